@@ -1,0 +1,85 @@
+package dev.synack.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code synack} command: parses the command line and runs one subcommand. */
+@Command(
+    name = "synack",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "A complete TCP/IP stack in pure Java, in user space, that shows what it does.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  /** Exit code for a bad command line, as for every usage error. */
+  static final int EXIT_USAGE = 2;
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line and returns the exit code; output goes to {@code out} and {@code err}. */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = commandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    return cl.execute(args);
+  }
+
+  /** Returns the command line with every subcommand and the one-line usage-error handler. */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    for (Object sub : Subcommands.all()) {
+      cl.addSubcommand(sub);
+    }
+    cl.setParameterExceptionHandler((ex, args) -> {
+      // One clear line and exit code 2, instead of the whole usage text.
+      String where = ex.getCommandLine().getCommandName();
+      String prefix = where.equals("synack") ? "synack" : "synack " + where;
+      ex.getCommandLine().getErr().println(prefix + ": " + ex.getMessage()
+          + " (see '" + prefix + " --help')");
+      return EXIT_USAGE;
+    });
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (ex instanceof UsageError u) {
+        commandLine.getErr().println("synack " + commandLine.getCommandName() + ": " + u.getMessage());
+        return EXIT_USAGE;
+      }
+      commandLine.getErr().println("synack " + commandLine.getCommandName() + ": " + ex);
+      return 1;
+    });
+    return cl;
+  }
+
+  @Override
+  public void run() {
+    // `synack` alone prints the help, as git does.
+    CommandLine.usage(this, System.out);
+  }
+
+  /** A bad value on the command line found after parsing: one line on stderr, exit code 2. */
+  static final class UsageError extends RuntimeException {
+    UsageError(String message) {
+      super(message);
+    }
+  }
+
+  /** Reads the version Maven wrote into the jar. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws IOException {
+      Properties p = new Properties();
+      try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+        if (in != null) p.load(in);
+      }
+      return new String[] {
+        "synack " + p.getProperty("version", "unknown"),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"
+      };
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The {@code synack} command line. */
+package dev.synack.cli;

@@ -1,0 +1,6 @@
+/** The {@code synack} command line: demo, serve, connect, decode, script, bench. */
+module dev.synack.cli {
+  requires dev.synack.io;
+  requires info.picocli;
+  opens dev.synack.cli to info.picocli;
+}

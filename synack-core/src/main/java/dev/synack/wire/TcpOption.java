@@ -1,0 +1,117 @@
+package dev.synack.wire;
+
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * One TCP option (RFC 9293 §3.1 and §3.2, RFC 7323, RFC 2018), as parsed from or written to the
+ * options field. Options keep their order on the wire, so a parsed header can be written back
+ * byte for byte and compared with what a peer sent.
+ */
+public sealed interface TcpOption {
+  /** Option kinds, as assigned by IANA. */
+  int KIND_EOL = 0;
+  int KIND_NOP = 1;
+  int KIND_MSS = 2;
+  int KIND_WINDOW_SCALE = 3;
+  int KIND_SACK_PERMITTED = 4;
+  int KIND_SACK = 5;
+  int KIND_TIMESTAMPS = 8;
+
+  /** Returns the option's kind byte. */
+  int kind();
+
+  /** Returns the number of bytes the option takes on the wire, kind and length included. */
+  int encodedLength();
+
+  /** Returns the option as tcpdump prints it, e.g. {@code mss 1460} or {@code TS val 1 ecr 0}. */
+  String describe();
+
+  /** End of option list (kind 0): the rest of the options field is padding. */
+  record EndOfOptionList() implements TcpOption {
+    public int kind() { return KIND_EOL; }
+    public int encodedLength() { return 1; }
+    public String describe() { return "eol"; }
+  }
+
+  /** No-operation (kind 1), used to align the options that follow. */
+  record NoOperation() implements TcpOption {
+    public int kind() { return KIND_NOP; }
+    public int encodedLength() { return 1; }
+    public String describe() { return "nop"; }
+  }
+
+  /** Maximum segment size (kind 2, RFC 9293 §3.7.1): the largest segment the sender will receive. */
+  record MaximumSegmentSize(int mss) implements TcpOption {
+    public MaximumSegmentSize {
+      if (mss < 0 || mss > 0xffff) throw new IllegalArgumentException("mss out of range: " + mss);
+    }
+    public int kind() { return KIND_MSS; }
+    public int encodedLength() { return 4; }
+    public String describe() { return "mss " + mss; }
+  }
+
+  /** Window scale (kind 3, RFC 7323 §2): the shift count the sender applies to its windows. */
+  record WindowScale(int shiftCount) implements TcpOption {
+    public WindowScale {
+      if (shiftCount < 0 || shiftCount > 0xff) throw new IllegalArgumentException("shift count out of range: " + shiftCount);
+    }
+    public int kind() { return KIND_WINDOW_SCALE; }
+    public int encodedLength() { return 3; }
+    public String describe() { return "wscale " + shiftCount; }
+  }
+
+  /** SACK permitted (kind 4, RFC 2018 §2), only in a SYN. */
+  record SackPermitted() implements TcpOption {
+    public int kind() { return KIND_SACK_PERMITTED; }
+    public int encodedLength() { return 2; }
+    public String describe() { return "sackOK"; }
+  }
+
+  /** Selective acknowledgment (kind 5, RFC 2018 §3): up to four blocks of received data. */
+  record Sack(List<SackBlock> blocks) implements TcpOption {
+    public Sack {
+      blocks = List.copyOf(blocks);
+      if (blocks.isEmpty() || blocks.size() > 4) throw new IllegalArgumentException("a SACK option holds 1 to 4 blocks, not " + blocks.size());
+    }
+    public int kind() { return KIND_SACK; }
+    public int encodedLength() { return 2 + 8 * blocks.size(); }
+    public String describe() {
+      StringBuilder b = new StringBuilder("sack ").append(blocks.size());
+      for (SackBlock block : blocks) {
+        b.append(" {").append(Integer.toUnsignedString(block.left())).append(':')
+            .append(Integer.toUnsignedString(block.right())).append('}');
+      }
+      return b.toString();
+    }
+  }
+
+  /** Timestamps (kind 8, RFC 7323 §3): TSval and TSecr, unsigned 32-bit values kept in {@code int}s. */
+  record Timestamps(int tsVal, int tsEcr) implements TcpOption {
+    public int kind() { return KIND_TIMESTAMPS; }
+    public int encodedLength() { return 10; }
+    public String describe() {
+      return "TS val " + Integer.toUnsignedString(tsVal) + " ecr " + Integer.toUnsignedString(tsEcr);
+    }
+  }
+
+  /** An option this stack does not interpret, kept as its kind and the bytes after the length. */
+  record Unknown(int kind, byte[] data) implements TcpOption {
+    public Unknown {
+      if (kind < 0 || kind > 0xff) throw new IllegalArgumentException("option kind out of range: " + kind);
+      data = data.clone();
+      if (data.length > 38) throw new IllegalArgumentException("option data too long: " + data.length);
+    }
+    public byte[] data() { return data.clone(); }
+    public int encodedLength() { return 2 + data.length; }
+    public String describe() {
+      return "unknown-" + kind + (data.length == 0 ? "" : " " + HexFormat.of().formatHex(data));
+    }
+    @Override public boolean equals(Object o) {
+      return o instanceof Unknown u && u.kind == kind && Arrays.equals(u.data, data);
+    }
+    @Override public int hashCode() { return 31 * kind + Arrays.hashCode(data); }
+    @Override public String toString() { return "Unknown[kind=" + kind + ", data=" + HexFormat.of().formatHex(data) + "]"; }
+  }
+}

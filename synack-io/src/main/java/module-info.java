@@ -1,0 +1,8 @@
+/**
+ * Real-time side of synack: links (TUN through FFM, UDP tunnel, simulated network in real time,
+ * pcap tap), the event-loop driver that owns a stack, and the blocking socket API.
+ */
+module dev.synack.io {
+  requires transitive dev.synack.core;
+  // Packages are exported as they come: link, runtime, socket.
+}
