@@ -7,4 +7,5 @@ module dev.synack.core {
   exports dev.synack.wire;
   exports dev.synack.tcp;
   exports dev.synack.trace;
+  exports dev.synack.sim;
 }

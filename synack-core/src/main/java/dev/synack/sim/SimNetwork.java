@@ -1,0 +1,344 @@
+package dev.synack.sim;
+
+import dev.synack.trace.TraceEvent;
+import dev.synack.trace.TraceSink;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Several {@link SimNode}s in memory, joined by simulated links, run in virtual time that jumps
+ * to the next deadline. Deterministic: the same seed, nodes and calls give the same run, byte for
+ * byte.
+ *
+ * <pre>{@code
+ * SimNetwork net = new SimNetwork(seed);
+ * net.attach(client, clientAddr);
+ * net.attach(server, serverAddr);
+ * net.setLink(client, server, LinkConfig.ideal().withDelay(Duration.ofMillis(25)).withLoss(0.01));
+ * net.runUntilIdle(Duration.ofSeconds(60).toNanos());
+ * }</pre>
+ *
+ * <p>A packet goes to the node attached with its IPv4 or IPv6 destination address, over the
+ * one-way link from its sender to that node ({@link #setDefaultLink ideal} unless set). Time is in
+ * nanoseconds from 0. Each {@link #step} first takes the packets nodes want to send now, then
+ * jumps to the earliest arrival or node deadline and processes, at that time, the arrivals that
+ * were due (in the order they were scheduled), then the deadlines (in attach order); a node's
+ * output is taken as soon as it has handled something. Single-threaded, like the nodes.
+ */
+public final class SimNetwork {
+  /** Drop reason: no node has the destination address. */
+  public static final String NO_ROUTE = "no-route";
+  /** Drop reason: neither an IPv4 nor an IPv6 packet long enough to hold its destination address. */
+  public static final String MALFORMED = "malformed";
+  /** Drop reason: larger than the link's MTU. */
+  public static final String MTU_EXCEEDED = "mtu-exceeded";
+  /** Drop reason: the transmit queue of the link was full. */
+  public static final String QUEUE_FULL = "queue-full";
+  /** Drop reason: lost on the link, by its loss probability. */
+  public static final String LOSS = "loss";
+
+  /** The host name of the network's own trace notes. */
+  static final String TRACE_HOST = "net";
+  /**
+   * Steps allowed at one instant before the run is declared stuck: two nodes answering each other
+   * over zero-delay links, or a node whose deadline stays in the past after handleTimeout.
+   */
+  private static final int MAX_STEPS_AT_ONE_TIME = 1_000_000;
+
+  /** A packet in flight, ordered by arrival time, then by the order it was scheduled. */
+  private record Arrival(long time, long seq, SimLink link, byte[] packet) {}
+
+  private static final Comparator<Arrival> ARRIVAL_ORDER =
+      Comparator.comparingLong(Arrival::time).thenComparingLong(Arrival::seq);
+
+  private final long seed;
+  /** The nodes in attach order, which is the order of deadlines and of draining output. */
+  private final List<SimNode> nodes = new ArrayList<>();
+  /** Index of each node in {@link #nodes}, by identity: a node's equals is its own business. */
+  private final Map<SimNode, Integer> indexOf = new IdentityHashMap<>();
+  /** The node of each address, keyed by the address bytes in hex. */
+  private final Map<String, SimNode> routes = new HashMap<>();
+  /** Links by (from index, to index), created on first use. */
+  private final Map<Long, SimLink> links = new HashMap<>();
+  private final PriorityQueue<Arrival> inFlight = new PriorityQueue<>(ARRIVAL_ORDER);
+  /** Packets that found no link: no route, or no address to route by. */
+  private final LinkCounters unrouted = new LinkCounters();
+  private final List<PacketObserver> observers = new ArrayList<>();
+  private final SimLink.Output output = new LinkOutput();
+  private LinkConfig defaultLink = LinkConfig.ideal();
+  private TraceSink trace = TraceSink.NONE;
+  private long now;
+  private long nextSeq;
+  private long steps;
+  private int stepsAtNow;
+
+  /** Creates an empty network whose every random choice derives from {@code seed}. */
+  public SimNetwork(long seed) {
+    this.seed = seed;
+  }
+
+  /** Returns the seed the network was created with, to replay a run. */
+  public long seed() {
+    return seed;
+  }
+
+  /**
+   * Attaches {@code node} with the addresses packets reach it by; attaching it again adds addresses.
+   *
+   * @throws IllegalArgumentException if another node has the same name or one of the addresses
+   */
+  public void attach(SimNode node, InetAddress... addresses) {
+    if (!indexOf.containsKey(node)) {
+      for (SimNode other : nodes) {
+        if (other.name().equals(node.name())) {
+          throw new IllegalArgumentException("a node is already named " + node.name());
+        }
+      }
+    }
+    for (InetAddress address : addresses) {
+      SimNode owner = routes.get(IpDestination.key(address.getAddress()));
+      if (owner != null && owner != node) {
+        throw new IllegalArgumentException(address.getHostAddress() + " already belongs to " + owner.name());
+      }
+    }
+    if (!indexOf.containsKey(node)) {
+      indexOf.put(node, nodes.size());
+      nodes.add(node);
+    }
+    for (InetAddress address : addresses) routes.put(IpDestination.key(address.getAddress()), node);
+  }
+
+  /** Returns the attached nodes, in attach order. */
+  public List<SimNode> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  /** Sets the config of every link not given one of its own, including links already in use. */
+  public void setDefaultLink(LinkConfig config) {
+    defaultLink = config;
+    for (SimLink link : links.values()) {
+      if (!link.explicit) link.config = config;
+    }
+  }
+
+  /** Sets the config of both directions between {@code a} and {@code b}. */
+  public void setLink(SimNode a, SimNode b, LinkConfig config) {
+    setOneWayLink(a, b, config);
+    setOneWayLink(b, a, config);
+  }
+
+  /** Sets the config of the direction from {@code from} to {@code to} alone. */
+  public void setOneWayLink(SimNode from, SimNode to, LinkConfig config) {
+    SimLink link = link(from, to);
+    link.config = config;
+    link.explicit = true;
+  }
+
+  /** Returns the config in force from {@code from} to {@code to}. */
+  public LinkConfig linkConfig(SimNode from, SimNode to) {
+    return link(from, to).config;
+  }
+
+  /** Returns the counters of the direction from {@code from} to {@code to}. */
+  public LinkStats stats(SimNode from, SimNode to) {
+    return link(from, to).counters.snapshot();
+  }
+
+  /** Returns the counters of every link together, plus packets dropped for want of a route. */
+  public LinkStats totalStats() {
+    LinkStats total = unrouted.snapshot();
+    for (SimLink link : links.values()) total = total.plus(link.counters.snapshot());
+    return total;
+  }
+
+  /** Adds an observer of every packet sent, delivered or dropped from now on. */
+  public void addObserver(PacketObserver observer) {
+    observers.add(observer);
+  }
+
+  /** Sets where the network's notes go: one {@link TraceEvent.Note} per drop and per corruption. */
+  public void setTrace(TraceSink sink) {
+    trace = sink;
+  }
+
+  /** Returns the virtual time in nanoseconds. */
+  public long now() {
+    return now;
+  }
+
+  /** Returns how many steps have run: a measure of work that costs no real time to read. */
+  public long steps() {
+    return steps;
+  }
+
+  /** Returns how many packets are in flight. */
+  public int inFlight() {
+    return inFlight.size();
+  }
+
+  /**
+   * Sends {@code packet} into the network now as if {@code from} had sent it, e.g. a forged or
+   * mutated segment; the network owns the array.
+   */
+  public void inject(SimNode from, byte[] packet) {
+    requireAttached(from);
+    send(from, packet);
+  }
+
+  /**
+   * Jumps to the earliest arrival or deadline and processes everything due then.
+   *
+   * @return false, without moving time, when no packet is in flight and no node has a deadline
+   * @throws IllegalStateException if the run is stuck at one instant (see the class doc)
+   */
+  public boolean step() {
+    long time = nextTime();
+    if (time == Long.MAX_VALUE) return false;
+    if (time > now) {
+      now = time;
+      stepsAtNow = 0;
+    } else if (++stepsAtNow > MAX_STEPS_AT_ONE_TIME) {
+      throw new IllegalStateException("stuck: " + MAX_STEPS_AT_ONE_TIME + " steps at t=" + now
+          + " ns, " + inFlight.size() + " packets in flight");
+    }
+    steps++;
+    // Arrivals scheduled during this step, by zero-delay links, wait for the next one.
+    long seqLimit = nextSeq;
+    while (!inFlight.isEmpty() && inFlight.peek().time() <= now && inFlight.peek().seq() < seqLimit) {
+      deliver(inFlight.poll());
+    }
+    for (SimNode node : nodes) {
+      if (node.pollTimeout() <= now) {
+        node.handleTimeout(now);
+        drain(node);
+      }
+    }
+    return true;
+  }
+
+  /** Runs every step due up to {@code time}, then sets the clock to {@code time} if it is later. */
+  public void runUntil(long time) {
+    while (nextTime() <= time) step();
+    now = Math.max(now, time);
+  }
+
+  /**
+   * Runs until the network is idle: no packet in flight and no node deadline up to
+   * {@code maxTime}. The clock is left at the last thing processed.
+   *
+   * @return true when idle; false when packets were still in flight at {@code maxTime}, to which
+   *     the clock is then set
+   */
+  public boolean runUntilIdle(long maxTime) {
+    while (true) {
+      long time = nextTime();
+      if (time > maxTime) {
+        if (inFlight.isEmpty()) return true;
+        now = Math.max(now, maxTime);
+        return false;
+      }
+      step();
+    }
+  }
+
+  /**
+   * Runs until {@code condition} holds, checking it before each step.
+   *
+   * @return true when the condition holds; false when nothing more happens up to {@code maxTime},
+   *     to which the clock is then set
+   */
+  public boolean runUntil(BooleanSupplier condition, long maxTime) {
+    while (!condition.getAsBoolean()) {
+      if (nextTime() > maxTime) {
+        now = Math.max(now, maxTime);
+        return false;
+      }
+      step();
+    }
+    return true;
+  }
+
+  /**
+   * Returns the time of the next step, never before now, or Long.MAX_VALUE when there is none.
+   * Takes the nodes' pending output first, since a user call between steps may have produced some.
+   */
+  private long nextTime() {
+    for (SimNode node : nodes) drain(node);
+    long next = inFlight.isEmpty() ? Long.MAX_VALUE : inFlight.peek().time();
+    for (SimNode node : nodes) next = Math.min(next, node.pollTimeout());
+    return next == Long.MAX_VALUE ? next : Math.max(next, now);
+  }
+
+  private void drain(SimNode node) {
+    for (byte[] packet = node.pollTransmit(now); packet != null; packet = node.pollTransmit(now)) {
+      send(node, packet);
+    }
+  }
+
+  private void send(SimNode from, byte[] packet) {
+    String destination = IpDestination.of(packet);
+    SimNode to = destination == null ? null : routes.get(destination);
+    for (PacketObserver o : observers) o.onSend(from, to, packet, now);
+    if (to == null) {
+      String reason = destination == null ? MALFORMED : NO_ROUTE;
+      unrouted.sent(packet.length);
+      unrouted.dropped(reason);
+      dropped(from, null, packet, reason);
+      return;
+    }
+    link(from, to).transmit(packet, now, output);
+  }
+
+  private void deliver(Arrival arrival) {
+    SimLink link = arrival.link();
+    byte[] packet = arrival.packet();
+    link.counters.delivered(packet.length);
+    for (PacketObserver o : observers) o.onDeliver(link.from, link.to, packet, now);
+    link.to.handlePacket(packet, now);
+    drain(link.to);
+  }
+
+  private void dropped(SimNode from, SimNode to, byte[] packet, String reason) {
+    for (PacketObserver o : observers) o.onDrop(from, to, packet, reason, now);
+    note(() -> "drop " + from.name() + ">" + (to == null ? "?" : to.name()) + " " + packet.length
+        + " B: " + reason);
+  }
+
+  private void note(Supplier<String> text) {
+    if (trace.enabled()) trace.accept(new TraceEvent.Note(now, TRACE_HOST, "", text.get()));
+  }
+
+  private SimLink link(SimNode from, SimNode to) {
+    long key = (long) requireAttached(from) << 32 | requireAttached(to);
+    return links.computeIfAbsent(key, k -> new SimLink(from, to, defaultLink, seed));
+  }
+
+  private int requireAttached(SimNode node) {
+    Integer index = indexOf.get(node);
+    if (index == null) throw new IllegalArgumentException("not attached: " + node.name());
+    return index;
+  }
+
+  /** Turns a link's decisions into arrivals, observer calls and notes. */
+  private final class LinkOutput implements SimLink.Output {
+    @Override public void dropped(SimLink link, byte[] packet, String reason) {
+      SimNetwork.this.dropped(link.from, link.to, packet, reason);
+    }
+
+    @Override public void arrives(SimLink link, byte[] packet, long time) {
+      inFlight.add(new Arrival(time, nextSeq++, link, packet));
+    }
+
+    @Override public void corrupted(SimLink link, byte[] packet, int index) {
+      note(() -> "corrupt " + link + " " + packet.length + " B at byte " + index);
+    }
+  }
+}
