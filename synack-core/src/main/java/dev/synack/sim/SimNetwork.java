@@ -44,6 +44,8 @@ public final class SimNetwork {
   public static final String QUEUE_FULL = "queue-full";
   /** Drop reason: lost on the link, by its loss probability. */
   public static final String LOSS = "loss";
+  /** Drop reason: a {@link PacketFilter} chose to drop it. */
+  public static final String FILTERED = "filtered";
 
   /** The host name of the network's own trace notes. */
   static final String TRACE_HOST = "net";
@@ -53,8 +55,16 @@ public final class SimNetwork {
    */
   private static final int MAX_STEPS_AT_ONE_TIME = 1_000_000;
 
-  /** A packet in flight, ordered by arrival time, then by the order it was scheduled. */
-  private record Arrival(long time, long seq, SimLink link, byte[] packet) {}
+  /**
+   * A packet in flight, ordered by arrival time, then by the order it was scheduled. A held packet
+   * (see {@link PacketFilter}) has no link yet: at its time it is handed to the link from
+   * {@code heldFrom} to {@code heldTo}.
+   */
+  private record Arrival(long time, long seq, SimLink link, byte[] packet, SimNode heldFrom, SimNode heldTo) {
+    Arrival(long time, long seq, SimLink link, byte[] packet) {
+      this(time, seq, link, packet, null, null);
+    }
+  }
 
   private static final Comparator<Arrival> ARRIVAL_ORDER =
       Comparator.comparingLong(Arrival::time).thenComparingLong(Arrival::seq);
@@ -74,6 +84,7 @@ public final class SimNetwork {
   private final List<PacketObserver> observers = new ArrayList<>();
   private final SimLink.Output output = new LinkOutput();
   private LinkConfig defaultLink = LinkConfig.ideal();
+  private PacketFilter filter;
   private TraceSink trace = TraceSink.NONE;
   private long now;
   private long nextSeq;
@@ -162,6 +173,11 @@ public final class SimNetwork {
   /** Adds an observer of every packet sent, delivered or dropped from now on. */
   public void addObserver(PacketObserver observer) {
     observers.add(observer);
+  }
+
+  /** Sets the filter that may drop or hold back chosen packets; null for none. */
+  public void setFilter(PacketFilter newFilter) {
+    this.filter = newFilter;
   }
 
   /** Sets where the network's notes go: one {@link TraceEvent.Note} per drop and per corruption. */
@@ -287,6 +303,19 @@ public final class SimNetwork {
     String destination = IpDestination.of(packet);
     SimNode to = destination == null ? null : routes.get(destination);
     for (PacketObserver o : observers) o.onSend(from, to, packet, now);
+    if (filter != null && to != null) {
+      long verdict = filter.decide(from, to, packet, now);
+      if (verdict == PacketFilter.DROP) {
+        link(from, to).counters.sent(packet.length);
+        link(from, to).counters.dropped(FILTERED);
+        dropped(from, to, packet, FILTERED);
+        return;
+      }
+      if (verdict > 0) {
+        inFlight.add(new Arrival(now + verdict, nextSeq++, null, packet, from, to));
+        return;
+      }
+    }
     if (to == null) {
       String reason = destination == null ? MALFORMED : NO_ROUTE;
       unrouted.sent(packet.length);
@@ -298,6 +327,11 @@ public final class SimNetwork {
   }
 
   private void deliver(Arrival arrival) {
+    if (arrival.link() == null) {
+      // A packet a filter held back: now it goes onto its link like any other.
+      link(arrival.heldFrom(), arrival.heldTo()).transmit(arrival.packet(), now, output);
+      return;
+    }
     SimLink link = arrival.link();
     byte[] packet = arrival.packet();
     link.counters.delivered(packet.length);
