@@ -1,5 +1,7 @@
 package dev.synack.wire;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -8,18 +10,29 @@ import java.nio.ByteBuffer;
 final class Bytes {
   private Bytes() {}
 
-  /**
-   * Returns the IPv4 (4 bytes) or IPv6 (16 bytes) address at {@code index}; built with
-   * {@link InetAddress#getByAddress(byte[])}, so no name lookup is ever made.
-   */
-  static InetAddress address(ByteBuffer buf, int index, int length) {
-    byte[] raw = new byte[length];
+  /** Returns the IPv4 address at {@code index}; built from the bytes, no name lookup is made. */
+  static Inet4Address address4(ByteBuffer buf, int index) {
+    byte[] raw = new byte[4];
     buf.get(index, raw);
     try {
-      return InetAddress.getByAddress(raw);
+      return (Inet4Address) InetAddress.getByAddress(raw);
     } catch (UnknownHostException e) {
-      // getByAddress only throws for a length other than 4 or 16, which callers never pass.
-      throw new AssertionError("address length " + length, e);
+      throw new AssertionError("getByAddress throws only for a length other than 4 or 16", e);
+    }
+  }
+
+  /**
+   * Returns the IPv6 address at {@code index}; built from the bytes, no name lookup is made. An
+   * IPv4-mapped address ({@code ::ffff:a.b.c.d}) stays an {@link Inet6Address}, which
+   * {@link InetAddress#getByAddress(byte[])} would turn into an IPv4 one.
+   */
+  static Inet6Address address6(ByteBuffer buf, int index) {
+    byte[] raw = new byte[16];
+    buf.get(index, raw);
+    try {
+      return Inet6Address.getByAddress(null, raw, -1);
+    } catch (UnknownHostException e) {
+      throw new AssertionError("getByAddress throws only for a length other than 4 or 16", e);
     }
   }
 
