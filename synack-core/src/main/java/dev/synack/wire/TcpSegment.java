@@ -52,6 +52,15 @@ public record TcpSegment(
     return new TcpSegment(sourcePort, destinationPort, seq, ack, flags, window, 0, 0, TcpOptions.NONE, EMPTY);
   }
 
+  /**
+   * Returns the payload as a read-only buffer of its own (position 0, limit the length), so that a
+   * reader moving its position cannot disturb another reader of the same segment.
+   */
+  @Override
+  public ByteBuffer payload() {
+    return payload.duplicate();
+  }
+
   /** Returns whether every bit of {@code mask} is set. */
   public boolean has(int mask) {
     return (flags & mask) == mask;
