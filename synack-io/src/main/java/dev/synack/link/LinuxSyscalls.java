@@ -22,6 +22,7 @@ import java.lang.invoke.VarHandle;
  * call, before anything else can overwrite it; read it with {@link #errno}. A segment must not be
  * shared by two threads calling at the same time.
  */
+@SuppressWarnings("restricted") // Native access is this class's purpose; the launcher enables it.
 final class LinuxSyscalls {
   // <fcntl.h>
   static final int O_RDWR = 0x0002;

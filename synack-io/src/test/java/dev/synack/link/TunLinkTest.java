@@ -76,7 +76,8 @@ class TunLinkTest {
       NetnsFixture.assumePrivileged();
       String name = NetnsFixture.uniqueName("skt");
       IOException e = WithoutCapability.call(12 /* CAP_NET_ADMIN */, () -> {
-        try (TunLink unexpected = TunLink.open(name)) {
+        try {
+          TunLink.open(name).close();
           return null;
         } catch (IOException expected) {
           return expected;

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Linux keeps credentials per thread and {@code capset(2)} on pid 0 changes the calling thread
  * only, so the rest of the JVM keeps its privileges; the thread ends with the call.
  */
+@SuppressWarnings("restricted") // capset has no Java API; surefire enables native access.
 final class WithoutCapability {
   /** _LINUX_CAPABILITY_VERSION_3 from linux/capability.h: 64-bit sets, two data structs. */
   private static final int CAPABILITY_VERSION_3 = 0x20080522;
