@@ -183,7 +183,13 @@ public final class TunLink implements Link {
       } while (n < 0 && errno(txState) == EINTR);
       if (n < 0) {
         int errno = errno(txState);
-        if (errno == EAGAIN) return; // No memory for the skb right now: dropped, as the wire may.
+        if (errno == EAGAIN) { // No memory for the skb right now: dropped, as the wire may drop.
+          packet.position(packet.limit());
+          return;
+        }
+        if (errno == EIO) {
+          throw new IOException("synack: TUN device " + name + " is down (ip link set " + name + " up)");
+        }
         if (errno == EINVAL) {
           throw new IOException("synack: TUN device " + name + " rejected a packet of " + length
               + " bytes (not IPv4 or IPv6)");

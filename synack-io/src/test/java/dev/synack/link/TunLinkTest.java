@@ -98,7 +98,7 @@ class TunLinkTest {
     }
   }
 
-  /** A TUN device in a fresh namespace, left down so that no packet ever arrives. */
+  /** A TUN device in a fresh namespace, down (unless a test sets it up), so no packet arrives. */
   @Nested
   class Idle {
     private NetnsFixture ns;
@@ -124,6 +124,22 @@ class TunLinkTest {
       assertEquals(0, link.receive(ByteBuffer.allocate(1500), TimeUnit.MILLISECONDS.toNanos(50)));
       assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(50));
       assertEquals(0, link.receive(ByteBuffer.allocate(1500), 0));
+    }
+
+    @Test
+    void send_deviceDown_saysSo() {
+      byte[] request = Icmp4.echoRequest(SYNACK, KERNEL, 1, 1, new byte[0]);
+      var e = assertThrows(IOException.class, () -> link.send(ByteBuffer.wrap(request)));
+      assertEquals("synack: TUN device " + link.name() + " is down (ip link set " + link.name() + " up)",
+          e.getMessage());
+    }
+
+    @Test
+    void send_notAnIpPacket_rejected() throws IOException {
+      ns.ip("link", "set", link.name(), "up");
+      var e = assertThrows(IOException.class, () -> link.send(ByteBuffer.wrap(new byte[] {0x12, 0, 0, 0})));
+      assertEquals("synack: TUN device " + link.name() + " rejected a packet of 4 bytes (not IPv4 or IPv6)",
+          e.getMessage());
     }
 
     @Test
