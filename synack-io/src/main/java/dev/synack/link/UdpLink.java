@@ -1,6 +1,7 @@
 package dev.synack.link;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
@@ -62,7 +63,7 @@ public final class UdpLink implements Link {
     if (remote != null && remote.isUnresolved()) {
       throw new IOException("synack: cannot resolve UDP peer " + remote.getHostString());
     }
-    DatagramChannel channel = local.getAddress() instanceof java.net.Inet6Address
+    DatagramChannel channel = local.getAddress() instanceof Inet6Address
         ? DatagramChannel.open(StandardProtocolFamily.INET6) : DatagramChannel.open(StandardProtocolFamily.INET);
     Selector selector = null;
     try {
