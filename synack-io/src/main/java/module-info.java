@@ -4,5 +4,6 @@
  */
 module dev.synack.io {
   requires transitive dev.synack.core;
-  // Packages are exported as they come: link, runtime, socket.
+  exports dev.synack.link;
+  // Packages are exported as they come: runtime, socket.
 }

@@ -1,0 +1,70 @@
+package dev.synack.link;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Where whole IP packets come and go in real time: the seam between the event-loop driver, which
+ * owns a sans-IO stack, and the wire.
+ *
+ * <p>Threads: one thread at a time may {@link #receive}, and one thread at a time may
+ * {@link #send} (it may be the same thread); {@link #wakeup} and {@link #close} may be called
+ * from any thread. Buffers: a call reads or fills the caller's buffer during the call only and
+ * keeps no reference to it; it moves the buffer's position as a channel does.
+ *
+ * <p>Timeouts are in nanoseconds: {@code 0} takes a packet only if one is already waiting, and
+ * {@link #FOREVER} waits without limit (so does any timeout above half of {@code Long.MAX_VALUE}).
+ * A negative timeout is rejected.
+ */
+public interface Link extends AutoCloseable {
+  /** Timeout that waits without limit for a packet or a {@link #wakeup}. */
+  long FOREVER = Long.MAX_VALUE;
+
+  /** Returns the largest IP packet, in bytes, this link carries. */
+  int mtu();
+
+  /**
+   * Waits up to {@code timeoutNanos} for one packet and copies it into {@code dst} from its
+   * position on; returns its length, or 0 on timeout or {@link #wakeup}.
+   *
+   * <p>The position of {@code dst} advances by the returned length. The caller should offer at
+   * least {@link #mtu()} bytes: a packet longer than {@code dst.remaining()} is cut to fit.
+   *
+   * @throws java.nio.channels.ClosedChannelException if the link is closed
+   * @throws IllegalArgumentException if {@code timeoutNanos} is negative
+   */
+  int receive(ByteBuffer dst, long timeoutNanos) throws IOException;
+
+  /**
+   * Waits up to {@code timeoutNanos} for the first packet, then takes the packets already waiting
+   * without waiting again, one per buffer in order; returns how many buffers it filled (0 on
+   * timeout or {@link #wakeup}).
+   *
+   * <p>Each filled buffer's position advances by its packet's length, as in {@link #receive}.
+   * A link overrides this when it can drain several packets cheaper than one call each.
+   */
+  default int receiveBatch(ByteBuffer[] dsts, long timeoutNanos) throws IOException {
+    if (dsts.length == 0 || receive(dsts[0], timeoutNanos) == 0) return 0;
+    int count = 1;
+    while (count < dsts.length && receive(dsts[count], 0) > 0) count++;
+    return count;
+  }
+
+  /**
+   * Sends one whole IP packet, the bytes of {@code packet} from its position to its limit; the
+   * position moves to the limit. Like the wire, a link may drop a packet it cannot carry now.
+   *
+   * @throws java.nio.channels.ClosedChannelException if the link is closed
+   */
+  void send(ByteBuffer packet) throws IOException;
+
+  /**
+   * Makes a blocked {@link #receive} return 0 at once; if none is blocked, the next one that would
+   * block returns 0 at once instead. Callable from any thread; does nothing once closed.
+   */
+  void wakeup();
+
+  /** Closes the link and wakes a blocked receive; closing twice does nothing. */
+  @Override
+  void close() throws IOException;
+}

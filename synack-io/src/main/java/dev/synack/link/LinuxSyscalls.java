@@ -1,0 +1,211 @@
+package dev.synack.link;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Bindings to the few Linux system calls the links need, through the Foreign Function & Memory
+ * API; constants are named as in the kernel and libc headers (x86-64 and AArch64 values).
+ *
+ * <p>Every call that can fail takes a leading {@code state} segment of
+ * {@link #CALL_STATE_SIZE} bytes into which the JVM captures {@code errno} right after the
+ * call, before anything else can overwrite it; read it with {@link #errno}. A segment must not be
+ * shared by two threads calling at the same time.
+ */
+@SuppressWarnings("restricted") // Native access is this class's purpose; the launcher enables it.
+final class LinuxSyscalls {
+  // <fcntl.h>
+  static final int O_RDWR = 0x0002;
+  static final int O_NONBLOCK = 0x0800;
+  static final int O_CLOEXEC = 0x8_0000;
+
+  // <errno.h>
+  static final int EPERM = 1;
+  static final int ENOENT = 2;
+  static final int EINTR = 4;
+  static final int EIO = 5;
+  static final int ENXIO = 6;
+  static final int EAGAIN = 11;
+  static final int EACCES = 13;
+  static final int EBUSY = 16;
+  static final int ENODEV = 19;
+  static final int EINVAL = 22;
+  static final int EBADFD = 77;
+
+  // <linux/if_tun.h>: TUNSETIFF is _IOW('T', 202, int).
+  static final long TUNSETIFF = 0x400454caL;
+  static final short IFF_TUN = 0x0001;
+  static final short IFF_NO_PI = 0x1000;
+
+  // <linux/sockios.h>, <sys/socket.h>
+  static final long SIOCGIFMTU = 0x8921L;
+  static final int AF_INET = 2;
+  static final int SOCK_DGRAM = 2;
+  static final int SOCK_CLOEXEC = O_CLOEXEC;
+
+  // <net/if.h>: struct ifreq { char ifr_name[IFNAMSIZ]; union { short ifr_flags; int ifr_mtu; ... } }
+  static final int IFNAMSIZ = 16;
+  static final long IFREQ_SIZE = 40;
+  static final long IFR_FLAGS_OFFSET = IFNAMSIZ;
+  static final long IFR_MTU_OFFSET = IFNAMSIZ;
+
+  // <sys/eventfd.h>
+  static final int EFD_NONBLOCK = O_NONBLOCK;
+  static final int EFD_CLOEXEC = O_CLOEXEC;
+
+  // <poll.h>: struct pollfd { int fd; short events; short revents; }
+  static final long POLLFD_SIZE = 8;
+  static final long POLLFD_EVENTS_OFFSET = 4;
+  static final long POLLFD_REVENTS_OFFSET = 6;
+  static final short POLLIN = 0x0001;
+  static final short POLLOUT = 0x0004;
+  static final short POLLERR = 0x0008;
+  static final short POLLHUP = 0x0010;
+  static final short POLLNVAL = 0x0020;
+
+  // <time.h>: struct timespec { time_t tv_sec; long tv_nsec; }
+  static final long TIMESPEC_SIZE = 16;
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final SymbolLookup LIBC = LINKER.defaultLookup();
+  private static final StructLayout STATE_LAYOUT = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      STATE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+  /** Size in bytes of a segment into which a call captures errno. */
+  static final long CALL_STATE_SIZE = STATE_LAYOUT.byteSize();
+  private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+  /** int open(const char *pathname, int flags); */
+  private static final MethodHandle OPEN =
+      downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+  /** int close(int fd); */
+  private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  /** ssize_t read(int fd, void *buf, size_t count); */
+  private static final MethodHandle READ =
+      downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO);
+  /** ssize_t write(int fd, const void *buf, size_t count); */
+  private static final MethodHandle WRITE =
+      downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO);
+  /** int ioctl(int fd, unsigned long request, ...); called with one pointer argument. */
+  private static final MethodHandle IOCTL = downcall("ioctl",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+      Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+  /** int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo_p, const sigset_t *sigmask); */
+  private static final MethodHandle PPOLL = downcall("ppoll",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS), CAPTURE_ERRNO);
+  /** int eventfd(unsigned int initval, int flags); */
+  private static final MethodHandle EVENTFD =
+      downcall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+  /** int socket(int domain, int type, int protocol); */
+  private static final MethodHandle SOCKET =
+      downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+  /** char *strerror(int errnum); */
+  private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+  private LinuxSyscalls() {}
+
+  /** Returns the errno captured in {@code state} by the last failed call that used it. */
+  static int errno(MemorySegment state) {
+    return (int) ERRNO.get(state, 0L);
+  }
+
+  /** Returns libc's description of an errno value, such as "Device or resource busy". */
+  static String strerror(int errno) {
+    try {
+      MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+      // strerror returns a pointer of unknown size; the string ends at its NUL well within 1 KiB.
+      return text.equals(MemorySegment.NULL) ? "errno " + errno : text.reinterpret(1024).getString(0);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static int open(MemorySegment state, MemorySegment path, int flags) {
+    try {
+      return (int) OPEN.invokeExact(state, path, flags);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Closes fd; errors are ignored because Linux releases the descriptor even when close fails. */
+  static void close(int fd) {
+    try {
+      int ignored = (int) CLOSE.invokeExact(fd);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static long read(MemorySegment state, int fd, MemorySegment buf, long count) {
+    try {
+      return (long) READ.invokeExact(state, fd, buf, count);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static long write(MemorySegment state, int fd, MemorySegment buf, long count) {
+    try {
+      return (long) WRITE.invokeExact(state, fd, buf, count);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static int ioctl(MemorySegment state, int fd, long request, MemorySegment arg) {
+    try {
+      return (int) IOCTL.invokeExact(state, fd, request, arg);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Calls ppoll with no signal mask; a NULL {@code timeout} waits without limit. */
+  static int ppoll(MemorySegment state, MemorySegment fds, long nfds, MemorySegment timeout) {
+    try {
+      return (int) PPOLL.invokeExact(state, fds, nfds, timeout, MemorySegment.NULL);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static int eventfd(MemorySegment state, int initval, int flags) {
+    try {
+      return (int) EVENTFD.invokeExact(state, initval, flags);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static int socket(MemorySegment state, int domain, int type, int protocol) {
+    try {
+      return (int) SOCKET.invokeExact(state, domain, type, protocol);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+    MemorySegment symbol = LIBC.find(name)
+        .orElseThrow(() -> new UnsatisfiedLinkError("synack: libc has no " + name + " (Linux only)"));
+    return LINKER.downcallHandle(symbol, descriptor, options);
+  }
+
+  /** Rethrows what a downcall handle threw: only errors, since the C functions throw nothing. */
+  private static RuntimeException rethrow(Throwable t) {
+    if (t instanceof Error e) throw e;
+    if (t instanceof RuntimeException e) throw e;
+    throw new IllegalStateException("synack: unexpected exception from a native call", t);
+  }
+}

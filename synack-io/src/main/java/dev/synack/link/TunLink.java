@@ -1,0 +1,356 @@
+package dev.synack.link;
+
+import static dev.synack.link.LinuxSyscalls.*;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A Linux TUN device: IP packets without a packet-information header, read and written through
+ * {@code /dev/net/tun} with the Foreign Function & Memory API.
+ *
+ * <p>The descriptor is non-blocking, so a receive when packets are waiting costs one
+ * {@code read(2)}; only an empty queue costs a {@code ppoll(2)} on the device and an
+ * {@code eventfd(2)} that {@link #wakeup} signals. Packets pass through two reused off-heap
+ * buffers, and not even there when the caller's buffer is direct and large enough.
+ *
+ * <p>The device lives while this link is open, unless it was made persistent by someone else
+ * (e.g. {@code ip tuntap add}); it may be moved to another network namespace and keeps working.
+ */
+public final class TunLink implements Link {
+  /** Largest packet a read can return: an IPv4 packet's total length is 16 bits. */
+  private static final int MAX_PACKET = 65_535;
+  private static final String TUN_PATH = "/dev/net/tun";
+
+  private final String name;
+  private final int mtu;
+  /** The TUN queue's descriptor; invalid once {@link #closed} and both locks were taken. */
+  private final int tunFd;
+  /** Counter that {@link #wakeup} increments and a waiting receive drains. */
+  private final int wakeFd;
+  /** Owns every segment below; closed with the descriptors. */
+  private final Arena arena;
+  /** Receive side, used under {@link #rxLock}: packet buffer, pollfd[2], timespec, errno. */
+  private final MemorySegment rxBuf;
+  private final MemorySegment pollFds;
+  private final MemorySegment timespec;
+  private final MemorySegment rxState;
+  /** Send side, used under {@link #txLock}: packet buffer, errno. */
+  private final MemorySegment txBuf;
+  private final MemorySegment txState;
+  /** Eight bytes holding 1, written to {@link #wakeFd}; read-only, so any thread may use it. */
+  private final MemorySegment one;
+  /** Errno of wakeups, which ignore it; used under {@link #wakeGuard}. */
+  private final MemorySegment wakeState;
+  private final ReentrantLock rxLock = new ReentrantLock();
+  private final ReentrantLock txLock = new ReentrantLock();
+  /** Guards {@link #wakeFd} against close while a wakeup writes to it. */
+  private final Object wakeGuard = new Object();
+  private volatile boolean closed;
+
+  private TunLink(String name, int mtu, int tunFd, int wakeFd, Arena arena) {
+    this.name = name;
+    this.mtu = mtu;
+    this.tunFd = tunFd;
+    this.wakeFd = wakeFd;
+    this.arena = arena;
+    this.rxBuf = arena.allocate(MAX_PACKET, 64);
+    this.pollFds = arena.allocate(2 * POLLFD_SIZE, 8);
+    this.timespec = arena.allocate(TIMESPEC_SIZE, 8);
+    this.rxState = arena.allocate(CALL_STATE_SIZE, 8);
+    this.txBuf = arena.allocate(MAX_PACKET, 64);
+    this.txState = arena.allocate(CALL_STATE_SIZE, 8);
+    this.one = arena.allocate(JAVA_LONG);
+    one.set(JAVA_LONG, 0, 1L);
+    this.wakeState = arena.allocate(CALL_STATE_SIZE, 8);
+    pollFds.set(JAVA_INT, 0, tunFd);
+    pollFds.set(JAVA_SHORT, POLLFD_EVENTS_OFFSET, POLLIN);
+    pollFds.set(JAVA_INT, POLLFD_SIZE, wakeFd);
+    pollFds.set(JAVA_SHORT, POLLFD_SIZE + POLLFD_EVENTS_OFFSET, POLLIN);
+  }
+
+  /**
+   * Attaches to the TUN device {@code name}, creating it if it does not exist, and reads its MTU.
+   *
+   * @param name the device name, at most 15 bytes; may contain one {@code %d} for the kernel to
+   *     number (e.g. {@code "synack%d"}), and may be empty for {@code tun%d}
+   * @throws IOException with one line saying what is wrong: missing {@code /dev/net/tun}, missing
+   *     {@code CAP_NET_ADMIN}, a busy device, a device that is not TUN
+   */
+  public static TunLink open(String name) throws IOException {
+    return open(name, 0);
+  }
+
+  /**
+   * Attaches to or creates the TUN device {@code name}, as {@link #open(String)}, with the MTU the
+   * caller knows ({@code mtu} from 68 to 65535), or 0 to read the device's.
+   */
+  public static TunLink open(String name, int mtu) throws IOException {
+    byte[] nameBytes = checkName(name);
+    if (mtu != 0 && (mtu < 68 || mtu > MAX_PACKET)) {
+      throw new IllegalArgumentException("mtu must be 0 (ask the device) or 68..65535: " + mtu);
+    }
+    Arena arena = Arena.ofShared();
+    int tunFd = -1;
+    int wakeFd = -1;
+    try {
+      MemorySegment state = arena.allocate(CALL_STATE_SIZE, 8);
+      tunFd = LinuxSyscalls.open(state, arena.allocateFrom(TUN_PATH), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+      if (tunFd < 0) throw openFailure(errno(state));
+
+      MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8);
+      MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
+      ifr.set(JAVA_SHORT, IFR_FLAGS_OFFSET, (short) (IFF_TUN | IFF_NO_PI));
+      if (ioctl(state, tunFd, TUNSETIFF, ifr) < 0) throw setIffFailure(name, errno(state));
+      // The kernel writes back the real name, which differs when the caller gave a %d pattern.
+      String actual = ifr.getString(0);
+
+      wakeFd = eventfd(state, 0, EFD_NONBLOCK | EFD_CLOEXEC);
+      if (wakeFd < 0) throw failure("cannot create an eventfd for " + actual, errno(state));
+      int linkMtu = mtu != 0 ? mtu : readMtu(arena, actual);
+      return new TunLink(actual, linkMtu, tunFd, wakeFd, arena);
+    } catch (IOException | RuntimeException | Error e) {
+      if (tunFd >= 0) LinuxSyscalls.close(tunFd);
+      if (wakeFd >= 0) LinuxSyscalls.close(wakeFd);
+      arena.close();
+      throw e;
+    }
+  }
+
+  /** Returns the device's name as the kernel knows it. */
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public int mtu() {
+    return mtu;
+  }
+
+  @Override
+  public int receive(ByteBuffer dst, long timeoutNanos) throws IOException {
+    Timeouts.check(timeoutNanos);
+    rxLock.lock();
+    try {
+      ensureOpen();
+      long deadline = timeoutNanos == 0 ? 0 : Timeouts.deadline(timeoutNanos);
+      boolean pollError = false;
+      while (true) {
+        int length = readPacket(dst);
+        if (length >= 0) return length;
+        // Once the device is unregistered poll reports POLLERR, yet a read may still say EAGAIN.
+        if (pollError) throw gone();
+        if (timeoutNanos == 0) return 0;
+        long remaining = Timeouts.remaining(deadline);
+        if (remaining <= 0) return 0;
+        int events = awaitReadable(remaining);
+        if (events < 0) return 0;
+        pollError = (events & (POLLERR | POLLHUP | POLLNVAL)) != 0;
+      }
+    } finally {
+      rxLock.unlock();
+    }
+  }
+
+  @Override
+  public void send(ByteBuffer packet) throws IOException {
+    int length = packet.remaining();
+    if (length > MAX_PACKET) {
+      throw new IllegalArgumentException("packet longer than 65535 bytes: " + length);
+    }
+    txLock.lock();
+    try {
+      ensureOpen();
+      MemorySegment src;
+      if (packet.isDirect()) {
+        src = MemorySegment.ofBuffer(packet);
+      } else {
+        MemorySegment.copy(MemorySegment.ofBuffer(packet), 0, txBuf, 0, length);
+        src = txBuf;
+      }
+      long n;
+      do {
+        n = write(txState, tunFd, src, length);
+      } while (n < 0 && errno(txState) == EINTR);
+      if (n < 0) {
+        int errno = errno(txState);
+        if (errno == EAGAIN) { // No memory for the skb right now: dropped, as the wire may drop.
+          packet.position(packet.limit());
+          return;
+        }
+        if (errno == EIO) {
+          throw new IOException("synack: TUN device " + name + " is down (ip link set " + name + " up)");
+        }
+        if (errno == EINVAL) {
+          throw new IOException("synack: TUN device " + name + " rejected a packet of " + length
+              + " bytes (not IPv4 or IPv6)");
+        }
+        throw deviceFailure("write to", errno);
+      }
+      packet.position(packet.limit());
+    } finally {
+      txLock.unlock();
+    }
+  }
+
+  @Override
+  public void wakeup() {
+    synchronized (wakeGuard) {
+      if (closed) return;
+      // Fails only with EAGAIN when the counter is saturated, which is already a pending wakeup.
+      write(wakeState, wakeFd, one, 8);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (wakeGuard) {
+      if (closed) return;
+      closed = true;
+      write(wakeState, wakeFd, one, 8);
+    }
+    // A blocked receive returns at once on the wakeup above; then nobody else uses the fds.
+    rxLock.lock();
+    txLock.lock();
+    try {
+      synchronized (wakeGuard) {
+        LinuxSyscalls.close(tunFd);
+        LinuxSyscalls.close(wakeFd);
+        arena.close();
+      }
+    } finally {
+      txLock.unlock();
+      rxLock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TunLink[" + name + ", mtu " + mtu + (closed ? ", closed]" : "]");
+  }
+
+  /** Reads one packet into dst if one is waiting; returns its length, or -1 if none is. */
+  private int readPacket(ByteBuffer dst) throws IOException {
+    int room = dst.remaining();
+    boolean straight = dst.isDirect() && room >= mtu;
+    MemorySegment target = straight ? MemorySegment.ofBuffer(dst) : rxBuf;
+    long n;
+    do {
+      n = read(rxState, tunFd, target, straight ? room : MAX_PACKET);
+    } while (n < 0 && errno(rxState) == EINTR);
+    if (n < 0) {
+      int errno = errno(rxState);
+      if (errno == EAGAIN) return -1;
+      throw deviceFailure("read from", errno);
+    }
+    int length = (int) Math.min(n, room);
+    if (!straight) MemorySegment.copy(rxBuf, 0, MemorySegment.ofBuffer(dst), 0, length);
+    dst.position(dst.position() + length);
+    return length;
+  }
+
+  /**
+   * Waits until the device has events and returns them (POLLIN, or POLLERR once it is gone), or
+   * returns -1 when the timeout passes or a wakeup comes.
+   */
+  private int awaitReadable(long remainingNanos) throws IOException {
+    MemorySegment timeout = MemorySegment.NULL;
+    if (remainingNanos != Timeouts.NONE) {
+      timespec.set(JAVA_LONG, 0, remainingNanos / 1_000_000_000L);
+      timespec.set(JAVA_LONG, 8, remainingNanos % 1_000_000_000L);
+      timeout = timespec;
+    }
+    int ready = ppoll(rxState, pollFds, 2, timeout);
+    if (ready < 0) {
+      if (errno(rxState) == EINTR) return 0; // The caller's loop reads (EAGAIN) and waits again.
+      throw deviceFailure("poll", errno(rxState));
+    }
+    if (ready == 0) return -1;
+    short wakeEvents = pollFds.get(JAVA_SHORT, POLLFD_SIZE + POLLFD_REVENTS_OFFSET);
+    if ((wakeEvents & POLLIN) != 0) {
+      read(rxState, wakeFd, rxBuf, 8); // Drains the counter, so the next wait blocks again.
+      return -1;
+    }
+    return pollFds.get(JAVA_SHORT, POLLFD_REVENTS_OFFSET) & 0xffff;
+  }
+
+  private void ensureOpen() throws ClosedChannelException {
+    if (closed) throw new ClosedChannelException();
+  }
+
+  private IOException deviceFailure(String action, int errno) {
+    if (errno == EBADFD) return gone();
+    return failure(action + " TUN device " + name + " failed", errno);
+  }
+
+  private IOException gone() {
+    return new IOException("synack: TUN device " + name + " is gone (deleted, or its namespace removed)");
+  }
+
+  private static int readMtu(Arena arena, String name) throws IOException {
+    MemorySegment state = arena.allocate(CALL_STATE_SIZE, 8);
+    int sock = socket(state, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0) throw failure("cannot open a socket to read the MTU of " + name, errno(state));
+    try {
+      MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8);
+      ifr.setString(0, name);
+      if (ioctl(state, sock, SIOCGIFMTU, ifr) < 0) {
+        throw failure("cannot read the MTU of " + name, errno(state));
+      }
+      return ifr.get(JAVA_INT, IFR_MTU_OFFSET);
+    } finally {
+      LinuxSyscalls.close(sock);
+    }
+  }
+
+  /** Checks a device name as the kernel's dev_valid_name does; returns its bytes. */
+  static byte[] checkName(String name) {
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length >= IFNAMSIZ) {
+      throw new IllegalArgumentException("synack: TUN device name \"" + name + "\" is too long ("
+          + bytes.length + " bytes; at most " + (IFNAMSIZ - 1) + ")");
+    }
+    if (name.equals(".") || name.equals("..") || name.chars().anyMatch(c -> c == '/' || c == ':'
+        || c == 0 || Character.isWhitespace(c))) {
+      throw new IllegalArgumentException("synack: TUN device name \"" + name
+          + "\" is invalid (no '/', ':' or spaces, not '.' or '..')");
+    }
+    return bytes;
+  }
+
+  /** Explains why {@code open("/dev/net/tun")} failed. */
+  static IOException openFailure(int errno) {
+    return switch (errno) {
+      case ENOENT, ENODEV, ENXIO ->
+          new IOException("synack: /dev/net/tun is missing (load the tun module: modprobe tun)");
+      case EACCES, EPERM ->
+          new IOException("synack: no permission to open /dev/net/tun (run as root or grant access)");
+      default -> failure("cannot open /dev/net/tun", errno);
+    };
+  }
+
+  /** Explains why {@code ioctl(TUNSETIFF)} failed for device {@code name}. */
+  static IOException setIffFailure(String name, int errno) {
+    return switch (errno) {
+      case EPERM -> new IOException("synack: needs CAP_NET_ADMIN to create TUN device " + name
+          + " (run as root or grant the capability)");
+      case EBUSY -> new IOException("synack: TUN device " + name + " is busy (another process has it)");
+      case EINVAL -> new IOException("synack: cannot use " + name
+          + " as a TUN device (it exists and is not a TUN device, or the name is invalid)");
+      default -> failure("cannot attach to TUN device " + name, errno);
+    };
+  }
+
+  private static IOException failure(String what, int errno) {
+    return new IOException("synack: " + what + ": " + strerror(errno) + " (errno " + errno + ")");
+  }
+}

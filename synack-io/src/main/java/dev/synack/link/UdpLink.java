@@ -1,0 +1,191 @@
+package dev.synack.link;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Objects;
+
+/**
+ * A tunnel that carries one IP packet per UDP datagram, to another synack; it needs no
+ * privileges.
+ *
+ * <p>The peer is either fixed when the link opens, or learnt from the first datagram that
+ * arrives (so a server need not know its client's port). Datagrams from any other address are
+ * dropped, counted by {@link #foreignDrops()}. As on the wire, a packet the socket cannot take now
+ * (a full send buffer, no peer yet) is dropped rather than waited for.
+ */
+public final class UdpLink implements Link {
+  /** MTU of a link opened without one: Ethernet's. */
+  public static final int DEFAULT_MTU = 1500;
+  /** Largest UDP payload over IPv4. */
+  private static final int MAX_MTU = 65_507;
+  /** Socket buffers large enough for bursts of a fast sender (the kernel may cap them). */
+  private static final int SOCKET_BUFFER = 4 << 20;
+
+  private final DatagramChannel channel;
+  private final Selector selector;
+  private final int mtu;
+  /** Where packets go; null until the first datagram arrives when the link was opened without one. */
+  private volatile InetSocketAddress peer;
+  /** Datagrams dropped because they came from an address other than the peer; receive thread only. */
+  private long foreignDrops;
+
+  private UdpLink(DatagramChannel channel, Selector selector, InetSocketAddress peer, int mtu) {
+    this.channel = channel;
+    this.selector = selector;
+    this.peer = peer;
+    this.mtu = mtu;
+  }
+
+  /** Opens a link bound to {@code local} that exchanges packets with {@code remote}, MTU 1500. */
+  public static UdpLink open(InetSocketAddress local, InetSocketAddress remote) throws IOException {
+    return open(local, remote, DEFAULT_MTU);
+  }
+
+  /**
+   * Opens a link bound to {@code local} (port 0 picks one) that exchanges packets with
+   * {@code remote}, or with whoever sends first when {@code remote} is null.
+   *
+   * @param mtu the largest IP packet carried, from 68 to 65507 (the largest UDP payload)
+   */
+  public static UdpLink open(InetSocketAddress local, InetSocketAddress remote, int mtu) throws IOException {
+    Objects.requireNonNull(local, "local");
+    if (mtu < 68 || mtu > MAX_MTU) throw new IllegalArgumentException("mtu must be 68..65507: " + mtu);
+    if (remote != null && remote.isUnresolved()) {
+      throw new IOException("synack: cannot resolve UDP peer " + remote.getHostString());
+    }
+    DatagramChannel channel = local.getAddress() instanceof Inet6Address
+        ? DatagramChannel.open(StandardProtocolFamily.INET6) : DatagramChannel.open(StandardProtocolFamily.INET);
+    Selector selector = null;
+    try {
+      channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
+      channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+      channel.bind(local);
+      channel.configureBlocking(false);
+      selector = Selector.open();
+      channel.register(selector, SelectionKey.OP_READ);
+      return new UdpLink(channel, selector, remote, mtu);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      if (selector != null) selector.close();
+      throw e;
+    }
+  }
+
+  /** Returns the address this link is bound to (with the port chosen when port 0 was asked). */
+  public InetSocketAddress localAddress() throws IOException {
+    return (InetSocketAddress) channel.getLocalAddress();
+  }
+
+  /** Returns the peer's address, or null while it is still to be learnt. */
+  public InetSocketAddress peer() {
+    return peer;
+  }
+
+  /** Returns how many datagrams came from an address other than the peer and were dropped. */
+  public long foreignDrops() {
+    return foreignDrops;
+  }
+
+  @Override
+  public int mtu() {
+    return mtu;
+  }
+
+  @Override
+  public int receive(ByteBuffer dst, long timeoutNanos) throws IOException {
+    Timeouts.check(timeoutNanos);
+    ensureOpen();
+    long deadline = timeoutNanos == 0 ? 0 : Timeouts.deadline(timeoutNanos);
+    while (true) {
+      int start = dst.position();
+      SocketAddress from = channel.receive(dst);
+      if (from != null) {
+        if (acceptFrom((InetSocketAddress) from)) return dst.position() - start;
+        dst.position(start);
+        continue;
+      }
+      if (timeoutNanos == 0) return 0;
+      long remaining = Timeouts.remaining(deadline);
+      if (remaining <= 0) return 0;
+      // A wakeup and a timeout both select nothing; a datagram selects the channel's key.
+      int selected;
+      try {
+        selected = remaining == Timeouts.NONE ? selector.select() : selector.select(millisCeil(remaining));
+        selector.selectedKeys().clear();
+      } catch (ClosedSelectorException e) {
+        return 0; // Closed while waiting: the next call reports it.
+      }
+      if (selected == 0) return 0;
+    }
+  }
+
+  @Override
+  public void send(ByteBuffer packet) throws IOException {
+    ensureOpen();
+    if (packet.remaining() > mtu) {
+      throw new IllegalArgumentException("packet of " + packet.remaining() + " bytes exceeds MTU " + mtu);
+    }
+    InetSocketAddress to = peer;
+    if (to == null) {
+      packet.position(packet.limit()); // No peer has spoken yet: nowhere to send, so dropped.
+      return;
+    }
+    // A full send buffer sends nothing; the packet is dropped as a congested wire would drop it.
+    channel.send(packet, to);
+    packet.position(packet.limit());
+  }
+
+  @Override
+  public void wakeup() {
+    selector.wakeup();
+  }
+
+  @Override
+  public void close() throws IOException {
+    try (selector; channel) {
+      selector.wakeup();
+    }
+  }
+
+  @Override
+  public String toString() {
+    String local;
+    try {
+      local = String.valueOf(channel.getLocalAddress());
+    } catch (IOException e) {
+      local = "closed";
+    }
+    InetSocketAddress to = peer;
+    return "UdpLink[" + local + " <-> " + (to == null ? "first sender" : to) + ", mtu " + mtu + "]";
+  }
+
+  private boolean acceptFrom(InetSocketAddress from) {
+    InetSocketAddress current = peer;
+    if (current == null) {
+      peer = from;
+      return true;
+    }
+    if (current.equals(from)) return true;
+    foreignDrops++;
+    return false;
+  }
+
+  private void ensureOpen() throws ClosedChannelException {
+    if (!channel.isOpen()) throw new ClosedChannelException();
+  }
+
+  /** Rounds up, so a wait never ends before its deadline and never becomes select(0) = forever. */
+  private static long millisCeil(long nanos) {
+    return Math.max(1, (nanos + 999_999) / 1_000_000);
+  }
+}
