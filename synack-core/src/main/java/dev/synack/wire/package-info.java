@@ -3,7 +3,7 @@
  * parsed record; Internet checksums with the pseudo-header; pcap and pcapng files.
  *
  * <p>A view's {@code wrap} checks lengths once and reports a malformed packet with a
- * {@link dev.synack.wire.Malformed reason}; after that no accessor throws. Nothing here holds
+ * {@link dev.synack.wire.Parsed.Malformed reason}; after that no accessor throws. Nothing here holds
  * state or does I/O.
  */
 package dev.synack.wire;

@@ -1,0 +1,107 @@
+package dev.synack.wire;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The Internet checksum (RFC 1071): the 16-bit ones' complement of the ones' complement sum of
+ * 16-bit words, and the pseudo-header sums that TCP, UDP and ICMPv6 add to it.
+ *
+ * <p>Sums are kept unfolded in a {@code long} so that parts (pseudo-header, header, payload) can be
+ * added with {@code +} and folded once by {@link #finish}. Each part must start at an even offset
+ * of the checksummed data, which holds for every header here.
+ */
+public final class Checksum {
+  private Checksum() {}
+
+  /**
+   * Returns the unfolded ones' complement sum of {@code length} bytes of {@code buf} from absolute
+   * index {@code offset}, as big-endian 16-bit words; an odd last byte is padded with a zero byte
+   * (RFC 1071 §1). The buffer's position, limit and byte order are not changed.
+   */
+  public static long sum(ByteBuffer buf, int offset, int length) {
+    // RFC 1071 §2(C): the sum can be computed over wider words and folded at the end; 32-bit
+    // halves of each long are added into a 64-bit accumulator, which cannot overflow for any
+    // buffer Java can hold.
+    long acc = 0;
+    int i = offset;
+    int end = offset + length;
+    for (; end - i >= 8; i += 8) {
+      long w = buf.getLong(i);
+      acc += (w >>> 32) + (w & 0xffff_ffffL);
+    }
+    if (end - i >= 4) {
+      acc += buf.getInt(i) & 0xffff_ffffL;
+      i += 4;
+    }
+    if (end - i >= 2) {
+      acc += buf.getShort(i) & 0xffffL;
+      i += 2;
+    }
+    if (buf.order() == ByteOrder.LITTLE_ENDIAN) {
+      // RFC 1071 §2(B): the sum is byte-order independent up to a final swap.
+      acc = swapFolded(acc);
+    }
+    if (i < end) {
+      acc += (buf.get(i) & 0xffL) << 8;
+    }
+    return acc;
+  }
+
+  /** Returns the unfolded sum of the bytes of {@code bytes} as big-endian 16-bit words. */
+  static long sum(byte[] bytes) {
+    return sum(ByteBuffer.wrap(bytes), 0, bytes.length);
+  }
+
+  /** Folds an unfolded sum to 16 bits with end-around carry (RFC 1071 §4.1). */
+  public static int fold(long sum) {
+    while ((sum >>> 16) != 0) {
+      sum = (sum & 0xffff) + (sum >>> 16);
+    }
+    return (int) sum;
+  }
+
+  /** Returns the checksum field value for an unfolded sum: the ones' complement of the folded sum. */
+  public static int finish(long sum) {
+    return ~fold(sum) & 0xffff;
+  }
+
+  /** Returns whether data whose sum (checksum field included) is {@code sum} verifies. */
+  public static boolean verifies(long sum) {
+    // A correct checksum makes the folded sum all ones (RFC 1071 §1, "check").
+    return fold(sum) == 0xffff;
+  }
+
+  /** Returns the checksum of {@code length} bytes of {@code buf} from absolute index {@code offset}. */
+  public static int compute(ByteBuffer buf, int offset, int length) {
+    return finish(sum(buf, offset, length));
+  }
+
+  /**
+   * Returns the unfolded sum of the pseudo-header for an upper-layer packet of
+   * {@code upperLayerLength} bytes between {@code source} and {@code destination}: the IPv4 one of
+   * RFC 9293 §3.1 (addresses, zero, protocol, TCP length) or the IPv6 one of RFC 8200 §8.1
+   * (addresses, 32-bit upper-layer length, zeros, next header), chosen by the address family.
+   *
+   * @throws IllegalArgumentException if the two addresses are of different families
+   */
+  public static long pseudoHeaderSum(InetAddress source, InetAddress destination, int protocol, int upperLayerLength) {
+    if ((source instanceof Inet4Address) != (destination instanceof Inet4Address)
+        || !(source instanceof Inet4Address || source instanceof Inet6Address)) {
+      throw new IllegalArgumentException("addresses of different families: " + source + " and " + destination);
+    }
+    // The IPv4 16-bit length and the IPv6 32-bit length give the same sum for lengths below 2^16;
+    // the high half is added for IPv6 jumbo lengths.
+    return sum(source.getAddress()) + sum(destination.getAddress()) + (protocol & 0xff)
+        + (upperLayerLength & 0xffff) + (upperLayerLength >>> 16);
+  }
+
+  /** Folds a sum of byte-swapped words and swaps the result back (RFC 1071 §2(B)). */
+  private static long swapFolded(long swappedSum) {
+    int folded = fold(swappedSum);
+    return ((folded & 0xff) << 8) | (folded >>> 8);
+  }
+}
