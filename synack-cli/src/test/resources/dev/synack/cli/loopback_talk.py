@@ -4,7 +4,7 @@
 usage: loopback_talk.py PORT talk|reset
 
 talk:  three-way handshake, "hello\n" from the client, "hi\n" back, then the four-way teardown:
-       the client closes first; the server waits a moment before closing, so that its ACK of the
+       the client closes first; the server waits half a second before closing, so that its ACK of the
        client's FIN and its own FIN are separate segments (FIN; ACK; FIN; ACK).
 reset: handshake, "bye\n" from the client, then the client aborts with SO_LINGER 0, which makes
        the kernel send RST instead of FIN.
@@ -29,7 +29,7 @@ def serve():
         conn.sendall(b"hi\n")
         while conn.recv(100):
             pass
-        time.sleep(0.2)
+        time.sleep(0.5)
     else:
         time.sleep(0.3)
     conn.close()
