@@ -185,7 +185,7 @@ class LadderTest {
       String rst = lines.get(2);
       int b = syn.indexOf('▶');
       assertTrue(b > 0 && b < rst.lastIndexOf('│'), "the SYN stops at b, before c's lifeline:\n" + syn + "\n" + rst);
-      assertEquals('─', rst.charAt(b + 1), "the RST from c to a crosses b's lifeline:\n" + syn + "\n" + rst);
+      assertTrue(rst.charAt(b + 1) != '│' && rst.charAt(b + 1) != ' ', "the RST from c to a crosses b's lifeline:\n" + syn + "\n" + rst);
     }
 
     @Test
