@@ -50,6 +50,88 @@ public final class Packets {
         .map(segment -> new TcpPacket(ip, segment));
   }
 
+  /** The hop limit of ICMP messages this stack originates, Linux's default TTL (ip_default_ttl). */
+  public static final int ICMP_HOP_LIMIT = 64;
+
+  /** RFC 1812 §4.3.2.3: an ICMPv4 error holds as much of the original as fits in 576 bytes. */
+  private static final int ICMP4_ERROR_MAX = 576;
+  /** RFC 4443 §2.4(c): an ICMPv6 error must not exceed the minimum IPv6 MTU, 1280 bytes. */
+  private static final int ICMP6_ERROR_MAX = 1280;
+
+  /**
+   * Returns a whole IPv4 packet carrying ICMPv4, or an IPv6 packet carrying ICMPv6, by the
+   * addresses' family, every checksum included.
+   *
+   * @throws IllegalArgumentException if the addresses are of different families or the message
+   *     cannot be carried by that version
+   */
+  public static byte[] icmp(InetAddress source, InetAddress destination, int hopLimit, IcmpMessage message) {
+    int version = source instanceof Inet4Address ? 4 : 6;
+    int protocol = version == 4 ? IcmpCodec.PROTOCOL_V4 : IcmpCodec.PROTOCOL_V6;
+    ByteBuffer out = ipPacket(source, destination, protocol, hopLimit, IcmpCodec.encodedLength(message));
+    IcmpCodec.write(message, version, source, destination, out);
+    return out.array();
+  }
+
+  /**
+   * Returns the echo reply to {@code request} (RFC 792, RFC 4443 §4.2: same identifier, sequence
+   * number and data, addresses swapped), or {@code null} when the datagram is not a well-formed
+   * echo request with a valid checksum.
+   */
+  public static byte[] icmpEchoReply(IpDatagram request) {
+    if (!(IcmpCodec.parse(request, true) instanceof Parsed.Ok<IcmpMessage>(IcmpMessage.EchoRequest echo))) return null;
+    if (request.destination().isMulticastAddress()) return null;
+    return icmp(request.destination(), request.source(), ICMP_HOP_LIMIT,
+        new IcmpMessage.EchoReply(echo.identifier(), echo.sequenceNumber(), echo.data()));
+  }
+
+  /**
+   * Returns a port-unreachable error for {@code offending} (ICMPv4 type 3 code 3, ICMPv6 type 1
+   * code 4), sent back to its source and quoting as much of it as the error may hold; or
+   * {@code null} when no error may be sent: for an ICMP error, a fragment other than the first,
+   * or a multicast, broadcast or unspecified address (RFC 1122 §3.2.2, RFC 4443 §2.4(e)).
+   */
+  public static byte[] icmpPortUnreachable(IpDatagram offending) {
+    if (!mayAnswerWithError(offending)) return null;
+    int code = offending.version() == 4 ? 3 : 4;
+    return icmpError(offending, new IcmpMessage.DestinationUnreachable(code, 0, quote(offending)));
+  }
+
+  /** Returns the IP packet carrying {@code error} back to {@code offending}'s source. */
+  private static byte[] icmpError(IpDatagram offending, IcmpMessage error) {
+    return icmp(offending.destination(), offending.source(), ICMP_HOP_LIMIT, error);
+  }
+
+  /** Returns the start of {@code offending} that fits in an error message of the version's limit. */
+  private static ByteBuffer quote(IpDatagram offending) {
+    int headers = (offending.version() == 4 ? Ipv4Packet.MIN_HEADER_LENGTH : Ipv6Packet.HEADER_LENGTH) + IcmpPacket.HEADER_LENGTH;
+    int max = (offending.version() == 4 ? ICMP4_ERROR_MAX : ICMP6_ERROR_MAX) - headers;
+    ByteBuffer packet = offending.packet();
+    return packet.slice(0, Math.min(max, packet.remaining()));
+  }
+
+  private static boolean mayAnswerWithError(IpDatagram offending) {
+    InetAddress src = offending.source();
+    InetAddress dst = offending.destination();
+    if (src.isAnyLocalAddress() || src.isMulticastAddress() || dst.isMulticastAddress()) return false;
+    if (dst instanceof Inet4Address && isLimitedBroadcast(dst.getAddress())) return false;
+    if (offending.header() instanceof Ipv4Packet.Repr r && r.fragmentOffset() != 0) return false;
+    if (offending.fragment() && offending.header() instanceof Ipv6Packet.Repr) {
+      // The first fragment's offset is not in the fixed header; parse it again to find it.
+      if (Ipv6Packet.wrap(offending.packet()).value().fragmentOffset() != 0) return false;
+    }
+    boolean icmp = offending.protocol() == (offending.version() == 4 ? IcmpCodec.PROTOCOL_V4 : IcmpCodec.PROTOCOL_V6);
+    if (icmp && !offending.fragment()) {
+      Parsed<IcmpMessage> m = IcmpCodec.parse(offending, false);
+      if (!m.isOk() || m.value().isError()) return false;
+    }
+    return true;
+  }
+
+  private static boolean isLimitedBroadcast(byte[] a) {
+    return (a[0] & a[1] & a[2] & a[3]) == (byte) 0xff;
+  }
+
   /**
    * Returns a new buffer of exactly the IP header plus {@code payloadLength}, the header written
    * and the position after it, for the caller to write the payload.

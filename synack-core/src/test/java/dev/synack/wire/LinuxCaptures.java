@@ -32,6 +32,21 @@ final class LinuxCaptures {
       + "c8221f90a3eedd4f00000000a002ffc414f200000204ffc40402080a5d37730e0000000001030307";
   static final int SYN6_TCP_CHECKSUM = 0x14f2;
 
+  /** {@code ping -c1 127.0.0.1}: echo request id 0x1c2b seq 1, 56 bytes of data (timestamp, then 0x10..0x37). */
+  static final String PING4 = "450000548f2140004001ad857f0000017f000001"
+      + "0800e8961c2b00016a3f1e6700000000a1c30a0000000000101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637";
+  static final int PING4_ICMP_CHECKSUM = 0xe896;
+
+  /** The reply to {@link #PING4} as synack builds it (DF set, IP ID 0), checksums from Python. */
+  static final String REPLY4 = "450000540000400040013ca77f0000017f000001"
+      + "0000f0961c2b00016a3f1e6700000000a1c30a0000000000101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637";
+
+  /** {@code ping -6 -c1 ::1}: echo request id 0x2d3c seq 1, flow label 0x5a5a5, checksum with the pseudo-header. */
+  static final String PING6 = "6005a5a500403a4000000000000000000000000000000001000000000000000000000000000000018000"
+      + "5f092d3c00016a3f1e6700000000a1c30a0000000000101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637";
+  static final int PING6_ICMP_CHECKSUM = 0x5f09;
+  static final int REPLY6_ICMP_CHECKSUM = 0x5e09;
+
   static byte[] bytes(String hex) {
     return HexFormat.of().parseHex(hex);
   }
