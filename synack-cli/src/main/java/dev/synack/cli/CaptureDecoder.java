@@ -3,6 +3,7 @@ package dev.synack.cli;
 import dev.synack.trace.CaptureStates;
 import dev.synack.trace.Json;
 import dev.synack.trace.JsonLines;
+import dev.synack.trace.Ladder;
 import dev.synack.trace.TraceEvent;
 import dev.synack.wire.IpDatagram;
 import dev.synack.wire.LinkType;
@@ -21,7 +22,8 @@ import java.util.Map;
 /**
  * Explains the records of a capture: one tcpdump-like line (or JSON trace line) per packet, the
  * TCP segments grouped into connections whose states are inferred by {@link CaptureStates}, and at
- * the end each connection's states and a summary.
+ * the end each connection as a ladder diagram with its states named, the path of states of each
+ * end, and a summary.
  *
  * <p>Call {@link #record} for each record in file order, then {@link #finish} once.
  */
@@ -110,6 +112,10 @@ final class CaptureDecoder {
     for (Connection c : connections.values()) {
       out.println();
       out.println("connection " + ++n + ": " + c.first() + " <-> " + c.second());
+      out.println();
+      out.print(Ladder.render(c.events(), Ladder.Options.defaults().withHosts(List.of(c.first(), c.second()))
+          .withTimers(true)));
+      out.println();
       out.println("  " + statePath(c, c.first()));
       out.println("  " + statePath(c, c.second()));
     }
