@@ -143,7 +143,7 @@ public final class HtmlReport {
       svg .lifeline { stroke: #9ca3af; stroke-width: 2; }
       svg .time { fill: #6b7280; }
       svg .state { font-weight: bold; fill: #065f46; }
-      svg .timer, svg .note { fill: #6b7280; font-style: italic; }
+      svg .timer, svg .note { fill: #6b7280; font-style: italic; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
       svg .label { text-anchor: middle; paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
       .seg line { stroke-width: 1.6; }
       .seg.ok line { stroke: #2563eb; } .head.ok path { fill: #2563eb; }
@@ -160,7 +160,7 @@ public final class HtmlReport {
       .series { fill: none; stroke-width: 2; }
       .s0 { stroke: #2563eb; fill: #2563eb; } .s1 { stroke: #dc2626; fill: #dc2626; } .s2 { stroke: #059669; fill: #059669; }
       .s3 { stroke: #d97706; fill: #d97706; } .s4 { stroke: #7c3aed; fill: #7c3aed; } .s5 { stroke: #0891b2; fill: #0891b2; }
-      polyline.series { fill: none; }
+      polyline.series { fill: none; } .plot text.legend { stroke: none; font-weight: bold; }
       .k { display: inline-block; padding: 0 6px; border-left: 14px solid; margin-right: 8px; }
       .k.ok { border-color: #2563eb; } .k.rtx { border-color: #d97706; } .k.lost { border-color: #dc2626; }
       .k.unsent { border-color: #7c3aed; }

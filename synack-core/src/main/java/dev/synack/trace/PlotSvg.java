@@ -16,7 +16,9 @@ final class PlotSvg {
   private static final int HEIGHT = 230;
   private static final int LEFT = 72;
   private static final int RIGHT = 16;
+  /** Room above the plot for the title line; each further series' legend adds a line. */
   private static final int TOP = 28;
+  private static final int LEGEND_LINE = 14;
   private static final int BOTTOM = 36;
   private static final int SERIES_COLOURS = 6;
 
@@ -40,16 +42,18 @@ final class PlotSvg {
     double stepV = niceStep(maxV);
     double topT = Math.max(stepT, Math.ceil(maxT / stepT) * stepT);
     double topV = Math.max(stepV, Math.ceil(maxV / stepV) * stepV);
+    int top = TOP + LEGEND_LINE * Math.max(0, series.size() - 1);
+    int height = HEIGHT + top - TOP;
     double plotW = WIDTH - LEFT - RIGHT;
-    double plotH = HEIGHT - TOP - BOTTOM;
+    double plotH = height - top - BOTTOM;
 
     StringBuilder out = new StringBuilder();
     out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"").append(WIDTH)
-        .append("\" height=\"").append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT)
+        .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(height)
         .append("\" role=\"img\">\n<text class=\"plot-title\" x=\"").append(LEFT).append("\" y=\"16\">")
         .append(HtmlReport.escape(title + " (" + unit + ")")).append("</text>\n");
     for (double v = 0; v <= topV + stepV / 2; v += stepV) {
-      double y = TOP + plotH - v / topV * plotH;
+      double y = top + plotH - v / topV * plotH;
       out.append("<line class=\"grid\" x1=\"").append(LEFT).append("\" y1=\"").append(SequenceSvg.num(y))
           .append("\" x2=\"").append(WIDTH - RIGHT).append("\" y2=\"").append(SequenceSvg.num(y)).append("\"/>")
           .append("<text class=\"tick\" x=\"").append(LEFT - 6).append("\" y=\"").append(SequenceSvg.num(y + 4))
@@ -57,16 +61,16 @@ final class PlotSvg {
     }
     for (double t = 0; t <= topT + stepT / 2; t += stepT) {
       double x = LEFT + t / topT * plotW;
-      out.append("<line class=\"grid\" x1=\"").append(SequenceSvg.num(x)).append("\" y1=\"").append(TOP)
-          .append("\" x2=\"").append(SequenceSvg.num(x)).append("\" y2=\"").append(TOP + (int) plotH).append("\"/>")
-          .append("<text class=\"tick\" x=\"").append(SequenceSvg.num(x)).append("\" y=\"").append(HEIGHT - BOTTOM + 16)
+      out.append("<line class=\"grid\" x1=\"").append(SequenceSvg.num(x)).append("\" y1=\"").append(top)
+          .append("\" x2=\"").append(SequenceSvg.num(x)).append("\" y2=\"").append(top + (int) plotH).append("\"/>")
+          .append("<text class=\"tick\" x=\"").append(SequenceSvg.num(x)).append("\" y=\"").append(height - BOTTOM + 16)
           .append("\" text-anchor=\"middle\">").append(tick(t)).append("</text>\n");
     }
-    out.append("<line class=\"axis\" x1=\"").append(LEFT).append("\" y1=\"").append(TOP + (int) plotH).append("\" x2=\"")
-        .append(WIDTH - RIGHT).append("\" y2=\"").append(TOP + (int) plotH).append("\"/>")
-        .append("<line class=\"axis\" x1=\"").append(LEFT).append("\" y1=\"").append(TOP).append("\" x2=\"")
-        .append(LEFT).append("\" y2=\"").append(TOP + (int) plotH).append("\"/>\n")
-        .append("<text class=\"tick\" x=\"").append(WIDTH - RIGHT).append("\" y=\"").append(HEIGHT - 4)
+    out.append("<line class=\"axis\" x1=\"").append(LEFT).append("\" y1=\"").append(top + (int) plotH).append("\" x2=\"")
+        .append(WIDTH - RIGHT).append("\" y2=\"").append(top + (int) plotH).append("\"/>")
+        .append("<line class=\"axis\" x1=\"").append(LEFT).append("\" y1=\"").append(top).append("\" x2=\"")
+        .append(LEFT).append("\" y2=\"").append(top + (int) plotH).append("\"/>\n")
+        .append("<text class=\"tick\" x=\"").append(WIDTH - RIGHT).append("\" y=\"").append(height - 4)
         .append("\" text-anchor=\"end\">time (s)</text>\n");
     int i = 0;
     for (Map.Entry<String, List<Sample>> e : series.entrySet()) {
@@ -74,7 +78,7 @@ final class PlotSvg {
       double lastY = Double.NaN;
       for (Sample s : e.getValue()) {
         double x = LEFT + (s.timeNanos() - origin) / 1e9 / topT * plotW;
-        double y = TOP + plotH - value.applyAsDouble(s) / topV * plotH;
+        double y = top + plotH - value.applyAsDouble(s) / topV * plotH;
         // A step line: the value holds until the next sample.
         if (!Double.isNaN(lastY)) points.append(SequenceSvg.num(x)).append(',').append(SequenceSvg.num(lastY)).append(' ');
         points.append(SequenceSvg.num(x)).append(',').append(SequenceSvg.num(y)).append(' ');
@@ -84,7 +88,7 @@ final class PlotSvg {
       out.append("<polyline class=\"series ").append(colour).append("\" points=\"").append(points.toString().strip())
           .append("\"><title>").append(HtmlReport.escape(e.getKey())).append("</title></polyline>\n")
           .append("<text class=\"legend ").append(colour).append("\" x=\"").append(WIDTH - RIGHT).append("\" y=\"")
-          .append(TOP + 14 * (i + 1)).append("\" text-anchor=\"end\">").append(HtmlReport.escape(e.getKey()))
+          .append(16 + LEGEND_LINE * i).append("\" text-anchor=\"end\">").append(HtmlReport.escape(e.getKey()))
           .append("</text>\n");
       i++;
     }

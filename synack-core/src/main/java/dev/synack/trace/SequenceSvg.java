@@ -86,8 +86,8 @@ final class SequenceSvg {
       switch (s) {
         case Arrow a -> arrow(a, labeler.label(a), r);
         case StateStep st -> label(st.column(), r, "state", st.to(), st.from() + " → " + st.to());
-        case TimerStep t -> label(t.column(), r, "timer", Ladder.timerText(t), Ladder.timerText(t));
-        case NoteStep n -> label(n.column(), r, "note", n.text(), n.text());
+        case TimerStep t -> aside(t.column(), r, "timer", Ladder.timerText(t));
+        case NoteStep n -> aside(n.column(), r, "note", n.text());
         case Arrival a -> { }
       }
     }
@@ -114,10 +114,13 @@ final class SequenceSvg {
         .append("\" y2=\"").append(num(y2)).append('"').append(a.stopsShort() ? "" : " marker-end=\"url(#head-" + kind + ")\"")
         .append("/>");
     String text = fields + (a.retransmit() ? " (retransmit)" : "");
+    // The label runs along the arrow, just above it, and always reads left to right.
     double tx = (x1 + x2) / 2;
-    double ty = (y1 + y2) / 2 - 5;
-    out.append("<text class=\"label\" x=\"").append(num(tx)).append("\" y=\"").append(num(ty)).append("\">")
-        .append(HtmlReport.escape(text)).append("</text>");
+    double ty = (y1 + y2) / 2;
+    double angle = Math.toDegrees(x2 >= x1 ? Math.atan2(y2 - y1, x2 - x1) : Math.atan2(y1 - y2, x1 - x2));
+    out.append("<text class=\"label\" x=\"").append(num(tx)).append("\" y=\"").append(num(ty - 5))
+        .append("\" transform=\"rotate(").append(num(angle)).append(' ').append(num(tx)).append(' ').append(num(ty))
+        .append(")\">").append(HtmlReport.escape(text)).append("</text>");
     if (a.stopsShort()) {
       String why = a.fate() == Fate.LOST ? "lost" : a.reason() == null ? "dropped" : a.reason();
       boolean right = x2 > x1;
@@ -154,6 +157,14 @@ final class SequenceSvg {
     out.append("<text class=\"").append(cls).append("\" x=\"").append(x).append("\" y=\"").append(y(row) + 4)
         .append("\" text-anchor=\"").append(left ? "end" : "start").append("\"><title>")
         .append(HtmlReport.escape(title)).append("</title>").append(HtmlReport.escape(text)).append("</text>\n");
+  }
+
+  /** Writes a timer or note inside the diagram: right of a lifeline, or left of the last one. */
+  private void aside(int column, int row, String cls, String text) {
+    boolean last = column == model.hosts().size() - 1 && column > 0;
+    out.append("<text class=\"").append(cls).append("\" x=\"").append(x(column) + (last ? -8 : 8)).append("\" y=\"")
+        .append(y(row) + 4).append("\" text-anchor=\"").append(last ? "end" : "start").append("\">")
+        .append(HtmlReport.escape(text)).append("</text>\n");
   }
 
   private static int x(int column) {
