@@ -306,7 +306,7 @@ public final class Ladder {
         int last = Math.max(options.width() - right - 2, x[0] + MIN_GAP * (n - 1));
         for (int i = 1; i < n; i++) x[i] = x[0] + (last - x[0]) * i / (n - 1);
       }
-      lineWidth = x[n - 1] + 2 + right;
+      lineWidth = n > 1 ? x[n - 1] + 2 + right : Math.max(options.width(), x[0] + 2);
     }
 
     /** Returns whether two rows at different times would print the same time with milliseconds. */
