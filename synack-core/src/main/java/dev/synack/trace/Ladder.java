@@ -157,7 +157,8 @@ public final class Ladder {
           Row row = new Row(a.time(), columns);
           System.arraycopy(pending, 0, row.labels, 0, columns);
           Arrays.fill(pending, null);
-          row.arrowLabel = new Label(labeler.label(a), a.retransmit() ? " (retransmit)" : "", a.segment().options());
+          String marker = a.retransmit() ? " (retransmit)" : model.unsent(a) ? " (not sent)" : "";
+          row.arrowLabel = new Label(labeler.label(a), marker, a.segment().options());
           if (a.from() == a.to()) {
             row.noteColumn = a.from();
             row.note = "to itself: " + row.arrowLabel.full();
@@ -219,7 +220,7 @@ public final class Ladder {
       if (bare.length() <= max) return bare;
       String noWindow = fields.replaceFirst(" win=\\d+", "");
       if (noWindow.length() + marker.length() <= max) return noWindow + marker;
-      String tag = marker.isEmpty() ? "" : " (rtx)";
+      String tag = marker.equals(" (retransmit)") ? " (rtx)" : marker;
       if (noWindow.length() + tag.length() <= max) return noWindow + tag;
       int keep = max - tag.length() - ellipsis.length();
       return keep <= 0 ? "" : noWindow.substring(0, keep) + ellipsis + tag;
@@ -305,7 +306,7 @@ public final class Ladder {
         int last = Math.max(options.width() - right - 2, x[0] + MIN_GAP * (n - 1));
         for (int i = 1; i < n; i++) x[i] = x[0] + (last - x[0]) * i / (n - 1);
       }
-      lineWidth = x[n - 1] + 2 + right;
+      lineWidth = n > 1 ? x[n - 1] + 2 + right : Math.max(options.width(), x[0] + 2);
     }
 
     /** Returns whether two rows at different times would print the same time with milliseconds. */

@@ -23,18 +23,19 @@ import java.util.Set;
  * order, where a segment's send and its receipt at the peer are one {@link Arrow}.
  *
  * <p>Matching: a receipt ({@code recv} or {@code drop}) at host B on connection {@code b-a} is the
- * segment that host A sent on {@code a-b} with the same fields. Among the earlier unmatched sends it
- * takes the first, except that a send later retransmitted before the receipt yields to its
- * retransmission (the sender gave the first copy up, so the diagram shows that copy lost). When no
- * send precedes the receipt, as in traces of two hosts simply concatenated, the first unmatched
- * send is taken. A send nobody received is lost when its peer is in the trace, and unobserved when
+ * segment that host A sent on {@code a-b} with the same fields. When several sends fit (duplicate
+ * ACKs, retransmissions), the receipt takes the earlier send whose transit time is nearest the
+ * usual delay of that direction, learnt from the receipts that fit one send only; with no delay
+ * known, the first send, unless a retransmission of it followed. When no send precedes the
+ * receipt, as in traces of two hosts simply concatenated, the first unmatched send is taken. A send nobody received is lost when its peer is in the trace, and unobserved when
  * only the sender was traced, in which case the peer gets a column named after its address.
  *
  * @param hosts   the columns, left to right
+ * @param traced  the hosts whose events are in the trace; the other columns are peers named by address
  * @param steps   what happened, in event order
  * @param samples the sender samples, for plots
  */
-record LadderModel(List<String> hosts, List<Step> steps, List<Sample> samples) {
+record LadderModel(List<String> hosts, Set<String> traced, List<Step> steps, List<Sample> samples) {
 
   /** One thing drawn in the diagram. */
   sealed interface Step {
@@ -107,6 +108,11 @@ record LadderModel(List<String> hosts, List<Step> steps, List<Sample> samples) {
   /** Returns the model of a trace; {@code hostOrder} names the first columns, the rest follow in order of appearance. */
   static LadderModel of(List<TraceEvent> events, List<String> hostOrder) {
     return new Builder(events, hostOrder).build();
+  }
+
+  /** Returns whether an arrow's sender is traced yet did not trace sending it: an old duplicate or a forgery. */
+  boolean unsent(Arrow a) {
+    return !a.sent() && traced.contains(hosts.get(a.from()));
   }
 
   /** Returns the connection as its peer names it: {@code a:1-b:2} becomes {@code b:2-a:1}. */
@@ -213,7 +219,8 @@ record LadderModel(List<String> hosts, List<Step> steps, List<Sample> samples) {
           case Packet p -> { }
         }
       }
-      return new LadderModel(List.copyOf(hosts), List.copyOf(steps), List.copyOf(samples));
+      return new LadderModel(List.copyOf(hosts), Set.copyOf(connsByHost.keySet()), List.copyOf(steps),
+          List.copyOf(samples));
     }
 
     /** Folds a RETRANSMIT traced right after the SEND of the same segment into that send. */
@@ -228,6 +235,11 @@ record LadderModel(List<String> hosts, List<Step> steps, List<Sample> samples) {
       }
     }
 
+    /**
+     * Matches receipts to sends in two rounds: first the receipts with a single candidate, whose
+     * transit times then tell the usual delay of each direction; then the others, each taking the
+     * earlier send whose transit time is nearest that delay.
+     */
     private void matchReceipts() {
       // Sends by the key their receiver sees: (receiver's conn, fields).
       Map<List<Object>, List<Integer>> sendsByKey = new HashMap<>();
@@ -236,38 +248,59 @@ record LadderModel(List<String> hosts, List<Step> steps, List<Sample> samples) {
           sendsByKey.computeIfAbsent(List.of(reverse(s.conn()), s.segment()), k -> new ArrayList<>()).add(i);
         }
       }
-      for (int r = 0; r < events.size(); r++) {
-        if (!(events.get(r) instanceof Segment s) || isSend(s)) continue;
-        List<Integer> candidates = sendsByKey.getOrDefault(List.of(s.conn(), s.segment()), List.of());
-        int send = choose(candidates, r, s.host(), false);
-        if (send < 0 && s.action() == SegmentAction.DROP) {
-          // Dropped on the way out, traced at the sender (a link that loses it, say).
-          send = choose(sendsByKey.getOrDefault(List.of(reverse(s.conn()), s.segment()), List.of()), r, s.host(), true);
-        }
-        if (send >= 0) {
+      Map<String, List<Long>> delays = new HashMap<>();
+      for (int round = 0; round < 2; round++) {
+        Map<String, Long> usual = new HashMap<>();
+        delays.forEach((pair, list) -> usual.put(pair, list.stream().sorted().toList().get(list.size() / 2)));
+        for (int r = 0; r < events.size(); r++) {
+          if (!(events.get(r) instanceof Segment s) || isSend(s) || match[r] >= 0) continue;
+          List<Integer> candidates = candidates(sendsByKey.getOrDefault(List.of(s.conn(), s.segment()), List.of()),
+              s.host(), false);
+          if (candidates.isEmpty() && s.action() == SegmentAction.DROP) {
+            // Dropped on the way out, traced at the sender (a link that loses it, say).
+            candidates = candidates(sendsByKey.getOrDefault(List.of(reverse(s.conn()), s.segment()), List.of()),
+                s.host(), true);
+          }
+          if (candidates.isEmpty() || (round == 0 && candidates.size() > 1)) continue;
+          int send = round == 0 ? candidates.getFirst() : choose(candidates, r, usual);
           match[send] = r;
           match[r] = send;
+          if (round == 0) {
+            delays.computeIfAbsent(events.get(send).host() + ">" + s.host(), k -> new ArrayList<>())
+                .add(s.timeNanos() - events.get(send).timeNanos());
+          }
         }
       }
     }
 
-    /** Returns the send for the receipt at {@code r} among candidates, or -1. */
-    private int choose(List<Integer> candidates, int r, String receiver, boolean sameHost) {
+    private List<Integer> candidates(List<Integer> sends, String receiver, boolean sameHost) {
+      return sends.stream().filter(c -> match[c] < 0 && events.get(c).host().equals(receiver) == sameHost).toList();
+    }
+
+    /**
+     * Returns the send for the receipt at {@code r}: among the sends before it, the one whose transit
+     * time is nearest the usual delay of its direction, else the first; without a send before it (two
+     * hosts' traces concatenated), the first.
+     */
+    private int choose(List<Integer> candidates, int r, Map<String, Long> usual) {
+      String receiver = events.get(r).host();
       int chosen = -1;
+      long best = Long.MAX_VALUE;
       for (int c : candidates) {
         if (c > r) break;
-        if (match[c] >= 0 || events.get(c).host().equals(receiver) != sameHost) continue;
-        if (chosen < 0 || ((Segment) events.get(c)).action() == SegmentAction.RETRANSMIT) {
-          chosen = c; // the first copy yields to its retransmission
-        } else {
-          break; // a fresh copy of the same fields, a duplicate ACK say: first in, first out
+        Long delay = usual.get(events.get(c).host() + ">" + receiver);
+        if (delay == null) {
+          // No usual delay known: the first send, unless retransmitted (its sender gave it up).
+          if (chosen < 0 || ((Segment) events.get(c)).action() == SegmentAction.RETRANSMIT) chosen = c;
+          continue;
+        }
+        long off = Math.abs(events.get(r).timeNanos() - events.get(c).timeNanos() - delay);
+        if (chosen < 0 || off < best) {
+          chosen = c;
+          best = off;
         }
       }
-      if (chosen >= 0) return chosen;
-      for (int c : candidates) {
-        if (match[c] < 0 && events.get(c).host().equals(receiver) == sameHost) return c;
-      }
-      return -1;
+      return chosen >= 0 ? chosen : candidates.getFirst();
     }
 
     /** Returns the arrows, keyed by the index of the event they are drawn at. */

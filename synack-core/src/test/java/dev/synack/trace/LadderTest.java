@@ -146,6 +146,15 @@ class LadderTest {
     }
 
     @Test
+    void singleHostNotes_areWrittenBesideItsLifeline() {
+      List<TraceEvent> events = new Scenarios.Trace().at(0).note("server", "listener full, SYN dropped").events();
+      assertEquals("""
+                   server
+          +0.000s         │ listener full, SYN dropped
+          """, Ladder.render(events));
+    }
+
+    @Test
     void narrowWidth_keepsTheRetransmitMarkAndTheLength() {
       String ladder = Ladder.render(Scenarios.lostSegment(), DEFAULTS.withWidth(80));
       assertTrue(ladder.contains("len=10… (rtx) ──▶│"), ladder);

@@ -97,6 +97,51 @@ final class Scenarios {
   }
 
   /**
+   * The teardown's last ACK is lost: the server resends its FIN, the client in TIME_WAIT answers
+   * again and restarts its 2 MSL timer.
+   */
+  static List<TraceEvent> lostLastAck() {
+    return new Trace().add(handshake())
+        .at(1000).state("client", "ESTABLISHED", "FIN_WAIT_1").send("client", "FIN,ACK", 101, 301, 502, 0, "")
+        .at(1025).recv("server", "FIN,ACK", 101, 301, 502, 0, "").state("server", "ESTABLISHED", "CLOSE_WAIT")
+        .send("server", "ACK", 301, 102, 509, 0, "")
+        .at(1050).recv("client", "ACK", 301, 102, 509, 0, "").state("client", "FIN_WAIT_1", "FIN_WAIT_2")
+        .at(1200).state("server", "CLOSE_WAIT", "LAST_ACK").send("server", "FIN,ACK", 301, 102, 509, 0, "")
+        .timer("server", "RTO", "set")
+        .at(1225).recv("client", "FIN,ACK", 301, 102, 509, 0, "").state("client", "FIN_WAIT_2", "TIME_WAIT")
+        .timer("client", "TIME_WAIT", "set").send("client", "ACK", 102, 302, 502, 0, "")
+        .at(1400).timer("server", "RTO", "fired").retransmit("server", "FIN,ACK", 301, 102, 509, 0, "")
+        .at(1425).recv("client", "FIN,ACK", 301, 102, 509, 0, "").timer("client", "TIME_WAIT", "set")
+        .send("client", "ACK", 102, 302, 502, 0, "")
+        .at(1450).recv("server", "ACK", 102, 302, 502, 0, "").state("server", "LAST_ACK", "CLOSED")
+        .at(61425).timer("client", "TIME_WAIT", "fired").state("client", "TIME_WAIT", "CLOSED")
+        .events();
+  }
+
+  /**
+   * Why three messages: an old SYN (seq=90) reaches the server before the client's new one; the
+   * client answers the server's SYN,ACK for it with RST, and the server returns to LISTEN.
+   */
+  static List<TraceEvent> oldDuplicateSyn() {
+    return new Trace()
+        .at(0).state("client", "CLOSED", "SYN_SENT").send("client", "SYN", 100, 0, 64240, 0, "")
+        .at(10).recv("server", "SYN", 90, 0, 64240, 0, "").state("server", "LISTEN", "SYN_RECEIVED")
+        .send("server", "SYN,ACK", 300, 91, 65160, 0, "")
+        .at(25).recv("server", "SYN", 100, 0, 64240, 0, "")
+        .at(35).recv("client", "SYN,ACK", 300, 91, 65160, 0, "").send("client", "RST", 91, 0, 0, 0, "")
+        .at(60).recv("server", "RST", 91, 0, 0, 0, "").state("server", "SYN_RECEIVED", "LISTEN")
+        .events();
+  }
+
+  /** In ESTABLISHED the server gets a RST inside the window but not at RCV.NXT, and sends a challenge ACK. */
+  static List<TraceEvent> challengeAck() {
+    return new Trace().add(handshake())
+        .at(500).recv("server", "RST", 5000, 0, 0, 0, "").send("server", "ACK", 301, 101, 509, 0, "")
+        .at(525).recv("client", "ACK", 301, 101, 509, 0, "")
+        .events();
+  }
+
+  /**
    * A bulk transfer after the handshake: {@code n} segments of 1000 bytes, each acknowledged, then
    * one more that the server drops for a bad checksum.
    */
