@@ -85,9 +85,14 @@ final class Sender {
     return SeqNum.gt(sndUna, iss);
   }
 
+  /** Returns the sequence number just after the queued data: where our FIN goes once {@link #finQueued}. */
+  int endOfData() {
+    return SeqNum.add(dataStart, buffer.size());
+  }
+
   /** Returns the sequence number of our FIN (meaningful once {@link #finQueued}). */
   int finSeq() {
-    return SeqNum.add(dataStart, buffer.size());
+    return endOfData();
   }
 
   boolean finSent() {

@@ -187,7 +187,9 @@ public final class TcpConnection {
     Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), Integer.MAX_VALUE);
     if (chunk != null) {
       ByteBuffer payload = snd.payload(chunk);
-      int flags = chunk.flags() | (chunk.length() > 0 && chunk.length() == snd.unsent() ? TcpFlags.PSH : 0);
+      // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last of a write.
+      boolean push = chunk.length() > 0 && SeqNum.add(chunk.seq(), chunk.length()) == snd.endOfData();
+      int flags = chunk.flags() | (push ? TcpFlags.PSH : 0);
       seg = buildSegment(chunk.seq(), flags, payload, now);
       snd.onSent(chunk, now);
       tracer.send(seg, now, chunk.retransmit());
@@ -341,7 +343,7 @@ public final class TcpConnection {
    */
   private void resetAndClose(TcpError error, long now) {
     replies.clear();
-    replies.add(TcpSegment.of(id.localPort(), id.remotePort(), snd.sndNxt, rcv.rcvNxt, TcpFlags.RST | TcpFlags.ACK, 0));
+    sendReset(snd.sndNxt, true, rcv.rcvNxt);
     enterClosed(error, now);
   }
 
