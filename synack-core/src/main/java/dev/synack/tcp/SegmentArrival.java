@@ -171,24 +171,29 @@ final class SegmentArrival {
       if (fifthCheckAck(seg, now)) eighthCheckFin(trimToWindow(seg), now);
       return Disposition.CONSUMED;
     }
+    // First, check the sequence number.
     if (!firstCheckSequenceNumber(seg, now)) return Disposition.CONSUMED;
     TcpSegment inWindow = trimToWindow(seg);
-    // Text cut off at the window's edges is answered with an ACK, which also tells a zero-window
-    // prober our window.
-    if (inWindow.payloadLength() < seg.payloadLength()) c.ackNow = true;
+    // Second, check the RST bit.
     if (seg.has(TcpFlags.RST)) {
       secondCheckRst(seg, now);
       return Disposition.CONSUMED;
     }
-    // Third, check security: not implemented (no compartments, RFC 9293 §3.10.7.4 third step).
+    // Third, check security: not implemented (no compartments; RFC 9293 leaves them to IP options).
+    // Fourth, check the SYN bit.
     if (seg.has(TcpFlags.SYN)) {
       fourthCheckSyn(seg, now);
       return Disposition.CONSUMED;
     }
+    // Fifth, check the ACK field.
     if (!fifthCheckAck(seg, now)) return Disposition.CONSUMED;
     // Sixth, check the URG bit: urgent data is delivered inline, and the pointer is ignored
     // (RFC 6093 §6 advises applications not to use it; a deviation from MUST-30/MUST-31).
+    // Seventh, process the segment text. Text cut off at the window's edges is answered with an
+    // ACK, which also tells a zero-window prober our window.
+    if (inWindow.payloadLength() < seg.payloadLength()) c.ackNow = true;
     if (!seventhProcessText(inWindow, now)) return Disposition.CONSUMED;
+    // Eighth, check the FIN bit.
     eighthCheckFin(inWindow, now);
     return Disposition.CONSUMED;
   }
