@@ -1,6 +1,10 @@
 /**
  * Trace events (state change, segment sent, received, dropped or retransmitted, timer) and their
- * renderings: JSON lines, a terminal ladder diagram, an HTML page with SVG, pcap. The renderings
- * read the event stream; nothing logs beside it.
+ * renderings: JSON lines ({@link dev.synack.trace.JsonLines}, {@link dev.synack.trace.JsonLinesSink},
+ * over the small {@link dev.synack.trace.Json} model), a terminal ladder diagram
+ * ({@link dev.synack.trace.Ladder}), an HTML page with SVG ({@link dev.synack.trace.HtmlReport}), a
+ * narration in English or Chinese ({@link dev.synack.trace.Narration}), pcap. The renderings read the
+ * event stream; nothing logs beside it. The diagram renderings share one model that matches each
+ * send with its receipt at the peer.
  */
 package dev.synack.trace;

@@ -1,0 +1,168 @@
+package dev.synack.cli;
+
+import dev.synack.trace.CaptureStates;
+import dev.synack.trace.Json;
+import dev.synack.trace.JsonLines;
+import dev.synack.trace.Ladder;
+import dev.synack.trace.TraceEvent;
+import dev.synack.wire.IpDatagram;
+import dev.synack.wire.LinkType;
+import dev.synack.wire.Packets;
+import dev.synack.wire.Parsed;
+import dev.synack.wire.PcapRecord;
+import dev.synack.wire.TcpCodec;
+import dev.synack.wire.TcpSegment;
+import java.io.PrintWriter;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Explains the records of a capture: one tcpdump-like line (or JSON trace line) per packet, the
+ * TCP segments grouped into connections whose states are inferred by {@link CaptureStates}, and at
+ * the end each connection as a ladder diagram with its states named, the path of states of each
+ * end, and a summary.
+ *
+ * <p>Call {@link #record} for each record in file order, then {@link #finish} once.
+ */
+final class CaptureDecoder {
+  /** One connection of the capture, named by its endpoints in the order the capture first saw them. */
+  private record Connection(String first, String second, CaptureStates states, List<TraceEvent> events) {}
+
+  private final PrintWriter out;
+  private final boolean json;
+  private final ZoneId zone;
+  /** Connections by their direction-independent key, in the order they first appear. */
+  private final Map<String, Connection> connections = new LinkedHashMap<>();
+  /** The time of the first record; JSON times count from it. */
+  private long firstNanos = Long.MIN_VALUE;
+  private int packets;
+  private int segments;
+  private int malformed;
+
+  CaptureDecoder(PrintWriter out, boolean json, ZoneId zone) {
+    this.out = out;
+    this.json = json;
+    this.zone = zone;
+  }
+
+  /** Decodes one record and prints its line. */
+  void record(PcapRecord r) {
+    if (firstNanos == Long.MIN_VALUE) firstNanos = r.timeNanos();
+    packets++;
+    long t = r.timeNanos() - firstNanos;
+    String time = TcpdumpFormat.time(r.timeNanos(), zone);
+    if (r.ipPacket() == null) {
+      if (!json) out.println(time + " not IP: " + LinkType.name(r.linkType()) + " frame, length " + r.originalLength());
+      return;
+    }
+    Parsed<IpDatagram> ip = IpDatagram.parse(r.ipPacket());
+    if (!ip.isOk()) {
+      drop(t, time, "", "", "malformed IP packet: ", ip.reason());
+      return;
+    }
+    IpDatagram d = ip.value();
+    String src = TcpdumpFormat.address(d.source());
+    String dst = TcpdumpFormat.address(d.destination());
+    Parsed<Packets.TcpPacket> tcp = Packets.parseTcp(d, false);
+    if (!tcp.isOk() && tcp.reason().equals("ip-not-tcp")) {
+      if (!json) {
+        out.println(time + " " + TcpdumpFormat.ipVersion(d.source()) + " " + src + " > " + dst
+            + ": protocol " + d.protocol() + " (not TCP), length " + d.payload().remaining());
+      }
+      return;
+    }
+    if (!tcp.isOk()) {
+      drop(t, time, src, src + "-" + dst, TcpdumpFormat.ipVersion(d.source()) + " " + src + " > " + dst + ": malformed TCP: ",
+          tcp.reason());
+      return;
+    }
+    segments++;
+    TcpSegment s = tcp.value().segment();
+    // Kernel captures on loopback often carry unfinished checksums (checksum offload), so a bad
+    // checksum is reported, not dropped, as tcpdump does.
+    boolean checksumOk = TcpCodec.parse(d.payload(), d.source(), d.destination(), true).isOk();
+    String from = TcpdumpFormat.endpoint(d.source(), s.sourcePort());
+    String to = TcpdumpFormat.endpoint(d.destination(), s.destinationPort());
+    Connection c = connections.computeIfAbsent(from.compareTo(to) < 0 ? from + " " + to : to + " " + from,
+        k -> new Connection(from, to, new CaptureStates(from, to), new ArrayList<>()));
+    List<TraceEvent> events = c.states().segment(t, from, s);
+    c.events().addAll(events);
+    if (json) {
+      for (TraceEvent e : events) {
+        if (e instanceof TraceEvent.Segment seg && seg.action() == TraceEvent.SegmentAction.RECV) continue;
+        String line = JsonLines.toJson(e);
+        if (e instanceof TraceEvent.Segment) {
+          line = line.substring(0, line.length() - 1) + ",\"src\":" + Json.quote(src) + ",\"sport\":" + s.sourcePort()
+              + ",\"dst\":" + Json.quote(dst) + ",\"dport\":" + s.destinationPort() + ",\"checksum_ok\":" + checksumOk + "}";
+        }
+        out.println(line);
+      }
+    } else {
+      out.println(time + " " + TcpdumpFormat.segment(d.source(), d.destination(), s));
+    }
+  }
+
+  /** Prints each connection's states and the summary line (text only). */
+  void finish() {
+    if (json) return;
+    int n = 0;
+    for (Connection c : connections.values()) {
+      out.println();
+      out.println("connection " + ++n + ": " + c.first() + " <-> " + c.second());
+      out.println();
+      out.print(Ladder.render(c.events(), Ladder.Options.defaults().withHosts(List.of(c.first(), c.second()))
+          .withTimers(true)));
+      out.println();
+      out.println("  " + statePath(c, c.first()));
+      out.println("  " + statePath(c, c.second()));
+    }
+    out.println();
+    out.println(summary());
+  }
+
+  /** Returns the summary line, {@code 11 packets, 11 TCP segments, 1 connection, 0 malformed}. */
+  String summary() {
+    return plural(packets, "packet") + ", " + plural(segments, "TCP segment") + ", "
+        + plural(connections.size(), "connection") + ", " + malformed + " malformed";
+  }
+
+  /** Returns the states an endpoint went through, {@code 10.0.0.1:40000: CLOSED -> SYN_SENT -> ...}. */
+  private static String statePath(Connection c, String endpoint) {
+    StringBuilder b = new StringBuilder(endpoint).append(':');
+    boolean first = true;
+    for (TraceEvent e : c.events()) {
+      if (e instanceof TraceEvent.StateChange sc && sc.host().equals(endpoint)) {
+        if (first) b.append(' ').append(sc.from());
+        b.append(" -> ").append(sc.to());
+        first = false;
+      }
+    }
+    if (first) b.append(' ').append(c.states().state(endpoint));
+    return b.toString();
+  }
+
+  private void drop(long t, String time, String host, String conn, String what, String reason) {
+    malformed++;
+    if (json) {
+      out.println("{\"t\":" + seconds(t) + ",\"host\":" + Json.quote(host) + ",\"conn\":" + Json.quote(conn)
+          + ",\"event\":\"drop\",\"reason\":" + Json.quote(reason) + "}");
+    } else {
+      out.println(time + " " + what + reason);
+    }
+  }
+
+  /** Returns nanoseconds as seconds with six to nine decimals, as {@link JsonLines} writes times. */
+  private static String seconds(long nanos) {
+    String s = String.format("%d.%09d", nanos / 1_000_000_000L, nanos % 1_000_000_000L);
+    int end = s.length();
+    while (end > s.length() - 3 && s.charAt(end - 1) == '0') end--;
+    return s.substring(0, end);
+  }
+
+  private static String plural(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
+}

@@ -1,0 +1,72 @@
+package dev.synack.cli;
+
+import dev.synack.wire.PcapFormatException;
+import dev.synack.wire.PcapReader;
+import dev.synack.wire.PcapRecord;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code synack decode FILE [--json]}: explains a pcap or pcapng capture, segment by segment. */
+@Command(
+    name = "decode",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Explains a pcap or pcapng capture: one tcpdump-like line per TCP segment (absolute sequence",
+      "numbers), then each connection with the TCP states both ends went through, and a summary."
+    })
+final class DecodeCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "the capture: pcap (µs or ns, either byte order) or pcapng")
+  Path file;
+
+  @Option(names = "--json", description = "print one JSON trace event per line (the fields of DESIGN.md) instead")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new Main.UsageError("no such file: " + file);
+    } catch (IOException e) {
+      throw new Main.UsageError("cannot read " + file + ": " + e.getMessage());
+    }
+    PcapReader reader;
+    try {
+      reader = PcapReader.of(bytes);
+    } catch (PcapFormatException e) {
+      throw new Main.UsageError(file + ": " + e.getMessage());
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    CaptureDecoder decoder = new CaptureDecoder(out, json, ZoneId.systemDefault());
+    String error = null;
+    try {
+      for (PcapRecord r = reader.next(); r != null; r = reader.next()) {
+        decoder.record(r);
+      }
+    } catch (PcapFormatException e) {
+      // What was read before the damage is still shown, as tcpdump does with a cut-off capture.
+      error = e.getMessage();
+    }
+    decoder.finish();
+    out.flush();
+    if (error != null) {
+      spec.commandLine().getErr().println("synack decode: " + file + ": " + error);
+      return Main.EXIT_USAGE;
+    }
+    return 0;
+  }
+}

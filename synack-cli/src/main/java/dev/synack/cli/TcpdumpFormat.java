@@ -1,0 +1,94 @@
+package dev.synack.cli;
+
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpSegment;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+
+/**
+ * Writes packets the way {@code tcpdump -S -nn} does, so that a decode can be read beside (and
+ * diffed against) tcpdump's own: local time of day with microseconds, {@code IP}/{@code IP6},
+ * {@code addr.port > addr.port}, then the TCP fields with absolute sequence numbers.
+ */
+final class TcpdumpFormat {
+  private TcpdumpFormat() {}
+
+  /** Returns the time of day in {@code zone} as tcpdump prints it, {@code 12:00:00.000123}. */
+  static String time(long epochNanos, ZoneId zone) {
+    LocalTime t = LocalTime.ofInstant(Instant.ofEpochSecond(0, epochNanos), zone);
+    return String.format("%02d:%02d:%02d.%06d", t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1000);
+  }
+
+  /** Returns {@code IP} or {@code IP6}, as tcpdump names the network layer. */
+  static String ipVersion(InetAddress address) {
+    return address instanceof Inet4Address ? "IP" : "IP6";
+  }
+
+  /**
+   * Returns an address in its text form: dotted quad for IPv4, RFC 5952 for IPv6 (lower case,
+   * the longest run of two or more zero groups shortened to {@code ::}), as tcpdump and tshark print it.
+   */
+  static String address(InetAddress address) {
+    byte[] b = address.getAddress();
+    if (b.length == 4) {
+      return (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff);
+    }
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) groups[i] = (b[2 * i] & 0xff) << 8 | (b[2 * i + 1] & 0xff);
+    int bestStart = -1;
+    int bestLength = 1; // RFC 5952 §4.2.2: a single zero group is not shortened
+    for (int i = 0; i < 8; ) {
+      int j = i;
+      while (j < 8 && groups[j] == 0) j++;
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = j == i ? i + 1 : j;
+    }
+    StringBuilder s = new StringBuilder(39);
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        s.append("::");
+        i += bestLength - 1;
+        continue;
+      }
+      if (!s.isEmpty() && s.charAt(s.length() - 1) != ':') s.append(':');
+      s.append(Integer.toHexString(groups[i]));
+    }
+    return s.toString();
+  }
+
+  /** Returns an endpoint as traces name it, {@code 10.0.0.1:80} or {@code [::1]:80}. */
+  static String endpoint(InetAddress address, int port) {
+    String a = address(address);
+    return (address instanceof Inet4Address ? a : "[" + a + "]") + ":" + port;
+  }
+
+  /**
+   * Returns the line of a TCP segment after the time, e.g. {@code IP 127.0.0.1.40000 >
+   * 127.0.0.1.8080: Flags [S], seq 1, win 65495, options [mss 65495], length 0}. Like tcpdump,
+   * {@code seq} is shown only when the segment occupies sequence space or carries data, and
+   * {@code ack} only when the ACK bit is set.
+   */
+  static String segment(InetAddress source, InetAddress destination, TcpSegment s) {
+    StringBuilder b = new StringBuilder(160);
+    b.append(ipVersion(source)).append(' ')
+        .append(address(source)).append('.').append(s.sourcePort()).append(" > ")
+        .append(address(destination)).append('.').append(s.destinationPort())
+        .append(": Flags [").append(TcpFlags.tcpdump(s.flags())).append(']');
+    int len = s.payloadLength();
+    if (len > 0 || s.has(TcpFlags.SYN) || s.has(TcpFlags.FIN) || s.has(TcpFlags.RST)) {
+      b.append(", seq ").append(Integer.toUnsignedString(s.sequenceNumber()));
+      if (len > 0) b.append(':').append(Integer.toUnsignedString(s.sequenceNumber() + len));
+    }
+    if (s.has(TcpFlags.ACK)) b.append(", ack ").append(Integer.toUnsignedString(s.acknowledgmentNumber()));
+    b.append(", win ").append(s.window());
+    if (s.has(TcpFlags.URG)) b.append(", urg ").append(s.urgentPointer());
+    if (!s.options().isEmpty()) b.append(", options [").append(s.options().describe()).append(']');
+    return b.append(", length ").append(len).toString();
+  }
+}

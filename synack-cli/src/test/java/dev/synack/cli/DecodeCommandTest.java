@@ -1,0 +1,181 @@
+package dev.synack.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.synack.trace.Json;
+import dev.synack.wire.Checksum;
+import dev.synack.wire.PcapWriter;
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOption;
+import dev.synack.wire.TcpOptions;
+import dev.synack.wire.TcpSegment;
+import dev.synack.wire.Packets;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DecodeCommandTest {
+  private static final String EXAMPLE = Decode.repoRoot().resolve("examples/handshake.pcap").toString();
+
+  @TempDir
+  Path dir;
+
+  @Nested
+  class HandshakeExample {
+    @Test
+    void text_printsTcpdumpLinesStatePathsAndSummary() {
+      Decode d = Decode.run(EXAMPLE);
+      assertEquals(0, d.exitCode(), String.join("\n", d.err()));
+      List<String> packets = d.packetLines();
+      assertEquals(11, packets.size());
+      assertEquals("IP 127.0.0.1.59984 > 127.0.0.1.47001: Flags [S], seq 2029365936, win 65495, options [mss 65495,"
+          + "sackOK,TS val 3326469128 ecr 0,nop,wscale 10], length 0", packets.get(0));
+      assertEquals("IP 127.0.0.1.59984 > 127.0.0.1.47001: Flags [.], ack 3975187073, win 64, options [nop,nop,"
+          + "TS val 3326469128 ecr 1630826598], length 0", packets.get(2));
+      assertEquals("IP 127.0.0.1.59984 > 127.0.0.1.47001: Flags [P.], seq 2029365937:2029365943, ack 3975187073, "
+          + "win 64, options [nop,nop,TS val 3326469128 ecr 1630826598], length 6", packets.get(3));
+      assertTrue(d.out().contains("  127.0.0.1:59984: CLOSED -> SYN_SENT -> ESTABLISHED -> FIN_WAIT_1 -> FIN_WAIT_2"
+          + " -> TIME_WAIT"), String.join("\n", d.out()));
+      assertTrue(d.out().contains("  127.0.0.1:47001: LISTEN -> SYN_RECEIVED -> ESTABLISHED -> CLOSE_WAIT -> LAST_ACK"
+          + " -> CLOSED"), String.join("\n", d.out()));
+      assertEquals("11 packets, 11 TCP segments, 1 connection, 0 malformed", d.out().getLast());
+    }
+
+    @Test
+    void json_writesOneSendPerSegmentWithTheTraceFields() {
+      Decode d = Decode.run(EXAMPLE, "--json");
+      assertEquals(0, d.exitCode());
+      List<Map<String, Object>> events = d.out().stream().map(Json::parseObject).toList();
+      List<Map<String, Object>> sends = events.stream().filter(e -> e.get("event").equals("send")).toList();
+      assertEquals(11, sends.size());
+      Map<String, Object> synAck = sends.get(1);
+      assertEquals(0.000011, ((Number) synAck.get("t")).doubleValue(), 1e-9);
+      assertEquals("127.0.0.1:47001", synAck.get("host"));
+      assertEquals("127.0.0.1:47001-127.0.0.1:59984", synAck.get("conn"));
+      assertEquals(List.of("ACK", "SYN"), synAck.get("flags"));
+      assertEquals(3975187072L, ((Number) synAck.get("seq")).longValue());
+      assertEquals(2029365937L, ((Number) synAck.get("ack")).longValue());
+      assertEquals(65483L, ((Number) synAck.get("win")).longValue());
+      assertEquals(0L, ((Number) synAck.get("len")).longValue());
+      assertEquals("mss 65495,sackOK,TS val 1630826598 ecr 3326469128,nop,wscale 10", synAck.get("options"));
+      assertEquals(47001L, ((Number) synAck.get("sport")).longValue());
+      List<String> states = events.stream().filter(e -> e.get("event").equals("state"))
+          .map(e -> e.get("from") + "->" + e.get("to")).toList();
+      assertEquals(List.of("CLOSED->SYN_SENT", "LISTEN->SYN_RECEIVED", "SYN_SENT->ESTABLISHED",
+          "SYN_RECEIVED->ESTABLISHED", "ESTABLISHED->FIN_WAIT_1", "ESTABLISHED->CLOSE_WAIT", "FIN_WAIT_1->FIN_WAIT_2",
+          "CLOSE_WAIT->LAST_ACK", "FIN_WAIT_2->TIME_WAIT", "LAST_ACK->CLOSED"), states);
+    }
+  }
+
+  @Nested
+  class BadInput {
+    @Test
+    void missingFile_printsOneLineAndExits2() {
+      Decode d = Decode.run(dir.resolve("nope.pcap").toString());
+      assertEquals(2, d.exitCode());
+      assertEquals(List.of("synack decode: no such file: " + dir.resolve("nope.pcap")), d.err());
+    }
+
+    @Test
+    void notACapture_namesTheMagicAndExits2() throws IOException {
+      Path f = Files.writeString(dir.resolve("x.pcap"), "hello, world");
+      Decode d = Decode.run(f.toString());
+      assertEquals(2, d.exitCode());
+      assertEquals(1, d.err().size());
+      assertTrue(d.err().getFirst().contains("not a pcap or pcapng file: it starts with 0x68656c6c"), d.err().getFirst());
+    }
+
+    @Test
+    void unknownOption_exits2() {
+      assertEquals(2, Decode.run(EXAMPLE, "--yaml").exitCode());
+    }
+
+    @Test
+    void truncatedCapture_showsWhatItHoldsThenTheErrorWithExit2() throws IOException {
+      byte[] whole = Files.readAllBytes(Path.of(EXAMPLE));
+      Path f = Files.write(dir.resolve("cut.pcap"), Arrays.copyOf(whole, whole.length - 10));
+      Decode d = Decode.run(f.toString());
+      assertEquals(2, d.exitCode());
+      assertEquals(10, d.packetLines().size());
+      assertEquals("10 packets, 10 TCP segments, 1 connection, 0 malformed", d.out().getLast());
+      assertTrue(d.err().getFirst().endsWith("(truncated file?)"), d.err().getFirst());
+    }
+  }
+
+  @Nested
+  class OddPackets {
+    private Path capture() throws IOException {
+      InetAddress a = InetAddress.getByName("10.0.0.1");
+      InetAddress b = InetAddress.getByName("::1");
+      ByteArrayOutputStream file = new ByteArrayOutputStream();
+      PcapWriter w = PcapWriter.open(file, PcapWriter.Resolution.MICROSECONDS);
+      TcpSegment syn = TcpSegment.of(40000, 80, 1, 0, TcpFlags.SYN, 65535)
+          .withOptions(TcpOptions.of(new TcpOption.MaximumSegmentSize(1460)));
+      w.write(1_000_000_000L, Packets.tcp(b, b, 64, syn));
+      byte[] good = Packets.tcp(a, a, 64, syn);
+      byte[] cut = Arrays.copyOf(good, 30);                      // the TCP header cut short
+      cut[3] = 30;
+      w.write(1_000_500_000L, withIpv4Checksum(cut));
+      w.write(1_001_000_000L, new byte[] {0x45, 0, 0, 20});      // an IPv4 header cut short
+      w.write(1_002_000_000L, new byte[] {0x15, 1, 2, 3});       // not IP at all
+      byte[] udp = good.clone();
+      udp[9] = 17;                                               // an IPv4 packet of another protocol
+      w.write(1_003_000_000L, withIpv4Checksum(udp));
+      return Files.write(dir.resolve("odd.pcap"), file.toByteArray());
+    }
+
+    /** Returns the packet with its IPv4 header checksum computed again after a change. */
+    private static byte[] withIpv4Checksum(byte[] packet) {
+      packet[10] = 0;
+      packet[11] = 0;
+      int sum = Checksum.compute(ByteBuffer.wrap(packet), 0, 20);
+      packet[10] = (byte) (sum >> 8);
+      packet[11] = (byte) sum;
+      return packet;
+    }
+
+    @Test
+    void text_namesEachProblemAndCountsTheMalformed() throws IOException {
+      Decode d = Decode.run(capture().toString());
+      assertEquals(0, d.exitCode());
+      assertEquals(List.of(
+          "IP6 ::1.40000 > ::1.80: Flags [S], seq 1, win 65535, options [mss 1460], length 0",
+          "IP 10.0.0.1 > 10.0.0.1: malformed TCP: tcp-truncated-header",
+          "malformed IP packet: ipv4-truncated-header",
+          "not IP: RAW frame, length 4",
+          "IP 10.0.0.1 > 10.0.0.1: protocol 17 (not TCP), length 24"), d.packetLines());
+      assertTrue(d.out().contains("connection 1: [::1]:40000 <-> [::1]:80"), String.join("\n", d.out()));
+      assertEquals("5 packets, 1 TCP segment, 1 connection, 2 malformed", d.out().getLast());
+    }
+
+    @Test
+    void json_writesDropsWithTheirReasons() throws IOException {
+      Decode d = Decode.run(capture().toString(), "--json");
+      List<Map<String, Object>> drops = d.out().stream().map(Json::parseObject)
+          .filter(e -> e.get("event").equals("drop")).toList();
+      assertEquals(2, drops.size());
+      assertEquals("tcp-truncated-header", drops.get(0).get("reason"));
+      assertEquals("10.0.0.1", drops.get(0).get("host"));
+      assertEquals(0.0005, ((Number) drops.get(0).get("t")).doubleValue(), 1e-9);
+      assertEquals("ipv4-truncated-header", drops.get(1).get("reason"));
+    }
+  }
+
+  @Test
+  void address_ipv6_isWrittenAsRfc5952() throws IOException {
+    assertEquals("2001:db8::1:0:0:1", TcpdumpFormat.address(InetAddress.getByName("2001:db8:0:0:1:0:0:1")));
+    assertEquals("::", TcpdumpFormat.address(InetAddress.getByName("::")));
+    assertEquals("fe80::1", TcpdumpFormat.address(InetAddress.getByName("fe80:0:0:0:0:0:0:1")));
+    assertEquals("2001:db8:0:1:1:1:1:1", TcpdumpFormat.address(InetAddress.getByName("2001:db8:0:1:1:1:1:1")));
+  }
+}

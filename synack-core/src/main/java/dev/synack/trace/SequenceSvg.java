@@ -1,0 +1,185 @@
+package dev.synack.trace;
+
+import dev.synack.trace.LadderModel.Arrival;
+import dev.synack.trace.LadderModel.Arrow;
+import dev.synack.trace.LadderModel.Fate;
+import dev.synack.trace.LadderModel.NoteStep;
+import dev.synack.trace.LadderModel.StateStep;
+import dev.synack.trace.LadderModel.Step;
+import dev.synack.trace.LadderModel.TimerAction;
+import dev.synack.trace.LadderModel.TimerStep;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ladder as an SVG sequence diagram: lifelines, arrows slanted from the row of the send to the
+ * row of the receipt, state labels, lost segments ending in a cross, and a tooltip ({@code <title>})
+ * with every field on each arrow. Each step of the model takes one row, so slants show which
+ * segments were in flight together rather than the time scale.
+ */
+final class SequenceSvg {
+  private static final int ROW = 24;
+  private static final int TOP = 56;
+  private static final int LEFT = 200;
+  private static final int GAP = 460;
+  private static final int RIGHT = 180;
+
+  private final LadderModel model;
+  private final boolean relativeSeq;
+  private final StringBuilder out = new StringBuilder();
+  /** The row each step is drawn on. */
+  private final Map<Step, Integer> rowOf = new IdentityHashMap<>();
+  /** The row each arrow's receipt is drawn on. */
+  private final Map<Arrow, Integer> arrivalRow = new IdentityHashMap<>();
+  private final long origin;
+
+  private SequenceSvg(LadderModel model, boolean relativeSeq) {
+    this.model = model;
+    this.relativeSeq = relativeSeq;
+    this.origin = model.steps().stream().mapToLong(Step::time).min().orElse(0);
+  }
+
+  /** Returns the {@code <svg>} element of a model. */
+  static String render(LadderModel model, boolean relativeSeq) {
+    return new SequenceSvg(model, relativeSeq).draw();
+  }
+
+  private String draw() {
+    List<Step> steps = model.steps();
+    int row = 0;
+    for (Step s : steps) {
+      if (s instanceof TimerStep t && t.action() == TimerAction.CANCELLED) continue;
+      rowOf.put(s, row++);
+      if (s instanceof Arrival a) arrivalRow.put(a.arrow(), rowOf.get(s));
+    }
+    int columns = model.hosts().size();
+    int width = LEFT + GAP * Math.max(1, columns - 1) + RIGHT;
+    int height = TOP + ROW * (row + 1) + 20;
+    out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ladder\" width=\"").append(width)
+        .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
+        .append("\" role=\"img\">\n")
+        .append("<defs>");
+    for (String kind : List.of("ok", "rtx", "unsent")) {
+      out.append("<marker id=\"head-").append(kind).append("\" class=\"head ").append(kind)
+          .append("\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\"")
+          .append(" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\"/></marker>");
+    }
+    out.append("</defs>\n");
+    for (int c = 0; c < columns; c++) {
+      int x = x(c);
+      out.append("<text class=\"host\" x=\"").append(x).append("\" y=\"24\">")
+          .append(HtmlReport.escape(model.hosts().get(c))).append("</text>\n")
+          .append("<line class=\"lifeline\" x1=\"").append(x).append("\" y1=\"34\" x2=\"").append(x)
+          .append("\" y2=\"").append(height - 10).append("\"/>\n");
+    }
+    LadderModel.Labeler labeler = new LadderModel.Labeler(relativeSeq);
+    String lastTime = "";
+    for (Step s : steps) {
+      Integer r = rowOf.get(s);
+      if (r == null) continue;
+      String time = "+" + Ladder.seconds(s.time() - origin, 3);
+      if (!time.equals(lastTime)) {
+        out.append("<text class=\"time\" x=\"8\" y=\"").append(y(r) + 4).append("\">").append(time).append("</text>\n");
+        lastTime = time;
+      }
+      switch (s) {
+        case Arrow a -> arrow(a, labeler.label(a), r);
+        case StateStep st -> label(st.column(), r, "state", st.to(), st.from() + " → " + st.to());
+        case TimerStep t -> aside(t.column(), r, "timer", Ladder.timerText(t));
+        case NoteStep n -> aside(n.column(), r, "note", n.text());
+        case Arrival a -> { }
+      }
+    }
+    return out.append("</svg>\n").toString();
+  }
+
+  private void arrow(Arrow a, String fields, int row) {
+    int start = a.sent() ? row : Math.max(0, row - 1);
+    int end = arrivalRow.getOrDefault(a, a.sent() ? row + 1 : row);
+    double x1 = x(a.from());
+    double x2 = x(a.to());
+    double y1 = y(start);
+    double y2 = y(end);
+    String kind = a.stopsShort() ? "lost" : a.retransmit() ? "rtx" : model.unsent(a) ? "unsent" : "ok";
+    if (a.stopsShort()) {
+      // The cross sits half-way along the slant it would have taken.
+      x2 = (x1 + x2) / 2;
+      y2 = a.fate() == Fate.DROPPED ? (y1 + y2) / 2 : y1 + ROW;
+    }
+    String flags = LadderModel.flagNames(a.segment().flags());
+    out.append("<g class=\"seg ").append(kind).append("\" data-flags=\"").append(flags).append("\">")
+        .append("<title>").append(HtmlReport.escape(tooltip(a, fields))).append("</title>")
+        .append("<line x1=\"").append(num(x1)).append("\" y1=\"").append(num(y1)).append("\" x2=\"").append(num(x2))
+        .append("\" y2=\"").append(num(y2)).append('"').append(a.stopsShort() ? "" : " marker-end=\"url(#head-" + kind + ")\"")
+        .append("/>");
+    String text = fields + (a.retransmit() ? " (retransmit)" : "");
+    // The label runs along the arrow, just above it, and always reads left to right.
+    double tx = (x1 + x2) / 2;
+    double ty = (y1 + y2) / 2;
+    double angle = Math.toDegrees(x2 >= x1 ? Math.atan2(y2 - y1, x2 - x1) : Math.atan2(y1 - y2, x1 - x2));
+    out.append("<text class=\"label\" x=\"").append(num(tx)).append("\" y=\"").append(num(ty - 5))
+        .append("\" transform=\"rotate(").append(num(angle)).append(' ').append(num(tx)).append(' ').append(num(ty))
+        .append(")\">").append(HtmlReport.escape(text)).append("</text>");
+    if (a.stopsShort()) {
+      String why = a.fate() == Fate.LOST ? "lost" : a.reason() == null ? "dropped" : a.reason();
+      boolean right = x2 > x1;
+      out.append("<text class=\"cross\" x=\"").append(num(x2)).append("\" y=\"").append(num(y2 + 5)).append("\">✗</text>")
+          .append("<text class=\"why\" x=\"").append(num(x2 + (right ? 12 : -12))).append("\" y=\"").append(num(y2 + 4))
+          .append("\" text-anchor=\"").append(right ? "start" : "end").append("\">").append(HtmlReport.escape(why))
+          .append("</text>");
+    }
+    out.append("</g>\n");
+  }
+
+  private String tooltip(Arrow a, String fields) {
+    StringBuilder t = new StringBuilder();
+    t.append(model.hosts().get(a.from())).append(" → ").append(model.hosts().get(a.to())).append('\n')
+        .append(fields).append(" len=").append(a.segment().len()).append('\n');
+    if (!a.segment().options().isEmpty()) t.append("options: ").append(a.segment().options()).append('\n');
+    t.append("connection: ").append(a.conn()).append('\n');
+    if (a.sent()) t.append("sent +").append(Ladder.seconds(a.sendTime() - origin, 6));
+    if (a.endTime() >= 0) {
+      t.append(a.sent() ? ", " : "").append(a.fate() == Fate.DROPPED ? "dropped +" : "received +")
+          .append(Ladder.seconds(a.endTime() - origin, 6));
+    }
+    if (a.retransmit()) t.append("\nretransmission");
+    if (a.fate() == Fate.LOST) t.append("\nlost: never received");
+    if (a.reason() != null) t.append("\nreason: ").append(a.reason());
+    if (model.unsent(a)) t.append("\nnot sent by ").append(model.hosts().get(a.from())).append(" in this trace");
+    return t.toString();
+  }
+
+  /** Writes a label beside a lifeline: left of the first, right of the others. */
+  private void label(int column, int row, String cls, String text, String title) {
+    boolean left = column == 0;
+    int x = x(column) + (left ? -8 : 8);
+    out.append("<text class=\"").append(cls).append("\" x=\"").append(x).append("\" y=\"").append(y(row) + 4)
+        .append("\" text-anchor=\"").append(left ? "end" : "start").append("\"><title>")
+        .append(HtmlReport.escape(title)).append("</title>").append(HtmlReport.escape(text)).append("</text>\n");
+  }
+
+  /** Writes a timer or note inside the diagram: right of a lifeline, or left of the last one. */
+  private void aside(int column, int row, String cls, String text) {
+    boolean last = column == model.hosts().size() - 1 && column > 0;
+    out.append("<text class=\"").append(cls).append("\" x=\"").append(x(column) + (last ? -8 : 8)).append("\" y=\"")
+        .append(y(row) + 4).append("\" text-anchor=\"").append(last ? "end" : "start").append("\">")
+        .append(HtmlReport.escape(text)).append("</text>\n");
+  }
+
+  private static int x(int column) {
+    return LEFT + GAP * column;
+  }
+
+  private static int y(int row) {
+    return TOP + ROW * row;
+  }
+
+  /** Returns a coordinate with at most one decimal, the same in every locale. */
+  static String num(double v) {
+    long tenths = Math.round(v * 10);
+    String sign = tenths < 0 ? "-" : "";
+    tenths = Math.abs(tenths);
+    return sign + tenths / 10 + (tenths % 10 == 0 ? "" : "." + tenths % 10);
+  }
+}
