@@ -2,5 +2,12 @@
  * One TCP connection's protocol engine, sans-IO, written to be read beside RFC 9293: segment
  * arrival follows section 3.10.7 step by step. Sequence-number arithmetic lives in
  * {@link dev.synack.tcp.SeqNum} alone.
+ *
+ * <p>Where things are: {@link dev.synack.tcp.TcpConnection} (the user calls of §3.10.1–3.10.6, the
+ * timeouts of §3.10.8, the outputs), {@code SegmentArrival} (§3.10.7), {@code Sender} and
+ * {@code Receiver} (the send and receive sequence variables of §3.3.1 with their buffers),
+ * {@code OptionsNegotiation} (MSS, window scale, SACK-permitted, timestamps and PAWS),
+ * {@code RttEstimator} (RFC 6298), {@code TimerTable} (one deadline per {@code TimerKind}),
+ * {@code ChallengeAckLimiter} (RFC 5961 §7), {@link dev.synack.tcp.IsnGenerator} (RFC 6528).
  */
 package dev.synack.tcp;

@@ -1,0 +1,23 @@
+package dev.synack.tcp;
+
+/** Something the user of a connection learns from {@link TcpConnection#pollEvent()}. */
+public sealed interface ConnectionEvent {
+  /** The connection reached ESTABLISHED (the OPEN call's success, RFC 9293 §3.10.1). */
+  record Connected() implements ConnectionEvent {}
+
+  /** Data arrived in order and can be read with {@link TcpConnection#receive}. */
+  record Readable() implements ConnectionEvent {}
+
+  /** Send-buffer space freed after a {@link TcpConnection#send} took less than it was given. */
+  record Writable() implements ConnectionEvent {}
+
+  /** The peer's FIN arrived: after the data already readable, the stream ends (RFC 9293 §3.10.7.4 eighth step). */
+  record PeerFinReceived() implements ConnectionEvent {}
+
+  /**
+   * The connection reached CLOSED and its TCB is gone.
+   *
+   * @param error why, or {@code null} for an orderly close
+   */
+  record Closed(TcpError error) implements ConnectionEvent {}
+}

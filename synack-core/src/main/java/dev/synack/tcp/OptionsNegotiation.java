@@ -1,0 +1,162 @@
+package dev.synack.tcp;
+
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOption;
+import dev.synack.wire.TcpOptions;
+import dev.synack.wire.TcpSegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The options of the handshake and what they settle: the MSS each way (RFC 9293 §3.7.1), window
+ * scale (RFC 7323 §2), SACK-permitted (RFC 2018 §2) and timestamps (RFC 7323 §3–5: TS.Recent,
+ * PAWS). An option is in use only when both SYNs carried it.
+ */
+final class OptionsNegotiation {
+  /** Bytes the timestamps option takes in a segment, padding included (NOP, NOP, TS). */
+  static final int TIMESTAMPS_ALIGNED = 12;
+  /** Linux's {@code tcp_min_snd_mss}: a peer's MSS below this is raised to it (CVE-2019-11479). */
+  static final int MIN_PEER_MSS = 48;
+  /** RFC 7323 §5.5: TS.Recent older than 24 days is no longer valid for PAWS. */
+  private static final long PAWS_IDLE_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
+
+  private final TcpConfig cfg;
+  /** The MSS assumed when the peer sends none: 536 for IPv4 (RFC 9293 MUST-15), 1220 for IPv6 (RFC 8200 §8.3). */
+  private final int defaultMss;
+
+  /** The peer's MSS option (or the default), the most payload it takes in one segment. */
+  private int peerMss;
+  private boolean windowScaleOk;
+  /** Shift count applied to SEG.WND of non-SYN segments we receive (the peer's option, at most 14). */
+  private int sndShift;
+  /** Shift count applied to the windows we send (our option). */
+  private int rcvShift;
+  private boolean sackOk;
+  private boolean timestampsOk;
+  /** TS.Recent (RFC 7323 §4.3): the TSval to echo. */
+  private int tsRecent;
+  /** When TS.Recent was last set, for PAWS's 24-day rule. */
+  private long tsRecentTime;
+
+  OptionsNegotiation(TcpConfig cfg, boolean ipv6) {
+    this.cfg = cfg;
+    this.defaultMss = ipv6 ? 1220 : 536;
+    this.peerMss = defaultMss;
+  }
+
+  /**
+   * Returns the options of a SYN or SYN-ACK in Linux's layout, {@code mss,sackOK,TS val ecr,nop,wscale}
+   * (20 bytes when all are on; NOPs pad whichever is missing so that each option stays aligned).
+   * A first SYN offers everything configured; a reply (a SYN-ACK, {@code reply} true) only what the
+   * peer's SYN offered too (RFC 7323 §1.3, RFC 2018 §2).
+   */
+  TcpOptions synOptions(boolean reply, int tsVal) {
+    boolean ts = reply ? timestampsOk : cfg.timestamps();
+    boolean sack = reply ? sackOk : cfg.sackPermitted();
+    boolean ws = reply ? windowScaleOk : cfg.windowScale();
+    List<TcpOption> list = new ArrayList<>(7);
+    list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
+    if (ts) {
+      if (sack) {
+        list.add(new TcpOption.SackPermitted());
+      } else {
+        list.add(new TcpOption.NoOperation());
+        list.add(new TcpOption.NoOperation());
+      }
+      // RFC 7323 §3.2: TSecr is 0 in a first SYN (the ACK bit is off); a SYN-ACK echoes the SYN's TSval.
+      list.add(new TcpOption.Timestamps(tsVal, reply ? tsRecent : 0));
+    } else if (sack) {
+      list.add(new TcpOption.NoOperation());
+      list.add(new TcpOption.NoOperation());
+      list.add(new TcpOption.SackPermitted());
+    }
+    if (ws) {
+      list.add(new TcpOption.NoOperation());
+      list.add(new TcpOption.WindowScale(cfg.windowScaleShift()));
+    }
+    return new TcpOptions(list);
+  }
+
+  /** Returns the options of a non-SYN segment: {@code nop,nop,TS val ecr} when timestamps are on (RFC 7323 §3.2 MUST), else none. */
+  TcpOptions segmentOptions(int tsVal) {
+    if (!timestampsOk) return TcpOptions.NONE;
+    return TcpOptions.of(new TcpOption.NoOperation(), new TcpOption.NoOperation(), new TcpOption.Timestamps(tsVal, tsRecent));
+  }
+
+  /** Settles the options from the peer's SYN (or SYN-ACK), whose TSval becomes TS.Recent. */
+  void onPeerSyn(TcpSegment syn, long now) {
+    TcpOptions o = syn.options();
+    peerMss = o.mss() < 0 ? defaultMss : Math.max(MIN_PEER_MSS, o.mss());
+    windowScaleOk = cfg.windowScale() && o.windowScale() >= 0;
+    // RFC 7323 §2.3: a shift above 14 is used as 14.
+    sndShift = windowScaleOk ? Math.min(14, o.windowScale()) : 0;
+    rcvShift = windowScaleOk ? cfg.windowScaleShift() : 0;
+    sackOk = cfg.sackPermitted() && o.sackPermitted();
+    TcpOption.Timestamps ts = o.timestamps();
+    timestampsOk = cfg.timestamps() && ts != null;
+    if (timestampsOk) setTsRecent(ts.tsVal(), now);
+  }
+
+  /** Forgets a negotiation (a passive connection back in LISTEN). */
+  void reset() {
+    peerMss = defaultMss;
+    windowScaleOk = sackOk = timestampsOk = false;
+    sndShift = rcvShift = 0;
+  }
+
+  /**
+   * Returns Eff.snd.MSS (RFC 9293 §3.7.1): the smaller of the peer's MSS and ours, less the
+   * timestamps option that every segment carries once negotiated (as Linux's {@code mss_cache}).
+   */
+  int effectiveMss() {
+    return Math.min(peerMss, cfg.mss()) - (timestampsOk ? TIMESTAMPS_ALIGNED : 0);
+  }
+
+  /** Returns the MSS the window we announce in a SYN is rounded to, as Linux's {@code tcp_select_initial_window}. */
+  int windowRoundingMss(boolean reply) {
+    return cfg.mss() - (reply && timestampsOk ? TIMESTAMPS_ALIGNED : 0);
+  }
+
+  int sndShift() { return sndShift; }
+
+  int rcvShift() { return rcvShift; }
+
+  boolean sackOk() { return sackOk; }
+
+  boolean timestampsOk() { return timestampsOk; }
+
+  int tsRecent() { return tsRecent; }
+
+  /**
+   * Returns whether PAWS rejects the segment (RFC 7323 §5.3 R1): timestamps are on, the segment
+   * is not a RST and its TSval is older than TS.Recent, which is less than 24 days old.
+   */
+  boolean pawsRejects(TcpSegment seg, long now) {
+    TcpOption.Timestamps ts = seg.options().timestamps();
+    return timestampsOk && ts != null && !seg.has(TcpFlags.RST) && SeqNum.lt(ts.tsVal(), tsRecent)
+        && now - tsRecentTime < PAWS_IDLE_NANOS;
+  }
+
+  /** Returns whether the segment carries a TSval newer than TS.Recent (RFC 6191's test in TIME-WAIT). */
+  boolean hasNewerTimestamp(TcpSegment seg) {
+    TcpOption.Timestamps ts = seg.options().timestamps();
+    return timestampsOk && ts != null && SeqNum.gt(ts.tsVal(), tsRecent);
+  }
+
+  /**
+   * Updates TS.Recent from an acceptable segment (RFC 7323 §4.3 (2)): when SEG.TSval >= TS.Recent
+   * and SEG.SEQ =< Last.ACK.sent, so that the echoed value is that of the segment that last
+   * advanced the left edge of our window.
+   */
+  void onAcceptableSegment(TcpSegment seg, int lastAckSent, long now) {
+    TcpOption.Timestamps ts = seg.options().timestamps();
+    if (timestampsOk && ts != null && SeqNum.ge(ts.tsVal(), tsRecent) && SeqNum.le(seg.sequenceNumber(), lastAckSent)) {
+      setTsRecent(ts.tsVal(), now);
+    }
+  }
+
+  private void setTsRecent(int tsVal, long now) {
+    tsRecent = tsVal;
+    tsRecentTime = now;
+  }
+}

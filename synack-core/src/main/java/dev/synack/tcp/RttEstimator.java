@@ -1,0 +1,73 @@
+package dev.synack.tcp;
+
+/**
+ * The retransmission timeout of RFC 6298: SRTT and RTTVAR from round-trip samples (taken only
+ * from segments not retransmitted, Karn's rule, or from timestamps, RFC 7323 §4), and the RTO
+ * with its exponential backoff.
+ *
+ * <p>Like Linux, the variance term has {@code minRto} as its floor, RTO = SRTT + max(minRto,
+ * 4·RTTVAR), rather than RFC 6298 §2.4's "round RTO up to 1 second": Linux's 200 ms is its
+ * {@code TCP_RTO_MIN}, and this keeps RTO above SRTT by at least that much.
+ */
+final class RttEstimator {
+  /** RFC 6298 §5.7: the RTO after a retransmitted SYN, when data transmission begins. */
+  static final long RTO_AFTER_SYN_TIMEOUT = 3_000_000_000L;
+
+  private final long minRto;
+  private final long maxRto;
+  /** SRTT in ns; 0 until the first sample. */
+  private long srtt;
+  /** RTTVAR in ns. */
+  private long rttvar;
+  /** The RTO computed from the samples, before backoff. */
+  private long baseRto;
+  /** How many times the RTO was doubled since the last sample (RFC 6298 §5.5). */
+  private int backoff;
+
+  RttEstimator(long initialRto, long minRto, long maxRto) {
+    this.minRto = minRto;
+    this.maxRto = maxRto;
+    this.baseRto = initialRto;
+  }
+
+  /** Returns the current RTO in ns, backoff included, at most maxRto. */
+  long rto() {
+    long rto = baseRto;
+    for (int i = 0; i < backoff && rto < maxRto; i++) rto <<= 1;
+    return Math.min(rto, maxRto);
+  }
+
+  long srtt() { return srtt; }
+
+  long rttvar() { return rttvar; }
+
+  boolean hasSample() { return srtt != 0; }
+
+  /** Takes one round-trip sample R in ns (RFC 6298 §2.2 first, §2.3 after) and forgets the backoff. */
+  void sample(long r) {
+    r = Math.max(r, 1);
+    if (srtt == 0) {
+      srtt = r;
+      rttvar = r / 2;
+    } else {
+      // §2.3 with alpha 1/8 and beta 1/4; RTTVAR first, from the old SRTT.
+      rttvar = (3 * rttvar + Math.abs(srtt - r)) / 4;
+      srtt = (7 * srtt + r) / 8;
+    }
+    baseRto = Math.min(maxRto, srtt + Math.max(minRto, 4 * rttvar));
+    backoff = 0;
+  }
+
+  /** Doubles the RTO after a timeout (RFC 6298 §5.5), up to maxRto. */
+  void backOff() {
+    if (rto() < maxRto) backoff++;
+  }
+
+  /** Applies RFC 6298 §5.7 (MUST): after a SYN timed out and with no sample, start data at 3 s. */
+  void afterSynTimeout() {
+    if (srtt == 0) {
+      baseRto = Math.max(baseRto, Math.min(maxRto, RTO_AFTER_SYN_TIMEOUT));
+      backoff = 0;
+    }
+  }
+}

@@ -1,0 +1,529 @@
+package dev.synack.tcp;
+
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOption;
+import dev.synack.wire.TcpSegment;
+import java.nio.ByteBuffer;
+
+/**
+ * Segment arrival, RFC 9293 §3.10.7, in the RFC's order: CLOSED (§3.10.7.1), LISTEN (§3.10.7.2),
+ * SYN-SENT (§3.10.7.3), then the synchronized states (§3.10.7.4) step by step, first (sequence
+ * number) to eighth (FIN), each step a method named after it. Inside a step, what depends on the
+ * state is a {@code switch} over it.
+ *
+ * <p>Every segment is either traced {@code recv}, or {@code drop} with the reason, which quotes
+ * the rule that discarded it. Replies are owed, not built here: {@link TcpConnection#ackNow}
+ * for an ACK, {@link TcpConnection#sendReset} for a RST.
+ */
+final class SegmentArrival {
+  private final TcpConnection c;
+
+  SegmentArrival(TcpConnection connection) {
+    this.c = connection;
+  }
+
+  /** Processes one arriving segment. */
+  Disposition process(TcpSegment seg, long now) {
+    c.tracer.arrival(seg, now);
+    Disposition d = Disposition.CONSUMED;
+    switch (c.state) {
+      case CLOSED -> closed(seg, now);
+      case LISTEN -> listen(seg, now);
+      case SYN_SENT -> synSent(seg, now);
+      default -> d = synchronizedStates(seg, now);
+    }
+    c.tracer.flushArrival();
+    return d;
+  }
+
+  // ---- §3.10.7.1 CLOSED ----
+
+  /**
+   * "All data in the incoming segment is discarded. An incoming segment containing a RST is
+   * discarded. An incoming segment not containing a RST causes a RST to be sent in response."
+   */
+  private void closed(TcpSegment seg, long now) {
+    c.resetReplyTo(seg);
+    drop(seg, now, "connection does not exist (CLOSED)");
+  }
+
+  // ---- §3.10.7.2 LISTEN ----
+
+  private void listen(TcpSegment seg, long now) {
+    // First, check for a RST: "An incoming RST segment could not be valid... it should be ignored."
+    if (seg.has(TcpFlags.RST)) {
+      drop(seg, now, "RST in LISTEN");
+      return;
+    }
+    // Second, check for an ACK: "Any acknowledgment is bad if it arrives on a connection still in
+    // the LISTEN state. An acceptable reset segment should be formed for any arriving ACK-bearing
+    // segment. The RST should be formatted as follows: <SEQ=SEG.ACK><CTL=RST>".
+    if (seg.has(TcpFlags.ACK)) {
+      c.sendReset(seg.acknowledgmentNumber(), false, 0);
+      drop(seg, now, "ACK in LISTEN");
+      return;
+    }
+    // Third, check for a SYN.
+    if (seg.has(TcpFlags.SYN)) {
+      if (seg.has(TcpFlags.FIN)) {
+        // Linux discards SYN+FIN in LISTEN (tcp_rcv_state_process): no legitimate stack sends it.
+        drop(seg, now, "SYN with FIN in LISTEN");
+        return;
+      }
+      // Security/compartment check: not implemented (RFC 9293 leaves it to RFC 1122's IP options).
+      c.bindRemote(seg.sourcePort());
+      // "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ... ISS should be selected and a SYN segment
+      // sent of the form <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>. SND.NXT is set to ISS+1 and SND.UNA
+      // to ISS. The connection state should be changed to SYN-RECEIVED." The SYN-ACK leaves at
+      // pollTransmit, where SND.NXT advances. Data in the SYN is not acknowledged and is dropped, as
+      // Linux does without TCP Fast Open; the peer sends it again.
+      c.onPeerSyn(seg, now);
+      c.snd.start(c.passiveIss(now));
+      c.snd.setWindow(seg.sequenceNumber(), 0, seg.window()); // a SYN's window is never scaled (RFC 7323 §2.2)
+      c.passiveHandshake = true;
+      c.setState(TcpState.SYN_RECEIVED, now);
+      return;
+    }
+    // Fourth, other data or control: "drop the segment and return".
+    drop(seg, now, "no SYN in LISTEN");
+  }
+
+  // ---- §3.10.7.3 SYN-SENT ----
+
+  private void synSent(TcpSegment seg, long now) {
+    Sender snd = c.snd;
+    // First, check the ACK bit: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the
+    // RST bit is set, if so drop the segment and return) <SEQ=SEG.ACK><CTL=RST>". This is what
+    // saves a new connection from an old duplicate SYN-ACK (RFC 9293 §3.5 figure 9): the peer's
+    // half-open old connection is reset, and our handshake goes on.
+    boolean ack = seg.has(TcpFlags.ACK);
+    if (ack && !snd.acksNew(seg.acknowledgmentNumber())) {
+      if (!seg.has(TcpFlags.RST)) c.sendReset(seg.acknowledgmentNumber(), false, 0);
+      drop(seg, now, "unacceptable ACK in SYN-SENT");
+      return;
+    }
+    // Second, check the RST bit: acceptable only if its ACK acknowledges our SYN (RFC 5961 §3
+    // needs nothing more here). The RFC's message is "connection reset"; like Linux (ECONNREFUSED)
+    // we report "connection refused", which is what a RST to a SYN means to the user.
+    if (seg.has(TcpFlags.RST)) {
+      if (ack) {
+        c.enterClosed(TcpError.CONNECTION_REFUSED, now);
+      } else {
+        drop(seg, now, "RST without ACK in SYN-SENT");
+      }
+      return;
+    }
+    // Third, check security: not implemented.
+    // Fourth, check the SYN bit.
+    if (seg.has(TcpFlags.SYN)) {
+      // "RCV.NXT is set to SEG.SEQ+1, IRS is set to SEG.SEQ. SND.UNA should be advanced to equal
+      // SEG.ACK (if there is an ACK), and any segments on the retransmission queue that are thereby
+      // acknowledged should be removed."
+      c.onPeerSyn(seg, now);
+      if (ack) onNewAck(seg, now);
+      // The window of a SYN is never scaled (RFC 7323 §2.2); SND.WL1/WL2 as RFC 9293 erratum 4785.
+      snd.setWindow(seg.sequenceNumber(), seg.acknowledgmentNumber(), seg.window());
+      if (snd.synAcked()) {
+        // "If SND.UNA > ISS (our SYN has been ACKed), change the connection state to ESTABLISHED,
+        // form an ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it."
+        c.setState(TcpState.ESTABLISHED, now);
+        c.ackNow = true;
+        // "If there are other controls or text in the segment, then continue processing at the
+        // sixth step below where the URG bit is checked."
+        if (seg.payloadLength() > 0 || seg.has(TcpFlags.FIN)) {
+          TcpSegment rest = withSeq(seg, SeqNum.add(seg.sequenceNumber(), 1), seg.payload(), seg.flags() & ~TcpFlags.SYN);
+          rest = trimToWindow(rest);
+          if (seventhProcessText(rest, now)) eighthCheckFin(rest, now);
+        }
+        return;
+      }
+      // "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
+      // and send it." A simultaneous open: our SYN goes again, now with the ACK. Data in the SYN
+      // is not acknowledged (as in LISTEN).
+      c.setState(TcpState.SYN_RECEIVED, now);
+      snd.resendSyn();
+      return;
+    }
+    // Fifth, if neither of the SYN or RST bits is set, then drop the segment and return.
+    drop(seg, now, "neither SYN nor RST in SYN-SENT");
+  }
+
+  // ---- §3.10.7.4 Other states (synchronized) ----
+
+  private Disposition synchronizedStates(TcpSegment seg, long now) {
+    if (c.state == TcpState.TIME_WAIT && reopensTimeWait(seg, now)) {
+      // The TCB makes way for a new incarnation; the stack hands the SYN to the listener.
+      c.tracer.flushArrival();
+      c.enterClosed(null, now);
+      return Disposition.REOPEN;
+    }
+    if (c.state == TcpState.SYN_RECEIVED && isPeerSynAgain(seg)) {
+      // Our SYN-ACK was lost and the peer resent its SYN. Step one would only ACK it (its sequence
+      // number is below RCV.NXT), which the peer in SYN-SENT drops; Linux (tcp_check_req) resends
+      // the SYN-ACK at once, and so do we.
+      c.snd.resendSyn();
+      return Disposition.CONSUMED;
+    }
+    if (c.state == TcpState.SYN_RECEIVED && isSimultaneousSynAck(seg)) {
+      // Simultaneous open (RFC 9293 §3.5 figure 8, line 6): the peer's SYN-ACK repeats the SYN we
+      // have, so step one finds it old and step four would challenge it; Linux
+      // (tcp_validate_incoming) lets it through to the ACK processing, which completes the handshake.
+      if (fifthCheckAck(seg, now)) eighthCheckFin(trimToWindow(seg), now);
+      return Disposition.CONSUMED;
+    }
+    if (!firstCheckSequenceNumber(seg, now)) return Disposition.CONSUMED;
+    TcpSegment inWindow = trimToWindow(seg);
+    // Text cut off at the window's edges is answered with an ACK, which also tells a zero-window
+    // prober our window.
+    if (inWindow.payloadLength() < seg.payloadLength()) c.ackNow = true;
+    if (seg.has(TcpFlags.RST)) {
+      secondCheckRst(seg, now);
+      return Disposition.CONSUMED;
+    }
+    // Third, check security: not implemented (no compartments, RFC 9293 §3.10.7.4 third step).
+    if (seg.has(TcpFlags.SYN)) {
+      fourthCheckSyn(seg, now);
+      return Disposition.CONSUMED;
+    }
+    if (!fifthCheckAck(seg, now)) return Disposition.CONSUMED;
+    // Sixth, check the URG bit: urgent data is delivered inline, and the pointer is ignored
+    // (RFC 6093 §6 advises applications not to use it; a deviation from MUST-30/MUST-31).
+    if (!seventhProcessText(inWindow, now)) return Disposition.CONSUMED;
+    eighthCheckFin(inWindow, now);
+    return Disposition.CONSUMED;
+  }
+
+  /**
+   * Returns whether a segment is a SYN that may open a new incarnation of a connection in
+   * TIME-WAIT. RFC 9293 §3.10.7.4 (note on the fourth step) and RFC 1122 §4.2.2.13 allow it when
+   * the SYN is new; RFC 6191 refines the test with timestamps. We apply Linux's rule
+   * ({@code tcp_timewait_state_process}), a simplification of RFC 6191: a SYN without ACK or RST,
+   * not rejected by PAWS, whose SEG.SEQ is beyond RCV.NXT or whose TSval is newer than TS.Recent.
+   * RFC 6191 would also accept any SYN with timestamps when the old connection had none; Linux
+   * does not, nor do we. A SYN that fails the test goes through the steps below, which ACK it.
+   */
+  private boolean reopensTimeWait(TcpSegment seg, long now) {
+    return seg.has(TcpFlags.SYN) && !seg.has(TcpFlags.ACK) && !seg.has(TcpFlags.RST) && !c.opts.pawsRejects(seg, now)
+        && (SeqNum.gt(seg.sequenceNumber(), c.rcv.rcvNxt) || c.opts.hasNewerTimestamp(seg));
+  }
+
+  /** Returns whether a segment is the SYN-ACK of a simultaneous open: SYN and ACK at IRS, acknowledging our SYN. */
+  private boolean isSimultaneousSynAck(TcpSegment seg) {
+    return !c.passiveHandshake && (seg.flags() & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == (TcpFlags.SYN | TcpFlags.ACK)
+        && seg.sequenceNumber() == c.rcv.irs && c.snd.acksNew(seg.acknowledgmentNumber());
+  }
+
+  /** Returns whether a segment is the peer's SYN once more: SYN alone, SEG.SEQ = IRS. */
+  private boolean isPeerSynAgain(TcpSegment seg) {
+    return c.passiveHandshake && (seg.flags() & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST | TcpFlags.FIN)) == TcpFlags.SYN
+        && seg.sequenceNumber() == c.rcv.irs;
+  }
+
+  /**
+   * First, check the sequence number (after PAWS, RFC 7323 §5.3). Returns whether processing goes on.
+   *
+   * <p>The four cases of acceptability:
+   * <pre>
+   * Segment Length  Receive Window  Test
+   * 0               0               SEG.SEQ = RCV.NXT
+   * 0               >0              RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
+   * >0              0               not acceptable
+   * >0              >0              RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
+   *                                 or RCV.NXT =< SEG.SEQ+SEG.LEN-1 < RCV.NXT+RCV.WND
+   * </pre>
+   * "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
+   * made to accept valid ACKs, URGs, and RSTs": a segment at RCV.NXT goes on with its text cut.
+   */
+  private boolean firstCheckSequenceNumber(TcpSegment seg, long now) {
+    Receiver rcv = c.rcv;
+    if (c.opts.pawsRejects(seg, now)) {
+      // RFC 7323 §5.3 R1: "send an acknowledgment in reply as specified in RFC 793 page 69 and
+      // drop the segment".
+      c.ackNow = true;
+      restartTimeWaitOnRetransmission(seg, now);
+      drop(seg, now, "PAWS: TSval older than TS.Recent (RFC 7323 §5.3)");
+      return false;
+    }
+    int seq = seg.sequenceNumber();
+    int len = seg.segmentLength();
+    int wnd = rcv.rcvWnd();
+    boolean acceptable;
+    if (len == 0) {
+      acceptable = wnd == 0 ? seq == rcv.rcvNxt : SeqNum.inWindow(seq, rcv.rcvNxt, wnd);
+    } else {
+      acceptable = wnd > 0 && (SeqNum.inWindow(seq, rcv.rcvNxt, wnd) || SeqNum.inWindow(SeqNum.add(seq, len - 1), rcv.rcvNxt, wnd));
+      acceptable |= wnd == 0 && seq == rcv.rcvNxt; // the zero-window allowance
+    }
+    if (!acceptable) {
+      // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
+      // (unless the RST bit is set, if so drop the segment and return): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"
+      if (seg.has(TcpFlags.RST)) {
+        drop(seg, now, "RST outside the window (RFC 5961 §3.2)");
+      } else {
+        c.ackNow = true;
+        restartTimeWaitOnRetransmission(seg, now);
+        drop(seg, now, "outside the receive window");
+      }
+      return false;
+    }
+    c.opts.onAcceptableSegment(seg, rcv.lastAckSent, now);
+    return true;
+  }
+
+  /**
+   * In TIME-WAIT, "the only thing that can arrive in this state is a retransmission of the remote
+   * FIN. Acknowledge it, and restart the 2 MSL timeout" (§3.10.7.4 fifth step). A resent FIN lies
+   * below RCV.NXT, so it fails step one, which ACKs it; the timer restarts here, as in Linux, for
+   * any segment with ACK (the FIN's last ACK was lost: the peer must hear from us again).
+   */
+  private void restartTimeWaitOnRetransmission(TcpSegment seg, long now) {
+    if (c.state == TcpState.TIME_WAIT && seg.has(TcpFlags.ACK)) c.restartTimeWait(now);
+  }
+
+  /** Second, check the RST bit (with RFC 5961 §3.2 and RFC 1337). */
+  private void secondCheckRst(TcpSegment seg, long now) {
+    if (c.state == TcpState.TIME_WAIT && c.cfg.rfc1337()) {
+      // RFC 1337 §3 fix (1): "ignore RST segments in TIME-WAIT state", lest an old RST cut the 2 MSL short.
+      drop(seg, now, "RST in TIME-WAIT ignored (RFC 1337)");
+      return;
+    }
+    if (seg.sequenceNumber() != c.rcv.rcvNxt) {
+      // RFC 5961 §3.2: "If the RST bit is set and the sequence number does not exactly match the
+      // next expected sequence value, yet is within the current receive window, TCP endpoints MUST
+      // send an acknowledgment (challenge ACK)".
+      boolean sent = c.challengeAck(now);
+      drop(seg, now, sent ? "RST not at RCV.NXT: challenge ACK (RFC 5961 §3.2)" : "RST not at RCV.NXT: challenge ACK limit reached (RFC 5961 §7)");
+      return;
+    }
+    switch (c.state) {
+      case SYN_RECEIVED -> {
+        // "If this connection was initiated with a passive OPEN (i.e., came from the LISTEN state),
+        // then return this connection to LISTEN state and return... If this connection was
+        // initiated with an active OPEN (i.e., came from SYN-SENT state), then the connection was
+        // refused; signal the user "connection refused"."
+        if (!c.passiveHandshake) {
+          c.enterClosed(TcpError.CONNECTION_REFUSED, now);
+        } else if (c.origin == TcpConnection.Origin.LISTEN) {
+          c.returnToListen(now);
+        } else {
+          c.enterClosed(TcpError.CONNECTION_RESET, now); // the stack's listener stays in LISTEN
+        }
+      }
+      // "Any outstanding RECEIVEs and SEND should receive "reset" responses. All segment queues
+      // should be flushed. Users should also receive an unsolicited general "connection reset"
+      // signal. Enter the CLOSED state, delete the TCB, and return."
+      case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> c.enterClosed(TcpError.CONNECTION_RESET, now);
+      // "If the RST bit is set, then enter the CLOSED state, delete the TCB, and return."
+      case CLOSING, LAST_ACK, TIME_WAIT -> c.enterClosed(null, now);
+      default -> throw new IllegalStateException("not synchronized: " + c.state);
+    }
+  }
+
+  /** Fourth, check the SYN bit (RFC 5961 §4). */
+  private void fourthCheckSyn(TcpSegment seg, long now) {
+    if (c.state == TcpState.SYN_RECEIVED && c.passiveHandshake) {
+      // "If the connection was initiated with a passive OPEN, then return this connection to the
+      // LISTEN state and return." The stack's listener is LISTEN for an accepted connection.
+      if (c.origin == TcpConnection.Origin.LISTEN) {
+        c.returnToListen(now);
+      } else {
+        c.enterClosed(TcpError.CONNECTION_RESET, now);
+      }
+      return;
+    }
+    // "If the SYN bit is set, irrespective of the sequence number, TCP endpoints MUST send a
+    // "challenge ACK" to the remote peer: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. After sending the
+    // acknowledgment, TCP implementations MUST drop the unacceptable segment and stop processing
+    // further." An old duplicate SYN cannot open anything; a peer that really restarted answers
+    // our ACK with a RST at exactly the right sequence number.
+    boolean sent = c.challengeAck(now);
+    drop(seg, now, sent ? "SYN in a synchronized state: challenge ACK (RFC 5961 §4)" : "SYN: challenge ACK limit reached (RFC 5961 §7)");
+  }
+
+  /** Fifth, check the ACK field. Returns whether processing goes on. */
+  private boolean fifthCheckAck(TcpSegment seg, long now) {
+    Sender snd = c.snd;
+    // "If the ACK bit is off, drop the segment and return."
+    if (!seg.has(TcpFlags.ACK)) {
+      drop(seg, now, "no ACK");
+      return false;
+    }
+    int ack = seg.acknowledgmentNumber();
+    if (c.state == TcpState.SYN_RECEIVED) {
+      // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state and continue processing
+      // with the variables below set to: SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK.
+      // If the segment acknowledgment is not acceptable, form a reset segment <SEQ=SEG.ACK><CTL=RST>."
+      if (!snd.acksNew(ack)) {
+        c.sendReset(ack, false, 0);
+        drop(seg, now, "unacceptable ACK in SYN-RECEIVED");
+        return false;
+      }
+      snd.setWindow(seg.sequenceNumber(), ack, seg.window() << c.opts.sndShift());
+      c.setState(TcpState.ESTABLISHED, now);
+      // A CLOSE in SYN-RECEIVED with data queued was "queued for processing after entering ESTABLISHED" (§3.10.4).
+      if (snd.finQueued) c.setState(TcpState.FIN_WAIT_1, now);
+    }
+    // RFC 5961 §5.2: "(SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT. All incoming segments whose ACK
+    // value doesn't satisfy the above condition MUST be discarded and an ACK sent back." This covers
+    // RFC 9293's "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then send an ACK,
+    // drop the segment, and return."
+    if (SeqNum.gt(ack, snd.sndNxt) || SeqNum.lt(ack, SeqNum.add(snd.sndUna, -snd.maxSndWnd))) {
+      boolean sent = c.challengeAck(now);
+      drop(seg, now, SeqNum.gt(ack, snd.sndNxt) ? "ACK of data not yet sent (RFC 5961 §5.2)" + (sent ? "" : ", ACK rate-limited")
+          : "ACK too old (RFC 5961 §5.2)" + (sent ? "" : ", ACK rate-limited"));
+      return false;
+    }
+    // ESTABLISHED and the states after it: "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <-
+    // SEG.ACK... If the ACK is a duplicate (SEG.ACK =< SND.UNA), it can be ignored."
+    if (snd.acksNew(ack)) onNewAck(seg, now);
+    // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated."
+    if (SeqNum.le(snd.sndUna, ack) && snd.updateWindow(seg.sequenceNumber(), ack, seg.window() << c.opts.sndShift())) {
+      if (snd.sndWnd > 0) c.timers.cancel(TimerKind.PERSIST, now);
+    }
+    switch (c.state) {
+      case FIN_WAIT_1 -> {
+        // "In addition to the processing for the ESTABLISHED state, if the FIN segment is now
+        // acknowledged, then enter FIN-WAIT-2 and continue processing in that state."
+        if (snd.finAcked()) {
+          c.setState(TcpState.FIN_WAIT_2, now);
+          if (c.inputClosed) c.timers.set(TimerKind.FIN_WAIT_2, now + c.cfg.finWait2Timeout(), now);
+        }
+      }
+      case CLOSING -> {
+        // "If the ACK acknowledges our FIN, then enter the TIME-WAIT state; otherwise, ignore the segment."
+        if (snd.finAcked()) c.enterTimeWait(now);
+      }
+      case LAST_ACK -> {
+        // "The only thing that can arrive in this state is an acknowledgment of our FIN. If our FIN
+        // is now acknowledged, delete the TCB, enter the CLOSED state, and return."
+        if (snd.finAcked()) {
+          c.enterClosed(null, now);
+          return false;
+        }
+      }
+      // FIN-WAIT-2: "if the retransmission queue is empty, the user's CLOSE can be acknowledged".
+      // TIME-WAIT: a resent FIN fails step one; the timer restarts there.
+      default -> { }
+    }
+    return true;
+  }
+
+  /**
+   * Takes an ACK of new data: SND.UNA advances, acknowledged bytes leave the retransmission queue,
+   * the RTT is sampled, and the timers follow RFC 6298 §5.2–5.3 (stop when all is acknowledged,
+   * restart otherwise); the user timeout restarts on progress.
+   */
+  private void onNewAck(TcpSegment seg, long now) {
+    Sender snd = c.snd;
+    int ack = seg.acknowledgmentNumber();
+    long sample = snd.rttSample(ack, now);
+    TcpOption.Timestamps ts = seg.options().timestamps();
+    if (sample < 0 && c.opts.timestampsOk() && ts != null && ts.tsEcr() != 0) {
+      // RFC 7323 §4.1: with timestamps, an RTT sample from TSecr even for retransmitted data.
+      sample = Math.max(0, SeqNum.diff(c.tsNow(now), ts.tsEcr())) * 1_000_000L;
+    }
+    if (sample >= 0) c.rtt.sample(sample);
+    int freed = snd.onAck(ack);
+    if (snd.hasOutstanding()) {
+      c.timers.set(TimerKind.RETRANSMIT, now + c.rtt.rto(), now);
+      if (c.cfg.userTimeout() > 0) c.timers.set(TimerKind.USER_TIMEOUT, now + c.cfg.userTimeout(), now);
+    } else {
+      c.timers.cancel(TimerKind.RETRANSMIT, now);
+      c.timers.cancel(TimerKind.USER_TIMEOUT, now);
+    }
+    if (freed > 0) c.onSendBufferFreed();
+  }
+
+  /** Seventh, process the segment text. Returns whether processing goes on. */
+  private boolean seventhProcessText(TcpSegment seg, long now) {
+    if (seg.payloadLength() == 0) return true;
+    switch (c.state) {
+      case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2 -> {
+        if (c.inputClosed) {
+          // RFC 1122 §4.2.2.13: "if new data is received after CLOSE is called, its TCP SHOULD send
+          // a RST to show that data was lost", as Linux does after close() (tcp_rcv_state_process).
+          c.resetReplyTo(seg);
+          c.enterClosed(TcpError.CONNECTION_ABORTED, now);
+          return false;
+        }
+        c.ackNow = true;
+        if (seg.sequenceNumber() != c.rcv.rcvNxt) {
+          // In the window but not next: RFC 9293 may keep it for later; until issue 4's reassembly
+          // queue we drop it and send a duplicate ACK, which makes the peer resend.
+          drop(seg, now, "out of order (no reassembly yet)");
+          return false;
+        }
+        // "Once in the ESTABLISHED state, it is possible to deliver segment data to user RECEIVE
+        // buffers... Once the TCP endpoint takes responsibility for the data, it advances RCV.NXT
+        // over the data accepted... Send an acknowledgment of the form <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>."
+        if (c.rcv.accept(seg.payload()) > 0) c.emit(new ConnectionEvent.Readable());
+        return true;
+      }
+      // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: "This should not occur since a FIN has been
+      // received from the remote side. Ignore the segment text."
+      default -> {
+        return true;
+      }
+    }
+  }
+
+  /** Eighth, check the FIN bit. */
+  private void eighthCheckFin(TcpSegment seg, long now) {
+    // The FIN counts only once everything before it arrived (text past the window was cut with it).
+    if (!seg.has(TcpFlags.FIN) || SeqNum.add(seg.sequenceNumber(), seg.payloadLength()) != c.rcv.rcvNxt) return;
+    if (c.rcv.finReceived) {
+      c.ackNow = true; // a second FIN at RCV.NXT cannot be valid; answer as for a duplicate
+      return;
+    }
+    // "If the FIN bit is set, signal the user "connection closing" and return any pending RECEIVEs
+    // with same message, advance RCV.NXT over the FIN, and send an acknowledgment for the FIN."
+    c.rcv.onFin();
+    c.ackNow = true;
+    c.emit(new ConnectionEvent.PeerFinReceived());
+    switch (c.state) {
+      case SYN_RECEIVED, ESTABLISHED -> c.setState(TcpState.CLOSE_WAIT, now);
+      // "If our FIN has been ACKed (perhaps in this segment), then enter TIME-WAIT, start the
+      // time-wait timer, turn off the other timers; otherwise, enter the CLOSING state."
+      case FIN_WAIT_1 -> {
+        if (c.snd.finAcked()) {
+          c.enterTimeWait(now);
+        } else {
+          c.setState(TcpState.CLOSING, now);
+        }
+      }
+      // "Enter the TIME-WAIT state. Start the time-wait timer, turn off the other timers."
+      case FIN_WAIT_2 -> c.enterTimeWait(now);
+      // CLOSE-WAIT, CLOSING, LAST-ACK: "Remain in the state." TIME-WAIT: "Restart the 2 MSL time-wait timeout."
+      case TIME_WAIT -> c.restartTimeWait(now);
+      default -> { }
+    }
+  }
+
+  /**
+   * Returns the segment with its text cut to the receive window: bytes before RCV.NXT (already
+   * received) and after RCV.NXT + RCV.WND (not allowed) go, and the FIN with the end if the end goes.
+   */
+  private TcpSegment trimToWindow(TcpSegment seg) {
+    Receiver rcv = c.rcv;
+    int seq = seg.sequenceNumber();
+    int flags = seg.flags();
+    ByteBuffer payload = seg.payload();
+    int start = SeqNum.add(seq, (flags & TcpFlags.SYN) != 0 ? 1 : 0);
+    int skip = Math.clamp(SeqNum.diff(rcv.rcvNxt, start), 0, payload.remaining());
+    int edge = SeqNum.add(rcv.rcvNxt, rcv.rcvWnd());
+    int keep = Math.clamp(SeqNum.diff(edge, SeqNum.add(start, skip)), 0, payload.remaining() - skip);
+    if (skip == 0 && keep == payload.remaining()) return seg;
+    if (skip + keep < payload.remaining()) flags &= ~TcpFlags.FIN;
+    ByteBuffer cut = payload.duplicate().position(skip).limit(skip + keep).slice();
+    return withSeq(seg, SeqNum.add(start, skip), cut, flags & ~TcpFlags.SYN);
+  }
+
+  private static TcpSegment withSeq(TcpSegment s, int seq, ByteBuffer payload, int flags) {
+    return new TcpSegment(s.sourcePort(), s.destinationPort(), seq, s.acknowledgmentNumber(), flags, s.window(),
+        s.checksum(), s.urgentPointer(), s.options(), payload);
+  }
+
+  private void drop(TcpSegment seg, long now, String reason) {
+    c.tracer.drop(seg, now, reason);
+  }
+}

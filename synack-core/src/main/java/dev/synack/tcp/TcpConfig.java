@@ -1,0 +1,280 @@
+package dev.synack.tcp;
+
+import java.time.Duration;
+
+/**
+ * The settings of one connection, immutable: change one with a {@code withX} method, which returns
+ * a copy. {@link #defaults()} behaves like Linux's defaults (sysctl values noted on each method).
+ * Durations are kept in nanoseconds, the unit of {@code now}.
+ */
+public final class TcpConfig {
+  private static final long MS = 1_000_000L;
+  private static final long S = 1_000_000_000L;
+
+  private int mss;
+  private boolean windowScale;
+  private int windowScaleShift;
+  private boolean sackPermitted;
+  private boolean timestamps;
+  private int timestampOffset;
+  private long msl;
+  private long finWait2Timeout;
+  private int synRetries;
+  private int synAckRetries;
+  private int retries2;
+  private long initialRto;
+  private long minRto;
+  private long maxRto;
+  private long userTimeout;
+  private int challengeAckLimit;
+  private boolean rfc1337;
+  private int receiveBuffer;
+  private int sendBuffer;
+  private IsnGenerator isnGenerator;
+
+  private TcpConfig() {}
+
+  /** Returns a copy of this configuration with one change applied; the copy is never changed afterwards. */
+  private TcpConfig with(java.util.function.Consumer<TcpConfig> change) {
+    TcpConfig c = new TcpConfig();
+    c.mss = mss;
+    c.windowScale = windowScale;
+    c.windowScaleShift = windowScaleShift;
+    c.sackPermitted = sackPermitted;
+    c.timestamps = timestamps;
+    c.timestampOffset = timestampOffset;
+    c.msl = msl;
+    c.finWait2Timeout = finWait2Timeout;
+    c.synRetries = synRetries;
+    c.synAckRetries = synAckRetries;
+    c.retries2 = retries2;
+    c.initialRto = initialRto;
+    c.minRto = minRto;
+    c.maxRto = maxRto;
+    c.userTimeout = userTimeout;
+    c.challengeAckLimit = challengeAckLimit;
+    c.rfc1337 = rfc1337;
+    c.receiveBuffer = receiveBuffer;
+    c.sendBuffer = sendBuffer;
+    c.isnGenerator = isnGenerator;
+    change.accept(c);
+    return c;
+  }
+
+  /**
+   * Returns Linux-like defaults: MSS 1460, window scale (shift 7), SACK-permitted and timestamps
+   * on, MSL 30 s, FIN-WAIT-2 timeout 60 s, 6 SYN and 5 SYN-ACK retries, R2 of 15 retransmissions,
+   * RTO 1 s initially within [200 ms, 120 s], no user timeout, 1000 challenge ACKs a second,
+   * RFC 1337 on, 128 KiB buffers each way. The ISN generator has an all-zero key: a stack MUST
+   * inject a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
+   */
+  public static TcpConfig defaults() {
+    return new TcpConfig().with(c -> {
+      c.mss = 1460;
+      c.windowScale = true;
+      c.windowScaleShift = 7;
+      c.sackPermitted = true;
+      c.timestamps = true;
+      c.msl = 30 * S;
+      c.finWait2Timeout = 60 * S;
+      c.synRetries = 6;
+      c.synAckRetries = 5;
+      c.retries2 = 15;
+      c.initialRto = 1 * S;
+      c.minRto = 200 * MS;
+      c.maxRto = 120 * S;
+      c.challengeAckLimit = 1000;
+      c.rfc1337 = true;
+      c.receiveBuffer = 128 * 1024;
+      c.sendBuffer = 128 * 1024;
+      c.isnGenerator = new IsnGenerator(new byte[16]);
+    });
+  }
+
+  /** Returns the MSS we announce: the largest segment payload we can receive (the stack derives it from the MTU). */
+  public int mss() { return mss; }
+
+  /** Returns a copy announcing another MSS, 1 to 65535 (RFC 9293 §3.7.1). */
+  public TcpConfig withMss(int mss) {
+    if (mss < 1 || mss > 0xffff) throw new IllegalArgumentException("mss out of range 1..65535: " + mss);
+    return with(c -> c.mss = mss);
+  }
+
+  /** Returns whether we offer window scaling (RFC 7323 §2; Linux {@code tcp_window_scaling=1}). */
+  public boolean windowScale() { return windowScale; }
+
+  /**
+   * Returns the shift count we announce, 7 by default: Linux sizes it for {@code tcp_rmem}'s
+   * maximum of 6 MiB so that the window can grow later, and announces 7.
+   */
+  public int windowScaleShift() { return windowScaleShift; }
+
+  /** Returns a copy that offers window scaling, or not, with the given shift count, 0 to 14 (RFC 7323 §2.3). */
+  public TcpConfig withWindowScale(boolean on, int shift) {
+    if (shift < 0 || shift > 14) throw new IllegalArgumentException("window scale shift out of range 0..14: " + shift);
+    return with(c -> {
+      c.windowScale = on;
+      c.windowScaleShift = shift;
+    });
+  }
+
+  /** Returns whether we offer SACK-permitted (RFC 2018; Linux {@code tcp_sack=1}). */
+  public boolean sackPermitted() { return sackPermitted; }
+
+  /** Returns a copy that offers SACK-permitted, or not. */
+  public TcpConfig withSackPermitted(boolean on) {
+    return with(c -> c.sackPermitted = on);
+  }
+
+  /** Returns whether we offer timestamps (RFC 7323 §3; Linux {@code tcp_timestamps=1}). */
+  public boolean timestamps() { return timestamps; }
+
+  /**
+   * Returns the offset added to our millisecond timestamp clock. Linux derives it from a keyed
+   * hash of the address pair, so that TSval does not reveal the uptime yet stays monotonic across
+   * incarnations of a 4-tuple (RFC 6191 needs that); {@link IsnGenerator#timestampOffset} does the same.
+   */
+  public int timestampOffset() { return timestampOffset; }
+
+  /** Returns a copy that offers timestamps, or not, with the given clock offset. */
+  public TcpConfig withTimestamps(boolean on, int offset) {
+    return with(c -> {
+      c.timestamps = on;
+      c.timestampOffset = offset;
+    });
+  }
+
+  /** Returns the maximum segment lifetime in ns; TIME-WAIT lasts twice that (RFC 9293 §3.4.2, 30 s like Linux's 60 s TIME-WAIT). */
+  public long msl() { return msl; }
+
+  /** Returns a copy with another MSL. */
+  public TcpConfig withMsl(Duration msl) {
+    long n = positive("msl", msl);
+    return with(c -> c.msl = n);
+  }
+
+  /** Returns how long an orphaned connection waits in FIN-WAIT-2, in ns (Linux {@code tcp_fin_timeout=60}). */
+  public long finWait2Timeout() { return finWait2Timeout; }
+
+  /** Returns a copy with another FIN-WAIT-2 timeout. */
+  public TcpConfig withFinWait2Timeout(Duration timeout) {
+    long n = positive("finWait2Timeout", timeout);
+    return with(c -> c.finWait2Timeout = n);
+  }
+
+  /** Returns how many times a SYN is retransmitted before giving up (Linux {@code tcp_syn_retries=6}). */
+  public int synRetries() { return synRetries; }
+
+  /** Returns how many times a SYN-ACK is retransmitted (Linux {@code tcp_synack_retries=5}). */
+  public int synAckRetries() { return synAckRetries; }
+
+  /** Returns R2 (RFC 9293 §3.8.3) as a count of retransmissions of one segment (Linux {@code tcp_retries2=15}). */
+  public int retries2() { return retries2; }
+
+  /** Returns a copy with other retry limits, each 0 to 255. */
+  public TcpConfig withRetries(int synRetries, int synAckRetries, int retries2) {
+    for (int n : new int[] {synRetries, synAckRetries, retries2}) {
+      if (n < 0 || n > 255) throw new IllegalArgumentException("retry count out of range 0..255: " + n);
+    }
+    return with(c -> {
+      c.synRetries = synRetries;
+      c.synAckRetries = synAckRetries;
+      c.retries2 = retries2;
+    });
+  }
+
+  /** Returns the RTO before the first RTT sample, in ns (RFC 6298 §2.1: 1 s). */
+  public long initialRto() { return initialRto; }
+
+  /** Returns the RTO's lower bound in ns: 200 ms like Linux's TCP_RTO_MIN, where RFC 6298 §2.4 says 1 s (SHOULD). */
+  public long minRto() { return minRto; }
+
+  /** Returns the RTO's upper bound in ns (RFC 6298 §2.5 allows a maximum of at least 60 s; Linux uses 120 s). */
+  public long maxRto() { return maxRto; }
+
+  /** Returns a copy with other RTO bounds; requires 0 < min <= initial <= max. */
+  public TcpConfig withRto(Duration initial, Duration min, Duration max) {
+    long i = positive("initialRto", initial), lo = positive("minRto", min), hi = positive("maxRto", max);
+    if (lo > i || i > hi) throw new IllegalArgumentException("need minRto <= initialRto <= maxRto: " + min + ", " + initial + ", " + max);
+    return with(c -> {
+      c.initialRto = i;
+      c.minRto = lo;
+      c.maxRto = hi;
+    });
+  }
+
+  /** Returns the user timeout in ns (RFC 9293 §3.8.3, RFC 5482; Linux TCP_USER_TIMEOUT), 0 when off. */
+  public long userTimeout() { return userTimeout; }
+
+  /** Returns a copy with another user timeout; {@link Duration#ZERO} turns it off. */
+  public TcpConfig withUserTimeout(Duration timeout) {
+    if (timeout.isNegative()) throw new IllegalArgumentException("userTimeout is negative: " + timeout);
+    return with(c -> c.userTimeout = timeout.toNanos());
+  }
+
+  /**
+   * Returns how many challenge ACKs (RFC 5961 §7) a connection sends per second, 1000 by default.
+   * That is the value Linux used from 4.7 (after CVE-2016-5696 showed that 100 was too low and,
+   * being host-wide, a side channel). Here the limit is per connection, so one connection under
+   * attack cannot tell an attacker about another, and 1000 a second is enough for any honest peer
+   * while bounding the ACKs a blind attacker can draw out.
+   */
+  public int challengeAckLimit() { return challengeAckLimit; }
+
+  /** Returns a copy with another challenge-ACK limit per second, at least 1. */
+  public TcpConfig withChallengeAckLimit(int perSecond) {
+    if (perSecond < 1) throw new IllegalArgumentException("challengeAckLimit must be at least 1: " + perSecond);
+    return with(c -> c.challengeAckLimit = perSecond);
+  }
+
+  /**
+   * Returns whether a RST in TIME-WAIT is ignored (RFC 1337 §3 fix (1), "TIME-WAIT assassination"),
+   * true by default as in gVisor; Linux's {@code tcp_rfc1337} defaults to 0.
+   */
+  public boolean rfc1337() { return rfc1337; }
+
+  /** Returns a copy that ignores RSTs in TIME-WAIT, or not. */
+  public TcpConfig withRfc1337(boolean on) {
+    return with(c -> c.rfc1337 = on);
+  }
+
+  /** Returns the receive buffer size in bytes: the most data received and not yet read. */
+  public int receiveBuffer() { return receiveBuffer; }
+
+  /** Returns the send buffer size in bytes: the most data queued and not yet acknowledged. */
+  public int sendBuffer() { return sendBuffer; }
+
+  /** Returns a copy with other buffer sizes, each 1 byte to 1 GiB. */
+  public TcpConfig withBuffers(int receive, int send) {
+    for (int n : new int[] {receive, send}) {
+      if (n < 1 || n > (1 << 30)) throw new IllegalArgumentException("buffer size out of range 1..2^30: " + n);
+    }
+    return with(c -> {
+      c.receiveBuffer = receive;
+      c.sendBuffer = send;
+    });
+  }
+
+  /** Returns the ISN generator a passive {@link TcpConnection#listen} uses (RFC 6528). */
+  public IsnGenerator isnGenerator() { return isnGenerator; }
+
+  /** Returns a copy with another ISN generator, e.g. one keyed with the stack's random secret. */
+  public TcpConfig withIsnGenerator(IsnGenerator generator) {
+    if (generator == null) throw new IllegalArgumentException("isnGenerator is null");
+    return with(c -> c.isnGenerator = generator);
+  }
+
+  private static long positive(String name, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive: " + d);
+    return d.toNanos();
+  }
+
+  @Override
+  public String toString() {
+    return "TcpConfig[mss=" + mss + ", wscale=" + (windowScale ? windowScaleShift : "off") + ", sack=" + sackPermitted
+        + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
+        + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
+        + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
+        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + "]";
+  }
+}

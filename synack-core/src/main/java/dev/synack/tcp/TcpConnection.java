@@ -1,0 +1,536 @@
+package dev.synack.tcp;
+
+import dev.synack.trace.TraceSink;
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOptions;
+import dev.synack.wire.TcpSegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
+/**
+ * One TCP connection's protocol engine (RFC 9293), sans-IO: it takes segments, user calls and the
+ * time, and answers with segments to send, a deadline and events for the user.
+ *
+ * <p>Calling order (one thread; {@code now} in nanoseconds, never decreasing):
+ * <ol>
+ *   <li>Feed inputs: {@link #handleSegment} for each arriving segment, the user calls
+ *       ({@link #send}, {@link #receive}, {@link #close}, {@link #closeFully}, {@link #abort}), and
+ *       {@link #handleTimeout} once {@code now} reaches {@link #pollTimeout()}.</li>
+ *   <li>Then drain the outputs: {@link #pollTransmit} until it returns {@code null} (each segment
+ *       is complete: ports, seq, ack, flags, window, options, payload), then {@link #pollEvent}
+ *       until {@code null}, then read {@link #pollTimeout} for the next deadline.</li>
+ * </ol>
+ * Timers are armed when segments leave, so the deadline is only meaningful after the transmit
+ * queue is drained. The connection's TCB is gone when {@link #state()} is CLOSED and a
+ * {@link ConnectionEvent.Closed} was polled; the stack may then forget it.
+ *
+ * <p>The user calls follow RFC 9293 §3.10.1–3.10.6; errors are {@link TcpException}s with the
+ * RFC's message. Segment arrival ({@link SegmentArrival}) follows §3.10.7 step by step; timeouts
+ * follow §3.10.8.
+ */
+public final class TcpConnection {
+  /** How the connection was opened, which decides where SYN-RECEIVED goes on a RST (§3.10.7.4 second step). */
+  enum Origin {
+    /** Active OPEN: {@link #connect}. */
+    ACTIVE,
+    /** Passive OPEN in RFC 9293's model: {@link #listen}; a failed handshake returns to LISTEN. */
+    LISTEN,
+    /** The stack's passive open: {@link #accept}; the listener lives in the stack, so a failed handshake ends in CLOSED. */
+    ACCEPT
+  }
+
+  final TcpConfig cfg;
+  final Origin origin;
+  final Tracer tracer;
+  final TimerTable timers;
+  final RttEstimator rtt;
+  final ChallengeAckLimiter challengeAcks;
+  /** The identity given at OPEN; LISTEN returns to it. */
+  private final FourTuple openedAs;
+  FourTuple id;
+  TcpState state;
+  Sender snd;
+  Receiver rcv;
+  OptionsNegotiation opts;
+  /** Whether SYN-RECEIVED was entered from LISTEN (a passive open), not from SYN-SENT. */
+  boolean passiveHandshake;
+  /** The ISS an accepted connection uses for its SYN-ACK. */
+  private final int acceptIss;
+  /** Whether an ACK is owed: sent alone unless data or a FIN carries it. */
+  boolean ackNow;
+  /** Whether the user closed the receive side with {@link #closeFully}: data arriving now resets. */
+  boolean inputClosed;
+  /** Why the connection reached CLOSED; user calls afterwards report it. {@code null} for an orderly close. */
+  private TcpError closedError;
+  /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
+  private boolean writableWanted;
+  /** Complete segments to send before anything else (resets, probes). */
+  private final ArrayDeque<TcpSegment> replies = new ArrayDeque<>(2);
+  private final ArrayDeque<ConnectionEvent> events = new ArrayDeque<>(4);
+  private final SegmentArrival arrival;
+
+  private TcpConnection(FourTuple id, TcpConfig cfg, Origin origin, int acceptIss, TraceSink trace, String hostName) {
+    if (id == null) throw new IllegalArgumentException("connection id is null");
+    if (cfg == null) throw new IllegalArgumentException("config is null");
+    this.cfg = cfg;
+    this.origin = origin;
+    this.openedAs = id;
+    this.id = id;
+    this.acceptIss = acceptIss;
+    this.tracer = new Tracer(trace, hostName, id);
+    this.timers = new TimerTable(tracer);
+    this.rtt = new RttEstimator(cfg.initialRto(), cfg.minRto(), cfg.maxRto());
+    this.challengeAcks = new ChallengeAckLimiter(cfg.challengeAckLimit());
+    this.state = TcpState.CLOSED;
+    this.arrival = new SegmentArrival(this);
+    freshTcb();
+  }
+
+  /** Active OPEN (RFC 9293 §3.10.1): returns a connection in SYN-SENT with its SYN to send. */
+  public static TcpConnection connect(FourTuple id, TcpConfig cfg, int iss, long now, TraceSink trace, String hostName) {
+    if (id == null || id.isRemoteWildcard()) throw new IllegalArgumentException("active OPEN needs a foreign socket: " + id);
+    TcpConnection c = new TcpConnection(id, cfg, Origin.ACTIVE, 0, trace, hostName);
+    c.snd.start(iss);
+    c.setState(TcpState.SYN_SENT, now);
+    return c;
+  }
+
+  /**
+   * Passive OPEN (RFC 9293 §3.10.1): returns a connection in LISTEN. The remote end may be
+   * unspecified (null address, port 0); a SYN fills in its port (the engine sees no addresses).
+   * The ISS of the answer comes from {@link TcpConfig#isnGenerator()}.
+   */
+  public static TcpConnection listen(FourTuple id, TcpConfig cfg, TraceSink trace, String hostName) {
+    TcpConnection c = new TcpConnection(id, cfg, Origin.LISTEN, 0, trace, hostName);
+    c.setState(TcpState.LISTEN, 0);
+    return c;
+  }
+
+  /**
+   * The stack's passive open: a connection created in LISTEN for this remote endpoint that at once
+   * processes the SYN (to SYN-RECEIVED, with a SYN-ACK of sequence number {@code iss} to send).
+   * If the segment is not an acceptable SYN, the connection ends CLOSED (with any RST queued).
+   */
+  public static TcpConnection accept(FourTuple id, TcpConfig cfg, int iss, TcpSegment syn, long now, TraceSink trace,
+      String hostName) {
+    TcpConnection c = new TcpConnection(id, cfg, Origin.ACCEPT, iss, trace, hostName);
+    c.state = TcpState.LISTEN; // created in LISTEN by the stack's listener: no state event of its own
+    c.handleSegment(syn, now);
+    if (c.state == TcpState.LISTEN) c.enterClosed(null, now);
+    return c;
+  }
+
+  /**
+   * Processes an arriving segment (RFC 9293 §3.10.7). Never throws for bad input: an unacceptable
+   * segment is dropped, traced with a reason, and answered as the RFC says.
+   */
+  public Disposition handleSegment(TcpSegment seg, long now) {
+    if (seg == null) throw new IllegalArgumentException("segment is null");
+    return arrival.process(seg, now);
+  }
+
+  /** Fires the timers whose deadline is at or before {@code now} (RFC 9293 §3.10.8). */
+  public void handleTimeout(long now) {
+    TimerKind kind;
+    while ((kind = timers.takeExpired(now)) != null) {
+      switch (kind) {
+        case RETRANSMIT -> retransmissionTimeout(now);
+        case TIME_WAIT -> enterClosed(null, now); // §3.10.8: "delete the TCB, enter the CLOSED state"
+        // Linux ends an orphaned FIN-WAIT-2 silently (its FIN_WAIT2 timewait socket expires); the peer
+        // learns from the RST its next segment draws.
+        case FIN_WAIT_2 -> enterClosed(null, now);
+        // §3.10.8 user timeout: "flush all queues, signal the user "error: connection aborted due to
+        // user timeout"..., delete the TCB, enter the CLOSED state". No RST: the peer is unreachable.
+        case USER_TIMEOUT -> enterClosed(TcpError.CONNECTION_ABORTED_USER_TIMEOUT, now);
+        case PERSIST -> windowProbe(now);
+        case DELAYED_ACK, KEEPALIVE -> { } // issue 4
+      }
+    }
+  }
+
+  /**
+   * Handles an expired retransmission timer (RFC 6298 §5.4–5.6): gives up after the configured
+   * number of tries (SYN retries, SYN-ACK retries, or R2 of RFC 9293 §3.8.3 counted in
+   * retransmissions), otherwise backs the RTO off and resends from SND.UNA.
+   */
+  private void retransmissionTimeout(long now) {
+    if (!snd.hasOutstanding()) return;
+    int limit = snd.synAcked() ? cfg.retries2() : state == TcpState.SYN_SENT ? cfg.synRetries() : cfg.synAckRetries();
+    if (snd.timeouts >= limit) {
+      if (state == TcpState.SYN_RECEIVED && passiveHandshake && origin == Origin.LISTEN) {
+        returnToListen(now);
+      } else {
+        enterClosed(TcpError.CONNECTION_TIMED_OUT, now);
+      }
+      return;
+    }
+    snd.onTimeout();
+    rtt.backOff();
+  }
+
+  /** Sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does: an ACK one below SND.UNA, which the peer must answer with its window. */
+  private void windowProbe(long now) {
+    if (snd.unsent() == 0 || snd.hasOutstanding()) return;
+    replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
+    rtt.backOff();
+    timers.set(TimerKind.PERSIST, now + rtt.rto(), now);
+  }
+
+  /** Returns the next segment to send, or {@code null} when there is none. The caller owns the segment. */
+  public TcpSegment pollTransmit(long now) {
+    TcpSegment seg = replies.poll();
+    if (seg != null) {
+      tracer.send(seg, now, false);
+      return seg;
+    }
+    if (state == TcpState.CLOSED || state == TcpState.LISTEN) return null;
+    Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), Integer.MAX_VALUE);
+    if (chunk != null) {
+      ByteBuffer payload = snd.payload(chunk);
+      // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last of a write.
+      boolean push = chunk.length() > 0 && SeqNum.add(chunk.seq(), chunk.length()) == snd.endOfData();
+      int flags = chunk.flags() | (push ? TcpFlags.PSH : 0);
+      seg = buildSegment(chunk.seq(), flags, payload, now);
+      snd.onSent(chunk, now);
+      tracer.send(seg, now, chunk.retransmit());
+      // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
+      if (!timers.isSet(TimerKind.RETRANSMIT)) timers.set(TimerKind.RETRANSMIT, now + rtt.rto(), now);
+      timers.cancel(TimerKind.PERSIST, now);
+      if (cfg.userTimeout() > 0 && !timers.isSet(TimerKind.USER_TIMEOUT)) {
+        timers.set(TimerKind.USER_TIMEOUT, now + cfg.userTimeout(), now);
+      }
+      return seg;
+    }
+    if (dataAllowed() && snd.unsent() > 0 && !snd.hasOutstanding() && !timers.isSet(TimerKind.PERSIST)) {
+      timers.set(TimerKind.PERSIST, now + rtt.rto(), now); // the peer's window is closed
+    }
+    if (ackNow && rcv.synReceived) {
+      seg = buildSegment(snd.sndNxt, TcpFlags.ACK, null, now);
+      tracer.send(seg, now, false);
+      return seg;
+    }
+    return null;
+  }
+
+  /** Returns the next deadline in ns, {@link Long#MAX_VALUE} when no timer runs. */
+  public long pollTimeout() {
+    return timers.next();
+  }
+
+  /** Returns the next event for the user, or {@code null}. */
+  public ConnectionEvent pollEvent() {
+    return events.poll();
+  }
+
+  /**
+   * SEND (RFC 9293 §3.10.2): copies as much of {@code data} as the send buffer takes, advancing
+   * its position (the caller keeps the buffer), and returns the count, possibly 0; a
+   * {@link ConnectionEvent.Writable} follows when room frees. Data queued before ESTABLISHED goes
+   * out once the handshake completes.
+   *
+   * @throws TcpException "connection does not exist" in CLOSED (or the error that closed it),
+   *     "foreign socket unspecified" in LISTEN without a remote end, "connection closing" after CLOSE
+   */
+  public int send(ByteBuffer data, long now) {
+    switch (state) {
+      case CLOSED -> throw new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
+      case LISTEN -> {
+        // §3.10.2 LISTEN: "If the foreign socket is specified, then change the connection from
+        // passive to active, select an ISS. Send a SYN segment... Enter SYN-SENT state."
+        if (id.isRemoteWildcard()) throw new TcpException(TcpError.FOREIGN_SOCKET_UNSPECIFIED);
+        snd.start(cfg.isnGenerator().isn(id, now));
+        setState(TcpState.SYN_SENT, now);
+      }
+      case SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT -> { }
+      case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT -> throw new TcpException(TcpError.CONNECTION_CLOSING);
+    }
+    if (snd.finQueued) throw new TcpException(TcpError.CONNECTION_CLOSING); // CLOSE pending in SYN-RECEIVED
+    int n = snd.write(data);
+    if (data.hasRemaining()) writableWanted = true;
+    return n;
+  }
+
+  /**
+   * RECEIVE (RFC 9293 §3.10.3): moves received data into {@code dst} and returns the count, 0 when
+   * none is ready yet, or -1 at the end of the stream (the peer's FIN arrived and everything
+   * before it was read), where the RFC answers "connection closing".
+   *
+   * @throws TcpException "connection does not exist" in CLOSED (or the error that closed it),
+   *     "connection closing" after {@link #closeFully}
+   */
+  public int receive(ByteBuffer dst, long now) {
+    if (state == TcpState.CLOSED) throw new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
+    if (inputClosed) throw new TcpException(TcpError.CONNECTION_CLOSING);
+    int n = rcv.read(dst);
+    if (n == 0 && rcv.finReceived && rcv.queued() == 0) return -1;
+    if (n > 0 && state.isSynchronized() && !rcv.finReceived && rcv.windowUpdateDue(opts.effectiveMss())) {
+      ackNow = true; // a window update
+    }
+    return n;
+  }
+
+  /**
+   * CLOSE (RFC 9293 §3.10.4): no more sends; a FIN follows the queued data (the half-close of
+   * {@code shutdownOutput}). Receiving goes on until the peer's FIN. Closing again is "ok", as the
+   * RFC allows for FIN-WAIT and as Linux's {@code shutdown(SHUT_WR)} answers, and never sends a second FIN.
+   *
+   * @throws TcpException "connection does not exist" in CLOSED
+   */
+  public void close(long now) {
+    switch (state) {
+      case CLOSED -> throw new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
+      // §3.10.4 LISTEN and SYN-SENT: "Delete the TCB, enter CLOSED state, and return."
+      case LISTEN, SYN_SENT -> enterClosed(null, now);
+      case SYN_RECEIVED -> {
+        // "If no SENDs have been issued and there is no pending data to send, then form a FIN
+        // segment and send it, and enter FIN-WAIT-1 state; otherwise, queue for processing after
+        // entering ESTABLISHED state."
+        snd.finQueued = true;
+        if (snd.queued() == 0) setState(TcpState.FIN_WAIT_1, now);
+      }
+      // "Queue this until all preceding SENDs have been segmentized, then form a FIN segment and
+      // send it. In any case, enter FIN-WAIT-1 state." (CLOSE-WAIT: "...enter LAST-ACK state".)
+      case ESTABLISHED -> {
+        snd.finQueued = true;
+        setState(TcpState.FIN_WAIT_1, now);
+      }
+      case CLOSE_WAIT -> {
+        snd.finQueued = true;
+        setState(TcpState.LAST_ACK, now);
+      }
+      case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT -> { }
+    }
+  }
+
+  /**
+   * Closes both directions as Linux's {@code close()} does for a socket: if unread data remains
+   * the connection is reset at once (RFC 1122 §4.2.2.13, RFC 2525 §2.17); otherwise it is
+   * {@link #close}d and the user will not read any more, so data arriving afterwards draws a RST,
+   * and an orphaned FIN-WAIT-2 times out after {@link TcpConfig#finWait2Timeout()}.
+   */
+  public void closeFully(long now) {
+    if (state == TcpState.CLOSED) throw new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
+    if (rcv.queued() > 0 && state.isSynchronized()) {
+      resetAndClose(TcpError.CONNECTION_ABORTED, now);
+      return;
+    }
+    inputClosed = true;
+    close(now);
+    if (state == TcpState.FIN_WAIT_2 && !timers.isSet(TimerKind.FIN_WAIT_2)) {
+      timers.set(TimerKind.FIN_WAIT_2, now + cfg.finWait2Timeout(), now);
+    }
+  }
+
+  /**
+   * ABORT (RFC 9293 §3.10.5): flushes everything and enters CLOSED, sending a RST from
+   * SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2 and CLOSE-WAIT.
+   *
+   * @throws TcpException "connection does not exist" in CLOSED
+   */
+  public void abort(long now) {
+    switch (state) {
+      case CLOSED -> throw new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
+      case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> resetAndClose(null, now);
+      // LISTEN, SYN-SENT: "delete the TCB"; CLOSING, LAST-ACK, TIME-WAIT: "respond with "ok" and delete the TCB".
+      case LISTEN, SYN_SENT, CLOSING, LAST_ACK, TIME_WAIT -> enterClosed(null, now);
+    }
+  }
+
+  /**
+   * Sends a RST and enters CLOSED. The RFC's RST is {@code <SEQ=SND.NXT><CTL=RST>}; like Linux's
+   * {@code tcp_send_active_reset} it also carries ACK = RCV.NXT, which RFC 9293 allows and which
+   * makes it acceptable to a peer in any state.
+   */
+  private void resetAndClose(TcpError error, long now) {
+    replies.clear();
+    sendReset(snd.sndNxt, true, rcv.rcvNxt);
+    enterClosed(error, now);
+  }
+
+  /** STATUS (RFC 9293 §3.10.6). A CLOSED connection answers with state CLOSED rather than an error, which tools find more useful. */
+  public Status status() {
+    return new Status(id, state, snd.iss, snd.sndUna, snd.sndNxt, snd.sndWnd, rcv.irs, rcv.rcvNxt, rcv.rcvWnd(),
+        snd.queued(), rcv.queued(), opts.effectiveMss(), rtt.rto(), rtt.srtt());
+  }
+
+  public TcpState state() {
+    return state;
+  }
+
+  public FourTuple id() {
+    return id;
+  }
+
+  /**
+   * Returns an ISS for a new incarnation after a {@link Disposition#REOPEN}: above anything this
+   * one sent, as RFC 1122 §4.2.2.13 requires ("larger than the largest sequence number it used on
+   * the previous connection incarnation"); Linux uses SND.NXT + 65537 ({@code tw_isn}).
+   */
+  public int nextIncarnationIss() {
+    return SeqNum.add(snd.sndNxt, 65535 + 2);
+  }
+
+  // ---- Helpers shared with SegmentArrival ----
+
+  /** The one place a state changes: traced, and a Connected event on reaching ESTABLISHED. */
+  void setState(TcpState to, long now) {
+    if (to == state) return;
+    tracer.state(now, state, to);
+    TcpState from = state;
+    state = to;
+    if (to == TcpState.ESTABLISHED && (from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED)) {
+      events.add(new ConnectionEvent.Connected());
+      if (snd.synRetransmitted) rtt.afterSynTimeout();
+    }
+  }
+
+  /** Deletes the TCB (RFC 9293 "enter the CLOSED state, delete the TCB"): timers stop, queues flush, the user learns why. */
+  void enterClosed(TcpError error, long now) {
+    if (state == TcpState.CLOSED) return;
+    setState(TcpState.CLOSED, now);
+    timers.cancelAll(now);
+    snd.flush();
+    rcv.flush();
+    ackNow = false;
+    closedError = error;
+    events.add(new ConnectionEvent.Closed(error));
+  }
+
+  /** Enters TIME-WAIT: every other timer stops and the 2 MSL timer starts (§3.10.7.4 eighth step). */
+  void enterTimeWait(long now) {
+    setState(TcpState.TIME_WAIT, now);
+    timers.cancelAll(now);
+    restartTimeWait(now);
+  }
+
+  /** (Re)starts the 2 MSL timer. */
+  void restartTimeWait(long now) {
+    timers.set(TimerKind.TIME_WAIT, now + 2 * cfg.msl(), now);
+  }
+
+  /**
+   * Returns a passive connection to LISTEN (RFC 9293 §3.10.7.4, SYN-RECEIVED on RST or SYN): the
+   * TCB forgets the half-open connection and the foreign socket given at OPEN is restored.
+   */
+  void returnToListen(long now) {
+    setState(TcpState.LISTEN, now);
+    timers.cancelAll(now);
+    id = openedAs;
+    tracer.rename(id);
+    freshTcb();
+  }
+
+  private void freshTcb() {
+    snd = new Sender(cfg.sendBuffer());
+    rcv = new Receiver(cfg.receiveBuffer());
+    opts = new OptionsNegotiation(cfg, id.isIpv6());
+    replies.clear();
+    ackNow = false;
+    passiveHandshake = false;
+  }
+
+  /** Takes the peer's SYN: IRS, RCV.NXT and the options it settles (window scale applies from now on). */
+  void onPeerSyn(TcpSegment syn, long now) {
+    opts.onPeerSyn(syn, now);
+    rcv.rcvShift = opts.rcvShift();
+    rcv.onSyn(syn.sequenceNumber(), opts.windowRoundingMss(true));
+  }
+
+  /** Returns the ISS of a passive open: given by the stack, or from the ISN generator (RFC 6528). */
+  int passiveIss(long now) {
+    return origin == Origin.ACCEPT ? acceptIss : cfg.isnGenerator().isn(id, now);
+  }
+
+  /** Fills in the foreign port of a LISTEN with an unspecified one (§3.10.7.2 third: "fill in the foreign socket"). */
+  void bindRemote(int remotePort) {
+    if (id.remotePort() != 0) return;
+    id = id.withRemote(id.remoteAddress(), remotePort);
+    tracer.rename(id);
+  }
+
+  /** Queues a RST, {@code <SEQ=seq><CTL=RST>} or, with {@code ack}, {@code <SEQ=seq><ACK=ackNumber><CTL=RST,ACK>}. */
+  void sendReset(int seq, boolean ack, int ackNumber) {
+    replies.add(TcpSegment.of(id.localPort(), id.remotePort(), seq, ack ? ackNumber : 0, TcpFlags.RST | (ack ? TcpFlags.ACK : 0), 0));
+  }
+
+  /** Queues the RST that answers an unacceptable segment (RFC 9293 §3.10.7.1), unless it is a RST itself. */
+  void resetReplyTo(TcpSegment seg) {
+    TcpSegment rst = resetFor(seg);
+    if (rst != null) replies.add(rst);
+  }
+
+  /**
+   * Returns the RST that answers a segment for which no connection exists (RFC 9293 §3.10.7.1):
+   * {@code <SEQ=SEG.ACK><CTL=RST>} if it carries an ACK, else
+   * {@code <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>}; {@code null} for a RST, which is never
+   * answered. The stack uses this for segments that match no connection.
+   */
+  public static TcpSegment resetFor(TcpSegment seg) {
+    if (seg.has(TcpFlags.RST)) return null;
+    if (seg.has(TcpFlags.ACK)) {
+      return TcpSegment.of(seg.destinationPort(), seg.sourcePort(), seg.acknowledgmentNumber(), 0, TcpFlags.RST, 0);
+    }
+    int ack = SeqNum.add(seg.sequenceNumber(), seg.segmentLength());
+    return TcpSegment.of(seg.destinationPort(), seg.sourcePort(), 0, ack, TcpFlags.RST | TcpFlags.ACK, 0);
+  }
+
+  /**
+   * Owes a challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the rate limit of §7; returns
+   * whether it will be sent. It is the ordinary {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}.
+   */
+  boolean challengeAck(long now) {
+    if (!challengeAcks.tryAcquire(now)) return false;
+    ackNow = true;
+    return true;
+  }
+
+  void emit(ConnectionEvent event) {
+    events.add(event);
+  }
+
+  /** Notes that acknowledged data freed send-buffer room, for a waiting writer. */
+  void onSendBufferFreed() {
+    if (writableWanted && snd.free() > 0) {
+      writableWanted = false;
+      events.add(new ConnectionEvent.Writable());
+    }
+  }
+
+  /**
+   * Builds every segment this connection sends but RSTs: our ports, the given sequence number
+   * and flags, ACK = RCV.NXT once the peer's SYN is known (every segment but the first SYN
+   * carries ACK), the window (unscaled in a SYN, RFC 7323 §2.2), and the options (the SYN's, or
+   * the timestamps option once negotiated).
+   */
+  TcpSegment buildSegment(int seq, int flags, ByteBuffer payload, long now) {
+    boolean syn = (flags & TcpFlags.SYN) != 0;
+    int ack = 0;
+    if (rcv.synReceived) {
+      flags |= TcpFlags.ACK;
+      ack = rcv.rcvNxt;
+      ackNow = false;
+      rcv.onAckSent();
+    }
+    int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();
+    TcpOptions options = syn ? opts.synOptions(rcv.synReceived, tsNow(now)) : opts.segmentOptions(tsNow(now));
+    return new TcpSegment(id.localPort(), id.remotePort(), seq, ack, flags, window, 0, 0, options, payload);
+  }
+
+  /** Returns our timestamp clock now, in ms, for RTT samples from TSecr (RFC 7323 §4.1). */
+  int tsNow(long now) {
+    return (int) Math.floorDiv(now, 1_000_000L) + cfg.timestampOffset();
+  }
+
+  /** Returns whether data and our FIN may be sent in this state. */
+  private boolean dataAllowed() {
+    return switch (state) {
+      case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, LAST_ACK -> true;
+      default -> false;
+    };
+  }
+
+  @Override
+  public String toString() {
+    return "TcpConnection[" + id + " " + state + "]";
+  }
+}

@@ -1,0 +1,30 @@
+package dev.synack.tcp;
+
+/** The timers of one connection (RFC 9293 §3.8, §3.10.8; RFC 1122 §4.2.3), each with its trace name. */
+enum TimerKind {
+  /** Retransmission timeout (RFC 6298): resends from SND.UNA. */
+  RETRANSMIT("RTO"),
+  /** 2 MSL in TIME-WAIT (RFC 9293 §3.10.8), then CLOSED. */
+  TIME_WAIT("TIME_WAIT"),
+  /** How long an orphaned connection may wait for the peer's FIN (Linux {@code tcp_fin_timeout}). */
+  FIN_WAIT_2("FIN_WAIT_2"),
+  /** The user timeout (RFC 9293 §3.10.8, RFC 5482): unacknowledged data for too long aborts. */
+  USER_TIMEOUT("USER_TIMEOUT"),
+  /** Delayed acknowledgment (RFC 1122 §4.2.3.2); issue 4. */
+  DELAYED_ACK("DELACK"),
+  /** Zero-window probe (RFC 9293 §3.8.6.1). */
+  PERSIST("PERSIST"),
+  /** Keep-alive (RFC 1122 §4.2.3.6); issue 4. */
+  KEEPALIVE("KEEPALIVE");
+
+  private final String traceName;
+
+  TimerKind(String traceName) {
+    this.traceName = traceName;
+  }
+
+  /** Returns the trace's {@code timer} name. */
+  String traceName() {
+    return traceName;
+  }
+}

@@ -1,0 +1,75 @@
+package dev.synack.tcp;
+
+import dev.synack.trace.TraceEvent;
+import dev.synack.trace.TraceEvent.SegmentAction;
+import dev.synack.trace.TraceEvent.SegmentInfo;
+import dev.synack.trace.TraceSink;
+import dev.synack.wire.TcpSegment;
+
+/**
+ * Emits one connection's trace events with its host name and {@code conn}.
+ *
+ * <p>An arriving segment is traced once: as {@code recv}, or as {@code drop} with a reason when it
+ * is discarded before it changed anything. So its event is held back until the first effect
+ * (a state change, a timer) or the end of its processing, whichever comes first.
+ */
+final class Tracer {
+  private final TraceSink sink;
+  private final String host;
+  private String conn;
+  /** The segment being processed and not yet traced, or {@code null}. */
+  private TcpSegment arrival;
+  private long arrivalTime;
+
+  Tracer(TraceSink sink, String host, FourTuple id) {
+    this.sink = sink == null ? TraceSink.NONE : sink;
+    this.host = host == null ? "" : host;
+    this.conn = id.toString();
+  }
+
+  /** Follows the connection's identity when LISTEN fills in the foreign socket. */
+  void rename(FourTuple id) {
+    conn = id.toString();
+  }
+
+  /** Notes a segment whose processing starts; traced as {@code recv} unless it is dropped first. */
+  void arrival(TcpSegment seg, long now) {
+    flushArrival();
+    arrival = seg;
+    arrivalTime = now;
+  }
+
+  /** Traces the pending arrival as {@code recv}, if it is not yet traced. */
+  void flushArrival() {
+    if (arrival == null) return;
+    TcpSegment seg = arrival;
+    arrival = null;
+    segment(arrivalTime, seg, SegmentAction.RECV, null);
+  }
+
+  /** Traces a segment discarded for {@code reason}. */
+  void drop(TcpSegment seg, long now, String reason) {
+    if (arrival == seg) arrival = null;
+    segment(now, seg, SegmentAction.DROP, reason);
+  }
+
+  /** Traces a segment leaving, first sent or retransmitted. */
+  void send(TcpSegment seg, long now, boolean retransmit) {
+    flushArrival();
+    segment(now, seg, retransmit ? SegmentAction.RETRANSMIT : SegmentAction.SEND, null);
+  }
+
+  void state(long now, TcpState from, TcpState to) {
+    flushArrival();
+    if (sink.enabled()) sink.accept(new TraceEvent.StateChange(now, host, conn, from.name(), to.name()));
+  }
+
+  void timer(long now, TimerKind kind, String action) {
+    flushArrival();
+    if (sink.enabled()) sink.accept(new TraceEvent.Timer(now, host, conn, kind.traceName(), action));
+  }
+
+  private void segment(long now, TcpSegment seg, SegmentAction action, String reason) {
+    if (sink.enabled()) sink.accept(new TraceEvent.Segment(now, host, conn, action, SegmentInfo.of(seg), reason));
+  }
+}
