@@ -173,6 +173,7 @@ public final class DemoRunner {
     int oldIsn = 90_000;
     byte[] oldSyn = Packets.tcp(CLIENT_ADDRESS, SERVER_ADDRESS, 64,
         TcpSegment.of(CLIENT_PORT, SERVER_PORT, oldIsn, 0, TcpFlags.SYN, 65535));
+    net.inject(clientNode, oldSyn);
     boolean[] held = {false};
     net.setFilter((from, to, packet, now) -> {
       if (!held[0] && from == clientNode && isSyn(packet)) {
@@ -181,7 +182,6 @@ public final class DemoRunner {
       }
       return PacketFilter.PASS;
     });
-    net.inject(clientNode, oldSyn);
     Connection c = client.connect(CLIENT_ADDRESS, CLIENT_PORT, SERVER_ADDRESS, SERVER_PORT, net.now());
     Connection[] accepted = new Connection[1];
     runUntil(() -> c.state() == TcpState.ESTABLISHED && (accepted[0] = accepted[0] != null ? accepted[0] : listener.accept()) != null

@@ -304,6 +304,8 @@ public final class Host {
         releaseIfDone(c);
         continue;
       }
+      // Sending arms timers (the RTO starts when a segment leaves), so the deadline moves too.
+      reschedule(c);
       FourTuple id = c.id();
       packet = Packets.tcp(id.localAddress(), id.remoteAddress(), config.hopLimit(), seg);
     }
@@ -363,6 +365,11 @@ public final class Host {
     while ((e = c.engine.pollEvent()) != null) {
       deliver(c, e);
     }
+    reschedule(c);
+  }
+
+  /** Puts the connection's next deadline on the queue if it changed. */
+  private void reschedule(Connection c) {
     long next = c.engine.pollTimeout();
     if (next != c.scheduledDeadline) {
       c.scheduledDeadline = next;

@@ -44,7 +44,7 @@ class HostTest {
   class ClosedPort {
     @Test
     void syn_toClosedPort_answeredWithRstAckOfSegLen() {
-      host.handlePacket(tcpFromPeer(TcpSegment.of(40000, 80, 1000, 0, TcpFlags.SYN, 65535)), 0);
+      deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1000, 0, TcpFlags.SYN, 65535)), 0);
 
       TcpSegment rst = onlySegmentSent();
       // RFC 9293 §3.10.7.1: no ACK in the segment, so <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
@@ -58,7 +58,7 @@ class HostTest {
 
     @Test
     void ack_toClosedPort_answeredWithRstAtItsAckNumber() {
-      host.handlePacket(tcpFromPeer(TcpSegment.of(40000, 80, 1000, 5555, TcpFlags.ACK, 65535)), 0);
+      deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1000, 5555, TcpFlags.ACK, 65535)), 0);
 
       TcpSegment rst = onlySegmentSent();
       assertEquals(TcpFlags.RST, rst.flags());
@@ -67,7 +67,7 @@ class HostTest {
 
     @Test
     void rst_toClosedPort_isDroppedSilently() {
-      host.handlePacket(tcpFromPeer(TcpSegment.of(40000, 80, 1000, 0, TcpFlags.RST, 0)), 0);
+      deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1000, 0, TcpFlags.RST, 0)), 0);
 
       assertNull(host.pollTransmit(0));
       assertEquals(1, host.counters().dropped("closed-port"));
@@ -79,7 +79,7 @@ class HostTest {
     @Test
     void ack_toListener_answeredWithRst() {
       host.listen(null, 80, 8);
-      host.handlePacket(tcpFromPeer(TcpSegment.of(40000, 80, 1000, 777, TcpFlags.ACK, 65535)), 0);
+      deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1000, 777, TcpFlags.ACK, 65535)), 0);
 
       TcpSegment rst = onlySegmentSent();
       assertEquals(TcpFlags.RST, rst.flags());
@@ -89,7 +89,7 @@ class HostTest {
     @Test
     void syn_toListener_answeredWithSynAckAndQueuedForAccept() {
       Listener l = host.listen(null, 80, 8);
-      host.handlePacket(tcpFromPeer(synWithMss(40000, 1000)), 0);
+      deliver(tcpFromPeer(synWithMss(40000, 1000)), 0);
 
       TcpSegment synAck = onlySegmentSent();
       assertEquals(TcpFlags.SYN | TcpFlags.ACK, synAck.flags());
@@ -98,7 +98,7 @@ class HostTest {
       assertEquals(1, l.pendingHandshakes());
       assertNull(l.accept(), "not accepted before the handshake completes");
 
-      host.handlePacket(tcpFromPeer(TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)), MS);
+      deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)), MS);
 
       Connection c = l.accept();
       assertNotNull(c);
@@ -111,7 +111,7 @@ class HostTest {
     void syn_beyondBacklog_droppedAndCountedAsListenOverflow() {
       host.listen(null, 80, 2);
       for (int port = 40000; port < 40003; port++) {
-        host.handlePacket(tcpFromPeer(synWithMss(port, 1000)), 0);
+        deliver(tcpFromPeer(synWithMss(port, 1000)), 0);
       }
 
       assertEquals(2, segmentsSent().size(), "two SYN-ACKs, the third SYN dropped");
@@ -127,11 +127,12 @@ class HostTest {
     @Test
     void closedListener_resetsConnectionsNotYetAccepted() {
       Listener l = host.listen(null, 80, 8);
-      host.handlePacket(tcpFromPeer(synWithMss(40000, 1000)), 0);
+      deliver(tcpFromPeer(synWithMss(40000, 1000)), 0);
       TcpSegment synAck = onlySegmentSent();
-      host.handlePacket(tcpFromPeer(TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)), MS);
+      deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)), MS);
 
-      l.close(2 * MS);
+      lastNow = 2 * MS;
+      l.close(lastNow);
 
       TcpSegment rst = onlySegmentSent();
       assertTrue(rst.has(TcpFlags.RST));
@@ -157,7 +158,7 @@ class HostTest {
     void refused_connectionReleasedOnceClosed() {
       Connection c = host.connect(PEER, 80, 0);
       TcpSegment syn = onlySegmentSent();
-      host.handlePacket(tcpFromPeer(TcpSegment.of(80, c.id().localPort(), 0, syn.sequenceNumber() + 1,
+      deliver(tcpFromPeer(TcpSegment.of(80, c.id().localPort(), 0, syn.sequenceNumber() + 1,
           TcpFlags.RST | TcpFlags.ACK, 0)), MS);
       assertNull(host.pollTransmit(MS));
 
@@ -172,8 +173,8 @@ class HostTest {
   class BadInput {
     @Test
     void garbage_droppedCountedAndTraced_neverThrows() {
-      host.handlePacket(new byte[] {0x45, 0, 0}, 0);
-      host.handlePacket(new byte[0], 0);
+      deliver(new byte[] {0x45, 0, 0}, 0);
+      deliver(new byte[0], 0);
 
       assertEquals(2, host.counters().droppedTotal());
       assertTrue(trace.stream().anyMatch(e -> e instanceof TraceEvent.Segment s
@@ -184,7 +185,7 @@ class HostTest {
     void badTcpChecksum_dropped() {
       byte[] p = tcpFromPeer(TcpSegment.of(40000, 80, 1000, 0, TcpFlags.SYN, 65535));
       p[p.length - 1] ^= 0x55; // inside the TCP header: the checksum no longer matches
-      host.handlePacket(p, 0);
+      deliver(p, 0);
 
       assertNull(host.pollTransmit(0));
       assertEquals(1, host.counters().dropped("tcp-bad-checksum"));
@@ -193,7 +194,7 @@ class HostTest {
     @Test
     void packetForAnotherAddress_dropped() {
       byte[] p = Packets.tcp(PEER, ip("10.0.0.99"), 64, TcpSegment.of(40000, 80, 1, 0, TcpFlags.SYN, 100));
-      host.handlePacket(p, 0);
+      deliver(p, 0);
       assertEquals(1, host.counters().dropped("not-for-this-host"));
     }
   }
@@ -203,7 +204,7 @@ class HostTest {
     @Test
     void echoRequest_answeredWithEchoReply() {
       byte[] ping = Packets.icmp(PEER, HOST, 64, new IcmpMessage.EchoRequest(7, 1, ByteBuffer.wrap(new byte[] {1, 2, 3})));
-      host.handlePacket(ping, 0);
+      deliver(ping, 0);
 
       byte[] reply = host.pollTransmit(0);
       assertNotNull(reply);
@@ -224,9 +225,9 @@ class HostTest {
       // Split the 24-byte TCP header at 16 bytes: fragment offset 0 (MF) and offset 2 (16 bytes).
       byte[] first = fragment(whole, 0, 16, true);
       byte[] second = fragment(whole, 16, whole.length - 20 - 16, false);
-      host.handlePacket(second, 0);
+      deliver(second, 0);
       assertNull(host.pollTransmit(0), "nothing until the datagram is whole");
-      host.handlePacket(first, MS);
+      deliver(first, MS);
 
       TcpSegment synAck = onlySegmentSent();
       assertEquals(TcpFlags.SYN | TcpFlags.ACK, synAck.flags());
@@ -235,17 +236,18 @@ class HostTest {
     @Test
     void overlappingFragments_dropTheDatagram() {
       byte[] whole = tcpFromPeer(synWithMss(40000, 1000));
-      host.handlePacket(fragment(whole, 0, 16, true), 0);
-      host.handlePacket(fragment(whole, 8, 16, false), 0);
+      deliver(fragment(whole, 0, 16, true), 0);
+      deliver(fragment(whole, 8, 16, false), 0);
       assertEquals(1, host.counters().dropped("ipv4-fragment-overlap"));
     }
 
     @Test
     void incompleteDatagram_expiresAfterTheTimeout() {
       byte[] whole = tcpFromPeer(synWithMss(40000, 1000));
-      host.handlePacket(fragment(whole, 0, 16, true), 0);
+      deliver(fragment(whole, 0, 16, true), 0);
       assertEquals(30_000 * MS, host.pollTimeout());
-      host.handleTimeout(30_000 * MS);
+      lastNow = 30_000 * MS;
+      host.handleTimeout(lastNow);
       assertEquals(Long.MAX_VALUE, host.pollTimeout());
     }
   }
@@ -279,8 +281,13 @@ class HostTest {
     return f;
   }
 
+  /** Hands a packet to the host at time {@code now}, which later polls use. */
+  void deliver(byte[] packet, long now) {
+    lastNow = now;
+    host.handlePacket(packet, now);
+  }
+
   List<TcpSegment> segmentsSent() {
-    lastNow = Math.max(lastNow, 2 * MS);
     List<TcpSegment> out = new ArrayList<>();
     byte[] p;
     while ((p = host.pollTransmit(lastNow)) != null) {
