@@ -171,24 +171,29 @@ final class SegmentArrival {
       if (fifthCheckAck(seg, now)) eighthCheckFin(trimToWindow(seg), now);
       return Disposition.CONSUMED;
     }
+    // First, check the sequence number.
     if (!firstCheckSequenceNumber(seg, now)) return Disposition.CONSUMED;
     TcpSegment inWindow = trimToWindow(seg);
-    // Text cut off at the window's edges is answered with an ACK, which also tells a zero-window
-    // prober our window.
-    if (inWindow.payloadLength() < seg.payloadLength()) c.ackNow = true;
+    // Second, check the RST bit.
     if (seg.has(TcpFlags.RST)) {
       secondCheckRst(seg, now);
       return Disposition.CONSUMED;
     }
-    // Third, check security: not implemented (no compartments, RFC 9293 §3.10.7.4 third step).
+    // Third, check security: not implemented (no compartments; RFC 9293 leaves them to IP options).
+    // Fourth, check the SYN bit.
     if (seg.has(TcpFlags.SYN)) {
       fourthCheckSyn(seg, now);
       return Disposition.CONSUMED;
     }
+    // Fifth, check the ACK field.
     if (!fifthCheckAck(seg, now)) return Disposition.CONSUMED;
     // Sixth, check the URG bit: urgent data is delivered inline, and the pointer is ignored
     // (RFC 6093 §6 advises applications not to use it; a deviation from MUST-30/MUST-31).
+    // Seventh, process the segment text. Text cut off at the window's edges is answered with an
+    // ACK, which also tells a zero-window prober our window.
+    if (inWindow.payloadLength() < seg.payloadLength()) c.ackNow = true;
     if (!seventhProcessText(inWindow, now)) return Disposition.CONSUMED;
+    // Eighth, check the FIN bit.
     eighthCheckFin(inWindow, now);
     return Disposition.CONSUMED;
   }
@@ -240,8 +245,8 @@ final class SegmentArrival {
       // RFC 7323 §5.3 R1: "send an acknowledgment in reply as specified in RFC 793 page 69 and
       // drop the segment".
       c.ackNow = true;
-      restartTimeWaitOnRetransmission(seg, now);
       drop(seg, now, "PAWS: TSval older than TS.Recent (RFC 7323 §5.3)");
+      restartTimeWaitOnRetransmission(seg, now);
       return false;
     }
     int seq = seg.sequenceNumber();
@@ -259,9 +264,10 @@ final class SegmentArrival {
       // (unless the RST bit is set, if so drop the segment and return): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"
       if (seg.has(TcpFlags.RST)) {
         drop(seg, now, "RST outside the window (RFC 5961 §3.2)");
+      } else if (restartTimeWaitOnRetransmission(seg, now)) {
+        c.ackNow = true; // a resent FIN in TIME-WAIT: received and answered, not dropped
       } else {
         c.ackNow = true;
-        restartTimeWaitOnRetransmission(seg, now);
         drop(seg, now, "outside the receive window");
       }
       return false;
@@ -275,9 +281,12 @@ final class SegmentArrival {
    * FIN. Acknowledge it, and restart the 2 MSL timeout" (§3.10.7.4 fifth step). A resent FIN lies
    * below RCV.NXT, so it fails step one, which ACKs it; the timer restarts here, as in Linux, for
    * any segment with ACK (the FIN's last ACK was lost: the peer must hear from us again).
+   * Returns whether it did.
    */
-  private void restartTimeWaitOnRetransmission(TcpSegment seg, long now) {
-    if (c.state == TcpState.TIME_WAIT && seg.has(TcpFlags.ACK)) c.restartTimeWait(now);
+  private boolean restartTimeWaitOnRetransmission(TcpSegment seg, long now) {
+    if (c.state != TcpState.TIME_WAIT || !seg.has(TcpFlags.ACK)) return false;
+    c.restartTimeWait(now);
+    return true;
   }
 
   /** Second, check the RST bit (with RFC 5961 §3.2 and RFC 1337). */

@@ -233,7 +233,7 @@ public final class TcpConnection {
    */
   public int send(ByteBuffer data, long now) {
     switch (state) {
-      case CLOSED -> throw new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
+      case CLOSED -> throw closedException();
       case LISTEN -> {
         // §3.10.2 LISTEN: "If the foreign socket is specified, then change the connection from
         // passive to active, select an ISS. Send a SYN segment... Enter SYN-SENT state."
@@ -259,8 +259,10 @@ public final class TcpConnection {
    *     "connection closing" after {@link #closeFully}
    */
   public int receive(ByteBuffer dst, long now) {
-    if (state == TcpState.CLOSED) throw new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
     if (inputClosed) throw new TcpException(TcpError.CONNECTION_CLOSING);
+    // After an orderly close the data received before the FIN stays readable, then the end of
+    // the stream; after a reset or an abort the queues were flushed.
+    if (state == TcpState.CLOSED && (closedError != null || !rcv.finReceived)) throw closedException();
     int n = rcv.read(dst);
     if (n == 0 && rcv.finReceived && rcv.queued() == 0) return -1;
     if (n > 0 && state.isSynchronized() && !rcv.finReceived && rcv.windowUpdateDue(opts.effectiveMss())) {
@@ -278,7 +280,7 @@ public final class TcpConnection {
    */
   public void close(long now) {
     switch (state) {
-      case CLOSED -> throw new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
+      case CLOSED -> throw closedException();
       // §3.10.4 LISTEN and SYN-SENT: "Delete the TCB, enter CLOSED state, and return."
       case LISTEN, SYN_SENT -> enterClosed(null, now);
       case SYN_RECEIVED -> {
@@ -309,7 +311,7 @@ public final class TcpConnection {
    * and an orphaned FIN-WAIT-2 times out after {@link TcpConfig#finWait2Timeout()}.
    */
   public void closeFully(long now) {
-    if (state == TcpState.CLOSED) throw new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
+    if (state == TcpState.CLOSED) throw closedException();
     if (rcv.queued() > 0 && state.isSynchronized()) {
       resetAndClose(TcpError.CONNECTION_ABORTED, now);
       return;
@@ -328,8 +330,11 @@ public final class TcpConnection {
    * @throws TcpException "connection does not exist" in CLOSED
    */
   public void abort(long now) {
+    // §3.10.5: "all queued SENDs and RECEIVEs should be given "reset" responses": nothing stays readable.
+    rcv.flush();
+    rcv.finReceived = false;
     switch (state) {
-      case CLOSED -> throw new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
+      case CLOSED -> throw closedException();
       case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> resetAndClose(null, now);
       // LISTEN, SYN-SENT: "delete the TCB"; CLOSING, LAST-ACK, TIME-WAIT: "respond with "ok" and delete the TCB".
       case LISTEN, SYN_SENT, CLOSING, LAST_ACK, TIME_WAIT -> enterClosed(null, now);
@@ -345,6 +350,11 @@ public final class TcpConnection {
     replies.clear();
     sendReset(snd.sndNxt, true, rcv.rcvNxt);
     enterClosed(error, now);
+  }
+
+  /** Returns the error a user call gets in CLOSED: why the connection closed, or "connection does not exist". */
+  private TcpException closedException() {
+    return new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
   }
 
   /** STATUS (RFC 9293 §3.10.6). A CLOSED connection answers with state CLOSED rather than an error, which tools find more useful. */
@@ -384,13 +394,17 @@ public final class TcpConnection {
     }
   }
 
-  /** Deletes the TCB (RFC 9293 "enter the CLOSED state, delete the TCB"): timers stop, queues flush, the user learns why. */
+  /**
+   * Deletes the TCB (RFC 9293 "enter the CLOSED state, delete the TCB"): timers stop, the send
+   * queue flushes, the user learns why. Data received before an orderly close stays readable;
+   * after an error "all segment queues should be flushed" (§3.10.7.4 second step).
+   */
   void enterClosed(TcpError error, long now) {
     if (state == TcpState.CLOSED) return;
     setState(TcpState.CLOSED, now);
     timers.cancelAll(now);
     snd.flush();
-    rcv.flush();
+    if (error != null) rcv.flush();
     ackNow = false;
     closedError = error;
     events.add(new ConnectionEvent.Closed(error));

@@ -120,6 +120,27 @@ class UserCallTest {
     }
 
     @Test
+    void closed_afterOrderlyClose_unreadDataStillReadableThenEndOfStream() {
+      EngineScript s = EngineScript.established(PLAIN);
+      s.injectText("FP.", 5001, 1001, "unread");
+      s.expect(".", 1001, 5008);
+      s.conn().close(0);
+      s.expect("F.", 1001, 5008);
+      s.inject(".", 5008, 1002);
+      s.assertState(CLOSED);
+      assertEquals("unread", s.read());
+      assertEquals(null, s.read());
+    }
+
+    @Test
+    void closed_afterAbort_connectionDoesNotExist() {
+      EngineScript s = EngineScript.established(PLAIN);
+      s.injectText("FP.", 5001, 1001, "unread");
+      s.conn().abort(0);
+      assertError(TcpError.CONNECTION_DOES_NOT_EXIST, s::read);
+    }
+
+    @Test
     void established_readingOpensWindow_sendsWindowUpdate() {
       EngineScript s = EngineScript.established(PLAIN.withBuffers(4000, 4000));
       s.injectText("P.", 5001, 1001, "z".repeat(3000));
