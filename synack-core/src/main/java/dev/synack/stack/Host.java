@@ -164,7 +164,7 @@ public final class Host {
     FourTuple id = new FourTuple(from, port, remote, remotePort);
     if (connections.containsKey(id)) throw new IllegalStateException("connection already exists: " + id);
     advance(now);
-    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(from), isn.isn(id, now), now, trace, name);
+    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(from, remote), isn.isn(id, now), now, trace, name);
     Connection c = new Connection(this, engine, null);
     connections.put(id, c);
     counters.activeOpens++;
@@ -252,7 +252,7 @@ public final class Host {
     }
     int iss = isn.isn(id, now);
     if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
-    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(ip.destination()), iss, seg, now, trace, name);
+    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(ip.destination(), ip.source()), iss, seg, now, trace, name);
     Connection child = new Connection(this, engine, listener);
     connections.put(id, child);
     listener.synQueue.add(child);
@@ -446,10 +446,16 @@ public final class Host {
     throw new IllegalStateException("host " + name + " has no " + (v4 ? "IPv4" : "IPv6") + " address to reach " + remote.getHostAddress());
   }
 
-  /** Returns the TCP settings for a connection from a local address: the MSS follows from the MTU (RFC 9293 §3.7.1). */
-  private TcpConfig tcpConfigFor(InetAddress local) {
+  /**
+   * Returns the TCP settings for a connection between two addresses: the MSS follows from the MTU
+   * (RFC 9293 §3.7.1), and timestamps start from a keyed per-address-pair offset (RFC 7323 §5.4,
+   * as Linux's secure_tcp_ts_off) so they reveal no uptime yet keep rising across incarnations of
+   * a 4-tuple, which the TIME-WAIT reopen rule relies on (RFC 6191).
+   */
+  private TcpConfig tcpConfigFor(InetAddress local, InetAddress remote) {
     int ipAndTcpHeaders = (local instanceof Inet4Address ? 20 : 40) + 20;
-    return config.tcp().withMss(config.mtu() - ipAndTcpHeaders);
+    TcpConfig tcp = config.tcp().withMss(config.mtu() - ipAndTcpHeaders);
+    return tcp.timestamps() ? tcp.withTimestamps(true, isn.timestampOffset(local, remote)) : tcp;
   }
 
   private void drop(String reason, String conn, long now) {
