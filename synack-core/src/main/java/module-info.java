@@ -6,6 +6,7 @@
 module dev.synack.core {
   exports dev.synack.wire;
   exports dev.synack.tcp;
+  exports dev.synack.stack;
   exports dev.synack.trace;
   exports dev.synack.sim;
 }

@@ -4,14 +4,14 @@ package dev.synack.tcp;
  * SipHash-2-4 (Aumasson and Bernstein, 2012): a keyed pseudorandom function of a byte string,
  * the {@code F()} of RFC 6528 §3 as Linux uses it ({@code secure_tcp_seq}).
  */
-final class SipHash {
+public final class SipHash {
   private SipHash() {}
 
   /**
    * Returns SipHash-2-4 of {@code message} under a 128-bit key given as its two little-endian
    * halves {@code k0} (bytes 0–7) and {@code k1} (bytes 8–15).
    */
-  static long hash(long k0, long k1, byte[] message) {
+  public static long hash(long k0, long k1, byte[] message) {
     long[] v = {0x736f6d6570736575L ^ k0, 0x646f72616e646f6dL ^ k1, 0x6c7967656e657261L ^ k0, 0x7465646279746573L ^ k1};
     int length = message.length;
     int whole = length & ~7;

@@ -1,0 +1,367 @@
+package dev.synack.sim;
+
+import dev.synack.stack.Connection;
+import dev.synack.stack.Host;
+import dev.synack.stack.HostConfig;
+import dev.synack.stack.Listener;
+import dev.synack.tcp.TcpState;
+import dev.synack.trace.TraceEvent;
+import dev.synack.trace.TraceSink;
+import dev.synack.wire.Packets;
+import dev.synack.wire.Parsed;
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpSegment;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Runs one {@link Scenario} between a host named {@code client} (10.0.0.1) and a host named
+ * {@code server} (10.0.0.2) on a {@link SimNetwork}, in virtual time, and returns every trace
+ * event. Each scenario is a short script of user calls and, where the story needs it, one packet
+ * the network drops or delays; everything else is the stack's own behaviour.
+ */
+public final class DemoRunner {
+  static final InetAddress CLIENT_ADDRESS = address(10, 0, 0, 1);
+  static final InetAddress SERVER_ADDRESS = address(10, 0, 0, 2);
+  static final int SERVER_PORT = 80;
+  /** The client's port where a scenario needs a known 4-tuple (simultaneous open, old duplicate SYN). */
+  static final int CLIENT_PORT = 40000;
+  private static final long SECOND = 1_000_000_000L;
+  /** Long enough for any scenario, TIME-WAIT and retransmissions included: virtual time costs nothing. */
+  private static final long HORIZON = 600 * SECOND;
+
+  private final Scenario scenario;
+  private final DemoOptions options;
+  private final List<TraceEvent> events = new ArrayList<>();
+  private final List<String> results = new ArrayList<>();
+  private final SimNetwork net;
+  private final Host client;
+  private final Host server;
+  private final HostNode clientNode;
+  private final HostNode serverNode;
+  private boolean ok = true;
+
+  private DemoRunner(Scenario scenario, DemoOptions options, TraceSink extra) {
+    this.scenario = scenario;
+    this.options = options;
+    TraceSink collect = TraceSink.both(events::add, extra == null ? TraceSink.NONE : extra);
+    TraceSink sink = extra != null && extra.wantsPackets() ? wantingPackets(collect) : collect;
+    this.client = new Host("client", HostConfig.defaults(options.seed() * 2 + 1), sink);
+    this.server = new Host("server", HostConfig.defaults(options.seed() * 2 + 2), sink);
+    client.addAddress(CLIENT_ADDRESS);
+    server.addAddress(SERVER_ADDRESS);
+    this.net = new SimNetwork(options.seed());
+    this.clientNode = new HostNode(client);
+    this.serverNode = new HostNode(server);
+    net.attach(clientNode, CLIENT_ADDRESS);
+    net.attach(serverNode, SERVER_ADDRESS);
+    LinkConfig link = LinkConfig.ideal()
+        .withDelay(Duration.ofNanos((long) (options.delayMillis() * 1_000_000)))
+        .withLoss(options.loss())
+        .withDuplication(options.duplicate())
+        .withReorder(options.reorder(), Duration.ofNanos((long) (options.delayMillis() * 1_000_000) + 1_000_000));
+    net.setLink(clientNode, serverNode, link);
+    net.setTrace(sink);
+  }
+
+  /**
+   * Runs a scenario and returns what happened.
+   *
+   * @param extra a sink that also receives every event as it happens (JSON lines, pcap), or null
+   */
+  public static DemoRun run(Scenario scenario, DemoOptions options, TraceSink extra) {
+    DemoRunner r = new DemoRunner(scenario, options, extra);
+    switch (scenario) {
+      case CONNECTION -> r.connection();
+      case HANDSHAKE -> r.handshake();
+      case TEARDOWN -> r.teardown();
+      case HALF_CLOSE -> r.halfClose();
+      case SIMULTANEOUS_OPEN -> r.simultaneousOpen();
+      case SIMULTANEOUS_CLOSE -> r.simultaneousClose();
+      case LOST_FINAL_ACK -> r.lostFinalAck();
+      case OLD_DUPLICATE_SYN -> r.oldDuplicateSyn();
+      case RESET -> r.reset();
+      case REFUSED -> r.refused();
+      case TRANSFER -> r.transfer();
+    }
+    return new DemoRun(scenario, r.events, r.client, r.server, r.results, r.ok);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The scenarios.
+
+  private void connection() {
+    Pair p = establish();
+    send(p.client, "GET / HTTP/1.0\r\n\r\n");
+    runUntil(() -> p.server.status().receiveQueued() > 0);
+    expectText(p.server, "GET / HTTP/1.0\r\n\r\n");
+    send(p.server, "HTTP/1.0 200 OK\r\n\r\nhello\n");
+    runUntil(() -> p.client.status().receiveQueued() > 0);
+    expectText(p.client, "HTTP/1.0 200 OK\r\n\r\nhello\n");
+    closeClientFirst(p);
+  }
+
+  private void handshake() {
+    establish();
+    net.runUntilIdle(net.now() + SECOND);
+  }
+
+  private void teardown() {
+    closeClientFirst(establish());
+  }
+
+  private void halfClose() {
+    Pair p = establish();
+    p.client.close(net.now()); // shutdownOutput: FIN, but the client goes on reading
+    runUntil(() -> p.server.state() == TcpState.CLOSE_WAIT && p.client.state() == TcpState.FIN_WAIT_2);
+    for (int i = 1; i <= 3; i++) {
+      send(p.server, "data " + i + " from the server after the client's FIN\n");
+      net.runUntilIdle(net.now() + SECOND / 10);
+    }
+    expectText(p.client, "data 1 from the server after the client's FIN\n"
+        + "data 2 from the server after the client's FIN\ndata 3 from the server after the client's FIN\n");
+    p.server.close(net.now());
+    runUntil(() -> p.server.state() == TcpState.CLOSED && p.client.state() == TcpState.CLOSED);
+  }
+
+  private void simultaneousOpen() {
+    // Each side actively opens to the other's port at the same moment: the SYNs cross.
+    long now = net.now();
+    Connection a = client.connect(CLIENT_ADDRESS, CLIENT_PORT, SERVER_ADDRESS, SERVER_PORT, now);
+    Connection b = server.connect(SERVER_ADDRESS, SERVER_PORT, CLIENT_ADDRESS, CLIENT_PORT, now);
+    runUntil(() -> a.state() == TcpState.ESTABLISHED && b.state() == TcpState.ESTABLISHED);
+    net.runUntilIdle(net.now() + SECOND);
+  }
+
+  private void simultaneousClose() {
+    Pair p = establish();
+    long now = net.now();
+    p.client.closeFully(now);
+    p.server.closeFully(now);
+    runUntil(() -> p.client.state() == TcpState.CLOSED && p.server.state() == TcpState.CLOSED);
+  }
+
+  private void lostFinalAck() {
+    Pair p = establish();
+    // The network loses the client's first ACK of the server's FIN: the server resends its FIN,
+    // and the client, in TIME-WAIT, ACKs it again and restarts its 2 MSL timer (RFC 9293 §3.10.7.4).
+    boolean[] dropped = {false};
+    net.setFilter((from, to, packet, now) -> {
+      if (!dropped[0] && from == clientNode && p.client.state() == TcpState.TIME_WAIT && isPureAck(packet)) {
+        dropped[0] = true;
+        return PacketFilter.DROP;
+      }
+      return PacketFilter.PASS;
+    });
+    closeClientFirst(p);
+  }
+
+  private void oldDuplicateSyn() {
+    // RFC 9293 §3.5, figure 8: an old SYN from an earlier incarnation, still in the network, reaches
+    // the server while the client opens anew from the same port. The client's SYN is held back so
+    // the old one arrives first.
+    Listener listener = server.listen(null, SERVER_PORT, 16);
+    int oldIsn = 90_000;
+    byte[] oldSyn = Packets.tcp(CLIENT_ADDRESS, SERVER_ADDRESS, 64,
+        TcpSegment.of(CLIENT_PORT, SERVER_PORT, oldIsn, 0, TcpFlags.SYN, 65535));
+    net.inject(clientNode, oldSyn);
+    boolean[] held = {false};
+    net.setFilter((from, to, packet, now) -> {
+      if (!held[0] && from == clientNode && isSyn(packet)) {
+        held[0] = true;
+        return (long) (options.delayMillis() * 3_000_000) + 5_000_000;
+      }
+      return PacketFilter.PASS;
+    });
+    Connection c = client.connect(CLIENT_ADDRESS, CLIENT_PORT, SERVER_ADDRESS, SERVER_PORT, net.now());
+    Connection[] accepted = new Connection[1];
+    runUntil(() -> c.state() == TcpState.ESTABLISHED && (accepted[0] = accepted[0] != null ? accepted[0] : listener.accept()) != null
+        && accepted[0].state() == TcpState.ESTABLISHED);
+    net.setFilter(null);
+    net.runUntilIdle(net.now() + SECOND);
+    // The second danger: an old duplicate SYN reaching the now synchronized connection gets a
+    // challenge ACK (RFC 5961 §4) and does not disturb it.
+    net.inject(clientNode, Packets.tcp(CLIENT_ADDRESS, SERVER_ADDRESS, 64,
+        TcpSegment.of(CLIENT_PORT, SERVER_PORT, oldIsn, 0, TcpFlags.SYN, 65535)));
+    net.runUntilIdle(net.now() + SECOND);
+    check(c.state() == TcpState.ESTABLISHED && accepted[0].state() == TcpState.ESTABLISHED,
+        "both ends still ESTABLISHED after the old duplicate SYNs");
+  }
+
+  private void reset() {
+    Pair p = establish();
+    p.client.abort(net.now());
+    runUntil(() -> p.server.state() == TcpState.CLOSED);
+    net.runUntilIdle(net.now() + SECOND);
+  }
+
+  private void refused() {
+    Connection c = client.connect(SERVER_ADDRESS, SERVER_PORT, net.now());
+    runUntil(() -> c.state() == TcpState.CLOSED);
+    check(c.state() == TcpState.CLOSED, "client CLOSED: connection refused");
+  }
+
+  private void transfer() {
+    Pair p = establish();
+    SplittableRandom random = new SplittableRandom(options.seed());
+    byte[] up = new byte[(int) options.bytes()];
+    byte[] down = new byte[(int) options.bytes()];
+    random.nextBytes(up);
+    random.nextBytes(down);
+    Stream toServer = new Stream(p.client, p.server, up);
+    Stream toClient = new Stream(p.server, p.client, down);
+    runUntil(() -> {
+      toServer.pump(net.now());
+      toClient.pump(net.now());
+      return toServer.done() && toClient.done();
+    });
+    closeClientFirst(p);
+    results.add("sha256 client->server sent=" + sha256(up) + " received=" + sha256(toServer.received()));
+    results.add("sha256 server->client sent=" + sha256(down) + " received=" + sha256(toClient.received()));
+    check(sha256(up).equals(sha256(toServer.received())) && sha256(down).equals(sha256(toClient.received())),
+        "every byte arrived once, in order, both ways");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Steps shared by the scenarios.
+
+  private record Pair(Connection client, Connection server) {}
+
+  /** Server listens on port 80, client connects, until both are ESTABLISHED and the server accepted. */
+  private Pair establish() {
+    Listener listener = server.listen(null, SERVER_PORT, 16);
+    Connection c = client.connect(SERVER_ADDRESS, SERVER_PORT, net.now());
+    Connection[] s = new Connection[1];
+    runUntil(() -> {
+      if (s[0] == null) s[0] = listener.accept();
+      return s[0] != null && c.state() == TcpState.ESTABLISHED;
+    });
+    return new Pair(c, s[0]);
+  }
+
+  /** The articles' teardown: the client closes first, the server reads the end and closes, TIME-WAIT runs out. */
+  private void closeClientFirst(Pair p) {
+    p.client.closeFully(net.now());
+    runUntil(() -> p.server.state() == TcpState.CLOSE_WAIT || p.server.state() == TcpState.CLOSED);
+    drain(p.server);
+    p.server.closeFully(net.now());
+    runUntil(() -> p.client.state() == TcpState.CLOSED && p.server.state() == TcpState.CLOSED);
+  }
+
+  private void send(Connection c, String text) {
+    c.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), net.now());
+  }
+
+  private void expectText(Connection c, String expected) {
+    String got = new String(drain(c), StandardCharsets.UTF_8);
+    check(got.equals(expected), c.id() + " received " + expected.length() + " bytes as sent");
+  }
+
+  private byte[] drain(Connection c) {
+    ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int n;
+    while ((n = c.receive(buf.clear(), net.now())) > 0) {
+      out.write(buf.array(), 0, n);
+    }
+    return out.toByteArray();
+  }
+
+  private void runUntil(java.util.function.BooleanSupplier condition) {
+    boolean reached = net.runUntil(() -> {
+      drainEvents();
+      return condition.getAsBoolean();
+    }, net.now() + HORIZON);
+    check(reached, "scenario step reached within " + HORIZON / SECOND + " s of virtual time");
+  }
+
+  /** The demo polls connections directly, so host events are only drained to keep their queues empty. */
+  private void drainEvents() {
+    while (client.pollEvent() != null) { /* drained */ }
+    while (server.pollEvent() != null) { /* drained */ }
+  }
+
+  private void check(boolean condition, String what) {
+    if (!condition) {
+      ok = false;
+      results.add("FAILED: " + what);
+    }
+  }
+
+  private static boolean isPureAck(byte[] packet) {
+    return Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p)
+        && p.segment().flags() == TcpFlags.ACK && p.segment().payloadLength() == 0;
+  }
+
+  private static boolean isSyn(byte[] packet) {
+    return Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p)
+        && p.segment().flags() == TcpFlags.SYN;
+  }
+
+  static String sha256(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  private static TraceSink wantingPackets(TraceSink sink) {
+    return new TraceSink() {
+      @Override public void accept(TraceEvent event) { sink.accept(event); }
+      @Override public boolean wantsPackets() { return true; }
+    };
+  }
+
+  private static InetAddress address(int a, int b, int c, int d) {
+    try {
+      return InetAddress.getByAddress(new byte[] {(byte) a, (byte) b, (byte) c, (byte) d});
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** One direction of the transfer: what is left to send, and what has arrived. */
+  private static final class Stream {
+    private final Connection from;
+    private final Connection to;
+    private final ByteBuffer pending;
+    private final byte[] received;
+    private int receivedLength;
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
+
+    Stream(Connection from, Connection to, byte[] data) {
+      this.from = from;
+      this.to = to;
+      this.pending = ByteBuffer.wrap(data);
+      this.received = new byte[data.length];
+    }
+
+    void pump(long now) {
+      if (pending.hasRemaining()) from.send(pending, now);
+      int n;
+      while ((n = to.receive(readBuffer.clear(), now)) > 0) {
+        int take = Math.min(n, received.length - receivedLength);
+        System.arraycopy(readBuffer.array(), 0, received, receivedLength, take);
+        receivedLength += take;
+      }
+    }
+
+    boolean done() {
+      return receivedLength == received.length;
+    }
+
+    byte[] received() {
+      return java.util.Arrays.copyOf(received, receivedLength);
+    }
+  }
+}

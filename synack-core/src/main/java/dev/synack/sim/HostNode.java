@@ -1,0 +1,42 @@
+package dev.synack.sim;
+
+import dev.synack.stack.Host;
+
+/** Puts a {@link Host} on a {@link SimNetwork}: the host's sans-IO methods are the node's. */
+public final class HostNode implements SimNode {
+  private final Host host;
+
+  public HostNode(Host host) {
+    this.host = host;
+  }
+
+  /** Returns the host. */
+  public Host host() {
+    return host;
+  }
+
+  @Override
+  public String name() {
+    return host.name();
+  }
+
+  @Override
+  public void handlePacket(byte[] packet, long now) {
+    host.handlePacket(packet, now);
+  }
+
+  @Override
+  public byte[] pollTransmit(long now) {
+    return host.pollTransmit(now);
+  }
+
+  @Override
+  public long pollTimeout() {
+    return host.pollTimeout();
+  }
+
+  @Override
+  public void handleTimeout(long now) {
+    host.handleTimeout(now);
+  }
+}

@@ -1,0 +1,124 @@
+package dev.synack.stack;
+
+import dev.synack.tcp.FourTuple;
+import dev.synack.tcp.Status;
+import dev.synack.tcp.TcpConnection;
+import dev.synack.tcp.TcpError;
+import dev.synack.tcp.TcpState;
+import java.nio.ByteBuffer;
+
+/**
+ * A user's handle on one connection of a {@link Host}. Each call goes to the connection's protocol
+ * engine and then tells the host that the connection may have segments to send or a new deadline,
+ * which is why users hold this and not the engine itself.
+ */
+public final class Connection {
+  private final Host host;
+  final TcpConnection engine;
+  /** The listener whose queues hold this connection until it is accepted; null otherwise. */
+  Listener listener;
+  /** The deadline last pushed onto the host's deadline queue, Long.MAX_VALUE if none. */
+  long scheduledDeadline = Long.MAX_VALUE;
+  /** Whether the connection is in the host's queue of connections that may transmit. */
+  boolean queuedForOutput;
+  /** Whether the host has forgotten the connection (it reached CLOSED and has nothing left to send). */
+  boolean released;
+  /** Why the connection closed, once it has: null for an orderly close or while open. */
+  volatile TcpError closeError;
+  /** Anything the user wants to attach (the socket layer keeps its wait state here). */
+  private Object attachment;
+
+  Connection(Host host, TcpConnection engine, Listener listener) {
+    this.host = host;
+    this.engine = engine;
+    this.listener = listener;
+  }
+
+  /** Returns the connection's addresses and ports as seen from this host. */
+  public FourTuple id() {
+    return engine.id();
+  }
+
+  /** Returns the RFC 9293 state. */
+  public TcpState state() {
+    return engine.state();
+  }
+
+  /** Returns STATUS (RFC 9293 §3.10.6). */
+  public Status status() {
+    return engine.status();
+  }
+
+  /** SEND (RFC 9293 §3.10.2): queues as many bytes as the send buffer takes and returns the count. */
+  public int send(ByteBuffer data, long now) {
+    try {
+      return engine.send(data, now);
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /** RECEIVE (RFC 9293 §3.10.3): copies received bytes, returns the count, or -1 at end of stream. */
+  public int receive(ByteBuffer dst, long now) {
+    try {
+      return engine.receive(dst, now);
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /** CLOSE (RFC 9293 §3.10.4): no more data to send; a FIN follows what is queued (half-close). */
+  public void close(long now) {
+    try {
+      engine.close(now);
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /**
+   * Closes both directions as Linux's {@code close()} does: FIN after queued data, and the user
+   * reads no more, so data arriving afterwards draws a RST (a RST at once if unread data remains).
+   */
+  public void closeFully(long now) {
+    try {
+      engine.closeFully(now);
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /** ABORT (RFC 9293 §3.10.5): sends RST if synchronized and forgets the connection. */
+  public void abort(long now) {
+    try {
+      engine.abort(now);
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /** Returns why the connection closed (refused, reset, timed out...), or null if it closed in order or is open. */
+  public TcpError closeError() {
+    return closeError;
+  }
+
+  /** Returns whether the host has released the connection's memory. */
+  public boolean isReleased() {
+    return released;
+  }
+
+  /** Returns the object attached with {@link #attach}, or null. */
+  public Object attachment() {
+    return attachment;
+  }
+
+  /** Attaches an object of the user's (the socket layer keeps its wait state here). */
+  public void attach(Object value) {
+    this.attachment = value;
+  }
+
+  @Override
+  public String toString() {
+    return id() + " " + state();
+  }
+}

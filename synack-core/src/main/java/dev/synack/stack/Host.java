@@ -1,0 +1,491 @@
+package dev.synack.stack;
+
+import dev.synack.tcp.ConnectionEvent;
+import dev.synack.tcp.Disposition;
+import dev.synack.tcp.FourTuple;
+import dev.synack.tcp.IsnGenerator;
+import dev.synack.tcp.SeqNum;
+import dev.synack.tcp.SipHash;
+import dev.synack.tcp.TcpConfig;
+import dev.synack.tcp.TcpConnection;
+import dev.synack.tcp.TcpState;
+import dev.synack.trace.TraceEvent;
+import dev.synack.trace.TraceSink;
+import dev.synack.wire.IpDatagram;
+import dev.synack.wire.Packets;
+import dev.synack.wire.Parsed;
+import dev.synack.wire.TcpCodec;
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpSegment;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+
+/**
+ * A host: IP addresses, TCP connections and listeners, driven sans-IO.
+ *
+ * <p>Calling order, as for a connection: hand in what happened ({@link #handlePacket},
+ * {@link #handleTimeout}, or a call on a {@link Connection} or {@link Listener}); then take
+ * {@link #pollTransmit} until it returns null and send each packet; take {@link #pollEvent} until
+ * null; then wait until {@link #pollTimeout} or the next packet, whichever comes first. Nothing
+ * here reads a clock or blocks: {@code now} is always passed in, in nanoseconds.
+ *
+ * <p>One thread at a time: a host is owned by one event loop (the runtime) or one simulation.
+ */
+public final class Host {
+  private static final int PROTO_ICMP = 1;
+  private static final int PROTO_TCP = 6;
+  private static final int PROTO_ICMPV6 = 58;
+
+  private final String name;
+  private final HostConfig config;
+  private final TraceSink trace;
+  private final List<InetAddress> addresses = new ArrayList<>(2);
+  private final IsnGenerator isn;
+  private final EphemeralPorts ephemeralPorts;
+  private final Ipv4Reassembly reassembly;
+  private final HostCounters counters = new HostCounters();
+
+  private final Map<FourTuple, Connection> connections = new HashMap<>();
+  private final Map<Integer, List<Listener>> listeners = new HashMap<>();
+  /** Packets the host itself made (RSTs for closed ports, ICMP replies), sent before connections' segments. */
+  private final ArrayDeque<byte[]> outbox = new ArrayDeque<>();
+  /** Connections that may have segments to send. */
+  private final ArrayDeque<Connection> outputQueue = new ArrayDeque<>();
+  private final ArrayDeque<HostEvent> events = new ArrayDeque<>();
+  /** Connection deadlines; an entry is stale when it no longer equals its connection's scheduledDeadline. */
+  private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>();
+  private long lastNow;
+
+  /**
+   * Creates a host.
+   *
+   * @param name   the host's name in traces ("client", "server")
+   * @param config its settings; {@link HostConfig#secretSeed()} keys ISNs and port selection
+   * @param trace  where its trace events go
+   */
+  public Host(String name, HostConfig config, TraceSink trace) {
+    this.name = name;
+    this.config = config;
+    this.trace = trace == null ? TraceSink.NONE : trace;
+    SplittableRandom keys = new SplittableRandom(config.secretSeed());
+    byte[] isnKey = new byte[16];
+    keys.nextBytes(isnKey);
+    this.isn = new IsnGenerator(isnKey);
+    long p0 = keys.nextLong(), p1 = keys.nextLong(), p2 = keys.nextLong(), p3 = keys.nextLong();
+    this.ephemeralPorts = new EphemeralPorts(config.ephemeralPortLow(), config.ephemeralPortHigh(),
+        data -> SipHash.hash(p0, p1, data), data -> SipHash.hash(p2, p3, data));
+    this.reassembly = new Ipv4Reassembly(config.fragmentTimeoutNanos(), config.fragmentMemoryLimit());
+  }
+
+  /** Returns the host's name in traces. */
+  public String name() {
+    return name;
+  }
+
+  /** Returns the host's settings. */
+  public HostConfig config() {
+    return config;
+  }
+
+  /** Returns what the host counted. */
+  public HostCounters counters() {
+    return counters;
+  }
+
+  /** Adds an address the host answers to. */
+  public void addAddress(InetAddress address) {
+    if (!addresses.contains(address)) addresses.add(address);
+  }
+
+  /** Returns the host's addresses. */
+  public List<InetAddress> addresses() {
+    return List.copyOf(addresses);
+  }
+
+  /** Returns the number of connections the host holds (in any state but released). */
+  public int connectionCount() {
+    return connections.size();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // User calls: open, listen.
+
+  /**
+   * Listens on a port (passive OPEN, RFC 9293 §3.10.1).
+   *
+   * @param address the local address, or null for every address of the host
+   * @param backlog the largest number of connections queued in each of the SYN and accept
+   *                queues, capped by somaxconn
+   * @throws IllegalStateException when another listener has the port ("address already in use")
+   */
+  public Listener listen(InetAddress address, int port, int backlog) {
+    if (port < 1 || port > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + port);
+    List<Listener> onPort = listeners.computeIfAbsent(port, p -> new ArrayList<>(1));
+    for (Listener l : onPort) {
+      if (l.address() == null || address == null || l.address().equals(address)) {
+        throw new IllegalStateException("address already in use: port " + port);
+      }
+    }
+    Listener l = new Listener(this, address, port, Math.max(1, Math.min(backlog, config.somaxconn())));
+    onPort.add(l);
+    return l;
+  }
+
+  /**
+   * Opens a connection to {@code remote}:{@code remotePort} (active OPEN, RFC 9293 §3.10.1) from the
+   * host's first address of the same family and an ephemeral port.
+   */
+  public Connection connect(InetAddress remote, int remotePort, long now) {
+    return connect(null, 0, remote, remotePort, now);
+  }
+
+  /**
+   * Opens a connection from a given local address and port (0 for an ephemeral port, RFC 6056).
+   *
+   * @throws IllegalStateException when the 4-tuple is in use or no local port is free
+   */
+  public Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, long now) {
+    if (remotePort < 1 || remotePort > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
+    InetAddress from = local != null ? local : sourceAddressFor(remote);
+    int port = localPort;
+    if (port == 0) {
+      port = ephemeralPorts.choose(from, remote, remotePort,
+          p -> !connections.containsKey(new FourTuple(from, p, remote, remotePort)) && !listeners.containsKey(p));
+      if (port < 0) throw new IllegalStateException("no ephemeral port free for " + remote.getHostAddress() + ":" + remotePort);
+    }
+    FourTuple id = new FourTuple(from, port, remote, remotePort);
+    if (connections.containsKey(id)) throw new IllegalStateException("connection already exists: " + id);
+    advance(now);
+    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(from, remote), isn.isn(id, now), now, trace, name);
+    Connection c = new Connection(this, engine, null);
+    connections.put(id, c);
+    counters.activeOpens++;
+    touch(c);
+    return c;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Packets in.
+
+  /**
+   * Takes one IP packet that arrived on the link. Malformed or unwanted packets are dropped,
+   * counted and traced with their reason; nothing here throws for any input.
+   *
+   * @param packet the packet; the host keeps no reference to it after the call
+   */
+  public void handlePacket(byte[] packet, long now) {
+    advance(now);
+    counters.packetsIn++;
+    if (trace.wantsPackets()) {
+      trace.accept(new TraceEvent.Packet(now, name, "", false, packet.clone()));
+    }
+    Parsed<IpDatagram> parsed = IpDatagram.parse(ByteBuffer.wrap(packet));
+    if (!(parsed instanceof Parsed.Ok<IpDatagram>(IpDatagram ip))) {
+      drop(parsed.reason(), "", now);
+      return;
+    }
+    if (!addresses.contains(ip.destination())) {
+      drop("not-for-this-host", "", now);
+      return;
+    }
+    if (ip.fragment()) {
+      byte[] whole = reassembly.add(ip, packet, now);
+      if (whole == null) {
+        if (reassembly.lastDropReason() != null) drop(reassembly.lastDropReason(), "", now);
+        return;
+      }
+      handlePacket(whole, now);
+      counters.packetsIn--; // the reassembled datagram is not a second packet from the link
+      return;
+    }
+    switch (ip.protocol()) {
+      case PROTO_TCP -> handleTcp(ip, now);
+      case PROTO_ICMP, PROTO_ICMPV6 -> handleIcmp(ip, now);
+      default -> drop("unknown-protocol", "", now);
+    }
+  }
+
+  private void handleTcp(IpDatagram ip, long now) {
+    Parsed<TcpSegment> parsed = TcpCodec.parse(ip.payload(), ip.source(), ip.destination(), true);
+    if (!(parsed instanceof Parsed.Ok<TcpSegment>(TcpSegment seg))) {
+      drop(parsed.reason(), "", now);
+      return;
+    }
+    FourTuple id = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort());
+    Connection c = connections.get(id);
+    Integer reopenIss = null;
+    if (c != null) {
+      Disposition d = c.engine.handleSegment(seg, now);
+      touch(c);
+      if (d != Disposition.REOPEN) {
+        return;
+      }
+      // A SYN for a 4-tuple in TIME-WAIT that may start a new incarnation (RFC 9293 §3.10.7.4,
+      // RFC 6191): the old TCB has closed itself; the SYN goes to the listener as a new one, whose
+      // ISS must lie above everything the old incarnation sent (RFC 1122 §4.2.2.13).
+      reopenIss = c.engine.nextIncarnationIss();
+      release(c);
+    }
+    Listener listener = findListener(ip.destination(), seg.destinationPort());
+    if (listener == null) {
+      reply(ip, seg, ClosedPortReply.forClosed(seg), "closed-port", now);
+      return;
+    }
+    if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {
+      reply(ip, seg, ClosedPortReply.forListen(seg), "listen-not-syn", now);
+      return;
+    }
+    if (!listener.hasRoom()) {
+      // Linux drops the SYN when the accept queue is full and counts ListenOverflows; the client
+      // retransmits its SYN and may get in once the application accepts.
+      counters.listenOverflows++;
+      drop("listen-queue-full", id.toString(), now);
+      return;
+    }
+    int iss = isn.isn(id, now);
+    if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
+    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(ip.destination(), ip.source()), iss, seg, now, trace, name);
+    Connection child = new Connection(this, engine, listener);
+    connections.put(id, child);
+    listener.synQueue.add(child);
+    counters.passiveOpens++;
+    touch(child);
+  }
+
+  private void handleIcmp(IpDatagram ip, long now) {
+    byte[] reply = Packets.icmpEchoReply(ip);
+    if (reply != null) {
+      counters.echoReplies++;
+      outbox.add(reply);
+      return;
+    }
+    // ICMP errors are counted; delivering them to the connection they quote (RFC 1122 §4.2.3.9)
+    // needs the engine's soft-error hook, which is not there yet.
+    drop("icmp-not-handled", "", now);
+  }
+
+  private void reply(IpDatagram ip, TcpSegment seg, TcpSegment answer, String reason, long now) {
+    String conn = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()).toString();
+    if (trace.enabled()) {
+      trace.accept(new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.RECV, TraceEvent.SegmentInfo.of(seg), null));
+    }
+    if (answer == null) {
+      drop(reason, conn, seg, now);
+      return;
+    }
+    counters.resetsSent++;
+    if (trace.enabled()) {
+      trace.accept(new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.SEND, TraceEvent.SegmentInfo.of(answer), null));
+    }
+    outbox.add(Packets.tcp(ip.destination(), ip.source(), config.hopLimit(), answer));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Output, events, time.
+
+  /** Returns the next IP packet to send, or null when there is none. The caller owns the array. */
+  public byte[] pollTransmit(long now) {
+    advance(now);
+    byte[] packet = outbox.poll();
+    while (packet == null && !outputQueue.isEmpty()) {
+      Connection c = outputQueue.peek();
+      TcpSegment seg = c.released ? null : c.engine.pollTransmit(now);
+      if (seg == null) {
+        outputQueue.poll();
+        c.queuedForOutput = false;
+        releaseIfDone(c);
+        continue;
+      }
+      // Sending arms timers (the RTO starts when a segment leaves), so the deadline moves too.
+      reschedule(c);
+      FourTuple id = c.id();
+      packet = Packets.tcp(id.localAddress(), id.remoteAddress(), config.hopLimit(), seg);
+    }
+    if (packet != null) {
+      counters.packetsOut++;
+      if (trace.wantsPackets()) {
+        trace.accept(new TraceEvent.Packet(now, name, "", true, packet.clone()));
+      }
+    }
+    return packet;
+  }
+
+  /** Returns the next event for the user, or null. */
+  public HostEvent pollEvent() {
+    return events.poll();
+  }
+
+  /** Returns the next time {@link #handleTimeout} is due, or {@code Long.MAX_VALUE}. */
+  public long pollTimeout() {
+    Deadline d;
+    while ((d = deadlines.peek()) != null && d.isStale()) {
+      deadlines.poll();
+    }
+    long next = d == null ? Long.MAX_VALUE : d.time;
+    return Math.min(next, reassembly.nextExpiry());
+  }
+
+  /** Fires every deadline that is due at {@code now}. */
+  public void handleTimeout(long now) {
+    advance(now);
+    reassembly.expire(now);
+    Deadline d;
+    while ((d = deadlines.peek()) != null && (d.isStale() || d.time <= now)) {
+      deadlines.poll();
+      if (d.isStale()) continue;
+      Connection c = d.connection;
+      c.scheduledDeadline = Long.MAX_VALUE;
+      c.engine.handleTimeout(now);
+      touch(c);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Bookkeeping.
+
+  /**
+   * Records that something happened to a connection: queues it for output, collects its events
+   * and reschedules its deadline. Every path into an engine ends here.
+   */
+  void touch(Connection c) {
+    if (c.released) return;
+    if (!c.queuedForOutput) {
+      c.queuedForOutput = true;
+      outputQueue.add(c);
+    }
+    ConnectionEvent e;
+    while ((e = c.engine.pollEvent()) != null) {
+      deliver(c, e);
+    }
+    reschedule(c);
+  }
+
+  /** Puts the connection's next deadline on the queue if it changed. */
+  private void reschedule(Connection c) {
+    long next = c.engine.pollTimeout();
+    if (next != c.scheduledDeadline) {
+      c.scheduledDeadline = next;
+      if (next != Long.MAX_VALUE) deadlines.add(new Deadline(next, c));
+    }
+  }
+
+  private void deliver(Connection c, ConnectionEvent e) {
+    if (e instanceof ConnectionEvent.Closed(var error)) {
+      c.closeError = error;
+    }
+    Listener l = c.listener;
+    if (l != null) {
+      // A child of a listener belongs to the listener until accept(): its handshake completing
+      // moves it to the accept queue; its death in the handshake removes it silently.
+      if (e instanceof ConnectionEvent.Connected && l.synQueue.remove(c)) {
+        l.acceptQueue.add(c);
+        events.add(new HostEvent.Acceptable(l));
+        return;
+      }
+      if (l.synQueue.contains(c)) {
+        return;
+      }
+    }
+    events.add(new HostEvent.OfConnection(c, e));
+  }
+
+  private void releaseIfDone(Connection c) {
+    if (!c.released && !c.queuedForOutput && c.engine.state() == TcpState.CLOSED) {
+      release(c);
+    }
+  }
+
+  /** Forgets a connection: its TCB, queues and deadline go, so its memory can be reclaimed. */
+  private void release(Connection c) {
+    c.released = true;
+    connections.remove(c.id(), c);
+    c.scheduledDeadline = Long.MAX_VALUE;
+    if (c.listener != null) {
+      c.listener.synQueue.remove(c);
+      c.listener.acceptQueue.remove(c);
+    }
+  }
+
+  void removeListener(Listener l, long now) {
+    List<Listener> onPort = listeners.get(l.port());
+    if (onPort != null) {
+      onPort.remove(l);
+      if (onPort.isEmpty()) listeners.remove(l.port());
+    }
+    List<Connection> children = new ArrayList<>(l.synQueue);
+    children.addAll(l.acceptQueue);
+    for (Connection child : children) {
+      child.abort(now);
+    }
+  }
+
+  private Listener findListener(InetAddress local, int port) {
+    List<Listener> onPort = listeners.get(port);
+    if (onPort == null) return null;
+    Listener wildcard = null;
+    for (Listener l : onPort) {
+      if (l.address() != null && l.address().equals(local)) return l;
+      if (l.address() == null) wildcard = l;
+    }
+    return wildcard;
+  }
+
+  private InetAddress sourceAddressFor(InetAddress remote) {
+    boolean v4 = remote instanceof Inet4Address;
+    for (InetAddress a : addresses) {
+      if ((a instanceof Inet4Address) == v4) return a;
+    }
+    throw new IllegalStateException("host " + name + " has no " + (v4 ? "IPv4" : "IPv6") + " address to reach " + remote.getHostAddress());
+  }
+
+  /**
+   * Returns the TCP settings for a connection between two addresses: the MSS follows from the MTU
+   * (RFC 9293 §3.7.1), and timestamps start from a keyed per-address-pair offset (RFC 7323 §5.4,
+   * as Linux's secure_tcp_ts_off) so they reveal no uptime yet keep rising across incarnations of
+   * a 4-tuple, which the TIME-WAIT reopen rule relies on (RFC 6191).
+   */
+  private TcpConfig tcpConfigFor(InetAddress local, InetAddress remote) {
+    int ipAndTcpHeaders = (local instanceof Inet4Address ? 20 : 40) + 20;
+    TcpConfig tcp = config.tcp().withMss(config.mtu() - ipAndTcpHeaders);
+    return tcp.timestamps() ? tcp.withTimestamps(true, isn.timestampOffset(local, remote)) : tcp;
+  }
+
+  private void drop(String reason, String conn, long now) {
+    counters.drop(reason);
+    if (trace.enabled()) {
+      trace.accept(new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.DROP, null, reason));
+    }
+  }
+
+  private void drop(String reason, String conn, TcpSegment seg, long now) {
+    counters.drop(reason);
+    if (trace.enabled()) {
+      trace.accept(new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.DROP, TraceEvent.SegmentInfo.of(seg), reason));
+    }
+  }
+
+  private void advance(long now) {
+    if (now < lastNow) throw new IllegalArgumentException("time went backwards: " + now + " < " + lastNow);
+    lastNow = now;
+  }
+
+  /** A connection's deadline in the host's queue. */
+  private record Deadline(long time, Connection connection) implements Comparable<Deadline> {
+    boolean isStale() {
+      return connection.released || connection.scheduledDeadline != time;
+    }
+
+    @Override
+    public int compareTo(Deadline o) {
+      return Long.compare(time, o.time);
+    }
+  }
+}

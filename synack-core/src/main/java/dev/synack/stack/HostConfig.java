@@ -1,0 +1,69 @@
+package dev.synack.stack;
+
+import dev.synack.tcp.TcpConfig;
+
+/**
+ * How a {@link Host} behaves. Immutable; the defaults follow Linux where RFCs leave a choice.
+ *
+ * @param mtu                 the link MTU in bytes; the MSS we announce is derived from it (RFC 9293 §3.7.1)
+ * @param hopLimit            TTL / hop limit of packets we send (Linux's ip_default_ttl is 64)
+ * @param tcp                 the TCP settings every connection starts with
+ * @param somaxconn           upper bound of any listen backlog (Linux net.core.somaxconn, 4096)
+ * @param ephemeralPortLow    first port of the ephemeral range (Linux ip_local_port_range 32768)
+ * @param ephemeralPortHigh   last port of the ephemeral range (Linux 60999)
+ * @param fragmentTimeoutNanos how long an incomplete IPv4 datagram is kept (Linux ipfrag_time, 30 s)
+ * @param fragmentMemoryLimit bytes all incomplete datagrams may hold together (Linux ipfrag_high_thresh, 4 MiB)
+ * @param secretSeed          seeds the ISN and port-selection keys (RFC 6528, RFC 6056); random per host in
+ *                            production, fixed in tests so that runs replay
+ */
+public record HostConfig(
+    int mtu,
+    int hopLimit,
+    TcpConfig tcp,
+    int somaxconn,
+    int ephemeralPortLow,
+    int ephemeralPortHigh,
+    long fragmentTimeoutNanos,
+    int fragmentMemoryLimit,
+    long secretSeed) {
+
+  public HostConfig {
+    if (mtu < 576 || mtu > 65535) throw new IllegalArgumentException("mtu out of range 576..65535: " + mtu);
+    if (hopLimit < 1 || hopLimit > 255) throw new IllegalArgumentException("hop limit out of range 1..255: " + hopLimit);
+    if (somaxconn < 1) throw new IllegalArgumentException("somaxconn must be positive: " + somaxconn);
+    if (ephemeralPortLow < 1 || ephemeralPortHigh > 65535 || ephemeralPortLow > ephemeralPortHigh) {
+      throw new IllegalArgumentException("bad ephemeral port range: " + ephemeralPortLow + ".." + ephemeralPortHigh);
+    }
+    if (tcp == null) throw new IllegalArgumentException("tcp config is null");
+  }
+
+  /** Returns Linux-like defaults with the given secret seed. */
+  public static HostConfig defaults(long secretSeed) {
+    return new HostConfig(1500, 64, TcpConfig.defaults(), 4096, 32768, 60999,
+        30_000_000_000L, 4 << 20, secretSeed);
+  }
+
+  /** Returns this configuration with another MTU. */
+  public HostConfig withMtu(int newMtu) {
+    return new HostConfig(newMtu, hopLimit, tcp, somaxconn, ephemeralPortLow, ephemeralPortHigh,
+        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed);
+  }
+
+  /** Returns this configuration with other TCP settings. */
+  public HostConfig withTcp(TcpConfig newTcp) {
+    return new HostConfig(mtu, hopLimit, newTcp, somaxconn, ephemeralPortLow, ephemeralPortHigh,
+        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed);
+  }
+
+  /** Returns this configuration with another somaxconn. */
+  public HostConfig withSomaxconn(int newSomaxconn) {
+    return new HostConfig(mtu, hopLimit, tcp, newSomaxconn, ephemeralPortLow, ephemeralPortHigh,
+        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed);
+  }
+
+  /** Returns this configuration with another ephemeral port range. */
+  public HostConfig withEphemeralPorts(int low, int high) {
+    return new HostConfig(mtu, hopLimit, tcp, somaxconn, low, high, fragmentTimeoutNanos,
+        fragmentMemoryLimit, secretSeed);
+  }
+}

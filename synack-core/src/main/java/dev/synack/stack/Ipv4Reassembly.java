@@ -1,0 +1,179 @@
+package dev.synack.stack;
+
+import dev.synack.wire.Checksum;
+import dev.synack.wire.IpDatagram;
+import dev.synack.wire.Ipv4Packet;
+import dev.synack.wire.Parsed;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Puts fragmented IPv4 datagrams back together (RFC 791 §3.2, "reassembly"), within limits: a
+ * datagram not complete after the timeout is dropped, all incomplete datagrams together hold at
+ * most a memory limit, and overlapping fragments drop the whole datagram, as Linux does since the
+ * FragmentSmack fixes (RFC 5722 makes the same rule for IPv6).
+ */
+final class Ipv4Reassembly {
+  private static final int MAX_DATAGRAM = 65535;
+
+  private final long timeoutNanos;
+  private final int memoryLimit;
+  private final Map<Key, Partial> partials = new HashMap<>();
+  private int memoryUsed;
+  private String lastDropReason;
+
+  Ipv4Reassembly(long timeoutNanos, int memoryLimit) {
+    this.timeoutNanos = timeoutNanos;
+    this.memoryLimit = memoryLimit;
+  }
+
+  /**
+   * Adds one fragment; returns the whole datagram (a new IPv4 packet without fragment fields)
+   * when this fragment completes it, or null. After a null, {@link #lastDropReason()} says whether
+   * the fragment or its datagram was dropped.
+   */
+  byte[] add(IpDatagram ip, byte[] packet, long now) {
+    lastDropReason = null;
+    if (!(Ipv4Packet.wrap(ByteBuffer.wrap(packet)) instanceof Parsed.Ok<Ipv4Packet>(Ipv4Packet v4))) {
+      return dropped("ipv4-fragment-malformed");
+    }
+    int offset = v4.fragmentOffset() * 8; // the field counts 8-byte blocks (RFC 791 §3.1)
+    int headerLength = v4.headerLength();
+    int length = v4.totalLength() - headerLength;
+    boolean last = !v4.moreFragments();
+    if (offset + length > MAX_DATAGRAM - headerLength) {
+      return dropped("ipv4-fragment-too-large");
+    }
+    if (!last && (length % 8) != 0) {
+      return dropped("ipv4-fragment-bad-length"); // RFC 791: all but the last carry multiples of 8 bytes
+    }
+    Key key = new Key(ip.source(), ip.destination(), v4.identification(), v4.protocol());
+    Partial p = partials.get(key);
+    if (p == null) {
+      if (memoryUsed + length > memoryLimit) {
+        return dropped("ipv4-reassembly-memory-full");
+      }
+      p = new Partial(now + timeoutNanos);
+      partials.put(key, p);
+    }
+    if (p.overlaps(offset, length)) {
+      forget(key, p);
+      return dropped("ipv4-fragment-overlap");
+    }
+    if (last && p.totalLength >= 0 && p.totalLength != offset + length) {
+      forget(key, p);
+      return dropped("ipv4-fragment-inconsistent-end");
+    }
+    int before = p.data.length;
+    p.put(offset, packet, headerLength, length);
+    memoryUsed += p.data.length - before;
+    if (offset == 0) {
+      p.firstHeader = Arrays.copyOf(packet, headerLength);
+    }
+    if (last) {
+      p.totalLength = offset + length;
+    }
+    if (memoryUsed > memoryLimit) {
+      forget(key, p);
+      return dropped("ipv4-reassembly-memory-full");
+    }
+    if (!p.isComplete()) {
+      return null;
+    }
+    forget(key, p);
+    return p.assemble();
+  }
+
+  /** Returns why the last {@link #add} dropped something, or null. */
+  String lastDropReason() {
+    return lastDropReason;
+  }
+
+  /** Returns the earliest time an incomplete datagram expires, or Long.MAX_VALUE. */
+  long nextExpiry() {
+    long next = Long.MAX_VALUE;
+    for (Partial p : partials.values()) next = Math.min(next, p.expiry);
+    return next;
+  }
+
+  /** Drops every incomplete datagram whose time is up. RFC 791 lets a host send ICMP time exceeded; Linux does, we do not yet. */
+  void expire(long now) {
+    for (Iterator<Partial> it = partials.values().iterator(); it.hasNext(); ) {
+      Partial p = it.next();
+      if (p.expiry <= now) {
+        memoryUsed -= p.data.length;
+        it.remove();
+      }
+    }
+  }
+
+  /** Returns the number of incomplete datagrams held. */
+  int pending() {
+    return partials.size();
+  }
+
+  private void forget(Key key, Partial p) {
+    partials.remove(key);
+    memoryUsed -= p.data.length;
+  }
+
+  private byte[] dropped(String reason) {
+    lastDropReason = reason;
+    return null;
+  }
+
+  private record Key(InetAddress source, InetAddress destination, int identification, int protocol) {}
+
+  /** One datagram being reassembled: its bytes so far and which 8-byte blocks have arrived. */
+  private static final class Partial {
+    final long expiry;
+    byte[] data = new byte[0];
+    final BitSet blocks = new BitSet();
+    byte[] firstHeader;
+    int totalLength = -1;
+
+    Partial(long expiry) {
+      this.expiry = expiry;
+    }
+
+    boolean overlaps(int offset, int length) {
+      int firstBlock = offset / 8;
+      int endBlock = (offset + length + 7) / 8;
+      int next = blocks.nextSetBit(firstBlock);
+      return next >= 0 && next < endBlock;
+    }
+
+    void put(int offset, byte[] packet, int from, int length) {
+      if (data.length < offset + length) data = Arrays.copyOf(data, offset + length);
+      System.arraycopy(packet, from, data, offset, length);
+      blocks.set(offset / 8, (offset + length + 7) / 8);
+    }
+
+    boolean isComplete() {
+      return totalLength >= 0 && firstHeader != null && blocks.nextClearBit(0) * 8 >= totalLength;
+    }
+
+    byte[] assemble() {
+      int headerLength = firstHeader.length;
+      byte[] whole = new byte[headerLength + totalLength];
+      System.arraycopy(firstHeader, 0, whole, 0, headerLength);
+      System.arraycopy(data, 0, whole, headerLength, totalLength);
+      int total = whole.length;
+      whole[2] = (byte) (total >>> 8);
+      whole[3] = (byte) total;
+      whole[6] = 0; // no more fragments, offset 0 (DF is meaningless now)
+      whole[7] = 0;
+      whole[10] = 0;
+      whole[11] = 0;
+      int checksum = Checksum.compute(ByteBuffer.wrap(whole), 0, headerLength);
+      whole[10] = (byte) (checksum >>> 8);
+      whole[11] = (byte) checksum;
+      return whole;
+    }
+  }
+}

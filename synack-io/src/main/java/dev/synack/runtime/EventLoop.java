@@ -1,0 +1,158 @@
+package dev.synack.runtime;
+
+import dev.synack.stack.Connection;
+import dev.synack.stack.Host;
+import dev.synack.stack.HostEvent;
+import dev.synack.stack.Listener;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.function.LongFunction;
+
+/**
+ * One thread that owns one or more sans-IO hosts and runs everything that touches them: packets
+ * from the link, deadlines, and the calls other threads hand in with {@link #call}. Subclasses say
+ * where packets come from and go to ({@link HostDriver} for a real link, {@link SimDriver} for a
+ * simulated network run in real time).
+ *
+ * <p>Time on the loop is {@link System#nanoTime()} less the loop's start, so traces begin near 0.
+ */
+public abstract class EventLoop implements AutoCloseable {
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final long epoch = System.nanoTime();
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile Throwable failure;
+
+  protected EventLoop(String threadName) {
+    this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this::loop);
+  }
+
+  /** Starts the loop thread; subclasses call it at the end of their constructor. */
+  protected final void start() {
+    thread.start();
+  }
+
+  /** Returns the loop's time in nanoseconds. */
+  public final long now() {
+    return System.nanoTime() - epoch;
+  }
+
+  /**
+   * Runs {@code task} on the loop thread with the loop's {@code now} and returns its result,
+   * waiting for it. Exceptions thrown by the task are rethrown here (unchecked ones as they are).
+   */
+  public final <T> T call(LongFunction<T> task) throws IOException {
+    if (Thread.currentThread() == thread) {
+      return task.apply(now());
+    }
+    if (!running) throw new IOException("synack event loop is stopped" + (failure == null ? "" : ": " + failure));
+    CompletableFuture<T> result = new CompletableFuture<>();
+    tasks.add(() -> {
+      try {
+        result.complete(task.apply(now()));
+      } catch (Throwable t) {
+        result.completeExceptionally(t);
+      }
+    });
+    wakeup();
+    try {
+      return result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the event loop");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) throw r;
+      if (cause instanceof Error err) throw err;
+      if (cause instanceof IOException io) throw io;
+      throw new IOException(cause);
+    }
+  }
+
+  /** Returns the signal of a connection, created on first use; bumped on each of its events. */
+  public static Signal signalOf(Connection c) {
+    Object a = c.attachment();
+    if (a instanceof Signal s) return s;
+    Signal s = new Signal();
+    c.attach(s);
+    return s;
+  }
+
+  /** Returns the signal of a listener; bumped when it has a connection to accept. */
+  public final Signal signalOf(Listener l) {
+    return listenerSignals.computeIfAbsent(l, k -> new Signal());
+  }
+
+  private final java.util.concurrent.ConcurrentHashMap<Listener, Signal> listenerSignals = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Forgets a closed listener's signal. */
+  final void forget(Listener l) {
+    listenerSignals.remove(l);
+  }
+
+  /** Passes a host's events to whoever waits on them. Called on the loop thread. */
+  protected final void dispatchEvents(Host host) {
+    HostEvent e;
+    while ((e = host.pollEvent()) != null) {
+      switch (e) {
+        case HostEvent.OfConnection(Connection c, var ignored) -> signalOf(c).bump();
+        case HostEvent.Acceptable(Listener l) -> signalOf(l).bump();
+      }
+    }
+  }
+
+  /** Wakes the loop if it waits for input. */
+  protected abstract void wakeup();
+
+  /** One turn: move packets, fire deadlines, wait for input until {@code deadline} at most. */
+  protected abstract void turn(long now) throws IOException;
+
+  private void loop() {
+    try {
+      while (running) {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+          task.run();
+        }
+        turn(now());
+      }
+    } catch (Throwable t) {
+      failure = t;
+      running = false;
+      Runnable task;
+      while ((task = tasks.poll()) != null) task.run();
+    } finally {
+      onStop();
+    }
+  }
+
+  /** Called on the loop thread once it stops. */
+  protected void onStop() {}
+
+  /** Returns whether the loop is running. */
+  public final boolean isRunning() {
+    return running;
+  }
+
+  /** Returns why the loop stopped, or null. */
+  public final Throwable failure() {
+    return failure;
+  }
+
+  /** Stops the loop thread and waits for it. */
+  @Override
+  public void close() throws IOException {
+    running = false;
+    wakeup();
+    if (Thread.currentThread() != thread) {
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.synack.runtime;
+
+import dev.synack.link.Link;
+import dev.synack.stack.Host;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Runs one {@link Host} on a real {@link Link} (TUN, UDP tunnel): packets read from the link go to
+ * the host, packets the host makes go to the link, and the host's deadlines fire on time.
+ */
+public final class HostDriver extends EventLoop {
+  private final Host host;
+  private final Link link;
+  private final ByteBuffer receiveBuffer;
+
+  /** Starts a driver thread for {@code host} on {@code link}; the driver owns both from now on. */
+  public HostDriver(Host host, Link link) {
+    super("synack-" + host.name());
+    this.host = host;
+    this.link = link;
+    this.receiveBuffer = ByteBuffer.allocateDirect(Math.max(link.mtu(), 65535));
+    start();
+  }
+
+  /** Returns the host; touch it only from tasks given to {@link #call}. */
+  public Host host() {
+    return host;
+  }
+
+  @Override
+  protected void wakeup() {
+    link.wakeup();
+  }
+
+  @Override
+  protected void turn(long now) throws IOException {
+    flush(now);
+    dispatchEvents(host);
+    long deadline = host.pollTimeout();
+    long wait = deadline == Long.MAX_VALUE ? 1_000_000_000L : Math.max(0, deadline - now);
+    receiveBuffer.clear();
+    int n = wait == 0 ? 0 : link.receive(receiveBuffer, wait);
+    long after = now();
+    if (n > 0) {
+      byte[] packet = new byte[n];
+      receiveBuffer.flip();
+      receiveBuffer.get(packet);
+      host.handlePacket(packet, after);
+    }
+    if (host.pollTimeout() <= after) {
+      host.handleTimeout(after);
+    }
+    flush(after);
+    dispatchEvents(host);
+  }
+
+  private void flush(long now) throws IOException {
+    byte[] packet;
+    while ((packet = host.pollTransmit(now)) != null) {
+      link.send(ByteBuffer.wrap(packet));
+    }
+  }
+
+  @Override
+  protected void onStop() {
+    try {
+      link.close();
+    } catch (IOException ignored) {
+      // Closing on the way out: nothing left to tell anyone.
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.synack.socket;
+
+import dev.synack.runtime.EventLoop;
+import dev.synack.runtime.Signal;
+import dev.synack.tcp.TcpError;
+import dev.synack.tcp.TcpException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.util.function.LongFunction;
+
+/**
+ * The one way a socket waits: try an operation on the loop thread; if it cannot go on yet, wait
+ * for the connection's or listener's signal to change, and try again.
+ */
+final class Blocking {
+  private Blocking() {}
+
+  /** The outcome of one try: a value, or the signal version to wait past. */
+  private record Attempt<T>(T value, long version) {}
+
+  /**
+   * Runs {@code attempt} on the loop until it returns non-null, waiting on {@code signal} between
+   * tries, until {@code timeoutMillis} (0: forever) passes.
+   */
+  static <T> T await(EventLoop loop, Signal signal, long timeoutMillis, String what, LongFunction<T> attempt)
+      throws IOException {
+    long deadline = timeoutMillis <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000L;
+    while (true) {
+      Attempt<T> a;
+      try {
+        a = loop.call(now -> {
+          T v = attempt.apply(now);
+          return new Attempt<>(v, v == null ? signal.version() : 0);
+        });
+      } catch (TcpException e) {
+        throw toIoException(e);
+      }
+      if (a.value() != null) return a.value();
+      try {
+        if (!signal.awaitChange(a.version(), deadline)) {
+          throw new SocketTimeoutException(what + " timed out after " + timeoutMillis + " ms");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException(what + " interrupted");
+      }
+    }
+  }
+
+  /** Runs a call on the loop, turning the engine's errors into {@code java.net} exceptions. */
+  static <T> T call(EventLoop loop, LongFunction<T> task) throws IOException {
+    try {
+      return loop.call(task);
+    } catch (TcpException e) {
+      throw toIoException(e);
+    }
+  }
+
+  /** Returns the {@code java.net} exception a Java programmer expects for an RFC 9293 error. */
+  static IOException toIoException(TcpException e) {
+    return toIoException(e.error());
+  }
+
+  static IOException toIoException(TcpError error) {
+    return switch (error) {
+      case CONNECTION_REFUSED -> new ConnectException("Connection refused");
+      case CONNECTION_RESET -> new SocketException("Connection reset");
+      case CONNECTION_ABORTED_USER_TIMEOUT, CONNECTION_TIMED_OUT -> new ConnectException("Connection timed out");
+      case CONNECTION_ABORTED -> new SocketException("Connection aborted");
+      case CONNECTION_CLOSING -> new SocketException("Socket output is shut down");
+      default -> new SocketException(error.toString());
+    };
+  }
+}

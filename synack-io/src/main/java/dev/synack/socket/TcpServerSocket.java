@@ -1,0 +1,80 @@
+package dev.synack.socket;
+
+import dev.synack.runtime.EventLoop;
+import dev.synack.runtime.Signal;
+import dev.synack.stack.Connection;
+import dev.synack.stack.Host;
+import dev.synack.stack.Listener;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.SocketException;
+
+/**
+ * A listening port of a synack host, used like {@code java.net.ServerSocket}: {@link #accept()}
+ * blocks until a connection has completed its handshake, with an optional timeout.
+ */
+public final class TcpServerSocket implements Closeable {
+  private final EventLoop loop;
+  private final Listener listener;
+  private final Signal signal;
+  private volatile int soTimeoutMillis;
+  private volatile boolean closed;
+
+  private TcpServerSocket(EventLoop loop, Listener listener) {
+    this.loop = loop;
+    this.listener = listener;
+    this.signal = loop.signalOf(listener);
+  }
+
+  /**
+   * Listens on {@code port} of {@code host} (passive OPEN).
+   *
+   * @param address the local address, or null for all the host's addresses
+   * @param backlog the queue length for connections in and after the handshake (capped by somaxconn)
+   * @throws BindException when the port is taken
+   */
+  public static TcpServerSocket bind(EventLoop loop, Host host, InetAddress address, int port, int backlog)
+      throws IOException {
+    try {
+      Listener l = loop.call(now -> host.listen(address, port, backlog));
+      return new TcpServerSocket(loop, l);
+    } catch (IllegalStateException e) {
+      throw new BindException(e.getMessage());
+    }
+  }
+
+  /** Returns the listening port. */
+  public int port() {
+    return listener.port();
+  }
+
+  /** Sets how long {@link #accept()} waits (0: forever). */
+  public void setSoTimeout(int millis) {
+    if (millis < 0) throw new IllegalArgumentException("timeout must not be negative: " + millis);
+    this.soTimeoutMillis = millis;
+  }
+
+  /** Waits for an established connection and returns it as a socket. */
+  public TcpSocket accept() throws IOException {
+    if (closed) throw new SocketException("Socket is closed");
+    Connection c = Blocking.await(loop, signal, soTimeoutMillis, "accept", now -> {
+      if (listener.isClosed()) throw new IllegalStateException("closed");
+      return listener.accept();
+    });
+    return new TcpSocket(loop, c);
+  }
+
+  /** Stops listening; connections not yet accepted are reset. */
+  @Override
+  public void close() throws IOException {
+    if (closed) return;
+    closed = true;
+    loop.call(now -> {
+      listener.close(now);
+      return null;
+    });
+    signal.bump();
+  }
+}

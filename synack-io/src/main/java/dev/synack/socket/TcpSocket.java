@@ -1,0 +1,201 @@
+package dev.synack.socket;
+
+import dev.synack.runtime.EventLoop;
+import dev.synack.runtime.Signal;
+import dev.synack.stack.Connection;
+import dev.synack.stack.Host;
+import dev.synack.tcp.TcpError;
+import dev.synack.tcp.TcpException;
+import dev.synack.tcp.TcpState;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * A TCP connection of a synack host, used like {@code java.net.Socket}: blocking streams, a read
+ * timeout, half-close with {@link #shutdownOutput()}, and {@link #abort()} (linger 0, RST).
+ * Safe to use from several threads (one reader and one writer at a time, as with java.net).
+ */
+public final class TcpSocket implements Closeable {
+  private final EventLoop loop;
+  private final Connection connection;
+  private final Signal signal;
+  private final InputStream in = new SocketInput();
+  private final OutputStream out = new SocketOutput();
+  private volatile int soTimeoutMillis;
+  private volatile boolean closed;
+
+  TcpSocket(EventLoop loop, Connection connection) {
+    this.loop = loop;
+    this.connection = connection;
+    this.signal = EventLoop.signalOf(connection);
+  }
+
+  /**
+   * Connects to {@code remote} from {@code host} (active OPEN) and waits for the handshake.
+   *
+   * @param timeoutMillis how long to wait, 0 for the stack's own SYN retries (about two minutes with
+   *                      Linux's defaults)
+   * @throws java.net.ConnectException "Connection refused" when the peer answers with RST, "Connection
+   *                                   timed out" when the SYN retries run out
+   */
+  public static TcpSocket connect(EventLoop loop, Host host, InetSocketAddress remote, long timeoutMillis)
+      throws IOException {
+    Objects.requireNonNull(remote, "remote");
+    InetAddress address = remote.getAddress();
+    Connection c = Blocking.call(loop, now -> host.connect(address, remote.getPort(), now));
+    TcpSocket socket = new TcpSocket(loop, c);
+    try {
+      Blocking.await(loop, socket.signal, timeoutMillis, "connect to " + remote, now -> switch (c.state()) {
+        case SYN_SENT, SYN_RECEIVED -> null;
+        case CLOSED -> throw new TcpException(c.closeError() != null ? c.closeError() : TcpError.CONNECTION_DOES_NOT_EXIST);
+        default -> Boolean.TRUE;
+      });
+    } catch (IOException e) {
+      loop.call(now -> {
+        if (c.state() != TcpState.CLOSED) c.abort(now);
+        return null;
+      });
+      throw e;
+    }
+    return socket;
+  }
+
+  /** Returns the connection's local and remote addresses and ports. */
+  public Connection connection() {
+    return connection;
+  }
+
+  /** Returns the local address and port. */
+  public InetSocketAddress localAddress() {
+    return new InetSocketAddress(connection.id().localAddress(), connection.id().localPort());
+  }
+
+  /** Returns the remote address and port. */
+  public InetSocketAddress remoteAddress() {
+    return new InetSocketAddress(connection.id().remoteAddress(), connection.id().remotePort());
+  }
+
+  /** Returns the stream of received bytes; -1 once the peer's FIN is read. */
+  public InputStream getInputStream() {
+    return in;
+  }
+
+  /** Returns the stream to send bytes; a write blocks while the send buffer is full. */
+  public OutputStream getOutputStream() {
+    return out;
+  }
+
+  /** Sets how long a read waits (0: forever), as {@code Socket.setSoTimeout}. */
+  public void setSoTimeout(int millis) {
+    if (millis < 0) throw new IllegalArgumentException("timeout must not be negative: " + millis);
+    this.soTimeoutMillis = millis;
+  }
+
+  /** Returns the RFC 9293 state of the connection. */
+  public TcpState state() throws IOException {
+    return loop.call(now -> connection.state());
+  }
+
+  /** Half-closes: sends FIN after the queued data; reading goes on (RFC 9293 §3.10.4 CLOSE). */
+  public void shutdownOutput() throws IOException {
+    Blocking.call(loop, now -> {
+      connection.close(now);
+      return null;
+    });
+  }
+
+  /** Aborts the connection with a RST and drops queued data (RFC 9293 §3.10.5 ABORT, linger 0). */
+  public void abort() throws IOException {
+    closed = true;
+    Blocking.call(loop, now -> {
+      if (connection.state() != TcpState.CLOSED) connection.abort(now);
+      return null;
+    });
+  }
+
+  /**
+   * Closes the socket as {@code java.net.Socket.close()} does on Linux: FIN after queued data, and
+   * data that arrives afterwards is answered with RST.
+   */
+  @Override
+  public void close() throws IOException {
+    if (closed) return;
+    closed = true;
+    Blocking.call(loop, now -> {
+      if (connection.state() != TcpState.CLOSED) connection.closeFully(now);
+      return null;
+    });
+  }
+
+  /** Returns whether {@link #close()} or {@link #abort()} was called. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  private void ensureOpen() throws SocketException {
+    if (closed) throw new SocketException("Socket closed");
+  }
+
+  private final class SocketInput extends InputStream {
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      Objects.checkFromIndexSize(off, len, b.length);
+      ensureOpen();
+      if (len == 0) return 0;
+      ByteBuffer dst = ByteBuffer.wrap(b, off, len);
+      return Blocking.await(loop, signal, soTimeoutMillis, "read", now -> {
+        int n = connection.receive(dst, now);
+        return n == 0 ? null : n;
+      });
+    }
+
+    @Override
+    public int available() throws IOException {
+      return loop.call(now -> connection.status().receiveQueued());
+    }
+
+    @Override
+    public void close() throws IOException {
+      TcpSocket.this.close();
+    }
+  }
+
+  private final class SocketOutput extends OutputStream {
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      Objects.checkFromIndexSize(off, len, b.length);
+      ensureOpen();
+      ByteBuffer src = ByteBuffer.wrap(b, off, len);
+      while (src.hasRemaining()) {
+        Blocking.await(loop, signal, 0, "write", now -> {
+          int n = connection.send(src, now);
+          return n == 0 ? null : n;
+        });
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      TcpSocket.this.close();
+    }
+  }
+}
