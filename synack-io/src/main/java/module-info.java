@@ -5,5 +5,6 @@
 module dev.synack.io {
   requires transitive dev.synack.core;
   exports dev.synack.link;
-  // Packages are exported as they come: runtime, socket.
+  exports dev.synack.runtime;
+  exports dev.synack.socket;
 }

@@ -283,6 +283,14 @@ public final class SimNetwork {
   }
 
   /**
+   * Returns the time of the next arrival or node deadline, never before now, or Long.MAX_VALUE
+   * when there is none: how long a real-time driver may wait. Takes the nodes' pending output.
+   */
+  public long nextEventTime() {
+    return nextTime();
+  }
+
+  /**
    * Returns the time of the next step, never before now, or Long.MAX_VALUE when there is none.
    * Takes the nodes' pending output first, since a user call between steps may have produced some.
    */

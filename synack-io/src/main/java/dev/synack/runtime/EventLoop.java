@@ -20,11 +20,13 @@ import java.util.function.LongFunction;
  * <p>Time on the loop is {@link System#nanoTime()} less the loop's start, so traces begin near 0.
  */
 public abstract class EventLoop implements AutoCloseable {
-  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Task> tasks = new ConcurrentLinkedQueue<>();
   private final long epoch = System.nanoTime();
   private final Thread thread;
   private volatile boolean running = true;
   private volatile Throwable failure;
+  /** The time the current batch of calls runs at; read and written on the loop thread only. */
+  private long loopTime;
 
   protected EventLoop(String threadName) {
     this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this::loop);
@@ -46,18 +48,27 @@ public abstract class EventLoop implements AutoCloseable {
    */
   public final <T> T call(LongFunction<T> task) throws IOException {
     if (Thread.currentThread() == thread) {
-      return task.apply(now());
+      return task.apply(loopTime);
     }
-    if (!running) throw new IOException("synack event loop is stopped" + (failure == null ? "" : ": " + failure));
+    if (!running) throw stopped();
     CompletableFuture<T> result = new CompletableFuture<>();
-    tasks.add(() -> {
-      try {
-        result.complete(task.apply(now()));
-      } catch (Throwable t) {
-        result.completeExceptionally(t);
+    tasks.add(new Task() {
+      @Override public void run(long now) {
+        try {
+          result.complete(task.apply(now));
+        } catch (Throwable t) {
+          result.completeExceptionally(t);
+        }
+      }
+
+      @Override public void fail(IOException e) {
+        result.completeExceptionally(e);
       }
     });
     wakeup();
+    // The loop may have stopped between the check above and the add, after its last drain: then
+    // nobody else will ever complete this task, so fail whatever is still queued.
+    if (!running) failQueuedTasks();
     try {
       return result.get();
     } catch (InterruptedException e) {
@@ -110,23 +121,48 @@ public abstract class EventLoop implements AutoCloseable {
   /** One turn: move packets, fire deadlines, wait for input until {@code deadline} at most. */
   protected abstract void turn(long now) throws IOException;
 
+  /**
+   * Brings whatever the loop owns up to {@code now} before the queued calls run at that time.
+   * A simulated network must have processed everything due by then, or its hosts would see a
+   * call at {@code now} and later a packet stamped earlier.
+   */
+  protected void catchUp(long now) throws IOException {}
+
   private void loop() {
     try {
       while (running) {
-        Runnable task;
+        long now = now();
+        catchUp(now);
+        loopTime = now;
+        Task task;
         while ((task = tasks.poll()) != null) {
-          task.run();
+          task.run(now);
         }
-        turn(now());
+        turn(now);
       }
     } catch (Throwable t) {
       failure = t;
       running = false;
-      Runnable task;
-      while ((task = tasks.poll()) != null) task.run();
     } finally {
+      failQueuedTasks();
       onStop();
     }
+  }
+
+  private void failQueuedTasks() {
+    Task task;
+    while ((task = tasks.poll()) != null) task.fail(stopped());
+  }
+
+  private IOException stopped() {
+    return new IOException("synack event loop is stopped" + (failure == null ? "" : ": " + failure), failure);
+  }
+
+  /** A call handed to the loop: run at the loop's time, or failed when the loop has stopped. */
+  private interface Task {
+    void run(long now);
+
+    void fail(IOException e);
   }
 
   /** Called on the loop thread once it stops. */

@@ -59,10 +59,15 @@ public final class TcpServerSocket implements Closeable {
   /** Waits for an established connection and returns it as a socket. */
   public TcpSocket accept() throws IOException {
     if (closed) throw new SocketException("Socket is closed");
-    Connection c = Blocking.await(loop, signal, soTimeoutMillis, "accept", now -> {
-      if (listener.isClosed()) throw new IllegalStateException("closed");
-      return listener.accept();
+    // Boolean.FALSE stands for "closed meanwhile", which ends the wait like a connection does.
+    Object result = Blocking.await(loop, signal, soTimeoutMillis, "accept", now -> {
+      if (listener.isClosed()) return Boolean.FALSE;
+      Connection accepted = listener.accept();
+      // Made on the loop, where the connection's events are dispatched; see TcpSocket.connect.
+      if (accepted != null) EventLoop.signalOf(accepted);
+      return (Object) accepted;
     });
+    if (!(result instanceof Connection c)) throw new SocketException("Socket is closed");
     return new TcpSocket(loop, c);
   }
 

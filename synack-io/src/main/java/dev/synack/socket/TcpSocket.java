@@ -31,6 +31,7 @@ public final class TcpSocket implements Closeable {
   private volatile int soTimeoutMillis;
   private volatile boolean closed;
 
+  /** Wraps a connection whose signal was made on the loop thread ({@link EventLoop#signalOf}). */
   TcpSocket(EventLoop loop, Connection connection) {
     this.loop = loop;
     this.connection = connection;
@@ -49,7 +50,13 @@ public final class TcpSocket implements Closeable {
       throws IOException {
     Objects.requireNonNull(remote, "remote");
     InetAddress address = remote.getAddress();
-    Connection c = Blocking.call(loop, now -> host.connect(address, remote.getPort(), now));
+    Connection c = Blocking.call(loop, now -> {
+      Connection opened = host.connect(address, remote.getPort(), now);
+      // The signal is made here, on the loop, before any event of the connection can be
+      // dispatched: made later on this thread it could race the loop's and be a second one.
+      EventLoop.signalOf(opened);
+      return opened;
+    });
     TcpSocket socket = new TcpSocket(loop, c);
     try {
       Blocking.await(loop, socket.signal, timeoutMillis, "connect to " + remote, now -> switch (c.state()) {
