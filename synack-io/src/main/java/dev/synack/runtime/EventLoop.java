@@ -100,7 +100,7 @@ public abstract class EventLoop implements AutoCloseable {
   private final java.util.concurrent.ConcurrentHashMap<Listener, Signal> listenerSignals = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Forgets a closed listener's signal. */
-  final void forget(Listener l) {
+  public final void forget(Listener l) {
     listenerSignals.remove(l);
   }
 

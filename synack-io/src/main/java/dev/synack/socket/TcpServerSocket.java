@@ -81,5 +81,6 @@ public final class TcpServerSocket implements Closeable {
       return null;
     });
     signal.bump();
+    loop.forget(listener);
   }
 }
