@@ -127,7 +127,8 @@ final class DemoCommand implements Callable<Integer> {
       print(run);
       if (htmlFile != null) {
         try (BufferedWriter w = Files.newBufferedWriter(htmlFile, StandardCharsets.UTF_8)) {
-          HtmlReport.write(run.events(), HtmlReport.Options.defaults().withTitle("synack demo: " + s.cliName()), w);
+          HtmlReport.write(segmentsAndStates(run.events()), HtmlReport.Options.defaults()
+              .withTitle("synack demo: " + s.cliName()).withHosts(List.of("client", "server")), w);
         }
       }
       return run.ok() ? 0 : 1;
@@ -165,7 +166,7 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /** The ladder shows the two hosts; the network's own notes (drops) are drawn on the arrows already. */
+  /** The diagrams show the two hosts; the network's own notes (drops) are drawn on the arrows already. */
   private static List<TraceEvent> segmentsAndStates(List<TraceEvent> events) {
     return events.stream().filter(e -> !e.host().equals("net")).toList();
   }
