@@ -1,11 +1,13 @@
 package dev.synack.link;
 
+import dev.synack.wire.PcapWriter;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Objects;
 
@@ -21,13 +23,13 @@ public final class PcapTap implements Link {
   private final OutputStream out;
   private final InstantSource clock;
   /** Guarded by itself, since send and receive may run on two threads. */
-  private final PcapRecorder recorder;
+  private final PcapWriter writer;
 
   private PcapTap(Link inner, OutputStream out, InstantSource clock) throws IOException {
     this.inner = Objects.requireNonNull(inner, "inner");
     this.out = Objects.requireNonNull(out, "out");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.recorder = new PcapRecorder(out);
+    this.writer = PcapWriter.open(out, PcapWriter.Resolution.NANOSECONDS);
   }
 
   /** Wraps {@code inner}, writing the pcap to {@code out} with timestamps from the system clock. */
@@ -88,7 +90,7 @@ public final class PcapTap implements Link {
 
   /** Writes out what the output buffers, so a reader of the file sees every packet so far. */
   public void flush() throws IOException {
-    synchronized (recorder) {
+    synchronized (writer) {
       out.flush();
     }
   }
@@ -98,7 +100,7 @@ public final class PcapTap implements Link {
     try {
       inner.close();
     } finally {
-      synchronized (recorder) {
+      synchronized (writer) {
         out.close();
       }
     }
@@ -110,8 +112,9 @@ public final class PcapTap implements Link {
   }
 
   private void record(ByteBuffer packet, int start, int length) throws IOException {
-    synchronized (recorder) {
-      recorder.write(clock.instant(), packet, start, length);
+    synchronized (writer) {
+      Instant now = clock.instant();
+      writer.write(now.getEpochSecond() * 1_000_000_000L + now.getNano(), packet.slice(start, length));
     }
   }
 }

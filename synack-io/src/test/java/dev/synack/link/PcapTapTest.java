@@ -34,9 +34,9 @@ class PcapTapTest {
       ByteBuffer buf = ByteBuffer.allocate(100).position(10); // Records start at the position.
       assertEquals(52, tap.receive(buf, 0));
     }
-    ByteBuffer file = ByteBuffer.wrap(out.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
-    assertEquals("4d3cb2a1020004000000000000000000ffff000065000000",
-        HexFormat.of().formatHex(out.toByteArray(), 0, 24), "magic (ns), v2.4, snaplen 65535, RAW");
+    ByteBuffer file = ByteBuffer.wrap(out.toByteArray()).order(ByteOrder.BIG_ENDIAN);
+    assertEquals("a1b23c4d000200040000000000000000000400000000" + "0065",
+        HexFormat.of().formatHex(out.toByteArray(), 0, 24), "magic (ns), v2.4, snaplen 262144, RAW");
 
     List<byte[]> records = records(file);
     assertEquals(3, records.size());
@@ -56,12 +56,12 @@ class PcapTapTest {
       ByteBuffer[] bufs = {ByteBuffer.allocate(100), ByteBuffer.allocate(100), ByteBuffer.allocate(100)};
       assertEquals(3, tap.receiveBatch(bufs, 0));
     }
-    List<byte[]> records = records(ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN));
+    List<byte[]> records = records(ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.BIG_ENDIAN));
     assertEquals(List.of(21, 22, 23), records.stream().map(r -> r.length).toList());
     assertTrue(Arrays.equals(UdpLinkTest.packet(23, 3), records.get(2)));
   }
 
-  /** Returns the packets of a little-endian pcap file, checking each record's lengths agree. */
+  /** Returns the packets of a big-endian pcap file, checking each record's lengths agree. */
   private static List<byte[]> records(ByteBuffer file) {
     List<byte[]> packets = new ArrayList<>();
     int at = 24;
