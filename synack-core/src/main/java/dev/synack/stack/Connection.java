@@ -12,7 +12,7 @@ import java.nio.ByteBuffer;
  * engine and then tells the host that the connection may have segments to send or a new deadline,
  * which is why users hold this and not the engine itself.
  */
-public final class Connection {
+public final class Connection implements Attachable {
   private final Host host;
   final TcpConnection engine;
   /** The listener whose queues hold this connection until it is accepted; null otherwise. */
@@ -107,12 +107,12 @@ public final class Connection {
     return released;
   }
 
-  /** Returns the object attached with {@link #attach}, or null. */
+  @Override
   public Object attachment() {
     return attachment;
   }
 
-  /** Attaches an object of the user's (the socket layer keeps its wait state here). */
+  @Override
   public void attach(Object value) {
     this.attachment = value;
   }

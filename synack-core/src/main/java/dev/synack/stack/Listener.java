@@ -10,7 +10,7 @@ import java.util.Set;
  * handshake (the SYN queue) and established connections not yet accepted (the accept queue).
  * The backlog bounds both, as {@code listen(2)} does on Linux, capped by somaxconn.
  */
-public final class Listener {
+public final class Listener implements Attachable {
   private final Host host;
   private final InetAddress address;
   private final int port;
@@ -20,6 +20,7 @@ public final class Listener {
   /** Children that reached ESTABLISHED (or beyond) and wait for {@link #accept()}. */
   final ArrayDeque<Connection> acceptQueue = new ArrayDeque<>();
   private boolean closed;
+  private Object attachment;
 
   Listener(Host host, InetAddress address, int port, int backlog) {
     this.host = host;
@@ -58,6 +59,16 @@ public final class Listener {
   /** Returns how many connections are still in the handshake. */
   public int pendingHandshakes() {
     return synQueue.size();
+  }
+
+  @Override
+  public Object attachment() {
+    return attachment;
+  }
+
+  @Override
+  public void attach(Object value) {
+    this.attachment = value;
   }
 
   /** Returns whether {@link #close} was called. */

@@ -1,5 +1,6 @@
 package dev.synack.runtime;
 
+import dev.synack.stack.Attachable;
 import dev.synack.stack.Connection;
 import dev.synack.stack.Host;
 import dev.synack.stack.HostEvent;
@@ -83,25 +84,16 @@ public abstract class EventLoop implements AutoCloseable {
     }
   }
 
-  /** Returns the signal of a connection, created on first use; bumped on each of its events. */
-  public static Signal signalOf(Connection c) {
-    Object a = c.attachment();
-    if (a instanceof Signal s) return s;
+  /**
+   * Returns the signal of a connection or listener, created on first use and kept as its
+   * attachment; bumped on each of its events. Call it on the loop thread the first time, so that
+   * the loop and a waiting user never make two.
+   */
+  public static Signal signalOf(Attachable target) {
+    if (target.attachment() instanceof Signal s) return s;
     Signal s = new Signal();
-    c.attach(s);
+    target.attach(s);
     return s;
-  }
-
-  /** Returns the signal of a listener; bumped when it has a connection to accept. */
-  public final Signal signalOf(Listener l) {
-    return listenerSignals.computeIfAbsent(l, k -> new Signal());
-  }
-
-  private final java.util.concurrent.ConcurrentHashMap<Listener, Signal> listenerSignals = new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** Forgets a closed listener's signal. */
-  public final void forget(Listener l) {
-    listenerSignals.remove(l);
   }
 
   /** Passes a host's events to whoever waits on them. Called on the loop thread. */

@@ -25,7 +25,7 @@ public final class TcpServerSocket implements Closeable {
   private TcpServerSocket(EventLoop loop, Listener listener) {
     this.loop = loop;
     this.listener = listener;
-    this.signal = loop.signalOf(listener);
+    this.signal = EventLoop.signalOf(listener);
   }
 
   /**
@@ -38,7 +38,11 @@ public final class TcpServerSocket implements Closeable {
   public static TcpServerSocket bind(EventLoop loop, Host host, InetAddress address, int port, int backlog)
       throws IOException {
     try {
-      Listener l = loop.call(now -> host.listen(address, port, backlog));
+      Listener l = loop.call(now -> {
+        Listener listening = host.listen(address, port, backlog);
+        EventLoop.signalOf(listening); // made on the loop thread, before any event can bump it
+        return listening;
+      });
       return new TcpServerSocket(loop, l);
     } catch (IllegalStateException e) {
       throw new BindException(e.getMessage());
@@ -81,6 +85,5 @@ public final class TcpServerSocket implements Closeable {
       return null;
     });
     signal.bump();
-    loop.forget(listener);
   }
 }
