@@ -65,9 +65,16 @@ class SansIoArchitectureTest {
           violations.add(model.thisClass().asInternalName() + " is synchronized");
         }
         model.methods().forEach(mm -> {
+          String method = model.thisClass().asInternalName() + "." + mm.methodName().stringValue();
           if (mm.flags().has(java.lang.reflect.AccessFlag.SYNCHRONIZED)) {
-            violations.add(model.thisClass().asInternalName() + "." + mm.methodName().stringValue() + " is synchronized");
+            violations.add(method + " is synchronized");
           }
+          // A synchronized block compiles to monitorenter: a lock all the same.
+          mm.code().ifPresent(code -> code.forEach(element -> {
+            if (element instanceof java.lang.classfile.Instruction i && i.opcode() == java.lang.classfile.Opcode.MONITORENTER) {
+              violations.add(method + " has a synchronized block");
+            }
+          }));
         });
       }
     }
