@@ -11,6 +11,7 @@ import dev.synack.wire.Packets;
 import dev.synack.wire.Parsed;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
+import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -19,9 +20,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs one {@link Scenario} between a host named {@code client} (10.0.0.1) and a host named
@@ -268,7 +271,7 @@ public final class DemoRunner {
 
   private byte[] drain(Connection c) {
     ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     int n;
     while ((n = c.receive(buf.clear(), net.now())) > 0) {
       out.write(buf.array(), 0, n);
@@ -276,7 +279,7 @@ public final class DemoRunner {
     return out.toByteArray();
   }
 
-  private void runUntil(java.util.function.BooleanSupplier condition) {
+  private void runUntil(BooleanSupplier condition) {
     boolean reached = net.runUntil(() -> {
       drainEvents();
       return condition.getAsBoolean();
@@ -361,7 +364,7 @@ public final class DemoRunner {
     }
 
     byte[] received() {
-      return java.util.Arrays.copyOf(received, receivedLength);
+      return Arrays.copyOf(received, receivedLength);
     }
   }
 }

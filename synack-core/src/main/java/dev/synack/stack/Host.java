@@ -187,6 +187,11 @@ public final class Host {
     if (trace.wantsPackets()) {
       trace.accept(new TraceEvent.Packet(now, name, "", false, packet.clone()));
     }
+    handleDatagram(packet, now);
+  }
+
+  /** Takes one whole IP datagram: from the link, or put back together from fragments. */
+  private void handleDatagram(byte[] packet, long now) {
     Parsed<IpDatagram> parsed = IpDatagram.parse(ByteBuffer.wrap(packet));
     if (!(parsed instanceof Parsed.Ok<IpDatagram>(IpDatagram ip))) {
       drop(parsed.reason(), "", now);
@@ -198,12 +203,11 @@ public final class Host {
     }
     if (ip.fragment()) {
       byte[] whole = reassembly.add(ip, packet, now);
-      if (whole == null) {
-        if (reassembly.lastDropReason() != null) drop(reassembly.lastDropReason(), "", now);
-        return;
+      if (whole != null) {
+        handleDatagram(whole, now);
+      } else if (reassembly.lastDropReason() != null) {
+        drop(reassembly.lastDropReason(), "", now);
       }
-      handlePacket(whole, now);
-      counters.packetsIn--; // the reassembled datagram is not a second packet from the link
       return;
     }
     switch (ip.protocol()) {
