@@ -4,7 +4,9 @@ import java.util.HexFormat;
 
 /**
  * Reads the destination address of an IPv4 or IPv6 packet, the only header field the network
- * needs; full parsing is the business of {@code dev.synack.wire}.
+ * needs. It deliberately does not validate the packet as {@code dev.synack.wire} would: like a real
+ * link, the network must carry a packet whose checksum it corrupted to the receiver, whose own
+ * parser is the one that has to catch it.
  */
 final class IpDestination {
   /** RFC 791 §3.1: the destination address is bytes 16..19 of the IPv4 header. */
