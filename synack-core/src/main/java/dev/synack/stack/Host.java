@@ -278,15 +278,14 @@ public final class Host {
 
   private void reply(IpDatagram ip, TcpSegment seg, TcpSegment answer, String reason, long now) {
     String conn = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()).toString();
-    if (trace.enabled()) {
-      trace.accept(new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.RECV, TraceEvent.SegmentInfo.of(seg), null));
-    }
+    // Like the engine, a segment is traced once: as dropped, or as received and answered.
     if (answer == null) {
       drop(reason, conn, seg, now);
       return;
     }
     counters.resetsSent++;
     if (trace.enabled()) {
+      trace.accept(new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.RECV, TraceEvent.SegmentInfo.of(seg), null));
       trace.accept(new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.SEND, TraceEvent.SegmentInfo.of(answer), null));
     }
     outbox.add(Packets.tcp(ip.destination(), ip.source(), config.hopLimit(), answer));
