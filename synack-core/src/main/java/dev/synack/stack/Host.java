@@ -3,6 +3,7 @@ package dev.synack.stack;
 import dev.synack.tcp.ConnectionEvent;
 import dev.synack.tcp.Disposition;
 import dev.synack.tcp.FourTuple;
+import dev.synack.tcp.IcmpError;
 import dev.synack.tcp.IsnGenerator;
 import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.SipHash;
@@ -11,6 +12,9 @@ import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpState;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.IcmpCodec;
+import dev.synack.wire.IcmpMessage;
+import dev.synack.wire.IcmpQuote;
 import dev.synack.wire.IpDatagram;
 import dev.synack.wire.Packets;
 import dev.synack.wire.Parsed;
@@ -265,15 +269,80 @@ public final class Host {
   }
 
   private void handleIcmp(IpDatagram ip, long now) {
-    byte[] reply = Packets.icmpEchoReply(ip);
-    if (reply != null) {
-      counters.echoReplies++;
-      outbox.add(reply);
+    Parsed<IcmpMessage> parsed = IcmpCodec.parse(ip, true);
+    if (!(parsed instanceof Parsed.Ok<IcmpMessage>(IcmpMessage message))) {
+      drop(parsed.reason(), "", now);
       return;
     }
-    // ICMP errors are counted; delivering them to the connection they quote (RFC 1122 §4.2.3.9)
-    // needs the engine's soft-error hook, which is not there yet.
+    if (message instanceof IcmpMessage.EchoRequest) {
+      byte[] reply = Packets.icmpEchoReply(ip);
+      if (reply != null) {
+        counters.echoReplies++;
+        outbox.add(reply);
+        return;
+      }
+    }
+    if (message.isError()) {
+      handleIcmpError(ip, message, now);
+      return;
+    }
     drop("icmp-not-handled", "", now);
+  }
+
+  /**
+   * Hands an ICMP error to the connection whose segment it quotes (RFC 1122 §4.2.3.9), found by
+   * the quoted 4-tuple, which may be a SYN-queue entry; the connection checks the quoted
+   * sequence number (RFC 5927 §4.1) and decides what the error means in its state.
+   */
+  private void handleIcmpError(IpDatagram ip, IcmpMessage message, long now) {
+    Parsed<IcmpQuote> parsedQuote = IcmpQuote.parse(original(message));
+    if (!(parsedQuote instanceof Parsed.Ok<IcmpQuote>(IcmpQuote quote))) {
+      drop(parsedQuote.reason(), "", now);
+      return;
+    }
+    if (quote.protocol() != PROTO_TCP || quote.version() != ip.version()) {
+      drop("icmp-quote-not-tcp", "", now);
+      return;
+    }
+    // The quoted segment is one we sent: its source is our end of the connection.
+    FourTuple id = new FourTuple(quote.source(), quote.sourcePort(), quote.destination(), quote.destinationPort());
+    Connection c = connections.get(id);
+    if (c == null) {
+      drop("icmp-no-connection", id.toString(), now);
+      return;
+    }
+    String what = "icmp " + IcmpErrors.describe(message, ip.version()) + " from " + ip.source().getHostAddress();
+    IcmpError error = IcmpErrors.classify(message, ip.version(), quote.tcpSequenceNumber());
+    if (error == null) {
+      drop("icmp-ignored", id.toString(), now);
+      return;
+    }
+    IcmpError.Outcome outcome = c.engine.handleIcmpError(error, now);
+    String result = switch (outcome) {
+      case ABORTED -> error instanceof IcmpError.Unreachable u ? "connection aborted: " + u.error().rfcText() : "connection aborted";
+      case REMEMBERED -> "soft error kept until a timeout: " + ((IcmpError.Unreachable) error).error().rfcText();
+      case MSS_LOWERED -> "MSS lowered to " + c.engine.status().effectiveMss() + ", data in flight resent";
+      case OUT_OF_WINDOW -> null;
+      case IGNORED -> null;
+    };
+    if (result == null) {
+      // Linux counts an error quoting a sequence number outside SND.UNA..SND.NXT as OutOfWindowIcmps.
+      drop(outcome == IcmpError.Outcome.OUT_OF_WINDOW ? "icmp-out-of-window" : "icmp-ignored-in-state", id.toString(), now);
+      return;
+    }
+    counters.icmpErrorsDelivered++;
+    if (trace.enabled()) trace.accept(new TraceEvent.Note(now, name, id.toString(), what + ": " + result));
+    touch(c);
+  }
+
+  /** Returns the quoted datagram of an ICMP error. */
+  private static ByteBuffer original(IcmpMessage error) {
+    return switch (error) {
+      case IcmpMessage.DestinationUnreachable u -> u.original();
+      case IcmpMessage.PacketTooBig p -> p.original();
+      case IcmpMessage.TimeExceeded x -> x.original();
+      default -> throw new IllegalArgumentException("not an ICMP error: " + error);
+    };
   }
 
   private void reply(IpDatagram ip, TcpSegment seg, TcpSegment answer, String reason, long now) {

@@ -8,7 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The options of the handshake and what they settle: the MSS each way (RFC 9293 §3.7.1), window
+ * The options of the handshake and what they settle: the MSS each way (RFC 9293 §3.7.1, with the
+ * path MTU's limit), window
  * scale (RFC 7323 §2), SACK-permitted (RFC 2018 §2) and timestamps (RFC 7323 §3–5: TS.Recent,
  * PAWS). An option is in use only when both SYNs carried it.
  */
@@ -26,6 +27,8 @@ final class OptionsNegotiation {
 
   /** The peer's MSS option (or the default), the most payload it takes in one segment. */
   private int peerMss;
+  /** The MSS the path MTU allows (RFC 9293 §3.7.1 MMS_S less the TCP header): ours until an ICMP error lowers it. */
+  private int pathMss;
   private boolean windowScaleOk;
   /** Shift count applied to SEG.WND of non-SYN segments we receive (the peer's option, at most 14). */
   private int sndShift;
@@ -42,6 +45,7 @@ final class OptionsNegotiation {
     this.cfg = cfg;
     this.defaultMss = ipv6 ? 1220 : 536;
     this.peerMss = defaultMss;
+    this.pathMss = cfg.mss();
   }
 
   /**
@@ -109,7 +113,17 @@ final class OptionsNegotiation {
    * timestamps option that every segment carries once negotiated (as Linux's {@code mss_cache}).
    */
   int effectiveMss() {
-    return Math.min(peerMss, cfg.mss()) - (timestampsOk ? TIMESTAMPS_ALIGNED : 0);
+    return Math.min(peerMss, pathMss) - (timestampsOk ? TIMESTAMPS_ALIGNED : 0);
+  }
+
+  /**
+   * Lowers the MSS the path allows, after a packet-too-big (RFC 1191 §6.3, RFC 8201 §5.2); returns
+   * false, changing nothing, when {@code mss} is not below the present one.
+   */
+  boolean lowerPathMss(int mss) {
+    if (mss >= pathMss) return false;
+    pathMss = mss;
+    return true;
   }
 
   /** Returns the MSS the window we announce in a SYN is rounded to, as Linux's {@code tcp_select_initial_window}. */

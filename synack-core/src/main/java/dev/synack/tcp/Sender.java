@@ -242,6 +242,15 @@ final class Sender {
     timeouts++;
   }
 
+  /**
+   * Resends everything in flight from SND.UNA without counting a timeout, as Linux's
+   * {@code tcp_simple_retransmit} after the path MTU fell: the segments were lost for their size.
+   */
+  void resendOutstanding() {
+    rtxNxt = sndUna;
+    timing = false; // Karn's rule: an ACK may now answer either copy.
+  }
+
   /** Drops every queued byte (ABORT, RST: "all segment queues should be flushed"). */
   void flush() {
     buffer.clear();

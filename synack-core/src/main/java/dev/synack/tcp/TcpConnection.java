@@ -62,6 +62,13 @@ public final class TcpConnection {
   boolean inputClosed;
   /** Why the connection reached CLOSED; user calls afterwards report it. {@code null} for an orderly close. */
   private TcpError closedError;
+  /**
+   * The last soft ICMP error (RFC 1122 §4.2.3.9), Linux's {@code sk_err_soft}: reported instead of
+   * "timed out" if the connection times out before anything more is acknowledged.
+   */
+  private TcpError softError;
+  /** SND.UNA when {@link #softError} arrived: an acknowledgment since then shows the path works again. */
+  private int softErrorUna;
   /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
   private boolean writableWanted;
   /** Complete segments to send before anything else (resets, probes). */
@@ -141,7 +148,7 @@ public final class TcpConnection {
         case FIN_WAIT_2 -> enterClosed(null, now);
         // §3.10.8 user timeout: "flush all queues, signal the user "error: connection aborted due to
         // user timeout"..., delete the TCB, enter the CLOSED state". No RST: the peer is unreachable.
-        case USER_TIMEOUT -> enterClosed(TcpError.CONNECTION_ABORTED_USER_TIMEOUT, now);
+        case USER_TIMEOUT -> enterClosed(timeoutError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), now);
         case PERSIST -> windowProbe(now);
         case DELAYED_ACK, KEEPALIVE -> { } // issue 4
       }
@@ -160,12 +167,80 @@ public final class TcpConnection {
       if (state == TcpState.SYN_RECEIVED && passiveHandshake && origin == Origin.LISTEN) {
         returnToListen(now);
       } else {
-        enterClosed(TcpError.CONNECTION_TIMED_OUT, now);
+        enterClosed(timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
       }
       return;
     }
     snd.onTimeout();
     rtt.backOff();
+  }
+
+  /**
+   * Returns what a timeout reports: the soft ICMP error that came while nothing was acknowledged
+   * (RFC 1122 §4.2.3.9 "report the error to the application"; Linux's {@code tcp_write_err}
+   * reports {@code sk_err_soft}, e.g. "no route to host", before ETIMEDOUT), else {@code timedOut}.
+   */
+  private TcpError timeoutError(TcpError timedOut) {
+    return softError != null && snd.sndUna == softErrorUna ? softError : timedOut;
+  }
+
+  /**
+   * Takes an ICMP error about one of this connection's segments, as Linux's {@code tcp_v4_err} and
+   * {@code tcp_v6_err} do. The quoted SEG.SEQ must lie in SND.UNA..SND.NXT (RFC 5927 §4.1), else
+   * the error is likely forged and ignored. Then:
+   * <ul>
+   *   <li>a packet-too-big lowers the MSS to what the path MTU leaves, never below the MTU of
+   *       68 bytes (RFC 1191 §3) or, for IPv6, 1280 (RFC 8201 §4: a smaller report is discarded),
+   *       and resends the data in flight at the new size (RFC 1191 §6.5);</li>
+   *   <li>in SYN-SENT, and in SYN-RECEIVED after a simultaneous open, any unreachable error aborts
+   *       the connection with that error, soft ones too, as RFC 5461 describes and Linux does;</li>
+   *   <li>a half-open passive connection (the stack's SYN queue) is removed, without a RST, on a
+   *       hard error only, as Linux's {@code tcp_req_err};</li>
+   *   <li>in the synchronized states every error is soft, hard ones included (RFC 5927 §5.2, as
+   *       Linux): it is remembered and reported only if the connection then times out;</li>
+   *   <li>LISTEN, TIME-WAIT and CLOSED ignore errors.</li>
+   * </ul>
+   */
+  public IcmpError.Outcome handleIcmpError(IcmpError error, long now) {
+    if (error == null) throw new IllegalArgumentException("ICMP error is null");
+    if (state == TcpState.CLOSED || state == TcpState.LISTEN || state == TcpState.TIME_WAIT) {
+      return IcmpError.Outcome.IGNORED;
+    }
+    if (!SeqNum.inWindow(error.quotedSequence(), snd.sndUna, SeqNum.diff(snd.sndNxt, snd.sndUna))) {
+      return IcmpError.Outcome.OUT_OF_WINDOW;
+    }
+    return switch (error) {
+      case IcmpError.PacketTooBig tooBig -> pathMtuFell(tooBig.mtu());
+      case IcmpError.Unreachable unreachable -> unreachable(unreachable, now);
+    };
+  }
+
+  private IcmpError.Outcome pathMtuFell(int mtu) {
+    boolean v6 = id.isIpv6();
+    if (v6 && mtu < 1280) return IcmpError.Outcome.IGNORED;
+    int headers = (v6 ? 40 : 20) + 20;
+    if (!opts.lowerPathMss(Math.max(mtu, 68) - headers)) return IcmpError.Outcome.IGNORED;
+    snd.resendOutstanding();
+    return IcmpError.Outcome.MSS_LOWERED;
+  }
+
+  private IcmpError.Outcome unreachable(IcmpError.Unreachable error, long now) {
+    if (state == TcpState.SYN_RECEIVED && passiveHandshake) {
+      if (!error.hard()) return IcmpError.Outcome.IGNORED;
+      if (origin == Origin.LISTEN) {
+        returnToListen(now);
+      } else {
+        enterClosed(error.error(), now);
+      }
+      return IcmpError.Outcome.ABORTED;
+    }
+    if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+      enterClosed(error.error(), now);
+      return IcmpError.Outcome.ABORTED;
+    }
+    softError = error.error();
+    softErrorUna = snd.sndUna;
+    return IcmpError.Outcome.REMEMBERED;
   }
 
   /** Sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does: an ACK one below SND.UNA, which the peer must answer with its window. */
