@@ -12,6 +12,7 @@ import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpState;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.Addresses;
 import dev.synack.wire.IcmpCodec;
 import dev.synack.wire.IcmpMessage;
 import dev.synack.wire.IcmpQuote;
@@ -205,6 +206,12 @@ public final class Host {
       drop("not-for-this-host", "", now);
       return;
     }
+    if (ip.fragment() && ip.version() == 6) {
+      // RFC 8200 §4.5 reassembly is not implemented: our peers' TCP does not fragment (its MSS and
+      // path MTU discovery keep segments whole), so a fragment here is rare, and is dropped.
+      drop("ipv6-fragment-not-reassembled", "", now);
+      return;
+    }
     if (ip.fragment()) {
       byte[] whole = reassembly.add(ip, packet, now);
       if (whole != null) {
@@ -311,7 +318,7 @@ public final class Host {
       drop("icmp-no-connection", id.toString(), now);
       return;
     }
-    String what = "icmp " + IcmpErrors.describe(message, ip.version()) + " from " + ip.source().getHostAddress();
+    String what = "icmp " + IcmpErrors.describe(message, ip.version()) + " from " + Addresses.text(ip.source());
     IcmpError error = IcmpErrors.classify(message, ip.version(), quote.tcpSequenceNumber());
     if (error == null) {
       drop("icmp-ignored", id.toString(), now);

@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import dev.synack.wire.Addresses;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.LinkedHashSet;
@@ -100,6 +101,6 @@ public final class Listener implements Attachable {
 
   @Override
   public String toString() {
-    return "Listener[" + (address == null ? "*" : address.getHostAddress()) + ":" + port + ", backlog " + backlog + "]";
+    return "Listener[" + (address == null ? "*" : Addresses.text(address)) + ":" + port + ", backlog " + backlog + "]";
   }
 }

@@ -34,6 +34,8 @@ import org.junit.jupiter.api.Test;
 class SimSocketTest {
   static final InetAddress CLIENT = address("10.0.0.1");
   static final InetAddress SERVER = address("10.0.0.2");
+  static final InetAddress CLIENT6 = address("fd00::1");
+  static final InetAddress SERVER6 = address("fd00::2");
   static final int PORT = 7;
 
   private final Host client = new Host("client", HostConfig.defaults(1), null);
@@ -42,12 +44,14 @@ class SimSocketTest {
 
   private static SimDriver start(Host client, Host server) {
     client.addAddress(CLIENT);
+    client.addAddress(CLIENT6);
     server.addAddress(SERVER);
+    server.addAddress(SERVER6);
     SimNetwork net = new SimNetwork(42);
     HostNode c = new HostNode(client);
     HostNode s = new HostNode(server);
-    net.attach(c, CLIENT);
-    net.attach(s, SERVER);
+    net.attach(c, CLIENT, CLIENT6);
+    net.attach(s, SERVER, SERVER6);
     net.setLink(c, s, LinkConfig.ideal().withDelay(Duration.ofMillis(1)));
     return new SimDriver(net, List.of(client, server));
   }
@@ -62,6 +66,20 @@ class SimSocketTest {
     try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, PORT, 1024)) {
       assertEquals(1000, echoClients(driver, listener, client, SERVER, 1000));
     }
+  }
+
+  @Test
+  void echo_overIpv6_aHundredClientsGetTheirBytesBack() throws Exception {
+    try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, PORT, 128)) {
+      assertEquals(100, echoClients(driver, listener, client, SERVER6, 100));
+    }
+  }
+
+  @Test
+  void connect_toAnIpv6PortNobodyListensOn_isRefused() {
+    ConnectException e = assertThrows(ConnectException.class,
+        () -> TcpSocket.connect(driver, client, new InetSocketAddress(SERVER6, 9), 10_000));
+    assertEquals("Connection refused", e.getMessage());
   }
 
   @Test
