@@ -141,6 +141,38 @@ class IcmpErrorTest {
     }
 
     @Test
+    void mutatedQuotesOfEveryKind_neverThrow_andEveryOneIsCountedOnce() {
+      Connection c = established(V4);
+      c.send(ByteBuffer.wrap(new byte[500]), now);
+      byte[] data = onlyPacketSent();
+      Connection c6 = established(V6);
+      c6.send(ByteBuffer.wrap(new byte[500]), now);
+      byte[] data6 = onlyPacketSent();
+      java.util.SplittableRandom random = new java.util.SplittableRandom(5927);
+      HostCounters n = host.counters();
+      long before = n.packetsIn() - n.icmpErrorsDelivered() - n.droppedTotal() - n.echoReplies();
+      for (int i = 0; i < 3000; i++) {
+        boolean v6 = random.nextBoolean();
+        byte[] quote = (v6 ? data6 : data).clone();
+        for (int flips = random.nextInt(4); flips > 0; flips--) quote[random.nextInt(quote.length)] = (byte) random.nextInt(256);
+        ByteBuffer cut = ByteBuffer.wrap(quote, 0, random.nextInt(quote.length + 1)).slice();
+        Net net = v6 ? V6 : V4;
+        IcmpMessage m = switch (random.nextInt(4)) {
+          case 0 -> new IcmpMessage.DestinationUnreachable(random.nextInt(20), random.nextInt(65536), cut);
+          case 1 -> new IcmpMessage.TimeExceeded(random.nextInt(3), cut);
+          case 2 -> new IcmpMessage.PacketTooBig(random.nextInt(), cut);
+          default -> new IcmpMessage.Other(random.nextInt(256), random.nextInt(256), random.nextInt(), cut);
+        };
+        if (!v6 && m instanceof IcmpMessage.PacketTooBig) continue; // ICMPv4 cannot carry it
+        deliver(Packets.icmp(net.router(), net.local(), 64, m), now);
+        packetsSent();
+      }
+      // Each message was acted on, answered (an echo request), or dropped with a reason; none twice.
+      assertEquals(before, n.packetsIn() - n.icmpErrorsDelivered() - n.droppedTotal() - n.echoReplies(), n.toString());
+      assertTrue(n.icmpErrorsDelivered() > 0, n.toString());
+    }
+
+    @Test
     void badIcmpChecksum_dropped() {
       Connection c = host.connect(V4.peer(), PORT, now);
       byte[] error = unreachable(V4.peer(), onlyPacketSent(), 3);

@@ -43,8 +43,11 @@ public final class TcpSocket implements Closeable {
    *
    * @param timeoutMillis how long to wait, 0 for the stack's own SYN retries (about two minutes with
    *                      Linux's defaults)
-   * @throws java.net.ConnectException "Connection refused" when the peer answers with RST, "Connection
-   *                                   timed out" when the SYN retries run out
+   * @throws java.net.ConnectException "Connection refused" when the peer answers with RST (or an ICMP
+   *                                   port unreachable), "Connection timed out" when the SYN retries run out
+   * @throws java.net.NoRouteToHostException when an ICMP error says the host cannot be reached
+   *                                   ("Network is unreachable", a plain SocketException, for a network)
+   * @throws java.net.SocketTimeoutException when {@code timeoutMillis} passes first; the attempt is aborted
    */
   public static TcpSocket connect(EventLoop loop, Host host, InetSocketAddress remote, long timeoutMillis)
       throws IOException {

@@ -3,6 +3,7 @@ package dev.synack.socket;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.runtime.SimDriver;
 import dev.synack.sim.HostNode;
@@ -107,6 +108,13 @@ class SimSocketTest {
     ConnectException e = assertThrows(ConnectException.class,
         () -> TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, 9), 10_000));
     assertEquals("Connection refused", e.getMessage());
+  }
+
+  @Test
+  void connect_toAnAddressThatSwallowsPackets_timesOutAfterTheGivenMillis() {
+    SocketTimeoutException e = assertThrows(SocketTimeoutException.class,
+        () -> TcpSocket.connect(driver, client, new InetSocketAddress(address("10.0.0.99"), PORT), 200));
+    assertTrue(e.getMessage().contains("timed out"), e.getMessage());
   }
 
   @Test
