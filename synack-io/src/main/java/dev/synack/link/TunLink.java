@@ -338,8 +338,12 @@ public final class TunLink implements Link {
     }
   }
 
-  /** Checks a device name as the kernel's dev_valid_name does; returns its bytes. */
-  static byte[] checkName(String name) {
+  /**
+   * Checks a device name as the kernel's dev_valid_name does; returns its bytes.
+   *
+   * @throws IllegalArgumentException saying what is wrong with the name
+   */
+  public static byte[] checkName(String name) {
     byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
     if (bytes.length >= IFNAMSIZ) {
       throw new IllegalArgumentException("synack: TUN device name \"" + name + "\" is too long ("
