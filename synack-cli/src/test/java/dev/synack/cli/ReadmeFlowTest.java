@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +38,7 @@ class ReadmeFlowTest {
     NetnsFixture.assumeCommand("curl", "curl");
     NetnsFixture.assumeCommand("python3", "python3");
     ns = NetnsFixture.create();
-    writeLauncher();
+    Launcher.write(dir);
   }
 
   @AfterEach
@@ -154,20 +153,5 @@ class ReadmeFlowTest {
       }
     }
     return blocks;
-  }
-
-  /**
-   * Writes {@code bin/synack} under {@link #dir}: the README's command, running this build's
-   * classes (the real launcher would rebuild the jar, which the test phase has not packaged yet).
-   */
-  private void writeLauncher() throws IOException {
-    Path bin = Files.createDirectories(dir.resolve("bin"));
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String script = "#!/bin/sh\nexec '" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
-        + " --enable-native-access=ALL-UNNAMED -cp '" + System.getProperty("java.class.path")
-        + "' dev.synack.cli.Main \"$@\"\n";
-    Path launcher = bin.resolve("synack");
-    Files.writeString(launcher, script);
-    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 }
