@@ -11,6 +11,8 @@ import dev.synack.link.ImpairedLink;
 import dev.synack.link.ImpairedLink.Impairment;
 import dev.synack.link.NetnsFixture;
 import dev.synack.socket.TcpSocket;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,8 +71,8 @@ class ImpairedInteropTest {
         try {
           s.getOutputStream().write(data);
           s.shutdownOutput();
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
       });
       back = s.getInputStream().readAllBytes();

@@ -12,6 +12,7 @@ import dev.synack.link.NetnsFixture;
 import dev.synack.socket.TcpSocket;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.nio.file.Path;
@@ -261,7 +262,7 @@ class TcpInteropTest {
       s.getOutputStream().write(data);
       s.shutdownOutput();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -11,6 +11,7 @@ import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -124,7 +125,7 @@ public final class Server {
     try {
       service.serve(socket);
     } catch (SocketException e) {
-      outcome = e.getMessage().toLowerCase(java.util.Locale.ROOT); // "connection reset", "socket closed"
+      outcome = e.getMessage().toLowerCase(Locale.ROOT); // "connection reset", "socket closed"
     } catch (IOException e) {
       outcome = "failed: " + e.getMessage();
     }
