@@ -1,5 +1,6 @@
 package dev.synack.cli;
 
+import dev.synack.cli.serve.Endpoint;
 import dev.synack.socket.TcpSocket;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,7 +61,7 @@ final class ConnectCommand implements Callable<Integer> {
     }
     if (remotePort < 1 || remotePort > 65535) throw new Main.UsageError("PORT must be 1..65535: " + remotePort);
     PrintWriter err = spec.commandLine().getErr();
-    String where = remote.getHostAddress() + ":" + remotePort;
+    String where = Endpoint.format(remote, remotePort);
     LinkHost host;
     try {
       host = tun.open("synack", checked);

@@ -1,5 +1,6 @@
 package dev.synack.cli;
 
+import dev.synack.cli.serve.Endpoint;
 import dev.synack.cli.serve.HttpFileService;
 import dev.synack.cli.serve.Server;
 import dev.synack.cli.serve.Service;
@@ -105,7 +106,7 @@ final class ServeCommand implements Callable<Integer> {
         err.println("synack serve: port " + p + ": " + e.getMessage());
         return 1;
       }
-      err.println("synack serve: " + name + " on " + host.address().getHostAddress() + ":" + p + " (TUN "
+      err.println("synack serve: " + name + " on " + Endpoint.format(host.address(), p) + " (TUN "
           + checked.device() + "); Ctrl-C stops");
       CountDownLatch stopped = new CountDownLatch(1);
       Thread hook = new Thread(() -> {

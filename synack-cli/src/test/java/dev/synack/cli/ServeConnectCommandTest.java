@@ -110,6 +110,21 @@ class ServeConnectCommandTest {
     }
 
     @Test
+    void serveOverIpv6_curlGetsThePage() throws Exception {
+      NetnsFixture.assumeCommand("curl", "curl");
+      Files.createDirectories(dir.resolve("site"));
+      Files.writeString(dir.resolve("site/index.html"), "over IPv6\n");
+      NetnsFixture.Started serve = synack("serve --tun skt6 --addr fd00:98::2 --host-addr fd00:98::1/64 --http site");
+      assertTrue(serve.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), serve.outputSoFar());
+      assertTrue(serve.outputSoFar().contains("http on [fd00:98::2]:80"), serve.outputSoFar());
+
+      NetnsFixture.Result r = ns.exec(Duration.ofSeconds(30), "curl", "-sS", "http://[fd00:98::2]/");
+
+      assertEquals("over IPv6", r.output());
+      assertTrue(serve.terminate(Duration.ofSeconds(20)).output().contains("[fd00:98::1]:"), "logged by IPv6 address");
+    }
+
+    @Test
     void connect_sendsItsInputHalfClosesAndPrintsWhatTheKernelSendsAfterwards() throws Exception {
       NetnsFixture.Started server = python("server", "7000", "drain-then-send", "--send", "100000");
       assertTrue(server.awaitOutput("listening", Duration.ofSeconds(10)), server.outputSoFar());

@@ -64,7 +64,7 @@ public final class HttpFileService implements Service {
   @Override
   public void serve(TcpSocket socket) throws IOException {
     socket.setSoTimeout(IDLE_TIMEOUT_MILLIS);
-    String client = socket.remoteAddress().getAddress().getHostAddress();
+    String client = Endpoint.text(socket.remoteAddress().getAddress());
     InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
     OutputStream out = new BufferedOutputStream(socket.getOutputStream(), CHUNK);
     while (true) {

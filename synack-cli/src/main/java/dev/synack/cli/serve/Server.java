@@ -147,6 +147,6 @@ public final class Server {
   }
 
   private static String describe(InetSocketAddress a) {
-    return a.getAddress().getHostAddress() + ":" + a.getPort();
+    return Endpoint.format(a.getAddress(), a.getPort());
   }
 }
