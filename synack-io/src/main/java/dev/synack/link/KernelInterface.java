@@ -24,12 +24,12 @@ public final class KernelInterface {
   private KernelInterface() {}
 
   /**
-   * Gives {@code device} the address {@code address} with a prefix of {@code prefixLength} bits.
-   * An IPv4 device has one primary address, which this sets (replacing one set before); IPv6
-   * addresses add up.
+   * Gives {@code device} the address {@code address} with a prefix of {@code prefixLength} bits;
+   * an address the device has already is left as it is, so that a persistent device can be set up
+   * again. An IPv4 device has one primary address, which this sets (replacing one set before);
+   * IPv6 addresses add up.
    *
-   * @throws IOException with one line saying what is wrong (no such device, no permission, an
-   *     IPv6 address already there)
+   * @throws IOException with one line saying what is wrong (no such device, no permission)
    */
   public static void addAddress(String device, InetAddress address, int prefixLength) throws IOException {
     boolean v4 = address instanceof Inet4Address;
@@ -55,7 +55,9 @@ public final class KernelInterface {
           MemorySegment.copy(address.getAddress(), 0, in6, JAVA_BYTE, 0, 16);
           in6.set(JAVA_INT, IN6_IFREQ_PREFIXLEN_OFFSET, prefixLength);
           in6.set(JAVA_INT, IN6_IFREQ_IFINDEX_OFFSET, index(arena, state, sock, name, device, what));
-          ioctlOrThrow(state, sock, SIOCSIFADDR, in6, device, what);
+          if (ioctl(state, sock, SIOCSIFADDR, in6) < 0 && errno(state) != EEXIST) {
+            throw failure(device, what, errno(state));
+          }
         }
       } finally {
         LinuxSyscalls.close(sock);
@@ -113,13 +115,15 @@ public final class KernelInterface {
 
   private static void ioctlOrThrow(MemorySegment state, int sock, long request, MemorySegment arg, String device,
       String what) throws IOException {
-    if (ioctl(state, sock, request, arg) >= 0) return;
-    int errno = errno(state);
-    throw switch (errno) {
+    if (ioctl(state, sock, request, arg) < 0) throw failure(device, what, errno(state));
+  }
+
+  /** Explains a failed ioctl in one line. */
+  private static IOException failure(String device, String what, int errno) {
+    return switch (errno) {
       case EPERM, EACCES -> new IOException("synack: needs CAP_NET_ADMIN to " + what
           + " (run as root or grant the capability)");
       case ENODEV, ENXIO -> new IOException("synack: cannot " + what + ": there is no device " + device);
-      case EEXIST -> new IOException("synack: cannot " + what + ": the device has that address already");
       default -> failure("cannot " + what, errno);
     };
   }
