@@ -117,6 +117,11 @@ final class OptionsNegotiation {
     return cfg.mss() - (reply && timestampsOk ? TIMESTAMPS_ALIGNED : 0);
   }
 
+  /** Returns what the handshake settled so far. */
+  NegotiatedOptions negotiated() {
+    return new NegotiatedOptions(windowScaleOk, sndShift, rcvShift, sackOk, timestampsOk, peerMss);
+  }
+
   int sndShift() { return sndShift; }
 
   int rcvShift() { return rcvShift; }

@@ -60,6 +60,11 @@ final class Receiver {
     return Math.max(0, SeqNum.diff(rightEdge, rcvNxt));
   }
 
+  /** Returns the receive buffer's size in bytes (SO_RCVBUF). */
+  int bufferSize() {
+    return bufferSize;
+  }
+
   /** Returns the unread bytes. */
   int queued() {
     return buffer.size();

@@ -367,6 +367,16 @@ public final class TcpConnection {
     return state;
   }
 
+  /** Returns the options the handshake settled (all off before the peer's SYN). */
+  public NegotiatedOptions negotiatedOptions() {
+    return opts.negotiated();
+  }
+
+  /** Returns the receive buffer's size in bytes: the most data received and not yet read (SO_RCVBUF). */
+  public int receiveBufferSize() {
+    return rcv.bufferSize();
+  }
+
   public FourTuple id() {
     return id;
   }
