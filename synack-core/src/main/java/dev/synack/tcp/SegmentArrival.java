@@ -251,7 +251,7 @@ final class SegmentArrival {
     }
     int seq = seg.sequenceNumber();
     int len = seg.segmentLength();
-    int wnd = rcv.rcvWnd();
+    int wnd = c.acceptanceWindow();
     boolean acceptable;
     if (len == 0) {
       acceptable = wnd == 0 ? seq == rcv.rcvNxt : SeqNum.inWindow(seq, rcv.rcvNxt, wnd);
@@ -296,7 +296,7 @@ final class SegmentArrival {
       drop(seg, now, "RST in TIME-WAIT ignored (RFC 1337)");
       return;
     }
-    if (seg.sequenceNumber() != c.rcv.rcvNxt) {
+    if (seg.sequenceNumber() != c.rcv.rcvNxt && !c.cfg.choices().inWindowRstResets()) {
       // RFC 5961 §3.2: "If the RST bit is set and the sequence number does not exactly match the
       // next expected sequence value, yet is within the current receive window, TCP endpoints MUST
       // send an acknowledgment (challenge ACK)".
@@ -338,6 +338,14 @@ final class SegmentArrival {
       } else {
         c.enterClosed(TcpError.CONNECTION_RESET, now);
       }
+      return;
+    }
+    if (c.cfg.choices().inWindowSynResets()) {
+      // RFC 793 §3.9 (the rule before RFC 5961; first step found the SYN in the window): "If the
+      // SYN is in the window it is an error, send a reset, any outstanding RECEIVEs and SEND should
+      // receive "reset" responses, all segment queues should be flushed, the user should also
+      // receive an unsolicited general "connection reset" signal, enter the CLOSED state".
+      c.resetAndClose(TcpError.CONNECTION_RESET, now);
       return;
     }
     // "If the SYN bit is set, irrespective of the sequence number, TCP endpoints MUST send a
@@ -519,7 +527,7 @@ final class SegmentArrival {
     ByteBuffer payload = seg.payload();
     int start = SeqNum.add(seq, (flags & TcpFlags.SYN) != 0 ? 1 : 0);
     int skip = Math.clamp(SeqNum.diff(rcv.rcvNxt, start), 0, payload.remaining());
-    int edge = SeqNum.add(rcv.rcvNxt, rcv.rcvWnd());
+    int edge = SeqNum.add(rcv.rcvNxt, c.acceptanceWindow());
     int keep = Math.clamp(SeqNum.diff(edge, SeqNum.add(start, skip)), 0, payload.remaining() - skip);
     if (skip == 0 && keep == payload.remaining()) return seg;
     if (skip + keep < payload.remaining()) flags &= ~TcpFlags.FIN;

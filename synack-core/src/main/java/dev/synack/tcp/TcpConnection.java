@@ -346,7 +346,7 @@ public final class TcpConnection {
    * {@code tcp_send_active_reset} it also carries ACK = RCV.NXT, which RFC 9293 allows and which
    * makes it acceptable to a peer in any state.
    */
-  private void resetAndClose(TcpError error, long now) {
+  void resetAndClose(TcpError error, long now) {
     replies.clear();
     sendReset(snd.sndNxt, true, rcv.rcvNxt);
     enterClosed(error, now);
@@ -456,6 +456,7 @@ public final class TcpConnection {
   /** Takes the peer's SYN: IRS, RCV.NXT and the options it settles (window scale applies from now on). */
   void onPeerSyn(TcpSegment syn, long now) {
     opts.onPeerSyn(syn, now);
+    if (cfg.choices().receiveBufferRoundedUpToMss()) rcv.roundBufferUpTo(opts.effectiveMss());
     rcv.rcvShift = opts.rcvShift();
     rcv.onSyn(syn.sequenceNumber(), opts.windowRoundingMss(true));
   }
@@ -463,6 +464,18 @@ public final class TcpConnection {
   /** Returns the ISS of a passive open: given by the stack, or from the ISN generator (RFC 6528). */
   int passiveIss(long now) {
     return origin == Origin.ACCEPT ? acceptIss : cfg.isnGenerator().isn(id, now);
+  }
+
+  /**
+   * Returns RCV.WND as arriving segments are tested against it (§3.10.7.4 first step): the window
+   * announced, or with {@link TcpChoices#receiveWindowIsBufferSpace} the free buffer space when
+   * larger, once there is a full TCB (FreeBSD's syncache keeps a passive half-open connection at
+   * the window it announced).
+   */
+  int acceptanceWindow() {
+    int announced = rcv.rcvWnd();
+    if (!cfg.choices().receiveWindowIsBufferSpace() || (passiveHandshake && state == TcpState.SYN_RECEIVED)) return announced;
+    return Math.max(announced, rcv.freeSpace());
   }
 
   /** Fills in the foreign port of a LISTEN with an unspecified one (§3.10.7.2 third: "fill in the foreign socket"). */

@@ -1,6 +1,8 @@
 package dev.synack.cli.script;
 
 import dev.synack.stack.HostConfig;
+import dev.synack.tcp.OptionLayout;
+import dev.synack.tcp.TcpChoices;
 import dev.synack.tcp.TcpConfig;
 import java.time.Duration;
 import java.util.Locale;
@@ -15,7 +17,9 @@ public enum Profile {
   /**
    * FreeBSD's choices: window scale from {@code kern.ipc.maxsockbuf} (6 for 2 MiB), 64 KiB receive
    * and 32 KiB send buffers, RTO 1 s initially, at least 230 ms ({@code rexmit_min} 30 ms plus
-   * {@code rexmit_slop} 200 ms, which FreeBSD adds to every RTO and synack models only as a floor).
+   * {@code rexmit_slop} 200 ms, which FreeBSD adds to every RTO and synack models only as a floor);
+   * SYN options in FreeBSD's layout, SYN window not rounded to the MSS, receive buffer rounded up
+   * to it, and RCV.WND the free buffer space (see {@link TcpChoices}).
    */
   FREEBSD(Set.of("FreeBSD")),
   /** synack's defaults, which follow Linux. */
@@ -56,7 +60,12 @@ public enum Profile {
     return switch (this) {
       case LINUX -> linux;
       case FREEBSD -> linux.withWindowScale(true, 6).withBuffers(65536, 32768)
-          .withRto(Duration.ofSeconds(1), Duration.ofMillis(230), Duration.ofSeconds(64));
+          .withRto(Duration.ofSeconds(1), Duration.ofMillis(230), Duration.ofSeconds(64))
+          .withChoices(TcpChoices.defaults()
+              .withSynOptionLayout(OptionLayout.BSD)
+              .withSynWindowRoundedToMss(false)
+              .withReceiveBufferRoundedUpToMss(true)
+              .withReceiveWindowIsBufferSpace(true));
       case RFC -> linux.withRto(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60));
     };
   }

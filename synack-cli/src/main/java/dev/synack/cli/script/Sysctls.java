@@ -1,5 +1,6 @@
 package dev.synack.cli.script;
 
+import dev.synack.tcp.TcpChoices;
 import dev.synack.tcp.TcpConfig;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,6 +18,8 @@ import java.util.Map;
 final class Sysctls {
   /** Variables mapped to engine settings, with the value each profile starts from. */
   private static final Map<String, Long> MAPPED_FREEBSD = Map.of(
+      "net.inet.tcp.insecure_rst", 0L,
+      "net.inet.tcp.insecure_syn", 0L,
       "net.inet.tcp.rfc1323", 1L,
       "net.inet.tcp.sack.enable", 1L,
       "kern.ipc.maxsockbuf", 2097152L,
@@ -74,7 +77,8 @@ final class Sysctls {
 
   private static void check(String name, long value) {
     boolean ok = switch (name) {
-      case "net.inet.tcp.rfc1323", "net.inet.tcp.sack.enable" -> value == 0 || value == 1;
+      case "net.inet.tcp.rfc1323", "net.inet.tcp.sack.enable", "net.inet.tcp.insecure_rst", "net.inet.tcp.insecure_syn" ->
+          value == 0 || value == 1;
       case "net.inet.tcp.recvspace", "net.inet.tcp.sendspace" -> value >= 1 && value <= (1 << 30);
       case "net.inet.tcp.rexmit_initial" -> value >= 1 && value <= 64_000;
       default -> value >= 0;
@@ -98,7 +102,8 @@ final class Sysctls {
 
   /**
    * Returns the settings a new socket's connections start with: the profile's, with RFC 1323
-   * options, SACK, the initial RTO and the window scale as the variables say. FreeBSD picks the
+   * options, SACK, the initial RTO, the window scale and RFC 793's or RFC 5961's handling of
+   * in-window RSTs and SYNs ({@code insecure_rst}, {@code insecure_syn}) as the variables say. FreeBSD picks the
    * smallest shift that lets a window reach {@code kern.ipc.maxsockbuf} ({@code tcp_connect},
    * {@code syncache_add}): 6 for 2 MiB.
    */
@@ -115,7 +120,10 @@ final class Sysctls {
     Duration initial = Duration.ofMillis(initialRtoMs);
     Duration min = Duration.ofNanos(Math.min(base.minRto(), initial.toNanos()));
     Duration max = Duration.ofNanos(Math.max(base.maxRto(), initial.toNanos()));
-    return base.withWindowScale(rfc1323, shift)
+    TcpChoices choices = base.choices()
+        .withInWindowRstResets(get("net.inet.tcp.insecure_rst") == 1)
+        .withInWindowSynResets(get("net.inet.tcp.insecure_syn") == 1);
+    return base.withChoices(choices).withWindowScale(rfc1323, shift)
         .withTimestamps(rfc1323, base.timestampOffset())
         .withSackPermitted(get("net.inet.tcp.sack.enable") == 1)
         .withRto(initial, min, max);
