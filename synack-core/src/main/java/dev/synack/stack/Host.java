@@ -274,7 +274,7 @@ public final class Host {
       return;
     }
     if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {
-      reply(ip, seg, ClosedPortReply.forListen(seg), "listen-not-syn", now);
+      reply(ip, seg, ClosedPortReply.forListen(seg, listener.tcp().choices()), "listen-not-syn", now);
       return;
     }
     if (!listener.hasRoom()) {

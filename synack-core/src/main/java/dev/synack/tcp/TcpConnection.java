@@ -58,6 +58,8 @@ public final class TcpConnection {
   private final int acceptIss;
   /** Whether an ACK is owed: sent alone unless data or a FIN carries it. */
   boolean ackNow;
+  /** Whether the ACK owed is only a challenge ACK (RFC 5961), which never repeats our FIN. */
+  private boolean challengeOnly;
   /** Whether the user closed the receive side with {@link #closeFully}: data arriving now resets. */
   boolean inputClosed;
   /** Why the connection reached CLOSED; user calls afterwards report it. {@code null} for an orderly close. */
@@ -205,7 +207,10 @@ public final class TcpConnection {
       timers.set(TimerKind.PERSIST, now + rtt.rto(), now); // the peer's window is closed
     }
     if (ackNow && rcv.synReceived) {
-      seg = buildSegment(snd.sndNxt, TcpFlags.ACK, null, now);
+      // FreeBSD resends an unacknowledged FIN with every ACK it owes (TcpChoices.finRepeatedOnAcks).
+      boolean repeatFin = cfg.choices().finRepeatedOnAcks() && !challengeOnly && snd.finSent() && !snd.finAcked();
+      seg = repeatFin ? buildSegment(snd.finSeq(), TcpFlags.FIN, null, now)
+          : buildSegment(snd.sndNxt, TcpFlags.ACK, null, now);
       tracer.send(seg, now, false);
       return seg;
     }
@@ -517,6 +522,7 @@ public final class TcpConnection {
    */
   boolean challengeAck(long now) {
     if (!challengeAcks.tryAcquire(now)) return false;
+    if (!ackNow) challengeOnly = true;
     ackNow = true;
     return true;
   }
@@ -546,6 +552,7 @@ public final class TcpConnection {
       flags |= TcpFlags.ACK;
       ack = rcv.rcvNxt;
       ackNow = false;
+      challengeOnly = false;
       rcv.onAckSent();
     }
     int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();

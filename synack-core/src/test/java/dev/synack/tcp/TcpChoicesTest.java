@@ -193,4 +193,196 @@ class TcpChoicesTest {
       assertNull(s.conn().pollTransmit(s.now()));
     }
   }
+
+  /** The engine ESTABLISHED (SND.NXT 1001, RCV.NXT 5001), then closed by us: FIN 1001 sent, FIN-WAIT-1. */
+  private static EngineScript finWait1(TcpChoices choices) {
+    EngineScript s = EngineScript.established(with(PLAIN, choices));
+    s.conn().close(0);
+    s.expect("F.", 1001, 5001);
+    return s;
+  }
+
+  /** Then the peer's FIN crossed ours: CLOSING, our FIN unacknowledged. */
+  private static EngineScript closing(TcpChoices choices, String ackFlagsExpected, long ackSeqExpected) {
+    EngineScript s = finWait1(choices);
+    s.inject("F.", 5001, 1001);
+    s.expect(ackFlagsExpected, ackSeqExpected, 5002);
+    s.assertState(TcpState.CLOSING);
+    return s;
+  }
+
+  /** TIME-WAIT after an active close: SND.NXT 1002, RCV.NXT 5002. */
+  private static EngineScript timeWait(TcpChoices choices) {
+    EngineScript s = finWait1(choices);
+    s.inject(".", 5001, 1002);
+    s.inject("F.", 5001, 1002);
+    s.expect(".", 1002, 5002);
+    s.assertState(TcpState.TIME_WAIT);
+    return s;
+  }
+
+  @Nested
+  class FinRepeatedOnAcks {
+    @Test
+    void rfc_ackOfThePeersFinInClosing_isPlain() {
+      closing(TcpChoices.defaults(), ".", 1002);
+    }
+
+    @Test
+    void bsd_ackOfThePeersFinInClosing_repeatsOurFin() {
+      EngineScript s = closing(TcpChoices.defaults().withFinRepeatedOnAcks(true), "F.", 1001);
+      s.inject(".", 5002, 1002);
+      s.assertState(TcpState.TIME_WAIT);
+    }
+
+    @Test
+    void bsd_challengeAckInFinWait1_staysPlain() {
+      EngineScript s = finWait1(TcpChoices.defaults().withFinRepeatedOnAcks(true));
+      s.inject("S", 5001, 0);
+      s.expect(".", 1002, 5001);
+    }
+  }
+
+  @Nested
+  class ResetSignalledAfterClose {
+    private List<ConnectionEvent> rstInLastAck(TcpChoices choices) {
+      EngineScript s = EngineScript.established(with(PLAIN, choices));
+      s.inject("F.", 5001, 1001);
+      s.expect(".", 1001, 5002);
+      s.conn().close(0);
+      s.expect("F.", 1001, 5002);
+      s.drainEvents();
+      s.inject("R", 5002, 0);
+      s.assertState(TcpState.CLOSED);
+      return s.drainEvents();
+    }
+
+    @Test
+    void rfc_rstInLastAck_closesWithoutAnError() {
+      assertEquals(List.of(new ConnectionEvent.Closed(null)), rstInLastAck(TcpChoices.defaults()));
+    }
+
+    @Test
+    void bsd_rstInLastAck_signalsConnectionReset() {
+      assertEquals(List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_RESET)),
+          rstInLastAck(TcpChoices.defaults().withResetSignalledAfterClose(true)));
+    }
+  }
+
+  @Nested
+  class BsdTimeWait {
+    private final TcpChoices bsd = TcpChoices.defaults().withBsdTimeWait(true);
+
+    @Test
+    void rfc_finWithoutAck_outsideTheWindow_isAcknowledged() {
+      EngineScript s = timeWait(TcpChoices.defaults());
+      s.inject("F", 5001, 0);
+      s.expect(".", 1002, 5002);
+    }
+
+    @Test
+    void bsd_finWithoutAck_isDroppedSilently() {
+      EngineScript s = timeWait(bsd);
+      s.inject("F", 5001, 0);
+      s.expectNothing();
+      s.assertDropped("no ACK in TIME-WAIT");
+    }
+
+    @Test
+    void rfc_ackAboveRcvNxtInTheWindow_isAcceptedSilently() {
+      EngineScript s = timeWait(TcpChoices.defaults());
+      s.inject(".", 5003, 1002);
+      s.expectNothing();
+    }
+
+    @Test
+    void bsd_anythingButADuplicateAck_isAcknowledged() {
+      EngineScript s = timeWait(bsd);
+      s.inject(".", 5003, 1002);
+      s.expect(".", 1002, 5002);
+      s.inject(".", 5002, 1002); // the duplicate of the last ACK
+      s.expectNothing();
+      s.assertState(TcpState.TIME_WAIT);
+    }
+
+    @Test
+    void bsd_oldSyn_isDroppedSilently_whereRfc5961ChallengesIt() {
+      EngineScript rfc = timeWait(TcpChoices.defaults());
+      rfc.inject("S", 5002, 0);
+      rfc.expect(".", 1002, 5002);
+      EngineScript s = timeWait(bsd);
+      s.inject("S", 5002, 0);
+      s.expectNothing();
+      s.assertState(TcpState.TIME_WAIT);
+    }
+
+    @Test
+    void bsd_newSyn_reopens() {
+      EngineScript s = timeWait(bsd);
+      assertEquals(Disposition.REOPEN, s.inject("S", 9000, 0));
+      s.assertState(TcpState.CLOSED);
+    }
+
+    @Test
+    void bsd_rst_isIgnored() {
+      EngineScript s = timeWait(bsd);
+      s.inject("R", 5002, 0);
+      s.expectNothing();
+      s.assertState(TcpState.TIME_WAIT);
+    }
+  }
+
+  @Nested
+  class SynFin {
+    @Test
+    void rfc5961_synFinInEstablished_drawsAChallengeAck() {
+      EngineScript s = EngineScript.established(PLAIN);
+      s.inject("SF", 5001, 0);
+      s.expect(".", 1001, 5001);
+    }
+
+    @Test
+    void dropped_synFinInEstablished_isDroppedSilently() {
+      EngineScript s = EngineScript.established(with(PLAIN, TcpChoices.defaults().withSynFinDropped(true)));
+      s.inject("SF", 5001, 0);
+      s.expectNothing();
+      s.assertDropped("SYN with FIN");
+      s.assertState(TcpState.ESTABLISHED);
+    }
+
+    @Test
+    void linux_synFinInListen_isDiscarded() {
+      EngineScript s = EngineScript.listen(PLAIN);
+      s.inject("SF", 17, 0);
+      s.expectNothing();
+      s.assertState(TcpState.LISTEN);
+    }
+
+    @Test
+    void bsd_synFinInListen_opensAsTheSynAlone() {
+      EngineScript s = EngineScript.listen(with(PLAIN, TcpChoices.defaults().withSynFinOpensLikeSyn(true)));
+      s.inject(Seg.withText(s.peer("SF", 17, 0), "abc"));
+      s.expect("S.", s.conn().status().iss(), 18);
+      s.assertState(TcpState.SYN_RECEIVED);
+    }
+  }
+
+  @Nested
+  class OldDuplicateAck {
+    @Test
+    void rfc_resentFinWithTheAckOfOurs_isAcknowledgedAndDropped() {
+      EngineScript s = closing(TcpChoices.defaults(), ".", 1002);
+      s.inject("F.", 5001, 1002);
+      s.expect(".", 1002, 5002);
+      s.assertState(TcpState.CLOSING);
+    }
+
+    @Test
+    void bsd_resentFinWithTheAckOfOurs_movesClosingToTimeWait() {
+      EngineScript s = closing(TcpChoices.defaults().withOldDuplicateAckProcessed(true), ".", 1002);
+      s.inject("F.", 5001, 1002);
+      s.assertState(TcpState.TIME_WAIT);
+      s.expect(".", 1002, 5002);
+    }
+  }
 }

@@ -18,8 +18,11 @@ public enum Profile {
    * FreeBSD's choices: window scale from {@code kern.ipc.maxsockbuf} (6 for 2 MiB), 64 KiB receive
    * and 32 KiB send buffers, RTO 1 s initially, at least 230 ms ({@code rexmit_min} 30 ms plus
    * {@code rexmit_slop} 200 ms, which FreeBSD adds to every RTO and synack models only as a floor);
-   * SYN options in FreeBSD's layout, SYN window not rounded to the MSS, receive buffer rounded up
-   * to it, and RCV.WND the free buffer space (see {@link TcpChoices}).
+   * and FreeBSD's answer to every {@link TcpChoices} choice: SYN options in its layout, SYN window
+   * not rounded to the MSS, receive buffer rounded up to it, RCV.WND the free buffer space, FIN
+   * repeated on ACKs, resets signalled in CLOSING and LAST-ACK, {@code tcp_twcheck}'s TIME-WAIT,
+   * SYN+FIN taken as a SYN by a listener, SYN-ACKs to a listener dropped, the ACK of wholly old
+   * segments processed.
    */
   FREEBSD(Set.of("FreeBSD")),
   /** synack's defaults, which follow Linux. */
@@ -65,7 +68,13 @@ public enum Profile {
               .withSynOptionLayout(OptionLayout.BSD)
               .withSynWindowRoundedToMss(false)
               .withReceiveBufferRoundedUpToMss(true)
-              .withReceiveWindowIsBufferSpace(true));
+              .withReceiveWindowIsBufferSpace(true)
+              .withFinRepeatedOnAcks(true)
+              .withResetSignalledAfterClose(true)
+              .withBsdTimeWait(true)
+              .withSynFinOpensLikeSyn(true)
+              .withSynAckToListenerDropped(true)
+              .withOldDuplicateAckProcessed(true));
       case RFC -> linux.withRto(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60));
     };
   }

@@ -44,6 +44,10 @@ final class ScriptParser {
         continue;
       }
       int first = i;
+      while (count(line, '`') % 2 == 1 && i + 1 < lines.length) {
+        // A command in backquotes may run over several lines.
+        line = line + "\n" + lines[++i];
+      }
       if (line.contains("%{")) {
         // Code may run over several lines, up to "}%".
         StringBuilder b = new StringBuilder(line);
@@ -52,9 +56,24 @@ final class ScriptParser {
         }
         line = b.toString();
       }
+      if (line.startsWith("`") && events.isEmpty()) {
+        // packetdrill's init command: a command before the first event, without a time, run first.
+        LineCursor c = new LineCursor(line, first + 1);
+        c.expect("`");
+        String command = c.until("`");
+        if (!c.atEnd()) throw c.error("text after a command");
+        events.add(new Event.Command(new EventTime(EventTime.Kind.ABSOLUTE, 0, 0), first + 1, line, command.strip()));
+        continue;
+      }
       events.add(event(new LineCursor(line, first + 1)));
     }
     return new Script(name, options, List.copyOf(events));
+  }
+
+  private static int count(String s, char ch) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) if (s.charAt(i) == ch) n++;
+    return n;
   }
 
   /** Parses one event: a time, then what happens. */
@@ -305,10 +324,10 @@ final class ScriptParser {
     String[] out = new String[lines.length];
     boolean inBlock = false;
     boolean inCode = false;
+    boolean inCommand = false;
     for (int i = 0; i < lines.length; i++) {
       String s = lines[i];
       StringBuilder b = new StringBuilder(s.length());
-      boolean inCommand = false;
       boolean inString = false;
       for (int j = 0; j < s.length(); j++) {
         char ch = s.charAt(j);

@@ -20,6 +20,7 @@ final class Sysctls {
   private static final Map<String, Long> MAPPED_FREEBSD = Map.of(
       "net.inet.tcp.insecure_rst", 0L,
       "net.inet.tcp.insecure_syn", 0L,
+      "net.inet.tcp.drop_synfin", 0L,
       "net.inet.tcp.rfc1323", 1L,
       "net.inet.tcp.sack.enable", 1L,
       "kern.ipc.maxsockbuf", 2097152L,
@@ -77,7 +78,8 @@ final class Sysctls {
 
   private static void check(String name, long value) {
     boolean ok = switch (name) {
-      case "net.inet.tcp.rfc1323", "net.inet.tcp.sack.enable", "net.inet.tcp.insecure_rst", "net.inet.tcp.insecure_syn" ->
+      case "net.inet.tcp.rfc1323", "net.inet.tcp.sack.enable", "net.inet.tcp.insecure_rst", "net.inet.tcp.insecure_syn",
+          "net.inet.tcp.drop_synfin" ->
           value == 0 || value == 1;
       case "net.inet.tcp.recvspace", "net.inet.tcp.sendspace" -> value >= 1 && value <= (1 << 30);
       case "net.inet.tcp.rexmit_initial" -> value >= 1 && value <= 64_000;
@@ -103,7 +105,8 @@ final class Sysctls {
   /**
    * Returns the settings a new socket's connections start with: the profile's, with RFC 1323
    * options, SACK, the initial RTO, the window scale and RFC 793's or RFC 5961's handling of
-   * in-window RSTs and SYNs ({@code insecure_rst}, {@code insecure_syn}) as the variables say. FreeBSD picks the
+   * in-window RSTs and SYNs ({@code insecure_rst}, {@code insecure_syn}) and SYN+FIN
+   * segments ({@code drop_synfin}) as the variables say. FreeBSD picks the
    * smallest shift that lets a window reach {@code kern.ipc.maxsockbuf} ({@code tcp_connect},
    * {@code syncache_add}): 6 for 2 MiB.
    */
@@ -122,7 +125,8 @@ final class Sysctls {
     Duration max = Duration.ofNanos(Math.max(base.maxRto(), initial.toNanos()));
     TcpChoices choices = base.choices()
         .withInWindowRstResets(get("net.inet.tcp.insecure_rst") == 1)
-        .withInWindowSynResets(get("net.inet.tcp.insecure_syn") == 1);
+        .withInWindowSynResets(get("net.inet.tcp.insecure_syn") == 1)
+        .withSynFinDropped(get("net.inet.tcp.drop_synfin") == 1);
     return base.withChoices(choices).withWindowScale(rfc1323, shift)
         .withTimestamps(rfc1323, base.timestampOffset())
         .withSackPermitted(get("net.inet.tcp.sack.enable") == 1)
