@@ -10,7 +10,8 @@ public enum MatchMode {
   /**
    * Behaviour apart from defaults: flags, sequence and acknowledgment numbers and payload as in
    * {@link #EXACT}; the window value is not compared, and the options only by which kinds are
-   * present (and the MSS and SACK blocks), not by their layout or padding.
+   * present (and the MSS and SACK blocks), not by their layout or padding; and the buffer sizes
+   * getsockopt reports (SO_RCVBUF, SO_SNDBUF) are not compared either.
    */
   SEMANTIC
 }

@@ -134,7 +134,7 @@ public final class ScriptRunner {
       } catch (IllegalArgumentException e) {
         throw ScriptException.unsupported(0, "--mtu=" + mtu + " (" + e.getMessage() + ")");
       }
-      sockets = new SocketCalls(hut, sysctls, profile, localAddress, remoteAddress);
+      sockets = new SocketCalls(hut, sysctls, profile, mode, localAddress, remoteAddress);
       shell = new ShellCommands(sysctls, sockets, hut);
     }
 
