@@ -27,7 +27,11 @@ public enum Profile {
   FREEBSD(Set.of("FreeBSD")),
   /** synack's defaults, which follow Linux. */
   LINUX(Set.of("Linux")),
-  /** RFC 9293 and its companions to the letter where they choose: RTO bounds of RFC 6298 (1 s, 60 s). */
+  /**
+   * RFC 9293 and its companions to the letter where they choose: RTO bounds of RFC 6298 (1 s,
+   * 60 s), an MSL of 2 minutes (§3.4.2), and a RST ending TIME-WAIT (§3.10.7.4 second step; RFC
+   * 1337's remedy is not part of it).
+   */
   RFC(Set.of("STANDARD"));
 
   private final Set<String> defines;
@@ -75,7 +79,9 @@ public enum Profile {
               .withSynFinOpensLikeSyn(true)
               .withSynAckToListenerDropped(true)
               .withOldDuplicateAckProcessed(true));
-      case RFC -> linux.withRto(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60));
+      case RFC -> linux.withRto(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60))
+          .withMsl(Duration.ofMinutes(2))
+          .withRfc1337(false);
     };
   }
 

@@ -69,7 +69,9 @@ final class ShellCommands {
       }
       default -> throw ScriptException.unsupported(0, "shell command `" + commandLine + "`");
     }
+    List<String> input = lines;
     for (int i = 1; i < stages.length; i++) {
+      input = lines;
       String[] w = words(stages[i]);
       if (!w[0].equals("grep")) throw ScriptException.unsupported(0, "`" + w[0] + "` in a pipeline");
       boolean count = w.length == 3 && w[1].equals("-c");
@@ -81,7 +83,8 @@ final class ShellCommands {
       lines = count ? List.of(Integer.toString(matched.size())) : matched;
     }
     if (!ok) {
-      throw ScriptException.mismatch(0, "command failed: `" + commandLine + "`", "a line matching", String.join(" / ", lines));
+      throw ScriptException.mismatch(0, "command failed: `" + commandLine + "`", "a match in the last stage's input",
+          input.isEmpty() ? "no lines" : String.join(" / ", input));
     }
   }
 
