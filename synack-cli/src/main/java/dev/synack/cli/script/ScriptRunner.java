@@ -195,8 +195,11 @@ public final class ScriptRunner {
       boolean any = window[1] == Long.MAX_VALUE;
       long deadline = any ? hut.now() + LONGEST_WAIT_NANOS : window[1] + toleranceNanos;
       HostUnderTest.Sent sent;
+      long giveUp = any ? deadline : hut.now() + LONGEST_WAIT_NANOS;
       while ((sent = nextOnLiveTuple()) == null) {
-        if (!hut.step(deadline)) {
+        // Past the tolerance the script has failed; as packetdrill, wait on for the packet anyway, so
+        // that the report can show it and when it came (a timing error) rather than only its absence.
+        if (!hut.step(deadline) && !hut.step(giveUp)) {
           throw ScriptException.mismatch(0, "expected packet was not sent by " + seconds(deadline) + " s", e.text(), "no packet");
         }
         checkPending(false);
