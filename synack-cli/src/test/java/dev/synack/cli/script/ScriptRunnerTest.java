@@ -151,6 +151,20 @@ class ScriptRunnerTest {
     }
 
     @Test
+    void poll_reportsReadableAndWritable_andBlocksUntilDataArrives() {
+      assertPasses(run(CONNECTED + """
+          +0 poll([{fd=3, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 0) = 1
+          +0 poll([{fd=3, events=POLLIN, revents=0}], 1, 0) = 0
+          0.2...0.3 poll([{fd=3, events=POLLIN, revents=POLLIN}], 1, 1000) = 1
+          0.3 < P. 1:11(10) ack 1 win 65535
+          +0 > . 1:1(0) ack 11
+          +0 recv(3, ..., 100, 0) = 10
+          +0 send(3, ..., 5, 0) = 5
+          +0 > P. 1:6(5) ack 11
+          """));
+    }
+
+    @Test
     void wrongResult_failsOnTheCallsLine() {
       ScriptResult r = run(HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 read(3, ..., 10) = 0\n");
       assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
