@@ -5,8 +5,13 @@ import dev.synack.cli.script.Profile;
 import dev.synack.cli.script.ScriptResult;
 import dev.synack.cli.script.ScriptRunner;
 import dev.synack.cli.script.ScriptSuite;
+import dev.synack.trace.JsonLinesSink;
 import dev.synack.trace.TraceSink;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +49,10 @@ final class ScriptCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "print only the scripts that did not pass, and the summary")
   boolean quiet;
 
+  @Option(names = "--trace", paramLabel = "FILE.jsonl",
+      description = "write the stack's trace of a single script as JSON lines (segments, drops with reasons, states, timers)")
+  Path traceFile;
+
   @Override
   public Integer call() {
     Profile p = Profile.named(profile);
@@ -60,14 +69,24 @@ final class ScriptCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new Main.UsageError(e.getMessage());
     }
+    if (traceFile != null && scripts.size() != 1) {
+      throw new Main.UsageError("--trace takes one script, not " + scripts.size());
+    }
     PrintWriter out = spec.commandLine().getOut();
-    ScriptSuite.Summary summary = ScriptSuite.run(scripts, new ScriptRunner(p, m, TraceSink.NONE), r -> {
-      if (quiet && r.outcome() == ScriptResult.Outcome.PASS) return;
-      r.describe().forEach(out::println);
-      r.warnings().forEach(w -> out.println("    warning: " + w));
-    });
-    out.println(summary);
-    out.flush();
-    return summary.allPassed() ? 0 : 1;
+    try (Writer w = traceFile == null ? null : Files.newBufferedWriter(traceFile, StandardCharsets.UTF_8)) {
+      JsonLinesSink json = w == null ? null : new JsonLinesSink(w);
+      ScriptSuite.Summary summary = ScriptSuite.run(scripts, new ScriptRunner(p, m, json == null ? TraceSink.NONE : json), r -> {
+        if (quiet && r.outcome() == ScriptResult.Outcome.PASS) return;
+        r.describe().forEach(out::println);
+        r.warnings().forEach(warning -> out.println("    warning: " + warning));
+      });
+      if (json != null && json.error() != null) throw json.error();
+      out.println(summary);
+      if (traceFile != null) out.println("trace: " + traceFile);
+      out.flush();
+      return summary.allPassed() ? 0 : 1;
+    } catch (IOException e) {
+      throw new Main.UsageError("cannot write " + traceFile + ": " + e.getMessage());
+    }
   }
 }

@@ -80,6 +80,26 @@ class ScriptCommandTest {
   }
 
   @Nested
+  class Trace {
+    @Test
+    void traceOfOneScript_isJsonLines_withStatesAndSegments() throws IOException {
+      Path trace = dir.resolve("t.jsonl");
+      Run r = run("--profile", "rfc", "--trace", trace.toString(), RFC.resolve("fig5-finwait1-closing-timewait.pkt").toString());
+      assertEquals(0, r.code(), String.join("\n", r.out()));
+      List<String> lines = Files.readAllLines(trace);
+      assertTrue(lines.stream().anyMatch(l -> l.contains("\"event\":\"state\"") && l.contains("\"to\":\"CLOSING\"")), lines.toString());
+      assertTrue(lines.stream().anyMatch(l -> l.contains("\"event\":\"send\"")), lines.toString());
+    }
+
+    @Test
+    void traceOfSeveralScripts_isAUsageError() {
+      Run r = run("--trace", dir.resolve("t.jsonl").toString(), RFC.toString());
+      assertEquals(2, r.code());
+      assertEquals(List.of("synack script: --trace takes one script, not 23"), r.err());
+    }
+  }
+
+  @Nested
   class BadInput {
     @Test
     void unknownProfile_oneLine_exitTwo() {
