@@ -26,7 +26,8 @@ final class Sysctls {
       "kern.ipc.maxsockbuf", 2097152L,
       "net.inet.tcp.recvspace", 65536L,
       "net.inet.tcp.sendspace", 32768L,
-      "net.inet.tcp.rexmit_initial", 1000L);
+      "net.inet.tcp.rexmit_initial", 1000L,
+      "net.inet.tcp.rexmit_slop", 200L);
 
   /**
    * Variables synack accepts only at the value it behaves as, and why that value holds. Any
@@ -36,8 +37,10 @@ final class Sysctls {
       "net.inet.tcp.blackhole", new Fixed(0, "closed ports are answered with a RST, as RFC 9293 §3.10.7.1 says"),
       "net.inet.tcp.hostcache.purgenow", new Fixed(1, "synack keeps no per-host cache, so there is nothing to flush"),
       "net.inet.tcp.rexmit_drop_options", new Fixed(0, "a retransmitted SYN carries the options of the first"),
-      "net.inet.tcp.rexmit_slop", new Fixed(200, "modelled as part of the freebsd profile's 230 ms minimum RTO"),
       "net.inet.tcp.ecn.enable", new Fixed(2, "synack never asks for ECN (2: only when the peer asks; synack then answers without it)"));
+
+  /** FreeBSD's {@code net.inet.tcp.rexmit_min}, the floor its RTO never goes below. */
+  private static final long REXMIT_MIN_MS = 30;
 
   /** A value synack behaves as, and why. */
   record Fixed(long value, String reason) {}
@@ -45,14 +48,13 @@ final class Sysctls {
   private final Map<String, Long> values = new HashMap<>();
   private final Profile profile;
 
+  /**
+   * Starts from the profile's values: the FreeBSD profile's are FreeBSD's defaults; the others
+   * leave every variable unset, so that their own settings hold until a script sets one.
+   */
   Sysctls(Profile profile) {
     this.profile = profile;
-    values.putAll(MAPPED_FREEBSD);
-    if (profile == Profile.LINUX) {
-      values.put("kern.ipc.maxsockbuf", 0L); // not set: the profile's own window scale
-      values.put("net.inet.tcp.recvspace", (long) profile.tcp().receiveBuffer());
-      values.put("net.inet.tcp.sendspace", (long) profile.tcp().sendBuffer());
-    }
+    if (profile == Profile.FREEBSD) values.putAll(MAPPED_FREEBSD);
   }
 
   /**
@@ -83,28 +85,35 @@ final class Sysctls {
           value == 0 || value == 1;
       case "net.inet.tcp.recvspace", "net.inet.tcp.sendspace" -> value >= 1 && value <= (1 << 30);
       case "net.inet.tcp.rexmit_initial" -> value >= 1 && value <= 64_000;
+      case "net.inet.tcp.rexmit_slop" -> value >= 0 && value <= 10_000;
       default -> value >= 0;
     };
     if (!ok) throw ScriptException.unsupported(0, "sysctl " + name + "=" + value + " (out of range)");
   }
 
-  long get(String name) {
+  /** Returns a variable's value, or null when neither the profile nor the script set it. */
+  Long get(String name) {
     return values.get(name);
+  }
+
+  private long get(String name, long unset) {
+    Long v = values.get(name);
+    return v == null ? unset : v;
   }
 
   /** Returns the default SO_RCVBUF of a new socket. */
   int receiveSpace() {
-    return (int) get("net.inet.tcp.recvspace");
+    return (int) get("net.inet.tcp.recvspace", profile.tcp().receiveBuffer());
   }
 
   /** Returns the default SO_SNDBUF of a new socket. */
   int sendSpace() {
-    return (int) get("net.inet.tcp.sendspace");
+    return (int) get("net.inet.tcp.sendspace", profile.tcp().sendBuffer());
   }
 
   /**
    * Returns the settings a new socket's connections start with: the profile's, with RFC 1323
-   * options, SACK, the initial RTO, the window scale and RFC 793's or RFC 5961's handling of
+   * options, SACK, the initial and the minimum RTO, the window scale and RFC 793's or RFC 5961's handling of
    * in-window RSTs and SYNs ({@code insecure_rst}, {@code insecure_syn}) and SYN+FIN
    * segments ({@code drop_synfin}) as the variables say. FreeBSD picks the
    * smallest shift that lets a window reach {@code kern.ipc.maxsockbuf} ({@code tcp_connect},
@@ -112,24 +121,33 @@ final class Sysctls {
    */
   TcpConfig tcp() {
     TcpConfig base = profile.tcp();
-    boolean rfc1323 = get("net.inet.tcp.rfc1323") == 1;
-    long maxSockBuf = get("kern.ipc.maxsockbuf");
+    boolean rfc1323 = get("net.inet.tcp.rfc1323", base.windowScale() || base.timestamps() ? 1 : 0) == 1;
     int shift = base.windowScaleShift();
-    if (maxSockBuf > 0) {
+    Long maxSockBuf = get("kern.ipc.maxsockbuf");
+    if (maxSockBuf != null) {
       shift = 0;
       while (shift < 14 && (65535L << shift) < maxSockBuf) shift++;
     }
-    long initialRtoMs = get("net.inet.tcp.rexmit_initial");
-    Duration initial = Duration.ofMillis(initialRtoMs);
-    Duration min = Duration.ofNanos(Math.min(base.minRto(), initial.toNanos()));
+    Duration initial = Duration.ofNanos(base.initialRto());
+    Duration min = Duration.ofNanos(base.minRto());
+    Long initialMs = get("net.inet.tcp.rexmit_initial");
+    if (initialMs != null) initial = Duration.ofMillis(initialMs);
+    Long slop = get("net.inet.tcp.rexmit_slop");
+    // FreeBSD adds rexmit_slop to every RTO it computes, with rexmit_min (30 ms) as the floor;
+    // synack approximates that by a minimum RTO of the two summed (230 ms by default).
+    if (slop != null) min = Duration.ofMillis(REXMIT_MIN_MS + slop);
+    if (min.compareTo(initial) > 0) min = initial;
     Duration max = Duration.ofNanos(Math.max(base.maxRto(), initial.toNanos()));
     TcpChoices choices = base.choices()
-        .withInWindowRstResets(get("net.inet.tcp.insecure_rst") == 1)
-        .withInWindowSynResets(get("net.inet.tcp.insecure_syn") == 1)
-        .withSynFinDropped(get("net.inet.tcp.drop_synfin") == 1);
-    return base.withChoices(choices).withWindowScale(rfc1323, shift)
-        .withTimestamps(rfc1323, base.timestampOffset())
-        .withSackPermitted(get("net.inet.tcp.sack.enable") == 1)
+        .withInWindowRstResets(get("net.inet.tcp.insecure_rst", base.choices().inWindowRstResets() ? 1 : 0) == 1)
+        .withInWindowSynResets(get("net.inet.tcp.insecure_syn", base.choices().inWindowSynResets() ? 1 : 0) == 1)
+        .withSynFinDropped(get("net.inet.tcp.drop_synfin", base.choices().synFinDropped() ? 1 : 0) == 1);
+    TcpConfig c = base.withChoices(choices)
+        .withSackPermitted(get("net.inet.tcp.sack.enable", base.sackPermitted() ? 1 : 0) == 1)
         .withRto(initial, min, max);
+    if (values.containsKey("net.inet.tcp.rfc1323") || maxSockBuf != null) {
+      c = c.withWindowScale(rfc1323, shift).withTimestamps(rfc1323, base.timestampOffset());
+    }
+    return c;
   }
 }
