@@ -158,9 +158,9 @@ class ScriptRunnerTest {
           0.2...0.3 poll([{fd=3, events=POLLIN, revents=POLLIN}], 1, 1000) = 1
           0.3 < P. 1:11(10) ack 1 win 65535
           +0 > . 1:1(0) ack 11
-          +0 recv(3, ..., 100, 0) = 10
           +0 send(3, ..., 5, 0) = 5
           +0 > P. 1:6(5) ack 11
+          +0 recv(3, ..., 100, 0) = 10
           """));
     }
 
