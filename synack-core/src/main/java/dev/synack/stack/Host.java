@@ -120,6 +120,14 @@ public final class Host {
     return connections.size();
   }
 
+  /**
+   * Returns the connections the host holds (in any state but released), accepted or not, as
+   * {@code netstat} or {@code sockstat} list them. A snapshot: later changes do not show in it.
+   */
+  public List<Connection> connections() {
+    return List.copyOf(connections.values());
+  }
+
   // ---------------------------------------------------------------------------------------------
   // User calls: open, listen.
 
@@ -132,14 +140,25 @@ public final class Host {
    * @throws IllegalStateException when another listener has the port ("address already in use")
    */
   public Listener listen(InetAddress address, int port, int backlog) {
+    return listen(address, port, backlog, config.tcp());
+  }
+
+  /**
+   * Listens on a port with TCP settings of its own, which the connections it accepts start with
+   * (a listening socket's options, inherited by the sockets {@code accept} returns).
+   *
+   * @throws IllegalStateException when another listener has the port ("address already in use")
+   */
+  public Listener listen(InetAddress address, int port, int backlog, TcpConfig tcp) {
     if (port < 1 || port > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + port);
+    if (tcp == null) throw new IllegalArgumentException("tcp config is null");
     List<Listener> onPort = listeners.computeIfAbsent(port, p -> new ArrayList<>(1));
     for (Listener l : onPort) {
       if (l.address() == null || address == null || l.address().equals(address)) {
         throw new IllegalStateException("address already in use: port " + port);
       }
     }
-    Listener l = new Listener(this, address, port, Math.max(1, Math.min(backlog, config.somaxconn())));
+    Listener l = new Listener(this, address, port, Math.max(1, Math.min(backlog, config.somaxconn())), tcp);
     onPort.add(l);
     return l;
   }
@@ -158,6 +177,17 @@ public final class Host {
    * @throws IllegalStateException when the 4-tuple is in use or no local port is free
    */
   public Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, long now) {
+    return connect(local, localPort, remote, remotePort, config.tcp(), now);
+  }
+
+  /**
+   * Opens a connection with TCP settings of its own (a socket's options), from a given local
+   * address and port (0 for an ephemeral port, RFC 6056).
+   *
+   * @throws IllegalStateException when the 4-tuple is in use or no local port is free
+   */
+  public Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, TcpConfig tcp, long now) {
+    if (tcp == null) throw new IllegalArgumentException("tcp config is null");
     if (remotePort < 1 || remotePort > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
     InetAddress from = local != null ? local : sourceAddressFor(remote);
     int port = localPort;
@@ -169,7 +199,7 @@ public final class Host {
     FourTuple id = new FourTuple(from, port, remote, remotePort);
     if (connections.containsKey(id)) throw new IllegalStateException("connection already exists: " + id);
     advance(now);
-    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(from, remote), isn.isn(id, now), now, trace, name);
+    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(tcp, from, remote), isn.isn(id, now), now, trace, name);
     Connection c = new Connection(this, engine, null);
     connections.put(id, c);
     counters.activeOpens++;
@@ -255,7 +285,7 @@ public final class Host {
       return;
     }
     if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {
-      reply(ip, seg, ClosedPortReply.forListen(seg), "listen-not-syn", now);
+      reply(ip, seg, ClosedPortReply.forListen(seg, listener.tcp().choices()), "listen-not-syn", now);
       return;
     }
     if (!listener.hasRoom()) {
@@ -267,7 +297,7 @@ public final class Host {
     }
     int iss = isn.isn(id, now);
     if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
-    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(ip.destination(), ip.source()), iss, seg, now, trace, name);
+    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(listener.tcp(), ip.destination(), ip.source()), iss, seg, now, trace, name);
     Connection child = new Connection(this, engine, listener);
     connections.put(id, child);
     listener.synQueue.add(child);
@@ -531,9 +561,9 @@ public final class Host {
    * as Linux's secure_tcp_ts_off) so they reveal no uptime yet keep rising across incarnations of
    * a 4-tuple, which the TIME-WAIT reopen rule relies on (RFC 6191).
    */
-  private TcpConfig tcpConfigFor(InetAddress local, InetAddress remote) {
+  private TcpConfig tcpConfigFor(TcpConfig base, InetAddress local, InetAddress remote) {
     int ipAndTcpHeaders = (local instanceof Inet4Address ? 20 : 40) + 20;
-    TcpConfig tcp = config.tcp().withMss(config.mtu() - ipAndTcpHeaders);
+    TcpConfig tcp = base.withMss(config.mtu() - ipAndTcpHeaders);
     return tcp.timestamps() ? tcp.withTimestamps(true, isn.timestampOffset(local, remote)) : tcp;
   }
 

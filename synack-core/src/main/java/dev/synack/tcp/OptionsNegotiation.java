@@ -58,6 +58,8 @@ final class OptionsNegotiation {
     boolean ts = reply ? timestampsOk : cfg.timestamps();
     boolean sack = reply ? sackOk : cfg.sackPermitted();
     boolean ws = reply ? windowScaleOk : cfg.windowScale();
+    TcpOption.Timestamps timestamps = new TcpOption.Timestamps(tsVal, reply ? tsRecent : 0);
+    if (cfg.choices().synOptionLayout() == OptionLayout.BSD) return bsdSynOptions(ts, sack, ws, timestamps);
     List<TcpOption> list = new ArrayList<>(7);
     list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
     if (ts) {
@@ -68,7 +70,7 @@ final class OptionsNegotiation {
         list.add(new TcpOption.NoOperation());
       }
       // RFC 7323 §3.2: TSecr is 0 in a first SYN (the ACK bit is off); a SYN-ACK echoes the SYN's TSval.
-      list.add(new TcpOption.Timestamps(tsVal, reply ? tsRecent : 0));
+      list.add(timestamps);
     } else if (sack) {
       list.add(new TcpOption.NoOperation());
       list.add(new TcpOption.NoOperation());
@@ -79,6 +81,41 @@ final class OptionsNegotiation {
       list.add(new TcpOption.WindowScale(cfg.windowScaleShift()));
     }
     return new TcpOptions(list);
+  }
+
+  /**
+   * Returns SYN options in FreeBSD's layout ({@link OptionLayout#BSD}): MSS first, then window
+   * scale at an odd offset, SACK-permitted at an even one, timestamps at 2 mod 4, each preceded by
+   * the NOPs that put it there; the writer pads the end with zeros (EOL) to a multiple of four.
+   */
+  private TcpOptions bsdSynOptions(boolean ts, boolean sack, boolean ws, TcpOption.Timestamps timestamps) {
+    List<TcpOption> list = new ArrayList<>(9);
+    list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
+    int length = 4;
+    if (ws) {
+      length = padWithNops(list, length, 2, 1);
+      list.add(new TcpOption.WindowScale(cfg.windowScaleShift()));
+      length += 3;
+    }
+    if (sack) {
+      length = padWithNops(list, length, 2, 0);
+      list.add(new TcpOption.SackPermitted());
+      length += 2;
+    }
+    if (ts) {
+      padWithNops(list, length, 4, 2);
+      list.add(timestamps);
+    }
+    return new TcpOptions(list);
+  }
+
+  /** Adds NOPs until {@code length} is {@code remainder} mod {@code modulus}; returns the new length. */
+  private static int padWithNops(List<TcpOption> list, int length, int modulus, int remainder) {
+    while (length % modulus != remainder) {
+      list.add(new TcpOption.NoOperation());
+      length++;
+    }
+    return length;
   }
 
   /** Returns the options of a non-SYN segment: {@code nop,nop,TS val ecr} when timestamps are on (RFC 7323 §3.2 MUST), else none. */
@@ -128,7 +165,13 @@ final class OptionsNegotiation {
 
   /** Returns the MSS the window we announce in a SYN is rounded to, as Linux's {@code tcp_select_initial_window}. */
   int windowRoundingMss(boolean reply) {
+    if (!cfg.choices().synWindowRoundedToMss()) return 0;
     return cfg.mss() - (reply && timestampsOk ? TIMESTAMPS_ALIGNED : 0);
+  }
+
+  /** Returns what the handshake settled so far. */
+  NegotiatedOptions negotiated() {
+    return new NegotiatedOptions(windowScaleOk, sndShift, rcvShift, sackOk, timestampsOk, peerMss);
   }
 
   int sndShift() { return sndShift; }

@@ -31,6 +31,7 @@ public final class TcpConfig {
   private int receiveBuffer;
   private int sendBuffer;
   private IsnGenerator isnGenerator;
+  private TcpChoices choices;
 
   private TcpConfig() {}
 
@@ -57,6 +58,7 @@ public final class TcpConfig {
     c.receiveBuffer = receiveBuffer;
     c.sendBuffer = sendBuffer;
     c.isnGenerator = isnGenerator;
+    c.choices = choices;
     change.accept(c);
     return c;
   }
@@ -88,6 +90,7 @@ public final class TcpConfig {
       c.receiveBuffer = 128 * 1024;
       c.sendBuffer = 128 * 1024;
       c.isnGenerator = new IsnGenerator(new byte[16]);
+      c.choices = TcpChoices.defaults();
     });
   }
 
@@ -264,6 +267,15 @@ public final class TcpConfig {
     return with(c -> c.isnGenerator = generator);
   }
 
+  /** Returns the choices where stacks differ (Linux's by default, see {@link TcpChoices}). */
+  public TcpChoices choices() { return choices; }
+
+  /** Returns a copy with other choices, e.g. FreeBSD's. */
+  public TcpConfig withChoices(TcpChoices newChoices) {
+    if (newChoices == null) throw new IllegalArgumentException("choices is null");
+    return with(c -> c.choices = newChoices);
+  }
+
   private static long positive(String name, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive: " + d);
     return d.toNanos();
@@ -275,6 +287,6 @@ public final class TcpConfig {
         + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
         + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
-        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + "]";
+        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + ", " + choices + "]";
   }
 }

@@ -58,6 +58,8 @@ public final class TcpConnection {
   private final int acceptIss;
   /** Whether an ACK is owed: sent alone unless data or a FIN carries it. */
   boolean ackNow;
+  /** Whether the ACK owed is only a challenge ACK (RFC 5961), which never repeats our FIN. */
+  private boolean challengeOnly;
   /** Whether the user closed the receive side with {@link #closeFully}: data arriving now resets. */
   boolean inputClosed;
   /** Why the connection reached CLOSED; user calls afterwards report it. {@code null} for an orderly close. */
@@ -280,7 +282,10 @@ public final class TcpConnection {
       timers.set(TimerKind.PERSIST, now + rtt.rto(), now); // the peer's window is closed
     }
     if (ackNow && rcv.synReceived) {
-      seg = buildSegment(snd.sndNxt, TcpFlags.ACK, null, now);
+      // FreeBSD resends an unacknowledged FIN with every ACK it owes (TcpChoices.finRepeatedOnAcks).
+      boolean repeatFin = cfg.choices().finRepeatedOnAcks() && !challengeOnly && snd.finSent() && !snd.finAcked();
+      seg = repeatFin ? buildSegment(snd.finSeq(), TcpFlags.FIN, null, now)
+          : buildSegment(snd.sndNxt, TcpFlags.ACK, null, now);
       tracer.send(seg, now, false);
       return seg;
     }
@@ -421,7 +426,7 @@ public final class TcpConnection {
    * {@code tcp_send_active_reset} it also carries ACK = RCV.NXT, which RFC 9293 allows and which
    * makes it acceptable to a peer in any state.
    */
-  private void resetAndClose(TcpError error, long now) {
+  void resetAndClose(TcpError error, long now) {
     replies.clear();
     sendReset(snd.sndNxt, true, rcv.rcvNxt);
     enterClosed(error, now);
@@ -440,6 +445,16 @@ public final class TcpConnection {
 
   public TcpState state() {
     return state;
+  }
+
+  /** Returns the options the handshake settled (all off before the peer's SYN). */
+  public NegotiatedOptions negotiatedOptions() {
+    return opts.negotiated();
+  }
+
+  /** Returns the receive buffer's size in bytes: the most data received and not yet read (SO_RCVBUF). */
+  public int receiveBufferSize() {
+    return rcv.bufferSize();
   }
 
   public FourTuple id() {
@@ -521,6 +536,7 @@ public final class TcpConnection {
   /** Takes the peer's SYN: IRS, RCV.NXT and the options it settles (window scale applies from now on). */
   void onPeerSyn(TcpSegment syn, long now) {
     opts.onPeerSyn(syn, now);
+    if (cfg.choices().receiveBufferRoundedUpToMss()) rcv.roundBufferUpTo(opts.effectiveMss());
     rcv.rcvShift = opts.rcvShift();
     rcv.onSyn(syn.sequenceNumber(), opts.windowRoundingMss(true));
   }
@@ -528,6 +544,18 @@ public final class TcpConnection {
   /** Returns the ISS of a passive open: given by the stack, or from the ISN generator (RFC 6528). */
   int passiveIss(long now) {
     return origin == Origin.ACCEPT ? acceptIss : cfg.isnGenerator().isn(id, now);
+  }
+
+  /**
+   * Returns RCV.WND as arriving segments are tested against it (§3.10.7.4 first step): the window
+   * announced, or with {@link TcpChoices#receiveWindowIsBufferSpace} the free buffer space when
+   * larger, once there is a full TCB (FreeBSD's syncache keeps a passive half-open connection at
+   * the window it announced).
+   */
+  int acceptanceWindow() {
+    int announced = rcv.rcvWnd();
+    if (!cfg.choices().receiveWindowIsBufferSpace() || (passiveHandshake && state == TcpState.SYN_RECEIVED)) return announced;
+    return Math.max(announced, rcv.freeSpace());
   }
 
   /** Fills in the foreign port of a LISTEN with an unspecified one (§3.10.7.2 third: "fill in the foreign socket"). */
@@ -569,6 +597,7 @@ public final class TcpConnection {
    */
   boolean challengeAck(long now) {
     if (!challengeAcks.tryAcquire(now)) return false;
+    if (!ackNow) challengeOnly = true;
     ackNow = true;
     return true;
   }
@@ -598,6 +627,7 @@ public final class TcpConnection {
       flags |= TcpFlags.ACK;
       ack = rcv.rcvNxt;
       ackNow = false;
+      challengeOnly = false;
       rcv.onAckSent();
     }
     int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();
