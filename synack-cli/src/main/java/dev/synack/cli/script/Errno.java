@@ -23,7 +23,9 @@ enum Errno {
   EPIPE(32, "Broken pipe"),
   EINVAL(22, "Invalid argument"),
   ETIMEDOUT(60, "Operation timed out"),
-  ECONNREFUSED(61, "Connection refused");
+  ECONNREFUSED(61, "Connection refused"),
+  ENETUNREACH(51, "Network is unreachable"),
+  EHOSTUNREACH(65, "No route to host");
 
   final int number;
   final String text;
@@ -50,6 +52,8 @@ enum Errno {
       case CONNECTION_CLOSING -> EPIPE;
       case CONNECTION_DOES_NOT_EXIST, FOREIGN_SOCKET_UNSPECIFIED -> ENOTCONN;
       case CONNECTION_ALREADY_EXISTS -> EISCONN;
+      case HOST_UNREACHABLE -> EHOSTUNREACH;
+      case NETWORK_UNREACHABLE -> ENETUNREACH;
     };
   }
 
