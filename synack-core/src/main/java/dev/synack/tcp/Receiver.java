@@ -17,8 +17,9 @@ import java.nio.ByteBuffer;
  * </pre>
  *
  * <p>RCV.WND is what we last announced: its right edge, RCV.NXT + RCV.WND, never moves left
- * (RFC 9293 §3.8.6.2.2, SHLD-14: no shrinking). Out-of-order data is not kept in this issue; issue 4
- * adds a reassembly queue in front of {@link #accept}.
+ * (RFC 9293 §3.8.6.2.2, SHLD-14: no shrinking). Data that arrives ahead of RCV.NXT waits in the
+ * {@link ReassemblyQueue} and joins the buffer when the hole before it fills; it lies inside the
+ * window announced, so the window needs no correction for it.
  */
 final class Receiver {
   /** IRS, the peer's initial sequence number. */
@@ -40,10 +41,13 @@ final class Receiver {
   private final ByteQueue buffer;
   /** RCV.NXT + RCV.WND as last announced. */
   private int rightEdge;
+  /** Data received ahead of RCV.NXT. */
+  private final ReassemblyQueue outOfOrder;
 
   Receiver(int bufferSize) {
     this.bufferSize = bufferSize;
     this.buffer = new ByteQueue(bufferSize + (1 << 14));
+    this.outOfOrder = new ReassemblyQueue(bufferSize);
   }
 
   /** Takes the peer's SYN (RFC 9293 §3.10.7.2 third, §3.10.7.3 fourth): IRS = SEG.SEQ, RCV.NXT = SEG.SEQ + 1, with the window a SYN-ACK announces. */
@@ -95,17 +99,51 @@ final class Receiver {
     lastAckSent = rcvNxt;
   }
 
-  /** Takes in-order data at RCV.NXT, already trimmed to the window; returns the bytes taken. */
+  /**
+   * Takes in-order data at RCV.NXT, already trimmed to the window, then the held data it joins;
+   * returns the bytes made readable.
+   */
   int accept(ByteBuffer payload) {
     int n = buffer.write(payload.duplicate());
     rcvNxt = SeqNum.add(rcvNxt, n);
+    if (n > 0 && !outOfOrder.isEmpty()) {
+      int joined = outOfOrder.deliverTo(rcvNxt, buffer);
+      rcvNxt = SeqNum.add(rcvNxt, joined);
+      n += joined;
+    }
     return n;
   }
 
-  /** Takes the peer's FIN: it occupies one sequence number (RFC 9293 §3.10.7.4 eighth step). */
+  /** Holds text that starts after RCV.NXT, within the window, until the hole before it fills (a FIN with it). */
+  ReassemblyQueue.Arrival holdOutOfOrder(int seq, ByteBuffer payload, boolean fin) {
+    return outOfOrder.add(seq, payload, fin);
+  }
+
+  /** Drops what waits ahead of RCV.NXT. */
+  void discardOutOfOrder() {
+    outOfOrder.clear();
+  }
+
+  /** Returns whether data or a FIN waits ahead of RCV.NXT. */
+  boolean hasOutOfOrder() {
+    return !outOfOrder.isEmpty();
+  }
+
+  /** Returns whether a FIN that arrived out of order is now next: everything before it arrived. */
+  boolean heldFinReached() {
+    return outOfOrder.finReached(rcvNxt);
+  }
+
+  /** Returns the data held ahead of RCV.NXT, in bytes. */
+  int outOfOrderBytes() {
+    return outOfOrder.bytes();
+  }
+
+  /** Takes the peer's FIN: it occupies one sequence number (RFC 9293 §3.10.7.4 eighth step); nothing can follow it. */
   void onFin() {
     rcvNxt = SeqNum.add(rcvNxt, 1);
     finReceived = true;
+    outOfOrder.clear();
   }
 
   /** Moves unread data into {@code dst} (the RECEIVE call); returns the count. */
@@ -113,9 +151,10 @@ final class Receiver {
     return buffer.read(dst);
   }
 
-  /** Drops unread data. */
+  /** Drops unread data and the data held out of order. */
   void flush() {
     buffer.clear();
+    outOfOrder.clear();
   }
 
   /**

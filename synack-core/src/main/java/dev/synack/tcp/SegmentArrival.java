@@ -445,27 +445,42 @@ final class SegmentArrival {
 
   /** Seventh, process the segment text. Returns whether processing goes on. */
   private boolean seventhProcessText(TcpSegment seg, long now) {
-    if (seg.payloadLength() == 0) return true;
+    Receiver rcv = c.rcv;
+    boolean ahead = seg.sequenceNumber() != rcv.rcvNxt;
+    // A FIN alone ahead of RCV.NXT is held like text, so that the stream ends where it says.
+    if (seg.payloadLength() == 0 && !(ahead && seg.has(TcpFlags.FIN))) return true;
     switch (c.state) {
       case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2 -> {
-        if (c.inputClosed) {
+        if (c.inputClosed && seg.payloadLength() > 0) {
           // RFC 1122 §4.2.2.13: "if new data is received after CLOSE is called, its TCP SHOULD send
           // a RST to show that data was lost", as Linux does after close() (tcp_rcv_state_process).
           c.resetReplyTo(seg);
           c.enterClosed(TcpError.CONNECTION_ABORTED, now);
           return false;
         }
-        c.ackNow = true;
-        if (seg.sequenceNumber() != c.rcv.rcvNxt) {
-          // In the window but not next: RFC 9293 may keep it for later; until issue 4's reassembly
-          // queue we drop it and send a duplicate ACK, which makes the peer resend.
-          drop(seg, now, "out of order (no reassembly yet)");
+        if (ahead) {
+          // In the window but beyond RCV.NXT: "Segments with higher beginning sequence numbers
+          // SHOULD be held for later processing" (SHLD-31). RFC 5681 §4.2: "A TCP receiver SHOULD
+          // send an immediate duplicate ACK when an out-of-order segment arrives", which tells
+          // the sender about the hole (fast retransmit, and with SACK exactly where it is).
+          ReassemblyQueue.Arrival held = rcv.holdOutOfOrder(seg.sequenceNumber(), seg.payload(), seg.has(TcpFlags.FIN));
+          c.ackNow = true;
+          if (held.refused()) drop(seg, now, "out of order, reassembly queue full");
+          // The FIN, if any, waits with the text: the eighth step sees it once RCV.NXT gets there.
           return false;
         }
         // "Once in the ESTABLISHED state, it is possible to deliver segment data to user RECEIVE
         // buffers... Once the TCP endpoint takes responsibility for the data, it advances RCV.NXT
         // over the data accepted... Send an acknowledgment of the form <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>."
-        if (c.rcv.accept(seg.payload()) > 0) c.emit(new ConnectionEvent.Readable());
+        // RFC 5681 §4.2: "A TCP receiver SHOULD send an immediate ACK when the incoming segment
+        // fills in all or part of a gap in the sequence space."
+        // Nothing can follow a FIN: what was held beyond it is not data of this stream.
+        if (seg.has(TcpFlags.FIN)) rcv.discardOutOfOrder();
+        boolean fillsHole = rcv.hasOutOfOrder();
+        int readable = rcv.accept(seg.payload());
+        c.ackNow = true;
+        if (readable > 0) c.emit(new ConnectionEvent.Readable());
+        if (fillsHole && rcv.heldFinReached()) onFin(now); // the FIN that waited behind the hole
         return true;
       }
       // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: "This should not occur since a FIN has been
@@ -478,12 +493,18 @@ final class SegmentArrival {
 
   /** Eighth, check the FIN bit. */
   private void eighthCheckFin(TcpSegment seg, long now) {
-    // The FIN counts only once everything before it arrived (text past the window was cut with it).
+    // The FIN counts only once everything before it arrived (text past the window was cut with
+    // it); a FIN ahead of RCV.NXT waits in the reassembly queue (seventh step).
     if (!seg.has(TcpFlags.FIN) || SeqNum.add(seg.sequenceNumber(), seg.payloadLength()) != c.rcv.rcvNxt) return;
     if (c.rcv.finReceived) {
       c.ackNow = true; // a second FIN at RCV.NXT cannot be valid; answer as for a duplicate
       return;
     }
+    onFin(now);
+  }
+
+  /** Takes the peer's FIN once RCV.NXT reached it: its own segment's, or one held out of order. */
+  private void onFin(long now) {
     // "If the FIN bit is set, signal the user "connection closing" and return any pending RECEIVEs
     // with same message, advance RCV.NXT over the FIN, and send an acknowledgment for the FIN."
     c.rcv.onFin();
