@@ -27,6 +27,8 @@ final class ReassemblyQueue {
   static final int MIN_PIECES = 64;
   /** Buffer bytes per piece allowed: a 128 KiB buffer holds 512 pieces, more than its window has full-sized segments. */
   private static final int BYTES_PER_PIECE = 256;
+  /** Pieces smaller together than this are joined when they touch. */
+  private static final int COALESCE_LIMIT = 2048;
 
   /** A run of held bytes starting at {@code seq}. */
   private record Piece(int seq, byte[] data) {
@@ -103,7 +105,7 @@ final class ReassemblyQueue {
     while (i < pieces.size() && SeqNum.lt(pieces.get(i).seq(), end)) {
       Piece p = pieces.get(i);
       if (SeqNum.lt(cursor, p.seq())) {
-        pieces.add(i++, copy(seq, payload, cursor, p.seq()));
+        i = insert(i, copy(seq, payload, cursor, p.seq()));
         added += SeqNum.diff(p.seq(), cursor);
       }
       int overlapLeft = SeqNum.max(cursor, p.seq());
@@ -116,11 +118,30 @@ final class ReassemblyQueue {
       i++;
     }
     if (SeqNum.lt(cursor, end)) {
-      pieces.add(i, copy(seq, payload, cursor, end));
+      insert(i, copy(seq, payload, cursor, end));
       added += SeqNum.diff(end, cursor);
     }
     bytes += added;
     return new Arrival(added, dupLeft, dupRight, false);
+  }
+
+  /**
+   * Puts a new piece at index {@code i}, or appends it to the piece before when that one ends where
+   * it starts and both are small (Linux's {@code tcp_try_coalesce}), so that a run of tiny
+   * segments does not use up the piece limit. Returns the index of the piece that was at {@code i}.
+   */
+  private int insert(int i, Piece piece) {
+    if (i > 0) {
+      Piece before = pieces.get(i - 1);
+      if (before.end() == piece.seq() && before.data().length + piece.data().length <= COALESCE_LIMIT) {
+        byte[] joined = Arrays.copyOf(before.data(), before.data().length + piece.data().length);
+        System.arraycopy(piece.data(), 0, joined, before.data().length, piece.data().length);
+        pieces.set(i - 1, new Piece(before.seq(), joined));
+        return i;
+      }
+    }
+    pieces.add(i, piece);
+    return i + 1;
   }
 
   /** Returns how many new pieces the bytes [{@code seq}, {@code end}) need: the gaps between the pieces held. */

@@ -1,6 +1,8 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.SackBlock;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * The receive side of the TCB (RFC 9293 §3.3.1): IRS, RCV.NXT, the window we offer and the
@@ -43,6 +45,8 @@ final class Receiver {
   private int rightEdge;
   /** Data received ahead of RCV.NXT. */
   private final ReassemblyQueue outOfOrder;
+  /** The SACK blocks our ACKs report (RFC 2018 §4, RFC 2883), used when SACK-permitted was agreed. */
+  private final SackGenerator sack = new SackGenerator();
 
   Receiver(int bufferSize) {
     this.bufferSize = bufferSize;
@@ -114,14 +118,38 @@ final class Receiver {
     return n;
   }
 
-  /** Holds text that starts after RCV.NXT, within the window, until the hole before it fills (a FIN with it). */
+  /**
+   * Holds text that starts after RCV.NXT, within the window, until the hole before it fills (a
+   * FIN with it). The block it joins becomes the first SACK block; bytes held already are a
+   * duplicate for D-SACK.
+   */
   ReassemblyQueue.Arrival holdOutOfOrder(int seq, ByteBuffer payload, boolean fin) {
-    return outOfOrder.add(seq, payload, fin);
+    ReassemblyQueue.Arrival arrival = outOfOrder.add(seq, payload, fin);
+    if (arrival.refused()) return arrival;
+    if (arrival.duplicate()) sack.onDuplicate(arrival.dupLeft(), arrival.dupRight());
+    SackBlock block = payload.hasRemaining() ? outOfOrder.blockAround(seq) : null;
+    if (block != null) sack.onOutOfOrder(block);
+    return arrival;
+  }
+
+  /**
+   * Notes a segment whose sequence space [{@code seq}, {@code end}) starts below RCV.NXT: what
+   * lies below RCV.NXT arrived before, and the next ACK reports it as a D-SACK (RFC 2883 §4,
+   * as Linux's {@code tcp_send_dupack} and the partial case of {@code tcp_data_queue}).
+   */
+  void noteDuplicate(int seq, int end) {
+    if (synReceived && SeqNum.lt(seq, rcvNxt) && SeqNum.lt(seq, end)) sack.onDuplicate(seq, SeqNum.min(end, rcvNxt));
+  }
+
+  /** Returns the SACK blocks for the ACK being built, at most {@code max}; a D-SACK among them is reported only this once. */
+  List<SackBlock> sackBlocks(int max) {
+    return sack.blocks(rcvNxt, outOfOrder, max);
   }
 
   /** Drops what waits ahead of RCV.NXT. */
   void discardOutOfOrder() {
     outOfOrder.clear();
+    sack.forgetHeld();
   }
 
   /** Returns whether data or a FIN waits ahead of RCV.NXT. */
@@ -143,7 +171,7 @@ final class Receiver {
   void onFin() {
     rcvNxt = SeqNum.add(rcvNxt, 1);
     finReceived = true;
-    outOfOrder.clear();
+    discardOutOfOrder();
   }
 
   /** Moves unread data into {@code dst} (the RECEIVE call); returns the count. */
@@ -155,6 +183,7 @@ final class Receiver {
   void flush() {
     buffer.clear();
     outOfOrder.clear();
+    sack.clear();
   }
 
   /**

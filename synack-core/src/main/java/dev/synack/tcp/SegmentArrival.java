@@ -192,6 +192,7 @@ final class SegmentArrival {
     // Seventh, process the segment text. Text cut off at the window's edges is answered with an
     // ACK, which also tells a zero-window prober our window.
     if (inWindow.payloadLength() < seg.payloadLength()) c.ackNow = true;
+    noteDuplicate(seg);
     if (!seventhProcessText(inWindow, now)) return Disposition.CONSUMED;
     // Eighth, check the FIN bit.
     eighthCheckFin(inWindow, now);
@@ -245,6 +246,7 @@ final class SegmentArrival {
       // RFC 7323 §5.3 R1: "send an acknowledgment in reply as specified in RFC 793 page 69 and
       // drop the segment".
       c.ackNow = true;
+      noteDuplicate(seg);
       drop(seg, now, "PAWS: TSval older than TS.Recent (RFC 7323 §5.3)");
       restartTimeWaitOnRetransmission(seg, now);
       return false;
@@ -268,6 +270,7 @@ final class SegmentArrival {
         c.ackNow = true; // a resent FIN in TIME-WAIT: received and answered, not dropped
       } else {
         c.ackNow = true;
+        noteDuplicate(seg);
         drop(seg, now, "outside the receive window");
       }
       return false;
@@ -489,6 +492,14 @@ final class SegmentArrival {
         return true;
       }
     }
+  }
+
+  /**
+   * Notes the part of a segment below RCV.NXT, which arrived before, for the D-SACK of the next
+   * ACK (RFC 2883 §4). Only the sequence space counts: a bare ACK repeats nothing.
+   */
+  private void noteDuplicate(TcpSegment seg) {
+    if (seg.segmentLength() > 0) c.rcv.noteDuplicate(seg.sequenceNumber(), SeqNum.add(seg.sequenceNumber(), seg.segmentLength()));
   }
 
   /** Eighth, check the FIN bit. */

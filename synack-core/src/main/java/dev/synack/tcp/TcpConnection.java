@@ -1,11 +1,13 @@
 package dev.synack.tcp;
 
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.SackBlock;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOptions;
 import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * One TCP connection's protocol engine (RFC 9293), sans-IO: it takes segments, user calls and the
@@ -126,7 +128,20 @@ public final class TcpConnection {
    */
   public Disposition handleSegment(TcpSegment seg, long now) {
     if (seg == null) throw new IllegalArgumentException("segment is null");
+    sendOwedAck(now);
     return arrival.process(seg, now);
+  }
+
+  /**
+   * Sends at once an ACK still owed when the next segment arrives, so that every segment calling
+   * for an immediate ACK gets its own, as in Linux, where the ACK leaves during the segment's
+   * processing: RFC 5681 §4.2's duplicate ACK per out-of-order segment is what the sender counts,
+   * and a caller may feed several segments before it polls.
+   */
+  private void sendOwedAck(long now) {
+    if (ackNow && rcv.synReceived && state.isSynchronized() && state != TcpState.SYN_RECEIVED) {
+      replies.add(buildSegment(snd.sndNxt, TcpFlags.ACK, null, now));
+    }
   }
 
   /** Fires the timers whose deadline is at or before {@code now} (RFC 9293 §3.10.8). */
@@ -526,8 +541,18 @@ public final class TcpConnection {
       rcv.onAckSent();
     }
     int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();
-    TcpOptions options = syn ? opts.synOptions(rcv.synReceived, tsNow(now)) : opts.segmentOptions(tsNow(now));
+    TcpOptions options = syn ? opts.synOptions(rcv.synReceived, tsNow(now)) : opts.segmentOptions(tsNow(now), sackBlocks(flags, payload));
     return new TcpSegment(id.localPort(), id.remotePort(), seq, ack, flags, window, 0, 0, options, payload);
+  }
+
+  /**
+   * Returns the SACK blocks a segment with ACK carries (RFC 2018 §4: "include a SACK option in all
+   * ACKs which do not ACK the highest sequence number in the data receiver's queue"), as many as
+   * fit beside its text; none unless SACK-permitted was agreed.
+   */
+  private List<SackBlock> sackBlocks(int flags, ByteBuffer payload) {
+    if (!opts.sackOk() || (flags & TcpFlags.ACK) == 0) return List.of();
+    return rcv.sackBlocks(opts.sackBlockRoom(payload == null ? 0 : payload.remaining()));
   }
 
   /** Returns our timestamp clock now, in ms, for RTT samples from TSecr (RFC 7323 §4.1). */
