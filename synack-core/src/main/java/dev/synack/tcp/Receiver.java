@@ -45,6 +45,8 @@ final class Receiver {
   private int rightEdge;
   /** Data received ahead of RCV.NXT. */
   private final ReassemblyQueue outOfOrder;
+  /** When in-order data is acknowledged (RFC 1122 §4.2.3.2). */
+  final DelayedAck delayedAck = new DelayedAck();
   /** The SACK blocks our ACKs report (RFC 2018 §4, RFC 2883), used when SACK-permitted was agreed. */
   private final SackGenerator sack = new SackGenerator();
 
@@ -98,9 +100,15 @@ final class Receiver {
     return field;
   }
 
-  /** Notes that a segment carrying ACK = RCV.NXT left (for TS.Recent). */
+  /** Notes that a segment carrying ACK = RCV.NXT left (for TS.Recent and the delayed ACK). */
   void onAckSent() {
     lastAckSent = rcvNxt;
+    delayedAck.onAckSent();
+  }
+
+  /** Returns the bytes received in order and not yet acknowledged. */
+  int unacknowledged() {
+    return SeqNum.diff(rcvNxt, lastAckSent);
   }
 
   /**
@@ -138,7 +146,11 @@ final class Receiver {
    * as Linux's {@code tcp_send_dupack} and the partial case of {@code tcp_data_queue}).
    */
   void noteDuplicate(int seq, int end) {
-    if (synReceived && SeqNum.lt(seq, rcvNxt) && SeqNum.lt(seq, end)) sack.onDuplicate(seq, SeqNum.min(end, rcvNxt));
+    if (synReceived && SeqNum.lt(seq, rcvNxt) && SeqNum.lt(seq, end)) {
+      sack.onDuplicate(seq, SeqNum.min(end, rcvNxt));
+      // The peer resent what we had: our ACKs may have been lost or late, so the next go at once (Linux's tcp_send_dupack).
+      delayedAck.enterQuickAck(rcvWnd());
+    }
   }
 
   /** Returns the SACK blocks for the ACK being built, at most {@code max}; a D-SACK among them is reported only this once. */

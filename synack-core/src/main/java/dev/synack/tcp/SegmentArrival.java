@@ -481,7 +481,7 @@ final class SegmentArrival {
         if (seg.has(TcpFlags.FIN)) rcv.discardOutOfOrder();
         boolean fillsHole = rcv.hasOutOfOrder();
         int readable = rcv.accept(seg.payload());
-        c.ackNow = true;
+        c.acknowledgeData(seg.payloadLength(), fillsHole, now);
         if (readable > 0) c.emit(new ConnectionEvent.Readable());
         if (fillsHole && rcv.heldFinReached()) onFin(now); // the FIN that waited behind the hole
         return true;

@@ -31,6 +31,8 @@ public final class TcpConfig {
   private int receiveBuffer;
   private int sendBuffer;
   private IsnGenerator isnGenerator;
+  private boolean delayedAck;
+  private long delayedAckTimeout;
 
   private TcpConfig() {}
 
@@ -57,6 +59,8 @@ public final class TcpConfig {
     c.receiveBuffer = receiveBuffer;
     c.sendBuffer = sendBuffer;
     c.isnGenerator = isnGenerator;
+    c.delayedAck = delayedAck;
+    c.delayedAckTimeout = delayedAckTimeout;
     change.accept(c);
     return c;
   }
@@ -65,7 +69,7 @@ public final class TcpConfig {
    * Returns Linux-like defaults: MSS 1460, window scale (shift 7), SACK-permitted and timestamps
    * on, MSL 30 s, FIN-WAIT-2 timeout 60 s, 6 SYN and 5 SYN-ACK retries, R2 of 15 retransmissions,
    * RTO 1 s initially within [200 ms, 120 s], no user timeout, 1000 challenge ACKs a second,
-   * RFC 1337 on, 128 KiB buffers each way. The ISN generator has an all-zero key: a stack MUST
+   * RFC 1337 on, 128 KiB buffers each way, delayed ACKs of 40 ms. The ISN generator has an all-zero key: a stack MUST
    * inject a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
    */
   public static TcpConfig defaults() {
@@ -88,6 +92,8 @@ public final class TcpConfig {
       c.receiveBuffer = 128 * 1024;
       c.sendBuffer = 128 * 1024;
       c.isnGenerator = new IsnGenerator(new byte[16]);
+      c.delayedAck = true;
+      c.delayedAckTimeout = 40 * MS;
     });
   }
 
@@ -264,6 +270,26 @@ public final class TcpConfig {
     return with(c -> c.isnGenerator = generator);
   }
 
+  /**
+   * Returns whether in-order data may be acknowledged late (RFC 1122 §4.2.3.2, RFC 5681 §4.2): at
+   * least every second full-sized segment, else after {@link #delayedAckTimeout()}. On by
+   * default, as in Linux (which has no switch; {@code TCP_QUICKACK} comes closest).
+   */
+  public boolean delayedAck() { return delayedAck; }
+
+  /** Returns how long an ACK may wait, in ns: 40 ms, Linux's {@code TCP_DELACK_MIN} (RFC 1122: "MUST be less than 0.5 seconds"). */
+  public long delayedAckTimeout() { return delayedAckTimeout; }
+
+  /** Returns a copy that delays ACKs, or acknowledges every segment at once; the timeout is over 0 and under 500 ms. */
+  public TcpConfig withDelayedAck(boolean on, Duration timeout) {
+    long n = positive("delayedAckTimeout", timeout);
+    if (n >= 500 * MS) throw new IllegalArgumentException("delayedAckTimeout must be under 500 ms (RFC 1122 §4.2.3.2): " + timeout);
+    return with(c -> {
+      c.delayedAck = on;
+      c.delayedAckTimeout = n;
+    });
+  }
+
   private static long positive(String name, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive: " + d);
     return d.toNanos();
@@ -275,6 +301,6 @@ public final class TcpConfig {
         + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
         + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
-        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + "]";
+        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off") + "]";
   }
 }

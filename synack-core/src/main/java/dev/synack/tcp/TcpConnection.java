@@ -158,7 +158,8 @@ public final class TcpConnection {
         // user timeout"..., delete the TCB, enter the CLOSED state". No RST: the peer is unreachable.
         case USER_TIMEOUT -> enterClosed(TcpError.CONNECTION_ABORTED_USER_TIMEOUT, now);
         case PERSIST -> windowProbe(now);
-        case DELAYED_ACK, KEEPALIVE -> { } // issue 4
+        case DELAYED_ACK -> ackNow = true; // RFC 1122 §4.2.3.2: the ACK waited long enough
+        case KEEPALIVE -> { } // issue 4
       }
     }
   }
@@ -504,6 +505,22 @@ public final class TcpConnection {
   }
 
   /**
+   * Owes the ACK of in-order data: at once when {@code immediate} (a hole filled, RFC 5681 §4.2) or
+   * when {@link DelayedAck} says so, else when the delayed-ACK timer fires, unless a segment of
+   * ours carries it first. The timer keeps its first deadline: no ACK waits longer than the
+   * timeout (as Linux's {@code tcp_send_delayed_ack}).
+   */
+  void acknowledgeData(int length, boolean immediate, long now) {
+    boolean due = !cfg.delayedAck()
+        || rcv.delayedAck.onData(length, rcv.unacknowledged(), rcv.rcvWnd(), cfg.mss(), rtt.rto(), now);
+    if (immediate || due) {
+      ackNow = true;
+    } else if (!timers.isSet(TimerKind.DELAYED_ACK)) {
+      timers.set(TimerKind.DELAYED_ACK, now + cfg.delayedAckTimeout(), now);
+    }
+  }
+
+  /**
    * Owes a challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the rate limit of §7; returns
    * whether it will be sent. It is the ordinary {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}.
    */
@@ -539,6 +556,7 @@ public final class TcpConnection {
       ack = rcv.rcvNxt;
       ackNow = false;
       rcv.onAckSent();
+      timers.cancel(TimerKind.DELAYED_ACK, now); // this segment carries the ACK that waited
     }
     int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();
     TcpOptions options = syn ? opts.synOptions(rcv.synReceived, tsNow(now)) : opts.segmentOptions(tsNow(now), sackBlocks(flags, payload));
