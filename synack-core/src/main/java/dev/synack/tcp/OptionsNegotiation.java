@@ -166,8 +166,17 @@ final class OptionsNegotiation {
    */
   boolean pawsRejects(TcpSegment seg, long now) {
     TcpOption.Timestamps ts = seg.options().timestamps();
-    return timestampsOk && ts != null && !seg.has(TcpFlags.RST) && SeqNum.lt(ts.tsVal(), tsRecent)
-        && now - tsRecentTime < PAWS_IDLE_NANOS;
+    return timestampsOk && ts != null && !seg.has(TcpFlags.RST) && SeqNum.lt(ts.tsVal(), tsRecent) && !tsRecentStale(now);
+  }
+
+  /**
+   * Returns whether TS.Recent is too old to judge by (RFC 7323 §5.5): after more than 24 days
+   * without an update the peer's clock may have wrapped its sign bit past it. "If TS.Recent is
+   * found to be invalid, then the segment is accepted, regardless of the failure of the timestamp
+   * check, and rule R3 updates TS.Recent with the TSval from the new segment."
+   */
+  private boolean tsRecentStale(long now) {
+    return now - tsRecentTime >= PAWS_IDLE_NANOS;
   }
 
   /** Returns whether the segment carries a TSval newer than TS.Recent (RFC 6191's test in TIME-WAIT). */
@@ -179,11 +188,14 @@ final class OptionsNegotiation {
   /**
    * Updates TS.Recent from an acceptable segment (RFC 7323 §4.3 (2)): when SEG.TSval >= TS.Recent
    * and SEG.SEQ =< Last.ACK.sent, so that the echoed value is that of the segment that last
-   * advanced the left edge of our window.
+   * advanced the left edge of our window. With delayed ACKs that is the earliest segment the ACK
+   * covers, and an out-of-order segment leaves it alone (§4.3 cases A and B), so the peer's RTT
+   * samples include the delay and never the wait for a hole. A stale TS.Recent (§5.5) is replaced.
    */
   void onAcceptableSegment(TcpSegment seg, int lastAckSent, long now) {
     TcpOption.Timestamps ts = seg.options().timestamps();
-    if (timestampsOk && ts != null && SeqNum.ge(ts.tsVal(), tsRecent) && SeqNum.le(seg.sequenceNumber(), lastAckSent)) {
+    if (timestampsOk && ts != null && (SeqNum.ge(ts.tsVal(), tsRecent) || tsRecentStale(now))
+        && SeqNum.le(seg.sequenceNumber(), lastAckSent)) {
       setTsRecent(ts.tsVal(), now);
     }
   }
