@@ -64,6 +64,11 @@ final class DelayedAck {
     if (quickAcks > 0) quickAcks--;
   }
 
+  /** Returns the size of a full segment from the peer as far as known, 0 before any data. */
+  int rcvMss() {
+    return rcvMss;
+  }
+
   /** Returns how many quick ACKs remain (for tests). */
   int quickAcks() {
     return quickAcks;

@@ -37,8 +37,12 @@ final class Receiver {
   /** Shift count of the windows we announce (RFC 7323 §2.3), 0 until window scaling is agreed. */
   int rcvShift;
 
-  /** The receive buffer's size: the most unread data we offer a window for. */
-  private final int bufferSize;
+  /** The receive buffer's size: the most unread data we offer a window for; auto-tuning raises it. */
+  private int bufferSize;
+  /** Bytes the user has read in all, for auto-tuning. */
+  private long totalRead;
+  /** Receive-buffer auto-tuning (Linux's {@code tcp_rcv_space_adjust}). */
+  final ReceiveBufferTuner tuner;
   /** Unread in-order data. It may exceed {@link #bufferSize} by less than one window-scale unit (see {@link #windowField}). */
   private final ByteQueue buffer;
   /** RCV.NXT + RCV.WND as last announced. */
@@ -50,10 +54,41 @@ final class Receiver {
   /** The SACK blocks our ACKs report (RFC 2018 §4, RFC 2883), used when SACK-permitted was agreed. */
   private final SackGenerator sack = new SackGenerator();
 
-  Receiver(int bufferSize) {
+  /**
+   * Creates the receive side with a buffer of {@code bufferSize} bytes that auto-tuning may grow up
+   * to {@code maxBufferSize} (equal sizes: no tuning). Nothing is allocated until data arrives.
+   */
+  Receiver(int bufferSize, int maxBufferSize) {
     this.bufferSize = bufferSize;
     this.buffer = new ByteQueue(bufferSize + (1 << 14));
     this.outOfOrder = new ReassemblyQueue(bufferSize);
+    this.tuner = new ReceiveBufferTuner(Math.max(bufferSize, maxBufferSize));
+  }
+
+  /** Returns the receive buffer's size now. */
+  int bufferSize() {
+    return bufferSize;
+  }
+
+  /**
+   * Sets the receive buffer's size, as auto-tuning or the user ({@code SO_RCVBUF}, which stops
+   * the tuning when {@code byUser}) decides. A smaller buffer shrinks the window only as data is
+   * read: the right edge already announced stays (see {@link #windowField}).
+   */
+  void setBufferSize(int size, boolean byUser) {
+    if (size < 1) throw new IllegalArgumentException("receive buffer size must be positive: " + size);
+    if (byUser) tuner.lock();
+    bufferSize = size;
+    buffer.setCapacity(size + (1 << 14));
+    outOfOrder.resize(size);
+  }
+
+  /** Lets auto-tuning look at what the user read; returns whether the buffer grew. */
+  boolean onUserRead(long now, long srtt, int mss) {
+    int size = tuner.onRead(totalRead, now, srtt, bufferSize, mss);
+    if (size <= bufferSize) return false;
+    setBufferSize(size, false);
+    return true;
   }
 
   /** Takes the peer's SYN (RFC 9293 §3.10.7.2 third, §3.10.7.3 fourth): IRS = SEG.SEQ, RCV.NXT = SEG.SEQ + 1, with the window a SYN-ACK announces. */
@@ -188,7 +223,9 @@ final class Receiver {
 
   /** Moves unread data into {@code dst} (the RECEIVE call); returns the count. */
   int read(ByteBuffer dst) {
-    return buffer.read(dst);
+    int n = buffer.read(dst);
+    totalRead += n;
+    return n;
   }
 
   /** Drops unread data and the data held out of order. */

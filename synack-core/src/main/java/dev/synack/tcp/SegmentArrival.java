@@ -482,6 +482,7 @@ final class SegmentArrival {
         boolean fillsHole = rcv.hasOutOfOrder();
         int readable = rcv.accept(seg.payload());
         c.acknowledgeData(seg.payloadLength(), fillsHole, now);
+        c.measureReceiveRtt(seg, now);
         if (readable > 0) c.emit(new ConnectionEvent.Readable());
         if (fillsHole && rcv.heldFinReached()) onFin(now); // the FIN that waited behind the hole
         return true;

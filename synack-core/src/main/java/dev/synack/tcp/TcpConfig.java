@@ -33,6 +33,8 @@ public final class TcpConfig {
   private IsnGenerator isnGenerator;
   private boolean delayedAck;
   private long delayedAckTimeout;
+  private boolean receiveBufferAutoTuning;
+  private int receiveBufferMax;
 
   private TcpConfig() {}
 
@@ -61,6 +63,8 @@ public final class TcpConfig {
     c.isnGenerator = isnGenerator;
     c.delayedAck = delayedAck;
     c.delayedAckTimeout = delayedAckTimeout;
+    c.receiveBufferAutoTuning = receiveBufferAutoTuning;
+    c.receiveBufferMax = receiveBufferMax;
     change.accept(c);
     return c;
   }
@@ -69,7 +73,8 @@ public final class TcpConfig {
    * Returns Linux-like defaults: MSS 1460, window scale (shift 7), SACK-permitted and timestamps
    * on, MSL 30 s, FIN-WAIT-2 timeout 60 s, 6 SYN and 5 SYN-ACK retries, R2 of 15 retransmissions,
    * RTO 1 s initially within [200 ms, 120 s], no user timeout, 1000 challenge ACKs a second,
-   * RFC 1337 on, 128 KiB buffers each way, delayed ACKs of 40 ms. The ISN generator has an all-zero key: a stack MUST
+   * RFC 1337 on, 128 KiB buffers each way (the receive buffer auto-tuned up to 6 MiB), delayed
+   * ACKs of 40 ms. The ISN generator has an all-zero key: a stack MUST
    * inject a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
    */
   public static TcpConfig defaults() {
@@ -94,6 +99,8 @@ public final class TcpConfig {
       c.isnGenerator = new IsnGenerator(new byte[16]);
       c.delayedAck = true;
       c.delayedAckTimeout = 40 * MS;
+      c.receiveBufferAutoTuning = true;
+      c.receiveBufferMax = 6 * 1024 * 1024;
     });
   }
 
@@ -261,6 +268,27 @@ public final class TcpConfig {
     });
   }
 
+  /**
+   * Returns whether the receive buffer grows with the rate the application reads at (Linux's
+   * {@code tcp_moderate_rcvbuf=1}), from {@link #receiveBuffer()} up to {@link #receiveBufferMax()}.
+   */
+  public boolean receiveBufferAutoTuning() { return receiveBufferAutoTuning; }
+
+  /**
+   * Returns the largest receive buffer auto-tuning may reach, 6 MiB as Linux's {@code tcp_rmem[2]};
+   * the default window scale (7) covers up to 8 MiB.
+   */
+  public int receiveBufferMax() { return receiveBufferMax; }
+
+  /** Returns a copy that tunes the receive buffer up to {@code max} bytes (at most 1 GiB), or keeps it fixed. */
+  public TcpConfig withReceiveBufferAutoTuning(boolean on, int max) {
+    if (max < 1 || max > (1 << 30)) throw new IllegalArgumentException("receiveBufferMax out of range 1..2^30: " + max);
+    return with(c -> {
+      c.receiveBufferAutoTuning = on;
+      c.receiveBufferMax = max;
+    });
+  }
+
   /** Returns the ISN generator a passive {@link TcpConnection#listen} uses (RFC 6528). */
   public IsnGenerator isnGenerator() { return isnGenerator; }
 
@@ -301,6 +329,7 @@ public final class TcpConfig {
         + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
         + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
-        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off") + "]";
+        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
+        + ", rcvbufMax=" + (receiveBufferAutoTuning ? receiveBufferMax : "fixed") + "]";
   }
 }

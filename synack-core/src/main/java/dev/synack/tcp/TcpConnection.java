@@ -3,6 +3,7 @@ package dev.synack.tcp;
 import dev.synack.trace.TraceSink;
 import dev.synack.wire.SackBlock;
 import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;
 import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;
@@ -281,6 +282,7 @@ public final class TcpConnection {
     if (state == TcpState.CLOSED && (closedError != null || !rcv.finReceived)) throw closedException();
     int n = rcv.read(dst);
     if (n == 0 && rcv.finReceived && rcv.queued() == 0) return -1;
+    if (n > 0) rcv.onUserRead(now, rtt.srtt(), cfg.mss());
     if (n > 0 && state.isSynchronized() && !rcv.finReceived && rcv.windowUpdateDue(opts.effectiveMss())) {
       ackNow = true; // a window update
     }
@@ -452,7 +454,7 @@ public final class TcpConnection {
 
   private void freshTcb() {
     snd = new Sender(cfg.sendBuffer());
-    rcv = new Receiver(cfg.receiveBuffer());
+    rcv = new Receiver(cfg.receiveBuffer(), cfg.receiveBufferAutoTuning() ? cfg.receiveBufferMax() : cfg.receiveBuffer());
     opts = new OptionsNegotiation(cfg, id.isIpv6());
     replies.clear();
     ackNow = false;
@@ -517,6 +519,24 @@ public final class TcpConnection {
       ackNow = true;
     } else if (!timers.isSet(TimerKind.DELAYED_ACK)) {
       timers.set(TimerKind.DELAYED_ACK, now + cfg.delayedAckTimeout(), now);
+    }
+  }
+
+  /**
+   * Gives auto-tuning a round-trip sample from in-order data (Linux's {@code tcp_rcv_rtt_measure_ts}
+   * and {@code tcp_rcv_rtt_measure}): with timestamps, our clock now less the TSecr the peer echoed,
+   * from segments at least full-sized (smaller ones may have waited for an ACK of ours); without
+   * them, the time a window's worth of data takes to arrive.
+   */
+  void measureReceiveRtt(TcpSegment seg, long now) {
+    if (!opts.timestampsOk()) {
+      rcv.tuner.onInOrderData(rcv.rcvNxt, rcv.rcvWnd(), now);
+      return;
+    }
+    TcpOption.Timestamps ts = seg.options().timestamps();
+    if (ts != null && ts.tsEcr() != 0 && seg.payloadLength() >= rcv.delayedAck.rcvMss()) {
+      int elapsed = SeqNum.diff(tsNow(now), ts.tsEcr());
+      if (elapsed >= 0) rcv.tuner.onTimestampSample(elapsed * 1_000_000L);
     }
   }
 
