@@ -276,6 +276,7 @@ final class SegmentArrival {
       return false;
     }
     c.opts.onAcceptableSegment(seg, rcv.lastAckSent, now);
+    c.keepAlive.onHeard(now); // the peer is alive: keep-alive starts its idle time again
     return true;
   }
 

@@ -35,6 +35,10 @@ public final class TcpConfig {
   private long delayedAckTimeout;
   private boolean receiveBufferAutoTuning;
   private int receiveBufferMax;
+  private boolean keepAlive;
+  private long keepAliveIdle;
+  private long keepAliveInterval;
+  private int keepAliveCount;
 
   private TcpConfig() {}
 
@@ -65,6 +69,10 @@ public final class TcpConfig {
     c.delayedAckTimeout = delayedAckTimeout;
     c.receiveBufferAutoTuning = receiveBufferAutoTuning;
     c.receiveBufferMax = receiveBufferMax;
+    c.keepAlive = keepAlive;
+    c.keepAliveIdle = keepAliveIdle;
+    c.keepAliveInterval = keepAliveInterval;
+    c.keepAliveCount = keepAliveCount;
     change.accept(c);
     return c;
   }
@@ -74,7 +82,7 @@ public final class TcpConfig {
    * on, MSL 30 s, FIN-WAIT-2 timeout 60 s, 6 SYN and 5 SYN-ACK retries, R2 of 15 retransmissions,
    * RTO 1 s initially within [200 ms, 120 s], no user timeout, 1000 challenge ACKs a second,
    * RFC 1337 on, 128 KiB buffers each way (the receive buffer auto-tuned up to 6 MiB), delayed
-   * ACKs of 40 ms. The ISN generator has an all-zero key: a stack MUST
+   * ACKs of 40 ms, keep-alive off (2 h idle, 75 s apart, 9 probes when on). The ISN generator has an all-zero key: a stack MUST
    * inject a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
    */
   public static TcpConfig defaults() {
@@ -101,6 +109,9 @@ public final class TcpConfig {
       c.delayedAckTimeout = 40 * MS;
       c.receiveBufferAutoTuning = true;
       c.receiveBufferMax = 6 * 1024 * 1024;
+      c.keepAliveIdle = 7200 * S;
+      c.keepAliveInterval = 75 * S;
+      c.keepAliveCount = 9;
     });
   }
 
@@ -289,6 +300,38 @@ public final class TcpConfig {
     });
   }
 
+  /**
+   * Returns whether idle connections are probed (RFC 1122 §4.2.3.6: keep-alives "MUST default to
+   * off"; Linux's {@code SO_KEEPALIVE}); a connection may turn them on or off later.
+   */
+  public boolean keepAlive() { return keepAlive; }
+
+  /** Returns how long a connection is idle before the first probe, in ns (RFC 1122: "MUST default to no less than two hours"; Linux {@code tcp_keepalive_time=7200}). */
+  public long keepAliveIdle() { return keepAliveIdle; }
+
+  /** Returns the time between unanswered probes, in ns (Linux {@code tcp_keepalive_intvl=75}). */
+  public long keepAliveInterval() { return keepAliveInterval; }
+
+  /** Returns how many unanswered probes end the connection (Linux {@code tcp_keepalive_probes=9}). */
+  public int keepAliveCount() { return keepAliveCount; }
+
+  /** Returns a copy with keep-alive on or off and its timing; the count is 1 to 127 as Linux's {@code TCP_KEEPCNT}. */
+  public TcpConfig withKeepAlive(boolean on, Duration idle, Duration interval, int count) {
+    long i = positive("keepAliveIdle", idle), n = positive("keepAliveInterval", interval);
+    if (count < 1 || count > 127) throw new IllegalArgumentException("keepAliveCount out of range 1..127: " + count);
+    return with(c -> {
+      c.keepAlive = on;
+      c.keepAliveIdle = i;
+      c.keepAliveInterval = n;
+      c.keepAliveCount = count;
+    });
+  }
+
+  /** Returns a copy with keep-alive on or off, its timing unchanged. */
+  public TcpConfig withKeepAlive(boolean on) {
+    return with(c -> c.keepAlive = on);
+  }
+
   /** Returns the ISN generator a passive {@link TcpConnection#listen} uses (RFC 6528). */
   public IsnGenerator isnGenerator() { return isnGenerator; }
 
@@ -330,6 +373,7 @@ public final class TcpConfig {
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
         + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
         + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
-        + ", rcvbufMax=" + (receiveBufferAutoTuning ? receiveBufferMax : "fixed") + "]";
+        + ", rcvbufMax=" + (receiveBufferAutoTuning ? receiveBufferMax : "fixed") + ", keepalive="
+        + (keepAlive ? keepAliveIdle / S + "s/" + keepAliveInterval / S + "s/" + keepAliveCount : "off") + "]";
   }
 }

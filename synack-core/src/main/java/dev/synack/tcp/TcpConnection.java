@@ -48,6 +48,8 @@ public final class TcpConnection {
   final TimerTable timers;
   final RttEstimator rtt;
   final ChallengeAckLimiter challengeAcks;
+  /** Keep-alive probing (RFC 1122 §4.2.3.6): whether it is on and what the peer answered. */
+  final KeepAlive keepAlive;
   /** The identity given at OPEN; LISTEN returns to it. */
   private final FourTuple openedAs;
   FourTuple id;
@@ -84,6 +86,7 @@ public final class TcpConnection {
     this.timers = new TimerTable(tracer);
     this.rtt = new RttEstimator(cfg.initialRto(), cfg.minRto(), cfg.maxRto());
     this.challengeAcks = new ChallengeAckLimiter(cfg.challengeAckLimit());
+    this.keepAlive = new KeepAlive(cfg);
     this.state = TcpState.CLOSED;
     this.arrival = new SegmentArrival(this);
     freshTcb();
@@ -160,7 +163,7 @@ public final class TcpConnection {
         case USER_TIMEOUT -> enterClosed(TcpError.CONNECTION_ABORTED_USER_TIMEOUT, now);
         case PERSIST -> windowProbe(now);
         case DELAYED_ACK -> ackNow = true; // RFC 1122 §4.2.3.2: the ACK waited long enough
-        case KEEPALIVE -> { } // issue 4
+        case KEEPALIVE -> keepAliveTimeout(now);
       }
     }
   }
@@ -183,6 +186,56 @@ public final class TcpConnection {
     }
     snd.onTimeout();
     rtt.backOff();
+  }
+
+  /**
+   * Handles an expired keep-alive timer (RFC 1122 §4.2.3.6). The probe is Linux's: an ACK with
+   * SEG.SEQ = SND.UNA - 1 and no data, which the peer must answer with an ACK (RFC 1122: "an
+   * implementation SHOULD send a keep-alive segment with no data"). While data or a FIN is
+   * unacknowledged or waits for a window, the retransmission and persist timers watch the peer
+   * instead. When every probe went unanswered, the connection is reset and closed "timed out",
+   * as Linux does ({@code tcp_send_active_reset}, ETIMEDOUT).
+   */
+  private void keepAliveTimeout(long now) {
+    if (!keepAlive.on() || !keepAliveState()) return;
+    if (snd.hasOutstanding() || snd.unsent() > 0 || (snd.finQueued && !snd.finSent())) {
+      timers.set(TimerKind.KEEPALIVE, now + cfg.keepAliveIdle(), now);
+      return;
+    }
+    switch (keepAlive.onTimeout(now)) {
+      case WAIT -> timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
+      case PROBE -> {
+        replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
+        timers.set(TimerKind.KEEPALIVE, now + keepAlive.interval(), now);
+      }
+      case GIVE_UP -> resetAndClose(TcpError.CONNECTION_TIMED_OUT, now);
+    }
+  }
+
+  /** Returns whether keep-alive probes may run in this state: synchronized, with both ends' SYNs acknowledged, not TIME-WAIT. */
+  private boolean keepAliveState() {
+    return switch (state) {
+      case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Turns keep-alive on or off ({@code SO_KEEPALIVE}); on, the first probe follows
+   * {@link TcpConfig#keepAliveIdle()} after the peer was last heard from.
+   */
+  public void setKeepAlive(boolean on, long now) {
+    keepAlive.setOn(on);
+    if (on && keepAliveState()) {
+      timers.set(TimerKind.KEEPALIVE, Math.max(now, keepAlive.idleDeadline()), now);
+    } else {
+      timers.cancel(TimerKind.KEEPALIVE, now);
+    }
+  }
+
+  /** Returns whether keep-alive probing is on. */
+  public boolean keepAlive() {
+    return keepAlive.on();
   }
 
   /** Sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does: an ACK one below SND.UNA, which the peer must answer with its window. */
@@ -408,6 +461,8 @@ public final class TcpConnection {
     state = to;
     if (to == TcpState.ESTABLISHED && (from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED)) {
       events.add(new ConnectionEvent.Connected());
+      keepAlive.onHeard(now);
+      if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
       if (snd.synRetransmitted) rtt.afterSynTimeout();
     }
   }
