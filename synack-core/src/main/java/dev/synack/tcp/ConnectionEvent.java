@@ -15,6 +15,12 @@ public sealed interface ConnectionEvent {
   record PeerFinReceived() implements ConnectionEvent {}
 
   /**
+   * The peer acknowledged our FIN (FIN-WAIT-1 or CLOSING left for FIN-WAIT-2 or TIME-WAIT): all we
+   * sent has arrived. A lingering close waits for this.
+   */
+  record FinAcknowledged() implements ConnectionEvent {}
+
+  /**
    * The connection reached CLOSED and its TCB is gone.
    *
    * @param error why, or {@code null} for an orderly close

@@ -238,6 +238,35 @@ public final class TcpConnection {
     return keepAlive.on();
   }
 
+  /**
+   * Sets the receive buffer's size ({@code SO_RCVBUF}), 1 byte to 1 GiB, which stops auto-tuning.
+   * Unlike Linux we do not double the value: the window offered follows the size given. A larger
+   * buffer is announced at once (a window update); a smaller one takes effect as data is read,
+   * since the window's right edge never moves left (RFC 9293 §3.8.6.2.2).
+   */
+  public void setReceiveBufferSize(int bytes, long now) {
+    if (bytes < 1 || bytes > (1 << 30)) throw new IllegalArgumentException("receive buffer size out of range 1..2^30: " + bytes);
+    rcv.setBufferSize(bytes, true);
+    if (rcv.synReceived && state.isSynchronized() && !rcv.finReceived && rcv.windowUpdateDue(opts.effectiveMss())) ackNow = true;
+  }
+
+  /** Returns the receive buffer's size now (auto-tuning may have grown it). */
+  public int receiveBufferSize() {
+    return rcv.bufferSize();
+  }
+
+  /** Sets the send buffer's size ({@code SO_SNDBUF}), 1 byte to 1 GiB; a writer waiting for room hears of a larger one. */
+  public void setSendBufferSize(int bytes, long now) {
+    if (bytes < 1 || bytes > (1 << 30)) throw new IllegalArgumentException("send buffer size out of range 1..2^30: " + bytes);
+    snd.setBufferSize(bytes);
+    onSendBufferFreed();
+  }
+
+  /** Returns the send buffer's size. */
+  public int sendBufferSize() {
+    return snd.bufferSize();
+  }
+
   /** Sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does: an ACK one below SND.UNA, which the peer must answer with its window. */
   private void windowProbe(long now) {
     if (snd.unsent() == 0 || snd.hasOutstanding()) return;
@@ -459,6 +488,9 @@ public final class TcpConnection {
     tracer.state(now, state, to);
     TcpState from = state;
     state = to;
+    if ((from == TcpState.FIN_WAIT_1 || from == TcpState.CLOSING) && (to == TcpState.FIN_WAIT_2 || to == TcpState.TIME_WAIT)) {
+      events.add(new ConnectionEvent.FinAcknowledged());
+    }
     if (to == TcpState.ESTABLISHED && (from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED)) {
       events.add(new ConnectionEvent.Connected());
       keepAlive.onHeard(now);
