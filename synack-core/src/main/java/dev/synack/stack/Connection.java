@@ -164,6 +164,11 @@ public final class Connection implements Attachable {
     return lingerSeconds;
   }
 
+  /** Returns how many bytes of urgent data are yet to be read in line (RFC 9293 MUST-33). */
+  public int urgentRemaining() {
+    return engine.urgentRemaining();
+  }
+
   /** Returns why the connection closed (refused, reset, timed out...), or null if it closed in order or is open. */
   public TcpError closeError() {
     return closeError;

@@ -8,6 +8,12 @@ public sealed interface ConnectionEvent {
   /** Data arrived in order and can be read with {@link TcpConnection#receive}. */
   record Readable() implements ConnectionEvent {}
 
+  /**
+   * The peer marked urgent data up to a new point of the stream (RFC 9293 §3.8.5, MUST-32); it is
+   * read in line with the rest, and {@link TcpConnection#urgentRemaining()} says how much is left.
+   */
+  record UrgentData() implements ConnectionEvent {}
+
   /** Send-buffer space freed after a {@link TcpConnection#send} took less than it was given. */
   record Writable() implements ConnectionEvent {}
 

@@ -32,10 +32,16 @@ final class Receiver {
   boolean synReceived;
   /** Whether the peer's FIN arrived: after the buffered data, the stream ends. */
   boolean finReceived;
+  /** RCV.UP (RFC 9293 §3.3.1): the sequence number just after the urgent data, valid once {@link #urgentKnown}. */
+  int rcvUp;
+  /** Whether an urgent pointer has arrived. */
+  boolean urgentKnown;
   /** Last.ACK.sent (RFC 7323 §4.3): the RCV.NXT of the last ACK we sent. */
   int lastAckSent;
   /** Shift count of the windows we announce (RFC 7323 §2.3), 0 until window scaling is agreed. */
   int rcvShift;
+  /** The peer's full segment (its Eff.snd.MSS as far as we know), for silly window avoidance; 536 until the SYNs settle it. */
+  int peerSegmentSize = 536;
 
   /** The receive buffer's size: the most unread data we offer a window for; auto-tuning raises it. */
   private int bufferSize;
@@ -124,10 +130,17 @@ final class Receiver {
    * announces. The free buffer space is rounded down to the scale unit, unless that would move the
    * right edge left, in which case the old edge is rounded up (as Linux's {@code tcp_select_window}),
    * accepting at most one unit more than the buffer holds.
+   *
+   * <p>Receiver-side silly window avoidance (RFC 9293 §3.8.6.2.2, MUST-39): "keep RCV.NXT+RCV.WND
+   * fixed until the reduction satisfies RCV.BUFF - RCV.USER - RCV.WND >= min(Fr * RCV.BUFF,
+   * Eff.snd.MSS)" with Fr = 1/2: the right edge moves only by a worthwhile amount, so the peer is
+   * never invited to send tiny segments into a window that opens byte by byte.
    */
   int windowField() {
     int unit = 1 << rcvShift;
-    int fresh = free() >>> rcvShift;
+    int free = free();
+    if (free - rcvWnd() < Math.min(bufferSize / 2, peerSegmentSize)) free = rcvWnd();
+    int fresh = free >>> rcvShift;
     int old = (rcvWnd() + unit - 1) >>> rcvShift;
     int field = Math.min(Math.max(fresh, old), 0xffff);
     int edge = SeqNum.add(rcvNxt, field << rcvShift);
@@ -212,6 +225,28 @@ final class Receiver {
   /** Returns the data held ahead of RCV.NXT, in bytes. */
   int outOfOrderBytes() {
     return outOfOrder.bytes();
+  }
+
+  /**
+   * Takes an urgent pointer, RCV.UP = max(RCV.UP, SEG.SEQ + SEG.UP) (RFC 9293 §3.10.7.4 sixth
+   * step); returns whether it advanced past what the user has read, which the user must be told.
+   */
+  boolean onUrgentPointer(int up) {
+    if (urgentKnown && !SeqNum.gt(up, rcvUp)) return false;
+    if (!SeqNum.gt(up, readSeq())) return false; // urgent data already read: nothing to signal
+    rcvUp = up;
+    urgentKnown = true;
+    return true;
+  }
+
+  /** Returns the bytes of urgent data not read yet (RFC 9293 MUST-33), in the buffer or still to come. */
+  int urgentRemaining() {
+    return urgentKnown ? Math.max(0, SeqNum.diff(rcvUp, readSeq())) : 0;
+  }
+
+  /** Returns the sequence number of the next byte the user reads. */
+  private int readSeq() {
+    return SeqNum.add(rcvNxt, -buffer.size() - (finReceived ? 1 : 0));
   }
 
   /** Takes the peer's FIN: it occupies one sequence number (RFC 9293 §3.10.7.4 eighth step); nothing can follow it. */

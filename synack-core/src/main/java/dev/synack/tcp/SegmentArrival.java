@@ -187,8 +187,8 @@ final class SegmentArrival {
     }
     // Fifth, check the ACK field.
     if (!fifthCheckAck(seg, now)) return Disposition.CONSUMED;
-    // Sixth, check the URG bit: urgent data is delivered inline, and the pointer is ignored
-    // (RFC 6093 §6 advises applications not to use it; a deviation from MUST-30/MUST-31).
+    // Sixth, check the URG bit.
+    sixthCheckUrg(seg);
     // Seventh, process the segment text. Text cut off at the window's edges is answered with an
     // ACK, which also tells a zero-window prober our window.
     if (inWindow.payloadLength() < seg.payloadLength()) c.ackNow = true;
@@ -445,6 +445,26 @@ final class SegmentArrival {
       c.timers.cancel(TimerKind.USER_TIMEOUT, now);
     }
     if (freed > 0) c.onSendBufferFreed();
+  }
+
+  /**
+   * Sixth, check the URG bit (RFC 9293 §3.8.5, §3.10.7.4). "If the URG bit is set, RCV.UP <-
+   * max(RCV.UP,SEG.UP), and signal the user that the remote side has urgent data if the urgent
+   * pointer (RCV.UP) is in advance of the data consumed." The pointer marks the octet after the
+   * urgent data (MUST-31); the data itself stays in the stream, delivered inline, as RFC 6093 §6
+   * recommends and Linux does with SO_OOBINLINE. The user is told each time the pointer advances
+   * (MUST-32) and can ask how much urgent data is left to read (MUST-33).
+   */
+  private void sixthCheckUrg(TcpSegment seg) {
+    if (!seg.has(TcpFlags.URG)) return;
+    switch (c.state) {
+      case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2 -> {
+        if (c.rcv.onUrgentPointer(SeqNum.add(seg.sequenceNumber(), seg.urgentPointer()))) c.emit(new ConnectionEvent.UrgentData());
+      }
+      // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: "This should not occur since a FIN has been
+      // received from the remote side. Ignore the URG."
+      default -> { }
+    }
   }
 
   /** Seventh, process the segment text. Returns whether processing goes on. */

@@ -250,6 +250,14 @@ public final class TcpConnection {
     if (rcv.synReceived && state.isSynchronized() && !rcv.finReceived && rcv.windowUpdateDue(opts.effectiveMss())) ackNow = true;
   }
 
+  /**
+   * Returns how many bytes of urgent data the user has yet to read (RFC 9293 §3.8.5, MUST-33):
+   * the stream up to RCV.UP, delivered in line; 0 when there is none.
+   */
+  public int urgentRemaining() {
+    return rcv.urgentRemaining();
+  }
+
   /** Returns the receive buffer's size now (auto-tuning may have grown it). */
   public int receiveBufferSize() {
     return rcv.bufferSize();
@@ -552,6 +560,7 @@ public final class TcpConnection {
   void onPeerSyn(TcpSegment syn, long now) {
     opts.onPeerSyn(syn, now);
     rcv.rcvShift = opts.rcvShift();
+    rcv.peerSegmentSize = opts.effectiveMss();
     rcv.onSyn(syn.sequenceNumber(), opts.windowRoundingMss(true));
   }
 
