@@ -3,7 +3,11 @@ package dev.synack.tcp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.synack.wire.TcpOption;
+import dev.synack.wire.TcpOptions;
+import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -57,6 +61,29 @@ class ReassemblyPropertiesTest {
     assertArrayEquals(stream, java.util.Arrays.copyOf(got.array(), length));
     assertEquals(TcpState.CLOSE_WAIT, s.conn().state());
     assertEquals(0, s.conn().rcv.outOfOrderBytes(), "nothing left behind");
+  }
+
+  /** Arbitrary segments around the window, with every flag and option combination, never make the receiver throw. */
+  @Property(tries = 200)
+  void arbitrarySegmentsAroundTheWindow_neverThrow(@ForAll long seed) {
+    Random random = new Random(seed);
+    TcpConfig cfg = EngineScript.PLAIN.withSackPermitted(true).withTimestamps(true, 0).withBuffers(2000, 2000);
+    EngineScript s = EngineScript.connect(cfg);
+    s.expect("S", 1000, 0);
+    s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.SackPermitted(),
+        new TcpOption.Timestamps(100, 1)));
+    for (int i = 0; i < 60 && s.conn().state() != TcpState.CLOSED; i++) {
+      int seq = EngineScript.PEER_ISS + 1 + random.nextInt(6000) - 1000;
+      byte[] text = new byte[random.nextInt(1600)];
+      int flags = random.nextInt(64) & ~Seg.flags("S") & ~(random.nextInt(4) == 0 ? 0 : Seg.flags("R"));
+      TcpSegment seg = new TcpSegment(80, 40000, seq, 1001, flags | Seg.flags("."), random.nextInt(65536), 0,
+          random.nextInt(65536), TcpOptions.of(new TcpOption.Timestamps(90 + random.nextInt(40), random.nextInt(3))),
+          ByteBuffer.wrap(text));
+      s.inject(seg);
+      while (s.conn().pollTransmit(s.now()) != null) { }
+      if (random.nextBoolean() && s.conn().state() != TcpState.CLOSED) s.conn().receive(ByteBuffer.allocate(random.nextInt(3000)), s.now());
+      if (random.nextInt(5) == 0) s.advance(Duration.ofMillis(random.nextInt(300)));
+    }
   }
 
   private static void inject(EngineScript s, byte[] stream, int[] range) {
