@@ -222,6 +222,11 @@ final class Receiver {
     return outOfOrder.finReached(rcvNxt);
   }
 
+  /** Returns the bytes of storage the receive side holds now: the buffer's ring and the data held out of order. */
+  int storageHeld() {
+    return buffer.allocated() + outOfOrder.bytes();
+  }
+
   /** Returns the data held ahead of RCV.NXT, in bytes. */
   int outOfOrderBytes() {
     return outOfOrder.bytes();

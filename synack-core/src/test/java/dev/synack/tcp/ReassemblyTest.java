@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.synack.wire.SackBlock;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -93,6 +94,26 @@ class ReassemblyTest {
       s.injectText(".", 5001, 1001, "abcdefghij");
       s.expect(".", 1001, 5021);
       assertEquals("abcdefghij0123456789", s.read());
+    }
+  }
+
+  @Nested
+  class Memory {
+    /** "Buffers grow on demand": once everything is read, an idle connection holds no data buffer. */
+    @Test
+    void pair_transferWithLossesAllRead_receiverHoldsNoStorage() {
+      EnginePair p = EnginePair.established(TcpConfig.defaults());
+      p.send(p.client(), "m".repeat(40 * 1448));
+      p.dropNextFromClient(seg -> seg.sequenceNumber() == 1001 + 3 * 1448);
+      p.dropNextFromClient(seg -> seg.sequenceNumber() == 1001 + 9 * 1448);
+      p.run();
+      assertTrue(p.server().rcv.storageHeld() > 0, "data held beyond the holes");
+      p.fireNextTimer(); // the client's RTO resends from SND.UNA
+      p.advance(Duration.ofSeconds(5));
+      assertEquals(40 * 1448, p.read(p.server()).length());
+      p.advance(Duration.ofSeconds(1));
+      assertEquals(0, p.server().rcv.storageHeld());
+      assertEquals(0, p.server().rcv.outOfOrderBytes());
     }
   }
 
