@@ -496,10 +496,10 @@ final class SegmentArrival {
         // "Once in the ESTABLISHED state, it is possible to deliver segment data to user RECEIVE
         // buffers... Once the TCP endpoint takes responsibility for the data, it advances RCV.NXT
         // over the data accepted... Send an acknowledgment of the form <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>."
-        // RFC 5681 §4.2: "A TCP receiver SHOULD send an immediate ACK when the incoming segment
-        // fills in all or part of a gap in the sequence space."
         // Nothing can follow a FIN: what was held beyond it is not data of this stream.
         if (seg.has(TcpFlags.FIN)) rcv.discardOutOfOrder();
+        // RFC 5681 §4.2: "A TCP receiver SHOULD send an immediate ACK when the incoming segment
+        // fills in all or part of a gap in the sequence space"; otherwise the ACK may be delayed.
         boolean fillsHole = rcv.hasOutOfOrder();
         int readable = rcv.accept(seg.payload());
         c.acknowledgeData(seg.payloadLength(), fillsHole, now);
