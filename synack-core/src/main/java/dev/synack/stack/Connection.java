@@ -26,6 +26,8 @@ public final class Connection implements Attachable {
   boolean released;
   /** Why the connection closed, once it has: null for an orderly close or while open. */
   volatile TcpError closeError;
+  /** SO_LINGER in seconds, -1 when off. */
+  private int lingerSeconds = -1;
   /** Anything the user wants to attach (the socket layer keeps its wait state here). */
   private Object attachment;
 
@@ -48,11 +50,6 @@ public final class Connection implements Attachable {
   /** Returns the options the handshake settled (all off before the peer's SYN). */
   public NegotiatedOptions negotiatedOptions() {
     return engine.negotiatedOptions();
-  }
-
-  /** Returns the receive buffer's size in bytes (SO_RCVBUF). */
-  public int receiveBufferSize() {
-    return engine.receiveBufferSize();
   }
 
   /** Returns STATUS (RFC 9293 §3.10.6). */
@@ -90,10 +87,15 @@ public final class Connection implements Attachable {
   /**
    * Closes both directions as Linux's {@code close()} does: FIN after queued data, and the user
    * reads no more, so data arriving afterwards draws a RST (a RST at once if unread data remains).
+   * With {@code SO_LINGER} on and 0 s, it aborts instead.
    */
   public void closeFully(long now) {
     try {
-      engine.closeFully(now);
+      if (lingerSeconds == 0) {
+        engine.abort(now); // SO_LINGER 0: Linux's close() sends RST and drops what is queued
+      } else {
+        engine.closeFully(now);
+      }
     } finally {
       host.touch(this);
     }
@@ -106,6 +108,71 @@ public final class Connection implements Attachable {
     } finally {
       host.touch(this);
     }
+  }
+
+  /**
+   * Turns keep-alive probes on or off ({@code SO_KEEPALIVE}, RFC 1122 §4.2.3.6); the timing comes
+   * from the host's {@link dev.synack.tcp.TcpConfig}.
+   */
+  public void setKeepAlive(boolean on, long now) {
+    try {
+      engine.setKeepAlive(on, now);
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /** Returns whether keep-alive probes are on. */
+  public boolean keepAlive() {
+    return engine.keepAlive();
+  }
+
+  /** Sets the receive buffer's size ({@code SO_RCVBUF}); auto-tuning stops. */
+  public void setReceiveBufferSize(int bytes, long now) {
+    try {
+      engine.setReceiveBufferSize(bytes, now);
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /** Returns the receive buffer's size. */
+  public int receiveBufferSize() {
+    return engine.receiveBufferSize();
+  }
+
+  /** Sets the send buffer's size ({@code SO_SNDBUF}). */
+  public void setSendBufferSize(int bytes, long now) {
+    try {
+      engine.setSendBufferSize(bytes, now);
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /** Returns the send buffer's size. */
+  public int sendBufferSize() {
+    return engine.sendBufferSize();
+  }
+
+  /**
+   * Sets {@code SO_LINGER}: off ({@code on} false), or on with a time in seconds. On with 0,
+   * {@link #closeFully} aborts with a RST and drops queued data, as Linux's {@code close()} does;
+   * a longer time is for the socket layer, whose close waits up to that long for the FIN's ACK.
+   */
+  public void setSoLinger(boolean on, int seconds) {
+    if (on && seconds < 0) throw new IllegalArgumentException("linger time is negative: " + seconds);
+    lingerSeconds = on ? seconds : -1;
+  }
+
+  /** Returns the linger time in seconds, -1 when {@code SO_LINGER} is off (as {@code Socket.getSoLinger}). */
+  public int soLinger() {
+    return lingerSeconds;
+  }
+
+  /** Returns how many bytes of urgent data are yet to be read in line (RFC 9293 MUST-33). */
+  public int urgentRemaining() {
+    return engine.urgentRemaining();
   }
 
   /** Returns why the connection closed (refused, reset, timed out...), or null if it closed in order or is open. */

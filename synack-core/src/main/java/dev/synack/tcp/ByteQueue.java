@@ -6,14 +6,20 @@ import java.nio.ByteBuffer;
  * A bounded FIFO of bytes over a ring buffer that grows on demand, so that an idle connection holds
  * no data buffer (DESIGN.md "Buffers grow on demand"). Used for the send buffer (bytes from
  * SND.UNA on) and the receive buffer (bytes received and not yet read).
+ *
+ * <p>The ring is allocated with the first byte written, doubles when it must (starting at
+ * {@value #FIRST_ALLOCATION} bytes, never beyond the capacity), and is released as soon as the
+ * queue is drained: a connection that has moved megabytes and is now quiet holds nothing. Linux
+ * gets the same effect from its per-segment buffers (skbs), which are freed as they are read or
+ * acknowledged.
  */
 final class ByteQueue {
   private static final byte[] EMPTY = new byte[0];
   private static final int FIRST_ALLOCATION = 4096;
 
   /** The most bytes the queue may hold. */
-  private final int capacity;
-  /** The ring; its length is a power of two or 0, never more than needed for {@link #capacity}. */
+  private int capacity;
+  /** The ring; empty when nothing is queued, never longer than {@link #capacity}. */
   private byte[] ring = EMPTY;
   /** Index in {@link #ring} of the first byte. */
   private int head;
@@ -32,12 +38,24 @@ final class ByteQueue {
   /** Returns how many more bytes fit. */
   int free() { return capacity - size; }
 
+  /** Returns the bytes of storage held now (0 when empty), for tests and memory accounting. */
+  int allocated() { return ring.length; }
+
+  /**
+   * Changes the most bytes the queue may hold (receive-buffer auto-tuning, a socket option). A
+   * limit below what is queued keeps the queued bytes; only later writes see the new limit.
+   */
+  void setCapacity(int capacity) {
+    if (capacity < 0) throw new IllegalArgumentException("capacity is negative: " + capacity);
+    this.capacity = capacity;
+  }
+
   /** Appends as many bytes of {@code src} as fit, advancing its position; returns the count. */
   int write(ByteBuffer src) {
     int n = Math.min(src.remaining(), free());
-    if (n == 0) return 0;
+    if (n <= 0) return 0;
     ensureRoom(size + n);
-    int tail = (head + size) & (ring.length - 1);
+    int tail = index(size);
     int first = Math.min(n, ring.length - tail);
     src.get(ring, tail, first);
     src.get(ring, 0, n - first);
@@ -51,7 +69,8 @@ final class ByteQueue {
       throw new IllegalArgumentException("range " + offset + "+" + length + " outside the " + size + " bytes queued");
     }
     byte[] out = new byte[length];
-    int start = (head + offset) & (ring.length - 1);
+    if (length == 0) return ByteBuffer.wrap(out).asReadOnlyBuffer();
+    int start = index(offset);
     int first = Math.min(length, ring.length - start);
     System.arraycopy(ring, start, out, 0, first);
     System.arraycopy(ring, 0, out, first, length - first);
@@ -69,12 +88,16 @@ final class ByteQueue {
     return n;
   }
 
-  /** Drops the first {@code n} bytes. */
+  /** Drops the first {@code n} bytes; the storage goes when nothing is left. */
   void discard(int n) {
     if (n < 0 || n > size) throw new IllegalArgumentException("cannot discard " + n + " of " + size + " bytes");
     size -= n;
-    head = size == 0 ? 0 : (head + n) & (ring.length - 1);
-    if (size == 0) ring = EMPTY;
+    if (size == 0) {
+      ring = EMPTY;
+      head = 0;
+    } else {
+      head = index(n);
+    }
   }
 
   /** Drops everything and gives the memory back. */
@@ -82,11 +105,18 @@ final class ByteQueue {
     discard(size);
   }
 
+  /** Returns the ring index {@code offset} bytes after the head ({@code offset} at most the ring's length). */
+  private int index(int offset) {
+    int i = head + offset;
+    return i >= ring.length ? i - ring.length : i;
+  }
+
+  /** Grows the ring, by doubling, to hold {@code needed} bytes (at most the capacity), keeping the bytes in order. */
   private void ensureRoom(int needed) {
     if (needed <= ring.length) return;
-    int length = Math.max(FIRST_ALLOCATION, ring.length);
+    long length = Math.max(FIRST_ALLOCATION, ring.length);
     while (length < needed) length <<= 1;
-    byte[] bigger = new byte[length];
+    byte[] bigger = new byte[(int) Math.min(length, Math.max(capacity, needed))];
     int first = Math.min(size, ring.length - head);
     System.arraycopy(ring, head, bigger, 0, first);
     System.arraycopy(ring, 0, bigger, first, size - first);

@@ -8,11 +8,23 @@ public sealed interface ConnectionEvent {
   /** Data arrived in order and can be read with {@link TcpConnection#receive}. */
   record Readable() implements ConnectionEvent {}
 
+  /**
+   * The peer marked urgent data up to a new point of the stream (RFC 9293 §3.8.5, MUST-32); it is
+   * read in line with the rest, and {@link TcpConnection#urgentRemaining()} says how much is left.
+   */
+  record UrgentData() implements ConnectionEvent {}
+
   /** Send-buffer space freed after a {@link TcpConnection#send} took less than it was given. */
   record Writable() implements ConnectionEvent {}
 
   /** The peer's FIN arrived: after the data already readable, the stream ends (RFC 9293 §3.10.7.4 eighth step). */
   record PeerFinReceived() implements ConnectionEvent {}
+
+  /**
+   * The peer acknowledged our FIN (FIN-WAIT-1 or CLOSING left for FIN-WAIT-2 or TIME-WAIT): all we
+   * sent has arrived. A lingering close waits for this.
+   */
+  record FinAcknowledged() implements ConnectionEvent {}
 
   /**
    * The connection reached CLOSED and its TCB is gone.

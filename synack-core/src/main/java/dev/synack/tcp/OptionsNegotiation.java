@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.SackBlock;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;
@@ -16,6 +17,12 @@ import java.util.List;
 final class OptionsNegotiation {
   /** Bytes the timestamps option takes in a segment, padding included (NOP, NOP, TS). */
   static final int TIMESTAMPS_ALIGNED = 12;
+  /** The option space of a TCP header: 60 bytes at most, less the 20 of the fixed header. */
+  private static final int MAX_OPTION_SPACE = 40;
+  /** Bytes a SACK option takes besides its blocks: two NOPs, kind and length. */
+  private static final int SACK_OVERHEAD = 4;
+  /** Bytes per SACK block: left and right edge. */
+  private static final int SACK_BLOCK_BYTES = 8;
   /** Linux's {@code tcp_min_snd_mss}: a peer's MSS below this is raised to it (CVE-2019-11479). */
   static final int MIN_PEER_MSS = 48;
   /** RFC 7323 §5.5: TS.Recent older than 24 days is no longer valid for PAWS. */
@@ -124,6 +131,32 @@ final class OptionsNegotiation {
     return TcpOptions.of(new TcpOption.NoOperation(), new TcpOption.NoOperation(), new TcpOption.Timestamps(tsVal, tsRecent));
   }
 
+  /**
+   * Returns the options of a non-SYN segment with SACK blocks (RFC 2018 §3) after the timestamps,
+   * each option behind two NOPs as Linux lays them out ({@code nop,nop,TS val ecr,nop,nop,sack n ...}).
+   */
+  TcpOptions segmentOptions(int tsVal, List<SackBlock> sackBlocks) {
+    if (sackBlocks.isEmpty()) return segmentOptions(tsVal);
+    List<TcpOption> list = new ArrayList<>(segmentOptions(tsVal).list());
+    list.add(new TcpOption.NoOperation());
+    list.add(new TcpOption.NoOperation());
+    list.add(new TcpOption.Sack(sackBlocks));
+    return new TcpOptions(list);
+  }
+
+  /**
+   * Returns how many SACK blocks a segment with {@code payloadLength} bytes of text can carry:
+   * the 40 bytes of option space hold four blocks, three beside timestamps (RFC 2018 §3), and
+   * the text and all options must stay within the MSS that sized the segment (RFC 9293 §3.7.1:
+   * the MSS counts TCP options against the payload), so a full-sized data segment carries none,
+   * where Linux would shrink the segment instead ({@code tcp_current_mss}).
+   */
+  int sackBlockRoom(int payloadLength) {
+    int ts = timestampsOk ? TIMESTAMPS_ALIGNED : 0;
+    int room = Math.min(MAX_OPTION_SPACE - ts, Math.min(peerMss, cfg.mss()) - ts - payloadLength);
+    return Math.clamp((room - SACK_OVERHEAD) / SACK_BLOCK_BYTES, 0, 4);
+  }
+
   /** Settles the options from the peer's SYN (or SYN-ACK), whose TSval becomes TS.Recent. */
   void onPeerSyn(TcpSegment syn, long now) {
     TcpOptions o = syn.options();
@@ -190,8 +223,17 @@ final class OptionsNegotiation {
    */
   boolean pawsRejects(TcpSegment seg, long now) {
     TcpOption.Timestamps ts = seg.options().timestamps();
-    return timestampsOk && ts != null && !seg.has(TcpFlags.RST) && SeqNum.lt(ts.tsVal(), tsRecent)
-        && now - tsRecentTime < PAWS_IDLE_NANOS;
+    return timestampsOk && ts != null && !seg.has(TcpFlags.RST) && SeqNum.lt(ts.tsVal(), tsRecent) && !tsRecentStale(now);
+  }
+
+  /**
+   * Returns whether TS.Recent is too old to judge by (RFC 7323 §5.5): after more than 24 days
+   * without an update the peer's clock may have wrapped its sign bit past it. "If TS.Recent is
+   * found to be invalid, then the segment is accepted, regardless of the failure of the timestamp
+   * check, and rule R3 updates TS.Recent with the TSval from the new segment."
+   */
+  private boolean tsRecentStale(long now) {
+    return now - tsRecentTime >= PAWS_IDLE_NANOS;
   }
 
   /** Returns whether the segment carries a TSval newer than TS.Recent (RFC 6191's test in TIME-WAIT). */
@@ -203,11 +245,14 @@ final class OptionsNegotiation {
   /**
    * Updates TS.Recent from an acceptable segment (RFC 7323 §4.3 (2)): when SEG.TSval >= TS.Recent
    * and SEG.SEQ =< Last.ACK.sent, so that the echoed value is that of the segment that last
-   * advanced the left edge of our window.
+   * advanced the left edge of our window. With delayed ACKs that is the earliest segment the ACK
+   * covers, and an out-of-order segment leaves it alone (§4.3 cases A and B), so the peer's RTT
+   * samples include the delay and never the wait for a hole. A stale TS.Recent (§5.5) is replaced.
    */
   void onAcceptableSegment(TcpSegment seg, int lastAckSent, long now) {
     TcpOption.Timestamps ts = seg.options().timestamps();
-    if (timestampsOk && ts != null && SeqNum.ge(ts.tsVal(), tsRecent) && SeqNum.le(seg.sequenceNumber(), lastAckSent)) {
+    if (timestampsOk && ts != null && (SeqNum.ge(ts.tsVal(), tsRecent) || tsRecentStale(now))
+        && SeqNum.le(seg.sequenceNumber(), lastAckSent)) {
       setTsRecent(ts.tsVal(), now);
     }
   }

@@ -1,6 +1,8 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.SackBlock;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * The receive side of the TCB (RFC 9293 §3.3.1): IRS, RCV.NXT, the window we offer and the
@@ -17,8 +19,9 @@ import java.nio.ByteBuffer;
  * </pre>
  *
  * <p>RCV.WND is what we last announced: its right edge, RCV.NXT + RCV.WND, never moves left
- * (RFC 9293 §3.8.6.2.2, SHLD-14: no shrinking). Out-of-order data is not kept in this issue; issue 4
- * adds a reassembly queue in front of {@link #accept}.
+ * (RFC 9293 §3.8.6.2.2, SHLD-14: no shrinking). Data that arrives ahead of RCV.NXT waits in the
+ * {@link ReassemblyQueue} and joins the buffer when the hole before it fills; it lies inside the
+ * window announced, so the window needs no correction for it.
  */
 final class Receiver {
   /** IRS, the peer's initial sequence number. */
@@ -29,21 +32,71 @@ final class Receiver {
   boolean synReceived;
   /** Whether the peer's FIN arrived: after the buffered data, the stream ends. */
   boolean finReceived;
+  /** RCV.UP (RFC 9293 §3.3.1): the sequence number just after the urgent data, valid once {@link #urgentKnown}. */
+  int rcvUp;
+  /** Whether an urgent pointer has arrived. */
+  boolean urgentKnown;
   /** Last.ACK.sent (RFC 7323 §4.3): the RCV.NXT of the last ACK we sent. */
   int lastAckSent;
   /** Shift count of the windows we announce (RFC 7323 §2.3), 0 until window scaling is agreed. */
   int rcvShift;
+  /** The peer's full segment (its Eff.snd.MSS as far as we know), for silly window avoidance; 536 until the SYNs settle it. */
+  int peerSegmentSize = 536;
 
-  /** The receive buffer's size: the most unread data we offer a window for. */
+  /** The receive buffer's size: the most unread data we offer a window for; auto-tuning raises it. */
   private int bufferSize;
+  /** Bytes the user has read in all, for auto-tuning. */
+  private long totalRead;
+  /** Receive-buffer auto-tuning (Linux's {@code tcp_rcv_space_adjust}). */
+  final ReceiveBufferTuner tuner;
   /** Unread in-order data. It may exceed {@link #bufferSize} by less than one window-scale unit (see {@link #windowField}). */
   private final ByteQueue buffer;
+  /** The window size (scaled, in bytes) the last segment we sent announced. */
+  private int lastAnnounced;
   /** RCV.NXT + RCV.WND as last announced. */
   private int rightEdge;
+  /** Data received ahead of RCV.NXT. */
+  private final ReassemblyQueue outOfOrder;
+  /** When in-order data is acknowledged (RFC 1122 §4.2.3.2). */
+  final DelayedAck delayedAck = new DelayedAck();
+  /** The SACK blocks our ACKs report (RFC 2018 §4, RFC 2883), used when SACK-permitted was agreed. */
+  private final SackGenerator sack = new SackGenerator();
 
-  Receiver(int bufferSize) {
+  /**
+   * Creates the receive side with a buffer of {@code bufferSize} bytes that auto-tuning may grow up
+   * to {@code maxBufferSize} (equal sizes: no tuning). Nothing is allocated until data arrives.
+   */
+  Receiver(int bufferSize, int maxBufferSize) {
     this.bufferSize = bufferSize;
     this.buffer = new ByteQueue(bufferSize + (1 << 14));
+    this.outOfOrder = new ReassemblyQueue(bufferSize);
+    this.tuner = new ReceiveBufferTuner(Math.max(bufferSize, maxBufferSize));
+  }
+
+  /** Returns the receive buffer's size now. */
+  int bufferSize() {
+    return bufferSize;
+  }
+
+  /**
+   * Sets the receive buffer's size, as auto-tuning or the user ({@code SO_RCVBUF}, which stops
+   * the tuning when {@code byUser}) decides. A smaller buffer shrinks the window only as data is
+   * read: the right edge already announced stays (see {@link #windowField}).
+   */
+  void setBufferSize(int size, boolean byUser) {
+    if (size < 1) throw new IllegalArgumentException("receive buffer size must be positive: " + size);
+    if (byUser) tuner.lock();
+    bufferSize = size;
+    buffer.setCapacity(size + (1 << 14));
+    outOfOrder.resize(size);
+  }
+
+  /** Lets auto-tuning look at what the user read; returns whether the buffer grew. */
+  boolean onUserRead(long now, long srtt, int mss) {
+    int size = tuner.onRead(totalRead, now, srtt, bufferSize, mss);
+    if (size <= bufferSize) return false;
+    setBufferSize(size, false);
+    return true;
   }
 
   /** Takes the peer's SYN (RFC 9293 §3.10.7.2 third, §3.10.7.3 fourth): IRS = SEG.SEQ, RCV.NXT = SEG.SEQ + 1, with the window a SYN-ACK announces. */
@@ -52,7 +105,8 @@ final class Receiver {
     rcvNxt = SeqNum.add(seq, 1);
     synReceived = true;
     lastAckSent = rcvNxt;
-    rightEdge = SeqNum.add(rcvNxt, synWindow(roundTo));
+    lastAnnounced = synWindow(roundTo);
+    rightEdge = SeqNum.add(rcvNxt, lastAnnounced);
   }
 
   /** Returns RCV.WND, the window last announced, as seen from RCV.NXT. */
@@ -76,11 +130,6 @@ final class Receiver {
     return free();
   }
 
-  /** Returns the receive buffer's size in bytes (SO_RCVBUF). */
-  int bufferSize() {
-    return bufferSize;
-  }
-
   /** Returns the unread bytes. */
   int queued() {
     return buffer.size();
@@ -100,43 +149,154 @@ final class Receiver {
    * announces. The free buffer space is rounded down to the scale unit, unless that would move the
    * right edge left, in which case the old edge is rounded up (as Linux's {@code tcp_select_window}),
    * accepting at most one unit more than the buffer holds.
+   *
+   * <p>Receiver-side silly window avoidance (RFC 9293 §3.8.6.2.2, MUST-39): "keep RCV.NXT+RCV.WND
+   * fixed until the reduction satisfies RCV.BUFF - RCV.USER - RCV.WND >= min(Fr * RCV.BUFF,
+   * Eff.snd.MSS)" with Fr = 1/2: the right edge moves only by a worthwhile amount, so the peer is
+   * never invited to send tiny segments into a window that opens byte by byte.
    */
   int windowField() {
     int unit = 1 << rcvShift;
-    int fresh = free() >>> rcvShift;
+    int free = free();
+    if (free - rcvWnd() < Math.min(bufferSize / 2, peerSegmentSize)) {
+      // Announcing again the size announced last is no opening at all, and the buffer has room for
+      // it: Linux's __tcp_select_window keeps rcv_wnd so (a FIN or read data moved RCV.NXT on).
+      free = Math.max(rcvWnd(), Math.min(free, lastAnnounced));
+    }
+    int fresh = free >>> rcvShift;
     int old = (rcvWnd() + unit - 1) >>> rcvShift;
     int field = Math.min(Math.max(fresh, old), 0xffff);
     int edge = SeqNum.add(rcvNxt, field << rcvShift);
     if (SeqNum.gt(edge, rightEdge)) rightEdge = edge;
+    lastAnnounced = field << rcvShift;
     return field;
   }
 
-  /** Notes that a segment carrying ACK = RCV.NXT left (for TS.Recent). */
+  /** Notes that a segment carrying ACK = RCV.NXT left (for TS.Recent and the delayed ACK). */
   void onAckSent() {
     lastAckSent = rcvNxt;
+    delayedAck.onAckSent();
   }
 
-  /** Takes in-order data at RCV.NXT, already trimmed to the window; returns the bytes taken. */
+  /** Returns the bytes received in order and not yet acknowledged. */
+  int unacknowledged() {
+    return SeqNum.diff(rcvNxt, lastAckSent);
+  }
+
+  /**
+   * Takes in-order data at RCV.NXT, already trimmed to the window, then the held data it joins;
+   * returns the bytes made readable.
+   */
   int accept(ByteBuffer payload) {
     int n = buffer.write(payload.duplicate());
     rcvNxt = SeqNum.add(rcvNxt, n);
+    if (n > 0 && !outOfOrder.isEmpty()) {
+      int joined = outOfOrder.deliverTo(rcvNxt, buffer);
+      rcvNxt = SeqNum.add(rcvNxt, joined);
+      n += joined;
+    }
     return n;
   }
 
-  /** Takes the peer's FIN: it occupies one sequence number (RFC 9293 §3.10.7.4 eighth step). */
+  /**
+   * Holds text that starts after RCV.NXT, within the window, until the hole before it fills (a
+   * FIN with it). The block it joins becomes the first SACK block; bytes held already are a
+   * duplicate for D-SACK.
+   */
+  ReassemblyQueue.Arrival holdOutOfOrder(int seq, ByteBuffer payload, boolean fin) {
+    ReassemblyQueue.Arrival arrival = outOfOrder.add(seq, payload, fin);
+    if (arrival.refused()) return arrival;
+    if (arrival.duplicate()) sack.onDuplicate(arrival.dupLeft(), arrival.dupRight());
+    SackBlock block = payload.hasRemaining() ? outOfOrder.blockAround(seq) : null;
+    if (block != null) sack.onOutOfOrder(block);
+    return arrival;
+  }
+
+  /**
+   * Notes a segment whose sequence space [{@code seq}, {@code end}) starts below RCV.NXT: what
+   * lies below RCV.NXT arrived before, and the next ACK reports it as a D-SACK (RFC 2883 §4,
+   * as Linux's {@code tcp_send_dupack} and the partial case of {@code tcp_data_queue}).
+   */
+  void noteDuplicate(int seq, int end) {
+    if (synReceived && SeqNum.lt(seq, rcvNxt) && SeqNum.lt(seq, end)) {
+      sack.onDuplicate(seq, SeqNum.min(end, rcvNxt));
+      // The peer resent what we had: our ACKs may have been lost or late, so the next go at once (Linux's tcp_send_dupack).
+      delayedAck.enterQuickAck(rcvWnd());
+    }
+  }
+
+  /** Returns the SACK blocks for the ACK being built, at most {@code max}; a D-SACK among them is reported only this once. */
+  List<SackBlock> sackBlocks(int max) {
+    return sack.blocks(rcvNxt, outOfOrder, max);
+  }
+
+  /** Drops what waits ahead of RCV.NXT. */
+  void discardOutOfOrder() {
+    outOfOrder.clear();
+    sack.forgetHeld();
+  }
+
+  /** Returns whether data or a FIN waits ahead of RCV.NXT. */
+  boolean hasOutOfOrder() {
+    return !outOfOrder.isEmpty();
+  }
+
+  /** Returns whether a FIN that arrived out of order is now next: everything before it arrived. */
+  boolean heldFinReached() {
+    return outOfOrder.finReached(rcvNxt);
+  }
+
+  /** Returns the bytes of storage the receive side holds now: the buffer's ring and the data held out of order. */
+  int storageHeld() {
+    return buffer.allocated() + outOfOrder.bytes();
+  }
+
+  /** Returns the data held ahead of RCV.NXT, in bytes. */
+  int outOfOrderBytes() {
+    return outOfOrder.bytes();
+  }
+
+  /**
+   * Takes an urgent pointer, RCV.UP = max(RCV.UP, SEG.SEQ + SEG.UP) (RFC 9293 §3.10.7.4 sixth
+   * step); returns whether it advanced past what the user has read, which the user must be told.
+   */
+  boolean onUrgentPointer(int up) {
+    if (urgentKnown && !SeqNum.gt(up, rcvUp)) return false;
+    if (!SeqNum.gt(up, readSeq())) return false; // urgent data already read: nothing to signal
+    rcvUp = up;
+    urgentKnown = true;
+    return true;
+  }
+
+  /** Returns the bytes of urgent data not read yet (RFC 9293 MUST-33), in the buffer or still to come. */
+  int urgentRemaining() {
+    return urgentKnown ? Math.max(0, SeqNum.diff(rcvUp, readSeq())) : 0;
+  }
+
+  /** Returns the sequence number of the next byte the user reads. */
+  private int readSeq() {
+    return SeqNum.add(rcvNxt, -buffer.size() - (finReceived ? 1 : 0));
+  }
+
+  /** Takes the peer's FIN: it occupies one sequence number (RFC 9293 §3.10.7.4 eighth step); nothing can follow it. */
   void onFin() {
     rcvNxt = SeqNum.add(rcvNxt, 1);
     finReceived = true;
+    discardOutOfOrder();
   }
 
   /** Moves unread data into {@code dst} (the RECEIVE call); returns the count. */
   int read(ByteBuffer dst) {
-    return buffer.read(dst);
+    int n = buffer.read(dst);
+    totalRead += n;
+    return n;
   }
 
-  /** Drops unread data. */
+  /** Drops unread data and the data held out of order. */
   void flush() {
     buffer.clear();
+    outOfOrder.clear();
+    sack.clear();
   }
 
   /**

@@ -194,11 +194,12 @@ final class SegmentArrival {
     }
     // Fifth, check the ACK field.
     if (!fifthCheckAck(seg, now)) return Disposition.CONSUMED;
-    // Sixth, check the URG bit: urgent data is delivered inline, and the pointer is ignored
-    // (RFC 6093 §6 advises applications not to use it; a deviation from MUST-30/MUST-31).
+    // Sixth, check the URG bit.
+    sixthCheckUrg(seg);
     // Seventh, process the segment text. Text cut off at the window's edges is answered with an
     // ACK, which also tells a zero-window prober our window.
     if (inWindow.payloadLength() < seg.payloadLength()) c.ackNow = true;
+    noteDuplicate(seg);
     if (!seventhProcessText(inWindow, now)) return Disposition.CONSUMED;
     // Eighth, check the FIN bit.
     eighthCheckFin(inWindow, now);
@@ -280,6 +281,7 @@ final class SegmentArrival {
       // RFC 7323 §5.3 R1: "send an acknowledgment in reply as specified in RFC 793 page 69 and
       // drop the segment".
       c.ackNow = true;
+      noteDuplicate(seg);
       drop(seg, now, "PAWS: TSval older than TS.Recent (RFC 7323 §5.3)");
       restartTimeWaitOnRetransmission(seg, now);
       return false;
@@ -310,12 +312,20 @@ final class SegmentArrival {
       } else {
         // A SYN draws a challenge ACK "irrespective of the sequence number" (RFC 5961 §4.2), rate
         // limited as every challenge ACK (§7); other segments the ACK of RFC 9293.
-        if (seg.has(TcpFlags.SYN)) c.challengeAck(now); else c.ackNow = true;
+        // Only the plain duplicate is reported by D-SACK, as Linux's tcp_send_dupack; a SYN's
+        // challenge ACK carries none.
+        if (seg.has(TcpFlags.SYN)) {
+          c.challengeAck(now);
+        } else {
+          c.ackNow = true;
+          noteDuplicate(seg);
+        }
         drop(seg, now, "outside the receive window");
       }
       return false;
     }
     c.opts.onAcceptableSegment(seg, rcv.lastAckSent, now);
+    c.keepAlive.onHeard(now); // the peer is alive: keep-alive starts its idle time again
     return true;
   }
 
@@ -496,29 +506,65 @@ final class SegmentArrival {
     if (freed > 0) c.onSendBufferFreed();
   }
 
-  /** Seventh, process the segment text. Returns whether processing goes on. */
-  private boolean seventhProcessText(TcpSegment seg, long now) {
-    if (seg.payloadLength() == 0) return true;
+  /**
+   * Sixth, check the URG bit (RFC 9293 §3.8.5, §3.10.7.4). "If the URG bit is set, RCV.UP <-
+   * max(RCV.UP,SEG.UP), and signal the user that the remote side has urgent data if the urgent
+   * pointer (RCV.UP) is in advance of the data consumed." The pointer marks the octet after the
+   * urgent data (MUST-31); the data itself stays in the stream, delivered inline, as RFC 6093 §6
+   * recommends and Linux does with SO_OOBINLINE. The user is told each time the pointer advances
+   * (MUST-32) and can ask how much urgent data is left to read (MUST-33).
+   */
+  private void sixthCheckUrg(TcpSegment seg) {
+    if (!seg.has(TcpFlags.URG)) return;
     switch (c.state) {
       case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2 -> {
-        if (c.inputClosed) {
+        if (c.rcv.onUrgentPointer(SeqNum.add(seg.sequenceNumber(), seg.urgentPointer()))) c.emit(new ConnectionEvent.UrgentData());
+      }
+      // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: "This should not occur since a FIN has been
+      // received from the remote side. Ignore the URG."
+      default -> { }
+    }
+  }
+
+  /** Seventh, process the segment text. Returns whether processing goes on. */
+  private boolean seventhProcessText(TcpSegment seg, long now) {
+    Receiver rcv = c.rcv;
+    boolean ahead = seg.sequenceNumber() != rcv.rcvNxt;
+    // A FIN alone ahead of RCV.NXT is held like text, so that the stream ends where it says.
+    if (seg.payloadLength() == 0 && !(ahead && seg.has(TcpFlags.FIN))) return true;
+    switch (c.state) {
+      case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2 -> {
+        if (c.inputClosed && seg.payloadLength() > 0) {
           // RFC 1122 §4.2.2.13: "if new data is received after CLOSE is called, its TCP SHOULD send
           // a RST to show that data was lost", as Linux does after close() (tcp_rcv_state_process).
           c.resetReplyTo(seg);
           c.enterClosed(TcpError.CONNECTION_ABORTED, now);
           return false;
         }
-        c.ackNow = true;
-        if (seg.sequenceNumber() != c.rcv.rcvNxt) {
-          // In the window but not next: RFC 9293 may keep it for later; until issue 4's reassembly
-          // queue we drop it and send a duplicate ACK, which makes the peer resend.
-          drop(seg, now, "out of order (no reassembly yet)");
+        if (ahead) {
+          // In the window but beyond RCV.NXT: "Segments with higher beginning sequence numbers
+          // SHOULD be held for later processing" (SHLD-31). RFC 5681 §4.2: "A TCP receiver SHOULD
+          // send an immediate duplicate ACK when an out-of-order segment arrives", which tells
+          // the sender about the hole (fast retransmit, and with SACK exactly where it is).
+          ReassemblyQueue.Arrival held = rcv.holdOutOfOrder(seg.sequenceNumber(), seg.payload(), seg.has(TcpFlags.FIN));
+          c.ackNow = true;
+          if (held.refused()) drop(seg, now, "out of order, reassembly queue full");
+          // The FIN, if any, waits with the text: the eighth step sees it once RCV.NXT gets there.
           return false;
         }
         // "Once in the ESTABLISHED state, it is possible to deliver segment data to user RECEIVE
         // buffers... Once the TCP endpoint takes responsibility for the data, it advances RCV.NXT
         // over the data accepted... Send an acknowledgment of the form <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>."
-        if (c.rcv.accept(seg.payload()) > 0) c.emit(new ConnectionEvent.Readable());
+        // Nothing can follow a FIN: what was held beyond it is not data of this stream.
+        if (seg.has(TcpFlags.FIN)) rcv.discardOutOfOrder();
+        // RFC 5681 §4.2: "A TCP receiver SHOULD send an immediate ACK when the incoming segment
+        // fills in all or part of a gap in the sequence space"; otherwise the ACK may be delayed.
+        boolean fillsHole = rcv.hasOutOfOrder();
+        int readable = rcv.accept(seg.payload());
+        c.acknowledgeData(seg.payloadLength(), fillsHole, now);
+        c.measureReceiveRtt(seg, now);
+        if (readable > 0) c.emit(new ConnectionEvent.Readable());
+        if (fillsHole && rcv.heldFinReached()) onFin(now); // the FIN that waited behind the hole
         return true;
       }
       // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: "This should not occur since a FIN has been
@@ -529,14 +575,28 @@ final class SegmentArrival {
     }
   }
 
+  /**
+   * Notes the part of a segment below RCV.NXT, which arrived before, for the D-SACK of the next
+   * ACK (RFC 2883 §4). Only the sequence space counts: a bare ACK repeats nothing.
+   */
+  private void noteDuplicate(TcpSegment seg) {
+    if (seg.segmentLength() > 0) c.rcv.noteDuplicate(seg.sequenceNumber(), SeqNum.add(seg.sequenceNumber(), seg.segmentLength()));
+  }
+
   /** Eighth, check the FIN bit. */
   private void eighthCheckFin(TcpSegment seg, long now) {
-    // The FIN counts only once everything before it arrived (text past the window was cut with it).
+    // The FIN counts only once everything before it arrived (text past the window was cut with
+    // it); a FIN ahead of RCV.NXT waits in the reassembly queue (seventh step).
     if (!seg.has(TcpFlags.FIN) || SeqNum.add(seg.sequenceNumber(), seg.payloadLength()) != c.rcv.rcvNxt) return;
     if (c.rcv.finReceived) {
       c.ackNow = true; // a second FIN at RCV.NXT cannot be valid; answer as for a duplicate
       return;
     }
+    onFin(now);
+  }
+
+  /** Takes the peer's FIN once RCV.NXT reached it: its own segment's, or one held out of order. */
+  private void onFin(long now) {
     // "If the FIN bit is set, signal the user "connection closing" and return any pending RECEIVEs
     // with same message, advance RCV.NXT over the FIN, and send an acknowledgment for the FIN."
     c.rcv.onFin();

@@ -113,6 +113,16 @@ final class Sender {
     return buffer.size();
   }
 
+  /** Returns the send buffer's size: the most bytes queued, unacknowledged and unsent together. */
+  int bufferSize() {
+    return buffer.capacity();
+  }
+
+  /** Sets the send buffer's size ({@code SO_SNDBUF}); bytes already queued stay even beyond a smaller size. */
+  void setBufferSize(int size) {
+    buffer.setCapacity(size);
+  }
+
   /** Returns how many more bytes the send buffer takes. */
   int free() {
     return buffer.free();

@@ -32,6 +32,14 @@ public final class TcpConfig {
   private int sendBuffer;
   private IsnGenerator isnGenerator;
   private TcpChoices choices;
+  private boolean delayedAck;
+  private long delayedAckTimeout;
+  private boolean receiveBufferAutoTuning;
+  private int receiveBufferMax;
+  private boolean keepAlive;
+  private long keepAliveIdle;
+  private long keepAliveInterval;
+  private int keepAliveCount;
 
   private TcpConfig() {}
 
@@ -59,6 +67,14 @@ public final class TcpConfig {
     c.sendBuffer = sendBuffer;
     c.isnGenerator = isnGenerator;
     c.choices = choices;
+    c.delayedAck = delayedAck;
+    c.delayedAckTimeout = delayedAckTimeout;
+    c.receiveBufferAutoTuning = receiveBufferAutoTuning;
+    c.receiveBufferMax = receiveBufferMax;
+    c.keepAlive = keepAlive;
+    c.keepAliveIdle = keepAliveIdle;
+    c.keepAliveInterval = keepAliveInterval;
+    c.keepAliveCount = keepAliveCount;
     change.accept(c);
     return c;
   }
@@ -67,7 +83,8 @@ public final class TcpConfig {
    * Returns Linux-like defaults: MSS 1460, window scale (shift 7), SACK-permitted and timestamps
    * on, MSL 30 s, FIN-WAIT-2 timeout 60 s, 6 SYN and 5 SYN-ACK retries, R2 of 15 retransmissions,
    * RTO 1 s initially within [200 ms, 120 s], no user timeout, 1000 challenge ACKs a second,
-   * RFC 1337 on, 128 KiB buffers each way. The ISN generator has an all-zero key: a stack MUST
+   * RFC 1337 on, 128 KiB buffers each way (the receive buffer auto-tuned up to 6 MiB), delayed
+   * ACKs of 40 ms, keep-alive off (2 h idle, 75 s apart, 9 probes when on). The ISN generator has an all-zero key: a stack MUST
    * inject a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
    */
   public static TcpConfig defaults() {
@@ -91,6 +108,13 @@ public final class TcpConfig {
       c.sendBuffer = 128 * 1024;
       c.isnGenerator = new IsnGenerator(new byte[16]);
       c.choices = TcpChoices.defaults();
+      c.delayedAck = true;
+      c.delayedAckTimeout = 40 * MS;
+      c.receiveBufferAutoTuning = true;
+      c.receiveBufferMax = 6 * 1024 * 1024;
+      c.keepAliveIdle = 7200 * S;
+      c.keepAliveInterval = 75 * S;
+      c.keepAliveCount = 9;
     });
   }
 
@@ -258,6 +282,59 @@ public final class TcpConfig {
     });
   }
 
+  /**
+   * Returns whether the receive buffer grows with the rate the application reads at (Linux's
+   * {@code tcp_moderate_rcvbuf=1}), from {@link #receiveBuffer()} up to {@link #receiveBufferMax()}.
+   */
+  public boolean receiveBufferAutoTuning() { return receiveBufferAutoTuning; }
+
+  /**
+   * Returns the largest receive buffer auto-tuning may reach, 6 MiB as Linux's {@code tcp_rmem[2]};
+   * the default window scale (7) covers up to 8 MiB.
+   */
+  public int receiveBufferMax() { return receiveBufferMax; }
+
+  /** Returns a copy that tunes the receive buffer up to {@code max} bytes (at most 1 GiB), or keeps it fixed. */
+  public TcpConfig withReceiveBufferAutoTuning(boolean on, int max) {
+    if (max < 1 || max > (1 << 30)) throw new IllegalArgumentException("receiveBufferMax out of range 1..2^30: " + max);
+    return with(c -> {
+      c.receiveBufferAutoTuning = on;
+      c.receiveBufferMax = max;
+    });
+  }
+
+  /**
+   * Returns whether idle connections are probed (RFC 1122 §4.2.3.6: keep-alives "MUST default to
+   * off"; Linux's {@code SO_KEEPALIVE}); a connection may turn them on or off later.
+   */
+  public boolean keepAlive() { return keepAlive; }
+
+  /** Returns how long a connection is idle before the first probe, in ns (RFC 1122: "MUST default to no less than two hours"; Linux {@code tcp_keepalive_time=7200}). */
+  public long keepAliveIdle() { return keepAliveIdle; }
+
+  /** Returns the time between unanswered probes, in ns (Linux {@code tcp_keepalive_intvl=75}). */
+  public long keepAliveInterval() { return keepAliveInterval; }
+
+  /** Returns how many unanswered probes end the connection (Linux {@code tcp_keepalive_probes=9}). */
+  public int keepAliveCount() { return keepAliveCount; }
+
+  /** Returns a copy with keep-alive on or off and its timing; the count is 1 to 127 as Linux's {@code TCP_KEEPCNT}. */
+  public TcpConfig withKeepAlive(boolean on, Duration idle, Duration interval, int count) {
+    long i = positive("keepAliveIdle", idle), n = positive("keepAliveInterval", interval);
+    if (count < 1 || count > 127) throw new IllegalArgumentException("keepAliveCount out of range 1..127: " + count);
+    return with(c -> {
+      c.keepAlive = on;
+      c.keepAliveIdle = i;
+      c.keepAliveInterval = n;
+      c.keepAliveCount = count;
+    });
+  }
+
+  /** Returns a copy with keep-alive on or off, its timing unchanged. */
+  public TcpConfig withKeepAlive(boolean on) {
+    return with(c -> c.keepAlive = on);
+  }
+
   /** Returns the ISN generator a passive {@link TcpConnection#listen} uses (RFC 6528). */
   public IsnGenerator isnGenerator() { return isnGenerator; }
 
@@ -276,6 +353,26 @@ public final class TcpConfig {
     return with(c -> c.choices = newChoices);
   }
 
+  /**
+   * Returns whether in-order data may be acknowledged late (RFC 1122 §4.2.3.2, RFC 5681 §4.2): at
+   * least every second full-sized segment, else after {@link #delayedAckTimeout()}. On by
+   * default, as in Linux (which has no switch; {@code TCP_QUICKACK} comes closest).
+   */
+  public boolean delayedAck() { return delayedAck; }
+
+  /** Returns how long an ACK may wait, in ns: 40 ms, Linux's {@code TCP_DELACK_MIN} (RFC 1122: "MUST be less than 0.5 seconds"). */
+  public long delayedAckTimeout() { return delayedAckTimeout; }
+
+  /** Returns a copy that delays ACKs, or acknowledges every segment at once; the timeout is over 0 and under 500 ms. */
+  public TcpConfig withDelayedAck(boolean on, Duration timeout) {
+    long n = positive("delayedAckTimeout", timeout);
+    if (n >= 500 * MS) throw new IllegalArgumentException("delayedAckTimeout must be under 500 ms (RFC 1122 §4.2.3.2): " + timeout);
+    return with(c -> {
+      c.delayedAck = on;
+      c.delayedAckTimeout = n;
+    });
+  }
+
   private static long positive(String name, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive: " + d);
     return d.toNanos();
@@ -287,6 +384,8 @@ public final class TcpConfig {
         + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
         + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
-        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + ", " + choices + "]";
+        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
+        + ", rcvbufMax=" + (receiveBufferAutoTuning ? receiveBufferMax : "fixed") + ", keepalive="
+        + (keepAlive ? keepAliveIdle / S + "s/" + keepAliveInterval / S + "s/" + keepAliveCount : "off") + ", " + choices + "]";
   }
 }

@@ -1,11 +1,14 @@
 package dev.synack.tcp;
 
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.SackBlock;
 import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;
 import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * One TCP connection's protocol engine (RFC 9293), sans-IO: it takes segments, user calls and the
@@ -45,6 +48,8 @@ public final class TcpConnection {
   final TimerTable timers;
   final RttEstimator rtt;
   final ChallengeAckLimiter challengeAcks;
+  /** Keep-alive probing (RFC 1122 §4.2.3.6): whether it is on and what the peer answered. */
+  final KeepAlive keepAlive;
   /** The identity given at OPEN; LISTEN returns to it. */
   private final FourTuple openedAs;
   FourTuple id;
@@ -90,6 +95,7 @@ public final class TcpConnection {
     this.timers = new TimerTable(tracer);
     this.rtt = new RttEstimator(cfg.initialRto(), cfg.minRto(), cfg.maxRto());
     this.challengeAcks = new ChallengeAckLimiter(cfg.challengeAckLimit());
+    this.keepAlive = new KeepAlive(cfg);
     this.state = TcpState.CLOSED;
     this.arrival = new SegmentArrival(this);
     freshTcb();
@@ -135,7 +141,20 @@ public final class TcpConnection {
    */
   public Disposition handleSegment(TcpSegment seg, long now) {
     if (seg == null) throw new IllegalArgumentException("segment is null");
+    sendOwedAck(now);
     return arrival.process(seg, now);
+  }
+
+  /**
+   * Sends at once an ACK still owed when the next segment arrives, so that every segment calling
+   * for an immediate ACK gets its own, as in Linux, where the ACK leaves during the segment's
+   * processing: RFC 5681 §4.2's duplicate ACK per out-of-order segment is what the sender counts,
+   * and a caller may feed several segments before it polls.
+   */
+  private void sendOwedAck(long now) {
+    if (ackNow && rcv.synReceived && state.isSynchronized() && state != TcpState.SYN_RECEIVED) {
+      replies.add(buildSegment(snd.sndNxt, TcpFlags.ACK, null, now));
+    }
   }
 
   /** Fires the timers whose deadline is at or before {@code now} (RFC 9293 §3.10.8). */
@@ -152,7 +171,8 @@ public final class TcpConnection {
         // user timeout"..., delete the TCB, enter the CLOSED state". No RST: the peer is unreachable.
         case USER_TIMEOUT -> enterClosed(timeoutError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), now);
         case PERSIST -> windowProbe(now);
-        case DELAYED_ACK, KEEPALIVE -> { } // issue 4
+        case DELAYED_ACK -> ackNow = true; // RFC 1122 §4.2.3.2: the ACK waited long enough
+        case KEEPALIVE -> keepAliveTimeout(now);
       }
     }
   }
@@ -243,6 +263,93 @@ public final class TcpConnection {
     softError = error.error();
     softErrorUna = snd.sndUna;
     return IcmpError.Outcome.REMEMBERED;
+  }
+
+  /**
+   * Handles an expired keep-alive timer (RFC 1122 §4.2.3.6). The probe is Linux's: an ACK with
+   * SEG.SEQ = SND.UNA - 1 and no data, which the peer must answer with an ACK (RFC 1122: "an
+   * implementation SHOULD send a keep-alive segment with no data"). While data or a FIN is
+   * unacknowledged or waits for a window, the retransmission and persist timers watch the peer
+   * instead. When every probe went unanswered, the connection is reset and closed "timed out",
+   * as Linux does ({@code tcp_send_active_reset}, ETIMEDOUT).
+   */
+  private void keepAliveTimeout(long now) {
+    if (!keepAlive.on() || !keepAliveState()) return;
+    if (snd.hasOutstanding() || snd.unsent() > 0 || (snd.finQueued && !snd.finSent())) {
+      timers.set(TimerKind.KEEPALIVE, now + cfg.keepAliveIdle(), now);
+      return;
+    }
+    switch (keepAlive.onTimeout(now)) {
+      case WAIT -> timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
+      case PROBE -> {
+        replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
+        timers.set(TimerKind.KEEPALIVE, now + keepAlive.interval(), now);
+      }
+      case GIVE_UP -> resetAndClose(TcpError.CONNECTION_TIMED_OUT, now);
+    }
+  }
+
+  /** Returns whether keep-alive probes may run in this state: synchronized, with both ends' SYNs acknowledged, not TIME-WAIT. */
+  private boolean keepAliveState() {
+    return switch (state) {
+      case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Turns keep-alive on or off ({@code SO_KEEPALIVE}); on, the first probe follows
+   * {@link TcpConfig#keepAliveIdle()} after the peer was last heard from.
+   */
+  public void setKeepAlive(boolean on, long now) {
+    keepAlive.setOn(on);
+    if (on && keepAliveState()) {
+      timers.set(TimerKind.KEEPALIVE, Math.max(now, keepAlive.idleDeadline()), now);
+    } else {
+      timers.cancel(TimerKind.KEEPALIVE, now);
+    }
+  }
+
+  /** Returns whether keep-alive probing is on. */
+  public boolean keepAlive() {
+    return keepAlive.on();
+  }
+
+  /**
+   * Sets the receive buffer's size ({@code SO_RCVBUF}), 1 byte to 1 GiB, which stops auto-tuning.
+   * Unlike Linux we do not double the value: the window offered follows the size given. A larger
+   * buffer is announced at once (a window update); a smaller one takes effect as data is read,
+   * since the window's right edge never moves left (RFC 9293 §3.8.6.2.2).
+   */
+  public void setReceiveBufferSize(int bytes, long now) {
+    if (bytes < 1 || bytes > (1 << 30)) throw new IllegalArgumentException("receive buffer size out of range 1..2^30: " + bytes);
+    rcv.setBufferSize(bytes, true);
+    if (rcv.synReceived && state.isSynchronized() && !rcv.finReceived && rcv.windowUpdateDue(opts.effectiveMss())) ackNow = true;
+  }
+
+  /**
+   * Returns how many bytes of urgent data the user has yet to read (RFC 9293 §3.8.5, MUST-33):
+   * the stream up to RCV.UP, delivered in line; 0 when there is none.
+   */
+  public int urgentRemaining() {
+    return rcv.urgentRemaining();
+  }
+
+  /** Returns the receive buffer's size now (auto-tuning may have grown it). */
+  public int receiveBufferSize() {
+    return rcv.bufferSize();
+  }
+
+  /** Sets the send buffer's size ({@code SO_SNDBUF}), 1 byte to 1 GiB; a writer waiting for room hears of a larger one. */
+  public void setSendBufferSize(int bytes, long now) {
+    if (bytes < 1 || bytes > (1 << 30)) throw new IllegalArgumentException("send buffer size out of range 1..2^30: " + bytes);
+    snd.setBufferSize(bytes);
+    onSendBufferFreed();
+  }
+
+  /** Returns the send buffer's size. */
+  public int sendBufferSize() {
+    return snd.bufferSize();
   }
 
   /** Sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does: an ACK one below SND.UNA, which the peer must answer with its window. */
@@ -345,6 +452,7 @@ public final class TcpConnection {
     if (state == TcpState.CLOSED && (closedError != null || !rcv.finReceived)) throw closedException();
     int n = rcv.read(dst);
     if (n == 0 && rcv.finReceived && rcv.queued() == 0) return -1;
+    if (n > 0) rcv.onUserRead(now, rtt.srtt(), cfg.mss());
     if (n > 0 && state.isSynchronized() && !rcv.finReceived && rcv.windowUpdateDue(opts.effectiveMss())) {
       ackNow = true; // a window update
     }
@@ -452,11 +560,6 @@ public final class TcpConnection {
     return opts.negotiated();
   }
 
-  /** Returns the receive buffer's size in bytes: the most data received and not yet read (SO_RCVBUF). */
-  public int receiveBufferSize() {
-    return rcv.bufferSize();
-  }
-
   public FourTuple id() {
     return id;
   }
@@ -478,8 +581,13 @@ public final class TcpConnection {
     tracer.state(now, state, to);
     TcpState from = state;
     state = to;
+    if ((from == TcpState.FIN_WAIT_1 || from == TcpState.CLOSING) && (to == TcpState.FIN_WAIT_2 || to == TcpState.TIME_WAIT)) {
+      events.add(new ConnectionEvent.FinAcknowledged());
+    }
     if (to == TcpState.ESTABLISHED && (from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED)) {
       events.add(new ConnectionEvent.Connected());
+      keepAlive.onHeard(now);
+      if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
       if (snd.synRetransmitted) rtt.afterSynTimeout();
     }
   }
@@ -526,7 +634,7 @@ public final class TcpConnection {
 
   private void freshTcb() {
     snd = new Sender(cfg.sendBuffer());
-    rcv = new Receiver(cfg.receiveBuffer());
+    rcv = new Receiver(cfg.receiveBuffer(), cfg.receiveBufferAutoTuning() ? cfg.receiveBufferMax() : cfg.receiveBuffer());
     opts = new OptionsNegotiation(cfg, id.isIpv6());
     replies.clear();
     ackNow = false;
@@ -538,6 +646,7 @@ public final class TcpConnection {
     opts.onPeerSyn(syn, now);
     if (cfg.choices().receiveBufferRoundedUpToMss()) rcv.roundBufferUpTo(opts.effectiveMss());
     rcv.rcvShift = opts.rcvShift();
+    rcv.peerSegmentSize = opts.effectiveMss();
     rcv.onSyn(syn.sequenceNumber(), opts.windowRoundingMss(true));
   }
 
@@ -592,6 +701,40 @@ public final class TcpConnection {
   }
 
   /**
+   * Owes the ACK of in-order data: at once when {@code immediate} (a hole filled, RFC 5681 §4.2) or
+   * when {@link DelayedAck} says so, else when the delayed-ACK timer fires, unless a segment of
+   * ours carries it first. The timer keeps its first deadline: no ACK waits longer than the
+   * timeout (as Linux's {@code tcp_send_delayed_ack}).
+   */
+  void acknowledgeData(int length, boolean immediate, long now) {
+    boolean due = !cfg.delayedAck()
+        || rcv.delayedAck.onData(length, rcv.unacknowledged(), rcv.rcvWnd(), cfg.mss(), rtt.rto(), now);
+    if (immediate || due) {
+      ackNow = true;
+    } else if (!timers.isSet(TimerKind.DELAYED_ACK)) {
+      timers.set(TimerKind.DELAYED_ACK, now + cfg.delayedAckTimeout(), now);
+    }
+  }
+
+  /**
+   * Gives auto-tuning a round-trip sample from in-order data (Linux's {@code tcp_rcv_rtt_measure_ts}
+   * and {@code tcp_rcv_rtt_measure}): with timestamps, our clock now less the TSecr the peer echoed,
+   * from segments at least full-sized (smaller ones may have waited for an ACK of ours); without
+   * them, the time a window's worth of data takes to arrive.
+   */
+  void measureReceiveRtt(TcpSegment seg, long now) {
+    if (!opts.timestampsOk()) {
+      rcv.tuner.onInOrderData(rcv.rcvNxt, rcv.rcvWnd(), now);
+      return;
+    }
+    TcpOption.Timestamps ts = seg.options().timestamps();
+    if (ts != null && ts.tsEcr() != 0 && seg.payloadLength() >= rcv.delayedAck.rcvMss()) {
+      int elapsed = SeqNum.diff(tsNow(now), ts.tsEcr());
+      if (elapsed >= 0) rcv.tuner.onTimestampSample(elapsed * 1_000_000L);
+    }
+  }
+
+  /**
    * Owes a challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the rate limit of §7; returns
    * whether it will be sent. It is the ordinary {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}.
    */
@@ -629,10 +772,21 @@ public final class TcpConnection {
       ackNow = false;
       challengeOnly = false;
       rcv.onAckSent();
+      timers.cancel(TimerKind.DELAYED_ACK, now); // this segment carries the ACK that waited
     }
     int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();
-    TcpOptions options = syn ? opts.synOptions(rcv.synReceived, tsNow(now)) : opts.segmentOptions(tsNow(now));
+    TcpOptions options = syn ? opts.synOptions(rcv.synReceived, tsNow(now)) : opts.segmentOptions(tsNow(now), sackBlocks(flags, payload));
     return new TcpSegment(id.localPort(), id.remotePort(), seq, ack, flags, window, 0, 0, options, payload);
+  }
+
+  /**
+   * Returns the SACK blocks a segment with ACK carries (RFC 2018 §4: "include a SACK option in all
+   * ACKs which do not ACK the highest sequence number in the data receiver's queue"), as many as
+   * fit beside its text; none unless SACK-permitted was agreed.
+   */
+  private List<SackBlock> sackBlocks(int flags, ByteBuffer payload) {
+    if (!opts.sackOk() || (flags & TcpFlags.ACK) == 0) return List.of();
+    return rcv.sackBlocks(opts.sackBlockRoom(payload == null ? 0 : payload.remaining()));
   }
 
   /** Returns our timestamp clock now, in ms, for RTT samples from TSecr (RFC 7323 §4.1). */

@@ -10,11 +10,11 @@ enum TimerKind {
   FIN_WAIT_2("FIN_WAIT_2"),
   /** The user timeout (RFC 9293 §3.10.8, RFC 5482): unacknowledged data for too long aborts. */
   USER_TIMEOUT("USER_TIMEOUT"),
-  /** Delayed acknowledgment (RFC 1122 §4.2.3.2); issue 4. */
+  /** Delayed acknowledgment (RFC 1122 §4.2.3.2): the ACK of in-order data waits at most this long (DelayedAck). */
   DELAYED_ACK("DELACK"),
   /** Zero-window probe (RFC 9293 §3.8.6.1). */
   PERSIST("PERSIST"),
-  /** Keep-alive (RFC 1122 §4.2.3.6); issue 4. */
+  /** Keep-alive (RFC 1122 §4.2.3.6): the next look at how long the peer has been silent (KeepAlive). */
   KEEPALIVE("KEEPALIVE");
 
   private final String traceName;

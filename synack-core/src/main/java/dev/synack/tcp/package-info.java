@@ -9,5 +9,9 @@
  * {@code OptionsNegotiation} (MSS, window scale, SACK-permitted, timestamps and PAWS),
  * {@code RttEstimator} (RFC 6298), {@code TimerTable} (one deadline per {@code TimerKind}),
  * {@code ChallengeAckLimiter} (RFC 5961 §7), {@link dev.synack.tcp.IsnGenerator} (RFC 6528).
+ * The receive side's helpers: {@code ByteQueue} (buffers that grow on demand),
+ * {@code ReassemblyQueue} (out-of-order data), {@code SackGenerator} (RFC 2018 §4, RFC 2883),
+ * {@code DelayedAck} (RFC 1122 §4.2.3.2), {@code ReceiveBufferTuner} (auto-tuning as Linux),
+ * {@code KeepAlive} (RFC 1122 §4.2.3.6).
  */
 package dev.synack.tcp;

@@ -92,8 +92,8 @@ class ConnectionTeardownTest {
       p.runToClosed(Duration.ofMinutes(2));
       assertEquals(60 * SECOND, p.now());
       p.assertStates(p.client(), SYN_SENT, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT, CLOSED);
-      assertEquals(List.of(new ConnectionEvent.Connected(), new ConnectionEvent.PeerFinReceived(), new ConnectionEvent.Closed(null)),
-          p.events(p.client()));
+      assertEquals(List.of(new ConnectionEvent.Connected(), new ConnectionEvent.FinAcknowledged(), new ConnectionEvent.PeerFinReceived(),
+          new ConnectionEvent.Closed(null)), p.events(p.client()));
     }
 
     @Test

@@ -109,6 +109,72 @@ public final class TcpSocket implements Closeable {
     this.soTimeoutMillis = millis;
   }
 
+  /** Turns keep-alive probes on or off, as {@code Socket.setKeepAlive} (RFC 1122 §4.2.3.6; the host's TcpConfig has the timing). */
+  public void setKeepAlive(boolean on) throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.setKeepAlive(on, now);
+      return null;
+    });
+  }
+
+  /** Returns whether keep-alive probes are on. */
+  public boolean getKeepAlive() throws IOException {
+    return loop.call(now -> connection.keepAlive());
+  }
+
+  /**
+   * Sets the receive buffer's size, as {@code Socket.setReceiveBufferSize}; this stops its
+   * auto-tuning. The window offered follows the size given (Linux would double it).
+   */
+  public void setReceiveBufferSize(int bytes) throws IOException {
+    if (bytes <= 0) throw new IllegalArgumentException("receive buffer size must be positive: " + bytes);
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.setReceiveBufferSize(bytes, now);
+      return null;
+    });
+  }
+
+  /** Returns the receive buffer's size (grown by auto-tuning unless set). */
+  public int getReceiveBufferSize() throws IOException {
+    return loop.call(now -> connection.receiveBufferSize());
+  }
+
+  /** Sets the send buffer's size, as {@code Socket.setSendBufferSize}. */
+  public void setSendBufferSize(int bytes) throws IOException {
+    if (bytes <= 0) throw new IllegalArgumentException("send buffer size must be positive: " + bytes);
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.setSendBufferSize(bytes, now);
+      return null;
+    });
+  }
+
+  /** Returns the send buffer's size. */
+  public int getSendBufferSize() throws IOException {
+    return loop.call(now -> connection.sendBufferSize());
+  }
+
+  /**
+   * Sets {@code SO_LINGER} as {@code Socket.setSoLinger}: with {@code on} and 0 s, {@link #close()}
+   * resets the connection (RST, queued data dropped); with a longer time, close waits up to that
+   * long for the peer to acknowledge our FIN, then returns and the close goes on in the background.
+   */
+  public void setSoLinger(boolean on, int seconds) throws IOException {
+    if (on && seconds < 0) throw new IllegalArgumentException("linger time must not be negative: " + seconds);
+    ensureOpen();
+    loop.call(now -> {
+      connection.setSoLinger(on, Math.min(seconds, 65535));
+      return null;
+    });
+  }
+
+  /** Returns the linger time in seconds, -1 when {@code SO_LINGER} is off. */
+  public int getSoLinger() throws IOException {
+    return loop.call(now -> connection.soLinger());
+  }
+
   /** Returns the RFC 9293 state of the connection. */
   public TcpState state() throws IOException {
     return loop.call(now -> connection.state());
@@ -133,16 +199,30 @@ public final class TcpSocket implements Closeable {
 
   /**
    * Closes the socket as {@code java.net.Socket.close()} does on Linux: FIN after queued data, and
-   * data that arrives afterwards is answered with RST.
+   * data that arrives afterwards is answered with RST. With {@code SO_LINGER} on: after 0 s, a RST
+   * at once; after more, close waits until our FIN is acknowledged or the time runs out.
    */
   @Override
   public void close() throws IOException {
     if (closed) return;
     closed = true;
-    Blocking.call(loop, now -> {
+    int linger = Blocking.call(loop, now -> {
       if (connection.state() != TcpState.CLOSED) connection.closeFully(now);
-      return null;
+      return connection.soLinger();
     });
+    if (linger > 0) lingerUntilFinAcked(linger);
+  }
+
+  /** Waits, as Linux's {@code sk_stream_wait_close}, until no FIN of ours waits for its ACK, or {@code seconds} pass. */
+  private void lingerUntilFinAcked(int seconds) throws IOException {
+    try {
+      Blocking.await(loop, signal, seconds * 1000L, "linger", now -> switch (connection.state()) {
+        case FIN_WAIT_1, CLOSING, LAST_ACK -> null;
+        default -> Boolean.TRUE;
+      });
+    } catch (java.net.SocketTimeoutException timedOut) {
+      // The linger time passed: close returns, and the connection finishes in the background.
+    }
   }
 
   /**

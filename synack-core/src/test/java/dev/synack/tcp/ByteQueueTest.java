@@ -1,0 +1,136 @@
+package dev.synack.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.List;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The send and receive buffers' storage: nothing held while idle, doubling up to the limit, FIFO order across the wrap. */
+class ByteQueueTest {
+
+  @Nested
+  class Memory {
+    @Test
+    void newQueue_nothingWritten_holdsNoStorage() {
+      ByteQueue q = new ByteQueue(128 * 1024);
+      assertEquals(0, q.allocated());
+      assertEquals(128 * 1024, q.free());
+    }
+
+    @Test
+    void write_growsByDoublingFromFourKib() {
+      ByteQueue q = new ByteQueue(1 << 20);
+      q.write(ByteBuffer.allocate(100));
+      assertEquals(4096, q.allocated(), "a first write takes the first allocation, not the whole limit");
+      q.write(ByteBuffer.allocate(4000));
+      assertEquals(8192, q.allocated());
+      q.write(ByteBuffer.allocate(20_000));
+      assertEquals(32768, q.allocated());
+    }
+
+    @Test
+    void write_neverAllocatesBeyondTheCapacity() {
+      ByteQueue q = new ByteQueue(10_000);
+      assertEquals(10_000, q.write(ByteBuffer.allocate(50_000)));
+      assertEquals(10_000, q.allocated(), "an odd limit is not rounded up to a power of two");
+      assertEquals(0, q.free());
+    }
+
+    @Test
+    void drained_byReadOrDiscard_releasesStorage() {
+      ByteQueue q = new ByteQueue(1 << 20);
+      q.write(ByteBuffer.allocate(300_000));
+      q.read(ByteBuffer.allocate(200_000));
+      assertEquals(524_288, q.allocated(), "part read: the storage stays");
+      q.discard(100_000);
+      assertEquals(0, q.allocated(), "drained: an idle connection holds no data buffer");
+      q.write(ByteBuffer.allocate(10));
+      q.clear();
+      assertEquals(0, q.allocated());
+    }
+
+    @Test
+    void setCapacity_raisesTheLimitForLaterWrites() {
+      ByteQueue q = new ByteQueue(4);
+      assertEquals(4, q.write(ByteBuffer.wrap("abcdefgh".getBytes())));
+      q.setCapacity(8);
+      assertEquals(4, q.write(ByteBuffer.wrap("efghijk".getBytes())));
+      ByteBuffer out = ByteBuffer.allocate(8);
+      q.read(out);
+      assertEquals("abcdefgh", new String(out.array()));
+    }
+  }
+
+  @Nested
+  class Order {
+    @Test
+    void wrappedRing_growing_keepsTheBytesInOrder() {
+      ByteQueue q = new ByteQueue(1 << 16);
+      q.write(ByteBuffer.wrap(sequence(0, 4000)));
+      q.discard(3000);
+      q.write(ByteBuffer.wrap(sequence(4000, 3000))); // wraps inside the 4 KiB ring
+      q.write(ByteBuffer.wrap(sequence(7000, 3000))); // grows while wrapped
+      assertEquals(7000, q.size());
+      ByteBuffer out = ByteBuffer.allocate(7000);
+      q.read(out);
+      assertArrayEquals(sequence(3000, 7000), out.array());
+    }
+
+    @Test
+    void copy_acrossTheWrap_leavesTheQueueAlone() {
+      ByteQueue q = new ByteQueue(4096);
+      q.write(ByteBuffer.wrap(sequence(0, 4000)));
+      q.discard(3500);
+      q.write(ByteBuffer.wrap(sequence(4000, 1000)));
+      ByteBuffer copy = q.copy(400, 300);
+      byte[] got = new byte[300];
+      copy.get(got);
+      assertArrayEquals(sequence(3900, 300), got);
+      assertEquals(1500, q.size());
+    }
+  }
+
+  /** Any sequence of writes, reads and discards behaves as a FIFO of at most {@code capacity} bytes. */
+  @Property(tries = 300)
+  void anyOperations_behaveLikeABoundedFifo(@ForAll @IntRange(min = 1, max = 20_000) int capacity,
+      @ForAll @Size(max = 60) List<@IntRange(min = -9000, max = 9000) Integer> ops) {
+    ByteQueue q = new ByteQueue(capacity);
+    ArrayDeque<Byte> model = new ArrayDeque<>();
+    int next = 0;
+    for (int op : ops) {
+      if (op >= 0) {
+        byte[] data = sequence(next, op);
+        int taken = q.write(ByteBuffer.wrap(data));
+        assertEquals(Math.min(op, capacity - model.size()), taken);
+        for (int i = 0; i < taken; i++) model.add(data[i]);
+        next += taken;
+      } else if (op % 2 == 0) {
+        ByteBuffer out = ByteBuffer.allocate(-op);
+        int got = q.read(out);
+        assertEquals(Math.min(-op, model.size()), got);
+        for (int i = 0; i < got; i++) assertEquals(model.poll(), out.get(i));
+      } else {
+        int n = Math.min(-op, model.size());
+        q.discard(n);
+        for (int i = 0; i < n; i++) model.poll();
+      }
+      assertEquals(model.size(), q.size());
+      assertEquals(model.isEmpty(), q.allocated() == 0);
+      assertEquals(true, q.allocated() <= capacity);
+    }
+  }
+
+  private static byte[] sequence(int from, int length) {
+    byte[] b = new byte[length];
+    for (int i = 0; i < length; i++) b[i] = (byte) ((from + i) * 7 + (from + i) / 251);
+    return b;
+  }
+}
