@@ -31,6 +31,9 @@ public final class TcpConfig {
   private int receiveBuffer;
   private int sendBuffer;
   private IsnGenerator isnGenerator;
+  private String congestionControl;
+  private boolean rack;
+  private boolean noDelay;
 
   private TcpConfig() {}
 
@@ -57,6 +60,9 @@ public final class TcpConfig {
     c.receiveBuffer = receiveBuffer;
     c.sendBuffer = sendBuffer;
     c.isnGenerator = isnGenerator;
+    c.congestionControl = congestionControl;
+    c.rack = rack;
+    c.noDelay = noDelay;
     change.accept(c);
     return c;
   }
@@ -65,7 +71,7 @@ public final class TcpConfig {
    * Returns Linux-like defaults: MSS 1460, window scale (shift 7), SACK-permitted and timestamps
    * on, MSL 30 s, FIN-WAIT-2 timeout 60 s, 6 SYN and 5 SYN-ACK retries, R2 of 15 retransmissions,
    * RTO 1 s initially within [200 ms, 120 s], no user timeout, 1000 challenge ACKs a second,
-   * RFC 1337 on, 128 KiB buffers each way. The ISN generator has an all-zero key: a stack MUST
+   * RFC 1337 on, 128 KiB buffers each way, CUBIC with RACK-TLP, Nagle on. The ISN generator has an all-zero key: a stack MUST
    * inject a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
    */
   public static TcpConfig defaults() {
@@ -88,6 +94,8 @@ public final class TcpConfig {
       c.receiveBuffer = 128 * 1024;
       c.sendBuffer = 128 * 1024;
       c.isnGenerator = new IsnGenerator(new byte[16]);
+      c.congestionControl = "cubic";
+      c.rack = true;
     });
   }
 
@@ -264,6 +272,36 @@ public final class TcpConfig {
     return with(c -> c.isnGenerator = generator);
   }
 
+  /** Returns the congestion control algorithm, "cubic" by default as Linux ({@code net.ipv4.tcp_congestion_control}). */
+  public String congestionControl() { return congestionControl; }
+
+  /** Returns a copy with another congestion control: "cubic" (RFC 9438) or "newreno" (RFC 5681, RFC 6582). */
+  public TcpConfig withCongestionControl(String name) {
+    if (name == null || !CongestionControl.NAMES.contains(name)) {
+      throw new IllegalArgumentException("unknown congestion control " + name + ", expected one of " + CongestionControl.NAMES);
+    }
+    return with(c -> c.congestionControl = name);
+  }
+
+  /**
+   * Returns whether RACK-TLP (RFC 8985) detects losses, on by default as Linux's
+   * {@code tcp_recovery=1}; off, SACK recovery uses RFC 6675's DupThresh rule and no tail probe.
+   */
+  public boolean rack() { return rack; }
+
+  /** Returns a copy with RACK-TLP on or off. */
+  public TcpConfig withRack(boolean on) {
+    return with(c -> c.rack = on);
+  }
+
+  /** Returns whether Nagle's algorithm is off (Linux's {@code TCP_NODELAY}); false by default: Nagle on (RFC 9293 §3.7.4 SHLD-7). */
+  public boolean noDelay() { return noDelay; }
+
+  /** Returns a copy with Nagle's algorithm off ({@code true}) or on. */
+  public TcpConfig withNoDelay(boolean on) {
+    return with(c -> c.noDelay = on);
+  }
+
   private static long positive(String name, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive: " + d);
     return d.toNanos();
@@ -275,6 +313,7 @@ public final class TcpConfig {
         + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
         + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
-        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + "]";
+        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer
+        + ", cc=" + congestionControl + ", rack=" + rack + ", nodelay=" + noDelay + "]";
   }
 }

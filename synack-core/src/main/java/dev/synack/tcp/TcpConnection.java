@@ -50,6 +50,8 @@ public final class TcpConnection {
   FourTuple id;
   TcpState state;
   Sender snd;
+  /** What the ACKs and timeouts tell the sender: loss detection, recovery, congestion control. */
+  LossRecovery recovery;
   Receiver rcv;
   OptionsNegotiation opts;
   /** Whether SYN-RECEIVED was entered from LISTEN (a passive open), not from SYN-SENT. */
@@ -144,6 +146,8 @@ public final class TcpConnection {
         case USER_TIMEOUT -> enterClosed(TcpError.CONNECTION_ABORTED_USER_TIMEOUT, now);
         case PERSIST -> windowProbe(now);
         case DELAYED_ACK, KEEPALIVE -> { } // issue 4
+        case REORDER -> recovery.onReorderTimeout(now);
+        case LOSS_PROBE -> recovery.onProbeTimeout(now);
       }
     }
   }
@@ -164,8 +168,7 @@ public final class TcpConnection {
       }
       return;
     }
-    snd.onTimeout();
-    rtt.backOff();
+    recovery.onRetransmissionTimeout(now);
   }
 
   /** Sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does: an ACK one below SND.UNA, which the peer must answer with its window. */
@@ -184,7 +187,8 @@ public final class TcpConnection {
       return seg;
     }
     if (state == TcpState.CLOSED || state == TcpState.LISTEN) return null;
-    Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), Integer.MAX_VALUE);
+    Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), recovery.allowance());
+    if (chunk == null) recovery.onNothingSent();
     if (chunk != null) {
       ByteBuffer payload = snd.payload(chunk);
       // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last of a write.
@@ -192,6 +196,7 @@ public final class TcpConnection {
       int flags = chunk.flags() | (push ? TcpFlags.PSH : 0);
       seg = buildSegment(chunk.seq(), flags, payload, now);
       snd.onSent(chunk, now);
+      recovery.onSent(chunk, now);
       tracer.send(seg, now, chunk.retransmit());
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
       if (!timers.isSet(TimerKind.RETRANSMIT)) timers.set(TimerKind.RETRANSMIT, now + rtt.rto(), now);
@@ -391,6 +396,7 @@ public final class TcpConnection {
     if (to == TcpState.ESTABLISHED && (from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED)) {
       events.add(new ConnectionEvent.Connected());
       if (snd.synRetransmitted) rtt.afterSynTimeout();
+      recovery.start(opts.effectiveMss(), now);
     }
   }
 
@@ -436,6 +442,7 @@ public final class TcpConnection {
 
   private void freshTcb() {
     snd = new Sender(cfg.sendBuffer());
+    recovery = new LossRecovery(this);
     rcv = new Receiver(cfg.receiveBuffer());
     opts = new OptionsNegotiation(cfg, id.isIpv6());
     replies.clear();

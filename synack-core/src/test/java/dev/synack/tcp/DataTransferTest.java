@@ -62,17 +62,19 @@ class DataTransferTest {
     }
 
     @Test
-    void established_rto_retransmitsFromSndUnaWithBackoff() {
+    void established_rto_retransmitsFromSndUnaOneSegmentAtATimeWithBackoff() {
       EngineScript s = EngineScript.established(PLAIN);
       s.send("d".repeat(1000));
       s.expect(".", 1001, 5001);
       s.expect("P.", 1537, 5001);
       long t1 = s.fireNextTimer();
       assertEquals(200_000_001L, t1, "the handshake's RTT sample (0) gives SRTT + minRto");
+      // RFC 5681 §3.1: after a timeout cwnd is the loss window, one segment.
       s.expect(".", 1001, 5001);
-      s.expect("P.", 1537, 5001);
-      s.inject(".", 5001, 1537);
       s.expectNothing();
+      // The ACK opens cwnd to two segments (slow start); the second segment, given up at the timeout too, follows.
+      s.inject(".", 5001, 1537);
+      s.expect("P.", 1537, 5001);
       long t2 = s.fireNextTimer();
       assertEquals(2 * 200_000_001L, t2 - t1, "the backed-off RTO stays until a new sample (Karn)");
       s.expect("P.", 1537, 5001);
