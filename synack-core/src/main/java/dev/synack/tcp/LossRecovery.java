@@ -176,13 +176,15 @@ final class LossRecovery {
       dupAcks = phase == Phase.RECOVERY ? Math.max(0, dupAcks - Math.max(1, SeqNum.diff(ack, priorUna) / mss)) : 0;
     }
 
-    if (undoArmed && (phase == Phase.RECOVERY || phase == Phase.LOSS) && spurious(advanced, hasEcr, ecr, dsack)) {
+    if (undoArmed && spurious(advanced, hasEcr, ecr, dsack)) {
       undo(now, dsack ? "D-SACK (RFC 3708)" : "timestamps (RFC 3522)");
     }
+    Phase before = phase;
     detectLosses(ack, advanced, now);
     updatePhase(now);
 
-    if (advanced && phase != Phase.RECOVERY) {
+    // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd = ssthresh).
+    if (advanced && phase != Phase.RECOVERY && before != Phase.RECOVERY) {
       if (!roundStarted || SeqNum.ge(ack, roundEnd)) startRound(now);
       // RFC 7661 / Linux's tcp_is_cwnd_limited: only a window in use grows.
       if (isCwndLimited()) cc.onAck(SeqNum.diff(ack, priorUna), rttSample >= 0 ? rttSample : c.rtt.srtt(), now);
@@ -268,12 +270,17 @@ final class LossRecovery {
         + ": a segment arrived twice (RFC 2883)");
   }
 
-  /** Returns whether the current reduction was needless: every retransmission D-SACKed, or an ACK of the original (Eifel). */
+  /**
+   * Returns whether the last reduction was needless: every retransmission since was D-SACKed
+   * (RFC 3708 §3; this may come after the recovery ended, as Linux's {@code tcp_try_undo_dsack}),
+   * or, during the recovery, an ACK that advanced echoes a TSval older than our first
+   * retransmission, so that the original transmission arrived (RFC 3522 §3.2; Linux's
+   * {@code tcp_packet_delayed}).
+   */
   private boolean spurious(boolean advanced, boolean hasEcr, int ecr, boolean dsack) {
     if (dsack && undoDsackSeen && undoRetransmissions <= 0) return true;
-    // RFC 3522 §3.2: the ACK that advanced echoes a TSval older than our first retransmission, so
-    // the original transmission arrived; Linux's tcp_packet_delayed.
-    return advanced && hasEcr && undoTsValid && SeqNum.lt(ecr, undoTsVal);
+    return (phase == Phase.RECOVERY || phase == Phase.LOSS) && advanced && hasEcr && undoTsValid
+        && SeqNum.lt(ecr, undoTsVal);
   }
 
   /** Undoes the reduction (Linux's {@code tcp_undo_cwnd_reduction}): cwnd and ssthresh come back, nothing stays marked lost. */
@@ -308,6 +315,7 @@ final class LossRecovery {
       board.markLost(0);
     } else if (phase == Phase.RECOVERY && advanced && SeqNum.lt(ack, recoveryPoint) && !board.has(0, Scoreboard.RETRANSMITTED)) {
       board.markLost(0);
+      c.snd.retransmitAhead = true;
     }
   }
 
@@ -330,9 +338,8 @@ final class LossRecovery {
     if ((phase == Phase.RECOVERY || phase == Phase.LOSS) && SeqNum.ge(snd.sndUna, recoveryPoint)) {
       if (phase == Phase.RECOVERY) cc.onExitRecovery(now);
       rack.onRecoveryEnd();
-      undoArmed = false;
       dupAcks = 0;
-      phase = Phase.OPEN;
+      phase = Phase.OPEN; // the undo stays armed: a D-SACK may still show the recovery was needless
     }
     if ((phase == Phase.OPEN || phase == Phase.DISORDER) && board.lostBytes() > 0) {
       enterRecovery(now);
@@ -355,6 +362,7 @@ final class LossRecovery {
     rack.cancelProbe();
     c.timers.cancel(TimerKind.LOSS_PROBE, now);
     cc.onEnterRecovery(snd.flightSize(), now);
+    snd.retransmitAhead = true;
     c.tracer.note(now, "loss detected: fast retransmit, recovery until " + SeqNum.toString(recoveryPoint)
         + ", cwnd " + cc.cwnd() + " ssthresh " + cc.ssthresh());
   }

@@ -92,6 +92,12 @@ final class Sender {
   boolean finQueued;
   /** The tail loss probe asked for, if any. */
   Probe probe = Probe.NONE;
+  /**
+   * Whether the next lost segment goes whatever cwnd says: the fast retransmit that starts a
+   * recovery (RFC 5681 §3.2 step 3, RFC 6675 §5 step 4.3) and the retransmission a partial ACK
+   * calls for (RFC 6582 §3.2 step 5).
+   */
+  boolean retransmitAhead;
   /** Whether the last {@link #next} found data or a FIN to send but no room for it in cwnd ({@code allowance}). */
   boolean blockedByCwnd;
 
@@ -199,7 +205,7 @@ final class Sender {
     if (probe == Probe.LAST_SEGMENT && !board.isEmpty()) return resend(board.count() - 1, mss);
     int lost = board.nextLost();
     if (lost >= 0) {
-      if (fits(Math.min(board.length(lost), mss), allowance)) return resend(lost, mss);
+      if (retransmitAhead || fits(Math.min(board.length(lost), mss), allowance)) return resend(lost, mss);
       blockedByCwnd = true;
       return null;
     }
@@ -268,6 +274,7 @@ final class Sender {
     }
     if (c.retransmit()) {
       scoreboard.onRetransmitted(scoreboard.indexOf(c.seq()), now);
+      retransmitAhead = false;
       return;
     }
     int end = SeqNum.add(c.seq(), c.space());
@@ -336,6 +343,7 @@ final class Sender {
     if (!synAcked() && !synPending) synLost = true;
     timingSyn = false;
     probe = Probe.NONE;
+    retransmitAhead = false;
     timeouts++;
   }
 
