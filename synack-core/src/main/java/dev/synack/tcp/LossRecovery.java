@@ -51,9 +51,15 @@ final class LossRecovery {
   private int undoRetransmissions;
   /** Whether a D-SACK reported one of them. */
   private boolean undoDsackSeen;
-  /** TSval of the first retransmission since, for the Eifel test (RFC 3522 §3.2); valid when {@link #undoTsValid}. */
-  private int undoTsVal;
-  private boolean undoTsValid;
+  /**
+   * TSval of the first retransmission still outstanding, for the Eifel test (RFC 3522 §3.2); valid
+   * when {@link #retransmitTsValid}. As Linux's {@code retrans_stamp}, it outlives a recovery whose
+   * retransmissions are still in flight.
+   */
+  private int retransmitTsVal;
+  private boolean retransmitTsValid;
+  /** Whether the peer ever sent a SACK block: until it does, losses are inferred from duplicate ACKs. */
+  private boolean sackSeen;
 
   /** The end of the current round trip: a round ends when SND.UNA passes it. */
   private int roundEnd;
@@ -196,6 +202,10 @@ final class LossRecovery {
       cc.onExitRecovery(now);
       c.tracer.note(now, "TLP repaired a lost segment: cwnd reduced (RFC 8985 §7.4)");
     }
+    // Linux's tcp_any_retrans_done: with no retransmission left, the next one starts the Eifel clock anew.
+    if (phase == Phase.OPEN && board.retransmittedBytes() == 0 && (board.isEmpty() || !board.has(0, Scoreboard.EVER_RETRANSMITTED))) {
+      retransmitTsValid = false;
+    }
     if (!snd.hasOutstanding()) {
       c.timers.cancel(TimerKind.REORDER, now);
       c.timers.cancel(TimerKind.LOSS_PROBE, now);
@@ -223,6 +233,7 @@ final class LossRecovery {
     sackCount = 0;
     List<SackBlock> blocks = seg.options().sackBlocks();
     if (blocks.isEmpty()) return -1;
+    sackSeen = true;
     Sender snd = c.snd;
     int dsackBytes = -1;
     SackBlock first = blocks.getFirst();
@@ -279,8 +290,8 @@ final class LossRecovery {
    */
   private boolean spurious(boolean advanced, boolean hasEcr, int ecr, boolean dsack) {
     if (dsack && undoDsackSeen && undoRetransmissions <= 0) return true;
-    return (phase == Phase.RECOVERY || phase == Phase.LOSS) && advanced && hasEcr && undoTsValid
-        && SeqNum.lt(ecr, undoTsVal);
+    return (phase == Phase.RECOVERY || phase == Phase.LOSS) && advanced && hasEcr && retransmitTsValid
+        && SeqNum.lt(ecr, retransmitTsVal);
   }
 
   /** Undoes the reduction (Linux's {@code tcp_undo_cwnd_reduction}): cwnd and ssthresh come back, nothing stays marked lost. */
@@ -309,11 +320,15 @@ final class LossRecovery {
       return;
     }
     if (c.opts.sackOk() && c.cfg.rack()) runRack(now); // a lost retransmission, or segments sent before a delivered one
+    if (c.opts.sackOk() && sackSeen) return;
     // No SACK information: the third duplicate ACK means SND.UNA's segment is lost (RFC 5681 §3.2
-    // step 2); in recovery a partial ACK means the next one is (RFC 6582 §3.2 step 5).
+    // step 2); in recovery a partial ACK means the next one is (RFC 6582 §3.2 step 5), provided it
+    // was sent before the segment this ACK delivered: one sent after it is merely still on its way
+    // (Linux's tcp_newreno_mark_lost would resend it; the ordering test is RACK's, RFC 8985 §6.2).
     if ((phase == Phase.OPEN || phase == Phase.DISORDER) && dupAcks >= DUP_THRESH) {
       board.markLost(0);
-    } else if (phase == Phase.RECOVERY && advanced && SeqNum.lt(ack, recoveryPoint) && !board.has(0, Scoreboard.RETRANSMITTED)) {
+    } else if (phase == Phase.RECOVERY && advanced && SeqNum.lt(ack, recoveryPoint) && !board.has(0, Scoreboard.RETRANSMITTED)
+        && rack.deliveredSegmentSentAfter(board.sentAt(0), board.end(0))) {
       board.markLost(0);
       c.snd.retransmitAhead = true;
     }
@@ -367,12 +382,15 @@ final class LossRecovery {
         + ", cwnd " + cc.cwnd() + " ssthresh " + cc.ssthresh());
   }
 
+  /**
+   * Starts the bookkeeping that may undo a reduction (Linux's {@code tcp_init_undo}): the
+   * retransmissions still in flight count as this reduction's, since a D-SACK may answer them.
+   */
   private void armUndo() {
     undoArmed = true;
     undoMarker = c.snd.sndUna;
-    undoRetransmissions = 0;
+    undoRetransmissions = (c.snd.scoreboard.retransmittedBytes() + mss - 1) / mss;
     undoDsackSeen = false;
-    undoTsValid = false;
   }
 
   private void startRound(long now) {
@@ -403,12 +421,10 @@ final class LossRecovery {
       c.timers.set(TimerKind.RETRANSMIT, now + c.rtt.rto(), now);
       c.tracer.note(now, "tail loss probe (RFC 8985 §7): " + (chunk.retransmit() ? "the last segment again" : "one new segment"));
     } else if (chunk.retransmit()) {
-      if (undoArmed) {
-        undoRetransmissions++;
-        if (!undoTsValid) {
-          undoTsVal = c.tsNow(now);
-          undoTsValid = true;
-        }
+      if (undoArmed) undoRetransmissions++;
+      if (!retransmitTsValid) {
+        retransmitTsVal = c.tsNow(now);
+        retransmitTsValid = true;
       }
     } else if (!c.timers.isSet(TimerKind.LOSS_PROBE)) {
       armProbe(now);

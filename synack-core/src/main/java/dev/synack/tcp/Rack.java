@@ -115,6 +115,11 @@ final class Rack implements Scoreboard.DeliveryListener {
     }
   }
 
+  /** Returns whether a segment delivered so far was sent after the given one: RACK_sent_after(RACK.xmit_ts, RACK.end_seq, ...). */
+  boolean deliveredSegmentSentAfter(long sentAt, int end) {
+    return xmitTs != NONE && sentAfter(xmitTs, endSeq, sentAt, end);
+  }
+
   /** RFC 8985 §6.2 step 4, first half: a D-SACK widens the reordering window, once per round trip. */
   void onDsack(int sndUna, int sndNxt) {
     if (dsackRoundSet && SeqNum.ge(sndUna, dsackRound)) dsackRoundSet = false;
