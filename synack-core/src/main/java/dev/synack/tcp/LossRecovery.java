@@ -69,6 +69,8 @@ final class LossRecovery {
   private boolean cwndLimitedBefore;
   private int maxPipe;
   private int maxPipeBefore;
+  /** Whether the armed probe timer allowed for a delayed ACK, one segment being in flight. */
+  private boolean probeForOneSegment;
   /** Whether the next segment sent is the probe a {@link TimerKind#LOSS_PROBE} asked for. */
   private boolean probeRequested;
 
@@ -426,8 +428,8 @@ final class LossRecovery {
         retransmitTsVal = c.tsNow(now);
         retransmitTsValid = true;
       }
-    } else if (!c.timers.isSet(TimerKind.LOSS_PROBE)) {
-      armProbe(now);
+    } else if (!c.timers.isSet(TimerKind.LOSS_PROBE) || probeForOneSegment) {
+      armProbe(now); // armed once per flight, and again when a single segment's PTO no longer fits
     }
     notePipe();
   }
@@ -458,7 +460,8 @@ final class LossRecovery {
       c.timers.cancel(TimerKind.LOSS_PROBE, now);
       return;
     }
-    long deadline = now + Rack.probeTimeout(c.rtt.srtt(), board.outstandingBytes() <= mss);
+    probeForOneSegment = board.outstandingBytes() <= mss;
+    long deadline = now + Rack.probeTimeout(c.rtt.srtt(), probeForOneSegment);
     if (c.timers.isSet(TimerKind.RETRANSMIT)) deadline = Math.min(deadline, c.timers.deadline(TimerKind.RETRANSMIT));
     c.timers.set(TimerKind.LOSS_PROBE, deadline, now);
   }

@@ -196,10 +196,10 @@ public final class TcpConnection {
       int flags = chunk.flags() | (push ? TcpFlags.PSH : 0);
       seg = buildSegment(chunk.seq(), flags, payload, now);
       snd.onSent(chunk, now);
-      recovery.onSent(chunk, now);
       tracer.send(seg, now, chunk.retransmit());
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
       if (!timers.isSet(TimerKind.RETRANSMIT)) timers.set(TimerKind.RETRANSMIT, now + rtt.rto(), now);
+      recovery.onSent(chunk, now);
       timers.cancel(TimerKind.PERSIST, now);
       if (cfg.userTimeout() > 0 && !timers.isSet(TimerKind.USER_TIMEOUT)) {
         timers.set(TimerKind.USER_TIMEOUT, now + cfg.userTimeout(), now);

@@ -193,6 +193,36 @@ class LossRecoveryTest {
   }
 
   @Nested
+  class Eifel {
+    @Test
+    void delaySpike_spuriousTimeout_undoneByTheEchoedTimestamp() {
+      TcpConfig cfg = TcpConfig.defaults().withWindowScale(false, 0).withTimestamps(true, 0);
+      EngineScript s = EngineScript.connect(cfg);
+      int synTsVal = s.expect("S", 1000, 0).options().timestamps().tsVal();
+      s.tick(RTT);
+      s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(MSS + 12),
+          new TcpOption.SackPermitted(), new TcpOption.Timestamps(7, synTsVal)));
+      s.expect(".", 1001, 5001);
+      s.send("q".repeat(2 * MSS));
+      Burst originals = drain(s);
+      assertEquals(2, originals.size());
+      int originalTsVal = originals.segments().getFirst().options().timestamps().tsVal();
+      int cwnd = s.conn().recovery.cwnd();
+      // The path stalls: no ACK answers the tail loss probe, and the retransmission timer fires.
+      s.fireNextTimer();
+      assertEquals(List.of(2001L), drain(s).retransmitted(), "the probe");
+      s.fireNextTimer();
+      assertEquals(List.of(1001L), drain(s).retransmitted(), "the timeout");
+      assertEquals(LossRecovery.Phase.LOSS, s.conn().recovery.phase(), s.trace.dump());
+      // Then the ACK of the originals arrives: its TSecr is older than the retransmission (RFC 3522 §3.2).
+      s.inject(Seg.withOptions(s.peer(".", EngineScript.PEER_ISS + 1, 1001 + 2 * MSS), new TcpOption.Timestamps(8, originalTsVal)));
+      assertEquals(cwnd, s.conn().recovery.cwnd(), "the window from before the timeout is back");
+      assertEquals(LossRecovery.Phase.OPEN, s.conn().recovery.phase());
+      assertTrue(notes(s.trace).stream().anyMatch(n -> n.startsWith("spurious retransmission found by timestamps")), s.trace.dump());
+    }
+  }
+
+  @Nested
   class TailLossProbe {
     @Test
     void tailLost_probeAfterTwoRttsThenSackRecovery() {
