@@ -98,6 +98,15 @@ final class Sender {
    * calls for (RFC 6582 §3.2 step 5).
    */
   boolean retransmitAhead;
+  /** Whether Nagle's algorithm is off (TCP_NODELAY). */
+  boolean noDelay;
+  /**
+   * Whether the next new segment may be smaller than sender-side silly window avoidance allows:
+   * the override timeout has passed (RFC 9293 §3.8.6.2.1 (4)).
+   */
+  boolean windowOverride;
+  /** Zero-window probes (or overrides) sent since the window last let data go: the persist timer's backoff. */
+  int persistBackoff;
   /** Whether the last {@link #next} found data or a FIN to send but no room for it in cwnd ({@code allowance}). */
   boolean blockedByCwnd;
 
@@ -106,6 +115,10 @@ final class Sender {
   /** Bytes from {@link #dataStart} on: sent and unacknowledged, then unsent. */
   private final ByteQueue buffer;
   private final Chunk chunk = new Chunk();
+  /** The end of the last segment sent smaller than the MSS (Minshall's SND.SML, Linux's {@code snd_sml}). */
+  private int sndSml;
+  /** Whether the chunk {@link #next} returned is new data smaller than the MSS. */
+  private boolean smallChunk;
   /** Sequence number of the first byte in {@link #buffer}: ISS+1 until data is acknowledged. */
   private int dataStart;
   /** Whether our SYN is being timed for an RTT sample (data segments are timed on the scoreboard). */
@@ -119,7 +132,7 @@ final class Sender {
   /** Chooses the ISS (RFC 9293 §3.4.1) and queues our SYN: SND.UNA = ISS, SND.NXT = ISS until it is sent. */
   void start(int iss) {
     this.iss = iss;
-    sndUna = sndNxt = iss;
+    sndUna = sndNxt = sndSml = iss;
     dataStart = SeqNum.add(iss, 1);
     synPending = true;
   }
@@ -199,6 +212,7 @@ final class Sender {
    */
   Chunk next(int mss, boolean dataAllowed, int allowance) {
     blockedByCwnd = false;
+    smallChunk = false;
     if (synLost) return chunk.set(iss, 0, TcpFlags.SYN, true);
     if (synPending) return chunk.set(iss, 0, TcpFlags.SYN, false);
     Scoreboard board = scoreboard;
@@ -213,14 +227,17 @@ final class Sender {
     boolean probing = probe == Probe.NEW_DATA;
     int unsent = unsent();
     if (unsent > 0) {
-      int length = Math.min(Math.min(mss, unsent), usableWindow());
+      int usable = usableWindow();
+      int length = Math.min(Math.min(mss, unsent), usable);
       if (length <= 0) return null;
+      if (!probing && !windowOverride && !worthSending(length, unsent, usable, mss)) return null;
       if (!probing && !fits(length, allowance)) {
         blockedByCwnd = true;
         return null;
       }
       // Linux merges the FIN into the last queued segment (tcp_send_fin), so FIN needs no segment of its own.
       boolean fin = finQueued && length == unsent;
+      smallChunk = length < mss;
       return chunk.set(sndNxt, length, fin ? TcpFlags.FIN : 0, false);
     }
     if (finQueued && !finSent()) {
@@ -231,6 +248,23 @@ final class Sender {
       return chunk.set(sndNxt, 0, TcpFlags.FIN, false);
     }
     return null;
+  }
+
+  /**
+   * Returns whether a new segment of {@code length} bytes should go now: sender-side silly window
+   * avoidance (RFC 9293 §3.8.6.2.1) with Nagle's algorithm (RFC 896, RFC 9293 §3.7.4). It goes
+   * (1) when it is a full segment; (2) when it carries all the queued data, which every SEND
+   * pushes, unless Nagle holds it; (3) when the window is what limits it but it is at least half
+   * the largest window the peer offered, unless Nagle holds it. Otherwise the data waits for ACKs,
+   * or for the override timeout (the persist timer). Nagle is Linux's, with Minshall's refinement
+   * ({@code tcp_minshall_check}): a small segment waits only while an earlier small segment is
+   * unacknowledged, and a segment with our FIN never waits.
+   */
+  private boolean worthSending(int length, int unsent, int usable, int mss) {
+    if (length >= mss) return true;
+    boolean nagleHolds = !noDelay && hasOutstanding() && SeqNum.gt(sndSml, sndUna) && !finQueued;
+    if (unsent <= usable) return !nagleHolds;
+    return length >= maxSndWnd / 2 && (noDelay || !hasOutstanding());
   }
 
   /** Returns whether a segment of {@code length} fits in the allowance, or goes alone into an empty network. */
@@ -280,6 +314,11 @@ final class Sender {
     int end = SeqNum.add(c.seq(), c.space());
     scoreboard.append(c.seq(), end, now, (c.flags() & TcpFlags.FIN) != 0);
     if (SeqNum.gt(end, sndNxt)) sndNxt = end;
+    if (smallChunk) sndSml = end;
+    if (c.length() > 0) {
+      windowOverride = false;
+      persistBackoff = 0;
+    }
   }
 
   /** Sends our SYN again as a new segment (a SYN-ACK in a simultaneous open), not timed from the first copy. */

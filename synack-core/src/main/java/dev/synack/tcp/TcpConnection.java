@@ -171,12 +171,41 @@ public final class TcpConnection {
     recovery.onRetransmissionTimeout(now);
   }
 
-  /** Sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does: an ACK one below SND.UNA, which the peer must answer with its window. */
+  /**
+   * The persist timer fired: data waits and nothing is in flight. If the peer's window is closed,
+   * sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does, an ACK one below SND.UNA that the
+   * peer must answer with its window; if it is open but too small for silly window avoidance, the
+   * override timeout has passed and the data goes (RFC 9293 §3.8.6.2.1 (4); Linux's
+   * {@code tcp_write_wakeup}). Probes back off exponentially up to the maximum RTO, and go on as
+   * long as the peer answers them (MUST-36: the connection stays open while the window is zero).
+   */
   private void windowProbe(long now) {
-    if (snd.unsent() == 0 || snd.hasOutstanding()) return;
-    replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
-    rtt.backOff();
-    timers.set(TimerKind.PERSIST, now + rtt.rto(), now);
+    if (snd.unsent() == 0 || snd.hasOutstanding() || !dataAllowed()) return;
+    if (snd.usableWindow() > 0) {
+      snd.windowOverride = true;
+    } else {
+      replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
+    }
+    snd.persistBackoff++;
+    timers.set(TimerKind.PERSIST, now + persistTimeout(), now);
+  }
+
+  /** Returns the persist timer's interval: the RTO doubled per probe already sent, at most the maximum RTO (Linux's {@code tcp_probe0_when}). */
+  private long persistTimeout() {
+    return Math.min(rtt.rto() << Math.min(snd.persistBackoff, 30), cfg.maxRto());
+  }
+
+  /**
+   * Turns Nagle's algorithm off ({@code true}: small segments go at once, as Linux's
+   * {@code TCP_NODELAY}) or on. Data Nagle was holding goes at the next {@link #pollTransmit}.
+   */
+  public void setNoDelay(boolean on) {
+    snd.noDelay = on;
+  }
+
+  /** Returns whether Nagle's algorithm is off. */
+  public boolean noDelay() {
+    return snd.noDelay;
   }
 
   /** Returns the next segment to send, or {@code null} when there is none. The caller owns the segment. */
@@ -207,7 +236,7 @@ public final class TcpConnection {
       return seg;
     }
     if (dataAllowed() && snd.unsent() > 0 && !snd.hasOutstanding() && !timers.isSet(TimerKind.PERSIST)) {
-      timers.set(TimerKind.PERSIST, now + rtt.rto(), now); // the peer's window is closed
+      timers.set(TimerKind.PERSIST, now + persistTimeout(), now); // the peer's window is closed, or too small to use
     }
     if (ackNow && rcv.synReceived) {
       seg = buildSegment(snd.sndNxt, TcpFlags.ACK, null, now);
@@ -442,6 +471,7 @@ public final class TcpConnection {
 
   private void freshTcb() {
     snd = new Sender(cfg.sendBuffer());
+    snd.noDelay = cfg.noDelay();
     recovery = new LossRecovery(this);
     rcv = new Receiver(cfg.receiveBuffer());
     opts = new OptionsNegotiation(cfg, id.isIpv6());
