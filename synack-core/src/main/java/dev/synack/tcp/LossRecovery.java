@@ -208,6 +208,8 @@ final class LossRecovery {
     if (phase == Phase.OPEN && board.retransmittedBytes() == 0 && (board.isEmpty() || !board.has(0, Scoreboard.EVER_RETRANSMITTED))) {
       retransmitTsValid = false;
     }
+    // Linux's tcp_sndbuf_expand: room for twice the window, so that the next round has data ready.
+    if (advanced) snd.growBuffer(2L * cc.cwnd());
     if (!snd.hasOutstanding()) {
       c.timers.cancel(TimerKind.REORDER, now);
       c.timers.cancel(TimerKind.LOSS_PROBE, now);

@@ -112,8 +112,10 @@ final class Sender {
 
   /** The segments sent and not yet cumulatively acknowledged, SYN excepted. */
   final Scoreboard scoreboard = new Scoreboard();
-  /** Bytes from {@link #dataStart} on: sent and unacknowledged, then unsent. */
+  /** Bytes from {@link #dataStart} on: sent and unacknowledged, then unsent; its capacity is the most the buffer may grow to. */
   private final ByteQueue buffer;
+  /** The send buffer's current size: the most bytes {@link #write} queues; grows with cwnd ({@link #growBuffer}). */
+  private int bufferLimit;
   private final Chunk chunk = new Chunk();
   /** The end of the last segment sent smaller than the MSS (Minshall's SND.SML, Linux's {@code snd_sml}). */
   private int sndSml;
@@ -126,7 +128,18 @@ final class Sender {
   private long synSentAt;
 
   Sender(int bufferSize) {
-    this.buffer = new ByteQueue(bufferSize);
+    this(bufferSize, bufferSize);
+  }
+
+  /** Returns a sender whose buffer starts at {@code bufferSize} bytes and may grow to {@code maxBufferSize}. */
+  Sender(int bufferSize, int maxBufferSize) {
+    this.buffer = new ByteQueue(Math.max(bufferSize, maxBufferSize));
+    this.bufferLimit = bufferSize;
+  }
+
+  /** Grows the send buffer to {@code size} bytes if it is smaller, within its maximum (it never shrinks). */
+  void growBuffer(long size) {
+    bufferLimit = (int) Math.clamp(size, bufferLimit, buffer.capacity());
   }
 
   /** Chooses the ISS (RFC 9293 §3.4.1) and queues our SYN: SND.UNA = ISS, SND.NXT = ISS until it is sent. */
@@ -177,7 +190,7 @@ final class Sender {
 
   /** Returns how many more bytes the send buffer takes. */
   int free() {
-    return buffer.free();
+    return Math.max(0, bufferLimit - buffer.size());
   }
 
   /** Returns the bytes queued and never sent. */
@@ -193,7 +206,11 @@ final class Sender {
 
   /** Queues as much of {@code src} as fits (the SEND call, RFC 9293 §3.10.2); returns the count. */
   int write(ByteBuffer src) {
-    return buffer.write(src);
+    int room = free();
+    if (src.remaining() <= room) return buffer.write(src);
+    int n = buffer.write(src.duplicate().limit(src.position() + room));
+    src.position(src.position() + n);
+    return n;
   }
 
   /** Returns whether SEG.ACK acknowledges something new and sent: SND.UNA < SEG.ACK =< SND.NXT. */

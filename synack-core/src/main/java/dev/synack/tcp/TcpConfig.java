@@ -34,6 +34,7 @@ public final class TcpConfig {
   private String congestionControl;
   private boolean rack;
   private boolean noDelay;
+  private int maxSendBuffer;
 
   private TcpConfig() {}
 
@@ -63,6 +64,7 @@ public final class TcpConfig {
     c.congestionControl = congestionControl;
     c.rack = rack;
     c.noDelay = noDelay;
+    c.maxSendBuffer = maxSendBuffer;
     change.accept(c);
     return c;
   }
@@ -96,6 +98,7 @@ public final class TcpConfig {
       c.isnGenerator = new IsnGenerator(new byte[16]);
       c.congestionControl = "cubic";
       c.rack = true;
+      c.maxSendBuffer = 4 << 20;
     });
   }
 
@@ -260,6 +263,7 @@ public final class TcpConfig {
     return with(c -> {
       c.receiveBuffer = receive;
       c.sendBuffer = send;
+      c.maxSendBuffer = send; // a size set explicitly is not tuned, as Linux's SO_SNDBUF locks it
     });
   }
 
@@ -294,6 +298,22 @@ public final class TcpConfig {
     return with(c -> c.rack = on);
   }
 
+  /**
+   * Returns how far the send buffer may grow, 4 MiB by default as Linux's {@code tcp_wmem[2]}: it
+   * starts at {@link #sendBuffer()} and grows to twice the congestion window (Linux's
+   * {@code tcp_sndbuf_expand}), so that a fast path is kept full while an idle or slow connection
+   * holds little. {@link #withBuffers} fixes the size (no growth), as {@code SO_SNDBUF} does.
+   */
+  public int maxSendBuffer() { return maxSendBuffer; }
+
+  /** Returns a copy whose send buffer may grow up to {@code max} bytes (at least {@link #sendBuffer()}, at most 1 GiB). */
+  public TcpConfig withMaxSendBuffer(int max) {
+    if (max < sendBuffer || max > (1 << 30)) {
+      throw new IllegalArgumentException("max send buffer out of range " + sendBuffer + "..2^30: " + max);
+    }
+    return with(c -> c.maxSendBuffer = max);
+  }
+
   /** Returns whether Nagle's algorithm is off (Linux's {@code TCP_NODELAY}); false by default: Nagle on (RFC 9293 §3.7.4 SHLD-7). */
   public boolean noDelay() { return noDelay; }
 
@@ -314,6 +334,6 @@ public final class TcpConfig {
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
         + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
         + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer
-        + ", cc=" + congestionControl + ", rack=" + rack + ", nodelay=" + noDelay + "]";
+        + ", cc=" + congestionControl + ", rack=" + rack + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer + "]";
   }
 }

@@ -470,7 +470,7 @@ public final class TcpConnection {
   }
 
   private void freshTcb() {
-    snd = new Sender(cfg.sendBuffer());
+    snd = new Sender(cfg.sendBuffer(), cfg.maxSendBuffer());
     snd.noDelay = cfg.noDelay();
     recovery = new LossRecovery(this);
     rcv = new Receiver(cfg.receiveBuffer());

@@ -78,6 +78,22 @@ class CongestionScenarioTest {
   }
 
   @Nested
+  class Throughput {
+    @Test
+    void defaultConfig_100MbitPath50msRtt_keptFullAfterSlowStart() {
+      // The bandwidth-delay product is 625 KB: the send buffer grows past its initial 128 KiB with
+      // cwnd (Linux's send-buffer autotuning), and window scaling lets the receiver offer it.
+      PathHarness h = new PathHarness(TcpConfig.defaults(), PathHarness.Path.of(50, 100).withQueueLimit(625_000));
+      h.run(S);
+      long before = h.delivered();
+      h.run(3 * S);
+      double payloadShare = MSS / (double) (MSS + 40); // what the link carries of each packet the harness counts
+      double utilisation = (h.delivered() - before) * 8.0 / 2 / 100e6 / payloadShare;
+      assertTrue(utilisation >= 0.95, "link kept " + utilisation + " full");
+    }
+  }
+
+  @Nested
   class RandomLoss {
     @Test
     void onePercentLoss_goodputAboveMathisBound_cubicAboveNewReno() {

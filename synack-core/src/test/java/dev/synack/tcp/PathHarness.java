@@ -8,10 +8,13 @@ import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;
 import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
@@ -153,10 +156,11 @@ final class PathHarness {
 
   /** The model receiver: every byte kept, an ACK per segment with SACK and D-SACK blocks. */
   private final class Receiver {
-    /** Offsets from the sender's ISS + 1; the in-order end, and the out-of-order blocks with when each last grew. */
+    /** Offsets from the sender's ISS + 1: the in-order end, and the out-of-order blocks {left, right} by left edge. */
     private long rcvNxt;
-    private final List<long[]> blocks = new ArrayList<>(); // {left, right, stamp}
-    private long stamp;
+    private final TreeMap<Long, long[]> blocks = new TreeMap<>();
+    /** The blocks most recently changed, newest first (RFC 2018 §4 reports them in that order). */
+    private final ArrayDeque<long[]> recent = new ArrayDeque<>();
     private long delivered;
     private boolean sack;
     private boolean timestamps;
@@ -173,25 +177,21 @@ final class PathHarness {
       // RFC 7323 §4.3: TS.Recent from a segment that covers Last.ACK.sent.
       if (timestamps && ts != null && start <= lastAckSent) tsRecent = ts.tsVal();
       long[] dsack = null;
-      long[] newest = null;
       if (end > start) {
         if (end <= rcvNxt || covered(start, end)) {
           dsack = new long[] {start, end};
         } else {
-          newest = add(Math.max(start, rcvNxt), end);
+          add(Math.max(start, rcvNxt), end);
         }
       }
       lastAckSent = rcvNxt;
-      List<SackBlock> out = new ArrayList<>();
+      List<SackBlock> out = new ArrayList<>(4);
       if (sack) {
         int limit = timestamps ? 3 : 4;
         if (dsack != null) out.add(block(dsack));
-        if (newest != null && newest[0] > rcvNxt) out.add(block(newest));
-        List<long[]> byRecency = new ArrayList<>(blocks);
-        byRecency.sort((a, b) -> Long.compare(b[2], a[2]));
-        for (long[] b : byRecency) {
+        for (long[] b : recent) {
           if (out.size() >= limit) break;
-          if (b != newest) out.add(block(b));
+          out.add(block(b));
         }
       }
       List<TcpOption> options = new ArrayList<>();
@@ -232,28 +232,33 @@ final class PathHarness {
     }
 
     private boolean covered(long start, long end) {
-      for (long[] b : blocks) if (b[0] <= start && end <= b[1]) return true;
-      return false;
+      Map.Entry<Long, long[]> e = blocks.floorEntry(start);
+      return e != null && e.getValue()[1] >= end;
     }
 
-    /** Adds [start, end) to the out-of-order blocks, merging, and moves RCV.NXT; returns the block now holding it. */
-    private long[] add(long start, long end) {
-      long[] merged = {start, end, ++stamp};
-      for (int i = blocks.size() - 1; i >= 0; i--) {
-        long[] b = blocks.get(i);
-        if (b[1] >= merged[0] && b[0] <= merged[1]) {
+    /** Adds [start, end) to the out-of-order blocks, merging neighbours, and moves RCV.NXT when the first hole fills. */
+    private void add(long start, long end) {
+      long[] merged = {start, end};
+      Map.Entry<Long, long[]> e = blocks.floorEntry(start);
+      if (e == null || e.getValue()[1] < start) e = blocks.ceilingEntry(start);
+      while (e != null && e.getKey() <= merged[1]) {
+        long[] b = e.getValue();
+        if (b[1] >= merged[0]) {
           merged[0] = Math.min(merged[0], b[0]);
           merged[1] = Math.max(merged[1], b[1]);
-          blocks.remove(i);
+          blocks.remove(e.getKey());
+          recent.remove(b);
         }
+        e = blocks.higherEntry(e.getKey());
       }
       if (merged[0] <= rcvNxt) {
         delivered += merged[1] - rcvNxt;
         rcvNxt = merged[1];
-        return merged;
+        return;
       }
-      blocks.add(merged);
-      return merged;
+      blocks.put(merged[0], merged);
+      recent.addFirst(merged);
+      if (recent.size() > 8) recent.removeLast();
     }
 
     private SackBlock block(long[] b) {
