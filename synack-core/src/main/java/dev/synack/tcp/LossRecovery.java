@@ -84,8 +84,7 @@ final class LossRecovery {
   private final int[] sackRights = new int[4];
   /** How many SACK blocks of the current ACK SACKed new data. */
   private int sackCount;
-  /** The current ACK's D-SACK block, when it has one. */
-  private int dsackLeft;
+  /** The right edge of the current ACK's D-SACK block, when it has one. */
   private int dsackRight;
 
   LossRecovery(TcpConnection connection) {
@@ -185,7 +184,7 @@ final class LossRecovery {
     }
 
     if (undoArmed && spurious(advanced, hasEcr, ecr, dsack)) {
-      undo(now, dsack ? "D-SACK (RFC 3708)" : "timestamps (RFC 3522)");
+      undo(now, dsack ? "D-SACK" : "timestamps"); // RFC 3708, RFC 3522
     }
     Phase before = phase;
     detectLosses(ack, advanced, now);
@@ -202,7 +201,7 @@ final class LossRecovery {
       // cwnd as for a recovery that is already over (Linux's CWR state).
       cc.onEnterRecovery(snd.flightSize(), now);
       cc.onExitRecovery(now);
-      c.tracer.note(now, "TLP repaired a lost segment: cwnd reduced (RFC 8985 §7.4)");
+      c.tracer.note(now, "the probe repaired a loss: cwnd " + cc.cwnd());
     }
     // Linux's tcp_any_retrans_done: with no retransmission left, the next one starts the Eifel clock anew.
     if (phase == Phase.OPEN && board.retransmittedBytes() == 0 && (board.isEmpty() || !board.has(0, Scoreboard.EVER_RETRANSMITTED))) {
@@ -245,7 +244,6 @@ final class LossRecovery {
     if (firstValid && (SeqNum.lt(first.left(), ack) || (blocks.size() > 1
         && SeqNum.ge(first.left(), blocks.get(1).left()) && SeqNum.le(first.right(), blocks.get(1).right())))) {
       dsackBytes = SeqNum.diff(first.right(), first.left());
-      dsackLeft = first.left();
       dsackRight = first.right();
     }
     int n = 0;
@@ -281,8 +279,6 @@ final class LossRecovery {
       undoRetransmissions -= Math.max(1, (bytes + mss - 1) / mss);
       undoDsackSeen = true;
     }
-    c.tracer.note(now, "D-SACK " + SeqNum.toString(dsackLeft) + "-" + SeqNum.toString(dsackRight)
-        + ": a segment arrived twice (RFC 2883)");
   }
 
   /**
@@ -308,7 +304,7 @@ final class LossRecovery {
     dupAcks = 0;
     if (phase == Phase.RECOVERY || phase == Phase.LOSS) rack.onRecoveryEnd();
     phase = Phase.OPEN;
-    c.tracer.note(now, "spurious retransmission found by " + evidence + ": cwnd restored to " + cc.cwnd());
+    c.tracer.note(now, "spurious retransmission (" + evidence + "): cwnd back to " + cc.cwnd());
   }
 
   /** Marks what the ACKs show lost: by RACK with SACK (RFC 8985), by DupThresh (RFC 6675), or as RFC 5681/6582 without SACK. */
@@ -382,8 +378,7 @@ final class LossRecovery {
     c.timers.cancel(TimerKind.LOSS_PROBE, now);
     cc.onEnterRecovery(snd.flightSize(), now);
     snd.retransmitAhead = true;
-    c.tracer.note(now, "loss detected: fast retransmit, recovery until " + SeqNum.toString(recoveryPoint)
-        + ", cwnd " + cc.cwnd() + " ssthresh " + cc.ssthresh());
+    c.tracer.note(now, "loss detected: fast recovery, cwnd " + cc.cwnd());
   }
 
   /**
@@ -423,7 +418,7 @@ final class LossRecovery {
       probeRequested = false;
       rack.onProbeSent(snd.sndNxt, chunk.retransmit());
       c.timers.set(TimerKind.RETRANSMIT, now + c.rtt.rto(), now);
-      c.tracer.note(now, "tail loss probe (RFC 8985 §7): " + (chunk.retransmit() ? "the last segment again" : "one new segment"));
+      c.tracer.note(now, chunk.retransmit() ? "tail loss probe: the last segment again" : "tail loss probe: a new segment");
     } else if (chunk.retransmit()) {
       if (undoArmed) undoRetransmissions++;
       if (!retransmitTsValid) {

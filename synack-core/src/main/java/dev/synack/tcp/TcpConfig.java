@@ -73,8 +73,9 @@ public final class TcpConfig {
    * Returns Linux-like defaults: MSS 1460, window scale (shift 7), SACK-permitted and timestamps
    * on, MSL 30 s, FIN-WAIT-2 timeout 60 s, 6 SYN and 5 SYN-ACK retries, R2 of 15 retransmissions,
    * RTO 1 s initially within [200 ms, 120 s], no user timeout, 1000 challenge ACKs a second,
-   * RFC 1337 on, 128 KiB buffers each way, CUBIC with RACK-TLP, Nagle on. The ISN generator has an all-zero key: a stack MUST
-   * inject a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
+   * RFC 1337 on, 128 KiB buffers each way (the send buffer growing to 4 MiB), CUBIC with
+   * RACK-TLP, Nagle on. The ISN generator has an all-zero key: a stack MUST inject a random one
+   * (RFC 6528 §3) with {@link #withIsnGenerator}.
    */
   public static TcpConfig defaults() {
     return new TcpConfig().with(c -> {

@@ -188,7 +188,7 @@ class LossRecoveryTest {
       sackAck(s, 11001, block(2001, 3001)); // then the retransmission: a D-SACK (RFC 2883)
       assertTrue(s.conn().recovery.cwnd() >= before, "the reduction is undone: " + s.conn().recovery.cwnd() + " < " + before);
       assertTrue(s.conn().recovery.rack().reorderingSeen(), "from now on RACK allows a reordering window");
-      assertTrue(notes(s.trace).stream().anyMatch(n -> n.startsWith("spurious retransmission found by D-SACK")), s.trace.dump());
+      assertTrue(notes(s.trace).stream().anyMatch(n -> n.startsWith("spurious retransmission (D-SACK)")), s.trace.dump());
     }
   }
 
@@ -218,7 +218,7 @@ class LossRecoveryTest {
       s.inject(Seg.withOptions(s.peer(".", EngineScript.PEER_ISS + 1, 1001 + 2 * MSS), new TcpOption.Timestamps(8, originalTsVal)));
       assertEquals(cwnd, s.conn().recovery.cwnd(), "the window from before the timeout is back");
       assertEquals(LossRecovery.Phase.OPEN, s.conn().recovery.phase());
-      assertTrue(notes(s.trace).stream().anyMatch(n -> n.startsWith("spurious retransmission found by timestamps")), s.trace.dump());
+      assertTrue(notes(s.trace).stream().anyMatch(n -> n.startsWith("spurious retransmission (timestamps)")), s.trace.dump());
     }
   }
 
