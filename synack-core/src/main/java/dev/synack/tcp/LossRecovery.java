@@ -159,13 +159,16 @@ final class LossRecovery {
     if (advanced) {
       freed = snd.onAck(ack, rack);
       rttSample = snd.rttSample(ack, now);
-      long rtoSample = rttSample;
-      if (hasEcr) {
-        // RFC 7323 §4.1: with timestamps, every ACK that advances the left edge gives a sample
-        // from TSecr, retransmissions included (no Karn ambiguity: TSecr names the copy).
-        rtoSample = Math.max(0, SeqNum.diff(c.tsNow(now), ecr)) * 1_000_000L;
+      long latest = board.ackedLatestSentAt();
+      if (rttSample < 0 && hasEcr && latest != Long.MIN_VALUE && SeqNum.ge(ecr, c.tsNow(latest))) {
+        // RFC 7323 §4.1: TSecr gives a sample where Karn's rule gives none, for resent data, and
+        // every ACK that advances SND.UNA gives one. As Linux, the sequence sample comes first
+        // (it is precise to the ns, TSecr to the ms); and a TSecr older than the last copy sent
+        // is not used: it answers an older copy or repeats an ACK that was lost (RFC 8985 §6.2
+        // makes the same test), and would count the time the copies waited as round-trip time.
+        rttSample = Math.max(0, SeqNum.diff(c.tsNow(now), ecr)) * 1_000_000L;
       }
-      if (rtoSample >= 0) c.rtt.sample(rtoSample);
+      if (rttSample >= 0) c.rtt.sample(rttSample);
     }
     if (cc == null) return freed; // the handshake: no congestion control yet
 

@@ -57,6 +57,8 @@ final class Scoreboard {
    * {@link Long#MIN_VALUE} when it gave none (Karn's rule).
    */
   private long ackedCleanSentAt = Long.MIN_VALUE;
+  /** When the last {@link #ackUpTo} removed segment sent last was sent (resent ones included), or {@link Long#MIN_VALUE}. */
+  private long ackedLatestSentAt = Long.MIN_VALUE;
 
   /** Returns the number of records. */
   int count() { return tail - head; }
@@ -91,6 +93,9 @@ final class Scoreboard {
 
   /** Returns when the segment that gave the last cumulative ACK's RTT sample was sent, or {@link Long#MIN_VALUE}. */
   long ackedCleanSentAt() { return ackedCleanSentAt; }
+
+  /** Returns when the most recently sent segment the last cumulative ACK newly acknowledged was (last) sent, or {@link Long#MIN_VALUE}. */
+  long ackedLatestSentAt() { return ackedLatestSentAt; }
 
   /** Records a segment sent for the first time: {@code [start, end)}, a FIN included in {@code end}. */
   void append(int start, int end, long now, boolean fin) {
@@ -200,12 +205,14 @@ final class Scoreboard {
    */
   int ackUpTo(int ack, DeliveryListener listener) {
     ackedCleanSentAt = Long.MIN_VALUE;
+    ackedLatestSentAt = Long.MIN_VALUE;
     int acked = 0;
     while (head < tail && SeqNum.le(ends[head], ack)) {
       int f = flags[head];
       int len = SeqNum.diff(ends[head], starts[head]);
       if ((f & SACKED) == 0) {
         if ((f & EVER_RETRANSMITTED) == 0 && ackedCleanSentAt == Long.MIN_VALUE) ackedCleanSentAt = sentAt[head];
+        ackedLatestSentAt = Math.max(ackedLatestSentAt, sentAt[head]);
         listener.onDelivered(starts[head], ends[head], sentAt[head], (f & EVER_RETRANSMITTED) != 0);
       }
       uncount(f, len, true);

@@ -193,16 +193,28 @@ class LossRecoveryTest {
   }
 
   @Nested
+  class Timestamps {
+    @Test
+    void lostAckThenRetransmission_oldEchoGivesNoRttSample() {
+      EngineScript s = timestampsEstablished();
+      s.send("p".repeat(100));
+      TcpSegment original = drain(s).segments().getFirst();
+      long srtt = s.conn().rtt.srtt();
+      s.fireNextTimer(); // the ACK of the original was lost: the timer resends it
+      drain(s);
+      // The peer, having the data, ACKs the copy with the TSecr of the segment that last moved its
+      // window: the original, one RTO ago. That time is not a round trip.
+      s.inject(Seg.withOptions(s.peer(".", EngineScript.PEER_ISS + 1, 1101),
+          new TcpOption.Timestamps(9, original.options().timestamps().tsVal())));
+      assertEquals(srtt, s.conn().rtt.srtt(), "no RTT sample from an echo older than the last copy sent");
+    }
+  }
+
+  @Nested
   class Eifel {
     @Test
     void delaySpike_spuriousTimeout_undoneByTheEchoedTimestamp() {
-      TcpConfig cfg = TcpConfig.defaults().withWindowScale(false, 0).withTimestamps(true, 0);
-      EngineScript s = EngineScript.connect(cfg);
-      int synTsVal = s.expect("S", 1000, 0).options().timestamps().tsVal();
-      s.tick(RTT);
-      s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(MSS + 12),
-          new TcpOption.SackPermitted(), new TcpOption.Timestamps(7, synTsVal)));
-      s.expect(".", 1001, 5001);
+      EngineScript s = timestampsEstablished();
       s.send("q".repeat(2 * MSS));
       Burst originals = drain(s);
       assertEquals(2, originals.size());
@@ -277,6 +289,19 @@ class LossRecoveryTest {
     s.tick(RTT);
     s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(MSS),
         new TcpOption.SackPermitted()));
+    s.expect(".", 1001, 5001);
+    s.drainEvents();
+    return s;
+  }
+
+  /** Returns an engine ESTABLISHED with SACK and timestamps (TSval = ms since 0), its SYN-ACK one {@link #RTT} after the SYN. */
+  static EngineScript timestampsEstablished() {
+    TcpConfig cfg = TcpConfig.defaults().withWindowScale(false, 0).withTimestamps(true, 0);
+    EngineScript s = EngineScript.connect(cfg);
+    int synTsVal = s.expect("S", 1000, 0).options().timestamps().tsVal();
+    s.tick(RTT);
+    s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(MSS + 12),
+        new TcpOption.SackPermitted(), new TcpOption.Timestamps(7, synTsVal)));
     s.expect(".", 1001, 5001);
     s.drainEvents();
     return s;
