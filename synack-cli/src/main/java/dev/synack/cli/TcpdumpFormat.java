@@ -1,5 +1,6 @@
 package dev.synack.cli;
 
+import dev.synack.wire.Addresses;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
 import java.net.Inet4Address;
@@ -32,34 +33,7 @@ final class TcpdumpFormat {
    * the longest run of two or more zero groups shortened to {@code ::}), as tcpdump and tshark print it.
    */
   static String address(InetAddress address) {
-    byte[] b = address.getAddress();
-    if (b.length == 4) {
-      return (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff);
-    }
-    int[] groups = new int[8];
-    for (int i = 0; i < 8; i++) groups[i] = (b[2 * i] & 0xff) << 8 | (b[2 * i + 1] & 0xff);
-    int bestStart = -1;
-    int bestLength = 1; // RFC 5952 §4.2.2: a single zero group is not shortened
-    for (int i = 0; i < 8; ) {
-      int j = i;
-      while (j < 8 && groups[j] == 0) j++;
-      if (j - i > bestLength) {
-        bestStart = i;
-        bestLength = j - i;
-      }
-      i = j == i ? i + 1 : j;
-    }
-    StringBuilder s = new StringBuilder(39);
-    for (int i = 0; i < 8; i++) {
-      if (i == bestStart) {
-        s.append("::");
-        i += bestLength - 1;
-        continue;
-      }
-      if (!s.isEmpty() && s.charAt(s.length() - 1) != ':') s.append(':');
-      s.append(Integer.toHexString(groups[i]));
-    }
-    return s.toString();
+    return Addresses.text(address);
   }
 
   /** Returns an endpoint as traces name it, {@code 10.0.0.1:80} or {@code [::1]:80}. */

@@ -195,26 +195,34 @@ class DemoCommandTest {
     @ValueSource(strings = {"connection", "half-close", "simultaneous-open", "simultaneous-close", "lost-final-ack",
         "reset", "refused"})
     void scenarioCapture_tsharkFindsNothingWrong(String scenario) throws Exception {
-      checkCapture(WIRE_PROBLEMS + " || " + ACKED_UNSEEN, "--scenario", scenario);
+      checkCapture(WIRE_PROBLEMS + " || " + ACKED_UNSEEN, 0, "--scenario", scenario);
     }
 
     /**
-     * The old duplicate SYNs are injected by the network, not sent by a host, so the capture (what
-     * the hosts sent) lacks them: tshark then sees a SYN,ACK and a RST for a SYN it never saw and,
-     * with the ports reused, flags the client's ACK as "ACKed unseen segment". Only the bytes are
-     * checked here.
+     * The old duplicate SYNs are injected into the network, not sent by the client's TCP, yet the
+     * capture holds them as the wire would: two SYNs of seq 90000 beside what the hosts sent. With
+     * the ports reused by a new ISN, tshark's analysis takes the ACKs for "ACKed unseen segment",
+     * so only the bytes are checked for problems.
      */
     @Test
-    void oldDuplicateSynCapture_isWellFormed() throws Exception {
-      checkCapture(WIRE_PROBLEMS, "--scenario", "old-duplicate-syn");
+    void oldDuplicateSynCapture_holdsTheInjectedSyns_andIsWellFormed() throws Exception {
+      Path pcap = checkCapture(WIRE_PROBLEMS, 2, "--scenario", "old-duplicate-syn");
+      String oldSyns = run("tshark", "-r", pcap.toString(), "-Y",
+          "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.seq_raw == 90000");
+      assertEquals(2, oldSyns.lines().filter(l -> !l.isBlank()).count(), "the old SYNs in the capture:\n" + oldSyns);
     }
 
     @Test
     void impairedTransferCapture_tsharkFindsNothingWrong() throws Exception {
-      checkCapture(WIRE_PROBLEMS + " || " + ACKED_UNSEEN, IMPAIRED_TRANSFER);
+      checkCapture(WIRE_PROBLEMS + " || " + ACKED_UNSEEN, 0, IMPAIRED_TRANSFER);
     }
 
-    private void checkCapture(String problemFilter, String... args) throws Exception {
+    /**
+     * Runs the demo with a pcap and a trace; checks that the capture holds every segment the hosts
+     * sent plus {@code injected} packets the network was handed, that tshark finds nothing matching
+     * {@code problemFilter}, and that tshark and PcapReader count the same frames. Returns the pcap.
+     */
+    private Path checkCapture(String problemFilter, int injected, String... args) throws Exception {
       requireTool("tshark", "the demo's pcap check");
       Path pcap = dir.resolve("f.pcap");
       Path trace = dir.resolve("f.jsonl");
@@ -226,13 +234,14 @@ class DemoCommandTest {
           .filter(e -> !e.host().equals("net") && (e.eventName().equals("send") || e.eventName().equals("retransmit")))
           .count();
       assertTrue(records > 0, "no packets in the capture");
-      assertEquals(sent, records, "packets in the pcap vs. segments the hosts sent in the trace");
+      assertEquals(sent + injected, records, "packets in the pcap vs. segments the hosts sent in the trace, and injected");
       // Port 80 makes tshark read the random payload as HTTP, which it may call malformed: only TCP/IP is checked.
       String problems = run("tshark", "-r", pcap.toString(), "--disable-protocol", "http", "-o", "tcp.check_checksum:TRUE",
           "-Y", problemFilter);
       assertEquals("", problems.strip(), "tshark: malformed, bad checksums or ACKed unseen segments");
       long frames = run("tshark", "-r", pcap.toString()).lines().filter(l -> !l.isBlank()).count();
       assertEquals(records, frames, "tshark's frames vs. PcapReader's records");
+      return pcap;
     }
   }
 

@@ -202,10 +202,12 @@ public final class SimNetwork {
 
   /**
    * Sends {@code packet} into the network now as if {@code from} had sent it, e.g. a forged or
-   * mutated segment; the network owns the array.
+   * mutated segment; the network owns the array. The packet is traced as {@code from}'s own
+   * outbound {@link TraceEvent.Packet}, as a host traces what it sends, so a run's pcap holds it.
    */
   public void inject(SimNode from, byte[] packet) {
     requireAttached(from);
+    if (trace.wantsPackets()) trace.accept(new TraceEvent.Packet(now, from.name(), "", true, packet.clone()));
     send(from, packet);
   }
 

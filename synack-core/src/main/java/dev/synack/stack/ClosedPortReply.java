@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import dev.synack.tcp.TcpChoices;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
@@ -22,9 +23,11 @@ final class ClosedPortReply {
    * dropped. §3.10.7.2: "an incoming RST should be ignored"; "any acknowledgment is bad if it
    * arrives on a connection still in the LISTEN state. An acceptable reset segment should be formed
    * for any arriving ACK-bearing segment: {@code <SEQ=SEG.ACK><CTL=RST>}"; other segments are
-   * dropped ("Fourth, other data or control").
+   * dropped ("Fourth, other data or control"). A SYN-ACK is dropped too when the listener's
+   * choices say so ({@link TcpChoices#synAckToListenerDropped}, FreeBSD's answer).
    */
-  static TcpSegment forListen(TcpSegment seg) {
+  static TcpSegment forListen(TcpSegment seg, TcpChoices choices) {
+    if (choices.synAckToListenerDropped() && seg.has(TcpFlags.SYN | TcpFlags.ACK) && !seg.has(TcpFlags.RST)) return null;
     return seg.has(TcpFlags.ACK) ? TcpConnection.resetFor(seg) : null;
   }
 }

@@ -1,6 +1,7 @@
 package dev.synack.stack;
 
 import dev.synack.tcp.FourTuple;
+import dev.synack.tcp.NegotiatedOptions;
 import dev.synack.tcp.Status;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpError;
@@ -42,6 +43,16 @@ public final class Connection implements Attachable {
   /** Returns the RFC 9293 state. */
   public TcpState state() {
     return engine.state();
+  }
+
+  /** Returns the options the handshake settled (all off before the peer's SYN). */
+  public NegotiatedOptions negotiatedOptions() {
+    return engine.negotiatedOptions();
+  }
+
+  /** Returns the receive buffer's size in bytes (SO_RCVBUF). */
+  public int receiveBufferSize() {
+    return engine.receiveBufferSize();
   }
 
   /** Returns STATUS (RFC 9293 §3.10.6). */

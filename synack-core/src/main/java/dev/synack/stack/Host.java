@@ -3,6 +3,7 @@ package dev.synack.stack;
 import dev.synack.tcp.ConnectionEvent;
 import dev.synack.tcp.Disposition;
 import dev.synack.tcp.FourTuple;
+import dev.synack.tcp.IcmpError;
 import dev.synack.tcp.IsnGenerator;
 import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.SipHash;
@@ -11,6 +12,10 @@ import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpState;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.Addresses;
+import dev.synack.wire.IcmpCodec;
+import dev.synack.wire.IcmpMessage;
+import dev.synack.wire.IcmpQuote;
 import dev.synack.wire.IpDatagram;
 import dev.synack.wire.Packets;
 import dev.synack.wire.Parsed;
@@ -115,6 +120,14 @@ public final class Host {
     return connections.size();
   }
 
+  /**
+   * Returns the connections the host holds (in any state but released), accepted or not, as
+   * {@code netstat} or {@code sockstat} list them. A snapshot: later changes do not show in it.
+   */
+  public List<Connection> connections() {
+    return List.copyOf(connections.values());
+  }
+
   // ---------------------------------------------------------------------------------------------
   // User calls: open, listen.
 
@@ -127,14 +140,25 @@ public final class Host {
    * @throws IllegalStateException when another listener has the port ("address already in use")
    */
   public Listener listen(InetAddress address, int port, int backlog) {
+    return listen(address, port, backlog, config.tcp());
+  }
+
+  /**
+   * Listens on a port with TCP settings of its own, which the connections it accepts start with
+   * (a listening socket's options, inherited by the sockets {@code accept} returns).
+   *
+   * @throws IllegalStateException when another listener has the port ("address already in use")
+   */
+  public Listener listen(InetAddress address, int port, int backlog, TcpConfig tcp) {
     if (port < 1 || port > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + port);
+    if (tcp == null) throw new IllegalArgumentException("tcp config is null");
     List<Listener> onPort = listeners.computeIfAbsent(port, p -> new ArrayList<>(1));
     for (Listener l : onPort) {
       if (l.address() == null || address == null || l.address().equals(address)) {
         throw new IllegalStateException("address already in use: port " + port);
       }
     }
-    Listener l = new Listener(this, address, port, Math.max(1, Math.min(backlog, config.somaxconn())));
+    Listener l = new Listener(this, address, port, Math.max(1, Math.min(backlog, config.somaxconn())), tcp);
     onPort.add(l);
     return l;
   }
@@ -153,6 +177,17 @@ public final class Host {
    * @throws IllegalStateException when the 4-tuple is in use or no local port is free
    */
   public Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, long now) {
+    return connect(local, localPort, remote, remotePort, config.tcp(), now);
+  }
+
+  /**
+   * Opens a connection with TCP settings of its own (a socket's options), from a given local
+   * address and port (0 for an ephemeral port, RFC 6056).
+   *
+   * @throws IllegalStateException when the 4-tuple is in use or no local port is free
+   */
+  public Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, TcpConfig tcp, long now) {
+    if (tcp == null) throw new IllegalArgumentException("tcp config is null");
     if (remotePort < 1 || remotePort > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
     InetAddress from = local != null ? local : sourceAddressFor(remote);
     int port = localPort;
@@ -164,7 +199,7 @@ public final class Host {
     FourTuple id = new FourTuple(from, port, remote, remotePort);
     if (connections.containsKey(id)) throw new IllegalStateException("connection already exists: " + id);
     advance(now);
-    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(from, remote), isn.isn(id, now), now, trace, name);
+    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(tcp, from, remote), isn.isn(id, now), now, trace, name);
     Connection c = new Connection(this, engine, null);
     connections.put(id, c);
     counters.activeOpens++;
@@ -199,6 +234,12 @@ public final class Host {
     }
     if (!addresses.contains(ip.destination())) {
       drop("not-for-this-host", "", now);
+      return;
+    }
+    if (ip.fragment() && ip.version() == 6) {
+      // RFC 8200 §4.5 reassembly is not implemented: our peers' TCP does not fragment (its MSS and
+      // path MTU discovery keep segments whole), so a fragment here is rare, and is dropped.
+      drop("ipv6-fragment-not-reassembled", "", now);
       return;
     }
     if (ip.fragment()) {
@@ -244,7 +285,7 @@ public final class Host {
       return;
     }
     if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {
-      reply(ip, seg, ClosedPortReply.forListen(seg), "listen-not-syn", now);
+      reply(ip, seg, ClosedPortReply.forListen(seg, listener.tcp().choices()), "listen-not-syn", now);
       return;
     }
     if (!listener.hasRoom()) {
@@ -256,7 +297,7 @@ public final class Host {
     }
     int iss = isn.isn(id, now);
     if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
-    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(ip.destination(), ip.source()), iss, seg, now, trace, name);
+    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(listener.tcp(), ip.destination(), ip.source()), iss, seg, now, trace, name);
     Connection child = new Connection(this, engine, listener);
     connections.put(id, child);
     listener.synQueue.add(child);
@@ -265,15 +306,80 @@ public final class Host {
   }
 
   private void handleIcmp(IpDatagram ip, long now) {
-    byte[] reply = Packets.icmpEchoReply(ip);
-    if (reply != null) {
-      counters.echoReplies++;
-      outbox.add(reply);
+    Parsed<IcmpMessage> parsed = IcmpCodec.parse(ip, true);
+    if (!(parsed instanceof Parsed.Ok<IcmpMessage>(IcmpMessage message))) {
+      drop(parsed.reason(), "", now);
       return;
     }
-    // ICMP errors are counted; delivering them to the connection they quote (RFC 1122 §4.2.3.9)
-    // needs the engine's soft-error hook, which is not there yet.
+    if (message instanceof IcmpMessage.EchoRequest) {
+      byte[] reply = Packets.icmpEchoReply(ip);
+      if (reply != null) {
+        counters.echoReplies++;
+        outbox.add(reply);
+        return;
+      }
+    }
+    if (message.isError()) {
+      handleIcmpError(ip, message, now);
+      return;
+    }
     drop("icmp-not-handled", "", now);
+  }
+
+  /**
+   * Hands an ICMP error to the connection whose segment it quotes (RFC 1122 §4.2.3.9), found by
+   * the quoted 4-tuple, which may be a SYN-queue entry; the connection checks the quoted
+   * sequence number (RFC 5927 §4.1) and decides what the error means in its state.
+   */
+  private void handleIcmpError(IpDatagram ip, IcmpMessage message, long now) {
+    Parsed<IcmpQuote> parsedQuote = IcmpQuote.parse(original(message));
+    if (!(parsedQuote instanceof Parsed.Ok<IcmpQuote>(IcmpQuote quote))) {
+      drop(parsedQuote.reason(), "", now);
+      return;
+    }
+    if (quote.protocol() != PROTO_TCP || quote.version() != ip.version()) {
+      drop("icmp-quote-not-tcp", "", now);
+      return;
+    }
+    // The quoted segment is one we sent: its source is our end of the connection.
+    FourTuple id = new FourTuple(quote.source(), quote.sourcePort(), quote.destination(), quote.destinationPort());
+    Connection c = connections.get(id);
+    if (c == null) {
+      drop("icmp-no-connection", id.toString(), now);
+      return;
+    }
+    String what = "icmp " + IcmpErrors.describe(message, ip.version()) + " from " + Addresses.text(ip.source());
+    IcmpError error = IcmpErrors.classify(message, ip.version(), quote.tcpSequenceNumber());
+    if (error == null) {
+      drop("icmp-ignored", id.toString(), now);
+      return;
+    }
+    IcmpError.Outcome outcome = c.engine.handleIcmpError(error, now);
+    String result = switch (outcome) {
+      case ABORTED -> error instanceof IcmpError.Unreachable u ? "connection aborted: " + u.error().rfcText() : "connection aborted";
+      case REMEMBERED -> "soft error kept until a timeout: " + ((IcmpError.Unreachable) error).error().rfcText();
+      case MSS_LOWERED -> "MSS lowered to " + c.engine.status().effectiveMss() + ", data in flight resent";
+      case OUT_OF_WINDOW -> null;
+      case IGNORED -> null;
+    };
+    if (result == null) {
+      // Linux counts an error quoting a sequence number outside SND.UNA..SND.NXT as OutOfWindowIcmps.
+      drop(outcome == IcmpError.Outcome.OUT_OF_WINDOW ? "icmp-out-of-window" : "icmp-ignored-in-state", id.toString(), now);
+      return;
+    }
+    counters.icmpErrorsDelivered++;
+    if (trace.enabled()) trace.accept(new TraceEvent.Note(now, name, id.toString(), what + ": " + result));
+    touch(c);
+  }
+
+  /** Returns the quoted datagram of an ICMP error. */
+  private static ByteBuffer original(IcmpMessage error) {
+    return switch (error) {
+      case IcmpMessage.DestinationUnreachable u -> u.original();
+      case IcmpMessage.PacketTooBig p -> p.original();
+      case IcmpMessage.TimeExceeded x -> x.original();
+      default -> throw new IllegalArgumentException("not an ICMP error: " + error);
+    };
   }
 
   private void reply(IpDatagram ip, TcpSegment seg, TcpSegment answer, String reason, long now) {
@@ -455,9 +561,9 @@ public final class Host {
    * as Linux's secure_tcp_ts_off) so they reveal no uptime yet keep rising across incarnations of
    * a 4-tuple, which the TIME-WAIT reopen rule relies on (RFC 6191).
    */
-  private TcpConfig tcpConfigFor(InetAddress local, InetAddress remote) {
+  private TcpConfig tcpConfigFor(TcpConfig base, InetAddress local, InetAddress remote) {
     int ipAndTcpHeaders = (local instanceof Inet4Address ? 20 : 40) + 20;
-    TcpConfig tcp = config.tcp().withMss(config.mtu() - ipAndTcpHeaders);
+    TcpConfig tcp = base.withMss(config.mtu() - ipAndTcpHeaders);
     return tcp.timestamps() ? tcp.withTimestamps(true, isn.timestampOffset(local, remote)) : tcp;
   }
 

@@ -16,6 +16,7 @@ public final class HostCounters {
   long resetsSent;
   long listenOverflows;
   long echoReplies;
+  long icmpErrorsDelivered;
   private final Map<String, Long> drops = new TreeMap<>();
 
   void drop(String reason) {
@@ -36,6 +37,8 @@ public final class HostCounters {
   public long listenOverflows() { return listenOverflows; }
   /** Returns ICMP echo replies sent. */
   public long echoReplies() { return echoReplies; }
+  /** Returns ICMP errors a connection acted on (aborted, remembered, or lowered its MSS for). */
+  public long icmpErrorsDelivered() { return icmpErrorsDelivered; }
 
   /** Returns the number of packets dropped for a reason. */
   public long dropped(String reason) {

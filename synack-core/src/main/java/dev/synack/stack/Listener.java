@@ -1,5 +1,7 @@
 package dev.synack.stack;
 
+import dev.synack.wire.Addresses;
+import dev.synack.tcp.TcpConfig;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.LinkedHashSet;
@@ -15,6 +17,8 @@ public final class Listener implements Attachable {
   private final InetAddress address;
   private final int port;
   private final int backlog;
+  /** The settings the connections it accepts start with. */
+  private final TcpConfig tcp;
   /** Children in SYN_RECEIVED; removed when they connect or die. */
   final Set<Connection> synQueue = new LinkedHashSet<>();
   /** Children that reached ESTABLISHED (or beyond) and wait for {@link #accept()}. */
@@ -22,8 +26,9 @@ public final class Listener implements Attachable {
   private boolean closed;
   private Object attachment;
 
-  Listener(Host host, InetAddress address, int port, int backlog) {
+  Listener(Host host, InetAddress address, int port, int backlog, TcpConfig tcp) {
     this.host = host;
+    this.tcp = tcp;
     this.address = address;
     this.port = port;
     this.backlog = backlog;
@@ -42,6 +47,11 @@ public final class Listener implements Attachable {
   /** Returns the backlog in force (the requested one capped by somaxconn). */
   public int backlog() {
     return backlog;
+  }
+
+  /** Returns the TCP settings the connections it accepts start with. */
+  public TcpConfig tcp() {
+    return tcp;
   }
 
   /** Returns the next established connection, or {@code null} when none waits. */
@@ -100,6 +110,6 @@ public final class Listener implements Attachable {
 
   @Override
   public String toString() {
-    return "Listener[" + (address == null ? "*" : address.getHostAddress()) + ":" + port + ", backlog " + backlog + "]";
+    return "Listener[" + (address == null ? "*" : Addresses.text(address)) + ":" + port + ", backlog " + backlog + "]";
   }
 }

@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.Addresses;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 
@@ -44,7 +45,7 @@ public record FourTuple(InetAddress localAddress, int localPort, InetAddress rem
   }
 
   private static String endpoint(InetAddress address, int port) {
-    String host = address == null ? "*" : address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
+    String host = address == null ? "*" : address instanceof Inet6Address ? "[" + Addresses.text(address) + "]" : Addresses.text(address);
     return host + ":" + (port == 0 && address == null ? "*" : Integer.toString(port));
   }
 }

@@ -487,6 +487,35 @@ final class LossRecovery {
   }
 
   /**
+   * Resends what is in flight at the new size after the path MTU fell (RFC 1191 §6.5, RFC 8201
+   * §5.2), as Linux's {@code tcp_simple_retransmit}: every segment now too big is marked lost and
+   * resent at once, without waiting for the RTO; the recovery (LOSS, until SND.NXT is acknowledged)
+   * leaves cwnd and ssthresh as they are, since the segments were lost for their size, not to
+   * congestion, and no undo follows.
+   */
+  void onPathMtuFell(long now) {
+    Sender snd = c.snd;
+    Scoreboard board = snd.scoreboard;
+    int newMss = c.opts.effectiveMss();
+    boolean any = false;
+    for (int i = 0; i < board.count(); i++) {
+      int data = board.length(i) - (board.has(i, Scoreboard.FIN) ? 1 : 0);
+      if (data > newMss && !board.has(i, Scoreboard.SACKED)) {
+        board.markLost(i);
+        any = true;
+      }
+    }
+    if (!any || cc == null) return;
+    if (phase != Phase.LOSS) {
+      phase = Phase.LOSS;
+      recoveryPoint = snd.sndNxt;
+    }
+    undoArmed = false;
+    snd.retransmitAhead = true;
+    traceSample(now);
+  }
+
+  /**
    * The retransmission timer fired (RFC 6298 §5.4–5.6, RFC 5681 §3.1): the RTO backs off; with
    * data outstanding, congestion control restarts from one segment and everything outstanding is
    * marked lost, the SACK information forgotten (RFC 6675 §5.1), to be resent from SND.UNA.

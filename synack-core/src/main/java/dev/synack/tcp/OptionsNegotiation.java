@@ -8,7 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The options of the handshake and what they settle: the MSS each way (RFC 9293 §3.7.1), window
+ * The options of the handshake and what they settle: the MSS each way (RFC 9293 §3.7.1, with the
+ * path MTU's limit), window
  * scale (RFC 7323 §2), SACK-permitted (RFC 2018 §2) and timestamps (RFC 7323 §3–5: TS.Recent,
  * PAWS). An option is in use only when both SYNs carried it.
  */
@@ -26,6 +27,8 @@ final class OptionsNegotiation {
 
   /** The peer's MSS option (or the default), the most payload it takes in one segment. */
   private int peerMss;
+  /** The MSS the path MTU allows (RFC 9293 §3.7.1 MMS_S less the TCP header): ours until an ICMP error lowers it. */
+  private int pathMss;
   private boolean windowScaleOk;
   /** Shift count applied to SEG.WND of non-SYN segments we receive (the peer's option, at most 14). */
   private int sndShift;
@@ -42,6 +45,7 @@ final class OptionsNegotiation {
     this.cfg = cfg;
     this.defaultMss = ipv6 ? 1220 : 536;
     this.peerMss = defaultMss;
+    this.pathMss = cfg.mss();
   }
 
   /**
@@ -54,6 +58,8 @@ final class OptionsNegotiation {
     boolean ts = reply ? timestampsOk : cfg.timestamps();
     boolean sack = reply ? sackOk : cfg.sackPermitted();
     boolean ws = reply ? windowScaleOk : cfg.windowScale();
+    TcpOption.Timestamps timestamps = new TcpOption.Timestamps(tsVal, reply ? tsRecent : 0);
+    if (cfg.choices().synOptionLayout() == OptionLayout.BSD) return bsdSynOptions(ts, sack, ws, timestamps);
     List<TcpOption> list = new ArrayList<>(7);
     list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
     if (ts) {
@@ -64,7 +70,7 @@ final class OptionsNegotiation {
         list.add(new TcpOption.NoOperation());
       }
       // RFC 7323 §3.2: TSecr is 0 in a first SYN (the ACK bit is off); a SYN-ACK echoes the SYN's TSval.
-      list.add(new TcpOption.Timestamps(tsVal, reply ? tsRecent : 0));
+      list.add(timestamps);
     } else if (sack) {
       list.add(new TcpOption.NoOperation());
       list.add(new TcpOption.NoOperation());
@@ -75,6 +81,41 @@ final class OptionsNegotiation {
       list.add(new TcpOption.WindowScale(cfg.windowScaleShift()));
     }
     return new TcpOptions(list);
+  }
+
+  /**
+   * Returns SYN options in FreeBSD's layout ({@link OptionLayout#BSD}): MSS first, then window
+   * scale at an odd offset, SACK-permitted at an even one, timestamps at 2 mod 4, each preceded by
+   * the NOPs that put it there; the writer pads the end with zeros (EOL) to a multiple of four.
+   */
+  private TcpOptions bsdSynOptions(boolean ts, boolean sack, boolean ws, TcpOption.Timestamps timestamps) {
+    List<TcpOption> list = new ArrayList<>(9);
+    list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
+    int length = 4;
+    if (ws) {
+      length = padWithNops(list, length, 2, 1);
+      list.add(new TcpOption.WindowScale(cfg.windowScaleShift()));
+      length += 3;
+    }
+    if (sack) {
+      length = padWithNops(list, length, 2, 0);
+      list.add(new TcpOption.SackPermitted());
+      length += 2;
+    }
+    if (ts) {
+      padWithNops(list, length, 4, 2);
+      list.add(timestamps);
+    }
+    return new TcpOptions(list);
+  }
+
+  /** Adds NOPs until {@code length} is {@code remainder} mod {@code modulus}; returns the new length. */
+  private static int padWithNops(List<TcpOption> list, int length, int modulus, int remainder) {
+    while (length % modulus != remainder) {
+      list.add(new TcpOption.NoOperation());
+      length++;
+    }
+    return length;
   }
 
   /** Returns the options of a non-SYN segment: {@code nop,nop,TS val ecr} when timestamps are on (RFC 7323 §3.2 MUST), else none. */
@@ -109,12 +150,28 @@ final class OptionsNegotiation {
    * timestamps option that every segment carries once negotiated (as Linux's {@code mss_cache}).
    */
   int effectiveMss() {
-    return Math.min(peerMss, cfg.mss()) - (timestampsOk ? TIMESTAMPS_ALIGNED : 0);
+    return Math.min(peerMss, pathMss) - (timestampsOk ? TIMESTAMPS_ALIGNED : 0);
+  }
+
+  /**
+   * Lowers the MSS the path allows, after a packet-too-big (RFC 1191 §6.3, RFC 8201 §5.2); returns
+   * false, changing nothing, when {@code mss} is not below the present one.
+   */
+  boolean lowerPathMss(int mss) {
+    if (mss >= pathMss) return false;
+    pathMss = mss;
+    return true;
   }
 
   /** Returns the MSS the window we announce in a SYN is rounded to, as Linux's {@code tcp_select_initial_window}. */
   int windowRoundingMss(boolean reply) {
+    if (!cfg.choices().synWindowRoundedToMss()) return 0;
     return cfg.mss() - (reply && timestampsOk ? TIMESTAMPS_ALIGNED : 0);
+  }
+
+  /** Returns what the handshake settled so far. */
+  NegotiatedOptions negotiated() {
+    return new NegotiatedOptions(windowScaleOk, sndShift, rcvShift, sackOk, timestampsOk, peerMss);
   }
 
   int sndShift() { return sndShift; }

@@ -35,7 +35,7 @@ final class Receiver {
   int rcvShift;
 
   /** The receive buffer's size: the most unread data we offer a window for. */
-  private final int bufferSize;
+  private int bufferSize;
   /** Unread in-order data. It may exceed {@link #bufferSize} by less than one window-scale unit (see {@link #windowField}). */
   private final ByteQueue buffer;
   /** RCV.NXT + RCV.WND as last announced. */
@@ -58,6 +58,27 @@ final class Receiver {
   /** Returns RCV.WND, the window last announced, as seen from RCV.NXT. */
   int rcvWnd() {
     return Math.max(0, SeqNum.diff(rightEdge, rcvNxt));
+  }
+
+  /**
+   * Grows the buffer to the next multiple of {@code mss} (FreeBSD's {@code tcp_mss}, see
+   * {@link TcpChoices#receiveBufferRoundedUpToMss}), within the queue's room for one window-scale
+   * unit more than the buffer (16 KiB): enough for any MSS of an Ethernet-sized path.
+   */
+  void roundBufferUpTo(int mss) {
+    if (mss <= 0 || bufferSize <= mss) return;
+    int rounded = (int) Math.min((long) Math.ceilDiv(bufferSize, mss) * mss, buffer.capacity());
+    if (rounded > bufferSize) bufferSize = rounded;
+  }
+
+  /** Returns the free buffer space in bytes. */
+  int freeSpace() {
+    return free();
+  }
+
+  /** Returns the receive buffer's size in bytes (SO_RCVBUF). */
+  int bufferSize() {
+    return bufferSize;
   }
 
   /** Returns the unread bytes. */

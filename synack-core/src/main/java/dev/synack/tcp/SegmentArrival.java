@@ -25,11 +25,15 @@ final class SegmentArrival {
   Disposition process(TcpSegment seg, long now) {
     c.tracer.arrival(seg, now);
     Disposition d = Disposition.CONSUMED;
-    switch (c.state) {
-      case CLOSED -> closed(seg, now);
-      case LISTEN -> listen(seg, now);
-      case SYN_SENT -> synSent(seg, now);
-      default -> d = synchronizedStates(seg, now);
+    if (c.cfg.choices().synFinDropped() && seg.has(TcpFlags.SYN | TcpFlags.FIN)) {
+      drop(seg, now, "SYN with FIN dropped (TcpChoices.synFinDropped, FreeBSD's drop_synfin)");
+    } else {
+      switch (c.state) {
+        case CLOSED -> closed(seg, now);
+        case LISTEN -> listen(seg, now);
+        case SYN_SENT -> synSent(seg, now);
+        default -> d = synchronizedStates(seg, now);
+      }
     }
     c.tracer.flushArrival();
     return d;
@@ -64,8 +68,10 @@ final class SegmentArrival {
     }
     // Third, check for a SYN.
     if (seg.has(TcpFlags.SYN)) {
-      if (seg.has(TcpFlags.FIN)) {
+      if (seg.has(TcpFlags.FIN) && !c.cfg.choices().synFinOpensLikeSyn()) {
         // Linux discards SYN+FIN in LISTEN (tcp_rcv_state_process): no legitimate stack sends it.
+        // FreeBSD's syncache takes it as the SYN alone (TcpChoices.synFinOpensLikeSyn): the FIN,
+        // like text in a SYN, is not processed below.
         drop(seg, now, "SYN with FIN in LISTEN");
         return;
       }
@@ -150,6 +156,7 @@ final class SegmentArrival {
   // ---- §3.10.7.4 Other states (synchronized) ----
 
   private Disposition synchronizedStates(TcpSegment seg, long now) {
+    if (c.state == TcpState.TIME_WAIT && c.cfg.choices().bsdTimeWait()) return bsdTimeWait(seg, now);
     if (c.state == TcpState.TIME_WAIT && reopensTimeWait(seg, now)) {
       // The TCB makes way for a new incarnation; the stack hands the SYN to the listener.
       c.tracer.flushArrival();
@@ -211,6 +218,34 @@ final class SegmentArrival {
         && (SeqNum.gt(seg.sequenceNumber(), c.rcv.rcvNxt) || c.opts.hasNewerTimestamp(seg));
   }
 
+  /**
+   * TIME-WAIT as FreeBSD's {@code tcp_twcheck} answers it ({@link TcpChoices#bsdTimeWait}): no
+   * window test, RSTs ignored (RFC 1337), a new SYN reopens, segments without ACK are dropped, a
+   * resent FIN restarts the 2 MSL timer, and all but a duplicate of the last ACK draw an ACK.
+   */
+  private Disposition bsdTimeWait(TcpSegment seg, long now) {
+    Receiver rcv = c.rcv;
+    if (seg.has(TcpFlags.RST)) {
+      drop(seg, now, "RST in TIME-WAIT ignored (RFC 1337)");
+      return Disposition.CONSUMED;
+    }
+    if ((seg.flags() & (TcpFlags.SYN | TcpFlags.ACK)) == TcpFlags.SYN && SeqNum.gt(seg.sequenceNumber(), rcv.rcvNxt)) {
+      c.tracer.flushArrival();
+      c.enterClosed(null, now);
+      return Disposition.REOPEN;
+    }
+    if (!seg.has(TcpFlags.ACK)) {
+      drop(seg, now, "no ACK in TIME-WAIT");
+      return Disposition.CONSUMED;
+    }
+    int end = SeqNum.add(seg.sequenceNumber(), seg.payloadLength() + (seg.has(TcpFlags.SYN) ? 1 : 0));
+    if (seg.has(TcpFlags.FIN) && SeqNum.add(end, 1) == rcv.rcvNxt) c.restartTimeWait(now); // the peer's FIN again
+    boolean duplicateAck = seg.flags() == TcpFlags.ACK && seg.payloadLength() == 0
+        && seg.sequenceNumber() == rcv.rcvNxt && seg.acknowledgmentNumber() == c.snd.sndNxt;
+    if (!duplicateAck) c.ackNow = true;
+    return Disposition.CONSUMED;
+  }
+
   /** Returns whether a segment is the SYN-ACK of a simultaneous open: SYN and ACK at IRS, acknowledging our SYN. */
   private boolean isSimultaneousSynAck(TcpSegment seg) {
     return !c.passiveHandshake && (seg.flags() & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == (TcpFlags.SYN | TcpFlags.ACK)
@@ -250,7 +285,7 @@ final class SegmentArrival {
     }
     int seq = seg.sequenceNumber();
     int len = seg.segmentLength();
-    int wnd = rcv.rcvWnd();
+    int wnd = c.acceptanceWindow();
     boolean acceptable;
     if (len == 0) {
       acceptable = wnd == 0 ? seq == rcv.rcvNxt : SeqNum.inWindow(seq, rcv.rcvNxt, wnd);
@@ -265,8 +300,16 @@ final class SegmentArrival {
         drop(seg, now, "RST outside the window (RFC 5961 §3.2)");
       } else if (restartTimeWaitOnRetransmission(seg, now)) {
         c.ackNow = true; // a resent FIN in TIME-WAIT: received and answered, not dropped
-      } else {
+      } else if (c.cfg.choices().oldDuplicateAckProcessed() && seg.has(TcpFlags.ACK) && !seg.has(TcpFlags.SYN)
+          && SeqNum.le(SeqNum.add(seq, len), rcv.rcvNxt)) {
+        // Wholly old: acknowledged, and its ACK field still processed (TcpChoices.oldDuplicateAckProcessed,
+        // FreeBSD); its text and FIN lie below RCV.NXT, so the later steps find nothing new in them.
         c.ackNow = true;
+        return true;
+      } else {
+        // A SYN draws a challenge ACK "irrespective of the sequence number" (RFC 5961 §4.2), rate
+        // limited as every challenge ACK (§7); other segments the ACK of RFC 9293.
+        if (seg.has(TcpFlags.SYN)) c.challengeAck(now); else c.ackNow = true;
         drop(seg, now, "outside the receive window");
       }
       return false;
@@ -295,7 +338,7 @@ final class SegmentArrival {
       drop(seg, now, "RST in TIME-WAIT ignored (RFC 1337)");
       return;
     }
-    if (seg.sequenceNumber() != c.rcv.rcvNxt) {
+    if (seg.sequenceNumber() != c.rcv.rcvNxt && !c.cfg.choices().inWindowRstResets()) {
       // RFC 5961 §3.2: "If the RST bit is set and the sequence number does not exactly match the
       // next expected sequence value, yet is within the current receive window, TCP endpoints MUST
       // send an acknowledgment (challenge ACK)".
@@ -322,7 +365,9 @@ final class SegmentArrival {
       // signal. Enter the CLOSED state, delete the TCB, and return."
       case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> c.enterClosed(TcpError.CONNECTION_RESET, now);
       // "If the RST bit is set, then enter the CLOSED state, delete the TCB, and return."
-      case CLOSING, LAST_ACK, TIME_WAIT -> c.enterClosed(null, now);
+      // FreeBSD also signals the reset in CLOSING and LAST-ACK (TcpChoices.resetSignalledAfterClose).
+      case CLOSING, LAST_ACK -> c.enterClosed(c.cfg.choices().resetSignalledAfterClose() ? TcpError.CONNECTION_RESET : null, now);
+      case TIME_WAIT -> c.enterClosed(null, now);
       default -> throw new IllegalStateException("not synchronized: " + c.state);
     }
   }
@@ -337,6 +382,14 @@ final class SegmentArrival {
       } else {
         c.enterClosed(TcpError.CONNECTION_RESET, now);
       }
+      return;
+    }
+    if (c.cfg.choices().inWindowSynResets()) {
+      // RFC 793 §3.9 (the rule before RFC 5961; first step found the SYN in the window): "If the
+      // SYN is in the window it is an error, send a reset, any outstanding RECEIVEs and SEND should
+      // receive "reset" responses, all segment queues should be flushed, the user should also
+      // receive an unsolicited general "connection reset" signal, enter the CLOSED state".
+      c.resetAndClose(TcpError.CONNECTION_RESET, now);
       return;
     }
     // "If the SYN bit is set, irrespective of the sequence number, TCP endpoints MUST send a
@@ -516,7 +569,7 @@ final class SegmentArrival {
     ByteBuffer payload = seg.payload();
     int start = SeqNum.add(seq, (flags & TcpFlags.SYN) != 0 ? 1 : 0);
     int skip = Math.clamp(SeqNum.diff(rcv.rcvNxt, start), 0, payload.remaining());
-    int edge = SeqNum.add(rcv.rcvNxt, rcv.rcvWnd());
+    int edge = SeqNum.add(rcv.rcvNxt, c.acceptanceWindow());
     int keep = Math.clamp(SeqNum.diff(edge, SeqNum.add(start, skip)), 0, payload.remaining() - skip);
     if (skip == 0 && keep == payload.remaining()) return seg;
     if (skip + keep < payload.remaining()) flags &= ~TcpFlags.FIN;

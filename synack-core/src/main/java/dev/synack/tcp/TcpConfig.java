@@ -35,6 +35,7 @@ public final class TcpConfig {
   private boolean rack;
   private boolean noDelay;
   private int maxSendBuffer;
+  private TcpChoices choices;
 
   private TcpConfig() {}
 
@@ -65,6 +66,7 @@ public final class TcpConfig {
     c.rack = rack;
     c.noDelay = noDelay;
     c.maxSendBuffer = maxSendBuffer;
+    c.choices = choices;
     change.accept(c);
     return c;
   }
@@ -100,6 +102,7 @@ public final class TcpConfig {
       c.congestionControl = "cubic";
       c.rack = true;
       c.maxSendBuffer = 4 << 20;
+      c.choices = TcpChoices.defaults();
     });
   }
 
@@ -323,6 +326,15 @@ public final class TcpConfig {
     return with(c -> c.noDelay = on);
   }
 
+  /** Returns the choices where stacks differ (Linux's by default, see {@link TcpChoices}). */
+  public TcpChoices choices() { return choices; }
+
+  /** Returns a copy with other choices, e.g. FreeBSD's. */
+  public TcpConfig withChoices(TcpChoices newChoices) {
+    if (newChoices == null) throw new IllegalArgumentException("choices is null");
+    return with(c -> c.choices = newChoices);
+  }
+
   private static long positive(String name, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive: " + d);
     return d.toNanos();
@@ -335,6 +347,7 @@ public final class TcpConfig {
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
         + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
         + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer
-        + ", cc=" + congestionControl + ", rack=" + rack + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer + "]";
+        + ", cc=" + congestionControl + ", rack=" + rack + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
+        + ", " + choices + "]";
   }
 }

@@ -60,10 +60,19 @@ public final class TcpConnection {
   private final int acceptIss;
   /** Whether an ACK is owed: sent alone unless data or a FIN carries it. */
   boolean ackNow;
+  /** Whether the ACK owed is only a challenge ACK (RFC 5961), which never repeats our FIN. */
+  private boolean challengeOnly;
   /** Whether the user closed the receive side with {@link #closeFully}: data arriving now resets. */
   boolean inputClosed;
   /** Why the connection reached CLOSED; user calls afterwards report it. {@code null} for an orderly close. */
   private TcpError closedError;
+  /**
+   * The last soft ICMP error (RFC 1122 §4.2.3.9), Linux's {@code sk_err_soft}: reported instead of
+   * "timed out" if the connection times out before anything more is acknowledged.
+   */
+  private TcpError softError;
+  /** SND.UNA when {@link #softError} arrived: an acknowledgment since then shows the path works again. */
+  private int softErrorUna;
   /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
   private boolean writableWanted;
   /** Complete segments to send before anything else (resets, probes). */
@@ -143,7 +152,7 @@ public final class TcpConnection {
         case FIN_WAIT_2 -> enterClosed(null, now);
         // §3.10.8 user timeout: "flush all queues, signal the user "error: connection aborted due to
         // user timeout"..., delete the TCB, enter the CLOSED state". No RST: the peer is unreachable.
-        case USER_TIMEOUT -> enterClosed(TcpError.CONNECTION_ABORTED_USER_TIMEOUT, now);
+        case USER_TIMEOUT -> enterClosed(timeoutError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), now);
         case PERSIST -> windowProbe(now);
         case DELAYED_ACK, KEEPALIVE -> { } // issue 4
         case REORDER -> recovery.onReorderTimeout(now);
@@ -164,11 +173,79 @@ public final class TcpConnection {
       if (state == TcpState.SYN_RECEIVED && passiveHandshake && origin == Origin.LISTEN) {
         returnToListen(now);
       } else {
-        enterClosed(TcpError.CONNECTION_TIMED_OUT, now);
+        enterClosed(timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
       }
       return;
     }
     recovery.onRetransmissionTimeout(now);
+  }
+
+  /**
+   * Returns what a timeout reports: the soft ICMP error that came while nothing was acknowledged
+   * (RFC 1122 §4.2.3.9 "report the error to the application"; Linux's {@code tcp_write_err}
+   * reports {@code sk_err_soft}, e.g. "no route to host", before ETIMEDOUT), else {@code timedOut}.
+   */
+  private TcpError timeoutError(TcpError timedOut) {
+    return softError != null && snd.sndUna == softErrorUna ? softError : timedOut;
+  }
+
+  /**
+   * Takes an ICMP error about one of this connection's segments, as Linux's {@code tcp_v4_err} and
+   * {@code tcp_v6_err} do. The quoted SEG.SEQ must lie in SND.UNA..SND.NXT (RFC 5927 §4.1), else
+   * the error is likely forged and ignored. Then:
+   * <ul>
+   *   <li>a packet-too-big lowers the MSS to what the path MTU leaves, never below the MTU of
+   *       68 bytes (RFC 1191 §3) or, for IPv6, 1280 (RFC 8201 §4: a smaller report is discarded),
+   *       and resends the data in flight at the new size (RFC 1191 §6.5);</li>
+   *   <li>in SYN-SENT, and in SYN-RECEIVED after a simultaneous open, any unreachable error aborts
+   *       the connection with that error, soft ones too, as RFC 5461 describes and Linux does;</li>
+   *   <li>a half-open passive connection (the stack's SYN queue) is removed, without a RST, on a
+   *       hard error only, as Linux's {@code tcp_req_err};</li>
+   *   <li>in the synchronized states every error is soft, hard ones included (RFC 5927 §5.2, as
+   *       Linux): it is remembered and reported only if the connection then times out;</li>
+   *   <li>LISTEN, TIME-WAIT and CLOSED ignore errors.</li>
+   * </ul>
+   */
+  public IcmpError.Outcome handleIcmpError(IcmpError error, long now) {
+    if (error == null) throw new IllegalArgumentException("ICMP error is null");
+    if (state == TcpState.CLOSED || state == TcpState.LISTEN || state == TcpState.TIME_WAIT) {
+      return IcmpError.Outcome.IGNORED;
+    }
+    if (!SeqNum.inWindow(error.quotedSequence(), snd.sndUna, SeqNum.diff(snd.sndNxt, snd.sndUna))) {
+      return IcmpError.Outcome.OUT_OF_WINDOW;
+    }
+    return switch (error) {
+      case IcmpError.PacketTooBig tooBig -> pathMtuFell(tooBig.mtu(), now);
+      case IcmpError.Unreachable unreachable -> unreachable(unreachable, now);
+    };
+  }
+
+  private IcmpError.Outcome pathMtuFell(int mtu, long now) {
+    boolean v6 = id.isIpv6();
+    if (v6 && mtu < 1280) return IcmpError.Outcome.IGNORED;
+    int headers = (v6 ? 40 : 20) + 20;
+    if (!opts.lowerPathMss(Math.max(mtu, 68) - headers)) return IcmpError.Outcome.IGNORED;
+    recovery.onPathMtuFell(now);
+    return IcmpError.Outcome.MSS_LOWERED;
+  }
+
+  private IcmpError.Outcome unreachable(IcmpError.Unreachable error, long now) {
+    if (state == TcpState.SYN_RECEIVED && passiveHandshake) {
+      if (!error.hard()) return IcmpError.Outcome.IGNORED;
+      if (origin == Origin.LISTEN) {
+        returnToListen(now);
+      } else {
+        enterClosed(error.error(), now);
+      }
+      return IcmpError.Outcome.ABORTED;
+    }
+    if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+      enterClosed(error.error(), now);
+      return IcmpError.Outcome.ABORTED;
+    }
+    softError = error.error();
+    softErrorUna = snd.sndUna;
+    return IcmpError.Outcome.REMEMBERED;
   }
 
   /**
@@ -239,7 +316,10 @@ public final class TcpConnection {
       timers.set(TimerKind.PERSIST, now + persistTimeout(), now); // the peer's window is closed, or too small to use
     }
     if (ackNow && rcv.synReceived) {
-      seg = buildSegment(snd.sndNxt, TcpFlags.ACK, null, now);
+      // FreeBSD resends an unacknowledged FIN with every ACK it owes (TcpChoices.finRepeatedOnAcks).
+      boolean repeatFin = cfg.choices().finRepeatedOnAcks() && !challengeOnly && snd.finSent() && !snd.finAcked();
+      seg = repeatFin ? buildSegment(snd.finSeq(), TcpFlags.FIN, null, now)
+          : buildSegment(snd.sndNxt, TcpFlags.ACK, null, now);
       tracer.send(seg, now, false);
       return seg;
     }
@@ -380,7 +460,7 @@ public final class TcpConnection {
    * {@code tcp_send_active_reset} it also carries ACK = RCV.NXT, which RFC 9293 allows and which
    * makes it acceptable to a peer in any state.
    */
-  private void resetAndClose(TcpError error, long now) {
+  void resetAndClose(TcpError error, long now) {
     replies.clear();
     sendReset(snd.sndNxt, true, rcv.rcvNxt);
     enterClosed(error, now);
@@ -399,6 +479,16 @@ public final class TcpConnection {
 
   public TcpState state() {
     return state;
+  }
+
+  /** Returns the options the handshake settled (all off before the peer's SYN). */
+  public NegotiatedOptions negotiatedOptions() {
+    return opts.negotiated();
+  }
+
+  /** Returns the receive buffer's size in bytes: the most data received and not yet read (SO_RCVBUF). */
+  public int receiveBufferSize() {
+    return rcv.bufferSize();
   }
 
   public FourTuple id() {
@@ -483,6 +573,7 @@ public final class TcpConnection {
   /** Takes the peer's SYN: IRS, RCV.NXT and the options it settles (window scale applies from now on). */
   void onPeerSyn(TcpSegment syn, long now) {
     opts.onPeerSyn(syn, now);
+    if (cfg.choices().receiveBufferRoundedUpToMss()) rcv.roundBufferUpTo(opts.effectiveMss());
     rcv.rcvShift = opts.rcvShift();
     rcv.onSyn(syn.sequenceNumber(), opts.windowRoundingMss(true));
   }
@@ -490,6 +581,18 @@ public final class TcpConnection {
   /** Returns the ISS of a passive open: given by the stack, or from the ISN generator (RFC 6528). */
   int passiveIss(long now) {
     return origin == Origin.ACCEPT ? acceptIss : cfg.isnGenerator().isn(id, now);
+  }
+
+  /**
+   * Returns RCV.WND as arriving segments are tested against it (§3.10.7.4 first step): the window
+   * announced, or with {@link TcpChoices#receiveWindowIsBufferSpace} the free buffer space when
+   * larger, once there is a full TCB (FreeBSD's syncache keeps a passive half-open connection at
+   * the window it announced).
+   */
+  int acceptanceWindow() {
+    int announced = rcv.rcvWnd();
+    if (!cfg.choices().receiveWindowIsBufferSpace() || (passiveHandshake && state == TcpState.SYN_RECEIVED)) return announced;
+    return Math.max(announced, rcv.freeSpace());
   }
 
   /** Fills in the foreign port of a LISTEN with an unspecified one (§3.10.7.2 third: "fill in the foreign socket"). */
@@ -531,6 +634,7 @@ public final class TcpConnection {
    */
   boolean challengeAck(long now) {
     if (!challengeAcks.tryAcquire(now)) return false;
+    if (!ackNow) challengeOnly = true;
     ackNow = true;
     return true;
   }
@@ -560,6 +664,7 @@ public final class TcpConnection {
       flags |= TcpFlags.ACK;
       ack = rcv.rcvNxt;
       ackNow = false;
+      challengeOnly = false;
       rcv.onAckSent();
     }
     int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();
@@ -575,7 +680,8 @@ public final class TcpConnection {
   /** Returns whether data and our FIN may be sent in this state. */
   private boolean dataAllowed() {
     return switch (state) {
-      case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, LAST_ACK -> true;
+      // CLOSING too: the peer's FIN may arrive while our data (and FIN after it) still waits for cwnd.
+      case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK -> true;
       default -> false;
     };
   }

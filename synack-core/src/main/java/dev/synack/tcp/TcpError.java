@@ -2,7 +2,7 @@ package dev.synack.tcp;
 
 /**
  * The errors a user call or a connection can end with: the messages of RFC 9293 §3.10, each with
- * the RFC's text, plus the timeouts of §3.8.3 and §3.10.8.
+ * the RFC's text, plus the timeouts of §3.8.3 and §3.10.8 and the ICMP errors of RFC 1122 §4.2.3.9.
  */
 public enum TcpError {
   /** §3.10.2–3.10.6 in CLOSED: the TCB does not exist. */
@@ -22,7 +22,15 @@ public enum TcpError {
   /** §3.10.2: SEND in LISTEN when the foreign socket is unspecified. */
   FOREIGN_SOCKET_UNSPECIFIED("foreign socket unspecified"),
   /** The local user closed the connection while unread data remained, which resets it (RFC 1122 §4.2.2.13). */
-  CONNECTION_ABORTED("connection aborted");
+  CONNECTION_ABORTED("connection aborted"),
+  /**
+   * An ICMP error said the peer's host cannot be reached (destination unreachable: host, address,
+   * administratively prohibited; time exceeded), Linux's EHOSTUNREACH: at once during the
+   * handshake, or instead of "timed out" once data went unanswered (RFC 1122 §4.2.3.9).
+   */
+  HOST_UNREACHABLE("host unreachable"),
+  /** As {@link #HOST_UNREACHABLE}, for a network the routers cannot reach (Linux's ENETUNREACH). */
+  NETWORK_UNREACHABLE("network unreachable");
 
   private final String rfcText;
 

@@ -144,14 +144,14 @@ public final class HtmlReport {
       svg .time { fill: #6b7280; }
       svg .state { font-weight: bold; fill: #065f46; }
       svg .timer, svg .note { fill: #6b7280; font-style: italic; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
-      svg .label { text-anchor: middle; paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
+      svg .label { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
       .seg line { stroke-width: 1.6; }
       .seg.ok line { stroke: #2563eb; } .head.ok path { fill: #2563eb; }
       .seg.rtx line { stroke: #d97706; } .head.rtx path { fill: #d97706; } .seg.rtx .label { fill: #92400e; }
       .seg.unsent line { stroke: #7c3aed; stroke-dasharray: 6 4; } .head.unsent path { fill: #7c3aed; }
       .seg.lost line { stroke: #dc2626; stroke-dasharray: 4 3; } .seg.lost .label { fill: #991b1b; }
       svg .cross { fill: #dc2626; font-size: 16px; font-weight: bold; text-anchor: middle; }
-      svg .why { fill: #dc2626; }
+      svg .why { fill: #dc2626; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
       .seg:hover line { stroke-width: 3.5; } .seg:hover .label { font-weight: bold; }
       .plots { display: flex; flex-wrap: wrap; gap: 12px; }
       .plot { border: 1px solid #e5e7eb; border-radius: 6px; }

@@ -56,12 +56,15 @@ public final class JsonLines {
           .append(",\"to\":").append(Json.quote(s.to()));
       case Segment s -> {
         SegmentInfo i = s.segment();
-        b.append(",\"flags\":").append(Json.write(TcpFlags.names(i.flags())))
-            .append(",\"seq\":").append(i.seq())
-            .append(",\"ack\":").append(i.ack())
-            .append(",\"win\":").append(i.win())
-            .append(",\"len\":").append(i.len())
-            .append(",\"options\":").append(Json.quote(i.options()));
+        // A packet dropped before it parsed as a segment (malformed, not for this host) has none.
+        if (i != null) {
+          b.append(",\"flags\":").append(Json.write(TcpFlags.names(i.flags())))
+              .append(",\"seq\":").append(i.seq())
+              .append(",\"ack\":").append(i.ack())
+              .append(",\"win\":").append(i.win())
+              .append(",\"len\":").append(i.len())
+              .append(",\"options\":").append(Json.quote(i.options()));
+        }
         if (s.reason() != null) b.append(",\"reason\":").append(Json.quote(s.reason()));
       }
       case Timer t -> b.append(",\"timer\":").append(Json.quote(t.timer()))
@@ -144,7 +147,8 @@ public final class JsonLines {
           if (action.jsonName().equals(name)) {
             Object reason = o.get("reason");
             if (reason != null && !(reason instanceof String)) throw badField("reason", "a string", reason);
-            yield new Segment(t, host, conn, action, segmentInfo(o), (String) reason);
+            SegmentInfo info = action == SegmentAction.DROP && !o.containsKey("flags") ? null : segmentInfo(o);
+            yield new Segment(t, host, conn, action, info, (String) reason);
           }
         }
         throw new IllegalArgumentException("unknown event \"" + name + "\"");

@@ -8,15 +8,18 @@ import dev.synack.trace.LadderModel.StateStep;
 import dev.synack.trace.LadderModel.Step;
 import dev.synack.trace.LadderModel.TimerAction;
 import dev.synack.trace.LadderModel.TimerStep;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The ladder as an SVG sequence diagram: lifelines, arrows slanted from the row of the send to the
  * row of the receipt, state labels, lost segments ending in a cross, and a tooltip ({@code <title>})
  * with every field on each arrow. Each step of the model takes one row, so slants show which
- * segments were in flight together rather than the time scale.
+ * segments were in flight together rather than the time scale; and each text is written on the
+ * row of its step, so none overlaps another.
  */
 final class SequenceSvg {
   private static final int ROW = 24;
@@ -47,11 +50,18 @@ final class SequenceSvg {
 
   private String draw() {
     List<Step> steps = model.steps();
+    Set<Arrow> received = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Step s : steps) {
+      if (s instanceof Arrival a) received.add(a.arrow());
+    }
     int row = 0;
     for (Step s : steps) {
       if (s instanceof TimerStep t && t.action() == TimerAction.CANCELLED) continue;
       rowOf.put(s, row++);
       if (s instanceof Arrival a) arrivalRow.put(a.arrow(), rowOf.get(s));
+      // An arrow with no receipt of its own (lost, unobserved, or received but never sent) ends on
+      // a row kept for it, so its head, cross or reason shares a row with nothing else.
+      if (s instanceof Arrow a && !received.contains(a)) arrivalRow.put(a, row++);
     }
     int columns = model.hosts().size();
     int width = LEFT + GAP * Math.max(1, columns - 1) + RIGHT;
@@ -94,19 +104,21 @@ final class SequenceSvg {
     return out.append("</svg>\n").toString();
   }
 
+  /**
+   * Draws an arrow from its sender's lifeline at {@code row} to its receiver's at its arrival row.
+   * The label is written level, just above the start of the arrow on the sender's side: every row
+   * holds one step, so no label can overlap another or a state, timer or note, however many
+   * segments are in flight; a halo keeps it readable where other arrows cross it.
+   */
   private void arrow(Arrow a, String fields, int row) {
-    int start = a.sent() ? row : Math.max(0, row - 1);
-    int end = arrivalRow.getOrDefault(a, a.sent() ? row + 1 : row);
     double x1 = x(a.from());
     double x2 = x(a.to());
-    double y1 = y(start);
-    double y2 = y(end);
+    double y1 = y(row);
+    double y2 = y(arrivalRow.get(a));
     String kind = a.stopsShort() ? "lost" : a.retransmit() ? "rtx" : model.unsent(a) ? "unsent" : "ok";
-    if (a.stopsShort()) {
-      // The cross sits half-way along the slant it would have taken.
-      x2 = (x1 + x2) / 2;
-      y2 = a.fate() == Fate.DROPPED ? (y1 + y2) / 2 : y1 + ROW;
-    }
+    // A lost or dropped segment ends in a cross half-way across, on the row where it was dropped or would have arrived.
+    if (a.stopsShort()) x2 = (x1 + x2) / 2;
+    boolean rightward = a.to() >= a.from();
     String flags = LadderModel.flagNames(a.segment().flags());
     out.append("<g class=\"seg ").append(kind).append("\" data-flags=\"").append(flags).append("\">")
         .append("<title>").append(HtmlReport.escape(tooltip(a, fields))).append("</title>")
@@ -114,19 +126,14 @@ final class SequenceSvg {
         .append("\" y2=\"").append(num(y2)).append('"').append(a.stopsShort() ? "" : " marker-end=\"url(#head-" + kind + ")\"")
         .append("/>");
     String text = fields + (a.retransmit() ? " (retransmit)" : "");
-    // The label runs along the arrow, just above it, and always reads left to right.
-    double tx = (x1 + x2) / 2;
-    double ty = (y1 + y2) / 2;
-    double angle = Math.toDegrees(x2 >= x1 ? Math.atan2(y2 - y1, x2 - x1) : Math.atan2(y1 - y2, x1 - x2));
-    out.append("<text class=\"label\" x=\"").append(num(tx)).append("\" y=\"").append(num(ty - 5))
-        .append("\" transform=\"rotate(").append(num(angle)).append(' ').append(num(tx)).append(' ').append(num(ty))
-        .append(")\">").append(HtmlReport.escape(text)).append("</text>");
+    out.append("<text class=\"label\" x=\"").append(num(x1 + (rightward ? 10 : -10))).append("\" y=\"").append(num(y1 - 4))
+        .append("\" text-anchor=\"").append(rightward ? "start" : "end").append("\">")
+        .append(HtmlReport.escape(text)).append("</text>");
     if (a.stopsShort()) {
       String why = a.fate() == Fate.LOST ? "lost" : a.reason() == null ? "dropped" : a.reason();
-      boolean right = x2 > x1;
       out.append("<text class=\"cross\" x=\"").append(num(x2)).append("\" y=\"").append(num(y2 + 5)).append("\">✗</text>")
-          .append("<text class=\"why\" x=\"").append(num(x2 + (right ? 12 : -12))).append("\" y=\"").append(num(y2 + 4))
-          .append("\" text-anchor=\"").append(right ? "start" : "end").append("\">").append(HtmlReport.escape(why))
+          .append("<text class=\"why\" x=\"").append(num(x2 + (rightward ? 12 : -12))).append("\" y=\"").append(num(y2 + 4))
+          .append("\" text-anchor=\"").append(rightward ? "start" : "end").append("\">").append(HtmlReport.escape(why))
           .append("</text>");
     }
     out.append("</g>\n");

@@ -59,7 +59,7 @@ public record IpDatagram(
   /** Returns one line: {@code IP 127.0.0.1 > 127.0.0.1: proto 6, ttl 64, length 40}. */
   @Override
   public String toString() {
-    return (version == 4 ? "IP " : "IP6 ") + source.getHostAddress() + " > " + destination.getHostAddress()
+    return (version == 4 ? "IP " : "IP6 ") + Addresses.text(source) + " > " + Addresses.text(destination)
         + ": proto " + protocol + ", hlim " + hopLimit + (fragment ? ", fragment" : "") + ", length " + payload.remaining();
   }
 }

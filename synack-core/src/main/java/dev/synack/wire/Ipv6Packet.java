@@ -69,7 +69,25 @@ public final class Ipv6Packet {
     if (Bytes.u8(buf, 0) >>> 4 != 6) return Parsed.malformed("ipv6-bad-version");
     int end = HEADER_LENGTH + Bytes.u16(buf, PAYLOAD_LENGTH);
     if (end > buf.limit()) return Parsed.malformed("ipv6-payload-length-mismatch");
-    buf.limit(end);
+    return walkExtensionHeaders(buf.limit(end));
+  }
+
+  /**
+   * Returns a view over the start of an IPv6 packet quoted in an ICMPv6 error (RFC 4443 §3), which
+   * is cut short of its payload length: the extension headers are walked within the bytes there
+   * are. Only the addresses, {@link #upperLayerProtocol()}, {@link #upperLayerPayload()} and the
+   * fragment accessors are meaningful; the payload length is the original packet's.
+   */
+  static Parsed<Ipv6Packet> wrapQuoted(ByteBuffer quoted) {
+    ByteBuffer buf = quoted.slice();
+    if (buf.limit() < HEADER_LENGTH) return Parsed.malformed("ipv6-truncated-header");
+    if (Bytes.u8(buf, 0) >>> 4 != 6) return Parsed.malformed("ipv6-bad-version");
+    return walkExtensionHeaders(buf.limit(Math.min(buf.limit(), HEADER_LENGTH + Bytes.u16(buf, PAYLOAD_LENGTH))));
+  }
+
+  /** Walks the extension headers of the packet in {@code buf} (position 0, limit its end) to the upper layer. */
+  private static Parsed<Ipv6Packet> walkExtensionHeaders(ByteBuffer buf) {
+    int end = buf.limit();
     int next = Bytes.u8(buf, NEXT_HEADER);
     int at = HEADER_LENGTH;
     int fragmentAt = -1;

@@ -14,8 +14,8 @@ public final class Packets {
     /** Returns one tcpdump-like line: {@code IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], ...}. */
     @Override
     public String toString() {
-      return (ip.version() == 4 ? "IP " : "IP6 ") + ip.source().getHostAddress() + '.' + segment.sourcePort()
-          + " > " + ip.destination().getHostAddress() + '.' + segment.destinationPort() + ": "
+      return (ip.version() == 4 ? "IP " : "IP6 ") + Addresses.text(ip.source()) + '.' + segment.sourcePort()
+          + " > " + Addresses.text(ip.destination()) + '.' + segment.destinationPort() + ": "
           + segment.toString().substring(segment.toString().indexOf(": ") + 2);
     }
   }

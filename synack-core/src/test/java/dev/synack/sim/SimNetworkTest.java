@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.trace.TraceEvent;
+import dev.synack.trace.TraceSink;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -345,6 +346,30 @@ class SimNetworkTest {
       net.runUntilIdle(SECOND);
 
       assertEquals(List.of(66), b.numbers());
+    }
+
+    @Test
+    void inject_tracedAsTheSendersOutboundPacket_soThePcapHoldsIt() {
+      List<TraceEvent> events = new ArrayList<>();
+      net.setTrace(new TraceSink() {
+        @Override public void accept(TraceEvent e) {
+          events.add(e);
+        }
+        @Override public boolean wantsPackets() {
+          return true;
+        }
+      });
+      byte[] forged = packet(A, B, 66);
+      net.runUntil(MS);
+
+      net.inject(a, forged);
+
+      assertEquals(1, events.size());
+      TraceEvent.Packet p = (TraceEvent.Packet) events.getFirst();
+      assertEquals("a", p.host());
+      assertEquals(MS, p.timeNanos());
+      assertTrue(p.outbound());
+      assertArrayEquals(forged, p.bytes());
     }
   }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.synack.tcp.TcpChoices;
+import dev.synack.tcp.TcpConfig;
 import dev.synack.tcp.TcpState;
 import dev.synack.trace.TraceEvent;
 import dev.synack.wire.IcmpMessage;
@@ -249,6 +251,39 @@ class HostTest {
       lastNow = 30_000 * MS;
       host.handleTimeout(lastNow);
       assertEquals(Long.MAX_VALUE, host.pollTimeout());
+    }
+  }
+
+  @Nested
+  class ListenerWithItsOwnSettings {
+    private final TcpSegment synAck = TcpSegment.of(40000, 80, 1000, 77, TcpFlags.SYN | TcpFlags.ACK, 65535);
+
+    @Test
+    void synAck_toAListener_isAnsweredWithRstAtItsAck() {
+      host.listen(null, 80, 8);
+      deliver(tcpFromPeer(synAck), 0);
+      TcpSegment rst = onlySegmentSent();
+      assertEquals(TcpFlags.RST, rst.flags());
+      assertEquals(77, rst.sequenceNumber());
+    }
+
+    @Test
+    void synAck_toAListenerThatDropsThem_isDroppedSilently() {
+      TcpConfig bsd = host.config().tcp().withChoices(TcpChoices.defaults().withSynAckToListenerDropped(true));
+      host.listen(null, 80, 8, bsd);
+      deliver(tcpFromPeer(synAck), 0);
+      assertEquals(List.of(), segmentsSent());
+    }
+
+    @Test
+    void acceptedConnection_startsWithTheListenersSettings_andIsListed() {
+      host.listen(null, 80, 8, host.config().tcp().withBuffers(4096, 4096));
+      deliver(tcpFromPeer(synWithMss(40000, 1000)), 0);
+      segmentsSent();
+      List<Connection> all = host.connections();
+      assertEquals(1, all.size());
+      assertEquals(TcpState.SYN_RECEIVED, all.getFirst().state());
+      assertEquals(4096, all.getFirst().receiveBufferSize());
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.trace.TraceEvent;
+import dev.synack.wire.TcpSegment;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
@@ -72,6 +73,27 @@ class SendPolicyTest {
       s.send("ET");
       s.conn().close(s.now());
       assertEquals("ET", Seg.text(s.expect("FP.", 1002, 5001)), "a segment with the FIN is not held (Linux's tcp_nagle_test)");
+    }
+  }
+
+  @Nested
+  class Closing {
+    @Test
+    void peerFinWhileDataWaitsForCwnd_dataAndFinStillGo() {
+      EngineScript s = EngineScript.established(PLAIN);
+      s.send("h".repeat(20 * 536));
+      s.conn().close(s.now());
+      for (int i = 0; i < 10; i++) s.expect(".", 1001 + 536 * i, 5001); // the initial window; ten segments wait
+      s.expectNothing();
+      s.inject("F.", 5001, 1001); // the peer closes too: CLOSING, our FIN not even sent
+      s.assertState(TcpState.CLOSING);
+      s.expect(".", 1001 + 5360, 5002);
+      s.inject(".", 5002, 1001 + 5360);
+      int sent = 0;
+      for (TcpSegment seg; (seg = s.conn().pollTransmit(s.now())) != null; ) sent += seg.payloadLength();
+      assertEquals(10 * 536, sent, "the rest goes in CLOSING, FIN last");
+      s.inject(".", 5002, 1001 + 20 * 536 + 1);
+      s.assertState(TcpState.TIME_WAIT);
     }
   }
 

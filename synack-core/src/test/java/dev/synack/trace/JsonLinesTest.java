@@ -53,6 +53,15 @@ class JsonLinesTest {
     }
 
     @Test
+    void drop_ofAPacketThatIsNoSegment_writesOnlyTheReasonAndReadsBack() {
+      Segment drop = new Segment(0, "synack", "", SegmentAction.DROP, null, "not-for-this-host");
+      String line = JsonLines.toJson(drop);
+      assertEquals("{\"t\":0.000000,\"host\":\"synack\",\"conn\":\"\",\"event\":\"drop\",\"reason\":\"not-for-this-host\"}",
+          line);
+      assertEquals(drop, JsonLines.parse(line));
+    }
+
+    @Test
     void stateTimerSampleNote_writeTheirFields() {
       assertEquals("{\"t\":2.000000001,\"host\":\"c\",\"conn\":\"\",\"event\":\"state\",\"from\":\"SYN_SENT\",\"to\":\"ESTABLISHED\"}",
           JsonLines.toJson(new StateChange(2_000_000_001L, "c", "", "SYN_SENT", "ESTABLISHED")));

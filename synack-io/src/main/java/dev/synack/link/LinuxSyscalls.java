@@ -38,6 +38,7 @@ final class LinuxSyscalls {
   static final int EAGAIN = 11;
   static final int EACCES = 13;
   static final int EBUSY = 16;
+  static final int EEXIST = 17;
   static final int ENODEV = 19;
   static final int EINVAL = 22;
   static final int EBADFD = 77;
@@ -48,8 +49,14 @@ final class LinuxSyscalls {
   static final short IFF_NO_PI = 0x1000;
 
   // <linux/sockios.h>, <sys/socket.h>
+  static final long SIOCGIFFLAGS = 0x8913L;
+  static final long SIOCSIFFLAGS = 0x8914L;
+  static final long SIOCSIFADDR = 0x8916L;
+  static final long SIOCSIFNETMASK = 0x891cL;
   static final long SIOCGIFMTU = 0x8921L;
+  static final long SIOCGIFINDEX = 0x8933L;
   static final int AF_INET = 2;
+  static final int AF_INET6 = 10;
   static final int SOCK_DGRAM = 2;
   static final int SOCK_CLOEXEC = O_CLOEXEC;
 
@@ -58,6 +65,17 @@ final class LinuxSyscalls {
   static final long IFREQ_SIZE = 40;
   static final long IFR_FLAGS_OFFSET = IFNAMSIZ;
   static final long IFR_MTU_OFFSET = IFNAMSIZ;
+  static final long IFR_IFINDEX_OFFSET = IFNAMSIZ;
+  /** struct sockaddr_in in the union: sin_family (host order), sin_port, sin_addr (network order). */
+  static final long IFR_ADDR_OFFSET = IFNAMSIZ;
+  static final long SOCKADDR_IN_ADDR_OFFSET = 4;
+  // <linux/if.h>
+  static final short IFF_UP = 0x0001;
+
+  // <linux/ipv6.h>: struct in6_ifreq { struct in6_addr ifr6_addr; __u32 ifr6_prefixlen; int ifr6_ifindex; }
+  static final long IN6_IFREQ_SIZE = 24;
+  static final long IN6_IFREQ_PREFIXLEN_OFFSET = 16;
+  static final long IN6_IFREQ_IFINDEX_OFFSET = 20;
 
   // <sys/eventfd.h>
   static final int EFD_NONBLOCK = O_NONBLOCK;

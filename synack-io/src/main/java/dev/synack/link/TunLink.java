@@ -20,8 +20,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The descriptor is non-blocking, so a receive when packets are waiting costs one
  * {@code read(2)}; only an empty queue costs a {@code ppoll(2)} on the device and an
- * {@code eventfd(2)} that {@link #wakeup} signals. Packets pass through two reused off-heap
- * buffers, and not even there when the caller's buffer is direct and large enough.
+ * {@code eventfd(2)} that {@link #wakeup} signals; {@link #receiveBatch} drains what waits
+ * after one wake-up. Packets pass through two reused off-heap buffers, and not even there when
+ * the caller's buffer is direct and large enough.
+ *
+ * <p>{@link #open} attaches to a device that exists (made persistent with {@code ip tuntap add
+ * mode tun}, for instance) or creates one; {@link KernelInterface} configures the kernel's side.
  *
  * <p>The device lives while this link is open, unless it was made persistent by someone else
  * (e.g. {@code ip tuntap add}); it may be moved to another network namespace and keeps working.
@@ -156,6 +160,28 @@ public final class TunLink implements Link {
         if (events < 0) return 0;
         pollError = (events & (POLLERR | POLLHUP | POLLNVAL)) != 0;
       }
+    } finally {
+      rxLock.unlock();
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A TUN queue hands out one packet per {@code read(2)} (there is no {@code recvmmsg} for it),
+   * so a batch is one wait for the first packet, then reads until the queue is empty or the
+   * buffers are full, under one lock and without waiting again.
+   */
+  @Override
+  public int receiveBatch(ByteBuffer[] dsts, long timeoutNanos) throws IOException {
+    Timeouts.check(timeoutNanos);
+    if (dsts.length == 0) return 0;
+    rxLock.lock();
+    try {
+      if (receive(dsts[0], timeoutNanos) == 0) return 0;
+      int count = 1;
+      while (count < dsts.length && readPacket(dsts[count]) >= 0) count++;
+      return count;
     } finally {
       rxLock.unlock();
     }
@@ -312,8 +338,12 @@ public final class TunLink implements Link {
     }
   }
 
-  /** Checks a device name as the kernel's dev_valid_name does; returns its bytes. */
-  static byte[] checkName(String name) {
+  /**
+   * Checks a device name as the kernel's dev_valid_name does; returns its bytes.
+   *
+   * @throws IllegalArgumentException saying what is wrong with the name
+   */
+  public static byte[] checkName(String name) {
     byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
     if (bytes.length >= IFNAMSIZ) {
       throw new IllegalArgumentException("synack: TUN device name \"" + name + "\" is too long ("

@@ -8,7 +8,11 @@
  *   <li>{@link dev.synack.link.UdpLink}: one IP packet per UDP datagram, to another synack,
  *       without privileges;
  *   <li>{@link dev.synack.link.MemoryLink}: two links joined in memory, for tests of the driver;
- *   <li>{@link dev.synack.link.PcapTap}: wraps any link and records what passes in a pcap file.
+ *   <li>{@link dev.synack.link.PcapTap}: wraps any link and records what passes in a pcap file;
+ *   <li>{@link dev.synack.link.ImpairedLink}: wraps any link and drops, duplicates and reorders a
+ *       seeded share of its packets each way, a bad path without netem.
  * </ul>
+ *
+ * <p>{@link dev.synack.link.KernelInterface} configures the kernel's side of a device (address, up).
  */
 package dev.synack.link;

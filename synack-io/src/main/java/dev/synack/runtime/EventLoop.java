@@ -7,6 +7,8 @@ import dev.synack.stack.HostEvent;
 import dev.synack.stack.Listener;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -28,6 +30,8 @@ public abstract class EventLoop implements AutoCloseable {
   private volatile Throwable failure;
   /** The time the current batch of calls runs at; read and written on the loop thread only. */
   private long loopTime;
+  /** Signals bumped after every turn (see {@link #watchEveryTurn}), with their watchers' count; loop thread only. */
+  private final Map<Signal, Integer> watched = new HashMap<>();
 
   protected EventLoop(String threadName) {
     this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this::loop);
@@ -96,6 +100,16 @@ public abstract class EventLoop implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Bumps {@code signal} after every turn of the loop while {@code on}, for a waiter whose
+   * condition changes without an event (the peer acknowledging our FIN, for one): it re-checks
+   * after each batch of packets or deadlines. Every {@code on} needs its {@code off}; two waiters
+   * may watch one signal. Call on the loop thread, from a {@link #call} task.
+   */
+  public final void watchEveryTurn(Signal signal, boolean on) {
+    watched.merge(signal, on ? 1 : -1, (a, b) -> a + b == 0 ? null : a + b);
+  }
+
   /** Passes a host's events to whoever waits on them. Called on the loop thread. */
   protected final void dispatchEvents(Host host) {
     HostEvent e;
@@ -131,6 +145,7 @@ public abstract class EventLoop implements AutoCloseable {
           task.run(now);
         }
         turn(now);
+        for (Signal s : watched.keySet()) s.bump();
       }
     } catch (Throwable t) {
       failure = t;

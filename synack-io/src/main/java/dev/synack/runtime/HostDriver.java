@@ -10,16 +10,20 @@ import java.nio.ByteBuffer;
  * the host, packets the host makes go to the link, and the host's deadlines fire on time.
  */
 public final class HostDriver extends EventLoop {
+  /** Packets taken from the link per wake-up at most, so a burst costs one turn, not one each. */
+  private static final int BATCH = 32;
+
   private final Host host;
   private final Link link;
-  private final ByteBuffer receiveBuffer;
+  private final ByteBuffer[] receiveBuffers;
 
   /** Starts a driver thread for {@code host} on {@code link}; the driver owns both from now on. */
   public HostDriver(Host host, Link link) {
     super("synack-" + host.name());
     this.host = host;
     this.link = link;
-    this.receiveBuffer = ByteBuffer.allocateDirect(Math.max(link.mtu(), 65535));
+    this.receiveBuffers = new ByteBuffer[BATCH];
+    for (int i = 0; i < BATCH; i++) receiveBuffers[i] = ByteBuffer.allocateDirect(link.mtu());
     start();
   }
 
@@ -39,13 +43,13 @@ public final class HostDriver extends EventLoop {
     dispatchEvents(host);
     long deadline = host.pollTimeout();
     long wait = deadline == Long.MAX_VALUE ? 1_000_000_000L : Math.max(0, deadline - now);
-    receiveBuffer.clear();
-    int n = wait == 0 ? 0 : link.receive(receiveBuffer, wait);
+    for (ByteBuffer b : receiveBuffers) b.clear();
+    int count = wait == 0 ? 0 : link.receiveBatch(receiveBuffers, wait);
     long after = now();
-    if (n > 0) {
-      byte[] packet = new byte[n];
-      receiveBuffer.flip();
-      receiveBuffer.get(packet);
+    for (int i = 0; i < count; i++) {
+      ByteBuffer b = receiveBuffers[i].flip();
+      byte[] packet = new byte[b.remaining()];
+      b.get(packet);
       host.handlePacket(packet, after);
     }
     if (host.pollTimeout() <= after) {

@@ -7,6 +7,7 @@ import dev.synack.tcp.TcpException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.function.LongFunction;
@@ -70,6 +71,9 @@ final class Blocking {
       case CONNECTION_RESET -> new SocketException("Connection reset");
       case CONNECTION_ABORTED_USER_TIMEOUT, CONNECTION_TIMED_OUT -> new ConnectException("Connection timed out");
       case CONNECTION_ABORTED -> new SocketException("Connection aborted");
+      // As the JDK maps EHOSTUNREACH and ENETUNREACH (sun.nio.ch.Net): only the first has its own class.
+      case HOST_UNREACHABLE -> new NoRouteToHostException("No route to host");
+      case NETWORK_UNREACHABLE -> new SocketException("Network is unreachable");
       case CONNECTION_CLOSING -> new SocketException("Socket output is shut down");
       default -> new SocketException(error.toString());
     };

@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 
@@ -43,8 +44,11 @@ public final class TcpSocket implements Closeable {
    *
    * @param timeoutMillis how long to wait, 0 for the stack's own SYN retries (about two minutes with
    *                      Linux's defaults)
-   * @throws java.net.ConnectException "Connection refused" when the peer answers with RST, "Connection
-   *                                   timed out" when the SYN retries run out
+   * @throws java.net.ConnectException "Connection refused" when the peer answers with RST (or an ICMP
+   *                                   port unreachable), "Connection timed out" when the SYN retries run out
+   * @throws java.net.NoRouteToHostException when an ICMP error says the host cannot be reached
+   *                                   ("Network is unreachable", a plain SocketException, for a network)
+   * @throws java.net.SocketTimeoutException when {@code timeoutMillis} passes first; the attempt is aborted
    */
   public static TcpSocket connect(EventLoop loop, Host host, InetSocketAddress remote, long timeoutMillis)
       throws IOException {
@@ -152,6 +156,42 @@ public final class TcpSocket implements Closeable {
       if (connection.state() != TcpState.CLOSED) connection.closeFully(now);
       return null;
     });
+  }
+
+  /**
+   * Closes as {@link #close()}, then waits up to {@code lingerMillis} for the peer to acknowledge
+   * everything, our FIN included (the connection reaches FIN_WAIT_2, TIME_WAIT or CLOSED), as
+   * {@code close()} does on Linux with {@code SO_LINGER} on. When the time runs out the connection
+   * is aborted with a RST, since nobody will be left to retransmit (a process on its way out).
+   *
+   * @return whether the peer acknowledged everything in time
+   */
+  public boolean close(long lingerMillis) throws IOException {
+    if (lingerMillis <= 0) throw new IllegalArgumentException("linger must be positive: " + lingerMillis);
+    close();
+    // No event reports our FIN acknowledged, so the loop re-checks after each of its turns.
+    loop.call(now -> {
+      loop.watchEveryTurn(signal, true);
+      return null;
+    });
+    try {
+      Blocking.await(loop, signal, lingerMillis, "close", now -> switch (connection.state()) {
+        case CLOSED, TIME_WAIT, FIN_WAIT_2 -> Boolean.TRUE;
+        default -> null;
+      });
+      return true;
+    } catch (SocketTimeoutException e) {
+      loop.call(now -> {
+        if (connection.state() != TcpState.CLOSED) connection.abort(now);
+        return null;
+      });
+      return false;
+    } finally {
+      loop.call(now -> {
+        loop.watchEveryTurn(signal, false);
+        return null;
+      });
+    }
   }
 
   /** Returns whether {@link #close()} or {@link #abort()} was called. */

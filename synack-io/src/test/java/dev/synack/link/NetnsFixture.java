@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Assumptions;
  * with one line saying what is missing; when {@code CI=true} it fails instead, since CI is root
  * and must run these tests. Names carry a random suffix so parallel runs never collide.
  */
-final class NetnsFixture implements AutoCloseable {
+public final class NetnsFixture implements AutoCloseable {
   /** Longest time any {@code ip} command may take; they normally take milliseconds. */
   private static final Duration IP_TIMEOUT = Duration.ofSeconds(10);
   /** CAP_NET_ADMIN (devices, addresses) and CAP_SYS_ADMIN (namespaces), from linux/capability.h. */
@@ -44,26 +44,26 @@ final class NetnsFixture implements AutoCloseable {
   }
 
   /** Skips (or in CI fails) the test unless it runs as root with /dev/net/tun and {@code ip}. */
-  static void assumePrivileged() {
+  public static void assumePrivileged() {
     missingPrivilege().ifPresent(NetnsFixture::skipOrFail);
   }
 
   /** Skips (or in CI fails) the test unless {@code command} is on the PATH. */
-  static void assumeCommand(String command, String packageHint) {
+  public static void assumeCommand(String command, String packageHint) {
     if (findExecutable(command).isEmpty()) {
       skipOrFail(command + " is not installed (install " + packageHint + ")");
     }
   }
 
   /** Returns {@code prefix} with a random suffix, short enough for a device name (15 bytes). */
-  static String uniqueName(String prefix) {
+  public static String uniqueName(String prefix) {
     String name = prefix + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     if (name.length() > 15) throw new IllegalArgumentException("prefix too long: " + prefix);
     return name;
   }
 
   /** Creates a namespace named {@code synack-t-<random>} with its loopback up. */
-  static NetnsFixture create() throws IOException {
+  public static NetnsFixture create() throws IOException {
     NetnsFixture ns = new NetnsFixture("synack-t-" + uniqueName(""));
     run(List.of(ip(), "netns", "add", ns.name));
     Runtime.getRuntime().addShutdownHook(ns.shutdownHook);
@@ -77,43 +77,52 @@ final class NetnsFixture implements AutoCloseable {
   }
 
   /** Returns the namespace's name. */
-  String name() {
+  public String name() {
     return name;
   }
 
   /** Runs {@code ip -n <ns> args...}; throws with ip's message if it fails. */
-  void ip(String... args) throws IOException {
+  public void ip(String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(ip(), "-n", name));
     command.addAll(List.of(args));
     run(command);
   }
 
   /** Moves {@code device} from the test's namespace into this one; open descriptors keep working. */
-  void moveIn(String device) throws IOException {
+  public void moveIn(String device) throws IOException {
     run(List.of(ip(), "link", "set", device, "netns", name));
   }
 
   /** Gives {@code device} (inside) the address {@code cidr}, e.g. "10.77.0.1/24", and sets it up. */
-  void addressAndUp(String device, String cidr) throws IOException {
+  public void addressAndUp(String device, String cidr) throws IOException {
     ip("addr", "add", cidr, "dev", device);
     ip("link", "set", device, "up");
   }
 
   /** Creates a veth pair: {@code here} in this namespace, {@code there} in {@code other}. */
-  void addVeth(String here, NetnsFixture other, String there) throws IOException {
+  public void addVeth(String here, NetnsFixture other, String there) throws IOException {
     ip("link", "add", here, "type", "veth", "peer", "name", there, "netns", other.name);
   }
 
   /** Runs a command inside the namespace, waits at most {@code timeout}, and returns its result. */
-  Result exec(Duration timeout, String... command) throws IOException {
+  public Result exec(Duration timeout, String... command) throws IOException {
     return start(command).await(timeout);
   }
 
   /** Starts a command inside the namespace; it is killed by {@link #close()} if still running. */
-  Started start(String... command) throws IOException {
+  public Started start(String... command) throws IOException {
     List<String> full = new ArrayList<>(List.of(ip(), "netns", "exec", name));
     full.addAll(List.of(command));
     Started s = Started.of(full);
+    started.add(s);
+    return s;
+  }
+
+  /** Starts a command inside the namespace reading {@code stdin}; killed by {@link #close()} if still running. */
+  public Started start(Path stdin, String... command) throws IOException {
+    List<String> full = new ArrayList<>(List.of(ip(), "netns", "exec", name));
+    full.addAll(List.of(command));
+    Started s = Started.of(full, stdin);
     started.add(s);
     return s;
   }
@@ -142,10 +151,10 @@ final class NetnsFixture implements AutoCloseable {
   }
 
   /** The exit code and merged stdout/stderr of a finished command (-1 if it timed out). */
-  record Result(int exitCode, String output) {}
+  public record Result(int exitCode, String output) {}
 
   /** A command running in the background, its output going to a temporary file. */
-  static final class Started {
+  public static final class Started {
     private final Process process;
     private final Path output;
 
@@ -155,10 +164,15 @@ final class NetnsFixture implements AutoCloseable {
     }
 
     static Started of(List<String> command) throws IOException {
+      return of(command, null);
+    }
+
+    static Started of(List<String> command, Path stdin) throws IOException {
       Path output = Files.createTempFile("synack-cmd", ".out");
       try {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(output.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        if (stdin != null) pb.redirectInput(stdin.toFile());
+        Process p = pb.start();
         return new Started(p, output);
       } catch (IOException e) {
         Files.deleteIfExists(output);
@@ -167,7 +181,7 @@ final class NetnsFixture implements AutoCloseable {
     }
 
     /** Waits at most {@code timeout} for the command to end (killing it then) and returns its result. */
-    Result await(Duration timeout) throws IOException {
+    public Result await(Duration timeout) throws IOException {
       boolean ended;
       try {
         ended = process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -181,8 +195,30 @@ final class NetnsFixture implements AutoCloseable {
       return new Result(ended ? process.exitValue() : -1, text);
     }
 
+    /** Returns what the command printed so far (stdout and stderr together). */
+    public String outputSoFar() throws IOException {
+      return Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
+    }
+
+    /** Waits up to {@code timeout} until the output holds {@code text}; false if it ended or the time passed first. */
+    public boolean awaitOutput(String text, Duration timeout) throws IOException, InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        if (outputSoFar().contains(text)) return true;
+        if (!process.isAlive()) return outputSoFar().contains(text);
+        Thread.sleep(20);
+      }
+      return false;
+    }
+
+    /** Asks the command to end (SIGTERM, so that it can finish its output) and returns its result. */
+    public Result terminate(Duration timeout) throws IOException {
+      process.destroy();
+      return await(timeout);
+    }
+
     /** Kills the command if it still runs and waits a bounded time for it to go. */
-    void kill() {
+    public void kill() {
       process.destroyForcibly();
       try {
         process.waitFor(5, TimeUnit.SECONDS);
@@ -239,7 +275,7 @@ final class NetnsFixture implements AutoCloseable {
   }
 
   /** Finds an executable on the PATH, or in the sbin directories that a non-root PATH lacks. */
-  static Optional<String> findExecutable(String command) {
+  public static Optional<String> findExecutable(String command) {
     String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin";
     for (String dir : path.split(":")) {
       if (dir.isEmpty()) continue;

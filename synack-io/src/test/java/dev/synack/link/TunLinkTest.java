@@ -98,6 +98,36 @@ class TunLinkTest {
     }
   }
 
+  /** A device someone else made persistent, as {@code ip tuntap add} does, inside a fresh namespace. */
+  @Nested
+  class Attach {
+    private NetnsFixture ns;
+
+    @BeforeEach
+    void setUp() throws IOException {
+      NetnsFixture.assumePrivileged();
+      ns = NetnsFixture.create();
+    }
+
+    @AfterEach
+    void tearDown() {
+      if (ns != null) ns.close();
+    }
+
+    @Test
+    void open_persistentDevice_attachesAndTheDeviceOutlivesTheLink() throws Exception {
+      String name = NetnsFixture.uniqueName("skp");
+      ns.ip("tuntap", "add", "dev", name, "mode", "tun");
+      ns.ip("link", "set", name, "mtu", "1400");
+      try (TunLink link = InNetns.call(ns.name(), () -> TunLink.open(name))) {
+        assertEquals(name, link.name());
+        assertEquals(1400, link.mtu());
+      }
+      NetnsFixture.Result shown = ns.exec(Duration.ofSeconds(5), "ip", "link", "show", name);
+      assertEquals(0, shown.exitCode(), shown.output());
+    }
+  }
+
   /** A TUN device in a fresh namespace, down (unless a test sets it up), so no packet arrives. */
   @Nested
   class Idle {

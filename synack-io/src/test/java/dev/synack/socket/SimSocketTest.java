@@ -3,6 +3,7 @@ package dev.synack.socket;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.runtime.SimDriver;
 import dev.synack.sim.HostNode;
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.Test;
 class SimSocketTest {
   static final InetAddress CLIENT = address("10.0.0.1");
   static final InetAddress SERVER = address("10.0.0.2");
+  static final InetAddress CLIENT6 = address("fd00::1");
+  static final InetAddress SERVER6 = address("fd00::2");
   static final int PORT = 7;
 
   private final Host client = new Host("client", HostConfig.defaults(1), null);
@@ -42,12 +45,14 @@ class SimSocketTest {
 
   private static SimDriver start(Host client, Host server) {
     client.addAddress(CLIENT);
+    client.addAddress(CLIENT6);
     server.addAddress(SERVER);
+    server.addAddress(SERVER6);
     SimNetwork net = new SimNetwork(42);
     HostNode c = new HostNode(client);
     HostNode s = new HostNode(server);
-    net.attach(c, CLIENT);
-    net.attach(s, SERVER);
+    net.attach(c, CLIENT, CLIENT6);
+    net.attach(s, SERVER, SERVER6);
     net.setLink(c, s, LinkConfig.ideal().withDelay(Duration.ofMillis(1)));
     return new SimDriver(net, List.of(client, server));
   }
@@ -80,6 +85,20 @@ class SimSocketTest {
   }
 
   @Test
+  void echo_overIpv6_aHundredClientsGetTheirBytesBack() throws Exception {
+    try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, PORT, 128)) {
+      assertEquals(100, echoClients(driver, listener, client, SERVER6, 100));
+    }
+  }
+
+  @Test
+  void connect_toAnIpv6PortNobodyListensOn_isRefused() {
+    ConnectException e = assertThrows(ConnectException.class,
+        () -> TcpSocket.connect(driver, client, new InetSocketAddress(SERVER6, 9), 10_000));
+    assertEquals("Connection refused", e.getMessage());
+  }
+
+  @Test
   void shutdownOutput_serverReadsEofThenSends100k_clientReadsItAll() throws Exception {
     byte[] reply = pattern(100_000);
     try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, PORT, 16);
@@ -104,6 +123,13 @@ class SimSocketTest {
     ConnectException e = assertThrows(ConnectException.class,
         () -> TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, 9), 10_000));
     assertEquals("Connection refused", e.getMessage());
+  }
+
+  @Test
+  void connect_toAnAddressThatSwallowsPackets_timesOutAfterTheGivenMillis() {
+    SocketTimeoutException e = assertThrows(SocketTimeoutException.class,
+        () -> TcpSocket.connect(driver, client, new InetSocketAddress(address("10.0.0.99"), PORT), 200));
+    assertTrue(e.getMessage().contains("timed out"), e.getMessage());
   }
 
   @Test

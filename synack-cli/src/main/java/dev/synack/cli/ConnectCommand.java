@@ -1,0 +1,134 @@
+package dev.synack.cli;
+
+import dev.synack.cli.serve.Endpoint;
+import dev.synack.socket.TcpSocket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code synack connect}: like {@code nc}, from a synack host on a TUN device. Standard input goes
+ * to the connection and what comes back to standard output; at the end of the input synack
+ * half-closes (FIN) and goes on reading; it exits once the peer has closed its side.
+ */
+@Command(
+    name = "connect",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Connects from a synack host on a TUN device to HOST PORT, like nc: standard input is sent,",
+      "what comes back is printed; at the end of input the sending side is shut down (FIN), and",
+      "the command exits when the peer closes.",
+      "",
+      "Example (as root, with a server listening on 10.0.0.1:8080 in the kernel):",
+      "  echo hello | synack connect --tun synack0 --addr 10.0.0.2 --host-addr 10.0.0.1/24 10.0.0.1 8080"
+    })
+final class ConnectCommand implements Callable<Integer> {
+  /** How long the close at the end waits for the peer to acknowledge our FIN. */
+  private static final long LINGER_MILLIS = 5_000;
+
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  TunOptions tun;
+
+  @Parameters(index = "0", paramLabel = "HOST", description = "the address to connect to")
+  String remoteHost;
+
+  @Parameters(index = "1", paramLabel = "PORT", description = "the port to connect to")
+  int remotePort;
+
+  /** Where the bytes to send come from and where received bytes go; the process's own by default. */
+  InputStream stdin = System.in;
+  OutputStream stdout = System.out;
+
+  @Override
+  public Integer call() throws Exception {
+    TunOptions.Checked checked = tun.check();
+    InetAddress remote = TunOptions.literal("HOST", remoteHost);
+    if ((remote instanceof Inet4Address) != (checked.address() instanceof Inet4Address)) {
+      throw new Main.UsageError("HOST " + remoteHost + " and --addr " + tun.addr + " are not of one IP version");
+    }
+    if (remotePort < 1 || remotePort > 65535) throw new Main.UsageError("PORT must be 1..65535: " + remotePort);
+    PrintWriter err = spec.commandLine().getErr();
+    String where = Endpoint.format(remote, remotePort);
+    LinkHost host;
+    try {
+      host = tun.open("synack", checked);
+    } catch (IOException e) {
+      err.println(e.getMessage());
+      return 1;
+    }
+    try (host) {
+      TcpSocket socket;
+      try {
+        socket = TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(remote, remotePort), 0);
+      } catch (IOException e) {
+        err.println("synack connect: " + where + ": " + reason(e, host));
+        return 1;
+      }
+      Thread hook = new Thread(() -> closeQuietly(socket), "synack-connect-stop");
+      Runtime.getRuntime().addShutdownHook(hook);
+      Thread sender = Thread.ofVirtual().name("synack-connect-stdin").start(() -> send(socket));
+      try {
+        receive(socket);
+      } catch (IOException e) {
+        err.println("synack connect: " + where + ": " + reason(e, host));
+        return 1;
+      } finally {
+        sender.interrupt();
+        Runtime.getRuntime().removeShutdownHook(hook);
+      }
+      // The peer has closed its side: done, whether or not the input was all sent (as nc -N).
+      return socket.close(LINGER_MILLIS) ? 0 : 1;
+    }
+  }
+
+  /** Copies standard input to the connection, then half-closes. */
+  private void send(TcpSocket socket) {
+    byte[] buffer = new byte[16 * 1024];
+    try {
+      int n;
+      while ((n = stdin.read(buffer)) >= 0) {
+        if (n > 0) socket.getOutputStream().write(buffer, 0, n);
+      }
+      socket.shutdownOutput();
+    } catch (IOException e) {
+      // Sending stops when the connection ends; the receiving side reports why.
+    }
+  }
+
+  /** Copies what arrives to standard output until the peer's FIN. */
+  private void receive(TcpSocket socket) throws IOException {
+    byte[] buffer = new byte[16 * 1024];
+    int n;
+    while ((n = socket.getInputStream().read(buffer)) >= 0) {
+      stdout.write(buffer, 0, n);
+      stdout.flush();
+    }
+  }
+
+  private static void closeQuietly(TcpSocket socket) {
+    try {
+      socket.close(LINGER_MILLIS);
+    } catch (IOException e) {
+      // Exiting on a signal: nothing left to tell.
+    }
+  }
+
+  /** The one-line reason: "Connection refused", or the link error that stopped the stack. */
+  private static String reason(IOException e, LinkHost host) {
+    String failure = host.failure();
+    return failure != null ? failure : e.getMessage();
+  }
+}

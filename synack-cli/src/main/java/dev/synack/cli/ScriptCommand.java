@@ -1,0 +1,92 @@
+package dev.synack.cli;
+
+import dev.synack.cli.script.MatchMode;
+import dev.synack.cli.script.Profile;
+import dev.synack.cli.script.ScriptResult;
+import dev.synack.cli.script.ScriptRunner;
+import dev.synack.cli.script.ScriptSuite;
+import dev.synack.trace.JsonLinesSink;
+import dev.synack.trace.TraceSink;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code synack script [--profile P] [--match M] FILE|DIR...}: runs packetdrill scripts against the stack in virtual time. */
+@Command(
+    name = "script",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs scripts in the packetdrill language against synack in virtual time, and prints for each",
+      "pass, FAIL or unsupported with the first line that did not hold, then a summary. A directory",
+      "is searched for *.pkt files. Exit code 1 when a script did not pass."
+    })
+final class ScriptCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = "scripts, or directories searched for *.pkt")
+  List<Path> paths;
+
+  @Option(names = "--profile", paramLabel = "P", defaultValue = "freebsd",
+      description = "whose defaults the stack runs with: freebsd, linux or rfc (default: ${DEFAULT-VALUE})")
+  String profile;
+
+  @Option(names = "--match", paramLabel = "M", defaultValue = "exact",
+      description = "exact (as packetdrill: window and option bytes too) or semantic (flags, numbers, payload) (default: ${DEFAULT-VALUE})")
+  String match;
+
+  @Option(names = "--quiet", description = "print only the scripts that did not pass, and the summary")
+  boolean quiet;
+
+  @Option(names = "--trace", paramLabel = "FILE.jsonl",
+      description = "write the stack's trace of a single script as JSON lines (segments, drops with reasons, states, timers)")
+  Path traceFile;
+
+  @Override
+  public Integer call() {
+    Profile p = Profile.named(profile);
+    if (p == null) throw new Main.UsageError("unknown profile '" + profile + "' (freebsd, linux or rfc)");
+    MatchMode m;
+    try {
+      m = MatchMode.valueOf(match.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new Main.UsageError("unknown match mode '" + match + "' (exact or semantic)");
+    }
+    List<Path> scripts;
+    try {
+      scripts = ScriptSuite.find(paths);
+    } catch (IllegalArgumentException e) {
+      throw new Main.UsageError(e.getMessage());
+    }
+    if (traceFile != null && scripts.size() != 1) {
+      throw new Main.UsageError("--trace takes one script, not " + scripts.size());
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    try (Writer w = traceFile == null ? null : Files.newBufferedWriter(traceFile, StandardCharsets.UTF_8)) {
+      JsonLinesSink json = w == null ? null : new JsonLinesSink(w);
+      ScriptSuite.Summary summary = ScriptSuite.run(scripts, new ScriptRunner(p, m, json == null ? TraceSink.NONE : json), r -> {
+        if (quiet && r.outcome() == ScriptResult.Outcome.PASS) return;
+        r.describe().forEach(out::println);
+        r.warnings().forEach(warning -> out.println("    warning: " + warning));
+      });
+      if (json != null && json.error() != null) throw json.error();
+      out.println(summary);
+      if (traceFile != null) out.println("trace: " + traceFile);
+      out.flush();
+      return summary.allPassed() ? 0 : 1;
+    } catch (IOException e) {
+      throw new Main.UsageError("cannot write " + traceFile + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package dev.synack.cli;
+
+import dev.synack.cli.serve.Endpoint;
+import dev.synack.cli.serve.HttpFileService;
+import dev.synack.cli.serve.Server;
+import dev.synack.cli.serve.Service;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code synack serve}: a synack host on a TUN device, serving echo, discard or static files over
+ * HTTP/1.1 to the kernel and whatever it routes there, until SIGINT or SIGTERM; then it closes
+ * every connection in order (FIN, and the peer's acknowledgement awaited a while) and stops.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serves echo (port 7), discard (9) or static files over HTTP/1.1 (80) from a synack host on a",
+      "TUN device, to the kernel on the other side of it, until interrupted.",
+      "",
+      "Example (as root):",
+      "  synack serve --tun synack0 --addr 10.0.0.2 --host-addr 10.0.0.1/24 --http ./site",
+      "  curl http://10.0.0.2/"
+    })
+final class ServeCommand implements Callable<Integer> {
+  /** How long connections get to close in order once the server is told to stop. */
+  static final Duration STOP_GRACE = Duration.ofSeconds(3);
+
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  TunOptions tun;
+
+  @ArgGroup(exclusive = true)
+  What what;
+
+  @Option(names = "--port", paramLabel = "N", description = "the port (default: 7 echo, 9 discard, 80 http)")
+  Integer port;
+
+  /** The service asked for; echo when none is. */
+  static final class What {
+    @Option(names = "--echo", description = "send back what arrives (RFC 862; the default)")
+    boolean echo;
+
+    @Option(names = "--discard", description = "read and throw away what arrives (RFC 863)")
+    boolean discard;
+
+    @Option(names = "--http", paramLabel = "DIR", description = "serve the files under DIR over HTTP/1.1")
+    Path httpRoot;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    TunOptions.Checked checked = tun.check();
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+    String name;
+    int defaultPort;
+    Service service;
+    if (what != null && what.httpRoot != null) {
+      name = "http";
+      defaultPort = 80;
+      try {
+        service = HttpFileService.of(what.httpRoot, line -> log(out, line));
+      } catch (IOException e) {
+        throw new Main.UsageError("--http " + what.httpRoot + ": " + e.getMessage());
+      }
+    } else if (what != null && what.discard) {
+      name = "discard";
+      defaultPort = 9;
+      service = Service.discard();
+    } else {
+      name = "echo";
+      defaultPort = 7;
+      service = Service.echo();
+    }
+    int p = port != null ? port : defaultPort;
+    if (p < 1 || p > 65535) throw new Main.UsageError("--port must be 1..65535: " + p);
+
+    LinkHost host;
+    try {
+      host = tun.open("synack", checked);
+    } catch (IOException e) {
+      err.println(e.getMessage());
+      return 1;
+    }
+    try (host) {
+      Server server;
+      try {
+        server = Server.start(host.driver(), host.host(), host.address(), p, service, line -> log(out, line));
+      } catch (BindException e) {
+        err.println("synack serve: port " + p + ": " + e.getMessage());
+        return 1;
+      }
+      err.println("synack serve: " + name + " on " + Endpoint.format(host.address(), p) + " (TUN "
+          + checked.device() + "); Ctrl-C stops");
+      CountDownLatch stopped = new CountDownLatch(1);
+      Thread hook = new Thread(() -> {
+        stop(server, host, err);
+        stopped.countDown();
+      }, "synack-serve-stop");
+      Runtime.getRuntime().addShutdownHook(hook);
+      // Runs until a signal starts the hook, or the loop dies on a link error (device deleted).
+      while (!stopped.await(200, TimeUnit.MILLISECONDS)) {
+        if (!host.driver().isRunning()) {
+          Runtime.getRuntime().removeShutdownHook(hook);
+          err.println("synack serve: stopped: " + host.failure());
+          return 1;
+        }
+      }
+      return 0;
+    }
+  }
+
+  /** Closes every connection in order within {@link #STOP_GRACE}, then the host and its outputs. */
+  private static void stop(Server server, LinkHost host, PrintWriter err) {
+    try {
+      int open = server.openConnections();
+      int inOrder = server.stop(STOP_GRACE);
+      err.println("synack serve: stopped; " + server.accepted() + " connections served, " + inOrder + " of " + open
+          + " open ones closed in order" + (inOrder < open ? ", the rest reset" : ""));
+    } catch (IOException e) {
+      err.println("synack serve: stopping: " + e.getMessage());
+    } finally {
+      try {
+        host.close();
+      } catch (Exception e) {
+        err.println("synack serve: " + e.getMessage());
+      }
+      err.flush();
+    }
+  }
+
+  private static void log(PrintWriter out, String line) {
+    synchronized (out) {
+      out.println(line);
+      out.flush();
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package dev.synack.cli.script;
+
+import dev.synack.stack.HostConfig;
+import dev.synack.tcp.OptionLayout;
+import dev.synack.tcp.TcpChoices;
+import dev.synack.tcp.TcpConfig;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Whose defaults the stack runs a script with: FreeBSD's (the suites' home), Linux's (synack's
+ * own defaults), or RFC 9293's letter. A profile gives the TCP settings a socket starts with, the
+ * sysctl values a script does not set, and the names {@code #ifdef} sees.
+ */
+public enum Profile {
+  /**
+   * FreeBSD's choices: window scale from {@code kern.ipc.maxsockbuf} (6 for 2 MiB), 64 KiB receive
+   * and 32 KiB send buffers, RTO 1 s initially, at least 230 ms ({@code rexmit_min} 30 ms plus
+   * {@code rexmit_slop} 200 ms, which FreeBSD adds to every RTO and synack models only as a floor);
+   * and FreeBSD's answer to every {@link TcpChoices} choice: SYN options in its layout, SYN window
+   * not rounded to the MSS, receive buffer rounded up to it, RCV.WND the free buffer space, FIN
+   * repeated on ACKs, resets signalled in CLOSING and LAST-ACK, {@code tcp_twcheck}'s TIME-WAIT,
+   * SYN+FIN taken as a SYN by a listener, SYN-ACKs to a listener dropped, the ACK of wholly old
+   * segments processed.
+   */
+  FREEBSD(Set.of("FreeBSD")),
+  /** synack's defaults, which follow Linux. */
+  LINUX(Set.of("Linux")),
+  /**
+   * RFC 9293 and its companions to the letter where they choose: RTO bounds of RFC 6298 (1 s,
+   * 60 s), an MSL of 2 minutes (§3.4.2), and a RST ending TIME-WAIT (§3.10.7.4 second step; RFC
+   * 1337's remedy is not part of it).
+   */
+  RFC(Set.of("STANDARD"));
+
+  private final Set<String> defines;
+
+  Profile(Set<String> defines) {
+    this.defines = defines;
+  }
+
+  /** Returns the profile of a command-line name ({@code freebsd}, {@code linux}, {@code rfc}), or null. */
+  public static Profile named(String name) {
+    for (Profile p : values()) if (p.cliName().equals(name)) return p;
+    return null;
+  }
+
+  /** Returns the name on the command line. */
+  public String cliName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Returns the names {@code #ifdef} sees as defined. */
+  Set<String> defines() {
+    return defines;
+  }
+
+  /** Returns the host settings for a link of the given MTU; {@code seed} keys ISNs and ports. */
+  HostConfig hostConfig(int mtu, long seed) {
+    return HostConfig.defaults(seed).withMtu(mtu).withTcp(tcp());
+  }
+
+  /** Returns the TCP settings before any sysctl or socket option. */
+  TcpConfig tcp() {
+    TcpConfig linux = TcpConfig.defaults();
+    return switch (this) {
+      case LINUX -> linux;
+      case FREEBSD -> linux.withWindowScale(true, 6).withBuffers(65536, 32768)
+          .withRto(Duration.ofSeconds(1), Duration.ofMillis(230), Duration.ofSeconds(64))
+          .withChoices(TcpChoices.defaults()
+              .withSynOptionLayout(OptionLayout.BSD)
+              .withSynWindowRoundedToMss(false)
+              .withReceiveBufferRoundedUpToMss(true)
+              .withReceiveWindowIsBufferSpace(true)
+              .withFinRepeatedOnAcks(true)
+              .withResetSignalledAfterClose(true)
+              .withBsdTimeWait(true)
+              .withSynFinOpensLikeSyn(true)
+              .withSynAckToListenerDropped(true)
+              .withOldDuplicateAckProcessed(true));
+      case RFC -> linux.withRto(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60))
+          .withMsl(Duration.ofMinutes(2))
+          .withRfc1337(false);
+    };
+  }
+
+  /** Returns the sysctl values a script starts with. */
+  Sysctls sysctls() {
+    return new Sysctls(this);
+  }
+}

@@ -1,0 +1,152 @@
+package dev.synack.cli.script;
+
+import dev.synack.stack.Connection;
+import dev.synack.tcp.TcpState;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The shell lines of the suites, emulated on the host instead of run in a shell:
+ * {@code sysctl -w NAME=VALUE}; {@code sockstat} (FreeBSD's socket list) piped through
+ * {@code grep}, {@code grep -c}; and {@code tcpdrop -s STATE}. A pipeline succeeds as a shell's
+ * does, by its last command's status; a failing command fails the script, as in packetdrill.
+ * Anything else is unsupported.
+ */
+final class ShellCommands {
+  private final Sysctls sysctls;
+  private final SocketCalls sockets;
+  private final HostUnderTest hut;
+
+  ShellCommands(Sysctls sysctls, SocketCalls sockets, HostUnderTest hut) {
+    this.sysctls = sysctls;
+    this.sockets = sockets;
+    this.hut = hut;
+  }
+
+  /**
+   * Runs a command line.
+   *
+   * @throws ScriptException (mismatch) when it fails, (unsupported) when it is not emulated
+   */
+  void run(String commandLine) {
+    if (commandLine.contains("||") || commandLine.contains("&&") || commandLine.contains(";")) {
+      throw ScriptException.unsupported(0, "shell command `" + commandLine + "`");
+    }
+    String[] stages = commandLine.split("\\|");
+    List<String> lines;
+    boolean ok;
+    String[] first = words(stages[0]);
+    switch (first[0]) {
+      case "sysctl" -> {
+        if (stages.length != 1 || first.length != 3 || !first[1].equals("-w") || !first[2].contains("=")) {
+          throw ScriptException.unsupported(0, "shell command `" + commandLine + "` (only `sysctl -w NAME=VALUE`)");
+        }
+        String name = first[2].substring(0, first[2].indexOf('='));
+        String value = first[2].substring(first[2].indexOf('=') + 1);
+        long v;
+        try {
+          v = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+          throw ScriptException.unsupported(0, "sysctl value " + value);
+        }
+        sysctls.set(name, v);
+        return;
+      }
+      case "tcpdrop" -> {
+        if (stages.length != 1 || first.length != 3 || !first[1].equals("-s")) {
+          throw ScriptException.unsupported(0, "shell command `" + commandLine + "` (only `tcpdrop -s STATE`)");
+        }
+        tcpdrop(first[2]);
+        return;
+      }
+      case "sockstat" -> {
+        lines = sockstat(first);
+        ok = true;
+      }
+      default -> throw ScriptException.unsupported(0, "shell command `" + commandLine + "`");
+    }
+    List<String> input = lines;
+    for (int i = 1; i < stages.length; i++) {
+      input = lines;
+      String[] w = words(stages[i]);
+      if (!w[0].equals("grep")) throw ScriptException.unsupported(0, "`" + w[0] + "` in a pipeline");
+      boolean count = w.length == 3 && w[1].equals("-c");
+      if (w.length != (count ? 3 : 2)) throw ScriptException.unsupported(0, "grep options in `" + stages[i].strip() + "`");
+      String pattern = w[w.length - 1];
+      List<String> matched = new ArrayList<>();
+      for (String l : lines) if (l.contains(pattern)) matched.add(l);
+      ok = !matched.isEmpty();
+      lines = count ? List.of(Integer.toString(matched.size())) : matched;
+    }
+    if (!ok) {
+      throw ScriptException.mismatch(0, "command failed: `" + commandLine + "`", "a match in the last stage's input",
+          input.isEmpty() ? "no lines" : String.join(" / ", input));
+    }
+  }
+
+  private static String[] words(String stage) {
+    return stage.strip().split("\\s+");
+  }
+
+  /**
+   * Returns the lines FreeBSD's {@code sockstat -s} would print for TCP: the script's sockets
+   * (command {@code packetdrill}, cut to ten letters as sockstat prints it), then the host's
+   * connections no descriptor holds (handshakes not yet accepted, orphans closing), which sockstat
+   * shows without a process.
+   */
+  private List<String> sockstat(String[] args) {
+    Boolean v4 = null;
+    Set<Integer> ports = new HashSet<>();
+    for (int i = 1; i < args.length; i++) {
+      switch (args[i]) {
+        case "-4" -> v4 = true;
+        case "-6" -> v4 = false;
+        case "-s" -> { }
+        case "-P" -> {
+          if (i + 1 >= args.length || !args[++i].equals("tcp")) throw ScriptException.unsupported(0, "sockstat for another protocol than tcp");
+        }
+        case "-p" -> {
+          if (i + 1 >= args.length) throw ScriptException.unsupported(0, "sockstat -p without ports");
+          for (String p : args[++i].split(",")) ports.add(Integer.parseInt(p));
+        }
+        default -> throw ScriptException.unsupported(0, "sockstat option " + args[i]);
+      }
+    }
+    List<String> lines = new ArrayList<>();
+    Set<Connection> owned = new HashSet<>();
+    for (ScriptSocket s : sockets.sockets()) {
+      if (s.connection != null) owned.add(s.connection);
+      int localPort = s.connection != null ? s.connection.id().localPort() : s.boundPort;
+      int remotePort = s.connection != null ? s.connection.id().remotePort() : 0;
+      InetAddress family = s.connection != null ? s.connection.id().localAddress() : null;
+      if (!matches(v4, ports, family, localPort, remotePort)) continue;
+      lines.add("root     packetdril 1 " + s.fd + " tcp " + localPort + " " + remotePort + " " + s.sockstatState());
+    }
+    for (Connection c : hut.host.connections()) {
+      if (owned.contains(c)) continue;
+      if (!matches(v4, ports, c.id().localAddress(), c.id().localPort(), c.id().remotePort())) continue;
+      lines.add("?        ?          ? ? tcp " + c.id().localPort() + " " + c.id().remotePort() + " " + ScriptSocket.sockstatName(c.state()));
+    }
+    return lines;
+  }
+
+  private static boolean matches(Boolean v4, Set<Integer> ports, InetAddress family, int localPort, int remotePort) {
+    if (v4 != null && family != null && (family instanceof Inet4Address) != v4) return false;
+    return ports.isEmpty() || ports.contains(localPort) || ports.contains(remotePort);
+  }
+
+  /** Drops every connection in a state, as FreeBSD's {@code tcpdrop -s} does (for TIME-WAIT: the TCB goes, no segment is sent). */
+  private void tcpdrop(String state) {
+    TcpState target = state.equals("SYN_RCVD") ? TcpState.SYN_RECEIVED : null;
+    for (TcpState t : TcpState.values()) if (t.name().equals(state)) target = t;
+    if (target == null) throw ScriptException.unsupported(0, "tcpdrop -s " + state);
+    for (Connection c : hut.host.connections()) {
+      if (c.state() == target) c.abort(hut.now());
+    }
+    hut.collect();
+  }
+}

@@ -1,0 +1,498 @@
+package dev.synack.cli.script;
+
+import dev.synack.stack.Connection;
+import dev.synack.stack.Listener;
+import dev.synack.tcp.TcpConfig;
+import dev.synack.tcp.TcpError;
+import dev.synack.tcp.TcpException;
+import dev.synack.tcp.TcpState;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The system calls of a script, on emulated sockets over the host's {@link Connection}s and
+ * {@link Listener}s, with BSD socket semantics and errno: what packetdrill calls in the kernel.
+ *
+ * <p>As in packetdrill, the script's file descriptor numbers name the sockets: {@code socket()
+ * = 3} makes the new socket descriptor 3. Bound and listening ports are packetdrill's 8080; the
+ * peer the script plays has one address and port, which connect() and bind() make the live
+ * 4-tuple of the packets the script injects.
+ */
+final class SocketCalls {
+  /** packetdrill's bind and connect port. */
+  static final int SCRIPT_PORT = 8080;
+  /** The port of the peer the script plays, when it opens the connection. */
+  static final int PEER_PORT = 47000;
+
+  /** What a finished call returned: a value, and the errno when it failed (value -1). */
+  record Result(long value, Errno errno) {
+    static Result ok(long value) {
+      return new Result(value, null);
+    }
+
+    static Result fail(Errno errno) {
+      return new Result(-1, errno);
+    }
+  }
+
+  /** A call in progress: {@link #poll} returns its result once the stack lets it finish, null while it blocks. */
+  interface Call {
+    Result poll();
+  }
+
+  private final HostUnderTest hut;
+  private final Sysctls sysctls;
+  private final Profile profile;
+  private final MatchMode mode;
+  private final InetAddress localAddress;
+  private final InetAddress remoteAddress;
+  private final Map<Integer, ScriptSocket> sockets = new TreeMap<>();
+  /** packetdrill's "socket under test": the one created or accepted last, which code assertions read. */
+  private ScriptSocket underTest;
+  private int liveLocalPort = SCRIPT_PORT;
+  private int liveRemotePort = PEER_PORT;
+
+  SocketCalls(HostUnderTest hut, Sysctls sysctls, Profile profile, MatchMode mode, InetAddress localAddress,
+      InetAddress remoteAddress) {
+    this.hut = hut;
+    this.sysctls = sysctls;
+    this.profile = profile;
+    this.mode = mode;
+    this.localAddress = localAddress;
+    this.remoteAddress = remoteAddress;
+  }
+
+  int liveLocalPort() {
+    return liveLocalPort;
+  }
+
+  int liveRemotePort() {
+    return liveRemotePort;
+  }
+
+  ScriptSocket underTest() {
+    return underTest;
+  }
+
+  /** Returns the open sockets, by descriptor. */
+  List<ScriptSocket> sockets() {
+    return new ArrayList<>(sockets.values());
+  }
+
+  /**
+   * Starts a call.
+   *
+   * @throws ScriptException (unsupported) for a call or option the emulation does not have, or
+   *     (mismatch) when an output argument differs from the script's
+   */
+  Call start(Event.Syscall sc) {
+    List<Expr> a = sc.args();
+    return switch (sc.name()) {
+      case "socket" -> now(socket(a, sc.result()));
+      case "fcntl" -> now(fcntl(a));
+      case "setsockopt" -> now(setsockopt(a));
+      case "getsockopt" -> now(getsockopt(a));
+      case "bind" -> now(bind(a));
+      case "listen" -> now(listen(a));
+      case "connect" -> connect(a);
+      case "accept" -> accept(a, sc.result());
+      case "read", "recv" -> read(a, sc.name());
+      case "write", "send" -> write(a, sc.name());
+      case "shutdown" -> now(shutdown(a));
+      case "close" -> now(close(a));
+      case "poll" -> poll(a);
+      default -> throw ScriptException.unsupported(0, "system call " + sc.name() + "()");
+    };
+  }
+
+  private static Call now(Result r) {
+    return () -> r;
+  }
+
+  // ---- socket, fcntl, options ----
+
+  private Result socket(List<Expr> a, Expr result) {
+    arity(a, 3, "socket");
+    Long type = Symbols.evaluate(a.get(1));
+    Long proto = Symbols.evaluate(a.get(2));
+    if (type == null || type != 1 || proto == null || (proto != 6 && proto != 0)) {
+      throw ScriptException.unsupported(0, "socket() of another kind than SOCK_STREAM, IPPROTO_TCP: " + a);
+    }
+    ScriptSocket s = new ScriptSocket(newFd(result), sysctls.receiveSpace(), sysctls.sendSpace());
+    sockets.put(s.fd, s);
+    underTest = s;
+    return Result.ok(s.fd);
+  }
+
+  private int newFd(Expr expected) {
+    if (expected instanceof Expr.Num(long n) && n >= 0 && !sockets.containsKey((int) n)) return (int) n;
+    int fd = 3;
+    while (sockets.containsKey(fd)) fd++;
+    return fd;
+  }
+
+  private Result fcntl(List<Expr> a) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    String cmd = symbol(a.get(1));
+    switch (cmd) {
+      case "F_GETFL" -> {
+        return Result.ok(Symbols.O_RDWR | (s.nonBlocking ? Symbols.O_NONBLOCK : 0));
+      }
+      case "F_SETFL" -> {
+        arity(a, 3, "fcntl(F_SETFL)");
+        Long flags = Symbols.evaluate(a.get(2));
+        if (flags == null) throw ScriptException.unsupported(0, "fcntl flags " + a.get(2));
+        s.nonBlocking = (flags & Symbols.O_NONBLOCK) != 0;
+        return Result.ok(0);
+      }
+      default -> throw ScriptException.unsupported(0, "fcntl command " + cmd);
+    }
+  }
+
+  private Result setsockopt(List<Expr> a) {
+    arity(a, 5, "setsockopt");
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    String option = symbol(a.get(2));
+    Long value = Symbols.evaluate(a.get(3));
+    if (value == null) throw ScriptException.unsupported(0, "setsockopt value " + a.get(3));
+    switch (option) {
+      case "SO_RCVBUF", "SO_SNDBUF" -> {
+        if (s.connection != null || s.listener != null) {
+          throw ScriptException.unsupported(0, option + " on a connected or listening socket (buffers are fixed at connect and listen)");
+        }
+        if (value < 1 || value > (1 << 30)) return Result.fail(Errno.EINVAL);
+        if (option.equals("SO_RCVBUF")) s.receiveBuffer = value.intValue(); else s.sendBuffer = value.intValue();
+      }
+      case "SO_REUSEADDR", "SO_REUSEPORT" -> s.reuseAddress = value != 0;
+      case "TCP_NOOPT" -> {
+        if (s.connection != null || s.listener != null) throw ScriptException.unsupported(0, "TCP_NOOPT after connect or listen");
+        s.noOptions = value != 0;
+      }
+      case "TCP_NODELAY" -> {
+        // synack sends as soon as the window allows: it has no Nagle algorithm to switch off.
+        if (value == 0) throw ScriptException.unsupported(0, "TCP_NODELAY 0 (no Nagle algorithm to switch on)");
+        s.noDelay = true;
+      }
+      default -> throw ScriptException.unsupported(0, "socket option " + option);
+    }
+    return Result.ok(0);
+  }
+
+  private Result getsockopt(List<Expr> a) {
+    arity(a, 5, "getsockopt");
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    String option = symbol(a.get(2));
+    Expr want = a.get(3) instanceof Expr.Array arr && arr.elements().size() == 1 ? arr.elements().getFirst() : a.get(3);
+    switch (option) {
+      case "SO_ERROR" -> {
+        Errno e = s.takeError();
+        String seen = e == null ? "0" : e.name();
+        String expected = want instanceof Expr.Sym sym ? canonicalErrno(sym.name()) : String.valueOf(Symbols.evaluate(want));
+        if (!(want instanceof Expr.Ellipsis) && !expected.equals(seen)) {
+          throw ScriptException.mismatch(0, "getsockopt(SO_ERROR) value", expected, seen);
+        }
+      }
+      // Buffer sizes are defaults, like window values: --match semantic does not compare them.
+      case "SO_RCVBUF" -> {
+        if (mode == MatchMode.EXACT) compareValue(option, want, receiveBuffer(s));
+      }
+      case "SO_SNDBUF" -> {
+        if (mode == MatchMode.EXACT) compareValue(option, want, s.sendBuffer);
+      }
+      case "TCP_NODELAY" -> compareValue(option, want, s.noDelay ? 1 : 0);
+      case "TCP_NOOPT" -> compareValue(option, want, s.noOptions ? 1 : 0);
+      default -> throw ScriptException.unsupported(0, "socket option " + option);
+    }
+    return Result.ok(0);
+  }
+
+  /** Returns SO_RCVBUF: the connection's receive buffer once there is one, else the socket's setting. */
+  private static int receiveBuffer(ScriptSocket s) {
+    if (s.connection != null && !s.connection.isReleased()) return s.connection.receiveBufferSize();
+    return s.receiveBuffer;
+  }
+
+  private static String canonicalErrno(String name) {
+    Errno e = Errno.named(name);
+    return e == null ? name : e.name();
+  }
+
+  private static void compareValue(String option, Expr want, long seen) {
+    if (want instanceof Expr.Ellipsis) return;
+    Long expected = Symbols.evaluate(want);
+    if (expected == null) throw ScriptException.unsupported(0, "getsockopt value " + want);
+    if (expected != seen) throw ScriptException.mismatch(0, "getsockopt(" + option + ") value", String.valueOf(expected), String.valueOf(seen));
+  }
+
+  /** Returns the settings a socket's connection starts with: the sysctls', its buffers, and no options under TCP_NOOPT. */
+  private TcpConfig tcp(ScriptSocket s) {
+    TcpConfig c = sysctls.tcp().withBuffers(s.receiveBuffer, s.sendBuffer);
+    if (s.noOptions) {
+      c = c.withWindowScale(false, c.windowScaleShift()).withSackPermitted(false).withTimestamps(false, 0);
+    }
+    return c;
+  }
+
+  // ---- bind, listen, connect, accept ----
+
+  private Result bind(List<Expr> a) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    if (s.boundPort != 0) return Result.fail(Errno.EINVAL);
+    s.boundPort = SCRIPT_PORT;
+    liveLocalPort = SCRIPT_PORT;
+    liveRemotePort = PEER_PORT;
+    return Result.ok(0);
+  }
+
+  private Result listen(List<Expr> a) {
+    arity(a, 2, "listen");
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    if (s.connection != null) return Result.fail(Errno.EINVAL);
+    if (s.listener != null) throw ScriptException.unsupported(0, "listen() again on a listening socket");
+    Long backlog = Symbols.evaluate(a.get(1));
+    if (backlog == null) throw ScriptException.unsupported(0, "listen backlog " + a.get(1));
+    if (s.boundPort == 0) s.boundPort = SCRIPT_PORT;
+    try {
+      s.listener = hut.host.listen(null, s.boundPort, (int) Math.max(1, backlog), tcp(s));
+    } catch (IllegalStateException e) {
+      return Result.fail(Errno.EADDRINUSE);
+    }
+    return Result.ok(0);
+  }
+
+  private Call connect(List<Expr> a) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return now(Result.fail(Errno.EBADF));
+    if (s.listener != null) return now(Result.fail(Errno.EINVAL));
+    if (s.connection != null) {
+      if (connected(s.connection)) return now(Result.fail(Errno.EISCONN));
+      Errno e = s.takeError();
+      return now(Result.fail(e != null ? e : Errno.EALREADY));
+    }
+    try {
+      s.connection = hut.host.connect(localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, tcp(s), hut.now());
+    } catch (IllegalStateException e) {
+      return now(Result.fail(Errno.EADDRINUSE));
+    }
+    hut.collect();
+    liveLocalPort = s.connection.id().localPort();
+    liveRemotePort = SCRIPT_PORT;
+    if (s.nonBlocking) return now(Result.fail(Errno.EINPROGRESS));
+    return () -> {
+      if (connected(s.connection)) return Result.ok(0);
+      Errno e = s.takeError();
+      if (e != null) return Result.fail(e);
+      return s.connection.state() == TcpState.CLOSED ? Result.fail(Errno.ECONNABORTED) : null;
+    };
+  }
+
+  private static boolean connected(Connection c) {
+    TcpState st = c.state();
+    return st != TcpState.SYN_SENT && st != TcpState.SYN_RECEIVED && st != TcpState.CLOSED && st != TcpState.LISTEN;
+  }
+
+  private Call accept(List<Expr> a, Expr result) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return now(Result.fail(Errno.EBADF));
+    if (s.listener == null) return now(Result.fail(Errno.EINVAL));
+    Call attempt = () -> {
+      Connection c = s.listener.accept();
+      if (c == null) return s.nonBlocking ? Result.fail(Errno.EAGAIN) : null;
+      ScriptSocket child = new ScriptSocket(newFd(result), s.receiveBuffer, s.sendBuffer);
+      child.connection = c;
+      child.noOptions = s.noOptions;
+      child.noDelay = s.noDelay;
+      child.boundPort = s.boundPort;
+      // BSD's accept() hands the new socket the listener's O_NONBLOCK; Linux's does not.
+      child.nonBlocking = profile == Profile.FREEBSD && s.nonBlocking;
+      sockets.put(child.fd, child);
+      underTest = child;
+      return Result.ok(child.fd);
+    };
+    return attempt;
+  }
+
+  // ---- data ----
+
+  private Call read(List<Expr> a, String name) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return now(Result.fail(Errno.EBADF));
+    Long length = a.size() >= 3 ? Symbols.evaluate(a.get(2)) : null;
+    if (length == null || length < 0) throw ScriptException.unsupported(0, name + "() length " + (a.size() >= 3 ? a.get(2) : "missing"));
+    if (name.equals("recv") && a.size() >= 4 && !Long.valueOf(0).equals(Symbols.evaluate(a.get(3)))) {
+      throw ScriptException.unsupported(0, "recv() flags " + a.get(3));
+    }
+    return () -> {
+      if (s.connection == null) return Result.fail(Errno.ENOTCONN);
+      if (s.readShut) return Result.ok(0);
+      Errno pending = s.pendingError();
+      try {
+        int n = s.connection.receive(ByteBuffer.allocate(length.intValue()), hut.now());
+        hut.collect();
+        if (n > 0) return Result.ok(n);
+        if (n < 0) return Result.ok(0);
+      } catch (TcpException e) {
+        if (pending != null) return Result.fail(s.takeError());
+        return e.error() == TcpError.CONNECTION_CLOSING ? Result.ok(0) : Result.fail(Errno.ENOTCONN);
+      }
+      if (pending != null) return Result.fail(s.takeError());
+      if (s.connection.state() == TcpState.CLOSED) return Result.ok(0);
+      return s.nonBlocking ? Result.fail(Errno.EAGAIN) : null;
+    };
+  }
+
+  private Call write(List<Expr> a, String name) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return now(Result.fail(Errno.EBADF));
+    Long length = a.size() >= 3 ? Symbols.evaluate(a.get(2)) : null;
+    if (length == null || length < 0) throw ScriptException.unsupported(0, name + "() length " + (a.size() >= 3 ? a.get(2) : "missing"));
+    if (name.equals("send") && a.size() >= 4 && !Long.valueOf(0).equals(Symbols.evaluate(a.get(3)))) {
+      throw ScriptException.unsupported(0, "send() flags " + a.get(3));
+    }
+    // packetdrill writes zeros when the buffer is written "...".
+    ByteBuffer data = ByteBuffer.allocate(length.intValue());
+    return () -> {
+      if (s.connection == null) return Result.fail(Errno.ENOTCONN);
+      if (s.writeShut) return Result.fail(Errno.EPIPE);
+      Errno pending = s.takeError();
+      if (pending != null) return Result.fail(pending);
+      TcpState st = s.connection.state();
+      if (st == TcpState.SYN_SENT || st == TcpState.SYN_RECEIVED) {
+        if (s.nonBlocking) return Result.fail(Errno.EAGAIN);
+        return null; // a blocking write waits for the handshake, as BSD's sosend does
+      }
+      try {
+        s.connection.send(data, hut.now());
+        hut.collect();
+      } catch (TcpException e) {
+        return Result.fail(e.error() == TcpError.CONNECTION_CLOSING ? Errno.EPIPE : Errno.ENOTCONN);
+      }
+      if (!data.hasRemaining()) return Result.ok(length);
+      if (s.nonBlocking) return data.position() > 0 ? Result.ok(data.position()) : Result.fail(Errno.EAGAIN);
+      return null;
+    };
+  }
+
+  // ---- shutdown, close ----
+
+  private Result shutdown(List<Expr> a) {
+    arity(a, 2, "shutdown");
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    if (s.connection == null) return Result.fail(Errno.ENOTCONN);
+    String how = symbol(a.get(1));
+    boolean wr = how.equals("SHUT_WR") || how.equals("SHUT_RDWR");
+    boolean rd = how.equals("SHUT_RD") || how.equals("SHUT_RDWR");
+    if (!wr && !rd) throw ScriptException.unsupported(0, "shutdown how " + how);
+    if (rd) s.readShut = true;
+    if (wr && !s.writeShut) {
+      s.writeShut = true;
+      if (s.connection.state() != TcpState.CLOSED) {
+        try {
+          s.connection.close(hut.now());
+        } catch (TcpException e) {
+          return Result.fail(Errno.ENOTCONN);
+        }
+        hut.collect();
+      }
+    }
+    return Result.ok(0);
+  }
+
+  private Result close(List<Expr> a) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    sockets.remove(s.fd);
+    if (underTest == s) underTest = null;
+    if (s.listener != null) {
+      s.listener.close(hut.now());
+    } else if (s.connection != null && s.connection.state() != TcpState.CLOSED) {
+      try {
+        s.connection.closeFully(hut.now());
+      } catch (TcpException e) {
+        // Already closed by the peer: nothing to send.
+      }
+    }
+    hut.collect();
+    return Result.ok(0);
+  }
+
+  // ---- poll ----
+
+  private Call poll(List<Expr> a) {
+    arity(a, 3, "poll");
+    if (!(a.get(0) instanceof Expr.Array fds)) throw ScriptException.unsupported(0, "poll() without an array of pollfd");
+    Long timeout = Symbols.evaluate(a.get(2));
+    if (timeout == null) throw ScriptException.unsupported(0, "poll timeout " + a.get(2));
+    return () -> {
+      int ready = 0;
+      for (Expr e : fds.elements()) {
+        if (!(e instanceof Expr.Struct st)) throw ScriptException.unsupported(0, "poll entry " + e);
+        Long fd = Symbols.evaluate(st.fields().get("fd"));
+        Long events = Symbols.evaluate(st.fields().getOrDefault("events", new Expr.Num(0)));
+        if (fd == null || events == null) throw ScriptException.unsupported(0, "poll entry " + e);
+        ScriptSocket s = sockets.get(fd.intValue());
+        long revents = s == null ? 0x20 /* POLLNVAL */ : revents(s) & (events | 0x8 | 0x10);
+        if (revents != 0) ready++;
+      }
+      if (ready == 0 && timeout != 0) return null;
+      // The revents the script expects are compared once the call returns.
+      for (Expr e : fds.elements()) {
+        Expr.Struct st = (Expr.Struct) e;
+        Expr want = st.fields().get("revents");
+        if (want == null) continue;
+        ScriptSocket s = sockets.get(Symbols.evaluate(st.fields().get("fd")).intValue());
+        long events = Symbols.evaluate(st.fields().getOrDefault("events", new Expr.Num(0)));
+        long got = s == null ? 0x20 : revents(s) & (events | 0x8 | 0x10);
+        Long expected = Symbols.evaluate(want);
+        if (expected == null || expected != got) {
+          throw ScriptException.mismatch(0, "poll revents of fd " + st.fields().get("fd"), String.valueOf(want), Long.toString(got));
+        }
+      }
+      return Result.ok(ready);
+    };
+  }
+
+  /** Returns POLLIN, POLLOUT, POLLERR and POLLHUP as BSD computes them for a TCP socket. */
+  private long revents(ScriptSocket s) {
+    long r = 0;
+    if (s.listener != null) return s.listener.pendingAccepts() > 0 ? 0x1 | 0x40 : 0;
+    Connection c = s.connection;
+    if (c == null) return 0x4 | 0x10; // an unconnected socket is writable and hung up
+    TcpState st = c.state();
+    boolean readable = c.status().receiveQueued() > 0 || st == TcpState.CLOSED || st == TcpState.CLOSE_WAIT
+        || st == TcpState.LAST_ACK || st == TcpState.CLOSING || st == TcpState.TIME_WAIT;
+    if (readable) r |= 0x1 | 0x40;
+    if (connected(c) && !s.writeShut && st != TcpState.CLOSED) r |= 0x4;
+    if (s.pendingError() != null) r |= 0x8;
+    if (st == TcpState.CLOSED) r |= 0x10;
+    return r;
+  }
+
+  // ---- arguments ----
+
+  private ScriptSocket socketOf(List<Expr> a) {
+    if (a.isEmpty()) throw ScriptException.syntax(0, "a socket call needs a descriptor");
+    Long fd = Symbols.evaluate(a.getFirst());
+    if (fd == null) throw ScriptException.unsupported(0, "descriptor " + a.getFirst());
+    return sockets.get(fd.intValue());
+  }
+
+  private static String symbol(Expr e) {
+    if (e instanceof Expr.Sym s) return s.name();
+    throw ScriptException.unsupported(0, "expected a symbolic constant, not " + e);
+  }
+
+  private static void arity(List<Expr> a, int n, String call) {
+    if (a.size() != n) throw ScriptException.syntax(0, call + " takes " + n + " arguments, not " + a.size());
+  }
+}

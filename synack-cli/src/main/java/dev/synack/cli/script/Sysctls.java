@@ -1,0 +1,153 @@
+package dev.synack.cli.script;
+
+import dev.synack.tcp.TcpChoices;
+import dev.synack.tcp.TcpConfig;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The FreeBSD sysctl variables the suites set ({@code sysctl -w net.inet.tcp.sack.enable=1}) and
+ * what each means here. A variable is either mapped to an engine setting, accepted only at the one
+ * value synack behaves as (with the reason in {@link #FIXED}), or not supported: then the line
+ * fails its script, since the stack would not behave as the script assumes.
+ *
+ * <p>Values are read when a socket is created, as FreeBSD copies most of them into the socket or
+ * its TCB then; the scripts set them first.
+ */
+final class Sysctls {
+  /** Variables mapped to engine settings, with the value each profile starts from. */
+  private static final Map<String, Long> MAPPED_FREEBSD = Map.of(
+      "net.inet.tcp.insecure_rst", 0L,
+      "net.inet.tcp.insecure_syn", 0L,
+      "net.inet.tcp.drop_synfin", 0L,
+      "net.inet.tcp.rfc1323", 1L,
+      "net.inet.tcp.sack.enable", 1L,
+      "kern.ipc.maxsockbuf", 2097152L,
+      "net.inet.tcp.recvspace", 65536L,
+      "net.inet.tcp.sendspace", 32768L,
+      "net.inet.tcp.rexmit_initial", 1000L,
+      "net.inet.tcp.rexmit_slop", 200L);
+
+  /**
+   * Variables synack accepts only at the value it behaves as, and why that value holds. Any
+   * other value fails the script as unsupported.
+   */
+  static final Map<String, Fixed> FIXED = Map.of(
+      "net.inet.tcp.blackhole", new Fixed(0, "closed ports are answered with a RST, as RFC 9293 §3.10.7.1 says"),
+      "net.inet.tcp.hostcache.purgenow", new Fixed(1, "synack keeps no per-host cache, so there is nothing to flush"),
+      "net.inet.tcp.rexmit_drop_options", new Fixed(0, "a retransmitted SYN carries the options of the first"),
+      "net.inet.tcp.ecn.enable", new Fixed(2, "synack never asks for ECN (2: only when the peer asks; synack then answers without it)"));
+
+  /** FreeBSD's {@code net.inet.tcp.rexmit_min}, the floor its RTO never goes below. */
+  private static final long REXMIT_MIN_MS = 30;
+
+  /** A value synack behaves as, and why. */
+  record Fixed(long value, String reason) {}
+
+  private final Map<String, Long> values = new HashMap<>();
+  private final Profile profile;
+
+  /**
+   * Starts from the profile's values: the FreeBSD profile's are FreeBSD's defaults; the others
+   * leave every variable unset, so that their own settings hold until a script sets one.
+   */
+  Sysctls(Profile profile) {
+    this.profile = profile;
+    if (profile == Profile.FREEBSD) values.putAll(MAPPED_FREEBSD);
+  }
+
+  /**
+   * Sets a variable.
+   *
+   * @throws ScriptException (unsupported) for a variable or value synack cannot honour
+   */
+  void set(String name, long value) {
+    if (MAPPED_FREEBSD.containsKey(name)) {
+      check(name, value);
+      values.put(name, value);
+      return;
+    }
+    Fixed fixed = FIXED.get(name);
+    if (fixed != null) {
+      // ecn.enable=0 (never use ECN) behaves as 2 does for a stack without ECN.
+      boolean ok = value == fixed.value || (name.equals("net.inet.tcp.ecn.enable") && value == 0);
+      if (!ok) throw ScriptException.unsupported(0, "sysctl " + name + "=" + value + " (synack behaves as " + fixed.value + ": " + fixed.reason + ")");
+      return;
+    }
+    throw ScriptException.unsupported(0, "sysctl " + name + " (no equivalent setting in synack)");
+  }
+
+  private static void check(String name, long value) {
+    boolean ok = switch (name) {
+      case "net.inet.tcp.rfc1323", "net.inet.tcp.sack.enable", "net.inet.tcp.insecure_rst", "net.inet.tcp.insecure_syn",
+          "net.inet.tcp.drop_synfin" ->
+          value == 0 || value == 1;
+      case "net.inet.tcp.recvspace", "net.inet.tcp.sendspace" -> value >= 1 && value <= (1 << 30);
+      case "net.inet.tcp.rexmit_initial" -> value >= 1 && value <= 64_000;
+      case "net.inet.tcp.rexmit_slop" -> value >= 0 && value <= 10_000;
+      default -> value >= 0;
+    };
+    if (!ok) throw ScriptException.unsupported(0, "sysctl " + name + "=" + value + " (out of range)");
+  }
+
+  /** Returns a variable's value, or null when neither the profile nor the script set it. */
+  Long get(String name) {
+    return values.get(name);
+  }
+
+  private long get(String name, long unset) {
+    Long v = values.get(name);
+    return v == null ? unset : v;
+  }
+
+  /** Returns the default SO_RCVBUF of a new socket. */
+  int receiveSpace() {
+    return (int) get("net.inet.tcp.recvspace", profile.tcp().receiveBuffer());
+  }
+
+  /** Returns the default SO_SNDBUF of a new socket. */
+  int sendSpace() {
+    return (int) get("net.inet.tcp.sendspace", profile.tcp().sendBuffer());
+  }
+
+  /**
+   * Returns the settings a new socket's connections start with: the profile's, with RFC 1323
+   * options, SACK, the initial and the minimum RTO, the window scale and RFC 793's or RFC 5961's handling of
+   * in-window RSTs and SYNs ({@code insecure_rst}, {@code insecure_syn}) and SYN+FIN
+   * segments ({@code drop_synfin}) as the variables say. FreeBSD picks the
+   * smallest shift that lets a window reach {@code kern.ipc.maxsockbuf} ({@code tcp_connect},
+   * {@code syncache_add}): 6 for 2 MiB.
+   */
+  TcpConfig tcp() {
+    TcpConfig base = profile.tcp();
+    boolean rfc1323 = get("net.inet.tcp.rfc1323", base.windowScale() || base.timestamps() ? 1 : 0) == 1;
+    int shift = base.windowScaleShift();
+    Long maxSockBuf = get("kern.ipc.maxsockbuf");
+    if (maxSockBuf != null) {
+      shift = 0;
+      while (shift < 14 && (65535L << shift) < maxSockBuf) shift++;
+    }
+    Duration initial = Duration.ofNanos(base.initialRto());
+    Duration min = Duration.ofNanos(base.minRto());
+    Long initialMs = get("net.inet.tcp.rexmit_initial");
+    if (initialMs != null) initial = Duration.ofMillis(initialMs);
+    Long slop = get("net.inet.tcp.rexmit_slop");
+    // FreeBSD adds rexmit_slop to every RTO it computes, with rexmit_min (30 ms) as the floor;
+    // synack approximates that by a minimum RTO of the two summed (230 ms by default).
+    if (slop != null) min = Duration.ofMillis(REXMIT_MIN_MS + slop);
+    if (min.compareTo(initial) > 0) min = initial;
+    Duration max = Duration.ofNanos(Math.max(base.maxRto(), initial.toNanos()));
+    TcpChoices choices = base.choices()
+        .withInWindowRstResets(get("net.inet.tcp.insecure_rst", base.choices().inWindowRstResets() ? 1 : 0) == 1)
+        .withInWindowSynResets(get("net.inet.tcp.insecure_syn", base.choices().inWindowSynResets() ? 1 : 0) == 1)
+        .withSynFinDropped(get("net.inet.tcp.drop_synfin", base.choices().synFinDropped() ? 1 : 0) == 1);
+    TcpConfig c = base.withChoices(choices)
+        .withSackPermitted(get("net.inet.tcp.sack.enable", base.sackPermitted() ? 1 : 0) == 1)
+        .withRto(initial, min, max);
+    if (values.containsKey("net.inet.tcp.rfc1323") || maxSockBuf != null) {
+      c = c.withWindowScale(rfc1323, shift).withTimestamps(rfc1323, base.timestampOffset());
+    }
+    return c;
+  }
+}

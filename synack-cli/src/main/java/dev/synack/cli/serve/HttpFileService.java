@@ -1,0 +1,248 @@
+package dev.synack.cli.serve;
+
+import dev.synack.socket.TcpSocket;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A static-file HTTP/1.1 server (RFC 9110, RFC 9112) over one directory: GET and HEAD, persistent
+ * connections with pipelining, a single byte range (206, or 416 when out of bounds), 404 for
+ * what is not there, {@code index.html} or a listing for a directory, and a Content-Type from the
+ * file's extension. Requests never leave the directory ({@code ..} and symbolic links out of it
+ * are not found).
+ */
+public final class HttpFileService implements Service {
+  /** How long an idle persistent connection is kept open (RFC 9112 §9.8: servers may close idle ones). */
+  private static final int IDLE_TIMEOUT_MILLIS = 60_000;
+  /** The largest request body skipped to keep a connection; past it the connection is closed. */
+  private static final long MAX_SKIPPED_BODY = 1 << 20;
+  private static final int CHUNK = 64 * 1024;
+  private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+
+  private final Path root;
+  private final Consumer<String> log;
+
+  private HttpFileService(Path root, Consumer<String> log) {
+    this.root = root;
+    this.log = log;
+  }
+
+  /**
+   * Serves the files under {@code directory}, logging one line per request.
+   *
+   * @throws IOException when {@code directory} is not a readable directory
+   */
+  public static HttpFileService of(Path directory, Consumer<String> log) throws IOException {
+    Path real;
+    try {
+      real = directory.toRealPath();
+    } catch (NoSuchFileException e) {
+      throw new IOException("no such directory");
+    }
+    if (!Files.isDirectory(real)) throw new IOException("not a directory");
+    return new HttpFileService(real, log);
+  }
+
+  @Override
+  public void serve(TcpSocket socket) throws IOException {
+    socket.setSoTimeout(IDLE_TIMEOUT_MILLIS);
+    String client = Endpoint.text(socket.remoteAddress().getAddress());
+    InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+    OutputStream out = new BufferedOutputStream(socket.getOutputStream(), CHUNK);
+    while (true) {
+      HttpRequest request;
+      try {
+        request = HttpRequest.read(in);
+      } catch (HttpRequest.BadRequest e) {
+        Response r = Response.plain(e.status);
+        writeHead(out, r, false);
+        out.write(r.body);
+        out.flush();
+        log.accept(client + " (" + e.getMessage() + ") " + e.status);
+        return;
+      } catch (SocketTimeoutException e) {
+        return; // An idle persistent connection: closed, as RFC 9112 §9.8 allows.
+      }
+      if (request == null) return;
+      Response response = respond(request);
+      boolean keepAlive = request.keepAlive() && skipBody(request, in) && response.status != 400;
+      writeHead(out, response, keepAlive);
+      long sent = request.method().equals("HEAD") ? 0 : writeBody(out, response);
+      out.flush();
+      log.accept(client + " \"" + request.method() + " " + request.target() + " HTTP/1." + request.minorVersion()
+          + "\" " + response.status + " " + sent);
+      if (!keepAlive || sent < 0) return;
+    }
+  }
+
+  /** Reads past a request body of known length; false when the connection cannot be reused. */
+  private static boolean skipBody(HttpRequest request, InputStream in) throws IOException {
+    if (request.header("transfer-encoding") != null) return false; // No request bodies here: close after.
+    String length = request.header("content-length");
+    if (length == null) return true;
+    long n;
+    try {
+      n = Long.parseLong(length);
+    } catch (NumberFormatException e) {
+      return false;
+    }
+    if (n < 0 || n > MAX_SKIPPED_BODY) return false;
+    in.skipNBytes(n);
+    return true;
+  }
+
+  /** Decides the response to a request: status, fields and where the body comes from. */
+  private Response respond(HttpRequest request) throws IOException {
+    if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
+      return Response.plain(405).with("Allow", "GET, HEAD");
+    }
+    String path = RequestTarget.path(request.target());
+    if (path == null) return Response.plain(400);
+    Path file = RequestTarget.resolve(root, path);
+    if (file == null) return Response.plain(404);
+    if (Files.isDirectory(file)) {
+      if (!path.endsWith("/")) {
+        return Response.plain(301).with("Location", RequestTarget.encode(path) + "/");
+      }
+      Path index = file.resolve("index.html");
+      if (!Files.isRegularFile(index)) return listing(path, file);
+      file = index;
+    }
+    if (!Files.isReadable(file) || !Files.isRegularFile(file)) return Response.plain(404);
+    long size = Files.size(file);
+    // Without validators, an If-Range can never be shown to match: the whole is sent (RFC 9110 §13.1.5).
+    ByteRange range = request.header("if-range") != null ? new ByteRange.Whole()
+        : ByteRange.of(request.header("range"), size);
+    String type = ContentTypes.of(file.getFileName().toString());
+    return switch (range) {
+      case ByteRange.Whole w -> Response.file(200, type, file, 0, size).with("Accept-Ranges", "bytes");
+      case ByteRange.Part p -> Response.file(206, type, file, p.first(), p.length())
+          .with("Content-Range", "bytes " + p.first() + "-" + p.last() + "/" + size);
+      case ByteRange.Unsatisfiable u -> Response.plain(416)
+          .with("Content-Range", "bytes */" + size);
+    };
+  }
+
+  private static Response listing(String path, Path dir) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (Stream<Path> entries = Files.list(dir)) {
+      entries.forEach(e -> names.add(e.getFileName() + (Files.isDirectory(e) ? "/" : "")));
+    }
+    names.sort(null);
+    StringBuilder html = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
+        .append(RequestTarget.escapeHtml(path)).append("</title></head>\n<body><h1>")
+        .append(RequestTarget.escapeHtml(path)).append("</h1>\n<ul>\n");
+    for (String name : names) {
+      html.append("<li><a href=\"").append(RequestTarget.escapeHtml(RequestTarget.encode(name))).append("\">")
+          .append(RequestTarget.escapeHtml(name)).append("</a></li>\n");
+    }
+    html.append("</ul></body></html>\n");
+    return Response.bytes(200, "text/html; charset=utf-8", html.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void writeHead(OutputStream out, Response r, boolean keepAlive) throws IOException {
+    StringBuilder head = new StringBuilder(256)
+        .append("HTTP/1.1 ").append(r.status).append(' ').append(reason(r.status)).append("\r\n")
+        .append("Date: ").append(HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n")
+        .append("Server: synack\r\n")
+        .append("Content-Type: ").append(r.type).append("\r\n")
+        .append("Content-Length: ").append(r.length).append("\r\n");
+    for (String[] field : r.fields) head.append(field[0]).append(": ").append(field[1]).append("\r\n");
+    head.append(keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n").append("\r\n");
+    out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  /** Writes the body; returns the bytes written, or -1 when the file shrank under us (the connection must close). */
+  private static long writeBody(OutputStream out, Response r) throws IOException {
+    if (r.file == null) {
+      out.write(r.body);
+      return r.body.length;
+    }
+    try (FileChannel ch = FileChannel.open(r.file, StandardOpenOption.READ)) {
+      ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+      long position = r.offset;
+      long left = r.length;
+      while (left > 0) {
+        buf.clear().limit((int) Math.min(CHUNK, left));
+        int n = ch.read(buf, position);
+        if (n < 0) return -1;
+        out.write(buf.array(), 0, n);
+        position += n;
+        left -= n;
+      }
+      return r.length;
+    }
+  }
+
+  private static String reason(int status) {
+    return switch (status) {
+      case 200 -> "OK";
+      case 206 -> "Partial Content";
+      case 301 -> "Moved Permanently";
+      case 400 -> "Bad Request";
+      case 404 -> "Not Found";
+      case 405 -> "Method Not Allowed";
+      case 416 -> "Range Not Satisfiable";
+      case 431 -> "Request Header Fields Too Large";
+      case 505 -> "HTTP Version Not Supported";
+      default -> "Status " + status;
+    };
+  }
+
+  /** A response: status, type, extra fields, and a body from memory or from part of a file. */
+  private static final class Response {
+    final int status;
+    final String type;
+    final List<String[]> fields = new ArrayList<>(2);
+    final byte[] body;
+    final Path file;
+    final long offset;
+    final long length;
+
+    private Response(int status, String type, byte[] body, Path file, long offset, long length) {
+      this.status = status;
+      this.type = type;
+      this.body = body;
+      this.file = file;
+      this.offset = offset;
+      this.length = length;
+    }
+
+    static Response bytes(int status, String type, byte[] body) {
+      return new Response(status, type, body, null, 0, body.length);
+    }
+
+    static Response file(int status, String type, Path file, long offset, long length) {
+      return new Response(status, type, null, file, offset, length);
+    }
+
+    /** A response whose body is a short plain text naming the status, as "404 Not Found". */
+    static Response plain(int status) {
+      return bytes(status, "text/plain; charset=utf-8",
+          (status + " " + reason(status) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    Response with(String name, String value) {
+      fields.add(new String[] {name, value});
+      return this;
+    }
+  }
+}

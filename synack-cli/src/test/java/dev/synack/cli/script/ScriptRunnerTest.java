@@ -1,0 +1,243 @@
+package dev.synack.cli.script;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.synack.trace.TraceSink;
+import java.util.List;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The runner's semantics, packetdrill's: time, matching, errno, commands, and what it refuses. */
+class ScriptRunnerTest {
+  private static final String HEADER = "--tolerance_usecs=10000\n";
+  /** A connect() that is answered, leaving socket 3 ESTABLISHED at 0.1 s with SND.NXT = RCV.NXT = 1. */
+  private static final String CONNECTED = HEADER + """
+      0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+      +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+      +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+      +0 > S 0:0(0) <...>
+      +0.1 < S. 0:0(0) ack 1 win 65535
+      +0 > . 1:1(0) ack 1
+      """;
+
+  private static ScriptResult run(String text) {
+    return run(Profile.RFC, text);
+  }
+
+  private static ScriptResult run(Profile profile, String text) {
+    return new ScriptRunner(profile, MatchMode.EXACT, TraceSink.NONE).run("t.pkt", text);
+  }
+
+  private static void assertPasses(ScriptResult r) {
+    assertEquals(ScriptResult.Outcome.PASS, r.outcome(), () -> String.join("\n", r.describe()));
+  }
+
+  @Nested
+  class Packets {
+    @Test
+    void handshakeAndData_pass() {
+      assertPasses(run(CONNECTED + """
+          +0 write(3, ..., 100) = 100
+          +0 > P. 1:101(100) ack 1
+          +0.1 < P. 1:51(50) ack 101 win 65535
+          +0 > . 101:101(0) ack 51
+          +0 read(3, ..., 1000) = 50
+          """));
+    }
+
+    @Test
+    void wrongWindow_failsOnItsLine_withExpectedAndSeen() {
+      ScriptResult r = run(CONNECTED + "+0 write(3, ..., 10) = 10\n+0 > P. 1:11(10) ack 1 win 1\n");
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
+      assertEquals(9, r.line());
+      assertTrue(r.message().startsWith("outbound packet: tcp_window: expected 1, seen "), r.message());
+      assertEquals("> P. 1:11(10) ack 1 win 1", r.expected());
+      assertTrue(r.seen().startsWith("> P. 1:11(10) ack 1 win "), r.seen());
+    }
+
+    @Test
+    void aPacketTheScriptDidNotExpect_isSeenByTheNextOutboundLine() {
+      // The in-window RST draws a challenge ACK the script does not mention; the FIN line meets it first.
+      ScriptResult r = run(CONNECTED + "+0.1 < R 100:100(0) win 65535\n+0 shutdown(3, SHUT_WR) = 0\n+0 > F. 1:1(0) ack 1\n");
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
+      assertEquals("outbound packet: tcp flags: expected F., seen .", r.message());
+    }
+
+    @Test
+    void aRetransmissionAtTheWrongTime_isATimingError() {
+      ScriptResult r = run(HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+          +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+          +0 > S 0:0(0) <...>
+          +0.5 > S 0:0(0) <...>
+          """);
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
+      assertTrue(r.message().startsWith("timing error: expected the packet at 0.500000 s"), r.message());
+      assertTrue(r.seen().endsWith("at 1.000000 s"), r.seen());
+    }
+
+    @Test
+    void retransmissions_atTheirTimes_orAnyTime_pass() {
+      assertPasses(run(HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+          +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+          +0 > S 0:0(0) <...>
+          +1 > S 0:0(0) <...>
+          +1.9~+2.1 > S 0:0(0) <...>
+          *  > S 0:0(0) <...>
+          """));
+    }
+
+    @Test
+    void aPacketNeverSent_failsWhenItsToleranceRunsOut() {
+      ScriptResult r = run(CONNECTED + "+0.1 > F. 1:1(0) ack 1\n");
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
+      assertEquals("expected packet was not sent by 0.210000 s", r.message());
+      assertEquals("no packet", r.seen());
+    }
+  }
+
+  @Nested
+  class Calls {
+    @Test
+    void errnos_ofTheSocketCalls() {
+      assertPasses(run(HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 read(3, ..., 10) = -1 ENOTCONN (Socket is not connected)
+          +0 write(3, ..., 10) = -1 ENOTCONN (Socket is not connected)
+          +0 shutdown(3, SHUT_WR) = -1 ENOTCONN (Socket is not connected)
+          +0 accept(3, ..., ...) = -1 EINVAL (Invalid argument)
+          +0 close(9) = -1 EBADF (Bad file descriptor)
+          +0 fcntl(3, F_GETFL) = 0x02 (flags O_RDWR)
+          +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+          +0 fcntl(3, F_GETFL) = 0x06 (flags O_RDWR | O_NONBLOCK)
+          +0 bind(3, ..., ...) = 0
+          +0 listen(3, 1) = 0
+          +0 accept(3, ..., ...) = -1 EAGAIN (Resource temporarily unavailable)
+          +0 close(3) = 0
+          """));
+    }
+
+    @Test
+    void refusedConnect_reportsEconnrefusedOnce_throughSoError() {
+      assertPasses(run(HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+          +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+          +0 > S 0:0(0) <...>
+          +0.1 < R. 0:0(0) ack 1 win 0
+          +0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0
+          +0 getsockopt(3, SOL_SOCKET, SO_ERROR, [0], [4]) = 0
+          """));
+    }
+
+    @Test
+    void readAfterTheReset_failsWithEconnreset() {
+      assertPasses(run(CONNECTED + "+0.1 < R 1:1(0) win 0\n+0 read(3, ..., 10) = -1 ECONNRESET (Connection reset by peer)\n"));
+    }
+
+    @Test
+    void blockingConnect_withAnEndTime_returnsWhenTheSynAckArrives() {
+      assertPasses(run(HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          0...0.3 connect(3, ..., ...) = 0
+          +0 > S 0:0(0) <...>
+          +0.3 < S. 0:0(0) ack 1 win 65535
+          +0 > . 1:1(0) ack 1
+          """));
+    }
+
+    @Test
+    void poll_reportsReadableAndWritable_andBlocksUntilDataArrives() {
+      assertPasses(run(CONNECTED + """
+          +0 poll([{fd=3, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 0) = 1
+          +0 poll([{fd=3, events=POLLIN, revents=0}], 1, 0) = 0
+          0.2...0.3 poll([{fd=3, events=POLLIN, revents=POLLIN}], 1, 1000) = 1
+          0.3 < P. 1:11(10) ack 1 win 65535
+          +0 > . 1:1(0) ack 11
+          +0 send(3, ..., 5, 0) = 5
+          +0 > P. 1:6(5) ack 11
+          +0 recv(3, ..., 100, 0) = 10
+          """));
+    }
+
+    @Test
+    void wrongResult_failsOnTheCallsLine() {
+      ScriptResult r = run(HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 read(3, ..., 10) = 0\n");
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
+      assertEquals(3, r.line());
+      assertEquals("-1 ENOTCONN", r.seen());
+    }
+
+    @Test
+    void nonFatalSyscalls_turnAWrongResultIntoAWarning() {
+      ScriptResult r = run("--non_fatal=syscall\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 read(3, ..., 10) = 0\n");
+      assertEquals(ScriptResult.Outcome.PASS, r.outcome());
+      assertEquals(1, r.warnings().size());
+    }
+  }
+
+  @Nested
+  class CommandsAndCode {
+    @Test
+    void sockstatAndTcpdrop_seeAndChangeTheHostsConnections() {
+      assertPasses(run(CONNECTED + """
+          +0.1 shutdown(3, SHUT_WR) = 0
+          +0 > F. 1:1(0) ack 1
+          +0.1 < F. 1:1(0) ack 2 win 65535
+          +0 > . 2:2(0) ack 2
+          +0 `sockstat -4 -P tcp -s | grep packetdril | grep -c TIME_WAIT | grep 1`
+          +0 `tcpdrop -s TIME_WAIT`
+          +0 `sockstat -4 -P tcp -s | grep -c TIME_WAIT | grep 0`
+          +0 %{ assert tcpi_state == TCPI_CLOSED }%
+          """));
+    }
+
+    @Test
+    void aFailingCommand_failsTheScript() {
+      ScriptResult r = run(CONNECTED + "+0 `sockstat -4 -P tcp -s | grep -c ESTABLISHED | grep 2`\n");
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
+      assertEquals("1", r.seen());
+    }
+
+    @Test
+    void sysctlsSetTheSettingsOfNewSockets() {
+      assertPasses(run(Profile.FREEBSD, HEADER + """
+          0 `sysctl -w net.inet.tcp.recvspace=32768`
+          +0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [32768], [4]) = 0
+          +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+          +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+          +0 > S 0:0(0) win 32768 <mss 1460,nop,wscale 6,sackOK,TS val 0 ecr 0>
+          """));
+    }
+  }
+
+  @Nested
+  class Refusals {
+    @Test
+    void whatCannotBeHonoured_isUnsupported_neverPassed() {
+      for (String line : List.of("0 %{ print(tcpi_rtt) }%", "0 `sysctl -w net.inet.tcp.keepidle=5`", "0 `ls`",
+          "0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3", "0 sendfile(3, 4, ..., 10) = 10", "0 < S 0:0(0) win 1 <md5 valid>")) {
+        ScriptResult r = run(HEADER + line + "\n");
+        assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome(), line);
+        assertTrue(r.message().startsWith("unsupported: "), r.message());
+      }
+    }
+
+    @Test
+    void anUnknownOption_isUnsupported() {
+      assertEquals(ScriptResult.Outcome.UNSUPPORTED, run("--wire_server_at=1.2.3.4\n0 `sysctl -w net.inet.tcp.sack.enable=1`\n").outcome());
+    }
+
+    @Test
+    void textThatIsNotTheLanguage_fails() {
+      ScriptResult r = run("0 < S 0:0(0)\n");
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
+      assertEquals(1, r.line());
+    }
+  }
+}

@@ -1,0 +1,471 @@
+package dev.synack.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.synack.tcp.TcpError;
+import dev.synack.tcp.TcpState;
+import dev.synack.trace.TraceEvent;
+import dev.synack.wire.IcmpMessage;
+import dev.synack.wire.IpDatagram;
+import dev.synack.wire.Packets;
+import dev.synack.wire.Parsed;
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOption;
+import dev.synack.wire.TcpOptions;
+import dev.synack.wire.TcpSegment;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ICMP errors reaching the connection whose segment they quote (RFC 1122 §4.2.3.9, RFC 5927), in
+ * IPv4 and IPv6: the test plays the peer and the routers between, crafting each packet by hand.
+ */
+class IcmpErrorTest {
+  static final long MS = 1_000_000L;
+  static final int PORT = 80;
+
+  final List<TraceEvent> trace = new ArrayList<>();
+  final Host host = new Host("client", HostConfig.defaults(11), trace::add);
+  long now = 0;
+
+  /** The addresses of one IP version: ours, the peer's, and a router's on the way. */
+  record Net(InetAddress local, InetAddress peer, InetAddress router) {}
+
+  static final Net V4 = new Net(ip("10.0.0.1"), ip("10.0.0.2"), ip("10.0.9.1"));
+  static final Net V6 = new Net(ip("fd00::1"), ip("fd00::2"), ip("fd00:9::1"));
+
+  IcmpErrorTest() {
+    host.addAddress(V4.local());
+    host.addAddress(V6.local());
+  }
+
+  @Nested
+  class SynSent {
+    @Test
+    void portUnreachable_abortsTheConnect_refused() {
+      Connection c = host.connect(V4.peer(), PORT, now);
+      byte[] syn = onlyPacketSent();
+
+      deliver(unreachable(V4.peer(), syn, 3), MS);
+
+      assertEquals(TcpState.CLOSED, c.state());
+      assertEquals(TcpError.CONNECTION_REFUSED, c.closeError());
+      assertNull(host.pollTransmit(now), "no RST: the peer never had the connection");
+      assertTrue(c.isReleased());
+      assertEquals(1, host.counters().icmpErrorsDelivered());
+      assertTrue(notes().stream().anyMatch(n -> n.contains("connection refused")), notes().toString());
+    }
+
+    @Test
+    void hostUnreachableFromARouter_abortsTheConnectAtOnce_softOrNot() {
+      // RFC 5461: the handshake gives up on a soft error too, as Linux does, rather than
+      // retrying a SYN that a router says cannot arrive.
+      Connection c = host.connect(V4.peer(), PORT, now);
+      deliver(unreachable(V4.router(), onlyPacketSent(), 1), MS);
+
+      assertEquals(TcpError.HOST_UNREACHABLE, c.closeError());
+    }
+
+    @Test
+    void networkUnreachable_abortsWithNetworkUnreachable() {
+      Connection c = host.connect(V4.peer(), PORT, now);
+      deliver(unreachable(V4.router(), onlyPacketSent(), 0), MS);
+
+      assertEquals(TcpError.NETWORK_UNREACHABLE, c.closeError());
+    }
+
+    @Test
+    void timeExceeded_abortsWithHostUnreachable() {
+      Connection c = host.connect(V4.peer(), PORT, now);
+      byte[] syn = onlyPacketSent();
+      deliver(Packets.icmp(V4.router(), V4.local(), 64, new IcmpMessage.TimeExceeded(0, rfc792Quote(syn))), MS);
+
+      assertEquals(TcpError.HOST_UNREACHABLE, c.closeError());
+    }
+
+    @Test
+    void sourceQuench_isIgnored() {
+      // RFC 6633: source quench is deprecated and TCP ignores it.
+      Connection c = host.connect(V4.peer(), PORT, now);
+      byte[] syn = onlyPacketSent();
+      deliver(Packets.icmp(V4.router(), V4.local(), 64, new IcmpMessage.Other(4, 0, 0, rfc792Quote(syn))), MS);
+
+      assertEquals(TcpState.SYN_SENT, c.state());
+      assertEquals(1, host.counters().dropped("icmp-not-handled"));
+    }
+  }
+
+  @Nested
+  class ForgedOrStray {
+    @Test
+    void quotedSequenceNumberOutsideSndUnaToSndNxt_droppedAndTraced() {
+      Connection c = host.connect(V4.peer(), PORT, now);
+      byte[] syn = onlyPacketSent();
+      byte[] forged = syn.clone();
+      forged[20 + 4] ^= 0x40; // a blind attacker guessed the ports, not the ISS
+
+      deliver(unreachable(V4.peer(), forged, 3), MS);
+
+      assertEquals(TcpState.SYN_SENT, c.state());
+      assertEquals(1, host.counters().dropped("icmp-out-of-window"));
+      assertTrue(trace.stream().anyMatch(e -> e instanceof TraceEvent.Segment s
+          && s.action() == TraceEvent.SegmentAction.DROP && "icmp-out-of-window".equals(s.reason())
+          && s.conn().equals(c.id().toString())));
+    }
+
+    @Test
+    void errorQuotingNoConnection_dropped() {
+      byte[] stray = Packets.tcp(V4.local(), V4.peer(), 64, TcpSegment.of(40000, PORT, 1, 0, TcpFlags.SYN, 100));
+      deliver(unreachable(V4.peer(), stray, 3), 0);
+      assertEquals(1, host.counters().dropped("icmp-no-connection"));
+    }
+
+    @Test
+    void quoteCutShortOfThePorts_dropped_neverThrows() {
+      Connection c = host.connect(V4.peer(), PORT, now);
+      byte[] syn = onlyPacketSent();
+      ByteBuffer tooShort = ByteBuffer.wrap(syn, 0, 24).slice();
+      deliver(Packets.icmp(V4.peer(), V4.local(), 64, new IcmpMessage.DestinationUnreachable(3, 0, tooShort)), MS);
+
+      assertEquals(TcpState.SYN_SENT, c.state());
+      assertEquals(1, host.counters().dropped("icmp-quote-truncated"));
+    }
+
+    @Test
+    void mutatedQuotesOfEveryKind_neverThrow_andEveryOneIsCountedOnce() {
+      Connection c = established(V4);
+      c.send(ByteBuffer.wrap(new byte[500]), now);
+      byte[] data = onlyPacketSent();
+      Connection c6 = established(V6);
+      c6.send(ByteBuffer.wrap(new byte[500]), now);
+      byte[] data6 = onlyPacketSent();
+      java.util.SplittableRandom random = new java.util.SplittableRandom(5927);
+      HostCounters n = host.counters();
+      long before = n.packetsIn() - n.icmpErrorsDelivered() - n.droppedTotal() - n.echoReplies();
+      for (int i = 0; i < 3000; i++) {
+        boolean v6 = random.nextBoolean();
+        byte[] quote = (v6 ? data6 : data).clone();
+        for (int flips = random.nextInt(4); flips > 0; flips--) quote[random.nextInt(quote.length)] = (byte) random.nextInt(256);
+        ByteBuffer cut = ByteBuffer.wrap(quote, 0, random.nextInt(quote.length + 1)).slice();
+        Net net = v6 ? V6 : V4;
+        IcmpMessage m = switch (random.nextInt(4)) {
+          case 0 -> new IcmpMessage.DestinationUnreachable(random.nextInt(20), random.nextInt(65536), cut);
+          case 1 -> new IcmpMessage.TimeExceeded(random.nextInt(3), cut);
+          case 2 -> new IcmpMessage.PacketTooBig(random.nextInt(), cut);
+          default -> new IcmpMessage.Other(random.nextInt(256), random.nextInt(256), random.nextInt(), cut);
+        };
+        if (!v6 && m instanceof IcmpMessage.PacketTooBig) continue; // ICMPv4 cannot carry it
+        deliver(Packets.icmp(net.router(), net.local(), 64, m), now);
+        packetsSent();
+      }
+      // Each message was acted on, answered (an echo request), or dropped with a reason; none twice.
+      assertEquals(before, n.packetsIn() - n.icmpErrorsDelivered() - n.droppedTotal() - n.echoReplies(), n.toString());
+      assertTrue(n.icmpErrorsDelivered() > 0, n.toString());
+    }
+
+    @Test
+    void badIcmpChecksum_dropped() {
+      Connection c = host.connect(V4.peer(), PORT, now);
+      byte[] error = unreachable(V4.peer(), onlyPacketSent(), 3);
+      error[error.length - 1] ^= 1;
+      deliver(error, MS);
+
+      assertEquals(TcpState.SYN_SENT, c.state());
+      assertEquals(1, host.counters().dropped("icmp-bad-checksum"));
+    }
+  }
+
+  @Nested
+  class SynQueue {
+    @Test
+    void portUnreachableForTheSynAck_removesTheHalfOpenConnectionSilently() {
+      Listener l = host.listen(null, PORT, 8);
+      deliver(Packets.tcp(V4.peer(), V4.local(), 64, syn(40000, 1000)), 0);
+      byte[] synAck = onlyPacketSent();
+      assertEquals(1, l.pendingHandshakes());
+
+      deliver(unreachable(V4.peer(), synAck, 3), MS);
+
+      assertNull(host.pollTransmit(now), "removed without a RST, as Linux's tcp_req_err");
+      assertEquals(0, l.pendingHandshakes());
+      assertEquals(0, host.connectionCount());
+      assertNull(l.accept());
+    }
+
+    @Test
+    void hostUnreachableForTheSynAck_leavesItToRetransmission() {
+      Listener l = host.listen(null, PORT, 8);
+      deliver(Packets.tcp(V4.peer(), V4.local(), 64, syn(40000, 1000)), 0);
+      byte[] synAck = onlyPacketSent();
+
+      deliver(unreachable(V4.router(), synAck, 1), MS);
+
+      assertEquals(1, l.pendingHandshakes());
+      assertEquals(1, host.counters().dropped("icmp-ignored-in-state"));
+    }
+  }
+
+  @Nested
+  class Synchronized {
+    @Test
+    void hostUnreachable_isRemembered_andReportedWhenTheConnectionTimesOut() {
+      Connection c = established(V4);
+      c.send(ByteBuffer.wrap(new byte[100]), now);
+      byte[] data = onlyPacketSent();
+
+      deliver(unreachable(V4.router(), data, 1), now + MS);
+      assertEquals(TcpState.ESTABLISHED, c.state(), "soft: RFC 1122 §4.2.3.9 MUST NOT abort");
+
+      runTimersUntilClosed(c);
+      assertEquals(TcpError.HOST_UNREACHABLE, c.closeError(), "\"no route to host\" instead of \"timed out\"");
+    }
+
+    @Test
+    void portUnreachable_isSoftToo_blindResetsByIcmpDoNotWork() {
+      // RFC 5927 §5.2: in the synchronized states hard errors are treated as soft.
+      Connection c = established(V4);
+      c.send(ByteBuffer.wrap(new byte[100]), now);
+
+      deliver(unreachable(V4.peer(), onlyPacketSent(), 3), now + MS);
+
+      assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
+    @Test
+    void softError_forgottenOnceDataIsAcknowledged() {
+      Connection c = established(V4);
+      c.send(ByteBuffer.wrap(new byte[100]), now);
+      byte[] data = onlyPacketSent();
+      deliver(unreachable(V4.router(), data, 1), now + MS);
+      TcpSegment sent = segment(data);
+      deliver(fromPeer(V4, TcpSegment.of(PORT, c.id().localPort(), peerNxt, sent.sequenceNumber() + 100, TcpFlags.ACK, 65535)),
+          now + MS);
+      c.send(ByteBuffer.wrap(new byte[100]), now);
+      onlyPacketSent();
+
+      runTimersUntilClosed(c);
+      assertEquals(TcpError.CONNECTION_TIMED_OUT, c.closeError(), "the path worked after the error");
+    }
+
+    @Test
+    void errorInTimeWait_ignored() {
+      Connection c = established(V4);
+      c.close(now);
+      byte[] ourFin = onlyPacketSent();
+      // The peer acknowledges our FIN and sends its own in one segment.
+      deliver(fromPeer(V4, TcpSegment.of(PORT, c.id().localPort(), peerNxt, ourNxt + 1, TcpFlags.FIN | TcpFlags.ACK, 65535)),
+          now + MS);
+      packetsSent();
+      assertEquals(TcpState.TIME_WAIT, c.state());
+
+      deliver(unreachable(V4.peer(), ourFin, 3), now + MS);
+
+      assertEquals(TcpState.TIME_WAIT, c.state());
+      assertEquals(1, host.counters().dropped("icmp-ignored-in-state"));
+    }
+  }
+
+  @Nested
+  class PathMtu {
+    @Test
+    void fragmentationNeeded_lowersTheMss_andResendsAtTheNewSize() {
+      Connection c = established(V4);
+      c.send(ByteBuffer.wrap(new byte[3000]), now);
+      List<byte[]> sent = packetsSent();
+      assertEquals(1460, segment(sent.getFirst()).payload().remaining());
+
+      deliver(tooBig(V4, sent.getFirst(), 1000), now + MS);
+
+      assertEquals(960, c.status().effectiveMss(), "1000 less 20 bytes of IPv4 and 20 of TCP header");
+      List<TcpSegment> resent = packetsSent().stream().map(IcmpErrorTest::segment).toList();
+      assertFalse(resent.isEmpty(), "resent at once, not after the RTO");
+      assertTrue(resent.stream().allMatch(s -> s.payload().remaining() <= 960), resent.toString());
+      assertEquals(ourNxt, resent.getFirst().sequenceNumber(), "from SND.UNA");
+      assertTrue(notes().stream().anyMatch(n -> n.contains("MSS lowered to 960")), notes().toString());
+    }
+
+    @Test
+    void fragmentationNeededBelow68_clampedToTheMinimumMtu() {
+      Connection c = established(V4);
+      c.send(ByteBuffer.wrap(new byte[3000]), now);
+      deliver(tooBig(V4, packetsSent().getFirst(), 20), now + MS);
+
+      assertEquals(68 - 40, c.status().effectiveMss(), "RFC 1191 §3: never below 68 bytes");
+    }
+
+    @Test
+    void tooBigThatLowersNothing_ignored() {
+      Connection c = established(V4);
+      c.send(ByteBuffer.wrap(new byte[3000]), now);
+      deliver(tooBig(V4, packetsSent().getFirst(), 9000), now + MS);
+
+      assertEquals(1460, c.status().effectiveMss());
+      assertEquals(1, host.counters().dropped("icmp-ignored-in-state"));
+    }
+
+    @Test
+    void ipv6PacketTooBig_lowersTheMssTo1280LessHeaders() {
+      Connection c = established(V6);
+      c.send(ByteBuffer.wrap(new byte[3000]), now);
+      List<byte[]> sent = packetsSent();
+      assertEquals(1440, segment(sent.getFirst()).payload().remaining());
+
+      deliver(tooBig(V6, sent.getFirst(), 1280), now + MS);
+
+      assertEquals(1280 - 60, c.status().effectiveMss());
+      assertTrue(packetsSent().stream().map(IcmpErrorTest::segment).allMatch(s -> s.payload().remaining() <= 1220));
+    }
+
+    @Test
+    void ipv6PacketTooBigBelow1280_discarded() {
+      Connection c = established(V6);
+      c.send(ByteBuffer.wrap(new byte[3000]), now);
+      deliver(tooBig(V6, packetsSent().getFirst(), 1000), now + MS);
+
+      assertEquals(1440, c.status().effectiveMss(), "RFC 8201 §4: a node must discard it");
+    }
+  }
+
+  @Nested
+  class Ipv6 {
+    @Test
+    void icmpv6PortUnreachable_abortsTheConnect_refused() {
+      Connection c = host.connect(V6.peer(), PORT, now);
+      deliver(unreachable(V6.peer(), onlyPacketSent(), 4), MS);
+
+      assertEquals(TcpError.CONNECTION_REFUSED, c.closeError());
+    }
+
+    @Test
+    void icmpv6AddressUnreachable_abortsTheConnect_hostUnreachable() {
+      Connection c = host.connect(V6.peer(), PORT, now);
+      deliver(unreachable(V6.router(), onlyPacketSent(), 3), MS);
+
+      assertEquals(TcpError.HOST_UNREACHABLE, c.closeError());
+    }
+
+    @Test
+    void icmpv6NoRoute_rememberedInEstablished() {
+      Connection c = established(V6);
+      c.send(ByteBuffer.wrap(new byte[10]), now);
+      deliver(unreachable(V6.router(), onlyPacketSent(), 0), now + MS);
+
+      assertEquals(TcpState.ESTABLISHED, c.state());
+      runTimersUntilClosed(c);
+      assertEquals(TcpError.NETWORK_UNREACHABLE, c.closeError());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** The peer's next sequence number and ours, once {@link #established} ran. */
+  int peerNxt;
+  int ourNxt;
+
+  /** Opens a connection to {@code net}'s peer, playing the peer's SYN-ACK (MSS 1460, no options else). */
+  Connection established(Net net) {
+    Connection c = host.connect(net.peer(), PORT, now);
+    TcpSegment syn = segment(onlyPacketSent());
+    peerNxt = 5001;
+    ourNxt = syn.sequenceNumber() + 1;
+    TcpSegment synAck = TcpSegment.of(PORT, c.id().localPort(), 5000, ourNxt, TcpFlags.SYN | TcpFlags.ACK, 65535)
+        .withOptions(TcpOptions.of(new TcpOption.MaximumSegmentSize(1460)));
+    deliver(fromPeer(net, synAck), now + MS);
+    assertEquals(TcpFlags.ACK, segment(onlyPacketSent()).flags());
+    assertEquals(TcpState.ESTABLISHED, c.state());
+    return c;
+  }
+
+  static TcpSegment syn(int port, int seq) {
+    return TcpSegment.of(port, PORT, seq, 0, TcpFlags.SYN, 65535)
+        .withOptions(TcpOptions.of(new TcpOption.MaximumSegmentSize(1460)));
+  }
+
+  byte[] fromPeer(Net net, TcpSegment seg) {
+    return Packets.tcp(net.peer(), net.local(), 64, seg);
+  }
+
+  /** Returns a destination-unreachable error from {@code from} about {@code sent}, as a router quotes it. */
+  static byte[] unreachable(InetAddress from, byte[] sent, int code) {
+    IpDatagram ip = datagram(sent);
+    return Packets.icmp(from, ip.source(), 64, new IcmpMessage.DestinationUnreachable(code, 0, rfc792Quote(sent)));
+  }
+
+  /** Returns ICMPv4 fragmentation-needed or ICMPv6 packet-too-big from a router about {@code sent}. */
+  static byte[] tooBig(Net net, byte[] sent, int mtu) {
+    IcmpMessage m = datagram(sent).version() == 4
+        ? new IcmpMessage.DestinationUnreachable(4, mtu, rfc792Quote(sent))
+        : new IcmpMessage.PacketTooBig(mtu, ByteBuffer.wrap(sent, 0, Math.min(sent.length, 1232)).slice());
+    return Packets.icmp(net.router(), net.local(), 64, m);
+  }
+
+  /** Returns what RFC 792 asks a router to quote: the IP header and the first 8 bytes after it (v6: the 40-byte header and 8). */
+  static ByteBuffer rfc792Quote(byte[] sent) {
+    int header = (sent[0] >>> 4) == 4 ? (sent[0] & 0xf) * 4 : 40;
+    return ByteBuffer.wrap(sent, 0, header + 8).slice();
+  }
+
+  void deliver(byte[] packet, long at) {
+    now = at;
+    host.handlePacket(packet, now);
+  }
+
+  /** Fires the host's deadlines, answering nothing, until {@code c} is closed. */
+  void runTimersUntilClosed(Connection c) {
+    while (c.state() != TcpState.CLOSED) {
+      long next = host.pollTimeout();
+      assertTrue(next != Long.MAX_VALUE, "no timer left but " + c.state());
+      now = Math.max(now, next);
+      host.handleTimeout(now);
+      packetsSent();
+    }
+  }
+
+  List<byte[]> packetsSent() {
+    List<byte[]> out = new ArrayList<>();
+    byte[] p;
+    while ((p = host.pollTransmit(now)) != null) out.add(p);
+    return out;
+  }
+
+  List<TcpSegment> segmentsSent() {
+    return packetsSent().stream().map(IcmpErrorTest::segment).toList();
+  }
+
+  byte[] onlyPacketSent() {
+    List<byte[]> sent = packetsSent();
+    assertEquals(1, sent.size(), () -> sent.size() + " packets sent; trace:\n" + trace);
+    return sent.getFirst();
+  }
+
+  List<String> notes() {
+    return trace.stream().filter(e -> e instanceof TraceEvent.Note).map(e -> ((TraceEvent.Note) e).text()).toList();
+  }
+
+  static IpDatagram datagram(byte[] packet) {
+    return IpDatagram.parse(ByteBuffer.wrap(packet)).value();
+  }
+
+  static TcpSegment segment(byte[] packet) {
+    Parsed<Packets.TcpPacket> p = Packets.parseTcp(ByteBuffer.wrap(packet), true);
+    assertNotNull(p.value(), () -> "not TCP: " + p.reason());
+    return p.value().segment();
+  }
+
+  static InetAddress ip(String s) {
+    try {
+      return InetAddress.getByName(s);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
