@@ -68,7 +68,6 @@ final class Rack implements Scoreboard.DeliveryListener {
   /** Notes that reordering was seen by other means (an undo showed the "loss" was reordering). */
   void onReorderingSeen() { reorderingSeen = true; }
 
-
   /** Starts processing an ACK that arrived at {@code now}, with its TSecr if it has one. */
   void onAckArrival(long now, boolean hasEcr, int ecr) {
     ackNow = now;
