@@ -235,7 +235,9 @@ class DemoCommandTest {
           .count();
       assertTrue(records > 0, "no packets in the capture");
       assertEquals(sent + injected, records, "packets in the pcap vs. segments the hosts sent in the trace, and injected");
-      String problems = run("tshark", "-r", pcap.toString(), "-o", "tcp.check_checksum:TRUE", "-Y", problemFilter);
+      // Port 80 makes tshark read the random payload as HTTP, which it may call malformed: only TCP/IP is checked.
+      String problems = run("tshark", "-r", pcap.toString(), "--disable-protocol", "http", "-o", "tcp.check_checksum:TRUE",
+          "-Y", problemFilter);
       assertEquals("", problems.strip(), "tshark: malformed, bad checksums or ACKed unseen segments");
       long frames = run("tshark", "-r", pcap.toString()).lines().filter(l -> !l.isBlank()).count();
       assertEquals(records, frames, "tshark's frames vs. PcapReader's records");

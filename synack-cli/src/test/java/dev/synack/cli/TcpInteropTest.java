@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -89,7 +90,7 @@ class TcpInteropTest {
       long port = num(r, "local_port");
       assertEquals(List.of("LISTEN->SYN_RECEIVED", "SYN_RECEIVED->ESTABLISHED", "ESTABLISHED->CLOSE_WAIT",
           "CLOSE_WAIT->LAST_ACK", "LAST_ACK->CLOSED"), awaitStates(port, "LAST_ACK->CLOSED"));
-      sleep(100);
+      kernel.awaitState(KERNEL + ":" + port, SYNACK + ":7", "TIME-WAIT", Duration.ofSeconds(5));
       KernelStates.assertPath(kernel.of(KERNEL + ":" + port, SYNACK + ":7"), ACTIVE_CLOSE,
           List.of("ESTAB", "FIN-WAIT-2", "TIME-WAIT"));
     }
@@ -207,7 +208,7 @@ class TcpInteropTest {
       assertEquals(0L, num(TunInterop.result(server), "received"));
       assertEquals(List.of("CLOSED->SYN_SENT", "SYN_SENT->ESTABLISHED", "ESTABLISHED->CLOSE_WAIT",
           "CLOSE_WAIT->LAST_ACK", "LAST_ACK->CLOSED"), awaitStates(5000, "LAST_ACK->CLOSED"));
-      sleep(100);
+      kernel.awaitState(KERNEL + ":5000", SYNACK + ":" + localPort, "TIME-WAIT", Duration.ofSeconds(5));
       KernelStates.assertPath(kernel.of(KERNEL + ":5000", SYNACK + ":" + localPort), ACTIVE_CLOSE,
           List.of("FIN-WAIT-2", "TIME-WAIT"));
     }

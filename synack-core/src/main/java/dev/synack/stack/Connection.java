@@ -175,6 +175,23 @@ public final class Connection implements Attachable {
     return engine.urgentRemaining();
   }
 
+  /**
+   * Turns Nagle's algorithm off ({@code true}, Linux's {@code TCP_NODELAY}: small writes go at
+   * once) or on (the default, RFC 9293 §3.7.4); data it was holding goes out now.
+   */
+  public void setNoDelay(boolean on) {
+    try {
+      engine.setNoDelay(on);
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /** Returns whether Nagle's algorithm is off. */
+  public boolean noDelay() {
+    return engine.noDelay();
+  }
+
   /** Returns why the connection closed (refused, reset, timed out...), or null if it closed in order or is open. */
   public TcpError closeError() {
     return closeError;

@@ -1,7 +1,6 @@
 package dev.synack.tcp;
 
 import dev.synack.wire.TcpFlags;
-import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;
 
@@ -447,7 +446,11 @@ final class SegmentArrival {
     }
     // ESTABLISHED and the states after it: "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <-
     // SEG.ACK... If the ACK is a duplicate (SEG.ACK =< SND.UNA), it can be ignored."
-    if (snd.acksNew(ack)) onNewAck(seg, now);
+    if (snd.acksNew(ack)) {
+      onNewAck(seg, now);
+    } else if (ack == snd.sndUna) {
+      c.recovery.onAck(seg, seg.window() << c.opts.sndShift(), now); // a duplicate ACK (RFC 5681 §2), perhaps with SACK blocks
+    }
     // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated."
     if (SeqNum.le(snd.sndUna, ack) && snd.updateWindow(seg.sequenceNumber(), ack, seg.window() << c.opts.sndShift())) {
       if (snd.sndWnd > 0) c.timers.cancel(TimerKind.PERSIST, now);
@@ -482,23 +485,17 @@ final class SegmentArrival {
 
   /**
    * Takes an ACK of new data: SND.UNA advances, acknowledged bytes leave the retransmission queue,
-   * the RTT is sampled, and the timers follow RFC 6298 §5.2–5.3 (stop when all is acknowledged,
-   * restart otherwise); the user timeout restarts on progress.
+   * the RTT is sampled and losses detected ({@link LossRecovery}), and the timers follow RFC 6298
+   * §5.2–5.3 (stop when all is acknowledged, restart otherwise); the user timeout restarts on
+   * progress, and the tail loss probe is armed again (RFC 8985 §7.2).
    */
   private void onNewAck(TcpSegment seg, long now) {
     Sender snd = c.snd;
-    int ack = seg.acknowledgmentNumber();
-    long sample = snd.rttSample(ack, now);
-    TcpOption.Timestamps ts = seg.options().timestamps();
-    if (sample < 0 && c.opts.timestampsOk() && ts != null && ts.tsEcr() != 0) {
-      // RFC 7323 §4.1: with timestamps, an RTT sample from TSecr even for retransmitted data.
-      sample = Math.max(0, SeqNum.diff(c.tsNow(now), ts.tsEcr())) * 1_000_000L;
-    }
-    if (sample >= 0) c.rtt.sample(sample);
-    int freed = snd.onAck(ack);
+    int freed = c.recovery.onAck(seg, seg.window() << c.opts.sndShift(), now);
     if (snd.hasOutstanding()) {
       c.timers.set(TimerKind.RETRANSMIT, now + c.rtt.rto(), now);
       if (c.cfg.userTimeout() > 0) c.timers.set(TimerKind.USER_TIMEOUT, now + c.cfg.userTimeout(), now);
+      c.recovery.armProbe(now);
     } else {
       c.timers.cancel(TimerKind.RETRANSMIT, now);
       c.timers.cancel(TimerKind.USER_TIMEOUT, now);

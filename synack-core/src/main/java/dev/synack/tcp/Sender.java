@@ -5,8 +5,8 @@ import java.nio.ByteBuffer;
 
 /**
  * The send side of the TCB (RFC 9293 §3.3.1): the send sequence variables, the send buffer
- * (which is also the retransmission queue: bytes from SND.UNA on, sent then unsent), our SYN and
- * FIN, and the round-trip timing of one segment at a time (Karn's rule).
+ * (bytes from SND.UNA on, sent then unsent), our SYN and FIN, and the {@link Scoreboard} of the
+ * segments sent and not yet acknowledged, which is the retransmission queue.
  *
  * <pre>
  *      1         2          3          4
@@ -19,19 +19,52 @@ import java.nio.ByteBuffer;
  * 4 - future sequence numbers that are not yet allowed
  * </pre>
  *
- * <p>SND.NXT is the highest sequence number sent and never moves back; after a timeout the
- * segments from SND.UNA are resent from a separate pointer, {@link #rtxNxt}, so that an ACK for
- * data sent before the timeout stays acceptable. Issue 4 puts congestion control in front of
- * {@link #next} through its {@code allowance} argument.
+ * <p>SND.NXT is the highest sequence number sent and never moves back: what must be resent is
+ * marked lost on the scoreboard ({@link LossRecovery} decides), and {@link #next} picks it first
+ * (RFC 6675 NextSeg), so that an ACK for data sent before a timeout stays acceptable.
+ * Congestion control limits {@link #next} through its {@code allowance} argument, cwnd − pipe.
  */
 final class Sender {
-  /** What to send next: a range of sequence space with its SYN and FIN bits. */
-  record Chunk(int seq, int length, int flags, boolean retransmit) {
+  /**
+   * What to send next: a range of sequence space with its SYN and FIN bits. One instance per
+   * sender, refilled by every {@link #next} (no object per segment): valid until the next call.
+   */
+  static final class Chunk {
+    private int seq;
+    private int length;
+    private int flags;
+    private boolean retransmit;
+
+    int seq() { return seq; }
+
+    int length() { return length; }
+
+    int flags() { return flags; }
+
+    boolean retransmit() { return retransmit; }
+
     /** Returns the sequence space the chunk occupies. */
     int space() {
       return length + ((flags & TcpFlags.SYN) != 0 ? 1 : 0) + ((flags & TcpFlags.FIN) != 0 ? 1 : 0);
     }
+
+    private Chunk set(int seq, int length, int flags, boolean retransmit) {
+      this.seq = seq;
+      this.length = length;
+      this.flags = flags;
+      this.retransmit = retransmit;
+      return this;
+    }
+
+    @Override
+    public String toString() {
+      return "Chunk[seq=" + SeqNum.toString(seq) + ", length=" + length + ", flags=" + TcpFlags.tcpdump(flags)
+          + (retransmit ? ", retransmit" : "") + "]";
+    }
   }
+
+  /** What a tail loss probe (RFC 8985 §7.3) asks {@link #next} to send, ahead of cwnd. */
+  enum Probe { NONE, NEW_DATA, LAST_SEGMENT }
 
   /** ISS, our initial send sequence number. */
   int iss;
@@ -47,35 +80,72 @@ final class Sender {
   int sndWl2;
   /** MAX.SND.WND (RFC 5961 §5.2): the largest window the peer has offered. */
   int maxSndWnd;
-  /** Next sequence number to resend after a timeout; equals SND.NXT when nothing is being resent. */
-  int rtxNxt;
   /** Consecutive timeouts without an acknowledgment of new data, for R2 (RFC 9293 §3.8.3) and the SYN retries. */
   int timeouts;
   /** Whether our SYN still has to be sent (again) as a new segment. */
   boolean synPending;
+  /** Whether our SYN timed out and must be resent. */
+  boolean synLost;
   /** Whether our SYN was ever retransmitted (RFC 6298 §5.7). */
   boolean synRetransmitted;
   /** Whether the user closed: a FIN follows the buffered data. */
   boolean finQueued;
+  /** The tail loss probe asked for, if any. */
+  Probe probe = Probe.NONE;
+  /**
+   * Whether the next lost segment goes whatever cwnd says: the fast retransmit that starts a
+   * recovery (RFC 5681 §3.2 step 3, RFC 6675 §5 step 4.3) and the retransmission a partial ACK
+   * calls for (RFC 6582 §3.2 step 5).
+   */
+  boolean retransmitAhead;
+  /** Whether Nagle's algorithm is off (TCP_NODELAY). */
+  boolean noDelay;
+  /**
+   * Whether the next new segment may be smaller than sender-side silly window avoidance allows:
+   * the override timeout has passed (RFC 9293 §3.8.6.2.1 (4)).
+   */
+  boolean windowOverride;
+  /** Zero-window probes (or overrides) sent since the window last let data go: the persist timer's backoff. */
+  int persistBackoff;
+  /** Whether the last {@link #next} found data or a FIN to send but no room for it in cwnd ({@code allowance}). */
+  boolean blockedByCwnd;
 
-  /** Bytes from {@link #dataStart} on: sent and unacknowledged, then unsent. */
+  /** The segments sent and not yet cumulatively acknowledged, SYN excepted. */
+  final Scoreboard scoreboard = new Scoreboard();
+  /** Bytes from {@link #dataStart} on: sent and unacknowledged, then unsent; its capacity is the most the buffer may grow to. */
   private final ByteQueue buffer;
+  /** The send buffer's current size: the most bytes {@link #write} queues; grows with cwnd ({@link #growBuffer}). */
+  private int bufferLimit;
+  private final Chunk chunk = new Chunk();
+  /** The end of the last segment sent smaller than the MSS (Minshall's SND.SML, Linux's {@code snd_sml}). */
+  private int sndSml;
+  /** Whether the chunk {@link #next} returned is new data smaller than the MSS. */
+  private boolean smallChunk;
   /** Sequence number of the first byte in {@link #buffer}: ISS+1 until data is acknowledged. */
   private int dataStart;
-  /** Whether one segment is being timed for an RTT sample. */
-  private boolean timing;
-  /** The first sequence number of the timed segment: an ACK above it completes the sample. */
-  private int timedSeq;
-  private long timedAt;
+  /** Whether our SYN is being timed for an RTT sample (data segments are timed on the scoreboard). */
+  private boolean timingSyn;
+  private long synSentAt;
 
   Sender(int bufferSize) {
-    this.buffer = new ByteQueue(bufferSize);
+    this(bufferSize, bufferSize);
+  }
+
+  /** Returns a sender whose buffer starts at {@code bufferSize} bytes and may grow to {@code maxBufferSize}. */
+  Sender(int bufferSize, int maxBufferSize) {
+    this.buffer = new ByteQueue(Math.max(bufferSize, maxBufferSize));
+    this.bufferLimit = bufferSize;
+  }
+
+  /** Grows the send buffer to {@code size} bytes if it is smaller, within its maximum (it never shrinks). */
+  void growBuffer(long size) {
+    bufferLimit = (int) Math.clamp(size, bufferLimit, buffer.capacity());
   }
 
   /** Chooses the ISS (RFC 9293 §3.4.1) and queues our SYN: SND.UNA = ISS, SND.NXT = ISS until it is sent. */
   void start(int iss) {
     this.iss = iss;
-    sndUna = sndNxt = rtxNxt = iss;
+    sndUna = sndNxt = sndSml = iss;
     dataStart = SeqNum.add(iss, 1);
     synPending = true;
   }
@@ -108,6 +178,11 @@ final class Sender {
     return sndUna != sndNxt;
   }
 
+  /** Returns FlightSize (RFC 5681 §2): the sequence space sent and not yet acknowledged. */
+  int flightSize() {
+    return SeqNum.diff(sndNxt, sndUna);
+  }
+
   /** Returns the bytes queued: unacknowledged plus unsent. */
   int queued() {
     return buffer.size();
@@ -115,17 +190,21 @@ final class Sender {
 
   /** Returns the send buffer's size: the most bytes queued, unacknowledged and unsent together. */
   int bufferSize() {
-    return buffer.capacity();
+    return bufferLimit;
   }
 
-  /** Sets the send buffer's size ({@code SO_SNDBUF}); bytes already queued stay even beyond a smaller size. */
+  /**
+   * Sets the send buffer's size ({@code SO_SNDBUF}), which also stops its growth with cwnd, as a
+   * set {@code SO_SNDBUF} does on Linux; bytes already queued stay even beyond a smaller size.
+   */
   void setBufferSize(int size) {
     buffer.setCapacity(size);
+    bufferLimit = size;
   }
 
   /** Returns how many more bytes the send buffer takes. */
   int free() {
-    return buffer.free();
+    return Math.max(0, bufferLimit - buffer.size());
   }
 
   /** Returns the bytes queued and never sent. */
@@ -134,9 +213,18 @@ final class Sender {
     return buffer.size() - Math.clamp(sent, 0, buffer.size());
   }
 
+  /** Returns how many new bytes the peer's window still takes: SND.UNA + SND.WND − SND.NXT. */
+  int usableWindow() {
+    return SeqNum.diff(SeqNum.add(sndUna, sndWnd), sndNxt);
+  }
+
   /** Queues as much of {@code src} as fits (the SEND call, RFC 9293 §3.10.2); returns the count. */
   int write(ByteBuffer src) {
-    return buffer.write(src);
+    int room = free();
+    if (src.remaining() <= room) return buffer.write(src);
+    int n = buffer.write(src.duplicate().limit(src.position() + room));
+    src.position(src.position() + n);
+    return n;
   }
 
   /** Returns whether SEG.ACK acknowledges something new and sent: SND.UNA < SEG.ACK =< SND.NXT. */
@@ -145,84 +233,159 @@ final class Sender {
   }
 
   /**
-   * Returns the next chunk to send, or {@code null}: first what a timeout asks to resend, then our
-   * SYN, then new data (at most {@code mss} bytes, within the peer's window and the
-   * {@code allowance}), then our FIN, which rides on the last data segment when it fits.
+   * Returns the next chunk to send, or {@code null}: our SYN (again), then what a tail loss probe
+   * asks for, then the first segment marked lost (RFC 6675 NextSeg rule 1), then new data (at most
+   * {@code mss} bytes, within the peer's window; rule 2), then our FIN, which rides on the last data
+   * segment when it fits. Everything but the SYN and a probe needs a whole segment's room in
+   * {@code allowance} (cwnd − pipe), or an empty network: cwnd counts segments, as Linux's.
    *
-   * @param dataAllowed whether the state lets data and FIN go (ESTABLISHED, CLOSE-WAIT, or a close pending)
+   * @param dataAllowed whether the state lets new data and FIN go (ESTABLISHED, CLOSE-WAIT, or a close pending)
    */
   Chunk next(int mss, boolean dataAllowed, int allowance) {
-    if (SeqNum.lt(rtxNxt, sndNxt)) {
-      if (rtxNxt == iss) return new Chunk(iss, 0, TcpFlags.SYN, true);
-      int dataEnd = finSent() ? finSeq() : sndNxt;
-      int length = Math.clamp(SeqNum.diff(dataEnd, rtxNxt), 0, mss);
-      boolean fin = finSent() && SeqNum.add(rtxNxt, length) == finSeq();
-      return new Chunk(rtxNxt, length, fin ? TcpFlags.FIN : 0, true);
+    blockedByCwnd = false;
+    smallChunk = false;
+    if (synLost) return chunk.set(iss, 0, TcpFlags.SYN, true);
+    if (synPending) return chunk.set(iss, 0, TcpFlags.SYN, false);
+    Scoreboard board = scoreboard;
+    if (probe == Probe.LAST_SEGMENT && !board.isEmpty()) return resend(board.count() - 1, mss);
+    int lost = board.nextLost();
+    if (lost >= 0) {
+      if (retransmitAhead || fits(Math.min(board.length(lost), mss), allowance)) return resend(lost, mss);
+      blockedByCwnd = true;
+      return null;
     }
-    if (synPending) return new Chunk(iss, 0, TcpFlags.SYN, false);
     if (!dataAllowed) return null;
+    boolean probing = probe == Probe.NEW_DATA;
     int unsent = unsent();
     if (unsent > 0) {
-      int usable = Math.min(allowance, SeqNum.diff(SeqNum.add(sndUna, sndWnd), sndNxt));
+      int usable = usableWindow();
       int length = Math.min(Math.min(mss, unsent), usable);
       if (length <= 0) return null;
+      if (!probing && !windowOverride && !worthSending(length, unsent, usable, mss)) return null;
+      if (!probing && !fits(length, allowance)) {
+        blockedByCwnd = true;
+        return null;
+      }
       // Linux merges the FIN into the last queued segment (tcp_send_fin), so FIN needs no segment of its own.
       boolean fin = finQueued && length == unsent;
-      return new Chunk(sndNxt, length, fin ? TcpFlags.FIN : 0, false);
+      smallChunk = length < mss;
+      return chunk.set(sndNxt, length, fin ? TcpFlags.FIN : 0, false);
     }
-    if (finQueued && !finSent()) return new Chunk(sndNxt, 0, TcpFlags.FIN, false);
+    if (finQueued && !finSent()) {
+      if (!probing && !fits(1, allowance)) {
+        blockedByCwnd = true;
+        return null;
+      }
+      return chunk.set(sndNxt, 0, TcpFlags.FIN, false);
+    }
     return null;
   }
 
-  /** Returns the payload of a chunk, copied from the buffer. */
-  ByteBuffer payload(Chunk chunk) {
-    return chunk.length() == 0 ? null : buffer.copy(SeqNum.diff(chunk.seq(), dataStart), chunk.length());
+  /**
+   * Returns whether a new segment of {@code length} bytes should go now: sender-side silly window
+   * avoidance (RFC 9293 §3.8.6.2.1) with Nagle's algorithm (RFC 896, RFC 9293 §3.7.4). It goes
+   * (1) when it is a full segment; (2) when it carries all the queued data, which every SEND
+   * pushes, unless Nagle holds it; (3) when the window is what limits it but it is at least half
+   * the largest window the peer offered, unless Nagle holds it. Otherwise the data waits for ACKs,
+   * or for the override timeout (the persist timer). Nagle is Linux's, with Minshall's refinement
+   * ({@code tcp_minshall_check}): a small segment waits only while an earlier small segment is
+   * unacknowledged, and a segment with our FIN never waits.
+   */
+  private boolean worthSending(int length, int unsent, int usable, int mss) {
+    if (length >= mss) return true;
+    boolean nagleHolds = !noDelay && hasOutstanding() && SeqNum.gt(sndSml, sndUna) && !finQueued;
+    if (unsent <= usable) return !nagleHolds;
+    return length >= maxSndWnd / 2 && (noDelay || !hasOutstanding());
   }
 
-  /** Records that a chunk left at {@code now}: SND.NXT advances, or the resend pointer does. */
-  void onSent(Chunk chunk, long now) {
-    int end = SeqNum.add(chunk.seq(), chunk.space());
-    if ((chunk.flags() & TcpFlags.SYN) != 0) synPending = false;
-    if (chunk.retransmit()) {
-      rtxNxt = end;
-      if ((chunk.flags() & TcpFlags.SYN) != 0) synRetransmitted = true;
-      timing = false; // Karn's rule: an ACK may now answer either copy.
+  /** Returns whether a segment of {@code length} fits in the allowance, or goes alone into an empty network. */
+  private boolean fits(int length, int allowance) {
+    return allowance >= length || (allowance > 0 && scoreboard.pipe() == 0);
+  }
+
+  /** Returns a chunk that resends record {@code i}, cut to one MSS if it is longer (the MSS fell). */
+  private Chunk resend(int i, int mss) {
+    Scoreboard board = scoreboard;
+    boolean fin = board.has(i, Scoreboard.FIN);
+    int dataLength = board.length(i) - (fin ? 1 : 0);
+    if (dataLength > mss) {
+      board.splitAt(i, SeqNum.add(board.start(i), mss));
+      fin = false;
+      dataLength = mss;
+    }
+    return chunk.set(board.start(i), dataLength, fin ? TcpFlags.FIN : 0, true);
+  }
+
+  /** Returns the payload of a chunk, copied from the buffer. */
+  ByteBuffer payload(Chunk c) {
+    return c.length() == 0 ? null : buffer.copy(SeqNum.diff(c.seq(), dataStart), c.length());
+  }
+
+  /** Records that a chunk left at {@code now}: SND.NXT advances and the scoreboard records it, or notes the resend. */
+  void onSent(Chunk c, long now) {
+    probe = Probe.NONE;
+    if ((c.flags() & TcpFlags.SYN) != 0) {
+      synPending = false;
+      if (c.retransmit()) {
+        synLost = false;
+        synRetransmitted = true;
+        timingSyn = false; // Karn's rule: an ACK may now answer either copy.
+      } else if (!timingSyn) {
+        timingSyn = true;
+        synSentAt = now;
+      }
+      if (SeqNum.gt(SeqNum.add(iss, 1), sndNxt)) sndNxt = SeqNum.add(iss, 1);
       return;
     }
+    if (c.retransmit()) {
+      scoreboard.onRetransmitted(scoreboard.indexOf(c.seq()), now);
+      retransmitAhead = false;
+      return;
+    }
+    int end = SeqNum.add(c.seq(), c.space());
+    scoreboard.append(c.seq(), end, now, (c.flags() & TcpFlags.FIN) != 0);
     if (SeqNum.gt(end, sndNxt)) sndNxt = end;
-    rtxNxt = sndNxt;
-    if (!timing && chunk.space() > 0) {
-      timing = true;
-      timedSeq = chunk.seq();
-      timedAt = now;
+    if (smallChunk) sndSml = end;
+    if (c.length() > 0) {
+      windowOverride = false;
+      persistBackoff = 0;
     }
   }
 
   /** Sends our SYN again as a new segment (a SYN-ACK in a simultaneous open), not timed from the first copy. */
   void resendSyn() {
     synPending = true;
-    timing = false;
+    timingSyn = false;
   }
 
   /**
    * Takes an acknowledgment of new data, SND.UNA = SEG.ACK, removing what it covers from the
-   * retransmission queue (RFC 9293 §3.10.7.4 fifth step); returns the data bytes freed.
+   * retransmission queue (RFC 9293 §3.10.7.4 fifth step) and reporting the segments it delivered;
+   * returns the data bytes freed from the send buffer.
    */
-  int onAck(int ack) {
+  int onAck(int ack, Scoreboard.DeliveryListener listener) {
+    scoreboard.ackUpTo(ack, listener);
     int freed = Math.clamp(SeqNum.diff(ack, dataStart), 0, buffer.size());
     buffer.discard(freed);
     dataStart = SeqNum.add(dataStart, freed);
     sndUna = ack;
-    if (SeqNum.lt(rtxNxt, sndUna)) rtxNxt = sndUna;
     timeouts = 0;
+    if (synLost && synAcked()) synLost = false;
     return freed;
   }
 
-  /** Returns the RTT sample an acknowledgment up to {@code ack} completes, or -1 (RFC 6298 §3, Karn). */
+  /**
+   * Returns the RTT sample the last {@link #onAck} up to {@code ack} gave, in ns, or -1 (RFC 6298
+   * §3, Karn's rule: only from a segment never retransmitted): our SYN's, or the oldest data
+   * segment it newly acknowledged (as Linux's {@code first_ackt}).
+   */
   long rttSample(int ack, long now) {
-    if (!timing || !SeqNum.gt(ack, timedSeq)) return -1;
-    timing = false;
-    return now - timedAt;
+    if (timingSyn && SeqNum.gt(ack, iss)) {
+      timingSyn = false;
+      return now - synSentAt;
+    }
+    long sentAt = scoreboard.ackedCleanSentAt();
+    return sentAt == Long.MIN_VALUE ? -1 : now - sentAt;
   }
 
   /**
@@ -245,26 +408,21 @@ final class Sender {
     maxSndWnd = Math.max(maxSndWnd, window);
   }
 
-  /** Prepares a resend from SND.UNA after the retransmission timer expired (RFC 6298 §5.4). */
+  /** Notes a retransmission timeout (RFC 6298 §5.4): an unacknowledged SYN is resent; data is marked lost by {@link LossRecovery}. */
   void onTimeout() {
-    rtxNxt = sndUna;
-    timing = false;
+    if (!synAcked() && !synPending) synLost = true;
+    timingSyn = false;
+    probe = Probe.NONE;
+    retransmitAhead = false;
     timeouts++;
-  }
-
-  /**
-   * Resends everything in flight from SND.UNA without counting a timeout, as Linux's
-   * {@code tcp_simple_retransmit} after the path MTU fell: the segments were lost for their size.
-   */
-  void resendOutstanding() {
-    rtxNxt = sndUna;
-    timing = false; // Karn's rule: an ACK may now answer either copy.
   }
 
   /** Drops every queued byte (ABORT, RST: "all segment queues should be flushed"). */
   void flush() {
     buffer.clear();
+    scoreboard.clear();
     dataStart = sndNxt;
     finQueued = false;
+    probe = Probe.NONE;
   }
 }

@@ -31,6 +31,10 @@ public final class TcpConfig {
   private int receiveBuffer;
   private int sendBuffer;
   private IsnGenerator isnGenerator;
+  private String congestionControl;
+  private boolean rack;
+  private boolean noDelay;
+  private int maxSendBuffer;
   private TcpChoices choices;
   private boolean delayedAck;
   private long delayedAckTimeout;
@@ -66,6 +70,10 @@ public final class TcpConfig {
     c.receiveBuffer = receiveBuffer;
     c.sendBuffer = sendBuffer;
     c.isnGenerator = isnGenerator;
+    c.congestionControl = congestionControl;
+    c.rack = rack;
+    c.noDelay = noDelay;
+    c.maxSendBuffer = maxSendBuffer;
     c.choices = choices;
     c.delayedAck = delayedAck;
     c.delayedAckTimeout = delayedAckTimeout;
@@ -83,8 +91,9 @@ public final class TcpConfig {
    * Returns Linux-like defaults: MSS 1460, window scale (shift 7), SACK-permitted and timestamps
    * on, MSL 30 s, FIN-WAIT-2 timeout 60 s, 6 SYN and 5 SYN-ACK retries, R2 of 15 retransmissions,
    * RTO 1 s initially within [200 ms, 120 s], no user timeout, 1000 challenge ACKs a second,
-   * RFC 1337 on, 128 KiB buffers each way (the receive buffer auto-tuned up to 6 MiB), delayed
-   * ACKs of 40 ms, keep-alive off (2 h idle, 75 s apart, 9 probes when on). The ISN generator has an all-zero key: a stack MUST
+   * RFC 1337 on, 128 KiB buffers each way (the receive buffer auto-tuned up to 6 MiB, the send
+   * buffer growing to 4 MiB), CUBIC with RACK-TLP, Nagle on, delayed ACKs of 40 ms, keep-alive off
+   * (2 h idle, 75 s apart, 9 probes when on). The ISN generator has an all-zero key: a stack MUST
    * inject a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
    */
   public static TcpConfig defaults() {
@@ -107,6 +116,9 @@ public final class TcpConfig {
       c.receiveBuffer = 128 * 1024;
       c.sendBuffer = 128 * 1024;
       c.isnGenerator = new IsnGenerator(new byte[16]);
+      c.congestionControl = "cubic";
+      c.rack = true;
+      c.maxSendBuffer = 4 << 20;
       c.choices = TcpChoices.defaults();
       c.delayedAck = true;
       c.delayedAckTimeout = 40 * MS;
@@ -279,6 +291,7 @@ public final class TcpConfig {
     return with(c -> {
       c.receiveBuffer = receive;
       c.sendBuffer = send;
+      c.maxSendBuffer = send; // a size set explicitly is not tuned, as Linux's SO_SNDBUF locks it
     });
   }
 
@@ -344,6 +357,52 @@ public final class TcpConfig {
     return with(c -> c.isnGenerator = generator);
   }
 
+  /** Returns the congestion control algorithm, "cubic" by default as Linux ({@code net.ipv4.tcp_congestion_control}). */
+  public String congestionControl() { return congestionControl; }
+
+  /** Returns a copy with another congestion control: "cubic" (RFC 9438) or "newreno" (RFC 5681, RFC 6582). */
+  public TcpConfig withCongestionControl(String name) {
+    if (name == null || !CongestionControl.NAMES.contains(name)) {
+      throw new IllegalArgumentException("unknown congestion control " + name + ", expected one of " + CongestionControl.NAMES);
+    }
+    return with(c -> c.congestionControl = name);
+  }
+
+  /**
+   * Returns whether RACK-TLP (RFC 8985) detects losses, on by default as Linux's
+   * {@code tcp_recovery=1}; off, SACK recovery uses RFC 6675's DupThresh rule and no tail probe.
+   */
+  public boolean rack() { return rack; }
+
+  /** Returns a copy with RACK-TLP on or off. */
+  public TcpConfig withRack(boolean on) {
+    return with(c -> c.rack = on);
+  }
+
+  /**
+   * Returns how far the send buffer may grow, 4 MiB by default as Linux's {@code tcp_wmem[2]}: it
+   * starts at {@link #sendBuffer()} and grows to twice the congestion window (Linux's
+   * {@code tcp_sndbuf_expand}), so that a fast path is kept full while an idle or slow connection
+   * holds little. {@link #withBuffers} fixes the size (no growth), as {@code SO_SNDBUF} does.
+   */
+  public int maxSendBuffer() { return maxSendBuffer; }
+
+  /** Returns a copy whose send buffer may grow up to {@code max} bytes (at least {@link #sendBuffer()}, at most 1 GiB). */
+  public TcpConfig withMaxSendBuffer(int max) {
+    if (max < sendBuffer || max > (1 << 30)) {
+      throw new IllegalArgumentException("max send buffer out of range " + sendBuffer + "..2^30: " + max);
+    }
+    return with(c -> c.maxSendBuffer = max);
+  }
+
+  /** Returns whether Nagle's algorithm is off (Linux's {@code TCP_NODELAY}); false by default: Nagle on (RFC 9293 §3.7.4 SHLD-7). */
+  public boolean noDelay() { return noDelay; }
+
+  /** Returns a copy with Nagle's algorithm off ({@code true}) or on. */
+  public TcpConfig withNoDelay(boolean on) {
+    return with(c -> c.noDelay = on);
+  }
+
   /** Returns the choices where stacks differ (Linux's by default, see {@link TcpChoices}). */
   public TcpChoices choices() { return choices; }
 
@@ -384,7 +443,9 @@ public final class TcpConfig {
         + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
         + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
-        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
+        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer
+        + ", cc=" + congestionControl + ", rack=" + rack + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
+        + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
         + ", rcvbufMax=" + (receiveBufferAutoTuning ? receiveBufferMax : "fixed") + ", keepalive="
         + (keepAlive ? keepAliveIdle / S + "s/" + keepAliveInterval / S + "s/" + keepAliveCount : "off") + ", " + choices + "]";
   }

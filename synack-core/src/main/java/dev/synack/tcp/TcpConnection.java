@@ -55,6 +55,8 @@ public final class TcpConnection {
   FourTuple id;
   TcpState state;
   Sender snd;
+  /** What the ACKs and timeouts tell the sender: loss detection, recovery, congestion control. */
+  LossRecovery recovery;
   Receiver rcv;
   OptionsNegotiation opts;
   /** Whether SYN-RECEIVED was entered from LISTEN (a passive open), not from SYN-SENT. */
@@ -173,6 +175,8 @@ public final class TcpConnection {
         case PERSIST -> windowProbe(now);
         case DELAYED_ACK -> ackNow = true; // RFC 1122 §4.2.3.2: the ACK waited long enough
         case KEEPALIVE -> keepAliveTimeout(now);
+        case REORDER -> recovery.onReorderTimeout(now);
+        case LOSS_PROBE -> recovery.onProbeTimeout(now);
       }
     }
   }
@@ -193,8 +197,7 @@ public final class TcpConnection {
       }
       return;
     }
-    snd.onTimeout();
-    rtt.backOff();
+    recovery.onRetransmissionTimeout(now);
   }
 
   /**
@@ -232,17 +235,17 @@ public final class TcpConnection {
       return IcmpError.Outcome.OUT_OF_WINDOW;
     }
     return switch (error) {
-      case IcmpError.PacketTooBig tooBig -> pathMtuFell(tooBig.mtu());
+      case IcmpError.PacketTooBig tooBig -> pathMtuFell(tooBig.mtu(), now);
       case IcmpError.Unreachable unreachable -> unreachable(unreachable, now);
     };
   }
 
-  private IcmpError.Outcome pathMtuFell(int mtu) {
+  private IcmpError.Outcome pathMtuFell(int mtu, long now) {
     boolean v6 = id.isIpv6();
     if (v6 && mtu < 1280) return IcmpError.Outcome.IGNORED;
     int headers = (v6 ? 40 : 20) + 20;
     if (!opts.lowerPathMss(Math.max(mtu, 68) - headers)) return IcmpError.Outcome.IGNORED;
-    snd.resendOutstanding();
+    recovery.onPathMtuFell(now);
     return IcmpError.Outcome.MSS_LOWERED;
   }
 
@@ -352,12 +355,41 @@ public final class TcpConnection {
     return snd.bufferSize();
   }
 
-  /** Sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does: an ACK one below SND.UNA, which the peer must answer with its window. */
+  /**
+   * The persist timer fired: data waits and nothing is in flight. If the peer's window is closed,
+   * sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does, an ACK one below SND.UNA that the
+   * peer must answer with its window; if it is open but too small for silly window avoidance, the
+   * override timeout has passed and the data goes (RFC 9293 §3.8.6.2.1 (4); Linux's
+   * {@code tcp_write_wakeup}). Probes back off exponentially up to the maximum RTO, and go on as
+   * long as the peer answers them (MUST-36: the connection stays open while the window is zero).
+   */
   private void windowProbe(long now) {
-    if (snd.unsent() == 0 || snd.hasOutstanding()) return;
-    replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
-    rtt.backOff();
-    timers.set(TimerKind.PERSIST, now + rtt.rto(), now);
+    if (snd.unsent() == 0 || snd.hasOutstanding() || !dataAllowed()) return;
+    if (snd.usableWindow() > 0) {
+      snd.windowOverride = true;
+    } else {
+      replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
+    }
+    snd.persistBackoff++;
+    timers.set(TimerKind.PERSIST, now + persistTimeout(), now);
+  }
+
+  /** Returns the persist timer's interval: the RTO doubled per probe already sent, at most the maximum RTO (Linux's {@code tcp_probe0_when}). */
+  private long persistTimeout() {
+    return Math.min(rtt.rto() << Math.min(snd.persistBackoff, 30), cfg.maxRto());
+  }
+
+  /**
+   * Turns Nagle's algorithm off ({@code true}: small segments go at once, as Linux's
+   * {@code TCP_NODELAY}) or on. Data Nagle was holding goes at the next {@link #pollTransmit}.
+   */
+  public void setNoDelay(boolean on) {
+    snd.noDelay = on;
+  }
+
+  /** Returns whether Nagle's algorithm is off. */
+  public boolean noDelay() {
+    return snd.noDelay;
   }
 
   /** Returns the next segment to send, or {@code null} when there is none. The caller owns the segment. */
@@ -368,7 +400,8 @@ public final class TcpConnection {
       return seg;
     }
     if (state == TcpState.CLOSED || state == TcpState.LISTEN) return null;
-    Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), Integer.MAX_VALUE);
+    Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), recovery.allowance());
+    if (chunk == null) recovery.onNothingSent();
     if (chunk != null) {
       ByteBuffer payload = snd.payload(chunk);
       // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last of a write.
@@ -379,6 +412,7 @@ public final class TcpConnection {
       tracer.send(seg, now, chunk.retransmit());
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
       if (!timers.isSet(TimerKind.RETRANSMIT)) timers.set(TimerKind.RETRANSMIT, now + rtt.rto(), now);
+      recovery.onSent(chunk, now);
       timers.cancel(TimerKind.PERSIST, now);
       if (cfg.userTimeout() > 0 && !timers.isSet(TimerKind.USER_TIMEOUT)) {
         timers.set(TimerKind.USER_TIMEOUT, now + cfg.userTimeout(), now);
@@ -386,7 +420,7 @@ public final class TcpConnection {
       return seg;
     }
     if (dataAllowed() && snd.unsent() > 0 && !snd.hasOutstanding() && !timers.isSet(TimerKind.PERSIST)) {
-      timers.set(TimerKind.PERSIST, now + rtt.rto(), now); // the peer's window is closed
+      timers.set(TimerKind.PERSIST, now + persistTimeout(), now); // the peer's window is closed, or too small to use
     }
     if (ackNow && rcv.synReceived) {
       // FreeBSD resends an unacknowledged FIN with every ACK it owes (TcpChoices.finRepeatedOnAcks).
@@ -589,6 +623,7 @@ public final class TcpConnection {
       keepAlive.onHeard(now);
       if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
       if (snd.synRetransmitted) rtt.afterSynTimeout();
+      recovery.start(opts.effectiveMss(), now);
     }
   }
 
@@ -633,7 +668,9 @@ public final class TcpConnection {
   }
 
   private void freshTcb() {
-    snd = new Sender(cfg.sendBuffer());
+    snd = new Sender(cfg.sendBuffer(), cfg.maxSendBuffer());
+    snd.noDelay = cfg.noDelay();
+    recovery = new LossRecovery(this);
     rcv = new Receiver(cfg.receiveBuffer(), cfg.receiveBufferAutoTuning() ? cfg.receiveBufferMax() : cfg.receiveBuffer());
     opts = new OptionsNegotiation(cfg, id.isIpv6());
     replies.clear();
@@ -797,7 +834,8 @@ public final class TcpConnection {
   /** Returns whether data and our FIN may be sent in this state. */
   private boolean dataAllowed() {
     return switch (state) {
-      case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, LAST_ACK -> true;
+      // CLOSING too: the peer's FIN may arrive while our data (and FIN after it) still waits for cwnd.
+      case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK -> true;
       default -> false;
     };
   }

@@ -15,7 +15,11 @@ enum TimerKind {
   /** Zero-window probe (RFC 9293 §3.8.6.1). */
   PERSIST("PERSIST"),
   /** Keep-alive (RFC 1122 §4.2.3.6): the next look at how long the peer has been silent (KeepAlive). */
-  KEEPALIVE("KEEPALIVE");
+  KEEPALIVE("KEEPALIVE"),
+  /** RACK's reorder timer (RFC 8985 §6.3): segments outstanding past RACK.rtt + reo_wnd are lost. */
+  REORDER("RACK"),
+  /** The tail loss probe (RFC 8985 §7): PTO after the last ACK, a probe to draw SACK feedback. */
+  LOSS_PROBE("TLP");
 
   private final String traceName;
 

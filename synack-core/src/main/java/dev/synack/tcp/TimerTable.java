@@ -37,6 +37,11 @@ final class TimerTable {
     for (TimerKind kind : KINDS) cancel(kind, now);
   }
 
+  /** Returns a timer's deadline, {@link Long#MAX_VALUE} when it is not running. */
+  long deadline(TimerKind kind) {
+    return deadlines[kind.ordinal()];
+  }
+
   boolean isSet(TimerKind kind) {
     return deadlines[kind.ordinal()] != UNSET;
   }

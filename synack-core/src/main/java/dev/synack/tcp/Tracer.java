@@ -69,6 +69,18 @@ final class Tracer {
     if (sink.enabled()) sink.accept(new TraceEvent.Timer(now, host, conn, kind.traceName(), action));
   }
 
+  /** Traces the sender's state for the plots: cwnd and bytes in flight in bytes, SRTT in ns. */
+  void sample(long now, long cwnd, long srttNanos, long bytesInFlight) {
+    flushArrival();
+    if (sink.enabled()) sink.accept(new TraceEvent.Sample(now, host, conn, cwnd, srttNanos, bytesInFlight));
+  }
+
+  /** Traces a line that says what the engine concluded (a loss detected, a spurious retransmission undone). */
+  void note(long now, String text) {
+    flushArrival();
+    if (sink.enabled()) sink.accept(new TraceEvent.Note(now, host, conn, text));
+  }
+
   private void segment(long now, TcpSegment seg, SegmentAction action, String reason) {
     if (sink.enabled()) sink.accept(new TraceEvent.Segment(now, host, conn, action, SegmentInfo.of(seg), reason));
   }

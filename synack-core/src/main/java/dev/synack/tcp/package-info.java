@@ -8,6 +8,10 @@
  * {@code Receiver} (the send and receive sequence variables of §3.3.1 with their buffers),
  * {@code OptionsNegotiation} (MSS, window scale, SACK-permitted, timestamps and PAWS),
  * {@code RttEstimator} (RFC 6298), {@code TimerTable} (one deadline per {@code TimerKind}),
+ * {@code LossRecovery} (what ACKs and timeouts tell the sender: RFC 5681, 6582, 6675, 3522, 3708)
+ * with the {@code Scoreboard} of segments sent (SACK, RFC 2018/6675) and {@code Rack} (RACK-TLP,
+ * RFC 8985), {@code CongestionControl} ({@code Cubic}, RFC 9438 with {@code HyStartPlusPlus},
+ * RFC 9406; {@code NewReno}, RFC 5681),
  * {@code ChallengeAckLimiter} (RFC 5961 §7), {@link dev.synack.tcp.IsnGenerator} (RFC 6528).
  * The receive side's helpers: {@code ByteQueue} (buffers that grow on demand),
  * {@code ReassemblyQueue} (out-of-order data), {@code SackGenerator} (RFC 2018 §4, RFC 2883),

@@ -175,6 +175,19 @@ public final class TcpSocket implements Closeable {
     return loop.call(now -> connection.soLinger());
   }
 
+  /** Turns Nagle's algorithm off ({@code true}) or on, as {@code Socket.setTcpNoDelay}; it is on by default. */
+  public void setTcpNoDelay(boolean on) throws IOException {
+    loop.call(now -> {
+      connection.setNoDelay(on);
+      return null;
+    });
+  }
+
+  /** Returns whether Nagle's algorithm is off, as {@code Socket.getTcpNoDelay}. */
+  public boolean getTcpNoDelay() throws IOException {
+    return loop.call(now -> connection.noDelay());
+  }
+
   /** Returns the RFC 9293 state of the connection. */
   public TcpState state() throws IOException {
     return loop.call(now -> connection.state());

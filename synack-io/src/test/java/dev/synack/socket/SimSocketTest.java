@@ -70,6 +70,21 @@ class SimSocketTest {
   }
 
   @Test
+  void setTcpNoDelay_togglesNagleOnTheConnection() throws Exception {
+    try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, PORT, 16);
+        TcpSocket c = TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, PORT), 10_000)) {
+      assertEquals(false, c.getTcpNoDelay(), "Nagle is on by default, as in java.net.Socket");
+      c.setTcpNoDelay(true);
+      assertEquals(true, c.getTcpNoDelay());
+      assertEquals(true, c.connection().noDelay());
+      c.getOutputStream().write("ping".getBytes(StandardCharsets.UTF_8));
+      try (TcpSocket s = listener.accept()) {
+        assertArrayEquals("ping".getBytes(StandardCharsets.UTF_8), s.getInputStream().readNBytes(4));
+      }
+    }
+  }
+
+  @Test
   void echo_overIpv6_aHundredClientsGetTheirBytesBack() throws Exception {
     try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, PORT, 128)) {
       assertEquals(100, echoClients(driver, listener, client, SERVER6, 100));

@@ -1,0 +1,98 @@
+package dev.synack.tcp;
+
+import java.util.List;
+
+/**
+ * A congestion control algorithm: it owns the congestion window (cwnd) and the slow-start
+ * threshold (ssthresh), in bytes, and changes them when the loss-recovery logic reports an event.
+ * The sender may have {@code cwnd - pipe} bytes more in flight (RFC 5681 §3, RFC 6675 §5).
+ *
+ * <p>The events, and who decides them ({@link LossRecovery}):
+ * <ul>
+ *   <li>{@link #onAck}: new data was acknowledged outside recovery while the sender was limited by
+ *       cwnd (RFC 7661's rule, as Linux's {@code tcp_is_cwnd_limited}: an application-limited
+ *       sender does not grow a window it does not use);</li>
+ *   <li>{@link #onRoundStart}: a new round trip begins (the first ACK beyond the SND.NXT of the
+ *       previous round), for algorithms that measure per round (HyStart++);</li>
+ *   <li>{@link #onEnterRecovery} and {@link #onExitRecovery}: a loss was detected (three duplicate
+ *       ACKs, SACK, RACK), and the recovery point was later acknowledged;</li>
+ *   <li>{@link #onRetransmissionTimeout}: the retransmission timer expired;</li>
+ *   <li>{@link #onSpuriousCongestionEvent}: the last reduction turned out to be needless (D-SACK,
+ *       RFC 3708; timestamps, RFC 3522): the window before it comes back.</li>
+ * </ul>
+ * Each implementation keeps, at a reduction, what it needs to undo it (RFC 9438 §4.9).
+ */
+sealed interface CongestionControl permits NewReno, Cubic {
+  /** The names {@link TcpConfig#withCongestionControl} accepts, the default first. */
+  List<String> NAMES = List.of("cubic", "newreno");
+
+  /**
+   * Returns a new instance of the named algorithm for a connection whose sender MSS is {@code mss},
+   * with the initial window of RFC 6928: min(10·MSS, max(2·MSS, 14600)), as Linux's {@code TCP_INIT_CWND}.
+   */
+  static CongestionControl create(String name, int mss) {
+    return switch (name) {
+      case "cubic" -> new Cubic(mss);
+      case "newreno" -> new NewReno(mss);
+      default -> throw new IllegalArgumentException("unknown congestion control " + name + ", expected one of " + NAMES);
+    };
+  }
+
+  /** Returns the initial window of RFC 6928 §2 for a sender MSS. */
+  static int initialWindow(int mss) {
+    return Math.min(10 * mss, Math.max(2 * mss, 14600));
+  }
+
+  /**
+   * Returns cwnd grown by slow start for {@code acked} new bytes: by at most 2·MSS per ACK
+   * (RFC 3465 §2.3, L = 2, so that an ACK of two segments, the usual delayed ACK, doubles the
+   * window per round trip), and not past ssthresh (RFC 5681 §3.1).
+   */
+  static int slowStart(int cwnd, int ssthresh, int acked, int mss) {
+    long grown = (long) cwnd + Math.min(acked, 2 * mss);
+    return (int) Math.min(grown, Math.max(cwnd, ssthresh));
+  }
+
+  /** Returns the algorithm's name, as {@link TcpConfig#withCongestionControl} takes it. */
+  String name();
+
+  /** Returns the congestion window in bytes. */
+  int cwnd();
+
+  /** Returns the slow-start threshold in bytes; {@link Integer#MAX_VALUE} until the first loss (RFC 5681 §3.1 "arbitrarily high"). */
+  int ssthresh();
+
+  /** Returns whether the window is in slow start (cwnd < ssthresh, RFC 5681 §3.1). */
+  default boolean inSlowStart() {
+    return cwnd() < ssthresh();
+  }
+
+  /**
+   * Takes an acknowledgment of {@code acked} new bytes at {@code now}, with the RTT sample it gave
+   * in ns ({@code -1} when none), outside recovery and while cwnd limited the sender.
+   */
+  void onAck(int acked, long rtt, long now);
+
+  /** Notes that a new round trip starts at {@code now} (an ACK went past the previous round's SND.NXT). */
+  void onRoundStart(long now);
+
+  /**
+   * Reduces the window on a loss detected by acknowledgments (RFC 5681 §3.2 step 2, RFC 9438
+   * §4.6): ssthresh from the bytes in flight, cwnd = ssthresh (RFC 6675 §5 step 4.2).
+   */
+  void onEnterRecovery(int flightSize, long now);
+
+  /** Ends recovery when the recovery point is acknowledged (RFC 6582 §3.2 step 3, full acknowledgment): cwnd = ssthresh. */
+  void onExitRecovery(long now);
+
+  /**
+   * Reduces the window after a retransmission timeout (RFC 5681 §3.1 equation 4 and the loss
+   * window of one segment). {@code newEvent} is false when the timeout comes during a recovery or
+   * after another timeout, whose reduction already set ssthresh: RFC 5681 says ssthresh is not
+   * reduced again for the same loss.
+   */
+  void onRetransmissionTimeout(int flightSize, boolean newEvent, long now);
+
+  /** Undoes the last reduction: it was caused by reordering or delay, not loss (RFC 9438 §4.9, RFC 3522, RFC 3708). */
+  void onSpuriousCongestionEvent(long now);
+}

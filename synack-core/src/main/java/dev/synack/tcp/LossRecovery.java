@@ -1,0 +1,557 @@
+package dev.synack.tcp;
+
+import dev.synack.wire.SackBlock;
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOption;
+import dev.synack.wire.TcpSegment;
+import java.util.List;
+
+/**
+ * What the sender learns from acknowledgments and timeouts, and what it does about it: RTT
+ * samples (RFC 6298, RFC 7323 §4), the SACK scoreboard (RFC 2018, RFC 2883 D-SACK, RFC 6675),
+ * loss detection (RACK-TLP, RFC 8985; duplicate ACKs, RFC 5681 §3.2 and RFC 6582 without SACK),
+ * the congestion response ({@link CongestionControl}), and undoing it when the retransmissions
+ * prove spurious (D-SACK, RFC 3708; timestamps, RFC 3522 Eifel).
+ *
+ * <p>The phases are Linux's congestion-avoidance states ({@code tcp_ca_state}):
+ * <pre>
+ *   OPEN      nothing odd: cwnd grows
+ *   DISORDER  SACKs or duplicate ACKs seen, nothing given up yet: cwnd holds, limited transmit (RFC 3042)
+ *   RECOVERY  a loss detected by ACKs: fast retransmit and recovery until the recovery point is acknowledged
+ *   LOSS      after a retransmission timeout: everything outstanding is resent, cwnd restarts from one segment
+ * </pre>
+ * The sender may send while cwnd − pipe allows ({@link #allowance}); pipe counts SACKed and lost
+ * segments out and retransmissions in (RFC 6675 §4). Without SACK, each duplicate ACK stands for
+ * one segment that left the network, as Linux's {@code tcp_add_reno_sack}: that is limited
+ * transmit, and the window inflation of RFC 6582 in another form.
+ */
+final class LossRecovery {
+  /** Linux's congestion-avoidance states. */
+  enum Phase { OPEN, DISORDER, RECOVERY, LOSS }
+
+  /** RFC 5681 §3.2: the duplicate ACKs that trigger a fast retransmit. */
+  static final int DUP_THRESH = 3;
+
+  private final TcpConnection c;
+  private final Rack rack;
+  /** Created when the handshake settles the MSS; {@code null} before. */
+  private CongestionControl cc;
+  private int mss;
+  private Phase phase = Phase.OPEN;
+  /** RFC 6675 RecoveryPoint, RFC 6582 "recover": SND.NXT when the recovery (or the timeout) began. */
+  private int recoveryPoint;
+  /** Duplicate ACKs without SACK blocks since the last ACK of new data (RFC 5681 §2). */
+  private int dupAcks;
+
+  /** Whether the current reduction may still be undone, and its bookkeeping (Linux's {@code undo_marker}). */
+  private boolean undoArmed;
+  /** SND.UNA when the reduction began: D-SACKs above it report our retransmissions. */
+  private int undoMarker;
+  /** Retransmissions since, less those a D-SACK reported as needless (Linux's {@code undo_retrans}). */
+  private int undoRetransmissions;
+  /** Whether a D-SACK reported one of them. */
+  private boolean undoDsackSeen;
+  /**
+   * TSval of the first retransmission still outstanding, for the Eifel test (RFC 3522 §3.2); valid
+   * when {@link #retransmitTsValid}. As Linux's {@code retrans_stamp}, it outlives a recovery whose
+   * retransmissions are still in flight.
+   */
+  private int retransmitTsVal;
+  private boolean retransmitTsValid;
+  /** Whether the peer ever sent a SACK block: until it does, losses are inferred from duplicate ACKs. */
+  private boolean sackSeen;
+
+  /** The end of the current round trip: a round ends when SND.UNA passes it. */
+  private int roundEnd;
+  private boolean roundStarted;
+  /** Whether cwnd limited the sender during this round or the last, and the most it had in flight (Linux's {@code tcp_is_cwnd_limited}). */
+  private boolean cwndLimited;
+  private boolean cwndLimitedBefore;
+  private int maxPipe;
+  private int maxPipeBefore;
+  /** Whether the armed probe timer allowed for a delayed ACK, one segment being in flight. */
+  private boolean probeForOneSegment;
+  /** Whether the next segment sent is the probe a {@link TimerKind#LOSS_PROBE} asked for. */
+  private boolean probeRequested;
+
+  /** The last sample traced, so that a {@link dev.synack.trace.TraceEvent.Sample} is emitted only on change. */
+  private long tracedCwnd = -1;
+  private long tracedSrtt = -1;
+  private long tracedInFlight = -1;
+
+  /** The current ACK's SACK blocks, valid and sorted (RFC 2018 allows 4). */
+  private final int[] sackLefts = new int[4];
+  private final int[] sackRights = new int[4];
+  /** How many SACK blocks of the current ACK SACKed new data. */
+  private int sackCount;
+  /** The right edge of the current ACK's D-SACK block, when it has one. */
+  private int dsackRight;
+
+  LossRecovery(TcpConnection connection) {
+    this.c = connection;
+    this.rack = new Rack(connection::tsNow);
+  }
+
+  /**
+   * Starts congestion control once the connection is established, with the sender MSS: the
+   * initial window of RFC 6928, or one segment if our SYN had to be resent (RFC 6928 §2: "If the
+   * SYN or SYN/ACK is lost, the initial window used by a sender after a correctly transmitted SYN
+   * MUST be one segment").
+   */
+  void start(int senderMss, long now) {
+    if (cc != null) return;
+    mss = Math.max(1, senderMss);
+    cc = CongestionControl.create(c.cfg.congestionControl(), mss);
+    if (c.snd.synRetransmitted) cc.onRetransmissionTimeout(0, false, now);
+    traceSample(now);
+  }
+
+  Phase phase() { return phase; }
+
+  /** Returns the congestion control, {@code null} before the connection is established. */
+  CongestionControl congestionControl() { return cc; }
+
+  Rack rack() { return rack; }
+
+  /** Returns cwnd in bytes, {@link Integer#MAX_VALUE} before the connection is established. */
+  int cwnd() {
+    return cc == null ? Integer.MAX_VALUE : cc.cwnd();
+  }
+
+  /** Returns pipe, the bytes estimated in flight (RFC 6675 §4). */
+  int pipe() {
+    Scoreboard board = c.snd.scoreboard;
+    int pipe = board.pipe();
+    if (!c.opts.sackOk()) {
+      // Linux's tcp_limit_reno_sacked: the duplicate ACKs stand for at most all but the holes.
+      long dupAcked = (long) dupAcks * mss;
+      pipe -= (int) Math.min(dupAcked, Math.max(0, board.outstandingBytes() - Math.max(board.lostBytes(), mss)));
+    }
+    return Math.max(0, pipe);
+  }
+
+  /** Returns how many more bytes congestion control lets into the network: cwnd − pipe (RFC 6675 §5 step C). */
+  int allowance() {
+    if (cc == null) return Integer.MAX_VALUE;
+    return Math.max(0, cc.cwnd() - pipe());
+  }
+
+  // ---- Acknowledgments ----
+
+  /**
+   * Takes an acceptable ACK, SND.UNA =< SEG.ACK =< SND.NXT, before the send window is updated
+   * (RFC 9293 §3.10.7.4 fifth step), {@code window} being its scaled SEG.WND. A new SEG.ACK moves
+   * SND.UNA and frees the send buffer; returns the data bytes freed.
+   */
+  int onAck(TcpSegment seg, int window, long now) {
+    Sender snd = c.snd;
+    Scoreboard board = snd.scoreboard;
+    int ack = seg.acknowledgmentNumber();
+    boolean advanced = snd.acksNew(ack);
+    int priorUna = snd.sndUna;
+    TcpOption.Timestamps ts = c.opts.timestampsOk() ? seg.options().timestamps() : null;
+    boolean hasEcr = ts != null && ts.tsEcr() != 0;
+    int ecr = hasEcr ? ts.tsEcr() : 0;
+    rack.onAckArrival(now, hasEcr, ecr);
+
+    int freed = 0;
+    long rttSample = -1;
+    if (advanced) {
+      freed = snd.onAck(ack, rack);
+      rttSample = snd.rttSample(ack, now);
+      long latest = board.ackedLatestSentAt();
+      if (rttSample < 0 && hasEcr && latest != Long.MIN_VALUE && SeqNum.ge(ecr, c.tsNow(latest))) {
+        // RFC 7323 §4.1: TSecr gives a sample where Karn's rule gives none, for resent data, and
+        // every ACK that advances SND.UNA gives one. As Linux, the sequence sample comes first
+        // (it is precise to the ns, TSecr to the ms); and a TSecr older than the last copy sent
+        // is not used: it answers an older copy or repeats an ACK that was lost (RFC 8985 §6.2
+        // makes the same test), and would count the time the copies waited as round-trip time.
+        rttSample = Math.max(0, SeqNum.diff(c.tsNow(now), ecr)) * 1_000_000L;
+      }
+      if (rttSample >= 0) c.rtt.sample(rttSample);
+    }
+    if (cc == null) return freed; // the handshake: no congestion control yet
+
+    int dsackBytes = c.opts.sackOk() ? takeSackBlocks(seg, ack) : -1;
+    boolean dsack = dsackBytes >= 0;
+    boolean newlySacked = sackCount > 0;
+    rack.onDeliveriesDone();
+    if (dsack) onDsack(priorUna, dsackBytes, now);
+
+    boolean duplicate = !advanced && !newlySacked && !dsack && isDuplicate(seg, window);
+    if (duplicate) {
+      dupAcks++;
+    } else if (advanced) {
+      // RFC 6582 partial ACK: each segment it acknowledges takes the place of a duplicate ACK (Linux's tcp_remove_reno_sacks).
+      dupAcks = phase == Phase.RECOVERY ? Math.max(0, dupAcks - Math.max(1, SeqNum.diff(ack, priorUna) / mss)) : 0;
+    }
+
+    if (undoArmed && spurious(advanced, hasEcr, ecr, dsack)) {
+      undo(now, dsack ? "D-SACK" : "timestamps"); // RFC 3708, RFC 3522
+    }
+    Phase before = phase;
+    detectLosses(ack, advanced, now);
+    updatePhase(now);
+
+    // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd = ssthresh).
+    if (advanced && phase != Phase.RECOVERY && before != Phase.RECOVERY) {
+      if (!roundStarted || SeqNum.ge(ack, roundEnd)) startRound(now);
+      // RFC 7661 / Linux's tcp_is_cwnd_limited: only a window in use grows.
+      if (isCwndLimited()) cc.onAck(SeqNum.diff(ack, priorUna), rttSample >= 0 ? rttSample : c.rtt.srtt(), now);
+    }
+    if (rack.probeRepairedLoss(ack, dsack, duplicate || (!advanced && !newlySacked && seg.payloadLength() == 0))) {
+      // RFC 8985 §7.4.2: only the probe's retransmission arrived, so it repaired a loss: reduce
+      // cwnd as for a recovery that is already over (Linux's CWR state).
+      cc.onEnterRecovery(snd.flightSize(), now);
+      cc.onExitRecovery(now);
+      c.tracer.note(now, "the probe repaired a loss: cwnd " + cc.cwnd());
+    }
+    // Linux's tcp_any_retrans_done: with no retransmission left, the next one starts the Eifel clock anew.
+    if (phase == Phase.OPEN && board.retransmittedBytes() == 0 && (board.isEmpty() || !board.has(0, Scoreboard.EVER_RETRANSMITTED))) {
+      retransmitTsValid = false;
+    }
+    // Linux's tcp_sndbuf_expand: room for twice the window, so that the next round has data ready.
+    if (advanced) snd.growBuffer(2L * cc.cwnd());
+    if (!snd.hasOutstanding()) {
+      c.timers.cancel(TimerKind.REORDER, now);
+      c.timers.cancel(TimerKind.LOSS_PROBE, now);
+    }
+    traceSample(now);
+    return freed;
+  }
+
+  /**
+   * Returns whether an ACK is a duplicate in RFC 5681 §2's sense: data is outstanding, it carries
+   * no data, no SYN or FIN, acknowledges SND.UNA and leaves the window as it was.
+   */
+  private boolean isDuplicate(TcpSegment seg, int window) {
+    Sender snd = c.snd;
+    return snd.hasOutstanding() && seg.payloadLength() == 0 && !seg.has(TcpFlags.SYN) && !seg.has(TcpFlags.FIN)
+        && seg.acknowledgmentNumber() == snd.sndUna && window == snd.sndWnd;
+  }
+
+  /**
+   * Reads the SACK blocks of an ACK onto the scoreboard (RFC 2018 §3), after its cumulative part;
+   * returns the bytes of its D-SACK block (RFC 2883 §4: the first block lies below SEG.ACK or
+   * inside the second), or -1 when it has none. Blocks outside SND.UNA..SND.NXT are ignored.
+   */
+  private int takeSackBlocks(TcpSegment seg, int ack) {
+    sackCount = 0;
+    List<SackBlock> blocks = seg.options().sackBlocks();
+    if (blocks.isEmpty()) return -1;
+    sackSeen = true;
+    Sender snd = c.snd;
+    int dsackBytes = -1;
+    SackBlock first = blocks.getFirst();
+    boolean firstValid = SeqNum.lt(first.left(), first.right()) && SeqNum.diff(first.right(), first.left()) <= Math.max(snd.maxSndWnd, mss);
+    if (firstValid && (SeqNum.lt(first.left(), ack) || (blocks.size() > 1
+        && SeqNum.ge(first.left(), blocks.get(1).left()) && SeqNum.le(first.right(), blocks.get(1).right())))) {
+      dsackBytes = SeqNum.diff(first.right(), first.left());
+      dsackRight = first.right();
+    }
+    int n = 0;
+    for (int i = dsackBytes >= 0 ? 1 : 0; i < blocks.size() && n < sackLefts.length; i++) {
+      SackBlock b = blocks.get(i);
+      int left = SeqNum.max(b.left(), ack);
+      int right = b.right();
+      if (!SeqNum.lt(left, right) || SeqNum.gt(right, snd.sndNxt)) continue;
+      int at = n++;
+      while (at > 0 && SeqNum.gt(sackLefts[at - 1], left)) {
+        sackLefts[at] = sackLefts[at - 1];
+        sackRights[at] = sackRights[at - 1];
+        at--;
+      }
+      sackLefts[at] = left;
+      sackRights[at] = right;
+    }
+    for (int i = 0; i < n; i++) {
+      if (snd.scoreboard.sack(sackLefts[i], sackRights[i], rack) > 0) sackCount++;
+    }
+    return dsackBytes;
+  }
+
+  /**
+   * Takes a D-SACK (RFC 2883): it widens RACK's reordering window (RFC 8985 §6.2 step 4), and,
+   * for data we retransmitted in this reduction, counts toward undoing it (RFC 3708 §3; Linux's
+   * {@code tcp_check_dsack}: the block ends at or below the old SND.UNA and above the undo marker).
+   */
+  private void onDsack(int priorUna, int bytes, long now) {
+    Sender snd = c.snd;
+    rack.onDsack(snd.sndUna, snd.sndNxt);
+    if (undoArmed && SeqNum.le(dsackRight, priorUna) && SeqNum.gt(dsackRight, undoMarker)) {
+      undoRetransmissions -= Math.max(1, (bytes + mss - 1) / mss);
+      undoDsackSeen = true;
+    }
+  }
+
+  /**
+   * Returns whether the last reduction was needless: every retransmission since was D-SACKed
+   * (RFC 3708 §3; this may come after the recovery ended, as Linux's {@code tcp_try_undo_dsack}),
+   * or, during the recovery, an ACK that advanced echoes a TSval older than our first
+   * retransmission, so that the original transmission arrived (RFC 3522 §3.2; Linux's
+   * {@code tcp_packet_delayed}).
+   */
+  private boolean spurious(boolean advanced, boolean hasEcr, int ecr, boolean dsack) {
+    if (dsack && undoDsackSeen && undoRetransmissions <= 0) return true;
+    return (phase == Phase.RECOVERY || phase == Phase.LOSS) && advanced && hasEcr && retransmitTsValid
+        && SeqNum.lt(ecr, retransmitTsVal);
+  }
+
+  /** Undoes the reduction (Linux's {@code tcp_undo_cwnd_reduction}): cwnd and ssthresh come back, nothing stays marked lost. */
+  private void undo(long now, String evidence) {
+    cc.onSpuriousCongestionEvent(now);
+    c.snd.scoreboard.clearLost();
+    // The "loss" was reordering: RACK waits a reordering window from now on (RFC 8985 §6.2).
+    rack.onReorderingSeen();
+    undoArmed = false;
+    dupAcks = 0;
+    if (phase == Phase.RECOVERY || phase == Phase.LOSS) rack.onRecoveryEnd();
+    phase = Phase.OPEN;
+    c.tracer.note(now, "spurious retransmission (" + evidence + "): cwnd back to " + cc.cwnd());
+  }
+
+  /** Marks what the ACKs show lost: by RACK with SACK (RFC 8985), by DupThresh (RFC 6675), or as RFC 5681/6582 without SACK. */
+  private void detectLosses(int ack, boolean advanced, long now) {
+    Scoreboard board = c.snd.scoreboard;
+    if (board.isEmpty()) return;
+    if (c.opts.sackOk() && board.sackedBytes() > 0) {
+      if (c.cfg.rack()) {
+        runRack(now);
+      } else {
+        board.markLostByDupThresh(DUP_THRESH, mss);
+      }
+      return;
+    }
+    if (c.opts.sackOk() && c.cfg.rack()) runRack(now); // a lost retransmission, or segments sent before a delivered one
+    if (c.opts.sackOk() && sackSeen) return;
+    // No SACK information: the third duplicate ACK means SND.UNA's segment is lost (RFC 5681 §3.2
+    // step 2); in recovery a partial ACK means the next one is (RFC 6582 §3.2 step 5), provided it
+    // was sent before the segment this ACK delivered: one sent after it is merely still on its way
+    // (Linux's tcp_newreno_mark_lost would resend it; the ordering test is RACK's, RFC 8985 §6.2).
+    if ((phase == Phase.OPEN || phase == Phase.DISORDER) && dupAcks >= DUP_THRESH) {
+      board.markLost(0);
+    } else if (phase == Phase.RECOVERY && advanced && SeqNum.lt(ack, recoveryPoint) && !board.has(0, Scoreboard.RETRANSMITTED)
+        && rack.deliveredSegmentSentAfter(board.sentAt(0), board.end(0))) {
+      board.markLost(0);
+      c.snd.retransmitAhead = true;
+    }
+  }
+
+  /** RACK_detect_loss_and_arm_timer (RFC 8985 §6.3). */
+  private void runRack(long now) {
+    Scoreboard board = c.snd.scoreboard;
+    long reoWnd = rack.reorderingWindow(phase == Phase.RECOVERY || phase == Phase.LOSS, board.sackedSegments(), c.rtt.srtt());
+    long timeout = rack.detectLoss(board, reoWnd, now);
+    if (timeout > 0) {
+      c.timers.set(TimerKind.REORDER, now + timeout, now);
+    } else {
+      c.timers.cancel(TimerKind.REORDER, now);
+    }
+  }
+
+  /** Leaves a recovery whose point is acknowledged, and enters one when something is marked lost. */
+  private void updatePhase(long now) {
+    Sender snd = c.snd;
+    Scoreboard board = snd.scoreboard;
+    if ((phase == Phase.RECOVERY || phase == Phase.LOSS) && SeqNum.ge(snd.sndUna, recoveryPoint)) {
+      if (phase == Phase.RECOVERY) cc.onExitRecovery(now);
+      rack.onRecoveryEnd();
+      dupAcks = 0;
+      phase = Phase.OPEN; // the undo stays armed: a D-SACK may still show the recovery was needless
+    }
+    if ((phase == Phase.OPEN || phase == Phase.DISORDER) && board.lostBytes() > 0) {
+      enterRecovery(now);
+    } else if (phase == Phase.OPEN && (board.sackedBytes() > 0 || dupAcks > 0)) {
+      phase = Phase.DISORDER;
+    } else if (phase == Phase.DISORDER && board.sackedBytes() == 0 && dupAcks == 0) {
+      phase = Phase.OPEN;
+    }
+  }
+
+  /** Enters fast recovery (RFC 5681 §3.2, RFC 6582, RFC 6675 §5): the recovery point is SND.NXT, cwnd is reduced once. */
+  private void enterRecovery(long now) {
+    Sender snd = c.snd;
+    phase = Phase.RECOVERY;
+    recoveryPoint = snd.sndNxt;
+    armUndo();
+    // A probe's retransmission in flight may draw a D-SACK of its own, which must not count for
+    // this recovery (the Linux fix "tcp: fix incorrect undo caused by DSACK of TLP retransmit").
+    if (rack.probeIsRetransmission()) undoRetransmissions++;
+    rack.cancelProbe();
+    c.timers.cancel(TimerKind.LOSS_PROBE, now);
+    cc.onEnterRecovery(snd.flightSize(), now);
+    snd.retransmitAhead = true;
+    c.tracer.note(now, "loss detected: fast recovery, cwnd " + cc.cwnd());
+  }
+
+  /**
+   * Starts the bookkeeping that may undo a reduction (Linux's {@code tcp_init_undo}): the
+   * retransmissions still in flight count as this reduction's, since a D-SACK may answer them.
+   */
+  private void armUndo() {
+    undoArmed = true;
+    undoMarker = c.snd.sndUna;
+    undoRetransmissions = (c.snd.scoreboard.retransmittedBytes() + mss - 1) / mss;
+    undoDsackSeen = false;
+  }
+
+  private void startRound(long now) {
+    roundStarted = true;
+    roundEnd = c.snd.sndNxt;
+    cwndLimitedBefore = cwndLimited;
+    maxPipeBefore = maxPipe;
+    cwndLimited = false;
+    maxPipe = pipe();
+    cc.onRoundStart(now);
+  }
+
+  private boolean isCwndLimited() {
+    if (cc.inSlowStart()) return cc.cwnd() < 2 * Math.max(maxPipe, maxPipeBefore);
+    return cwndLimited || cwndLimitedBefore;
+  }
+
+  // ---- Transmissions ----
+
+  /** Notes a segment that left (called after {@link Sender#onSent}). */
+  void onSent(Sender.Chunk chunk, long now) {
+    if (cc == null || (chunk.flags() & TcpFlags.SYN) != 0) return;
+    Sender snd = c.snd;
+    if (probeRequested) {
+      // RFC 8985 §7.3: TLP.end_seq = SND.NXT, and the RTO restarts from the probe.
+      probeRequested = false;
+      rack.onProbeSent(snd.sndNxt, chunk.retransmit());
+      c.timers.set(TimerKind.RETRANSMIT, now + c.rtt.rto(), now);
+      c.tracer.note(now, chunk.retransmit() ? "tail loss probe: the last segment again" : "tail loss probe: a new segment");
+    } else if (chunk.retransmit()) {
+      if (undoArmed) undoRetransmissions++;
+      if (!retransmitTsValid) {
+        retransmitTsVal = c.tsNow(now);
+        retransmitTsValid = true;
+      }
+    } else if (!c.timers.isSet(TimerKind.LOSS_PROBE) || probeForOneSegment) {
+      armProbe(now); // armed once per flight, and again when a single segment's PTO no longer fits
+    }
+    notePipe();
+  }
+
+  /** Notes that the sender had nothing it could send (called when {@link Sender#next} returns null). */
+  void onNothingSent() {
+    if (cc != null) notePipe();
+  }
+
+  private void notePipe() {
+    int pipe = pipe();
+    maxPipe = Math.max(maxPipe, pipe);
+    if (c.snd.blockedByCwnd || pipe >= cc.cwnd()) cwndLimited = true;
+  }
+
+  // ---- Timers ----
+
+  /**
+   * Arms the tail loss probe (RFC 8985 §7.2) after an ACK of new data or new data sent: with SACK,
+   * outside recovery, with nothing SACKed, no probe outstanding, and data in flight; at
+   * PTO = 2·SRTT (plus the worst-case delayed ACK for a single segment), never after the RTO.
+   */
+  void armProbe(long now) {
+    if (cc == null) return;
+    Sender snd = c.snd;
+    Scoreboard board = snd.scoreboard;
+    if (!c.opts.sackOk() || !c.cfg.rack() || phase != Phase.OPEN || board.isEmpty() || rack.probeOutstanding()) {
+      c.timers.cancel(TimerKind.LOSS_PROBE, now);
+      return;
+    }
+    probeForOneSegment = board.outstandingBytes() <= mss;
+    long deadline = now + Rack.probeTimeout(c.rtt.srtt(), probeForOneSegment);
+    if (c.timers.isSet(TimerKind.RETRANSMIT)) deadline = Math.min(deadline, c.timers.deadline(TimerKind.RETRANSMIT));
+    c.timers.set(TimerKind.LOSS_PROBE, deadline, now);
+  }
+
+  /**
+   * The probe timer fired (RFC 8985 §7.3): sends one new segment if the peer's window allows,
+   * else the last segment again, whatever cwnd says.
+   */
+  void onProbeTimeout(long now) {
+    Sender snd = c.snd;
+    if (cc == null || phase != Phase.OPEN || snd.scoreboard.isEmpty() || rack.probeOutstanding()) return;
+    boolean newData = snd.unsent() > 0 && snd.usableWindow() > 0;
+    snd.probe = newData ? Sender.Probe.NEW_DATA : Sender.Probe.LAST_SEGMENT;
+    probeRequested = true;
+  }
+
+  /** The reorder timer fired (RFC 8985 §6.3): segments waited long enough to be declared lost. */
+  void onReorderTimeout(long now) {
+    if (cc == null || c.snd.scoreboard.isEmpty()) return;
+    runRack(now);
+    updatePhase(now);
+    traceSample(now);
+  }
+
+  /**
+   * Resends what is in flight at the new size after the path MTU fell (RFC 1191 §6.5, RFC 8201
+   * §5.2), as Linux's {@code tcp_simple_retransmit}: every segment now too big is marked lost and
+   * resent at once, without waiting for the RTO; the recovery (LOSS, until SND.NXT is acknowledged)
+   * leaves cwnd and ssthresh as they are, since the segments were lost for their size, not to
+   * congestion, and no undo follows.
+   */
+  void onPathMtuFell(long now) {
+    Sender snd = c.snd;
+    Scoreboard board = snd.scoreboard;
+    int newMss = c.opts.effectiveMss();
+    boolean any = false;
+    for (int i = 0; i < board.count(); i++) {
+      int data = board.length(i) - (board.has(i, Scoreboard.FIN) ? 1 : 0);
+      if (data > newMss && !board.has(i, Scoreboard.SACKED)) {
+        board.markLost(i);
+        any = true;
+      }
+    }
+    if (!any || cc == null) return;
+    if (phase != Phase.LOSS) {
+      phase = Phase.LOSS;
+      recoveryPoint = snd.sndNxt;
+    }
+    undoArmed = false;
+    snd.retransmitAhead = true;
+    traceSample(now);
+  }
+
+  /**
+   * The retransmission timer fired (RFC 6298 §5.4–5.6, RFC 5681 §3.1): the RTO backs off; with
+   * data outstanding, congestion control restarts from one segment and everything outstanding is
+   * marked lost, the SACK information forgotten (RFC 6675 §5.1), to be resent from SND.UNA.
+   */
+  void onRetransmissionTimeout(long now) {
+    Sender snd = c.snd;
+    snd.onTimeout();
+    c.rtt.backOff();
+    rack.cancelProbe();
+    probeRequested = false;
+    c.timers.cancel(TimerKind.LOSS_PROBE, now);
+    c.timers.cancel(TimerKind.REORDER, now);
+    if (cc == null || snd.scoreboard.isEmpty()) return;
+    // A timeout during a recovery or after another timeout reduces nothing more (RFC 5681 §3.1; Linux's tcp_enter_loss).
+    boolean newEvent = phase == Phase.OPEN || phase == Phase.DISORDER;
+    if (newEvent) armUndo();
+    cc.onRetransmissionTimeout(snd.flightSize(), newEvent, now);
+    phase = Phase.LOSS;
+    recoveryPoint = snd.sndNxt;
+    dupAcks = 0;
+    snd.scoreboard.markAllLostForgettingSacks();
+    traceSample(now);
+  }
+
+  // ---- Trace ----
+
+  /** Emits a sample of cwnd, SRTT and pipe when one of them changed (at most one per ACK or timeout). */
+  private void traceSample(long now) {
+    if (cc == null) return;
+    long cwnd = cc.cwnd();
+    long srtt = c.rtt.srtt();
+    long inFlight = pipe();
+    if (cwnd == tracedCwnd && srtt == tracedSrtt && inFlight == tracedInFlight) return;
+    tracedCwnd = cwnd;
+    tracedSrtt = srtt;
+    tracedInFlight = inFlight;
+    c.tracer.sample(now, cwnd, srtt, inFlight);
+  }
+}

@@ -1,0 +1,360 @@
+package dev.synack.tcp;
+
+import java.util.Arrays;
+
+/**
+ * The sender's record of every segment sent and not yet cumulatively acknowledged, in sequence
+ * order: its range, when it was (last) sent, and what is known about it. It is the SACK scoreboard
+ * of RFC 6675 §3 and the per-segment state RACK needs (RFC 8985 §5.2: xmit_ts, lost, retransmitted).
+ *
+ * <p>A record is SACKED when a SACK block covered it (RFC 2018), LOST once loss detection gave it
+ * up (RACK, DupThresh, a timeout), RETRANSMITTED while a retransmission of it is in flight, and
+ * EVER_RETRANSMITTED once it was sent twice (Karn's rule, RFC 6298 §3; RACK's ambiguity test).
+ * From these, as Linux's {@code tcp_packets_in_flight}, in bytes:
+ * <pre>
+ *   pipe = outstanding − SACKed − lost + retransmitted   (RFC 6675 §4 "pipe")
+ * </pre>
+ * since a SACKed segment has left the network, a lost one too, and its retransmission is in it.
+ *
+ * <p>Records live in parallel primitive arrays (no object per segment): the live ones are
+ * {@code [head, tail)}; index arguments are relative to the oldest record. The SYN is not here
+ * (the {@link Sender} times and resends it itself); a FIN is part of the last record.
+ */
+final class Scoreboard {
+  static final int SACKED = 1;
+  static final int LOST = 2;
+  static final int RETRANSMITTED = 4;
+  static final int EVER_RETRANSMITTED = 8;
+  static final int FIN = 16;
+
+  /** Told of each segment newly delivered, cumulatively or selectively acknowledged, in ascending sequence order (RFC 8985 §6.2 step 1). */
+  interface DeliveryListener {
+    void onDelivered(int start, int end, long sentAt, boolean everRetransmitted);
+  }
+
+  private static final int INITIAL_CAPACITY = 16;
+
+  private int[] starts = new int[0];
+  private int[] ends = new int[0];
+  private long[] sentAt = new long[0];
+  private byte[] flags = new byte[0];
+  private int head;
+  private int tail;
+  /** No record before this absolute index is lost and waiting for retransmission (Linux's {@code retransmit_skb_hint}). */
+  private int lostHint;
+
+  private int outstandingBytes;
+  private int sackedBytes;
+  private int lostBytes;
+  private int retransmittedBytes;
+  private int sackedSegments;
+  /** Whether any record was retransmitted, and the end of the highest one: RACK's walk stops past it. */
+  private boolean anyRetransmitted;
+  private int highestRetransmittedEnd;
+  /**
+   * When the oldest record the last {@link #ackUpTo} removed was sent, among those never
+   * retransmitted nor SACKed before: the RTT sample that ACK gives (Linux's {@code first_ackt});
+   * {@link Long#MIN_VALUE} when it gave none (Karn's rule).
+   */
+  private long ackedCleanSentAt = Long.MIN_VALUE;
+  /** When the last {@link #ackUpTo} removed segment sent last was sent (resent ones included), or {@link Long#MIN_VALUE}. */
+  private long ackedLatestSentAt = Long.MIN_VALUE;
+
+  /** Returns the number of records. */
+  int count() { return tail - head; }
+
+  boolean isEmpty() { return tail == head; }
+
+  int start(int i) { return starts[head + i]; }
+
+  int end(int i) { return ends[head + i]; }
+
+  long sentAt(int i) { return sentAt[head + i]; }
+
+  boolean has(int i, int flag) { return (flags[head + i] & flag) != 0; }
+
+  /** Returns the length in sequence space of record {@code i} (a FIN counts one). */
+  int length(int i) { return SeqNum.diff(ends[head + i], starts[head + i]); }
+
+  /** Returns RFC 6675's pipe in bytes: the data estimated to be in the network. */
+  int pipe() { return outstandingBytes - sackedBytes - lostBytes + retransmittedBytes; }
+
+  /** Returns the sequence space of all records (SND.NXT − SND.UNA without the SYN). */
+  int outstandingBytes() { return outstandingBytes; }
+
+  int sackedBytes() { return sackedBytes; }
+
+  int lostBytes() { return lostBytes; }
+
+  int retransmittedBytes() { return retransmittedBytes; }
+
+  /** Returns how many records are SACKed (RACK's {@code segs_sacked}). */
+  int sackedSegments() { return sackedSegments; }
+
+  /** Returns when the segment that gave the last cumulative ACK's RTT sample was sent, or {@link Long#MIN_VALUE}. */
+  long ackedCleanSentAt() { return ackedCleanSentAt; }
+
+  /** Returns when the most recently sent segment the last cumulative ACK newly acknowledged was (last) sent, or {@link Long#MIN_VALUE}. */
+  long ackedLatestSentAt() { return ackedLatestSentAt; }
+
+  /** Records a segment sent for the first time: {@code [start, end)}, a FIN included in {@code end}. */
+  void append(int start, int end, long now, boolean fin) {
+    if (tail == starts.length) makeRoom();
+    starts[tail] = start;
+    ends[tail] = end;
+    sentAt[tail] = now;
+    flags[tail] = (byte) (fin ? FIN : 0);
+    tail++;
+    outstandingBytes += SeqNum.diff(end, start);
+  }
+
+  /** Returns the index of the record holding {@code seq}, or -1 (binary search: records are in sequence order). */
+  int indexOf(int seq) {
+    int lo = head;
+    int hi = tail - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (SeqNum.lt(seq, starts[mid])) {
+        hi = mid - 1;
+      } else if (SeqNum.ge(seq, ends[mid])) {
+        lo = mid + 1;
+      } else {
+        return mid - head;
+      }
+    }
+    return -1;
+  }
+
+  /** Notes that record {@code i} was sent again at {@code now}. */
+  void onRetransmitted(int i, long now) {
+    int a = head + i;
+    if ((flags[a] & RETRANSMITTED) == 0) retransmittedBytes += length(i);
+    flags[a] |= RETRANSMITTED | EVER_RETRANSMITTED;
+    sentAt[a] = now;
+    if (!anyRetransmitted || SeqNum.gt(ends[a], highestRetransmittedEnd)) highestRetransmittedEnd = ends[a];
+    anyRetransmitted = true;
+  }
+
+  /** Returns whether record {@code i} may be the last retransmitted one: none after it was. */
+  boolean retransmittedNoneAfter(int i) {
+    return !anyRetransmitted || SeqNum.ge(starts[head + i], highestRetransmittedEnd);
+  }
+
+  /**
+   * Marks record {@code i} lost (unless SACKed): it is owed a retransmission. A retransmission in
+   * flight is given up too (RACK detecting a lost retransmission, RFC 8985 §6.2).
+   */
+  void markLost(int i) {
+    int a = head + i;
+    int f = flags[a];
+    if ((f & SACKED) != 0) return;
+    if ((f & LOST) == 0) lostBytes += length(i);
+    if ((f & RETRANSMITTED) != 0) retransmittedBytes -= length(i);
+    flags[a] = (byte) ((f | LOST) & ~RETRANSMITTED);
+    if (a < lostHint) lostHint = a;
+  }
+
+  /** Returns the index of the first record lost and not retransmitted since (RFC 6675 NextSeg rule 1), or -1. */
+  int nextLost() {
+    for (int a = Math.max(lostHint, head); a < tail; a++) {
+      if ((flags[a] & (LOST | RETRANSMITTED | SACKED)) == LOST) {
+        lostHint = a;
+        return a - head;
+      }
+    }
+    lostHint = tail;
+    return -1;
+  }
+
+  /**
+   * Marks lost every record that RFC 6675's IsLost() gives up: one with DupThresh SACKed segments,
+   * or more than (DupThresh − 1)·SMSS SACKed bytes, above it (RFC 6675 §4).
+   */
+  void markLostByDupThresh(int dupThresh, int mss) {
+    if (sackedSegments == 0) return;
+    int segmentsAbove = 0;
+    int bytesAbove = 0;
+    for (int a = tail - 1; a >= head; a--) {
+      if ((flags[a] & SACKED) != 0) {
+        segmentsAbove++;
+        bytesAbove += SeqNum.diff(ends[a], starts[a]);
+      } else if ((flags[a] & LOST) == 0 && (segmentsAbove >= dupThresh || bytesAbove > (dupThresh - 1) * mss)) {
+        markLost(a - head);
+      }
+    }
+  }
+
+  /** Marks every record lost and forgets the SACKs, after a timeout (RFC 6675 §5.1, RFC 2018 §8: "ignore prior SACK information"). */
+  void markAllLostForgettingSacks() {
+    for (int a = head; a < tail; a++) flags[a] = (byte) ((flags[a] & (FIN | EVER_RETRANSMITTED)) | LOST);
+    sackedBytes = sackedSegments = retransmittedBytes = 0;
+    lostBytes = outstandingBytes;
+    lostHint = head;
+  }
+
+  /** Forgets every loss mark, after an undo: the segments were not lost after all (Linux's {@code tcp_undo_cwnd_reduction}). */
+  void clearLost() {
+    for (int a = head; a < tail; a++) flags[a] &= ~LOST;
+    lostBytes = 0;
+  }
+
+  /**
+   * Takes a cumulative acknowledgment: the records below {@code ack} go, a record that straddles it
+   * is trimmed. Each record newly delivered (not SACKed before) is reported; returns the sequence
+   * space acknowledged.
+   */
+  int ackUpTo(int ack, DeliveryListener listener) {
+    ackedCleanSentAt = Long.MIN_VALUE;
+    ackedLatestSentAt = Long.MIN_VALUE;
+    int acked = 0;
+    while (head < tail && SeqNum.le(ends[head], ack)) {
+      int f = flags[head];
+      int len = SeqNum.diff(ends[head], starts[head]);
+      if ((f & SACKED) == 0) {
+        if ((f & EVER_RETRANSMITTED) == 0 && ackedCleanSentAt == Long.MIN_VALUE) ackedCleanSentAt = sentAt[head];
+        ackedLatestSentAt = Math.max(ackedLatestSentAt, sentAt[head]);
+        listener.onDelivered(starts[head], ends[head], sentAt[head], (f & EVER_RETRANSMITTED) != 0);
+      }
+      uncount(f, len, true);
+      acked += len;
+      head++;
+    }
+    if (head < tail && SeqNum.gt(ack, starts[head])) {
+      int cut = SeqNum.diff(ack, starts[head]);
+      uncount(flags[head], cut, false);
+      starts[head] = ack;
+      acked += cut;
+    }
+    if (head == tail) {
+      head = tail = lostHint = 0;
+      anyRetransmitted = false;
+      if (starts.length > 4 * INITIAL_CAPACITY) release();
+    }
+    return acked;
+  }
+
+  /**
+   * Takes one valid SACK block {@code [left, right)} (RFC 2018 §3): the records it covers become
+   * SACKED, splitting those it covers in part; each newly SACKed record is reported.
+   * Returns the bytes newly SACKed.
+   */
+  int sack(int left, int right, DeliveryListener listener) {
+    int i = firstEndingAfter(left);
+    int newly = 0;
+    for (int a = head + i; a < tail && SeqNum.lt(starts[a], right); a++) {
+      if ((flags[a] & SACKED) != 0) continue;
+      if (SeqNum.lt(starts[a], left)) {
+        a = split(a, left);
+        continue; // the part from left on is the next record
+      }
+      if (SeqNum.gt(ends[a], right)) a = split(a, right);
+      int f = flags[a];
+      int len = SeqNum.diff(ends[a], starts[a]);
+      if ((f & LOST) != 0) lostBytes -= len;
+      if ((f & RETRANSMITTED) != 0) retransmittedBytes -= len;
+      flags[a] = (byte) ((f & ~(LOST | RETRANSMITTED)) | SACKED);
+      sackedBytes += len;
+      sackedSegments++;
+      newly += len;
+      listener.onDelivered(starts[a], ends[a], sentAt[a], (f & EVER_RETRANSMITTED) != 0);
+    }
+    return newly;
+  }
+
+  /** Cuts record {@code i} in two at sequence number {@code at} (a Linux {@code tcp_fragment}): same marks, same send time. */
+  void splitAt(int i, int at) {
+    split(head + i, at);
+  }
+
+  /** Drops every record (the connection's queues are flushed). */
+  void clear() {
+    head = tail = lostHint = 0;
+    outstandingBytes = sackedBytes = lostBytes = retransmittedBytes = sackedSegments = 0;
+    anyRetransmitted = false;
+    release();
+  }
+
+  private int firstEndingAfter(int seq) {
+    int lo = head;
+    int hi = tail;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (SeqNum.le(ends[mid], seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - head;
+  }
+
+  /** Splits the record at absolute index {@code a}; returns its absolute index afterwards (the arrays may have moved). */
+  private int split(int a, int at) {
+    if (!SeqNum.gt(at, starts[a]) || !SeqNum.lt(at, ends[a])) return a;
+    if (tail == starts.length) {
+      int before = head;
+      makeRoom();
+      a -= before - head;
+    }
+    System.arraycopy(starts, a + 1, starts, a + 2, tail - a - 1);
+    System.arraycopy(ends, a + 1, ends, a + 2, tail - a - 1);
+    System.arraycopy(sentAt, a + 1, sentAt, a + 2, tail - a - 1);
+    System.arraycopy(flags, a + 1, flags, a + 2, tail - a - 1);
+    tail++;
+    starts[a + 1] = at;
+    ends[a + 1] = ends[a];
+    sentAt[a + 1] = sentAt[a];
+    flags[a + 1] = flags[a];
+    ends[a] = at;
+    flags[a] &= ~FIN;
+    if ((flags[a] & SACKED) != 0) sackedSegments++; // one SACKed record became two
+    if (lostHint > a) lostHint = a;
+    return a;
+  }
+
+  /** Subtracts {@code len} bytes of a record with marks {@code f} from the totals; {@code whole} when the record goes. */
+  private void uncount(int f, int len, boolean whole) {
+    outstandingBytes -= len;
+    if ((f & SACKED) != 0) {
+      sackedBytes -= len;
+      if (whole) sackedSegments--;
+    }
+    if ((f & LOST) != 0) lostBytes -= len;
+    if ((f & RETRANSMITTED) != 0) retransmittedBytes -= len;
+  }
+
+  /** Moves the live records to the front, or doubles the arrays when more than half are live. */
+  private void makeRoom() {
+    int live = tail - head;
+    if (starts.length == 0) {
+      allocate(INITIAL_CAPACITY);
+      return;
+    }
+    if (head > 0 && live <= starts.length / 2) {
+      System.arraycopy(starts, head, starts, 0, live);
+      System.arraycopy(ends, head, ends, 0, live);
+      System.arraycopy(sentAt, head, sentAt, 0, live);
+      System.arraycopy(flags, head, flags, 0, live);
+    } else {
+      int capacity = starts.length * 2;
+      starts = Arrays.copyOfRange(starts, head, head + capacity);
+      ends = Arrays.copyOfRange(ends, head, head + capacity);
+      sentAt = Arrays.copyOfRange(sentAt, head, head + capacity);
+      flags = Arrays.copyOfRange(flags, head, head + capacity);
+    }
+    lostHint = Math.max(0, lostHint - head);
+    tail = live;
+    head = 0;
+  }
+
+  private void allocate(int capacity) {
+    starts = new int[capacity];
+    ends = new int[capacity];
+    sentAt = new long[capacity];
+    flags = new byte[capacity];
+  }
+
+  /** Gives the arrays back: an idle connection holds no scoreboard (DESIGN.md, "buffers grow on demand"). */
+  private void release() {
+    starts = ends = new int[0];
+    sentAt = new long[0];
+    flags = new byte[0];
+  }
+}
