@@ -1,0 +1,76 @@
+package dev.synack.cli.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code synack bench}: measures synack beside the Linux kernel in the same run, on the same
+ * machine, and prints each figure with its reference and the ratio synack / kernel.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measures synack beside the Linux kernel in the same run: bulk throughput and connection",
+      "cycles on the simulated network vs kernel loopback, memory per idle connection vs kernel",
+      "sockets, and (as root) throughput and latency over a TUN device vs kernel-to-kernel over veth.",
+      "Each figure is printed with its kernel reference and the ratio synack / kernel."
+    })
+public final class BenchCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--quick", description = "a run under two minutes (smaller transfers, fewer repeats)")
+  boolean quick;
+
+  @Option(names = "--json", description = "print one JSON object with a list of figures instead of the table")
+  boolean json;
+
+  @Option(names = "--large", description = "hold 1,000,000 idle connections for the memory figure instead of 100,000")
+  boolean large;
+
+  /** Divides every size, so a test can check the output's shape in seconds; not for users. */
+  @Option(names = "--shrink", hidden = true, defaultValue = "1")
+  int shrink;
+
+  @Override
+  public Integer call() throws IOException {
+    if (shrink < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--shrink must be positive: " + shrink);
+    BenchSettings chosen = quick ? BenchSettings.quick() : BenchSettings.full();
+    if (large) chosen = chosen.large();
+    if (shrink > 1) chosen = chosen.shrunk(shrink);
+    BenchSettings settings = chosen;
+    PrintWriter err = spec.commandLine().getErr();
+    List<Figure> figures = new ArrayList<>();
+    figures.add(measure(err, "sim-bulk-mtu65535", () -> SimBulkBench.run(65535, settings)));
+    figures.add(measure(err, "sim-bulk-mtu1500", () -> SimBulkBench.run(1500, settings)));
+    figures.add(measure(err, "sim-conn-rate", () -> ConnRateBench.run(settings)));
+    figures.add(measure(err, "idle-conn-bytes", () -> IdleConnBench.run(settings)));
+    err.println("bench: tun figures...");
+    err.flush();
+    figures.addAll(TunBench.run(settings));
+    String mode = (quick ? "quick" : "full") + (large ? ", large" : "") + (shrink > 1 ? ", shrunk " + shrink + "x" : "");
+    BenchReport report = new BenchReport(mode, MachineInfo.describe(), settings.describe(), figures);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) report.printJson(out); else report.printText(out);
+    return 0;
+  }
+
+  /** A measurement that may fail on this machine. */
+  private interface Measurement {
+    Figure run() throws IOException;
+  }
+
+  private static Figure measure(PrintWriter err, String name, Measurement m) throws IOException {
+    err.println("bench: " + name + "...");
+    err.flush();
+    return m.run();
+  }
+}
