@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,6 +49,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (shrink > 1) chosen = chosen.shrunk(shrink);
     BenchSettings settings = chosen;
     PrintWriter err = spec.commandLine().getErr();
+    String loadBefore = MachineInfo.loadAverage();
     List<Figure> figures = new ArrayList<>();
     figures.add(measure(err, "sim-bulk-mtu65535", () -> SimBulkBench.run(65535, settings)));
     figures.add(measure(err, "sim-bulk-mtu1500", () -> SimBulkBench.run(1500, settings)));
@@ -57,7 +59,10 @@ public final class BenchCommand implements Callable<Integer> {
     err.flush();
     figures.addAll(TunBench.run(settings));
     String mode = (quick ? "quick" : "full") + (large ? ", large" : "") + (shrink > 1 ? ", shrunk " + shrink + "x" : "");
-    BenchReport report = new BenchReport(mode, MachineInfo.describe(), settings.describe(), figures);
+    Map<String, Object> machine = MachineInfo.describe();
+    machine.put("loadAverageBefore", loadBefore);
+    machine.put("loadAverageAfter", MachineInfo.loadAverage());
+    BenchReport report = new BenchReport(mode, machine, settings.describe(), figures);
     PrintWriter out = spec.commandLine().getOut();
     if (json) report.printJson(out); else report.printText(out);
     return 0;

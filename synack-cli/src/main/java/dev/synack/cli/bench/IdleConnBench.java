@@ -20,8 +20,9 @@ import java.util.List;
  * (/proc/net/sockstat), per socket, for connections over loopback in this JVM.
  */
 final class IdleConnBench {
-  /** The slab caches one kernel TCP socket held by a Java channel occupies. */
-  static final List<String> SOCKET_SLABS = List.of("TCP", "sock_inode_cache", "dentry", "filp", "eventpoll_epi", "eventpoll_pwq");
+  /** The slab caches one kernel TCP socket held by a Java channel occupies (Java opens IPv6 sockets, so TCPv6). */
+  static final List<String> SOCKET_SLABS = List.of("TCP", "TCPv6", "sock_inode_cache", "dentry", "filp",
+      "lsm_inode_cache", "lsm_file_cache", "eventpoll_epi", "eventpoll_pwq");
   /** Descriptors besides the sockets: the JVM's own, jars, pipes. */
   private static final int SPARE_DESCRIPTORS = 1_000;
 

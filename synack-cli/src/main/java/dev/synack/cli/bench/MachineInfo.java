@@ -31,6 +31,19 @@ final class MachineInfo {
     return m;
   }
 
+  /**
+   * Returns /proc/loadavg's first three fields: on a shared machine, how many runnable threads
+   * competed for the cores while the figures were measured.
+   */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).strip().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
   /** Returns the value after the colon of the first line of {@code file} that starts with {@code key}. */
   private static java.util.Optional<String> firstValue(Path file, String key) {
     try {
