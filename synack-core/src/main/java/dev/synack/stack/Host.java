@@ -182,17 +182,28 @@ public final class Host {
    * @param packet the packet; the host keeps no reference to it after the call
    */
   public void handlePacket(byte[] packet, long now) {
-    advance(now);
-    counters.packetsIn++;
-    if (trace.wantsPackets()) {
-      trace.accept(new TraceEvent.Packet(now, name, "", false, packet.clone()));
-    }
-    handleDatagram(packet, now);
+    handlePacket(ByteBuffer.wrap(packet), now);
   }
 
-  /** Takes one whole IP datagram: from the link, or put back together from fragments. */
-  private void handleDatagram(byte[] packet, long now) {
-    Parsed<IpDatagram> parsed = IpDatagram.parse(ByteBuffer.wrap(packet));
+  /**
+   * Takes one IP packet, the bytes of {@code packet} from its position to its limit, as
+   * {@link #handlePacket(byte[], long)}. The host reads them during the call only (what it keeps,
+   * received data and fragments, it copies) and leaves the position and limit as they were, so a
+   * driver may read the next packet into the same buffer: one buffer, no array per packet.
+   */
+  public void handlePacket(ByteBuffer packet, long now) {
+    advance(now);
+    counters.packetsIn++;
+    ByteBuffer datagram = packet.slice();
+    if (trace.wantsPackets()) {
+      trace.accept(new TraceEvent.Packet(now, name, "", false, bytesOf(datagram)));
+    }
+    handleDatagram(datagram, now);
+  }
+
+  /** Takes one whole IP datagram (position 0): from the link, or put back together from fragments. */
+  private void handleDatagram(ByteBuffer packet, long now) {
+    Parsed<IpDatagram> parsed = IpDatagram.parse(packet);
     if (!(parsed instanceof Parsed.Ok<IpDatagram>(IpDatagram ip))) {
       drop(parsed.reason(), "", now);
       return;
@@ -202,9 +213,9 @@ public final class Host {
       return;
     }
     if (ip.fragment()) {
-      byte[] whole = reassembly.add(ip, packet, now);
+      byte[] whole = reassembly.add(ip, bytesOf(packet), now);
       if (whole != null) {
-        handleDatagram(whole, now);
+        handleDatagram(ByteBuffer.wrap(whole), now);
       } else if (reassembly.lastDropReason() != null) {
         drop(reassembly.lastDropReason(), "", now);
       }
@@ -215,6 +226,13 @@ public final class Host {
       case PROTO_ICMP, PROTO_ICMPV6 -> handleIcmp(ip, now);
       default -> drop("unknown-protocol", "", now);
     }
+  }
+
+  /** Returns a copy of the bytes of {@code buffer} from its position to its limit. */
+  private static byte[] bytesOf(ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(buffer.position(), bytes);
+    return bytes;
   }
 
   private void handleTcp(IpDatagram ip, long now) {

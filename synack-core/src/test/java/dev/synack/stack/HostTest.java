@@ -141,6 +141,26 @@ class HostTest {
   }
 
   @Nested
+  class PacketInABuffer {
+    @Test
+    void synInTheMiddleOfAReusedBuffer_answeredAndTheBufferLeftAsItWas() {
+      // A driver reads packets into one buffer it reuses: the host reads position..limit and keeps nothing.
+      host.listen(null, 80, 8);
+      byte[] syn = tcpFromPeer(synWithMss(40000, 1000));
+      ByteBuffer buffer = ByteBuffer.allocateDirect(syn.length + 20);
+      buffer.position(7).put(syn).flip().position(7);
+      int limit = buffer.limit();
+      host.handlePacket(buffer, 0);
+
+      assertEquals(7, buffer.position());
+      assertEquals(limit, buffer.limit());
+      TcpSegment synAck = onlySegmentSent();
+      assertEquals(TcpFlags.SYN | TcpFlags.ACK, synAck.flags());
+      assertEquals(1001, synAck.acknowledgmentNumber());
+    }
+  }
+
+  @Nested
   class ActiveOpen {
     @Test
     void connect_choosesDistinctEphemeralPortsInLinuxRange() {
