@@ -37,6 +37,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--large", description = "hold 1,000,000 idle connections for the memory figure instead of 100,000")
   boolean large;
 
+  @Option(names = "--only", paramLabel = "NAME[,NAME...]", split = ",",
+      description = "measure only the figures whose names start with one of these (e.g. sim-bulk, tun-rr-latency), to profile one")
+  List<String> only = List.of();
+
   /** Divides every size, so a test can check the output's shape in seconds; not for users. */
   @Option(names = "--shrink", hidden = true, defaultValue = "1")
   int shrink;
@@ -51,13 +55,18 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     String loadBefore = MachineInfo.loadAverage();
     List<Figure> figures = new ArrayList<>();
-    figures.add(measure(err, "sim-bulk-mtu65535", () -> SimBulkBench.run(65535, settings)));
-    figures.add(measure(err, "sim-bulk-mtu1500", () -> SimBulkBench.run(1500, settings)));
-    figures.add(measure(err, "sim-conn-rate", () -> ConnRateBench.run(settings)));
-    figures.add(measure(err, "idle-conn-bytes", () -> IdleConnBench.run(settings)));
-    err.println("bench: tun figures...");
-    err.flush();
-    figures.addAll(TunBench.run(settings));
+    measure(figures, err, "sim-bulk-mtu65535", () -> SimBulkBench.run(65535, settings));
+    measure(figures, err, "sim-bulk-mtu1500", () -> SimBulkBench.run(1500, settings));
+    measure(figures, err, "sim-conn-rate", () -> ConnRateBench.run(settings));
+    measure(figures, err, "idle-conn-bytes", () -> IdleConnBench.run(settings));
+    if (TunBench.names().stream().anyMatch(this::wanted)) {
+      err.println("bench: tun figures...");
+      err.flush();
+      figures.addAll(TunBench.run(settings, this::wanted));
+    }
+    if (figures.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only matches no figure: " + String.join(",", only));
+    }
     String mode = (quick ? "quick" : "full") + (large ? ", large" : "") + (shrink > 1 ? ", shrunk " + shrink + "x" : "");
     Map<String, Object> machine = MachineInfo.describe();
     machine.put("loadAverageBefore", loadBefore);
@@ -73,9 +82,15 @@ public final class BenchCommand implements Callable<Integer> {
     Figure run() throws IOException;
   }
 
-  private static Figure measure(PrintWriter err, String name, Measurement m) throws IOException {
+  private void measure(List<Figure> figures, PrintWriter err, String name, Measurement m) throws IOException {
+    if (!wanted(name)) return;
     err.println("bench: " + name + "...");
     err.flush();
-    return m.run();
+    figures.add(m.run());
+  }
+
+  /** Returns whether {@code --only} lets figure {@code name} be measured. */
+  private boolean wanted(String name) {
+    return only.isEmpty() || only.stream().anyMatch(name::startsWith);
   }
 }

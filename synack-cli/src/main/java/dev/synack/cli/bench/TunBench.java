@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * Throughput and latency of synack on a TUN device, with the Linux kernel as the peer, against
@@ -45,15 +46,18 @@ final class TunBench {
     return names;
   }
 
-  /** Measures every TUN figure, or reports each as skipped with the reason it cannot be. */
-  static List<Figure> run(BenchSettings settings) {
+  /** Measures every TUN figure {@code wanted} accepts, or reports each as skipped with the reason it cannot be. */
+  static List<Figure> run(BenchSettings settings, Predicate<String> wanted) {
     Optional<String> missing = Privileges.tunMissing();
     List<Figure> figures = new ArrayList<>();
     if (missing.isPresent()) {
-      for (String name : names()) figures.add(Figure.skipped(name, unitOf(name), missing.get()));
+      for (String name : names()) {
+        if (wanted.test(name)) figures.add(Figure.skipped(name, unitOf(name), missing.get()));
+      }
       return figures;
     }
     for (int mtu : MTUS) {
+      if (!wanted.test("tun-kernel-to-synack-mtu" + mtu) && !wanted.test("tun-synack-to-kernel-mtu" + mtu)) continue;
       try {
         figures.addAll(throughput(mtu, settings));
       } catch (IOException | RuntimeException e) {
@@ -61,6 +65,7 @@ final class TunBench {
         figures.add(Figure.skipped("tun-synack-to-kernel-mtu" + mtu, "Gbit/s", "failed: " + e.getMessage()));
       }
     }
+    if (!wanted.test("tun-rr-latency")) return figures;
     try {
       figures.add(latency(settings));
     } catch (IOException | RuntimeException e) {
