@@ -4,7 +4,6 @@ import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,14 +58,20 @@ public final class SimNetwork {
    * (see {@link PacketFilter}) has no link yet: at its time it is handed to the link from
    * {@code heldFrom} to {@code heldTo}.
    */
-  private record Arrival(long time, long seq, SimLink link, byte[] packet, SimNode heldFrom, SimNode heldTo) {
+  private record Arrival(long time, long seq, SimLink link, byte[] packet, SimNode heldFrom, SimNode heldTo)
+      implements Comparable<Arrival> {
     Arrival(long time, long seq, SimLink link, byte[] packet) {
       this(time, seq, link, packet, null, null);
     }
-  }
 
-  private static final Comparator<Arrival> ARRIVAL_ORDER =
-      Comparator.comparingLong(Arrival::time).thenComparingLong(Arrival::seq);
+    // Compared directly rather than by a composed Comparator: the queue compares on every packet,
+    // and the composed lambdas cost a tenth of a bulk transfer's time in the profile.
+    @Override
+    public int compareTo(Arrival o) {
+      int byTime = Long.compare(time, o.time);
+      return byTime != 0 ? byTime : Long.compare(seq, o.seq);
+    }
+  }
 
   private final long seed;
   /** The nodes in attach order, which is the order of deadlines and of draining output. */
@@ -79,7 +84,7 @@ public final class SimNetwork {
   private SimLink[][] linkTable = new SimLink[0][0];
   /** Every link created, in creation order. */
   private final List<SimLink> links = new ArrayList<>();
-  private final PriorityQueue<Arrival> inFlight = new PriorityQueue<>(ARRIVAL_ORDER);
+  private final PriorityQueue<Arrival> inFlight = new PriorityQueue<>();
   /** Packets that found no link: no route, or no address to route by. */
   private final LinkCounters unrouted = new LinkCounters();
   private final List<PacketObserver> observers = new ArrayList<>();
