@@ -108,6 +108,18 @@ class HostTest {
     }
 
     @Test
+    void syn_toListener_childSharesTheHostsOwnAddressInstance() {
+      // Idle connections are counted in bytes: the child keeps the host's address, not a parsed copy.
+      Listener l = host.listen(null, 80, 8);
+      deliver(tcpFromPeer(synWithMss(40000, 1000)), 0);
+      TcpSegment synAck = onlySegmentSent();
+      deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)), MS);
+      Connection c = l.accept();
+      assertNotNull(c);
+      assertTrue(c.id().localAddress() == host.addresses().get(0), "same instance as the host's address");
+    }
+
+    @Test
     void syn_beyondBacklog_droppedAndCountedAsListenOverflow() {
       host.listen(null, 80, 2);
       for (int port = 40000; port < 40003; port++) {
