@@ -31,6 +31,10 @@ final class IdleConnBench {
   /** Returns the figure {@code idle-conn-bytes}. */
   static Figure run(BenchSettings settings) throws IOException {
     double synack = synackBytesPerConnection(settings.idleConns());
+    if (synack <= 0) {
+      return Figure.skipped("idle-conn-bytes", "bytes", "the heap measured no growth for " + settings.idleConns()
+          + " connections: too few to weigh above the GC's noise");
+    }
     int kernelConns = settings.kernelIdleConns();
     long limit = LinuxCalls.raiseOpenFileLimit(2L * kernelConns + SPARE_DESCRIPTORS);
     String limitNote = "";
