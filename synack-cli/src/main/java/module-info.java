@@ -2,5 +2,7 @@
 module dev.synack.cli {
   requires dev.synack.io;
   requires info.picocli;
+  requires java.management;
   opens dev.synack.cli to info.picocli;
+  opens dev.synack.cli.bench to info.picocli;
 }

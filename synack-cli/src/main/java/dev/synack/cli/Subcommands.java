@@ -1,5 +1,6 @@
 package dev.synack.cli;
 
+import dev.synack.cli.bench.BenchCommand;
 import java.util.List;
 
 /** The subcommands of {@code synack}, in the order {@code --help} lists them. */
@@ -7,6 +8,7 @@ final class Subcommands {
   private Subcommands() {}
 
   static List<Object> all() {
-    return List.of(new DemoCommand(), new ServeCommand(), new ConnectCommand(), new DecodeCommand(), new ScriptCommand());
+    return List.of(new DemoCommand(), new ServeCommand(), new ConnectCommand(), new DecodeCommand(), new ScriptCommand(),
+        new BenchCommand());
   }
 }

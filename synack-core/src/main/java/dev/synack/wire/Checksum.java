@@ -95,8 +95,21 @@ public final class Checksum {
     }
     // The IPv4 16-bit length and the IPv6 32-bit length give the same sum for lengths below 2^16;
     // the high half is added for IPv6 jumbo lengths.
-    return sum(source.getAddress()) + sum(destination.getAddress()) + (protocol & 0xff)
+    return addressSum(source) + addressSum(destination) + (protocol & 0xff)
         + (upperLayerLength & 0xffff) + (upperLayerLength >>> 16);
+  }
+
+  /**
+   * Returns the unfolded sum of an address's 16-bit words. An IPv4 address is read from its hash
+   * code, which the JDK defines as the address in network order (Inet4Address.hashCode since 1.0),
+   * so the per-packet pseudo-header costs no copy of the address; ChecksumTest pins that down.
+   */
+  private static long addressSum(InetAddress address) {
+    if (address instanceof Inet4Address) {
+      int a = address.hashCode();
+      return (a >>> 16) + (a & 0xffff);
+    }
+    return sum(address.getAddress());
   }
 
   /** Folds a sum of byte-swapped words and swaps the result back (RFC 1071 §2(B)). */

@@ -110,6 +110,18 @@ class HostTest {
     }
 
     @Test
+    void syn_toListener_childSharesTheHostsOwnAddressInstance() {
+      // Idle connections are counted in bytes: the child keeps the host's address, not a parsed copy.
+      Listener l = host.listen(null, 80, 8);
+      deliver(tcpFromPeer(synWithMss(40000, 1000)), 0);
+      TcpSegment synAck = onlySegmentSent();
+      deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)), MS);
+      Connection c = l.accept();
+      assertNotNull(c);
+      assertTrue(c.id().localAddress() == host.addresses().get(0), "same instance as the host's address");
+    }
+
+    @Test
     void syn_beyondBacklog_droppedAndCountedAsListenOverflow() {
       host.listen(null, 80, 2);
       for (int port = 40000; port < 40003; port++) {
@@ -139,6 +151,26 @@ class HostTest {
       TcpSegment rst = onlySegmentSent();
       assertTrue(rst.has(TcpFlags.RST));
       assertEquals(0, host.connectionCount(), "the aborted child is released");
+    }
+  }
+
+  @Nested
+  class PacketInABuffer {
+    @Test
+    void synInTheMiddleOfAReusedBuffer_answeredAndTheBufferLeftAsItWas() {
+      // A driver reads packets into one buffer it reuses: the host reads position..limit and keeps nothing.
+      host.listen(null, 80, 8);
+      byte[] syn = tcpFromPeer(synWithMss(40000, 1000));
+      ByteBuffer buffer = ByteBuffer.allocateDirect(syn.length + 20);
+      buffer.position(7).put(syn).flip().position(7);
+      int limit = buffer.limit();
+      host.handlePacket(buffer, 0);
+
+      assertEquals(7, buffer.position());
+      assertEquals(limit, buffer.limit());
+      TcpSegment synAck = onlySegmentSent();
+      assertEquals(TcpFlags.SYN | TcpFlags.ACK, synAck.flags());
+      assertEquals(1001, synAck.acknowledgmentNumber());
     }
   }
 

@@ -58,6 +58,17 @@ class ChecksumTest {
   }
 
   @Test
+  void pseudoHeader_ipv4WithEveryHighBitSet_matchesTheBytes() throws UnknownHostException {
+    // The IPv4 sum is read from Inet4Address.hashCode (the address in network order): addresses
+    // whose bytes have the sign bit set catch any sign extension or byte-order slip.
+    InetAddress src = InetAddress.getByAddress(new byte[] {(byte) 0xc0, (byte) 0xa8, (byte) 0xff, (byte) 0xfe});
+    InetAddress dst = InetAddress.getByAddress(new byte[] {(byte) 0xcb, 0, 0x71, (byte) 0xc8});
+    byte[] pseudo = HexFormat.of().parseHex("c0a8fffe" + "cb0071c8" + "0006" + "ffff");
+    assertEquals(Checksum.fold(Checksum.sum(ByteBuffer.wrap(pseudo), 0, pseudo.length)),
+        Checksum.fold(Checksum.pseudoHeaderSum(src, dst, 6, 0xffff)));
+  }
+
+  @Test
   void pseudoHeader_ipv6_matchesTheBytesOfRfc8200() throws UnknownHostException {
     byte[] s = HexFormat.of().parseHex("fe800000000000000000000000000001");
     byte[] d = HexFormat.of().parseHex("fe80000000000000000000000000ffff");

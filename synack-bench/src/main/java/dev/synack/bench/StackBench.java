@@ -1,0 +1,92 @@
+package dev.synack.bench;
+
+import dev.synack.stack.Connection;
+import dev.synack.stack.Host;
+import dev.synack.stack.HostConfig;
+import dev.synack.stack.Listener;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One full segment through two whole hosts, packets handed from one to the other with no network
+ * between: the client's SEND, its packet built (checksums), the server parsing it, demultiplexing,
+ * its engine, RECEIVE, its ACK built, and the client taking that ACK. The sim-bulk figure of
+ * {@code synack bench} is this plus {@link SimNetworkBench}'s cost per packet.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class StackBench {
+  @Param({"1500", "65535"})
+  public int mtu;
+
+  private Host client;
+  private Host server;
+  private Connection sender;
+  private Connection receiver;
+  private ByteBuffer chunk;
+  private ByteBuffer sink;
+  private long now;
+
+  @Setup(Level.Iteration)
+  public void setUp() {
+    InetAddress a = EnginePairState.address(10, 0, 0, 1);
+    InetAddress b = EnginePairState.address(10, 0, 0, 2);
+    client = new Host("client", HostConfig.defaults(1).withMtu(mtu), null);
+    server = new Host("server", HostConfig.defaults(2).withMtu(mtu), null);
+    client.addAddress(a);
+    server.addAddress(b);
+    Listener listener = server.listen(null, 80, 16);
+    sender = client.connect(b, 80, now);
+    for (int i = 0; i < 4 && listener.pendingAccepts() == 0; i++) exchange();
+    receiver = listener.accept();
+    if (receiver == null) throw new IllegalStateException("handshake did not complete");
+    chunk = ByteBuffer.allocate(mtu - 40 - 12);
+    sink = ByteBuffer.allocate(chunk.capacity());
+  }
+
+  /** Moves every packet each host has for the other, once each way; returns how many moved. */
+  private int exchange() {
+    int moved = 0;
+    byte[] p;
+    while ((p = client.pollTransmit(now)) != null) {
+      server.handlePacket(p, now);
+      moved++;
+    }
+    while ((p = server.pollTransmit(now)) != null) {
+      client.handlePacket(p, now);
+      moved++;
+    }
+    while (client.pollEvent() != null) { }
+    while (server.pollEvent() != null) { }
+    return moved;
+  }
+
+  /** One MSS of data from client to server, and its ACK back. */
+  @Benchmark
+  public int segmentThroughBothHosts() {
+    now += 1_000;
+    chunk.clear();
+    sender.send(chunk, now);
+    int moved = exchange();
+    sink.clear();
+    receiver.receive(sink, now);
+    return moved + exchange();
+  }
+}

@@ -1,0 +1,96 @@
+package dev.synack.cli.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code synack bench}: measures synack beside the Linux kernel in the same run, on the same
+ * machine, and prints each figure with its reference and the ratio synack / kernel.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measures synack beside the Linux kernel in the same run: bulk throughput and connection",
+      "cycles on the simulated network vs kernel loopback, memory per idle connection vs kernel",
+      "sockets, and (as root) throughput and latency over a TUN device vs kernel-to-kernel over veth.",
+      "Each figure is printed with its kernel reference and the ratio synack / kernel."
+    })
+public final class BenchCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--quick", description = "a run under two minutes (smaller transfers, fewer repeats)")
+  boolean quick;
+
+  @Option(names = "--json", description = "print one JSON object with a list of figures instead of the table")
+  boolean json;
+
+  @Option(names = "--large", description = "hold 1,000,000 idle connections for the memory figure instead of 100,000")
+  boolean large;
+
+  @Option(names = "--only", paramLabel = "NAME[,NAME...]", split = ",",
+      description = "measure only the figures whose names start with one of these (e.g. sim-bulk, tun-rr-latency), to profile one")
+  List<String> only = List.of();
+
+  /** Divides every size, so a test can check the output's shape in seconds; not for users. */
+  @Option(names = "--shrink", hidden = true, defaultValue = "1")
+  int shrink;
+
+  @Override
+  public Integer call() throws IOException {
+    if (shrink < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--shrink must be positive: " + shrink);
+    BenchSettings chosen = quick ? BenchSettings.quick() : BenchSettings.full();
+    if (large) chosen = chosen.large();
+    if (shrink > 1) chosen = chosen.shrunk(shrink);
+    BenchSettings settings = chosen;
+    PrintWriter err = spec.commandLine().getErr();
+    String loadBefore = MachineInfo.loadAverage();
+    List<Figure> figures = new ArrayList<>();
+    measure(figures, err, "sim-bulk-mtu65535", () -> SimBulkBench.run(65535, settings));
+    measure(figures, err, "sim-bulk-mtu1500", () -> SimBulkBench.run(1500, settings));
+    measure(figures, err, "sim-conn-rate", () -> ConnRateBench.run(settings));
+    measure(figures, err, "idle-conn-bytes", () -> IdleConnBench.run(settings));
+    if (TunBench.names().stream().anyMatch(this::wanted)) {
+      err.println("bench: tun figures...");
+      err.flush();
+      figures.addAll(TunBench.run(settings, this::wanted));
+    }
+    if (figures.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only matches no figure: " + String.join(",", only));
+    }
+    String mode = (quick ? "quick" : "full") + (large ? ", large" : "") + (shrink > 1 ? ", shrunk " + shrink + "x" : "");
+    Map<String, Object> machine = MachineInfo.describe();
+    machine.put("loadAverageBefore", loadBefore);
+    machine.put("loadAverageAfter", MachineInfo.loadAverage());
+    BenchReport report = new BenchReport(mode, machine, settings.describe(), figures);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) report.printJson(out); else report.printText(out);
+    return 0;
+  }
+
+  /** A measurement that may fail on this machine. */
+  private interface Measurement {
+    Figure run() throws IOException;
+  }
+
+  private void measure(List<Figure> figures, PrintWriter err, String name, Measurement m) throws IOException {
+    if (!wanted(name)) return;
+    err.println("bench: " + name + "...");
+    err.flush();
+    figures.add(m.run());
+  }
+
+  /** Returns whether {@code --only} lets figure {@code name} be measured. */
+  private boolean wanted(String name) {
+    return only.isEmpty() || only.stream().anyMatch(name::startsWith);
+  }
+}

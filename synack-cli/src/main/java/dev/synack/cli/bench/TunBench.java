@@ -1,0 +1,309 @@
+package dev.synack.cli.bench;
+
+import dev.synack.link.TunLink;
+import dev.synack.runtime.HostDriver;
+import dev.synack.socket.TcpServerSocket;
+import dev.synack.socket.TcpSocket;
+import dev.synack.stack.Host;
+import dev.synack.stack.HostConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+
+/**
+ * Throughput and latency of synack on a TUN device, with the Linux kernel as the peer, against
+ * kernel-to-kernel over a veth pair; everything in namespaces the benchmark makes and removes.
+ *
+ * <p>synack: a {@link HostDriver} on a TUN device whose kernel end is moved into a namespace of its
+ * own (10.201.0.1 kernel, 10.201.0.2 synack). Reference: two namespaces joined by a veth pair
+ * (10.202.0.1, 10.202.0.2). The kernel's sockets are opened by threads that entered those
+ * namespaces, the very same code at both ends of both figures ({@link StreamPeers}).
+ */
+final class TunBench {
+  /** The largest MTU both TUN and veth devices take (the kernel's ETH_MAX_MTU). */
+  static final int LARGEST_MTU = 65535;
+  private static final int[] MTUS = {1500, LARGEST_MTU};
+  private static final long TIMEOUT_SECONDS = 120;
+  private static final int SOCKET_TIMEOUT_MILLIS = 30_000;
+
+  private TunBench() {}
+
+  /** Returns the names of the TUN figures, in the order measured. */
+  static List<String> names() {
+    List<String> names = new ArrayList<>();
+    for (int mtu : MTUS) {
+      names.add("tun-kernel-to-synack-mtu" + mtu);
+      names.add("tun-synack-to-kernel-mtu" + mtu);
+    }
+    names.add("tun-rr-latency");
+    return names;
+  }
+
+  /** Measures every TUN figure {@code wanted} accepts, or reports each as skipped with the reason it cannot be. */
+  static List<Figure> run(BenchSettings settings, Predicate<String> wanted) {
+    Optional<String> missing = Privileges.tunMissing();
+    List<Figure> figures = new ArrayList<>();
+    if (missing.isPresent()) {
+      for (String name : names()) {
+        if (wanted.test(name)) figures.add(Figure.skipped(name, unitOf(name), missing.get()));
+      }
+      return figures;
+    }
+    for (int mtu : MTUS) {
+      if (!wanted.test("tun-kernel-to-synack-mtu" + mtu) && !wanted.test("tun-synack-to-kernel-mtu" + mtu)) continue;
+      try {
+        figures.addAll(throughput(mtu, settings));
+      } catch (IOException | RuntimeException e) {
+        figures.add(Figure.skipped("tun-kernel-to-synack-mtu" + mtu, "Gbit/s", "failed: " + e.getMessage()));
+        figures.add(Figure.skipped("tun-synack-to-kernel-mtu" + mtu, "Gbit/s", "failed: " + e.getMessage()));
+      }
+    }
+    if (!wanted.test("tun-rr-latency")) return figures;
+    try {
+      figures.add(latency(settings));
+    } catch (IOException | RuntimeException e) {
+      figures.add(Figure.skipped("tun-rr-latency", "us", "failed: " + e.getMessage()));
+    }
+    return figures;
+  }
+
+  private static String unitOf(String name) {
+    return name.equals("tun-rr-latency") ? "us" : "Gbit/s";
+  }
+
+  private static List<Figure> throughput(int mtu, BenchSettings settings) throws IOException {
+    double toSynack = 0;
+    double fromSynack = 0;
+    double veth = 0;
+    try (SynackOnTun tun = SynackOnTun.open(mtu); KernelOverVeth ref = KernelOverVeth.open(mtu)) {
+      for (int i = 0; i < settings.repeats(); i++) {
+        toSynack = Math.max(toSynack, tun.kernelToSynack(settings.tunBytes()));
+        fromSynack = Math.max(fromSynack, tun.synackToKernel(settings.tunBytes()));
+        veth = Math.max(veth, ref.transfer(settings.tunBytes()));
+      }
+    }
+    String note = SimBulkBench.mb(settings.tunBytes()) + " one way at MTU " + mtu + "; kernel: veth between two namespaces";
+    return List.of(
+        Figure.measured("tun-kernel-to-synack-mtu" + mtu, "Gbit/s", toSynack, veth, note),
+        Figure.measured("tun-synack-to-kernel-mtu" + mtu, "Gbit/s", fromSynack, veth, note));
+  }
+
+  private static Figure latency(BenchSettings settings) throws IOException {
+    try (SynackOnTun tun = SynackOnTun.open(1500); KernelOverVeth ref = KernelOverVeth.open(1500)) {
+      double synack = tun.requestResponse(settings.rrRounds());
+      double kernel = ref.requestResponse(settings.rrRounds());
+      return Figure.measured("tun-rr-latency", "us", synack, kernel, settings.rrRounds()
+          + " 1-byte requests from a kernel client, answered by a synack echo server over TUN; kernel: echo over veth");
+    }
+  }
+
+  /** Runs a kernel server in {@code ns} on {@code at}: bound when this returns, then {@code handler} on the first connection. */
+  private static <T> CompletableFuture<T> serveInNamespace(Netns ns, InetSocketAddress at, SocketTask<T> handler) throws IOException {
+    CompletableFuture<Void> bound = new CompletableFuture<>();
+    CompletableFuture<T> result = NamespaceThread.start(ns, "kernel-server", () -> {
+      try (ServerSocket server = new ServerSocket()) {
+        server.bind(at, 4);
+        server.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+        bound.complete(null);
+        try (Socket s = server.accept()) {
+          s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+          s.setTcpNoDelay(true);
+          return handler.run(s);
+        }
+      } catch (Throwable t) {
+        bound.completeExceptionally(t);
+        throw t;
+      }
+    });
+    NamespaceThread.await(bound, TIMEOUT_SECONDS, "kernel server on " + at);
+    return result;
+  }
+
+  /** Runs a kernel client in {@code ns} connected to {@code to}. */
+  private static <T> CompletableFuture<T> clientInNamespace(Netns ns, InetSocketAddress to, SocketTask<T> task) {
+    return NamespaceThread.start(ns, "kernel-client", () -> {
+      try (Socket s = new Socket()) {
+        s.connect(to, SOCKET_TIMEOUT_MILLIS);
+        s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+        s.setTcpNoDelay(true);
+        return task.run(s);
+      }
+    });
+  }
+
+  /** What a kernel socket does in a figure. */
+  private interface SocketTask<T> {
+    T run(Socket s) throws IOException;
+  }
+
+  private static InetAddress address(String text) {
+    try {
+      return InetAddress.getByName(text);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** A synack host on a TUN device whose kernel end is in a namespace of its own. */
+  private static final class SynackOnTun implements AutoCloseable {
+    private static final InetAddress KERNEL = address("10.201.0.1");
+    private static final InetAddress SYNACK = address("10.201.0.2");
+    private final Netns ns;
+    private final Host host;
+    private final HostDriver driver;
+    private int nextPort = 5001;
+
+    private SynackOnTun(Netns ns, Host host, HostDriver driver) {
+      this.ns = ns;
+      this.host = host;
+      this.driver = driver;
+    }
+
+    static SynackOnTun open(int mtu) throws IOException {
+      Netns ns = Netns.create();
+      TunLink tun = null;
+      try {
+        tun = TunLink.open("sbt" + Netns.randomSuffix(), mtu);
+        ns.moveIn(tun.name());
+        ns.configure(tun.name(), KERNEL.getHostAddress() + "/24", mtu);
+        Host host = new Host("synack", HostConfig.defaults(System.nanoTime()).withMtu(mtu), null);
+        host.addAddress(SYNACK);
+        return new SynackOnTun(ns, host, new HostDriver(host, tun));
+      } catch (IOException | RuntimeException e) {
+        if (tun != null) tun.close();
+        ns.close();
+        throw e;
+      }
+    }
+
+    /** The kernel writes {@code bytes} to a synack server, which times its reads. */
+    double kernelToSynack(long bytes) throws IOException {
+      int port = nextPort++;
+      try (TcpServerSocket server = TcpServerSocket.bind(driver, host, null, port, 4)) {
+        server.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+        CompletableFuture<Void> writer = clientInNamespace(ns, new InetSocketAddress(SYNACK, port), s -> {
+          StreamPeers.sendAll(s.getOutputStream(), bytes);
+          return null;
+        });
+        double gbps;
+        try (TcpSocket s = server.accept()) {
+          s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+          gbps = StreamPeers.receiveAll(s.getInputStream(), bytes);
+        }
+        NamespaceThread.await(writer, TIMEOUT_SECONDS, "kernel writer");
+        return gbps;
+      }
+    }
+
+    /** synack writes {@code bytes} to a kernel server, which times its reads. */
+    double synackToKernel(long bytes) throws IOException {
+      InetSocketAddress at = new InetSocketAddress(KERNEL, nextPort++);
+      CompletableFuture<Double> reader = serveInNamespace(ns, at, s -> StreamPeers.receiveAll(s.getInputStream(), bytes));
+      try (TcpSocket s = TcpSocket.connect(driver, host, at, SOCKET_TIMEOUT_MILLIS)) {
+        StreamPeers.sendAll(s.getOutputStream(), bytes);
+      }
+      return NamespaceThread.await(reader, TIMEOUT_SECONDS, "kernel reader");
+    }
+
+    /** A kernel client pings a synack echo server; returns the mean microseconds per round after a warm-up. */
+    double requestResponse(int rounds) throws IOException {
+      int port = nextPort++;
+      try (TcpServerSocket server = TcpServerSocket.bind(driver, host, null, port, 4)) {
+        server.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+        CompletableFuture<Double> client = clientInNamespace(ns, new InetSocketAddress(SYNACK, port), s -> {
+          StreamPeers.pingPong(s.getInputStream(), s.getOutputStream(), Math.max(1, rounds / 10));
+          return StreamPeers.pingPong(s.getInputStream(), s.getOutputStream(), rounds);
+        });
+        try (TcpSocket s = server.accept()) {
+          s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+          StreamPeers.echo(s.getInputStream(), s.getOutputStream());
+        }
+        return NamespaceThread.await(client, TIMEOUT_SECONDS, "kernel client");
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        driver.close();
+      } finally {
+        ns.close();
+      }
+    }
+  }
+
+  /** Two namespaces joined by a veth pair: the kernel on both ends. */
+  private static final class KernelOverVeth implements AutoCloseable {
+    private static final InetAddress A = address("10.202.0.1");
+    private static final InetAddress B = address("10.202.0.2");
+    private final Netns a;
+    private final Netns b;
+    private int nextPort = 5001;
+
+    private KernelOverVeth(Netns a, Netns b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    static KernelOverVeth open(int mtu) throws IOException {
+      Netns a = Netns.create();
+      Netns b = null;
+      try {
+        b = Netns.create();
+        String suffix = Netns.randomSuffix();
+        a.addVeth("sbva" + suffix, b, "sbvb" + suffix);
+        a.configure("sbva" + suffix, A.getHostAddress() + "/24", mtu);
+        b.configure("sbvb" + suffix, B.getHostAddress() + "/24", mtu);
+        return new KernelOverVeth(a, b);
+      } catch (IOException | RuntimeException e) {
+        if (b != null) b.close();
+        a.close();
+        throw e;
+      }
+    }
+
+    /** A writes {@code bytes} to B, which times its reads. */
+    double transfer(long bytes) throws IOException {
+      InetSocketAddress at = new InetSocketAddress(B, nextPort++);
+      CompletableFuture<Double> reader = serveInNamespace(b, at, s -> StreamPeers.receiveAll(s.getInputStream(), bytes));
+      CompletableFuture<Void> writer = clientInNamespace(a, at, s -> {
+        StreamPeers.sendAll(s.getOutputStream(), bytes);
+        return null;
+      });
+      NamespaceThread.await(writer, TIMEOUT_SECONDS, "kernel writer over veth");
+      return NamespaceThread.await(reader, TIMEOUT_SECONDS, "kernel reader over veth");
+    }
+
+    /** A pings an echo server in B; returns the mean microseconds per round after a warm-up. */
+    double requestResponse(int rounds) throws IOException {
+      InetSocketAddress at = new InetSocketAddress(B, nextPort++);
+      CompletableFuture<Void> echo = serveInNamespace(b, at, s -> {
+        StreamPeers.echo(s.getInputStream(), s.getOutputStream());
+        return null;
+      });
+      CompletableFuture<Double> client = clientInNamespace(a, at, s -> {
+        StreamPeers.pingPong(s.getInputStream(), s.getOutputStream(), Math.max(1, rounds / 10));
+        return StreamPeers.pingPong(s.getInputStream(), s.getOutputStream(), rounds);
+      });
+      double us = NamespaceThread.await(client, TIMEOUT_SECONDS, "kernel client over veth");
+      NamespaceThread.await(echo, TIMEOUT_SECONDS, "kernel echo over veth");
+      return us;
+    }
+
+    @Override
+    public void close() {
+      try {
+        a.close();
+      } finally {
+        b.close();
+      }
+    }
+  }
+}
