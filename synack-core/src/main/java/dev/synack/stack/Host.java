@@ -27,6 +27,8 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +120,16 @@ public final class Host {
   /** Returns the number of connections the host holds (in any state but released). */
   public int connectionCount() {
     return connections.size();
+  }
+
+  /** Returns the connections the host holds, a read-only view (for invariant checks in tests). */
+  Collection<Connection> connections() {
+    return Collections.unmodifiableCollection(connections.values());
+  }
+
+  /** Returns the entries of the deadline queue, stale ones included (bounded by {@link #reschedule}). */
+  int deadlineQueueSize() {
+    return deadlines.size();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -453,6 +465,10 @@ public final class Host {
     if (next != c.scheduledDeadline) {
       c.scheduledDeadline = next;
       if (next != Long.MAX_VALUE) deadlines.add(new Deadline(next, c));
+      // A deadline that moved leaves its old entry behind until that time comes; a peer that keeps
+      // moving it (a flood at one connection) would grow the queue, so sweep once stale entries
+      // outnumber the live ones. Amortized O(log n) per reschedule.
+      if (deadlines.size() > 2 * connections.size() + 64) deadlines.removeIf(Deadline::isStale);
     }
   }
 
