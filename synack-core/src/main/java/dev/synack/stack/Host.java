@@ -392,6 +392,8 @@ public final class Host {
       if (seg == null) {
         outputQueue.poll();
         c.queuedForOutput = false;
+        // Finding nothing to send may arm a timer too (the persist timer of a zero window).
+        if (!c.released) reschedule(c);
         releaseIfDone(c);
         continue;
       }

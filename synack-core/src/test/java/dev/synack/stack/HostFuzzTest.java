@@ -56,6 +56,16 @@ class HostFuzzTest {
   void packetsIntoEveryState(byte[] data) {
     FuzzInput in = new FuzzInput(data);
     StatePeer peer = StatePeer.into(STATES[in.choose(STATES.length)], in.nextBoolean());
+    try {
+      fuzzSteps(peer, in);
+    } catch (RuntimeException | AssertionError e) {
+      // -Dsynack.fuzz.trace=true keeps the host's trace: printed here as JSON lines to show what happened.
+      peer.trace.forEach(event -> System.err.println(dev.synack.trace.JsonLines.toJson(event)));
+      throw e;
+    }
+  }
+
+  private static void fuzzSteps(StatePeer peer, FuzzInput in) {
     checkInvariants(peer);
     for (int step = 0; step < MAX_STEPS && in.hasMore(); step++) {
       switch (in.choose(8)) {

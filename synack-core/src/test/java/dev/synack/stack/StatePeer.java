@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.tcp.TcpState;
+import dev.synack.trace.TraceEvent;
 import dev.synack.wire.Packets;
 import dev.synack.wire.Parsed;
 import dev.synack.wire.TcpFlags;
@@ -50,9 +51,12 @@ final class StatePeer {
   /** Segments the host sent since the last {@link #takeSent()}. */
   private final List<TcpSegment> sent = new ArrayList<>();
 
+  /** The host's trace, kept when the system property {@code synack.fuzz.trace} is set (to debug a finding). */
+  final List<TraceEvent> trace = new ArrayList<>();
+
   StatePeer(boolean timestamps, TcpConfig base) {
     TcpConfig tcp = base.withTimestamps(timestamps, 0);
-    host = new Host("host", HostConfig.defaults(11).withTcp(tcp), null);
+    host = new Host("host", HostConfig.defaults(11).withTcp(tcp), Boolean.getBoolean("synack.fuzz.trace") ? trace::add : null);
     host.addAddress(HOST);
     listener = host.listen(null, HOST_PORT, BACKLOG);
   }
