@@ -21,6 +21,8 @@ public final class Listener implements Attachable {
   /** Children that reached ESTABLISHED (or beyond) and wait for {@link #accept()}. */
   final ArrayDeque<Connection> acceptQueue = new ArrayDeque<>();
   private boolean closed;
+  /** When the last SYN cookie was sent, {@code Long.MIN_VALUE} if never. */
+  long cookieSentAt = Long.MIN_VALUE;
   private Object attachment;
 
   Listener(Host host, InetAddress address, int port, int backlog) {
@@ -87,12 +89,23 @@ public final class Listener implements Attachable {
     host.removeListener(this, now);
   }
 
+  /** Returns whether the accept queue is full: Linux then drops a SYN, and the ACK of a SYN cookie (the peer resends). */
+  boolean acceptQueueFull() {
+    return acceptQueue.size() >= backlog;
+  }
+
+  /** Returns whether the SYN queue is full: a new SYN then gets a SYN cookie, or is dropped without them. */
+  boolean synQueueFull() {
+    return synQueue.size() >= backlog;
+  }
+
   /**
-   * Returns whether a new SYN may be admitted. Linux drops the SYN when the accept queue is full
-   * (the client retransmits), and bounds the SYN queue by the same backlog.
+   * Returns whether this listener sent a SYN cookie recently enough that one may come back: only
+   * then is an ACK checked as a cookie (Linux's {@code tcp_synq_no_recent_overflow}), so that no one
+   * can open a connection by guessing cookies while there is no flood.
    */
-  boolean hasRoom() {
-    return !closed && acceptQueue.size() < backlog && synQueue.size() < backlog;
+  boolean cookiesRecentlySent(long now) {
+    return cookieSentAt != Long.MIN_VALUE && now - cookieSentAt < 2 * SynCookies.PERIOD_NANOS;
   }
 
   boolean matches(InetAddress local) {

@@ -1,6 +1,7 @@
 package dev.synack.stack;
 
 import dev.synack.tcp.FourTuple;
+import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.SipHash;
 import java.nio.ByteBuffer;
 
@@ -104,13 +105,13 @@ final class SynCookies {
   static int timestamp(int tsNow, int peerWindowScale, boolean sackPermitted) {
     int options = (peerWindowScale < 0 ? NO_WSCALE : Math.min(peerWindowScale, 14)) | (sackPermitted ? SACK_BIT : 0);
     int ts = (tsNow & ~TS_MASK) | options;
-    if (Integer.compareUnsigned(ts - tsNow, 0) > 0 && ts - tsNow > 0) ts -= TS_MASK + 1;
+    if (SeqNum.gt(ts, tsNow)) ts -= TS_MASK + 1;
     return ts;
   }
 
-  /** Returns the options a TSecr echoing {@link #timestamp} carries. */
+  /** Returns the options a TSecr echoing {@link #timestamp} carries (Linux's {@code cookie_timestamp_decode}). */
   static TimestampOptions options(int tsEcr) {
-    int wscale = tsEcr & 0xf;
+    int wscale = tsEcr & NO_WSCALE;
     return new TimestampOptions(wscale == NO_WSCALE ? -1 : wscale, (tsEcr & SACK_BIT) != 0);
   }
 

@@ -128,6 +128,35 @@ public final class TcpConnection {
   }
 
   /**
+   * The stack's passive open from a SYN cookie (RFC 4987 §3.6): the listener answered a SYN with a
+   * SYN-ACK of sequence number {@code iss} and kept nothing; now {@code ack} returns the cookie.
+   * The TCB is rebuilt as it stood when that SYN-ACK left — from {@code restoredSyn}, the SYN the
+   * cookie stands for (sequence number SEG.SEQ - 1 and the options the cookie kept) — without
+   * tracing that past, and then {@code ack} is processed as in SYN-RECEIVED, which moves the
+   * connection to ESTABLISHED. The SYN-ACK is not timed (its send time is unknown, as Linux's
+   * cookie requests have no {@code snt_synack}); with timestamps, TSecr gives the RTT sample.
+   */
+  public static TcpConnection acceptCookie(FourTuple id, TcpConfig cfg, int iss, TcpSegment restoredSyn, TcpSegment ack,
+      long now, TraceSink trace, String hostName) {
+    TcpConnection c = new TcpConnection(id, cfg, Origin.ACCEPT, iss, trace, hostName);
+    c.tracer.mute(true);
+    c.state = TcpState.LISTEN;
+    c.handleSegment(restoredSyn, now);
+    if (c.state == TcpState.SYN_RECEIVED) {
+      c.pollTransmit(now); // the SYN-ACK the listener already sent
+      c.timers.cancelAll(now);
+      c.snd.resendOutstanding(); // Karn's rule: no sample from a send time that is not known
+    }
+    c.tracer.mute(false);
+    if (c.state != TcpState.SYN_RECEIVED) {
+      c.enterClosed(null, now);
+      return c;
+    }
+    c.handleSegment(ack, now);
+    return c;
+  }
+
+  /**
    * Processes an arriving segment (RFC 9293 §3.10.7). Never throws for bad input: an unacceptable
    * segment is dropped, traced with a reason, and answered as the RFC says.
    */
@@ -610,10 +639,15 @@ public final class TcpConnection {
     return (int) Math.floorDiv(now, 1_000_000L) + cfg.timestampOffset();
   }
 
-  /** Returns whether data and our FIN may be sent in this state. */
+  /**
+   * Returns whether data and our FIN may be sent in this state: every state after the handshake
+   * in which our FIN may still be unsent. CLOSING counts: a CLOSE with data queued enters
+   * FIN-WAIT-1 before the FIN leaves (§3.10.4), and the peer's FIN then moves us on to CLOSING
+   * with the data and FIN still to go, which Linux sends from any state (found by HostFuzzTest).
+   */
   private boolean dataAllowed() {
     return switch (state) {
-      case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, LAST_ACK -> true;
+      case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK -> true;
       default -> false;
     };
   }

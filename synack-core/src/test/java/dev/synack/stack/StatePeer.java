@@ -55,8 +55,12 @@ final class StatePeer {
   final List<TraceEvent> trace = new ArrayList<>();
 
   StatePeer(boolean timestamps, TcpConfig base) {
-    TcpConfig tcp = base.withTimestamps(timestamps, 0);
-    host = new Host("host", HostConfig.defaults(11).withTcp(tcp), Boolean.getBoolean("synack.fuzz.trace") ? trace::add : null);
+    this(HostConfig.defaults(11).withTcp(base.withTimestamps(timestamps, 0)), Boolean.getBoolean("synack.fuzz.trace"));
+  }
+
+  /** A peer of a host made with {@code config}, listening on {@link #HOST_PORT}; {@code traced} keeps its {@link #trace}. */
+  StatePeer(HostConfig config, boolean traced) {
+    host = new Host("host", config, traced ? trace::add : null);
     host.addAddress(HOST);
     listener = host.listen(null, HOST_PORT, BACKLOG);
   }
