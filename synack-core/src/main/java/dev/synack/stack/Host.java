@@ -56,6 +56,8 @@ public final class Host {
   private final String name;
   private final HostConfig config;
   private final TraceSink trace;
+  /** What connections trace to: the host's sink, plus counting their drops in {@link #counters}. */
+  private final TraceSink connectionTrace;
   private final List<InetAddress> addresses = new ArrayList<>(2);
   private final IsnGenerator isn;
   private final EphemeralPorts ephemeralPorts;
@@ -85,6 +87,20 @@ public final class Host {
     this.name = name;
     this.config = config;
     this.trace = trace == null ? TraceSink.NONE : trace;
+    this.connectionTrace = new TraceSink() {
+      @Override public void accept(TraceEvent event) {
+        Host.this.trace.accept(event);
+      }
+      @Override public boolean wantsPackets() {
+        return Host.this.trace.wantsPackets();
+      }
+      @Override public boolean enabled() {
+        return Host.this.trace.enabled();
+      }
+      @Override public void countDrop(String reason) {
+        counters.drop(reason);
+      }
+    };
     SplittableRandom keys = new SplittableRandom(config.secretSeed());
     byte[] isnKey = new byte[16];
     keys.nextBytes(isnKey);
@@ -185,7 +201,7 @@ public final class Host {
     FourTuple id = new FourTuple(from, port, remote, remotePort);
     if (connections.containsKey(id)) throw new IllegalStateException("connection already exists: " + id);
     advance(now);
-    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(from, remote), isn.isn(id, now), now, trace, name);
+    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(from, remote), isn.isn(id, now), now, connectionTrace, name);
     Connection c = new Connection(this, engine, null);
     connections.put(id, c);
     counters.activeOpens++;
@@ -294,7 +310,7 @@ public final class Host {
     }
     int iss = isn.isn(id, now);
     if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
-    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(ip.destination(), ip.source()), iss, seg, now, trace, name);
+    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(ip.destination(), ip.source()), iss, seg, now, connectionTrace, name);
     Connection child = new Connection(this, engine, listener);
     connections.put(id, child);
     listener.synQueue.add(child);
@@ -388,7 +404,7 @@ public final class Host {
           + (tsOptions == null ? ", no timestamps" : ", wscale " + tsOptions.windowScale() + (tsOptions.sackPermitted() ? ", sackOK" : ""))
           + ": connection restored in SYN_RECEIVED"));
     }
-    TcpConnection engine = TcpConnection.acceptCookie(id, tcp, cookie, restoredSyn, ack, now, trace, name);
+    TcpConnection engine = TcpConnection.acceptCookie(id, tcp, cookie, restoredSyn, ack, now, connectionTrace, name);
     Connection child = new Connection(this, engine, listener);
     connections.put(id, child);
     // Through the SYN queue like any child, so that its Connected event moves it to the accept queue.

@@ -6,7 +6,8 @@ import java.util.TreeMap;
 /**
  * What a host counted: packets in and out and every reason a packet was dropped, like the
  * counters of Linux's {@code nstat}. Drop reasons are the stable codes of
- * {@link dev.synack.wire.Parsed.Malformed} and of the host itself.
+ * {@link dev.synack.wire.Parsed.Malformed} and of the host itself, and the reasons its connections
+ * give in their {@code drop} trace events (which quote the rule, e.g. RFC 5961's).
  */
 public final class HostCounters {
   long packetsIn;

@@ -57,6 +57,7 @@ final class Tracer {
   /** Traces a segment discarded for {@code reason}. */
   void drop(TcpSegment seg, long now, String reason) {
     if (arrival == seg) arrival = null;
+    if (!muted) sink.countDrop(reason);
     segment(now, seg, SegmentAction.DROP, reason);
   }
 
