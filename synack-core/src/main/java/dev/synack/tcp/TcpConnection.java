@@ -69,6 +69,10 @@ public final class TcpConnection {
   private TcpError softError;
   /** SND.UNA when {@link #softError} arrived: an acknowledgment since then shows the path works again. */
   private int softErrorUna;
+  /** Linux's {@code tcp_invalid_ratelimit}: the least time between two ACKs to out-of-window segments. */
+  static final long UNACCEPTABLE_ACK_INTERVAL_NANOS = 500_000_000L;
+  /** When an ACK last answered an out-of-window segment that was not a retransmission, {@code Long.MIN_VALUE} if never. */
+  private long lastUnacceptableAck = Long.MIN_VALUE;
   /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
   private boolean writableWanted;
   /** Complete segments to send before anything else (resets, probes). */
@@ -598,6 +602,28 @@ public final class TcpConnection {
    */
   boolean challengeAck(long now) {
     if (!challengeAcks.tryAcquire(now)) return false;
+    ackNow = true;
+    return true;
+  }
+
+  /**
+   * Owes the ACK that answers an unacceptable segment (RFC 9293 §3.10.7.4 first step: "an
+   * acknowledgment should be sent in reply"); returns whether it will be sent. A copy of data from
+   * up to a receive buffer below RCV.NXT is always answered: the peer resends it because our ACK
+   * was lost, and needs one. Anything else — beyond the window, or further behind — cannot come
+   * from the peer's retransmission queue but from a blind attacker guessing sequence numbers, and
+   * draws at most one ACK per 500 ms, Linux's {@code tcp_invalid_ratelimit}. (Linux limits only
+   * such segments without data, {@code tcp_oow_rate_limited}; we limit data too, so that blind
+   * injection cannot make us send an ACK per packet.)
+   */
+  boolean ackUnacceptable(TcpSegment seg, long now) {
+    int behind = SeqNum.diff(rcv.rcvNxt, seg.sequenceNumber());
+    if (behind > 0 && behind <= cfg.receiveBuffer() + 65535) {
+      ackNow = true;
+      return true;
+    }
+    if (lastUnacceptableAck != Long.MIN_VALUE && now - lastUnacceptableAck < UNACCEPTABLE_ACK_INTERVAL_NANOS) return false;
+    lastUnacceptableAck = now;
     ackNow = true;
     return true;
   }
