@@ -7,6 +7,7 @@ import dev.synack.tcp.IcmpError;
 import dev.synack.tcp.IsnGenerator;
 import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.SipHash;
+import dev.synack.tcp.Status;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpState;
@@ -270,6 +271,14 @@ public final class Host {
     Connection c = connections.get(id);
     Integer reopenIss = null;
     if (c != null) {
+      if (completesHandshakeIntoFullAcceptQueue(c, seg)) {
+        // Linux with tcp_abort_on_overflow = 0 (tcp_check_req): the final ACK is dropped and the
+        // entry stays in SYN-RECEIVED; the client resends (its data, or the ACK when our SYN-ACK
+        // is resent) and gets in once the application has accepted.
+        counters.listenOverflows++;
+        drop("listen-queue-full", id.toString(), seg, now);
+        return;
+      }
       Disposition d = c.engine.handleSegment(seg, now);
       touch(c);
       if (d != Disposition.REOPEN) {
@@ -316,6 +325,15 @@ public final class Host {
     listener.synQueue.add(child);
     counters.passiveOpens++;
     touch(child);
+  }
+
+  /** Returns whether {@code seg} would move a SYN-queue child to ESTABLISHED while its listener's accept queue is full. */
+  private static boolean completesHandshakeIntoFullAcceptQueue(Connection c, TcpSegment seg) {
+    Listener l = c.listener;
+    if (l == null || !l.acceptQueueFull() || c.engine.state() != TcpState.SYN_RECEIVED || !l.synQueue.contains(c)) return false;
+    if (!seg.has(TcpFlags.ACK) || seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST)) return false;
+    Status s = c.engine.status();
+    return SeqNum.lt(s.sndUna(), seg.acknowledgmentNumber()) && SeqNum.le(seg.acknowledgmentNumber(), s.sndNxt());
   }
 
   /**

@@ -10,6 +10,19 @@ import java.util.Set;
  * A passive open on a local address and port, with Linux's two queues: connections still in the
  * handshake (the SYN queue) and established connections not yet accepted (the accept queue).
  * The backlog bounds both, as {@code listen(2)} does on Linux, capped by somaxconn.
+ *
+ * <p>Under overflow it behaves as Linux with its defaults:
+ * <ul>
+ *   <li>a SYN-queue entry resends its SYN-ACK with exponential backoff (1, 2, 4, 8, 16 s) up to
+ *       {@code TcpConfig.synAckRetries} times (tcp_synack_retries = 5), then is removed silently;</li>
+ *   <li>a SYN that finds the SYN queue full is answered with a SYN cookie and keeps no state
+ *       (tcp_syncookies = 1, see {@link SynCookiePolicy}), or dropped when cookies are off;</li>
+ *   <li>a SYN that finds the accept queue full is dropped (counted as a listen overflow): the
+ *       client resends it;</li>
+ *   <li>the ACK that would complete a handshake while the accept queue is full — an entry's, or a
+ *       cookie's — is dropped, and the entry stays in SYN-RECEIVED (tcp_abort_on_overflow = 0): the
+ *       client resends, and gets in once the application has accepted. No RST is sent.</li>
+ * </ul>
  */
 public final class Listener implements Attachable {
   private final Host host;
