@@ -37,8 +37,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@link #checkInvariants}); at the end its timers are run out, and every connection must either
  * be released or rest in a state that needs no timer.
  *
- * <p>Input layout (see {@link FuzzInput}): byte 0 picks the state, byte 1 timestamps on or off,
- * then steps until the bytes run out, each led by a byte choosing what happens. The seed corpus in
+ * <p>Input layout (see {@link FuzzInput}): byte 0 picks the state, byte 1 timestamps on or off
+ * (bit 0) and SYN cookies for every SYN (bit 1), then steps until the bytes run out, each led by
+ * a byte choosing what happens: a crafted segment, a mutated packet, time, a user call, an ICMP
+ * error, or another client's handshake (through the SYN queue or a cookie). The seed corpus in
  * {@code src/test/resources/dev/synack/stack/HostFuzzTestInputs/packetsIntoEveryState/} has inputs
  * for every state; {@code mvn verify} runs them and a bounded number of seeded mutations.
  */
@@ -55,7 +57,12 @@ class HostFuzzTest {
   @FuzzTest(maxDuration = "10m")
   void packetsIntoEveryState(byte[] data) {
     FuzzInput in = new FuzzInput(data);
-    StatePeer peer = StatePeer.into(STATES[in.choose(STATES.length)], in.nextBoolean());
+    TcpState state = STATES[in.choose(STATES.length)];
+    int flags = in.nextByte();
+    // A SYN-RECEIVED entry cannot be had when every SYN gets a cookie.
+    boolean cookiesAlways = (flags & 2) != 0 && state != TcpState.SYN_RECEIVED;
+    StatePeer peer = StatePeer.into(state, (flags & 1) != 0,
+        cookiesAlways ? SynCookiePolicy.ALWAYS : SynCookiePolicy.WHEN_SYN_QUEUE_FULL);
     try {
       fuzzSteps(peer, in);
     } catch (RuntimeException | AssertionError e) {
@@ -68,13 +75,14 @@ class HostFuzzTest {
   private static void fuzzSteps(StatePeer peer, FuzzInput in) {
     checkInvariants(peer);
     for (int step = 0; step < MAX_STEPS && in.hasMore(); step++) {
-      switch (in.choose(8)) {
+      switch (in.choose(9)) {
         case 0, 1, 2, 3 -> peer.send(craftedSegment(peer, in));
         case 4 -> peer.deliver(mutatedPacket(peer, in));
         case 5 -> peer.advance(in.pick(StatePeer.MS, 40 * StatePeer.MS, 200 * StatePeer.MS, 1000 * StatePeer.MS,
             3000 * StatePeer.MS, 30_000 * StatePeer.MS, 61_000 * StatePeer.MS, 130_000 * StatePeer.MS));
         case 6 -> userCall(peer, in);
-        default -> peer.deliver(icmpError(peer, in));
+        case 7 -> peer.deliver(icmpError(peer, in));
+        default -> newPeerHandshake(peer, in);
       }
       checkInvariants(peer);
     }
@@ -84,8 +92,10 @@ class HostFuzzTest {
   @ParameterizedTest
   @EnumSource(value = TcpState.class, names = "CLOSED", mode = EnumSource.Mode.EXCLUDE)
   void everyState_isReachedByThePeerScript(TcpState state) {
-    StatePeer peer = StatePeer.into(state, true);
-    checkInvariants(peer);
+    checkInvariants(StatePeer.into(state, true));
+    if (state != TcpState.SYN_RECEIVED) {
+      checkInvariants(StatePeer.into(state, false, SynCookiePolicy.ALWAYS));
+    }
   }
 
   @Test
@@ -211,6 +221,34 @@ class HostFuzzTest {
       default -> new IcmpMessage.TimeExceeded(in.choose(2), quote);
     };
     return Packets.icmp(in.choose(8) == 0 ? STRANGER : ROUTER, StatePeer.HOST, 64, message);
+  }
+
+  /**
+   * Plays another client that opens a connection: its SYN (with or without timestamps), then an
+   * ACK built from the host's SYN-ACK — an entry's or a cookie's — with the acknowledgment, the
+   * echoed TSval (whose low bits carry a cookie's options) and the data chosen by the input.
+   */
+  private static void newPeerHandshake(StatePeer peer, FuzzInput in) {
+    int port = 30000 + in.choose(64);
+    int iss = in.nextInt();
+    TcpOption.NoOperation nop = new TcpOption.NoOperation();
+    TcpOptions synOptions = in.nextBoolean()
+        ? TcpOptions.of(new TcpOption.MaximumSegmentSize(in.pick(536, 1000, 1460, 9000)), new TcpOption.SackPermitted(),
+            new TcpOption.Timestamps(100, 0), nop, new TcpOption.WindowScale(in.pick(0, 7, 14)))
+        : TcpOptions.of(new TcpOption.MaximumSegmentSize(1460));
+    peer.takeSent();
+    peer.send(TcpSegment.of(port, StatePeer.HOST_PORT, iss, 0, TcpFlags.SYN, 65535).withOptions(synOptions));
+    TcpSegment synAck = peer.takeSent().stream().filter(s -> s.has(TcpFlags.SYN) && s.destinationPort() == port)
+        .findFirst().orElse(null);
+    if (synAck == null) return;
+    int ack = SeqNum.add(synAck.sequenceNumber(), 1 + in.pick(0, 0, 0, 1, -1, 1 << 24));
+    TcpOption.Timestamps ts = synAck.options().timestamps();
+    TcpOptions ackOptions = ts == null || in.choose(8) == 0 ? TcpOptions.NONE
+        : TcpOptions.of(nop, nop, new TcpOption.Timestamps(101, ts.tsVal() ^ in.pick(0, 0, 0, 0x0f, 0x10, 0x3f)));
+    int length = in.pick(0, 0, 1, 1000);
+    TcpSegment seg = TcpSegment.of(port, StatePeer.HOST_PORT, SeqNum.add(iss, 1 + in.pick(0, 0, 0, 1448)), ack,
+        TcpFlags.ACK | (in.choose(4) == 0 ? TcpFlags.FIN : 0), in.nextU16()).withOptions(ackOptions);
+    peer.send(length == 0 ? seg : seg.withPayload(ByteBuffer.wrap(new byte[length])));
   }
 
   /** Makes a user call on the connection; the RFC's errors for calls in the wrong state are expected. */

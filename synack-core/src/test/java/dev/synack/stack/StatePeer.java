@@ -41,6 +41,8 @@ final class StatePeer {
   int hostPort = HOST_PORT;
   /** The peer's port of the connection (the listener's port the host connects to, for an active open). */
   int peerPort = PEER_PORT;
+  /** The ISS of the host's SYN-ACK. */
+  int hostIss;
   /** The peer's next sequence number (SND.NXT of the peer). */
   int peerNxt = PEER_ISS;
   /** The peer's TSval clock; rises with every segment it sends. */
@@ -54,10 +56,6 @@ final class StatePeer {
   /** The host's trace, kept when the system property {@code synack.fuzz.trace} is set (to debug a finding). */
   final List<TraceEvent> trace = new ArrayList<>();
 
-  StatePeer(boolean timestamps, TcpConfig base) {
-    this(HostConfig.defaults(11).withTcp(base.withTimestamps(timestamps, 0)), Boolean.getBoolean("synack.fuzz.trace"));
-  }
-
   /** A peer of a host made with {@code config}, listening on {@link #HOST_PORT}; {@code traced} keeps its {@link #trace}. */
   StatePeer(HostConfig config, boolean traced) {
     host = new Host("host", config, traced ? trace::add : null);
@@ -67,7 +65,13 @@ final class StatePeer {
 
   /** Brings a connection of the host into {@code state} (LISTEN: the listener alone) and checks it got there. */
   static StatePeer into(TcpState state, boolean timestamps) {
-    StatePeer p = new StatePeer(timestamps, TcpConfig.defaults());
+    return into(state, timestamps, SynCookiePolicy.WHEN_SYN_QUEUE_FULL);
+  }
+
+  /** As {@link #into(TcpState, boolean)}, with the host's SYN cookie policy. */
+  static StatePeer into(TcpState state, boolean timestamps, SynCookiePolicy cookies) {
+    StatePeer p = new StatePeer(HostConfig.defaults(11).withTcp(TcpConfig.defaults().withTimestamps(timestamps, 0))
+        .withSynCookies(cookies), Boolean.getBoolean("synack.fuzz.trace"));
     p.driveTo(state);
     TcpState reached = p.connection == null ? TcpState.LISTEN : p.connection.state();
     assertEquals(state, reached, "the peer script reaches the state");
@@ -86,11 +90,13 @@ final class StatePeer {
       }
       case SYN_RECEIVED -> {
         send(syn());
-        connection = listener.synQueue.iterator().next();
+        // With SYN cookies for every SYN there is no entry: the cookie stands for it.
+        connection = listener.synQueue.isEmpty() ? null : listener.synQueue.iterator().next();
+        hostIss = sent.getLast().sequenceNumber();
       }
       case ESTABLISHED -> {
         driveTo(TcpState.SYN_RECEIVED);
-        send(ack(0));
+        send(segment(peerNxt, SeqNum.add(hostIss, 1), TcpFlags.ACK, 0));
         connection = listener.accept();
         // Data in flight, unacknowledged: the ACK edges are then SND.UNA < SND.NXT apart.
         connection.send(ByteBuffer.wrap(new byte[3000]), now);
@@ -146,7 +152,7 @@ final class StatePeer {
 
   /** Returns a segment from the peer with its timestamps (when the connection has them) and {@code length} zero bytes. */
   TcpSegment segment(int seq, int ack, int flags, int length) {
-    TcpSegment s = TcpSegment.of(peerPort, hostPort, seq, ack, flags, 1024);
+    TcpSegment s = TcpSegment.of(peerPort, hostPort, seq, ack, flags, 65535);
     s = s.withOptions(TcpOptions.of(new TcpOption.NoOperation(), new TcpOption.NoOperation(),
         new TcpOption.Timestamps(++peerTsVal, hostTsVal)));
     return length == 0 ? s : s.withPayload(ByteBuffer.wrap(new byte[length]));
