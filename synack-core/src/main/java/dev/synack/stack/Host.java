@@ -7,6 +7,7 @@ import dev.synack.tcp.IcmpError;
 import dev.synack.tcp.IsnGenerator;
 import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.SipHash;
+import dev.synack.tcp.Status;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpState;
@@ -21,12 +22,16 @@ import dev.synack.wire.Packets;
 import dev.synack.wire.Parsed;
 import dev.synack.wire.TcpCodec;
 import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOption;
+import dev.synack.wire.TcpOptions;
 import dev.synack.wire.TcpSegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,10 +57,13 @@ public final class Host {
   private final String name;
   private final HostConfig config;
   private final TraceSink trace;
+  /** What connections trace to: the host's sink, plus counting their drops in {@link #counters}. */
+  private final TraceSink connectionTrace;
   private final List<InetAddress> addresses = new ArrayList<>(2);
   private final IsnGenerator isn;
   private final EphemeralPorts ephemeralPorts;
   private final Ipv4Reassembly reassembly;
+  private final SynCookies cookies;
   private final HostCounters counters = new HostCounters();
 
   private final Map<FourTuple, Connection> connections = new HashMap<>();
@@ -85,6 +93,20 @@ public final class Host {
     this.name = name;
     this.config = config;
     this.trace = trace == null ? TraceSink.NONE : trace;
+    this.connectionTrace = new TraceSink() {
+      @Override public void accept(TraceEvent event) {
+        Host.this.trace.accept(event);
+      }
+      @Override public boolean wantsPackets() {
+        return Host.this.trace.wantsPackets();
+      }
+      @Override public boolean enabled() {
+        return Host.this.trace.enabled();
+      }
+      @Override public void countDrop(String reason) {
+        counters.drop(reason);
+      }
+    };
     SplittableRandom keys = new SplittableRandom(config.secretSeed());
     byte[] isnKey = new byte[16];
     keys.nextBytes(isnKey);
@@ -93,6 +115,7 @@ public final class Host {
     this.ephemeralPorts = new EphemeralPorts(config.ephemeralPortLow(), config.ephemeralPortHigh(),
         data -> SipHash.hash(p0, p1, data), data -> SipHash.hash(p2, p3, data));
     this.reassembly = new Ipv4Reassembly(config.fragmentTimeoutNanos(), config.fragmentMemoryLimit());
+    this.cookies = new SynCookies(keys.nextLong(), keys.nextLong(), keys.nextLong(), keys.nextLong());
   }
 
   /** Returns the host's name in traces. */
@@ -131,6 +154,11 @@ public final class Host {
    */
   public List<Connection> connections() {
     return List.copyOf(connections.values());
+  }
+
+  /** Returns the entries of the deadline queue, stale ones included (bounded by {@link #reschedule}). */
+  int deadlineQueueSize() {
+    return deadlines.size();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -204,7 +232,7 @@ public final class Host {
     FourTuple id = new FourTuple(from, port, remote, remotePort);
     if (connections.containsKey(id)) throw new IllegalStateException("connection already exists: " + id);
     advance(now);
-    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(tcp, from, remote), isn.isn(id, now), now, trace, name);
+    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(tcp, from, remote), isn.isn(id, now), now, connectionTrace, name);
     Connection c = new Connection(this, engine, null);
     connections.put(id, c);
     counters.activeOpens++;
@@ -291,6 +319,14 @@ public final class Host {
     Connection c = connections.get(id);
     Integer reopenIss = null;
     if (c != null) {
+      if (completesHandshakeIntoFullAcceptQueue(c, seg)) {
+        // Linux with tcp_abort_on_overflow = 0 (tcp_check_req): the final ACK is dropped and the
+        // entry stays in SYN-RECEIVED; the client resends (its data, or the ACK when our SYN-ACK
+        // is resent) and gets in once the application has accepted.
+        counters.listenOverflows++;
+        drop("listen-queue-full", id.toString(), seg, now);
+        return;
+      }
       Disposition d = c.engine.handleSegment(seg, now);
       touch(c);
       if (d != Disposition.REOPEN) {
@@ -308,14 +344,25 @@ public final class Host {
       return;
     }
     if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {
+      if (takeCookieAck(ip, seg, id, listener, now)) return;
       reply(ip, seg, ClosedPortReply.forListen(seg, listener.tcp().choices()), "listen-not-syn", now);
       return;
     }
-    if (!listener.hasRoom()) {
-      // Linux drops the SYN when the accept queue is full and counts ListenOverflows; the client
-      // retransmits its SYN and may get in once the application accepts.
+    if (listener.acceptQueueFull()) {
+      // Linux drops the SYN when the accept queue is full and counts ListenOverflows, cookies or
+      // not: a connection could not be queued anyway. The client retransmits its SYN and may get in
+      // once the application accepts.
       counters.listenOverflows++;
-      drop("listen-queue-full", id.toString(), now);
+      drop("listen-queue-full", id.toString(), seg, now);
+      return;
+    }
+    if (listener.synQueueFull() || config.synCookies() == SynCookiePolicy.ALWAYS) {
+      if (config.synCookies() == SynCookiePolicy.OFF) {
+        counters.synQueueFullDrops++;
+        drop("syn-queue-full", id.toString(), seg, now);
+      } else {
+        sendCookie(ip, seg, id, listener, now);
+      }
       return;
     }
     // The connection keeps its 4-tuple for life: its local address is the host's own instance,
@@ -323,12 +370,117 @@ public final class Host {
     id = new FourTuple(ownAddress(ip.destination()), id.localPort(), id.remoteAddress(), id.remotePort());
     int iss = isn.isn(id, now);
     if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
-    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(listener.tcp(), id.localAddress(), id.remoteAddress()), iss, seg, now, trace, name);
+    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(listener.tcp(), id.localAddress(), id.remoteAddress()), iss, seg, now, connectionTrace, name);
     Connection child = new Connection(this, engine, listener);
     connections.put(id, child);
     listener.synQueue.add(child);
     counters.passiveOpens++;
     touch(child);
+  }
+
+  /** Returns whether {@code seg} would move a SYN-queue child to ESTABLISHED while its listener's accept queue is full. */
+  private static boolean completesHandshakeIntoFullAcceptQueue(Connection c, TcpSegment seg) {
+    Listener l = c.listener;
+    if (l == null || !l.acceptQueueFull() || c.engine.state() != TcpState.SYN_RECEIVED || !l.synQueue.contains(c)) return false;
+    if (!seg.has(TcpFlags.ACK) || seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST)) return false;
+    Status s = c.engine.status();
+    return SeqNum.lt(s.sndUna(), seg.acknowledgmentNumber()) && SeqNum.le(seg.acknowledgmentNumber(), s.sndNxt());
+  }
+
+  /**
+   * Answers a SYN with a SYN cookie (RFC 4987 §3.6) and keeps nothing: the SYN-ACK is the one a
+   * new connection would send, with the cookie as its ISS and, with timestamps, the window scale
+   * and SACK-permitted the peer offered in our TSval ({@link SynCookies}). Without timestamps the
+   * SYN-ACK offers neither, as on Linux, since nothing would remember them.
+   */
+  private void sendCookie(IpDatagram ip, TcpSegment syn, FourTuple id, Listener listener, long now) {
+    boolean ipv6 = ip.version() == 6;
+    TcpConfig tcp = tcpConfigFor(listener.tcp(), ip.destination(), ip.source());
+    TcpOption.Timestamps ts = syn.options().timestamps();
+    boolean withTimestamps = tcp.timestamps() && ts != null;
+    if (withTimestamps) {
+      int tsNow = (int) Math.floorDiv(now, 1_000_000L) + tcp.timestampOffset();
+      int tsVal = SynCookies.timestamp(tsNow, tcp.windowScale() ? syn.options().windowScale() : -1,
+          tcp.sackPermitted() && syn.options().sackPermitted());
+      tcp = tcp.withTimestamps(true, tcp.timestampOffset() + (tsVal - tsNow));
+    } else {
+      tcp = tcp.withWindowScale(false, tcp.windowScaleShift()).withSackPermitted(false);
+    }
+    int peerMss = syn.options().mss() < 0 ? (ipv6 ? 1220 : 536) : syn.options().mss();
+    int cookie = cookies.cookie(id, syn.sequenceNumber(), SynCookies.mssIndex(peerMss, ipv6), now);
+    // The engine makes the SYN-ACK exactly as for a queued connection; it is then forgotten.
+    TcpConnection once = TcpConnection.accept(id, tcp, cookie, syn, now, TraceSink.NONE, name);
+    TcpSegment synAck = once.pollTransmit(now);
+    if (synAck == null || !synAck.has(TcpFlags.SYN)) {
+      drop("listen-bad-syn", id.toString(), syn, now);
+      return;
+    }
+    counters.syncookiesSent++;
+    listener.cookieSentAt = now;
+    if (trace.enabled()) {
+      String conn = id.toString();
+      trace.accept(new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.RECV, TraceEvent.SegmentInfo.of(syn), null));
+      trace.accept(new TraceEvent.Note(now, name, conn, "SYN queue full (" + listener.pendingHandshakes()
+          + "): SYN cookie sent, no state kept"));
+      trace.accept(new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.SEND, TraceEvent.SegmentInfo.of(synAck), null));
+    }
+    outbox.add(Packets.tcp(ip.destination(), ip.source(), config.hopLimit(), synAck));
+  }
+
+  /**
+   * Takes an ACK that may return a SYN cookie: a segment with ACK and neither SYN nor RST, to a
+   * listener that sent cookies in the last two periods (Linux's {@code tcp_v4_cookie_check}).
+   * A valid cookie opens the connection straight into ESTABLISHED, if the accept queue has room;
+   * when it has none the ACK is dropped and the peer will resend (Linux with
+   * tcp_abort_on_overflow = 0). Returns false when the segment is not taken, which is also the
+   * case of an invalid cookie: it is counted, and the caller answers it with a RST as Linux does.
+   */
+  private boolean takeCookieAck(IpDatagram ip, TcpSegment ack, FourTuple id, Listener listener, long now) {
+    if (!ack.has(TcpFlags.ACK) || ack.has(TcpFlags.SYN) || ack.has(TcpFlags.RST)) return false;
+    if (config.synCookies() == SynCookiePolicy.OFF || !listener.cookiesRecentlySent(now)) return false;
+    boolean ipv6 = ip.version() == 6;
+    int peerIss = SeqNum.add(ack.sequenceNumber(), -1);
+    int cookie = SeqNum.add(ack.acknowledgmentNumber(), -1);
+    SynCookies.Decoded decoded = cookies.check(id, peerIss, cookie, now, ipv6);
+    TcpConfig tcp = tcpConfigFor(listener.tcp(), ip.destination(), ip.source());
+    TcpOption.Timestamps ts = ack.options().timestamps();
+    SynCookies.TimestampOptions tsOptions = ts != null && tcp.timestamps() && ts.tsEcr() != 0 ? SynCookies.options(ts.tsEcr()) : null;
+    if (decoded == null) {
+      counters.syncookiesFailed++;
+      if (trace.enabled()) trace.accept(new TraceEvent.Note(now, name, id.toString(), "ACK to a listener: not a valid SYN cookie"));
+      return false;
+    }
+    counters.syncookiesValidated++;
+    if (listener.acceptQueueFull()) {
+      counters.listenOverflows++;
+      drop("listen-queue-full", id.toString(), ack, now);
+      return true;
+    }
+    // The SYN the cookie stands for: its sequence number, the MSS from the table and, when the
+    // ACK echoes our timestamp, the window scale and SACK-permitted our TSval kept.
+    List<TcpOption> options = new ArrayList<>(4);
+    options.add(new TcpOption.MaximumSegmentSize(decoded.mss()));
+    if (tsOptions != null) {
+      if (tsOptions.sackPermitted()) options.add(new TcpOption.SackPermitted());
+      options.add(new TcpOption.Timestamps(ts.tsVal(), 0));
+      if (tsOptions.windowScale() >= 0) options.add(new TcpOption.WindowScale(tsOptions.windowScale()));
+    }
+    if (tsOptions == null) tcp = tcp.withWindowScale(false, tcp.windowScaleShift()).withSackPermitted(false);
+    TcpSegment restoredSyn = new TcpSegment(ack.sourcePort(), ack.destinationPort(), peerIss, 0, TcpFlags.SYN,
+        ack.window(), 0, 0, new TcpOptions(options), null);
+    if (trace.enabled()) {
+      trace.accept(new TraceEvent.Note(now, name, id.toString(), "valid SYN cookie: mss " + decoded.mss()
+          + (tsOptions == null ? ", no timestamps" : ", wscale " + tsOptions.windowScale() + (tsOptions.sackPermitted() ? ", sackOK" : ""))
+          + ": connection restored in SYN_RECEIVED"));
+    }
+    TcpConnection engine = TcpConnection.acceptCookie(id, tcp, cookie, restoredSyn, ack, now, connectionTrace, name);
+    Connection child = new Connection(this, engine, listener);
+    connections.put(id, child);
+    // Through the SYN queue like any child, so that its Connected event moves it to the accept queue.
+    listener.synQueue.add(child);
+    counters.passiveOpens++;
+    touch(child);
+    return true;
   }
 
   private void handleIcmp(IpDatagram ip, long now) {
@@ -436,6 +588,8 @@ public final class Host {
       if (seg == null) {
         outputQueue.poll();
         c.queuedForOutput = false;
+        // Finding nothing to send may arm a timer too (the persist timer of a zero window).
+        if (!c.released) reschedule(c);
         releaseIfDone(c);
         continue;
       }
@@ -509,6 +663,10 @@ public final class Host {
     if (next != c.scheduledDeadline) {
       c.scheduledDeadline = next;
       if (next != Long.MAX_VALUE) deadlines.add(new Deadline(next, c));
+      // A deadline that moved leaves its old entry behind until that time comes; a peer that keeps
+      // moving it (a flood at one connection) would grow the queue, so sweep once stale entries
+      // outnumber the live ones. Amortized O(log n) per reschedule.
+      if (deadlines.size() > 2 * connections.size() + 64) deadlines.removeIf(Deadline::isStale);
     }
   }
 

@@ -13,8 +13,9 @@ import dev.synack.tcp.TcpConfig;
  * @param ephemeralPortHigh   last port of the ephemeral range (Linux 60999)
  * @param fragmentTimeoutNanos how long an incomplete IPv4 datagram is kept (Linux ipfrag_time, 30 s)
  * @param fragmentMemoryLimit bytes all incomplete datagrams may hold together (Linux ipfrag_high_thresh, 4 MiB)
- * @param secretSeed          seeds the ISN and port-selection keys (RFC 6528, RFC 6056); random per host in
- *                            production, fixed in tests so that runs replay
+ * @param secretSeed          seeds the ISN, port-selection and SYN-cookie keys (RFC 6528, RFC 6056, RFC 4987);
+ *                            random per host in production, fixed in tests so that runs replay
+ * @param synCookies          when listeners answer with SYN cookies (Linux's tcp_syncookies, 1 by default)
  */
 public record HostConfig(
     int mtu,
@@ -25,7 +26,8 @@ public record HostConfig(
     int ephemeralPortHigh,
     long fragmentTimeoutNanos,
     int fragmentMemoryLimit,
-    long secretSeed) {
+    long secretSeed,
+    SynCookiePolicy synCookies) {
 
   public HostConfig {
     if (mtu < 576 || mtu > 65535) throw new IllegalArgumentException("mtu out of range 576..65535: " + mtu);
@@ -35,35 +37,42 @@ public record HostConfig(
       throw new IllegalArgumentException("bad ephemeral port range: " + ephemeralPortLow + ".." + ephemeralPortHigh);
     }
     if (tcp == null) throw new IllegalArgumentException("tcp config is null");
+    if (synCookies == null) throw new IllegalArgumentException("SYN cookie policy is null");
   }
 
   /** Returns Linux-like defaults with the given secret seed. */
   public static HostConfig defaults(long secretSeed) {
     return new HostConfig(1500, 64, TcpConfig.defaults(), 4096, 32768, 60999,
-        30_000_000_000L, 4 << 20, secretSeed);
+        30_000_000_000L, 4 << 20, secretSeed, SynCookiePolicy.WHEN_SYN_QUEUE_FULL);
   }
 
   /** Returns this configuration with another MTU. */
   public HostConfig withMtu(int newMtu) {
     return new HostConfig(newMtu, hopLimit, tcp, somaxconn, ephemeralPortLow, ephemeralPortHigh,
-        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed);
+        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed, synCookies);
   }
 
   /** Returns this configuration with other TCP settings. */
   public HostConfig withTcp(TcpConfig newTcp) {
     return new HostConfig(mtu, hopLimit, newTcp, somaxconn, ephemeralPortLow, ephemeralPortHigh,
-        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed);
+        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed, synCookies);
   }
 
   /** Returns this configuration with another somaxconn. */
   public HostConfig withSomaxconn(int newSomaxconn) {
     return new HostConfig(mtu, hopLimit, tcp, newSomaxconn, ephemeralPortLow, ephemeralPortHigh,
-        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed);
+        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed, synCookies);
   }
 
   /** Returns this configuration with another ephemeral port range. */
   public HostConfig withEphemeralPorts(int low, int high) {
     return new HostConfig(mtu, hopLimit, tcp, somaxconn, low, high, fragmentTimeoutNanos,
-        fragmentMemoryLimit, secretSeed);
+        fragmentMemoryLimit, secretSeed, synCookies);
+  }
+
+  /** Returns this configuration with another SYN cookie policy. */
+  public HostConfig withSynCookies(SynCookiePolicy policy) {
+    return new HostConfig(mtu, hopLimit, tcp, somaxconn, ephemeralPortLow, ephemeralPortHigh, fragmentTimeoutNanos,
+        fragmentMemoryLimit, secretSeed, policy);
   }
 }

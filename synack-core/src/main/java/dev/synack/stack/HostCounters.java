@@ -6,7 +6,8 @@ import java.util.TreeMap;
 /**
  * What a host counted: packets in and out and every reason a packet was dropped, like the
  * counters of Linux's {@code nstat}. Drop reasons are the stable codes of
- * {@link dev.synack.wire.Parsed.Malformed} and of the host itself.
+ * {@link dev.synack.wire.Parsed.Malformed} and of the host itself, and the reasons its connections
+ * give in their {@code drop} trace events (which quote the rule, e.g. RFC 5961's).
  */
 public final class HostCounters {
   long packetsIn;
@@ -15,6 +16,10 @@ public final class HostCounters {
   long passiveOpens;
   long resetsSent;
   long listenOverflows;
+  long synQueueFullDrops;
+  long syncookiesSent;
+  long syncookiesValidated;
+  long syncookiesFailed;
   long echoReplies;
   long icmpErrorsDelivered;
   private final Map<String, Long> drops = new TreeMap<>();
@@ -33,8 +38,19 @@ public final class HostCounters {
   public long passiveOpens() { return passiveOpens; }
   /** Returns RSTs sent for segments that no connection owned. */
   public long resetsSent() { return resetsSent; }
-  /** Returns SYNs dropped because a listener's queues were full. */
+  /**
+   * Returns SYNs, and ACKs returning a valid SYN cookie, dropped because a listener's accept queue
+   * was full (Linux's ListenOverflows).
+   */
   public long listenOverflows() { return listenOverflows; }
+  /** Returns SYNs dropped because the SYN queue was full and SYN cookies were off (Linux's TCPReqQFullDrop). */
+  public long synQueueFullDrops() { return synQueueFullDrops; }
+  /** Returns SYN-ACKs sent with a SYN cookie (Linux's SyncookiesSent). */
+  public long syncookiesSent() { return syncookiesSent; }
+  /** Returns ACKs that returned a valid SYN cookie (Linux's SyncookiesRecv). */
+  public long syncookiesValidated() { return syncookiesValidated; }
+  /** Returns ACKs to a listener that sent cookies recently whose cookie was not valid (Linux's SyncookiesFailed). */
+  public long syncookiesFailed() { return syncookiesFailed; }
   /** Returns ICMP echo replies sent. */
   public long echoReplies() { return echoReplies; }
   /** Returns ICMP errors a connection acted on (aborted, remembered, or lowered its MSS for). */
@@ -61,6 +77,7 @@ public final class HostCounters {
   public String toString() {
     return "in " + packetsIn + ", out " + packetsOut + ", active opens " + activeOpens + ", passive opens "
         + passiveOpens + ", resets sent " + resetsSent + ", listen overflows " + listenOverflows
-        + ", drops " + drops;
+        + ", SYN queue full drops " + synQueueFullDrops + ", syncookies sent " + syncookiesSent + " validated "
+        + syncookiesValidated + " failed " + syncookiesFailed + ", drops " + drops;
   }
 }

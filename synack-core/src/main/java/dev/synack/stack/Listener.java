@@ -11,6 +11,19 @@ import java.util.Set;
  * A passive open on a local address and port, with Linux's two queues: connections still in the
  * handshake (the SYN queue) and established connections not yet accepted (the accept queue).
  * The backlog bounds both, as {@code listen(2)} does on Linux, capped by somaxconn.
+ *
+ * <p>Under overflow it behaves as Linux with its defaults:
+ * <ul>
+ *   <li>a SYN-queue entry resends its SYN-ACK with exponential backoff (1, 2, 4, 8, 16 s) up to
+ *       {@code TcpConfig.synAckRetries} times (tcp_synack_retries = 5), then is removed silently;</li>
+ *   <li>a SYN that finds the SYN queue full is answered with a SYN cookie and keeps no state
+ *       (tcp_syncookies = 1, see {@link SynCookiePolicy}), or dropped when cookies are off;</li>
+ *   <li>a SYN that finds the accept queue full is dropped (counted as a listen overflow): the
+ *       client resends it;</li>
+ *   <li>the ACK that would complete a handshake while the accept queue is full — an entry's, or a
+ *       cookie's — is dropped, and the entry stays in SYN-RECEIVED (tcp_abort_on_overflow = 0): the
+ *       client resends, and gets in once the application has accepted. No RST is sent.</li>
+ * </ul>
  */
 public final class Listener implements Attachable {
   private final Host host;
@@ -24,6 +37,8 @@ public final class Listener implements Attachable {
   /** Children that reached ESTABLISHED (or beyond) and wait for {@link #accept()}. */
   final ArrayDeque<Connection> acceptQueue = new ArrayDeque<>();
   private boolean closed;
+  /** When the last SYN cookie was sent, {@code Long.MIN_VALUE} if never. */
+  long cookieSentAt = Long.MIN_VALUE;
   private Object attachment;
 
   Listener(Host host, InetAddress address, int port, int backlog, TcpConfig tcp) {
@@ -96,12 +111,23 @@ public final class Listener implements Attachable {
     host.removeListener(this, now);
   }
 
+  /** Returns whether the accept queue is full: Linux then drops a SYN, and the ACK of a SYN cookie (the peer resends). */
+  boolean acceptQueueFull() {
+    return acceptQueue.size() >= backlog;
+  }
+
+  /** Returns whether the SYN queue is full: a new SYN then gets a SYN cookie, or is dropped without them. */
+  boolean synQueueFull() {
+    return synQueue.size() >= backlog;
+  }
+
   /**
-   * Returns whether a new SYN may be admitted. Linux drops the SYN when the accept queue is full
-   * (the client retransmits), and bounds the SYN queue by the same backlog.
+   * Returns whether this listener sent a SYN cookie recently enough that one may come back: only
+   * then is an ACK checked as a cookie (Linux's {@code tcp_synq_no_recent_overflow}), so that no one
+   * can open a connection by guessing cookies while there is no flood.
    */
-  boolean hasRoom() {
-    return !closed && acceptQueue.size() < backlog && synQueue.size() < backlog;
+  boolean cookiesRecentlySent(long now) {
+    return cookieSentAt != Long.MIN_VALUE && now - cookieSentAt < 2 * SynCookies.PERIOD_NANOS;
   }
 
   boolean matches(InetAddress local) {

@@ -279,9 +279,9 @@ final class SegmentArrival {
     if (c.opts.pawsRejects(seg, now)) {
       // RFC 7323 §5.3 R1: "send an acknowledgment in reply as specified in RFC 793 page 69 and
       // drop the segment".
-      c.ackNow = true;
+      boolean acked = c.ackUnacceptable(seg, now);
       noteDuplicate(seg);
-      drop(seg, now, "PAWS: TSval older than TS.Recent (RFC 7323 §5.3)");
+      drop(seg, now, "PAWS: TSval older than TS.Recent (RFC 7323 §5.3)" + (acked ? "" : ", ACK rate-limited"));
       restartTimeWaitOnRetransmission(seg, now);
       return false;
     }
@@ -300,8 +300,14 @@ final class SegmentArrival {
       // (unless the RST bit is set, if so drop the segment and return): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"
       if (seg.has(TcpFlags.RST)) {
         drop(seg, now, "RST outside the window (RFC 5961 §3.2)");
+      } else if (seg.has(TcpFlags.SYN) && c.state != TcpState.TIME_WAIT) {
+        // RFC 5961 §4.2: "If the SYN bit is set, irrespective of the sequence number, TCP endpoints
+        // MUST send a "challenge ACK"", as Linux's tcp_validate_incoming does for a SYN out of the window.
+        boolean sent = c.challengeAck(now);
+        drop(seg, now, sent ? "SYN in a synchronized state: challenge ACK (RFC 5961 §4)" : "SYN: challenge ACK limit reached (RFC 5961 §7)");
       } else if (restartTimeWaitOnRetransmission(seg, now)) {
-        c.ackNow = true; // a resent FIN in TIME-WAIT: received and answered, not dropped
+        // A resent FIN in TIME-WAIT is received and answered, not dropped; a blind guess is answered at the rate limit.
+        if (!c.ackUnacceptable(seg, now)) drop(seg, now, "outside the receive window, ACK rate-limited");
       } else if (c.cfg.choices().oldDuplicateAckProcessed() && seg.has(TcpFlags.ACK) && !seg.has(TcpFlags.SYN)
           && SeqNum.le(SeqNum.add(seq, len), rcv.rcvNxt)) {
         // Wholly old: acknowledged, and its ACK field still processed (TcpChoices.oldDuplicateAckProcessed,
@@ -309,17 +315,10 @@ final class SegmentArrival {
         c.ackNow = true;
         return true;
       } else {
-        // A SYN draws a challenge ACK "irrespective of the sequence number" (RFC 5961 §4.2), rate
-        // limited as every challenge ACK (§7); other segments the ACK of RFC 9293.
-        // Only the plain duplicate is reported by D-SACK, as Linux's tcp_send_dupack; a SYN's
-        // challenge ACK carries none.
-        if (seg.has(TcpFlags.SYN)) {
-          c.challengeAck(now);
-        } else {
-          c.ackNow = true;
-          noteDuplicate(seg);
-        }
-        drop(seg, now, "outside the receive window");
+        boolean acked = c.ackUnacceptable(seg, now);
+        // D-SACK reports the plain duplicate, as Linux's tcp_send_dupack; a SYN carries none.
+        if (!seg.has(TcpFlags.SYN)) noteDuplicate(seg);
+        drop(seg, now, acked ? "outside the receive window" : "outside the receive window, ACK rate-limited");
       }
       return false;
     }

@@ -352,6 +352,11 @@ final class Sender {
     }
   }
 
+  /** Stops timing our SYN: its send time is not known (a SYN cookie's SYN-ACK, rebuilt later), so no RTT sample may come of it. */
+  void forgetSynTiming() {
+    timingSyn = false;
+  }
+
   /** Sends our SYN again as a new segment (a SYN-ACK in a simultaneous open), not timed from the first copy. */
   void resendSyn() {
     synPending = true;

@@ -78,6 +78,10 @@ public final class TcpConnection {
   private TcpError softError;
   /** SND.UNA when {@link #softError} arrived: an acknowledgment since then shows the path works again. */
   private int softErrorUna;
+  /** Linux's {@code tcp_invalid_ratelimit}: the least time between two ACKs to out-of-window segments. */
+  static final long UNACCEPTABLE_ACK_INTERVAL_NANOS = 500_000_000L;
+  /** When an ACK last answered an out-of-window segment that was not a retransmission, {@code Long.MIN_VALUE} if never. */
+  private long lastUnacceptableAck = Long.MIN_VALUE;
   /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
   private boolean writableWanted;
   /** Complete segments to send before anything else (resets, probes). */
@@ -134,6 +138,35 @@ public final class TcpConnection {
     c.state = TcpState.LISTEN; // created in LISTEN by the stack's listener: no state event of its own
     c.handleSegment(syn, now);
     if (c.state == TcpState.LISTEN) c.enterClosed(null, now);
+    return c;
+  }
+
+  /**
+   * The stack's passive open from a SYN cookie (RFC 4987 §3.6): the listener answered a SYN with a
+   * SYN-ACK of sequence number {@code iss} and kept nothing; now {@code ack} returns the cookie.
+   * The TCB is rebuilt as it stood when that SYN-ACK left — from {@code restoredSyn}, the SYN the
+   * cookie stands for (sequence number SEG.SEQ - 1 and the options the cookie kept) — without
+   * tracing that past, and then {@code ack} is processed as in SYN-RECEIVED, which moves the
+   * connection to ESTABLISHED. The SYN-ACK is not timed (its send time is unknown, as Linux's
+   * cookie requests have no {@code snt_synack}); with timestamps, TSecr gives the RTT sample.
+   */
+  public static TcpConnection acceptCookie(FourTuple id, TcpConfig cfg, int iss, TcpSegment restoredSyn, TcpSegment ack,
+      long now, TraceSink trace, String hostName) {
+    TcpConnection c = new TcpConnection(id, cfg, Origin.ACCEPT, iss, trace, hostName);
+    c.tracer.mute(true);
+    c.state = TcpState.LISTEN;
+    c.handleSegment(restoredSyn, now);
+    if (c.state == TcpState.SYN_RECEIVED) {
+      c.pollTransmit(now); // the SYN-ACK the listener already sent
+      c.timers.cancelAll(now);
+      c.snd.forgetSynTiming(); // Karn's rule: no sample from a send time that is not known
+    }
+    c.tracer.mute(false);
+    if (c.state != TcpState.SYN_RECEIVED) {
+      c.enterClosed(null, now);
+      return c;
+    }
+    c.handleSegment(ack, now);
     return c;
   }
 
@@ -782,6 +815,28 @@ public final class TcpConnection {
     return true;
   }
 
+  /**
+   * Owes the ACK that answers an unacceptable segment (RFC 9293 §3.10.7.4 first step: "an
+   * acknowledgment should be sent in reply"); returns whether it will be sent. A copy of data from
+   * up to a receive buffer below RCV.NXT is always answered: the peer resends it because our ACK
+   * was lost, and needs one. Anything else — beyond the window, or further behind — cannot come
+   * from the peer's retransmission queue but from a blind attacker guessing sequence numbers, and
+   * draws at most one ACK per 500 ms, Linux's {@code tcp_invalid_ratelimit}. (Linux limits only
+   * such segments without data, {@code tcp_oow_rate_limited}; we limit data too, so that blind
+   * injection cannot make us send an ACK per packet.)
+   */
+  boolean ackUnacceptable(TcpSegment seg, long now) {
+    int behind = SeqNum.diff(rcv.rcvNxt, seg.sequenceNumber());
+    if (behind > 0 && behind <= rcv.bufferSize() + 65535) {
+      ackNow = true;
+      return true;
+    }
+    if (lastUnacceptableAck != Long.MIN_VALUE && now - lastUnacceptableAck < UNACCEPTABLE_ACK_INTERVAL_NANOS) return false;
+    lastUnacceptableAck = now;
+    ackNow = true;
+    return true;
+  }
+
   void emit(ConnectionEvent event) {
     events.add(event);
   }
@@ -831,10 +886,14 @@ public final class TcpConnection {
     return (int) Math.floorDiv(now, 1_000_000L) + cfg.timestampOffset();
   }
 
-  /** Returns whether data and our FIN may be sent in this state. */
+  /**
+   * Returns whether data and our FIN may be sent in this state: every state after the handshake
+   * in which our FIN may still be unsent. CLOSING counts: a CLOSE with data queued enters
+   * FIN-WAIT-1 before the FIN leaves (§3.10.4), and the peer's FIN then moves us on to CLOSING
+   * with the data and FIN still to go, which Linux sends from any state (found by HostFuzzTest).
+   */
   private boolean dataAllowed() {
     return switch (state) {
-      // CLOSING too: the peer's FIN may arrive while our data (and FIN after it) still waits for cwnd.
       case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK -> true;
       default -> false;
     };

@@ -20,11 +20,18 @@ final class Tracer {
   /** The segment being processed and not yet traced, or {@code null}. */
   private TcpSegment arrival;
   private long arrivalTime;
+  /** Whether events are held back: while a TCB is rebuilt from a SYN cookie, its past is not retraced. */
+  private boolean muted;
 
   Tracer(TraceSink sink, String host, FourTuple id) {
     this.sink = sink == null ? TraceSink.NONE : sink;
     this.host = host == null ? "" : host;
     this.conn = id.toString();
+  }
+
+  /** Holds back (true) or lets through (false) every event. */
+  void mute(boolean on) {
+    muted = on;
   }
 
   /** Follows the connection's identity when LISTEN fills in the foreign socket. */
@@ -50,6 +57,7 @@ final class Tracer {
   /** Traces a segment discarded for {@code reason}. */
   void drop(TcpSegment seg, long now, String reason) {
     if (arrival == seg) arrival = null;
+    if (!muted) sink.countDrop(reason);
     segment(now, seg, SegmentAction.DROP, reason);
   }
 
@@ -61,12 +69,12 @@ final class Tracer {
 
   void state(long now, TcpState from, TcpState to) {
     flushArrival();
-    if (sink.enabled()) sink.accept(new TraceEvent.StateChange(now, host, conn, from.name(), to.name()));
+    if (!muted && sink.enabled()) sink.accept(new TraceEvent.StateChange(now, host, conn, from.name(), to.name()));
   }
 
   void timer(long now, TimerKind kind, String action) {
     flushArrival();
-    if (sink.enabled()) sink.accept(new TraceEvent.Timer(now, host, conn, kind.traceName(), action));
+    if (!muted && sink.enabled()) sink.accept(new TraceEvent.Timer(now, host, conn, kind.traceName(), action));
   }
 
   /** Traces the sender's state for the plots: cwnd and bytes in flight in bytes, SRTT in ns. */
@@ -82,6 +90,6 @@ final class Tracer {
   }
 
   private void segment(long now, TcpSegment seg, SegmentAction action, String reason) {
-    if (sink.enabled()) sink.accept(new TraceEvent.Segment(now, host, conn, action, SegmentInfo.of(seg), reason));
+    if (!muted && sink.enabled()) sink.accept(new TraceEvent.Segment(now, host, conn, action, SegmentInfo.of(seg), reason));
   }
 }

@@ -14,6 +14,13 @@ public interface TraceSink {
     return false;
   }
 
+  /**
+   * Counts a segment that a connection discarded, by the reason its {@code drop} event carries.
+   * Called whether or not events are {@link #enabled}, so that a host counts every drop without
+   * tracing (its {@code HostCounters}). Must not throw.
+   */
+  default void countDrop(String reason) {}
+
   /** Returns whether events are wanted at all, so that callers can skip building them. */
   default boolean enabled() {
     return this != NONE;

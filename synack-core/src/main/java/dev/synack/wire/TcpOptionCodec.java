@@ -15,8 +15,10 @@ final class TcpOptionCodec {
    * Parses the options in {@code [start, end)} of {@code buf}.
    *
    * <p>An end-of-option-list ends parsing (RFC 9293 §3.1: "the end of the option list"). When it
-   * sits unaligned in the last 32-bit word it is the padding {@link #write} adds and is left out of
-   * the list, so a segment written and parsed back is the same record; anywhere else it is kept.
+   * sits off a 32-bit boundary it is taken for the zero padding {@link #write} adds and is left out
+   * of the list, wherever it is: written again, an EOL there would come back as padding of a
+   * shorter header, so keeping it would break parse-write-parse (found by WireFuzzTest). On a word
+   * boundary it is kept, and written back in the same place.
    * RFC 9293 §3.1 requires every option but EOL and NOP to carry a length, and MUST-68 says a
    * receiver must be prepared for any option; options of unknown kind are kept as
    * {@link TcpOption.Unknown}. A length that is wrong for a known kind, below 2, or past the end of
@@ -30,8 +32,7 @@ final class TcpOptionCodec {
     while (i < end) {
       int kind = Bytes.u8(buf, i);
       if (kind == TcpOption.KIND_EOL) {
-        int offset = i - start;
-        boolean padding = offset % 4 != 0 && end - i < 4;
+        boolean padding = (i - start) % 4 != 0;
         if (!padding) options.add(new TcpOption.EndOfOptionList());
         break;
       }

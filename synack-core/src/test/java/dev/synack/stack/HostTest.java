@@ -122,14 +122,15 @@ class HostTest {
     }
 
     @Test
-    void syn_beyondBacklog_droppedAndCountedAsListenOverflow() {
+    void syn_beyondBacklog_answeredWithASynCookie_noStateKept() {
       host.listen(null, 80, 2);
       for (int port = 40000; port < 40003; port++) {
         deliver(tcpFromPeer(synWithMss(port, 1000)), 0);
       }
 
-      assertEquals(2, segmentsSent().size(), "two SYN-ACKs, the third SYN dropped");
-      assertEquals(1, host.counters().listenOverflows());
+      assertEquals(3, segmentsSent().size(), "two SYN-ACKs of queued connections, the third with a SYN cookie");
+      assertEquals(2, host.connectionCount(), "the cookie keeps no state");
+      assertEquals(1, host.counters().syncookiesSent());
     }
 
     @Test

@@ -183,6 +183,16 @@ class TcpCodecTest {
     }
 
     @Test
+    void eolOffAWordBoundaryBeforeMoreWords_isLeftOutAndRoundTrips() {
+      // mss, sackOK, then EOL at byte 6 and a word of garbage: written back, the EOL would be padding.
+      TcpOptions o = TcpHeader.wrap(new Malformed().withOptions("0204ffc4" + "04020000" + "0204ffd7")).value().options();
+      assertEquals(List.of(new TcpOption.MaximumSegmentSize(0xffc4), new TcpOption.SackPermitted()), o.list());
+      TcpSegment s = TcpSegment.of(1, 2, 0, 0, TcpFlags.SYN, 0).withOptions(o);
+      TcpSegment back = TcpCodec.parse(ByteBuffer.wrap(TcpCodec.toBytes(s, loopback4(), loopback4())), loopback4(), loopback4(), true).value();
+      assertEquals(o, back.options());
+    }
+
+    @Test
     void sackBlocks_areParsedInOrder() {
       TcpOptions o = TcpHeader.wrap(new Malformed().withOptions("0101" + "0512" + "00000064000000c8" + "0000012c00000190"))
           .value().options();
