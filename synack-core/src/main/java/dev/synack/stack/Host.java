@@ -115,6 +115,13 @@ public final class Host {
     return connections.size();
   }
 
+  /** Returns the number of listeners open on the host. */
+  public int listenerCount() {
+    int n = 0;
+    for (List<Listener> onPort : listeners.values()) n += onPort.size();
+    return n;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // User calls: open, listen.
 
@@ -301,14 +308,15 @@ public final class Host {
     while (packet == null && !outputQueue.isEmpty()) {
       Connection c = outputQueue.peek();
       TcpSegment seg = c.released ? null : c.engine.pollTransmit(now);
+      // Sending arms timers (the RTO starts when a segment leaves), and so may finding nothing to
+      // send (the persist timer starts when data waits behind a zero window): the deadline moves.
+      if (!c.released) reschedule(c);
       if (seg == null) {
         outputQueue.poll();
         c.queuedForOutput = false;
         releaseIfDone(c);
         continue;
       }
-      // Sending arms timers (the RTO starts when a segment leaves), so the deadline moves too.
-      reschedule(c);
       FourTuple id = c.id();
       packet = Packets.tcp(id.localAddress(), id.remoteAddress(), config.hopLimit(), seg);
     }
