@@ -54,6 +54,7 @@ public final class JsonLines {
     switch (event) {
       case StateChange s -> b.append(",\"from\":").append(Json.quote(s.from()))
           .append(",\"to\":").append(Json.quote(s.to()));
+      case Segment s when s.segment() == null -> b.append(",\"reason\":").append(Json.quote(s.reason()));
       case Segment s -> {
         SegmentInfo i = s.segment();
         b.append(",\"flags\":").append(Json.write(TcpFlags.names(i.flags())))
@@ -144,7 +145,9 @@ public final class JsonLines {
           if (action.jsonName().equals(name)) {
             Object reason = o.get("reason");
             if (reason != null && !(reason instanceof String)) throw badField("reason", "a string", reason);
-            yield new Segment(t, host, conn, action, segmentInfo(o), (String) reason);
+            // A dropped packet too broken to read as a segment has a reason and no segment fields.
+            boolean unreadable = action == SegmentAction.DROP && !o.containsKey("flags") && reason != null;
+            yield new Segment(t, host, conn, action, unreadable ? null : segmentInfo(o), (String) reason);
           }
         }
         throw new IllegalArgumentException("unknown event \"" + name + "\"");

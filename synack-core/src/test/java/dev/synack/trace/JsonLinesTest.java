@@ -53,6 +53,14 @@ class JsonLinesTest {
     }
 
     @Test
+    void drop_ofAPacketTooBrokenToRead_hasOnlyItsReason_andParsesBack() {
+      Segment drop = new Segment(0, "server", "", SegmentAction.DROP, null, "tcp-bad-checksum");
+      String line = JsonLines.toJson(drop);
+      assertEquals("{\"t\":0.000000,\"host\":\"server\",\"conn\":\"\",\"event\":\"drop\",\"reason\":\"tcp-bad-checksum\"}", line);
+      assertEquals(drop, JsonLines.parse(line));
+    }
+
+    @Test
     void stateTimerSampleNote_writeTheirFields() {
       assertEquals("{\"t\":2.000000001,\"host\":\"c\",\"conn\":\"\",\"event\":\"state\",\"from\":\"SYN_SENT\",\"to\":\"ESTABLISHED\"}",
           JsonLines.toJson(new StateChange(2_000_000_001L, "c", "", "SYN_SENT", "ESTABLISHED")));
