@@ -7,6 +7,6 @@ final class Subcommands {
   private Subcommands() {}
 
   static List<Object> all() {
-    return List.of(new DemoCommand(), new DecodeCommand());
+    return List.of(new DemoCommand(), new TortureCommand(), new DecodeCommand());
   }
 }
