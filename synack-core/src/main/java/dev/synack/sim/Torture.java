@@ -119,7 +119,8 @@ public final class Torture {
     try {
       t.net.runUntil(t::dispatch, timeLimitNanos(parameters));
     } catch (RuntimeException e) {
-      thrown = "threw " + e;
+      StackTraceElement[] where = e.getStackTrace();
+      thrown = "threw " + e + (where.length > 0 ? " at " + where[0] : "");
     }
     return t.verdict(thrown);
   }
