@@ -27,6 +27,7 @@ import java.util.SplittableRandom;
  *   <li>both ends reached CLOSED in order (one Closed event each, no error) within
  *       {@link #timeLimitNanos} of virtual time, and the network fell idle;</li>
  *   <li>nothing is left behind: no connection, listener, timer, event or packet in either host;</li>
+ *   <li>no livelock: fewer packets than {@link #packetBudget} were sent;</li>
  *   <li>over IPv4 every corrupted packet was dropped by a checksum (IPv6 has no header checksum,
  *       so a flipped traffic class, flow label or hop limit goes through harmlessly there).</li>
  * </ul>
@@ -66,9 +67,14 @@ public final class Torture {
   private Listener listener;
   /** Virtual time of the last step, when the run last did anything. */
   private long lastActivity;
+  /** Packets both hosts sent so far, against {@link #budget}. */
+  private long packetsSent;
+  /** The packets the run may send: {@link #packetBudget}, or less in a test of the bound itself. */
+  private final long budget;
 
-  private Torture(TortureParameters p, TraceSink trace) {
+  private Torture(TortureParameters p, TraceSink trace, long budget) {
     this.p = p;
+    this.budget = budget;
     InetAddress clientAddress = address(p.ipv6(), 1);
     this.serverAddress = address(p.ipv6(), 2);
     TcpConfig tcp = tcpConfig().withBuffers(p.receiveBuffer(), p.sendBuffer());
@@ -84,6 +90,11 @@ public final class Torture {
     net.setOneWayLink(clientNode, serverNode, p.clientToServer());
     net.setOneWayLink(serverNode, clientNode, p.serverToClient());
     net.setTrace(trace);
+    net.addObserver(new PacketObserver() {
+      @Override public void onSend(SimNode from, SimNode to, byte[] packet, long now) {
+        packetsSent++;
+      }
+    });
 
     SplittableRandom data = new SplittableRandom(Long.reverse(p.seed()) ^ 0x5DEECE66DL);
     byte[] up = new byte[p.clientBytes()];
@@ -114,7 +125,12 @@ public final class Torture {
 
   /** Runs a torture run with the given parameters, tracing into {@code trace}. Never throws: a throw is a failure. */
   public static TortureResult run(TortureParameters parameters, TraceSink trace) {
-    Torture t = new Torture(parameters, trace == null ? TraceSink.NONE : trace);
+    return run(parameters, trace, packetBudget(parameters));
+  }
+
+  /** Runs a torture run that may send at most {@code budget} packets. */
+  static TortureResult run(TortureParameters parameters, TraceSink trace, long budget) {
+    Torture t = new Torture(parameters, trace == null ? TraceSink.NONE : trace, budget);
     String thrown = null;
     try {
       t.net.runUntil(t::dispatch, timeLimitNanos(parameters));
@@ -141,7 +157,17 @@ public final class Torture {
     return 2 * MSL.toNanos() + 2 * HOUR + p.totalBytes() * 1_000_000L;
   }
 
-  /** Handles every event both hosts have, then closes whoever the close order says; never stops the run early. */
+  /**
+   * Returns how many packets a run may send before it is declared a livelock: two per byte of data
+   * and two million more. Today's engine resends whole windows after a timeout and needs up to
+   * about 0.8 packets per byte at 30 % loss; an ACK loop sends millions of packets for nothing,
+   * and without this bound it would take hours of virtual time, and of real time, to end.
+   */
+  static long packetBudget(TortureParameters p) {
+    return 2_000_000 + 2 * p.totalBytes();
+  }
+
+  /** Handles every event both hosts have, then closes whoever the close order says; stops the run past the packet budget. */
   private boolean dispatch() {
     long now = net.now();
     lastActivity = now;
@@ -159,7 +185,7 @@ public final class Torture {
       }
       applyCloseOrder(now);
     }
-    return false;
+    return packetsSent > budget;
   }
 
   private void onClientEvent(HostEvent e, long now) {
@@ -246,7 +272,10 @@ public final class Torture {
           up, down, caughtAtServer, caughtAtClient);
     }
     long limit = timeLimitNanos(p);
-    if (net.nextEventTime() != Long.MAX_VALUE) {
+    if (packetsSent > budget) {
+      failures.add("livelock: " + packetsSent + " packets sent by t=" + String.format(Locale.ROOT, "%.3f", lastActivity / 1e9)
+          + " s, more than the budget of " + budget + " for " + p.totalBytes() + " bytes");
+    } else if (net.nextEventTime() != Long.MAX_VALUE) {
       failures.add(String.format(Locale.ROOT, "not finished within %.0f s of virtual time: client %s, server %s, %d packets in flight",
           limit / 1e9, state(clientConnection), state(serverEnd.connection), net.inFlight()));
     }

@@ -152,6 +152,17 @@ class TortureTest {
     }
 
     @Test
+    void runPastItsPacketBudget_stopsAndFailsAsALivelock() {
+      TortureParameters p = TortureParameters.derive(42);
+
+      TortureResult r = Torture.run(p, null, 5);
+
+      assertFalse(r.passed());
+      assertTrue(r.reason().startsWith("livelock: ") && r.reason().contains("more than the budget of 5 for"), r.reason());
+      assertTrue(Torture.packetBudget(p) >= 2_000_000, "the real budget leaves room for any honest run");
+    }
+
+    @Test
     void replayCommand_namesTheSeedAndItsTrace() {
       assertEquals("bin/synack torture --seed 1234 --trace torture-1234.jsonl", Torture.replayCommand(1234));
     }
