@@ -4,25 +4,11 @@ import dev.synack.sim.DemoOptions;
 import dev.synack.sim.DemoRun;
 import dev.synack.sim.DemoRunner;
 import dev.synack.sim.Scenario;
-import dev.synack.trace.HtmlReport;
-import dev.synack.trace.JsonLinesSink;
 import dev.synack.trace.Ladder;
 import dev.synack.trace.Narration;
-import dev.synack.trace.TraceEvent;
-import dev.synack.trace.TraceSink;
-import dev.synack.wire.PcapWriter;
-import java.io.BufferedOutputStream;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -107,41 +93,12 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (bytes > Integer.MAX_VALUE - 8) throw new Main.UsageError("--bytes at most " + (Integer.MAX_VALUE - 8) + ": " + bytes);
 
-    List<AutoCloseable> open = new ArrayList<>();
-    try {
-      TraceSink sink = TraceSink.NONE;
-      JsonLinesSink json = null;
-      if (traceFile != null) {
-        Writer w = Files.newBufferedWriter(traceFile, StandardCharsets.UTF_8);
-        open.add(w);
-        json = new JsonLinesSink(w);
-        sink = json;
-      }
-      if (pcapFile != null) {
-        OutputStream o = new BufferedOutputStream(Files.newOutputStream(pcapFile));
-        open.add(o);
-        sink = TraceSink.both(sink, packetSink(PcapWriter.open(o, PcapWriter.Resolution.NANOSECONDS)));
-      }
-      DemoRun run = DemoRunner.run(s, options, sink == TraceSink.NONE ? null : sink);
-      if (json != null && json.error() != null) throw json.error();
+    try (TraceOutputs outputs = TraceOutputs.open(traceFile, pcapFile, htmlFile)) {
+      DemoRun run = DemoRunner.run(s, options, outputs.any() ? outputs.sink() : null);
       print(run);
-      if (htmlFile != null) {
-        try (BufferedWriter w = Files.newBufferedWriter(htmlFile, StandardCharsets.UTF_8)) {
-          HtmlReport.write(segmentsAndStates(run.events()), HtmlReport.Options.defaults()
-              .withTitle("synack demo: " + s.cliName()).withHosts(List.of("client", "server")), w);
-        }
-      }
+      outputs.finish("synack demo: " + s.cliName(), spec.commandLine().getOut());
+      spec.commandLine().getOut().flush();
       return run.ok() ? 0 : 1;
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    } finally {
-      for (AutoCloseable c : open.reversed()) {
-        try {
-          c.close();
-        } catch (Exception ignored) {
-          // Closing after the run; an error writing was reported above.
-        }
-      }
     }
   }
 
@@ -150,8 +107,8 @@ final class DemoCommand implements Callable<Integer> {
     out.println("synack demo: " + run.scenario().cliName() + " (" + run.scenario().description() + ")");
     out.println();
     Ladder.Options ladder = Ladder.Options.defaults().withAscii(ascii).withTimers(timers)
-        .withHosts(List.of("client", "server"));
-    out.print(Ladder.render(segmentsAndStates(run.events()), ladder));
+        .withHosts(TraceOutputs.HOSTS);
+    out.print(Ladder.render(TraceOutputs.hostsOnly(run.events()), ladder));
     out.println();
     for (String line : Narration.narrate(run.events(), lang)) {
       out.println(line);
@@ -160,35 +117,6 @@ final class DemoCommand implements Callable<Integer> {
     for (String line : run.results()) {
       out.println(line);
     }
-    if (traceFile != null) out.println("trace: " + traceFile);
-    if (pcapFile != null) out.println("pcap: " + pcapFile);
-    if (htmlFile != null) out.println("html: " + htmlFile);
     out.flush();
-  }
-
-  /** The diagrams show the two hosts; the network's own notes (drops) are drawn on the arrows already. */
-  private static List<TraceEvent> segmentsAndStates(List<TraceEvent> events) {
-    return events.stream().filter(e -> !e.host().equals("net")).toList();
-  }
-
-  /** A sink that writes every whole packet to a pcap file. */
-  private static TraceSink packetSink(PcapWriter pcap) {
-    return new TraceSink() {
-      @Override
-      public void accept(TraceEvent event) {
-        if (event instanceof TraceEvent.Packet p && p.outbound()) {
-          try {
-            pcap.write(p.timeNanos(), p.bytes());
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      }
-
-      @Override
-      public boolean wantsPackets() {
-        return true;
-      }
-    };
   }
 }

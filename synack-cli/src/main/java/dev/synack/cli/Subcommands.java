@@ -9,6 +9,6 @@ final class Subcommands {
 
   static List<Object> all() {
     return List.of(new DemoCommand(), new ServeCommand(), new ConnectCommand(), new DecodeCommand(), new ScriptCommand(),
-        new BenchCommand());
+        new BenchCommand(), new TortureCommand());
   }
 }

@@ -4,5 +4,9 @@
  * one-way links with seeded loss, delay, jitter, reordering, duplication, corruption, bandwidth and
  * MTU ({@link dev.synack.sim.LinkConfig}), and runs them in virtual time that jumps to the next
  * deadline, so that a two-minute TIME_WAIT costs nothing and every run replays from its seed.
+ *
+ * <p>On it run the demo's scenarios ({@link dev.synack.sim.DemoRunner}), the torture runs of the
+ * test suite ({@link dev.synack.sim.Torture}: random data, impairments and close order from a seed,
+ * judged byte for byte) and congestion-control experiments ({@link dev.synack.sim.PathExperiment}).
  */
 package dev.synack.sim;

@@ -161,6 +161,13 @@ public final class Host {
     return deadlines.size();
   }
 
+  /** Returns the number of listeners open on the host. */
+  public int listenerCount() {
+    int n = 0;
+    for (List<Listener> onPort : listeners.values()) n += onPort.size();
+    return n;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // User calls: open, listen.
 
@@ -273,7 +280,7 @@ public final class Host {
   private void handleDatagram(ByteBuffer packet, long now) {
     Parsed<IpDatagram> parsed = IpDatagram.parse(packet);
     if (!(parsed instanceof Parsed.Ok<IpDatagram>(IpDatagram ip))) {
-      drop(parsed.reason(), "", now);
+      dropMalformed(parsed.reason(), now);
       return;
     }
     if (!addresses.contains(ip.destination())) {
@@ -312,7 +319,7 @@ public final class Host {
   private void handleTcp(IpDatagram ip, long now) {
     Parsed<TcpSegment> parsed = TcpCodec.parse(ip.payload(), ip.source(), ip.destination(), true);
     if (!(parsed instanceof Parsed.Ok<TcpSegment>(TcpSegment seg))) {
-      drop(parsed.reason(), "", now);
+      dropMalformed(parsed.reason(), now);
       return;
     }
     FourTuple id = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort());
@@ -486,7 +493,7 @@ public final class Host {
   private void handleIcmp(IpDatagram ip, long now) {
     Parsed<IcmpMessage> parsed = IcmpCodec.parse(ip, true);
     if (!(parsed instanceof Parsed.Ok<IcmpMessage>(IcmpMessage message))) {
-      drop(parsed.reason(), "", now);
+      dropMalformed(parsed.reason(), now);
       return;
     }
     if (message instanceof IcmpMessage.EchoRequest) {
@@ -585,6 +592,9 @@ public final class Host {
     while (packet == null && !outputQueue.isEmpty()) {
       Connection c = outputQueue.peek();
       TcpSegment seg = c.released ? null : c.engine.pollTransmit(now);
+      // Sending arms timers (the RTO starts when a segment leaves), and so may finding nothing to
+      // send (the persist timer starts when data waits behind a zero window): the deadline moves.
+      if (!c.released) reschedule(c);
       if (seg == null) {
         outputQueue.poll();
         c.queuedForOutput = false;
@@ -593,8 +603,6 @@ public final class Host {
         releaseIfDone(c);
         continue;
       }
-      // Sending arms timers (the RTO starts when a segment leaves), so the deadline moves too.
-      reschedule(c);
       FourTuple id = c.id();
       packet = Packets.tcp(id.localAddress(), id.remoteAddress(), config.hopLimit(), seg);
     }
@@ -764,6 +772,12 @@ public final class Host {
       if (a.equals(address)) return a;
     }
     return address;
+  }
+
+  /** Drops a packet that does not parse (bad checksum, lengths, header fields): counted as malformed too (Linux's InErrors, InCsumErrors). */
+  private void dropMalformed(String reason, long now) {
+    counters.malformed++;
+    drop(reason, "", now);
   }
 
   private void drop(String reason, String conn, long now) {

@@ -22,6 +22,7 @@ public final class HostCounters {
   long syncookiesFailed;
   long echoReplies;
   long icmpErrorsDelivered;
+  long malformed;
   private final Map<String, Long> drops = new TreeMap<>();
 
   void drop(String reason) {
@@ -30,6 +31,8 @@ public final class HostCounters {
 
   /** Returns packets received. */
   public long packetsIn() { return packetsIn; }
+  /** Returns the packets dropped because they did not parse: bad checksums, lengths or header fields (each also counted under its reason). */
+  public long malformed() { return malformed; }
   /** Returns packets sent. */
   public long packetsOut() { return packetsOut; }
   /** Returns connections opened actively (connect). */

@@ -54,7 +54,7 @@ final class Scoreboard {
   /**
    * When the oldest record the last {@link #ackUpTo} removed was sent, among those never
    * retransmitted nor SACKed before: the RTT sample that ACK gives (Linux's {@code first_ackt});
-   * {@link Long#MIN_VALUE} when it gave none (Karn's rule).
+   * {@link Long#MIN_VALUE} when it gave none (Karn's rule: also when it removed a resent record).
    */
   private long ackedCleanSentAt = Long.MIN_VALUE;
   /** When the last {@link #ackUpTo} removed segment sent last was sent (resent ones included), or {@link Long#MIN_VALUE}. */
@@ -207,9 +207,11 @@ final class Scoreboard {
     ackedCleanSentAt = Long.MIN_VALUE;
     ackedLatestSentAt = Long.MIN_VALUE;
     int acked = 0;
+    boolean retransmissionAcked = false;
     while (head < tail && SeqNum.le(ends[head], ack)) {
       int f = flags[head];
       int len = SeqNum.diff(ends[head], starts[head]);
+      retransmissionAcked |= (f & EVER_RETRANSMITTED) != 0;
       if ((f & SACKED) == 0) {
         if ((f & EVER_RETRANSMITTED) == 0 && ackedCleanSentAt == Long.MIN_VALUE) ackedCleanSentAt = sentAt[head];
         ackedLatestSentAt = Math.max(ackedLatestSentAt, sentAt[head]);
@@ -219,6 +221,10 @@ final class Scoreboard {
       acked += len;
       head++;
     }
+    // Karn's rule for the whole ACK, as Linux's FLAG_RETRANS_DATA_ACKED: an ACK that covers a
+    // resent segment may have waited for that copy, so the clean segments it also covers (sent
+    // before the loss) would count the recovery as round-trip time.
+    if (retransmissionAcked) ackedCleanSentAt = Long.MIN_VALUE;
     if (head < tail && SeqNum.gt(ack, starts[head])) {
       int cut = SeqNum.diff(ack, starts[head]);
       uncount(flags[head], cut, false);

@@ -273,6 +273,7 @@ final class SegmentArrival {
    * </pre>
    * "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
    * made to accept valid ACKs, URGs, and RSTs": a segment at RCV.NXT goes on with its text cut.
+   * A segment without text at RCV.NXT+RCV.WND is accepted too, as Linux does (see below).
    */
   private boolean firstCheckSequenceNumber(TcpSegment seg, long now) {
     Receiver rcv = c.rcv;
@@ -290,7 +291,13 @@ final class SegmentArrival {
     int wnd = c.acceptanceWindow();
     boolean acceptable;
     if (len == 0) {
-      acceptable = wnd == 0 ? seq == rcv.rcvNxt : SeqNum.inWindow(seq, rcv.rcvNxt, wnd);
+      // Like Linux (tcp_sequence: invalid only if SEG.SEQ is after RCV.NXT+RCV.WND), a segment
+      // without text is also taken at the right edge: it is the ACK of a peer whose data filled
+      // our window and was lost. Refusing it answers with an ACK, and when both sides are in that
+      // state each answers the other's ACK forever, an ACK loop no timer stops. Not a RST: its
+      // window is RFC 5961 §3.2's, strictly inside (Linux answers one at the edge with a challenge ACK).
+      acceptable = wnd == 0 ? seq == rcv.rcvNxt
+          : SeqNum.inWindow(seq, rcv.rcvNxt, wnd) || (seq == SeqNum.add(rcv.rcvNxt, wnd) && !seg.has(TcpFlags.RST));
     } else {
       acceptable = wnd > 0 && (SeqNum.inWindow(seq, rcv.rcvNxt, wnd) || SeqNum.inWindow(SeqNum.add(seq, len - 1), rcv.rcvNxt, wnd));
       acceptable |= wnd == 0 && seq == rcv.rcvNxt; // the zero-window allowance

@@ -103,6 +103,7 @@ public final class HtmlReport {
   private static String details(TraceEvent e) {
     return switch (e) {
       case StateChange s -> s.from() + " → " + s.to();
+      case Segment s when s.segment() == null -> "reason: " + s.reason();
       case Segment s -> {
         TraceEvent.SegmentInfo i = s.segment();
         yield LadderModel.flagNames(i.flags()) + " seq=" + i.seq() + " ack=" + i.ack() + " win=" + i.win()

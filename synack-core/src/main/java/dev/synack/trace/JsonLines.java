@@ -54,17 +54,16 @@ public final class JsonLines {
     switch (event) {
       case StateChange s -> b.append(",\"from\":").append(Json.quote(s.from()))
           .append(",\"to\":").append(Json.quote(s.to()));
+      // A packet dropped before it parsed as a segment (malformed, not for this host) has only its reason.
+      case Segment s when s.segment() == null -> b.append(",\"reason\":").append(Json.quote(s.reason()));
       case Segment s -> {
         SegmentInfo i = s.segment();
-        // A packet dropped before it parsed as a segment (malformed, not for this host) has none.
-        if (i != null) {
-          b.append(",\"flags\":").append(Json.write(TcpFlags.names(i.flags())))
-              .append(",\"seq\":").append(i.seq())
-              .append(",\"ack\":").append(i.ack())
-              .append(",\"win\":").append(i.win())
-              .append(",\"len\":").append(i.len())
-              .append(",\"options\":").append(Json.quote(i.options()));
-        }
+        b.append(",\"flags\":").append(Json.write(TcpFlags.names(i.flags())))
+            .append(",\"seq\":").append(i.seq())
+            .append(",\"ack\":").append(i.ack())
+            .append(",\"win\":").append(i.win())
+            .append(",\"len\":").append(i.len())
+            .append(",\"options\":").append(Json.quote(i.options()));
         if (s.reason() != null) b.append(",\"reason\":").append(Json.quote(s.reason()));
       }
       case Timer t -> b.append(",\"timer\":").append(Json.quote(t.timer()))
@@ -147,8 +146,9 @@ public final class JsonLines {
           if (action.jsonName().equals(name)) {
             Object reason = o.get("reason");
             if (reason != null && !(reason instanceof String)) throw badField("reason", "a string", reason);
-            SegmentInfo info = action == SegmentAction.DROP && !o.containsKey("flags") ? null : segmentInfo(o);
-            yield new Segment(t, host, conn, action, info, (String) reason);
+            // A dropped packet too broken to read as a segment has a reason and no segment fields.
+            boolean unreadable = action == SegmentAction.DROP && !o.containsKey("flags") && reason != null;
+            yield new Segment(t, host, conn, action, unreadable ? null : segmentInfo(o), (String) reason);
           }
         }
         throw new IllegalArgumentException("unknown event \"" + name + "\"");

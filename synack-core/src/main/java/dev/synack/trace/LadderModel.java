@@ -178,7 +178,13 @@ record LadderModel(List<String> hosts, Set<String> traced, List<Step> steps, Lis
     private final boolean[] retransmitted;
 
     Builder(List<TraceEvent> events, List<String> hostOrder) {
-      this.events = List.copyOf(events);
+      // A packet too broken to read as a segment (a bad checksum) has no fields to draw as an
+      // arrow; it is shown where it was dropped, as a note.
+      this.events = events.stream()
+          .map(e -> e instanceof Segment s && s.segment() == null
+              ? new Note(s.timeNanos(), s.host(), s.conn(), "drop: " + s.reason())
+              : e)
+          .toList();
       this.match = new int[events.size()];
       this.folded = new boolean[events.size()];
       this.retransmitted = new boolean[events.size()];

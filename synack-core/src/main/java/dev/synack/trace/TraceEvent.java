@@ -43,7 +43,10 @@ public sealed interface TraceEvent {
   /**
    * A segment sent, received, dropped (with a reason) or retransmitted.
    *
-   * @param reason why a segment was dropped; {@code null} for the other actions
+   * @param segment the segment's fields; {@code null} for a dropped packet too broken to read as a
+   *                segment (a bad checksum, a truncated header), whose {@code drop} line then has
+   *                only its {@code reason}
+   * @param reason  why a segment was dropped; {@code null} for the other actions
    */
   record Segment(long timeNanos, String host, String conn, SegmentAction action, SegmentInfo segment, String reason)
       implements TraceEvent {

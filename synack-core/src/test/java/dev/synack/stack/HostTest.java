@@ -205,6 +205,31 @@ class HostTest {
   }
 
   @Nested
+  class ZeroWindow {
+    @Test
+    void dataBehindZeroWindow_persistTimerIsTheHostsDeadline_andFiresAProbe() {
+      // The client connects; the peer's SYN-ACK offers a window of 0, so the data the user sends
+      // must wait, and the persist timer (RFC 9293 §3.8.6.1) is all that can reopen it.
+      Connection c = host.connect(PEER, 80, 0);
+      TcpSegment syn = onlySegmentSent();
+      deliver(tcpFromPeer(TcpSegment.of(80, c.id().localPort(), 5000, syn.sequenceNumber() + 1,
+          TcpFlags.SYN | TcpFlags.ACK, 0)), MS);
+      onlySegmentSent(); // the ACK that completes the handshake
+      assertEquals(TcpState.ESTABLISHED, c.state());
+
+      c.send(ByteBuffer.wrap(new byte[100]), MS);
+      assertTrue(segmentsSent().isEmpty(), "nothing may go into a zero window");
+
+      long deadline = host.pollTimeout();
+      assertTrue(deadline > MS && deadline < Long.MAX_VALUE, "the persist timer is the host's deadline: " + deadline);
+      lastNow = deadline;
+      host.handleTimeout(deadline);
+      TcpSegment probe = onlySegmentSent();
+      assertEquals(syn.sequenceNumber(), probe.sequenceNumber(), "Linux's probe: an ACK at SND.UNA - 1");
+    }
+  }
+
+  @Nested
   class BadInput {
     @Test
     void garbage_droppedCountedAndTraced_neverThrows() {

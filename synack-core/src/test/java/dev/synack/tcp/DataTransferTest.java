@@ -133,6 +133,28 @@ class DataTransferTest {
     }
 
     @Test
+    void established_pureAckAtTheRightEdge_acceptedWithoutReply() {
+      // The peer filled our 10-byte window with data that was lost, so its SND.NXT is our
+      // RCV.NXT + RCV.WND; its ACK of our data carries that sequence number. Linux takes it;
+      // answering it with an ACK instead lets two such peers ACK each other's ACKs forever.
+      EngineScript s = EngineScript.established(PLAIN.withBuffers(10, 10));
+      s.send("abc");
+      s.expect("P.", 1001, 5001);
+      s.inject(".", 5011, 1004);
+      s.expectNothing();
+      assertEquals(1004, s.conn().status().sndUna(), "its ACK was processed");
+      assertEquals(0, s.conn().status().sendQueued());
+    }
+
+    @Test
+    void established_pureAckBeyondTheRightEdge_answeredWithAck() {
+      EngineScript s = EngineScript.established(PLAIN.withBuffers(10, 10));
+      s.inject(".", 5012, 1001);
+      s.expect(".", 1001, 5001);
+      s.assertDropped("outside the receive window");
+    }
+
+    @Test
     void established_zeroWindowProbe_answeredWithWindow() {
       EngineScript s = EngineScript.established(PLAIN.withBuffers(4, 4));
       s.injectText("P.", 5001, 1001, "full");

@@ -278,6 +278,20 @@ class LadderTest {
     }
 
     @Test
+    void unreadablePacketDropped_isANoteWithTheReason_notAnArrow() {
+      List<TraceEvent> events = new java.util.ArrayList<>(Scenarios.handshake());
+      events.add(new TraceEvent.Segment(events.getLast().timeNanos(), "server", "", TraceEvent.SegmentAction.DROP,
+          null, "tcp-bad-checksum"));
+
+      LadderModel model = LadderModel.of(events, List.of());
+
+      assertEquals(arrows(Scenarios.handshake()).size(), arrows(events).size());
+      assertTrue(model.steps().stream().anyMatch(s -> s instanceof LadderModel.NoteStep n
+          && n.text().equals("drop: tcp-bad-checksum")));
+      assertTrue(Ladder.render(events, DEFAULTS).contains("drop: tcp-bad-checksum"));
+    }
+
+    @Test
     void receiptWithoutItsSend_isDrawnFromThePeer() {
       List<TraceEvent> serverOnly = Scenarios.handshake().stream().filter(e -> e.host().equals("server")).toList();
       LadderModel model = LadderModel.of(serverOnly, List.of());

@@ -1,0 +1,75 @@
+package dev.synack.sim;
+
+import java.time.Duration;
+
+/**
+ * The path of a {@link PathExperiment}: a bottleneck of {@code bandwidth} bits per second with a
+ * drop-tail queue of {@code queueBytes}, a round-trip propagation delay split evenly between the
+ * two directions, random loss of data packets, and an MTU. ACKs cross at the same bandwidth and
+ * delay, unqueued and never lost, so that what is measured is the sender's reaction to the data
+ * path, as in the Mathis model.
+ *
+ * @param bandwidth  bits per second of the bottleneck, each way
+ * @param rttNanos   round-trip propagation delay, without queueing or serialisation
+ * @param loss       probability that a data packet is lost
+ * @param queueBytes bytes that may wait behind the packet on the wire of the data direction
+ * @param mtu        the largest IP packet, in bytes; both hosts use it
+ */
+public record PathConfig(long bandwidth, long rttNanos, double loss, int queueBytes, int mtu) {
+  public PathConfig {
+    if (bandwidth <= 0) throw new IllegalArgumentException("bandwidth must be positive: " + bandwidth);
+    if (rttNanos < 0) throw new IllegalArgumentException("rtt must not be negative: " + rttNanos);
+    if (!(loss >= 0 && loss < 1)) throw new IllegalArgumentException("loss must be in [0, 1): " + loss);
+    if (queueBytes < 0) throw new IllegalArgumentException("queue must not be negative: " + queueBytes);
+    if (mtu < 576 || mtu > 65535) throw new IllegalArgumentException("mtu out of range 576..65535: " + mtu);
+  }
+
+  /**
+   * Returns a loss-free path with a queue of one bandwidth-delay product (the classic rule of
+   * thumb for a drop-tail bottleneck) and an MTU of 1500.
+   */
+  public static PathConfig of(long bitsPerSecond, Duration rtt) {
+    long bdp = bdpBytes(bitsPerSecond, rtt.toNanos());
+    return new PathConfig(bitsPerSecond, rtt.toNanos(), 0, (int) Math.clamp(bdp, 16 * 1024, Integer.MAX_VALUE), 1500);
+  }
+
+  /** Returns this path with a probability of losing each data packet. */
+  public PathConfig withLoss(double probability) {
+    return new PathConfig(bandwidth, rttNanos, probability, queueBytes, mtu);
+  }
+
+  /** Returns this path with another bottleneck queue, in bytes. */
+  public PathConfig withQueue(int bytes) {
+    return new PathConfig(bandwidth, rttNanos, loss, bytes, mtu);
+  }
+
+  /** Returns this path with another MTU. */
+  public PathConfig withMtu(int bytes) {
+    return new PathConfig(bandwidth, rttNanos, loss, queueBytes, bytes);
+  }
+
+  /** Returns the bandwidth-delay product in bytes: what must be in flight to keep the path full. */
+  public long bdpBytes() {
+    return bdpBytes(bandwidth, rttNanos);
+  }
+
+  /** Returns the link config of the data direction (client to server). */
+  LinkConfig dataLink() {
+    return ackLink().withLoss(loss).withQueueLimit(queueBytes);
+  }
+
+  /** Returns the link config of the ACK direction (server to client). */
+  LinkConfig ackLink() {
+    return LinkConfig.ideal().withDelay(Duration.ofNanos(rttNanos / 2)).withBandwidth(bandwidth).withMtu(mtu);
+  }
+
+  private static long bdpBytes(long bitsPerSecond, long rttNanos) {
+    return Math.round(bitsPerSecond / 8.0 * rttNanos / 1e9);
+  }
+
+  @Override
+  public String toString() {
+    return String.format(java.util.Locale.ROOT, "%.1f Mbit/s, RTT %.1f ms, loss %.2f %%, queue %d B, mtu %d",
+        bandwidth / 1e6, rttNanos / 1e6, loss * 100, queueBytes, mtu);
+  }
+}
