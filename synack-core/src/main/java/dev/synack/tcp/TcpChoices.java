@@ -22,6 +22,7 @@ public final class TcpChoices {
   private boolean synFinOpensLikeSyn;
   private boolean synAckToListenerDropped;
   private boolean oldDuplicateAckProcessed;
+  private boolean synTextQueuedUntilEstablished;
 
   private TcpChoices() {}
 
@@ -40,6 +41,7 @@ public final class TcpChoices {
     c.synFinOpensLikeSyn = synFinOpensLikeSyn;
     c.synAckToListenerDropped = synAckToListenerDropped;
     c.oldDuplicateAckProcessed = oldDuplicateAckProcessed;
+    c.synTextQueuedUntilEstablished = synTextQueuedUntilEstablished;
     change.accept(c);
     return c;
   }
@@ -214,6 +216,21 @@ public final class TcpChoices {
     return with(c -> c.oldDuplicateAckProcessed = on);
   }
 
+  /**
+   * Returns whether text in a SYN that reaches SYN-SENT (a simultaneous open) is kept and delivered
+   * once ESTABLISHED is reached, as RFC 9293 §3.10.7.3 fourth step says ("If there are other
+   * controls or text in the segment, queue them for processing after the ESTABLISHED state has been
+   * reached") and FreeBSD does (its reassembly queue holds it until then). Linux
+   * ({@code tcp_rcv_synsent_state_process}) discards it, "for sanity", and the peer sends it again.
+   * Either way the SYN-ACK acknowledges the SYN alone.
+   */
+  public boolean synTextQueuedUntilEstablished() { return synTextQueuedUntilEstablished; }
+
+  /** Returns a copy that keeps the text of a SYN reaching SYN-SENT until ESTABLISHED, or discards it. */
+  public TcpChoices withSynTextQueuedUntilEstablished(boolean on) {
+    return with(c -> c.synTextQueuedUntilEstablished = on);
+  }
+
   @Override
   public String toString() {
     return "TcpChoices[synOptions=" + synOptionLayout + ", synWindowRounded=" + synWindowRoundedToMss
@@ -221,6 +238,7 @@ public final class TcpChoices {
         + ", inWindowRstResets=" + inWindowRstResets + ", inWindowSynResets=" + inWindowSynResets
         + ", finRepeatedOnAcks=" + finRepeatedOnAcks + ", resetSignalledAfterClose=" + resetSignalledAfterClose
         + ", bsdTimeWait=" + bsdTimeWait + ", synFinDropped=" + synFinDropped + ", synFinOpensLikeSyn=" + synFinOpensLikeSyn
-        + ", synAckToListenerDropped=" + synAckToListenerDropped + ", oldDuplicateAckProcessed=" + oldDuplicateAckProcessed + "]";
+        + ", synAckToListenerDropped=" + synAckToListenerDropped + ", oldDuplicateAckProcessed=" + oldDuplicateAckProcessed
+        + ", synTextQueued=" + synTextQueuedUntilEstablished + "]";
   }
 }

@@ -748,6 +748,15 @@ public final class TcpConnection {
         || rcv.delayedAck.onData(length, rcv.unacknowledged(), rcv.rcvWnd(), cfg.mss(), rtt.rto(), now);
     if (immediate || due) {
       ackNow = true;
+    } else {
+      acknowledgeLater(now);
+    }
+  }
+
+  /** Owes an ACK that may wait for the delayed-ACK timer (at once when delayed ACKs are off). */
+  void acknowledgeLater(long now) {
+    if (!cfg.delayedAck()) {
+      ackNow = true;
     } else if (!timers.isSet(TimerKind.DELAYED_ACK)) {
       timers.set(TimerKind.DELAYED_ACK, now + cfg.delayedAckTimeout(), now);
     }

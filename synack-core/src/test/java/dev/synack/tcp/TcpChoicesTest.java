@@ -385,4 +385,56 @@ class TcpChoicesTest {
       s.expect(".", 1002, 5002);
     }
   }
+
+  @Nested
+  class SynTextInSynSent {
+    /** A simultaneous open whose SYN carries "abc": the engine answers SYN-ACK 1000 ack 5001. */
+    private EngineScript synReceivedWithText(TcpChoices choices) {
+      EngineScript s = EngineScript.connect(with(PLAIN, choices));
+      s.expect("S", 1000, 0);
+      s.injectText("S", 5000, 0, "abc");
+      s.expect("S.", 1000, 5001);
+      s.assertState(TcpState.SYN_RECEIVED);
+      return s;
+    }
+
+    @Test
+    void linux_textInTheSyn_discarded_peerMustSendItAgain() {
+      EngineScript s = synReceivedWithText(TcpChoices.defaults());
+      s.inject(".", 5004, 1001);
+      s.assertState(TcpState.ESTABLISHED);
+      assertEquals("", s.read());
+      assertEquals(5001, s.conn().status().rcvNxt());
+    }
+
+    @Test
+    void queued_textNotAcknowledgedInSynReceived_deliveredOnceEstablished() {
+      EngineScript s = synReceivedWithText(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true));
+      assertEquals("", s.read(), "nothing readable before ESTABLISHED");
+      s.inject(".", 5004, 1001);
+      s.assertState(TcpState.ESTABLISHED);
+      assertEquals("abc", s.read());
+      assertEquals(5004, s.conn().status().rcvNxt());
+    }
+
+    @Test
+    void queued_itsAckWaitsForOurNextSegment() {
+      EngineScript s = synReceivedWithText(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true));
+      s.inject(".", 5004, 1001);
+      s.expectNothing();
+      s.send("x");
+      s.expect("P.", 1001, 5004);
+    }
+
+    @Test
+    void queued_finWithTheSyn_notProcessed() {
+      EngineScript s = EngineScript.connect(with(PLAIN, TcpChoices.defaults().withSynTextQueuedUntilEstablished(true)));
+      s.expect("S", 1000, 0);
+      s.injectText("SF", 5000, 0, "abc");
+      s.expect("S.", 1000, 5001);
+      s.inject(".", 5004, 1001);
+      assertEquals("abc", s.read());
+      s.assertState(TcpState.ESTABLISHED);
+    }
+  }
 }

@@ -22,15 +22,16 @@ public enum Profile {
    * not rounded to the MSS, receive buffer rounded up to it, RCV.WND the free buffer space, FIN
    * repeated on ACKs, resets signalled in CLOSING and LAST-ACK, {@code tcp_twcheck}'s TIME-WAIT,
    * SYN+FIN taken as a SYN by a listener, SYN-ACKs to a listener dropped, the ACK of wholly old
-   * segments processed.
+   * segments processed, text in a SYN reaching SYN-SENT kept until ESTABLISHED.
    */
   FREEBSD(Set.of("FreeBSD")),
   /** synack's defaults, which follow Linux. */
   LINUX(Set.of("Linux")),
   /**
    * RFC 9293 and its companions to the letter where they choose: RTO bounds of RFC 6298 (1 s,
-   * 60 s), an MSL of 2 minutes (§3.4.2), and a RST ending TIME-WAIT (§3.10.7.4 second step; RFC
-   * 1337's remedy is not part of it).
+   * 60 s), an MSL of 2 minutes (§3.4.2), a RST ending TIME-WAIT (§3.10.7.4 second step; RFC
+   * 1337's remedy is not part of it), and text in a SYN reaching SYN-SENT kept until ESTABLISHED
+   * (§3.10.7.3 fourth step).
    */
   RFC(Set.of("STANDARD"));
 
@@ -78,10 +79,12 @@ public enum Profile {
               .withBsdTimeWait(true)
               .withSynFinOpensLikeSyn(true)
               .withSynAckToListenerDropped(true)
-              .withOldDuplicateAckProcessed(true));
+              .withOldDuplicateAckProcessed(true)
+              .withSynTextQueuedUntilEstablished(true));
       case RFC -> linux.withRto(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60))
           .withMsl(Duration.ofMinutes(2))
-          .withRfc1337(false);
+          .withRfc1337(false)
+          .withChoices(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true));
     };
   }
 
