@@ -25,7 +25,9 @@ public final class TcpConfig {
   private long initialRto;
   private long minRto;
   private long maxRto;
+  private long rtoSlop;
   private long userTimeout;
+  private long establishmentTimeout;
   private int challengeAckLimit;
   private boolean rfc1337;
   private int receiveBuffer;
@@ -64,7 +66,9 @@ public final class TcpConfig {
     c.initialRto = initialRto;
     c.minRto = minRto;
     c.maxRto = maxRto;
+    c.rtoSlop = rtoSlop;
     c.userTimeout = userTimeout;
+    c.establishmentTimeout = establishmentTimeout;
     c.challengeAckLimit = challengeAckLimit;
     c.rfc1337 = rfc1337;
     c.receiveBuffer = receiveBuffer;
@@ -240,6 +244,36 @@ public final class TcpConfig {
       c.minRto = lo;
       c.maxRto = hi;
     });
+  }
+
+  /**
+   * Returns the slop in ns that FreeBSD adds to every RTO it computes ({@code net.inet.tcp.rexmit_slop},
+   * 200 ms there; its {@code TCPT_RANGESET}), 0 by default. With a slop the RTO is FreeBSD's:
+   * max(minRto, SRTT + 4·RTTVAR), doubled per backoff, plus the slop (the first SYN's timer alone is
+   * the initial RTO as it stands), where without one it is Linux's SRTT + max(minRto, 4·RTTVAR).
+   */
+  public long rtoSlop() { return rtoSlop; }
+
+  /** Returns a copy that adds a slop to every computed RTO, as FreeBSD; {@link Duration#ZERO} for none. */
+  public TcpConfig withRtoSlop(Duration slop) {
+    if (slop.isNegative()) throw new IllegalArgumentException("rtoSlop is negative: " + slop);
+    long n = slop.toNanos();
+    return with(c -> c.rtoSlop = n);
+  }
+
+  /**
+   * Returns how long a connection may take to reach ESTABLISHED, in ns, from its SYN (sent, or
+   * received by a passive open), before it is dropped as timed out; 0 when only the SYN and
+   * SYN-ACK retries limit it, as in Linux. FreeBSD's connection-establishment timer
+   * ({@code TCP_KEEPINIT}, {@code net.inet.tcp.keepinit}, 75 s).
+   */
+  public long establishmentTimeout() { return establishmentTimeout; }
+
+  /** Returns a copy with another connection-establishment timeout; {@link Duration#ZERO} turns it off. */
+  public TcpConfig withEstablishmentTimeout(Duration timeout) {
+    if (timeout.isNegative()) throw new IllegalArgumentException("establishmentTimeout is negative: " + timeout);
+    long n = timeout.toNanos();
+    return with(c -> c.establishmentTimeout = n);
   }
 
   /** Returns the user timeout in ns (RFC 9293 §3.8.3, RFC 5482; Linux TCP_USER_TIMEOUT), 0 when off. */
@@ -442,7 +476,9 @@ public final class TcpConfig {
     return "TcpConfig[mss=" + mss + ", wscale=" + (windowScale ? windowScaleShift : "off") + ", sack=" + sackPermitted
         + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
-        + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
+        + "ms[" + minRto / MS + ".." + maxRto / MS + "]" + (rtoSlop > 0 ? "+" + rtoSlop / MS + "ms" : "")
+        + ", userTimeout=" + userTimeout / MS + "ms" + (establishmentTimeout > 0 ? ", keepinit=" + establishmentTimeout / MS + "ms" : "")
+        + ", challengeAcks="
         + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer
         + ", cc=" + congestionControl + ", rack=" + rack + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
         + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")

@@ -95,7 +95,7 @@ public final class TcpConnection {
     this.acceptIss = acceptIss;
     this.tracer = new Tracer(trace, hostName, id);
     this.timers = new TimerTable(tracer);
-    this.rtt = new RttEstimator(cfg.initialRto(), cfg.minRto(), cfg.maxRto());
+    this.rtt = new RttEstimator(cfg.initialRto(), cfg.minRto(), cfg.maxRto(), cfg.rtoSlop());
     this.challengeAcks = new ChallengeAckLimiter(cfg.challengeAckLimit());
     this.keepAlive = new KeepAlive(cfg);
     this.state = TcpState.CLOSED;
@@ -164,6 +164,7 @@ public final class TcpConnection {
     TimerKind kind;
     while ((kind = timers.takeExpired(now)) != null) {
       switch (kind) {
+        case ESTABLISHMENT -> establishmentTimeout(now);
         case RETRANSMIT -> retransmissionTimeout(now);
         case TIME_WAIT -> enterClosed(null, now); // §3.10.8: "delete the TCB, enter the CLOSED state"
         // Linux ends an orphaned FIN-WAIT-2 silently (its FIN_WAIT2 timewait socket expires); the peer
@@ -198,6 +199,27 @@ public final class TcpConnection {
       return;
     }
     recovery.onRetransmissionTimeout(now);
+  }
+
+  /**
+   * Handles an expired connection-establishment timer ({@link TcpConfig#establishmentTimeout()}),
+   * as FreeBSD's {@code tcp_timer_keep} before ESTABLISHED: the connection is dropped, timed out.
+   * In SYN-SENT it goes silently; in SYN-RECEIVED the peer, which sent a SYN, learns of it from
+   * a RST ({@code tcp_drop}), unless a passive OPEN of RFC 9293's model returns to LISTEN, as on
+   * the SYN-ACK retries running out.
+   */
+  private void establishmentTimeout(long now) {
+    switch (state) {
+      case SYN_SENT -> enterClosed(timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
+      case SYN_RECEIVED -> {
+        if (passiveHandshake && origin == Origin.LISTEN) {
+          returnToListen(now);
+        } else {
+          resetAndClose(timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
+        }
+      }
+      default -> { }
+    }
   }
 
   /**
@@ -615,6 +637,12 @@ public final class TcpConnection {
     tracer.state(now, state, to);
     TcpState from = state;
     state = to;
+    // The handshake's time limit runs from our SYN or the peer's, whichever came first.
+    boolean handshakeStarts = to == TcpState.SYN_SENT || (to == TcpState.SYN_RECEIVED && from == TcpState.LISTEN);
+    if (handshakeStarts && cfg.establishmentTimeout() > 0) {
+      timers.set(TimerKind.ESTABLISHMENT, now + cfg.establishmentTimeout(), now);
+    }
+    if (to != TcpState.SYN_SENT && to != TcpState.SYN_RECEIVED) timers.cancel(TimerKind.ESTABLISHMENT, now);
     if ((from == TcpState.FIN_WAIT_1 || from == TcpState.CLOSING) && (to == TcpState.FIN_WAIT_2 || to == TcpState.TIME_WAIT)) {
       events.add(new ConnectionEvent.FinAcknowledged());
     }
