@@ -23,6 +23,7 @@ public final class TcpChoices {
   private boolean synAckToListenerDropped;
   private boolean oldDuplicateAckProcessed;
   private boolean synTextQueuedUntilEstablished;
+  private boolean synOptionsDroppedOnThirdRetransmission;
 
   private TcpChoices() {}
 
@@ -42,6 +43,7 @@ public final class TcpChoices {
     c.synAckToListenerDropped = synAckToListenerDropped;
     c.oldDuplicateAckProcessed = oldDuplicateAckProcessed;
     c.synTextQueuedUntilEstablished = synTextQueuedUntilEstablished;
+    c.synOptionsDroppedOnThirdRetransmission = synOptionsDroppedOnThirdRetransmission;
     change.accept(c);
     return c;
   }
@@ -231,6 +233,20 @@ public final class TcpChoices {
     return with(c -> c.synTextQueuedUntilEstablished = on);
   }
 
+  /**
+   * Returns whether an unanswered SYN gives up its window scale, SACK-permitted and timestamps
+   * options from its third retransmission on, keeping the MSS, as FreeBSD's
+   * {@code net.inet.tcp.rexmit_drop_options=1} does ({@code tcp_timer_rexmt}), in case a middlebox
+   * drops SYNs with options it does not know; the connection then goes without them. Off in Linux
+   * and by default in FreeBSD.
+   */
+  public boolean synOptionsDroppedOnThirdRetransmission() { return synOptionsDroppedOnThirdRetransmission; }
+
+  /** Returns a copy whose SYN keeps only the MSS option from its third retransmission on, or keeps them all. */
+  public TcpChoices withSynOptionsDroppedOnThirdRetransmission(boolean on) {
+    return with(c -> c.synOptionsDroppedOnThirdRetransmission = on);
+  }
+
   @Override
   public String toString() {
     return "TcpChoices[synOptions=" + synOptionLayout + ", synWindowRounded=" + synWindowRoundedToMss
@@ -239,6 +255,6 @@ public final class TcpChoices {
         + ", finRepeatedOnAcks=" + finRepeatedOnAcks + ", resetSignalledAfterClose=" + resetSignalledAfterClose
         + ", bsdTimeWait=" + bsdTimeWait + ", synFinDropped=" + synFinDropped + ", synFinOpensLikeSyn=" + synFinOpensLikeSyn
         + ", synAckToListenerDropped=" + synAckToListenerDropped + ", oldDuplicateAckProcessed=" + oldDuplicateAckProcessed
-        + ", synTextQueued=" + synTextQueuedUntilEstablished + "]";
+        + ", synTextQueued=" + synTextQueuedUntilEstablished + ", synOptionsDropped=" + synOptionsDroppedOnThirdRetransmission + "]";
   }
 }

@@ -12,6 +12,7 @@ public final class TcpConfig {
   private static final long S = 1_000_000_000L;
 
   private int mss;
+  private boolean mssOption;
   private boolean windowScale;
   private int windowScaleShift;
   private boolean sackPermitted;
@@ -53,6 +54,7 @@ public final class TcpConfig {
   private TcpConfig with(java.util.function.Consumer<TcpConfig> change) {
     TcpConfig c = new TcpConfig();
     c.mss = mss;
+    c.mssOption = mssOption;
     c.windowScale = windowScale;
     c.windowScaleShift = windowScaleShift;
     c.sackPermitted = sackPermitted;
@@ -103,6 +105,7 @@ public final class TcpConfig {
   public static TcpConfig defaults() {
     return new TcpConfig().with(c -> {
       c.mss = 1460;
+      c.mssOption = true;
       c.windowScale = true;
       c.windowScaleShift = 7;
       c.sackPermitted = true;
@@ -141,6 +144,19 @@ public final class TcpConfig {
   public TcpConfig withMss(int mss) {
     if (mss < 1 || mss > 0xffff) throw new IllegalArgumentException("mss out of range 1..65535: " + mss);
     return with(c -> c.mss = mss);
+  }
+
+  /**
+   * Returns whether our SYN and SYN-ACK carry the MSS option. RFC 9293 §3.7.1 (SHLD-5) says a SYN
+   * should whenever our MSS differs from the default (536 bytes for IPv4, 1220 for IPv6), and
+   * synack always sends it; it is left out only at the user's request, as FreeBSD's
+   * {@code TCP_NOOPT} leaves out every option. The peer then sends segments of the default size.
+   */
+  public boolean mssOption() { return mssOption; }
+
+  /** Returns a copy whose SYNs carry the MSS option, or not. */
+  public TcpConfig withMssOption(boolean on) {
+    return with(c -> c.mssOption = on);
   }
 
   /** Returns whether we offer window scaling (RFC 7323 §2; Linux {@code tcp_window_scaling=1}). */
@@ -473,8 +489,8 @@ public final class TcpConfig {
 
   @Override
   public String toString() {
-    return "TcpConfig[mss=" + mss + ", wscale=" + (windowScale ? windowScaleShift : "off") + ", sack=" + sackPermitted
-        + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
+    return "TcpConfig[mss=" + mss + (mssOption ? "" : " (not announced)") + ", wscale=" + (windowScale ? windowScaleShift : "off")
+        + ", sack=" + sackPermitted + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
         + "ms[" + minRto / MS + ".." + maxRto / MS + "]" + (rtoSlop > 0 ? "+" + rtoSlop / MS + "ms" : "")
         + ", userTimeout=" + userTimeout / MS + "ms" + (establishmentTimeout > 0 ? ", keepinit=" + establishmentTimeout / MS + "ms" : "")

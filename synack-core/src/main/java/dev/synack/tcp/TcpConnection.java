@@ -198,6 +198,9 @@ public final class TcpConnection {
       }
       return;
     }
+    if (state == TcpState.SYN_SENT && snd.timeouts == 2 && cfg.choices().synOptionsDroppedOnThirdRetransmission()) {
+      opts.withdrawSynOffers(); // this third retransmission and the later ones carry the MSS alone (FreeBSD)
+    }
     recovery.onRetransmissionTimeout(now);
   }
 

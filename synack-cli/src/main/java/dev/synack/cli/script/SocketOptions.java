@@ -205,7 +205,8 @@ final class SocketOptions {
             s.keepCount != 0 ? s.keepCount : sysctls.keepAliveCount())
         .withEstablishmentTimeout(Duration.ofMillis(s.keepInitSeconds != 0 ? s.keepInitSeconds * 1000 : sysctls.establishmentTimeoutMs()));
     if (s.noOptions) {
-      c = c.withWindowScale(false, c.windowScaleShift()).withSackPermitted(false).withTimestamps(false, 0);
+      // FreeBSD's TCP_NOOPT leaves every option out of SYN and SYN-ACK, the MSS too (tcp_output, syncache_respond).
+      c = c.withMssOption(false).withWindowScale(false, c.windowScaleShift()).withSackPermitted(false).withTimestamps(false, 0);
     }
     return c;
   }

@@ -28,6 +28,7 @@ final class Sysctls {
       Map.entry("net.inet.tcp.sendspace", 32768L),
       Map.entry("net.inet.tcp.rexmit_initial", 1000L),
       Map.entry("net.inet.tcp.rexmit_slop", 200L),
+      Map.entry("net.inet.tcp.rexmit_drop_options", 0L),
       // Keep-alive and connection-establishment timing, in ms (the socket options give seconds).
       Map.entry("net.inet.tcp.keepidle", 7_200_000L),
       Map.entry("net.inet.tcp.keepintvl", 75_000L),
@@ -41,7 +42,6 @@ final class Sysctls {
   static final Map<String, Fixed> FIXED = Map.of(
       "net.inet.tcp.blackhole", new Fixed(0, "closed ports are answered with a RST, as RFC 9293 §3.10.7.1 says"),
       "net.inet.tcp.hostcache.purgenow", new Fixed(1, "synack keeps no per-host cache, so there is nothing to flush"),
-      "net.inet.tcp.rexmit_drop_options", new Fixed(0, "a retransmitted SYN carries the options of the first"),
       "net.inet.tcp.ecn.enable", new Fixed(2, "synack never asks for ECN (2: only when the peer asks; synack then answers without it)"));
 
   /** FreeBSD's {@code net.inet.tcp.rexmit_min}, the floor its RTO never goes below. */
@@ -86,7 +86,7 @@ final class Sysctls {
   private static void check(String name, long value) {
     boolean ok = switch (name) {
       case "net.inet.tcp.rfc1323", "net.inet.tcp.sack.enable", "net.inet.tcp.insecure_rst", "net.inet.tcp.insecure_syn",
-          "net.inet.tcp.drop_synfin" ->
+          "net.inet.tcp.drop_synfin", "net.inet.tcp.rexmit_drop_options" ->
           value == 0 || value == 1;
       case "net.inet.tcp.recvspace", "net.inet.tcp.sendspace" -> value >= 1 && value <= (1 << 30);
       case "net.inet.tcp.rexmit_initial" -> value >= 1 && value <= 64_000;
@@ -144,8 +144,9 @@ final class Sysctls {
    * Returns the settings a new socket's connections start with: the profile's, with RFC 1323
    * options, SACK, the initial and the minimum RTO and its slop, keep-alive timing, the
    * connection-establishment timeout, the window scale and RFC 793's or RFC 5961's handling of
-   * in-window RSTs and SYNs ({@code insecure_rst}, {@code insecure_syn}) and SYN+FIN
-   * segments ({@code drop_synfin}) as the variables say. FreeBSD picks the
+   * in-window RSTs and SYNs ({@code insecure_rst}, {@code insecure_syn}), SYN+FIN
+   * segments ({@code drop_synfin}) and options in SYN retransmissions ({@code rexmit_drop_options})
+   * as the variables say. FreeBSD picks the
    * smallest shift that lets a window reach {@code kern.ipc.maxsockbuf} ({@code tcp_connect},
    * {@code syncache_add}): 6 for 2 MiB.
    */
@@ -174,7 +175,9 @@ final class Sysctls {
     TcpChoices choices = base.choices()
         .withInWindowRstResets(get("net.inet.tcp.insecure_rst", base.choices().inWindowRstResets() ? 1 : 0) == 1)
         .withInWindowSynResets(get("net.inet.tcp.insecure_syn", base.choices().inWindowSynResets() ? 1 : 0) == 1)
-        .withSynFinDropped(get("net.inet.tcp.drop_synfin", base.choices().synFinDropped() ? 1 : 0) == 1);
+        .withSynFinDropped(get("net.inet.tcp.drop_synfin", base.choices().synFinDropped() ? 1 : 0) == 1)
+        .withSynOptionsDroppedOnThirdRetransmission(
+            get("net.inet.tcp.rexmit_drop_options", base.choices().synOptionsDroppedOnThirdRetransmission() ? 1 : 0) == 1);
     TcpConfig c = base.withChoices(choices)
         .withSackPermitted(get("net.inet.tcp.sack.enable", base.sackPermitted() ? 1 : 0) == 1)
         .withRto(initial, min, max)

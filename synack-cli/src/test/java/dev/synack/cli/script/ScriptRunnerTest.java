@@ -271,6 +271,18 @@ class ScriptRunnerTest {
     }
 
     @Test
+    void freeBsd_noOpt_synWithoutAnyOption_flagBitReported() {
+      assertPasses(run(Profile.FREEBSD, HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 setsockopt(3, IPPROTO_TCP, TCP_NOOPT, [1], 4) = 0
+          +0 getsockopt(3, IPPROTO_TCP, TCP_NOOPT, [8], [4]) = 0
+          +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+          +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+          +0 > S 0:0(0) win 65535
+          """));
+    }
+
+    @Test
     void keepAliveTiming_afterConnect_isUnsupported() {
       ScriptResult r = run(Profile.FREEBSD, HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" + FREEBSD_CONNECT
           + "+0 setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [10], 4) = 0\n");
