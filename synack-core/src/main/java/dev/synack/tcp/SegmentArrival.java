@@ -175,6 +175,12 @@ final class SegmentArrival {
       c.enterClosed(null, now);
       return Disposition.REOPEN;
     }
+    if (c.cfg.choices().segmentsWithoutTimestampsDropped() && c.opts.timestampsOk() && !seg.has(TcpFlags.RST)
+        && seg.options().timestamps() == null) {
+      // RFC 7323 §3.2: "If a non-<RST> segment is received without a TSopt, a TCP SHOULD silently drop the segment."
+      drop(seg, now, "timestamps negotiated, none in the segment (RFC 7323 §3.2)");
+      return Disposition.CONSUMED;
+    }
     if (c.state == TcpState.SYN_RECEIVED && isPeerSynAgain(seg)) {
       // Our SYN-ACK was lost and the peer resent its SYN. Step one would only ACK it (its sequence
       // number is below RCV.NXT), which the peer in SYN-SENT drops; Linux (tcp_check_req) resends

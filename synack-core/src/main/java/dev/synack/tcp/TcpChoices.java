@@ -24,6 +24,7 @@ public final class TcpChoices {
   private boolean oldDuplicateAckProcessed;
   private boolean synTextQueuedUntilEstablished;
   private boolean synOptionsDroppedOnThirdRetransmission;
+  private boolean segmentsWithoutTimestampsDropped;
 
   private TcpChoices() {}
 
@@ -44,6 +45,7 @@ public final class TcpChoices {
     c.oldDuplicateAckProcessed = oldDuplicateAckProcessed;
     c.synTextQueuedUntilEstablished = synTextQueuedUntilEstablished;
     c.synOptionsDroppedOnThirdRetransmission = synOptionsDroppedOnThirdRetransmission;
+    c.segmentsWithoutTimestampsDropped = segmentsWithoutTimestampsDropped;
     change.accept(c);
     return c;
   }
@@ -247,6 +249,20 @@ public final class TcpChoices {
     return with(c -> c.synOptionsDroppedOnThirdRetransmission = on);
   }
 
+  /**
+   * Returns whether, once timestamps were negotiated, a segment without the option is dropped
+   * silently (a RST excepted), as RFC 7323 §3.2 says a TCP SHOULD and FreeBSD's
+   * {@code net.inet.tcp.tolerate_missing_ts=0} does. Linux, and FreeBSD by default, accept it,
+   * since stacks that negotiate timestamps and then leave them out exist ("tolerating violations
+   * for now", FreeBSD's comment).
+   */
+  public boolean segmentsWithoutTimestampsDropped() { return segmentsWithoutTimestampsDropped; }
+
+  /** Returns a copy that drops segments missing the negotiated timestamps, or accepts them. */
+  public TcpChoices withSegmentsWithoutTimestampsDropped(boolean on) {
+    return with(c -> c.segmentsWithoutTimestampsDropped = on);
+  }
+
   @Override
   public String toString() {
     return "TcpChoices[synOptions=" + synOptionLayout + ", synWindowRounded=" + synWindowRoundedToMss
@@ -255,6 +271,7 @@ public final class TcpChoices {
         + ", finRepeatedOnAcks=" + finRepeatedOnAcks + ", resetSignalledAfterClose=" + resetSignalledAfterClose
         + ", bsdTimeWait=" + bsdTimeWait + ", synFinDropped=" + synFinDropped + ", synFinOpensLikeSyn=" + synFinOpensLikeSyn
         + ", synAckToListenerDropped=" + synAckToListenerDropped + ", oldDuplicateAckProcessed=" + oldDuplicateAckProcessed
-        + ", synTextQueued=" + synTextQueuedUntilEstablished + ", synOptionsDropped=" + synOptionsDroppedOnThirdRetransmission + "]";
+        + ", synTextQueued=" + synTextQueuedUntilEstablished + ", synOptionsDropped=" + synOptionsDroppedOnThirdRetransmission
+        + ", missingTimestampsDropped=" + segmentsWithoutTimestampsDropped + "]";
   }
 }

@@ -32,8 +32,8 @@ public enum Profile {
   /**
    * RFC 9293 and its companions to the letter where they choose: RTO bounds of RFC 6298 (1 s,
    * 60 s), an MSL of 2 minutes (§3.4.2), a RST ending TIME-WAIT (§3.10.7.4 second step; RFC
-   * 1337's remedy is not part of it), and text in a SYN reaching SYN-SENT kept until ESTABLISHED
-   * (§3.10.7.3 fourth step).
+   * 1337's remedy is not part of it), text in a SYN reaching SYN-SENT kept until ESTABLISHED
+   * (§3.10.7.3 fourth step), and segments without the negotiated timestamps dropped (RFC 7323 §3.2).
    */
   RFC(Set.of("STANDARD"));
 
@@ -93,7 +93,7 @@ public enum Profile {
       case RFC -> linux.withRto(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60))
           .withMsl(Duration.ofMinutes(2))
           .withRfc1337(false)
-          .withChoices(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true));
+          .withChoices(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true).withSegmentsWithoutTimestampsDropped(true));
     };
   }
 

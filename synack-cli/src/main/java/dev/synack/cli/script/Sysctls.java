@@ -29,6 +29,7 @@ final class Sysctls {
       Map.entry("net.inet.tcp.rexmit_initial", 1000L),
       Map.entry("net.inet.tcp.rexmit_slop", 200L),
       Map.entry("net.inet.tcp.rexmit_drop_options", 0L),
+      Map.entry("net.inet.tcp.tolerate_missing_ts", 1L),
       // Keep-alive and connection-establishment timing, in ms (the socket options give seconds).
       Map.entry("net.inet.tcp.keepidle", 7_200_000L),
       Map.entry("net.inet.tcp.keepintvl", 75_000L),
@@ -86,7 +87,7 @@ final class Sysctls {
   private static void check(String name, long value) {
     boolean ok = switch (name) {
       case "net.inet.tcp.rfc1323", "net.inet.tcp.sack.enable", "net.inet.tcp.insecure_rst", "net.inet.tcp.insecure_syn",
-          "net.inet.tcp.drop_synfin", "net.inet.tcp.rexmit_drop_options" ->
+          "net.inet.tcp.drop_synfin", "net.inet.tcp.rexmit_drop_options", "net.inet.tcp.tolerate_missing_ts" ->
           value == 0 || value == 1;
       case "net.inet.tcp.recvspace", "net.inet.tcp.sendspace" -> value >= 1 && value <= (1 << 30);
       case "net.inet.tcp.rexmit_initial" -> value >= 1 && value <= 64_000;
@@ -145,8 +146,8 @@ final class Sysctls {
    * options, SACK, the initial and the minimum RTO and its slop, keep-alive timing, the
    * connection-establishment timeout, the window scale and RFC 793's or RFC 5961's handling of
    * in-window RSTs and SYNs ({@code insecure_rst}, {@code insecure_syn}), SYN+FIN
-   * segments ({@code drop_synfin}) and options in SYN retransmissions ({@code rexmit_drop_options})
-   * as the variables say. FreeBSD picks the
+   * segments ({@code drop_synfin}), options in SYN retransmissions ({@code rexmit_drop_options})
+   * and segments missing the negotiated timestamps ({@code tolerate_missing_ts}) as the variables say. FreeBSD picks the
    * smallest shift that lets a window reach {@code kern.ipc.maxsockbuf} ({@code tcp_connect},
    * {@code syncache_add}): 6 for 2 MiB.
    */
@@ -177,7 +178,9 @@ final class Sysctls {
         .withInWindowSynResets(get("net.inet.tcp.insecure_syn", base.choices().inWindowSynResets() ? 1 : 0) == 1)
         .withSynFinDropped(get("net.inet.tcp.drop_synfin", base.choices().synFinDropped() ? 1 : 0) == 1)
         .withSynOptionsDroppedOnThirdRetransmission(
-            get("net.inet.tcp.rexmit_drop_options", base.choices().synOptionsDroppedOnThirdRetransmission() ? 1 : 0) == 1);
+            get("net.inet.tcp.rexmit_drop_options", base.choices().synOptionsDroppedOnThirdRetransmission() ? 1 : 0) == 1)
+        .withSegmentsWithoutTimestampsDropped(
+            get("net.inet.tcp.tolerate_missing_ts", base.choices().segmentsWithoutTimestampsDropped() ? 0 : 1) == 0);
     TcpConfig c = base.withChoices(choices)
         .withSackPermitted(get("net.inet.tcp.sack.enable", base.sackPermitted() ? 1 : 0) == 1)
         .withRto(initial, min, max)
