@@ -18,7 +18,7 @@ public enum Profile {
    * FreeBSD's choices: window scale from {@code kern.ipc.maxsockbuf} (6 for 2 MiB), 64 KiB receive
    * and 32 KiB send buffers, RTO 1 s initially, at least {@code rexmit_min} (30 ms), with the
    * {@code rexmit_slop} of 200 ms added to every RTO computed, at most 64 s; 12 retransmissions of
-   * any segment ({@code TCP_MAXRXTSHIFT}); keep-alive timing of 2 h, 75 s and 8 probes; a
+   * a SYN or data ({@code TCP_MAXRXTSHIFT}), 3 of a SYN-ACK ({@code SYNCACHE_MAXREXMTS}); keep-alive timing of 2 h, 75 s and 8 probes; a
    * connection-establishment timer ({@code keepinit}) of 75 s;
    * and FreeBSD's answer to every {@link TcpChoices} choice: SYN options in its layout, SYN window
    * not rounded to the MSS, receive buffer rounded up to it, RCV.WND the free buffer space, FIN
@@ -39,6 +39,8 @@ public enum Profile {
 
   /** FreeBSD's {@code TCP_MAXRXTSHIFT}: a segment (a SYN too) is retransmitted at most 12 times. */
   private static final int FREEBSD_MAX_RETRANSMISSIONS = 12;
+  /** FreeBSD's {@code SYNCACHE_MAXREXMTS}: the syncache resends a SYN-ACK 3 times, then forgets the entry. */
+  private static final int FREEBSD_SYNCACHE_RETRANSMISSIONS = 3;
 
   private final Set<String> defines;
 
@@ -75,7 +77,7 @@ public enum Profile {
       case FREEBSD -> linux.withWindowScale(true, 6).withBuffers(65536, 32768)
           .withRto(Duration.ofSeconds(1), Duration.ofMillis(30), Duration.ofSeconds(64))
           .withRtoSlop(Duration.ofMillis(200))
-          .withRetries(FREEBSD_MAX_RETRANSMISSIONS, FREEBSD_MAX_RETRANSMISSIONS, FREEBSD_MAX_RETRANSMISSIONS)
+          .withRetries(FREEBSD_MAX_RETRANSMISSIONS, FREEBSD_SYNCACHE_RETRANSMISSIONS, FREEBSD_MAX_RETRANSMISSIONS)
           .withKeepAlive(false, Duration.ofHours(2), Duration.ofSeconds(75), 8)
           .withEstablishmentTimeout(Duration.ofSeconds(75))
           .withChoices(TcpChoices.defaults()
