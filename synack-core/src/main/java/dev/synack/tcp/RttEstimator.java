@@ -7,7 +7,9 @@ package dev.synack.tcp;
  *
  * <p>Like Linux, the variance term has {@code minRto} as its floor, RTO = SRTT + max(minRto,
  * 4·RTTVAR), rather than RFC 6298 §2.4's "round RTO up to 1 second": Linux's 200 ms is its
- * {@code TCP_RTO_MIN}, and this keeps RTO above SRTT by at least that much.
+ * {@code TCP_RTO_MIN}, and this keeps RTO above SRTT by at least that much. With a slop
+ * ({@link TcpConfig#rtoSlop()}) the RTO is FreeBSD's instead: max(minRto, SRTT + 4·RTTVAR)
+ * ({@code TCP_REXMTVAL}, its floor {@code rexmit_min}), backed off, plus the slop.
  */
 final class RttEstimator {
   /** RFC 6298 §5.7: the RTO after a retransmitted SYN, when data transmission begins. */
