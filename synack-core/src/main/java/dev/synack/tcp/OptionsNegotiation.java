@@ -29,6 +29,10 @@ final class OptionsNegotiation {
   private static final long PAWS_IDLE_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
 
   private final TcpConfig cfg;
+  /** Whether our SYN offers window scaling, SACK-permitted and timestamps: as configured, until {@link #withdrawSynOffers}. */
+  private boolean offerWindowScale;
+  private boolean offerSack;
+  private boolean offerTimestamps;
   /** The MSS assumed when the peer sends none: 536 for IPv4 (RFC 9293 MUST-15), 1220 for IPv6 (RFC 8200 §8.3). */
   private final int defaultMss;
 
@@ -53,6 +57,18 @@ final class OptionsNegotiation {
     this.defaultMss = ipv6 ? 1220 : 536;
     this.peerMss = defaultMss;
     this.pathMss = cfg.mss();
+    this.offerWindowScale = cfg.windowScale();
+    this.offerSack = cfg.sackPermitted();
+    this.offerTimestamps = cfg.timestamps();
+  }
+
+  /**
+   * Withdraws our offer of window scaling, SACK-permitted and timestamps: the SYNs we send from
+   * now on carry the MSS option alone, and the connection uses none of them
+   * ({@link TcpChoices#synOptionsDroppedOnThirdRetransmission}).
+   */
+  void withdrawSynOffers() {
+    offerWindowScale = offerSack = offerTimestamps = false;
   }
 
   /**
@@ -62,13 +78,13 @@ final class OptionsNegotiation {
    * peer's SYN offered too (RFC 7323 §1.3, RFC 2018 §2).
    */
   TcpOptions synOptions(boolean reply, int tsVal) {
-    boolean ts = reply ? timestampsOk : cfg.timestamps();
-    boolean sack = reply ? sackOk : cfg.sackPermitted();
-    boolean ws = reply ? windowScaleOk : cfg.windowScale();
+    boolean ts = reply ? timestampsOk : offerTimestamps;
+    boolean sack = reply ? sackOk : offerSack;
+    boolean ws = reply ? windowScaleOk : offerWindowScale;
     TcpOption.Timestamps timestamps = new TcpOption.Timestamps(tsVal, reply ? tsRecent : 0);
     if (cfg.choices().synOptionLayout() == OptionLayout.BSD) return bsdSynOptions(ts, sack, ws, timestamps);
     List<TcpOption> list = new ArrayList<>(7);
-    list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
+    if (cfg.mssOption()) list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
     if (ts) {
       if (sack) {
         list.add(new TcpOption.SackPermitted());
@@ -97,8 +113,11 @@ final class OptionsNegotiation {
    */
   private TcpOptions bsdSynOptions(boolean ts, boolean sack, boolean ws, TcpOption.Timestamps timestamps) {
     List<TcpOption> list = new ArrayList<>(9);
-    list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
-    int length = 4;
+    int length = 0;
+    if (cfg.mssOption()) {
+      list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
+      length = 4;
+    }
     if (ws) {
       length = padWithNops(list, length, 2, 1);
       list.add(new TcpOption.WindowScale(cfg.windowScaleShift()));
@@ -161,13 +180,13 @@ final class OptionsNegotiation {
   void onPeerSyn(TcpSegment syn, long now) {
     TcpOptions o = syn.options();
     peerMss = o.mss() < 0 ? defaultMss : Math.max(MIN_PEER_MSS, o.mss());
-    windowScaleOk = cfg.windowScale() && o.windowScale() >= 0;
+    windowScaleOk = offerWindowScale && o.windowScale() >= 0;
     // RFC 7323 §2.3: a shift above 14 is used as 14.
     sndShift = windowScaleOk ? Math.min(14, o.windowScale()) : 0;
     rcvShift = windowScaleOk ? cfg.windowScaleShift() : 0;
-    sackOk = cfg.sackPermitted() && o.sackPermitted();
+    sackOk = offerSack && o.sackPermitted();
     TcpOption.Timestamps ts = o.timestamps();
-    timestampsOk = cfg.timestamps() && ts != null;
+    timestampsOk = offerTimestamps && ts != null;
     if (timestampsOk) setTsRecent(ts.tsVal(), now);
   }
 

@@ -7,7 +7,9 @@ package dev.synack.tcp;
  *
  * <p>Like Linux, the variance term has {@code minRto} as its floor, RTO = SRTT + max(minRto,
  * 4·RTTVAR), rather than RFC 6298 §2.4's "round RTO up to 1 second": Linux's 200 ms is its
- * {@code TCP_RTO_MIN}, and this keeps RTO above SRTT by at least that much.
+ * {@code TCP_RTO_MIN}, and this keeps RTO above SRTT by at least that much. With a slop
+ * ({@link TcpConfig#rtoSlop()}) the RTO is FreeBSD's instead: max(minRto, SRTT + 4·RTTVAR)
+ * ({@code TCP_REXMTVAL}, its floor {@code rexmit_min}), backed off, plus the slop.
  */
 final class RttEstimator {
   /** RFC 6298 §5.7: the RTO after a retransmitted SYN, when data transmission begins. */
@@ -15,6 +17,8 @@ final class RttEstimator {
 
   private final long minRto;
   private final long maxRto;
+  /** FreeBSD's {@code rexmit_slop}, added to every computed RTO; 0 for Linux's formula. */
+  private final long slop;
   /** SRTT in ns; 0 until the first sample. */
   private long srtt;
   /** RTTVAR in ns. */
@@ -24,16 +28,22 @@ final class RttEstimator {
   /** How many times the RTO was doubled since the last sample (RFC 6298 §5.5). */
   private int backoff;
 
-  RttEstimator(long initialRto, long minRto, long maxRto) {
+  RttEstimator(long initialRto, long minRto, long maxRto, long slop) {
     this.minRto = minRto;
     this.maxRto = maxRto;
+    this.slop = slop;
     this.baseRto = initialRto;
   }
 
-  /** Returns the current RTO in ns, backoff included, at most maxRto. */
+  /**
+   * Returns the current RTO in ns, backoff included, at most maxRto. With a slop, FreeBSD's
+   * {@code TCPT_RANGESET} adds it to every RTO it computes: after each sample and each backoff,
+   * though not to the initial RTO the first SYN's timer starts with ({@code t_rxtcur}).
+   */
   long rto() {
     long rto = baseRto;
     for (int i = 0; i < backoff && rto < maxRto; i++) rto <<= 1;
+    if (slop > 0 && (hasSample() || backoff > 0)) rto += slop;
     return Math.min(rto, maxRto);
   }
 
@@ -54,7 +64,8 @@ final class RttEstimator {
       rttvar = (3 * rttvar + Math.abs(srtt - r)) / 4;
       srtt = (7 * srtt + r) / 8;
     }
-    baseRto = Math.min(maxRto, srtt + Math.max(minRto, 4 * rttvar));
+    // FreeBSD's TCP_REXMTVAL floors the sum; Linux floors the variance term (see the class comment).
+    baseRto = Math.min(maxRto, slop > 0 ? Math.max(minRto, srtt + 4 * rttvar) : srtt + Math.max(minRto, 4 * rttvar));
     backoff = 0;
   }
 

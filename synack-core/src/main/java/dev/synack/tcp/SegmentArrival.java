@@ -16,6 +16,11 @@ import java.nio.ByteBuffer;
  */
 final class SegmentArrival {
   private final TcpConnection c;
+  /**
+   * The text of a SYN that reached SYN-SENT, kept for ESTABLISHED (RFC 9293 §3.10.7.3 fourth step,
+   * {@link TcpChoices#synTextQueuedUntilEstablished}); null when there is none.
+   */
+  private TcpSegment textQueuedUntilEstablished;
 
   SegmentArrival(TcpConnection connection) {
     this.c = connection;
@@ -143,10 +148,17 @@ final class SegmentArrival {
         return;
       }
       // "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
-      // and send it." A simultaneous open: our SYN goes again, now with the ACK. Data in the SYN
-      // is not acknowledged (as in LISTEN).
+      // and send it." A simultaneous open: our SYN goes again, now with the ACK, which does not
+      // acknowledge text in the SYN. "If there are other controls or text in the segment, queue
+      // them for processing after the ESTABLISHED state has been reached": the text waits if
+      // TcpChoices.synTextQueuedUntilEstablished says so (FreeBSD), else it is discarded (Linux).
+      // A FIN with the SYN is not processed, as in both.
       c.setState(TcpState.SYN_RECEIVED, now);
       snd.resendSyn();
+      if (seg.payloadLength() > 0 && c.cfg.choices().synTextQueuedUntilEstablished()) {
+        ByteBuffer text = ByteBuffer.allocate(seg.payloadLength()).put(seg.payload()).flip(); // the caller's buffer is not ours to keep
+        textQueuedUntilEstablished = withSeq(seg, c.rcv.rcvNxt, text, seg.flags() & ~(TcpFlags.SYN | TcpFlags.FIN));
+      }
       return;
     }
     // Fifth, if neither of the SYN or RST bits is set, then drop the segment and return.
@@ -162,6 +174,12 @@ final class SegmentArrival {
       c.tracer.flushArrival();
       c.enterClosed(null, now);
       return Disposition.REOPEN;
+    }
+    if (c.cfg.choices().segmentsWithoutTimestampsDropped() && c.opts.timestampsOk() && !seg.has(TcpFlags.RST)
+        && seg.options().timestamps() == null) {
+      // RFC 7323 §3.2: "If a non-<RST> segment is received without a TSopt, a TCP SHOULD silently drop the segment."
+      drop(seg, now, "timestamps negotiated, none in the segment (RFC 7323 §3.2)");
+      return Disposition.CONSUMED;
     }
     if (c.state == TcpState.SYN_RECEIVED && isPeerSynAgain(seg)) {
       // Our SYN-ACK was lost and the peer resent its SYN. Step one would only ACK it (its sequence
@@ -179,7 +197,6 @@ final class SegmentArrival {
     }
     // First, check the sequence number.
     if (!firstCheckSequenceNumber(seg, now)) return Disposition.CONSUMED;
-    TcpSegment inWindow = trimToWindow(seg);
     // Second, check the RST bit.
     if (seg.has(TcpFlags.RST)) {
       secondCheckRst(seg, now);
@@ -196,7 +213,9 @@ final class SegmentArrival {
     // Sixth, check the URG bit.
     sixthCheckUrg(seg);
     // Seventh, process the segment text. Text cut off at the window's edges is answered with an
-    // ACK, which also tells a zero-window prober our window.
+    // ACK, which also tells a zero-window prober our window. The cut follows RCV.NXT as it is now:
+    // reaching ESTABLISHED may have moved it over text queued in SYN-RECEIVED.
+    TcpSegment inWindow = trimToWindow(seg);
     if (inWindow.payloadLength() < seg.payloadLength()) c.ackNow = true;
     noteDuplicate(seg);
     if (!seventhProcessText(inWindow, now)) return Disposition.CONSUMED;
@@ -439,6 +458,7 @@ final class SegmentArrival {
       c.setState(TcpState.ESTABLISHED, now);
       // A CLOSE in SYN-RECEIVED with data queued was "queued for processing after entering ESTABLISHED" (§3.10.4).
       if (snd.finQueued) c.setState(TcpState.FIN_WAIT_1, now);
+      processTextQueuedUntilEstablished(now);
     }
     // RFC 5961 §5.2: "(SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT. All incoming segments whose ACK
     // value doesn't satisfy the above condition MUST be discarded and an ACK sent back." This covers
@@ -576,6 +596,22 @@ final class SegmentArrival {
         return true;
       }
     }
+  }
+
+  /**
+   * Delivers the text a SYN brought to SYN-SENT, now that ESTABLISHED is reached (§3.10.7.3 fourth
+   * step), at RCV.NXT. Its acknowledgment is not urgent, since the peer's segment that completed
+   * the handshake asked for none: it waits for a segment of ours or the delayed-ACK timer (RFC 1122
+   * §4.2.3.2), as FreeBSD's {@code tcp_reass} hands the text over without forcing an ACK.
+   */
+  private void processTextQueuedUntilEstablished(long now) {
+    TcpSegment text = textQueuedUntilEstablished;
+    if (text == null) return;
+    textQueuedUntilEstablished = null;
+    text = trimToWindow(text);
+    if (text.payloadLength() == 0 || text.sequenceNumber() != c.rcv.rcvNxt || c.inputClosed) return;
+    if (c.rcv.accept(text.payload()) > 0) c.emit(new ConnectionEvent.Readable());
+    c.acknowledgeLater(now);
   }
 
   /**

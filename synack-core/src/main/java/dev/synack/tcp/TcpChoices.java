@@ -22,6 +22,9 @@ public final class TcpChoices {
   private boolean synFinOpensLikeSyn;
   private boolean synAckToListenerDropped;
   private boolean oldDuplicateAckProcessed;
+  private boolean synTextQueuedUntilEstablished;
+  private boolean synOptionsDroppedOnThirdRetransmission;
+  private boolean segmentsWithoutTimestampsDropped;
 
   private TcpChoices() {}
 
@@ -40,6 +43,9 @@ public final class TcpChoices {
     c.synFinOpensLikeSyn = synFinOpensLikeSyn;
     c.synAckToListenerDropped = synAckToListenerDropped;
     c.oldDuplicateAckProcessed = oldDuplicateAckProcessed;
+    c.synTextQueuedUntilEstablished = synTextQueuedUntilEstablished;
+    c.synOptionsDroppedOnThirdRetransmission = synOptionsDroppedOnThirdRetransmission;
+    c.segmentsWithoutTimestampsDropped = segmentsWithoutTimestampsDropped;
     change.accept(c);
     return c;
   }
@@ -214,6 +220,49 @@ public final class TcpChoices {
     return with(c -> c.oldDuplicateAckProcessed = on);
   }
 
+  /**
+   * Returns whether text in a SYN that reaches SYN-SENT (a simultaneous open) is kept and delivered
+   * once ESTABLISHED is reached, as RFC 9293 §3.10.7.3 fourth step says ("If there are other
+   * controls or text in the segment, queue them for processing after the ESTABLISHED state has been
+   * reached") and FreeBSD does (its reassembly queue holds it until then). Linux
+   * ({@code tcp_rcv_synsent_state_process}) discards it, "for sanity", and the peer sends it again.
+   * Either way the SYN-ACK acknowledges the SYN alone.
+   */
+  public boolean synTextQueuedUntilEstablished() { return synTextQueuedUntilEstablished; }
+
+  /** Returns a copy that keeps the text of a SYN reaching SYN-SENT until ESTABLISHED, or discards it. */
+  public TcpChoices withSynTextQueuedUntilEstablished(boolean on) {
+    return with(c -> c.synTextQueuedUntilEstablished = on);
+  }
+
+  /**
+   * Returns whether an unanswered SYN gives up its window scale, SACK-permitted and timestamps
+   * options from its third retransmission on, keeping the MSS, as FreeBSD's
+   * {@code net.inet.tcp.rexmit_drop_options=1} does ({@code tcp_timer_rexmt}), in case a middlebox
+   * drops SYNs with options it does not know; the connection then goes without them. Off in Linux
+   * and by default in FreeBSD.
+   */
+  public boolean synOptionsDroppedOnThirdRetransmission() { return synOptionsDroppedOnThirdRetransmission; }
+
+  /** Returns a copy whose SYN keeps only the MSS option from its third retransmission on, or keeps them all. */
+  public TcpChoices withSynOptionsDroppedOnThirdRetransmission(boolean on) {
+    return with(c -> c.synOptionsDroppedOnThirdRetransmission = on);
+  }
+
+  /**
+   * Returns whether, once timestamps were negotiated, a segment without the option is dropped
+   * silently (a RST excepted), as RFC 7323 §3.2 says a TCP SHOULD and FreeBSD's
+   * {@code net.inet.tcp.tolerate_missing_ts=0} does. Linux, and FreeBSD by default, accept it,
+   * since stacks that negotiate timestamps and then leave them out exist ("tolerating violations
+   * for now", FreeBSD's comment).
+   */
+  public boolean segmentsWithoutTimestampsDropped() { return segmentsWithoutTimestampsDropped; }
+
+  /** Returns a copy that drops segments missing the negotiated timestamps, or accepts them. */
+  public TcpChoices withSegmentsWithoutTimestampsDropped(boolean on) {
+    return with(c -> c.segmentsWithoutTimestampsDropped = on);
+  }
+
   @Override
   public String toString() {
     return "TcpChoices[synOptions=" + synOptionLayout + ", synWindowRounded=" + synWindowRoundedToMss
@@ -221,6 +270,8 @@ public final class TcpChoices {
         + ", inWindowRstResets=" + inWindowRstResets + ", inWindowSynResets=" + inWindowSynResets
         + ", finRepeatedOnAcks=" + finRepeatedOnAcks + ", resetSignalledAfterClose=" + resetSignalledAfterClose
         + ", bsdTimeWait=" + bsdTimeWait + ", synFinDropped=" + synFinDropped + ", synFinOpensLikeSyn=" + synFinOpensLikeSyn
-        + ", synAckToListenerDropped=" + synAckToListenerDropped + ", oldDuplicateAckProcessed=" + oldDuplicateAckProcessed + "]";
+        + ", synAckToListenerDropped=" + synAckToListenerDropped + ", oldDuplicateAckProcessed=" + oldDuplicateAckProcessed
+        + ", synTextQueued=" + synTextQueuedUntilEstablished + ", synOptionsDropped=" + synOptionsDroppedOnThirdRetransmission
+        + ", missingTimestampsDropped=" + segmentsWithoutTimestampsDropped + "]";
   }
 }

@@ -12,6 +12,7 @@ public final class TcpConfig {
   private static final long S = 1_000_000_000L;
 
   private int mss;
+  private boolean mssOption;
   private boolean windowScale;
   private int windowScaleShift;
   private boolean sackPermitted;
@@ -25,7 +26,9 @@ public final class TcpConfig {
   private long initialRto;
   private long minRto;
   private long maxRto;
+  private long rtoSlop;
   private long userTimeout;
+  private long establishmentTimeout;
   private int challengeAckLimit;
   private boolean rfc1337;
   private int receiveBuffer;
@@ -51,6 +54,7 @@ public final class TcpConfig {
   private TcpConfig with(java.util.function.Consumer<TcpConfig> change) {
     TcpConfig c = new TcpConfig();
     c.mss = mss;
+    c.mssOption = mssOption;
     c.windowScale = windowScale;
     c.windowScaleShift = windowScaleShift;
     c.sackPermitted = sackPermitted;
@@ -64,7 +68,9 @@ public final class TcpConfig {
     c.initialRto = initialRto;
     c.minRto = minRto;
     c.maxRto = maxRto;
+    c.rtoSlop = rtoSlop;
     c.userTimeout = userTimeout;
+    c.establishmentTimeout = establishmentTimeout;
     c.challengeAckLimit = challengeAckLimit;
     c.rfc1337 = rfc1337;
     c.receiveBuffer = receiveBuffer;
@@ -99,6 +105,7 @@ public final class TcpConfig {
   public static TcpConfig defaults() {
     return new TcpConfig().with(c -> {
       c.mss = 1460;
+      c.mssOption = true;
       c.windowScale = true;
       c.windowScaleShift = 7;
       c.sackPermitted = true;
@@ -137,6 +144,19 @@ public final class TcpConfig {
   public TcpConfig withMss(int mss) {
     if (mss < 1 || mss > 0xffff) throw new IllegalArgumentException("mss out of range 1..65535: " + mss);
     return with(c -> c.mss = mss);
+  }
+
+  /**
+   * Returns whether our SYN and SYN-ACK carry the MSS option. RFC 9293 §3.7.1 (SHLD-5) says a SYN
+   * should whenever our MSS differs from the default (536 bytes for IPv4, 1220 for IPv6), and
+   * synack always sends it; it is left out only at the user's request, as FreeBSD's
+   * {@code TCP_NOOPT} leaves out every option. The peer then sends segments of the default size.
+   */
+  public boolean mssOption() { return mssOption; }
+
+  /** Returns a copy whose SYNs carry the MSS option, or not. */
+  public TcpConfig withMssOption(boolean on) {
+    return with(c -> c.mssOption = on);
   }
 
   /** Returns whether we offer window scaling (RFC 7323 §2; Linux {@code tcp_window_scaling=1}). */
@@ -240,6 +260,36 @@ public final class TcpConfig {
       c.minRto = lo;
       c.maxRto = hi;
     });
+  }
+
+  /**
+   * Returns the slop in ns that FreeBSD adds to every RTO it computes ({@code net.inet.tcp.rexmit_slop},
+   * 200 ms there; its {@code TCPT_RANGESET}), 0 by default. With a slop the RTO is FreeBSD's:
+   * max(minRto, SRTT + 4·RTTVAR), doubled per backoff, plus the slop (the first SYN's timer alone is
+   * the initial RTO as it stands), where without one it is Linux's SRTT + max(minRto, 4·RTTVAR).
+   */
+  public long rtoSlop() { return rtoSlop; }
+
+  /** Returns a copy that adds a slop to every computed RTO, as FreeBSD; {@link Duration#ZERO} for none. */
+  public TcpConfig withRtoSlop(Duration slop) {
+    if (slop.isNegative()) throw new IllegalArgumentException("rtoSlop is negative: " + slop);
+    long n = slop.toNanos();
+    return with(c -> c.rtoSlop = n);
+  }
+
+  /**
+   * Returns how long a connection may take to reach ESTABLISHED, in ns, from its SYN (sent, or
+   * received by a passive open), before it is dropped as timed out; 0 when only the SYN and
+   * SYN-ACK retries limit it, as in Linux. FreeBSD's connection-establishment timer
+   * ({@code TCP_KEEPINIT}, {@code net.inet.tcp.keepinit}, 75 s).
+   */
+  public long establishmentTimeout() { return establishmentTimeout; }
+
+  /** Returns a copy with another connection-establishment timeout; {@link Duration#ZERO} turns it off. */
+  public TcpConfig withEstablishmentTimeout(Duration timeout) {
+    if (timeout.isNegative()) throw new IllegalArgumentException("establishmentTimeout is negative: " + timeout);
+    long n = timeout.toNanos();
+    return with(c -> c.establishmentTimeout = n);
   }
 
   /** Returns the user timeout in ns (RFC 9293 §3.8.3, RFC 5482; Linux TCP_USER_TIMEOUT), 0 when off. */
@@ -439,10 +489,12 @@ public final class TcpConfig {
 
   @Override
   public String toString() {
-    return "TcpConfig[mss=" + mss + ", wscale=" + (windowScale ? windowScaleShift : "off") + ", sack=" + sackPermitted
-        + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
+    return "TcpConfig[mss=" + mss + (mssOption ? "" : " (not announced)") + ", wscale=" + (windowScale ? windowScaleShift : "off")
+        + ", sack=" + sackPermitted + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
         + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
-        + "ms[" + minRto / MS + ".." + maxRto / MS + "], userTimeout=" + userTimeout / MS + "ms, challengeAcks="
+        + "ms[" + minRto / MS + ".." + maxRto / MS + "]" + (rtoSlop > 0 ? "+" + rtoSlop / MS + "ms" : "")
+        + ", userTimeout=" + userTimeout / MS + "ms" + (establishmentTimeout > 0 ? ", keepinit=" + establishmentTimeout / MS + "ms" : "")
+        + ", challengeAcks="
         + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer
         + ", cc=" + congestionControl + ", rack=" + rack + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
         + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")

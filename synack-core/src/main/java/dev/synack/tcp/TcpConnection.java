@@ -88,6 +88,7 @@ public final class TcpConnection {
   private final ArrayDeque<TcpSegment> replies = new ArrayDeque<>(2);
   private final ArrayDeque<ConnectionEvent> events = new ArrayDeque<>(4);
   private final SegmentArrival arrival;
+  private final Timeouts timeouts;
 
   private TcpConnection(FourTuple id, TcpConfig cfg, Origin origin, int acceptIss, TraceSink trace, String hostName) {
     if (id == null) throw new IllegalArgumentException("connection id is null");
@@ -99,11 +100,12 @@ public final class TcpConnection {
     this.acceptIss = acceptIss;
     this.tracer = new Tracer(trace, hostName, id);
     this.timers = new TimerTable(tracer);
-    this.rtt = new RttEstimator(cfg.initialRto(), cfg.minRto(), cfg.maxRto());
+    this.rtt = new RttEstimator(cfg.initialRto(), cfg.minRto(), cfg.maxRto(), cfg.rtoSlop());
     this.challengeAcks = new ChallengeAckLimiter(cfg.challengeAckLimit());
     this.keepAlive = new KeepAlive(cfg);
     this.state = TcpState.CLOSED;
     this.arrival = new SegmentArrival(this);
+    this.timeouts = new Timeouts(this);
     freshTcb();
   }
 
@@ -192,45 +194,10 @@ public final class TcpConnection {
     }
   }
 
-  /** Fires the timers whose deadline is at or before {@code now} (RFC 9293 §3.10.8). */
+  /** Fires the timers whose deadline is at or before {@code now} (RFC 9293 §3.10.8), each as {@link Timeouts} says. */
   public void handleTimeout(long now) {
     TimerKind kind;
-    while ((kind = timers.takeExpired(now)) != null) {
-      switch (kind) {
-        case RETRANSMIT -> retransmissionTimeout(now);
-        case TIME_WAIT -> enterClosed(null, now); // §3.10.8: "delete the TCB, enter the CLOSED state"
-        // Linux ends an orphaned FIN-WAIT-2 silently (its FIN_WAIT2 timewait socket expires); the peer
-        // learns from the RST its next segment draws.
-        case FIN_WAIT_2 -> enterClosed(null, now);
-        // §3.10.8 user timeout: "flush all queues, signal the user "error: connection aborted due to
-        // user timeout"..., delete the TCB, enter the CLOSED state". No RST: the peer is unreachable.
-        case USER_TIMEOUT -> enterClosed(timeoutError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), now);
-        case PERSIST -> windowProbe(now);
-        case DELAYED_ACK -> ackNow = true; // RFC 1122 §4.2.3.2: the ACK waited long enough
-        case KEEPALIVE -> keepAliveTimeout(now);
-        case REORDER -> recovery.onReorderTimeout(now);
-        case LOSS_PROBE -> recovery.onProbeTimeout(now);
-      }
-    }
-  }
-
-  /**
-   * Handles an expired retransmission timer (RFC 6298 §5.4–5.6): gives up after the configured
-   * number of tries (SYN retries, SYN-ACK retries, or R2 of RFC 9293 §3.8.3 counted in
-   * retransmissions), otherwise backs the RTO off and resends from SND.UNA.
-   */
-  private void retransmissionTimeout(long now) {
-    if (!snd.hasOutstanding()) return;
-    int limit = snd.synAcked() ? cfg.retries2() : state == TcpState.SYN_SENT ? cfg.synRetries() : cfg.synAckRetries();
-    if (snd.timeouts >= limit) {
-      if (state == TcpState.SYN_RECEIVED && passiveHandshake && origin == Origin.LISTEN) {
-        returnToListen(now);
-      } else {
-        enterClosed(timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
-      }
-      return;
-    }
-    recovery.onRetransmissionTimeout(now);
+    while ((kind = timers.takeExpired(now)) != null) timeouts.fire(kind, now);
   }
 
   /**
@@ -238,7 +205,7 @@ public final class TcpConnection {
    * (RFC 1122 §4.2.3.9 "report the error to the application"; Linux's {@code tcp_write_err}
    * reports {@code sk_err_soft}, e.g. "no route to host", before ETIMEDOUT), else {@code timedOut}.
    */
-  private TcpError timeoutError(TcpError timedOut) {
+  TcpError timeoutError(TcpError timedOut) {
     return softError != null && snd.sndUna == softErrorUna ? softError : timedOut;
   }
 
@@ -301,32 +268,8 @@ public final class TcpConnection {
     return IcmpError.Outcome.REMEMBERED;
   }
 
-  /**
-   * Handles an expired keep-alive timer (RFC 1122 §4.2.3.6). The probe is Linux's: an ACK with
-   * SEG.SEQ = SND.UNA - 1 and no data, which the peer must answer with an ACK (RFC 1122: "an
-   * implementation SHOULD send a keep-alive segment with no data"). While data or a FIN is
-   * unacknowledged or waits for a window, the retransmission and persist timers watch the peer
-   * instead. When every probe went unanswered, the connection is reset and closed "timed out",
-   * as Linux does ({@code tcp_send_active_reset}, ETIMEDOUT).
-   */
-  private void keepAliveTimeout(long now) {
-    if (!keepAlive.on() || !keepAliveState()) return;
-    if (snd.hasOutstanding() || snd.unsent() > 0 || (snd.finQueued && !snd.finSent())) {
-      timers.set(TimerKind.KEEPALIVE, now + cfg.keepAliveIdle(), now);
-      return;
-    }
-    switch (keepAlive.onTimeout(now)) {
-      case WAIT -> timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
-      case PROBE -> {
-        replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
-        timers.set(TimerKind.KEEPALIVE, now + keepAlive.interval(), now);
-      }
-      case GIVE_UP -> resetAndClose(TcpError.CONNECTION_TIMED_OUT, now);
-    }
-  }
-
   /** Returns whether keep-alive probes may run in this state: synchronized, with both ends' SYNs acknowledged, not TIME-WAIT. */
-  private boolean keepAliveState() {
+  boolean keepAliveState() {
     return switch (state) {
       case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK -> true;
       default -> false;
@@ -388,27 +331,8 @@ public final class TcpConnection {
     return snd.bufferSize();
   }
 
-  /**
-   * The persist timer fired: data waits and nothing is in flight. If the peer's window is closed,
-   * sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does, an ACK one below SND.UNA that the
-   * peer must answer with its window; if it is open but too small for silly window avoidance, the
-   * override timeout has passed and the data goes (RFC 9293 §3.8.6.2.1 (4); Linux's
-   * {@code tcp_write_wakeup}). Probes back off exponentially up to the maximum RTO, and go on as
-   * long as the peer answers them (MUST-36: the connection stays open while the window is zero).
-   */
-  private void windowProbe(long now) {
-    if (snd.unsent() == 0 || snd.hasOutstanding() || !dataAllowed()) return;
-    if (snd.usableWindow() > 0) {
-      snd.windowOverride = true;
-    } else {
-      replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
-    }
-    snd.persistBackoff++;
-    timers.set(TimerKind.PERSIST, now + persistTimeout(), now);
-  }
-
   /** Returns the persist timer's interval: the RTO doubled per probe already sent, at most the maximum RTO (Linux's {@code tcp_probe0_when}). */
-  private long persistTimeout() {
+  long persistTimeout() {
     return Math.min(rtt.rto() << Math.min(snd.persistBackoff, 30), cfg.maxRto());
   }
 
@@ -648,6 +572,12 @@ public final class TcpConnection {
     tracer.state(now, state, to);
     TcpState from = state;
     state = to;
+    // The handshake's time limit runs from our SYN or the peer's, whichever came first.
+    boolean handshakeStarts = to == TcpState.SYN_SENT || (to == TcpState.SYN_RECEIVED && from == TcpState.LISTEN);
+    if (handshakeStarts && cfg.establishmentTimeout() > 0) {
+      timers.set(TimerKind.ESTABLISHMENT, now + cfg.establishmentTimeout(), now);
+    }
+    if (to != TcpState.SYN_SENT && to != TcpState.SYN_RECEIVED) timers.cancel(TimerKind.ESTABLISHMENT, now);
     if ((from == TcpState.FIN_WAIT_1 || from == TcpState.CLOSING) && (to == TcpState.FIN_WAIT_2 || to == TcpState.TIME_WAIT)) {
       events.add(new ConnectionEvent.FinAcknowledged());
     }
@@ -749,6 +679,15 @@ public final class TcpConnection {
     replies.add(TcpSegment.of(id.localPort(), id.remotePort(), seq, ack ? ackNumber : 0, TcpFlags.RST | (ack ? TcpFlags.ACK : 0), 0));
   }
 
+  /**
+   * Queues a probe: an ACK with SEG.SEQ = SND.UNA - 1 and no data, which the peer must answer with
+   * an ACK carrying its window (a keep-alive, RFC 1122 §4.2.3.6, or a zero-window probe, RFC 9293
+   * §3.8.6.1, both as Linux sends them).
+   */
+  void sendProbe(long now) {
+    replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
+  }
+
   /** Queues the RST that answers an unacceptable segment (RFC 9293 §3.10.7.1), unless it is a RST itself. */
   void resetReplyTo(TcpSegment seg) {
     TcpSegment rst = resetFor(seg);
@@ -780,6 +719,15 @@ public final class TcpConnection {
     boolean due = !cfg.delayedAck()
         || rcv.delayedAck.onData(length, rcv.unacknowledged(), rcv.rcvWnd(), cfg.mss(), rtt.rto(), now);
     if (immediate || due) {
+      ackNow = true;
+    } else {
+      acknowledgeLater(now);
+    }
+  }
+
+  /** Owes an ACK that may wait for the delayed-ACK timer (at once when delayed ACKs are off). */
+  void acknowledgeLater(long now) {
+    if (!cfg.delayedAck()) {
       ackNow = true;
     } else if (!timers.isSet(TimerKind.DELAYED_ACK)) {
       timers.set(TimerKind.DELAYED_ACK, now + cfg.delayedAckTimeout(), now);
@@ -892,7 +840,7 @@ public final class TcpConnection {
    * FIN-WAIT-1 before the FIN leaves (§3.10.4), and the peer's FIN then moves us on to CLOSING
    * with the data and FIN still to go, which Linux sends from any state (found by HostFuzzTest).
    */
-  private boolean dataAllowed() {
+  boolean dataAllowed() {
     return switch (state) {
       case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK -> true;
       default -> false;

@@ -2,6 +2,12 @@ package dev.synack.tcp;
 
 /** The timers of one connection (RFC 9293 §3.8, §3.10.8; RFC 1122 §4.2.3), each with its trace name. */
 enum TimerKind {
+  /**
+   * The connection-establishment timer (FreeBSD's {@code TCP_KEEPINIT}): a handshake not done in
+   * time drops the connection. First, so that when it expires with the retransmission timer, the
+   * connection gives up rather than send one more SYN.
+   */
+  ESTABLISHMENT("KEEPINIT"),
   /** Retransmission timeout (RFC 6298): resends from SND.UNA. */
   RETRANSMIT("RTO"),
   /** 2 MSL in TIME-WAIT (RFC 9293 §3.10.8), then CLOSED. */

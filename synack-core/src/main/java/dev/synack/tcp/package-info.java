@@ -4,7 +4,8 @@
  * {@link dev.synack.tcp.SeqNum} alone.
  *
  * <p>Where things are: {@link dev.synack.tcp.TcpConnection} (the user calls of §3.10.1–3.10.6, the
- * timeouts of §3.10.8, the outputs), {@code SegmentArrival} (§3.10.7), {@code Sender} and
+ * outputs), {@code SegmentArrival} (§3.10.7), {@code Timeouts} (§3.10.8 and every other timer's
+ * expiry), {@code Sender} and
  * {@code Receiver} (the send and receive sequence variables of §3.3.1 with their buffers),
  * {@code OptionsNegotiation} (MSS, window scale, SACK-permitted, timestamps and PAWS),
  * {@code RttEstimator} (RFC 6298), {@code TimerTable} (one deadline per {@code TimerKind}),

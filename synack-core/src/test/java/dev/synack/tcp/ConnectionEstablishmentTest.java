@@ -434,6 +434,17 @@ class ConnectionEstablishmentTest {
       assertEquals(100, s.expect(".", 1101, 5001).payloadLength());
       assertEquals(50, s.expect("P.", 1201, 5001).payloadLength());
     }
+
+    @Test
+    void options_noMssOptionAtTheUsersRequest_synsCarryNoOptionsAtAll() {
+      TcpConfig none = EngineScript.PLAIN.withMssOption(false);
+      assertTrue(EngineScript.connect(none).expect("S", 1000, 0).options().isEmpty());
+      EngineScript s = EngineScript.accept(none, Seg.withOptions(Seg.of(40000, 80, "S", 5000, 0, 65535),
+          new TcpOption.MaximumSegmentSize(1460)));
+      assertTrue(s.expect("S.", 1000, 5001).options().isEmpty());
+      s.inject(Seg.of(40000, 80, ".", 5001, 1001, 65535));
+      assertEquals(1460, s.conn().status().effectiveMss(), "the peer's MSS still limits what we send");
+    }
   }
 
   /** The two reasons a handshake needs three segments (RFC 9293 §3.5; the seed articles' "why not two-way"). */

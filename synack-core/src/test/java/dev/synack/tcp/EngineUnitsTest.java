@@ -54,7 +54,7 @@ class EngineUnitsTest {
 
   @Nested
   class Rtt {
-    private final RttEstimator rtt = new RttEstimator(1000 * MS, 200 * MS, 120_000 * MS);
+    private final RttEstimator rtt = new RttEstimator(1000 * MS, 200 * MS, 120_000 * MS, 0);
 
     @Test
     void rtt_beforeSample_initialRtoDoublesOnTimeout() {
@@ -95,6 +95,41 @@ class EngineUnitsTest {
       rtt.backOff();
       rtt.afterSynTimeout();
       assertEquals(3000 * MS, rtt.rto(), "RFC 6298 §5.7");
+    }
+  }
+
+  /** FreeBSD's RTO: rexmit_min 30 ms, rexmit_slop 200 ms, TCPTV_REXMTMAX 64 s. */
+  @Nested
+  class RttWithSlop {
+    private final RttEstimator rtt = new RttEstimator(1000 * MS, 30 * MS, 64_000 * MS, 200 * MS);
+
+    @Test
+    void beforeSample_firstTimerIsTheInitialRto_backoffsAddTheSlop() {
+      assertEquals(1000 * MS, rtt.rto(), "the first SYN's timer: t_rxtcur = rexmit_initial");
+      rtt.backOff();
+      assertEquals(2200 * MS, rtt.rto(), "1 s doubled, plus 200 ms");
+      rtt.backOff();
+      assertEquals(4200 * MS, rtt.rto());
+    }
+
+    @Test
+    void afterSample_srttPlusFourRttvar_plusSlop() {
+      rtt.sample(100 * MS);
+      assertEquals(500 * MS, rtt.rto(), "max(30, 100 + 4 * 50) + 200 ms");
+      rtt.backOff();
+      assertEquals(800 * MS, rtt.rto(), "300 doubled, plus 200 ms");
+    }
+
+    @Test
+    void tinyRtt_floorIsRexmitMinPlusSlop() {
+      rtt.sample(1 * MS);
+      assertEquals(230 * MS, rtt.rto());
+    }
+
+    @Test
+    void backoff_cappedAtTheMaximum() {
+      for (int i = 0; i < 20; i++) rtt.backOff();
+      assertEquals(64_000 * MS, rtt.rto());
     }
   }
 

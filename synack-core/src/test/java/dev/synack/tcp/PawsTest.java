@@ -11,14 +11,19 @@ import org.junit.jupiter.api.Test;
 /**
  * Timestamps on the receive side (RFC 7323 §4.3, §5): PAWS drops and acknowledges a segment whose
  * TSval is older than TS.Recent (but never a RST), TS.Recent follows the left edge of the window,
- * and after 24 days of silence TS.Recent no longer judges anything.
+ * and after 24 days of silence TS.Recent no longer judges anything; a segment missing the
+ * negotiated option is accepted (Linux, FreeBSD's default) or dropped (RFC 7323 §3.2's SHOULD).
  */
 class PawsTest {
   private static final TcpConfig TS = EngineScript.PLAIN.withTimestamps(true, 0);
 
   /** Returns a script ESTABLISHED with timestamps agreed; the peer's SYN-ACK had TSval 100, now TS.Recent. */
   private static EngineScript established() {
-    EngineScript s = EngineScript.connect(TS);
+    return established(TS);
+  }
+
+  private static EngineScript established(TcpConfig cfg) {
+    EngineScript s = EngineScript.connect(cfg);
     s.expect("S", 1000, 0);
     s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.Timestamps(100, 0)));
     s.expect(".", 1001, 5001);
@@ -112,6 +117,43 @@ class PawsTest {
       assertEquals(110, echoed(s.expect(".", 1001, 5002)));
       s.inject(stamped(s, ".", 5002, "b", 120));
       assertEquals(120, echoed(s.expect(".", 1001, 5004)));
+    }
+  }
+
+  @Nested
+  class MissingTimestamps {
+    private static final TcpConfig STRICT = TS.withChoices(TcpChoices.defaults().withSegmentsWithoutTimestampsDropped(true));
+
+    @Test
+    void byDefault_segmentWithoutTimestamps_accepted() {
+      EngineScript s = established();
+      s.injectText("P.", 5001, 1001, "abc");
+      s.expect(".", 1001, 5004);
+      assertEquals("abc", s.read());
+    }
+
+    @Test
+    void strict_segmentWithoutTimestamps_droppedSilently() {
+      EngineScript s = established(STRICT);
+      s.injectText("P.", 5001, 1001, "abc");
+      s.expectNothing();
+      s.assertDropped("RFC 7323 §3.2");
+      assertEquals("", s.read());
+    }
+
+    @Test
+    void strict_rstWithoutTimestamps_stillResets() {
+      EngineScript s = established(STRICT);
+      s.inject("R", 5001, 0);
+      s.assertState(TcpState.CLOSED);
+    }
+
+    @Test
+    void strict_segmentWithTimestamps_accepted() {
+      EngineScript s = established(STRICT);
+      s.inject(stamped(s, "P.", 5001, "abc", 110));
+      s.expect(".", 1001, 5004);
+      assertEquals("abc", s.read());
     }
   }
 }

@@ -385,4 +385,96 @@ class TcpChoicesTest {
       s.expect(".", 1002, 5002);
     }
   }
+
+  @Nested
+  class SynTextInSynSent {
+    /** A simultaneous open whose SYN carries "abc": the engine answers SYN-ACK 1000 ack 5001. */
+    private EngineScript synReceivedWithText(TcpChoices choices) {
+      EngineScript s = EngineScript.connect(with(PLAIN, choices));
+      s.expect("S", 1000, 0);
+      s.injectText("S", 5000, 0, "abc");
+      s.expect("S.", 1000, 5001);
+      s.assertState(TcpState.SYN_RECEIVED);
+      return s;
+    }
+
+    @Test
+    void linux_textInTheSyn_discarded_peerMustSendItAgain() {
+      EngineScript s = synReceivedWithText(TcpChoices.defaults());
+      s.inject(".", 5004, 1001);
+      s.assertState(TcpState.ESTABLISHED);
+      assertEquals("", s.read());
+      assertEquals(5001, s.conn().status().rcvNxt());
+    }
+
+    @Test
+    void queued_textNotAcknowledgedInSynReceived_deliveredOnceEstablished() {
+      EngineScript s = synReceivedWithText(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true));
+      assertEquals("", s.read(), "nothing readable before ESTABLISHED");
+      s.inject(".", 5004, 1001);
+      s.assertState(TcpState.ESTABLISHED);
+      assertEquals("abc", s.read());
+      assertEquals(5004, s.conn().status().rcvNxt());
+    }
+
+    @Test
+    void queued_itsAckWaitsForOurNextSegment() {
+      EngineScript s = synReceivedWithText(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true));
+      s.inject(".", 5004, 1001);
+      s.expectNothing();
+      s.send("x");
+      s.expect("P.", 1001, 5004);
+    }
+
+    @Test
+    void queued_finWithTheSyn_notProcessed() {
+      EngineScript s = EngineScript.connect(with(PLAIN, TcpChoices.defaults().withSynTextQueuedUntilEstablished(true)));
+      s.expect("S", 1000, 0);
+      s.injectText("SF", 5000, 0, "abc");
+      s.expect("S.", 1000, 5001);
+      s.inject(".", 5004, 1001);
+      assertEquals("abc", s.read());
+      s.assertState(TcpState.ESTABLISHED);
+    }
+  }
+
+  @Nested
+  class SynOptionsOnRetransmission {
+    private static final TcpConfig ALL_OPTIONS = BSD_BUFFERS.withRetries(6, 5, 15);
+
+    private static String synOptionsAfterTimeouts(EngineScript s, int timeouts) {
+      s.expect("S", 1000, 0);
+      TcpSegment syn = null;
+      for (int i = 0; i < timeouts; i++) {
+        s.fireNextTimer();
+        syn = s.expect("S", 1000, 0);
+      }
+      return syn.options().describe();
+    }
+
+    @Test
+    void linux_everyRetransmittedSynCarriesTheFirstOnesOptions() {
+      EngineScript s = EngineScript.connect(with(ALL_OPTIONS, TcpChoices.defaults()));
+      assertEquals("mss 1460,sackOK,TS val 7000 ecr 0,nop,wscale 6", synOptionsAfterTimeouts(s, 3));
+    }
+
+    @Test
+    void bsdDropOptions_secondRetransmissionKeepsThem_thirdCarriesTheMssAlone() {
+      TcpChoices drop = TcpChoices.defaults().withSynOptionsDroppedOnThirdRetransmission(true);
+      EngineScript s = EngineScript.connect(with(ALL_OPTIONS, drop));
+      assertEquals("mss 1460,sackOK,TS val 3000 ecr 0,nop,wscale 6", synOptionsAfterTimeouts(s, 2));
+      s.fireNextTimer();
+      assertEquals("mss 1460", s.expect("S", 1000, 0).options().describe());
+    }
+
+    @Test
+    void bsdDropOptions_synAckWithOptionsAfterwards_noneUsed() {
+      TcpChoices drop = TcpChoices.defaults().withSynOptionsDroppedOnThirdRetransmission(true);
+      EngineScript s = EngineScript.connect(with(ALL_OPTIONS, drop));
+      synOptionsAfterTimeouts(s, 3);
+      s.inject(Seg.withOptions(s.peer("S.", 5000, 1001), new TcpOption.MaximumSegmentSize(1460), new TcpOption.SackPermitted(),
+          new TcpOption.Timestamps(1, 7000), new TcpOption.NoOperation(), new TcpOption.WindowScale(7)));
+      assertEquals(new NegotiatedOptions(false, 0, 0, false, false, 1460), s.conn().negotiatedOptions());
+    }
+  }
 }

@@ -18,6 +18,7 @@ enum Errno {
   EADDRINUSE(48, "Address already in use"),
   ECONNABORTED(53, "Software caused connection abort"),
   ECONNRESET(54, "Connection reset by peer"),
+  ENOBUFS(55, "No buffer space available"),
   EISCONN(56, "Socket is already connected"),
   ENOTCONN(57, "Socket is not connected"),
   EPIPE(32, "Broken pipe"),

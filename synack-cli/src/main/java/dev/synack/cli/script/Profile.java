@@ -16,23 +16,31 @@ import java.util.Set;
 public enum Profile {
   /**
    * FreeBSD's choices: window scale from {@code kern.ipc.maxsockbuf} (6 for 2 MiB), 64 KiB receive
-   * and 32 KiB send buffers, RTO 1 s initially, at least 230 ms ({@code rexmit_min} 30 ms plus
-   * {@code rexmit_slop} 200 ms, which FreeBSD adds to every RTO and synack models only as a floor);
+   * and 32 KiB send buffers, RTO 1 s initially, at least {@code rexmit_min} (30 ms), with the
+   * {@code rexmit_slop} of 200 ms added to every RTO computed, at most 64 s; 12 retransmissions of
+   * a SYN or data ({@code TCP_MAXRXTSHIFT}), 3 of a SYN-ACK ({@code SYNCACHE_MAXREXMTS}); keep-alive timing of 2 h, 75 s and 8 probes; a
+   * connection-establishment timer ({@code keepinit}) of 75 s;
    * and FreeBSD's answer to every {@link TcpChoices} choice: SYN options in its layout, SYN window
    * not rounded to the MSS, receive buffer rounded up to it, RCV.WND the free buffer space, FIN
    * repeated on ACKs, resets signalled in CLOSING and LAST-ACK, {@code tcp_twcheck}'s TIME-WAIT,
    * SYN+FIN taken as a SYN by a listener, SYN-ACKs to a listener dropped, the ACK of wholly old
-   * segments processed.
+   * segments processed, text in a SYN reaching SYN-SENT kept until ESTABLISHED.
    */
   FREEBSD(Set.of("FreeBSD")),
   /** synack's defaults, which follow Linux. */
   LINUX(Set.of("Linux")),
   /**
    * RFC 9293 and its companions to the letter where they choose: RTO bounds of RFC 6298 (1 s,
-   * 60 s), an MSL of 2 minutes (§3.4.2), and a RST ending TIME-WAIT (§3.10.7.4 second step; RFC
-   * 1337's remedy is not part of it).
+   * 60 s), an MSL of 2 minutes (§3.4.2), a RST ending TIME-WAIT (§3.10.7.4 second step; RFC
+   * 1337's remedy is not part of it), text in a SYN reaching SYN-SENT kept until ESTABLISHED
+   * (§3.10.7.3 fourth step), and segments without the negotiated timestamps dropped (RFC 7323 §3.2).
    */
   RFC(Set.of("STANDARD"));
+
+  /** FreeBSD's {@code TCP_MAXRXTSHIFT}: a segment (a SYN too) is retransmitted at most 12 times. */
+  private static final int FREEBSD_MAX_RETRANSMISSIONS = 12;
+  /** FreeBSD's {@code SYNCACHE_MAXREXMTS}: the syncache resends a SYN-ACK 3 times, then forgets the entry. */
+  private static final int FREEBSD_SYNCACHE_RETRANSMISSIONS = 3;
 
   private final Set<String> defines;
 
@@ -67,7 +75,11 @@ public enum Profile {
     return switch (this) {
       case LINUX -> linux;
       case FREEBSD -> linux.withWindowScale(true, 6).withBuffers(65536, 32768)
-          .withRto(Duration.ofSeconds(1), Duration.ofMillis(230), Duration.ofSeconds(64))
+          .withRto(Duration.ofSeconds(1), Duration.ofMillis(30), Duration.ofSeconds(64))
+          .withRtoSlop(Duration.ofMillis(200))
+          .withRetries(FREEBSD_MAX_RETRANSMISSIONS, FREEBSD_SYNCACHE_RETRANSMISSIONS, FREEBSD_MAX_RETRANSMISSIONS)
+          .withKeepAlive(false, Duration.ofHours(2), Duration.ofSeconds(75), 8)
+          .withEstablishmentTimeout(Duration.ofSeconds(75))
           .withChoices(TcpChoices.defaults()
               .withSynOptionLayout(OptionLayout.BSD)
               .withSynWindowRoundedToMss(false)
@@ -78,10 +90,12 @@ public enum Profile {
               .withBsdTimeWait(true)
               .withSynFinOpensLikeSyn(true)
               .withSynAckToListenerDropped(true)
-              .withOldDuplicateAckProcessed(true));
+              .withOldDuplicateAckProcessed(true)
+              .withSynTextQueuedUntilEstablished(true));
       case RFC -> linux.withRto(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60))
           .withMsl(Duration.ofMinutes(2))
-          .withRfc1337(false);
+          .withRfc1337(false)
+          .withChoices(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true).withSegmentsWithoutTimestampsDropped(true));
     };
   }
 

@@ -17,7 +17,17 @@ final class ScriptSocket {
   boolean reuseAddress;
   /** TCP_NOOPT: no options in our SYN or SYN-ACK. */
   boolean noOptions;
+  /** TCP_NODELAY: Nagle's algorithm off. */
   boolean noDelay;
+  /** SO_KEEPALIVE. */
+  boolean keepAlive;
+  /** TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPINIT in seconds, and TCP_KEEPCNT; 0 for the sysctl's value, as FreeBSD. */
+  long keepIdleSeconds;
+  long keepIntervalSeconds;
+  long keepInitSeconds;
+  int keepCount;
+  /** SO_LINGER: -1 off, else the linger time in seconds (only 0 is emulated). */
+  int lingerSeconds = -1;
   /** The port given by bind, 0 when unbound. */
   int boundPort;
   Listener listener;

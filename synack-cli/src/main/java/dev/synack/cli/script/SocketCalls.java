@@ -2,7 +2,6 @@ package dev.synack.cli.script;
 
 import dev.synack.stack.Connection;
 import dev.synack.stack.Listener;
-import dev.synack.tcp.TcpConfig;
 import dev.synack.tcp.TcpError;
 import dev.synack.tcp.TcpException;
 import dev.synack.tcp.TcpState;
@@ -50,6 +49,7 @@ final class SocketCalls {
   private final MatchMode mode;
   private final InetAddress localAddress;
   private final InetAddress remoteAddress;
+  private final SocketOptions options;
   private final Map<Integer, ScriptSocket> sockets = new TreeMap<>();
   /** packetdrill's "socket under test": the one created or accepted last, which code assertions read. */
   private ScriptSocket underTest;
@@ -64,6 +64,7 @@ final class SocketCalls {
     this.mode = mode;
     this.localAddress = localAddress;
     this.remoteAddress = remoteAddress;
+    this.options = new SocketOptions(hut, sysctls, profile, mode);
   }
 
   int liveLocalPort() {
@@ -158,86 +159,16 @@ final class SocketCalls {
     arity(a, 5, "setsockopt");
     ScriptSocket s = socketOf(a);
     if (s == null) return Result.fail(Errno.EBADF);
-    String option = symbol(a.get(2));
-    Long value = Symbols.evaluate(a.get(3));
-    if (value == null) throw ScriptException.unsupported(0, "setsockopt value " + a.get(3));
-    switch (option) {
-      case "SO_RCVBUF", "SO_SNDBUF" -> {
-        if (s.connection != null || s.listener != null) {
-          throw ScriptException.unsupported(0, option + " on a connected or listening socket (buffers are fixed at connect and listen)");
-        }
-        if (value < 1 || value > (1 << 30)) return Result.fail(Errno.EINVAL);
-        if (option.equals("SO_RCVBUF")) s.receiveBuffer = value.intValue(); else s.sendBuffer = value.intValue();
-      }
-      case "SO_REUSEADDR", "SO_REUSEPORT" -> s.reuseAddress = value != 0;
-      case "TCP_NOOPT" -> {
-        if (s.connection != null || s.listener != null) throw ScriptException.unsupported(0, "TCP_NOOPT after connect or listen");
-        s.noOptions = value != 0;
-      }
-      case "TCP_NODELAY" -> {
-        // synack sends as soon as the window allows: it has no Nagle algorithm to switch off.
-        if (value == 0) throw ScriptException.unsupported(0, "TCP_NODELAY 0 (no Nagle algorithm to switch on)");
-        s.noDelay = true;
-      }
-      default -> throw ScriptException.unsupported(0, "socket option " + option);
-    }
-    return Result.ok(0);
+    return options.set(s, symbol(a.get(2)), a.get(3));
   }
 
   private Result getsockopt(List<Expr> a) {
     arity(a, 5, "getsockopt");
     ScriptSocket s = socketOf(a);
     if (s == null) return Result.fail(Errno.EBADF);
-    String option = symbol(a.get(2));
     Expr want = a.get(3) instanceof Expr.Array arr && arr.elements().size() == 1 ? arr.elements().getFirst() : a.get(3);
-    switch (option) {
-      case "SO_ERROR" -> {
-        Errno e = s.takeError();
-        String seen = e == null ? "0" : e.name();
-        String expected = want instanceof Expr.Sym sym ? canonicalErrno(sym.name()) : String.valueOf(Symbols.evaluate(want));
-        if (!(want instanceof Expr.Ellipsis) && !expected.equals(seen)) {
-          throw ScriptException.mismatch(0, "getsockopt(SO_ERROR) value", expected, seen);
-        }
-      }
-      // Buffer sizes are defaults, like window values: --match semantic does not compare them.
-      case "SO_RCVBUF" -> {
-        if (mode == MatchMode.EXACT) compareValue(option, want, receiveBuffer(s));
-      }
-      case "SO_SNDBUF" -> {
-        if (mode == MatchMode.EXACT) compareValue(option, want, s.sendBuffer);
-      }
-      case "TCP_NODELAY" -> compareValue(option, want, s.noDelay ? 1 : 0);
-      case "TCP_NOOPT" -> compareValue(option, want, s.noOptions ? 1 : 0);
-      default -> throw ScriptException.unsupported(0, "socket option " + option);
-    }
+    options.get(s, symbol(a.get(2)), want);
     return Result.ok(0);
-  }
-
-  /** Returns SO_RCVBUF: the connection's receive buffer once there is one, else the socket's setting. */
-  private static int receiveBuffer(ScriptSocket s) {
-    if (s.connection != null && !s.connection.isReleased()) return s.connection.receiveBufferSize();
-    return s.receiveBuffer;
-  }
-
-  private static String canonicalErrno(String name) {
-    Errno e = Errno.named(name);
-    return e == null ? name : e.name();
-  }
-
-  private static void compareValue(String option, Expr want, long seen) {
-    if (want instanceof Expr.Ellipsis) return;
-    Long expected = Symbols.evaluate(want);
-    if (expected == null) throw ScriptException.unsupported(0, "getsockopt value " + want);
-    if (expected != seen) throw ScriptException.mismatch(0, "getsockopt(" + option + ") value", String.valueOf(expected), String.valueOf(seen));
-  }
-
-  /** Returns the settings a socket's connection starts with: the sysctls', its buffers, and no options under TCP_NOOPT. */
-  private TcpConfig tcp(ScriptSocket s) {
-    TcpConfig c = sysctls.tcp().withBuffers(s.receiveBuffer, s.sendBuffer);
-    if (s.noOptions) {
-      c = c.withWindowScale(false, c.windowScaleShift()).withSackPermitted(false).withTimestamps(false, 0);
-    }
-    return c;
   }
 
   // ---- bind, listen, connect, accept ----
@@ -262,7 +193,7 @@ final class SocketCalls {
     if (backlog == null) throw ScriptException.unsupported(0, "listen backlog " + a.get(1));
     if (s.boundPort == 0) s.boundPort = SCRIPT_PORT;
     try {
-      s.listener = hut.host.listen(null, s.boundPort, (int) Math.max(1, backlog), tcp(s));
+      s.listener = hut.host.listen(null, s.boundPort, (int) Math.max(1, backlog), options.tcp(s));
     } catch (IllegalStateException e) {
       return Result.fail(Errno.EADDRINUSE);
     }
@@ -279,10 +210,11 @@ final class SocketCalls {
       return now(Result.fail(e != null ? e : Errno.EALREADY));
     }
     try {
-      s.connection = hut.host.connect(localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, tcp(s), hut.now());
+      s.connection = hut.host.connect(localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, options.tcp(s), hut.now());
     } catch (IllegalStateException e) {
       return now(Result.fail(Errno.EADDRINUSE));
     }
+    if (s.lingerSeconds == 0) s.connection.setSoLinger(true, 0);
     hut.collect();
     liveLocalPort = s.connection.id().localPort();
     liveRemotePort = SCRIPT_PORT;
@@ -309,8 +241,8 @@ final class SocketCalls {
       if (c == null) return s.nonBlocking ? Result.fail(Errno.EAGAIN) : null;
       ScriptSocket child = new ScriptSocket(newFd(result), s.receiveBuffer, s.sendBuffer);
       child.connection = c;
-      child.noOptions = s.noOptions;
-      child.noDelay = s.noDelay;
+      SocketOptions.inherit(child, s);
+      if (child.lingerSeconds == 0) c.setSoLinger(true, 0);
       child.boundPort = s.boundPort;
       // BSD's accept() hands the new socket the listener's O_NONBLOCK; Linux's does not.
       child.nonBlocking = profile == Profile.FREEBSD && s.nonBlocking;

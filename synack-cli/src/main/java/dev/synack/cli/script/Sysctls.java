@@ -17,17 +17,24 @@ import java.util.Map;
  */
 final class Sysctls {
   /** Variables mapped to engine settings, with the value each profile starts from. */
-  private static final Map<String, Long> MAPPED_FREEBSD = Map.of(
-      "net.inet.tcp.insecure_rst", 0L,
-      "net.inet.tcp.insecure_syn", 0L,
-      "net.inet.tcp.drop_synfin", 0L,
-      "net.inet.tcp.rfc1323", 1L,
-      "net.inet.tcp.sack.enable", 1L,
-      "kern.ipc.maxsockbuf", 2097152L,
-      "net.inet.tcp.recvspace", 65536L,
-      "net.inet.tcp.sendspace", 32768L,
-      "net.inet.tcp.rexmit_initial", 1000L,
-      "net.inet.tcp.rexmit_slop", 200L);
+  private static final Map<String, Long> MAPPED_FREEBSD = Map.ofEntries(
+      Map.entry("net.inet.tcp.insecure_rst", 0L),
+      Map.entry("net.inet.tcp.insecure_syn", 0L),
+      Map.entry("net.inet.tcp.drop_synfin", 0L),
+      Map.entry("net.inet.tcp.rfc1323", 1L),
+      Map.entry("net.inet.tcp.sack.enable", 1L),
+      Map.entry("kern.ipc.maxsockbuf", 2097152L),
+      Map.entry("net.inet.tcp.recvspace", 65536L),
+      Map.entry("net.inet.tcp.sendspace", 32768L),
+      Map.entry("net.inet.tcp.rexmit_initial", 1000L),
+      Map.entry("net.inet.tcp.rexmit_slop", 200L),
+      Map.entry("net.inet.tcp.rexmit_drop_options", 0L),
+      Map.entry("net.inet.tcp.tolerate_missing_ts", 1L),
+      // Keep-alive and connection-establishment timing, in ms (the socket options give seconds).
+      Map.entry("net.inet.tcp.keepidle", 7_200_000L),
+      Map.entry("net.inet.tcp.keepintvl", 75_000L),
+      Map.entry("net.inet.tcp.keepcnt", 8L),
+      Map.entry("net.inet.tcp.keepinit", 75_000L));
 
   /**
    * Variables synack accepts only at the value it behaves as, and why that value holds. Any
@@ -36,7 +43,6 @@ final class Sysctls {
   static final Map<String, Fixed> FIXED = Map.of(
       "net.inet.tcp.blackhole", new Fixed(0, "closed ports are answered with a RST, as RFC 9293 §3.10.7.1 says"),
       "net.inet.tcp.hostcache.purgenow", new Fixed(1, "synack keeps no per-host cache, so there is nothing to flush"),
-      "net.inet.tcp.rexmit_drop_options", new Fixed(0, "a retransmitted SYN carries the options of the first"),
       "net.inet.tcp.ecn.enable", new Fixed(2, "synack never asks for ECN (2: only when the peer asks; synack then answers without it)"));
 
   /** FreeBSD's {@code net.inet.tcp.rexmit_min}, the floor its RTO never goes below. */
@@ -81,11 +87,14 @@ final class Sysctls {
   private static void check(String name, long value) {
     boolean ok = switch (name) {
       case "net.inet.tcp.rfc1323", "net.inet.tcp.sack.enable", "net.inet.tcp.insecure_rst", "net.inet.tcp.insecure_syn",
-          "net.inet.tcp.drop_synfin" ->
+          "net.inet.tcp.drop_synfin", "net.inet.tcp.rexmit_drop_options", "net.inet.tcp.tolerate_missing_ts" ->
           value == 0 || value == 1;
       case "net.inet.tcp.recvspace", "net.inet.tcp.sendspace" -> value >= 1 && value <= (1 << 30);
       case "net.inet.tcp.rexmit_initial" -> value >= 1 && value <= 64_000;
       case "net.inet.tcp.rexmit_slop" -> value >= 0 && value <= 10_000;
+      // FreeBSD's sysctl_msec_to_ticks refuses values below one tick; synack's keep-alive count is at most 127.
+      case "net.inet.tcp.keepidle", "net.inet.tcp.keepintvl", "net.inet.tcp.keepinit" -> value >= 1 && value <= Integer.MAX_VALUE;
+      case "net.inet.tcp.keepcnt" -> value >= 1 && value <= 127;
       default -> value >= 0;
     };
     if (!ok) throw ScriptException.unsupported(0, "sysctl " + name + "=" + value + " (out of range)");
@@ -101,6 +110,27 @@ final class Sysctls {
     return v == null ? unset : v;
   }
 
+  /**
+   * Returns the keep-alive idle time in ms ({@code keepidle}), the default TCP_KEEPIDLE; the
+   * profile's own when no script or profile sets the variable. Likewise {@link #keepAliveInterval},
+   * {@link #keepAliveCount} and {@link #establishmentTimeoutMs} (0: none).
+   */
+  long keepAliveIdleMs() {
+    return get("net.inet.tcp.keepidle", profile.tcp().keepAliveIdle() / 1_000_000);
+  }
+
+  long keepAliveIntervalMs() {
+    return get("net.inet.tcp.keepintvl", profile.tcp().keepAliveInterval() / 1_000_000);
+  }
+
+  int keepAliveCount() {
+    return (int) get("net.inet.tcp.keepcnt", profile.tcp().keepAliveCount());
+  }
+
+  long establishmentTimeoutMs() {
+    return get("net.inet.tcp.keepinit", profile.tcp().establishmentTimeout() / 1_000_000);
+  }
+
   /** Returns the default SO_RCVBUF of a new socket. */
   int receiveSpace() {
     return (int) get("net.inet.tcp.recvspace", profile.tcp().receiveBuffer());
@@ -113,9 +143,11 @@ final class Sysctls {
 
   /**
    * Returns the settings a new socket's connections start with: the profile's, with RFC 1323
-   * options, SACK, the initial and the minimum RTO, the window scale and RFC 793's or RFC 5961's handling of
-   * in-window RSTs and SYNs ({@code insecure_rst}, {@code insecure_syn}) and SYN+FIN
-   * segments ({@code drop_synfin}) as the variables say. FreeBSD picks the
+   * options, SACK, the initial and the minimum RTO and its slop, keep-alive timing, the
+   * connection-establishment timeout, the window scale and RFC 793's or RFC 5961's handling of
+   * in-window RSTs and SYNs ({@code insecure_rst}, {@code insecure_syn}), SYN+FIN
+   * segments ({@code drop_synfin}), options in SYN retransmissions ({@code rexmit_drop_options})
+   * and segments missing the negotiated timestamps ({@code tolerate_missing_ts}) as the variables say. FreeBSD picks the
    * smallest shift that lets a window reach {@code kern.ipc.maxsockbuf} ({@code tcp_connect},
    * {@code syncache_add}): 6 for 2 MiB.
    */
@@ -132,19 +164,29 @@ final class Sysctls {
     Duration min = Duration.ofNanos(base.minRto());
     Long initialMs = get("net.inet.tcp.rexmit_initial");
     if (initialMs != null) initial = Duration.ofMillis(initialMs);
-    Long slop = get("net.inet.tcp.rexmit_slop");
-    // FreeBSD adds rexmit_slop to every RTO it computes, with rexmit_min (30 ms) as the floor;
-    // synack approximates that by a minimum RTO of the two summed (230 ms by default).
-    if (slop != null) min = Duration.ofMillis(REXMIT_MIN_MS + slop);
+    Long slopMs = get("net.inet.tcp.rexmit_slop");
+    // FreeBSD adds rexmit_slop to every RTO it computes, with rexmit_min (30 ms) as the floor.
+    Duration slop = Duration.ofNanos(base.rtoSlop());
+    if (slopMs != null) {
+      slop = Duration.ofMillis(slopMs);
+      min = Duration.ofMillis(REXMIT_MIN_MS);
+    }
     if (min.compareTo(initial) > 0) min = initial;
     Duration max = Duration.ofNanos(Math.max(base.maxRto(), initial.toNanos()));
     TcpChoices choices = base.choices()
         .withInWindowRstResets(get("net.inet.tcp.insecure_rst", base.choices().inWindowRstResets() ? 1 : 0) == 1)
         .withInWindowSynResets(get("net.inet.tcp.insecure_syn", base.choices().inWindowSynResets() ? 1 : 0) == 1)
-        .withSynFinDropped(get("net.inet.tcp.drop_synfin", base.choices().synFinDropped() ? 1 : 0) == 1);
+        .withSynFinDropped(get("net.inet.tcp.drop_synfin", base.choices().synFinDropped() ? 1 : 0) == 1)
+        .withSynOptionsDroppedOnThirdRetransmission(
+            get("net.inet.tcp.rexmit_drop_options", base.choices().synOptionsDroppedOnThirdRetransmission() ? 1 : 0) == 1)
+        .withSegmentsWithoutTimestampsDropped(
+            get("net.inet.tcp.tolerate_missing_ts", base.choices().segmentsWithoutTimestampsDropped() ? 0 : 1) == 0);
     TcpConfig c = base.withChoices(choices)
         .withSackPermitted(get("net.inet.tcp.sack.enable", base.sackPermitted() ? 1 : 0) == 1)
-        .withRto(initial, min, max);
+        .withRto(initial, min, max)
+        .withRtoSlop(slop)
+        .withKeepAlive(base.keepAlive(), Duration.ofMillis(keepAliveIdleMs()), Duration.ofMillis(keepAliveIntervalMs()), keepAliveCount())
+        .withEstablishmentTimeout(Duration.ofMillis(establishmentTimeoutMs()));
     if (values.containsKey("net.inet.tcp.rfc1323") || maxSockBuf != null) {
       c = c.withWindowScale(rfc1323, shift).withTimestamps(rfc1323, base.timestampOffset());
     }

@@ -217,10 +217,124 @@ class ScriptRunnerTest {
   }
 
   @Nested
+  class SocketOptions {
+    /** A non-blocking FreeBSD socket 3 whose connect was answered: ESTABLISHED at 0.1 s. */
+    private static final String FREEBSD_CONNECT = """
+        +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+        +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+        +0 > S 0:0(0) <...>
+        +0.1 < S. 0:0(0) ack 1 win 65535
+        +0 > . 1:1(0) ack 1
+        """;
+
+    @Test
+    void freeBsd_keepAliveTiming_inheritedFromTheSysctls_inSecondsAndProbes() {
+      assertPasses(run(Profile.FREEBSD, HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 getsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [0], [4]) = 0
+          +0 getsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [7200], [4]) = 0
+          +0 getsockopt(3, IPPROTO_TCP, TCP_KEEPINTVL, [75], [4]) = 0
+          +0 getsockopt(3, IPPROTO_TCP, TCP_KEEPCNT, [8], [4]) = 0
+          +0 getsockopt(3, IPPROTO_TCP, TCP_KEEPINIT, [75], [4]) = 0
+          +0 `sysctl -w net.inet.tcp.keepinit=15500`
+          +0 getsockopt(3, IPPROTO_TCP, TCP_KEEPINIT, [15], [4]) = 0
+          """));
+    }
+
+    @Test
+    void keepAliveWithShortTiming_probesTwiceThenResetsTimedOut() {
+      assertPasses(run(Profile.FREEBSD, HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [1], 4) = 0
+          +0 setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [10], 4) = 0
+          +0 setsockopt(3, IPPROTO_TCP, TCP_KEEPINTVL, [2], 4) = 0
+          +0 setsockopt(3, IPPROTO_TCP, TCP_KEEPCNT, [2], 4) = 0
+          +0 getsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [8], [4]) = 0
+          +0 getsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [10], [4]) = 0
+          """ + FREEBSD_CONNECT + """
+          +10 > . 0:0(0) ack 1
+          +2 > . 0:0(0) ack 1
+          +2 > R. 1:1(0) ack 1
+          +0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ETIMEDOUT], [4]) = 0
+          """));
+    }
+
+    @Test
+    void keepInit_blockingConnectTimesOutAfterItsSeconds_betweenFreeBsdsSynBackoffs() {
+      assertPasses(run(Profile.FREEBSD, HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 setsockopt(3, IPPROTO_TCP, TCP_KEEPINIT, [3], 4) = 0
+          0.000...3.000 connect(3, ..., ...) = -1 ETIMEDOUT (Operation timed out)
+          +0 > S 0:0(0) <...>
+          +1 > S 0:0(0) <...>
+          """));
+    }
+
+    @Test
+    void freeBsd_noOpt_synWithoutAnyOption_flagBitReported() {
+      assertPasses(run(Profile.FREEBSD, HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 setsockopt(3, IPPROTO_TCP, TCP_NOOPT, [1], 4) = 0
+          +0 getsockopt(3, IPPROTO_TCP, TCP_NOOPT, [8], [4]) = 0
+          +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+          +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+          +0 > S 0:0(0) win 65535
+          """));
+    }
+
+    @Test
+    void keepAliveTiming_afterConnect_isUnsupported() {
+      ScriptResult r = run(Profile.FREEBSD, HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" + FREEBSD_CONNECT
+          + "+0 setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [10], 4) = 0\n");
+      assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome());
+    }
+
+    @Test
+    void nagle_holdsASmallWriteWhileDataIsOutstanding_noDelaySendsAtOnce() {
+      assertPasses(run(CONNECTED + """
+          +0 getsockopt(3, IPPROTO_TCP, TCP_NODELAY, [0], [4]) = 0
+          +0 write(3, ..., 10) = 10
+          +0 > P. 1:11(10) ack 1
+          +0 write(3, ..., 10) = 10
+          +0.1 < . 1:1(0) ack 11 win 65535
+          +0 > P. 11:21(10) ack 1
+          +0 setsockopt(3, IPPROTO_TCP, TCP_NODELAY, [1], 4) = 0
+          +0 getsockopt(3, IPPROTO_TCP, TCP_NODELAY, [1], [4]) = 0
+          +0 write(3, ..., 10) = 10
+          +0 > P. 21:31(10) ack 1
+          +0 write(3, ..., 10) = 10
+          +0 > P. 31:41(10) ack 1
+          """));
+    }
+
+    @Test
+    void lingerZero_closeResetsTheConnection() {
+      assertPasses(run(CONNECTED + """
+          +0 setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0
+          +0 getsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, [8]) = 0
+          +0 write(3, ..., 10) = 10
+          +0 > P. 1:11(10) ack 1
+          +0 close(3) = 0
+          +0 > R. 11:11(0) ack 1
+          """));
+    }
+
+    @Test
+    void receiveBuffer_setOnAConnectedSocket_freeBsdRefusesMoreThanSbMaxAdj() {
+      assertPasses(run(Profile.FREEBSD, HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" + FREEBSD_CONNECT + """
+          +0 setsockopt(3, SOL_SOCKET, SO_RCVBUF, [131072], 4) = 0
+          +0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [131072], [4]) = 0
+          +0 setsockopt(3, SOL_SOCKET, SO_RCVBUF, [2000000], 4) = -1 ENOBUFS (No buffer space available)
+          +0 setsockopt(3, SOL_SOCKET, SO_SNDBUF, [0], 4) = -1 EINVAL (Invalid argument)
+          """));
+    }
+  }
+
+  @Nested
   class Refusals {
     @Test
     void whatCannotBeHonoured_isUnsupported_neverPassed() {
-      for (String line : List.of("0 %{ print(tcpi_rtt) }%", "0 `sysctl -w net.inet.tcp.keepidle=5`", "0 `ls`",
+      for (String line : List.of("0 %{ print(tcpi_rtt) }%", "0 `sysctl -w net.inet.tcp.udp_tunneling_port=9811`", "0 `ls`",
           "0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3", "0 sendfile(3, 4, ..., 10) = 10", "0 < S 0:0(0) win 1 <md5 valid>")) {
         ScriptResult r = run(HEADER + line + "\n");
         assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome(), line);
