@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The path experiment on today's engine. Only what holds for any correct engine is asserted
- * (bytes delivered, physical bounds, flow control, losses repaired); the figures issue 4 asks for
- * (95 % of 100 Mbit/s at 50 ms, the Mathis bound, CUBIC above NewReno) wait for congestion control.
+ * The path experiment itself: only what holds for any correct engine is asserted (bytes
+ * delivered, physical bounds, flow control, losses repaired); issue 4's figures are in
+ * {@link TransferFiguresTest}.
  */
 class PathExperimentTest {
   private static final long MBIT = 1_000_000;
