@@ -2,5 +2,6 @@
 module dev.synack.cli {
   requires dev.synack.io;
   requires info.picocli;
+  requires jdk.unsupported; // sun.misc.Signal: SIGINT and SIGTERM end serve in order, with exit code 0
   opens dev.synack.cli to info.picocli;
 }

@@ -56,7 +56,7 @@ class ReadmeFlowTest {
         NetnsFixture.Started holder = python("wait-close", "192.0.2.2", "80");
         awaitOutput(jobs.get(0), 2, " connected");
         NetnsFixture.Result served = jobs.get(0).terminate(Duration.ofSeconds(20));
-        assertEquals(143, served.exitCode(), served.output()); // 128 + SIGTERM, after the shutdown hook ran
+        assertEquals(0, served.exitCode(), served.output()); // SIGTERM asks for an orderly stop: a success
         assertTrue(served.output().contains("synack serve: stopped; 2 connections served, 1 of 1 open ones closed"
             + " in order"), served.output());
         Map<String, Object> held = TunInterop.result(holder);

@@ -35,8 +35,8 @@ class ServeConnectCommandTest {
   class BadInput {
     @Test
     void eachMistake_oneLineOnStderrAndExitCode2() {
-      assertUsage("synack serve: Missing required option: '--tun=NAME' (see 'synack serve --help')",
-          "serve", "--addr", "10.0.0.2");
+      assertUsage("synack serve: Missing required option: '--addr=IP' (see 'synack serve --help')",
+          "serve", "--tun", "t0");
       assertUsage("synack serve: --addr must be an IP address, as 10.0.0.2 or fd00::2: example.com",
           "serve", "--tun", "t0", "--addr", "example.com");
       assertUsage("synack serve: --tun: TUN device name \"a/b\" is invalid (no '/', ':' or spaces, not '.' or '..')",

@@ -16,6 +16,7 @@ enum Errno {
   ENOPROTOOPT(42, "Protocol not available"),
   EOPNOTSUPP(45, "Operation not supported"),
   EADDRINUSE(48, "Address already in use"),
+  ENETUNREACH(51, "Network is unreachable"),
   ECONNABORTED(53, "Software caused connection abort"),
   ECONNRESET(54, "Connection reset by peer"),
   EISCONN(56, "Socket is already connected"),
@@ -23,7 +24,8 @@ enum Errno {
   EPIPE(32, "Broken pipe"),
   EINVAL(22, "Invalid argument"),
   ETIMEDOUT(60, "Operation timed out"),
-  ECONNREFUSED(61, "Connection refused");
+  ECONNREFUSED(61, "Connection refused"),
+  EHOSTUNREACH(65, "No route to host");
 
   final int number;
   final String text;
@@ -50,6 +52,8 @@ enum Errno {
       case CONNECTION_CLOSING -> EPIPE;
       case CONNECTION_DOES_NOT_EXIST, FOREIGN_SOCKET_UNSPECIFIED -> ENOTCONN;
       case CONNECTION_ALREADY_EXISTS -> EISCONN;
+      case HOST_UNREACHABLE -> EHOSTUNREACH;
+      case NETWORK_UNREACHABLE -> ENETUNREACH;
     };
   }
 
