@@ -16,7 +16,6 @@ enum Errno {
   ENOPROTOOPT(42, "Protocol not available"),
   EOPNOTSUPP(45, "Operation not supported"),
   EADDRINUSE(48, "Address already in use"),
-  ENETUNREACH(51, "Network is unreachable"),
   ECONNABORTED(53, "Software caused connection abort"),
   ECONNRESET(54, "Connection reset by peer"),
   EISCONN(56, "Socket is already connected"),
@@ -25,6 +24,7 @@ enum Errno {
   EINVAL(22, "Invalid argument"),
   ETIMEDOUT(60, "Operation timed out"),
   ECONNREFUSED(61, "Connection refused"),
+  ENETUNREACH(51, "Network is unreachable"),
   EHOSTUNREACH(65, "No route to host");
 
   final int number;
