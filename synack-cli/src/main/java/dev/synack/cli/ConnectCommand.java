@@ -10,6 +10,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,20 +83,28 @@ final class ConnectCommand implements Callable<Integer> {
         err.println("synack connect: " + where + ": " + reason(e, host));
         return 1;
       }
-      Thread hook = new Thread(() -> closeQuietly(socket), "synack-connect-stop");
+      AtomicBoolean stopping = new AtomicBoolean();
+      Thread hook = new Thread(() -> {
+        stopping.set(true);
+        closeQuietly(socket);
+      }, "synack-connect-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       Thread sender = Thread.ofVirtual().name("synack-connect-stdin").start(() -> send(socket));
       try {
         receive(socket);
       } catch (IOException e) {
-        err.println("synack connect: " + where + ": " + reason(e, host));
+        // Ended by a signal, the hook closing the connection: nothing went wrong to report.
+        if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
         return 1;
       } finally {
         sender.interrupt();
-        Runtime.getRuntime().removeShutdownHook(hook);
+        StopSignals.removeShutdownHook(hook);
       }
       // The peer has closed its side: done, whether or not the input was all sent (as nc -N).
-      return socket.close(LINGER_MILLIS) ? 0 : 1;
+      boolean closedInOrder = socket.close(LINGER_MILLIS);
+      String impaired = link.impairmentReport();
+      if (impaired != null) err.println("synack connect: " + impaired);
+      return closedInOrder ? 0 : 1;
     }
   }
 

@@ -33,11 +33,29 @@ final class ImpairmentOptions {
     return new Impairment(loss, duplicate, reorder);
   }
 
+  /** The link made by {@link #wrap} and the seed it drew with; null while nothing is impaired. */
+  private ImpairedLink impaired;
+  private long seedUsed;
+
   /** Returns {@code link} impaired as asked, both ways; the link itself when nothing is asked. */
   Link wrap(Link link) {
     Impairment each = check();
     if (each.equals(Impairment.NONE)) return link;
-    return ImpairedLink.wrap(link, each, each, seed != null ? seed : new SecureRandom().nextLong());
+    seedUsed = seed != null ? seed : new SecureRandom().nextLong();
+    impaired = ImpairedLink.wrap(link, each, each, seedUsed);
+    return impaired;
+  }
+
+  /** Returns one line saying what the impairment did to the packets so far; null when there is none. */
+  String report() {
+    if (impaired == null) return null;
+    return "impaired link (--seed " + seedUsed + "): sent " + text(impaired.sent()) + "; received "
+        + text(impaired.received());
+  }
+
+  private static String text(ImpairedLink.Counts c) {
+    return c.packets() + " packets, " + c.dropped() + " dropped, " + c.duplicated() + " duplicated, " + c.reordered()
+        + " reordered";
   }
 
   private static void share(String option, double p, boolean oneAllowed) {

@@ -67,6 +67,11 @@ final class LinkOptions {
     return address;
   }
 
+  /** Returns one line saying what the impairment did to the packets so far; null when there is none. */
+  String impairmentReport() {
+    return impairment.report();
+  }
+
   /** Returns where the link leads, for one line of output. */
   String describe() {
     return choice.chosen().describe();

@@ -116,39 +116,32 @@ final class ServeCommand implements Callable<Integer> {
           + "); Ctrl-C stops");
       CountDownLatch stopAsked = new CountDownLatch(1);
       // SIGINT and SIGTERM ask this thread to stop; the hook is for the other ways the JVM ends (SIGHUP, -Xrs).
-      Thread hook = new Thread(() -> stop(server, host, err), "synack-serve-stop");
+      Thread hook = new Thread(() -> stop(server, host, link, err), "synack-serve-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       StopSignals.install(stopAsked::countDown);
       // Runs until asked to stop, or until the loop dies on a link error (device deleted).
       while (!stopAsked.await(200, TimeUnit.MILLISECONDS)) {
         if (!host.driver().isRunning()) {
-          removeHook(hook);
+          StopSignals.removeShutdownHook(hook);
           err.println("synack serve: stopped: " + host.failure());
           return 1;
         }
       }
-      if (!removeHook(hook)) return 0; // The JVM is ending already, and the hook stops the server.
-      stop(server, host, err);
+      if (!StopSignals.removeShutdownHook(hook)) return 0; // Too late: the JVM is ending, the hook stops the server.
+      stop(server, host, link, err);
       return 0;
     }
   }
 
-  /** Removes the shutdown hook; false when too late, the JVM already ending and running it. */
-  private static boolean removeHook(Thread hook) {
-    try {
-      return Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException e) {
-      return false;
-    }
-  }
-
   /** Closes every connection in order within {@link #STOP_GRACE}, then the host and its outputs. */
-  private static void stop(Server server, LinkHost host, PrintWriter err) {
+  private static void stop(Server server, LinkHost host, LinkOptions link, PrintWriter err) {
     try {
       int open = server.openConnections();
       int inOrder = server.stop(STOP_GRACE);
       err.println("synack serve: stopped; " + server.accepted() + " connections served, " + inOrder + " of " + open
           + " open ones closed in order" + (inOrder < open ? ", the rest reset" : ""));
+      String impaired = link.impairmentReport();
+      if (impaired != null) err.println("synack serve: " + impaired);
     } catch (IOException e) {
       err.println("synack serve: stopping: " + e.getMessage());
     } finally {

@@ -134,10 +134,15 @@ class ReadmeFlowTest {
 
   /** Returns the lines of each {@code sh} code block of the README's section, comments removed. */
   static List<List<String>> blocks() throws IOException {
+    return blocks(SECTION);
+  }
+
+  /** Returns the lines of each {@code sh} code block of the README's section {@code heading}, comments removed. */
+  static List<List<String>> blocks(String heading) throws IOException {
     String readme = Files.readString(Decode.repoRoot().resolve("README.md"));
-    int start = readme.indexOf(SECTION);
-    assertTrue(start >= 0, "README has no section " + SECTION);
-    int end = readme.indexOf("\n## ", start + SECTION.length());
+    int start = readme.indexOf(heading);
+    assertTrue(start >= 0, "README has no section " + heading);
+    int end = readme.indexOf("\n## ", start + heading.length());
     String section = readme.substring(start, end < 0 ? readme.length() : end);
     List<List<String>> blocks = new ArrayList<>();
     List<String> current = null;

@@ -9,6 +9,9 @@ import dev.synack.trace.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,6 +152,74 @@ class UdpTunnelCommandTest {
     }
   }
 
+  @Nested
+  class Impaired {
+    @Test
+    void lossReorderAndDuplicatesOnBothSides_echoStaysIntact() throws Exception {
+      byte[] input = random(60_000, 3);
+      Files.write(dir.resolve("in.bin"), input);
+      int servePort = freeUdpPort();
+      int connectPort = freeUdpPort();
+      String bad = " --loss 0.05 --reorder 0.05 --dup 0.05";
+      Started serve = serve("--udp 127.0.0.1:" + servePort + " --peer 127.0.0.1:" + connectPort + " --addr 10.0.0.2"
+          + " --echo --seed 11" + bad);
+
+      Result connect = connect("--udp 127.0.0.1:" + connectPort + " --peer 127.0.0.1:" + servePort
+          + " --addr 10.0.0.1 --seed 12" + bad + " 10.0.0.2 7");
+
+      assertEquals(0, connect.exitCode(), connect.output());
+      assertEquals(Pattern.sha256(input), Pattern.sha256(Files.readAllBytes(dir.resolve("out.bin"))));
+      // The seeds make the first packets' fates fixed: each side drops some of what it sends and receives.
+      assertDropsBothWays(connect.output(), "synack connect: impaired link (--seed 12): ");
+      Result served = serve.terminate(WAIT);
+      assertEquals(0, served.exitCode(), served.output());
+      assertDropsBothWays(served.output(), "synack serve: impaired link (--seed 11): ");
+    }
+
+    private static void assertDropsBothWays(String output, String prefix) {
+      String line = output.lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow(() -> new AssertionError(
+          "no '" + prefix + "' in: " + output));
+      Matcher m = java.util.regex.Pattern.compile(
+          "sent (\\d+) packets, (\\d+) dropped, \\d+ duplicated, \\d+ reordered; received (\\d+) packets, (\\d+) dropped")
+          .matcher(line);
+      assertTrue(m.find(), line);
+      assertTrue(Long.parseLong(m.group(2)) > 0 && Long.parseLong(m.group(4)) > 0, line);
+    }
+  }
+
+  @Nested
+  class Readme {
+    @Test
+    void bothBlocks_runAsWrittenOnFreePorts_echoTheNumbers() throws Exception {
+      int servePort = freeUdpPort();
+      int connectPort = freeUdpPort();
+      List<List<String>> blocks = ReadmeFlowTest.blocks("## synack to synack over UDP");
+      assertEquals(2, blocks.size());
+      List<String> said = new ArrayList<>();
+      for (List<String> block : blocks) {
+        Started job = null;
+        for (String written : block) {
+          String line = written.replace(":9000", ":" + servePort).replace(":9001", ":" + connectPort);
+          if (line.endsWith("&")) {
+            job = serve(line.substring("bin/synack serve ".length(), line.length() - 1));
+          } else if (line.equals("kill %1")) {
+            Result served = job.terminate(WAIT);
+            assertEquals(0, served.exitCode(), served.output());
+          } else {
+            Started c = Started.here(null, "sh", "-c", "cd '" + dir + "' && " + line);
+            started.add(c);
+            Result r = c.await(WAIT);
+            assertEquals(0, r.exitCode(), line + ": " + r.output());
+            if (!r.output().isEmpty()) said.add(r.output().lines().toList().getLast());
+          }
+        }
+      }
+      assertEquals("same", said.get(0));
+      assertEquals("same", said.get(1));
+      assertTrue(Integer.parseInt(said.get(2)) > 0, "retransmissions on the bad path: " + said);
+    }
+  }
+
   /** Starts {@code bin/synack serve ARGS} and waits until it listens. */
   private Started serve(String args) throws Exception {
     Started s = Started.here(null, "sh", "-c", "cd '" + dir + "' && exec bin/synack serve " + args);
@@ -170,6 +241,14 @@ class UdpTunnelCommandTest {
     Matcher m = UDP_PORT.matcher(serve.outputSoFar());
     assertTrue(m.find(), serve.outputSoFar());
     return Integer.parseInt(m.group(1));
+  }
+
+  /** Returns a UDP port free on loopback a moment ago (a test can pick a fixed port no other way). */
+  private static int freeUdpPort() throws IOException {
+    try (DatagramChannel probe = DatagramChannel.open()) {
+      probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      return ((InetSocketAddress) probe.getLocalAddress()).getPort();
+    }
   }
 
   private List<Map<String, Object>> trace(String file) throws IOException {
