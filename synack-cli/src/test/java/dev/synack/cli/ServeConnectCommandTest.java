@@ -110,6 +110,20 @@ class ServeConnectCommandTest {
     }
 
     @Test
+    void serveOnAnImpairedTun_echoStaysIntactAndTheStopSaysWhatWasDropped() throws Exception {
+      NetnsFixture.Started serve = synack("serve --tun skt2 --addr 10.96.0.2 --host-addr 10.96.0.1/24 --echo"
+          + " --loss 0.05 --reorder 0.05 --dup 0.05 --seed 5");
+      assertTrue(serve.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), serve.outputSoFar());
+      Map<String, Object> echoed = TunInterop.result(python("client", "10.96.0.2", "7", "50000"));
+      assertEquals(echoed.get("sent_sha"), echoed.get("received_sha"));
+      NetnsFixture.Result served = serve.terminate(Duration.ofSeconds(20));
+      assertEquals(0, served.exitCode(), served.output());
+      // The seed fixes the first packets' fates: some are dropped on the way in or out.
+      assertTrue(java.util.regex.Pattern.compile("synack serve: impaired link \\(--seed 5\\): sent .*[1-9]\\d* dropped")
+          .matcher(served.output()).find(), served.output());
+    }
+
+    @Test
     void serveOverIpv6_curlGetsThePage() throws Exception {
       NetnsFixture.assumeCommand("curl", "curl");
       Files.createDirectories(dir.resolve("site"));
