@@ -10,6 +10,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code synack connect}: like {@code nc}, from a synack host on a TUN device. Standard input goes
+ * {@code synack connect}: like {@code nc}, from a synack host on a link (a TUN device to the kernel,
+ * or a UDP tunnel to another synack). Standard input goes
  * to the connection and what comes back to standard output; at the end of the input synack
  * half-closes (FIN) and goes on reading; it exits once the peer has closed its side.
  */
@@ -25,12 +27,16 @@ import picocli.CommandLine.Spec;
     name = "connect",
     mixinStandardHelpOptions = true,
     description = {
-      "Connects from a synack host on a TUN device to HOST PORT, like nc: standard input is sent,",
-      "what comes back is printed; at the end of input the sending side is shut down (FIN), and",
-      "the command exits when the peer closes.",
+      "Connects from a synack host on a TUN device or a UDP tunnel to HOST PORT, like nc: standard",
+      "input is sent, what comes back is printed; at the end of input the sending side is shut down",
+      "(FIN), and the command exits when the peer closes.",
       "",
-      "Example (as root, with a server listening on 10.0.0.1:8080 in the kernel):",
-      "  echo hello | synack connect --tun synack0 --addr 10.0.0.2 --host-addr 10.0.0.1/24 10.0.0.1 8080"
+      "Example, as root, to a server listening on 10.0.0.1:8080 in the kernel:",
+      "  echo hi | synack connect --tun synack0 --addr 10.0.0.2 \\",
+      "      --host-addr 10.0.0.1/24 10.0.0.1 8080",
+      "Example, to synack serve --udp 127.0.0.1:9000 --addr 10.0.0.2 --echo (no root):",
+      "  echo hi | synack connect --udp 127.0.0.1:0 --peer 127.0.0.1:9000 \\",
+      "      --addr 10.0.0.1 10.0.0.2 7"
     })
 final class ConnectCommand implements Callable<Integer> {
   /** How long the close at the end waits for the peer to acknowledge our FIN. */
@@ -40,7 +46,7 @@ final class ConnectCommand implements Callable<Integer> {
   CommandSpec spec;
 
   @Mixin
-  TunOptions tun;
+  LinkOptions link;
 
   @Parameters(index = "0", paramLabel = "HOST", description = "the address to connect to")
   String remoteHost;
@@ -54,17 +60,17 @@ final class ConnectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    TunOptions.Checked checked = tun.check();
-    InetAddress remote = TunOptions.literal("HOST", remoteHost);
-    if ((remote instanceof Inet4Address) != (checked.address() instanceof Inet4Address)) {
-      throw new Main.UsageError("HOST " + remoteHost + " and --addr " + tun.addr + " are not of one IP version");
+    InetAddress address = link.check(LinkKind.Role.CLIENT);
+    InetAddress remote = Addresses.literal("HOST", remoteHost);
+    if ((remote instanceof Inet4Address) != (address instanceof Inet4Address)) {
+      throw new Main.UsageError("HOST " + remoteHost + " and --addr " + link.addr + " are not of one IP version");
     }
     if (remotePort < 1 || remotePort > 65535) throw new Main.UsageError("PORT must be 1..65535: " + remotePort);
     PrintWriter err = spec.commandLine().getErr();
     String where = Endpoint.format(remote, remotePort);
     LinkHost host;
     try {
-      host = tun.open("synack", checked);
+      host = link.open("synack", address);
     } catch (IOException e) {
       err.println(e.getMessage());
       return 1;
@@ -77,20 +83,28 @@ final class ConnectCommand implements Callable<Integer> {
         err.println("synack connect: " + where + ": " + reason(e, host));
         return 1;
       }
-      Thread hook = new Thread(() -> closeQuietly(socket), "synack-connect-stop");
+      AtomicBoolean stopping = new AtomicBoolean();
+      Thread hook = new Thread(() -> {
+        stopping.set(true);
+        closeQuietly(socket);
+      }, "synack-connect-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       Thread sender = Thread.ofVirtual().name("synack-connect-stdin").start(() -> send(socket));
       try {
         receive(socket);
       } catch (IOException e) {
-        err.println("synack connect: " + where + ": " + reason(e, host));
+        // Ended by a signal, the hook closing the connection: nothing went wrong to report.
+        if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
         return 1;
       } finally {
         sender.interrupt();
-        Runtime.getRuntime().removeShutdownHook(hook);
+        StopSignals.removeShutdownHook(hook);
       }
       // The peer has closed its side: done, whether or not the input was all sent (as nc -N).
-      return socket.close(LINGER_MILLIS) ? 0 : 1;
+      boolean closedInOrder = socket.close(LINGER_MILLIS);
+      String impaired = link.impairmentReport();
+      if (impaired != null) err.println("synack connect: " + impaired);
+      return closedInOrder ? 0 : 1;
     }
   }
 

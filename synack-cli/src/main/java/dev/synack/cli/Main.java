@@ -40,8 +40,9 @@ public final class Main implements Runnable {
       // One clear line and exit code 2, instead of the whole usage text.
       String where = ex.getCommandLine().getCommandName();
       String prefix = where.equals("synack") ? "synack" : "synack " + where;
-      ex.getCommandLine().getErr().println(prefix + ": " + ex.getMessage()
-          + " (see '" + prefix + " --help')");
+      // Picocli starts the messages of argument groups with "Error: ", which the prefix already says.
+      String message = ex.getMessage().replaceFirst("^Error: ", "");
+      ex.getCommandLine().getErr().println(prefix + ": " + message + " (see '" + prefix + " --help')");
       return EXIT_USAGE;
     });
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -7,6 +7,7 @@ import dev.synack.cli.serve.Service;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -20,20 +21,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code synack serve}: a synack host on a TUN device, serving echo, discard or static files over
- * HTTP/1.1 to the kernel and whatever it routes there, until SIGINT or SIGTERM; then it closes
- * every connection in order (FIN, and the peer's acknowledgement awaited a while) and stops.
+ * {@code synack serve}: a synack host on a link (a TUN device to the kernel, or a UDP tunnel to
+ * another synack), serving echo, discard or static files over HTTP/1.1 until SIGINT or SIGTERM;
+ * then it closes every connection in order (FIN, and the peer's acknowledgement awaited a while)
+ * and stops.
  */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
       "Serves echo (port 7), discard (9) or static files over HTTP/1.1 (80) from a synack host on a",
-      "TUN device, to the kernel on the other side of it, until interrupted.",
+      "TUN device (the kernel on the other side) or a UDP tunnel (another synack), until interrupted.",
       "",
-      "Example (as root):",
+      "Example, to the kernel (as root):",
       "  synack serve --tun synack0 --addr 10.0.0.2 --host-addr 10.0.0.1/24 --http ./site",
-      "  curl http://10.0.0.2/"
+      "  curl http://10.0.0.2/",
+      "Example, to another synack (no root needed):",
+      "  synack serve --udp 127.0.0.1:9000 --addr 10.0.0.2 --echo",
+      "  echo hi | synack connect --udp 127.0.0.1:0 --peer 127.0.0.1:9000 \\",
+      "      --addr 10.0.0.1 10.0.0.2 7"
     })
 final class ServeCommand implements Callable<Integer> {
   /** How long connections get to close in order once the server is told to stop. */
@@ -43,7 +49,7 @@ final class ServeCommand implements Callable<Integer> {
   CommandSpec spec;
 
   @Mixin
-  TunOptions tun;
+  LinkOptions link;
 
   @ArgGroup(exclusive = true)
   What what;
@@ -65,7 +71,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    TunOptions.Checked checked = tun.check();
+    InetAddress address = link.check(LinkKind.Role.SERVER);
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     String name;
@@ -93,7 +99,7 @@ final class ServeCommand implements Callable<Integer> {
 
     LinkHost host;
     try {
-      host = tun.open("synack", checked);
+      host = link.open("synack", address);
     } catch (IOException e) {
       err.println(e.getMessage());
       return 1;
@@ -106,33 +112,36 @@ final class ServeCommand implements Callable<Integer> {
         err.println("synack serve: port " + p + ": " + e.getMessage());
         return 1;
       }
-      err.println("synack serve: " + name + " on " + Endpoint.format(host.address(), p) + " (TUN "
-          + checked.device() + "); Ctrl-C stops");
-      CountDownLatch stopped = new CountDownLatch(1);
-      Thread hook = new Thread(() -> {
-        stop(server, host, err);
-        stopped.countDown();
-      }, "synack-serve-stop");
+      err.println("synack serve: " + name + " on " + Endpoint.format(host.address(), p) + " (" + link.describe()
+          + "); Ctrl-C stops");
+      CountDownLatch stopAsked = new CountDownLatch(1);
+      // SIGINT and SIGTERM ask this thread to stop; the hook is for the other ways the JVM ends (SIGHUP, -Xrs).
+      Thread hook = new Thread(() -> stop(server, host, link, err), "synack-serve-stop");
       Runtime.getRuntime().addShutdownHook(hook);
-      // Runs until a signal starts the hook, or the loop dies on a link error (device deleted).
-      while (!stopped.await(200, TimeUnit.MILLISECONDS)) {
+      StopSignals.install(stopAsked::countDown);
+      // Runs until asked to stop, or until the loop dies on a link error (device deleted).
+      while (!stopAsked.await(200, TimeUnit.MILLISECONDS)) {
         if (!host.driver().isRunning()) {
-          Runtime.getRuntime().removeShutdownHook(hook);
+          StopSignals.removeShutdownHook(hook);
           err.println("synack serve: stopped: " + host.failure());
           return 1;
         }
       }
+      if (!StopSignals.removeShutdownHook(hook)) return 0; // Too late: the JVM is ending, the hook stops the server.
+      stop(server, host, link, err);
       return 0;
     }
   }
 
   /** Closes every connection in order within {@link #STOP_GRACE}, then the host and its outputs. */
-  private static void stop(Server server, LinkHost host, PrintWriter err) {
+  private static void stop(Server server, LinkHost host, LinkOptions link, PrintWriter err) {
     try {
       int open = server.openConnections();
       int inOrder = server.stop(STOP_GRACE);
       err.println("synack serve: stopped; " + server.accepted() + " connections served, " + inOrder + " of " + open
           + " open ones closed in order" + (inOrder < open ? ", the rest reset" : ""));
+      String impaired = link.impairmentReport();
+      if (impaired != null) err.println("synack serve: " + impaired);
     } catch (IOException e) {
       err.println("synack serve: stopping: " + e.getMessage());
     } finally {

@@ -35,8 +35,8 @@ class ServeConnectCommandTest {
   class BadInput {
     @Test
     void eachMistake_oneLineOnStderrAndExitCode2() {
-      assertUsage("synack serve: Missing required option: '--tun=NAME' (see 'synack serve --help')",
-          "serve", "--addr", "10.0.0.2");
+      assertUsage("synack serve: Missing required option: '--addr=IP' (see 'synack serve --help')",
+          "serve", "--tun", "t0");
       assertUsage("synack serve: --addr must be an IP address, as 10.0.0.2 or fd00::2: example.com",
           "serve", "--tun", "t0", "--addr", "example.com");
       assertUsage("synack serve: --tun: TUN device name \"a/b\" is invalid (no '/', ':' or spaces, not '.' or '..')",
@@ -107,6 +107,20 @@ class ServeConnectCommandTest {
       Decode decoded = Decode.run(dir.resolve("t.pcap").toString());
       assertEquals(0, decoded.exitCode(), String.join("\n", decoded.err()));
       assertTrue(decoded.packetLines().size() > 10, String.join("\n", decoded.out()));
+    }
+
+    @Test
+    void serveOnAnImpairedTun_echoStaysIntactAndTheStopSaysWhatWasDropped() throws Exception {
+      NetnsFixture.Started serve = synack("serve --tun skt2 --addr 10.96.0.2 --host-addr 10.96.0.1/24 --echo"
+          + " --loss 0.05 --reorder 0.05 --dup 0.05 --seed 5");
+      assertTrue(serve.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), serve.outputSoFar());
+      Map<String, Object> echoed = TunInterop.result(python("client", "10.96.0.2", "7", "50000"));
+      assertEquals(echoed.get("sent_sha"), echoed.get("received_sha"));
+      NetnsFixture.Result served = serve.terminate(Duration.ofSeconds(20));
+      assertEquals(0, served.exitCode(), served.output());
+      // The seed fixes the first packets' fates: some are dropped on the way in or out.
+      assertTrue(java.util.regex.Pattern.compile("synack serve: impaired link \\(--seed 5\\): sent .*[1-9]\\d* dropped")
+          .matcher(served.output()).find(), served.output());
     }
 
     @Test

@@ -167,6 +167,14 @@ public final class NetnsFixture implements AutoCloseable {
       return of(command, null);
     }
 
+    /**
+     * Starts a command in the test's own network namespace (for what needs no namespace, as UDP on
+     * loopback), reading {@code stdin} when not null; the caller must end it ({@link #kill}).
+     */
+    public static Started here(Path stdin, String... command) throws IOException {
+      return of(List.of(command), stdin);
+    }
+
     static Started of(List<String> command, Path stdin) throws IOException {
       Path output = Files.createTempFile("synack-cmd", ".out");
       try {

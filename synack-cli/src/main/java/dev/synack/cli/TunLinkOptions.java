@@ -1,0 +1,99 @@
+package dev.synack.cli;
+
+import dev.synack.link.KernelInterface;
+import dev.synack.link.Link;
+import dev.synack.link.TunLink;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import picocli.CommandLine.Option;
+
+/**
+ * A TUN device: the Linux kernel is the host on the other side. Needs CAP_NET_ADMIN to create the
+ * device or give it an address, or a device made persistent for the user.
+ */
+final class TunLinkOptions implements LinkKind {
+  @Option(names = "--tun", required = true, paramLabel = "NAME",
+      description = "a TUN device, the kernel on the other side: attached to if it exists, created if not")
+  String device;
+
+  @Option(names = "--host-addr", paramLabel = "IP/PREFIX",
+      description = "give the kernel's side of the TUN device this address and bring it up (else do it with ip)")
+  String hostAddr;
+
+  /** The kernel side's address and prefix length once checked; null when synack is not to set it. */
+  private InetAddress hostAddress;
+  private int prefixLength;
+
+  @Override
+  public void check(InetAddress address, Role role) {
+    try {
+      TunLink.checkName(device);
+    } catch (IllegalArgumentException e) {
+      throw new Main.UsageError("--tun: " + e.getMessage().replaceFirst("^synack: ", ""));
+    }
+    if (hostAddr == null) return;
+    int slash = hostAddr.indexOf('/');
+    if (slash < 0) throw new Main.UsageError("--host-addr needs a prefix length, as 10.0.0.1/24: " + hostAddr);
+    InetAddress host = Addresses.literal("--host-addr", hostAddr.substring(0, slash));
+    int max = host instanceof Inet4Address ? 32 : 128;
+    int prefix;
+    try {
+      prefix = Integer.parseInt(hostAddr.substring(slash + 1));
+    } catch (NumberFormatException e) {
+      prefix = -1;
+    }
+    if (prefix < 0 || prefix > max) {
+      throw new Main.UsageError("--host-addr prefix length must be 0.." + max + ": " + hostAddr);
+    }
+    if ((host instanceof Inet4Address) != (address instanceof Inet4Address)) {
+      throw new Main.UsageError("--addr " + address.getHostAddress() + " and --host-addr " + hostAddr
+          + " are not of one IP version");
+    }
+    if (host.equals(address)) {
+      throw new Main.UsageError("--addr and --host-addr must differ: the kernel and synack are two hosts");
+    }
+    if (!samePrefix(host, address, prefix)) {
+      throw new Main.UsageError("--addr " + address.getHostAddress() + " is outside --host-addr " + hostAddr
+          + ": the kernel would not route to it through the device");
+    }
+    hostAddress = host;
+    prefixLength = prefix;
+  }
+
+  /** Opens the device, configuring the kernel's side when asked. */
+  @Override
+  public Link open() throws IOException {
+    TunLink tun = TunLink.open(device);
+    try {
+      if (hostAddress != null) {
+        KernelInterface.addAddress(tun.name(), hostAddress, prefixLength);
+        KernelInterface.up(tun.name());
+      }
+      // RFC 791: every IPv4 host must take a 576-byte datagram; a smaller device MTU breaks TCP's MSS.
+      if (tun.mtu() < 576) {
+        throw new IOException("synack: the MTU of " + tun.name() + " is " + tun.mtu()
+            + "; IPv4 hosts need at least 576 (ip link set " + tun.name() + " mtu 1500)");
+      }
+      return tun;
+    } catch (IOException | RuntimeException e) {
+      tun.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public String describe() {
+    return "TUN " + device;
+  }
+
+  private static boolean samePrefix(InetAddress a, InetAddress b, int prefix) {
+    byte[] x = a.getAddress();
+    byte[] y = b.getAddress();
+    for (int bit = 0; bit < prefix; bit++) {
+      int mask = 0x80 >>> (bit % 8);
+      if ((x[bit / 8] & mask) != (y[bit / 8] & mask)) return false;
+    }
+    return true;
+  }
+}
