@@ -30,6 +30,9 @@ record BenchSettings(
   /** The fewest idle connections whose heap a full GC measures above its noise. */
   static final int MIN_MEASURABLE_IDLE_CONNS = 10_000;
 
+  /** Kernel connections below which the slab counters' noise (other processes' sockets) drowns the figure. */
+  static final int MIN_MEASURABLE_KERNEL_CONNS = 2_000;
+
   /** A run under two minutes. */
   static BenchSettings quick() {
     return new BenchSettings(1L << 30, 20_000, 16, 100_000, 20_000, 256L << 20, 5_000, 2);
@@ -52,7 +55,8 @@ record BenchSettings(
    */
   BenchSettings shrunk(int divisor) {
     return new BenchSettings(Math.max(1 << 16, bulkBytes / divisor), Math.max(16, connCycles / divisor),
-        connConcurrency, Math.max(MIN_MEASURABLE_IDLE_CONNS, idleConns / divisor), Math.max(16, kernelIdleConns / divisor),
+        connConcurrency, Math.max(MIN_MEASURABLE_IDLE_CONNS, idleConns / divisor),
+        Math.min(kernelIdleConns, Math.max(MIN_MEASURABLE_KERNEL_CONNS, kernelIdleConns / divisor)),
         Math.max(1 << 16, tunBytes / divisor), Math.max(16, rrRounds / divisor), 1);
   }
 
