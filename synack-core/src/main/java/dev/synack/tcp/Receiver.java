@@ -251,6 +251,21 @@ final class Receiver {
     return buffer.allocated() + outOfOrder.bytes();
   }
 
+  /** Returns whether the receive buffer is drained and still holds storage ({@link ByteQueue#reclaim}). */
+  boolean holdsIdleStorage() {
+    return buffer.holdsIdleRing();
+  }
+
+  /** Gives the receive buffer's storage back if it has been idle since the last look; returns whether idle storage remains. */
+  boolean reclaimStorage() {
+    return buffer.reclaim();
+  }
+
+  /** Gives the receive buffer's storage back now if it is drained. */
+  void releaseIdleStorage() {
+    buffer.release();
+  }
+
   /** Returns the data held ahead of RCV.NXT, in bytes. */
   int outOfOrderBytes() {
     return outOfOrder.bytes();

@@ -417,6 +417,21 @@ final class Sender {
     timeouts++;
   }
 
+  /** Returns whether the send buffer is drained and still holds storage ({@link ByteQueue#reclaim}). */
+  boolean holdsIdleStorage() {
+    return buffer.holdsIdleRing();
+  }
+
+  /** Gives the send buffer's storage back if it has been idle since the last look; returns whether idle storage remains. */
+  boolean reclaimStorage() {
+    return buffer.reclaim();
+  }
+
+  /** Gives the send buffer's storage back now if it is drained. */
+  void releaseIdleStorage() {
+    buffer.release();
+  }
+
   /** Drops every queued byte (ABORT, RST: "all segment queues should be flushed"). */
   void flush() {
     buffer.clear();

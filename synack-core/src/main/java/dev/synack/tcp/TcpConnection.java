@@ -177,6 +177,7 @@ public final class TcpConnection {
         case KEEPALIVE -> keepAliveTimeout(now);
         case REORDER -> recovery.onReorderTimeout(now);
         case LOSS_PROBE -> recovery.onProbeTimeout(now);
+        case RECLAIM -> reclaimStorage(now);
       }
     }
   }
@@ -485,6 +486,7 @@ public final class TcpConnection {
     // the stream; after a reset or an abort the queues were flushed.
     if (state == TcpState.CLOSED && (closedError != null || !rcv.finReceived)) throw closedException();
     int n = rcv.read(dst);
+    if (n > 0 && rcv.queued() == 0) onBufferDrained(now);
     if (n == 0 && rcv.finReceived && rcv.queued() == 0) return -1;
     if (n > 0) rcv.onUserRead(now, rtt.srtt(), cfg.mss());
     if (n > 0 && state.isSynchronized() && !rcv.finReceived && rcv.windowUpdateDue(opts.effectiveMss())) {
@@ -638,6 +640,7 @@ public final class TcpConnection {
     timers.cancelAll(now);
     snd.flush();
     if (error != null) rcv.flush();
+    rcv.releaseIdleStorage();
     ackNow = false;
     closedError = error;
     events.add(new ConnectionEvent.Closed(error));
@@ -647,6 +650,8 @@ public final class TcpConnection {
   void enterTimeWait(long now) {
     setState(TcpState.TIME_WAIT, now);
     timers.cancelAll(now);
+    snd.releaseIdleStorage();
+    rcv.releaseIdleStorage();
     restartTimeWait(now);
   }
 
@@ -784,6 +789,22 @@ public final class TcpConnection {
 
   void emit(ConnectionEvent event) {
     events.add(event);
+  }
+
+  /**
+   * Starts the reclaim timer when a drained buffer keeps its storage: it goes back once the
+   * connection has left it unused for an RTO or two (ByteQueue#reclaim), so a busy connection
+   * keeps its buffers and a quiet one holds none (DESIGN.md "Buffers grow on demand").
+   */
+  void onBufferDrained(long now) {
+    if (!timers.isSet(TimerKind.RECLAIM) && (snd.holdsIdleStorage() || rcv.holdsIdleStorage())) {
+      timers.set(TimerKind.RECLAIM, now + rtt.rto(), now);
+    }
+  }
+
+  private void reclaimStorage(long now) {
+    boolean idleStorageLeft = snd.reclaimStorage() | rcv.reclaimStorage();
+    if (idleStorageLeft) timers.set(TimerKind.RECLAIM, now + rtt.rto(), now);
   }
 
   /** Notes that acknowledged data freed send-buffer room, for a waiting writer. */

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * The deadlines of a connection's timers, one per {@link TimerKind}, in ns on the caller's clock
- * (quinn-proto's timer table). Every set, cancel and expiry is traced.
+ * (quinn-proto's timer table). Every set, cancel and expiry of a protocol timer is traced.
  */
 final class TimerTable {
   private static final long UNSET = Long.MAX_VALUE;
@@ -22,14 +22,14 @@ final class TimerTable {
   /** (Re)starts a timer to expire at {@code deadline}. */
   void set(TimerKind kind, long deadline, long now) {
     deadlines[kind.ordinal()] = deadline;
-    tracer.timer(now, kind, "set");
+    if (kind.traced()) tracer.timer(now, kind, "set");
   }
 
   /** Stops a timer if it runs. */
   void cancel(TimerKind kind, long now) {
     if (deadlines[kind.ordinal()] == UNSET) return;
     deadlines[kind.ordinal()] = UNSET;
-    tracer.timer(now, kind, "cancelled");
+    if (kind.traced()) tracer.timer(now, kind, "cancelled");
   }
 
   /** Stops every timer. */
@@ -53,12 +53,19 @@ final class TimerTable {
     return min;
   }
 
+  /** Returns the earliest deadline of a protocol timer, housekeeping left out; {@link Long#MAX_VALUE} when none runs. */
+  long nextProtocolDeadline() {
+    long min = UNSET;
+    for (TimerKind kind : KINDS) if (kind.traced()) min = Math.min(min, deadlines[kind.ordinal()]);
+    return min;
+  }
+
   /** Returns a timer whose deadline has passed, stopped and traced as fired, or {@code null} when none has. */
   TimerKind takeExpired(long now) {
     for (TimerKind kind : KINDS) {
       if (deadlines[kind.ordinal()] - now <= 0 && deadlines[kind.ordinal()] != UNSET) {
         deadlines[kind.ordinal()] = UNSET;
-        tracer.timer(now, kind, "fired");
+        if (kind.traced()) tracer.timer(now, kind, "fired");
         return kind;
       }
     }
