@@ -17,6 +17,7 @@ import dev.synack.wire.IcmpCodec;
 import dev.synack.wire.IcmpMessage;
 import dev.synack.wire.IcmpQuote;
 import dev.synack.wire.IpDatagram;
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.Packets;
 import dev.synack.wire.Parsed;
 import dev.synack.wire.TcpCodec;
@@ -57,6 +58,8 @@ public final class Host {
   private final EphemeralPorts ephemeralPorts;
   private final Ipv4Reassembly reassembly;
   private final HostCounters counters = new HostCounters();
+  /** The segment a connection sends next, refilled for every segment and written at once into its packet. */
+  private final OutboundSegment outbound = new OutboundSegment();
 
   private final Map<FourTuple, Connection> connections = new HashMap<>();
   private final Map<Integer, List<Listener>> listeners = new HashMap<>();
@@ -432,8 +435,7 @@ public final class Host {
     byte[] packet = outbox.poll();
     while (packet == null && !outputQueue.isEmpty()) {
       Connection c = outputQueue.peek();
-      TcpSegment seg = c.released ? null : c.engine.pollTransmit(now);
-      if (seg == null) {
+      if (c.released || !c.engine.pollTransmit(now, outbound)) {
         outputQueue.poll();
         c.queuedForOutput = false;
         releaseIfDone(c);
@@ -442,7 +444,7 @@ public final class Host {
       // Sending arms timers (the RTO starts when a segment leaves), so the deadline moves too.
       reschedule(c);
       FourTuple id = c.id();
-      packet = Packets.tcp(id.localAddress(), id.remoteAddress(), config.hopLimit(), seg);
+      packet = Packets.tcp(id.localAddress(), id.remoteAddress(), config.hopLimit(), outbound);
     }
     if (packet != null) {
       counters.packetsOut++;

@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.OutboundSegment;
 import java.nio.ByteBuffer;
 
 /**
@@ -69,18 +70,16 @@ final class ByteQueue {
     return n;
   }
 
-  /** Copies {@code length} bytes starting {@code offset} bytes after the head into a new read-only buffer; the queue is unchanged. */
-  ByteBuffer copy(int offset, int length) {
+  /**
+   * Lends {@code length} bytes starting {@code offset} bytes after the head to {@code out} as its
+   * payload, where they lie in the ring (no copy); the queue is unchanged. The loan lasts until the
+   * queue is next written or drained.
+   */
+  void lend(int offset, int length, OutboundSegment out) {
     if (offset < 0 || length < 0 || offset + length > size) {
       throw new IllegalArgumentException("range " + offset + "+" + length + " outside the " + size + " bytes queued");
     }
-    byte[] out = new byte[length];
-    if (length == 0) return ByteBuffer.wrap(out).asReadOnlyBuffer();
-    int start = index(offset);
-    int first = Math.min(length, ring.length - start);
-    System.arraycopy(ring, start, out, 0, first);
-    System.arraycopy(ring, 0, out, first, length - first);
-    return ByteBuffer.wrap(out).asReadOnlyBuffer();
+    out.payload(ring, length == 0 ? 0 : index(offset), length);
   }
 
   /** Moves as many bytes as {@code dst} has room for into it, advancing its position; returns the count. */

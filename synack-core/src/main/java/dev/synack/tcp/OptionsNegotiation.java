@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.SackBlock;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
@@ -125,23 +126,13 @@ final class OptionsNegotiation {
     return length;
   }
 
-  /** Returns the options of a non-SYN segment: {@code nop,nop,TS val ecr} when timestamps are on (RFC 7323 §3.2 MUST), else none. */
-  TcpOptions segmentOptions(int tsVal) {
-    if (!timestampsOk) return TcpOptions.NONE;
-    return TcpOptions.of(new TcpOption.NoOperation(), new TcpOption.NoOperation(), new TcpOption.Timestamps(tsVal, tsRecent));
-  }
-
   /**
-   * Returns the options of a non-SYN segment with SACK blocks (RFC 2018 §3) after the timestamps,
-   * each option behind two NOPs as Linux lays them out ({@code nop,nop,TS val ecr,nop,nop,sack n ...}).
+   * Sets the options of a non-SYN segment: {@code nop,nop,TS val ecr} when timestamps are on
+   * (RFC 7323 §3.2 MUST), then the SACK blocks (RFC 2018 §3), each option behind two NOPs as Linux
+   * lays them out ({@code nop,nop,TS val ecr,nop,nop,sack n ...}).
    */
-  TcpOptions segmentOptions(int tsVal, List<SackBlock> sackBlocks) {
-    if (sackBlocks.isEmpty()) return segmentOptions(tsVal);
-    List<TcpOption> list = new ArrayList<>(segmentOptions(tsVal).list());
-    list.add(new TcpOption.NoOperation());
-    list.add(new TcpOption.NoOperation());
-    list.add(new TcpOption.Sack(sackBlocks));
-    return new TcpOptions(list);
+  void segmentOptions(OutboundSegment out, int tsVal, List<SackBlock> sackBlocks) {
+    out.usualOptions(timestampsOk, tsVal, tsRecent, sackBlocks);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.TcpFlags;
 import java.nio.ByteBuffer;
 
@@ -316,9 +317,9 @@ final class Sender {
     return chunk.set(board.start(i), dataLength, fin ? TcpFlags.FIN : 0, true);
   }
 
-  /** Returns the payload of a chunk, copied from the buffer. */
-  ByteBuffer payload(Chunk c) {
-    return c.length() == 0 ? null : buffer.copy(SeqNum.diff(c.seq(), dataStart), c.length());
+  /** Lends the payload of a chunk to {@code out}, where it lies in the send buffer (see {@link ByteQueue#lend}). */
+  void lendPayload(Chunk c, OutboundSegment out) {
+    if (c.length() > 0) buffer.lend(SeqNum.diff(c.seq(), dataStart), c.length(), out);
   }
 
   /** Records that a chunk left at {@code now}: SND.NXT advances and the scoreboard records it, or notes the resend. */

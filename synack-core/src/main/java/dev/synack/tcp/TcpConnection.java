@@ -1,6 +1,7 @@
 package dev.synack.tcp;
 
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.SackBlock;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
@@ -155,7 +156,7 @@ public final class TcpConnection {
    */
   private void sendOwedAck(long now) {
     if (ackNow && rcv.synReceived && state.isSynchronized() && state != TcpState.SYN_RECEIVED) {
-      replies.add(buildSegment(snd.sndNxt, TcpFlags.ACK, null, now));
+      replies.add(buildSegment(snd.sndNxt, TcpFlags.ACK, now));
     }
   }
 
@@ -286,7 +287,7 @@ public final class TcpConnection {
     switch (keepAlive.onTimeout(now)) {
       case WAIT -> timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
       case PROBE -> {
-        replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
+        replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, now));
         timers.set(TimerKind.KEEPALIVE, now + keepAlive.interval(), now);
       }
       case GIVE_UP -> resetAndClose(TcpError.CONNECTION_TIMED_OUT, now);
@@ -369,7 +370,7 @@ public final class TcpConnection {
     if (snd.usableWindow() > 0) {
       snd.windowOverride = true;
     } else {
-      replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
+      replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, now));
     }
     snd.persistBackoff++;
     timers.set(TimerKind.PERSIST, now + persistTimeout(), now);
@@ -395,22 +396,34 @@ public final class TcpConnection {
 
   /** Returns the next segment to send, or {@code null} when there is none. The caller owns the segment. */
   public TcpSegment pollTransmit(long now) {
-    TcpSegment seg = replies.poll();
-    if (seg != null) {
-      tracer.send(seg, now, false);
-      return seg;
+    OutboundSegment out = new OutboundSegment();
+    return pollTransmit(now, out) ? out.toSegment() : null;
+  }
+
+  /**
+   * Fills {@code out} with the next segment to send and returns true, or returns false when there
+   * is none; as {@link #pollTransmit(long)}, but the payload is lent from the send buffer, not
+   * copied: the caller writes {@code out} into its packet before the next call on this connection
+   * (the stack does, so each payload byte is copied once, from the send buffer into the packet).
+   */
+  public boolean pollTransmit(long now, OutboundSegment out) {
+    TcpSegment reply = replies.poll();
+    if (reply != null) {
+      out.set(reply);
+      tracer.send(out, now, false);
+      return true;
     }
-    if (state == TcpState.CLOSED || state == TcpState.LISTEN) return null;
+    if (state == TcpState.CLOSED || state == TcpState.LISTEN) return false;
     Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), recovery.allowance());
     if (chunk == null) recovery.onNothingSent();
     if (chunk != null) {
-      ByteBuffer payload = snd.payload(chunk);
       // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last of a write.
       boolean push = chunk.length() > 0 && SeqNum.add(chunk.seq(), chunk.length()) == snd.endOfData();
       int flags = chunk.flags() | (push ? TcpFlags.PSH : 0);
-      seg = buildSegment(chunk.seq(), flags, payload, now);
+      fillSegment(out, chunk.seq(), flags, chunk.length(), now);
+      snd.lendPayload(chunk, out);
       snd.onSent(chunk, now);
-      tracer.send(seg, now, chunk.retransmit());
+      tracer.send(out, now, chunk.retransmit());
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
       if (!timers.isSet(TimerKind.RETRANSMIT)) timers.set(TimerKind.RETRANSMIT, now + rtt.rto(), now);
       recovery.onSent(chunk, now);
@@ -418,7 +431,7 @@ public final class TcpConnection {
       if (cfg.userTimeout() > 0 && !timers.isSet(TimerKind.USER_TIMEOUT)) {
         timers.set(TimerKind.USER_TIMEOUT, now + cfg.userTimeout(), now);
       }
-      return seg;
+      return true;
     }
     if (dataAllowed() && snd.unsent() > 0 && !snd.hasOutstanding() && !timers.isSet(TimerKind.PERSIST)) {
       timers.set(TimerKind.PERSIST, now + persistTimeout(), now); // the peer's window is closed, or too small to use
@@ -426,12 +439,15 @@ public final class TcpConnection {
     if (ackNow && rcv.synReceived) {
       // FreeBSD resends an unacknowledged FIN with every ACK it owes (TcpChoices.finRepeatedOnAcks).
       boolean repeatFin = cfg.choices().finRepeatedOnAcks() && !challengeOnly && snd.finSent() && !snd.finAcked();
-      seg = repeatFin ? buildSegment(snd.finSeq(), TcpFlags.FIN, null, now)
-          : buildSegment(snd.sndNxt, TcpFlags.ACK, null, now);
-      tracer.send(seg, now, false);
-      return seg;
+      if (repeatFin) {
+        fillSegment(out, snd.finSeq(), TcpFlags.FIN, 0, now);
+      } else {
+        fillSegment(out, snd.sndNxt, TcpFlags.ACK, 0, now);
+      }
+      tracer.send(out, now, false);
+      return true;
     }
-    return null;
+    return false;
   }
 
   /** Returns the next deadline in ns, {@link Long#MAX_VALUE} when no timer runs. */
@@ -815,13 +831,21 @@ public final class TcpConnection {
     }
   }
 
+  /** Returns a segment without payload built as {@link #fillSegment} builds every segment but RSTs. */
+  TcpSegment buildSegment(int seq, int flags, long now) {
+    OutboundSegment out = new OutboundSegment();
+    fillSegment(out, seq, flags, 0, now);
+    return out.toSegment();
+  }
+
   /**
-   * Builds every segment this connection sends but RSTs: our ports, the given sequence number
+   * Fills in every segment this connection sends but RSTs: our ports, the given sequence number
    * and flags, ACK = RCV.NXT once the peer's SYN is known (every segment but the first SYN
    * carries ACK), the window (unscaled in a SYN, RFC 7323 §2.2), and the options (the SYN's, or
-   * the timestamps option once negotiated).
+   * the timestamps option once negotiated, with SACK blocks beside {@code payloadLength} bytes of text).
+   * The payload, if any, is the caller's to add.
    */
-  TcpSegment buildSegment(int seq, int flags, ByteBuffer payload, long now) {
+  private void fillSegment(OutboundSegment out, int seq, int flags, int payloadLength, long now) {
     boolean syn = (flags & TcpFlags.SYN) != 0;
     int ack = 0;
     if (rcv.synReceived) {
@@ -833,8 +857,12 @@ public final class TcpConnection {
       timers.cancel(TimerKind.DELAYED_ACK, now); // this segment carries the ACK that waited
     }
     int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();
-    TcpOptions options = syn ? opts.synOptions(rcv.synReceived, tsNow(now)) : opts.segmentOptions(tsNow(now), sackBlocks(flags, payload));
-    return new TcpSegment(id.localPort(), id.remotePort(), seq, ack, flags, window, 0, 0, options, payload);
+    out.header(id.localPort(), id.remotePort(), seq, ack, flags, window);
+    if (syn) {
+      out.options(opts.synOptions(rcv.synReceived, tsNow(now)));
+    } else {
+      opts.segmentOptions(out, tsNow(now), sackBlocks(flags, payloadLength));
+    }
   }
 
   /**
@@ -842,9 +870,9 @@ public final class TcpConnection {
    * ACKs which do not ACK the highest sequence number in the data receiver's queue"), as many as
    * fit beside its text; none unless SACK-permitted was agreed.
    */
-  private List<SackBlock> sackBlocks(int flags, ByteBuffer payload) {
+  private List<SackBlock> sackBlocks(int flags, int payloadLength) {
     if (!opts.sackOk() || (flags & TcpFlags.ACK) == 0) return List.of();
-    return rcv.sackBlocks(opts.sackBlockRoom(payload == null ? 0 : payload.remaining()));
+    return rcv.sackBlocks(opts.sackBlockRoom(payloadLength));
   }
 
   /** Returns our timestamp clock now, in ms, for RTT samples from TSecr (RFC 7323 §4.1). */

@@ -4,6 +4,7 @@ import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceEvent.SegmentAction;
 import dev.synack.trace.TraceEvent.SegmentInfo;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.TcpSegment;
 
 /**
@@ -54,9 +55,12 @@ final class Tracer {
   }
 
   /** Traces a segment leaving, first sent or retransmitted. */
-  void send(TcpSegment seg, long now, boolean retransmit) {
+  void send(OutboundSegment seg, long now, boolean retransmit) {
     flushArrival();
-    segment(now, seg, retransmit ? SegmentAction.RETRANSMIT : SegmentAction.SEND, null);
+    if (sink.enabled()) {
+      sink.accept(new TraceEvent.Segment(now, host, conn, retransmit ? SegmentAction.RETRANSMIT : SegmentAction.SEND,
+          SegmentInfo.of(seg), null));
+    }
   }
 
   void state(long now, TcpState from, TcpState to) {

@@ -28,7 +28,15 @@ public final class Packets {
    *     outside 0..255, or the options exceed 40 bytes
    */
   public static byte[] tcp(InetAddress source, InetAddress destination, int hopLimit, TcpSegment segment) {
-    ByteBuffer out = ipPacket(source, destination, TcpCodec.PROTOCOL, hopLimit, TcpCodec.encodedLength(segment));
+    return tcp(source, destination, hopLimit, new OutboundSegment().set(segment));
+  }
+
+  /**
+   * Returns a whole IP packet carrying {@code segment}, as {@link #tcp(InetAddress, InetAddress,
+   * int, TcpSegment)}: the payload is copied once, from the sender's buffer into the packet.
+   */
+  public static byte[] tcp(InetAddress source, InetAddress destination, int hopLimit, OutboundSegment segment) {
+    ByteBuffer out = ipPacket(source, destination, TcpCodec.PROTOCOL, hopLimit, segment.encodedLength());
     TcpCodec.write(segment, source, destination, out);
     return out.array();
   }

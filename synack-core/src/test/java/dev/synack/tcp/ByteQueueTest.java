@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.synack.wire.OutboundSegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -118,14 +119,15 @@ class ByteQueueTest {
     }
 
     @Test
-    void copy_acrossTheWrap_leavesTheQueueAlone() {
+    void lend_acrossTheWrap_leavesTheQueueAlone() {
       ByteQueue q = new ByteQueue(4096);
       q.write(ByteBuffer.wrap(sequence(0, 4000)));
       q.discard(3500);
       q.write(ByteBuffer.wrap(sequence(4000, 1000)));
-      ByteBuffer copy = q.copy(400, 300);
+      OutboundSegment segment = new OutboundSegment().header(1, 2, 0, 0, 0, 0);
+      q.lend(400, 300, segment);
       byte[] got = new byte[300];
-      copy.get(got);
+      segment.toSegment().payload().get(got);
       assertArrayEquals(sequence(3900, 300), got);
       assertEquals(1500, q.size());
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.synack.wire.OutboundSegment;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -122,7 +123,9 @@ class EngineUnitsTest {
       q.discard(5000);
       assertEquals(4000, q.write(ByteBuffer.wrap(data, 0, 4000)));
       assertEquals(5000, q.size());
-      ByteBuffer copy = q.copy(999, 2);
+      OutboundSegment lent = new OutboundSegment().header(1, 2, 0, 0, 0, 0);
+      q.lend(999, 2, lent);
+      ByteBuffer copy = lent.toSegment().payload();
       assertEquals((byte) 5999, copy.get(0));
       assertEquals((byte) 0, copy.get(1));
       ByteBuffer out = ByteBuffer.allocate(10_000);
