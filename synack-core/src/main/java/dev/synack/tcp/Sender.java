@@ -228,6 +228,14 @@ final class Sender {
     return n;
   }
 
+  /**
+   * Returns whether {@link #next} may need its {@code allowance}: something besides our SYN is
+   * queued, sent or to resend. Otherwise it answers the same whatever the allowance.
+   */
+  boolean awaitsAllowance() {
+    return buffer.size() > 0 || finQueued || !scoreboard.isEmpty();
+  }
+
   /** Returns whether SEG.ACK acknowledges something new and sent: SND.UNA < SEG.ACK =< SND.NXT. */
   boolean acksNew(int ack) {
     return SeqNum.lt(sndUna, ack) && SeqNum.le(ack, sndNxt);
@@ -423,14 +431,20 @@ final class Sender {
     return buffer.holdsIdleRing();
   }
 
-  /** Gives the send buffer's storage back if it has been idle since the last look; returns whether idle storage remains. */
+  /**
+   * Gives the send buffer's storage back if it has been idle since the last look, and the
+   * scoreboard's with it; returns whether idle storage remains.
+   */
   boolean reclaimStorage() {
-    return buffer.reclaim();
+    boolean held = buffer.reclaim();
+    if (!held && buffer.size() == 0) scoreboard.release();
+    return held;
   }
 
-  /** Gives the send buffer's storage back now if it is drained. */
+  /** Gives the send buffer's and the scoreboard's storage back now if they are drained. */
   void releaseIdleStorage() {
     buffer.release();
+    scoreboard.release();
   }
 
   /** Drops every queued byte (ABORT, RST: "all segment queues should be flushed"). */

@@ -48,7 +48,8 @@ public final class TcpConnection {
   final Tracer tracer;
   final TimerTable timers;
   final RttEstimator rtt;
-  final ChallengeAckLimiter challengeAcks;
+  /** The rate limit of challenge ACKs; {@code null} until the first one (RFC 5961 §7). */
+  private ChallengeAckLimiter challengeAcks;
   /** Keep-alive probing (RFC 1122 §4.2.3.6): whether it is on and what the peer answered. */
   final KeepAlive keepAlive;
   /** The identity given at OPEN; LISTEN returns to it. */
@@ -81,9 +82,14 @@ public final class TcpConnection {
   private int softErrorUna;
   /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
   private boolean writableWanted;
-  /** Complete segments to send before anything else (resets, probes). */
-  private final ArrayDeque<TcpSegment> replies = new ArrayDeque<>(2);
-  private final ArrayDeque<ConnectionEvent> events = new ArrayDeque<>(4);
+  /** Complete segments to send before anything else (resets, probes); {@code null} until the first (most connections never have one). */
+  private ArrayDeque<TcpSegment> replies;
+  /**
+   * The next event for the user, and those after it, allocated only when two wait at once: an idle
+   * connection holds no queue, and the usual single event (a segment made data readable) needs none.
+   */
+  private ConnectionEvent nextEvent;
+  private ArrayDeque<ConnectionEvent> laterEvents;
   private final SegmentArrival arrival;
 
   private TcpConnection(FourTuple id, TcpConfig cfg, Origin origin, int acceptIss, TraceSink trace, String hostName) {
@@ -97,7 +103,6 @@ public final class TcpConnection {
     this.tracer = new Tracer(trace, hostName, id);
     this.timers = new TimerTable(tracer);
     this.rtt = new RttEstimator(cfg.initialRto(), cfg.minRto(), cfg.maxRto());
-    this.challengeAcks = new ChallengeAckLimiter(cfg.challengeAckLimit());
     this.keepAlive = new KeepAlive(cfg);
     this.state = TcpState.CLOSED;
     this.arrival = new SegmentArrival(this);
@@ -145,7 +150,17 @@ public final class TcpConnection {
   public Disposition handleSegment(TcpSegment seg, long now) {
     if (seg == null) throw new IllegalArgumentException("segment is null");
     sendOwedAck(now);
-    return arrival.process(seg, now);
+    Disposition d = arrival.process(seg, now);
+    releaseIdleTimers();
+    return d;
+  }
+
+  /**
+   * Gives the timer table back when no timer runs and nothing waits to be sent (which would set
+   * the retransmission timer again at once): an idle connection holds none.
+   */
+  private void releaseIdleTimers() {
+    if (!snd.awaitsAllowance()) timers.releaseIfIdle();
   }
 
   /**
@@ -156,7 +171,7 @@ public final class TcpConnection {
    */
   private void sendOwedAck(long now) {
     if (ackNow && rcv.synReceived && state.isSynchronized() && state != TcpState.SYN_RECEIVED) {
-      replies.add(buildSegment(snd.sndNxt, TcpFlags.ACK, now));
+      reply(buildSegment(snd.sndNxt, TcpFlags.ACK, now));
     }
   }
 
@@ -181,6 +196,7 @@ public final class TcpConnection {
         case RECLAIM -> reclaimStorage(now);
       }
     }
+    releaseIdleTimers();
   }
 
   /**
@@ -287,7 +303,7 @@ public final class TcpConnection {
     switch (keepAlive.onTimeout(now)) {
       case WAIT -> timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
       case PROBE -> {
-        replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, now));
+        reply(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, now));
         timers.set(TimerKind.KEEPALIVE, now + keepAlive.interval(), now);
       }
       case GIVE_UP -> resetAndClose(TcpError.CONNECTION_TIMED_OUT, now);
@@ -370,7 +386,7 @@ public final class TcpConnection {
     if (snd.usableWindow() > 0) {
       snd.windowOverride = true;
     } else {
-      replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, now));
+      reply(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, now));
     }
     snd.persistBackoff++;
     timers.set(TimerKind.PERSIST, now + persistTimeout(), now);
@@ -407,14 +423,16 @@ public final class TcpConnection {
    * (the stack does, so each payload byte is copied once, from the send buffer into the packet).
    */
   public boolean pollTransmit(long now, OutboundSegment out) {
-    TcpSegment reply = replies.poll();
+    TcpSegment reply = replies == null ? null : replies.poll();
     if (reply != null) {
       out.set(reply);
       tracer.send(out, now, false);
       return true;
     }
     if (state == TcpState.CLOSED || state == TcpState.LISTEN) return false;
-    Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), recovery.allowance());
+    // Congestion control is asked only when something it limits waits: it starts with the first data.
+    int allowance = snd.awaitsAllowance() ? recovery.allowance() : 0;
+    Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), allowance);
     if (chunk == null) recovery.onNothingSent();
     if (chunk != null) {
       // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last of a write.
@@ -457,7 +475,9 @@ public final class TcpConnection {
 
   /** Returns the next event for the user, or {@code null}. */
   public ConnectionEvent pollEvent() {
-    return events.poll();
+    ConnectionEvent e = nextEvent;
+    nextEvent = laterEvents == null ? null : laterEvents.poll();
+    return e;
   }
 
   /**
@@ -587,7 +607,7 @@ public final class TcpConnection {
    * makes it acceptable to a peer in any state.
    */
   void resetAndClose(TcpError error, long now) {
-    replies.clear();
+    if (replies != null) replies.clear();
     sendReset(snd.sndNxt, true, rcv.rcvNxt);
     enterClosed(error, now);
   }
@@ -634,10 +654,10 @@ public final class TcpConnection {
     TcpState from = state;
     state = to;
     if ((from == TcpState.FIN_WAIT_1 || from == TcpState.CLOSING) && (to == TcpState.FIN_WAIT_2 || to == TcpState.TIME_WAIT)) {
-      events.add(new ConnectionEvent.FinAcknowledged());
+      emit(new ConnectionEvent.FinAcknowledged());
     }
     if (to == TcpState.ESTABLISHED && (from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED)) {
-      events.add(new ConnectionEvent.Connected());
+      emit(new ConnectionEvent.Connected());
       keepAlive.onHeard(now);
       if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
       if (snd.synRetransmitted) rtt.afterSynTimeout();
@@ -659,7 +679,7 @@ public final class TcpConnection {
     rcv.releaseIdleStorage();
     ackNow = false;
     closedError = error;
-    events.add(new ConnectionEvent.Closed(error));
+    emit(new ConnectionEvent.Closed(error));
   }
 
   /** Enters TIME-WAIT: every other timer stops and the 2 MSL timer starts (§3.10.7.4 eighth step). */
@@ -694,7 +714,7 @@ public final class TcpConnection {
     recovery = new LossRecovery(this);
     rcv = new Receiver(cfg.receiveBuffer(), cfg.receiveBufferAutoTuning() ? cfg.receiveBufferMax() : cfg.receiveBuffer());
     opts = new OptionsNegotiation(cfg, id.isIpv6());
-    replies.clear();
+    if (replies != null) replies.clear();
     ackNow = false;
     passiveHandshake = false;
   }
@@ -734,13 +754,13 @@ public final class TcpConnection {
 
   /** Queues a RST, {@code <SEQ=seq><CTL=RST>} or, with {@code ack}, {@code <SEQ=seq><ACK=ackNumber><CTL=RST,ACK>}. */
   void sendReset(int seq, boolean ack, int ackNumber) {
-    replies.add(TcpSegment.of(id.localPort(), id.remotePort(), seq, ack ? ackNumber : 0, TcpFlags.RST | (ack ? TcpFlags.ACK : 0), 0));
+    reply(TcpSegment.of(id.localPort(), id.remotePort(), seq, ack ? ackNumber : 0, TcpFlags.RST | (ack ? TcpFlags.ACK : 0), 0));
   }
 
   /** Queues the RST that answers an unacceptable segment (RFC 9293 §3.10.7.1), unless it is a RST itself. */
   void resetReplyTo(TcpSegment seg) {
     TcpSegment rst = resetFor(seg);
-    if (rst != null) replies.add(rst);
+    if (rst != null) reply(rst);
   }
 
   /**
@@ -766,7 +786,7 @@ public final class TcpConnection {
    */
   void acknowledgeData(int length, boolean immediate, long now) {
     boolean due = !cfg.delayedAck()
-        || rcv.delayedAck.onData(length, rcv.unacknowledged(), rcv.rcvWnd(), cfg.mss(), rtt.rto(), now);
+        || rcv.delayedAck().onData(length, rcv.unacknowledged(), rcv.rcvWnd(), cfg.mss(), rtt.rto(), now);
     if (immediate || due) {
       ackNow = true;
     } else if (!timers.isSet(TimerKind.DELAYED_ACK)) {
@@ -782,13 +802,13 @@ public final class TcpConnection {
    */
   void measureReceiveRtt(TcpSegment seg, long now) {
     if (!opts.timestampsOk()) {
-      rcv.tuner.onInOrderData(rcv.rcvNxt, rcv.rcvWnd(), now);
+      rcv.tuner().onInOrderData(rcv.rcvNxt, rcv.rcvWnd(), now);
       return;
     }
     TcpOption.Timestamps ts = seg.options().timestamps();
-    if (ts != null && ts.tsEcr() != 0 && seg.payloadLength() >= rcv.delayedAck.rcvMss()) {
+    if (ts != null && ts.tsEcr() != 0 && seg.payloadLength() >= rcv.delayedAck().rcvMss()) {
       int elapsed = SeqNum.diff(tsNow(now), ts.tsEcr());
-      if (elapsed >= 0) rcv.tuner.onTimestampSample(elapsed * 1_000_000L);
+      if (elapsed >= 0) rcv.tuner().onTimestampSample(elapsed * 1_000_000L);
     }
   }
 
@@ -797,6 +817,7 @@ public final class TcpConnection {
    * whether it will be sent. It is the ordinary {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}.
    */
   boolean challengeAck(long now) {
+    if (challengeAcks == null) challengeAcks = new ChallengeAckLimiter(cfg.challengeAckLimit());
     if (!challengeAcks.tryAcquire(now)) return false;
     if (!ackNow) challengeOnly = true;
     ackNow = true;
@@ -804,7 +825,18 @@ public final class TcpConnection {
   }
 
   void emit(ConnectionEvent event) {
-    events.add(event);
+    if (nextEvent == null) {
+      nextEvent = event; // the queue behind it is empty too
+    } else {
+      if (laterEvents == null) laterEvents = new ArrayDeque<>(4);
+      laterEvents.add(event);
+    }
+  }
+
+  /** Queues a complete segment to send before anything else. */
+  private void reply(TcpSegment seg) {
+    if (replies == null) replies = new ArrayDeque<>(2);
+    replies.add(seg);
   }
 
   /**
@@ -827,7 +859,7 @@ public final class TcpConnection {
   void onSendBufferFreed() {
     if (writableWanted && snd.free() > 0) {
       writableWanted = false;
-      events.add(new ConnectionEvent.Writable());
+      emit(new ConnectionEvent.Writable());
     }
   }
 

@@ -16,21 +16,39 @@ import dev.synack.wire.TcpSegment;
  */
 final class Tracer {
   private final TraceSink sink;
+  /** Whether the sink wants events, asked once: it is asked for every segment otherwise. */
+  private final boolean enabled;
   private final String host;
+  private FourTuple id;
+  /** The {@code conn} field, {@link #id} as text, made with the first event: an untraced connection never holds it. */
   private String conn;
   /** The segment being processed and not yet traced, or {@code null}. */
   private TcpSegment arrival;
   private long arrivalTime;
+  /** The last sample traced (cwnd, SRTT, bytes in flight), so that one is traced only on change; {@code null} before the first. */
+  private long[] lastSample;
 
   Tracer(TraceSink sink, String host, FourTuple id) {
     this.sink = sink == null ? TraceSink.NONE : sink;
+    this.enabled = this.sink.enabled();
     this.host = host == null ? "" : host;
-    this.conn = id.toString();
+    this.id = id;
   }
 
   /** Follows the connection's identity when LISTEN fills in the foreign socket. */
-  void rename(FourTuple id) {
-    conn = id.toString();
+  void rename(FourTuple newId) {
+    id = newId;
+    conn = null;
+  }
+
+  /** Returns whether events are traced at all. */
+  boolean enabled() {
+    return enabled;
+  }
+
+  private String conn() {
+    if (conn == null) conn = id.toString();
+    return conn;
   }
 
   /** Notes a segment whose processing starts; traced as {@code recv} unless it is dropped first. */
@@ -57,35 +75,44 @@ final class Tracer {
   /** Traces a segment leaving, first sent or retransmitted. */
   void send(OutboundSegment seg, long now, boolean retransmit) {
     flushArrival();
-    if (sink.enabled()) {
-      sink.accept(new TraceEvent.Segment(now, host, conn, retransmit ? SegmentAction.RETRANSMIT : SegmentAction.SEND,
+    if (enabled) {
+      sink.accept(new TraceEvent.Segment(now, host, conn(), retransmit ? SegmentAction.RETRANSMIT : SegmentAction.SEND,
           SegmentInfo.of(seg), null));
     }
   }
 
   void state(long now, TcpState from, TcpState to) {
     flushArrival();
-    if (sink.enabled()) sink.accept(new TraceEvent.StateChange(now, host, conn, from.name(), to.name()));
+    if (enabled) sink.accept(new TraceEvent.StateChange(now, host, conn(), from.name(), to.name()));
   }
 
   void timer(long now, TimerKind kind, String action) {
     flushArrival();
-    if (sink.enabled()) sink.accept(new TraceEvent.Timer(now, host, conn, kind.traceName(), action));
+    if (enabled) sink.accept(new TraceEvent.Timer(now, host, conn(), kind.traceName(), action));
   }
 
-  /** Traces the sender's state for the plots: cwnd and bytes in flight in bytes, SRTT in ns. */
+  /** Traces the sender's state for the plots, if it changed: cwnd and bytes in flight in bytes, SRTT in ns. */
   void sample(long now, long cwnd, long srttNanos, long bytesInFlight) {
+    if (!enabled) return;
+    if (lastSample == null) {
+      lastSample = new long[] {-1, -1, -1};
+    } else if (lastSample[0] == cwnd && lastSample[1] == srttNanos && lastSample[2] == bytesInFlight) {
+      return;
+    }
+    lastSample[0] = cwnd;
+    lastSample[1] = srttNanos;
+    lastSample[2] = bytesInFlight;
     flushArrival();
-    if (sink.enabled()) sink.accept(new TraceEvent.Sample(now, host, conn, cwnd, srttNanos, bytesInFlight));
+    sink.accept(new TraceEvent.Sample(now, host, conn(), cwnd, srttNanos, bytesInFlight));
   }
 
   /** Traces a line that says what the engine concluded (a loss detected, a spurious retransmission undone). */
   void note(long now, String text) {
     flushArrival();
-    if (sink.enabled()) sink.accept(new TraceEvent.Note(now, host, conn, text));
+    if (enabled) sink.accept(new TraceEvent.Note(now, host, conn(), text));
   }
 
   private void segment(long now, TcpSegment seg, SegmentAction action, String reason) {
-    if (sink.enabled()) sink.accept(new TraceEvent.Segment(now, host, conn, action, SegmentInfo.of(seg), reason));
+    if (enabled) sink.accept(new TraceEvent.Segment(now, host, conn(), action, SegmentInfo.of(seg), reason));
   }
 }
