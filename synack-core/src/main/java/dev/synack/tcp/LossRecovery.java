@@ -84,9 +84,11 @@ final class LossRecovery {
   private boolean probeRequested;
 
 
-  /** The current ACK's SACK blocks, valid and sorted (RFC 2018 allows 4); allocated with the first SACK block. */
-  private int[] sackLefts;
-  private int[] sackRights;
+  /**
+   * The current ACK's SACK blocks, valid and sorted (RFC 2018 allows 4): left edges at even
+   * indexes, right edges after them; allocated with the first SACK block.
+   */
+  private int[] sackBlocks;
   /** How many SACK blocks of the current ACK SACKed new data. */
   private int sackCount;
   /** The right edge of the current ACK's D-SACK block, when it has one. */
@@ -272,27 +274,25 @@ final class LossRecovery {
       dsackBytes = SeqNum.diff(first.right(), first.left());
       dsackRight = first.right();
     }
-    if (sackLefts == null) {
-      sackLefts = new int[4];
-      sackRights = new int[4];
-    }
+    if (sackBlocks == null) sackBlocks = new int[8];
+    int[] sorted = sackBlocks;
     int n = 0;
-    for (int i = dsackBytes >= 0 ? 1 : 0; i < blocks.size() && n < sackLefts.length; i++) {
+    for (int i = dsackBytes >= 0 ? 1 : 0; i < blocks.size() && n < 4; i++) {
       SackBlock b = blocks.get(i);
       int left = SeqNum.max(b.left(), ack);
       int right = b.right();
       if (!SeqNum.lt(left, right) || SeqNum.gt(right, snd.sndNxt)) continue;
       int at = n++;
-      while (at > 0 && SeqNum.gt(sackLefts[at - 1], left)) {
-        sackLefts[at] = sackLefts[at - 1];
-        sackRights[at] = sackRights[at - 1];
+      while (at > 0 && SeqNum.gt(sorted[2 * (at - 1)], left)) {
+        sorted[2 * at] = sorted[2 * (at - 1)];
+        sorted[2 * at + 1] = sorted[2 * (at - 1) + 1];
         at--;
       }
-      sackLefts[at] = left;
-      sackRights[at] = right;
+      sorted[2 * at] = left;
+      sorted[2 * at + 1] = right;
     }
     for (int i = 0; i < n; i++) {
-      if (snd.scoreboard.sack(sackLefts[i], sackRights[i], rack) > 0) sackCount++;
+      if (snd.scoreboard.sack(sorted[2 * i], sorted[2 * i + 1], rack) > 0) sackCount++;
     }
     return dsackBytes;
   }

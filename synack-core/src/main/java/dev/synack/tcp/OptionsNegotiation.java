@@ -39,9 +39,9 @@ final class OptionsNegotiation {
   private int pathMss;
   private boolean windowScaleOk;
   /** Shift count applied to SEG.WND of non-SYN segments we receive (the peer's option, at most 14). */
-  private int sndShift;
+  private byte sndShift;
   /** Shift count applied to the windows we send (our option). */
-  private int rcvShift;
+  private byte rcvShift;
   private boolean sackOk;
   private boolean timestampsOk;
   /** TS.Recent (RFC 7323 §4.3): the TSval to echo. */
@@ -154,8 +154,8 @@ final class OptionsNegotiation {
     peerMss = o.mss() < 0 ? defaultMss : Math.max(MIN_PEER_MSS, o.mss());
     windowScaleOk = cfg.windowScale() && o.windowScale() >= 0;
     // RFC 7323 §2.3: a shift above 14 is used as 14.
-    sndShift = windowScaleOk ? Math.min(14, o.windowScale()) : 0;
-    rcvShift = windowScaleOk ? cfg.windowScaleShift() : 0;
+    sndShift = (byte) (windowScaleOk ? Math.min(14, o.windowScale()) : 0);
+    rcvShift = (byte) (windowScaleOk ? cfg.windowScaleShift() : 0);
     sackOk = cfg.sackPermitted() && o.sackPermitted();
     TcpOption.Timestamps ts = o.timestamps();
     timestampsOk = cfg.timestamps() && ts != null;

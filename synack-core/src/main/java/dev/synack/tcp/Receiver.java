@@ -39,7 +39,7 @@ final class Receiver {
   /** Last.ACK.sent (RFC 7323 §4.3): the RCV.NXT of the last ACK we sent. */
   int lastAckSent;
   /** Shift count of the windows we announce (RFC 7323 §2.3), 0 until window scaling is agreed. */
-  int rcvShift;
+  byte rcvShift;
   /** The peer's full segment (its Eff.snd.MSS as far as we know), for silly window avoidance; 536 until the SYNs settle it. */
   int peerSegmentSize = 536;
 

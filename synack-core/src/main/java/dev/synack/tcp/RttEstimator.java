@@ -13,8 +13,8 @@ final class RttEstimator {
   /** RFC 6298 §5.7: the RTO after a retransmitted SYN, when data transmission begins. */
   static final long RTO_AFTER_SYN_TIMEOUT = 3_000_000_000L;
 
-  private final long minRto;
-  private final long maxRto;
+  /** Where minRto and maxRto come from: read when needed, not copied into every connection. */
+  private final TcpConfig cfg;
   /** SRTT in ns; 0 until the first sample. */
   private long srtt;
   /** RTTVAR in ns. */
@@ -24,15 +24,15 @@ final class RttEstimator {
   /** How many times the RTO was doubled since the last sample (RFC 6298 §5.5). */
   private int backoff;
 
-  RttEstimator(long initialRto, long minRto, long maxRto) {
-    this.minRto = minRto;
-    this.maxRto = maxRto;
-    this.baseRto = initialRto;
+  RttEstimator(TcpConfig cfg) {
+    this.cfg = cfg;
+    this.baseRto = cfg.initialRto();
   }
 
   /** Returns the current RTO in ns, backoff included, at most maxRto. */
   long rto() {
     long rto = baseRto;
+    long maxRto = cfg.maxRto();
     for (int i = 0; i < backoff && rto < maxRto; i++) rto <<= 1;
     return Math.min(rto, maxRto);
   }
@@ -54,19 +54,19 @@ final class RttEstimator {
       rttvar = (3 * rttvar + Math.abs(srtt - r)) / 4;
       srtt = (7 * srtt + r) / 8;
     }
-    baseRto = Math.min(maxRto, srtt + Math.max(minRto, 4 * rttvar));
+    baseRto = Math.min(cfg.maxRto(), srtt + Math.max(cfg.minRto(), 4 * rttvar));
     backoff = 0;
   }
 
   /** Doubles the RTO after a timeout (RFC 6298 §5.5), up to maxRto. */
   void backOff() {
-    if (rto() < maxRto) backoff++;
+    if (rto() < cfg.maxRto()) backoff++;
   }
 
   /** Applies RFC 6298 §5.7 (MUST): after a SYN timed out and with no sample, start data at 3 s. */
   void afterSynTimeout() {
     if (srtt == 0) {
-      baseRto = Math.max(baseRto, Math.min(maxRto, RTO_AFTER_SYN_TIMEOUT));
+      baseRto = Math.max(baseRto, Math.min(cfg.maxRto(), RTO_AFTER_SYN_TIMEOUT));
       backoff = 0;
     }
   }

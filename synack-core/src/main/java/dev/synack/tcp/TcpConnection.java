@@ -102,7 +102,7 @@ public final class TcpConnection {
     this.acceptIss = acceptIss;
     this.tracer = new Tracer(trace, hostName, id);
     this.timers = new TimerTable(tracer);
-    this.rtt = new RttEstimator(cfg.initialRto(), cfg.minRto(), cfg.maxRto());
+    this.rtt = new RttEstimator(cfg);
     this.keepAlive = new KeepAlive(cfg);
     this.state = TcpState.CLOSED;
     this.arrival = new SegmentArrival(this);
@@ -723,7 +723,7 @@ public final class TcpConnection {
   void onPeerSyn(TcpSegment syn, long now) {
     opts.onPeerSyn(syn, now);
     if (cfg.choices().receiveBufferRoundedUpToMss()) rcv.roundBufferUpTo(opts.effectiveMss());
-    rcv.rcvShift = opts.rcvShift();
+    rcv.rcvShift = (byte) opts.rcvShift();
     rcv.peerSegmentSize = opts.effectiveMss();
     rcv.onSyn(syn.sequenceNumber(), opts.windowRoundingMss(true));
   }

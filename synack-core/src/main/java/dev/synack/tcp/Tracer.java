@@ -15,12 +15,13 @@ import dev.synack.wire.TcpSegment;
  * (a state change, a timer) or the end of its processing, whichever comes first.
  */
 final class Tracer {
+  /**
+   * Where events go, {@code null} when the sink wants none: whether it does is asked once, not for
+   * every segment.
+   */
   private final TraceSink sink;
-  /** Whether the sink wants events, asked once: it is asked for every segment otherwise. */
-  private final boolean enabled;
   private final String host;
-  private FourTuple id;
-  /** The {@code conn} field, {@link #id} as text, made with the first event: an untraced connection never holds it. */
+  /** The {@code conn} field, the connection's identity as text; {@code null} when untraced, which needs none. */
   private String conn;
   /** The segment being processed and not yet traced, or {@code null}. */
   private TcpSegment arrival;
@@ -29,26 +30,19 @@ final class Tracer {
   private long[] lastSample;
 
   Tracer(TraceSink sink, String host, FourTuple id) {
-    this.sink = sink == null ? TraceSink.NONE : sink;
-    this.enabled = this.sink.enabled();
+    this.sink = sink != null && sink.enabled() ? sink : null;
     this.host = host == null ? "" : host;
-    this.id = id;
+    rename(id);
   }
 
   /** Follows the connection's identity when LISTEN fills in the foreign socket. */
-  void rename(FourTuple newId) {
-    id = newId;
-    conn = null;
+  void rename(FourTuple id) {
+    conn = sink == null ? null : id.toString();
   }
 
   /** Returns whether events are traced at all. */
   boolean enabled() {
-    return enabled;
-  }
-
-  private String conn() {
-    if (conn == null) conn = id.toString();
-    return conn;
+    return sink != null;
   }
 
   /** Notes a segment whose processing starts; traced as {@code recv} unless it is dropped first. */
@@ -75,25 +69,25 @@ final class Tracer {
   /** Traces a segment leaving, first sent or retransmitted. */
   void send(OutboundSegment seg, long now, boolean retransmit) {
     flushArrival();
-    if (enabled) {
-      sink.accept(new TraceEvent.Segment(now, host, conn(), retransmit ? SegmentAction.RETRANSMIT : SegmentAction.SEND,
+    if (sink != null) {
+      sink.accept(new TraceEvent.Segment(now, host, conn, retransmit ? SegmentAction.RETRANSMIT : SegmentAction.SEND,
           SegmentInfo.of(seg), null));
     }
   }
 
   void state(long now, TcpState from, TcpState to) {
     flushArrival();
-    if (enabled) sink.accept(new TraceEvent.StateChange(now, host, conn(), from.name(), to.name()));
+    if (sink != null) sink.accept(new TraceEvent.StateChange(now, host, conn, from.name(), to.name()));
   }
 
   void timer(long now, TimerKind kind, String action) {
     flushArrival();
-    if (enabled) sink.accept(new TraceEvent.Timer(now, host, conn(), kind.traceName(), action));
+    if (sink != null) sink.accept(new TraceEvent.Timer(now, host, conn, kind.traceName(), action));
   }
 
   /** Traces the sender's state for the plots, if it changed: cwnd and bytes in flight in bytes, SRTT in ns. */
   void sample(long now, long cwnd, long srttNanos, long bytesInFlight) {
-    if (!enabled) return;
+    if (sink == null) return;
     if (lastSample == null) {
       lastSample = new long[] {-1, -1, -1};
     } else if (lastSample[0] == cwnd && lastSample[1] == srttNanos && lastSample[2] == bytesInFlight) {
@@ -103,16 +97,16 @@ final class Tracer {
     lastSample[1] = srttNanos;
     lastSample[2] = bytesInFlight;
     flushArrival();
-    sink.accept(new TraceEvent.Sample(now, host, conn(), cwnd, srttNanos, bytesInFlight));
+    sink.accept(new TraceEvent.Sample(now, host, conn, cwnd, srttNanos, bytesInFlight));
   }
 
   /** Traces a line that says what the engine concluded (a loss detected, a spurious retransmission undone). */
   void note(long now, String text) {
     flushArrival();
-    if (enabled) sink.accept(new TraceEvent.Note(now, host, conn(), text));
+    if (sink != null) sink.accept(new TraceEvent.Note(now, host, conn, text));
   }
 
   private void segment(long now, TcpSegment seg, SegmentAction action, String reason) {
-    if (enabled) sink.accept(new TraceEvent.Segment(now, host, conn(), action, SegmentInfo.of(seg), reason));
+    if (sink != null) sink.accept(new TraceEvent.Segment(now, host, conn, action, SegmentInfo.of(seg), reason));
   }
 }

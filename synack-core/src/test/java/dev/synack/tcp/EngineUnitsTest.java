@@ -55,7 +55,7 @@ class EngineUnitsTest {
 
   @Nested
   class Rtt {
-    private final RttEstimator rtt = new RttEstimator(1000 * MS, 200 * MS, 120_000 * MS);
+    private final RttEstimator rtt = new RttEstimator(TcpConfig.defaults()); // RTO 1 s, 200 ms to 120 s
 
     @Test
     void rtt_beforeSample_initialRtoDoublesOnTimeout() {
