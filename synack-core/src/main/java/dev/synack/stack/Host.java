@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
@@ -68,8 +67,8 @@ public final class Host {
   /** Connections that may have segments to send. */
   private final ArrayDeque<Connection> outputQueue = new ArrayDeque<>();
   private final ArrayDeque<HostEvent> events = new ArrayDeque<>();
-  /** Connection deadlines; an entry is stale when it no longer equals its connection's scheduledDeadline. */
-  private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>();
+  /** The connections with a deadline, earliest first. */
+  private final DeadlineQueue deadlines = new DeadlineQueue();
   private long lastNow;
   /** The TCP settings last made by {@link #tcpConfigFor}, and the socket settings and address pair they were made from. */
   private TcpConfig lastConfig;
@@ -462,24 +461,16 @@ public final class Host {
 
   /** Returns the next time {@link #handleTimeout} is due, or {@code Long.MAX_VALUE}. */
   public long pollTimeout() {
-    Deadline d;
-    while ((d = deadlines.peek()) != null && d.isStale()) {
-      deadlines.poll();
-    }
-    long next = d == null ? Long.MAX_VALUE : d.time;
-    return Math.min(next, reassembly.nextExpiry());
+    return Math.min(deadlines.nextTime(), reassembly.nextExpiry());
   }
 
   /** Fires every deadline that is due at {@code now}. */
   public void handleTimeout(long now) {
     advance(now);
     reassembly.expire(now);
-    Deadline d;
-    while ((d = deadlines.peek()) != null && (d.isStale() || d.time <= now)) {
-      deadlines.poll();
-      if (d.isStale()) continue;
-      Connection c = d.connection;
-      c.scheduledDeadline = Long.MAX_VALUE;
+    Connection c;
+    while ((c = deadlines.first()) != null && c.scheduledDeadline <= now) {
+      deadlines.remove(c);
       c.engine.handleTimeout(now);
       touch(c);
     }
@@ -505,13 +496,10 @@ public final class Host {
     reschedule(c);
   }
 
-  /** Puts the connection's next deadline on the queue if it changed. */
+  /** Moves the connection in the deadline queue if its next deadline changed. */
   private void reschedule(Connection c) {
     long next = c.engine.pollTimeout();
-    if (next != c.scheduledDeadline) {
-      c.scheduledDeadline = next;
-      if (next != Long.MAX_VALUE) deadlines.add(new Deadline(next, c));
-    }
+    if (next != c.scheduledDeadline) deadlines.schedule(c, next);
   }
 
   private void deliver(Connection c, ConnectionEvent e) {
@@ -544,7 +532,7 @@ public final class Host {
   private void release(Connection c) {
     c.released = true;
     connections.remove(c.id(), c);
-    c.scheduledDeadline = Long.MAX_VALUE;
+    deadlines.remove(c);
     if (c.listener != null) {
       c.listener.synQueue.remove(c);
       c.listener.acceptQueue.remove(c);
@@ -627,17 +615,5 @@ public final class Host {
   private void advance(long now) {
     if (now < lastNow) throw new IllegalArgumentException("time went backwards: " + now + " < " + lastNow);
     lastNow = now;
-  }
-
-  /** A connection's deadline in the host's queue. */
-  private record Deadline(long time, Connection connection) implements Comparable<Deadline> {
-    boolean isStale() {
-      return connection.released || connection.scheduledDeadline != time;
-    }
-
-    @Override
-    public int compareTo(Deadline o) {
-      return Long.compare(time, o.time);
-    }
   }
 }
