@@ -57,6 +57,8 @@ public final class Host {
   private final EphemeralPorts ephemeralPorts;
   private final Ipv4Reassembly reassembly;
   private final HostCounters counters = new HostCounters();
+  /** The connection the last TCP segment was for, or {@code null}: the next is likely for it too. */
+  private Connection lastFound;
   /** The segment a connection sends next, refilled for every segment and written at once into its packet. */
   private final OutboundSegment outbound = new OutboundSegment();
 
@@ -236,7 +238,8 @@ public final class Host {
   public void handlePacket(ByteBuffer packet, long now) {
     advance(now);
     counters.packetsIn++;
-    ByteBuffer datagram = packet.slice();
+    // Read-only once here, so that the views parsed from it (IP payload, TCP payload) need no copy of their own.
+    ByteBuffer datagram = packet.slice().asReadOnlyBuffer();
     if (trace.wantsPackets()) {
       trace.accept(new TraceEvent.Packet(now, name, "", false, bytesOf(datagram)));
     }
@@ -289,8 +292,12 @@ public final class Host {
       drop(parsed.reason(), "", now);
       return;
     }
-    FourTuple id = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort());
-    Connection c = connections.get(id);
+    // Segments come in runs for one connection: the last one found is tried before the table.
+    Connection c = lastFound;
+    if (c == null || c.released || !c.id().matches(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort())) {
+      c = connections.get(new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()));
+      lastFound = c;
+    }
     Integer reopenIss = null;
     if (c != null) {
       Disposition d = c.engine.handleSegment(seg, now);
@@ -304,6 +311,7 @@ public final class Host {
       reopenIss = c.engine.nextIncarnationIss();
       release(c);
     }
+    FourTuple id = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort());
     Listener listener = findListener(ip.destination(), seg.destinationPort());
     if (listener == null) {
       reply(ip, seg, ClosedPortReply.forClosed(seg), "closed-port", now);

@@ -74,18 +74,18 @@ final class OptionsNegotiation {
       if (sack) {
         list.add(new TcpOption.SackPermitted());
       } else {
-        list.add(new TcpOption.NoOperation());
-        list.add(new TcpOption.NoOperation());
+        list.add(TcpOption.NOP);
+        list.add(TcpOption.NOP);
       }
       // RFC 7323 §3.2: TSecr is 0 in a first SYN (the ACK bit is off); a SYN-ACK echoes the SYN's TSval.
       list.add(timestamps);
     } else if (sack) {
-      list.add(new TcpOption.NoOperation());
-      list.add(new TcpOption.NoOperation());
+      list.add(TcpOption.NOP);
+      list.add(TcpOption.NOP);
       list.add(new TcpOption.SackPermitted());
     }
     if (ws) {
-      list.add(new TcpOption.NoOperation());
+      list.add(TcpOption.NOP);
       list.add(new TcpOption.WindowScale(cfg.windowScaleShift()));
     }
     return new TcpOptions(list);
@@ -120,7 +120,7 @@ final class OptionsNegotiation {
   /** Adds NOPs until {@code length} is {@code remainder} mod {@code modulus}; returns the new length. */
   private static int padWithNops(List<TcpOption> list, int length, int modulus, int remainder) {
     while (length % modulus != remainder) {
-      list.add(new TcpOption.NoOperation());
+      list.add(TcpOption.NOP);
       length++;
     }
     return length;

@@ -215,7 +215,7 @@ final class Receiver {
    * returns the bytes made readable.
    */
   int accept(ByteBuffer payload) {
-    int n = buffer.write(payload.duplicate());
+    int n = buffer.write(payload); // the segment's payload() is a copy of the view: its position may move
     rcvNxt = SeqNum.add(rcvNxt, n);
     if (n > 0 && hasOutOfOrder()) {
       int joined = outOfOrder.deliverTo(rcvNxt, buffer);

@@ -209,13 +209,13 @@ public final class OutboundSegment {
     if (options != null) return options;
     List<TcpOption> list = new ArrayList<>(6);
     if (timestamps) {
-      list.add(new TcpOption.NoOperation());
-      list.add(new TcpOption.NoOperation());
+      list.add(TcpOption.NOP);
+      list.add(TcpOption.NOP);
       list.add(new TcpOption.Timestamps(tsVal, tsEcr));
     }
     if (!sackBlocks.isEmpty()) {
-      list.add(new TcpOption.NoOperation());
-      list.add(new TcpOption.NoOperation());
+      list.add(TcpOption.NOP);
+      list.add(TcpOption.NOP);
       list.add(new TcpOption.Sack(sackBlocks));
     }
     return list.isEmpty() ? TcpOptions.NONE : new TcpOptions(list);
