@@ -236,19 +236,35 @@ public final class Host {
    * driver may read the next packet into the same buffer: one buffer, no array per packet.
    */
   public void handlePacket(ByteBuffer packet, long now) {
+    handlePacket(packet, false, now);
+  }
+
+  /**
+   * Takes one IP packet, as {@link #handlePacket(ByteBuffer, long)}, with what the link vouches
+   * for. {@code checksumUnnecessary} is Linux's {@code CHECKSUM_UNNECESSARY}: the link knows the
+   * TCP checksum is right, because the sender's stack computed it and the link cannot corrupt a
+   * packet (loopback and veth set it, so that the kernel does not sum bytes twice in one machine).
+   * The host then skips verifying the TCP checksum. Only a link that can tell may pass true; the
+   * IP header checksum and ICMP checksums are still verified.
+   */
+  public void handlePacket(ByteBuffer packet, boolean checksumUnnecessary, long now) {
     advance(now);
     counters.packetsIn++;
-    // Read-only once here, so that the views parsed from it (IP payload, TCP payload) need no copy of their own.
-    ByteBuffer datagram = packet.slice().asReadOnlyBuffer();
+    ByteBuffer datagram = packet.slice();
     if (trace.wantsPackets()) {
       trace.accept(new TraceEvent.Packet(now, name, "", false, bytesOf(datagram)));
     }
-    handleDatagram(datagram, now);
+    handleDatagram(datagram, checksumUnnecessary, now);
   }
 
-  /** Takes one whole IP datagram (position 0): from the link, or put back together from fragments. */
-  private void handleDatagram(ByteBuffer packet, long now) {
-    Parsed<IpDatagram> parsed = IpDatagram.parse(packet);
+  /**
+   * Takes one whole IP datagram (position 0): from the link, or put back together from fragments.
+   * It is parsed through a read-only view, so that the views parsed from it (IP payload, TCP
+   * payload) need no copy of their own, and checksummed where it lies ({@code packet}, which the
+   * sum reads faster when it is a writable array).
+   */
+  private void handleDatagram(ByteBuffer packet, boolean checksumUnnecessary, long now) {
+    Parsed<IpDatagram> parsed = IpDatagram.parse(packet.asReadOnlyBuffer());
     if (!(parsed instanceof Parsed.Ok<IpDatagram>(IpDatagram ip))) {
       drop(parsed.reason(), "", now);
       return;
@@ -266,14 +282,14 @@ public final class Host {
     if (ip.fragment()) {
       byte[] whole = reassembly.add(ip, bytesOf(packet), now);
       if (whole != null) {
-        handleDatagram(ByteBuffer.wrap(whole), now);
+        handleDatagram(ByteBuffer.wrap(whole), false, now);
       } else if (reassembly.lastDropReason() != null) {
         drop(reassembly.lastDropReason(), "", now);
       }
       return;
     }
     switch (ip.protocol()) {
-      case PROTO_TCP -> handleTcp(ip, now);
+      case PROTO_TCP -> handleTcp(ip, packet, checksumUnnecessary, now);
       case PROTO_ICMP, PROTO_ICMPV6 -> handleIcmp(ip, now);
       default -> drop("unknown-protocol", "", now);
     }
@@ -286,8 +302,18 @@ public final class Host {
     return bytes;
   }
 
-  private void handleTcp(IpDatagram ip, long now) {
-    Parsed<TcpSegment> parsed = TcpCodec.parse(ip.payload(), ip.source(), ip.destination(), true);
+  /** Takes a TCP segment: {@code datagram} holds the bytes {@code ip} was parsed from, at the same indexes. */
+  private void handleTcp(IpDatagram ip, ByteBuffer datagram, boolean checksumUnnecessary, long now) {
+    ByteBuffer tcp = ip.payload();
+    Parsed<TcpSegment> parsed;
+    if (checksumUnnecessary) {
+      counters.checksumsTrusted++;
+      parsed = TcpCodec.parse(tcp, ip.source(), ip.destination(), false);
+    } else {
+      // The segment runs to the end of the datagram (trimmed to its length): it starts this far in.
+      int at = ip.packet().remaining() - tcp.remaining();
+      parsed = TcpCodec.parse(tcp, datagram, at, ip.source(), ip.destination());
+    }
     if (!(parsed instanceof Parsed.Ok<TcpSegment>(TcpSegment seg))) {
       drop(parsed.reason(), "", now);
       return;

@@ -47,7 +47,13 @@ public final class Packets {
    * throws for any bytes. The record's views share {@code ipPacket}'s bytes.
    */
   public static Parsed<TcpPacket> parseTcp(ByteBuffer ipPacket, boolean verifyChecksum) {
-    return IpDatagram.parse(ipPacket).flatMap(ip -> parseTcp(ip, verifyChecksum));
+    return IpDatagram.parse(ipPacket).flatMap(ip -> {
+      if (!verifyChecksum || ip.protocol() != TcpCodec.PROTOCOL || ip.fragment()) return parseTcp(ip, verifyChecksum);
+      // The checksum is summed over the caller's buffer, which may be a writable array the sum reads
+      // directly; the parsed views are read-only. The segment runs to the end of the datagram.
+      int at = ipPacket.position() + ip.packet().remaining() - ip.payload().remaining();
+      return TcpCodec.parse(ip.payload(), ipPacket, at, ip.source(), ip.destination()).map(segment -> new TcpPacket(ip, segment));
+    });
   }
 
   /** Parses the TCP segment of a parsed datagram, as {@link #parseTcp(ByteBuffer, boolean)}. */

@@ -22,11 +22,23 @@ public final class TcpCodec {
    * @param verifyChecksum false to accept any checksum, for links that verify it themselves
    */
   public static Parsed<TcpSegment> parse(ByteBuffer tcpBytes, InetAddress source, InetAddress destination, boolean verifyChecksum) {
+    return parse(tcpBytes, verifyChecksum ? tcpBytes : null, tcpBytes.position(), source, destination);
+  }
+
+  /**
+   * Parses the TCP segment in {@code tcpBytes}' remaining bytes as {@link #parse(ByteBuffer,
+   * InetAddress, InetAddress, boolean)} with its checksum verified, the sum taken over
+   * {@code sameBytes} from absolute index {@code sameAt}: the same bytes in a buffer whose array the
+   * sum reads directly ({@link Checksum}), where {@code tcpBytes} is a read-only view the sum reads
+   * only through its slower accessors. The stack parses read-only views of a packet that arrived in
+   * a writable buffer.
+   */
+  public static Parsed<TcpSegment> parse(ByteBuffer tcpBytes, ByteBuffer sameBytes, int sameAt, InetAddress source,
+      InetAddress destination) {
     int length = tcpBytes.remaining();
     if (length < TcpHeader.MIN_HEADER_LENGTH) return Parsed.malformed("tcp-truncated-header");
-    if (verifyChecksum) {
-      long sum = Checksum.pseudoHeaderSum(source, destination, PROTOCOL, length)
-          + Checksum.sum(tcpBytes, tcpBytes.position(), length);
+    if (sameBytes != null) {
+      long sum = Checksum.pseudoHeaderSum(source, destination, PROTOCOL, length) + Checksum.sum(sameBytes, sameAt, length);
       if (!Checksum.verifies(sum)) return Parsed.malformed("tcp-bad-checksum");
     }
     return TcpHeader.wrap(tcpBytes).map(TcpHeader::toSegment);
