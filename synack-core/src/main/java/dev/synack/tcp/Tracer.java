@@ -47,6 +47,7 @@ final class Tracer {
 
   /** Notes a segment whose processing starts; traced as {@code recv} unless it is dropped first. */
   void arrival(TcpSegment seg, long now) {
+    if (sink == null) return; // untraced: nothing to hold back
     flushArrival();
     arrival = seg;
     arrivalTime = now;
