@@ -1,6 +1,7 @@
 package dev.synack.sim;
 
 import dev.synack.stack.Host;
+import java.nio.ByteBuffer;
 
 /** Puts a {@link Host} on a {@link SimNetwork}: the host's sans-IO methods are the node's. */
 public final class HostNode implements SimNode {
@@ -23,6 +24,17 @@ public final class HostNode implements SimNode {
   @Override
   public void handlePacket(byte[] packet, long now) {
     host.handlePacket(packet, now);
+  }
+
+  @Override
+  public void handlePacket(byte[] packet, boolean checksumUnnecessary, long now) {
+    host.handlePacket(ByteBuffer.wrap(packet), checksumUnnecessary, now);
+  }
+
+  /** Returns true: a host computes the checksums of every packet it builds. */
+  @Override
+  public boolean sendsCorrectChecksums() {
+    return true;
   }
 
   @Override

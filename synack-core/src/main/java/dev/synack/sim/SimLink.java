@@ -18,8 +18,11 @@ final class SimLink {
     /** The link dropped {@code packet}; the counters already know. */
     void dropped(SimLink link, byte[] packet, String reason);
 
-    /** {@code packet} will arrive at {@code to} at {@code time}. */
-    void arrives(SimLink link, byte[] packet, long time);
+    /**
+     * {@code packet} will arrive at {@code to} at {@code time}; {@code checksumUnnecessary} when its
+     * checksums were correct when sent and this link cannot have changed a bit of it.
+     */
+    void arrives(SimLink link, byte[] packet, long time, boolean checksumUnnecessary);
 
     /** The link flipped bits in byte {@code index} of {@code packet}, a copy that will arrive. */
     void corrupted(SimLink link, byte[] packet, int index);
@@ -60,8 +63,11 @@ final class SimLink {
     jitterRandom = root.split();
   }
 
-  /** Sends {@code packet} (which the link now owns) into the link at {@code now}. */
-  void transmit(byte[] packet, long now, Output out) {
+  /**
+   * Sends {@code packet} (which the link now owns) into the link at {@code now};
+   * {@code checksumsCorrect} when its sender vouches for its checksums.
+   */
+  void transmit(byte[] packet, long now, boolean checksumsCorrect, Output out) {
     counters.sent(packet.length);
     if (packet.length > config.mtu()) {
       drop(packet, SimNetwork.MTU_EXCEEDED, out);
@@ -101,11 +107,14 @@ final class SimLink {
       duplicate = packet.clone();
       counters.duplicated++;
     }
-    arrive(packet, arrival, out);
-    if (duplicate != null) arrive(duplicate, arrival, out);
+    // A link that never corrupts vouches for the checksums the sender vouched for, as Linux's loopback
+    // and veth do (CHECKSUM_UNNECESSARY); one that may corrupt leaves every packet to be verified.
+    boolean checksumUnnecessary = checksumsCorrect && config.corruption() == 0;
+    arrive(packet, arrival, checksumUnnecessary, out);
+    if (duplicate != null) arrive(duplicate, arrival, checksumUnnecessary, out);
   }
 
-  private void arrive(byte[] packet, long arrival, Output out) {
+  private void arrive(byte[] packet, long arrival, boolean checksumUnnecessary, Output out) {
     if (corruptionRandom.nextDouble() < config.corruption() && packet.length > 0) {
       int index = corruptionRandom.nextInt(packet.length);
       // A non-zero mask, so the byte really changes: a checksum has something to catch.
@@ -113,7 +122,7 @@ final class SimLink {
       counters.corrupted++;
       out.corrupted(this, packet, index);
     }
-    out.arrives(this, packet, arrival);
+    out.arrives(this, packet, arrival, checksumUnnecessary);
   }
 
   private void drop(byte[] packet, String reason, Output out) {

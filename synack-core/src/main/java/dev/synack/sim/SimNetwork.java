@@ -30,6 +30,12 @@ import java.util.function.Supplier;
  * jumps to the earliest arrival or node deadline and processes, at that time, the arrivals that
  * were due (in the order they were scheduled), then the deadlines (in attach order); a node's
  * output is taken as soon as it has handled something. Single-threaded, like the nodes.
+ *
+ * <p>A packet arrives marked checksum-unnecessary (Linux's {@code CHECKSUM_UNNECESSARY}) when the
+ * node that sent it {@linkplain SimNode#sendsCorrectChecksums() vouches for its checksums} and its
+ * link's corruption is 0, so the receiving host skips verifying what was summed when the packet was
+ * built. Injected packets and packets over a corrupting link are never so marked. Filters and
+ * observers must not change a packet's bytes.
  */
 public final class SimNetwork {
   /** Drop reason: no node has the destination address. */
@@ -56,12 +62,14 @@ public final class SimNetwork {
   /**
    * A packet in flight, ordered by arrival time, then by the order it was scheduled. A held packet
    * (see {@link PacketFilter}) has no link yet: at its time it is handed to the link from
-   * {@code heldFrom} to {@code heldTo}.
+   * {@code heldFrom} to {@code heldTo}. {@code checksumFlag} is, for a packet on a link, whether its
+   * checksums need no verifying ({@link SimNode#handlePacket(byte[], boolean, long)}); for a held
+   * one, whether its sender vouched for them.
    */
-  private record Arrival(long time, long seq, SimLink link, byte[] packet, SimNode heldFrom, SimNode heldTo)
-      implements Comparable<Arrival> {
-    Arrival(long time, long seq, SimLink link, byte[] packet) {
-      this(time, seq, link, packet, null, null);
+  private record Arrival(long time, long seq, SimLink link, byte[] packet, boolean checksumFlag, SimNode heldFrom,
+      SimNode heldTo) implements Comparable<Arrival> {
+    Arrival(long time, long seq, SimLink link, byte[] packet, boolean checksumUnnecessary) {
+      this(time, seq, link, packet, checksumUnnecessary, null, null);
     }
 
     // Compared directly rather than by a composed Comparator: the queue compares on every packet,
@@ -214,7 +222,7 @@ public final class SimNetwork {
   public void inject(SimNode from, byte[] packet) {
     requireAttached(from);
     if (trace.wantsPackets()) trace.accept(new TraceEvent.Packet(now, from.name(), "", true, packet.clone()));
-    send(from, packet);
+    send(from, packet, false); // forged or mutated: whoever receives it verifies it
   }
 
   /**
@@ -311,11 +319,12 @@ public final class SimNetwork {
 
   private void drain(SimNode node) {
     for (byte[] packet = node.pollTransmit(now); packet != null; packet = node.pollTransmit(now)) {
-      send(node, packet);
+      send(node, packet, node.sendsCorrectChecksums());
     }
   }
 
-  private void send(SimNode from, byte[] packet) {
+  /** Sends a packet from a node; {@code checksumsCorrect} when the node vouches for its checksums. */
+  private void send(SimNode from, byte[] packet, boolean checksumsCorrect) {
     SimNode to = routes.route(packet);
     for (PacketObserver o : observers) o.onSend(from, to, packet, now);
     if (filter != null && to != null) {
@@ -327,7 +336,7 @@ public final class SimNetwork {
         return;
       }
       if (verdict > 0) {
-        inFlight.add(new Arrival(now + verdict, nextSeq++, null, packet, from, to));
+        inFlight.add(new Arrival(now + verdict, nextSeq++, null, packet, checksumsCorrect, from, to));
         return;
       }
     }
@@ -338,20 +347,20 @@ public final class SimNetwork {
       dropped(from, null, packet, reason);
       return;
     }
-    link(from, to).transmit(packet, now, output);
+    link(from, to).transmit(packet, now, checksumsCorrect, output);
   }
 
   private void deliver(Arrival arrival) {
     if (arrival.link() == null) {
       // A packet a filter held back: now it goes onto its link like any other.
-      link(arrival.heldFrom(), arrival.heldTo()).transmit(arrival.packet(), now, output);
+      link(arrival.heldFrom(), arrival.heldTo()).transmit(arrival.packet(), now, arrival.checksumFlag(), output);
       return;
     }
     SimLink link = arrival.link();
     byte[] packet = arrival.packet();
     link.counters.delivered(packet.length);
     for (PacketObserver o : observers) o.onDeliver(link.from, link.to, packet, now);
-    link.to.handlePacket(packet, now);
+    link.to.handlePacket(packet, arrival.checksumFlag(), now);
     drain(link.to);
   }
 
@@ -395,8 +404,8 @@ public final class SimNetwork {
       SimNetwork.this.dropped(link.from, link.to, packet, reason);
     }
 
-    @Override public void arrives(SimLink link, byte[] packet, long time) {
-      inFlight.add(new Arrival(time, nextSeq++, link, packet));
+    @Override public void arrives(SimLink link, byte[] packet, long time, boolean checksumUnnecessary) {
+      inFlight.add(new Arrival(time, nextSeq++, link, packet, checksumUnnecessary));
     }
 
     @Override public void corrupted(SimLink link, byte[] packet, int index) {

@@ -16,6 +16,25 @@ public interface SimNode {
   /** Delivers one IP packet (the node owns the array). */
   void handlePacket(byte[] packet, long now);
 
+  /**
+   * Delivers one IP packet, as {@link #handlePacket(byte[], long)}, telling whether its checksums
+   * need no verifying: Linux's {@code CHECKSUM_UNNECESSARY}, which the network passes only for a
+   * packet that a node {@linkplain #sendsCorrectChecksums() sending correct checksums} sent over a
+   * link that cannot corrupt. A node may ignore it, as this default does.
+   */
+  default void handlePacket(byte[] packet, boolean checksumUnnecessary, long now) {
+    handlePacket(packet, now);
+  }
+
+  /**
+   * Returns whether every packet this node sends carries correct checksums, as a stack guarantees
+   * for what it builds (a NIC's checksum offload makes the same promise). False by default: a node
+   * may send anything, a bad checksum included, and then every receiver verifies it.
+   */
+  default boolean sendsCorrectChecksums() {
+    return false;
+  }
+
   /** Returns the next IP packet the node wants to send, or null (the network owns the array). */
   byte[] pollTransmit(long now);
 

@@ -18,8 +18,10 @@ public final class Connection implements Attachable {
   final TcpConnection engine;
   /** The listener whose queues hold this connection until it is accepted; null otherwise. */
   Listener listener;
-  /** The deadline last pushed onto the host's deadline queue, Long.MAX_VALUE if none. */
+  /** The deadline the host's queue holds for the connection, Long.MAX_VALUE if none. */
   long scheduledDeadline = Long.MAX_VALUE;
+  /** The connection's place in the host's {@link DeadlineQueue}, -1 when it is not on it. */
+  int deadlineIndex = -1;
   /** Whether the connection is in the host's queue of connections that may transmit. */
   boolean queuedForOutput;
   /** Whether the host has forgotten the connection (it reached CLOSED and has nothing left to send). */

@@ -18,6 +18,7 @@ import dev.synack.wire.IcmpCodec;
 import dev.synack.wire.IcmpMessage;
 import dev.synack.wire.IcmpQuote;
 import dev.synack.wire.IpDatagram;
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.Packets;
 import dev.synack.wire.Parsed;
 import dev.synack.wire.TcpCodec;
@@ -35,7 +36,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
@@ -65,6 +65,10 @@ public final class Host {
   private final Ipv4Reassembly reassembly;
   private final SynCookies cookies;
   private final HostCounters counters = new HostCounters();
+  /** The connection the last TCP segment was for, or {@code null}: the next is likely for it too. */
+  private Connection lastFound;
+  /** The segment a connection sends next, refilled for every segment and written at once into its packet. */
+  private final OutboundSegment outbound = new OutboundSegment();
 
   private final Map<FourTuple, Connection> connections = new HashMap<>();
   private final Map<Integer, List<Listener>> listeners = new HashMap<>();
@@ -73,8 +77,8 @@ public final class Host {
   /** Connections that may have segments to send. */
   private final ArrayDeque<Connection> outputQueue = new ArrayDeque<>();
   private final ArrayDeque<HostEvent> events = new ArrayDeque<>();
-  /** Connection deadlines; an entry is stale when it no longer equals its connection's scheduledDeadline. */
-  private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>();
+  /** The connections with a deadline, earliest first. */
+  private final DeadlineQueue deadlines = new DeadlineQueue();
   private long lastNow;
   /** The TCP settings last made by {@link #tcpConfigFor}, and the socket settings and address pair they were made from. */
   private TcpConfig lastConfig;
@@ -156,7 +160,7 @@ public final class Host {
     return List.copyOf(connections.values());
   }
 
-  /** Returns the entries of the deadline queue, stale ones included (bounded by {@link #reschedule}). */
+  /** Returns the entries of the deadline queue: one per connection with a deadline. */
   int deadlineQueueSize() {
     return deadlines.size();
   }
@@ -267,18 +271,35 @@ public final class Host {
    * driver may read the next packet into the same buffer: one buffer, no array per packet.
    */
   public void handlePacket(ByteBuffer packet, long now) {
+    handlePacket(packet, false, now);
+  }
+
+  /**
+   * Takes one IP packet, as {@link #handlePacket(ByteBuffer, long)}, with what the link vouches
+   * for. {@code checksumUnnecessary} is Linux's {@code CHECKSUM_UNNECESSARY}: the link knows the
+   * TCP checksum is right, because the sender's stack computed it and the link cannot corrupt a
+   * packet (loopback and veth set it, so that the kernel does not sum bytes twice in one machine).
+   * The host then skips verifying the TCP checksum. Only a link that can tell may pass true; the
+   * IP header checksum and ICMP checksums are still verified.
+   */
+  public void handlePacket(ByteBuffer packet, boolean checksumUnnecessary, long now) {
     advance(now);
     counters.packetsIn++;
     ByteBuffer datagram = packet.slice();
     if (trace.wantsPackets()) {
       trace.accept(new TraceEvent.Packet(now, name, "", false, bytesOf(datagram)));
     }
-    handleDatagram(datagram, now);
+    handleDatagram(datagram, checksumUnnecessary, now);
   }
 
-  /** Takes one whole IP datagram (position 0): from the link, or put back together from fragments. */
-  private void handleDatagram(ByteBuffer packet, long now) {
-    Parsed<IpDatagram> parsed = IpDatagram.parse(packet);
+  /**
+   * Takes one whole IP datagram (position 0): from the link, or put back together from fragments.
+   * It is parsed through a read-only view, so that the views parsed from it (IP payload, TCP
+   * payload) need no copy of their own, and checksummed where it lies ({@code packet}, which the
+   * sum reads faster when it is a writable array).
+   */
+  private void handleDatagram(ByteBuffer packet, boolean checksumUnnecessary, long now) {
+    Parsed<IpDatagram> parsed = IpDatagram.parse(packet.asReadOnlyBuffer());
     if (!(parsed instanceof Parsed.Ok<IpDatagram>(IpDatagram ip))) {
       dropMalformed(parsed.reason(), now);
       return;
@@ -296,14 +317,14 @@ public final class Host {
     if (ip.fragment()) {
       byte[] whole = reassembly.add(ip, bytesOf(packet), now);
       if (whole != null) {
-        handleDatagram(ByteBuffer.wrap(whole), now);
+        handleDatagram(ByteBuffer.wrap(whole), false, now);
       } else if (reassembly.lastDropReason() != null) {
         drop(reassembly.lastDropReason(), "", now);
       }
       return;
     }
     switch (ip.protocol()) {
-      case PROTO_TCP -> handleTcp(ip, now);
+      case PROTO_TCP -> handleTcp(ip, packet, checksumUnnecessary, now);
       case PROTO_ICMP, PROTO_ICMPV6 -> handleIcmp(ip, now);
       default -> drop("unknown-protocol", "", now);
     }
@@ -316,14 +337,28 @@ public final class Host {
     return bytes;
   }
 
-  private void handleTcp(IpDatagram ip, long now) {
-    Parsed<TcpSegment> parsed = TcpCodec.parse(ip.payload(), ip.source(), ip.destination(), true);
+  /** Takes a TCP segment: {@code datagram} holds the bytes {@code ip} was parsed from, at the same indexes. */
+  private void handleTcp(IpDatagram ip, ByteBuffer datagram, boolean checksumUnnecessary, long now) {
+    ByteBuffer tcp = ip.payload();
+    Parsed<TcpSegment> parsed;
+    if (checksumUnnecessary) {
+      counters.checksumsTrusted++;
+      parsed = TcpCodec.parse(tcp, ip.source(), ip.destination(), false);
+    } else {
+      // The segment runs to the end of the datagram (trimmed to its length): it starts this far in.
+      int at = ip.packet().remaining() - tcp.remaining();
+      parsed = TcpCodec.parse(tcp, datagram, at, ip.source(), ip.destination());
+    }
     if (!(parsed instanceof Parsed.Ok<TcpSegment>(TcpSegment seg))) {
       dropMalformed(parsed.reason(), now);
       return;
     }
-    FourTuple id = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort());
-    Connection c = connections.get(id);
+    // Segments come in runs for one connection: the last one found is tried before the table.
+    Connection c = lastFound;
+    if (c == null || c.released || !c.id().matches(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort())) {
+      c = connections.get(new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()));
+      lastFound = c;
+    }
     Integer reopenIss = null;
     if (c != null) {
       if (completesHandshakeIntoFullAcceptQueue(c, seg)) {
@@ -331,7 +366,7 @@ public final class Host {
         // entry stays in SYN-RECEIVED; the client resends (its data, or the ACK when our SYN-ACK
         // is resent) and gets in once the application has accepted.
         counters.listenOverflows++;
-        drop("listen-queue-full", id.toString(), seg, now);
+        drop("listen-queue-full", c.id().toString(), seg, now);
         return;
       }
       Disposition d = c.engine.handleSegment(seg, now);
@@ -345,6 +380,7 @@ public final class Host {
       reopenIss = c.engine.nextIncarnationIss();
       release(c);
     }
+    FourTuple id = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort());
     Listener listener = findListener(ip.destination(), seg.destinationPort());
     if (listener == null) {
       reply(ip, seg, ClosedPortReply.forClosed(seg), "closed-port", now);
@@ -591,20 +627,18 @@ public final class Host {
     byte[] packet = outbox.poll();
     while (packet == null && !outputQueue.isEmpty()) {
       Connection c = outputQueue.peek();
-      TcpSegment seg = c.released ? null : c.engine.pollTransmit(now);
+      boolean sent = !c.released && c.engine.pollTransmit(now, outbound);
       // Sending arms timers (the RTO starts when a segment leaves), and so may finding nothing to
       // send (the persist timer starts when data waits behind a zero window): the deadline moves.
       if (!c.released) reschedule(c);
-      if (seg == null) {
+      if (!sent) {
         outputQueue.poll();
         c.queuedForOutput = false;
-        // Finding nothing to send may arm a timer too (the persist timer of a zero window).
-        if (!c.released) reschedule(c);
         releaseIfDone(c);
         continue;
       }
       FourTuple id = c.id();
-      packet = Packets.tcp(id.localAddress(), id.remoteAddress(), config.hopLimit(), seg);
+      packet = Packets.tcp(id.localAddress(), id.remoteAddress(), config.hopLimit(), outbound);
     }
     if (packet != null) {
       counters.packetsOut++;
@@ -622,24 +656,16 @@ public final class Host {
 
   /** Returns the next time {@link #handleTimeout} is due, or {@code Long.MAX_VALUE}. */
   public long pollTimeout() {
-    Deadline d;
-    while ((d = deadlines.peek()) != null && d.isStale()) {
-      deadlines.poll();
-    }
-    long next = d == null ? Long.MAX_VALUE : d.time;
-    return Math.min(next, reassembly.nextExpiry());
+    return Math.min(deadlines.nextTime(), reassembly.nextExpiry());
   }
 
   /** Fires every deadline that is due at {@code now}. */
   public void handleTimeout(long now) {
     advance(now);
     reassembly.expire(now);
-    Deadline d;
-    while ((d = deadlines.peek()) != null && (d.isStale() || d.time <= now)) {
-      deadlines.poll();
-      if (d.isStale()) continue;
-      Connection c = d.connection;
-      c.scheduledDeadline = Long.MAX_VALUE;
+    Connection c;
+    while ((c = deadlines.first()) != null && c.scheduledDeadline <= now) {
+      deadlines.remove(c);
       c.engine.handleTimeout(now);
       touch(c);
     }
@@ -665,17 +691,10 @@ public final class Host {
     reschedule(c);
   }
 
-  /** Puts the connection's next deadline on the queue if it changed. */
+  /** Moves the connection in the deadline queue if its next deadline changed. */
   private void reschedule(Connection c) {
     long next = c.engine.pollTimeout();
-    if (next != c.scheduledDeadline) {
-      c.scheduledDeadline = next;
-      if (next != Long.MAX_VALUE) deadlines.add(new Deadline(next, c));
-      // A deadline that moved leaves its old entry behind until that time comes; a peer that keeps
-      // moving it (a flood at one connection) would grow the queue, so sweep once stale entries
-      // outnumber the live ones. Amortized O(log n) per reschedule.
-      if (deadlines.size() > 2 * connections.size() + 64) deadlines.removeIf(Deadline::isStale);
-    }
+    if (next != c.scheduledDeadline) deadlines.schedule(c, next);
   }
 
   private void deliver(Connection c, ConnectionEvent e) {
@@ -708,7 +727,7 @@ public final class Host {
   private void release(Connection c) {
     c.released = true;
     connections.remove(c.id(), c);
-    c.scheduledDeadline = Long.MAX_VALUE;
+    deadlines.remove(c);
     if (c.listener != null) {
       c.listener.synQueue.remove(c);
       c.listener.acceptQueue.remove(c);
@@ -797,17 +816,5 @@ public final class Host {
   private void advance(long now) {
     if (now < lastNow) throw new IllegalArgumentException("time went backwards: " + now + " < " + lastNow);
     lastNow = now;
-  }
-
-  /** A connection's deadline in the host's queue. */
-  private record Deadline(long time, Connection connection) implements Comparable<Deadline> {
-    boolean isStale() {
-      return connection.released || connection.scheduledDeadline != time;
-    }
-
-    @Override
-    public int compareTo(Deadline o) {
-      return Long.compare(time, o.time);
-    }
   }
 }

@@ -23,6 +23,7 @@ public final class HostCounters {
   long echoReplies;
   long icmpErrorsDelivered;
   long malformed;
+  long checksumsTrusted;
   private final Map<String, Long> drops = new TreeMap<>();
 
   void drop(String reason) {
@@ -58,6 +59,9 @@ public final class HostCounters {
   public long echoReplies() { return echoReplies; }
   /** Returns ICMP errors a connection acted on (aborted, remembered, or lowered its MSS for). */
   public long icmpErrorsDelivered() { return icmpErrorsDelivered; }
+
+  /** Returns the TCP segments taken without verifying their checksum, because the link vouched for it (checksumUnnecessary). */
+  public long checksumsTrusted() { return checksumsTrusted; }
 
   /** Returns the number of packets dropped for a reason. */
   public long dropped(String reason) {

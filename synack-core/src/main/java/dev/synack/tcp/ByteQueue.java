@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.OutboundSegment;
 import java.nio.ByteBuffer;
 
 /**
@@ -7,11 +8,14 @@ import java.nio.ByteBuffer;
  * no data buffer (DESIGN.md "Buffers grow on demand"). Used for the send buffer (bytes from
  * SND.UNA on) and the receive buffer (bytes received and not yet read).
  *
- * <p>The ring is allocated with the first byte written, doubles when it must (starting at
- * {@value #FIRST_ALLOCATION} bytes, never beyond the capacity), and is released as soon as the
- * queue is drained: a connection that has moved megabytes and is now quiet holds nothing. Linux
- * gets the same effect from its per-segment buffers (skbs), which are freed as they are read or
- * acknowledged.
+ * <p>The ring is allocated with the first byte written and doubles when it must (starting at
+ * {@value #FIRST_ALLOCATION} bytes, never beyond the capacity). A drained queue keeps its ring
+ * while the connection is busy, so that a bulk transfer, which drains its queues on every ACK or
+ * read, does not grow a ring again each time; the connection gives it back through
+ * {@link #reclaim} once the queue has been idle for a while: a connection that has moved
+ * megabytes and is now quiet holds nothing. Linux frees its per-segment buffers (skbs) as they
+ * are read or acknowledged, and keeps the memory charged to the socket as forward allocation,
+ * reclaimed later, for the same reason.
  */
 final class ByteQueue {
   private static final byte[] EMPTY = new byte[0];
@@ -25,6 +29,8 @@ final class ByteQueue {
   private int head;
   /** Number of bytes held, 0 to {@link #capacity}. */
   private int size;
+  /** Whether the queue was written or drained since {@link #reclaim} last looked: it is in use. */
+  private boolean usedSinceLook;
 
   ByteQueue(int capacity) {
     if (capacity < 0) throw new IllegalArgumentException("capacity is negative: " + capacity);
@@ -60,21 +66,20 @@ final class ByteQueue {
     src.get(ring, tail, first);
     src.get(ring, 0, n - first);
     size += n;
+    usedSinceLook = true;
     return n;
   }
 
-  /** Copies {@code length} bytes starting {@code offset} bytes after the head into a new read-only buffer; the queue is unchanged. */
-  ByteBuffer copy(int offset, int length) {
+  /**
+   * Lends {@code length} bytes starting {@code offset} bytes after the head to {@code out} as its
+   * payload, where they lie in the ring (no copy); the queue is unchanged. The loan lasts until the
+   * queue is next written or drained.
+   */
+  void lend(int offset, int length, OutboundSegment out) {
     if (offset < 0 || length < 0 || offset + length > size) {
       throw new IllegalArgumentException("range " + offset + "+" + length + " outside the " + size + " bytes queued");
     }
-    byte[] out = new byte[length];
-    if (length == 0) return ByteBuffer.wrap(out).asReadOnlyBuffer();
-    int start = index(offset);
-    int first = Math.min(length, ring.length - start);
-    System.arraycopy(ring, start, out, 0, first);
-    System.arraycopy(ring, 0, out, first, length - first);
-    return ByteBuffer.wrap(out).asReadOnlyBuffer();
+    out.payload(ring, length == 0 ? 0 : index(offset), length);
   }
 
   /** Moves as many bytes as {@code dst} has room for into it, advancing its position; returns the count. */
@@ -88,13 +93,13 @@ final class ByteQueue {
     return n;
   }
 
-  /** Drops the first {@code n} bytes; the storage goes when nothing is left. */
+  /** Drops the first {@code n} bytes; a drained queue keeps its ring until {@link #reclaim} finds it idle. */
   void discard(int n) {
     if (n < 0 || n > size) throw new IllegalArgumentException("cannot discard " + n + " of " + size + " bytes");
     size -= n;
     if (size == 0) {
-      ring = EMPTY;
-      head = 0;
+      head = 0; // the next bytes start at the ring's beginning: fewer segments straddle the wrap
+      if (n > 0) usedSinceLook = true;
     } else {
       head = index(n);
     }
@@ -103,6 +108,31 @@ final class ByteQueue {
   /** Drops everything and gives the memory back. */
   void clear() {
     discard(size);
+    release();
+  }
+
+  /** Returns whether the queue is drained but still holds its ring. */
+  boolean holdsIdleRing() {
+    return size == 0 && ring.length > 0;
+  }
+
+  /**
+   * Gives the ring back if the queue is drained and was neither written nor drained since the
+   * previous call; returns whether it still holds a ring that is drained (so another look is due).
+   * Called periodically, it frees a ring one to two periods after the queue was last used.
+   */
+  boolean reclaim() {
+    if (size == 0 && !usedSinceLook) release();
+    usedSinceLook = false;
+    return holdsIdleRing();
+  }
+
+  /** Gives the ring back if nothing is queued. */
+  void release() {
+    if (size == 0) {
+      ring = EMPTY;
+      head = 0;
+    }
   }
 
   /** Returns the ring index {@code offset} bytes after the head ({@code offset} at most the ring's length). */

@@ -20,6 +20,12 @@ public record FourTuple(InetAddress localAddress, int localPort, InetAddress rem
     if ((remotePort & ~0xffff) != 0) throw new IllegalArgumentException("remote port out of range: " + remotePort);
   }
 
+  /** Returns whether this is the tuple of these addresses and ports, without making one to compare with. */
+  public boolean matches(InetAddress local, int localPortNumber, InetAddress remote, int remotePortNumber) {
+    return localPort == localPortNumber && remotePort == remotePortNumber && localAddress.equals(local)
+        && remoteAddress != null && remoteAddress.equals(remote);
+  }
+
   /** Returns whether the remote address or port is unspecified ("any"). */
   public boolean isRemoteWildcard() {
     return remoteAddress == null || remotePort == 0;

@@ -21,9 +21,8 @@ final class KeepAlive {
     GIVE_UP
   }
 
-  private final long idle;
-  private final long interval;
-  private final int count;
+  /** The idle time, interval and count, read when needed: a connection holds no copy of them. */
+  private final TcpConfig cfg;
   /** Whether probing is on. */
   private boolean on;
   /** Probes sent since the peer was last heard from (Linux's {@code icsk_probes_out}). */
@@ -32,9 +31,7 @@ final class KeepAlive {
   private long lastHeardAt;
 
   KeepAlive(TcpConfig cfg) {
-    this.idle = cfg.keepAliveIdle();
-    this.interval = cfg.keepAliveInterval();
-    this.count = cfg.keepAliveCount();
+    this.cfg = cfg;
     this.on = cfg.keepAlive();
   }
 
@@ -54,18 +51,18 @@ final class KeepAlive {
 
   /** Returns when the connection will have been idle long enough for a probe. */
   long idleDeadline() {
-    return lastHeardAt + idle;
+    return lastHeardAt + cfg.keepAliveIdle();
   }
 
   /** Returns the time between probes, in ns. */
   long interval() {
-    return interval;
+    return cfg.keepAliveInterval();
   }
 
   /** Decides what the expired timer does, counting the probe it sends. */
   Action onTimeout(long now) {
-    if (probesOut == 0 && now - lastHeardAt < idle) return Action.WAIT;
-    if (probesOut >= count) return Action.GIVE_UP;
+    if (probesOut == 0 && now - lastHeardAt < cfg.keepAliveIdle()) return Action.WAIT;
+    if (probesOut >= cfg.keepAliveCount()) return Action.GIVE_UP;
     probesOut++;
     return Action.PROBE;
   }

@@ -31,11 +31,20 @@ final class LossRecovery {
 
   /** RFC 5681 §3.2: the duplicate ACKs that trigger a fast retransmit. */
   static final int DUP_THRESH = 3;
+  /** Where deliveries go before congestion control starts: nobody learns from them. */
+  private static final Scoreboard.DeliveryListener NOTHING_LEARNT = (start, end, sentAt, everRetransmitted) -> { };
 
   private final TcpConnection c;
-  private final Rack rack;
-  /** Created when the handshake settles the MSS; {@code null} before. */
+  /**
+   * RACK's state and the congestion control: created with the first data or FIN the connection
+   * sends (or at once when traced), so that an established connection that has sent nothing holds
+   * neither; {@code null} until then. Nothing they would have learnt before is lost: ACKs that
+   * deliver nothing teach RACK nothing, and the window starts as it would have.
+   */
+  private Rack rack;
   private CongestionControl cc;
+  /** Whether the handshake settled the MSS and congestion control may start ({@link #start}). */
+  private boolean started;
   private int mss;
   private Phase phase = Phase.OPEN;
   /** RFC 6675 RecoveryPoint, RFC 6582 "recover": SND.NXT when the recovery (or the timeout) began. */
@@ -74,14 +83,12 @@ final class LossRecovery {
   /** Whether the next segment sent is the probe a {@link TimerKind#LOSS_PROBE} asked for. */
   private boolean probeRequested;
 
-  /** The last sample traced, so that a {@link dev.synack.trace.TraceEvent.Sample} is emitted only on change. */
-  private long tracedCwnd = -1;
-  private long tracedSrtt = -1;
-  private long tracedInFlight = -1;
 
-  /** The current ACK's SACK blocks, valid and sorted (RFC 2018 allows 4). */
-  private final int[] sackLefts = new int[4];
-  private final int[] sackRights = new int[4];
+  /**
+   * The current ACK's SACK blocks, valid and sorted (RFC 2018 allows 4): left edges at even
+   * indexes, right edges after them; allocated with the first SACK block.
+   */
+  private int[] sackBlocks;
   /** How many SACK blocks of the current ACK SACKed new data. */
   private int sackCount;
   /** The right edge of the current ACK's D-SACK block, when it has one. */
@@ -89,7 +96,6 @@ final class LossRecovery {
 
   LossRecovery(TcpConnection connection) {
     this.c = connection;
-    this.rack = new Rack(connection::tsNow);
   }
 
   /**
@@ -99,23 +105,42 @@ final class LossRecovery {
    * MUST be one segment").
    */
   void start(int senderMss, long now) {
-    if (cc != null) return;
+    if (started) return;
+    started = true;
     mss = Math.max(1, senderMss);
+    if (c.tracer.enabled()) {
+      startMachinery(); // its first sample belongs here in the trace
+      traceSample(now);
+    }
+  }
+
+  /** Creates RACK's state and the congestion control, as {@link #start} would have them. */
+  private void startMachinery() {
+    rack = new Rack(c::tsNow);
     cc = CongestionControl.create(c.cfg.congestionControl(), mss);
-    if (c.snd.synRetransmitted) cc.onRetransmissionTimeout(0, false, now);
-    traceSample(now);
+    if (c.snd.synRetransmitted) cc.onRetransmissionTimeout(0, false, 0); // RFC 6928 §2: the window of one segment
+  }
+
+  /** Returns congestion control's state, created first if the connection is established; {@code null} before. */
+  private CongestionControl machinery() {
+    if (cc == null && started) startMachinery();
+    return cc;
   }
 
   Phase phase() { return phase; }
 
   /** Returns the congestion control, {@code null} before the connection is established. */
-  CongestionControl congestionControl() { return cc; }
+  CongestionControl congestionControl() { return machinery(); }
 
-  Rack rack() { return rack; }
+  /** Returns RACK's state, {@code null} before the connection is established. */
+  Rack rack() {
+    machinery();
+    return rack;
+  }
 
   /** Returns cwnd in bytes, {@link Integer#MAX_VALUE} before the connection is established. */
   int cwnd() {
-    return cc == null ? Integer.MAX_VALUE : cc.cwnd();
+    return machinery() == null ? Integer.MAX_VALUE : cc.cwnd();
   }
 
   /** Returns pipe, the bytes estimated in flight (RFC 6675 §4). */
@@ -132,7 +157,7 @@ final class LossRecovery {
 
   /** Returns how many more bytes congestion control lets into the network: cwnd − pipe (RFC 6675 §5 step C). */
   int allowance() {
-    if (cc == null) return Integer.MAX_VALUE;
+    if (machinery() == null) return Integer.MAX_VALUE;
     return Math.max(0, cc.cwnd() - pipe());
   }
 
@@ -152,12 +177,12 @@ final class LossRecovery {
     TcpOption.Timestamps ts = c.opts.timestampsOk() ? seg.options().timestamps() : null;
     boolean hasEcr = ts != null && ts.tsEcr() != 0;
     int ecr = hasEcr ? ts.tsEcr() : 0;
-    rack.onAckArrival(now, hasEcr, ecr);
+    if (rack != null) rack.onAckArrival(now, hasEcr, ecr);
 
     int freed = 0;
     long rttSample = -1;
     if (advanced) {
-      freed = snd.onAck(ack, rack);
+      freed = snd.onAck(ack, rack != null ? rack : NOTHING_LEARNT); // no RACK: a FIN sent before ESTABLISHED
       rttSample = snd.rttSample(ack, now);
       long latest = board.ackedLatestSentAt();
       if (rttSample < 0 && hasEcr && latest != Long.MIN_VALUE && SeqNum.ge(ecr, c.tsNow(latest))) {
@@ -170,7 +195,7 @@ final class LossRecovery {
       }
       if (rttSample >= 0) c.rtt.sample(rttSample);
     }
-    if (cc == null) return freed; // the handshake: no congestion control yet
+    if (cc == null) return freed; // the handshake, or nothing sent yet: no congestion control
 
     int dsackBytes = c.opts.sackOk() ? takeSackBlocks(seg, ack) : -1;
     boolean dsack = dsackBytes >= 0;
@@ -249,23 +274,25 @@ final class LossRecovery {
       dsackBytes = SeqNum.diff(first.right(), first.left());
       dsackRight = first.right();
     }
+    if (sackBlocks == null) sackBlocks = new int[8];
+    int[] sorted = sackBlocks;
     int n = 0;
-    for (int i = dsackBytes >= 0 ? 1 : 0; i < blocks.size() && n < sackLefts.length; i++) {
+    for (int i = dsackBytes >= 0 ? 1 : 0; i < blocks.size() && n < 4; i++) {
       SackBlock b = blocks.get(i);
       int left = SeqNum.max(b.left(), ack);
       int right = b.right();
       if (!SeqNum.lt(left, right) || SeqNum.gt(right, snd.sndNxt)) continue;
       int at = n++;
-      while (at > 0 && SeqNum.gt(sackLefts[at - 1], left)) {
-        sackLefts[at] = sackLefts[at - 1];
-        sackRights[at] = sackRights[at - 1];
+      while (at > 0 && SeqNum.gt(sorted[2 * (at - 1)], left)) {
+        sorted[2 * at] = sorted[2 * (at - 1)];
+        sorted[2 * at + 1] = sorted[2 * (at - 1) + 1];
         at--;
       }
-      sackLefts[at] = left;
-      sackRights[at] = right;
+      sorted[2 * at] = left;
+      sorted[2 * at + 1] = right;
     }
     for (int i = 0; i < n; i++) {
-      if (snd.scoreboard.sack(sackLefts[i], sackRights[i], rack) > 0) sackCount++;
+      if (snd.scoreboard.sack(sorted[2 * i], sorted[2 * i + 1], rack) > 0) sackCount++;
     }
     return dsackBytes;
   }
@@ -524,7 +551,7 @@ final class LossRecovery {
     Sender snd = c.snd;
     snd.onTimeout();
     c.rtt.backOff();
-    rack.cancelProbe();
+    if (rack != null) rack.cancelProbe();
     probeRequested = false;
     c.timers.cancel(TimerKind.LOSS_PROBE, now);
     c.timers.cancel(TimerKind.REORDER, now);
@@ -544,14 +571,7 @@ final class LossRecovery {
 
   /** Emits a sample of cwnd, SRTT and pipe when one of them changed (at most one per ACK or timeout). */
   private void traceSample(long now) {
-    if (cc == null) return;
-    long cwnd = cc.cwnd();
-    long srtt = c.rtt.srtt();
-    long inFlight = pipe();
-    if (cwnd == tracedCwnd && srtt == tracedSrtt && inFlight == tracedInFlight) return;
-    tracedCwnd = cwnd;
-    tracedSrtt = srtt;
-    tracedInFlight = inFlight;
-    c.tracer.sample(now, cwnd, srtt, inFlight);
+    if (cc == null || !c.tracer.enabled()) return;
+    c.tracer.sample(now, cc.cwnd(), c.rtt.srtt(), pipe());
   }
 }

@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.SackBlock;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
@@ -42,9 +43,9 @@ final class OptionsNegotiation {
   private int pathMss;
   private boolean windowScaleOk;
   /** Shift count applied to SEG.WND of non-SYN segments we receive (the peer's option, at most 14). */
-  private int sndShift;
+  private byte sndShift;
   /** Shift count applied to the windows we send (our option). */
-  private int rcvShift;
+  private byte rcvShift;
   private boolean sackOk;
   private boolean timestampsOk;
   /** TS.Recent (RFC 7323 §4.3): the TSval to echo. */
@@ -89,18 +90,18 @@ final class OptionsNegotiation {
       if (sack) {
         list.add(new TcpOption.SackPermitted());
       } else {
-        list.add(new TcpOption.NoOperation());
-        list.add(new TcpOption.NoOperation());
+        list.add(TcpOption.NOP);
+        list.add(TcpOption.NOP);
       }
       // RFC 7323 §3.2: TSecr is 0 in a first SYN (the ACK bit is off); a SYN-ACK echoes the SYN's TSval.
       list.add(timestamps);
     } else if (sack) {
-      list.add(new TcpOption.NoOperation());
-      list.add(new TcpOption.NoOperation());
+      list.add(TcpOption.NOP);
+      list.add(TcpOption.NOP);
       list.add(new TcpOption.SackPermitted());
     }
     if (ws) {
-      list.add(new TcpOption.NoOperation());
+      list.add(TcpOption.NOP);
       list.add(new TcpOption.WindowScale(cfg.windowScaleShift()));
     }
     return new TcpOptions(list);
@@ -138,29 +139,19 @@ final class OptionsNegotiation {
   /** Adds NOPs until {@code length} is {@code remainder} mod {@code modulus}; returns the new length. */
   private static int padWithNops(List<TcpOption> list, int length, int modulus, int remainder) {
     while (length % modulus != remainder) {
-      list.add(new TcpOption.NoOperation());
+      list.add(TcpOption.NOP);
       length++;
     }
     return length;
   }
 
-  /** Returns the options of a non-SYN segment: {@code nop,nop,TS val ecr} when timestamps are on (RFC 7323 §3.2 MUST), else none. */
-  TcpOptions segmentOptions(int tsVal) {
-    if (!timestampsOk) return TcpOptions.NONE;
-    return TcpOptions.of(new TcpOption.NoOperation(), new TcpOption.NoOperation(), new TcpOption.Timestamps(tsVal, tsRecent));
-  }
-
   /**
-   * Returns the options of a non-SYN segment with SACK blocks (RFC 2018 §3) after the timestamps,
-   * each option behind two NOPs as Linux lays them out ({@code nop,nop,TS val ecr,nop,nop,sack n ...}).
+   * Sets the options of a non-SYN segment: {@code nop,nop,TS val ecr} when timestamps are on
+   * (RFC 7323 §3.2 MUST), then the SACK blocks (RFC 2018 §3), each option behind two NOPs as Linux
+   * lays them out ({@code nop,nop,TS val ecr,nop,nop,sack n ...}).
    */
-  TcpOptions segmentOptions(int tsVal, List<SackBlock> sackBlocks) {
-    if (sackBlocks.isEmpty()) return segmentOptions(tsVal);
-    List<TcpOption> list = new ArrayList<>(segmentOptions(tsVal).list());
-    list.add(new TcpOption.NoOperation());
-    list.add(new TcpOption.NoOperation());
-    list.add(new TcpOption.Sack(sackBlocks));
-    return new TcpOptions(list);
+  void segmentOptions(OutboundSegment out, int tsVal, List<SackBlock> sackBlocks) {
+    out.usualOptions(timestampsOk, tsVal, tsRecent, sackBlocks);
   }
 
   /**
@@ -182,8 +173,8 @@ final class OptionsNegotiation {
     peerMss = o.mss() < 0 ? defaultMss : Math.max(MIN_PEER_MSS, o.mss());
     windowScaleOk = offerWindowScale && o.windowScale() >= 0;
     // RFC 7323 §2.3: a shift above 14 is used as 14.
-    sndShift = windowScaleOk ? Math.min(14, o.windowScale()) : 0;
-    rcvShift = windowScaleOk ? cfg.windowScaleShift() : 0;
+    sndShift = (byte) (windowScaleOk ? Math.min(14, o.windowScale()) : 0);
+    rcvShift = (byte) (windowScaleOk ? cfg.windowScaleShift() : 0);
     sackOk = offerSack && o.sackPermitted();
     TcpOption.Timestamps ts = o.timestamps();
     timestampsOk = offerTimestamps && ts != null;

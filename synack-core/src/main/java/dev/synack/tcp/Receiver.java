@@ -39,7 +39,7 @@ final class Receiver {
   /** Last.ACK.sent (RFC 7323 §4.3): the RCV.NXT of the last ACK we sent. */
   int lastAckSent;
   /** Shift count of the windows we announce (RFC 7323 §2.3), 0 until window scaling is agreed. */
-  int rcvShift;
+  byte rcvShift;
   /** The peer's full segment (its Eff.snd.MSS as far as we know), for silly window avoidance; 536 until the SYNs settle it. */
   int peerSegmentSize = 536;
 
@@ -47,20 +47,26 @@ final class Receiver {
   private int bufferSize;
   /** Bytes the user has read in all, for auto-tuning. */
   private long totalRead;
-  /** Receive-buffer auto-tuning (Linux's {@code tcp_rcv_space_adjust}). */
-  final ReceiveBufferTuner tuner;
+  /** The most auto-tuning may grow the buffer to. */
+  private final int maxBufferSize;
+  /** Receive-buffer auto-tuning (Linux's {@code tcp_rcv_space_adjust}); {@code null} until data arrives or the user sets the size. */
+  private ReceiveBufferTuner tuner;
   /** Unread in-order data. It may exceed {@link #bufferSize} by less than one window-scale unit (see {@link #windowField}). */
   private final ByteQueue buffer;
   /** The window size (scaled, in bytes) the last segment we sent announced. */
   private int lastAnnounced;
   /** RCV.NXT + RCV.WND as last announced. */
   private int rightEdge;
+  /*
+   * The helpers below exist only once they have something to do, so that an idle connection that
+   * never saw data, a hole or a duplicate holds none of them: each is created by its accessor.
+   */
   /** Data received ahead of RCV.NXT. */
-  private final ReassemblyQueue outOfOrder;
+  private ReassemblyQueue outOfOrder;
   /** When in-order data is acknowledged (RFC 1122 §4.2.3.2). */
-  final DelayedAck delayedAck = new DelayedAck();
+  private DelayedAck delayedAck;
   /** The SACK blocks our ACKs report (RFC 2018 §4, RFC 2883), used when SACK-permitted was agreed. */
-  private final SackGenerator sack = new SackGenerator();
+  private SackGenerator sack;
 
   /**
    * Creates the receive side with a buffer of {@code bufferSize} bytes that auto-tuning may grow up
@@ -69,8 +75,29 @@ final class Receiver {
   Receiver(int bufferSize, int maxBufferSize) {
     this.bufferSize = bufferSize;
     this.buffer = new ByteQueue(bufferSize + (1 << 14));
-    this.outOfOrder = new ReassemblyQueue(bufferSize);
-    this.tuner = new ReceiveBufferTuner(Math.max(bufferSize, maxBufferSize));
+    this.maxBufferSize = Math.max(bufferSize, maxBufferSize);
+  }
+
+  /** Returns receive-buffer auto-tuning (Linux's {@code tcp_rcv_space_adjust}). */
+  ReceiveBufferTuner tuner() {
+    if (tuner == null) tuner = new ReceiveBufferTuner(maxBufferSize);
+    return tuner;
+  }
+
+  /** Returns when in-order data is acknowledged (RFC 1122 §4.2.3.2). */
+  DelayedAck delayedAck() {
+    if (delayedAck == null) delayedAck = new DelayedAck();
+    return delayedAck;
+  }
+
+  private ReassemblyQueue outOfOrder() {
+    if (outOfOrder == null) outOfOrder = new ReassemblyQueue(bufferSize);
+    return outOfOrder;
+  }
+
+  private SackGenerator sack() {
+    if (sack == null) sack = new SackGenerator();
+    return sack;
   }
 
   /** Returns the receive buffer's size now. */
@@ -85,15 +112,15 @@ final class Receiver {
    */
   void setBufferSize(int size, boolean byUser) {
     if (size < 1) throw new IllegalArgumentException("receive buffer size must be positive: " + size);
-    if (byUser) tuner.lock();
+    if (byUser) tuner().lock();
     bufferSize = size;
     buffer.setCapacity(size + (1 << 14));
-    outOfOrder.resize(size);
+    if (outOfOrder != null) outOfOrder.resize(size);
   }
 
   /** Lets auto-tuning look at what the user read; returns whether the buffer grew. */
   boolean onUserRead(long now, long srtt, int mss) {
-    int size = tuner.onRead(totalRead, now, srtt, bufferSize, mss);
+    int size = tuner().onRead(totalRead, now, srtt, bufferSize, mss);
     if (size <= bufferSize) return false;
     setBufferSize(size, false);
     return true;
@@ -175,7 +202,7 @@ final class Receiver {
   /** Notes that a segment carrying ACK = RCV.NXT left (for TS.Recent and the delayed ACK). */
   void onAckSent() {
     lastAckSent = rcvNxt;
-    delayedAck.onAckSent();
+    if (delayedAck != null) delayedAck.onAckSent();
   }
 
   /** Returns the bytes received in order and not yet acknowledged. */
@@ -188,9 +215,9 @@ final class Receiver {
    * returns the bytes made readable.
    */
   int accept(ByteBuffer payload) {
-    int n = buffer.write(payload.duplicate());
+    int n = buffer.write(payload); // the segment's payload() is a copy of the view: its position may move
     rcvNxt = SeqNum.add(rcvNxt, n);
-    if (n > 0 && !outOfOrder.isEmpty()) {
+    if (n > 0 && hasOutOfOrder()) {
       int joined = outOfOrder.deliverTo(rcvNxt, buffer);
       rcvNxt = SeqNum.add(rcvNxt, joined);
       n += joined;
@@ -204,11 +231,11 @@ final class Receiver {
    * duplicate for D-SACK.
    */
   ReassemblyQueue.Arrival holdOutOfOrder(int seq, ByteBuffer payload, boolean fin) {
-    ReassemblyQueue.Arrival arrival = outOfOrder.add(seq, payload, fin);
+    ReassemblyQueue.Arrival arrival = outOfOrder().add(seq, payload, fin);
     if (arrival.refused()) return arrival;
-    if (arrival.duplicate()) sack.onDuplicate(arrival.dupLeft(), arrival.dupRight());
+    if (arrival.duplicate()) sack().onDuplicate(arrival.dupLeft(), arrival.dupRight());
     SackBlock block = payload.hasRemaining() ? outOfOrder.blockAround(seq) : null;
-    if (block != null) sack.onOutOfOrder(block);
+    if (block != null) sack().onOutOfOrder(block);
     return arrival;
   }
 
@@ -219,41 +246,61 @@ final class Receiver {
    */
   void noteDuplicate(int seq, int end) {
     if (synReceived && SeqNum.lt(seq, rcvNxt) && SeqNum.lt(seq, end)) {
-      sack.onDuplicate(seq, SeqNum.min(end, rcvNxt));
+      sack().onDuplicate(seq, SeqNum.min(end, rcvNxt));
       // The peer resent what we had: our ACKs may have been lost or late, so the next go at once (Linux's tcp_send_dupack).
-      delayedAck.enterQuickAck(rcvWnd());
+      delayedAck().enterQuickAck(rcvWnd());
     }
   }
 
   /** Returns the SACK blocks for the ACK being built, at most {@code max}; a D-SACK among them is reported only this once. */
   List<SackBlock> sackBlocks(int max) {
-    return sack.blocks(rcvNxt, outOfOrder, max);
+    return sack == null ? List.of() : sack.blocks(rcvNxt, outOfOrder(), max);
   }
 
   /** Drops what waits ahead of RCV.NXT. */
   void discardOutOfOrder() {
-    outOfOrder.clear();
-    sack.forgetHeld();
+    if (outOfOrder != null) outOfOrder.clear();
+    if (sack != null) sack.forgetHeld();
   }
 
   /** Returns whether data or a FIN waits ahead of RCV.NXT. */
   boolean hasOutOfOrder() {
-    return !outOfOrder.isEmpty();
+    return outOfOrder != null && !outOfOrder.isEmpty();
   }
 
   /** Returns whether a FIN that arrived out of order is now next: everything before it arrived. */
   boolean heldFinReached() {
-    return outOfOrder.finReached(rcvNxt);
+    return outOfOrder != null && outOfOrder.finReached(rcvNxt);
   }
 
   /** Returns the bytes of storage the receive side holds now: the buffer's ring and the data held out of order. */
   int storageHeld() {
-    return buffer.allocated() + outOfOrder.bytes();
+    return buffer.allocated() + outOfOrderBytes();
+  }
+
+  /** Returns whether the receive buffer is drained and still holds storage ({@link ByteQueue#reclaim}). */
+  boolean holdsIdleStorage() {
+    return buffer.holdsIdleRing();
+  }
+
+  /**
+   * Gives the receive buffer's storage back if it has been idle since the last look, and the
+   * reassembly queue and SACK state if they hold nothing; returns whether idle storage remains.
+   */
+  boolean reclaimStorage() {
+    if (outOfOrder != null && outOfOrder.isEmpty()) outOfOrder = null;
+    if (sack != null && sack.isEmpty()) sack = null;
+    return buffer.reclaim();
+  }
+
+  /** Gives the receive buffer's storage back now if it is drained. */
+  void releaseIdleStorage() {
+    buffer.release();
   }
 
   /** Returns the data held ahead of RCV.NXT, in bytes. */
   int outOfOrderBytes() {
-    return outOfOrder.bytes();
+    return outOfOrder == null ? 0 : outOfOrder.bytes();
   }
 
   /**
@@ -295,8 +342,8 @@ final class Receiver {
   /** Drops unread data and the data held out of order. */
   void flush() {
     buffer.clear();
-    outOfOrder.clear();
-    sack.clear();
+    if (outOfOrder != null) outOfOrder.clear();
+    if (sack != null) sack.clear();
   }
 
   /**

@@ -15,10 +15,8 @@ final class RttEstimator {
   /** RFC 6298 §5.7: the RTO after a retransmitted SYN, when data transmission begins. */
   static final long RTO_AFTER_SYN_TIMEOUT = 3_000_000_000L;
 
-  private final long minRto;
-  private final long maxRto;
-  /** FreeBSD's {@code rexmit_slop}, added to every computed RTO; 0 for Linux's formula. */
-  private final long slop;
+  /** Where minRto and maxRto come from: read when needed, not copied into every connection. */
+  private final TcpConfig cfg;
   /** SRTT in ns; 0 until the first sample. */
   private long srtt;
   /** RTTVAR in ns. */
@@ -28,11 +26,9 @@ final class RttEstimator {
   /** How many times the RTO was doubled since the last sample (RFC 6298 §5.5). */
   private int backoff;
 
-  RttEstimator(long initialRto, long minRto, long maxRto, long slop) {
-    this.minRto = minRto;
-    this.maxRto = maxRto;
-    this.slop = slop;
-    this.baseRto = initialRto;
+  RttEstimator(TcpConfig cfg) {
+    this.cfg = cfg;
+    this.baseRto = cfg.initialRto();
   }
 
   /**
@@ -42,7 +38,9 @@ final class RttEstimator {
    */
   long rto() {
     long rto = baseRto;
+    long maxRto = cfg.maxRto();
     for (int i = 0; i < backoff && rto < maxRto; i++) rto <<= 1;
+    long slop = cfg.rtoSlop();
     if (slop > 0 && (hasSample() || backoff > 0)) rto += slop;
     return Math.min(rto, maxRto);
   }
@@ -65,19 +63,20 @@ final class RttEstimator {
       srtt = (7 * srtt + r) / 8;
     }
     // FreeBSD's TCP_REXMTVAL floors the sum; Linux floors the variance term (see the class comment).
-    baseRto = Math.min(maxRto, slop > 0 ? Math.max(minRto, srtt + 4 * rttvar) : srtt + Math.max(minRto, 4 * rttvar));
+    long minRto = cfg.minRto();
+    baseRto = Math.min(cfg.maxRto(), cfg.rtoSlop() > 0 ? Math.max(minRto, srtt + 4 * rttvar) : srtt + Math.max(minRto, 4 * rttvar));
     backoff = 0;
   }
 
   /** Doubles the RTO after a timeout (RFC 6298 §5.5), up to maxRto. */
   void backOff() {
-    if (rto() < maxRto) backoff++;
+    if (rto() < cfg.maxRto()) backoff++;
   }
 
   /** Applies RFC 6298 §5.7 (MUST): after a SYN timed out and with no sample, start data at 3 s. */
   void afterSynTimeout() {
     if (srtt == 0) {
-      baseRto = Math.max(baseRto, Math.min(maxRto, RTO_AFTER_SYN_TIMEOUT));
+      baseRto = Math.max(baseRto, Math.min(cfg.maxRto(), RTO_AFTER_SYN_TIMEOUT));
       backoff = 0;
     }
   }

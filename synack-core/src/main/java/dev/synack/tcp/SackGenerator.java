@@ -63,6 +63,11 @@ final class SackGenerator {
     return out;
   }
 
+  /** Returns whether there is nothing to report: no held block, no duplicate. */
+  boolean isEmpty() {
+    return recent.isEmpty() && duplicate == null;
+  }
+
   /** Forgets the blocks of held data (the queue was dropped); a pending D-SACK stays. */
   void forgetHeld() {
     recent.clear();

@@ -34,10 +34,15 @@ final class Scoreboard {
 
   private static final int INITIAL_CAPACITY = 16;
 
-  private int[] starts = new int[0];
-  private int[] ends = new int[0];
-  private long[] sentAt = new long[0];
-  private byte[] flags = new byte[0];
+  private static final int[] NO_INTS = new int[0];
+  private static final long[] NO_LONGS = new long[0];
+  private static final byte[] NO_BYTES = new byte[0];
+
+  /** The records, in four parallel arrays from {@link #head} to {@link #tail}; shared empty ones until the first record. */
+  private int[] starts = NO_INTS;
+  private int[] ends = NO_INTS;
+  private long[] sentAt = NO_LONGS;
+  private byte[] flags = NO_BYTES;
   private int head;
   private int tail;
   /** No record before this absolute index is lost and waiting for retransmission (Linux's {@code retransmit_skb_hint}). */
@@ -233,8 +238,7 @@ final class Scoreboard {
     }
     if (head == tail) {
       head = tail = lostHint = 0;
-      anyRetransmitted = false;
-      if (starts.length > 4 * INITIAL_CAPACITY) release();
+      anyRetransmitted = false; // the arrays stay for the next flight; release() gives them back once idle
     }
     return acked;
   }
@@ -357,10 +361,11 @@ final class Scoreboard {
     flags = new byte[capacity];
   }
 
-  /** Gives the arrays back: an idle connection holds no scoreboard (DESIGN.md, "buffers grow on demand"). */
-  private void release() {
-    starts = ends = new int[0];
-    sentAt = new long[0];
-    flags = new byte[0];
+  /** Gives the arrays back if no record is held: an idle connection holds no scoreboard (DESIGN.md, "buffers grow on demand"). */
+  void release() {
+    if (!isEmpty()) return;
+    starts = ends = NO_INTS;
+    sentAt = NO_LONGS;
+    flags = NO_BYTES;
   }
 }

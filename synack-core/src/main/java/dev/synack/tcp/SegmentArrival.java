@@ -527,6 +527,7 @@ final class SegmentArrival {
       c.timers.cancel(TimerKind.USER_TIMEOUT, now);
     }
     if (freed > 0) c.onSendBufferFreed();
+    if (freed > 0 && snd.queued() == 0) c.onBufferDrained(now);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.TcpFlags;
 import java.nio.ByteBuffer;
 
@@ -227,6 +228,14 @@ final class Sender {
     return n;
   }
 
+  /**
+   * Returns whether {@link #next} may need its {@code allowance}: something besides our SYN is
+   * queued, sent or to resend. Otherwise it answers the same whatever the allowance.
+   */
+  boolean awaitsAllowance() {
+    return buffer.size() > 0 || finQueued || !scoreboard.isEmpty();
+  }
+
   /** Returns whether SEG.ACK acknowledges something new and sent: SND.UNA < SEG.ACK =< SND.NXT. */
   boolean acksNew(int ack) {
     return SeqNum.lt(sndUna, ack) && SeqNum.le(ack, sndNxt);
@@ -316,9 +325,9 @@ final class Sender {
     return chunk.set(board.start(i), dataLength, fin ? TcpFlags.FIN : 0, true);
   }
 
-  /** Returns the payload of a chunk, copied from the buffer. */
-  ByteBuffer payload(Chunk c) {
-    return c.length() == 0 ? null : buffer.copy(SeqNum.diff(c.seq(), dataStart), c.length());
+  /** Lends the payload of a chunk to {@code out}, where it lies in the send buffer (see {@link ByteQueue#lend}). */
+  void lendPayload(Chunk c, OutboundSegment out) {
+    if (c.length() > 0) buffer.lend(SeqNum.diff(c.seq(), dataStart), c.length(), out);
   }
 
   /** Records that a chunk left at {@code now}: SND.NXT advances and the scoreboard records it, or notes the resend. */
@@ -420,6 +429,27 @@ final class Sender {
     probe = Probe.NONE;
     retransmitAhead = false;
     timeouts++;
+  }
+
+  /** Returns whether the send buffer is drained and still holds storage ({@link ByteQueue#reclaim}). */
+  boolean holdsIdleStorage() {
+    return buffer.holdsIdleRing();
+  }
+
+  /**
+   * Gives the send buffer's storage back if it has been idle since the last look, and the
+   * scoreboard's with it; returns whether idle storage remains.
+   */
+  boolean reclaimStorage() {
+    boolean held = buffer.reclaim();
+    if (!held && buffer.size() == 0) scoreboard.release();
+    return held;
+  }
+
+  /** Gives the send buffer's and the scoreboard's storage back now if they are drained. */
+  void releaseIdleStorage() {
+    buffer.release();
+    scoreboard.release();
   }
 
   /** Drops every queued byte (ABORT, RST: "all segment queues should be flushed"). */

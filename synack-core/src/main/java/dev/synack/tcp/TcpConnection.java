@@ -1,6 +1,7 @@
 package dev.synack.tcp;
 
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.SackBlock;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
@@ -47,7 +48,8 @@ public final class TcpConnection {
   final Tracer tracer;
   final TimerTable timers;
   final RttEstimator rtt;
-  final ChallengeAckLimiter challengeAcks;
+  /** The rate limit of challenge ACKs; {@code null} until the first one (RFC 5961 §7). */
+  private ChallengeAckLimiter challengeAcks;
   /** Keep-alive probing (RFC 1122 §4.2.3.6): whether it is on and what the peer answered. */
   final KeepAlive keepAlive;
   /** The identity given at OPEN; LISTEN returns to it. */
@@ -84,9 +86,14 @@ public final class TcpConnection {
   private long lastUnacceptableAck = Long.MIN_VALUE;
   /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
   private boolean writableWanted;
-  /** Complete segments to send before anything else (resets, probes). */
-  private final ArrayDeque<TcpSegment> replies = new ArrayDeque<>(2);
-  private final ArrayDeque<ConnectionEvent> events = new ArrayDeque<>(4);
+  /** Complete segments to send before anything else (resets, probes); {@code null} until the first (most connections never have one). */
+  private ArrayDeque<TcpSegment> replies;
+  /**
+   * The next event for the user, and those after it, allocated only when two wait at once: an idle
+   * connection holds no queue, and the usual single event (a segment made data readable) needs none.
+   */
+  private ConnectionEvent nextEvent;
+  private ArrayDeque<ConnectionEvent> laterEvents;
   private final SegmentArrival arrival;
   private final Timeouts timeouts;
 
@@ -100,8 +107,7 @@ public final class TcpConnection {
     this.acceptIss = acceptIss;
     this.tracer = new Tracer(trace, hostName, id);
     this.timers = new TimerTable(tracer);
-    this.rtt = new RttEstimator(cfg.initialRto(), cfg.minRto(), cfg.maxRto(), cfg.rtoSlop());
-    this.challengeAcks = new ChallengeAckLimiter(cfg.challengeAckLimit());
+    this.rtt = new RttEstimator(cfg);
     this.keepAlive = new KeepAlive(cfg);
     this.state = TcpState.CLOSED;
     this.arrival = new SegmentArrival(this);
@@ -179,7 +185,17 @@ public final class TcpConnection {
   public Disposition handleSegment(TcpSegment seg, long now) {
     if (seg == null) throw new IllegalArgumentException("segment is null");
     sendOwedAck(now);
-    return arrival.process(seg, now);
+    Disposition d = arrival.process(seg, now);
+    releaseIdleTimers();
+    return d;
+  }
+
+  /**
+   * Gives the timer table back when no timer runs and nothing waits to be sent (which would set
+   * the retransmission timer again at once): an idle connection holds none.
+   */
+  private void releaseIdleTimers() {
+    if (!snd.awaitsAllowance()) timers.releaseIfIdle();
   }
 
   /**
@@ -190,7 +206,7 @@ public final class TcpConnection {
    */
   private void sendOwedAck(long now) {
     if (ackNow && rcv.synReceived && state.isSynchronized() && state != TcpState.SYN_RECEIVED) {
-      replies.add(buildSegment(snd.sndNxt, TcpFlags.ACK, null, now));
+      reply(buildSegment(snd.sndNxt, TcpFlags.ACK, now));
     }
   }
 
@@ -198,6 +214,7 @@ public final class TcpConnection {
   public void handleTimeout(long now) {
     TimerKind kind;
     while ((kind = timers.takeExpired(now)) != null) timeouts.fire(kind, now);
+    releaseIdleTimers();
   }
 
   /**
@@ -351,22 +368,36 @@ public final class TcpConnection {
 
   /** Returns the next segment to send, or {@code null} when there is none. The caller owns the segment. */
   public TcpSegment pollTransmit(long now) {
-    TcpSegment seg = replies.poll();
-    if (seg != null) {
-      tracer.send(seg, now, false);
-      return seg;
+    OutboundSegment out = new OutboundSegment();
+    return pollTransmit(now, out) ? out.toSegment() : null;
+  }
+
+  /**
+   * Fills {@code out} with the next segment to send and returns true, or returns false when there
+   * is none; as {@link #pollTransmit(long)}, but the payload is lent from the send buffer, not
+   * copied: the caller writes {@code out} into its packet before the next call on this connection
+   * (the stack does, so each payload byte is copied once, from the send buffer into the packet).
+   */
+  public boolean pollTransmit(long now, OutboundSegment out) {
+    TcpSegment reply = replies == null ? null : replies.poll();
+    if (reply != null) {
+      out.set(reply);
+      tracer.send(out, now, false);
+      return true;
     }
-    if (state == TcpState.CLOSED || state == TcpState.LISTEN) return null;
-    Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), recovery.allowance());
+    if (state == TcpState.CLOSED || state == TcpState.LISTEN) return false;
+    // Congestion control is asked only when something it limits waits: it starts with the first data.
+    int allowance = snd.awaitsAllowance() ? recovery.allowance() : 0;
+    Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), allowance);
     if (chunk == null) recovery.onNothingSent();
     if (chunk != null) {
-      ByteBuffer payload = snd.payload(chunk);
       // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last of a write.
       boolean push = chunk.length() > 0 && SeqNum.add(chunk.seq(), chunk.length()) == snd.endOfData();
       int flags = chunk.flags() | (push ? TcpFlags.PSH : 0);
-      seg = buildSegment(chunk.seq(), flags, payload, now);
+      fillSegment(out, chunk.seq(), flags, chunk.length(), now);
+      snd.lendPayload(chunk, out);
       snd.onSent(chunk, now);
-      tracer.send(seg, now, chunk.retransmit());
+      tracer.send(out, now, chunk.retransmit());
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
       if (!timers.isSet(TimerKind.RETRANSMIT)) timers.set(TimerKind.RETRANSMIT, now + rtt.rto(), now);
       recovery.onSent(chunk, now);
@@ -374,7 +405,7 @@ public final class TcpConnection {
       if (cfg.userTimeout() > 0 && !timers.isSet(TimerKind.USER_TIMEOUT)) {
         timers.set(TimerKind.USER_TIMEOUT, now + cfg.userTimeout(), now);
       }
-      return seg;
+      return true;
     }
     if (dataAllowed() && snd.unsent() > 0 && !snd.hasOutstanding() && !timers.isSet(TimerKind.PERSIST)) {
       timers.set(TimerKind.PERSIST, now + persistTimeout(), now); // the peer's window is closed, or too small to use
@@ -382,12 +413,15 @@ public final class TcpConnection {
     if (ackNow && rcv.synReceived) {
       // FreeBSD resends an unacknowledged FIN with every ACK it owes (TcpChoices.finRepeatedOnAcks).
       boolean repeatFin = cfg.choices().finRepeatedOnAcks() && !challengeOnly && snd.finSent() && !snd.finAcked();
-      seg = repeatFin ? buildSegment(snd.finSeq(), TcpFlags.FIN, null, now)
-          : buildSegment(snd.sndNxt, TcpFlags.ACK, null, now);
-      tracer.send(seg, now, false);
-      return seg;
+      if (repeatFin) {
+        fillSegment(out, snd.finSeq(), TcpFlags.FIN, 0, now);
+      } else {
+        fillSegment(out, snd.sndNxt, TcpFlags.ACK, 0, now);
+      }
+      tracer.send(out, now, false);
+      return true;
     }
-    return null;
+    return false;
   }
 
   /** Returns the next deadline in ns, {@link Long#MAX_VALUE} when no timer runs. */
@@ -397,7 +431,9 @@ public final class TcpConnection {
 
   /** Returns the next event for the user, or {@code null}. */
   public ConnectionEvent pollEvent() {
-    return events.poll();
+    ConnectionEvent e = nextEvent;
+    nextEvent = laterEvents == null ? null : laterEvents.poll();
+    return e;
   }
 
   /**
@@ -442,6 +478,7 @@ public final class TcpConnection {
     // the stream; after a reset or an abort the queues were flushed.
     if (state == TcpState.CLOSED && (closedError != null || !rcv.finReceived)) throw closedException();
     int n = rcv.read(dst);
+    if (n > 0 && rcv.queued() == 0) onBufferDrained(now);
     if (n == 0 && rcv.finReceived && rcv.queued() == 0) return -1;
     if (n > 0) rcv.onUserRead(now, rtt.srtt(), cfg.mss());
     if (n > 0 && state.isSynchronized() && !rcv.finReceived && rcv.windowUpdateDue(opts.effectiveMss())) {
@@ -526,7 +563,7 @@ public final class TcpConnection {
    * makes it acceptable to a peer in any state.
    */
   void resetAndClose(TcpError error, long now) {
-    replies.clear();
+    if (replies != null) replies.clear();
     sendReset(snd.sndNxt, true, rcv.rcvNxt);
     enterClosed(error, now);
   }
@@ -579,10 +616,10 @@ public final class TcpConnection {
     }
     if (to != TcpState.SYN_SENT && to != TcpState.SYN_RECEIVED) timers.cancel(TimerKind.ESTABLISHMENT, now);
     if ((from == TcpState.FIN_WAIT_1 || from == TcpState.CLOSING) && (to == TcpState.FIN_WAIT_2 || to == TcpState.TIME_WAIT)) {
-      events.add(new ConnectionEvent.FinAcknowledged());
+      emit(new ConnectionEvent.FinAcknowledged());
     }
     if (to == TcpState.ESTABLISHED && (from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED)) {
-      events.add(new ConnectionEvent.Connected());
+      emit(new ConnectionEvent.Connected());
       keepAlive.onHeard(now);
       if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
       if (snd.synRetransmitted) rtt.afterSynTimeout();
@@ -601,15 +638,18 @@ public final class TcpConnection {
     timers.cancelAll(now);
     snd.flush();
     if (error != null) rcv.flush();
+    rcv.releaseIdleStorage();
     ackNow = false;
     closedError = error;
-    events.add(new ConnectionEvent.Closed(error));
+    emit(new ConnectionEvent.Closed(error));
   }
 
   /** Enters TIME-WAIT: every other timer stops and the 2 MSL timer starts (§3.10.7.4 eighth step). */
   void enterTimeWait(long now) {
     setState(TcpState.TIME_WAIT, now);
     timers.cancelAll(now);
+    snd.releaseIdleStorage();
+    rcv.releaseIdleStorage();
     restartTimeWait(now);
   }
 
@@ -636,7 +676,7 @@ public final class TcpConnection {
     recovery = new LossRecovery(this);
     rcv = new Receiver(cfg.receiveBuffer(), cfg.receiveBufferAutoTuning() ? cfg.receiveBufferMax() : cfg.receiveBuffer());
     opts = new OptionsNegotiation(cfg, id.isIpv6());
-    replies.clear();
+    if (replies != null) replies.clear();
     ackNow = false;
     passiveHandshake = false;
   }
@@ -645,7 +685,7 @@ public final class TcpConnection {
   void onPeerSyn(TcpSegment syn, long now) {
     opts.onPeerSyn(syn, now);
     if (cfg.choices().receiveBufferRoundedUpToMss()) rcv.roundBufferUpTo(opts.effectiveMss());
-    rcv.rcvShift = opts.rcvShift();
+    rcv.rcvShift = (byte) opts.rcvShift();
     rcv.peerSegmentSize = opts.effectiveMss();
     rcv.onSyn(syn.sequenceNumber(), opts.windowRoundingMss(true));
   }
@@ -676,7 +716,7 @@ public final class TcpConnection {
 
   /** Queues a RST, {@code <SEQ=seq><CTL=RST>} or, with {@code ack}, {@code <SEQ=seq><ACK=ackNumber><CTL=RST,ACK>}. */
   void sendReset(int seq, boolean ack, int ackNumber) {
-    replies.add(TcpSegment.of(id.localPort(), id.remotePort(), seq, ack ? ackNumber : 0, TcpFlags.RST | (ack ? TcpFlags.ACK : 0), 0));
+    reply(TcpSegment.of(id.localPort(), id.remotePort(), seq, ack ? ackNumber : 0, TcpFlags.RST | (ack ? TcpFlags.ACK : 0), 0));
   }
 
   /**
@@ -685,13 +725,13 @@ public final class TcpConnection {
    * §3.8.6.1, both as Linux sends them).
    */
   void sendProbe(long now) {
-    replies.add(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, null, now));
+    reply(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, now));
   }
 
   /** Queues the RST that answers an unacceptable segment (RFC 9293 §3.10.7.1), unless it is a RST itself. */
   void resetReplyTo(TcpSegment seg) {
     TcpSegment rst = resetFor(seg);
-    if (rst != null) replies.add(rst);
+    if (rst != null) reply(rst);
   }
 
   /**
@@ -717,7 +757,7 @@ public final class TcpConnection {
    */
   void acknowledgeData(int length, boolean immediate, long now) {
     boolean due = !cfg.delayedAck()
-        || rcv.delayedAck.onData(length, rcv.unacknowledged(), rcv.rcvWnd(), cfg.mss(), rtt.rto(), now);
+        || rcv.delayedAck().onData(length, rcv.unacknowledged(), rcv.rcvWnd(), cfg.mss(), rtt.rto(), now);
     if (immediate || due) {
       ackNow = true;
     } else {
@@ -742,13 +782,13 @@ public final class TcpConnection {
    */
   void measureReceiveRtt(TcpSegment seg, long now) {
     if (!opts.timestampsOk()) {
-      rcv.tuner.onInOrderData(rcv.rcvNxt, rcv.rcvWnd(), now);
+      rcv.tuner().onInOrderData(rcv.rcvNxt, rcv.rcvWnd(), now);
       return;
     }
     TcpOption.Timestamps ts = seg.options().timestamps();
-    if (ts != null && ts.tsEcr() != 0 && seg.payloadLength() >= rcv.delayedAck.rcvMss()) {
+    if (ts != null && ts.tsEcr() != 0 && seg.payloadLength() >= rcv.delayedAck().rcvMss()) {
       int elapsed = SeqNum.diff(tsNow(now), ts.tsEcr());
-      if (elapsed >= 0) rcv.tuner.onTimestampSample(elapsed * 1_000_000L);
+      if (elapsed >= 0) rcv.tuner().onTimestampSample(elapsed * 1_000_000L);
     }
   }
 
@@ -757,6 +797,7 @@ public final class TcpConnection {
    * whether it will be sent. It is the ordinary {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}.
    */
   boolean challengeAck(long now) {
+    if (challengeAcks == null) challengeAcks = new ChallengeAckLimiter(cfg.challengeAckLimit());
     if (!challengeAcks.tryAcquire(now)) return false;
     if (!ackNow) challengeOnly = true;
     ackNow = true;
@@ -786,24 +827,59 @@ public final class TcpConnection {
   }
 
   void emit(ConnectionEvent event) {
-    events.add(event);
+    if (nextEvent == null) {
+      nextEvent = event; // the queue behind it is empty too
+    } else {
+      if (laterEvents == null) laterEvents = new ArrayDeque<>(4);
+      laterEvents.add(event);
+    }
+  }
+
+  /** Queues a complete segment to send before anything else. */
+  private void reply(TcpSegment seg) {
+    if (replies == null) replies = new ArrayDeque<>(2);
+    replies.add(seg);
+  }
+
+  /**
+   * Starts the reclaim timer when a drained buffer keeps its storage: it goes back once the
+   * connection has left it unused for an RTO or two (ByteQueue#reclaim), so a busy connection
+   * keeps its buffers and a quiet one holds none (DESIGN.md "Buffers grow on demand").
+   */
+  void onBufferDrained(long now) {
+    if (!timers.isSet(TimerKind.RECLAIM) && (snd.holdsIdleStorage() || rcv.holdsIdleStorage())) {
+      timers.set(TimerKind.RECLAIM, now + rtt.rto(), now);
+    }
+  }
+
+  void reclaimStorage(long now) {
+    boolean idleStorageLeft = snd.reclaimStorage() | rcv.reclaimStorage();
+    if (idleStorageLeft) timers.set(TimerKind.RECLAIM, now + rtt.rto(), now);
   }
 
   /** Notes that acknowledged data freed send-buffer room, for a waiting writer. */
   void onSendBufferFreed() {
     if (writableWanted && snd.free() > 0) {
       writableWanted = false;
-      events.add(new ConnectionEvent.Writable());
+      emit(new ConnectionEvent.Writable());
     }
   }
 
+  /** Returns a segment without payload built as {@link #fillSegment} builds every segment but RSTs. */
+  TcpSegment buildSegment(int seq, int flags, long now) {
+    OutboundSegment out = new OutboundSegment();
+    fillSegment(out, seq, flags, 0, now);
+    return out.toSegment();
+  }
+
   /**
-   * Builds every segment this connection sends but RSTs: our ports, the given sequence number
+   * Fills in every segment this connection sends but RSTs: our ports, the given sequence number
    * and flags, ACK = RCV.NXT once the peer's SYN is known (every segment but the first SYN
    * carries ACK), the window (unscaled in a SYN, RFC 7323 §2.2), and the options (the SYN's, or
-   * the timestamps option once negotiated).
+   * the timestamps option once negotiated, with SACK blocks beside {@code payloadLength} bytes of text).
+   * The payload, if any, is the caller's to add.
    */
-  TcpSegment buildSegment(int seq, int flags, ByteBuffer payload, long now) {
+  private void fillSegment(OutboundSegment out, int seq, int flags, int payloadLength, long now) {
     boolean syn = (flags & TcpFlags.SYN) != 0;
     int ack = 0;
     if (rcv.synReceived) {
@@ -815,8 +891,12 @@ public final class TcpConnection {
       timers.cancel(TimerKind.DELAYED_ACK, now); // this segment carries the ACK that waited
     }
     int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();
-    TcpOptions options = syn ? opts.synOptions(rcv.synReceived, tsNow(now)) : opts.segmentOptions(tsNow(now), sackBlocks(flags, payload));
-    return new TcpSegment(id.localPort(), id.remotePort(), seq, ack, flags, window, 0, 0, options, payload);
+    out.header(id.localPort(), id.remotePort(), seq, ack, flags, window);
+    if (syn) {
+      out.options(opts.synOptions(rcv.synReceived, tsNow(now)));
+    } else {
+      opts.segmentOptions(out, tsNow(now), sackBlocks(flags, payloadLength));
+    }
   }
 
   /**
@@ -824,9 +904,9 @@ public final class TcpConnection {
    * ACKs which do not ACK the highest sequence number in the data receiver's queue"), as many as
    * fit beside its text; none unless SACK-permitted was agreed.
    */
-  private List<SackBlock> sackBlocks(int flags, ByteBuffer payload) {
+  private List<SackBlock> sackBlocks(int flags, int payloadLength) {
     if (!opts.sackOk() || (flags & TcpFlags.ACK) == 0) return List.of();
-    return rcv.sackBlocks(opts.sackBlockRoom(payload == null ? 0 : payload.remaining()));
+    return rcv.sackBlocks(opts.sackBlockRoom(payloadLength));
   }
 
   /** Returns our timestamp clock now, in ms, for RTT samples from TSecr (RFC 7323 §4.1). */

@@ -31,6 +31,7 @@ final class Timeouts {
       case KEEPALIVE -> keepAliveTimeout(now);
       case REORDER -> c.recovery.onReorderTimeout(now);
       case LOSS_PROBE -> c.recovery.onProbeTimeout(now);
+      case RECLAIM -> c.reclaimStorage(now);
     }
   }
 

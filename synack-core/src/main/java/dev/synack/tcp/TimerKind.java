@@ -25,7 +25,12 @@ enum TimerKind {
   /** RACK's reorder timer (RFC 8985 §6.3): segments outstanding past RACK.rtt + reo_wnd are lost. */
   REORDER("RACK"),
   /** The tail loss probe (RFC 8985 §7): PTO after the last ACK, a probe to draw SACK feedback. */
-  LOSS_PROBE("TLP");
+  LOSS_PROBE("TLP"),
+  /**
+   * Housekeeping, not a protocol timer, so not traced: a drained send or receive buffer keeps its
+   * storage while the connection is busy and gives it back once idle (ByteQueue#reclaim).
+   */
+  RECLAIM(null);
 
   private final String traceName;
 
@@ -36,5 +41,10 @@ enum TimerKind {
   /** Returns the trace's {@code timer} name. */
   String traceName() {
     return traceName;
+  }
+
+  /** Returns whether the timer's events appear in traces. */
+  boolean traced() {
+    return traceName != null;
   }
 }

@@ -4,6 +4,7 @@ import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceEvent.SegmentAction;
 import dev.synack.trace.TraceEvent.SegmentInfo;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.TcpSegment;
 
 /**
@@ -14,19 +15,29 @@ import dev.synack.wire.TcpSegment;
  * (a state change, a timer) or the end of its processing, whichever comes first.
  */
 final class Tracer {
+  /**
+   * Where events go, {@code null} when the sink wants none: whether it does is asked once, not for
+   * every segment.
+   */
   private final TraceSink sink;
+  /** Where drops are counted (the host's counters), traced or not; never {@code null}. */
+  private final TraceSink dropCounter;
   private final String host;
+  /** The {@code conn} field, the connection's identity as text; {@code null} when untraced, which needs none. */
   private String conn;
   /** The segment being processed and not yet traced, or {@code null}. */
   private TcpSegment arrival;
   private long arrivalTime;
   /** Whether events are held back: while a TCB is rebuilt from a SYN cookie, its past is not retraced. */
   private boolean muted;
+  /** The last sample traced (cwnd, SRTT, bytes in flight), so that one is traced only on change; {@code null} before the first. */
+  private long[] lastSample;
 
   Tracer(TraceSink sink, String host, FourTuple id) {
-    this.sink = sink == null ? TraceSink.NONE : sink;
+    this.sink = sink != null && sink.enabled() ? sink : null;
+    this.dropCounter = sink == null ? TraceSink.NONE : sink;
     this.host = host == null ? "" : host;
-    this.conn = id.toString();
+    rename(id);
   }
 
   /** Holds back (true) or lets through (false) every event. */
@@ -36,11 +47,17 @@ final class Tracer {
 
   /** Follows the connection's identity when LISTEN fills in the foreign socket. */
   void rename(FourTuple id) {
-    conn = id.toString();
+    conn = sink == null ? null : id.toString();
+  }
+
+  /** Returns whether events are traced at all. */
+  boolean enabled() {
+    return sink != null;
   }
 
   /** Notes a segment whose processing starts; traced as {@code recv} unless it is dropped first. */
   void arrival(TcpSegment seg, long now) {
+    if (sink == null) return; // untraced: nothing to hold back
     flushArrival();
     arrival = seg;
     arrivalTime = now;
@@ -57,39 +74,51 @@ final class Tracer {
   /** Traces a segment discarded for {@code reason}. */
   void drop(TcpSegment seg, long now, String reason) {
     if (arrival == seg) arrival = null;
-    if (!muted) sink.countDrop(reason);
+    if (!muted) dropCounter.countDrop(reason);
     segment(now, seg, SegmentAction.DROP, reason);
   }
 
   /** Traces a segment leaving, first sent or retransmitted. */
-  void send(TcpSegment seg, long now, boolean retransmit) {
+  void send(OutboundSegment seg, long now, boolean retransmit) {
     flushArrival();
-    segment(now, seg, retransmit ? SegmentAction.RETRANSMIT : SegmentAction.SEND, null);
+    if (sink != null) {
+      sink.accept(new TraceEvent.Segment(now, host, conn, retransmit ? SegmentAction.RETRANSMIT : SegmentAction.SEND,
+          SegmentInfo.of(seg), null));
+    }
   }
 
   void state(long now, TcpState from, TcpState to) {
     flushArrival();
-    if (!muted && sink.enabled()) sink.accept(new TraceEvent.StateChange(now, host, conn, from.name(), to.name()));
+    if (sink != null && !muted) sink.accept(new TraceEvent.StateChange(now, host, conn, from.name(), to.name()));
   }
 
   void timer(long now, TimerKind kind, String action) {
     flushArrival();
-    if (!muted && sink.enabled()) sink.accept(new TraceEvent.Timer(now, host, conn, kind.traceName(), action));
+    if (sink != null && !muted) sink.accept(new TraceEvent.Timer(now, host, conn, kind.traceName(), action));
   }
 
-  /** Traces the sender's state for the plots: cwnd and bytes in flight in bytes, SRTT in ns. */
+  /** Traces the sender's state for the plots, if it changed: cwnd and bytes in flight in bytes, SRTT in ns. */
   void sample(long now, long cwnd, long srttNanos, long bytesInFlight) {
+    if (sink == null) return;
+    if (lastSample == null) {
+      lastSample = new long[] {-1, -1, -1};
+    } else if (lastSample[0] == cwnd && lastSample[1] == srttNanos && lastSample[2] == bytesInFlight) {
+      return;
+    }
+    lastSample[0] = cwnd;
+    lastSample[1] = srttNanos;
+    lastSample[2] = bytesInFlight;
     flushArrival();
-    if (sink.enabled()) sink.accept(new TraceEvent.Sample(now, host, conn, cwnd, srttNanos, bytesInFlight));
+    sink.accept(new TraceEvent.Sample(now, host, conn, cwnd, srttNanos, bytesInFlight));
   }
 
   /** Traces a line that says what the engine concluded (a loss detected, a spurious retransmission undone). */
   void note(long now, String text) {
     flushArrival();
-    if (sink.enabled()) sink.accept(new TraceEvent.Note(now, host, conn, text));
+    if (sink != null) sink.accept(new TraceEvent.Note(now, host, conn, text));
   }
 
   private void segment(long now, TcpSegment seg, SegmentAction action, String reason) {
-    if (!muted && sink.enabled()) sink.accept(new TraceEvent.Segment(now, host, conn, action, SegmentInfo.of(seg), reason));
+    if (sink != null && !muted) sink.accept(new TraceEvent.Segment(now, host, conn, action, SegmentInfo.of(seg), reason));
   }
 }

@@ -1,5 +1,6 @@
 package dev.synack.trace;
 
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
 
@@ -93,6 +94,13 @@ public sealed interface TraceEvent {
   record SegmentInfo(int flags, long seq, long ack, int win, int len, String options) {
     /** Returns the trace fields of a segment. */
     public static SegmentInfo of(TcpSegment s) {
+      return new SegmentInfo(s.flags(), Integer.toUnsignedLong(s.sequenceNumber()),
+          Integer.toUnsignedLong(s.acknowledgmentNumber()), s.window(), s.payloadLength(),
+          s.options().describe());
+    }
+
+    /** Returns the trace fields of a segment on its way out. */
+    public static SegmentInfo of(OutboundSegment s) {
       return new SegmentInfo(s.flags(), Integer.toUnsignedLong(s.sequenceNumber()),
           Integer.toUnsignedLong(s.acknowledgmentNumber()), s.window(), s.payloadLength(),
           s.options().describe());

@@ -43,7 +43,8 @@ final class Bytes {
 
   /** Returns a read-only view of {@code length} bytes from {@code index}, position 0, big-endian. */
   static ByteBuffer slice(ByteBuffer buf, int index, int length) {
-    return buf.slice(index, length).asReadOnlyBuffer();
+    ByteBuffer slice = buf.slice(index, length);
+    return slice.isReadOnly() ? slice : slice.asReadOnlyBuffer();
   }
 
   /** Returns the unsigned byte at {@code index}. */

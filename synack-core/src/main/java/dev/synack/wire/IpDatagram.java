@@ -46,14 +46,16 @@ public record IpDatagram(
 
   /** Returns the datagram of a parsed IPv4 packet. */
   static IpDatagram of(Ipv4Packet p) {
-    return new IpDatagram(4, p.source(), p.destination(), p.protocol(), p.timeToLive(), p.payload(),
-        p.isFragment(), p.toRepr(), p.packet());
+    Ipv4Packet.Repr header = p.toRepr(); // its addresses serve the datagram too: each is parsed once
+    return new IpDatagram(4, header.source(), header.destination(), p.protocol(), p.timeToLive(), p.payload(),
+        p.isFragment(), header, p.packet());
   }
 
   /** Returns the datagram of a parsed IPv6 packet. */
   static IpDatagram of(Ipv6Packet p) {
-    return new IpDatagram(6, p.source(), p.destination(), p.upperLayerProtocol(), p.hopLimit(),
-        p.upperLayerPayload(), p.isFragment(), p.toRepr(), p.packet());
+    Ipv6Packet.Repr header = p.toRepr();
+    return new IpDatagram(6, header.source(), header.destination(), p.upperLayerProtocol(), p.hopLimit(),
+        p.upperLayerPayload(), p.isFragment(), header, p.packet());
   }
 
   /** Returns one line: {@code IP 127.0.0.1 > 127.0.0.1: proto 6, ttl 64, length 40}. */

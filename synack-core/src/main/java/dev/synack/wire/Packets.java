@@ -28,7 +28,15 @@ public final class Packets {
    *     outside 0..255, or the options exceed 40 bytes
    */
   public static byte[] tcp(InetAddress source, InetAddress destination, int hopLimit, TcpSegment segment) {
-    ByteBuffer out = ipPacket(source, destination, TcpCodec.PROTOCOL, hopLimit, TcpCodec.encodedLength(segment));
+    return tcp(source, destination, hopLimit, new OutboundSegment().set(segment));
+  }
+
+  /**
+   * Returns a whole IP packet carrying {@code segment}, as {@link #tcp(InetAddress, InetAddress,
+   * int, TcpSegment)}: the payload is copied once, from the sender's buffer into the packet.
+   */
+  public static byte[] tcp(InetAddress source, InetAddress destination, int hopLimit, OutboundSegment segment) {
+    ByteBuffer out = ipPacket(source, destination, TcpCodec.PROTOCOL, hopLimit, segment.encodedLength());
     TcpCodec.write(segment, source, destination, out);
     return out.array();
   }
@@ -39,7 +47,13 @@ public final class Packets {
    * throws for any bytes. The record's views share {@code ipPacket}'s bytes.
    */
   public static Parsed<TcpPacket> parseTcp(ByteBuffer ipPacket, boolean verifyChecksum) {
-    return IpDatagram.parse(ipPacket).flatMap(ip -> parseTcp(ip, verifyChecksum));
+    return IpDatagram.parse(ipPacket).flatMap(ip -> {
+      if (!verifyChecksum || ip.protocol() != TcpCodec.PROTOCOL || ip.fragment()) return parseTcp(ip, verifyChecksum);
+      // The checksum is summed over the caller's buffer, which may be a writable array the sum reads
+      // directly; the parsed views are read-only. The segment runs to the end of the datagram.
+      int at = ipPacket.position() + ip.packet().remaining() - ip.payload().remaining();
+      return TcpCodec.parse(ip.payload(), ipPacket, at, ip.source(), ip.destination()).map(segment -> new TcpPacket(ip, segment));
+    });
   }
 
   /** Parses the TCP segment of a parsed datagram, as {@link #parseTcp(ByteBuffer, boolean)}. */

@@ -2,6 +2,7 @@ package dev.synack.wire;
 
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /** Parses and writes TCP segments, checksum with the pseudo-header included (RFC 9293 §3.1). */
 public final class TcpCodec {
@@ -21,11 +22,23 @@ public final class TcpCodec {
    * @param verifyChecksum false to accept any checksum, for links that verify it themselves
    */
   public static Parsed<TcpSegment> parse(ByteBuffer tcpBytes, InetAddress source, InetAddress destination, boolean verifyChecksum) {
+    return parse(tcpBytes, verifyChecksum ? tcpBytes : null, tcpBytes.position(), source, destination);
+  }
+
+  /**
+   * Parses the TCP segment in {@code tcpBytes}' remaining bytes as {@link #parse(ByteBuffer,
+   * InetAddress, InetAddress, boolean)} with its checksum verified, the sum taken over
+   * {@code sameBytes} from absolute index {@code sameAt}: the same bytes in a buffer whose array the
+   * sum reads directly ({@link Checksum}), where {@code tcpBytes} is a read-only view the sum reads
+   * only through its slower accessors. The stack parses read-only views of a packet that arrived in
+   * a writable buffer.
+   */
+  public static Parsed<TcpSegment> parse(ByteBuffer tcpBytes, ByteBuffer sameBytes, int sameAt, InetAddress source,
+      InetAddress destination) {
     int length = tcpBytes.remaining();
     if (length < TcpHeader.MIN_HEADER_LENGTH) return Parsed.malformed("tcp-truncated-header");
-    if (verifyChecksum) {
-      long sum = Checksum.pseudoHeaderSum(source, destination, PROTOCOL, length)
-          + Checksum.sum(tcpBytes, tcpBytes.position(), length);
+    if (sameBytes != null) {
+      long sum = Checksum.pseudoHeaderSum(source, destination, PROTOCOL, length) + Checksum.sum(sameBytes, sameAt, length);
       if (!Checksum.verifies(sum)) return Parsed.malformed("tcp-bad-checksum");
     }
     return TcpHeader.wrap(tcpBytes).map(TcpHeader::toSegment);
@@ -46,30 +59,28 @@ public final class TcpCodec {
    *     room, or the addresses are of different families
    */
   public static void write(TcpSegment segment, InetAddress source, InetAddress destination, ByteBuffer out) {
-    int length = encodedLength(segment);
+    write(new OutboundSegment().set(segment), source, destination, out);
+  }
+
+  /**
+   * Writes {@code segment} at {@code out}'s position and advances it, as {@link #write(TcpSegment,
+   * InetAddress, InetAddress, ByteBuffer)}: the payload is copied once, from where it lies into {@code out}.
+   *
+   * @throws IllegalArgumentException if the options exceed 40 bytes, {@code out} has too little
+   *     room, or the addresses are of different families
+   */
+  public static void write(OutboundSegment segment, InetAddress source, InetAddress destination, ByteBuffer out) {
+    int length = segment.encodedLength();
     if (out.remaining() < length) {
       throw new IllegalArgumentException("segment needs " + length + " bytes, buffer has " + out.remaining());
     }
     int at = out.position();
-    ByteBuffer caller = out;
-    // A duplicate is big-endian whatever the caller's order, as the wire needs.
-    out = caller.duplicate();
-    int optionsLength = TcpOptionCodec.write(segment.options(), out, at + TcpHeader.MIN_HEADER_LENGTH);
-    int headerLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength;
-    out.putShort(at, (short) segment.sourcePort());
-    out.putShort(at + 2, (short) segment.destinationPort());
-    out.putInt(at + 4, segment.sequenceNumber());
-    out.putInt(at + 8, segment.acknowledgmentNumber());
-    out.put(at + 12, (byte) ((headerLength / 4) << 4));
-    out.put(at + 13, (byte) segment.flags());
-    out.putShort(at + 14, (short) segment.window());
-    out.putShort(at + 16, (short) 0);
-    out.putShort(at + 18, (short) segment.urgentPointer());
-    ByteBuffer payload = segment.payload();
-    out.put(at + headerLength, payload, payload.position(), payload.remaining());
-    long sum = Checksum.pseudoHeaderSum(source, destination, PROTOCOL, length) + Checksum.sum(out, at, length);
-    out.putShort(at + 16, (short) Checksum.finish(sum));
-    caller.position(at + length);
+    // The wire is big-endian whatever the caller's order; a duplicate is big-endian.
+    ByteBuffer wire = out.order() == ByteOrder.BIG_ENDIAN ? out : out.duplicate();
+    segment.write(wire, at);
+    long sum = Checksum.pseudoHeaderSum(source, destination, PROTOCOL, length) + Checksum.sum(wire, at, length);
+    wire.putShort(at + 16, (short) Checksum.finish(sum));
+    out.position(at + length);
   }
 
   /** Returns {@code segment} written into a new array, checksum included. */

@@ -35,6 +35,9 @@ public sealed interface TcpOption {
     public String describe() { return "eol"; }
   }
 
+  /** A no-operation option: all are equal, so parsers and builders share this one. */
+  NoOperation NOP = new NoOperation();
+
   /** No-operation (kind 1), used to align the options that follow. */
   record NoOperation() implements TcpOption {
     public int kind() { return KIND_NOP; }

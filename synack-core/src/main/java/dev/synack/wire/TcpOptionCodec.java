@@ -37,7 +37,7 @@ final class TcpOptionCodec {
         break;
       }
       if (kind == TcpOption.KIND_NOP) {
-        options.add(new TcpOption.NoOperation());
+        options.add(TcpOption.NOP);
         i++;
         continue;
       }

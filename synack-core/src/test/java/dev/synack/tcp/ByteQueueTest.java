@@ -2,7 +2,10 @@ package dev.synack.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.synack.wire.OutboundSegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -45,13 +48,44 @@ class ByteQueueTest {
     }
 
     @Test
-    void drained_byReadOrDiscard_releasesStorage() {
+    void drained_keepsItsRingUntilALookFindsItIdle() {
       ByteQueue q = new ByteQueue(1 << 20);
       q.write(ByteBuffer.allocate(300_000));
       q.read(ByteBuffer.allocate(200_000));
       assertEquals(524_288, q.allocated(), "part read: the storage stays");
       q.discard(100_000);
-      assertEquals(0, q.allocated(), "drained: an idle connection holds no data buffer");
+      assertEquals(524_288, q.allocated(), "drained while busy: the ring stays for the next bytes");
+      assertTrue(q.reclaim(), "the first look sees a queue used since the last one");
+      assertEquals(524_288, q.allocated());
+      assertFalse(q.reclaim(), "unused since the last look: the ring goes back");
+      assertEquals(0, q.allocated(), "an idle connection holds no data buffer");
+    }
+
+    @Test
+    void drained_usedAgainBetweenLooks_keepsItsRing() {
+      ByteQueue q = new ByteQueue(1 << 16);
+      q.write(ByteBuffer.allocate(1000));
+      q.discard(1000);
+      q.reclaim();
+      q.write(ByteBuffer.allocate(10));
+      q.discard(10);
+      assertTrue(q.reclaim(), "written and drained since the last look: still in use");
+      assertEquals(4096, q.allocated());
+    }
+
+    @Test
+    void queueHoldingBytes_reclaim_keepsThem() {
+      ByteQueue q = new ByteQueue(1 << 16);
+      q.write(ByteBuffer.allocate(100));
+      q.reclaim();
+      assertFalse(q.reclaim(), "nothing idle to look at again");
+      assertEquals(4096, q.allocated());
+      assertEquals(100, q.size());
+    }
+
+    @Test
+    void clear_givesTheRingBackAtOnce() {
+      ByteQueue q = new ByteQueue(1 << 16);
       q.write(ByteBuffer.allocate(10));
       q.clear();
       assertEquals(0, q.allocated());
@@ -85,14 +119,15 @@ class ByteQueueTest {
     }
 
     @Test
-    void copy_acrossTheWrap_leavesTheQueueAlone() {
+    void lend_acrossTheWrap_leavesTheQueueAlone() {
       ByteQueue q = new ByteQueue(4096);
       q.write(ByteBuffer.wrap(sequence(0, 4000)));
       q.discard(3500);
       q.write(ByteBuffer.wrap(sequence(4000, 1000)));
-      ByteBuffer copy = q.copy(400, 300);
+      OutboundSegment segment = new OutboundSegment().header(1, 2, 0, 0, 0, 0);
+      q.lend(400, 300, segment);
       byte[] got = new byte[300];
-      copy.get(got);
+      segment.toSegment().payload().get(got);
       assertArrayEquals(sequence(3900, 300), got);
       assertEquals(1500, q.size());
     }
@@ -106,7 +141,9 @@ class ByteQueueTest {
     ArrayDeque<Byte> model = new ArrayDeque<>();
     int next = 0;
     for (int op : ops) {
-      if (op >= 0) {
+      if (op == 0) {
+        q.reclaim(); // a look of the reclaim timer, anywhere in the sequence
+      } else if (op > 0) {
         byte[] data = sequence(next, op);
         int taken = q.write(ByteBuffer.wrap(data));
         assertEquals(Math.min(op, capacity - model.size()), taken);
@@ -123,7 +160,7 @@ class ByteQueueTest {
         for (int i = 0; i < n; i++) model.poll();
       }
       assertEquals(model.size(), q.size());
-      assertEquals(model.isEmpty(), q.allocated() == 0);
+      if (!model.isEmpty()) assertTrue(q.allocated() >= model.size(), "queued bytes have storage");
       assertEquals(true, q.allocated() <= capacity);
     }
   }

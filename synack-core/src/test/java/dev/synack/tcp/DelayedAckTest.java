@@ -82,7 +82,7 @@ class DelayedAckTest {
           && t.action().equals("cancelled")), s.trace.dump());
       s.inject(".", seq + 7, 1009);
       s.expectNothing();
-      assertEquals(Long.MAX_VALUE, s.conn().pollTimeout(), "no ACK left to send, no timer");
+      assertEquals(Long.MAX_VALUE, s.conn().timers.nextProtocolDeadline(), "no ACK left to send, no timer");
     }
 
     @Test

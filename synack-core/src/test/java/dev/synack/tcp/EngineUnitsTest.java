@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.synack.wire.OutboundSegment;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -54,7 +55,7 @@ class EngineUnitsTest {
 
   @Nested
   class Rtt {
-    private final RttEstimator rtt = new RttEstimator(1000 * MS, 200 * MS, 120_000 * MS, 0);
+    private final RttEstimator rtt = new RttEstimator(TcpConfig.defaults()); // RTO 1 s, 200 ms to 120 s
 
     @Test
     void rtt_beforeSample_initialRtoDoublesOnTimeout() {
@@ -101,7 +102,8 @@ class EngineUnitsTest {
   /** FreeBSD's RTO: rexmit_min 30 ms, rexmit_slop 200 ms, TCPTV_REXMTMAX 64 s. */
   @Nested
   class RttWithSlop {
-    private final RttEstimator rtt = new RttEstimator(1000 * MS, 30 * MS, 64_000 * MS, 200 * MS);
+    private final RttEstimator rtt = new RttEstimator(TcpConfig.defaults()
+        .withRto(Duration.ofMillis(1000), Duration.ofMillis(30), Duration.ofMillis(64_000)).withRtoSlop(Duration.ofMillis(200)));
 
     @Test
     void beforeSample_firstTimerIsTheInitialRto_backoffsAddTheSlop() {
@@ -157,7 +159,9 @@ class EngineUnitsTest {
       q.discard(5000);
       assertEquals(4000, q.write(ByteBuffer.wrap(data, 0, 4000)));
       assertEquals(5000, q.size());
-      ByteBuffer copy = q.copy(999, 2);
+      OutboundSegment lent = new OutboundSegment().header(1, 2, 0, 0, 0, 0);
+      q.lend(999, 2, lent);
+      ByteBuffer copy = lent.toSegment().payload();
       assertEquals((byte) 5999, copy.get(0));
       assertEquals((byte) 0, copy.get(1));
       ByteBuffer out = ByteBuffer.allocate(10_000);

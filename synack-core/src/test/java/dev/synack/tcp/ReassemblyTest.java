@@ -115,6 +115,25 @@ class ReassemblyTest {
       assertEquals(0, p.server().rcv.storageHeld());
       assertEquals(0, p.server().rcv.outOfOrderBytes());
     }
+
+    /** A busy connection keeps the rings its buffers drain on every ACK and read; a quiet one gives them back. */
+    @Test
+    void pair_bulkTransferThenQuiet_buffersKeptWhileBusyThenReleased() {
+      EnginePair p = EnginePair.established(TcpConfig.defaults());
+      p.send(p.client(), "b".repeat(20 * 1448));
+      p.run();
+      assertEquals(20 * 1448, p.read(p.server()).length());
+      assertEquals(0, p.client().snd.queued(), "everything acknowledged");
+      assertTrue(p.client().snd.holdsIdleStorage(), "the drained send buffer keeps its ring for the next write");
+      assertTrue(p.server().rcv.holdsIdleStorage(), "the drained receive buffer keeps its ring for the next segment");
+      p.send(p.client(), "c".repeat(1448));
+      p.run();
+      assertEquals(1448, p.read(p.server()).length(), "the kept rings carry the next data");
+      p.advance(Duration.ofSeconds(3));
+      assertFalse(p.client().snd.holdsIdleStorage(), "quiet for a few RTOs: the send ring is given back");
+      assertEquals(0, p.server().rcv.storageHeld(), "and the receive ring");
+      assertTrue(p.client().pollTimeout() == Long.MAX_VALUE, "no timer left running on the quiet connection");
+    }
   }
 
   @Nested

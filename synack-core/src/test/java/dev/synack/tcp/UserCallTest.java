@@ -212,7 +212,7 @@ class UserCallTest {
       s.expect("P.", 1001, 5001);
       s.advance(Duration.ofMillis(100));
       s.inject(".", 5001, 1002);
-      assertEquals(Long.MAX_VALUE, s.conn().pollTimeout(), "nothing outstanding: no timer");
+      assertEquals(Long.MAX_VALUE, s.conn().timers.nextProtocolDeadline(), "nothing outstanding: no timer");
       s.assertState(ESTABLISHED);
     }
   }

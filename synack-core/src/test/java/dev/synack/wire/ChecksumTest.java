@@ -92,6 +92,23 @@ class ChecksumTest {
     assertEquals(naive(bytes, off, len), Checksum.compute(ByteBuffer.wrap(bytes), off, len));
   }
 
+  /** The array path (a writable heap buffer, any array offset) and the accessor path (read-only, direct) agree with the reference. */
+  @Property
+  void sum_everyKindOfBuffer_matchesByteByByteReference(
+      @ForAll @Size(max = 700) byte[] bytes, @ForAll @IntRange(max = 700) int a, @ForAll @IntRange(max = 700) int b,
+      @ForAll @IntRange(max = 9) int sliceAt) {
+    int off = Math.min(a, bytes.length);
+    int len = Math.min(b, bytes.length - off);
+    int expected = naive(bytes, off, len);
+    ByteBuffer heap = ByteBuffer.wrap(bytes);
+    ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).put(bytes).clear();
+    assertEquals(expected, Checksum.compute(heap, off, len), "heap");
+    assertEquals(expected, Checksum.compute(heap.asReadOnlyBuffer(), off, len), "read-only");
+    assertEquals(expected, Checksum.compute(direct, off, len), "direct");
+    int cut = Math.min(sliceAt, off);
+    assertEquals(expected, Checksum.compute(heap.slice(cut, bytes.length - cut), off - cut, len), "a slice: array offset " + cut);
+  }
+
   @Property
   void compute_littleEndianBuffer_givesTheSameChecksum(@ForAll @Size(max = 100) byte[] bytes) {
     ByteBuffer le = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);

@@ -2,6 +2,7 @@ package dev.synack.link;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Where whole IP packets come and go in real time: the seam between the event-loop driver, which
@@ -48,6 +49,26 @@ public interface Link extends AutoCloseable {
     int count = 1;
     while (count < dsts.length && receive(dsts[count], 0) > 0) count++;
     return count;
+  }
+
+  /**
+   * Receives as {@link #receiveBatch(ByteBuffer[], long)}, and tells for each packet whether its
+   * checksums need no verifying ({@code checksumUnnecessary[i]}, when the array is not null): a
+   * link that knows, a device with checksum offload, says so (Linux's {@code CHECKSUM_UNNECESSARY});
+   * this default, like most links, knows nothing and says false.
+   */
+  default int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos) throws IOException {
+    int count = receiveBatch(dsts, timeoutNanos);
+    if (checksumUnnecessary != null) Arrays.fill(checksumUnnecessary, 0, count, false);
+    return count;
+  }
+
+  /**
+   * Sends {@code packets[0, count)} in order, as {@link #send} does each; a link may move several
+   * in one operation (a TUN device with segmentation offload merges runs of TCP segments).
+   */
+  default void sendBatch(ByteBuffer[] packets, int count) throws IOException {
+    for (int i = 0; i < count; i++) send(packets[i]);
   }
 
   /**

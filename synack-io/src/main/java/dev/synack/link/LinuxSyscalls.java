@@ -47,6 +47,19 @@ final class LinuxSyscalls {
   static final long TUNSETIFF = 0x400454caL;
   static final short IFF_TUN = 0x0001;
   static final short IFF_NO_PI = 0x1000;
+  /** Each packet read or written is preceded by a {@code struct virtio_net_hdr} ({@link VirtioNetHeader}). */
+  static final short IFF_VNET_HDR = 0x4000;
+  /** {@code _IOW('T', 208, unsigned int)}: the offloads the reader takes, TUN_F_* as the argument's value. */
+  static final long TUNSETOFFLOAD = 0x400454d0L;
+  /** {@code _IOW('T', 220, int)}: the virtio header's fields in little-endian order whatever the machine. */
+  static final long TUNSETVNETLE = 0x400454dcL;
+  /** Partial checksums: the reader completes (or trusts) checksums the kernel left for a device to fill. */
+  static final int TUN_F_CSUM = 0x01;
+  /** TCP segmentation offload for IPv4 and IPv6: the kernel may hand over TCP packets of up to 64 KiB. */
+  static final int TUN_F_TSO4 = 0x02;
+  static final int TUN_F_TSO6 = 0x04;
+  /** {@code struct iovec}: a base pointer and a length. */
+  static final long IOVEC_SIZE = 16;
 
   // <linux/sockios.h>, <sys/socket.h>
   static final long SIOCGIFFLAGS = 0x8913L;
@@ -118,6 +131,16 @@ final class LinuxSyscalls {
   private static final MethodHandle IOCTL = downcall("ioctl",
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
       Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+  /** int ioctl(int fd, unsigned long request, unsigned long arg); for requests that take a value, not a pointer. */
+  private static final MethodHandle IOCTL_VALUE = downcall("ioctl",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
+      Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+  /** ssize_t readv(int fd, const struct iovec *iov, int iovcnt); */
+  private static final MethodHandle READV =
+      downcall("readv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+  /** ssize_t writev(int fd, const struct iovec *iov, int iovcnt); */
+  private static final MethodHandle WRITEV =
+      downcall("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
   /** int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo_p, const sigset_t *sigmask); */
   private static final MethodHandle PPOLL = downcall("ppoll",
       FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS), CAPTURE_ERRNO);
@@ -187,6 +210,36 @@ final class LinuxSyscalls {
     } catch (Throwable t) {
       throw rethrow(t);
     }
+  }
+
+  static int ioctlValue(MemorySegment state, int fd, long request, long value) {
+    try {
+      return (int) IOCTL_VALUE.invokeExact(state, fd, request, value);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static long readv(MemorySegment state, int fd, MemorySegment iovecs, int count) {
+    try {
+      return (long) READV.invokeExact(state, fd, iovecs, count);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static long writev(MemorySegment state, int fd, MemorySegment iovecs, int count) {
+    try {
+      return (long) WRITEV.invokeExact(state, fd, iovecs, count);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Sets the {@code index}th {@code struct iovec} of {@code iovecs} to {@code length} bytes at {@code base}. */
+  static void iovec(MemorySegment iovecs, int index, MemorySegment base, long length) {
+    iovecs.set(ADDRESS, index * IOVEC_SIZE, base);
+    iovecs.set(JAVA_LONG, index * IOVEC_SIZE + 8, length);
   }
 
   /** Calls ppoll with no signal mask; a NULL {@code timeout} waits without limit. */

@@ -29,6 +29,14 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The device lives while this link is open, unless it was made persistent by someone else
  * (e.g. {@code ip tuntap add}); it may be moved to another network namespace and keeps working.
+ *
+ * <p>Opened {@linkplain #open(String, int, boolean) with offloads}, the device behaves as a network
+ * card with checksum and TCP segmentation offload, as gVisor's fdbased link uses it
+ * ({@code IFF_VNET_HDR}, {@link VirtioNetHeader}): the kernel hands over TCP packets of up to 64 KiB
+ * that it would otherwise have cut into segments, with checksums it verified or left partial,
+ * which the receiver need not verify ({@link #receiveBatch(ByteBuffer[], boolean[], long)}); and
+ * {@link #sendBatch} merges runs of full-sized segments of one connection into one such packet for
+ * the kernel to cut ({@link SegmentMerger}). One system call then moves up to 64 KiB each way.
  */
 public final class TunLink implements Link {
   /** Largest packet a read can return: an IPv4 packet's total length is 16 bits. */
@@ -37,6 +45,18 @@ public final class TunLink implements Link {
 
   private final String name;
   private final int mtu;
+  /** Whether every packet read or written has a {@link VirtioNetHeader} before it (checksum and segmentation offload). */
+  private final boolean offload;
+  /** With {@link #offload}: the header of the packet read last, the header of the packet written, and two iovecs each side. */
+  private final MemorySegment rxHeader;
+  private final MemorySegment rxIovecs;
+  private final MemorySegment txHeader;
+  private final MemorySegment txIovecs;
+  /** Whether the packet {@link #readPacket} read last needs no checksum verifying (the kernel said so in its header). */
+  private boolean lastChecksumUnnecessary;
+  /** Merged packets written, and the segments they held, under {@link #txLock}: what segmentation offload saved. */
+  private long mergedPackets;
+  private long mergedSegments;
   /** The TUN queue's descriptor; invalid once {@link #closed} and both locks were taken. */
   private final int tunFd;
   /** Counter that {@link #wakeup} increments and a waiting receive drains. */
@@ -61,9 +81,14 @@ public final class TunLink implements Link {
   private final Object wakeGuard = new Object();
   private volatile boolean closed;
 
-  private TunLink(String name, int mtu, int tunFd, int wakeFd, Arena arena) {
+  private TunLink(String name, int mtu, boolean offload, int tunFd, int wakeFd, Arena arena) {
     this.name = name;
     this.mtu = mtu;
+    this.offload = offload;
+    this.rxHeader = arena.allocate(VirtioNetHeader.SIZE, 8);
+    this.rxIovecs = arena.allocate(2 * IOVEC_SIZE, 8);
+    this.txHeader = arena.allocate(VirtioNetHeader.SIZE, 8);
+    this.txIovecs = arena.allocate(2 * IOVEC_SIZE, 8);
     this.tunFd = tunFd;
     this.wakeFd = wakeFd;
     this.arena = arena;
@@ -99,6 +124,17 @@ public final class TunLink implements Link {
    * caller knows ({@code mtu} from 68 to 65535), or 0 to read the device's.
    */
   public static TunLink open(String name, int mtu) throws IOException {
+    return open(name, mtu, false);
+  }
+
+  /**
+   * Attaches to or creates the TUN device {@code name}, as {@link #open(String, int)}; with
+   * {@code offload}, as a card with checksum and TCP segmentation offload (see the class doc).
+   *
+   * @throws IOException also when the kernel refuses the offloads (a kernel without
+   *     {@code IFF_VNET_HDR}, before Linux 2.6.27)
+   */
+  public static TunLink open(String name, int mtu, boolean offload) throws IOException {
     byte[] nameBytes = checkName(name);
     if (mtu != 0 && (mtu < 68 || mtu > MAX_PACKET)) {
       throw new IllegalArgumentException("mtu must be 0 (ask the device) or 68..65535: " + mtu);
@@ -113,15 +149,23 @@ public final class TunLink implements Link {
 
       MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8);
       MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
-      ifr.set(JAVA_SHORT, IFR_FLAGS_OFFSET, (short) (IFF_TUN | IFF_NO_PI));
+      ifr.set(JAVA_SHORT, IFR_FLAGS_OFFSET, (short) (IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0)));
       if (ioctl(state, tunFd, TUNSETIFF, ifr) < 0) throw setIffFailure(name, errno(state));
       // The kernel writes back the real name, which differs when the caller gave a %d pattern.
       String actual = ifr.getString(0);
+      if (offload) {
+        MemorySegment one = arena.allocate(JAVA_INT);
+        one.set(JAVA_INT, 0, 1);
+        if (ioctl(state, tunFd, TUNSETVNETLE, one) < 0) throw failure("cannot set " + actual + "'s virtio header little-endian", errno(state));
+        if (ioctlValue(state, tunFd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0) {
+          throw failure("cannot turn on checksum and segmentation offload for " + actual, errno(state));
+        }
+      }
 
       wakeFd = eventfd(state, 0, EFD_NONBLOCK | EFD_CLOEXEC);
       if (wakeFd < 0) throw failure("cannot create an eventfd for " + actual, errno(state));
       int linkMtu = mtu != 0 ? mtu : readMtu(arena, actual);
-      return new TunLink(actual, linkMtu, tunFd, wakeFd, arena);
+      return new TunLink(actual, linkMtu, offload, tunFd, wakeFd, arena);
     } catch (IOException | RuntimeException | Error e) {
       if (tunFd >= 0) LinuxSyscalls.close(tunFd);
       if (wakeFd >= 0) LinuxSyscalls.close(wakeFd);
@@ -174,13 +218,28 @@ public final class TunLink implements Link {
    */
   @Override
   public int receiveBatch(ByteBuffer[] dsts, long timeoutNanos) throws IOException {
+    return receiveBatch(dsts, null, timeoutNanos);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With offloads, a packet may be a TCP packet of up to 64 KiB (each buffer should hold 65,535
+   * bytes), and a checksum the kernel verified or left partial is reported as unnecessary.
+   */
+  @Override
+  public int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos) throws IOException {
     Timeouts.check(timeoutNanos);
     if (dsts.length == 0) return 0;
     rxLock.lock();
     try {
       if (receive(dsts[0], timeoutNanos) == 0) return 0;
+      if (checksumUnnecessary != null) checksumUnnecessary[0] = lastChecksumUnnecessary;
       int count = 1;
-      while (count < dsts.length && readPacket(dsts[count]) >= 0) count++;
+      while (count < dsts.length && readPacket(dsts[count]) >= 0) {
+        if (checksumUnnecessary != null) checksumUnnecessary[count] = lastChecksumUnnecessary;
+        count++;
+      }
       return count;
     } finally {
       rxLock.unlock();
@@ -203,26 +262,78 @@ public final class TunLink implements Link {
         MemorySegment.copy(MemorySegment.ofBuffer(packet), 0, txBuf, 0, length);
         src = txBuf;
       }
-      long n;
-      do {
-        n = write(txState, tunFd, src, length);
-      } while (n < 0 && errno(txState) == EINTR);
-      if (n < 0) {
-        int errno = errno(txState);
-        if (errno == EAGAIN) { // No memory for the skb right now: dropped, as the wire may drop.
-          packet.position(packet.limit());
-          return;
-        }
-        if (errno == EIO) {
-          throw new IOException("synack: TUN device " + name + " is down (ip link set " + name + " up)");
-        }
-        if (errno == EINVAL) {
-          throw new IOException("synack: TUN device " + name + " rejected a packet of " + length
-              + " bytes (not IPv4 or IPv6)");
-        }
-        throw deviceFailure("write to", errno);
-      }
+      if (offload) VirtioNetHeader.writePlain(txHeader);
+      writeOut(src, length);
       packet.position(packet.limit());
+    } finally {
+      txLock.unlock();
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With offloads, runs of full-sized segments of one TCP connection leave as one packet for the
+   * kernel to cut back into those segments ({@link SegmentMerger}): one {@code write(2)} per run.
+   */
+  @Override
+  public void sendBatch(ByteBuffer[] packets, int count) throws IOException {
+    if (!offload) {
+      Link.super.sendBatch(packets, count);
+      return;
+    }
+    txLock.lock();
+    try {
+      for (int i = 0; i < count; ) {
+        int run = SegmentMerger.run(packets, i, count - i);
+        if (run == 1) {
+          send(packets[i]);
+        } else {
+          ensureOpen();
+          int length = SegmentMerger.merge(packets, i, run, txBuf, txHeader);
+          writeOut(txBuf, length);
+          mergedPackets++;
+          mergedSegments += run;
+          for (int k = i; k < i + run; k++) packets[k].position(packets[k].limit());
+        }
+        i += run;
+      }
+    } finally {
+      txLock.unlock();
+    }
+  }
+
+  /** Writes one packet, its virtio header first with offloads; a packet the kernel has no room for is dropped, as the wire may drop. */
+  private void writeOut(MemorySegment src, int length) throws IOException {
+    long n;
+    do {
+      if (offload) {
+        iovec(txIovecs, 0, txHeader, VirtioNetHeader.SIZE);
+        iovec(txIovecs, 1, src, length);
+        n = writev(txState, tunFd, txIovecs, 2);
+      } else {
+        n = write(txState, tunFd, src, length);
+      }
+    } while (n < 0 && errno(txState) == EINTR);
+    if (n < 0) {
+      int errno = errno(txState);
+      if (errno == EAGAIN) return; // No memory for the skb right now: dropped, as the wire may drop.
+      if (errno == EIO) {
+        throw new IOException("synack: TUN device " + name + " is down (ip link set " + name + " up)");
+      }
+      if (errno == EINVAL) {
+        throw new IOException("synack: TUN device " + name + " rejected a packet of " + length
+            + " bytes (not IPv4 or IPv6" + (offload ? ", or a merged TCP packet it could not cut" : "") + ")");
+      }
+      throw deviceFailure("write to", errno);
+    }
+  }
+
+  /** Returns {merged packets written, segments they held} since the link opened: one write each instead of one per segment. */
+  long[] mergeCounts() {
+    txLock.lock();
+    try {
+      return new long[] {mergedPackets, mergedSegments};
     } finally {
       txLock.unlock();
     }
@@ -261,23 +372,33 @@ public final class TunLink implements Link {
 
   @Override
   public String toString() {
-    return "TunLink[" + name + ", mtu " + mtu + (closed ? ", closed]" : "]");
+    return "TunLink[" + name + ", mtu " + mtu + (offload ? ", offload" : "") + (closed ? ", closed]" : "]");
   }
 
   /** Reads one packet into dst if one is waiting; returns its length, or -1 if none is. */
   private int readPacket(ByteBuffer dst) throws IOException {
     int room = dst.remaining();
-    boolean straight = dst.isDirect() && room >= mtu;
+    // With offloads a packet may be as long as an IP packet can be, whatever the MTU.
+    boolean straight = dst.isDirect() && room >= (offload ? MAX_PACKET : mtu);
     MemorySegment target = straight ? MemorySegment.ofBuffer(dst) : rxBuf;
+    long capacity = straight ? room : MAX_PACKET;
     long n;
     do {
-      n = read(rxState, tunFd, target, straight ? room : MAX_PACKET);
+      if (offload) {
+        iovec(rxIovecs, 0, rxHeader, VirtioNetHeader.SIZE);
+        iovec(rxIovecs, 1, target, capacity);
+        n = readv(rxState, tunFd, rxIovecs, 2);
+      } else {
+        n = read(rxState, tunFd, target, capacity);
+      }
     } while (n < 0 && errno(rxState) == EINTR);
     if (n < 0) {
       int errno = errno(rxState);
       if (errno == EAGAIN) return -1;
       throw deviceFailure("read from", errno);
     }
+    if (offload) n = Math.max(0, n - VirtioNetHeader.SIZE);
+    lastChecksumUnnecessary = offload && VirtioNetHeader.checksumUnnecessary(rxHeader);
     int length = (int) Math.min(n, room);
     if (!straight) MemorySegment.copy(rxBuf, 0, MemorySegment.ofBuffer(dst), 0, length);
     dst.position(dst.position() + length);

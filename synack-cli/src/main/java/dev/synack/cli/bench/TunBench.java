@@ -170,7 +170,7 @@ final class TunBench {
       Netns ns = Netns.create();
       TunLink tun = null;
       try {
-        tun = TunLink.open("sbt" + Netns.randomSuffix(), mtu);
+        tun = TunLink.open("sbt" + Netns.randomSuffix(), mtu, true); // checksum and segmentation offload
         ns.moveIn(tun.name());
         ns.configure(tun.name(), KERNEL.getHostAddress() + "/24", mtu);
         Host host = new Host("synack", HostConfig.defaults(System.nanoTime()).withMtu(mtu), null);

@@ -1,0 +1,241 @@
+package dev.synack.wire;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A TCP segment on its way out, written straight into its packet: the header fields, the options,
+ * and the payload where it lies in the sender's buffer. A sender refills one instance for every
+ * segment, so the steady path creates no object per segment and copies each payload byte once,
+ * from the send buffer into the packet ({@link Packets#tcp(java.net.InetAddress, java.net.InetAddress,
+ * int, OutboundSegment)}). {@link TcpSegment} is the same segment as an immutable record, which
+ * {@link #toSegment} makes.
+ *
+ * <p>Options are either a {@link TcpOptions} written as it is (a SYN's, a reply's), or the layout
+ * of every other segment, which is written in place without a list: Linux's
+ * {@code nop,nop,TS val ecr} (RFC 7323 Appendix A) followed by {@code nop,nop,sack n ...}.
+ *
+ * <p>Buffer ownership: the payload is borrowed, not copied. The instance is valid until the
+ * sender's buffer next changes, so the caller writes it (or makes it a {@link TcpSegment}) at once.
+ */
+public final class OutboundSegment {
+  /** The first word of the usual options: NOP, NOP, kind 8, length 10. */
+  private static final int NOP_NOP_TIMESTAMPS = 0x0101_080a;
+  /** The first word of a SACK option behind two NOPs, without its length byte: NOP, NOP, kind 5. */
+  private static final int NOP_NOP_SACK = 0x0101_0500;
+
+  private int sourcePort;
+  private int destinationPort;
+  private int sequenceNumber;
+  private int acknowledgmentNumber;
+  private int flags;
+  private int window;
+  private int urgentPointer;
+  /** Options written as they are; {@code null} for the usual layout of {@link #timestamps} and {@link #sackBlocks}. */
+  private TcpOptions options;
+  private boolean timestamps;
+  private int tsVal;
+  private int tsEcr;
+  private List<SackBlock> sackBlocks = List.of();
+  /** The array the payload lies in, wrapping from its end to its start (a ring), or {@code null}. */
+  private byte[] payloadArray;
+  /** Where the payload starts in {@link #payloadArray}. */
+  private int payloadStart;
+  /** The payload from a {@link TcpSegment}, read through absolute gets, or {@code null}. */
+  private ByteBuffer payloadBuffer;
+  private int payloadLength;
+  /** The record this was set from, returned by {@link #toSegment} as it is. */
+  private TcpSegment segment;
+
+  /**
+   * Starts a segment: the fixed header's fields, with no options, no payload and a zero urgent
+   * pointer until set. Returns this.
+   */
+  public OutboundSegment header(int sourcePort, int destinationPort, int seq, int ack, int flags, int window) {
+    this.sourcePort = sourcePort;
+    this.destinationPort = destinationPort;
+    this.sequenceNumber = seq;
+    this.acknowledgmentNumber = ack;
+    this.flags = flags;
+    this.window = window;
+    this.urgentPointer = 0;
+    this.options = TcpOptions.NONE;
+    this.timestamps = false;
+    this.sackBlocks = List.of();
+    this.payloadArray = null;
+    this.payloadBuffer = null;
+    this.payloadLength = 0;
+    this.segment = null;
+    return this;
+  }
+
+  /** Makes this the segment {@code seg}, options and payload as they are. Returns this. */
+  public OutboundSegment set(TcpSegment seg) {
+    header(seg.sourcePort(), seg.destinationPort(), seg.sequenceNumber(), seg.acknowledgmentNumber(), seg.flags(), seg.window());
+    urgentPointer = seg.urgentPointer();
+    options = seg.options();
+    payloadBuffer = seg.payload();
+    payloadLength = payloadBuffer.remaining();
+    segment = seg;
+    return this;
+  }
+
+  /** Sets options written as they are (a SYN's). Returns this. */
+  public OutboundSegment options(TcpOptions newOptions) {
+    options = newOptions == null ? TcpOptions.NONE : newOptions;
+    timestamps = false;
+    sackBlocks = List.of();
+    return this;
+  }
+
+  /**
+   * Sets the options of a segment other than a SYN in Linux's layout: {@code nop,nop,TS val ecr}
+   * when {@code withTimestamps}, then {@code nop,nop,sack n ...} when there are SACK blocks (at
+   * most four, RFC 2018 §3). Returns this.
+   */
+  public OutboundSegment usualOptions(boolean withTimestamps, int tsVal, int tsEcr, List<SackBlock> blocks) {
+    if (blocks.size() > 4) throw new IllegalArgumentException("a SACK option holds 1 to 4 blocks, not " + blocks.size());
+    options = null;
+    timestamps = withTimestamps;
+    this.tsVal = tsVal;
+    this.tsEcr = tsEcr;
+    sackBlocks = blocks;
+    return this;
+  }
+
+  /**
+   * Sets the payload: {@code length} bytes of {@code array} from {@code start}, going on from index
+   * 0 if they pass the array's end (a ring buffer). Borrowed: the bytes are read when written.
+   * Returns this.
+   */
+  public OutboundSegment payload(byte[] array, int start, int length) {
+    if (length < 0 || length > array.length || start < 0 || (start >= array.length && length > 0)) {
+      throw new IllegalArgumentException("payload of " + length + " bytes from " + start + " outside an array of " + array.length);
+    }
+    payloadArray = length == 0 ? null : array;
+    payloadStart = start;
+    payloadBuffer = null;
+    payloadLength = length;
+    segment = null;
+    return this;
+  }
+
+  public int sourcePort() { return sourcePort; }
+
+  public int destinationPort() { return destinationPort; }
+
+  public int sequenceNumber() { return sequenceNumber; }
+
+  public int acknowledgmentNumber() { return acknowledgmentNumber; }
+
+  public int flags() { return flags; }
+
+  public int window() { return window; }
+
+  public int payloadLength() { return payloadLength; }
+
+  /** Returns the options' length on the wire, padded to a multiple of four. */
+  int optionsLength() {
+    if (options != null) return TcpOptionCodec.paddedLength(options);
+    int length = timestamps ? 12 : 0;
+    return sackBlocks.isEmpty() ? length : length + 4 + 8 * sackBlocks.size();
+  }
+
+  /** Returns the bytes {@link #write} takes: header, padded options and payload. */
+  public int encodedLength() {
+    return TcpHeader.MIN_HEADER_LENGTH + optionsLength() + payloadLength;
+  }
+
+  /**
+   * Writes the segment at absolute index {@code at} of {@code out} (big-endian): the header with a
+   * zero checksum field, the options, the payload. Positions are not moved; the caller fills in the
+   * checksum ({@link TcpCodec}).
+   *
+   * @throws IllegalArgumentException if the options exceed 40 bytes
+   */
+  void write(ByteBuffer out, int at) {
+    int optionsLength = optionsLength();
+    if (optionsLength > TcpOptionCodec.MAX_LENGTH) {
+      int unpadded = options != null ? options.encodedLength() : optionsLength;
+      throw new IllegalArgumentException("TCP options take " + unpadded + " bytes, more than 40: " + options());
+    }
+    int headerLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength;
+    out.putShort(at, (short) sourcePort);
+    out.putShort(at + 2, (short) destinationPort);
+    out.putInt(at + 4, sequenceNumber);
+    out.putInt(at + 8, acknowledgmentNumber);
+    out.put(at + 12, (byte) ((headerLength / 4) << 4));
+    out.put(at + 13, (byte) flags);
+    out.putShort(at + 14, (short) window);
+    out.putShort(at + 16, (short) 0);
+    out.putShort(at + 18, (short) urgentPointer);
+    if (options != null) {
+      TcpOptionCodec.write(options, out, at + TcpHeader.MIN_HEADER_LENGTH);
+    } else {
+      writeUsualOptions(out, at + TcpHeader.MIN_HEADER_LENGTH);
+    }
+    writePayload(out, at + headerLength);
+  }
+
+  private void writeUsualOptions(ByteBuffer out, int i) {
+    if (timestamps) {
+      out.putInt(i, NOP_NOP_TIMESTAMPS);
+      out.putInt(i + 4, tsVal);
+      out.putInt(i + 8, tsEcr);
+      i += 12;
+    }
+    if (!sackBlocks.isEmpty()) {
+      out.putInt(i, NOP_NOP_SACK | (2 + 8 * sackBlocks.size()));
+      for (int b = 0; b < sackBlocks.size(); b++) {
+        out.putInt(i + 4 + 8 * b, sackBlocks.get(b).left());
+        out.putInt(i + 8 + 8 * b, sackBlocks.get(b).right());
+      }
+    }
+  }
+
+  private void writePayload(ByteBuffer out, int at) {
+    if (payloadBuffer != null) {
+      out.put(at, payloadBuffer, payloadBuffer.position(), payloadLength);
+    } else if (payloadArray != null) {
+      int first = Math.min(payloadLength, payloadArray.length - payloadStart);
+      out.put(at, payloadArray, payloadStart, first);
+      out.put(at + first, payloadArray, 0, payloadLength - first);
+    }
+  }
+
+  /** Returns the options as a record, as they will be written (for traces and {@link #toSegment}). */
+  public TcpOptions options() {
+    if (options != null) return options;
+    List<TcpOption> list = new ArrayList<>(6);
+    if (timestamps) {
+      list.add(TcpOption.NOP);
+      list.add(TcpOption.NOP);
+      list.add(new TcpOption.Timestamps(tsVal, tsEcr));
+    }
+    if (!sackBlocks.isEmpty()) {
+      list.add(TcpOption.NOP);
+      list.add(TcpOption.NOP);
+      list.add(new TcpOption.Sack(sackBlocks));
+    }
+    return list.isEmpty() ? TcpOptions.NONE : new TcpOptions(list);
+  }
+
+  /** Returns the segment as an immutable record that owns a copy of the payload. */
+  public TcpSegment toSegment() {
+    if (segment != null) return segment;
+    ByteBuffer payload = null;
+    if (payloadLength > 0) {
+      byte[] copy = new byte[payloadLength];
+      writePayload(ByteBuffer.wrap(copy), 0);
+      payload = ByteBuffer.wrap(copy).asReadOnlyBuffer();
+    }
+    return new TcpSegment(sourcePort, destinationPort, sequenceNumber, acknowledgmentNumber, flags, window, 0, urgentPointer,
+        options(), payload);
+  }
+
+  @Override
+  public String toString() {
+    return "OutboundSegment[" + toSegment() + "]";
+  }
+}

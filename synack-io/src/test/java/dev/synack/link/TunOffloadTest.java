@@ -1,0 +1,134 @@
+package dev.synack.link;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.synack.runtime.HostDriver;
+import dev.synack.socket.TcpServerSocket;
+import dev.synack.socket.TcpSocket;
+import dev.synack.stack.Host;
+import dev.synack.stack.HostConfig;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A TUN device with checksum and segmentation offload between the kernel, in a namespace of its
+ * own, and a synack host: the kernel hands over TCP packets of up to 64 KiB with checksums it
+ * vouches for, and synack's runs of segments leave merged for the kernel to cut; every byte arrives,
+ * in order, both ways.
+ */
+class TunOffloadTest {
+  private static final InetAddress KERNEL = address("10.202.0.1");
+  private static final InetAddress SYNACK = address("10.202.0.2");
+  private static final int BYTES = 4 << 20;
+  private static final int TIMEOUT_MILLIS = 30_000;
+
+  private NetnsFixture ns;
+  private TunLink tun;
+  private Host host;
+  private HostDriver driver;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    NetnsFixture.assumePrivileged();
+    ns = NetnsFixture.create();
+    tun = TunLink.open(NetnsFixture.uniqueName("sko"), 1500, true);
+    ns.moveIn(tun.name());
+    ns.addressAndUp(tun.name(), KERNEL.getHostAddress() + "/24");
+    host = new Host("synack", HostConfig.defaults(9).withMtu(1500), null);
+    host.addAddress(SYNACK);
+    driver = new HostDriver(host, tun);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (driver != null) {
+      driver.close(); // and the link with it
+    } else if (tun != null) {
+      tun.close();
+    }
+    if (ns != null) ns.close();
+  }
+
+  @Test
+  void kernelSends_largePacketsArriveTrusted_everyByteInOrder() throws Exception {
+    byte[] data = random(1);
+    try (TcpServerSocket server = TcpServerSocket.bind(driver, host, null, 5001, 4)) {
+      server.setSoTimeout(TIMEOUT_MILLIS);
+      // The socket is made and connected in the namespace (its descriptor lives there), then written from anywhere.
+      Socket client = InNetns.call(ns.name(), () -> {
+        Socket c = new Socket();
+        c.connect(new InetSocketAddress(SYNACK, 5001), TIMEOUT_MILLIS);
+        return c;
+      });
+      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+        try (client; OutputStream out = client.getOutputStream()) {
+          out.write(data);
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      });
+      byte[] got = new byte[BYTES];
+      try (TcpSocket s = server.accept()) {
+        s.setSoTimeout(TIMEOUT_MILLIS);
+        new DataInputStream(s.getInputStream()).readFully(got);
+      }
+      writer.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+      assertArrayEquals(data, got, "every byte once, in order");
+    }
+    long packetsIn = driver.call(now -> host.counters().packetsIn());
+    long trusted = driver.call(now -> host.counters().checksumsTrusted());
+    assertTrue(packetsIn < BYTES / 1448 / 4, "the kernel sent packets of many segments: " + packetsIn + " packets for " + BYTES + " bytes");
+    assertTrue(trusted > 0, "checksums the kernel vouched for were not summed again");
+    assertEquals(0L, (long) driver.call(now -> host.counters().dropped("tcp-bad-checksum")));
+  }
+
+  @Test
+  void synackSends_runsLeaveMergedKernelCutsThem_everyByteInOrder() throws Exception {
+    byte[] data = random(2);
+    ServerSocket listener = InNetns.call(ns.name(), () -> new ServerSocket(5002, 4, KERNEL));
+    CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
+      try (listener; Socket s = listener.accept(); InputStream in = s.getInputStream()) {
+        s.setSoTimeout(TIMEOUT_MILLIS);
+        byte[] got = new byte[BYTES];
+        new DataInputStream(in).readFully(got);
+        return got;
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    try (TcpSocket s = TcpSocket.connect(driver, host, new InetSocketAddress(KERNEL, 5002), TIMEOUT_MILLIS)) {
+      s.getOutputStream().write(data);
+    }
+    assertArrayEquals(data, reader.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS), "every byte once, in order");
+    long[] merged = tun.mergeCounts();
+    assertTrue(merged[0] > 0 && merged[1] > 2 * merged[0], "runs left merged: " + merged[0] + " packets of " + merged[1] + " segments");
+  }
+
+  private static byte[] random(long seed) {
+    byte[] data = new byte[BYTES];
+    new SplittableRandom(seed).nextBytes(data);
+    return data;
+  }
+
+  private static InetAddress address(String literal) {
+    try {
+      return InetAddress.getByName(literal);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
