@@ -65,6 +65,8 @@ public final class Host {
   private final Ipv4Reassembly reassembly;
   private final SynCookies cookies;
   private final HostCounters counters = new HostCounters();
+  /** The remote address of the connection accepted last (see {@link #sharedRemote}). */
+  private InetAddress lastAcceptedRemote;
   /** The connection the last TCP segment was for, or {@code null}: the next is likely for it too. */
   private Connection lastFound;
   /** The segment a connection sends next, refilled for every segment and written at once into its packet. */
@@ -410,7 +412,7 @@ public final class Host {
     }
     // The connection keeps its 4-tuple for life: its local address is the host's own instance,
     // not the one parsed from this packet, so that idle connections share it (56 bytes each less).
-    id = new FourTuple(ownAddress(ip.destination()), id.localPort(), id.remoteAddress(), id.remotePort());
+    id = new FourTuple(ownAddress(ip.destination()), id.localPort(), sharedRemote(id.remoteAddress()), id.remotePort());
     int iss = isn.isn(id, now);
     if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
     TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(listener.tcp(), id.localAddress(), id.remoteAddress()), iss, seg, now, connectionTrace, name);
@@ -783,6 +785,18 @@ public final class Host {
     lastConfigLocal = local;
     lastConfigRemote = remote;
     return lastConfig;
+  }
+
+  /**
+   * Returns the instance of {@code address} the connection accepted last holds, when it came from
+   * the same peer, else {@code address}: connections from one peer (a client opening many, a proxy)
+   * then share one instance, 56 bytes each less, as they share the host's own address and one
+   * TcpConfig.
+   */
+  private InetAddress sharedRemote(InetAddress address) {
+    if (address.equals(lastAcceptedRemote)) return lastAcceptedRemote;
+    lastAcceptedRemote = address;
+    return address;
   }
 
   /** Returns the host's own instance of {@code address}, one of {@link #addresses}, or {@code address} if it is none. */

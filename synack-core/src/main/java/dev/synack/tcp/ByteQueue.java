@@ -8,8 +8,9 @@ import java.nio.ByteBuffer;
  * no data buffer (DESIGN.md "Buffers grow on demand"). Used for the send buffer (bytes from
  * SND.UNA on) and the receive buffer (bytes received and not yet read).
  *
- * <p>The ring is allocated with the first byte written and doubles when it must (starting at
- * {@value #FIRST_ALLOCATION} bytes, never beyond the capacity). A drained queue keeps its ring
+ * <p>The ring is allocated with the first bytes written, as a power of two that holds them (at least
+ * {@value #FIRST_ALLOCATION} bytes: a request of a few bytes takes no more), and doubles when it
+ * must, never beyond the capacity. A drained queue keeps its ring
  * while the connection is busy, so that a bulk transfer, which drains its queues on every ACK or
  * read, does not grow a ring again each time; the connection gives it back through
  * {@link #reclaim} once the queue has been idle for a while: a connection that has moved
@@ -19,7 +20,7 @@ import java.nio.ByteBuffer;
  */
 final class ByteQueue {
   private static final byte[] EMPTY = new byte[0];
-  private static final int FIRST_ALLOCATION = 4096;
+  private static final int FIRST_ALLOCATION = 256;
 
   /** The most bytes the queue may hold. */
   private int capacity;

@@ -29,14 +29,21 @@ class ByteQueueTest {
     }
 
     @Test
-    void write_growsByDoublingFromFourKib() {
+    void write_smallFirstThenGrowsByDoubling() {
       ByteQueue q = new ByteQueue(1 << 20);
-      q.write(ByteBuffer.allocate(100));
-      assertEquals(4096, q.allocated(), "a first write takes the first allocation, not the whole limit");
-      q.write(ByteBuffer.allocate(4000));
-      assertEquals(8192, q.allocated());
+      q.write(ByteBuffer.allocate(1));
+      assertEquals(256, q.allocated(), "a byte takes the smallest ring, not the whole limit");
+      q.write(ByteBuffer.allocate(300));
+      assertEquals(512, q.allocated());
       q.write(ByteBuffer.allocate(20_000));
       assertEquals(32768, q.allocated());
+    }
+
+    @Test
+    void write_largeFirst_takesWhatItNeedsAtOnce() {
+      ByteQueue q = new ByteQueue(1 << 20);
+      q.write(ByteBuffer.allocate(200_000));
+      assertEquals(262_144, q.allocated(), "no climb through the small sizes");
     }
 
     @Test
@@ -70,7 +77,7 @@ class ByteQueueTest {
       q.write(ByteBuffer.allocate(10));
       q.discard(10);
       assertTrue(q.reclaim(), "written and drained since the last look: still in use");
-      assertEquals(4096, q.allocated());
+      assertEquals(1024, q.allocated());
     }
 
     @Test
@@ -79,7 +86,7 @@ class ByteQueueTest {
       q.write(ByteBuffer.allocate(100));
       q.reclaim();
       assertFalse(q.reclaim(), "nothing idle to look at again");
-      assertEquals(4096, q.allocated());
+      assertEquals(256, q.allocated());
       assertEquals(100, q.size());
     }
 

@@ -68,11 +68,31 @@ public final class PcapTap implements Link {
 
   @Override
   public int receiveBatch(ByteBuffer[] dsts, long timeoutNanos) throws IOException {
+    return receiveBatch(dsts, null, timeoutNanos);
+  }
+
+  /** Receives as the inner link does, the checksum word passed on, and records each packet. */
+  @Override
+  public int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos) throws IOException {
     int[] starts = new int[dsts.length];
     for (int i = 0; i < dsts.length; i++) starts[i] = dsts[i].position();
-    int count = inner.receiveBatch(dsts, timeoutNanos);
+    int count = checksumUnnecessary == null ? inner.receiveBatch(dsts, timeoutNanos)
+        : inner.receiveBatch(dsts, checksumUnnecessary, timeoutNanos);
     for (int i = 0; i < count; i++) record(dsts[i], starts[i], dsts[i].position() - starts[i]);
     return count;
+  }
+
+  /** Sends as the inner link does (which may merge segments) and records each packet as it was given. */
+  @Override
+  public void sendBatch(ByteBuffer[] packets, int count) throws IOException {
+    int[] starts = new int[count];
+    int[] lengths = new int[count];
+    for (int i = 0; i < count; i++) {
+      starts[i] = packets[i].position();
+      lengths[i] = packets[i].remaining();
+    }
+    inner.sendBatch(packets, count);
+    for (int i = 0; i < count; i++) record(packets[i], starts[i], lengths[i]);
   }
 
   @Override

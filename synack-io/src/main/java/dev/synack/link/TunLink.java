@@ -37,6 +37,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * which the receiver need not verify ({@link #receiveBatch(ByteBuffer[], boolean[], long)}); and
  * {@link #sendBatch} merges runs of full-sized segments of one connection into one such packet for
  * the kernel to cut ({@link SegmentMerger}). One system call then moves up to 64 KiB each way.
+ * A reader that does not take the checksum word ({@link #receive}, or {@code receiveBatch} without
+ * it) gets partial checksums completed; a capture of what the word accompanies shows them partial,
+ * as tcpdump does on a Linux host with offloads.
  */
 public final class TunLink implements Link {
   /** Largest packet a read can return: an IPv4 packet's total length is 16 bits. */
@@ -186,6 +189,14 @@ public final class TunLink implements Link {
 
   @Override
   public int receive(ByteBuffer dst, long timeoutNanos) throws IOException {
+    return receive(dst, timeoutNanos, false);
+  }
+
+  /**
+   * Receives one packet; a caller that does not take the checksum word ({@code takesChecksumWord}
+   * false) gets partial checksums completed, so that a packet verifies as any other.
+   */
+  private int receive(ByteBuffer dst, long timeoutNanos, boolean takesChecksumWord) throws IOException {
     Timeouts.check(timeoutNanos);
     rxLock.lock();
     try {
@@ -193,7 +204,7 @@ public final class TunLink implements Link {
       long deadline = timeoutNanos == 0 ? 0 : Timeouts.deadline(timeoutNanos);
       boolean pollError = false;
       while (true) {
-        int length = readPacket(dst);
+        int length = readPacket(dst, takesChecksumWord);
         if (length >= 0) return length;
         // Once the device is unregistered poll reports POLLERR, yet a read may still say EAGAIN.
         if (pollError) throw gone();
@@ -225,7 +236,8 @@ public final class TunLink implements Link {
    * {@inheritDoc}
    *
    * <p>With offloads, a packet may be a TCP packet of up to 64 KiB (each buffer should hold 65,535
-   * bytes), and a checksum the kernel verified or left partial is reported as unnecessary.
+   * bytes), and a checksum the kernel verified or left partial is reported as unnecessary; without
+   * {@code checksumUnnecessary} to report it in, partial checksums are completed instead.
    */
   @Override
   public int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos) throws IOException {
@@ -233,10 +245,11 @@ public final class TunLink implements Link {
     if (dsts.length == 0) return 0;
     rxLock.lock();
     try {
-      if (receive(dsts[0], timeoutNanos) == 0) return 0;
-      if (checksumUnnecessary != null) checksumUnnecessary[0] = lastChecksumUnnecessary;
+      boolean takesWord = checksumUnnecessary != null;
+      if (receive(dsts[0], timeoutNanos, takesWord) == 0) return 0;
+      if (takesWord) checksumUnnecessary[0] = lastChecksumUnnecessary;
       int count = 1;
-      while (count < dsts.length && readPacket(dsts[count]) >= 0) {
+      while (count < dsts.length && readPacket(dsts[count], takesWord) >= 0) {
         if (checksumUnnecessary != null) checksumUnnecessary[count] = lastChecksumUnnecessary;
         count++;
       }
@@ -375,8 +388,12 @@ public final class TunLink implements Link {
     return "TunLink[" + name + ", mtu " + mtu + (offload ? ", offload" : "") + (closed ? ", closed]" : "]");
   }
 
-  /** Reads one packet into dst if one is waiting; returns its length, or -1 if none is. */
-  private int readPacket(ByteBuffer dst) throws IOException {
+  /**
+   * Reads one packet into dst if one is waiting; returns its length, or -1 if none is. With
+   * offloads, notes whether its checksum needs verifying, or completes a partial one unless the
+   * caller {@code takesChecksumWord}.
+   */
+  private int readPacket(ByteBuffer dst, boolean takesChecksumWord) throws IOException {
     int room = dst.remaining();
     // With offloads a packet may be as long as an IP packet can be, whatever the MTU.
     boolean straight = dst.isDirect() && room >= (offload ? MAX_PACKET : mtu);
@@ -401,6 +418,10 @@ public final class TunLink implements Link {
     lastChecksumUnnecessary = offload && VirtioNetHeader.checksumUnnecessary(rxHeader);
     int length = (int) Math.min(n, room);
     if (!straight) MemorySegment.copy(rxBuf, 0, MemorySegment.ofBuffer(dst), 0, length);
+    if (offload && !takesChecksumWord) {
+      VirtioNetHeader.completeChecksum(rxHeader, dst, length);
+      lastChecksumUnnecessary = false;
+    }
     dst.position(dst.position() + length);
     return length;
   }

@@ -3,8 +3,10 @@ package dev.synack.link;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
+import dev.synack.wire.Checksum;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
@@ -47,6 +49,21 @@ final class VirtioNetHeader {
    */
   static boolean checksumUnnecessary(MemorySegment header) {
     return (header.get(JAVA_BYTE, FLAGS) & (F_NEEDS_CSUM | F_DATA_VALID)) != 0;
+  }
+
+  /**
+   * Completes a partial checksum ({@link #F_NEEDS_CSUM}) in the packet at {@code packet}'s position,
+   * {@code length} bytes, as a device or Linux's {@code skb_checksum_help} does for a reader that
+   * takes no partial checksums: the sum from {@code csum_start} to the end, the pseudo-header's sum
+   * in the field included, complemented into the field. Does nothing for other packets.
+   */
+  static void completeChecksum(MemorySegment header, ByteBuffer packet, int length) {
+    if ((header.get(JAVA_BYTE, FLAGS) & F_NEEDS_CSUM) == 0) return;
+    int start = header.get(U16, CSUM_START) & 0xffff;
+    int field = start + (header.get(U16, CSUM_OFFSET) & 0xffff);
+    if (field + 2 > length) return; // not a header the kernel would write: left for the receiver to reject
+    int at = packet.position();
+    packet.putShort(at + field, (short) Checksum.finish(Checksum.sum(packet, at + start, length - start)));
   }
 
   /** Writes a header asking for nothing: the packet is whole, its checksums complete. */

@@ -125,6 +125,26 @@ class SegmentMergerTest {
     }
   }
 
+  @Nested
+  class PartialChecksums {
+    /** What the kernel leaves (the pseudo-header's sum in the field) completes into what a full sum gives. */
+    @Test
+    void needsCsum_completed_equalsTheFullChecksum() {
+      ByteBuffer whole = segment(A, B, 1000, 999, TcpFlags.PSH);
+      int full = whole.getShort(20 + 16) & 0xffff;
+      int length = whole.remaining();
+      ByteBuffer partial = ByteBuffer.allocateDirect(length).put(whole.duplicate()).flip();
+      long pseudo = Checksum.sum(partial, 12, 8) + 6 + (length - 20);
+      partial.putShort(20 + 16, (short) Checksum.fold(pseudo));
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment vnet = arena.allocate(VirtioNetHeader.SIZE);
+        VirtioNetHeader.writeTcpSegmentation(vnet, false, 52, 999, 20);
+        VirtioNetHeader.completeChecksum(vnet, partial, length);
+      }
+      assertEquals(full, partial.getShort(20 + 16) & 0xffff);
+    }
+  }
+
   private static void assertVnet(MemorySegment vnet, int gsoType, int headers, int segmentSize, int tcpStart) {
     ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     assertEquals(VirtioNetHeader.F_NEEDS_CSUM, vnet.get(ValueLayout.JAVA_BYTE, 0));
