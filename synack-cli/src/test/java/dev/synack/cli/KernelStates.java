@@ -36,25 +36,6 @@ final class KernelStates {
     return new KernelStates(s);
   }
 
-  /**
-   * Waits, up to {@code timeout}, until the samples show the connection from {@code local} to
-   * {@code peer} in {@code state} (a state the kernel holds, such as TIME-WAIT, which a loaded
-   * machine may sample late), then stops sampling.
-   */
-  KernelStates awaitState(String local, String peer, String state, Duration timeout) throws IOException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (paths == null && System.nanoTime() < deadline) {
-      if (parse(sampler.outputSoFar()).getOrDefault(local + " " + peer, List.of()).contains(state)) break;
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted");
-      }
-    }
-    return stop();
-  }
-
   /** Stops sampling; from now on {@link #of} answers. */
   KernelStates stop() throws IOException {
     if (paths == null) paths = parse(sampler.terminate(Duration.ofSeconds(5)).output());
