@@ -1,7 +1,7 @@
 package dev.synack.cli;
 
-import dev.synack.cli.serve.Endpoint;
 import dev.synack.socket.TcpSocket;
+import dev.synack.wire.Addresses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -61,13 +61,13 @@ final class ConnectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     InetAddress address = link.check(LinkKind.Role.CLIENT);
-    InetAddress remote = Addresses.literal("HOST", remoteHost);
+    InetAddress remote = AddressArguments.literal("HOST", remoteHost);
     if ((remote instanceof Inet4Address) != (address instanceof Inet4Address)) {
       throw new Main.UsageError("HOST " + remoteHost + " and --addr " + link.addr + " are not of one IP version");
     }
     if (remotePort < 1 || remotePort > 65535) throw new Main.UsageError("PORT must be 1..65535: " + remotePort);
     PrintWriter err = spec.commandLine().getErr();
-    String where = Endpoint.format(remote, remotePort);
+    String where = Addresses.endpoint(remote, remotePort);
     LinkHost host;
     try {
       host = link.open("synack", address);

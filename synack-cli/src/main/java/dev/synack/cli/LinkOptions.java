@@ -61,7 +61,7 @@ final class LinkOptions {
    * a {@link Main.UsageError}.
    */
   InetAddress check(LinkKind.Role role) {
-    InetAddress address = Addresses.literal("--addr", addr);
+    InetAddress address = AddressArguments.literal("--addr", addr);
     choice.chosen().check(address, role);
     impairment.check();
     return address;

@@ -1,9 +1,9 @@
 package dev.synack.cli;
 
-import dev.synack.cli.serve.Endpoint;
 import dev.synack.cli.serve.HttpFileService;
 import dev.synack.cli.serve.Server;
 import dev.synack.cli.serve.Service;
+import dev.synack.wire.Addresses;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
@@ -114,7 +114,7 @@ final class ServeCommand implements Callable<Integer> {
         err.println("synack serve: port " + p + ": " + e.getMessage());
         return 1;
       }
-      err.println("synack serve: " + name + " on " + Endpoint.format(host.address(), p) + " (" + link.describe()
+      err.println("synack serve: " + name + " on " + Addresses.endpoint(host.address(), p) + " (" + link.describe()
           + "); Ctrl-C stops");
       CountDownLatch stopAsked = new CountDownLatch(1);
       // SIGINT and SIGTERM ask this thread to stop; the hook is for the other ways the JVM ends (SIGHUP, -Xrs).

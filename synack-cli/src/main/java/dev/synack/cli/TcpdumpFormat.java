@@ -38,8 +38,7 @@ final class TcpdumpFormat {
 
   /** Returns an endpoint as traces name it, {@code 10.0.0.1:80} or {@code [::1]:80}. */
   static String endpoint(InetAddress address, int port) {
-    String a = address(address);
-    return (address instanceof Inet4Address ? a : "[" + a + "]") + ":" + port;
+    return Addresses.endpoint(address, port);
   }
 
   /**

@@ -35,7 +35,7 @@ final class TunLinkOptions implements LinkKind {
     if (hostAddr == null) return;
     int slash = hostAddr.indexOf('/');
     if (slash < 0) throw new Main.UsageError("--host-addr needs a prefix length, as 10.0.0.1/24: " + hostAddr);
-    InetAddress host = Addresses.literal("--host-addr", hostAddr.substring(0, slash));
+    InetAddress host = AddressArguments.literal("--host-addr", hostAddr.substring(0, slash));
     int max = host instanceof Inet4Address ? 32 : 128;
     int prefix;
     try {

@@ -1,8 +1,8 @@
 package dev.synack.cli;
 
-import dev.synack.cli.serve.Endpoint;
 import dev.synack.link.Link;
 import dev.synack.link.UdpLink;
+import dev.synack.wire.Addresses;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.Inet4Address;
@@ -31,14 +31,14 @@ final class UdpLinkOptions implements LinkKind {
 
   @Override
   public void check(InetAddress address, Role role) {
-    localEndpoint = Addresses.endpoint("--udp", local, 0);
+    localEndpoint = AddressArguments.endpoint("--udp", local, 0);
     if (peer == null) {
       if (role == Role.CLIENT) {
         throw new Main.UsageError("--udp needs --peer REMOTE_ADDR:PORT, the other synack's --udp address");
       }
       return;
     }
-    peerEndpoint = Addresses.endpoint("--peer", peer, 1);
+    peerEndpoint = AddressArguments.endpoint("--peer", peer, 1);
     // One socket speaks one IP version (UdpLink opens it for the local address's family).
     if ((peerEndpoint.getAddress() instanceof Inet4Address) != (localEndpoint.getAddress() instanceof Inet4Address)) {
       throw new Main.UsageError("--udp " + local + " and --peer " + peer + " are not of one IP version");
@@ -71,6 +71,6 @@ final class UdpLinkOptions implements LinkKind {
   }
 
   private static String text(InetSocketAddress endpoint) {
-    return Endpoint.format(endpoint.getAddress(), endpoint.getPort());
+    return Addresses.endpoint(endpoint.getAddress(), endpoint.getPort());
   }
 }

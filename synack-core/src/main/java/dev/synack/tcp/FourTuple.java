@@ -51,7 +51,7 @@ public record FourTuple(InetAddress localAddress, int localPort, InetAddress rem
   }
 
   private static String endpoint(InetAddress address, int port) {
-    String host = address == null ? "*" : address instanceof Inet6Address ? "[" + Addresses.text(address) + "]" : Addresses.text(address);
-    return host + ":" + (port == 0 && address == null ? "*" : Integer.toString(port));
+    if (address == null) return port == 0 ? "*:*" : "*:" + port;
+    return Addresses.endpoint(address, port);
   }
 }

@@ -329,8 +329,7 @@ final class SegmentArrival {
       } else if (seg.has(TcpFlags.SYN) && c.state != TcpState.TIME_WAIT) {
         // RFC 5961 §4.2: "If the SYN bit is set, irrespective of the sequence number, TCP endpoints
         // MUST send a "challenge ACK"", as Linux's tcp_validate_incoming does for a SYN out of the window.
-        boolean sent = c.challengeAck(now);
-        drop(seg, now, sent ? "SYN in a synchronized state: challenge ACK (RFC 5961 §4)" : "SYN: challenge ACK limit reached (RFC 5961 §7)");
+        challengeSyn(seg, now);
       } else if (restartTimeWaitOnRetransmission(seg, now)) {
         // A resent FIN in TIME-WAIT is received and answered, not dropped; a blind guess is answered at the rate limit.
         if (!c.ackUnacceptable(seg, now)) drop(seg, now, "outside the receive window, ACK rate-limited");
@@ -432,6 +431,11 @@ final class SegmentArrival {
     // acknowledgment, TCP implementations MUST drop the unacceptable segment and stop processing
     // further." An old duplicate SYN cannot open anything; a peer that really restarted answers
     // our ACK with a RST at exactly the right sequence number.
+    challengeSyn(seg, now);
+  }
+
+  /** Answers a SYN in a synchronized state with a challenge ACK, within its rate limit (RFC 5961 §4, §7), and drops it. */
+  private void challengeSyn(TcpSegment seg, long now) {
     boolean sent = c.challengeAck(now);
     drop(seg, now, sent ? "SYN in a synchronized state: challenge ACK (RFC 5961 §4)" : "SYN: challenge ACK limit reached (RFC 5961 §7)");
   }

@@ -23,4 +23,13 @@ class AddressesTest {
   void text_isTheCanonicalForm(String given, String written) throws UnknownHostException {
     assertEquals(written, Addresses.text(InetAddress.getByName(given)));
   }
+
+  @ParameterizedTest(name = "{0} port {1} is written {2}")
+  @CsvSource({
+    "10.0.0.2, 80, 10.0.0.2:80",
+    "fd00:99:0:0:0:0:0:2, 80, [fd00:99::2]:80",
+  })
+  void endpoint_ipv6InBrackets(String given, int port, String written) throws UnknownHostException {
+    assertEquals(written, Addresses.endpoint(InetAddress.getByName(given), port));
+  }
 }

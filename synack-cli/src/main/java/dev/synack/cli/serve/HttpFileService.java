@@ -1,6 +1,7 @@
 package dev.synack.cli.serve;
 
 import dev.synack.socket.TcpSocket;
+import dev.synack.wire.Addresses;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -64,7 +65,7 @@ public final class HttpFileService implements Service {
   @Override
   public void serve(TcpSocket socket) throws IOException {
     socket.setSoTimeout(IDLE_TIMEOUT_MILLIS);
-    String client = Endpoint.text(socket.remoteAddress().getAddress());
+    String client = Addresses.text(socket.remoteAddress().getAddress());
     InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
     OutputStream out = new BufferedOutputStream(socket.getOutputStream(), CHUNK);
     while (true) {

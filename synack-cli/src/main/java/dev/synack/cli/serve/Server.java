@@ -4,6 +4,7 @@ import dev.synack.runtime.EventLoop;
 import dev.synack.socket.TcpServerSocket;
 import dev.synack.socket.TcpSocket;
 import dev.synack.stack.Host;
+import dev.synack.wire.Addresses;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -147,6 +148,6 @@ public final class Server {
   }
 
   private static String describe(InetSocketAddress a) {
-    return Endpoint.format(a.getAddress(), a.getPort());
+    return Addresses.endpoint(a.getAddress(), a.getPort());
   }
 }

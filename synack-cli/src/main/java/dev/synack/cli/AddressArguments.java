@@ -4,12 +4,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * Addresses as the command line gives them: IP literals ({@code 10.0.0.2}, {@code fd00::2}) and
+ * AddressArguments as the command line gives them: IP literals ({@code 10.0.0.2}, {@code fd00::2}) and
  * endpoints ({@code 127.0.0.1:9000}, {@code [::1]:9000}). Host names are refused: resolving them
  * would ask a network synack does not control, and a mistyped name should fail at once.
  */
-final class Addresses {
-  private Addresses() {}
+final class AddressArguments {
+  private AddressArguments() {}
 
   /** Parses an IP address literal given to {@code option}; a bad one is a {@link Main.UsageError}. */
   static InetAddress literal(String option, String text) {
