@@ -24,15 +24,12 @@ import dev.synack.wire.Parsed;
 import dev.synack.wire.TcpCodec;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
-import dev.synack.wire.TcpOptions;
 import dev.synack.wire.TcpSegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -440,17 +437,7 @@ public final class Host {
    */
   private void sendCookie(IpDatagram ip, TcpSegment syn, FourTuple id, Listener listener, long now) {
     boolean ipv6 = ip.version() == 6;
-    TcpConfig tcp = tcpConfigFor(listener.tcp(), ip.destination(), ip.source());
-    TcpOption.Timestamps ts = syn.options().timestamps();
-    boolean withTimestamps = tcp.timestamps() && ts != null;
-    if (withTimestamps) {
-      int tsNow = (int) Math.floorDiv(now, 1_000_000L) + tcp.timestampOffset();
-      int tsVal = SynCookies.timestamp(tsNow, tcp.windowScale() ? syn.options().windowScale() : -1,
-          tcp.sackPermitted() && syn.options().sackPermitted());
-      tcp = tcp.withTimestamps(true, tcp.timestampOffset() + (tsVal - tsNow));
-    } else {
-      tcp = tcp.withWindowScale(false, tcp.windowScaleShift()).withSackPermitted(false);
-    }
+    TcpConfig tcp = SynCookies.synAckConfig(tcpConfigFor(listener.tcp(), ip.destination(), ip.source()), syn, now);
     int peerMss = syn.options().mss() < 0 ? (ipv6 ? 1220 : 536) : syn.options().mss();
     int cookie = cookies.cookie(id, syn.sequenceNumber(), SynCookies.mssIndex(peerMss, ipv6), now);
     // The engine makes the SYN-ACK exactly as for a queued connection; it is then forgotten.
@@ -501,18 +488,8 @@ public final class Host {
       drop("listen-queue-full", id.toString(), ack, now);
       return true;
     }
-    // The SYN the cookie stands for: its sequence number, the MSS from the table and, when the
-    // ACK echoes our timestamp, the window scale and SACK-permitted our TSval kept.
-    List<TcpOption> options = new ArrayList<>(4);
-    options.add(new TcpOption.MaximumSegmentSize(decoded.mss()));
-    if (tsOptions != null) {
-      if (tsOptions.sackPermitted()) options.add(new TcpOption.SackPermitted());
-      options.add(new TcpOption.Timestamps(ts.tsVal(), 0));
-      if (tsOptions.windowScale() >= 0) options.add(new TcpOption.WindowScale(tsOptions.windowScale()));
-    }
     if (tsOptions == null) tcp = tcp.withWindowScale(false, tcp.windowScaleShift()).withSackPermitted(false);
-    TcpSegment restoredSyn = new TcpSegment(ack.sourcePort(), ack.destinationPort(), peerIss, 0, TcpFlags.SYN,
-        ack.window(), 0, 0, new TcpOptions(options), null);
+    TcpSegment restoredSyn = SynCookies.restoredSyn(ack, decoded.mss(), tsOptions);
     if (trace.enabled()) {
       trace.accept(new TraceEvent.Note(now, name, id.toString(), "valid SYN cookie: mss " + decoded.mss()
           + (tsOptions == null ? ", no timestamps" : ", wscale " + tsOptions.windowScale() + (tsOptions.sackPermitted() ? ", sackOK" : ""))
@@ -555,7 +532,7 @@ public final class Host {
    * sequence number (RFC 5927 §4.1) and decides what the error means in its state.
    */
   private void handleIcmpError(IpDatagram ip, IcmpMessage message, long now) {
-    Parsed<IcmpQuote> parsedQuote = IcmpQuote.parse(original(message));
+    Parsed<IcmpQuote> parsedQuote = IcmpQuote.parse(IcmpErrors.original(message));
     if (!(parsedQuote instanceof Parsed.Ok<IcmpQuote>(IcmpQuote quote))) {
       drop(parsedQuote.reason(), "", now);
       return;
@@ -578,13 +555,7 @@ public final class Host {
       return;
     }
     IcmpError.Outcome outcome = c.engine.handleIcmpError(error, now);
-    String result = switch (outcome) {
-      case ABORTED -> error instanceof IcmpError.Unreachable u ? "connection aborted: " + u.error().rfcText() : "connection aborted";
-      case REMEMBERED -> "soft error kept until a timeout: " + ((IcmpError.Unreachable) error).error().rfcText();
-      case MSS_LOWERED -> "MSS lowered to " + c.engine.status().effectiveMss() + ", data in flight resent";
-      case OUT_OF_WINDOW -> null;
-      case IGNORED -> null;
-    };
+    String result = IcmpErrors.describe(error, outcome, c.engine.status().effectiveMss());
     if (result == null) {
       // Linux counts an error quoting a sequence number outside SND.UNA..SND.NXT as OutOfWindowIcmps.
       drop(outcome == IcmpError.Outcome.OUT_OF_WINDOW ? "icmp-out-of-window" : "icmp-ignored-in-state", id.toString(), now);
@@ -593,16 +564,6 @@ public final class Host {
     counters.icmpErrorsDelivered++;
     if (trace.enabled()) trace.accept(new TraceEvent.Note(now, name, id.toString(), what + ": " + result));
     touch(c);
-  }
-
-  /** Returns the quoted datagram of an ICMP error. */
-  private static ByteBuffer original(IcmpMessage error) {
-    return switch (error) {
-      case IcmpMessage.DestinationUnreachable u -> u.original();
-      case IcmpMessage.PacketTooBig p -> p.original();
-      case IcmpMessage.TimeExceeded x -> x.original();
-      default -> throw new IllegalArgumentException("not an ICMP error: " + error);
-    };
   }
 
   private void reply(IpDatagram ip, TcpSegment seg, TcpSegment answer, String reason, long now) {

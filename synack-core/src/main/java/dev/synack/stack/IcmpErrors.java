@@ -3,6 +3,7 @@ package dev.synack.stack;
 import dev.synack.tcp.IcmpError;
 import dev.synack.tcp.TcpError;
 import dev.synack.wire.IcmpMessage;
+import java.nio.ByteBuffer;
 
 /**
  * What an ICMPv4 or ICMPv6 error means to TCP: the error a connection reports and whether it is
@@ -90,6 +91,26 @@ final class IcmpErrors {
       case IcmpMessage.PacketTooBig p -> "packet-too-big mtu " + p.mtu();
       case IcmpMessage.TimeExceeded x -> "time-exceeded code " + x.code();
       default -> message.getClass().getSimpleName();
+    };
+  }
+
+  /** Returns the quoted datagram of an ICMP error. */
+  static ByteBuffer original(IcmpMessage error) {
+    return switch (error) {
+      case IcmpMessage.DestinationUnreachable u -> u.original();
+      case IcmpMessage.PacketTooBig p -> p.original();
+      case IcmpMessage.TimeExceeded x -> x.original();
+      default -> throw new IllegalArgumentException("not an ICMP error: " + error);
+    };
+  }
+
+  /** Returns what an error did to its connection, for the trace; {@code null} when it did nothing (out of window, ignored). */
+  static String describe(IcmpError error, IcmpError.Outcome outcome, int mssAfter) {
+    return switch (outcome) {
+      case ABORTED -> error instanceof IcmpError.Unreachable u ? "connection aborted: " + u.error().rfcText() : "connection aborted";
+      case REMEMBERED -> "soft error kept until a timeout: " + ((IcmpError.Unreachable) error).error().rfcText();
+      case MSS_LOWERED -> "MSS lowered to " + mssAfter + ", data in flight resent";
+      case OUT_OF_WINDOW, IGNORED -> null;
     };
   }
 }

@@ -3,7 +3,14 @@ package dev.synack.stack;
 import dev.synack.tcp.FourTuple;
 import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.SipHash;
+import dev.synack.tcp.TcpConfig;
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOption;
+import dev.synack.wire.TcpOptions;
+import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * SYN cookies (RFC 4987 §3.6) in Linux's scheme ({@code net/ipv4/syncookies.c}): when a
@@ -107,6 +114,38 @@ final class SynCookies {
     int ts = (tsNow & ~TS_MASK) | options;
     if (SeqNum.gt(ts, tsNow)) ts -= TS_MASK + 1;
     return ts;
+  }
+
+  /**
+   * Returns the settings of a cookie's SYN-ACK: with timestamps, a TSval carrying the peer's window
+   * scale and SACK-permitted ({@link #timestamp}); without them neither is offered, as on Linux,
+   * since nothing would remember them.
+   */
+  static TcpConfig synAckConfig(TcpConfig tcp, TcpSegment syn, long now) {
+    if (!tcp.timestamps() || syn.options().timestamps() == null) {
+      return tcp.withWindowScale(false, tcp.windowScaleShift()).withSackPermitted(false);
+    }
+    int tsNow = (int) Math.floorDiv(now, 1_000_000L) + tcp.timestampOffset();
+    int tsVal = timestamp(tsNow, tcp.windowScale() ? syn.options().windowScale() : -1,
+        tcp.sackPermitted() && syn.options().sackPermitted());
+    return tcp.withTimestamps(true, tcp.timestampOffset() + (tsVal - tsNow));
+  }
+
+  /**
+   * Returns the SYN a valid cookie {@code ack} stands for: sequence number SEG.SEQ - 1, the MSS from
+   * the table and, when the ACK echoes our timestamp ({@code ts} not null), the window scale and
+   * SACK-permitted our TSval kept.
+   */
+  static TcpSegment restoredSyn(TcpSegment ack, int mss, TimestampOptions ts) {
+    List<TcpOption> options = new ArrayList<>(4);
+    options.add(new TcpOption.MaximumSegmentSize(mss));
+    if (ts != null) {
+      if (ts.sackPermitted()) options.add(new TcpOption.SackPermitted());
+      options.add(new TcpOption.Timestamps(ack.options().timestamps().tsVal(), 0));
+      if (ts.windowScale() >= 0) options.add(new TcpOption.WindowScale(ts.windowScale()));
+    }
+    return new TcpSegment(ack.sourcePort(), ack.destinationPort(), SeqNum.add(ack.sequenceNumber(), -1), 0, TcpFlags.SYN,
+        ack.window(), 0, 0, new TcpOptions(options), null);
   }
 
   /** Returns the options a TSecr echoing {@link #timestamp} carries (Linux's {@code cookie_timestamp_decode}). */

@@ -299,7 +299,7 @@ final class SegmentArrival {
     if (c.opts.pawsRejects(seg, now)) {
       // RFC 7323 §5.3 R1: "send an acknowledgment in reply as specified in RFC 793 page 69 and
       // drop the segment".
-      boolean acked = c.ackUnacceptable(seg, now);
+      boolean acked = c.acks.ackUnacceptable(seg, now);
       noteDuplicate(seg);
       drop(seg, now, "PAWS: TSval older than TS.Recent (RFC 7323 §5.3)" + (acked ? "" : ", ACK rate-limited"));
       restartTimeWaitOnRetransmission(seg, now);
@@ -332,7 +332,7 @@ final class SegmentArrival {
         challengeSyn(seg, now);
       } else if (restartTimeWaitOnRetransmission(seg, now)) {
         // A resent FIN in TIME-WAIT is received and answered, not dropped; a blind guess is answered at the rate limit.
-        if (!c.ackUnacceptable(seg, now)) drop(seg, now, "outside the receive window, ACK rate-limited");
+        if (!c.acks.ackUnacceptable(seg, now)) drop(seg, now, "outside the receive window, ACK rate-limited");
       } else if (c.cfg.choices().oldDuplicateAckProcessed() && seg.has(TcpFlags.ACK) && !seg.has(TcpFlags.SYN)
           && SeqNum.le(SeqNum.add(seq, len), rcv.rcvNxt)) {
         // Wholly old: acknowledged, and its ACK field still processed (TcpChoices.oldDuplicateAckProcessed,
@@ -340,7 +340,7 @@ final class SegmentArrival {
         c.ackNow = true;
         return true;
       } else {
-        boolean acked = c.ackUnacceptable(seg, now);
+        boolean acked = c.acks.ackUnacceptable(seg, now);
         // D-SACK reports the plain duplicate, as Linux's tcp_send_dupack; a SYN carries none.
         if (!seg.has(TcpFlags.SYN)) noteDuplicate(seg);
         drop(seg, now, acked ? "outside the receive window" : "outside the receive window, ACK rate-limited");
@@ -376,7 +376,7 @@ final class SegmentArrival {
       // RFC 5961 §3.2: "If the RST bit is set and the sequence number does not exactly match the
       // next expected sequence value, yet is within the current receive window, TCP endpoints MUST
       // send an acknowledgment (challenge ACK)".
-      boolean sent = c.challengeAck(now);
+      boolean sent = c.acks.challengeAck(now);
       drop(seg, now, sent ? "RST not at RCV.NXT: challenge ACK (RFC 5961 §3.2)" : "RST not at RCV.NXT: challenge ACK limit reached (RFC 5961 §7)");
       return;
     }
@@ -436,7 +436,7 @@ final class SegmentArrival {
 
   /** Answers a SYN in a synchronized state with a challenge ACK, within its rate limit (RFC 5961 §4, §7), and drops it. */
   private void challengeSyn(TcpSegment seg, long now) {
-    boolean sent = c.challengeAck(now);
+    boolean sent = c.acks.challengeAck(now);
     drop(seg, now, sent ? "SYN in a synchronized state: challenge ACK (RFC 5961 §4)" : "SYN: challenge ACK limit reached (RFC 5961 §7)");
   }
 
@@ -469,7 +469,7 @@ final class SegmentArrival {
     // RFC 9293's "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then send an ACK,
     // drop the segment, and return."
     if (SeqNum.gt(ack, snd.sndNxt) || SeqNum.lt(ack, SeqNum.add(snd.sndUna, -snd.maxSndWnd))) {
-      boolean sent = c.challengeAck(now);
+      boolean sent = c.acks.challengeAck(now);
       drop(seg, now, SeqNum.gt(ack, snd.sndNxt) ? "ACK of data not yet sent (RFC 5961 §5.2)" + (sent ? "" : ", ACK rate-limited")
           : "ACK too old (RFC 5961 §5.2)" + (sent ? "" : ", ACK rate-limited"));
       return false;
@@ -589,8 +589,8 @@ final class SegmentArrival {
         // fills in all or part of a gap in the sequence space"; otherwise the ACK may be delayed.
         boolean fillsHole = rcv.hasOutOfOrder();
         int readable = rcv.accept(seg.payload());
-        c.acknowledgeData(seg.payloadLength(), fillsHole, now);
-        c.measureReceiveRtt(seg, now);
+        c.acks.acknowledgeData(seg.payloadLength(), fillsHole, now);
+        c.acks.measureReceiveRtt(seg, now);
         if (readable > 0) c.emit(new ConnectionEvent.Readable());
         if (fillsHole && rcv.heldFinReached()) onFin(now); // the FIN that waited behind the hole
         return true;
@@ -616,7 +616,7 @@ final class SegmentArrival {
     text = trimToWindow(text);
     if (text.payloadLength() == 0 || text.sequenceNumber() != c.rcv.rcvNxt || c.inputClosed) return;
     if (c.rcv.accept(text.payload()) > 0) c.emit(new ConnectionEvent.Readable());
-    c.acknowledgeLater(now);
+    c.acks.acknowledgeLater(now);
   }
 
   /**

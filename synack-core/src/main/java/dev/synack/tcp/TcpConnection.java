@@ -4,8 +4,6 @@ import dev.synack.trace.TraceSink;
 import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.SackBlock;
 import dev.synack.wire.TcpFlags;
-import dev.synack.wire.TcpOption;
-import dev.synack.wire.TcpOptions;
 import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -48,8 +46,6 @@ public final class TcpConnection {
   final Tracer tracer;
   final TimerTable timers;
   final RttEstimator rtt;
-  /** The rate limit of challenge ACKs; {@code null} until the first one (RFC 5961 §7). */
-  private ChallengeAckLimiter challengeAcks;
   /** Keep-alive probing (RFC 1122 §4.2.3.6): whether it is on and what the peer answered. */
   final KeepAlive keepAlive;
   /** The identity given at OPEN; LISTEN returns to it. */
@@ -68,22 +64,15 @@ public final class TcpConnection {
   /** Whether an ACK is owed: sent alone unless data or a FIN carries it. */
   boolean ackNow;
   /** Whether the ACK owed is only a challenge ACK (RFC 5961), which never repeats our FIN. */
-  private boolean challengeOnly;
+  boolean challengeOnly;
   /** Whether the user closed the receive side with {@link #closeFully}: data arriving now resets. */
   boolean inputClosed;
   /** Why the connection reached CLOSED; user calls afterwards report it. {@code null} for an orderly close. */
   private TcpError closedError;
-  /**
-   * The last soft ICMP error (RFC 1122 §4.2.3.9), Linux's {@code sk_err_soft}: reported instead of
-   * "timed out" if the connection times out before anything more is acknowledged.
-   */
-  private TcpError softError;
-  /** SND.UNA when {@link #softError} arrived: an acknowledgment since then shows the path works again. */
-  private int softErrorUna;
-  /** Linux's {@code tcp_invalid_ratelimit}: the least time between two ACKs to out-of-window segments. */
-  static final long UNACCEPTABLE_ACK_INTERVAL_NANOS = 500_000_000L;
-  /** When an ACK last answered an out-of-window segment that was not a retransmission, {@code Long.MIN_VALUE} if never. */
-  private long lastUnacceptableAck = Long.MIN_VALUE;
+  /** ICMP errors about this connection, and the soft error a timeout reports. */
+  final IcmpErrorHandling icmpErrors = new IcmpErrorHandling(this);
+  /** When and how the ACKs we owe are sent: delayed, challenge and rate-limited ACKs. */
+  final AckPolicy acks = new AckPolicy(this);
   /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
   private boolean writableWanted;
   /** Complete segments to send before anything else (resets, probes); {@code null} until the first (most connections never have one). */
@@ -218,71 +207,11 @@ public final class TcpConnection {
   }
 
   /**
-   * Returns what a timeout reports: the soft ICMP error that came while nothing was acknowledged
-   * (RFC 1122 §4.2.3.9 "report the error to the application"; Linux's {@code tcp_write_err}
-   * reports {@code sk_err_soft}, e.g. "no route to host", before ETIMEDOUT), else {@code timedOut}.
-   */
-  TcpError timeoutError(TcpError timedOut) {
-    return softError != null && snd.sndUna == softErrorUna ? softError : timedOut;
-  }
-
-  /**
    * Takes an ICMP error about one of this connection's segments, as Linux's {@code tcp_v4_err} and
-   * {@code tcp_v6_err} do. The quoted SEG.SEQ must lie in SND.UNA..SND.NXT (RFC 5927 §4.1), else
-   * the error is likely forged and ignored. Then:
-   * <ul>
-   *   <li>a packet-too-big lowers the MSS to what the path MTU leaves, never below the MTU of
-   *       68 bytes (RFC 1191 §3) or, for IPv6, 1280 (RFC 8201 §4: a smaller report is discarded),
-   *       and resends the data in flight at the new size (RFC 1191 §6.5);</li>
-   *   <li>in SYN-SENT, and in SYN-RECEIVED after a simultaneous open, any unreachable error aborts
-   *       the connection with that error, soft ones too, as RFC 5461 describes and Linux does;</li>
-   *   <li>a half-open passive connection (the stack's SYN queue) is removed, without a RST, on a
-   *       hard error only, as Linux's {@code tcp_req_err};</li>
-   *   <li>in the synchronized states every error is soft, hard ones included (RFC 5927 §5.2, as
-   *       Linux): it is remembered and reported only if the connection then times out;</li>
-   *   <li>LISTEN, TIME-WAIT and CLOSED ignore errors.</li>
-   * </ul>
+   * {@code tcp_v6_err} do: see {@link IcmpErrorHandling} for what each error does in each state.
    */
   public IcmpError.Outcome handleIcmpError(IcmpError error, long now) {
-    if (error == null) throw new IllegalArgumentException("ICMP error is null");
-    if (state == TcpState.CLOSED || state == TcpState.LISTEN || state == TcpState.TIME_WAIT) {
-      return IcmpError.Outcome.IGNORED;
-    }
-    if (!SeqNum.inWindow(error.quotedSequence(), snd.sndUna, SeqNum.diff(snd.sndNxt, snd.sndUna))) {
-      return IcmpError.Outcome.OUT_OF_WINDOW;
-    }
-    return switch (error) {
-      case IcmpError.PacketTooBig tooBig -> pathMtuFell(tooBig.mtu(), now);
-      case IcmpError.Unreachable unreachable -> unreachable(unreachable, now);
-    };
-  }
-
-  private IcmpError.Outcome pathMtuFell(int mtu, long now) {
-    boolean v6 = id.isIpv6();
-    if (v6 && mtu < 1280) return IcmpError.Outcome.IGNORED;
-    int headers = (v6 ? 40 : 20) + 20;
-    if (!opts.lowerPathMss(Math.max(mtu, 68) - headers)) return IcmpError.Outcome.IGNORED;
-    recovery.onPathMtuFell(now);
-    return IcmpError.Outcome.MSS_LOWERED;
-  }
-
-  private IcmpError.Outcome unreachable(IcmpError.Unreachable error, long now) {
-    if (state == TcpState.SYN_RECEIVED && passiveHandshake) {
-      if (!error.hard()) return IcmpError.Outcome.IGNORED;
-      if (origin == Origin.LISTEN) {
-        returnToListen(now);
-      } else {
-        enterClosed(error.error(), now);
-      }
-      return IcmpError.Outcome.ABORTED;
-    }
-    if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
-      enterClosed(error.error(), now);
-      return IcmpError.Outcome.ABORTED;
-    }
-    softError = error.error();
-    softErrorUna = snd.sndUna;
-    return IcmpError.Outcome.REMEMBERED;
+    return icmpErrors.handle(error, now);
   }
 
   /** Returns whether keep-alive probes may run in this state: synchronized, with both ends' SYNs acknowledged, not TIME-WAIT. */
@@ -747,83 +676,6 @@ public final class TcpConnection {
     }
     int ack = SeqNum.add(seg.sequenceNumber(), seg.segmentLength());
     return TcpSegment.of(seg.destinationPort(), seg.sourcePort(), 0, ack, TcpFlags.RST | TcpFlags.ACK, 0);
-  }
-
-  /**
-   * Owes the ACK of in-order data: at once when {@code immediate} (a hole filled, RFC 5681 §4.2) or
-   * when {@link DelayedAck} says so, else when the delayed-ACK timer fires, unless a segment of
-   * ours carries it first. The timer keeps its first deadline: no ACK waits longer than the
-   * timeout (as Linux's {@code tcp_send_delayed_ack}).
-   */
-  void acknowledgeData(int length, boolean immediate, long now) {
-    boolean due = !cfg.delayedAck()
-        || rcv.delayedAck().onData(length, rcv.unacknowledged(), rcv.rcvWnd(), cfg.mss(), rtt.rto(), now);
-    if (immediate || due) {
-      ackNow = true;
-    } else {
-      acknowledgeLater(now);
-    }
-  }
-
-  /** Owes an ACK that may wait for the delayed-ACK timer (at once when delayed ACKs are off). */
-  void acknowledgeLater(long now) {
-    if (!cfg.delayedAck()) {
-      ackNow = true;
-    } else if (!timers.isSet(TimerKind.DELAYED_ACK)) {
-      timers.set(TimerKind.DELAYED_ACK, now + cfg.delayedAckTimeout(), now);
-    }
-  }
-
-  /**
-   * Gives auto-tuning a round-trip sample from in-order data (Linux's {@code tcp_rcv_rtt_measure_ts}
-   * and {@code tcp_rcv_rtt_measure}): with timestamps, our clock now less the TSecr the peer echoed,
-   * from segments at least full-sized (smaller ones may have waited for an ACK of ours); without
-   * them, the time a window's worth of data takes to arrive.
-   */
-  void measureReceiveRtt(TcpSegment seg, long now) {
-    if (!opts.timestampsOk()) {
-      rcv.tuner().onInOrderData(rcv.rcvNxt, rcv.rcvWnd(), now);
-      return;
-    }
-    TcpOption.Timestamps ts = seg.options().timestamps();
-    if (ts != null && ts.tsEcr() != 0 && seg.payloadLength() >= rcv.delayedAck().rcvMss()) {
-      int elapsed = SeqNum.diff(tsNow(now), ts.tsEcr());
-      if (elapsed >= 0) rcv.tuner().onTimestampSample(elapsed * 1_000_000L);
-    }
-  }
-
-  /**
-   * Owes a challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the rate limit of §7; returns
-   * whether it will be sent. It is the ordinary {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}.
-   */
-  boolean challengeAck(long now) {
-    if (challengeAcks == null) challengeAcks = new ChallengeAckLimiter(cfg.challengeAckLimit());
-    if (!challengeAcks.tryAcquire(now)) return false;
-    if (!ackNow) challengeOnly = true;
-    ackNow = true;
-    return true;
-  }
-
-  /**
-   * Owes the ACK that answers an unacceptable segment (RFC 9293 §3.10.7.4 first step: "an
-   * acknowledgment should be sent in reply"); returns whether it will be sent. A copy of data from
-   * up to a receive buffer below RCV.NXT is always answered: the peer resends it because our ACK
-   * was lost, and needs one. Anything else — beyond the window, or further behind — cannot come
-   * from the peer's retransmission queue but from a blind attacker guessing sequence numbers, and
-   * draws at most one ACK per 500 ms, Linux's {@code tcp_invalid_ratelimit}. (Linux limits only
-   * such segments without data, {@code tcp_oow_rate_limited}; we limit data too, so that blind
-   * injection cannot make us send an ACK per packet.)
-   */
-  boolean ackUnacceptable(TcpSegment seg, long now) {
-    int behind = SeqNum.diff(rcv.rcvNxt, seg.sequenceNumber());
-    if (behind > 0 && behind <= rcv.bufferSize() + 65535) {
-      ackNow = true;
-      return true;
-    }
-    if (lastUnacceptableAck != Long.MIN_VALUE && now - lastUnacceptableAck < UNACCEPTABLE_ACK_INTERVAL_NANOS) return false;
-    lastUnacceptableAck = now;
-    ackNow = true;
-    return true;
   }
 
   void emit(ConnectionEvent event) {

@@ -25,7 +25,7 @@ final class Timeouts {
       case FIN_WAIT_2 -> c.enterClosed(null, now);
       // §3.10.8 user timeout: "flush all queues, signal the user "error: connection aborted due to
       // user timeout"..., delete the TCB, enter the CLOSED state". No RST: the peer is unreachable.
-      case USER_TIMEOUT -> c.enterClosed(c.timeoutError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), now);
+      case USER_TIMEOUT -> c.enterClosed(c.icmpErrors.timeoutError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), now);
       case PERSIST -> windowProbe(now);
       case DELAYED_ACK -> c.ackNow = true; // RFC 1122 §4.2.3.2: the ACK waited long enough
       case KEEPALIVE -> keepAliveTimeout(now);
@@ -49,7 +49,7 @@ final class Timeouts {
       if (c.state == TcpState.SYN_RECEIVED && c.passiveHandshake && c.origin == TcpConnection.Origin.LISTEN) {
         c.returnToListen(now);
       } else {
-        c.enterClosed(c.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
+        c.enterClosed(c.icmpErrors.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
       }
       return;
     }
@@ -68,12 +68,12 @@ final class Timeouts {
    */
   private void establishmentTimeout(long now) {
     switch (c.state) {
-      case SYN_SENT -> c.enterClosed(c.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
+      case SYN_SENT -> c.enterClosed(c.icmpErrors.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
       case SYN_RECEIVED -> {
         if (c.passiveHandshake && c.origin == TcpConnection.Origin.LISTEN) {
           c.returnToListen(now);
         } else {
-          c.resetAndClose(c.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
+          c.resetAndClose(c.icmpErrors.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
         }
       }
       default -> { }
