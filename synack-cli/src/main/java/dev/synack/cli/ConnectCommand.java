@@ -68,13 +68,8 @@ final class ConnectCommand implements Callable<Integer> {
     if (remotePort < 1 || remotePort > 65535) throw new Main.UsageError("PORT must be 1..65535: " + remotePort);
     PrintWriter err = spec.commandLine().getErr();
     String where = Addresses.endpoint(remote, remotePort);
-    LinkHost host;
-    try {
-      host = link.open("synack", address);
-    } catch (IOException e) {
-      err.println(e.getMessage());
-      return 1;
-    }
+    LinkHost host = link.openOrReport("synack", address, err);
+    if (host == null) return 1;
     try (host) {
       TcpSocket socket;
       try {

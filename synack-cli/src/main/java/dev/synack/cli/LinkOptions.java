@@ -6,6 +6,7 @@ import dev.synack.stack.HostConfig;
 import dev.synack.trace.JsonLinesSink;
 import dev.synack.trace.TraceSink;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.Writer;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +76,16 @@ final class LinkOptions {
   /** Returns where the link leads, for one line of output. */
   String describe() {
     return choice.chosen().describe();
+  }
+
+  /** Opens the link and its host as {@link #open} does, or writes the one line saying why not to {@code err} and returns null. */
+  LinkHost openOrReport(String name, InetAddress address, PrintWriter err) {
+    try {
+      return open(name, address);
+    } catch (IOException e) {
+      err.println(e.getMessage());
+      return null;
+    }
   }
 
   /**

@@ -99,13 +99,8 @@ final class ServeCommand implements Callable<Integer> {
     int p = port != null ? port : defaultPort;
     if (p < 1 || p > 65535) throw new Main.UsageError("--port must be 1..65535: " + p);
 
-    LinkHost host;
-    try {
-      host = link.open("synack", address);
-    } catch (IOException e) {
-      err.println(e.getMessage());
-      return 1;
-    }
+    LinkHost host = link.openOrReport("synack", address, err);
+    if (host == null) return 1;
     try (host) {
       Server server;
       try {
