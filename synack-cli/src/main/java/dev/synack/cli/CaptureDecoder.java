@@ -29,7 +29,8 @@ import java.util.Map;
  */
 final class CaptureDecoder {
   /** One connection of the capture, named by its endpoints in the order the capture first saw them. */
-  private record Connection(String first, String second, CaptureStates states, List<TraceEvent> events) {}
+  private record Connection(String first, String second, CaptureStates states, SegmentAnalysis analysis,
+      List<TraceEvent> events) {}
 
   private final PrintWriter out;
   private final boolean json;
@@ -87,7 +88,8 @@ final class CaptureDecoder {
     String from = TcpdumpFormat.endpoint(d.source(), s.sourcePort());
     String to = TcpdumpFormat.endpoint(d.destination(), s.destinationPort());
     Connection c = connections.computeIfAbsent(from.compareTo(to) < 0 ? from + " " + to : to + " " + from,
-        k -> new Connection(from, to, new CaptureStates(from, to), new ArrayList<>()));
+        k -> new Connection(from, to, new CaptureStates(from, to), new SegmentAnalysis(), new ArrayList<>()));
+    SegmentAnalysis.Result marks = c.analysis().segment(r.timeNanos(), from.equals(c.first()), s);
     List<TraceEvent> events = c.states().segment(t, from, s);
     c.events().addAll(events);
     if (json) {
@@ -96,13 +98,30 @@ final class CaptureDecoder {
         String line = JsonLines.toJson(e);
         if (e instanceof TraceEvent.Segment) {
           line = line.substring(0, line.length() - 1) + ",\"src\":" + Json.quote(src) + ",\"sport\":" + s.sourcePort()
-              + ",\"dst\":" + Json.quote(dst) + ",\"dport\":" + s.destinationPort() + ",\"checksum_ok\":" + checksumOk + "}";
+              + ",\"dst\":" + Json.quote(dst) + ",\"dport\":" + s.destinationPort() + ",\"checksum_ok\":" + checksumOk
+              + analysisJson(marks) + "}";
         }
         out.println(line);
       }
     } else {
-      out.println(time + " " + TcpdumpFormat.segment(d.source(), d.destination(), s));
+      String labels = marks.labels();
+      out.println(time + " " + TcpdumpFormat.segment(d.source(), d.destination(), s)
+          + (labels.isEmpty() ? "" : " " + labels.strip()));
     }
+  }
+
+  /** Returns the JSON fields of a segment's analysis, {@code ,"analysis":["duplicate_ack"],"dup_ack":2}, or "". */
+  private static String analysisJson(SegmentAnalysis.Result marks) {
+    if (marks.marks().isEmpty()) return "";
+    StringBuilder b = new StringBuilder(",\"analysis\":[");
+    String sep = "";
+    for (SegmentAnalysis.Mark m : marks.marks()) {
+      b.append(sep).append(Json.quote(m.field()));
+      sep = ",";
+    }
+    b.append(']');
+    if (marks.duplicateAck() > 0) b.append(",\"dup_ack\":").append(marks.duplicateAck());
+    return b.toString();
   }
 
   /** Prints each connection's states and the summary line (text only). */
