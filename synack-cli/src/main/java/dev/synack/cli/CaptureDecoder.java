@@ -35,6 +35,8 @@ final class CaptureDecoder {
   private final PrintWriter out;
   private final boolean json;
   private final ZoneId zone;
+  /** The connection to show ({@code --conn}): its number, or an endpoint it has; null for all. */
+  private final String only;
   /** Connections by their direction-independent key, in the order they first appear. */
   private final Map<String, Connection> connections = new LinkedHashMap<>();
   /** The time of the first record; JSON times count from it. */
@@ -44,9 +46,44 @@ final class CaptureDecoder {
   private int malformed;
 
   CaptureDecoder(PrintWriter out, boolean json, ZoneId zone) {
+    this(out, json, zone, null);
+  }
+
+  /** A decoder that shows only the connection {@code only} names (its number, or an endpoint of it), or all when null. */
+  CaptureDecoder(PrintWriter out, boolean json, ZoneId zone, String only) {
     this.out = out;
     this.json = json;
     this.zone = zone;
+    this.only = only;
+  }
+
+  /** Returns whether {@code c} is one the decoder shows. */
+  private boolean shown(Connection c) {
+    if (only == null) return true;
+    if (only.matches("\\d+")) return String.valueOf(number(c)).equals(only);
+    return c.first().equals(only) || c.second().equals(only);
+  }
+
+  private int number(Connection c) {
+    return new ArrayList<>(connections.values()).indexOf(c) + 1;
+  }
+
+  /** Returns the trace events of the connections shown, for a page of them. */
+  List<TraceEvent> shownEvents() {
+    List<TraceEvent> all = new ArrayList<>();
+    for (Connection c : connections.values()) if (shown(c)) all.addAll(c.events());
+    return all;
+  }
+
+  /** Returns the endpoints of the connections shown, first connection first. */
+  List<String> shownHosts() {
+    for (Connection c : connections.values()) if (shown(c)) return List.of(c.first(), c.second());
+    return List.of();
+  }
+
+  /** Returns the number of connections the capture holds. */
+  int connectionCount() {
+    return connections.size();
   }
 
   /** Decodes one record and prints its line. */
@@ -92,6 +129,7 @@ final class CaptureDecoder {
     SegmentAnalysis.Result marks = c.analysis().segment(r.timeNanos(), from.equals(c.first()), s);
     List<TraceEvent> events = c.states().segment(t, from, s);
     c.events().addAll(events);
+    if (!shown(c)) return;
     if (json) {
       for (TraceEvent e : events) {
         if (e instanceof TraceEvent.Segment seg && seg.action() == TraceEvent.SegmentAction.RECV) continue;
@@ -129,8 +167,10 @@ final class CaptureDecoder {
     if (json) return;
     int n = 0;
     for (Connection c : connections.values()) {
+      n++;
+      if (!shown(c)) continue;
       out.println();
-      out.println("connection " + ++n + ": " + c.first() + " <-> " + c.second());
+      out.println("connection " + n + ": " + c.first() + " <-> " + c.second());
       out.println();
       out.print(Ladder.render(c.events(), Ladder.Options.defaults().withHosts(List.of(c.first(), c.second()))
           .withTimers(true)));

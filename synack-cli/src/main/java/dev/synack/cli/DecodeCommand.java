@@ -3,7 +3,10 @@ package dev.synack.cli;
 import dev.synack.wire.PcapFormatException;
 import dev.synack.wire.PcapReader;
 import dev.synack.wire.PcapRecord;
+import dev.synack.trace.HtmlReport;
 import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -34,6 +37,12 @@ final class DecodeCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print one JSON trace event per line (the fields of DESIGN.md) instead")
   boolean json;
 
+  @Option(names = "--conn", paramLabel = "N|ENDPOINT", description = "show only this connection: its number (as the listing counts them) or an endpoint it has (10.0.0.2:80)")
+  String conn;
+
+  @Option(names = "--html", paramLabel = "FILE.html", description = "also write the connections shown as one self-contained HTML page (the ladder and its states)")
+  Path html;
+
   @Override
   public Integer call() {
     byte[] bytes;
@@ -51,7 +60,7 @@ final class DecodeCommand implements Callable<Integer> {
       throw new Main.UsageError(file + ": " + e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
-    CaptureDecoder decoder = new CaptureDecoder(out, json, ZoneId.systemDefault());
+    CaptureDecoder decoder = new CaptureDecoder(out, json, ZoneId.systemDefault(), conn);
     String error = null;
     try {
       for (PcapRecord r = reader.next(); r != null; r = reader.next()) {
@@ -62,11 +71,26 @@ final class DecodeCommand implements Callable<Integer> {
       error = e.getMessage();
     }
     decoder.finish();
+    if (conn != null && conn.matches("\\d+") && (Integer.parseInt(conn) < 1 || Integer.parseInt(conn) > decoder.connectionCount())) {
+      throw new Main.UsageError("--conn " + conn + ": the capture has " + decoder.connectionCount() + " connection"
+          + (decoder.connectionCount() == 1 ? "" : "s"));
+    }
+    if (html != null) writeHtml(decoder);
     out.flush();
     if (error != null) {
       spec.commandLine().getErr().println("synack decode: " + file + ": " + error);
       return Main.EXIT_USAGE;
     }
     return 0;
+  }
+
+  private void writeHtml(CaptureDecoder decoder) {
+    try (Writer w = Files.newBufferedWriter(html, StandardCharsets.UTF_8)) {
+      HtmlReport.write(decoder.shownEvents(), HtmlReport.Options.defaults().withTitle("synack decode: " + file.getFileName())
+          .withHosts(decoder.shownHosts()), w);
+    } catch (IOException e) {
+      throw new Main.UsageError("cannot write " + html + ": " + e.getMessage());
+    }
+    spec.commandLine().getOut().println("html: " + html);
   }
 }

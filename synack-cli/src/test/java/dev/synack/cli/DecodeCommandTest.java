@@ -31,6 +31,30 @@ class DecodeCommandTest {
   Path dir;
 
   @Nested
+  class ConnAndHtml {
+    @Test
+    void conn_byNumberOrEndpoint_showsThatConnection_elseOneLineExit2(@TempDir Path dir) throws Exception {
+      Decode all = Decode.run(EXAMPLE);
+      Decode first = Decode.run(EXAMPLE, "--conn", "1");
+      assertEquals(0, first.exitCode(), String.join("\n", first.err()));
+      assertEquals(all.packetLines(), first.packetLines());
+      String endpoint = all.out().stream().filter(l -> l.startsWith("connection 1: ")).findFirst().orElseThrow()
+          .substring("connection 1: ".length()).split(" <-> ")[1];
+      assertEquals(all.packetLines(), Decode.run(EXAMPLE, "--conn", endpoint).packetLines());
+      Decode none = Decode.run(EXAMPLE, "--conn", "192.0.2.99:1");
+      assertEquals(List.of(), none.packetLines());
+      Decode bad = Decode.run(EXAMPLE, "--conn", "2");
+      assertEquals(2, bad.exitCode());
+      assertEquals(List.of("synack decode: --conn 2: the capture has 1 connection"), bad.err());
+      Path html = dir.resolve("h.html");
+      Decode page = Decode.run(EXAMPLE, "--html", html.toString());
+      assertEquals(0, page.exitCode(), String.join("\n", page.err()));
+      String text = java.nio.file.Files.readString(html);
+      assertTrue(text.contains("<svg") && text.contains("ESTABLISHED") && text.contains(endpoint), text.substring(0, 300));
+    }
+  }
+
+  @Nested
   class HandshakeExample {
     @Test
     void text_printsTcpdumpLinesStatePathsAndSummary() {
