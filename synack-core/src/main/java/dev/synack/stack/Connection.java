@@ -5,6 +5,7 @@ import dev.synack.tcp.NegotiatedOptions;
 import dev.synack.tcp.Status;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpError;
+import dev.synack.tcp.TcpInfo;
 import dev.synack.tcp.TcpState;
 import java.nio.ByteBuffer;
 
@@ -52,6 +53,11 @@ public final class Connection implements Attachable {
   /** Returns the options the handshake settled (all off before the peer's SYN). */
   public NegotiatedOptions negotiatedOptions() {
     return engine.negotiatedOptions();
+  }
+
+  /** Returns what the connection knows of itself, as Linux's {@code tcp_info} ({@code ss -ti}). */
+  public TcpInfo info(long now) {
+    return engine.info(now);
   }
 
   /** Returns STATUS (RFC 9293 §3.10.6). */

@@ -304,6 +304,7 @@ final class LossRecovery {
    */
   private void onDsack(int priorUna, int bytes, long now) {
     Sender snd = c.snd;
+    c.counters.dsackDups++;
     rack.onDsack(snd.sndUna, snd.sndNxt);
     if (undoArmed && SeqNum.le(dsackRight, priorUna) && SeqNum.gt(dsackRight, undoMarker)) {
       undoRetransmissions -= Math.max(1, (bytes + mss - 1) / mss);

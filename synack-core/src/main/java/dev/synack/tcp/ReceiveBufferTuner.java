@@ -38,6 +38,11 @@ final class ReceiveBufferTuner {
     this.maxBuffer = maxBuffer;
   }
 
+  /** Returns the bytes read per round trip at the last growth, 0 before the first. */
+  int space() {
+    return space;
+  }
+
   /** Stops tuning: the user set the buffer size. */
   void lock() {
     locked = true;

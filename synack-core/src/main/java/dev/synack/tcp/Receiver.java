@@ -84,6 +84,16 @@ final class Receiver {
     return tuner;
   }
 
+  /** Returns the receive space the tuner measured, without making a tuner (0 before the first read). */
+  int rcvSpace() {
+    return tuner == null ? 0 : tuner.space();
+  }
+
+  /** Returns the largest segment the peer sent as far as known, without making the ACK state (0 before data). */
+  int rcvMss() {
+    return delayedAck == null ? 0 : delayedAck.rcvMss();
+  }
+
   /** Returns when in-order data is acknowledged (RFC 1122 §4.2.3.2). */
   DelayedAck delayedAck() {
     if (delayedAck == null) delayedAck = new DelayedAck();

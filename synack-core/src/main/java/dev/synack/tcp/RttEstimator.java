@@ -51,6 +51,9 @@ final class RttEstimator {
 
   boolean hasSample() { return srtt != 0; }
 
+  /** Returns how many times the RTO was doubled since the last sample. */
+  int backoff() { return backoff; }
+
   /** Takes one round-trip sample R in ns (RFC 6298 §2.2 first, §2.3 after) and forgets the backoff. */
   void sample(long r) {
     r = Math.max(r, 1);

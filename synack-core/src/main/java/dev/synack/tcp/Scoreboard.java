@@ -65,6 +65,15 @@ final class Scoreboard {
   /** When the last {@link #ackUpTo} removed segment sent last was sent (resent ones included), or {@link Long#MIN_VALUE}. */
   private long ackedLatestSentAt = Long.MIN_VALUE;
 
+  /** Returns how many records carry {@code flag} (one of {@link #LOST}, {@link #RETRANSMITTED}, ...) and not SACKED. */
+  int countFlagged(int flag) {
+    int n = 0;
+    for (int i = head; i < tail; i++) {
+      if ((flags[i] & flag) != 0 && (flags[i] & SACKED) == 0) n++;
+    }
+    return n;
+  }
+
   /** Returns the number of records. */
   int count() { return tail - head; }
 

@@ -83,6 +83,8 @@ public final class TcpConnection {
    */
   private ConnectionEvent nextEvent;
   private ArrayDeque<ConnectionEvent> laterEvents;
+  /** What the connection sent and received over its life, for {@link #info}. */
+  final TcpCounters counters = new TcpCounters();
   private final SegmentArrival arrival;
   private final Timeouts timeouts;
 
@@ -174,7 +176,12 @@ public final class TcpConnection {
   public Disposition handleSegment(TcpSegment seg, long now) {
     if (seg == null) throw new IllegalArgumentException("segment is null");
     sendOwedAck(now);
+    counters.onArrival(seg, now);
+    int una = snd.sndUna;
+    int rcvNxt = rcv.rcvNxt;
+    boolean rcvKnown = rcv.synReceived;
     Disposition d = arrival.process(seg, now);
+    counters.onProcessed(una, snd.sndUna, rcvNxt, rcv.rcvNxt, rcvKnown);
     releaseIdleTimers();
     return d;
   }
@@ -312,6 +319,7 @@ public final class TcpConnection {
     if (reply != null) {
       out.set(reply);
       tracer.send(out, now, false);
+      counters.onSent(0, false, now);
       return true;
     }
     if (state == TcpState.CLOSED || state == TcpState.LISTEN) return false;
@@ -327,6 +335,7 @@ public final class TcpConnection {
       snd.lendPayload(chunk, out);
       snd.onSent(chunk, now);
       tracer.send(out, now, chunk.retransmit());
+      counters.onSent(chunk.length(), chunk.retransmit(), now);
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
       if (!timers.isSet(TimerKind.RETRANSMIT)) timers.set(TimerKind.RETRANSMIT, now + rtt.rto(), now);
       recovery.onSent(chunk, now);
@@ -348,6 +357,7 @@ public final class TcpConnection {
         fillSegment(out, snd.sndNxt, TcpFlags.ACK, 0, now);
       }
       tracer.send(out, now, false);
+      counters.onSent(0, false, now);
       return true;
     }
     return false;
@@ -506,6 +516,11 @@ public final class TcpConnection {
   public Status status() {
     return new Status(id, state, snd.iss, snd.sndUna, snd.sndNxt, snd.sndWnd, rcv.irs, rcv.rcvNxt, rcv.rcvWnd(),
         snd.queued(), rcv.queued(), opts.effectiveMss(), rtt.rto(), rtt.srtt());
+  }
+
+  /** Returns what the connection knows of itself, as Linux's {@code tcp_info} (see {@link TcpInfo}). */
+  public TcpInfo info(long now) {
+    return TcpInfo.of(this, now);
   }
 
   public TcpState state() {

@@ -1,0 +1,119 @@
+package dev.synack.tcp;
+
+/**
+ * What a connection knows of itself, field by field as Linux's {@code struct tcp_info}
+ * ({@code include/uapi/linux/tcp.h}, filled by {@code tcp_get_info}), for tools that read it
+ * ({@code ss -ti}, packetdrill's {@code tcpi_*}) and for users. Times are in microseconds and
+ * segment counts in segments, as Linux gives them; byte counts are 64-bit.
+ *
+ * <p>Where synack has no such thing yet, the field says so: {@link #pacingRate} is 0 (no pacing).
+ *
+ * @param state          the RFC 9293 state ({@code tcpi_state})
+ * @param caState        the congestion-avoidance state ({@code tcpi_ca_state}): OPEN, DISORDER, RECOVERY or LOSS
+ * @param congestionControl the congestion control algorithm's name ({@code TCP_CONGESTION})
+ * @param retransmits    retransmission timeouts in a row without progress ({@code tcpi_retransmits})
+ * @param probes         unanswered zero-window probes ({@code tcpi_probes})
+ * @param backoff        how many times the RTO was doubled since the last RTT sample ({@code tcpi_backoff})
+ * @param options        {@code TCPI_OPT_*} bits: 1 timestamps, 2 SACK, 4 window scale ({@code tcpi_options})
+ * @param sndWscale      the shift applied to the peer's windows, 0 without window scaling
+ * @param rcvWscale      the shift applied to our windows, 0 without window scaling
+ * @param rto            the retransmission timeout, backoff included, µs
+ * @param ato            the delayed-ACK timeout, µs
+ * @param sndMss         the payload bytes per segment we send (Eff.snd.MSS less options)
+ * @param rcvMss         the largest segment the peer was seen to send (its MSS as we estimate it)
+ * @param unacked        segments sent and not acknowledged ({@code packets_out})
+ * @param sacked         of those, segments the peer SACKed
+ * @param lost           of those, segments judged lost
+ * @param retrans        segments retransmitted and not yet acknowledged
+ * @param rtt            the smoothed RTT, µs (0 before a sample)
+ * @param rttvar         the RTT variance, µs
+ * @param sndSsthresh    the slow-start threshold in segments (Linux's "infinite" 0x7fffffff before the first loss)
+ * @param sndCwnd        the congestion window in segments
+ * @param cwndBytes      the congestion window in bytes, as synack keeps it
+ * @param reordering     the reordering degree assumed, in segments (RFC 6675's DupThresh)
+ * @param rcvSpace       the receive space the auto-tuner measured per round trip, bytes
+ * @param totalRetrans   segments retransmitted over the connection's life
+ * @param pacingRate     the pacing rate in bytes per second; 0: synack does not pace yet
+ * @param bytesAcked     bytes the peer acknowledged, SYN and FIN included ({@code tcpi_bytes_acked})
+ * @param bytesReceived  bytes received in order, FIN included ({@code tcpi_bytes_received})
+ * @param bytesSent      payload bytes sent, retransmissions included ({@code tcpi_bytes_sent})
+ * @param bytesRetrans   payload bytes retransmitted ({@code tcpi_bytes_retrans})
+ * @param segsIn         segments received
+ * @param segsOut        segments sent
+ * @param dataSegsIn     segments received that carried data
+ * @param dataSegsOut    segments sent that carried data
+ * @param dsackDups      D-SACK blocks received: segments the peer got twice ({@code tcpi_dsack_dups})
+ * @param notsentBytes   bytes queued and never sent ({@code tcpi_notsent_bytes})
+ * @param lastDataSent   µs since data was last sent (0 when never)
+ * @param lastDataRecv   µs since data was last received (0 when never)
+ * @param lastAckRecv    µs since an ACK was last received (0 when never)
+ */
+public record TcpInfo(
+    TcpState state, String caState, String congestionControl, int retransmits, int probes, int backoff, int options, int sndWscale,
+    int rcvWscale, long rto, long ato, int sndMss, int rcvMss, int unacked, int sacked, int lost, int retrans,
+    long rtt, long rttvar, int sndSsthresh, int sndCwnd, int cwndBytes, int reordering, int rcvSpace,
+    long totalRetrans, long pacingRate, long bytesAcked, long bytesReceived, long bytesSent, long bytesRetrans,
+    long segsIn, long segsOut, long dataSegsIn, long dataSegsOut, long dsackDups, int notsentBytes,
+    long lastDataSent, long lastDataRecv, long lastAckRecv) {
+
+  /** {@code TCPI_OPT_TIMESTAMPS}. */
+  public static final int OPT_TIMESTAMPS = 1;
+  /** {@code TCPI_OPT_SACK}. */
+  public static final int OPT_SACK = 2;
+  /** {@code TCPI_OPT_WSCALE}. */
+  public static final int OPT_WSCALE = 4;
+
+  /** Returns what {@code c} knows of itself at {@code now}. */
+  static TcpInfo of(TcpConnection c, long now) {
+    NegotiatedOptions n = c.opts.negotiated();
+    int options = (n.timestamps() ? OPT_TIMESTAMPS : 0) | (n.sack() ? OPT_SACK : 0)
+        | (n.windowScale() ? OPT_WSCALE : 0);
+    int mss = Math.max(1, c.opts.effectiveMss());
+    CongestionControl cc = c.recovery.congestionControl(); // null before the handshake completes
+    int cwnd = cc == null ? CongestionControl.initialWindow(mss) : cc.cwnd();
+    int ssthresh = cc == null ? Integer.MAX_VALUE : cc.ssthresh();
+    Scoreboard board = c.snd.scoreboard;
+    return new TcpInfo(c.state, c.recovery.phase().name(), c.cfg.congestionControl(), c.snd.timeouts,
+        c.snd.persistBackoff, c.rtt.backoff(), options, n.windowScale() ? n.sendShift() : 0,
+        n.windowScale() ? n.receiveShift() : 0, c.rtt.rto() / 1000, c.cfg.delayedAckTimeout() / 1000, mss,
+        c.rcv.rcvMss(), board.count(), board.sackedSegments(), board.countFlagged(Scoreboard.LOST),
+        board.countFlagged(Scoreboard.RETRANSMITTED), c.rtt.srtt() / 1000, c.rtt.rttvar() / 1000,
+        ssthresh == Integer.MAX_VALUE ? 0x7fffffff : ssthresh / mss, cwnd / mss, cwnd, LossRecovery.DUP_THRESH,
+        c.rcv.rcvSpace(), c.counters.totalRetrans, 0, c.counters.bytesAcked, c.counters.bytesReceived,
+        c.counters.bytesSent, c.counters.bytesRetrans, c.counters.segsIn, c.counters.segsOut, c.counters.dataSegsIn,
+        c.counters.dataSegsOut, c.counters.dsackDups, c.snd.unsent(), TcpCounters.since(c.counters.lastDataSent, now),
+        TcpCounters.since(c.counters.lastDataRecv, now), TcpCounters.since(c.counters.lastAckRecv, now));
+  }
+
+  /** Returns the line {@code ss -ti} prints for these fields (its most used part). */
+  public String ssLine() {
+    StringBuilder b = new StringBuilder();
+    if ((options & OPT_TIMESTAMPS) != 0) b.append(" ts");
+    if ((options & OPT_SACK) != 0) b.append(" sack");
+    b.append(' ').append(congestionControl);
+    if ((options & OPT_WSCALE) != 0) b.append(" wscale:").append(sndWscale).append(',').append(rcvWscale);
+    b.append(" rto:").append(millis(rto));
+    if (rtt > 0) b.append(" rtt:").append(millis(rtt)).append('/').append(millis(rttvar));
+    b.append(" ato:").append(millis(ato)).append(" mss:").append(sndMss).append(" rcvmss:").append(rcvMss);
+    b.append(" cwnd:").append(sndCwnd);
+    if (sndSsthresh < 0x7fffffff / 2) b.append(" ssthresh:").append(sndSsthresh);
+    b.append(" bytes_sent:").append(bytesSent);
+    if (bytesRetrans > 0) b.append(" bytes_retrans:").append(bytesRetrans);
+    b.append(" bytes_acked:").append(bytesAcked).append(" bytes_received:").append(bytesReceived);
+    b.append(" segs_out:").append(segsOut).append(" segs_in:").append(segsIn);
+    b.append(" data_segs_out:").append(dataSegsOut).append(" data_segs_in:").append(dataSegsIn);
+    if (unacked > 0) b.append(" unacked:").append(unacked);
+    if (retrans > 0 || totalRetrans > 0) b.append(" retrans:").append(retrans).append('/').append(totalRetrans);
+    if (lost > 0) b.append(" lost:").append(lost);
+    if (sacked > 0) b.append(" sacked:").append(sacked);
+    if (dsackDups > 0) b.append(" dsack_dups:").append(dsackDups);
+    b.append(" rcv_space:").append(rcvSpace);
+    if (notsentBytes > 0) b.append(" notsent:").append(notsentBytes);
+    return b.toString().strip();
+  }
+
+  private static String millis(long micros) {
+    if (micros % 1000 == 0) return String.valueOf(micros / 1000);
+    return String.format(java.util.Locale.ROOT, "%.3f", micros / 1000.0).replaceAll("0+$", "");
+  }
+}
