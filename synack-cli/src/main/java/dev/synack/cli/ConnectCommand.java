@@ -70,7 +70,7 @@ final class ConnectCommand implements Callable<Integer> {
     String where = Addresses.endpoint(remote, remotePort);
     LinkHost host = link.openOrReport("synack", address, err);
     if (host == null) return 1;
-    try (host) {
+    try (host; ControlSocket control = ControlSocket.open("connect", host.driver(), host.host(), err)) {
       TcpSocket socket;
       try {
         socket = TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(remote, remotePort), 0);

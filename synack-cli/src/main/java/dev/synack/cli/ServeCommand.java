@@ -101,7 +101,7 @@ final class ServeCommand implements Callable<Integer> {
 
     LinkHost host = link.openOrReport("synack", address, err);
     if (host == null) return 1;
-    try (host) {
+    try (host; ControlSocket control = ControlSocket.open("serve", host.driver(), host.host(), err)) {
       Server server;
       try {
         server = Server.start(host.driver(), host.host(), host.address(), p, service, line -> log(out, line));

@@ -9,7 +9,7 @@ final class Subcommands {
 
   static List<Object> all() {
     return List.of(new DemoCommand(), new ServeCommand(), new ConnectCommand(), new DecodeCommand(), new RenderCommand(),
-        new ScriptCommand(),
+        new SsCommand(), new ScriptCommand(),
         new BenchCommand(), new TortureCommand());
   }
 }
