@@ -370,7 +370,7 @@ final class LossRecovery {
     long reoWnd = rack.reorderingWindow(phase == Phase.RECOVERY || phase == Phase.LOSS, board.sackedSegments(), c.rtt.srtt());
     long timeout = rack.detectLoss(board, reoWnd, now);
     if (timeout > 0) {
-      c.timers.set(TimerKind.REORDER, now + timeout, now);
+      c.timers.set(TimerKind.REORDER, TimeMath.after(now, timeout), now);
     } else {
       c.timers.cancel(TimerKind.REORDER, now);
     }
@@ -447,7 +447,7 @@ final class LossRecovery {
       // RFC 8985 §7.3: TLP.end_seq = SND.NXT, and the RTO restarts from the probe.
       probeRequested = false;
       rack.onProbeSent(snd.sndNxt, chunk.retransmit());
-      c.timers.set(TimerKind.RETRANSMIT, now + c.rtt.rto(), now);
+      c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
       c.tracer.note(now, chunk.retransmit() ? "tail loss probe: the last segment again" : "tail loss probe: a new segment");
     } else if (chunk.retransmit()) {
       if (undoArmed) undoRetransmissions++;
@@ -488,7 +488,7 @@ final class LossRecovery {
       return;
     }
     probeForOneSegment = board.outstandingBytes() <= mss;
-    long deadline = now + Rack.probeTimeout(c.rtt.srtt(), probeForOneSegment);
+    long deadline = TimeMath.after(now, Rack.probeTimeout(c.rtt.srtt(), probeForOneSegment));
     if (c.timers.isSet(TimerKind.RETRANSMIT)) deadline = Math.min(deadline, c.timers.deadline(TimerKind.RETRANSMIT));
     c.timers.set(TimerKind.LOSS_PROBE, deadline, now);
   }
@@ -549,13 +549,19 @@ final class LossRecovery {
    */
   void onRetransmissionTimeout(long now) {
     Sender snd = c.snd;
-    snd.onTimeout();
+    snd.onTimeout(now, c.rtt.rto());
     c.rtt.backOff();
     if (rack != null) rack.cancelProbe();
     probeRequested = false;
     c.timers.cancel(TimerKind.LOSS_PROBE, now);
     c.timers.cancel(TimerKind.REORDER, now);
-    if (cc == null || snd.scoreboard.isEmpty()) return;
+    if (snd.scoreboard.isEmpty()) return;
+    if (machinery() == null) {
+      // Not started (a FIN sent before the handshake ended): no window to reduce, but what was
+      // sent is resent all the same (RFC 9293 §3.8.1).
+      snd.scoreboard.markAllLostForgettingSacks();
+      return;
+    }
     // A timeout during a recovery or after another timeout reduces nothing more (RFC 5681 §3.1; Linux's tcp_enter_loss).
     boolean newEvent = phase == Phase.OPEN || phase == Phase.DISORDER;
     if (newEvent) armUndo();

@@ -22,6 +22,8 @@ final class Rack implements Scoreboard.DeliveryListener {
   static final long WORST_CASE_DELAYED_ACK = 200_000_000L;
   /** RFC 8985 §6.2 step 4: how many recoveries without D-SACK a widened reordering window lasts. */
   private static final int REO_WND_PERSIST = 16;
+  /** The most RACK.reo_wnd_mult grows to: Linux keeps its {@code reo_wnd_steps} in a byte (0xFF); reo_wnd is at most SRTT anyway. */
+  private static final int MAX_REO_WND_MULT = 255;
   private static final long NONE = Long.MIN_VALUE;
 
   /** Our timestamp clock, ns to TSval, for the ambiguity test of retransmitted segments. */
@@ -124,7 +126,7 @@ final class Rack implements Scoreboard.DeliveryListener {
     if (!dsackRoundSet) {
       dsackRound = sndNxt;
       dsackRoundSet = true;
-      reoWndMult++;
+      if (reoWndMult < MAX_REO_WND_MULT) reoWndMult++;
       reoWndPersist = REO_WND_PERSIST;
     }
   }

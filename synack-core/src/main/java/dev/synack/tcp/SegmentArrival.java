@@ -481,6 +481,8 @@ final class SegmentArrival {
     } else if (ack == snd.sndUna) {
       c.recovery.onAck(seg, seg.window() << c.opts.sndShift(), now); // a duplicate ACK (RFC 5681 §2), perhaps with SACK blocks
     }
+    // An ACK at or above SND.UNA answers our zero-window probes (Linux's tcp_ack clears icsk_probes_out).
+    if (SeqNum.le(snd.sndUna, ack)) snd.probesOut = 0;
     // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated."
     if (SeqNum.le(snd.sndUna, ack) && snd.updateWindow(seg.sequenceNumber(), ack, seg.window() << c.opts.sndShift())) {
       if (snd.sndWnd > 0) c.timers.cancel(TimerKind.PERSIST, now);
@@ -491,7 +493,7 @@ final class SegmentArrival {
         // acknowledged, then enter FIN-WAIT-2 and continue processing in that state."
         if (snd.finAcked()) {
           c.setState(TcpState.FIN_WAIT_2, now);
-          if (c.inputClosed) c.timers.set(TimerKind.FIN_WAIT_2, now + c.cfg.finWait2Timeout(), now);
+          if (c.inputClosed) c.timers.set(TimerKind.FIN_WAIT_2, TimeMath.after(now, c.cfg.finWait2Timeout()), now);
         }
       }
       case CLOSING -> {
@@ -523,8 +525,8 @@ final class SegmentArrival {
     Sender snd = c.snd;
     int freed = c.recovery.onAck(seg, seg.window() << c.opts.sndShift(), now);
     if (snd.hasOutstanding()) {
-      c.timers.set(TimerKind.RETRANSMIT, now + c.rtt.rto(), now);
-      if (c.cfg.userTimeout() > 0) c.timers.set(TimerKind.USER_TIMEOUT, now + c.cfg.userTimeout(), now);
+      c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
+      if (c.cfg.userTimeout() > 0) c.timers.set(TimerKind.USER_TIMEOUT, TimeMath.after(now, c.cfg.userTimeout()), now);
       c.recovery.armProbe(now);
     } else {
       c.timers.cancel(TimerKind.RETRANSMIT, now);
