@@ -531,6 +531,10 @@ final class SegmentArrival {
     } else {
       c.timers.cancel(TimerKind.RETRANSMIT, now);
       c.timers.cancel(TimerKind.USER_TIMEOUT, now);
+      // Nothing in flight: keep-alive watches the peer again (Timeouts#keepAliveTimeout stopped it meanwhile).
+      if (c.keepAlive.on() && c.keepAliveState() && !c.timers.isSet(TimerKind.KEEPALIVE)) {
+        c.timers.set(TimerKind.KEEPALIVE, c.keepAlive.idleDeadline(), now);
+      }
     }
     if (freed > 0) c.onSendBufferFreed();
     if (freed > 0 && snd.queued() == 0) c.onBufferDrained(now);

@@ -106,17 +106,17 @@ final class Timeouts {
    * SEG.SEQ = SND.UNA - 1 and no data, which the peer must answer with an ACK (RFC 1122: "an
    * implementation SHOULD send a keep-alive segment with no data"). While data or a FIN is
    * unacknowledged or waits for a window, the retransmission and persist timers watch the peer
-   * instead. When every probe went unanswered, the connection is reset and closed "timed out",
+   * instead: the keep-alive timer then stops, and the ACK that leaves nothing in flight starts it
+   * again ({@link SegmentArrival}). Linux re-arms it every idle time meanwhile, to the same effect;
+   * a timer re-armed that way with a short idle time (1 ns is a valid setting) would fire millions
+   * of times while a long RTO backs off. When every probe went unanswered, the connection is reset and closed "timed out",
    * as Linux does ({@code tcp_send_active_reset}, ETIMEDOUT).
    */
   private void keepAliveTimeout(long now) {
     KeepAlive keepAlive = c.keepAlive;
     Sender snd = c.snd;
     if (!keepAlive.on() || !c.keepAliveState()) return;
-    if (snd.hasOutstanding() || snd.unsent() > 0 || (snd.finQueued && !snd.finSent())) {
-      c.timers.set(TimerKind.KEEPALIVE, TimeMath.after(now, c.cfg.keepAliveIdle()), now);
-      return;
-    }
+    if (snd.hasOutstanding() || snd.unsent() > 0 || (snd.finQueued && !snd.finSent())) return;
     switch (keepAlive.onTimeout(now)) {
       case WAIT -> c.timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
       case PROBE -> {
