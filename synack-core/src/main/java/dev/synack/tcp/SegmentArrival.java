@@ -347,7 +347,6 @@ final class SegmentArrival {
       }
       return false;
     }
-    c.opts.onAcceptableSegment(seg, rcv.lastAckSent, now);
     c.keepAlive.onHeard(now); // the peer is alive: keep-alive starts its idle time again
     return true;
   }
@@ -474,6 +473,10 @@ final class SegmentArrival {
           : "ACK too old (RFC 5961 §5.2)" + (sent ? "" : ", ACK rate-limited"));
       return false;
     }
+    // RFC 7323 §4.3 / §5.3 R3: TS.Recent takes the TSval of an acceptable segment only, so here,
+    // past the RST, SYN and ACK checks that discard one (as Linux's tcp_ack with FLAG_UPDATE_TS_RECENT):
+    // a discarded blind segment must not make PAWS drop the peer's genuine ones.
+    c.opts.onAcceptableSegment(seg, c.rcv.lastAckSent, now);
     // ESTABLISHED and the states after it: "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <-
     // SEG.ACK... If the ACK is a duplicate (SEG.ACK =< SND.UNA), it can be ignored."
     if (snd.acksNew(ack)) {
