@@ -494,15 +494,20 @@ final class LossRecovery {
   }
 
   /**
-   * The probe timer fired (RFC 8985 §7.3): sends one new segment if the peer's window allows,
-   * else the last segment again, whatever cwnd says.
+   * The probe timer fired (RFC 8985 §7.3): sends one new segment if the peer's window allows, or
+   * our FIN if it alone is unsent (held back by cwnd: new data first, as Linux's
+   * {@code tcp_send_loss_probe} sends its send head), else the last segment again, whatever cwnd
+   * says. "After attempting to send a loss probe... the sender MUST re-arm the RTO timer": so a
+   * probe whose PTO was capped at the RTO's deadline goes before the RTO, which restarts.
    */
   void onProbeTimeout(long now) {
     Sender snd = c.snd;
     if (cc == null || phase != Phase.OPEN || snd.scoreboard.isEmpty() || rack.probeOutstanding()) return;
-    boolean newData = snd.unsent() > 0 && snd.usableWindow() > 0;
+    boolean finWaits = snd.unsent() == 0 && snd.finQueued && !snd.finSent();
+    boolean newData = (snd.unsent() > 0 && snd.usableWindow() > 0) || finWaits;
     snd.probe = newData ? Sender.Probe.NEW_DATA : Sender.Probe.LAST_SEGMENT;
     probeRequested = true;
+    c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
   }
 
   /** The reorder timer fired (RFC 8985 §6.3): segments waited long enough to be declared lost. */
