@@ -44,7 +44,7 @@ final class AckPolicy {
     if (!c.cfg.delayedAck()) {
       c.ackNow = true;
     } else if (!c.timers.isSet(TimerKind.DELAYED_ACK)) {
-      c.timers.set(TimerKind.DELAYED_ACK, now + c.cfg.delayedAckTimeout(), now);
+      c.timers.set(TimerKind.DELAYED_ACK, TimeMath.after(now, c.cfg.delayedAckTimeout()), now);
     }
   }
 

@@ -7,6 +7,11 @@ package dev.synack.tcp;
  * path MSS lowered by packet-too-big.
  */
 final class IcmpErrorHandling {
+  /** The least IPv4 path MTU a "fragmentation needed" may set: Linux's {@code net.ipv4.route.min_pmtu}, 512 + 20 + 20. */
+  static final int IPV4_MIN_PMTU = 552;
+  /** The IPv6 minimum link MTU (RFC 8200 §5): a packet-too-big below it is discarded (RFC 8201 §4). */
+  static final int IPV6_MIN_MTU = 1280;
+
   private final TcpConnection c;
   /** The last soft error (RFC 1122 §4.2.3.9, Linux's {@code sk_err_soft}), reported instead of "timed out"; {@code null} if none. */
   private TcpError softError;
@@ -31,9 +36,11 @@ final class IcmpErrorHandling {
    * {@code tcp_v6_err} do. The quoted SEG.SEQ must lie in SND.UNA..SND.NXT (RFC 5927 §4.1), else
    * the error is likely forged and ignored. Then:
    * <ul>
-   *   <li>a packet-too-big lowers the MSS to what the path MTU leaves, never below the MTU of
-   *       68 bytes (RFC 1191 §3) or, for IPv6, 1280 (RFC 8201 §4: a smaller report is discarded),
-   *       and resends the data in flight at the new size (RFC 1191 §6.5);</li>
+   *   <li>a packet-too-big lowers the MSS to what the path MTU leaves, never below a path MTU of
+   *       552 bytes for IPv4 (Linux's {@code min_pmtu}: a forged "fragmentation needed" with MTU
+   *       68, RFC 1191 §3's floor, would cut segments to 28 bytes) or 1280 for IPv6 (RFC 8201 §4:
+   *       a smaller report is discarded), and resends the data in flight at the new size
+   *       (RFC 1191 §6.5);</li>
    *   <li>in SYN-SENT, and in SYN-RECEIVED after a simultaneous open, any unreachable error aborts
    *       the connection with that error, soft ones too, as RFC 5461 describes and Linux does;</li>
    *   <li>a half-open passive connection (the stack's SYN queue) is removed, without a RST, on a
@@ -60,9 +67,10 @@ final class IcmpErrorHandling {
 
   private IcmpError.Outcome pathMtuFell(int mtu, long now) {
     boolean v6 = c.id().isIpv6();
-    if (v6 && mtu < 1280) return IcmpError.Outcome.IGNORED;
+    if (v6 && mtu < IPV6_MIN_MTU) return IcmpError.Outcome.IGNORED;
     int headers = (v6 ? 40 : 20) + 20;
-    if (!c.opts.lowerPathMss(Math.max(mtu, 68) - headers)) return IcmpError.Outcome.IGNORED;
+    // Linux's __ip_rt_update_pmtu: a report below min_pmtu sets the path MTU to min_pmtu, not lower.
+    if (!c.opts.lowerPathMss(Math.max(mtu, IPV4_MIN_PMTU) - headers)) return IcmpError.Outcome.IGNORED;
     c.recovery.onPathMtuFell(now);
     return IcmpError.Outcome.MSS_LOWERED;
   }

@@ -51,7 +51,7 @@ final class KeepAlive {
 
   /** Returns when the connection will have been idle long enough for a probe. */
   long idleDeadline() {
-    return lastHeardAt + cfg.keepAliveIdle();
+    return TimeMath.after(lastHeardAt, cfg.keepAliveIdle());
   }
 
   /** Returns the time between probes, in ns. */

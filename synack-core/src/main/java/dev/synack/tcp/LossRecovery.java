@@ -371,7 +371,7 @@ final class LossRecovery {
     long reoWnd = rack.reorderingWindow(phase == Phase.RECOVERY || phase == Phase.LOSS, board.sackedSegments(), c.rtt.srtt());
     long timeout = rack.detectLoss(board, reoWnd, now);
     if (timeout > 0) {
-      c.timers.set(TimerKind.REORDER, now + timeout, now);
+      c.timers.set(TimerKind.REORDER, TimeMath.after(now, timeout), now);
     } else {
       c.timers.cancel(TimerKind.REORDER, now);
     }
@@ -448,7 +448,7 @@ final class LossRecovery {
       // RFC 8985 §7.3: TLP.end_seq = SND.NXT, and the RTO restarts from the probe.
       probeRequested = false;
       rack.onProbeSent(snd.sndNxt, chunk.retransmit());
-      c.timers.set(TimerKind.RETRANSMIT, now + c.rtt.rto(), now);
+      c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
       c.tracer.note(now, chunk.retransmit() ? "tail loss probe: the last segment again" : "tail loss probe: a new segment");
     } else if (chunk.retransmit()) {
       if (undoArmed) undoRetransmissions++;
@@ -489,21 +489,26 @@ final class LossRecovery {
       return;
     }
     probeForOneSegment = board.outstandingBytes() <= mss;
-    long deadline = now + Rack.probeTimeout(c.rtt.srtt(), probeForOneSegment);
+    long deadline = TimeMath.after(now, Rack.probeTimeout(c.rtt.srtt(), probeForOneSegment));
     if (c.timers.isSet(TimerKind.RETRANSMIT)) deadline = Math.min(deadline, c.timers.deadline(TimerKind.RETRANSMIT));
     c.timers.set(TimerKind.LOSS_PROBE, deadline, now);
   }
 
   /**
-   * The probe timer fired (RFC 8985 §7.3): sends one new segment if the peer's window allows,
-   * else the last segment again, whatever cwnd says.
+   * The probe timer fired (RFC 8985 §7.3): sends one new segment if the peer's window allows, or
+   * our FIN if it alone is unsent (held back by cwnd: new data first, as Linux's
+   * {@code tcp_send_loss_probe} sends its send head), else the last segment again, whatever cwnd
+   * says. "After attempting to send a loss probe... the sender MUST re-arm the RTO timer": so a
+   * probe whose PTO was capped at the RTO's deadline goes before the RTO, which restarts.
    */
   void onProbeTimeout(long now) {
     Sender snd = c.snd;
     if (cc == null || phase != Phase.OPEN || snd.scoreboard.isEmpty() || rack.probeOutstanding()) return;
-    boolean newData = snd.unsent() > 0 && snd.usableWindow() > 0;
+    boolean finWaits = snd.unsent() == 0 && snd.finQueued && !snd.finSent();
+    boolean newData = (snd.unsent() > 0 && snd.usableWindow() > 0) || finWaits;
     snd.probe = newData ? Sender.Probe.NEW_DATA : Sender.Probe.LAST_SEGMENT;
     probeRequested = true;
+    c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
   }
 
   /** The reorder timer fired (RFC 8985 §6.3): segments waited long enough to be declared lost. */
@@ -550,13 +555,19 @@ final class LossRecovery {
    */
   void onRetransmissionTimeout(long now) {
     Sender snd = c.snd;
-    snd.onTimeout();
+    snd.onTimeout(now, c.rtt.rto());
     c.rtt.backOff();
     if (rack != null) rack.cancelProbe();
     probeRequested = false;
     c.timers.cancel(TimerKind.LOSS_PROBE, now);
     c.timers.cancel(TimerKind.REORDER, now);
-    if (cc == null || snd.scoreboard.isEmpty()) return;
+    if (snd.scoreboard.isEmpty()) return;
+    if (machinery() == null) {
+      // Not started (a FIN sent before the handshake ended): no window to reduce, but what was
+      // sent is resent all the same (RFC 9293 §3.8.1).
+      snd.scoreboard.markAllLostForgettingSacks();
+      return;
+    }
     // A timeout during a recovery or after another timeout reduces nothing more (RFC 5681 §3.1; Linux's tcp_enter_loss).
     boolean newEvent = phase == Phase.OPEN || phase == Phase.DISORDER;
     if (newEvent) armUndo();

@@ -20,8 +20,12 @@ final class Rack implements Scoreboard.DeliveryListener {
   static final int DUP_THRESH = 3;
   /** RFC 8985 §7.2: WCDelAckT, the worst-case delayed-ACK time added to the PTO when one segment is in flight (Linux: TCP_RTO_MIN). */
   static final long WORST_CASE_DELAYED_ACK = 200_000_000L;
+  /** What the PTO adds to 2·SRTT with more than one segment in flight: Linux's {@code TCP_TIMEOUT_MIN}, 2 ms. */
+  static final long PROBE_TIMEOUT_MIN = 2_000_000L;
   /** RFC 8985 §6.2 step 4: how many recoveries without D-SACK a widened reordering window lasts. */
   private static final int REO_WND_PERSIST = 16;
+  /** The most RACK.reo_wnd_mult grows to: Linux keeps its {@code reo_wnd_steps} in a byte (0xFF); reo_wnd is at most SRTT anyway. */
+  private static final int MAX_REO_WND_MULT = 255;
   private static final long NONE = Long.MIN_VALUE;
 
   /** Our timestamp clock, ns to TSval, for the ambiguity test of retransmitted segments. */
@@ -124,7 +128,7 @@ final class Rack implements Scoreboard.DeliveryListener {
     if (!dsackRoundSet) {
       dsackRound = sndNxt;
       dsackRoundSet = true;
-      reoWndMult++;
+      if (reoWndMult < MAX_REO_WND_MULT) reoWndMult++;
       reoWndPersist = REO_WND_PERSIST;
     }
   }
@@ -173,11 +177,13 @@ final class Rack implements Scoreboard.DeliveryListener {
 
   /**
    * Returns the probe timeout (RFC 8985 §7.2 TLP_calc_PTO): 2·SRTT, plus the worst-case delayed
-   * ACK when one segment is in flight, 1 s before an RTT sample.
+   * ACK when one segment is in flight, 1 s before an RTT sample. With more in flight Linux adds
+   * {@code TCP_TIMEOUT_MIN} (2 ms, {@code tcp_schedule_loss_probe}): at a near-zero RTT the PTO
+   * was 2 ns, and a spurious probe followed every burst.
    */
   static long probeTimeout(long srtt, boolean oneSegmentInFlight) {
     if (srtt <= 0) return 1_000_000_000L;
-    return 2 * srtt + (oneSegmentInFlight ? WORST_CASE_DELAYED_ACK : 0);
+    return TimeMath.sum(TimeMath.product(2, srtt), oneSegmentInFlight ? WORST_CASE_DELAYED_ACK : PROBE_TIMEOUT_MIN);
   }
 
   boolean probeOutstanding() { return probeOutstanding; }

@@ -195,6 +195,16 @@ final class ReassemblyQueue {
     return moved;
   }
 
+  /**
+   * Returns the first held run that starts before {@code end}, cut at {@code end}: the part of the
+   * held data that an in-order segment ending at {@code end} repeated; {@code null} when none.
+   */
+  SackBlock firstHeldBelow(int end) {
+    if (pieces.isEmpty() || !SeqNum.lt(pieces.getFirst().seq(), end)) return null;
+    Piece p = pieces.getFirst();
+    return new SackBlock(p.seq(), SeqNum.min(p.end(), end));
+  }
+
   /** Returns whether a FIN was held and RCV.NXT has reached it: the stream ends there. */
   boolean finReached(int rcvNxt) {
     return finKnown && finSeq == rcvNxt;

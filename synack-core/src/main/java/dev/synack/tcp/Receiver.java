@@ -222,12 +222,15 @@ final class Receiver {
 
   /**
    * Takes in-order data at RCV.NXT, already trimmed to the window, then the held data it joins;
-   * returns the bytes made readable.
+   * returns the bytes made readable. Held data the segment repeats is a duplicate, reported as a
+   * D-SACK (RFC 2883 §4; Linux's {@code tcp_ofo_queue} with {@code tcp_dsack_extend}).
    */
   int accept(ByteBuffer payload) {
     int n = buffer.write(payload); // the segment's payload() is a copy of the view: its position may move
     rcvNxt = SeqNum.add(rcvNxt, n);
     if (n > 0 && hasOutOfOrder()) {
+      SackBlock repeated = outOfOrder.firstHeldBelow(rcvNxt);
+      if (repeated != null) sack().onDuplicate(repeated.left(), repeated.right());
       int joined = outOfOrder.deliverTo(rcvNxt, buffer);
       rcvNxt = SeqNum.add(rcvNxt, joined);
       n += joined;

@@ -37,11 +37,10 @@ final class RttEstimator {
    * though not to the initial RTO the first SYN's timer starts with ({@code t_rxtcur}).
    */
   long rto() {
-    long rto = baseRto;
     long maxRto = cfg.maxRto();
-    for (int i = 0; i < backoff && rto < maxRto; i++) rto <<= 1;
+    long rto = TimeMath.backedOff(baseRto, backoff, maxRto);
     long slop = cfg.rtoSlop();
-    if (slop > 0 && (hasSample() || backoff > 0)) rto += slop;
+    if (slop > 0 && (hasSample() || backoff > 0)) rto = TimeMath.sum(rto, slop);
     return Math.min(rto, maxRto);
   }
 
@@ -67,7 +66,8 @@ final class RttEstimator {
     }
     // FreeBSD's TCP_REXMTVAL floors the sum; Linux floors the variance term (see the class comment).
     long minRto = cfg.minRto();
-    baseRto = Math.min(cfg.maxRto(), cfg.rtoSlop() > 0 ? Math.max(minRto, srtt + 4 * rttvar) : srtt + Math.max(minRto, 4 * rttvar));
+    long variance = TimeMath.product(4, rttvar);
+    baseRto = Math.min(cfg.maxRto(), cfg.rtoSlop() > 0 ? Math.max(minRto, TimeMath.sum(srtt, variance)) : TimeMath.sum(srtt, Math.max(minRto, variance)));
     backoff = 0;
   }
 

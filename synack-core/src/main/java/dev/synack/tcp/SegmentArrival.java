@@ -347,7 +347,6 @@ final class SegmentArrival {
       }
       return false;
     }
-    c.opts.onAcceptableSegment(seg, rcv.lastAckSent, now);
     c.keepAlive.onHeard(now); // the peer is alive: keep-alive starts its idle time again
     return true;
   }
@@ -474,6 +473,10 @@ final class SegmentArrival {
           : "ACK too old (RFC 5961 §5.2)" + (sent ? "" : ", ACK rate-limited"));
       return false;
     }
+    // RFC 7323 §4.3 / §5.3 R3: TS.Recent takes the TSval of an acceptable segment only, so here,
+    // past the RST, SYN and ACK checks that discard one (as Linux's tcp_ack with FLAG_UPDATE_TS_RECENT):
+    // a discarded blind segment must not make PAWS drop the peer's genuine ones.
+    c.opts.onAcceptableSegment(seg, c.rcv.lastAckSent, now);
     // ESTABLISHED and the states after it: "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <-
     // SEG.ACK... If the ACK is a duplicate (SEG.ACK =< SND.UNA), it can be ignored."
     if (snd.acksNew(ack)) {
@@ -481,6 +484,8 @@ final class SegmentArrival {
     } else if (ack == snd.sndUna) {
       c.recovery.onAck(seg, seg.window() << c.opts.sndShift(), now); // a duplicate ACK (RFC 5681 §2), perhaps with SACK blocks
     }
+    // An ACK at or above SND.UNA answers our zero-window probes (Linux's tcp_ack clears icsk_probes_out).
+    if (SeqNum.le(snd.sndUna, ack)) snd.probesOut = 0;
     // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated."
     if (SeqNum.le(snd.sndUna, ack) && snd.updateWindow(seg.sequenceNumber(), ack, seg.window() << c.opts.sndShift())) {
       if (snd.sndWnd > 0) c.timers.cancel(TimerKind.PERSIST, now);
@@ -491,7 +496,7 @@ final class SegmentArrival {
         // acknowledged, then enter FIN-WAIT-2 and continue processing in that state."
         if (snd.finAcked()) {
           c.setState(TcpState.FIN_WAIT_2, now);
-          if (c.inputClosed) c.timers.set(TimerKind.FIN_WAIT_2, now + c.cfg.finWait2Timeout(), now);
+          if (c.inputClosed) c.timers.set(TimerKind.FIN_WAIT_2, TimeMath.after(now, c.cfg.finWait2Timeout()), now);
         }
       }
       case CLOSING -> {
@@ -523,12 +528,16 @@ final class SegmentArrival {
     Sender snd = c.snd;
     int freed = c.recovery.onAck(seg, seg.window() << c.opts.sndShift(), now);
     if (snd.hasOutstanding()) {
-      c.timers.set(TimerKind.RETRANSMIT, now + c.rtt.rto(), now);
-      if (c.cfg.userTimeout() > 0) c.timers.set(TimerKind.USER_TIMEOUT, now + c.cfg.userTimeout(), now);
+      c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
+      if (c.cfg.userTimeout() > 0) c.timers.set(TimerKind.USER_TIMEOUT, TimeMath.after(now, c.cfg.userTimeout()), now);
       c.recovery.armProbe(now);
     } else {
       c.timers.cancel(TimerKind.RETRANSMIT, now);
       c.timers.cancel(TimerKind.USER_TIMEOUT, now);
+      // Nothing in flight: keep-alive watches the peer again (Timeouts#keepAliveTimeout stopped it meanwhile).
+      if (c.keepAlive.on() && c.keepAliveState() && !c.timers.isSet(TimerKind.KEEPALIVE)) {
+        c.timers.set(TimerKind.KEEPALIVE, c.keepAlive.idleDeadline(), now);
+      }
     }
     if (freed > 0) c.onSendBufferFreed();
     if (freed > 0 && snd.queued() == 0) c.onBufferDrained(now);

@@ -83,6 +83,11 @@ final class Sender {
   int maxSndWnd;
   /** Consecutive timeouts without an acknowledgment of new data, for R2 (RFC 9293 §3.8.3) and the SYN retries. */
   int timeouts;
+  /**
+   * When the segment at SND.UNA was last sent before the first of {@link #timeouts}: the start of
+   * the time the retransmissions may take (Linux's {@code retrans_stamp}); valid while timeouts > 0.
+   */
+  long retransmitSince;
   /** Whether our SYN still has to be sent (again) as a new segment. */
   boolean synPending;
   /** Whether our SYN timed out and must be resent. */
@@ -108,6 +113,10 @@ final class Sender {
   boolean windowOverride;
   /** Zero-window probes (or overrides) sent since the window last let data go: the persist timer's backoff. */
   int persistBackoff;
+  /** Zero-window probes sent since the peer last sent an acceptable ACK (Linux's {@code icsk_probes_out}). */
+  int probesOut;
+  /** When the first zero-window probe of this closed window was due (Linux's {@code icsk_probes_tstamp}); valid while {@link #persistBackoff} > 0. */
+  long probingSince;
   /** Whether the last {@link #next} found data or a FIN to send but no room for it in cwnd ({@code allowance}). */
   boolean blockedByCwnd;
 
@@ -423,7 +432,8 @@ final class Sender {
   }
 
   /** Notes a retransmission timeout (RFC 6298 §5.4): an unacknowledged SYN is resent; data is marked lost by {@link LossRecovery}. */
-  void onTimeout() {
+  void onTimeout(long now, long rto) {
+    if (timeouts == 0) retransmitSince = scoreboard.isEmpty() ? now - rto : Math.min(now, scoreboard.sentAt(0));
     if (!synAcked() && !synPending) synLost = true;
     timingSyn = false;
     probe = Probe.NONE;

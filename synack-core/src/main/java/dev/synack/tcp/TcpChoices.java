@@ -25,6 +25,7 @@ public final class TcpChoices {
   private boolean synTextQueuedUntilEstablished;
   private boolean synOptionsDroppedOnThirdRetransmission;
   private boolean segmentsWithoutTimestampsDropped;
+  private boolean retransmissionsBoundedInTime;
 
   private TcpChoices() {}
 
@@ -46,6 +47,7 @@ public final class TcpChoices {
     c.synTextQueuedUntilEstablished = synTextQueuedUntilEstablished;
     c.synOptionsDroppedOnThirdRetransmission = synOptionsDroppedOnThirdRetransmission;
     c.segmentsWithoutTimestampsDropped = segmentsWithoutTimestampsDropped;
+    c.retransmissionsBoundedInTime = retransmissionsBoundedInTime;
     change.accept(c);
     return c;
   }
@@ -55,6 +57,7 @@ public final class TcpChoices {
     return new TcpChoices().with(c -> {
       c.synOptionLayout = OptionLayout.LINUX;
       c.synWindowRoundedToMss = true;
+      c.retransmissionsBoundedInTime = true;
     });
   }
 
@@ -263,6 +266,21 @@ public final class TcpChoices {
     return with(c -> c.segmentsWithoutTimestampsDropped = on);
   }
 
+  /**
+   * Returns whether the retransmissions of a segment also give up after the time that the retry
+   * count would take from the minimum RTO (1 s, the initial RTO, for a SYN), doubling up to the
+   * maximum RTO, as Linux's {@code retransmits_timed_out} with {@code tcp_model_timeout} does
+   * (924.6 s for {@code tcp_retries2} = 15): a connection whose RTO grew large gives up after fewer
+   * retransmissions, no later. FreeBSD counts retransmissions alone ({@code TCP_MAXRXTSHIFT}).
+   * Either way the count given by {@link TcpConfig#withRetries} ends it too.
+   */
+  public boolean retransmissionsBoundedInTime() { return retransmissionsBoundedInTime; }
+
+  /** Returns a copy that bounds retransmissions in time as Linux, or only in count as FreeBSD. */
+  public TcpChoices withRetransmissionsBoundedInTime(boolean on) {
+    return with(c -> c.retransmissionsBoundedInTime = on);
+  }
+
   @Override
   public String toString() {
     return "TcpChoices[synOptions=" + synOptionLayout + ", synWindowRounded=" + synWindowRoundedToMss
@@ -272,6 +290,7 @@ public final class TcpChoices {
         + ", bsdTimeWait=" + bsdTimeWait + ", synFinDropped=" + synFinDropped + ", synFinOpensLikeSyn=" + synFinOpensLikeSyn
         + ", synAckToListenerDropped=" + synAckToListenerDropped + ", oldDuplicateAckProcessed=" + oldDuplicateAckProcessed
         + ", synTextQueued=" + synTextQueuedUntilEstablished + ", synOptionsDropped=" + synOptionsDroppedOnThirdRetransmission
-        + ", missingTimestampsDropped=" + segmentsWithoutTimestampsDropped + "]";
+        + ", missingTimestampsDropped=" + segmentsWithoutTimestampsDropped
+        + ", retransmissionsBoundedInTime=" + retransmissionsBoundedInTime + "]";
   }
 }

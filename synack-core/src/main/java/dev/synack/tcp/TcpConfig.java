@@ -227,7 +227,11 @@ public final class TcpConfig {
   /** Returns how many times a SYN-ACK is retransmitted (Linux {@code tcp_synack_retries=5}). */
   public int synAckRetries() { return synAckRetries; }
 
-  /** Returns R2 (RFC 9293 §3.8.3) as a count of retransmissions of one segment (Linux {@code tcp_retries2=15}). */
+  /**
+   * Returns R2 (RFC 9293 §3.8.3) as a count of retransmissions of one segment (Linux
+   * {@code tcp_retries2=15}), which Linux turns into a time (924.6 s for 15, see
+   * {@link TcpChoices#retransmissionsBoundedInTime()}); also the most unanswered zero-window probes.
+   */
   public int retries2() { return retries2; }
 
   /** Returns a copy with other retry limits, each 0 to 255. */

@@ -284,9 +284,14 @@ public final class TcpConnection {
     return snd.bufferSize();
   }
 
-  /** Returns the persist timer's interval: the RTO doubled per probe already sent, at most the maximum RTO (Linux's {@code tcp_probe0_when}). */
+  /**
+   * Returns the persist timer's interval: the RTO (at least the minimum RTO) doubled per probe
+   * already sent, at most the maximum RTO, Linux's {@code tcp_probe0_when} with TCP_RTO_MAX. The
+   * doubling saturates: {@code rto << backoff} overflowed once the RTO passed 8.6 s, the deadline
+   * fell in the past and the timer fired for ever (issue 12).
+   */
   long persistTimeout() {
-    return Math.min(rtt.rto() << Math.min(snd.persistBackoff, 30), cfg.maxRto());
+    return TimeMath.backedOff(Math.max(rtt.rto(), cfg.minRto()), snd.persistBackoff, cfg.maxRto());
   }
 
   /**
@@ -337,16 +342,16 @@ public final class TcpConnection {
       tracer.send(out, now, chunk.retransmit());
       counters.onSent(chunk.length(), chunk.retransmit(), now);
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
-      if (!timers.isSet(TimerKind.RETRANSMIT)) timers.set(TimerKind.RETRANSMIT, now + rtt.rto(), now);
+      if (!timers.isSet(TimerKind.RETRANSMIT)) timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, rtt.rto()), now);
       recovery.onSent(chunk, now);
       timers.cancel(TimerKind.PERSIST, now);
       if (cfg.userTimeout() > 0 && !timers.isSet(TimerKind.USER_TIMEOUT)) {
-        timers.set(TimerKind.USER_TIMEOUT, now + cfg.userTimeout(), now);
+        timers.set(TimerKind.USER_TIMEOUT, TimeMath.after(now, cfg.userTimeout()), now);
       }
       return true;
     }
     if (dataAllowed() && snd.unsent() > 0 && !snd.hasOutstanding() && !timers.isSet(TimerKind.PERSIST)) {
-      timers.set(TimerKind.PERSIST, now + persistTimeout(), now); // the peer's window is closed, or too small to use
+      timers.set(TimerKind.PERSIST, TimeMath.after(now, persistTimeout()), now); // the peer's window is closed, or too small to use
     }
     if (ackNow && rcv.synReceived) {
       // FreeBSD resends an unacknowledged FIN with every ACK it owes (TcpChoices.finRepeatedOnAcks).
@@ -474,7 +479,7 @@ public final class TcpConnection {
     inputClosed = true;
     close(now);
     if (state == TcpState.FIN_WAIT_2 && !timers.isSet(TimerKind.FIN_WAIT_2)) {
-      timers.set(TimerKind.FIN_WAIT_2, now + cfg.finWait2Timeout(), now);
+      timers.set(TimerKind.FIN_WAIT_2, TimeMath.after(now, cfg.finWait2Timeout()), now);
     }
   }
 
@@ -556,7 +561,7 @@ public final class TcpConnection {
     // The handshake's time limit runs from our SYN or the peer's, whichever came first.
     boolean handshakeStarts = to == TcpState.SYN_SENT || (to == TcpState.SYN_RECEIVED && from == TcpState.LISTEN);
     if (handshakeStarts && cfg.establishmentTimeout() > 0) {
-      timers.set(TimerKind.ESTABLISHMENT, now + cfg.establishmentTimeout(), now);
+      timers.set(TimerKind.ESTABLISHMENT, TimeMath.after(now, cfg.establishmentTimeout()), now);
     }
     if (to != TcpState.SYN_SENT && to != TcpState.SYN_RECEIVED) timers.cancel(TimerKind.ESTABLISHMENT, now);
     if ((from == TcpState.FIN_WAIT_1 || from == TcpState.CLOSING) && (to == TcpState.FIN_WAIT_2 || to == TcpState.TIME_WAIT)) {
@@ -567,6 +572,11 @@ public final class TcpConnection {
       keepAlive.onHeard(now);
       if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
       if (snd.synRetransmitted) rtt.afterSynTimeout();
+    }
+    // Loss recovery runs from the end of the handshake on, also when a CLOSE in SYN-RECEIVED sent
+    // our FIN before it (§3.10.4): that FIN must be resent on timeout like any (RFC 9293 §3.8.1).
+    boolean handshakeLeft = from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED;
+    if (handshakeLeft && to != TcpState.SYN_RECEIVED && to != TcpState.CLOSED && to != TcpState.LISTEN) {
       recovery.start(opts.effectiveMss(), now);
     }
   }
@@ -599,7 +609,7 @@ public final class TcpConnection {
 
   /** (Re)starts the 2 MSL timer. */
   void restartTimeWait(long now) {
-    timers.set(TimerKind.TIME_WAIT, now + 2 * cfg.msl(), now);
+    timers.set(TimerKind.TIME_WAIT, TimeMath.after(now, TimeMath.product(2, cfg.msl())), now);
   }
 
   /**
@@ -715,13 +725,13 @@ public final class TcpConnection {
    */
   void onBufferDrained(long now) {
     if (!timers.isSet(TimerKind.RECLAIM) && (snd.holdsIdleStorage() || rcv.holdsIdleStorage())) {
-      timers.set(TimerKind.RECLAIM, now + rtt.rto(), now);
+      timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto()), now);
     }
   }
 
   void reclaimStorage(long now) {
     boolean idleStorageLeft = snd.reclaimStorage() | rcv.reclaimStorage();
-    if (idleStorageLeft) timers.set(TimerKind.RECLAIM, now + rtt.rto(), now);
+    if (idleStorageLeft) timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto()), now);
   }
 
   /** Notes that acknowledged data freed send-buffer room, for a waiting writer. */

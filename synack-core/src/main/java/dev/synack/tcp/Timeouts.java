@@ -38,14 +38,17 @@ final class Timeouts {
   /**
    * Handles an expired retransmission timer (RFC 6298 §5.4–5.6): gives up after the configured
    * number of tries (SYN retries, SYN-ACK retries, or R2 of RFC 9293 §3.8.3 counted in
-   * retransmissions), otherwise backs the RTO off and resends from SND.UNA.
+   * retransmissions) or, as Linux's {@code tcp_write_timeout}, once the time those tries take
+   * from the minimum RTO has passed since the segment was first due ({@link #retriesExhausted});
+   * otherwise backs the RTO off and resends from SND.UNA. In every state: FIN-WAIT-1, CLOSING and
+   * LAST-ACK give up on an unacknowledged FIN as ESTABLISHED does on data.
    */
   private void retransmissionTimeout(long now) {
     Sender snd = c.snd;
     if (!snd.hasOutstanding()) return;
-    TcpConfig cfg = c.cfg;
-    int limit = snd.synAcked() ? cfg.retries2() : c.state == TcpState.SYN_SENT ? cfg.synRetries() : cfg.synAckRetries();
-    if (snd.timeouts >= limit) {
+    if (retriesExhausted(now)) {
+      c.tracer.note(now, "retransmission limit: " + snd.timeouts + " timeouts unanswered"
+          + (snd.timeouts > 0 ? " for " + (now - snd.retransmitSince) / 1_000_000 + " ms" : ""));
       if (c.state == TcpState.SYN_RECEIVED && c.passiveHandshake && c.origin == TcpConnection.Origin.LISTEN) {
         c.returnToListen(now);
       } else {
@@ -53,10 +56,28 @@ final class Timeouts {
       }
       return;
     }
-    if (c.state == TcpState.SYN_SENT && snd.timeouts == 2 && cfg.choices().synOptionsDroppedOnThirdRetransmission()) {
+    if (c.state == TcpState.SYN_SENT && snd.timeouts == 2 && c.cfg.choices().synOptionsDroppedOnThirdRetransmission()) {
       c.opts.withdrawSynOffers(); // this third retransmission and the later ones carry the MSS alone (FreeBSD)
     }
     c.recovery.onRetransmissionTimeout(now);
+  }
+
+  /**
+   * Returns whether the retransmissions of the segment at SND.UNA (or of our SYN) have run out:
+   * the retry count reached, or with {@link TcpChoices#retransmissionsBoundedInTime()} the time
+   * Linux's {@code tcp_model_timeout} gives for that count, from TCP_RTO_MIN (our minimum RTO)
+   * for data and FIN, from the initial RTO for a SYN, the RTO doubling up to the maximum RTO:
+   * 924.6 s for 15 retries, 127 s for 6 SYN retries with Linux's settings.
+   */
+  private boolean retriesExhausted(long now) {
+    Sender snd = c.snd;
+    TcpConfig cfg = c.cfg;
+    boolean synAcked = snd.synAcked();
+    int limit = synAcked ? cfg.retries2() : c.state == TcpState.SYN_SENT ? cfg.synRetries() : cfg.synAckRetries();
+    if (snd.timeouts >= limit) return true;
+    if (snd.timeouts == 0 || !cfg.choices().retransmissionsBoundedInTime()) return false;
+    long bound = TimeMath.retransmissionBound(limit, synAcked ? cfg.minRto() : cfg.initialRto(), cfg.maxRto());
+    return now - snd.retransmitSince >= bound;
   }
 
   /**
@@ -85,22 +106,22 @@ final class Timeouts {
    * SEG.SEQ = SND.UNA - 1 and no data, which the peer must answer with an ACK (RFC 1122: "an
    * implementation SHOULD send a keep-alive segment with no data"). While data or a FIN is
    * unacknowledged or waits for a window, the retransmission and persist timers watch the peer
-   * instead. When every probe went unanswered, the connection is reset and closed "timed out",
+   * instead: the keep-alive timer then stops, and the ACK that leaves nothing in flight starts it
+   * again ({@link SegmentArrival}). Linux re-arms it every idle time meanwhile, to the same effect;
+   * a timer re-armed that way with a short idle time (1 ns is a valid setting) would fire millions
+   * of times while a long RTO backs off. When every probe went unanswered, the connection is reset and closed "timed out",
    * as Linux does ({@code tcp_send_active_reset}, ETIMEDOUT).
    */
   private void keepAliveTimeout(long now) {
     KeepAlive keepAlive = c.keepAlive;
     Sender snd = c.snd;
     if (!keepAlive.on() || !c.keepAliveState()) return;
-    if (snd.hasOutstanding() || snd.unsent() > 0 || (snd.finQueued && !snd.finSent())) {
-      c.timers.set(TimerKind.KEEPALIVE, now + c.cfg.keepAliveIdle(), now);
-      return;
-    }
+    if (snd.hasOutstanding() || snd.unsent() > 0 || (snd.finQueued && !snd.finSent())) return;
     switch (keepAlive.onTimeout(now)) {
       case WAIT -> c.timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
       case PROBE -> {
         c.sendProbe(now);
-        c.timers.set(TimerKind.KEEPALIVE, now + keepAlive.interval(), now);
+        c.timers.set(TimerKind.KEEPALIVE, TimeMath.after(now, keepAlive.interval()), now);
       }
       case GIVE_UP -> c.resetAndClose(TcpError.CONNECTION_TIMED_OUT, now);
     }
@@ -113,16 +134,35 @@ final class Timeouts {
    * override timeout has passed and the data goes (RFC 9293 §3.8.6.2.1 (4); Linux's
    * {@code tcp_write_wakeup}). Probes back off exponentially up to the maximum RTO, and go on as
    * long as the peer answers them (MUST-36: the connection stays open while the window is zero).
+   *
+   * <p>A peer that answers none is taken for dead, as Linux's {@code tcp_probe_timer}: after R2
+   * ({@link TcpConfig#retries2()}, {@code tcp_retries2}) unanswered probes in a row, or once the
+   * user timeout has passed since the first probe, the connection is closed, timed out (Linux's
+   * {@code tcp_write_err}: no RST, the peer is not answering). Any acceptable ACK answers the
+   * probes so far ({@link SegmentArrival}).
    */
   private void windowProbe(long now) {
     Sender snd = c.snd;
     if (snd.unsent() == 0 || snd.hasOutstanding() || !c.dataAllowed()) return;
+    if (snd.persistBackoff == 0) {
+      snd.probingSince = now;
+      snd.probesOut = 0;
+    }
     if (snd.usableWindow() > 0) {
       snd.windowOverride = true;
     } else {
+      long userTimeout = c.cfg.userTimeout();
+      boolean userTimedOut = userTimeout > 0 && now - snd.probingSince >= userTimeout;
+      if (userTimedOut || snd.probesOut >= c.cfg.retries2()) {
+        c.tracer.note(now, "zero-window probes: " + snd.probesOut + " unanswered"
+            + (userTimedOut ? ", user timeout passed" : "") + ", connection timed out");
+        c.enterClosed(c.icmpErrors.timeoutError(userTimedOut ? TcpError.CONNECTION_ABORTED_USER_TIMEOUT : TcpError.CONNECTION_TIMED_OUT), now);
+        return;
+      }
       c.sendProbe(now);
+      snd.probesOut++;
     }
-    snd.persistBackoff++;
-    c.timers.set(TimerKind.PERSIST, now + c.persistTimeout(), now);
+    if (snd.persistBackoff < Long.SIZE) snd.persistBackoff++;
+    c.timers.set(TimerKind.PERSIST, TimeMath.after(now, c.persistTimeout()), now);
   }
 }

@@ -8,6 +8,12 @@ enum TimerKind {
    * connection gives up rather than send one more SYN.
    */
   ESTABLISHMENT("KEEPINIT"),
+  /**
+   * The tail loss probe (RFC 8985 §7): PTO after the last ACK, a probe to draw SACK feedback.
+   * Before the retransmission timer: a PTO capped at the RTO's deadline expires with it, and the
+   * probe goes first (§7.2–7.3; in Linux the probe takes the RTO's place on their one timer).
+   */
+  LOSS_PROBE("TLP"),
   /** Retransmission timeout (RFC 6298): resends from SND.UNA. */
   RETRANSMIT("RTO"),
   /** 2 MSL in TIME-WAIT (RFC 9293 §3.10.8), then CLOSED. */
@@ -24,8 +30,6 @@ enum TimerKind {
   KEEPALIVE("KEEPALIVE"),
   /** RACK's reorder timer (RFC 8985 §6.3): segments outstanding past RACK.rtt + reo_wnd are lost. */
   REORDER("RACK"),
-  /** The tail loss probe (RFC 8985 §7): PTO after the last ACK, a probe to draw SACK feedback. */
-  LOSS_PROBE("TLP"),
   /**
    * Housekeeping, not a protocol timer, so not traced: a drained send or receive buffer keeps its
    * storage while the connection is busy and gives it back once idle (ByteQueue#reclaim).

@@ -294,12 +294,37 @@ class IcmpErrorTest {
     }
 
     @Test
-    void fragmentationNeededBelow68_clampedToTheMinimumMtu() {
+    void fragmentationNeededBelow68_clampedToLinuxMinPmtu() {
       Connection c = established(V4);
       c.send(ByteBuffer.wrap(new byte[3000]), now);
       deliver(tooBig(V4, packetsSent().getFirst(), 20), now + MS);
 
-      assertEquals(68 - 40, c.status().effectiveMss(), "RFC 1191 §3: never below 68 bytes");
+      assertEquals(552 - 40, c.status().effectiveMss(), "never below Linux's min_pmtu of 552 bytes");
+    }
+
+    /** Issue 12: a forged "fragmentation needed" with MTU 68 cut segments to 28 bytes; Linux stops at 552. */
+    @Test
+    void forgedFragmentationNeeded68_segmentsStayAt512Bytes() {
+      Connection c = established(V4);
+      c.send(ByteBuffer.wrap(new byte[3000]), now);
+      deliver(tooBig(V4, packetsSent().getFirst(), 68), now + MS);
+
+      assertEquals(512, c.status().effectiveMss());
+      List<TcpSegment> resent = packetsSent().stream().map(IcmpErrorTest::segment).toList();
+      assertFalse(resent.isEmpty());
+      assertEquals(512, resent.stream().mapToInt(s -> s.payload().remaining()).max().orElseThrow(), resent.toString());
+      assertTrue(resent.stream().allMatch(s -> s.payload().remaining() > 400), "no 28-byte segments: " + resent);
+    }
+
+    @Test
+    void fragmentationNeededAtMinPmtu_lowersTheMssTo512() {
+      Connection c = established(V4);
+      c.send(ByteBuffer.wrap(new byte[3000]), now);
+      deliver(tooBig(V4, packetsSent().getFirst(), 552), now + MS);
+
+      assertEquals(512, c.status().effectiveMss());
+      deliver(tooBig(V4, packetsSent().getFirst(), 551), now + 2 * MS);
+      assertEquals(512, c.status().effectiveMss(), "551 is below the floor: nothing lower");
     }
 
     @Test

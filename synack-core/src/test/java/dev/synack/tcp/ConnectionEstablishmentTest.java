@@ -510,5 +510,30 @@ class ConnectionEstablishmentTest {
       p.run();
       assertEquals("ping", p.read(p.server()));
     }
+
+    /**
+     * RFC 9293 §3.8.1: a FIN sent from SYN-RECEIVED (CLOSE there with nothing queued) is resent
+     * when the retransmission timer fires, though the peer acknowledged only our SYN; the host
+     * fuzzer found it left in FIN-WAIT-1 with no timer.
+     */
+    @Test
+    void synReceived_closeThenPeerAcksOnlySyn_finIsResentOnTimeout() {
+      EngineScript s = EngineScript.connect(EngineScript.PLAIN);
+      s.expect("S", 1000, 0);
+      s.inject("S", 5000, 0);
+      s.expect("S.", 1000, 5001);
+      s.conn().close(s.now());
+      s.assertState(FIN_WAIT_1);
+      s.expect("F.", 1001, 5001);
+      s.inject(".", 5001, 1001); // our SYN only
+      s.expectNothing();
+      s.assertState(FIN_WAIT_1);
+      s.fireNextTimer();
+      s.expect("F.", 1001, 5001);
+      s.fireNextTimer();
+      s.expect("F.", 1001, 5001);
+      s.inject(".", 5001, 1002);
+      s.assertStates(SYN_SENT, SYN_RECEIVED, FIN_WAIT_1, TcpState.FIN_WAIT_2);
+    }
   }
 }

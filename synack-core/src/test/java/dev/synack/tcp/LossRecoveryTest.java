@@ -246,14 +246,71 @@ class LossRecoveryTest {
       s.expectNothing();
       long ackTime = s.now();
       long fired = s.fireNextTimer();
-      assertEquals(List.of(ackTime + 2 * RTT.toNanos()), timerTimes(s.trace, "TLP", "fired"), "PTO = 2·SRTT " + s.trace.dump());
-      assertEquals(fired, ackTime + 2 * RTT.toNanos());
+      long pto = 2 * RTT.toNanos() + Rack.PROBE_TIMEOUT_MIN;
+      assertEquals(List.of(ackTime + pto), timerTimes(s.trace, "TLP", "fired"), "PTO = 2·SRTT + 2 ms " + s.trace.dump());
+      assertEquals(fired, ackTime + pto);
       Burst probe = drain(s);
       assertEquals(List.of(5001L), probe.retransmitted(), "the probe resends the last segment (no new data to send)");
       s.tick(RTT);
       sackAck(s, 3001, block(5001, 6001)); // the probe arrived: its SACK reveals the holes
       assertEquals(List.of(3001L, 4001L), drain(s).retransmitted());
       assertEquals(0, timerTimes(s.trace, "RTO", "fired").size(), "no timeout");
+    }
+
+    /** Linux's TCP_TIMEOUT_MIN: at a near-zero RTT the PTO was 2 ns, a spurious probe after every burst (issue 17). */
+    @Test
+    void nearZeroRtt_probeTimeoutHasTwoMillisecondsMore() {
+      EngineScript s = EngineScript.connect(SACK);
+      s.expect("S", 1000, 0);
+      s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(MSS),
+          new TcpOption.SackPermitted()));
+      s.expect(".", 1001, 5001);
+      assertEquals(1, s.conn().rtt.srtt(), "the handshake took no time");
+      s.send("n".repeat(3 * MSS));
+      long sentAt = s.now();
+      assertEquals(3, drain(s).size());
+      assertEquals(sentAt + 2 + Rack.PROBE_TIMEOUT_MIN, s.conn().pollTimeout(), "PTO = 2·SRTT + 2 ms");
+    }
+
+    /**
+     * One segment in flight: PTO = 2·SRTT + 200 ms (300 ms) is capped at the RTO's deadline (250
+     * ms); both expire together and the probe goes first, the RTO restarting after it (RFC 8985
+     * §7.2–7.3), so no backoff and no loss window follow (issue 17).
+     */
+    @Test
+    void ptoCappedAtRto_probeGoesFirstAndTheRtoRestarts() {
+      EngineScript s = sackEstablished(SACK);
+      s.send("o".repeat(MSS));
+      long sentAt = s.now();
+      assertEquals(1, drain(s).size());
+      long rto = s.conn().rtt.rto();
+      assertEquals(250_000_000L, rto, "SRTT 50 ms + max(200 ms, 4·25 ms)");
+      int cwnd = s.conn().recovery.cwnd();
+      long fired = s.fireNextTimer();
+      assertEquals(sentAt + rto, fired);
+      assertEquals(List.of(fired), timerTimes(s.trace, "TLP", "fired"), s.trace.dump());
+      assertEquals(List.of(), timerTimes(s.trace, "RTO", "fired"), "the probe, not the timeout " + s.trace.dump());
+      assertEquals(List.of(1001L), drain(s).retransmitted(), "the probe resends the last (and only) segment");
+      assertEquals(LossRecovery.Phase.OPEN, s.conn().recovery.phase());
+      assertEquals(cwnd, s.conn().recovery.cwnd(), "no loss window");
+      assertEquals(rto, s.conn().rtt.rto(), "no backoff");
+      assertEquals(fired + rto, s.conn().pollTimeout(), "the RTO restarted from the probe");
+    }
+
+    /** Our FIN, held behind a full cwnd, is the new data a probe sends (RFC 8985 §7.3), not the last segment again (issue 17). */
+    @Test
+    void onlyFinUnsent_theProbeIsTheFin() {
+      EngineScript s = sackEstablished(SACK);
+      s.send("f".repeat(10 * MSS));
+      assertEquals(10, drain(s).size(), "the initial window");
+      s.conn().close(s.now());
+      s.expectNothing(); // the FIN waits behind cwnd
+      s.fireNextTimer();
+      assertEquals(1, timerTimes(s.trace, "TLP", "fired").size(), s.trace.dump());
+      Burst probe = drain(s);
+      assertEquals(1, probe.size());
+      assertEquals(List.of(), probe.retransmitted());
+      Seg.check(probe.segments().getFirst(), "F.", 1001 + 10 * MSS, 5001, s.trace::dump);
     }
   }
 

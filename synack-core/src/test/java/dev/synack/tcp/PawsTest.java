@@ -61,6 +61,33 @@ class PawsTest {
       s.assertState(TcpState.CLOSED);
     }
 
+    /**
+     * RFC 7323 §4.3 / §5.3 R3: only an acceptable segment updates TS.Recent. An ACK of data never
+     * sent is discarded (RFC 5961 §5.2), so its TSval must not become TS.Recent, or one blind
+     * segment with a far TSval makes PAWS drop every genuine segment after it (issue 17).
+     */
+    @Test
+    void established_ackOfDataNeverSentWithFarTsval_tsRecentUnchanged() {
+      EngineScript s = established();
+      TcpSegment blind = Seg.withOptions(s.peer(".", 5001, 1001 + 100_000), new TcpOption.Timestamps(2_000_000_000, 0));
+      s.inject(blind);
+      assertEquals(100, echoed(s.expect(".", 1001, 5001)), "the challenge ACK echoes the old TS.Recent");
+      s.assertDropped("ACK of data not yet sent");
+      s.inject(stamped(s, "P.", 5001, "real", 110));
+      assertEquals(110, echoed(s.expect(".", 1001, 5005)));
+      assertEquals("real", s.read(), "the peer's genuine segment passes PAWS");
+    }
+
+    @Test
+    void established_synInWindowWithFarTsval_tsRecentUnchanged() {
+      EngineScript s = established();
+      s.inject(Seg.withOptions(s.peer("S", 5001, 0), new TcpOption.Timestamps(2_000_000_000, 0)));
+      assertEquals(100, echoed(s.expect(".", 1001, 5001)), "the challenge ACK (RFC 5961 §4) echoes the old TS.Recent");
+      s.inject(stamped(s, "P.", 5001, "real", 110));
+      s.expect(".", 1001, 5005);
+      assertEquals("real", s.read());
+    }
+
     @Test
     void established_equalTsval_accepted() {
       EngineScript s = established();

@@ -130,6 +130,40 @@ class SackTest {
       assertEquals(List.of(block(5051, 5101)), sack(s.expect(".", 1001, 5151)));
     }
 
+    /**
+     * RFC 2883 §4: an in-order segment that repeats data held out of order reports the repeated
+     * part as a D-SACK, as Linux's {@code tcp_ofo_queue} and FreeBSD do (issue 17).
+     */
+    @Test
+    void established_inOrderSegmentOverlapsHeldData_dsackOfTheOverlap() {
+      EngineScript s = established(false);
+      s.injectText(".", 5101, 1001, "b".repeat(100));
+      assertEquals(List.of(block(5101, 5201)), sack(s.expect(".", 1001, 5001)));
+      s.injectText(".", 5001, 1001, "a".repeat(100) + "b".repeat(50)); // fills the hole and repeats 5101..5151
+      assertEquals(List.of(block(5101, 5151)), sack(s.expect(".", 1001, 5201)));
+      assertEquals("a".repeat(100) + "b".repeat(100), s.read());
+    }
+
+    @Test
+    void established_inOrderSegmentJustFillsTheHole_noDsack() {
+      EngineScript s = established(false);
+      s.injectText(".", 5101, 1001, "b".repeat(100));
+      s.expect(".", 1001, 5001);
+      s.injectText(".", 5001, 1001, "a".repeat(100));
+      assertEquals(List.of(), sack(s.expect(".", 1001, 5201)));
+    }
+
+    @Test
+    void established_inOrderSegmentCoversSeveralHeldBlocks_dsackOfTheFirstRepeat() {
+      EngineScript s = established(false);
+      s.injectText(".", 5101, 1001, "b".repeat(100));
+      s.expect(".", 1001, 5001);
+      s.injectText(".", 5301, 1001, "d".repeat(100));
+      s.expect(".", 1001, 5001);
+      s.injectText(".", 5001, 1001, "a".repeat(100) + "b".repeat(100) + "c".repeat(100) + "d".repeat(20));
+      assertEquals(List.of(block(5101, 5201)), sack(s.expect(".", 1001, 5401)));
+    }
+
     @Test
     void established_duplicateInsideAHeldBlock_thenThatBlock() {
       EngineScript s = established(false);

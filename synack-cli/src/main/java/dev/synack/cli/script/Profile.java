@@ -91,7 +91,8 @@ public enum Profile {
               .withSynFinOpensLikeSyn(true)
               .withSynAckToListenerDropped(true)
               .withOldDuplicateAckProcessed(true)
-              .withSynTextQueuedUntilEstablished(true));
+              .withSynTextQueuedUntilEstablished(true)
+              .withRetransmissionsBoundedInTime(false));
       case RFC -> linux.withRto(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60))
           .withMsl(Duration.ofMinutes(2))
           .withRfc1337(false)
