@@ -89,6 +89,30 @@ class ServeOverTunLinkTest {
     assertEquals(0, end.exitCode(), end.output());
   }
 
+  @Test
+  void deviceDeletedUnderServe_reopenedAndConfiguredAgain_nextDownloadServed() throws Exception {
+    NetnsFixture.Started serve = synack("serve --tun skr0 --addr 10.93.0.2 --host-addr 10.93.0.1/24 --http site");
+    assertTrue(serve.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), serve.outputSoFar());
+    ns.ip("link", "del", "skr0");
+    // synack notices on its next read, recreates the device and gives the kernel's side its address again.
+    NetnsFixture.Result r = null;
+    for (int i = 0; i < 50; i++) {
+      Thread.sleep(200);
+      NetnsFixture.Result shown = ns.exec(Duration.ofSeconds(10), "ip", "addr", "show", "skr0");
+      if (shown.exitCode() == 0 && shown.output().contains("10.93.0.1/24") && shown.output().contains("UP")) {
+        r = ns.exec(Duration.ofSeconds(60), "curl", "-sS", "-o", dir.resolve("got").toString(), "http://10.93.0.2/f.bin");
+        break;
+      }
+    }
+    assertTrue(r != null, "the device came back: " + serve.outputSoFar());
+    assertEquals(0, r.exitCode(), r.output() + "\n" + serve.outputSoFar());
+    assertArrayEquals(file, Files.readAllBytes(dir.resolve("got")), "the download over the new device is intact");
+    String log = serve.outputSoFar();
+    assertTrue(log.contains("skr0 is gone"), log);
+    assertTrue(!log.contains("stopped:"), "serve did not stop: " + log);
+    assertEquals(0, serve.terminate(Duration.ofSeconds(20)).exitCode());
+  }
+
   private NetnsFixture.Started synack(String args) throws Exception {
     return ns.start("sh", "-c", "cd '" + dir + "' && exec bin/synack " + args);
   }

@@ -5,8 +5,8 @@ import java.util.function.Consumer;
 /**
  * Keeps a driver's link errors as conditions, not failures: counts them, notes each episode once
  * when it starts and once when the link works again in every direction that failed (never once
- * per packet, and not at all for an episode that follows the last note within
- * {@link #QUIET_NANOS}), and says how long
+ * per packet, and not at all for a repeat of the same error within {@link #QUIET_NANOS} of the
+ * last note), and says how long
  * to wait before the next receive after one failed, growing from {@link #FIRST_PAUSE_NANOS} to
  * {@link #MAX_PAUSE_NANOS} while the errors go on, so that a link that fails at once on every
  * call costs a few wake-ups a second rather than a spinning core.
@@ -18,7 +18,10 @@ final class LinkTrouble {
   static final long FIRST_PAUSE_NANOS = 10_000_000L;
   /** The longest pause: a link that comes back is used again within this. */
   static final long MAX_PAUSE_NANOS = 1_000_000_000L;
-  /** An episode that starts sooner than this after the last one's note is counted but not noted: a flapping link does not fill the log. */
+  /**
+   * An episode that starts sooner than this after the last note, with the same error as the episode
+   * before, is counted but not noted: a flapping link does not fill the log.
+   */
   static final long QUIET_NANOS = 10_000_000_000L;
 
   private final String link;
@@ -38,6 +41,8 @@ final class LinkTrouble {
   private boolean noted;
   private long pause = FIRST_PAUSE_NANOS;
   private String lastError;
+  /** The first error of the current (or last) episode. */
+  private String episodeError;
   private volatile LinkErrors snapshot = new LinkErrors(0, 0, 0, false, null);
 
   LinkTrouble(String link, Consumer<String> notes) {
@@ -102,7 +107,8 @@ final class LinkTrouble {
       episodes++;
       episodeStart = now;
       episodeErrors = 0;
-      quiet = noted && now - lastNote < QUIET_NANOS;
+      quiet = noted && now - lastNote < QUIET_NANOS && lastError.equals(episodeError);
+      episodeError = lastError;
       if (!quiet) {
         note(now, lastError.startsWith("synack: ") ? lastError + "; dropping packets and carrying on"
             : "synack: link " + link + ": " + lastError + "; dropping packets and carrying on");
