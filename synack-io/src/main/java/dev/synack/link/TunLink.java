@@ -158,8 +158,8 @@ public final class TunLink implements Link {
   /**
    * Attaches to or creates the TUN device {@code name} with checksum and segmentation offload if the
    * kernel and the device allow it, else without, as {@link #open(String, int, boolean)}; the link's
-   * {@link #offloadNote()} then says in one line why they are off. The one way the commands
-   * ({@code serve}, {@code connect}, ...) and the bench open a device.
+   * {@link #offloadNote()} then says in one line why they are off. The way the commands
+   * ({@code serve}, {@code connect}) open a device, with the offloads the bench measures.
    */
   public static TunLink openWithOffloads(String name, int mtu) throws IOException {
     try {
