@@ -7,6 +7,7 @@ import dev.synack.stack.HostConfig;
 import dev.synack.trace.TraceSink;
 import java.net.InetAddress;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A synack host with one address on one link, run by its own event loop: what {@code serve} and
@@ -36,6 +37,18 @@ final class LinkHost implements AutoCloseable {
     return new LinkHost(new HostDriver(host, link), address, List.of(afterwards));
   }
 
+  /**
+   * Starts a host as {@link #start(String, Link, InetAddress, HostConfig, TraceSink, AutoCloseable...)}
+   * does, whose loop gives {@code notes} one line when the link starts failing and one when it
+   * works again (a device taken down and up, deleted and reopened).
+   */
+  static LinkHost start(String name, Link link, InetAddress address, HostConfig config, TraceSink trace,
+      Consumer<String> notes, AutoCloseable... afterwards) {
+    Host host = new Host(name, config, trace);
+    host.addAddress(address);
+    return new LinkHost(new HostDriver(host, link, notes), address, List.of(afterwards));
+  }
+
   /** Returns the event loop; calls on the host go through it. */
   HostDriver driver() {
     return driver;
@@ -51,7 +64,7 @@ final class LinkHost implements AutoCloseable {
     return address;
   }
 
-  /** Returns the message of what stopped the loop when it stopped by itself (a link error), or null. */
+  /** Returns the message of what stopped the loop when it stopped by itself (its link closed under it), or null. */
   String failure() {
     Throwable t = driver.failure();
     if (t == null) return null;

@@ -3,6 +3,7 @@ package dev.synack.cli;
 import dev.synack.link.Link;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.function.Consumer;
 
 /**
  * One kind of link a synack host can stand on, as the command line chooses it: its options, how
@@ -25,12 +26,16 @@ sealed interface LinkKind permits TunLinkOptions, UdpLinkOptions {
   void check(InetAddress address, Role role);
 
   /**
-   * Opens the link (after {@link #check}).
+   * Opens the link (after {@link #check}), giving {@code notes} one line for what the user should
+   * know but need not act on (offloads the kernel refused, say).
    *
    * @throws IOException with one line saying what is wrong (no privilege, a busy device or port)
    */
-  Link open() throws IOException;
+  Link open(Consumer<String> notes) throws IOException;
 
-  /** Returns where the opened link leads, for one line of output: "TUN synack0", "UDP a:p <-> b:q". */
+  /**
+   * Returns where the opened link leads and how, for one line of output: "TUN synack0, checksum and
+   * segmentation offload", "UDP a:p <-> b:q".
+   */
   String describe();
 }

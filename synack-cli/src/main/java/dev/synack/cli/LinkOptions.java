@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -78,10 +79,17 @@ final class LinkOptions {
     return choice.chosen().describe();
   }
 
-  /** Opens the link and its host as {@link #open} does, or writes the one line saying why not to {@code err} and returns null. */
+  /**
+   * Opens the link and its host as {@link #open} does, or writes the one line saying why not to
+   * {@code err} and returns null; the link's notes (errors of the moment, a device reopened) go to
+   * {@code err} too, one line each.
+   */
   LinkHost openOrReport(String name, InetAddress address, PrintWriter err) {
     try {
-      return open(name, address);
+      return open(name, address, line -> {
+        err.println(line);
+        err.flush();
+      });
     } catch (IOException e) {
       err.println(e.getMessage());
       return null;
@@ -90,15 +98,16 @@ final class LinkOptions {
 
   /**
    * Opens the link (impaired when asked), the pcap and trace outputs, and starts a host named
-   * {@code name} with {@code address} on it.
+   * {@code name} with {@code address} on it, whose loop gives {@code notes} a line when the link
+   * fails and when it works again.
    *
    * @throws IOException with one line saying what is wrong (no privilege, a busy device or port, an
    *     output that cannot be written)
    */
-  LinkHost open(String name, InetAddress address) throws IOException {
+  LinkHost open(String name, InetAddress address, Consumer<String> notes) throws IOException {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
-      Link link = choice.chosen().open();
+      Link link = choice.chosen().open(notes);
       opened.add(link);
       link = impairment.wrap(link);
       opened.set(0, link);
@@ -116,8 +125,8 @@ final class LinkOptions {
         trace = new JsonLinesSink(traceWriter);
       }
       HostConfig config = HostConfig.defaults(new SecureRandom().nextLong()).withMtu(link.mtu());
-      return traceWriter == null ? LinkHost.start(name, link, address, config, trace)
-          : LinkHost.start(name, link, address, config, trace, traceWriter);
+      return traceWriter == null ? LinkHost.start(name, link, address, config, trace, notes)
+          : LinkHost.start(name, link, address, config, trace, notes, traceWriter);
     } catch (IOException | RuntimeException e) {
       for (AutoCloseable c : opened.reversed()) {
         try {

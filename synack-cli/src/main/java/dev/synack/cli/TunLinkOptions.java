@@ -2,15 +2,21 @@ package dev.synack.cli;
 
 import dev.synack.link.KernelInterface;
 import dev.synack.link.Link;
+import dev.synack.link.ReopeningLink;
 import dev.synack.link.TunLink;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
 /**
  * A TUN device: the Linux kernel is the host on the other side. Needs CAP_NET_ADMIN to create the
  * device or give it an address, or a device made persistent for the user.
+ *
+ * <p>The device is opened as the bench opens it, with checksum and segmentation offload
+ * ({@link TunLink#openWithOffloads}), or without and a note saying why; and it is reopened, and
+ * configured again, if it is deleted while synack runs ({@link ReopeningLink}).
  */
 final class TunLinkOptions implements LinkKind {
   @Option(names = "--tun", required = true, paramLabel = "NAME",
@@ -24,6 +30,8 @@ final class TunLinkOptions implements LinkKind {
   /** The kernel side's address and prefix length once checked; null when synack is not to set it. */
   private InetAddress hostAddress;
   private int prefixLength;
+  /** The device opened last, for {@link #describe}; null before {@link #open}. */
+  private volatile TunLink opened;
 
   @Override
   public void check(InetAddress address, Role role) {
@@ -61,11 +69,17 @@ final class TunLinkOptions implements LinkKind {
     prefixLength = prefix;
   }
 
-  /** Opens the device, configuring the kernel's side when asked. */
+  /** Opens the device, configuring the kernel's side when asked; reopens it the same way if it is deleted. */
   @Override
-  public Link open() throws IOException {
-    TunLink tun = TunLink.open(device);
+  public Link open(Consumer<String> notes) throws IOException {
+    return ReopeningLink.open(() -> openDevice(notes));
+  }
+
+  /** Opens the device with offloads if it can (else notes why not), and configures the kernel's side when asked. */
+  private TunLink openDevice(Consumer<String> notes) throws IOException {
+    TunLink tun = TunLink.openWithOffloads(device, 0);
     try {
+      if (tun.offloadNote() != null) notes.accept(tun.offloadNote());
       if (hostAddress != null) {
         KernelInterface.addAddress(tun.name(), hostAddress, prefixLength);
         KernelInterface.up(tun.name());
@@ -75,6 +89,7 @@ final class TunLinkOptions implements LinkKind {
         throw new IOException("synack: the MTU of " + tun.name() + " is " + tun.mtu()
             + "; IPv4 hosts need at least 576 (ip link set " + tun.name() + " mtu 1500)");
       }
+      opened = tun;
       return tun;
     } catch (IOException | RuntimeException e) {
       tun.close();
@@ -84,7 +99,8 @@ final class TunLinkOptions implements LinkKind {
 
   @Override
   public String describe() {
-    return "TUN " + device;
+    TunLink tun = opened;
+    return tun == null ? "TUN " + device : "TUN " + tun.name() + ", " + tun.mode();
   }
 
   private static boolean samePrefix(InetAddress a, InetAddress b, int prefix) {

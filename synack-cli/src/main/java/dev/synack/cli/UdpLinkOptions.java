@@ -8,6 +8,7 @@ import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
 /**
@@ -46,7 +47,7 @@ final class UdpLinkOptions implements LinkKind {
   }
 
   @Override
-  public Link open() throws IOException {
+  public Link open(Consumer<String> notes) throws IOException {
     try {
       opened = UdpLink.open(localEndpoint, peerEndpoint);
     } catch (BindException e) {

@@ -86,6 +86,47 @@ public final class KernelInterface {
     }
   }
 
+  /**
+   * Sets the length of {@code device}'s transmit queue in packets, as {@code ip link set NAME
+   * txqueuelen LENGTH}. For a TUN device this is the queue of packets the kernel has routed to the
+   * device and its reader has not read yet: a burst longer than it is dropped.
+   */
+  public static void setTxQueueLength(String device, int length) throws IOException {
+    if (length < 0) throw new IllegalArgumentException("queue length must be >= 0: " + length);
+    byte[] name = TunLink.checkName(device);
+    String what = "set the queue length of " + device + " to " + length;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE_SIZE, 8);
+      int sock = socket(state, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (sock < 0) throw failure("cannot open a socket to " + what, errno(state));
+      try {
+        MemorySegment ifr = ifreq(arena, name);
+        ifr.set(JAVA_INT, IFR_QLEN_OFFSET, length);
+        ioctlOrThrow(state, sock, SIOCSIFTXQLEN, ifr, device, what);
+      } finally {
+        LinuxSyscalls.close(sock);
+      }
+    }
+  }
+
+  /** Returns the length of {@code device}'s transmit queue in packets ({@code ip link}'s {@code qlen}). */
+  public static int txQueueLength(String device) throws IOException {
+    byte[] name = TunLink.checkName(device);
+    String what = "read the queue length of " + device;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE_SIZE, 8);
+      int sock = socket(state, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (sock < 0) throw failure("cannot open a socket to " + what, errno(state));
+      try {
+        MemorySegment ifr = ifreq(arena, name);
+        ioctlOrThrow(state, sock, SIOCGIFTXQLEN, ifr, device, what);
+        return ifr.get(JAVA_INT, IFR_QLEN_OFFSET);
+      } finally {
+        LinuxSyscalls.close(sock);
+      }
+    }
+  }
+
   /** Returns the network mask of a prefix of {@code bits} bits, as four bytes. */
   static byte[] netmask(int bits) {
     int mask = bits == 0 ? 0 : -1 << (32 - bits);

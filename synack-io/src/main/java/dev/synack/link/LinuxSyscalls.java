@@ -68,6 +68,9 @@ final class LinuxSyscalls {
   static final long SIOCSIFNETMASK = 0x891cL;
   static final long SIOCGIFMTU = 0x8921L;
   static final long SIOCGIFINDEX = 0x8933L;
+  /** Reads and sets a device's transmit queue length ({@code ifr_qlen}), what {@code ip link set txqueuelen} sets. */
+  static final long SIOCGIFTXQLEN = 0x8942L;
+  static final long SIOCSIFTXQLEN = 0x8943L;
   static final int AF_INET = 2;
   static final int AF_INET6 = 10;
   static final int SOCK_DGRAM = 2;
@@ -79,6 +82,7 @@ final class LinuxSyscalls {
   static final long IFR_FLAGS_OFFSET = IFNAMSIZ;
   static final long IFR_MTU_OFFSET = IFNAMSIZ;
   static final long IFR_IFINDEX_OFFSET = IFNAMSIZ;
+  static final long IFR_QLEN_OFFSET = IFNAMSIZ;
   /** struct sockaddr_in in the union: sin_family (host order), sin_port, sin_addr (network order). */
   static final long IFR_ADDR_OFFSET = IFNAMSIZ;
   static final long SOCKADDR_IN_ADDR_OFFSET = 4;

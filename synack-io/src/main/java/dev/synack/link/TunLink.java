@@ -45,11 +45,22 @@ public final class TunLink implements Link {
   /** Largest packet a read can return: an IPv4 packet's total length is 16 bits. */
   private static final int MAX_PACKET = 65_535;
   private static final String TUN_PATH = "/dev/net/tun";
+  /**
+   * Packets the kernel may queue for synack before it drops, set on every device synack opens: the
+   * default of 500 (1000 on some kernels) overflows at once under a burst (a SYN flood, thousands
+   * of clients closing together) that synack, reading 200,000 packets/s, would have absorbed;
+   * veth devices and Linux's own backlog ({@code netdev_max_backlog}) hold more.
+   */
+  public static final int QUEUE_LENGTH = 10_000;
 
   private final String name;
   private final int mtu;
   /** Whether every packet read or written has a {@link VirtioNetHeader} before it (checksum and segmentation offload). */
   private final boolean offload;
+  /** Why offloads are off though they were asked for ({@link #openWithOffloads}), or null. */
+  private final String offloadNote;
+  /** The device's transmit queue (kernel to synack) in packets once opened, or -1 if it could not be read. */
+  private final int queueLength;
   /** With {@link #offload}: the header of the packet read last, the header of the packet written, and two iovecs each side. */
   private final MemorySegment rxHeader;
   private final MemorySegment rxIovecs;
@@ -84,10 +95,13 @@ public final class TunLink implements Link {
   private final Object wakeGuard = new Object();
   private volatile boolean closed;
 
-  private TunLink(String name, int mtu, boolean offload, int tunFd, int wakeFd, Arena arena) {
+  private TunLink(String name, int mtu, boolean offload, String offloadNote, int queueLength, int tunFd, int wakeFd,
+      Arena arena) {
     this.name = name;
     this.mtu = mtu;
     this.offload = offload;
+    this.offloadNote = offloadNote;
+    this.queueLength = queueLength;
     this.rxHeader = arena.allocate(VirtioNetHeader.SIZE, 8);
     this.rxIovecs = arena.allocate(2 * IOVEC_SIZE, 8);
     this.txHeader = arena.allocate(VirtioNetHeader.SIZE, 8);
@@ -138,6 +152,24 @@ public final class TunLink implements Link {
    *     {@code IFF_VNET_HDR}, before Linux 2.6.27)
    */
   public static TunLink open(String name, int mtu, boolean offload) throws IOException {
+    return open(name, mtu, offload, null);
+  }
+
+  /**
+   * Attaches to or creates the TUN device {@code name} with checksum and segmentation offload if the
+   * kernel and the device allow it, else without, as {@link #open(String, int, boolean)}; the link's
+   * {@link #offloadNote()} then says in one line why they are off. The way the commands
+   * ({@code serve}, {@code connect}) open a device, with the offloads the bench measures.
+   */
+  public static TunLink openWithOffloads(String name, int mtu) throws IOException {
+    try {
+      return open(name, mtu, true, null);
+    } catch (OffloadRefused e) {
+      return open(name, mtu, false, "synack: " + e.getMessage() + "; plain reads and writes, one segment each");
+    }
+  }
+
+  private static TunLink open(String name, int mtu, boolean offload, String offloadNote) throws IOException {
     byte[] nameBytes = checkName(name);
     if (mtu != 0 && (mtu < 68 || mtu > MAX_PACKET)) {
       throw new IllegalArgumentException("mtu must be 0 (ask the device) or 68..65535: " + mtu);
@@ -159,16 +191,18 @@ public final class TunLink implements Link {
       if (offload) {
         MemorySegment one = arena.allocate(JAVA_INT);
         one.set(JAVA_INT, 0, 1);
-        if (ioctl(state, tunFd, TUNSETVNETLE, one) < 0) throw failure("cannot set " + actual + "'s virtio header little-endian", errno(state));
+        if (ioctl(state, tunFd, TUNSETVNETLE, one) < 0) {
+          throw new OffloadRefused("cannot set " + actual + "'s virtio header little-endian", errno(state));
+        }
         if (ioctlValue(state, tunFd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0) {
-          throw failure("cannot turn on checksum and segmentation offload for " + actual, errno(state));
+          throw new OffloadRefused("cannot turn on checksum and segmentation offload for " + actual, errno(state));
         }
       }
 
       wakeFd = eventfd(state, 0, EFD_NONBLOCK | EFD_CLOEXEC);
       if (wakeFd < 0) throw failure("cannot create an eventfd for " + actual, errno(state));
       int linkMtu = mtu != 0 ? mtu : readMtu(arena, actual);
-      return new TunLink(actual, linkMtu, offload, tunFd, wakeFd, arena);
+      return new TunLink(actual, linkMtu, offload, offloadNote, deepenQueue(actual), tunFd, wakeFd, arena);
     } catch (IOException | RuntimeException | Error e) {
       if (tunFd >= 0) LinuxSyscalls.close(tunFd);
       if (wakeFd >= 0) LinuxSyscalls.close(wakeFd);
@@ -180,6 +214,31 @@ public final class TunLink implements Link {
   /** Returns the device's name as the kernel knows it. */
   public String name() {
     return name;
+  }
+
+  /** Returns whether packets cross with checksum and segmentation offload (a virtio-net header each). */
+  public boolean offload() {
+    return offload;
+  }
+
+  /** Returns one line saying why offloads are off though {@link #openWithOffloads} asked for them, or null. */
+  public String offloadNote() {
+    return offloadNote;
+  }
+
+  /**
+   * Returns the length in packets of the device's queue towards synack when it was opened (at
+   * least {@link #QUEUE_LENGTH} unless the caller lacked the privilege to set it), or -1 if it
+   * could not be read.
+   */
+  public int queueLength() {
+    return queueLength;
+  }
+
+  /** Returns one line saying how packets cross: "checksum and segmentation offload" or why not. */
+  public String mode() {
+    if (offload) return "checksum and segmentation offload";
+    return offloadNote != null ? "no offload (" + offloadNote.replaceFirst("^synack: ", "") + ")" : "no offload";
   }
 
   @Override
@@ -460,8 +519,39 @@ public final class TunLink implements Link {
     return failure(action + " TUN device " + name + " failed", errno);
   }
 
-  private IOException gone() {
-    return new IOException("synack: TUN device " + name + " is gone (deleted, or its namespace removed)");
+  private LinkGoneException gone() {
+    return new LinkGoneException("synack: TUN device " + name + " is gone (deleted, or its namespace removed)");
+  }
+
+  /**
+   * Lengthens the device's queue to {@link #QUEUE_LENGTH} if it is shorter (a longer one the user
+   * set is kept); returns the length it has then, or -1 if unknown. Without the privilege to set it
+   * (a persistent device given to a user), the device keeps what it has: a shorter queue only drops
+   * sooner under a burst, so it is no reason to refuse the device.
+   */
+  private static int deepenQueue(String name) {
+    int length;
+    try {
+      length = KernelInterface.txQueueLength(name);
+    } catch (IOException e) {
+      return -1;
+    }
+    if (length >= QUEUE_LENGTH) return length;
+    try {
+      KernelInterface.setTxQueueLength(name, QUEUE_LENGTH);
+      return KernelInterface.txQueueLength(name);
+    } catch (IOException e) {
+      return length;
+    }
+  }
+
+  /** The kernel refuses the offloads ({@code IFF_VNET_HDR} too old, or no virtio header support). */
+  private static final class OffloadRefused extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    OffloadRefused(String what, int errno) {
+      super(what + ": " + strerror(errno) + " (errno " + errno + ")");
+    }
   }
 
   private static int readMtu(Arena arena, String name) throws IOException {

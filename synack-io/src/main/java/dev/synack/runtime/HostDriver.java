@@ -3,8 +3,12 @@ package dev.synack.runtime;
 import dev.synack.link.Link;
 import dev.synack.stack.Host;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * Runs one {@link Host} on a real {@link Link} (TUN, UDP tunnel): packets read from the link go to
@@ -17,6 +21,13 @@ import java.util.Arrays;
  * batch too (a TUN device with offloads merges runs of TCP segments into one write). A link that
  * vouches for a packet's checksums ({@link Link#receiveBatch(ByteBuffer[], boolean[], long)}) spares
  * the host verifying them.
+ *
+ * <p>A link error never stops the loop, as a kernel keeps its sockets while a link is down: a send
+ * that fails drops its packets (TCP resends them), a receive that fails is retried after a pause
+ * that grows to a second while the errors go on, and every error is counted ({@link #linkErrors})
+ * and noted once per episode, when it starts and when the link works again. A link that is gone
+ * for good ({@link dev.synack.link.LinkGoneException}) is waited for in the same way; wrapped in a
+ * {@link dev.synack.link.ReopeningLink} it is reopened. Only a link closed under the loop stops it.
  */
 public final class HostDriver extends EventLoop {
   /** Packets taken per wait: enough to amortise a wakeup, few enough to answer soon. */
@@ -28,12 +39,30 @@ public final class HostDriver extends EventLoop {
   private final boolean[] checksumUnnecessary = new boolean[BATCH];
   /** The packets the host answered with, sent together; as many as a 64 KiB burst of small segments. */
   private final ByteBuffer[] sendBuffers = new ByteBuffer[64];
+  /** The link's errors, counted and noted; loop thread only, but for its snapshot. */
+  private final LinkTrouble trouble;
+  /** Set by {@link #wakeup()} and cleared once the loop has noticed; closes the race of a pause after a failed receive. */
+  private volatile boolean woken;
+  private volatile Thread loopThread;
 
-  /** Starts a driver thread for {@code host} on {@code link}; the driver owns both from now on. */
+  /**
+   * Starts a driver thread for {@code host} on {@code link}; the driver owns both from now on.
+   * Link errors are noted on the {@code System.Logger} named after this class.
+   */
   public HostDriver(Host host, Link link) {
+    this(host, link, note -> System.getLogger(HostDriver.class.getName()).log(System.Logger.Level.WARNING, note));
+  }
+
+  /**
+   * Starts a driver thread for {@code host} on {@code link}, as {@link #HostDriver(Host, Link)},
+   * giving {@code notes} one line when a run of link errors starts and one when it ends (called on
+   * the loop thread).
+   */
+  public HostDriver(Host host, Link link, Consumer<String> notes) {
     super("synack-" + host.name());
     this.host = host;
     this.link = link;
+    this.trouble = new LinkTrouble(link.toString(), notes);
     // A packet longer than its buffer would be cut: each holds the largest IPv4 packet, or the MTU if larger.
     int size = Math.max(link.mtu(), 65535);
     this.receiveBuffers = new ByteBuffer[BATCH];
@@ -46,19 +75,28 @@ public final class HostDriver extends EventLoop {
     return host;
   }
 
+  /** Returns the link errors met so far; any thread. */
+  public LinkErrors linkErrors() {
+    return trouble.snapshot();
+  }
+
   @Override
   protected void wakeup() {
+    woken = true;
     link.wakeup();
+    Thread t = loopThread;
+    if (t != null) LockSupport.unpark(t);
   }
 
   @Override
   protected void turn(long now) throws IOException {
+    if (loopThread == null) loopThread = Thread.currentThread();
     flush(now);
     dispatchEvents(host);
     long deadline = host.pollTimeout();
     long wait = deadline == Long.MAX_VALUE ? 1_000_000_000L : Math.max(0, deadline - now);
     for (ByteBuffer b : receiveBuffers) b.clear();
-    int n = wait == 0 ? 0 : link.receiveBatch(receiveBuffers, checksumUnnecessary, wait);
+    int n = wait == 0 ? 0 : receive(now, wait);
     long after = now();
     for (int i = 0; i < n; i++) {
       host.handlePacket(receiveBuffers[i].flip(), checksumUnnecessary[i], after);
@@ -68,6 +106,27 @@ public final class HostDriver extends EventLoop {
     }
     flush(after);
     dispatchEvents(host);
+  }
+
+  /**
+   * Receives a batch waiting up to {@code wait}; after a link error, counts it, pauses (until the
+   * host's next deadline at most, or a wakeup) and returns 0.
+   */
+  private int receive(long now, long wait) throws IOException {
+    try {
+      int n = link.receiveBatch(receiveBuffers, checksumUnnecessary, wait);
+      if (n > 0) trouble.receiveSucceeded(now());
+      return n;
+    } catch (ClosedChannelException e) {
+      throw e; // Closed under the loop by its owner: nothing left to drive.
+    } catch (IOException | UncheckedIOException e) {
+      long pause = Math.min(wait, trouble.receiveFailed(e, now));
+      long until = now() + pause;
+      // A wakeup since the last pause (a call handed in) ends it at once; an old one costs one short pause.
+      for (long left = pause; !woken && left > 0; left = until - now()) LockSupport.parkNanos(this, left);
+      woken = false;
+      return 0;
+    }
   }
 
   private void flush(long now) throws IOException {
@@ -80,9 +139,20 @@ public final class HostDriver extends EventLoop {
     sendGathered(count);
   }
 
-  /** Sends the first {@code count} gathered packets and forgets them; returns 0. */
+  /**
+   * Sends the first {@code count} gathered packets and forgets them; returns 0. A link error drops
+   * what was not sent yet, as a link that is down drops: TCP resends it.
+   */
   private int sendGathered(int count) throws IOException {
-    if (count > 0) link.sendBatch(sendBuffers, count);
+    if (count == 0) return 0;
+    try {
+      link.sendBatch(sendBuffers, count);
+      trouble.sendSucceeded(now());
+    } catch (ClosedChannelException e) {
+      throw e;
+    } catch (IOException | UncheckedIOException e) {
+      trouble.sendFailed(e, now());
+    }
     Arrays.fill(sendBuffers, 0, count, null);
     return 0;
   }

@@ -88,6 +88,15 @@ class TunLinkTest {
     }
 
     @Test
+    void open_newDevice_queueTowardsSynackLengthenedToQueueLength() throws Exception {
+      NetnsFixture.assumePrivileged();
+      try (TunLink link = TunLink.open(NetnsFixture.uniqueName("skq"))) {
+        assertEquals(TunLink.QUEUE_LENGTH, link.queueLength());
+        assertEquals(TunLink.QUEUE_LENGTH, KernelInterface.txQueueLength(link.name()));
+      }
+    }
+
+    @Test
     void open_patternName_kernelNumbersTheDeviceAndMtuIsRead() throws IOException {
       NetnsFixture.assumePrivileged();
       String prefix = NetnsFixture.uniqueName("sk");
@@ -125,6 +134,30 @@ class TunLinkTest {
       }
       NetnsFixture.Result shown = ns.exec(Duration.ofSeconds(5), "ip", "link", "show", name);
       assertEquals(0, shown.exitCode(), shown.output());
+    }
+
+    @Test
+    void open_persistentDeviceWithALongerQueue_keepsIt() throws Exception {
+      String name = NetnsFixture.uniqueName("skq");
+      ns.ip("tuntap", "add", "dev", name, "mode", "tun");
+      ns.ip("link", "set", name, "txqueuelen", String.valueOf(2 * TunLink.QUEUE_LENGTH));
+      try (TunLink link = InNetns.call(ns.name(), () -> TunLink.open(name))) {
+        assertEquals(2 * TunLink.QUEUE_LENGTH, link.queueLength());
+      }
+      NetnsFixture.Result shown = ns.exec(Duration.ofSeconds(5), "ip", "link", "show", name);
+      assertTrue(shown.output().contains("qlen " + 2 * TunLink.QUEUE_LENGTH), shown.output());
+    }
+
+    @Test
+    void open_persistentDeviceWithTheDefaultQueue_lengthensIt() throws Exception {
+      String name = NetnsFixture.uniqueName("skq");
+      ns.ip("tuntap", "add", "dev", name, "mode", "tun");
+      ns.ip("link", "set", name, "txqueuelen", "500");
+      try (TunLink link = InNetns.call(ns.name(), () -> TunLink.open(name))) {
+        assertEquals(TunLink.QUEUE_LENGTH, link.queueLength());
+      }
+      NetnsFixture.Result shown = ns.exec(Duration.ofSeconds(5), "ip", "link", "show", name);
+      assertTrue(shown.output().contains("qlen " + TunLink.QUEUE_LENGTH), shown.output());
     }
   }
 
@@ -287,6 +320,7 @@ class TunLinkTest {
       });
       assertEquals("synack: TUN device " + link.name() + " is gone (deleted, or its namespace removed)",
           e.getMessage());
+      assertTrue(e instanceof LinkGoneException, "gone for good, not an error of the moment: " + e);
     }
 
     /** Receives packets until an ICMP message of {@code type}; returns its length, left at 0 in buf. */

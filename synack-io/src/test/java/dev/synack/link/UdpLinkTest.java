@@ -39,6 +39,25 @@ class UdpLinkTest {
   }
 
   @Test
+  void peerPortClosed_portUnreachableNeverSurfaces_sendsAndReceivesCarryOn() throws IOException {
+    // A port that was just bound and closed: the kernel answers each datagram with ICMP port unreachable.
+    InetSocketAddress dead;
+    try (DatagramChannel gone = DatagramChannel.open()) {
+      gone.bind(ANY_LOOPBACK_PORT);
+      dead = (InetSocketAddress) gone.getLocalAddress();
+    }
+    try (UdpLink toNobody = UdpLink.open(ANY_LOOPBACK_PORT, dead)) {
+      ByteBuffer buf = ByteBuffer.allocate(1500);
+      for (int i = 0; i < 5; i++) {
+        ByteBuffer out = ByteBuffer.wrap(packet(100, i));
+        toNobody.send(out);
+        assertEquals(0, out.remaining(), "taken, as a wire takes what it then loses");
+        assertEquals(0, toNobody.receive(buf.clear(), TimeUnit.MILLISECONDS.toNanos(20)));
+      }
+    }
+  }
+
+  @Test
   void send_bothWays_packetsArriveWholeAndServerLearnsItsPeer() throws IOException {
     byte[] hello = packet(100, 1);
     client.send(ByteBuffer.wrap(hello));
