@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
       "run's trace: segments, both sides' states, and what each step means.",
       "",
       "Scenarios: connection (default), handshake, teardown, half-close, simultaneous-open,",
-      "simultaneous-close, lost-final-ack, old-duplicate-syn, reset, refused, transfer."
+      "simultaneous-close, lost-final-ack, old-duplicate-syn, reset, refused, transfer,",
+      "fast-retransmit, timeout, tail-loss, spurious-retransmit, zero-window, keep-alive."
     })
 final class DemoCommand implements Callable<Integer> {
   @Spec

@@ -73,19 +73,25 @@ class DemoCommandTest {
     return Stream.of(
         Arguments.of("connection", List.of("SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2",
             "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK")),
-        Arguments.of("handshake", List.of("SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "First handshake",
-            "Second handshake", "Third handshake")),
+        Arguments.of("handshake", List.of("SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "Handshake, step 1",
+            "Handshake, step 2", "Handshake, step 3")),
         Arguments.of("teardown", List.of("FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK",
-            "First wave", "Fourth wave", "2 MSL")),
+            "Teardown, step 1", "Teardown, step 4", "2 MSL")),
         Arguments.of("half-close", List.of("FIN_WAIT_2", "CLOSE_WAIT", "half-closed", "LAST_ACK", "TIME_WAIT")),
         Arguments.of("simultaneous-open", List.of("Simultaneous open", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED")),
-        Arguments.of("simultaneous-close", List.of("FIN_WAIT_1", "CLOSING", "TIME_WAIT")),
+        Arguments.of("simultaneous-close", List.of("FIN_WAIT_1", "CLOSING", "TIME_WAIT", "Simultaneous close")),
         Arguments.of("lost-final-ack", List.of("TIME_WAIT", "lost", "retransmit", "restarts the 2 MSL timer",
             "LAST_ACK")),
         Arguments.of("old-duplicate-syn", List.of("old duplicate", "RST", "challenge ACK")),
         Arguments.of("reset", List.of("ESTABLISHED", "RST", "reset", "CLOSED")),
-        Arguments.of("refused", List.of("SYN_SENT", "RST", "CLOSED")),
-        Arguments.of("transfer", List.of("ESTABLISHED", "sha256 client->server", "sha256 server->client")));
+        Arguments.of("refused", List.of("SYN_SENT", "RST", "CLOSED", "the connection is refused")),
+        Arguments.of("transfer", List.of("ESTABLISHED", "sha256 client->server", "sha256 server->client")),
+        Arguments.of("fast-retransmit", List.of("duplicate ACK #3", "Fast retransmit", "fast recovery ends")),
+        Arguments.of("timeout", List.of("retransmission timer fires", "exponential backoff")),
+        Arguments.of("tail-loss", List.of("Tail-loss probe")),
+        Arguments.of("spurious-retransmit", List.of("Fast retransmit", "judges its retransmission needless")),
+        Arguments.of("zero-window", List.of("persist timer fires", "Window probe", "its window is zero", "Window update")),
+        Arguments.of("keep-alive", List.of("keep-alive timer fires", "Keep-alive probe", "it is still there")));
   }
 
   @Nested
@@ -116,13 +122,13 @@ class DemoCommandTest {
       for (String words : List.of("第一次握手", "第二次握手", "第三次握手", "第一次挥手", "客户端", "服务端")) {
         assertTrue(out.contains(words), words + " missing:\n" + out);
       }
-      assertFalse(out.contains("First handshake"), out);
+      assertFalse(out.contains("Handshake, step 1"), out);
     }
 
     @Test
     void ascii_drawsWithAsciiOnly() {
       String out = Demo.run("--scenario", "handshake", "--ascii").ok();
-      String ladder = out.substring(0, out.indexOf("First handshake"));
+      String ladder = out.substring(0, out.indexOf("Handshake, step 1"));
       assertTrue(ladder.chars().allMatch(c -> c < 128), ladder);
     }
   }

@@ -22,7 +22,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
@@ -59,7 +61,7 @@ public final class DemoRunner {
     TraceSink collect = TraceSink.both(events::add, extra == null ? TraceSink.NONE : extra);
     TraceSink sink = extra != null && extra.wantsPackets() ? wantingPackets(collect) : collect;
     this.client = new Host("client", HostConfig.defaults(options.seed() * 2 + 1), sink);
-    this.server = new Host("server", HostConfig.defaults(options.seed() * 2 + 2), sink);
+    this.server = new Host("server", serverConfig(scenario, options.seed() * 2 + 2), sink);
     client.addAddress(CLIENT_ADDRESS);
     server.addAddress(SERVER_ADDRESS);
     this.net = new SimNetwork(options.seed());
@@ -74,6 +76,14 @@ public final class DemoRunner {
         .withReorder(options.reorder(), Duration.ofNanos((long) (options.delayMillis() * 1_000_000) + 1_000_000));
     net.setLink(clientNode, serverNode, link);
     net.setTrace(sink);
+  }
+
+  /** Returns the server's settings: the defaults, or for the zero-window lesson a fixed 8 KiB receive buffer. */
+  private static HostConfig serverConfig(Scenario scenario, long seed) {
+    HostConfig config = HostConfig.defaults(seed);
+    if (scenario != Scenario.ZERO_WINDOW) return config;
+    return config.withTcp(config.tcp().withBuffers(8 * 1024, config.tcp().sendBuffer())
+        .withReceiveBufferAutoTuning(false, 8 * 1024));
   }
 
   /**
@@ -95,6 +105,12 @@ public final class DemoRunner {
       case RESET -> r.reset();
       case REFUSED -> r.refused();
       case TRANSFER -> r.transfer();
+      case FAST_RETRANSMIT -> r.fastRetransmit();
+      case TIMEOUT -> r.timeout();
+      case TAIL_LOSS -> r.tailLoss();
+      case SPURIOUS_RETRANSMIT -> r.spuriousRetransmit();
+      case ZERO_WINDOW -> r.zeroWindow();
+      case KEEP_ALIVE -> r.keepAlive();
     }
     return new DemoRun(scenario, r.events, r.client, r.server, r.results, r.ok);
   }
@@ -234,8 +250,112 @@ public final class DemoRunner {
         "every byte arrived once, in order, both ways");
   }
 
+  /** Ten full segments from the client, the third lost once: the server's duplicate ACKs bring it back. */
+  private void fastRetransmit() {
+    Pair p = establish();
+    dropClientData(3, 1, 1);
+    sendAndRead(p, 10 * SEGMENT);
+    closeClientFirst(p);
+  }
+
+  /** One short segment lost three times over: the probe, the timeout and its backed-off successor. */
+  private void timeout() {
+    Pair p = establish();
+    dropClientData(1, 1, 3);
+    sendAndRead(p, 100);
+    closeClientFirst(p);
+  }
+
+  /** Five segments, the last two lost: no duplicate ACK can tell it, the tail-loss probe does. */
+  private void tailLoss() {
+    Pair p = establish();
+    dropClientData(4, 2, 1);
+    sendAndRead(p, 5 * SEGMENT);
+    closeClientFirst(p);
+  }
+
+  /** Ten segments, the third held back three one-way delays: taken for lost, resent, then found only late. */
+  private void spuriousRetransmit() {
+    Pair p = establish();
+    int[] seen = {0};
+    long hold = (long) (options.delayMillis() * 3_000_000) + 1_000_000;
+    net.setFilter((from, to, packet, now) -> from == clientNode && payload(packet) > 0 && ++seen[0] == 3 ? hold : PacketFilter.PASS);
+    sendAndRead(p, 10 * SEGMENT);
+    net.setFilter(null);
+    closeClientFirst(p);
+  }
+
+  /** The server's buffer holds 8 KiB and it reads nothing for 5 s: the client meets a zero window and probes it. */
+  private void zeroWindow() {
+    Pair p = establish();
+    byte[] data = new byte[32 * 1024];
+    new SplittableRandom(options.seed()).nextBytes(data);
+    ByteBuffer pending = ByteBuffer.wrap(data);
+    long readFrom = net.now() + 5 * SECOND;
+    runUntil(() -> {
+      if (pending.hasRemaining()) p.client.send(pending, net.now());
+      return net.now() >= readFrom;
+    });
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    runUntil(() -> {
+      if (pending.hasRemaining()) p.client.send(pending, net.now());
+      got.writeBytes(drain(p.server));
+      return got.size() == data.length;
+    });
+    check(Arrays.equals(got.toByteArray(), data), "every byte arrived once, in order, after the window opened");
+    closeClientFirst(p);
+  }
+
+  /** An idle connection with keep-alive on: after the idle time the client probes and the server answers. */
+  private void keepAlive() {
+    Pair p = establish();
+    p.client.setKeepAlive(true, net.now());
+    long idle = client.config().tcp().keepAliveIdle();
+    net.runUntilIdle(net.now() + idle + SECOND);
+    check(p.client.state() == TcpState.ESTABLISHED, "the connection outlived its idle time");
+    closeClientFirst(p);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Steps shared by the scenarios.
+
+  /** A full segment's payload on the demo's path (MTU 1500, timestamps on). */
+  private static final int SEGMENT = 1448;
+
+  /**
+   * Drops the client's data segments from the {@code nth} on, {@code count} of them, each the first
+   * {@code times} times it is sent.
+   */
+  private void dropClientData(int nth, int count, int times) {
+    int[] seen = {0};
+    Map<Long, Integer> doomed = new HashMap<>();
+    net.setFilter((from, to, packet, now) -> {
+      if (from != clientNode || payload(packet) == 0) return PacketFilter.PASS;
+      long seq = sequence(packet);
+      if (!doomed.containsKey(seq)) {
+        seen[0]++;
+        if (seen[0] >= nth && seen[0] < nth + count) doomed.put(seq, times);
+        else return PacketFilter.PASS;
+      }
+      int left = doomed.get(seq);
+      if (left == 0) return PacketFilter.PASS;
+      doomed.put(seq, left - 1);
+      return PacketFilter.DROP;
+    });
+  }
+
+  /** Sends {@code bytes} from the client and reads them at the server, until all arrived; the filter is then removed. */
+  private void sendAndRead(Pair p, int bytes) {
+    byte[] data = new byte[bytes];
+    new SplittableRandom(options.seed()).nextBytes(data);
+    Stream up = new Stream(p.client, p.server, data);
+    runUntil(() -> {
+      up.pump(net.now());
+      return up.done();
+    });
+    net.setFilter(null);
+    check(Arrays.equals(up.received(), data), "every byte arrived once, in order");
+  }
 
   private record Pair(Connection client, Connection server) {}
 
@@ -303,6 +423,16 @@ public final class DemoRunner {
   private static boolean isPureAck(byte[] packet) {
     return Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p)
         && p.segment().flags() == TcpFlags.ACK && p.segment().payloadLength() == 0;
+  }
+
+  private static int payload(byte[] packet) {
+    return Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p)
+        ? p.segment().payloadLength() : 0;
+  }
+
+  private static long sequence(byte[] packet) {
+    return Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p)
+        ? Integer.toUnsignedLong(p.segment().sequenceNumber()) : -1;
   }
 
   private static boolean isSyn(byte[] packet) {

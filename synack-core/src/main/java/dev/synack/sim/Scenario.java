@@ -16,7 +16,13 @@ public enum Scenario {
   OLD_DUPLICATE_SYN("old-duplicate-syn", "why not two-way: an old duplicate SYN is refused by the client, and one reaching an open connection gets a challenge ACK"),
   RESET("reset", "the client aborts an open connection with RST"),
   REFUSED("refused", "SYN to a port nobody listens on: RST, connection refused"),
-  TRANSFER("transfer", "bytes each way over an impaired path, checked with SHA-256");
+  TRANSFER("transfer", "bytes each way over an impaired path, checked with SHA-256"),
+  FAST_RETRANSMIT("fast-retransmit", "one data segment is lost: duplicate ACKs, fast retransmit and SACK recovery"),
+  TIMEOUT("timeout", "a lone segment is lost three times: retransmission timeouts, each twice as long (backoff)"),
+  TAIL_LOSS("tail-loss", "the last two segments of a burst are lost: a tail-loss probe brings the loss to light before any timeout"),
+  SPURIOUS_RETRANSMIT("spurious-retransmit", "a segment is only delayed: a needless fast retransmit, then its undo"),
+  ZERO_WINDOW("zero-window", "the server reads nothing for a while: its window closes, the client probes, the window opens"),
+  KEEP_ALIVE("keep-alive", "an idle connection with keep-alive: after two hours of silence a probe, and its answer");
 
   private final String cliName;
   private final String description;

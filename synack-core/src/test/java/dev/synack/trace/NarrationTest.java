@@ -14,20 +14,20 @@ class NarrationTest {
     @Test
     void english_tellsEachHandshakeAndWaveWithItsState() {
       assertEquals(List.of(
-          "First handshake: client sends SYN with its initial sequence number ISN=100; client enters SYN_SENT",
-          "Second handshake: server answers the SYN with its own SYN, ISN=300, and acknowledges the peer's ISN+1"
+          "Handshake, step 1: client sends SYN with its initial sequence number ISN=100; client enters SYN_SENT",
+          "Handshake, step 2: server answers the SYN with its own SYN, ISN=300, and acknowledges the peer's ISN+1"
               + " with ack=101; server enters SYN_RECEIVED",
-          "Third handshake: client acknowledges the peer's SYN with ack=301 (its ISN+1); client enters ESTABLISHED",
+          "Handshake, step 3: client acknowledges the peer's SYN with ack=301 (its ISN+1); client enters ESTABLISHED",
           "server receives the ACK and enters ESTABLISHED: the connection is established, both ways",
-          "First wave: client sends FIN, seq=101: it will send no more data; client enters FIN_WAIT_1",
-          "Second wave: server acknowledges the FIN with ack=102 (its seq+1); it may still send data of its own"
+          "Teardown, step 1: client sends the first FIN, seq=101: it will send no more data; client enters FIN_WAIT_1",
+          "Teardown, step 2: server acknowledges the first FIN with ack=102 (its seq+1); it may still send data of its own"
               + " (half-close); server enters CLOSE_WAIT",
-          "client receives the ACK and enters FIN_WAIT_2: it waits for the peer's FIN",
-          "Third wave: server has no more data either and sends its own FIN, seq=301; server enters LAST_ACK",
-          "Fourth wave: client acknowledges the peer's FIN with ack=302; client enters TIME_WAIT",
+          "client receives the ACK and enters FIN_WAIT_2: its FIN is acknowledged, and it waits for the peer's FIN",
+          "Teardown, step 3: server has no more data either and sends the second FIN, seq=301; server enters LAST_ACK",
+          "Teardown, step 4: client acknowledges the second FIN with ack=302; client enters TIME_WAIT",
           "client waits 2 MSL (60.000s) in TIME_WAIT, so that a lost last ACK can be resent when the FIN comes"
               + " again, and old segments of this connection die out before the same 4-tuple is used again",
-          "server receives the ACK and enters CLOSED: the connection is closed",
+          "server receives the ACK and enters CLOSED: its FIN is acknowledged, the connection is closed",
           "2 MSL have passed: client leaves TIME_WAIT and is CLOSED"),
           Narration.narrate(Scenarios.handshakeAndTeardown(), "en"));
     }
@@ -43,12 +43,12 @@ class NarrationTest {
           "第一次挥手：客户端发送 FIN 报文，序列号 seq=101，表示不再发送数据，此时客户端处于 FIN_WAIT_1 状态",
           "第二次挥手：服务端收到 FIN 之后，发送 ACK 报文，把对方的序列号 +1 作为 ACK 的值，ack=102，表明已经收到了对方的报文；"
               + "自己仍可以继续发送数据（半关闭），此时服务端处于 CLOSE_WAIT 状态",
-          "客户端收到 ACK 报文之后，进入 FIN_WAIT_2 状态，等待对方的 FIN",
+          "客户端收到 ACK 报文之后，进入 FIN_WAIT_2 状态：自己的 FIN 已被确认，等待对方的 FIN",
           "第三次挥手：服务端也不再发送数据，发送自己的 FIN 报文，序列号 seq=301，此时服务端处于 LAST_ACK 状态",
           "第四次挥手：客户端收到 FIN 之后，一样发送一个 ACK 报文作为应答，ack=302，此时客户端处于 TIME_WAIT 状态",
-          "客户端在 TIME_WAIT 状态等待 2MSL（60.000s）：最后的 ACK 可能丢失，对方会重发 FIN，需要能够再次应答；"
+          "客户端在 TIME_WAIT 状态等待 2MSL（60.000 秒）：最后的 ACK 可能丢失，对方会重发 FIN，需要能够再次应答；"
               + "同时让本连接的旧报文在网络中消失，之后同一个四元组才能再次使用",
-          "服务端收到 ACK 报文之后，进入 CLOSED 状态，连接已关闭",
+          "服务端收到 ACK 报文之后，进入 CLOSED 状态：自己的 FIN 已被确认，连接已关闭",
           "2MSL 时间已过，客户端从 TIME_WAIT 进入 CLOSED 状态"),
           Narration.narrate(Scenarios.handshakeAndTeardown(), "zh"));
     }
@@ -59,14 +59,14 @@ class NarrationTest {
     @Test
     void lostLastAck_tellsTheRestartOfTwoMsl() {
       List<String> en = Narration.narrate(Scenarios.lostLastAck(), "en");
-      assertTrue(en.contains("Fourth wave: client acknowledges the peer's FIN with ack=302; client enters TIME_WAIT"
+      assertTrue(en.contains("Teardown, step 4: client acknowledges the second FIN with ack=302; client enters TIME_WAIT"
           + " (the segment is lost)"), String.join("\n", en));
       int restart = en.indexOf("The FIN came again (the last ACK was lost): client acknowledges it again and"
           + " restarts the 2 MSL timer");
       assertTrue(restart > 0, String.join("\n", en));
-      assertEquals("Retransmission: Third wave: server has no more data either and sends its own FIN, seq=301",
+      assertEquals("Retransmission: server sends FIN,ACK again, seq=301",
           en.get(restart - 1));
-      assertEquals("server's retransmission timer fires: no ACK came within the RTO", en.get(restart - 2));
+      assertEquals("server's retransmission timer fires after 0.200s: no ACK came within the RTO", en.get(restart - 2));
     }
 
     @Test
@@ -74,11 +74,11 @@ class NarrationTest {
       List<String> zh = Narration.narrate(Scenarios.oldDuplicateSyn(), "zh");
       assertEquals(List.of(
           "第一次握手：客户端发送 SYN 报文，指明初始化序列号 ISN=100，此时客户端处于 SYN_SENT 状态",
-          "服务端收到一个 SYN 报文，seq=90，但对方此时并没有发送它：这是一个历史的重复报文，或是伪造的",
-          "第二次握手：服务端收到 SYN 报文之后，以自己的 SYN 报文作为应答，ISN=300，并将对方的 ISN+1 作为 ACK 的值，ack=91，"
+          "服务端收到一个 SYN 报文，seq=90，但对方此时并没有发送它：这是一个失效的旧报文，或是伪造的",
+          "对失效的 SYN 的第二次握手：服务端无法分辨这个 SYN 是失效的，照常以自己的 SYN 报文应答，ISN=300，ack=91，"
               + "此时服务端处于 SYN_RECEIVED 状态",
-          "客户端收到的 SYN+ACK 确认的是一个旧的、延迟到达的 SYN（ack=91），于是回复 RST：历史的重复 SYN 不能建立连接",
-          "服务端收到 RST 报文之后，进入 LISTEN 状态，没有建立连接，重新开始监听"), zh);
+          "客户端收到的 SYN+ACK 确认的是一个旧的、延迟到达的 SYN（ack=91），于是回复 RST：失效的连接请求报文段不能建立连接",
+          "服务端收到 RST 报文之后，进入 LISTEN 状态：半打开的连接被删除，监听继续"), zh);
     }
 
     @Test
@@ -106,8 +106,8 @@ class NarrationTest {
     @Test
     void lostSegment_tellsLossRtoAndRetransmission() {
       assertEquals(List.of("client sends 1000 bytes, seq=101 (the segment is lost)",
-          "client's retransmission timer fires: no ACK came within the RTO",
-          "Retransmission: client sends 1000 bytes, seq=101",
+          "client's retransmission timer fires after 0.200s: no ACK came within the RTO",
+          "Retransmission after the timeout: client sends 1000 bytes again, seq=101",
           "server acknowledges everything up to ack=1101"),
           Narration.narrate(Scenarios.lostSegment(), "en").subList(4, 8));
     }
