@@ -8,5 +8,10 @@
  * <p>On it run the demo's scenarios ({@link dev.synack.sim.DemoRunner}), the torture runs of the
  * test suite ({@link dev.synack.sim.Torture}: random data, impairments and close order from a seed,
  * judged byte for byte) and congestion-control experiments ({@link dev.synack.sim.PathExperiment}).
+ *
+ * <p>Where to start: {@link dev.synack.sim.SimNetwork} with one {@link dev.synack.sim.HostNode} per
+ * {@link dev.synack.stack.Host}, {@link dev.synack.sim.SimNetwork#setLink} for the path between
+ * them, then {@link dev.synack.sim.SimNetwork#runUntil(java.util.function.BooleanSupplier, long)}
+ * between the hosts' calls; the README's "Embed it" section has the whole program.
  */
 package dev.synack.sim;

@@ -255,7 +255,7 @@ public final class TcpConfig {
   /** Returns the RTO's upper bound in ns (RFC 6298 §2.5 allows a maximum of at least 60 s; Linux uses 120 s). */
   public long maxRto() { return maxRto; }
 
-  /** Returns a copy with other RTO bounds; requires 0 < min <= initial <= max. */
+  /** Returns a copy with other RTO bounds; requires {@code 0 < min <= initial <= max}. */
   public TcpConfig withRto(Duration initial, Duration min, Duration max) {
     long i = positive("initialRto", initial), lo = positive("minRto", min), hi = positive("maxRto", max);
     if (lo > i || i > hi) throw new IllegalArgumentException("need minRto <= initialRto <= maxRto: " + min + ", " + initial + ", " + max);

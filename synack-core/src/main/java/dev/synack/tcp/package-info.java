@@ -18,5 +18,10 @@
  * {@code ReassemblyQueue} (out-of-order data), {@code SackGenerator} (RFC 2018 §4, RFC 2883),
  * {@code DelayedAck} (RFC 1122 §4.2.3.2), {@code ReceiveBufferTuner} (auto-tuning as Linux),
  * {@code KeepAlive} (RFC 1122 §4.2.3.6).
+ *
+ * <p>Where to start: to use TCP, start one level up with {@link dev.synack.stack.Host}, which owns
+ * connections; {@link dev.synack.tcp.TcpConnection}'s class comment gives the calling order of the
+ * engine, {@link dev.synack.tcp.TcpConfig} its settings, {@link dev.synack.tcp.TcpState} the states
+ * of RFC 9293 §3.3.2.
  */
 package dev.synack.tcp;

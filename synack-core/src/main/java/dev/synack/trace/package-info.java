@@ -6,5 +6,9 @@
  * narration in English or Chinese ({@link dev.synack.trace.Narration}), pcap. The renderings read the
  * event stream; nothing logs beside it. The diagram renderings share one model that matches each
  * send with its receipt at the peer.
+ *
+ * <p>Where to start: a {@link dev.synack.trace.TraceSink} given to a {@link dev.synack.stack.Host}
+ * receives every {@link dev.synack.trace.TraceEvent}; {@link dev.synack.trace.JsonLinesSink} writes
+ * them as JSON lines, and {@link dev.synack.trace.Ladder#render} draws a list of them.
  */
 package dev.synack.trace;

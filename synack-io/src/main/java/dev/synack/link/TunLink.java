@@ -16,7 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A Linux TUN device: IP packets without a packet-information header, read and written through
- * {@code /dev/net/tun} with the Foreign Function & Memory API.
+ * {@code /dev/net/tun} with the Foreign Function &amp; Memory API.
  *
  * <p>The descriptor is non-blocking, so a receive when packets are waiting costs one
  * {@code read(2)}; only an empty queue costs a {@code ppoll(2)} on the device and an

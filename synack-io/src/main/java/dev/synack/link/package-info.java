@@ -14,5 +14,11 @@
  * </ul>
  *
  * <p>{@link dev.synack.link.KernelInterface} configures the kernel's side of a device (address, up).
+ *
+ * <p>Where to start: open a link ({@link dev.synack.link.TunLink#open(String)} or
+ * {@link dev.synack.link.UdpLink#open(java.net.InetSocketAddress, java.net.InetSocketAddress)}) and hand it with a host to a {@link dev.synack.runtime.HostDriver}.
+ * The TUN link calls the C library through the Foreign Function &amp; Memory API: run with
+ * {@code --enable-native-access=dev.synack.io} on the module path ({@code ALL-UNNAMED} on the class
+ * path).
  */
 package dev.synack.link;
