@@ -26,10 +26,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "connect",
     mixinStandardHelpOptions = true,
+    header = "Connects to HOST PORT from a synack host on a link, like nc.",
     description = {
-      "Connects from a synack host on a TUN device or a UDP tunnel to HOST PORT, like",
-      "nc: standard input is sent, what comes back is printed; at the end of input the",
-      "sending side is shut down (FIN), and the command exits when the peer closes.",
+      "Connects from a synack host on a TUN device or a UDP tunnel to HOST PORT, like nc: standard"
+          + " input is sent, what comes back is printed; at the end of input the sending side is"
+          + " shut down (FIN), and the command exits when the peer closes.",
       "",
       "Example, as root, to a server listening on 10.0.0.1:8080 in the kernel:",
       "  echo hi | synack connect --tun synack0 --addr 10.0.0.2 \\",

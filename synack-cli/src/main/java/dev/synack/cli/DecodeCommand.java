@@ -20,9 +20,10 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "decode",
     mixinStandardHelpOptions = true,
+    header = "Explains a pcap or pcapng capture, segment by segment.",
     description = {
-      "Explains a pcap or pcapng capture: one tcpdump-like line per TCP segment (absolute sequence",
-      "numbers), then each connection with the TCP states both ends went through, and a summary."
+      "Explains a pcap or pcapng capture: one tcpdump-like line per TCP segment (absolute sequence"
+          + " numbers), then each connection with the TCP states both ends went through, and a summary."
     })
 final class DecodeCommand implements Callable<Integer> {
   @Spec
@@ -31,7 +32,7 @@ final class DecodeCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE", description = "the capture: pcap (µs or ns, either byte order) or pcapng")
   Path file;
 
-  @Option(names = "--json", description = "print one JSON trace event per line (the fields of DESIGN.md) instead")
+  @Option(names = "--json", description = "print one JSON trace event per line instead (t, host, conn, event, flags, seq, ack, win, len, options: the fields of synack's own traces)")
   boolean json;
 
   @Override

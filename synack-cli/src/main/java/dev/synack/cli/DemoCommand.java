@@ -24,12 +24,13 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
+    header = "Runs a TCP scenario on a simulated network and draws it.",
     description = {
-      "Runs a TCP scenario between two synack hosts on a simulated network and draws it from the",
-      "run's trace: segments, both sides' states, and what each step means.",
+      "Runs a TCP scenario between two synack hosts on a simulated network and draws it from the"
+          + " run's trace: segments, both sides' states, and what each step means.",
       "",
-      "Scenarios: connection (default), handshake, teardown, half-close, simultaneous-open,",
-      "simultaneous-close, lost-final-ack, old-duplicate-syn, reset, refused, transfer."
+      "Scenarios: connection (default), handshake, teardown, half-close, simultaneous-open,"
+          + " simultaneous-close, lost-final-ack, old-duplicate-syn, reset, refused, transfer."
     })
 final class DemoCommand implements Callable<Integer> {
   @Spec

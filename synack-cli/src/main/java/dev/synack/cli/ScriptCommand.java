@@ -26,10 +26,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "script",
     mixinStandardHelpOptions = true,
+    header = "Runs packetdrill scripts against synack in virtual time.",
     description = {
-      "Runs scripts in the packetdrill language against synack in virtual time, and prints for each",
-      "pass, FAIL or unsupported with the first line that did not hold, then a summary. A directory",
-      "is searched for *.pkt files. Exit code 1 when a script did not pass."
+      "Runs scripts in the packetdrill language against synack in virtual time, and prints for each"
+          + " pass, FAIL or unsupported with the first line that did not hold, then a summary. A"
+          + " directory is searched for *.pkt files. Exit code 1 when a script did not pass; 2 when"
+          + " a file is not a script (not UTF-8 text, or nothing in it to check)."
     })
 final class ScriptCommand implements Callable<Integer> {
   @Spec

@@ -29,10 +29,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
+    header = "Serves echo, discard or files over HTTP from a synack host on a link.",
     description = {
-      "Serves echo (port 7), discard (9) or static files over HTTP/1.1 (80) from a",
-      "synack host on a TUN device (the kernel on the other side) or a UDP tunnel",
-      "(another synack), until interrupted.",
+      "Serves echo (port 7), discard (9) or static files over HTTP/1.1 (80) from a synack host on a"
+          + " TUN device (the kernel on the other side) or a UDP tunnel (another synack), until"
+          + " interrupted.",
       "",
       "Example, to the kernel (as root):",
       "  synack serve --tun synack0 --addr 10.0.0.2 --host-addr 10.0.0.1/24 \\",

@@ -18,11 +18,13 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
+    header = "Measures synack beside the Linux kernel in the same run.",
     description = {
-      "Measures synack beside the Linux kernel in the same run: bulk throughput and connection",
-      "cycles on the simulated network vs kernel loopback, memory per idle connection vs kernel",
-      "sockets, and (as root) throughput and latency over a TUN device vs kernel-to-kernel over veth.",
-      "Each figure is printed with its kernel reference and the ratio synack / kernel."
+      "Measures synack beside the Linux kernel in the same run: bulk throughput and connection"
+          + " cycles on the simulated network vs kernel loopback, memory per idle connection vs"
+          + " kernel sockets, and (as root) throughput and latency over a TUN device vs"
+          + " kernel-to-kernel over veth. Each figure is printed with its kernel reference and the"
+          + " ratio synack / kernel."
     })
 public final class BenchCommand implements Callable<Integer> {
   @Spec
