@@ -62,7 +62,11 @@ final class ConnectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     InetAddress address = link.check(LinkKind.Role.CLIENT);
+    OutputPaths.check("--trace", link.traceFile);
+    OutputPaths.check("--pcap", link.pcapFile);
+    AddressArguments.own("--addr", address);
     InetAddress remote = AddressArguments.literal("HOST", remoteHost);
+    AddressArguments.peer("HOST", remote);
     if ((remote instanceof Inet4Address) != (address instanceof Inet4Address)) {
       throw new Main.UsageError("HOST " + remoteHost + " and --addr " + link.addr + " are not of one IP version");
     }

@@ -86,6 +86,12 @@ final class DemoCommand implements Callable<Integer> {
     if (!lang.equals("en") && !lang.equals("zh")) {
       throw new Main.UsageError("unknown language '" + lang + "' (en or zh)");
     }
+    // NaN passes every range check (each comparison is false): refused here by name.
+    for (double v : new double[] {loss, delayMillis, reorder, duplicate}) {
+      if (!Double.isFinite(v)) {
+        throw new Main.UsageError("--loss, --delay, --reorder and --dup take finite numbers: " + v);
+      }
+    }
     DemoOptions options;
     try {
       options = new DemoOptions(loss, delayMillis, reorder, duplicate, seed, bytes);

@@ -68,12 +68,15 @@ final class ScriptCommand implements Callable<Integer> {
     List<Path> scripts;
     try {
       scripts = ScriptSuite.find(paths);
+      // Every file is checked before any runs: one that is no script is a bad command line.
+      scripts.forEach(ScriptSuite::read);
     } catch (IllegalArgumentException e) {
       throw new Main.UsageError(e.getMessage());
     }
     if (traceFile != null && scripts.size() != 1) {
       throw new Main.UsageError("--trace takes one script, not " + scripts.size());
     }
+    OutputPaths.check("--trace", traceFile);
     PrintWriter out = spec.commandLine().getOut();
     try (Writer w = traceFile == null ? null : Files.newBufferedWriter(traceFile, StandardCharsets.UTF_8)) {
       JsonLinesSink json = w == null ? null : new JsonLinesSink(w);

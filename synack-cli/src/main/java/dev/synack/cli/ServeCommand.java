@@ -75,6 +75,9 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     InetAddress address = link.check(LinkKind.Role.SERVER);
+    AddressArguments.own("--addr", address);
+    OutputPaths.check("--trace", link.traceFile);
+    OutputPaths.check("--pcap", link.pcapFile);
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     String name;
