@@ -60,6 +60,16 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "N", description = "the port (default: 7 echo, 9 discard, 80 http)")
   Integer port;
 
+  @Option(names = "--idle-timeout", paramLabel = "SECONDS",
+      description = "close a connection that sends nothing for this long; with --http, one that has not sent a whole"
+          + " request within it, counted from the last response (default: 75 with --http, as nginx; none otherwise)")
+  Double idleTimeoutSeconds;
+
+  @Option(names = "--keepalive",
+      description = "TCP keep-alive on every connection (SO_KEEPALIVE, Linux's timing: first probe after 7200 s idle,"
+          + " then every 75 s, reset after 9 unanswered)")
+  boolean keepAlive;
+
   /** The service asked for; echo when none is. */
   static final class What {
     @Option(names = "--echo", description = "send back what arrives (RFC 862; the default)")
@@ -80,6 +90,7 @@ final class ServeCommand implements Callable<Integer> {
     OutputPaths.check("--pcap", link.pcapFile);
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
+    Duration idle = idleTimeout();
     String name;
     int defaultPort;
     Service service;
@@ -87,19 +98,21 @@ final class ServeCommand implements Callable<Integer> {
       name = "http";
       defaultPort = 80;
       try {
-        service = HttpFileService.of(what.httpRoot, line -> log(out, line));
+        service = HttpFileService.of(what.httpRoot, idle != null ? idle : HttpFileService.DEFAULT_IDLE_TIMEOUT,
+            line -> log(out, line));
       } catch (IOException e) {
         throw new Main.UsageError("--http " + what.httpRoot + ": " + e.getMessage());
       }
     } else if (what != null && what.discard) {
       name = "discard";
       defaultPort = 9;
-      service = Service.discard();
+      service = Service.idle(Service.discard(), idle);
     } else {
       name = "echo";
       defaultPort = 7;
-      service = Service.echo();
+      service = Service.idle(Service.echo(), idle);
     }
+    if (keepAlive) service = Service.keepAlive(service);
     int p = port != null ? port : defaultPort;
     if (p < 1 || p > 65535) throw new Main.UsageError("--port must be 1..65535: " + p);
 
@@ -132,6 +145,18 @@ final class ServeCommand implements Callable<Integer> {
       stop(server, host, link, err);
       return 0;
     }
+  }
+
+  /** Returns the idle timeout asked for, or null when none was; a bad one is a usage error. */
+  private Duration idleTimeout() {
+    if (idleTimeoutSeconds == null) return null;
+    double s = idleTimeoutSeconds;
+    // At least a millisecond (the socket's unit), at most what a socket timeout holds (24 days).
+    if (!(s >= 0.001 && s <= Integer.MAX_VALUE / 1000.0)) {
+      throw new Main.UsageError("--idle-timeout must be from 0.001 to " + Integer.MAX_VALUE / 1000 + " seconds: "
+          + idleTimeoutSeconds);
+    }
+    return Duration.ofNanos(Math.round(s * 1e9));
   }
 
   /** Closes every connection in order within {@link #STOP_GRACE}, then the host and its outputs. */
