@@ -116,6 +116,10 @@ final class ServeCommand implements Callable<Integer> {
     int p = port != null ? port : defaultPort;
     if (p < 1 || p > 65535) throw new Main.UsageError("--port must be 1..65535: " + p);
 
+    if (link.choice.tun != null) {
+      String warning = LocalAddresses.warningFor(address, link.choice.tun.device);
+      if (warning != null) err.println("synack serve: " + warning);
+    }
     LinkHost host = link.openOrReport("synack", address, err);
     if (host == null) return 1;
     try (host) {
