@@ -6,6 +6,7 @@ import dev.synack.sim.DemoRunner;
 import dev.synack.sim.Scenario;
 import dev.synack.trace.Ladder;
 import dev.synack.trace.Narration;
+import dev.synack.trace.TraceEvent;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -124,6 +125,29 @@ final class DemoCommand implements Callable<Integer> {
     for (String line : run.results()) {
       out.println(line);
     }
+    if (run.scenario() == Scenario.TRANSFER) out.println(verdict(run, bytes));
     out.flush();
+  }
+
+  /**
+   * Returns the transfer's one-line verdict: intact or not, how long the data took in virtual time
+   * (from the first segment to the last one that carried data), and how many segments were sent again.
+   */
+  static String verdict(DemoRun run, long bytesEachWay) {
+    long first = Long.MAX_VALUE;
+    long lastData = Long.MIN_VALUE;
+    long retransmissions = 0;
+    for (TraceEvent e : run.events()) {
+      if (!(e instanceof TraceEvent.Segment s) || s.host().equals("net")) continue;
+      first = Math.min(first, s.timeNanos());
+      if (s.action() == TraceEvent.SegmentAction.RETRANSMIT) retransmissions++;
+      if (s.action() == TraceEvent.SegmentAction.RECV && s.segment() != null && s.segment().len() > 0) {
+        lastData = Math.max(lastData, s.timeNanos());
+      }
+    }
+    double seconds = lastData == Long.MIN_VALUE ? 0 : (lastData - first) / 1e9;
+    return String.format(java.util.Locale.ROOT, "transfer: %s, %d bytes each way in %.3f s (virtual time), %d %s",
+        run.ok() ? "intact both ways" : "NOT INTACT", bytesEachWay, seconds, retransmissions,
+        retransmissions == 1 ? "retransmission" : "retransmissions");
   }
 }
