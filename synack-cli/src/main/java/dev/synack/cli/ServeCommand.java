@@ -62,7 +62,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--idle-timeout", paramLabel = "SECONDS",
       description = "close a connection that sends nothing for this long; with --http, one that has not sent a whole"
-          + " request within it, counted from the last response (default: 75 with --http, as nginx; none otherwise)")
+          + " request within it, counted from the last response, or takes nothing of a response for that long"
+          + " (default: 75 with --http, as nginx; none otherwise)")
   Double idleTimeoutSeconds;
 
   @Option(names = "--keepalive",

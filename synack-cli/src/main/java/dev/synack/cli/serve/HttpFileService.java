@@ -66,7 +66,7 @@ public final class HttpFileService implements Service {
    * that has not sent a whole request head within {@code idleTimeout} of being accepted or of its
    * last response: an idle persistent connection (RFC 9112 §9.8 lets servers close those) and a
    * request that never completes (a slowloris, which a timeout per read would let trickle on for ever)
-   * alike.
+   * alike; and resets one whose peer takes nothing of a response for that long (its window closed).
    *
    * @throws IOException when {@code directory} is not a readable directory
    */
@@ -89,7 +89,8 @@ public final class HttpFileService implements Service {
     String client = Addresses.text(socket.remoteAddress().getAddress());
     DeadlineInput timed = new DeadlineInput(socket, System::nanoTime);
     InputStream in = new BufferedInputStream(timed, 16 * 1024);
-    OutputStream out = new BufferedOutputStream(socket.getOutputStream(), CHUNK);
+    StallGuard guard = new StallGuard(socket, idleTimeoutNanos);
+    OutputStream out = new BufferedOutputStream(guard, CHUNK);
     while (true) {
       HttpRequest request;
       // The whole next request head (and the body skipped after it) within the idle timeout.
@@ -107,21 +108,32 @@ public final class HttpFileService implements Service {
         // Idle: closed, as RFC 9112 §9.8 allows. Part of a request only: closed without an answer,
         // as nginx does at its client_header_timeout (a 408 would be read by no one, or by a slowloris).
         if (timed.readSince() > 0) {
-          log.accept(client + " (request incomplete after "
-              + java.math.BigDecimal.valueOf(idleTimeoutNanos, 9).stripTrailingZeros().toPlainString() + " s) closed");
+          log.accept(client + " (request incomplete after " + seconds(idleTimeoutNanos) + " s) closed");
         }
         return;
       }
       if (request == null) return;
       Response response = respond(request);
       boolean keepAlive = request.keepAlive() && skipBody(request, in) && response.status != 400;
-      writeHead(out, response, keepAlive);
-      long sent = request.method().equals("HEAD") ? 0 : writeBody(out, response);
-      out.flush();
+      long sent;
+      try {
+        writeHead(out, response, keepAlive);
+        sent = request.method().equals("HEAD") ? 0 : writeBody(out, response);
+        out.flush();
+      } catch (IOException e) {
+        if (!guard.fired()) throw e;
+        log.accept(client + " \"" + request.method() + " " + request.target() + "\" " + response.status
+            + " (nothing taken for " + seconds(idleTimeoutNanos) + " s) reset");
+        return;
+      }
       log.accept(client + " \"" + request.method() + " " + request.target() + " HTTP/1." + request.minorVersion()
           + "\" " + response.status + " " + sent);
       if (!keepAlive || sent < 0) return;
     }
+  }
+
+  private static String seconds(long nanos) {
+    return java.math.BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString();
   }
 
   /** Reads past a request body of known length; false when the connection cannot be reused. */

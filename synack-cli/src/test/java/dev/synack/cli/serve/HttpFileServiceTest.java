@@ -303,6 +303,25 @@ class HttpFileServiceTest {
     }
 
     @Test
+    void aClientThatStopsReading_isResetOnceNothingIsTakenForTheTimeout() throws Exception {
+      try (Exchange x = connect(PORT)) {
+        // A 4 KiB window that the client never reads from: the 300 kB answer cannot all leave.
+        x.socket.setReceiveBufferSize(4096);
+        x.send("GET /big.bin HTTP/1.1\r\nHost: s\r\n\r\n");
+        boolean reset = false;
+        for (int i = 0; i < 400 && !reset; i++) { // Bounded: 400 x 50 ms.
+          Thread.sleep(50);
+          reset = x.socket.state() == TcpState.CLOSED;
+        }
+        assertTrue(reset, "the server still holds a connection whose peer takes nothing");
+      }
+      // The server's thread logs once its write has ended: after the RST the client saw.
+      String expected = "10.0.0.1 \"GET /big.bin\" 200 (nothing taken for 0.5 s) reset";
+      for (int i = 0; i < 200 && !log.contains(expected); i++) Thread.sleep(50);
+      assertTrue(log.contains(expected), log.toString());
+    }
+
+    @Test
     void echoWithAnIdleTimeout_closesASilentConnection() throws IOException {
       Server echo = Server.start(driver, server, null, 7, Service.idle(Service.echo(), Duration.ofMillis(300)), l -> {});
       try (Exchange x = connect(7)) {
