@@ -83,6 +83,9 @@ final class ConnectCommand implements Callable<Integer> {
     AddressArguments.own("--addr", address);
     InetAddress remote = AddressArguments.literal("HOST", remoteHost);
     AddressArguments.peer("HOST", remote);
+    if (remote.equals(address)) {
+      throw new Main.UsageError("HOST " + remoteHost + " is synack's own --addr: give the peer's address");
+    }
     if ((remote instanceof Inet4Address) != (address instanceof Inet4Address)) {
       throw new Main.UsageError("HOST " + remoteHost + " and --addr " + link.addr + " are not of one IP version");
     }

@@ -4,6 +4,7 @@ import dev.synack.wire.PcapFormatException;
 import dev.synack.wire.PcapReader;
 import dev.synack.wire.PcapRecord;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -29,8 +30,12 @@ final class DecodeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "the capture: pcap (µs or ns, either byte order) or pcapng")
+  @Parameters(index = "0", paramLabel = "FILE",
+      description = "the capture: pcap (µs or ns, either byte order) or pcapng; - reads standard input, as tcpdump -r -")
   Path file;
+
+  /** Where {@code -} reads from; the process's own standard input by default. */
+  InputStream stdin = System.in;
 
   @Option(names = "--json", description = "print one JSON trace event per line instead (t, host, conn, event, flags, seq, ack, win, len, options: the fields of synack's own traces)")
   boolean json;
@@ -39,7 +44,7 @@ final class DecodeCommand implements Callable<Integer> {
   public Integer call() {
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(file);
+      bytes = file.toString().equals("-") ? stdin.readAllBytes() : Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new Main.UsageError("no such file: " + file);
     } catch (IOException e) {

@@ -123,6 +123,12 @@ class BadCommandLineTest {
     }
   }
 
+  @Test
+  void connect_toItsOwnAddress_refused() {
+    assertEquals("synack connect: HOST 10.0.0.1 is synack's own --addr: give the peer's address",
+        usageError("connect", "--udp", "127.0.0.1:0", "--peer", "127.0.0.1:9", "--addr", "10.0.0.1", "10.0.0.1", "7"));
+  }
+
   @Nested
   class Scripts {
     @Test

@@ -173,6 +173,17 @@ class DecodeCommandTest {
     }
   }
 
+  @Test
+  void dash_readsTheCaptureFromStandardInput() throws IOException {
+    java.io.StringWriter out = new java.io.StringWriter();
+    picocli.CommandLine cl = Main.commandLine();
+    DecodeCommand decode = cl.getSubcommands().get("decode").getCommand();
+    decode.stdin = new java.io.ByteArrayInputStream(Files.readAllBytes(Path.of(EXAMPLE)));
+    cl.setOut(new java.io.PrintWriter(out, true));
+    assertEquals(0, cl.execute("decode", "-"));
+    assertTrue(out.toString().contains("11 packets, 11 TCP segments, 1 connection, 0 malformed"), out.toString());
+  }
+
   @Nested
   class UdpAndIcmp {
     @Test
