@@ -78,6 +78,7 @@ final class ConnectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     InetAddress address = link.check(LinkKind.Role.CLIENT);
+    OutputPaths.distinct("--trace", link.traceFile, "--pcap", link.pcapFile);
     OutputPaths.check("--trace", link.traceFile);
     OutputPaths.check("--pcap", link.pcapFile);
     AddressArguments.own("--addr", address);

@@ -43,6 +43,19 @@ final class OutputPaths {
     }
   }
 
+  /**
+   * Checks that no two outputs name the same file: both would write into it and leave neither
+   * readable. Each pair is given as option and path; a null path was not asked for.
+   *
+   * @throws Main.UsageError naming the two options
+   */
+  static void distinct(String option1, Path file1, String option2, Path file2) {
+    if (file1 == null || file2 == null) return;
+    if (file1.toAbsolutePath().normalize().equals(file2.toAbsolutePath().normalize())) {
+      throw new Main.UsageError(option1 + " and " + option2 + " name the same file: " + file1);
+    }
+  }
+
   /** Returns the one-line reason an output could not be opened. */
   private static String why(Path file, IOException e) {
     Path parent = file.toAbsolutePath().getParent();

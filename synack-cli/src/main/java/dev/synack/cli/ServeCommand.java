@@ -87,6 +87,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     InetAddress address = link.check(LinkKind.Role.SERVER);
     AddressArguments.own("--addr", address);
+    OutputPaths.distinct("--trace", link.traceFile, "--pcap", link.pcapFile);
     OutputPaths.check("--trace", link.traceFile);
     OutputPaths.check("--pcap", link.pcapFile);
     PrintWriter err = spec.commandLine().getErr();

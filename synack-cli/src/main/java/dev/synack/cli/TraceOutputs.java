@@ -52,6 +52,9 @@ final class TraceOutputs implements AutoCloseable {
    * @throws Main.UsageError naming the option and the path that cannot be written
    */
   static TraceOutputs open(Path traceFile, Path pcapFile, Path htmlFile) throws IOException {
+    OutputPaths.distinct("--trace", traceFile, "--pcap", pcapFile);
+    OutputPaths.distinct("--trace", traceFile, "--html", htmlFile);
+    OutputPaths.distinct("--pcap", pcapFile, "--html", htmlFile);
     OutputPaths.check("--trace", traceFile);
     OutputPaths.check("--pcap", pcapFile);
     OutputPaths.check("--html", htmlFile);

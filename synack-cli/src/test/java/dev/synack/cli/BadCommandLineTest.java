@@ -76,6 +76,16 @@ class BadCommandLineTest {
     }
 
     @Test
+    void twoOutputsNamingOneFile_refused() {
+      Path f = dir.resolve("same");
+      assertEquals("synack demo: --trace and --pcap name the same file: " + f,
+          usageError("demo", "--trace", f.toString(), "--pcap", f.toString()));
+      assertEquals("synack serve: --trace and --pcap name the same file: " + f,
+          usageError("serve", "--udp", "127.0.0.1:0", "--addr", "10.0.0.2", "--trace", f.toString(), "--pcap",
+              dir.resolve("x/../same").toString()));
+    }
+
+    @Test
     void script_trace() throws IOException {
       Path script = Files.writeString(dir.resolve("a.pkt"), "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n");
       assertEquals("synack script: --trace /nonexistent-synack/t.jsonl: no such directory /nonexistent-synack",
