@@ -24,7 +24,7 @@ synack_find_jdk() {
 }
 
 if ! synack_find_jdk; then
-  echo "synack: needs a JDK 25 or newer (none found; install one, e.g. 'apt-get install temurin-25-jdk' or from https://adoptium.net, or set JAVA_HOME)" >&2
+  echo "synack: needs a JDK 25 or newer (none found; on Ubuntu 24.04 or later 'apt-get install openjdk-25-jdk'; on Debian (or any Ubuntu) 'apt-get install temurin-25-jdk' after adding Adoptium's apt repository, see https://adoptium.net/installation/linux/; or set JAVA_HOME to one)" >&2
   exit 1
 fi
 export SYNACK_JAVA_HOME

@@ -21,6 +21,50 @@ final class AddressArguments {
   }
 
   /**
+   * Checks that {@code address}, given to {@code option} as a host's own address, is one a host can
+   * own on a link: not the unspecified address, loopback, multicast or the limited broadcast.
+   *
+   * @throws Main.UsageError naming the option, the address and what kind of address it is
+   */
+  static void own(String option, InetAddress address) {
+    String kind = notUnicast(address);
+    if (kind != null) {
+      throw new Main.UsageError(option + " " + dev.synack.wire.Addresses.text(address) + " is " + kind
+          + ": a host cannot own it (give a unicast address, as 10.0.0.2 or fd00::2)");
+    }
+  }
+
+  /**
+   * Checks that {@code address}, given to {@code option} as the peer of a connection, can be one:
+   * TCP connects only to one unicast host (RFC 1122 §4.2.3.10: a SYN to a broadcast or multicast
+   * address is dropped), and loopback never leaves the host (RFC 1122 §3.2.1.3 (g)).
+   *
+   * @throws Main.UsageError naming the option, the address and what kind of address it is
+   */
+  static void peer(String option, InetAddress address) {
+    String kind = notUnicast(address);
+    if (kind != null) {
+      throw new Main.UsageError(option + " " + dev.synack.wire.Addresses.text(address) + " is " + kind
+          + ": TCP connects to one unicast host on the link");
+    }
+  }
+
+  /** Returns what kind of address {@code a} is when it is not a unicast one a host may own, else null. */
+  private static String notUnicast(InetAddress a) {
+    // RFC 1122 §3.2.1.3: 0.0.0.0/8 is "this network" (a source during bootstrap only), 127/8 loopback,
+    // 255.255.255.255 the limited broadcast; RFC 4291 §2.5.2, 2.5.3, 2.7 for ::, ::1 and ff00::/8.
+    byte[] b = a.getAddress();
+    if (a.isAnyLocalAddress()) return "the unspecified address";
+    if (a.isLoopbackAddress()) return "a loopback address";
+    if (a.isMulticastAddress()) return "a multicast address";
+    if (b.length == 4 && (b[0] & 0xff) == 255 && (b[1] & 0xff) == 255 && (b[2] & 0xff) == 255 && (b[3] & 0xff) == 255) {
+      return "the limited broadcast address";
+    }
+    if (b.length == 4 && b[0] == 0) return "in 0.0.0.0/8 (\"this network\", never a host's address)";
+    return null;
+  }
+
+  /**
    * Parses {@code ADDR:PORT} (an IPv6 address in brackets) given to {@code option}, with a port
    * from {@code lowestPort} (0 lets the kernel pick one) to 65535; a bad one is a {@link Main.UsageError}.
    */

@@ -44,6 +44,19 @@ final class CaptureDecoder {
   private int packets;
   private int segments;
   private int malformed;
+  /** TCP segments whose checksum does not verify (read, not dropped: see {@link #CHECKSUM_NOTE}). */
+  private int badChecksums;
+
+  /**
+   * Why a capture taken where the packets were sent shows bad TCP checksums. Linux leaves the
+   * checksum to the device (CHECKSUM_PARTIAL: the field holds only the pseudo-header's sum) when the
+   * device offloads it; the capture sees the packet before the device, and the loopback device never
+   * fills it in at all, its receiver trusting it (CHECKSUM_UNNECESSARY). tcpdump -v shows the same as
+   * "incorrect".
+   */
+  static final String CHECKSUM_NOTE = " with a bad TCP checksum: normal in a capture taken on the machine that"
+      + " sent them (loopback, or a device with checksum offload), which sees a packet before its checksum is"
+      + " filled in; on loopback it never is, and the receiving kernel does not check it";
 
   CaptureDecoder(PrintWriter out, boolean json, ZoneId zone) {
     this(out, json, zone, null);
@@ -107,8 +120,9 @@ final class CaptureDecoder {
     Parsed<Packets.TcpPacket> tcp = Packets.parseTcp(d, false);
     if (!tcp.isOk() && tcp.reason().equals("ip-not-tcp")) {
       if (!json) {
-        out.println(time + " " + TcpdumpFormat.ipVersion(d.source()) + " " + src + " > " + dst
-            + ": protocol " + d.protocol() + " (not TCP), length " + d.payload().remaining());
+        String other = TcpdumpOther.line(d);
+        out.println(time + " " + (other != null ? other : TcpdumpFormat.ipVersion(d.source()) + " " + src + " > " + dst
+            + ": protocol " + d.protocol() + " (not TCP), length " + d.payload().remaining()));
       }
       return;
     }
@@ -122,6 +136,7 @@ final class CaptureDecoder {
     // Kernel captures on loopback often carry unfinished checksums (checksum offload), so a bad
     // checksum is reported, not dropped, as tcpdump does.
     boolean checksumOk = TcpCodec.parse(d.payload(), d.source(), d.destination(), true).isOk();
+    if (!checksumOk) badChecksums++;
     String from = TcpdumpFormat.endpoint(d.source(), s.sourcePort());
     String to = TcpdumpFormat.endpoint(d.destination(), s.destinationPort());
     Connection c = connections.computeIfAbsent(from.compareTo(to) < 0 ? from + " " + to : to + " " + from,
@@ -180,6 +195,7 @@ final class CaptureDecoder {
     }
     out.println();
     out.println(summary());
+    if (badChecksums > 0) out.println(plural(badChecksums, "segment") + CHECKSUM_NOTE);
   }
 
   /** Returns the summary line, {@code 11 packets, 11 TCP segments, 1 connection, 0 malformed}. */

@@ -10,10 +10,13 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
+import java.net.SocketTimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -26,10 +29,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "connect",
     mixinStandardHelpOptions = true,
+    header = "Connects to HOST PORT from a synack host on a link, like nc.",
     description = {
-      "Connects from a synack host on a TUN device or a UDP tunnel to HOST PORT, like",
-      "nc: standard input is sent, what comes back is printed; at the end of input the",
-      "sending side is shut down (FIN), and the command exits when the peer closes.",
+      "Connects from a synack host on a TUN device or a UDP tunnel to HOST PORT, like nc: standard"
+          + " input is sent, what comes back is printed; at the end of input the sending side is"
+          + " shut down (FIN), and the command exits when the peer closes.",
       "",
       "Example, as root, to a server listening on 10.0.0.1:8080 in the kernel:",
       "  echo hi | synack connect --tun synack0 --addr 10.0.0.2 \\",
@@ -54,6 +58,19 @@ final class ConnectCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "PORT", description = "the port to connect to")
   int remotePort;
 
+  @Option(names = {"-w", "--timeout"}, paramLabel = "SECONDS",
+      description = "as nc -w: give up connecting after this long, and close the connection once nothing was sent"
+          + " or received for this long (exit code 1)")
+  Double timeoutSeconds;
+
+  @Option(names = "--keepalive",
+      description = "TCP keep-alive (SO_KEEPALIVE, Linux's timing: first probe after 7200 s idle, then every 75 s,"
+          + " reset after 9 unanswered)")
+  boolean keepAlive;
+
+  /** When bytes last went either way, on {@link System#nanoTime}: what {@code --timeout} measures idleness from. */
+  private final AtomicLong lastActive = new AtomicLong();
+
   /** Where the bytes to send come from and where received bytes go; the process's own by default. */
   InputStream stdin = System.in;
   OutputStream stdout = System.out;
@@ -61,11 +78,20 @@ final class ConnectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     InetAddress address = link.check(LinkKind.Role.CLIENT);
+    OutputPaths.distinct("--trace", link.traceFile, "--pcap", link.pcapFile);
+    OutputPaths.check("--trace", link.traceFile);
+    OutputPaths.check("--pcap", link.pcapFile);
+    AddressArguments.own("--addr", address);
     InetAddress remote = AddressArguments.literal("HOST", remoteHost);
+    AddressArguments.peer("HOST", remote);
+    if (remote.equals(address)) {
+      throw new Main.UsageError("HOST " + remoteHost + " is synack's own --addr: give the peer's address");
+    }
     if ((remote instanceof Inet4Address) != (address instanceof Inet4Address)) {
       throw new Main.UsageError("HOST " + remoteHost + " and --addr " + link.addr + " are not of one IP version");
     }
     if (remotePort < 1 || remotePort > 65535) throw new Main.UsageError("PORT must be 1..65535: " + remotePort);
+    long timeoutMillis = timeoutMillis();
     PrintWriter err = spec.commandLine().getErr();
     String where = Addresses.endpoint(remote, remotePort);
     LinkHost host = link.openOrReport("synack", address, err);
@@ -73,11 +99,16 @@ final class ConnectCommand implements Callable<Integer> {
     try (host; ControlSocket control = ControlSocket.open("connect", host.driver(), host.host(), err)) {
       TcpSocket socket;
       try {
-        socket = TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(remote, remotePort), 0);
+        socket = TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(remote, remotePort), timeoutMillis);
+        if (keepAlive) socket.setKeepAlive(true);
+      } catch (SocketTimeoutException e) {
+        err.println("synack connect: " + where + ": not connected within " + seconds(timeoutMillis) + " s (--timeout)");
+        return 1;
       } catch (IOException e) {
         err.println("synack connect: " + where + ": " + reason(e, host));
         return 1;
       }
+      lastActive.set(System.nanoTime());
       AtomicBoolean stopping = new AtomicBoolean();
       Thread hook = new Thread(() -> {
         stopping.set(true);
@@ -86,7 +117,12 @@ final class ConnectCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(hook);
       Thread sender = Thread.ofVirtual().name("synack-connect-stdin").start(() -> send(socket));
       try {
-        receive(socket);
+        if (!receive(socket, timeoutMillis)) {
+          err.println("synack connect: " + where + ": nothing sent or received for " + seconds(timeoutMillis)
+              + " s (--timeout); closed");
+          socket.close(LINGER_MILLIS);
+          return 1;
+        }
       } catch (IOException e) {
         // Ended by a signal, the hook closing the connection: nothing went wrong to report.
         if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
@@ -109,7 +145,10 @@ final class ConnectCommand implements Callable<Integer> {
     try {
       int n;
       while ((n = stdin.read(buffer)) >= 0) {
-        if (n > 0) socket.getOutputStream().write(buffer, 0, n);
+        if (n > 0) {
+          socket.getOutputStream().write(buffer, 0, n);
+          lastActive.set(System.nanoTime());
+        }
       }
       socket.shutdownOutput();
     } catch (IOException e) {
@@ -117,14 +156,43 @@ final class ConnectCommand implements Callable<Integer> {
     }
   }
 
-  /** Copies what arrives to standard output until the peer's FIN. */
-  private void receive(TcpSocket socket) throws IOException {
+  /**
+   * Copies what arrives to standard output until the peer's FIN; returns false when nothing was
+   * sent or received for {@code idleMillis} (0: no limit) first.
+   */
+  private boolean receive(TcpSocket socket, long idleMillis) throws IOException {
     byte[] buffer = new byte[16 * 1024];
-    int n;
-    while ((n = socket.getInputStream().read(buffer)) >= 0) {
+    while (true) {
+      int n;
+      if (idleMillis > 0) {
+        long left = idleMillis - (System.nanoTime() - lastActive.get()) / 1_000_000;
+        if (left <= 0) return false;
+        socket.setSoTimeout((int) Math.min(left, Integer.MAX_VALUE));
+      }
+      try {
+        n = socket.getInputStream().read(buffer);
+      } catch (SocketTimeoutException e) {
+        continue; // The sender may have been busy meanwhile: the loop looks again.
+      }
+      if (n < 0) return true;
+      lastActive.set(System.nanoTime());
       stdout.write(buffer, 0, n);
       stdout.flush();
     }
+  }
+
+  /** Returns --timeout in milliseconds, 0 when not given; a bad one is a usage error. */
+  private long timeoutMillis() {
+    if (timeoutSeconds == null) return 0;
+    double s = timeoutSeconds;
+    if (!(s >= 0.001 && s <= Integer.MAX_VALUE / 1000.0)) {
+      throw new Main.UsageError("--timeout must be from 0.001 to " + Integer.MAX_VALUE / 1000 + " seconds: " + timeoutSeconds);
+    }
+    return Math.round(s * 1000);
+  }
+
+  private static String seconds(long millis) {
+    return java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
   }
 
   private static void closeQuietly(TcpSocket socket) {

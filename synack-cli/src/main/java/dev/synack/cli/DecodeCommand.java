@@ -7,6 +7,7 @@ import dev.synack.trace.HtmlReport;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -23,18 +24,23 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "decode",
     mixinStandardHelpOptions = true,
+    header = "Explains a pcap or pcapng capture, segment by segment.",
     description = {
-      "Explains a pcap or pcapng capture: one tcpdump-like line per TCP segment (absolute sequence",
-      "numbers), then each connection with the TCP states both ends went through, and a summary."
+      "Explains a pcap or pcapng capture: one tcpdump-like line per TCP segment (absolute sequence"
+          + " numbers), then each connection with the TCP states both ends went through, and a summary."
     })
 final class DecodeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "the capture: pcap (µs or ns, either byte order) or pcapng")
+  @Parameters(index = "0", paramLabel = "FILE",
+      description = "the capture: pcap (µs or ns, either byte order) or pcapng; - reads standard input, as tcpdump -r -")
   Path file;
 
-  @Option(names = "--json", description = "print one JSON trace event per line (the fields of DESIGN.md) instead")
+  /** Where {@code -} reads from; the process's own standard input by default. */
+  InputStream stdin = System.in;
+
+  @Option(names = "--json", description = "print one JSON trace event per line instead (t, host, conn, event, flags, seq, ack, win, len, options: the fields of synack's own traces)")
   boolean json;
 
   @Option(names = "--conn", paramLabel = "N|ENDPOINT", description = "show only this connection: its number (as the listing counts them) or an endpoint it has (10.0.0.2:80)")
@@ -47,7 +53,7 @@ final class DecodeCommand implements Callable<Integer> {
   public Integer call() {
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(file);
+      bytes = file.toString().equals("-") ? stdin.readAllBytes() : Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new Main.UsageError("no such file: " + file);
     } catch (IOException e) {

@@ -6,6 +6,7 @@ import dev.synack.sim.DemoRunner;
 import dev.synack.sim.Scenario;
 import dev.synack.trace.Ladder;
 import dev.synack.trace.Narration;
+import dev.synack.trace.TraceEvent;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -24,13 +25,14 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
+    header = "Runs a TCP scenario on a simulated network and draws it.",
     description = {
-      "Runs a TCP scenario between two synack hosts on a simulated network and draws it from the",
-      "run's trace: segments, both sides' states, and what each step means.",
+      "Runs a TCP scenario between two synack hosts on a simulated network and draws it from the"
+          + " run's trace: segments, both sides' states, and what each step means.",
       "",
-      "Scenarios: connection (default), handshake, teardown, half-close, simultaneous-open,",
-      "simultaneous-close, lost-final-ack, old-duplicate-syn, reset, refused, transfer,",
-      "fast-retransmit, timeout, tail-loss, spurious-retransmit, zero-window, keep-alive."
+      "Scenarios: connection (default), handshake, teardown, half-close, simultaneous-open,"
+          + " simultaneous-close, lost-final-ack, old-duplicate-syn, reset, refused, transfer,"
+          + " fast-retransmit, timeout, tail-loss, spurious-retransmit, zero-window, keep-alive."
     })
 final class DemoCommand implements Callable<Integer> {
   @Spec
@@ -86,6 +88,12 @@ final class DemoCommand implements Callable<Integer> {
     if (!lang.equals("en") && !lang.equals("zh")) {
       throw new Main.UsageError("unknown language '" + lang + "' (en or zh)");
     }
+    // NaN passes every range check (each comparison is false): refused here by name.
+    for (double v : new double[] {loss, delayMillis, reorder, duplicate}) {
+      if (!Double.isFinite(v)) {
+        throw new Main.UsageError("--loss, --delay, --reorder and --dup take finite numbers: " + v);
+      }
+    }
     DemoOptions options;
     try {
       options = new DemoOptions(loss, delayMillis, reorder, duplicate, seed, bytes);
@@ -118,6 +126,29 @@ final class DemoCommand implements Callable<Integer> {
     for (String line : run.results()) {
       out.println(line);
     }
+    if (run.scenario() == Scenario.TRANSFER) out.println(verdict(run, bytes));
     out.flush();
+  }
+
+  /**
+   * Returns the transfer's one-line verdict: intact or not, how long the data took in virtual time
+   * (from the first segment to the last one that carried data), and how many segments were sent again.
+   */
+  static String verdict(DemoRun run, long bytesEachWay) {
+    long first = Long.MAX_VALUE;
+    long lastData = Long.MIN_VALUE;
+    long retransmissions = 0;
+    for (TraceEvent e : run.events()) {
+      if (!(e instanceof TraceEvent.Segment s) || s.host().equals("net")) continue;
+      first = Math.min(first, s.timeNanos());
+      if (s.action() == TraceEvent.SegmentAction.RETRANSMIT) retransmissions++;
+      if (s.action() == TraceEvent.SegmentAction.RECV && s.segment() != null && s.segment().len() > 0) {
+        lastData = Math.max(lastData, s.timeNanos());
+      }
+    }
+    double seconds = lastData == Long.MIN_VALUE ? 0 : (lastData - first) / 1e9;
+    return String.format(java.util.Locale.ROOT, "transfer: %s, %d bytes each way in %.3f s (virtual time), %d %s",
+        run.ok() ? "intact both ways" : "NOT INTACT", bytesEachWay, seconds, retransmissions,
+        retransmissions == 1 ? "retransmission" : "retransmissions");
   }
 }

@@ -4,17 +4,30 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Properties;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** The {@code synack} command: parses the command line and runs one subcommand. */
 @Command(
     name = "synack",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "A complete TCP/IP stack in pure Java, in user space, that shows what it does.",
+    description = {
+      "A complete TCP/IP stack in pure Java, in user space, that shows what it does.",
+      "",
+      "'synack COMMAND --help' tells what a command does and lists its options."
+    },
     subcommands = {CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
+  /** The width help wraps to when the terminal's is unknown. */
+  static final int HELP_WIDTH = 80;
+
+  @Spec
+  CommandSpec spec;
+
   /** Exit code for a bad command line, as for every usage error. */
   static final int EXIT_USAGE = 2;
 
@@ -36,6 +49,10 @@ public final class Main implements Runnable {
     for (Object sub : Subcommands.all()) {
       cl.addSubcommand(sub);
     }
+    // Help wraps to the terminal's width, or to 80 columns when it cannot be known (a pipe, a test).
+    // Set after the subcommands are added, so that it reaches them too.
+    cl.setUsageHelpWidth(HELP_WIDTH);
+    cl.setUsageHelpAutoWidth(true);
     cl.setParameterExceptionHandler((ex, args) -> {
       // One clear line and exit code 2, instead of the whole usage text.
       String where = ex.getCommandLine().getCommandName();
@@ -56,10 +73,15 @@ public final class Main implements Runnable {
     return cl;
   }
 
+  /**
+   * Lists the commands when none is given. As git does, the listing is the answer to an incomplete
+   * command line, so it is a usage error: on standard error, exit code 2.
+   */
   @Override
-  public void run() {
-    // `synack` alone prints the help, as git does.
-    CommandLine.usage(this, System.out);
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    spec.commandLine().getErr().flush();
+    return EXIT_USAGE;
   }
 
   /** A bad value on the command line found after parsing: one line on stderr, exit code 2. */

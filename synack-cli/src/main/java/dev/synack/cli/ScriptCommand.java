@@ -26,10 +26,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "script",
     mixinStandardHelpOptions = true,
+    header = "Runs packetdrill scripts against synack in virtual time.",
     description = {
-      "Runs scripts in the packetdrill language against synack in virtual time, and prints for each",
-      "pass, FAIL or unsupported with the first line that did not hold, then a summary. A directory",
-      "is searched for *.pkt files. Exit code 1 when a script did not pass."
+      "Runs scripts in the packetdrill language against synack in virtual time, and prints for each"
+          + " pass, FAIL or unsupported with the first line that did not hold, then a summary. A"
+          + " directory is searched for *.pkt files. Exit code 1 when a script did not pass; 2 when"
+          + " a file is not a script (not UTF-8 text, or nothing in it to check)."
     })
 final class ScriptCommand implements Callable<Integer> {
   @Spec
@@ -66,12 +68,15 @@ final class ScriptCommand implements Callable<Integer> {
     List<Path> scripts;
     try {
       scripts = ScriptSuite.find(paths);
+      // Every file is checked before any runs: one that is no script is a bad command line.
+      scripts.forEach(ScriptSuite::read);
     } catch (IllegalArgumentException e) {
       throw new Main.UsageError(e.getMessage());
     }
     if (traceFile != null && scripts.size() != 1) {
       throw new Main.UsageError("--trace takes one script, not " + scripts.size());
     }
+    OutputPaths.check("--trace", traceFile);
     PrintWriter out = spec.commandLine().getOut();
     try (Writer w = traceFile == null ? null : Files.newBufferedWriter(traceFile, StandardCharsets.UTF_8)) {
       JsonLinesSink json = w == null ? null : new JsonLinesSink(w);

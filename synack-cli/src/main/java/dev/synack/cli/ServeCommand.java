@@ -29,10 +29,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
+    header = "Serves echo, discard or files over HTTP from a synack host on a link.",
     description = {
-      "Serves echo (port 7), discard (9) or static files over HTTP/1.1 (80) from a",
-      "synack host on a TUN device (the kernel on the other side) or a UDP tunnel",
-      "(another synack), until interrupted.",
+      "Serves echo (port 7), discard (9) or static files over HTTP/1.1 (80) from a synack host on a"
+          + " TUN device (the kernel on the other side) or a UDP tunnel (another synack), until"
+          + " interrupted.",
       "",
       "Example, to the kernel (as root):",
       "  synack serve --tun synack0 --addr 10.0.0.2 --host-addr 10.0.0.1/24 \\",
@@ -59,6 +60,17 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "N", description = "the port (default: 7 echo, 9 discard, 80 http)")
   Integer port;
 
+  @Option(names = "--idle-timeout", paramLabel = "SECONDS",
+      description = "close a connection that sends nothing for this long; with --http, one that has not sent a whole"
+          + " request within it, counted from the last response, or takes nothing of a response for that long"
+          + " (default: 75 with --http, as nginx; none otherwise)")
+  Double idleTimeoutSeconds;
+
+  @Option(names = "--keepalive",
+      description = "TCP keep-alive on every connection (SO_KEEPALIVE, Linux's timing: first probe after 7200 s idle,"
+          + " then every 75 s, reset after 9 unanswered)")
+  boolean keepAlive;
+
   /** The service asked for; echo when none is. */
   static final class What {
     @Option(names = "--echo", description = "send back what arrives (RFC 862; the default)")
@@ -74,8 +86,13 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     InetAddress address = link.check(LinkKind.Role.SERVER);
+    AddressArguments.own("--addr", address);
+    OutputPaths.distinct("--trace", link.traceFile, "--pcap", link.pcapFile);
+    OutputPaths.check("--trace", link.traceFile);
+    OutputPaths.check("--pcap", link.pcapFile);
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
+    Duration idle = idleTimeout();
     String name;
     int defaultPort;
     Service service;
@@ -83,22 +100,28 @@ final class ServeCommand implements Callable<Integer> {
       name = "http";
       defaultPort = 80;
       try {
-        service = HttpFileService.of(what.httpRoot, line -> log(out, line));
+        service = HttpFileService.of(what.httpRoot, idle != null ? idle : HttpFileService.DEFAULT_IDLE_TIMEOUT,
+            line -> log(out, line));
       } catch (IOException e) {
         throw new Main.UsageError("--http " + what.httpRoot + ": " + e.getMessage());
       }
     } else if (what != null && what.discard) {
       name = "discard";
       defaultPort = 9;
-      service = Service.discard();
+      service = Service.idle(Service.discard(), idle);
     } else {
       name = "echo";
       defaultPort = 7;
-      service = Service.echo();
+      service = Service.idle(Service.echo(), idle);
     }
+    if (keepAlive) service = Service.keepAlive(service);
     int p = port != null ? port : defaultPort;
     if (p < 1 || p > 65535) throw new Main.UsageError("--port must be 1..65535: " + p);
 
+    if (link.choice.tun != null) {
+      String warning = LocalAddresses.warningFor(address, link.choice.tun.device);
+      if (warning != null) err.println("synack serve: " + warning);
+    }
     LinkHost host = link.openOrReport("synack", address, err);
     if (host == null) return 1;
     try (host; ControlSocket control = ControlSocket.open("serve", host.driver(), host.host(), err)) {
@@ -128,6 +151,18 @@ final class ServeCommand implements Callable<Integer> {
       stop(server, host, link, err);
       return 0;
     }
+  }
+
+  /** Returns the idle timeout asked for, or null when none was; a bad one is a usage error. */
+  private Duration idleTimeout() {
+    if (idleTimeoutSeconds == null) return null;
+    double s = idleTimeoutSeconds;
+    // At least a millisecond (the socket's unit), at most what a socket timeout holds (24 days).
+    if (!(s >= 0.001 && s <= Integer.MAX_VALUE / 1000.0)) {
+      throw new Main.UsageError("--idle-timeout must be from 0.001 to " + Integer.MAX_VALUE / 1000 + " seconds: "
+          + idleTimeoutSeconds);
+    }
+    return Duration.ofNanos(Math.round(s * 1e9));
   }
 
   /** Closes every connection in order within {@link #STOP_GRACE}, then the host and its outputs. */

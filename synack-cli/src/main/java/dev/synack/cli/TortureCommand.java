@@ -25,11 +25,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "torture",
     mixinStandardHelpOptions = true,
+    header = "Runs seeded random transfers over a bad simulated path.",
     description = {
-      "Runs seeded torture runs: random data both ways between two synack hosts over a simulated",
-      "path with random loss, reordering, duplication, corruption, delay, bandwidth and MTU, closed",
-      "in a random order; checks every byte arrived once, in order, and both ends closed cleanly.",
-      "Exit code 1 if a run failed."
+      "Runs seeded torture runs: random data both ways between two synack hosts over a simulated"
+          + " path with random loss, reordering, duplication, corruption, delay, bandwidth and MTU,"
+          + " closed in a random order; checks every byte arrived once, in order, and both ends"
+          + " closed cleanly. Exit code 1 if a run failed."
     })
 final class TortureCommand implements Callable<Integer> {
   @Spec

@@ -45,8 +45,19 @@ final class TraceOutputs implements AutoCloseable {
     this.events = htmlFile == null ? null : new ArrayList<>();
   }
 
-  /** Opens the files asked for (each path may be null). */
+  /**
+   * Opens the files asked for (each path may be null), after checking that each can be written; the
+   * HTML page is written at the end, but a path it cannot be written to is found here, before the run.
+   *
+   * @throws Main.UsageError naming the option and the path that cannot be written
+   */
   static TraceOutputs open(Path traceFile, Path pcapFile, Path htmlFile) throws IOException {
+    OutputPaths.distinct("--trace", traceFile, "--pcap", pcapFile);
+    OutputPaths.distinct("--trace", traceFile, "--html", htmlFile);
+    OutputPaths.distinct("--pcap", pcapFile, "--html", htmlFile);
+    OutputPaths.check("--trace", traceFile);
+    OutputPaths.check("--pcap", pcapFile);
+    OutputPaths.check("--html", htmlFile);
     TraceOutputs o = new TraceOutputs(traceFile, pcapFile, htmlFile);
     try {
       if (traceFile != null) {

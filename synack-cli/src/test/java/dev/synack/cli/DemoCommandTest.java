@@ -168,6 +168,22 @@ class DemoCommandTest {
     }
 
     @Test
+    void endsWithOneVerdictLine_intact_time_andTheTracesRetransmissionCount() throws Exception {
+      Path trace = dir.resolve("v.jsonl");
+      String[] args = Stream.concat(Stream.of(IMPAIRED_TRANSFER), Stream.of("--trace", trace.toString()))
+          .toArray(String[]::new);
+      List<String> lines = Demo.run(args).ok().lines().toList();
+      String verdict = lines.stream().filter(l -> l.startsWith("transfer: ")).reduce((a, b) -> b).orElseThrow();
+      Matcher m = Pattern.compile("transfer: intact both ways, 200000 bytes each way in (\\d+\\.\\d{3}) s \\(virtual"
+          + " time\\), (\\d+) retransmissions").matcher(verdict);
+      assertTrue(m.matches(), verdict);
+      assertTrue(Double.parseDouble(m.group(1)) > 0, verdict);
+      long inTrace = Files.readAllLines(trace).stream().filter(l -> l.contains("\"event\":\"retransmit\"")).count();
+      assertEquals(inTrace, Long.parseLong(m.group(2)), "the count is the trace's retransmit events");
+      assertTrue(inTrace > 0, "10 % loss retransmits");
+    }
+
+    @Test
     void trace_isJsonLinesWithRetransmissions() throws Exception {
       Path trace = dir.resolve("t.jsonl");
       String[] args = Stream.concat(Stream.of(IMPAIRED_TRANSFER), Stream.of("--trace", trace.toString()))

@@ -54,10 +54,11 @@ class ReadmeFlowTest {
       if (line.equals("kill %1")) {
         // Before the kill, a kernel client that holds a connection open: serve must close it in order.
         NetnsFixture.Started holder = python("wait-close", "192.0.2.2", "80");
-        awaitOutput(jobs.get(0), 2, " connected");
+        // The block's wait (one curl), its curl, and this holder.
+        awaitOutput(jobs.get(0), 3, " connected");
         NetnsFixture.Result served = jobs.get(0).terminate(Duration.ofSeconds(20));
         assertEquals(0, served.exitCode(), served.output()); // SIGTERM asks for an orderly stop: a success
-        assertTrue(served.output().contains("synack serve: stopped; 2 connections served, 1 of 1 open ones closed"
+        assertTrue(served.output().contains("synack serve: stopped; 3 connections served, 1 of 1 open ones closed"
             + " in order"), served.output());
         Map<String, Object> held = TunInterop.result(holder);
         assertEquals(0L, ((Number) held.get("received")).longValue(), "the held connection ended with synack's FIN");

@@ -222,6 +222,62 @@ class UdpTunnelCommandTest {
     }
   }
 
+  /** {@code connect --timeout} (as {@code nc -w}), run in this JVM with a standard input that never ends. */
+  @Nested
+  class ConnectTimeout {
+    /** Runs connect with {@code args}; its input stays open and silent, its output is kept. */
+    private Result connectInProcess(String... args) {
+      StringWriter err = new StringWriter();
+      picocli.CommandLine cl = Main.commandLine();
+      ConnectCommand command = cl.getSubcommands().get("connect").getCommand();
+      // Unconnected: reading fails at once, so nothing is sent and no FIN either: a silent user.
+      command.stdin = new java.io.PipedInputStream();
+      command.stdout = new java.io.ByteArrayOutputStream();
+      cl.setErr(new PrintWriter(err, true));
+      String[] all = new String[args.length + 1];
+      all[0] = "connect";
+      System.arraycopy(args, 0, all, 1, args.length);
+      int code = cl.execute(all);
+      return new Result(code, err.toString());
+    }
+
+    @Test
+    void aPeerThatNeverAnswers_givesUpAfterTheTimeout_exitOne() throws IOException {
+      // A UDP socket that takes the tunnel's datagrams and never answers: the SYN goes nowhere.
+      try (DatagramChannel blackHole = DatagramChannel.open()) {
+        blackHole.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        int port = ((InetSocketAddress) blackHole.getLocalAddress()).getPort();
+        Result r = connectInProcess("--udp", "127.0.0.1:0", "--peer", "127.0.0.1:" + port, "--addr", "10.0.0.1",
+            "--timeout", "1", "10.0.0.2", "7");
+        assertEquals(1, r.exitCode(), r.output());
+        assertEquals("synack connect: 10.0.0.2:7: not connected within 1 s (--timeout)", r.output().strip());
+      }
+    }
+
+    @Test
+    void connectedButIdle_closedAfterTheTimeout_exitOne() throws Exception {
+      Started serve = serve("--udp 127.0.0.1:0 --addr 10.0.0.2 --discard");
+      Result r = connectInProcess("--udp", "127.0.0.1:0", "--peer", "127.0.0.1:" + udpPort(serve), "--addr",
+          "10.0.0.1", "-w", "2.5", "10.0.0.2", "9");
+      assertEquals(1, r.exitCode(), r.output());
+      assertEquals("synack connect: 10.0.0.2:9: nothing sent or received for 2.5 s (--timeout); closed",
+          r.output().strip());
+      // Closed in order: the server saw the connection end.
+      assertTrue(serve.awaitOutput("10.0.0.1:", WAIT), serve.outputSoFar());
+    }
+
+    @Test
+    void keepAlive_connectsAndExchangesAsBefore() throws Exception {
+      Files.write(dir.resolve("in.bin"), random(10_000, 3));
+      Started serve = serve("--udp 127.0.0.1:0 --addr 10.0.0.2 --echo --keepalive --idle-timeout 30");
+      Result connect = connect("--udp 127.0.0.1:0 --peer 127.0.0.1:" + udpPort(serve)
+          + " --addr 10.0.0.1 --keepalive --timeout 30 10.0.0.2 7");
+      assertEquals(0, connect.exitCode(), connect.output());
+      assertEquals(Pattern.sha256(Files.readAllBytes(dir.resolve("in.bin"))),
+          Pattern.sha256(Files.readAllBytes(dir.resolve("out.bin"))));
+    }
+  }
+
   /** Starts {@code bin/synack serve ARGS} and waits until it listens. */
   private Started serve(String args) throws Exception {
     Started s = Started.here(null, "sh", "-c", "cd '" + dir + "' && exec bin/synack serve " + args);

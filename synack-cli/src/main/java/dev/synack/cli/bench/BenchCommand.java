@@ -18,13 +18,19 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
+    header = "Measures synack beside the Linux kernel in the same run.",
     description = {
-      "Measures synack beside the Linux kernel in the same run: bulk throughput and connection",
-      "cycles on the simulated network vs kernel loopback, memory per idle connection vs kernel",
-      "sockets, and (as root) throughput and latency over a TUN device vs kernel-to-kernel over veth.",
-      "Each figure is printed with its kernel reference and the ratio synack / kernel."
+      "Measures synack beside the Linux kernel in the same run: bulk throughput and connection"
+          + " cycles on the simulated network vs kernel loopback, memory per idle connection vs"
+          + " kernel sockets, and (as root) throughput and latency over a TUN device vs"
+          + " kernel-to-kernel over veth. Each figure is printed with its kernel reference and the"
+          + " ratio synack / kernel."
     })
 public final class BenchCommand implements Callable<Integer> {
+  /** The figures measured on the simulated network and in memory, in the order measured. */
+  private static final List<String> SIM_FIGURES = List.of("sim-bulk-mtu65535", "sim-bulk-mtu1500", "sim-conn-rate",
+      "idle-conn-bytes");
+
   @Spec
   CommandSpec spec;
 
@@ -39,7 +45,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--only", paramLabel = "NAME[,NAME...]", split = ",",
       description = "measure only the figures whose names start with one of these (e.g. sim-bulk, tun-rr-latency), to profile one")
-  List<String> only = List.of();
+  List<String> only;
 
   /** Divides every size, so a test can check the output's shape in seconds; not for users. */
   @Option(names = "--shrink", hidden = true, defaultValue = "1")
@@ -48,6 +54,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (shrink < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--shrink must be positive: " + shrink);
+    checkOnly();
     BenchSettings chosen = quick ? BenchSettings.quick() : BenchSettings.full();
     if (large) chosen = chosen.large();
     if (shrink > 1) chosen = chosen.shrunk(shrink);
@@ -55,17 +62,17 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     String loadBefore = MachineInfo.loadAverage();
     List<Figure> figures = new ArrayList<>();
-    measure(figures, err, "sim-bulk-mtu65535", () -> SimBulkBench.run(65535, settings));
-    measure(figures, err, "sim-bulk-mtu1500", () -> SimBulkBench.run(1500, settings));
-    measure(figures, err, "sim-conn-rate", () -> ConnRateBench.run(settings));
-    measure(figures, err, "idle-conn-bytes", () -> IdleConnBench.run(settings));
+    measure(figures, err, SIM_FIGURES.get(0), () -> SimBulkBench.run(65535, settings));
+    measure(figures, err, SIM_FIGURES.get(1), () -> SimBulkBench.run(1500, settings));
+    measure(figures, err, SIM_FIGURES.get(2), () -> ConnRateBench.run(settings));
+    measure(figures, err, SIM_FIGURES.get(3), () -> IdleConnBench.run(settings));
     if (TunBench.names().stream().anyMatch(this::wanted)) {
       err.println("bench: tun figures...");
       err.flush();
       figures.addAll(TunBench.run(settings, this::wanted));
     }
     if (figures.isEmpty()) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only matches no figure: " + String.join(",", only));
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only matches no figure: " + (only == null ? "" : String.join(",", only)));
     }
     String mode = (quick ? "quick" : "full") + (large ? ", large" : "") + (shrink > 1 ? ", shrunk " + shrink + "x" : "");
     Map<String, Object> machine = MachineInfo.describe();
@@ -91,6 +98,27 @@ public final class BenchCommand implements Callable<Integer> {
 
   /** Returns whether {@code --only} lets figure {@code name} be measured. */
   private boolean wanted(String name) {
-    return only.isEmpty() || only.stream().anyMatch(name::startsWith);
+    return only == null || only.stream().anyMatch(name::startsWith);
+  }
+
+  /**
+   * Checks the names given to {@code --only} before anything is measured: an empty name would match
+   * every figure (the full run nobody asked for), and a name that matches none is a typo.
+   */
+  private void checkOnly() {
+    if (only == null) return;
+    List<String> names = new ArrayList<>(SIM_FIGURES);
+    names.addAll(TunBench.names());
+    if (only.isEmpty() || only.stream().anyMatch(String::isBlank)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--only needs figure names or their beginnings, as sim-bulk or tun-rr-latency (one of: "
+              + String.join(", ", names) + ")");
+    }
+    for (String prefix : only) {
+      if (names.stream().noneMatch(n -> n.startsWith(prefix))) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--only " + prefix + " matches no figure (one of: " + String.join(", ", names) + ")");
+      }
+    }
   }
 }

@@ -1,7 +1,9 @@
 package dev.synack.cli.script;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,12 +71,44 @@ public final class ScriptSuite {
 
   /** Runs one script file. */
   public static ScriptResult run(Path script, ScriptRunner runner) {
+    return runner.run(script.toString(), read(script));
+  }
+
+  /**
+   * Reads a script: UTF-8 text with at least one line outside comments. A script that checks
+   * nothing (an empty file, only comments) must not pass, and a binary file (a capture given by
+   * mistake) is no script.
+   *
+   * @throws IllegalArgumentException with one line naming the file and what is wrong with it
+   */
+  public static String read(Path script) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(script);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + script + ": " + e.getMessage());
+    }
     String text;
     try {
-      text = Files.readString(script, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + script, e);
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException(script + ": not a script: not UTF-8 text (a capture or other binary file?)");
     }
-    return runner.run(script.toString(), text);
+    if (text.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException(script + ": not a script: it holds NUL bytes (a binary file?)");
+    }
+    if (withoutComments(text).isBlank()) {
+      throw new IllegalArgumentException(script + ": nothing to check: the script is "
+          + (text.isBlank() ? "empty" : "only comments") + ", and a script that checks nothing cannot pass");
+    }
+    return text;
+  }
+
+  /** Returns {@code text} without its packetdrill comments ({@code //} to the end of the line, and {@code /* *}{@code /}). */
+  private static String withoutComments(String text) {
+    return text.replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("//[^\n]*", " ");
   }
 }

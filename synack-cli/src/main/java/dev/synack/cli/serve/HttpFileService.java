@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -31,8 +32,11 @@ import java.util.stream.Stream;
  * are not found).
  */
 public final class HttpFileService implements Service {
-  /** How long an idle persistent connection is kept open (RFC 9112 §9.8: servers may close idle ones). */
-  private static final int IDLE_TIMEOUT_MILLIS = 60_000;
+  /**
+   * How long a connection is given to send a whole request head, counted from when it is accepted or
+   * the last response was sent, by default: nginx's {@code keepalive_timeout} (75 s).
+   */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(75);
   /** The largest request body skipped to keep a connection; past it the connection is closed. */
   private static final long MAX_SKIPPED_BODY = 1 << 20;
   private static final int CHUNK = 64 * 1024;
@@ -40,10 +44,12 @@ public final class HttpFileService implements Service {
 
   private final Path root;
   private final Consumer<String> log;
+  private final long idleTimeoutNanos;
 
-  private HttpFileService(Path root, Consumer<String> log) {
+  private HttpFileService(Path root, Duration idleTimeout, Consumer<String> log) {
     this.root = root;
     this.log = log;
+    this.idleTimeoutNanos = idleTimeout.toNanos();
   }
 
   /**
@@ -52,6 +58,22 @@ public final class HttpFileService implements Service {
    * @throws IOException when {@code directory} is not a readable directory
    */
   public static HttpFileService of(Path directory, Consumer<String> log) throws IOException {
+    return of(directory, DEFAULT_IDLE_TIMEOUT, log);
+  }
+
+  /**
+   * Serves the files under {@code directory}, logging one line per request, and closes a connection
+   * that has not sent a whole request head within {@code idleTimeout} of being accepted or of its
+   * last response: an idle persistent connection (RFC 9112 §9.8 lets servers close those) and a
+   * request that never completes (a slowloris, which a timeout per read would let trickle on for ever)
+   * alike; and resets one whose peer takes nothing of a response for that long (its window closed).
+   *
+   * @throws IOException when {@code directory} is not a readable directory
+   */
+  public static HttpFileService of(Path directory, Duration idleTimeout, Consumer<String> log) throws IOException {
+    if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+      throw new IllegalArgumentException("idle timeout must be positive: " + idleTimeout);
+    }
     Path real;
     try {
       real = directory.toRealPath();
@@ -59,17 +81,20 @@ public final class HttpFileService implements Service {
       throw new IOException("no such directory");
     }
     if (!Files.isDirectory(real)) throw new IOException("not a directory");
-    return new HttpFileService(real, log);
+    return new HttpFileService(real, idleTimeout, log);
   }
 
   @Override
   public void serve(TcpSocket socket) throws IOException {
-    socket.setSoTimeout(IDLE_TIMEOUT_MILLIS);
     String client = Addresses.text(socket.remoteAddress().getAddress());
-    InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
-    OutputStream out = new BufferedOutputStream(socket.getOutputStream(), CHUNK);
+    DeadlineInput timed = new DeadlineInput(socket, System::nanoTime);
+    InputStream in = new BufferedInputStream(timed, 16 * 1024);
+    StallGuard guard = new StallGuard(socket, idleTimeoutNanos);
+    OutputStream out = new BufferedOutputStream(guard, CHUNK);
     while (true) {
       HttpRequest request;
+      // The whole next request head (and the body skipped after it) within the idle timeout.
+      timed.within(idleTimeoutNanos);
       try {
         request = HttpRequest.read(in);
       } catch (HttpRequest.BadRequest e) {
@@ -80,18 +105,35 @@ public final class HttpFileService implements Service {
         log.accept(client + " (" + e.getMessage() + ") " + e.status);
         return;
       } catch (SocketTimeoutException e) {
-        return; // An idle persistent connection: closed, as RFC 9112 §9.8 allows.
+        // Idle: closed, as RFC 9112 §9.8 allows. Part of a request only: closed without an answer,
+        // as nginx does at its client_header_timeout (a 408 would be read by no one, or by a slowloris).
+        if (timed.readSince() > 0) {
+          log.accept(client + " (request incomplete after " + seconds(idleTimeoutNanos) + " s) closed");
+        }
+        return;
       }
       if (request == null) return;
       Response response = respond(request);
       boolean keepAlive = request.keepAlive() && skipBody(request, in) && response.status != 400;
-      writeHead(out, response, keepAlive);
-      long sent = request.method().equals("HEAD") ? 0 : writeBody(out, response);
-      out.flush();
+      long sent;
+      try {
+        writeHead(out, response, keepAlive);
+        sent = request.method().equals("HEAD") ? 0 : writeBody(out, response);
+        out.flush();
+      } catch (IOException e) {
+        if (!guard.fired()) throw e;
+        log.accept(client + " \"" + request.method() + " " + request.target() + "\" " + response.status
+            + " (nothing taken for " + seconds(idleTimeoutNanos) + " s) reset");
+        return;
+      }
       log.accept(client + " \"" + request.method() + " " + request.target() + " HTTP/1." + request.minorVersion()
           + "\" " + response.status + " " + sent);
       if (!keepAlive || sent < 0) return;
     }
+  }
+
+  private static String seconds(long nanos) {
+    return java.math.BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString();
   }
 
   /** Reads past a request body of known length; false when the connection cannot be reused. */

@@ -12,6 +12,7 @@ import dev.synack.sim.SimNetwork;
 import dev.synack.socket.TcpSocket;
 import dev.synack.stack.Host;
 import dev.synack.stack.HostConfig;
+import dev.synack.tcp.TcpState;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -253,6 +254,98 @@ class HttpFileServiceTest {
     assertNull(RequestTarget.path("*"));
   }
 
+  /** The bounds on a connection's life: idle keep-alive, a request that never completes, TCP keep-alive. */
+  @Nested
+  class LifetimeBounds {
+    private static final int PORT = 8080;
+    private Server bounded;
+
+    @BeforeEach
+    void startBounded() throws IOException {
+      bounded = Server.start(driver, server, null, PORT, HttpFileService.of(site, Duration.ofMillis(500), log::add),
+          line -> {});
+    }
+
+    @AfterEach
+    void stopBounded() throws IOException {
+      bounded.stop(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void idleKeepAliveConnection_closedByTheServerAfterTheTimeout() throws IOException {
+      try (Exchange x = connect(PORT)) {
+        assertEquals(200, x.ask("GET / HTTP/1.1\r\nHost: s\r\n\r\n", false).status);
+        // Kept alive after the response, then closed once idle: the FIN ends the stream (the
+        // client's own 20 s read timeout would throw instead if the server kept it open).
+        assertEquals(-1, x.in.read());
+      }
+    }
+
+    @Test
+    void aRequestThatNeverCompletes_isClosed_thoughBytesKeepComing() throws Exception {
+      try (Exchange x = connect(PORT)) {
+        x.send("GET / HTTP/1.1\r\nHost: s\r\n");
+        // A header line every 50 ms: a timeout per read would never fire. Bounded: 400 lines, 20 s.
+        boolean closedByServer = false;
+        for (int i = 0; i < 400 && !closedByServer; i++) {
+          try {
+            x.send("X-" + i + ": slow\r\n");
+          } catch (IOException e) {
+            closedByServer = true; // Reset after the server closed: as good as a FIN.
+            break;
+          }
+          Thread.sleep(50);
+          closedByServer = x.socket.state() != TcpState.ESTABLISHED;
+        }
+        assertTrue(closedByServer, "the server still waits for the request head after 400 lines");
+      }
+      assertTrue(log.stream().anyMatch(l -> l.equals("10.0.0.1 (request incomplete after 0.5 s) closed")), log.toString());
+    }
+
+    @Test
+    void aClientThatStopsReading_isResetOnceNothingIsTakenForTheTimeout() throws Exception {
+      try (Exchange x = connect(PORT)) {
+        // A 4 KiB window that the client never reads from: the 300 kB answer cannot all leave.
+        x.socket.setReceiveBufferSize(4096);
+        x.send("GET /big.bin HTTP/1.1\r\nHost: s\r\n\r\n");
+        boolean reset = false;
+        for (int i = 0; i < 400 && !reset; i++) { // Bounded: 400 x 50 ms.
+          Thread.sleep(50);
+          reset = x.socket.state() == TcpState.CLOSED;
+        }
+        assertTrue(reset, "the server still holds a connection whose peer takes nothing");
+      }
+      // The server's thread logs once its write has ended: after the RST the client saw.
+      String expected = "10.0.0.1 \"GET /big.bin\" 200 (nothing taken for 0.5 s) reset";
+      for (int i = 0; i < 200 && !log.contains(expected); i++) Thread.sleep(50);
+      assertTrue(log.contains(expected), log.toString());
+    }
+
+    @Test
+    void echoWithAnIdleTimeout_closesASilentConnection() throws IOException {
+      Server echo = Server.start(driver, server, null, 7, Service.idle(Service.echo(), Duration.ofMillis(300)), l -> {});
+      try (Exchange x = connect(7)) {
+        x.send("ping");
+        assertEquals("ping", new String(x.in.readNBytes(4), StandardCharsets.ISO_8859_1));
+        assertEquals(-1, x.in.read());
+      } finally {
+        echo.stop(Duration.ofSeconds(2));
+      }
+    }
+
+    @Test
+    void keepAliveService_turnsTcpKeepAliveOnForEachConnection() throws Exception {
+      java.util.concurrent.CompletableFuture<Boolean> seen = new java.util.concurrent.CompletableFuture<>();
+      Server probed = Server.start(driver, server, null, 9, Service.keepAlive(socket -> seen.complete(socket.getKeepAlive())),
+          l -> {});
+      try (Exchange x = connect(9)) {
+        assertTrue(seen.get(20, java.util.concurrent.TimeUnit.SECONDS));
+      } finally {
+        probed.stop(Duration.ofSeconds(2));
+      }
+    }
+  }
+
   private Response once(String request) throws IOException {
     try (Exchange x = connect()) {
       return x.ask(request, false);
@@ -260,7 +353,11 @@ class HttpFileServiceTest {
   }
 
   private Exchange connect() throws IOException {
-    TcpSocket s = TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, 80), 10_000);
+    return connect(80);
+  }
+
+  private Exchange connect(int port) throws IOException {
+    TcpSocket s = TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, port), 10_000);
     s.setSoTimeout(20_000);
     return new Exchange(s);
   }
