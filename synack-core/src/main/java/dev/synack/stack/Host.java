@@ -26,6 +26,7 @@ import java.util.SplittableRandom;
 public final class Host {
   private static final int PROTO_ICMP = 1;
   private static final int PROTO_TCP = 6;
+  private static final int PROTO_UDP = 17;
   private static final int PROTO_ICMPV6 = 58;
 
   private final HostConfig config;
@@ -34,6 +35,7 @@ public final class Host {
   private final HostOutput output;
   private final IpInput input;
   private final TcpEndpoints tcp;
+  private final UdpEndpoints udp;
   private final ArrayDeque<HostEvent> events = new ArrayDeque<>();
   private long lastNow;
 
@@ -52,8 +54,10 @@ public final class Host {
     this.input = new IpInput(log, addresses, config);
     SplittableRandom keys = new SplittableRandom(config.secretSeed());
     this.tcp = new TcpEndpoints(this, config, log, addresses, output, events, keys);
+    this.udp = new UdpEndpoints(config, log, addresses, output, events, keys.nextLong());
     IcmpHandler icmp = new IcmpHandler(log, output, input);
     input.register(PROTO_TCP, tcp);
+    input.register(PROTO_UDP, udp);
     input.register(PROTO_ICMP, icmp);
     input.register(PROTO_ICMPV6, icmp);
   }
@@ -172,6 +176,28 @@ public final class Host {
   /** Returns how many SYNs wait for the {@link SynPolicy}'s answer. */
   public int heldSynCount() {
     return tcp.heldSynCount();
+  }
+
+  /**
+   * Opens a UDP endpoint on {@code address} (null for every address of the host) and {@code port}
+   * (0 for a free ephemeral one).
+   *
+   * @throws IllegalStateException when another endpoint has the port ("address already in use")
+   */
+  public UdpEndpoint bindUdp(InetAddress address, int port) {
+    return udp.bind(address, port);
+  }
+
+  /**
+   * Opens the UDP catch-all of a forwarder: it receives every datagram the host takes in that no
+   * bound endpoint takes, whatever its destination address and port (in any-destination mode, all
+   * of them), and replies name their source ({@link UdpEndpoint#send(ByteBuffer, InetAddress, int,
+   * InetAddress, int, long)}). Closed ports then draw no ICMP error: the catch-all takes them.
+   *
+   * @throws IllegalStateException when one is open already
+   */
+  public UdpEndpoint bindUdpAll() {
+    return udp.bindAll();
   }
 
   // ---------------------------------------------------------------------------------------------

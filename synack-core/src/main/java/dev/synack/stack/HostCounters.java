@@ -25,6 +25,8 @@ public final class HostCounters {
   long malformed;
   long checksumsTrusted;
   long synsHeld;
+  long udpDatagramsIn;
+  long udpDatagramsOut;
   long unreachablesSent;
   private final Map<String, Long> drops = new TreeMap<>();
 
@@ -69,6 +71,11 @@ public final class HostCounters {
   public long synsHeld() { return synsHeld; }
   /** Returns ICMP destination-unreachable errors the host sent (closed UDP ports, SYNs the policy answered so). */
   public long unreachablesSent() { return unreachablesSent; }
+
+  /** Returns UDP datagrams delivered to an endpoint (Linux's Udp InDatagrams). */
+  public long udpDatagramsIn() { return udpDatagramsIn; }
+  /** Returns UDP datagrams sent (Linux's Udp OutDatagrams). */
+  public long udpDatagramsOut() { return udpDatagramsOut; }
 
   /** Returns the number of packets dropped for a reason. */
   public long dropped(String reason) {
