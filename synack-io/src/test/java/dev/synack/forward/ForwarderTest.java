@@ -174,6 +174,37 @@ class ForwarderTest {
     assertEquals(1, forwarder.counters().udpFlows());
   }
 
+  @Test
+  void synFlood_toRandomDestinations_downloadCompletes_descriptorsBoundedAndReleased() throws Exception {
+    String sha = writeFile("flood.bin", 50 << 20);
+    long fdsBefore = openDescriptors();
+    NetnsFixture.Started flood = client.start("python3", dir.resolve("client.py").toString(), "syn-flood", "x", "100000");
+    NetnsFixture.Result download = client.exec(TIMEOUT, "sh", "-c", "curl -sS --max-time 110 http://" + SERVER4 + ":8080/flood.bin | sha256sum");
+    long fdsDuring = openDescriptors();
+    NetnsFixture.Result sent = flood.await(TIMEOUT);
+    assertEquals(sha, firstWord(download.output()), "the download completes during the flood: " + download.output());
+    assertEquals("sent 100000", sent.output().strip());
+    ForwarderOptions limits = ForwarderOptions.defaults();
+    // At most the held SYNs have a host socket each (connecting) beyond those the test itself holds.
+    assertTrue(fdsDuring <= fdsBefore + limits.maxHeldSyns() + 64, "descriptors during the flood: " + fdsDuring + " from " + fdsBefore);
+    int held = forwarder.driver().call(now -> forwarder.driver().host().heldSynCount());
+    assertTrue(held <= limits.maxHeldSyns(), "held SYNs " + held);
+    // Everything is released once the flood's host connections have failed (ARP gives up after about 3 s).
+    for (int i = 0; i < 600 && (forwarder.counters().tcpActive() > 0 || openDescriptors() > fdsBefore + 16); i++) Thread.sleep(100);
+    assertEquals(0, forwarder.counters().tcpActive(), forwarder.counters().toString());
+    assertTrue(openDescriptors() <= fdsBefore + 16, "descriptors after: " + openDescriptors() + " from " + fdsBefore);
+    assertEquals(0, (int) forwarder.driver().call(now -> forwarder.driver().host().heldSynCount()));
+    String host = forwarder.hostCounters();
+    System.out.println("SYN flood: descriptors " + fdsBefore + " before, " + fdsDuring + " during; " + forwarder.counters() + "; host " + host);
+    assertTrue(forwarder.counters().tcpUnreachable() + forwarder.counters().tcpRefused() > 1000, forwarder.counters() + "; " + host);
+  }
+
+  static long openDescriptors() throws IOException {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
+  }
+
   String python(String... args) throws IOException {
     String[] command = Stream.concat(Stream.of("python3", dir.resolve("client.py").toString()), Stream.of(args)).toArray(String[]::new);
     NetnsFixture.Result r = client.exec(TIMEOUT, command);

@@ -84,3 +84,31 @@ elif test == "hold-open":
         print("eof")
     except ConnectionResetError:
         print("reset")
+elif test == "syn-flood":
+    # Sends N SYNs from random ports to random addresses of 10.98.0.0/24 (past the server) and
+    # random ports, through the default route: each one the forwarder must hold or drop.
+    import random
+    n = int(sys.argv[3])
+    src = socket.inet_aton("10.99.0.1")
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    rnd = random.Random(7)
+
+    def checksum(b):
+        if len(b) % 2:
+            b += b"\0"
+        s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+        while s >> 16:
+            s = (s & 0xffff) + (s >> 16)
+        return ~s & 0xffff
+
+    for i in range(n):
+        dst = "10.98.0.%d" % rnd.randint(3, 254)
+        sport, dport = rnd.randint(1024, 65535), rnd.randint(1, 65535)
+        header = struct.pack("!HHIIBBHHH", sport, dport, rnd.getrandbits(32), 0, 5 << 4, 0x02, 64240, 0, 0)
+        pseudo = src + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(header))
+        header = header[:16] + struct.pack("!H", checksum(pseudo + header)) + header[18:]
+        try:
+            raw.sendto(header, (dst, 0))
+        except OSError:
+            pass
+    print("sent %d" % n)
