@@ -10,6 +10,7 @@ import dev.synack.trace.TraceSink;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +70,15 @@ final class ForwardCommand implements Callable<Integer> {
       description = "answer an unreachable destination with silence, not ICMP destination unreachable")
   boolean silentUnreachable;
 
+  @Option(names = "--socks5", paramLabel = "HOST:PORT", description = "carry TCP through this SOCKS5 proxy (RFC 1928 CONNECT)")
+  String socks5;
+
+  @Option(names = "--socks-user", paramLabel = "U", description = "the SOCKS5 proxy's username (RFC 1929)")
+  String socksUser;
+
+  @Option(names = "--socks-password", paramLabel = "P", description = "the SOCKS5 proxy's password")
+  String socksPassword;
+
   @Option(names = "--trace", paramLabel = "FILE.jsonl", description = "write the trace as JSON lines")
   Path traceFile;
 
@@ -85,6 +95,12 @@ final class ForwardCommand implements Callable<Integer> {
       throw new Main.UsageError("--max-connections, --max-held-syns and --max-udp-flows must be positive");
     }
     if (connectTimeout < 1) throw new Main.UsageError("--connect-timeout must be at least 1 second: " + connectTimeout);
+    InetSocketAddress proxy = socks5 == null ? null : AddressArguments.endpoint("--socks5", socks5, 1);
+    if ((socksUser != null || socksPassword != null) && proxy == null) throw new Main.UsageError("--socks-user and --socks-password need --socks5");
+    if ((socksUser == null) != (socksPassword == null)) throw new Main.UsageError("--socks-user and --socks-password go together");
+    if (socksUser != null && (socksUser.getBytes(StandardCharsets.UTF_8).length > 255 || socksPassword.getBytes(StandardCharsets.UTF_8).length > 255)) {
+      throw new Main.UsageError("--socks-user and --socks-password are 255 bytes at most (RFC 1929)");
+    }
     NetworkNamespace ns = null;
     if (netns != null) {
       try {
@@ -117,7 +133,7 @@ final class ForwardCommand implements Callable<Integer> {
     }
     ForwarderOptions options = ForwarderOptions.defaults().withLimits(maxConnections, maxHeldSyns, maxUdpFlows)
         .withConnectTimeout(Duration.ofSeconds(connectTimeout)).withSilentUnreachable(silentUnreachable)
-        .withTrace(trace).withLog(verbose ? line -> log(out, line) : null);
+        .withTrace(trace).withLog(verbose ? line -> log(out, line) : null).withSocks5(proxy, socksUser, socksPassword);
     Forwarder forwarder = Forwarder.start(link, options);
     try {
       err.println("synack forward: on " + tun.describe() + (netns != null ? " in namespace " + netns : "") + "; Ctrl-C stops");

@@ -106,6 +106,9 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     }
   }
 
+  /** How a SYN whose host connection failed is answered. */
+  private enum Answer { REFUSE, NET, HOST, TIMEOUT }
+
   /** One relayed connection: the synack connection and the host socket. */
   final class Flow implements Relay.Ready {
     private final HeldSyn held;
@@ -123,6 +126,9 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     private long lastActivity;
     private volatile boolean connected;
     private boolean hostClosed;
+    /** The SOCKS5 handshake while it runs, and the proxy's bytes read for it; relay thread. */
+    private Socks5Handshake handshake;
+    private ByteBuffer handshakeIn;
     // Guarded by this: the two buffers (write mode) and the ends seen.
     private ByteBuffer fromHost;
     private ByteBuffer toHost;
@@ -149,8 +155,9 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
         deadline = System.nanoTime() + options.connectTimeout().toNanos();
         open.add(this);
-        if (ch.connect(new InetSocketAddress(id.localAddress(), id.localPort()))) {
-          connected();
+        InetSocketAddress target = options.socks5() != null ? options.socks5() : new InetSocketAddress(id.localAddress(), id.localPort());
+        if (ch.connect(target)) {
+          reachedFirstHop();
         } else {
           key = ch.register(relay.selector, SelectionKey.OP_CONNECT, this);
         }
@@ -163,7 +170,15 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     public void ready(SelectionKey k) {
       if (k.isConnectable()) {
         try {
-          if (ch.finishConnect()) connected();
+          if (ch.finishConnect()) reachedFirstHop();
+        } catch (IOException e) {
+          failed(e);
+        }
+        return;
+      }
+      if (handshake != null) {
+        try {
+          socksRead();
         } catch (IOException e) {
           failed(e);
         }
@@ -177,40 +192,95 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       }
     }
 
-    private void connected() throws IOException {
+    /** The TCP connection is up: to the destination, or to the SOCKS5 proxy, which is asked to CONNECT now. */
+    private void reachedFirstHop() throws IOException {
+      if (options.socks5() == null) {
+        connected(null);
+        return;
+      }
+      handshake = new Socks5Handshake(new InetSocketAddress(id.localAddress(), id.localPort()), options.socksUser(), options.socksPassword());
+      handshakeIn = ByteBuffer.allocate(600);
+      writeHandshake();
+      key = ch.register(relay.selector, SelectionKey.OP_READ, this);
+    }
+
+    /** Takes the proxy's answers (RFC 1928 §3-6); the SYN is answered once the proxy has connected or failed. */
+    private void socksRead() throws IOException {
+      if (ch.read(handshakeIn) < 0) {
+        failed(Answer.HOST, "the SOCKS5 proxy closed the connection during the handshake");
+        return;
+      }
+      handshakeIn.flip();
+      Socks5Handshake.Outcome outcome = handshake.onRead(handshakeIn);
+      while (outcome instanceof Socks5Handshake.Send) {
+        writeHandshake();
+        outcome = handshake.onRead(handshakeIn);
+      }
+      switch (outcome) {
+        case Socks5Handshake.Connected c -> {
+          handshake = null;
+          connected(handshakeIn);
+        }
+        case Socks5Handshake.Failed(int reply, String why) -> failed(switch (reply) {
+          case Socks5Handshake.CONNECTION_REFUSED -> Answer.REFUSE;
+          case Socks5Handshake.NETWORK_UNREACHABLE -> Answer.NET;
+          default -> Answer.HOST;
+        }, "SOCKS5: " + why);
+        default -> handshakeIn.compact();
+      }
+    }
+
+    private void writeHandshake() throws IOException {
+      ByteBuffer out = handshake.output();
+      ch.write(out);
+      // A few bytes into a fresh socket's empty send buffer: a short write means the socket is broken.
+      if (out.hasRemaining()) throw new IOException("SOCKS5 handshake: short write to the proxy");
+    }
+
+    /** The path to the destination is up; {@code early} holds bytes of the destination's that came with the proxy's reply, or null. */
+    private void connected(ByteBuffer early) throws IOException {
       connected = true;
       lastActivity = System.nanoTime();
       synchronized (this) {
         fromHost = ByteBuffer.allocate(BUFFER);
         toHost = ByteBuffer.allocate(BUFFER);
+        if (early != null) fromHost.put(early);
       }
       key = ch.register(relay.selector, SelectionKey.OP_READ, this);
       loop.execute(this::accept);
     }
 
-    /** The host connection failed: the SYN is answered as the failure says, by refusal, ICMP or silence. */
+    /** The host connection failed with {@code e} (null: it timed out): the SYN is answered as the failure says. */
     void failed(IOException e) {
+      if (e == null) {
+        failed(Answer.TIMEOUT, "timed out");
+      } else if (e instanceof ConnectException && String.valueOf(e.getMessage()).contains("refused")) {
+        failed(Answer.REFUSE, "refused");
+      } else if (String.valueOf(e.getMessage()).contains("Network is unreachable")) {
+        failed(Answer.NET, "network unreachable");
+      } else {
+        failed(Answer.HOST, e instanceof NoRouteToHostException ? "no route to host" : String.valueOf(e.getMessage()));
+      }
+    }
+
+    /** Answers the held SYN by refusal, ICMP or silence, as {@code answer} says. */
+    private void failed(Answer answer, String why) {
       open.remove(this);
       closeQuietly();
-      boolean refused = e instanceof ConnectException && String.valueOf(e.getMessage()).contains("refused");
-      boolean timedOut = e == null;
-      boolean netUnreachable = e != null && String.valueOf(e.getMessage()).contains("Network is unreachable");
-      String why = refused ? "refused" : timedOut ? "timed out" : e instanceof NoRouteToHostException ? "no route to host"
-          : netUnreachable ? "network unreachable" : String.valueOf(e.getMessage());
       loop.execute(now -> {
-        if (refused) {
-          counters.tcpRefused.incrementAndGet();
+        switch (answer) {
+          case REFUSE -> counters.tcpRefused.incrementAndGet();
+          case TIMEOUT -> counters.tcpTimedOut.incrementAndGet();
+          case NET, HOST -> counters.tcpUnreachable.incrementAndGet();
+        }
+        if (answer == Answer.REFUSE) {
           held.refuse(now);
+        } else if (options.silentUnreachable()) {
+          held.drop(now);
         } else {
-          if (timedOut) counters.tcpTimedOut.incrementAndGet();
-          else counters.tcpUnreachable.incrementAndGet();
-          if (options.silentUnreachable()) {
-            held.drop(now);
-          } else {
-            boolean v4 = id.localAddress() instanceof Inet4Address;
-            // RFC 792 codes 0 net, 1 host; RFC 4443 codes 0 no route, 3 address unreachable.
-            held.unreachable(netUnreachable ? 0 : v4 ? 1 : 3, now);
-          }
+          boolean v4 = id.localAddress() instanceof Inet4Address;
+          // RFC 792 codes 0 net, 1 host; RFC 4443 codes 0 no route, 3 address unreachable.
+          held.unreachable(answer == Answer.NET ? 0 : v4 ? 1 : 3, now);
         }
         counters.tcpActive.decrementAndGet();
         log(describe() + " failed: " + why);

@@ -9,6 +9,7 @@ import dev.synack.link.TunLink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -63,6 +64,16 @@ class ForwarderTest {
     server.addressAndUp("vs", SERVER4 + "/24");
     server.ip("addr", "add", SERVER6 + "/64", "dev", "vs", "nodad");
 
+    startForwarder(ForwarderOptions.defaults());
+    servers = server.start("python3", dir.resolve("servers.py").toString(), SERVER4, SERVER6, dir.resolve("www").toString());
+    assertTrue(servers.awaitOutput("ready", Duration.ofSeconds(20)), "servers start: " + servers.outputSoFar());
+  }
+
+  /**
+   * Makes a TUN device inside the client namespace, with the client's default routes through it,
+   * and starts a forwarder on it whose host sockets live in the outside namespace.
+   */
+  void startForwarder(ForwarderOptions options) throws Exception {
     String tun = NetnsFixture.uniqueName("fw");
     TunLink link = NetworkNamespace.of("/run/netns/" + client.name()).call(() -> TunLink.open(tun));
     client.addressAndUp(tun, "10.99.0.1/24");
@@ -70,11 +81,8 @@ class ForwarderTest {
     client.ip("route", "add", "default", "dev", tun);
     client.ip("-6", "route", "add", "default", "dev", tun);
     // Host sockets are opened by the relay thread, which is started in the namespace of the thread that starts the forwarder.
-    ForwarderOptions options = ForwarderOptions.defaults().withLog(flows::add).withConnectTimeout(Duration.ofSeconds(5));
-    forwarder = NetworkNamespace.of("/run/netns/" + outside.name()).call(() -> Forwarder.start(link, options));
-
-    servers = server.start("python3", dir.resolve("servers.py").toString(), SERVER4, SERVER6, dir.resolve("www").toString());
-    assertTrue(servers.awaitOutput("ready", Duration.ofSeconds(20)), "servers start: " + servers.outputSoFar());
+    ForwarderOptions withLog = options.withLog(flows::add).withConnectTimeout(Duration.ofSeconds(5));
+    forwarder = NetworkNamespace.of("/run/netns/" + outside.name()).call(() -> Forwarder.start(link, withLog));
   }
 
   @AfterEach
@@ -203,6 +211,41 @@ class ForwarderTest {
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
       return fds.count();
     }
+  }
+
+  @Test
+  void throughSocks5WithPassword_microsocks_downloadsAndRefuses() throws Exception {
+    NetnsFixture.assumeCommand("microsocks", "microsocks");
+    NetnsFixture.Started socks = server.start("microsocks", "-i", "0.0.0.0", "-p", "1080", "-u", "user", "-P", "secret");
+    forwarder.close(); // its TUN device goes, and with it the client's routes: a new one is made
+    startForwarder(ForwarderOptions.defaults().withSocks5(new InetSocketAddress(SERVER4, 1080), "user", "secret"));
+    String sha = writeFile("socks.bin", 8 << 20);
+    NetnsFixture.Result r = null;
+    for (int attempt = 0; attempt < 50; attempt++) { // microsocks may take a moment to listen
+      r = client.exec(TIMEOUT, "sh", "-c", "curl -sS --max-time 60 http://" + SERVER4 + ":8080/socks.bin | sha256sum");
+      if (sha.equals(firstWord(r.output()))) break;
+      Thread.sleep(100);
+    }
+    assertEquals(sha, firstWord(r.output()), "through microsocks: " + r.output() + flows + socks.outputSoFar());
+    NetnsFixture.Result r6 = client.exec(TIMEOUT, "sh", "-c", "curl -sS --max-time 60 'http://[" + SERVER6 + "]:8080/socks.bin' | sha256sum");
+    assertEquals(sha, firstWord(r6.output()), "IPv6 through microsocks: " + r6.output() + flows);
+    // No half-close here: microsocks closes both sides when either ends (its copy loop), as many proxies do.
+    assertEquals("refused", python("refused", SERVER4, "81"), () -> "flows " + flows);
+  }
+
+  @Test
+  void throughSocks5_wrongPassword_clientGetsUnreachable() throws Exception {
+    NetnsFixture.assumeCommand("microsocks", "microsocks");
+    NetnsFixture.Started socks = server.start("microsocks", "-i", "0.0.0.0", "-p", "1080", "-u", "user", "-P", "secret");
+    forwarder.close();
+    startForwarder(ForwarderOptions.defaults().withSocks5(new InetSocketAddress(SERVER4, 1080), "user", "wrong"));
+    String result = "";
+    for (int attempt = 0; attempt < 50 && !result.startsWith("error"); attempt++) {
+      result = python("refused", SERVER4, "8080");
+      Thread.sleep(100);
+    }
+    // ICMP host unreachable (code 1), as the proxy could not be used: Linux's connect() says EHOSTUNREACH.
+    assertEquals("error No route to host", result, () -> flows.toString());
   }
 
   String python(String... args) throws IOException {
