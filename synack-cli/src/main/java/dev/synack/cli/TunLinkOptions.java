@@ -35,6 +35,23 @@ final class TunLinkOptions implements LinkKind {
 
   @Override
   public void check(InetAddress address, Role role) {
+    checkAlone();
+    if (hostAddress == null) return;
+    if ((hostAddress instanceof Inet4Address) != (address instanceof Inet4Address)) {
+      throw new Main.UsageError("--addr " + address.getHostAddress() + " and --host-addr " + hostAddr
+          + " are not of one IP version");
+    }
+    if (hostAddress.equals(address)) {
+      throw new Main.UsageError("--addr and --host-addr must differ: the kernel and synack are two hosts");
+    }
+    if (!samePrefix(hostAddress, address, prefixLength)) {
+      throw new Main.UsageError("--addr " + address.getHostAddress() + " is outside --host-addr " + hostAddr
+          + ": the kernel would not route to it through the device");
+    }
+  }
+
+  /** Checks the device name and {@code --host-addr} by themselves, for a command with no address of its own ({@code forward}). */
+  void checkAlone() {
     try {
       TunLink.checkName(device);
     } catch (IllegalArgumentException e) {
@@ -53,17 +70,6 @@ final class TunLinkOptions implements LinkKind {
     }
     if (prefix < 0 || prefix > max) {
       throw new Main.UsageError("--host-addr prefix length must be 0.." + max + ": " + hostAddr);
-    }
-    if ((host instanceof Inet4Address) != (address instanceof Inet4Address)) {
-      throw new Main.UsageError("--addr " + address.getHostAddress() + " and --host-addr " + hostAddr
-          + " are not of one IP version");
-    }
-    if (host.equals(address)) {
-      throw new Main.UsageError("--addr and --host-addr must differ: the kernel and synack are two hosts");
-    }
-    if (!samePrefix(host, address, prefix)) {
-      throw new Main.UsageError("--addr " + address.getHostAddress() + " is outside --host-addr " + hostAddr
-          + ": the kernel would not route to it through the device");
     }
     hostAddress = host;
     prefixLength = prefix;

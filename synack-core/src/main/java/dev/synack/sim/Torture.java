@@ -213,6 +213,8 @@ public final class Torture {
         }
         serverEnd.onEvent(event, now);
       }
+      case HostEvent.UdpReadable u -> { } // the torture opens no UDP endpoint
+      case HostEvent.UdpError u -> { }
     }
   }
 

@@ -24,6 +24,10 @@ public final class HostCounters {
   long icmpErrorsDelivered;
   long malformed;
   long checksumsTrusted;
+  long synsHeld;
+  long udpDatagramsIn;
+  long udpDatagramsOut;
+  long unreachablesSent;
   private final Map<String, Long> drops = new TreeMap<>();
 
   void drop(String reason) {
@@ -62,6 +66,16 @@ public final class HostCounters {
 
   /** Returns the TCP segments taken without verifying their checksum, because the link vouched for it (checksumUnnecessary). */
   public long checksumsTrusted() { return checksumsTrusted; }
+
+  /** Returns SYNs held for the host's {@link SynPolicy}. */
+  public long synsHeld() { return synsHeld; }
+  /** Returns ICMP destination-unreachable errors the host sent (closed UDP ports, SYNs the policy answered so). */
+  public long unreachablesSent() { return unreachablesSent; }
+
+  /** Returns UDP datagrams delivered to an endpoint (Linux's Udp InDatagrams). */
+  public long udpDatagramsIn() { return udpDatagramsIn; }
+  /** Returns UDP datagrams sent (Linux's Udp OutDatagrams). */
+  public long udpDatagramsOut() { return udpDatagramsOut; }
 
   /** Returns the number of packets dropped for a reason. */
   public long dropped(String reason) {

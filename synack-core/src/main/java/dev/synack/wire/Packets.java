@@ -111,6 +111,17 @@ public final class Packets {
     return icmpError(offending, new IcmpMessage.DestinationUnreachable(code, 0, quote(offending)));
   }
 
+  /**
+   * Returns a destination-unreachable error of {@code code} for {@code offending} (ICMPv4 type 3,
+   * ICMPv6 type 1), from {@code source} (the router or host that reports it) back to the
+   * offending datagram's source, quoting as much of it as fits; or {@code null} when no error may
+   * be sent about it (as {@link #icmpPortUnreachable}).
+   */
+  public static byte[] icmpUnreachable(IpDatagram offending, InetAddress source, int code) {
+    if (!mayAnswerWithError(offending)) return null;
+    return icmp(source, offending.source(), ICMP_HOP_LIMIT, new IcmpMessage.DestinationUnreachable(code, 0, quote(offending)));
+  }
+
   /** Returns the IP packet carrying {@code error} back to {@code offending}'s source. */
   private static byte[] icmpError(IpDatagram offending, IcmpMessage error) {
     return icmp(offending.destination(), offending.source(), ICMP_HOP_LIMIT, error);

@@ -211,6 +211,36 @@ public final class TunLink implements Link {
     }
   }
 
+  /**
+   * Takes over a TUN descriptor someone else opened and attached to a device (an Android
+   * {@code VpnService}'s {@code ParcelFileDescriptor.detachFd()}, a descriptor passed over a Unix
+   * socket): without {@code IFF_VNET_HDR}, packets as they are. The descriptor is made
+   * non-blocking, and closing the link closes it.
+   *
+   * @param mtu the device's MTU, 68..65535 (the caller set it up, so it knows)
+   * @throws IOException when the descriptor cannot be made non-blocking (it is not open)
+   */
+  public static TunLink fromDescriptor(int fd, int mtu) throws IOException {
+    final long FIONBIO = 0x5421L; // <asm-generic/ioctls.h>: set or clear non-blocking I/O
+    if (fd < 0) throw new IllegalArgumentException("descriptor is negative: " + fd);
+    if (mtu < 68 || mtu > MAX_PACKET) throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+    Arena arena = Arena.ofShared();
+    int wakeFd = -1;
+    try {
+      MemorySegment state = arena.allocate(CALL_STATE_SIZE, 8);
+      MemorySegment on = arena.allocate(JAVA_INT);
+      on.set(JAVA_INT, 0, 1);
+      if (ioctl(state, fd, FIONBIO, on) < 0) throw failure("cannot make descriptor " + fd + " non-blocking", errno(state));
+      wakeFd = eventfd(state, 0, EFD_NONBLOCK | EFD_CLOEXEC);
+      if (wakeFd < 0) throw failure("cannot create an eventfd for descriptor " + fd, errno(state));
+      return new TunLink("fd " + fd, mtu, false, fd, wakeFd, arena);
+    } catch (IOException | RuntimeException | Error e) {
+      if (wakeFd >= 0) LinuxSyscalls.close(wakeFd);
+      arena.close();
+      throw e;
+    }
+  }
+
   /** Returns the device's name as the kernel knows it. */
   public String name() {
     return name;

@@ -5,6 +5,7 @@ import dev.synack.stack.Connection;
 import dev.synack.stack.Host;
 import dev.synack.stack.HostEvent;
 import dev.synack.stack.Listener;
+import dev.synack.stack.UdpEndpoint;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.HashMap;
@@ -12,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.LongFunction;
 
 /**
@@ -32,6 +35,8 @@ public abstract class EventLoop implements AutoCloseable {
   private long loopTime;
   /** Signals bumped after every turn (see {@link #watchEveryTurn}), with their watchers' count; loop thread only. */
   private final Map<Signal, Integer> watched = new HashMap<>();
+  /** Hears every host event after its signal is bumped, or null; see {@link #setEventListener}. */
+  private volatile Consumer<HostEvent> eventListener;
 
   protected EventLoop(String threadName) {
     this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this::loop);
@@ -89,6 +94,32 @@ public abstract class EventLoop implements AutoCloseable {
   }
 
   /**
+   * Runs {@code task} on the loop thread with the loop's {@code now}, later, without waiting for
+   * it: for a thread that must not block on the loop (a relay's selector thread). A task given
+   * after the loop stopped is not run. Exceptions it throws stop the loop, as the loop's own would.
+   */
+  public final void execute(LongConsumer task) {
+    if (!running) return;
+    tasks.add(new Task() {
+      @Override public void run(long now) {
+        task.accept(now);
+      }
+
+      @Override public void fail(IOException e) {}
+    });
+    wakeup();
+  }
+
+  /**
+   * Sets who hears every host event on the loop thread, after the event's signal is bumped: an
+   * embedder that drives connections from the loop itself (the forwarder's relay). Null for none.
+   * Call before the first event, or from a loop task.
+   */
+  public final void setEventListener(Consumer<HostEvent> listener) {
+    this.eventListener = listener;
+  }
+
+  /**
    * Returns the signal of a connection or listener, created on first use and kept as its
    * attachment; bumped on each of its events. Call it on the loop thread the first time, so that
    * the loop and a waiting user never make two.
@@ -117,7 +148,11 @@ public abstract class EventLoop implements AutoCloseable {
       switch (e) {
         case HostEvent.OfConnection(Connection c, var ignored) -> signalOf(c).bump();
         case HostEvent.Acceptable(Listener l) -> signalOf(l).bump();
+        case HostEvent.UdpReadable(UdpEndpoint u) -> signalOf(u).bump();
+        case HostEvent.UdpError error -> signalOf(error.endpoint()).bump();
       }
+      Consumer<HostEvent> listener = eventListener;
+      if (listener != null) listener.accept(e);
     }
   }
 

@@ -72,6 +72,8 @@ final class ConnRateBench {
               if (started < cycles) hosts.connect(started++);
             }
           }
+          case HostEvent.UdpReadable u -> { } // no UDP in this bench
+          case HostEvent.UdpError u -> { }
         }
       }
       if (!hosts.net.step()) {

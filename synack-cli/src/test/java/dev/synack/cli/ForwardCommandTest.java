@@ -1,0 +1,123 @@
+package dev.synack.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.synack.link.NetnsFixture;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code synack forward}: its usage errors, and the command itself giving a namespace its network. */
+class ForwardCommandTest {
+  @TempDir
+  Path dir;
+
+  @Nested
+  class BadInput {
+    @Test
+    void eachMistake_oneLineOnStderrAndExitCode2() {
+      assertUsage("synack forward: --tun: TUN device name \"a/b\" is invalid (no '/', ':' or spaces, not '.' or '..')",
+          "forward", "--tun", "a/b");
+      assertUsage("synack forward: --socks-user and --socks-password need --socks5",
+          "forward", "--tun", "t0", "--socks-user", "u", "--socks-password", "p");
+      assertUsage("synack forward: --socks-user and --socks-password go together",
+          "forward", "--tun", "t0", "--socks5", "127.0.0.1:1080", "--socks-user", "u");
+      assertUsage("synack forward: --socks5 must be ADDR:PORT, as 127.0.0.1:9000 or [::1]:9000: proxy",
+          "forward", "--tun", "t0", "--socks5", "proxy");
+      assertUsage("synack forward: --netns: no network namespace synack-none-x (/run/netns/synack-none-x does not exist)",
+          "forward", "--tun", "t0", "--netns", "synack-none-x");
+      assertUsage("synack forward: --max-connections, --max-held-syns and --max-udp-flows must be positive",
+          "forward", "--tun", "t0", "--max-connections", "0");
+    }
+
+    private void assertUsage(String message, String... args) {
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+      assertEquals(2, code, err.toString());
+      assertEquals(message, err.toString().strip());
+      assertEquals("", out.toString());
+    }
+  }
+
+  /**
+   * The README's setup: {@code synack forward --netns client} run in an "outside" namespace makes
+   * its TUN device inside "client", whose default route then goes through it; a server sits in a
+   * third namespace that only "outside" reaches, over a veth pair.
+   */
+  @Nested
+  class InNamespaces {
+    NetnsFixture client;
+    NetnsFixture outside;
+    NetnsFixture server;
+
+    @BeforeEach
+    void start() throws Exception {
+      NetnsFixture.assumePrivileged();
+      NetnsFixture.assumeCommand("curl", "curl");
+      NetnsFixture.assumeCommand("python3", "python3");
+      Launcher.write(dir);
+      client = NetnsFixture.create();
+      outside = NetnsFixture.create();
+      server = NetnsFixture.create();
+      outside.addVeth("vo", server, "vs");
+      outside.addressAndUp("vo", "10.98.0.1/24");
+      server.addressAndUp("vs", "10.98.0.2/24");
+    }
+
+    @AfterEach
+    void stop() {
+      for (NetnsFixture ns : new NetnsFixture[] {client, outside, server}) {
+        if (ns != null) ns.close();
+      }
+    }
+
+    @Test
+    void forwardWithNetns_curlThroughIt_verboseFlowLineAndCountersAtExit() throws Exception {
+      Path www = Files.createDirectories(dir.resolve("www"));
+      byte[] file = new byte[3 << 20];
+      new SplittableRandom(3).nextBytes(file);
+      Files.write(www.resolve("f.bin"), file);
+      NetnsFixture.Started http = server.start("python3", "-m", "http.server", "-b", "10.98.0.2", "-d", www.toString(), "8080");
+      NetnsFixture.Started forward = outside.start("sh", "-c", "cd '" + dir + "' && exec bin/synack forward --tun fwd0"
+          + " --netns " + client.name() + " --host-addr 10.99.0.1/24 --verbose");
+      assertTrue(forward.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), forward.outputSoFar());
+      client.ip("route", "add", "default", "dev", "fwd0");
+
+      NetnsFixture.Result r = null;
+      for (int attempt = 0; attempt < 50; attempt++) { // the HTTP server may take a moment to listen
+        r = client.exec(Duration.ofSeconds(60), "sh", "-c", "curl -sS --max-time 50 http://10.98.0.2:8080/f.bin | cksum");
+        if (r.output().startsWith(cksum(file))) break;
+        Thread.sleep(100);
+      }
+      assertTrue(r.output().startsWith(cksum(file)), r.output() + "\n" + forward.outputSoFar() + http.outputSoFar());
+
+      NetnsFixture.Result stopped = forward.terminate(Duration.ofSeconds(20));
+      assertEquals(0, stopped.exitCode(), stopped.output());
+      assertTrue(stopped.output().matches("(?s).*tcp 10\\.99\\.0\\.1:\\d+ -> 10\\.98\\.0\\.2:8080 opened.*"), stopped.output());
+      assertTrue(stopped.output().matches("(?s).*tcp 10\\.99\\.0\\.1:\\d+ -> 10\\.98\\.0\\.2:8080 closed, \\d+ B up, \\d+ B down.*"),
+          stopped.output());
+      assertTrue(stopped.output().contains("synack forward: stopped; tcp: opened "), stopped.output());
+    }
+
+    /** Returns POSIX cksum's CRC and length of {@code data}, as {@code cksum} prints them. */
+    private String cksum(byte[] data) throws Exception {
+      Path f = dir.resolve("ck.bin");
+      Files.write(f, data);
+      Process p = new ProcessBuilder("cksum", f.toString()).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).strip();
+      p.waitFor();
+      String[] words = out.split(" ");
+      return words[0] + " " + words[1];
+    }
+  }
+}

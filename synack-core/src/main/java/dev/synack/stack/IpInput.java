@@ -1,0 +1,100 @@
+package dev.synack.stack;
+
+import dev.synack.trace.TraceEvent;
+import dev.synack.wire.IpDatagram;
+import dev.synack.wire.Parsed;
+import java.nio.ByteBuffer;
+
+/**
+ * IP input of a host (RFC 791 §3.2, RFC 8200 §4): parses a packet, checks it is for this host,
+ * puts IPv4 fragments back together, and hands each whole datagram to the transport registered
+ * for its protocol number.
+ */
+final class IpInput {
+  private final HostLog log;
+  private final HostAddresses addresses;
+  private final Ipv4Reassembly reassembly;
+  private final TransportHandler[] handlers = new TransportHandler[256];
+
+  IpInput(HostLog log, HostAddresses addresses, HostConfig config) {
+    this.log = log;
+    this.addresses = addresses;
+    this.reassembly = new Ipv4Reassembly(config.fragmentTimeoutNanos(), config.fragmentMemoryLimit());
+  }
+
+  /** Registers the transport for a protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6). */
+  void register(int protocol, TransportHandler handler) {
+    handlers[protocol] = handler;
+  }
+
+  /** Returns the transport registered for a protocol number, or null. */
+  TransportHandler handler(int protocol) {
+    return protocol < 0 || protocol > 255 ? null : handlers[protocol];
+  }
+
+  /** Takes one IP packet from the link, from its position to its limit (read during the call only). */
+  void handlePacket(ByteBuffer packet, boolean checksumUnnecessary, long now) {
+    log.counters.packetsIn++;
+    ByteBuffer datagram = packet.slice();
+    if (log.trace.wantsPackets()) {
+      log.trace.accept(new TraceEvent.Packet(now, log.name, "", false, bytesOf(datagram)));
+    }
+    handleDatagram(datagram, checksumUnnecessary, now);
+  }
+
+  /** Returns when the oldest incomplete datagram expires, or {@code Long.MAX_VALUE}. */
+  long nextExpiry() {
+    return reassembly.nextExpiry();
+  }
+
+  /** Drops incomplete datagrams whose time is up. */
+  void expire(long now) {
+    reassembly.expire(now);
+  }
+
+  /**
+   * Takes one whole IP datagram (position 0): from the link, or put back together from fragments.
+   * It is parsed through a read-only view, so that the views parsed from it (IP payload, TCP
+   * payload) need no copy of their own, and checksummed where it lies ({@code packet}, which the
+   * sum reads faster when it is a writable array).
+   */
+  private void handleDatagram(ByteBuffer packet, boolean checksumUnnecessary, long now) {
+    Parsed<IpDatagram> parsed = IpDatagram.parse(packet.asReadOnlyBuffer());
+    if (!(parsed instanceof Parsed.Ok<IpDatagram>(IpDatagram ip))) {
+      log.dropMalformed(parsed.reason(), now);
+      return;
+    }
+    if (!addresses.accepts(ip.destination())) {
+      log.drop("not-for-this-host", "", now);
+      return;
+    }
+    if (ip.fragment() && ip.version() == 6) {
+      // RFC 8200 §4.5 reassembly is not implemented: our peers' TCP does not fragment (its MSS and
+      // path MTU discovery keep segments whole), so a fragment here is rare, and is dropped.
+      log.drop("ipv6-fragment-not-reassembled", "", now);
+      return;
+    }
+    if (ip.fragment()) {
+      byte[] whole = reassembly.add(ip, bytesOf(packet), now);
+      if (whole != null) {
+        handleDatagram(ByteBuffer.wrap(whole), false, now);
+      } else if (reassembly.lastDropReason() != null) {
+        log.drop(reassembly.lastDropReason(), "", now);
+      }
+      return;
+    }
+    TransportHandler handler = handlers[ip.protocol()];
+    if (handler == null) {
+      log.drop("unknown-protocol", "", now);
+      return;
+    }
+    handler.handle(ip, packet, checksumUnnecessary, now);
+  }
+
+  /** Returns a copy of the bytes of {@code buffer} from its position to its limit. */
+  static byte[] bytesOf(ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(buffer.position(), bytes);
+    return bytes;
+  }
+}

@@ -1,0 +1,669 @@
+package dev.synack.stack;
+
+import dev.synack.tcp.ConnectionEvent;
+import dev.synack.tcp.Disposition;
+import dev.synack.tcp.FourTuple;
+import dev.synack.tcp.IcmpError;
+import dev.synack.tcp.IsnGenerator;
+import dev.synack.tcp.SeqNum;
+import dev.synack.tcp.SipHash;
+import dev.synack.tcp.Status;
+import dev.synack.tcp.TcpConfig;
+import dev.synack.tcp.TcpConnection;
+import dev.synack.tcp.TcpState;
+import dev.synack.trace.TraceEvent;
+import dev.synack.trace.TraceSink;
+import dev.synack.wire.Addresses;
+import dev.synack.wire.IcmpMessage;
+import dev.synack.wire.IcmpQuote;
+import dev.synack.wire.IpDatagram;
+import dev.synack.wire.OutboundSegment;
+import dev.synack.wire.Packets;
+import dev.synack.wire.Parsed;
+import dev.synack.wire.TcpCodec;
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOption;
+import dev.synack.wire.TcpSegment;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The TCP endpoints of a host: the connection table by 4-tuple, listeners with their SYN and
+ * accept queues, SYN cookies (RFC 4987), ISNs (RFC 6528), ephemeral ports (RFC 6056), RSTs for
+ * segments no connection owns (RFC 9293 §3.10.7.1), the queue of connections that may send, and
+ * the queue of their deadlines.
+ */
+final class TcpEndpoints implements TransportHandler {
+  private final Host host;
+  private final HostConfig config;
+  private final HostLog log;
+  private final HostAddresses addresses;
+  private final HostOutput output;
+  private final ArrayDeque<HostEvent> events;
+  /** What connections trace to: the host's sink, plus counting their drops in the host's counters. */
+  private final TraceSink connectionTrace;
+  private final IsnGenerator isn;
+  private final EphemeralPorts ephemeralPorts;
+  private final SynCookies cookies;
+  /** The remote address of the connection accepted last (see {@link #sharedRemote}). */
+  private InetAddress lastAcceptedRemote;
+  /** The connection the last TCP segment was for, or {@code null}: the next is likely for it too. */
+  private Connection lastFound;
+  /** The segment a connection sends next, refilled for every segment and written at once into its packet. */
+  private final OutboundSegment outbound = new OutboundSegment();
+
+  private final Map<FourTuple, Connection> connections = new HashMap<>();
+  private final Map<Integer, List<Listener>> listeners = new HashMap<>();
+  /** Connections that may have segments to send. */
+  private final ArrayDeque<Connection> outputQueue = new ArrayDeque<>();
+  /** The connections with a deadline, earliest first. */
+  private final DeadlineQueue deadlines = new DeadlineQueue();
+  /** Decides about SYNs no listener takes; null answers them with a RST, as a closed port. */
+  private SynPolicy synPolicy;
+  /** SYNs the policy has not answered yet. */
+  private final HeldSyns heldSyns;
+  /** The TCP settings last made by {@link #tcpConfigFor}, and the socket settings and address pair they were made from. */
+  private TcpConfig lastConfig;
+  private TcpConfig lastConfigBase;
+  private InetAddress lastConfigLocal;
+  private InetAddress lastConfigRemote;
+
+  /** Makes the endpoints; {@code keys} is the host's seeded key stream (ISN, ports, cookies, in that order). */
+  TcpEndpoints(Host host, HostConfig config, HostLog log, HostAddresses addresses, HostOutput output,
+      ArrayDeque<HostEvent> events, SplittableRandom keys) {
+    this.host = host;
+    this.config = config;
+    this.log = log;
+    this.addresses = addresses;
+    this.output = output;
+    this.events = events;
+    this.heldSyns = new HeldSyns(config.heldSynLimit());
+    this.connectionTrace = new TraceSink() {
+      @Override public void accept(TraceEvent event) {
+        log.trace.accept(event);
+      }
+      @Override public boolean wantsPackets() {
+        return log.trace.wantsPackets();
+      }
+      @Override public boolean enabled() {
+        return log.trace.enabled();
+      }
+      @Override public void countDrop(String reason) {
+        log.counters.drop(reason);
+      }
+    };
+    byte[] isnKey = new byte[16];
+    keys.nextBytes(isnKey);
+    this.isn = new IsnGenerator(isnKey);
+    long p0 = keys.nextLong(), p1 = keys.nextLong(), p2 = keys.nextLong(), p3 = keys.nextLong();
+    this.ephemeralPorts = new EphemeralPorts(config.ephemeralPortLow(), config.ephemeralPortHigh(),
+        data -> SipHash.hash(p0, p1, data), data -> SipHash.hash(p2, p3, data));
+    this.cookies = new SynCookies(keys.nextLong(), keys.nextLong(), keys.nextLong(), keys.nextLong());
+  }
+
+  /** Sets the policy that decides about SYNs no listener takes, or null to answer them with a RST. */
+  void setSynPolicy(SynPolicy policy) {
+    this.synPolicy = policy;
+  }
+
+  /** Returns how many SYNs wait for the policy's answer. */
+  int heldSynCount() {
+    return heldSyns.size();
+  }
+
+  /** Returns the number of connections held (in any state but released). */
+  int connectionCount() {
+    return connections.size();
+  }
+
+  /** Returns a snapshot of the connections held. */
+  List<Connection> connections() {
+    return List.copyOf(connections.values());
+  }
+
+  /** Returns the entries of the deadline queue: one per connection with a deadline. */
+  int deadlineQueueSize() {
+    return deadlines.size();
+  }
+
+  /** Returns the number of listeners open. */
+  int listenerCount() {
+    int n = 0;
+    for (List<Listener> onPort : listeners.values()) n += onPort.size();
+    return n;
+  }
+
+  /**
+   * Listens on a port with TCP settings of its own, which the connections it accepts start with
+   * (a listening socket's options, inherited by the sockets {@code accept} returns).
+   *
+   * @throws IllegalStateException when another listener has the port ("address already in use")
+   */
+  Listener listen(InetAddress address, int port, int backlog, TcpConfig tcp) {
+    if (port < 1 || port > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + port);
+    if (tcp == null) throw new IllegalArgumentException("tcp config is null");
+    List<Listener> onPort = listeners.computeIfAbsent(port, p -> new ArrayList<>(1));
+    for (Listener l : onPort) {
+      if (l.address() == null || address == null || l.address().equals(address)) {
+        throw new IllegalStateException("address already in use: port " + port);
+      }
+    }
+    Listener l = new Listener(host, address, port, Math.max(1, Math.min(backlog, config.somaxconn())), tcp);
+    onPort.add(l);
+    return l;
+  }
+
+  /**
+   * Opens a connection to {@code remote}:{@code remotePort} (active OPEN, RFC 9293 §3.10.1) from the
+   * host's first address of the same family and an ephemeral port.
+   */
+  public Connection connect(InetAddress remote, int remotePort, long now) {
+    return connect(null, 0, remote, remotePort, now);
+  }
+
+  /**
+   * Opens a connection from a given local address and port (0 for an ephemeral port, RFC 6056).
+   *
+   * @throws IllegalStateException when the 4-tuple is in use or no local port is free
+   */
+  public Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, long now) {
+    return connect(local, localPort, remote, remotePort, config.tcp(), now);
+  }
+
+  /**
+   * Opens a connection with TCP settings of its own (a socket's options), from a given local
+   * address and port (0 for an ephemeral port, RFC 6056).
+   *
+   * @throws IllegalStateException when the 4-tuple is in use or no local port is free
+   */
+  Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, TcpConfig tcp, long now) {
+    if (tcp == null) throw new IllegalArgumentException("tcp config is null");
+    if (remotePort < 1 || remotePort > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
+    InetAddress from = local != null ? local : addresses.sourceFor(remote);
+    int port = localPort;
+    if (port == 0) {
+      port = ephemeralPorts.choose(from, remote, remotePort,
+          p -> !connections.containsKey(new FourTuple(from, p, remote, remotePort)) && !listeners.containsKey(p));
+      if (port < 0) throw new IllegalStateException("no ephemeral port free for " + remote.getHostAddress() + ":" + remotePort);
+    }
+    FourTuple id = new FourTuple(from, port, remote, remotePort);
+    if (connections.containsKey(id)) throw new IllegalStateException("connection already exists: " + id);
+    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(tcp, from, remote), isn.isn(id, now), now, connectionTrace, log.name);
+    Connection c = new Connection(host, engine, null);
+    connections.put(id, c);
+    log.counters.activeOpens++;
+    touch(c);
+    return c;
+  }
+
+  /** Takes a TCP segment: {@code datagram} holds the bytes {@code ip} was parsed from, at the same indexes. */
+  @Override
+  public void handle(IpDatagram ip, ByteBuffer datagram, boolean checksumUnnecessary, long now) {
+    ByteBuffer tcp = ip.payload();
+    Parsed<TcpSegment> parsed;
+    if (checksumUnnecessary) {
+      log.counters.checksumsTrusted++;
+      parsed = TcpCodec.parse(tcp, ip.source(), ip.destination(), false);
+    } else {
+      // The segment runs to the end of the datagram (trimmed to its length): it starts this far in.
+      int at = ip.packet().remaining() - tcp.remaining();
+      parsed = TcpCodec.parse(tcp, datagram, at, ip.source(), ip.destination());
+    }
+    if (!(parsed instanceof Parsed.Ok<TcpSegment>(TcpSegment seg))) {
+      log.dropMalformed(parsed.reason(), now);
+      return;
+    }
+    // Segments come in runs for one connection: the last one found is tried before the table.
+    Connection c = lastFound;
+    if (c == null || c.released || !c.id().matches(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort())) {
+      c = connections.get(new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()));
+      lastFound = c;
+    }
+    Integer reopenIss = null;
+    if (c != null) {
+      if (completesHandshakeIntoFullAcceptQueue(c, seg)) {
+        // Linux with tcp_abort_on_overflow = 0 (tcp_check_req): the final ACK is dropped and the
+        // entry stays in SYN-RECEIVED; the client resends (its data, or the ACK when our SYN-ACK
+        // is resent) and gets in once the application has accepted.
+        log.counters.listenOverflows++;
+        log.drop("listen-queue-full", c.id().toString(), seg, now);
+        return;
+      }
+      Disposition d = c.engine.handleSegment(seg, now);
+      touch(c);
+      if (d != Disposition.REOPEN) {
+        return;
+      }
+      // A SYN for a 4-tuple in TIME-WAIT that may start a new incarnation (RFC 9293 §3.10.7.4,
+      // RFC 6191): the old TCB has closed itself; the SYN goes to the listener as a new one, whose
+      // ISS must lie above everything the old incarnation sent (RFC 1122 §4.2.2.13).
+      reopenIss = c.engine.nextIncarnationIss();
+      release(c);
+    }
+    FourTuple id = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort());
+    HeldSyn held = heldSyns.get(id);
+    if (held != null) {
+      absorbWhileHeld(held, seg, now);
+      return;
+    }
+    Listener listener = findListener(ip.destination(), seg.destinationPort());
+    if (listener == null) {
+      if (synPolicy != null && seg.has(TcpFlags.SYN) && !seg.has(TcpFlags.ACK | TcpFlags.RST | TcpFlags.FIN)) {
+        hold(ip, seg, id, now);
+        return;
+      }
+      reply(ip, seg, ClosedPortReply.forClosed(seg), "closed-port", now);
+      return;
+    }
+    if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {
+      if (takeCookieAck(ip, seg, id, listener, now)) return;
+      reply(ip, seg, ClosedPortReply.forListen(seg, listener.tcp().choices()), "listen-not-syn", now);
+      return;
+    }
+    if (listener.acceptQueueFull()) {
+      // Linux drops the SYN when the accept queue is full and counts ListenOverflows, cookies or
+      // not: a connection could not be queued anyway. The client retransmits its SYN and may get in
+      // once the application accepts.
+      log.counters.listenOverflows++;
+      log.drop("listen-queue-full", id.toString(), seg, now);
+      return;
+    }
+    if (listener.synQueueFull() || config.synCookies() == SynCookiePolicy.ALWAYS) {
+      if (config.synCookies() == SynCookiePolicy.OFF) {
+        log.counters.synQueueFullDrops++;
+        log.drop("syn-queue-full", id.toString(), seg, now);
+      } else {
+        sendCookie(ip, seg, id, listener, now);
+      }
+      return;
+    }
+    // The connection keeps its 4-tuple for life: its local address is the host's own instance,
+    // not the one parsed from this packet, so that idle connections share it (56 bytes each less).
+    id = new FourTuple(addresses.own(ip.destination()), id.localPort(), sharedRemote(id.remoteAddress()), id.remotePort());
+    int iss = isn.isn(id, now);
+    if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
+    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(listener.tcp(), id.localAddress(), id.remoteAddress()), iss, seg, now, connectionTrace, log.name);
+    Connection child = new Connection(host, engine, listener);
+    connections.put(id, child);
+    listener.synQueue.add(child);
+    log.counters.passiveOpens++;
+    touch(child);
+  }
+
+  /** Returns whether {@code seg} would move a SYN-queue child to ESTABLISHED while its listener's accept queue is full. */
+  private static boolean completesHandshakeIntoFullAcceptQueue(Connection c, TcpSegment seg) {
+    Listener l = c.listener;
+    if (l == null || !l.acceptQueueFull() || c.engine.state() != TcpState.SYN_RECEIVED || !l.synQueue.contains(c)) return false;
+    if (!seg.has(TcpFlags.ACK) || seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST)) return false;
+    Status s = c.engine.status();
+    return SeqNum.lt(s.sndUna(), seg.acknowledgmentNumber()) && SeqNum.le(seg.acknowledgmentNumber(), s.sndNxt());
+  }
+
+  /**
+   * Answers a SYN with a SYN cookie (RFC 4987 §3.6) and keeps nothing: the SYN-ACK is the one a
+   * new connection would send, with the cookie as its ISS and, with timestamps, the window scale
+   * and SACK-permitted the peer offered in our TSval ({@link SynCookies}). Without timestamps the
+   * SYN-ACK offers neither, as on Linux, since nothing would remember them.
+   */
+  private void sendCookie(IpDatagram ip, TcpSegment syn, FourTuple id, Listener listener, long now) {
+    boolean ipv6 = ip.version() == 6;
+    TcpConfig tcp = SynCookies.synAckConfig(tcpConfigFor(listener.tcp(), ip.destination(), ip.source()), syn, now);
+    int peerMss = syn.options().mss() < 0 ? (ipv6 ? 1220 : 536) : syn.options().mss();
+    int cookie = cookies.cookie(id, syn.sequenceNumber(), SynCookies.mssIndex(peerMss, ipv6), now);
+    // The engine makes the SYN-ACK exactly as for a queued connection; it is then forgotten.
+    TcpConnection once = TcpConnection.accept(id, tcp, cookie, syn, now, TraceSink.NONE, log.name);
+    TcpSegment synAck = once.pollTransmit(now);
+    if (synAck == null || !synAck.has(TcpFlags.SYN)) {
+      log.drop("listen-bad-syn", id.toString(), syn, now);
+      return;
+    }
+    log.counters.syncookiesSent++;
+    listener.cookieSentAt = now;
+    if (log.enabled()) {
+      String conn = id.toString();
+      log.trace.accept(new TraceEvent.Segment(now, log.name, conn, TraceEvent.SegmentAction.RECV, TraceEvent.SegmentInfo.of(syn), null));
+      log.trace.accept(new TraceEvent.Note(now, log.name, conn, "SYN queue full (" + listener.pendingHandshakes()
+          + "): SYN cookie sent, no state kept"));
+      log.trace.accept(new TraceEvent.Segment(now, log.name, conn, TraceEvent.SegmentAction.SEND, TraceEvent.SegmentInfo.of(synAck), null));
+    }
+    output.add(Packets.tcp(ip.destination(), ip.source(), config.hopLimit(), synAck));
+  }
+
+  /**
+   * Takes an ACK that may return a SYN cookie: a segment with ACK and neither SYN nor RST, to a
+   * listener that sent cookies in the last two periods (Linux's {@code tcp_v4_cookie_check}).
+   * A valid cookie opens the connection straight into ESTABLISHED, if the accept queue has room;
+   * when it has none the ACK is dropped and the peer will resend (Linux with
+   * tcp_abort_on_overflow = 0). Returns false when the segment is not taken, which is also the
+   * case of an invalid cookie: it is counted, and the caller answers it with a RST as Linux does.
+   */
+  private boolean takeCookieAck(IpDatagram ip, TcpSegment ack, FourTuple id, Listener listener, long now) {
+    if (!ack.has(TcpFlags.ACK) || ack.has(TcpFlags.SYN) || ack.has(TcpFlags.RST)) return false;
+    if (config.synCookies() == SynCookiePolicy.OFF || !listener.cookiesRecentlySent(now)) return false;
+    boolean ipv6 = ip.version() == 6;
+    int peerIss = SeqNum.add(ack.sequenceNumber(), -1);
+    int cookie = SeqNum.add(ack.acknowledgmentNumber(), -1);
+    SynCookies.Decoded decoded = cookies.check(id, peerIss, cookie, now, ipv6);
+    TcpConfig tcp = tcpConfigFor(listener.tcp(), ip.destination(), ip.source());
+    TcpOption.Timestamps ts = ack.options().timestamps();
+    SynCookies.TimestampOptions tsOptions = ts != null && tcp.timestamps() && ts.tsEcr() != 0 ? SynCookies.options(ts.tsEcr()) : null;
+    if (decoded == null) {
+      log.counters.syncookiesFailed++;
+      if (log.enabled()) log.trace.accept(new TraceEvent.Note(now, log.name, id.toString(), "ACK to a listener: not a valid SYN cookie"));
+      return false;
+    }
+    log.counters.syncookiesValidated++;
+    if (listener.acceptQueueFull()) {
+      log.counters.listenOverflows++;
+      log.drop("listen-queue-full", id.toString(), ack, now);
+      return true;
+    }
+    if (tsOptions == null) tcp = tcp.withWindowScale(false, tcp.windowScaleShift()).withSackPermitted(false);
+    TcpSegment restoredSyn = SynCookies.restoredSyn(ack, decoded.mss(), tsOptions);
+    if (log.enabled()) {
+      log.trace.accept(new TraceEvent.Note(now, log.name, id.toString(), "valid SYN cookie: mss " + decoded.mss()
+          + (tsOptions == null ? ", no timestamps" : ", wscale " + tsOptions.windowScale() + (tsOptions.sackPermitted() ? ", sackOK" : ""))
+          + ": connection restored in SYN_RECEIVED"));
+    }
+    TcpConnection engine = TcpConnection.acceptCookie(id, tcp, cookie, restoredSyn, ack, now, connectionTrace, log.name);
+    Connection child = new Connection(host, engine, listener);
+    connections.put(id, child);
+    // Through the SYN queue like any child, so that its Connected event moves it to the accept queue.
+    listener.synQueue.add(child);
+    log.counters.passiveOpens++;
+    touch(child);
+    return true;
+  }
+  /**
+   * Hands an ICMP error to the connection whose segment it quotes (RFC 1122 §4.2.3.9), found by
+   * the quoted 4-tuple, which may be a SYN-queue entry; the connection checks the quoted
+   * sequence number (RFC 5927 §4.1) and decides what the error means in its state.
+   */
+  @Override
+  public void handleIcmpError(IpDatagram ip, IcmpMessage message, IcmpQuote quote, long now) {
+    // The quoted segment is one we sent: its source is our end of the connection.
+    FourTuple id = new FourTuple(quote.source(), quote.sourcePort(), quote.destination(), quote.destinationPort());
+    Connection c = connections.get(id);
+    if (c == null) {
+      log.drop("icmp-no-connection", id.toString(), now);
+      return;
+    }
+    String what = "icmp " + IcmpErrors.describe(message, ip.version()) + " from " + Addresses.text(ip.source());
+    IcmpError error = IcmpErrors.classify(message, ip.version(), quote.tcpSequenceNumber());
+    if (error == null) {
+      log.drop("icmp-ignored", id.toString(), now);
+      return;
+    }
+    IcmpError.Outcome outcome = c.engine.handleIcmpError(error, now);
+    String result = IcmpErrors.describe(error, outcome, c.engine.status().effectiveMss());
+    if (result == null) {
+      // Linux counts an error quoting a sequence number outside SND.UNA..SND.NXT as OutOfWindowIcmps.
+      log.drop(outcome == IcmpError.Outcome.OUT_OF_WINDOW ? "icmp-out-of-window" : "icmp-ignored-in-state", id.toString(), now);
+      return;
+    }
+    log.counters.icmpErrorsDelivered++;
+    if (log.enabled()) log.trace.accept(new TraceEvent.Note(now, log.name, id.toString(), what + ": " + result));
+    touch(c);
+  }
+
+  private void reply(IpDatagram ip, TcpSegment seg, TcpSegment answer, String reason, long now) {
+    String conn = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()).toString();
+    // Like the engine, a segment is traced once: as dropped, or as received and answered.
+    if (answer == null) {
+      log.drop(reason, conn, seg, now);
+      return;
+    }
+    log.counters.resetsSent++;
+    if (log.enabled()) {
+      log.trace.accept(new TraceEvent.Segment(now, log.name, conn, TraceEvent.SegmentAction.RECV, TraceEvent.SegmentInfo.of(seg), null));
+      log.trace.accept(new TraceEvent.Segment(now, log.name, conn, TraceEvent.SegmentAction.SEND, TraceEvent.SegmentInfo.of(answer), null));
+    }
+    output.add(Packets.tcp(ip.destination(), ip.source(), config.hopLimit(), answer));
+  }
+  // ---------------------------------------------------------------------------------------------
+  // Bookkeeping.
+
+  /**
+   * Records that something happened to a connection: queues it for output, collects its events
+   * and reschedules its deadline. Every path into an engine ends here.
+   */
+  void touch(Connection c) {
+    if (c.released) return;
+    if (!c.queuedForOutput) {
+      c.queuedForOutput = true;
+      outputQueue.add(c);
+    }
+    ConnectionEvent e;
+    while ((e = c.engine.pollEvent()) != null) {
+      deliver(c, e);
+    }
+    reschedule(c);
+  }
+
+  /** Moves the connection in the deadline queue if its next deadline changed. */
+  private void reschedule(Connection c) {
+    long next = c.engine.pollTimeout();
+    if (next != c.scheduledDeadline) deadlines.schedule(c, next);
+  }
+
+  private void deliver(Connection c, ConnectionEvent e) {
+    if (e instanceof ConnectionEvent.Closed(var error)) {
+      c.closeError = error;
+    }
+    Listener l = c.listener;
+    if (l != null) {
+      // A child of a listener belongs to the listener until accept(): its handshake completing
+      // moves it to the accept queue; its death in the handshake removes it silently.
+      if (e instanceof ConnectionEvent.Connected && l.synQueue.remove(c)) {
+        l.acceptQueue.add(c);
+        events.add(new HostEvent.Acceptable(l));
+        return;
+      }
+      if (l.synQueue.contains(c)) {
+        return;
+      }
+    }
+    events.add(new HostEvent.OfConnection(c, e));
+  }
+
+  private void releaseIfDone(Connection c) {
+    if (!c.released && !c.queuedForOutput && c.engine.state() == TcpState.CLOSED) {
+      release(c);
+    }
+  }
+
+  /** Forgets a connection: its TCB, queues and deadline go, so its memory can be reclaimed. */
+  private void release(Connection c) {
+    c.released = true;
+    connections.remove(c.id(), c);
+    deadlines.remove(c);
+    if (c.listener != null) {
+      c.listener.synQueue.remove(c);
+      c.listener.acceptQueue.remove(c);
+    }
+  }
+
+  void removeListener(Listener l, long now) {
+    List<Listener> onPort = listeners.get(l.port());
+    if (onPort != null) {
+      onPort.remove(l);
+      if (onPort.isEmpty()) listeners.remove(l.port());
+    }
+    List<Connection> children = new ArrayList<>(l.synQueue);
+    children.addAll(l.acceptQueue);
+    for (Connection child : children) {
+      child.abort(now);
+    }
+  }
+
+  private Listener findListener(InetAddress local, int port) {
+    List<Listener> onPort = listeners.get(port);
+    if (onPort == null) return null;
+    Listener wildcard = null;
+    for (Listener l : onPort) {
+      if (l.address() != null && l.address().equals(local)) return l;
+      if (l.address() == null) wildcard = l;
+    }
+    return wildcard;
+  }
+
+  /**
+   * Returns the TCP settings for a connection between two addresses: the MSS follows from the MTU
+   * (RFC 9293 §3.7.1), and timestamps start from a keyed per-address-pair offset (RFC 7323 §5.4,
+   * as Linux's secure_tcp_ts_off) so they reveal no uptime yet keep rising across incarnations of
+   * a 4-tuple, which the TIME-WAIT reopen rule relies on (RFC 6191).
+   */
+  private TcpConfig tcpConfigFor(TcpConfig base, InetAddress local, InetAddress remote) {
+    // The settings depend on the socket's settings and the address pair alone: connections between the same two addresses
+    // (a client opening many, a proxy) share one immutable copy instead of 100 bytes each.
+    if (base == lastConfigBase && local.equals(lastConfigLocal) && remote.equals(lastConfigRemote)) return lastConfig;
+    int ipAndTcpHeaders = (local instanceof Inet4Address ? 20 : 40) + 20;
+    TcpConfig tcp = base.withMss(config.mtu() - ipAndTcpHeaders);
+    lastConfig = tcp.timestamps() ? tcp.withTimestamps(true, isn.timestampOffset(local, remote)) : tcp;
+    lastConfigBase = base;
+    lastConfigLocal = local;
+    lastConfigRemote = remote;
+    return lastConfig;
+  }
+
+  /**
+   * Returns the instance of {@code address} the connection accepted last holds, when it came from
+   * the same peer, else {@code address}: connections from one peer (a client opening many, a proxy)
+   * then share one instance, 56 bytes each less, as they share the host's own address and one
+   * TcpConfig.
+   */
+  private InetAddress sharedRemote(InetAddress address) {
+    if (address.equals(lastAcceptedRemote)) return lastAcceptedRemote;
+    lastAcceptedRemote = address;
+    return address;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // SYNs held for the policy.
+
+  /**
+   * Holds a SYN no listener takes and asks the policy about it. The SYN and its datagram are
+   * copied: the caller's buffer is the link's, reused for the next packet.
+   */
+  private void hold(IpDatagram ip, TcpSegment seg, FourTuple id, long now) {
+    if (!heldSyns.hasRoom()) {
+      log.drop("syn-held-limit", id.toString(), seg, now);
+      return;
+    }
+    IpDatagram copy = IpDatagram.parse(ByteBuffer.wrap(IpInput.bytesOf(ip.packet())).asReadOnlyBuffer()).value();
+    TcpSegment syn = TcpCodec.parse(copy.payload(), copy.source(), copy.destination(), false).value();
+    id = new FourTuple(addresses.own(id.localAddress()), id.localPort(), sharedRemote(id.remoteAddress()), id.remotePort());
+    HeldSyn h = new HeldSyn(this, id, copy, syn);
+    heldSyns.add(h);
+    log.counters.synsHeld++;
+    if (log.enabled()) {
+      log.trace.accept(new TraceEvent.Segment(now, log.name, id.toString(), TraceEvent.SegmentAction.RECV, TraceEvent.SegmentInfo.of(seg), null));
+      log.note(now, id.toString(), "SYN held for the SYN policy");
+    }
+    synPolicy.decide(h, now);
+  }
+
+  /**
+   * Takes a segment for a 4-tuple whose SYN is held: a retransmitted SYN is absorbed (the answer
+   * is on its way), a RST ends the hold (the peer gave up), anything else is dropped, since no
+   * connection exists yet to take it.
+   */
+  private void absorbWhileHeld(HeldSyn held, TcpSegment seg, long now) {
+    if (seg.has(TcpFlags.RST) && seg.sequenceNumber() == SeqNum.add(held.syn.sequenceNumber(), 1)) {
+      held.cancel();
+      heldSyns.remove(held);
+      log.drop("syn-held-reset", held.id().toString(), seg, now);
+      return;
+    }
+    log.drop("syn-held", held.id().toString(), seg, now);
+  }
+
+  /** Accepts a held SYN: a connection in SYN_RECEIVED, with no listener, whose events go to the user at once. */
+  Connection acceptHeld(HeldSyn held, long now) {
+    heldSyns.remove(held);
+    FourTuple id = held.id();
+    if (connections.containsKey(id)) {
+      log.drop("syn-held-tuple-in-use", id.toString(), held.syn, now);
+      return null;
+    }
+    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(config.tcp(), id.localAddress(), id.remoteAddress()),
+        isn.isn(id, now), held.syn, now, connectionTrace, log.name);
+    Connection c = new Connection(host, engine, null);
+    connections.put(id, c);
+    log.counters.passiveOpens++;
+    touch(c);
+    return c;
+  }
+
+  /** Refuses a held SYN with the RST a closed port sends. */
+  void refuseHeld(HeldSyn held, long now) {
+    heldSyns.remove(held);
+    TcpSegment rst = ClosedPortReply.forClosed(held.syn);
+    log.counters.resetsSent++;
+    if (log.enabled()) {
+      log.trace.accept(new TraceEvent.Segment(now, log.name, held.id().toString(), TraceEvent.SegmentAction.SEND, TraceEvent.SegmentInfo.of(rst), null));
+    }
+    output.add(Packets.tcp(held.id().localAddress(), held.id().remoteAddress(), config.hopLimit(), rst));
+  }
+
+  /** Forgets a held SYN without answering it. */
+  void dropHeld(HeldSyn held, long now) {
+    heldSyns.remove(held);
+    log.drop("syn-policy-drop", held.id().toString(), held.syn, now);
+  }
+
+  /** Answers a held SYN with an ICMP destination unreachable from the address the peer sent it to. */
+  void unreachableHeld(HeldSyn held, int code, long now) {
+    heldSyns.remove(held);
+    byte[] error = Packets.icmpUnreachable(held.datagram, held.id().localAddress(), code);
+    if (error == null) {
+      log.drop("syn-policy-no-icmp", held.id().toString(), held.syn, now);
+      return;
+    }
+    log.counters.unreachablesSent++;
+    log.note(now, held.id().toString(), "SYN answered with ICMP destination unreachable, code " + code);
+    output.add(error);
+  }
+
+  /** Returns the next segment a connection sends, as a whole IP packet, or null when none has one. */
+  byte[] pollTransmit(long now) {
+    while (!outputQueue.isEmpty()) {
+      Connection c = outputQueue.peek();
+      boolean sent = !c.released && c.engine.pollTransmit(now, outbound);
+      // Sending arms timers (the RTO starts when a segment leaves), and so may finding nothing to
+      // send (the persist timer starts when data waits behind a zero window): the deadline moves.
+      if (!c.released) reschedule(c);
+      if (!sent) {
+        outputQueue.poll();
+        c.queuedForOutput = false;
+        releaseIfDone(c);
+        continue;
+      }
+      FourTuple id = c.id();
+      return Packets.tcp(id.localAddress(), id.remoteAddress(), config.hopLimit(), outbound);
+    }
+    return null;
+  }
+
+  /** Returns the earliest deadline of any connection, or {@code Long.MAX_VALUE}. */
+  long nextDeadline() {
+    return deadlines.nextTime();
+  }
+
+  /** Fires every connection deadline that is due at {@code now}. */
+  void handleTimeout(long now) {
+    Connection c;
+    while ((c = deadlines.first()) != null && c.scheduledDeadline <= now) {
+      deadlines.remove(c);
+      c.engine.handleTimeout(now);
+      touch(c);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.synack.forward;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What a {@link Forwarder} counted; safe to read from any thread. */
+public final class ForwarderCounters {
+  final AtomicLong tcpOpened = new AtomicLong();
+  final AtomicLong tcpRefused = new AtomicLong();
+  final AtomicLong tcpUnreachable = new AtomicLong();
+  final AtomicLong tcpTimedOut = new AtomicLong();
+  final AtomicLong tcpOverLimit = new AtomicLong();
+  final AtomicLong tcpReset = new AtomicLong();
+  final AtomicLong tcpClosed = new AtomicLong();
+  final AtomicLong tcpActive = new AtomicLong();
+  final AtomicLong bytesToHost = new AtomicLong();
+  final AtomicLong bytesFromHost = new AtomicLong();
+  final AtomicLong udpFlows = new AtomicLong();
+  final AtomicLong udpActive = new AtomicLong();
+  final AtomicLong udpOverLimit = new AtomicLong();
+  final AtomicLong udpDatagramsOut = new AtomicLong();
+  final AtomicLong udpDatagramsIn = new AtomicLong();
+  final AtomicLong udpDropped = new AtomicLong();
+
+  /** Returns host connections made (the client's handshake then completed). */
+  public long tcpOpened() { return tcpOpened.get(); }
+  /** Returns SYNs answered with a RST because the host connection was refused. */
+  public long tcpRefused() { return tcpRefused.get(); }
+  /** Returns SYNs whose destination was unreachable (answered by ICMP, or silence by option). */
+  public long tcpUnreachable() { return tcpUnreachable.get(); }
+  /** Returns SYNs whose host connection timed out. */
+  public long tcpTimedOut() { return tcpTimedOut.get(); }
+  /** Returns SYNs dropped because the connection limit was reached. */
+  public long tcpOverLimit() { return tcpOverLimit.get(); }
+  /** Returns relayed connections ended by a reset (either side) or an idle timeout. */
+  public long tcpReset() { return tcpReset.get(); }
+  /** Returns relayed connections ended in order (FIN both ways). */
+  public long tcpClosed() { return tcpClosed.get(); }
+  /** Returns host connections open now (connecting or relaying). */
+  public long tcpActive() { return tcpActive.get(); }
+  /** Returns bytes relayed from synack's clients to host sockets. */
+  public long bytesToHost() { return bytesToHost.get(); }
+  /** Returns bytes relayed from host sockets to synack's clients. */
+  public long bytesFromHost() { return bytesFromHost.get(); }
+  /** Returns UDP mappings made. */
+  public long udpFlows() { return udpFlows.get(); }
+  /** Returns UDP mappings open now. */
+  public long udpActive() { return udpActive.get(); }
+  /** Returns datagrams of new flows dropped because the UDP flow limit was reached. */
+  public long udpOverLimit() { return udpOverLimit.get(); }
+  /** Returns datagrams relayed to host sockets. */
+  public long udpDatagramsOut() { return udpDatagramsOut.get(); }
+  /** Returns datagrams relayed back from host sockets. */
+  public long udpDatagramsIn() { return udpDatagramsIn.get(); }
+  /** Returns datagrams dropped (a host socket's buffer full, a send error). */
+  public long udpDropped() { return udpDropped.get(); }
+
+  @Override
+  public String toString() {
+    return "tcp: opened " + tcpOpened() + ", refused " + tcpRefused() + ", unreachable " + tcpUnreachable() + ", timed out "
+        + tcpTimedOut() + ", over limit " + tcpOverLimit() + ", closed " + tcpClosed() + ", reset " + tcpReset() + ", active "
+        + tcpActive() + ", bytes to host " + bytesToHost() + ", from host " + bytesFromHost() + "; udp: flows " + udpFlows()
+        + ", active " + udpActive() + ", over limit " + udpOverLimit() + ", datagrams out " + udpDatagramsOut() + ", in "
+        + udpDatagramsIn() + ", dropped " + udpDropped();
+  }
+}
