@@ -7,4 +7,5 @@ module dev.synack.io {
   exports dev.synack.link;
   exports dev.synack.runtime;
   exports dev.synack.socket;
+  exports dev.synack.nio;
 }
