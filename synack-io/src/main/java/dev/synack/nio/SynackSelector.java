@@ -177,11 +177,16 @@ final class SynackSelector extends AbstractSelector {
   }
 
   private void processCancelled() {
+    processCancelled(true);
+  }
+
+  /** Deregisters the cancelled keys; {@code fromSelected} false on close, which leaves the selected set to the selecting thread. */
+  private void processCancelled(boolean fromSelected) {
     Set<SelectionKey> cancelled = cancelledKeys();
     synchronized (cancelled) {
       for (SelectionKey k : cancelled) {
         keys.remove(k);
-        selected.remove(k);
+        if (fromSelected) selected.remove(k);
         deregister((SynackSelectionKey) k);
         ((Pollable) k.channel()).removeSelector(this);
       }
@@ -205,13 +210,13 @@ final class SynackSelector extends AbstractSelector {
   @Override
   protected void implCloseSelector() throws IOException {
     wakeup();
+    // A select in progress returns first (it holds the monitor); a thread iterating the selected
+    // keys meanwhile is not disturbed: the set is left as it is.
     synchronized (this) {
-      synchronized (publicSelected) {
-        for (SelectionKey k : keys) {
-          k.cancel();
-        }
-        processCancelled();
+      for (SelectionKey k : keys) {
+        k.cancel();
       }
+      processCancelled(false);
     }
   }
 
