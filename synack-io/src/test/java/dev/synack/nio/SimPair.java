@@ -14,13 +14,20 @@ final class SimPair implements AutoCloseable {
   static final InetAddress CLIENT = InetAddress.ofLiteral("10.0.0.1");
   static final InetAddress SERVER = InetAddress.ofLiteral("10.0.0.2");
 
-  final Host client = new Host("client", HostConfig.defaults(1), null);
+  final Host client;
   final Host server = new Host("server", HostConfig.defaults(2), null);
-  final HostNode clientNode = new HostNode(client);
+  final HostNode clientNode;
   final HostNode serverNode = new HostNode(server);
   final SimApps apps;
 
   SimPair(long seed, LinkConfig link) {
+    this(seed, link, HostConfig.defaults(1));
+  }
+
+  /** With the client host's settings given. */
+  SimPair(long seed, LinkConfig link, HostConfig clientConfig) {
+    client = new Host("client", clientConfig, null);
+    clientNode = new HostNode(client);
     client.addAddress(CLIENT);
     server.addAddress(SERVER);
     SimNetwork net = new SimNetwork(seed);

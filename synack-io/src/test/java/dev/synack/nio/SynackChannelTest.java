@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.synack.sim.LinkConfig;
+import dev.synack.stack.HostConfig;
+import dev.synack.tcp.TcpConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -32,6 +35,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -220,6 +224,35 @@ class SynackChannelTest {
       selector.wakeup();
       assertEquals(0, selector.select(), "a wakeup before the select makes it return at once");
       assertThrows(IllegalBlockingModeException.class, () -> server.configureBlocking(true), "a registered channel stays non-blocking");
+    }
+  }
+
+  @Test
+  void partition_blockedWriterTimesOut_thenThePeerIsResetOnceHealed() throws Exception {
+    LinkConfig link = LinkConfig.ideal().withDelay(Duration.ofMillis(1));
+    HostConfig impatient = HostConfig.defaults(1).withTcp(TcpConfig.defaults().withUserTimeout(Duration.ofSeconds(1)));
+    try (SimPair p = new SimPair(9, link, impatient);
+        ServerSocketChannel server = p.apps.host("server").call(() -> {
+          ServerSocketChannel s = provider.openServerSocketChannel();
+          return s.bind(new InetSocketAddress(7));
+        });
+        SocketChannel client = p.apps.host("client").call(provider::openSocketChannel)) {
+      client.connect(new InetSocketAddress(SimPair.SERVER, 7));
+      SocketChannel accepted = server.accept();
+      p.setLink(link.withLoss(1.0)); // the partition: nothing gets through either way
+      IOException timedOut = assertThrows(IOException.class, () -> {
+        while (true) client.write(ByteBuffer.allocate(64 * 1024));
+      });
+      assertEquals("Connection timed out", timedOut.getMessage(), "the user timeout (RFC 9293 §3.8.3) ends the connection");
+
+      p.setLink(link); // healed: the client host has forgotten the connection, so the server's next segment draws a RST
+      accepted.write(ByteBuffer.wrap(new byte[] {1}));
+      IOException reset = assertThrows(IOException.class, () -> {
+        ByteBuffer sink = ByteBuffer.allocate(1 << 16);
+        while (accepted.read(sink.clear()) >= 0) { }
+      });
+      assertEquals("Connection reset", reset.getMessage());
+      accepted.close();
     }
   }
 
