@@ -8,7 +8,7 @@ final class Subcommands {
   private Subcommands() {}
 
   static List<Object> all() {
-    return List.of(new DemoCommand(), new ServeCommand(), new ConnectCommand(), new DecodeCommand(), new ScriptCommand(),
+    return List.of(new DemoCommand(), new ServeCommand(), new ConnectCommand(), new RunCommand(), new DecodeCommand(), new ScriptCommand(),
         new BenchCommand(), new TortureCommand());
   }
 }

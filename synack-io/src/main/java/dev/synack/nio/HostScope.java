@@ -58,12 +58,21 @@ public final class HostScope {
     return b != null ? b : defaultBinding;
   }
 
-  /** Returns the host this thread's channels open on, or throws when there is none. */
+  /**
+   * Returns the host this thread's channels open on, or throws when there is none. Without a
+   * default, the system properties of {@link PropertyHost} (set by {@code synack run}) start one.
+   */
   static Binding require() throws SocketException {
     Binding b = current();
+    if (b == null && PropertyHost.configured(System.getProperties())) {
+      synchronized (HostScope.class) {
+        if (defaultBinding == null) defaultBinding = PropertyHost.start(System.getProperties());
+        b = defaultBinding;
+      }
+    }
     if (b == null) {
       throw new SocketException("no synack host for thread " + Thread.currentThread().getName()
-          + ": run it in HostScope.call or set a default host");
+          + ": run it in HostScope.call, set a default host, or set synack.tun or synack.udp (synack run does)");
     }
     return b;
   }
