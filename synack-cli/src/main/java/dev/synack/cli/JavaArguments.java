@@ -12,7 +12,8 @@ import java.util.jar.Manifest;
  * The {@code java} arguments of a program that {@code synack run} starts, with synack's class path
  * added: to a {@code -cp}, {@code -classpath} or {@code --class-path} the program gives, or in
  * front of its main class; {@code -jar APP.jar} becomes {@code -cp APP.jar:synack MAIN} (a jar's
- * own class path ignores {@code -cp}). Modules ({@code -m}) are not supported.
+ * own class path ignores {@code -cp}). A module ({@code -m MODULE[/MAIN]}, as the JDK's
+ * {@code -m jdk.httpserver}) runs as given, synack's provider on the class path beside it.
  */
 final class JavaArguments {
   private JavaArguments() {}
@@ -20,8 +21,8 @@ final class JavaArguments {
   /**
    * Returns {@code args} with {@code synackClassPath} joined to the program's class path.
    *
-   * @throws Main.UsageError when there is no main class, {@code -jar} names no readable jar with a
-   *     {@code Main-Class}, or a module is asked for
+   * @throws Main.UsageError when there is no main class, module or {@code -jar}, or {@code -jar}
+   *     names no readable jar with a {@code Main-Class}
    */
   static List<String> withClassPath(List<String> args, String synackClassPath) {
     List<String> out = new ArrayList<>();
@@ -37,7 +38,13 @@ final class JavaArguments {
         out.add(a + File.pathSeparator + synackClassPath);
         classPathSeen = true;
       } else if (a.equals("-m") || a.equals("--module") || a.startsWith("--module=")) {
-        throw new Main.UsageError("a module (" + a + ") cannot be run over synack yet: give -cp CLASSPATH MAIN or -jar APP.jar");
+        // The JVM loads the provider by name through the system class loader, which sees the class path.
+        if (!classPathSeen) {
+          out.add("-cp");
+          out.add(synackClassPath);
+        }
+        out.addAll(args.subList(i, args.size()));
+        return out;
       } else if (a.equals("-jar")) {
         if (i + 1 == args.size()) throw new Main.UsageError("-jar needs a jar file");
         String jar = args.get(++i);
@@ -59,7 +66,7 @@ final class JavaArguments {
         return out;
       }
     }
-    throw new Main.UsageError("no main class or -jar among the java arguments: " + String.join(" ", args));
+    throw new Main.UsageError("no main class, -m or -jar among the java arguments: " + String.join(" ", args));
   }
 
   private static String mainClassOf(String jar) {

@@ -27,10 +27,10 @@ import picocli.CommandLine.Parameters;
       "Runs an unmodified Java program over a synack host: its NIO channels (the JDK's",
       "HttpServer and HttpClient, Netty...) are synack's. java.net.Socket is not covered.",
       "",
-      "Example, as root: a program serving HTTP on port 8080 with the JDK's HttpServer,",
-      "on synack, for curl on the kernel's side of the TUN device:",
+      "Example, as root: the JDK's own file server (jwebserver) on synack, for curl on",
+      "the kernel's side of the TUN device:",
       "  synack run --tun synack0 --addr 192.0.2.2 --host-addr 192.0.2.1/24 -- \\",
-      "      -cp app.jar my.Server",
+      "      -m jdk.httpserver -b 0.0.0.0 -p 8080 -d \"$PWD\"",
       "  curl http://192.0.2.2:8080/"
     })
 final class RunCommand implements Callable<Integer> {
@@ -44,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
   String addr;
 
   @Parameters(paramLabel = "JAVA_ARGS", arity = "1..*",
-      description = "after --: the java command's arguments, as -cp CLASSPATH MAIN ARGS... or -jar APP.jar ARGS...")
+      description = "after --: the java command's arguments, as -cp CLASSPATH MAIN ARGS..., -jar APP.jar ARGS... or -m MODULE ARGS...")
   List<String> javaArgs;
 
   /** The link: a TUN device, or a UDP tunnel. */
