@@ -8,9 +8,9 @@ sealed interface Pollable permits SynackSocketChannel, SynackServerSocketChannel
   /** Returns the operations of {@code interestOps} that are ready now. */
   int readyOps(int interestOps);
 
-  /** Wakes {@code selector} whenever the channel's readiness may have changed. */
-  void addSelector(SynackSelector selector);
+  /** Hands {@code key} to its selector whenever the channel's readiness may have changed. */
+  void addKey(SynackSelectionKey key);
 
-  /** Stops waking {@code selector}. */
-  void removeSelector(SynackSelector selector);
+  /** Stops handing {@code key} over. */
+  void removeKey(SynackSelectionKey key);
 }

@@ -4,14 +4,15 @@ import dev.synack.runtime.Waiter;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The readiness a channel's loop last told it, and the selectors it wakes when that changes. It is
+ * The readiness a channel's loop last told it, and the selection keys it hands to their selectors when that changes. It is
  * the channel's {@link Waiter} on its connection's or listener's signal, and its mask is written on
  * the loop thread only (in a notification or at the end of the channel's own calls), so the latest
  * value is the loop's latest view.
  */
 final class ReadinessCell implements Waiter {
   private volatile int readiness;
-  private final CopyOnWriteArrayList<SynackSelector> selectors = new CopyOnWriteArrayList<>();
+  /** The channel's keys, one per selector it is registered with. */
+  private final CopyOnWriteArrayList<SynackSelectionKey> keys = new CopyOnWriteArrayList<>();
 
   /** Returns the last mask set. */
   int get() {
@@ -31,14 +32,14 @@ final class ReadinessCell implements Waiter {
 
   /** Wakes the selectors so that they look at the channel again (its own state changed). */
   void wakeSelectors() {
-    for (SynackSelector s : selectors) s.channelChanged();
+    for (SynackSelectionKey k : keys) k.changed();
   }
 
-  void add(SynackSelector s) {
-    selectors.addIfAbsent(s);
+  void add(SynackSelectionKey k) {
+    keys.addIfAbsent(k);
   }
 
-  void remove(SynackSelector s) {
-    selectors.remove(s);
+  void remove(SynackSelectionKey k) {
+    keys.remove(k);
   }
 }

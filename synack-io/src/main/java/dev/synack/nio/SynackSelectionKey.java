@@ -4,6 +4,7 @@ import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.Selector;
 import java.nio.channels.spi.AbstractSelectionKey;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A channel's registration with a {@link SynackSelector}: its interest set and its last ready set. */
 final class SynackSelectionKey extends AbstractSelectionKey {
@@ -12,6 +13,10 @@ final class SynackSelectionKey extends AbstractSelectionKey {
   private volatile int interestOps;
   /** Written by the selecting thread. */
   private volatile int readyOps;
+  /** Whether the key waits in its selector's queue of keys to look at. */
+  final AtomicBoolean queued = new AtomicBoolean();
+  /** The selector's scan that last looked at the key; selecting thread only. */
+  long scanned = -1;
 
   SynackSelectionKey(SelectableChannel channel, SynackSelector selector) {
     this.channel = channel;
@@ -39,7 +44,7 @@ final class SynackSelectionKey extends AbstractSelectionKey {
     ensureValid();
     if ((ops & ~channel.validOps()) != 0) throw new IllegalArgumentException("Invalid interest ops: " + ops);
     interestOps = ops;
-    selector.channelChanged(); // a select in progress looks again with the new interest
+    changed(); // a select in progress looks again with the new interest
     return this;
   }
 
@@ -57,6 +62,11 @@ final class SynackSelectionKey extends AbstractSelectionKey {
   /** Returns the ready set without the validity check. */
   int ready() {
     return readyOps;
+  }
+
+  /** Hands the key to its selector to look at again; from any thread. */
+  void changed() {
+    selector.keyChanged(this);
   }
 
   void setReady(int ops) {

@@ -11,18 +11,23 @@ import java.nio.channels.spi.SelectorProvider;
 import java.util.AbstractSet;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link Selector} of synack channels. It polls nothing: each channel's loop tells the channel
- * its readiness after each turn with events ({@link dev.synack.runtime.Waiter}), the channel wakes
- * the selectors it is registered with, and a select looks at every key's last readiness, level
- * triggered as the JDK's epoll selector. Channels of several hosts and loops may share a selector.
+ * its readiness after each turn with events ({@link dev.synack.runtime.Waiter}), the channel hands
+ * its keys to their selectors' queues when a bit came on (or its interest or state changed), and
+ * a select looks at the queued keys and at those that were ready the last time, level triggered
+ * as the JDK's epoll selector: its cost follows the keys that change, not the keys registered.
+ * Channels of several hosts and loops may share a selector.
  */
 final class SynackSelector extends AbstractSelector {
   private final Set<SelectionKey> keys = ConcurrentHashMap.newKeySet();
@@ -35,6 +40,11 @@ final class SynackSelector extends AbstractSelector {
   private boolean signalled;
   /** {@link #wakeup()} was called and no select has returned since; guarded by lock. */
   private boolean wakeupPending;
+  /** Keys whose channel, interest or registration changed since a scan looked at them. */
+  private final ConcurrentLinkedQueue<SynackSelectionKey> changedKeys = new ConcurrentLinkedQueue<>();
+  /** Keys found ready by the last scan: level triggered, they are looked at again; selecting thread only. */
+  private List<SynackSelectionKey> readyLastScan = new ArrayList<>();
+  private long scans;
 
   SynackSelector(SelectorProvider provider) {
     super(provider);
@@ -45,15 +55,15 @@ final class SynackSelector extends AbstractSelector {
     if (!(ch instanceof Pollable p)) throw new IllegalSelectorException();
     SynackSelectionKey key = new SynackSelectionKey(ch, this);
     key.attach(att);
-    key.interestOps(ops);
     keys.add(key);
-    p.addSelector(this);
-    channelChanged();
+    p.addKey(key);
+    key.interestOps(ops); // queues the key
     return key;
   }
 
-  /** Wakes a select in progress so that it looks at the keys again. Called from any thread. */
-  void channelChanged() {
+  /** Queues {@code key} to be looked at and wakes a select in progress. Called from any thread. */
+  void keyChanged(SynackSelectionKey key) {
+    if (key.queued.compareAndSet(false, true)) changedKeys.add(key);
     lock.lock();
     try {
       signalled = true;
@@ -129,16 +139,29 @@ final class SynackSelector extends AbstractSelector {
   /** Whether the last scan found a key ready, counted or not. */
   private boolean anyReady;
 
-  /** Updates the selected keys from every key's readiness; returns how many were added or grew. */
+  /**
+   * Updates the selected keys from the readiness of the keys that changed and of those ready last
+   * time; returns how many were added or grew. No other key can be ready: its readiness, interest
+   * and channel state are as when a scan last found it not ready.
+   */
   private int scan() {
     int updated = 0;
     anyReady = false;
-    for (SelectionKey k : keys) {
-      SynackSelectionKey key = (SynackSelectionKey) k;
-      if (!key.isValid()) continue;
+    long scan = ++scans;
+    List<SynackSelectionKey> candidates = readyLastScan;
+    readyLastScan = new ArrayList<>();
+    SynackSelectionKey changed;
+    while ((changed = changedKeys.poll()) != null) {
+      changed.queued.set(false); // before its readiness is read: a change from now on queues it again
+      candidates.add(changed);
+    }
+    for (SynackSelectionKey key : candidates) {
+      if (key.scanned == scan || !key.isValid()) continue;
+      key.scanned = scan;
       int ready = ((Pollable) key.channel()).readyOps(key.interest());
       if (ready == 0) continue;
       anyReady = true;
+      readyLastScan.add(key);
       if (selected.contains(key)) {
         int grown = key.ready() | ready;
         if (grown != key.ready()) {
@@ -188,7 +211,7 @@ final class SynackSelector extends AbstractSelector {
         keys.remove(k);
         if (fromSelected) selected.remove(k);
         deregister((SynackSelectionKey) k);
-        ((Pollable) k.channel()).removeSelector(this);
+        ((Pollable) k.channel()).removeKey((SynackSelectionKey) k);
       }
       cancelled.clear();
     }

@@ -218,13 +218,13 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
   }
 
   @Override
-  public void addSelector(SynackSelector selector) {
-    cell.add(selector);
+  public void addKey(SynackSelectionKey key) {
+    cell.add(key);
   }
 
   @Override
-  public void removeSelector(SynackSelector selector) {
-    cell.remove(selector);
+  public void removeKey(SynackSelectionKey key) {
+    cell.remove(key);
   }
 
   @Override

@@ -527,13 +527,13 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   }
 
   @Override
-  public void addSelector(SynackSelector selector) {
-    cell.add(selector);
+  public void addKey(SynackSelectionKey key) {
+    cell.add(key);
   }
 
   @Override
-  public void removeSelector(SynackSelector selector) {
-    cell.remove(selector);
+  public void removeKey(SynackSelectionKey key) {
+    cell.remove(key);
   }
 
   @Override

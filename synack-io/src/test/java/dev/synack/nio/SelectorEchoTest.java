@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** A selector-driven echo server and a selector-driven client with thousands of concurrent connections, all over synack. */
 class SelectorEchoTest {
-  static final int CONNECTIONS = 2000;
+  static final int CONNECTIONS = 10000;
   static final int MESSAGE = 300;
 
   private final SynackSelectorProvider provider = new SynackSelectorProvider();
@@ -30,7 +30,7 @@ class SelectorEchoTest {
   }
 
   @Test
-  void echo_twoThousandConcurrentConnections_everyClientGetsItsOwnBytesBack() throws Exception {
+  void echo_tenThousandConcurrentConnections_everyClientGetsItsOwnBytesBack() throws Exception {
     ServerSocketChannel server = pair.apps.host("server").call(() -> {
       ServerSocketChannel s = provider.openServerSocketChannel();
       s.bind(new InetSocketAddress(7), 4096);
