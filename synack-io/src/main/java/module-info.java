@@ -8,4 +8,5 @@ module dev.synack.io {
   exports dev.synack.runtime;
   exports dev.synack.socket;
   exports dev.synack.forward;
+  exports dev.synack.nio;
 }

@@ -113,7 +113,8 @@ final class ForwardCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Link link;
     try {
-      link = ns == null ? tun.open() : ns.call(tun::open);
+      java.util.function.Consumer<String> notes = note -> err.println("synack forward: " + note);
+      link = ns == null ? tun.open(notes) : tun.openIn(ns, notes);
     } catch (IOException e) {
       err.println(e.getMessage());
       return 1;

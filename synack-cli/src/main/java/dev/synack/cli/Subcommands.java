@@ -9,7 +9,7 @@ final class Subcommands {
 
   static List<Object> all() {
     return List.of(new DemoCommand(), new ServeCommand(), new ConnectCommand(), new ForwardCommand(),
-        new DecodeCommand(), new RenderCommand(), new SsCommand(), new ScriptCommand(), new BenchCommand(),
-        new TortureCommand());
+        new RunCommand(), new DecodeCommand(), new RenderCommand(), new SsCommand(), new ScriptCommand(),
+        new BenchCommand(), new TortureCommand());
   }
 }

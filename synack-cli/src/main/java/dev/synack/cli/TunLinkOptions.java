@@ -81,6 +81,14 @@ final class TunLinkOptions implements LinkKind {
     return ReopeningLink.open(() -> openDevice(notes));
   }
 
+  /**
+   * Opens the device inside network namespace {@code ns} ({@code forward --netns}), and reopens
+   * it there too if it is deleted, while the caller's sockets stay where they are.
+   */
+  Link openIn(dev.synack.link.NetworkNamespace ns, Consumer<String> notes) throws IOException {
+    return ReopeningLink.open(() -> ns.call(() -> openDevice(notes)));
+  }
+
   /** Opens the device with offloads if it can (else notes why not), and configures the kernel's side when asked. */
   private TunLink openDevice(Consumer<String> notes) throws IOException {
     TunLink tun = TunLink.openWithOffloads(device, 0);

@@ -210,6 +210,11 @@ public final class Connection implements Attachable {
     return released;
   }
 
+  /** Returns the {@link Readiness} mask: which calls would go on now without waiting. */
+  public int readiness() {
+    return Readiness.of(this);
+  }
+
   @Override
   public Object attachment() {
     return attachment;

@@ -86,6 +86,11 @@ public final class Listener implements Attachable {
     return synQueue.size();
   }
 
+  /** Returns the {@link Readiness} mask: ACCEPTABLE while a connection waits, HANGUP once closed. */
+  public int readiness() {
+    return Readiness.of(this);
+  }
+
   @Override
   public Object attachment() {
     return attachment;

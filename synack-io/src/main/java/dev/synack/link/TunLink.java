@@ -233,7 +233,8 @@ public final class TunLink implements Link {
       if (ioctl(state, fd, FIONBIO, on) < 0) throw failure("cannot make descriptor " + fd + " non-blocking", errno(state));
       wakeFd = eventfd(state, 0, EFD_NONBLOCK | EFD_CLOEXEC);
       if (wakeFd < 0) throw failure("cannot create an eventfd for descriptor " + fd, errno(state));
-      return new TunLink("fd " + fd, mtu, false, fd, wakeFd, arena);
+      // Someone else set the device up, its queue too: nothing to note, nothing deepened here.
+      return new TunLink("fd " + fd, mtu, false, null, -1, fd, wakeFd, arena);
     } catch (IOException | RuntimeException | Error e) {
       if (wakeFd >= 0) LinuxSyscalls.close(wakeFd);
       arena.close();

@@ -6,6 +6,7 @@ import dev.synack.stack.Host;
 import dev.synack.stack.HostEvent;
 import dev.synack.stack.Listener;
 import dev.synack.stack.UdpEndpoint;
+import dev.synack.stack.Readiness;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.HashMap;
@@ -94,15 +95,23 @@ public abstract class EventLoop implements AutoCloseable {
   }
 
   /**
-   * Runs {@code task} on the loop thread with the loop's {@code now}, later, without waiting for
-   * it: for a thread that must not block on the loop (a relay's selector thread). A task given
-   * after the loop stopped is not run. Exceptions it throws stop the loop, as the loop's own would.
+   * Hands {@code task} to the loop thread and returns without waiting (it runs at once when called
+   * on the loop thread). A task that throws is ignored; on a stopped loop the task is dropped. For
+   * what must happen even on an interrupted thread, such as a channel's close.
    */
   public final void execute(LongConsumer task) {
+    if (Thread.currentThread() == thread) {
+      task.accept(loopTime);
+      return;
+    }
     if (!running) return;
     tasks.add(new Task() {
       @Override public void run(long now) {
-        task.accept(now);
+        try {
+          task.accept(now);
+        } catch (RuntimeException ignored) {
+          // Fire and forget: nobody waits for the outcome.
+        }
       }
 
       @Override public void fail(IOException e) {}
@@ -141,19 +150,36 @@ public abstract class EventLoop implements AutoCloseable {
     watched.merge(signal, on ? 1 : -1, (a, b) -> a + b == 0 ? null : a + b);
   }
 
-  /** Passes a host's events to whoever waits on them. Called on the loop thread. */
+  /**
+   * Passes a host's events to whoever waits on them: each connection or listener with an event
+   * tells its waiters its new {@link dev.synack.stack.Readiness}. Called on the loop thread.
+   */
   protected final void dispatchEvents(Host host) {
     HostEvent e;
+    Attachable last = null;
     while ((e = host.pollEvent()) != null) {
-      switch (e) {
-        case HostEvent.OfConnection(Connection c, var ignored) -> signalOf(c).bump();
-        case HostEvent.Acceptable(Listener l) -> signalOf(l).bump();
-        case HostEvent.UdpReadable(UdpEndpoint u) -> signalOf(u).bump();
-        case HostEvent.UdpError error -> signalOf(error.endpoint()).bump();
-      }
+      // A burst of events of one connection (readable, then its FIN) is told once, with the mask after all of them.
+      Attachable target = switch (e) {
+        case HostEvent.OfConnection(Connection c, var ignored) -> c;
+        case HostEvent.Acceptable(Listener l) -> l;
+        case HostEvent.UdpReadable(UdpEndpoint u) -> u;
+        case HostEvent.UdpError error -> error.endpoint();
+      };
+      if (last != null && target != last) notifyReadiness(last);
+      last = target;
       Consumer<HostEvent> listener = eventListener;
       if (listener != null) listener.accept(e);
     }
+    if (last != null) notifyReadiness(last);
+  }
+
+  private static void notifyReadiness(Attachable target) {
+    int readiness = switch (target) {
+      case Connection c -> c.readiness();
+      case Listener l -> l.readiness();
+      default -> Readiness.ALL;
+    };
+    signalOf(target).notify(readiness);
   }
 
   /** Wakes the loop if it waits for input. */

@@ -1,19 +1,46 @@
 package dev.synack.runtime;
 
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A counter that the event loop bumps when something happens to a connection or listener, and
- * that user threads wait on. Waiting for a change from a version read on the loop thread closes
- * the race between "try the call" and "wait for an event": an event in between has already
- * bumped the counter, so the wait returns at once.
+ * The waiter queue of one connection or listener. Blocking callers wait on a counter that the
+ * event loop bumps when something happens to it: waiting for a change from a version read on the
+ * loop thread closes the race between "try the call" and "wait for an event", since an event in
+ * between has already bumped the counter, so the wait returns at once. {@link Waiter}s that do not
+ * block (selectors) register against a readiness mask instead and are told the new readiness.
  */
 public final class Signal {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private long version;
+  /** Registered waiters; registered from any thread, told on the loop thread. */
+  private final CopyOnWriteArrayList<Entry> waiters = new CopyOnWriteArrayList<>();
+
+  private record Entry(Waiter waiter, int mask) {}
+
+  /** Registers {@code waiter} to hear of readiness that intersects {@code mask}. */
+  public void register(Waiter waiter, int mask) {
+    waiters.add(new Entry(waiter, mask));
+  }
+
+  /** Removes every registration of {@code waiter}. */
+  public void unregister(Waiter waiter) {
+    waiters.removeIf(e -> e.waiter() == waiter);
+  }
+
+  /**
+   * Bumps the version, wakes every blocked caller, and tells each waiter whose mask intersects
+   * {@code readiness}. Called on the loop thread.
+   */
+  public void notify(int readiness) {
+    bump();
+    for (Entry e : waiters) {
+      if ((e.mask() & readiness) != 0) e.waiter().ready(readiness);
+    }
+  }
 
   /** Returns the current version. */
   public long version() {

@@ -16,7 +16,7 @@ import java.util.function.LongFunction;
  * The one way a socket waits: try an operation on the loop thread; if it cannot go on yet, wait
  * for the connection's or listener's signal to change, and try again.
  */
-final class Blocking {
+public final class Blocking {
   private Blocking() {}
 
   /** The outcome of one try: a value, or the signal version to wait past. */
@@ -65,7 +65,8 @@ final class Blocking {
     return toIoException(e.error());
   }
 
-  static IOException toIoException(TcpError error) {
+  /** Returns the {@code java.net} exception a Java programmer expects for an RFC 9293 error. */
+  public static IOException toIoException(TcpError error) {
     return switch (error) {
       case CONNECTION_REFUSED -> new ConnectException("Connection refused");
       case CONNECTION_RESET -> new SocketException("Connection reset");

@@ -1,0 +1,77 @@
+package dev.synack.nio;
+
+import java.io.IOException;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.Pipe;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.AbstractSelector;
+import java.nio.channels.spi.SelectorProvider;
+
+/**
+ * The {@link SelectorProvider} whose TCP channels and selectors are synack's: name it in the
+ * system property {@code java.nio.channels.spi.SelectorProvider} and an unmodified program's
+ * {@code SocketChannel.open()}, {@code ServerSocketChannel.open()} and {@code Selector.open()}
+ * (the JDK's HTTP client and server among them) run over synack. The JDK reads the property once
+ * per JVM, at the first use of NIO, so it belongs on the command line.
+ *
+ * <p>Each channel opens on the host {@link HostScope} gives for the opening thread. UDP
+ * ({@code DatagramChannel}) and pipes are not synack's yet: they throw
+ * {@link UnsupportedOperationException}.
+ */
+public final class SynackSelectorProvider extends SelectorProvider {
+  /** Made by the JDK from the system property; applications use {@link SelectorProvider#provider()}. */
+  public SynackSelectorProvider() {}
+
+  @Override
+  public AbstractSelector openSelector() {
+    return new SynackSelector(this);
+  }
+
+  @Override
+  public ServerSocketChannel openServerSocketChannel() throws IOException {
+    HostScope.Binding b = HostScope.require();
+    return new SynackServerSocketChannel(this, b.loop(), b.host());
+  }
+
+  @Override
+  public SocketChannel openSocketChannel() throws IOException {
+    HostScope.Binding b = HostScope.require();
+    return new SynackSocketChannel(this, b.loop(), b.host());
+  }
+
+  @Override
+  public SocketChannel openSocketChannel(ProtocolFamily family) throws IOException {
+    checkInet(family);
+    return openSocketChannel();
+  }
+
+  @Override
+  public ServerSocketChannel openServerSocketChannel(ProtocolFamily family) throws IOException {
+    checkInet(family);
+    return openServerSocketChannel();
+  }
+
+  private static void checkInet(ProtocolFamily family) {
+    if (family != StandardProtocolFamily.INET && family != StandardProtocolFamily.INET6) {
+      throw new UnsupportedOperationException("Protocol family not supported by synack: " + family);
+    }
+  }
+
+  @Override
+  public DatagramChannel openDatagramChannel() {
+    throw new UnsupportedOperationException("DatagramChannel is not on synack yet (no UDP in its core)");
+  }
+
+  @Override
+  public DatagramChannel openDatagramChannel(ProtocolFamily family) {
+    return openDatagramChannel();
+  }
+
+  @Override
+  public Pipe openPipe() {
+    throw new UnsupportedOperationException("Pipe is not on synack");
+  }
+}

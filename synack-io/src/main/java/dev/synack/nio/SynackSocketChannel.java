@@ -1,0 +1,570 @@
+package dev.synack.nio;
+
+import static java.net.StandardSocketOptions.SO_KEEPALIVE;
+import static java.net.StandardSocketOptions.SO_LINGER;
+import static java.net.StandardSocketOptions.SO_RCVBUF;
+import static java.net.StandardSocketOptions.SO_REUSEADDR;
+import static java.net.StandardSocketOptions.SO_SNDBUF;
+import static java.net.StandardSocketOptions.TCP_NODELAY;
+
+import dev.synack.runtime.EventLoop;
+import dev.synack.runtime.Signal;
+import dev.synack.socket.Blocking;
+import dev.synack.stack.Connection;
+import dev.synack.stack.Host;
+import dev.synack.stack.Readiness;
+import dev.synack.tcp.TcpConfig;
+import dev.synack.tcp.TcpError;
+import dev.synack.tcp.TcpException;
+import dev.synack.tcp.TcpState;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AlreadyBoundException;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.NoConnectionPendingException;
+import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.LongToIntFunction;
+
+/**
+ * A {@link SocketChannel} on a synack host: each call runs on the host's loop, and a blocking call
+ * waits on the connection's signal between tries. Follows the JDK's documented behaviour: its
+ * exceptions, the socket options below, half-close, interruption and asynchronous close (a
+ * blocked thread is woken and gets {@link AsynchronousCloseException} or
+ * {@link java.nio.channels.ClosedByInterruptException}).
+ *
+ * <p>Not as the JDK: {@code shutdownInput} makes reads end without discarding what still arrives
+ * (as Linux's {@code SHUT_RD}, it sends nothing); a close with {@code SO_LINGER} above 0 returns at
+ * once (the FIN goes on in the background); {@code SO_REUSEADDR} is kept but changes nothing
+ * (synack binds no port before the connect).
+ */
+final class SynackSocketChannel extends SocketChannel implements Pollable {
+  static final Set<SocketOption<?>> OPTIONS = Set.of(SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE, SO_REUSEADDR, SO_LINGER, TCP_NODELAY);
+
+  private enum State { UNCONNECTED, PENDING, CONNECTED }
+
+  private final EventLoop loop;
+  private final Host host;
+  private final ReadinessCell cell = new ReadinessCell();
+  private final Object readLock = new Object();
+  private final Object writeLock = new Object();
+  private final Object stateLock = new Object();
+  private volatile State state = State.UNCONNECTED;
+  /** Set once, on the loop thread, at the connect or the accept. */
+  private volatile Connection connection;
+  private volatile Signal signal;
+  /** The address given to {@link #bind}; guarded by stateLock. */
+  private InetSocketAddress bound;
+  private volatile boolean inputShutdown;
+  private volatile boolean outputShutdown;
+  /** Options set before the connect, applied by it; guarded by stateLock. */
+  private boolean noDelay;
+  private boolean keepAlive;
+  private boolean reuseAddress;
+  private int receiveBuffer;
+  private int sendBuffer;
+  private int lingerSeconds = -1;
+  /** How long a read through the {@link #socket()} adaptor's stream waits, 0 forever. */
+  volatile int readTimeoutMillis;
+  private Socket adaptor;
+
+  /** Opens an unconnected channel on {@code host}. */
+  SynackSocketChannel(SelectorProvider provider, EventLoop loop, Host host) {
+    super(provider);
+    this.loop = loop;
+    this.host = host;
+  }
+
+  /** Wraps a connection a listener accepted; called on the loop thread. */
+  SynackSocketChannel(SelectorProvider provider, EventLoop loop, Host host, Connection accepted) {
+    this(provider, loop, host);
+    attach(accepted);
+    state = State.CONNECTED;
+  }
+
+  /** Makes the connection this channel's and registers for its readiness; on the loop thread. */
+  private void attach(Connection c) {
+    Signal s = EventLoop.signalOf(c);
+    s.register(cell, Readiness.ALL);
+    signal = s;
+    connection = c;
+    cell.ready(c.readiness());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Connecting.
+
+  @Override
+  public SocketChannel bind(SocketAddress local) throws IOException {
+    synchronized (readLock) {
+      synchronized (writeLock) {
+        synchronized (stateLock) {
+          ensureOpen();
+          if (state == State.PENDING) throw new ConnectionPendingException();
+          if (state == State.CONNECTED) throw new AlreadyConnectedException();
+          if (bound != null) throw new AlreadyBoundException();
+          InetSocketAddress isa = local == null ? new InetSocketAddress(0) : SocketAddresses.check(local);
+          if (!isa.getAddress().isAnyLocalAddress() && !loop.call(now -> host.addresses().contains(isa.getAddress()))) {
+            throw new BindException("Cannot assign requested address: " + isa.getAddress().getHostAddress());
+          }
+          bound = isa;
+        }
+      }
+    }
+    return this;
+  }
+
+  @Override
+  public boolean connect(SocketAddress remote) throws IOException {
+    InetSocketAddress isa = SocketAddresses.check(remote);
+    synchronized (readLock) {
+      synchronized (writeLock) {
+        synchronized (stateLock) {
+          ensureOpen();
+          if (state == State.CONNECTED) throw new AlreadyConnectedException();
+          if (state == State.PENDING) throw new ConnectionPendingException();
+          InetAddress localAddress = bound == null || bound.getAddress().isAnyLocalAddress() ? null : bound.getAddress();
+          int localPort = bound == null ? 0 : bound.getPort();
+          TcpConfig tcp = tcpConfig();
+          try {
+            loop.call(now -> {
+              Connection opened = host.connect(localAddress, localPort, isa.getAddress(), isa.getPort(), tcp, now);
+              applyOptions(opened, now);
+              attach(opened);
+              return opened;
+            });
+          } catch (IllegalStateException e) {
+            throw new BindException(e.getMessage());
+          }
+          state = State.PENDING;
+        }
+        // The handshake needs a round trip, so a non-blocking connect never completes at once.
+        return isBlocking() && awaitConnected(true);
+      }
+    }
+  }
+
+  @Override
+  public boolean finishConnect() throws IOException {
+    synchronized (readLock) {
+      synchronized (writeLock) {
+        ensureOpen();
+        if (state == State.CONNECTED) return true;
+        if (state != State.PENDING) throw new NoConnectionPendingException();
+        return awaitConnected(isBlocking());
+      }
+    }
+  }
+
+  /** Returns whether the handshake completed, waiting for it when {@code blocking}; a failure closes the channel, as the JDK's. */
+  private boolean awaitConnected(boolean blocking) throws IOException {
+    Connection c = connection;
+    try {
+      boolean completed = false;
+      try {
+        begin();
+        while (true) {
+          Outcome o = tryOnLoop(now -> switch (c.state()) {
+            case SYN_SENT, SYN_RECEIVED -> 0;
+            case CLOSED -> throw new TcpException(c.closeError() != null ? c.closeError() : TcpError.CONNECTION_DOES_NOT_EXIST);
+            default -> 1;
+          });
+          if (o.n() == 1) {
+            state = State.CONNECTED;
+            cell.wakeSelectors(); // OP_READ and OP_WRITE count from now on
+            completed = true;
+            return true;
+          }
+          if (!blocking) return false;
+          await(o.version(), Long.MAX_VALUE);
+        }
+      } finally {
+        end(completed);
+      }
+    } catch (IOException e) {
+      close();
+      throw e;
+    }
+  }
+
+  @Override
+  public boolean isConnected() {
+    return state == State.CONNECTED;
+  }
+
+  @Override
+  public boolean isConnectionPending() {
+    return state == State.PENDING;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading and writing.
+
+  @Override
+  public int read(ByteBuffer dst) throws IOException {
+    Objects.requireNonNull(dst, "dst");
+    return (int) read(new ByteBuffer[] {dst}, 0, 1);
+  }
+
+  @Override
+  public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+    Objects.checkFromIndexSize(offset, length, dsts.length);
+    for (int i = offset; i < offset + length; i++) {
+      if (dsts[i].isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
+    }
+    synchronized (readLock) {
+      ensureOpen();
+      if (state != State.CONNECTED) throw new NotYetConnectedException();
+      if (inputShutdown) return -1;
+      if (remaining(dsts, offset, length) == 0) return 0;
+      boolean blocking = isBlocking();
+      int timeout = readTimeoutMillis;
+      long deadline = blocking && timeout > 0 ? System.nanoTime() + timeout * 1_000_000L : Long.MAX_VALUE;
+      Connection c = connection;
+      boolean completed = false;
+      try {
+        begin();
+        while (true) {
+          Outcome o = tryOnLoop(now -> {
+            int total = 0;
+            for (int i = offset; i < offset + length; i++) {
+              if (!dsts[i].hasRemaining()) continue;
+              int n = c.receive(dsts[i], now);
+              if (n < 0) return total == 0 ? -1 : total;
+              total += n;
+              if (dsts[i].hasRemaining()) break;
+            }
+            return total;
+          });
+          if (o.n() != 0 || !blocking) {
+            completed = o.n() > 0;
+            return o.n();
+          }
+          await(o.version(), deadline);
+          if (inputShutdown) return -1;
+        }
+      } finally {
+        end(completed);
+      }
+    }
+  }
+
+  @Override
+  public int write(ByteBuffer src) throws IOException {
+    Objects.requireNonNull(src, "src");
+    return (int) write(new ByteBuffer[] {src}, 0, 1);
+  }
+
+  @Override
+  public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+    Objects.checkFromIndexSize(offset, length, srcs.length);
+    synchronized (writeLock) {
+      ensureOpen();
+      if (state != State.CONNECTED) throw new NotYetConnectedException();
+      if (outputShutdown) throw new ClosedChannelException();
+      if (remaining(srcs, offset, length) == 0) return 0;
+      boolean blocking = isBlocking();
+      Connection c = connection;
+      long total = 0;
+      boolean completed = false;
+      try {
+        begin();
+        while (true) {
+          Outcome o = tryOnLoop(now -> {
+            int sent = 0;
+            for (int i = offset; i < offset + length; i++) {
+              sent += c.send(srcs[i], now);
+              if (srcs[i].hasRemaining()) return sent;
+            }
+            // All taken and the buffer just full: a send that takes nothing asks the engine for a
+            // Writable event when room frees, which is what turns WRITABLE on again.
+            if ((c.readiness() & Readiness.WRITABLE) == 0) c.send(ByteBuffer.allocate(1), now);
+            return sent;
+          });
+          total += o.n();
+          if (!blocking || remaining(srcs, offset, length) == 0) {
+            completed = total > 0;
+            return total;
+          }
+          if (o.n() == 0) await(o.version(), Long.MAX_VALUE);
+        }
+      } finally {
+        end(completed);
+      }
+    }
+  }
+
+  /** The result of one try on the loop, and the signal's version to wait past when it was 0. */
+  private record Outcome(int n, long version) {}
+
+  /** Runs {@code op} on the loop, then records the connection's readiness there. */
+  private Outcome tryOnLoop(LongToIntFunction op) throws IOException {
+    Connection c = connection;
+    Signal s = signal;
+    try {
+      return loop.call(now -> {
+        try {
+          int n = op.applyAsInt(now);
+          return new Outcome(n, n == 0 ? s.version() : 0);
+        } finally {
+          cell.ready(c.readiness());
+        }
+      });
+    } catch (TcpException e) {
+      throw Blocking.toIoException(e.error());
+    } catch (InterruptedIOException e) {
+      throw Interrupts.closedByInterrupt(this);
+    }
+  }
+
+  /** Waits for the connection's signal to move past {@code version}; a close wakes it too. */
+  private void await(long version, long deadline) throws IOException {
+    if (!isOpen()) throw new AsynchronousCloseException();
+    try {
+      if (!signal.awaitChange(version, deadline)) throw new SocketTimeoutException("Read timed out");
+    } catch (InterruptedException e) {
+      throw Interrupts.closedByInterrupt(this);
+    }
+    if (!isOpen()) throw new AsynchronousCloseException();
+  }
+
+  private static long remaining(ByteBuffer[] bufs, int offset, int length) {
+    long n = 0;
+    for (int i = offset; i < offset + length; i++) n += bufs[i].remaining();
+    return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Half-close, options, addresses.
+
+  @Override
+  public SocketChannel shutdownInput() throws IOException {
+    ensureOpen();
+    if (state != State.CONNECTED) throw new NotYetConnectedException();
+    inputShutdown = true;
+    signal.bump(); // a blocked read returns -1
+    cell.wakeSelectors();
+    return this;
+  }
+
+  @Override
+  public SocketChannel shutdownOutput() throws IOException {
+    ensureOpen();
+    if (state != State.CONNECTED) throw new NotYetConnectedException();
+    if (outputShutdown) return this;
+    outputShutdown = true;
+    Connection c = connection;
+    loop.call(now -> {
+      if (c.state() != TcpState.CLOSED) c.close(now);
+      return null;
+    });
+    return this;
+  }
+
+  /** Returns whether {@link #shutdownInput} was called. */
+  boolean isInputShutdown() {
+    return inputShutdown;
+  }
+
+  /** Returns whether {@link #shutdownOutput} was called. */
+  boolean isOutputShutdown() {
+    return outputShutdown;
+  }
+
+  @Override
+  public <T> SocketChannel setOption(SocketOption<T> name, T value) throws IOException {
+    Objects.requireNonNull(name, "name");
+    if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");
+    if (!name.type().isInstance(value)) throw new IllegalArgumentException("Invalid value '" + value + "'");
+    synchronized (stateLock) {
+      ensureOpen();
+      if (name == SO_RCVBUF || name == SO_SNDBUF) {
+        int bytes = (Integer) value;
+        if (bytes <= 0) throw new IllegalArgumentException("Invalid " + name + " size: " + bytes);
+        if (name == SO_RCVBUF) receiveBuffer = bytes; else sendBuffer = bytes;
+      } else if (name == SO_LINGER) {
+        lingerSeconds = Math.min((Integer) value, 65535);
+      } else if (name == TCP_NODELAY) {
+        noDelay = (Boolean) value;
+      } else if (name == SO_KEEPALIVE) {
+        keepAlive = (Boolean) value;
+      } else {
+        reuseAddress = (Boolean) value;
+      }
+      Connection c = connection;
+      if (c != null && name != SO_REUSEADDR) {
+        loop.call(now -> {
+          if (name == SO_RCVBUF) c.setReceiveBufferSize(receiveBuffer, now);
+          if (name == SO_SNDBUF) c.setSendBufferSize(sendBuffer, now);
+          if (name == SO_LINGER) c.setSoLinger(lingerSeconds >= 0, Math.max(lingerSeconds, 0));
+          if (name == TCP_NODELAY) c.setNoDelay(noDelay);
+          if (name == SO_KEEPALIVE) c.setKeepAlive(keepAlive, now);
+          return null;
+        });
+      }
+    }
+    return this;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> T getOption(SocketOption<T> name) throws IOException {
+    Objects.requireNonNull(name, "name");
+    if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");
+    synchronized (stateLock) {
+      ensureOpen();
+      Connection c = connection;
+      TcpConfig defaults = host.config().tcp();
+      Object v;
+      if (name == SO_REUSEADDR) {
+        v = reuseAddress;
+      } else if (c != null) {
+        v = loop.call(now -> {
+          if (name == SO_RCVBUF) return c.receiveBufferSize();
+          if (name == SO_SNDBUF) return c.sendBufferSize();
+          if (name == SO_LINGER) return c.soLinger();
+          if (name == TCP_NODELAY) return c.noDelay();
+          return (Object) c.keepAlive();
+        });
+      } else if (name == SO_RCVBUF) {
+        v = receiveBuffer > 0 ? receiveBuffer : defaults.receiveBuffer();
+      } else if (name == SO_SNDBUF) {
+        v = sendBuffer > 0 ? sendBuffer : defaults.sendBuffer();
+      } else if (name == SO_LINGER) {
+        v = lingerSeconds;
+      } else if (name == TCP_NODELAY) {
+        v = noDelay;
+      } else {
+        v = keepAlive;
+      }
+      return (T) v;
+    }
+  }
+
+  @Override
+  public Set<SocketOption<?>> supportedOptions() {
+    return OPTIONS;
+  }
+
+  /** The settings the connection starts with: the host's, with the buffer sizes set so far (its SYN's window scale follows them). */
+  private TcpConfig tcpConfig() {
+    TcpConfig t = host.config().tcp();
+    if (receiveBuffer == 0 && sendBuffer == 0) return t;
+    return t.withBuffers(receiveBuffer > 0 ? receiveBuffer : t.receiveBuffer(), sendBuffer > 0 ? sendBuffer : t.sendBuffer());
+  }
+
+  /** Applies the options set before the connect; on the loop thread. */
+  private void applyOptions(Connection c, long now) {
+    if (noDelay) c.setNoDelay(true);
+    if (keepAlive) c.setKeepAlive(true, now);
+    if (lingerSeconds >= 0) c.setSoLinger(true, lingerSeconds);
+  }
+
+  @Override
+  public InetSocketAddress getLocalAddress() throws IOException {
+    ensureOpen();
+    Connection c = connection;
+    if (c != null) return new InetSocketAddress(c.id().localAddress(), c.id().localPort());
+    synchronized (stateLock) {
+      return bound;
+    }
+  }
+
+  @Override
+  public InetSocketAddress getRemoteAddress() throws IOException {
+    ensureOpen();
+    Connection c = connection;
+    return c == null ? null : new InetSocketAddress(c.id().remoteAddress(), c.id().remotePort());
+  }
+
+  @Override
+  public Socket socket() {
+    synchronized (stateLock) {
+      if (adaptor == null) adaptor = SocketAdaptor.of(this);
+      return adaptor;
+    }
+  }
+
+  /** Returns the loop the channel's connection lives on (a loop group will have several). */
+  EventLoop loop() {
+    return loop;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Selection and closing.
+
+  @Override
+  public int readyOps(int interestOps) {
+    if (connection == null) return 0;
+    int r = cell.get();
+    // As the JDK maps POLLERR and POLLHUP: every operation of interest is ready, and fails or ends.
+    if ((r & (Readiness.ERROR | Readiness.HANGUP)) != 0) return interestOps;
+    int ops = 0;
+    boolean connected = state == State.CONNECTED;
+    if ((interestOps & SelectionKey.OP_READ) != 0 && connected && ((r & Readiness.READABLE) != 0 || inputShutdown)) {
+      ops |= SelectionKey.OP_READ;
+    }
+    if ((interestOps & SelectionKey.OP_WRITE) != 0 && connected && (r & Readiness.WRITABLE) != 0) ops |= SelectionKey.OP_WRITE;
+    if ((interestOps & SelectionKey.OP_CONNECT) != 0 && state == State.PENDING && (r & Readiness.CONNECTED) != 0) {
+      ops |= SelectionKey.OP_CONNECT;
+    }
+    return ops;
+  }
+
+  @Override
+  public void addKey(SynackSelectionKey key) {
+    cell.add(key);
+  }
+
+  @Override
+  public void removeKey(SynackSelectionKey key) {
+    cell.remove(key);
+  }
+
+  @Override
+  protected void implCloseSelectableChannel() {
+    Connection c;
+    Signal s;
+    synchronized (stateLock) {
+      c = connection;
+      s = signal;
+    }
+    if (c == null) return;
+    // Handed over without waiting: close may run on an interrupted thread (begin()'s interruptor).
+    loop.execute(now -> {
+      s.unregister(cell);
+      if (c.state() != TcpState.CLOSED) c.closeFully(now);
+    });
+    s.bump(); // blocked readers, writers and connecters wake and see the channel closed
+  }
+
+  @Override
+  protected void implConfigureBlocking(boolean block) {
+    // Each call reads isBlocking() when it starts; nothing to change on the loop.
+  }
+
+  private void ensureOpen() throws ClosedChannelException {
+    if (!isOpen()) throw new ClosedChannelException();
+  }
+
+  @Override
+  public String toString() {
+    Connection c = connection;
+    return "SynackSocketChannel[" + (!isOpen() ? "closed" : c == null ? "unconnected" : c.id() + " " + state) + "]";
+  }
+}
