@@ -34,6 +34,35 @@ class ScriptRunnerTest {
   }
 
   @Nested
+  class LingerAndMergedRuns {
+    @Test
+    void soLingerOnWithZero_inPacketdrillsSpelling_makesCloseReset() {
+      assertPasses(run(Profile.LINUX, CONNECTED + """
+          +0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0
+          +0 close(3) = 0
+          +0 > R. 1:1(0) ack 1
+          """));
+    }
+
+    @Test
+    void soLingerOff_closesWithAFin() {
+      assertPasses(run(Profile.LINUX, CONNECTED + """
+          +0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=0, linger=0}, 8) = 0
+          +0 close(3) = 0
+          +0 > F. 1:1(0) ack 1
+          """));
+    }
+
+    @Test
+    void oneLine_matchesARunOfSegmentsSentTogether_butNotMoreThanItSays() {
+      String sent = CONNECTED.replace("win 65535", "win 65535 <mss 1000>") + "+0 write(3, ..., 3000) = 3000\n";
+      assertPasses(run(Profile.LINUX, sent + "+0 > P. 1:3001(3000) ack 1\n"));
+      ScriptResult r = run(Profile.LINUX, sent + "+0 > P. 1:2001(2000) ack 1\n");
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome(), () -> String.join("\n", r.describe()));
+    }
+  }
+
+  @Nested
   class Packets {
     @Test
     void handshakeAndData_pass() {
