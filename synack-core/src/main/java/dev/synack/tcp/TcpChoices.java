@@ -25,6 +25,7 @@ public final class TcpChoices {
   private boolean synTextQueuedUntilEstablished;
   private boolean synOptionsDroppedOnThirdRetransmission;
   private boolean segmentsWithoutTimestampsDropped;
+  private boolean bsdDelayedAck;
 
   private TcpChoices() {}
 
@@ -46,6 +47,7 @@ public final class TcpChoices {
     c.synTextQueuedUntilEstablished = synTextQueuedUntilEstablished;
     c.synOptionsDroppedOnThirdRetransmission = synOptionsDroppedOnThirdRetransmission;
     c.segmentsWithoutTimestampsDropped = segmentsWithoutTimestampsDropped;
+    c.bsdDelayedAck = bsdDelayedAck;
     change.accept(c);
     return c;
   }
@@ -263,6 +265,22 @@ public final class TcpChoices {
     return with(c -> c.segmentsWithoutTimestampsDropped = on);
   }
 
+  /**
+   * Returns whether in-order data is acknowledged by FreeBSD's rule ({@code DELAY_ACK} in
+   * {@code sys/netinet/tcp_input.c}): a segment of at most one MSS waits for the delayed-ACK timer
+   * only when no other segment is already waiting for its ACK, so every second segment is
+   * acknowledged at once from the first data on, and there is no quick-ACK mode. Off, Linux's rule
+   * holds ({@code __tcp_ack_snd_check} and {@code tcp_incr_quickack} in
+   * {@code net/ipv4/tcp_input.c}): quick ACKs at the start of the data and after an idle spell,
+   * then an ACK once more than one full-sized segment is unacknowledged.
+   */
+  public boolean bsdDelayedAck() { return bsdDelayedAck; }
+
+  /** Returns a copy acknowledging data by FreeBSD's every-second-segment rule, or by Linux's. */
+  public TcpChoices withBsdDelayedAck(boolean on) {
+    return with(c -> c.bsdDelayedAck = on);
+  }
+
   @Override
   public String toString() {
     return "TcpChoices[synOptions=" + synOptionLayout + ", synWindowRounded=" + synWindowRoundedToMss
@@ -272,6 +290,6 @@ public final class TcpChoices {
         + ", bsdTimeWait=" + bsdTimeWait + ", synFinDropped=" + synFinDropped + ", synFinOpensLikeSyn=" + synFinOpensLikeSyn
         + ", synAckToListenerDropped=" + synAckToListenerDropped + ", oldDuplicateAckProcessed=" + oldDuplicateAckProcessed
         + ", synTextQueued=" + synTextQueuedUntilEstablished + ", synOptionsDropped=" + synOptionsDroppedOnThirdRetransmission
-        + ", missingTimestampsDropped=" + segmentsWithoutTimestampsDropped + "]";
+        + ", missingTimestampsDropped=" + segmentsWithoutTimestampsDropped + ", bsdDelayedAck=" + bsdDelayedAck + "]";
   }
 }

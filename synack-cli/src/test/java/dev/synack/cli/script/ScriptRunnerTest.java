@@ -34,6 +34,40 @@ class ScriptRunnerTest {
   }
 
   @Nested
+  class ProfilesAckAsTheirSystems {
+    /** A passive open, then two small segments 10 ms apart. */
+    private static final String TWO_SEGMENTS = HEADER + """
+        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0 bind(3, ..., ...) = 0
+        +0 listen(3, 1) = 0
+        +0 < S 0:0(0) win 65535 <mss 1460>
+        +0 > S. 0:0(0) ack 1 <...>
+        +0 < . 1:1(0) ack 1 win 65535
+        +0 accept(3, ..., ...) = 4
+        +0 < P. 1:11(10) ack 1 win 65535
+        """;
+
+    @Test
+    void freebsd_acksEverySecondSegment_fromTheFirst_withoutQuickAcks() {
+      assertPasses(run(Profile.FREEBSD, TWO_SEGMENTS + """
+          +0.01 < P. 11:21(10) ack 1 win 65535
+          +0 > . 1:1(0) ack 21
+          +0 < P. 21:31(10) ack 1 win 65535
+          +0.04 > . 1:1(0) ack 31
+          """));
+    }
+
+    @Test
+    void linux_acksTheFirstSegmentsAtOnce_inQuickAckMode() {
+      assertPasses(run(Profile.LINUX, TWO_SEGMENTS + """
+          +0 > . 1:1(0) ack 11
+          +0.01 < P. 11:21(10) ack 1 win 65535
+          +0 > . 1:1(0) ack 21
+          """));
+    }
+  }
+
+  @Nested
   class LingerAndMergedRuns {
     @Test
     void soLingerOnWithZero_inPacketdrillsSpelling_makesCloseReset() {
