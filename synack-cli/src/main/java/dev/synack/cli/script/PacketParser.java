@@ -288,6 +288,15 @@ final class PacketParser {
         System.arraycopy(cookie, 0, data, 2, cookie.length);
         yield new TcpOption.Unknown(254, data);
       }
+      case "ECN" -> {
+        // The AccECN option (RFC 9768 draft names: e0b, ceb, e1b byte counters, in either order).
+        StringBuilder counters = new StringBuilder();
+        while (c.atWordExactly("e0b") || c.atWordExactly("e1b") || c.atWordExactly("ceb")) {
+          counters.append(c.word()).append(' ').append(bounded(c, 0xffffff)).append(' ');
+        }
+        unsupported.add("AccECN option <ECN " + counters.toString().strip() + ">");
+        yield new TcpOption.Unknown(172, new byte[0]);
+      }
       default -> throw c.error("unknown TCP option '" + kind + "'");
     };
   }

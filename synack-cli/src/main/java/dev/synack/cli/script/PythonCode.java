@@ -58,8 +58,10 @@ final class PythonCode {
     }
     if (p.exitValue() == 0) return;
     Matcher m = NAME_ERROR.matcher(output);
-    if (m.find() && m.group(1).startsWith("tcpi_")) {
-      throw ScriptException.unsupported(0, "TCP_INFO field " + m.group(1) + " in %{ }% (synack's connection status does not keep it)");
+    if (m.find()) {
+      String name = m.group(1);
+      throw ScriptException.unsupported(0, (name.startsWith("tcpi_") ? "TCP_INFO field " : "name ") + name
+          + " in %{ }% (" + (name.startsWith("tcpi_") ? "synack's connection status does not keep it" : "not one packetdrill's Python has here") + ")");
     }
     String last = output.isEmpty() ? "exit " + p.exitValue() : output.lines().reduce((a, b) -> b).orElse("");
     throw ScriptException.mismatch(0, "Python code failed: " + last, code.strip(), output);
@@ -75,6 +77,10 @@ final class PythonCode {
     v.put("TCPI_OPT_SACK", "2");
     v.put("TCPI_OPT_WSCALE", "4");
     v.put("TCPI_OPT_ECN", "8");
+    v.put("TCPI_OPT_ECN_SEEN", "16");
+    v.put("TCPI_OPT_SYN_DATA", "32");
+    String[] caStates = {"TCP_CA_Open", "TCP_CA_Disorder", "TCP_CA_CWR", "TCP_CA_Recovery", "TCP_CA_Loss"};
+    for (int i = 0; i < caStates.length; i++) v.put(caStates[i], Integer.toString(i));
     if (s == null) return v;
     v.put("tcpi_state", Integer.toString(linuxState(s)));
     Connection c = s.connection;

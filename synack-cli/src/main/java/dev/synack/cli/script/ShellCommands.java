@@ -37,7 +37,16 @@ final class ShellCommands {
    * @throws ScriptException (mismatch) when it fails, (unsupported) when it is not emulated
    */
   void run(String commandLine) {
+    if (commandLine.strip().contains("\n")) {
+      // A command in backquotes may hold several lines, each a command of its own (a shell script).
+      for (String line : commandLine.strip().split("\n")) if (!line.isBlank()) run(line.strip());
+      return;
+    }
     String[] all = words(commandLine);
+    if (all[0].startsWith("/tmp/sysctl_restore_") && all.length == 1) {
+      // set_sysctls.py's restore script: the host and its settings end with the script anyway.
+      return;
+    }
     if (all[0].endsWith("defaults.sh") && all.length == 1) {
       // packetdrill's gtests/net/common/defaults.sh, which Linux's scripts run first.
       for (String line : LinuxSysctls.DEFAULTS_SH) setSysctl(line, false);
@@ -45,9 +54,11 @@ final class ShellCommands {
     }
     if (all[0].endsWith("set_sysctls.py")) {
       // packetdrill's set_sysctls.py /proc/sys/net/ipv4/tcp_x=VALUE ...
-      for (int i = 1; i < all.length; i++) {
-        if (!all[i].startsWith("/proc/sys/")) throw ScriptException.unsupported(0, "set_sysctls.py argument " + all[i]);
-        setSysctl(all[i].substring("/proc/sys/".length()).replace('/', '.'), false);
+      List<String> args = shellWords(commandLine.strip());
+      for (String arg : args.subList(1, args.size())) {
+        int eq = arg.indexOf('=');
+        if (!arg.startsWith("/proc/sys/") || eq < 0) throw ScriptException.unsupported(0, "set_sysctls.py argument " + arg);
+        setSysctl(arg.substring("/proc/sys/".length(), eq).replace('/', '.') + arg.substring(eq), false);
       }
       return;
     }

@@ -51,6 +51,7 @@ final class SocketCalls {
   private final InetAddress remoteAddress;
   private final SocketOptions options;
   private final Map<Integer, ScriptSocket> sockets = new TreeMap<>();
+  private final EpollCalls epoll = new EpollCalls(fd -> sockets.get(fd), this::revents);
   /** packetdrill's "socket under test": the one created or accepted last, which code assertions read. */
   private ScriptSocket underTest;
   private int liveLocalPort = SCRIPT_PORT;
@@ -112,6 +113,16 @@ final class SocketCalls {
       case "shutdown" -> now(shutdown(a));
       case "close" -> now(close(a));
       case "poll" -> poll(a);
+      case "epoll_create", "epoll_create1" -> {
+        if (a.size() != 1) throw ScriptException.syntax(0, sc.name() + " takes 1 argument, not " + a.size());
+        int fd = newFd(sc.result());
+        sockets.put(fd, new ScriptSocket(fd, 0, 0));
+        yield now(epoll.create(fd));
+      }
+      case "epoll_ctl" -> now(epoll.ctl(a));
+      case "epoll_wait", "epoll_pwait" -> epoll.waitFor(a.subList(0, Math.min(a.size(), 4)));
+      case "ioctl" -> now(ioctl(a));
+      case "getsockname", "getpeername" -> now(name(a, sc.name()));
       default -> throw ScriptException.unsupported(0, "system call " + sc.name() + "()");
     };
   }
@@ -361,6 +372,7 @@ final class SocketCalls {
     ScriptSocket s = socketOf(a);
     if (s == null) return Result.fail(Errno.EBADF);
     sockets.remove(s.fd);
+    epoll.close(s.fd);
     if (underTest == s) underTest = null;
     if (s.listener != null) {
       s.listener.close(hut.now());
@@ -372,6 +384,44 @@ final class SocketCalls {
       }
     }
     hut.collect();
+    return Result.ok(0);
+  }
+
+  // ---- ioctl, names ----
+
+  /**
+   * ioctl: the queue sizes Linux reports ({@code SIOCINQ}/{@code FIONREAD}: bytes to read;
+   * {@code SIOCOUTQ}: bytes sent and not acknowledged plus bytes not sent; {@code SIOCOUTQNSD}:
+   * bytes not sent), compared with the script's {@code [N]}.
+   */
+  private Result ioctl(List<Expr> a) {
+    arity(a, 3, "ioctl");
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    String request = symbol(a.get(1));
+    if (s.connection == null || s.connection.isReleased()) return Result.fail(Errno.EINVAL);
+    var st = s.connection.status();
+    long inFlight = Integer.toUnsignedLong(st.sndNxt() - st.sndUna());
+    long value = switch (request) {
+      case "SIOCINQ", "FIONREAD" -> st.receiveQueued();
+      case "SIOCOUTQ" -> st.sendQueued();
+      case "SIOCOUTQNSD" -> Math.max(0, st.sendQueued() - inFlight);
+      default -> throw ScriptException.unsupported(0, "ioctl request " + request);
+    };
+    Long want = Symbols.evaluate(a.get(2));
+    if (!(a.get(2) instanceof Expr.Ellipsis) && (want == null || want != value)) {
+      throw ScriptException.mismatch(0, "ioctl(" + request + ") value", String.valueOf(a.get(2)), "[" + value + "]");
+    }
+    return Result.ok(0);
+  }
+
+  /** getsockname and getpeername: the script writes the address as {@code ...}; a peer needs a connection. */
+  private Result name(List<Expr> a, String call) {
+    arity(a, 3, call);
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    if (!(a.get(1) instanceof Expr.Ellipsis)) throw ScriptException.unsupported(0, call + "() address " + a.get(1) + " (compared only as ...)");
+    if (call.equals("getpeername") && (s.connection == null || !connected(s.connection))) return Result.fail(Errno.ENOTCONN);
     return Result.ok(0);
   }
 

@@ -20,6 +20,10 @@ final class SocketOptions {
   private static final long MCLBYTES = 2048;
   private static final long MSIZE = 256;
 
+  /** The options setsockopt emulates (besides SO_LINGER). */
+  private static final java.util.Set<String> SETTABLE = java.util.Set.of("SO_RCVBUF", "SO_SNDBUF", "SO_REUSEADDR",
+      "SO_REUSEPORT", "SO_KEEPALIVE", "TCP_NODELAY", "TCP_NOOPT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPINIT", "TCP_KEEPCNT");
+
   private final HostUnderTest hut;
   private final Sysctls sysctls;
   private final Profile profile;
@@ -39,6 +43,7 @@ final class SocketOptions {
    */
   Result set(ScriptSocket s, String option, Expr valueExpr) {
     if (option.equals("SO_LINGER")) return setLinger(s, valueExpr);
+    if (!SETTABLE.contains(option)) throw ScriptException.unsupported(0, "socket option " + option);
     Long value = Symbols.evaluate(valueExpr);
     if (value == null) throw ScriptException.unsupported(0, "setsockopt value " + valueExpr);
     Connection c = s.connection;
