@@ -15,6 +15,11 @@ final class LineCursor {
     return line;
   }
 
+  /** Reads the rest of the line. */
+  void skipRest() {
+    pos = text.length();
+  }
+
   /** Returns the text not read yet. */
   String rest() {
     return text.substring(pos);

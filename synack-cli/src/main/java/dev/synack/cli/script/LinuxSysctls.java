@@ -13,29 +13,33 @@ import java.util.Map;
  *
  * <p>A variable for a mechanism synack does not have (F-RTO, pacing ratios, TSO deferral...) is
  * accepted at Linux's own default or {@code defaults.sh}'s value with a warning in the script's
- * result, since the script then only restates the setting every Linux script runs with; any other
- * value is unsupported.
+ * result, since the script then only restates the setting every Linux script runs with; at the
+ * value that turns the mechanism off it is accepted silently, and any other value is unsupported.
  */
 final class LinuxSysctls {
-  /** A variable accepted at these values only, and why synack behaves as they say ({@code warn}: it does not quite). */
-  record Accepted(List<String> values, boolean warn, String reason) {}
+  /**
+   * A variable synack has no setting for: accepted silently at the values it behaves as
+   * ({@code exact}), with a warning at the values of a mechanism it lacks ({@code warned}, {@code *}
+   * for any), unsupported at any other.
+   */
+  record Accepted(List<String> exact, List<String> warned, String reason) {}
 
   static final Map<String, Accepted> ACCEPTED = Map.ofEntries(
-      Map.entry("net.ipv4.tcp_syncookies", new Accepted(List.of("1"), false, "cookies once the SYN queue is full (HostConfig.synCookies WHEN_SYN_QUEUE_FULL)")),
-      Map.entry("net.ipv4.tcp_ecn", new Accepted(List.of("0"), false, "synack neither asks for nor accepts ECN")),
-      Map.entry("net.ipv4.tcp_fack", new Accepted(List.of("0"), false, "synack has no FACK (gone from Linux since 4.15 too)")),
-      Map.entry("net.ipv4.tcp_reordering", new Accepted(List.of("3"), false, "the duplicate-ACK threshold is 3 (RFC 5681 §3.2)")),
-      Map.entry("net.ipv4.tcp_dsack", new Accepted(List.of("1"), false, "synack reports duplicates with D-SACK (RFC 2883)")),
-      Map.entry("net.ipv4.tcp_slow_start_after_idle", new Accepted(List.of("0"), false, "synack does not restart the window after idle")),
-      Map.entry("net.ipv4.tcp_notsent_lowat", new Accepted(List.of("4294967295", "-1"), false, "no limit on unsent data is the only behaviour")),
-      Map.entry("net.ipv4.tcp_early_retrans", new Accepted(List.of("3", "4"), true, "tail loss probes come with RACK-TLP (tcp_recovery)")),
-      Map.entry("net.ipv4.tcp_frto", new Accepted(List.of("2"), true, "synack has no F-RTO (RFC 5682): a spurious RTO is not undone")),
-      Map.entry("net.ipv4.tcp_tso_win_divisor", new Accepted(List.of("3"), true, "synack does not defer sending to build large TSO segments")),
-      Map.entry("net.ipv4.tcp_pacing_ss_ratio", new Accepted(List.of("200"), true, "synack does not pace")),
-      Map.entry("net.ipv4.tcp_pacing_ca_ratio", new Accepted(List.of("120"), true, "synack does not pace")),
-      Map.entry("net.ipv4.tcp_fastopen", new Accepted(List.of("0x70403", "460803", "1", "0"), true, "synack has no TCP Fast Open (RFC 7413): FO options are ignored")),
-      Map.entry("net.ipv4.tcp_fastopen_key", new Accepted(List.of("a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4"), true, "synack has no TCP Fast Open (RFC 7413)")),
-      Map.entry("net.mptcp.enabled", new Accepted(List.of("0", "1"), false, "MPTCP sockets (IPPROTO_MPTCP) are refused by socket() anyway")));
+      Map.entry("net.ipv4.tcp_syncookies", new Accepted(List.of("1"), List.of(), "cookies once the SYN queue is full (HostConfig.synCookies WHEN_SYN_QUEUE_FULL)")),
+      Map.entry("net.ipv4.tcp_ecn", new Accepted(List.of("0"), List.of(), "synack neither asks for nor accepts ECN")),
+      Map.entry("net.ipv4.tcp_fack", new Accepted(List.of("0"), List.of(), "synack has no FACK (gone from Linux since 4.15 too)")),
+      Map.entry("net.ipv4.tcp_reordering", new Accepted(List.of("3"), List.of(), "the duplicate-ACK threshold is 3 (RFC 5681 §3.2)")),
+      Map.entry("net.ipv4.tcp_dsack", new Accepted(List.of("1"), List.of(), "synack reports duplicates with D-SACK (RFC 2883)")),
+      Map.entry("net.ipv4.tcp_slow_start_after_idle", new Accepted(List.of("0"), List.of(), "synack does not restart the window after idle")),
+      Map.entry("net.ipv4.tcp_notsent_lowat", new Accepted(List.of("4294967295", "-1"), List.of(), "no limit on unsent data is the only behaviour")),
+      Map.entry("net.ipv4.tcp_early_retrans", new Accepted(List.of(), List.of("3", "4"), "tail loss probes come with RACK-TLP (tcp_recovery), not from this switch")),
+      Map.entry("net.ipv4.tcp_frto", new Accepted(List.of("0"), List.of("1", "2"), "synack has no F-RTO (RFC 5682): a spurious RTO is not undone")),
+      Map.entry("net.ipv4.tcp_tso_win_divisor", new Accepted(List.of(), List.of("*"), "synack does not defer sending to build large TSO segments")),
+      Map.entry("net.ipv4.tcp_pacing_ss_ratio", new Accepted(List.of(), List.of("*"), "synack does not pace")),
+      Map.entry("net.ipv4.tcp_pacing_ca_ratio", new Accepted(List.of(), List.of("*"), "synack does not pace")),
+      Map.entry("net.ipv4.tcp_fastopen", new Accepted(List.of("0"), List.of("*"), "synack has no TCP Fast Open (RFC 7413): FO options are ignored")),
+      Map.entry("net.ipv4.tcp_fastopen_key", new Accepted(List.of(), List.of("*"), "synack has no TCP Fast Open (RFC 7413)")),
+      Map.entry("net.mptcp.enabled", new Accepted(List.of("0", "1"), List.of(), "MPTCP sockets (IPPROTO_MPTCP) are refused by socket() anyway")));
 
   /** The variables mapped onto engine settings, with Linux 6.x's defaults. */
   static final Map<String, String> MAPPED = Map.ofEntries(
@@ -100,10 +104,9 @@ final class LinuxSysctls {
   String set(String name, String value) {
     Accepted a = ACCEPTED.get(name);
     if (a != null) {
-      if (!a.values().contains(value)) {
-        throw ScriptException.unsupported(0, "sysctl " + name + "=" + value + " (synack behaves as " + a.values().getFirst() + ": " + a.reason() + ")");
-      }
-      return a.warn() ? "sysctl " + name + "=" + value + " accepted, but " + a.reason() : null;
+      if (a.exact().contains(value)) return null;
+      if (a.warned().contains(value) || a.warned().contains("*")) return "sysctl " + name + "=" + value + " accepted, but " + a.reason();
+      throw ScriptException.unsupported(0, "sysctl " + name + "=" + value + " (" + a.reason() + ")");
     }
     check(name, value);
     values.put(name, value);

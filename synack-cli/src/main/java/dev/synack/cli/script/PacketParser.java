@@ -41,6 +41,15 @@ final class PacketParser {
           (int) length, unsupported);
     }
     if (c.acceptWord("icmp")) return icmp(c, inbound, ip, unsupported);
+    if (c.acceptWord("sctp")) {
+      // nplab's SCTP chunks ("sctp: INIT[flgs=0, tag=1, ...]"): read to the end, brackets balanced.
+      String chunks = c.rest().strip();
+      if (ScriptParser.depth(chunks) != 0) throw c.error("unbalanced brackets in an SCTP packet");
+      c.skipRest();
+      unsupported.add("SCTP packet line (synack has no SCTP)");
+      return new ScriptPacket(inbound, ip.ecn, ip.field, 0, 0, 0, false, false, null, null, List.of(), null, 0, null, null,
+          unsupported);
+    }
     return tcp(c, inbound, ip, unsupported);
   }
 

@@ -60,6 +60,7 @@ public final class ScriptRunner {
     private InetAddress remoteAddress;
     private long toleranceNanos;
     private boolean nonFatalSyscalls;
+    private boolean nonFatalPackets;
     /** When the previous event ended, in ns: the origin of relative times. */
     private long lastEnd;
 
@@ -76,7 +77,8 @@ public final class ScriptRunner {
           try {
             run(e);
           } catch (ScriptException ex) {
-            if (ex.kind() == ScriptException.Kind.MISMATCH && nonFatalSyscalls && e instanceof Event.Syscall) {
+            if (ex.kind() == ScriptException.Kind.MISMATCH && (nonFatalSyscalls && e instanceof Event.Syscall
+                || nonFatalPackets && e instanceof Event.Packet)) {
               warnings.add(script.name() + ":" + e.line() + ": " + ex.getMessage() + " (non-fatal)");
             } else {
               throw ex;
@@ -98,7 +100,7 @@ public final class ScriptRunner {
     private void setUp() {
       Map<String, String> o = script.options();
       for (String key : o.keySet()) {
-        if (!Set.of("ip_version", "tolerance_usecs", "mtu", "non_fatal").contains(key)) {
+        if (!Set.of("ip_version", "tolerance_usecs", "mtu", "non_fatal", "local_ip", "remote_ip", "verbose").contains(key)) {
           throw ScriptException.unsupported(0, "option --" + key);
         }
       }
@@ -120,6 +122,8 @@ public final class ScriptRunner {
       } catch (UnknownHostException e) {
         throw new AssertionError(e);
       }
+      localAddress = address(o, "local_ip", localAddress);
+      remoteAddress = address(o, "remote_ip", remoteAddress);
       toleranceNanos = 1000 * number(o, "tolerance_usecs", DEFAULT_TOLERANCE_MICROS);
       int mtu = (int) number(o, "mtu", 1500);
       String nonFatal = o.getOrDefault("non_fatal", "");
@@ -127,6 +131,7 @@ public final class ScriptRunner {
         switch (kind.strip()) {
           case "" -> { }
           case "syscall" -> nonFatalSyscalls = true;
+          case "packet" -> nonFatalPackets = true;
           default -> throw ScriptException.unsupported(0, "--non_fatal=" + kind);
         }
       }
@@ -138,6 +143,19 @@ public final class ScriptRunner {
       }
       sockets = new SocketCalls(hut, sysctls, profile, mode, localAddress, remoteAddress);
       shell = new ShellCommands(sysctls, sockets, hut, warnings);
+    }
+
+    /** Returns {@code --local_ip} or {@code --remote_ip}: an address of the script's IP version. */
+    private InetAddress address(Map<String, String> o, String key, InetAddress dflt) {
+      String v = o.get(key);
+      if (v == null) return dflt;
+      try {
+        InetAddress a = InetAddress.ofLiteral(v);
+        if (a.getClass() != dflt.getClass()) throw ScriptException.syntax(0, "--" + key + "=" + v + " is not of the script's IP version");
+        return a;
+      } catch (IllegalArgumentException e) {
+        throw ScriptException.syntax(0, "--" + key + "=" + v + " is not an IP address");
+      }
     }
 
     private long number(Map<String, String> o, String key, long dflt) {

@@ -68,6 +68,66 @@ class ScriptRunnerTest {
   }
 
   @Nested
+  class LinuxSysctlsAndPython {
+    private static final String LISTEN = HEADER + """
+        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0 bind(3, ..., ...) = 0
+        +0 listen(3, 1) = 0
+        """;
+
+    @Test
+    void defaultsSh_setsLinuxBuffers_andWarnsOfWhatSynackLacks() {
+      ScriptResult r = run(Profile.LINUX, "`../common/defaults.sh`\n" + LISTEN
+          + "+0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [540000], [4]) = 0\n+0 getsockopt(3, SOL_SOCKET, SO_SNDBUF, [262144], [4]) = 0\n");
+      assertPasses(r);
+      assertTrue(r.warnings().stream().anyMatch(w -> w.contains("tcp_frto=2") && w.contains("F-RTO")), r.warnings().toString());
+    }
+
+    @Test
+    void sysctlE_skipsAVariableLinuxWouldNotHave_butWithoutE_itIsUnsupported() {
+      assertPasses(run(Profile.LINUX, "`sysctl -q -e net.ipv4.tcp_no_such_knob=1`\n" + LISTEN));
+      ScriptResult r = run(Profile.LINUX, "`sysctl -q net.ipv4.tcp_no_such_knob=1`\n" + LISTEN);
+      assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome());
+      assertTrue(r.message().contains("net.ipv4.tcp_no_such_knob"), r.message());
+    }
+
+    @Test
+    void aValueSynackCannotBehaveAs_isUnsupported_namingIt() {
+      ScriptResult r = run(Profile.LINUX, "`sysctl -q net.ipv4.tcp_ecn=1`\n" + LISTEN);
+      assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome());
+      assertTrue(r.message().contains("tcp_ecn=1"), r.message());
+    }
+
+    @Test
+    void python_seesTheConnectionsTcpInfo_andAFalseAssertionFails() {
+      org.junit.jupiter.api.Assumptions.assumeTrue(python3() || "true".equals(System.getenv("CI")), "python3 is not installed");
+      assertPasses(run(Profile.LINUX, CONNECTED + "+0 %{ assert tcpi_state == TCP_ESTABLISHED and tcpi_snd_mss > 0 }%\n"));
+      ScriptResult r = run(Profile.LINUX, CONNECTED + "+0 %{\nassert tcpi_rto == 1, tcpi_rto\n}%\n");
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome(), () -> String.join("\n", r.describe()));
+      assertTrue(r.message().contains("AssertionError"), r.message());
+    }
+
+    @Test
+    void python_readingAFieldSynackDoesNotKeep_isUnsupported_namingIt() {
+      org.junit.jupiter.api.Assumptions.assumeTrue(python3() || "true".equals(System.getenv("CI")), "python3 is not installed");
+      ScriptResult r = run(Profile.LINUX, CONNECTED + "+0 %{ assert tcpi_snd_cwnd == 10 }%\n");
+      assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome(), () -> String.join("\n", r.describe()));
+      assertTrue(r.message().contains("tcpi_snd_cwnd"), r.message());
+    }
+
+    private static boolean python3() {
+      try {
+        return new ProcessBuilder("python3", "-c", "pass").start().waitFor() == 0;
+      } catch (java.io.IOException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
+  @Nested
   class LingerAndMergedRuns {
     @Test
     void soLingerOnWithZero_inPacketdrillsSpelling_makesCloseReset() {
