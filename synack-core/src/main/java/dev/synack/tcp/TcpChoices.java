@@ -26,6 +26,7 @@ public final class TcpChoices {
   private boolean synOptionsDroppedOnThirdRetransmission;
   private boolean segmentsWithoutTimestampsDropped;
   private boolean bsdDelayedAck;
+  private boolean windowUpdateWhenDoubled;
 
   private TcpChoices() {}
 
@@ -48,6 +49,7 @@ public final class TcpChoices {
     c.synOptionsDroppedOnThirdRetransmission = synOptionsDroppedOnThirdRetransmission;
     c.segmentsWithoutTimestampsDropped = segmentsWithoutTimestampsDropped;
     c.bsdDelayedAck = bsdDelayedAck;
+    c.windowUpdateWhenDoubled = windowUpdateWhenDoubled;
     change.accept(c);
     return c;
   }
@@ -281,6 +283,20 @@ public final class TcpChoices {
     return with(c -> c.bsdDelayedAck = on);
   }
 
+  /**
+   * Returns whether a read announces the opened window only when the window still offered is at
+   * most half the buffer and the new one at least twice it, as Linux's {@code tcp_cleanup_rbuf}
+   * ({@code net/ipv4/tcp.c}): a large window is not re-announced after every read. Off, a read
+   * announces the window once it opened by the smaller of half the buffer and one MSS (RFC 9293
+   * §3.8.6.2.2), which leaves more window updates on the wire.
+   */
+  public boolean windowUpdateWhenDoubled() { return windowUpdateWhenDoubled; }
+
+  /** Returns a copy announcing the window after reads by Linux's doubling rule, or by RFC 9293's. */
+  public TcpChoices withWindowUpdateWhenDoubled(boolean on) {
+    return with(c -> c.windowUpdateWhenDoubled = on);
+  }
+
   @Override
   public String toString() {
     return "TcpChoices[synOptions=" + synOptionLayout + ", synWindowRounded=" + synWindowRoundedToMss
@@ -290,6 +306,7 @@ public final class TcpChoices {
         + ", bsdTimeWait=" + bsdTimeWait + ", synFinDropped=" + synFinDropped + ", synFinOpensLikeSyn=" + synFinOpensLikeSyn
         + ", synAckToListenerDropped=" + synAckToListenerDropped + ", oldDuplicateAckProcessed=" + oldDuplicateAckProcessed
         + ", synTextQueued=" + synTextQueuedUntilEstablished + ", synOptionsDropped=" + synOptionsDroppedOnThirdRetransmission
-        + ", missingTimestampsDropped=" + segmentsWithoutTimestampsDropped + ", bsdDelayedAck=" + bsdDelayedAck + "]";
+        + ", missingTimestampsDropped=" + segmentsWithoutTimestampsDropped + ", bsdDelayedAck=" + bsdDelayedAck
+        + ", windowUpdateWhenDoubled=" + windowUpdateWhenDoubled + "]";
   }
 }

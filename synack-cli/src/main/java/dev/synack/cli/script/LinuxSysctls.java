@@ -135,6 +135,21 @@ final class LinuxSysctls {
     if (!ok) throw ScriptException.unsupported(0, "sysctl " + name + "=" + value + " (not a value synack can take)");
   }
 
+  /**
+   * Returns the window scale Linux announces for a receive buffer that may grow to {@code max}
+   * ({@code tcp_select_initial_window}: the space, at least {@code net.core.rmem_max}'s 212992,
+   * halved until it fits 16 bits, at most 14 times): 7 for the default 6 MiB, 8 for defaults.sh's 15 MiB.
+   */
+  static int windowScale(long max) {
+    long space = Math.max(max, 212_992);
+    int shift = 0;
+    while (space > 0xffff && shift < 14) {
+      space >>= 1;
+      shift++;
+    }
+    return shift;
+  }
+
   private static long[] triple(String value) {
     String[] w = value.strip().split("\\s+");
     if (w.length != 3) throw new IllegalArgumentException(value);
@@ -169,7 +184,8 @@ final class LinuxSysctls {
         case "net.ipv4.tcp_retries2" -> c.withRetries(c.synRetries(), c.synAckRetries(), Integer.parseInt(v));
         case "net.ipv4.tcp_rmem" -> {
           long[] t = triple(v);
-          yield c.withBuffers((int) t[1], c.sendBuffer()).withReceiveBufferAutoTuning(c.receiveBufferAutoTuning(), (int) t[2]);
+          yield c.withBuffers((int) t[1], c.sendBuffer()).withReceiveBufferAutoTuning(c.receiveBufferAutoTuning(), (int) t[2])
+              .withWindowScale(c.windowScale(), windowScale(t[2]));
         }
         case "net.ipv4.tcp_wmem" -> {
           long[] t = triple(v);

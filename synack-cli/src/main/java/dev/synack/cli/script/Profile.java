@@ -38,7 +38,8 @@ public enum Profile {
    * defaults as synack sizes them), quick-ACK mode and 40 ms delayed ACKs ({@code TCP_DELACK_MIN},
    * {@code tcp_incr_quickack}), RACK-TLP ({@code tcp_recovery=1}), an RTO of 1 s initially and
    * 200 ms at least ({@code TCP_TIMEOUT_INIT}, {@code TCP_RTO_MIN}), 6 SYN and 5 SYN-ACK
-   * retransmissions, 15 of data ({@code tcp_retries2}).
+   * retransmissions, 15 of data ({@code tcp_retries2}); and, unlike synack's defaults, a window
+   * announced after reads only when it doubles ({@code tcp_cleanup_rbuf}).
    */
   LINUX(Set.of("Linux")),
   /**
@@ -85,7 +86,8 @@ public enum Profile {
   TcpConfig tcp() {
     TcpConfig linux = TcpConfig.defaults();
     return switch (this) {
-      case LINUX -> linux;
+      // Linux's rule for window updates after reads is not synack's default (TcpChoices.windowUpdateWhenDoubled).
+      case LINUX -> linux.withChoices(linux.choices().withWindowUpdateWhenDoubled(true));
       case FREEBSD -> linux.withWindowScale(true, 6).withBuffers(65536, 32768)
           .withRack(false)
           .withDelayedAck(true, Duration.ofMillis(40))

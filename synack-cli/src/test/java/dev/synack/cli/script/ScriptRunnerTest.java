@@ -58,6 +58,28 @@ class ScriptRunnerTest {
     }
 
     @Test
+    void linux_doesNotReannounceALargeWindowAfterARead_asRfc9293sRuleDoes() {
+      String script = HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+          +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+          +0 > S 0:0(0) <...>
+          +0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 7>
+          +0 > . 1:1(0) ack 1 <...>
+          +0 < P. 1:2001(2000) ack 1 win 512
+          +0 > . 1:1(0) ack 2001 <...>
+          +0 read(3, ..., 2000) = 2000
+          +0 write(3, ..., 10) = 10
+          +0 > P. 1:11(10) ack 2001 <...>
+          """;
+      assertPasses(run(Profile.LINUX, script));
+      ScriptResult r = run(Profile.RFC, script);
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome(), () -> String.join("\n", r.describe()));
+      assertEquals(12, r.line());
+      assertTrue(r.seen().startsWith("> . 1:1(0) ack 2001"), r.seen());
+    }
+
+    @Test
     void linux_acksTheFirstSegmentsAtOnce_inQuickAckMode() {
       assertPasses(run(Profile.LINUX, TWO_SEGMENTS + """
           +0 > . 1:1(0) ack 11
