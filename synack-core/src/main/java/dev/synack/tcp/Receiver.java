@@ -368,6 +368,17 @@ final class Receiver {
     return possible - rcvWnd() >= Math.min(bufferSize / 2, mss);
   }
 
+  /**
+   * Returns whether reading opened the window enough to tell the peer by Linux's rule
+   * ({@code tcp_cleanup_rbuf}, see {@link TcpChoices#windowUpdateWhenDoubled}): the window offered
+   * is at most half the buffer, and the one possible now is at least twice it.
+   */
+  boolean windowDoubled() {
+    int offered = rcvWnd();
+    int possible = (free() >>> rcvShift) << rcvShift;
+    return 2L * offered <= bufferSize && possible > 0 && possible >= 2L * offered;
+  }
+
   private int free() {
     return Math.max(0, bufferSize - buffer.size());
   }

@@ -26,6 +26,8 @@ public final class TcpChoices {
   private boolean synOptionsDroppedOnThirdRetransmission;
   private boolean segmentsWithoutTimestampsDropped;
   private boolean retransmissionsBoundedInTime;
+  private boolean bsdDelayedAck;
+  private boolean windowUpdateWhenDoubled;
 
   private TcpChoices() {}
 
@@ -48,6 +50,8 @@ public final class TcpChoices {
     c.synOptionsDroppedOnThirdRetransmission = synOptionsDroppedOnThirdRetransmission;
     c.segmentsWithoutTimestampsDropped = segmentsWithoutTimestampsDropped;
     c.retransmissionsBoundedInTime = retransmissionsBoundedInTime;
+    c.bsdDelayedAck = bsdDelayedAck;
+    c.windowUpdateWhenDoubled = windowUpdateWhenDoubled;
     change.accept(c);
     return c;
   }
@@ -281,6 +285,36 @@ public final class TcpChoices {
     return with(c -> c.retransmissionsBoundedInTime = on);
   }
 
+  /**
+   * Returns whether in-order data is acknowledged by FreeBSD's rule ({@code DELAY_ACK} in
+   * {@code sys/netinet/tcp_input.c}): a segment of at most one MSS waits for the delayed-ACK timer
+   * only when no other segment is already waiting for its ACK, so every second segment is
+   * acknowledged at once from the first data on, and there is no quick-ACK mode. Off, Linux's rule
+   * holds ({@code __tcp_ack_snd_check} and {@code tcp_incr_quickack} in
+   * {@code net/ipv4/tcp_input.c}): quick ACKs at the start of the data and after an idle spell,
+   * then an ACK once more than one full-sized segment is unacknowledged.
+   */
+  public boolean bsdDelayedAck() { return bsdDelayedAck; }
+
+  /** Returns a copy acknowledging data by FreeBSD's every-second-segment rule, or by Linux's. */
+  public TcpChoices withBsdDelayedAck(boolean on) {
+    return with(c -> c.bsdDelayedAck = on);
+  }
+
+  /**
+   * Returns whether a read announces the opened window only when the window still offered is at
+   * most half the buffer and the new one at least twice it, as Linux's {@code tcp_cleanup_rbuf}
+   * ({@code net/ipv4/tcp.c}): a large window is not re-announced after every read. Off, a read
+   * announces the window once it opened by the smaller of half the buffer and one MSS (RFC 9293
+   * §3.8.6.2.2), which leaves more window updates on the wire.
+   */
+  public boolean windowUpdateWhenDoubled() { return windowUpdateWhenDoubled; }
+
+  /** Returns a copy announcing the window after reads by Linux's doubling rule, or by RFC 9293's. */
+  public TcpChoices withWindowUpdateWhenDoubled(boolean on) {
+    return with(c -> c.windowUpdateWhenDoubled = on);
+  }
+
   @Override
   public String toString() {
     return "TcpChoices[synOptions=" + synOptionLayout + ", synWindowRounded=" + synWindowRoundedToMss
@@ -291,6 +325,7 @@ public final class TcpChoices {
         + ", synAckToListenerDropped=" + synAckToListenerDropped + ", oldDuplicateAckProcessed=" + oldDuplicateAckProcessed
         + ", synTextQueued=" + synTextQueuedUntilEstablished + ", synOptionsDropped=" + synOptionsDroppedOnThirdRetransmission
         + ", missingTimestampsDropped=" + segmentsWithoutTimestampsDropped
-        + ", retransmissionsBoundedInTime=" + retransmissionsBoundedInTime + "]";
+        + ", retransmissionsBoundedInTime=" + retransmissionsBoundedInTime + ", bsdDelayedAck=" + bsdDelayedAck
+        + ", windowUpdateWhenDoubled=" + windowUpdateWhenDoubled + "]";
   }
 }

@@ -425,7 +425,8 @@ public final class TcpConnection {
     if (n > 0 && rcv.queued() == 0) onBufferDrained(now);
     if (n == 0 && rcv.finReceived && rcv.queued() == 0) return -1;
     if (n > 0) rcv.onUserRead(now, rtt.srtt(), cfg.mss());
-    if (n > 0 && state.isSynchronized() && !rcv.finReceived && rcv.windowUpdateDue(opts.effectiveMss())) {
+    if (n > 0 && state.isSynchronized() && !rcv.finReceived
+        && (cfg.choices().windowUpdateWhenDoubled() ? rcv.windowDoubled() : rcv.windowUpdateDue(opts.effectiveMss()))) {
       ackNow = true; // a window update
     }
     return n;

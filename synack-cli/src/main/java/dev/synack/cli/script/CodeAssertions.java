@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * The Python the suites run between {@code %{} and {@code }%}, which reads the TCP_INFO of the
  * socket under test: {@code assert tcpi_state == TCPI_ESTABLISHED} and
  * {@code assert tcpi_options == (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK)}. These two forms are
- * evaluated on the socket; any other code is unsupported (there is no Python here).
+ * evaluated on the socket at once; any other code runs in python3 ({@link PythonCode}).
  */
 final class CodeAssertions {
   private static final Pattern ASSERT = Pattern.compile("assert\\s+(tcpi_state|tcpi_options)\\s*==\\s*(.+)");
@@ -24,7 +24,10 @@ final class CodeAssertions {
    */
   static void check(String code, ScriptSocket socket) {
     Matcher m = ASSERT.matcher(code.strip());
-    if (!m.matches()) throw ScriptException.unsupported(0, "Python code %{ " + code + " }%");
+    if (!m.matches() || !m.group(2).strip().matches("\\(?[A-Z_0-9| ]+\\)?")) {
+      PythonCode.run(code, socket);
+      return;
+    }
     if (socket == null) throw ScriptException.mismatch(0, "no socket under test for %{ " + code + " }%", "a socket", "none");
     String field = m.group(1);
     String want = m.group(2).strip();

@@ -7,7 +7,9 @@ import dev.synack.tcp.TcpError;
  * were written on FreeBSD, and packetdrill prints the number with the name).
  */
 enum Errno {
+  ENOENT(2, "No such file or directory"),
   EBADF(9, "Bad file descriptor"),
+  EEXIST(17, "File exists"),
   EAGAIN(35, "Resource temporarily unavailable"),
   EINPROGRESS(36, "Operation now in progress"),
   EALREADY(37, "Operation already in progress"),

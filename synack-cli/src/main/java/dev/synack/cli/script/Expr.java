@@ -43,11 +43,40 @@ sealed interface Expr {
     @Override public String toString() { return '"' + value + '"'; }
   }
 
-  /** {@code {fd=3, events=POLLIN}}: a structure, as poll's array elements are written. */
-  record Struct(Map<String, Expr> fields) implements Expr {
+  /**
+   * {@code {fd=3, events=POLLIN}}: a structure, as poll's array elements, a linger, a sockaddr or a
+   * msghdr are written; values without a name ({@code {..., 1000}}, an iovec) are positional.
+   */
+  record Struct(Map<String, Expr> fields, List<Expr> positional) implements Expr {
+    Struct(Map<String, Expr> fields) {
+      this(fields, List.of());
+    }
+
+    /** Returns the field of the first name present, or null. */
+    Expr field(String... names) {
+      for (String n : names) if (fields.containsKey(n)) return fields.get(n);
+      return null;
+    }
+
     @Override public String toString() {
-      return fields.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+      java.util.stream.Stream<String> named = fields.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue());
+      return java.util.stream.Stream.concat(positional.stream().map(Object::toString), named)
           .collect(java.util.stream.Collectors.joining(", ", "{", "}"));
+    }
+  }
+
+  /** {@code htons(8080)}, {@code inet_addr("192.0.2.1")}: a function of constant arguments. */
+  record Call(String name, List<Expr> args) implements Expr {
+    @Override public String toString() {
+      return name + args.stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", ", "(", ")"));
+    }
+  }
+
+  /** {@code name=value}, or {@code name(index)=value} as msghdr's {@code msg_iov(1)=[...]}: a named field. */
+  record Assign(String name, List<Expr> index, Expr value) implements Expr {
+    @Override public String toString() {
+      String idx = index.isEmpty() ? "" : index.stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", ", "(", ")"));
+      return name + idx + "=" + value;
     }
   }
 }

@@ -15,6 +15,11 @@ final class LineCursor {
     return line;
   }
 
+  /** Reads the rest of the line. */
+  void skipRest() {
+    pos = text.length();
+  }
+
   /** Returns the text not read yet. */
   String rest() {
     return text.substring(pos);
@@ -51,6 +56,33 @@ final class LineCursor {
     return pos < text.length() && (Character.isLetter(text.charAt(pos)) || text.charAt(pos) == '_');
   }
 
+  /** Returns whether the name {@code w} comes next, as a whole word. */
+  boolean atWordExactly(String w) {
+    if (!at(w)) return false;
+    int end = pos + w.length();
+    return end >= text.length() || !(Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == '_');
+  }
+
+  /** Reads the name {@code w} if it comes next as a whole word; returns whether it did. */
+  boolean acceptWord(String w) {
+    if (!atWordExactly(w)) return false;
+    pos += w.length();
+    return true;
+  }
+
+  void expectWord(String w) {
+    if (!acceptWord(w)) throw error("expected '" + w + "'");
+  }
+
+  /** Reads a run of letters, digits and underscores (a name, or a hex blob such as a cookie). */
+  String token() {
+    skipSpaces();
+    int start = pos;
+    while (pos < text.length() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) pos++;
+    if (start == pos) throw error("expected a name or hex digits");
+    return text.substring(start, pos);
+  }
+
   /** Reads a name. */
   String word() {
     if (!atWord()) throw error("expected a name");
@@ -62,6 +94,13 @@ final class LineCursor {
   /** Reads a word of the given kind of characters (such as TCP flags); empty when none. */
   String run(String allowed) {
     skipSpaces();
+    int start = pos;
+    while (pos < text.length() && allowed.indexOf(text.charAt(pos)) >= 0) pos++;
+    return text.substring(start, pos);
+  }
+
+  /** Reads characters of {@code allowed} that follow at once, without skipping spaces; empty when none. */
+  String runAdjacent(String allowed) {
     int start = pos;
     while (pos < text.length() && allowed.indexOf(text.charAt(pos)) >= 0) pos++;
     return text.substring(start, pos);

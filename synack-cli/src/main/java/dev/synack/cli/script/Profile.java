@@ -24,10 +24,23 @@ public enum Profile {
    * not rounded to the MSS, receive buffer rounded up to it, RCV.WND the free buffer space, FIN
    * repeated on ACKs, resets signalled in CLOSING and LAST-ACK, {@code tcp_twcheck}'s TIME-WAIT,
    * SYN+FIN taken as a SYN by a listener, SYN-ACKs to a listener dropped, the ACK of wholly old
-   * segments processed, text in a SYN reaching SYN-SENT kept until ESTABLISHED.
+   * segments processed, text in a SYN reaching SYN-SENT kept until ESTABLISHED; its delayed ACKs
+   * ({@code DELAY_ACK} in {@code sys/netinet/tcp_input.c}: every second segment from the first,
+   * no quick-ACK mode, {@code net.inet.tcp.delacktime} 40 ms) and its default stack's loss
+   * recovery, RFC 6675 SACK recovery without RACK or tail loss probes ({@code tcp_sack.c}; RACK-TLP
+   * is the separate {@code tcp_rack} stack, not the default).
    */
   FREEBSD(Set.of("FreeBSD")),
-  /** synack's defaults, which follow Linux. */
+  /**
+   * Linux 6.x's defaults, which are synack's own ({@link TcpConfig#defaults()}): window scale 7
+   * ({@code tcp_select_initial_window} with {@code tcp_rmem}'s 6 MiB maximum), an initial window
+   * of 10 segments ({@code TCP_INIT_CWND}), 128 KiB buffers ({@code tcp_rmem}/{@code tcp_wmem}
+   * defaults as synack sizes them), quick-ACK mode and 40 ms delayed ACKs ({@code TCP_DELACK_MIN},
+   * {@code tcp_incr_quickack}), RACK-TLP ({@code tcp_recovery=1}), an RTO of 1 s initially and
+   * 200 ms at least ({@code TCP_TIMEOUT_INIT}, {@code TCP_RTO_MIN}), 6 SYN and 5 SYN-ACK
+   * retransmissions, 15 of data ({@code tcp_retries2}); and, unlike synack's defaults, a window
+   * announced after reads only when it doubles ({@code tcp_cleanup_rbuf}).
+   */
   LINUX(Set.of("Linux")),
   /**
    * RFC 9293 and its companions to the letter where they choose: RTO bounds of RFC 6298 (1 s,
@@ -73,8 +86,11 @@ public enum Profile {
   TcpConfig tcp() {
     TcpConfig linux = TcpConfig.defaults();
     return switch (this) {
-      case LINUX -> linux;
+      // Linux's rule for window updates after reads is not synack's default (TcpChoices.windowUpdateWhenDoubled).
+      case LINUX -> linux.withChoices(linux.choices().withWindowUpdateWhenDoubled(true));
       case FREEBSD -> linux.withWindowScale(true, 6).withBuffers(65536, 32768)
+          .withRack(false)
+          .withDelayedAck(true, Duration.ofMillis(40))
           .withRto(Duration.ofSeconds(1), Duration.ofMillis(30), Duration.ofSeconds(64))
           .withRtoSlop(Duration.ofMillis(200))
           .withRetries(FREEBSD_MAX_RETRANSMISSIONS, FREEBSD_SYNCACHE_RETRANSMISSIONS, FREEBSD_MAX_RETRANSMISSIONS)
@@ -92,7 +108,8 @@ public enum Profile {
               .withSynAckToListenerDropped(true)
               .withOldDuplicateAckProcessed(true)
               .withSynTextQueuedUntilEstablished(true)
-              .withRetransmissionsBoundedInTime(false));
+              .withRetransmissionsBoundedInTime(false)
+              .withBsdDelayedAck(true));
       case RFC -> linux.withRto(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60))
           .withMsl(Duration.ofMinutes(2))
           .withRfc1337(false)

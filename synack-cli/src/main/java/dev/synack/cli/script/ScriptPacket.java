@@ -22,6 +22,12 @@ import java.util.List;
  * @param options     the options in order, or null for {@code <...>} (then not checked); an empty
  *                    list when no options are written, which means the packet has none
  * @param udpEncapsulation {@code /udp(sport > dport)} after the packet (RFC 6951 style), or null
+ * @param urgentPointer the urgent pointer ({@code urg 1}), 0 when not written
+ * @param icmp        for an ICMP line ({@code < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]}), its
+ *                    fields; null for a TCP line
+ * @param udpLength   for a UDP line ({@code < udp (100)}), its payload length; null otherwise
+ * @param unsupported what the line writes that the runner cannot honour (an outer {@code ipv4 a > b:}
+ *                    header, GRE, MPLS, a flow label, fuzzing, TCP-MD5...), each named; empty when none
  */
 record ScriptPacket(
     boolean inbound,
@@ -35,7 +41,38 @@ record ScriptPacket(
     Long ack,
     Integer window,
     List<TcpOption> options,
-    String udpEncapsulation) {
+    String udpEncapsulation,
+    int urgentPointer,
+    Icmp icmp,
+    Integer udpLength,
+    List<String> unsupported) {
+
+  ScriptPacket {
+    unsupported = List.copyOf(unsupported);
+  }
+
+  /** A TCP line without urgent pointer or anything the runner cannot honour. */
+  ScriptPacket(boolean inbound, Ecn ecn, IpField ipField, int flags, long seq, int length, boolean absoluteSeq,
+      boolean ignoreSeq, Long ack, Integer window, List<TcpOption> options, String udpEncapsulation) {
+    this(inbound, ecn, ipField, flags, seq, length, absoluteSeq, ignoreSeq, ack, window, options, udpEncapsulation, 0,
+        null, null, List.of());
+  }
+
+  /**
+   * The ICMP part of an ICMP line: its type and code as packetdrill names them ({@code unreachable},
+   * {@code port_unreachable}, {@code frag_needed}, {@code packet_too_big}, {@code time_exceeded}...),
+   * the MTU it reports, and the packet it quotes: a TCP segment of the live connection
+   * ({@code [1:1461(1460)]}), or a UDP or raw one by length.
+   *
+   * @param type          the type's name
+   * @param code          the code's name, or null
+   * @param mtu           the next-hop MTU ({@code mtu 1200}), or null
+   * @param echoId        the echo identifier ({@code id 7}), 0 when not written
+   * @param quoted        {@code tcp}, {@code udp} or {@code raw}: what the quoted packet is
+   * @param quotedSeq     the quoted TCP segment's first sequence number (script space)
+   * @param quotedLength  the quoted payload length
+   */
+  record Icmp(String type, String code, Integer mtu, long echoId, String quoted, long quotedSeq, int quotedLength) {}
 
   /** The ECN codepoints a script can name (RFC 3168 §5). */
   enum Ecn {
@@ -77,6 +114,11 @@ record ScriptPacket(
   public String toString() {
     StringBuilder b = new StringBuilder();
     b.append(inbound ? "< " : "> ");
+    if (icmp != null) {
+      return b.append("icmp ").append(icmp.type()).append(icmp.code() == null ? "" : " " + icmp.code())
+          .append(icmp.mtu() == null ? "" : " mtu " + icmp.mtu()).toString();
+    }
+    if (udpLength != null) return b.append("udp (").append(udpLength).append(')').toString();
     if (ecn != null) b.append('[').append(ecn.word).append("] ");
     if (ipField != null) b.append(ipField).append(' ');
     b.append(flagString(flags)).append(' ');
@@ -94,6 +136,7 @@ record ScriptPacket(
       b.append(" <").append(new TcpOptions(options).describe()).append('>');
     }
     if (udpEncapsulation != null) b.append("/udp(").append(udpEncapsulation).append(')');
+    if (urgentPointer != 0) b.append(" urg ").append(urgentPointer);
     return b.toString();
   }
 

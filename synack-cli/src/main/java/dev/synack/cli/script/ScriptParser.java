@@ -1,8 +1,5 @@
 package dev.synack.cli.script;
 
-import dev.synack.wire.SackBlock;
-import dev.synack.wire.TcpFlags;
-import dev.synack.wire.TcpOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,8 +16,6 @@ import java.util.Set;
  * far enough to fail the script as unsupported, never skipped.
  */
 final class ScriptParser {
-  private static final String TCP_FLAG_CHARS = "FSRP.EWCU";
-
   private ScriptParser() {}
 
   /**
@@ -48,6 +43,14 @@ final class ScriptParser {
         // A command in backquotes may run over several lines.
         line = line + "\n" + lines[++i];
       }
+      if (!line.contains("%{") && !line.startsWith("`")) {
+        // A call, a structure or a packet may run over lines (packetdrill's grammar ignores line
+        // ends): lines are joined while a bracket is open, and a line that cannot start an event
+        // continues the one before it.
+        while (i + 1 < lines.length && (depth(line) > 0 ? true : continues(lines[i + 1]))) {
+          line = line + " " + lines[++i].strip();
+        }
+      }
       if (line.contains("%{")) {
         // Code may run over several lines, up to "}%".
         StringBuilder b = new StringBuilder(line);
@@ -56,18 +59,48 @@ final class ScriptParser {
         }
         line = b.toString();
       }
-      if (line.startsWith("`") && events.isEmpty()) {
-        // packetdrill's init command: a command before the first event, without a time, run first.
+      if (line.startsWith("`")) {
+        // packetdrill's init command (before the first event) and cleanup command (after the last),
+        // without a time: the first runs first, the second when the events are done.
         LineCursor c = new LineCursor(line, first + 1);
         c.expect("`");
         String command = c.until("`");
         if (!c.atEnd()) throw c.error("text after a command");
-        events.add(new Event.Command(new EventTime(EventTime.Kind.ABSOLUTE, 0, 0), first + 1, line, command.strip()));
+        EventTime at = events.isEmpty() ? new EventTime(EventTime.Kind.ABSOLUTE, 0, 0) : new EventTime(EventTime.Kind.RELATIVE, 0, 0);
+        events.add(new Event.Command(at, first + 1, line, command.strip()));
         continue;
       }
       events.add(event(new LineCursor(line, first + 1)));
     }
     return new Script(name, options, List.copyOf(events));
+  }
+
+  /** Returns how many brackets ( [ { are open at the end of {@code s}, outside strings. */
+  static int depth(String s) {
+    int depth = 0;
+    boolean inString = false;
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (inString) {
+        if (ch == '\\') i++;
+        else if (ch == '"') inString = false;
+      } else if (ch == '"') {
+        inString = true;
+      } else if (ch == '(' || ch == '[' || ch == '{') {
+        depth++;
+      } else if (ch == ')' || ch == ']' || ch == '}') {
+        depth--;
+      }
+    }
+    return depth;
+  }
+
+  /** Returns whether a line goes on with the event before it: it is not empty and cannot start an event or an option. */
+  private static boolean continues(String next) {
+    String t = next.strip();
+    if (t.isEmpty()) return false;
+    char ch = t.charAt(0);
+    return !(Character.isDigit(ch) || ch == '+' || ch == '*' || ch == '.' || ch == '`' || ch == '%' || ch == '-');
   }
 
   private static int count(String s, char ch) {
@@ -82,7 +115,7 @@ final class ScriptParser {
     String text = c.skipSpaces().rest().strip();
     int line = c.line();
     if (c.at("<") || c.at(">")) {
-      return new Event.Packet(time, line, text, packet(c));
+      return new Event.Packet(time, line, text, PacketParser.packet(c));
     }
     if (c.accept("`")) {
       String command = c.until("`");
@@ -94,10 +127,19 @@ final class ScriptParser {
       if (!c.atEnd()) throw c.error("text after code");
       return new Event.Code(time, line, text, code.strip());
     }
-    if (time.kind() == EventTime.Kind.ABSOLUTE && c.accept("...")) {
-      // A blocking system call: "start...end".
-      EventTime end = c.accept("+") ? new EventTime(EventTime.Kind.RELATIVE, c.seconds(), 0) : absolute(c.seconds());
-      end = new EventTime(end.kind(), end.startMicros(), end.startMicros());
+    if ((time.kind() == EventTime.Kind.ABSOLUTE || time.kind() == EventTime.Kind.RELATIVE) && c.accept("...")) {
+      // A blocking system call: "start...end". The end counts from where the start does (packetdrill
+      // shifts both by the same offset), so "+a...b" ends b after the previous event, b - a after its
+      // start; "start...+d" (nplab's form) ends d after its start.
+      EventTime end;
+      if (c.accept("+")) {
+        long d = c.seconds();
+        end = new EventTime(EventTime.Kind.RELATIVE, d, d);
+      } else {
+        long e = c.seconds();
+        if (e < time.startMicros()) throw c.error("time range is backwards");
+        end = time.relative() ? new EventTime(EventTime.Kind.RELATIVE, e - time.startMicros(), e - time.startMicros()) : absolute(e);
+      }
       return syscall(c, time, line, c.skipSpaces().rest().strip(), end);
     }
     if (c.atWord()) return syscall(c, time, line, text, null);
@@ -126,139 +168,6 @@ final class ScriptParser {
     return new EventTime(EventTime.Kind.ABSOLUTE, micros, micros);
   }
 
-  // ---- Packets ----
-
-  static ScriptPacket packet(LineCursor c) {
-    boolean inbound = c.accept("<");
-    if (!inbound) c.expect(">");
-    ScriptPacket.Ecn ecn = null;
-    if (c.accept("[")) {
-      String word = c.word();
-      ecn = null;
-      for (ScriptPacket.Ecn e : ScriptPacket.Ecn.values()) if (e.word.equals(word)) ecn = e;
-      if (ecn == null) throw c.error("unknown ECN codepoint '" + word + "'");
-      c.expect("]");
-    }
-    ScriptPacket.IpField ipField = null;
-    if (c.accept("(")) {
-      String field = c.word();
-      if (!Set.of("ttl", "tos", "hlim", "class").contains(field)) throw c.error("unknown IP field '" + field + "'");
-      ipField = new ScriptPacket.IpField(field, (int) c.number());
-      c.expect(")");
-    }
-    String flagText = c.run(TCP_FLAG_CHARS);
-    if (flagText.isEmpty()) throw c.error("expected TCP flags");
-    int flags = 0;
-    for (char ch : flagText.toCharArray()) {
-      flags |= switch (ch) {
-        case 'F' -> TcpFlags.FIN;
-        case 'S' -> TcpFlags.SYN;
-        case 'R' -> TcpFlags.RST;
-        case 'P' -> TcpFlags.PSH;
-        case '.' -> TcpFlags.ACK;
-        case 'E' -> TcpFlags.ECE;
-        case 'W' -> TcpFlags.CWR;
-        case 'U' -> TcpFlags.URG;
-        default -> throw ScriptException.unsupported(c.line(), "TCP flag '" + ch + "'");
-      };
-    }
-    boolean ignoreSeq = false;
-    boolean absoluteSeq = false;
-    long seq = 0;
-    long end;
-    if (c.accept("...")) {
-      ignoreSeq = true;
-      c.expect("(");
-      end = c.number();
-      c.expect(")");
-    } else {
-      seq = c.number();
-      c.expect(":");
-      end = c.number();
-      c.expect("(");
-      long length = c.number();
-      c.expect(")");
-      if (((end - seq) & 0xffffffffL) != length) throw c.error("the range " + seq + ":" + end + " is not " + length + " bytes long");
-      end = length;
-      absoluteSeq = c.accept("!");
-    }
-    int length = (int) end;
-    if (length < 0 || length > 65535) throw c.error("bad payload length " + length);
-    Long ack = null;
-    Integer window = null;
-    List<TcpOption> options = List.of();
-    String udp = null;
-    while (!c.atEnd()) {
-      if (c.accept("ack")) {
-        ack = c.number() & 0xffffffffL;
-      } else if (c.accept("win")) {
-        long w = c.number();
-        if (w < 0 || w > 65535) throw c.error("window out of range: " + w);
-        window = (int) w;
-      } else if (c.accept("<")) {
-        options = options(c);
-      } else if (c.accept("/udp(")) {
-        udp = c.until(")").strip();
-      } else {
-        throw c.error("unexpected text in a packet");
-      }
-    }
-    if (inbound && window == null) throw ScriptException.syntax(c.line(), "an inbound packet needs a window");
-    return new ScriptPacket(inbound, ecn, ipField, flags, seq & 0xffffffffL, length, absoluteSeq, ignoreSeq, ack, window, options, udp);
-  }
-
-  /** Parses the options after {@code <} up to {@code >}; returns null for {@code <...>}. */
-  static List<TcpOption> options(LineCursor c) {
-    if (c.accept("...")) {
-      c.expect(">");
-      return null;
-    }
-    List<TcpOption> list = new ArrayList<>();
-    if (c.accept(">")) return list;
-    do {
-      list.add(option(c));
-    } while (c.accept(","));
-    c.expect(">");
-    return list;
-  }
-
-  private static TcpOption option(LineCursor c) {
-    String kind = c.word();
-    return switch (kind) {
-      case "nop" -> new TcpOption.NoOperation();
-      case "eol" -> new TcpOption.EndOfOptionList();
-      case "mss" -> new TcpOption.MaximumSegmentSize((int) bounded(c, 0xffff));
-      case "wscale" -> new TcpOption.WindowScale((int) bounded(c, 0xff));
-      case "sackOK" -> new TcpOption.SackPermitted();
-      case "TS" -> {
-        c.expect("val");
-        long val = bounded(c, 0xffffffffL);
-        c.expect("ecr");
-        long ecr = bounded(c, 0xffffffffL);
-        yield new TcpOption.Timestamps((int) val, (int) ecr);
-      }
-      case "sack" -> {
-        List<SackBlock> blocks = new ArrayList<>();
-        while (c.atNumber()) {
-          long left = bounded(c, 0xffffffffL);
-          c.expect(":");
-          long right = bounded(c, 0xffffffffL);
-          blocks.add(new SackBlock((int) left, (int) right));
-        }
-        if (blocks.isEmpty() || blocks.size() > 4) throw c.error("a sack option holds 1 to 4 blocks");
-        yield new TcpOption.Sack(blocks);
-      }
-      case "md5" -> throw ScriptException.unsupported(c.line(), "TCP-MD5 signature option (RFC 2385)");
-      default -> throw ScriptException.unsupported(c.line(), "TCP option '" + kind + "'");
-    };
-  }
-
-  private static long bounded(LineCursor c, long max) {
-    long v = c.number();
-    if (v < 0 || v > max) throw c.error("value out of range 0.." + max + ": " + v);
-    return v;
-  }
-
   // ---- System calls ----
 
   private static Event.Syscall syscall(LineCursor c, EventTime time, int line, String text, EventTime end) {
@@ -272,12 +181,22 @@ final class ScriptParser {
       c.expect(")");
     }
     c.expect("=");
-    Expr result = expr(c);
+    Expr result = result(c);
     String errno = null;
     if (c.atWord()) errno = c.word();
     if (c.accept("(")) c.until(")"); // "(Operation now in progress)", "(flags O_RDWR)": a note for the reader
     if (!c.atEnd()) throw c.error("unexpected text after a system call");
     return new Event.Syscall(time, line, text, name, List.copyOf(args), result, errno, end);
+  }
+
+  /** Parses a call's result: a value, where a name is never a call ({@code = SOME (note)} is a name and a note). */
+  private static Expr result(LineCursor c) {
+    if (!c.atWord()) return expr(c);
+    List<Expr> terms = new ArrayList<>();
+    do {
+      terms.add(c.atWord() ? new Expr.Sym(c.word()) : term(c));
+    } while (c.accept("|"));
+    return terms.size() == 1 ? terms.getFirst() : new Expr.Or(List.copyOf(terms));
   }
 
   static Expr expr(LineCursor c) {
@@ -287,34 +206,62 @@ final class ScriptParser {
     return terms.size() == 1 ? terms.getFirst() : new Expr.Or(List.copyOf(terms));
   }
 
+  /**
+   * Parses one value: {@code ...}, an integer, a name, a call such as {@code htons(8080)} or
+   * {@code inet_addr("192.0.2.1")}, {@code name=value} (a field, as in {@code {onoff=1, linger=0}}
+   * or {@code msg_iov(1)=[...]}), strings (adjacent ones joined, {@code "abc"...}), an array, or
+   * braces: a structure of fields and positional values ({@code {..., 1000}} is an iovec).
+   */
   private static Expr term(LineCursor c) {
     if (c.accept("...")) return new Expr.Ellipsis();
     if (c.atNumber()) return new Expr.Num(c.number());
-    if (c.atWord()) return new Expr.Sym(c.word());
-    if (c.accept("\"")) return new Expr.Str(c.until("\""));
-    if (c.accept("[")) {
-      List<Expr> elements = new ArrayList<>();
-      if (!c.accept("]")) {
-        do {
-          elements.add(expr(c));
-        } while (c.accept(","));
-        c.expect("]");
+    if (c.atWord()) {
+      String name = c.word();
+      List<Expr> args = List.of();
+      boolean call = c.at("(");
+      if (call) {
+        c.expect("(");
+        args = list(c, ")");
       }
-      return new Expr.Array(List.copyOf(elements));
+      if (c.at("=") && !c.at("==")) {
+        c.expect("=");
+        return new Expr.Assign(name, args, expr(c));
+      }
+      return call ? new Expr.Call(name, args) : new Expr.Sym(name);
     }
+    if (c.at("\"")) {
+      StringBuilder b = new StringBuilder();
+      while (c.accept("\"")) b.append(c.until("\""));
+      c.accept("...");
+      return new Expr.Str(b.toString());
+    }
+    if (c.accept("[")) return new Expr.Array(list(c, "]"));
     if (c.accept("{")) {
-      Map<String, Expr> fields = new LinkedHashMap<>();
-      if (!c.accept("}")) {
-        do {
-          String field = c.word();
-          c.expect("=");
-          fields.put(field, expr(c));
-        } while (c.accept(","));
-        c.expect("}");
+      java.util.Map<String, Expr> fields = new LinkedHashMap<>();
+      List<Expr> positional = new ArrayList<>();
+      for (Expr e : list(c, "}")) {
+        if (e instanceof Expr.Assign a) {
+          fields.put(a.name(), a.value());
+          // msg_iov(1)=[...]: the count in parentheses is the length field.
+          if (a.index().size() == 1) fields.put(a.name() + "len", a.index().getFirst());
+        } else {
+          positional.add(e);
+        }
       }
-      return new Expr.Struct(fields);
+      return new Expr.Struct(fields, positional);
     }
     throw c.error("expected a value");
+  }
+
+  /** Parses values separated by commas up to {@code close}. */
+  private static List<Expr> list(LineCursor c, String close) {
+    List<Expr> elements = new ArrayList<>();
+    if (c.accept(close)) return List.of();
+    do {
+      elements.add(expr(c));
+    } while (c.accept(","));
+    c.expect(close);
+    return List.copyOf(elements);
   }
 
   // ---- Comments ----

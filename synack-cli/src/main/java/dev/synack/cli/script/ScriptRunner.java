@@ -60,6 +60,7 @@ public final class ScriptRunner {
     private InetAddress remoteAddress;
     private long toleranceNanos;
     private boolean nonFatalSyscalls;
+    private boolean nonFatalPackets;
     /** When the previous event ended, in ns: the origin of relative times. */
     private long lastEnd;
 
@@ -76,7 +77,8 @@ public final class ScriptRunner {
           try {
             run(e);
           } catch (ScriptException ex) {
-            if (ex.kind() == ScriptException.Kind.MISMATCH && nonFatalSyscalls && e instanceof Event.Syscall) {
+            if (ex.kind() == ScriptException.Kind.MISMATCH && (nonFatalSyscalls && e instanceof Event.Syscall
+                || nonFatalPackets && e instanceof Event.Packet)) {
               warnings.add(script.name() + ":" + e.line() + ": " + ex.getMessage() + " (non-fatal)");
             } else {
               throw ex;
@@ -98,14 +100,16 @@ public final class ScriptRunner {
     private void setUp() {
       Map<String, String> o = script.options();
       for (String key : o.keySet()) {
-        if (!Set.of("ip_version", "tolerance_usecs", "mtu", "non_fatal").contains(key)) {
+        if (!Set.of("ip_version", "tolerance_usecs", "mtu", "non_fatal", "local_ip", "remote_ip", "verbose").contains(key)) {
           throw ScriptException.unsupported(0, "option --" + key);
         }
       }
       String ipVersion = o.getOrDefault("ip_version", "ipv4");
       try {
         switch (ipVersion) {
-          case "ipv4" -> {
+          // An AF_INET6 socket speaking IPv4 (packetdrill's ipv4-mapped-ipv6): the script's sockets are
+          // emulated by name, so only the packets' family matters, and that is IPv4.
+          case "ipv4", "ipv4-mapped-ipv6" -> {
             localAddress = InetAddress.getByName("192.168.0.1");
             remoteAddress = InetAddress.getByName("192.0.2.1");
           }
@@ -118,6 +122,8 @@ public final class ScriptRunner {
       } catch (UnknownHostException e) {
         throw new AssertionError(e);
       }
+      localAddress = address(o, "local_ip", localAddress);
+      remoteAddress = address(o, "remote_ip", remoteAddress);
       toleranceNanos = 1000 * number(o, "tolerance_usecs", DEFAULT_TOLERANCE_MICROS);
       int mtu = (int) number(o, "mtu", 1500);
       String nonFatal = o.getOrDefault("non_fatal", "");
@@ -125,6 +131,7 @@ public final class ScriptRunner {
         switch (kind.strip()) {
           case "" -> { }
           case "syscall" -> nonFatalSyscalls = true;
+          case "packet" -> nonFatalPackets = true;
           default -> throw ScriptException.unsupported(0, "--non_fatal=" + kind);
         }
       }
@@ -135,7 +142,20 @@ public final class ScriptRunner {
         throw ScriptException.unsupported(0, "--mtu=" + mtu + " (" + e.getMessage() + ")");
       }
       sockets = new SocketCalls(hut, sysctls, profile, mode, localAddress, remoteAddress);
-      shell = new ShellCommands(sysctls, sockets, hut);
+      shell = new ShellCommands(sysctls, sockets, hut, warnings);
+    }
+
+    /** Returns {@code --local_ip} or {@code --remote_ip}: an address of the script's IP version. */
+    private InetAddress address(Map<String, String> o, String key, InetAddress dflt) {
+      String v = o.get(key);
+      if (v == null) return dflt;
+      try {
+        InetAddress a = InetAddress.ofLiteral(v);
+        if (a.getClass() != dflt.getClass()) throw ScriptException.syntax(0, "--" + key + "=" + v + " is not of the script's IP version");
+        return a;
+      } catch (IllegalArgumentException e) {
+        throw ScriptException.syntax(0, "--" + key + "=" + v + " is not an IP address");
+      }
     }
 
     private long number(Map<String, String> o, String key, long dflt) {
@@ -151,8 +171,16 @@ public final class ScriptRunner {
     // ---- events ----
 
     private void run(Event e) {
+      if (e instanceof Event.Packet p && !p.packet().unsupported().isEmpty()) {
+        throw ScriptException.unsupported(0, p.packet().unsupported().getFirst());
+      }
       long[] window = window(e.time());
       switch (e) {
+        case Event.Packet p when p.packet().inbound() && p.packet().icmp() != null -> {
+          advanceTo(window[0]);
+          checkPending(false);
+          hut.inject(IcmpPackets.build(p.packet(), map, remoteAddress, sockets.liveRemotePort(), localAddress, sockets.liveLocalPort()));
+        }
         case Event.Packet p when p.packet().inbound() -> {
           advanceTo(window[0]);
           checkPending(false);
@@ -215,6 +243,7 @@ public final class ScriptRunner {
         checkPending(false);
       }
       hut.takeSent();
+      sent = mergeRun(want, sent);
       String why = PacketMatcher.compare(want, sent.packet(), map, mode);
       String seen = PacketMatcher.describe(sent.packet(), map) + " at " + seconds(sent.time()) + " s";
       if (why != null) throw ScriptException.mismatch(0, "outbound packet: " + why, e.text(), seen);
@@ -223,6 +252,40 @@ public final class ScriptRunner {
         throw ScriptException.mismatch(0, "timing error: expected the packet at " + when + " (tolerance "
             + toleranceNanos / 1000 + " us)", e.text() + " at " + when, seen);
       }
+    }
+
+    /**
+     * Returns {@code first} joined with the segments that left right behind it, when the line
+     * expects more payload than {@code first} holds: packetdrill's kernel hands the TUN device one
+     * TSO-sized packet where synack cuts MSS-sized segments, so one scripted line stands for the
+     * run. A segment joins while it is sent at the same instant, on the live 4-tuple, with the next
+     * sequence number, the same acknowledgment number and flags (PSH and FIN may end the run), and
+     * the run stays within the line's length.
+     */
+    private HostUnderTest.Sent mergeRun(ScriptPacket want, HostUnderTest.Sent first) {
+      var seg = first.packet().segment();
+      if (want.icmp() != null || want.length() <= seg.payloadLength() || seg.payloadLength() == 0
+          || (seg.flags() & (dev.synack.wire.TcpFlags.FIN | dev.synack.wire.TcpFlags.SYN | dev.synack.wire.TcpFlags.RST)) != 0) {
+        return first;
+      }
+      int total = seg.payloadLength();
+      int flags = seg.flags();
+      HostUnderTest.Sent next;
+      while ((next = hut.peekSent()) != null && next.time() == first.time()) {
+        var n = next.packet().segment();
+        boolean joins = n.sourcePort() == seg.sourcePort() && n.destinationPort() == seg.destinationPort()
+            && n.sequenceNumber() == seg.sequenceNumber() + total && n.acknowledgmentNumber() == seg.acknowledgmentNumber()
+            && (n.flags() & ~(dev.synack.wire.TcpFlags.PSH | dev.synack.wire.TcpFlags.FIN)) == (flags & ~dev.synack.wire.TcpFlags.PSH)
+            && (flags & dev.synack.wire.TcpFlags.FIN) == 0 && n.payloadLength() > 0 && total + n.payloadLength() <= want.length();
+        if (!joins) break;
+        hut.takeSent();
+        total += n.payloadLength();
+        flags |= n.flags();
+      }
+      if (total == seg.payloadLength()) return first;
+      var merged = new dev.synack.wire.TcpSegment(seg.sourcePort(), seg.destinationPort(), seg.sequenceNumber(),
+          seg.acknowledgmentNumber(), flags, seg.window(), 0, seg.urgentPointer(), seg.options(), java.nio.ByteBuffer.allocate(total));
+      return new HostUnderTest.Sent(first.time(), new dev.synack.wire.Packets.TcpPacket(first.packet().ip(), merged));
     }
 
     /** Returns the oldest packet sent on the live 4-tuple, dropping older ones on other 4-tuples (packetdrill ignores those). */

@@ -21,7 +21,11 @@ final class ShellCommands {
   private final SocketCalls sockets;
   private final HostUnderTest hut;
 
-  ShellCommands(Sysctls sysctls, SocketCalls sockets, HostUnderTest hut) {
+  /** Where settings accepted without the mechanism behind them are noted for the script's result. */
+  private final List<String> warnings;
+
+  ShellCommands(Sysctls sysctls, SocketCalls sockets, HostUnderTest hut, List<String> warnings) {
+    this.warnings = warnings;
     this.sysctls = sysctls;
     this.sockets = sockets;
     this.hut = hut;
@@ -33,6 +37,39 @@ final class ShellCommands {
    * @throws ScriptException (mismatch) when it fails, (unsupported) when it is not emulated
    */
   void run(String commandLine) {
+    if (commandLine.strip().contains("\n")) {
+      // A command in backquotes may hold several lines, each a command of its own (a shell script).
+      for (String line : commandLine.strip().split("\n")) if (!line.isBlank()) run(line.strip());
+      return;
+    }
+    String[] all = words(commandLine);
+    if (all[0].startsWith("/tmp/sysctl_restore_") && all.length == 1) {
+      // set_sysctls.py's restore script: the host and its settings end with the script anyway.
+      return;
+    }
+    if (all[0].endsWith("defaults.sh") && all.length == 1) {
+      // packetdrill's gtests/net/common/defaults.sh, which Linux's scripts run first.
+      for (String line : LinuxSysctls.DEFAULTS_SH) setSysctl(line, false);
+      return;
+    }
+    if (all[0].endsWith("set_sysctls.py")) {
+      // packetdrill's set_sysctls.py /proc/sys/net/ipv4/tcp_x=VALUE ...
+      List<String> args = shellWords(commandLine.strip());
+      for (String arg : args.subList(1, args.size())) {
+        int eq = arg.indexOf('=');
+        if (!arg.startsWith("/proc/sys/") || eq < 0) throw ScriptException.unsupported(0, "set_sysctls.py argument " + arg);
+        setSysctl(arg.substring("/proc/sys/".length(), eq).replace('/', '.') + arg.substring(eq), false);
+      }
+      return;
+    }
+    if (all[0].equals("sysctl")) {
+      sysctl(commandLine);
+      return;
+    }
+    if (all[0].equals("echo") && all.length == 4 && all[2].equals(">") && all[3].startsWith("/proc/sys/")) {
+      setSysctl(all[3].substring("/proc/sys/".length()).replace('/', '.') + "=" + unquote(all[1]), false);
+      return;
+    }
     if (commandLine.contains("||") || commandLine.contains("&&") || commandLine.contains(";")) {
       throw ScriptException.unsupported(0, "shell command `" + commandLine + "`");
     }
@@ -41,21 +78,6 @@ final class ShellCommands {
     boolean ok;
     String[] first = words(stages[0]);
     switch (first[0]) {
-      case "sysctl" -> {
-        if (stages.length != 1 || first.length != 3 || !first[1].equals("-w") || !first[2].contains("=")) {
-          throw ScriptException.unsupported(0, "shell command `" + commandLine + "` (only `sysctl -w NAME=VALUE`)");
-        }
-        String name = first[2].substring(0, first[2].indexOf('='));
-        String value = first[2].substring(first[2].indexOf('=') + 1);
-        long v;
-        try {
-          v = Long.parseLong(value);
-        } catch (NumberFormatException e) {
-          throw ScriptException.unsupported(0, "sysctl value " + value);
-        }
-        sysctls.set(name, v);
-        return;
-      }
       case "tcpdrop" -> {
         if (stages.length != 1 || first.length != 3 || !first[1].equals("-s")) {
           throw ScriptException.unsupported(0, "shell command `" + commandLine + "` (only `tcpdrop -s STATE`)");
@@ -86,6 +108,84 @@ final class ShellCommands {
       throw ScriptException.mismatch(0, "command failed: `" + commandLine + "`", "a match in the last stage's input",
           input.isEmpty() ? "no lines" : String.join(" / ", input));
     }
+  }
+
+  /**
+   * {@code sysctl [-q] [-w] [-e] NAME=VALUE ... | NAME ...}, as procps' sysctl reads it: -q quiet,
+   * -w write (implied by {@code =}), -e ignore names the system does not have. A name read is
+   * checked to exist; a value may be quoted ({@code net.ipv4.tcp_rmem="4096 131072 6291456"}).
+   */
+  private void sysctl(String commandLine) {
+    List<String> args = shellWords(commandLine.strip());
+    boolean ignoreUnknown = false;
+    List<String> settings = new ArrayList<>();
+    for (int i = 1; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals(">") || a.equals("2>")) {
+        i++; // "> /dev/null": where the output goes does not matter here
+      } else if (a.startsWith(">") || a.startsWith("2>")) {
+        continue;
+      } else if (a.startsWith("-")) {
+        for (char f : a.substring(1).toCharArray()) {
+          switch (f) {
+            case 'q', 'w', 'n' -> { }
+            case 'e' -> ignoreUnknown = true;
+            default -> throw ScriptException.unsupported(0, "sysctl option -" + f);
+          }
+        }
+      } else {
+        settings.add(a);
+      }
+    }
+    if (settings.isEmpty()) throw ScriptException.unsupported(0, "shell command `" + commandLine + "` (sysctl without a variable)");
+    for (String setting : settings) {
+      int eq = setting.indexOf('=');
+      String name = eq < 0 ? setting : setting.substring(0, eq);
+      if (!Sysctls.knows(name) && ignoreUnknown) continue; // -e: as on a system without the variable
+      if (eq < 0) {
+        if (!Sysctls.knows(name)) throw ScriptException.unsupported(0, "sysctl " + name + " (no equivalent setting in synack)");
+        continue;
+      }
+      setSysctl(setting, ignoreUnknown);
+    }
+  }
+
+  private void setSysctl(String setting, boolean ignoreUnknown) {
+    int eq = setting.indexOf('=');
+    String name = setting.substring(0, eq).strip();
+    if (ignoreUnknown && !Sysctls.knows(name)) return;
+    String warning = sysctls.set(name, unquote(setting.substring(eq + 1).strip()));
+    if (warning != null) warnings.add(warning);
+  }
+
+  private static String unquote(String v) {
+    return v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'")) ? v.substring(1, v.length() - 1) : v;
+  }
+
+  /** Splits a command line into words as a shell does for plain words and double or single quotes. */
+  private static List<String> shellWords(String line) {
+    List<String> out = new ArrayList<>();
+    StringBuilder b = new StringBuilder();
+    char quote = 0;
+    boolean inWord = false;
+    for (char ch : line.toCharArray()) {
+      if (quote != 0) {
+        if (ch == quote) quote = 0;
+        else b.append(ch);
+      } else if (ch == '"' || ch == '\'') {
+        quote = ch;
+        inWord = true;
+      } else if (Character.isWhitespace(ch)) {
+        if (inWord) out.add(b.toString());
+        b.setLength(0);
+        inWord = false;
+      } else {
+        b.append(ch);
+        inWord = true;
+      }
+    }
+    if (inWord) out.add(b.toString());
+    return out;
   }
 
   private static String[] words(String stage) {

@@ -51,6 +51,7 @@ final class SocketCalls {
   private final InetAddress remoteAddress;
   private final SocketOptions options;
   private final Map<Integer, ScriptSocket> sockets = new TreeMap<>();
+  private final EpollCalls epoll = new EpollCalls(fd -> sockets.get(fd), this::revents);
   /** packetdrill's "socket under test": the one created or accepted last, which code assertions read. */
   private ScriptSocket underTest;
   private int liveLocalPort = SCRIPT_PORT;
@@ -101,11 +102,27 @@ final class SocketCalls {
       case "listen" -> now(listen(a));
       case "connect" -> connect(a);
       case "accept" -> accept(a, sc.result());
-      case "read", "recv" -> read(a, sc.name());
-      case "write", "send" -> write(a, sc.name());
+      case "read", "recv", "recvfrom", "readv", "recvmsg" -> {
+        DataArgs d = DataArgs.of(sc.name(), a);
+        yield read(a, sc.name(), d.length(), d.flags());
+      }
+      case "write", "send", "sendto", "writev", "sendmsg" -> {
+        DataArgs d = DataArgs.of(sc.name(), a);
+        yield write(a, sc.name(), d.length(), d.flags());
+      }
       case "shutdown" -> now(shutdown(a));
       case "close" -> now(close(a));
       case "poll" -> poll(a);
+      case "epoll_create", "epoll_create1" -> {
+        if (a.size() != 1) throw ScriptException.syntax(0, sc.name() + " takes 1 argument, not " + a.size());
+        int fd = newFd(sc.result());
+        sockets.put(fd, new ScriptSocket(fd, 0, 0));
+        yield now(epoll.create(fd));
+      }
+      case "epoll_ctl" -> now(epoll.ctl(a));
+      case "epoll_wait", "epoll_pwait" -> epoll.waitFor(a.subList(0, Math.min(a.size(), 4)));
+      case "ioctl" -> now(ioctl(a));
+      case "getsockname", "getpeername" -> now(name(a, sc.name()));
       default -> throw ScriptException.unsupported(0, "system call " + sc.name() + "()");
     };
   }
@@ -255,20 +272,27 @@ final class SocketCalls {
 
   // ---- data ----
 
-  private Call read(List<Expr> a, String name) {
+  /**
+   * read, recv, recvfrom, readv, recvmsg: {@code length} bytes at most, with the flags named in
+   * {@code flags} ({@link DataArgs} has refused those not emulated): MSG_DONTWAIT makes this one
+   * call non-blocking, MSG_WAITALL makes a blocking call wait for all of {@code length}.
+   */
+  private Call read(List<Expr> a, String name, long length, java.util.Set<String> flags) {
     ScriptSocket s = socketOf(a);
     if (s == null) return now(Result.fail(Errno.EBADF));
-    Long length = a.size() >= 3 ? Symbols.evaluate(a.get(2)) : null;
-    if (length == null || length < 0) throw ScriptException.unsupported(0, name + "() length " + (a.size() >= 3 ? a.get(2) : "missing"));
-    if (name.equals("recv") && a.size() >= 4 && !Long.valueOf(0).equals(Symbols.evaluate(a.get(3)))) {
-      throw ScriptException.unsupported(0, "recv() flags " + a.get(3));
-    }
+    boolean nonBlocking = s.nonBlocking || flags.contains("MSG_DONTWAIT");
+    boolean waitAll = flags.contains("MSG_WAITALL") && !nonBlocking;
+    ByteBuffer buffer = ByteBuffer.allocate((int) length);
     return () -> {
+      if (waitAll && s.connection != null && !s.readShut && s.connection.status().receiveQueued() < length
+          && s.pendingError() == null && receiving(s.connection)) {
+        return null;
+      }
       if (s.connection == null) return Result.fail(Errno.ENOTCONN);
       if (s.readShut) return Result.ok(0);
       Errno pending = s.pendingError();
       try {
-        int n = s.connection.receive(ByteBuffer.allocate(length.intValue()), hut.now());
+        int n = s.connection.receive(buffer.clear(), hut.now());
         hut.collect();
         if (n > 0) return Result.ok(n);
         if (n < 0) return Result.ok(0);
@@ -278,20 +302,24 @@ final class SocketCalls {
       }
       if (pending != null) return Result.fail(s.takeError());
       if (s.connection.state() == TcpState.CLOSED) return Result.ok(0);
-      return s.nonBlocking ? Result.fail(Errno.EAGAIN) : null;
+      return nonBlocking ? Result.fail(Errno.EAGAIN) : null;
     };
   }
 
-  private Call write(List<Expr> a, String name) {
+  /** Returns whether more data may still arrive on the connection (no FIN from the peer yet). */
+  private static boolean receiving(Connection c) {
+    TcpState st = c.state();
+    return st == TcpState.ESTABLISHED || st == TcpState.FIN_WAIT_1 || st == TcpState.FIN_WAIT_2
+        || st == TcpState.SYN_SENT || st == TcpState.SYN_RECEIVED;
+  }
+
+  /** write, send, sendto, writev, sendmsg: {@code length} zero bytes; MSG_DONTWAIT makes this one call non-blocking. */
+  private Call write(List<Expr> a, String name, long length, java.util.Set<String> flags) {
     ScriptSocket s = socketOf(a);
     if (s == null) return now(Result.fail(Errno.EBADF));
-    Long length = a.size() >= 3 ? Symbols.evaluate(a.get(2)) : null;
-    if (length == null || length < 0) throw ScriptException.unsupported(0, name + "() length " + (a.size() >= 3 ? a.get(2) : "missing"));
-    if (name.equals("send") && a.size() >= 4 && !Long.valueOf(0).equals(Symbols.evaluate(a.get(3)))) {
-      throw ScriptException.unsupported(0, "send() flags " + a.get(3));
-    }
+    boolean nonBlocking = s.nonBlocking || flags.contains("MSG_DONTWAIT");
     // packetdrill writes zeros when the buffer is written "...".
-    ByteBuffer data = ByteBuffer.allocate(length.intValue());
+    ByteBuffer data = ByteBuffer.allocate((int) length);
     return () -> {
       if (s.connection == null) return Result.fail(Errno.ENOTCONN);
       if (s.writeShut) return Result.fail(Errno.EPIPE);
@@ -299,7 +327,7 @@ final class SocketCalls {
       if (pending != null) return Result.fail(pending);
       TcpState st = s.connection.state();
       if (st == TcpState.SYN_SENT || st == TcpState.SYN_RECEIVED) {
-        if (s.nonBlocking) return Result.fail(Errno.EAGAIN);
+        if (nonBlocking) return Result.fail(Errno.EAGAIN);
         return null; // a blocking write waits for the handshake, as BSD's sosend does
       }
       try {
@@ -309,7 +337,7 @@ final class SocketCalls {
         return Result.fail(e.error() == TcpError.CONNECTION_CLOSING ? Errno.EPIPE : Errno.ENOTCONN);
       }
       if (!data.hasRemaining()) return Result.ok(length);
-      if (s.nonBlocking) return data.position() > 0 ? Result.ok(data.position()) : Result.fail(Errno.EAGAIN);
+      if (nonBlocking) return data.position() > 0 ? Result.ok(data.position()) : Result.fail(Errno.EAGAIN);
       return null;
     };
   }
@@ -344,6 +372,7 @@ final class SocketCalls {
     ScriptSocket s = socketOf(a);
     if (s == null) return Result.fail(Errno.EBADF);
     sockets.remove(s.fd);
+    epoll.close(s.fd);
     if (underTest == s) underTest = null;
     if (s.listener != null) {
       s.listener.close(hut.now());
@@ -355,6 +384,44 @@ final class SocketCalls {
       }
     }
     hut.collect();
+    return Result.ok(0);
+  }
+
+  // ---- ioctl, names ----
+
+  /**
+   * ioctl: the queue sizes Linux reports ({@code SIOCINQ}/{@code FIONREAD}: bytes to read;
+   * {@code SIOCOUTQ}: bytes sent and not acknowledged plus bytes not sent; {@code SIOCOUTQNSD}:
+   * bytes not sent), compared with the script's {@code [N]}.
+   */
+  private Result ioctl(List<Expr> a) {
+    arity(a, 3, "ioctl");
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    String request = symbol(a.get(1));
+    if (s.connection == null || s.connection.isReleased()) return Result.fail(Errno.EINVAL);
+    var st = s.connection.status();
+    long inFlight = Integer.toUnsignedLong(st.sndNxt() - st.sndUna());
+    long value = switch (request) {
+      case "SIOCINQ", "FIONREAD" -> st.receiveQueued();
+      case "SIOCOUTQ" -> st.sendQueued();
+      case "SIOCOUTQNSD" -> Math.max(0, st.sendQueued() - inFlight);
+      default -> throw ScriptException.unsupported(0, "ioctl request " + request);
+    };
+    Long want = Symbols.evaluate(a.get(2));
+    if (!(a.get(2) instanceof Expr.Ellipsis) && (want == null || want != value)) {
+      throw ScriptException.mismatch(0, "ioctl(" + request + ") value", String.valueOf(a.get(2)), "[" + value + "]");
+    }
+    return Result.ok(0);
+  }
+
+  /** getsockname and getpeername: the script writes the address as {@code ...}; a peer needs a connection. */
+  private Result name(List<Expr> a, String call) {
+    arity(a, 3, call);
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    if (!(a.get(1) instanceof Expr.Ellipsis)) throw ScriptException.unsupported(0, call + "() address " + a.get(1) + " (compared only as ...)");
+    if (call.equals("getpeername") && (s.connection == null || !connected(s.connection))) return Result.fail(Errno.ENOTCONN);
     return Result.ok(0);
   }
 

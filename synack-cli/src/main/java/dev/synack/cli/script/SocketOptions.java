@@ -20,6 +20,10 @@ final class SocketOptions {
   private static final long MCLBYTES = 2048;
   private static final long MSIZE = 256;
 
+  /** The options setsockopt emulates (besides SO_LINGER). */
+  private static final java.util.Set<String> SETTABLE = java.util.Set.of("SO_RCVBUF", "SO_SNDBUF", "SO_REUSEADDR",
+      "SO_REUSEPORT", "SO_KEEPALIVE", "TCP_NODELAY", "TCP_NOOPT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPINIT", "TCP_KEEPCNT");
+
   private final HostUnderTest hut;
   private final Sysctls sysctls;
   private final Profile profile;
@@ -39,6 +43,7 @@ final class SocketOptions {
    */
   Result set(ScriptSocket s, String option, Expr valueExpr) {
     if (option.equals("SO_LINGER")) return setLinger(s, valueExpr);
+    if (!SETTABLE.contains(option)) throw ScriptException.unsupported(0, "socket option " + option);
     Long value = Symbols.evaluate(valueExpr);
     if (value == null) throw ScriptException.unsupported(0, "setsockopt value " + valueExpr);
     Connection c = s.connection;
@@ -93,11 +98,19 @@ final class SocketOptions {
     return Result.ok(0);
   }
 
-  /** SO_LINGER with {@code {l_onoff=..., l_linger=...}}: off, or on with 0 seconds (close resets). */
+  /**
+   * SO_LINGER with a struct linger, in packetdrill's spelling {@code {onoff=1, linger=0}} or the C
+   * field names {@code {l_onoff=1, l_linger=0}}: off, or on with 0 seconds (close resets).
+   */
   private Result setLinger(ScriptSocket s, Expr valueExpr) {
     if (!(valueExpr instanceof Expr.Struct st)) throw ScriptException.unsupported(0, "SO_LINGER value " + valueExpr + " (not a struct linger)");
-    Long onoff = Symbols.evaluate(st.fields().getOrDefault("l_onoff", new Expr.Num(0)));
-    Long seconds = Symbols.evaluate(st.fields().getOrDefault("l_linger", new Expr.Num(0)));
+    Expr onoffExpr = st.field("onoff", "l_onoff");
+    Expr secondsExpr = st.field("linger", "l_linger");
+    if (onoffExpr == null || secondsExpr == null || st.fields().size() != 2) {
+      throw ScriptException.syntax(0, "SO_LINGER takes {onoff=N, linger=N}, not " + valueExpr);
+    }
+    Long onoff = Symbols.evaluate(onoffExpr);
+    Long seconds = Symbols.evaluate(secondsExpr);
     if (onoff == null || seconds == null) throw ScriptException.unsupported(0, "SO_LINGER value " + valueExpr);
     if (onoff != 0 && seconds != 0) {
       // close() would block until the FIN is acknowledged or the time runs out: not emulated.
@@ -153,8 +166,8 @@ final class SocketOptions {
   private void getLinger(ScriptSocket s, Expr want) {
     if (want instanceof Expr.Ellipsis) return;
     if (!(want instanceof Expr.Struct st)) throw ScriptException.unsupported(0, "SO_LINGER value " + want + " (not a struct linger)");
-    Expr onoff = st.fields().get("l_onoff");
-    Expr seconds = st.fields().get("l_linger");
+    Expr onoff = st.field("onoff", "l_onoff");
+    Expr seconds = st.field("linger", "l_linger");
     if (onoff != null) compare("SO_LINGER l_onoff", onoff, flag(s.lingerSeconds >= 0, 0x80));
     if (seconds != null) compare("SO_LINGER l_linger", seconds, Math.max(0, s.lingerSeconds));
   }

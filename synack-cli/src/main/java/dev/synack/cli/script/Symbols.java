@@ -68,6 +68,9 @@ final class Symbols {
         yield v;
       }
       case Expr.Array a when a.elements().size() == 1 -> evaluate(a.elements().getFirst());
+      // Byte order is the host's business: a port written htons(8080) is the port 8080.
+      case Expr.Call(String name, java.util.List<Expr> args) when (name.equals("htons") || name.equals("htonl") || name.equals("ntohs")
+          || name.equals("ntohl")) && args.size() == 1 -> evaluate(args.getFirst());
       default -> null;
     };
   }

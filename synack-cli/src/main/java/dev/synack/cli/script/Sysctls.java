@@ -41,6 +41,9 @@ final class Sysctls {
    * other value fails the script as unsupported.
    */
   static final Map<String, Fixed> FIXED = Map.of(
+      // FreeBSD's defaults: cookies when the syncache overflows, the syncache first (syncache.c).
+      "net.inet.tcp.syncookies", new Fixed(1, "synack answers with SYN cookies once the SYN queue is full (HostConfig.synCookies WHEN_SYN_QUEUE_FULL)"),
+      "net.inet.tcp.syncookies_only", new Fixed(0, "synack keeps a SYN queue and uses cookies only when it is full"),
       "net.inet.tcp.blackhole", new Fixed(0, "closed ports are answered with a RST, as RFC 9293 §3.10.7.1 says"),
       "net.inet.tcp.hostcache.purgenow", new Fixed(1, "synack keeps no per-host cache, so there is nothing to flush"),
       "net.inet.tcp.ecn.enable", new Fixed(2, "synack never asks for ECN (2: only when the peer asks; synack then answers without it)"));
@@ -52,6 +55,8 @@ final class Sysctls {
   record Fixed(long value, String reason) {}
 
   private final Map<String, Long> values = new HashMap<>();
+  private final LinuxSysctls linux = new LinuxSysctls();
+  private final java.util.Set<String> linuxSet = new java.util.HashSet<>();
   private final Profile profile;
 
   /**
@@ -64,7 +69,36 @@ final class Sysctls {
   }
 
   /**
-   * Sets a variable.
+   * Sets a variable from its text, as {@code sysctl NAME=VALUE} gives it: Linux's by
+   * {@link LinuxSysctls}, FreeBSD's here. Returns a warning for a setting synack accepts without
+   * the mechanism behind it, else null.
+   *
+   * @throws ScriptException (unsupported) for a variable or value synack cannot honour
+   */
+  String set(String name, String value) {
+    if (LinuxSysctls.knows(name)) {
+      String warning = linux.set(name, value);
+      linuxSet.add(name);
+      return warning;
+    }
+    long v;
+    try {
+      v = value.startsWith("0x") ? Long.parseLong(value.substring(2), 16) : Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw ScriptException.unsupported(0, "sysctl " + name + "=" + value + (MAPPED_FREEBSD.containsKey(name) || FIXED.containsKey(name)
+          ? " (not a number)" : " (no equivalent setting in synack)"));
+    }
+    set(name, v);
+    return null;
+  }
+
+  /** Returns whether synack knows the variable (to set it or to refuse its value). */
+  static boolean knows(String name) {
+    return LinuxSysctls.knows(name) || MAPPED_FREEBSD.containsKey(name) || FIXED.containsKey(name);
+  }
+
+  /**
+   * Sets a FreeBSD variable.
    *
    * @throws ScriptException (unsupported) for a variable or value synack cannot honour
    */
@@ -133,11 +167,13 @@ final class Sysctls {
 
   /** Returns the default SO_RCVBUF of a new socket. */
   int receiveSpace() {
+    if (linuxSet.contains("net.ipv4.tcp_rmem")) return linux.receiveSpace();
     return (int) get("net.inet.tcp.recvspace", profile.tcp().receiveBuffer());
   }
 
   /** Returns the default SO_SNDBUF of a new socket. */
   int sendSpace() {
+    if (linuxSet.contains("net.ipv4.tcp_wmem")) return linux.sendSpace();
     return (int) get("net.inet.tcp.sendspace", profile.tcp().sendBuffer());
   }
 
@@ -190,6 +226,6 @@ final class Sysctls {
     if (values.containsKey("net.inet.tcp.rfc1323") || maxSockBuf != null) {
       c = c.withWindowScale(rfc1323, shift).withTimestamps(rfc1323, base.timestampOffset());
     }
-    return c;
+    return linux.apply(c);
   }
 }

@@ -147,10 +147,48 @@ class ScriptParserTest {
     }
 
     @Test
-    void md5_isUnsupported_notSkipped() {
-      ScriptException e = assertThrows(ScriptException.class,
-          () -> packet("+0.00 > F. 1:1(0) ack 1 win 65535 <nop,nop,md5 valid>"));
-      assertEquals(ScriptException.Kind.UNSUPPORTED, e.kind());
+    void md5_parses_andIsNamedUnsupported_notSkipped() {
+      ScriptPacket p = packet("+0.00 > F. 1:1(0) ack 1 win 65535 <nop,nop,md5 valid>");
+      assertTrue(p.unsupported().getFirst().startsWith("TCP-MD5 signature option"), p.unsupported().toString());
+      ScriptResult r = new ScriptRunner(Profile.RFC, MatchMode.EXACT, dev.synack.trace.TraceSink.NONE)
+          .run("t.pkt", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > F. 1:1(0) ack 1 win 65535 <nop,nop,md5 valid>\n");
+      assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome());
+      assertEquals(2, r.line());
+    }
+
+    @Test
+    void fastOpenCookies_areTheirWireOptions() {
+      assertEquals(new TcpOption.Unknown(34, new byte[] {(byte) 0xab, (byte) 0xcd, 0x12, 0x34}),
+          packet("+0 < S 0:0(0) win 1000 <FO abcd1234>").options().getFirst());
+      assertEquals(new TcpOption.Unknown(34, new byte[0]), packet("+0 < S 0:0(0) win 1000 <FO,nop>").options().getFirst());
+      assertEquals(new TcpOption.Unknown(254, new byte[] {(byte) 0xf9, (byte) 0x89, 1, 2, 3, 4}),
+          packet("+0 < S 0:0(0) win 1000 <exp-FO 01020304>").options().getFirst());
+      assertEquals(new TcpOption.Unknown(254, new byte[] {(byte) 0xf9, (byte) 0x89}),
+          packet("+0 < S 0:0(0) win 1000 <FOEXP>").options().getFirst());
+    }
+
+    @Test
+    void dash_isNoFlags_andUrgSetsThePointer() {
+      assertEquals(0, packet("+0 < - 1:1(0) win 100").flags());
+      ScriptPacket p = packet("+0 < .U 1:2(1) ack 1 urg 1 win 100");
+      assertEquals(TcpFlags.ACK | TcpFlags.URG, p.flags());
+      assertEquals(1, p.urgentPointer());
+    }
+
+    @Test
+    void icmpLine_withCodeMtuAndQuotedSegment() {
+      ScriptPacket p = packet("+0 < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]");
+      assertEquals(new ScriptPacket.Icmp("unreachable", "frag_needed", 1200, 0, "tcp", 1, 1460), p.icmp());
+      assertTrue(p.unsupported().isEmpty());
+      assertFalse(packet("+0 > icmp unreachable port_unreachable").unsupported().isEmpty());
+    }
+
+    @Test
+    void udpLines_outerHeadersAndFlowLabels_parse_andAreNamedUnsupported() {
+      assertEquals(100, packet("+0 < udp (100)").udpLength());
+      assertTrue(packet("+0 < ipv4 192.0.2.7 > 192.168.0.1: . 1:1(0) ack 1 win 9").unsupported().getFirst().startsWith("outer IP header"));
+      assertTrue(packet("+0 < [ect0,flowlabel 0x12] . 1:1(0) ack 1 win 9").unsupported().getFirst().startsWith("IPv6 flow label"));
+      assertTrue(packet("+0 > S.2 0:0(0) ack 1 <...>").unsupported().getFirst().startsWith("AccECN ACE field"));
     }
 
     @Test
@@ -205,6 +243,47 @@ class ScriptParserTest {
       Event.Syscall sc = (Event.Syscall) event("+0 poll([{fd=3, events=POLLIN, revents=POLLIN}], 1, 0) = 1");
       Expr.Struct pfd = (Expr.Struct) ((Expr.Array) sc.args().getFirst()).elements().getFirst();
       assertEquals(new Expr.Sym("POLLIN"), pfd.fields().get("revents"));
+    }
+  }
+
+  @Nested
+  class NewForms {
+    @Test
+    void plusStartWithDots_endsCountedFromTheSameBase() {
+      Event.Syscall sc = (Event.Syscall) event("+0.1...0.3 read(4, ..., 10) = 10");
+      assertEquals(new EventTime(EventTime.Kind.RELATIVE, 100_000, 100_000), sc.time());
+      assertEquals(new EventTime(EventTime.Kind.RELATIVE, 200_000, 200_000), sc.end()); // 0.2 after its own start
+    }
+
+    @Test
+    void lingerSockaddrMsghdrAndIovecs_areStructures() {
+      Event.Syscall sc = (Event.Syscall) event("+0 setsockopt(4, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0");
+      Expr.Struct linger = (Expr.Struct) sc.args().get(3);
+      assertEquals(new Expr.Num(1), linger.field("onoff"));
+      sc = (Event.Syscall) event("+0 bind(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"1.2.3.4\")}, 16) = 0");
+      assertEquals(8080L, Symbols.evaluate(((Expr.Struct) sc.args().get(1)).field("sin_port")));
+      sc = (Event.Syscall) event("+0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 100}], msg_flags=0}, 0) = 100");
+      assertEquals(new DataArgs(100, Set.of()), DataArgs.of("recvmsg", sc.args()));
+      sc = (Event.Syscall) event("+0 writev(4, [{..., 60}, {..., 40}], 2) = 100");
+      assertEquals(100, DataArgs.of("writev", sc.args()).length());
+    }
+
+    @Test
+    void aCallOverSeveralLines_isOneEvent() {
+      Script s = ScriptParser.parse("t.pkt", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 recvmsg(3, {msg_name(...)=...,\n"
+          + "   msg_iov(1)=[{..., 5}],\n   msg_flags=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)\n"
+          + "`echo cleanup`\n", Set.of());
+      assertEquals(3, s.events().size());
+      assertEquals(2, s.events().get(1).line());
+      assertEquals(EventTime.Kind.RELATIVE, s.events().get(2).time().kind()); // the cleanup command, last
+    }
+
+    @Test
+    void peek_isUnsupported_namingTheFlag() {
+      Event.Syscall sc = (Event.Syscall) event("+0 recv(4, ..., 10, MSG_PEEK) = 10");
+      ScriptException e = assertThrows(ScriptException.class, () -> DataArgs.of("recv", sc.args()));
+      assertEquals(ScriptException.Kind.UNSUPPORTED, e.kind());
+      assertTrue(e.getMessage().contains("MSG_PEEK"), e.getMessage());
     }
   }
 

@@ -34,6 +34,151 @@ class ScriptRunnerTest {
   }
 
   @Nested
+  class ProfilesAckAsTheirSystems {
+    /** A passive open, then two small segments 10 ms apart. */
+    private static final String TWO_SEGMENTS = HEADER + """
+        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0 bind(3, ..., ...) = 0
+        +0 listen(3, 1) = 0
+        +0 < S 0:0(0) win 65535 <mss 1460>
+        +0 > S. 0:0(0) ack 1 <...>
+        +0 < . 1:1(0) ack 1 win 65535
+        +0 accept(3, ..., ...) = 4
+        +0 < P. 1:11(10) ack 1 win 65535
+        """;
+
+    @Test
+    void freebsd_acksEverySecondSegment_fromTheFirst_withoutQuickAcks() {
+      assertPasses(run(Profile.FREEBSD, TWO_SEGMENTS + """
+          +0.01 < P. 11:21(10) ack 1 win 65535
+          +0 > . 1:1(0) ack 21
+          +0 < P. 21:31(10) ack 1 win 65535
+          +0.04 > . 1:1(0) ack 31
+          """));
+    }
+
+    @Test
+    void linux_doesNotReannounceALargeWindowAfterARead_asRfc9293sRuleDoes() {
+      String script = HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+          +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+          +0 > S 0:0(0) <...>
+          +0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 7>
+          +0 > . 1:1(0) ack 1 <...>
+          +0 < P. 1:2001(2000) ack 1 win 512
+          +0 > . 1:1(0) ack 2001 <...>
+          +0 read(3, ..., 2000) = 2000
+          +0 write(3, ..., 10) = 10
+          +0 > P. 1:11(10) ack 2001 <...>
+          """;
+      assertPasses(run(Profile.LINUX, script));
+      ScriptResult r = run(Profile.RFC, script);
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome(), () -> String.join("\n", r.describe()));
+      assertEquals(12, r.line());
+      assertTrue(r.seen().startsWith("> . 1:1(0) ack 2001"), r.seen());
+    }
+
+    @Test
+    void linux_acksTheFirstSegmentsAtOnce_inQuickAckMode() {
+      assertPasses(run(Profile.LINUX, TWO_SEGMENTS + """
+          +0 > . 1:1(0) ack 11
+          +0.01 < P. 11:21(10) ack 1 win 65535
+          +0 > . 1:1(0) ack 21
+          """));
+    }
+  }
+
+  @Nested
+  class LinuxSysctlsAndPython {
+    private static final String LISTEN = HEADER + """
+        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0 bind(3, ..., ...) = 0
+        +0 listen(3, 1) = 0
+        """;
+
+    @Test
+    void defaultsSh_setsLinuxBuffers_andWarnsOfWhatSynackLacks() {
+      ScriptResult r = run(Profile.LINUX, "`../common/defaults.sh`\n" + LISTEN
+          + "+0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [540000], [4]) = 0\n+0 getsockopt(3, SOL_SOCKET, SO_SNDBUF, [262144], [4]) = 0\n");
+      assertPasses(r);
+      assertTrue(r.warnings().stream().anyMatch(w -> w.contains("tcp_frto=2") && w.contains("F-RTO")), r.warnings().toString());
+    }
+
+    @Test
+    void sysctlE_skipsAVariableLinuxWouldNotHave_butWithoutE_itIsUnsupported() {
+      assertPasses(run(Profile.LINUX, "`sysctl -q -e net.ipv4.tcp_no_such_knob=1`\n" + LISTEN));
+      ScriptResult r = run(Profile.LINUX, "`sysctl -q net.ipv4.tcp_no_such_knob=1`\n" + LISTEN);
+      assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome());
+      assertTrue(r.message().contains("net.ipv4.tcp_no_such_knob"), r.message());
+    }
+
+    @Test
+    void aValueSynackCannotBehaveAs_isUnsupported_namingIt() {
+      ScriptResult r = run(Profile.LINUX, "`sysctl -q net.ipv4.tcp_ecn=1`\n" + LISTEN);
+      assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome());
+      assertTrue(r.message().contains("tcp_ecn=1"), r.message());
+    }
+
+    @Test
+    void python_seesTheConnectionsTcpInfo_andAFalseAssertionFails() {
+      org.junit.jupiter.api.Assumptions.assumeTrue(python3() || "true".equals(System.getenv("CI")), "python3 is not installed");
+      assertPasses(run(Profile.LINUX, CONNECTED + "+0 %{ assert tcpi_state == TCP_ESTABLISHED and tcpi_snd_mss > 0 }%\n"));
+      ScriptResult r = run(Profile.LINUX, CONNECTED + "+0 %{\nassert tcpi_rto == 1, tcpi_rto\n}%\n");
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome(), () -> String.join("\n", r.describe()));
+      assertTrue(r.message().contains("AssertionError"), r.message());
+    }
+
+    @Test
+    void python_readingAFieldSynackDoesNotKeep_isUnsupported_namingIt() {
+      org.junit.jupiter.api.Assumptions.assumeTrue(python3() || "true".equals(System.getenv("CI")), "python3 is not installed");
+      ScriptResult r = run(Profile.LINUX, CONNECTED + "+0 %{ assert tcpi_snd_cwnd == 10 }%\n");
+      assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome(), () -> String.join("\n", r.describe()));
+      assertTrue(r.message().contains("tcpi_snd_cwnd"), r.message());
+    }
+
+    private static boolean python3() {
+      try {
+        return new ProcessBuilder("python3", "-c", "pass").start().waitFor() == 0;
+      } catch (java.io.IOException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
+  @Nested
+  class LingerAndMergedRuns {
+    @Test
+    void soLingerOnWithZero_inPacketdrillsSpelling_makesCloseReset() {
+      assertPasses(run(Profile.LINUX, CONNECTED + """
+          +0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0
+          +0 close(3) = 0
+          +0 > R. 1:1(0) ack 1
+          """));
+    }
+
+    @Test
+    void soLingerOff_closesWithAFin() {
+      assertPasses(run(Profile.LINUX, CONNECTED + """
+          +0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=0, linger=0}, 8) = 0
+          +0 close(3) = 0
+          +0 > F. 1:1(0) ack 1
+          """));
+    }
+
+    @Test
+    void oneLine_matchesARunOfSegmentsSentTogether_butNotMoreThanItSays() {
+      String sent = CONNECTED.replace("win 65535", "win 65535 <mss 1000>") + "+0 write(3, ..., 3000) = 3000\n";
+      assertPasses(run(Profile.LINUX, sent + "+0 > P. 1:3001(3000) ack 1\n"));
+      ScriptResult r = run(Profile.LINUX, sent + "+0 > P. 1:2001(2000) ack 1\n");
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome(), () -> String.join("\n", r.describe()));
+    }
+  }
+
+  @Nested
   class Packets {
     @Test
     void handshakeAndData_pass() {
