@@ -109,8 +109,8 @@ final class Timeouts {
    * instead: the keep-alive timer then stops, and the ACK that leaves nothing in flight starts it
    * again ({@link SegmentArrival}). Linux re-arms it every idle time meanwhile, to the same effect;
    * a timer re-armed that way with a short idle time (1 ns is a valid setting) would fire millions
-   * of times while a long RTO backs off. When every probe went unanswered, the connection is reset and closed "timed out",
-   * as Linux does ({@code tcp_send_active_reset}, ETIMEDOUT).
+   * of times while a long RTO backs off. When every probe went unanswered, the connection is
+   * reset and closed "timed out", as Linux does ({@code tcp_send_active_reset}, ETIMEDOUT).
    */
   private void keepAliveTimeout(long now) {
     KeepAlive keepAlive = c.keepAlive;
