@@ -67,7 +67,7 @@ public final class Main implements Callable<Integer> {
         commandLine.getErr().println("synack " + commandLine.getCommandName() + ": " + u.getMessage());
         return EXIT_USAGE;
       }
-      commandLine.getErr().println("synack " + commandLine.getCommandName() + ": " + ex);
+      commandLine.getErr().println("synack " + commandLine.getCommandName() + ": " + describe(ex));
       return 1;
     });
     return cl;
@@ -82,6 +82,22 @@ public final class Main implements Callable<Integer> {
     spec.commandLine().usage(spec.commandLine().getErr());
     spec.commandLine().getErr().flush();
     return EXIT_USAGE;
+  }
+
+  /**
+   * Returns one line saying what went wrong, in words rather than an exception's class name: the
+   * file exceptions of java.nio carry only the path as their message, so their kind is put in words.
+   */
+  static String describe(Throwable ex) {
+    return switch (ex) {
+      case java.nio.file.NoSuchFileException e -> "no such file or directory: " + e.getFile();
+      case java.nio.file.AccessDeniedException e -> "permission denied: " + e.getFile();
+      case java.nio.file.FileAlreadyExistsException e -> "already exists: " + e.getFile();
+      case java.nio.file.NotDirectoryException e -> "not a directory: " + e.getFile();
+      case java.nio.file.FileSystemException e when e.getReason() != null -> e.getFile() + ": " + e.getReason();
+      case java.io.UncheckedIOException e when e.getCause() != null -> describe(e.getCause());
+      default -> ex.getMessage() != null && !ex.getMessage().isBlank() ? ex.getMessage() : ex.getClass().getSimpleName();
+    };
   }
 
   /** A bad value on the command line found after parsing: one line on stderr, exit code 2. */

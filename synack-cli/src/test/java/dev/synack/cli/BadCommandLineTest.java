@@ -134,6 +134,17 @@ class BadCommandLineTest {
   }
 
   @Test
+  void anUnexpectedFailure_isDescribedInWords_notByItsExceptionClass() {
+    assertEquals("no such file or directory: /x/y", Main.describe(new java.nio.file.NoSuchFileException("/x/y")));
+    assertEquals("permission denied: /x", Main.describe(new java.nio.file.AccessDeniedException("/x")));
+    assertEquals("/: Is a directory", Main.describe(new java.nio.file.FileSystemException("/", null, "Is a directory")));
+    assertEquals("no such file or directory: /z",
+        Main.describe(new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException("/z"))));
+    assertEquals("broken pipe", Main.describe(new java.io.IOException("broken pipe")));
+    assertEquals("NullPointerException", Main.describe(new NullPointerException()));
+  }
+
+  @Test
   void connect_toItsOwnAddress_refused() {
     assertEquals("synack connect: HOST 10.0.0.1 is synack's own --addr: give the peer's address",
         usageError("connect", "--udp", "127.0.0.1:0", "--peer", "127.0.0.1:9", "--addr", "10.0.0.1", "10.0.0.1", "7"));
