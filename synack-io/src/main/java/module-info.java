@@ -1,6 +1,7 @@
 /**
  * Real-time side of synack: links (TUN through FFM, UDP tunnel, simulated network in real time,
- * pcap tap), the event-loop driver that owns a stack, and the blocking socket API.
+ * pcap tap), the event-loop driver that owns a stack and its readiness waiters, the blocking socket
+ * API, and NIO channels and selectors over synack (a SelectorProvider).
  */
 module dev.synack.io {
   requires transitive dev.synack.core;

@@ -100,6 +100,7 @@ final class RunCommand implements Callable<Integer> {
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
     cmd.add("--enable-native-access=ALL-UNNAMED"); // the TUN device is reached through FFM
+    cmd.add("--add-exports=java.base/sun.nio.ch=ALL-UNNAMED"); // the JDK's own UDP for the tunnel (PlatformChannels)
     cmd.add("-Djava.nio.channels.spi.SelectorProvider=" + PROVIDER);
     cmd.add("-Dsynack.addr=" + address.getHostAddress());
     if (link.tun != null) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.synack.link.NetnsFixture;
 import dev.synack.nio.HttpHello;
 import java.io.File;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -37,7 +39,7 @@ class RunCommandTest {
 
     @Test
     void tun_classPathGiven_synackJoinsIt_andTheLinkBecomesProperties() {
-      assertEquals(List.of("java", "--enable-native-access=ALL-UNNAMED",
+      assertEquals(List.of("java", "--enable-native-access=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
               "-Djava.nio.channels.spi.SelectorProvider=dev.synack.nio.SynackSelectorProvider",
               "-Dsynack.addr=10.0.0.2", "-Dsynack.tun=synack0", "-Dsynack.host-addr=10.0.0.1/24",
               "-Xmx64m", "-cp", "app.jar" + File.pathSeparator + "SYNACK", "my.Main", "a", "-b"),
@@ -93,6 +95,40 @@ class RunCommandTest {
     assertEquals("a file served by the JDK's jwebserver on synack", page);
   }
 
+  @Test
+  void udpTunnel_noPrivileges_synackConnectGetsThePageFromTheProgram(@TempDir Path dir) throws Exception {
+    String app = Path.of(HttpHello.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    String cp = System.getProperty("java.class.path");
+    int port;
+    try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    String marker = "-Dsynack.test.marker=" + dir.getFileName();
+    NetnsFixture.Started run = NetnsFixture.Started.here(null, java, "-cp", cp, "dev.synack.cli.Main", "run",
+        "--udp", "127.0.0.1:" + port, "--addr", "10.0.0.2", "--", marker, "-cp", app, "dev.synack.nio.HttpHello");
+    try {
+      assertTrue(run.awaitOutput("listening", Duration.ofSeconds(60)), run.outputSoFar());
+      Path request = Files.writeString(dir.resolve("request"), "GET / HTTP/1.0\r\nHost: 10.0.0.2\r\n\r\n");
+      NetnsFixture.Result r = NetnsFixture.Started.here(request, java, "-cp", cp, "dev.synack.cli.Main", "connect",
+          "--udp", "127.0.0.1:0", "--peer", "127.0.0.1:" + port, "--addr", "10.0.0.1", "10.0.0.2", "8080")
+          .await(Duration.ofSeconds(60));
+      assertEquals(0, r.exitCode(), r.output() + "\n" + run.outputSoFar());
+      assertTrue(r.output().startsWith("HTTP/1.1 200 OK"), r.output());
+      assertTrue(r.output().endsWith("hello over dev.synack.nio.SynackSelectorProvider"), r.output());
+    } finally {
+      run.terminate(Duration.ofSeconds(15));
+      killLeftovers(marker);
+    }
+  }
+
+  /** Ends the program's JVM, a child of synack run, by its id if the forwarded SIGTERM did not. */
+  private static void killLeftovers(String marker) {
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false))
+        .forEach(ProcessHandle::destroyForcibly);
+  }
+
   /**
    * Runs {@code synack run} on a TUN device in a namespace of its own with {@code javaArgs}, waits
    * for {@code ready} in its output, and returns what curl on the kernel's side gets from port 8080.
@@ -115,10 +151,7 @@ class RunCommandTest {
         return r.output();
       } finally {
         run.terminate(Duration.ofSeconds(15));
-        // The program's JVM is a child of synack run: end it by its id if the forwarded SIGTERM did not.
-        ProcessHandle.allProcesses()
-            .filter(p -> p.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false))
-            .forEach(ProcessHandle::destroyForcibly);
+        killLeftovers(marker);
       }
     }
   }

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.spi.SelectorProvider;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Objects;
@@ -63,15 +64,17 @@ public final class UdpLink implements Link {
     if (remote != null && remote.isUnresolved()) {
       throw new IOException("synack: cannot resolve UDP peer " + remote.getHostString());
     }
-    DatagramChannel channel = local.getAddress() instanceof Inet6Address
-        ? DatagramChannel.open(StandardProtocolFamily.INET6) : DatagramChannel.open(StandardProtocolFamily.INET);
+    // The JDK's own channels, even in a JVM whose NIO provider is synack's (synack run --udp).
+    SelectorProvider platform = PlatformChannels.provider();
+    DatagramChannel channel = platform.openDatagramChannel(
+        local.getAddress() instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
     Selector selector = null;
     try {
       channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
       channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
       channel.bind(local);
       channel.configureBlocking(false);
-      selector = Selector.open();
+      selector = platform.openSelector();
       channel.register(selector, SelectionKey.OP_READ);
       return new UdpLink(channel, selector, remote, mtu);
     } catch (IOException | RuntimeException e) {

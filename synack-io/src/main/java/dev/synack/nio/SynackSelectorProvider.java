@@ -1,5 +1,6 @@
 package dev.synack.nio;
 
+import dev.synack.link.PlatformChannels;
 import java.io.IOException;
 import java.net.ProtocolFamily;
 import java.net.StandardProtocolFamily;
@@ -18,8 +19,9 @@ import java.nio.channels.spi.SelectorProvider;
  * per JVM, at the first use of NIO, so it belongs on the command line.
  *
  * <p>Each channel opens on the host {@link HostScope} gives for the opening thread. UDP
- * ({@code DatagramChannel}) and pipes are not synack's yet: they throw
- * {@link UnsupportedOperationException}.
+ * ({@code DatagramChannel}) and pipes are not synack's yet: they are the JDK's own
+ * ({@link PlatformChannels}, which needs {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}),
+ * and a JDK channel cannot join a synack selector.
  */
 public final class SynackSelectorProvider extends SelectorProvider {
   /** Made by the JDK from the system property; applications use {@link SelectorProvider#provider()}. */
@@ -61,17 +63,17 @@ public final class SynackSelectorProvider extends SelectorProvider {
   }
 
   @Override
-  public DatagramChannel openDatagramChannel() {
-    throw new UnsupportedOperationException("DatagramChannel is not on synack yet (no UDP in its core)");
+  public DatagramChannel openDatagramChannel() throws IOException {
+    return PlatformChannels.provider().openDatagramChannel();
   }
 
   @Override
-  public DatagramChannel openDatagramChannel(ProtocolFamily family) {
-    return openDatagramChannel();
+  public DatagramChannel openDatagramChannel(ProtocolFamily family) throws IOException {
+    return PlatformChannels.provider().openDatagramChannel(family);
   }
 
   @Override
-  public Pipe openPipe() {
-    throw new UnsupportedOperationException("Pipe is not on synack");
+  public Pipe openPipe() throws IOException {
+    return PlatformChannels.provider().openPipe();
   }
 }

@@ -11,7 +11,6 @@ import dev.synack.stack.Listener;
 import dev.synack.stack.Readiness;
 import dev.synack.tcp.TcpConfig;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -119,24 +118,22 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
       int timeout = acceptTimeoutMillis;
       long deadline = blocking && timeout > 0 ? System.nanoTime() + timeout * 1_000_000L : Long.MAX_VALUE;
       boolean completed = false;
+      SocketChannel accepted = null;
       try {
         begin();
         while (true) {
           Object[] out = new Object[1];
-          long version;
-          try {
-            version = loop.call(now -> {
-              Connection c = l.accept();
-              if (c != null) out[0] = new SynackSocketChannel(provider(), loop, host, c);
-              cell.ready(l.readiness());
-              return signal.version();
-            });
-          } catch (InterruptedIOException e) {
-            throw Interrupts.closedByInterrupt(this);
-          }
+          // Uninterruptible: a connection taken off the queue must not be lost on the way.
+          long version = loop.callUninterruptibly(now -> {
+            Connection c = l.accept();
+            if (c != null) out[0] = new SynackSocketChannel(provider(), loop, host, c);
+            cell.ready(l.readiness());
+            return signal.version();
+          });
           if (out[0] != null) {
+            accepted = (SocketChannel) out[0];
             completed = true;
-            return (SocketChannel) out[0];
+            return accepted;
           }
           if (!blocking) return null;
           if (!isOpen()) throw new AsynchronousCloseException();
@@ -147,7 +144,13 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
           }
         }
       } finally {
-        end(completed);
+        try {
+          end(completed);
+        } catch (IOException interruptedOrClosed) {
+          // Interrupted or closed as the connection arrived: it goes, as it would with the JDK's.
+          if (accepted != null) accepted.close();
+          throw interruptedOrClosed;
+        }
       }
     }
   }

@@ -18,7 +18,6 @@ import dev.synack.tcp.TcpError;
 import dev.synack.tcp.TcpException;
 import dev.synack.tcp.TcpState;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -317,7 +316,9 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
     Connection c = connection;
     Signal s = signal;
     try {
-      return loop.call(now -> {
+      // Uninterruptible: data the task consumed must reach the caller; an interrupt still ends
+      // the call, through begin()'s interruptor and end().
+      return loop.callUninterruptibly(now -> {
         try {
           int n = op.applyAsInt(now);
           return new Outcome(n, n == 0 ? s.version() : 0);
@@ -327,8 +328,6 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
       });
     } catch (TcpException e) {
       throw Blocking.toIoException(e.error());
-    } catch (InterruptedIOException e) {
-      throw Interrupts.closedByInterrupt(this);
     }
   }
 

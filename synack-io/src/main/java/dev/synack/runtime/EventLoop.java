@@ -58,6 +58,19 @@ public abstract class EventLoop implements AutoCloseable {
    * waiting for it. Exceptions thrown by the task are rethrown here (unchecked ones as they are).
    */
   public final <T> T call(LongFunction<T> task) throws IOException {
+    return call(task, true);
+  }
+
+  /**
+   * Runs {@code task} on the loop as {@link #call} does, but waits for it even when the calling
+   * thread is interrupted, and then leaves the interrupt status set: for a caller that must know
+   * whether the task ran (a channel that consumed data or accepted a connection).
+   */
+  public final <T> T callUninterruptibly(LongFunction<T> task) throws IOException {
+    return call(task, false);
+  }
+
+  private <T> T call(LongFunction<T> task, boolean interruptible) throws IOException {
     if (Thread.currentThread() == thread) {
       return task.apply(loopTime);
     }
@@ -80,17 +93,27 @@ public abstract class EventLoop implements AutoCloseable {
     // The loop may have stopped between the check above and the add, after its last drain: then
     // nobody else will ever complete this task, so fail whatever is still queued.
     if (!running) failQueuedTasks();
+    boolean interrupted = false;
     try {
-      return result.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for the event loop");
+      while (true) {
+        try {
+          return result.get();
+        } catch (InterruptedException e) {
+          if (interruptible) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the event loop");
+          }
+          interrupted = true; // the task is queued or running: its answer comes soon
+        }
+      }
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof RuntimeException r) throw r;
       if (cause instanceof Error err) throw err;
       if (cause instanceof IOException io) throw io;
       throw new IOException(cause);
+    } finally {
+      if (interrupted) Thread.currentThread().interrupt();
     }
   }
 

@@ -16,19 +16,27 @@ public final class Signal {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private long version;
-  /** Registered waiters; registered from any thread, told on the loop thread. */
-  private final CopyOnWriteArrayList<Entry> waiters = new CopyOnWriteArrayList<>();
+  /** Registered waiters, made on the first registration (most connections have none); told on the loop thread. */
+  private volatile CopyOnWriteArrayList<Entry> waiters;
 
   private record Entry(Waiter waiter, int mask) {}
 
-  /** Registers {@code waiter} to hear of readiness that intersects {@code mask}. */
+  /** Registers {@code waiter} to hear of readiness that intersects {@code mask}; from any thread. */
   public void register(Waiter waiter, int mask) {
-    waiters.add(new Entry(waiter, mask));
+    CopyOnWriteArrayList<Entry> w = waiters;
+    if (w == null) {
+      synchronized (this) {
+        if (waiters == null) waiters = new CopyOnWriteArrayList<>();
+        w = waiters;
+      }
+    }
+    w.add(new Entry(waiter, mask));
   }
 
   /** Removes every registration of {@code waiter}. */
   public void unregister(Waiter waiter) {
-    waiters.removeIf(e -> e.waiter() == waiter);
+    CopyOnWriteArrayList<Entry> w = waiters;
+    if (w != null) w.removeIf(e -> e.waiter() == waiter);
   }
 
   /**
@@ -37,7 +45,9 @@ public final class Signal {
    */
   public void notify(int readiness) {
     bump();
-    for (Entry e : waiters) {
+    CopyOnWriteArrayList<Entry> w = waiters;
+    if (w == null) return;
+    for (Entry e : w) {
       if ((e.mask() & readiness) != 0) e.waiter().ready(readiness);
     }
   }

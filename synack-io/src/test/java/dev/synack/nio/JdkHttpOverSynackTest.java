@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.synack.link.UdpLink;
 import dev.synack.sim.LinkConfig;
 import dev.synack.sim.SimNetwork;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +26,7 @@ import java.nio.channels.spi.SelectorProvider;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -130,6 +135,19 @@ class JdkHttpOverSynackTest {
     } finally {
       serverThreads.shutdownNow();
       HostScope.setDefault(null);
+    }
+  }
+
+  @Test
+  void datagramChannelsAndTheUdpLink_stayTheJdks_andCarryDatagrams() throws Exception {
+    assertInstanceOf(SynackSelectorProvider.class, SelectorProvider.provider());
+    InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    try (DatagramChannel plain = DatagramChannel.open().bind(any);
+        UdpLink link = UdpLink.open(any, (InetSocketAddress) plain.getLocalAddress())) {
+      plain.send(ByteBuffer.wrap(new byte[] {4, 5, 6}), link.localAddress());
+      ByteBuffer got = ByteBuffer.allocate(100);
+      assertEquals(3, link.receive(got, 10_000_000_000L), "the tunnel's socket is the kernel's, beside synack's provider");
+      assertArrayEquals(new byte[] {4, 5, 6}, Arrays.copyOf(got.array(), 3));
     }
   }
 
