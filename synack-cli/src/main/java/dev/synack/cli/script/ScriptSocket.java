@@ -26,6 +26,8 @@ final class ScriptSocket {
   long keepIntervalSeconds;
   long keepInitSeconds;
   int keepCount;
+  /** TCP_NOTSENT_LOWAT as set: 0 (the sysctl's, no limit) or 0xffffffff (no limit). */
+  long notSentLowat;
   /** SO_LINGER: -1 off, else the linger time in seconds (only 0 is emulated). */
   int lingerSeconds = -1;
   /** The port given by bind, 0 when unbound. */

@@ -22,7 +22,8 @@ final class SocketOptions {
 
   /** The options setsockopt emulates (besides SO_LINGER). */
   private static final java.util.Set<String> SETTABLE = java.util.Set.of("SO_RCVBUF", "SO_SNDBUF", "SO_REUSEADDR",
-      "SO_REUSEPORT", "SO_KEEPALIVE", "TCP_NODELAY", "TCP_NOOPT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPINIT", "TCP_KEEPCNT");
+      "SO_REUSEPORT", "SO_KEEPALIVE", "TCP_NODELAY", "TCP_NOOPT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPINIT", "TCP_KEEPCNT",
+      "TCP_NOTSENT_LOWAT");
 
   private final HostUnderTest hut;
   private final Sysctls sysctls;
@@ -93,6 +94,14 @@ final class SocketOptions {
           }
         }
       }
+      case "TCP_NOTSENT_LOWAT" -> {
+        // Linux (tcp_setsockopt): 0 means the sysctl's limit; synack holds no limit on unsent data,
+        // which is UINT_MAX, the sysctl's default.
+        if (value != 0 && value != 0xffff_ffffL && value != -1) {
+          throw ScriptException.unsupported(0, "TCP_NOTSENT_LOWAT " + value + " (synack limits no unsent data: only 0xffffffff)");
+        }
+        s.notSentLowat = value & 0xffff_ffffL;
+      }
       default -> throw ScriptException.unsupported(0, "socket option " + option);
     }
     return Result.ok(0);
@@ -159,6 +168,7 @@ final class SocketOptions {
       case "TCP_KEEPINTVL" -> compare(option, want, seconds(s.keepIntervalSeconds, sysctls.keepAliveIntervalMs()));
       case "TCP_KEEPINIT" -> compare(option, want, seconds(s.keepInitSeconds, sysctls.establishmentTimeoutMs()));
       case "TCP_KEEPCNT" -> compare(option, want, s.keepCount != 0 ? s.keepCount : sysctls.keepAliveCount());
+      case "TCP_NOTSENT_LOWAT" -> compare(option, want, s.notSentLowat);
       default -> throw ScriptException.unsupported(0, "socket option " + option);
     }
   }
