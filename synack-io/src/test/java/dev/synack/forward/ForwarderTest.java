@@ -248,6 +248,27 @@ class ForwarderTest {
     assertEquals("error No route to host", result, () -> flows.toString());
   }
 
+  @Test
+  void readmeExample_onAnAppsDescriptor_relays_andTheReadmeShowsIt() throws Exception {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    String example = Files.readString(Path.of("src/test/java/dev/synack/forward/ReadmeExample.java"));
+    String lines = example.substring(example.indexOf("// README begin") + 15, example.indexOf("// README end")).strip()
+        .replaceAll("\\n\\s+", "\n");
+    String section = readme.substring(readme.indexOf("## Forward a namespace's traffic"));
+    assertTrue(section.contains("```java\n" + lines + "\n```"), "the README shows ReadmeExample's lines:\n" + lines);
+
+    forwarder.close();
+    String tun = NetnsFixture.uniqueName("fd");
+    int fd = NetworkNamespace.of("/run/netns/" + client.name()).call(() -> RawTun.open(tun));
+    client.addressAndUp(tun, "10.99.0.1/24");
+    client.ip("route", "add", "default", "dev", tun);
+    forwarder = NetworkNamespace.of("/run/netns/" + outside.name()).call(() -> ReadmeExample.start(() -> fd));
+    String sha = writeFile("fd.bin", 2 << 20);
+    NetnsFixture.Result r = client.exec(TIMEOUT, "sh", "-c", "curl -sS --max-time 60 http://" + SERVER4 + ":8080/fd.bin | sha256sum");
+    assertEquals(sha, firstWord(r.output()), r.output());
+    assertEquals(1, forwarder.counters().tcpOpened());
+  }
+
   String python(String... args) throws IOException {
     String[] command = Stream.concat(Stream.of("python3", dir.resolve("client.py").toString()), Stream.of(args)).toArray(String[]::new);
     NetnsFixture.Result r = client.exec(TIMEOUT, command);
