@@ -155,6 +155,25 @@ class ForwarderTest {
   }
 
   @Test
+  void slowServer_synacksWindowCloses_nothingBuffersWithoutBound_thenAllArrives() throws Exception {
+    NetnsFixture.Started sender = client.start("python3", dir.resolve("client.py").toString(), "slow-send", SERVER4);
+    assertTrue(sender.awaitOutput("blocked after", TIMEOUT), sender.outputSoFar());
+    long blockedAfter = Long.parseLong(sender.outputSoFar().replaceAll("(?s).*blocked after (\\d+).*", "$1"));
+    // Every buffer on the way is bounded: the client's send buffer, synack's receive buffer, the
+    // relay's 64 KiB, the outside socket's send buffer and the server's receive buffer.
+    assertTrue(blockedAfter < 64 << 20, "bytes taken before the sender blocked: " + blockedAfter);
+    dev.synack.tcp.Status status = forwarder.driver().call(now -> forwarder.driver().host().connections().stream()
+        .filter(c -> c.id().localPort() == 7003).findFirst().orElseThrow().status());
+    assertEquals(0, status.rcvWnd(), "synack's receive window is closed while the host side does not read: " + status);
+
+    Files.createFile(dir.resolve("www").resolve("go"));
+    NetnsFixture.Result done = sender.await(TIMEOUT);
+    long total = blockedAfter + (1 << 20);
+    assertTrue(done.output().contains("done " + total), done.output());
+    assertTrue(servers.awaitOutput("slow-sink got " + total, Duration.ofSeconds(60)), servers.outputSoFar());
+  }
+
+  @Test
   void closedPort_clientGetsConnectionRefused() throws Exception {
     assertEquals("refused", python("refused", SERVER4, "81"), () -> "flows: " + flows + ", " + forwarder.counters());
     assertEquals("refused", python("refused", SERVER6, "81"), () -> "flows: " + flows + ", " + forwarder.counters());
