@@ -28,13 +28,11 @@ public final class Forwarder implements AutoCloseable {
   private final HostDriver driver;
   private final Relay relay;
   private final ForwarderCounters counters;
-  private final TcpRelay tcp;
 
-  private Forwarder(HostDriver driver, Relay relay, ForwarderCounters counters, TcpRelay tcp) {
+  private Forwarder(HostDriver driver, Relay relay, ForwarderCounters counters) {
     this.driver = driver;
     this.relay = relay;
     this.counters = counters;
-    this.tcp = tcp;
   }
 
   /**
@@ -66,7 +64,7 @@ public final class Forwarder implements AutoCloseable {
     // A datagram that came before the listener was set raised its one event unheard: drain once.
     driver.execute(udp::drain);
     relay.start();
-    return new Forwarder(driver, relay, counters, tcp);
+    return new Forwarder(driver, relay, counters);
   }
 
   /** Returns what the forwarder counted. */

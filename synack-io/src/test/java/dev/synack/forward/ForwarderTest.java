@@ -155,6 +155,29 @@ class ForwarderTest {
   }
 
   @Test
+  void slowServer_synackHoldsAtMostItsReceiveBuffer_senderBlocks_thenAllArrives() throws Exception {
+    NetnsFixture.Started sender = client.start("python3", dir.resolve("client.py").toString(), "slow-send", SERVER4);
+    assertTrue(sender.awaitOutput("blocked after", TIMEOUT), sender.outputSoFar());
+    long blockedAfter = Long.parseLong(sender.outputSoFar().replaceAll("(?s).*blocked after (\\d+).*", "$1"));
+    // Every buffer on the way is bounded: the client's send buffer, synack's receive buffer, the
+    // relay's 64 KiB, the outside socket's send buffer and the server's receive buffer.
+    assertTrue(blockedAfter < 64 << 20, "bytes taken before the sender blocked: " + blockedAfter);
+    // synack holds what the relay could not pass on, no more than its receive buffer: its window
+    // is what stopped the sender (no window update goes out while the relay takes nothing).
+    long[] held = forwarder.driver().call(now -> forwarder.driver().host().connections().stream()
+        .filter(c -> c.id().localPort() == 7003).findFirst()
+        .map(c -> new long[] {c.status().receiveQueued(), c.receiveBufferSize()}).orElseThrow());
+    // (Observed: up to a segment or so beyond the buffer's size, what was offered before it was last tuned.)
+    assertTrue(held[0] > 0 && held[0] <= 2 * held[1], "unread in synack " + held[0] + ", receive buffer " + held[1]);
+
+    Files.createFile(dir.resolve("www").resolve("go"));
+    NetnsFixture.Result done = sender.await(TIMEOUT);
+    long total = blockedAfter + (1 << 20);
+    assertTrue(done.output().contains("done " + total), done.output());
+    assertTrue(servers.awaitOutput("slow-sink got " + total, Duration.ofSeconds(60)), servers.outputSoFar());
+  }
+
+  @Test
   void closedPort_clientGetsConnectionRefused() throws Exception {
     assertEquals("refused", python("refused", SERVER4, "81"), () -> "flows: " + flows + ", " + forwarder.counters());
     assertEquals("refused", python("refused", SERVER6, "81"), () -> "flows: " + flows + ", " + forwarder.counters());
@@ -204,7 +227,10 @@ class ForwarderTest {
     assertEquals(0, (int) forwarder.driver().call(now -> forwarder.driver().host().heldSynCount()));
     String host = forwarder.hostCounters();
     System.out.println("SYN flood: descriptors " + fdsBefore + " before, " + fdsDuring + " during; " + forwarder.counters() + "; host " + host);
-    assertTrue(forwarder.counters().tcpUnreachable() + forwarder.counters().tcpRefused() > 1000, forwarder.counters() + "; " + host);
+    // Each SYN the forwarder held was answered: its host connection failed (no such neighbour: ARP
+    // gave up, or the connect timed out first) and the client was told so.
+    ForwarderCounters c = forwarder.counters();
+    assertTrue(c.tcpUnreachable() + c.tcpTimedOut() + c.tcpRefused() > 1000, c + "; " + host);
   }
 
   static long openDescriptors() throws IOException {
@@ -246,6 +272,27 @@ class ForwarderTest {
     }
     // ICMP host unreachable (code 1), as the proxy could not be used: Linux's connect() says EHOSTUNREACH.
     assertEquals("error No route to host", result, () -> flows.toString());
+  }
+
+  @Test
+  void readmeExample_onAnAppsDescriptor_relays_andTheReadmeShowsIt() throws Exception {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    String example = Files.readString(Path.of("src/test/java/dev/synack/forward/ReadmeExample.java"));
+    String lines = example.substring(example.indexOf("// README begin") + 15, example.indexOf("// README end")).strip()
+        .replaceAll("\\n\\s+", "\n");
+    String section = readme.substring(readme.indexOf("## Forward a namespace's traffic"));
+    assertTrue(section.contains("```java\n" + lines + "\n```"), "the README shows ReadmeExample's lines:\n" + lines);
+
+    forwarder.close();
+    String tun = NetnsFixture.uniqueName("fd");
+    int fd = NetworkNamespace.of("/run/netns/" + client.name()).call(() -> RawTun.open(tun));
+    client.addressAndUp(tun, "10.99.0.1/24");
+    client.ip("route", "add", "default", "dev", tun);
+    forwarder = NetworkNamespace.of("/run/netns/" + outside.name()).call(() -> ReadmeExample.start(() -> fd));
+    String sha = writeFile("fd.bin", 2 << 20);
+    NetnsFixture.Result r = client.exec(TIMEOUT, "sh", "-c", "curl -sS --max-time 60 http://" + SERVER4 + ":8080/fd.bin | sha256sum");
+    assertEquals(sha, firstWord(r.output()), r.output());
+    assertEquals(1, forwarder.counters().tcpOpened());
   }
 
   String python(String... args) throws IOException {

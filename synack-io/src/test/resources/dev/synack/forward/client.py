@@ -84,6 +84,23 @@ elif test == "hold-open":
         print("eof")
     except ConnectionResetError:
         print("reset")
+elif test == "slow-send":
+    # Sends until a send makes no progress for 3 s (the path's buffers are full), says how much
+    # went, then sends 1 MB more without a timeout and closes.
+    s = connect(7003)
+    s.settimeout(3)
+    chunk = b"z" * 65536
+    sent = 0
+    try:
+        while sent < 512 << 20:
+            sent += s.send(chunk)
+    except socket.timeout:
+        pass
+    print("blocked after %d" % sent, flush=True)
+    s.settimeout(None)
+    s.sendall(b"z" * (1 << 20))
+    s.close()
+    print("done %d" % (sent + (1 << 20)), flush=True)
 elif test == "syn-flood":
     # Sends N SYNs from random ports to random addresses of 10.98.0.0/24 (past the server) and
     # random ports, through the default route: each one the forwarder must hold or drop.

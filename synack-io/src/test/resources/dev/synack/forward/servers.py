@@ -70,6 +70,27 @@ def resetter(family, addr):
         c.close()
 
 
+def slow_sink(family, addr):
+    # Accepts and reads nothing until the test creates the file 'go', then reads to EOF.
+    import os, time
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, 7003))
+    s.listen(16)
+    while True:
+        c, _ = s.accept()
+        while not os.path.exists(os.path.join(root, "go")):
+            time.sleep(0.05)
+        n = 0
+        while True:
+            b = c.recv(65536)
+            if not b:
+                break
+            n += len(b)
+        print("slow-sink got %d" % n, flush=True)
+        c.close()
+
+
 def udp_echo(family, addr):
     s = socket.socket(family, socket.SOCK_DGRAM)
     s.bind((addr, 7007))
@@ -96,7 +117,7 @@ def dns(family, addr):
 
 
 for family, addr in ((socket.AF_INET, addr4), (socket.AF_INET6, addr6)):
-    for target in (half_close, server_first, resetter, udp_echo, dns):
+    for target in (half_close, server_first, resetter, slow_sink, udp_echo, dns):
         threading.Thread(target=target, args=(family, addr), daemon=True).start()
 threading.Thread(target=serve_http, args=(http.server.ThreadingHTTPServer, addr4), daemon=True).start()
 threading.Thread(target=serve_http, args=(Http6, addr6), daemon=True).start()
