@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class SequenceSvgTest {
   private static final Pattern TEXT = Pattern.compile(
-      "<text class=\"([a-z]+)\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"(?: text-anchor=\"([a-z]+)\")?[^>]*>(.*?)</text>");
+      "<text class=\"([a-z ]+)\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"(?: text-anchor=\"([a-z]+)\")?[^>]*>(.*?)</text>");
   private static final double CHAR_WIDTH = 7.3;
 
   /** A text's estimated box, for the overlap check. */
