@@ -54,6 +54,8 @@ final class HtmlAssets {
       .ts-seg.lost { stroke: #dc2626; } .ts-r { fill: #d97706; font-size: 10px; text-anchor: middle; }
       .ts-ack { stroke: #059669; fill: none; stroke-width: 1.5; } .ts-win { stroke: #ca8a04; fill: none; stroke-width: 1.5; }
       .ts-sack { stroke: #7c3aed; stroke-width: 2; } .plot .ts-key { font-size: 11px; fill: #4b5563; font-weight: normal; }
+      .ts-key .k-seg { fill: #111827; } .ts-key .k-rtx { fill: #d97706; } .ts-key .k-ack { fill: #059669; }
+      .ts-key .k-win { fill: #ca8a04; } .ts-key .k-sack { fill: #7c3aed; }
       .k { display: inline-block; padding: 0 6px; border-left: 14px solid; margin-right: 8px; }
       .k.ok { border-color: #2563eb; } .k.rtx { border-color: #d97706; } .k.lost { border-color: #dc2626; }
       .k.unsent { border-color: #7c3aed; }

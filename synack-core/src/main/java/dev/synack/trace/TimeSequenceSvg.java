@@ -24,7 +24,8 @@ final class TimeSequenceSvg {
   private static final int HEIGHT = 300;
   private static final int LEFT = 80;
   private static final int RIGHT = 16;
-  private static final int TOP = 28;
+  /** Room above the plot for the title line and the key line. */
+  private static final int TOP = 44;
   private static final int BOTTOM = 36;
   private static final Pattern SACK_BLOCK = Pattern.compile("\\{(\\d+):(\\d+)}");
 
@@ -150,9 +151,21 @@ final class TimeSequenceSvg {
             .append(SequenceSvg.num(y(lo + extent(s), topY, plotH) - 3)).append("\">R</text>");
       }
     }
-    out.append("\n<text class=\"legend ts-key\" x=\"").append(WIDTH - RIGHT).append("\" y=\"16\" text-anchor=\"end\">")
-        .append(HtmlReport.escape(words.get("tskey"))).append("</text>\n");
+    out.append("\n<text class=\"legend ts-key\" x=\"").append(LEFT).append("\" y=\"32\">")
+        .append(key(words.get("tskey"))).append("</text>\n");
     return out.append("</svg>\n").toString();
+  }
+
+  /** Returns the key's five parts (segment, retransmission, ACK, window, SACK), each in its line's colour. */
+  private static String key(String text) {
+    String[] parts = text.split("[,，] ?");
+    String[] classes = {"k-seg", "k-rtx", "k-ack", "k-win", "k-sack"};
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < parts.length; i++) {
+      b.append(i == 0 ? "" : "  ").append("<tspan class=\"").append(classes[Math.min(i, classes.length - 1)]).append("\">")
+          .append(HtmlReport.escape(parts[i])).append("</tspan>");
+    }
+    return b.toString();
   }
 
   private static double y(double v, double top, double plotH) {
