@@ -110,7 +110,7 @@ public final class HtmlReport {
         .append("<button type=\"button\" id=\"zoomout\">−</button><button type=\"button\" id=\"zoomin\">+</button>")
         .append("</div>\n");
     out.append("<div class=\"main\">\n<div class=\"scroll\" id=\"ladder\">\n")
-        .append(SequenceSvg.render(model, options.relativeSeq(), options.timers())).append("</div>\n");
+        .append(SequenceSvg.render(model, options.relativeSeq(), options.timers(), options.lang())).append("</div>\n");
     out.append("<div class=\"side\">\n<h2>").append(escape(w.get("narration"))).append("</h2>\n<ol class=\"narration\" id=\"narration\">\n");
     List<Narrator.Line> rel = Narration.lines(model, options.lang(), true);
     List<Narrator.Line> abs = Narration.lines(model, options.lang(), false);

@@ -31,6 +31,8 @@ final class SequenceSvg {
   private final LadderModel model;
   private final boolean relativeSeq;
   private final boolean timers;
+  /** The page's language: the ladder's notes and timers are told in it. */
+  private final String lang;
   private final StringBuilder out = new StringBuilder();
   /** The row each step is drawn on. */
   private final Map<Step, Integer> rowOf = new IdentityHashMap<>();
@@ -40,7 +42,8 @@ final class SequenceSvg {
   /** The index of the step being drawn. */
   private int step;
 
-  private SequenceSvg(LadderModel model, boolean relativeSeq, boolean timers) {
+  private SequenceSvg(LadderModel model, boolean relativeSeq, boolean timers, String lang) {
+    this.lang = lang;
     this.model = model;
     this.relativeSeq = relativeSeq;
     this.timers = timers;
@@ -61,7 +64,12 @@ final class SequenceSvg {
    * @param timers      whether timer events take rows
    */
   static String render(LadderModel model, boolean relativeSeq, boolean timers) {
-    return new SequenceSvg(model, relativeSeq, timers).draw();
+    return render(model, relativeSeq, timers, "en");
+  }
+
+  /** Returns the {@code <svg>} element of a model, its notes and timers in {@code lang} ({@code en} or {@code zh}). */
+  static String render(LadderModel model, boolean relativeSeq, boolean timers, String lang) {
+    return new SequenceSvg(model, relativeSeq, timers, lang).draw();
   }
 
   private String draw() {
@@ -121,8 +129,8 @@ final class SequenceSvg {
       switch (s) {
         case Arrow a -> arrow(a, rel.label(a), abs.label(a), r);
         case StateStep st -> label(st.column(), r, "state", st.to(), st.from() + " → " + st.to());
-        case TimerStep t -> aside(t.column(), r, "timer", Ladder.timerText(t));
-        case NoteStep n -> aside(n.column(), r, "note", n.text());
+        case TimerStep t -> aside(t.column(), r, "timer", lang.equals("zh") ? NarrationText.timerZh(t) : Ladder.timerText(t));
+        case NoteStep n -> aside(n.column(), r, "note", lang.equals("zh") ? NarrationText.noteZh(n.text()) : n.text());
         case Arrival a -> { }
       }
     }

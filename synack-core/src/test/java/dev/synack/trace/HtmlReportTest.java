@@ -120,6 +120,9 @@ class HtmlReportTest {
     assertTrue(html.contains(">第一次握手：客户端发送 SYN 报文") && html.contains("第四次挥手"), "the Chinese narration");
     assertTrue(html.contains("过程说明") && html.contains("下一步"), "the page's own words");
     assertFalse(html.contains("Handshake, step 1"));
+    String timers = HtmlReport.render(Scenarios.handshakeAndTeardown(), HtmlReport.Options.defaults().withLang("zh").withTimers(true));
+    assertTrue(timers.contains(">TIME_WAIT计时器设置，60.000 秒后到期</text>"), "timers in Chinese");
+    assertFalse(timers.contains(">timer "), "no English timer text");
   }
 
   @Test
