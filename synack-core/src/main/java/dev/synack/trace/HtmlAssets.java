@@ -22,7 +22,7 @@ final class HtmlAssets {
       svg .host { font-weight: bold; font-size: 14px; text-anchor: middle; }
       svg .lifeline { stroke: #9ca3af; stroke-width: 2; }
       svg .time { fill: #6b7280; }
-      svg .state { font-weight: bold; fill: #065f46; }
+      svg .state { font-weight: bold; fill: #065f46; } svg .fold { fill: #2563eb; font-style: italic; cursor: pointer; }
       svg .timer, svg .note { fill: #6b7280; font-style: italic; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
       svg .label { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
       .seg { cursor: pointer; } .seg line { stroke-width: 1.6; }

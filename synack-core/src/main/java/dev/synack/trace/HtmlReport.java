@@ -112,11 +112,12 @@ public final class HtmlReport {
     out.append("<div class=\"main\">\n<div class=\"scroll\" id=\"ladder\">\n")
         .append(SequenceSvg.render(model, options.relativeSeq(), options.timers(), options.lang())).append("</div>\n");
     out.append("<div class=\"side\">\n<h2>").append(escape(w.get("narration"))).append("</h2>\n<ol class=\"narration\" id=\"narration\">\n");
+    Map<Integer, Integer> folds = SequenceSvg.folds(model);
     List<Narrator.Line> rel = Narration.lines(model, options.lang(), true);
     List<Narrator.Line> abs = Narration.lines(model, options.lang(), false);
     for (int i = 0; i < rel.size(); i++) {
       String shown = options.relativeSeq() ? rel.get(i).text() : abs.get(i).text();
-      out.append("<li data-step=\"").append(Integer.toString(drawnStep(model, rel.get(i).step(), options.timers())))
+      out.append("<li data-step=\"").append(Integer.toString(drawnStep(model, rel.get(i).step(), options.timers(), folds)))
           .append("\" data-rel=\"").append(escape(rel.get(i).text())).append("\" data-abs=\"").append(escape(abs.get(i).text()))
           .append("\">").append(escape(shown)).append("</li>\n");
     }
@@ -156,12 +157,17 @@ public final class HtmlReport {
    * {@code --timers}).
    */
   static int drawnStep(LadderModel model, int step, boolean timers) {
+    return drawnStep(model, step, timers, SequenceSvg.folds(model));
+  }
+
+  static int drawnStep(LadderModel model, int step, boolean timers, Map<Integer, Integer> folds) {
     List<LadderModel.Step> steps = model.steps();
+    if (folds.containsKey(step)) return folds.get(step);
     for (int i = step; i >= 0; i--) {
       LadderModel.Step s = steps.get(i);
       if (s instanceof LadderModel.Arrival a) {
         for (int j = i - 1; j >= 0; j--) {
-          if (steps.get(j) == a.arrow()) return j;
+          if (steps.get(j) == a.arrow()) return folds.getOrDefault(j, j);
         }
         continue;
       }

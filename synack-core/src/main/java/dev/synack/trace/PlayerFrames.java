@@ -22,11 +22,13 @@ final class PlayerFrames {
         states[st.column()] = st.from();
       }
     }
+    java.util.Map<Integer, Integer> folds = SequenceSvg.folds(model);
     StringBuilder b = new StringBuilder("[");
     for (int i = 0; i < model.steps().size(); i++) {
       Step s = model.steps().get(i);
       if (s instanceof StateStep st) states[st.column()] = st.to();
       if (!(s instanceof Arrow)) continue;
+      if (folds.containsKey(i) && folds.get(i) != i) continue; // a folded run plays as one frame
       if (b.length() > 1) b.append(',');
       b.append("{\"s\":").append(i).append(",\"st\":[");
       for (int c = 0; c < columns; c++) b.append(c == 0 ? "" : ",").append('"').append(states[c]).append('"');

@@ -13,6 +13,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.HashMap;
+import java.util.ArrayList;
 
 /**
  * The ladder as an SVG sequence diagram: lifelines, arrows slanted from the row of the send to the
@@ -78,9 +80,24 @@ final class SequenceSvg {
     for (Step s : steps) {
       if (s instanceof Arrival a) received.add(a.arrow());
     }
+    Map<Integer, Integer> folds = folds(model);
+    Map<Arrow, Integer> index = new IdentityHashMap<>();
+    for (int i = 0; i < steps.size(); i++) {
+      if (steps.get(i) instanceof Arrow a) index.put(a, i);
+    }
+    Set<Arrow> hidden = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Map.Entry<Integer, Integer> f : folds.entrySet()) {
+      if (!f.getKey().equals(f.getValue())) hidden.add((Arrow) steps.get(f.getKey()));
+    }
     int row = 0;
-    for (Step s : steps) {
+    for (int i = 0; i < steps.size(); i++) {
+      Step s = steps.get(i);
       if (s instanceof TimerStep t && (t.action() == TimerAction.CANCELLED || !timers)) continue;
+      if (s instanceof Arrival a && (hidden.contains(a.arrow()) || folds.containsKey(index.get(a.arrow())))) continue;
+      if (s instanceof Arrow a && folds.containsKey(i)) {
+        if (!hidden.contains(a)) rowOf.put(s, row++); // the run's marker
+        continue;
+      }
       rowOf.put(s, row++);
       if (s instanceof Arrival a) arrivalRow.put(a.arrow(), rowOf.get(s));
       // An arrow with no receipt of its own (lost, unobserved, or received but never sent) ends on
@@ -127,7 +144,13 @@ final class SequenceSvg {
         lastTime = time;
       }
       switch (s) {
-        case Arrow a -> arrow(a, rel.label(a), abs.label(a), r);
+        case Arrow a -> {
+          if (folds.containsKey(step)) {
+            fold(a, folded(folds, step), r);
+          } else {
+            arrow(a, rel.label(a), abs.label(a), r);
+          }
+        }
         case StateStep st -> label(st.column(), r, "state", st.to(), st.from() + " → " + st.to());
         case TimerStep t -> aside(t.column(), r, "timer", lang.equals("zh") ? NarrationText.timerZh(t) : Ladder.timerText(t));
         case NoteStep n -> aside(n.column(), r, "note", lang.equals("zh") ? NarrationText.noteZh(n.text()) : n.text());
@@ -210,6 +233,61 @@ final class SequenceSvg {
     out.append("<text class=\"").append(cls).append("\" x=\"").append(x(column) + (last ? -8 : 8)).append("\" y=\"")
         .append(y(row) + 4).append("\" text-anchor=\"").append(last ? "end" : "start").append("\" data-step=\"").append(step)
         .append("\">").append(HtmlReport.escape(text)).append("</text>\n");
+  }
+
+  /** The shortest run of like segments that is folded. */
+  private static final int FOLD_RUN = 6;
+
+  /**
+   * Returns the runs of like data segments folded to keep a long ladder readable: a run is at least
+   * {@value #FOLD_RUN} arrows in a row of the steps (their receipts aside), from one sender, with the
+   * same flags and length, delivered and sent once; its first two and its last stay drawn, the others
+   * become one line with their count. Maps each folded arrow's step to the step of the run's first
+   * folded arrow, where that line is drawn.
+   */
+  static Map<Integer, Integer> folds(LadderModel model) {
+    List<Step> steps = model.steps();
+    Map<Integer, Integer> folds = new HashMap<>();
+    List<Integer> run = new ArrayList<>();
+    for (int i = 0; i <= steps.size(); i++) {
+      Step s = i < steps.size() ? steps.get(i) : null;
+      if (s instanceof Arrival || s instanceof TimerStep) continue;
+      if (s instanceof Arrow a && foldable(a) && (run.isEmpty() || alike((Arrow) steps.get(run.getFirst()), a))) {
+        run.add(i);
+        continue;
+      }
+      if (run.size() >= FOLD_RUN) {
+        for (int k = 2; k < run.size() - 1; k++) folds.put(run.get(k), run.get(2));
+      }
+      run.clear();
+      if (s instanceof Arrow a && foldable(a)) run.add(i);
+    }
+    return folds;
+  }
+
+  private static boolean foldable(Arrow a) {
+    return a.sent() && !a.retransmit() && a.fate() == Fate.DELIVERED && a.segment().len() > 0;
+  }
+
+  private static boolean alike(Arrow a, Arrow b) {
+    return a.from() == b.from() && a.conn().equals(b.conn()) && a.segment().flags() == b.segment().flags()
+        && a.segment().len() == b.segment().len();
+  }
+
+  private static int folded(Map<Integer, Integer> folds, int marker) {
+    int n = 0;
+    for (int v : folds.values()) if (v == marker) n++;
+    return n;
+  }
+
+  /** Draws the line that stands for a folded run: its count, on the sender's side. */
+  private void fold(Arrow first, int count, int row) {
+    String text = lang.equals("zh") ? "⋯ 还有 " + count + " 个同样的报文段（" + first.segment().len() + " 字节）"
+        : "⋯ " + count + " more segments like these (" + first.segment().len() + " bytes each)";
+    boolean rightward = first.to() >= first.from();
+    out.append("<text class=\"fold\" x=\"").append(x(first.from()) + (rightward ? 10 : -10)).append("\" y=\"").append(y(row) + 4)
+        .append("\" text-anchor=\"").append(rightward ? "start" : "end").append("\" data-step=\"").append(step).append("\">")
+        .append(HtmlReport.escape(text)).append("</text>\n");
   }
 
   /** Returns the state a column starts in (the first change's {@code from}: CLOSED, LISTEN), or null. */

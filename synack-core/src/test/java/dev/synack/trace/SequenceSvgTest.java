@@ -43,6 +43,33 @@ class SequenceSvgTest {
     assertNoOverlap(DemoRunner.run(scenario, lossy, null).events());
   }
 
+  @org.junit.jupiter.api.Test
+  void longTransfer_runsOfLikeSegmentsFolded_withACountThatAddsUp() {
+    DemoOptions clean = new DemoOptions(0, 10, 0, 0, 1, 200_000);
+    List<TraceEvent> events = DemoRunner.run(Scenario.TRANSFER, clean, null).events().stream()
+        .filter(e -> !e.host().equals("net")).toList();
+    LadderModel model = LadderModel.of(events, List.of("client", "server"));
+    long arrows = model.steps().stream().filter(s -> s instanceof LadderModel.Arrow).count();
+    String svg = SequenceSvg.render(model, true);
+    long drawn = count(svg, "<g class=\"seg ");
+    Matcher m = Pattern.compile("⋯ (\\d+) more segments like these").matcher(svg);
+    long folded = 0;
+    int runs = 0;
+    while (m.find()) {
+      folded += Long.parseLong(m.group(1));
+      runs++;
+    }
+    assertTrue(runs >= 2 && folded > arrows / 4, runs + " runs, " + folded + " of " + arrows + " folded");
+    assertEquals(arrows, drawn + folded, "every segment is drawn or counted in a fold");
+    assertNoOverlap(events);
+  }
+
+  private static long count(String text, String needle) {
+    long n = 0;
+    for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) n++;
+    return n;
+  }
+
   private static void assertNoOverlap(List<TraceEvent> events) {
     List<TraceEvent> hostsOnly = events.stream().filter(e -> !e.host().equals("net")).toList();
     String svg = SequenceSvg.render(LadderModel.of(hostsOnly, List.of("client", "server")), false);
