@@ -4,6 +4,7 @@ import dev.synack.sim.DemoOptions;
 import dev.synack.sim.DemoRun;
 import dev.synack.sim.DemoRunner;
 import dev.synack.sim.Scenario;
+import dev.synack.trace.HtmlReport;
 import dev.synack.trace.Ladder;
 import dev.synack.trace.Narration;
 import dev.synack.trace.TraceEvent;
@@ -65,16 +66,16 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--pcap", paramLabel = "FILE.pcap", description = "write every packet both hosts sent as a pcap file")
   Path pcapFile;
 
-  @Option(names = "--html", paramLabel = "FILE.html", description = "write a self-contained HTML page: the diagram as SVG and plots of cwnd, RTT, bytes in flight")
+  @Option(names = "--html", paramLabel = "FILE.html", description = "write a self-contained HTML page: the ladder with the narration beside it (in --lang), a step-through player on the state diagram, time-sequence graphs, plots of cwnd, RTT, bytes in flight")
   Path htmlFile;
 
-  @Option(names = "--lang", paramLabel = "en|zh", defaultValue = "en", description = "language of the narration: en or zh (the articles' Chinese)")
+  @Option(names = "--lang", paramLabel = "en|zh", defaultValue = "en", description = "language of the narration and of the HTML page: en or zh (the articles' Chinese)")
   String lang;
 
   @Option(names = "--ascii", description = "draw with ASCII characters only")
   boolean ascii;
 
-  @Option(names = "--timers", description = "show timers (RTO, TIME_WAIT...) in the diagram")
+  @Option(names = "--timers", description = "show timers (RTO, TIME_WAIT...) in the diagram and the HTML page")
   boolean timers;
 
   @Override
@@ -105,7 +106,8 @@ final class DemoCommand implements Callable<Integer> {
     try (TraceOutputs outputs = TraceOutputs.open(traceFile, pcapFile, htmlFile)) {
       DemoRun run = DemoRunner.run(s, options, outputs.any() ? outputs.sink() : null);
       print(run);
-      outputs.finish("synack demo: " + s.cliName(), spec.commandLine().getOut());
+      outputs.finish(HtmlReport.Options.defaults().withTitle("synack demo: " + s.cliName()).withHosts(TraceOutputs.HOSTS)
+          .withLang(lang).withTimers(timers), spec.commandLine().getOut());
       spec.commandLine().getOut().flush();
       return run.ok() ? 0 : 1;
     }

@@ -95,11 +95,19 @@ final class TraceOutputs implements AutoCloseable {
    * names each file written on {@code out}.
    */
   void finish(String title, PrintWriter out) throws IOException {
+    finish(HtmlReport.Options.defaults().withTitle(title).withHosts(HOSTS), out);
+  }
+
+  /**
+   * Reports a write error kept during the run, writes the HTML page with {@code page}'s title,
+   * language and timers, and names each file written on {@code out}.
+   */
+  void finish(HtmlReport.Options page, PrintWriter out) throws IOException {
     if (json != null && json.error() != null) throw json.error();
     if (pcap != null && pcap.error != null) throw pcap.error;
     if (htmlFile != null) {
       try (BufferedWriter w = Files.newBufferedWriter(htmlFile, StandardCharsets.UTF_8)) {
-        HtmlReport.write(hostsOnly(events), HtmlReport.Options.defaults().withTitle(title).withHosts(HOSTS), w);
+        HtmlReport.write(hostsOnly(events), page, w);
       }
     }
     if (traceFile != null) out.println("trace: " + traceFile);

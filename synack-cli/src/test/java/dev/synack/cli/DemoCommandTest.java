@@ -301,6 +301,19 @@ class DemoCommandTest {
       assertTrue(colours(image) > 2, "the screenshot is blank");
     }
 
+    @Test
+    void langAndTimers_reachThePage() throws Exception {
+      Path zh = dir.resolve("zh.html");
+      Demo.run("--scenario", "lost-final-ack", "--lang", "zh", "--timers", "--html", zh.toString()).ok();
+      String page = Files.readString(zh);
+      assertTrue(page.contains("<html lang=\"zh\">") && page.contains("第四次挥手") && page.contains("重启 2MSL 计时器"), "zh");
+      assertTrue(page.contains("<text class=\"timer\""), "timers with --timers");
+      Path en = dir.resolve("en.html");
+      Demo.run("--scenario", "lost-final-ack", "--html", en.toString()).ok();
+      String plain = Files.readString(en);
+      assertTrue(plain.contains("Teardown, step 4") && !plain.contains("<text class=\"timer\""), "en, no timers");
+    }
+
     /** Counts distinct colours of the image, up to a few. */
     private static int colours(BufferedImage image) {
       java.util.Set<Integer> seen = new java.util.HashSet<>();

@@ -9,13 +9,18 @@ import dev.synack.trace.TraceEvent.Timer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A trace as one self-contained HTML page: the ladder as an SVG sequence diagram, plots of each
  * side's congestion window, smoothed RTT and bytes in flight, and a table of every event.
  *
- * <p>The page loads nothing (no network, no script libraries): styles are inline, tooltips are SVG
- * {@code <title>} elements, so it opens offline, from a file, with no console errors.
+ * <p>Beside the ladder, the narration in the page's language, each sentence tied to its arrow (select
+ * one, the other lights up); a player that steps through the segments and shows both ends on
+ * RFC 9293's state diagram; a time–sequence graph per direction; relative or absolute numbers.
+ *
+ * <p>The page loads nothing (no network, no script libraries): styles and its one small script are
+ * inline, tooltips are SVG {@code <title>} elements, so it opens offline, from a file.
  */
 public final class HtmlReport {
   private HtmlReport() {}
@@ -27,30 +32,46 @@ public final class HtmlReport {
    * @param relativeSeq whether sequence numbers are relative to each direction's ISN
    * @param hosts       hosts to put first, left to right; the others follow in order of appearance
    */
-  public record Options(String title, boolean relativeSeq, List<String> hosts) {
+  public record Options(String title, boolean relativeSeq, List<String> hosts, String lang, boolean timers) {
     public Options {
       if (title == null) throw new IllegalArgumentException("title is null");
+      if (!"en".equals(lang) && !"zh".equals(lang)) throw new IllegalArgumentException("language must be en or zh: " + lang);
       hosts = List.copyOf(hosts);
     }
 
-    /** Returns the defaults: title "synack trace", absolute sequence numbers. */
+    /** The options of earlier versions: English, timers shown. */
+    public Options(String title, boolean relativeSeq, List<String> hosts) {
+      this(title, relativeSeq, hosts, "en", true);
+    }
+
+    /** Returns the defaults: title "synack trace", relative sequence numbers, English, no timers. */
     public static Options defaults() {
-      return new Options("synack trace", false, List.of());
+      return new Options("synack trace", true, List.of(), "en", false);
     }
 
     /** Returns these options with another title. */
     public Options withTitle(String title) {
-      return new Options(title, relativeSeq, hosts);
+      return new Options(title, relativeSeq, hosts, lang, timers);
     }
 
-    /** Returns these options with relative sequence numbers, or absolute ones. */
+    /** Returns these options with relative sequence numbers, or absolute ones, shown first. */
     public Options withRelativeSeq(boolean relativeSeq) {
-      return new Options(title, relativeSeq, hosts);
+      return new Options(title, relativeSeq, hosts, lang, timers);
     }
 
     /** Returns these options with the given hosts first, left to right. */
     public Options withHosts(List<String> hosts) {
-      return new Options(title, relativeSeq, hosts);
+      return new Options(title, relativeSeq, hosts, lang, timers);
+    }
+
+    /** Returns these options in another language, {@code en} or {@code zh}: the narration and the page's words. */
+    public Options withLang(String lang) {
+      return new Options(title, relativeSeq, hosts, lang, timers);
+    }
+
+    /** Returns these options with timer events drawn in the ladder, or not. */
+    public Options withTimers(boolean timers) {
+      return new Options(title, relativeSeq, hosts, lang, timers);
     }
   }
 
@@ -68,28 +89,58 @@ public final class HtmlReport {
   /** Writes the page of a trace to {@code out}, which the caller opened and closes. */
   public static void write(List<TraceEvent> events, Options options, Appendable out) throws IOException {
     LadderModel model = LadderModel.of(events, options.hosts());
+    Map<String, String> w = HtmlWords.of(options.lang());
     long origin = model.steps().stream().mapToLong(LadderModel.Step::time).min().orElse(0);
-    out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
+    out.append("<!DOCTYPE html>\n<html lang=\"").append(options.lang()).append("\">\n<head>\n<meta charset=\"utf-8\"/>\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n")
-        .append("<title>").append(escape(options.title())).append("</title>\n<style>\n").append(CSS).append("</style>\n")
+        .append("<title>").append(escape(options.title())).append("</title>\n<style>\n").append(HtmlAssets.CSS).append("</style>\n")
         .append("</head>\n<body>\n<h1>").append(escape(options.title())).append("</h1>\n");
-    out.append("<p class=\"summary\">").append(Integer.toString(model.hosts().size())).append(" hosts, ")
-        .append(Long.toString(model.steps().stream().filter(s -> s instanceof LadderModel.Arrow).count()))
-        .append(" segments, ").append(Integer.toString(events.size())).append(" events. Hover an arrow for its fields.</p>\n");
-    out.append("<h2>Ladder</h2>\n<div class=\"scroll\">\n").append(SequenceSvg.render(model, options.relativeSeq()))
-        .append("</div>\n<p class=\"legend\"><span class=\"k ok\">segment</span> <span class=\"k rtx\">retransmission</span>"
-            + " <span class=\"k lost\">lost or dropped ✗</span> <span class=\"k unsent\">not sent in this trace</span></p>\n");
-    out.append("<h2>Sender state</h2>\n");
+    long arrows = model.steps().stream().filter(s -> s instanceof LadderModel.Arrow).count();
+    out.append("<p class=\"summary\">").append(escape(w.get("summary")
+        .replace("{hosts}", Integer.toString(model.hosts().size())).replace("{segments}", Long.toString(arrows))
+        .replace("{events}", Integer.toString(events.size())))).append("</p>\n");
+    out.append("<div class=\"controls\" id=\"controls\">")
+        .append("<button type=\"button\" id=\"prev\">").append(escape(w.get("prev"))).append("</button>")
+        .append("<button type=\"button\" id=\"next\">").append(escape(w.get("next"))).append("</button>")
+        .append("<button type=\"button\" id=\"play\" data-play=\"").append(escape(w.get("play"))).append("\" data-pause=\"")
+        .append(escape(w.get("pause"))).append("\">").append(escape(w.get("play"))).append("</button>")
+        .append("<span id=\"position\"></span>")
+        .append("<label><input type=\"checkbox\" id=\"absolute\"").append(options.relativeSeq() ? "" : " checked")
+        .append("/> ").append(escape(w.get("absolute"))).append("</label>")
+        .append("<button type=\"button\" id=\"zoomout\">−</button><button type=\"button\" id=\"zoomin\">+</button>")
+        .append("</div>\n");
+    out.append("<div class=\"main\">\n<div class=\"scroll\" id=\"ladder\">\n")
+        .append(SequenceSvg.render(model, options.relativeSeq(), options.timers(), options.lang())).append("</div>\n");
+    out.append("<div class=\"side\">\n<h2>").append(escape(w.get("narration"))).append("</h2>\n<ol class=\"narration\" id=\"narration\">\n");
+    Map<Integer, Integer> folds = SequenceSvg.folds(model);
+    List<Narrator.Line> rel = Narration.lines(model, options.lang(), true);
+    List<Narrator.Line> abs = Narration.lines(model, options.lang(), false);
+    for (int i = 0; i < rel.size(); i++) {
+      String shown = options.relativeSeq() ? rel.get(i).text() : abs.get(i).text();
+      out.append("<li data-step=\"").append(Integer.toString(drawnStep(model, rel.get(i).step(), options.timers(), folds)))
+          .append("\" data-rel=\"").append(escape(rel.get(i).text())).append("\" data-abs=\"").append(escape(abs.get(i).text()))
+          .append("\">").append(escape(shown)).append("</li>\n");
+    }
+    out.append("</ol>\n<h2>").append(escape(w.get("diagram"))).append("</h2>\n")
+        .append(StateDiagramSvg.render(model.hosts())).append("</div>\n</div>\n");
+    out.append("<p class=\"legend\"><span class=\"k ok\">").append(escape(w.get("segment"))).append("</span> <span class=\"k rtx\">")
+        .append(escape(w.get("rtx"))).append("</span> <span class=\"k lost\">").append(escape(w.get("lost")))
+        .append(" ✗</span> <span class=\"k unsent\">").append(escape(w.get("unsent"))).append("</span></p>\n");
+    out.append("<script type=\"application/json\" id=\"frames\">").append(PlayerFrames.json(model)).append("</script>\n");
+    String tsg = TimeSequenceSvg.render(model, w);
+    out.append("<h2>").append(escape(w.get("tsg"))).append("</h2>\n");
+    out.append(tsg.isEmpty() ? "<p>" + escape(w.get("nodata")) + "</p>\n" : "<div class=\"plots\">\n" + tsg + "</div>\n");
+    out.append("<h2>").append(escape(w.get("sender"))).append("</h2>\n");
     if (model.samples().isEmpty()) {
-      out.append("<p>No samples in this trace.</p>\n");
+      out.append("<p>").append(escape(w.get("nosamples"))).append("</p>\n");
     } else {
       out.append("<div class=\"plots\">\n")
-          .append(PlotSvg.render("Congestion window", "bytes", model.samples(), Sample::cwnd, origin))
-          .append(PlotSvg.render("Smoothed RTT", "ms", model.samples(), s -> s.srttNanos() / 1e6, origin))
-          .append(PlotSvg.render("Bytes in flight", "bytes", model.samples(), Sample::bytesInFlight, origin))
+          .append(PlotSvg.render(w.get("cwnd"), w.get("bytes"), model.samples(), Sample::cwnd, origin))
+          .append(PlotSvg.render(w.get("srtt"), "ms", model.samples(), s -> s.srttNanos() / 1e6, origin))
+          .append(PlotSvg.render(w.get("inflight"), w.get("bytes"), model.samples(), Sample::bytesInFlight, origin))
           .append("</div>\n");
     }
-    out.append("<h2>Events</h2>\n<table>\n<thead><tr><th>time</th><th>host</th><th>connection</th><th>event</th>"
+    out.append("<h2>").append(escape(w.get("events"))).append("</h2>\n<table>\n<thead><tr><th>time</th><th>host</th><th>connection</th><th>event</th>"
         + "<th>details</th></tr></thead>\n<tbody>\n");
     for (TraceEvent e : events) {
       if (e instanceof Packet) continue;
@@ -97,7 +148,33 @@ public final class HtmlReport {
           .append("</td><td>").append(escape(e.host())).append("</td><td>").append(escape(e.conn()))
           .append("</td><td>").append(e.eventName()).append("</td><td>").append(escape(details(e))).append("</td></tr>\n");
     }
-    out.append("</tbody>\n</table>\n</body>\n</html>\n");
+    out.append("</tbody>\n</table>\n<script>\n").append(HtmlAssets.SCRIPT).append("</script>\n</body>\n</html>\n");
+  }
+
+  /**
+   * Returns the step whose element a sentence is tied to: the step itself when the ladder draws it,
+   * the arrow of an arrival, else the nearest drawn step before it (a timer hidden without
+   * {@code --timers}).
+   */
+  static int drawnStep(LadderModel model, int step, boolean timers) {
+    return drawnStep(model, step, timers, SequenceSvg.folds(model));
+  }
+
+  static int drawnStep(LadderModel model, int step, boolean timers, Map<Integer, Integer> folds) {
+    List<LadderModel.Step> steps = model.steps();
+    if (folds.containsKey(step)) return folds.get(step);
+    for (int i = step; i >= 0; i--) {
+      LadderModel.Step s = steps.get(i);
+      if (s instanceof LadderModel.Arrival a) {
+        for (int j = i - 1; j >= 0; j--) {
+          if (steps.get(j) == a.arrow()) return folds.getOrDefault(j, j);
+        }
+        continue;
+      }
+      if (s instanceof LadderModel.TimerStep t && (!timers || t.action() == LadderModel.TimerAction.CANCELLED)) continue;
+      return i;
+    }
+    return step;
   }
 
   private static String details(TraceEvent e) {
@@ -134,39 +211,4 @@ public final class HtmlReport {
     return b.toString();
   }
 
-  private static final String CSS = """
-      body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1f2937; background: #fff; }
-      h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
-      .summary, .legend { color: #4b5563; }
-      .scroll { overflow-x: auto; border: 1px solid #e5e7eb; border-radius: 6px; }
-      svg text { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; fill: #111827; }
-      svg .host { font-weight: bold; font-size: 14px; text-anchor: middle; }
-      svg .lifeline { stroke: #9ca3af; stroke-width: 2; }
-      svg .time { fill: #6b7280; }
-      svg .state { font-weight: bold; fill: #065f46; }
-      svg .timer, svg .note { fill: #6b7280; font-style: italic; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
-      svg .label { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
-      .seg line { stroke-width: 1.6; }
-      .seg.ok line { stroke: #2563eb; } .head.ok path { fill: #2563eb; }
-      .seg.rtx line { stroke: #d97706; } .head.rtx path { fill: #d97706; } .seg.rtx .label { fill: #92400e; }
-      .seg.unsent line { stroke: #7c3aed; stroke-dasharray: 6 4; } .head.unsent path { fill: #7c3aed; }
-      .seg.lost line { stroke: #dc2626; stroke-dasharray: 4 3; } .seg.lost .label { fill: #991b1b; }
-      svg .cross { fill: #dc2626; font-size: 16px; font-weight: bold; text-anchor: middle; }
-      svg .why { fill: #dc2626; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
-      .seg:hover line { stroke-width: 3.5; } .seg:hover .label { font-weight: bold; }
-      .plots { display: flex; flex-wrap: wrap; gap: 12px; }
-      .plot { border: 1px solid #e5e7eb; border-radius: 6px; }
-      .plot .grid { stroke: #f3f4f6; } .plot .axis { stroke: #6b7280; }
-      .plot .tick { fill: #6b7280; font-size: 11px; } .plot .plot-title { font-weight: bold; }
-      .series { fill: none; stroke-width: 2; }
-      .s0 { stroke: #2563eb; fill: #2563eb; } .s1 { stroke: #dc2626; fill: #dc2626; } .s2 { stroke: #059669; fill: #059669; }
-      .s3 { stroke: #d97706; fill: #d97706; } .s4 { stroke: #7c3aed; fill: #7c3aed; } .s5 { stroke: #0891b2; fill: #0891b2; }
-      polyline.series { fill: none; } .plot text.legend { stroke: none; font-weight: bold; }
-      .k { display: inline-block; padding: 0 6px; border-left: 14px solid; margin-right: 8px; }
-      .k.ok { border-color: #2563eb; } .k.rtx { border-color: #d97706; } .k.lost { border-color: #dc2626; }
-      .k.unsent { border-color: #7c3aed; }
-      table { border-collapse: collapse; font: 12px ui-monospace, monospace; }
-      th, td { text-align: left; padding: 2px 10px; border-bottom: 1px solid #f3f4f6; white-space: nowrap; }
-      tr.state td { color: #065f46; font-weight: bold; } tr.drop td, tr.retransmit td { color: #b91c1c; }
-      """;
 }

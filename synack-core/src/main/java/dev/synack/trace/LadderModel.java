@@ -140,22 +140,50 @@ record LadderModel(List<String> hosts, Set<String> traced, List<Step> steps, Lis
   static final class Labeler {
     /** Origins by sender column and connection; null when numbers stay absolute. */
     private final Map<String, Long> origins;
+    /** Window-scale shifts offered in each sender's SYN, by sender column and connection; null when windows stay raw. */
+    private final Map<String, Integer> shifts;
 
     Labeler(boolean relative) {
+      this(relative, false);
+    }
+
+    /** A labeler whose windows are in bytes, scaled as RFC 7323 §2.3 says, when {@code scaled}. */
+    Labeler(boolean relative, boolean scaled) {
       this.origins = relative ? new HashMap<>() : null;
+      this.shifts = scaled ? new HashMap<>() : null;
     }
 
     /** Returns the fields of an arrow as one label: {@code SYN,ACK seq=300 ack=101 win=65160}. */
     String label(Arrow a) {
       SegmentInfo s = a.segment();
       String key = a.from() + " " + a.conn();
+      String peer = a.to() + " " + reverse(a.conn());
       if (origins != null && (s.has(TcpFlags.SYN) || !origins.containsKey(key))) origins.put(key, s.seq());
+      if (shifts != null && s.has(TcpFlags.SYN)) shifts.put(key, shift(s.options()));
       StringBuilder b = new StringBuilder(flagNames(s.flags()));
       b.append(" seq=").append(relative(s.seq(), key));
-      if (s.has(TcpFlags.ACK)) b.append(" ack=").append(relative(s.ack(), a.to() + " " + reverse(a.conn())));
+      if (s.has(TcpFlags.ACK)) b.append(" ack=").append(relative(s.ack(), peer));
       if (s.len() > 0) b.append(" len=").append(s.len());
-      b.append(" win=").append(s.win());
+      b.append(" win=").append(window(s, key, peer));
       return b.toString();
+    }
+
+    /** Returns the window in bytes: the raw field shifted when both SYNs offered a scale; a SYN's own window is never scaled. */
+    private long window(SegmentInfo s, String key, String peer) {
+      if (shifts == null || s.has(TcpFlags.SYN)) return s.win();
+      Integer mine = shifts.get(key);
+      Integer theirs = shifts.get(peer);
+      if (mine == null || theirs == null || mine < 0 || theirs < 0) return s.win();
+      return (long) s.win() << Math.min(mine, 14); // RFC 7323 §2.3: a shift above 14 is taken as 14
+    }
+
+    private static int shift(String options) {
+      if (options == null) return -1;
+      int at = options.indexOf("wscale ");
+      if (at < 0) return -1;
+      int end = at + 7;
+      while (end < options.length() && Character.isDigit(options.charAt(end))) end++;
+      return end == at + 7 ? -1 : Integer.parseInt(options.substring(at + 7, end));
     }
 
     private long relative(long value, String key) {

@@ -30,7 +30,12 @@ public final class Narration {
 
   /** Returns the sentences of a model, each with the index of the step it tells, for pages that tie them to arrows. */
   static List<Narrator.Line> lines(LadderModel model, String lang) {
+    return lines(model, lang, false);
+  }
+
+  /** Returns the sentences of a model with numbers other than ISNs relative to their direction's ISN, or absolute. */
+  static List<Narrator.Line> lines(LadderModel model, String lang, boolean relative) {
     NarrationText.of(lang); // rejects another language before any work
-    return new Narrator(model, lang).run();
+    return new Narrator(model, lang, relative).run();
   }
 }

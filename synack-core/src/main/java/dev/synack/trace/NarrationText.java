@@ -117,6 +117,42 @@ final class NarrationText {
     return null;
   }
 
+  /**
+   * Returns a note of the ladder (the engine's own words) in Chinese, for the page in {@code --lang zh};
+   * a note with no translation is returned as it is.
+   */
+  static String noteZh(String text) {
+    java.util.regex.Matcher m;
+    if ((m = java.util.regex.Pattern.compile("loss detected: fast recovery, cwnd (\\d+)").matcher(text)).matches()) {
+      return "检测到丢包：进入快速恢复，拥塞窗口 " + m.group(1);
+    }
+    if ((m = java.util.regex.Pattern.compile("spurious retransmission \\((.*)\\): cwnd back to (\\d+)").matcher(text)).matches()) {
+      return "多余的重传（" + (m.group(1).equals("D-SACK") ? "重复选择确认" : "时间戳") + "）：拥塞窗口恢复为 " + m.group(2);
+    }
+    if ((m = java.util.regex.Pattern.compile("the probe repaired a loss: cwnd (\\d+)").matcher(text)).matches()) {
+      return "探测修复了一次丢包：拥塞窗口 " + m.group(1);
+    }
+    if (text.equals("tail loss probe: the last segment again")) return "尾部丢失探测：再次发送最后一个报文";
+    if (text.equals("tail loss probe: a new segment")) return "尾部丢失探测：发送一个新报文";
+    if (text.startsWith("drop: ")) {
+      String zh = reasonZh(text.substring(6));
+      return zh == null ? text : "丢弃：" + zh;
+    }
+    return text;
+  }
+
+  /** Returns a timer event of the ladder in Chinese: {@code 重传计时器 设置，0.200 秒后到期}. */
+  static String timerZh(LadderModel.TimerStep t) {
+    String after = t.firesAfter() >= 0 ? "，" + duration(t.firesAfter(), "zh") + "后到期" : "";
+    String name = timer(t.timer(), "zh") + "计时器";
+    return switch (t.action()) {
+      case SET -> name + "设置" + after;
+      case RESTARTED -> name + "重新开始" + after;
+      case FIRED -> name + "到期";
+      case CANCELLED -> name + "取消";
+    };
+  }
+
   /** Returns a sentence tidied: the spaces around a host's name collapse at the start and in runs. */
   static String tidy(String sentence) {
     return sentence.replaceAll(" {2,}", " ").replace("： ", "：").replace("， ", "，").replace(" ，", "，")

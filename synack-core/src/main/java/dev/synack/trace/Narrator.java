@@ -85,12 +85,17 @@ final class Narrator {
   private final Map<Say, String> text;
   private final List<Line> lines = new ArrayList<>();
   private final Map<String, End> ends = new HashMap<>();
+  /** Whether numbers other than an ISN are told relative to their direction's ISN, as the page shows them. */
+  private final boolean relative;
+  /** The ISN of each direction, by sender column and connection. */
+  private final Map<String, Long> origins = new HashMap<>();
   /** Timer sentences held back until the send they come with has been told. */
   private final List<Line> deferred = new ArrayList<>();
 
-  Narrator(LadderModel model, String lang) {
+  Narrator(LadderModel model, String lang, boolean relative) {
     this.model = model;
     this.lang = lang;
+    this.relative = relative;
     this.text = NarrationText.of(lang);
   }
 
@@ -186,9 +191,10 @@ final class Narrator {
       // A receipt whose send is not in the trace: told as received.
       StringBuilder line = new StringBuilder();
       if (model.unsent(a)) {
-        line.append(say(Say.UNSENT, a.to(), segmentValues(a.segment(), a.segment().ack())));
+        if (a.segment().has(TcpFlags.SYN)) origins.put(a.from() + " " + a.conn(), a.segment().seq());
+        line.append(say(Say.UNSENT, a.to(), segmentValues(a)));
       } else {
-        line.append(say(Say.SEGMENT, a.from(), segmentValues(a.segment(), a.segment().ack())));
+        line.append(say(Say.SEGMENT, a.from(), segmentValues(a)));
       }
       if (a.fate() == Fate.DROPPED) line.append(dropped(a));
       add(i, line.toString());
@@ -201,9 +207,10 @@ final class Narrator {
     String before = e.pendingEnter != null ? e.stateBeforeSend : e.state;
     SegmentInfo f = a.segment();
     Say kind = classify(a, e, peer, before);
-    Map<String, String> values = new HashMap<>(segmentValues(f, f.ack()));
+    if (f.has(TcpFlags.SYN) && !a.retransmit()) origins.put(a.from() + " " + a.conn(), f.seq());
+    Map<String, String> values = new HashMap<>(segmentValues(a));
     SegmentInfo trigger = trigger(e, a);
-    if (kind == Say.RST_OLD_DUPLICATE) values.put("ack", Long.toString(trigger.ack()));
+    if (kind == Say.RST_OLD_DUPLICATE) values.put("ack", number(trigger.ack(), a.from(), a.conn()));
     if (kind == Say.CHALLENGE_ACK || kind == Say.RST_NO_CONNECTION) values.put("flags", LadderModel.flagNames(trigger.flags()));
     values.put("n", Integer.toString(f.ack() == e.lastAckSent ? e.dupAcksSent + 1 : 1));
     values.put("win", Long.toString(scaledWindow(e, peer, f)));
@@ -351,7 +358,7 @@ final class Narrator {
         e.dupAcksIn = 0;
         if (e.recovery && !after(e.recoverPoint, f.ack())) {
           e.recovery = false;
-          add(i, say(Say.RECOVERY_DONE, a.to(), Map.of("ack", Long.toString(f.ack()))));
+          add(i, say(Say.RECOVERY_DONE, a.to(), Map.of("ack", number(f.ack(), a.to(), LadderModel.reverse(a.conn())))));
         }
       } else if (f.ack() == e.lastAckIn && f.len() == 0 && !f.has(TcpFlags.FIN)) {
         e.dupAcksIn++;
@@ -417,7 +424,7 @@ final class Narrator {
       e.recoverPoint = e.sentEnd;
       e.noteKind = "RECOVERY";
       e.noteTime = n.time();
-      Map<String, String> v = Map.of("n", Integer.toString(e.dupAcksIn), "ack", Long.toString(e.highestAckIn),
+      Map<String, String> v = Map.of("n", Integer.toString(e.dupAcksIn), "ack", number(e.highestAckIn, n.column(), n.conn()),
           "cwnd", m.group(1));
       add(i, say(e.dupAcksIn > 0 ? Say.FAST_RECOVERY : Say.FAST_RECOVERY_RACK, n.column(), v));
     } else if ((m = UNDO.matcher(n.text())).matches()) {
@@ -467,9 +474,21 @@ final class Narrator {
     return SeqNum.gt((int) a, (int) b);
   }
 
-  private static Map<String, String> segmentValues(SegmentInfo f, long ack) {
-    return Map.of("seq", Long.toString(f.seq()), "ack", Long.toString(ack), "len", Integer.toString(f.len()),
-        "flags", LadderModel.flagNames(f.flags()));
+  /**
+   * Returns the values of an arrow's sentence: a SYN's {@code seq} is its ISN, absolute; other
+   * numbers are relative to their direction's ISN when the narration is relative.
+   */
+  private Map<String, String> segmentValues(Arrow a) {
+    SegmentInfo f = a.segment();
+    String seq = f.has(TcpFlags.SYN) ? Long.toString(f.seq()) : number(f.seq(), a.from(), a.conn());
+    return Map.of("seq", seq, "ack", number(f.ack(), a.to(), LadderModel.reverse(a.conn())),
+        "len", Integer.toString(f.len()), "flags", LadderModel.flagNames(f.flags()));
+  }
+
+  /** Returns a sequence number of the sequence space that {@code column} sends on {@code conn}, relative when asked and known. */
+  private String number(long value, int column, String conn) {
+    Long origin = relative ? origins.get(column + " " + conn) : null;
+    return Long.toString(origin == null ? value : (value - origin) & 0xffff_ffffL);
   }
 
   private void flushDeferred() {

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class SequenceSvgTest {
   private static final Pattern TEXT = Pattern.compile(
-      "<text class=\"([a-z]+)\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"(?: text-anchor=\"([a-z]+)\")?[^>]*>(.*?)</text>");
+      "<text class=\"([a-z ]+)\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"(?: text-anchor=\"([a-z]+)\")?[^>]*>(.*?)</text>");
   private static final double CHAR_WIDTH = 7.3;
 
   /** A text's estimated box, for the overlap check. */
@@ -41,6 +41,33 @@ class SequenceSvgTest {
   void lossyTransfer_manySegmentsInFlight_noTwoTextsOverlap(Scenario scenario) {
     DemoOptions lossy = new DemoOptions(0.05, 10, 0.02, 0.01, 3, 30_000);
     assertNoOverlap(DemoRunner.run(scenario, lossy, null).events());
+  }
+
+  @org.junit.jupiter.api.Test
+  void longTransfer_runsOfLikeSegmentsFolded_withACountThatAddsUp() {
+    DemoOptions clean = new DemoOptions(0, 10, 0, 0, 1, 200_000);
+    List<TraceEvent> events = DemoRunner.run(Scenario.TRANSFER, clean, null).events().stream()
+        .filter(e -> !e.host().equals("net")).toList();
+    LadderModel model = LadderModel.of(events, List.of("client", "server"));
+    long arrows = model.steps().stream().filter(s -> s instanceof LadderModel.Arrow).count();
+    String svg = SequenceSvg.render(model, true);
+    long drawn = count(svg, "<g class=\"seg ");
+    Matcher m = Pattern.compile("⋯ (\\d+) more segments like these").matcher(svg);
+    long folded = 0;
+    int runs = 0;
+    while (m.find()) {
+      folded += Long.parseLong(m.group(1));
+      runs++;
+    }
+    assertTrue(runs >= 2 && folded > arrows / 4, runs + " runs, " + folded + " of " + arrows + " folded");
+    assertEquals(arrows, drawn + folded, "every segment is drawn or counted in a fold");
+    assertNoOverlap(events);
+  }
+
+  private static long count(String text, String needle) {
+    long n = 0;
+    for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) n++;
+    return n;
   }
 
   private static void assertNoOverlap(List<TraceEvent> events) {
