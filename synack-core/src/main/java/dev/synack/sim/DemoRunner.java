@@ -261,7 +261,8 @@ public final class DemoRunner {
   /** One short segment lost three times over: the probe, the timeout and its backed-off successor. */
   private void timeout() {
     Pair p = establish();
-    dropClientData(1, 1, 3);
+    // The tail-loss probe goes first (RFC 8985 §7.3), then three timeouts: four copies lost.
+    dropClientData(1, 1, 4);
     sendAndRead(p, 100);
     closeClientFirst(p);
   }

@@ -18,7 +18,7 @@ public enum Scenario {
   REFUSED("refused", "SYN to a port nobody listens on: RST, connection refused"),
   TRANSFER("transfer", "bytes each way over an impaired path, checked with SHA-256"),
   FAST_RETRANSMIT("fast-retransmit", "one data segment is lost: duplicate ACKs, fast retransmit and SACK recovery"),
-  TIMEOUT("timeout", "a lone segment is lost three times: retransmission timeouts, each twice as long (backoff)"),
+  TIMEOUT("timeout", "a lone segment is lost four times: the tail-loss probe, then retransmission timeouts, each twice as long (backoff)"),
   TAIL_LOSS("tail-loss", "the last two segments of a burst are lost: a tail-loss probe brings the loss to light before any timeout"),
   SPURIOUS_RETRANSMIT("spurious-retransmit", "a segment is only delayed: a needless fast retransmit, then its undo"),
   ZERO_WINDOW("zero-window", "the server reads nothing for a while: its window closes, the client probes, the window opens"),

@@ -131,7 +131,8 @@ class NarrationFactsTest {
     assertEquals(3, waits.size(), r.text());
     assertEquals(waits.get(0) * 2, waits.get(1), 1e-9, r.text());
     assertEquals(waits.get(1) * 2, waits.get(2), 1e-9, r.text());
-    assertEquals(3, segments(r, "client", SegmentAction.RETRANSMIT).size());
+    assertEquals(4, segments(r, "client", SegmentAction.RETRANSMIT).size(), "the probe and three timeouts");
+    assertEquals(1, count(r, "Tail-loss probe: client sends its last segment again"), r.text());
     assertEquals(3, count(r, "Retransmission after the timeout: client sends 100 bytes again"), r.text());
     assertEquals(1, count(r, "client's retransmission timer fires again, after " + String.format("%.3f", waits.get(2))
         + "s, timeout #3 in a row"), r.text());
