@@ -22,10 +22,10 @@ final class CodeAssertions {
    *
    * @throws ScriptException (mismatch) when it does not hold, (unsupported) for other code
    */
-  static void check(String code, ScriptSocket socket) {
+  static void check(String code, ScriptSocket socket, long now) {
     Matcher m = ASSERT.matcher(code.strip());
     if (!m.matches() || !m.group(2).strip().matches("\\(?[A-Z_0-9| ]+\\)?")) {
-      PythonCode.run(code, socket);
+      PythonCode.run(code, socket, now);
       return;
     }
     if (socket == null) throw ScriptException.mismatch(0, "no socket under test for %{ " + code + " }%", "a socket", "none");

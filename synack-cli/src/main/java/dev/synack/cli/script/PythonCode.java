@@ -3,6 +3,7 @@ package dev.synack.cli.script;
 import dev.synack.stack.Connection;
 import dev.synack.tcp.NegotiatedOptions;
 import dev.synack.tcp.Status;
+import dev.synack.tcp.TcpInfo;
 import dev.synack.tcp.TcpState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +16,8 @@ import java.util.regex.Pattern;
 /**
  * Runs the Python of a {@code %{ }%} block in python3, as packetdrill does, with the {@code tcpi_*}
  * variables of the socket under test taken from the connection's {@link Status} and
- * {@link NegotiatedOptions}. A variable synack does not keep (such as {@code tcpi_snd_cwnd},
- * {@code tcpi_total_retrans}, {@code tcpi_delivery_rate}) is left undefined, and the block is then
+ * {@link NegotiatedOptions}, and the rest of Linux's fields from {@link TcpInfo}. A variable synack
+ * does not keep (such as {@code tcpi_delivery_rate} or {@code tcpi_pacing_rate}) is left undefined, and the block is then
  * unsupported, naming it; an assertion that does not hold fails the script.
  */
 final class PythonCode {
@@ -32,9 +33,9 @@ final class PythonCode {
    * @throws ScriptException (mismatch) when the code fails, (unsupported) when python3 is missing or
    *     the code reads a variable synack does not provide
    */
-  static void run(String code, ScriptSocket socket) {
+  static void run(String code, ScriptSocket socket, long now) {
     StringBuilder program = new StringBuilder();
-    variables(socket).forEach((k, v) -> program.append(k).append(" = ").append(v).append('\n'));
+    variables(socket, now).forEach((k, v) -> program.append(k).append(" = ").append(v).append('\n'));
     program.append(dedent(code)).append('\n');
     Process p;
     try {
@@ -68,7 +69,7 @@ final class PythonCode {
   }
 
   /** Returns packetdrill's variables for the socket (Linux's values and units: times in microseconds). */
-  static Map<String, String> variables(ScriptSocket s) {
+  static Map<String, String> variables(ScriptSocket s, long now) {
     Map<String, String> v = new LinkedHashMap<>();
     String[] states = {"TCP_ESTABLISHED", "TCP_SYN_SENT", "TCP_SYN_RECV", "TCP_FIN_WAIT1", "TCP_FIN_WAIT2", "TCP_TIME_WAIT",
         "TCP_CLOSE", "TCP_CLOSE_WAIT", "TCP_LAST_ACK", "TCP_LISTEN", "TCP_CLOSING"};
@@ -97,6 +98,42 @@ final class PythonCode {
     v.put("tcpi_rcv_wnd", Integer.toUnsignedString(st.rcvWnd()));
     long inFlight = Integer.toUnsignedLong(st.sndNxt() - st.sndUna());
     v.put("tcpi_notsent_bytes", Long.toString(Math.max(0, st.sendQueued() - inFlight)));
+    // The rest of struct tcp_info, from the connection's TcpInfo (Linux's units: µs, segments).
+    TcpInfo i = c.info(now);
+    v.put("tcpi_ca_state", Integer.toString(switch (i.caState()) {
+      case "DISORDER" -> 1;
+      case "CWR" -> 2;
+      case "RECOVERY" -> 3;
+      case "LOSS" -> 4;
+      default -> 0;
+    }));
+    v.put("tcpi_retransmits", Integer.toString(i.retransmits()));
+    v.put("tcpi_probes", Integer.toString(i.probes()));
+    v.put("tcpi_backoff", Integer.toString(i.backoff()));
+    v.put("tcpi_ato", Long.toString(i.ato()));
+    v.put("tcpi_rcv_mss", Integer.toString(i.rcvMss()));
+    v.put("tcpi_unacked", Integer.toString(i.unacked()));
+    v.put("tcpi_sacked", Integer.toString(i.sacked()));
+    v.put("tcpi_lost", Integer.toString(i.lost()));
+    v.put("tcpi_retrans", Integer.toString(i.retrans()));
+    v.put("tcpi_rttvar", Long.toString(i.rttvar()));
+    v.put("tcpi_snd_ssthresh", Integer.toString(i.sndSsthresh()));
+    v.put("tcpi_snd_cwnd", Integer.toString(i.sndCwnd()));
+    v.put("tcpi_reordering", Integer.toString(i.reordering()));
+    v.put("tcpi_rcv_space", Integer.toString(i.rcvSpace()));
+    v.put("tcpi_total_retrans", Long.toString(i.totalRetrans()));
+    v.put("tcpi_bytes_acked", Long.toString(i.bytesAcked()));
+    v.put("tcpi_bytes_received", Long.toString(i.bytesReceived()));
+    v.put("tcpi_bytes_sent", Long.toString(i.bytesSent()));
+    v.put("tcpi_bytes_retrans", Long.toString(i.bytesRetrans()));
+    v.put("tcpi_segs_in", Long.toString(i.segsIn()));
+    v.put("tcpi_segs_out", Long.toString(i.segsOut()));
+    v.put("tcpi_data_segs_in", Long.toString(i.dataSegsIn()));
+    v.put("tcpi_data_segs_out", Long.toString(i.dataSegsOut()));
+    v.put("tcpi_dsack_dups", Long.toString(i.dsackDups()));
+    v.put("tcpi_last_data_sent", Long.toString(i.lastDataSent() / 1000));
+    v.put("tcpi_last_data_recv", Long.toString(i.lastDataRecv() / 1000));
+    v.put("tcpi_last_ack_recv", Long.toString(i.lastAckRecv() / 1000));
     return v;
   }
 

@@ -201,7 +201,7 @@ public final class ScriptRunner {
         case Event.Code c -> {
           advanceTo(window[0]);
           checkPending(false);
-          CodeAssertions.check(c.code(), sockets.underTest());
+          CodeAssertions.check(c.code(), sockets.underTest(), hut.now());
         }
       }
       lastEnd = hut.now();
