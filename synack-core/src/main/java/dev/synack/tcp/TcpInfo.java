@@ -70,7 +70,7 @@ public record TcpInfo(
         | (n.windowScale() ? OPT_WSCALE : 0);
     int mss = Math.max(1, c.opts.effectiveMss());
     CongestionControl cc = c.recovery.congestionControl(); // null before the handshake completes
-    int cwnd = cc == null ? CongestionControl.initialWindow(mss) : cc.cwnd();
+    int cwnd = cc == null ? CongestionControl.initialWindow(mss) : c.recovery.cwnd(); // PRR's during fast recovery
     int ssthresh = cc == null ? Integer.MAX_VALUE : cc.ssthresh();
     Scoreboard board = c.snd.scoreboard;
     return new TcpInfo(c.state, c.recovery.phase().name(), c.cfg.congestionControl(), c.snd.timeouts,
