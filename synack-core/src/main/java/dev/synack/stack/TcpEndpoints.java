@@ -236,7 +236,7 @@ final class TcpEndpoints implements TransportHandler {
         log.drop("listen-queue-full", c.id().toString(), seg, now);
         return;
       }
-      Disposition d = c.engine.handleSegment(seg, now);
+      Disposition d = c.engine.handleSegment(seg, ip.ecn(), now); // the ECN codepoint crosses to the connection (RFC 3168)
       touch(c);
       if (d != Disposition.REOPEN) {
         return;

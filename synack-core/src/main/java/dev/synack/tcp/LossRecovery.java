@@ -69,6 +69,9 @@ final class LossRecovery {
    */
   private int retransmitTsVal;
   private boolean retransmitTsValid;
+  /** Whether an ECN reduction was made, and SND.NXT then: until SND.UNA passes it, no other (RFC 3168 §6.1.2) and no growth. */
+  private boolean ecnReduced;
+  private int ecnWindowEnd;
   /** Whether the peer ever sent a SACK block: until it does, losses are inferred from duplicate ACKs. */
   private boolean sackSeen;
 
@@ -233,8 +236,11 @@ final class LossRecovery {
       prr.onAck(delivered, pipe(), cc.ssthresh(), advanced && !newlyLost, mss);
     }
 
-    // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd = ssthresh).
-    if (advanced && phase != Phase.RECOVERY && before != Phase.RECOVERY) {
+    if (c.ecn.enabled() && seg.has(TcpFlags.ECE)) onEcnEcho(now);
+    // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd = ssthresh),
+    // nor in the window of an ECN reduction (Linux's CWR state).
+    boolean ecnWindow = ecnReduced && SeqNum.lt(snd.sndUna, ecnWindowEnd);
+    if (advanced && phase != Phase.RECOVERY && before != Phase.RECOVERY && !ecnWindow) {
       if (!roundStarted || SeqNum.ge(ack, roundEnd)) startRound(now);
       // RFC 7661 / Linux's tcp_is_cwnd_limited: only a window in use grows.
       if (isCwndLimited()) cc.onAck(SeqNum.diff(ack, priorUna), rttSample >= 0 ? rttSample : c.rtt.srtt(), now);
@@ -258,6 +264,27 @@ final class LossRecovery {
     }
     traceSample(now);
     return freed;
+  }
+
+  /**
+   * Takes an ACK with ECE on an ECN connection (RFC 3168 §6.1.2): the sender reduces the window
+   * as for a loss, "the congestion window (cwnd) is halved and the slow start threshold (ssthresh)
+   * is reduced", without resending anything, at most once per window of data; and sets CWR on the
+   * next new data. A recovery under way is that window's reduction already (its CWR was queued).
+   * Nothing undoes it: a mark is not a loss that may prove spurious (Linux's {@code tcp_enter_cwr}).
+   */
+  private void onEcnEcho(long now) {
+    Sender snd = c.snd;
+    if (phase != Phase.OPEN && phase != Phase.DISORDER) return;
+    if (ecnReduced && SeqNum.lt(snd.sndUna, ecnWindowEnd)) return;
+    cc.onEnterRecovery(snd.flightSize(), now);
+    cc.onExitRecovery(now);
+    ecnReduced = true;
+    ecnWindowEnd = snd.sndNxt;
+    undoArmed = false;
+    c.ecn.onReduction();
+    c.counters.ecnReductions++;
+    c.tracer.note(now, "ECN echo: cwnd reduced to " + cc.cwnd());
   }
 
   /**
@@ -426,6 +453,7 @@ final class LossRecovery {
     rack.cancelProbe();
     c.timers.cancel(TimerKind.LOSS_PROBE, now);
     cc.onEnterRecovery(snd.flightSize(), now);
+    c.ecn.onReduction(); // Linux's tcp_init_cwnd_reduction queues CWR for every reduction
     if (prr == null) prr = new Prr();
     prr.start(pipeBefore, mss);
     snd.retransmitAhead = true;
