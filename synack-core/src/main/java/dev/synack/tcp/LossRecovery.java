@@ -457,7 +457,7 @@ final class LossRecovery {
     if (prr == null) prr = new Prr();
     prr.start(pipeBefore, mss);
     snd.retransmitAhead = true;
-    c.tracer.note(now, "loss detected: fast recovery, ssthresh " + cc.ssthresh() + ", pipe " + pipe());
+    c.tracer.note(now, "loss detected: fast recovery, cwnd " + cc.cwnd()); // congestion control's: ssthresh, where PRR leads
   }
 
   /**
