@@ -90,7 +90,7 @@ class CaptureInteropTest {
   }
 
   /** Returns the frames of a capture that match {@code filter}, one line each, checksums checked. */
-  private static String tshark(Path capture, String filter) throws Exception {
+  static String tshark(Path capture, String filter) throws Exception {
     Process p = new ProcessBuilder("tshark", "-r", capture.toString(), "-o", "tcp.check_checksum:TRUE",
         "-o", "ip.check_checksum:TRUE", "-Y", filter).start();
     String out = new String(p.getInputStream().readAllBytes()).strip();

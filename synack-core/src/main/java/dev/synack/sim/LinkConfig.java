@@ -28,13 +28,24 @@ import java.time.Duration;
  * @param queueLimitBytes   bytes that may wait for the link behind the packet being serialised;
  *                          a packet that does not fit is dropped ({@code queue-full})
  * @param mtu               the largest IP packet in bytes the link carries ({@code mtu-exceeded})
+ * @param markThresholdBytes active queue management (RFC 3168 §5, RFC 7567): a packet that finds
+ *                          more than this many bytes waiting is marked CE if its ECN field is
+ *                          ECT, and dropped ({@code aqm-drop}) if not; {@link Integer#MAX_VALUE}
+ *                          (the default) for none, a plain tail-drop queue
  */
 public record LinkConfig(
     long delayNanos, long jitterNanos, double loss, double duplication, double reorder,
-    long reorderDelayNanos, double corruption, long bandwidth, int queueLimitBytes, int mtu) {
+    long reorderDelayNanos, double corruption, long bandwidth, int queueLimitBytes, int mtu, int markThresholdBytes) {
 
   private static final LinkConfig IDEAL =
       new LinkConfig(0, 0, 0, 0, 0, 0, 0, 0, Integer.MAX_VALUE, Integer.MAX_VALUE);
+
+  /** A link without active queue management. */
+  public LinkConfig(long delayNanos, long jitterNanos, double loss, double duplication, double reorder,
+      long reorderDelayNanos, double corruption, long bandwidth, int queueLimitBytes, int mtu) {
+    this(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos, corruption, bandwidth, queueLimitBytes,
+        mtu, Integer.MAX_VALUE);
+  }
 
   /** Checks every field, printing the bad value. */
   public LinkConfig {
@@ -43,6 +54,7 @@ public record LinkConfig(
     nonNegative("reorderDelayNanos", reorderDelayNanos);
     nonNegative("bandwidth", bandwidth);
     nonNegative("queueLimitBytes", queueLimitBytes);
+    nonNegative("markThresholdBytes", markThresholdBytes);
     probability("loss", loss);
     probability("duplication", duplication);
     probability("reorder", reorder);
@@ -58,55 +70,64 @@ public record LinkConfig(
   /** Returns this config with a one-way propagation delay. */
   public LinkConfig withDelay(Duration delay) {
     return new LinkConfig(nanos(delay), jitterNanos, loss, duplication, reorder, reorderDelayNanos,
-        corruption, bandwidth, queueLimitBytes, mtu);
+        corruption, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
   }
 
   /** Returns this config with up to {@code jitter} of extra delay per packet, drawn uniformly. */
   public LinkConfig withJitter(Duration jitter) {
     return new LinkConfig(delayNanos, nanos(jitter), loss, duplication, reorder, reorderDelayNanos,
-        corruption, bandwidth, queueLimitBytes, mtu);
+        corruption, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
   }
 
   /** Returns this config with a probability of losing each packet. */
   public LinkConfig withLoss(double probability) {
     return new LinkConfig(delayNanos, jitterNanos, probability, duplication, reorder, reorderDelayNanos,
-        corruption, bandwidth, queueLimitBytes, mtu);
+        corruption, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
   }
 
   /** Returns this config with a probability of delivering each packet twice. */
   public LinkConfig withDuplication(double probability) {
     return new LinkConfig(delayNanos, jitterNanos, loss, probability, reorder, reorderDelayNanos,
-        corruption, bandwidth, queueLimitBytes, mtu);
+        corruption, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
   }
 
   /** Returns this config with a probability of holding a packet back by {@code extraDelay}. */
   public LinkConfig withReorder(double probability, Duration extraDelay) {
     return new LinkConfig(delayNanos, jitterNanos, loss, duplication, probability, nanos(extraDelay),
-        corruption, bandwidth, queueLimitBytes, mtu);
+        corruption, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
   }
 
   /** Returns this config with a probability of flipping bits in one byte of each packet. */
   public LinkConfig withCorruption(double probability) {
     return new LinkConfig(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos,
-        probability, bandwidth, queueLimitBytes, mtu);
+        probability, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
   }
 
   /** Returns this config with a bandwidth in bits per second, 0 for unlimited. */
   public LinkConfig withBandwidth(long bitsPerSecond) {
     return new LinkConfig(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos,
-        corruption, bitsPerSecond, queueLimitBytes, mtu);
+        corruption, bitsPerSecond, queueLimitBytes, mtu, markThresholdBytes);
   }
 
   /** Returns this config with a transmit queue of at most {@code bytes} waiting bytes. */
   public LinkConfig withQueueLimit(int bytes) {
     return new LinkConfig(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos,
-        corruption, bandwidth, bytes, mtu);
+        corruption, bandwidth, bytes, mtu, markThresholdBytes);
   }
 
   /** Returns this config with an MTU: the largest IP packet, in bytes, the link carries. */
   public LinkConfig withMtu(int bytes) {
     return new LinkConfig(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos,
-        corruption, bandwidth, queueLimitBytes, bytes);
+        corruption, bandwidth, queueLimitBytes, bytes, markThresholdBytes);
+  }
+
+  /**
+   * Returns this config with active queue management: above {@code bytes} waiting, ECT packets are
+   * marked CE (RFC 3168 §5: "instead of dropping") and others dropped, as a step-marking AQM.
+   */
+  public LinkConfig withEcnMarking(int bytes) {
+    return new LinkConfig(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos,
+        corruption, bandwidth, queueLimitBytes, mtu, bytes);
   }
 
   /** Returns the one-way propagation delay. */

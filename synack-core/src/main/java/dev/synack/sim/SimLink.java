@@ -1,5 +1,6 @@
 package dev.synack.sim;
 
+import dev.synack.wire.Ecn;
 import java.util.ArrayDeque;
 import java.util.SplittableRandom;
 
@@ -81,6 +82,15 @@ final class SimLink {
       if (start > now && backlogBytes + packet.length > config.queueLimitBytes()) {
         drop(packet, SimNetwork.QUEUE_FULL, out);
         return;
+      }
+      if (start > now && backlogBytes + packet.length > config.markThresholdBytes()) {
+        // AQM (RFC 3168 §5, RFC 7567 §4.2.1): the queue signals congestion before it overflows,
+        // with a CE mark when the transport understands it, else with a drop.
+        if (!Ecn.isEct(Ecn.of(packet))) {
+          drop(packet, SimNetwork.AQM_DROP, out);
+          return;
+        }
+        Ecn.set(packet, Ecn.CE);
       }
       if (start > now) {
         waiting.addLast(new long[] {start, packet.length});

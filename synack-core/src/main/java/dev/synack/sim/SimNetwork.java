@@ -46,6 +46,8 @@ public final class SimNetwork {
   public static final String MTU_EXCEEDED = "mtu-exceeded";
   /** Drop reason: the transmit queue of the link was full. */
   public static final String QUEUE_FULL = "queue-full";
+  /** Drop reason: an AQM queue above its marking threshold dropped a packet that was not ECN-capable. */
+  public static final String AQM_DROP = "aqm-drop";
   /** Drop reason: lost on the link, by its loss probability. */
   public static final String LOSS = "loss";
   /** Drop reason: a {@link PacketFilter} chose to drop it. */

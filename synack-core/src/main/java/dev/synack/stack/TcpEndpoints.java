@@ -236,7 +236,7 @@ final class TcpEndpoints implements TransportHandler {
         log.drop("listen-queue-full", c.id().toString(), seg, now);
         return;
       }
-      Disposition d = c.engine.handleSegment(seg, now);
+      Disposition d = c.engine.handleSegment(seg, ip.ecn(), now); // the ECN codepoint crosses to the connection (RFC 3168)
       touch(c);
       if (d != Disposition.REOPEN) {
         return;
@@ -318,7 +318,8 @@ final class TcpEndpoints implements TransportHandler {
     int peerMss = syn.options().mss() < 0 ? (ipv6 ? 1220 : 536) : syn.options().mss();
     int cookie = cookies.cookie(id, syn.sequenceNumber(), SynCookies.mssIndex(peerMss, ipv6), now);
     // The engine makes the SYN-ACK exactly as for a queued connection; it is then forgotten.
-    TcpConnection once = TcpConnection.accept(id, tcp, cookie, syn, now, TraceSink.NONE, log.name);
+    // The cookie keeps no ECN agreement (Linux hides one in the TSval bits): the SYN-ACK does not offer it (RFC 3168 §6.1.1 allows either).
+    TcpConnection once = TcpConnection.accept(id, tcp.withEcn(TcpConfig.ECN_OFF), cookie, syn, now, TraceSink.NONE, log.name);
     TcpSegment synAck = once.pollTransmit(now);
     if (synAck == null || !synAck.has(TcpFlags.SYN)) {
       log.drop("listen-bad-syn", id.toString(), syn, now);

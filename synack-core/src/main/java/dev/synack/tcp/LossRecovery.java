@@ -43,6 +43,8 @@ final class LossRecovery {
    */
   private Rack rack;
   private CongestionControl cc;
+  /** The window during fast recovery (RFC 6937); {@code null} until the first recovery. */
+  private Prr prr;
   /** Whether the handshake settled the MSS and congestion control may start ({@link #start}). */
   private boolean started;
   private int mss;
@@ -67,6 +69,9 @@ final class LossRecovery {
    */
   private int retransmitTsVal;
   private boolean retransmitTsValid;
+  /** Whether an ECN reduction was made, and SND.NXT then: until SND.UNA passes it, no other (RFC 3168 §6.1.2) and no growth. */
+  private boolean ecnReduced;
+  private int ecnWindowEnd;
   /** Whether the peer ever sent a SACK block: until it does, losses are inferred from duplicate ACKs. */
   private boolean sackSeen;
 
@@ -140,7 +145,9 @@ final class LossRecovery {
 
   /** Returns cwnd in bytes, {@link Integer#MAX_VALUE} before the connection is established. */
   int cwnd() {
-    return machinery() == null ? Integer.MAX_VALUE : cc.cwnd();
+    if (machinery() == null) return Integer.MAX_VALUE;
+    // RFC 6937: during fast recovery PRR sets the window; congestion control's is already ssthresh, the target.
+    return phase == Phase.RECOVERY && prr != null ? prr.cwnd() : cc.cwnd();
   }
 
   /** Returns pipe, the bytes estimated in flight (RFC 6675 §4). */
@@ -158,7 +165,7 @@ final class LossRecovery {
   /** Returns how many more bytes congestion control lets into the network: cwnd − pipe (RFC 6675 §5 step C). */
   int allowance() {
     if (machinery() == null) return Integer.MAX_VALUE;
-    return Math.max(0, cc.cwnd() - pipe());
+    return Math.max(0, cwnd() - pipe());
   }
 
   // ---- Acknowledgments ----
@@ -174,6 +181,8 @@ final class LossRecovery {
     int ack = seg.acknowledgmentNumber();
     boolean advanced = snd.acksNew(ack);
     int priorUna = snd.sndUna;
+    int priorSacked = board.sackedBytes();
+    int priorPipe = cc == null ? 0 : pipe();
     TcpOption.Timestamps ts = c.opts.timestampsOk() ? seg.options().timestamps() : null;
     boolean hasEcr = ts != null && ts.tsEcr() != 0;
     int ecr = hasEcr ? ts.tsEcr() : 0;
@@ -215,11 +224,23 @@ final class LossRecovery {
       undo(now, dsack ? "D-SACK" : "timestamps"); // RFC 3708, RFC 3522
     }
     Phase before = phase;
+    int priorLost = board.lostBytes();
     detectLosses(ack, advanced, now);
-    updatePhase(now);
+    boolean newlyLost = board.lostBytes() > priorLost;
+    updatePhase(priorPipe, now);
+    if (phase == Phase.RECOVERY) {
+      // RFC 6937 §3: DeliveredData = change_in(snd.una) + change_in(SACKd); without SACK a
+      // duplicate ACK stands for one segment delivered (rfc6937bis, as RFC 5681's window inflation).
+      int delivered = SeqNum.diff(snd.sndUna, priorUna) + board.sackedBytes() - priorSacked;
+      if (duplicate && !c.opts.sackOk()) delivered = mss;
+      prr.onAck(delivered, pipe(), cc.ssthresh(), advanced && !newlyLost, mss);
+    }
 
-    // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd = ssthresh).
-    if (advanced && phase != Phase.RECOVERY && before != Phase.RECOVERY) {
+    if (c.ecn.enabled() && seg.has(TcpFlags.ECE)) onEcnEcho(now);
+    // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd = ssthresh),
+    // nor in the window of an ECN reduction (Linux's CWR state).
+    boolean ecnWindow = ecnReduced && SeqNum.lt(snd.sndUna, ecnWindowEnd);
+    if (advanced && phase != Phase.RECOVERY && before != Phase.RECOVERY && !ecnWindow) {
       if (!roundStarted || SeqNum.ge(ack, roundEnd)) startRound(now);
       // RFC 7661 / Linux's tcp_is_cwnd_limited: only a window in use grows.
       if (isCwndLimited()) cc.onAck(SeqNum.diff(ack, priorUna), rttSample >= 0 ? rttSample : c.rtt.srtt(), now);
@@ -243,6 +264,27 @@ final class LossRecovery {
     }
     traceSample(now);
     return freed;
+  }
+
+  /**
+   * Takes an ACK with ECE on an ECN connection (RFC 3168 §6.1.2): the sender reduces the window
+   * as for a loss, "the congestion window (cwnd) is halved and the slow start threshold (ssthresh)
+   * is reduced", without resending anything, at most once per window of data; and sets CWR on the
+   * next new data. A recovery under way is that window's reduction already (its CWR was queued).
+   * Nothing undoes it: a mark is not a loss that may prove spurious (Linux's {@code tcp_enter_cwr}).
+   */
+  private void onEcnEcho(long now) {
+    Sender snd = c.snd;
+    if (phase != Phase.OPEN && phase != Phase.DISORDER) return;
+    if (ecnReduced && SeqNum.lt(snd.sndUna, ecnWindowEnd)) return;
+    cc.onEnterRecovery(snd.flightSize(), now);
+    cc.onExitRecovery(now);
+    ecnReduced = true;
+    ecnWindowEnd = snd.sndNxt;
+    undoArmed = false;
+    c.ecn.onReduction();
+    c.counters.ecnReductions++;
+    c.tracer.note(now, "ECN echo: cwnd reduced to " + cc.cwnd());
   }
 
   /**
@@ -377,8 +419,11 @@ final class LossRecovery {
     }
   }
 
-  /** Leaves a recovery whose point is acknowledged, and enters one when something is marked lost. */
-  private void updatePhase(long now) {
+  /**
+   * Leaves a recovery whose point is acknowledged, and enters one when something is marked lost,
+   * {@code pipeBefore} being pipe before the ACK that revealed it (RFC 6937's RecoverFS).
+   */
+  private void updatePhase(int pipeBefore, long now) {
     Sender snd = c.snd;
     Scoreboard board = snd.scoreboard;
     if ((phase == Phase.RECOVERY || phase == Phase.LOSS) && SeqNum.ge(snd.sndUna, recoveryPoint)) {
@@ -388,7 +433,7 @@ final class LossRecovery {
       phase = Phase.OPEN; // the undo stays armed: a D-SACK may still show the recovery was needless
     }
     if ((phase == Phase.OPEN || phase == Phase.DISORDER) && board.lostBytes() > 0) {
-      enterRecovery(now);
+      enterRecovery(pipeBefore, now);
     } else if (phase == Phase.OPEN && (board.sackedBytes() > 0 || dupAcks > 0)) {
       phase = Phase.DISORDER;
     } else if (phase == Phase.DISORDER && board.sackedBytes() == 0 && dupAcks == 0) {
@@ -397,7 +442,7 @@ final class LossRecovery {
   }
 
   /** Enters fast recovery (RFC 5681 §3.2, RFC 6582, RFC 6675 §5): the recovery point is SND.NXT, cwnd is reduced once. */
-  private void enterRecovery(long now) {
+  private void enterRecovery(int pipeBefore, long now) {
     Sender snd = c.snd;
     phase = Phase.RECOVERY;
     recoveryPoint = snd.sndNxt;
@@ -408,8 +453,11 @@ final class LossRecovery {
     rack.cancelProbe();
     c.timers.cancel(TimerKind.LOSS_PROBE, now);
     cc.onEnterRecovery(snd.flightSize(), now);
+    c.ecn.onReduction(); // Linux's tcp_init_cwnd_reduction queues CWR for every reduction
+    if (prr == null) prr = new Prr();
+    prr.start(pipeBefore, mss);
     snd.retransmitAhead = true;
-    c.tracer.note(now, "loss detected: fast recovery, cwnd " + cc.cwnd());
+    c.tracer.note(now, "loss detected: fast recovery, cwnd " + cc.cwnd()); // congestion control's: ssthresh, where PRR leads
   }
 
   /**
@@ -444,6 +492,7 @@ final class LossRecovery {
   void onSent(Sender.Chunk chunk, long now) {
     if (cc == null || (chunk.flags() & TcpFlags.SYN) != 0) return;
     Sender snd = c.snd;
+    if (phase == Phase.RECOVERY) prr.onSent(chunk.length() + ((chunk.flags() & TcpFlags.FIN) != 0 ? 1 : 0)); // RFC 6937 §3 prr_out
     if (probeRequested) {
       // RFC 8985 §7.3: TLP.end_seq = SND.NXT, and the RTO restarts from the probe.
       probeRequested = false;
@@ -470,7 +519,7 @@ final class LossRecovery {
   private void notePipe() {
     int pipe = pipe();
     maxPipe = Math.max(maxPipe, pipe);
-    if (c.snd.blockedByCwnd || pipe >= cc.cwnd()) cwndLimited = true;
+    if (c.snd.blockedByCwnd || pipe >= cwnd()) cwndLimited = true;
   }
 
   // ---- Timers ----
@@ -515,7 +564,7 @@ final class LossRecovery {
   void onReorderTimeout(long now) {
     if (cc == null || c.snd.scoreboard.isEmpty()) return;
     runRack(now);
-    updatePhase(now);
+    updatePhase(pipe(), now);
     traceSample(now);
   }
 
@@ -584,6 +633,6 @@ final class LossRecovery {
   /** Emits a sample of cwnd, SRTT and pipe when one of them changed (at most one per ACK or timeout). */
   private void traceSample(long now) {
     if (cc == null || !c.tracer.enabled()) return;
-    c.tracer.sample(now, cc.cwnd(), c.rtt.srtt(), pipe());
+    c.tracer.sample(now, cwnd(), c.rtt.srtt(), pipe());
   }
 }

@@ -47,6 +47,7 @@ public final class TcpConfig {
   private long keepAliveIdle;
   private long keepAliveInterval;
   private int keepAliveCount;
+  private int ecn;
 
   private TcpConfig() {}
 
@@ -89,6 +90,7 @@ public final class TcpConfig {
     c.keepAliveIdle = keepAliveIdle;
     c.keepAliveInterval = keepAliveInterval;
     c.keepAliveCount = keepAliveCount;
+    c.ecn = ecn;
     change.accept(c);
     return c;
   }
@@ -134,6 +136,7 @@ public final class TcpConfig {
       c.keepAliveIdle = 7200 * S;
       c.keepAliveInterval = 75 * S;
       c.keepAliveCount = 9;
+      c.ecn = ECN_ANSWER;
     });
   }
 
@@ -422,6 +425,25 @@ public final class TcpConfig {
     return with(c -> c.congestionControl = name);
   }
 
+  /** {@link #ecn()}: ECN neither asked for nor accepted (Linux's {@code tcp_ecn=0}). */
+  public static final int ECN_OFF = 0;
+  /** {@link #ecn()}: ECN asked for on our SYNs and accepted on the peer's (Linux's {@code tcp_ecn=1}). */
+  public static final int ECN_ON = 1;
+  /** {@link #ecn()}: ECN accepted when the peer's SYN asks, never asked for (Linux's {@code tcp_ecn=2}, its default). */
+  public static final int ECN_ANSWER = 2;
+
+  /**
+   * Returns the ECN mode (RFC 3168), as Linux's {@code net.ipv4.tcp_ecn}: {@link #ECN_OFF},
+   * {@link #ECN_ON} or {@link #ECN_ANSWER} (the default: answer an ECN-setup SYN, do not send one).
+   */
+  public int ecn() { return ecn; }
+
+  /** Returns a copy with the ECN mode {@code mode}, 0, 1 or 2 as Linux's {@code tcp_ecn}. */
+  public TcpConfig withEcn(int mode) {
+    if (mode < ECN_OFF || mode > ECN_ANSWER) throw new IllegalArgumentException("ecn mode must be 0, 1 or 2: " + mode);
+    return with(c -> c.ecn = mode);
+  }
+
   /**
    * Returns whether RACK-TLP (RFC 8985) detects losses, on by default as Linux's
    * {@code tcp_recovery=1}; off, SACK recovery uses RFC 6675's DupThresh rule and no tail probe.
@@ -500,7 +522,7 @@ public final class TcpConfig {
         + ", userTimeout=" + userTimeout / MS + "ms" + (establishmentTimeout > 0 ? ", keepinit=" + establishmentTimeout / MS + "ms" : "")
         + ", challengeAcks="
         + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer
-        + ", cc=" + congestionControl + ", rack=" + rack + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
+        + ", cc=" + congestionControl + ", rack=" + rack + ", ecn=" + ecn + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
         + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
         + ", rcvbufMax=" + (receiveBufferAutoTuning ? receiveBufferMax : "fixed") + ", keepalive="
         + (keepAlive ? keepAliveIdle / S + "s/" + keepAliveInterval / S + "s/" + keepAliveCount : "off") + ", " + choices + "]";

@@ -1,6 +1,7 @@
 package dev.synack.tcp;
 
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.Ecn;
 import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.SackBlock;
 import dev.synack.wire.TcpFlags;
@@ -55,6 +56,8 @@ public final class TcpConnection {
   Sender snd;
   /** What the ACKs and timeouts tell the sender: loss detection, recovery, congestion control. */
   LossRecovery recovery;
+  /** The connection's ECN (RFC 3168): negotiation, echo and CWR; new with each TCB. */
+  EcnState ecn;
   Receiver rcv;
   OptionsNegotiation opts;
   /** Whether SYN-RECEIVED was entered from LISTEN (a passive open), not from SYN-SENT. */
@@ -174,7 +177,16 @@ public final class TcpConnection {
    * segment is dropped, traced with a reason, and answered as the RFC says.
    */
   public Disposition handleSegment(TcpSegment seg, long now) {
+    return handleSegment(seg, Ecn.NOT_ECT, now);
+  }
+
+  /**
+   * Processes an arriving segment whose IP header carried the ECN codepoint {@code ipEcn} (one of
+   * {@link Ecn}'s, RFC 3168 §5), as {@link #handleSegment(TcpSegment, long)}.
+   */
+  public Disposition handleSegment(TcpSegment seg, int ipEcn, long now) {
     if (seg == null) throw new IllegalArgumentException("segment is null");
+    ecn.onSegment(seg, ipEcn & 0x3, state);
     sendOwedAck(now);
     counters.onArrival(seg, now);
     int una = snd.sndUna;
@@ -336,7 +348,7 @@ public final class TcpConnection {
       // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last of a write.
       boolean push = chunk.length() > 0 && SeqNum.add(chunk.seq(), chunk.length()) == snd.endOfData();
       int flags = chunk.flags() | (push ? TcpFlags.PSH : 0);
-      fillSegment(out, chunk.seq(), flags, chunk.length(), now);
+      fillSegment(out, chunk.seq(), flags, chunk.length(), chunk.retransmit(), now);
       snd.lendPayload(chunk, out);
       snd.onSent(chunk, now);
       tracer.send(out, now, chunk.retransmit());
@@ -629,6 +641,7 @@ public final class TcpConnection {
     snd = new Sender(cfg.sendBuffer(), cfg.maxSendBuffer());
     snd.noDelay = cfg.noDelay();
     recovery = new LossRecovery(this);
+    ecn = new EcnState(cfg.ecn());
     rcv = new Receiver(cfg.receiveBuffer(), cfg.receiveBufferAutoTuning() ? cfg.receiveBufferMax() : cfg.receiveBuffer());
     opts = new OptionsNegotiation(cfg, id.isIpv6());
     if (replies != null) replies.clear();
@@ -758,7 +771,12 @@ public final class TcpConnection {
    * The payload, if any, is the caller's to add.
    */
   private void fillSegment(OutboundSegment out, int seq, int flags, int payloadLength, long now) {
+    fillSegment(out, seq, flags, payloadLength, false, now);
+  }
+
+  private void fillSegment(OutboundSegment out, int seq, int flags, int payloadLength, boolean retransmit, long now) {
     boolean syn = (flags & TcpFlags.SYN) != 0;
+    flags = syn ? flags | ecn.synFlags(rcv.synReceived) : ecn.flags(flags, payloadLength, retransmit);
     int ack = 0;
     if (rcv.synReceived) {
       flags |= TcpFlags.ACK;
@@ -770,6 +788,7 @@ public final class TcpConnection {
     }
     int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();
     out.header(id.localPort(), id.remotePort(), seq, ack, flags, window);
+    if (!syn) out.ecn(ecn.codepoint(payloadLength, retransmit));
     if (syn) {
       out.options(opts.synOptions(rcv.synReceived, tsNow(now)));
     } else {

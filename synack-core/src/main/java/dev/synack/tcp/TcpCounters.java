@@ -19,6 +19,8 @@ final class TcpCounters {
   long bytesAcked;
   long bytesReceived;
   long dsackDups;
+  /** Window reductions for an ECN echo (RFC 3168 §6.1.2). */
+  long ecnReductions;
   /** When data was last sent or received and an ACK last received; {@link Long#MIN_VALUE} for never. */
   long lastDataSent = Long.MIN_VALUE;
   long lastDataRecv = Long.MIN_VALUE;

@@ -14,7 +14,7 @@ package dev.synack.tcp;
  * @param retransmits    retransmission timeouts in a row without progress ({@code tcpi_retransmits})
  * @param probes         unanswered zero-window probes ({@code tcpi_probes})
  * @param backoff        how many times the RTO was doubled since the last RTT sample ({@code tcpi_backoff})
- * @param options        {@code TCPI_OPT_*} bits: 1 timestamps, 2 SACK, 4 window scale ({@code tcpi_options})
+ * @param options        {@code TCPI_OPT_*} bits: 1 timestamps, 2 SACK, 4 window scale, 8 ECN ({@code tcpi_options})
  * @param sndWscale      the shift applied to the peer's windows, 0 without window scaling
  * @param rcvWscale      the shift applied to our windows, 0 without window scaling
  * @param rto            the retransmission timeout, backoff included, µs
@@ -62,15 +62,17 @@ public record TcpInfo(
   public static final int OPT_SACK = 2;
   /** {@code TCPI_OPT_WSCALE}. */
   public static final int OPT_WSCALE = 4;
+  /** {@code TCPI_OPT_ECN}: ECN was negotiated (RFC 3168). */
+  public static final int OPT_ECN = 8;
 
   /** Returns what {@code c} knows of itself at {@code now}. */
   static TcpInfo of(TcpConnection c, long now) {
     NegotiatedOptions n = c.opts.negotiated();
     int options = (n.timestamps() ? OPT_TIMESTAMPS : 0) | (n.sack() ? OPT_SACK : 0)
-        | (n.windowScale() ? OPT_WSCALE : 0);
+        | (n.windowScale() ? OPT_WSCALE : 0) | (c.ecn.enabled() ? OPT_ECN : 0);
     int mss = Math.max(1, c.opts.effectiveMss());
     CongestionControl cc = c.recovery.congestionControl(); // null before the handshake completes
-    int cwnd = cc == null ? CongestionControl.initialWindow(mss) : cc.cwnd();
+    int cwnd = cc == null ? CongestionControl.initialWindow(mss) : c.recovery.cwnd(); // PRR's during fast recovery
     int ssthresh = cc == null ? Integer.MAX_VALUE : cc.ssthresh();
     Scoreboard board = c.snd.scoreboard;
     return new TcpInfo(c.state, c.recovery.phase().name(), c.cfg.congestionControl(), c.snd.timeouts,
@@ -90,6 +92,7 @@ public record TcpInfo(
     StringBuilder b = new StringBuilder();
     if ((options & OPT_TIMESTAMPS) != 0) b.append(" ts");
     if ((options & OPT_SACK) != 0) b.append(" sack");
+    if ((options & OPT_ECN) != 0) b.append(" ecn");
     b.append(' ').append(congestionControl);
     if ((options & OPT_WSCALE) != 0) b.append(" wscale:").append(sndWscale).append(',').append(rcvWscale);
     b.append(" rto:").append(millis(rto));

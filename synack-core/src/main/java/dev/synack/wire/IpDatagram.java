@@ -58,6 +58,14 @@ public record IpDatagram(
         p.upperLayerPayload(), p.isFragment(), header, p.packet());
   }
 
+  /** Returns the ECN codepoint of the IP header (RFC 3168 §5), one of {@link Ecn}'s. */
+  public int ecn() {
+    return switch (header) {
+      case Ipv4Packet.Repr v4 -> v4.ecn();
+      case Ipv6Packet.Repr v6 -> v6.trafficClass() & 0x3;
+    };
+  }
+
   /** Returns one line: {@code IP 127.0.0.1 > 127.0.0.1: proto 6, ttl 64, length 40}. */
   @Override
   public String toString() {

@@ -45,6 +45,8 @@ public final class OutboundSegment {
   /** The payload from a {@link TcpSegment}, read through absolute gets, or {@code null}. */
   private ByteBuffer payloadBuffer;
   private int payloadLength;
+  /** The ECN codepoint of the IP packet that carries the segment (RFC 3168 §5), {@link Ecn#NOT_ECT} unless set. */
+  private int ecn;
   /** The record this was set from, returned by {@link #toSegment} as it is. */
   private TcpSegment segment;
 
@@ -67,6 +69,7 @@ public final class OutboundSegment {
     this.payloadBuffer = null;
     this.payloadLength = 0;
     this.segment = null;
+    this.ecn = Ecn.NOT_ECT;
     return this;
   }
 
@@ -134,6 +137,16 @@ public final class OutboundSegment {
   public int window() { return window; }
 
   public int payloadLength() { return payloadLength; }
+
+  /** Returns the ECN codepoint for the IP header, one of {@link Ecn}'s. */
+  public int ecn() { return ecn; }
+
+  /** Sets the ECN codepoint for the IP header (RFC 3168 §6.1.1: ECT(0) on an ECN connection's data). Returns this. */
+  public OutboundSegment ecn(int codepoint) {
+    if ((codepoint & ~0x3) != 0) throw new IllegalArgumentException("ecn out of range: " + codepoint);
+    this.ecn = codepoint;
+    return this;
+  }
 
   /** Returns the options' length on the wire, padded to a multiple of four. */
   int optionsLength() {

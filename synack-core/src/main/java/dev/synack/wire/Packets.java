@@ -36,7 +36,7 @@ public final class Packets {
    * int, TcpSegment)}: the payload is copied once, from the sender's buffer into the packet.
    */
   public static byte[] tcp(InetAddress source, InetAddress destination, int hopLimit, OutboundSegment segment) {
-    ByteBuffer out = ipPacket(source, destination, TcpCodec.PROTOCOL, hopLimit, segment.encodedLength());
+    ByteBuffer out = ipPacket(source, destination, TcpCodec.PROTOCOL, hopLimit, segment.encodedLength(), segment.ecn());
     TcpCodec.write(segment, source, destination, out);
     return out.array();
   }
@@ -162,14 +162,19 @@ public final class Packets {
    * and the position after it, for the caller to write the payload.
    */
   static ByteBuffer ipPacket(InetAddress source, InetAddress destination, int protocol, int hopLimit, int payloadLength) {
+    return ipPacket(source, destination, protocol, hopLimit, payloadLength, Ecn.NOT_ECT);
+  }
+
+  /** As {@link #ipPacket(InetAddress, InetAddress, int, int, int)}, with the ECN codepoint {@code ecn} (RFC 3168 §5). */
+  static ByteBuffer ipPacket(InetAddress source, InetAddress destination, int protocol, int hopLimit, int payloadLength, int ecn) {
     if (source instanceof Inet4Address s4 && destination instanceof Inet4Address d4) {
       ByteBuffer out = ByteBuffer.allocate(Ipv4Packet.MIN_HEADER_LENGTH + payloadLength);
-      Ipv4Packet.write(Ipv4Packet.Repr.of(s4, d4, protocol, hopLimit, payloadLength), out);
+      Ipv4Packet.write(new Ipv4Packet.Repr(0, ecn, 0, true, false, 0, hopLimit, protocol, s4, d4, payloadLength), out);
       return out;
     }
     if (source instanceof Inet6Address s6 && destination instanceof Inet6Address d6) {
       ByteBuffer out = ByteBuffer.allocate(Ipv6Packet.HEADER_LENGTH + payloadLength);
-      Ipv6Packet.write(Ipv6Packet.Repr.of(s6, d6, protocol, hopLimit, payloadLength), out);
+      Ipv6Packet.write(new Ipv6Packet.Repr(ecn, 0, protocol, hopLimit, s6, d6, payloadLength), out);
       return out;
     }
     throw new IllegalArgumentException("addresses of different families: " + source + " and " + destination);

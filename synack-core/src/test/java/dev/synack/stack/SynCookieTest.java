@@ -69,6 +69,18 @@ class SynCookieTest {
 
   @Nested
   class WhenTheSynQueueIsFull {
+    /** The cookie cannot keep an ECN agreement, so the SYN-ACK must not offer one (RFC 3168 §6.1.1 lets it decline). */
+    @Test
+    void ecnSetupSyn_cookieSynAckDeclinesEcn() {
+      StatePeer p = fullSynQueue(false);
+      TcpSegment syn = synWithoutTimestamps(p, 1460);
+      syn = TcpSegment.of(syn.sourcePort(), syn.destinationPort(), syn.sequenceNumber(), 0,
+          TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR, 65535).withOptions(syn.options());
+      TcpSegment synAck = synAck(p, syn); // exactly SYN and ACK: no ECE
+      assertEquals(0, synAck.flags() & TcpFlags.ECE);
+      assertEquals(1, p.host.counters().syncookiesSent());
+    }
+
     @Test
     void syn_answeredWithACookie_keepsNoState_offersTheOptionsInTheTimestamp() {
       StatePeer p = fullSynQueue(true);

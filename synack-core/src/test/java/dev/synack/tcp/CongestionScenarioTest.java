@@ -28,7 +28,7 @@ class CongestionScenarioTest {
       PathHarness h = new PathHarness(BIG, PathHarness.Path.of(200, 20));
       dropOnce(h, 250);
       h.run(18 * S);
-      Reduction r = reduction(h.samples);
+      Reduction r = reduction(h.samples, 2 * 200 * MS);
       double wMax = r.before / MSS;
       double k = Math.cbrt(wMax * (1 - Cubic.BETA) / Cubic.C);
       long kNanos = (long) (k * S);
@@ -52,7 +52,7 @@ class CongestionScenarioTest {
       PathHarness h = new PathHarness(BIG.withCongestionControl("newreno"), PathHarness.Path.of(100, 20));
       dropOnce(h, 100);
       h.run(6 * S);
-      Reduction r = reduction(h.samples);
+      Reduction r = reduction(h.samples, 2 * 100 * MS);
       double ratio = (double) r.after / r.before;
       assertTrue(ratio > 0.4 && ratio < 0.6, "halved: " + r.before + " -> " + r.after);
       // Congestion avoidance: one segment per RTT, about 10 in a second of 100 ms round trips.
@@ -134,12 +134,21 @@ class CongestionScenarioTest {
 
   private record Reduction(long time, long before, long after) {}
 
-  /** Returns the first reduction of cwnd by more than a fifth, with the window before and after. */
-  private static Reduction reduction(List<TraceEvent.Sample> samples) {
+  /**
+   * Returns the first reduction of cwnd by more than a fifth: when the window began to fall, the
+   * window before, and the least it fell to within {@code span} ns. With PRR (RFC 6937) the window
+   * comes down over the recovery's round trip, not in one step.
+   */
+  private static Reduction reduction(List<TraceEvent.Sample> samples, long span) {
     for (int i = 1; i < samples.size(); i++) {
       long before = samples.get(i - 1).cwnd();
-      long after = samples.get(i).cwnd();
-      if (after < 0.8 * before) return new Reduction(samples.get(i).timeNanos(), before, after);
+      if (samples.get(i).cwnd() >= before) continue;
+      long start = samples.get(i).timeNanos();
+      long after = before;
+      for (int j = i; j < samples.size() && samples.get(j).timeNanos() <= start + span; j++) {
+        after = Math.min(after, samples.get(j).cwnd());
+      }
+      if (after < 0.8 * before) return new Reduction(start, before, after);
     }
     throw new AssertionError("no reduction in " + samples.size() + " samples");
   }

@@ -253,7 +253,11 @@ class LossRecoveryTest {
       assertEquals(List.of(5001L), probe.retransmitted(), "the probe resends the last segment (no new data to send)");
       s.tick(RTT);
       sackAck(s, 3001, block(5001, 6001)); // the probe arrived: its SACK reveals the holes
-      assertEquals(List.of(3001L, 4001L), drain(s).retransmitted());
+      // PRR (RFC 6937 §3): the ACK delivered one segment, so one goes; the next ACK lets the other out.
+      assertEquals(List.of(3001L), drain(s).retransmitted());
+      s.tick(RTT);
+      sackAck(s, 4001, block(5001, 6001));
+      assertEquals(List.of(4001L), drain(s).retransmitted());
       assertEquals(0, timerTimes(s.trace, "RTO", "fired").size(), "no timeout");
     }
 

@@ -56,11 +56,12 @@ final class CodeAssertions {
     return st == TcpState.SYN_RECEIVED ? TcpState.SYN_RECEIVED : st;
   }
 
-  /** Returns tcpi_options: TCPI_OPT_TIMESTAMPS 1, TCPI_OPT_SACK 2, TCPI_OPT_WSCALE 4 (ECN, 8, is never in use here). */
+  /** Returns tcpi_options: TCPI_OPT_TIMESTAMPS 1, TCPI_OPT_SACK 2, TCPI_OPT_WSCALE 4, TCPI_OPT_ECN 8. */
   private static long options(ScriptSocket s) {
     Connection c = s.connection;
     if (c == null) return 0;
     NegotiatedOptions o = c.negotiatedOptions();
-    return (o.timestamps() ? 1 : 0) | (o.sack() ? 2 : 0) | (o.windowScale() ? 4 : 0);
+    return (o.timestamps() ? 1 : 0) | (o.sack() ? 2 : 0) | (o.windowScale() ? 4 : 0)
+        | (c.info(0).options() & dev.synack.tcp.TcpInfo.OPT_ECN);
   }
 }

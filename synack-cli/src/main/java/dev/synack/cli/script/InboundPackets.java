@@ -21,8 +21,8 @@ final class InboundPackets {
 
   static byte[] build(ScriptPacket p, SequenceMap map, InetAddress from, int fromPort, InetAddress to, int toPort) {
     if (p.udpEncapsulation() != null) throw ScriptException.unsupported(0, "TCP in UDP (/udp(...)): synack has no UDP encapsulation of TCP");
-    if (p.ecn() != null && p.ecn() != ScriptPacket.Ecn.NO_ECN) {
-      throw ScriptException.unsupported(0, "injecting an ECN codepoint [" + p.ecn().word + "]: synack's packets carry none");
+    if (p.ecn() == ScriptPacket.Ecn.ECT01) {
+      throw ScriptException.unsupported(0, "injecting [ect01]: an inbound packet carries one codepoint, ect0 or ect1");
     }
     int hopLimit = DEFAULT_HOP_LIMIT;
     if (p.ipField() != null) {
@@ -57,6 +57,8 @@ final class InboundPackets {
     }
     TcpSegment seg = new TcpSegment(fromPort, toPort, seq, ack, p.flags(), p.window(), 0, 0,
         new dev.synack.wire.TcpOptions(options), ByteBuffer.allocate(p.length()));
-    return Packets.tcp(from, to, hopLimit, seg);
+    byte[] packet = Packets.tcp(from, to, hopLimit, seg);
+    if (p.ecn() != null) dev.synack.wire.Ecn.set(packet, p.ecn().bits); // the IP ECN field (RFC 3168 §5) reaches the connection
+    return packet;
   }
 }

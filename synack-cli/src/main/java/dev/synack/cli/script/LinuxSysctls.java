@@ -26,7 +26,6 @@ final class LinuxSysctls {
 
   static final Map<String, Accepted> ACCEPTED = Map.ofEntries(
       Map.entry("net.ipv4.tcp_syncookies", new Accepted(List.of("1"), List.of(), "cookies once the SYN queue is full (HostConfig.synCookies WHEN_SYN_QUEUE_FULL)")),
-      Map.entry("net.ipv4.tcp_ecn", new Accepted(List.of("0"), List.of(), "synack neither asks for nor accepts ECN")),
       Map.entry("net.ipv4.tcp_fack", new Accepted(List.of("0"), List.of(), "synack has no FACK (gone from Linux since 4.15 too)")),
       Map.entry("net.ipv4.tcp_reordering", new Accepted(List.of("3"), List.of(), "the duplicate-ACK threshold is 3 (RFC 5681 §3.2)")),
       Map.entry("net.ipv4.tcp_dsack", new Accepted(List.of("1"), List.of(), "synack reports duplicates with D-SACK (RFC 2883)")),
@@ -56,7 +55,8 @@ final class LinuxSysctls {
       Map.entry("net.ipv4.tcp_keepalive_time", "7200"),
       Map.entry("net.ipv4.tcp_keepalive_intvl", "75"),
       Map.entry("net.ipv4.tcp_keepalive_probes", "9"),
-      Map.entry("net.ipv4.tcp_rfc1337", "0"));
+      Map.entry("net.ipv4.tcp_rfc1337", "0"),
+      Map.entry("net.ipv4.tcp_ecn", "2"));
 
   /**
    * The lines of packetdrill's {@code gtests/net/common/defaults.sh} that concern TCP, as the
@@ -125,6 +125,7 @@ final class LinuxSysctls {
           TcpConfig.defaults().withCongestionControl(value.equals("reno") ? "newreno" : value);
           yield true;
         }
+        case "net.ipv4.tcp_ecn" -> value.equals("0") || value.equals("1") || value.equals("2");
         case "net.ipv4.tcp_timestamps", "net.ipv4.tcp_sack", "net.ipv4.tcp_window_scaling", "net.ipv4.tcp_recovery",
             "net.ipv4.tcp_rfc1337" -> value.equals("0") || value.equals("1");
         default -> Long.parseLong(value) >= 1 && Long.parseLong(value) <= 127 || name.contains("keepalive") && Long.parseLong(value) >= 1;
@@ -200,6 +201,7 @@ final class LinuxSysctls {
         case "net.ipv4.tcp_keepalive_probes" -> c.withKeepAlive(c.keepAlive(), Duration.ofNanos(c.keepAliveIdle()),
             Duration.ofNanos(c.keepAliveInterval()), Integer.parseInt(v));
         case "net.ipv4.tcp_rfc1337" -> c.withRfc1337(v.equals("1"));
+        case "net.ipv4.tcp_ecn" -> c.withEcn(Integer.parseInt(v));
         default -> c;
       };
     }

@@ -113,11 +113,34 @@ class ScriptRunnerTest {
       assertTrue(r.message().contains("net.ipv4.tcp_no_such_knob"), r.message());
     }
 
+    /** tcp_ecn as Linux (RFC 3168): 2 answers an ECN-setup SYN, 0 does not; a CE mark is echoed with ECE until CWR. */
+    @Test
+    void tcpEcn_answersAnEcnSetupSyn_echoesCeUntilCwr_orDeclinesWhenOff() {
+      String script = """
+          +0 < SEW 0:0(0) win 65535 <mss 1000>
+          +0 > SE. 0:0(0) ack 1 <...>
+          +0 < . 1:1(0) ack 1 win 65535
+          +0 accept(3, ..., ...) = 4
+          +0 < [ce] P. 1:11(10) ack 1 win 65535
+          +0 > E. 1:1(0) ack 11
+          +0 < [ect0] WP. 11:21(10) ack 1 win 65535
+          +0 > . 1:1(0) ack 21
+          +0 write(4, ..., 10) = 10
+          +0 > [ect0] P. 1:11(10) ack 21
+          """;
+      assertPasses(run(Profile.LINUX, LISTEN + script));
+      ScriptResult off = run(Profile.LINUX, "`sysctl -q net.ipv4.tcp_ecn=0`\n" + LISTEN + """
+          +0 < SEW 0:0(0) win 65535 <mss 1000>
+          +0 > S. 0:0(0) ack 1 <...>
+          """);
+      assertPasses(off);
+    }
+
     @Test
     void aValueSynackCannotBehaveAs_isUnsupported_namingIt() {
-      ScriptResult r = run(Profile.LINUX, "`sysctl -q net.ipv4.tcp_ecn=1`\n" + LISTEN);
+      ScriptResult r = run(Profile.LINUX, "`sysctl -q net.ipv4.tcp_fack=1`\n" + LISTEN);
       assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome());
-      assertTrue(r.message().contains("tcp_ecn=1"), r.message());
+      assertTrue(r.message().contains("tcp_fack=1"), r.message());
     }
 
     @Test
