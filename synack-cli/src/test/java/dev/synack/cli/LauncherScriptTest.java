@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -33,5 +34,14 @@ class LauncherScriptTest {
   @Test
   void shortCommands_startFastWithC1Alone() throws Exception {
     assertTrue(jvmOptions("demo").contains("-XX:TieredStopAtLevel=1"), jvmOptions("demo"));
+  }
+
+  @Test
+  void nativeAccess_ioAlone_benchAlsoForItsNamespaceHelpers() throws Exception {
+    assertTrue(List.of(jvmOptions("demo").split(" ")).contains("--enable-native-access=dev.synack.io"), jvmOptions("demo"));
+    assertTrue(List.of(jvmOptions("serve").split(" ")).contains("--enable-native-access=dev.synack.io"), jvmOptions("serve"));
+    // cli.bench.LinuxCalls (setns, unshare) is FFM in the CLI module: denied, the bench died at its first namespace.
+    assertTrue(List.of(jvmOptions("bench").split(" ")).contains("--enable-native-access=dev.synack.io,dev.synack.cli"),
+        jvmOptions("bench"));
   }
 }
