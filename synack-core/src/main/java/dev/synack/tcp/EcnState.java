@@ -29,6 +29,11 @@ final class EcnState {
     this.mode = mode;
   }
 
+  /** Returns whether {@code seg} is an ECN-setup SYN: SYN with ECE and CWR, no ACK (RFC 3168 §6.1.1). */
+  static boolean asksForEcn(TcpSegment seg) {
+    return seg.has(TcpFlags.SYN) && !seg.has(TcpFlags.ACK) && seg.has(TcpFlags.ECE) && seg.has(TcpFlags.CWR);
+  }
+
   /** Returns whether ECN was negotiated. */
   boolean enabled() { return enabled; }
 

@@ -236,7 +236,7 @@ final class LossRecovery {
       prr.onAck(delivered, pipe(), cc.ssthresh(), advanced && !newlyLost, mss);
     }
 
-    if (c.ecn.enabled() && seg.has(TcpFlags.ECE)) onEcnEcho(now);
+    if (c.ecn != null && c.ecn.enabled() && seg.has(TcpFlags.ECE)) onEcnEcho(now);
     // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd = ssthresh),
     // nor in the window of an ECN reduction (Linux's CWR state).
     boolean ecnWindow = ecnReduced && SeqNum.lt(snd.sndUna, ecnWindowEnd);
@@ -282,7 +282,7 @@ final class LossRecovery {
     ecnReduced = true;
     ecnWindowEnd = snd.sndNxt;
     undoArmed = false;
-    c.ecn.onReduction();
+    if (c.ecn != null) c.ecn.onReduction();
     c.counters.ecnReductions++;
     c.tracer.note(now, "ECN echo: cwnd reduced to " + cc.cwnd());
   }
@@ -453,7 +453,7 @@ final class LossRecovery {
     rack.cancelProbe();
     c.timers.cancel(TimerKind.LOSS_PROBE, now);
     cc.onEnterRecovery(snd.flightSize(), now);
-    c.ecn.onReduction(); // Linux's tcp_init_cwnd_reduction queues CWR for every reduction
+    if (c.ecn != null) c.ecn.onReduction(); // Linux's tcp_init_cwnd_reduction queues CWR for every reduction
     if (prr == null) prr = new Prr();
     prr.start(pipeBefore, mss);
     snd.retransmitAhead = true;

@@ -57,6 +57,7 @@ public final class TcpConnection {
   /** What the ACKs and timeouts tell the sender: loss detection, recovery, congestion control. */
   LossRecovery recovery;
   /** The connection's ECN (RFC 3168): negotiation, echo and CWR; new with each TCB. */
+  /** ECN's state (RFC 3168); null while neither end asked for ECN. */
   EcnState ecn;
   Receiver rcv;
   OptionsNegotiation opts;
@@ -186,7 +187,9 @@ public final class TcpConnection {
    */
   public Disposition handleSegment(TcpSegment seg, int ipEcn, long now) {
     if (seg == null) throw new IllegalArgumentException("segment is null");
-    ecn.onSegment(seg, ipEcn & 0x3, state);
+    // ECN's state is made when the peer's SYN asks for it (or ours does): few connections need it.
+    if (ecn == null && EcnState.asksForEcn(seg) && cfg.ecn() != TcpConfig.ECN_OFF) ecn = new EcnState(cfg.ecn());
+    if (ecn != null) ecn.onSegment(seg, ipEcn & 0x3, state);
     sendOwedAck(now);
     counters.onArrival(seg, now);
     int una = snd.sndUna;
@@ -641,7 +644,7 @@ public final class TcpConnection {
     snd = new Sender(cfg.sendBuffer(), cfg.maxSendBuffer());
     snd.noDelay = cfg.noDelay();
     recovery = new LossRecovery(this);
-    ecn = new EcnState(cfg.ecn());
+    ecn = cfg.ecn() == TcpConfig.ECN_ON ? new EcnState(cfg.ecn()) : null;
     rcv = new Receiver(cfg.receiveBuffer(), cfg.receiveBufferAutoTuning() ? cfg.receiveBufferMax() : cfg.receiveBuffer());
     opts = new OptionsNegotiation(cfg, id.isIpv6());
     if (replies != null) replies.clear();
@@ -776,7 +779,7 @@ public final class TcpConnection {
 
   private void fillSegment(OutboundSegment out, int seq, int flags, int payloadLength, boolean retransmit, long now) {
     boolean syn = (flags & TcpFlags.SYN) != 0;
-    flags = syn ? flags | ecn.synFlags(rcv.synReceived) : ecn.flags(flags, payloadLength, retransmit);
+    if (ecn != null) flags = syn ? flags | ecn.synFlags(rcv.synReceived) : ecn.flags(flags, payloadLength, retransmit);
     int ack = 0;
     if (rcv.synReceived) {
       flags |= TcpFlags.ACK;
@@ -788,7 +791,7 @@ public final class TcpConnection {
     }
     int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();
     out.header(id.localPort(), id.remotePort(), seq, ack, flags, window);
-    if (!syn) out.ecn(ecn.codepoint(payloadLength, retransmit));
+    if (!syn) out.ecn(ecn == null ? Ecn.NOT_ECT : ecn.codepoint(payloadLength, retransmit));
     if (syn) {
       out.options(opts.synOptions(rcv.synReceived, tsNow(now)));
     } else {

@@ -6,34 +6,44 @@ import dev.synack.wire.TcpSegment;
 /**
  * What a connection has sent and received over its life, for {@link TcpInfo}: counted where
  * segments enter ({@link TcpConnection#handleSegment}) and leave ({@link TcpConnection#pollTransmit}),
- * as Linux's {@code tcp_info} counters are (RFC 4898's names in its comments).
+ * as Linux's {@code tcp_info} counters are. Byte counts are 64-bit; segment counts and the times of
+ * the last data and ACK are 32-bit and wrap, as Linux's {@code u32} fields (segments) and jiffies
+ * (times, here milliseconds) do: every idle connection holds one of these.
  */
 final class TcpCounters {
-  long segsIn;
-  long segsOut;
-  long dataSegsIn;
-  long dataSegsOut;
+  private static final long MS = 1_000_000L;
+
   long bytesSent;
   long bytesRetrans;
-  long totalRetrans;
   long bytesAcked;
   long bytesReceived;
-  long dsackDups;
-  /** Window reductions for an ECN echo (RFC 3168 §6.1.2). */
-  long ecnReductions;
-  /** When data was last sent or received and an ACK last received; {@link Long#MIN_VALUE} for never. */
-  long lastDataSent = Long.MIN_VALUE;
-  long lastDataRecv = Long.MIN_VALUE;
-  long lastAckRecv = Long.MIN_VALUE;
+  int segsIn;
+  int segsOut;
+  int dataSegsIn;
+  int dataSegsOut;
+  int totalRetrans;
+  int dsackDups;
+  /** Window reductions for ECN echoes (RFC 3168 §6.1.2). */
+  int ecnReductions;
+  /** When data was last sent or received and an ACK last received, in ms of {@code now}; see {@link #seen}. */
+  private int lastDataSentMs;
+  private int lastDataRecvMs;
+  private int lastAckRecvMs;
+  /** Which of the three times were ever set: bits 1, 2, 4. */
+  private byte seen;
 
   /** Counts a segment about to be processed. */
   void onArrival(TcpSegment seg, long now) {
     segsIn++;
     if (seg.payloadLength() > 0) {
       dataSegsIn++;
-      lastDataRecv = now;
+      lastDataRecvMs = (int) (now / MS);
+      seen |= 2;
     }
-    if (seg.has(TcpFlags.ACK)) lastAckRecv = now;
+    if (seg.has(TcpFlags.ACK)) {
+      lastAckRecvMs = (int) (now / MS);
+      seen |= 4;
+    }
   }
 
   /** Counts what the processing of a segment moved: SND.UNA and RCV.NXT, before and after. */
@@ -51,7 +61,8 @@ final class TcpCounters {
     if (length > 0) {
       dataSegsOut++;
       bytesSent += length;
-      lastDataSent = now;
+      lastDataSentMs = (int) (now / MS);
+      seen |= 1;
     }
     if (retransmit) {
       totalRetrans++;
@@ -59,8 +70,23 @@ final class TcpCounters {
     }
   }
 
-  /** Returns µs since {@code at}, 0 for never. */
-  static long since(long at, long now) {
-    return at == Long.MIN_VALUE ? 0 : Math.max(0, (now - at) / 1000);
+  /** Returns µs since data was last sent, 0 for never. */
+  long sinceDataSent(long now) {
+    return since(1, lastDataSentMs, now);
+  }
+
+  /** Returns µs since data was last received, 0 for never. */
+  long sinceDataRecv(long now) {
+    return since(2, lastDataRecvMs, now);
+  }
+
+  /** Returns µs since an ACK was last received, 0 for never. */
+  long sinceAckRecv(long now) {
+    return since(4, lastAckRecvMs, now);
+  }
+
+  private long since(int bit, int atMs, long now) {
+    if ((seen & bit) == 0) return 0;
+    return Integer.toUnsignedLong((int) (now / MS) - atMs) * 1000;
   }
 }

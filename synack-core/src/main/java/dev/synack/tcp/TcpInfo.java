@@ -69,22 +69,26 @@ public record TcpInfo(
   static TcpInfo of(TcpConnection c, long now) {
     NegotiatedOptions n = c.opts.negotiated();
     int options = (n.timestamps() ? OPT_TIMESTAMPS : 0) | (n.sack() ? OPT_SACK : 0)
-        | (n.windowScale() ? OPT_WSCALE : 0) | (c.ecn.enabled() ? OPT_ECN : 0);
+        | (n.windowScale() ? OPT_WSCALE : 0) | (c.ecn != null && c.ecn.enabled() ? OPT_ECN : 0);
     int mss = Math.max(1, c.opts.effectiveMss());
     CongestionControl cc = c.recovery.congestionControl(); // null before the handshake completes
     int cwnd = cc == null ? CongestionControl.initialWindow(mss) : c.recovery.cwnd(); // PRR's during fast recovery
     int ssthresh = cc == null ? Integer.MAX_VALUE : cc.ssthresh();
     Scoreboard board = c.snd.scoreboard;
+    TcpCounters k = c.counters;
     return new TcpInfo(c.state, c.recovery.phase().name(), c.cfg.congestionControl(), c.snd.timeouts,
         c.snd.persistBackoff, c.rtt.backoff(), options, n.windowScale() ? n.sendShift() : 0,
         n.windowScale() ? n.receiveShift() : 0, c.rtt.rto() / 1000, c.cfg.delayedAckTimeout() / 1000, mss,
         c.rcv.rcvMss(), board.count(), board.sackedSegments(), board.countFlagged(Scoreboard.LOST),
         board.countFlagged(Scoreboard.RETRANSMITTED), c.rtt.srtt() / 1000, c.rtt.rttvar() / 1000,
         ssthresh == Integer.MAX_VALUE ? 0x7fffffff : ssthresh / mss, cwnd / mss, cwnd, LossRecovery.DUP_THRESH,
-        c.rcv.rcvSpace(), c.counters.totalRetrans, 0, c.counters.bytesAcked, c.counters.bytesReceived,
-        c.counters.bytesSent, c.counters.bytesRetrans, c.counters.segsIn, c.counters.segsOut, c.counters.dataSegsIn,
-        c.counters.dataSegsOut, c.counters.dsackDups, c.snd.unsent(), TcpCounters.since(c.counters.lastDataSent, now),
-        TcpCounters.since(c.counters.lastDataRecv, now), TcpCounters.since(c.counters.lastAckRecv, now));
+        c.rcv.rcvSpace(), u32(k.totalRetrans), 0, k.bytesAcked, k.bytesReceived, k.bytesSent, k.bytesRetrans,
+        u32(k.segsIn), u32(k.segsOut), u32(k.dataSegsIn), u32(k.dataSegsOut), u32(k.dsackDups), c.snd.unsent(),
+        k.sinceDataSent(now), k.sinceDataRecv(now), k.sinceAckRecv(now));
+  }
+
+  private static long u32(int counter) {
+    return Integer.toUnsignedLong(counter);
   }
 
   /** Returns the line {@code ss -ti} prints for these fields (its most used part). */
