@@ -216,13 +216,15 @@ final class SegmentAnalysis {
       return;
     }
     if (!notAdvanced) return;
-    if (rev.duplicateAcks >= 2 && rev.lastAck == seq && now - rev.lastAckTime < 20_000_000L) {
+    // Time differences are unsigned, as Wireshark's guint64: a capture whose clock steps back (two
+    // CPUs stamping packets) gives a huge difference, never a small one.
+    if (rev.duplicateAcks >= 2 && rev.lastAck == seq && Long.compareUnsigned(now - rev.lastAckTime, 20_000_000L) < 0) {
       marks.add(Mark.FAST_RETRANSMISSION);
       marks.add(Mark.RETRANSMISSION);
       return;
     }
     long threshold = firstRtt == 0 ? 3_000_000L : firstRtt;
-    if (now - fwd.nextSeqTime < threshold && fwd.nextSeq != seq + len + (syn || fin ? 1 : 0)) {
+    if (Long.compareUnsigned(now - fwd.nextSeqTime, threshold) < 0 && fwd.nextSeq != seq + len + (syn || fin ? 1 : 0)) {
       marks.add(Mark.OUT_OF_ORDER);
       return;
     }

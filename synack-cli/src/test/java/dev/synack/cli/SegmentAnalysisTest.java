@@ -84,6 +84,15 @@ class SegmentAnalysisTest {
   }
 
   @Test
+  void repeatStampedBeforeTheHighest_retransmission_asWiresharksUnsignedTime() {
+    server(5001, 1001, TcpFlags.ACK, 1000, 65535);
+    now += 5 * MS;
+    server(7001, 1001, TcpFlags.ACK, 1000, 65535);
+    now -= 1000; // a capture whose clock steps back a microsecond (packets stamped on two CPUs)
+    assertMarks(Set.of(RETRANSMISSION), server(6001, 1001, TcpFlags.ACK, 1000, 65535));
+  }
+
+  @Test
   void resendOfAcknowledgedData_spuriousRetransmission() {
     server(5001, 1001, TcpFlags.ACK, 1000, 65535);
     client(1001, 6001, TcpFlags.ACK, 0, 65535);
