@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import dev.synack.tcp.TcpError;
 import dev.synack.wire.Addresses;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -28,6 +29,11 @@ public final class UdpEndpoint implements Attachable {
   private int receivedBytes;
   private boolean closed;
   private Object attachment;
+  /** The peer of a connected endpoint (null when unconnected), and its port. */
+  private InetAddress peer;
+  private int peerPort;
+  /** An ICMP error waiting for a connected endpoint's user (Linux's sk_err), or null. */
+  private TcpError pendingError;
 
   UdpEndpoint(UdpEndpoints endpoints, InetAddress address, int port, boolean all) {
     this.endpoints = endpoints;
@@ -61,6 +67,76 @@ public final class UdpEndpoint implements Attachable {
   /** Returns how many received datagrams wait. */
   public int pending() {
     return received.size();
+  }
+
+  /** Returns the payload bytes of the received datagrams that wait. */
+  public int pendingBytes() {
+    return receivedBytes;
+  }
+
+  /**
+   * Connects the endpoint to {@code remote}:{@code remotePort}, as {@code connect(2)} on a UDP
+   * socket: from now on it takes datagrams from that peer only (others are treated as sent to a
+   * closed port), and an ICMP error quoting a datagram to that peer is kept for the user
+   * ({@link #takeError}), as Linux keeps {@code sk_err} for a connected socket. Queued datagrams
+   * from other sources are discarded. A null {@code remote} disconnects.
+   */
+  public void connect(InetAddress remote, int remotePort) {
+    if (all) throw new IllegalStateException("the catch-all endpoint cannot be connected");
+    if (remote != null && (remotePort < 1 || remotePort > 65535)) {
+      throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
+    }
+    peer = remote;
+    peerPort = remote == null ? 0 : remotePort;
+    pendingError = null;
+    if (remote != null) {
+      received.removeIf(m -> {
+        boolean other = !accepts(m.remoteAddress(), m.remotePort());
+        if (other) receivedBytes -= m.payload().length;
+        return other;
+      });
+    }
+  }
+
+  /** Returns the connected peer's address, or null when unconnected. */
+  public InetAddress peerAddress() {
+    return peer;
+  }
+
+  /** Returns the connected peer's port, or 0 when unconnected. */
+  public int peerPort() {
+    return peerPort;
+  }
+
+  /** Returns and clears the error an ICMP message left for a connected endpoint, or null. */
+  public TcpError takeError() {
+    TcpError e = pendingError;
+    pendingError = null;
+    return e;
+  }
+
+  /**
+   * Returns the endpoint's {@link Readiness}: readable while a datagram waits, writable while
+   * open (a datagram is never held back for room), an error while one waits, hung up once closed.
+   */
+  public int readiness() {
+    if (closed) return Readiness.HANGUP;
+    int mask = Readiness.WRITABLE;
+    if (!received.isEmpty()) mask |= Readiness.READABLE;
+    if (pendingError != null) mask |= Readiness.ERROR;
+    return mask;
+  }
+
+  /** Returns whether a datagram from {@code remote}:{@code remotePort} is this endpoint's to take. */
+  boolean accepts(InetAddress remote, int remotePort) {
+    return peer == null || (peer.equals(remote) && peerPort == remotePort);
+  }
+
+  /** Keeps an ICMP error quoting a datagram to {@code remote}:{@code remotePort}, when connected to it. */
+  boolean noteError(InetAddress remote, int remotePort, TcpError error) {
+    if (peer == null || !peer.equals(remote) || peerPort != remotePort) return false;
+    pendingError = error;
+    return true;
   }
 
   /**
@@ -97,6 +173,7 @@ public final class UdpEndpoint implements Attachable {
   public void close() {
     if (closed) return;
     closed = true;
+    pendingError = null;
     received.clear();
     receivedBytes = 0;
     endpoints.unbind(this);
@@ -127,6 +204,8 @@ public final class UdpEndpoint implements Attachable {
 
   @Override
   public String toString() {
-    return all ? "UdpEndpoint[any]" : "UdpEndpoint[" + (address == null ? "*" : Addresses.text(address)) + ":" + port + "]";
+    if (all) return "UdpEndpoint[any]";
+    return "UdpEndpoint[" + (address == null ? "*" : Addresses.text(address)) + ":" + port
+        + (peer == null ? "" : " -> " + Addresses.endpoint(peer, peerPort)) + "]";
   }
 }

@@ -109,6 +109,7 @@ final class UdpEndpoints implements TransportHandler {
       return;
     }
     UdpEndpoint e = find(ip.destination(), udp.destinationPort());
+    if (e != null && !e.accepts(ip.source(), udp.sourcePort())) e = null; // connected to another peer: not its datagram
     String conn = log.enabled() ? Addresses.endpoint(ip.destination(), udp.destinationPort()) + "-"
         + Addresses.endpoint(ip.source(), udp.sourcePort()) : "";
     if (e == null) {
@@ -170,6 +171,7 @@ final class UdpEndpoints implements TransportHandler {
     }
     log.counters.icmpErrorsDelivered++;
     log.note(now, conn, "icmp " + IcmpErrors.describe(message, ip.version()) + " from " + Addresses.text(ip.source()) + ": " + kind.rfcText());
+    e.noteError(quote.destination(), quote.destinationPort(), kind);
     events.add(new HostEvent.UdpError(e, quote.source(), quote.sourcePort(), quote.destination(), quote.destinationPort(), kind));
   }
 }

@@ -302,6 +302,47 @@ class UdpTest {
     }
   }
 
+  @Nested
+  class Connected {
+    @Test
+    void connectedEndpoint_takesItsPeerOnly_othersDrawPortUnreachable() {
+      SimNetwork net = network();
+      UdpEndpoint server = b.bindUdp(null, 9000);
+      UdpEndpoint peer = a.bindUdp(null, 40001);
+      UdpEndpoint stranger = a.bindUdp(null, 40002);
+      server.connect(A4, 40001);
+      stranger.send(ByteBuffer.wrap(new byte[] {1}), B4, 9000, net.now());
+      peer.send(ByteBuffer.wrap(new byte[] {2}), B4, 9000, net.now());
+      assertTrue(net.runUntil(() -> server.pending() > 0, SECOND));
+      net.runUntil(net.now() + 10_000_000L);
+      assertEquals(1, server.pending());
+      assertArrayEquals(new byte[] {2}, server.receive().payload());
+      assertEquals(1, b.counters().dropped("udp-closed-port"), "the stranger's datagram, as to a closed port");
+      assertEquals(Readiness.WRITABLE, server.readiness());
+    }
+
+    @Test
+    void connectedEndpoint_keepsThePortUnreachableOfItsPeer_once() {
+      SimNetwork net = network();
+      UdpEndpoint client = a.bindUdp(null, 0);
+      client.connect(B4, 9);
+      client.send(ByteBuffer.wrap(new byte[] {1}), B4, 9, net.now());
+      assertTrue(net.runUntil(() -> (client.readiness() & Readiness.ERROR) != 0, SECOND));
+      assertEquals(TcpError.CONNECTION_REFUSED, client.takeError());
+      assertNull(client.takeError(), "reported once, as sk_err");
+      assertEquals(Readiness.WRITABLE, client.readiness());
+    }
+
+    @Test
+    void unconnectedEndpoint_keepsNoError_theEventAlone() {
+      SimNetwork net = network();
+      UdpEndpoint client = a.bindUdp(null, 0);
+      client.send(ByteBuffer.wrap(new byte[] {1}), B4, 9, net.now());
+      assertTrue(net.runUntil(() -> a.counters().icmpErrorsDelivered() > 0, SECOND));
+      assertNull(client.takeError());
+    }
+  }
+
   SimNetwork network() {
     SimNetwork net = new SimNetwork(9);
     HostNode na = new HostNode(a);

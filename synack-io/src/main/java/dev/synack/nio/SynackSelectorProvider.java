@@ -14,12 +14,12 @@ import java.nio.channels.spi.SelectorProvider;
 /**
  * The {@link SelectorProvider} whose TCP channels and selectors are synack's: name it in the
  * system property {@code java.nio.channels.spi.SelectorProvider} and an unmodified program's
- * {@code SocketChannel.open()}, {@code ServerSocketChannel.open()} and {@code Selector.open()}
+ * {@code SocketChannel.open()}, {@code ServerSocketChannel.open()}, {@code DatagramChannel.open()} and {@code Selector.open()}
  * (the JDK's HTTP client and server among them) run over synack. The JDK reads the property once
  * per JVM, at the first use of NIO, so it belongs on the command line.
  *
- * <p>Each channel opens on the host {@link HostScope} gives for the opening thread. UDP
- * ({@code DatagramChannel}) and pipes are not synack's yet: they are the JDK's own
+ * <p>Each channel opens on the host {@link HostScope} gives for the opening thread; UDP
+ * ({@code DatagramChannel.open()}) is synack's too. Pipes are not: they are the JDK's own
  * ({@link PlatformChannels}, which needs {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}),
  * and a JDK channel cannot join a synack selector.
  */
@@ -64,12 +64,15 @@ public final class SynackSelectorProvider extends SelectorProvider {
 
   @Override
   public DatagramChannel openDatagramChannel() throws IOException {
-    return PlatformChannels.provider().openDatagramChannel();
+    HostScope.Binding b = HostScope.require();
+    return new SynackDatagramChannel(this, b.loop(), b.host(), null);
   }
 
   @Override
   public DatagramChannel openDatagramChannel(ProtocolFamily family) throws IOException {
-    return PlatformChannels.provider().openDatagramChannel(family);
+    checkInet(family);
+    HostScope.Binding b = HostScope.require();
+    return new SynackDatagramChannel(this, b.loop(), b.host(), family);
   }
 
   @Override

@@ -200,6 +200,7 @@ public abstract class EventLoop implements AutoCloseable {
     int readiness = switch (target) {
       case Connection c -> c.readiness();
       case Listener l -> l.readiness();
+      case UdpEndpoint u -> u.readiness();
       default -> Readiness.ALL;
     };
     signalOf(target).notify(readiness);

@@ -139,10 +139,13 @@ class JdkHttpOverSynackTest {
   }
 
   @Test
-  void datagramChannelsAndTheUdpLink_stayTheJdks_andCarryDatagrams() throws Exception {
+  void datagramChannelsAreSynacks_whileTheUdpLinkStaysTheKernels_andCarriesDatagrams() throws Exception {
     assertInstanceOf(SynackSelectorProvider.class, SelectorProvider.provider());
+    try (SimPair pair = new SimPair(); DatagramChannel onSynack = pair.apps.host("client").call(DatagramChannel::open)) {
+      assertInstanceOf(SynackDatagramChannel.class, onSynack, "DatagramChannel.open() opens on the host in scope");
+    }
     InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    try (DatagramChannel plain = DatagramChannel.open().bind(any);
+    try (DatagramChannel plain = dev.synack.link.PlatformChannels.provider().openDatagramChannel().bind(any);
         UdpLink link = UdpLink.open(any, (InetSocketAddress) plain.getLocalAddress())) {
       plain.send(ByteBuffer.wrap(new byte[] {4, 5, 6}), link.localAddress());
       ByteBuffer got = ByteBuffer.allocate(100);
