@@ -16,6 +16,13 @@ import java.util.jar.Manifest;
  * {@code -m jdk.httpserver}) runs as given, synack's provider on the class path beside it.
  */
 final class JavaArguments {
+  /**
+   * The main class put before the program's: it sets the JDK's socket factories, so that the
+   * program's {@code new Socket()} and {@code new ServerSocket()} are synack's too, then calls the
+   * program's {@code main}.
+   */
+  static final String SOCKETS = "dev.synack.nio.SynackSockets";
+
   private JavaArguments() {}
 
   /**
@@ -50,6 +57,7 @@ final class JavaArguments {
         String jar = args.get(++i);
         out.add("-cp");
         out.add(jar + File.pathSeparator + synackClassPath);
+        out.add(SOCKETS);
         out.add(mainClassOf(jar));
         out.addAll(args.subList(i + 1, args.size()));
         return out;
@@ -62,6 +70,7 @@ final class JavaArguments {
           out.add("-cp");
           out.add((own == null || own.isEmpty() ? "." : own) + File.pathSeparator + synackClassPath);
         }
+        if (!a.endsWith(".java")) out.add(SOCKETS); // a source file runs as given: the launcher compiles it
         out.addAll(args.subList(i, args.size()));
         return out;
       }

@@ -42,7 +42,7 @@ class RunCommandTest {
       assertEquals(List.of("java", "--enable-native-access=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
               "-Djava.nio.channels.spi.SelectorProvider=dev.synack.nio.SynackSelectorProvider",
               "-Dsynack.addr=10.0.0.2", "-Dsynack.tun=synack0", "-Dsynack.host-addr=10.0.0.1/24",
-              "-Xmx64m", "-cp", "app.jar" + File.pathSeparator + "SYNACK", "my.Main", "a", "-b"),
+              "-Xmx64m", "-cp", "app.jar" + File.pathSeparator + "SYNACK", "dev.synack.nio.SynackSockets", "my.Main", "a", "-b"),
           command("--tun", "synack0", "--addr", "10.0.0.2", "--host-addr", "10.0.0.1/24", "--",
               "-Xmx64m", "-cp", "app.jar", "my.Main", "a", "-b"));
     }
@@ -51,8 +51,16 @@ class RunCommandTest {
     void udp_noClassPath_theDefaultOneAndSynack() {
       List<String> cmd = command("--udp", "127.0.0.1:9000", "--peer", "127.0.0.1:9001", "--addr", "10.0.0.1", "--", "my.Main");
       assertTrue(cmd.containsAll(List.of("-Dsynack.udp=127.0.0.1:9000", "-Dsynack.peer=127.0.0.1:9001")), cmd.toString());
-      assertEquals("my.Main", cmd.getLast());
-      assertTrue(cmd.get(cmd.size() - 2).endsWith(File.pathSeparator + "SYNACK"), cmd.toString());
+      assertEquals(List.of("dev.synack.nio.SynackSockets", "my.Main"), cmd.subList(cmd.size() - 2, cmd.size()),
+          "the program's main runs through the launcher that puts new Socket() on synack");
+      assertTrue(cmd.get(cmd.size() - 3).endsWith(File.pathSeparator + "SYNACK"), cmd.toString());
+    }
+
+    @Test
+    void sourceFile_runsAsGiven_theLauncherCompilesIt() {
+      List<String> cmd = command("--udp", "127.0.0.1:9000", "--addr", "10.0.0.1", "--", "Hello.java", "x");
+      assertEquals(List.of("Hello.java", "x"), cmd.subList(cmd.size() - 2, cmd.size()));
+      assertTrue(cmd.get(cmd.size() - 3).endsWith(File.pathSeparator + "SYNACK"), cmd.toString());
     }
 
     @Test

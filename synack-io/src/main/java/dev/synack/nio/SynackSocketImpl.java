@@ -1,0 +1,278 @@
+package dev.synack.nio;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.SocketImpl;
+import java.net.SocketOption;
+import java.net.SocketOptions;
+import java.net.StandardSocketOptions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@link SocketImpl} of a {@code java.net.Socket} or {@code ServerSocket} made with
+ * {@code new} once {@link SynackSockets#install()} has run: it opens a synack channel on the host
+ * {@link HostScope} gives for the creating thread, at the connect (a client) or the listen (a
+ * server), and hands every call to that channel's socket adaptor. Options set before then are
+ * kept and applied when the channel opens.
+ */
+final class SynackSocketImpl extends SocketImpl {
+  private final SynackSelectorProvider provider;
+  /** The host the socket opens on: the creating thread's, found at {@link #create}. */
+  private HostScope.Binding scope;
+  private InetSocketAddress bindAddress;
+  private final Map<Integer, Object> pending = new LinkedHashMap<>();
+  /** The client's channel and its adaptor, once connected or accepted. */
+  private SynackSocketChannel channel;
+  private Socket socket;
+  /** The server's adaptor, once listening. */
+  private ServerSocket server;
+  private int timeoutMillis;
+
+  SynackSocketImpl(SynackSelectorProvider provider) {
+    this.provider = provider;
+  }
+
+  @Override
+  protected void create(boolean stream) throws IOException {
+    if (!stream) throw new SocketException("synack has no datagram SocketImpl: use DatagramChannel");
+    scope = HostScope.require();
+  }
+
+  private HostScope.Binding scope() throws SocketException {
+    if (scope == null) scope = HostScope.require();
+    return scope;
+  }
+
+  @Override
+  protected void bind(InetAddress host, int port) throws IOException {
+    bindAddress = new InetSocketAddress(host, port);
+    localport = port;
+  }
+
+  @Override
+  protected void connect(String host, int port) throws IOException {
+    connect(new InetSocketAddress(host, port), 0);
+  }
+
+  @Override
+  protected void connect(InetAddress address, int port) throws IOException {
+    connect(new InetSocketAddress(address, port), 0);
+  }
+
+  @Override
+  protected void connect(SocketAddress remote, int timeout) throws IOException {
+    SynackSocketChannel c = new SynackSocketChannel(provider, scope().loop(), scope().host());
+    try {
+      if (bindAddress != null) c.bind(bindAddress);
+      Socket s = c.socket();
+      attach(c, s);
+      applyPending();
+      s.connect(remote, timeout);
+      connected(c);
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      channel = null;
+      socket = null;
+      throw e;
+    }
+  }
+
+  @Override
+  protected void listen(int backlog) throws IOException {
+    SynackServerSocketChannel ch = new SynackServerSocketChannel(provider, scope().loop(), scope().host());
+    ServerSocket s = ch.socket();
+    server = s;
+    applyPending();
+    s.bind(bindAddress == null ? new InetSocketAddress(0) : bindAddress, backlog < 1 ? 50 : backlog);
+    localport = s.getLocalPort();
+    address = null;
+  }
+
+  @Override
+  protected void accept(SocketImpl into) throws IOException {
+    if (server == null) throw new SocketException("Socket is not listening");
+    if (!(into instanceof SynackSocketImpl target)) {
+      throw new SocketException("a synack ServerSocket accepts into synack sockets only: " + into.getClass().getName());
+    }
+    server.setSoTimeout(timeoutMillis);
+    Socket accepted = server.accept();
+    SynackSocketChannel c = (SynackSocketChannel) accepted.getChannel();
+    target.attach(c, accepted);
+    target.connected(c);
+  }
+
+  private void attach(SynackSocketChannel c, Socket s) {
+    channel = c;
+    socket = s;
+  }
+
+  /** Fills the fields {@code Socket} reads its addresses from. */
+  private void connected(SynackSocketChannel c) throws IOException {
+    InetSocketAddress remote = c.getRemoteAddress();
+    InetSocketAddress local = c.getLocalAddress();
+    address = remote.getAddress();
+    port = remote.getPort();
+    localport = local.getPort();
+  }
+
+  @Override
+  protected InputStream getInputStream() throws IOException {
+    return connectedSocket().getInputStream();
+  }
+
+  @Override
+  protected OutputStream getOutputStream() throws IOException {
+    return connectedSocket().getOutputStream();
+  }
+
+  @Override
+  protected int available() throws IOException {
+    return connectedSocket().getInputStream().available();
+  }
+
+  @Override
+  protected void shutdownInput() throws IOException {
+    connectedSocket().shutdownInput();
+  }
+
+  @Override
+  protected void shutdownOutput() throws IOException {
+    connectedSocket().shutdownOutput();
+  }
+
+  @Override
+  protected void close() throws IOException {
+    if (socket != null) socket.close();
+    if (server != null) server.close();
+  }
+
+  @Override
+  protected void sendUrgentData(int data) throws IOException {
+    throw new SocketException("urgent data is not supported by synack's sockets");
+  }
+
+  @Override
+  protected InetAddress getInetAddress() {
+    return address;
+  }
+
+  private Socket connectedSocket() throws SocketException {
+    if (socket == null) throw new SocketException("Socket is not connected");
+    return socket;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Options: the legacy ids of SocketOptions, and the typed ones.
+
+  @Override
+  public void setOption(int id, Object value) throws SocketException {
+    if (id == SocketOptions.SO_TIMEOUT) {
+      timeoutMillis = (Integer) value;
+      if (socket != null) socket.setSoTimeout(timeoutMillis);
+      return;
+    }
+    if (socket == null && server == null) {
+      pending.put(id, value);
+      return;
+    }
+    apply(id, value);
+  }
+
+  @Override
+  public Object getOption(int id) throws SocketException {
+    if (id == SocketOptions.SO_TIMEOUT) return timeoutMillis;
+    if (id == SocketOptions.SO_BINDADDR) {
+      if (socket != null) return socket.getLocalAddress();
+      return bindAddress == null ? null : bindAddress.getAddress();
+    }
+    if (socket != null) {
+      return switch (id) {
+        case SocketOptions.TCP_NODELAY -> socket.getTcpNoDelay();
+        case SocketOptions.SO_KEEPALIVE -> socket.getKeepAlive();
+        case SocketOptions.SO_LINGER -> socket.getSoLinger() < 0 ? (Object) Boolean.FALSE : (Object) socket.getSoLinger();
+        case SocketOptions.SO_RCVBUF -> socket.getReceiveBufferSize();
+        case SocketOptions.SO_SNDBUF -> socket.getSendBufferSize();
+        case SocketOptions.SO_REUSEADDR -> socket.getReuseAddress();
+        case SocketOptions.SO_OOBINLINE -> false;
+        default -> throw new SocketException("option " + id + " is not supported by synack's sockets");
+      };
+    }
+    if (server != null && id == SocketOptions.SO_RCVBUF) return server.getReceiveBufferSize();
+    if (server != null && id == SocketOptions.SO_REUSEADDR) return server.getReuseAddress();
+    Object v = pending.get(id);
+    return switch (id) {
+      case SocketOptions.TCP_NODELAY, SocketOptions.SO_KEEPALIVE, SocketOptions.SO_REUSEADDR, SocketOptions.SO_OOBINLINE ->
+          v == null ? Boolean.FALSE : v;
+      case SocketOptions.SO_LINGER -> v == null ? Boolean.FALSE : v;
+      case SocketOptions.SO_RCVBUF, SocketOptions.SO_SNDBUF -> v == null ? 131_072 : v;
+      default -> throw new SocketException("option " + id + " is not supported by synack's sockets");
+    };
+  }
+
+  private void applyPending() throws SocketException {
+    for (Map.Entry<Integer, Object> e : pending.entrySet()) apply(e.getKey(), e.getValue());
+    pending.clear();
+  }
+
+  private void apply(int id, Object value) throws SocketException {
+    if (server != null) {
+      switch (id) {
+        case SocketOptions.SO_RCVBUF -> server.setReceiveBufferSize((Integer) value);
+        case SocketOptions.SO_REUSEADDR -> server.setReuseAddress((Boolean) value);
+        default -> { } // a listener has no use for the others, as on Linux where they pass to accepted sockets
+      }
+      return;
+    }
+    switch (id) {
+      case SocketOptions.TCP_NODELAY -> socket.setTcpNoDelay((Boolean) value);
+      case SocketOptions.SO_KEEPALIVE -> socket.setKeepAlive((Boolean) value);
+      case SocketOptions.SO_LINGER -> {
+        if (value instanceof Integer seconds) socket.setSoLinger(true, seconds); else socket.setSoLinger(false, 0);
+      }
+      case SocketOptions.SO_RCVBUF -> socket.setReceiveBufferSize((Integer) value);
+      case SocketOptions.SO_SNDBUF -> socket.setSendBufferSize((Integer) value);
+      case SocketOptions.SO_REUSEADDR -> socket.setReuseAddress((Boolean) value);
+      case SocketOptions.SO_OOBINLINE, SocketOptions.IP_TOS -> { } // kept by Linux, without effect here
+      default -> throw new SocketException("option " + id + " is not supported by synack's sockets");
+    }
+  }
+
+  @Override
+  protected <T> void setOption(SocketOption<T> name, T value) throws IOException {
+    Integer id = LEGACY.get(name);
+    if (id == null) throw new UnsupportedOperationException("'" + name + "' not supported");
+    setOption(id, name == StandardSocketOptions.SO_LINGER ? ((Integer) value < 0 ? Boolean.FALSE : value) : value);
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  protected <T> T getOption(SocketOption<T> name) throws IOException {
+    Integer id = LEGACY.get(name);
+    if (id == null) throw new UnsupportedOperationException("'" + name + "' not supported");
+    Object v = getOption(id);
+    if (name == StandardSocketOptions.SO_LINGER && v instanceof Boolean) v = -1;
+    return (T) v;
+  }
+
+  @Override
+  protected Set<SocketOption<?>> supportedOptions() {
+    return LEGACY.keySet();
+  }
+
+  private static final Map<SocketOption<?>, Integer> LEGACY = Map.of(
+      StandardSocketOptions.TCP_NODELAY, SocketOptions.TCP_NODELAY,
+      StandardSocketOptions.SO_KEEPALIVE, SocketOptions.SO_KEEPALIVE,
+      StandardSocketOptions.SO_LINGER, SocketOptions.SO_LINGER,
+      StandardSocketOptions.SO_RCVBUF, SocketOptions.SO_RCVBUF,
+      StandardSocketOptions.SO_SNDBUF, SocketOptions.SO_SNDBUF,
+      StandardSocketOptions.SO_REUSEADDR, SocketOptions.SO_REUSEADDR);
+}

@@ -1,0 +1,83 @@
+package dev.synack.nio;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A program written against {@code java.net.Socket} and {@code ServerSocket} alone, started by
+ * {@link SynackSocketsTest} through {@link SynackSockets#main} in a JVM of its own: it prints one
+ * line per fact it checks, and exits 0 only if all hold.
+ */
+public final class PlainSocketsProgram {
+  private PlainSocketsProgram() {}
+
+  public static void main(String[] args) throws Exception {
+    try (SimPair pair = new SimPair()) {
+      pair.apps.host("client").makeDefault();
+      ServerSocket server = pair.apps.host("server").call(() -> new ServerSocket(8080));
+      say("server class", server.getClass().getSimpleName() + " local port " + server.getLocalPort());
+      CompletableFuture<String> served = CompletableFuture.supplyAsync(() -> {
+        try (Socket s = server.accept()) {
+          InputStream in = s.getInputStream();
+          byte[] got = in.readAllBytes(); // until the client's shutdownOutput
+          OutputStream out = s.getOutputStream();
+          out.write(new StringBuilder(new String(got, StandardCharsets.UTF_8)).reverse().toString().getBytes(StandardCharsets.UTF_8));
+          return "accepted from " + s.getInetAddress().getHostAddress() + " to port " + s.getLocalPort();
+        } catch (Exception e) {
+          return "server failed: " + e;
+        }
+      });
+
+      try (Socket client = new Socket("10.0.0.2", 8080)) {
+        say("client connected", client.getInetAddress().getHostAddress() + ":" + client.getPort()
+            + " from " + client.getLocalAddress().getHostAddress() + " nodelay " + client.getTcpNoDelay());
+        client.setTcpNoDelay(true);
+        client.getOutputStream().write("hello, synack".getBytes(StandardCharsets.UTF_8));
+        client.shutdownOutput();
+        byte[] back = client.getInputStream().readAllBytes();
+        say("echoed", new String(back, StandardCharsets.UTF_8) + " nodelay " + client.getTcpNoDelay());
+      }
+      say("server", served.get(30, TimeUnit.SECONDS));
+
+      try (Socket quiet = new Socket()) {
+        quiet.connect(new InetSocketAddress("10.0.0.2", 8080), 10_000);
+        CompletableFuture<Socket> held = CompletableFuture.supplyAsync(() -> {
+          try {
+            return server.accept();
+          } catch (Exception e) {
+            return null;
+          }
+        });
+        quiet.setSoTimeout(300);
+        try {
+          quiet.getInputStream().read();
+          say("timeout", "none: read returned");
+        } catch (SocketTimeoutException expected) {
+          say("timeout", "SocketTimeoutException after SO_TIMEOUT " + quiet.getSoTimeout());
+        }
+        Socket other = held.get(30, TimeUnit.SECONDS);
+        if (other != null) other.close();
+      }
+
+      try (Socket refused = new Socket()) {
+        refused.connect(new InetSocketAddress("10.0.0.2", 9), 10_000);
+        say("refused", "none: connected");
+      } catch (ConnectException expected) {
+        say("refused", "ConnectException");
+      }
+      server.close();
+    }
+  }
+
+  private static void say(String what, String value) {
+    System.out.println(what + ": " + value);
+  }
+}
