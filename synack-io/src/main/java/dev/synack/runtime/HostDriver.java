@@ -122,6 +122,11 @@ public final class HostDriver extends EventLoop {
     return host;
   }
 
+  /** Returns the link the driver owns. */
+  Link link() {
+    return link;
+  }
+
   /** Returns the link errors met so far; any thread. */
   public LinkErrors linkErrors() {
     return trouble.snapshot();

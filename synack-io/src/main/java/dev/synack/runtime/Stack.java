@@ -64,6 +64,11 @@ public final class Stack implements AutoCloseable {
     return loops[i];
   }
 
+  /** Returns the link loop {@code i} reads and writes (a queue of the TUN device: its name is the device's). */
+  public Link link(int i) {
+    return loops[i].link();
+  }
+
   /** Returns the loops, in order. */
   public List<HostDriver> loops() {
     return List.of(loops);
