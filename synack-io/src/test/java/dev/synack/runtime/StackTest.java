@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.synack.link.UdpLink;
 import dev.synack.socket.TcpServerSocket;
 import dev.synack.socket.TcpSocket;
 import dev.synack.stack.Connection;
@@ -153,6 +154,41 @@ class StackTest {
       assertEquals(1, one.loopCount());
       assertNull(one.note());
       assertTrue(one.isRunning());
+    }
+  }
+
+  /**
+   * Two loops on two UDP sockets sharing a port ({@code SO_REUSEPORT}) against a stack on one: the
+   * kernel gives one peer's datagrams to one socket, and its loop hands the other loop's packets over.
+   */
+  @Test
+  void udpLinkGroup_twoSocketsOnOnePort_connectionsOnBothLoopsIntact() throws Exception {
+    List<UdpLink> links = UdpLink.openGroup(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, 1500, 2);
+    assertEquals(links.get(0).localAddress(), links.get(1).localAddress(), "one port");
+    group = Stack.builder().name("group").config(HostConfig.defaults(43)).address(GROUP).links(links).build();
+    peer = Stack.builder().name("peer").config(HostConfig.defaults(44)).address(PEER)
+        .link(UdpLink.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), links.get(0).localAddress())).build();
+    int connections = 40;
+    try (TcpServerSocket server = TcpServerSocket.bind(group, null, 7000, 64)) {
+      server.setSoTimeout(TIMEOUT_MILLIS);
+      List<TcpSocket> accepted = new ArrayList<>();
+      Future<?> acceptor = threads.submit(() -> {
+        for (int i = 0; i < connections; i++) {
+          TcpSocket s = server.accept();
+          accepted.add(s);
+          threads.submit(() -> echo(s));
+        }
+        return null;
+      });
+      List<TcpSocket> open = new ArrayList<>();
+      for (int i = 0; i < connections; i++) open.add(exchange(random(200 + i, 10_000)));
+      acceptor.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+      int[] perLoop = connectionsOnTheirOwners();
+      assertEquals(connections, perLoop[0] + perLoop[1]);
+      assertTrue(perLoop[0] > 0 && perLoop[1] > 0, "both loops took connections: " + perLoop[0] + " and " + perLoop[1]);
+      assertTrue(group.handedOver() > 0, "one socket read the other loop's packets and handed them over");
+      for (TcpSocket s : open) s.close();
+      for (TcpSocket s : accepted) s.close();
     }
   }
 
