@@ -13,14 +13,16 @@ import java.net.InetAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.io.InterruptedIOException;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import dev.synack.stack.Readiness;
 
 /**
  * A listening port of a synack host, used like {@code java.net.ServerSocket}: {@link #accept()}
  * blocks until a connection has completed its handshake, with an optional timeout.
  *
  * <p>Bound on a {@link Stack} of several loops it listens on every loop, and its one accept queue
- * is fed by all of them: the listeners share one signal, which any loop bumps, and {@code accept}
- * takes from each loop in turn.
+ * is fed by all of them: each listener's waiter marks its loop as having connections and bumps one
+ * shared signal, and {@code accept} takes from the marked loops in turn, calling on no other.
  */
 public final class TcpServerSocket implements Closeable {
   private final EventLoop loop;
@@ -31,6 +33,8 @@ public final class TcpServerSocket implements Closeable {
   private final Listener[] listeners;
   /** The loop whose listener {@code accept} tries first, so that no loop's queue starves. */
   private int nextLoop;
+  /** With several loops: 1 where a loop's listener may hold a connection (its waiter sets it), else 0. */
+  private final AtomicIntegerArray pending;
   private volatile int soTimeoutMillis;
   private volatile boolean closed;
 
@@ -40,14 +44,16 @@ public final class TcpServerSocket implements Closeable {
     this.signal = EventLoop.signalOf(listener);
     this.loops = null;
     this.listeners = null;
+    this.pending = null;
   }
 
-  private TcpServerSocket(EventLoop[] loops, Listener[] listeners, Signal signal) {
+  private TcpServerSocket(EventLoop[] loops, Listener[] listeners, Signal signal, AtomicIntegerArray pending) {
     this.loop = loops[0];
     this.listener = listeners[0];
     this.signal = signal;
     this.loops = loops;
     this.listeners = listeners;
+    this.pending = pending;
   }
 
   /**
@@ -63,13 +69,22 @@ public final class TcpServerSocket implements Closeable {
     Signal shared = new Signal();
     EventLoop[] loops = new EventLoop[n];
     Listener[] listeners = new Listener[n];
+    AtomicIntegerArray pending = new AtomicIntegerArray(n);
     try {
       for (int i = 0; i < n; i++) {
         Host host = stack.loop(i).host();
         loops[i] = stack.loop(i);
+        int index = i;
+        pending.set(i, 1);
+        Signal own = new Signal();
+        // Told on loop i after each turn with events of its listener: marked first, then the bump that ends a wait.
+        own.register(readiness -> {
+          pending.set(index, 1);
+          shared.bump();
+        }, Readiness.ALL);
         listeners[i] = loops[i].call(now -> {
           Listener listening = host.listen(address, port, backlog);
-          listening.attach(shared); // before any event: every loop bumps the one signal accept waits on
+          listening.attach(own); // before any event can make another signal for it
           return listening;
         });
       }
@@ -81,7 +96,7 @@ public final class TcpServerSocket implements Closeable {
       if (e instanceof IllegalStateException) throw new BindException(e.getMessage());
       throw e;
     }
-    return new TcpServerSocket(loops, listeners, shared);
+    return new TcpServerSocket(loops, listeners, shared, pending);
   }
 
   /**
@@ -140,6 +155,7 @@ public final class TcpServerSocket implements Closeable {
     long timeout = soTimeoutMillis;
     long deadline = timeout <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeout * 1_000_000L;
     while (true) {
+      if (closed) throw new SocketException("Socket is closed");
       long seen = signal.version();
       int first;
       synchronized (this) {
@@ -148,6 +164,7 @@ public final class TcpServerSocket implements Closeable {
       }
       for (int k = 0; k < loops.length; k++) {
         int i = (first + k) % loops.length;
+        if (!pending.compareAndSet(i, 1, 0)) continue; // nothing arrived there since it was last found empty
         Listener l = listeners[i];
         Object result = loops[i].callUninterruptibly(now -> {
           if (l.isClosed()) return Boolean.FALSE;
@@ -155,7 +172,10 @@ public final class TcpServerSocket implements Closeable {
           if (accepted != null) EventLoop.signalOf(accepted);
           return (Object) accepted;
         });
-        if (result instanceof Connection c) return new TcpSocket(loops[i], c);
+        if (result instanceof Connection c) {
+          pending.set(i, 1); // more may wait behind it
+          return new TcpSocket(loops[i], c);
+        }
         if (result == Boolean.FALSE || closed) throw new SocketException("Socket is closed");
       }
       try {
