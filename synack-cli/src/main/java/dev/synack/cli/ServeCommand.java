@@ -71,6 +71,12 @@ final class ServeCommand implements Callable<Integer> {
           + " then every 75 s, reset after 9 unanswered)")
   boolean keepAlive;
 
+  @Option(names = "--loops", paramLabel = "N",
+      description = "event loops, each on a queue of the TUN device (multiqueue), connections spread over them by"
+          + " their addresses and ports; 0 for one per processor (default: 1; more needs --tun, and no --trace,"
+          + " --pcap or impairment)")
+  Integer loops;
+
   /** The service asked for; echo when none is. */
   static final class What {
     @Option(names = "--echo", description = "send back what arrives (RFC 862; the default)")
@@ -118,6 +124,10 @@ final class ServeCommand implements Callable<Integer> {
     int p = port != null ? port : defaultPort;
     if (p < 1 || p > 65535) throw new Main.UsageError("--port must be 1..65535: " + p);
 
+    if (loops != null && loops != 1) {
+      int n = LoopsServe.check(loops, link);
+      return LoopsServe.run(link.choice.tun, address, n, p, name, service, out, err);
+    }
     if (link.choice.tun != null) {
       String warning = LocalAddresses.warningFor(address, link.choice.tun.device);
       if (warning != null) err.println("synack serve: " + warning);

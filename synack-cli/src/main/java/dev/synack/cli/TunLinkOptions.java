@@ -111,6 +111,13 @@ final class TunLinkOptions implements LinkKind {
     }
   }
 
+  /** Gives the kernel's side of device {@code name} its address and brings it up, when {@code --host-addr} asks. */
+  void configureKernelSide(String name) throws IOException {
+    if (hostAddress == null) return;
+    KernelInterface.addAddress(name, hostAddress, prefixLength);
+    KernelInterface.up(name);
+  }
+
   @Override
   public String describe() {
     TunLink tun = opened;

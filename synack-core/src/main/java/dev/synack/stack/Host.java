@@ -173,6 +173,17 @@ public final class Host {
     tcp.setSynPolicy(policy);
   }
 
+  /**
+   * Sets which ephemeral ports the host may pick for active opens and UDP endpoints bound to port
+   * 0 ({@link PortFilter#ALL}, the default, for any): a host of a loop group takes only ports whose
+   * flows its own loop owns. Ports the caller names are never filtered.
+   */
+  public void setPortFilter(PortFilter filter) {
+    if (filter == null) throw new IllegalArgumentException("port filter is null");
+    tcp.setPortFilter(filter);
+    udp.setPortFilter(filter);
+  }
+
   /** Returns how many SYNs wait for the {@link SynPolicy}'s answer. */
   public int heldSynCount() {
     return tcp.heldSynCount();

@@ -51,6 +51,8 @@ final class TcpEndpoints implements TransportHandler {
   private final TraceSink connectionTrace;
   private final IsnGenerator isn;
   private final EphemeralPorts ephemeralPorts;
+  /** Which ephemeral ports this host may take: those whose flows its loop owns. */
+  private PortFilter portFilter = PortFilter.ALL;
   private final SynCookies cookies;
   /** The remote address of the connection accepted last (see {@link #sharedRemote}). */
   private InetAddress lastAcceptedRemote;
@@ -106,6 +108,11 @@ final class TcpEndpoints implements TransportHandler {
     this.ephemeralPorts = new EphemeralPorts(config.ephemeralPortLow(), config.ephemeralPortHigh(),
         data -> SipHash.hash(p0, p1, data), data -> SipHash.hash(p2, p3, data));
     this.cookies = new SynCookies(keys.nextLong(), keys.nextLong(), keys.nextLong(), keys.nextLong());
+  }
+
+  /** Sets which ephemeral ports active opens may take (see {@link Host#setPortFilter}). */
+  void setPortFilter(PortFilter filter) {
+    this.portFilter = filter;
   }
 
   /** Sets the policy that decides about SYNs no listener takes, or null to answer them with a RST. */
@@ -190,7 +197,8 @@ final class TcpEndpoints implements TransportHandler {
     int port = localPort;
     if (port == 0) {
       port = ephemeralPorts.choose(from, remote, remotePort,
-          p -> !connections.containsKey(new FourTuple(from, p, remote, remotePort)) && !listeners.containsKey(p));
+          p -> !connections.containsKey(new FourTuple(from, p, remote, remotePort)) && !listeners.containsKey(p)
+              && portFilter.accepts(6, from, p, remote, remotePort));
       if (port < 0) throw new IllegalStateException("no ephemeral port free for " + remote.getHostAddress() + ":" + remotePort);
     }
     FourTuple id = new FourTuple(from, port, remote, remotePort);

@@ -35,6 +35,8 @@ final class UdpEndpoints implements TransportHandler {
   private UdpEndpoint catchAll;
   /** Where the search for a free ephemeral port starts next, keyed per host so that ports are not guessable from zero. */
   private int nextEphemeral;
+  /** Which ephemeral ports this host may take: those whose datagrams its loop owns. */
+  private PortFilter portFilter = PortFilter.ALL;
 
   UdpEndpoints(HostConfig config, HostLog log, HostAddresses addresses, HostOutput output, ArrayDeque<HostEvent> events,
       long portKey) {
@@ -78,12 +80,17 @@ final class UdpEndpoints implements TransportHandler {
     if (onPort != null && onPort.remove(e) && onPort.isEmpty()) byPort.remove(e.port());
   }
 
+  /** Sets which ephemeral ports endpoints bound to port 0 may take (see {@link Host#setPortFilter}). */
+  void setPortFilter(PortFilter filter) {
+    this.portFilter = filter;
+  }
+
   private int freeEphemeral(InetAddress address) {
     int low = config.ephemeralPortLow();
     int range = config.ephemeralPortHigh() - low + 1;
     for (int i = 0; i < range; i++) {
       int port = low + (nextEphemeral + i) % range;
-      if (!byPort.containsKey(port)) {
+      if (!byPort.containsKey(port) && portFilter.accepts(17, address, port, null, 0)) {
         nextEphemeral = (nextEphemeral + i + 1) % range;
         return port;
       }

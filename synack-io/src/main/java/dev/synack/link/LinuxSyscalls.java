@@ -49,6 +49,8 @@ final class LinuxSyscalls {
   static final short IFF_NO_PI = 0x1000;
   /** Each packet read or written is preceded by a {@code struct virtio_net_hdr} ({@link VirtioNetHeader}). */
   static final short IFF_VNET_HDR = 0x4000;
+  /** {@code <linux/if_tun.h>}: one descriptor per queue of a multiqueue device (Linux 3.8). */
+  static final short IFF_MULTI_QUEUE = 0x0100;
   /** {@code _IOW('T', 208, unsigned int)}: the offloads the reader takes, TUN_F_* as the argument's value. */
   static final long TUNSETOFFLOAD = 0x400454d0L;
   /** {@code _IOW('T', 220, int)}: the virtio header's fields in little-endian order whatever the machine. */

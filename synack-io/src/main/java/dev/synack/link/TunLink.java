@@ -12,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -52,6 +54,18 @@ public final class TunLink implements Link {
    * veth devices and Linux's own backlog ({@code netdev_max_backlog}) hold more.
    */
   public static final int QUEUE_LENGTH = 10_000;
+  /** Most queues a multiqueue device has (the kernel's MAX_TAP_QUEUES). */
+  public static final int MAX_QUEUES = 256;
+
+  /**
+   * The queues of one TUN device, one per loop of a group ({@link #openQueues}), and one line saying
+   * why there are fewer than asked for, or null.
+   */
+  public record Queues(List<TunLink> links, String note) {
+    public Queues {
+      links = List.copyOf(links);
+    }
+  }
 
   private final String name;
   private final int mtu;
@@ -169,7 +183,50 @@ public final class TunLink implements Link {
     }
   }
 
+  /**
+   * Opens {@code queues} queues of the TUN device {@code name} ({@code IFF_MULTI_QUEUE}), each a link
+   * of its own with the offloads of {@link #openWithOffloads}: the kernel spreads the packets it
+   * sends over the queues by flow, and steers a flow to the queue synack last wrote it on (the TUN
+   * driver's flow table), so each loop of a group reads mostly its own connections. A device
+   * without multiqueue (one that exists single-queue, an old kernel) falls back to one queue, and
+   * the note says why.
+   *
+   * @throws IllegalArgumentException when {@code queues} is not 1..{@value #MAX_QUEUES}
+   */
+  public static Queues openQueues(String name, int mtu, int queues) throws IOException {
+    if (queues < 1 || queues > MAX_QUEUES) {
+      throw new IllegalArgumentException("TUN queues must be 1.." + MAX_QUEUES + ": " + queues);
+    }
+    if (queues == 1) return new Queues(List.of(openWithOffloads(name, mtu)), null);
+    List<TunLink> opened = new ArrayList<>(queues);
+    try {
+      TunLink first;
+      try {
+        first = open(name, mtu, true, null, true);
+      } catch (OffloadRefused e) {
+        first = open(name, mtu, false, "synack: " + e.getMessage() + "; plain reads and writes, one segment each", true);
+      } catch (IOException e) {
+        String why = e.getMessage() == null ? "refused" : e.getMessage().replaceFirst("^synack: ", "");
+        return new Queues(List.of(openWithOffloads(name, mtu)),
+            "synack: no multiqueue TUN device " + name + " (" + why + "); one queue, one loop");
+      }
+      opened.add(first);
+      while (opened.size() < queues) {
+        opened.add(open(first.name, first.mtu, first.offload, first.offloadNote, true));
+      }
+      return new Queues(opened, null);
+    } catch (IOException | RuntimeException | Error e) {
+      for (TunLink t : opened) t.close();
+      throw e;
+    }
+  }
+
   private static TunLink open(String name, int mtu, boolean offload, String offloadNote) throws IOException {
+    return open(name, mtu, offload, offloadNote, false);
+  }
+
+  private static TunLink open(String name, int mtu, boolean offload, String offloadNote, boolean multiQueue)
+      throws IOException {
     byte[] nameBytes = checkName(name);
     if (mtu != 0 && (mtu < 68 || mtu > MAX_PACKET)) {
       throw new IllegalArgumentException("mtu must be 0 (ask the device) or 68..65535: " + mtu);
@@ -184,7 +241,8 @@ public final class TunLink implements Link {
 
       MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8);
       MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
-      ifr.set(JAVA_SHORT, IFR_FLAGS_OFFSET, (short) (IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0)));
+      ifr.set(JAVA_SHORT, IFR_FLAGS_OFFSET, (short) (IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0)
+          | (multiQueue ? IFF_MULTI_QUEUE : 0)));
       if (ioctl(state, tunFd, TUNSETIFF, ifr) < 0) throw setIffFailure(name, errno(state));
       // The kernel writes back the real name, which differs when the caller gave a %d pattern.
       String actual = ifr.getString(0);

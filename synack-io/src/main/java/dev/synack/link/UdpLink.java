@@ -13,7 +13,10 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A tunnel that carries one IP packet per UDP datagram, to another synack; it needs no
@@ -23,6 +26,11 @@ import java.util.Objects;
  * arrives (so a server need not know its client's port). Datagrams from any other address are
  * dropped, counted by {@link #foreignDrops()}. As on the wire, a packet the socket cannot take now
  * (a full send buffer, no peer yet) is dropped rather than waited for.
+ *
+ * <p>{@link #openGroup} opens several such sockets on one port ({@code SO_REUSEPORT}), one per loop
+ * of a {@link dev.synack.runtime.Stack}, sharing the peer: the kernel gives each datagram to one of
+ * them (by the outer addresses, so one peer's datagrams reach one socket, and the stack hands each
+ * packet to the loop owning its flow), and every socket sends to the peer.
  */
 public final class UdpLink implements Link {
   /** MTU of a link opened without one: Ethernet's. */
@@ -35,12 +43,12 @@ public final class UdpLink implements Link {
   private final DatagramChannel channel;
   private final Selector selector;
   private final int mtu;
-  /** Where packets go; null until the first datagram arrives when the link was opened without one. */
-  private volatile InetSocketAddress peer;
+  /** Where packets go, shared by the links of a group; null until the first datagram arrives when opened without one. */
+  private final AtomicReference<InetSocketAddress> peer;
   /** Datagrams dropped because they came from an address other than the peer; receive thread only. */
   private long foreignDrops;
 
-  private UdpLink(DatagramChannel channel, Selector selector, InetSocketAddress peer, int mtu) {
+  private UdpLink(DatagramChannel channel, Selector selector, AtomicReference<InetSocketAddress> peer, int mtu) {
     this.channel = channel;
     this.selector = selector;
     this.peer = peer;
@@ -59,6 +67,35 @@ public final class UdpLink implements Link {
    * @param mtu the largest IP packet carried, from 68 to 65507 (the largest UDP payload)
    */
   public static UdpLink open(InetSocketAddress local, InetSocketAddress remote, int mtu) throws IOException {
+    return open(local, remote, mtu, false, new AtomicReference<>(remote));
+  }
+
+  /**
+   * Opens {@code count} links bound to one address and port with {@code SO_REUSEPORT} (port 0: the
+   * first picks one, the others take it), each as {@link #open(InetSocketAddress, InetSocketAddress,
+   * int)} opens one, sharing the peer ({@code remote}, or the first sender to any of them).
+   */
+  public static List<UdpLink> openGroup(InetSocketAddress local, InetSocketAddress remote, int mtu, int count)
+      throws IOException {
+    if (count < 1) throw new IllegalArgumentException("count must be at least 1: " + count);
+    AtomicReference<InetSocketAddress> shared = new AtomicReference<>(remote);
+    List<UdpLink> links = new ArrayList<>(count);
+    try {
+      InetSocketAddress at = local;
+      while (links.size() < count) {
+        UdpLink l = open(at, remote, mtu, true, shared);
+        links.add(l);
+        at = l.localAddress();
+      }
+      return links;
+    } catch (IOException | RuntimeException e) {
+      for (UdpLink l : links) l.close();
+      throw e;
+    }
+  }
+
+  private static UdpLink open(InetSocketAddress local, InetSocketAddress remote, int mtu, boolean reusePort,
+      AtomicReference<InetSocketAddress> peer) throws IOException {
     Objects.requireNonNull(local, "local");
     if (mtu < 68 || mtu > MAX_MTU) throw new IllegalArgumentException("mtu must be 68..65507: " + mtu);
     if (remote != null && remote.isUnresolved()) {
@@ -72,11 +109,12 @@ public final class UdpLink implements Link {
     try {
       channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
       channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+      if (reusePort) channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
       channel.bind(local);
       channel.configureBlocking(false);
       selector = platform.openSelector();
       channel.register(selector, SelectionKey.OP_READ);
-      return new UdpLink(channel, selector, remote, mtu);
+      return new UdpLink(channel, selector, peer, mtu);
     } catch (IOException | RuntimeException e) {
       channel.close();
       if (selector != null) selector.close();
@@ -91,7 +129,7 @@ public final class UdpLink implements Link {
 
   /** Returns the peer's address, or null while it is still to be learnt. */
   public InetSocketAddress peer() {
-    return peer;
+    return peer.get();
   }
 
   /** Returns how many datagrams came from an address other than the peer and were dropped. */
@@ -138,7 +176,7 @@ public final class UdpLink implements Link {
     if (packet.remaining() > mtu) {
       throw new IllegalArgumentException("packet of " + packet.remaining() + " bytes exceeds MTU " + mtu);
     }
-    InetSocketAddress to = peer;
+    InetSocketAddress to = peer.get();
     if (to == null) {
       packet.position(packet.limit()); // No peer has spoken yet: nowhere to send, so dropped.
       return;
@@ -168,15 +206,15 @@ public final class UdpLink implements Link {
     } catch (IOException e) {
       local = "closed";
     }
-    InetSocketAddress to = peer;
+    InetSocketAddress to = peer.get();
     return "UdpLink[" + local + " <-> " + (to == null ? "first sender" : to) + ", mtu " + mtu + "]";
   }
 
   private boolean acceptFrom(InetSocketAddress from) {
-    InetSocketAddress current = peer;
+    InetSocketAddress current = peer.get();
     if (current == null) {
-      peer = from;
-      return true;
+      if (peer.compareAndSet(null, from)) return true;
+      current = peer.get(); // Another link of the group learnt it first.
     }
     if (current.equals(from)) return true;
     foreignDrops++;

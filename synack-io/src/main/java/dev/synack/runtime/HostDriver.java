@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -28,6 +29,10 @@ import java.util.function.Consumer;
  * and noted once per episode, when it starts and when the link works again. A link that is gone
  * for good ({@link dev.synack.link.LinkGoneException}) is waited for in the same way; wrapped in a
  * {@link dev.synack.link.ReopeningLink} it is reopened. Only a link closed under the loop stops it.
+ *
+ * <p>In a group of loops ({@link Stack}) each driver reads its own link (a TUN queue), and a packet
+ * whose flow another loop owns ({@link Shards}) is copied onto that loop's inbox, a lock-free queue,
+ * and the owner woken once per batch; the owner takes its inbox before it waits again.
  */
 public final class HostDriver extends EventLoop {
   /** Packets taken per wait: enough to amortise a wakeup, few enough to answer soon. */
@@ -44,6 +49,20 @@ public final class HostDriver extends EventLoop {
   /** Set by {@link #wakeup()} and cleared once the loop has noticed; closes the race of a pause after a failed receive. */
   private volatile boolean woken;
   private volatile Thread loopThread;
+  /** Packets other loops of the group read for this one; many producers, this loop the consumer. */
+  private final ConcurrentLinkedQueue<HandedOver> inbox = new ConcurrentLinkedQueue<>();
+  /** The group's shards and loops, and this loop's index in them; null and 0 for a loop alone. Set before start. */
+  private Shards shards;
+  private HostDriver[] group;
+  private int index;
+  /** Which loops of the group were handed packets this batch and are to be woken; loop thread only. */
+  private boolean[] toWake;
+  /** Packets handed to other loops, and taken from them; loop thread only but for reading. */
+  private volatile long handedOut;
+  private volatile long handedIn;
+
+  /** A packet read on another loop of the group, copied, with what its link vouched for. */
+  private record HandedOver(byte[] packet, boolean checksumUnnecessary) {}
 
   /**
    * Starts a driver thread for {@code host} on {@code link}; the driver owns both from now on.
@@ -59,7 +78,13 @@ public final class HostDriver extends EventLoop {
    * the loop thread).
    */
   public HostDriver(Host host, Link link, Consumer<String> notes) {
-    super("synack-" + host.name());
+    this(host, link, notes, "synack-" + host.name());
+    start();
+  }
+
+  /** Makes a driver without starting it: a loop of a group, started once the whole group is made. */
+  HostDriver(Host host, Link link, Consumer<String> notes, String threadName) {
+    super(threadName);
     this.host = host;
     this.link = link;
     this.trouble = new LinkTrouble(link.toString(), notes);
@@ -67,12 +92,39 @@ public final class HostDriver extends EventLoop {
     int size = Math.max(link.mtu(), 65535);
     this.receiveBuffers = new ByteBuffer[BATCH];
     for (int i = 0; i < BATCH; i++) receiveBuffers[i] = ByteBuffer.allocateDirect(size);
-    start();
+  }
+
+  /** Makes this driver loop {@code index} of {@code loops}, sharded by {@code shards}; before it starts. */
+  void joinGroup(Shards shards, HostDriver[] loops, int index) {
+    this.shards = shards;
+    this.group = loops;
+    this.index = index;
+    this.toWake = new boolean[loops.length];
+  }
+
+  /** Returns how many packets this loop read that another loop of its group owned. */
+  public long handedOut() {
+    return handedOut;
+  }
+
+  /** Returns how many packets other loops of the group read for this one and it took. */
+  public long handedIn() {
+    return handedIn;
+  }
+
+  /** Queues a packet another loop read for this one; the caller wakes this loop. Any thread. */
+  private void handOver(byte[] packet, boolean checksumUnnecessary) {
+    inbox.add(new HandedOver(packet, checksumUnnecessary));
   }
 
   /** Returns the host; touch it only from tasks given to {@link #call}. */
   public Host host() {
     return host;
+  }
+
+  /** Returns the link the driver owns. */
+  Link link() {
+    return link;
   }
 
   /** Returns the link errors met so far; any thread. */
@@ -96,16 +148,50 @@ public final class HostDriver extends EventLoop {
     long deadline = host.pollTimeout();
     long wait = deadline == Long.MAX_VALUE ? 1_000_000_000L : Math.max(0, deadline - now);
     for (ByteBuffer b : receiveBuffers) b.clear();
-    int n = wait == 0 ? 0 : receive(now, wait);
+    // A packet handed over meanwhile woke the link, so the wait below returns at once for it.
+    int n = wait == 0 || !inbox.isEmpty() ? 0 : receive(now, wait);
     long after = now();
     for (int i = 0; i < n; i++) {
-      host.handlePacket(receiveBuffers[i].flip(), checksumUnnecessary[i], after);
+      ByteBuffer packet = receiveBuffers[i].flip();
+      int owner = shards == null ? index : shards.ofPacket(packet);
+      if (owner == Shards.ANY || owner == index) {
+        host.handlePacket(packet, checksumUnnecessary[i], after);
+      } else {
+        byte[] copy = new byte[packet.remaining()];
+        packet.get(packet.position(), copy);
+        group[owner].handOver(copy, checksumUnnecessary[i]);
+        toWake[owner] = true;
+        handedOut++;
+      }
     }
+    if (group != null) wakeHandedTo();
+    takeInbox(after);
     if (host.pollTimeout() <= after) {
       host.handleTimeout(after);
     }
     flush(after);
     dispatchEvents(host);
+  }
+
+  /** Wakes, once per batch, each loop this one handed packets to. */
+  private void wakeHandedTo() {
+    for (int k = 0; k < toWake.length; k++) {
+      if (toWake[k]) {
+        toWake[k] = false;
+        group[k].wakeup();
+      }
+    }
+  }
+
+  /** Handles the packets other loops handed over, in the order they were read. */
+  private void takeInbox(long now) {
+    HandedOver h;
+    long taken = 0;
+    while ((h = inbox.poll()) != null) {
+      host.handlePacket(ByteBuffer.wrap(h.packet()), h.checksumUnnecessary(), now);
+      taken++;
+    }
+    if (taken > 0) handedIn += taken;
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.synack.socket;
 
 import dev.synack.runtime.EventLoop;
 import dev.synack.runtime.Signal;
+import dev.synack.runtime.Stack;
 import dev.synack.stack.Connection;
 import dev.synack.stack.Host;
 import dev.synack.stack.Listener;
@@ -10,15 +11,30 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import dev.synack.stack.Readiness;
 
 /**
  * A listening port of a synack host, used like {@code java.net.ServerSocket}: {@link #accept()}
  * blocks until a connection has completed its handshake, with an optional timeout.
+ *
+ * <p>Bound on a {@link Stack} of several loops it listens on every loop, and its one accept queue
+ * is fed by all of them: each listener's waiter marks its loop as having connections and bumps one
+ * shared signal, and {@code accept} takes from the marked loops in turn, calling on no other.
  */
 public final class TcpServerSocket implements Closeable {
   private final EventLoop loop;
   private final Listener listener;
   private final Signal signal;
+  /** With a stack of several loops: every loop and its listener, index for index; else null. */
+  private final EventLoop[] loops;
+  private final Listener[] listeners;
+  /** The loop whose listener {@code accept} tries first, so that no loop's queue starves. */
+  private int nextLoop;
+  /** With several loops: 1 where a loop's listener may hold a connection (its waiter sets it), else 0. */
+  private final AtomicIntegerArray pending;
   private volatile int soTimeoutMillis;
   private volatile boolean closed;
 
@@ -26,6 +42,61 @@ public final class TcpServerSocket implements Closeable {
     this.loop = loop;
     this.listener = listener;
     this.signal = EventLoop.signalOf(listener);
+    this.loops = null;
+    this.listeners = null;
+    this.pending = null;
+  }
+
+  private TcpServerSocket(EventLoop[] loops, Listener[] listeners, Signal signal, AtomicIntegerArray pending) {
+    this.loop = loops[0];
+    this.listener = listeners[0];
+    this.signal = signal;
+    this.loops = loops;
+    this.listeners = listeners;
+    this.pending = pending;
+  }
+
+  /**
+   * Listens on {@code port} on every loop of {@code stack}.
+   *
+   * @param address the local address, or null for all the stack's addresses
+   * @param backlog the queue length of each loop's listener (capped by somaxconn)
+   * @throws BindException when the port is taken on any loop
+   */
+  public static TcpServerSocket bind(Stack stack, InetAddress address, int port, int backlog) throws IOException {
+    int n = stack.loopCount();
+    if (n == 1) return bind(stack.loop(0), stack.loop(0).host(), address, port, backlog);
+    Signal shared = new Signal();
+    EventLoop[] loops = new EventLoop[n];
+    Listener[] listeners = new Listener[n];
+    AtomicIntegerArray pending = new AtomicIntegerArray(n);
+    try {
+      for (int i = 0; i < n; i++) {
+        Host host = stack.loop(i).host();
+        loops[i] = stack.loop(i);
+        int index = i;
+        pending.set(i, 1);
+        Signal own = new Signal();
+        // Told on loop i after each turn with events of its listener: marked first, then the bump that ends a wait.
+        own.register(readiness -> {
+          pending.set(index, 1);
+          shared.bump();
+        }, Readiness.ALL);
+        listeners[i] = loops[i].call(now -> {
+          Listener listening = host.listen(address, port, backlog);
+          listening.attach(own); // before any event can make another signal for it
+          return listening;
+        });
+      }
+    } catch (IOException | RuntimeException e) {
+      for (int i = 0; i < n && listeners[i] != null; i++) {
+        Listener l = listeners[i];
+        loops[i].execute(now -> l.close(now));
+      }
+      if (e instanceof IllegalStateException) throw new BindException(e.getMessage());
+      throw e;
+    }
+    return new TcpServerSocket(loops, listeners, shared, pending);
   }
 
   /**
@@ -63,6 +134,7 @@ public final class TcpServerSocket implements Closeable {
   /** Waits for an established connection and returns it as a socket. */
   public TcpSocket accept() throws IOException {
     if (closed) throw new SocketException("Socket is closed");
+    if (loops != null) return acceptOnAnyLoop();
     // Boolean.FALSE stands for "closed meanwhile", which ends the wait like a connection does.
     Object result = Blocking.await(loop, signal, soTimeoutMillis, "accept", now -> {
       if (listener.isClosed()) return Boolean.FALSE;
@@ -75,11 +147,64 @@ public final class TcpServerSocket implements Closeable {
     return new TcpSocket(loop, c);
   }
 
+  /**
+   * Takes a connection from whichever loop has one, each loop first in turn; waits on the shared
+   * signal, read before the tries, so that a connection queued during them ends the wait.
+   */
+  private TcpSocket acceptOnAnyLoop() throws IOException {
+    long timeout = soTimeoutMillis;
+    long deadline = timeout <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeout * 1_000_000L;
+    while (true) {
+      if (closed) throw new SocketException("Socket is closed");
+      long seen = signal.version();
+      int first;
+      synchronized (this) {
+        first = nextLoop;
+        nextLoop = (nextLoop + 1) % loops.length;
+      }
+      for (int k = 0; k < loops.length; k++) {
+        int i = (first + k) % loops.length;
+        if (!pending.compareAndSet(i, 1, 0)) continue; // nothing arrived there since it was last found empty
+        Listener l = listeners[i];
+        Object result = loops[i].callUninterruptibly(now -> {
+          if (l.isClosed()) return Boolean.FALSE;
+          Connection accepted = l.accept();
+          if (accepted != null) EventLoop.signalOf(accepted);
+          return (Object) accepted;
+        });
+        if (result instanceof Connection c) {
+          pending.set(i, 1); // more may wait behind it
+          return new TcpSocket(loops[i], c);
+        }
+        if (result == Boolean.FALSE || closed) throw new SocketException("Socket is closed");
+      }
+      try {
+        if (!signal.awaitChange(seen, deadline)) {
+          throw new SocketTimeoutException("accept timed out after " + timeout + " ms");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("accept interrupted");
+      }
+    }
+  }
+
   /** Stops listening; connections not yet accepted are reset. */
   @Override
   public void close() throws IOException {
     if (closed) return;
     closed = true;
+    if (loops != null) {
+      for (int i = 0; i < loops.length; i++) {
+        Listener l = listeners[i];
+        loops[i].call(now -> {
+          l.close(now);
+          return null;
+        });
+      }
+      signal.bump();
+      return;
+    }
     loop.call(now -> {
       listener.close(now);
       return null;

@@ -1,6 +1,8 @@
 package dev.synack.socket;
 
 import dev.synack.runtime.EventLoop;
+import dev.synack.runtime.HostDriver;
+import dev.synack.runtime.Stack;
 import dev.synack.runtime.Signal;
 import dev.synack.stack.Connection;
 import dev.synack.stack.Host;
@@ -49,6 +51,15 @@ public final class TcpSocket implements Closeable {
    * @throws java.net.NoRouteToHostException when an ICMP error says the host cannot be reached
    *                                   ("Network is unreachable", a plain SocketException, for a network)
    * @throws java.net.SocketTimeoutException when {@code timeoutMillis} passes first; the attempt is aborted
+   */
+  public static TcpSocket connect(Stack stack, InetSocketAddress remote, long timeoutMillis) throws IOException {
+    HostDriver loop = stack.nextLoop();
+    return connect(loop, loop.host(), remote, timeoutMillis);
+  }
+
+  /**
+   * Connects to {@code remote} from {@code host} on {@code loop}, as {@link #connect(Stack,
+   * InetSocketAddress, long)} does on a stack.
    */
   public static TcpSocket connect(EventLoop loop, Host host, InetSocketAddress remote, long timeoutMillis)
       throws IOException {

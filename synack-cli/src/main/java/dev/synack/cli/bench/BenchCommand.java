@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
       "Measures synack beside the Linux kernel in the same run: bulk throughput and connection"
           + " cycles on the simulated network vs kernel loopback, memory per idle connection vs"
           + " kernel sockets, and (as root) throughput and latency over a TUN device vs"
-          + " kernel-to-kernel over veth. Each figure is printed with its kernel reference and the"
+          + " kernel-to-kernel over veth, and connection rate and many-stream bulk over TUN with one"
+          + " loop and with one loop per core. Each figure is printed with its kernel reference and the"
           + " ratio synack / kernel."
     })
 public final class BenchCommand implements Callable<Integer> {
@@ -71,6 +72,11 @@ public final class BenchCommand implements Callable<Integer> {
       err.flush();
       figures.addAll(TunBench.run(settings, this::wanted));
     }
+    if (ScalingBench.names().stream().anyMatch(this::wanted)) {
+      err.println("bench: tun scaling figures (one loop, every core)...");
+      err.flush();
+      figures.addAll(ScalingBench.run(settings, this::wanted));
+    }
     if (figures.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only matches no figure: " + (only == null ? "" : String.join(",", only)));
     }
@@ -109,6 +115,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (only == null) return;
     List<String> names = new ArrayList<>(SIM_FIGURES);
     names.addAll(TunBench.names());
+    names.addAll(ScalingBench.names());
     if (only.isEmpty() || only.stream().anyMatch(String::isBlank)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--only needs figure names or their beginnings, as sim-bulk or tun-rr-latency (one of: "

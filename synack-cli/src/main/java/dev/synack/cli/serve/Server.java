@@ -1,6 +1,7 @@
 package dev.synack.cli.serve;
 
 import dev.synack.runtime.EventLoop;
+import dev.synack.runtime.Stack;
 import dev.synack.socket.TcpServerSocket;
 import dev.synack.socket.TcpSocket;
 import dev.synack.stack.Host;
@@ -56,6 +57,17 @@ public final class Server {
   public static Server start(EventLoop loop, Host host, InetAddress address, int port, Service service,
       Consumer<String> log) throws IOException {
     return new Server(TcpServerSocket.bind(loop, host, address, port, 128), service, log);
+  }
+
+  /**
+   * Listens on {@code port} on every loop of {@code stack} and serves each connection, wherever it
+   * arrives, as {@link #start(EventLoop, Host, InetAddress, int, Service, Consumer)} does.
+   *
+   * @throws java.net.BindException when the port is taken
+   */
+  public static Server start(Stack stack, InetAddress address, int port, Service service, Consumer<String> log)
+      throws IOException {
+    return new Server(TcpServerSocket.bind(stack, address, port, 128), service, log);
   }
 
   /** Returns the listening port. */
