@@ -286,8 +286,8 @@ final class NarrationText {
           + " for it, so it answers RST, seq={seq}: the third message is where the client can refuse a connection an old"
           + " SYN began"),
       Map.entry(Say.OLD_DATA_ACCEPTED, "{h} takes the old segment's bytes into the new connection, where its sequence"
-          + " numbers fall in the window, and acknowledges up to ack={ack}: the application will read bytes of the old"
-          + " connection as if the new one had sent them"),
+          + " numbers fall in the window, and acknowledges up to ack={ack}: a segment of the old connection has turned up"
+          + " in the new one, and the application will read its bytes as if the new one had sent them"),
       Map.entry(Say.TIME_WAIT_ZERO, "Lesson: {h}'s TIME_WAIT is cut to zero, so it is CLOSED at once: the same 4-tuple may"
           + " be used again while segments of this connection are still in the network"),
       Map.entry(Say.LESSON_TWO_MESSAGE, "Lesson: a two-message handshake (an engine changed for this lesson only). An old"
@@ -390,13 +390,13 @@ final class NarrationText {
       Map.entry(Say.NOTE, "{h}：{text}"),
       Map.entry(Say.GIVE_UP, "{h}连续 {n} 次超时都没有应答（历时 {dur}），放弃并删除这个连接"),
       Map.entry(Say.ESTABLISHED_ON_SYN, "；{h}不等客户端再发来任何报文，立即进入 ESTABLISHED 状态：两次握手时，"
-          + "一个 SYN 就建立了连接，并交给了应用程序"),
+          + "延时到达的请求也会与服务器建立连接，并交给了应用程序，服务器会一直等待客户端发数据，浪费服务器的资源"),
       Map.entry(Say.RST_UNASKED_SYN_ACK, "{h}并没有发出这个 SYN+ACK 所确认的 SYN（ack={ack}），也没有对应的连接，"
           + "于是回复 RST，seq={seq}：正是第三次握手让客户端能够拒绝失效的连接请求报文段所引起的连接"),
       Map.entry(Say.OLD_DATA_ACCEPTED, "{h}把旧报文的字节收进了新连接（它的序列号落在新连接的接收窗口之内），"
-          + "确认到 ack={ack}：应用程序将读到旧连接的数据，当作新连接发来的"),
-      Map.entry(Say.TIME_WAIT_ZERO, "课程：{h}的 TIME_WAIT 被缩短为零，立即进入 CLOSED 状态：本连接的报文还在网络中，"
-          + "同一个四元组就可以再次使用了"),
+          + "确认到 ack={ack}：已经失效的报文出现在了新的连接中，应用程序将读到旧连接的数据，当作新连接发来的"),
+      Map.entry(Say.TIME_WAIT_ZERO, "课程：{h}的 TIME_WAIT 被缩短为零，立即进入 CLOSED 状态：本连接持续的时间内所产生的报文段"
+          + "还没有从网络中消失，同一个四元组就可以再次使用了"),
       Map.entry(Say.LESSON_TWO_MESSAGE, "课程：两次握手（只为这一课修改的协议）。一个早先连接的、在网络中滞留了很久的"
           + "失效的连接请求报文段到达服务端；客户端此时并没有发出建立连接的请求，不会理睬服务端的确认"),
       Map.entry(Say.REAL_THREE_WAY, "真实的三次握手，同样的网络，同样的失效 SYN"),
