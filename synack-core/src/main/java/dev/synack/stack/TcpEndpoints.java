@@ -260,7 +260,7 @@ final class TcpEndpoints implements TransportHandler {
         return;
       }
       TcpSegment answer = ClosedPortReply.forClosed(seg, config.tcp().lesson());
-      reply(ip, seg, answer, answer == null && !seg.has(TcpFlags.RST) ? "closed-port, a SYN-ACK is not answered (lesson)" : "closed-port", now);
+      reply(ip, seg, answer, answer == null && !seg.has(TcpFlags.RST) ? "unanswered (lesson)" : "closed-port", now);
       return;
     }
     if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {

@@ -110,7 +110,7 @@ final class NarrationText {
         {"out of order, reassembly queue full", "乱序报文，重组队列已满"},
         {"ACK of data not yet sent", "确认了尚未发送的数据"},
         {"ACK too old", "确认号太旧"},
-        {"a SYN-ACK is not answered (lesson)", "两次握手的课程里没有第三次报文，不予理睬这个 SYN+ACK"},
+        {"unanswered (lesson)", "两次握手的课程里没有第三次报文，不予理睬这个 SYN+ACK"},
         {"closed-port", "该端口上没有连接"},
         {"bad checksum", "校验和错误"},
         {"checksum", "校验和错误"},
@@ -279,7 +279,7 @@ final class NarrationText {
           + " not lost, so it undoes the cut, congestion window back to {cwnd} bytes (RFC 3522, RFC 2883)"),
       Map.entry(Say.TLP_REPAIRED, "The probe repaired a loss: {h} lowers its congestion window to {cwnd} bytes"),
       Map.entry(Say.NOTE, "{h}: {text}"),
-      Map.entry(Say.GIVE_UP, "{h} gives up after {n} timeouts in a row with no answer ({dur}) and deletes the connection"),
+      Map.entry(Say.GIVE_UP, "{h} gives up: {n} retransmissions went unanswered ({dur}), and it deletes the connection"),
       Map.entry(Say.ESTABLISHED_ON_SYN, "; {h} enters ESTABLISHED at once, before it hears from the client again: in a"
           + " two-message handshake the SYN alone opens the connection, and the application is handed it"),
       Map.entry(Say.RST_UNASKED_SYN_ACK, "{h} never sent the SYN this SYN,ACK acknowledges (ack={ack}) and has no connection"
@@ -388,7 +388,7 @@ final class NarrationText {
           + "于是撤销拥塞窗口的削减，拥塞窗口恢复为 {cwnd} 字节"),
       Map.entry(Say.TLP_REPAIRED, "探测修复了一次丢包：{h}把拥塞窗口降为 {cwnd} 字节"),
       Map.entry(Say.NOTE, "{h}：{text}"),
-      Map.entry(Say.GIVE_UP, "{h}连续 {n} 次超时都没有应答（历时 {dur}），放弃并删除这个连接"),
+      Map.entry(Say.GIVE_UP, "{h}重传了 {n} 次都没有应答（历时 {dur}），放弃并删除这个连接"),
       Map.entry(Say.ESTABLISHED_ON_SYN, "；{h}不等客户端再发来任何报文，立即进入 ESTABLISHED 状态：两次握手时，"
           + "延时到达的请求也会与服务器建立连接，并交给了应用程序，服务器会一直等待客户端发数据，浪费服务器的资源"),
       Map.entry(Say.RST_UNASKED_SYN_ACK, "{h}并没有发出这个 SYN+ACK 所确认的 SYN（ack={ack}），也没有对应的连接，"

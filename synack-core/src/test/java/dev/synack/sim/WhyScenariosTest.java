@@ -64,7 +64,7 @@ class WhyScenariosTest {
       List<String> en = Narration.narrate(run.events(), "en");
       assertTrue(en.stream().anyMatch(l -> l.contains("enters ESTABLISHED at once") && l.contains("two-message")), String.join("\n", en));
       assertTrue(en.stream().anyMatch(l -> l.startsWith("client never sent the SYN this SYN,ACK acknowledges (ack=90001)")), String.join("\n", en));
-      assertTrue(en.stream().anyMatch(l -> l.startsWith("server gives up after 5 timeouts")), String.join("\n", en));
+      assertTrue(en.stream().anyMatch(l -> l.startsWith("server gives up: 5 retransmissions went unanswered (63.000s)")), String.join("\n", en));
       List<String> zh = Narration.narrate(run.events(), "zh");
       assertTrue(zh.stream().anyMatch(l -> l.contains("立即进入 ESTABLISHED 状态")), String.join("\n", zh));
       assertTrue(zh.stream().anyMatch(l -> l.contains("失效的连接请求报文段") && l.contains("RST")), String.join("\n", zh));
