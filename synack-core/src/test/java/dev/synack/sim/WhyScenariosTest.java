@@ -26,6 +26,37 @@ class WhyScenariosTest {
     assertEquals(Lesson.NONE, TcpConfig.defaults().lesson());
   }
 
+  /** A real client and server both run the two-message lesson: two segments open the connection, and the first data acknowledges the SYN-ACK. */
+  @Test
+  void twoMessageLesson_aWantedConnectionOpensWithTwoSegments_noThirdMessage() {
+    List<TraceEvent> events = new java.util.ArrayList<>();
+    dev.synack.stack.HostConfig config = dev.synack.stack.HostConfig.defaults(7);
+    config = config.withTcp(config.tcp().withLesson(Lesson.TWO_MESSAGE_HANDSHAKE));
+    dev.synack.stack.Host client = new dev.synack.stack.Host("client", config, events::add);
+    dev.synack.stack.Host server = new dev.synack.stack.Host("server", config, events::add);
+    client.addAddress(DemoRunner.CLIENT_ADDRESS);
+    server.addAddress(DemoRunner.SERVER_ADDRESS);
+    SimNetwork net = new SimNetwork(7);
+    HostNode c = new HostNode(client);
+    HostNode s = new HostNode(server);
+    net.attach(c, DemoRunner.CLIENT_ADDRESS);
+    net.attach(s, DemoRunner.SERVER_ADDRESS);
+    net.setLink(c, s, LinkConfig.ideal().withDelay(java.time.Duration.ofMillis(10)));
+    dev.synack.stack.Listener listener = server.listen(null, 80, 4);
+    dev.synack.stack.Connection conn = client.connect(DemoRunner.SERVER_ADDRESS, 80, 0);
+    net.runUntilIdle(100_000_000L);
+    dev.synack.stack.Connection accepted = listener.accept();
+    assertEquals(dev.synack.tcp.TcpState.ESTABLISHED, conn.state());
+    assertEquals(dev.synack.tcp.TcpState.ESTABLISHED, accepted.state());
+    assertEquals(1, sent(events, "client").size(), "the client sent its SYN and nothing else: " + events);
+    assertEquals(1, sent(events, "server").size(), "the server sent its SYN-ACK and nothing else: " + events);
+    conn.send(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}), net.now());
+    net.runUntilIdle(net.now() + 1_000_000_000L);
+    assertEquals(3, accepted.receive(java.nio.ByteBuffer.allocate(10), net.now()));
+    assertTrue(sent(events, "server").stream().noneMatch(x -> x.action() == TraceEvent.SegmentAction.RETRANSMIT),
+        "the data acknowledged the SYN-ACK before its timer: " + events);
+  }
+
   /** The events of one of the two runs: the lesson's (first) or the real one's. */
   private static List<TraceEvent> part(DemoRun run, boolean lesson) {
     long realStart = run.events().stream()
