@@ -5,6 +5,7 @@ import dev.synack.stack.Host;
 import dev.synack.stack.HostConfig;
 import dev.synack.stack.Listener;
 import dev.synack.tcp.Lesson;
+import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.tcp.TcpState;
 import dev.synack.trace.TraceEvent;
@@ -51,6 +52,7 @@ final class WhyRuns {
   private Host client;
   private Host server;
   private HostNode clientNode;
+  private HostNode serverNode;
 
   private WhyRuns(DemoOptions options, TraceSink sink, List<TraceEvent> events) {
     this.options = options;
@@ -132,7 +134,7 @@ final class WhyRuns {
         segments++;
       }
     }
-    long bytes = net.stats(serverNodeOf(), clientNode).bytesSent();
+    long bytes = net.stats(serverNode, clientNode).bytesSent();
     return new Cost(established, opened >= 0 && closed >= 0 ? closed - opened : -1, segments, bytes);
   }
 
@@ -204,8 +206,7 @@ final class WhyRuns {
         for (int i = 0; i < copies.size() && index < 0; i++) {
           TcpSegment old = segment(copies.get(i));
           long from = Integer.toUnsignedLong(old.sequenceNumber());
-          if (dev.synack.tcp.SeqNum.le(old.sequenceNumber(), (int) want)
-              && dev.synack.tcp.SeqNum.lt((int) want, old.sequenceNumber() + old.payloadLength())) {
+          if (SeqNum.le(old.sequenceNumber(), (int) want) && SeqNum.lt((int) want, SeqNum.add(old.sequenceNumber(), old.payloadLength()))) {
             index = i;
             results.add(String.format(Locale.ROOT, "no TIME-WAIT: the new ISN is %d; the old copy seq=%d..%d holds it", newIss[0] & 0xffff_ffffL,
                 from, from + old.payloadLength()));
@@ -287,20 +288,13 @@ final class WhyRuns {
     server.addAddress(DemoRunner.SERVER_ADDRESS);
     net = new SimNetwork(options.seed());
     clientNode = new HostNode(client);
-    HostNode serverNode = new HostNode(server);
+    serverNode = new HostNode(server);
     net.attach(clientNode, DemoRunner.CLIENT_ADDRESS);
     net.attach(serverNode, DemoRunner.SERVER_ADDRESS);
     net.setLink(clientNode, serverNode, LinkConfig.ideal().withDelay(Duration.ofNanos((long) (options.delayMillis() * MS))));
     net.setTrace(all);
     net.runUntil(start);
     return start;
-  }
-
-  private HostNode serverNodeOf() {
-    for (SimNode n : net.nodes()) {
-      if (n instanceof HostNode h && h != clientNode) return h;
-    }
-    throw new IllegalStateException("no server node");
   }
 
   /**
