@@ -4,6 +4,9 @@ import dev.synack.trace.CaptureStates;
 import dev.synack.trace.Json;
 import dev.synack.trace.JsonLines;
 import dev.synack.trace.Ladder;
+import dev.synack.trace.Narration;
+import dev.synack.tcp.SeqNum;
+import dev.synack.wire.TcpFlags;
 import dev.synack.trace.TraceEvent;
 import dev.synack.wire.IpDatagram;
 import dev.synack.wire.LinkType;
@@ -15,6 +18,7 @@ import dev.synack.wire.TcpSegment;
 import java.io.PrintWriter;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +41,16 @@ final class CaptureDecoder {
   private final ZoneId zone;
   /** The connection to show ({@code --conn}): its number, or an endpoint it has; null for all. */
   private final String only;
+  /** Whether the text shows the numbers on the wire rather than relative ones. */
+  private final boolean absolute;
+  /** The language of each connection's narration: en or zh. */
+  private final String lang;
+  /**
+   * The origin of each direction's numbers, {@code "from>to"}: its SYN's sequence number; without
+   * a SYN in the capture, one below the first sequence number seen, or below the first ACK of it,
+   * so that a capture begun mid-stream starts at 1 as in Wireshark.
+   */
+  private final Map<String, Integer> origins = new HashMap<>();
   /** Connections by their direction-independent key, in the order they first appear. */
   private final Map<String, Connection> connections = new LinkedHashMap<>();
   /** The time of the first record; JSON times count from it. */
@@ -64,10 +78,21 @@ final class CaptureDecoder {
 
   /** A decoder that shows only the connection {@code only} names (its number, or an endpoint of it), or all when null. */
   CaptureDecoder(PrintWriter out, boolean json, ZoneId zone, String only) {
+    this(out, json, zone, only, false, "en");
+  }
+
+  /**
+   * A decoder whose text shows numbers relative to each direction's ISN, as Wireshark does by
+   * default ({@code tcp.relative_sequence_numbers}), unless {@code absolute}, and tells each
+   * connection in {@code lang} ({@code en} or {@code zh}).
+   */
+  CaptureDecoder(PrintWriter out, boolean json, ZoneId zone, String only, boolean absolute, String lang) {
     this.out = out;
     this.json = json;
     this.zone = zone;
     this.only = only;
+    this.absolute = absolute;
+    this.lang = lang;
   }
 
   /** Returns whether {@code c} is one the decoder shows. */
@@ -158,9 +183,22 @@ final class CaptureDecoder {
       }
     } else {
       String labels = marks.labels();
-      out.println(time + " " + TcpdumpFormat.segment(d.source(), d.destination(), s)
-          + (labels.isEmpty() ? "" : " " + labels.strip()));
+      String line = absolute ? TcpdumpFormat.segment(d.source(), d.destination(), s) : relative(d, from, to, s);
+      out.println(time + " " + line + (labels.isEmpty() ? "" : " " + labels.strip()));
     }
+  }
+
+  /** Returns a segment's line with each number relative to the origin of its direction. */
+  private String relative(IpDatagram d, String from, String to, TcpSegment s) {
+    String fwd = from + ">" + to;
+    String rev = to + ">" + from;
+    if (s.has(TcpFlags.SYN)) {
+      origins.put(fwd, s.sequenceNumber()); // a new SYN starts the numbers over
+    } else {
+      origins.putIfAbsent(fwd, SeqNum.add(s.sequenceNumber(), -1));
+    }
+    if (s.has(TcpFlags.ACK)) origins.putIfAbsent(rev, SeqNum.add(s.acknowledgmentNumber(), -1));
+    return TcpdumpFormat.segment(d.source(), d.destination(), s, origins.get(fwd), s.has(TcpFlags.ACK) ? origins.get(rev) : 0);
   }
 
   /** Returns the JSON fields of a segment's analysis, {@code ,"analysis":["duplicate_ack"],"dup_ack":2}, or "". */
@@ -188,7 +226,9 @@ final class CaptureDecoder {
       out.println("connection " + n + ": " + c.first() + " <-> " + c.second());
       out.println();
       out.print(Ladder.render(c.events(), Ladder.Options.defaults().withHosts(List.of(c.first(), c.second()))
-          .withTimers(true)));
+          .withTimers(true).withRelativeSeq(!absolute)));
+      out.println();
+      for (String sentence : Narration.narrate(c.events(), lang, !absolute)) out.println("  " + sentence);
       out.println();
       out.println("  " + statePath(c, c.first()));
       out.println("  " + statePath(c, c.second()));

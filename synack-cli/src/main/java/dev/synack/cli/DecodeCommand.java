@@ -26,8 +26,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     header = "Explains a pcap or pcapng capture, segment by segment.",
     description = {
-      "Explains a pcap or pcapng capture: one tcpdump-like line per TCP segment (absolute sequence"
-          + " numbers), then each connection with the TCP states both ends went through, and a summary."
+      "Explains a pcap or pcapng capture: one tcpdump-like line per TCP segment (sequence and"
+          + " acknowledgment numbers relative to each direction's ISN, as Wireshark shows them; --absolute for"
+          + " the numbers on the wire, as tcpdump -S), then each connection: its ladder, the TCP states both"
+          + " ends went through and what each step means (in --lang), and a summary."
     })
 final class DecodeCommand implements Callable<Integer> {
   @Spec
@@ -49,8 +51,15 @@ final class DecodeCommand implements Callable<Integer> {
   @Option(names = "--html", paramLabel = "FILE.html", description = "also write the connections shown as one self-contained HTML page (the ladder and its states)")
   Path html;
 
+  @Option(names = "--absolute", description = "show the sequence and acknowledgment numbers on the wire instead of relative ones")
+  boolean absolute;
+
+  @Option(names = "--lang", paramLabel = "en|zh", defaultValue = "en", description = "language of the narration and of the HTML page: en or zh (default: ${DEFAULT-VALUE})")
+  String lang;
+
   @Override
   public Integer call() {
+    if (!lang.equals("en") && !lang.equals("zh")) throw new Main.UsageError("unknown language '" + lang + "' (en or zh)");
     byte[] bytes;
     try {
       bytes = file.toString().equals("-") ? stdin.readAllBytes() : Files.readAllBytes(file);
@@ -66,7 +75,7 @@ final class DecodeCommand implements Callable<Integer> {
       throw new Main.UsageError(file + ": " + e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
-    CaptureDecoder decoder = new CaptureDecoder(out, json, ZoneId.systemDefault(), conn);
+    CaptureDecoder decoder = new CaptureDecoder(out, json, ZoneId.systemDefault(), conn, absolute, lang);
     String error = null;
     try {
       for (PcapRecord r = reader.next(); r != null; r = reader.next()) {
@@ -93,7 +102,7 @@ final class DecodeCommand implements Callable<Integer> {
   private void writeHtml(CaptureDecoder decoder) {
     try (Writer w = Files.newBufferedWriter(html, StandardCharsets.UTF_8)) {
       HtmlReport.write(decoder.shownEvents(), HtmlReport.Options.defaults().withTitle("synack decode: " + file.getFileName())
-          .withHosts(decoder.shownHosts()), w);
+          .withHosts(decoder.shownHosts()).withLang(lang).withRelativeSeq(!absolute), w);
     } catch (IOException e) {
       throw new Main.UsageError("cannot write " + html + ": " + e.getMessage());
     }

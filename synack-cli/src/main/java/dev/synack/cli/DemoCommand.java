@@ -33,7 +33,12 @@ import picocli.CommandLine.Spec;
       "",
       "Scenarios: connection (default), handshake, teardown, half-close, simultaneous-open,"
           + " simultaneous-close, lost-final-ack, old-duplicate-syn, reset, refused, transfer,"
-          + " fast-retransmit, timeout, tail-loss, spurious-retransmit, zero-window, keep-alive."
+          + " fast-retransmit, timeout, tail-loss, spurious-retransmit, zero-window, keep-alive, why-three-way,"
+          + " why-time-wait.",
+      "",
+      "why-three-way and why-time-wait answer the articles' two why questions by experiment: each runs a"
+          + " lesson-only engine that breaks the rule (a two-message handshake; TIME-WAIT cut to zero), then the"
+          + " real engine, on the same path, and prints what the rule prevents. They take --delay and --seed only."
     })
 final class DemoCommand implements Callable<Integer> {
   @Spec
@@ -94,6 +99,9 @@ final class DemoCommand implements Callable<Integer> {
       if (!Double.isFinite(v)) {
         throw new Main.UsageError("--loss, --delay, --reorder and --dup take finite numbers: " + v);
       }
+    }
+    if ((s == Scenario.WHY_THREE_WAY || s == Scenario.WHY_TIME_WAIT) && (loss > 0 || reorder > 0 || duplicate > 0)) {
+      throw new Main.UsageError(s.cliName() + " stages its old segment on a clean path: --loss, --reorder and --dup are not taken");
     }
     DemoOptions options;
     try {

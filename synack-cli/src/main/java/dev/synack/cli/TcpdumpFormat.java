@@ -1,5 +1,6 @@
 package dev.synack.cli;
 
+import dev.synack.tcp.SeqNum;
 import dev.synack.wire.Addresses;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
@@ -48,6 +49,15 @@ final class TcpdumpFormat {
    * {@code ack} only when the ACK bit is set.
    */
   static String segment(InetAddress source, InetAddress destination, TcpSegment s) {
+    return segment(source, destination, s, 0, 0);
+  }
+
+  /**
+   * Returns the line of a TCP segment with its sequence number less {@code seqOrigin} and its
+   * acknowledgment number less {@code ackOrigin} (mod 2^32): relative numbers, as Wireshark shows
+   * them, when the origins are each direction's ISN; absolute with origins 0.
+   */
+  static String segment(InetAddress source, InetAddress destination, TcpSegment s, int seqOrigin, int ackOrigin) {
     StringBuilder b = new StringBuilder(160);
     b.append(ipVersion(source)).append(' ')
         .append(address(source)).append('.').append(s.sourcePort()).append(" > ")
@@ -55,10 +65,11 @@ final class TcpdumpFormat {
         .append(": Flags [").append(TcpFlags.tcpdump(s.flags())).append(']');
     int len = s.payloadLength();
     if (len > 0 || s.has(TcpFlags.SYN) || s.has(TcpFlags.FIN) || s.has(TcpFlags.RST)) {
-      b.append(", seq ").append(Integer.toUnsignedString(s.sequenceNumber()));
-      if (len > 0) b.append(':').append(Integer.toUnsignedString(s.sequenceNumber() + len));
+      int seq = SeqNum.diff(s.sequenceNumber(), seqOrigin);
+      b.append(", seq ").append(Integer.toUnsignedString(seq));
+      if (len > 0) b.append(':').append(Integer.toUnsignedString(SeqNum.add(seq, len)));
     }
-    if (s.has(TcpFlags.ACK)) b.append(", ack ").append(Integer.toUnsignedString(s.acknowledgmentNumber()));
+    if (s.has(TcpFlags.ACK)) b.append(", ack ").append(Integer.toUnsignedString(SeqNum.diff(s.acknowledgmentNumber(), ackOrigin)));
     b.append(", win ").append(s.window());
     if (s.has(TcpFlags.URG)) b.append(", urg ").append(s.urgentPointer());
     if (!s.options().isEmpty()) b.append(", options [").append(s.options().describe()).append(']');

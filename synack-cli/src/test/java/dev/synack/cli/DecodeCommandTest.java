@@ -55,10 +55,106 @@ class DecodeCommandTest {
   }
 
   @Nested
+  class RelativeNumbersAndLang {
+    @Test
+    void byDefault_numbersAreRelativeToEachIsn_asTsharkShowsThem() throws Exception {
+      agree(tshark(EXAMPLE), ours(Decode.run(EXAMPLE)));
+      List<String> lines = Decode.run(EXAMPLE).packetLines();
+      assertTrue(lines.get(0).contains("Flags [S], seq 0, win"), lines.get(0));
+      assertTrue(lines.get(3).contains("Flags [P.], seq 1:7, ack 1, win"), lines.get(3));
+    }
+
+    @Test
+    void captureBegunMidStream_startsAtOne_asTsharkDoes() throws Exception {
+      // The example without its first two segments (the SYN and the SYN-ACK).
+      List<dev.synack.wire.PcapRecord> records = dev.synack.wire.PcapReader.of(Files.readAllBytes(Path.of(EXAMPLE))).readAll();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      PcapWriter w = PcapWriter.open(bytes, PcapWriter.Resolution.NANOSECONDS);
+      for (dev.synack.wire.PcapRecord r : records.subList(2, records.size())) {
+        byte[] ip = new byte[r.ipPacket().remaining()];
+        r.ipPacket().duplicate().get(ip);
+        w.write(r.timeNanos(), ip);
+      }
+      Path cut = dir.resolve("cut.pcap");
+      Files.write(cut, bytes.toByteArray());
+      agree(tshark(cut.toString()), ours(Decode.run(cut.toString())));
+    }
+
+    @Test
+    void absolute_showsTheNumbersOnTheWire() {
+      List<String> lines = Decode.run(EXAMPLE, "--absolute").packetLines();
+      assertTrue(lines.get(3).contains("seq 2029365937:2029365943, ack 3975187073"), lines.get(3));
+    }
+
+    @Test
+    void lang_narratesEachConnection_inEnglishOrChinese() {
+      List<String> en = Decode.run(EXAMPLE).out();
+      assertTrue(en.contains("  Handshake, step 1: 127.0.0.1:59984 sends SYN with its initial sequence number ISN=2029365936;"
+          + " 127.0.0.1:59984 enters SYN_SENT"), String.join("\n", en));
+      assertTrue(en.contains("  Handshake, step 2: 127.0.0.1:47001 answers the SYN with its own SYN, ISN=3975187072, and acknowledges"
+          + " the peer's ISN+1 with ack=1; 127.0.0.1:47001 enters SYN_RECEIVED"), String.join("\n", en));
+      List<String> absolute = Decode.run(EXAMPLE, "--absolute").out();
+      assertTrue(absolute.stream().anyMatch(l -> l.startsWith("  Handshake, step 2: ") && l.contains("with ack=2029365937;")),
+          String.join("\n", absolute));
+      List<String> zh = Decode.run(EXAMPLE, "--lang", "zh").out();
+      assertTrue(zh.stream().anyMatch(l -> l.startsWith("  第一次握手：127.0.0.1:59984 发送 SYN 报文，指明初始化序列号 ISN=2029365936")),
+          String.join("\n", zh));
+      assertTrue(zh.stream().anyMatch(l -> l.startsWith("  第三次挥手：") && l.contains("序列号 seq=4，")), String.join("\n", zh));
+      Decode bad = Decode.run(EXAMPLE, "--lang", "fr");
+      assertEquals(2, bad.exitCode());
+      assertEquals(List.of("synack decode: unknown language 'fr' (en or zh)"), bad.err());
+    }
+
+    @Test
+    void htmlPage_inTheChosenLanguage() throws Exception {
+      Path html = dir.resolve("zh.html");
+      assertEquals(0, Decode.run(EXAMPLE, "--lang", "zh", "--html", html.toString()).exitCode());
+      String page = Files.readString(html);
+      assertTrue(page.contains("<html lang=\"zh\">") && page.contains("第一次握手"), page.substring(0, 300));
+    }
+
+    /** Asserts that our numbers are tshark's, segment by segment; a pure ACK's line shows no seq (as tcpdump), so only its ack is compared. */
+    private static void agree(List<String> theirs, List<String> ours) {
+      assertEquals(theirs.size(), ours.size(), "segments: tshark " + theirs + ", decode " + ours);
+      List<String> expected = new java.util.ArrayList<>();
+      for (int i = 0; i < theirs.size(); i++) {
+        expected.add(ours.get(i).startsWith("? ") ? "? " + theirs.get(i).split(" ", -1)[1] : theirs.get(i));
+      }
+      assertEquals(expected, ours);
+    }
+
+    /** Returns "seq ack" of each TCP segment as tshark gives them by default (relative numbers); ack empty without the ACK bit. */
+    private static List<String> tshark(String capture) throws Exception {
+      org.junit.jupiter.api.Assumptions.assumeTrue(onPath("tshark") || System.getenv("CI") != null, "tshark not installed");
+      Process p = new ProcessBuilder("tshark", "-r", capture, "-T", "fields", "-e", "tcp.seq", "-e", "tcp.ack", "-e", "tcp.flags.ack")
+          .redirectErrorStream(false).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+      return out.lines().map(l -> l.split("\t", -1)).map(f -> f[0] + " " + (f[2].equals("1") || f[2].equals("True") ? f[1] : "")).toList();
+    }
+
+    /** Returns "seq ack" of each segment line of ours: seq from "seq N" or "seq N:M" (else the next expected one is not shown), ack if shown. */
+    private static List<String> ours(Decode d) {
+      return d.packetLines().stream().map(l -> {
+        java.util.regex.Matcher seq = java.util.regex.Pattern.compile(", seq (\\d+)").matcher(l);
+        java.util.regex.Matcher ack = java.util.regex.Pattern.compile(", ack (\\d+)").matcher(l);
+        return (seq.find() ? seq.group(1) : "?") + " " + (ack.find() ? ack.group(1) : "");
+      }).toList();
+    }
+
+    private static boolean onPath(String tool) {
+      for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+        if (Files.isExecutable(Path.of(d, tool))) return true;
+      }
+      return false;
+    }
+  }
+
+  @Nested
   class HandshakeExample {
     @Test
     void text_printsTcpdumpLinesStatePathsAndSummary() {
-      Decode d = Decode.run(EXAMPLE);
+      Decode d = Decode.run(EXAMPLE, "--absolute");
       assertEquals(0, d.exitCode(), String.join("\n", d.err()));
       List<String> packets = d.packetLines();
       assertEquals(11, packets.size());
@@ -175,7 +271,7 @@ class DecodeCommandTest {
       Decode d = Decode.run(capture().toString());
       assertEquals(0, d.exitCode());
       assertEquals(List.of(
-          "IP6 ::1.40000 > ::1.80: Flags [S], seq 1, win 65535, options [mss 1460], length 0",
+          "IP6 ::1.40000 > ::1.80: Flags [S], seq 0, win 65535, options [mss 1460], length 0",
           "IP 10.0.0.1 > 10.0.0.1: malformed TCP: tcp-truncated-header",
           "malformed IP packet: ipv4-truncated-header",
           "not IP: RAW frame, length 4",

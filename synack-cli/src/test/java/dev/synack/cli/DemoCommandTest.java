@@ -91,7 +91,11 @@ class DemoCommandTest {
         Arguments.of("tail-loss", List.of("Tail-loss probe")),
         Arguments.of("spurious-retransmit", List.of("Fast retransmit", "judges its retransmission needless")),
         Arguments.of("zero-window", List.of("persist timer fires", "Window probe", "its window is zero", "Window update")),
-        Arguments.of("keep-alive", List.of("keep-alive timer fires", "Keep-alive probe", "it is still there")));
+        Arguments.of("keep-alive", List.of("keep-alive timer fires", "Keep-alive probe", "it is still there")),
+        Arguments.of("why-three-way", List.of("Lesson: a two-message handshake", "enters ESTABLISHED at once",
+            "The real three-way handshake", "answers RST", "held it 63.000 s", "the server never reached ESTABLISHED")),
+        Arguments.of("why-time-wait", List.of("Lesson: TIME_WAIT cut to zero", "TIME_WAIT of 2 MSL",
+            "takes the old segment's bytes into the new connection", "CORRUPTED, the checksums differ", ": intact")));
   }
 
   @Nested
@@ -144,6 +148,13 @@ class DemoCommandTest {
       assertEquals(1, d.err().size(), "stderr for " + arg + ":\n" + String.join("\n", d.err()));
       assertTrue(d.err().getFirst().startsWith("synack demo: "), d.err().getFirst());
       assertEquals("", d.out(), "stdout for " + arg);
+    }
+
+    @Test
+    void whyScenario_withLoss_exitsTwo_sayingWhy() {
+      Demo d = Demo.run("--scenario", "why-time-wait", "--loss", "0.1");
+      assertEquals(2, d.exitCode(), d.out());
+      assertEquals(List.of("synack demo: why-time-wait stages its old segment on a clean path: --loss, --reorder and --dup are not taken"), d.err());
     }
 
     @Test
@@ -234,6 +245,15 @@ class DemoCommandTest {
       assertEquals(2, oldSyns.lines().filter(l -> !l.isBlank()).count(), "the old SYNs in the capture:\n" + oldSyns);
     }
 
+    /** Each why scenario's two runs in one capture: the old SYN twice, or the late copy of the old segment twice. */
+    @Test
+    void whyCaptures_holdTheInjectedPackets_andAreWellFormed() throws Exception {
+      Path pcap = checkCapture(WIRE_PROBLEMS, 2, "--scenario", "why-three-way");
+      String oldSyns = run("tshark", "-r", pcap.toString(), "-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.seq_raw == 90000");
+      assertEquals(2, oldSyns.lines().filter(l -> !l.isBlank()).count(), "the old SYNs in the capture:\n" + oldSyns);
+      checkCapture(WIRE_PROBLEMS, 2, "--scenario", "why-time-wait");
+    }
+
     @Test
     void impairedTransferCapture_tsharkFindsNothingWrong() throws Exception {
       checkCapture(WIRE_PROBLEMS + " || " + ACKED_UNSEEN, 0, IMPAIRED_TRANSFER);
@@ -312,6 +332,19 @@ class DemoCommandTest {
       Demo.run("--scenario", "lost-final-ack", "--html", en.toString()).ok();
       String plain = Files.readString(en);
       assertTrue(plain.contains("Teardown, step 4") && !plain.contains("<text class=\"timer\""), "en, no timers");
+    }
+
+    @Test
+    void whyScenarios_drawBothRunsOnOnePage_withTheirNarration() throws Exception {
+      Path three = dir.resolve("three.html");
+      Demo.run("--scenario", "why-three-way", "--lang", "zh", "--html", three.toString()).ok();
+      String page = Files.readString(three);
+      assertTrue(page.contains("课程：两次握手") && page.contains("真实的三次握手") && page.contains("立即进入 ESTABLISHED 状态"), "why-three-way zh");
+      Path time = dir.resolve("time.html");
+      Demo.run("--scenario", "why-time-wait", "--html", time.toString()).ok();
+      String en = Files.readString(time);
+      assertTrue(en.contains("Lesson: TIME_WAIT cut to zero") && (en.contains("old segment&#39;s bytes into the new connection")
+          || en.contains("old segment's bytes into the new connection")), "why-time-wait en");
     }
 
     /** Counts distinct colours of the image, up to a few. */

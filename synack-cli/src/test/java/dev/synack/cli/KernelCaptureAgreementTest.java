@@ -114,7 +114,7 @@ class KernelCaptureAgreementTest {
     for (String line : run("tcpdump", "-S", "-nn", "-r", capture.toString()).split("\n")) {
       if (!line.isBlank()) tcpdump.add(line.substring(line.indexOf(' ') + 1));
     }
-    Decode d = Decode.run(capture.toString());
+    Decode d = Decode.run(capture.toString(), "--absolute");
     assertEquals(0, d.exitCode(), String.join("\n", d.err()));
     assertEquals(tcpdump, d.packetLines());
   }

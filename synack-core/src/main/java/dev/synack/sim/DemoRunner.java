@@ -92,6 +92,10 @@ public final class DemoRunner {
    * @param extra a sink that also receives every event as it happens (JSON lines, pcap), or null
    */
   public static DemoRun run(Scenario scenario, DemoOptions options, TraceSink extra) {
+    if (scenario == Scenario.WHY_THREE_WAY || scenario == Scenario.WHY_TIME_WAIT) {
+      TraceSink more = extra == null ? TraceSink.NONE : extra;
+      return WhyRuns.run(scenario, options, more, new ArrayList<>());
+    }
     DemoRunner r = new DemoRunner(scenario, options, extra);
     switch (scenario) {
       case CONNECTION -> r.connection();
@@ -111,6 +115,7 @@ public final class DemoRunner {
       case SPURIOUS_RETRANSMIT -> r.spuriousRetransmit();
       case ZERO_WINDOW -> r.zeroWindow();
       case KEEP_ALIVE -> r.keepAlive();
+      case WHY_THREE_WAY, WHY_TIME_WAIT -> throw new IllegalStateException("run by WhyRuns");
     }
     return new DemoRun(scenario, r.events, r.client, r.server, r.results, r.ok);
   }

@@ -22,7 +22,9 @@ public enum Scenario {
   TAIL_LOSS("tail-loss", "the last two segments of a burst are lost: a tail-loss probe brings the loss to light before any timeout"),
   SPURIOUS_RETRANSMIT("spurious-retransmit", "a segment is only delayed: a needless fast retransmit, then its undo"),
   ZERO_WINDOW("zero-window", "the server reads nothing for a while: its window closes, the client probes, the window opens"),
-  KEEP_ALIVE("keep-alive", "an idle connection with keep-alive: after two hours of silence a probe, and its answer");
+  KEEP_ALIVE("keep-alive", "an idle connection with keep-alive: after two hours of silence a probe, and its answer"),
+  WHY_THREE_WAY("why-three-way", "why three messages: an old SYN opens a connection with a two-message handshake (a lesson-only engine), not with the real one"),
+  WHY_TIME_WAIT("why-time-wait", "why TIME-WAIT: with it cut to zero an old segment corrupts the next connection on the same 4-tuple; with 2 MSL it cannot");
 
   private final String cliName;
   private final String description;

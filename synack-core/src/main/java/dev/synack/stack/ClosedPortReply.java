@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import dev.synack.tcp.Lesson;
 import dev.synack.tcp.TcpChoices;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.wire.TcpFlags;
@@ -16,6 +17,16 @@ final class ClosedPortReply {
   /** Returns the RST for a segment that reached a CLOSED port, or null for a RST (never answered). */
   static TcpSegment forClosed(TcpSegment seg) {
     return TcpConnection.resetFor(seg);
+  }
+
+  /**
+   * Returns the RST for a segment that reached a CLOSED port, or null: a RST is never answered, and
+   * in the lesson of a two-message handshake neither is a SYN-ACK (the articles' client "will not
+   * heed" a confirmation it did not ask for).
+   */
+  static TcpSegment forClosed(TcpSegment seg, Lesson lesson) {
+    if (lesson == Lesson.TWO_MESSAGE_HANDSHAKE && seg.has(TcpFlags.SYN | TcpFlags.ACK)) return null;
+    return forClosed(seg);
   }
 
   /**

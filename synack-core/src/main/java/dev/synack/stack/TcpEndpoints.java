@@ -267,7 +267,8 @@ final class TcpEndpoints implements TransportHandler {
         hold(ip, seg, id, now);
         return;
       }
-      reply(ip, seg, ClosedPortReply.forClosed(seg), "closed-port", now);
+      TcpSegment answer = ClosedPortReply.forClosed(seg, config.tcp().lesson());
+      reply(ip, seg, answer, answer == null && !seg.has(TcpFlags.RST) ? "unanswered (lesson)" : "closed-port", now);
       return;
     }
     if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {

@@ -92,6 +92,10 @@ final class SegmentArrival {
       c.snd.setWindow(seg.sequenceNumber(), 0, seg.window()); // a SYN's window is never scaled (RFC 7323 §2.2)
       c.passiveHandshake = true;
       c.setState(TcpState.SYN_RECEIVED, now);
+      if (c.cfg.lesson() == Lesson.TWO_MESSAGE_HANDSHAKE) {
+        // The lesson, not RFC 9293: the SYN alone opens the connection; no third message is awaited.
+        c.setState(TcpState.ESTABLISHED, now);
+      }
       return;
     }
     // Fourth, other data or control: "drop the segment and return".
@@ -108,7 +112,9 @@ final class SegmentArrival {
     // half-open old connection is reset, and our handshake goes on.
     boolean ack = seg.has(TcpFlags.ACK);
     if (ack && !snd.acksNew(seg.acknowledgmentNumber())) {
-      if (!seg.has(TcpFlags.RST)) c.sendReset(seg.acknowledgmentNumber(), false, 0);
+      // The lesson of a two-message handshake answers no SYN-ACK, not even this one with a RST.
+      boolean answered = c.cfg.lesson() != Lesson.TWO_MESSAGE_HANDSHAKE || !seg.has(TcpFlags.SYN);
+      if (!seg.has(TcpFlags.RST) && answered) c.sendReset(seg.acknowledgmentNumber(), false, 0);
       drop(seg, now, "unacceptable ACK in SYN-SENT");
       return;
     }
@@ -137,7 +143,7 @@ final class SegmentArrival {
         // "If SND.UNA > ISS (our SYN has been ACKed), change the connection state to ESTABLISHED,
         // form an ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it."
         c.setState(TcpState.ESTABLISHED, now);
-        c.ackNow = true;
+        c.ackNow = c.cfg.lesson() != Lesson.TWO_MESSAGE_HANDSHAKE; // the lesson sends no third message
         // "If there are other controls or text in the segment, then continue processing at the
         // sixth step below where the URG bit is checked."
         if (seg.payloadLength() > 0 || seg.has(TcpFlags.FIN)) {

@@ -48,6 +48,7 @@ public final class TcpConfig {
   private long keepAliveInterval;
   private int keepAliveCount;
   private int ecn;
+  private Lesson lesson;
 
   private TcpConfig() {}
 
@@ -91,6 +92,7 @@ public final class TcpConfig {
     c.keepAliveInterval = keepAliveInterval;
     c.keepAliveCount = keepAliveCount;
     c.ecn = ecn;
+    c.lesson = lesson;
     change.accept(c);
     return c;
   }
@@ -122,6 +124,7 @@ public final class TcpConfig {
       c.maxRto = 120 * S;
       c.challengeAckLimit = 1000;
       c.rfc1337 = true;
+      c.lesson = Lesson.NONE;
       c.receiveBuffer = 128 * 1024;
       c.sendBuffer = 128 * 1024;
       c.isnGenerator = new IsnGenerator(new byte[16]);
@@ -213,6 +216,15 @@ public final class TcpConfig {
   public TcpConfig withMsl(Duration msl) {
     long n = positive("msl", msl);
     return with(c -> c.msl = n);
+  }
+
+  /** Returns the lesson this connection runs: {@link Lesson#NONE} always, but in the demo's "why" scenarios. */
+  public Lesson lesson() { return lesson; }
+
+  /** Returns a copy that runs a {@link Lesson}: a deliberate break from RFC 9293, for the demo's lessons only. */
+  public TcpConfig withLesson(Lesson lesson) {
+    if (lesson == null) throw new IllegalArgumentException("lesson is null");
+    return with(c -> c.lesson = lesson);
   }
 
   /** Returns how long an orphaned connection waits in FIN-WAIT-2, in ns (Linux {@code tcp_fin_timeout=60}). */
@@ -525,6 +537,7 @@ public final class TcpConfig {
         + ", cc=" + congestionControl + ", rack=" + rack + ", ecn=" + ecn + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
         + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
         + ", rcvbufMax=" + (receiveBufferAutoTuning ? receiveBufferMax : "fixed") + ", keepalive="
-        + (keepAlive ? keepAliveIdle / S + "s/" + keepAliveInterval / S + "s/" + keepAliveCount : "off") + ", " + choices + "]";
+        + (keepAlive ? keepAliveIdle / S + "s/" + keepAliveInterval / S + "s/" + keepAliveCount : "off") + ", " + choices
+        + (lesson == Lesson.NONE ? "" : ", LESSON " + lesson) + "]";
   }
 }

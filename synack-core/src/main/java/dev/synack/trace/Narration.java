@@ -28,6 +28,17 @@ public final class Narration {
     return lines(LadderModel.of(events, List.of()), lang).stream().map(Narrator.Line::text).toList();
   }
 
+  /**
+   * Returns a sentence per step of the trace, with numbers other than an ISN relative to their
+   * direction's ISN when {@code relative}, as the page and {@code decode} show them.
+   *
+   * @param lang {@code en} or {@code zh}
+   * @throws IllegalArgumentException for another language
+   */
+  public static List<String> narrate(List<TraceEvent> events, String lang, boolean relative) {
+    return lines(LadderModel.of(events, List.of()), lang, relative).stream().map(Narrator.Line::text).toList();
+  }
+
   /** Returns the sentences of a model, each with the index of the step it tells, for pages that tie them to arrows. */
   static List<Narrator.Line> lines(LadderModel model, String lang) {
     return lines(model, lang, false);

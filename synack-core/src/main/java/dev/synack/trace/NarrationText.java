@@ -29,7 +29,9 @@ final class NarrationText {
     REFUSED_CLOSED, TIME_WAIT_AFTER_CLOSING, ENTERS,
     TIME_WAIT_SET, TIME_WAIT_RESTARTED, TIME_WAIT_OVER, RTO_FIRED, RTO_BACKOFF, PERSIST_FIRED, KEEPALIVE_FIRED,
     RACK_FIRED, TIMER_FIRED,
-    FAST_RECOVERY, FAST_RECOVERY_RACK, RECOVERY_DONE, UNDO, TLP_REPAIRED, NOTE
+    FAST_RECOVERY, FAST_RECOVERY_RACK, RECOVERY_DONE, UNDO, TLP_REPAIRED, NOTE,
+    GIVE_UP, ESTABLISHED_ON_SYN, RST_UNASKED_SYN_ACK, OLD_DATA_ACCEPTED, TIME_WAIT_ZERO,
+    LESSON_TWO_MESSAGE, REAL_THREE_WAY, LESSON_NO_TIME_WAIT, REAL_TIME_WAIT
   }
 
   static Map<Say, String> of(String lang) {
@@ -108,6 +110,8 @@ final class NarrationText {
         {"out of order, reassembly queue full", "乱序报文，重组队列已满"},
         {"ACK of data not yet sent", "确认了尚未发送的数据"},
         {"ACK too old", "确认号太旧"},
+        {"unanswered (lesson)", "两次握手的课程里没有第三次报文，不予理睬这个 SYN+ACK"},
+        {"closed-port", "该端口上没有连接"},
         {"bad checksum", "校验和错误"},
         {"checksum", "校验和错误"},
     };
@@ -132,6 +136,11 @@ final class NarrationText {
     if ((m = java.util.regex.Pattern.compile("the probe repaired a loss: cwnd (\\d+)").matcher(text)).matches()) {
       return "探测修复了一次丢包：拥塞窗口 " + m.group(1);
     }
+    if ((m = java.util.regex.Pattern.compile("retransmission limit: (\\d+) timeouts unanswered(?: for (\\d+) ms)?").matcher(text)).matches()) {
+      return "重传次数已达上限：连续 " + m.group(1) + " 次超时没有应答" + (m.group(2) == null ? "" : "，历时 " + m.group(2) + " 毫秒");
+    }
+    if (text.startsWith("lesson run: ")) return "课程：" + (text.endsWith("two-message handshake") ? "两次握手" : "没有 TIME_WAIT");
+    if (text.startsWith("real run: ")) return "真实的协议：" + (text.endsWith("three-way handshake") ? "三次握手" : "TIME_WAIT 等待 2MSL");
     if (text.equals("tail loss probe: the last segment again")) return "尾部丢失探测：再次发送最后一个报文";
     if (text.equals("tail loss probe: a new segment")) return "尾部丢失探测：发送一个新报文";
     if (text.startsWith("drop: ")) {
@@ -269,7 +278,27 @@ final class NarrationText {
       Map.entry(Say.UNDO, "{h} judges its retransmission needless ({why}): to it the original looks delayed,"
           + " not lost, so it undoes the cut, congestion window back to {cwnd} bytes (RFC 3522, RFC 2883)"),
       Map.entry(Say.TLP_REPAIRED, "The probe repaired a loss: {h} lowers its congestion window to {cwnd} bytes"),
-      Map.entry(Say.NOTE, "{h}: {text}")));
+      Map.entry(Say.NOTE, "{h}: {text}"),
+      Map.entry(Say.GIVE_UP, "{h} gives up: {n} retransmissions went unanswered ({dur}), and it deletes the connection"),
+      Map.entry(Say.ESTABLISHED_ON_SYN, "; {h} enters ESTABLISHED at once, before it hears from the client again: in a"
+          + " two-message handshake the SYN alone opens the connection, and the application is handed it"),
+      Map.entry(Say.RST_UNASKED_SYN_ACK, "{h} never sent the SYN this SYN,ACK acknowledges (ack={ack}) and has no connection"
+          + " for it, so it answers RST, seq={seq}: the third message is where the client can refuse a connection an old"
+          + " SYN began"),
+      Map.entry(Say.OLD_DATA_ACCEPTED, "{h} takes the old segment's bytes into the new connection, where its sequence"
+          + " numbers fall in the window, and acknowledges up to ack={ack}: a segment of the old connection has turned up"
+          + " in the new one, and the application will read its bytes as if the new one had sent them"),
+      Map.entry(Say.TIME_WAIT_ZERO, "Lesson: {h}'s TIME_WAIT is cut to zero, so it is CLOSED at once: the same 4-tuple may"
+          + " be used again while segments of this connection are still in the network"),
+      Map.entry(Say.LESSON_TWO_MESSAGE, "Lesson: a two-message handshake (an engine changed for this lesson only). An old"
+          + " SYN of an earlier connection, long delayed in the network, reaches the server; the client has nothing"
+          + " open and will not heed the answer"),
+      Map.entry(Say.REAL_THREE_WAY, "The real three-way handshake, on the same network, with the same old SYN"),
+      Map.entry(Say.LESSON_NO_TIME_WAIT, "Lesson: TIME_WAIT cut to zero (an engine changed for this lesson only; no"
+          + " timestamps, as in the articles' header). The network keeps a copy of one data segment and delivers it"
+          + " long after; which copy is staged, so that its sequence numbers land in the next connection's window"),
+      Map.entry(Say.REAL_TIME_WAIT, "The real engine, TIME_WAIT of 2 MSL, on the same network, with the same old copy"
+          + " delivered as late")));
 
   private static final Map<Say, String> ZH = new EnumMap<>(Map.ofEntries(
       Map.entry(Say.SYN, "第一次握手：{h}发送 SYN 报文，指明初始化序列号 ISN={seq}"),
@@ -358,5 +387,21 @@ final class NarrationText {
       Map.entry(Say.UNDO, "{h}判断这次重传是多余的（{why}）：在它看来原来的报文只是延迟了，并没有丢失，"
           + "于是撤销拥塞窗口的削减，拥塞窗口恢复为 {cwnd} 字节"),
       Map.entry(Say.TLP_REPAIRED, "探测修复了一次丢包：{h}把拥塞窗口降为 {cwnd} 字节"),
-      Map.entry(Say.NOTE, "{h}：{text}")));
+      Map.entry(Say.NOTE, "{h}：{text}"),
+      Map.entry(Say.GIVE_UP, "{h}重传了 {n} 次都没有应答（历时 {dur}），放弃并删除这个连接"),
+      Map.entry(Say.ESTABLISHED_ON_SYN, "；{h}不等客户端再发来任何报文，立即进入 ESTABLISHED 状态：两次握手时，"
+          + "延时到达的请求也会与服务器建立连接，并交给了应用程序，服务器会一直等待客户端发数据，浪费服务器的资源"),
+      Map.entry(Say.RST_UNASKED_SYN_ACK, "{h}并没有发出这个 SYN+ACK 所确认的 SYN（ack={ack}），也没有对应的连接，"
+          + "于是回复 RST，seq={seq}：正是第三次握手让客户端能够拒绝失效的连接请求报文段所引起的连接"),
+      Map.entry(Say.OLD_DATA_ACCEPTED, "{h}把旧报文的字节收进了新连接（它的序列号落在新连接的接收窗口之内），"
+          + "确认到 ack={ack}：已经失效的报文出现在了新的连接中，应用程序将读到旧连接的数据，当作新连接发来的"),
+      Map.entry(Say.TIME_WAIT_ZERO, "课程：{h}的 TIME_WAIT 被缩短为零，立即进入 CLOSED 状态：本连接持续的时间内所产生的报文段"
+          + "还没有从网络中消失，同一个四元组就可以再次使用了"),
+      Map.entry(Say.LESSON_TWO_MESSAGE, "课程：两次握手（只为这一课修改的协议）。一个早先连接的、在网络中滞留了很久的"
+          + "失效的连接请求报文段到达服务端；客户端此时并没有发出建立连接的请求，不会理睬服务端的确认"),
+      Map.entry(Say.REAL_THREE_WAY, "真实的三次握手，同样的网络，同样的失效 SYN"),
+      Map.entry(Say.LESSON_NO_TIME_WAIT, "课程：TIME_WAIT 被缩短为零（只为这一课修改的协议；与文章中的首部一样，"
+          + "不使用时间戳选项）。网络保留了一个数据报文的副本，很久之后才送达；选哪一个副本是安排好的，"
+          + "让它的序列号落在下一个连接的接收窗口之内"),
+      Map.entry(Say.REAL_TIME_WAIT, "真实的协议，TIME_WAIT 等待 2MSL，同样的网络，同样晚到的旧报文副本")));
 }

@@ -34,6 +34,11 @@ final class Narrator {
   private static final Pattern FAST_RECOVERY = Pattern.compile("loss detected: fast recovery, cwnd (\\d+)");
   private static final Pattern UNDO = Pattern.compile("spurious retransmission \\((.*)\\): cwnd back to (\\d+)");
   private static final Pattern TLP_REPAIRED = Pattern.compile("the probe repaired a loss: cwnd (\\d+)");
+  private static final Pattern GIVE_UP = Pattern.compile("retransmission limit: (\\d+) timeouts unanswered for (\\d+) ms");
+  /** The notes that open the two runs of a "why" scenario ({@code dev.synack.sim.WhyRuns}), and what each says. */
+  private static final Map<String, Say> RUN_NOTES = Map.of(
+      "lesson run: two-message handshake", Say.LESSON_TWO_MESSAGE, "real run: three-way handshake", Say.REAL_THREE_WAY,
+      "lesson run: no TIME-WAIT", Say.LESSON_NO_TIME_WAIT, "real run: TIME-WAIT of 2 MSL", Say.REAL_TIME_WAIT);
 
   /** A sentence and the step it tells (an index into the model's steps). */
   record Line(int step, String text) {}
@@ -73,6 +78,8 @@ final class Narrator {
     long noteTime = -1;
     boolean recovery;
     long recoverPoint;
+    /** When TIME_WAIT was set to last no time at all (a lesson), or -1. */
+    long timeWaitZero = -1;
     long sentEnd = -1;
     int wscale = -1;
     boolean sackOk;
@@ -158,7 +165,7 @@ final class Narrator {
       add(i, say(Say.RECEIVED_ENTERS, s.column(), Map.of("flags", LadderModel.flagNames(cause.flags()),
           "to", s.to())) + (why == null ? "" : text.get(why)));
     } else if (s.from().equals("TIME_WAIT") && s.to().equals("CLOSED")) {
-      add(i, say(Say.TIME_WAIT_OVER, s.column(), Map.of()));
+      if (e.timeWaitZero < 0 || s.time() - e.timeWaitZero >= 1_000_000) add(i, say(Say.TIME_WAIT_OVER, s.column(), Map.of())); // else told when it was set
     } else {
       add(i, say(Say.ENTERS, s.column(), Map.of("from", s.from(), "to", s.to())));
     }
@@ -210,7 +217,7 @@ final class Narrator {
     if (f.has(TcpFlags.SYN) && !a.retransmit()) origins.put(a.from() + " " + a.conn(), f.seq());
     Map<String, String> values = new HashMap<>(segmentValues(a));
     SegmentInfo trigger = trigger(e, a);
-    if (kind == Say.RST_OLD_DUPLICATE) values.put("ack", number(trigger.ack(), a.from(), a.conn()));
+    if (kind == Say.RST_OLD_DUPLICATE || kind == Say.RST_UNASKED_SYN_ACK) values.put("ack", number(trigger.ack(), a.from(), a.conn()));
     if (kind == Say.CHALLENGE_ACK || kind == Say.RST_NO_CONNECTION) values.put("flags", LadderModel.flagNames(trigger.flags()));
     values.put("n", Integer.toString(f.ack() == e.lastAckSent ? e.dupAcksSent + 1 : 1));
     values.put("win", Long.toString(scaledWindow(e, peer, f)));
@@ -222,7 +229,9 @@ final class Narrator {
       line.append(text.get(Say.ZERO_WINDOW));
     }
     if (e.pendingEnter != null) {
-      line.append(say(Say.IN_STATE, a.from(), Map.of("state", e.pendingEnter)));
+      // A passive end that answers a SYN straight into ESTABLISHED runs the two-message lesson.
+      boolean twoMessage = e.pendingEnter.equals("ESTABLISHED") && f.has(TcpFlags.SYN | TcpFlags.ACK) && e.passive;
+      line.append(twoMessage ? say(Say.ESTABLISHED_ON_SYN, a.from(), Map.of()) : say(Say.IN_STATE, a.from(), Map.of("state", e.pendingEnter)));
       e.pendingEnter = null;
     }
     if (a.fate() == Fate.LOST) line.append(text.get(Say.LOST));
@@ -245,6 +254,9 @@ final class Narrator {
       // RFC 9293 §3.10.7.1: a SYN to a port with no TCB is answered <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
       if (trigger != null && trigger.has(TcpFlags.SYN) && !trigger.has(TcpFlags.ACK) && (before == null || before.equals("CLOSED"))) {
         return Say.RST_REFUSED;
+      }
+      if (trigger != null && trigger.has(TcpFlags.SYN | TcpFlags.ACK) && (before == null || before.equals("CLOSED"))) {
+        return Say.RST_UNASKED_SYN_ACK;
       }
       if (trigger != null && (before == null || before.equals("CLOSED"))) return Say.RST_NO_CONNECTION;
       if (trigger == null && synced) return Say.RST_ABORT;
@@ -301,6 +313,11 @@ final class Narrator {
         return Say.FIN_ACK_1;
       }
       if (peer.lastSentKind == Say.KEEPALIVE_PROBE) return Say.KEEPALIVE_REPLY;
+      // Bytes its peer never sent now (an old segment) taken in: the ACK covers some of them.
+      if (e.lastInUnsent && trigger.len() > 0 && synced && after(f.ack(), trigger.seq())
+          && (e.lastAckSent < 0 || after(f.ack(), e.lastAckSent))) {
+        return Say.OLD_DATA_ACCEPTED;
+      }
       if (peer.lastSentKind == Say.ZERO_WINDOW_PROBE) return Say.PROBE_REPLY;
     }
     if (f.ack() == e.lastAckSent && !f.has(TcpFlags.FIN)) {
@@ -377,7 +394,12 @@ final class Narrator {
     if (t.timer().equals("TIME_WAIT") && t.action() == TimerAction.SET) {
       String dur = t.firesAfter() < 0 ? ""
           : (lang.equals("zh") ? "（" : " (") + NarrationText.duration(t.firesAfter(), lang) + (lang.equals("zh") ? "）" : ")");
-      line = say(Say.TIME_WAIT_SET, t.column(), Map.of("dur", dur));
+      if (t.firesAfter() >= 0 && t.firesAfter() < 1_000_000) { // TIME_WAIT cut to nothing: the lesson
+        e.timeWaitZero = t.time();
+        line = say(Say.TIME_WAIT_ZERO, t.column(), Map.of());
+      } else {
+        line = say(Say.TIME_WAIT_SET, t.column(), Map.of("dur", dur));
+      }
     } else if (t.timer().equals("TIME_WAIT") && t.action() == TimerAction.RESTARTED) {
       line = say(Say.TIME_WAIT_RESTARTED, t.column(), Map.of());
     } else if (t.action() == TimerAction.FIRED) {
@@ -430,6 +452,10 @@ final class Narrator {
     } else if ((m = UNDO.matcher(n.text())).matches()) {
       e.recovery = false;
       add(i, say(Say.UNDO, n.column(), Map.of("why", NarrationText.evidence(m.group(1), lang), "cwnd", m.group(2))));
+    } else if (RUN_NOTES.containsKey(n.text())) {
+      add(i, text.get(RUN_NOTES.get(n.text())));
+    } else if ((m = GIVE_UP.matcher(n.text())).matches()) {
+      add(i, say(Say.GIVE_UP, n.column(), Map.of("n", m.group(1), "dur", NarrationText.duration(Long.parseLong(m.group(2)) * 1_000_000, lang))));
     } else if ((m = TLP_REPAIRED.matcher(n.text())).matches()) {
       add(i, say(Say.TLP_REPAIRED, n.column(), Map.of("cwnd", m.group(1))));
     } else if (n.text().startsWith("tail loss probe")) {
