@@ -1,10 +1,10 @@
 package dev.synack.cli;
 
-import dev.synack.cli.script.MatchMode;
-import dev.synack.cli.script.Profile;
-import dev.synack.cli.script.ScriptResult;
-import dev.synack.cli.script.ScriptRunner;
-import dev.synack.cli.script.ScriptSuite;
+import dev.synack.packetdrill.MatchMode;
+import dev.synack.packetdrill.Profile;
+import dev.synack.packetdrill.ScriptResult;
+import dev.synack.packetdrill.ScriptRunner;
+import dev.synack.packetdrill.ScriptSuite;
 import dev.synack.trace.JsonLinesSink;
 import dev.synack.trace.TraceSink;
 import java.io.IOException;
