@@ -34,8 +34,13 @@ final class PythonCode {
    *     the code reads a variable synack does not provide
    */
   static void run(String code, ScriptSocket socket, long now) {
+    run(code, variables(socket, now));
+  }
+
+  /** Runs {@code code} with {@code variables} (name to Python literal) defined before it. */
+  static void run(String code, Map<String, String> variables) {
     StringBuilder program = new StringBuilder();
-    variables(socket, now).forEach((k, v) -> program.append(k).append(" = ").append(v).append('\n'));
+    variables.forEach((k, v) -> program.append(k).append(" = ").append(v).append('\n'));
     program.append(dedent(code)).append('\n');
     Process p;
     try {

@@ -54,11 +54,23 @@ public final class ScriptSuite {
     return scripts;
   }
 
-  /** Runs every script in turn, handing each result to {@code each}, and returns the counts. */
+  /** What runs one script's text: {@link ScriptRunner#run} (synack) or {@link KernelRunner#run} (Linux). */
+  @FunctionalInterface
+  public interface Runner {
+    /** Runs the script {@code text} named {@code name}. */
+    ScriptResult run(String name, String text);
+  }
+
+  /** Runs every script in turn against synack, handing each result to {@code each}, and returns the counts. */
   public static Summary run(List<Path> scripts, ScriptRunner runner, Consumer<ScriptResult> each) {
+    return run(scripts, (Runner) runner::run, each);
+  }
+
+  /** Runs every script in turn, handing each result to {@code each}, and returns the counts. */
+  public static Summary run(List<Path> scripts, Runner runner, Consumer<ScriptResult> each) {
     int passed = 0, failed = 0, unsupported = 0;
     for (Path p : scripts) {
-      ScriptResult r = run(p, runner);
+      ScriptResult r = runner.run(p.toString(), read(p));
       switch (r.outcome()) {
         case PASS -> passed++;
         case FAIL -> failed++;
@@ -71,6 +83,11 @@ public final class ScriptSuite {
 
   /** Runs one script file. */
   public static ScriptResult run(Path script, ScriptRunner runner) {
+    return runner.run(script.toString(), read(script));
+  }
+
+  /** Runs one script file with {@code runner}. */
+  public static ScriptResult run(Path script, Runner runner) {
     return runner.run(script.toString(), read(script));
   }
 
