@@ -16,21 +16,22 @@ import java.util.Set;
  */
 record DataArgs(long length, Set<String> flags) {
   /**
-   * The flags a call honours here (MSG_NOSIGNAL: no signal is ever raised, EPIPE is returned
+   * The flags a call honours here (MSG_PEEK: the count of bytes queued, none consumed; MSG_TRUNC:
+   * on TCP, Linux discards what it would have copied and returns the count, which is what every read
+   * does here, since a script sees counts, not bytes; MSG_NOSIGNAL: no signal is ever raised, EPIPE is returned
    * anyway; MSG_ZEROCOPY: Linux ignores it on a socket without SO_ZEROCOPY, which cannot be set
    * here, {@code tcp_sendmsg_locked}), and why the others cannot be: a flag absent from both maps is
    * not one packetdrill's hosts define.
    */
-  private static final Set<String> HONOURED = Set.of("MSG_DONTWAIT", "MSG_WAITALL", "MSG_NOSIGNAL", "MSG_ZEROCOPY");
+  private static final Set<String> HONOURED = Set.of("MSG_DONTWAIT", "MSG_WAITALL", "MSG_NOSIGNAL", "MSG_ZEROCOPY",
+      "MSG_PEEK", "MSG_TRUNC");
 
   private static final Map<String, String> REFUSED = Map.of(
       "MSG_EOR", "record boundaries in the send queue (segments not coalesced across them) are not emulated",
-      "MSG_PEEK", "the stack's receive queue has no peek: data read is consumed",
       "MSG_OOB", "urgent data is not delivered out of band",
       "MSG_MORE", "corking (holding a partial segment for more data) is not implemented",
       "MSG_FASTOPEN", "TCP Fast Open (RFC 7413) is not implemented",
       "MSG_ERRQUEUE", "there is no socket error queue (timestamping, zerocopy notices)",
-      "MSG_TRUNC", "discarding received data unread is not implemented",
       "MSG_CONFIRM", "neighbour confirmation has no meaning on the script's link",
       "MSG_CMSG_CLOEXEC", "ancillary data is not emulated");
 

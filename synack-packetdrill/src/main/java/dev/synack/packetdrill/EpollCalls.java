@@ -14,16 +14,21 @@ import java.util.function.ToLongFunction;
 /**
  * Linux's epoll on the script's sockets: {@code epoll_create}, {@code epoll_create1},
  * {@code epoll_ctl} (ADD, MOD, DEL) and {@code epoll_wait}, level-triggered, with the readiness
- * poll() computes ({@code ep_item_poll} calls the same {@code tcp_poll}). Edge-triggered and
- * one-shot registrations ({@code EPOLLET}, {@code EPOLLONESHOT}, {@code EPOLLEXCLUSIVE}) depend
- * on when the kernel wakes the waiters, which is not emulated: they are unsupported.
+ * poll() computes ({@code ep_item_poll} calls the same {@code tcp_poll}). {@code EPOLLONESHOT}
+ * as Linux's {@code ep_send_events}: once reported, the registration reports nothing (not even
+ * EPOLLERR or EPOLLHUP) until EPOLL_CTL_MOD arms it again. Edge-triggered registrations
+ * ({@code EPOLLET}, {@code EPOLLEXCLUSIVE}) depend on when the kernel wakes the waiters (each new
+ * segment is a wake-up, even on a socket already readable), which is not emulated: unsupported.
  */
 final class EpollCalls {
   private static final long EPOLLIN = 0x1, EPOLLPRI = 0x2, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10,
       EPOLLRDNORM = 0x40, EPOLLWRNORM = 0x100, EPOLLRDHUP = 0x2000;
   private static final Map<String, Long> EVENTS = Map.of("EPOLLIN", EPOLLIN, "EPOLLPRI", EPOLLPRI, "EPOLLOUT", EPOLLOUT,
       "EPOLLERR", EPOLLERR, "EPOLLHUP", EPOLLHUP, "EPOLLRDNORM", EPOLLRDNORM, "EPOLLWRNORM", EPOLLWRNORM, "EPOLLRDHUP", EPOLLRDHUP);
-  private static final Set<String> REFUSED = Set.of("EPOLLET", "EPOLLONESHOT", "EPOLLEXCLUSIVE", "EPOLLWAKEUP");
+  private static final Set<String> REFUSED = Set.of("EPOLLET", "EPOLLEXCLUSIVE", "EPOLLWAKEUP");
+  private static final long EPOLLONESHOT = 1L << 30;
+  /** Not a Linux bit: a one-shot registration that reported, and waits for EPOLL_CTL_MOD. */
+  private static final long DISARMED = 1L << 40;
 
   /** One epoll instance: the descriptors it watches, in the order added, with their event masks. */
   private record Instance(Map<Integer, Long> interest) {}
@@ -96,11 +101,15 @@ final class EpollCalls {
       List<long[]> ready = new ArrayList<>();
       for (Map.Entry<Integer, Long> e : ep.interest().entrySet()) {
         ScriptSocket s = socketOf.apply(e.getKey());
-        if (s == null) continue;
-        long bits = readiness(s) & (e.getValue() | EPOLLERR | EPOLLHUP);
+        if (s == null || (e.getValue() & DISARMED) != 0) continue;
+        long bits = readiness(s) & ((e.getValue() & ~EPOLLONESHOT) | EPOLLERR | EPOLLHUP);
         if (bits != 0 && ready.size() < max) ready.add(new long[] {e.getKey(), bits});
       }
       if (ready.isEmpty() && timeout != 0) return null;
+      for (long[] r : ready) {
+        int fd = (int) r[0];
+        if ((ep.interest().get(fd) & EPOLLONESHOT) != 0) ep.interest().put(fd, EPOLLONESHOT | DISARMED);
+      }
       for (int i = 0; i < ready.size() && i < expected.size(); i++) {
         if (!(expected.get(i) instanceof Expr.Struct want)) continue;
         Expr wantEvents = want.field("events");
@@ -143,8 +152,10 @@ final class EpollCalls {
         m |= n.value();
       } else if (t instanceof Expr.Sym s && EVENTS.containsKey(s.name())) {
         m |= EVENTS.get(s.name());
+      } else if (t instanceof Expr.Sym s && s.name().equals("EPOLLONESHOT")) {
+        m |= EPOLLONESHOT;
       } else if (t instanceof Expr.Sym s && REFUSED.contains(s.name())) {
-        throw ScriptException.unsupported(0, s.name() + " (edge-triggered and one-shot wake-ups are not emulated; epoll here is level-triggered)");
+        throw ScriptException.unsupported(0, s.name() + " (edge-triggered wake-ups are not emulated: each new segment wakes Linux's waiters, even on a ready socket)");
       } else {
         throw ScriptException.unsupported(0, "epoll event " + t);
       }
@@ -152,7 +163,8 @@ final class EpollCalls {
     return m;
   }
 
-  private static String names(long bits) {
+  private static String names(long mask) {
+    long bits = mask & ~EPOLLONESHOT;
     List<String> out = new ArrayList<>();
     EVENTS.forEach((k, v) -> {
       if ((bits & v) != 0 && !k.endsWith("NORM")) out.add(k);

@@ -282,6 +282,7 @@ final class SocketCalls {
     if (s == null) return now(Result.fail(Errno.EBADF));
     boolean nonBlocking = s.nonBlocking || flags.contains("MSG_DONTWAIT");
     boolean waitAll = flags.contains("MSG_WAITALL") && !nonBlocking;
+    boolean peek = flags.contains("MSG_PEEK");
     ByteBuffer buffer = ByteBuffer.allocate((int) length);
     return () -> {
       if (waitAll && s.connection != null && !s.readShut && s.connection.status().receiveQueued() < length
@@ -291,6 +292,8 @@ final class SocketCalls {
       if (s.connection == null) return Result.fail(Errno.ENOTCONN);
       if (s.readShut) return Result.ok(0);
       Errno pending = s.pendingError();
+      int queued = s.connection.isReleased() ? 0 : s.connection.status().receiveQueued();
+      if (peek && queued > 0) return Result.ok(Math.min(length, queued)); // tcp_recvmsg(): copied, left queued
       try {
         int n = s.connection.receive(buffer.clear(), hut.now());
         hut.collect();

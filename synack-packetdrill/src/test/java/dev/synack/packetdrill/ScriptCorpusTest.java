@@ -77,6 +77,7 @@ class ScriptCorpusTest {
     expected.put("comments-ifdef-python.pkt", "pass");
     expected.put("data-calls.pkt", "pass");
     expected.put("epoll-and-ioctl.pkt", "pass");
+    expected.put("epoll-oneshot.pkt", "pass");
     expected.put("icmp-and-udp.pkt", "unsupported:16:UDP packet line");
     expected.put("linger-reset.pkt", "pass");
     expected.put("options-and-flags.pkt", "unsupported:4:socket option TCP_FASTOPEN");

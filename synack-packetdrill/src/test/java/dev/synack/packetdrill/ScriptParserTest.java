@@ -279,11 +279,11 @@ class ScriptParserTest {
     }
 
     @Test
-    void peek_isUnsupported_namingTheFlag() {
-      Event.Syscall sc = (Event.Syscall) event("+0 recv(4, ..., 10, MSG_PEEK) = 10");
+    void outOfBand_isUnsupported_namingTheFlag() {
+      Event.Syscall sc = (Event.Syscall) event("+0 recv(4, ..., 10, MSG_OOB) = 10");
       ScriptException e = assertThrows(ScriptException.class, () -> DataArgs.of("recv", sc.args()));
       assertEquals(ScriptException.Kind.UNSUPPORTED, e.kind());
-      assertTrue(e.getMessage().contains("MSG_PEEK"), e.getMessage());
+      assertTrue(e.getMessage().contains("MSG_OOB"), e.getMessage());
     }
   }
 

@@ -317,6 +317,33 @@ class ScriptRunnerTest {
     }
 
     @Test
+    void peek_countsWhatIsQueued_andLeavesItForTheRead() {
+      assertPasses(run(CONNECTED + """
+          +0 recv(3, ..., 100, MSG_PEEK | MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)
+          +0.1 < P. 1:11(10) ack 1 win 65535
+          +0 > . 1:1(0) ack 11
+          +0 recv(3, ..., 4, MSG_PEEK) = 4
+          +0 recv(3, ..., 100, MSG_PEEK) = 10
+          +0 recv(3, ..., 100, MSG_TRUNC) = 10
+          +0 recv(3, ..., 100, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)
+          """));
+    }
+
+    @Test
+    void peek_thatConsumed_wouldLeaveNothingForTheRead() {
+      // The same script with a read after the peek expecting the bytes again fails if peek consumed them.
+      ScriptResult r = run(CONNECTED + """
+          +0.1 < P. 1:11(10) ack 1 win 65535
+          +0 > . 1:1(0) ack 11
+          +0 recv(3, ..., 100, MSG_PEEK) = 10
+          +0 recv(3, ..., 100, 0) = 10
+          +0 recv(3, ..., 100, MSG_PEEK | MSG_DONTWAIT) = 10
+          """);
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
+      assertEquals("-1 EAGAIN", r.seen());
+    }
+
+    @Test
     void blockingConnect_withAnEndTime_returnsWhenTheSynAckArrives() {
       assertPasses(run(HEADER + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
