@@ -1,6 +1,7 @@
 /** The {@code synack} command line: demo, serve, connect, decode, script, bench. */
 module dev.synack.cli {
   requires dev.synack.io;
+  requires dev.synack.packetdrill;
   requires info.picocli;
   requires java.management;
   requires jdk.unsupported; // sun.misc.Signal: SIGINT and SIGTERM end serve in order, with exit code 0

@@ -116,6 +116,20 @@ class ScriptCommandTest {
     }
 
     @Test
+    void unknownTarget_oneLine_exitTwo() {
+      Run r = run("--target", "bsd", RFC.toString());
+      assertEquals(2, r.code());
+      assertEquals(List.of("synack script: unknown target 'bsd' (synack or kernel)"), r.err());
+    }
+
+    @Test
+    void kernelTargetWithTrace_oneLine_exitTwo() {
+      Run r = run("--target", "kernel", "--trace", dir.resolve("t.jsonl").toString(), RFC.toString());
+      assertEquals(2, r.code());
+      assertEquals(List.of("synack script: --trace is synack's trace; the kernel target has none"), r.err());
+    }
+
+    @Test
     void missingPath_oneLine_exitTwo() {
       Run r = run(dir.resolve("nothing.pkt").toString());
       assertEquals(2, r.code());

@@ -27,6 +27,8 @@ public final class NetworkNamespace {
   private static final Linker LINKER = Linker.nativeLinker();
   private static final MethodHandle SETNS = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("setns"),
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.captureCallState("errno"));
+  private static final MethodHandle UNSHARE = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("unshare"),
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT), Linker.Option.captureCallState("errno"));
 
   private final Path path;
 
@@ -79,7 +81,35 @@ public final class NetworkNamespace {
     }
   }
 
-  private void enter() throws IOException {
+  /**
+   * Moves the calling platform thread into a new, empty network namespace of its own (unshare(2)),
+   * as packetdrill's kernel runs: only loopback, down. The rest of the process stays where it is.
+   * The namespace lives while a thread is in it or a socket or device made in it is open, and goes
+   * away with the last of them, so nothing is left behind. Returns it, so that other threads can
+   * {@link #enter} it while the calling thread lives.
+   *
+   * @throws IOException when the kernel refuses (no CAP_SYS_ADMIN)
+   */
+  public static NetworkNamespace unshare() throws IOException {
+    if (Thread.currentThread().isVirtual()) throw new IllegalStateException("unshare needs a platform thread");
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(LinuxSyscalls.CALL_STATE_SIZE, 8);
+      if ((int) UNSHARE.invokeExact(state, CLONE_NEWNET) != 0) {
+        throw new IOException("synack: cannot make a network namespace: " + LinuxSyscalls.strerror(LinuxSyscalls.errno(state)));
+      }
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IOException("unshare failed: " + t, t);
+    }
+    // "PID/task/TID": this thread's own namespace, which /proc/self/ns/net (the main thread's) is not.
+    Path self = Files.readSymbolicLink(Path.of("/proc/thread-self"));
+    return new NetworkNamespace(Path.of("/proc").resolve(self).resolve("ns/net"));
+  }
+
+  /** Makes the calling platform thread enter the namespace, for good (setns(2)). */
+  public void enter() throws IOException {
+    if (Thread.currentThread().isVirtual()) throw new IllegalStateException("setns needs a platform thread");
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(LinuxSyscalls.CALL_STATE_SIZE, 8);
       int fd = LinuxSyscalls.open(state, arena.allocateFrom(path.toString()), O_RDONLY | O_CLOEXEC);

@@ -14,6 +14,9 @@
  * </ul>
  *
  * <p>{@link dev.synack.link.KernelInterface} configures the kernel's side of a device (address, up).
+ * {@link dev.synack.link.NetworkNamespace} runs threads in a network namespace (or makes a new one),
+ * and {@link dev.synack.link.KernelSockets} makes the kernel's own socket calls there, as a C program
+ * does (the packetdrill runner's kernel target).
  *
  * <p>Where to start: open a link ({@link dev.synack.link.TunLink#open(String)} or
  * {@link dev.synack.link.UdpLink#open(java.net.InetSocketAddress, java.net.InetSocketAddress)}) and hand it with a host to a {@link dev.synack.runtime.HostDriver}.

@@ -1,0 +1,500 @@
+package dev.synack.packetdrill;
+
+import dev.synack.stack.Connection;
+import dev.synack.stack.Listener;
+import dev.synack.tcp.TcpError;
+import dev.synack.tcp.TcpException;
+import dev.synack.tcp.TcpState;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The system calls of a script, on emulated sockets over the host's {@link Connection}s and
+ * {@link Listener}s, with BSD socket semantics and errno: what packetdrill calls in the kernel.
+ *
+ * <p>As in packetdrill, the script's file descriptor numbers name the sockets: {@code socket()
+ * = 3} makes the new socket descriptor 3. Bound and listening ports are packetdrill's 8080; the
+ * peer the script plays has one address and port, which connect() and bind() make the live
+ * 4-tuple of the packets the script injects.
+ */
+final class SocketCalls {
+  /** packetdrill's bind and connect port. */
+  static final int SCRIPT_PORT = 8080;
+  /** The port of the peer the script plays, when it opens the connection. */
+  static final int PEER_PORT = 47000;
+
+  /** What a finished call returned: a value, and the errno when it failed (value -1). */
+  record Result(long value, Errno errno) {
+    static Result ok(long value) {
+      return new Result(value, null);
+    }
+
+    static Result fail(Errno errno) {
+      return new Result(-1, errno);
+    }
+  }
+
+  /** A call in progress: {@link #poll} returns its result once the stack lets it finish, null while it blocks. */
+  interface Call {
+    Result poll();
+  }
+
+  private final HostUnderTest hut;
+  private final Sysctls sysctls;
+  private final Profile profile;
+  private final MatchMode mode;
+  private final InetAddress localAddress;
+  private final InetAddress remoteAddress;
+  private final SocketOptions options;
+  private final Map<Integer, ScriptSocket> sockets = new TreeMap<>();
+  private final EpollCalls epoll = new EpollCalls(fd -> sockets.get(fd), this::revents);
+  /** packetdrill's "socket under test": the one created or accepted last, which code assertions read. */
+  private ScriptSocket underTest;
+  private int liveLocalPort = SCRIPT_PORT;
+  private int liveRemotePort = PEER_PORT;
+
+  SocketCalls(HostUnderTest hut, Sysctls sysctls, Profile profile, MatchMode mode, InetAddress localAddress,
+      InetAddress remoteAddress) {
+    this.hut = hut;
+    this.sysctls = sysctls;
+    this.profile = profile;
+    this.mode = mode;
+    this.localAddress = localAddress;
+    this.remoteAddress = remoteAddress;
+    this.options = new SocketOptions(hut, sysctls, profile, mode);
+  }
+
+  int liveLocalPort() {
+    return liveLocalPort;
+  }
+
+  int liveRemotePort() {
+    return liveRemotePort;
+  }
+
+  ScriptSocket underTest() {
+    return underTest;
+  }
+
+  /** Returns the open sockets, by descriptor. */
+  List<ScriptSocket> sockets() {
+    return new ArrayList<>(sockets.values());
+  }
+
+  /**
+   * Starts a call.
+   *
+   * @throws ScriptException (unsupported) for a call or option the emulation does not have, or
+   *     (mismatch) when an output argument differs from the script's
+   */
+  Call start(Event.Syscall sc) {
+    List<Expr> a = sc.args();
+    return switch (sc.name()) {
+      case "socket" -> now(socket(a, sc.result()));
+      case "fcntl" -> now(fcntl(a));
+      case "setsockopt" -> now(setsockopt(a));
+      case "getsockopt" -> now(getsockopt(a));
+      case "bind" -> now(bind(a));
+      case "listen" -> now(listen(a));
+      case "connect" -> connect(a);
+      case "accept" -> accept(a, sc.result());
+      case "read", "recv", "recvfrom", "readv", "recvmsg" -> {
+        DataArgs d = DataArgs.of(sc.name(), a);
+        yield read(a, sc.name(), d.length(), d.flags());
+      }
+      case "write", "send", "sendto", "writev", "sendmsg" -> {
+        DataArgs d = DataArgs.of(sc.name(), a);
+        yield write(a, sc.name(), d.length(), d.flags());
+      }
+      case "shutdown" -> now(shutdown(a));
+      case "close" -> now(close(a));
+      case "poll" -> poll(a);
+      case "epoll_create", "epoll_create1" -> {
+        if (a.size() != 1) throw ScriptException.syntax(0, sc.name() + " takes 1 argument, not " + a.size());
+        int fd = newFd(sc.result());
+        sockets.put(fd, new ScriptSocket(fd, 0, 0));
+        yield now(epoll.create(fd));
+      }
+      case "epoll_ctl" -> now(epoll.ctl(a));
+      case "epoll_wait", "epoll_pwait" -> epoll.waitFor(a.subList(0, Math.min(a.size(), 4)));
+      case "ioctl" -> now(ioctl(a));
+      case "getsockname", "getpeername" -> now(name(a, sc.name()));
+      default -> throw ScriptException.unsupported(0, "system call " + sc.name() + "()");
+    };
+  }
+
+  private static Call now(Result r) {
+    return () -> r;
+  }
+
+  // ---- socket, fcntl, options ----
+
+  private Result socket(List<Expr> a, Expr result) {
+    arity(a, 3, "socket");
+    Long type = Symbols.evaluate(a.get(1));
+    Long proto = Symbols.evaluate(a.get(2));
+    if (type == null || type != 1 || proto == null || (proto != 6 && proto != 0)) {
+      throw ScriptException.unsupported(0, "socket() of another kind than SOCK_STREAM, IPPROTO_TCP: " + a);
+    }
+    ScriptSocket s = new ScriptSocket(newFd(result), sysctls.receiveSpace(), sysctls.sendSpace());
+    sockets.put(s.fd, s);
+    underTest = s;
+    return Result.ok(s.fd);
+  }
+
+  private int newFd(Expr expected) {
+    if (expected instanceof Expr.Num(long n) && n >= 0 && !sockets.containsKey((int) n)) return (int) n;
+    int fd = 3;
+    while (sockets.containsKey(fd)) fd++;
+    return fd;
+  }
+
+  private Result fcntl(List<Expr> a) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    String cmd = symbol(a.get(1));
+    switch (cmd) {
+      case "F_GETFL" -> {
+        return Result.ok(Symbols.O_RDWR | (s.nonBlocking ? Symbols.O_NONBLOCK : 0));
+      }
+      case "F_SETFL" -> {
+        arity(a, 3, "fcntl(F_SETFL)");
+        Long flags = Symbols.evaluate(a.get(2));
+        if (flags == null) throw ScriptException.unsupported(0, "fcntl flags " + a.get(2));
+        s.nonBlocking = (flags & Symbols.O_NONBLOCK) != 0;
+        return Result.ok(0);
+      }
+      default -> throw ScriptException.unsupported(0, "fcntl command " + cmd);
+    }
+  }
+
+  private Result setsockopt(List<Expr> a) {
+    arity(a, 5, "setsockopt");
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    return options.set(s, symbol(a.get(2)), a.get(3));
+  }
+
+  private Result getsockopt(List<Expr> a) {
+    arity(a, 5, "getsockopt");
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    Expr want = a.get(3) instanceof Expr.Array arr && arr.elements().size() == 1 ? arr.elements().getFirst() : a.get(3);
+    options.get(s, symbol(a.get(2)), want);
+    return Result.ok(0);
+  }
+
+  // ---- bind, listen, connect, accept ----
+
+  private Result bind(List<Expr> a) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    if (s.boundPort != 0) return Result.fail(Errno.EINVAL);
+    s.boundPort = SCRIPT_PORT;
+    liveLocalPort = SCRIPT_PORT;
+    liveRemotePort = PEER_PORT;
+    return Result.ok(0);
+  }
+
+  private Result listen(List<Expr> a) {
+    arity(a, 2, "listen");
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    if (s.connection != null) return Result.fail(Errno.EINVAL);
+    if (s.listener != null) throw ScriptException.unsupported(0, "listen() again on a listening socket");
+    Long backlog = Symbols.evaluate(a.get(1));
+    if (backlog == null) throw ScriptException.unsupported(0, "listen backlog " + a.get(1));
+    if (s.boundPort == 0) s.boundPort = SCRIPT_PORT;
+    try {
+      s.listener = hut.host.listen(null, s.boundPort, (int) Math.max(1, backlog), options.tcp(s));
+    } catch (IllegalStateException e) {
+      return Result.fail(Errno.EADDRINUSE);
+    }
+    return Result.ok(0);
+  }
+
+  private Call connect(List<Expr> a) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return now(Result.fail(Errno.EBADF));
+    if (s.listener != null) return now(Result.fail(Errno.EINVAL));
+    if (s.connection != null) {
+      if (connected(s.connection)) return now(Result.fail(Errno.EISCONN));
+      Errno e = s.takeError();
+      return now(Result.fail(e != null ? e : Errno.EALREADY));
+    }
+    try {
+      s.connection = hut.host.connect(localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, options.tcp(s), hut.now());
+    } catch (IllegalStateException e) {
+      return now(Result.fail(Errno.EADDRINUSE));
+    }
+    if (s.lingerSeconds == 0) s.connection.setSoLinger(true, 0);
+    hut.collect();
+    liveLocalPort = s.connection.id().localPort();
+    liveRemotePort = SCRIPT_PORT;
+    if (s.nonBlocking) return now(Result.fail(Errno.EINPROGRESS));
+    return () -> {
+      if (connected(s.connection)) return Result.ok(0);
+      Errno e = s.takeError();
+      if (e != null) return Result.fail(e);
+      return s.connection.state() == TcpState.CLOSED ? Result.fail(Errno.ECONNABORTED) : null;
+    };
+  }
+
+  private static boolean connected(Connection c) {
+    TcpState st = c.state();
+    return st != TcpState.SYN_SENT && st != TcpState.SYN_RECEIVED && st != TcpState.CLOSED && st != TcpState.LISTEN;
+  }
+
+  private Call accept(List<Expr> a, Expr result) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return now(Result.fail(Errno.EBADF));
+    if (s.listener == null) return now(Result.fail(Errno.EINVAL));
+    Call attempt = () -> {
+      Connection c = s.listener.accept();
+      if (c == null) return s.nonBlocking ? Result.fail(Errno.EAGAIN) : null;
+      ScriptSocket child = new ScriptSocket(newFd(result), s.receiveBuffer, s.sendBuffer);
+      child.connection = c;
+      SocketOptions.inherit(child, s);
+      if (child.lingerSeconds == 0) c.setSoLinger(true, 0);
+      child.boundPort = s.boundPort;
+      // BSD's accept() hands the new socket the listener's O_NONBLOCK; Linux's does not.
+      child.nonBlocking = profile == Profile.FREEBSD && s.nonBlocking;
+      sockets.put(child.fd, child);
+      underTest = child;
+      return Result.ok(child.fd);
+    };
+    return attempt;
+  }
+
+  // ---- data ----
+
+  /**
+   * read, recv, recvfrom, readv, recvmsg: {@code length} bytes at most, with the flags named in
+   * {@code flags} ({@link DataArgs} has refused those not emulated): MSG_DONTWAIT makes this one
+   * call non-blocking, MSG_WAITALL makes a blocking call wait for all of {@code length}.
+   */
+  private Call read(List<Expr> a, String name, long length, java.util.Set<String> flags) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return now(Result.fail(Errno.EBADF));
+    boolean nonBlocking = s.nonBlocking || flags.contains("MSG_DONTWAIT");
+    boolean waitAll = flags.contains("MSG_WAITALL") && !nonBlocking;
+    boolean peek = flags.contains("MSG_PEEK");
+    ByteBuffer buffer = ByteBuffer.allocate((int) length);
+    return () -> {
+      if (waitAll && s.connection != null && !s.readShut && s.connection.status().receiveQueued() < length
+          && s.pendingError() == null && receiving(s.connection)) {
+        return null;
+      }
+      if (s.connection == null) return Result.fail(Errno.ENOTCONN);
+      if (s.readShut) return Result.ok(0);
+      Errno pending = s.pendingError();
+      int queued = s.connection.isReleased() ? 0 : s.connection.status().receiveQueued();
+      if (peek && queued > 0) return Result.ok(Math.min(length, queued)); // tcp_recvmsg(): copied, left queued
+      try {
+        int n = s.connection.receive(buffer.clear(), hut.now());
+        hut.collect();
+        if (n > 0) return Result.ok(n);
+        if (n < 0) return Result.ok(0);
+      } catch (TcpException e) {
+        if (pending != null) return Result.fail(s.takeError());
+        return e.error() == TcpError.CONNECTION_CLOSING ? Result.ok(0) : Result.fail(Errno.ENOTCONN);
+      }
+      if (pending != null) return Result.fail(s.takeError());
+      if (s.connection.state() == TcpState.CLOSED) return Result.ok(0);
+      return nonBlocking ? Result.fail(Errno.EAGAIN) : null;
+    };
+  }
+
+  /** Returns whether more data may still arrive on the connection (no FIN from the peer yet). */
+  private static boolean receiving(Connection c) {
+    TcpState st = c.state();
+    return st == TcpState.ESTABLISHED || st == TcpState.FIN_WAIT_1 || st == TcpState.FIN_WAIT_2
+        || st == TcpState.SYN_SENT || st == TcpState.SYN_RECEIVED;
+  }
+
+  /** write, send, sendto, writev, sendmsg: {@code length} zero bytes; MSG_DONTWAIT makes this one call non-blocking. */
+  private Call write(List<Expr> a, String name, long length, java.util.Set<String> flags) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return now(Result.fail(Errno.EBADF));
+    boolean nonBlocking = s.nonBlocking || flags.contains("MSG_DONTWAIT");
+    // packetdrill writes zeros when the buffer is written "...".
+    ByteBuffer data = ByteBuffer.allocate((int) length);
+    return () -> {
+      if (s.connection == null) return Result.fail(Errno.ENOTCONN);
+      if (s.writeShut) return Result.fail(Errno.EPIPE);
+      Errno pending = s.takeError();
+      if (pending != null) return Result.fail(pending);
+      TcpState st = s.connection.state();
+      if (st == TcpState.SYN_SENT || st == TcpState.SYN_RECEIVED) {
+        if (nonBlocking) return Result.fail(Errno.EAGAIN);
+        return null; // a blocking write waits for the handshake, as BSD's sosend does
+      }
+      try {
+        s.connection.send(data, hut.now());
+        hut.collect();
+      } catch (TcpException e) {
+        return Result.fail(e.error() == TcpError.CONNECTION_CLOSING ? Errno.EPIPE : Errno.ENOTCONN);
+      }
+      if (!data.hasRemaining()) return Result.ok(length);
+      if (nonBlocking) return data.position() > 0 ? Result.ok(data.position()) : Result.fail(Errno.EAGAIN);
+      return null;
+    };
+  }
+
+  // ---- shutdown, close ----
+
+  private Result shutdown(List<Expr> a) {
+    arity(a, 2, "shutdown");
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    if (s.connection == null) return Result.fail(Errno.ENOTCONN);
+    String how = symbol(a.get(1));
+    boolean wr = how.equals("SHUT_WR") || how.equals("SHUT_RDWR");
+    boolean rd = how.equals("SHUT_RD") || how.equals("SHUT_RDWR");
+    if (!wr && !rd) throw ScriptException.unsupported(0, "shutdown how " + how);
+    if (rd) s.readShut = true;
+    if (wr && !s.writeShut) {
+      s.writeShut = true;
+      if (s.connection.state() != TcpState.CLOSED) {
+        try {
+          s.connection.close(hut.now());
+        } catch (TcpException e) {
+          return Result.fail(Errno.ENOTCONN);
+        }
+        hut.collect();
+      }
+    }
+    return Result.ok(0);
+  }
+
+  private Result close(List<Expr> a) {
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    sockets.remove(s.fd);
+    epoll.close(s.fd);
+    if (underTest == s) underTest = null;
+    if (s.listener != null) {
+      s.listener.close(hut.now());
+    } else if (s.connection != null && s.connection.state() != TcpState.CLOSED) {
+      try {
+        s.connection.closeFully(hut.now());
+      } catch (TcpException e) {
+        // Already closed by the peer: nothing to send.
+      }
+    }
+    hut.collect();
+    return Result.ok(0);
+  }
+
+  // ---- ioctl, names ----
+
+  /**
+   * ioctl: the queue sizes Linux reports ({@code SIOCINQ}/{@code FIONREAD}: bytes to read;
+   * {@code SIOCOUTQ}: bytes sent and not acknowledged plus bytes not sent; {@code SIOCOUTQNSD}:
+   * bytes not sent), compared with the script's {@code [N]}.
+   */
+  private Result ioctl(List<Expr> a) {
+    arity(a, 3, "ioctl");
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    String request = symbol(a.get(1));
+    if (s.connection == null || s.connection.isReleased()) return Result.fail(Errno.EINVAL);
+    var st = s.connection.status();
+    long inFlight = Integer.toUnsignedLong(st.sndNxt() - st.sndUna());
+    long value = switch (request) {
+      case "SIOCINQ", "FIONREAD" -> st.receiveQueued();
+      case "SIOCOUTQ" -> st.sendQueued();
+      case "SIOCOUTQNSD" -> Math.max(0, st.sendQueued() - inFlight);
+      default -> throw ScriptException.unsupported(0, "ioctl request " + request);
+    };
+    Long want = Symbols.evaluate(a.get(2));
+    if (!(a.get(2) instanceof Expr.Ellipsis) && (want == null || want != value)) {
+      throw ScriptException.mismatch(0, "ioctl(" + request + ") value", String.valueOf(a.get(2)), "[" + value + "]");
+    }
+    return Result.ok(0);
+  }
+
+  /** getsockname and getpeername: the script writes the address as {@code ...}; a peer needs a connection. */
+  private Result name(List<Expr> a, String call) {
+    arity(a, 3, call);
+    ScriptSocket s = socketOf(a);
+    if (s == null) return Result.fail(Errno.EBADF);
+    if (!(a.get(1) instanceof Expr.Ellipsis)) throw ScriptException.unsupported(0, call + "() address " + a.get(1) + " (compared only as ...)");
+    if (call.equals("getpeername") && (s.connection == null || !connected(s.connection))) return Result.fail(Errno.ENOTCONN);
+    return Result.ok(0);
+  }
+
+  // ---- poll ----
+
+  private Call poll(List<Expr> a) {
+    arity(a, 3, "poll");
+    if (!(a.get(0) instanceof Expr.Array fds)) throw ScriptException.unsupported(0, "poll() without an array of pollfd");
+    Long timeout = Symbols.evaluate(a.get(2));
+    if (timeout == null) throw ScriptException.unsupported(0, "poll timeout " + a.get(2));
+    return () -> {
+      int ready = 0;
+      for (Expr e : fds.elements()) {
+        if (!(e instanceof Expr.Struct st)) throw ScriptException.unsupported(0, "poll entry " + e);
+        Long fd = Symbols.evaluate(st.fields().get("fd"));
+        Long events = Symbols.evaluate(st.fields().getOrDefault("events", new Expr.Num(0)));
+        if (fd == null || events == null) throw ScriptException.unsupported(0, "poll entry " + e);
+        ScriptSocket s = sockets.get(fd.intValue());
+        long revents = s == null ? 0x20 /* POLLNVAL */ : revents(s) & (events | 0x8 | 0x10);
+        if (revents != 0) ready++;
+      }
+      if (ready == 0 && timeout != 0) return null;
+      // The revents the script expects are compared once the call returns.
+      for (Expr e : fds.elements()) {
+        Expr.Struct st = (Expr.Struct) e;
+        Expr want = st.fields().get("revents");
+        if (want == null) continue;
+        ScriptSocket s = sockets.get(Symbols.evaluate(st.fields().get("fd")).intValue());
+        long events = Symbols.evaluate(st.fields().getOrDefault("events", new Expr.Num(0)));
+        long got = s == null ? 0x20 : revents(s) & (events | 0x8 | 0x10);
+        Long expected = Symbols.evaluate(want);
+        if (expected == null || expected != got) {
+          throw ScriptException.mismatch(0, "poll revents of fd " + st.fields().get("fd"), String.valueOf(want), Long.toString(got));
+        }
+      }
+      return Result.ok(ready);
+    };
+  }
+
+  /** Returns POLLIN, POLLOUT, POLLERR and POLLHUP as BSD computes them for a TCP socket. */
+  private long revents(ScriptSocket s) {
+    long r = 0;
+    if (s.listener != null) return s.listener.pendingAccepts() > 0 ? 0x1 | 0x40 : 0;
+    Connection c = s.connection;
+    if (c == null) return 0x4 | 0x10; // an unconnected socket is writable and hung up
+    TcpState st = c.state();
+    boolean readable = c.status().receiveQueued() > 0 || st == TcpState.CLOSED || st == TcpState.CLOSE_WAIT
+        || st == TcpState.LAST_ACK || st == TcpState.CLOSING || st == TcpState.TIME_WAIT;
+    if (readable) r |= 0x1 | 0x40;
+    if (connected(c) && !s.writeShut && st != TcpState.CLOSED) r |= 0x4;
+    if (s.pendingError() != null) r |= 0x8;
+    if (st == TcpState.CLOSED) r |= 0x10;
+    return r;
+  }
+
+  // ---- arguments ----
+
+  private ScriptSocket socketOf(List<Expr> a) {
+    if (a.isEmpty()) throw ScriptException.syntax(0, "a socket call needs a descriptor");
+    Long fd = Symbols.evaluate(a.getFirst());
+    if (fd == null) throw ScriptException.unsupported(0, "descriptor " + a.getFirst());
+    return sockets.get(fd.intValue());
+  }
+
+  private static String symbol(Expr e) {
+    if (e instanceof Expr.Sym s) return s.name();
+    throw ScriptException.unsupported(0, "expected a symbolic constant, not " + e);
+  }
+
+  private static void arity(List<Expr> a, int n, String call) {
+    if (a.size() != n) throw ScriptException.syntax(0, call + " takes " + n + " arguments, not " + a.size());
+  }
+}
