@@ -135,10 +135,16 @@ final class WatchPage {
           return (value - base + 4294967296) % 4294967296;
         }
 
+        // Flags in the order the textbooks and the ladder write them: SYN,ACK and FIN,ACK.
+        var ORDER = ['SYN', 'FIN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'];
+        function flags(e) {
+          return e.flags.slice().sort(function (a, b) { return ORDER.indexOf(a) - ORDER.indexOf(b); }).join(',');
+        }
+
         function label(c, e, dir) {
           var other = dir === 'send' ? 'recv' : 'send';
           if (c.base[dir] === null) c.base[dir] = e.seq;
-          var s = e.flags.join(',') + ' seq=' + rel(e.seq, c.base[dir]);
+          var s = flags(e) + ' seq=' + rel(e.seq, c.base[dir]);
           if (e.flags.indexOf('ACK') >= 0) s += ' ack=' + rel(e.ack, c.base[other]);
           s += ' win=' + e.win;
           if (e.len > 0) s += ' len=' + e.len;
@@ -160,7 +166,7 @@ final class WatchPage {
             var dir = (e.event === 'recv' || e.event === 'drop') ? 'recv' : 'send';
             c.segments++;
             c.row.querySelector('.segs').textContent = c.segments;
-            step = { kind: e.event, dir: dir, flags: e.flags.join(','), text: label(c, e, dir) };
+            step = { kind: e.event, dir: dir, flags: flags(e), text: label(c, e, dir) };
           } else {
             return;
           }
