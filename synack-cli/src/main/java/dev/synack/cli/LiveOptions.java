@@ -69,7 +69,7 @@ final class LiveOptions {
         server = WatchServer.start(watch, feed, title + " — live", lang);
       } catch (BindException e) {
         feed.close();
-        throw new Main.UsageError("--watch " + watch + ": 127.0.0.1:" + watch + " is in use");
+        throw new Main.UsageError("--watch " + watch + ": cannot listen on 127.0.0.1:" + watch + ": " + e.getMessage());
       }
       err.println("synack " + command + ": watch " + server.url());
       err.flush();
