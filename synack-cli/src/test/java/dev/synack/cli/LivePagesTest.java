@@ -147,6 +147,21 @@ class LivePagesTest {
     assertTrue(page.contains("2 connections. Click one"), page.substring(0, 800));
   }
 
+  @Test
+  void connectEndedBySigterm_stillWritesItsPage() throws Exception {
+    Started serve = serve("--udp 127.0.0.1:0 --addr 10.0.0.2 --discard");
+    Path empty = Files.writeString(dir.resolve("empty.txt"), "");
+    // Input ends at once: connect half-closes and waits for the discard server, which never closes.
+    Started connect = Started.here(empty, "sh", "-c", "cd '" + dir + "' && exec bin/synack connect --udp 127.0.0.1:0"
+        + " --peer 127.0.0.1:" + udpPort(serve) + " --addr 10.0.0.1 --html c.html 10.0.0.2 9");
+    started.add(connect);
+    assertTrue(serve.awaitOutput("10.0.0.1:", WAIT), serve.outputSoFar());
+    Result ended = connect.terminate(WAIT);
+    assertTrue(ended.output().contains("synack connect: html: c.html (1 connection)"), ended.output());
+    String page = Files.readString(dir.resolve("c.html"), StandardCharsets.UTF_8);
+    assertTrue(page.contains("Handshake, step 1") && page.contains("ESTABLISHED → FIN_WAIT_1"), "the run up to the signal");
+  }
+
   /** Starts {@code bin/synack serve ARGS} in the test's directory and waits until it listens. */
   Started serve(String args) throws Exception {
     Started s = Started.here(null, "sh", "-c", "cd '" + dir + "' && exec bin/synack serve " + args);

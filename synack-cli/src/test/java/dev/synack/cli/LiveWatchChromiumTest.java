@@ -40,7 +40,10 @@ class LiveWatchChromiumTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
   /** What the test reads from the page: the table's rows, the ladder's title, arrows and state labels. */
   private static final String READ_DOM = """
-      JSON.stringify({
+      (function () {
+        // The page may still be loading: its elements are not there yet.
+        if (!document.getElementById('status') || !document.getElementById('live-ladder')) return JSON.stringify({status: 'loading'});
+        return JSON.stringify({
         status: document.getElementById('status').className,
         rows: Array.from(document.querySelectorAll('#conns tr[data-conn]')).map(function (tr) {
           return [tr.dataset.conn, tr.querySelector('.state').textContent, tr.querySelector('.segs').textContent];
@@ -50,7 +53,8 @@ class LiveWatchChromiumTest {
           return [g.getAttribute('class'), g.dataset.flags, g.querySelector('text').textContent];
         }),
         states: Array.from(document.querySelectorAll('#live-ladder text.state')).map(function (t) { return t.textContent; })
-      })""";
+        });
+      })()""";
 
   @TempDir
   Path dir;
