@@ -35,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * page before any connection, then a connection is made, and the DOM — read through the DevTools
  * protocol ({@code Runtime.evaluate} over its WebSocket) — shows it in the table with its state,
  * and its ladder, arrow by arrow, with relative numbers; a second connection is added as it comes.
+ * Stopped, {@code serve} writes its {@code --html} page, whose list of connections shows the chosen
+ * one's page. Screenshots of both are saved under {@code target/html-screenshots/}.
  */
 class LiveWatchChromiumTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -96,11 +98,12 @@ class LiveWatchChromiumTest {
   @Test
   void pageOpenBeforeTheConnection_showsItsRowStateAndGrowingLadder() throws Exception {
     Started serve = Started.here(null, "sh", "-c", "cd '" + dir + "' && exec bin/synack serve --udp 127.0.0.1:0"
-        + " --addr 10.0.0.2 --echo --watch 0");
+        + " --addr 10.0.0.2 --echo --watch 0 --html serve.html");
     started.add(serve);
     assertTrue(serve.awaitOutput("Ctrl-C stops", WAIT), serve.outputSoFar());
     String url = LivePagesTest.watchUrl(serve);
     open(url);
+    call("Runtime.enable", Map.of());
     Map<String, Object> dom = awaitDom(d -> d.get("status").equals("up"), "the page's stream opened");
     assertEquals(List.of(), dom.get("rows"), "no connection yet");
 
@@ -122,6 +125,8 @@ class LiveWatchChromiumTest {
     assertEquals("SYN,ACK", synAck.get(1), arrows.toString());
     assertTrue(synAck.get(2).startsWith("SYN,ACK seq=0 ack=1 "), arrows.toString());
     assertTrue(arrows.stream().anyMatch(a -> a.get(0).equals("seg recv") && a.get(2).contains("len=15")), "the data: " + arrows);
+    // Windows scaled once both SYNs offered a scale (RFC 7323): the client's 1024 << 6, not the raw field.
+    assertTrue(arrows.stream().noneMatch(a -> a.get(2).contains(" win=1024")), "scaled windows: " + arrows);
     assertTrue(arrows.stream().anyMatch(a -> a.get(0).equals("seg send") && a.get(2).contains("len=15")), "its echo: " + arrows);
     assertTrue(arrows.stream().anyMatch(a -> a.get(0).equals("seg recv") && a.get(1).equals("FIN,ACK")), "the client's FIN: " + arrows);
     assertTrue(arrows.stream().anyMatch(a -> a.get(0).equals("seg send") && a.get(1).equals("FIN,ACK")), "the server's FIN: " + arrows);
@@ -133,13 +138,51 @@ class LiveWatchChromiumTest {
     dom = awaitDom(d -> rows(d).size() == 2 && rows(d).get(1).get(1).equals("CLOSED"), "the second connection, added");
     assertEquals(rows(dom).get(1).get(0), dom.get("title"), "the ladder follows the newest connection");
     assertTrue(arrows(dom).stream().anyMatch(a -> a.get(2).contains("len=6")), arrows(dom).toString());
+    screenshot("watch.en.png");
+    assertEquals(List.of(), exceptions, "the live page's script threw");
+
+    // Stopped, serve writes the run's page: a list of the two connections, the chosen one's page beside it.
+    Result served = serve.terminate(WAIT);
+    assertEquals(0, served.exitCode(), served.output());
+    call("Page.navigate", Map.of("url", dir.resolve("serve.html").toUri().toString()));
+    String readChooser = """
+        (function () {
+          var items = document.querySelectorAll('#choose li'), frame = document.getElementById('page');
+          var doc = frame && frame.contentDocument;
+          if (items.length === 0 || !doc || !doc.querySelector('#narration li')) return JSON.stringify({ready: false});
+          return JSON.stringify({ready: true, items: items.length, chosen: document.querySelector('#choose li.chosen').textContent,
+            title: doc.querySelector('h1').textContent, first: doc.querySelector('#narration li').textContent,
+            arrows: doc.querySelectorAll('#ladder [data-step]').length});
+        })()""";
+    Map<String, Object> chooser = await(readChooser, d -> Boolean.TRUE.equals(d.get("ready")), "the chooser page and its first connection");
+    assertEquals(2, number(chooser.get("items")), chooser.toString());
+    String firstConn = rows(dom).get(0).get(0);
+    String secondConn = rows(dom).get(1).get(0);
+    assertTrue(((String) chooser.get("chosen")).startsWith(firstConn) && ((String) chooser.get("title")).endsWith(firstConn), chooser.toString());
+    assertTrue(((String) chooser.get("first")).contains("Handshake, step 1"), chooser.toString());
+    assertTrue(number(chooser.get("arrows")) > 5, chooser.toString());
+    evaluate("document.querySelectorAll('#choose li')[1].click(), ''");
+    chooser = await(readChooser, d -> Boolean.TRUE.equals(d.get("ready")) && ((String) d.get("title")).endsWith(secondConn),
+        "the second connection's page, once chosen");
+    assertTrue(((String) chooser.get("chosen")).startsWith(secondConn), chooser.toString());
+    screenshot("run-page-chooser.en.png");
+  }
+
+  /** Saves a screenshot of the page under {@code target/html-screenshots/}, for a person to look at. */
+  private void screenshot(String name) throws Exception {
+    Map<?, ?> shot = call("Page.captureScreenshot", Map.of("format", "png"));
+    byte[] png = java.util.Base64.getDecoder().decode((String) shot.get("data"));
+    Path shots = Files.createDirectories(Path.of("target", "html-screenshots"));
+    Files.write(shots.resolve(name), png);
+    assertTrue(png.length > 5_000, "a screenshot: " + png.length + " bytes");
   }
 
   /** Starts headless Chromium on {@code url} with its DevTools port open, and connects to the page's WebSocket. */
   private void open(String url) throws Exception {
     Path profile = Files.createTempDirectory(dir, "profile");
     chromium = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--remote-debugging-port=0",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
+        "--remote-debugging-port=0",
         "--remote-allow-origins=*", "--user-data-dir=" + profile, url)
         .redirectOutput(dir.resolve("chromium.out").toFile()).redirectError(dir.resolve("chromium.log").toFile()).start();
     Path active = profile.resolve("DevToolsActivePort");
@@ -168,6 +211,8 @@ class LiveWatchChromiumTest {
   }
 
   private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+  /** Uncaught exceptions in the page's script, as DevTools reports them. */
+  private final List<String> exceptions = new java.util.concurrent.CopyOnWriteArrayList<>();
   private int nextId = 1;
 
   /** Collects DevTools messages, whole (a message may come in parts). */
@@ -178,6 +223,7 @@ class LiveWatchChromiumTest {
     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
       partial.append(data);
       if (last) {
+        if (partial.indexOf("\"method\":\"Runtime.exceptionThrown\"") >= 0) exceptions.add(partial.toString());
         replies.add(partial.toString());
         partial.setLength(0);
       }
@@ -188,10 +234,15 @@ class LiveWatchChromiumTest {
 
   /** Evaluates READ_DOM in the page until {@code until} holds of it (bounded), and returns it. */
   private Map<String, Object> awaitDom(Predicate<Map<String, Object>> until, String what) throws Exception {
+    return await(READ_DOM, until, what);
+  }
+
+  /** Evaluates {@code expression}, which returns a JSON string, until {@code until} holds of it (bounded), and returns it. */
+  private Map<String, Object> await(String expression, Predicate<Map<String, Object>> until, String what) throws Exception {
     long end = System.nanoTime() + WAIT.toNanos();
     Map<String, Object> dom = null;
     while (System.nanoTime() < end) {
-      dom = Json.parseObject(evaluate(READ_DOM));
+      dom = Json.parseObject(evaluate(expression));
       if (until.test(dom)) return dom;
       Thread.sleep(100);
     }
@@ -201,20 +252,26 @@ class LiveWatchChromiumTest {
 
   /** Returns the string value of {@code expression} evaluated in the page. */
   private String evaluate(String expression) throws Exception {
+    Map<?, ?> reply = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true));
+    Map<?, ?> result = (Map<?, ?>) reply.get("result");
+    assertTrue(result != null && result.get("value") instanceof String, "evaluated: " + reply);
+    return (String) result.get("value");
+  }
+
+  /** Calls a DevTools method on the page and returns its result. */
+  private Map<?, ?> call(String method, Map<String, Object> params) throws Exception {
     int id = nextId++;
-    devtools.sendText(Json.write(Map.of("id", id, "method", "Runtime.evaluate",
-        "params", Map.of("expression", expression, "returnByValue", true))), true).get(30, TimeUnit.SECONDS);
+    devtools.sendText(Json.write(Map.of("id", id, "method", method, "params", params)), true).get(30, TimeUnit.SECONDS);
     long end = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < end) {
       String reply = replies.poll(1, TimeUnit.SECONDS);
       if (reply == null) continue;
       Map<String, Object> m = Json.parseObject(reply);
       if (!Integer.valueOf(id).equals(number(m.get("id")))) continue;
-      Map<?, ?> result = (Map<?, ?>) ((Map<?, ?>) m.get("result")).get("result");
-      assertTrue(result != null && result.get("value") instanceof String, "evaluated: " + reply);
-      return (String) result.get("value");
+      assertTrue(m.get("result") instanceof Map, method + ": " + reply);
+      return (Map<?, ?>) m.get("result");
     }
-    fail("no DevTools reply in " + WAIT.toSeconds() + " s");
+    fail("no DevTools reply to " + method + " in " + WAIT.toSeconds() + " s");
     return null;
   }
 

@@ -8,7 +8,7 @@ import java.util.Map;
  * The {@code --watch} page: a table of the host's connections with their states, and the ladder
  * of the chosen one (the newest, until one is clicked), growing as the {@code /events} stream
  * brings segments. Sequence and acknowledgment numbers are relative to each direction's first
- * sequence number seen, as in the HTML report. It loads nothing but its own stream.
+ * sequence number seen, and windows scaled, as in the HTML report. It loads nothing but its own stream.
  */
 final class WatchPage {
   private WatchPage() {}
@@ -108,7 +108,7 @@ final class WatchPage {
         function conn(key) {
           var c = conns.get(key);
           if (c) return c;
-          c = { key: key, state: '', segments: 0, steps: [], more: 0, base: { send: null, recv: null }, row: null };
+          c = { key: key, state: '', segments: 0, steps: [], more: 0, base: { send: null, recv: null }, ws: { send: null, recv: null }, synSeen: { send: false, recv: false }, row: null };
           conns.set(key, c);
           var tr = document.createElement('tr');
           tr.dataset.conn = key;
@@ -141,16 +141,41 @@ final class WatchPage {
           return e.flags.slice().sort(function (a, b) { return ORDER.indexOf(a) - ORDER.indexOf(b); }).join(',');
         }
 
+        // RFC 7323 §2.2-2.3: a SYN's window is never scaled; the others are when both SYNs offered a scale.
+        function scaledWindow(c, e, dir) {
+          if (e.flags.indexOf('SYN') >= 0) return e.win;
+          if (c.ws.send === null || c.ws.recv === null || c.ws.send < 0 || c.ws.recv < 0) return e.win;
+          return e.win * Math.pow(2, c.ws[dir]);
+        }
+
+        // Each direction's numbers start from its SYN (or the first segment seen, joined late); its scale from the SYN.
+        function learn(c, e, dir) {
+          var syn = e.flags.indexOf('SYN') >= 0;
+          var changed = false;
+          if (c.base[dir] === null || (syn && !c.synSeen[dir])) { changed = c.base[dir] !== null; c.base[dir] = e.seq; }
+          if (syn && !c.synSeen[dir]) {
+            c.synSeen[dir] = true;
+            var m = /wscale (\\d+)/.exec(e.options || '');
+            c.ws[dir] = m ? Number(m[1]) : -1;
+            changed = true;
+          }
+          return changed;
+        }
+
         function label(c, e, dir) {
           var other = dir === 'send' ? 'recv' : 'send';
-          if (c.base[dir] === null) c.base[dir] = e.seq;
           var s = flags(e) + ' seq=' + rel(e.seq, c.base[dir]);
           if (e.flags.indexOf('ACK') >= 0) s += ' ack=' + rel(e.ack, c.base[other]);
-          s += ' win=' + e.win;
+          s += ' win=' + scaledWindow(c, e, dir);
           if (e.len > 0) s += ' len=' + e.len;
           if (e.event === 'retransmit') s += ' (retransmission)';
           if (e.event === 'drop' && e.reason) s += ' ✗ ' + e.reason;
           return s;
+        }
+
+        function before(a, b) {
+          if (a.t !== b.t) return a.t < b.t;
+          return a.dir === 'recv' && b.dir === 'send';
         }
 
         function onEvent(e) {
@@ -166,13 +191,25 @@ final class WatchPage {
             var dir = (e.event === 'recv' || e.event === 'drop') ? 'recv' : 'send';
             c.segments++;
             c.row.querySelector('.segs').textContent = c.segments;
-            step = { kind: e.event, dir: dir, flags: flags(e), text: label(c, e, dir) };
+            var relearn = learn(c, e, dir);
+            step = { kind: e.event, dir: dir, flags: flags(e), e: e, t: e.t };
           } else {
             return;
           }
+          step.t = e.t;
           if (c.steps.length >= MAX_STEPS) { c.more++; if (chosen === c.key) drawMore(c); return; }
-          c.steps.push(step);
-          if (chosen === c.key) { draw(c, step, c.steps.length - 1); grow(c); }
+          // In time order: a host may trace an arrival after the answer it caused (each keeps its own time);
+          // at one instant, an arrival before what was sent then.
+          var at = c.steps.length;
+          while (at > 0 && before(step, c.steps[at - 1])) at--;
+          c.steps.splice(at, 0, step);
+          if (chosen !== c.key) return;
+          if (at < c.steps.length - 1 || relearn) {
+            choose(c.key);
+          } else {
+            draw(c, step, at);
+            grow(c);
+          }
         }
 
         function choose(key) {
@@ -218,7 +255,7 @@ final class WatchPage {
           g.appendChild(el('line', { x1: to + tip, y1: y + 1, x2: to, y2: y + 6 }));
           g.appendChild(el('line', { x1: to + tip, y1: y + 9, x2: to, y2: y + 6 }));
           var t = el('text', { x: (LEFT + RIGHT) / 2, y: y - 8, 'text-anchor': 'middle' });
-          t.textContent = step.text;
+          t.textContent = label(c, step.e, step.dir);
           g.appendChild(t);
           svg.appendChild(g);
         }
