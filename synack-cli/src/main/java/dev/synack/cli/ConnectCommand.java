@@ -40,7 +40,10 @@ import picocli.CommandLine.Spec;
       "      --host-addr 10.0.0.1/24 10.0.0.1 8080",
       "Example, to synack serve --udp 127.0.0.1:9000 --addr 10.0.0.2 --echo (no root):",
       "  echo hi | synack connect --udp 127.0.0.1:0 --peer 127.0.0.1:9000 \\",
-      "      --addr 10.0.0.1 10.0.0.2 7"
+      "      --addr 10.0.0.1 10.0.0.2 7",
+      "Watched live at http://127.0.0.1:8081/, and drawn as a page at the end:",
+      "  echo hi | synack connect --udp 127.0.0.1:0 --peer 127.0.0.1:9000 \\",
+      "      --addr 10.0.0.1 --watch 8081 --html hi.html 10.0.0.2 7"
     })
 final class ConnectCommand implements Callable<Integer> {
   /** How long the close at the end waits for the peer to acknowledge our FIN. */
@@ -51,6 +54,9 @@ final class ConnectCommand implements Callable<Integer> {
 
   @Mixin
   LinkOptions link;
+
+  @Mixin
+  LiveOptions live;
 
   @Parameters(index = "0", paramLabel = "HOST", description = "the address to connect to")
   String remoteHost;
@@ -81,6 +87,7 @@ final class ConnectCommand implements Callable<Integer> {
     OutputPaths.distinct("--trace", link.traceFile, "--pcap", link.pcapFile);
     OutputPaths.check("--trace", link.traceFile);
     OutputPaths.check("--pcap", link.pcapFile);
+    live.check(link.traceFile, link.pcapFile);
     AddressArguments.own("--addr", address);
     InetAddress remote = AddressArguments.literal("HOST", remoteHost);
     AddressArguments.peer("HOST", remote);
@@ -94,8 +101,22 @@ final class ConnectCommand implements Callable<Integer> {
     long timeoutMillis = timeoutMillis();
     PrintWriter err = spec.commandLine().getErr();
     String where = Addresses.endpoint(remote, remotePort);
-    LinkHost host = link.openOrReport("synack", address, err);
-    if (host == null) return 1;
+    LinkHost host = link.openOrReport("synack", address, err, live.start("connect", err));
+    if (host == null) {
+      live.finish("connect", err);
+      return 1;
+    }
+    try {
+      return run(host, address, remote, where, timeoutMillis, err);
+    } finally {
+      // After the host has stopped: the pages hold all of the run (a signal's hook writes them first).
+      live.finish("connect", err);
+    }
+  }
+
+  /** Connects, copies both ways until the peer closes, and closes; returns the exit code. */
+  private int run(LinkHost host, InetAddress address, InetAddress remote, String where, long timeoutMillis,
+      PrintWriter err) throws Exception {
     try (host; ControlSocket control = ControlSocket.open("connect", host.driver(), host.host(), err)) {
       TcpSocket socket;
       try {
@@ -113,6 +134,7 @@ final class ConnectCommand implements Callable<Integer> {
       Thread hook = new Thread(() -> {
         stopping.set(true);
         closeQuietly(socket);
+        live.finish("connect", err);
       }, "synack-connect-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       Thread sender = Thread.ofVirtual().name("synack-connect-stdin").start(() -> send(socket));

@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,7 +42,9 @@ import picocli.CommandLine.Spec;
       "  ip netns add client",
       "  synack forward --tun synack0 --netns client --host-addr 10.99.0.1/24 &",
       "  ip -n client route add default dev synack0",
-      "  ip netns exec client curl http://example.com/"
+      "  ip netns exec client curl http://example.com/",
+      "Add --watch 8080 to watch the connections live at http://127.0.0.1:8080/,",
+      "and --html run.html for the run's page when it stops."
     })
 final class ForwardCommand implements Callable<Integer> {
   @Spec
@@ -85,6 +88,9 @@ final class ForwardCommand implements Callable<Integer> {
   @Option(names = "--pcap", paramLabel = "FILE.pcap", description = "write every packet on the TUN device as pcap")
   Path pcapFile;
 
+  @Mixin
+  LiveOptions live;
+
   @Option(names = "--verbose", description = "one line per flow: opened, bytes each way, how it ended")
   boolean verbose;
 
@@ -101,6 +107,8 @@ final class ForwardCommand implements Callable<Integer> {
     if (socksUser != null && (socksUser.getBytes(StandardCharsets.UTF_8).length > 255 || socksPassword.getBytes(StandardCharsets.UTF_8).length > 255)) {
       throw new Main.UsageError("--socks-user and --socks-password are 255 bytes at most (RFC 1929)");
     }
+    OutputPaths.distinct("--trace", traceFile, "--pcap", pcapFile);
+    live.check(traceFile, pcapFile);
     NetworkNamespace ns = null;
     if (netns != null) {
       try {
@@ -111,12 +119,14 @@ final class ForwardCommand implements Callable<Integer> {
     }
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
+    TraceSink pages = live.start("forward", err);
     Link link;
     try {
       java.util.function.Consumer<String> notes = note -> err.println("synack forward: " + note);
       link = ns == null ? tun.open(notes) : tun.openIn(ns, notes);
     } catch (IOException e) {
       err.println(e.getMessage());
+      live.finish("forward", err);
       return 1;
     }
     Writer traceWriter = null;
@@ -130,17 +140,18 @@ final class ForwardCommand implements Callable<Integer> {
     } catch (IOException e) {
       link.close();
       err.println("synack forward: cannot write " + e.getMessage());
+      live.finish("forward", err);
       return 1;
     }
     ForwarderOptions options = ForwarderOptions.defaults().withLimits(maxConnections, maxHeldSyns, maxUdpFlows)
         .withConnectTimeout(Duration.ofSeconds(connectTimeout)).withSilentUnreachable(silentUnreachable)
-        .withTrace(trace).withLog(verbose ? line -> log(out, line) : null).withSocks5(proxy, socksUser, socksPassword);
+        .withTrace(TraceSink.both(trace, pages)).withLog(verbose ? line -> log(out, line) : null).withSocks5(proxy, socksUser, socksPassword);
     Forwarder forwarder = Forwarder.start(link, options);
     try {
       err.println("synack forward: on " + tun.describe() + (netns != null ? " in namespace " + netns : "") + "; Ctrl-C stops");
       err.flush();
       CountDownLatch stopAsked = new CountDownLatch(1);
-      Thread hook = new Thread(() -> stop(forwarder, err), "synack-forward-stop");
+      Thread hook = new Thread(() -> stop(forwarder, live, err), "synack-forward-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       StopSignals.install(stopAsked::countDown);
       while (!stopAsked.await(200, TimeUnit.MILLISECONDS)) {
@@ -148,18 +159,19 @@ final class ForwardCommand implements Callable<Integer> {
           StopSignals.removeShutdownHook(hook);
           err.println("synack forward: stopped: " + forwarder.failure());
           forwarder.close();
+          live.finish("forward", err);
           return 1;
         }
       }
       if (!StopSignals.removeShutdownHook(hook)) return 0;
-      stop(forwarder, err);
+      stop(forwarder, live, err);
       return 0;
     } finally {
       if (traceWriter != null) traceWriter.close();
     }
   }
 
-  private static void stop(Forwarder forwarder, PrintWriter err) {
+  private static void stop(Forwarder forwarder, LiveOptions live, PrintWriter err) {
     try {
       String host = forwarder.hostCounters();
       forwarder.close();
@@ -168,6 +180,7 @@ final class ForwardCommand implements Callable<Integer> {
     } catch (IOException e) {
       err.println("synack forward: stopping: " + e.getMessage());
     }
+    live.finish("forward", err);
     err.flush();
   }
 

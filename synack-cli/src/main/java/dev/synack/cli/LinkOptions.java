@@ -85,8 +85,13 @@ final class LinkOptions {
    * {@code err} too, one line each.
    */
   LinkHost openOrReport(String name, InetAddress address, PrintWriter err) {
+    return openOrReport(name, address, err, TraceSink.NONE);
+  }
+
+  /** Opens the link and its host as {@link #openOrReport(String, InetAddress, PrintWriter)} does, its trace fed to {@code also} too. */
+  LinkHost openOrReport(String name, InetAddress address, PrintWriter err, TraceSink also) {
     try {
-      return open(name, address, line -> {
+      return open(name, address, also, line -> {
         err.println(line);
         err.flush();
       });
@@ -105,6 +110,11 @@ final class LinkOptions {
    *     output that cannot be written)
    */
   LinkHost open(String name, InetAddress address, Consumer<String> notes) throws IOException {
+    return open(name, address, TraceSink.NONE, notes);
+  }
+
+  /** Opens the link and its host as {@link #open(String, InetAddress, Consumer)} does, its trace fed to {@code also} too. */
+  LinkHost open(String name, InetAddress address, TraceSink also, Consumer<String> notes) throws IOException {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
       Link link = choice.chosen().open(notes);
@@ -124,6 +134,7 @@ final class LinkOptions {
         opened.add(traceWriter);
         trace = new JsonLinesSink(traceWriter);
       }
+      trace = TraceSink.both(trace, also);
       HostConfig config = HostConfig.defaults(new SecureRandom().nextLong()).withMtu(link.mtu());
       return traceWriter == null ? LinkHost.start(name, link, address, config, trace, notes)
           : LinkHost.start(name, link, address, config, trace, notes, traceWriter);

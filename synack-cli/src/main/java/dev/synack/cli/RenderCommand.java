@@ -58,7 +58,7 @@ final class RenderCommand implements Callable<Integer> {
   boolean ascii;
 
   /** One connection of the trace: the hosts that traced it, and its events. */
-  private record Conn(String key, Set<String> hosts, List<TraceEvent> events) {}
+  record Conn(String key, Set<String> hosts, List<TraceEvent> events) {}
 
   @Override
   public Integer call() throws IOException {
@@ -130,14 +130,14 @@ final class RenderCommand implements Callable<Integer> {
   }
 
   /** Returns the ladder's two columns: the traced host(s), and the remote endpoint when only one end traced. */
-  private static List<String> hostsOf(Conn c) {
+  static List<String> hostsOf(Conn c) {
     List<String> hosts = new ArrayList<>(c.hosts());
     if (hosts.size() == 1) hosts.add(remote(c.key()));
     return hosts;
   }
 
   /** Returns the connection's events, with the peer's side of each segment added when only one host traced it. */
-  private static List<TraceEvent> withPeer(Conn c) {
+  static List<TraceEvent> withPeer(Conn c) {
     if (c.hosts().size() != 1) return c.events();
     String peer = remote(c.key());
     List<TraceEvent> all = new ArrayList<>(c.events().size() * 2);

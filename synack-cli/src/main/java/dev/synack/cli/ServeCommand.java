@@ -42,7 +42,10 @@ import picocli.CommandLine.Spec;
       "Example, to another synack (no root needed):",
       "  synack serve --udp 127.0.0.1:9000 --addr 10.0.0.2 --echo",
       "  echo hi | synack connect --udp 127.0.0.1:0 --peer 127.0.0.1:9000 \\",
-      "      --addr 10.0.0.1 10.0.0.2 7"
+      "      --addr 10.0.0.1 10.0.0.2 7",
+      "Watched live at http://127.0.0.1:8080/, and drawn as a page when stopped:",
+      "  synack serve --udp 127.0.0.1:9000 --addr 10.0.0.2 --echo \\",
+      "      --watch 8080 --html run.html"
     })
 final class ServeCommand implements Callable<Integer> {
   /** How long connections get to close in order once the server is told to stop. */
@@ -53,6 +56,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin
   LinkOptions link;
+
+  @Mixin
+  LiveOptions live;
 
   @ArgGroup(exclusive = true)
   What what;
@@ -96,6 +102,7 @@ final class ServeCommand implements Callable<Integer> {
     OutputPaths.distinct("--trace", link.traceFile, "--pcap", link.pcapFile);
     OutputPaths.check("--trace", link.traceFile);
     OutputPaths.check("--pcap", link.pcapFile);
+    live.check(link.traceFile, link.pcapFile);
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     Duration idle = idleTimeout();
@@ -132,21 +139,25 @@ final class ServeCommand implements Callable<Integer> {
       String warning = LocalAddresses.warningFor(address, link.choice.tun.device);
       if (warning != null) err.println("synack serve: " + warning);
     }
-    LinkHost host = link.openOrReport("synack", address, err);
-    if (host == null) return 1;
+    LinkHost host = link.openOrReport("synack", address, err, live.start("serve", err));
+    if (host == null) {
+      live.finish("serve", err);
+      return 1;
+    }
     try (host; ControlSocket control = ControlSocket.open("serve", host.driver(), host.host(), err)) {
       Server server;
       try {
         server = Server.start(host.driver(), host.host(), host.address(), p, service, line -> log(out, line));
       } catch (BindException e) {
         err.println("synack serve: port " + p + ": " + e.getMessage());
+        live.finish("serve", err);
         return 1;
       }
       err.println("synack serve: " + name + " on " + Addresses.endpoint(host.address(), p) + " (" + link.describe()
           + "); Ctrl-C stops");
       CountDownLatch stopAsked = new CountDownLatch(1);
       // SIGINT and SIGTERM ask this thread to stop; the hook is for the other ways the JVM ends (SIGHUP, -Xrs).
-      Thread hook = new Thread(() -> stop(server, host, link, err), "synack-serve-stop");
+      Thread hook = new Thread(() -> stop(server, host, link, live, err), "synack-serve-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       StopSignals.install(stopAsked::countDown);
       // Runs until asked to stop, or until the loop dies on a link error (device deleted).
@@ -154,11 +165,12 @@ final class ServeCommand implements Callable<Integer> {
         if (!host.driver().isRunning()) {
           StopSignals.removeShutdownHook(hook);
           err.println("synack serve: stopped: " + host.failure());
+          live.finish("serve", err);
           return 1;
         }
       }
       if (!StopSignals.removeShutdownHook(hook)) return 0; // Too late: the JVM is ending, the hook stops the server.
-      stop(server, host, link, err);
+      stop(server, host, link, live, err);
       return 0;
     }
   }
@@ -175,8 +187,8 @@ final class ServeCommand implements Callable<Integer> {
     return Duration.ofNanos(Math.round(s * 1e9));
   }
 
-  /** Closes every connection in order within {@link #STOP_GRACE}, then the host and its outputs. */
-  private static void stop(Server server, LinkHost host, LinkOptions link, PrintWriter err) {
+  /** Closes every connection in order within {@link #STOP_GRACE}, then the host and its outputs, then writes the pages. */
+  private static void stop(Server server, LinkHost host, LinkOptions link, LiveOptions live, PrintWriter err) {
     try {
       int open = server.openConnections();
       int inOrder = server.stop(STOP_GRACE);
@@ -192,6 +204,7 @@ final class ServeCommand implements Callable<Integer> {
       } catch (Exception e) {
         err.println("synack serve: " + e.getMessage());
       }
+      live.finish("serve", err);
       err.flush();
     }
   }

@@ -89,7 +89,7 @@ class ForwardCommandTest {
       Files.write(www.resolve("f.bin"), file);
       NetnsFixture.Started http = server.start("python3", "-m", "http.server", "-b", "10.98.0.2", "-d", www.toString(), "8080");
       NetnsFixture.Started forward = outside.start("sh", "-c", "cd '" + dir + "' && exec bin/synack forward --tun fwd0"
-          + " --netns " + client.name() + " --host-addr 10.99.0.1/24 --verbose");
+          + " --netns " + client.name() + " --host-addr 10.99.0.1/24 --verbose --watch 0 --html forward.html");
       assertTrue(forward.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), forward.outputSoFar());
       client.ip("route", "add", "default", "dev", "fwd0");
 
@@ -107,6 +107,15 @@ class ForwardCommandTest {
       assertTrue(stopped.output().matches("(?s).*tcp 10\\.99\\.0\\.1:\\d+ -> 10\\.98\\.0\\.2:8080 closed, \\d+ B up, \\d+ B down.*"),
           stopped.output());
       assertTrue(stopped.output().contains("synack forward: stopped; tcp: opened "), stopped.output());
+      // The live page was served on loopback, and the run's page written on SIGTERM, one choice per connection.
+      assertTrue(stopped.output().matches("(?s).*synack forward: watch http://127\\.0\\.0\\.1:\\d+/.*"), stopped.output());
+      java.util.regex.Matcher html = java.util.regex.Pattern.compile("synack forward: html: forward\\.html \\((\\d+) connections?\\)")
+          .matcher(stopped.output());
+      assertTrue(html.find(), stopped.output());
+      String page = Files.readString(dir.resolve("forward.html"));
+      assertTrue(page.contains("10.98.0.2:8080"), "the page draws the forwarded connection");
+      int conns = Integer.parseInt(html.group(1));
+      assertTrue(conns == 1 ? page.contains("Handshake, step 1") : page.contains("<li data-page=\"page-0\">"), page.substring(0, 600));
     }
 
     /** Returns POSIX cksum's CRC and length of {@code data}, as {@code cksum} prints them. */
