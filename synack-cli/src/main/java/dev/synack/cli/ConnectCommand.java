@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -118,25 +119,31 @@ final class ConnectCommand implements Callable<Integer> {
   private int run(LinkHost host, InetAddress address, InetAddress remote, String where, long timeoutMillis,
       PrintWriter err) throws Exception {
     try (host; ControlSocket control = ControlSocket.open("connect", host.driver(), host.host(), err)) {
-      TcpSocket socket;
-      try {
-        socket = TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(remote, remotePort), timeoutMillis);
-        if (keepAlive) socket.setKeepAlive(true);
-      } catch (SocketTimeoutException e) {
-        err.println("synack connect: " + where + ": not connected within " + seconds(timeoutMillis) + " s (--timeout)");
-        return 1;
-      } catch (IOException e) {
-        err.println("synack connect: " + where + ": " + reason(e, host));
-        return 1;
-      }
-      lastActive.set(System.nanoTime());
+      // The hook is in place before the handshake: a signal at any moment still writes the pages.
       AtomicBoolean stopping = new AtomicBoolean();
+      AtomicReference<TcpSocket> connected = new AtomicReference<>();
       Thread hook = new Thread(() -> {
         stopping.set(true);
-        closeQuietly(socket);
+        TcpSocket s = connected.get();
+        if (s != null) closeQuietly(s);
         live.finish("connect", err);
       }, "synack-connect-stop");
       Runtime.getRuntime().addShutdownHook(hook);
+      TcpSocket socket;
+      try {
+        socket = TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(remote, remotePort), timeoutMillis);
+        connected.set(socket);
+        if (keepAlive) socket.setKeepAlive(true);
+      } catch (SocketTimeoutException e) {
+        StopSignals.removeShutdownHook(hook);
+        err.println("synack connect: " + where + ": not connected within " + seconds(timeoutMillis) + " s (--timeout)");
+        return 1;
+      } catch (IOException e) {
+        StopSignals.removeShutdownHook(hook);
+        if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
+        return 1;
+      }
+      lastActive.set(System.nanoTime());
       Thread sender = Thread.ofVirtual().name("synack-connect-stdin").start(() -> send(socket));
       try {
         if (!receive(socket, timeoutMillis)) {
