@@ -31,6 +31,7 @@ final class UdpRelay implements Relay.Sweep {
 
   private final ForwarderOptions options;
   private final ForwarderCounters counters;
+  private final RelayBudget budget;
   private final AtomicInteger pending = new AtomicInteger();
   Relay relay;
   EventLoop loop;
@@ -42,9 +43,10 @@ final class UdpRelay implements Relay.Sweep {
 
   private record FlowKey(InetAddress client, int clientPort, InetAddress destination, int destinationPort) {}
 
-  UdpRelay(ForwarderOptions options, ForwarderCounters counters) {
+  UdpRelay(ForwarderOptions options, ForwarderCounters counters, RelayBudget budget) {
     this.options = options;
     this.counters = counters;
+    this.budget = budget;
   }
 
   /** Hands every datagram the catch-all received to the relay thread; loop thread. */
@@ -56,9 +58,16 @@ final class UdpRelay implements Relay.Sweep {
         counters.udpDropped.incrementAndGet();
         continue;
       }
+      int size = m.payload().length;
+      if (!budget.take(size)) {
+        pending.decrementAndGet();
+        counters.udpDropped.incrementAndGet();
+        continue;
+      }
       UdpMessage message = m;
       relay.post(() -> {
         pending.decrementAndGet();
+        budget.give(size);
         out(message);
       });
     }
