@@ -81,7 +81,7 @@ final class ForwardCommand implements Callable<Integer> {
       description = "relay buffer memory held at once over all flows, in MiB (default 256); a new connection beyond it waits")
   int maxBufferMib = 256;
 
-  @Option(names = "--socks5", paramLabel = "HOST:PORT", description = "carry TCP through this SOCKS5 proxy (RFC 1928 CONNECT)")
+  @Option(names = "--socks5", paramLabel = "HOST:PORT", description = "carry TCP and UDP through this SOCKS5 proxy (RFC 1928 CONNECT, UDP ASSOCIATE)")
   String socks5;
 
   @Option(names = "--socks-user", paramLabel = "U", description = "the SOCKS5 proxy's username (RFC 1929)")

@@ -20,6 +20,7 @@ public final class ForwarderCounters {
   final AtomicLong udpDatagramsOut = new AtomicLong();
   final AtomicLong udpDatagramsIn = new AtomicLong();
   final AtomicLong udpDropped = new AtomicLong();
+  final AtomicLong udpSocksFragments = new AtomicLong();
   final AtomicLong icmpRequests = new AtomicLong();
   final AtomicLong icmpReplies = new AtomicLong();
   final AtomicLong icmpDropped = new AtomicLong();
@@ -61,6 +62,8 @@ public final class ForwarderCounters {
   /** Returns datagrams dropped (a host socket's buffer full, a send error). */
   public long udpDropped() { return udpDropped.get(); }
 
+  /** Returns datagrams from a SOCKS5 relay dropped for their FRAG field, not 0 (RFC 1928 §7: no reassembly here). */
+  public long udpSocksFragments() { return udpSocksFragments.get(); }
   /** Returns echo requests sent on through ICMP sockets. */
   public long icmpRequests() { return icmpRequests.get(); }
   /** Returns echo replies relayed back to clients. */
@@ -82,7 +85,7 @@ public final class ForwarderCounters {
         + tcpTimedOut() + ", over limit " + tcpOverLimit() + ", closed " + tcpClosed() + ", reset " + tcpReset() + ", active "
         + tcpActive() + ", bytes to host " + bytesToHost() + ", from host " + bytesFromHost() + "; udp: flows " + udpFlows()
         + ", active " + udpActive() + ", over limit " + udpOverLimit() + ", datagrams out " + udpDatagramsOut() + ", in "
-        + udpDatagramsIn() + ", dropped " + udpDropped() + "; icmp: requests " + icmpRequests() + ", replies " + icmpReplies()
+        + udpDatagramsIn() + ", dropped " + udpDropped() + ", SOCKS5 fragments " + udpSocksFragments() + "; icmp: requests " + icmpRequests() + ", replies " + icmpReplies()
         + ", dropped " + icmpDropped() + ", answered locally " + icmpAnsweredLocally() + "; relay buffers: " + relayBytes()
         + " B, peak " + relayBytesPeak() + " B, over budget " + relayOverBudget();
   }

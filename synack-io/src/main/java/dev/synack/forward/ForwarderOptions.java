@@ -20,8 +20,8 @@ import java.util.function.Consumer;
  *                          ICMP destination unreachable a router would send
  * @param log               one line per flow (opened, bytes each way, how it ended), or null for none
  * @param trace             the host's trace sink
- * @param socks5            a SOCKS5 proxy (RFC 1928) every TCP connection goes through with CONNECT, or null
- *                          for direct host connections
+ * @param socks5            a SOCKS5 proxy (RFC 1928) every TCP connection goes through with CONNECT and
+ *                          every UDP flow with UDP ASSOCIATE, or null for direct host sockets
  * @param socksUser         the proxy's username (RFC 1929), or null for no authentication
  * @param socksPassword     the proxy's password, with {@code socksUser}
  * @param icmpEcho          what becomes of ping: echo requests relayed to their destination through
