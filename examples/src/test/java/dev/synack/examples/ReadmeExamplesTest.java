@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** The README's "Embed it" section shows the examples' source as it is, so the two cannot drift. */
 class ReadmeExamplesTest {
-  private static final List<String> EXAMPLES = List.of("TwoHosts", "TunHttpServer");
+  private static final List<String> EXAMPLES = List.of("TwoHosts", "TunHttpServer", "VpnForwarder");
 
   @Test
   void embedSection_javaBlocks_equalTheExamplesSourceInOrder() throws IOException {

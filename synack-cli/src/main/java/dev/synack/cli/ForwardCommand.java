@@ -40,8 +40,10 @@ import picocli.CommandLine.Spec;
       "",
       "Example (as root): give namespace 'client' its network through synack:",
       "  ip netns add client",
-      "  synack forward --tun synack0 --netns client --host-addr 10.99.0.1/24 &",
+      "  synack forward --tun synack0 --netns client --host-addr 10.99.0.1/24 \\",
+      "      --host-addr fd00:99::1/64 &",
       "  ip -n client route add default dev synack0",
+      "  ip -n client -6 route add default dev synack0",
       "  ip netns exec client curl http://example.com/",
       "Add --watch 8080 to watch the connections live at http://127.0.0.1:8080/,",
       "and --html run.html for the run's page when it stops."
@@ -73,7 +75,16 @@ final class ForwardCommand implements Callable<Integer> {
       description = "answer an unreachable destination with silence, not ICMP destination unreachable")
   boolean silentUnreachable;
 
-  @Option(names = "--socks5", paramLabel = "HOST:PORT", description = "carry TCP through this SOCKS5 proxy (RFC 1928 CONNECT)")
+  @Option(names = "--ping", paramLabel = "relay|local",
+      description = "ping to any destination: relay (default) through unprivileged ICMP sockets, answered by synack itself"
+          + " where net.ipv4.ping_group_range allows none; local: synack answers every echo request itself")
+  String ping = "relay";
+
+  @Option(names = "--max-buffer-mib", paramLabel = "N",
+      description = "relay buffer memory held at once over all flows, in MiB (default 256); a new connection beyond it waits")
+  int maxBufferMib = 256;
+
+  @Option(names = "--socks5", paramLabel = "HOST:PORT", description = "carry TCP and UDP through this SOCKS5 proxy (RFC 1928 CONNECT, UDP ASSOCIATE)")
   String socks5;
 
   @Option(names = "--socks-user", paramLabel = "U", description = "the SOCKS5 proxy's username (RFC 1929)")
@@ -100,6 +111,12 @@ final class ForwardCommand implements Callable<Integer> {
     if (maxConnections < 1 || maxHeldSyns < 1 || maxUdpFlows < 1) {
       throw new Main.UsageError("--max-connections, --max-held-syns and --max-udp-flows must be positive");
     }
+    ForwarderOptions.IcmpEcho icmpEcho = switch (ping) {
+      case "relay" -> ForwarderOptions.IcmpEcho.RELAY;
+      case "local" -> ForwarderOptions.IcmpEcho.LOCAL;
+      default -> throw new Main.UsageError("--ping must be relay or local: " + ping);
+    };
+    if (maxBufferMib < 1) throw new Main.UsageError("--max-buffer-mib must be at least 1: " + maxBufferMib);
     if (connectTimeout < 1) throw new Main.UsageError("--connect-timeout must be at least 1 second: " + connectTimeout);
     InetSocketAddress proxy = socks5 == null ? null : AddressArguments.endpoint("--socks5", socks5, 1);
     if ((socksUser != null || socksPassword != null) && proxy == null) throw new Main.UsageError("--socks-user and --socks-password need --socks5");
@@ -145,10 +162,12 @@ final class ForwardCommand implements Callable<Integer> {
     }
     ForwarderOptions options = ForwarderOptions.defaults().withLimits(maxConnections, maxHeldSyns, maxUdpFlows)
         .withConnectTimeout(Duration.ofSeconds(connectTimeout)).withSilentUnreachable(silentUnreachable)
-        .withTrace(TraceSink.both(trace, pages)).withLog(verbose ? line -> log(out, line) : null).withSocks5(proxy, socksUser, socksPassword);
+        .withTrace(TraceSink.both(trace, pages)).withLog(verbose ? line -> log(out, line) : null).withSocks5(proxy, socksUser, socksPassword)
+        .withIcmpEcho(icmpEcho).withMaxBufferBytes((long) maxBufferMib << 20);
     Forwarder forwarder = Forwarder.start(link, options);
     try {
       err.println("synack forward: on " + tun.describe() + (netns != null ? " in namespace " + netns : "") + "; Ctrl-C stops");
+      err.println("synack forward: " + forwarder.icmpNote());
       err.flush();
       CountDownLatch stopAsked = new CountDownLatch(1);
       Thread hook = new Thread(() -> stop(forwarder, live, err), "synack-forward-stop");

@@ -7,6 +7,8 @@ import dev.synack.link.TunLink;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
@@ -24,28 +26,32 @@ final class TunLinkOptions implements LinkKind {
   String device;
 
   @Option(names = "--host-addr", paramLabel = "IP/PREFIX",
-      description = "give the kernel's side of the TUN device this address and bring it up (else do it with ip)")
-  String hostAddr;
+      description = "give the kernel's side of the TUN device this address and bring it up (else do it with ip);"
+          + " twice for one IPv4 and one IPv6 address")
+  List<String> hostAddrs = new ArrayList<>();
 
-  /** The kernel side's address and prefix length once checked; null when synack is not to set it. */
-  private InetAddress hostAddress;
-  private int prefixLength;
+  /** The kernel side's addresses and prefix lengths once checked (one per IP version at most); empty when synack is not to set them. */
+  private final List<InetAddress> hostAddresses = new ArrayList<>();
+  private final List<Integer> prefixLengths = new ArrayList<>();
   /** The device opened last, for {@link #describe}; null before {@link #open}. */
   private volatile TunLink opened;
 
   @Override
   public void check(InetAddress address, Role role) {
     checkAlone();
-    if (hostAddress == null) return;
-    if ((hostAddress instanceof Inet4Address) != (address instanceof Inet4Address)) {
-      throw new Main.UsageError("--addr " + address.getHostAddress() + " and --host-addr " + hostAddr
+    if (hostAddresses.isEmpty()) return;
+    int i = 0;
+    while (i < hostAddresses.size() && (hostAddresses.get(i) instanceof Inet4Address) != (address instanceof Inet4Address)) i++;
+    if (i == hostAddresses.size()) {
+      throw new Main.UsageError("--addr " + address.getHostAddress() + " and --host-addr " + String.join(", ", hostAddrs)
           + " are not of one IP version");
     }
+    InetAddress hostAddress = hostAddresses.get(i);
     if (hostAddress.equals(address)) {
       throw new Main.UsageError("--addr and --host-addr must differ: the kernel and synack are two hosts");
     }
-    if (!samePrefix(hostAddress, address, prefixLength)) {
-      throw new Main.UsageError("--addr " + address.getHostAddress() + " is outside --host-addr " + hostAddr
+    if (!samePrefix(hostAddress, address, prefixLengths.get(i))) {
+      throw new Main.UsageError("--addr " + address.getHostAddress() + " is outside --host-addr " + hostAddrs.get(i)
           + ": the kernel would not route to it through the device");
     }
   }
@@ -57,22 +63,31 @@ final class TunLinkOptions implements LinkKind {
     } catch (IllegalArgumentException e) {
       throw new Main.UsageError("--tun: " + e.getMessage().replaceFirst("^synack: ", ""));
     }
-    if (hostAddr == null) return;
-    int slash = hostAddr.indexOf('/');
-    if (slash < 0) throw new Main.UsageError("--host-addr needs a prefix length, as 10.0.0.1/24: " + hostAddr);
-    InetAddress host = AddressArguments.literal("--host-addr", hostAddr.substring(0, slash));
-    int max = host instanceof Inet4Address ? 32 : 128;
-    int prefix;
-    try {
-      prefix = Integer.parseInt(hostAddr.substring(slash + 1));
-    } catch (NumberFormatException e) {
-      prefix = -1;
+    hostAddresses.clear();
+    prefixLengths.clear();
+    for (String hostAddr : hostAddrs) {
+      int slash = hostAddr.indexOf('/');
+      if (slash < 0) throw new Main.UsageError("--host-addr needs a prefix length, as 10.0.0.1/24: " + hostAddr);
+      InetAddress host = AddressArguments.literal("--host-addr", hostAddr.substring(0, slash));
+      int max = host instanceof Inet4Address ? 32 : 128;
+      int prefix;
+      try {
+        prefix = Integer.parseInt(hostAddr.substring(slash + 1));
+      } catch (NumberFormatException e) {
+        prefix = -1;
+      }
+      if (prefix < 0 || prefix > max) {
+        throw new Main.UsageError("--host-addr prefix length must be 0.." + max + ": " + hostAddr);
+      }
+      for (InetAddress other : hostAddresses) {
+        if ((other instanceof Inet4Address) == (host instanceof Inet4Address)) {
+          throw new Main.UsageError("--host-addr is given twice for IP" + (host instanceof Inet4Address ? "v4" : "v6")
+              + ": one IPv4 and one IPv6 address at most");
+        }
+      }
+      hostAddresses.add(host);
+      prefixLengths.add(prefix);
     }
-    if (prefix < 0 || prefix > max) {
-      throw new Main.UsageError("--host-addr prefix length must be 0.." + max + ": " + hostAddr);
-    }
-    hostAddress = host;
-    prefixLength = prefix;
   }
 
   /** Opens the device, configuring the kernel's side when asked; reopens it the same way if it is deleted. */
@@ -94,10 +109,10 @@ final class TunLinkOptions implements LinkKind {
     TunLink tun = TunLink.openWithOffloads(device, 0);
     try {
       if (tun.offloadNote() != null) notes.accept(tun.offloadNote());
-      if (hostAddress != null) {
-        KernelInterface.addAddress(tun.name(), hostAddress, prefixLength);
-        KernelInterface.up(tun.name());
+      for (int i = 0; i < hostAddresses.size(); i++) {
+        KernelInterface.addAddress(tun.name(), hostAddresses.get(i), prefixLengths.get(i));
       }
+      if (!hostAddresses.isEmpty()) KernelInterface.up(tun.name());
       // RFC 791: every IPv4 host must take a 576-byte datagram; a smaller device MTU breaks TCP's MSS.
       if (tun.mtu() < 576) {
         throw new IOException("synack: the MTU of " + tun.name() + " is " + tun.mtu()

@@ -37,6 +37,10 @@ class ForwardCommandTest {
           "forward", "--tun", "t0", "--netns", "synack-none-x");
       assertUsage("synack forward: --max-connections, --max-held-syns and --max-udp-flows must be positive",
           "forward", "--tun", "t0", "--max-connections", "0");
+      assertUsage("synack forward: --ping must be relay or local: answer", "forward", "--tun", "t0", "--ping", "answer");
+      assertUsage("synack forward: --max-buffer-mib must be at least 1: 0", "forward", "--tun", "t0", "--max-buffer-mib", "0");
+      assertUsage("synack forward: --host-addr is given twice for IPv4: one IPv4 and one IPv6 address at most",
+          "forward", "--tun", "t0", "--host-addr", "10.0.0.1/24", "--host-addr", "10.0.1.1/24");
     }
 
     private void assertUsage(String message, String... args) {
@@ -72,6 +76,8 @@ class ForwardCommandTest {
       outside.addVeth("vo", server, "vs");
       outside.addressAndUp("vo", "10.98.0.1/24");
       server.addressAndUp("vs", "10.98.0.2/24");
+      outside.ip("addr", "add", "fd00:98::1/64", "dev", "vo", "nodad");
+      server.ip("addr", "add", "fd00:98::2/64", "dev", "vs", "nodad");
     }
 
     @AfterEach
@@ -82,16 +88,18 @@ class ForwardCommandTest {
     }
 
     @Test
-    void forwardWithNetns_curlThroughIt_verboseFlowLineAndCountersAtExit() throws Exception {
+    void forwardWithNetns_curlThroughIt_ipv4AndIpv6_verboseFlowLineAndCountersAtExit() throws Exception {
       Path www = Files.createDirectories(dir.resolve("www"));
       byte[] file = new byte[3 << 20];
       new SplittableRandom(3).nextBytes(file);
       Files.write(www.resolve("f.bin"), file);
       NetnsFixture.Started http = server.start("python3", "-m", "http.server", "-b", "10.98.0.2", "-d", www.toString(), "8080");
+      NetnsFixture.Started http6 = server.start("python3", "-m", "http.server", "-b", "fd00:98::2", "-d", www.toString(), "8080");
       NetnsFixture.Started forward = outside.start("sh", "-c", "cd '" + dir + "' && exec bin/synack forward --tun fwd0"
-          + " --netns " + client.name() + " --host-addr 10.99.0.1/24 --verbose --watch 0 --html forward.html");
+          + " --netns " + client.name() + " --host-addr 10.99.0.1/24 --host-addr fd00:99::1/64 --verbose --watch 0 --html forward.html");
       assertTrue(forward.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), forward.outputSoFar());
       client.ip("route", "add", "default", "dev", "fwd0");
+      client.ip("-6", "route", "add", "default", "dev", "fwd0");
 
       NetnsFixture.Result r = null;
       for (int attempt = 0; attempt < 50; attempt++) { // the HTTP server may take a moment to listen
@@ -100,6 +108,13 @@ class ForwardCommandTest {
         Thread.sleep(100);
       }
       assertTrue(r.output().startsWith(cksum(file)), r.output() + "\n" + forward.outputSoFar() + http.outputSoFar());
+      // The second --host-addr gave the device its IPv6 address (DAD may hold it a moment): IPv6 goes through too.
+      for (int attempt = 0; attempt < 50; attempt++) {
+        r = client.exec(Duration.ofSeconds(60), "sh", "-c", "curl -sS --max-time 50 'http://[fd00:98::2]:8080/f.bin' | cksum");
+        if (r.output().startsWith(cksum(file))) break;
+        Thread.sleep(100);
+      }
+      assertTrue(r.output().startsWith(cksum(file)), "IPv6: " + r.output() + "\n" + forward.outputSoFar() + http6.outputSoFar());
 
       NetnsFixture.Result stopped = forward.terminate(Duration.ofSeconds(20));
       assertEquals(0, stopped.exitCode(), stopped.output());
@@ -116,6 +131,8 @@ class ForwardCommandTest {
       assertTrue(page.contains("10.98.0.2:8080"), "the page draws the forwarded connection");
       int conns = Integer.parseInt(html.group(1));
       assertTrue(conns == 1 ? page.contains("Handshake, step 1") : page.contains("<li data-page=\"page-0\">"), page.substring(0, 600));
+      assertTrue(stopped.output().contains("ping is answered by synack itself"), "a new namespace allows no ICMP sockets: "
+          + stopped.output());
     }
 
     /** Returns POSIX cksum's CRC and length of {@code data}, as {@code cksum} prints them. */

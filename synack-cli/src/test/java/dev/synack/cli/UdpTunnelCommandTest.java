@@ -57,9 +57,9 @@ class UdpTunnelCommandTest {
     @Test
     void eachMistake_oneLineOnStderrAndExitCode2() {
       assertUsage("synack serve: Missing required argument (specify one of these): ((--tun=NAME"
-          + " [--host-addr=IP/PREFIX]) | (--udp=LOCAL_ADDR:PORT [--peer=REMOTE_ADDR:PORT])) (see 'synack serve --help')",
+          + " [--host-addr=IP/PREFIX]...) | (--udp=LOCAL_ADDR:PORT [--peer=REMOTE_ADDR:PORT])) (see 'synack serve --help')",
           "serve", "--addr", "10.0.0.2");
-      assertUsage("synack connect: (--tun=NAME [--host-addr=IP/PREFIX]) and (--udp=LOCAL_ADDR:PORT"
+      assertUsage("synack connect: (--tun=NAME [--host-addr=IP/PREFIX]...) and (--udp=LOCAL_ADDR:PORT"
           + " [--peer=REMOTE_ADDR:PORT]) are mutually exclusive (specify only one) (see 'synack connect --help')",
           "connect", "--tun", "t0", "--udp", "127.0.0.1:9000", "--addr", "10.0.0.2", "10.0.0.1", "7");
       assertUsage("synack serve: Missing required argument(s): --udp=LOCAL_ADDR:PORT (see 'synack serve --help')",

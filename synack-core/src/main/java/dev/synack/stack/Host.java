@@ -2,6 +2,8 @@ package dev.synack.stack;
 
 import dev.synack.tcp.TcpConfig;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.IcmpMessage;
+import dev.synack.wire.Packets;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -36,6 +38,7 @@ public final class Host {
   private final IpInput input;
   private final TcpEndpoints tcp;
   private final UdpEndpoints udp;
+  private final IcmpHandler icmp;
   private final ArrayDeque<HostEvent> events = new ArrayDeque<>();
   private long lastNow;
 
@@ -55,7 +58,7 @@ public final class Host {
     SplittableRandom keys = new SplittableRandom(config.secretSeed());
     this.tcp = new TcpEndpoints(this, config, log, addresses, output, events, keys);
     this.udp = new UdpEndpoints(config, log, addresses, output, events, keys.nextLong());
-    IcmpHandler icmp = new IcmpHandler(log, output, input);
+    this.icmp = new IcmpHandler(log, output, input, addresses);
     input.register(PROTO_TCP, tcp);
     input.register(PROTO_UDP, udp);
     input.register(PROTO_ICMP, icmp);
@@ -182,6 +185,26 @@ public final class Host {
     if (filter == null) throw new IllegalArgumentException("port filter is null");
     tcp.setPortFilter(filter);
     udp.setPortFilter(filter);
+  }
+
+  /**
+   * Sets where echo requests to addresses not the host's own go (see {@link EchoRelay}); with
+   * none (the default) the host answers every echo request it takes in itself.
+   */
+  public void setEchoRelay(EchoRelay relay) {
+    icmp.echoRelay = relay;
+  }
+
+  /**
+   * Sends an echo reply from {@code source} (the relayed request's destination) to
+   * {@code destination}, with the request's identifier and sequence number and {@code data}
+   * (read from its position to its limit during the call).
+   */
+  public void sendEchoReply(InetAddress source, InetAddress destination, int identifier, int sequenceNumber, ByteBuffer data,
+      long now) {
+    advance(now);
+    output.add(Packets.icmp(source, destination, Packets.ICMP_HOP_LIMIT,
+        new IcmpMessage.EchoReply(identifier, sequenceNumber, data.slice())));
   }
 
   /** Returns how many SYNs wait for the {@link SynPolicy}'s answer. */

@@ -21,6 +21,7 @@ public final class HostCounters {
   long syncookiesValidated;
   long syncookiesFailed;
   long echoReplies;
+  long echoRelayed;
   long icmpErrorsDelivered;
   long malformed;
   long checksumsTrusted;
@@ -61,6 +62,8 @@ public final class HostCounters {
   public long syncookiesFailed() { return syncookiesFailed; }
   /** Returns ICMP echo replies sent. */
   public long echoReplies() { return echoReplies; }
+  /** Returns echo requests handed to the {@link EchoRelay}. */
+  public long echoRelayed() { return echoRelayed; }
   /** Returns ICMP errors a connection acted on (aborted, remembered, or lowered its MSS for). */
   public long icmpErrorsDelivered() { return icmpErrorsDelivered; }
 

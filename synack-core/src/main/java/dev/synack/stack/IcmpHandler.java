@@ -16,11 +16,15 @@ final class IcmpHandler implements TransportHandler {
   private final HostLog log;
   private final HostOutput output;
   private final IpInput input;
+  private final HostAddresses addresses;
+  /** Where echo requests to addresses not the host's own go, or null: the host answers them all. */
+  EchoRelay echoRelay;
 
-  IcmpHandler(HostLog log, HostOutput output, IpInput input) {
+  IcmpHandler(HostLog log, HostOutput output, IpInput input, HostAddresses addresses) {
     this.log = log;
     this.output = output;
     this.input = input;
+    this.addresses = addresses;
   }
 
   @Override
@@ -29,6 +33,15 @@ final class IcmpHandler implements TransportHandler {
     if (!(parsed instanceof Parsed.Ok<IcmpMessage>(IcmpMessage message))) {
       log.dropMalformed(parsed.reason(), now);
       return;
+    }
+    if (message instanceof IcmpMessage.EchoRequest(int identifier, int sequenceNumber, ByteBuffer data)
+        && echoRelay != null && !addresses.list().contains(ip.destination())) {
+      byte[] copy = new byte[data.remaining()];
+      data.duplicate().get(copy);
+      if (echoRelay.relay(ip.source(), ip.destination(), identifier, sequenceNumber, copy, now)) {
+        log.counters.echoRelayed++;
+        return;
+      }
     }
     if (message instanceof IcmpMessage.EchoRequest) {
       byte[] reply = Packets.icmpEchoReply(ip);

@@ -21,17 +21,22 @@ import java.security.SecureRandom;
  * }
  * }</pre>
  *
- * <p>Two threads: the synack host's event loop on the link, and a relay thread with one NIO
- * selector over the host sockets (see {@link TcpRelay} and {@link UdpRelay}).
+ * <p>Three threads: the synack host's event loop on the link, a relay thread with one NIO
+ * selector over the host sockets (see {@link TcpRelay} and {@link UdpRelay}), and one for ping's
+ * ICMP sockets ({@link IcmpRelay}). The relays' buffers together hold at most
+ * {@link ForwarderOptions#maxBufferBytes()} ({@link RelayBudget}).
  */
 public final class Forwarder implements AutoCloseable {
   private final HostDriver driver;
   private final Relay relay;
+  /** The ICMP echo relay, or null when synack answers ping itself by option. */
+  private final IcmpRelay icmp;
   private final ForwarderCounters counters;
 
-  private Forwarder(HostDriver driver, Relay relay, ForwarderCounters counters) {
+  private Forwarder(HostDriver driver, Relay relay, IcmpRelay icmp, ForwarderCounters counters) {
     this.driver = driver;
     this.relay = relay;
+    this.icmp = icmp;
     this.counters = counters;
   }
 
@@ -44,8 +49,9 @@ public final class Forwarder implements AutoCloseable {
     HostConfig config = HostConfig.defaults(new SecureRandom().nextLong()).withMtu(link.mtu()).withAnyDestination(true)
         .withHeldSynLimit(options.maxHeldSyns());
     Host host = new Host("forward", config, options.trace());
-    TcpRelay tcp = new TcpRelay(options, counters);
-    UdpRelay udp = new UdpRelay(options, counters);
+    RelayBudget budget = new RelayBudget(options.maxBufferBytes(), counters);
+    TcpRelay tcp = new TcpRelay(options, counters, budget);
+    UdpRelay udp = new UdpRelay(options, counters, budget);
     Relay relay = new Relay("synack-forward-relay", tcp, udp);
     tcp.relay = relay;
     udp.relay = relay;
@@ -64,12 +70,26 @@ public final class Forwarder implements AutoCloseable {
     // A datagram that came before the listener was set raised its one event unheard: drain once.
     driver.execute(udp::drain);
     relay.start();
-    return new Forwarder(driver, relay, counters);
+    IcmpRelay icmp = null;
+    if (options.icmpEcho() == ForwarderOptions.IcmpEcho.RELAY) {
+      icmp = new IcmpRelay(counters, budget, driver);
+      IcmpRelay echo = icmp;
+      driver.execute(now -> host.setEchoRelay(echo));
+    }
+    return new Forwarder(driver, relay, icmp, counters);
   }
 
   /** Returns what the forwarder counted. */
   public ForwarderCounters counters() {
     return counters;
+  }
+
+  /**
+   * Returns one line on how ping is handled: relayed through ICMP sockets, or answered by synack
+   * itself (by option, or because the host allows no unprivileged ICMP sockets, and why).
+   */
+  public String icmpNote() {
+    return icmp != null ? icmp.note() : "ping is answered by synack itself (by option), every destination seems up";
   }
 
   /** Returns the host's counters as one line (packets, drops by reason), read on its loop. */
@@ -93,7 +113,11 @@ public final class Forwarder implements AutoCloseable {
     try {
       driver.close();
     } finally {
-      relay.close();
+      try {
+        relay.close();
+      } finally {
+        if (icmp != null) icmp.close();
+      }
     }
   }
 }

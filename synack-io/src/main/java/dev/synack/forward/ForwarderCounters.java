@@ -20,6 +20,14 @@ public final class ForwarderCounters {
   final AtomicLong udpDatagramsOut = new AtomicLong();
   final AtomicLong udpDatagramsIn = new AtomicLong();
   final AtomicLong udpDropped = new AtomicLong();
+  final AtomicLong udpSocksFragments = new AtomicLong();
+  final AtomicLong icmpRequests = new AtomicLong();
+  final AtomicLong icmpReplies = new AtomicLong();
+  final AtomicLong icmpDropped = new AtomicLong();
+  final AtomicLong icmpAnsweredLocally = new AtomicLong();
+  final AtomicLong relayBytes = new AtomicLong();
+  final AtomicLong relayBytesPeak = new AtomicLong();
+  final AtomicLong relayOverBudget = new AtomicLong();
 
   /** Returns host connections made (the client's handshake then completed). */
   public long tcpOpened() { return tcpOpened.get(); }
@@ -54,12 +62,31 @@ public final class ForwarderCounters {
   /** Returns datagrams dropped (a host socket's buffer full, a send error). */
   public long udpDropped() { return udpDropped.get(); }
 
+  /** Returns datagrams from a SOCKS5 relay dropped for their FRAG field, not 0 (RFC 1928 §7: no reassembly here). */
+  public long udpSocksFragments() { return udpSocksFragments.get(); }
+  /** Returns echo requests sent on through ICMP sockets. */
+  public long icmpRequests() { return icmpRequests.get(); }
+  /** Returns echo replies relayed back to clients. */
+  public long icmpReplies() { return icmpReplies.get(); }
+  /** Returns echo requests dropped (flow or pending limit, relay buffer bound, a send error such as no route). */
+  public long icmpDropped() { return icmpDropped.get(); }
+  /** Returns echo requests synack answered itself because the host allows no ICMP sockets. */
+  public long icmpAnsweredLocally() { return icmpAnsweredLocally.get(); }
+  /** Returns the relay buffer bytes held now over all flows. */
+  public long relayBytes() { return relayBytes.get(); }
+  /** Returns the most relay buffer bytes held at once. */
+  public long relayBytesPeak() { return relayBytesPeak.get(); }
+  /** Returns buffers refused because the bound on relay buffer bytes was reached (each a SYN or datagram dropped). */
+  public long relayOverBudget() { return relayOverBudget.get(); }
+
   @Override
   public String toString() {
     return "tcp: opened " + tcpOpened() + ", refused " + tcpRefused() + ", unreachable " + tcpUnreachable() + ", timed out "
         + tcpTimedOut() + ", over limit " + tcpOverLimit() + ", closed " + tcpClosed() + ", reset " + tcpReset() + ", active "
         + tcpActive() + ", bytes to host " + bytesToHost() + ", from host " + bytesFromHost() + "; udp: flows " + udpFlows()
         + ", active " + udpActive() + ", over limit " + udpOverLimit() + ", datagrams out " + udpDatagramsOut() + ", in "
-        + udpDatagramsIn() + ", dropped " + udpDropped();
+        + udpDatagramsIn() + ", dropped " + udpDropped() + ", SOCKS5 fragments " + udpSocksFragments() + "; icmp: requests " + icmpRequests() + ", replies " + icmpReplies()
+        + ", dropped " + icmpDropped() + ", answered locally " + icmpAnsweredLocally() + "; relay buffers: " + relayBytes()
+        + " B, peak " + relayBytesPeak() + " B, over budget " + relayOverBudget();
   }
 }

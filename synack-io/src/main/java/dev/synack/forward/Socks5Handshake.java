@@ -6,11 +6,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The client side of a SOCKS5 CONNECT (RFC 1928), with username/password authentication when
- * given (RFC 1929): what to send, and what the proxy's answers mean. No I/O: the relay writes
- * {@link #output()} and feeds what it reads to {@link #onRead}.
+ * The client side of a SOCKS5 CONNECT or UDP ASSOCIATE (RFC 1928), with username/password
+ * authentication when given (RFC 1929): what to send, and what the proxy's answers mean. No I/O:
+ * the relay writes {@link #output()} and feeds what it reads to {@link #onRead}.
  */
 final class Socks5Handshake {
+  /** RFC 1928 §4 commands. */
+  static final int CONNECT = 1;
+  static final int UDP_ASSOCIATE = 3;
   /** RFC 1928 §6 reply codes. */
   static final int SUCCEEDED = 0;
   static final int NETWORK_UNREACHABLE = 3;
@@ -38,12 +41,26 @@ final class Socks5Handshake {
   private enum Step { METHOD, AUTH, REPLY, DONE }
 
   private final InetSocketAddress target;
+  private final int command;
   private final byte[] user;
   private final byte[] password;
   private ByteBuffer output;
   private Step step = Step.METHOD;
+  /** BND.ADDR and BND.PORT of the final reply: for UDP ASSOCIATE, where the proxy relays datagrams. */
+  private InetSocketAddress bound;
 
+  /** Starts a CONNECT to {@code target}. */
   Socks5Handshake(InetSocketAddress target, String user, String password) {
+    this(CONNECT, target, user, password);
+  }
+
+  /**
+   * Starts {@code command} ({@link #CONNECT}, or {@link #UDP_ASSOCIATE} with {@code target} the
+   * address datagrams will come from, all zeros when not known: §4, §7).
+   */
+  Socks5Handshake(int command, InetSocketAddress target, String user, String password) {
+    if (command != CONNECT && command != UDP_ASSOCIATE) throw new IllegalArgumentException("unsupported SOCKS5 command: " + command);
+    this.command = command;
     this.target = target;
     this.user = user == null ? null : user.getBytes(StandardCharsets.UTF_8);
     this.password = password == null ? null : password.getBytes(StandardCharsets.UTF_8);
@@ -103,6 +120,12 @@ final class Socks5Handshake {
         if (in.remaining() < length) return new NeedMore();
         int version = in.get(at) & 0xff;
         int reply = in.get(at + 1) & 0xff;
+        if (atyp != 3) {
+          byte[] address = new byte[atyp == 1 ? 4 : 16];
+          in.get(at + 4, address);
+          int port = ((in.get(at + length - 2) & 0xff) << 8) | (in.get(at + length - 1) & 0xff);
+          bound = new InetSocketAddress(Socks5Udp.address(address), port);
+        }
         in.position(at + length);
         if (version != 5) return new Failed(PROTOCOL_ERROR, "not a SOCKS5 reply (version " + version + ")");
         if (reply != SUCCEEDED) return new Failed(reply, "the proxy answered " + reply);
@@ -115,11 +138,19 @@ final class Socks5Handshake {
     }
   }
 
-  /** The CONNECT request (§4): VER CMD RSV ATYP DST.ADDR DST.PORT. */
+  /**
+   * Returns the address and port of the proxy's final reply (§6 BND.ADDR, BND.PORT), or null
+   * before it or when it named a domain; for UDP ASSOCIATE, where the proxy takes datagrams.
+   */
+  InetSocketAddress bound() {
+    return bound;
+  }
+
+  /** The request (§4): VER CMD RSV ATYP DST.ADDR DST.PORT. */
   private Outcome request() {
     byte[] address = target.getAddress().getAddress();
     ByteBuffer req = ByteBuffer.allocate(6 + address.length);
-    req.put((byte) 5).put((byte) 1).put((byte) 0).put((byte) (target.getAddress() instanceof Inet4Address ? 1 : 4))
+    req.put((byte) 5).put((byte) command).put((byte) 0).put((byte) (target.getAddress() instanceof Inet4Address ? 1 : 4))
         .put(address).putShort((short) target.getPort()).flip();
     output = req;
     step = Step.REPLY;

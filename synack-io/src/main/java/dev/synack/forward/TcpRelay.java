@@ -43,6 +43,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
 
   private final ForwarderOptions options;
   private final ForwarderCounters counters;
+  private final RelayBudget budget;
   Relay relay;
   EventLoop loop;
   /** Relaying flows by their synack connection; loop thread only. */
@@ -50,9 +51,10 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
   /** Flows with a host socket; relay thread only. */
   private final Set<Flow> open = new HashSet<>();
 
-  TcpRelay(ForwarderOptions options, ForwarderCounters counters) {
+  TcpRelay(ForwarderOptions options, ForwarderCounters counters, RelayBudget budget) {
     this.options = options;
     this.counters = counters;
+    this.budget = budget;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -62,6 +64,12 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
   public void decide(HeldSyn syn, long now) {
     if (counters.tcpActive.get() >= options.maxConnections()) {
       counters.tcpOverLimit.incrementAndGet();
+      syn.drop(now);
+      return;
+    }
+    // The flow's two buffers are counted from now, before its host socket is opened: past the
+    // bound the SYN is dropped as over the connection limit is, and the client retransmits it.
+    if (!budget.take(2L * BUFFER)) {
       syn.drop(now);
       return;
     }
@@ -117,6 +125,8 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     /** The synack connection once the SYN is accepted; loop thread. */
     private Connection conn;
     private boolean ended;
+    /** Whether the flow's buffer bytes went back to the budget; loop thread. */
+    private boolean released;
     private long up;
     private long down;
     /** Relay thread. */
@@ -283,6 +293,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
           held.unreachable(answer == Answer.NET ? 0 : v4 ? 1 : 3, now);
         }
         counters.tcpActive.decrementAndGet();
+        release();
         log(describe() + " failed: " + why);
       });
     }
@@ -369,6 +380,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       Connection c = held.accept(now);
       if (c == null) {
         counters.tcpActive.decrementAndGet();
+        release();
         ended = true;
         relay.post(() -> closeHost(true));
         return;
@@ -424,12 +436,20 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       if (wake) relay.post(this::updateInterest);
     }
 
+    /** Gives the flow's buffer bytes back to the budget, once; loop thread. */
+    private void release() {
+      if (released) return;
+      released = true;
+      budget.give(2L * BUFFER);
+    }
+
     /** Ends the flow on the loop thread, once. */
     void end(String how, boolean reset, long now) {
       if (ended) return;
       ended = true;
       if (conn != null) flows.remove(conn);
       counters.tcpActive.decrementAndGet();
+      release();
       (reset ? counters.tcpReset : counters.tcpClosed).incrementAndGet();
       log(describe() + " " + how + ", " + up + " B up, " + down + " B down, " + (System.nanoTime() - started) / 1_000_000 + " ms");
     }

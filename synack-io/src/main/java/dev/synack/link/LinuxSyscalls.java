@@ -77,6 +77,10 @@ final class LinuxSyscalls {
   static final int AF_INET6 = 10;
   static final int SOCK_DGRAM = 2;
   static final int SOCK_CLOEXEC = O_CLOEXEC;
+  static final int SOCK_NONBLOCK = O_NONBLOCK;
+  // <netinet/in.h>
+  static final int IPPROTO_ICMP = 1;
+  static final int IPPROTO_ICMPV6 = 58;
 
   // <net/if.h>: struct ifreq { char ifr_name[IFNAMSIZ]; union { short ifr_flags; int ifr_mtu; ... } }
   static final int IFNAMSIZ = 16;
@@ -156,6 +160,12 @@ final class LinuxSyscalls {
   /** int socket(int domain, int type, int protocol); */
   private static final MethodHandle SOCKET =
       downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+  /** ssize_t sendto(int sockfd, const void *buf, size_t len, int flags, const struct sockaddr *dest_addr, socklen_t addrlen); */
+  private static final MethodHandle SENDTO = downcall("sendto",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+  /** ssize_t recvfrom(int sockfd, void *buf, size_t len, int flags, struct sockaddr *src_addr, socklen_t *addrlen); */
+  private static final MethodHandle RECVFROM = downcall("recvfrom",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), CAPTURE_ERRNO);
   /** char *strerror(int errnum); */
   private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -268,6 +278,22 @@ final class LinuxSyscalls {
   static int socket(MemorySegment state, int domain, int type, int protocol) {
     try {
       return (int) SOCKET.invokeExact(state, domain, type, protocol);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static long sendto(MemorySegment state, int fd, MemorySegment buf, long length, MemorySegment address, int addressLength) {
+    try {
+      return (long) SENDTO.invokeExact(state, fd, buf, length, 0, address, addressLength);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static long recvfrom(MemorySegment state, int fd, MemorySegment buf, long length, MemorySegment address, MemorySegment addressLength) {
+    try {
+      return (long) RECVFROM.invokeExact(state, fd, buf, length, 0, address, addressLength);
     } catch (Throwable t) {
       throw rethrow(t);
     }

@@ -23,9 +23,10 @@ import picocli.CommandLine.Spec;
       "Measures synack beside the Linux kernel in the same run: bulk throughput and connection"
           + " cycles on the simulated network vs kernel loopback, memory per idle connection vs"
           + " kernel sockets, and (as root) throughput and latency over a TUN device vs"
-          + " kernel-to-kernel over veth, and connection rate and many-stream bulk over TUN with one"
-          + " loop and with one loop per core. Each figure is printed with its kernel reference and the"
-          + " ratio synack / kernel."
+          + " kernel-to-kernel over veth, connection rate and many-stream bulk over TUN with one"
+          + " loop and with one loop per core, and (as root) a namespace's network through synack forward vs"
+          + " slirp4netns and pasta (iperf3 up and down, connections per second, bytes per idle relayed"
+          + " connection). Each figure is printed with its reference and the ratio synack / reference."
     })
 public final class BenchCommand implements Callable<Integer> {
   /** The figures measured on the simulated network and in memory, in the order measured. */
@@ -76,6 +77,10 @@ public final class BenchCommand implements Callable<Integer> {
       err.println("bench: tun scaling figures (one loop, every core)...");
       err.flush();
       figures.addAll(ScalingBench.run(settings, this::wanted));
+    if (ForwardBench.names().stream().anyMatch(this::wanted)) {
+      err.println("bench: forward figures (synack forward, slirp4netns, pasta)...");
+      err.flush();
+      figures.addAll(ForwardBench.run(settings, this::wanted));
     }
     if (figures.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only matches no figure: " + (only == null ? "" : String.join(",", only)));
@@ -116,6 +121,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> names = new ArrayList<>(SIM_FIGURES);
     names.addAll(TunBench.names());
     names.addAll(ScalingBench.names());
+    names.addAll(ForwardBench.names());
     if (only.isEmpty() || only.stream().anyMatch(String::isBlank)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--only needs figure names or their beginnings, as sim-bulk or tun-rr-latency (one of: "

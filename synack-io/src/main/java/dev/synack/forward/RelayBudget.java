@@ -1,0 +1,42 @@
+package dev.synack.forward;
+
+/**
+ * The bound on the bytes a forwarder's relays hold at once over all flows: TCP relay buffers while
+ * their connection lives, UDP and ICMP datagrams while they pass between threads. A flow takes its
+ * bytes before it holds them and gives them back when it lets them go; what would go beyond the
+ * bound is refused, and the caller drops and counts. Safe from any thread.
+ */
+final class RelayBudget {
+  private final long max;
+  private final ForwarderCounters counters;
+
+  RelayBudget(long max, ForwarderCounters counters) {
+    this.max = max;
+    this.counters = counters;
+  }
+
+  /** Takes {@code bytes} from the budget; returns false, and counts, when that would exceed the bound. */
+  boolean take(long bytes) {
+    while (true) {
+      long held = counters.relayBytes.get();
+      if (held + bytes > max) {
+        counters.relayOverBudget.incrementAndGet();
+        return false;
+      }
+      if (counters.relayBytes.compareAndSet(held, held + bytes)) {
+        counters.relayBytesPeak.accumulateAndGet(held + bytes, Math::max);
+        return true;
+      }
+    }
+  }
+
+  /** Gives back {@code bytes} taken before. */
+  void give(long bytes) {
+    counters.relayBytes.addAndGet(-bytes);
+  }
+
+  /** Returns the bound. */
+  long max() {
+    return max;
+  }
+}
