@@ -77,6 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
       err.println("bench: tun scaling figures (one loop, every core)...");
       err.flush();
       figures.addAll(ScalingBench.run(settings, this::wanted));
+    }
     if (ForwardBench.names().stream().anyMatch(this::wanted)) {
       err.println("bench: forward figures (synack forward, slirp4netns, pasta)...");
       err.flush();
