@@ -77,7 +77,7 @@ class BbrTest {
     assertEquals(Bbr.Mode.PROBE_RTT, bbr.mode(), "200 ms and a round at 4 segments");
     run(80, 4 * MSS);
     assertEquals(Bbr.Mode.PROBE_BW, bbr.mode());
- // The window before comes back (less the 1.25 phase's 2 extra segments if it was in it).
+    // The window before comes back (less the 1.25 phase's 2 extra segments if it was in it).
     assertTrue(bbr.cwnd() >= before - 2 * MSS, "the window before PROBE_RTT comes back: " + bbr.cwnd() + " < " + before);
   }
 
