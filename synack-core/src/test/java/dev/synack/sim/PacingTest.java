@@ -1,6 +1,7 @@
 package dev.synack.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.stack.Connection;
@@ -73,6 +74,22 @@ class PacingTest {
 
   /** Moves 1 MB over a 100 Mbit/s, 20 ms path and returns the client's data segments. */
   private static List<Sent> transfer(TcpConfig tcp) throws Exception {
+    return transfer(tcp, c -> { });
+  }
+
+  @Test
+  void tcpCongestion_perConnection_overridesTheConfiguration() throws Exception {
+    String[] name = {null};
+    List<Sent> sent = transfer(TcpConfig.defaults(), c -> {
+      c.setCongestionControl("bbr");
+      name[0] = c.congestionControl();
+    });
+    assertEquals("bbr", name[0]);
+    assertTrue(sent.getLast().rate() > 0, "BBR paces");
+    assertThrows(IllegalArgumentException.class, () -> transfer(TcpConfig.defaults(), c -> c.setCongestionControl("vegas")));
+  }
+
+  private static List<Sent> transfer(TcpConfig tcp, java.util.function.Consumer<Connection> setup) throws Exception {
     PathConfig path = PathConfig.of(100_000_000, Duration.ofMillis(20));
     InetAddress ca = InetAddress.getByAddress(new byte[] {10, 0, 0, 1});
     InetAddress sa = InetAddress.getByAddress(new byte[] {10, 0, 0, 2});
@@ -90,6 +107,7 @@ class PacingTest {
     net.setOneWayLink(sn, cn, path.ackLink());
     Listener listener = server.listen(null, 5001, 1);
     Connection conn = client.connect(sa, 5001, 0);
+    setup.accept(conn);
     List<Sent> sent = new ArrayList<>();
     int[] acks = {0};
     net.addObserver(new PacketObserver() {
