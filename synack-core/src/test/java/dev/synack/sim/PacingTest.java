@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Pacing in virtual time: a paced sender's segments leave exactly {@code size / rate} apart
@@ -26,8 +28,13 @@ import org.junit.jupiter.api.Test;
 class PacingTest {
   private static final long SECOND = 1_000_000_000L;
 
-  /** One data segment as it left the client: when, its payload, the pacing rate then, and how many ACKs had reached the client. */
-  private record Sent(long at, int length, long rate, int acksBefore) { }
+  /**
+   * One data segment as it left the client: when, its payload, the pacing rate then, how many ACKs
+   * had reached the client; and for the flight bound, the bytes outstanding after it (SND.NXT −
+   * SND.UNA as the wire shows them), cwnd, the peer's last window, and whether pipe was outstanding
+   * (no SACKed nor lost segment, so that the two are equal).
+   */
+  private record Sent(long at, int length, long rate, int acksBefore, long outstanding, int cwnd, long peerWindow, boolean plain) { }
 
   @Test
   void bbr_segmentsSpacedBySizeOverRate() throws Exception {
@@ -61,6 +68,22 @@ class PacingTest {
       largest = Math.max(largest, burst);
     }
     assertTrue(largest > 0);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"bbr", "cubic"})
+  void inFlight_neverAboveCwndNorThePeersWindow(String cc) throws Exception {
+    // Issue 12 point 3: in flight ≤ min(cwnd, peer window), checked as each data segment leaves
+    // (a lone segment may go into an empty network whatever cwnd says, RFC 5681 §3.1's loss window).
+    List<Sent> sent = transfer(TcpConfig.defaults().withCongestionControl(cc));
+    int checked = 0;
+    for (Sent s : sent) {
+      assertTrue(s.outstanding() <= s.peerWindow(), "beyond the peer's window: " + s);
+      if (!s.plain()) continue;
+      assertTrue(s.outstanding() <= Math.max(s.cwnd(), s.length()), "beyond cwnd: " + s);
+      checked++;
+    }
+    assertTrue(checked > sent.size() / 2, checked + " of " + sent.size());
   }
 
   @Test
@@ -110,16 +133,35 @@ class PacingTest {
     setup.accept(conn);
     List<Sent> sent = new ArrayList<>();
     int[] acks = {0};
+    int[] highest = {0};
+    int[] highestAck = {0};
+    long[] peerWindow = {Long.MAX_VALUE};
     net.addObserver(new PacketObserver() {
       @Override
       public void onSend(SimNode from, SimNode to, byte[] packet, long now) {
         if (from != cn || !(Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p))) return;
-        if (p.segment().payloadLength() > 0) sent.add(new Sent(now, p.segment().payloadLength(), conn.info(now).pacingRate(), acks[0]));
+        var seg = p.segment();
+        if (seg.payloadLength() == 0) return;
+        int end = seg.sequenceNumber() + seg.payloadLength();
+        if (sent.isEmpty() || end - highest[0] > 0) highest[0] = end;
+        var info = conn.info(now);
+        boolean plain = info.caState().equals("OPEN") && info.sacked() == 0 && info.lost() == 0 && info.retrans() == 0;
+        sent.add(new Sent(now, seg.payloadLength(), info.pacingRate(), acks[0], Integer.toUnsignedLong(highest[0] - highestAck[0]),
+            info.cwndBytes(), peerWindow[0], plain));
       }
 
       @Override
       public void onDeliver(SimNode from, SimNode to, byte[] packet, long now) {
-        if (to == cn) acks[0]++;
+        if (to != cn) return;
+        acks[0]++;
+        if (!(Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p))) return;
+        var seg = p.segment();
+        if ((seg.flags() & dev.synack.wire.TcpFlags.SYN) != 0) {
+          highestAck[0] = seg.acknowledgmentNumber();
+          return;
+        }
+        if (seg.acknowledgmentNumber() - highestAck[0] > 0) highestAck[0] = seg.acknowledgmentNumber();
+        peerWindow[0] = (long) seg.window() << conn.info(now).sndWscale();
       }
     });
     int total = 1_000_000;
