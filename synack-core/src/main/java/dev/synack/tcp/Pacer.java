@@ -42,9 +42,10 @@ final class Pacer {
       started = false;
       return;
     }
-    long quantumNanos = (long) quantumSegments(rate, mss) * mss * SECOND / rate;
-    // No credit beyond one quantum for time the sender was idle or woke late.
-    long base = started ? Math.max(nextSend, now - quantumNanos) : now - quantumNanos;
+    // No credit beyond one quantum for time the sender was idle or woke late: the segments it may
+    // send at once, this one included, are at most the quantum, so a GSO run of them is no larger.
+    long creditNanos = (long) (quantumSegments(rate, mss) - 1) * mss * SECOND / rate;
+    long base = started ? Math.max(nextSend, now - creditNanos) : now - creditNanos;
     nextSend = TimeMath.after(base, TimeMath.product(bytes, SECOND) / rate);
     started = true;
   }
