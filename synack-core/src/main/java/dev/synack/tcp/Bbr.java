@@ -12,9 +12,12 @@ package dev.synack.tcp;
  * PROBE_BW, cycling the pacing gain through 1.25, 0.75 and six rounds of 1; and PROBE_RTT, cwnd
  * four segments for 200 ms and a round when the minimum RTT was not refreshed in 10 s.
  *
- * <p>Counts are in bytes (Linux counts packets), the bandwidth in bytes per second. Not done:
- * Linux's long-term bandwidth (policer) detection ({@code lt_bw}) and the ACK-aggregation cwnd
- * bonus ({@code extra_acked}); BBRv2/v3's loss and ECN response and inflight_hi/lo.
+ * <p>A token-bucket policer is detected as Linux's {@code bbr_lt_bw_sampling} does: two sampling
+ * intervals of 4 to 16 rounds, each ending in heavy loss (20 %), with delivery rates within 1/8 of
+ * each other; then BBR uses their mean as the bandwidth, at gain 1, for 48 rounds.
+ *
+ * <p>Counts are in bytes (Linux counts packets), the bandwidth in bytes per second. Not done: the
+ * ACK-aggregation cwnd bonus ({@code extra_acked}); BBRv2/v3's loss and ECN response and inflight_hi/lo.
  * Where Linux draws a random PROBE_BW phase to start from, this takes one from the round count,
  * so that a run is reproducible.
  */
@@ -38,6 +41,12 @@ final class Bbr implements CongestionControl {
   /** Linux paces 1 % below the estimate so that the bottleneck queue drains ({@code bbr_pacing_margin_percent}). */
   private static final double PACING_MARGIN = 0.99;
   private static final long NO_RTT = Long.MAX_VALUE;
+  /** Long-term sampling: intervals of 4 to 16 rounds, a loss rate of 50/256, rates within 1/8 or 4 kbit/s, used for 48 rounds. */
+  private static final int LT_INTERVAL_MIN_ROUNDS = 4;
+  private static final double LT_LOSS_THRESH = 50 / 256.0;
+  private static final double LT_BW_RATIO = 1 / 8.0;
+  private static final double LT_BW_DIFF = 4000 / 8.0;
+  private static final int LT_BW_MAX_ROUNDS = 48;
 
   private final int mss;
   private final WindowedMax maxBw = new WindowedMax();
@@ -54,6 +63,8 @@ final class Bbr implements CongestionControl {
   private boolean minRttStamped;
 
   private long roundCount;
+  /** C.delivered as of the last sample. */
+  private long totalDelivered;
   private boolean roundStart;
   private long nextRoundDelivered;
 
@@ -68,6 +79,17 @@ final class Bbr implements CongestionControl {
   private boolean probeRttDoneSet;
   private boolean probeRttRoundDone;
   private boolean idleRestart;
+
+  /** The long-term (policed) bandwidth: whether it is used, its value, and the sampling interval. */
+  private boolean ltUseBw;
+  private double ltBw;
+  private boolean ltSampling;
+  private int ltRounds;
+  private long ltLastStamp;
+  private long ltLastDelivered;
+  private long ltLastLost;
+  /** Bytes marked lost since the start (Linux's {@code tp->lost}). */
+  private long totalLost;
 
   private int priorCwnd;
   private boolean packetConservation;
@@ -93,8 +115,11 @@ final class Bbr implements CongestionControl {
 
   Mode mode() { return mode; }
 
-  /** Returns the bottleneck bandwidth estimate in bytes per second. */
-  double bandwidth() { return maxBw.get(); }
+  /** Returns the bottleneck bandwidth estimate in bytes per second: the policed rate while one is detected. */
+  double bandwidth() { return ltUseBw ? ltBw : maxBw.get(); }
+
+  /** Returns whether a policer was detected and its long-term rate is used. */
+  boolean policed() { return ltUseBw; }
 
   /** Returns the round-trip propagation time estimate in ns, {@link Long#MAX_VALUE} before a sample. */
   long minRtt() { return minRtt; }
@@ -129,6 +154,7 @@ final class Bbr implements CongestionControl {
     previousPhase = LossRecovery.Phase.LOSS;
     fullBw = 0;
     roundStart = true;
+    longTermSampling(true, false, now); // bbr_set_state: a timeout counts as a loss for the policer's test
   }
 
   @Override
@@ -136,6 +162,7 @@ final class Bbr implements CongestionControl {
     // bbr_undo_cwnd: cwnd stays; STARTUP's plateau count starts over.
     fullBw = 0;
     fullBwCount = 0;
+    resetLongTerm(now);
   }
 
   /** BBR v1 does not respond to ECN (Linux's {@code tcp_bbr} has no CWR handling). */
@@ -154,7 +181,9 @@ final class Bbr implements CongestionControl {
 
   @Override
   public void onRateSample(RateSample rs, LossRecovery.Phase phase, long now) {
-    updateBandwidth(rs);
+    totalLost += rs.lost();
+    totalDelivered = rs.totalDelivered();
+    updateBandwidth(rs, now);
     updateCyclePhase(rs, now);
     checkFullBandwidthReached(rs);
     checkDrain(rs.inFlight(), now);
@@ -165,7 +194,7 @@ final class Bbr implements CongestionControl {
   }
 
   /** bbr_update_bw: a round ends when a segment sent after the last round began is delivered; the filter takes the rate. */
-  private void updateBandwidth(RateSample rs) {
+  private void updateBandwidth(RateSample rs, long now) {
     roundStart = false;
     if (!rs.hasRate()) return;
     if (rs.priorDelivered() >= nextRoundDelivered) {
@@ -174,6 +203,7 @@ final class Bbr implements CongestionControl {
       roundStart = true;
       packetConservation = false;
     }
+    longTermSampling(rs.lost() > 0, rs.appLimited(), now);
     double bw = rs.rate();
     // An application-limited sample only raises the estimate: it says the path can do at least that.
     if (!rs.appLimited() || bw >= bandwidth()) maxBw.update(BW_RTTS, roundCount, bw);
@@ -199,7 +229,72 @@ final class Bbr implements CongestionControl {
   private void advanceCyclePhase(long now) {
     cycleIndex = (cycleIndex + 1) % PACING_GAIN.length;
     cycleStamp = now;
-    pacingGain = PACING_GAIN[cycleIndex];
+    pacingGain = ltUseBw ? 1 : PACING_GAIN[cycleIndex];
+  }
+
+  // ---- Long-term bandwidth: a token-bucket policer (bbr_lt_bw_sampling) ----
+
+  /** Takes one ACK (or a timeout) for the policer's test: whether it reported losses, whether application-limited. */
+  private void longTermSampling(boolean losses, boolean appLimited, long now) {
+    if (ltUseBw) {
+      // Using the policed rate: for 48 rounds, then probe again in case the policer went.
+      if (mode == Mode.PROBE_BW && roundStart && ++ltRounds >= LT_BW_MAX_ROUNDS) {
+        resetLongTerm(now);
+        enterProbeBandwidth(now);
+      }
+      return;
+    }
+    // The first loss starts an interval: the policer's bucket is empty, its rate now the steady one.
+    if (!ltSampling) {
+      if (!losses) return;
+      resetLongTermInterval(now);
+      ltSampling = true;
+    }
+    if (appLimited) {
+      resetLongTerm(now); // running out of data would underestimate the rate
+      return;
+    }
+    if (roundStart) ltRounds++;
+    if (ltRounds < LT_INTERVAL_MIN_ROUNDS) return;
+    if (ltRounds > 4 * LT_INTERVAL_MIN_ROUNDS) {
+      resetLongTerm(now);
+      return;
+    }
+    // The interval ends with a loss, once it lost at least 20 % of what it delivered.
+    if (!losses) return;
+    long lost = totalLost - ltLastLost;
+    long delivered = totalDelivered - ltLastDelivered;
+    if (delivered <= 0 || lost < LT_LOSS_THRESH * delivered) return;
+    long t = now - ltLastStamp;
+    if (t < 1_000_000L) return; // under a millisecond
+    double bw = delivered * 1e9 / t;
+    if (ltBw > 0) {
+      double diff = Math.abs(bw - ltBw);
+      if (diff <= LT_BW_RATIO * ltBw || diff <= LT_BW_DIFF) {
+        // Two intervals of the same rate under heavy loss: a policer. Use their mean, at gain 1.
+        ltBw = (bw + ltBw) / 2;
+        ltUseBw = true;
+        pacingGain = 1;
+        ltRounds = 0;
+        return;
+      }
+    }
+    ltBw = bw;
+    resetLongTermInterval(now);
+  }
+
+  private void resetLongTermInterval(long now) {
+    ltLastStamp = now;
+    ltLastDelivered = totalDelivered;
+    ltLastLost = totalLost;
+    ltRounds = 0;
+  }
+
+  private void resetLongTerm(long now) {
+    ltBw = 0;
+    ltUseBw = false;
+    ltSampling = false;
+    resetLongTermInterval(now);
   }
 
   /** bbr_check_full_bw_reached: STARTUP ends when three rounds in a row failed to grow the bandwidth by 25 %. */

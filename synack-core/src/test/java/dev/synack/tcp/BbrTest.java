@@ -118,4 +118,38 @@ class BbrTest {
     assertEquals(MSS, bbr.cwnd());
     assertTrue(CongestionControl.create("bbr", MSS) instanceof Bbr);
   }
+
+  @Test
+  void policer_twoLossyIntervalsAtOneRate_longTermBandwidthUsed_thenProbedAgain() {
+    run(200, BDP);
+    assertEquals(Bbr.Mode.PROBE_BW, bbr.mode());
+    // A token-bucket policer: 500 B/ms delivered whatever is sent, 30 % lost, every ACK.
+    for (int i = 0; i < 400 && !bbr.policed(); i++) policed();
+    assertTrue(bbr.policed(), "two intervals of 4+ rounds at 500 kB/s with 30 % loss");
+    assertEquals(500_000, bbr.bandwidth(), 500_000 / 100.0);
+    assertEquals(1.0, bbr.pacingGain(), "no probing above a policed rate");
+    assertEquals((long) (bbr.bandwidth() * 0.99), bbr.pacingRate());
+    // 48 rounds later (20 ms each) the policed rate is given up, in case the policer went.
+    for (int i = 0; i < 48 * 20 + 40 && bbr.policed(); i++) step(BDP);
+    assertTrue(!bbr.policed(), "long-term bandwidth given up after 48 rounds");
+  }
+
+  @Test
+  void policer_lossBelowTwentyPercent_notDetected() {
+    run(200, BDP);
+    for (int i = 0; i < 400; i++) {
+      now += MS;
+      delivered += 500;
+      bbr.onRateSample(new RateSample(500, 50, BDP, BDP, delivered, 10_000, RTT, RTT, false, delivered - 10_000),
+          LossRecovery.Phase.OPEN, now);
+    }
+    assertTrue(!bbr.policed(), "10 % loss is not a policer's");
+  }
+
+  private void policed() {
+    now += MS;
+    delivered += 500;
+    bbr.onRateSample(new RateSample(500, 150, BDP, BDP, delivered, 10_000, RTT, RTT, false, delivered - 10_000),
+        LossRecovery.Phase.OPEN, now);
+  }
 }
