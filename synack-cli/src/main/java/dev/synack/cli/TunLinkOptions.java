@@ -109,10 +109,7 @@ final class TunLinkOptions implements LinkKind {
     TunLink tun = TunLink.openWithOffloads(device, 0);
     try {
       if (tun.offloadNote() != null) notes.accept(tun.offloadNote());
-      for (int i = 0; i < hostAddresses.size(); i++) {
-        KernelInterface.addAddress(tun.name(), hostAddresses.get(i), prefixLengths.get(i));
-      }
-      if (!hostAddresses.isEmpty()) KernelInterface.up(tun.name());
+      configureKernelSide(tun.name());
       // RFC 791: every IPv4 host must take a 576-byte datagram; a smaller device MTU breaks TCP's MSS.
       if (tun.mtu() < 576) {
         throw new IOException("synack: the MTU of " + tun.name() + " is " + tun.mtu()
@@ -128,8 +125,10 @@ final class TunLinkOptions implements LinkKind {
 
   /** Gives the kernel's side of device {@code name} its address and brings it up, when {@code --host-addr} asks. */
   void configureKernelSide(String name) throws IOException {
-    if (hostAddress == null) return;
-    KernelInterface.addAddress(name, hostAddress, prefixLength);
+    if (hostAddresses.isEmpty()) return;
+    for (int i = 0; i < hostAddresses.size(); i++) {
+      KernelInterface.addAddress(name, hostAddresses.get(i), prefixLengths.get(i));
+    }
     KernelInterface.up(name);
   }
 

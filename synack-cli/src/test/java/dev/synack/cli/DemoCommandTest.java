@@ -111,6 +111,19 @@ class DemoCommandTest {
     }
 
     @Test
+    void cc_cubicAndBbr_sideBySide_bbrQueueFarShorter() throws Exception {
+      Path html = dir.resolve("cc.html");
+      String out = Demo.run("--cc", "cubic,bbr", "--html", html.toString()).ok();
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(cubic|bbr) .* median queue delay +([0-9.]+) ms").matcher(out);
+      java.util.Map<String, Double> delay = new java.util.HashMap<>();
+      while (m.find()) delay.put(m.group(1), Double.parseDouble(m.group(2)));
+      assertEquals(java.util.Set.of("cubic", "bbr"), delay.keySet(), out);
+      assertTrue(delay.get("bbr") * 3 < delay.get("cubic"), out);
+      String page = Files.readString(html);
+      assertEquals(2, page.split("<svg", -1).length - 1, "throughput and queue delay plots");
+    }
+
+    @Test
     void noScenario_runsTheConnection() {
       assertTrue(Demo.run().ok().startsWith("synack demo: connection ("));
     }
@@ -141,7 +154,7 @@ class DemoCommandTest {
   class BadInput {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"--scenario=nosuch", "--loss=2", "--lang=fr", "--delay=-1", "--loss=-0.1", "--bytes=-5",
-        "--seed=x", "--nosuchoption"})
+        "--seed=x", "--nosuchoption", "--cc=cubic,vegas"})
     void badValue_exitsTwo_withOneLineOnStderr(String arg) {
       Demo d = Demo.run(arg);
       assertEquals(2, d.exitCode(), "exit code for " + arg + "; stdout:\n" + d.out());
@@ -155,6 +168,12 @@ class DemoCommandTest {
       Demo d = Demo.run("--scenario", "why-time-wait", "--loss", "0.1");
       assertEquals(2, d.exitCode(), d.out());
       assertEquals(List.of("synack demo: why-time-wait stages its old segment on a clean path: --loss, --reorder and --dup are not taken"), d.err());
+    }
+
+    @Test
+    void unknownCongestionControl_namesTheAlgorithms() {
+      String line = Demo.run("--cc", "vegas").err().getFirst();
+      assertTrue(line.contains("vegas") && line.contains("bbr") && line.contains("cubic"), line);
     }
 
     @Test

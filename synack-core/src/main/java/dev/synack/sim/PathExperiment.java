@@ -41,6 +41,7 @@ public final class PathExperiment {
   private static final long SECOND = 1_000_000_000L;
 
   private final PathConfig path;
+  private final LinkConfig dataLink;
   private final long bytes;
   private final SimNetwork net;
   private final HostNode clientNode;
@@ -63,9 +64,18 @@ public final class PathExperiment {
   /** The end of the highest data sent so far; valid once {@link #anyDataSent}. */
   private int highestSent;
   private boolean anyDataSent;
+  /** When each data packet in the bottleneck's hands was sent, to measure its wait in the queue. */
+  private final java.util.IdentityHashMap<byte[], Long> sentAt = new java.util.IdentityHashMap<>();
+  /** Per data packet delivered: when, and how long it queued (ns); per data segment sent: when, and the bytes in flight. */
+  private final Samples queueDelays = new Samples();
+  private final Samples inFlight = new Samples();
+  /** The highest acknowledgment the server sent. */
+  private int highestAck;
+  private boolean anyAck;
 
   private PathExperiment(PathConfig path, long bytes, TcpConfig tcp, long seed, TraceSink trace) {
     this.path = path;
+    this.dataLink = path.dataLink();
     this.bytes = bytes;
     this.unsent = bytes;
     this.binNanos = Math.max(path.rttNanos(), 1_000_000L);
@@ -125,7 +135,8 @@ public final class PathExperiment {
     List<Double> perRoundTrip = new ArrayList<>(bins);
     for (int i = 0; i < bins; i++) perRoundTrip.add(goodputBins[i] * 8e9 / binNanos);
     return new PathResult(path, bytes, delivered, completed, end, start, goodput, utilisation, segmentsSent,
-        retransmissions, perRoundTrip, net.stats(clientNode, net.nodes().get(1)));
+        retransmissions, perRoundTrip, net.stats(clientNode, net.nodes().get(1)),
+        queueDelays.medianFrom(start), queueDelays.meanPerBin(binNanos, bins), inFlight.medianFrom(start));
   }
 
   /**
@@ -184,16 +195,41 @@ public final class PathExperiment {
       if (!(Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p))) return;
       TcpSegment seg = p.segment();
       if (seg.payloadLength() == 0) return;
+      sentAt.put(packet, now);
       segmentsSent++;
       int end = SeqNum.add(seg.sequenceNumber(), seg.payloadLength());
       if (anyDataSent && SeqNum.lt(seg.sequenceNumber(), highestSent)) retransmissions++;
       if (!anyDataSent || SeqNum.gt(end, highestSent)) highestSent = end;
       anyDataSent = true;
+      if (anyAck) inFlight.add(now, Math.max(0, SeqNum.diff(highestSent, highestAck)));
+    }
+
+    /** Notes the server's acknowledgments, for what is in flight. */
+    private void onAck(byte[] packet) {
+      if (!(Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p))) return;
+      int ack = p.segment().acknowledgmentNumber();
+      if (!anyAck || SeqNum.gt(ack, highestAck)) highestAck = ack;
+      anyAck = true;
     }
 
     @Override
     public void onDeliver(SimNode from, SimNode to, byte[] packet, long now) {
-      if (from == clientNode) wireBins = add(wireBins, now, packet.length);
+      if (from != clientNode) {
+        onAck(packet);
+        return;
+      }
+      wireBins = add(wireBins, now, packet.length);
+      Long sent = sentAt.remove(packet);
+      if (sent != null) {
+        // The time beyond propagation and its own serialisation: what it waited behind others.
+        long queued = now - sent - path.rttNanos() / 2 - dataLink.serialisationNanos(packet.length);
+        queueDelays.add(now, Math.max(0, queued));
+      }
+    }
+
+    @Override
+    public void onDrop(SimNode from, SimNode to, byte[] packet, String reason, long now) {
+      sentAt.remove(packet);
     }
   }
 
@@ -202,6 +238,46 @@ public final class PathExperiment {
       return InetAddress.getByAddress(new byte[] {10, 0, 0, (byte) last});
     } catch (UnknownHostException e) {
       throw new IllegalStateException("4 bytes are always an address", e);
+    }
+  }
+
+  /** Values with the time each was taken, in a growing pair of arrays. */
+  private static final class Samples {
+    private long[] times = new long[1024];
+    private long[] values = new long[1024];
+    private int n;
+
+    void add(long t, long v) {
+      if (n == times.length) {
+        times = Arrays.copyOf(times, n * 2);
+        values = Arrays.copyOf(values, n * 2);
+      }
+      times[n] = t;
+      values[n++] = v;
+    }
+
+    /** Returns the median of the values taken at or after {@code from}, 0 when none. */
+    long medianFrom(long from) {
+      int first = 0;
+      while (first < n && times[first] < from) first++;
+      if (first == n) return 0;
+      long[] sorted = Arrays.copyOfRange(values, first, n);
+      Arrays.sort(sorted);
+      return sorted[sorted.length / 2];
+    }
+
+    /** Returns the mean value in each bin of {@code binNanos}, in ms for ns values (0 for a bin without samples). */
+    List<Double> meanPerBin(long binNanos, int bins) {
+      double[] sums = new double[bins];
+      int[] counts = new int[bins];
+      for (int i = 0; i < n; i++) {
+        int b = (int) Math.min(bins - 1, times[i] / binNanos);
+        sums[b] += values[i];
+        counts[b]++;
+      }
+      List<Double> out = new ArrayList<>(bins);
+      for (int b = 0; b < bins; b++) out.add(counts[b] == 0 ? 0.0 : sums[b] / counts[b] / 1e6);
+      return out;
     }
   }
 }

@@ -22,14 +22,19 @@ import java.util.Locale;
  * @param retransmissions   data segments the client sent again (their start below the highest byte already sent)
  * @param perRoundTrip      bits per second read by the server in each round trip from the SYN on
  * @param dataLink          the data direction's counters (packets, drops by reason)
+ * @param queueDelayMedianNanos the median time data packets waited in the bottleneck queue, from {@code slowStartEndNanos} on
+ * @param queueDelayPerRoundTrip the mean time data packets delivered in each round trip waited in the queue, in ms
+ * @param inFlightMedianBytes the median of the bytes in flight (highest sent − highest acknowledged) as each data segment left, from {@code slowStartEndNanos} on
  */
 public record PathResult(
     PathConfig path, long bytes, long delivered, boolean completed, long durationNanos, long slowStartEndNanos,
     double goodputAfterSlowStart, double linkUtilisation, long segmentsSent, long retransmissions,
-    List<Double> perRoundTrip, LinkStats dataLink) {
+    List<Double> perRoundTrip, LinkStats dataLink, long queueDelayMedianNanos, List<Double> queueDelayPerRoundTrip,
+    long inFlightMedianBytes) {
 
   public PathResult {
     perRoundTrip = List.copyOf(perRoundTrip);
+    queueDelayPerRoundTrip = List.copyOf(queueDelayPerRoundTrip);
   }
 
   /** Returns the goodput over the whole transfer, SYN to last byte, in bits per second. */
@@ -48,6 +53,8 @@ public record PathResult(
     lines.add(String.format(Locale.ROOT, "%d data segments sent, %d retransmitted (%.2f %%), %d dropped %s",
         segmentsSent, retransmissions, segmentsSent == 0 ? 0.0 : 100.0 * retransmissions / segmentsSent,
         dataLink.droppedTotal(), dataLink.dropped()));
+    lines.add(String.format(Locale.ROOT, "after slow start: median queue delay %.3f ms, median in flight %d B (%.2f BDP)",
+        queueDelayMedianNanos / 1e6, inFlightMedianBytes, path.bdpBytes() == 0 ? 0.0 : (double) inFlightMedianBytes / path.bdpBytes()));
     return lines;
   }
 }

@@ -195,6 +195,24 @@ public final class Connection implements Attachable {
     }
   }
 
+  /**
+   * Chooses this connection's congestion control by name (Linux's {@code TCP_CONGESTION}): one of
+   * {@link dev.synack.tcp.TcpConfig#congestionControls()}; an unknown name throws
+   * {@link IllegalArgumentException}.
+   */
+  public void setCongestionControl(String name) {
+    try {
+      engine.setCongestionControl(name);
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /** Returns the name of this connection's congestion control. */
+  public String congestionControl() {
+    return engine.congestionControl();
+  }
+
   /** Returns whether Nagle's algorithm is off. */
   public boolean noDelay() {
     return engine.noDelay();

@@ -1,6 +1,10 @@
 package dev.synack.tcp;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.SequencedMap;
+import java.util.function.IntFunction;
 
 /**
  * A congestion control algorithm: it owns the congestion window (cwnd) and the slow-start
@@ -18,24 +22,38 @@ import java.util.List;
  *       ACKs, SACK, RACK), and the recovery point was later acknowledged;</li>
  *   <li>{@link #onRetransmissionTimeout}: the retransmission timer expired;</li>
  *   <li>{@link #onSpuriousCongestionEvent}: the last reduction turned out to be needless (D-SACK,
- *       RFC 3708; timestamps, RFC 3522): the window before it comes back.</li>
+ *       RFC 3708; timestamps, RFC 3522): the window before it comes back;</li>
+ *   <li>{@link #onSent}: a segment left; {@link #onRateSample}: every ACK that delivered or lost
+ *       something, in recovery or not, with its delivery-rate sample ({@link DeliveryRate}), as
+ *       Linux's {@code cong_control} hook; {@link #onEcnEcho}: an ECN-Echo reduction.</li>
  * </ul>
- * Each implementation keeps, at a reduction, what it needs to undo it (RFC 9438 §4.9).
+ * Each implementation keeps, at a reduction, what it needs to undo it (RFC 9438 §4.9). It may give
+ * a pacing rate ({@link #pacingRate}), which the sender honours; and may keep its own window in
+ * recovery ({@link #ownsRecoveryWindow}, BBR) instead of PRR's.
  */
-sealed interface CongestionControl permits NewReno, Cubic {
+interface CongestionControl {
+  /** The algorithms by name, the default first (as Linux's {@code tcp_register_congestion_control} list). */
+  SequencedMap<String, IntFunction<CongestionControl>> REGISTRY = registry();
+
   /** The names {@link TcpConfig#withCongestionControl} accepts, the default first. */
-  List<String> NAMES = List.of("cubic", "newreno");
+  List<String> NAMES = List.copyOf(REGISTRY.sequencedKeySet());
+
+  private static SequencedMap<String, IntFunction<CongestionControl>> registry() {
+    SequencedMap<String, IntFunction<CongestionControl>> r = new LinkedHashMap<>();
+    r.put("cubic", Cubic::new);
+    r.put("newreno", NewReno::new);
+    r.put("bbr", Bbr::new);
+    return Collections.unmodifiableSequencedMap(r);
+  }
 
   /**
    * Returns a new instance of the named algorithm for a connection whose sender MSS is {@code mss},
    * with the initial window of RFC 6928: min(10·MSS, max(2·MSS, 14600)), as Linux's {@code TCP_INIT_CWND}.
    */
   static CongestionControl create(String name, int mss) {
-    return switch (name) {
-      case "cubic" -> new Cubic(mss);
-      case "newreno" -> new NewReno(mss);
-      default -> throw new IllegalArgumentException("unknown congestion control " + name + ", expected one of " + NAMES);
-    };
+    IntFunction<CongestionControl> factory = REGISTRY.get(name);
+    if (factory == null) throw new IllegalArgumentException("unknown congestion control " + name + ", expected one of " + NAMES);
+    return factory.apply(mss);
   }
 
   /** Returns the initial window of RFC 6928 §2 for a sender MSS. */
@@ -95,4 +113,25 @@ sealed interface CongestionControl permits NewReno, Cubic {
 
   /** Undoes the last reduction: it was caused by reordering or delay, not loss (RFC 9438 §4.9, RFC 3522, RFC 3708). */
   void onSpuriousCongestionEvent(long now);
+
+  /** Notes a segment of {@code bytes} sent at {@code now}, {@code inFlight} bytes in flight after it, the sender application-limited or not. */
+  default void onSent(int bytes, int inFlight, boolean appLimited, long now) { }
+
+  /**
+   * Takes what an ACK that delivered or lost data tells, in any {@code phase} (after the ACK): its
+   * delivery-rate sample. The window-based algorithms learn from {@link #onAck} instead.
+   */
+  default void onRateSample(RateSample sample, LossRecovery.Phase phase, long now) { }
+
+  /** Reduces the window on an ECN-Echo (RFC 3168 §6.1.2: as for a loss, without a retransmission). */
+  default void onEcnEcho(int flightSize, long now) {
+    onEnterRecovery(flightSize, now);
+    onExitRecovery(now);
+  }
+
+  /** Returns the rate to pace at in bytes per second, 0 to leave it to the sender. */
+  default long pacingRate() { return 0; }
+
+  /** Returns whether the algorithm sets cwnd during fast recovery itself, so PRR does not (Linux's {@code cong_control}). */
+  default boolean ownsRecoveryWindow() { return false; }
 }

@@ -43,6 +43,12 @@ final class LossRecovery {
    */
   private Rack rack;
   private CongestionControl cc;
+  /** The algorithm's name: the configuration's, or the socket's {@code TCP_CONGESTION}. */
+  private String ccName;
+  /** Delivery-rate estimation (draft-cheng-iccrg-delivery-rate-estimation), created with {@link #cc}. */
+  private DeliveryRate rate;
+  /** The pacing of segments, created with {@link #cc}. */
+  private Pacer pacer;
   /** The window during fast recovery (RFC 6937); {@code null} until the first recovery. */
   private Prr prr;
   /** Whether the handshake settled the MSS and congestion control may start ({@link #start}). */
@@ -122,8 +128,29 @@ final class LossRecovery {
   /** Creates RACK's state and the congestion control, as {@link #start} would have them. */
   private void startMachinery() {
     rack = new Rack(c::tsNow);
-    cc = CongestionControl.create(c.cfg.congestionControl(), mss);
+    cc = CongestionControl.create(ccName != null ? ccName : c.cfg.congestionControl(), mss);
+    rate = new DeliveryRate();
+    c.snd.scoreboard.rate(rate);
+    pacer = new Pacer();
     if (c.snd.synRetransmitted) cc.onRetransmissionTimeout(0, false, 0); // RFC 6928 §2: the window of one segment
+  }
+
+  /**
+   * Chooses the congestion control by name (Linux's {@code TCP_CONGESTION}). Before the first data
+   * it is the one that starts; after, the new algorithm starts afresh from the initial window, with
+   * what it needs to learn the path from the ACKs to come.
+   */
+  void setCongestionControl(String name) {
+    if (!CongestionControl.REGISTRY.containsKey(name)) {
+      throw new IllegalArgumentException("unknown congestion control " + name + ", expected one of " + CongestionControl.NAMES);
+    }
+    ccName = name;
+    if (cc != null && !cc.name().equals(name)) cc = CongestionControl.create(name, mss);
+  }
+
+  /** Returns the name of the congestion control this connection uses or will use. */
+  String congestionControlName() {
+    return cc != null ? cc.name() : ccName != null ? ccName : c.cfg.congestionControl();
   }
 
   /** Returns congestion control's state, created first if the connection is established; {@code null} before. */
@@ -147,7 +174,7 @@ final class LossRecovery {
   int cwnd() {
     if (machinery() == null) return Integer.MAX_VALUE;
     // RFC 6937: during fast recovery PRR sets the window; congestion control's is already ssthresh, the target.
-    return phase == Phase.RECOVERY && prr != null ? prr.cwnd() : cc.cwnd();
+    return phase == Phase.RECOVERY && prr != null && !cc.ownsRecoveryWindow() ? prr.cwnd() : cc.cwnd();
   }
 
   /** Returns pipe, the bytes estimated in flight (RFC 6675 §4). */
@@ -236,6 +263,13 @@ final class LossRecovery {
       prr.onAck(delivered, pipe(), cc.ssthresh(), advanced && !newlyLost, mss);
     }
 
+    int acked = SeqNum.diff(snd.sndUna, priorUna) + board.sackedBytes() - priorSacked;
+    int lost = Math.max(0, board.lostBytes() - priorLost);
+    if (acked > 0 || lost > 0) {
+      // The delivery-rate sample of this ACK, for every algorithm in every phase (Linux's tcp_cong_control).
+      cc.onRateSample(rate.generate(acked, lost, priorPipe, pipe(), now), phase, now);
+      if (cc instanceof Bbr bbr && bbr.holdsBack()) rate.markAppLimited(pipe()); // PROBE_RTT's samples say nothing of the path
+    }
     if (c.ecn != null && c.ecn.enabled() && seg.has(TcpFlags.ECE)) onEcnEcho(now);
     // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd = ssthresh),
     // nor in the window of an ECN reduction (Linux's CWR state).
@@ -277,8 +311,7 @@ final class LossRecovery {
     Sender snd = c.snd;
     if (phase != Phase.OPEN && phase != Phase.DISORDER) return;
     if (ecnReduced && SeqNum.lt(snd.sndUna, ecnWindowEnd)) return;
-    cc.onEnterRecovery(snd.flightSize(), now);
-    cc.onExitRecovery(now);
+    cc.onEcnEcho(snd.flightSize(), now);
     ecnReduced = true;
     ecnWindowEnd = snd.sndNxt;
     undoArmed = false;
@@ -492,7 +525,10 @@ final class LossRecovery {
   void onSent(Sender.Chunk chunk, long now) {
     if (cc == null || (chunk.flags() & TcpFlags.SYN) != 0) return;
     Sender snd = c.snd;
-    if (phase == Phase.RECOVERY) prr.onSent(chunk.length() + ((chunk.flags() & TcpFlags.FIN) != 0 ? 1 : 0)); // RFC 6937 §3 prr_out
+    int bytes = chunk.length() + ((chunk.flags() & TcpFlags.FIN) != 0 ? 1 : 0);
+    if (phase == Phase.RECOVERY) prr.onSent(bytes); // RFC 6937 §3 prr_out
+    cc.onSent(bytes, pipe(), rate.appLimited(), now);
+    pacer.onSent(bytes, pacingRate(), mss, now);
     if (probeRequested) {
       // RFC 8985 §7.3: TLP.end_seq = SND.NXT, and the RTO restarts from the probe.
       probeRequested = false;
@@ -513,7 +549,39 @@ final class LossRecovery {
 
   /** Notes that the sender had nothing it could send (called when {@link Sender#next} returns null). */
   void onNothingSent() {
-    if (cc != null) notePipe();
+    if (cc == null) return;
+    notePipe();
+    // draft-cheng-iccrg-delivery-rate-estimation §3.4 (Linux's tcp_rate_check_app_limited): less
+    // than a segment to send, room in cwnd, and no loss waiting to be resent: the application is
+    // what limits the rate, and the samples until what is in flight is delivered say so.
+    Scoreboard board = c.snd.scoreboard;
+    int pipe = pipe();
+    if (c.snd.unsent() < mss && pipe < cwnd() && board.lostBytes() <= board.retransmittedBytes()) rate.markAppLimited(pipe);
+  }
+
+  // ---- Pacing ----
+
+  /**
+   * Returns the pacing rate in bytes per second, 0 for none: congestion control's, or, when the
+   * configuration asks for pacing and it gives none, Linux's {@code tcp_update_pacing_rate}:
+   * cwnd / SRTT, doubled in slow start and 1.2 times after.
+   */
+  long pacingRate() {
+    if (machinery() == null) return 0;
+    long r = cc.pacingRate();
+    if (r > 0 || !c.cfg.pacing() || c.rtt.srtt() <= 0) return r;
+    double gain = cc.inSlowStart() ? 2.0 : 1.2;
+    return (long) (gain * cwnd() * 1e9 / c.rtt.srtt());
+  }
+
+  /**
+   * Returns whether pacing holds the next segment back at {@code now}, and if so arms the pacing
+   * timer for when it may go.
+   */
+  boolean pacingHolds(long now) {
+    if (cc == null || pacer.ready(now) || pacingRate() <= 0) return false;
+    c.timers.set(TimerKind.PACING, pacer.nextSend(), now);
+    return true;
   }
 
   private void notePipe() {

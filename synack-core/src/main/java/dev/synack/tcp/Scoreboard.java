@@ -26,6 +26,10 @@ final class Scoreboard {
   static final int RETRANSMITTED = 4;
   static final int EVER_RETRANSMITTED = 8;
   static final int FIN = 16;
+  /** The sender was application-limited when the record was (last) sent (draft-cheng-iccrg-delivery-rate-estimation, {@code is_app_limited}). */
+  static final int APP_LIMITED = 32;
+  /** The record carries delivery-rate snapshots (it was sent once the estimator ran). */
+  static final int RATE_SNAPSHOT = 64;
 
   /** Told of each segment newly delivered, cumulatively or selectively acknowledged, in ascending sequence order (RFC 8985 §6.2 step 1). */
   interface DeliveryListener {
@@ -43,6 +47,15 @@ final class Scoreboard {
   private int[] ends = NO_INTS;
   private long[] sentAt = NO_LONGS;
   private byte[] flags = NO_BYTES;
+  /**
+   * The delivery-rate snapshots taken when each record was (last) sent (draft-cheng-iccrg-delivery-rate-estimation
+   * §3.2, Linux's {@code tcp_skb_cb.tx}): C.delivered, C.delivered_time and C.first_sent_time then.
+   */
+  private long[] txDelivered = NO_LONGS;
+  private long[] txDeliveredTime = NO_LONGS;
+  private long[] txFirstSent = NO_LONGS;
+  /** The delivery-rate estimator told of sends and deliveries; {@code null} until congestion control starts. */
+  private DeliveryRate rate;
   private int head;
   private int tail;
   /** No record before this absolute index is lost and waiting for retransmission (Linux's {@code retransmit_skb_hint}). */
@@ -111,6 +124,11 @@ final class Scoreboard {
   /** Returns when the most recently sent segment the last cumulative ACK newly acknowledged was (last) sent, or {@link Long#MIN_VALUE}. */
   long ackedLatestSentAt() { return ackedLatestSentAt; }
 
+  /** Sets the delivery-rate estimator that snapshots each send and hears each delivery. */
+  void rate(DeliveryRate estimator) {
+    this.rate = estimator;
+  }
+
   /** Records a segment sent for the first time: {@code [start, end)}, a FIN included in {@code end}. */
   void append(int start, int end, long now, boolean fin) {
     if (tail == starts.length) makeRoom();
@@ -118,6 +136,7 @@ final class Scoreboard {
     ends[tail] = end;
     sentAt[tail] = now;
     flags[tail] = (byte) (fin ? FIN : 0);
+    snapshot(tail, now);
     tail++;
     outstandingBytes += SeqNum.diff(end, start);
   }
@@ -145,6 +164,7 @@ final class Scoreboard {
     if ((flags[a] & RETRANSMITTED) == 0) retransmittedBytes += length(i);
     flags[a] |= RETRANSMITTED | EVER_RETRANSMITTED;
     sentAt[a] = now;
+    snapshot(a, now);
     if (!anyRetransmitted || SeqNum.gt(ends[a], highestRetransmittedEnd)) highestRetransmittedEnd = ends[a];
     anyRetransmitted = true;
   }
@@ -230,6 +250,7 @@ final class Scoreboard {
         if ((f & EVER_RETRANSMITTED) == 0 && ackedCleanSentAt == Long.MIN_VALUE) ackedCleanSentAt = sentAt[head];
         ackedLatestSentAt = Math.max(ackedLatestSentAt, sentAt[head]);
         listener.onDelivered(starts[head], ends[head], sentAt[head], (f & EVER_RETRANSMITTED) != 0);
+        if (rate != null) delivered(head, len);
       }
       uncount(f, len, true);
       acked += len;
@@ -241,6 +262,7 @@ final class Scoreboard {
     if (retransmissionAcked) ackedCleanSentAt = Long.MIN_VALUE;
     if (head < tail && SeqNum.gt(ack, starts[head])) {
       int cut = SeqNum.diff(ack, starts[head]);
+      if (rate != null && (flags[head] & SACKED) == 0) delivered(head, cut);
       uncount(flags[head], cut, false);
       starts[head] = ack;
       acked += cut;
@@ -276,8 +298,25 @@ final class Scoreboard {
       sackedSegments++;
       newly += len;
       listener.onDelivered(starts[a], ends[a], sentAt[a], (f & EVER_RETRANSMITTED) != 0);
+      if (rate != null) delivered(a, len);
     }
     return newly;
+  }
+
+  /** Takes the estimator's snapshot for the record at absolute index {@code a}, sent at {@code now} (Linux's {@code tcp_rate_skb_sent}). */
+  private void snapshot(int a, long now) {
+    if (rate == null) return;
+    rate.onSent(head == tail, now); // appending to an empty board: nothing is in flight
+    txDelivered[a] = rate.delivered();
+    txDeliveredTime[a] = rate.deliveredTime();
+    txFirstSent[a] = rate.firstSentTime();
+    flags[a] = (byte) ((flags[a] & ~APP_LIMITED) | RATE_SNAPSHOT | (rate.appLimited() ? APP_LIMITED : 0));
+  }
+
+  /** Tells the estimator that the record at absolute index {@code a}, {@code len} bytes, was delivered (Linux's {@code tcp_rate_skb_delivered}). */
+  private void delivered(int a, int len) {
+    rate.onDelivered(len, sentAt[a], ends[a], (flags[a] & RATE_SNAPSHOT) != 0, txDelivered[a], txDeliveredTime[a], txFirstSent[a],
+        (flags[a] & APP_LIMITED) != 0, (flags[a] & EVER_RETRANSMITTED) != 0);
   }
 
   /** Cuts record {@code i} in two at sequence number {@code at} (a Linux {@code tcp_fragment}): same marks, same send time. */
@@ -316,11 +355,17 @@ final class Scoreboard {
     System.arraycopy(ends, a + 1, ends, a + 2, tail - a - 1);
     System.arraycopy(sentAt, a + 1, sentAt, a + 2, tail - a - 1);
     System.arraycopy(flags, a + 1, flags, a + 2, tail - a - 1);
+    System.arraycopy(txDelivered, a + 1, txDelivered, a + 2, tail - a - 1);
+    System.arraycopy(txDeliveredTime, a + 1, txDeliveredTime, a + 2, tail - a - 1);
+    System.arraycopy(txFirstSent, a + 1, txFirstSent, a + 2, tail - a - 1);
     tail++;
     starts[a + 1] = at;
     ends[a + 1] = ends[a];
     sentAt[a + 1] = sentAt[a];
     flags[a + 1] = flags[a];
+    txDelivered[a + 1] = txDelivered[a];
+    txDeliveredTime[a + 1] = txDeliveredTime[a];
+    txFirstSent[a + 1] = txFirstSent[a];
     ends[a] = at;
     flags[a] &= ~FIN;
     if ((flags[a] & SACKED) != 0) sackedSegments++; // one SACKed record became two
@@ -351,12 +396,18 @@ final class Scoreboard {
       System.arraycopy(ends, head, ends, 0, live);
       System.arraycopy(sentAt, head, sentAt, 0, live);
       System.arraycopy(flags, head, flags, 0, live);
+      System.arraycopy(txDelivered, head, txDelivered, 0, live);
+      System.arraycopy(txDeliveredTime, head, txDeliveredTime, 0, live);
+      System.arraycopy(txFirstSent, head, txFirstSent, 0, live);
     } else {
       int capacity = starts.length * 2;
       starts = Arrays.copyOfRange(starts, head, head + capacity);
       ends = Arrays.copyOfRange(ends, head, head + capacity);
       sentAt = Arrays.copyOfRange(sentAt, head, head + capacity);
       flags = Arrays.copyOfRange(flags, head, head + capacity);
+      txDelivered = Arrays.copyOfRange(txDelivered, head, head + capacity);
+      txDeliveredTime = Arrays.copyOfRange(txDeliveredTime, head, head + capacity);
+      txFirstSent = Arrays.copyOfRange(txFirstSent, head, head + capacity);
     }
     lostHint = Math.max(0, lostHint - head);
     tail = live;
@@ -368,13 +419,16 @@ final class Scoreboard {
     ends = new int[capacity];
     sentAt = new long[capacity];
     flags = new byte[capacity];
+    txDelivered = new long[capacity];
+    txDeliveredTime = new long[capacity];
+    txFirstSent = new long[capacity];
   }
 
   /** Gives the arrays back if no record is held: an idle connection holds no scoreboard (DESIGN.md, "buffers grow on demand"). */
   void release() {
     if (!isEmpty()) return;
     starts = ends = NO_INTS;
-    sentAt = NO_LONGS;
+    sentAt = txDelivered = txDeliveredTime = txFirstSent = NO_LONGS;
     flags = NO_BYTES;
   }
 }

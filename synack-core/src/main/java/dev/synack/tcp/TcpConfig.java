@@ -49,6 +49,7 @@ public final class TcpConfig {
   private int keepAliveCount;
   private int ecn;
   private Lesson lesson;
+  private boolean pacing;
 
   private TcpConfig() {}
 
@@ -93,6 +94,7 @@ public final class TcpConfig {
     c.keepAliveCount = keepAliveCount;
     c.ecn = ecn;
     c.lesson = lesson;
+    c.pacing = pacing;
     change.accept(c);
     return c;
   }
@@ -429,7 +431,23 @@ public final class TcpConfig {
   /** Returns the congestion control algorithm, "cubic" by default as Linux ({@code net.ipv4.tcp_congestion_control}). */
   public String congestionControl() { return congestionControl; }
 
-  /** Returns a copy with another congestion control: "cubic" (RFC 9438) or "newreno" (RFC 5681, RFC 6582). */
+  /**
+   * Returns whether every connection paces its segments, at the rate congestion control gives or
+   * else at cwnd/SRTT (twice that in slow start, 1.2 times after: Linux's {@code tcp_update_pacing_rate},
+   * as with the fq qdisc). Off by default, as Linux without fq: then only an algorithm that sets its
+   * own rate (BBR) paces.
+   */
+  public boolean pacing() { return pacing; }
+
+  /** Returns a copy with pacing for every algorithm on or off (see {@link #pacing()}). */
+  public TcpConfig withPacing(boolean on) {
+    return with(c -> c.pacing = on);
+  }
+
+  /** Returns the names of the congestion control algorithms, the default first. */
+  public static java.util.List<String> congestionControls() { return CongestionControl.NAMES; }
+
+  /** Returns a copy with another congestion control: "cubic" (RFC 9438), "newreno" (RFC 5681, RFC 6582) or "bbr" (BBR v1). */
   public TcpConfig withCongestionControl(String name) {
     if (name == null || !CongestionControl.NAMES.contains(name)) {
       throw new IllegalArgumentException("unknown congestion control " + name + ", expected one of " + CongestionControl.NAMES);

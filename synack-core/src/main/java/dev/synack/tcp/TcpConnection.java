@@ -310,6 +310,19 @@ public final class TcpConnection {
   }
 
   /**
+   * Chooses this connection's congestion control by name, one of {@link TcpConfig#congestionControls()}
+   * (Linux's {@code TCP_CONGESTION}); an unknown name throws {@link IllegalArgumentException}.
+   */
+  public void setCongestionControl(String name) {
+    recovery.setCongestionControl(name);
+  }
+
+  /** Returns the name of this connection's congestion control ({@code TCP_CONGESTION}). */
+  public String congestionControl() {
+    return recovery.congestionControlName();
+  }
+
+  /**
    * Turns Nagle's algorithm off ({@code true}: small segments go at once, as Linux's
    * {@code TCP_NODELAY}) or on. Data Nagle was holding goes at the next {@link #pollTransmit}.
    */
@@ -346,7 +359,10 @@ public final class TcpConnection {
     // Congestion control is asked only when something it limits waits: it starts with the first data.
     int allowance = snd.awaitsAllowance() ? recovery.allowance() : 0;
     Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), allowance);
-    if (chunk == null) recovery.onNothingSent();
+    // Pacing holds data back until its time (the pacing timer is armed); ACKs still go below.
+    boolean paced = chunk != null && (chunk.flags() & TcpFlags.SYN) == 0 && recovery.pacingHolds(now);
+    if (paced) chunk = null;
+    else if (chunk == null) recovery.onNothingSent();
     if (chunk != null) {
       // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last of a write.
       boolean push = chunk.length() > 0 && SeqNum.add(chunk.seq(), chunk.length()) == snd.endOfData();
@@ -365,7 +381,7 @@ public final class TcpConnection {
       }
       return true;
     }
-    if (dataAllowed() && snd.unsent() > 0 && !snd.hasOutstanding() && !timers.isSet(TimerKind.PERSIST)) {
+    if (!paced && dataAllowed() && snd.unsent() > 0 && !snd.hasOutstanding() && !timers.isSet(TimerKind.PERSIST)) {
       timers.set(TimerKind.PERSIST, TimeMath.after(now, persistTimeout()), now); // the peer's window is closed, or too small to use
     }
     if (ackNow && rcv.synReceived) {

@@ -6,8 +6,6 @@ package dev.synack.tcp;
  * ({@code ss -ti}, packetdrill's {@code tcpi_*}) and for users. Times are in microseconds and
  * segment counts in segments, as Linux gives them; byte counts are 64-bit.
  *
- * <p>Where synack has no such thing yet, the field says so: {@link #pacingRate} is 0 (no pacing).
- *
  * @param state          the RFC 9293 state ({@code tcpi_state})
  * @param caState        the congestion-avoidance state ({@code tcpi_ca_state}): OPEN, DISORDER, RECOVERY or LOSS
  * @param congestionControl the congestion control algorithm's name ({@code TCP_CONGESTION})
@@ -33,7 +31,7 @@ package dev.synack.tcp;
  * @param reordering     the reordering degree assumed, in segments (RFC 6675's DupThresh)
  * @param rcvSpace       the receive space the auto-tuner measured per round trip, bytes
  * @param totalRetrans   segments retransmitted over the connection's life
- * @param pacingRate     the pacing rate in bytes per second; 0: synack does not pace yet
+ * @param pacingRate     the pacing rate in bytes per second; 0: the connection does not pace
  * @param bytesAcked     bytes the peer acknowledged, SYN and FIN included ({@code tcpi_bytes_acked})
  * @param bytesReceived  bytes received in order, FIN included ({@code tcpi_bytes_received})
  * @param bytesSent      payload bytes sent, retransmissions included ({@code tcpi_bytes_sent})
@@ -76,13 +74,13 @@ public record TcpInfo(
     int ssthresh = cc == null ? Integer.MAX_VALUE : cc.ssthresh();
     Scoreboard board = c.snd.scoreboard;
     TcpCounters k = c.counters;
-    return new TcpInfo(c.state, c.recovery.phase().name(), c.cfg.congestionControl(), c.snd.timeouts,
+    return new TcpInfo(c.state, c.recovery.phase().name(), c.recovery.congestionControlName(), c.snd.timeouts,
         c.snd.persistBackoff, c.rtt.backoff(), options, n.windowScale() ? n.sendShift() : 0,
         n.windowScale() ? n.receiveShift() : 0, c.rtt.rto() / 1000, c.cfg.delayedAckTimeout() / 1000, mss,
         c.rcv.rcvMss(), board.count(), board.sackedSegments(), board.countFlagged(Scoreboard.LOST),
         board.countFlagged(Scoreboard.RETRANSMITTED), c.rtt.srtt() / 1000, c.rtt.rttvar() / 1000,
         ssthresh == Integer.MAX_VALUE ? 0x7fffffff : ssthresh / mss, cwnd / mss, cwnd, LossRecovery.DUP_THRESH,
-        c.rcv.rcvSpace(), u32(k.totalRetrans), 0, k.bytesAcked, k.bytesReceived, k.bytesSent, k.bytesRetrans,
+        c.rcv.rcvSpace(), u32(k.totalRetrans), c.recovery.pacingRate(), k.bytesAcked, k.bytesReceived, k.bytesSent, k.bytesRetrans,
         u32(k.segsIn), u32(k.segsOut), u32(k.dataSegsIn), u32(k.dataSegsOut), u32(k.dsackDups), c.snd.unsent(),
         k.sinceDataSent(now), k.sinceDataRecv(now), k.sinceAckRecv(now));
   }

@@ -32,6 +32,7 @@ final class Timeouts {
       case REORDER -> c.recovery.onReorderTimeout(now);
       case LOSS_PROBE -> c.recovery.onProbeTimeout(now);
       case RECLAIM -> c.reclaimStorage(now);
+      case PACING -> { } // the held segment goes at the next pollTransmit, which expiry brings
     }
   }
 

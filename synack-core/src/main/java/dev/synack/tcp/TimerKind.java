@@ -34,7 +34,12 @@ enum TimerKind {
    * Housekeeping, not a protocol timer, so not traced: a drained send or receive buffer keeps its
    * storage while the connection is busy and gives it back once idle (ByteQueue#reclaim).
    */
-  RECLAIM(null);
+  RECLAIM(null),
+  /**
+   * The pacing timer (Linux's {@code pacing_timer}): the next segment may leave when it expires
+   * ({@link Pacer}). Not traced: it runs once per segment or quantum of a paced flow.
+   */
+  PACING(null);
 
   private final String traceName;
 

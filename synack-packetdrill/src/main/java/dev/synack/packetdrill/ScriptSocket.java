@@ -19,6 +19,8 @@ final class ScriptSocket {
   boolean noOptions;
   /** TCP_NODELAY: Nagle's algorithm off. */
   boolean noDelay;
+  /** TCP_CONGESTION: the congestion control's name, {@code null} for the sysctl's. */
+  String congestion;
   /** SO_KEEPALIVE. */
   boolean keepAlive;
   /** TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPINIT in seconds, and TCP_KEEPCNT; 0 for the sysctl's value, as FreeBSD. */

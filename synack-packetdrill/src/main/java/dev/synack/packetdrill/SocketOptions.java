@@ -44,6 +44,7 @@ final class SocketOptions {
    */
   Result set(ScriptSocket s, String option, Expr valueExpr) {
     if (option.equals("SO_LINGER")) return setLinger(s, valueExpr);
+    if (option.equals("TCP_CONGESTION")) return setCongestion(s, valueExpr);
     if (!SETTABLE.contains(option)) throw ScriptException.unsupported(0, "socket option " + option);
     Long value = Symbols.evaluate(valueExpr);
     if (value == null) throw ScriptException.unsupported(0, "setsockopt value " + valueExpr);
@@ -104,6 +105,20 @@ final class SocketOptions {
       }
       default -> throw ScriptException.unsupported(0, "socket option " + option);
     }
+    return Result.ok(0);
+  }
+
+  /**
+   * TCP_CONGESTION with the algorithm's name as a string, {@code "bbr"}: ENOENT for a name synack
+   * does not have, as Linux for one not loaded.
+   */
+  private Result setCongestion(ScriptSocket s, Expr valueExpr) {
+    if (!(valueExpr instanceof Expr.Str(String name))) throw ScriptException.unsupported(0, "TCP_CONGESTION value " + valueExpr + " (not a string)");
+    if (!TcpConfig.congestionControls().contains(name)) return Result.fail(Errno.ENOENT);
+    s.congestion = name;
+    Connection c = s.connection;
+    if (c != null && !c.isReleased()) c.setCongestionControl(name);
+    hut.collect();
     return Result.ok(0);
   }
 
@@ -227,6 +242,7 @@ final class SocketOptions {
             Duration.ofMillis(s.keepIntervalSeconds != 0 ? s.keepIntervalSeconds * 1000 : sysctls.keepAliveIntervalMs()),
             s.keepCount != 0 ? s.keepCount : sysctls.keepAliveCount())
         .withEstablishmentTimeout(Duration.ofMillis(s.keepInitSeconds != 0 ? s.keepInitSeconds * 1000 : sysctls.establishmentTimeoutMs()));
+    if (s.congestion != null) c = c.withCongestionControl(s.congestion);
     if (s.noOptions) {
       // FreeBSD's TCP_NOOPT leaves every option out of SYN and SYN-ACK, the MSS too (tcp_output, syncache_respond).
       c = c.withMssOption(false).withWindowScale(false, c.windowScaleShift()).withSackPermitted(false).withTimestamps(false, 0);
@@ -238,6 +254,7 @@ final class SocketOptions {
   static void inherit(ScriptSocket child, ScriptSocket listener) {
     child.noOptions = listener.noOptions;
     child.noDelay = listener.noDelay;
+    child.congestion = listener.congestion;
     child.keepAlive = listener.keepAlive;
     child.keepIdleSeconds = listener.keepIdleSeconds;
     child.keepIntervalSeconds = listener.keepIntervalSeconds;

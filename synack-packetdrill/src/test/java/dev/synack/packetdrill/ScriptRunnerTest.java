@@ -494,6 +494,16 @@ class ScriptRunnerTest {
     }
 
     @Test
+    void tcpCongestion_knownNameSet_unknownNameEnoent() {
+      assertPasses(run(CONNECTED + """
+          +0 setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, "bbr", 3) = 0
+          +0 setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, "vegas", 5) = -1 ENOENT (No such file or directory)
+          +0 write(3, ..., 10) = 10
+          +0 > P. 1:11(10) ack 1
+          """));
+    }
+
+    @Test
     void nagle_holdsASmallWriteWhileDataIsOutstanding_noDelaySendsAtOnce() {
       assertPasses(run(CONNECTED + """
           +0 getsockopt(3, IPPROTO_TCP, TCP_NODELAY, [0], [4]) = 0

@@ -1,0 +1,32 @@
+package dev.synack.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The --cc comparison: same path for every algorithm, a summary row each, a plot line each. */
+class CcComparisonTest {
+  @Test
+  void twoAlgorithms_samePath_summaryAndPlots() {
+    PathConfig path = CcComparison.deepBufferedPath(Duration.ofMillis(20), 0.001);
+    assertEquals(8 * path.bdpBytes(), path.queueBytes());
+    CcComparison c = CcComparison.run(path, List.of("cubic", "bbr"), 500_000, 1);
+    assertEquals(2, c.results().size());
+    assertTrue(c.results().stream().allMatch(PathResult::completed));
+    List<String> summary = c.summary();
+    assertTrue(summary.get(1).startsWith("cubic") && summary.get(2).startsWith("bbr"), summary.toString());
+    String html = c.html();
+    assertEquals(2, html.split("<svg", -1).length - 1, "a throughput plot and a queue-delay plot");
+    assertEquals(4, html.split("<polyline", -1).length - 1, "a line per algorithm in each");
+  }
+
+  @Test
+  void unknownAlgorithm_rejected() {
+    assertThrows(IllegalArgumentException.class,
+        () -> CcComparison.run(CcComparison.deepBufferedPath(Duration.ofMillis(20), 0), List.of("vegas"), 1000, 1));
+  }
+}
