@@ -29,6 +29,11 @@ public final class HostCounters {
   long udpDatagramsIn;
   long udpDatagramsOut;
   long unreachablesSent;
+  long fragmentsIn;
+  long datagramsReassembled;
+  long fragmentsOut;
+  long datagramsFragmented;
+  long fragmentationRefused;
   private final Map<String, Long> drops = new TreeMap<>();
 
   void drop(String reason) {
@@ -79,6 +84,17 @@ public final class HostCounters {
   public long udpDatagramsIn() { return udpDatagramsIn; }
   /** Returns UDP datagrams sent (Linux's Udp OutDatagrams). */
   public long udpDatagramsOut() { return udpDatagramsOut; }
+
+  /** Returns IPv4 and IPv6 fragments received for reassembly (Linux's ReasmReqds). */
+  public long fragmentsIn() { return fragmentsIn; }
+  /** Returns datagrams put back together from fragments (Linux's ReasmOKs). */
+  public long datagramsReassembled() { return datagramsReassembled; }
+  /** Returns fragments the host made of its own datagrams (Linux's FragCreates). */
+  public long fragmentsOut() { return fragmentsOut; }
+  /** Returns datagrams the host sent as fragments (Linux's FragOKs). */
+  public long datagramsFragmented() { return datagramsFragmented; }
+  /** Returns datagrams not sent because they were larger than the MTU and might not be fragmented (Linux's FragFails). */
+  public long fragmentationRefused() { return fragmentationRefused; }
 
   /** Returns the number of packets dropped for a reason. */
   public long dropped(String reason) {

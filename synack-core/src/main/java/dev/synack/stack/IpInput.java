@@ -7,19 +7,21 @@ import java.nio.ByteBuffer;
 
 /**
  * IP input of a host (RFC 791 §3.2, RFC 8200 §4): parses a packet, checks it is for this host,
- * puts IPv4 fragments back together, and hands each whole datagram to the transport registered
+ * puts IPv4 and IPv6 fragments back together, and hands each whole datagram to the transport registered
  * for its protocol number.
  */
 final class IpInput {
   private final HostLog log;
   private final HostAddresses addresses;
   private final Ipv4Reassembly reassembly;
+  private final Ipv6Reassembly reassembly6;
   private final TransportHandler[] handlers = new TransportHandler[256];
 
   IpInput(HostLog log, HostAddresses addresses, HostConfig config) {
     this.log = log;
     this.addresses = addresses;
     this.reassembly = new Ipv4Reassembly(config.fragmentTimeoutNanos(), config.fragmentMemoryLimit());
+    this.reassembly6 = new Ipv6Reassembly(Ipv6Reassembly.TIMEOUT_NANOS, config.fragmentMemoryLimit());
   }
 
   /** Registers the transport for a protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6). */
@@ -44,12 +46,15 @@ final class IpInput {
 
   /** Returns when the oldest incomplete datagram expires, or {@code Long.MAX_VALUE}. */
   long nextExpiry() {
-    return reassembly.nextExpiry();
+    return Math.min(reassembly.nextExpiry(), reassembly6.nextExpiry());
   }
 
-  /** Drops incomplete datagrams whose time is up. */
+  /** Drops incomplete datagrams whose time is up, and counts them. */
   void expire(long now) {
-    reassembly.expire(now);
+    int expired = reassembly.expire(now);
+    for (int i = 0; i < expired; i++) log.drop("ipv4-reassembly-timeout", "", now);
+    int expired6 = reassembly6.expire(now);
+    for (int i = 0; i < expired6; i++) log.drop("ipv6-reassembly-timeout", "", now);
   }
 
   /**
@@ -68,18 +73,22 @@ final class IpInput {
       log.drop("not-for-this-host", "", now);
       return;
     }
-    if (ip.fragment() && ip.version() == 6) {
-      // RFC 8200 §4.5 reassembly is not implemented: our peers' TCP does not fragment (its MSS and
-      // path MTU discovery keep segments whole), so a fragment here is rare, and is dropped.
-      log.drop("ipv6-fragment-not-reassembled", "", now);
-      return;
-    }
     if (ip.fragment()) {
-      byte[] whole = reassembly.add(ip, bytesOf(packet), now);
+      log.counters.fragmentsIn++;
+      byte[] whole;
+      String reason;
+      if (ip.version() == 6) {
+        whole = reassembly6.add(bytesOf(packet), now);
+        reason = reassembly6.lastDropReason();
+      } else {
+        whole = reassembly.add(ip, bytesOf(packet), now);
+        reason = reassembly.lastDropReason();
+      }
       if (whole != null) {
+        log.counters.datagramsReassembled++;
         handleDatagram(ByteBuffer.wrap(whole), false, now);
-      } else if (reassembly.lastDropReason() != null) {
-        log.drop(reassembly.lastDropReason(), "", now);
+      } else if (reason != null) {
+        log.drop(reason, "", now);
       }
       return;
     }

@@ -7,7 +7,6 @@ import dev.synack.wire.Parsed;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -23,7 +22,7 @@ final class Ipv4Reassembly {
 
   private final long timeoutNanos;
   private final int memoryLimit;
-  private final Map<Key, Partial> partials = new HashMap<>();
+  private final Map<Key, FragmentedDatagram> partials = new HashMap<>();
   private int memoryUsed;
   private String lastDropReason;
 
@@ -53,12 +52,12 @@ final class Ipv4Reassembly {
       return dropped("ipv4-fragment-bad-length"); // RFC 791: all but the last carry multiples of 8 bytes
     }
     Key key = new Key(ip.source(), ip.destination(), v4.identification(), v4.protocol());
-    Partial p = partials.get(key);
+    FragmentedDatagram p = partials.get(key);
     if (p == null) {
       if (memoryUsed + length > memoryLimit) {
         return dropped("ipv4-reassembly-memory-full");
       }
-      p = new Partial(now + timeoutNanos);
+      p = new FragmentedDatagram(now + timeoutNanos);
       partials.put(key, p);
     }
     if (p.overlaps(offset, length)) {
@@ -86,7 +85,7 @@ final class Ipv4Reassembly {
       return null;
     }
     forget(key, p);
-    return p.assemble();
+    return assemble(p);
   }
 
   /** Returns why the last {@link #add} dropped something, or null. */
@@ -97,19 +96,22 @@ final class Ipv4Reassembly {
   /** Returns the earliest time an incomplete datagram expires, or Long.MAX_VALUE. */
   long nextExpiry() {
     long next = Long.MAX_VALUE;
-    for (Partial p : partials.values()) next = Math.min(next, p.expiry);
+    for (FragmentedDatagram p : partials.values()) next = Math.min(next, p.expiry);
     return next;
   }
 
-  /** Drops every incomplete datagram whose time is up. RFC 791 lets a host send ICMP time exceeded; Linux does, we do not yet. */
-  void expire(long now) {
-    for (Iterator<Partial> it = partials.values().iterator(); it.hasNext(); ) {
-      Partial p = it.next();
+  /** Drops every incomplete datagram whose time is up; returns how many. RFC 791 lets a host send ICMP time exceeded; Linux does, we do not yet. */
+  int expire(long now) {
+    int expired = 0;
+    for (Iterator<FragmentedDatagram> it = partials.values().iterator(); it.hasNext(); ) {
+      FragmentedDatagram p = it.next();
       if (p.expiry <= now) {
         memoryUsed -= p.data.length;
         it.remove();
+        expired++;
       }
     }
+    return expired;
   }
 
   /** Returns the number of incomplete datagrams held. */
@@ -117,7 +119,7 @@ final class Ipv4Reassembly {
     return partials.size();
   }
 
-  private void forget(Key key, Partial p) {
+  private void forget(Key key, FragmentedDatagram p) {
     partials.remove(key);
     memoryUsed -= p.data.length;
   }
@@ -129,51 +131,22 @@ final class Ipv4Reassembly {
 
   private record Key(InetAddress source, InetAddress destination, int identification, int protocol) {}
 
-  /** One datagram being reassembled: its bytes so far and which 8-byte blocks have arrived. */
-  private static final class Partial {
-    final long expiry;
-    byte[] data = new byte[0];
-    final BitSet blocks = new BitSet();
-    byte[] firstHeader;
-    int totalLength = -1;
-
-    Partial(long expiry) {
-      this.expiry = expiry;
-    }
-
-    boolean overlaps(int offset, int length) {
-      int firstBlock = offset / 8;
-      int endBlock = (offset + length + 7) / 8;
-      int next = blocks.nextSetBit(firstBlock);
-      return next >= 0 && next < endBlock;
-    }
-
-    void put(int offset, byte[] packet, int from, int length) {
-      if (data.length < offset + length) data = Arrays.copyOf(data, offset + length);
-      System.arraycopy(packet, from, data, offset, length);
-      blocks.set(offset / 8, (offset + length + 7) / 8);
-    }
-
-    boolean isComplete() {
-      return totalLength >= 0 && firstHeader != null && blocks.nextClearBit(0) * 8 >= totalLength;
-    }
-
-    byte[] assemble() {
-      int headerLength = firstHeader.length;
-      byte[] whole = new byte[headerLength + totalLength];
-      System.arraycopy(firstHeader, 0, whole, 0, headerLength);
-      System.arraycopy(data, 0, whole, headerLength, totalLength);
-      int total = whole.length;
-      whole[2] = (byte) (total >>> 8);
-      whole[3] = (byte) total;
-      whole[6] = 0; // no more fragments, offset 0 (DF is meaningless now)
-      whole[7] = 0;
-      whole[10] = 0;
-      whole[11] = 0;
-      int checksum = Checksum.compute(ByteBuffer.wrap(whole), 0, headerLength);
-      whole[10] = (byte) (checksum >>> 8);
-      whole[11] = (byte) checksum;
-      return whole;
-    }
+  /** Returns the IPv4 packet of a complete datagram: the first fragment's header, offset 0, no MF, a new checksum. */
+  private static byte[] assemble(FragmentedDatagram p) {
+    int headerLength = p.firstHeader.length;
+    byte[] whole = new byte[headerLength + p.totalLength];
+    System.arraycopy(p.firstHeader, 0, whole, 0, headerLength);
+    System.arraycopy(p.data, 0, whole, headerLength, p.totalLength);
+    int total = whole.length;
+    whole[2] = (byte) (total >>> 8);
+    whole[3] = (byte) total;
+    whole[6] = 0; // no more fragments, offset 0 (DF is meaningless now)
+    whole[7] = 0;
+    whole[10] = 0;
+    whole[11] = 0;
+    int checksum = Checksum.compute(ByteBuffer.wrap(whole), 0, headerLength);
+    whole[10] = (byte) (checksum >>> 8);
+    whole[11] = (byte) checksum;
+    return whole;
   }
 }

@@ -28,6 +28,7 @@ public final class UdpEndpoint implements Attachable {
   private final ArrayDeque<UdpMessage> received = new ArrayDeque<>();
   private int receivedBytes;
   private boolean closed;
+  private boolean dontFragment;
   private Object attachment;
   /** The peer of a connected endpoint (null when unconnected), and its port. */
   private InetAddress peer;
@@ -144,7 +145,12 @@ public final class UdpEndpoint implements Attachable {
    * remotePort}, from this endpoint's address (or the host's first address of the remote's family
    * when bound to every address) and port. The position is not moved; the bytes are copied.
    *
-   * @throws IllegalArgumentException for a payload over 65507 bytes or a port out of range
+   * <p>A datagram larger than the MTU leaves in fragments (RFC 791 §3.2, RFC 8200 §4.5), unless
+   * {@link #setDontFragment} is on: then it is refused (Linux's {@code EMSGSIZE}) and counted
+   * ({@link HostCounters#fragmentationRefused()}).
+   *
+   * @throws IllegalArgumentException for a payload over 65507 bytes or a port out of range, or
+   *     {@link MessageTooLongException} for a datagram over the MTU with {@link #setDontFragment} on
    * @throws IllegalStateException when closed, or for the catch-all, which must name its source
    */
   public void send(ByteBuffer payload, InetAddress remote, int remotePort, long now) {
@@ -177,6 +183,21 @@ public final class UdpEndpoint implements Attachable {
     received.clear();
     receivedBytes = 0;
     endpoints.unbind(this);
+  }
+
+  /**
+   * Sets whether datagrams larger than the MTU are refused rather than fragmented: Linux's
+   * {@code IP_MTU_DISCOVER = IP_PMTUDISC_DO} and {@code IPV6_DONTFRAG}. Off by default, when a
+   * datagram too big for the MTU leaves as fragments (IPv4 with DF clear, IPv6 with a Fragment
+   * header).
+   */
+  public void setDontFragment(boolean on) {
+    this.dontFragment = on;
+  }
+
+  /** Returns whether datagrams larger than the MTU are refused ({@link #setDontFragment}). */
+  public boolean dontFragment() {
+    return dontFragment;
   }
 
   /** Returns whether {@link #close} was called. */

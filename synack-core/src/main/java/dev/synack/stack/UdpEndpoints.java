@@ -6,6 +6,7 @@ import dev.synack.wire.Addresses;
 import dev.synack.wire.IcmpMessage;
 import dev.synack.wire.IcmpQuote;
 import dev.synack.wire.IpDatagram;
+import dev.synack.wire.IpFragments;
 import dev.synack.wire.Packets;
 import dev.synack.wire.Parsed;
 import dev.synack.wire.UdpPacket;
@@ -21,7 +22,7 @@ import java.util.Map;
 /**
  * The UDP endpoints of a host (RFC 768, RFC 1122 §4.1): demultiplexing by local address and port,
  * checksums both ways, ICMP port unreachable for closed ports (RFC 1122 §4.1.3.1, rate-limited as
- * Linux does), and ICMP errors handed to the endpoint whose datagram they quote (§4.1.3.3).
+ * Linux does), fragmentation of datagrams larger than the MTU, and ICMP errors handed to the endpoint whose datagram they quote (§4.1.3.3).
  */
 final class UdpEndpoints implements TransportHandler {
   private final HostConfig config;
@@ -30,6 +31,7 @@ final class UdpEndpoints implements TransportHandler {
   private final HostOutput output;
   private final ArrayDeque<HostEvent> events;
   private final IcmpRateLimit rateLimit = new IcmpRateLimit();
+  private final FragmentIds ids;
   private final Map<Integer, List<UdpEndpoint>> byPort = new HashMap<>();
   /** The any-destination catch-all, or null. */
   private UdpEndpoint catchAll;
@@ -47,6 +49,7 @@ final class UdpEndpoints implements TransportHandler {
     this.events = events;
     int range = config.ephemeralPortHigh() - config.ephemeralPortLow() + 1;
     this.nextEphemeral = (int) Math.floorMod(portKey, (long) range);
+    this.ids = new FragmentIds(Long.rotateRight(portKey, 17) ^ 0x5deece66dL);
   }
 
   /** Binds an endpoint to {@code address} (null for every address) and {@code port} (0 for an ephemeral one). */
@@ -104,8 +107,25 @@ final class UdpEndpoints implements TransportHandler {
       throw new IllegalArgumentException("addresses of different families: " + source + " and " + remote);
     }
     byte[] packet = UdpPacket.packet(source, localPort, remote, remotePort, config.hopLimit(), payload);
+    int mtu = config.mtu();
+    if (packet.length <= mtu) {
+      log.counters.udpDatagramsOut++;
+      output.add(packet);
+      return;
+    }
+    if (from.dontFragment()) {
+      log.counters.fragmentationRefused++;
+      throw new MessageTooLongException(packet.length, mtu);
+    }
+    // RFC 791 §3.2 and RFC 8200 §4.5: the source fragments a datagram larger than the MTU. Linux's
+    // UDP does the same by default (IP_PMTUDISC_WANT); its fragments leave with DF clear.
+    List<byte[]> fragments = source instanceof Inet4Address
+        ? IpFragments.ipv4(packet, mtu, ids.next(source, remote) & 0xffff)
+        : IpFragments.ipv6(packet, mtu, ids.next(source, remote));
     log.counters.udpDatagramsOut++;
-    output.add(packet);
+    log.counters.datagramsFragmented++;
+    log.counters.fragmentsOut += fragments.size();
+    for (byte[] f : fragments) output.add(f);
   }
 
   @Override

@@ -113,6 +113,9 @@ final class Cubic implements CongestionControl {
     int growth = grown - bytes;
     if (initial && hyStart.inCss()) growth /= HyStartPlusPlus.CSS_GROWTH_DIVISOR;
     cwnd += (double) growth / mss;
+    // The byte values above are truncated: a slow start that reached ssthresh ends on it, or cwnd
+    // stays a fraction of a byte below and never leaves slow start (stuck at 7.6996 of 7.7 segments).
+    if (!initial && grown >= ssthresh()) cwnd = Math.max(cwnd, ssthresh);
   }
 
   @Override

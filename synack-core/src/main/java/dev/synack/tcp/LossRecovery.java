@@ -466,6 +466,11 @@ final class LossRecovery {
       phase = Phase.OPEN; // the undo stays armed: a D-SACK may still show the recovery was needless
     }
     if ((phase == Phase.OPEN || phase == Phase.DISORDER) && board.lostBytes() > 0) {
+      // RFC 4821 §7.5: a lost PLPMTUD probe says the path is too narrow for it, not that it is congested.
+      if (c.mtuProbing != null && c.mtuProbing.probeLostAt(snd.sndUna, now)) {
+        onPathMtuFell(now);
+        return;
+      }
       enterRecovery(pipeBefore, now);
     } else if (phase == Phase.OPEN && (board.sackedBytes() > 0 || dupAcks > 0)) {
       phase = Phase.DISORDER;

@@ -41,6 +41,8 @@ final class OptionsNegotiation {
   private int peerMss;
   /** The MSS the path MTU allows (RFC 9293 §3.7.1 MMS_S less the TCP header): ours until an ICMP error lowers it. */
   private int pathMss;
+  /** The MSS PLPMTUD has shown the path to carry (RFC 4821 §7.2 search_low, less the TCP header), or 0 while it is not searching. */
+  private int probedMss;
   private boolean windowScaleOk;
   /** Shift count applied to SEG.WND of non-SYN segments we receive (the peer's option, at most 14). */
   private byte sndShift;
@@ -193,7 +195,27 @@ final class OptionsNegotiation {
    * timestamps option that every segment carries once negotiated (as Linux's {@code mss_cache}).
    */
   int effectiveMss() {
-    return Math.min(peerMss, pathMss) - (timestampsOk ? TIMESTAMPS_ALIGNED : 0);
+    int mss = Math.min(peerMss, pathMss);
+    if (probedMss > 0) mss = Math.min(mss, probedMss);
+    return mss - (timestampsOk ? TIMESTAMPS_ALIGNED : 0);
+  }
+
+  /**
+   * Returns the largest MSS the handshake and ICMP allow, options included, before PLPMTUD's limit:
+   * what the search may reach (Linux's {@code mss_clamp} within the path MTU).
+   */
+  int unprobedMss() {
+    return Math.min(peerMss, pathMss);
+  }
+
+  /** Sets the MSS PLPMTUD has confirmed, options included; 0 stops limiting by it. */
+  void setProbedMss(int mss) {
+    probedMss = mss;
+  }
+
+  /** Returns the bytes of options every segment carries: the timestamps option once negotiated. */
+  int optionsOverhead() {
+    return timestampsOk ? TIMESTAMPS_ALIGNED : 0;
   }
 
   /**

@@ -50,6 +50,8 @@ public final class TcpConfig {
   private int ecn;
   private Lesson lesson;
   private boolean pacing;
+  private int mtuProbing;
+  private int baseMss;
 
   private TcpConfig() {}
 
@@ -95,6 +97,8 @@ public final class TcpConfig {
     c.ecn = ecn;
     c.lesson = lesson;
     c.pacing = pacing;
+    c.mtuProbing = mtuProbing;
+    c.baseMss = baseMss;
     change.accept(c);
     return c;
   }
@@ -142,6 +146,8 @@ public final class TcpConfig {
       c.keepAliveInterval = 75 * S;
       c.keepAliveCount = 9;
       c.ecn = ECN_ANSWER;
+      c.mtuProbing = MTU_PROBING_BLACK_HOLE;
+      c.baseMss = 1024;
     });
   }
 
@@ -538,6 +544,40 @@ public final class TcpConfig {
     });
   }
 
+  /** {@link #mtuProbing()}: no packetization-layer path MTU discovery (Linux's {@code tcp_mtu_probing=0}). */
+  public static final int MTU_PROBING_OFF = 0;
+  /** {@link #mtuProbing()}: probing starts when a black hole is detected (Linux's {@code tcp_mtu_probing=1}, its default). */
+  public static final int MTU_PROBING_BLACK_HOLE = 1;
+  /** {@link #mtuProbing()}: probing from the start, at {@link #baseMss()} (Linux's {@code tcp_mtu_probing=2}). */
+  public static final int MTU_PROBING_ALWAYS = 2;
+
+  /**
+   * Returns the packetization-layer path MTU discovery mode (RFC 4821, with RFC 8899's search), as
+   * Linux's {@code net.ipv4.tcp_mtu_probing}: {@link #MTU_PROBING_OFF}, {@link
+   * #MTU_PROBING_BLACK_HOLE} (the default: after retransmission timeouts with nothing acknowledged
+   * for as long as Linux's {@code tcp_retries1} takes, the MSS falls to {@link #baseMss()} and
+   * larger probes search upward) or {@link #MTU_PROBING_ALWAYS}.
+   */
+  public int mtuProbing() { return mtuProbing; }
+
+  /** Returns a copy with the PLPMTUD mode {@code mode}, 0, 1 or 2 as Linux's {@code tcp_mtu_probing}. */
+  public TcpConfig withMtuProbing(int mode) {
+    if (mode < MTU_PROBING_OFF || mode > MTU_PROBING_ALWAYS) throw new IllegalArgumentException("mtu probing mode out of range 0..2: " + mode);
+    return with(c -> c.mtuProbing = mode);
+  }
+
+  /**
+   * Returns the MSS (payload bytes, options excluded) that PLPMTUD starts its search from and falls
+   * to on a black hole: Linux's {@code net.ipv4.tcp_base_mss}, 1024.
+   */
+  public int baseMss() { return baseMss; }
+
+  /** Returns a copy whose PLPMTUD search starts at {@code mss} payload bytes, 48 (Linux's probe floor) to 65535. */
+  public TcpConfig withBaseMss(int mss) {
+    if (mss < 48 || mss > 0xffff) throw new IllegalArgumentException("base mss out of range 48..65535: " + mss);
+    return with(c -> c.baseMss = mss);
+  }
+
   private static long positive(String name, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive: " + d);
     return d.toNanos();
@@ -552,7 +592,7 @@ public final class TcpConfig {
         + ", userTimeout=" + userTimeout / MS + "ms" + (establishmentTimeout > 0 ? ", keepinit=" + establishmentTimeout / MS + "ms" : "")
         + ", challengeAcks="
         + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer
-        + ", cc=" + congestionControl + ", rack=" + rack + ", ecn=" + ecn + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
+        + ", cc=" + congestionControl + ", rack=" + rack + ", ecn=" + ecn + ", mtuProbing=" + mtuProbing + "/" + baseMss + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
         + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
         + ", rcvbufMax=" + (receiveBufferAutoTuning ? receiveBufferMax : "fixed") + ", keepalive="
         + (keepAlive ? keepAliveIdle / S + "s/" + keepAliveInterval / S + "s/" + keepAliveCount : "off") + ", " + choices

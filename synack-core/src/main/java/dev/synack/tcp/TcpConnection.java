@@ -61,6 +61,8 @@ public final class TcpConnection {
   EcnState ecn;
   Receiver rcv;
   OptionsNegotiation opts;
+  /** Packetization-layer path MTU discovery (RFC 4821), or null while it is not searching. */
+  MtuProbing mtuProbing;
   /** Whether SYN-RECEIVED was entered from LISTEN (a passive open), not from SYN-SENT. */
   boolean passiveHandshake;
   /** The ISS an accepted connection uses for its SYN-ACK. */
@@ -358,7 +360,19 @@ public final class TcpConnection {
     if (state == TcpState.CLOSED || state == TcpState.LISTEN) return false;
     // Congestion control is asked only when something it limits waits: it starts with the first data.
     int allowance = snd.awaitsAllowance() ? recovery.allowance() : 0;
-    Sender.Chunk chunk = snd.next(opts.effectiveMss(), dataAllowed(), allowance);
+    Sender.Chunk chunk = null;
+    int probe = 0;
+    if (cfg.mtuProbing() != TcpConfig.MTU_PROBING_OFF) {
+      mtuProbing = MtuProbing.startIfAlways(this, mtuProbing, now);
+      if (mtuProbing != null) {
+        mtuProbing.onAcknowledged(snd.sndUna, now);
+        probe = dataAllowed() ? mtuProbing.probePayload(allowance, now) : 0;
+        if (probe > 0) chunk = snd.next(probe, true, allowance); // RFC 4821 §7.4: the probe carries new data
+      }
+    }
+    // A probe waiting for room in cwnd holds new data back (Linux's tcp_mtu_probe returning 0).
+    if (chunk == null) chunk = snd.next(opts.effectiveMss(), dataAllowed() && probe >= 0, allowance);
+    if (chunk == null && probe < 0) snd.blockedByCwnd = true;
     // Pacing holds data back until its time (the pacing timer is armed); ACKs still go below.
     boolean paced = chunk != null && (chunk.flags() & TcpFlags.SYN) == 0 && recovery.pacingHolds(now);
     if (paced) chunk = null;
@@ -375,6 +389,7 @@ public final class TcpConnection {
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
       if (!timers.isSet(TimerKind.RETRANSMIT)) timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, rtt.rto()), now);
       recovery.onSent(chunk, now);
+      if (mtuProbing != null) mtuProbing.onSent(chunk.seq(), chunk.length(), chunk.retransmit(), now);
       timers.cancel(TimerKind.PERSIST, now);
       if (cfg.userTimeout() > 0 && !timers.isSet(TimerKind.USER_TIMEOUT)) {
         timers.set(TimerKind.USER_TIMEOUT, TimeMath.after(now, cfg.userTimeout()), now);

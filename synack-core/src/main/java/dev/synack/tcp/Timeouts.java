@@ -60,6 +60,7 @@ final class Timeouts {
     if (c.state == TcpState.SYN_SENT && snd.timeouts == 2 && c.cfg.choices().synOptionsDroppedOnThirdRetransmission()) {
       c.opts.withdrawSynOffers(); // this third retransmission and the later ones carry the MSS alone (FreeBSD)
     }
+    c.mtuProbing = MtuProbing.onRetransmissionTimeout(c, c.mtuProbing, now); // RFC 4821 §7.7: a black hole?
     c.recovery.onRetransmissionTimeout(now);
   }
 

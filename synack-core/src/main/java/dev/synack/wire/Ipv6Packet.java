@@ -45,12 +45,16 @@ public final class Ipv6Packet {
   private final int upperLayerOffset;
   /** Where the fragment header starts, or -1 when there is none. */
   private final int fragmentHeaderOffset;
+  /** Where the next header field that names the fragment header lies (6 in the fixed header), or -1. */
+  private final int fragmentPointerOffset;
 
-  private Ipv6Packet(ByteBuffer buf, int upperLayerProtocol, int upperLayerOffset, int fragmentHeaderOffset) {
+  private Ipv6Packet(ByteBuffer buf, int upperLayerProtocol, int upperLayerOffset, int fragmentHeaderOffset,
+      int fragmentPointerOffset) {
     this.buf = buf;
     this.upperLayerProtocol = upperLayerProtocol;
     this.upperLayerOffset = upperLayerOffset;
     this.fragmentHeaderOffset = fragmentHeaderOffset;
+    this.fragmentPointerOffset = fragmentPointerOffset;
   }
 
   /**
@@ -91,6 +95,8 @@ public final class Ipv6Packet {
     int next = Bytes.u8(buf, NEXT_HEADER);
     int at = HEADER_LENGTH;
     int fragmentAt = -1;
+    int fragmentPointer = -1;
+    int pointer = NEXT_HEADER;
     while (true) {
       int length;
       switch (next) {
@@ -105,17 +111,19 @@ public final class Ipv6Packet {
         case FRAGMENT -> {
           length = FRAGMENT_HEADER_LENGTH;
           fragmentAt = at;
+          fragmentPointer = pointer;
         }
         default -> {
-          return Parsed.ok(new Ipv6Packet(buf, next, at, fragmentAt));
+          return Parsed.ok(new Ipv6Packet(buf, next, at, fragmentAt, fragmentPointer));
         }
       }
       if (at + length > end) return Parsed.malformed("ipv6-truncated-extension-header");
       next = Bytes.u8(buf, at);
+      pointer = at;
       at += length;
       if (fragmentAt >= 0 && (Bytes.u16(buf, fragmentAt + 2) & 0xfff9) != 0) {
         // A real fragment (offset or M set): the rest is fragment data, not headers (RFC 8200 §4.5).
-        return Parsed.ok(new Ipv6Packet(buf, next, at, fragmentAt));
+        return Parsed.ok(new Ipv6Packet(buf, next, at, fragmentAt, fragmentPointer));
       }
     }
   }
@@ -178,6 +186,22 @@ public final class Ipv6Packet {
   /** Returns whether a fragment header is present, atomic fragments included. */
   public boolean hasFragmentHeader() {
     return fragmentHeaderOffset >= 0;
+  }
+
+  /**
+   * Returns where the fragment header starts (the length of the unfragmentable part, RFC 8200
+   * §4.5), or -1 when there is none.
+   */
+  public int fragmentHeaderOffset() {
+    return fragmentHeaderOffset;
+  }
+
+  /**
+   * Returns where the next header field that names the fragment header lies: 6 (the fixed header's)
+   * or the first byte of the extension header before it; -1 when there is no fragment header.
+   */
+  public int fragmentPointerOffset() {
+    return fragmentPointerOffset;
   }
 
   /** Returns whether this packet is a fragment: a fragment header with an offset or M set. */

@@ -2,6 +2,7 @@ package dev.synack.stack;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,20 +82,18 @@ class Ipv6EndToEndTest {
     }
 
     @Test
-    void ipv6Fragment_droppedWithItsReason() {
-      // RFC 8200 §4.5 reassembly is not implemented; our own TCP never fragments (the MSS and PMTU prevent it).
+    void ipv6Fragments_reassembledIntoOneSyn_answeredWithRst() {
+      // RFC 8200 §4.5: a SYN in two fragments (16 bytes of TCP header, then the rest) is put back together.
       byte[] whole = Packets.tcp(CLIENT6, SERVER6, 64, TcpSegment.of(50000, 9, 77, 0, TcpFlags.SYN, 65535));
-      byte[] fragment = new byte[whole.length + 8];
-      System.arraycopy(whole, 0, fragment, 0, 40);
-      fragment[6] = 44; // next header: fragment
-      fragment[5] = (byte) (whole.length - 40 + 8);
-      fragment[40] = 6;
-      fragment[43] = 1; // offset 0, M set
-      System.arraycopy(whole, 40, fragment, 48, whole.length - 40);
+      server.handlePacket(FragmentsTest.fragment6(whole, 16, whole.length - 40 - 16, false, 5), 0);
+      assertNull(server.pollTransmit(0), "nothing until the datagram is whole");
+      server.handlePacket(FragmentsTest.fragment6(whole, 0, 16, true, 5), 0);
 
-      server.handlePacket(fragment, 0);
-
-      assertEquals(1, server.counters().dropped("ipv6-fragment-not-reassembled"));
+      byte[] reply = server.pollTransmit(0);
+      Packets.TcpPacket rst = Packets.parseTcp(ByteBuffer.wrap(reply), true).value();
+      assertEquals(TcpFlags.RST | TcpFlags.ACK, rst.segment().flags());
+      assertEquals(78, rst.segment().acknowledgmentNumber());
+      assertEquals(1, server.counters().datagramsReassembled());
     }
   }
 

@@ -111,6 +111,16 @@ class CongestionControlTest {
     }
 
     @Test
+    void slowStartAfterTimeout_reachesAFractionalSsthresh_thenGrowsInCongestionAvoidance() {
+      // ssthresh = 11 segments of 1448 × 0.7 = 7.7 segments, 11149.6 bytes, which ssthresh() truncates.
+      Cubic cc = new Cubic(1448);
+      cc.onRetransmissionTimeout(11 * 1448, true, 0);
+      long now = 0;
+      for (int i = 0; i < 200; i++) cc.onAck(1024, 20 * MS, now += 2 * MS);
+      assertTrue(cc.cwnd() > cc.ssthresh() + 1448, "cwnd " + cc.cwnd() + " grew past ssthresh " + cc.ssthresh());
+    }
+
+    @Test
     void secondLossBelowWMax_fastConvergenceLowersWMax() {
       Cubic cc = new Cubic(MSS);
       cc.onEnterRecovery(10 * MSS, 0); // W_max = 10, cwnd = 7

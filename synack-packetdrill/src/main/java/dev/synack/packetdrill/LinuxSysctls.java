@@ -56,7 +56,9 @@ final class LinuxSysctls {
       Map.entry("net.ipv4.tcp_keepalive_intvl", "75"),
       Map.entry("net.ipv4.tcp_keepalive_probes", "9"),
       Map.entry("net.ipv4.tcp_rfc1337", "0"),
-      Map.entry("net.ipv4.tcp_ecn", "2"));
+      Map.entry("net.ipv4.tcp_ecn", "2"),
+      Map.entry("net.ipv4.tcp_mtu_probing", "0"),
+      Map.entry("net.ipv4.tcp_base_mss", "1024"));
 
   /**
    * The lines of packetdrill's {@code gtests/net/common/defaults.sh} that concern TCP, as the
@@ -125,7 +127,8 @@ final class LinuxSysctls {
           TcpConfig.defaults().withCongestionControl(value.equals("reno") ? "newreno" : value);
           yield true;
         }
-        case "net.ipv4.tcp_ecn" -> value.equals("0") || value.equals("1") || value.equals("2");
+        case "net.ipv4.tcp_ecn", "net.ipv4.tcp_mtu_probing" -> value.equals("0") || value.equals("1") || value.equals("2");
+        case "net.ipv4.tcp_base_mss" -> Long.parseLong(value) >= 48 && Long.parseLong(value) <= 65535;
         case "net.ipv4.tcp_timestamps", "net.ipv4.tcp_sack", "net.ipv4.tcp_window_scaling", "net.ipv4.tcp_recovery",
             "net.ipv4.tcp_rfc1337" -> value.equals("0") || value.equals("1");
         default -> Long.parseLong(value) >= 1 && Long.parseLong(value) <= 127 || name.contains("keepalive") && Long.parseLong(value) >= 1;
@@ -202,6 +205,8 @@ final class LinuxSysctls {
             Duration.ofNanos(c.keepAliveInterval()), Integer.parseInt(v));
         case "net.ipv4.tcp_rfc1337" -> c.withRfc1337(v.equals("1"));
         case "net.ipv4.tcp_ecn" -> c.withEcn(Integer.parseInt(v));
+        case "net.ipv4.tcp_mtu_probing" -> c.withMtuProbing(Integer.parseInt(v));
+        case "net.ipv4.tcp_base_mss" -> c.withBaseMss(Integer.parseInt(v));
         default -> c;
       };
     }

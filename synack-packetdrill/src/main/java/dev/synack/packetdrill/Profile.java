@@ -84,7 +84,9 @@ public enum Profile {
 
   /** Returns the TCP settings before any sysctl or socket option. */
   TcpConfig tcp() {
-    TcpConfig linux = TcpConfig.defaults();
+    // The kernels' own default is no PLPMTUD (Linux's tcp_mtu_probing=0, FreeBSD's
+    // pmtud_blackhole_detection=0), where synack's turns black-hole detection on.
+    TcpConfig linux = TcpConfig.defaults().withMtuProbing(TcpConfig.MTU_PROBING_OFF);
     return switch (this) {
       // Linux's rule for window updates after reads is not synack's default (TcpChoices.windowUpdateWhenDoubled).
       case LINUX -> linux.withChoices(linux.choices().withWindowUpdateWhenDoubled(true));

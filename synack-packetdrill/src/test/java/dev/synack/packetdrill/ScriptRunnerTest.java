@@ -136,6 +136,21 @@ class ScriptRunnerTest {
       assertPasses(off);
     }
 
+    /** tcp_mtu_probing=2 starts PLPMTUD at tcp_base_mss (RFC 4821); the Linux profile's default, 0, sends what the peer's MSS allows. */
+    @Test
+    void tcpMtuProbing2_firstSegmentsAtTheBaseMss_andOffByDefault() {
+      String handshake = """
+          +0 < S 0:0(0) win 65535 <mss 1000>
+          +0 > S. 0:0(0) ack 1 <...>
+          +0 < . 1:1(0) ack 1 win 65535
+          +0 accept(3, ..., ...) = 4
+          +0 write(4, ..., 600) = 600
+          """;
+      assertPasses(run(Profile.LINUX, "`sysctl -q net.ipv4.tcp_mtu_probing=2`\n`sysctl -q net.ipv4.tcp_base_mss=536`\n" + LISTEN + handshake
+          + "+0 > . 1:537(536) ack 1\n+0 > P. 537:601(64) ack 1\n"));
+      assertPasses(run(Profile.LINUX, LISTEN + handshake + "+0 > P. 1:601(600) ack 1\n"));
+    }
+
     @Test
     void aValueSynackCannotBehaveAs_isUnsupported_namingIt() {
       ScriptResult r = run(Profile.LINUX, "`sysctl -q net.ipv4.tcp_fack=1`\n" + LISTEN);
