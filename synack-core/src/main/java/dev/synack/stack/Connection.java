@@ -25,6 +25,10 @@ public final class Connection implements Attachable {
   int deadlineIndex = -1;
   /** Whether the connection is in the host's queue of connections that may transmit. */
   boolean queuedForOutput;
+  /** Fast Open: {@link #FAST_OPEN_ACTIVE} for an active open that used it, {@link #FAST_OPEN_PENDING} for a child counted in its listener's Fast Open queue. */
+  byte fastOpen;
+  static final byte FAST_OPEN_ACTIVE = 1;
+  static final byte FAST_OPEN_PENDING = 2;
   /** Whether the host has forgotten the connection (it reached CLOSED and has nothing left to send). */
   boolean released;
   /** Why the connection closed, once it has: null for an orderly close or while open. */

@@ -194,6 +194,11 @@ public final class TcpConnection {
     return origin == Origin.ACTIVE ? (fastOpen.synDataAcked ? snd.synDataSent : 0) : fastOpen.synDataTaken;
   }
 
+  /** Returns the data bytes our SYN carried with Fast Open, acknowledged or not. */
+  public int fastOpenSynDataSent() {
+    return snd.synDataSent;
+  }
+
   /** Returns whether our SYN carried data that had to be resent because the SYN timed out (Linux's {@code syn_drop}). */
   public boolean fastOpenSynLost() {
     return snd.synDataSent > 0 && snd.synRetransmitted && !fastOpen.synDataAcked;
