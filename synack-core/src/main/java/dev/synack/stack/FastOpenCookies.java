@@ -7,8 +7,9 @@ import java.nio.ByteOrder;
 
 /**
  * A server's TCP Fast Open cookies (RFC 7413 §4.1.2): a MAC of the client's and the server's
- * addresses under a secret key, here SipHash-2-4 truncated to 8 bytes, where Linux uses AES
- * ({@code __tcp_fastopen_cookie_gen_cipher}) to the same length. Two keys, as Linux's
+ * addresses under a secret key, SipHash-2-4 of the client's address then the server's, its 64
+ * bits written little-endian, as Linux's {@code __tcp_fastopen_cookie_gen_cipher} since 5.2: with
+ * the same key a Linux server and synack give a client the same cookie. Two keys, as Linux's
  * {@code tcp_fastopen_key} holds a primary and a backup: cookies are made with the primary and
  * accepted under either, so that rotating the key does not fail the cookies clients hold (§4.1.2:
  * "the server can... expire the cookie by rotating the secret key").
@@ -31,7 +32,10 @@ final class FastOpenCookies {
     this.primary1 = k1;
   }
 
-  /** Sets the keys, 16 bytes each, as Linux's {@code tcp_fastopen_key}; {@code backup} may be null. */
+  /**
+   * Sets the keys, 16 bytes each, as Linux holds {@code tcp_fastopen_key} (each of the four words
+   * written {@code a0bf63f7-...} stored little-endian); {@code backup} may be null.
+   */
   void setKeys(byte[] primary, byte[] backup) {
     if (primary == null || primary.length != 16) throw new IllegalArgumentException("a fast open key is 16 bytes");
     if (backup != null && backup.length != 16) throw new IllegalArgumentException("a fast open backup key is 16 bytes");
@@ -74,6 +78,6 @@ final class FastOpenCookies {
     byte[] message = new byte[c.length + s.length];
     System.arraycopy(c, 0, message, 0, c.length);
     System.arraycopy(s, 0, message, c.length, s.length);
-    return ByteBuffer.allocate(LENGTH).putLong(SipHash.hash(k0, k1, message)).array();
+    return ByteBuffer.allocate(LENGTH).order(ByteOrder.LITTLE_ENDIAN).putLong(SipHash.hash(k0, k1, message)).array();
   }
 }
