@@ -21,14 +21,13 @@ record DataArgs(long length, Set<String> flags) {
    * here, {@code tcp_sendmsg_locked}), and why the others cannot be: a flag absent from both maps is
    * not one packetdrill's hosts define.
    */
-  private static final Set<String> HONOURED = Set.of("MSG_DONTWAIT", "MSG_WAITALL", "MSG_NOSIGNAL", "MSG_ZEROCOPY");
+  private static final Set<String> HONOURED = Set.of("MSG_DONTWAIT", "MSG_WAITALL", "MSG_NOSIGNAL", "MSG_ZEROCOPY", "MSG_FASTOPEN");
 
   private static final Map<String, String> REFUSED = Map.of(
       "MSG_EOR", "record boundaries in the send queue (segments not coalesced across them) are not emulated",
       "MSG_PEEK", "the stack's receive queue has no peek: data read is consumed",
       "MSG_OOB", "urgent data is not delivered out of band",
       "MSG_MORE", "corking (holding a partial segment for more data) is not implemented",
-      "MSG_FASTOPEN", "TCP Fast Open (RFC 7413) is not implemented",
       "MSG_ERRQUEUE", "there is no socket error queue (timestamping, zerocopy notices)",
       "MSG_TRUNC", "discarding received data unread is not implemented",
       "MSG_CONFIRM", "neighbour confirmation has no meaning on the script's link",
