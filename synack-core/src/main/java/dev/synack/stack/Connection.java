@@ -44,6 +44,24 @@ public final class Connection implements Attachable {
     this.listener = listener;
   }
 
+  /**
+   * Changes the connection's own options (Linux's per-socket {@code TCP_USER_TIMEOUT},
+   * {@code TCP_KEEPIDLE}/{@code TCP_KEEPINTVL}/{@code TCP_KEEPCNT}, {@code TCP_MAXSEG}; see
+   * {@link dev.synack.tcp.ConnectionOptions}); the host then looks again at its deadlines.
+   */
+  public void configure(java.util.function.Consumer<dev.synack.tcp.ConnectionOptions> change) {
+    try {
+      change.accept(engine.options());
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /** Returns the connection's own options, to read them (change them with {@link #configure}). */
+  public dev.synack.tcp.ConnectionOptions options() {
+    return engine.options();
+  }
+
   /** Returns the connection's addresses and ports as seen from this host. */
   public FourTuple id() {
     return engine.id();

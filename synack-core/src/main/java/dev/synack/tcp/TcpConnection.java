@@ -42,7 +42,8 @@ public final class TcpConnection {
     ACCEPT
   }
 
-  final TcpConfig cfg;
+  /** The connection's settings: the stack's, replaced by a copy when the user sets an option ({@link ConnectionOptions}). */
+  TcpConfig cfg;
   final Origin origin;
   final Tracer tracer;
   final TimerTable timers;
@@ -320,6 +321,16 @@ public final class TcpConnection {
   /** Returns whether keep-alive probing is on. */
   public boolean keepAlive() {
     return keepAlive.on();
+  }
+
+  /** Returns the per-connection options Linux sets with {@code setsockopt} (TCP_USER_TIMEOUT, TCP_KEEPIDLE, TCP_MAXSEG...). */
+  public ConnectionOptions options() {
+    return new ConnectionOptions(this);
+  }
+
+  /** Returns the settings the connection runs with now (the stack's, with the options set on it). */
+  public TcpConfig config() {
+    return cfg;
   }
 
   /**

@@ -139,6 +139,36 @@ public final class TcpSocket implements Closeable {
     this.soTimeoutMillis = millis;
   }
 
+  /**
+   * Sets {@code TCP_USER_TIMEOUT}: how long sent data may stay unacknowledged before the
+   * connection is aborted (zero: off, leaving the retransmission count), as Linux's setsockopt.
+   */
+  public void setUserTimeout(java.time.Duration timeout) throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.configure(o -> o.setUserTimeout(timeout, now));
+      return null;
+    });
+  }
+
+  /** Sets keep-alive's timing on this connection: {@code TCP_KEEPIDLE}, {@code TCP_KEEPINTVL}, {@code TCP_KEEPCNT}. */
+  public void setKeepAliveTiming(java.time.Duration idle, java.time.Duration interval, int count) throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.configure(o -> o.setKeepAliveTiming(idle, interval, count, now));
+      return null;
+    });
+  }
+
+  /** Sets {@code TCP_MAXSEG}: a ceiling, 88 to 32767 bytes, on the segments this connection sends. */
+  public void setMaxSegment(int mss) throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.configure(o -> o.setMaxSegment(mss));
+      return null;
+    });
+  }
+
   /** Turns keep-alive probes on or off, as {@code Socket.setKeepAlive} (RFC 1122 §4.2.3.6; the host's TcpConfig has the timing). */
   public void setKeepAlive(boolean on) throws IOException {
     ensureOpen();
