@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * The options a user sets on one connection, as Linux's {@code setsockopt} on a TCP socket:
  * {@code TCP_USER_TIMEOUT} (RFC 9293 §3.8.3 and RFC 5482's user timeout), {@code TCP_KEEPIDLE},
- * {@code TCP_KEEPINTVL}, {@code TCP_KEEPCNT} (RFC 1122 §4.2.3.6) and {@code TCP_MAXSEG}. Each
+ * {@code TCP_KEEPINTVL}, {@code TCP_KEEPCNT} (RFC 1122 §4.2.3.6), {@code TCP_MAXSEG} and
+ * {@code TCP_NOTSENT_LOWAT}. Each
  * replaces the connection's settings with a copy that has the change, so that a connection whose
  * user sets nothing holds nothing more; timers already running are moved to the new values.
  * Call on the connection's thread, with {@code now} as for every engine call.
@@ -83,6 +84,45 @@ public final class ConnectionOptions {
     } else {
       c.opts.lowerPathMss(mss);
     }
+  }
+
+  /**
+   * Sets {@code TCP_NOTSENT_LOWAT}: a SEND takes data only while fewer than {@code bytes} wait
+   * unsent, and a writer waiting is told it may write ({@link ConnectionEvent.Writable}) once the
+   * unsent bytes fall below half of it, as Linux's {@code tcp_stream_memory_free} (its
+   * {@code notsent << 1 < lowat} on wake-up). Linux may overshoot by the rest of a socket buffer
+   * it is filling; a SEND here stops at the limit. 0xffffffff, the default, sets no limit.
+   */
+  public void setNotSentLowat(long bytes) {
+    c.cfg = c.cfg.withNotSentLowat(bytes);
+    c.onSendBufferFreed();
+  }
+
+  /** Returns {@code TCP_NOTSENT_LOWAT}. */
+  public long notSentLowat() {
+    return c.cfg.notSentLowat();
+  }
+
+  /** Queues what of {@code data} the send buffer and {@code TCP_NOTSENT_LOWAT} take; returns the count. */
+  static int writeWithinLowat(TcpConnection c, java.nio.ByteBuffer data) {
+    long lowat = c.cfg.notSentLowat();
+    if (lowat >= 0xffff_ffffL) return c.snd.write(data);
+    long room = lowat - c.snd.unsent();
+    if (room <= 0) return 0;
+    if (data.remaining() <= room) return c.snd.write(data);
+    java.nio.ByteBuffer part = data.duplicate().limit(data.position() + (int) room);
+    int n = c.snd.write(part);
+    data.position(data.position() + n);
+    return n;
+  }
+
+  /**
+   * Returns whether {@code TCP_NOTSENT_LOWAT} lets a writer be told it may write (poll's POLLOUT):
+   * no limit set, or the unsent bytes under half of it.
+   */
+  public static boolean belowLowat(TcpConnection c) {
+    long lowat = c.cfg.notSentLowat();
+    return lowat >= 0xffff_ffffL || 2L * c.snd.unsent() < lowat;
   }
 
   /** Returns {@code TCP_MAXSEG} as Linux's getsockopt does: the effective MSS once synchronized, else the one we announce. */

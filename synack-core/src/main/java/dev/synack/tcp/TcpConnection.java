@@ -425,6 +425,7 @@ public final class TcpConnection {
       fillSegment(out, chunk.seq(), flags, chunk.length(), chunk.retransmit(), now);
       snd.lendPayload(chunk, out);
       snd.onSent(chunk, now);
+      if (writableWanted && !chunk.retransmit()) onSendBufferFreed(); // TCP_NOTSENT_LOWAT: sending makes room too
       tracer.send(out, now, chunk.retransmit());
       counters.onSent(chunk.length(), chunk.retransmit(), now);
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
@@ -489,7 +490,7 @@ public final class TcpConnection {
       case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT -> throw new TcpException(TcpError.CONNECTION_CLOSING);
     }
     if (snd.finQueued) throw new TcpException(TcpError.CONNECTION_CLOSING); // CLOSE pending in SYN-RECEIVED
-    int n = snd.write(data);
+    int n = ConnectionOptions.writeWithinLowat(this, data);
     if (data.hasRemaining()) writableWanted = true;
     return n;
   }
@@ -824,7 +825,7 @@ public final class TcpConnection {
 
   /** Notes that acknowledged data freed send-buffer room, for a waiting writer. */
   void onSendBufferFreed() {
-    if (writableWanted && snd.free() > 0) {
+    if (writableWanted && snd.free() > 0 && ConnectionOptions.belowLowat(this)) {
       writableWanted = false;
       emit(new ConnectionEvent.Writable());
     }

@@ -94,4 +94,19 @@ class PerConnectionOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> s.conn().options().setMaxSegment(87));
     assertTrue(s.conn().config().mss() >= 200);
   }
+
+  @Test
+  void notSentLowat_sendStopsAtTheLimitAndWritableFollowsWhenTheDataLeaves() {
+    EngineScript s = EngineScript.established(CFG);
+    s.conn().setNoDelay(true);
+    s.conn().options().setNotSentLowat(1000);
+    assertEquals(1000, s.send("x".repeat(5000)), "a SEND takes data up to the limit of unsent bytes");
+    assertEquals(0, s.send("y"), "and nothing more while it waits unsent");
+    s.drainEvents();
+    assertEquals(List.of(536, 464), drain(s).stream().map(TcpSegment::payloadLength).toList());
+    assertTrue(s.drainEvents().stream().anyMatch(e -> e instanceof ConnectionEvent.Writable), "sent: the writer may go on");
+    assertEquals(1000, s.send("z".repeat(5000)));
+    EngineScript plain = EngineScript.established(CFG);
+    assertEquals(5000, plain.send("x".repeat(5000)), "without the option the send buffer is the only limit");
+  }
 }

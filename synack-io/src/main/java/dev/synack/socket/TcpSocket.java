@@ -169,6 +169,15 @@ public final class TcpSocket implements Closeable {
     });
   }
 
+  /** Sets {@code TCP_NOTSENT_LOWAT}: writes take data only while fewer bytes than this wait unsent (0xffffffff: no limit). */
+  public void setNotSentLowat(long bytes) throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.configure(o -> o.setNotSentLowat(bytes));
+      return null;
+    });
+  }
+
   /** Turns keep-alive probes on or off, as {@code Socket.setKeepAlive} (RFC 1122 §4.2.3.6; the host's TcpConfig has the timing). */
   public void setKeepAlive(boolean on) throws IOException {
     ensureOpen();
