@@ -25,6 +25,10 @@ public final class Connection implements Attachable {
   int deadlineIndex = -1;
   /** Whether the connection is in the host's queue of connections that may transmit. */
   boolean queuedForOutput;
+  /** Fast Open: {@link #FAST_OPEN_ACTIVE} for an active open that used it, {@link #FAST_OPEN_PENDING} for a child counted in its listener's Fast Open queue. */
+  byte fastOpen;
+  static final byte FAST_OPEN_ACTIVE = 1;
+  static final byte FAST_OPEN_PENDING = 2;
   /** Whether the host has forgotten the connection (it reached CLOSED and has nothing left to send). */
   boolean released;
   /** Why the connection closed, once it has: null for an orderly close or while open. */
@@ -38,6 +42,24 @@ public final class Connection implements Attachable {
     this.host = host;
     this.engine = engine;
     this.listener = listener;
+  }
+
+  /**
+   * Changes the connection's own options (Linux's per-socket {@code TCP_USER_TIMEOUT},
+   * {@code TCP_KEEPIDLE}/{@code TCP_KEEPINTVL}/{@code TCP_KEEPCNT}, {@code TCP_MAXSEG}; see
+   * {@link dev.synack.tcp.ConnectionOptions}); the host then looks again at its deadlines.
+   */
+  public void configure(java.util.function.Consumer<dev.synack.tcp.ConnectionOptions> change) {
+    try {
+      change.accept(engine.options());
+    } finally {
+      host.touch(this);
+    }
+  }
+
+  /** Returns the connection's own options, to read them (change them with {@link #configure}). */
+  public dev.synack.tcp.ConnectionOptions options() {
+    return engine.options();
   }
 
   /** Returns the connection's addresses and ports as seen from this host. */

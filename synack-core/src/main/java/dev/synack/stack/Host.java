@@ -169,6 +169,58 @@ public final class Host {
   }
 
   /**
+   * Opens a connection with TCP Fast Open (RFC 7413), as Linux's {@code sendto(MSG_FASTOPEN)}: what
+   * of {@code firstData} the send buffer takes is queued before the SYN leaves (the buffer's
+   * position advances), and rides on the SYN when the host holds a cookie for {@code remote}; without one
+   * the SYN asks for a cookie and the data follows the handshake. With client Fast Open off
+   * ({@link #setFastOpen}) this is a plain connect followed by a send.
+   *
+   * @throws IllegalStateException when the 4-tuple is in use or no local port is free
+   */
+  public Connection connectFastOpen(InetAddress local, int localPort, InetAddress remote, int remotePort, TcpConfig tcpConfig,
+      ByteBuffer firstData, long now) {
+    if (tcpConfig == null) throw new IllegalArgumentException("tcp config is null");
+    if (firstData == null) throw new IllegalArgumentException("first data is null");
+    if (remotePort < 1 || remotePort > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
+    advance(now);
+    return tcp.connect(local, localPort, remote, remotePort, tcpConfig, firstData, now);
+  }
+
+  /**
+   * Sets TCP Fast Open's mode, the bits of Linux's {@code net.ipv4.tcp_fastopen} (see
+   * {@link TcpFastOpen}'s constants): 1 client, 2 server, 4 client data without a cookie, 0x200
+   * server data without a cookie, 0x400 every listener. The default is 1, as Linux's.
+   */
+  public void setFastOpen(int bits) {
+    tcp.fastOpen().setMode(bits);
+  }
+
+  /** Returns TCP Fast Open's mode bits. */
+  public int fastOpen() {
+    return tcp.fastOpen().mode();
+  }
+
+  /**
+   * Sets the key server Fast Open cookies are made with, and a backup key under which cookies are
+   * still accepted (null for none), 16 bytes each, as Linux's {@code net.ipv4.tcp_fastopen_key}.
+   * By default the key comes from {@link HostConfig#secretSeed()}.
+   */
+  public void setFastOpenKey(byte[] primary, byte[] backup) {
+    tcp.fastOpen().cookies().setKeys(primary, backup);
+  }
+
+  /** Rotates the Fast Open key: a new one from the host's secret, the old one kept as the backup (RFC 7413 §4.1.2). */
+  public void rotateFastOpenKey() {
+    tcp.rotateFastOpenKey();
+  }
+
+  /** Returns a copy of the Fast Open cookie this host holds for {@code server}, or null. */
+  public byte[] fastOpenCookie(InetAddress server) {
+    FastOpenCache.Entry e = tcp.fastOpen().cache().get(server);
+    return e == null || e.cookie() == null ? null : e.cookie().clone();
+  }
+
+  /**
    * Sets the policy that decides about SYNs no connection or listener takes (see
    * {@link SynPolicy}); with none (the default) such a SYN draws a RST, as a closed port.
    */

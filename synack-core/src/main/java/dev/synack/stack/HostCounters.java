@@ -34,6 +34,13 @@ public final class HostCounters {
   long fragmentsOut;
   long datagramsFragmented;
   long fragmentationRefused;
+  long fastOpenActive;
+  long fastOpenActiveFail;
+  long fastOpenPassive;
+  long fastOpenPassiveFail;
+  long fastOpenPassiveAltKey;
+  long fastOpenCookieRequested;
+  long fastOpenListenOverflow;
   private final Map<String, Long> drops = new TreeMap<>();
 
   void drop(String reason) {
@@ -95,6 +102,20 @@ public final class HostCounters {
   public long datagramsFragmented() { return datagramsFragmented; }
   /** Returns datagrams not sent because they were larger than the MTU and might not be fragmented (Linux's FragFails). */
   public long fragmentationRefused() { return fragmentationRefused; }
+  /** Returns active opens whose SYN's data the server acknowledged (Linux's TCPFastOpenActive). */
+  public long fastOpenActive() { return fastOpenActive; }
+  /** Returns active opens whose SYN's data went unacknowledged and was resent (Linux's TCPFastOpenActiveFail). */
+  public long fastOpenActiveFail() { return fastOpenActiveFail; }
+  /** Returns SYNs whose Fast Open cookie was valid, or data taken without one (Linux's TCPFastOpenPassive). */
+  public long fastOpenPassive() { return fastOpenPassive; }
+  /** Returns SYNs with an invalid Fast Open cookie (Linux's TCPFastOpenPassiveFail). */
+  public long fastOpenPassiveFail() { return fastOpenPassiveFail; }
+  /** Returns valid Fast Open cookies made with the backup key (Linux's TCPFastOpenPassiveAltKey). */
+  public long fastOpenPassiveAltKey() { return fastOpenPassiveAltKey; }
+  /** Returns SYNs asking for a Fast Open cookie (Linux's TCPFastOpenCookieReqd). */
+  public long fastOpenCookieRequested() { return fastOpenCookieRequested; }
+  /** Returns Fast Open SYNs handled as plain ones because the listener's Fast Open queue was full (Linux's TCPFastOpenListenOverflow). */
+  public long fastOpenListenOverflow() { return fastOpenListenOverflow; }
 
   /** Returns the number of packets dropped for a reason. */
   public long dropped(String reason) {

@@ -37,6 +37,10 @@ public final class Listener implements Attachable {
   /** Children that reached ESTABLISHED (or beyond) and wait for {@link #accept()}. */
   final ArrayDeque<Connection> acceptQueue = new ArrayDeque<>();
   private boolean closed;
+  /** Linux's {@code TCP_FASTOPEN} on a listening socket: how many Fast Open children may be in the handshake at once; 0 takes none. */
+  private int fastOpenQueueLength;
+  /** Fast Open children still in the handshake (Linux's {@code fastopenq.qlen}). */
+  int fastOpenPending;
   /** When the last SYN cookie was sent, {@code Long.MIN_VALUE} if never. */
   long cookieSentAt = Long.MIN_VALUE;
   private Object attachment;
@@ -67,6 +71,23 @@ public final class Listener implements Attachable {
   /** Returns the TCP settings the connections it accepts start with. */
   public TcpConfig tcp() {
     return tcp;
+  }
+
+  /**
+   * Sets how many connections opened with TCP Fast Open may be in the handshake at once (Linux's
+   * {@code setsockopt(TCP_FASTOPEN, qlen)}, RFC 7413 §5.1's bound against SYN floods with valid
+   * cookies); 0, the default, takes no data on SYNs unless the host's
+   * {@link TcpFastOpen#SERVER_WITHOUT_SOCKOPT} is set. Server Fast Open also needs
+   * {@link TcpFastOpen#SERVER} in {@link Host#setFastOpen}.
+   */
+  public void setFastOpenQueueLength(int length) {
+    if (length < 0) throw new IllegalArgumentException("fast open queue length is negative: " + length);
+    fastOpenQueueLength = length;
+  }
+
+  /** Returns the Fast Open queue length ({@code TCP_FASTOPEN}). */
+  public int fastOpenQueueLength() {
+    return fastOpenQueueLength;
   }
 
   /** Returns the next established connection, or {@code null} when none waits. */

@@ -37,7 +37,8 @@ public final class Readiness {
   /**
    * Returns the mask of a connection, as Linux's {@code tcp_poll} computes it: READABLE with
    * queued data, after the peer's FIN, or once CLOSED; WRITABLE while SENDs are accepted
-   * (ESTABLISHED, CLOSE_WAIT) and the send buffer has room, or once sending can only fail
+   * (ESTABLISHED, CLOSE_WAIT) and the send buffer has room (and the unsent bytes are under half of
+   * {@code TCP_NOTSENT_LOWAT} when it is set), or once sending can only fail
    * (CLOSED), so a writer learns of it at once.
    */
   public static int of(Connection c) {
@@ -59,7 +60,8 @@ public final class Readiness {
     if (s.receiveQueued() > 0 || finReceived) mask |= READABLE;
     if (finReceived) mask |= READ_HANGUP;
     if (state == TcpState.TIME_WAIT || state == TcpState.LAST_ACK || state == TcpState.CLOSING) mask |= HANGUP;
-    if ((state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) && s.sendQueued() < c.engine.sendBufferSize()) {
+    if ((state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) && s.sendQueued() < c.engine.sendBufferSize()
+        && dev.synack.tcp.ConnectionOptions.belowLowat(c.engine)) { // TCP_NOTSENT_LOWAT, as tcp_poll's tcp_stream_memory_free
       mask |= WRITABLE;
     }
     return mask;

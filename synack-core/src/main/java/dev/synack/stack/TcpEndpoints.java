@@ -54,6 +54,12 @@ final class TcpEndpoints implements TransportHandler {
   /** Which ephemeral ports this host may take: those whose flows its loop owns. */
   private PortFilter portFilter = PortFilter.ALL;
   private final SynCookies cookies;
+  /** TCP Fast Open (RFC 7413): mode, server keys, client cookie cache. */
+  private final TcpFastOpen fastOpen;
+  /** The latest time a packet, a timeout or a connect brought, for what is timed from an event (Fast Open's SYN losses). */
+  private long clock;
+  /** Where rotated Fast Open keys come from. */
+  private final SplittableRandom fastOpenKeys;
   /** The remote address of the connection accepted last (see {@link #sharedRemote}). */
   private InetAddress lastAcceptedRemote;
   /** The connection the last TCP segment was for, or {@code null}: the next is likely for it too. */
@@ -108,6 +114,18 @@ final class TcpEndpoints implements TransportHandler {
     this.ephemeralPorts = new EphemeralPorts(config.ephemeralPortLow(), config.ephemeralPortHigh(),
         data -> SipHash.hash(p0, p1, data), data -> SipHash.hash(p2, p3, data));
     this.cookies = new SynCookies(keys.nextLong(), keys.nextLong(), keys.nextLong(), keys.nextLong());
+    this.fastOpenKeys = keys.split(); // after the others: their keys stay what they were
+    this.fastOpen = new TcpFastOpen(log.counters, fastOpenKeys.nextLong(), fastOpenKeys.nextLong());
+  }
+
+  /** Returns the host's TCP Fast Open: its mode, keys and cookie cache. */
+  TcpFastOpen fastOpen() {
+    return fastOpen;
+  }
+
+  /** Rotates the Fast Open key: a new primary from the host's seeded key stream, the old one kept as the backup. */
+  void rotateFastOpenKey() {
+    fastOpen.cookies().rotate(fastOpenKeys.nextLong(), fastOpenKeys.nextLong());
   }
 
   /** Sets which ephemeral ports active opens may take (see {@link Host#setPortFilter}). */
@@ -191,6 +209,18 @@ final class TcpEndpoints implements TransportHandler {
    * @throws IllegalStateException when the 4-tuple is in use or no local port is free
    */
   Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, TcpConfig tcp, long now) {
+    return connect(local, localPort, remote, remotePort, tcp, null, now);
+  }
+
+  /**
+   * Opens a connection as {@link #connect(InetAddress, int, InetAddress, int, TcpConfig, long)},
+   * and with {@code firstData} non-null, with TCP Fast Open when the host's mode allows it
+   * (Linux's {@code sendto(MSG_FASTOPEN)}): what of {@code firstData} the send buffer takes is
+   * queued before the SYN leaves, and rides on it when a cookie for the server is cached.
+   */
+  Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, TcpConfig tcp, ByteBuffer firstData,
+      long now) {
+    clock = now;
     if (tcp == null) throw new IllegalArgumentException("tcp config is null");
     if (remotePort < 1 || remotePort > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
     InetAddress from = local != null ? local : addresses.sourceFor(remote);
@@ -205,6 +235,10 @@ final class TcpEndpoints implements TransportHandler {
     if (connections.containsKey(id)) throw new IllegalStateException("connection already exists: " + id);
     TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(tcp, from, remote), isn.isn(id, now), now, connectionTrace, log.name);
     Connection c = new Connection(host, engine, null);
+    if (firstData != null) {
+      if (fastOpen.onActiveOpen(engine, remote, now)) c.fastOpen = Connection.FAST_OPEN_ACTIVE;
+      engine.send(firstData, now); // before the SYN leaves: with a cookie, it rides on the SYN
+    }
     connections.put(id, c);
     log.counters.activeOpens++;
     touch(c);
@@ -214,6 +248,7 @@ final class TcpEndpoints implements TransportHandler {
   /** Takes a TCP segment: {@code datagram} holds the bytes {@code ip} was parsed from, at the same indexes. */
   @Override
   public void handle(IpDatagram ip, ByteBuffer datagram, boolean checksumUnnecessary, long now) {
+    clock = now;
     ByteBuffer tcp = ip.payload();
     Parsed<TcpSegment> parsed;
     if (checksumUnnecessary) {
@@ -298,10 +333,23 @@ final class TcpEndpoints implements TransportHandler {
     id = new FourTuple(addresses.own(ip.destination()), id.localPort(), sharedRemote(id.remoteAddress()), id.remotePort());
     int iss = isn.isn(id, now);
     if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
-    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(listener.tcp(), id.localAddress(), id.remoteAddress()), iss, seg, now, connectionTrace, log.name);
+    TcpConfig childConfig = tcpConfigFor(listener.tcp(), id.localAddress(), id.remoteAddress());
+    TcpFastOpen.ServerAnswer fo = fastOpen.onSyn(seg, id, listener);
+    TcpConnection engine = fo == null
+        ? TcpConnection.accept(id, childConfig, iss, seg, now, connectionTrace, log.name)
+        : TcpConnection.acceptFastOpen(id, childConfig, iss, seg, fo.takeData(), fo.synAckCookie(), now, connectionTrace, log.name);
     Connection child = new Connection(host, engine, listener);
     connections.put(id, child);
-    listener.synQueue.add(child);
+    if (fo != null && fo.takeData() && engine.state() == TcpState.SYN_RECEIVED) {
+      // RFC 7413 §4.2.2 and Linux's tcp_fastopen_create_child: the child goes to the accept queue at
+      // once, readable in SYN-RECEIVED; it counts against the Fast Open queue until the handshake ends.
+      child.fastOpen = Connection.FAST_OPEN_PENDING;
+      listener.fastOpenPending++;
+      listener.acceptQueue.add(child);
+      events.add(new HostEvent.Acceptable(listener));
+    } else {
+      listener.synQueue.add(child);
+    }
     log.counters.passiveOpens++;
     touch(child);
   }
@@ -467,6 +515,7 @@ final class TcpEndpoints implements TransportHandler {
     if (e instanceof ConnectionEvent.Closed(var error)) {
       c.closeError = error;
     }
+    if (c.fastOpen != 0 && (e instanceof ConnectionEvent.Connected || e instanceof ConnectionEvent.Closed)) onFastOpenHandshakeEnd(c, e);
     Listener l = c.listener;
     if (l != null) {
       // A child of a listener belongs to the listener until accept(): its handshake completing
@@ -483,6 +532,31 @@ final class TcpEndpoints implements TransportHandler {
     events.add(new HostEvent.OfConnection(c, e));
   }
 
+  /**
+   * Settles a Fast Open handshake: an active open's cookie and outcome go to the cache; a passive
+   * child leaves its listener's Fast Open queue (Linux's {@code reqsk_fastopen_remove}).
+   */
+  private void onFastOpenHandshakeEnd(Connection c, ConnectionEvent e) {
+    if (c.fastOpen == Connection.FAST_OPEN_ACTIVE && e instanceof ConnectionEvent.Connected) {
+      fastOpen.onActiveConnected(c.engine, c.id().remoteAddress(), clock);
+    }
+    if (c.fastOpen == Connection.FAST_OPEN_PENDING) leaveFastOpenQueue(c);
+    c.fastOpen = 0;
+  }
+
+  private void leaveFastOpenQueue(Connection c) {
+    if (c.fastOpen != Connection.FAST_OPEN_PENDING) return;
+    c.fastOpen = 0;
+    for (List<Listener> onPort : listeners.values()) {
+      for (Listener l : onPort) {
+        if (l.port() == c.id().localPort() && l.fastOpenPending > 0 && l.matches(c.id().localAddress())) {
+          l.fastOpenPending--;
+          return;
+        }
+      }
+    }
+  }
+
   private void releaseIfDone(Connection c) {
     if (!c.released && !c.queuedForOutput && c.engine.state() == TcpState.CLOSED) {
       release(c);
@@ -492,6 +566,7 @@ final class TcpEndpoints implements TransportHandler {
   /** Forgets a connection: its TCB, queues and deadline go, so its memory can be reclaimed. */
   private void release(Connection c) {
     c.released = true;
+    leaveFastOpenQueue(c);
     connections.remove(c.id(), c);
     deadlines.remove(c);
     if (c.listener != null) {
@@ -669,6 +744,7 @@ final class TcpEndpoints implements TransportHandler {
 
   /** Fires every connection deadline that is due at {@code now}. */
   void handleTimeout(long now) {
+    clock = now;
     Connection c;
     while ((c = deadlines.first()) != null && c.scheduledDeadline <= now) {
       deadlines.remove(c);

@@ -22,7 +22,7 @@ final class KeepAlive {
   }
 
   /** The idle time, interval and count, read when needed: a connection holds no copy of them. */
-  private final TcpConfig cfg;
+  private TcpConfig cfg;
   /** Whether probing is on. */
   private boolean on;
   /** Probes sent since the peer was last heard from (Linux's {@code icsk_probes_out}). */
@@ -37,6 +37,11 @@ final class KeepAlive {
 
   boolean on() {
     return on;
+  }
+
+  /** Takes new timing (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT set on the connection). */
+  void setConfig(TcpConfig newConfig) {
+    this.cfg = newConfig;
   }
 
   void setOn(boolean on) {

@@ -92,6 +92,7 @@ final class SegmentArrival {
       c.snd.setWindow(seg.sequenceNumber(), 0, seg.window()); // a SYN's window is never scaled (RFC 7323 §2.2)
       c.passiveHandshake = true;
       c.setState(TcpState.SYN_RECEIVED, now);
+      if (c.fastOpen != null && c.fastOpen.takesSynData() && seg.payloadLength() > 0) takeFastOpenData(seg, now);
       if (c.cfg.lesson() == Lesson.TWO_MESSAGE_HANDSHAKE) {
         // The lesson, not RFC 9293: the SYN alone opens the connection; no third message is awaited.
         c.setState(TcpState.ESTABLISHED, now);
@@ -100,6 +101,22 @@ final class SegmentArrival {
     }
     // Fourth, other data or control: "drop the segment and return".
     drop(seg, now, "no SYN in LISTEN");
+  }
+
+  /**
+   * Takes the data of a SYN whose Fast Open cookie was valid (RFC 7413 §4.2.2: "the server... MAY
+   * deliver the data to the application before the 3WHS completes"): readable at once, and
+   * acknowledged by the SYN-ACK, whose ACK field is RCV.NXT. What the window does not hold is
+   * dropped, as Linux trims the SYN to the receive window ({@code tcp_fastopen_add_skb}).
+   */
+  private void takeFastOpenData(TcpSegment seg, long now) {
+    ByteBuffer text = seg.payload();
+    int room = Math.min(c.rcv.rcvWnd(), c.rcv.freeSpace());
+    if (text.remaining() > room) text.limit(text.position() + room);
+    int n = c.rcv.accept(text);
+    c.fastOpen.synDataTaken = n;
+    c.tracer.note(now, "fast open: " + n + " bytes of the SYN's data taken before the handshake completes");
+    if (n > 0) c.emit(new ConnectionEvent.Readable());
   }
 
   // ---- §3.10.7.3 SYN-SENT ----
@@ -139,6 +156,15 @@ final class SegmentArrival {
       if (ack) onNewAck(seg, now);
       // The window of a SYN is never scaled (RFC 7323 §2.2); SND.WL1/WL2 as RFC 9293 erratum 4785.
       snd.setWindow(seg.sequenceNumber(), seg.acknowledgmentNumber(), seg.window());
+      if (c.fastOpen != null && snd.synAcked() && c.fastOpen.onSynAck(seg, snd.iss, snd.synDataSent)) {
+        // RFC 7413 §4.2.1 and Linux's tcp_rcv_fastopen_synack: the server acknowledged only the SYN
+        // (no or a bad cookie, or it knows no Fast Open), so the SYN's data goes again at once,
+        // as a retransmission that congestion control does not hold back.
+        int first = snd.scoreboard.indexOf(snd.sndUna);
+        if (first >= 0) snd.scoreboard.markLost(first);
+        snd.retransmitAhead = true;
+        c.tracer.note(now, "fast open: the SYN-ACK acknowledged only the SYN; its " + snd.synDataSent + " bytes go again");
+      }
       if (snd.synAcked()) {
         // "If SND.UNA > ISS (our SYN has been ACKed), change the connection state to ESTABLISHED,
         // form an ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it."

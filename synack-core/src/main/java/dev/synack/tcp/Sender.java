@@ -136,6 +136,14 @@ final class Sender {
   /** Whether our SYN is being timed for an RTT sample (data segments are timed on the scoreboard). */
   private boolean timingSyn;
   private long synSentAt;
+  /**
+   * Bytes of data our first SYN may carry (TCP Fast Open, RFC 7413 §4.2.1), 0 without; the data
+   * sent so goes on the scoreboard as a segment of its own, so a timeout or a SYN-ACK that
+   * acknowledges only the SYN resends it as data, and retransmitted SYNs go without it, as Linux's.
+   */
+  int synDataRoom;
+  /** Data bytes our first SYN carried. */
+  int synDataSent;
 
   Sender(int bufferSize) {
     this(bufferSize, bufferSize);
@@ -263,7 +271,12 @@ final class Sender {
     blockedByCwnd = false;
     smallChunk = false;
     if (synLost) return chunk.set(iss, 0, TcpFlags.SYN, true);
-    if (synPending) return chunk.set(iss, 0, TcpFlags.SYN, false);
+    if (synPending) {
+      int synData = synDataRoom > 0 && sndNxt == iss ? Math.min(synDataRoom, buffer.size()) : 0;
+      return chunk.set(iss, synData, TcpFlags.SYN, false);
+    }
+    // Data that rode on our SYN waits for the SYN-ACK, whose processing decides whether to resend it.
+    if (synDataSent > 0 && !synAcked()) return null;
     Scoreboard board = scoreboard;
     if (probe == Probe.LAST_SEGMENT && !board.isEmpty()) return resend(board.count() - 1, mss);
     int lost = board.nextLost();
@@ -336,7 +349,8 @@ final class Sender {
 
   /** Lends the payload of a chunk to {@code out}, where it lies in the send buffer (see {@link ByteQueue#lend}). */
   void lendPayload(Chunk c, OutboundSegment out) {
-    if (c.length() > 0) buffer.lend(SeqNum.diff(c.seq(), dataStart), c.length(), out);
+    int first = (c.flags() & TcpFlags.SYN) != 0 ? SeqNum.add(c.seq(), 1) : c.seq(); // a SYN's data follows the SYN
+    if (c.length() > 0) buffer.lend(SeqNum.diff(first, dataStart), c.length(), out);
   }
 
   /** Records that a chunk left at {@code now}: SND.NXT advances and the scoreboard records it, or notes the resend. */
@@ -352,7 +366,11 @@ final class Sender {
         timingSyn = true;
         synSentAt = now;
       }
-      if (SeqNum.gt(SeqNum.add(iss, 1), sndNxt)) sndNxt = SeqNum.add(iss, 1);
+      if (c.length() > 0) {
+        synDataSent = c.length();
+        scoreboard.append(SeqNum.add(iss, 1), SeqNum.add(iss, 1 + c.length()), now, false);
+      }
+      if (SeqNum.gt(SeqNum.add(iss, 1 + c.length()), sndNxt)) sndNxt = SeqNum.add(iss, 1 + c.length());
       return;
     }
     if (c.retransmit()) {

@@ -52,6 +52,7 @@ public final class TcpConfig {
   private boolean pacing;
   private int mtuProbing;
   private int baseMss;
+  private long notSentLowat = 0xffff_ffffL;
 
   private TcpConfig() {}
 
@@ -99,6 +100,7 @@ public final class TcpConfig {
     c.pacing = pacing;
     c.mtuProbing = mtuProbing;
     c.baseMss = baseMss;
+    c.notSentLowat = notSentLowat;
     change.accept(c);
     return c;
   }
@@ -473,6 +475,18 @@ public final class TcpConfig {
    * {@link #ECN_ON} or {@link #ECN_ANSWER} (the default: answer an ECN-setup SYN, do not send one).
    */
   public int ecn() { return ecn; }
+
+  /**
+   * Returns the most unsent bytes a writer may leave queued ({@code TCP_NOTSENT_LOWAT}, Linux's
+   * {@code tcp_notsent_lowat}); 0xffffffff, the default, for no limit beyond the send buffer.
+   */
+  public long notSentLowat() { return notSentLowat; }
+
+  /** Returns a copy with {@code TCP_NOTSENT_LOWAT}: 1 to 0xffffffff bytes (the latter: no limit). */
+  public TcpConfig withNotSentLowat(long bytes) {
+    if (bytes < 1 || bytes > 0xffff_ffffL) throw new IllegalArgumentException("notSentLowat out of range 1..2^32-1: " + bytes);
+    return with(c -> c.notSentLowat = bytes);
+  }
 
   /** Returns a copy with the ECN mode {@code mode}, 0, 1 or 2 as Linux's {@code tcp_ecn}. */
   public TcpConfig withEcn(int mode) {

@@ -42,7 +42,8 @@ public final class TcpConnection {
     ACCEPT
   }
 
-  final TcpConfig cfg;
+  /** The connection's settings: the stack's, replaced by a copy when the user sets an option ({@link ConnectionOptions}). */
+  TcpConfig cfg;
   final Origin origin;
   final Tracer tracer;
   final TimerTable timers;
@@ -91,6 +92,8 @@ public final class TcpConnection {
   private ArrayDeque<ConnectionEvent> laterEvents;
   /** What the connection sent and received over its life, for {@link #info}. */
   final TcpCounters counters = new TcpCounters();
+  /** TCP Fast Open (RFC 7413) on this connection; null for one that does not use it. */
+  FastOpen fastOpen;
   private final SegmentArrival arrival;
   private final Timeouts timeouts;
 
@@ -144,6 +147,64 @@ public final class TcpConnection {
     c.handleSegment(syn, now);
     if (c.state == TcpState.LISTEN) c.enterClosed(null, now);
     return c;
+  }
+
+  /**
+   * The stack's passive open of a SYN that carried a Fast Open option (RFC 7413 §4.2.2), as
+   * {@link #accept}: the stack checked the SYN's cookie with its key. With {@code cookieValid} the
+   * SYN's data is taken at once (readable in SYN-RECEIVED, acknowledged by the SYN-ACK); without,
+   * it is dropped and the peer resends it after the handshake. {@code synAckCookie} (null for none)
+   * goes in the SYN-ACK, in the form the SYN's option took.
+   */
+  public static TcpConnection acceptFastOpen(FourTuple id, TcpConfig cfg, int iss, TcpSegment syn, boolean cookieValid,
+      byte[] synAckCookie, long now, TraceSink trace, String hostName) {
+    TcpConnection c = new TcpConnection(id, cfg, Origin.ACCEPT, iss, trace, hostName);
+    var option = syn.options().fastOpen();
+    c.fastOpen = FastOpen.server(cookieValid, synAckCookie, option != null && option.experimental());
+    c.state = TcpState.LISTEN;
+    c.handleSegment(syn, now);
+    if (c.state == TcpState.LISTEN) c.enterClosed(null, now);
+    return c;
+  }
+
+  /**
+   * Makes our SYN carry a Fast Open option (RFC 7413 §4.1.2, §4.2.1): a cookie request when
+   * {@code cookie} is empty, else the cookie, which lets the data written before the SYN leaves
+   * ride on it (at most the peer's MSS — {@code peerMss}, or the default without one cached — less
+   * 40 bytes of options, as Linux's {@code tcp_send_syn_data}). {@code cookie} null with
+   * {@code dataWithoutCookie} sends data and no option (Linux's {@code TFO_CLIENT_NO_COOKIE}).
+   *
+   * @throws IllegalStateException unless the connection is in SYN-SENT with its SYN not yet sent
+   */
+  public void useFastOpen(byte[] cookie, boolean experimental, boolean dataWithoutCookie, int peerMss) {
+    if (state != TcpState.SYN_SENT || snd.sndNxt != snd.iss) throw new IllegalStateException("fast open needs a SYN not yet sent: " + state);
+    fastOpen = FastOpen.client(cookie, experimental, dataWithoutCookie);
+    snd.synDataRoom = fastOpen.synDataRoom(peerMss > 0 ? Math.min(peerMss, cfg.mss()) : opts.effectiveMss());
+  }
+
+  /** Returns the Fast Open cookie the peer's SYN-ACK offered (RFC 7413 §4.1.2), or null. */
+  public byte[] fastOpenCookie() {
+    return fastOpen == null ? null : fastOpen.cookieReceived();
+  }
+
+  /**
+   * Returns data bytes that rode on a SYN with Fast Open: for a client, those its SYN carried that
+   * the SYN-ACK acknowledged (0 if it acknowledged only the SYN); for a server, those it took
+   * from the peer's SYN.
+   */
+  public int fastOpenSynData() {
+    if (fastOpen == null) return 0;
+    return origin == Origin.ACTIVE ? (fastOpen.synDataAcked ? snd.synDataSent : 0) : fastOpen.synDataTaken;
+  }
+
+  /** Returns the data bytes our SYN carried with Fast Open, acknowledged or not. */
+  public int fastOpenSynDataSent() {
+    return snd.synDataSent;
+  }
+
+  /** Returns whether our SYN carried data that had to be resent because the SYN timed out (Linux's {@code syn_drop}). */
+  public boolean fastOpenSynLost() {
+    return snd.synDataSent > 0 && snd.synRetransmitted && !fastOpen.synDataAcked;
   }
 
   /**
@@ -262,6 +323,16 @@ public final class TcpConnection {
   /** Returns whether keep-alive probing is on. */
   public boolean keepAlive() {
     return keepAlive.on();
+  }
+
+  /** Returns the per-connection options Linux sets with {@code setsockopt} (TCP_USER_TIMEOUT, TCP_KEEPIDLE, TCP_MAXSEG...). */
+  public ConnectionOptions options() {
+    return new ConnectionOptions(this);
+  }
+
+  /** Returns the settings the connection runs with now (the stack's, with the options set on it). */
+  public TcpConfig config() {
+    return cfg;
   }
 
   /**
@@ -384,6 +455,7 @@ public final class TcpConnection {
       fillSegment(out, chunk.seq(), flags, chunk.length(), chunk.retransmit(), now);
       snd.lendPayload(chunk, out);
       snd.onSent(chunk, now);
+      if (writableWanted && !chunk.retransmit()) onSendBufferFreed(); // TCP_NOTSENT_LOWAT: sending makes room too
       tracer.send(out, now, chunk.retransmit());
       counters.onSent(chunk.length(), chunk.retransmit(), now);
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
@@ -449,7 +521,7 @@ public final class TcpConnection {
       case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT -> throw new TcpException(TcpError.CONNECTION_CLOSING);
     }
     if (snd.finQueued) throw new TcpException(TcpError.CONNECTION_CLOSING); // CLOSE pending in SYN-RECEIVED
-    int n = snd.write(data);
+    int n = ConnectionOptions.writeWithinLowat(this, data);
     if (data.hasRemaining()) writableWanted = true;
     return n;
   }
@@ -785,7 +857,7 @@ public final class TcpConnection {
 
   /** Notes that acknowledged data freed send-buffer room, for a waiting writer. */
   void onSendBufferFreed() {
-    if (writableWanted && snd.free() > 0) {
+    if (writableWanted && snd.free() > 0 && ConnectionOptions.belowLowat(this)) {
       writableWanted = false;
       emit(new ConnectionEvent.Writable());
     }
@@ -825,7 +897,8 @@ public final class TcpConnection {
     out.header(id.localPort(), id.remotePort(), seq, ack, flags, window);
     if (!syn) out.ecn(ecn == null ? Ecn.NOT_ECT : ecn.codepoint(payloadLength, retransmit));
     if (syn) {
-      out.options(opts.synOptions(rcv.synReceived, tsNow(now)));
+      var options = opts.synOptions(rcv.synReceived, tsNow(now));
+      out.options(fastOpen == null ? options : fastOpen.addTo(options));
     } else {
       opts.segmentOptions(out, tsNow(now), sackBlocks(flags, payloadLength));
     }

@@ -18,6 +18,10 @@ public sealed interface TcpOption {
   int KIND_SACK_PERMITTED = 4;
   int KIND_SACK = 5;
   int KIND_TIMESTAMPS = 8;
+  int KIND_FAST_OPEN = 34;
+  int KIND_EXPERIMENTAL = 254;
+  /** The ExID of Fast Open's experimental form (RFC 6994, RFC 7413 §4.1.1), kind 254. */
+  int FAST_OPEN_MAGIC = 0xf989;
 
   /** Returns the option's kind byte. */
   int kind();
@@ -97,6 +101,36 @@ public sealed interface TcpOption {
     public String describe() {
       return "TS val " + Integer.toUnsignedString(tsVal) + " ecr " + Integer.toUnsignedString(tsEcr);
     }
+  }
+
+  /**
+   * TCP Fast Open cookie (RFC 7413 §4.1.1): kind 34 with a cookie of 4 to 16 bytes, or no cookie
+   * at all, which asks for one; or, {@code experimental}, the form Linux still reads and may send,
+   * kind 254 with the ExID 0xF989 before the cookie (RFC 6994). Any cookie length is kept as sent:
+   * the engine, not the parser, decides what a cookie of an odd size is worth (Linux ignores it).
+   */
+  record FastOpen(byte[] cookie, boolean experimental) implements TcpOption {
+    public FastOpen {
+      cookie = cookie.clone();
+      if (cookie.length > (experimental ? 36 : 38)) throw new IllegalArgumentException("fast open cookie too long: " + cookie.length);
+    }
+    /** Returns a cookie request: the option without a cookie. */
+    public static FastOpen request() {
+      return new FastOpen(new byte[0], false);
+    }
+    public byte[] cookie() { return cookie.clone(); }
+    /** Returns whether the option carries no cookie (a cookie request, RFC 7413 §4.1.2). */
+    public boolean isRequest() { return cookie.length == 0; }
+    public int kind() { return experimental ? KIND_EXPERIMENTAL : KIND_FAST_OPEN; }
+    public int encodedLength() { return (experimental ? 4 : 2) + cookie.length; }
+    public String describe() {
+      return (experimental ? "tfo-exp" : "tfo") + (cookie.length == 0 ? " cookiereq" : " cookie " + HexFormat.of().formatHex(cookie));
+    }
+    @Override public boolean equals(Object o) {
+      return o instanceof FastOpen f && f.experimental == experimental && Arrays.equals(f.cookie, cookie);
+    }
+    @Override public int hashCode() { return Boolean.hashCode(experimental) * 31 + Arrays.hashCode(cookie); }
+    @Override public String toString() { return "FastOpen[cookie=" + HexFormat.of().formatHex(cookie) + (experimental ? ", experimental" : "") + "]"; }
   }
 
   /** An option this stack does not interpret, kept as its kind and the bytes after the length. */

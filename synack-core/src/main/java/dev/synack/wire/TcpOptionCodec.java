@@ -51,17 +51,24 @@ final class TcpOptionCodec {
         case TcpOption.KIND_SACK_PERMITTED -> length != 2 ? null : new TcpOption.SackPermitted();
         case TcpOption.KIND_SACK -> sack(buf, i, length);
         case TcpOption.KIND_TIMESTAMPS -> length != 10 ? null : new TcpOption.Timestamps(buf.getInt(i + 2), buf.getInt(i + 6));
-        default -> {
-          byte[] data = new byte[length - 2];
-          buf.get(i + 2, data);
-          yield new TcpOption.Unknown(kind, data);
-        }
+        case TcpOption.KIND_FAST_OPEN -> new TcpOption.FastOpen(bytes(buf, i + 2, length - 2), false);
+        case TcpOption.KIND_EXPERIMENTAL -> length >= 4 && Bytes.u16(buf, i + 2) == TcpOption.FAST_OPEN_MAGIC
+            ? new TcpOption.FastOpen(bytes(buf, i + 4, length - 4), true)
+            : new TcpOption.Unknown(kind, bytes(buf, i + 2, length - 2));
+        default -> new TcpOption.Unknown(kind, bytes(buf, i + 2, length - 2));
       };
       if (option == null) return Parsed.malformed("tcp-bad-option-length");
       options.add(option);
       i += length;
     }
     return Parsed.ok(new TcpOptions(options));
+  }
+
+  /** Returns a copy of {@code length} bytes of {@code buf} from absolute {@code index}. */
+  private static byte[] bytes(ByteBuffer buf, int index, int length) {
+    byte[] data = new byte[length];
+    buf.get(index, data);
+    return data;
   }
 
   /** Returns the SACK option at {@code i}, or null when its length is not 2 + 8n for n in 1..4 (RFC 2018 §3). */
@@ -110,6 +117,10 @@ final class TcpOptionCodec {
         case TcpOption.Timestamps t -> {
           buf.putInt(i + 2, t.tsVal());
           buf.putInt(i + 6, t.tsEcr());
+        }
+        case TcpOption.FastOpen f -> {
+          if (f.experimental()) buf.putShort(i + 2, (short) TcpOption.FAST_OPEN_MAGIC);
+          buf.put(i + (f.experimental() ? 4 : 2), f.cookie());
         }
         case TcpOption.Unknown u -> buf.put(i + 2, u.data());
       }

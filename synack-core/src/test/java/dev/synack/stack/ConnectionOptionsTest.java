@@ -50,6 +50,17 @@ class ConnectionOptionsTest {
   }
 
   @Test
+  void userTimeout_setThroughTheHost_abortsAConnectionWhosePeerWentSilent() {
+    client.configure(o -> o.setUserTimeout(Duration.ofSeconds(4), net.now()));
+    long start = net.now();
+    net.setFilter((from, to, packet, now) -> dev.synack.sim.PacketFilter.DROP); // the path goes dark
+    client.send(ByteBuffer.wrap(new byte[100]), net.now());
+    assertTrue(net.runUntil(() -> client.state() == TcpState.CLOSED, start + 60_000 * MS));
+    assertEquals(TcpError.CONNECTION_ABORTED_USER_TIMEOUT, client.closeError());
+    assertTrue(net.now() - start >= 4_000 * MS && net.now() - start < 5_000 * MS, "closed after " + (net.now() - start) / MS + " ms");
+  }
+
+  @Test
   void soLingerZero_closeFully_resetsInsteadOfFin() {
     client.send(ByteBuffer.wrap(new byte[100]), net.now());
     client.setSoLinger(true, 0);

@@ -9,6 +9,7 @@ import static dev.synack.stack.Readiness.READ_HANGUP;
 import static dev.synack.stack.Readiness.WRITABLE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.sim.HostNode;
 import dev.synack.sim.LinkConfig;
@@ -66,6 +67,23 @@ class ReadinessTest {
     assertEquals(CONNECTED | WRITABLE, s.readiness());
     l.close(net.now());
     assertEquals(HANGUP, l.readiness());
+  }
+
+  @Test
+  void notSentLowat_unsentDataAboveHalfTheLimit_notWritableUntilItLeaves() {
+    // A server with a 2000-byte receive buffer that reads nothing: the client's data mostly waits unsent.
+    Listener l = server.listen(null, 80, 8, dev.synack.tcp.TcpConfig.defaults().withBuffers(2000, 2000)
+        .withReceiveBufferAutoTuning(false, 2000));
+    Connection[] cs = established(l);
+    cs[0].configure(o -> o.setNotSentLowat(4000));
+    cs[0].send(ByteBuffer.wrap(new byte[20_000]), net.now());
+    settle();
+    assertEquals(CONNECTED, cs[0].readiness(), "unsent bytes at the limit: not writable");
+    int more = cs[0].send(ByteBuffer.wrap(new byte[10_000]), net.now());
+    assertTrue(more > 0 && more < 4000, "a SEND tops the unsent bytes up to the limit, no further: " + more);
+    assertEquals(0, cs[0].send(ByteBuffer.wrap(new byte[10]), net.now()));
+    cs[0].configure(o -> o.setNotSentLowat(0xffff_ffffL));
+    assertEquals(CONNECTED | WRITABLE, cs[0].readiness(), "no limit: the send buffer has room");
   }
 
   @Test

@@ -58,6 +58,14 @@ public final class EngineScript {
     return s;
   }
 
+  /** Returns a script whose engine was created by {@link TcpConnection#acceptFastOpen} for this SYN (ISS 1000). */
+  public static EngineScript acceptFastOpen(TcpConfig cfg, TcpSegment syn, boolean cookieValid, byte[] synAckCookie) {
+    EngineScript s = new EngineScript(EnginePair.SERVER_ID);
+    s.conn = TcpConnection.acceptFastOpen(EnginePair.SERVER_ID, cfg, EnginePair.CLIENT_ISS, syn, cookieValid, synAckCookie, 0,
+        s.trace, "engine");
+    return s;
+  }
+
   /**
    * Returns a script whose engine is ESTABLISHED after an active open: it sent SYN 1000, the peer
    * answered SYN-ACK 5000 ack 1001, it sent ACK 1001 ack 5001. SND.NXT = 1001, RCV.NXT = 5001.

@@ -171,6 +171,27 @@ class TcpCodecTest {
     }
 
     @Test
+    void fastOpen_bothFormsParseAndRoundTripAsLinuxLaysThemOut() {
+      // Linux's tcp_options_write: kind 34, length 10, an 8-byte cookie, then two NOPs.
+      TcpOptions o = TcpHeader.wrap(new Malformed().withOptions("220a0102030405060708" + "0101")).value().options();
+      assertEquals(new TcpOption.FastOpen(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, false), o.fastOpen());
+      assertEquals("tfo cookie 0102030405060708,nop,nop", o.describe());
+      TcpOptions request = TcpHeader.wrap(new Malformed().withOptions("22020101")).value().options();
+      assertTrue(request.fastOpen().isRequest());
+      TcpOptions exp = TcpHeader.wrap(new Malformed().withOptions("fe0cf989a1a2a3a4a5a6a7a8")).value().options();
+      assertEquals(new TcpOption.FastOpen(new byte[] {(byte) 0xa1, (byte) 0xa2, (byte) 0xa3, (byte) 0xa4, (byte) 0xa5,
+          (byte) 0xa6, (byte) 0xa7, (byte) 0xa8}, true), exp.fastOpen());
+      for (TcpOptions each : List.of(o, request, exp)) {
+        TcpSegment s = TcpSegment.of(1, 2, 0, 0, TcpFlags.SYN, 0).withOptions(each);
+        byte[] bytes = TcpCodec.toBytes(s, loopback4(), loopback4());
+        assertEquals(each, TcpCodec.parse(ByteBuffer.wrap(bytes), loopback4(), loopback4(), true).value().options());
+      }
+      TcpSegment s = TcpSegment.of(1, 2, 0, 0, TcpFlags.SYN, 0).withOptions(exp);
+      byte[] bytes = TcpCodec.toBytes(s, loopback4(), loopback4());
+      assertEquals("fe0cf989", java.util.HexFormat.of().formatHex(bytes, 20, 24));
+    }
+
+    @Test
     void eolInTheMiddle_stopsParsingAndIsKept() {
       TcpOptions o = TcpHeader.wrap(new Malformed().withOptions("0204059c" + "00ffffff")).value().options();
       assertEquals(List.of(new TcpOption.MaximumSegmentSize(1436), new TcpOption.EndOfOptionList()), o.list());

@@ -150,7 +150,9 @@ class WirePropertiesTest {
   Arbitrary<TcpOption> option() {
     Arbitrary<Integer> u32 = Arbitraries.integers();
     Arbitrary<SackBlock> block = Combinators.combine(u32, u32).as(SackBlock::new);
-    Arbitrary<Integer> unknownKind = Arbitraries.integers().between(6, 255).filter(k -> k != TcpOption.KIND_TIMESTAMPS);
+    // Kinds 34 and 254 (with Fast Open's ExID) parse as FastOpen, generated on their own below.
+    Arbitrary<Integer> unknownKind = Arbitraries.integers().between(6, 255).filter(k -> k != TcpOption.KIND_TIMESTAMPS
+        && k != TcpOption.KIND_FAST_OPEN && k != TcpOption.KIND_EXPERIMENTAL);
     return Arbitraries.oneOf(
         Arbitraries.just(new TcpOption.NoOperation()),
         Arbitraries.integers().between(0, 0xffff).map(TcpOption.MaximumSegmentSize::new),
@@ -158,6 +160,7 @@ class WirePropertiesTest {
         Arbitraries.just(new TcpOption.SackPermitted()),
         block.list().ofMinSize(1).ofMaxSize(4).map(TcpOption.Sack::new),
         Combinators.combine(u32, u32).as(TcpOption.Timestamps::new),
+        Combinators.combine(Arbitraries.bytes().array(byte[].class).ofMaxSize(16), Arbitraries.of(false, true)).as(TcpOption.FastOpen::new),
         Combinators.combine(unknownKind, Arbitraries.bytes().array(byte[].class).ofMaxSize(10)).as(TcpOption.Unknown::new));
   }
 }

@@ -125,6 +125,20 @@ public final class TcpServerSocket implements Closeable {
     return listener.port();
   }
 
+  /**
+   * Sets the Fast Open queue length, Linux's {@code setsockopt(TCP_FASTOPEN, qlen)}: how many
+   * connections opened with data on their SYN (RFC 7413) may be in the handshake at once; 0 takes
+   * none. The host's mode must have server Fast Open on ({@code Host.setFastOpen}). A connection
+   * accepted so may still be in SYN-RECEIVED, its first data readable.
+   */
+  public void setFastOpenQueueLength(int length) throws IOException {
+    if (length < 0) throw new IllegalArgumentException("fast open queue length is negative: " + length);
+    loop.call(now -> {
+      listener.setFastOpenQueueLength(length);
+      return null;
+    });
+  }
+
   /** Sets how long {@link #accept()} waits (0: forever). */
   public void setSoTimeout(int millis) {
     if (millis < 0) throw new IllegalArgumentException("timeout must not be negative: " + millis);

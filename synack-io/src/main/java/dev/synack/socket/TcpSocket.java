@@ -65,8 +65,38 @@ public final class TcpSocket implements Closeable {
       throws IOException {
     Objects.requireNonNull(remote, "remote");
     InetAddress address = remote.getAddress();
+    return open(loop, remote, timeoutMillis, now -> host.connect(address, remote.getPort(), now));
+  }
+
+  /**
+   * Connects with TCP Fast Open (RFC 7413), as Linux's {@code sendto(MSG_FASTOPEN)} or a write
+   * after {@code TCP_FASTOPEN_CONNECT}: {@code firstData} is queued before the SYN leaves, and
+   * rides on it when the host holds a cookie for the server (an earlier connection asked for one);
+   * otherwise it follows the handshake. What the send buffer did not take is written once
+   * connected. Waits for the handshake as {@link #connect} does. With the host's client Fast Open
+   * off ({@code Host.setFastOpen}) this is a plain connect and write.
+   */
+  public static TcpSocket connectFastOpen(EventLoop loop, Host host, InetSocketAddress remote, byte[] firstData,
+      long timeoutMillis) throws IOException {
+    Objects.requireNonNull(remote, "remote");
+    Objects.requireNonNull(firstData, "firstData");
+    InetAddress address = remote.getAddress();
+    ByteBuffer data = ByteBuffer.wrap(firstData.clone());
+    TcpSocket socket = open(loop, remote, timeoutMillis,
+        now -> host.connectFastOpen(null, 0, address, remote.getPort(), host.config().tcp(), data, now));
+    if (data.hasRemaining()) {
+      byte[] rest = new byte[data.remaining()];
+      data.get(rest);
+      socket.getOutputStream().write(rest);
+    }
+    return socket;
+  }
+
+  /** Opens a connection on the loop with {@code open} and waits for its handshake (see {@link #connect}). */
+  private static TcpSocket open(EventLoop loop, InetSocketAddress remote, long timeoutMillis,
+      java.util.function.LongFunction<Connection> open) throws IOException {
     Connection c = Blocking.call(loop, now -> {
-      Connection opened = host.connect(address, remote.getPort(), now);
+      Connection opened = open.apply(now);
       // The signal is made here, on the loop, before any event of the connection can be
       // dispatched: made later on this thread it could race the loop's and be a second one.
       EventLoop.signalOf(opened);
@@ -118,6 +148,45 @@ public final class TcpSocket implements Closeable {
   public void setSoTimeout(int millis) {
     if (millis < 0) throw new IllegalArgumentException("timeout must not be negative: " + millis);
     this.soTimeoutMillis = millis;
+  }
+
+  /**
+   * Sets {@code TCP_USER_TIMEOUT}: how long sent data may stay unacknowledged before the
+   * connection is aborted (zero: off, leaving the retransmission count), as Linux's setsockopt.
+   */
+  public void setUserTimeout(java.time.Duration timeout) throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.configure(o -> o.setUserTimeout(timeout, now));
+      return null;
+    });
+  }
+
+  /** Sets keep-alive's timing on this connection: {@code TCP_KEEPIDLE}, {@code TCP_KEEPINTVL}, {@code TCP_KEEPCNT}. */
+  public void setKeepAliveTiming(java.time.Duration idle, java.time.Duration interval, int count) throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.configure(o -> o.setKeepAliveTiming(idle, interval, count, now));
+      return null;
+    });
+  }
+
+  /** Sets {@code TCP_MAXSEG}: a ceiling, 88 to 32767 bytes, on the segments this connection sends. */
+  public void setMaxSegment(int mss) throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.configure(o -> o.setMaxSegment(mss));
+      return null;
+    });
+  }
+
+  /** Sets {@code TCP_NOTSENT_LOWAT}: writes take data only while fewer bytes than this wait unsent (0xffffffff: no limit). */
+  public void setNotSentLowat(long bytes) throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.configure(o -> o.setNotSentLowat(bytes));
+      return null;
+    });
   }
 
   /** Turns keep-alive probes on or off, as {@code Socket.setKeepAlive} (RFC 1122 §4.2.3.6; the host's TcpConfig has the timing). */

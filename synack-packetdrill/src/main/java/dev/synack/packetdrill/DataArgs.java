@@ -24,13 +24,12 @@ record DataArgs(long length, Set<String> flags) {
    * not one packetdrill's hosts define.
    */
   private static final Set<String> HONOURED = Set.of("MSG_DONTWAIT", "MSG_WAITALL", "MSG_NOSIGNAL", "MSG_ZEROCOPY",
-      "MSG_PEEK", "MSG_TRUNC");
+      "MSG_PEEK", "MSG_TRUNC", "MSG_FASTOPEN");
 
   private static final Map<String, String> REFUSED = Map.of(
       "MSG_EOR", "record boundaries in the send queue (segments not coalesced across them) are not emulated",
       "MSG_OOB", "urgent data is not delivered out of band",
       "MSG_MORE", "corking (holding a partial segment for more data) is not implemented",
-      "MSG_FASTOPEN", "TCP Fast Open (RFC 7413) is not implemented",
       "MSG_ERRQUEUE", "there is no socket error queue (timestamping, zerocopy notices)",
       "MSG_CONFIRM", "neighbour confirmation has no meaning on the script's link",
       "MSG_CMSG_CLOEXEC", "ancillary data is not emulated");

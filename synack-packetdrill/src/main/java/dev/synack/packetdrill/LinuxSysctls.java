@@ -36,8 +36,6 @@ final class LinuxSysctls {
       Map.entry("net.ipv4.tcp_tso_win_divisor", new Accepted(List.of(), List.of("*"), "synack does not defer sending to build large TSO segments")),
       Map.entry("net.ipv4.tcp_pacing_ss_ratio", new Accepted(List.of(), List.of("*"), "synack does not pace")),
       Map.entry("net.ipv4.tcp_pacing_ca_ratio", new Accepted(List.of(), List.of("*"), "synack does not pace")),
-      Map.entry("net.ipv4.tcp_fastopen", new Accepted(List.of("0"), List.of("*"), "synack has no TCP Fast Open (RFC 7413): FO options are ignored")),
-      Map.entry("net.ipv4.tcp_fastopen_key", new Accepted(List.of(), List.of("*"), "synack has no TCP Fast Open (RFC 7413)")),
       Map.entry("net.mptcp.enabled", new Accepted(List.of("0", "1"), List.of(), "MPTCP sockets (IPPROTO_MPTCP) are refused by socket() anyway")));
 
   /** The variables mapped onto engine settings, with Linux 6.x's defaults. */
@@ -58,7 +56,10 @@ final class LinuxSysctls {
       Map.entry("net.ipv4.tcp_rfc1337", "0"),
       Map.entry("net.ipv4.tcp_ecn", "2"),
       Map.entry("net.ipv4.tcp_mtu_probing", "0"),
-      Map.entry("net.ipv4.tcp_base_mss", "1024"));
+      Map.entry("net.ipv4.tcp_base_mss", "1024"),
+      // TCP Fast Open (RFC 7413): the mode bits go to Host.setFastOpen, the key to Host.setFastOpenKey.
+      Map.entry("net.ipv4.tcp_fastopen", "1"),
+      Map.entry("net.ipv4.tcp_fastopen_key", ""));
 
   /**
    * The lines of packetdrill's {@code gtests/net/common/defaults.sh} that concern TCP, as the
@@ -129,6 +130,8 @@ final class LinuxSysctls {
         }
         case "net.ipv4.tcp_ecn", "net.ipv4.tcp_mtu_probing" -> value.equals("0") || value.equals("1") || value.equals("2");
         case "net.ipv4.tcp_base_mss" -> Long.parseLong(value) >= 48 && Long.parseLong(value) <= 65535;
+        case "net.ipv4.tcp_fastopen" -> fastOpenMode(value) >= 0;
+        case "net.ipv4.tcp_fastopen_key" -> fastOpenKey(value) != null;
         case "net.ipv4.tcp_timestamps", "net.ipv4.tcp_sack", "net.ipv4.tcp_window_scaling", "net.ipv4.tcp_recovery",
             "net.ipv4.tcp_rfc1337" -> value.equals("0") || value.equals("1");
         default -> Long.parseLong(value) >= 1 && Long.parseLong(value) <= 127 || name.contains("keepalive") && Long.parseLong(value) >= 1;
@@ -162,6 +165,47 @@ final class LinuxSysctls {
 
   private String get(String name) {
     return values.getOrDefault(name, MAPPED.get(name));
+  }
+
+  /**
+   * Returns {@code tcp_fastopen}'s value, decimal or 0x hex; the bits synack honours are those of
+   * {@link dev.synack.stack.TcpFastOpen}, the rest (Linux's old queue length in the upper 16 bits) are ignored.
+   */
+  static long fastOpenMode(String value) {
+    String v = value.strip();
+    return v.startsWith("0x") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v);
+  }
+
+  /**
+   * Returns {@code tcp_fastopen_key}'s primary (and backup) key as Linux stores it, each of the
+   * four hex words little-endian ({@code proc_tcp_fastopen_key}): 16 or 32 bytes; null when not of
+   * that form ({@code a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4[,backup]}).
+   */
+  static byte[] fastOpenKey(String value) {
+    String[] keys = value.strip().split(",");
+    if (keys.length > 2) return null;
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 * keys.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (String key : keys) {
+      String[] words = key.split("-");
+      if (words.length != 4) return null;
+      for (String w : words) {
+        if (!w.matches("[0-9a-fA-F]{1,8}")) return null;
+        b.putInt((int) Long.parseLong(w, 16));
+      }
+    }
+    return b.array();
+  }
+
+  /** Returns the {@code tcp_fastopen} mode set, or -1 when the script set none (the host keeps its own). */
+  long fastOpenModeSet() {
+    String v = values.get("net.ipv4.tcp_fastopen");
+    return v == null ? -1 : fastOpenMode(v);
+  }
+
+  /** Returns the {@code tcp_fastopen_key} set (16 or 32 bytes), or null when the script set none. */
+  byte[] fastOpenKeySet() {
+    String v = values.get("net.ipv4.tcp_fastopen_key");
+    return v == null ? null : fastOpenKey(v);
   }
 
   /** Returns the receive buffer a new socket starts with ({@code tcp_rmem}'s middle value). */

@@ -287,16 +287,9 @@ final class PacketParser {
         yield new TcpOption.Unknown(19, digest);
       }
       // RFC 7413 §4.1.1: kind 34 with a cookie of 4 to 16 bytes, or none in a cookie request.
-      case "FO" -> new TcpOption.Unknown(34, cookie(c));
+      case "FO" -> new TcpOption.FastOpen(cookie(c), false);
       // RFC 7413's experimental form (RFC 6994): kind 254, ExID 0xF989, then the cookie.
-      case "FOEXP", "exp-FO" -> {
-        byte[] cookie = cookie(c);
-        byte[] data = new byte[2 + cookie.length];
-        data[0] = (byte) 0xf9;
-        data[1] = (byte) 0x89;
-        System.arraycopy(cookie, 0, data, 2, cookie.length);
-        yield new TcpOption.Unknown(254, data);
-      }
+      case "FOEXP", "exp-FO" -> new TcpOption.FastOpen(cookie(c), true);
       case "ECN" -> {
         // The AccECN option (RFC 9768 draft names: e0b, ceb, e1b byte counters, in either order).
         StringBuilder counters = new StringBuilder();

@@ -30,6 +30,12 @@ final class ScriptSocket {
   int keepCount;
   /** TCP_NOTSENT_LOWAT as set: 0 (the sysctl's, no limit) or 0xffffffff (no limit). */
   long notSentLowat;
+  /** TCP_FASTOPEN on a listener: its Fast Open queue length (RFC 7413), 0 for none. */
+  int fastOpenQueue;
+  /** TCP_FASTOPEN_CONNECT: connect() uses Fast Open, deferring the SYN to the first write when a cookie is cached. */
+  boolean fastOpenConnect;
+  /** Whether connect() was deferred by TCP_FASTOPEN_CONNECT: the first write opens the connection with its data. */
+  boolean fastOpenDeferred;
   /** SO_LINGER: -1 off, else the linger time in seconds (only 0 is emulated). */
   int lingerSeconds = -1;
   /** The port given by bind, 0 when unbound. */

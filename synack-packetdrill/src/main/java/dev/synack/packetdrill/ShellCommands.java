@@ -156,6 +156,7 @@ final class ShellCommands {
     if (ignoreUnknown && !Sysctls.knows(name)) return;
     String warning = sysctls.set(name, unquote(setting.substring(eq + 1).strip()));
     if (warning != null) warnings.add(warning);
+    if (name.startsWith("net.ipv4.tcp_fastopen")) sysctls.applyFastOpen(hut.host);
   }
 
   private static String unquote(String v) {

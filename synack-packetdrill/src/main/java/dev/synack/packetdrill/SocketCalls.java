@@ -1,6 +1,7 @@
 package dev.synack.packetdrill;
 
 import dev.synack.stack.Connection;
+import dev.synack.stack.TcpFastOpen;
 import dev.synack.stack.Listener;
 import dev.synack.tcp.TcpError;
 import dev.synack.tcp.TcpException;
@@ -211,6 +212,7 @@ final class SocketCalls {
     if (s.boundPort == 0) s.boundPort = SCRIPT_PORT;
     try {
       s.listener = hut.host.listen(null, s.boundPort, (int) Math.max(1, backlog), options.tcp(s));
+      if (s.fastOpenQueue > 0) s.listener.setFastOpenQueueLength(s.fastOpenQueue);
     } catch (IllegalStateException e) {
       return Result.fail(Errno.EADDRINUSE);
     }
@@ -226,8 +228,18 @@ final class SocketCalls {
       Errno e = s.takeError();
       return now(Result.fail(e != null ? e : Errno.EALREADY));
     }
+    if (s.fastOpenDeferred) return now(Result.fail(Errno.EISCONN));
+    boolean fastOpen = s.fastOpenConnect && (hut.host.fastOpen() & TcpFastOpen.CLIENT) != 0;
+    if (fastOpen && hut.host.fastOpenCookie(remoteAddress) != null) {
+      // Linux's TCP_FASTOPEN_CONNECT with a cookie cached (tcp_fastopen_defer_connect): connect()
+      // says 0 at once and sends nothing; the first write opens the connection with its data on the SYN.
+      s.fastOpenDeferred = true;
+      return now(Result.ok(0));
+    }
     try {
-      s.connection = hut.host.connect(localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, options.tcp(s), hut.now());
+      s.connection = fastOpen
+          ? hut.host.connectFastOpen(localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, options.tcp(s), ByteBuffer.allocate(0), hut.now())
+          : hut.host.connect(localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, options.tcp(s), hut.now());
     } catch (IllegalStateException e) {
       return now(Result.fail(Errno.EADDRINUSE));
     }
@@ -323,6 +335,9 @@ final class SocketCalls {
     boolean nonBlocking = s.nonBlocking || flags.contains("MSG_DONTWAIT");
     // packetdrill writes zeros when the buffer is written "...".
     ByteBuffer data = ByteBuffer.allocate((int) length);
+    if (s.connection == null && s.listener == null && (s.fastOpenDeferred || flags.contains("MSG_FASTOPEN"))) {
+      return fastOpenWrite(s, data, nonBlocking);
+    }
     return () -> {
       if (s.connection == null) return Result.fail(Errno.ENOTCONN);
       if (s.writeShut) return Result.fail(Errno.EPIPE);
@@ -342,6 +357,41 @@ final class SocketCalls {
       if (!data.hasRemaining()) return Result.ok(length);
       if (nonBlocking) return data.position() > 0 ? Result.ok(data.position()) : Result.fail(Errno.EAGAIN);
       return null;
+    };
+  }
+
+  /**
+   * The write that opens a connection with TCP Fast Open: {@code sendto(MSG_FASTOPEN)} on an
+   * unconnected socket, or the first write after a deferred TCP_FASTOPEN_CONNECT. As Linux's
+   * {@code tcp_sendmsg_fastopen}: with a cookie (or {@code TFO_CLIENT_NO_COOKIE}) the data rides on the SYN and a non-blocking call
+   * returns its length at once; without one the SYN asks for a cookie and a non-blocking call says
+   * EINPROGRESS. A blocking call waits for the handshake, then for the rest to be queued.
+   */
+  private Call fastOpenWrite(ScriptSocket s, ByteBuffer data, boolean nonBlocking) {
+    if ((hut.host.fastOpen() & TcpFastOpen.CLIENT) == 0 && !s.fastOpenDeferred) return now(Result.fail(Errno.EOPNOTSUPP));
+    boolean dataOnSyn = hut.host.fastOpenCookie(remoteAddress) != null || (hut.host.fastOpen() & TcpFastOpen.CLIENT_NO_COOKIE) != 0;
+    try {
+      s.connection = hut.host.connectFastOpen(localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, options.tcp(s), data, hut.now());
+    } catch (IllegalStateException e) {
+      return now(Result.fail(Errno.EADDRINUSE));
+    }
+    s.fastOpenDeferred = false;
+    if (s.lingerSeconds == 0) s.connection.setSoLinger(true, 0);
+    hut.collect();
+    liveLocalPort = s.connection.id().localPort();
+    liveRemotePort = SCRIPT_PORT;
+    int length = data.capacity();
+    if (nonBlocking) return now(dataOnSyn ? Result.ok(data.position()) : Result.fail(Errno.EINPROGRESS));
+    return () -> {
+      Errno e = s.takeError();
+      if (e != null) return Result.fail(e);
+      if (s.connection.state() == TcpState.CLOSED) return Result.fail(Errno.ECONNABORTED);
+      if (!connected(s.connection)) return null;
+      if (data.hasRemaining()) {
+        s.connection.send(data, hut.now());
+        hut.collect();
+      }
+      return data.hasRemaining() ? null : Result.ok(length);
     };
   }
 

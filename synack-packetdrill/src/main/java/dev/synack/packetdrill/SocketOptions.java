@@ -23,7 +23,7 @@ final class SocketOptions {
   /** The options setsockopt emulates (besides SO_LINGER). */
   private static final java.util.Set<String> SETTABLE = java.util.Set.of("SO_RCVBUF", "SO_SNDBUF", "SO_REUSEADDR",
       "SO_REUSEPORT", "SO_KEEPALIVE", "TCP_NODELAY", "TCP_NOOPT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPINIT", "TCP_KEEPCNT",
-      "TCP_NOTSENT_LOWAT");
+      "TCP_NOTSENT_LOWAT", "TCP_FASTOPEN", "TCP_FASTOPEN_CONNECT");
 
   private final HostUnderTest hut;
   private final Sysctls sysctls;
@@ -102,6 +102,16 @@ final class SocketOptions {
           throw ScriptException.unsupported(0, "TCP_NOTSENT_LOWAT " + value + " (synack limits no unsent data: only 0xffffffff)");
         }
         s.notSentLowat = value & 0xffff_ffffL;
+      }
+      case "TCP_FASTOPEN" -> {
+        // Linux (do_tcp_setsockopt): the Fast Open queue length of a socket that is or will be listening.
+        if (c != null || value < 0 || value > Integer.MAX_VALUE) return Result.fail(Errno.EINVAL);
+        s.fastOpenQueue = value.intValue();
+        if (s.listener != null) s.listener.setFastOpenQueueLength(s.fastOpenQueue);
+      }
+      case "TCP_FASTOPEN_CONNECT" -> {
+        if (c != null) return Result.fail(Errno.EINVAL);
+        s.fastOpenConnect = value != 0;
       }
       default -> throw ScriptException.unsupported(0, "socket option " + option);
     }
@@ -184,6 +194,8 @@ final class SocketOptions {
       case "TCP_KEEPINIT" -> compare(option, want, seconds(s.keepInitSeconds, sysctls.establishmentTimeoutMs()));
       case "TCP_KEEPCNT" -> compare(option, want, s.keepCount != 0 ? s.keepCount : sysctls.keepAliveCount());
       case "TCP_NOTSENT_LOWAT" -> compare(option, want, s.notSentLowat);
+      case "TCP_FASTOPEN" -> compare(option, want, s.fastOpenQueue);
+      case "TCP_FASTOPEN_CONNECT" -> compare(option, want, s.fastOpenConnect ? 1 : 0);
       default -> throw ScriptException.unsupported(0, "socket option " + option);
     }
   }

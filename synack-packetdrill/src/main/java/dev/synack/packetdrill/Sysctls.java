@@ -92,6 +92,16 @@ final class Sysctls {
     return null;
   }
 
+  /** Gives the host the {@code tcp_fastopen} mode and key a script set (Linux's), when it set them. */
+  void applyFastOpen(dev.synack.stack.Host host) {
+    long mode = linux.fastOpenModeSet();
+    if (mode >= 0) host.setFastOpen((int) (mode & 0xffff));
+    byte[] key = linux.fastOpenKeySet();
+    if (key != null) {
+      host.setFastOpenKey(java.util.Arrays.copyOf(key, 16), key.length == 32 ? java.util.Arrays.copyOfRange(key, 16, 32) : null);
+    }
+  }
+
   /** Returns whether synack knows the variable (to set it or to refuse its value). */
   static boolean knows(String name) {
     return LinuxSysctls.knows(name) || MAPPED_FREEBSD.containsKey(name) || FIXED.containsKey(name);

@@ -78,9 +78,13 @@ class ScriptCorpusTest {
     expected.put("data-calls.pkt", "pass");
     expected.put("epoll-and-ioctl.pkt", "pass");
     expected.put("epoll-oneshot.pkt", "pass");
+    expected.put("fastopen-client-cookie.pkt", "pass");
+    expected.put("fastopen-client-no-cookie.pkt", "pass");
+    expected.put("fastopen-server-cookie.pkt", "pass");
+    expected.put("fastopen-server-data.pkt", "pass");
     expected.put("icmp-and-udp.pkt", "unsupported:16:UDP packet line");
     expected.put("linger-reset.pkt", "pass");
-    expected.put("options-and-flags.pkt", "unsupported:4:socket option TCP_FASTOPEN");
+    expected.put("options-and-flags.pkt", "unsupported:11:TCP-MD5 signature option");
     expected.put("passive-open-defaults.pkt", "pass");
     expected.put("syscalls-and-structs.pkt", "unsupported:16:socket option SO_TIMESTAMPING");
     expected.put("sysctl-forms.pkt", "pass");

@@ -158,13 +158,12 @@ class ScriptParserTest {
 
     @Test
     void fastOpenCookies_areTheirWireOptions() {
-      assertEquals(new TcpOption.Unknown(34, new byte[] {(byte) 0xab, (byte) 0xcd, 0x12, 0x34}),
+      assertEquals(new TcpOption.FastOpen(new byte[] {(byte) 0xab, (byte) 0xcd, 0x12, 0x34}, false),
           packet("+0 < S 0:0(0) win 1000 <FO abcd1234>").options().getFirst());
-      assertEquals(new TcpOption.Unknown(34, new byte[0]), packet("+0 < S 0:0(0) win 1000 <FO,nop>").options().getFirst());
-      assertEquals(new TcpOption.Unknown(254, new byte[] {(byte) 0xf9, (byte) 0x89, 1, 2, 3, 4}),
+      assertEquals(TcpOption.FastOpen.request(), packet("+0 < S 0:0(0) win 1000 <FO,nop>").options().getFirst());
+      assertEquals(new TcpOption.FastOpen(new byte[] {1, 2, 3, 4}, true),
           packet("+0 < S 0:0(0) win 1000 <exp-FO 01020304>").options().getFirst());
-      assertEquals(new TcpOption.Unknown(254, new byte[] {(byte) 0xf9, (byte) 0x89}),
-          packet("+0 < S 0:0(0) win 1000 <FOEXP>").options().getFirst());
+      assertEquals(new TcpOption.FastOpen(new byte[0], true), packet("+0 < S 0:0(0) win 1000 <FOEXP>").options().getFirst());
     }
 
     @Test

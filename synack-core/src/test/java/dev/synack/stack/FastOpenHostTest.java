@@ -1,0 +1,237 @@
+package dev.synack.stack;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.synack.sim.HostNode;
+import dev.synack.sim.PacketFilter;
+import dev.synack.sim.PacketObserver;
+import dev.synack.sim.SimNetwork;
+import dev.synack.sim.SimNode;
+import dev.synack.tcp.TcpState;
+import dev.synack.wire.Packets;
+import dev.synack.wire.TcpFlags;
+import dev.synack.wire.TcpOption;
+import dev.synack.wire.TcpSegment;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TCP Fast Open between two hosts on the simulated network (RFC 7413): the first connection gets
+ * a cookie, the second sends its data on the SYN and the server hands the connection out, readable,
+ * before the handshake completes; invalid or rotated keys, the Fast Open queue's bound, the modes
+ * of {@code tcp_fastopen}, and a client that falls back when SYNs with data are dropped.
+ */
+class FastOpenHostTest {
+  static final InetAddress CLIENT = ip("10.0.0.1");
+  static final InetAddress SERVER = ip("10.0.0.2");
+  static final long SECOND = 1_000_000_000L;
+  static final byte[] REQUEST = "GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  final Host client = new Host("client", HostConfig.defaults(31), null);
+  final Host server = new Host("server", HostConfig.defaults(32), null);
+  final SimNetwork net = new SimNetwork(7);
+  final HostNode clientNode = new HostNode(client);
+  final HostNode serverNode = new HostNode(server);
+  final Listener listener;
+  /** The TCP segments each way, in order. */
+  final List<TcpSegment> fromClient = new ArrayList<>();
+  final List<TcpSegment> fromServer = new ArrayList<>();
+
+  FastOpenHostTest() {
+    client.addAddress(CLIENT);
+    server.addAddress(SERVER);
+    net.attach(clientNode, CLIENT);
+    net.attach(serverNode, SERVER);
+    server.setFastOpen(TcpFastOpen.CLIENT | TcpFastOpen.SERVER);
+    listener = server.listen(null, 80, 16);
+    listener.setFastOpenQueueLength(16);
+    net.addObserver(new PacketObserver() {
+      @Override public void onSend(SimNode from, SimNode to, byte[] packet, long now) {
+        TcpSegment seg = Packets.parseTcp(ByteBuffer.wrap(packet), true).value().segment();
+        (from == clientNode ? fromClient : fromServer).add(seg);
+      }
+    });
+  }
+
+  static InetAddress ip(String s) {
+    try {
+      return InetAddress.getByName(s);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  Connection connect() {
+    fromClient.clear();
+    fromServer.clear();
+    return client.connectFastOpen(null, 0, SERVER, 80, client.config().tcp(), ByteBuffer.wrap(REQUEST), net.now());
+  }
+
+  /** Runs until the server has a connection to accept, and returns it. */
+  Connection accepted() {
+    assertTrue(net.runUntil(() -> listener.pendingAccepts() > 0, 10 * SECOND), "a connection to accept");
+    return listener.accept();
+  }
+
+  String read(Connection c) {
+    ByteBuffer b = ByteBuffer.allocate(4096);
+    c.receive(b, net.now());
+    return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
+  }
+
+  /** The first connection: gets a cookie; the second: sends its data on the SYN. */
+  @Test
+  void secondConnection_dataOnTheSyn_readableBeforeTheHandshakeCompletes() {
+    Connection first = connect();
+    Connection s1 = accepted();
+    assertTrue(syn(fromClient).options().fastOpen().isRequest(), "the first SYN asks for a cookie");
+    assertEquals(0, syn(fromClient).payloadLength());
+    byte[] cookie = syn(fromServer).options().fastOpen().cookie();
+    assertEquals(8, cookie.length);
+    assertTrue(net.runUntil(() -> s1.status().receiveQueued() == REQUEST.length, 10 * SECOND), () -> fromClient.toString());
+    assertArrayEquals(cookie, client.fastOpenCookie(SERVER), "the client cached the cookie");
+    first.abort(net.now());
+
+    Connection second = connect();
+    // Only the SYN has left: the server's SYN-ACK and the client's ACK are still in flight.
+    assertTrue(net.runUntil(() -> listener.pendingAccepts() > 0, 10 * SECOND));
+    TcpSegment syn = syn(fromClient);
+    assertTrue(syn.has(TcpFlags.SYN));
+    assertArrayEquals(REQUEST, bytes(syn.payload()), "the request rides on the SYN");
+    assertEquals(new TcpOption.FastOpen(cookie, false), syn.options().fastOpen());
+    Connection s2 = listener.accept();
+    assertEquals(TcpState.SYN_RECEIVED, s2.state(), "handed out before the handshake completes");
+    assertEquals(new String(REQUEST, StandardCharsets.US_ASCII), read(s2));
+    assertTrue(net.runUntil(() -> second.state() == TcpState.ESTABLISHED && s2.state() == TcpState.ESTABLISHED, 10 * SECOND));
+    assertEquals(1, fromClient.stream().filter(s -> s.payloadLength() > 0).count(), "the request went once: " + fromClient);
+    assertEquals(1, server.counters().fastOpenPassive());
+    assertEquals(1, client.counters().fastOpenActive());
+    assertEquals(1, server.counters().fastOpenCookieRequested());
+    assertEquals(0, listener.fastOpenPending, "the queue empties when the handshake completes");
+  }
+
+  @Test
+  void rotatedKey_oldCookieStillValidAndReplaced_twiceRotatedFailsAndDataFollowsTheHandshake() {
+    connect();
+    accepted();
+    byte[] cookie = client.fastOpenCookie(SERVER);
+    assertNotNull(cookie);
+    server.rotateFastOpenKey();
+    connect();
+    Connection s2 = accepted();
+    assertEquals(new String(REQUEST, StandardCharsets.US_ASCII), read(s2), "a cookie of the backup key still counts");
+    byte[] fresh = syn(fromServer).options().fastOpen().cookie();
+    assertTrue(!java.util.Arrays.equals(cookie, fresh), "and the SYN-ACK replaces it");
+    assertEquals(1, server.counters().fastOpenPassiveAltKey());
+
+    server.rotateFastOpenKey();
+    server.rotateFastOpenKey();
+    Connection c3 = connect();
+    Connection s3 = accepted();
+    assertEquals(TcpState.ESTABLISHED, s3.state(), "an invalid cookie: a plain handshake");
+    assertTrue(syn(fromClient).payloadLength() > 0);
+    assertEquals(0, syn(fromServer).acknowledgmentNumber() - syn(fromClient).sequenceNumber() - 1,
+        "the SYN-ACK acknowledges the SYN alone");
+    assertTrue(net.runUntil(() -> s3.status().receiveQueued() == REQUEST.length, 10 * SECOND), "the data came again");
+    assertEquals(new String(REQUEST, StandardCharsets.US_ASCII), read(s3));
+    assertEquals(1, server.counters().fastOpenPassiveFail());
+    assertEquals(1, client.counters().fastOpenActiveFail());
+    assertNotNull(c3);
+  }
+
+  @Test
+  void serverWithoutFastOpen_ignoresTheOption_clientSendsTheDataAfterTheHandshake() {
+    server.setFastOpen(TcpFastOpen.CLIENT);
+    connect();
+    Connection s = accepted();
+    assertNull(syn(fromServer).options().fastOpen(), "no cookie");
+    assertTrue(net.runUntil(() -> s.status().receiveQueued() == REQUEST.length, 10 * SECOND));
+    assertNull(client.fastOpenCookie(SERVER));
+    // The next SYN asks again, with no data on it.
+    connect();
+    accepted();
+    assertTrue(syn(fromClient).options().fastOpen().isRequest());
+    assertEquals(0, syn(fromClient).payloadLength());
+  }
+
+  @Test
+  void fastOpenQueueFull_synWithValidCookieGetsAPlainHandshake() {
+    connect();
+    accepted();
+    listener.setFastOpenQueueLength(1);
+    // A SYN with data whose SYN-ACK is never answered keeps its place in the queue.
+    net.setFilter((from, to, packet, now) -> from == clientNode && isAckOnly(packet) ? PacketFilter.DROP : PacketFilter.PASS);
+    connect();
+    Connection pending = accepted();
+    assertEquals(TcpState.SYN_RECEIVED, pending.state());
+    assertEquals(1, listener.fastOpenPending);
+    connect();
+    assertTrue(net.runUntil(() -> server.counters().fastOpenListenOverflow() == 1, 10 * SECOND));
+    assertEquals(1, listener.pendingHandshakes(), "the second waits in the SYN queue, its data not taken");
+  }
+
+  @Test
+  void clientNoCookieAndServerCookieNotRequired_dataOnTheFirstSyn() {
+    client.setFastOpen(TcpFastOpen.CLIENT | TcpFastOpen.CLIENT_NO_COOKIE);
+    server.setFastOpen(TcpFastOpen.SERVER | TcpFastOpen.SERVER_COOKIE_NOT_REQUIRED);
+    connect();
+    Connection s = accepted();
+    assertNull(syn(fromClient).options().fastOpen());
+    assertArrayEquals(REQUEST, bytes(syn(fromClient).payload()));
+    assertEquals(TcpState.SYN_RECEIVED, s.state());
+    assertEquals(new String(REQUEST, StandardCharsets.US_ASCII), read(s));
+  }
+
+  @Test
+  void synsWithDataDropped_clientRetriesWithoutAndStopsSendingDataOnSyns() {
+    connect();
+    accepted();
+    // A middlebox that drops SYNs with data (RFC 7413 §7.1).
+    net.setFilter((from, to, packet, now) -> from == clientNode && synWithData(packet) ? PacketFilter.DROP : PacketFilter.PASS);
+    for (int i = 0; i < 2; i++) {
+      Connection c = connect();
+      Connection s = accepted();
+      assertTrue(net.runUntil(() -> s.status().receiveQueued() == REQUEST.length, 60 * SECOND), "the data arrives after the handshake");
+      List<TcpSegment> syns = fromClient.stream().filter(x -> x.has(TcpFlags.SYN)).toList();
+      assertTrue(syns.size() == 2 && syns.get(1).payloadLength() == 0, "the SYN again, without the data: " + syns);
+      assertSame(TcpState.ESTABLISHED, c.state());
+    }
+    Connection c = connect();
+    accepted();
+    assertNull(syn(fromClient).options().fastOpen(), "after two losses, a plain SYN");
+    assertEquals(0, syn(fromClient).payloadLength());
+    assertNotNull(c);
+  }
+
+  /** Returns the first SYN (or SYN-ACK) among {@code sent}: earlier connections may still be talking. */
+  static TcpSegment syn(List<TcpSegment> sent) {
+    return sent.stream().filter(s -> s.has(TcpFlags.SYN)).findFirst().orElseThrow(() -> new AssertionError("no SYN in " + sent));
+  }
+
+  static boolean isAckOnly(byte[] packet) {
+    TcpSegment s = Packets.parseTcp(ByteBuffer.wrap(packet), true).value().segment();
+    return s.flags() == TcpFlags.ACK;
+  }
+
+  static boolean synWithData(byte[] packet) {
+    TcpSegment s = Packets.parseTcp(ByteBuffer.wrap(packet), true).value().segment();
+    return s.has(TcpFlags.SYN) && s.payloadLength() > 0;
+  }
+
+  static byte[] bytes(ByteBuffer b) {
+    byte[] a = new byte[b.remaining()];
+    b.duplicate().get(a);
+    return a;
+  }
+}
