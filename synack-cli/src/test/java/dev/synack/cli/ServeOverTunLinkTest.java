@@ -71,6 +71,8 @@ class ServeOverTunLinkTest {
     Thread.sleep(1_000);
     ns.ip("link", "set", "skl0", "down");
     Thread.sleep(2_500);
+    // Down until serve has tried to send into it (a retransmission timeout on a loaded machine may come later), bounded.
+    serve.awaitOutput("is down", Duration.ofSeconds(30));
     ns.ip("link", "set", "skl0", "up");
 
     NetnsFixture.Result slow = curl.await(Duration.ofSeconds(90));

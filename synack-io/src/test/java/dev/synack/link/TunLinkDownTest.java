@@ -105,6 +105,9 @@ class TunLinkDownTest {
     ns.ip("link", "set", tun.name(), "down");
     long stalled = progress.get();
     Thread.sleep(3_000);
+    // Down until synack has tried to send into it (a retransmission timeout on a loaded machine may
+    // come later than 3 s), bounded.
+    for (int i = 0; i < 3_000 && driver.linkErrors().sendErrors() == 0; i++) Thread.sleep(10);
     long whileDown = progress.get();
     ns.ip("link", "set", tun.name(), "up");
 
