@@ -24,7 +24,8 @@ class BenchCommandTest {
   private static final List<String> NAMES = List.of("sim-bulk-mtu65535", "sim-bulk-mtu1500", "sim-conn-rate",
       "idle-conn-bytes", "tun-kernel-to-synack-mtu1500", "tun-synack-to-kernel-mtu1500",
       "tun-kernel-to-synack-mtu65535", "tun-synack-to-kernel-mtu65535", "tun-rr-latency",
-      "tun-scale-conn-rate-1loop", "tun-scale-conn-rate-all-loops", "tun-scale-bulk-1loop", "tun-scale-bulk-all-loops");
+      "tun-scale-conn-rate-1loop", "tun-scale-conn-rate-all-loops", "tun-scale-bulk-1loop", "tun-scale-bulk-all-loops",
+      "nio-echo", "tun-curl-serve-http");
 
   private record Run(int exitCode, String out, String err) {}
 

@@ -25,7 +25,10 @@ import picocli.CommandLine.Spec;
           + " kernel sockets, and (as root) throughput and latency over a TUN device vs"
           + " kernel-to-kernel over veth, and connection rate and many-stream bulk over TUN with one"
           + " loop and with one loop per core. Each figure is printed with its kernel reference and the"
-          + " ratio synack / kernel."
+          + " ratio synack / kernel.",
+      "Also: nio-echo, one selector-driven NIO echo program over synack's SelectorProvider (simulator) and"
+          + " the kernel's (loopback); tun-curl-serve-http, curl downloading a file from serve --http's server"
+          + " over TUN vs from a kernel socket over veth."
     })
 public final class BenchCommand implements Callable<Integer> {
   /** The figures measured on the simulated network and in memory, in the order measured. */
@@ -77,6 +80,8 @@ public final class BenchCommand implements Callable<Integer> {
       err.flush();
       figures.addAll(ScalingBench.run(settings, this::wanted));
     }
+    measure(figures, err, NioEchoBench.NAME, () -> NioEchoBench.run(settings));
+    measure(figures, err, CurlServeBench.NAME, () -> CurlServeBench.run(settings));
     if (figures.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only matches no figure: " + (only == null ? "" : String.join(",", only)));
     }
@@ -116,6 +121,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> names = new ArrayList<>(SIM_FIGURES);
     names.addAll(TunBench.names());
     names.addAll(ScalingBench.names());
+    names.addAll(List.of(NioEchoBench.NAME, CurlServeBench.NAME));
     if (only.isEmpty() || only.stream().anyMatch(String::isBlank)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--only needs figure names or their beginnings, as sim-bulk or tun-rr-latency (one of: "
