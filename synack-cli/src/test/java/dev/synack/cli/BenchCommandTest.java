@@ -26,7 +26,8 @@ class BenchCommandTest {
       "tun-kernel-to-synack-mtu65535", "tun-synack-to-kernel-mtu65535", "tun-rr-latency",
       "tun-scale-conn-rate-1loop", "tun-scale-conn-rate-all-loops", "tun-scale-bulk-1loop", "tun-scale-bulk-all-loops",
       "forward-iperf-up-mtu1500", "forward-iperf-down-mtu1500", "forward-iperf-up-mtu65520", "forward-iperf-down-mtu65520",
-      "forward-conn-rate", "forward-idle-conn-bytes");
+      "forward-conn-rate", "forward-idle-conn-bytes",
+      "nio-echo", "tun-curl-serve-http");
 
   private record Run(int exitCode, String out, String err) {}
 

@@ -26,7 +26,10 @@ import picocli.CommandLine.Spec;
           + " kernel-to-kernel over veth, connection rate and many-stream bulk over TUN with one"
           + " loop and with one loop per core, and (as root) a namespace's network through synack forward vs"
           + " slirp4netns and pasta (iperf3 up and down, connections per second, bytes per idle relayed"
-          + " connection). Each figure is printed with its reference and the ratio synack / reference."
+          + " connection). Each figure is printed with its reference and the ratio synack / reference.",
+      "Also: nio-echo, one selector-driven NIO echo program over synack's SelectorProvider (simulator) and"
+          + " the kernel's (loopback); tun-curl-serve-http, curl downloading a file from serve --http's server"
+          + " over TUN vs from a kernel socket over veth."
     })
 public final class BenchCommand implements Callable<Integer> {
   /** The figures measured on the simulated network and in memory, in the order measured. */
@@ -83,6 +86,8 @@ public final class BenchCommand implements Callable<Integer> {
       err.flush();
       figures.addAll(ForwardBench.run(settings, this::wanted));
     }
+    measure(figures, err, NioEchoBench.NAME, () -> NioEchoBench.run(settings));
+    measure(figures, err, CurlServeBench.NAME, () -> CurlServeBench.run(settings));
     if (figures.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only matches no figure: " + (only == null ? "" : String.join(",", only)));
     }
@@ -123,6 +128,7 @@ public final class BenchCommand implements Callable<Integer> {
     names.addAll(TunBench.names());
     names.addAll(ScalingBench.names());
     names.addAll(ForwardBench.names());
+    names.addAll(List.of(NioEchoBench.NAME, CurlServeBench.NAME));
     if (only.isEmpty() || only.stream().anyMatch(String::isBlank)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--only needs figure names or their beginnings, as sim-bulk or tun-rr-latency (one of: "

@@ -54,6 +54,11 @@ final class SimHosts {
     return new SimHosts(1500, Math.max(1, (connections + CONNECTIONS_PER_ADDRESS - 1) / CONNECTIONS_PER_ADDRESS));
   }
 
+  /** Returns the server's address. */
+  InetAddress serverAddress() {
+    return serverAddress;
+  }
+
   /** Listens on {@link #SERVER_PORT} of the server. */
   Listener listen() {
     return server.listen(null, SERVER_PORT, 4096);

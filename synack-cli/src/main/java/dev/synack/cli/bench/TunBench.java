@@ -152,9 +152,9 @@ final class TunBench {
   }
 
   /** A synack host on a TUN device whose kernel end is in a namespace of its own. */
-  private static final class SynackOnTun implements AutoCloseable {
-    private static final InetAddress KERNEL = address("10.201.0.1");
-    private static final InetAddress SYNACK = address("10.201.0.2");
+  static final class SynackOnTun implements AutoCloseable {
+    static final InetAddress KERNEL = address("10.201.0.1");
+    static final InetAddress SYNACK = address("10.201.0.2");
     private final Netns ns;
     private final Host host;
     private final HostDriver driver;
@@ -164,6 +164,19 @@ final class TunBench {
       this.ns = ns;
       this.host = host;
       this.driver = driver;
+    }
+
+    /** The namespace of the device's kernel end. */
+    Netns namespace() {
+      return ns;
+    }
+
+    Host host() {
+      return host;
+    }
+
+    HostDriver driver() {
+      return driver;
     }
 
     static SynackOnTun open(int mtu) throws IOException {
@@ -240,9 +253,9 @@ final class TunBench {
   }
 
   /** Two namespaces joined by a veth pair: the kernel on both ends. */
-  private static final class KernelOverVeth implements AutoCloseable {
-    private static final InetAddress A = address("10.202.0.1");
-    private static final InetAddress B = address("10.202.0.2");
+  static final class KernelOverVeth implements AutoCloseable {
+    static final InetAddress A = address("10.202.0.1");
+    static final InetAddress B = address("10.202.0.2");
     private final Netns a;
     private final Netns b;
     private int nextPort = 5001;
@@ -250,6 +263,16 @@ final class TunBench {
     private KernelOverVeth(Netns a, Netns b) {
       this.a = a;
       this.b = b;
+    }
+
+    /** The namespace of {@link #A}. */
+    Netns namespaceA() {
+      return a;
+    }
+
+    /** The namespace of {@link #B}. */
+    Netns namespaceB() {
+      return b;
     }
 
     static KernelOverVeth open(int mtu) throws IOException {
