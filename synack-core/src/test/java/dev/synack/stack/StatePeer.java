@@ -31,6 +31,8 @@ final class StatePeer {
   static final int PEER_PORT = 40000;
   static final int PEER_ISS = 1_000_000;
   static final int BACKLOG = 4;
+  /** Connections the fuzzer's application accepted beside the one under test, and holds open. */
+  int acceptedByUser;
   static final long MS = 1_000_000L;
 
   final Host host;
