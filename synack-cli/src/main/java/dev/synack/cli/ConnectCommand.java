@@ -107,39 +107,42 @@ final class ConnectCommand implements Callable<Integer> {
       live.finish("connect", err);
       return 1;
     }
+    // The hook is in place before the handshake and until the pages are written: a signal at any
+    // moment, even while the connection closes in order, still writes them (finish runs once).
+    AtomicBoolean stopping = new AtomicBoolean();
+    AtomicReference<TcpSocket> connected = new AtomicReference<>();
+    Thread hook = new Thread(() -> {
+      stopping.set(true);
+      TcpSocket s = connected.get();
+      try {
+        if (s != null) closeQuietly(s);
+      } finally {
+        live.finish("connect", err);
+      }
+    }, "synack-connect-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
-      return run(host, address, remote, where, timeoutMillis, err);
+      return run(host, remote, where, timeoutMillis, err, stopping, connected);
     } finally {
-      // After the host has stopped: the pages hold all of the run (a signal's hook writes them first).
+      // After the host has stopped: the pages hold all of the run.
       live.finish("connect", err);
+      StopSignals.removeShutdownHook(hook);
     }
   }
 
   /** Connects, copies both ways until the peer closes, and closes; returns the exit code. */
-  private int run(LinkHost host, InetAddress address, InetAddress remote, String where, long timeoutMillis,
-      PrintWriter err) throws Exception {
+  private int run(LinkHost host, InetAddress remote, String where, long timeoutMillis, PrintWriter err,
+      AtomicBoolean stopping, AtomicReference<TcpSocket> connected) throws Exception {
     try (host; ControlSocket control = ControlSocket.open("connect", host.driver(), host.host(), err)) {
-      // The hook is in place before the handshake: a signal at any moment still writes the pages.
-      AtomicBoolean stopping = new AtomicBoolean();
-      AtomicReference<TcpSocket> connected = new AtomicReference<>();
-      Thread hook = new Thread(() -> {
-        stopping.set(true);
-        TcpSocket s = connected.get();
-        if (s != null) closeQuietly(s);
-        live.finish("connect", err);
-      }, "synack-connect-stop");
-      Runtime.getRuntime().addShutdownHook(hook);
       TcpSocket socket;
       try {
         socket = TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(remote, remotePort), timeoutMillis);
         connected.set(socket);
         if (keepAlive) socket.setKeepAlive(true);
       } catch (SocketTimeoutException e) {
-        StopSignals.removeShutdownHook(hook);
         err.println("synack connect: " + where + ": not connected within " + seconds(timeoutMillis) + " s (--timeout)");
         return 1;
       } catch (IOException e) {
-        StopSignals.removeShutdownHook(hook);
         if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
         return 1;
       }
@@ -158,7 +161,6 @@ final class ConnectCommand implements Callable<Integer> {
         return 1;
       } finally {
         sender.interrupt();
-        StopSignals.removeShutdownHook(hook);
       }
       // The peer has closed its side: done, whether or not the input was all sent (as nc -N).
       boolean closedInOrder = socket.close(LINGER_MILLIS);

@@ -78,8 +78,13 @@ final class LiveOptions {
     return sink;
   }
 
-  /** Writes the --html page (once) and stops the live page; says what was written, or why not, on {@code err}. */
-  void finish(String command, PrintWriter err) {
+  /**
+   * Writes the --html page (once) and stops the live page; says what was written, or why not, on
+   * {@code err}. Synchronized as a whole: a shutdown hook and the command's own thread may both call
+   * it, and the one that comes second must not return (and let the JVM halt) before the first has
+   * said what it wrote.
+   */
+  synchronized void finish(String command, PrintWriter err) {
     if (server != null) server.close();
     if (page == null) return;
     try {

@@ -150,9 +150,8 @@ class LivePagesTest {
   @Test
   void connectEndedBySigterm_stillWritesItsPage() throws Exception {
     Started serve = serve("--udp 127.0.0.1:0 --addr 10.0.0.2 --discard");
-    Path empty = Files.writeString(dir.resolve("empty.txt"), "");
-    // Input ends at once: connect half-closes and waits for the discard server, which never closes.
-    Started connect = Started.here(empty, "sh", "-c", "cd '" + dir + "' && exec bin/synack connect --udp 127.0.0.1:0"
+    // Standard input is a pipe the test keeps open: the connection stays established until the signal.
+    Started connect = Started.here(null, "sh", "-c", "cd '" + dir + "' && exec bin/synack connect --udp 127.0.0.1:0"
         + " --peer 127.0.0.1:" + udpPort(serve) + " --addr 10.0.0.1 --html c.html 10.0.0.2 9");
     started.add(connect);
     assertTrue(serve.awaitOutput("10.0.0.1:", WAIT), serve.outputSoFar());
