@@ -5,7 +5,7 @@ import dev.synack.trace.Json;
 import dev.synack.trace.JsonLines;
 import dev.synack.trace.Ladder;
 import dev.synack.trace.Narration;
-import dev.synack.tcp.SeqNum;
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.trace.TraceEvent;
 import dev.synack.wire.IpDatagram;

@@ -1,6 +1,6 @@
 package dev.synack.cli;
 
-import dev.synack.tcp.SeqNum;
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
 import java.util.EnumSet;

@@ -1,7 +1,7 @@
 package dev.synack.cli;
 
-import dev.synack.tcp.SeqNum;
 import dev.synack.wire.Addresses;
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
 import java.net.Inet4Address;

@@ -1,9 +1,9 @@
 package dev.synack.stack;
 
 import dev.synack.tcp.FourTuple;
-import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.SipHash;
 import dev.synack.tcp.TcpConfig;
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;

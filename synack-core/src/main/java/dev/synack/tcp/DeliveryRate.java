@@ -1,5 +1,7 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.SeqNum;
+
 /**
  * Delivery-rate estimation (draft-cheng-iccrg-delivery-rate-estimation, as Linux's
  * {@code tcp_rate.c}): each segment sent carries a snapshot of how much had been delivered and

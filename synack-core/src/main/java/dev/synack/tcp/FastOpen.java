@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;
 import dev.synack.wire.TcpSegment;

@@ -1,5 +1,7 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.SeqNum;
+
 /**
  * What ICMP errors do to a connection (RFC 1122 §4.2.3.9, RFC 5927, RFC 1191, RFC 8201), as
  * Linux's {@code tcp_v4_err} and {@code tcp_v6_err}: aborts during the handshake, a soft error

@@ -1,5 +1,7 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.SeqNum;
+
 /**
  * Packetization-layer path MTU discovery for one connection (RFC 4821, with RFC 8899 §5's search
  * as the model), as Linux's {@code tcp_mtu_probing}, {@code tcp_mtu_probe} and their helpers do:

@@ -2,6 +2,7 @@ package dev.synack.tcp;
 
 import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.SackBlock;
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;

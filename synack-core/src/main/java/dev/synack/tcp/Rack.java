@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.SeqNum;
 import java.util.function.LongToIntFunction;
 
 /**

@@ -1,6 +1,7 @@
 package dev.synack.tcp;
 
 import dev.synack.wire.SackBlock;
+import dev.synack.wire.SeqNum;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;

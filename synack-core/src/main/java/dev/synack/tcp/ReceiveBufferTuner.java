@@ -1,5 +1,7 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.SeqNum;
+
 /**
  * Receive-buffer auto-tuning as Linux does it ({@code tcp_rcv_space_adjust}, "dynamic right-sizing"):
  * once per round trip, the bytes the application read in that round trip tell how fast the

@@ -1,6 +1,7 @@
 package dev.synack.tcp;
 
 import dev.synack.wire.OutboundSegment;
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import java.nio.ByteBuffer;
 

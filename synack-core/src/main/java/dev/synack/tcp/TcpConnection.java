@@ -4,6 +4,7 @@ import dev.synack.trace.TraceSink;
 import dev.synack.wire.Ecn;
 import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.SackBlock;
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;

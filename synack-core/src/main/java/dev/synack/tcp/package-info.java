@@ -1,7 +1,7 @@
 /**
  * One TCP connection's protocol engine, sans-IO, written to be read beside RFC 9293: segment
  * arrival follows section 3.10.7 step by step. Sequence-number arithmetic lives in
- * {@link dev.synack.tcp.SeqNum} alone.
+ * {@link dev.synack.wire.SeqNum} alone.
  *
  * <p>Where things are: {@link dev.synack.tcp.TcpConnection} (the user calls of §3.10.1–3.10.6, the
  * outputs), {@code SegmentArrival} (§3.10.7), {@code Timeouts} (§3.10.8 and every other timer's

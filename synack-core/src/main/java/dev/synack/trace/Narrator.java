@@ -1,6 +1,5 @@
 package dev.synack.trace;
 
-import dev.synack.tcp.SeqNum;
 import dev.synack.trace.LadderModel.Arrival;
 import dev.synack.trace.LadderModel.Arrow;
 import dev.synack.trace.LadderModel.Fate;
@@ -11,6 +10,7 @@ import dev.synack.trace.LadderModel.TimerAction;
 import dev.synack.trace.LadderModel.TimerStep;
 import dev.synack.trace.NarrationText.Say;
 import dev.synack.trace.TraceEvent.SegmentInfo;
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import java.util.ArrayList;
 import java.util.HashMap;

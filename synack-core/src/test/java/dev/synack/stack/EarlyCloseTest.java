@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.TcpState;
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;

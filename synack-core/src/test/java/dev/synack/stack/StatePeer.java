@@ -2,12 +2,12 @@ package dev.synack.stack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.tcp.TcpState;
 import dev.synack.trace.TraceEvent;
 import dev.synack.wire.Packets;
 import dev.synack.wire.Parsed;
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.tcp.FourTuple;
-import dev.synack.tcp.SeqNum;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.tcp.TcpState;
 import dev.synack.trace.TraceEvent;
+import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;

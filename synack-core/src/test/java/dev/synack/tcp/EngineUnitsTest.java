@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.wire.OutboundSegment;
+import dev.synack.wire.SeqNum;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;

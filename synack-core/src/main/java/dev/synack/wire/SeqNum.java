@@ -1,4 +1,4 @@
-package dev.synack.tcp;
+package dev.synack.wire;
 
 /**
  * Sequence-number arithmetic modulo 2^32 (RFC 9293 §3.4), the only place in synack where sequence
@@ -7,7 +7,9 @@ package dev.synack.tcp;
  *
  * <p>Written as static methods over {@code int} rather than a value class so that the hot path
  * allocates nothing; gVisor's {@code seqnum} package and Linux's {@code before()}/{@code after()}
- * make the same choice.
+ * make the same choice. It sits in {@code wire}, below the engine and the trace renderings that both
+ * need it (smoltcp keeps its {@code TcpSeqNumber} in {@code wire} too), so that neither package
+ * depends on the other for it.
  */
 public final class SeqNum {
   private SeqNum() {}

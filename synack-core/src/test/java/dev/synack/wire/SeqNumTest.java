@@ -1,4 +1,4 @@
-package dev.synack.tcp;
+package dev.synack.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
