@@ -10,6 +10,7 @@ import dev.synack.tcp.Status;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpState;
+import dev.synack.trace.DropReason;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
 import dev.synack.wire.Addresses;
@@ -103,8 +104,8 @@ final class TcpEndpoints implements TransportHandler {
       @Override public boolean enabled() {
         return log.trace.enabled();
       }
-      @Override public void countDrop(String reason) {
-        log.counters.drop(reason);
+      @Override public void countDrop(DropReason reason) {
+        log.counters.drop(reason.code());
       }
     };
     byte[] isnKey = new byte[16];

@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.trace.DropReason;
 import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
@@ -32,7 +33,7 @@ final class SegmentArrival {
     c.tracer.arrival(seg, now);
     Disposition d = Disposition.CONSUMED;
     if (c.cfg.choices().synFinDropped() && seg.has(TcpFlags.SYN | TcpFlags.FIN)) {
-      drop(seg, now, "SYN with FIN dropped (TcpChoices.synFinDropped, FreeBSD's drop_synfin)");
+      drop(seg, now, DropReason.SYN_FIN_DROPPED);
     } else {
       switch (c.state) {
         case CLOSED -> closed(seg, now);
@@ -53,7 +54,7 @@ final class SegmentArrival {
    */
   private void closed(TcpSegment seg, long now) {
     c.resetReplyTo(seg);
-    drop(seg, now, "connection does not exist (CLOSED)");
+    drop(seg, now, DropReason.CLOSED);
   }
 
   // ---- §3.10.7.2 LISTEN ----
@@ -61,7 +62,7 @@ final class SegmentArrival {
   private void listen(TcpSegment seg, long now) {
     // First, check for a RST: "An incoming RST segment could not be valid... it should be ignored."
     if (seg.has(TcpFlags.RST)) {
-      drop(seg, now, "RST in LISTEN");
+      drop(seg, now, DropReason.LISTEN_RST);
       return;
     }
     // Second, check for an ACK: "Any acknowledgment is bad if it arrives on a connection still in
@@ -69,7 +70,7 @@ final class SegmentArrival {
     // segment. The RST should be formatted as follows: <SEQ=SEG.ACK><CTL=RST>".
     if (seg.has(TcpFlags.ACK)) {
       c.sendReset(seg.acknowledgmentNumber(), false, 0);
-      drop(seg, now, "ACK in LISTEN");
+      drop(seg, now, DropReason.LISTEN_ACK);
       return;
     }
     // Third, check for a SYN.
@@ -78,7 +79,7 @@ final class SegmentArrival {
         // Linux discards SYN+FIN in LISTEN (tcp_rcv_state_process): no legitimate stack sends it.
         // FreeBSD's syncache takes it as the SYN alone (TcpChoices.synFinOpensLikeSyn): the FIN,
         // like text in a SYN, is not processed below.
-        drop(seg, now, "SYN with FIN in LISTEN");
+        drop(seg, now, DropReason.LISTEN_SYN_FIN);
         return;
       }
       // Security/compartment check: not implemented (RFC 9293 leaves it to RFC 1122's IP options).
@@ -101,7 +102,7 @@ final class SegmentArrival {
       return;
     }
     // Fourth, other data or control: "drop the segment and return".
-    drop(seg, now, "no SYN in LISTEN");
+    drop(seg, now, DropReason.LISTEN_NO_SYN);
   }
 
   /**
@@ -133,7 +134,7 @@ final class SegmentArrival {
       // The lesson of a two-message handshake answers no SYN-ACK, not even this one with a RST.
       boolean answered = c.cfg.lesson() != Lesson.TWO_MESSAGE_HANDSHAKE || !seg.has(TcpFlags.SYN);
       if (!seg.has(TcpFlags.RST) && answered) c.sendReset(seg.acknowledgmentNumber(), false, 0);
-      drop(seg, now, "unacceptable ACK in SYN-SENT");
+      drop(seg, now, DropReason.SYN_SENT_BAD_ACK);
       return;
     }
     // Second, check the RST bit: acceptable only if its ACK acknowledges our SYN (RFC 5961 §3
@@ -143,7 +144,7 @@ final class SegmentArrival {
       if (ack) {
         c.enterClosed(TcpError.CONNECTION_REFUSED, now);
       } else {
-        drop(seg, now, "RST without ACK in SYN-SENT");
+        drop(seg, now, DropReason.SYN_SENT_RST_NO_ACK);
       }
       return;
     }
@@ -195,7 +196,7 @@ final class SegmentArrival {
       return;
     }
     // Fifth, if neither of the SYN or RST bits is set, then drop the segment and return.
-    drop(seg, now, "neither SYN nor RST in SYN-SENT");
+    drop(seg, now, DropReason.SYN_SENT_NO_SYN);
   }
 
   // ---- §3.10.7.4 Other states (synchronized) ----
@@ -211,7 +212,7 @@ final class SegmentArrival {
     if (c.cfg.choices().segmentsWithoutTimestampsDropped() && c.opts.timestampsOk() && !seg.has(TcpFlags.RST)
         && seg.options().timestamps() == null) {
       // RFC 7323 §3.2: "If a non-<RST> segment is received without a TSopt, a TCP SHOULD silently drop the segment."
-      drop(seg, now, "timestamps negotiated, none in the segment (RFC 7323 §3.2)");
+      drop(seg, now, DropReason.TIMESTAMP_MISSING);
       return Disposition.CONSUMED;
     }
     if (c.state == TcpState.SYN_RECEIVED && isPeerSynAgain(seg)) {
@@ -279,7 +280,7 @@ final class SegmentArrival {
   private Disposition bsdTimeWait(TcpSegment seg, long now) {
     Receiver rcv = c.rcv;
     if (seg.has(TcpFlags.RST)) {
-      drop(seg, now, "RST in TIME-WAIT ignored (RFC 1337)");
+      drop(seg, now, DropReason.TIME_WAIT_RST);
       return Disposition.CONSUMED;
     }
     if ((seg.flags() & (TcpFlags.SYN | TcpFlags.ACK)) == TcpFlags.SYN && SeqNum.gt(seg.sequenceNumber(), rcv.rcvNxt)) {
@@ -288,7 +289,7 @@ final class SegmentArrival {
       return Disposition.REOPEN;
     }
     if (!seg.has(TcpFlags.ACK)) {
-      drop(seg, now, "no ACK in TIME-WAIT");
+      drop(seg, now, DropReason.TIME_WAIT_NO_ACK);
       return Disposition.CONSUMED;
     }
     int end = SeqNum.add(seg.sequenceNumber(), seg.payloadLength() + (seg.has(TcpFlags.SYN) ? 1 : 0));
@@ -334,7 +335,7 @@ final class SegmentArrival {
       // drop the segment".
       boolean acked = c.acks.ackUnacceptable(seg, now);
       noteDuplicate(seg);
-      drop(seg, now, "PAWS: TSval older than TS.Recent (RFC 7323 §5.3)" + (acked ? "" : ", ACK rate-limited"));
+      drop(seg, now, acked ? DropReason.PAWS : DropReason.PAWS_ACK_RATE_LIMITED);
       restartTimeWaitOnRetransmission(seg, now);
       return false;
     }
@@ -358,14 +359,14 @@ final class SegmentArrival {
       // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
       // (unless the RST bit is set, if so drop the segment and return): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"
       if (seg.has(TcpFlags.RST)) {
-        drop(seg, now, "RST outside the window (RFC 5961 §3.2)");
+        drop(seg, now, DropReason.RST_OUTSIDE_WINDOW);
       } else if (seg.has(TcpFlags.SYN) && c.state != TcpState.TIME_WAIT) {
         // RFC 5961 §4.2: "If the SYN bit is set, irrespective of the sequence number, TCP endpoints
         // MUST send a "challenge ACK"", as Linux's tcp_validate_incoming does for a SYN out of the window.
         challengeSyn(seg, now);
       } else if (restartTimeWaitOnRetransmission(seg, now)) {
         // A resent FIN in TIME-WAIT is received and answered, not dropped; a blind guess is answered at the rate limit.
-        if (!c.acks.ackUnacceptable(seg, now)) drop(seg, now, "outside the receive window, ACK rate-limited");
+        if (!c.acks.ackUnacceptable(seg, now)) drop(seg, now, DropReason.OUTSIDE_WINDOW_ACK_RATE_LIMITED);
       } else if (c.cfg.choices().oldDuplicateAckProcessed() && seg.has(TcpFlags.ACK) && !seg.has(TcpFlags.SYN)
           && SeqNum.le(SeqNum.add(seq, len), rcv.rcvNxt)) {
         // Wholly old: acknowledged, and its ACK field still processed (TcpChoices.oldDuplicateAckProcessed,
@@ -376,7 +377,7 @@ final class SegmentArrival {
         boolean acked = c.acks.ackUnacceptable(seg, now);
         // D-SACK reports the plain duplicate, as Linux's tcp_send_dupack; a SYN carries none.
         if (!seg.has(TcpFlags.SYN)) noteDuplicate(seg);
-        drop(seg, now, acked ? "outside the receive window" : "outside the receive window, ACK rate-limited");
+        drop(seg, now, acked ? DropReason.OUTSIDE_WINDOW : DropReason.OUTSIDE_WINDOW_ACK_RATE_LIMITED);
       }
       return false;
     }
@@ -401,7 +402,7 @@ final class SegmentArrival {
   private void secondCheckRst(TcpSegment seg, long now) {
     if (c.state == TcpState.TIME_WAIT && c.cfg.rfc1337()) {
       // RFC 1337 §3 fix (1): "ignore RST segments in TIME-WAIT state", lest an old RST cut the 2 MSL short.
-      drop(seg, now, "RST in TIME-WAIT ignored (RFC 1337)");
+      drop(seg, now, DropReason.TIME_WAIT_RST);
       return;
     }
     if (seg.sequenceNumber() != c.rcv.rcvNxt && !c.cfg.choices().inWindowRstResets()) {
@@ -409,7 +410,7 @@ final class SegmentArrival {
       // next expected sequence value, yet is within the current receive window, TCP endpoints MUST
       // send an acknowledgment (challenge ACK)".
       boolean sent = c.acks.challengeAck(now);
-      drop(seg, now, sent ? "RST not at RCV.NXT: challenge ACK (RFC 5961 §3.2)" : "RST not at RCV.NXT: challenge ACK limit reached (RFC 5961 §7)");
+      drop(seg, now, sent ? DropReason.RST_CHALLENGED : DropReason.RST_CHALLENGE_LIMITED);
       return;
     }
     switch (c.state) {
@@ -469,7 +470,7 @@ final class SegmentArrival {
   /** Answers a SYN in a synchronized state with a challenge ACK, within its rate limit (RFC 5961 §4, §7), and drops it. */
   private void challengeSyn(TcpSegment seg, long now) {
     boolean sent = c.acks.challengeAck(now);
-    drop(seg, now, sent ? "SYN in a synchronized state: challenge ACK (RFC 5961 §4)" : "SYN: challenge ACK limit reached (RFC 5961 §7)");
+    drop(seg, now, sent ? DropReason.SYN_CHALLENGED : DropReason.SYN_CHALLENGE_LIMITED);
   }
 
   /** Fifth, check the ACK field. Returns whether processing goes on. */
@@ -477,7 +478,7 @@ final class SegmentArrival {
     Sender snd = c.snd;
     // "If the ACK bit is off, drop the segment and return."
     if (!seg.has(TcpFlags.ACK)) {
-      drop(seg, now, "no ACK");
+      drop(seg, now, DropReason.NO_ACK);
       return false;
     }
     int ack = seg.acknowledgmentNumber();
@@ -487,7 +488,7 @@ final class SegmentArrival {
       // If the segment acknowledgment is not acceptable, form a reset segment <SEQ=SEG.ACK><CTL=RST>."
       if (!snd.acksNew(ack)) {
         c.sendReset(ack, false, 0);
-        drop(seg, now, "unacceptable ACK in SYN-RECEIVED");
+        drop(seg, now, DropReason.SYN_RECEIVED_BAD_ACK);
         return false;
       }
       snd.setWindow(seg.sequenceNumber(), ack, seg.window() << c.opts.sndShift());
@@ -502,8 +503,8 @@ final class SegmentArrival {
     // drop the segment, and return."
     if (SeqNum.gt(ack, snd.sndNxt) || SeqNum.lt(ack, SeqNum.add(snd.sndUna, -snd.maxSndWnd))) {
       boolean sent = c.acks.challengeAck(now);
-      drop(seg, now, SeqNum.gt(ack, snd.sndNxt) ? "ACK of data not yet sent (RFC 5961 §5.2)" + (sent ? "" : ", ACK rate-limited")
-          : "ACK too old (RFC 5961 §5.2)" + (sent ? "" : ", ACK rate-limited"));
+      drop(seg, now, SeqNum.gt(ack, snd.sndNxt) ? (sent ? DropReason.ACK_UNSENT : DropReason.ACK_UNSENT_RATE_LIMITED)
+          : (sent ? DropReason.ACK_TOO_OLD : DropReason.ACK_TOO_OLD_RATE_LIMITED));
       return false;
     }
     // RFC 7323 §4.3 / §5.3 R3: TS.Recent takes the TSval of an acceptable segment only, so here,
@@ -618,7 +619,7 @@ final class SegmentArrival {
           // the sender about the hole (fast retransmit, and with SACK exactly where it is).
           ReassemblyQueue.Arrival held = rcv.holdOutOfOrder(seg.sequenceNumber(), seg.payload(), seg.has(TcpFlags.FIN));
           c.ackNow = true;
-          if (held.refused()) drop(seg, now, "out of order, reassembly queue full");
+          if (held.refused()) drop(seg, now, DropReason.REASSEMBLY_FULL);
           // The FIN, if any, waits with the text: the eighth step sees it once RCV.NXT gets there.
           return false;
         }
@@ -731,7 +732,7 @@ final class SegmentArrival {
         s.checksum(), s.urgentPointer(), s.options(), payload);
   }
 
-  private void drop(TcpSegment seg, long now, String reason) {
+  private void drop(TcpSegment seg, long now, DropReason reason) {
     c.tracer.drop(seg, now, reason);
   }
 }

@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.trace.DropReason;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceEvent.SegmentAction;
 import dev.synack.trace.TraceEvent.SegmentInfo;
@@ -71,11 +72,11 @@ final class Tracer {
     segment(arrivalTime, seg, SegmentAction.RECV, null);
   }
 
-  /** Traces a segment discarded for {@code reason}. */
-  void drop(TcpSegment seg, long now, String reason) {
+  /** Traces a segment discarded for {@code reason}: counted under its code, traced with its text. */
+  void drop(TcpSegment seg, long now, DropReason reason) {
     if (arrival == seg) arrival = null;
     if (!muted) dropCounter.countDrop(reason);
-    segment(now, seg, SegmentAction.DROP, reason);
+    segment(now, seg, SegmentAction.DROP, reason.text());
   }
 
   /** Traces a segment leaving, first sent or retransmitted. */

@@ -15,11 +15,11 @@ public interface TraceSink {
   }
 
   /**
-   * Counts a segment that a connection discarded, by the reason its {@code drop} event carries.
+   * Counts a segment that a connection discarded, for the reason its {@code drop} event gives.
    * Called whether or not events are {@link #enabled}, so that a host counts every drop without
-   * tracing (its {@code HostCounters}). Must not throw.
+   * tracing (its {@code HostCounters}, under {@link DropReason#code}). Must not throw.
    */
-  default void countDrop(String reason) {}
+  default void countDrop(DropReason reason) {}
 
   /** Returns whether events are wanted at all, so that callers can skip building them. */
   default boolean enabled() {
