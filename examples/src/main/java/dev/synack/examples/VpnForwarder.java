@@ -16,7 +16,7 @@ import java.io.IOException;
  */
 public final class VpnForwarder {
   public static void main(String[] args) throws IOException, InterruptedException {
-    if (args.length < 1 || args.length > 2 || !args[0].matches("\\d{1,9}") || args.length == 2 && !args[1].matches("\\d{2,5}")) {
+    if (args.length < 1 || args.length > 2 || !args[0].matches("\\d{1,9}") || (args.length == 2 && !args[1].matches("\\d{2,5}"))) {
       System.err.println("usage: VpnForwarder FD [MTU]  (FD: an open TUN descriptor this process inherited)");
       System.exit(2);
     }

@@ -71,8 +71,8 @@ class VpnForwarderTest {
   /** Returns this build's main classes and jars of the examples, core and io: no tests, no JUnit. */
   private static String modulePath() {
     return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .filter(e -> e.endsWith("/classes") && !e.endsWith("test-classes")
-            || e.matches(".*/synack-(core|io)-[^/]*\\.jar") && !e.endsWith("-tests.jar"))
+        .filter(e -> (e.endsWith("/classes") && !e.endsWith("test-classes"))
+            || (e.matches(".*/synack-(core|io)-[^/]*\\.jar") && !e.endsWith("-tests.jar")))
         .collect(Collectors.joining(File.pathSeparator));
   }
 }

@@ -1,5 +1,7 @@
 package dev.synack.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -32,7 +34,7 @@ public final class Main implements Callable<Integer> {
   static final int EXIT_USAGE = 2;
 
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    System.exit(run(args, new PrintWriter(System.out, true, UTF_8), new PrintWriter(System.err, true, UTF_8)));
   }
 
   /** Runs the command line and returns the exit code; output goes to {@code out} and {@code err}. */

@@ -114,6 +114,7 @@ final class SegmentAnalysis {
    * @param fromFirst      whether it goes from the connection's first endpoint to its second
    * @param s              the segment
    */
+  @SuppressWarnings("LabelledBreakTarget") // Wireshark's analysis order: the first verdict ends the block
   Result segment(long timeNanos, boolean fromFirst, TcpSegment s) {
     Flow fwd = fromFirst ? first : second;
     Flow rev = fromFirst ? second : first;

@@ -171,7 +171,7 @@ class AdversarialProbeTest {
   /** Runs attacker.py in the namespace against the current download's 4-tuple and returns what it reported. */
   private static Map<String, Object> attack(String mode, int count, int port) throws IOException {
     int downloadPort = nextPort - 1;
-    NetnsFixture.Result r = t.exec(Duration.ofSeconds(120), "python3", attacker.toString(), mode, SYNACK,
+    NetnsFixture.Result r = t.exec(Duration.ofMinutes(2), "python3", attacker.toString(), mode, SYNACK,
         String.valueOf(count), String.valueOf(downloadPort), String.valueOf(port), TunInterop.KERNEL);
     assertEquals(0, r.exitCode(), mode + ": " + r.output());
     String[] lines = r.output().strip().split("\n");

@@ -1,14 +1,15 @@
 package dev.synack.cli;
 
 import static dev.synack.cli.TunInterop.SYNACK;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.cli.serve.HttpFileService;
 import dev.synack.cli.serve.Service;
 import dev.synack.link.NetnsFixture;
-import dev.synack.wire.PcapReader;
 import dev.synack.wire.Packets;
+import dev.synack.wire.PcapReader;
 import dev.synack.wire.PcapRecord;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -93,8 +94,8 @@ class CaptureInteropTest {
   static String tshark(Path capture, String filter) throws Exception {
     Process p = new ProcessBuilder("tshark", "-r", capture.toString(), "-o", "tcp.check_checksum:TRUE",
         "-o", "ip.check_checksum:TRUE", "-Y", filter).start();
-    String out = new String(p.getInputStream().readAllBytes()).strip();
-    String err = new String(p.getErrorStream().readAllBytes()); // tshark's warnings (running as root): small
+    String out = new String(p.getInputStream().readAllBytes(), UTF_8).strip();
+    String err = new String(p.getErrorStream().readAllBytes(), UTF_8); // tshark's warnings (running as root): small
     assertEquals(0, p.waitFor(), err);
     return out;
   }

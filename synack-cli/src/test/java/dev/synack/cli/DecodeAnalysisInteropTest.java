@@ -1,5 +1,6 @@
 package dev.synack.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -56,7 +58,7 @@ class DecodeAnalysisInteropTest {
   void slowReader_windowMarks_agreeWithTshark() throws Exception {
     Path capture = capture("slow", Map.of("LOSS", "5", "BYTES", "1500000", "READ", "4096", "RCVBUF", "8192",
         "PAUSE", "1"));
-    TreeSet<String> seen = compare(capture);
+    SortedSet<String> seen = compare(capture);
     assertTrue(seen.containsAll(List.of("zero_window", "window_update", "window_full")),
         "a reader that stops must close the window: " + seen);
   }
@@ -65,13 +67,13 @@ class DecodeAnalysisInteropTest {
   void lossyPath_lossMarks_agreeWithTshark() throws Exception {
     Path capture = capture("lossy", Map.of("LOSS", "20", "BYTES", "8000000", "READ", "1048576", "RCVBUF", "0",
         "PAUSE", "0"));
-    TreeSet<String> seen = compare(capture);
+    SortedSet<String> seen = compare(capture);
     assertTrue(seen.containsAll(List.of("retransmission", "lost_segment", "duplicate_ack")),
         "2 % loss each way over some 5,000 segments must show in the capture: " + seen);
   }
 
   /** Compares every TCP segment's marks and returns the marks seen in the capture. */
-  private static TreeSet<String> compare(Path capture) throws Exception {
+  private static SortedSet<String> compare(Path capture) throws Exception {
     List<String> tshark = tsharkMarks(capture);
     List<String> ours = decodeMarks(capture);
     assertEquals(tshark.size(), ours.size(), "segments in the capture");
@@ -146,7 +148,7 @@ class DecodeAnalysisInteropTest {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
     pb.environment().putAll(env);
     Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes());
+    String out = new String(p.getInputStream().readAllBytes(), UTF_8);
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       fail(String.join(" ", cmd) + ": timed out");

@@ -238,7 +238,7 @@ class DecodeCommandTest {
   class OddPackets {
     private Path capture() throws IOException {
       InetAddress a = InetAddress.getByName("10.0.0.1");
-      InetAddress b = InetAddress.getByName("::1");
+      InetAddress b = InetAddress.ofLiteral("::1");
       ByteArrayOutputStream file = new ByteArrayOutputStream();
       PcapWriter w = PcapWriter.open(file, PcapWriter.Resolution.MICROSECONDS);
       TcpSegment syn = TcpSegment.of(40000, 80, 1, 0, TcpFlags.SYN, 65535)

@@ -1,5 +1,6 @@
 package dev.synack.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -140,7 +141,7 @@ class ForwardCommandTest {
       Path f = dir.resolve("ck.bin");
       Files.write(f, data);
       Process p = new ProcessBuilder("cksum", f.toString()).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes()).strip();
+      String out = new String(p.getInputStream().readAllBytes(), UTF_8).strip();
       p.waitFor();
       String[] words = out.split(" ");
       return words[0] + " " + words[1];

@@ -56,7 +56,7 @@ class HttpInteropTest {
     writeRandom(big, 50 << 20, 1);
     Path out = dir.resolve("big.out");
 
-    NetnsFixture.Result r = t.exec(Duration.ofSeconds(120), "curl", "-sS", "-o", out.toString(),
+    NetnsFixture.Result r = t.exec(Duration.ofMinutes(2), "curl", "-sS", "-o", out.toString(),
         "-w", "%{http_code} %{size_download} %{speed_download}", "http://" + SYNACK + "/big.bin");
 
     assertEquals(0, r.exitCode(), r.output());

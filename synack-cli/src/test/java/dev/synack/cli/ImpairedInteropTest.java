@@ -89,7 +89,7 @@ class ImpairedInteropTest {
     HttpInteropTest.writeRandom(site.resolve("m.bin"), 1 << 20, 9);
     t.serve(80, HttpFileService.of(site, line -> {}));
 
-    NetnsFixture.Result r = t.exec(Duration.ofSeconds(120), "curl", "-sS", "-o", dir.resolve("m.out").toString(),
+    NetnsFixture.Result r = t.exec(Duration.ofMinutes(2), "curl", "-sS", "-o", dir.resolve("m.out").toString(),
         "http://" + SYNACK + "/m.bin");
 
     assertEquals(0, r.exitCode(), r.output());

@@ -1,5 +1,6 @@
 package dev.synack.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -236,7 +237,7 @@ class KernelCaptureAgreementTest {
   private static String run(String... cmd) throws Exception {
     Path err = Files.createTempFile(dir, "stderr", ".txt");
     Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-    String out = new String(p.getInputStream().readAllBytes());
+    String out = new String(p.getInputStream().readAllBytes(), UTF_8);
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       fail(String.join(" ", cmd) + ": timed out");

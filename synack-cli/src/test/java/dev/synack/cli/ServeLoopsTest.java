@@ -52,7 +52,7 @@ class ServeLoopsTest {
           + "' && exec bin/synack serve --tun skq0 --addr 10.92.0.2 --host-addr 10.92.0.1/24 --loops 2 --echo");
       assertTrue(serve.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), serve.outputSoFar());
       assertTrue(serve.outputSoFar().contains("2 loops"), serve.outputSoFar());
-      NetnsFixture.Result client = ns.exec(Duration.ofSeconds(120), "python3", "-c", CLIENT);
+      NetnsFixture.Result client = ns.exec(Duration.ofMinutes(2), "python3", "-c", CLIENT);
       assertEquals(0, client.exitCode(), client.output() + "\n" + serve.outputSoFar());
       assertTrue(client.output().contains("intact 120"), client.output());
       NetnsFixture.Result end = serve.terminate(Duration.ofSeconds(20));

@@ -2,6 +2,7 @@ package dev.synack.cli;
 
 import static dev.synack.cli.TunInterop.KERNEL;
 import static dev.synack.cli.TunInterop.SYNACK;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -217,7 +218,7 @@ class TcpInteropTest {
     void kernelResets_synackReadThrowsConnectionReset() throws Exception {
       NetnsFixture.Started server = t.pythonServer("5000", "rst");
       try (TcpSocket s = t.connect(5000)) {
-        s.getOutputStream().write("0123456789".getBytes());
+        s.getOutputStream().write("0123456789".getBytes(UTF_8));
         SocketException e = assertThrows(SocketException.class, () -> s.getInputStream().read());
         assertEquals("Connection reset", e.getMessage());
       }
@@ -243,10 +244,6 @@ class TcpInteropTest {
     }
   }
 
-  /**
-   * Waits (up to 5 s) until synack's trace of the connection to {@code kernelPort} has a state
-   * change ending in {@code last} ("LAST_ACK->CLOSED", or "->CLOSED" for any way into CLOSED).
-   */
   /**
    * Asserts the kernel's end of the connection has finished: in TIME-WAIT (60 s on Linux), or gone
    * already. A new network namespace may hold few TIME-WAIT entries (tcp_max_tw_buckets), and past

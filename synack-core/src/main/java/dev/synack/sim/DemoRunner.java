@@ -44,7 +44,6 @@ public final class DemoRunner {
   /** Long enough for any scenario, TIME-WAIT and retransmissions included: virtual time costs nothing. */
   private static final long HORIZON = 600 * SECOND;
 
-  private final Scenario scenario;
   private final DemoOptions options;
   private final List<TraceEvent> events = new ArrayList<>();
   private final List<String> results = new ArrayList<>();
@@ -56,7 +55,6 @@ public final class DemoRunner {
   private boolean ok = true;
 
   private DemoRunner(Scenario scenario, DemoOptions options, TraceSink extra) {
-    this.scenario = scenario;
     this.options = options;
     TraceSink collect = TraceSink.both(events::add, extra == null ? TraceSink.NONE : extra);
     TraceSink sink = extra != null && extra.wantsPackets() ? wantingPackets(collect) : collect;

@@ -87,7 +87,7 @@ public final class SimNetwork {
   /** The nodes in attach order, which is the order of deadlines and of draining output. */
   private final List<SimNode> nodes = new ArrayList<>();
   /** Index of each node in {@link #nodes}, by identity: a node's equals is its own business. */
-  private final Map<SimNode, Integer> indexOf = new IdentityHashMap<>();
+  private final IdentityHashMap<SimNode, Integer> indexOf = new IdentityHashMap<>();
   /** The node of each address. */
   private final Routes routes = new Routes();
   /** Links by [from index][to index], created on first use; a table, so a packet's link costs no key. */
@@ -122,6 +122,7 @@ public final class SimNetwork {
    *
    * @throws IllegalArgumentException if another node has the same name or one of the addresses
    */
+  @SuppressWarnings("ReferenceEquality") // another node owns the address: nodes are compared by identity
   public void attach(SimNode node, InetAddress... addresses) {
     if (!indexOf.containsKey(node)) {
       for (SimNode other : nodes) {

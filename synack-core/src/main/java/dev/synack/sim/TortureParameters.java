@@ -123,7 +123,7 @@ public record TortureParameters(
   }
 
   private static long logUniform(SplittableRandom r, long low, long high) {
-    return Math.round(Math.exp(Math.log(low) + r.nextDouble() * (Math.log(high) - Math.log(low))));
+    return Math.round(Math.exp(Math.log((double) low) + r.nextDouble() * (Math.log((double) high) - Math.log((double) low))));
   }
 
   private static String millis(long nanos) {

@@ -392,7 +392,7 @@ final class TcpEndpoints implements TransportHandler {
           + "): SYN cookie sent, no state kept"));
       log.trace.accept(new TraceEvent.Segment(now, log.name, conn, TraceEvent.SegmentAction.SEND, TraceEvent.SegmentInfo.of(synAck), null));
     }
-    output.add(Packets.tcp(ip.destination(), ip.source(), config.hopLimit(), synAck));
+    output.add(Packets.tcp(/* source= */ ip.destination(), /* destination= */ ip.source(), config.hopLimit(), synAck));
   }
 
   /**
@@ -484,7 +484,7 @@ final class TcpEndpoints implements TransportHandler {
       log.trace.accept(new TraceEvent.Segment(now, log.name, conn, TraceEvent.SegmentAction.RECV, TraceEvent.SegmentInfo.of(seg), null));
       log.trace.accept(new TraceEvent.Segment(now, log.name, conn, TraceEvent.SegmentAction.SEND, TraceEvent.SegmentInfo.of(answer), null));
     }
-    output.add(Packets.tcp(ip.destination(), ip.source(), config.hopLimit(), answer));
+    output.add(Packets.tcp(/* source= */ ip.destination(), /* destination= */ ip.source(), config.hopLimit(), answer));
   }
   // ---------------------------------------------------------------------------------------------
   // Bookkeeping.

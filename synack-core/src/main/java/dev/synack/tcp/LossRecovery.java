@@ -238,7 +238,7 @@ final class LossRecovery {
     boolean dsack = dsackBytes >= 0;
     boolean newlySacked = sackCount > 0;
     rack.onDeliveriesDone();
-    if (dsack) onDsack(priorUna, dsackBytes, now);
+    if (dsack) onDsack(priorUna, dsackBytes);
 
     boolean duplicate = !advanced && !newlySacked && !dsack && isDuplicate(seg, window);
     if (duplicate) {
@@ -378,7 +378,7 @@ final class LossRecovery {
    * for data we retransmitted in this reduction, counts toward undoing it (RFC 3708 §3; Linux's
    * {@code tcp_check_dsack}: the block ends at or below the old SND.UNA and above the undo marker).
    */
-  private void onDsack(int priorUna, int bytes, long now) {
+  private void onDsack(int priorUna, int bytes) {
     Sender snd = c.snd;
     c.counters.dsackDups++;
     rack.onDsack(snd.sndUna, snd.sndNxt);

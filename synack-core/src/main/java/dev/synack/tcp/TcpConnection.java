@@ -58,8 +58,7 @@ public final class TcpConnection {
   Sender snd;
   /** What the ACKs and timeouts tell the sender: loss detection, recovery, congestion control. */
   LossRecovery recovery;
-  /** The connection's ECN (RFC 3168): negotiation, echo and CWR; new with each TCB. */
-  /** ECN's state (RFC 3168); null while neither end asked for ECN. */
+  /** The connection's ECN (RFC 3168): negotiation, echo and CWR; null while neither end asked for ECN. */
   EcnState ecn;
   Receiver rcv;
   OptionsNegotiation opts;
@@ -819,10 +818,10 @@ public final class TcpConnection {
   public static TcpSegment resetFor(TcpSegment seg) {
     if (seg.has(TcpFlags.RST)) return null;
     if (seg.has(TcpFlags.ACK)) {
-      return TcpSegment.of(seg.destinationPort(), seg.sourcePort(), seg.acknowledgmentNumber(), 0, TcpFlags.RST, 0);
+      return TcpSegment.of(/* sourcePort= */ seg.destinationPort(), /* destinationPort= */ seg.sourcePort(), seg.acknowledgmentNumber(), 0, TcpFlags.RST, 0);
     }
     int ack = SeqNum.add(seg.sequenceNumber(), seg.segmentLength());
-    return TcpSegment.of(seg.destinationPort(), seg.sourcePort(), 0, ack, TcpFlags.RST | TcpFlags.ACK, 0);
+    return TcpSegment.of(/* sourcePort= */ seg.destinationPort(), /* destinationPort= */ seg.sourcePort(), 0, ack, TcpFlags.RST | TcpFlags.ACK, 0);
   }
 
   void emit(ConnectionEvent event) {
@@ -852,8 +851,10 @@ public final class TcpConnection {
   }
 
   void reclaimStorage(long now) {
-    boolean idleStorageLeft = snd.reclaimStorage() | rcv.reclaimStorage();
-    if (idleStorageLeft) timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto()), now);
+    // Both halves reclaim (no short circuit): each frees what it holds idle.
+    boolean sendLeft = snd.reclaimStorage();
+    boolean receiveLeft = rcv.reclaimStorage();
+    if (sendLeft || receiveLeft) timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto()), now);
   }
 
   /** Notes that acknowledged data freed send-buffer room, for a waiting writer. */

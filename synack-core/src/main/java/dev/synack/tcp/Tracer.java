@@ -73,6 +73,7 @@ final class Tracer {
   }
 
   /** Traces a segment discarded for {@code reason}: counted under its code, traced with its text. */
+  @SuppressWarnings("ReferenceEquality") // the segment being received, not an equal one
   void drop(TcpSegment seg, long now, DropReason reason) {
     if (arrival == seg) arrival = null;
     if (!muted) dropCounter.countDrop(reason);

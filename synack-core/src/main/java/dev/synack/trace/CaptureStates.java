@@ -178,7 +178,7 @@ public final class CaptureStates {
         else if (y.state == null || y.state == State.CLOSED) y.synPending = true;
         return;
       }
-      if (y.state == State.SYN_SENT && acceptableInSynSent(y, ack) || y.state == State.SYN_RECEIVED) {
+      if ((y.state == State.SYN_SENT && acceptableInSynSent(y, ack)) || y.state == State.SYN_RECEIVED) {
         change(y, State.ESTABLISHED); // SYN_SENT --rcv SYN,ACK / snd ACK--> ESTABLISHED
       }
       return;

@@ -160,6 +160,7 @@ public final class HtmlReport {
     return drawnStep(model, step, timers, SequenceSvg.folds(model));
   }
 
+  @SuppressWarnings("ReferenceEquality") // the arrow drawn at this step, not an equal one
   static int drawnStep(LadderModel model, int step, boolean timers, Map<Integer, Integer> folds) {
     List<LadderModel.Step> steps = model.steps();
     if (folds.containsKey(step)) return folds.get(step);

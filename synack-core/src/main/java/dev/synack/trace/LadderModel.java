@@ -70,7 +70,7 @@ record LadderModel(List<String> hosts, Set<String> traced, List<Step> steps, Lis
    */
   record Arrow(int from, int to, long sendTime, long endTime, String conn, SegmentInfo segment,
       boolean retransmit, Fate fate, String reason) implements Step {
-    public long time() {
+    @Override public long time() {
       return sendTime >= 0 ? sendTime : endTime;
     }
 

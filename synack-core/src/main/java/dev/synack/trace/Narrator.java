@@ -182,8 +182,8 @@ final class Narrator {
         End e = end(s.column(), s.conn());
         SegmentInfo in = e.lastInTime == s.time() && !e.lastInDropped ? e.lastIn : null;
         boolean about = a.segment().has(TcpFlags.SYN) || a.segment().has(TcpFlags.FIN) || a.segment().has(TcpFlags.RST)
-            || in != null && (in.has(TcpFlags.SYN) || in.has(TcpFlags.FIN)) && !s.to().equals("ESTABLISHED")
-            || in != null && in.has(TcpFlags.SYN | TcpFlags.ACK);
+            || (in != null && (in.has(TcpFlags.SYN) || in.has(TcpFlags.FIN)) && !s.to().equals("ESTABLISHED"))
+            || (in != null && in.has(TcpFlags.SYN | TcpFlags.ACK));
         return a.conn().equals(s.conn()) && about;
       }
       if (next instanceof TimerStep || next instanceof NoteStep) continue;
@@ -301,7 +301,7 @@ final class Narrator {
     if (!f.has(TcpFlags.ACK)) return Say.SEGMENT;
     if (trigger != null) {
       // RFC 5961 §3.2 and §4.2: a RST or SYN in a synchronized state that is not exactly right gets an ACK.
-      if ((trigger.has(TcpFlags.RST) || trigger.has(TcpFlags.SYN) && !trigger.has(TcpFlags.ACK)) && synced) {
+      if ((trigger.has(TcpFlags.RST) || (trigger.has(TcpFlags.SYN) && !trigger.has(TcpFlags.ACK))) && synced) {
         return Say.CHALLENGE_ACK;
       }
       if (trigger.has(TcpFlags.SYN | TcpFlags.ACK)) return synced && !"SYN_SENT".equals(before) && e.lastAckSent >= 0
@@ -436,7 +436,7 @@ final class Narrator {
 
   private void note(NoteStep n, int i) {
     String host = model.hosts().get(n.column());
-    if (n.conn().isEmpty() && !model.traced().contains(host) || host.equals("net")) {
+    if ((n.conn().isEmpty() && !model.traced().contains(host)) || host.equals("net")) {
       return; // the network's own notes (a loss, a corruption): the arrow's fate tells them
     }
     End e = end(n.column(), n.conn());

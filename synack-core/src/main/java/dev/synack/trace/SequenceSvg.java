@@ -37,9 +37,9 @@ final class SequenceSvg {
   private final String lang;
   private final StringBuilder out = new StringBuilder();
   /** The row each step is drawn on. */
-  private final Map<Step, Integer> rowOf = new IdentityHashMap<>();
+  private final IdentityHashMap<Step, Integer> rowOf = new IdentityHashMap<>();
   /** The row each arrow's receipt is drawn on. */
-  private final Map<Arrow, Integer> arrivalRow = new IdentityHashMap<>();
+  private final IdentityHashMap<Arrow, Integer> arrivalRow = new IdentityHashMap<>();
   private final long origin;
   /** The index of the step being drawn. */
   private int step;
@@ -81,7 +81,7 @@ final class SequenceSvg {
       if (s instanceof Arrival a) received.add(a.arrow());
     }
     Map<Integer, Integer> folds = folds(model);
-    Map<Arrow, Integer> index = new IdentityHashMap<>();
+    IdentityHashMap<Arrow, Integer> index = new IdentityHashMap<>();
     for (int i = 0; i < steps.size(); i++) {
       if (steps.get(i) instanceof Arrow a) index.put(a, i);
     }

@@ -174,7 +174,7 @@ final class TimeSequenceSvg {
 
   /** Returns how much sequence space a segment covers: its bytes, and one for a SYN or a FIN. */
   private static long extent(SegmentInfo s) {
-    return s.len() + (s.has(TcpFlags.SYN) ? 1 : 0) + (s.has(TcpFlags.FIN) ? 1 : 0);
+    return (long) s.len() + (s.has(TcpFlags.SYN) ? 1 : 0) + (s.has(TcpFlags.FIN) ? 1 : 0);
   }
 
   private static double rel(long seq, long isn) {

@@ -26,7 +26,7 @@ public sealed interface TraceEvent {
 
   /** A state change, {@code {"event":"state","from":"SYN_SENT","to":"ESTABLISHED"}}. */
   record StateChange(long timeNanos, String host, String conn, String from, String to) implements TraceEvent {
-    public String eventName() { return "state"; }
+    @Override public String eventName() { return "state"; }
   }
 
   /** What a segment event did to the segment. */
@@ -51,12 +51,12 @@ public sealed interface TraceEvent {
    */
   record Segment(long timeNanos, String host, String conn, SegmentAction action, SegmentInfo segment, String reason)
       implements TraceEvent {
-    public String eventName() { return action.jsonName(); }
+    @Override public String eventName() { return action.jsonName(); }
   }
 
   /** A timer set, fired or cancelled, {@code {"event":"timer","timer":"TIME_WAIT","action":"set"}}. */
   record Timer(long timeNanos, String host, String conn, String timer, String action) implements TraceEvent {
-    public String eventName() { return "timer"; }
+    @Override public String eventName() { return "timer"; }
   }
 
   /**
@@ -68,7 +68,7 @@ public sealed interface TraceEvent {
    */
   record Sample(long timeNanos, String host, String conn, long cwnd, long srttNanos, long bytesInFlight)
       implements TraceEvent {
-    public String eventName() { return "sample"; }
+    @Override public String eventName() { return "sample"; }
   }
 
   /**
@@ -79,12 +79,12 @@ public sealed interface TraceEvent {
    * @param bytes    the IP packet; the event owns this array
    */
   record Packet(long timeNanos, String host, String conn, boolean outbound, byte[] bytes) implements TraceEvent {
-    public String eventName() { return "packet"; }
+    @Override public String eventName() { return "packet"; }
   }
 
   /** A line of narration or a host-wide notice (listener full, ICMP received...). */
   record Note(long timeNanos, String host, String conn, String text) implements TraceEvent {
-    public String eventName() { return "note"; }
+    @Override public String eventName() { return "note"; }
   }
 
   /**

@@ -22,11 +22,13 @@ public interface TraceSink {
   default void countDrop(DropReason reason) {}
 
   /** Returns whether events are wanted at all, so that callers can skip building them. */
+  @SuppressWarnings("ReferenceEquality") // NONE is a sentinel: identity is meant
   default boolean enabled() {
     return this != NONE;
   }
 
   /** Returns a sink that passes each event to both sinks. */
+  @SuppressWarnings("ReferenceEquality") // NONE is a sentinel: identity is meant
   static TraceSink both(TraceSink a, TraceSink b) {
     if (a == NONE) return b;
     if (b == NONE) return a;

@@ -159,7 +159,7 @@ public final class Checksum {
   private static long addressSum(InetAddress address) {
     if (address instanceof Inet4Address) {
       int a = address.hashCode();
-      return (a >>> 16) + (a & 0xffff);
+      return (long) ((a >>> 16) + (a & 0xffff));
     }
     return sum(address.getAddress());
   }
@@ -167,6 +167,6 @@ public final class Checksum {
   /** Folds a sum of byte-swapped words and swaps the result back (RFC 1071 §2(B)). */
   private static long swapFolded(long swappedSum) {
     int folded = fold(swappedSum);
-    return ((folded & 0xff) << 8) | (folded >>> 8);
+    return (long) (((folded & 0xff) << 8) | (folded >>> 8));
   }
 }

@@ -43,14 +43,14 @@ public final class Ecn {
     if (version == 4) {
       int ihl = (packet[0] & 0xf) * 4;
       if (ihl < Ipv4Packet.MIN_HEADER_LENGTH || packet.length < ihl) return;
-      packet[1] = (byte) (packet[1] & ~0x3 | ecn);
+      packet[1] = (byte) ((packet[1] & ~0x3) | ecn);
       packet[10] = 0;
       packet[11] = 0;
       int sum = Checksum.compute(java.nio.ByteBuffer.wrap(packet), 0, ihl);
       packet[10] = (byte) (sum >>> 8);
       packet[11] = (byte) sum;
     } else if (version == 6) {
-      packet[1] = (byte) (packet[1] & ~0x30 | ecn << 4);
+      packet[1] = (byte) ((packet[1] & ~0x30) | ecn << 4);
     }
   }
 }

@@ -95,7 +95,7 @@ public final class Packets {
   public static byte[] icmpEchoReply(IpDatagram request) {
     if (!(IcmpCodec.parse(request, true) instanceof Parsed.Ok<IcmpMessage>(IcmpMessage.EchoRequest echo))) return null;
     if (request.destination().isMulticastAddress()) return null;
-    return icmp(request.destination(), request.source(), ICMP_HOP_LIMIT,
+    return icmp(/* source= */ request.destination(), /* destination= */ request.source(), ICMP_HOP_LIMIT,
         new IcmpMessage.EchoReply(echo.identifier(), echo.sequenceNumber(), echo.data()));
   }
 
@@ -124,7 +124,7 @@ public final class Packets {
 
   /** Returns the IP packet carrying {@code error} back to {@code offending}'s source. */
   private static byte[] icmpError(IpDatagram offending, IcmpMessage error) {
-    return icmp(offending.destination(), offending.source(), ICMP_HOP_LIMIT, error);
+    return icmp(/* source= */ offending.destination(), /* destination= */ offending.source(), ICMP_HOP_LIMIT, error);
   }
 
   /** Returns the start of {@code offending} that fits in an error message of the version's limit. */

@@ -34,9 +34,9 @@ public sealed interface TcpOption {
 
   /** End of option list (kind 0): the rest of the options field is padding. */
   record EndOfOptionList() implements TcpOption {
-    public int kind() { return KIND_EOL; }
-    public int encodedLength() { return 1; }
-    public String describe() { return "eol"; }
+    @Override public int kind() { return KIND_EOL; }
+    @Override public int encodedLength() { return 1; }
+    @Override public String describe() { return "eol"; }
   }
 
   /** A no-operation option: all are equal, so parsers and builders share this one. */
@@ -44,9 +44,9 @@ public sealed interface TcpOption {
 
   /** No-operation (kind 1), used to align the options that follow. */
   record NoOperation() implements TcpOption {
-    public int kind() { return KIND_NOP; }
-    public int encodedLength() { return 1; }
-    public String describe() { return "nop"; }
+    @Override public int kind() { return KIND_NOP; }
+    @Override public int encodedLength() { return 1; }
+    @Override public String describe() { return "nop"; }
   }
 
   /** Maximum segment size (kind 2, RFC 9293 §3.7.1): the largest segment the sender will receive. */
@@ -54,9 +54,9 @@ public sealed interface TcpOption {
     public MaximumSegmentSize {
       if (mss < 0 || mss > 0xffff) throw new IllegalArgumentException("mss out of range: " + mss);
     }
-    public int kind() { return KIND_MSS; }
-    public int encodedLength() { return 4; }
-    public String describe() { return "mss " + mss; }
+    @Override public int kind() { return KIND_MSS; }
+    @Override public int encodedLength() { return 4; }
+    @Override public String describe() { return "mss " + mss; }
   }
 
   /** Window scale (kind 3, RFC 7323 §2): the shift count the sender applies to its windows. */
@@ -64,16 +64,16 @@ public sealed interface TcpOption {
     public WindowScale {
       if (shiftCount < 0 || shiftCount > 0xff) throw new IllegalArgumentException("shift count out of range: " + shiftCount);
     }
-    public int kind() { return KIND_WINDOW_SCALE; }
-    public int encodedLength() { return 3; }
-    public String describe() { return "wscale " + shiftCount; }
+    @Override public int kind() { return KIND_WINDOW_SCALE; }
+    @Override public int encodedLength() { return 3; }
+    @Override public String describe() { return "wscale " + shiftCount; }
   }
 
   /** SACK permitted (kind 4, RFC 2018 §2), only in a SYN. */
   record SackPermitted() implements TcpOption {
-    public int kind() { return KIND_SACK_PERMITTED; }
-    public int encodedLength() { return 2; }
-    public String describe() { return "sackOK"; }
+    @Override public int kind() { return KIND_SACK_PERMITTED; }
+    @Override public int encodedLength() { return 2; }
+    @Override public String describe() { return "sackOK"; }
   }
 
   /** Selective acknowledgment (kind 5, RFC 2018 §3): up to four blocks of received data. */
@@ -82,9 +82,9 @@ public sealed interface TcpOption {
       blocks = List.copyOf(blocks);
       if (blocks.isEmpty() || blocks.size() > 4) throw new IllegalArgumentException("a SACK option holds 1 to 4 blocks, not " + blocks.size());
     }
-    public int kind() { return KIND_SACK; }
-    public int encodedLength() { return 2 + 8 * blocks.size(); }
-    public String describe() {
+    @Override public int kind() { return KIND_SACK; }
+    @Override public int encodedLength() { return 2 + 8 * blocks.size(); }
+    @Override public String describe() {
       StringBuilder b = new StringBuilder("sack ").append(blocks.size());
       for (SackBlock block : blocks) {
         b.append(" {").append(Integer.toUnsignedString(block.left())).append(':')
@@ -96,9 +96,9 @@ public sealed interface TcpOption {
 
   /** Timestamps (kind 8, RFC 7323 §3): TSval and TSecr, unsigned 32-bit values kept in {@code int}s. */
   record Timestamps(int tsVal, int tsEcr) implements TcpOption {
-    public int kind() { return KIND_TIMESTAMPS; }
-    public int encodedLength() { return 10; }
-    public String describe() {
+    @Override public int kind() { return KIND_TIMESTAMPS; }
+    @Override public int encodedLength() { return 10; }
+    @Override public String describe() {
       return "TS val " + Integer.toUnsignedString(tsVal) + " ecr " + Integer.toUnsignedString(tsEcr);
     }
   }
@@ -118,12 +118,12 @@ public sealed interface TcpOption {
     public static FastOpen request() {
       return new FastOpen(new byte[0], false);
     }
-    public byte[] cookie() { return cookie.clone(); }
+    @Override public byte[] cookie() { return cookie.clone(); }
     /** Returns whether the option carries no cookie (a cookie request, RFC 7413 §4.1.2). */
     public boolean isRequest() { return cookie.length == 0; }
-    public int kind() { return experimental ? KIND_EXPERIMENTAL : KIND_FAST_OPEN; }
-    public int encodedLength() { return (experimental ? 4 : 2) + cookie.length; }
-    public String describe() {
+    @Override public int kind() { return experimental ? KIND_EXPERIMENTAL : KIND_FAST_OPEN; }
+    @Override public int encodedLength() { return (experimental ? 4 : 2) + cookie.length; }
+    @Override public String describe() {
       return (experimental ? "tfo-exp" : "tfo") + (cookie.length == 0 ? " cookiereq" : " cookie " + HexFormat.of().formatHex(cookie));
     }
     @Override public boolean equals(Object o) {
@@ -140,9 +140,9 @@ public sealed interface TcpOption {
       data = data.clone();
       if (data.length > 38) throw new IllegalArgumentException("option data too long: " + data.length);
     }
-    public byte[] data() { return data.clone(); }
-    public int encodedLength() { return 2 + data.length; }
-    public String describe() {
+    @Override public byte[] data() { return data.clone(); }
+    @Override public int encodedLength() { return 2 + data.length; }
+    @Override public String describe() {
       return "unknown-" + kind + (data.length == 0 ? "" : " " + HexFormat.of().formatHex(data));
     }
     @Override public boolean equals(Object o) {

@@ -5,6 +5,7 @@ import static dev.synack.sim.TestPackets.packet;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -118,7 +119,7 @@ class LinkImpairmentTest {
 
       assertEquals(List.of(0, 0, 1, 1, 2, 2), b.numbers());
       assertArrayEquals(b.received.get(0).packet(), b.received.get(1).packet());
-      assertTrue(b.received.get(0).packet() != b.received.get(1).packet(), "copies must not share an array");
+      assertNotSame(b.received.get(0).packet(), b.received.get(1).packet(), "copies must not share an array");
       assertEquals(3, net.stats(a, b).duplicated());
     }
 

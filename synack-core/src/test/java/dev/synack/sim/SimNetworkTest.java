@@ -159,7 +159,7 @@ class SimNetworkTest {
   @Nested
   class VirtualTime {
     /** A node with one deadline that it clears when it fires, and re-arms every period if asked. */
-    final class TimerNode implements SimNode {
+    static final class TimerNode implements SimNode {
       long deadline;
       final long period;
       final List<Long> fired = new ArrayList<>();

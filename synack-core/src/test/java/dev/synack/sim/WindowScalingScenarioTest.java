@@ -85,7 +85,7 @@ class WindowScalingScenarioTest {
       if (lastAck > 0) mostInFlight = Math.max(mostInFlight, highestSent - lastAck);
     }
     String figures = "window " + largestWindow + " B, in flight " + mostInFlight + " B, goodput "
-        + (data.length * 8L * 1000 / (elapsed / MS)) / 1_000_000.0 + " Mbit/s over " + elapsed / MS + " ms";
+        + (data.length * 8.0 * 1000 / ((double) elapsed / MS)) / 1_000_000.0 + " Mbit/s over " + elapsed / MS + " ms";
     assertTrue(largestWindow > 65535, "the window field << shift passes 64 KiB: " + figures);
     assertTrue(mostInFlight > 65536, "more than 64 KiB in flight: " + figures);
     assertTrue(largestWindow > 625_000, "auto-tuning grew the window past the path's 625 KB: " + figures);

@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -119,9 +120,9 @@ class FragmentsTest {
     @Test
     void atomicFragment_isProcessedAlone() {
       // RFC 6946 §4: offset 0 and M clear; the datagram is whole and never waits for reassembly.
-      byte[] small = UdpPacket.packet(A6, 40000, B6, 53, 64, ByteBuffer.wrap("hi".getBytes()));
+      byte[] small = UdpPacket.packet(A6, 40000, B6, 53, 64, ByteBuffer.wrap("hi".getBytes(UTF_8)));
       b.handlePacket(fragment6(small, 0, small.length - 40, false, 7), 0);
-      assertArrayEquals("hi".getBytes(), server.receive().payload());
+      assertArrayEquals("hi".getBytes(UTF_8), server.receive().payload());
       assertEquals(0, b.counters().fragmentsIn());
     }
 

@@ -3,6 +3,7 @@ package dev.synack.stack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,7 +119,7 @@ class HostTest {
       deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)), MS);
       Connection c = l.accept();
       assertNotNull(c);
-      assertTrue(c.id().localAddress() == host.addresses().get(0), "same instance as the host's address");
+      assertSame(host.addresses().get(0), c.id().localAddress(), "same instance as the host's address");
     }
 
     @Test

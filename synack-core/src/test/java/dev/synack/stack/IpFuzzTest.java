@@ -143,7 +143,7 @@ class IpFuzzTest {
     ByteBuffer b = ByteBuffer.wrap(f);
     b.putShort(2, (short) f.length);
     b.putShort(4, (short) id);
-    b.putShort(6, (short) ((more ? 0x2000 : 0) | (offset / 8) & 0x1fff));
+    b.putShort(6, (short) ((more ? 0x2000 : 0) | ((offset / 8) & 0x1fff)));
     b.putShort(10, (short) 0);
     b.putShort(10, (short) Checksum.compute(b, 0, 20));
     return f;

@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -84,9 +85,9 @@ class SynPolicyTest {
       assertEquals(REMOTE4, s.id().localAddress(), "the forwarder's end is the address the client called");
       assertEquals(c.id().localPort(), s.id().remotePort());
 
-      byte[][] got = SimExchange.exchange(net, c, s, "hello".getBytes(), "world!".getBytes());
-      assertArrayEquals("hello".getBytes(), got[0]);
-      assertArrayEquals("world!".getBytes(), got[1]);
+      byte[][] got = SimExchange.exchange(net, c, s, "hello".getBytes(UTF_8), "world!".getBytes(UTF_8));
+      assertArrayEquals("hello".getBytes(UTF_8), got[0]);
+      assertArrayEquals("world!".getBytes(UTF_8), got[1]);
       assertEquals(0, forwarder.heldSynCount());
     }
 

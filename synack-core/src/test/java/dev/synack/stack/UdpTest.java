@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -63,7 +64,7 @@ class UdpTest {
       UdpEndpoint server = b.bindUdp(null, 53);
       UdpEndpoint client = a.bindUdp(null, 0);
       assertTrue(client.port() >= 32768 && client.port() <= 60999, "ephemeral port " + client.port());
-      client.send(ByteBuffer.wrap("query".getBytes()), to, 53, net.now());
+      client.send(ByteBuffer.wrap("query".getBytes(UTF_8)), to, 53, net.now());
       assertTrue(net.runUntil(() -> server.pending() > 0, SECOND));
       assertInstanceOf(HostEvent.UdpReadable.class, b.pollEvent());
       UdpMessage q = server.receive();
@@ -71,14 +72,14 @@ class UdpTest {
       assertEquals(client.port(), q.remotePort());
       assertEquals(to, q.localAddress());
       assertEquals(53, q.localPort());
-      assertArrayEquals("query".getBytes(), q.payload());
+      assertArrayEquals("query".getBytes(UTF_8), q.payload());
 
-      server.send(ByteBuffer.wrap("answer".getBytes()), q.remoteAddress(), q.remotePort(), net.now());
+      server.send(ByteBuffer.wrap("answer".getBytes(UTF_8)), q.remoteAddress(), q.remotePort(), net.now());
       assertTrue(net.runUntil(() -> client.pending() > 0, SECOND));
       UdpMessage r = client.receive();
       assertEquals(to, r.remoteAddress());
       assertEquals(53, r.remotePort());
-      assertArrayEquals("answer".getBytes(), r.payload());
+      assertArrayEquals("answer".getBytes(UTF_8), r.payload());
       assertNull(client.receive());
       assertEquals(1, a.counters().udpDatagramsIn());
       assertEquals(1, a.counters().udpDatagramsOut());
@@ -276,13 +277,13 @@ class UdpTest {
       Host f = new Host("forwarder", HostConfig.defaults(43).withAnyDestination(true), null);
       f.addAddress(B4);
       UdpEndpoint all = f.bindUdpAll();
-      f.handlePacket(UdpPacket.packet(A4, 40000, ELSEWHERE4, 53, 64, ByteBuffer.wrap("q".getBytes())), 0);
+      f.handlePacket(UdpPacket.packet(A4, 40000, ELSEWHERE4, 53, 64, ByteBuffer.wrap("q".getBytes(UTF_8))), 0);
       UdpMessage m = all.receive();
       assertNotNull(m);
       assertEquals(ELSEWHERE4, m.localAddress());
       assertEquals(53, m.localPort());
 
-      all.send(ByteBuffer.wrap("r".getBytes()), m.localAddress(), m.localPort(), m.remoteAddress(), m.remotePort(), 0);
+      all.send(ByteBuffer.wrap("r".getBytes(UTF_8)), m.localAddress(), m.localPort(), m.remoteAddress(), m.remotePort(), 0);
       IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(f.pollTransmit(0))).value();
       assertEquals(ELSEWHERE4, ip.source());
       assertEquals(A4, ip.destination());
@@ -295,7 +296,7 @@ class UdpTest {
     @Test
     void withoutAnyDestination_otherAddressesAreNotTaken() {
       UdpEndpoint all = b.bindUdpAll();
-      b.handlePacket(UdpPacket.packet(A4, 40000, ELSEWHERE4, 53, 64, ByteBuffer.wrap("q".getBytes())), 0);
+      b.handlePacket(UdpPacket.packet(A4, 40000, ELSEWHERE4, 53, 64, ByteBuffer.wrap("q".getBytes(UTF_8))), 0);
       assertEquals(0, all.pending());
       assertEquals(1, b.counters().dropped("not-for-this-host"));
       assertNotEquals(0, b.counters().droppedTotal());

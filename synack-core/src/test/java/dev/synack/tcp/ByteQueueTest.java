@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -101,12 +102,12 @@ class ByteQueueTest {
     @Test
     void setCapacity_raisesTheLimitForLaterWrites() {
       ByteQueue q = new ByteQueue(4);
-      assertEquals(4, q.write(ByteBuffer.wrap("abcdefgh".getBytes())));
+      assertEquals(4, q.write(ByteBuffer.wrap("abcdefgh".getBytes(UTF_8))));
       q.setCapacity(8);
-      assertEquals(4, q.write(ByteBuffer.wrap("efghijk".getBytes())));
+      assertEquals(4, q.write(ByteBuffer.wrap("efghijk".getBytes(UTF_8))));
       ByteBuffer out = ByteBuffer.allocate(8);
       q.read(out);
-      assertEquals("abcdefgh", new String(out.array()));
+      assertEquals("abcdefgh", new String(out.array(), UTF_8));
     }
   }
 

@@ -29,7 +29,7 @@ class CongestionScenarioTest {
       dropOnce(h, 250);
       h.run(18 * S);
       Reduction r = reduction(h.samples, 2 * 200 * MS);
-      double wMax = r.before / MSS;
+      double wMax = (double) r.before / MSS;
       double k = Math.cbrt(wMax * (1 - Cubic.BETA) / Cubic.C);
       long kNanos = (long) (k * S);
       double early = growth(h.samples, r.time + kNanos / 10, r.time + 3 * kNanos / 10);

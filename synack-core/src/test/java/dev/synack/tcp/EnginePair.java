@@ -34,7 +34,6 @@ public final class EnginePair {
   public static final FourTuple SERVER_ID = new FourTuple(address("10.0.0.2"), SERVER_PORT, address("10.0.0.1"), CLIENT_PORT);
 
   public final TraceRecorder trace = new TraceRecorder();
-  private final TcpConfig clientCfg;
   private final TcpConfig serverCfg;
   private long now;
   private TcpConnection client;
@@ -46,8 +45,7 @@ public final class EnginePair {
   private final List<Predicate<TcpSegment>> dropToServer = new ArrayList<>();
   private final List<Predicate<TcpSegment>> dropToClient = new ArrayList<>();
 
-  private EnginePair(TcpConfig clientCfg, TcpConfig serverCfg) {
-    this.clientCfg = clientCfg;
+  private EnginePair(TcpConfig serverCfg) {
     this.serverCfg = serverCfg;
   }
 
@@ -58,14 +56,14 @@ public final class EnginePair {
 
   /** As {@link #connect(TcpConfig)}, with a configuration per end. */
   public static EnginePair connect(TcpConfig clientCfg, TcpConfig serverCfg) {
-    EnginePair p = new EnginePair(clientCfg, serverCfg);
+    EnginePair p = new EnginePair(serverCfg);
     p.client = TcpConnection.connect(CLIENT_ID, clientCfg, CLIENT_ISS, p.now, p.trace, "client");
     return p;
   }
 
   /** Returns a pair with both ends created but nothing sent: the client in SYN-SENT, the server in LISTEN (RFC 9293's passive OPEN). */
   public static EnginePair withListener(TcpConfig cfg) {
-    EnginePair p = new EnginePair(cfg, cfg);
+    EnginePair p = new EnginePair(cfg);
     p.server = TcpConnection.listen(SERVER_ID, cfg, p.trace, "server");
     p.client = TcpConnection.connect(CLIENT_ID, cfg, CLIENT_ISS, p.now, p.trace, "client");
     return p;
@@ -82,7 +80,7 @@ public final class EnginePair {
 
   /** Returns a pair with both ends in SYN-SENT, neither SYN sent yet: a simultaneous open (RFC 9293 §3.5 figure 8). */
   public static EnginePair simultaneousOpen(TcpConfig cfg) {
-    EnginePair p = new EnginePair(cfg, cfg);
+    EnginePair p = new EnginePair(cfg);
     p.client = TcpConnection.connect(CLIENT_ID, cfg, CLIENT_ISS, p.now, p.trace, "client");
     p.server = TcpConnection.connect(SERVER_ID, cfg, SERVER_ISS, p.now, p.trace, "server");
     return p;

@@ -224,7 +224,7 @@ class EngineUnitsTest {
     @Test
     void toString_isTheTraceConn() throws Exception {
       assertEquals("10.0.0.1:40000-10.0.0.2:80", EnginePair.CLIENT_ID.toString());
-      FourTuple v6 = new FourTuple(InetAddress.getByName("::1"), 80, InetAddress.getByName("fe80::1"), 40000);
+      FourTuple v6 = new FourTuple(InetAddress.ofLiteral("::1"), 80, InetAddress.ofLiteral("fe80::1"), 40000);
       assertEquals("[::1]:80-[fe80::1]:40000", v6.toString(), "IPv6 in the canonical form of RFC 5952, as tcpdump prints it");
       assertEquals("10.0.0.2:80-*:*", new FourTuple(EnginePair.SERVER_ID.localAddress(), 80, null, 0).toString());
     }

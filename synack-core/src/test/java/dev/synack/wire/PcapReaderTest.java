@@ -5,6 +5,7 @@ import static dev.synack.wire.CaptureBytes.ipv4;
 import static dev.synack.wire.CaptureBytes.ipv6;
 import static java.nio.ByteOrder.BIG_ENDIAN;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -230,7 +231,7 @@ class PcapReaderTest {
 
     @Test
     void unknownMagic_namesTheMagic() {
-      assertTrue(error("hello world!".getBytes()).startsWith("not a pcap or pcapng file: it starts with 0x68656c6c"));
+      assertTrue(error("hello world!".getBytes(UTF_8)).startsWith("not a pcap or pcapng file: it starts with 0x68656c6c"));
     }
 
     @Test

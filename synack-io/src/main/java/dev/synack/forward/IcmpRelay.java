@@ -51,7 +51,7 @@ final class IcmpRelay implements EchoRelay, AutoCloseable {
   /** Relay thread only. */
   private final Map<FlowKey, Flow> flows = new HashMap<>();
 
-  private final class Flow {
+  private static final class Flow {
     final FlowKey key;
     final IcmpSocket socket;
     long lastActivity = System.nanoTime();

@@ -175,6 +175,7 @@ public final class ReopeningLink implements Link {
    * Handles an error of {@code link}: one that is gone is closed and forgotten, so that the next
    * call reopens it; returns what to throw.
    */
+  @SuppressWarnings("ReferenceEquality") // whether the link was replaced: identity is meant
   private IOException lost(Link link, IOException e) {
     boolean gone = e instanceof LinkGoneException;
     synchronized (lock) {

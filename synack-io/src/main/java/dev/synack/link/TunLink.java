@@ -225,6 +225,7 @@ public final class TunLink implements Link {
     return open(name, mtu, offload, offloadNote, false);
   }
 
+  @SuppressWarnings("MustBeClosedChecker") // the arena lives as long as the link, whose close() closes it
   private static TunLink open(String name, int mtu, boolean offload, String offloadNote, boolean multiQueue)
       throws IOException {
     byte[] nameBytes = checkName(name);
@@ -278,6 +279,7 @@ public final class TunLink implements Link {
    * @param mtu the device's MTU, 68..65535 (the caller set it up, so it knows)
    * @throws IOException when the descriptor cannot be made non-blocking (it is not open)
    */
+  @SuppressWarnings("MustBeClosedChecker") // the arena lives as long as the link, whose close() closes it
   public static TunLink fromDescriptor(int fd, int mtu) throws IOException {
     final long FIONBIO = 0x5421L; // <asm-generic/ioctls.h>: set or clear non-blocking I/O
     if (fd < 0) throw new IllegalArgumentException("descriptor is negative: " + fd);

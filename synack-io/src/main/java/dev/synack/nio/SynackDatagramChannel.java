@@ -340,6 +340,7 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   // Options, addresses, multicast.
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   public <T> DatagramChannel setOption(SocketOption<T> name, T value) throws IOException {
     Objects.requireNonNull(name, "name");
     if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");
@@ -364,7 +365,7 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   }
 
   @Override
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "ReferenceEquality"}) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   public <T> T getOption(SocketOption<T> name) throws IOException {
     Objects.requireNonNull(name, "name");
     if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");

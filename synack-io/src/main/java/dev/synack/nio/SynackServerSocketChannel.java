@@ -108,6 +108,7 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
     return null;
   }
 
+  @SuppressWarnings("Finally") // an interruption during end() closes the connection just accepted and is rethrown, as the JDK's channel does
   @Override
   public SocketChannel accept() throws IOException {
     synchronized (acceptLock) {
@@ -156,6 +157,7 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   public <T> ServerSocketChannel setOption(SocketOption<T> name, T value) throws IOException {
     Objects.requireNonNull(name, "name");
     if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");
@@ -174,7 +176,7 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
   }
 
   @Override
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "ReferenceEquality"}) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   public <T> T getOption(SocketOption<T> name) throws IOException {
     Objects.requireNonNull(name, "name");
     if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");

@@ -386,6 +386,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   public <T> SocketChannel setOption(SocketOption<T> name, T value) throws IOException {
     Objects.requireNonNull(name, "name");
     if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");
@@ -421,7 +422,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   }
 
   @Override
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "ReferenceEquality"}) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   public <T> T getOption(SocketOption<T> name) throws IOException {
     Objects.requireNonNull(name, "name");
     if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");

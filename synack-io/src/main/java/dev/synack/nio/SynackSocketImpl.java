@@ -30,8 +30,7 @@ final class SynackSocketImpl extends SocketImpl {
   private HostScope.Binding scope;
   private InetSocketAddress bindAddress;
   private final Map<Integer, Object> pending = new LinkedHashMap<>();
-  /** The client's channel and its adaptor, once connected or accepted. */
-  private SynackSocketChannel channel;
+  /** The client's channel's socket adaptor, once connected or accepted. */
   private Socket socket;
   /** The server's adaptor, once listening. */
   private ServerSocket server;
@@ -74,13 +73,12 @@ final class SynackSocketImpl extends SocketImpl {
     try {
       if (bindAddress != null) c.bind(bindAddress);
       Socket s = c.socket();
-      attach(c, s);
+      attach(s);
       applyPending();
       s.connect(remote, timeout);
       connected(c);
     } catch (IOException | RuntimeException e) {
       c.close();
-      channel = null;
       socket = null;
       throw e;
     }
@@ -106,12 +104,11 @@ final class SynackSocketImpl extends SocketImpl {
     server.setSoTimeout(timeoutMillis);
     Socket accepted = server.accept();
     SynackSocketChannel c = (SynackSocketChannel) accepted.getChannel();
-    target.attach(c, accepted);
+    target.attach(accepted);
     target.connected(c);
   }
 
-  private void attach(SynackSocketChannel c, Socket s) {
-    channel = c;
+  private void attach(Socket s) {
     socket = s;
   }
 
@@ -198,7 +195,7 @@ final class SynackSocketImpl extends SocketImpl {
       return switch (id) {
         case SocketOptions.TCP_NODELAY -> socket.getTcpNoDelay();
         case SocketOptions.SO_KEEPALIVE -> socket.getKeepAlive();
-        case SocketOptions.SO_LINGER -> socket.getSoLinger() < 0 ? (Object) Boolean.FALSE : (Object) socket.getSoLinger();
+        case SocketOptions.SO_LINGER -> socket.getSoLinger() < 0 ? (Object) false : (Object) socket.getSoLinger();
         case SocketOptions.SO_RCVBUF -> socket.getReceiveBufferSize();
         case SocketOptions.SO_SNDBUF -> socket.getSendBufferSize();
         case SocketOptions.SO_REUSEADDR -> socket.getReuseAddress();
@@ -211,8 +208,8 @@ final class SynackSocketImpl extends SocketImpl {
     Object v = pending.get(id);
     return switch (id) {
       case SocketOptions.TCP_NODELAY, SocketOptions.SO_KEEPALIVE, SocketOptions.SO_REUSEADDR, SocketOptions.SO_OOBINLINE ->
-          v == null ? Boolean.FALSE : v;
-      case SocketOptions.SO_LINGER -> v == null ? Boolean.FALSE : v;
+          v == null ? false : v;
+      case SocketOptions.SO_LINGER -> v == null ? false : v;
       case SocketOptions.SO_RCVBUF, SocketOptions.SO_SNDBUF -> v == null ? 131_072 : v;
       default -> throw new SocketException("option " + id + " is not supported by synack's sockets");
     };
@@ -247,14 +244,15 @@ final class SynackSocketImpl extends SocketImpl {
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   protected <T> void setOption(SocketOption<T> name, T value) throws IOException {
     Integer id = LEGACY.get(name);
     if (id == null) throw new UnsupportedOperationException("'" + name + "' not supported");
-    setOption(id, name == StandardSocketOptions.SO_LINGER ? ((Integer) value < 0 ? Boolean.FALSE : value) : value);
+    setOption(id, name == StandardSocketOptions.SO_LINGER ? ((Integer) value < 0 ? false : value) : value);
   }
 
   @Override
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "ReferenceEquality"}) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   protected <T> T getOption(SocketOption<T> name) throws IOException {
     Integer id = LEGACY.get(name);
     if (id == null) throw new UnsupportedOperationException("'" + name + "' not supported");

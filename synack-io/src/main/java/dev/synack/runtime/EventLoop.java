@@ -177,6 +177,7 @@ public abstract class EventLoop implements AutoCloseable {
    * Passes a host's events to whoever waits on them: each connection or listener with an event
    * tells its waiters its new {@link dev.synack.stack.Readiness}. Called on the loop thread.
    */
+  @SuppressWarnings("ReferenceEquality") // the same target as the last one: identity is meant
   protected final void dispatchEvents(Host host) {
     HostEvent e;
     Attachable last = null;

@@ -141,6 +141,7 @@ public final class HostDriver extends EventLoop {
   }
 
   @Override
+  @SuppressWarnings("NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the counts
   protected void turn(long now) throws IOException {
     if (loopThread == null) loopThread = Thread.currentThread();
     flush(now);
@@ -184,6 +185,7 @@ public final class HostDriver extends EventLoop {
   }
 
   /** Handles the packets other loops handed over, in the order they were read. */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the counts
   private void takeInbox(long now) {
     HandedOver h;
     long taken = 0;

@@ -118,7 +118,7 @@ final class Shards {
 
   private static long words(long h, byte[] address) {
     for (int i = 0; i < address.length; i += 4) {
-      h = mix(h, (address[i] & 0xff) << 24 | (address[i + 1] & 0xff) << 16 | (address[i + 2] & 0xff) << 8 | address[i + 3] & 0xff);
+      h = mix(h, (address[i] & 0xff) << 24 | (address[i + 1] & 0xff) << 16 | (address[i + 2] & 0xff) << 8 | (address[i + 3] & 0xff));
     }
     return h;
   }

@@ -34,6 +34,7 @@ public final class Signal {
   }
 
   /** Removes every registration of {@code waiter}. */
+  @SuppressWarnings("ReferenceEquality") // the waiter registered, not an equal one
   public void unregister(Waiter waiter) {
     CopyOnWriteArrayList<Entry> w = waiters;
     if (w != null) w.removeIf(e -> e.waiter() == waiter);

@@ -151,7 +151,7 @@ public final class TcpServerSocket implements Closeable {
     if (loops != null) return acceptOnAnyLoop();
     // Boolean.FALSE stands for "closed meanwhile", which ends the wait like a connection does.
     Object result = Blocking.await(loop, signal, soTimeoutMillis, "accept", now -> {
-      if (listener.isClosed()) return Boolean.FALSE;
+      if (listener.isClosed()) return false;
       Connection accepted = listener.accept();
       // Made on the loop, where the connection's events are dispatched; see TcpSocket.connect.
       if (accepted != null) EventLoop.signalOf(accepted);
@@ -181,7 +181,7 @@ public final class TcpServerSocket implements Closeable {
         if (!pending.compareAndSet(i, 1, 0)) continue; // nothing arrived there since it was last found empty
         Listener l = listeners[i];
         Object result = loops[i].callUninterruptibly(now -> {
-          if (l.isClosed()) return Boolean.FALSE;
+          if (l.isClosed()) return false;
           Connection accepted = l.accept();
           if (accepted != null) EventLoop.signalOf(accepted);
           return (Object) accepted;
@@ -190,7 +190,7 @@ public final class TcpServerSocket implements Closeable {
           pending.set(i, 1); // more may wait behind it
           return new TcpSocket(loops[i], c);
         }
-        if (result == Boolean.FALSE || closed) throw new SocketException("Socket is closed");
+        if (Boolean.FALSE.equals(result) || closed) throw new SocketException("Socket is closed");
       }
       try {
         if (!signal.awaitChange(seen, deadline)) {

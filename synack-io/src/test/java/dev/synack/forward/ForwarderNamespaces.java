@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 abstract class ForwarderNamespaces {
   static final String SERVER4 = "10.98.0.2";
   static final String SERVER6 = "fd00:98::2";
-  static final Duration TIMEOUT = Duration.ofSeconds(120);
+  static final Duration TIMEOUT = Duration.ofMinutes(2);
 
   NetnsFixture client;
   NetnsFixture outside;

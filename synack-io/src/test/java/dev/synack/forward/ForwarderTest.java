@@ -190,7 +190,7 @@ class ForwarderTest extends ForwarderNamespaces {
   @Test
   void throughSocks5_wrongPassword_clientGetsUnreachable() throws Exception {
     NetnsFixture.assumeCommand("microsocks", "microsocks");
-    NetnsFixture.Started socks = server.start("microsocks", "-i", "0.0.0.0", "-p", "1080", "-u", "user", "-P", "secret");
+    server.start("microsocks", "-i", "0.0.0.0", "-p", "1080", "-u", "user", "-P", "secret");
     forwarder.close();
     startForwarder(ForwarderOptions.defaults().withSocks5(new InetSocketAddress(SERVER4, 1080), "user", "wrong"));
     String result = "";

@@ -1,5 +1,6 @@
 package dev.synack.link;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -275,7 +276,7 @@ class TunLinkTest {
 
     @Test
     void linkPings_kernelAnswers_replyReadIntoDirectBuffer() throws IOException {
-      byte[] data = "synack tun test".getBytes();
+      byte[] data = "synack tun test".getBytes(UTF_8);
       ByteBuffer request = ByteBuffer.allocateDirect(64).put(Icmp4.echoRequest(SYNACK, KERNEL, 0x5a5a, 7, data)).flip();
       link.send(request);
       assertEquals(request.limit(), request.position(), "send consumes the packet");

@@ -1,5 +1,6 @@
 package dev.synack.nio;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -15,13 +16,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -120,7 +121,7 @@ class JdkHttpOverSynackTest {
       HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       URI uri = URI.create("http://" + SimPair.SERVER.getHostAddress() + ":" + PORT + "/echo");
       HttpRequest ok = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString("abc")).build();
-      assertEquals("cba", new String(client.send(ok, HttpResponse.BodyHandlers.ofByteArray()).body()));
+      assertEquals("cba", new String(client.send(ok, HttpResponse.BodyHandlers.ofByteArray()).body(), UTF_8));
 
       pair.setLink(fine.withLoss(1.0)); // a partition: nothing gets through either way
       HttpRequest bounded = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(1))
@@ -129,7 +130,7 @@ class JdkHttpOverSynackTest {
 
       pair.setLink(fine); // healed
       HttpRequest again = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString("xyz")).build();
-      assertEquals("zyx", new String(client.send(again, HttpResponse.BodyHandlers.ofByteArray()).body()));
+      assertEquals("zyx", new String(client.send(again, HttpResponse.BodyHandlers.ofByteArray()).body(), UTF_8));
       client.close();
       server.stop(0);
     } finally {

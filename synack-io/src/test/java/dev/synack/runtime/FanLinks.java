@@ -70,7 +70,7 @@ final class FanLinks {
     }
   }
 
-  private abstract static class End implements Link {
+  abstract static class End implements Link {
     private final Box in;
     private volatile boolean closed;
 
@@ -111,7 +111,7 @@ final class FanLinks {
   }
 
   /** A queue of packets with a wake-up flag, under one lock (the test harness only: the stack's hand-off has none). */
-  private static final class Box {
+  static final class Box {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<byte[]> packets = new ArrayDeque<>();

@@ -134,7 +134,7 @@ final class LinuxSysctls {
         case "net.ipv4.tcp_fastopen_key" -> fastOpenKey(value) != null;
         case "net.ipv4.tcp_timestamps", "net.ipv4.tcp_sack", "net.ipv4.tcp_window_scaling", "net.ipv4.tcp_recovery",
             "net.ipv4.tcp_rfc1337" -> value.equals("0") || value.equals("1");
-        default -> Long.parseLong(value) >= 1 && Long.parseLong(value) <= 127 || name.contains("keepalive") && Long.parseLong(value) >= 1;
+        default -> (Long.parseLong(value) >= 1 && Long.parseLong(value) <= 127) || (name.contains("keepalive") && Long.parseLong(value) >= 1);
       };
     } catch (IllegalArgumentException e) {
       ok = false;

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
@@ -110,7 +111,7 @@ final class PacketMatcher {
     return o.timestamps() == null ? null : o.timestamps().tsEcr();
   }
 
-  private static TreeSet<Integer> kinds(TcpOptions o) {
+  private static SortedSet<Integer> kinds(TcpOptions o) {
     TreeSet<Integer> kinds = new TreeSet<>();
     for (TcpOption option : o.list()) {
       if (option.kind() != TcpOption.KIND_NOP && option.kind() != TcpOption.KIND_EOL) kinds.add(option.kind());

@@ -55,6 +55,7 @@ public enum Profile {
   /** FreeBSD's {@code SYNCACHE_MAXREXMTS}: the syncache resends a SYN-ACK 3 times, then forgets the entry. */
   private static final int FREEBSD_SYNCACHE_RETRANSMISSIONS = 3;
 
+  @SuppressWarnings("ImmutableEnumChecker") // every profile passes Set.of(...), which is immutable
   private final Set<String> defines;
 
   Profile(Set<String> defines) {

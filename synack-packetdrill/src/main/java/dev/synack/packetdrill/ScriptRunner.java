@@ -77,8 +77,8 @@ public final class ScriptRunner {
           try {
             run(e);
           } catch (ScriptException ex) {
-            if (ex.kind() == ScriptException.Kind.MISMATCH && (nonFatalSyscalls && e instanceof Event.Syscall
-                || nonFatalPackets && e instanceof Event.Packet)) {
+            if (ex.kind() == ScriptException.Kind.MISMATCH && ((nonFatalSyscalls && e instanceof Event.Syscall)
+                || (nonFatalPackets && e instanceof Event.Packet))) {
               warnings.add(script.name() + ":" + e.line() + ": " + ex.getMessage() + " (non-fatal)");
             } else {
               throw ex;
@@ -331,7 +331,6 @@ public final class ScriptRunner {
     private void checkResult(Event.Syscall sc, SocketCalls.Result r) {
       Long want = Symbols.evaluate(sc.result());
       if (want == null) throw ScriptException.unsupported(0, "return value " + sc.result());
-      String expected = want + (sc.errno() == null ? "" : " " + sc.errno());
       String seen = r.value() + (r.errno() == null ? "" : " " + r.errno().name());
       boolean ok = want == r.value();
       if (ok && want == -1) {

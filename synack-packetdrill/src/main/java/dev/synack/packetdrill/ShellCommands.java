@@ -124,7 +124,7 @@ final class ShellCommands {
       if (a.equals(">") || a.equals("2>")) {
         i++; // "> /dev/null": where the output goes does not matter here
       } else if (a.startsWith(">") || a.startsWith("2>")) {
-        continue;
+        // ">/dev/null" in one word: skipped as well
       } else if (a.startsWith("-")) {
         for (char f : a.substring(1).toCharArray()) {
           switch (f) {
@@ -160,7 +160,7 @@ final class ShellCommands {
   }
 
   private static String unquote(String v) {
-    return v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'")) ? v.substring(1, v.length() - 1) : v;
+    return v.length() >= 2 && ((v.startsWith("\"") && v.endsWith("\"")) || (v.startsWith("'") && v.endsWith("'"))) ? v.substring(1, v.length() - 1) : v;
   }
 
   /** Splits a command line into words as a shell does for plain words and double or single quotes. */

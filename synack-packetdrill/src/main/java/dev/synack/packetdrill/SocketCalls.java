@@ -47,7 +47,6 @@ final class SocketCalls {
   private final HostUnderTest hut;
   private final Sysctls sysctls;
   private final Profile profile;
-  private final MatchMode mode;
   private final InetAddress localAddress;
   private final InetAddress remoteAddress;
   private final SocketOptions options;
@@ -63,7 +62,6 @@ final class SocketCalls {
     this.hut = hut;
     this.sysctls = sysctls;
     this.profile = profile;
-    this.mode = mode;
     this.localAddress = localAddress;
     this.remoteAddress = remoteAddress;
     this.options = new SocketOptions(hut, sysctls, profile, mode);
@@ -105,11 +103,11 @@ final class SocketCalls {
       case "accept" -> accept(a, sc.result());
       case "read", "recv", "recvfrom", "readv", "recvmsg" -> {
         DataArgs d = DataArgs.of(sc.name(), a);
-        yield read(a, sc.name(), d.length(), d.flags());
+        yield read(a, d.length(), d.flags());
       }
       case "write", "send", "sendto", "writev", "sendmsg" -> {
         DataArgs d = DataArgs.of(sc.name(), a);
-        yield write(a, sc.name(), d.length(), d.flags());
+        yield write(a, d.length(), d.flags());
       }
       case "shutdown" -> now(shutdown(a));
       case "close" -> now(close(a));
@@ -289,7 +287,7 @@ final class SocketCalls {
    * {@code flags} ({@link DataArgs} has refused those not emulated): MSG_DONTWAIT makes this one
    * call non-blocking, MSG_WAITALL makes a blocking call wait for all of {@code length}.
    */
-  private Call read(List<Expr> a, String name, long length, java.util.Set<String> flags) {
+  private Call read(List<Expr> a, long length, java.util.Set<String> flags) {
     ScriptSocket s = socketOf(a);
     if (s == null) return now(Result.fail(Errno.EBADF));
     boolean nonBlocking = s.nonBlocking || flags.contains("MSG_DONTWAIT");
@@ -329,7 +327,7 @@ final class SocketCalls {
   }
 
   /** write, send, sendto, writev, sendmsg: {@code length} zero bytes; MSG_DONTWAIT makes this one call non-blocking. */
-  private Call write(List<Expr> a, String name, long length, java.util.Set<String> flags) {
+  private Call write(List<Expr> a, long length, java.util.Set<String> flags) {
     ScriptSocket s = socketOf(a);
     if (s == null) return now(Result.fail(Errno.EBADF));
     boolean nonBlocking = s.nonBlocking || flags.contains("MSG_DONTWAIT");

@@ -156,7 +156,7 @@ final class Sysctls {
 
   /**
    * Returns the keep-alive idle time in ms ({@code keepidle}), the default TCP_KEEPIDLE; the
-   * profile's own when no script or profile sets the variable. Likewise {@link #keepAliveInterval},
+   * profile's own when no script or profile sets the variable. Likewise {@code keepAliveInterval},
    * {@link #keepAliveCount} and {@link #establishmentTimeoutMs} (0: none).
    */
   long keepAliveIdleMs() {

@@ -48,7 +48,7 @@ final class ConnRateBench {
    */
   static double[] synackCyclesPerSecond(int cycles, int concurrency) {
     SimHosts hosts = SimHosts.forConnections(cycles);
-    Listener listener = hosts.listen();
+    hosts.listen();
     ByteBuffer one = ByteBuffer.allocate(1);
     int started = 0;
     int finished = 0;
@@ -94,7 +94,7 @@ final class ConnRateBench {
         if (c.attachment() == null) {
           one.clear();
           c.send(one, now);
-          c.attach(Boolean.TRUE); // the request went
+          c.attach(true); // the request went
         }
         one.clear();
         if (c.receive(one, now) > 0) {
@@ -123,7 +123,7 @@ final class ConnRateBench {
     }
     if (n < 0) {
       c.closeFully(now);
-      c.attach(Boolean.TRUE); // closed: later events of the connection need nothing
+      c.attach(true); // closed: later events of the connection need nothing
     }
   }
 

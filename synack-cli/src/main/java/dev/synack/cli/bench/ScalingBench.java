@@ -104,7 +104,7 @@ final class ScalingBench {
     }
   }
 
-  /** A server the kernel clients in {@link #clients} reach at {@link #server}. */
+  /** A server the kernel clients in {@link #clients} reach at {@code server}. */
   private abstract static class Side implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private int nextPort = 6001;

@@ -7,7 +7,7 @@ import java.net.SocketTimeoutException;
 import java.util.function.LongSupplier;
 
 /**
- * A socket's input stream with one deadline for everything read until the next {@link #until}:
+ * A socket's input stream with one deadline for everything read until the next {@code until}:
  * each read waits only for what is left of it, so a peer that sends a byte now and then cannot
  * stretch the wait (a slowloris), where a per-read timeout would start again at every byte.
  */
