@@ -74,6 +74,8 @@ final class UdpRelay implements Relay.Sweep {
         f = new Flow(key, now);
       } catch (IOException e) {
         counters.udpDropped.incrementAndGet();
+        // No route from here (the socket's connect says so at once): the client hears it as from a router.
+        if (options.socks5() == null) relayUnreachable(key, m.payload(), e, now);
         log("udp " + describe(key) + " failed: " + e.getMessage());
         return;
       }
@@ -91,6 +93,29 @@ final class UdpRelay implements Relay.Sweep {
       long idle = (f.replied ? options.udpRepliedTimeout() : options.udpTimeout()).toNanos();
       if (now - f.lastActivity >= idle) f.close("idle timeout");
     }
+  }
+
+  /**
+   * Returns the ICMP destination unreachable code a host socket's error stands for, or -1 for an
+   * error that is not one: RFC 792 0 net, 1 host, 3 port; RFC 4443 §3.1 0 no route, 3 address, 4
+   * port unreachable. (Linux reports a router's host or network unreachable only on a socket with
+   * {@code IP_RECVERR}, which the JDK does not set; a closed port, and no route from here, it
+   * always reports.)
+   */
+  static int unreachableCode(IOException e, InetAddress destination) {
+    boolean v4 = destination instanceof Inet4Address;
+    if (e instanceof PortUnreachableException) return v4 ? 3 : 4;
+    if (String.valueOf(e.getMessage()).contains("Network is unreachable")) return 0;
+    if (e instanceof NoRouteToHostException) return v4 ? 1 : 3;
+    return -1;
+  }
+
+  /** Sends the client the ICMP error {@code e} stands for, from the destination and quoting {@code payload} as it was sent. */
+  private void relayUnreachable(FlowKey k, byte[] payload, IOException e, long now) {
+    int code = unreachableCode(e, k.destination());
+    if (code < 0) return;
+    byte[] quoted = UdpPacket.packet(k.client(), k.clientPort(), k.destination(), k.destinationPort(), 64, ByteBuffer.wrap(payload));
+    if (host.sendUnreachable(quoted, k.destination(), code, now)) counters.udpUnreachables.incrementAndGet();
   }
 
   private static String describe(FlowKey k) {
@@ -275,23 +300,9 @@ final class UdpRelay implements Relay.Sweep {
      * quoting the client's last datagram; returns false for an error that is not one of those.
      */
     private boolean unreachable(IOException e, long now) {
-      int code;
-      boolean v4 = flowKey.destination() instanceof Inet4Address;
-      // RFC 792: 0 net, 1 host, 3 port; RFC 4443 §3.1: 0 no route, 3 address, 4 port unreachable.
-      if (e instanceof PortUnreachableException) {
-        code = v4 ? 3 : 4;
-      } else if (String.valueOf(e.getMessage()).contains("Network is unreachable")) {
-        code = 0;
-      } else if (e instanceof NoRouteToHostException) {
-        code = v4 ? 1 : 3;
-      } else {
-        return false;
-      }
+      if (unreachableCode(e, flowKey.destination()) < 0) return false;
       // Behind a SOCKS5 relay the error is the proxy's, not the destination's: the client is told nothing.
-      if (control != null || lastSent == null) return true;
-      byte[] quoted = UdpPacket.packet(flowKey.client(), flowKey.clientPort(), flowKey.destination(), flowKey.destinationPort(),
-          64, ByteBuffer.wrap(lastSent));
-      if (host.sendUnreachable(quoted, flowKey.destination(), code, now)) counters.udpUnreachables.incrementAndGet();
+      if (control == null && lastSent != null) relayUnreachable(flowKey, lastSent, e, now);
       return true;
     }
 

@@ -80,6 +80,14 @@ class ForwarderRelayTest extends ForwarderNamespaces {
   }
 
   @Test
+  void udpToAnAddressWithNoRoute_clientGetsNetworkUnreachable() throws Exception {
+    // "outside" has no route to 10.97.0.0/16: the flow's socket cannot even connect, and the client
+    // gets the ICMP network unreachable a router would send.
+    assertEquals("ENETUNREACH", python("udp-unreachable", "10.97.0.5", "53"), () -> flows + " " + forwarder.counters());
+    assertEquals(1, forwarder.counters().udpUnreachables(), forwarder.counters().toString());
+  }
+
+  @Test
   void connectionRate_manyShortConnectionsInARow_eachOpenedAndClosed() throws Exception {
     NetnsFixture.Result r = client.exec(TIMEOUT, "python3", "-c", "import socket\n"
         + "n=0\n"

@@ -158,6 +158,22 @@ elif test == "udp-refused":
         print("refused")
     except socket.timeout:
         print("timeout")
+elif test == "udp-unreachable":
+    # As udp-refused, with IP_RECVERR (which makes Linux report a router's network or host
+    # unreachable on the socket too): prints the errno's name the receive fails with.
+    import errno
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_IP, 11, 1)  # IP_RECVERR
+    s.settimeout(5)
+    s.connect((host, int(sys.argv[3])))
+    s.send(b"anyone there?")
+    try:
+        s.recv(100)
+        print("answered")
+    except socket.timeout:
+        print("timeout")
+    except OSError as e:
+        print(errno.errorcode.get(e.errno, str(e.errno)))
 elif test == "hold-open":
     # Opens a connection and waits, for the test to reset it from the other side.
     s = connect(int(sys.argv[3]))
