@@ -2,6 +2,7 @@ package dev.synack.forward;
 
 import dev.synack.runtime.EventLoop;
 import java.io.IOException;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
@@ -86,8 +87,11 @@ final class Relay implements AutoCloseable {
         selector.select(Math.max(1, (nextSweep - System.nanoTime()) / 1_000_000));
         List<Ready> ready = new ArrayList<>(selector.selectedKeys().size());
         for (SelectionKey key : selector.selectedKeys()) {
-          if (!key.isValid()) continue;
-          key.interestOps(0);
+          try {
+            key.interestOps(0);
+          } catch (CancelledKeyException e) {
+            continue; // its channel was closed on the loop meanwhile: nothing left to tell
+          }
           if (key.attachment() instanceof Ready r) ready.add(r);
         }
         selector.selectedKeys().clear();

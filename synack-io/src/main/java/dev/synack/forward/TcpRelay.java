@@ -327,6 +327,10 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       try {
         if (!hostEmpty || toClient != null) down(now);
         if (toHost != null || (readiness & Readiness.READABLE) != 0) up(now);
+        if (hostEof && toClient == null && !finToClient) {
+          conn.close(now);
+          finToClient = true;
+        }
       } catch (TcpException e) {
         closeHost(true);
         end("client " + e.getMessage(), true, now);
@@ -336,10 +340,6 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
         if (!ended) conn.abort(now);
         end("host " + e.getMessage(), true, now);
         return;
-      }
-      if (hostEof && toClient == null && !finToClient) {
-        conn.close(now);
-        finToClient = true;
       }
       if (finToClient && hostShut) {
         closeHost(false);
