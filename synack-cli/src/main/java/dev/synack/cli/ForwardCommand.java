@@ -81,7 +81,7 @@ final class ForwardCommand implements Callable<Integer> {
   String ping = "relay";
 
   @Option(names = "--max-buffer-mib", paramLabel = "N",
-      description = "relay buffer memory held at once over all flows, in MiB (default 256); a new connection beyond it waits")
+      description = "relay buffer memory held at once over all flows, in MiB (default 256); a flow beyond it waits")
   int maxBufferMib = 256;
 
   @Option(names = "--socks5", paramLabel = "HOST:PORT", description = "carry TCP and UDP through this SOCKS5 proxy (RFC 1928 CONNECT, UDP ASSOCIATE)")

@@ -259,6 +259,26 @@ public final class Host {
         new IcmpMessage.EchoReply(identifier, sequenceNumber, data.slice())));
   }
 
+  /**
+   * Sends an ICMP destination unreachable of {@code code} from {@code source} about
+   * {@code offending} (a whole IP packet as it reached the host, or rebuilt as it was) back to its
+   * source, quoting as much of it as fits: what a forwarder does when a host socket learns that a
+   * relayed datagram's destination is unreachable, as the router on the way would have told the
+   * sender (RFC 792, RFC 4443 §3.1; codes as {@link HeldSyn#unreachable}). Returns false, sending
+   * nothing, when {@code offending} does not parse or no error may be sent about it (RFC 1122
+   * §3.2.2: an ICMP error, a later fragment, a multicast or broadcast address).
+   */
+  public boolean sendUnreachable(byte[] offending, InetAddress source, int code, long now) {
+    advance(now);
+    if ((code & ~0xff) != 0) throw new IllegalArgumentException("code out of range 0..255: " + code);
+    dev.synack.wire.Parsed<dev.synack.wire.IpDatagram> ip = dev.synack.wire.IpDatagram.parse(ByteBuffer.wrap(offending));
+    if (ip.reason() != null) return false;
+    byte[] error = Packets.icmpUnreachable(ip.value(), source, code);
+    if (error == null) return false;
+    output.add(error);
+    return true;
+  }
+
   /** Returns how many SYNs wait for the {@link SynPolicy}'s answer. */
   public int heldSynCount() {
     return tcp.heldSynCount();

@@ -21,10 +21,10 @@ import java.security.SecureRandom;
  * }
  * }</pre>
  *
- * <p>Three threads: the synack host's event loop on the link, a relay thread with one NIO
- * selector over the host sockets (see {@link TcpRelay} and {@link UdpRelay}), and one for ping's
- * ICMP sockets ({@link IcmpRelay}). The relays' buffers together hold at most
- * {@link ForwarderOptions#maxBufferBytes()} ({@link RelayBudget}).
+ * <p>The synack host's event loop on the link does the relaying, its host sockets included (see
+ * {@link TcpRelay} and {@link UdpRelay}); a second thread only waits on their readiness for it
+ * ({@link Relay}), and a third does ping's ICMP sockets ({@link IcmpRelay}). The relays' buffers
+ * together hold at most {@link ForwarderOptions#maxBufferBytes()} ({@link RelayBudget}).
  */
 public final class Forwarder implements AutoCloseable {
   private final HostDriver driver;
@@ -51,15 +51,16 @@ public final class Forwarder implements AutoCloseable {
     Host host = new Host("forward", config, options.trace());
     RelayBudget budget = new RelayBudget(options.maxBufferBytes(), counters);
     TcpRelay tcp = new TcpRelay(options, counters, budget);
-    UdpRelay udp = new UdpRelay(options, counters, budget);
+    UdpRelay udp = new UdpRelay(options, counters);
     Relay relay = new Relay("synack-forward-relay", tcp, udp);
     tcp.relay = relay;
     udp.relay = relay;
+    udp.host = host;
     host.setSynPolicy(tcp);
     udp.endpoint = host.bindUdpAll();
+    // The loop thread is started here, in the caller's network namespace, where it opens the host sockets.
     HostDriver driver = new HostDriver(host, link);
-    tcp.loop = driver;
-    udp.loop = driver;
+    relay.loop = driver;
     driver.setEventListener(e -> {
       switch (e) {
         case HostEvent.OfConnection(var c, var event) -> tcp.onEvent(c, event, driver.now());

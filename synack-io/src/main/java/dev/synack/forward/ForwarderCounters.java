@@ -21,6 +21,7 @@ public final class ForwarderCounters {
   final AtomicLong udpDatagramsIn = new AtomicLong();
   final AtomicLong udpDropped = new AtomicLong();
   final AtomicLong udpSocksFragments = new AtomicLong();
+  final AtomicLong udpUnreachables = new AtomicLong();
   final AtomicLong icmpRequests = new AtomicLong();
   final AtomicLong icmpReplies = new AtomicLong();
   final AtomicLong icmpDropped = new AtomicLong();
@@ -28,6 +29,7 @@ public final class ForwarderCounters {
   final AtomicLong relayBytes = new AtomicLong();
   final AtomicLong relayBytesPeak = new AtomicLong();
   final AtomicLong relayOverBudget = new AtomicLong();
+  final AtomicLong relayBuffers = new AtomicLong();
 
   /** Returns host connections made (the client's handshake then completed). */
   public long tcpOpened() { return tcpOpened.get(); }
@@ -64,6 +66,8 @@ public final class ForwarderCounters {
 
   /** Returns datagrams from a SOCKS5 relay dropped for their FRAG field, not 0 (RFC 1928 §7: no reassembly here). */
   public long udpSocksFragments() { return udpSocksFragments.get(); }
+  /** Returns ICMP errors (port, host, network unreachable) that destinations drew and that were relayed back to clients. */
+  public long udpUnreachables() { return udpUnreachables.get(); }
   /** Returns echo requests sent on through ICMP sockets. */
   public long icmpRequests() { return icmpRequests.get(); }
   /** Returns echo replies relayed back to clients. */
@@ -76,7 +80,12 @@ public final class ForwarderCounters {
   public long relayBytes() { return relayBytes.get(); }
   /** Returns the most relay buffer bytes held at once. */
   public long relayBytesPeak() { return relayBytesPeak.get(); }
-  /** Returns buffers refused because the bound on relay buffer bytes was reached (each a SYN or datagram dropped). */
+  /**
+   * Returns the relay buffers TCP flows hold now: bytes one side did not take yet, kept until it
+   * does (an idle or flowing connection holds none; a backlogged one one per direction at most).
+   */
+  public long relayBuffers() { return relayBuffers.get(); }
+  /** Returns times the bound on relay buffer bytes refused bytes (a TCP flow then waits, a datagram is dropped). */
   public long relayOverBudget() { return relayOverBudget.get(); }
 
   @Override
@@ -85,8 +94,8 @@ public final class ForwarderCounters {
         + tcpTimedOut() + ", over limit " + tcpOverLimit() + ", closed " + tcpClosed() + ", reset " + tcpReset() + ", active "
         + tcpActive() + ", bytes to host " + bytesToHost() + ", from host " + bytesFromHost() + "; udp: flows " + udpFlows()
         + ", active " + udpActive() + ", over limit " + udpOverLimit() + ", datagrams out " + udpDatagramsOut() + ", in "
-        + udpDatagramsIn() + ", dropped " + udpDropped() + ", SOCKS5 fragments " + udpSocksFragments() + "; icmp: requests " + icmpRequests() + ", replies " + icmpReplies()
-        + ", dropped " + icmpDropped() + ", answered locally " + icmpAnsweredLocally() + "; relay buffers: " + relayBytes()
+        + udpDatagramsIn() + ", dropped " + udpDropped() + ", SOCKS5 fragments " + udpSocksFragments() + ", unreachables relayed " + udpUnreachables() + "; icmp: requests " + icmpRequests() + ", replies " + icmpReplies()
+        + ", dropped " + icmpDropped() + ", answered locally " + icmpAnsweredLocally() + "; relay buffers: " + relayBuffers() + " holding " + relayBytes()
         + " B, peak " + relayBytesPeak() + " B, over budget " + relayOverBudget();
   }
 }

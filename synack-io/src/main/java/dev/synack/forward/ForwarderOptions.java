@@ -26,9 +26,10 @@ import java.util.function.Consumer;
  * @param socksPassword     the proxy's password, with {@code socksUser}
  * @param icmpEcho          what becomes of ping: echo requests relayed to their destination through
  *                          unprivileged ICMP sockets, or answered by synack itself
- * @param maxBufferBytes    relay buffer bytes held at once over all flows (TCP relay buffers, UDP and
- *                          ICMP datagrams in passing); a new connection that would go beyond is
- *                          refused its buffers and dropped, counted (the client retransmits its SYN)
+ * @param maxBufferBytes    relay buffer bytes held at once over all flows (a TCP flow's chunk in passing
+ *                          and what a side did not take yet, ICMP datagrams in passing); a TCP flow
+ *                          that would go beyond waits, its windows closing, until bytes are given
+ *                          back (counted); an ICMP datagram is dropped, counted
  */
 public record ForwarderOptions(
     int maxConnections,

@@ -1,10 +1,11 @@
 package dev.synack.forward;
 
 /**
- * The bound on the bytes a forwarder's relays hold at once over all flows: TCP relay buffers while
- * their connection lives, UDP and ICMP datagrams while they pass between threads. A flow takes its
- * bytes before it holds them and gives them back when it lets them go; what would go beyond the
- * bound is refused, and the caller drops and counts. Safe from any thread.
+ * The bound on the bytes a forwarder's relays hold at once over all flows: a TCP flow's chunk while
+ * it passes and what a side did not take yet, ICMP datagrams while they pass between threads. A
+ * flow takes its bytes before it holds them and gives them back when it lets them go; what would
+ * go beyond the bound is refused, and the caller waits (a TCP flow: its windows close) or drops
+ * and counts (a datagram). Safe from any thread.
  */
 final class RelayBudget {
   private final long max;
@@ -28,6 +29,12 @@ final class RelayBudget {
         return true;
       }
     }
+  }
+
+  /** Counts {@code bytes} already in hand (a proxy's few early bytes) without a bound check. */
+  void hold(long bytes) {
+    long held = counters.relayBytes.addAndGet(bytes);
+    counters.relayBytesPeak.accumulateAndGet(held, Math::max);
   }
 
   /** Gives back {@code bytes} taken before. */

@@ -3,6 +3,7 @@ package dev.synack.forward;
 import dev.synack.runtime.EventLoop;
 import dev.synack.stack.Connection;
 import dev.synack.stack.HeldSyn;
+import dev.synack.stack.Readiness;
 import dev.synack.stack.SynPolicy;
 import dev.synack.tcp.ConnectionEvent;
 import dev.synack.tcp.FourTuple;
@@ -27,38 +28,46 @@ import java.util.Set;
 /**
  * The TCP half of a forwarder. A SYN to X:p (held by the host, see {@link SynPolicy}) makes a
  * non-blocking host connection to X:p; the SYN-ACK goes back only once that succeeds. Refused →
- * RST; unreachable or timed out → the ICMP unreachable a router would send (or silence). Then
- * data is relayed both ways through two bounded buffers: when the host socket is slow, the
- * buffer toward it fills, synack stops reading, and its receive window closes; when the client
- * is slow, synack's send buffer fills and the relay stops reading the host socket. FIN goes
- * through as {@code shutdownOutput} both ways, RST as an abortive close both ways.
+ * RST; unreachable or timed out → the ICMP unreachable a router would send (or silence).
  *
- * <p>Two threads: the synack loop (the policy, events, the connection) and the relay (the host
- * socket). Each flow's two buffers are shared under the flow's lock; everything else belongs to
- * one thread, and the threads hand each other work with {@link EventLoop#execute} and
- * {@link Relay#post}.
+ * <p>Everything runs on the synack loop: bytes move straight between the host socket and the
+ * synack connection through the loop's one scratch buffer, driven by the connection's
+ * {@link Readiness} (its events) and the host socket's (told by {@link Relay}). Down, the relay
+ * reads the host socket only as much as the connection's send buffer has room for, so the bytes
+ * pass through and nothing stays; up, it reads the connection and writes the host socket, and only
+ * what the host socket did not take stays with the flow, in a buffer made for that and dropped once
+ * written. An idle relayed connection holds no buffer. Back-pressure both ways: when the host
+ * socket is slow, the relay stops reading the connection and synack's receive window closes; when
+ * the client is slow, the connection's send buffer fills and the relay stops reading the host
+ * socket, whose kernel window closes. FIN goes through as {@code shutdownOutput} both ways, RST as
+ * an abortive close both ways.
  */
 final class TcpRelay implements SynPolicy, Relay.Sweep {
-  private static final int BUFFER = 64 * 1024;
+  /** The most bytes moved per read of a host socket or of a connection. */
+  static final int CHUNK = 64 * 1024;
 
   private final ForwarderOptions options;
   private final ForwarderCounters counters;
   private final RelayBudget budget;
+  /** The loop's buffer between host sockets and connections; every flow uses it in turn. */
+  private final ByteBuffer scratch = ByteBuffer.allocateDirect(CHUNK);
+  /** The bytes moved per read: a chunk, or the whole relay budget when it is smaller. */
+  private final int chunk;
   Relay relay;
   EventLoop loop;
-  /** Relaying flows by their synack connection; loop thread only. */
+  /** Relaying flows by their synack connection. */
   private final Map<Connection, Flow> flows = new HashMap<>();
-  /** Flows with a host socket; relay thread only. */
+  /** Every flow with a host socket (connecting or relaying), for the sweep. */
   private final Set<Flow> open = new HashSet<>();
+  /** Flows that stopped because the relay budget refused them bytes; the sweep tries them again. */
+  private final Set<Flow> starved = new HashSet<>();
 
   TcpRelay(ForwarderOptions options, ForwarderCounters counters, RelayBudget budget) {
     this.options = options;
     this.counters = counters;
     this.budget = budget;
+    this.chunk = (int) Math.max(1, Math.min(CHUNK, budget.max()));
   }
-
-  // ---------------------------------------------------------------------------------------------
-  // Loop thread.
 
   @Override
   public void decide(HeldSyn syn, long now) {
@@ -67,15 +76,8 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       syn.drop(now);
       return;
     }
-    // The flow's two buffers are counted from now, before its host socket is opened: past the
-    // bound the SYN is dropped as over the connection limit is, and the client retransmits it.
-    if (!budget.take(2L * BUFFER)) {
-      syn.drop(now);
-      return;
-    }
     counters.tcpActive.incrementAndGet();
-    Flow f = new Flow(syn);
-    relay.post(f::connect);
+    new Flow(syn, now).connect(now);
   }
 
   /** Takes a host event of a relayed connection. */
@@ -84,8 +86,8 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     if (f == null) return;
     if (e instanceof ConnectionEvent.Closed(var error) && error != null) {
       // The client reset (or the connection timed out): the host socket is reset too.
+      f.closeHost(true);
       f.end("client " + error.rfcText(), true, now);
-      relay.post(() -> f.closeHost(true));
       return;
     }
     f.pump(now);
@@ -96,20 +98,21 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     return flows.size();
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Relay thread.
-
   @Override
-  public void sweep(long nanoTime) {
+  public void sweep(long now) {
     for (Flow f : new ArrayList<>(open)) {
-      if (!f.connected && nanoTime - f.deadline >= 0) {
-        f.failed(null);
-      } else if (f.connected && nanoTime - f.lastActivity >= options.tcpIdleTimeout().toNanos()) {
+      if (!f.connected && now - f.deadline >= 0) {
+        f.failed(null, now);
+      } else if (f.connected && now - f.lastActivity >= options.tcpIdleTimeout().toNanos()) {
         f.closeHost(true);
-        loop.execute(now -> {
-          if (f.conn != null && !f.ended) f.conn.abort(now);
-          f.end("idle timeout", true, now);
-        });
+        if (f.conn != null && !f.ended) f.conn.abort(now);
+        f.end("idle timeout", true, now);
+      }
+    }
+    if (!starved.isEmpty()) {
+      for (Flow f : new ArrayList<>(starved)) {
+        starved.remove(f);
+        f.pump(now);
       }
     }
   }
@@ -117,107 +120,106 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
   /** How a SYN whose host connection failed is answered. */
   private enum Answer { REFUSE, NET, HOST, TIMEOUT }
 
-  /** One relayed connection: the synack connection and the host socket. */
+  /** One relayed connection: the synack connection and the host socket; loop thread only. */
   final class Flow implements Relay.Ready {
     private final HeldSyn held;
     private final FourTuple id;
     private final long started = System.nanoTime();
-    /** The synack connection once the SYN is accepted; loop thread. */
+    /** The synack connection once the SYN is accepted. */
     private Connection conn;
     private boolean ended;
-    /** Whether the flow's buffer bytes went back to the budget; loop thread. */
-    private boolean released;
     private long up;
     private long down;
-    /** Relay thread. */
     private SocketChannel ch;
     private SelectionKey key;
     private long deadline;
     private long lastActivity;
-    private volatile boolean connected;
+    private boolean connected;
     private boolean hostClosed;
-    /** The SOCKS5 handshake while it runs, and the proxy's bytes read for it; relay thread. */
+    /** The SOCKS5 handshake while it runs, and the proxy's bytes read for it. */
     private Socks5Handshake handshake;
     private ByteBuffer handshakeIn;
-    // Guarded by this: the two buffers (write mode) and the ends seen.
-    private ByteBuffer fromHost;
+    /** Bytes read from the host socket that the connection did not take yet, or null: none. */
+    private ByteBuffer toClient;
+    /** Bytes received from the client that the host socket did not take yet, or null: none. */
     private ByteBuffer toHost;
+    /** Whether the last read found the host socket empty: then only its readiness ({@link #ready}) says when to read again. */
+    private boolean hostEmpty;
     private boolean hostEof;
     private boolean clientEof;
     private boolean hostShut;
     private boolean finToClient;
 
-    Flow(HeldSyn held) {
+    Flow(HeldSyn held, long now) {
       this.held = held;
       this.id = held.id();
+      this.deadline = now + options.connectTimeout().toNanos();
     }
 
     private String describe() {
-      return "tcp " + Addresses.endpoint(id.remoteAddress(), id.remotePort()) + " -> " + Addresses.endpoint(id.localAddress(), id.localPort());
+      return "tcp " + Addresses.endpoint(id.remoteAddress(), id.remotePort()) + " -> "
+          + Addresses.endpoint(id.localAddress(), id.localPort());
     }
 
-    // Relay thread.
-
-    void connect() {
+    /** Opens the host connection, without waiting: the loop goes on, and {@link #ready} hears when it is made. */
+    void connect(long now) {
       try {
         ch = SocketChannel.open();
         ch.configureBlocking(false);
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        deadline = System.nanoTime() + options.connectTimeout().toNanos();
         open.add(this);
-        InetSocketAddress target = options.socks5() != null ? options.socks5() : new InetSocketAddress(id.localAddress(), id.localPort());
+        InetSocketAddress target = options.socks5() != null ? options.socks5()
+            : new InetSocketAddress(id.localAddress(), id.localPort());
         if (ch.connect(target)) {
-          reachedFirstHop();
+          key = relay.register(ch, 0, this);
+          reachedFirstHop(now);
         } else {
-          key = ch.register(relay.selector, SelectionKey.OP_CONNECT, this);
+          key = relay.register(ch, SelectionKey.OP_CONNECT, this);
         }
       } catch (IOException e) {
-        failed(e);
+        failed(e, now);
       }
     }
 
     @Override
-    public void ready(SelectionKey k) {
-      if (k.isConnectable()) {
-        try {
-          if (ch.finishConnect()) reachedFirstHop();
-        } catch (IOException e) {
-          failed(e);
-        }
-        return;
-      }
-      if (handshake != null) {
-        try {
-          socksRead();
-        } catch (IOException e) {
-          failed(e);
-        }
+    public void ready(long now) {
+      if (hostClosed || ended) return;
+      if (connected) {
+        hostEmpty = false;
+        pump(now);
         return;
       }
       try {
-        if (k.isReadable()) readHost();
-        if (k.isValid() && k.isWritable()) writeHost();
+        if (handshake != null) {
+          socksRead(now);
+        } else if (ch.finishConnect()) {
+          reachedFirstHop(now);
+        } else {
+          relay.arm(key, SelectionKey.OP_CONNECT);
+        }
       } catch (IOException e) {
-        hostFailed(e);
+        failed(e, now);
       }
     }
 
     /** The TCP connection is up: to the destination, or to the SOCKS5 proxy, which is asked to CONNECT now. */
-    private void reachedFirstHop() throws IOException {
+    private void reachedFirstHop(long now) throws IOException {
       if (options.socks5() == null) {
-        connected(null);
+        connected(null, now);
         return;
       }
-      handshake = new Socks5Handshake(new InetSocketAddress(id.localAddress(), id.localPort()), options.socksUser(), options.socksPassword());
+      handshake = new Socks5Handshake(new InetSocketAddress(id.localAddress(), id.localPort()), options.socksUser(),
+          options.socksPassword());
       handshakeIn = ByteBuffer.allocate(600);
       writeHandshake();
-      key = ch.register(relay.selector, SelectionKey.OP_READ, this);
+      relay.arm(key, SelectionKey.OP_READ);
     }
 
     /** Takes the proxy's answers (RFC 1928 §3-6); the SYN is answered once the proxy has connected or failed. */
-    private void socksRead() throws IOException {
-      if (ch.read(handshakeIn) < 0) {
-        failed(Answer.HOST, "the SOCKS5 proxy closed the connection during the handshake");
+    private void socksRead(long now) throws IOException {
+      int n = ch.read(handshakeIn);
+      if (n < 0) {
+        failed(Answer.HOST, "the SOCKS5 proxy closed the connection during the handshake", now);
         return;
       }
       handshakeIn.flip();
@@ -229,14 +231,17 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       switch (outcome) {
         case Socks5Handshake.Connected c -> {
           handshake = null;
-          connected(handshakeIn);
+          connected(handshakeIn, now);
         }
         case Socks5Handshake.Failed(int reply, String why) -> failed(switch (reply) {
           case Socks5Handshake.CONNECTION_REFUSED -> Answer.REFUSE;
           case Socks5Handshake.NETWORK_UNREACHABLE -> Answer.NET;
           default -> Answer.HOST;
-        }, "SOCKS5: " + why);
-        default -> handshakeIn.compact();
+        }, "SOCKS5: " + why, now);
+        default -> {
+          handshakeIn.compact();
+          relay.arm(key, SelectionKey.OP_READ);
+        }
       }
     }
 
@@ -247,115 +252,230 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       if (out.hasRemaining()) throw new IOException("SOCKS5 handshake: short write to the proxy");
     }
 
-    /** The path to the destination is up; {@code early} holds bytes of the destination's that came with the proxy's reply, or null. */
-    private void connected(ByteBuffer early) throws IOException {
+    /**
+     * The path to the destination is up: the held SYN is accepted (the SYN-ACK goes out) and the
+     * relaying starts. {@code early} holds bytes of the destination's that came with the proxy's
+     * reply, or null.
+     */
+    private void connected(ByteBuffer early, long now) {
       connected = true;
-      lastActivity = System.nanoTime();
-      synchronized (this) {
-        fromHost = ByteBuffer.allocate(BUFFER);
-        toHost = ByteBuffer.allocate(BUFFER);
-        if (early != null) fromHost.put(early);
+      lastActivity = now;
+      handshakeIn = null;
+      Connection c = held.accept(now);
+      if (c == null) {
+        // The client gave up (its RST) while the host connection was being made.
+        closeHost(true);
+        ended = true;
+        counters.tcpActive.decrementAndGet();
+        return;
       }
-      key = ch.register(relay.selector, SelectionKey.OP_READ, this);
-      loop.execute(this::accept);
+      conn = c;
+      flows.put(c, this);
+      counters.tcpOpened.incrementAndGet();
+      log(describe() + " opened");
+      if (early != null && early.hasRemaining()) {
+        budget.hold(early.remaining());
+        counters.relayBuffers.incrementAndGet();
+        toClient = ByteBuffer.allocate(early.remaining()).put(early).flip();
+      }
+      pump(now);
     }
 
     /** The host connection failed with {@code e} (null: it timed out): the SYN is answered as the failure says. */
-    void failed(IOException e) {
+    void failed(IOException e, long now) {
       if (e == null) {
-        failed(Answer.TIMEOUT, "timed out");
+        failed(Answer.TIMEOUT, "timed out", now);
       } else if (e instanceof ConnectException && String.valueOf(e.getMessage()).contains("refused")) {
-        failed(Answer.REFUSE, "refused");
+        failed(Answer.REFUSE, "refused", now);
       } else if (String.valueOf(e.getMessage()).contains("Network is unreachable")) {
-        failed(Answer.NET, "network unreachable");
+        failed(Answer.NET, "network unreachable", now);
       } else {
-        failed(Answer.HOST, e instanceof NoRouteToHostException ? "no route to host" : String.valueOf(e.getMessage()));
+        failed(Answer.HOST, e instanceof NoRouteToHostException ? "no route to host" : String.valueOf(e.getMessage()), now);
       }
     }
 
     /** Answers the held SYN by refusal, ICMP or silence, as {@code answer} says. */
-    private void failed(Answer answer, String why) {
-      open.remove(this);
-      closeQuietly();
-      loop.execute(now -> {
-        switch (answer) {
-          case REFUSE -> counters.tcpRefused.incrementAndGet();
-          case TIMEOUT -> counters.tcpTimedOut.incrementAndGet();
-          case NET, HOST -> counters.tcpUnreachable.incrementAndGet();
-        }
-        if (answer == Answer.REFUSE) {
-          held.refuse(now);
-        } else if (options.silentUnreachable()) {
-          held.drop(now);
-        } else {
-          boolean v4 = id.localAddress() instanceof Inet4Address;
-          // RFC 792 codes 0 net, 1 host; RFC 4443 codes 0 no route, 3 address unreachable.
-          held.unreachable(answer == Answer.NET ? 0 : v4 ? 1 : 3, now);
-        }
-        counters.tcpActive.decrementAndGet();
-        release();
-        log(describe() + " failed: " + why);
-      });
+    private void failed(Answer answer, String why, long now) {
+      if (ended) return;
+      ended = true;
+      closeHost(false);
+      switch (answer) {
+        case REFUSE -> counters.tcpRefused.incrementAndGet();
+        case TIMEOUT -> counters.tcpTimedOut.incrementAndGet();
+        case NET, HOST -> counters.tcpUnreachable.incrementAndGet();
+      }
+      if (answer == Answer.REFUSE) {
+        held.refuse(now);
+      } else if (options.silentUnreachable()) {
+        held.drop(now);
+      } else {
+        boolean v4 = id.localAddress() instanceof Inet4Address;
+        // RFC 792 codes 0 net, 1 host; RFC 4443 codes 0 no route, 3 address unreachable.
+        held.unreachable(answer == Answer.NET ? 0 : v4 ? 1 : 3, now);
+      }
+      counters.tcpActive.decrementAndGet();
+      log(describe() + " failed: " + why);
     }
 
-    private void readHost() throws IOException {
-      int n;
-      synchronized (this) {
-        n = ch.read(fromHost);
-        if (n < 0) hostEof = true;
-      }
-      if (n != 0) {
-        lastActivity = System.nanoTime();
-        loop.execute(this::pump);
-      }
-      updateInterest();
-    }
-
-    private void writeHost() throws IOException {
-      synchronized (this) {
-        toHost.flip();
-        ch.write(toHost);
-        toHost.compact();
-        if (clientEof && toHost.position() == 0 && !hostShut) {
-          ch.shutdownOutput();
-          hostShut = true;
+    /**
+     * Moves what it can both ways between the host socket and the synack connection, arms the host
+     * socket's interest for what is left, and ends the flow when both directions are done.
+     */
+    void pump(long now) {
+      if (conn == null || ended || hostClosed) return;
+      int readiness = conn.readiness();
+      try {
+        if (!hostEmpty || toClient != null) down(now);
+        if (toHost != null || (readiness & Readiness.READABLE) != 0) up(now);
+        if (hostEof && toClient == null && !finToClient) {
+          conn.close(now);
+          finToClient = true;
         }
-      }
-      lastActivity = System.nanoTime();
-      loop.execute(this::pump);
-      updateInterest();
-    }
-
-    /** Sets what the host socket waits for from the buffers' state; closes it once both its directions are done. */
-    void updateInterest() {
-      if (hostClosed || key == null || !key.isValid()) return;
-      int ops = 0;
-      boolean done;
-      synchronized (this) {
-        if (!hostEof && fromHost.hasRemaining()) ops |= SelectionKey.OP_READ;
-        if (toHost.position() > 0 || (clientEof && !hostShut)) ops |= SelectionKey.OP_WRITE;
-        done = hostEof && hostShut;
-      }
-      if (done) {
-        closeHost(false);
+      } catch (TcpException e) {
+        closeHost(true);
+        end("client " + e.getMessage(), true, now);
+        return;
+      } catch (IOException e) {
+        closeHost(true);
+        if (!ended) conn.abort(now);
+        end("host " + e.getMessage(), true, now);
         return;
       }
-      key.interestOps(ops);
+      if (finToClient && hostShut) {
+        closeHost(false);
+        end("closed", false, now);
+        return;
+      }
+      int ops = 0;
+      if (hostEmpty && !hostEof) ops |= SelectionKey.OP_READ;
+      if (toHost != null) ops |= SelectionKey.OP_WRITE;
+      relay.arm(key, ops);
     }
 
-    private void hostFailed(IOException e) {
-      closeHost(true);
-      loop.execute(now -> {
-        if (conn != null && !ended) conn.abort(now);
-        end("host " + e.getMessage(), true, now);
-      });
+    /**
+     * Host to client: what is left over first, then reads of the host socket sized to the
+     * connection's free send buffer (one byte more, so that a full buffer leaves a byte over and the
+     * connection tells when it has room again), until the socket is found empty.
+     */
+    private void down(long now) throws IOException {
+      TcpState state = conn.state();
+      if (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT && state != TcpState.SYN_RECEIVED) {
+        return;
+      }
+      if (toClient != null) {
+        sentToClient(conn.send(toClient, now), now);
+        if (toClient.hasRemaining()) return;
+        dropToClient();
+      }
+      while (!hostEof) {
+        long room = Math.max(0, (long) conn.sendBufferSize() - conn.status().sendQueued());
+        int limit = (int) Math.min(chunk, room + 1);
+        if (!budget.take(limit)) {
+          starved.add(this);
+          return;
+        }
+        scratch.clear().limit(limit);
+        int n;
+        try {
+          n = ch.read(scratch);
+        } catch (IOException e) {
+          budget.give(limit);
+          throw e;
+        }
+        if (n <= 0) {
+          budget.give(limit);
+          if (n < 0) hostEof = true;
+          hostEmpty = n == 0;
+          return;
+        }
+        scratch.flip();
+        sentToClient(conn.send(scratch, now), now);
+        int left = scratch.remaining();
+        budget.give(limit - left);
+        if (left > 0) {
+          counters.relayBuffers.incrementAndGet();
+          toClient = ByteBuffer.allocate(left).put(scratch).flip();
+          return;
+        }
+      }
     }
 
-    /** Closes the host socket; {@code reset} sends a RST (SO_LINGER 0) instead of a FIN. */
+    private void sentToClient(int n, long now) {
+      if (n <= 0) return;
+      down += n;
+      counters.bytesFromHost.addAndGet(n);
+      lastActivity = now;
+    }
+
+    private void dropToClient() {
+      budget.give(toClient.capacity());
+      counters.relayBuffers.decrementAndGet();
+      toClient = null;
+    }
+
+    /**
+     * Client to host: what is left over first, then reads of the connection written to the host
+     * socket; what the host socket does not take stays in a buffer of its size until it does.
+     */
+    private void up(long now) throws IOException {
+      if (toHost != null) {
+        writtenToHost(ch.write(toHost), now);
+        if (toHost.hasRemaining()) return;
+        budget.give(toHost.capacity());
+        counters.relayBuffers.decrementAndGet();
+        toHost = null;
+      }
+      while (!clientEof && conn.state() != TcpState.SYN_RECEIVED) {
+        if (!budget.take(chunk)) {
+          starved.add(this);
+          return;
+        }
+        scratch.clear().limit(chunk);
+        int n;
+        try {
+          n = conn.receive(scratch, now);
+        } catch (TcpException e) {
+          budget.give(chunk);
+          throw e;
+        }
+        if (n <= 0) {
+          budget.give(chunk);
+          if (n < 0) clientEof = true;
+          break;
+        }
+        up += n;
+        counters.bytesToHost.addAndGet(n);
+        scratch.flip();
+        try {
+          writtenToHost(ch.write(scratch), now);
+        } catch (IOException e) {
+          budget.give(chunk);
+          throw e;
+        }
+        int left = scratch.remaining();
+        budget.give(chunk - left);
+        if (left > 0) {
+          counters.relayBuffers.incrementAndGet();
+          toHost = ByteBuffer.allocate(left).put(scratch).flip();
+          return;
+        }
+      }
+      if (clientEof && toHost == null && !hostShut) {
+        ch.shutdownOutput();
+        hostShut = true;
+      }
+    }
+
+    private void writtenToHost(int n, long now) {
+      if (n > 0) lastActivity = now;
+    }
+
+    /** Closes the host socket, once; {@code reset} sends a RST (SO_LINGER 0) instead of a FIN. */
     void closeHost(boolean reset) {
       if (hostClosed) return;
       hostClosed = true;
       open.remove(this);
+      starved.remove(this);
       if (reset && ch != null && ch.isOpen()) {
         try {
           ch.setOption(StandardSocketOptions.SO_LINGER, 0);
@@ -363,95 +483,29 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
           // Closing anyway.
         }
       }
-      closeQuietly();
-    }
-
-    private void closeQuietly() {
       try {
         if (ch != null) ch.close();
       } catch (IOException ignored) {
         // Nothing to do about a failing close.
       }
+      relay.flushCloses();
     }
 
-    // Loop thread.
-
-    private void accept(long now) {
-      Connection c = held.accept(now);
-      if (c == null) {
-        counters.tcpActive.decrementAndGet();
-        release();
-        ended = true;
-        relay.post(() -> closeHost(true));
-        return;
-      }
-      conn = c;
-      flows.put(c, this);
-      counters.tcpOpened.incrementAndGet();
-      log(describe() + " opened");
-      pump(now);
-    }
-
-    /** Moves what it can between the buffers and the synack connection, and ends the flow when both directions are done. */
-    void pump(long now) {
-      if (conn == null || ended) return;
-      boolean wake = false;
-      try {
-        synchronized (this) {
-          TcpState state = conn.state();
-          if (fromHost.position() > 0 && (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
-              || state == TcpState.SYN_RECEIVED)) {
-            boolean wasFull = !fromHost.hasRemaining();
-            fromHost.flip();
-            int n = conn.send(fromHost, now);
-            fromHost.compact();
-            down += n;
-            counters.bytesFromHost.addAndGet(n);
-            wake |= wasFull && n > 0;
-          }
-          if (hostEof && fromHost.position() == 0 && !finToClient) {
-            conn.close(now);
-            finToClient = true;
-          }
-          if (!clientEof && toHost.hasRemaining() && state != TcpState.SYN_RECEIVED) {
-            int n = conn.receive(toHost, now);
-            if (n > 0) {
-              up += n;
-              counters.bytesToHost.addAndGet(n);
-              wake = true;
-            } else if (n < 0) {
-              clientEof = true;
-              wake = true;
-            }
-          }
-          if (finToClient && clientEof && toHost.position() == 0) {
-            end("closed", false, now);
-          }
-        }
-      } catch (TcpException e) {
-        end("client " + e.getMessage(), true, now);
-        relay.post(() -> closeHost(true));
-        return;
-      }
-      if (wake) relay.post(this::updateInterest);
-    }
-
-    /** Gives the flow's buffer bytes back to the budget, once; loop thread. */
-    private void release() {
-      if (released) return;
-      released = true;
-      budget.give(2L * BUFFER);
-    }
-
-    /** Ends the flow on the loop thread, once. */
+    /** Ends the flow, once: its buffers go back to the budget. */
     void end(String how, boolean reset, long now) {
       if (ended) return;
       ended = true;
       if (conn != null) flows.remove(conn);
+      if (toClient != null) dropToClient();
+      if (toHost != null) {
+        budget.give(toHost.capacity());
+        counters.relayBuffers.decrementAndGet();
+        toHost = null;
+      }
       counters.tcpActive.decrementAndGet();
-      release();
       (reset ? counters.tcpReset : counters.tcpClosed).incrementAndGet();
-      log(describe() + " " + how + ", " + up + " B up, " + down + " B down, " + (System.nanoTime() - started) / 1_000_000 + " ms");
+      log(describe() + " " + how + ", " + up + " B up, " + down + " B down, "
+          + (System.nanoTime() - started) / 1_000_000 + " ms");
     }
   }
 

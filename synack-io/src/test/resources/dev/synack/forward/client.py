@@ -75,6 +75,105 @@ elif test == "dns":
     r, _ = s.recvfrom(512)
     assert r[:2] == b"\x12\x34", r
     print("A %s" % ".".join(str(b) for b in r[-4:]))
+elif test == "idle-echo":
+    # N connections each send SIZE bytes to the echo server and read them back, then all stay
+    # open and idle until this process is ended.
+    n, size = int(sys.argv[3]), int(sys.argv[4])
+    held = []
+    for _ in range(n):
+        s = connect(7004)
+        s.sendall(b"e" * size)
+        got = 0
+        while got < size:
+            got += len(s.recv(65536))
+        held.append(s)
+    print("idle %d" % len(held), flush=True)
+    time.sleep(120)
+elif test == "parallel":
+    # N transfers at once in threads, half downloads of /PATH (SHA-256 of each), half uploads of
+    # 1 MB to the half-close server (its byte count); prints one line per transfer.
+    import hashlib, threading, urllib.request
+    n, path = int(sys.argv[3]), sys.argv[4]
+    results = []
+    def download():
+        url = "http://%s:8080/%s" % ("[%s]" % host if family == socket.AF_INET6 else host, path)
+        try:
+            with urllib.request.urlopen(url, timeout=100) as r:
+                results.append(hashlib.sha256(r.read()).hexdigest())
+        except Exception as e:
+            results.append("error %r" % e)
+    def upload():
+        try:
+            s = socket.socket(family, socket.SOCK_STREAM)
+            s.settimeout(100)
+            s.connect((host, 7000))
+            s.sendall(b"y" * 1_000_000)
+            s.shutdown(socket.SHUT_WR)
+            results.append(read_all(s).decode())
+        except Exception as e:
+            results.append("error %r" % e)
+    threads = [threading.Thread(target=download if i % 2 == 0 else upload) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("\n".join(results))
+elif test == "slow-read":
+    # GETs /PATH, reads nothing for 4 s (the relay must hold back the server), prints "paused",
+    # waits until the file GO exists, then reads to the end and prints the body's SHA-256.
+    import hashlib, os
+    s = connect(8080)
+    s.sendall(b"GET /" + sys.argv[3].encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    time.sleep(4)
+    print("paused", flush=True)
+    for _ in range(2400):
+        if os.path.exists(sys.argv[4]):
+            break
+        time.sleep(0.05)
+    s.settimeout(100)
+    sha, head = hashlib.sha256(), b""
+    while True:
+        b = s.recv(1 << 20)
+        if not b:
+            break
+        if head is not None:
+            head += b
+            if b"\r\n\r\n" in head:
+                sha.update(head.split(b"\r\n\r\n", 1)[1])
+                head = None
+        else:
+            sha.update(b)
+    print(sha.hexdigest())
+elif test == "udp-refused":
+    # A datagram to a closed port: the destination's port unreachable, relayed back, makes the
+    # connected socket's receive fail with ECONNREFUSED.
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    s.connect((host, int(sys.argv[3])))
+    s.send(b"anyone there?")
+    try:
+        s.recv(100)
+        print("answered")
+    except ConnectionRefusedError:
+        print("refused")
+    except socket.timeout:
+        print("timeout")
+elif test == "udp-unreachable":
+    # As udp-refused, with IP_RECVERR (which makes Linux report a router's network or host
+    # unreachable on the socket too): prints the errno's name the receive fails with.
+    import errno
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_IP, 11, 1)  # IP_RECVERR
+    s.settimeout(5)
+    s.connect((host, int(sys.argv[3])))
+    s.send(b"anyone there?")
+    try:
+        s.recv(100)
+        print("answered")
+    except socket.timeout:
+        print("timeout")
+    except OSError as e:
+        print(errno.errorcode.get(e.errno, str(e.errno)))
 elif test == "hold-open":
     # Opens a connection and waits, for the test to reset it from the other side.
     s = connect(int(sys.argv[3]))

@@ -91,6 +91,26 @@ def slow_sink(family, addr):
         c.close()
 
 
+def echo(family, addr):
+    # Echoes what each connection sends until its EOF; the connection stays open meanwhile.
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, 7004))
+    s.listen(256)
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=serve_echo, args=(c,), daemon=True).start()
+
+
+def serve_echo(c):
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        c.sendall(b)
+    c.close()
+
+
 def udp_echo(family, addr):
     s = socket.socket(family, socket.SOCK_DGRAM)
     s.bind((addr, 7007))
@@ -117,7 +137,7 @@ def dns(family, addr):
 
 
 for family, addr in ((socket.AF_INET, addr4), (socket.AF_INET6, addr6)):
-    for target in (half_close, server_first, resetter, slow_sink, udp_echo, dns):
+    for target in (half_close, server_first, resetter, slow_sink, echo, udp_echo, dns):
         threading.Thread(target=target, args=(family, addr), daemon=True).start()
 threading.Thread(target=serve_http, args=(http.server.ThreadingHTTPServer, addr4), daemon=True).start()
 threading.Thread(target=serve_http, args=(Http6, addr6), daemon=True).start()
