@@ -101,11 +101,10 @@ final class EcnState {
       if (accurate == null) accurate = new AccEcn(peerSynEcn, false);
       return synAcksSent <= 2 ? TcpFlags.withAce(0, AccEcn.handshakeAce(peerSynEcn)) : 0;
     }
-    if (peerAsked && mode != TcpConfig.ECN_OFF) {
-      enabled = true;
-      return TcpFlags.ECE;
-    }
-    return 0;
+    // The peer's latest SYN decides: a retransmitted SYN that gave up AccECN (or all ECN) is answered as such.
+    accurate = null;
+    enabled = peerAsked && mode != TcpConfig.ECN_OFF;
+    return enabled ? TcpFlags.ECE : 0;
   }
 
   /**

@@ -193,7 +193,7 @@ public final class OutboundSegment {
     out.putShort(at + 2, (short) destinationPort);
     out.putInt(at + 4, sequenceNumber);
     out.putInt(at + 8, acknowledgmentNumber);
-    out.put(at + 12, (byte) ((headerLength / 4) << 4 | (flags & TcpFlags.AE) >>> 8));
+    out.put(at + 12, (byte) (((headerLength / 4) << 4) | ((flags & TcpFlags.AE) >>> 8)));
     out.put(at + 13, (byte) flags);
     out.putShort(at + 14, (short) window);
     out.putShort(at + 16, (short) 0);

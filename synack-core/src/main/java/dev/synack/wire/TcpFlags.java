@@ -86,6 +86,6 @@ public final class TcpFlags {
 
   /** Returns {@code flags} with its ACE field (RFC 9768 §3.2.1) set to {@code ace} mod 8. */
   public static int withAce(int flags, int ace) {
-    return flags & ~ACE | (ace & 7) << 6;
+    return (flags & ~ACE) | ((ace & 7) << 6);
   }
 }

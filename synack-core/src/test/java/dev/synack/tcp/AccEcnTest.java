@@ -184,6 +184,30 @@ class AccEcnTest {
     }
 
     @Test
+    void passiveOpen_peerResendsItsSynWithoutEcn_theNextSynAckAndTheConnectionHaveNone() {
+      EngineScript s = acceptWith(CFG, accEcnSyn(), Ecn.NOT_ECT);
+      assertEquals(0b010, TcpFlags.ace(drain(s).getFirst().segment().flags()));
+      s.tick(RTT);
+      // The client's SYN timed out (our SYN-ACK was lost) and, as Linux's tcp_ecn_clear_syn, went again without ECN.
+      s.conn().handleSegment(Seg.withOptions(Seg.of(EnginePair.CLIENT_ID.remotePort(), EnginePair.CLIENT_ID.localPort(), "S",
+          EngineScript.PEER_ISS, 0, 65535), new TcpOption.MaximumSegmentSize(MSS)), Ecn.NOT_ECT, s.now());
+      List<Sent> answer = drain(s);
+      if (answer.stream().noneMatch(a -> a.has(TcpFlags.SYN))) {
+        s.fireNextTimer();
+        answer = drain(s);
+      }
+      Sent synAck = answer.stream().filter(a -> a.has(TcpFlags.SYN)).findFirst().orElseThrow(() -> new AssertionError(s.trace.dump()));
+      assertEquals(0, TcpFlags.ace(synAck.segment().flags()), "the latest SYN asked for nothing " + synAck.segment());
+      assertFalse(s.conn().ecn.enabled());
+      s.conn().handleSegment(s.peer(".", EngineScript.PEER_ISS + 1, 1001), Ecn.NOT_ECT, s.now());
+      s.assertState(TcpState.ESTABLISHED);
+      s.send("d".repeat(MSS));
+      Sent data = drain(s).getFirst();
+      assertEquals(Ecn.NOT_ECT, data.ecn(), "no ECN agreed: not-ECT");
+      assertEquals(0, TcpFlags.ace(data.segment().flags()));
+    }
+
+    @Test
     void passiveOpen_thirdAckAceZeroed_noEctSent_butFeedbackGoesOn() {
       EngineScript s = acceptWith(CFG, accEcnSyn(), Ecn.NOT_ECT);
       drain(s);
