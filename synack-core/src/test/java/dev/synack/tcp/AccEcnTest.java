@@ -140,6 +140,17 @@ class AccEcnTest {
       assertFalse(s.conn().ecn.enabled(), "a plain SYN was the last word: no ECN");
     }
 
+    @Test
+    void activeOpen_classicEcnOn_synLost_retransmittedSynIsPlainToo() {
+      EngineScript s = EngineScript.connect(CFG.withEcn(TcpConfig.ECN_ON));
+      assertEquals(0b011, TcpFlags.ace(drain(s).getFirst().segment().flags()), "an ECN-setup SYN: ECE and CWR");
+      s.fireNextTimer();
+      Sent again = drain(s).getFirst();
+      assertEquals(0, TcpFlags.ace(again.segment().flags()), "RFC 3168 §6.1.1.1: the SYN goes again without ECN " + again.segment());
+      s.conn().handleSegment(synAck(s, 0b001), Ecn.NOT_ECT, s.now());
+      assertFalse(s.conn().ecn.enabled(), "an ECN-setup SYN-ACK to a plain SYN agrees to nothing");
+    }
+
     @ParameterizedTest(name = "SYN arrives {0}: SYN-ACK ACE {1}")
     @CsvSource({"0, 2", "1, 3", "2, 4", "3, 6"})
     void passiveOpen_accEcnSyn_synAckEchoesItsCodepoint_withOption(int ipEcn, int expectedAce) {
