@@ -12,6 +12,7 @@ import dev.synack.link.PcapTap;
 import dev.synack.link.TunLink;
 import dev.synack.socket.TcpSocket;
 import dev.synack.stack.HostConfig;
+import dev.synack.tcp.TcpConfig;
 import dev.synack.trace.Json;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
@@ -27,6 +28,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * A synack host on a TUN device in a network namespace made for one test, and the Linux kernel
@@ -64,17 +66,28 @@ final class TunInterop implements AutoCloseable {
   }
 
   /** What a test wants between synack and the device. */
-  record Options(ImpairedLink.Impairment outbound, ImpairedLink.Impairment inbound, Path pcap) {
+  record Options(ImpairedLink.Impairment outbound, ImpairedLink.Impairment inbound, Path pcap,
+      UnaryOperator<TcpConfig> tcp, UnaryOperator<Link> around) {
     static Options clean() {
-      return new Options(null, null, null);
+      return new Options(null, null, null, UnaryOperator.identity(), UnaryOperator.identity());
     }
 
     Options withImpairment(ImpairedLink.Impairment out, ImpairedLink.Impairment in) {
-      return new Options(out, in, pcap);
+      return new Options(out, in, pcap, tcp, around);
     }
 
     Options withPcap(Path file) {
-      return new Options(outbound, inbound, file);
+      return new Options(outbound, inbound, file, tcp, around);
+    }
+
+    /** Returns these options with synack's TCP settings changed by {@code change}. */
+    Options withTcp(UnaryOperator<TcpConfig> change) {
+      return new Options(outbound, inbound, pcap, change, around);
+    }
+
+    /** Returns these options with {@code wrap} around synack's link, outside the pcap tap (what it changes on the way out is captured). */
+    Options withLinkAround(UnaryOperator<Link> wrap) {
+      return new Options(outbound, inbound, pcap, tcp, wrap);
     }
   }
 
@@ -95,6 +108,7 @@ final class TunInterop implements AutoCloseable {
         link = impaired;
       }
       if (options.pcap() != null) link = PcapTap.open(link, options.pcap());
+      link = options.around().apply(link);
       Path script = dir.resolve("kernel_peer.py");
       if (!Files.exists(script)) {
         try (InputStream in = TunInterop.class.getResourceAsStream("kernel_peer.py")) {
@@ -102,7 +116,7 @@ final class TunInterop implements AutoCloseable {
         }
       }
       HostConfig config = HostConfig.defaults(7).withMtu(tun.mtu());
-      config = config.withTcp(config.tcp().withMsl(MSL));
+      config = config.withTcp(options.tcp().apply(config.tcp().withMsl(MSL)));
       List<TraceEvent.StateChange> states = Collections.synchronizedList(new ArrayList<>());
       TraceSink recorder = e -> {
         if (e instanceof TraceEvent.StateChange s) states.add(s);

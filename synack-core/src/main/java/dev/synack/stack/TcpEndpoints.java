@@ -337,7 +337,7 @@ final class TcpEndpoints implements TransportHandler {
     TcpConfig childConfig = tcpConfigFor(listener.tcp(), id.localAddress(), id.remoteAddress());
     TcpFastOpen.ServerAnswer fo = fastOpen.onSyn(seg, id, listener);
     TcpConnection engine = fo == null
-        ? TcpConnection.accept(id, childConfig, iss, seg, now, connectionTrace, log.name)
+        ? TcpConnection.accept(id, childConfig, iss, seg, ip.ecn(), now, connectionTrace, log.name)
         : TcpConnection.acceptFastOpen(id, childConfig, iss, seg, fo.takeData(), fo.synAckCookie(), now, connectionTrace, log.name);
     Connection child = new Connection(host, engine, listener);
     connections.put(id, child);

@@ -271,7 +271,8 @@ final class LossRecovery {
       cc.onRateSample(rate.generate(acked, lost, priorPipe, pipe(), now), phase, now);
       if (cc instanceof Bbr bbr && bbr.holdsBack()) rate.markAppLimited(pipe()); // PROBE_RTT's samples say nothing of the path
     }
-    if (c.ecn != null && c.ecn.enabled() && seg.has(TcpFlags.ECE)) onEcnEcho(now);
+    // ECN feedback: ECE (RFC 3168), or the AccECN counters' change (RFC 9768 §3.2.2.5), once per window.
+    if (c.ecn != null && c.ecn.ceEchoed(seg, priorUna == snd.iss, acked, Math.max(1, c.opts.effectiveMss())) > 0) onEcnEcho(now);
     // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd = ssthresh),
     // nor in the window of an ECN reduction (Linux's CWR state).
     boolean ecnWindow = ecnReduced && SeqNum.lt(snd.sndUna, ecnWindowEnd);

@@ -170,6 +170,18 @@ final class OptionsNegotiation {
     return Math.clamp((room - SACK_OVERHEAD) / SACK_BLOCK_BYTES, 0, 4);
   }
 
+  /**
+   * Returns the option bytes a segment with {@code payloadLength} bytes of text has left beside its
+   * timestamps and {@code sackBlocks} SACK blocks: within the 40 bytes of option space and, for
+   * data, within the MSS that sized it (as {@link #sackBlockRoom}: options count against the payload).
+   */
+  int optionRoomLeft(int payloadLength, int sackBlocks) {
+    int ts = timestampsOk ? TIMESTAMPS_ALIGNED : 0;
+    int used = ts + (sackBlocks == 0 ? 0 : SACK_OVERHEAD + SACK_BLOCK_BYTES * sackBlocks);
+    int segmentRoom = payloadLength == 0 ? MAX_OPTION_SPACE : effectiveMss() + ts - payloadLength;
+    return Math.min(MAX_OPTION_SPACE, segmentRoom) - used;
+  }
+
   /** Settles the options from the peer's SYN (or SYN-ACK), whose TSval becomes TS.Recent. */
   void onPeerSyn(TcpSegment syn, long now) {
     TcpOptions o = syn.options();

@@ -294,7 +294,7 @@ final class SegmentArrival {
     }
     int end = SeqNum.add(seg.sequenceNumber(), seg.payloadLength() + (seg.has(TcpFlags.SYN) ? 1 : 0));
     if (seg.has(TcpFlags.FIN) && SeqNum.add(end, 1) == rcv.rcvNxt) c.restartTimeWait(now); // the peer's FIN again
-    boolean duplicateAck = seg.flags() == TcpFlags.ACK && seg.payloadLength() == 0
+    boolean duplicateAck = (seg.flags() & ~TcpFlags.ACE) == TcpFlags.ACK && seg.payloadLength() == 0
         && seg.sequenceNumber() == rcv.rcvNxt && seg.acknowledgmentNumber() == c.snd.sndNxt;
     if (!duplicateAck) c.ackNow = true;
     return Disposition.CONSUMED;

@@ -48,6 +48,9 @@ public final class TcpConfig {
   private long keepAliveInterval;
   private int keepAliveCount;
   private int ecn;
+  /** Linux's {@code tcp_ecn_option} (0 never, 1 when owed, 2 whenever it fits) and {@code tcp_ecn_option_beacon}. */
+  private int accEcnOption = 2;
+  private int accEcnBeacon = 3;
   private Lesson lesson;
   private boolean pacing;
   private int mtuProbing;
@@ -96,6 +99,8 @@ public final class TcpConfig {
     c.keepAliveInterval = keepAliveInterval;
     c.keepAliveCount = keepAliveCount;
     c.ecn = ecn;
+    c.accEcnOption = accEcnOption;
+    c.accEcnBeacon = accEcnBeacon;
     c.lesson = lesson;
     c.pacing = pacing;
     c.mtuProbing = mtuProbing;
@@ -469,12 +474,39 @@ public final class TcpConfig {
   public static final int ECN_ON = 1;
   /** {@link #ecn()}: ECN accepted when the peer's SYN asks, never asked for (Linux's {@code tcp_ecn=2}, its default). */
   public static final int ECN_ANSWER = 2;
+  /** {@link #ecn()}: AccECN (RFC 9768) asked for on our SYNs, AccECN or ECN accepted (Linux's {@code tcp_ecn=3}). */
+  public static final int ECN_ACCECN = 3;
+  /** {@link #ecn()}: AccECN or ECN accepted, classic ECN asked for (Linux's {@code tcp_ecn=4}). */
+  public static final int ECN_ACCECN_ANSWER_ECN_ON = 4;
+  /** {@link #ecn()}: AccECN or ECN accepted, nothing asked for (Linux's {@code tcp_ecn=5}). */
+  public static final int ECN_ACCECN_ANSWER = 5;
 
   /**
-   * Returns the ECN mode (RFC 3168), as Linux's {@code net.ipv4.tcp_ecn}: {@link #ECN_OFF},
-   * {@link #ECN_ON} or {@link #ECN_ANSWER} (the default: answer an ECN-setup SYN, do not send one).
+   * Returns the ECN mode, as Linux's {@code net.ipv4.tcp_ecn}: {@link #ECN_OFF}, {@link #ECN_ON} or
+   * {@link #ECN_ANSWER} (the default: answer an ECN-setup SYN, do not send one) for RFC 3168, and
+   * {@link #ECN_ACCECN}, {@link #ECN_ACCECN_ANSWER_ECN_ON}, {@link #ECN_ACCECN_ANSWER} with AccECN (RFC 9768).
    */
   public int ecn() { return ecn; }
+
+  /**
+   * Returns when an AccECN connection sends the AccECN option (RFC 9768 §3.2.3), as Linux's
+   * {@code tcp_ecn_option}: 0 never, 1 when a change is owed (and at least {@link #accEcnBeacon()}
+   * times per RTT), 2 (the default) on every segment it fits in.
+   */
+  public int accEcnOption() { return accEcnOption; }
+
+  /** Returns how many times per RTT an AccECN option goes at least in option mode 1 (Linux's {@code tcp_ecn_option_beacon}, 3); 0: no beacon. */
+  public int accEcnBeacon() { return accEcnBeacon; }
+
+  /** Returns a copy with the AccECN option mode (0, 1 or 2) and beacon (0 to 255) of {@link #accEcnOption()}. */
+  public TcpConfig withAccEcnOption(int option, int beacon) {
+    if (option < 0 || option > 2) throw new IllegalArgumentException("AccECN option mode must be 0, 1 or 2: " + option);
+    if (beacon < 0 || beacon > 255) throw new IllegalArgumentException("AccECN option beacon out of range 0..255: " + beacon);
+    return with(c -> {
+      c.accEcnOption = option;
+      c.accEcnBeacon = beacon;
+    });
+  }
 
   /**
    * Returns the most unsent bytes a writer may leave queued ({@code TCP_NOTSENT_LOWAT}, Linux's
@@ -488,9 +520,9 @@ public final class TcpConfig {
     return with(c -> c.notSentLowat = bytes);
   }
 
-  /** Returns a copy with the ECN mode {@code mode}, 0, 1 or 2 as Linux's {@code tcp_ecn}. */
+  /** Returns a copy with the ECN mode {@code mode}, 0 to 5 as Linux's {@code tcp_ecn} (see {@link #ecn()}). */
   public TcpConfig withEcn(int mode) {
-    if (mode < ECN_OFF || mode > ECN_ANSWER) throw new IllegalArgumentException("ecn mode must be 0, 1 or 2: " + mode);
+    if (mode < ECN_OFF || mode > ECN_ACCECN_ANSWER) throw new IllegalArgumentException("ecn mode must be 0 to 5: " + mode);
     return with(c -> c.ecn = mode);
   }
 
@@ -606,7 +638,7 @@ public final class TcpConfig {
         + ", userTimeout=" + userTimeout / MS + "ms" + (establishmentTimeout > 0 ? ", keepinit=" + establishmentTimeout / MS + "ms" : "")
         + ", challengeAcks="
         + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer
-        + ", cc=" + congestionControl + ", rack=" + rack + ", ecn=" + ecn + ", mtuProbing=" + mtuProbing + "/" + baseMss + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
+        + ", cc=" + congestionControl + ", rack=" + rack + ", ecn=" + ecn + (ecn >= ECN_ACCECN ? "/opt" + accEcnOption + "/beacon" + accEcnBeacon : "") + ", mtuProbing=" + mtuProbing + "/" + baseMss + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
         + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
         + ", rcvbufMax=" + (receiveBufferAutoTuning ? receiveBufferMax : "fixed") + ", keepalive="
         + (keepAlive ? keepAliveIdle / S + "s/" + keepAliveInterval / S + "s/" + keepAliveCount : "off") + ", " + choices

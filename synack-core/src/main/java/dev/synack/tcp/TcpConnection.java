@@ -142,9 +142,15 @@ public final class TcpConnection {
    */
   public static TcpConnection accept(FourTuple id, TcpConfig cfg, int iss, TcpSegment syn, long now, TraceSink trace,
       String hostName) {
+    return accept(id, cfg, iss, syn, Ecn.NOT_ECT, now, trace, hostName);
+  }
+
+  /** As {@link #accept(FourTuple, TcpConfig, int, TcpSegment, long, TraceSink, String)}, for a SYN whose IP header carried {@code synEcn} (AccECN's SYN-ACK echoes it, RFC 9768 §3.1.2). */
+  public static TcpConnection accept(FourTuple id, TcpConfig cfg, int iss, TcpSegment syn, int synEcn, long now, TraceSink trace,
+      String hostName) {
     TcpConnection c = new TcpConnection(id, cfg, Origin.ACCEPT, iss, trace, hostName);
     c.state = TcpState.LISTEN; // created in LISTEN by the stack's listener: no state event of its own
-    c.handleSegment(syn, now);
+    c.handleSegment(syn, synEcn, now);
     if (c.state == TcpState.LISTEN) c.enterClosed(null, now);
     return c;
   }
@@ -251,7 +257,7 @@ public final class TcpConnection {
   public Disposition handleSegment(TcpSegment seg, int ipEcn, long now) {
     if (seg == null) throw new IllegalArgumentException("segment is null");
     // ECN's state is made when the peer's SYN asks for it (or ours does): few connections need it.
-    if (ecn == null && EcnState.asksForEcn(seg) && cfg.ecn() != TcpConfig.ECN_OFF) ecn = new EcnState(cfg.ecn());
+    if (ecn == null && EcnState.asksForEcn(seg) && cfg.ecn() != TcpConfig.ECN_OFF) ecn = new EcnState(cfg);
     if (ecn != null) ecn.onSegment(seg, ipEcn & 0x3, state);
     sendOwedAck(now);
     counters.onArrival(seg, now);
@@ -748,7 +754,7 @@ public final class TcpConnection {
     snd = new Sender(cfg.sendBuffer(), cfg.maxSendBuffer());
     snd.noDelay = cfg.noDelay();
     recovery = new LossRecovery(this);
-    ecn = cfg.ecn() == TcpConfig.ECN_ON ? new EcnState(cfg.ecn()) : null;
+    ecn = EcnState.asks(cfg.ecn()) ? new EcnState(cfg) : null;
     rcv = new Receiver(cfg.receiveBuffer(), cfg.receiveBufferAutoTuning() ? cfg.receiveBufferMax() : cfg.receiveBuffer());
     opts = new OptionsNegotiation(cfg, id.isIpv6());
     if (replies != null) replies.clear();
@@ -885,7 +891,7 @@ public final class TcpConnection {
 
   private void fillSegment(OutboundSegment out, int seq, int flags, int payloadLength, boolean retransmit, long now) {
     boolean syn = (flags & TcpFlags.SYN) != 0;
-    if (ecn != null) flags = syn ? flags | ecn.synFlags(rcv.synReceived) : ecn.flags(flags, payloadLength, retransmit);
+    if (ecn != null) flags = syn ? flags | ecn.synFlags(rcv.synReceived, retransmit) : ecn.flags(flags, payloadLength, retransmit);
     int ack = 0;
     if (rcv.synReceived) {
       flags |= TcpFlags.ACK;
@@ -900,9 +906,12 @@ public final class TcpConnection {
     if (!syn) out.ecn(ecn == null ? Ecn.NOT_ECT : ecn.codepoint(payloadLength, retransmit));
     if (syn) {
       var options = opts.synOptions(rcv.synReceived, tsNow(now));
-      out.options(fastOpen == null ? options : fastOpen.addTo(options));
+      if (fastOpen != null) options = fastOpen.addTo(options);
+      out.options(ecn == null ? options : ecn.withSynAckOption(options));
     } else {
-      opts.segmentOptions(out, tsNow(now), sackBlocks(flags, payloadLength));
+      List<SackBlock> blocks = sackBlocks(flags, payloadLength);
+      opts.segmentOptions(out, tsNow(now), blocks);
+      if (ecn != null) ecn.addOption(out, opts.optionRoomLeft(payloadLength, blocks.size()), rtt.srtt(), now); // RFC 9768 §3.2.3
     }
   }
 

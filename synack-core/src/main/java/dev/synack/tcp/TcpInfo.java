@@ -45,6 +45,16 @@ package dev.synack.tcp;
  * @param lastDataSent   µs since data was last sent (0 when never)
  * @param lastDataRecv   µs since data was last received (0 when never)
  * @param lastAckRecv    µs since an ACK was last received (0 when never)
+ * @param deliveredCe    packets the peer reported CE-marked: by AccECN's ACE counter, or acknowledged with ECE ({@code tcpi_delivered_ce})
+ * @param receivedCe     CE-marked packets received on an AccECN connection, r.cep less 5 ({@code tcpi_received_ce}, Linux 6.18)
+ * @param deliveredE1Bytes payload bytes the peer's AccECN option reported received as ECT(1) ({@code tcpi_delivered_e1_bytes})
+ * @param deliveredE0Bytes as ECT(0) ({@code tcpi_delivered_e0_bytes})
+ * @param deliveredCeBytes as CE ({@code tcpi_delivered_ce_bytes})
+ * @param receivedE1Bytes  payload bytes received as ECT(1) on an AccECN connection ({@code tcpi_received_e1_bytes})
+ * @param receivedE0Bytes  as ECT(0) ({@code tcpi_received_e0_bytes})
+ * @param receivedCeBytes  as CE ({@code tcpi_received_ce_bytes})
+ * @param accEcnFailMode   Linux's {@code tcpi_accecn_fail_mode} bits: 4 the peer's ACE failed, 8 its options failed
+ * @param accEcnOptSeen    Linux's {@code tcpi_accecn_opt_seen}: 0 no AccECN option seen, 2 counters seen, 3 a zeroed one
  */
 public record TcpInfo(
     TcpState state, String caState, String congestionControl, int retransmits, int probes, int backoff, int options, int sndWscale,
@@ -52,7 +62,9 @@ public record TcpInfo(
     long rtt, long rttvar, int sndSsthresh, int sndCwnd, int cwndBytes, int reordering, int rcvSpace,
     long totalRetrans, long pacingRate, long bytesAcked, long bytesReceived, long bytesSent, long bytesRetrans,
     long segsIn, long segsOut, long dataSegsIn, long dataSegsOut, long dsackDups, int notsentBytes,
-    long lastDataSent, long lastDataRecv, long lastAckRecv) {
+    long lastDataSent, long lastDataRecv, long lastAckRecv, long deliveredCe, long receivedCe, long deliveredE1Bytes,
+    long deliveredE0Bytes, long deliveredCeBytes, long receivedE1Bytes, long receivedE0Bytes, long receivedCeBytes,
+    int accEcnFailMode, int accEcnOptSeen) {
 
   /** {@code TCPI_OPT_TIMESTAMPS}. */
   public static final int OPT_TIMESTAMPS = 1;
@@ -62,12 +74,20 @@ public record TcpInfo(
   public static final int OPT_WSCALE = 4;
   /** {@code TCPI_OPT_ECN}: ECN was negotiated (RFC 3168). */
   public static final int OPT_ECN = 8;
+  /** {@code TCPI_OPT_ECN_SEEN}: a packet with ECT or CE arrived. */
+  public static final int OPT_ECN_SEEN = 16;
+  /** {@code TCP_ACCECN_ACE_FAIL_RECV}: the peer's ACE field cannot be trusted. */
+  public static final int ACCECN_ACE_FAIL_RECV = 4;
+  /** {@code TCP_ACCECN_OPT_FAIL_RECV}: the peer's AccECN options were zeroed on the path. */
+  public static final int ACCECN_OPT_FAIL_RECV = 8;
 
   /** Returns what {@code c} knows of itself at {@code now}. */
   static TcpInfo of(TcpConnection c, long now) {
     NegotiatedOptions n = c.opts.negotiated();
+    AccEcn a = c.ecn == null ? null : c.ecn.accurate;
     int options = (n.timestamps() ? OPT_TIMESTAMPS : 0) | (n.sack() ? OPT_SACK : 0)
-        | (n.windowScale() ? OPT_WSCALE : 0) | (c.ecn != null && c.ecn.enabled() ? OPT_ECN : 0);
+        | (n.windowScale() ? OPT_WSCALE : 0) | (c.ecn != null && c.ecn.enabled() ? OPT_ECN : 0)
+        | (c.ecn != null && c.ecn.accurate != null && c.ecn.accurate.ectSeen ? OPT_ECN_SEEN : 0);
     int mss = Math.max(1, c.opts.effectiveMss());
     CongestionControl cc = c.recovery.congestionControl(); // null before the handshake completes
     int cwnd = cc == null ? CongestionControl.initialWindow(mss) : c.recovery.cwnd(); // PRR's during fast recovery
@@ -82,7 +102,12 @@ public record TcpInfo(
         ssthresh == Integer.MAX_VALUE ? 0x7fffffff : ssthresh / mss, cwnd / mss, cwnd, LossRecovery.DUP_THRESH,
         c.rcv.rcvSpace(), u32(k.totalRetrans), c.recovery.pacingRate(), k.bytesAcked, k.bytesReceived, k.bytesSent, k.bytesRetrans,
         u32(k.segsIn), u32(k.segsOut), u32(k.dataSegsIn), u32(k.dataSegsOut), u32(k.dsackDups), c.snd.unsent(),
-        k.sinceDataSent(now), k.sinceDataRecv(now), k.sinceAckRecv(now));
+        k.sinceDataSent(now), k.sinceDataRecv(now), k.sinceAckRecv(now), c.ecn == null ? 0 : c.ecn.deliveredCe(),
+        a == null ? 0 : u32(a.receivedCe), a == null ? 0 : a.deliveredE1Bytes, a == null ? 0 : a.deliveredE0Bytes,
+        a == null ? 0 : a.deliveredCeBytes, a == null ? 0 : a.receivedE1Bytes, a == null ? 0 : a.receivedE0Bytes,
+        a == null ? 0 : a.receivedCeBytes,
+        a == null ? 0 : (a.aceFailed ? ACCECN_ACE_FAIL_RECV : 0) | (a.optionFailed ? ACCECN_OPT_FAIL_RECV : 0),
+        a == null ? 0 : a.optionFailed ? 3 : a.sawOption ? 2 : 0);
   }
 
   private static long u32(int counter) {
@@ -95,6 +120,7 @@ public record TcpInfo(
     if ((options & OPT_TIMESTAMPS) != 0) b.append(" ts");
     if ((options & OPT_SACK) != 0) b.append(" sack");
     if ((options & OPT_ECN) != 0) b.append(" ecn");
+    if ((options & OPT_ECN_SEEN) != 0) b.append(" ecnseen");
     b.append(' ').append(congestionControl);
     if ((options & OPT_WSCALE) != 0) b.append(" wscale:").append(sndWscale).append(',').append(rcvWscale);
     b.append(" rto:").append(millis(rto));
@@ -112,6 +138,8 @@ public record TcpInfo(
     if (lost > 0) b.append(" lost:").append(lost);
     if (sacked > 0) b.append(" sacked:").append(sacked);
     if (dsackDups > 0) b.append(" dsack_dups:").append(dsackDups);
+    if (deliveredCe > 0) b.append(" delivered_ce:").append(deliveredCe);
+    if (receivedCe > 0) b.append(" received_ce:").append(receivedCe);
     b.append(" rcv_space:").append(rcvSpace);
     if (notsentBytes > 0) b.append(" notsent:").append(notsentBytes);
     return b.toString().strip();

@@ -124,9 +124,9 @@ record LadderModel(List<String> hosts, Set<String> traced, List<Step> steps, Lis
   /** Returns the segment's flags in tcpdump's order, {@code SYN,ACK} rather than header order. */
   static String flagNames(int flags) {
     StringBuilder b = new StringBuilder();
-    String[] names = {"SYN", "FIN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+    String[] names = {"SYN", "FIN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"};
     int[] bits = {TcpFlags.SYN, TcpFlags.FIN, TcpFlags.RST, TcpFlags.PSH, TcpFlags.ACK, TcpFlags.URG,
-        TcpFlags.ECE, TcpFlags.CWR};
+        TcpFlags.ECE, TcpFlags.CWR, TcpFlags.AE};
     for (int i = 0; i < bits.length; i++) {
       if ((flags & bits[i]) != 0) b.append(b.isEmpty() ? "" : ",").append(names[i]);
     }

@@ -38,6 +38,8 @@ public final class OutboundSegment {
   private int tsVal;
   private int tsEcr;
   private List<SackBlock> sackBlocks = List.of();
+  /** The AccECN option of the usual layout (RFC 9768 §3.2.3), after the timestamps, or {@code null}. */
+  private TcpOption.AccEcn accEcn;
   /** The array the payload lies in, wrapping from its end to its start (a ring), or {@code null}. */
   private byte[] payloadArray;
   /** Where the payload starts in {@link #payloadArray}. */
@@ -65,6 +67,7 @@ public final class OutboundSegment {
     this.options = TcpOptions.NONE;
     this.timestamps = false;
     this.sackBlocks = List.of();
+    this.accEcn = null;
     this.payloadArray = null;
     this.payloadBuffer = null;
     this.payloadLength = 0;
@@ -89,6 +92,7 @@ public final class OutboundSegment {
     options = newOptions == null ? TcpOptions.NONE : newOptions;
     timestamps = false;
     sackBlocks = List.of();
+    accEcn = null;
     return this;
   }
 
@@ -104,6 +108,17 @@ public final class OutboundSegment {
     this.tsVal = tsVal;
     this.tsEcr = tsEcr;
     sackBlocks = blocks;
+    accEcn = null;
+    return this;
+  }
+
+  /**
+   * Adds an AccECN option (RFC 9768 §3.2.3) to the usual layout, after the timestamps and before
+   * the SACK blocks, padded with NOPs to a word as Linux's {@code tcp_options_write} does. Returns this.
+   */
+  public OutboundSegment accEcnOption(TcpOption.AccEcn option) {
+    if (options != null) throw new IllegalStateException("an AccECN option goes with the usual options only");
+    accEcn = option;
     return this;
   }
 
@@ -151,7 +166,7 @@ public final class OutboundSegment {
   /** Returns the options' length on the wire, padded to a multiple of four. */
   int optionsLength() {
     if (options != null) return TcpOptionCodec.paddedLength(options);
-    int length = timestamps ? 12 : 0;
+    int length = (timestamps ? 12 : 0) + (accEcn == null ? 0 : (accEcn.encodedLength() + 3) & ~3);
     return sackBlocks.isEmpty() ? length : length + 4 + 8 * sackBlocks.size();
   }
 
@@ -178,7 +193,7 @@ public final class OutboundSegment {
     out.putShort(at + 2, (short) destinationPort);
     out.putInt(at + 4, sequenceNumber);
     out.putInt(at + 8, acknowledgmentNumber);
-    out.put(at + 12, (byte) ((headerLength / 4) << 4));
+    out.put(at + 12, (byte) (((headerLength / 4) << 4) | ((flags & TcpFlags.AE) >>> 8)));
     out.put(at + 13, (byte) flags);
     out.putShort(at + 14, (short) window);
     out.putShort(at + 16, (short) 0);
@@ -197,6 +212,12 @@ public final class OutboundSegment {
       out.putInt(i + 4, tsVal);
       out.putInt(i + 8, tsEcr);
       i += 12;
+    }
+    if (accEcn != null) {
+      int padded = (accEcn.encodedLength() + 3) & ~3;
+      TcpOptionCodec.write(new TcpOptions(List.of(accEcn)), out, i);
+      for (int k = accEcn.encodedLength(); k < padded; k++) out.put(i + k, (byte) TcpOption.KIND_NOP);
+      i += padded;
     }
     if (!sackBlocks.isEmpty()) {
       out.putInt(i, NOP_NOP_SACK | (2 + 8 * sackBlocks.size()));
@@ -225,6 +246,10 @@ public final class OutboundSegment {
       list.add(TcpOption.NOP);
       list.add(TcpOption.NOP);
       list.add(new TcpOption.Timestamps(tsVal, tsEcr));
+    }
+    if (accEcn != null) {
+      list.add(accEcn);
+      for (int k = accEcn.encodedLength(); k % 4 != 0; k++) list.add(TcpOption.NOP);
     }
     if (!sackBlocks.isEmpty()) {
       list.add(TcpOption.NOP);

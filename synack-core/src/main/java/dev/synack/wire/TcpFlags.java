@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The TCP control bits (RFC 9293 §3.1, with CWR and ECE from RFC 3168), as bits of an {@code int}.
+ * The TCP control bits (RFC 9293 §3.1, with CWR and ECE from RFC 3168 and AE from RFC 9768 §3.2.1,
+ * the low bit of the header's byte 12), as bits of an {@code int}.
  *
  * <p>Flags are kept as a bit set rather than an {@code EnumSet} so that a parsed segment keeps
  * every combination seen on the wire, odd ones included (SYN+FIN, RST+SYN...), and RFC 9293 can
@@ -19,10 +20,14 @@ public final class TcpFlags {
   public static final int URG = 0x20;
   public static final int ECE = 0x40;
   public static final int CWR = 0x80;
+  /** Accurate ECN (RFC 9768 §3.2.1): the formerly reserved bit beside the data offset, above CWR in the ACE field. */
+  public static final int AE = 0x100;
+  /** The ACE field of AccECN (RFC 9768 §3.2.1): AE, CWR and ECE as one 3-bit counter. */
+  public static final int ACE = AE | CWR | ECE;
 
   /** Order of names in traces and JSON, the order of the header's bits from the most significant. */
-  private static final int[] BITS = {CWR, ECE, URG, ACK, PSH, RST, SYN, FIN};
-  private static final String[] NAMES = {"CWR", "ECE", "URG", "ACK", "PSH", "RST", "SYN", "FIN"};
+  private static final int[] BITS = {AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN};
+  private static final String[] NAMES = {"AE", "CWR", "ECE", "URG", "ACK", "PSH", "RST", "SYN", "FIN"};
 
   private TcpFlags() {}
 
@@ -57,7 +62,7 @@ public final class TcpFlags {
 
   /**
    * Returns the flags the way tcpdump prints them: {@code S} SYN, {@code F} FIN, {@code R} RST,
-   * {@code P} PSH, {@code U} URG, {@code E} ECE, {@code W} CWR, {@code .} ACK, {@code none} when
+   * {@code P} PSH, {@code U} URG, {@code E} ECE, {@code W} CWR, {@code e} AE, {@code .} ACK, {@code none} when
    * no bit is set.
    */
   public static String tcpdump(int flags) {
@@ -69,7 +74,18 @@ public final class TcpFlags {
     if ((flags & URG) != 0) b.append('U');
     if ((flags & ECE) != 0) b.append('E');
     if ((flags & CWR) != 0) b.append('W');
+    if ((flags & AE) != 0) b.append('e');
     if ((flags & ACK) != 0) b.append('.');
     return b.isEmpty() ? "none" : b.toString();
+  }
+
+  /** Returns the ACE field (RFC 9768 §3.2.1) of {@code flags}: AE, CWR and ECE read as a number from 0 to 7. */
+  public static int ace(int flags) {
+    return (flags & ACE) >>> 6;
+  }
+
+  /** Returns {@code flags} with its ACE field (RFC 9768 §3.2.1) set to {@code ace} mod 8. */
+  public static int withAce(int flags, int ace) {
+    return (flags & ~ACE) | ((ace & 7) << 6);
   }
 }

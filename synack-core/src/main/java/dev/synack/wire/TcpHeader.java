@@ -88,9 +88,9 @@ public final class TcpHeader {
     return dataOffset() * 4;
   }
 
-  /** Returns the eight control bits CWR ECE URG ACK PSH RST SYN FIN, see {@link TcpFlags}. */
+  /** Returns the control bits AE CWR ECE URG ACK PSH RST SYN FIN (AE from byte 12, RFC 9768 §3.2.1), see {@link TcpFlags}. */
   public int flags() {
-    return Bytes.u8(buf, FLAGS);
+    return ((Bytes.u8(buf, DATA_OFFSET) & 0x01) << 8) | Bytes.u8(buf, FLAGS);
   }
 
   /** Returns whether CWR (congestion window reduced, RFC 3168) is set. */

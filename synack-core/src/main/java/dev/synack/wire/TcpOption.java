@@ -19,6 +19,10 @@ public sealed interface TcpOption {
   int KIND_SACK = 5;
   int KIND_TIMESTAMPS = 8;
   int KIND_FAST_OPEN = 34;
+  /** The AccECN option in order 0: EE0B, ECEB, EE1B (RFC 9768 §3.2.3). */
+  int KIND_ACCECN_0 = 172;
+  /** The AccECN option in order 1: EE1B, ECEB, EE0B (RFC 9768 §3.2.3). */
+  int KIND_ACCECN_1 = 174;
   int KIND_EXPERIMENTAL = 254;
   /** The ExID of Fast Open's experimental form (RFC 6994, RFC 7413 §4.1.1), kind 254. */
   int FAST_OPEN_MAGIC = 0xf989;
@@ -131,6 +135,54 @@ public sealed interface TcpOption {
     }
     @Override public int hashCode() { return Boolean.hashCode(experimental) * 31 + Arrays.hashCode(cookie); }
     @Override public String toString() { return "FastOpen[cookie=" + HexFormat.of().formatHex(cookie) + (experimental ? ", experimental" : "") + "]"; }
+  }
+
+  /**
+   * The AccECN option (RFC 9768 §3.2.3): up to three 24-bit byte counters of the payload received
+   * as ECT(0) (EE0B), CE (ECEB) and ECT(1) (EE1B), in order 0 (kind 172: EE0B, ECEB, EE1B) or
+   * order 1 (kind 174: EE1B, ECEB, EE0B). A counter the option leaves out (it may be cut short
+   * from its end, down to no field at all) is -1.
+   *
+   * @param order1 whether the option is kind 174
+   * @param e0b    EE0B, 0 to 2^24-1, or -1 when absent
+   * @param ceb    ECEB, or -1 when absent
+   * @param e1b    EE1B, or -1 when absent
+   */
+  record AccEcn(boolean order1, int e0b, int ceb, int e1b) implements TcpOption {
+    public AccEcn {
+      for (int f : new int[] {e0b, ceb, e1b}) {
+        if (f < -1 || f > 0xffffff) throw new IllegalArgumentException("AccECN field out of range: " + f);
+      }
+      int[] inOrder = order1 ? new int[] {e1b, ceb, e0b} : new int[] {e0b, ceb, e1b};
+      for (int i = 1; i < 3; i++) {
+        if (inOrder[i] >= 0 && inOrder[i - 1] < 0) throw new IllegalArgumentException("AccECN fields are cut from the end only: " + e0b + "," + ceb + "," + e1b);
+      }
+    }
+    /** Returns the option with the first {@code fields} counters of its order (0 to 3) kept. */
+    public static AccEcn of(boolean order1, int fields, int e0b, int ceb, int e1b) {
+      if (fields < 0 || fields > 3) throw new IllegalArgumentException("AccECN fields: " + fields);
+      int first = fields >= 1 ? 1 : 0;
+      int third = fields >= 3 ? 1 : 0;
+      return order1
+          ? new AccEcn(true, third > 0 ? e0b & 0xffffff : -1, fields >= 2 ? ceb & 0xffffff : -1, first > 0 ? e1b & 0xffffff : -1)
+          : new AccEcn(false, first > 0 ? e0b & 0xffffff : -1, fields >= 2 ? ceb & 0xffffff : -1, third > 0 ? e1b & 0xffffff : -1);
+    }
+    /** Returns how many counters the option carries, 0 to 3. */
+    public int fields() { return (e0b >= 0 ? 1 : 0) + (ceb >= 0 ? 1 : 0) + (e1b >= 0 ? 1 : 0); }
+    /** Returns the counters in wire order. */
+    int[] inOrder() {
+      int[] all = order1 ? new int[] {e1b, ceb, e0b} : new int[] {e0b, ceb, e1b};
+      return java.util.Arrays.copyOf(all, fields());
+    }
+    public int kind() { return order1 ? KIND_ACCECN_1 : KIND_ACCECN_0; }
+    public int encodedLength() { return 2 + 3 * fields(); }
+    public String describe() {
+      StringBuilder b = new StringBuilder(order1 ? "accecn1" : "accecn0");
+      if (e0b >= 0) b.append(" e0b ").append(e0b);
+      if (ceb >= 0) b.append(" ceb ").append(ceb);
+      if (e1b >= 0) b.append(" e1b ").append(e1b);
+      return b.toString();
+    }
   }
 
   /** An option this stack does not interpret, kept as its kind and the bytes after the length. */

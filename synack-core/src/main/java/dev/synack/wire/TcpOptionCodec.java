@@ -51,6 +51,7 @@ final class TcpOptionCodec {
         case TcpOption.KIND_SACK_PERMITTED -> length != 2 ? null : new TcpOption.SackPermitted();
         case TcpOption.KIND_SACK -> sack(buf, i, length);
         case TcpOption.KIND_TIMESTAMPS -> length != 10 ? null : new TcpOption.Timestamps(buf.getInt(i + 2), buf.getInt(i + 6));
+        case TcpOption.KIND_ACCECN_0, TcpOption.KIND_ACCECN_1 -> accEcn(buf, i, length, kind == TcpOption.KIND_ACCECN_1);
         case TcpOption.KIND_FAST_OPEN -> new TcpOption.FastOpen(bytes(buf, i + 2, length - 2), false);
         case TcpOption.KIND_EXPERIMENTAL -> length >= 4 && Bytes.u16(buf, i + 2) == TcpOption.FAST_OPEN_MAGIC
             ? new TcpOption.FastOpen(bytes(buf, i + 4, length - 4), true)
@@ -72,6 +73,19 @@ final class TcpOptionCodec {
   }
 
   /** Returns the SACK option at {@code i}, or null when its length is not 2 + 8n for n in 1..4 (RFC 2018 §3). */
+  /**
+   * Parses an AccECN option (RFC 9768 §3.2.3): its length is 2, 5, 8 or 11. Any other length is
+   * kept as an unknown option, not a malformed header: the option is advisory and the ACE field
+   * still carries the feedback, so the segment is worth keeping.
+   */
+  private static TcpOption accEcn(ByteBuffer buf, int i, int length, boolean order1) {
+    if (length > 11 || (length - 2) % 3 != 0) return new TcpOption.Unknown(order1 ? TcpOption.KIND_ACCECN_1 : TcpOption.KIND_ACCECN_0, bytes(buf, i + 2, length - 2));
+    int n = (length - 2) / 3;
+    int[] f = {-1, -1, -1};
+    for (int k = 0; k < n; k++) f[k] = Bytes.u8(buf, i + 2 + 3 * k) << 16 | Bytes.u16(buf, i + 3 + 3 * k);
+    return order1 ? new TcpOption.AccEcn(true, f[2], f[1], f[0]) : new TcpOption.AccEcn(false, f[0], f[1], f[2]);
+  }
+
   private static TcpOption.Sack sack(ByteBuffer buf, int i, int length) {
     int n = (length - 2) / 8;
     if ((length - 2) % 8 != 0 || n < 1 || n > 4) return null;
@@ -117,6 +131,13 @@ final class TcpOptionCodec {
         case TcpOption.Timestamps t -> {
           buf.putInt(i + 2, t.tsVal());
           buf.putInt(i + 6, t.tsEcr());
+        }
+        case TcpOption.AccEcn a -> {
+          int[] fields = a.inOrder();
+          for (int f = 0; f < fields.length; f++) {
+            buf.put(i + 2 + 3 * f, (byte) (fields[f] >>> 16));
+            buf.putShort(i + 3 + 3 * f, (short) fields[f]);
+          }
         }
         case TcpOption.FastOpen f -> {
           if (f.experimental()) buf.putShort(i + 2, (short) TcpOption.FAST_OPEN_MAGIC);

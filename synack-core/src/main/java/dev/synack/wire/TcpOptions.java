@@ -58,6 +58,12 @@ public record TcpOptions(List<TcpOption> list) {
     return null;
   }
 
+  /** Returns the AccECN option (RFC 9768 §3.2.3), or {@code null} when absent. */
+  public TcpOption.AccEcn accEcn() {
+    for (TcpOption o : list) if (o instanceof TcpOption.AccEcn a) return a;
+    return null;
+  }
+
   /** Returns the Fast Open option (RFC 7413 §4.1.1, either form), or {@code null} when there is none. */
   public TcpOption.FastOpen fastOpen() {
     for (TcpOption o : list) if (o instanceof TcpOption.FastOpen f) return f;

@@ -42,7 +42,7 @@ public record TcpSegment(
     if ((destinationPort & ~0xffff) != 0) throw new IllegalArgumentException("destination port out of range: " + destinationPort);
     if ((window & ~0xffff) != 0) throw new IllegalArgumentException("window out of range: " + window);
     if ((urgentPointer & ~0xffff) != 0) throw new IllegalArgumentException("urgent pointer out of range: " + urgentPointer);
-    if ((flags & ~0xff) != 0) throw new IllegalArgumentException("flags out of range: " + flags);
+    if ((flags & ~0x1ff) != 0) throw new IllegalArgumentException("flags out of range: " + flags);
     if (options == null) options = TcpOptions.NONE;
     payload = payload == null ? EMPTY : payload.isReadOnly() ? payload : payload.asReadOnlyBuffer();
   }

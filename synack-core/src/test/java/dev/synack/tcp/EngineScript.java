@@ -58,6 +58,13 @@ public final class EngineScript {
     return s;
   }
 
+  /** As {@link #accept(TcpConfig, TcpSegment)}, for a SYN whose IP header carried the ECN codepoint {@code ipEcn}. */
+  public static EngineScript accept(TcpConfig cfg, TcpSegment syn, int ipEcn) {
+    EngineScript s = new EngineScript(EnginePair.SERVER_ID);
+    s.conn = TcpConnection.accept(EnginePair.SERVER_ID, cfg, EnginePair.CLIENT_ISS, syn, ipEcn, 0, s.trace, "engine");
+    return s;
+  }
+
   /** Returns a script whose engine was created by {@link TcpConnection#acceptFastOpen} for this SYN (ISS 1000). */
   public static EngineScript acceptFastOpen(TcpConfig cfg, TcpSegment syn, boolean cookieValid, byte[] synAckCookie) {
     EngineScript s = new EngineScript(EnginePair.SERVER_ID);

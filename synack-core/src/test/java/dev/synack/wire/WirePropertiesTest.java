@@ -125,7 +125,7 @@ class WirePropertiesTest {
   Arbitrary<TcpSegment> segments() {
     Arbitrary<Integer> port = Arbitraries.integers().between(0, 0xffff);
     Arbitrary<Integer> u32 = Arbitraries.integers();
-    Arbitrary<Integer> flags = Arbitraries.integers().between(0, 0xff);
+    Arbitrary<Integer> flags = Arbitraries.integers().between(0, 0x1ff); // AE included (RFC 9768 §3.2.1)
     Arbitrary<Integer> u16 = Arbitraries.integers().between(0, 0xffff);
     Arbitrary<byte[]> payload = Arbitraries.bytes().array(byte[].class).ofMaxSize(300);
     return Combinators.combine(port, port, u32, u32, flags, u16, u16, Arbitraries.of(0).flatMap(x -> optionLists()))
@@ -152,7 +152,9 @@ class WirePropertiesTest {
     Arbitrary<SackBlock> block = Combinators.combine(u32, u32).as(SackBlock::new);
     // Kinds 34 and 254 (with Fast Open's ExID) parse as FastOpen, generated on their own below.
     Arbitrary<Integer> unknownKind = Arbitraries.integers().between(6, 255).filter(k -> k != TcpOption.KIND_TIMESTAMPS
-        && k != TcpOption.KIND_FAST_OPEN && k != TcpOption.KIND_EXPERIMENTAL);
+        && k != TcpOption.KIND_FAST_OPEN && k != TcpOption.KIND_EXPERIMENTAL && k != TcpOption.KIND_ACCECN_0
+        && k != TcpOption.KIND_ACCECN_1);
+    Arbitrary<Integer> u24 = Arbitraries.integers().between(0, 0xffffff);
     return Arbitraries.oneOf(
         Arbitraries.just(new TcpOption.NoOperation()),
         Arbitraries.integers().between(0, 0xffff).map(TcpOption.MaximumSegmentSize::new),
@@ -161,6 +163,8 @@ class WirePropertiesTest {
         block.list().ofMinSize(1).ofMaxSize(4).map(TcpOption.Sack::new),
         Combinators.combine(u32, u32).as(TcpOption.Timestamps::new),
         Combinators.combine(Arbitraries.bytes().array(byte[].class).ofMaxSize(16), Arbitraries.of(false, true)).as(TcpOption.FastOpen::new),
+        Combinators.combine(Arbitraries.of(false, true), Arbitraries.integers().between(0, 3), u24, u24, u24)
+            .as(TcpOption.AccEcn::of),
         Combinators.combine(unknownKind, Arbitraries.bytes().array(byte[].class).ofMaxSize(10)).as(TcpOption.Unknown::new));
   }
 }
