@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -78,7 +79,7 @@ class StackNioTest {
       return s;
     });
     Selector selector = provider.openSelector();
-    AtomicReference<Boolean> stop = new AtomicReference<>(false);
+    AtomicBoolean stop = new AtomicBoolean();
     CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> echo(server, selector, stop), threads);
     try {
       List<CompletableFuture<SocketChannel>> clients = new ArrayList<>();
@@ -188,7 +189,7 @@ class StackNioTest {
   }
 
   /** A selector-driven echo server: non-blocking accepts from every loop, echoes what arrives, until told to stop. */
-  private static void echo(ServerSocketChannel server, Selector selector, AtomicReference<Boolean> stop) {
+  private static void echo(ServerSocketChannel server, Selector selector, AtomicBoolean stop) {
     try (selector; server) {
       server.configureBlocking(false);
       server.register(selector, SelectionKey.OP_ACCEPT);
