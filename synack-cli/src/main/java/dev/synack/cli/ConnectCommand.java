@@ -1,5 +1,7 @@
 package dev.synack.cli;
 
+import dev.synack.link.TunLink;
+import dev.synack.runtime.Stack;
 import dev.synack.socket.TcpSocket;
 import dev.synack.wire.Addresses;
 import java.io.IOException;
@@ -14,6 +16,7 @@ import java.net.SocketTimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,6 +78,12 @@ final class ConnectCommand implements Callable<Integer> {
           + " reset after 9 unanswered)")
   boolean keepAlive;
 
+  @Option(names = "--loops", paramLabel = "N",
+      description = "event loops, each on a queue of the TUN device (multiqueue); the connection runs on the loop its"
+          + " addresses and ports hash to; 0 for one per processor (default: 1; more needs --tun, and no --trace,"
+          + " --pcap, impairment, --watch or --html)")
+  Integer loops;
+
   /** When bytes last went either way, on {@link System#nanoTime}: what {@code --timeout} measures idleness from. */
   private final AtomicLong lastActive = new AtomicLong();
 
@@ -102,6 +111,11 @@ final class ConnectCommand implements Callable<Integer> {
     long timeoutMillis = timeoutMillis();
     PrintWriter err = spec.commandLine().getErr();
     String where = Addresses.endpoint(remote, remotePort);
+    if (loops != null && loops != 1) {
+      int n = LoopsServe.check(loops, link);
+      if (live.html != null || live.watch != null) throw new Main.UsageError("--loops above 1 takes no --watch or --html yet");
+      return runOnLoops(n, address, remote, where, timeoutMillis, err);
+    }
     LinkHost host = link.openOrReport("synack", address, err, live.start("connect", err));
     if (host == null) {
       live.finish("connect", err);
@@ -146,28 +160,80 @@ final class ConnectCommand implements Callable<Integer> {
         if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
         return 1;
       }
-      lastActive.set(System.nanoTime());
-      Thread sender = Thread.ofVirtual().name("synack-connect-stdin").start(() -> send(socket));
-      try {
-        if (!receive(socket, timeoutMillis)) {
-          err.println("synack connect: " + where + ": nothing sent or received for " + seconds(timeoutMillis)
-              + " s (--timeout); closed");
-          socket.close(LINGER_MILLIS);
-          return 1;
-        }
-      } catch (IOException e) {
-        // Ended by a signal, the hook closing the connection: nothing went wrong to report.
-        if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
-        return 1;
-      } finally {
-        sender.interrupt();
-      }
-      // The peer has closed its side: done, whether or not the input was all sent (as nc -N).
-      boolean closedInOrder = socket.close(LINGER_MILLIS);
-      String impaired = link.impairmentReport();
-      if (impaired != null) err.println("synack connect: " + impaired);
-      return closedInOrder ? 0 : 1;
+      return exchange(socket, where, timeoutMillis, err, stopping, e -> reason(e, host));
     }
+  }
+
+  /**
+   * {@code --loops N}: connects from a {@link Stack} of N loops on the queues of the TUN device
+   * (the connection on the loop its 4-tuple hashes to), then as {@link #run}; returns the exit code.
+   */
+  private int runOnLoops(int n, InetAddress address, InetAddress remote, String where, long timeoutMillis, PrintWriter err)
+      throws Exception {
+    Stack stack;
+    try {
+      stack = Stack.builder().name("synack").tun(link.choice.tun.device).loops(n).address(address).notes(line -> {
+        err.println(line);
+        err.flush();
+      }).build();
+    } catch (IOException | IllegalArgumentException e) {
+      err.println(e.getMessage());
+      return 1;
+    }
+    AtomicBoolean stopping = new AtomicBoolean();
+    AtomicReference<TcpSocket> connected = new AtomicReference<>();
+    Thread hook = new Thread(() -> {
+      stopping.set(true);
+      TcpSocket s = connected.get();
+      if (s != null) closeQuietly(s);
+    }, "synack-connect-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (stack) {
+      TunLink first = (TunLink) stack.link(0);
+      link.choice.tun.configureKernelSide(first.name());
+      if (stack.note() != null) err.println(stack.note());
+      TcpSocket socket;
+      try {
+        socket = TcpSocket.connect(stack, new InetSocketAddress(remote, remotePort), timeoutMillis);
+        connected.set(socket);
+        if (keepAlive) socket.setKeepAlive(true);
+      } catch (SocketTimeoutException e) {
+        err.println("synack connect: " + where + ": not connected within " + seconds(timeoutMillis) + " s (--timeout)");
+        return 1;
+      } catch (IOException e) {
+        if (!stopping.get()) err.println("synack connect: " + where + ": " + e.getMessage());
+        return 1;
+      }
+      return exchange(socket, where, timeoutMillis, err, stopping, IOException::getMessage);
+    } finally {
+      StopSignals.removeShutdownHook(hook);
+    }
+  }
+
+  /** Copies both ways on a connected socket until the peer closes, and closes; returns the exit code. */
+  private int exchange(TcpSocket socket, String where, long timeoutMillis, PrintWriter err, AtomicBoolean stopping,
+      Function<IOException, String> reason) throws IOException {
+    lastActive.set(System.nanoTime());
+    Thread sender = Thread.ofVirtual().name("synack-connect-stdin").start(() -> send(socket));
+    try {
+      if (!receive(socket, timeoutMillis)) {
+        err.println("synack connect: " + where + ": nothing sent or received for " + seconds(timeoutMillis)
+            + " s (--timeout); closed");
+        socket.close(LINGER_MILLIS);
+        return 1;
+      }
+    } catch (IOException e) {
+      // Ended by a signal, the hook closing the connection: nothing went wrong to report.
+      if (!stopping.get()) err.println("synack connect: " + where + ": " + reason.apply(e));
+      return 1;
+    } finally {
+      sender.interrupt();
+    }
+    // The peer has closed its side: done, whether or not the input was all sent (as nc -N).
+    boolean closedInOrder = socket.close(LINGER_MILLIS);
+    String impaired = link.impairmentReport();
+    if (impaired != null) err.println("synack connect: " + impaired);
+    return closedInOrder ? 0 : 1;
   }
 
   /** Copies standard input to the connection, then half-closes. */

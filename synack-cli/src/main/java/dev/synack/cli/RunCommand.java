@@ -43,6 +43,11 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--addr", required = true, paramLabel = "IP", description = "synack's own IP address on the link")
   String addr;
 
+  @Option(names = "--loops", paramLabel = "N",
+      description = "event loops, each on a queue of the TUN device (multiqueue), the program's connections sharded"
+          + " over them by their addresses and ports; 0 for one per processor (default: 1; more needs --tun)")
+  Integer loops;
+
   @Parameters(paramLabel = "JAVA_ARGS", arity = "1..*",
       description = "after --: the java command's arguments, as -cp CLASSPATH MAIN ARGS..., -jar APP.jar ARGS... or -m MODULE ARGS...")
   List<String> javaArgs;
@@ -103,6 +108,11 @@ final class RunCommand implements Callable<Integer> {
     cmd.add("--add-exports=java.base/sun.nio.ch=ALL-UNNAMED"); // the JDK's own UDP for the tunnel (PlatformChannels)
     cmd.add("-Djava.nio.channels.spi.SelectorProvider=" + PROVIDER);
     cmd.add("-Dsynack.addr=" + address.getHostAddress());
+    if (loops != null) {
+      if (loops < 0 || loops > TunLink.MAX_QUEUES) throw new Main.UsageError("--loops must be 0.." + TunLink.MAX_QUEUES + ": " + loops);
+      if (loops != 1 && link.tun == null) throw new Main.UsageError("--loops above 1 needs --tun (one queue per loop)");
+      cmd.add("-Dsynack.loops=" + loops);
+    }
     if (link.tun != null) {
       try {
         TunLink.checkName(link.tun.device);

@@ -70,7 +70,18 @@ class RunCommandTest {
     }
 
     @Test
+    void loops_becomeAProperty() {
+      List<String> cmd = command("--tun", "t0", "--addr", "10.0.0.2", "--loops", "2", "--", "my.Main");
+      assertTrue(cmd.contains("-Dsynack.loops=2"), cmd.toString());
+      assertTrue(command("--tun", "t0", "--addr", "10.0.0.2", "--", "my.Main").stream().noneMatch(a -> a.startsWith("-Dsynack.loops")));
+    }
+
+    @Test
     void badArguments_oneLineAndExitCode2() {
+      assertUsage("synack run: --loops above 1 needs --tun (one queue per loop)",
+          "run", "--udp", "127.0.0.1:9000", "--addr", "10.0.0.2", "--loops", "2", "--", "my.Main");
+      assertUsage("synack run: --loops must be 0..256: -1",
+          "run", "--tun", "t0", "--addr", "10.0.0.2", "--loops", "-1", "--", "my.Main");
       assertUsage("synack run: no main class, -m or -jar among the java arguments: -Xmx1g",
           "run", "--tun", "t0", "--addr", "10.0.0.2", "--", "-Xmx1g");
       assertUsage("synack run: --addr must be an IP address, as 10.0.0.2 or fd00::2: nowhere",
@@ -93,6 +104,18 @@ class RunCommandTest {
     String app = Path.of(HttpHello.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     String page = curlFromTheKernel("listening", "/", "-cp", app, "dev.synack.nio.HttpHello");
     assertEquals("hello over dev.synack.nio.SynackSelectorProvider", page);
+  }
+
+  /**
+   * With two loops on two queues of the device, the program's server channel listens on both, so
+   * every connection curl opens is answered, whichever loop its addresses and ports hash to.
+   */
+  @Test
+  void loops2_jdkHttpServerOnAMultiqueueTunDevice_everyCurlConnectionGetsThePage() throws Exception {
+    String app = Path.of(HttpHello.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    List<String> pages = curlFromTheKernel(List.of("--loops", "2"), 16, "listening", "/", "-cp", app, "dev.synack.nio.HttpHello");
+    assertEquals(16, pages.size());
+    for (String page : pages) assertEquals("hello over dev.synack.nio.SynackSelectorProvider", page);
   }
 
   @Test
@@ -142,21 +165,37 @@ class RunCommandTest {
    * for {@code ready} in its output, and returns what curl on the kernel's side gets from port 8080.
    */
   private static String curlFromTheKernel(String ready, String path, String... javaArgs) throws Exception {
+    return curlFromTheKernel(List.of(), 1, ready, path, javaArgs).getFirst();
+  }
+
+  /** As {@link #curlFromTheKernel(String, String, String...)}, with {@code runArgs} for synack run, and {@code times} curls, one connection each. */
+  private static List<String> curlFromTheKernel(List<String> runArgs, int times, String ready, String path, String... javaArgs)
+      throws Exception {
     NetnsFixture.assumePrivileged();
     NetnsFixture.assumeCommand("curl", "curl");
     String java = ProcessHandle.current().info().command().orElseThrow();
     try (NetnsFixture ns = NetnsFixture.create()) {
       String marker = "-Dsynack.test.marker=" + ns.name();
       List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-          "dev.synack.cli.Main", "run", "--tun", "synack0", "--addr", "10.99.0.2", "--host-addr", "10.99.0.1/24", "--",
-          marker));
+          "dev.synack.cli.Main", "run", "--tun", "synack0", "--addr", "10.99.0.2", "--host-addr", "10.99.0.1/24"));
+      command.addAll(runArgs);
+      command.addAll(List.of("--", marker));
       command.addAll(List.of(javaArgs));
       NetnsFixture.Started run = ns.start(command.toArray(String[]::new));
       try {
         assertTrue(run.awaitOutput(ready, Duration.ofSeconds(60)), run.outputSoFar());
-        NetnsFixture.Result r = ns.exec(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", "http://10.99.0.2:8080" + path);
-        assertEquals(0, r.exitCode(), r.output() + "\n" + run.outputSoFar());
-        return r.output();
+        int loops = runArgs.contains("--loops") ? Integer.parseInt(runArgs.get(runArgs.indexOf("--loops") + 1)) : 1;
+        if (loops > 1) {
+          NetnsFixture.Result link = ns.exec(Duration.ofSeconds(10), "ip", "-d", "link", "show", "synack0");
+          assertTrue(link.output().contains("multi_queue numqueues " + loops), "a queue per loop: " + link.output());
+        }
+        List<String> pages = new ArrayList<>();
+        for (int i = 0; i < times; i++) {
+          NetnsFixture.Result r = ns.exec(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", "http://10.99.0.2:8080" + path);
+          assertEquals(0, r.exitCode(), "curl " + (i + 1) + ": " + r.output() + "\n" + run.outputSoFar());
+          pages.add(r.output());
+        }
+        return pages;
       } finally {
         run.terminate(Duration.ofSeconds(15));
         killLeftovers(marker);

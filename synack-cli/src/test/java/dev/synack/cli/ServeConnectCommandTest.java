@@ -53,6 +53,10 @@ class ServeConnectCommandTest {
           "serve", "--tun", "t0", "--addr", "10.0.0.2", "--http", dir + "/none");
       assertUsage("synack connect: HOST fd00::1 and --addr 10.0.0.2 are not of one IP version",
           "connect", "--tun", "t0", "--addr", "10.0.0.2", "fd00::1", "80");
+      assertUsage("synack connect: --loops above 1 needs --tun (one queue per loop)",
+          "connect", "--udp", "127.0.0.1:0", "--peer", "127.0.0.1:9", "--addr", "10.0.0.2", "--loops", "2", "10.0.0.1", "80");
+      assertUsage("synack connect: --loops above 1 takes no --watch or --html yet",
+          "connect", "--tun", "t0", "--addr", "10.0.0.2", "--loops", "2", "--watch", "0", "10.0.0.1", "80");
     }
 
     private void assertUsage(String message, String... args) {
@@ -152,6 +156,21 @@ class ServeConnectCommandTest {
       assertArrayEquals(Pattern.bytes(100_000), Files.readAllBytes(dir.resolve("out.bin")));
       Map<String, Object> got = TunInterop.result(server);
       assertEquals(5000L, ((Number) got.get("received")).longValue());
+      assertEquals(Pattern.sha256(Pattern.bytes(5000)), got.get("received_sha"));
+    }
+
+    @Test
+    void connectOnTwoLoops_sendsItsInputAndPrintsWhatTheKernelSendsAfterwards() throws Exception {
+      NetnsFixture.Started server = python("server", "7000", "drain-then-send", "--send", "100000");
+      assertTrue(server.awaitOutput("listening", Duration.ofSeconds(10)), server.outputSoFar());
+      Files.write(dir.resolve("in.bin"), Pattern.bytes(5000));
+
+      NetnsFixture.Result r = ns.exec(Duration.ofSeconds(60), "sh", "-c", "cd '" + dir + "' && bin/synack connect"
+          + " --tun skt1 --addr 10.97.0.2 --host-addr 10.97.0.1/24 --loops 2 10.97.0.1 7000 < in.bin > out.bin");
+
+      assertEquals(0, r.exitCode(), r.output());
+      assertArrayEquals(Pattern.bytes(100_000), Files.readAllBytes(dir.resolve("out.bin")));
+      Map<String, Object> got = TunInterop.result(server);
       assertEquals(Pattern.sha256(Pattern.bytes(5000)), got.get("received_sha"));
     }
 

@@ -240,6 +240,15 @@ public final class Host {
   }
 
   /**
+   * Sets where datagrams put back together from fragments go when another host of a loop group owns
+   * their flow ({@link ReassembledHandoff}); {@link ReassembledHandoff#NONE}, the default, keeps them.
+   */
+  public void setReassembledHandoff(ReassembledHandoff handoff) {
+    if (handoff == null) throw new IllegalArgumentException("reassembled handoff is null");
+    input.reassembledHandoff = handoff;
+  }
+
+  /**
    * Sets where echo requests to addresses not the host's own go (see {@link EchoRelay}); with
    * none (the default) the host answers every echo request it takes in itself.
    */

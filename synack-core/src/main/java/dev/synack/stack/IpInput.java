@@ -16,6 +16,8 @@ final class IpInput {
   private final Ipv4Reassembly reassembly;
   private final Ipv6Reassembly reassembly6;
   private final TransportHandler[] handlers = new TransportHandler[256];
+  /** Where reassembled datagrams another loop owns go; {@link ReassembledHandoff#NONE} for a host alone. */
+  ReassembledHandoff reassembledHandoff = ReassembledHandoff.NONE;
 
   IpInput(HostLog log, HostAddresses addresses, HostConfig config) {
     this.log = log;
@@ -86,7 +88,7 @@ final class IpInput {
       }
       if (whole != null) {
         log.counters.datagramsReassembled++;
-        handleDatagram(ByteBuffer.wrap(whole), false, now);
+        if (!reassembledHandoff.handOff(whole, now)) handleDatagram(ByteBuffer.wrap(whole), false, now);
       } else if (reason != null) {
         log.drop(reason, "", now);
       }

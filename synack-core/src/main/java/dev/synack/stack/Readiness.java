@@ -27,6 +27,12 @@ public final class Readiness {
   public static final int HANGUP = 1 << 6;
   /** Every bit. */
   public static final int ALL = (1 << 7) - 1;
+  /**
+   * The mask of a stream socket that has no connection (made, perhaps bound, never connected): no
+   * peer, so hung up, and writable because a write fails at once; as Linux's {@code tcp_poll}
+   * reports for {@code TCP_CLOSE} with nothing shut down ({@code EPOLLOUT | EPOLLHUP}).
+   */
+  public static final int UNCONNECTED = WRITABLE | HANGUP;
 
   private static final String[] NAMES = {
     "READABLE", "WRITABLE", "ACCEPTABLE", "CONNECTED", "ERROR", "READ_HANGUP", "HANGUP"
@@ -39,7 +45,7 @@ public final class Readiness {
    * queued data, after the peer's FIN, or once CLOSED; WRITABLE while SENDs are accepted
    * (ESTABLISHED, CLOSE_WAIT) and the send buffer has room (and the unsent bytes are under half of
    * {@code TCP_NOTSENT_LOWAT} when it is set), or once sending can only fail
-   * (CLOSED), so a writer learns of it at once.
+   * (after our FIN, or CLOSED), so a writer learns of it at once.
    */
   public static int of(Connection c) {
     Status s = c.engine.status();
@@ -64,7 +70,17 @@ public final class Readiness {
         && dev.synack.tcp.ConnectionOptions.belowLowat(c.engine)) { // TCP_NOTSENT_LOWAT, as tcp_poll's tcp_stream_memory_free
       mask |= WRITABLE;
     }
+    // Our FIN is queued (CLOSE or shutdown(SHUT_WR)): a SEND can only fail now, and tcp_poll sets
+    // EPOLLOUT once SEND_SHUTDOWN is set, so a writer waiting learns of it at once.
+    if (sendShut(state)) mask |= WRITABLE;
     return mask;
+  }
+
+  private static boolean sendShut(TcpState state) {
+    return switch (state) {
+      case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT -> true;
+      default -> false;
+    };
   }
 
   /** Returns the mask of a listener: ACCEPTABLE while a connection waits, HANGUP once closed. */

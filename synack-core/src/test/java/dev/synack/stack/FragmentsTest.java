@@ -64,6 +64,23 @@ class FragmentsTest {
     }
 
     @Test
+    void reassembledHandoff_takesTheWholeDatagram_theHostNeitherDeliversNorAnswersIt() {
+      List<byte[]> handed = new ArrayList<>();
+      b.setReassembledHandoff((datagram, now) -> handed.add(datagram));
+      b.handlePacket(fragment6(whole, 0, 1232, true, 7), 0);
+      b.handlePacket(fragment6(whole, 1232, 1232, true, 7), 0);
+      assertTrue(handed.isEmpty(), "only a whole datagram is handed off");
+      b.handlePacket(fragment6(whole, 2464, udpLength - 2464, false, 7), 0);
+      assertEquals(1, handed.size());
+      assertArrayEquals(whole, handed.getFirst(), "the datagram as sent, no fragment header");
+      assertEquals(0, server.pending(), "taken by the handoff, not delivered here");
+      assertNull(b.pollTransmit(0), "no answer");
+      b.setReassembledHandoff((datagram, now) -> false);
+      b.handlePacket(handed.getFirst(), 0);
+      assertArrayEquals(payload, server.receive().payload(), "the whole datagram, handled by a host, is delivered");
+    }
+
+    @Test
     void fragmentsOfTwoIdentifications_areKeptApart() {
       b.handlePacket(fragment6(whole, 0, 1232, true, 1), 0);
       b.handlePacket(fragment6(whole, 1232, udpLength - 1232, false, 2), 0);

@@ -106,9 +106,24 @@ class ReadinessTest {
     assertEquals(CONNECTED | WRITABLE | READABLE | READ_HANGUP, cs[0].readiness(), "CLOSE_WAIT: a read ends, sends go on");
     assertEquals(-1, cs[0].receive(ByteBuffer.allocate(10), net.now()));
     cs[0].close(net.now());
-    assertEquals(CONNECTED | READABLE | READ_HANGUP | HANGUP, cs[0].readiness(), "LAST_ACK: both directions done");
+    assertEquals(CONNECTED | READABLE | READ_HANGUP | HANGUP | WRITABLE, cs[0].readiness(),
+        "LAST_ACK: both directions done; writable, as a send fails at once");
     settle();
     assertEquals(HANGUP | READ_HANGUP | READABLE | WRITABLE, cs[0].readiness(), "CLOSED in order: no ERROR");
+  }
+
+  @Test
+  void established_weClose_writableAsASendFailsAtOnce_readableOnlyOnceThePeerCloses() {
+    Listener l = server.listen(null, 80, 8);
+    Connection[] cs = established(l);
+    cs[0].close(net.now());
+    assertEquals(CONNECTED | WRITABLE, cs[0].readiness(), "FIN_WAIT_1: tcp_poll's EPOLLOUT after SEND_SHUTDOWN");
+    settle();
+    assertEquals(CONNECTED | WRITABLE, cs[0].readiness(), "FIN_WAIT_2");
+    assertEquals(CONNECTED | WRITABLE | READABLE | READ_HANGUP, cs[1].readiness(), "the peer in CLOSE_WAIT");
+    cs[1].close(net.now());
+    settle();
+    assertEquals(CONNECTED | WRITABLE | READABLE | READ_HANGUP | HANGUP, cs[0].readiness(), "TIME_WAIT");
   }
 
   @Test
@@ -146,6 +161,16 @@ class ReadinessTest {
       settle();
     }
     assertEquals(CONNECTED | WRITABLE, cs[0].readiness(), "room again once the peer read and acknowledged");
+  }
+
+  @Test
+  void unconnected_writableAndHungUp_likeAClosedConnectionWithoutItsReadBits() {
+    // A write on either fails at once; only a connection that existed has a read side that ended.
+    Connection c = client.connect(SERVER, 81, net.now());
+    settle();
+    assertEquals(WRITABLE | HANGUP, Readiness.UNCONNECTED);
+    assertEquals(Readiness.UNCONNECTED, c.readiness() & Readiness.UNCONNECTED, "a refused connection is as writable and hung up");
+    assertEquals(0, Readiness.UNCONNECTED & (READABLE | READ_HANGUP | CONNECTED | ERROR));
   }
 
   @Test

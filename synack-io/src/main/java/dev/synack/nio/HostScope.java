@@ -1,7 +1,11 @@
 package dev.synack.nio;
 
 import dev.synack.runtime.EventLoop;
+import dev.synack.runtime.HostDriver;
+import dev.synack.runtime.Stack;
 import dev.synack.stack.Host;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.SocketException;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -17,11 +21,72 @@ import java.util.concurrent.Callable;
  * threads, so it needs the default host (or a thread factory of its own).
  */
 public final class HostScope {
-  /** A host and the loop that owns it. */
-  public record Binding(EventLoop loop, Host host) {
+  /**
+   * A host and the loop that owns it; for a {@link Stack} of several loops, its first loop and host,
+   * and the stack, whose loops the channels spread over: an active open runs on the loop that owns
+   * its flow, a server channel listens on every loop, a datagram channel binds on its port's loop.
+   */
+  public record Binding(EventLoop loop, Host host, Stack stack) {
     public Binding {
       Objects.requireNonNull(loop, "loop");
       Objects.requireNonNull(host, "host");
+    }
+
+    /** A host alone on its loop. */
+    public Binding(EventLoop loop, Host host) {
+      this(loop, host, null);
+    }
+
+    /** Returns the binding of every loop of {@code stack}. */
+    public static Binding of(Stack stack) {
+      HostDriver first = stack.loop(0);
+      return new Binding(first, first.host(), stack.loopCount() > 1 ? stack : null);
+    }
+
+    /** Returns the number of loops. */
+    int loopCount() {
+      return stack == null ? 1 : stack.loopCount();
+    }
+
+    /** Returns loop {@code i} with its host alone. */
+    Binding at(int i) {
+      if (stack == null) return this;
+      HostDriver d = stack.loop(i);
+      return new Binding(d, d.host());
+    }
+
+    /**
+     * Returns the loop with its host where an active open from {@code localPort} (0 for an
+     * ephemeral port, which each loop's host picks to hash to itself) runs: the next loop in turn,
+     * or the one owning the flow of a port the caller named.
+     */
+    Binding forConnect(InetAddress local, int localPort, InetAddress remote, int remotePort) throws IOException {
+      if (stack == null) return this;
+      HostDriver d;
+      if (localPort == 0) {
+        d = stack.nextLoop();
+      } else {
+        InetAddress from = local != null ? local : firstOfFamily(remote);
+        d = from == null ? stack.loop(0) : stack.loopOf(6, from, localPort, remote, remotePort);
+      }
+      return new Binding(d, d.host());
+    }
+
+    /** Returns the loop with its host that owns UDP port {@code port}, or the next in turn for 0. */
+    Binding forUdp(int port) {
+      if (stack == null) return this;
+      HostDriver d = port == 0 ? stack.nextLoop() : stack.loopOf(17, null, port, null, 0);
+      return new Binding(d, d.host());
+    }
+
+    /** Returns the host's first address of the family of {@code remote}; the hosts of a stack have the same. */
+    private InetAddress firstOfFamily(InetAddress remote) throws IOException {
+      return loop.call(now -> {
+        for (InetAddress a : host.addresses()) {
+          if (a.getClass() == remote.getClass()) return a;
+        }
+        return null;
+      });
     }
   }
 

@@ -4,14 +4,11 @@ import dev.synack.link.KernelInterface;
 import dev.synack.link.Link;
 import dev.synack.link.TunLink;
 import dev.synack.link.UdpLink;
-import dev.synack.runtime.HostDriver;
-import dev.synack.stack.Host;
-import dev.synack.stack.HostConfig;
+import dev.synack.runtime.Stack;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
-import java.security.SecureRandom;
 import java.util.Properties;
 
 /**
@@ -22,8 +19,11 @@ import java.util.Properties;
  *   <li>{@code synack.tun}: a TUN device, the kernel on the other side, and optionally
  *       {@code synack.host-addr} ({@code IP/PREFIX}), the address given to the kernel's side;</li>
  *   <li>or {@code synack.udp} ({@code LOCAL_ADDR:PORT}) and {@code synack.peer}
- *       ({@code REMOTE_ADDR:PORT}): a UDP tunnel to another synack.</li>
+ *       ({@code REMOTE_ADDR:PORT}): a UDP tunnel to another synack;</li>
+ *   <li>{@code synack.loops}: with a TUN device, the number of event loops, each on a queue of the
+ *       device (0 for one per processor; 1 by default), over which connections are sharded.</li>
  * </ul>
+ * The host is a {@link Stack}, of one loop or several.
  */
 final class PropertyHost {
   static final String ADDR = "synack.addr";
@@ -31,6 +31,7 @@ final class PropertyHost {
   static final String HOST_ADDR = "synack.host-addr";
   static final String UDP = "synack.udp";
   static final String PEER = "synack.peer";
+  static final String LOOPS = "synack.loops";
 
   private PropertyHost() {}
 
@@ -49,31 +50,63 @@ final class PropertyHost {
     if (addr == null) throw new SocketException("synack: " + ADDR + " is not set (synack's own IP address)");
     try {
       InetAddress address = literal(ADDR, addr);
-      Link link = p.getProperty(TUN) != null ? openTun(p) : openUdp(p);
-      Host host = new Host("synack", HostConfig.defaults(new SecureRandom().nextLong()).withMtu(link.mtu()), null);
-      host.addAddress(address);
-      return new HostScope.Binding(new HostDriver(host, link), host);
+      int loops = loops(p);
+      Stack.Builder builder = Stack.builder().name("synack").address(address);
+      Stack stack;
+      if (loops != 1) {
+        stack = builder.tun(p.getProperty(TUN)).loops(loops).build();
+        if (stack.note() != null) System.err.println(stack.note()); // fewer loops than asked: the program's user should know
+        try {
+          configureKernelSide(((TunLink) stack.link(0)).name(), p);
+        } catch (IOException | RuntimeException e) {
+          stack.close();
+          throw e;
+        }
+      } else {
+        stack = builder.link(p.getProperty(TUN) != null ? openTun(p) : openUdp(p)).build();
+      }
+      return HostScope.Binding.of(stack);
     } catch (IOException | IllegalArgumentException e) {
       throw new SocketException(e.getMessage() != null && e.getMessage().startsWith("synack") ? e.getMessage() : "synack: " + e.getMessage());
     }
   }
 
+  /** Returns the loops {@code synack.loops} asks for: 1 by default, 0 for one per processor; several need a TUN device. */
+  static int loops(Properties p) {
+    String value = p.getProperty(LOOPS);
+    if (value == null) return 1;
+    int n;
+    try {
+      n = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(LOOPS + " is not a number: " + value);
+    }
+    if (n < 0 || n > TunLink.MAX_QUEUES) throw new IllegalArgumentException(LOOPS + " must be 0.." + TunLink.MAX_QUEUES + ": " + value);
+    if (n == 0) n = Runtime.getRuntime().availableProcessors();
+    if (n != 1 && p.getProperty(TUN) == null) throw new IllegalArgumentException(LOOPS + " above 1 needs " + TUN + " (a queue per loop)");
+    return n;
+  }
+
   private static Link openTun(Properties p) throws IOException {
     TunLink tun = TunLink.open(p.getProperty(TUN));
-    String hostAddr = p.getProperty(HOST_ADDR);
-    if (hostAddr != null) {
-      int slash = hostAddr.indexOf('/');
-      if (slash < 0) throw new IllegalArgumentException(HOST_ADDR + " needs a prefix length, as 10.0.0.1/24: " + hostAddr);
-      try {
-        KernelInterface.addAddress(tun.name(), literal(HOST_ADDR, hostAddr.substring(0, slash)),
-            Integer.parseInt(hostAddr.substring(slash + 1)));
-        KernelInterface.up(tun.name());
-      } catch (IOException | RuntimeException e) {
-        tun.close();
-        throw e;
-      }
+    try {
+      configureKernelSide(tun.name(), p);
+    } catch (IOException | RuntimeException e) {
+      tun.close();
+      throw e;
     }
     return tun;
+  }
+
+  /** Gives the kernel's side of the device {@code synack.host-addr} and brings it up, if that is set. */
+  private static void configureKernelSide(String device, Properties p) throws IOException {
+    String hostAddr = p.getProperty(HOST_ADDR);
+    if (hostAddr == null) return;
+    int slash = hostAddr.indexOf('/');
+    if (slash < 0) throw new IllegalArgumentException(HOST_ADDR + " needs a prefix length, as 10.0.0.1/24: " + hostAddr);
+    KernelInterface.addAddress(device, literal(HOST_ADDR, hostAddr.substring(0, slash)),
+        Integer.parseInt(hostAddr.substring(slash + 1)));
+    KernelInterface.up(device);
   }
 
   private static Link openUdp(Properties p) throws IOException {

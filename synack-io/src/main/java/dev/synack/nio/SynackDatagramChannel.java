@@ -61,8 +61,11 @@ import java.util.function.LongFunction;
 final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   static final Set<SocketOption<?>> OPTIONS = Set.of(SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR, SO_BROADCAST, IP_TOS);
 
-  private final EventLoop loop;
-  private final Host host;
+  /** The loops the channel may bind on: one, or a stack's, of which the bind takes its port's owner. */
+  private final HostScope.Binding scope;
+  /** The loop and host the endpoint lives on: the scope's first until the bind picks one. */
+  private volatile EventLoop loop;
+  private volatile Host host;
   /** The family asked for at the open, or null for either. */
   private final ProtocolFamily family;
   private final ReadinessCell cell = new ReadinessCell();
@@ -80,10 +83,11 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   private boolean broadcast;
   private int tos;
 
-  SynackDatagramChannel(SelectorProvider provider, EventLoop loop, Host host, ProtocolFamily family) {
+  SynackDatagramChannel(SelectorProvider provider, HostScope.Binding scope, ProtocolFamily family) {
     super(provider);
-    this.loop = loop;
-    this.host = host;
+    this.scope = scope;
+    this.loop = scope.loop();
+    this.host = scope.host();
     this.family = family;
   }
 
@@ -107,6 +111,10 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   /** Binds to {@code local}; holds stateLock. */
   private void bindTo(InetSocketAddress local) throws IOException {
     InetAddress address = local.getAddress().isAnyLocalAddress() ? null : local.getAddress();
+    // On a stack of several loops, datagrams to a port are read on the loop its hash names.
+    HostScope.Binding on = scope.forUdp(local.getPort());
+    loop = on.loop();
+    host = on.host();
     try {
       loop.call(now -> {
         if (address != null && !host.addresses().contains(address)) {

@@ -35,13 +35,13 @@ public final class SynackSelectorProvider extends SelectorProvider {
   @Override
   public ServerSocketChannel openServerSocketChannel() throws IOException {
     HostScope.Binding b = HostScope.require();
-    return new SynackServerSocketChannel(this, b.loop(), b.host());
+    return new SynackServerSocketChannel(this, b);
   }
 
   @Override
   public SocketChannel openSocketChannel() throws IOException {
     HostScope.Binding b = HostScope.require();
-    return new SynackSocketChannel(this, b.loop(), b.host());
+    return new SynackSocketChannel(this, b);
   }
 
   @Override
@@ -65,14 +65,14 @@ public final class SynackSelectorProvider extends SelectorProvider {
   @Override
   public DatagramChannel openDatagramChannel() throws IOException {
     HostScope.Binding b = HostScope.require();
-    return new SynackDatagramChannel(this, b.loop(), b.host(), null);
+    return new SynackDatagramChannel(this, b, null);
   }
 
   @Override
   public DatagramChannel openDatagramChannel(ProtocolFamily family) throws IOException {
     checkInet(family);
     HostScope.Binding b = HostScope.require();
-    return new SynackDatagramChannel(this, b.loop(), b.host(), family);
+    return new SynackDatagramChannel(this, b, family);
   }
 
   @Override

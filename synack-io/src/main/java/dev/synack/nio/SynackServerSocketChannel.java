@@ -28,35 +28,50 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * A {@link ServerSocketChannel} on a synack host: a {@link Listener} whose accepted connections
  * become {@link SynackSocketChannel}s on the same host, whatever thread accepts them. Port 0
  * takes a free port from the host's ephemeral range, as the JDK's does.
+ *
+ * <p>On a stack of several loops it listens on every loop, as {@code TcpServerSocket} does: each
+ * listener's waiter records its readiness and bumps one shared signal, the channel is acceptable
+ * when any listener is, and {@code accept} takes from each loop in turn.
  */
 final class SynackServerSocketChannel extends ServerSocketChannel implements Pollable {
   private static final Set<SocketOption<?>> OPTIONS = Set.of(SO_RCVBUF, SO_REUSEADDR);
   /** The JDK's backlog when none is given (ServerSocket's default). */
   private static final int DEFAULT_BACKLOG = 50;
 
+  private final HostScope.Binding scope;
+  /** The first loop and its host: their settings are every loop's. */
   private final EventLoop loop;
   private final Host host;
   private final ReadinessCell cell = new ReadinessCell();
   private final Object lock = new Object();
   private final Object acceptLock = new Object();
-  /** Set once bound, on the loop thread. */
+  /** Set once bound: the first loop's listener, and every loop's, index for index with the scope's loops. */
   private volatile Listener listener;
-  private volatile Signal signal;
+  private volatile Listener[] listeners;
+  /** Each listener's last readiness, written on its loop; the channel's is their union. */
+  private final AtomicIntegerArray masks;
+  /** Bumped by every listener's waiter and by close: what a blocked accept waits on. */
+  private final Signal signal = new Signal();
+  /** The loop whose listener accept tries first, so that no loop's queue starves; under acceptLock. */
+  private int nextLoop;
   private boolean reuseAddress = true;
   private int receiveBuffer;
   /** How long the {@link #socket()} adaptor's accept waits, 0 forever. */
   volatile int acceptTimeoutMillis;
   private ServerSocket adaptor;
 
-  SynackServerSocketChannel(SelectorProvider provider, EventLoop loop, Host host) {
+  SynackServerSocketChannel(SelectorProvider provider, HostScope.Binding scope) {
     super(provider);
-    this.loop = loop;
-    this.host = host;
+    this.scope = scope;
+    this.loop = scope.loop();
+    this.host = scope.host();
+    this.masks = new AtomicIntegerArray(scope.loopCount());
   }
 
   @Override
@@ -69,26 +84,73 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
       int queue = backlog < 1 ? DEFAULT_BACKLOG : backlog;
       TcpConfig tcp = receiveBuffer > 0 ? host.config().tcp().withBuffers(receiveBuffer, host.config().tcp().sendBuffer())
           : host.config().tcp();
-      Listener l = loop.call(now -> {
-        if (address != null && !host.addresses().contains(address)) return null;
-        Listener opened = isa.getPort() != 0 ? tryListen(address, isa.getPort(), queue, tcp) : listenOnFreePort(address, queue, tcp);
-        if (opened != null) {
-          signal = EventLoop.signalOf(opened);
-          signal.register(cell, Readiness.ALL);
-          cell.ready(opened.readiness());
-        }
-        return opened;
-      });
-      if (l == null) {
+      Listener[] opened = null;
+      // Port 0 on several loops: the first loop's free port, unless another loop has it; then the next.
+      for (int attempt = 0; attempt < 16 && opened == null; attempt++) {
+        Listener first = loop.call(now -> {
+          if (address != null && !host.addresses().contains(address)) return null;
+          return isa.getPort() != 0 ? tryListen(host, address, isa.getPort(), queue, tcp) : listenOnFreePort(address, queue, tcp);
+        });
+        if (first == null) break;
+        opened = listenOnOtherLoops(first, address, queue, tcp);
+        if (isa.getPort() != 0) break;
+      }
+      if (opened == null) {
         throw new BindException(address != null && isa.getPort() != 0 ? "Address already in use or not assignable: " + isa
             : "Cannot bind " + isa);
       }
-      listener = l;
+      listeners = opened;
+      listener = opened[0];
     }
     return this;
   }
 
-  private Listener tryListen(InetAddress address, int port, int backlog, TcpConfig tcp) {
+  /**
+   * Listens on the first listener's port on every other loop and registers each listener's
+   * waiter; returns every loop's listener, or null (the first closed too) when a loop has the port.
+   */
+  private Listener[] listenOnOtherLoops(Listener first, InetAddress address, int backlog, TcpConfig tcp) throws IOException {
+    int n = scope.loopCount();
+    Listener[] all = new Listener[n];
+    all[0] = first;
+    for (int i = 1; i < n; i++) {
+      HostScope.Binding b = scope.at(i);
+      all[i] = b.loop().call(now -> tryListen(b.host(), address, first.port(), backlog, tcp));
+      if (all[i] == null) {
+        for (int k = 0; k < i; k++) {
+          Listener l = all[k];
+          scope.at(k).loop().execute(now -> l.close(now));
+        }
+        return null;
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      int index = i;
+      Listener l = all[i];
+      scope.at(i).loop().call(now -> {
+        EventLoop.signalOf(l).register(readiness -> listenerReady(index, readiness), Readiness.ALL);
+        listenerReady(index, l.readiness());
+        return null;
+      });
+    }
+    return all;
+  }
+
+  /** Records listener {@code i}'s readiness (on its loop); wakes selectors if a bit came on, and blocked accepts. */
+  private void listenerReady(int i, int readiness) {
+    int old = masks.getAndSet(i, readiness);
+    if ((readiness & ~old) != 0) cell.wakeSelectors();
+    signal.bump();
+  }
+
+  /** Returns the union of the listeners' readiness. */
+  private int readiness() {
+    int r = 0;
+    for (int i = 0; i < masks.length(); i++) r |= masks.get(i);
+    return r;
+  }
+
+  private static Listener tryListen(Host host, InetAddress address, int port, int backlog, TcpConfig tcp) {
     try {
       return host.listen(address, port, backlog, tcp);
     } catch (IllegalStateException inUse) {
@@ -102,7 +164,7 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
     int span = host.config().ephemeralPortHigh() - low + 1;
     int start = Math.floorMod(System.identityHashCode(this), span);
     for (int i = 0; i < span; i++) {
-      Listener l = tryListen(address, low + (start + i) % span, backlog, tcp);
+      Listener l = tryListen(host, address, low + (start + i) % span, backlog, tcp);
       if (l != null) return l;
     }
     return null;
@@ -113,8 +175,8 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
   public SocketChannel accept() throws IOException {
     synchronized (acceptLock) {
       ensureOpen();
-      Listener l = listener;
-      if (l == null) throw new NotYetBoundException();
+      Listener[] ls = listeners;
+      if (ls == null) throw new NotYetBoundException();
       boolean blocking = isBlocking();
       int timeout = acceptTimeoutMillis;
       long deadline = blocking && timeout > 0 ? System.nanoTime() + timeout * 1_000_000L : Long.MAX_VALUE;
@@ -123,16 +185,10 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
       try {
         begin();
         while (true) {
-          Object[] out = new Object[1];
-          // Uninterruptible: a connection taken off the queue must not be lost on the way.
-          long version = loop.callUninterruptibly(now -> {
-            Connection c = l.accept();
-            if (c != null) out[0] = new SynackSocketChannel(provider(), loop, host, c);
-            cell.ready(l.readiness());
-            return signal.version();
-          });
-          if (out[0] != null) {
-            accepted = (SocketChannel) out[0];
+          // Read before the tries: a connection queued during them bumps it, and the wait returns at once.
+          long version = signal.version();
+          accepted = acceptOnce(ls);
+          if (accepted != null) {
             completed = true;
             return accepted;
           }
@@ -154,6 +210,27 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
         }
       }
     }
+  }
+
+  /** Takes a connection from the first loop that has one, starting at each loop in turn; null when none has. */
+  private SocketChannel acceptOnce(Listener[] ls) throws IOException {
+    int first = nextLoop;
+    nextLoop = (nextLoop + 1) % ls.length;
+    for (int k = 0; k < ls.length; k++) {
+      int i = (first + k) % ls.length;
+      if ((masks.get(i) & (Readiness.ACCEPTABLE | Readiness.HANGUP)) == 0) continue; // its waiter saw nothing to take
+      Listener l = ls[i];
+      HostScope.Binding on = scope.at(i);
+      // Uninterruptible: a connection taken off the queue must not be lost on the way.
+      SocketChannel c = on.loop().callUninterruptibly(now -> {
+        Connection taken = l.accept();
+        SocketChannel ch = taken == null ? null : new SynackSocketChannel(provider(), on.loop(), on.host(), taken);
+        listenerReady(i, l.readiness());
+        return ch;
+      });
+      if (c != null) return c;
+    }
+    return null;
   }
 
   @Override
@@ -217,7 +294,7 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
   @Override
   public int readyOps(int interestOps) {
     if (listener == null) return 0;
-    int r = cell.get();
+    int r = readiness();
     return (interestOps & SelectionKey.OP_ACCEPT) != 0 && (r & (Readiness.ACCEPTABLE | Readiness.HANGUP)) != 0
         ? SelectionKey.OP_ACCEPT : 0;
   }
@@ -234,14 +311,13 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
 
   @Override
   protected void implCloseSelectableChannel() {
-    Listener l = listener;
-    Signal s = signal;
-    if (l == null) return;
-    loop.execute(now -> {
-      s.unregister(cell);
-      l.close(now);
-    });
-    s.bump(); // a blocked accept wakes and sees the channel closed
+    Listener[] ls = listeners;
+    if (ls == null) return;
+    for (int i = 0; i < ls.length; i++) {
+      Listener l = ls[i];
+      scope.at(i).loop().execute(now -> l.close(now));
+    }
+    signal.bump(); // a blocked accept wakes and sees the channel closed
   }
 
   @Override

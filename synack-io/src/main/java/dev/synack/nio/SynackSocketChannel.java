@@ -57,8 +57,11 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
 
   private enum State { UNCONNECTED, PENDING, CONNECTED }
 
-  private final EventLoop loop;
-  private final Host host;
+  /** The loops the channel may open on: one, or a stack's, one of which the connect picks. */
+  private final HostScope.Binding scope;
+  /** The loop and host the connection lives on: the scope's first until the connect picks one. */
+  private volatile EventLoop loop;
+  private volatile Host host;
   private final ReadinessCell cell = new ReadinessCell();
   private final Object readLock = new Object();
   private final Object writeLock = new Object();
@@ -82,16 +85,17 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   volatile int readTimeoutMillis;
   private Socket adaptor;
 
-  /** Opens an unconnected channel on {@code host}. */
-  SynackSocketChannel(SelectorProvider provider, EventLoop loop, Host host) {
+  /** Opens an unconnected channel on {@code scope}'s loops. */
+  SynackSocketChannel(SelectorProvider provider, HostScope.Binding scope) {
     super(provider);
-    this.loop = loop;
-    this.host = host;
+    this.scope = scope;
+    this.loop = scope.loop();
+    this.host = scope.host();
   }
 
   /** Wraps a connection a listener accepted; called on the loop thread. */
   SynackSocketChannel(SelectorProvider provider, EventLoop loop, Host host, Connection accepted) {
-    this(provider, loop, host);
+    this(provider, new HostScope.Binding(loop, host));
     attach(accepted);
     state = State.CONNECTED;
   }
@@ -140,6 +144,10 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
           InetAddress localAddress = bound == null || bound.getAddress().isAnyLocalAddress() ? null : bound.getAddress();
           int localPort = bound == null ? 0 : bound.getPort();
           TcpConfig tcp = tcpConfig();
+          // On a stack of several loops, the loop that owns the flow (RFC 9293 leaves placement to us).
+          HostScope.Binding on = scope.forConnect(localAddress, localPort, isa.getAddress(), isa.getPort());
+          loop = on.loop();
+          host = on.host();
           try {
             loop.call(now -> {
               Connection opened = host.connect(localAddress, localPort, isa.getAddress(), isa.getPort(), tcp, now);

@@ -69,7 +69,7 @@ final class SynackSocketImpl extends SocketImpl {
 
   @Override
   protected void connect(SocketAddress remote, int timeout) throws IOException {
-    SynackSocketChannel c = new SynackSocketChannel(provider, scope().loop(), scope().host());
+    SynackSocketChannel c = new SynackSocketChannel(provider, scope());
     try {
       if (bindAddress != null) c.bind(bindAddress);
       Socket s = c.socket();
@@ -86,7 +86,7 @@ final class SynackSocketImpl extends SocketImpl {
 
   @Override
   protected void listen(int backlog) throws IOException {
-    SynackServerSocketChannel ch = new SynackServerSocketChannel(provider, scope().loop(), scope().host());
+    SynackServerSocketChannel ch = new SynackServerSocketChannel(provider, scope());
     ServerSocket s = ch.socket();
     server = s;
     applyPending();

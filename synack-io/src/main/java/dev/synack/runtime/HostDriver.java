@@ -100,6 +100,21 @@ public final class HostDriver extends EventLoop {
     this.group = loops;
     this.index = index;
     this.toWake = new boolean[loops.length];
+    host.setReassembledHandoff(this::handReassembled);
+  }
+
+  /**
+   * Hands a datagram the host put back together to the loop owning its flow, if not this one:
+   * fragments have no ports, so the loop that read them reassembles (loop thread, inside
+   * {@code handlePacket}).
+   */
+  private boolean handReassembled(byte[] datagram, long now) {
+    int owner = shards.ofPacket(ByteBuffer.wrap(datagram));
+    if (owner == Shards.ANY || owner == index) return false;
+    group[owner].handOver(datagram, false);
+    toWake[owner] = true;
+    handedOut++;
+    return true;
   }
 
   /** Returns how many packets this loop read that another loop of its group owned. */
@@ -165,6 +180,7 @@ public final class HostDriver extends EventLoop {
         handedOut++;
       }
     }
+    // Reassembled datagrams too were handed over in the batch above (inbox packets are never fragments).
     if (group != null) wakeHandedTo();
     takeInbox(after);
     if (host.pollTimeout() <= after) {

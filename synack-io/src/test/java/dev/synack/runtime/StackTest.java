@@ -2,6 +2,7 @@ package dev.synack.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,8 @@ import dev.synack.socket.TcpServerSocket;
 import dev.synack.socket.TcpSocket;
 import dev.synack.stack.Connection;
 import dev.synack.stack.HostConfig;
+import dev.synack.stack.UdpEndpoint;
+import dev.synack.stack.UdpMessage;
 import dev.synack.tcp.FourTuple;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -25,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,11 +51,16 @@ class StackTest {
 
   /** Starts the two stacks; {@code wrongQueue} steers every packet to the loop after its owner. */
   private void start(boolean wrongQueue) throws IOException {
+    start(wrongQueue, shards -> 0);
+  }
+
+  /** Starts the two stacks, steering packets no loop owns (fragments) to the loop {@code anyTo} names. */
+  private void start(boolean wrongQueue, ToIntFunction<Shards> anyTo) throws IOException {
     AtomicReference<Shards> shards = new AtomicReference<>();
     FanLinks fan = new FanLinks(2, packet -> {
       Shards s = shards.get();
       int owner = s == null ? 0 : s.ofPacket(packet);
-      if (owner == Shards.ANY) return 0;
+      if (owner == Shards.ANY) return s == null ? 0 : anyTo.applyAsInt(s);
       return wrongQueue ? owner + 1 : owner;
     });
     group = Stack.builder().name("group").config(HostConfig.defaults(41)).address(GROUP).links(fan.narrow).build();
@@ -134,6 +143,39 @@ class StackTest {
       assertEquals(0, group.handedOver(), "the peer's answers came in on the queue of the loop that owns them");
       for (TcpSocket s : open) s.close();
     }
+  }
+
+  /**
+   * A UDP datagram too large for the link leaves the peer in fragments, which carry no ports; steered
+   * to the loop that does not own the port, that loop reassembles the datagram and hands it to the
+   * owner, whose endpoint takes it: no ICMP port unreachable from the loop that read the fragments.
+   */
+  @Test
+  void fragmentsReadOnTheWrongLoop_datagramReassembledAndHandedToItsOwner_noPortUnreachable() throws Exception {
+    int port = 7100;
+    start(false, shards -> 1 - shards.ofUdp(port));
+    int owner = group.shards().ofUdp(port);
+    HostDriver ownerLoop = group.loop(owner);
+    UdpEndpoint server = ownerLoop.call(now -> ownerLoop.host().bindUdp(null, port));
+    HostDriver peerLoop = peer.loop(0);
+    byte[] data = random(300, 4000);
+    peerLoop.call(now -> {
+      UdpEndpoint client = peerLoop.host().bindUdp(null, 7200);
+      client.send(java.nio.ByteBuffer.wrap(data), GROUP, port, now);
+      return null;
+    });
+    UdpMessage got = null;
+    for (int i = 0; i < 600 && got == null; i++) {
+      got = ownerLoop.call(now -> server.receive());
+      if (got == null) Thread.sleep(50);
+    }
+    assertNotNull(got, "the datagram reached the endpoint on the loop owning its port");
+    assertArrayEquals(data, got.payload(), "intact");
+    HostDriver other = group.loop(1 - owner);
+    assertEquals(1L, (long) other.call(now -> other.host().counters().datagramsReassembled()), "the wrong loop reassembled it");
+    assertEquals(0L, (long) other.call(now -> other.host().counters().unreachablesSent()), "no ICMP port unreachable");
+    assertEquals(0L, (long) ownerLoop.call(now -> ownerLoop.host().counters().unreachablesSent()));
+    assertEquals(1, group.handedOver(), "the whole datagram handed over once");
   }
 
   @Test

@@ -2,27 +2,26 @@ package dev.synack.packetdrill;
 
 import dev.synack.packetdrill.SocketCalls.Call;
 import dev.synack.packetdrill.SocketCalls.Result;
-import dev.synack.tcp.TcpState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntFunction;
-import java.util.function.ToLongFunction;
 
 /**
  * Linux's epoll on the script's sockets: {@code epoll_create}, {@code epoll_create1},
- * {@code epoll_ctl} (ADD, MOD, DEL) and {@code epoll_wait}, level-triggered, with the readiness
- * poll() computes ({@code ep_item_poll} calls the same {@code tcp_poll}). {@code EPOLLONESHOT}
+ * {@code epoll_ctl} (ADD, MOD, DEL) and {@code epoll_wait}, level-triggered, with the bits poll()
+ * reports ({@link PollBits}; {@code ep_item_poll} calls the same {@code tcp_poll}). {@code EPOLLONESHOT}
  * as Linux's {@code ep_send_events}: once reported, the registration reports nothing (not even
  * EPOLLERR or EPOLLHUP) until EPOLL_CTL_MOD arms it again. Edge-triggered registrations
  * ({@code EPOLLET}, {@code EPOLLEXCLUSIVE}) depend on when the kernel wakes the waiters (each new
  * segment is a wake-up, even on a socket already readable), which is not emulated: unsupported.
  */
 final class EpollCalls {
-  private static final long EPOLLIN = 0x1, EPOLLPRI = 0x2, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10,
-      EPOLLRDNORM = 0x40, EPOLLWRNORM = 0x100, EPOLLRDHUP = 0x2000;
+  private static final long EPOLLIN = PollBits.POLLIN, EPOLLPRI = PollBits.POLLPRI, EPOLLOUT = PollBits.POLLOUT,
+      EPOLLERR = PollBits.POLLERR, EPOLLHUP = PollBits.POLLHUP, EPOLLRDNORM = PollBits.POLLRDNORM, EPOLLWRNORM = 0x100,
+      EPOLLRDHUP = PollBits.POLLRDHUP;
   private static final Map<String, Long> EVENTS = Map.of("EPOLLIN", EPOLLIN, "EPOLLPRI", EPOLLPRI, "EPOLLOUT", EPOLLOUT,
       "EPOLLERR", EPOLLERR, "EPOLLHUP", EPOLLHUP, "EPOLLRDNORM", EPOLLRDNORM, "EPOLLWRNORM", EPOLLWRNORM, "EPOLLRDHUP", EPOLLRDHUP);
   private static final Set<String> REFUSED = Set.of("EPOLLET", "EPOLLEXCLUSIVE", "EPOLLWAKEUP");
@@ -35,15 +34,10 @@ final class EpollCalls {
 
   private final Map<Integer, Instance> instances = new LinkedHashMap<>();
   private final IntFunction<ScriptSocket> socketOf;
-  private final ToLongFunction<ScriptSocket> pollBits;
 
-  /**
-   * @param socketOf the socket of a descriptor, or null
-   * @param pollBits POLLIN, POLLOUT, POLLERR and POLLHUP of a socket, as poll() reports them
-   */
-  EpollCalls(IntFunction<ScriptSocket> socketOf, ToLongFunction<ScriptSocket> pollBits) {
+  /** @param socketOf the socket of a descriptor, or null */
+  EpollCalls(IntFunction<ScriptSocket> socketOf) {
     this.socketOf = socketOf;
-    this.pollBits = pollBits;
   }
 
   boolean isEpoll(int fd) {
@@ -102,7 +96,7 @@ final class EpollCalls {
       for (Map.Entry<Integer, Long> e : ep.interest().entrySet()) {
         ScriptSocket s = socketOf.apply(e.getKey());
         if (s == null || (e.getValue() & DISARMED) != 0) continue;
-        long bits = readiness(s) & ((e.getValue() & ~EPOLLONESHOT) | EPOLLERR | EPOLLHUP);
+        long bits = PollBits.of(s.readiness()) & ((e.getValue() & ~EPOLLONESHOT) | EPOLLERR | EPOLLHUP);
         if (bits != 0 && ready.size() < max) ready.add(new long[] {e.getKey(), bits});
       }
       if (ready.isEmpty() && timeout != 0) return null;
@@ -124,19 +118,6 @@ final class EpollCalls {
       }
       return Result.ok(ready.size());
     };
-  }
-
-  /** Returns the epoll bits of a socket: poll()'s, with EPOLLRDHUP once the peer's FIN has arrived. */
-  private long readiness(ScriptSocket s) {
-    long bits = pollBits.applyAsLong(s);
-    if (s.connection != null) {
-      TcpState st = s.connection.state();
-      if (st == TcpState.CLOSE_WAIT || st == TcpState.LAST_ACK || st == TcpState.CLOSING || st == TcpState.TIME_WAIT
-          || st == TcpState.CLOSED) {
-        bits |= EPOLLRDHUP;
-      }
-    }
-    return bits;
   }
 
   private Instance instance(Expr e) {

@@ -2,6 +2,7 @@ package dev.synack.packetdrill;
 
 import dev.synack.stack.Connection;
 import dev.synack.stack.Listener;
+import dev.synack.stack.Readiness;
 import dev.synack.tcp.TcpError;
 import dev.synack.tcp.TcpState;
 
@@ -67,6 +68,23 @@ final class ScriptSocket {
     if (connection == null || errorReported) return null;
     TcpError error = connection.closeError();
     return error == null ? null : Errno.of(error);
+  }
+
+  /**
+   * Returns the socket's {@link Readiness} mask: its listener's or connection's, or
+   * {@link Readiness#UNCONNECTED} with neither; less ERROR once the error was reported, as reading
+   * {@code so_error} clears it and with it {@code POLLERR} (Linux's {@code sock_error}).
+   */
+  int readiness() {
+    if (listener != null) return listener.readiness();
+    if (connection == null) return Readiness.UNCONNECTED;
+    int mask = connection.readiness();
+    return errorReported ? mask & ~Readiness.ERROR : mask;
+  }
+
+  /** Returns whether the handshake completed and the connection is not CLOSED (readiness's CONNECTED). */
+  boolean connected() {
+    return connection != null && (connection.readiness() & Readiness.CONNECTED) != 0;
   }
 
   /** Returns the state's name as FreeBSD's {@code sockstat -s} prints it. */

@@ -3,6 +3,7 @@ package dev.synack.packetdrill;
 import dev.synack.stack.Connection;
 import dev.synack.stack.TcpFastOpen;
 import dev.synack.stack.Listener;
+import dev.synack.stack.Readiness;
 import dev.synack.tcp.TcpError;
 import dev.synack.tcp.TcpException;
 import dev.synack.tcp.TcpState;
@@ -51,7 +52,7 @@ final class SocketCalls {
   private final InetAddress remoteAddress;
   private final SocketOptions options;
   private final Map<Integer, ScriptSocket> sockets = new TreeMap<>();
-  private final EpollCalls epoll = new EpollCalls(fd -> sockets.get(fd), this::revents);
+  private final EpollCalls epoll = new EpollCalls(fd -> sockets.get(fd));
   /** packetdrill's "socket under test": the one created or accepted last, which code assertions read. */
   private ScriptSocket underTest;
   private int liveLocalPort = SCRIPT_PORT;
@@ -222,7 +223,7 @@ final class SocketCalls {
     if (s == null) return now(Result.fail(Errno.EBADF));
     if (s.listener != null) return now(Result.fail(Errno.EINVAL));
     if (s.connection != null) {
-      if (connected(s.connection)) return now(Result.fail(Errno.EISCONN));
+      if (s.connected()) return now(Result.fail(Errno.EISCONN));
       Errno e = s.takeError();
       return now(Result.fail(e != null ? e : Errno.EALREADY));
     }
@@ -247,16 +248,12 @@ final class SocketCalls {
     liveRemotePort = SCRIPT_PORT;
     if (s.nonBlocking) return now(Result.fail(Errno.EINPROGRESS));
     return () -> {
-      if (connected(s.connection)) return Result.ok(0);
+      int r = s.readiness();
+      if ((r & Readiness.CONNECTED) != 0) return Result.ok(0);
       Errno e = s.takeError();
       if (e != null) return Result.fail(e);
-      return s.connection.state() == TcpState.CLOSED ? Result.fail(Errno.ECONNABORTED) : null;
+      return (r & Readiness.HANGUP) != 0 ? Result.fail(Errno.ECONNABORTED) : null;
     };
-  }
-
-  private static boolean connected(Connection c) {
-    TcpState st = c.state();
-    return st != TcpState.SYN_SENT && st != TcpState.SYN_RECEIVED && st != TcpState.CLOSED && st != TcpState.LISTEN;
   }
 
   private Call accept(List<Expr> a, Expr result) {
@@ -295,8 +292,9 @@ final class SocketCalls {
     boolean peek = flags.contains("MSG_PEEK");
     ByteBuffer buffer = ByteBuffer.allocate((int) length);
     return () -> {
+      // MSG_WAITALL waits for all of length while more may come: no error, no FIN from the peer.
       if (waitAll && s.connection != null && !s.readShut && s.connection.status().receiveQueued() < length
-          && s.pendingError() == null && receiving(s.connection)) {
+          && (s.readiness() & (Readiness.ERROR | Readiness.READ_HANGUP)) == 0) {
         return null;
       }
       if (s.connection == null) return Result.fail(Errno.ENOTCONN);
@@ -319,13 +317,6 @@ final class SocketCalls {
     };
   }
 
-  /** Returns whether more data may still arrive on the connection (no FIN from the peer yet). */
-  private static boolean receiving(Connection c) {
-    TcpState st = c.state();
-    return st == TcpState.ESTABLISHED || st == TcpState.FIN_WAIT_1 || st == TcpState.FIN_WAIT_2
-        || st == TcpState.SYN_SENT || st == TcpState.SYN_RECEIVED;
-  }
-
   /** write, send, sendto, writev, sendmsg: {@code length} zero bytes; MSG_DONTWAIT makes this one call non-blocking. */
   private Call write(List<Expr> a, long length, java.util.Set<String> flags) {
     ScriptSocket s = socketOf(a);
@@ -341,8 +332,7 @@ final class SocketCalls {
       if (s.writeShut) return Result.fail(Errno.EPIPE);
       Errno pending = s.takeError();
       if (pending != null) return Result.fail(pending);
-      TcpState st = s.connection.state();
-      if (st == TcpState.SYN_SENT || st == TcpState.SYN_RECEIVED) {
+      if ((s.readiness() & (Readiness.CONNECTED | Readiness.HANGUP)) == 0) { // in the handshake
         if (nonBlocking) return Result.fail(Errno.EAGAIN);
         return null; // a blocking write waits for the handshake, as BSD's sosend does
       }
@@ -383,8 +373,9 @@ final class SocketCalls {
     return () -> {
       Errno e = s.takeError();
       if (e != null) return Result.fail(e);
-      if (s.connection.state() == TcpState.CLOSED) return Result.fail(Errno.ECONNABORTED);
-      if (!connected(s.connection)) return null;
+      int r = s.readiness();
+      if ((r & Readiness.HANGUP) != 0 && (r & Readiness.CONNECTED) == 0) return Result.fail(Errno.ECONNABORTED);
+      if ((r & Readiness.CONNECTED) == 0) return null;
       if (data.hasRemaining()) {
         s.connection.send(data, hut.now());
         hut.collect();
@@ -472,7 +463,7 @@ final class SocketCalls {
     ScriptSocket s = socketOf(a);
     if (s == null) return Result.fail(Errno.EBADF);
     if (!(a.get(1) instanceof Expr.Ellipsis)) throw ScriptException.unsupported(0, call + "() address " + a.get(1) + " (compared only as ...)");
-    if (call.equals("getpeername") && (s.connection == null || !connected(s.connection))) return Result.fail(Errno.ENOTCONN);
+    if (call.equals("getpeername") && !s.connected()) return Result.fail(Errno.ENOTCONN);
     return Result.ok(0);
   }
 
@@ -490,9 +481,7 @@ final class SocketCalls {
         Long fd = Symbols.evaluate(st.fields().get("fd"));
         Long events = Symbols.evaluate(st.fields().getOrDefault("events", new Expr.Num(0)));
         if (fd == null || events == null) throw ScriptException.unsupported(0, "poll entry " + e);
-        ScriptSocket s = sockets.get(fd.intValue());
-        long revents = s == null ? 0x20 /* POLLNVAL */ : revents(s) & (events | 0x8 | 0x10);
-        if (revents != 0) ready++;
+        if (PollBits.revents(sockets.get(fd.intValue()), events) != 0) ready++;
       }
       if (ready == 0 && timeout != 0) return null;
       // The revents the script expects are compared once the call returns.
@@ -502,7 +491,7 @@ final class SocketCalls {
         if (want == null) continue;
         ScriptSocket s = sockets.get(Symbols.evaluate(st.fields().get("fd")).intValue());
         long events = Symbols.evaluate(st.fields().getOrDefault("events", new Expr.Num(0)));
-        long got = s == null ? 0x20 : revents(s) & (events | 0x8 | 0x10);
+        long got = PollBits.revents(s, events);
         Long expected = Symbols.evaluate(want);
         if (expected == null || expected != got) {
           throw ScriptException.mismatch(0, "poll revents of fd " + st.fields().get("fd"), String.valueOf(want), Long.toString(got));
@@ -510,22 +499,6 @@ final class SocketCalls {
       }
       return Result.ok(ready);
     };
-  }
-
-  /** Returns POLLIN, POLLOUT, POLLERR and POLLHUP as BSD computes them for a TCP socket. */
-  private long revents(ScriptSocket s) {
-    long r = 0;
-    if (s.listener != null) return s.listener.pendingAccepts() > 0 ? 0x1 | 0x40 : 0;
-    Connection c = s.connection;
-    if (c == null) return 0x4 | 0x10; // an unconnected socket is writable and hung up
-    TcpState st = c.state();
-    boolean readable = c.status().receiveQueued() > 0 || st == TcpState.CLOSED || st == TcpState.CLOSE_WAIT
-        || st == TcpState.LAST_ACK || st == TcpState.CLOSING || st == TcpState.TIME_WAIT;
-    if (readable) r |= 0x1 | 0x40;
-    if (connected(c) && !s.writeShut && st != TcpState.CLOSED) r |= 0x4;
-    if (s.pendingError() != null) r |= 0x8;
-    if (st == TcpState.CLOSED) r |= 0x10;
-    return r;
   }
 
   // ---- arguments ----
