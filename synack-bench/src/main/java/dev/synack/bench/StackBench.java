@@ -37,6 +37,13 @@ public class StackBench {
   @Param({"1500", "65535"})
   public int mtu;
 
+  /**
+   * How packets leave a host: written into one lent buffer ({@code lent}, as a driver takes them)
+   * or as an array each ({@code arrays}, {@link Host#pollPacket}, as before the lending form).
+   */
+  @Param({"lent", "arrays"})
+  public String output;
+
   private Host client;
   private Host server;
   private Connection sender;
@@ -71,13 +78,12 @@ public class StackBench {
    */
   private int exchange() {
     int moved = 0;
-    while (client.pollTransmit(now, wire.clear(), 1, transmit)) {
-      server.handlePacket(wire.flip(), now);
-      moved++;
-    }
-    while (server.pollTransmit(now, wire.clear(), 1, transmit)) {
-      client.handlePacket(wire.flip(), now);
-      moved++;
+    if (output.equals("arrays")) {
+      for (byte[] p; (p = client.pollPacket(now)) != null; moved++) server.handlePacket(p, now);
+      for (byte[] p; (p = server.pollPacket(now)) != null; moved++) client.handlePacket(p, now);
+    } else {
+      for (; client.pollTransmit(now, wire.clear(), 1, transmit); moved++) server.handlePacket(wire.flip(), now);
+      for (; server.pollTransmit(now, wire.clear(), 1, transmit); moved++) client.handlePacket(wire.flip(), now);
     }
     while (client.pollEvent() != null) { }
     while (server.pollEvent() != null) { }
