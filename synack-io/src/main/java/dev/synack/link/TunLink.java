@@ -37,8 +37,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@code IFF_VNET_HDR}, {@link VirtioNetHeader}): the kernel hands over TCP packets of up to 64 KiB
  * that it would otherwise have cut into segments, with checksums it verified or left partial,
  * which the receiver need not verify ({@link #receiveBatch(ByteBuffer[], boolean[], long)}); and
- * {@link #sendBatch} merges runs of full-sized segments of one connection into one such packet for
- * the kernel to cut ({@link SegmentMerger}). One system call then moves up to 64 KiB each way.
+ * the GSO super-packets a host writes ({@link #sendBatch(ByteBuffer[], int[], int)}, {@link
+ * #maxSegments()}) go to the kernel whole for it to cut, while {@link #sendBatch(ByteBuffer[], int)}
+ * merges runs of full-sized segments that someone else sent one by one ({@link SegmentMerger}).
+ * One system call then moves up to 64 KiB each way.
  * A reader that does not take the checksum word ({@link #receive}, or {@code receiveBatch} without
  * it) gets partial checksums completed; a capture of what the word accompanies shows them partial,
  * as tcpdump does on a Linux host with offloads.
@@ -486,8 +488,8 @@ public final class TunLink implements Link {
    * <p>With offloads a super-packet goes to the kernel whole, one {@code write(2)}, with a virtio
    * header asking it to cut the packet into segments of its size and complete their checksums
    * from the partial one the stack wrote ({@link VirtioNetHeader#writeTcpSegmentation}): the
-   * stack emitted the run as one, so nothing is merged or copied here. Whole packets go as
-   * {@link #sendBatch(ByteBuffer[], int)} sends them.
+   * stack emitted the run as one, so nothing is merged or copied here. Whole packets go one
+   * {@code write(2)} each, unmerged: the stack had already run them with their neighbours if it could.
    */
   @Override
   public void sendBatch(ByteBuffer[] packets, int[] segmentSizes, int count) throws IOException {
@@ -497,12 +499,13 @@ public final class TunLink implements Link {
     }
     txLock.lock();
     try {
-      int from = 0;
-      for (int i = 0; i <= count; i++) {
-        if (i < count && segmentSizes[i] == 0) continue;
-        if (i > from) sendWhole(packets, from, i);
-        if (i < count) sendSuperPacket(packets[i], segmentSizes[i]);
-        from = i + 1;
+      for (int i = 0; i < count; i++) {
+        // A whole packet here is one the stack could not run with its neighbours: nothing to merge.
+        if (segmentSizes[i] == 0) {
+          send(packets[i]);
+        } else {
+          sendSuperPacket(packets[i], segmentSizes[i]);
+        }
       }
     } finally {
       txLock.unlock();
