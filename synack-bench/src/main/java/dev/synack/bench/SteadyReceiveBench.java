@@ -48,7 +48,10 @@ public class SteadyReceiveBench {
   private final ByteBuffer wire = ByteBuffer.allocateDirect(65_535);
   private final Transmit transmit = new Transmit();
 
-  /** Once per trial: a new pair's buffers, made per iteration, would count in the allocation per operation of few operations. */
+  /**
+   * Once per trial: a new pair's buffers, made per iteration, would count in the allocation per
+   * operation of few operations.
+   */
   @Setup(Level.Trial)
   public void setUp() {
     pair = new HostPair(1500);

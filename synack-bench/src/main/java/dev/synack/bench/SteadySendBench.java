@@ -49,7 +49,10 @@ public class SteadySendBench {
   private ByteBuffer ack;
   private int ackTcp;
 
-  /** Once per trial: a new pair's buffers, made per iteration, would count in the allocation per operation of few operations. */
+  /**
+   * Once per trial: a new pair's buffers, made per iteration, would count in the allocation per
+   * operation of few operations.
+   */
   @Setup(Level.Trial)
   public void setUp() {
     pair = new HostPair(1500);

@@ -47,6 +47,7 @@ public final class Transmit {
 
   @Override
   public String toString() {
-    return "Transmit[length " + length + ", ecn " + ecn + (segmentSize > 0 ? ", " + segments + " segments of " + segmentSize : "") + "]";
+    String run = segmentSize > 0 ? ", " + segments + " segments of " + segmentSize : "";
+    return "Transmit[length " + length + ", ecn " + ecn + run + "]";
   }
 }

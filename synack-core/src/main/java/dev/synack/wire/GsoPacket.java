@@ -55,7 +55,7 @@ public final class GsoPacket {
   private int lastPayload;
   /** The sequence number the next segment of the run must have. */
   private int nextSequence;
-  /** The addresses of the last packet, their bytes and their pseudo-header sum: one connection's run after another's. */
+  /** The addresses of the last packet, their bytes and their pseudo-header sum, kept while they stay the same. */
   private InetAddress source;
   private InetAddress destination;
   private byte[] sourceBytes;
@@ -70,7 +70,8 @@ public final class GsoPacket {
    * @throws IllegalArgumentException if the packet does not fit in {@code out}'s remaining bytes,
    *     the addresses are of different families, or the options exceed 40 bytes
    */
-  public void begin(ByteBuffer out, InetAddress source, InetAddress destination, int hopLimit, OutboundSegment segment) {
+  public void begin(ByteBuffer out, InetAddress source, InetAddress destination, int hopLimit,
+      OutboundSegment segment) {
     setAddresses(source, destination);
     this.lent = out;
     this.out = out.order() == ByteOrder.BIG_ENDIAN ? out : out.duplicate().order(ByteOrder.BIG_ENDIAN);

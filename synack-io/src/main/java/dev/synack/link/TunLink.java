@@ -512,7 +512,7 @@ public final class TunLink implements Link {
     }
   }
 
-  /** Writes one super-packet of segments of {@code segmentSize} payload bytes for the kernel to cut; under {@link #txLock}. */
+  /** Writes one super-packet for the kernel to cut into segments of {@code segmentSize} bytes; under the tx lock. */
   private void sendSuperPacket(ByteBuffer packet, int segmentSize) throws IOException {
     ensureOpen();
     int length = packet.remaining();
@@ -571,7 +571,7 @@ public final class TunLink implements Link {
     }
   }
 
-  /** Returns {super-packets the stack wrote, segments they held} since the link opened: one write each, nothing merged. */
+  /** Returns {super-packets the stack wrote, segments they held} since the link opened: one write each. */
   long[] superPacketCounts() {
     txLock.lock();
     try {
