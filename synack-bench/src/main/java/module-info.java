@@ -2,4 +2,5 @@
 module dev.synack.bench {
   requires dev.synack.core;
   requires jmh.core;
+  requires jdk.management;
 }

@@ -4,6 +4,7 @@ import dev.synack.stack.Connection;
 import dev.synack.stack.Host;
 import dev.synack.stack.HostConfig;
 import dev.synack.stack.Listener;
+import dev.synack.stack.Transmit;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
@@ -36,12 +37,22 @@ public class StackBench {
   @Param({"1500", "65535"})
   public int mtu;
 
+  /**
+   * How packets leave a host: written into one lent buffer ({@code lent}, as a driver takes them)
+   * or as an array each ({@code arrays}, {@link Host#pollPacket}, as before the lending form).
+   */
+  @Param({"lent", "arrays"})
+  public String output;
+
   private Host client;
   private Host server;
   private Connection sender;
   private Connection receiver;
   private ByteBuffer chunk;
   private ByteBuffer sink;
+  /** The buffer lent to the hosts for each packet, and what they say they wrote into it. */
+  private final ByteBuffer wire = ByteBuffer.allocate(65_535);
+  private final Transmit transmit = new Transmit();
   private long now;
 
   @Setup(Level.Iteration)
@@ -61,17 +72,18 @@ public class StackBench {
     sink = ByteBuffer.allocate(chunk.capacity());
   }
 
-  /** Moves every packet each host has for the other, once each way; returns how many moved. */
+  /**
+   * Moves every packet each host has for the other, once each way, through one lent buffer as a
+   * driver moves them (whole packets: {@code maxSegments} 1); returns how many moved.
+   */
   private int exchange() {
     int moved = 0;
-    byte[] p;
-    while ((p = client.pollTransmit(now)) != null) {
-      server.handlePacket(p, now);
-      moved++;
-    }
-    while ((p = server.pollTransmit(now)) != null) {
-      client.handlePacket(p, now);
-      moved++;
+    if (output.equals("arrays")) {
+      for (byte[] p; (p = client.pollPacket(now)) != null; moved++) server.handlePacket(p, now);
+      for (byte[] p; (p = server.pollPacket(now)) != null; moved++) client.handlePacket(p, now);
+    } else {
+      for (; client.pollTransmit(now, wire.clear(), 1, transmit); moved++) server.handlePacket(wire.flip(), now);
+      for (; server.pollTransmit(now, wire.clear(), 1, transmit); moved++) client.handlePacket(wire.flip(), now);
     }
     while (client.pollEvent() != null) { }
     while (server.pollEvent() != null) { }

@@ -39,7 +39,7 @@ public final class HostNode implements SimNode {
 
   @Override
   public byte[] pollTransmit(long now) {
-    return host.pollTransmit(now);
+    return host.pollPacket(now);
   }
 
   @Override

@@ -328,7 +328,7 @@ public final class Torture {
     if (h.pollTimeout() != Long.MAX_VALUE) failures.add(h.name() + " still has a deadline at " + h.pollTimeout() + " ns");
     HostEvent e = h.pollEvent();
     if (e != null) failures.add(h.name() + " still has an event: " + e);
-    if (h.pollTransmit(now) != null) failures.add(h.name() + " still has a packet to send");
+    if (h.pollPacket(now) != null) failures.add(h.name() + " still has a packet to send");
   }
 
   /**

@@ -1,9 +1,16 @@
 package dev.synack.stack;
 
+import dev.synack.tcp.FourTuple;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.Ecn;
+import dev.synack.wire.GsoPacket;
 import dev.synack.wire.IcmpMessage;
+import dev.synack.wire.Ipv4Packet;
+import dev.synack.wire.Ipv6Packet;
+import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.Packets;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -15,7 +22,8 @@ import java.util.SplittableRandom;
  *
  * <p>Calling order, as for a connection: hand in what happened ({@link #handlePacket},
  * {@link #handleTimeout}, or a call on a {@link Connection} or {@link Listener}); then take
- * {@link #pollTransmit} until it returns null and send each packet; take {@link #pollEvent} until
+ * {@link #pollTransmit(long, ByteBuffer, int, Transmit)} until it returns false and send each packet
+ * (or {@link #pollPacket} until null); take {@link #pollEvent} until
  * null; then wait until {@link #pollTimeout} or the next packet, whichever comes first. Nothing
  * here reads a clock or blocks: {@code now} is always passed in, in nanoseconds.
  *
@@ -40,6 +48,8 @@ public final class Host {
   private final UdpEndpoints udp;
   private final IcmpHandler icmp;
   private final ArrayDeque<HostEvent> events = new ArrayDeque<>();
+  /** Writes connections' segments into lent buffers, runs of them as super-packets. */
+  private final GsoPacket gso = new GsoPacket();
   private long lastNow;
 
   /**
@@ -354,8 +364,67 @@ public final class Host {
   // ---------------------------------------------------------------------------------------------
   // Output, events, time.
 
-  /** Returns the next IP packet to send, or null when there is none. The caller owns the array. */
-  public byte[] pollTransmit(long now) {
+  /**
+   * Writes the next IP packet to send into {@code buffer}, from its position on, moves the position
+   * past it, says in {@code transmit} what it wrote, and returns true; returns false, writing
+   * nothing, when there is none. With {@code maxSegments} above 1 a run of equal segments of one
+   * connection may leave as one GSO super-packet of up to that many segments and 64 KiB, for a
+   * link with segmentation offload to cut ({@link Transmit#segmentSize()}, {@link GsoPacket}); with
+   * 1, every packet is whole. A host that traces packets sends only whole ones.
+   *
+   * <p>Buffer ownership: lent for the call only; each payload byte is copied once, from the
+   * connection's send buffer into it, and nothing is allocated per packet on the steady path. The
+   * driver lends one buffer after another (or the same one once it has sent what it holds).
+   *
+   * @throws IllegalArgumentException when the next packet does not fit in {@code buffer}'s
+   *     remaining bytes (it stays first in line): lend 65,535 bytes, which every packet fits in
+   */
+  public boolean pollTransmit(long now, ByteBuffer buffer, int maxSegments, Transmit transmit) {
+    if (maxSegments < 1) throw new IllegalArgumentException("maxSegments must be at least 1: " + maxSegments);
+    advance(now);
+    int at = buffer.position();
+    byte[] queued = output.poll();
+    if (queued != null) {
+      if (queued.length > buffer.remaining()) {
+        output.addFirst(queued);
+        throw new IllegalArgumentException("packet of " + queued.length + " bytes, buffer has " + buffer.remaining());
+      }
+      buffer.put(queued);
+      transmit.set(queued.length, Ecn.of(queued), 0, 1);
+      output.sent(queued, now);
+      return true;
+    }
+    Connection c = tcp.nextSegment(now);
+    if (c == null) return false;
+    FourTuple id = c.id();
+    OutboundSegment segment = tcp.outbound();
+    int ipHeader = id.localAddress() instanceof Inet4Address ? Ipv4Packet.MIN_HEADER_LENGTH : Ipv6Packet.HEADER_LENGTH;
+    if (ipHeader + segment.encodedLength() > buffer.remaining()) {
+      byte[] packet = Packets.tcp(id.localAddress(), id.remoteAddress(), tcp.hopLimit(), segment);
+      output.addFirst(packet);
+      throw new IllegalArgumentException("packet of " + packet.length + " bytes, buffer has " + buffer.remaining());
+    }
+    gso.begin(buffer, id.localAddress(), id.remoteAddress(), tcp.hopLimit(), segment);
+    int most = output.tracesPackets() ? 1 : maxSegments;
+    while (gso.canExtend(most) && tcp.nextSegmentOf(c, now)) {
+      if (!gso.extend(segment)) {
+        // Taken from the connection, so sent next, whole: a retransmission, a FIN, other options.
+        output.addFirst(Packets.tcp(id.localAddress(), id.remoteAddress(), tcp.hopLimit(), segment));
+        break;
+      }
+    }
+    int length = gso.finish();
+    transmit.set(length, gso.ecn(), gso.segmentSize(), gso.segments());
+    output.sent(buffer, at, length, gso.segments(), now);
+    return true;
+  }
+
+  /**
+   * Returns the next IP packet to send as an array of its own, or null when there is none: the
+   * convenience of tests and the simulator, whose packets outlive the call. Always a whole packet
+   * (never a super-packet); the caller owns the array.
+   */
+  public byte[] pollPacket(long now) {
     advance(now);
     byte[] packet = output.poll();
     if (packet == null) packet = tcp.pollTransmit(now);

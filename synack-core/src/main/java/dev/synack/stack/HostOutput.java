@@ -1,6 +1,7 @@
 package dev.synack.stack;
 
 import dev.synack.trace.TraceEvent;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
 /**
@@ -20,6 +21,11 @@ final class HostOutput {
     outbox.add(packet);
   }
 
+  /** Queues a whole IP packet to leave before every other: a segment a connection made that could not join a run. */
+  void addFirst(byte[] packet) {
+    outbox.addFirst(packet);
+  }
+
   /** Returns the next queued packet, or null. */
   byte[] poll() {
     return outbox.poll();
@@ -36,5 +42,24 @@ final class HostOutput {
     if (log.trace.wantsPackets()) {
       log.trace.accept(new TraceEvent.Packet(now, log.name, "", true, packet.clone()));
     }
+  }
+
+  /**
+   * Counts and traces a packet written into a lent buffer, {@code length} bytes from {@code at}
+   * holding {@code segments} segments (only whole packets are traced: a host that traces packets
+   * sends no super-packets).
+   */
+  void sent(ByteBuffer buffer, int at, int length, int segments, long now) {
+    log.counters.packetsOut += segments;
+    if (log.trace.wantsPackets()) {
+      byte[] copy = new byte[length];
+      buffer.get(at, copy);
+      log.trace.accept(new TraceEvent.Packet(now, log.name, "", true, copy));
+    }
+  }
+
+  /** Returns whether packets are traced, and so must leave whole. */
+  boolean tracesPackets() {
+    return log.trace.wantsPackets();
   }
 }

@@ -720,6 +720,17 @@ final class TcpEndpoints implements TransportHandler {
 
   /** Returns the next segment a connection sends, as a whole IP packet, or null when none has one. */
   byte[] pollTransmit(long now) {
+    Connection c = nextSegment(now);
+    if (c == null) return null;
+    FourTuple id = c.id();
+    return Packets.tcp(id.localAddress(), id.remoteAddress(), config.hopLimit(), outbound);
+  }
+
+  /**
+   * Takes the next segment a connection sends into {@link #outbound()} and returns the connection,
+   * or returns null when none has one. The segment counts as sent: the caller writes it at once.
+   */
+  Connection nextSegment(long now) {
     while (!outputQueue.isEmpty()) {
       Connection c = outputQueue.peek();
       boolean sent = !c.released && c.engine.pollTransmit(now, outbound);
@@ -732,10 +743,30 @@ final class TcpEndpoints implements TransportHandler {
         releaseIfDone(c);
         continue;
       }
-      FourTuple id = c.id();
-      return Packets.tcp(id.localAddress(), id.remoteAddress(), config.hopLimit(), outbound);
+      return c;
     }
     return null;
+  }
+
+  /**
+   * Takes the next segment of {@code c} only, into {@link #outbound()}, and returns whether it had
+   * one; a connection with nothing more leaves the output queue at the next {@link #nextSegment}.
+   */
+  boolean nextSegmentOf(Connection c, long now) {
+    if (c.released || outputQueue.peek() != c) return false;
+    boolean sent = c.engine.pollTransmit(now, outbound);
+    reschedule(c);
+    return sent;
+  }
+
+  /** Returns the segment {@link #nextSegment} took last; valid until the next call. */
+  OutboundSegment outbound() {
+    return outbound;
+  }
+
+  /** Returns the hop limit of the packets connections send. */
+  int hopLimit() {
+    return config.hopLimit();
   }
 
   /** Returns the earliest deadline of any connection, or {@code Long.MAX_VALUE}. */

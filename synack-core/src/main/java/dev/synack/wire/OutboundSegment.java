@@ -183,6 +183,16 @@ public final class OutboundSegment {
    * @throws IllegalArgumentException if the options exceed 40 bytes
    */
   void write(ByteBuffer out, int at) {
+    writePayload(out, at + writeHeader(out, at));
+  }
+
+  /**
+   * Writes the header and options at absolute index {@code at} of {@code out}, as {@link #write}
+   * does, and returns their length; the payload is the caller's to write after them.
+   *
+   * @throws IllegalArgumentException if the options exceed 40 bytes
+   */
+  int writeHeader(ByteBuffer out, int at) {
     int optionsLength = optionsLength();
     if (optionsLength > TcpOptionCodec.MAX_LENGTH) {
       int unpadded = options != null ? options.encodedLength() : optionsLength;
@@ -203,7 +213,7 @@ public final class OutboundSegment {
     } else {
       writeUsualOptions(out, at + TcpHeader.MIN_HEADER_LENGTH);
     }
-    writePayload(out, at + headerLength);
+    return headerLength;
   }
 
   private void writeUsualOptions(ByteBuffer out, int i) {
@@ -228,7 +238,8 @@ public final class OutboundSegment {
     }
   }
 
-  private void writePayload(ByteBuffer out, int at) {
+  /** Writes the payload at absolute index {@code at} of {@code out}: the one copy of its bytes. */
+  void writePayload(ByteBuffer out, int at) {
     if (payloadBuffer != null) {
       out.put(at, payloadBuffer, payloadBuffer.position(), payloadLength);
     } else if (payloadArray != null) {

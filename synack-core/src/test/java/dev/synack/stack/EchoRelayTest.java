@@ -50,7 +50,7 @@ class EchoRelayTest {
     relayTakesAll(true);
     host.handlePacket(Packets.icmp(CLIENT4, REMOTE4, 64, new IcmpMessage.EchoRequest(0x1234, 7, ByteBuffer.wrap(DATA))), 1);
 
-    assertNull(host.pollTransmit(1), "the host does not answer a relayed request itself");
+    assertNull(host.pollPacket(1), "the host does not answer a relayed request itself");
     assertEquals(1, relayed.size());
     Relayed r = relayed.getFirst();
     assertEquals(List.of(CLIENT4, REMOTE4, 0x1234, 7), List.of(r.source(), r.destination(), r.identifier(), r.sequenceNumber()));
@@ -58,7 +58,7 @@ class EchoRelayTest {
     assertEquals(1, host.counters().echoRelayed());
 
     host.sendEchoReply(REMOTE4, CLIENT4, 0x1234, 7, ByteBuffer.wrap(DATA), 2);
-    IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(host.pollTransmit(2))).value();
+    IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(host.pollPacket(2))).value();
     assertEquals(REMOTE4, ip.source());
     assertEquals(CLIENT4, ip.destination());
     IcmpMessage.EchoReply reply = (IcmpMessage.EchoReply) IcmpCodec.parse(ip, true).value();
@@ -71,11 +71,11 @@ class EchoRelayTest {
   void ipv6Request_goesToTheRelay_andItsReplyHasAValidChecksum() {
     relayTakesAll(true);
     host.handlePacket(Packets.icmp(CLIENT6, REMOTE6, 64, new IcmpMessage.EchoRequest(9, 1, ByteBuffer.wrap(DATA))), 1);
-    assertNull(host.pollTransmit(1));
+    assertNull(host.pollPacket(1));
     assertEquals(REMOTE6, relayed.getFirst().destination());
 
     host.sendEchoReply(REMOTE6, CLIENT6, 9, 1, ByteBuffer.wrap(DATA), 2);
-    IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(host.pollTransmit(2))).value();
+    IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(host.pollPacket(2))).value();
     assertEquals(9, ((IcmpMessage.EchoReply) IcmpCodec.parse(ip, true).value()).identifier());
   }
 
@@ -103,7 +103,7 @@ class EchoRelayTest {
   }
 
   void assertAnsweredFrom(InetAddress source, int identifier, int sequenceNumber) {
-    byte[] packet = host.pollTransmit(1);
+    byte[] packet = host.pollPacket(1);
     IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(packet)).value();
     assertEquals(source, ip.source());
     IcmpMessage.EchoReply reply = (IcmpMessage.EchoReply) IcmpCodec.parse(ip, true).value();

@@ -241,7 +241,7 @@ class FragmentsTest {
       MessageTooLongException e = assertThrows(MessageTooLongException.class,
           () -> client.send(ByteBuffer.wrap(random(1473, 7)), B4, 53, 0));
       assertEquals(1500, e.mtu());
-      assertNull(a.pollTransmit(0), "nothing sent");
+      assertNull(a.pollPacket(0), "nothing sent");
       assertEquals(1, a.counters().fragmentationRefused());
       assertEquals(0, a.counters().udpDatagramsOut());
       client.send(ByteBuffer.wrap(random(1472, 7)), B4, 53, 0);
@@ -266,7 +266,7 @@ class FragmentsTest {
 
   static List<byte[]> drain(Host h) {
     List<byte[]> out = new ArrayList<>();
-    for (byte[] p; (p = h.pollTransmit(0)) != null; ) out.add(p);
+    for (byte[] p; (p = h.pollPacket(0)) != null; ) out.add(p);
     return out;
   }
 

@@ -72,7 +72,7 @@ class HostTest {
     void rst_toClosedPort_isDroppedSilently() {
       deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1000, 0, TcpFlags.RST, 0)), 0);
 
-      assertNull(host.pollTransmit(0));
+      assertNull(host.pollPacket(0));
       assertEquals(1, host.counters().dropped("closed-port"));
     }
   }
@@ -196,7 +196,7 @@ class HostTest {
       TcpSegment syn = onlySegmentSent();
       deliver(tcpFromPeer(TcpSegment.of(80, c.id().localPort(), 0, syn.sequenceNumber() + 1,
           TcpFlags.RST | TcpFlags.ACK, 0)), MS);
-      assertNull(host.pollTransmit(MS));
+      assertNull(host.pollPacket(MS));
 
       assertEquals(TcpState.CLOSED, c.state());
       assertEquals(dev.synack.tcp.TcpError.CONNECTION_REFUSED, c.closeError());
@@ -248,7 +248,7 @@ class HostTest {
       p[p.length - 1] ^= 0x55; // inside the TCP header: the checksum no longer matches
       deliver(p, 0);
 
-      assertNull(host.pollTransmit(0));
+      assertNull(host.pollPacket(0));
       assertEquals(1, host.counters().dropped("tcp-bad-checksum"));
     }
 
@@ -267,7 +267,7 @@ class HostTest {
       byte[] ping = Packets.icmp(PEER, HOST, 64, new IcmpMessage.EchoRequest(7, 1, ByteBuffer.wrap(new byte[] {1, 2, 3})));
       deliver(ping, 0);
 
-      byte[] reply = host.pollTransmit(0);
+      byte[] reply = host.pollPacket(0);
       assertNotNull(reply);
       var parsed = dev.synack.wire.IpDatagram.parse(ByteBuffer.wrap(reply)).value();
       assertEquals(PEER, parsed.destination());
@@ -287,7 +287,7 @@ class HostTest {
       byte[] first = fragment(whole, 0, 16, true);
       byte[] second = fragment(whole, 16, whole.length - 20 - 16, false);
       deliver(second, 0);
-      assertNull(host.pollTransmit(0), "nothing until the datagram is whole");
+      assertNull(host.pollPacket(0), "nothing until the datagram is whole");
       deliver(first, MS);
 
       TcpSegment synAck = onlySegmentSent();
@@ -384,7 +384,7 @@ class HostTest {
   List<TcpSegment> segmentsSent() {
     List<TcpSegment> out = new ArrayList<>();
     byte[] p;
-    while ((p = host.pollTransmit(lastNow)) != null) {
+    while ((p = host.pollPacket(lastNow)) != null) {
       if (Packets.parseTcp(ByteBuffer.wrap(p), true) instanceof Parsed.Ok<Packets.TcpPacket>(var tp)) {
         out.add(tp.segment());
       }

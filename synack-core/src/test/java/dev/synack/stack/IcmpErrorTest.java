@@ -59,7 +59,7 @@ class IcmpErrorTest {
 
       assertEquals(TcpState.CLOSED, c.state());
       assertEquals(TcpError.CONNECTION_REFUSED, c.closeError());
-      assertNull(host.pollTransmit(now), "no RST: the peer never had the connection");
+      assertNull(host.pollPacket(now), "no RST: the peer never had the connection");
       assertTrue(c.isReleased());
       assertEquals(1, host.counters().icmpErrorsDelivered());
       assertTrue(notes().stream().anyMatch(n -> n.contains("connection refused")), notes().toString());
@@ -195,7 +195,7 @@ class IcmpErrorTest {
 
       deliver(unreachable(V4.peer(), synAck, 3), MS);
 
-      assertNull(host.pollTransmit(now), "removed without a RST, as Linux's tcp_req_err");
+      assertNull(host.pollPacket(now), "removed without a RST, as Linux's tcp_req_err");
       assertEquals(0, l.pendingHandshakes());
       assertEquals(0, host.connectionCount());
       assertNull(l.accept());
@@ -458,7 +458,7 @@ class IcmpErrorTest {
   List<byte[]> packetsSent() {
     List<byte[]> out = new ArrayList<>();
     byte[] p;
-    while ((p = host.pollTransmit(now)) != null) out.add(p);
+    while ((p = host.pollPacket(now)) != null) out.add(p);
     return out;
   }
 

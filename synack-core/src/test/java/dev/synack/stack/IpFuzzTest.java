@@ -251,7 +251,7 @@ class IpFuzzTest {
   /** Takes every packet and event the host has, checking that each packet is well formed. */
   private static void drain(Host host, long now, List<byte[]> sent) {
     for (int i = 0; i < 10_000; i++) {
-      byte[] p = host.pollTransmit(now);
+      byte[] p = host.pollPacket(now);
       if (p == null) break;
       Parsed<IpDatagram> ip = IpDatagram.parse(ByteBuffer.wrap(p));
       if (!(ip instanceof Parsed.Ok<IpDatagram> ok)) {

@@ -60,7 +60,7 @@ class Ipv6EndToEndTest {
       byte[] ping = Packets.icmp(CLIENT6, SERVER6, 64, new IcmpMessage.EchoRequest(9, 3, ByteBuffer.wrap(new byte[] {1, 2})));
       server.handlePacket(ping, 0);
 
-      byte[] reply = server.pollTransmit(0);
+      byte[] reply = server.pollPacket(0);
       assertNotNull(reply);
       IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(reply)).value();
       assertEquals(6, ip.version());
@@ -73,7 +73,7 @@ class Ipv6EndToEndTest {
     void syn6_toClosedPort_answeredWithRst6() {
       server.handlePacket(Packets.tcp(CLIENT6, SERVER6, 64, TcpSegment.of(50000, 9, 77, 0, TcpFlags.SYN, 65535)), 0);
 
-      byte[] reply = server.pollTransmit(0);
+      byte[] reply = server.pollPacket(0);
       Packets.TcpPacket rst = Packets.parseTcp(ByteBuffer.wrap(reply), true).value();
       assertEquals(6, rst.ip().version());
       assertEquals(CLIENT6, rst.ip().destination());
@@ -86,10 +86,10 @@ class Ipv6EndToEndTest {
       // RFC 8200 §4.5: a SYN in two fragments (16 bytes of TCP header, then the rest) is put back together.
       byte[] whole = Packets.tcp(CLIENT6, SERVER6, 64, TcpSegment.of(50000, 9, 77, 0, TcpFlags.SYN, 65535));
       server.handlePacket(FragmentsTest.fragment6(whole, 16, whole.length - 40 - 16, false, 5), 0);
-      assertNull(server.pollTransmit(0), "nothing until the datagram is whole");
+      assertNull(server.pollPacket(0), "nothing until the datagram is whole");
       server.handlePacket(FragmentsTest.fragment6(whole, 0, 16, true, 5), 0);
 
-      byte[] reply = server.pollTransmit(0);
+      byte[] reply = server.pollPacket(0);
       Packets.TcpPacket rst = Packets.parseTcp(ByteBuffer.wrap(reply), true).value();
       assertEquals(TcpFlags.RST | TcpFlags.ACK, rst.segment().flags());
       assertEquals(78, rst.segment().acknowledgmentNumber());

@@ -185,7 +185,7 @@ final class StatePeer {
 
   /** Takes every packet and event the host has, noting the host's TSval. */
   void drain() {
-    for (byte[] p = host.pollTransmit(now); p != null; p = host.pollTransmit(now)) {
+    for (byte[] p = host.pollPacket(now); p != null; p = host.pollPacket(now)) {
       if (Packets.parseTcp(ByteBuffer.wrap(p), true) instanceof Parsed.Ok<Packets.TcpPacket>(Packets.TcpPacket tcp)) {
         TcpSegment s = tcp.segment();
         sent.add(s);

@@ -108,7 +108,7 @@ class UdpTest {
     void sentChecksum_verifies() {
       UdpEndpoint e = a.bindUdp(null, 1000);
       e.send(ByteBuffer.wrap(new byte[] {1, 2, 3}), B4, 2000, 0);
-      IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(a.pollTransmit(0))).value();
+      IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(a.pollPacket(0))).value();
       Parsed<UdpPacket> p = UdpPacket.parse(ip, true);
       assertTrue(p.isOk(), () -> p.reason());
       assertEquals(1000, p.value().sourcePort());
@@ -193,7 +193,7 @@ class UdpTest {
     @Test
     void portUnreachable_ipv6_code4() {
       b.handlePacket(UdpPacket.packet(A6, 1000, B6, 9999, 64, ByteBuffer.wrap(new byte[] {1})), 0);
-      IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(b.pollTransmit(0))).value();
+      IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(b.pollPacket(0))).value();
       IcmpMessage m = IcmpCodec.parse(ip, true).value();
       assertEquals(4, assertInstanceOf(IcmpMessage.DestinationUnreachable.class, m).code());
       assertEquals(A6, ip.destination());
@@ -221,7 +221,7 @@ class UdpTest {
 
     int drain(Host h, long now) {
       int n = 0;
-      while (h.pollTransmit(now) != null) n++;
+      while (h.pollPacket(now) != null) n++;
       return n;
     }
   }
@@ -284,7 +284,7 @@ class UdpTest {
       assertEquals(53, m.localPort());
 
       all.send(ByteBuffer.wrap("r".getBytes(UTF_8)), m.localAddress(), m.localPort(), m.remoteAddress(), m.remotePort(), 0);
-      IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(f.pollTransmit(0))).value();
+      IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(f.pollPacket(0))).value();
       assertEquals(ELSEWHERE4, ip.source());
       assertEquals(A4, ip.destination());
       UdpPacket udp = UdpPacket.parse(ip, true).value();

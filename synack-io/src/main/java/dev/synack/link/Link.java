@@ -1,5 +1,6 @@
 package dev.synack.link;
 
+import dev.synack.wire.GsoPacket;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -69,6 +70,41 @@ public interface Link extends AutoCloseable {
    */
   default void sendBatch(ByteBuffer[] packets, int count) throws IOException {
     for (int i = 0; i < count; i++) send(packets[i]);
+  }
+
+  /**
+   * Returns how many TCP segments one packet given to {@link #sendBatch(ByteBuffer[], int[], int)}
+   * may hold as a GSO super-packet: above 1 for a link with segmentation offload (a TUN device
+   * opened with offloads), 1, this default, for a link that takes whole packets only.
+   */
+  default int maxSegments() {
+    return 1;
+  }
+
+  /**
+   * Sends {@code packets[0, count)} in order, as {@link #sendBatch(ByteBuffer[], int)}, where
+   * packet {@code i} is a GSO super-packet of segments of {@code segmentSizes[i]} payload bytes when
+   * that is above 0 ({@link dev.synack.stack.Transmit#segmentSize()}): a run of one connection's
+   * segments in one packet, the TCP checksum left partial, for the link (its device) to cut. This
+   * default sends whole packets as they are and cuts super-packets in software
+   * ({@link GsoPacket#segment}), as Linux does for a device without TSO; a link with offload hands
+   * them to its device whole.
+   */
+  default void sendBatch(ByteBuffer[] packets, int[] segmentSizes, int count) throws IOException {
+    int whole = 0;
+    while (whole < count && segmentSizes[whole] == 0) whole++;
+    if (whole == count) {
+      sendBatch(packets, count);
+      return;
+    }
+    for (int i = 0; i < count; i++) {
+      if (segmentSizes[i] == 0) {
+        send(packets[i]);
+        continue;
+      }
+      for (byte[] segment : GsoPacket.segment(packets[i], segmentSizes[i])) send(ByteBuffer.wrap(segment));
+      packets[i].position(packets[i].limit());
+    }
   }
 
   /**

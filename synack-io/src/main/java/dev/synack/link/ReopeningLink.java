@@ -116,6 +116,23 @@ public final class ReopeningLink implements Link {
     }
   }
 
+  /** Returns what the link open now takes, or 1 while none is: a super-packet then is cut in software. */
+  @Override
+  public int maxSegments() {
+    Link link = current;
+    return link == null ? 1 : link.maxSegments();
+  }
+
+  @Override
+  public void sendBatch(ByteBuffer[] packets, int[] segmentSizes, int count) throws IOException {
+    Link link = usable();
+    try {
+      link.sendBatch(packets, segmentSizes, count);
+    } catch (IOException e) {
+      throw lost(link, e);
+    }
+  }
+
   @Override
   public void sendBatch(ByteBuffer[] packets, int count) throws IOException {
     Link link = usable();

@@ -37,8 +37,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@code IFF_VNET_HDR}, {@link VirtioNetHeader}): the kernel hands over TCP packets of up to 64 KiB
  * that it would otherwise have cut into segments, with checksums it verified or left partial,
  * which the receiver need not verify ({@link #receiveBatch(ByteBuffer[], boolean[], long)}); and
- * {@link #sendBatch} merges runs of full-sized segments of one connection into one such packet for
- * the kernel to cut ({@link SegmentMerger}). One system call then moves up to 64 KiB each way.
+ * the GSO super-packets a host writes ({@link #sendBatch(ByteBuffer[], int[], int)}, {@link
+ * #maxSegments()}) go to the kernel whole for it to cut, while {@link #sendBatch(ByteBuffer[], int)}
+ * merges runs of full-sized segments that someone else sent one by one ({@link SegmentMerger}).
+ * One system call then moves up to 64 KiB each way.
  * A reader that does not take the checksum word ({@link #receive}, or {@code receiveBatch} without
  * it) gets partial checksums completed; a capture of what the word accompanies shows them partial,
  * as tcpdump does on a Linux host with offloads.
@@ -56,6 +58,8 @@ public final class TunLink implements Link {
   public static final int QUEUE_LENGTH = 10_000;
   /** Most queues a multiqueue device has (the kernel's MAX_TAP_QUEUES). */
   public static final int MAX_QUEUES = 256;
+  /** Most segments one super-packet written with offloads holds: 64 KiB of 1,000-byte segments. */
+  static final int MAX_SEGMENTS = 64;
 
   /**
    * The queues of one TUN device, one per loop of a group ({@link #openQueues}), and one line saying
@@ -85,6 +89,9 @@ public final class TunLink implements Link {
   /** Merged packets written, and the segments they held, under {@link #txLock}: what segmentation offload saved. */
   private long mergedPackets;
   private long mergedSegments;
+  /** Super-packets the stack wrote as such (no merging here), and the segments they held, under {@link #txLock}. */
+  private long superPackets;
+  private long superPacketSegments;
   /** The TUN queue's descriptor; invalid once {@link #closed} and both locks were taken. */
   private final int tunFd;
   /** Counter that {@link #wakeup} increments and a waiting receive drains. */
@@ -447,23 +454,87 @@ public final class TunLink implements Link {
     }
     txLock.lock();
     try {
-      for (int i = 0; i < count; ) {
-        int run = SegmentMerger.run(packets, i, count - i);
-        if (run == 1) {
+      sendWhole(packets, 0, count);
+    } finally {
+      txLock.unlock();
+    }
+  }
+
+  /** Sends {@code packets[from, to)}, whole packets, runs of them merged; under {@link #txLock}, with offloads. */
+  private void sendWhole(ByteBuffer[] packets, int from, int to) throws IOException {
+    for (int i = from; i < to; ) {
+      int run = SegmentMerger.run(packets, i, to - i);
+      if (run == 1) {
+        send(packets[i]);
+      } else {
+        ensureOpen();
+        int length = SegmentMerger.merge(packets, i, run, txBuf, txHeader);
+        writeOut(txBuf, length);
+        mergedPackets++;
+        mergedSegments += run;
+        for (int k = i; k < i + run; k++) packets[k].position(packets[k].limit());
+      }
+      i += run;
+    }
+  }
+
+  /** Returns how many segments a packet may hold: with offloads, as many as a 64 KiB packet of small ones; else 1. */
+  @Override
+  public int maxSegments() {
+    return offload ? MAX_SEGMENTS : 1;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With offloads a super-packet goes to the kernel whole, one {@code write(2)}, with a virtio
+   * header asking it to cut the packet into segments of its size and complete their checksums
+   * from the partial one the stack wrote ({@link VirtioNetHeader#writeTcpSegmentation}): the
+   * stack emitted the run as one, so nothing is merged or copied here. Whole packets go one
+   * {@code write(2)} each, unmerged: the stack had already run them with their neighbours if it could.
+   */
+  @Override
+  public void sendBatch(ByteBuffer[] packets, int[] segmentSizes, int count) throws IOException {
+    if (!offload) {
+      Link.super.sendBatch(packets, segmentSizes, count);
+      return;
+    }
+    txLock.lock();
+    try {
+      for (int i = 0; i < count; i++) {
+        // A whole packet here is one the stack could not run with its neighbours: nothing to merge.
+        if (segmentSizes[i] == 0) {
           send(packets[i]);
         } else {
-          ensureOpen();
-          int length = SegmentMerger.merge(packets, i, run, txBuf, txHeader);
-          writeOut(txBuf, length);
-          mergedPackets++;
-          mergedSegments += run;
-          for (int k = i; k < i + run; k++) packets[k].position(packets[k].limit());
+          sendSuperPacket(packets[i], segmentSizes[i]);
         }
-        i += run;
       }
     } finally {
       txLock.unlock();
     }
+  }
+
+  /** Writes one super-packet for the kernel to cut into segments of {@code segmentSize} bytes; under the tx lock. */
+  private void sendSuperPacket(ByteBuffer packet, int segmentSize) throws IOException {
+    ensureOpen();
+    int length = packet.remaining();
+    if (length > MAX_PACKET) throw new IllegalArgumentException("packet longer than 65535 bytes: " + length);
+    int at = packet.position();
+    boolean ipv6 = (packet.get(at) & 0xf0) == 0x60;
+    int tcpStart = ipv6 ? 40 : (packet.get(at) & 0x0f) * 4;
+    int headers = tcpStart + ((packet.get(at + tcpStart + 12) & 0xff) >>> 4) * 4;
+    MemorySegment src;
+    if (packet.isDirect()) {
+      src = MemorySegment.ofBuffer(packet);
+    } else {
+      MemorySegment.copy(MemorySegment.ofBuffer(packet), 0, txBuf, 0, length);
+      src = txBuf;
+    }
+    VirtioNetHeader.writeTcpSegmentation(txHeader, ipv6, headers, segmentSize, tcpStart);
+    writeOut(src, length);
+    superPackets++;
+    superPacketSegments += (length - headers + segmentSize - 1) / segmentSize;
+    packet.position(packet.limit());
   }
 
   /** Writes one packet, its virtio header first with offloads; a packet the kernel has no room for is dropped, as the wire may drop. */
@@ -497,6 +568,16 @@ public final class TunLink implements Link {
     txLock.lock();
     try {
       return new long[] {mergedPackets, mergedSegments};
+    } finally {
+      txLock.unlock();
+    }
+  }
+
+  /** Returns {super-packets the stack wrote, segments they held} since the link opened: one write each. */
+  long[] superPacketCounts() {
+    txLock.lock();
+    try {
+      return new long[] {superPackets, superPacketSegments};
     } finally {
       txLock.unlock();
     }

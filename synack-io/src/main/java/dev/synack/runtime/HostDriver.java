@@ -2,11 +2,12 @@ package dev.synack.runtime;
 
 import dev.synack.link.Link;
 import dev.synack.stack.Host;
+import dev.synack.stack.Transmit;
+import dev.synack.wire.GsoPacket;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -19,7 +20,10 @@ import java.util.function.Consumer;
  * {@link #BATCH}; they go to the host straight from reused direct buffers (a TUN device reads into
  * them without a copy, and the host copies only what it keeps), and what the host answers is sent
  * once the whole batch is in, so that its output reflects all of it, and goes to the link as a
- * batch too (a TUN device with offloads merges runs of TCP segments into one write). A link that
+ * batch too. The host writes it straight into a direct buffer the driver lends, with a run of one
+ * connection's segments as one GSO super-packet when the link has segmentation offload
+ * ({@link Link#maxSegments()}; a TUN device cuts it in the kernel): no array per packet, and each
+ * payload byte copied once on its way out. A link that
  * vouches for a packet's checksums ({@link Link#receiveBatch(ByteBuffer[], boolean[], long)}) spares
  * the host verifying them.
  *
@@ -37,13 +41,25 @@ import java.util.function.Consumer;
 public final class HostDriver extends EventLoop {
   /** Packets taken per wait: enough to amortise a wakeup, few enough to answer soon. */
   static final int BATCH = 16;
+  /** Bytes the host may write a batch of packets into. */
+  private static final int SEND_AREA = 256 * 1024;
   private final Host host;
   private final Link link;
   private final ByteBuffer[] receiveBuffers;
   /** Whether the link vouched for the checksums of each packet of the batch received. */
   private final boolean[] checksumUnnecessary = new boolean[BATCH];
-  /** The packets the host answered with, sent together; as many as a 64 KiB burst of small segments. */
+  /**
+   * Where the host writes the packets it answers with, one after another, lent to it
+   * ({@link Host#pollTransmit(long, ByteBuffer, int, Transmit)}) and sent together: room for a
+   * batch of 64 full packets at MTU 1500, or three 64 KiB super-packets, with 64 KiB to spare.
+   */
+  private final ByteBuffer sendArea = ByteBuffer.allocateDirect(SEND_AREA);
+  /** Views of {@link #sendArea}, one per packet of a batch, made once and moved over it. */
   private final ByteBuffer[] sendBuffers = new ByteBuffer[64];
+  /** Each packet's segment size, 0 for a whole packet ({@link Transmit#segmentSize()}). */
+  private final int[] segmentSizes = new int[64];
+  /** What the host says it wrote; refilled for every packet. */
+  private final Transmit transmit = new Transmit();
   /** The link's errors, counted and noted; loop thread only, but for its snapshot. */
   private final LinkTrouble trouble;
   /** Set by {@link #wakeup()} and cleared once the loop has noticed; closes the race of a pause after a failed receive. */
@@ -92,6 +108,7 @@ public final class HostDriver extends EventLoop {
     int size = Math.max(link.mtu(), 65535);
     this.receiveBuffers = new ByteBuffer[BATCH];
     for (int i = 0; i < BATCH; i++) receiveBuffers[i] = ByteBuffer.allocateDirect(size);
+    for (int i = 0; i < sendBuffers.length; i++) sendBuffers[i] = sendArea.duplicate();
   }
 
   /** Makes this driver loop {@code index} of {@code loops}, sharded by {@code shards}; before it starts. */
@@ -233,32 +250,44 @@ public final class HostDriver extends EventLoop {
     }
   }
 
+  /**
+   * Has the host write what it has to send into {@link #sendArea}, each packet where the last
+   * ended (runs of segments as one super-packet when the link takes them), and sends it in batches.
+   */
   private void flush(long now) throws IOException {
+    int maxSegments = link.maxSegments();
     int count = 0;
-    byte[] packet;
-    while ((packet = host.pollTransmit(now)) != null) {
-      sendBuffers[count++] = ByteBuffer.wrap(packet);
-      if (count == sendBuffers.length) count = sendGathered(count);
+    int offset = 0;
+    while (true) {
+      if (count == sendBuffers.length || SEND_AREA - offset < GsoPacket.MAX_PACKET) {
+        sendGathered(count);
+        count = 0;
+        offset = 0;
+      }
+      ByteBuffer view = sendBuffers[count];
+      view.limit(SEND_AREA).position(offset);
+      if (!host.pollTransmit(now, view, maxSegments, transmit)) break;
+      view.limit(view.position()).position(offset);
+      segmentSizes[count++] = transmit.segmentSize();
+      offset = view.limit();
     }
     sendGathered(count);
   }
 
   /**
-   * Sends the first {@code count} gathered packets and forgets them; returns 0. A link error drops
-   * what was not sent yet, as a link that is down drops: TCP resends it.
+   * Sends the first {@code count} gathered packets. A link error drops what was not sent yet, as a
+   * link that is down drops: TCP resends it.
    */
-  private int sendGathered(int count) throws IOException {
-    if (count == 0) return 0;
+  private void sendGathered(int count) throws IOException {
+    if (count == 0) return;
     try {
-      link.sendBatch(sendBuffers, count);
+      link.sendBatch(sendBuffers, segmentSizes, count);
       trouble.sendSucceeded(now());
     } catch (ClosedChannelException e) {
       throw e;
     } catch (IOException | UncheckedIOException e) {
       trouble.sendFailed(e, now());
     }
-    Arrays.fill(sendBuffers, 0, count, null);
-    return 0;
   }
 
   @Override

@@ -23,6 +23,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -74,7 +75,15 @@ class TunLinkDownTest {
     byte[] data = new byte[BYTES];
     new SplittableRandom(3).nextBytes(data);
     AtomicInteger progress = new AtomicInteger();
-    ServerSocket listener = InNetns.call(ns.name(), () -> new ServerSocket(5004, 4, KERNEL));
+    CountDownLatch resume = new CountDownLatch(1);
+    ServerSocket listener = InNetns.call(ns.name(), () -> {
+      ServerSocket l = new ServerSocket();
+      // With the reader paused below, a small receive buffer keeps most of the transfer in synack
+      // while the device is down: with GSO synack sends 8 MB faster than `ip link set down` runs.
+      l.setReceiveBufferSize(256 << 10);
+      l.bind(new InetSocketAddress(KERNEL, 5004), 4);
+      return l;
+    });
     CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
       try (listener; Socket s = listener.accept(); InputStream in = s.getInputStream()) {
         s.setSoTimeout(TIMEOUT_MILLIS);
@@ -84,9 +93,11 @@ class TunLinkDownTest {
         while (at < BYTES && (n = in.read(got, at, Math.min(64 << 10, BYTES - at))) > 0) {
           at += n;
           progress.set(at);
+          // Paused once under way until the device is up again (bounded), so the transfer cannot end first.
+          if (at >= BYTES / 8 && !resume.await(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) break;
         }
         return got;
-      } catch (IOException e) {
+      } catch (IOException | InterruptedException e) {
         throw new RuntimeException(e);
       }
     });
@@ -110,6 +121,7 @@ class TunLinkDownTest {
     for (int i = 0; i < 3_000 && driver.linkErrors().sendErrors() == 0; i++) Thread.sleep(10);
     long whileDown = progress.get();
     ns.ip("link", "set", tun.name(), "up");
+    resume.countDown();
 
     assertArrayEquals(data, reader.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS), "every byte once, in order");
     writer.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);

@@ -69,7 +69,7 @@ final class HostUnderTest {
   /** Takes what the host has to send and its events (a script reads state through the sockets instead). */
   void collect() {
     byte[] packet;
-    while ((packet = host.pollTransmit(now)) != null) {
+    while ((packet = host.pollPacket(now)) != null) {
       if (Packets.parseTcp(ByteBuffer.wrap(packet), true) instanceof Parsed.Ok<Packets.TcpPacket>(Packets.TcpPacket p)) {
         sent.add(new Sent(now, p));
       } else {
