@@ -41,7 +41,9 @@ public final class AllocationProbe {
 
   private static void report(String name, String unit, IntSupplier op) {
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    for (int i = 0; i < WARM_UP; i++) op.getAsInt();
+    long warm = 0;
+    for (int i = 0; i < WARM_UP; i++) warm += op.getAsInt();
+    if (warm < 0) throw new AssertionError("a negative count");
     long count = 0;
     long before = mx.getCurrentThreadAllocatedBytes();
     for (int i = 0; i < MEASURED; i++) count += op.getAsInt();

@@ -175,7 +175,8 @@ final class AccEcn {
    */
   static long fieldDelta(int field, int init, long kept) {
     int delta = (field - init - (int) kept) & FIELD_MASK;
-    return (delta << 8) >> 8;
+    int signed = (delta << 8) >> 8; // sign-extend the 24-bit difference
+    return signed;
   }
 
   /**

@@ -219,7 +219,7 @@ public final class GsoPacket {
   }
 
   private void setAddresses(InetAddress newSource, InetAddress newDestination) {
-    if (newSource == source && newDestination == destination) return;
+    if (newSource.equals(source) && newDestination.equals(destination)) return;
     boolean v4 = newSource instanceof Inet4Address && newDestination instanceof Inet4Address;
     if (!v4 && !(newSource instanceof Inet6Address && newDestination instanceof Inet6Address)) {
       throw new IllegalArgumentException("addresses of different families: " + newSource + " and " + newDestination);

@@ -174,8 +174,12 @@ public sealed interface TcpOption {
       int[] all = order1 ? new int[] {e1b, ceb, e0b} : new int[] {e0b, ceb, e1b};
       return java.util.Arrays.copyOf(all, fields());
     }
+    @Override
     public int kind() { return order1 ? KIND_ACCECN_1 : KIND_ACCECN_0; }
+    @Override
     public int encodedLength() { return 2 + 3 * fields(); }
+
+    @Override
     public String describe() {
       StringBuilder b = new StringBuilder(order1 ? "accecn1" : "accecn0");
       if (e0b >= 0) b.append(" e0b ").append(e0b);

@@ -72,7 +72,6 @@ final class TcpOptionCodec {
     return data;
   }
 
-  /** Returns the SACK option at {@code i}, or null when its length is not 2 + 8n for n in 1..4 (RFC 2018 §3). */
   /**
    * Parses an AccECN option (RFC 9768 §3.2.3): its length is 2, 5, 8 or 11. Any other length is
    * kept as an unknown option, not a malformed header: the option is advisory and the ACE field
@@ -86,6 +85,7 @@ final class TcpOptionCodec {
     return order1 ? new TcpOption.AccEcn(true, f[2], f[1], f[0]) : new TcpOption.AccEcn(false, f[0], f[1], f[2]);
   }
 
+  /** Returns the SACK option at {@code i}, or null when its length is not 2 + 8n for n in 1..4 (RFC 2018 §3). */
   private static TcpOption.Sack sack(ByteBuffer buf, int i, int length) {
     int n = (length - 2) / 8;
     if ((length - 2) % 8 != 0 || n < 1 || n > 4) return null;

@@ -74,7 +74,7 @@ class FragmentsTest {
       assertEquals(1, handed.size());
       assertArrayEquals(whole, handed.getFirst(), "the datagram as sent, no fragment header");
       assertEquals(0, server.pending(), "taken by the handoff, not delivered here");
-      assertNull(b.pollTransmit(0), "no answer");
+      assertNull(b.pollPacket(0), "no answer");
       b.setReassembledHandoff((datagram, now) -> false);
       b.handlePacket(handed.getFirst(), 0);
       assertArrayEquals(payload, server.receive().payload(), "the whole datagram, handled by a host, is delivered");

@@ -229,7 +229,7 @@ class LentTransmitTest {
       while (written < total) {
         int size = Math.min(WRITES[writeIndex % WRITES.length], total - written);
         ByteBuffer data = ByteBuffer.allocate(size);
-        for (int i = 0; i < size; i++) data.put(i, (byte) ((written + i) * 31 >>> 3));
+        for (int i = 0; i < size; i++) data.put(i, (byte) (((written + i) * 31) >>> 3));
         int n = c.send(data, now);
         written += n;
         if (n < size) return;
@@ -241,7 +241,7 @@ class LentTransmitTest {
       ByteBuffer dst = ByteBuffer.allocate(100_000);
       int n = c.receive(dst, now);
       for (int i = 0; i < Math.max(0, n); i++) {
-        assertEquals((byte) ((received + i) * 31 >>> 3), dst.get(i), "byte " + (received + i));
+        assertEquals((byte) (((received + i) * 31) >>> 3), dst.get(i), "byte " + (received + i));
       }
       received += Math.max(0, n);
     }

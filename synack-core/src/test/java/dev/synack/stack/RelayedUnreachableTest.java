@@ -36,7 +36,7 @@ class RelayedUnreachableTest {
   void portUnreachable_ipv4_fromTheDestination_toTheClient_quotingItsDatagram() {
     byte[] datagram = UdpPacket.packet(CLIENT4, 40000, REMOTE4, 9, 64, DATA);
     assertTrue(host.sendUnreachable(datagram, REMOTE4, 3, 1));
-    IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(host.pollTransmit(1))).value();
+    IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(host.pollPacket(1))).value();
     assertEquals(REMOTE4, ip.source());
     assertEquals(CLIENT4, ip.destination());
     IcmpMessage.DestinationUnreachable error = (IcmpMessage.DestinationUnreachable) IcmpCodec.parse(ip, true).value();
@@ -46,14 +46,14 @@ class RelayedUnreachableTest {
     assertEquals(REMOTE4, quote.destination());
     assertEquals(40000, quote.sourcePort());
     assertEquals(9, quote.destinationPort());
-    assertNull(host.pollTransmit(1), "one error for one datagram");
+    assertNull(host.pollPacket(1), "one error for one datagram");
   }
 
   @Test
   void portUnreachable_ipv6_code4() {
     byte[] datagram = UdpPacket.packet(CLIENT6, 40001, REMOTE6, 9, 64, DATA);
     assertTrue(host.sendUnreachable(datagram, REMOTE6, 4, 1));
-    IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(host.pollTransmit(1))).value();
+    IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(host.pollPacket(1))).value();
     assertEquals(REMOTE6, ip.source());
     assertEquals(CLIENT6, ip.destination());
     IcmpMessage.DestinationUnreachable error = (IcmpMessage.DestinationUnreachable) IcmpCodec.parse(ip, true).value();
@@ -66,7 +66,7 @@ class RelayedUnreachableTest {
         .value(), REMOTE4, 3);
     assertFalse(host.sendUnreachable(error, CLIENT4, 3, 1), "RFC 1122 §3.2.2: never an error about an error");
     assertFalse(host.sendUnreachable(new byte[] {0x45, 0, 0}, REMOTE4, 3, 1));
-    assertNull(host.pollTransmit(1));
+    assertNull(host.pollPacket(1));
   }
 
   static InetAddress ip(String text) {

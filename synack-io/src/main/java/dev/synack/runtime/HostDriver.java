@@ -125,6 +125,7 @@ public final class HostDriver extends EventLoop {
    * fragments have no ports, so the loop that read them reassembles (loop thread, inside
    * {@code handlePacket}).
    */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the count
   private boolean handReassembled(byte[] datagram, long now) {
     int owner = shards.ofPacket(ByteBuffer.wrap(datagram));
     if (owner == Shards.ANY || owner == index) return false;
