@@ -203,8 +203,9 @@ final class Narrator {
     if (!a.sent()) {
       // A receipt whose send is not in the trace: told as received.
       StringBuilder line = new StringBuilder();
+      // A received SYN starts its direction's numbers, as a sent one does.
+      if (a.segment().has(TcpFlags.SYN)) origins.put(a.from() + " " + a.conn(), a.segment().seq());
       if (model.unsent(a)) {
-        if (a.segment().has(TcpFlags.SYN)) origins.put(a.from() + " " + a.conn(), a.segment().seq());
         line.append(say(Say.UNSENT, a.to(), segmentValues(a)));
       } else {
         line.append(say(Say.SEGMENT, a.from(), segmentValues(a)));
@@ -493,7 +494,7 @@ final class Narrator {
       add(i, say(Say.NOTE, n.column(), Map.of("text", lang.equals("zh")
           ? "丢弃了一个无法解析的报文" + (zh == null ? "" : "：" + zh) : "drops a packet it cannot read: " + reason)));
     } else {
-      add(i, say(Say.NOTE, n.column(), Map.of("text", n.text())));
+      add(i, say(Say.NOTE, n.column(), Map.of("text", lang.equals("zh") ? NarrationText.noteZh(n.text()) : n.text())));
     }
   }
 
