@@ -79,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--html", paramLabel = "FILE.html", description = "write a self-contained HTML page: the ladder with the narration beside it (in --lang), a step-through player on the state diagram, time-sequence graphs, plots of cwnd, RTT, bytes in flight")
   Path htmlFile;
 
-  @Option(names = "--lang", paramLabel = "en|zh", defaultValue = "en", description = "language of the narration and of the HTML page: en or zh (the articles' Chinese)")
+  @Option(names = "--lang", paramLabel = "en|zh", defaultValue = "en", description = "language of everything the run prints (narration, results, the ladder's notes) and of the HTML page: en or zh (the articles' Chinese)")
   String lang;
 
   @Option(names = "--ascii", description = "draw with ASCII characters only")

@@ -73,6 +73,22 @@ class ChineseRunTest {
   }
 
   @Test
+  void render_inChinese_ofOneEndsTrace_printsNoEnglishWord_andItsPageShowsNone() throws Exception {
+    Path trace = dir.resolve("demo.jsonl");
+    run("demo", "--scenario", "fast-retransmit", "--trace", trace.toString());
+    // What serve or connect write: the events of one host only.
+    Path one = dir.resolve("client.jsonl");
+    Files.write(one, Files.readAllLines(trace).stream().filter(l -> l.contains("\"host\":\"client\"")).toList());
+    Path page = dir.resolve("render.html");
+    String out = run("render", "--lang", "zh", "--timers", "--html", page.toString(), one.toString());
+    assertTrue(out.startsWith("连接 1：") && out.contains("（只在客户端上追踪；"), out);
+    assertEquals(List.of(), EnglishWords.offending(out), out);
+    String seen = visibleText(page);
+    assertTrue(seen.contains("第一次握手") && seen.contains("快速重传"), seen);
+    assertEquals(List.of(), EnglishWords.offending(seen));
+  }
+
+  @Test
   void check_findsTheEnglishOfAnEnglishRun() {
     // The check is real: the same run in English is caught, word by word.
     String out = run("demo", "--scenario", "why-three-way");

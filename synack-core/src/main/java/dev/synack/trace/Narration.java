@@ -39,6 +39,11 @@ public final class Narration {
     return lines(LadderModel.of(events, List.of()), lang, relative).stream().map(Narrator.Line::text).toList();
   }
 
+  /** Returns a host's name as the sentences of {@code lang} call it: {@code client} is 客户端 in Chinese. */
+  public static String hostName(String host, String lang) {
+    return NarrationText.host(host, lang).strip();
+  }
+
   /**
    * A sentence with the step it tells.
    *

@@ -527,6 +527,9 @@ final class NarrationText {
       Map.entry(Sentence.Kind.DECODE_BAD_CHECKSUMS, "{n} segment{n:s} with a bad TCP checksum: normal in a capture taken on the"
           + " machine that sent them (loopback, or a device with checksum offload), which sees a packet before its checksum"
           + " is filled in; on loopback it never is, and the receiving kernel does not check it"),
+      Map.entry(Sentence.Kind.RENDER_CONNECTION, "connection {n}: {key}"),
+      Map.entry(Sentence.Kind.RENDER_ONE_SIDE, "  (traced at {host}; the peer's states are not in the trace)"),
+      Map.entry(Sentence.Kind.RENDER_TITLE, "synack trace: {file}"),
       Map.entry(Sentence.Kind.WROTE_TRACE, "trace: {file}"),
       Map.entry(Sentence.Kind.WROTE_PCAP, "pcap: {file}"),
       Map.entry(Sentence.Kind.WROTE_HTML, "html: {file}"),
@@ -595,6 +598,9 @@ final class NarrationText {
           + "{malformed} 个格式错误"),
       Map.entry(Sentence.Kind.DECODE_BAD_CHECKSUMS, "{n} 个报文段的 TCP 校验和错误：在发送这些报文的机器上抓包时（回环接口，"
           + "或由网卡计算校验和时）这是正常的，抓到的报文还没有填好校验和；回环接口上校验和永远不会被填上，接收方的内核也不检查它"),
+      Map.entry(Sentence.Kind.RENDER_CONNECTION, "连接 {n}：{key}"),
+      Map.entry(Sentence.Kind.RENDER_ONE_SIDE, "（只在{host}上追踪；追踪中没有对端的状态）"),
+      Map.entry(Sentence.Kind.RENDER_TITLE, "synack 追踪：{file}"),
       Map.entry(Sentence.Kind.WROTE_TRACE, "追踪文件：{file}"),
       Map.entry(Sentence.Kind.WROTE_PCAP, "抓包文件：{file}"),
       Map.entry(Sentence.Kind.WROTE_HTML, "网页：{file}"),

@@ -57,6 +57,8 @@ public record Sentence(Kind kind, Map<String, Object> values) {
     DECODE_SUMMARY,
     /** Decode: {@code {n}} segments with a bad checksum, and why. */
     DECODE_BAD_CHECKSUMS,
+    /** Render: a connection, {@code {n}}, {@code {key}}; traced at one end, {@code {host}}; the page's title, {@code {file}}. */
+    RENDER_CONNECTION, RENDER_ONE_SIDE, RENDER_TITLE,
     /** Where an output went: {@code {file}}. */
     WROTE_TRACE, WROTE_PCAP, WROTE_HTML,
     /** The --cc comparison: {@code {names}}. */
