@@ -55,7 +55,7 @@ public record CcComparison(PathConfig path, List<String> names, List<PathResult>
   /** Returns the summary in {@code lang} ({@code en} or {@code zh}): each run's figures, then a table over time. */
   public List<String> summary(String lang) {
     List<String> lines = new ArrayList<>();
-    lines.add(Sentence.of(Sentence.Kind.CC_PATH, "path", path, "bdp", path.bdpBytes(),
+    lines.add(Sentence.of(Sentence.Kind.CC_PATH, "path", path.describe(), "bdp", path.bdpBytes(),
         "queue", String.format(Locale.ROOT, "%.0f", path.queueBytes() * 8e3 / path.bandwidth())).in(lang));
     for (int i = 0; i < names.size(); i++) {
       PathResult r = results.get(i);

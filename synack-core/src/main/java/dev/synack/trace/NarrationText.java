@@ -537,6 +537,7 @@ final class NarrationText {
       Map.entry(Sentence.Kind.CC_PATH, "path: {path} (BDP {bdp} B, the queue {queue} ms at the bottleneck rate)"),
       Map.entry(Sentence.Kind.CC_RUN, "{name} goodput {goodput} Mbit/s ({share} % of the link), median queue delay {delay} ms,"
           + " median in flight {flight} BDP, {rtx} retransmitted{unfinished}"),
+      Map.entry(Sentence.Kind.CC_PATH_CONFIG, "{mbit} Mbit/s, RTT {rtt} ms, loss {loss} %, queue {queue} B, mtu {mtu}"),
       Map.entry(Sentence.Kind.CC_NOT_COMPLETED, " (NOT COMPLETED)"),
       Map.entry(Sentence.Kind.CC_TIME_COLUMN, "time s"),
       Map.entry(Sentence.Kind.CC_RUN_COLUMNS, "{name} Mbit/s  queue ms"),
@@ -608,6 +609,7 @@ final class NarrationText {
       Map.entry(Sentence.Kind.CC_PATH, "路径：{path}（BDP {bdp} B，按瓶颈速率，队列为 {queue} ms）"),
       Map.entry(Sentence.Kind.CC_RUN, "{name} 有效吞吐量 {goodput} Mbit/s（链路的 {share} %），排队时延中位数 {delay} ms，"
           + "在途数据中位数 {flight} BDP，重传 {rtx} 个{unfinished}"),
+      Map.entry(Sentence.Kind.CC_PATH_CONFIG, "{mbit} Mbit/s，RTT {rtt} ms，丢包率 {loss} %，队列 {queue} B，MTU {mtu}"),
       Map.entry(Sentence.Kind.CC_NOT_COMPLETED, "（没有完成）"),
       Map.entry(Sentence.Kind.CC_TIME_COLUMN, "时间 s"),
       Map.entry(Sentence.Kind.CC_RUN_COLUMNS, "{name} Mbit/s  排队 ms"),

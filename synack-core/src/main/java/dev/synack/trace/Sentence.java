@@ -65,6 +65,8 @@ public record Sentence(Kind kind, Map<String, Object> values) {
     CC_HEADER,
     /** {@code {path}}, {@code {bdp}}, {@code {queue}}. */
     CC_PATH,
+    /** The path: {@code {mbit}}, {@code {rtt}}, {@code {loss}}, {@code {queue}}, {@code {mtu}}. */
+    CC_PATH_CONFIG,
     /** {@code {name}}, {@code {goodput}}, {@code {share}}, {@code {delay}}, {@code {flight}}, {@code {rtx}}, {@code {unfinished}}. */
     CC_RUN, CC_NOT_COMPLETED,
     /** The columns of the table over time, the plots' titles. */
