@@ -5,6 +5,7 @@ import dev.synack.trace.Json;
 import dev.synack.trace.JsonLines;
 import dev.synack.trace.Ladder;
 import dev.synack.trace.Narration;
+import dev.synack.trace.Sentence;
 import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.trace.TraceEvent;
@@ -58,19 +59,14 @@ final class CaptureDecoder {
   private int packets;
   private int segments;
   private int malformed;
-  /** TCP segments whose checksum does not verify (read, not dropped: see {@link #CHECKSUM_NOTE}). */
-  private int badChecksums;
-
   /**
-   * Why a capture taken where the packets were sent shows bad TCP checksums. Linux leaves the
-   * checksum to the device (CHECKSUM_PARTIAL: the field holds only the pseudo-header's sum) when the
-   * device offloads it; the capture sees the packet before the device, and the loopback device never
-   * fills it in at all, its receiver trusting it (CHECKSUM_UNNECESSARY). tcpdump -v shows the same as
-   * "incorrect".
+   * TCP segments whose checksum does not verify, read, not dropped. A capture taken where the
+   * packets were sent shows bad TCP checksums: Linux leaves the checksum to the device
+   * (CHECKSUM_PARTIAL: the field holds only the pseudo-header's sum) when the device offloads it; the
+   * capture sees the packet before the device, and the loopback device never fills it in at all, its
+   * receiver trusting it (CHECKSUM_UNNECESSARY). tcpdump -v shows the same as "incorrect".
    */
-  static final String CHECKSUM_NOTE = " with a bad TCP checksum: normal in a capture taken on the machine that"
-      + " sent them (loopback, or a device with checksum offload), which sees a packet before its checksum is"
-      + " filled in; on loopback it never is, and the receiving kernel does not check it";
+  private int badChecksums;
 
   CaptureDecoder(PrintWriter out, boolean json, ZoneId zone) {
     this(out, json, zone, null);
@@ -182,7 +178,7 @@ final class CaptureDecoder {
         out.println(line);
       }
     } else {
-      String labels = marks.labels();
+      String labels = marks.labels(lang);
       String line = absolute ? TcpdumpFormat.segment(d.source(), d.destination(), s) : relative(d, from, to, s);
       out.println(time + " " + line + (labels.isEmpty() ? "" : " " + labels.strip()));
     }
@@ -223,10 +219,10 @@ final class CaptureDecoder {
       n++;
       if (!shown(c)) continue;
       out.println();
-      out.println("connection " + n + ": " + c.first() + " <-> " + c.second());
+      out.println(Sentence.of(Sentence.Kind.DECODE_CONNECTION, "n", n, "a", c.first(), "b", c.second()).in(lang));
       out.println();
       out.print(Ladder.render(c.events(), Ladder.Options.defaults().withHosts(List.of(c.first(), c.second()))
-          .withTimers(true).withRelativeSeq(!absolute)));
+          .withTimers(true).withRelativeSeq(!absolute).withLang(lang)));
       out.println();
       for (String sentence : Narration.narrate(c.events(), lang, !absolute)) out.println("  " + sentence);
       out.println();
@@ -234,14 +230,14 @@ final class CaptureDecoder {
       out.println("  " + statePath(c, c.second()));
     }
     out.println();
-    out.println(summary());
-    if (badChecksums > 0) out.println(plural(badChecksums, "segment") + CHECKSUM_NOTE);
+    out.println(summary().in(lang));
+    if (badChecksums > 0) out.println(Sentence.of(Sentence.Kind.DECODE_BAD_CHECKSUMS, "n", badChecksums).in(lang));
   }
 
   /** Returns the summary line, {@code 11 packets, 11 TCP segments, 1 connection, 0 malformed}. */
-  String summary() {
-    return plural(packets, "packet") + ", " + plural(segments, "TCP segment") + ", "
-        + plural(connections.size(), "connection") + ", " + malformed + " malformed";
+  Sentence summary() {
+    return Sentence.of(Sentence.Kind.DECODE_SUMMARY, "packets", packets, "segments", segments,
+        "connections", connections.size(), "malformed", malformed);
   }
 
   /** Returns the states an endpoint went through, {@code 10.0.0.1:40000: CLOSED -> SYN_SENT -> ...}. */
@@ -275,9 +271,5 @@ final class CaptureDecoder {
     int end = s.length();
     while (end > s.length() - 3 && s.charAt(end - 1) == '0') end--;
     return s.substring(0, end);
-  }
-
-  private static String plural(int n, String noun) {
-    return n + " " + noun + (n == 1 ? "" : "s");
   }
 }

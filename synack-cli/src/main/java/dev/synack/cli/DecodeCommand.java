@@ -4,6 +4,7 @@ import dev.synack.wire.PcapFormatException;
 import dev.synack.wire.PcapReader;
 import dev.synack.wire.PcapRecord;
 import dev.synack.trace.HtmlReport;
+import dev.synack.trace.Sentence;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -101,11 +102,12 @@ final class DecodeCommand implements Callable<Integer> {
 
   private void writeHtml(CaptureDecoder decoder) {
     try (Writer w = Files.newBufferedWriter(html, StandardCharsets.UTF_8)) {
-      HtmlReport.write(decoder.shownEvents(), HtmlReport.Options.defaults().withTitle("synack decode: " + file.getFileName())
+      HtmlReport.write(decoder.shownEvents(), HtmlReport.Options.defaults()
+          .withTitle(Sentence.of(Sentence.Kind.DECODE_TITLE, "file", file.getFileName()).in(lang))
           .withHosts(decoder.shownHosts()).withLang(lang).withRelativeSeq(!absolute), w);
     } catch (IOException e) {
       throw new Main.UsageError("cannot write " + html + ": " + e.getMessage());
     }
-    spec.commandLine().getOut().println("html: " + html);
+    spec.commandLine().getOut().println(Sentence.of(Sentence.Kind.WROTE_HTML, "file", html).in(lang));
   }
 }

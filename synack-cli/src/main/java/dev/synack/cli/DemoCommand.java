@@ -7,6 +7,7 @@ import dev.synack.sim.Scenario;
 import dev.synack.trace.HtmlReport;
 import dev.synack.trace.Ladder;
 import dev.synack.trace.Narration;
+import dev.synack.trace.Sentence;
 import dev.synack.trace.TraceEvent;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -78,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--html", paramLabel = "FILE.html", description = "write a self-contained HTML page: the ladder with the narration beside it (in --lang), a step-through player on the state diagram, time-sequence graphs, plots of cwnd, RTT, bytes in flight")
   Path htmlFile;
 
-  @Option(names = "--lang", paramLabel = "en|zh", defaultValue = "en", description = "language of the narration and of the HTML page: en or zh (the articles' Chinese)")
+  @Option(names = "--lang", paramLabel = "en|zh", defaultValue = "en", description = "language of everything the run prints (narration, results, the ladder's notes) and of the HTML page: en or zh (the articles' Chinese)")
   String lang;
 
   @Option(names = "--ascii", description = "draw with ASCII characters only")
@@ -125,7 +126,7 @@ final class DemoCommand implements Callable<Integer> {
     try (TraceOutputs outputs = TraceOutputs.open(traceFile, pcapFile, htmlFile)) {
       DemoRun run = DemoRunner.run(s, options, outputs.any() ? outputs.sink() : null);
       print(run);
-      outputs.finish(HtmlReport.Options.defaults().withTitle("synack demo: " + s.cliName()).withHosts(TraceOutputs.HOSTS)
+      outputs.finish(HtmlReport.Options.defaults().withTitle(Sentence.of(Sentence.Kind.DEMO_TITLE, "name", s.cliName()).in(lang)).withHosts(TraceOutputs.HOSTS)
           .withLang(lang).withTimers(timers), spec.commandLine().getOut());
       spec.commandLine().getOut().flush();
       return run.ok() ? 0 : 1;
@@ -134,6 +135,7 @@ final class DemoCommand implements Callable<Integer> {
 
   /** Runs the --cc comparison: a summary on stdout, the plots in --html. */
   private int compare() throws IOException {
+    if (!lang.equals("en") && !lang.equals("zh")) throw new Main.UsageError("unknown language '" + lang + "' (en or zh)");
     for (String name : cc) {
       if (!dev.synack.tcp.TcpConfig.congestionControls().contains(name)) {
         throw new Main.UsageError("unknown congestion control '" + name + "' (one of: " + String.join(", ", dev.synack.tcp.TcpConfig.congestionControls()) + ")");
@@ -144,11 +146,11 @@ final class DemoCommand implements Callable<Integer> {
     var path = dev.synack.sim.CcComparison.deepBufferedPath(java.time.Duration.ofNanos((long) (2 * delayMillis * 1e6)), loss > 0 ? loss : 0.001);
     var comparison = dev.synack.sim.CcComparison.run(path, cc, COMPARISON_BYTES, seed);
     PrintWriter out = spec.commandLine().getOut();
-    out.println("synack demo: congestion control, " + String.join(" vs ", cc));
-    for (String line : comparison.summary()) out.println(line);
+    out.println(Sentence.of(Sentence.Kind.CC_HEADER, "names", String.join(" vs ", cc)).in(lang));
+    for (String line : comparison.summary(lang)) out.println(line);
     if (htmlFile != null) {
-      java.nio.file.Files.writeString(htmlFile, comparison.html());
-      out.println("wrote " + htmlFile);
+      java.nio.file.Files.writeString(htmlFile, comparison.html(lang));
+      out.println(Sentence.of(Sentence.Kind.WROTE_HTML, "file", htmlFile).in(lang));
     }
     out.flush();
     return 0;
@@ -156,9 +158,9 @@ final class DemoCommand implements Callable<Integer> {
 
   private void print(DemoRun run) {
     PrintWriter out = spec.commandLine().getOut();
-    out.println("synack demo: " + run.scenario().cliName() + " (" + run.scenario().description() + ")");
+    out.println(Sentence.of(Sentence.Kind.DEMO_HEADER, "name", run.scenario().cliName(), "what", run.scenario().describe()).in(lang));
     out.println();
-    Ladder.Options ladder = Ladder.Options.defaults().withAscii(ascii).withTimers(timers)
+    Ladder.Options ladder = Ladder.Options.defaults().withAscii(ascii).withTimers(timers).withLang(lang)
         .withHosts(TraceOutputs.HOSTS);
     out.print(Ladder.render(TraceOutputs.hostsOnly(run.events()), ladder));
     out.println();
@@ -166,10 +168,10 @@ final class DemoCommand implements Callable<Integer> {
       out.println(line);
     }
     if (!run.results().isEmpty()) out.println();
-    for (String line : run.results()) {
+    for (String line : run.results(lang)) {
       out.println(line);
     }
-    if (run.scenario() == Scenario.TRANSFER) out.println(verdict(run, bytes));
+    if (run.scenario() == Scenario.TRANSFER) out.println(verdict(run, bytes).in(lang));
     out.flush();
   }
 
@@ -177,7 +179,7 @@ final class DemoCommand implements Callable<Integer> {
    * Returns the transfer's one-line verdict: intact or not, how long the data took in virtual time
    * (from the first segment to the last one that carried data), and how many segments were sent again.
    */
-  static String verdict(DemoRun run, long bytesEachWay) {
+  static Sentence verdict(DemoRun run, long bytesEachWay) {
     long first = Long.MAX_VALUE;
     long lastData = Long.MIN_VALUE;
     long retransmissions = 0;
@@ -190,8 +192,8 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     double seconds = lastData == Long.MIN_VALUE ? 0 : (lastData - first) / 1e9;
-    return String.format(java.util.Locale.ROOT, "transfer: %s, %d bytes each way in %.3f s (virtual time), %d %s",
-        run.ok() ? "intact both ways" : "NOT INTACT", bytesEachWay, seconds, retransmissions,
-        retransmissions == 1 ? "retransmission" : "retransmissions");
+    return Sentence.of(Sentence.Kind.TRANSFER, "intact", Sentence.of(run.ok() ? Sentence.Kind.INTACT_BOTH_WAYS : Sentence.Kind.NOT_INTACT),
+        "bytes", bytesEachWay, "s", String.format(java.util.Locale.ROOT, "%.3f", seconds),
+        "rtx", Sentence.of(Sentence.Kind.RETRANSMISSIONS, "n", retransmissions));
   }
 }

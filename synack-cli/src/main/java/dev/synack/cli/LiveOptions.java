@@ -64,7 +64,7 @@ final class LiveOptions {
       sink = page;
     }
     if (watch != null) {
-      feed = WatchFeed.start();
+      feed = WatchFeed.start(lang);
       try {
         server = WatchServer.start(watch, feed, title + " — live", lang);
       } catch (BindException e) {

@@ -3,6 +3,8 @@ package dev.synack.cli;
 import dev.synack.trace.HtmlReport;
 import dev.synack.trace.JsonLines;
 import dev.synack.trace.Ladder;
+import dev.synack.trace.Narration;
+import dev.synack.trace.Sentence;
 import dev.synack.trace.TraceEvent;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -57,11 +59,15 @@ final class RenderCommand implements Callable<Integer> {
   @Option(names = "--ascii", description = "draw with ASCII characters only")
   boolean ascii;
 
+  @Option(names = "--lang", paramLabel = "en|zh", defaultValue = "en", description = "language of the ladder's notes and of the HTML page with its narration: en or zh (default: ${DEFAULT-VALUE})")
+  String lang;
+
   /** One connection of the trace: the hosts that traced it, and its events. */
   record Conn(String key, Set<String> hosts, List<TraceEvent> events) {}
 
   @Override
   public Integer call() throws IOException {
+    if (!lang.equals("en") && !lang.equals("zh")) throw new Main.UsageError("unknown language '" + lang + "' (en or zh)");
     List<TraceEvent> events;
     try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       events = JsonLines.read(in);
@@ -78,22 +84,23 @@ final class RenderCommand implements Callable<Integer> {
     for (Conn c : chosen) {
       List<TraceEvent> ladder = withPeer(c);
       List<String> hosts = hostsOf(c);
-      out.println("connection " + (conns.indexOf(c) + 1) + ": " + c.key()
-          + (c.hosts().size() == 1 ? "  (traced at " + c.hosts().iterator().next() + "; the peer's states are not in the trace)" : ""));
+      out.println(Sentence.of(Sentence.Kind.RENDER_CONNECTION, "n", conns.indexOf(c) + 1, "key", c.key()).in(lang)
+          + (c.hosts().size() == 1 ? Sentence.of(Sentence.Kind.RENDER_ONE_SIDE, "host",
+              Narration.hostName(c.hosts().iterator().next(), lang)).in(lang) : ""));
       out.println();
-      out.print(Ladder.render(ladder, Ladder.Options.defaults().withAscii(ascii).withTimers(timers).withHosts(hosts)));
+      out.print(Ladder.render(ladder, Ladder.Options.defaults().withAscii(ascii).withTimers(timers).withHosts(hosts).withLang(lang)));
       out.println();
       drawn.addAll(ladder);
     }
     if (html != null) {
       try (Writer w = Files.newBufferedWriter(html, StandardCharsets.UTF_8)) {
         List<String> hosts = chosen.size() == 1 ? hostsOf(chosen.getFirst()) : List.of();
-        HtmlReport.write(drawn, HtmlReport.Options.defaults().withTitle("synack trace: " + file.getFileName())
-            .withHosts(hosts), w);
+        HtmlReport.write(drawn, HtmlReport.Options.defaults()
+            .withTitle(Sentence.of(Sentence.Kind.RENDER_TITLE, "file", file.getFileName()).in(lang)).withHosts(hosts).withLang(lang), w);
       } catch (IOException e) {
         throw new Main.UsageError("cannot write " + html + ": " + e.getMessage());
       }
-      out.println("html: " + html);
+      out.println(Sentence.of(Sentence.Kind.WROTE_HTML, "file", html).in(lang));
     }
     out.flush();
     return 0;

@@ -24,27 +24,30 @@ import java.util.Set;
 final class SegmentAnalysis {
   /** One mark, with the name of its tshark field ({@code tcp.analysis.NAME}) and its Wireshark label. */
   enum Mark {
-    RETRANSMISSION("retransmission", "TCP Retransmission"),
-    FAST_RETRANSMISSION("fast_retransmission", "TCP Fast Retransmission"),
-    SPURIOUS_RETRANSMISSION("spurious_retransmission", "TCP Spurious Retransmission"),
-    OUT_OF_ORDER("out_of_order", "TCP Out-Of-Order"),
-    LOST_SEGMENT("lost_segment", "TCP Previous segment not captured"),
-    ACK_LOST_SEGMENT("ack_lost_segment", "TCP ACKed unseen segment"),
-    DUPLICATE_ACK("duplicate_ack", "TCP Dup ACK"),
-    ZERO_WINDOW("zero_window", "TCP ZeroWindow"),
-    ZERO_WINDOW_PROBE("zero_window_probe", "TCP ZeroWindowProbe"),
-    ZERO_WINDOW_PROBE_ACK("zero_window_probe_ack", "TCP ZeroWindowProbeAck"),
-    WINDOW_FULL("window_full", "TCP Window Full"),
-    WINDOW_UPDATE("window_update", "TCP Window Update"),
-    KEEP_ALIVE("keep_alive", "TCP Keep-Alive"),
-    KEEP_ALIVE_ACK("keep_alive_ack", "TCP Keep-Alive ACK");
+    RETRANSMISSION("retransmission", "TCP Retransmission", "TCP 重传"),
+    FAST_RETRANSMISSION("fast_retransmission", "TCP Fast Retransmission", "TCP 快速重传"),
+    SPURIOUS_RETRANSMISSION("spurious_retransmission", "TCP Spurious Retransmission", "TCP 多余的重传"),
+    OUT_OF_ORDER("out_of_order", "TCP Out-Of-Order", "TCP 乱序"),
+    LOST_SEGMENT("lost_segment", "TCP Previous segment not captured", "TCP 前一个报文段没有抓到"),
+    ACK_LOST_SEGMENT("ack_lost_segment", "TCP ACKed unseen segment", "TCP 确认了没有抓到的报文段"),
+    DUPLICATE_ACK("duplicate_ack", "TCP Dup ACK", "TCP 重复 ACK"),
+    ZERO_WINDOW("zero_window", "TCP ZeroWindow", "TCP 零窗口"),
+    ZERO_WINDOW_PROBE("zero_window_probe", "TCP ZeroWindowProbe", "TCP 零窗口探测"),
+    ZERO_WINDOW_PROBE_ACK("zero_window_probe_ack", "TCP ZeroWindowProbeAck", "TCP 零窗口探测的 ACK"),
+    WINDOW_FULL("window_full", "TCP Window Full", "TCP 窗口已满"),
+    WINDOW_UPDATE("window_update", "TCP Window Update", "TCP 窗口更新"),
+    KEEP_ALIVE("keep_alive", "TCP Keep-Alive", "TCP 保活"),
+    KEEP_ALIVE_ACK("keep_alive_ack", "TCP Keep-Alive ACK", "TCP 保活的 ACK");
 
     private final String field;
     private final String label;
+    /** The label in Chinese, for {@code decode --lang zh}. */
+    private final String labelZh;
 
-    Mark(String field, String label) {
+    Mark(String field, String label, String labelZh) {
       this.field = field;
       this.label = label;
+      this.labelZh = labelZh;
     }
 
     /** Returns the name of tshark's field without its prefix, {@code fast_retransmission}. */
@@ -55,6 +58,11 @@ final class SegmentAnalysis {
     /** Returns the label Wireshark shows in its Info column, {@code TCP Fast Retransmission}. */
     String label() {
       return label;
+    }
+
+    /** Returns the label in Chinese, {@code TCP 快速重传}. */
+    String labelZh() {
+      return labelZh;
     }
   }
 
@@ -67,13 +75,18 @@ final class SegmentAnalysis {
   record Result(Set<Mark> marks, int duplicateAck) {
     /** Returns the marks as Wireshark writes them in front of a line, {@code [TCP Dup ACK #2] }, or "". */
     String labels() {
+      return labels("en");
+    }
+
+    /** Returns the marks as Wireshark writes them, in {@code lang}: {@code [TCP 重复 ACK #2] } in Chinese. */
+    String labels(String lang) {
       if (marks.isEmpty()) return "";
       StringBuilder b = new StringBuilder();
       for (Mark m : marks) {
         // Wireshark shows a fast or spurious retransmission under its own name only.
         if (m == Mark.RETRANSMISSION
             && (marks.contains(Mark.FAST_RETRANSMISSION) || marks.contains(Mark.SPURIOUS_RETRANSMISSION))) continue;
-        b.append('[').append(m.label());
+        b.append('[').append(lang.equals("zh") ? m.labelZh() : m.label());
         if (m == Mark.DUPLICATE_ACK) b.append(" #").append(duplicateAck);
         b.append("] ");
       }

@@ -2,6 +2,7 @@ package dev.synack.cli;
 
 import dev.synack.trace.HtmlReport;
 import dev.synack.trace.JsonLinesSink;
+import dev.synack.trace.Sentence;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
 import dev.synack.wire.PcapWriter;
@@ -110,9 +111,9 @@ final class TraceOutputs implements AutoCloseable {
         HtmlReport.write(hostsOnly(events), page, w);
       }
     }
-    if (traceFile != null) out.println("trace: " + traceFile);
-    if (pcapFile != null) out.println("pcap: " + pcapFile);
-    if (htmlFile != null) out.println("html: " + htmlFile);
+    if (traceFile != null) out.println(Sentence.of(Sentence.Kind.WROTE_TRACE, "file", traceFile).in(page.lang()));
+    if (pcapFile != null) out.println(Sentence.of(Sentence.Kind.WROTE_PCAP, "file", pcapFile).in(page.lang()));
+    if (htmlFile != null) out.println(Sentence.of(Sentence.Kind.WROTE_HTML, "file", htmlFile).in(page.lang()));
   }
 
   /** The diagrams show the two hosts; the network's own notes (drops) are drawn on the arrows already. */

@@ -95,7 +95,11 @@ class HtmlPageChromiumTest {
       "lost-final-ack, en, true",
       "old-duplicate-syn, zh, true",
       "zero-window, en, true",
-      "spurious-retransmit, en, false"})
+      "spurious-retransmit, en, false",
+      "why-three-way, en, true",
+      "why-three-way, zh, false",
+      "why-time-wait, en, false",
+      "why-time-wait, zh, true"})
   void page_nothingOverlaps_andEverySentenceHasItsStep(String scenario, String lang, boolean timers) throws Exception {
     Path html = page(scenario, lang, timers);
     List<Box> boxes = measure(html);
@@ -111,11 +115,13 @@ class HtmlPageChromiumTest {
     List<Box> sentences = boxes.stream().filter(b -> b.kind().equals("sentence")).toList();
     assertTrue(sentences.size() > 3, "sentences: " + sentences.size());
     String text = String.join("\n", sentences.stream().map(Box::text).toList());
+    // why-three-way's handshakes begin with an old SYN its client never sent: they are told from step 2.
+    boolean oldSyn = scenario.equals("why-three-way");
     if (lang.equals("zh")) {
-      assertTrue(text.contains("第一次握手"), text);
+      assertTrue(text.contains(oldSyn ? "第二次握手" : "第一次握手"), text);
       assertFalse(text.contains("Handshake"), text);
     } else {
-      assertTrue(text.contains("Handshake, step 1"), text);
+      assertTrue(text.contains(oldSyn ? "Handshake, step 2" : "Handshake, step 1"), text);
     }
     String page = Files.readString(html);
     assertEquals(timers, page.contains("<text class=\"timer\""), "timers drawn only with --timers");

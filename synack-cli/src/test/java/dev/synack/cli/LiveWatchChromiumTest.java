@@ -54,7 +54,8 @@ class LiveWatchChromiumTest {
         arrows: Array.from(document.querySelectorAll('#live-ladder g.seg')).map(function (g) {
           return [g.getAttribute('class'), g.dataset.flags, g.querySelector('text').textContent];
         }),
-        states: Array.from(document.querySelectorAll('#live-ladder text.state')).map(function (t) { return t.textContent; })
+        states: Array.from(document.querySelectorAll('#live-ladder text.state')).map(function (t) { return t.textContent; }),
+        narration: Array.from(document.querySelectorAll('#narration li')).map(function (li) { return li.textContent; })
         });
       })()""";
 
@@ -131,6 +132,11 @@ class LiveWatchChromiumTest {
     assertTrue(arrows.stream().anyMatch(a -> a.get(0).equals("seg recv") && a.get(1).equals("FIN,ACK")), "the client's FIN: " + arrows);
     assertTrue(arrows.stream().anyMatch(a -> a.get(0).equals("seg send") && a.get(1).equals("FIN,ACK")), "the server's FIN: " + arrows);
     assertEquals(List.of("SYN_RECEIVED", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSED"), dom.get("states"));
+    // Below the ladder, the narration of each step, told as the --html page tells it, the last one once the host is quiet.
+    dom = awaitDom(d -> narration(d).stream().anyMatch(l -> l.contains("enters CLOSED")), "the narration up to the close");
+    List<String> told = narration(dom);
+    assertTrue(told.stream().anyMatch(l -> l.startsWith("Handshake, step 2: ") && l.contains("ack=1")), told.toString());
+    assertTrue(told.stream().anyMatch(l -> l.startsWith("Teardown, step ")), told.toString());
 
     Result second = LivePagesTest.connectInProcess("again\n", "--udp", "127.0.0.1:" + from, "--peer", peer,
         "--addr", "10.0.0.1", "10.0.0.2", "7");
@@ -152,6 +158,7 @@ class LiveWatchChromiumTest {
           if (items.length === 0 || !doc || !doc.querySelector('#narration li')) return JSON.stringify({ready: false});
           return JSON.stringify({ready: true, items: items.length, chosen: document.querySelector('#choose li.chosen').textContent,
             title: doc.querySelector('h1').textContent, first: doc.querySelector('#narration li').textContent,
+            all: Array.from(doc.querySelectorAll('#narration li')).map(function (li) { return li.textContent; }),
             arrows: doc.querySelectorAll('#ladder [data-step]').length});
         })()""";
     Map<String, Object> chooser = await(readChooser, d -> Boolean.TRUE.equals(d.get("ready")), "the chooser page and its first connection");
@@ -160,6 +167,7 @@ class LiveWatchChromiumTest {
     String secondConn = rows(dom).get(1).get(0);
     assertTrue(((String) chooser.get("chosen")).startsWith(firstConn) && ((String) chooser.get("title")).endsWith(firstConn), chooser.toString());
     assertTrue(((String) chooser.get("first")).contains("Handshake, step 1"), chooser.toString());
+    assertEquals(chooser.get("all"), told, "the live page told the connection as its --html page does");
     assertTrue(number(chooser.get("arrows")) > 5, chooser.toString());
     evaluate("document.querySelectorAll('#choose li')[1].click(), ''");
     chooser = await(readChooser, d -> Boolean.TRUE.equals(d.get("ready")) && ((String) d.get("title")).endsWith(secondConn),
@@ -277,6 +285,12 @@ class LiveWatchChromiumTest {
 
   private static Integer number(Object o) {
     return o instanceof Number n ? n.intValue() : null;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> narration(Map<String, Object> dom) {
+    Object n = dom.get("narration");
+    return n == null ? List.of() : (List<String>) n;
   }
 
   @SuppressWarnings("unchecked")

@@ -2,6 +2,7 @@ package dev.synack.sim;
 
 import dev.synack.tcp.TcpConfig;
 import dev.synack.trace.ComparisonPage;
+import dev.synack.trace.Sentence;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,24 +47,32 @@ public record CcComparison(PathConfig path, List<String> names, List<PathResult>
     return Math.max(path.rttNanos(), 1_000_000L);
   }
 
-  /** Returns the summary: each run's figures, then a table of throughput and queue delay over time. */
+  /** Returns the summary in English: each run's figures, then a table of throughput and queue delay over time. */
   public List<String> summary() {
+    return summary("en");
+  }
+
+  /** Returns the summary in {@code lang} ({@code en} or {@code zh}): each run's figures, then a table over time. */
+  public List<String> summary(String lang) {
     List<String> lines = new ArrayList<>();
-    lines.add("path: " + path + " (BDP " + path.bdpBytes() + " B, the queue " + String.format(Locale.ROOT, "%.0f ms",
-        path.queueBytes() * 8e3 / path.bandwidth()) + " at the bottleneck rate)");
+    lines.add(Sentence.of(Sentence.Kind.CC_PATH, "path", path.describe(), "bdp", path.bdpBytes(),
+        "queue", String.format(Locale.ROOT, "%.0f", path.queueBytes() * 8e3 / path.bandwidth())).in(lang));
     for (int i = 0; i < names.size(); i++) {
       PathResult r = results.get(i);
-      lines.add(String.format(Locale.ROOT, "%-8s goodput %6.3f Mbit/s (%.0f %% of the link), median queue delay %7.2f ms,"
-          + " median in flight %.2f BDP, %d retransmitted%s", names.get(i), r.goodput() / 1e6,
-          r.goodput() * 100 / path.bandwidth(), r.queueDelayMedianNanos() / 1e6,
-          path.bdpBytes() == 0 ? 0.0 : (double) r.inFlightMedianBytes() / path.bdpBytes(), r.retransmissions(),
-          r.completed() ? "" : " (NOT COMPLETED)"));
+      lines.add(Sentence.of(Sentence.Kind.CC_RUN, "name", String.format(Locale.ROOT, "%-8s", names.get(i)),
+          "goodput", String.format(Locale.ROOT, "%6.3f", r.goodput() / 1e6),
+          "share", String.format(Locale.ROOT, "%.0f", r.goodput() * 100 / path.bandwidth()),
+          "delay", String.format(Locale.ROOT, "%7.2f", r.queueDelayMedianNanos() / 1e6),
+          "flight", String.format(Locale.ROOT, "%.2f", path.bdpBytes() == 0 ? 0.0 : (double) r.inFlightMedianBytes() / path.bdpBytes()),
+          "rtx", r.retransmissions(), "unfinished", r.completed() ? "" : Sentence.of(Sentence.Kind.CC_NOT_COMPLETED)).in(lang));
     }
     int bins = 0;
     for (PathResult r : results) bins = Math.max(bins, r.perRoundTrip().size());
     int stride = Math.max(1, Math.ceilDiv(bins, 20));
-    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%8s", "time s"));
-    for (String n : names) head.append(String.format(Locale.ROOT, " | %-8s Mbit/s  queue ms", n));
+    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%8s", Sentence.of(Sentence.Kind.CC_TIME_COLUMN).in(lang)));
+    for (String n : names) {
+      head.append(" | ").append(Sentence.of(Sentence.Kind.CC_RUN_COLUMNS, "name", String.format(Locale.ROOT, "%-8s", n)).in(lang));
+    }
     lines.add("");
     lines.add(head.toString());
     for (int b = 0; b < bins; b += stride) {
@@ -77,8 +86,13 @@ public record CcComparison(PathConfig path, List<String> names, List<PathResult>
     return lines;
   }
 
-  /** Returns the HTML page: the summary and the two plots, throughput and queue delay over time. */
+  /** Returns the HTML page in English: the summary and the two plots, throughput and queue delay over time. */
   public String html() {
+    return html("en");
+  }
+
+  /** Returns the HTML page in {@code lang}: the summary and the two plots, throughput and queue delay over time. */
+  public String html(String lang) {
     // Bins of about 100 ms: goodput read per round trip jumps when a repaired hole releases what waited behind it.
     int k = (int) Math.max(1, 100_000_000L / binNanos());
     List<ComparisonPage.Series> throughput = new ArrayList<>();
@@ -87,9 +101,10 @@ public record CcComparison(PathConfig path, List<String> names, List<PathResult>
       throughput.add(new ComparisonPage.Series(names.get(i), coarse(results.get(i).perRoundTrip(), k, 1e-6)));
       delay.add(new ComparisonPage.Series(names.get(i), coarse(results.get(i).queueDelayPerRoundTrip(), k, 1)));
     }
-    return ComparisonPage.render("synack demo: " + String.join(" vs ", names), summary(), binNanos() * k,
-        List.of(new ComparisonPage.Plot("throughput per round trip", "Mbit/s", throughput),
-            new ComparisonPage.Plot("queue delay at the bottleneck", "ms", delay)));
+    return ComparisonPage.render(Sentence.of(Sentence.Kind.CC_HEADER, "names", String.join(" vs ", names)).in(lang),
+        summary(lang), binNanos() * k,
+        List.of(new ComparisonPage.Plot(Sentence.of(Sentence.Kind.CC_THROUGHPUT_PLOT).in(lang), "Mbit/s", throughput),
+            new ComparisonPage.Plot(Sentence.of(Sentence.Kind.CC_DELAY_PLOT).in(lang), "ms", delay)), lang);
   }
 
   private static List<Double> coarse(List<Double> values, int k, double scale) {

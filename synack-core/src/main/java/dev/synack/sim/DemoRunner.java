@@ -5,6 +5,7 @@ import dev.synack.stack.Host;
 import dev.synack.stack.HostConfig;
 import dev.synack.stack.Listener;
 import dev.synack.tcp.TcpState;
+import dev.synack.trace.Sentence;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
 import dev.synack.wire.Packets;
@@ -46,7 +47,7 @@ public final class DemoRunner {
 
   private final DemoOptions options;
   private final List<TraceEvent> events = new ArrayList<>();
-  private final List<String> results = new ArrayList<>();
+  private final List<Sentence> results = new ArrayList<>();
   private final SimNetwork net;
   private final Host client;
   private final Host server;
@@ -247,8 +248,8 @@ public final class DemoRunner {
       return toServer.done() && toClient.done();
     });
     closeClientFirst(p);
-    results.add("sha256 client->server sent=" + sha256(up) + " received=" + sha256(toServer.received()));
-    results.add("sha256 server->client sent=" + sha256(down) + " received=" + sha256(toClient.received()));
+    results.add(Sentence.of(Sentence.Kind.SHA_CLIENT_SERVER, "sent", sha256(up), "got", sha256(toServer.received())));
+    results.add(Sentence.of(Sentence.Kind.SHA_SERVER_CLIENT, "sent", sha256(down), "got", sha256(toClient.received())));
     check(sha256(up).equals(sha256(toServer.received())) && sha256(down).equals(sha256(toClient.received())),
         "every byte arrived once, in order, both ways");
   }
@@ -420,7 +421,7 @@ public final class DemoRunner {
   private void check(boolean condition, String what) {
     if (!condition) {
       ok = false;
-      results.add("FAILED: " + what);
+      results.add(Sentence.of(Sentence.Kind.FAILED, "what", what));
     }
   }
 

@@ -69,7 +69,14 @@ public record PathConfig(long bandwidth, long rttNanos, double loss, int queueBy
 
   @Override
   public String toString() {
-    return String.format(java.util.Locale.ROOT, "%.1f Mbit/s, RTT %.1f ms, loss %.2f %%, queue %d B, mtu %d",
-        bandwidth / 1e6, rttNanos / 1e6, loss * 100, queueBytes, mtu);
+    return describe().in("en");
+  }
+
+  /** Returns the path in one line, {@code 10.0 Mbit/s, RTT 20.0 ms, loss 0.10 %, queue 200000 B, mtu 1500}, to be told in a language. */
+  public dev.synack.trace.Sentence describe() {
+    return dev.synack.trace.Sentence.of(dev.synack.trace.Sentence.Kind.CC_PATH_CONFIG,
+        "mbit", String.format(java.util.Locale.ROOT, "%.1f", bandwidth / 1e6),
+        "rtt", String.format(java.util.Locale.ROOT, "%.1f", rttNanos / 1e6),
+        "loss", String.format(java.util.Locale.ROOT, "%.2f", loss * 100), "queue", queueBytes, "mtu", mtu);
   }
 }

@@ -1,37 +1,37 @@
 package dev.synack.sim;
 
+import dev.synack.trace.Sentence;
+
 /**
  * The connections {@code synack demo} runs, each the real behaviour behind a figure of the
  * articles or of RFC 9293. The names are the CLI's {@code --scenario} values.
  */
 public enum Scenario {
   /** Handshake, a little data each way, teardown with TIME-WAIT: the whole life of a connection. */
-  CONNECTION("connection", "handshake, a little data each way, and the four-way teardown with TIME-WAIT"),
-  HANDSHAKE("handshake", "the three-way handshake: SYN, SYN+ACK, ACK"),
-  TEARDOWN("teardown", "the four-way teardown, the client closing first, through TIME-WAIT"),
-  HALF_CLOSE("half-close", "the client shuts down its sending side; the server goes on sending, then closes"),
-  SIMULTANEOUS_OPEN("simultaneous-open", "both sides send SYN at once: SYN_SENT -> SYN_RECEIVED -> ESTABLISHED"),
-  SIMULTANEOUS_CLOSE("simultaneous-close", "both sides send FIN at once: FIN_WAIT_1 -> CLOSING -> TIME_WAIT"),
-  LOST_FINAL_ACK("lost-final-ack", "the last ACK is lost: the server resends its FIN, TIME-WAIT answers and restarts 2 MSL"),
-  OLD_DUPLICATE_SYN("old-duplicate-syn", "why not two-way: an old duplicate SYN is refused by the client, and one reaching an open connection gets a challenge ACK"),
-  RESET("reset", "the client aborts an open connection with RST"),
-  REFUSED("refused", "SYN to a port nobody listens on: RST, connection refused"),
-  TRANSFER("transfer", "bytes each way over an impaired path, checked with SHA-256"),
-  FAST_RETRANSMIT("fast-retransmit", "one data segment is lost: duplicate ACKs, fast retransmit and SACK recovery"),
-  TIMEOUT("timeout", "a lone segment is lost four times: the tail-loss probe, then retransmission timeouts, each twice as long (backoff)"),
-  TAIL_LOSS("tail-loss", "the last two segments of a burst are lost: a tail-loss probe brings the loss to light before any timeout"),
-  SPURIOUS_RETRANSMIT("spurious-retransmit", "a segment is only delayed: a needless fast retransmit, then its undo"),
-  ZERO_WINDOW("zero-window", "the server reads nothing for a while: its window closes, the client probes, the window opens"),
-  KEEP_ALIVE("keep-alive", "an idle connection with keep-alive: after two hours of silence a probe, and its answer"),
-  WHY_THREE_WAY("why-three-way", "why three messages: an old SYN opens a connection with a two-message handshake (a lesson-only engine), not with the real one"),
-  WHY_TIME_WAIT("why-time-wait", "why TIME-WAIT: with it cut to zero an old segment corrupts the next connection on the same 4-tuple; with 2 MSL it cannot");
+  CONNECTION("connection"),
+  HANDSHAKE("handshake"),
+  TEARDOWN("teardown"),
+  HALF_CLOSE("half-close"),
+  SIMULTANEOUS_OPEN("simultaneous-open"),
+  SIMULTANEOUS_CLOSE("simultaneous-close"),
+  LOST_FINAL_ACK("lost-final-ack"),
+  OLD_DUPLICATE_SYN("old-duplicate-syn"),
+  RESET("reset"),
+  REFUSED("refused"),
+  TRANSFER("transfer"),
+  FAST_RETRANSMIT("fast-retransmit"),
+  TIMEOUT("timeout"),
+  TAIL_LOSS("tail-loss"),
+  SPURIOUS_RETRANSMIT("spurious-retransmit"),
+  ZERO_WINDOW("zero-window"),
+  KEEP_ALIVE("keep-alive"),
+  WHY_THREE_WAY("why-three-way"),
+  WHY_TIME_WAIT("why-time-wait");
 
   private final String cliName;
-  private final String description;
 
-  Scenario(String cliName, String description) {
+  Scenario(String cliName) {
     this.cliName = cliName;
-    this.description = description;
   }
 
   /** Returns the name used on the command line. */
@@ -39,9 +39,14 @@ public enum Scenario {
     return cliName;
   }
 
-  /** Returns one line saying what the scenario shows. */
+  /** Returns one line saying what the scenario shows, in English. */
   public String description() {
-    return description;
+    return describe().in("en");
+  }
+
+  /** Returns one line saying what the scenario shows, to be told in a language. */
+  public Sentence describe() {
+    return Sentence.of(Sentence.Kind.valueOf("SCENARIO_" + name()));
   }
 
   /** Returns the scenario of a command-line name, or null. */

@@ -7,6 +7,7 @@ import dev.synack.stack.Listener;
 import dev.synack.tcp.Lesson;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.tcp.TcpState;
+import dev.synack.trace.Sentence;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
 import dev.synack.wire.Packets;
@@ -45,7 +46,7 @@ final class WhyRuns {
   private final DemoOptions options;
   private final TraceSink sink;
   private final List<TraceEvent> events;
-  private final List<String> results = new ArrayList<>();
+  private final List<Sentence> results = new ArrayList<>();
   private boolean ok = true;
   /** The hosts and network of the run going on. */
   private SimNetwork net;
@@ -101,14 +102,12 @@ final class WhyRuns {
       Cost cost = cost(start);
       if (broken) {
         check(accepted[0] != null && cost.established >= 0, "the old SYN opened a connection on the two-message server");
-        results.add(String.format(Locale.ROOT, "two-message handshake: the old SYN opened a connection; the server was ESTABLISHED"
-            + " and its application accepted it; it held it %.3f s, sending %d SYN-ACKs (%d bytes) into the void, until it gave up",
-            cost.held / 1e9, cost.segments, cost.bytes));
+        results.add(Sentence.of(Sentence.Kind.WHY_TWO_MESSAGE_COST, "held", seconds(cost.held), "n", cost.segments,
+            "bytes", cost.bytes));
       } else {
         check(accepted[0] == null && cost.established < 0, "the real server never reached ESTABLISHED for the old SYN");
-        results.add(String.format(Locale.ROOT, "three-way handshake: the server never reached ESTABLISHED; it held a half-open"
-            + " connection %.3f s, sent %d SYN-ACK (%d bytes), and the client's RST sent it back to LISTEN; the application saw nothing",
-            cost.held / 1e9, cost.segments, cost.bytes));
+        results.add(Sentence.of(Sentence.Kind.WHY_THREE_WAY_COST, "held", seconds(cost.held), "n", cost.segments,
+            "bytes", cost.bytes));
       }
       start = net.now();
     }
@@ -183,11 +182,9 @@ final class WhyRuns {
       Connection c2;
       try {
         c2 = client.connect(DemoRunner.CLIENT_ADDRESS, DemoRunner.CLIENT_PORT, DemoRunner.SERVER_ADDRESS, DemoRunner.SERVER_PORT, net.now());
-        results.add(String.format(Locale.ROOT, "%s: the client opened the same 4-tuple again at %.3f s", broken ? "no TIME-WAIT" : "TIME-WAIT",
-            (net.now() - start) / 1e9));
+        results.add(Sentence.of(Sentence.Kind.WHY_REOPENED, "run", run(broken), "t", seconds(net.now() - start)));
       } catch (IllegalStateException e) {
-        results.add(String.format(Locale.ROOT, "TIME-WAIT: at %.3f s the client's own stack refused to open the same 4-tuple again"
-            + " (%s); it waits out 2 MSL", (net.now() - start) / 1e9, e.getMessage()));
+        results.add(Sentence.of(Sentence.Kind.WHY_REFUSED_REOPEN, "t", seconds(net.now() - start), "why", e.getMessage()));
         if (hold >= 0) {
           // The old copy arrives while the client waits, as long after it was sent as in the lesson run.
           net.runUntil(sentAt.get(index) + hold);
@@ -208,8 +205,8 @@ final class WhyRuns {
           long from = Integer.toUnsignedLong(old.sequenceNumber());
           if (SeqNum.le(old.sequenceNumber(), (int) want) && SeqNum.lt((int) want, SeqNum.add(old.sequenceNumber(), old.payloadLength()))) {
             index = i;
-            results.add(String.format(Locale.ROOT, "no TIME-WAIT: the new ISN is %d; the old copy seq=%d..%d holds it", newIss[0] & 0xffff_ffffL,
-                from, from + old.payloadLength()));
+            results.add(Sentence.of(Sentence.Kind.WHY_OLD_COPY, "isn", newIss[0] & 0xffff_ffffL, "from", from,
+                "to", from + old.payloadLength()));
           }
         }
         check(index >= 0, "an old segment lands in the new connection's window");
@@ -221,9 +218,9 @@ final class WhyRuns {
       net.runUntil(net.now() + 2 * (long) (options.delayMillis() * MS) + MS);
       byte[] got = transfer(conn2, s2, next);
       boolean intact = Arrays.equals(got, next);
-      results.add(String.format(Locale.ROOT, "%s: sent %d bytes, sha256 %s; the server's application read %d bytes, sha256 %s: %s",
-          broken ? "no TIME-WAIT" : "TIME-WAIT", next.length, DemoRunner.sha256(next).substring(0, 16), got.length,
-          DemoRunner.sha256(got).substring(0, 16), intact ? "intact" : "CORRUPTED, the checksums differ (" + differing(next, got) + ")"));
+      results.add(Sentence.of(Sentence.Kind.WHY_CHECKSUMS, "run", run(broken), "n", next.length,
+          "sent", DemoRunner.sha256(next).substring(0, 16), "m", got.length, "got", DemoRunner.sha256(got).substring(0, 16),
+          "verdict", intact ? Sentence.of(Sentence.Kind.READ_INTACT) : differing(next, got)));
       check(broken != intact, broken ? "the old segment corrupted the new connection" : "the new connection's bytes arrived intact");
       conn2.closeFully(net.now());
       runUntil(() -> s2.state() == TcpState.CLOSE_WAIT);
@@ -234,8 +231,18 @@ final class WhyRuns {
     }
   }
 
+  /** Returns which run a result is of: the lesson's, without TIME-WAIT, or the real engine's. */
+  private static Sentence run(boolean broken) {
+    return Sentence.of(broken ? Sentence.Kind.RUN_NO_TIME_WAIT : Sentence.Kind.RUN_TIME_WAIT);
+  }
+
+  /** Returns nanoseconds as seconds with three decimals, {@code 63.000}. */
+  private static String seconds(long nanos) {
+    return String.format(Locale.ROOT, "%.3f", nanos / 1e9);
+  }
+
   /** Returns how the bytes read differ from those sent: the first differing byte and how many differ. */
-  private static String differing(byte[] sent, byte[] got) {
+  private static Sentence differing(byte[] sent, byte[] got) {
     int first = -1;
     int count = 0;
     for (int i = 0; i < Math.max(sent.length, got.length); i++) {
@@ -244,7 +251,7 @@ final class WhyRuns {
         count++;
       }
     }
-    return count + " bytes differ from byte " + first + " on";
+    return Sentence.of(Sentence.Kind.READ_CORRUPTED, "count", count, "first", first);
   }
 
   /** The network delivers the old copy from the client's side, as it was sent. */
@@ -332,7 +339,7 @@ final class WhyRuns {
   private void check(boolean condition, String what) {
     if (!condition) {
       ok = false;
-      results.add("FAILED: " + what);
+      results.add(Sentence.of(Sentence.Kind.FAILED, "what", what));
     }
   }
 

@@ -29,8 +29,13 @@ public final class ComparisonPage {
 
   /** Returns the page: {@code title}, the {@code summary} lines, and the plots over bins of {@code binNanos}. */
   public static String render(String title, List<String> summary, long binNanos, List<Plot> plots) {
+    return render(title, summary, binNanos, plots, "en");
+  }
+
+  /** Returns the page, its words in {@code lang}, {@code en} or {@code zh}. */
+  public static String render(String title, List<String> summary, long binNanos, List<Plot> plots, String lang) {
     StringBuilder out = new StringBuilder();
-    out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>")
+    out.append("<!DOCTYPE html>\n<html lang=\"").append(HtmlReport.escape(lang)).append("\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>")
         .append(HtmlReport.escape(title)).append("</title>\n<style>\n").append(HtmlAssets.CSS).append("</style>\n</head>\n<body>\n<h1>")
         .append(HtmlReport.escape(title)).append("</h1>\n<pre>");
     for (String line : summary) out.append(HtmlReport.escape(line)).append('\n');
@@ -42,7 +47,7 @@ public final class ComparisonPage {
           samples.add(new TraceEvent.Sample(i * binNanos, s.name(), "", Math.round(s.values().get(i) * SCALE), 0, 0));
         }
       }
-      out.append(PlotSvg.render(plot.title(), plot.unit(), samples, x -> x.cwnd() / SCALE, 0));
+      out.append(PlotSvg.render(plot.title(), plot.unit(), HtmlWords.of(lang).get("time"), samples, x -> x.cwnd() / SCALE, 0));
     }
     return out.append("</body>\n</html>\n").toString();
   }

@@ -122,31 +122,40 @@ public final class HtmlReport {
           .append("\">").append(escape(shown)).append("</li>\n");
     }
     out.append("</ol>\n<h2>").append(escape(w.get("diagram"))).append("</h2>\n")
-        .append(StateDiagramSvg.render(model.hosts())).append("</div>\n</div>\n");
+        .append(StateDiagramSvg.render(model.hosts().stream().map(h -> NarrationText.host(h, options.lang()).strip()).toList())).append("</div>\n</div>\n");
     out.append("<p class=\"legend\"><span class=\"k ok\">").append(escape(w.get("segment"))).append("</span> <span class=\"k rtx\">")
         .append(escape(w.get("rtx"))).append("</span> <span class=\"k lost\">").append(escape(w.get("lost")))
         .append(" ✗</span> <span class=\"k unsent\">").append(escape(w.get("unsent"))).append("</span></p>\n");
     out.append("<script type=\"application/json\" id=\"frames\">").append(PlayerFrames.json(model)).append("</script>\n");
-    String tsg = TimeSequenceSvg.render(model, w);
+    String tsg = TimeSequenceSvg.render(model, w, options.lang());
     out.append("<h2>").append(escape(w.get("tsg"))).append("</h2>\n");
     out.append(tsg.isEmpty() ? "<p>" + escape(w.get("nodata")) + "</p>\n" : "<div class=\"plots\">\n" + tsg + "</div>\n");
     out.append("<h2>").append(escape(w.get("sender"))).append("</h2>\n");
     if (model.samples().isEmpty()) {
       out.append("<p>").append(escape(w.get("nosamples"))).append("</p>\n");
     } else {
+      // The lines are named by host as the page's language calls it, and connection.
+      List<Sample> samples = model.samples().stream().map(x -> new Sample(x.timeNanos(),
+          NarrationText.host(x.host(), options.lang()).strip(), x.conn(), x.cwnd(), x.srttNanos(), x.bytesInFlight())).toList();
+      String t = w.get("time");
       out.append("<div class=\"plots\">\n")
-          .append(PlotSvg.render(w.get("cwnd"), w.get("bytes"), model.samples(), Sample::cwnd, origin))
-          .append(PlotSvg.render(w.get("srtt"), "ms", model.samples(), s -> s.srttNanos() / 1e6, origin))
-          .append(PlotSvg.render(w.get("inflight"), w.get("bytes"), model.samples(), Sample::bytesInFlight, origin))
+          .append(PlotSvg.render(w.get("cwnd"), w.get("bytes"), t, samples, Sample::cwnd, origin))
+          .append(PlotSvg.render(w.get("srtt"), "ms", t, samples, s -> s.srttNanos() / 1e6, origin))
+          .append(PlotSvg.render(w.get("inflight"), w.get("bytes"), t, samples, Sample::bytesInFlight, origin))
           .append("</div>\n");
     }
-    out.append("<h2>").append(escape(w.get("events"))).append("</h2>\n<table>\n<thead><tr><th>time</th><th>host</th><th>connection</th><th>event</th>"
-        + "<th>details</th></tr></thead>\n<tbody>\n");
+    out.append("<h2>").append(escape(w.get("events"))).append("</h2>\n<table>\n<thead><tr>");
+    for (String th : List.of("th_time", "th_host", "th_conn", "th_event", "th_details")) {
+      out.append("<th>").append(escape(w.get(th))).append("</th>");
+    }
+    out.append("</tr></thead>\n<tbody>\n");
+    String lang = options.lang();
     for (TraceEvent e : events) {
       if (e instanceof Packet) continue;
+      String event = w.getOrDefault("ev_" + e.eventName(), e.eventName());
       out.append("<tr class=\"").append(e.eventName()).append("\"><td>+").append(Ladder.seconds(e.timeNanos() - origin, 6))
-          .append("</td><td>").append(escape(e.host())).append("</td><td>").append(escape(e.conn()))
-          .append("</td><td>").append(e.eventName()).append("</td><td>").append(escape(details(e))).append("</td></tr>\n");
+          .append("</td><td>").append(escape(NarrationText.host(e.host(), lang).strip())).append("</td><td>").append(escape(e.conn()))
+          .append("</td><td>").append(escape(event)).append("</td><td>").append(escape(details(e, w, lang))).append("</td></tr>\n");
     }
     out.append("</tbody>\n</table>\n<script>\n").append(HtmlAssets.SCRIPT).append("</script>\n</body>\n</html>\n");
   }
@@ -178,21 +187,29 @@ public final class HtmlReport {
     return step;
   }
 
-  private static String details(TraceEvent e) {
+  /** Returns an event's fields for the table, the words in the page's language {@code w}. */
+  private static String details(TraceEvent e, Map<String, String> w, String lang) {
+    boolean zh = lang.equals("zh");
     return switch (e) {
       case StateChange s -> s.from() + " → " + s.to();
-      case Segment s when s.segment() == null -> "reason: " + s.reason();
+      case Segment s when s.segment() == null -> w.get("tipreason") + reason(s.reason(), zh);
       case Segment s -> {
         TraceEvent.SegmentInfo i = s.segment();
         yield LadderModel.flagNames(i.flags()) + " seq=" + i.seq() + " ack=" + i.ack() + " win=" + i.win()
             + " len=" + i.len() + (i.options().isEmpty() ? "" : " [" + i.options() + "]")
-            + (s.reason() == null ? "" : " reason: " + s.reason());
+            + (s.reason() == null ? "" : " " + w.get("tipreason") + reason(s.reason(), zh));
       }
-      case Timer t -> t.timer() + " " + t.action();
-      case Sample s -> "cwnd=" + s.cwnd() + " srtt=" + Ladder.seconds(s.srttNanos(), 6) + " inflight=" + s.bytesInFlight();
-      case Note n -> n.text();
+      case Timer t -> zh ? NarrationText.timer(t.timer(), lang) + w.getOrDefault("timer_" + t.action(), t.action()) : t.timer() + " " + t.action();
+      case Sample s -> "cwnd=" + s.cwnd() + " srtt=" + Ladder.seconds(s.srttNanos(), 6) + " " + w.get("inflightkey") + "=" + s.bytesInFlight();
+      case Note n -> zh ? NarrationText.noteZh(n.text()) : n.text();
       case Packet p -> "";
     };
+  }
+
+  /** Returns a drop reason in Chinese when {@code zh} and a translation exists, else as given. */
+  private static String reason(String reason, boolean zh) {
+    String t = zh ? NarrationText.reasonZh(reason) : null;
+    return t == null ? String.valueOf(reason) : t;
   }
 
   /** Returns text with {@code & < > " '} escaped, for HTML and SVG text and attributes. */

@@ -43,48 +43,55 @@ public final class Ladder {
    * @param collapse    a run of more than this many plain data or ACK rows shows this many, a count
    *                    of the hidden ones and its last row; 0 shows every row
    * @param hosts       hosts to put first, left to right; the others follow in order of appearance
+   * @param lang        the language of notes, timers, drop reasons and markers: {@code en} or {@code zh}
    */
   public record Options(boolean ascii, int width, boolean showTimers, boolean relativeSeq, int collapse,
-      List<String> hosts) {
+      List<String> hosts, String lang) {
     public Options {
       if (width < 40 || width > 1000) throw new IllegalArgumentException("width must be 40 to 1000: " + width);
       if (collapse < 0) throw new IllegalArgumentException("collapse must not be negative: " + collapse);
+      if (!"en".equals(lang) && !"zh".equals(lang)) throw new IllegalArgumentException("language must be en or zh: " + lang);
       hosts = List.copyOf(hosts);
     }
 
-    /** Returns the defaults: unicode, 100 columns, no timers, absolute numbers, runs collapsed after 6 rows. */
+    /** Returns the defaults: unicode, 100 columns, no timers, absolute numbers, runs collapsed after 6 rows, English. */
     public static Options defaults() {
-      return new Options(false, 100, false, false, 6, List.of());
+      return new Options(false, 100, false, false, 6, List.of(), "en");
+    }
+
+    /** Returns these options with notes, timers, drop reasons and markers in {@code lang}, {@code en} or {@code zh}. */
+    public Options withLang(String lang) {
+      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts, lang);
     }
 
     /** Returns these options drawing with ASCII only, or not. */
     public Options withAscii(boolean ascii) {
-      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts);
+      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts, lang);
     }
 
     /** Returns these options with another width. */
     public Options withWidth(int width) {
-      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts);
+      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts, lang);
     }
 
     /** Returns these options showing timers, or not. */
     public Options withTimers(boolean showTimers) {
-      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts);
+      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts, lang);
     }
 
     /** Returns these options with relative sequence numbers, or absolute ones. */
     public Options withRelativeSeq(boolean relativeSeq) {
-      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts);
+      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts, lang);
     }
 
     /** Returns these options collapsing runs longer than {@code collapse} rows; 0 never collapses. */
     public Options withCollapse(int collapse) {
-      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts);
+      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts, lang);
     }
 
     /** Returns these options with the given hosts first, left to right. */
     public Options withHosts(List<String> hosts) {
-      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts);
+      return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts, lang);
     }
   }
 
@@ -97,7 +104,7 @@ public final class Ladder {
   public static String render(List<TraceEvent> events, Options options) {
     LadderModel model = LadderModel.of(events, options.hosts());
     if (model.steps().isEmpty()) return "";
-    List<Row> rows = collapse(rows(model, options), options.collapse(), Glyphs.of(options.ascii()));
+    List<Row> rows = collapse(rows(model, options), options.collapse(), Glyphs.of(options.ascii()), options.lang());
     return new Canvas(model, rows, options).draw();
   }
 
@@ -114,6 +121,8 @@ public final class Ladder {
     String note;
     /** The count of collapsed rows, or null. */
     String summary;
+    /** Why the arrow stops short, in the diagram's language, or null. */
+    String why;
 
     Row(long time, int columns) {
       this.time = time;
@@ -137,6 +146,8 @@ public final class Ladder {
     List<Step> steps = model.steps().stream().filter(s -> shown(s, options)).toList();
     List<Row> rows = new ArrayList<>();
     String[] pending = new String[columns];
+    String lang = options.lang();
+    boolean zhText = lang.equals("zh");
     for (int i = 0; i < steps.size(); i++) {
       switch (steps.get(i)) {
         case StateStep s -> {
@@ -157,18 +168,23 @@ public final class Ladder {
           Row row = new Row(a.time(), columns);
           System.arraycopy(pending, 0, row.labels, 0, columns);
           Arrays.fill(pending, null);
-          String marker = a.retransmit() ? " (retransmit)" : model.unsent(a) ? " (not sent)" : "";
-          row.arrowLabel = new Label(labeler.label(a), marker, a.segment().options());
+          String marker = a.retransmit() ? marker("retransmit", lang) : model.unsent(a) ? marker("not sent", lang) : "";
+          row.arrowLabel = new Label(labeler.label(a), marker, a.segment().options(), a.retransmit() ? marker("rtx", lang) : marker);
+          if (a.stopsShort()) {
+            String why = a.fate() == Fate.LOST ? "lost" : a.reason() == null ? "dropped" : null;
+            String zh = why == null && zhText ? NarrationText.reasonZh(a.reason()) : null;
+            row.why = why != null ? NarrationText.ladderWord(why, lang) : zh != null ? zh : a.reason();
+          }
           if (a.from() == a.to()) {
             row.noteColumn = a.from();
-            row.note = "to itself: " + row.arrowLabel.full();
+            row.note = NarrationText.ladderWord("to itself", lang) + (zhText ? "：" : ": ") + row.arrowLabel.full();
           } else {
             row.arrow = a;
           }
           rows.add(row);
         }
-        case TimerStep t -> note(rows, t.time(), t.column(), timerText(t), columns);
-        case NoteStep n -> note(rows, n.time(), n.column(), n.text(), columns);
+        case TimerStep t -> note(rows, t.time(), t.column(), zhText ? NarrationText.timerZh(t) : timerText(t), columns);
+        case NoteStep n -> note(rows, n.time(), n.column(), zhText ? NarrationText.noteZh(n.text()) : n.text(), columns);
         case Arrival a -> throw new AssertionError(a); // filtered out
       }
     }
@@ -204,8 +220,22 @@ public final class Ladder {
     };
   }
 
-  /** An arrow's label in parts, so that it can be shortened without losing the marker. */
-  record Label(String fields, String marker, String options) {
+  /** Returns a marker written after an arrow's fields, {@code  (retransmit)}, in {@code lang}. */
+  private static String marker(String word, String lang) {
+    return " (" + NarrationText.ladderWord(word, lang) + ")";
+  }
+
+  /**
+   * An arrow's label in parts, so that it can be shortened without losing the marker.
+   *
+   * @param tag the marker shortened, written when the label is short of room
+   */
+  record Label(String fields, String marker, String options, String tag) {
+    /** A label in English, whose tag is {@code  (rtx)} for a retransmission. */
+    Label(String fields, String marker, String options) {
+      this(fields, marker, options, marker.equals(" (retransmit)") ? " (rtx)" : marker);
+    }
+
     String full() {
       return fields + marker + (options.isEmpty() ? "" : " [" + options + "]");
     }
@@ -213,21 +243,20 @@ public final class Ladder {
     /** Returns the label in at most {@code max} characters: options go first, then the window, then the tail of the fields. */
     String fit(int max, String ellipsis) {
       String full = full();
-      if (full.length() <= max) return full;
+      if (width(full) <= max) return full;
       String bare = fields + marker;
-      int room = max - bare.length() - 3 - ellipsis.length();
+      int room = max - width(bare) - 3 - ellipsis.length();
       if (room >= 3) return bare + " [" + options.substring(0, room) + ellipsis + "]";
-      if (bare.length() <= max) return bare;
+      if (width(bare) <= max) return bare;
       String noWindow = fields.replaceFirst(" win=\\d+", "");
-      if (noWindow.length() + marker.length() <= max) return noWindow + marker;
-      String tag = marker.equals(" (retransmit)") ? " (rtx)" : marker;
-      if (noWindow.length() + tag.length() <= max) return noWindow + tag;
-      int keep = max - tag.length() - ellipsis.length();
+      if (noWindow.length() + width(marker) <= max) return noWindow + marker;
+      if (noWindow.length() + width(tag) <= max) return noWindow + tag;
+      int keep = max - width(tag) - ellipsis.length();
       return keep <= 0 ? "" : noWindow.substring(0, keep) + ellipsis + tag;
     }
   }
 
-  private static List<Row> collapse(List<Row> rows, int keep, Glyphs g) {
+  private static List<Row> collapse(List<Row> rows, int keep, Glyphs g, String lang) {
     if (keep == 0) return rows;
     List<Row> out = new ArrayList<>(rows.size());
     int i = 0;
@@ -240,8 +269,10 @@ public final class Ladder {
         long bytes = 0;
         for (Row r : rows.subList(i + keep, end - 1)) bytes += r.arrow.segment().len();
         Row summary = new Row(rows.get(i + keep).time, rows.get(i).labels.length);
-        summary.summary = g.ellipsis + " " + (run - keep - 1) + " more segments"
-            + (bytes > 0 ? ", " + bytes + " bytes of data " : " ") + g.ellipsis;
+        boolean zh = lang.equals("zh");
+        summary.summary = g.ellipsis + (zh ? " 还有 " : " ") + (run - keep - 1) + " " + NarrationText.ladderWord("more segments", lang)
+            + (bytes > 0 ? (zh ? "，共 " : ", ") + bytes + " " + NarrationText.ladderWord("bytes of data", lang) + " " : " ")
+            + g.ellipsis;
         out.add(summary);
         out.add(rows.get(end - 1));
         i = end;
@@ -253,6 +284,22 @@ public final class Ladder {
       }
     }
     return out;
+  }
+
+  /**
+   * Returns how many terminal columns {@code text} takes: two for each East Asian wide character
+   * (Unicode UAX #11: CJK ideographs, kana, Hangul, full-width forms), one for any other.
+   */
+  static int width(String text) {
+    int w = 0;
+    for (int i = 0; i < text.length(); i++) w += wide(text.charAt(i)) ? 2 : 1;
+    return w;
+  }
+
+  private static boolean wide(char c) {
+    return c >= 0x1100 && c <= 0x115f || c >= 0x2e80 && c <= 0xa4cf || c >= 0xac00 && c <= 0xd7a3
+        || c >= 0xf900 && c <= 0xfaff || c >= 0xfe30 && c <= 0xfe4f || c >= 0xff00 && c <= 0xff60
+        || c >= 0xffe0 && c <= 0xffe6;
   }
 
   /** Returns {@code +1.234s}-style time with the given number of decimals. */
@@ -274,6 +321,9 @@ public final class Ladder {
   /** Lays rows out on a grid of characters. */
   private static final class Canvas {
     private static final int MIN_GAP = 24;
+    /** The second cell of a wide character. */
+    private static final char FILLER = '\0';
+    /** The hosts' names as the diagram's language calls them, left to right. */
     private final List<String> hosts;
     private final List<Row> rows;
     private final Glyphs g;
@@ -285,7 +335,7 @@ public final class Ladder {
     private final int margin;
 
     Canvas(LadderModel model, List<Row> rows, Options options) {
-      this.hosts = model.hosts();
+      this.hosts = model.hosts().stream().map(h -> NarrationText.host(h, options.lang()).strip()).toList();
       this.rows = rows;
       this.g = Glyphs.of(options.ascii());
       int n = hosts.size();
@@ -320,7 +370,7 @@ public final class Ladder {
     }
 
     private int gutter(int column) {
-      int w = Math.max(hosts.get(column).length(), initial[column] == null ? 0 : initial[column].length());
+      int w = Math.max(width(hosts.get(column)), initial[column] == null ? 0 : initial[column].length());
       for (Row r : rows) if (r.labels[column] != null) w = Math.max(w, r.labels[column].length());
       return w;
     }
@@ -339,7 +389,7 @@ public final class Ladder {
         line = withLifelines();
         String t = time(r);
         t.getChars(0, t.length(), line, margin - 2 - t.length());
-        if (r.arrow != null) arrow(line, r.arrow, r.arrowLabel);
+        if (r.arrow != null) arrow(line, r.arrow, r.arrowLabel, r.why);
         if (r.note != null) note(line, r.noteColumn, r.note);
         if (r.summary != null) centre(line, x[0] + 1, x[x.length - 1] - 1, r.summary);
         for (int c = 0; c < hosts.size(); c++) if (r.labels[c] != null) label(line, c, r.labels[c]);
@@ -367,7 +417,7 @@ public final class Ladder {
     /** Writes a state or host name: left of the first lifeline, right of the others. */
     private void label(char[] line, int column, String text) {
       if (column == 0) {
-        put(line, x[0] - 1 - text.length(), text, text.length());
+        put(line, x[0] - 1 - width(text), text, width(text));
       } else {
         int limit = column + 1 < x.length ? x[column + 1] - x[column] - 3 : lineWidth;
         put(line, x[column] + 2, text, limit);
@@ -377,14 +427,14 @@ public final class Ladder {
     private void note(char[] line, int column, String text) {
       if (column == x.length - 1 && column > 0) {
         String t = fit(text, x[column] - x[0] - 3);
-        put(line, x[column] - 1 - t.length(), t, t.length());
+        put(line, x[column] - 1 - width(t), t, width(t));
       } else {
         int end = column + 1 < x.length ? x[x.length - 1] : lineWidth;
         put(line, x[column] + 2, fit(text, end - x[column] - 3), lineWidth);
       }
     }
 
-    private void arrow(char[] line, Arrow a, Label label) {
+    private void arrow(char[] line, Arrow a, Label label, String why) {
       int from = x[a.from()];
       int to = x[a.to()];
       boolean rightward = to > from;
@@ -398,45 +448,65 @@ public final class Ladder {
         centre(line, lo + head, hi - 1 + head, " " + label.fit(span - 7, g.ellipsis()) + " ");
         return;
       }
-      String reason = fit(a.fate() == Fate.LOST ? "lost" : a.reason() == null ? "dropped" : a.reason(), span / 3);
-      String shown = label.fit(span - reason.length() - 9, g.ellipsis());
+      String reason = fit(why, span / 3);
+      String shown = label.fit(span - width(reason) - 9, g.ellipsis());
       // The cross sits half-way, or further when the label needs the room.
-      int shaft = Math.max(span / 2, shown.length() + 6);
+      int shaft = Math.max(span / 2, width(shown) + 6);
       if (rightward) {
         Arrays.fill(line, lo, lo + shaft, g.dash());
         line[lo + shaft] = g.cross();
         centre(line, lo, lo + shaft - 1, " " + shown + " ");
-        put(line, lo + shaft + 2, reason, reason.length());
+        put(line, lo + shaft + 2, reason, width(reason));
       } else {
         Arrays.fill(line, hi - shaft + 1, hi + 1, g.dash());
         line[hi - shaft] = g.cross();
         centre(line, hi - shaft + 1, hi, " " + shown + " ");
-        put(line, hi - shaft - 1 - reason.length(), reason, reason.length());
+        put(line, hi - shaft - 1 - width(reason), reason, width(reason));
       }
     }
 
     /** Writes text centred on cells {@code lo..hi}. */
     private static void centre(char[] line, int lo, int hi, String text) {
-      int start = lo + Math.max(0, (hi - lo + 1 - text.length()) / 2);
+      int start = lo + Math.max(0, (hi - lo + 1 - width(text)) / 2);
       put(line, start, text, hi - start + 1);
     }
 
+    /**
+     * Writes text from cell {@code at}, at most {@code limit} cells of it; a wide character takes
+     * two cells, the second holding {@link #FILLER}, which is not printed.
+     */
     private static void put(char[] line, int at, String text, int limit) {
-      for (int i = 0; i < Math.min(text.length(), limit) && at + i < line.length; i++) {
-        if (at + i >= 0) line[at + i] = text.charAt(i);
+      int cell = 0;
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        int w = wide(c) ? 2 : 1;
+        if (cell + w > limit || at + cell + w > line.length) break;
+        if (at + cell >= 0) line[at + cell] = c;
+        if (w == 2 && at + cell + 1 >= 0) line[at + cell + 1] = FILLER;
+        cell += w;
       }
     }
 
-    /** Returns text cut to {@code max} characters, marked with an ellipsis. */
+    /** Returns text cut to {@code max} columns, marked with an ellipsis. */
     private String fit(String text, int max) {
-      if (text.length() <= max) return text;
-      return max <= g.ellipsis().length() ? "" : text.substring(0, max - g.ellipsis().length()) + g.ellipsis();
+      if (width(text) <= max) return text;
+      if (max <= g.ellipsis().length()) return "";
+      StringBuilder b = new StringBuilder();
+      int w = 0;
+      for (int i = 0; i < text.length(); i++) {
+        int cw = wide(text.charAt(i)) ? 2 : 1;
+        if (w + cw > max - g.ellipsis().length()) break;
+        b.append(text.charAt(i));
+        w += cw;
+      }
+      return b + g.ellipsis();
     }
 
     private static void emit(StringBuilder out, char[] line) {
       int end = line.length;
       while (end > 0 && line[end - 1] == ' ') end--;
-      out.append(line, 0, end).append('\n');
+      for (int i = 0; i < end; i++) if (line[i] != FILLER) out.append(line[i]);
+      out.append('\n');
     }
   }
 }

@@ -110,6 +110,20 @@ record LadderModel(List<String> hosts, Set<String> traced, List<Step> steps, Lis
     return new Builder(events, hostOrder).build();
   }
 
+  /**
+   * Returns whether the trace's times come from one clock that sees a segment leave and arrive at
+   * once: no arrow takes time to cross. So it is with a capture ({@link CaptureStates} puts a
+   * segment's send and receipt at the capture time) and with a live run that traces one end only;
+   * not with a simulated path that has a delay. In such a trace a reply is not at the time of what
+   * it answers: it follows it by the peer's own processing time.
+   */
+  boolean realTime() {
+    for (Step s : steps) {
+      if (s instanceof Arrow a && a.sent() && a.endTime() > a.sendTime()) return false;
+    }
+    return true;
+  }
+
   /** Returns whether an arrow's sender is traced yet did not trace sending it: an old duplicate or a forgery. */
   boolean unsent(Arrow a) {
     return !a.sent() && traced.contains(hosts.get(a.from()));

@@ -39,6 +39,31 @@ public final class Narration {
     return lines(LadderModel.of(events, List.of()), lang, relative).stream().map(Narrator.Line::text).toList();
   }
 
+  /** Returns a host's name as the sentences of {@code lang} call it: {@code client} is 客户端 in Chinese. */
+  public static String hostName(String host, String lang) {
+    return NarrationText.host(host, lang).strip();
+  }
+
+  /**
+   * A sentence with the step it tells.
+   *
+   * @param timeNanos when the step happened
+   * @param step      the index of the step among the trace's drawn steps
+   * @param text      the sentence
+   */
+  public record Timed(long timeNanos, int step, String text) {}
+
+  /**
+   * Returns a sentence per step of the trace, as {@link #narrate(List, String, boolean)} does, each
+   * with its step and time: for a live page that tells a growing trace, where a sentence is settled
+   * once the trace has gone past its instant.
+   */
+  public static List<Timed> timed(List<TraceEvent> events, String lang, boolean relative) {
+    LadderModel model = LadderModel.of(events, List.of());
+    return lines(model, lang, relative).stream()
+        .map(l -> new Timed(model.steps().get(l.step()).time(), l.step(), l.text())).toList();
+  }
+
   /** Returns the sentences of a model, each with the index of the step it tells, for pages that tie them to arrows. */
   static List<Narrator.Line> lines(LadderModel model, String lang) {
     return lines(model, lang, false);

@@ -61,6 +61,8 @@ final class Narrator {
     long lastInTime = -1;
     boolean lastInDropped;
     boolean lastInUnsent;
+    /** Whether this end has sent anything since {@link #lastIn} reached it. */
+    boolean lastInAnswered;
     /** The kind of the last segment this end sent, for the peer's reply. */
     Say lastSentKind;
     boolean finReceived;
@@ -98,9 +100,12 @@ final class Narrator {
   private final Map<String, Long> origins = new HashMap<>();
   /** Timer sentences held back until the send they come with has been told. */
   private final List<Line> deferred = new ArrayList<>();
+  /** Whether the model's times are a capture's (or a live run's): see {@link LadderModel#realTime()}. */
+  private final boolean realTime;
 
   Narrator(LadderModel model, String lang, boolean relative) {
     this.model = model;
+    this.realTime = model.realTime();
     this.lang = lang;
     this.relative = relative;
     this.text = NarrationText.of(lang);
@@ -132,6 +137,7 @@ final class Narrator {
     e.lastInTime = old.lastInTime;
     e.lastInDropped = old.lastInDropped;
     e.lastInUnsent = old.lastInUnsent;
+    e.lastInAnswered = old.lastInAnswered;
     e.firedTimer = old.firedTimer;
     e.firedTime = old.firedTime;
     ends.put(column + " " + conn, e);
@@ -197,8 +203,9 @@ final class Narrator {
     if (!a.sent()) {
       // A receipt whose send is not in the trace: told as received.
       StringBuilder line = new StringBuilder();
+      // A received SYN starts its direction's numbers, as a sent one does.
+      if (a.segment().has(TcpFlags.SYN)) origins.put(a.from() + " " + a.conn(), a.segment().seq());
       if (model.unsent(a)) {
-        if (a.segment().has(TcpFlags.SYN)) origins.put(a.from() + " " + a.conn(), a.segment().seq());
         line.append(say(Say.UNSENT, a.to(), segmentValues(a)));
       } else {
         line.append(say(Say.SEGMENT, a.from(), segmentValues(a)));
@@ -307,7 +314,8 @@ final class Narrator {
       if (trigger.has(TcpFlags.SYN | TcpFlags.ACK)) return synced && !"SYN_SENT".equals(before) && e.lastAckSent >= 0
           ? Say.ACK : Say.HANDSHAKE_ACK;
       if (trigger.has(TcpFlags.FIN) && f.ack() == Integer.toUnsignedLong(SeqNum.add((int) trigger.seq(), trigger.len() + 1))) {
-        if ("TIME_WAIT".equals(before) || f.ack() == e.lastAckSent) return Say.FIN_ACK_AGAIN;
+        // In real time the receiver enters TIME_WAIT when the FIN arrives, before its first ACK of it.
+        if ("TIME_WAIT".equals(before) && !realTime || f.ack() == e.lastAckSent) return Say.FIN_ACK_AGAIN;
         if (peer.finRole == FinRole.SECOND) return Say.FIN_ACK_4;
         if (peer.finRole == FinRole.SIMULTANEOUS || e.finRole != null) return Say.FIN_ACK_SIMULTANEOUS;
         return Say.FIN_ACK_1;
@@ -332,9 +340,27 @@ final class Narrator {
     return Say.ACK;
   }
 
-  /** Returns the segment that reached the sender at the instant it sends, or null. */
-  private static SegmentInfo trigger(End e, Arrow a) {
-    return e.lastInTime == a.time() ? e.lastIn : null;
+  /**
+   * Returns the segment the send answers, or null: the one that reached the sender at the instant it
+   * sends. In a capture or a live run (real time), where a reply comes some microseconds after what
+   * it answers, the last segment that reached the sender, when the sender has sent nothing since
+   * and the send acknowledges exactly that segment.
+   */
+  private SegmentInfo trigger(End e, Arrow a) {
+    if (e.lastInTime == a.time()) return e.lastIn;
+    if (!realTime || e.lastIn == null || e.lastInDropped || e.lastInAnswered) return null;
+    return answers(a.segment(), e.lastIn) ? e.lastIn : null;
+  }
+
+  /**
+   * Returns whether {@code reply} acknowledges exactly the end of {@code in} (its SYN, bytes and
+   * FIN), or is the reset that RFC 9293 §3.10.7.1 sends for it, {@code <SEQ=SEG.ACK><CTL=RST>}.
+   */
+  private static boolean answers(SegmentInfo reply, SegmentInfo in) {
+    if (reply.has(TcpFlags.RST) && !reply.has(TcpFlags.ACK)) return in.has(TcpFlags.ACK) && reply.seq() == in.ack();
+    if (!reply.has(TcpFlags.ACK)) return false;
+    int span = in.len() + (in.has(TcpFlags.SYN) ? 1 : 0) + (in.has(TcpFlags.FIN) ? 1 : 0);
+    return reply.ack() == Integer.toUnsignedLong(SeqNum.add((int) in.seq(), span));
   }
 
   /** Records what a send tells its sender's later segments. */
@@ -354,6 +380,7 @@ final class Narrator {
     long endSeq = Integer.toUnsignedLong(SeqNum.add((int) f.seq(), f.len() + (f.has(TcpFlags.SYN) ? 1 : 0) + (f.has(TcpFlags.FIN) ? 1 : 0)));
     if (e.sentEnd < 0 || after(endSeq, e.sentEnd)) e.sentEnd = endSeq;
     e.lastSentKind = kind;
+    e.lastInAnswered = true;
     if (a.retransmit()) e.retransmitted.add(f.seq());
   }
 
@@ -366,6 +393,7 @@ final class Narrator {
     e.lastInTime = a.endTime();
     e.lastInDropped = dropped;
     e.lastInUnsent = model.unsent(a);
+    e.lastInAnswered = false;
     if (dropped) return;
     if (f.has(TcpFlags.FIN)) e.finReceived = true;
     if (f.has(TcpFlags.ACK) && !f.has(TcpFlags.SYN) && !f.has(TcpFlags.RST)) {
@@ -466,7 +494,7 @@ final class Narrator {
       add(i, say(Say.NOTE, n.column(), Map.of("text", lang.equals("zh")
           ? "丢弃了一个无法解析的报文" + (zh == null ? "" : "：" + zh) : "drops a packet it cannot read: " + reason)));
     } else {
-      add(i, say(Say.NOTE, n.column(), Map.of("text", n.text())));
+      add(i, say(Say.NOTE, n.column(), Map.of("text", lang.equals("zh") ? NarrationText.noteZh(n.text()) : n.text())));
     }
   }
 

@@ -30,6 +30,17 @@ final class PlotSvg {
    * @param origin the time drawn as 0, in nanoseconds
    */
   static String render(String title, String unit, List<Sample> samples, ToDoubleFunction<Sample> value, long origin) {
+    return render(title, unit, "time (s)", samples, value, origin);
+  }
+
+  /**
+   * Returns a plot of one quantity of the samples, a line per host and connection, its time axis
+   * named {@code timeAxis}.
+   *
+   * @param origin the time drawn as 0, in nanoseconds
+   */
+  static String render(String title, String unit, String timeAxis, List<Sample> samples, ToDoubleFunction<Sample> value,
+      long origin) {
     Map<String, List<Sample>> series = new LinkedHashMap<>();
     for (Sample s : samples) series.computeIfAbsent(s.host() + " " + s.conn(), k -> new ArrayList<>()).add(s);
     double maxT = 0;
@@ -71,7 +82,7 @@ final class PlotSvg {
         .append("<line class=\"axis\" x1=\"").append(LEFT).append("\" y1=\"").append(top).append("\" x2=\"")
         .append(LEFT).append("\" y2=\"").append(top + (int) plotH).append("\"/>\n")
         .append("<text class=\"tick\" x=\"").append(WIDTH - RIGHT).append("\" y=\"").append(height - 4)
-        .append("\" text-anchor=\"end\">time (s)</text>\n");
+        .append("\" text-anchor=\"end\">").append(HtmlReport.escape(timeAxis)).append("</text>\n");
     int i = 0;
     for (Map.Entry<String, List<Sample>> e : series.entrySet()) {
       StringBuilder points = new StringBuilder();

@@ -35,6 +35,8 @@ final class SequenceSvg {
   private final boolean timers;
   /** The page's language: the ladder's notes and timers are told in it. */
   private final String lang;
+  /** The page's words in {@link #lang}. */
+  private final Map<String, String> words;
   private final StringBuilder out = new StringBuilder();
   /** The row each step is drawn on. */
   private final IdentityHashMap<Step, Integer> rowOf = new IdentityHashMap<>();
@@ -46,6 +48,7 @@ final class SequenceSvg {
 
   private SequenceSvg(LadderModel model, boolean relativeSeq, boolean timers, String lang) {
     this.lang = lang;
+    this.words = HtmlWords.of(lang);
     this.model = model;
     this.relativeSeq = relativeSeq;
     this.timers = timers;
@@ -120,7 +123,7 @@ final class SequenceSvg {
     for (int c = 0; c < columns; c++) {
       int x = x(c);
       out.append("<text class=\"host\" x=\"").append(x).append("\" y=\"24\">")
-          .append(HtmlReport.escape(model.hosts().get(c))).append("</text>\n")
+          .append(HtmlReport.escape(name(c))).append("</text>\n")
           .append("<line class=\"lifeline\" x1=\"").append(x).append("\" y1=\"34\" x2=\"").append(x)
           .append("\" y2=\"").append(height - 10).append("\"/>\n");
       String first = firstState(c);
@@ -183,13 +186,13 @@ final class SequenceSvg {
         .append("<line x1=\"").append(num(x1)).append("\" y1=\"").append(num(y1)).append("\" x2=\"").append(num(x2))
         .append("\" y2=\"").append(num(y2)).append('"').append(a.stopsShort() ? "" : " marker-end=\"url(#head-" + kind + ")\"")
         .append("/>");
-    String mark = a.retransmit() ? " (retransmit)" : "";
+    String mark = a.retransmit() ? words.get("rtxmark") : "";
     out.append("<text class=\"label\" x=\"").append(num(x1 + (rightward ? 10 : -10))).append("\" y=\"").append(num(y1 - 4))
         .append("\" text-anchor=\"").append(rightward ? "start" : "end").append("\" data-rel=\"")
         .append(HtmlReport.escape(relFields + mark)).append("\" data-abs=\"").append(HtmlReport.escape(absFields + mark))
         .append("\">").append(HtmlReport.escape(fields + mark)).append("</text>");
     if (a.stopsShort()) {
-      String why = a.fate() == Fate.LOST ? "lost" : a.reason() == null ? "dropped" : a.reason();
+      String why = a.fate() == Fate.LOST ? words.get("lostwhy") : a.reason() == null ? words.get("droppedwhy") : reason(a.reason());
       out.append("<text class=\"cross\" x=\"").append(num(x2)).append("\" y=\"").append(num(y2 + 5)).append("\">✗</text>")
           .append("<text class=\"why\" x=\"").append(num(x2 + (rightward ? 12 : -12))).append("\" y=\"").append(num(y2 + 4))
           .append("\" text-anchor=\"").append(rightward ? "start" : "end").append("\">").append(HtmlReport.escape(why))
@@ -200,22 +203,33 @@ final class SequenceSvg {
 
   private String tooltip(Arrow a, String fields, String absFields) {
     StringBuilder t = new StringBuilder();
-    t.append(model.hosts().get(a.from())).append(" → ").append(model.hosts().get(a.to())).append('\n')
+    t.append(name(a.from())).append(" → ").append(name(a.to())).append('\n')
         .append(fields).append(" len=").append(a.segment().len()).append('\n');
-    if (!fields.equals(absFields)) t.append("absolute: ").append(absFields).append('\n');
-    t.append("raw window field: ").append(a.segment().win()).append('\n');
-    if (!a.segment().options().isEmpty()) t.append("options: ").append(a.segment().options()).append('\n');
-    t.append("connection: ").append(a.conn()).append('\n');
-    if (a.sent()) t.append("sent +").append(Ladder.seconds(a.sendTime() - origin, 6));
+    if (!fields.equals(absFields)) t.append(words.get("tipabs")).append(absFields).append('\n');
+    t.append(words.get("tipwin")).append(a.segment().win()).append('\n');
+    if (!a.segment().options().isEmpty()) t.append(words.get("tipoptions")).append(a.segment().options()).append('\n');
+    t.append(words.get("tipconn")).append(a.conn()).append('\n');
+    if (a.sent()) t.append(words.get("tipsent")).append(Ladder.seconds(a.sendTime() - origin, 6));
     if (a.endTime() >= 0) {
-      t.append(a.sent() ? ", " : "").append(a.fate() == Fate.DROPPED ? "dropped +" : "received +")
+      t.append(a.sent() ? ", " : "").append(words.get(a.fate() == Fate.DROPPED ? "tipdropped" : "tipreceived"))
           .append(Ladder.seconds(a.endTime() - origin, 6));
     }
-    if (a.retransmit()) t.append("\nretransmission");
-    if (a.fate() == Fate.LOST) t.append("\nlost: never received");
-    if (a.reason() != null) t.append("\nreason: ").append(a.reason());
-    if (model.unsent(a)) t.append("\nnot sent by ").append(model.hosts().get(a.from())).append(" in this trace");
+    if (a.retransmit()) t.append('\n').append(words.get("rtx"));
+    if (a.fate() == Fate.LOST) t.append('\n').append(words.get("tiplost"));
+    if (a.reason() != null) t.append('\n').append(words.get("tipreason")).append(reason(a.reason()));
+    if (model.unsent(a)) t.append('\n').append(words.get("tipunsent").replace("{h}", name(a.from())));
     return t.toString();
+  }
+
+  /** Returns the name of the host in {@code column} as the page's language calls it. */
+  private String name(int column) {
+    return NarrationText.host(model.hosts().get(column), lang).strip();
+  }
+
+  /** Returns a drop reason in the page's language, or as the engine gave it when it has no translation. */
+  private String reason(String reason) {
+    String zh = lang.equals("zh") ? NarrationText.reasonZh(reason) : null;
+    return zh == null ? reason : zh;
   }
 
   /** Writes a label beside a lifeline: left of the first, right of the others. */

@@ -32,7 +32,7 @@ final class TimeSequenceSvg {
   private TimeSequenceSvg() {}
 
   /** Returns a graph per direction with data, or an empty string when no segment carried any. */
-  static String render(LadderModel model, Map<String, String> words) {
+  static String render(LadderModel model, Map<String, String> words, String lang) {
     Map<String, List<Arrow>> byDirection = new LinkedHashMap<>();
     for (Step s : model.steps()) {
       if (s instanceof Arrow a) byDirection.computeIfAbsent(a.from() + " " + a.conn(), k -> new ArrayList<>()).add(a);
@@ -44,12 +44,13 @@ final class TimeSequenceSvg {
       if (sent.stream().noneMatch(a -> a.segment().len() > 0)) continue;
       Arrow first = sent.getFirst();
       List<Arrow> acks = byDirection.getOrDefault(first.to() + " " + LadderModel.reverse(first.conn()), List.of());
-      out.append(graph(model, sent, acks, origin, words));
+      out.append(graph(model, sent, acks, origin, words, lang));
     }
     return out.toString();
   }
 
-  private static String graph(LadderModel model, List<Arrow> sent, List<Arrow> acks, long origin, Map<String, String> words) {
+  private static String graph(LadderModel model, List<Arrow> sent, List<Arrow> acks, long origin, Map<String, String> words,
+      String lang) {
     SegmentInfo syn = sent.stream().map(Arrow::segment).filter(s -> s.has(TcpFlags.SYN)).findFirst().orElse(null);
     long isn = syn != null ? syn.seq() : sent.getFirst().segment().seq();
     int shift = -1;
@@ -73,7 +74,8 @@ final class TimeSequenceSvg {
     double plotW = WIDTH - LEFT - RIGHT;
     double plotH = HEIGHT - TOP - BOTTOM;
     StringBuilder out = new StringBuilder();
-    String title = model.hosts().get(sent.getFirst().from()) + " → " + model.hosts().get(sent.getFirst().to());
+    String title = NarrationText.host(model.hosts().get(sent.getFirst().from()), lang).strip() + " → "
+        + NarrationText.host(model.hosts().get(sent.getFirst().to()), lang).strip();
     out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot tsg\" width=\"").append(WIDTH).append("\" height=\"")
         .append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT).append("\" role=\"img\">\n")
         .append("<text class=\"plot-title\" x=\"").append(LEFT).append("\" y=\"16\">")

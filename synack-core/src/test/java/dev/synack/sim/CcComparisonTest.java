@@ -19,6 +19,16 @@ class CcComparisonTest {
     assertTrue(c.results().stream().allMatch(PathResult::completed));
     List<String> summary = c.summary();
     assertTrue(summary.get(1).startsWith("cubic") && summary.get(2).startsWith("bbr"), summary.toString());
+    // In Chinese, the same figures in the articles' words; only units, algorithm names and abbreviations stay Latin.
+    List<String> zh = c.summary("zh");
+    assertTrue(zh.getFirst().startsWith("路径：10.0 Mbit/s，RTT 20.0 ms，丢包率 0.10 %，队列 "), zh.toString());
+    assertTrue(zh.get(1).startsWith("cubic") && zh.get(1).contains("有效吞吐量") && zh.get(1).contains("排队时延中位数"), zh.toString());
+    for (String line : zh) {
+      for (String english : List.of("goodput", "median", "queue", "path", "loss", "time", "retransmitted")) {
+        assertTrue(!line.contains(english), english + " in: " + line);
+      }
+    }
+    assertTrue(c.html("zh").contains("<html lang=\"zh\">") && c.html("zh").contains("瓶颈处的排队时延"));
     String html = c.html();
     assertEquals(2, html.split("<svg", -1).length - 1, "a throughput plot and a queue-delay plot");
     assertEquals(4, html.split("<polyline", -1).length - 1, "a line per algorithm in each");

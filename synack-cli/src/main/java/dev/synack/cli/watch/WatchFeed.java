@@ -38,28 +38,40 @@ public final class WatchFeed implements TraceSink, AutoCloseable {
   private long forgotten;
   private final List<Subscriber> subscribers = new ArrayList<>();
   private final Thread pump;
+  /** Tells each connection, for the page's narration; the pump's alone. */
+  private final LiveNarration narration;
   private volatile boolean closed;
 
-  private WatchFeed(int queue) {
+  private WatchFeed(int queue, String lang) {
     this.queue = new ArrayBlockingQueue<>(queue);
+    this.narration = new LiveNarration(lang);
     this.pump = Thread.ofPlatform().daemon().name("synack-watch-pump").unstarted(this::pump);
   }
 
-  /** Starts a feed and its pump thread. */
+  /** Starts a feed and its pump thread, its narration in English. */
   public static WatchFeed start() {
-    return start(QUEUE);
+    return start("en");
+  }
+
+  /** Starts a feed and its pump thread, its narration in {@code lang} ({@code en} or {@code zh}). */
+  public static WatchFeed start(String lang) {
+    return start(QUEUE, lang);
   }
 
   /** Starts a feed whose loop-side queue holds {@code queue} events (small in tests). */
   static WatchFeed start(int queue) {
-    WatchFeed feed = new WatchFeed(queue);
+    return start(queue, "en");
+  }
+
+  private static WatchFeed start(int queue, String lang) {
+    WatchFeed feed = new WatchFeed(queue, lang);
     feed.pump.start();
     return feed;
   }
 
   /** Returns a feed whose pump is not started: what the loop's side does when the pump is stuck (tests). */
   static WatchFeed unstarted(int queue) {
-    return new WatchFeed(queue);
+    return new WatchFeed(queue, "en");
   }
 
   /** Returns the events waiting for the pump. */
@@ -67,10 +79,14 @@ public final class WatchFeed implements TraceSink, AutoCloseable {
     return queue.size();
   }
 
-  /** Takes an event on the host's loop: queued if there is room, else counted as lost; never waits. */
+  /**
+   * Takes an event on the host's loop: queued if there is room, else counted as lost; never waits.
+   * State changes and segments go to the browsers; timers and notes only to the narration.
+   */
   @Override
   public void accept(TraceEvent event) {
-    if (!(event instanceof TraceEvent.StateChange || event instanceof TraceEvent.Segment) || closed) return;
+    if (!(event instanceof TraceEvent.StateChange || event instanceof TraceEvent.Segment || event instanceof TraceEvent.Timer
+        || event instanceof TraceEvent.Note) || closed) return;
     if (!queue.offer(event)) lostAtSource.incrementAndGet();
   }
 
@@ -109,19 +125,36 @@ public final class WatchFeed implements TraceSink, AutoCloseable {
     try {
       while (!closed) {
         TraceEvent e = queue.poll(200, TimeUnit.MILLISECONDS);
-        if (e == null) continue;
-        String line = JsonLines.toJson(e);
-        synchronized (lock) {
-          history.addLast(line);
-          if (history.size() > HISTORY) {
-            history.removeFirst();
-            forgotten++;
-          }
-          for (Subscriber s : subscribers) s.offer(line);
+        if (e == null) {
+          publish(narration.flush()); // quiet for a while: the last instant's sentences are settled
+          continue;
         }
+        if (e instanceof TraceEvent.StateChange || e instanceof TraceEvent.Segment) publish(JsonLines.toJson(e));
+        publish(narration.add(e));
       }
     } catch (InterruptedException e) {
       // Closed.
+    }
+  }
+
+  /** Sends sentences of the narration as {@code say} events: {@code {"t":..,"host":..,"conn":..,"event":"say","text":..}}. */
+  private void publish(List<LiveNarration.Said> said) {
+    for (LiveNarration.Said s : said) {
+      // A note's JSON line with its event named "say": the same fields, t, host, conn and text.
+      publish(JsonLines.toJson(new TraceEvent.Note(s.timeNanos(), s.host(), s.conn(), s.text()))
+          .replace(",\"event\":\"note\",", ",\"event\":\"say\","));
+    }
+  }
+
+  /** Keeps a line in the history and offers it to every browser. */
+  private void publish(String line) {
+    synchronized (lock) {
+      history.addLast(line);
+      if (history.size() > HISTORY) {
+        history.removeFirst();
+        forgotten++;
+      }
+      for (Subscriber s : subscribers) s.offer(line);
     }
   }
 

@@ -8,7 +8,9 @@ import java.util.Map;
  * The {@code --watch} page: a table of the host's connections with their states, and the ladder
  * of the chosen one (the newest, until one is clicked), growing as the {@code /events} stream
  * brings segments. Sequence and acknowledgment numbers are relative to each direction's first
- * sequence number seen, and windows scaled, as in the HTML report. It loads nothing but its own stream.
+ * sequence number seen, and windows scaled, as in the HTML report; below it, the narration of the
+ * chosen connection, sentence by sentence as the host settles them ({@code say} events, the same
+ * sentences as the HTML report in the same language). It loads nothing but its own stream.
  */
 final class WatchPage {
   private WatchPage() {}
@@ -26,6 +28,7 @@ final class WatchPage {
         .replace("{connections}", escape(w.get("connections"))).replace("{hint}", escape(w.get("hint")))
         .replace("{conn}", escape(w.get("conn"))).replace("{state}", escape(w.get("state")))
         .replace("{segments}", escape(w.get("segments"))).replace("{none}", escape(w.get("none")))
+        .replace("{narration}", escape(w.get("narration")))
         .replace("{MAX_CONNECTIONS}", Integer.toString(MAX_CONNECTIONS)).replace("{MAX_STEPS}", Integer.toString(MAX_STEPS));
   }
 
@@ -46,6 +49,8 @@ final class WatchPage {
     w.put("more", zh ? "还有 {n} 步未画出。" : "{n} more steps not drawn.");
     w.put("local", zh ? "synack（本端）" : "synack (local)");
     w.put("remote", zh ? "对端" : "peer");
+    w.put("narration", zh ? "过程说明" : "What happens");
+    w.put("rtx", zh ? "（重传）" : " (retransmission)");
     return w;
   }
 
@@ -93,6 +98,8 @@ final class WatchPage {
       <h2 id="ladder-title"></h2>
       <div id="ladder-box"><svg id="live-ladder" xmlns="http://www.w3.org/2000/svg" width="900" height="60"></svg></div>
       <p id="more" hidden></p>
+      <h2>{narration}</h2>
+      <ol id="narration"></ol>
       <script type="application/json" id="words">{words}</script>
       <script>
       (function () {
@@ -103,12 +110,12 @@ final class WatchPage {
         var LEFT = 250, RIGHT = 650, ROW = 26, TOP = 44;
         var conns = new Map(), chosen = null, clicked = false;
         var tbody = document.querySelector('#conns tbody'), svg = document.getElementById('live-ladder');
-        var status = document.getElementById('status');
+        var status = document.getElementById('status'), narration = document.getElementById('narration');
 
         function conn(key) {
           var c = conns.get(key);
           if (c) return c;
-          c = { key: key, state: '', segments: 0, steps: [], more: 0, base: { send: null, recv: null }, ws: { send: null, recv: null }, synSeen: { send: false, recv: false }, row: null };
+          c = { key: key, state: '', segments: 0, steps: [], says: [], more: 0, base: { send: null, recv: null }, ws: { send: null, recv: null }, synSeen: { send: false, recv: false }, row: null };
           conns.set(key, c);
           var tr = document.createElement('tr');
           tr.dataset.conn = key;
@@ -168,7 +175,7 @@ final class WatchPage {
           if (e.flags.indexOf('ACK') >= 0) s += ' ack=' + rel(e.ack, c.base[other]);
           s += ' win=' + scaledWindow(c, e, dir);
           if (e.len > 0) s += ' len=' + e.len;
-          if (e.event === 'retransmit') s += ' (retransmission)';
+          if (e.event === 'retransmit') s += W.rtx;
           if (e.event === 'drop' && e.reason) s += ' ✗ ' + e.reason;
           return s;
         }
@@ -178,9 +185,21 @@ final class WatchPage {
           return a.dir === 'recv' && b.dir === 'send';
         }
 
+        // A sentence of the narration, as the --html page tells the same step (the host settles it once its instant is past).
+        function say(text) {
+          var li = document.createElement('li');
+          li.textContent = text;
+          narration.appendChild(li);
+        }
+
         function onEvent(e) {
           if (!e.conn || e.conn.indexOf('-') < 0) return;
           var c = conn(e.conn);
+          if (e.event === 'say') {
+            c.says.push(e.text);
+            if (chosen === c.key) say(e.text);
+            return;
+          }
           var step;
           if (e.event === 'state') {
             c.state = e.to;
@@ -222,6 +241,8 @@ final class WatchPage {
           head(LEFT, W.local + ' ' + parts[0]);
           head(RIGHT, W.remote + ' ' + parts.slice(1).join('-'));
           for (var i = 0; i < c.steps.length; i++) draw(c, c.steps[i], i);
+          while (narration.firstChild) narration.removeChild(narration.firstChild);
+          c.says.forEach(say);
           grow(c);
           drawMore(c);
         }
@@ -283,6 +304,7 @@ final class WatchPage {
             conns.clear();
             chosen = null;
             while (svg.firstChild) svg.removeChild(svg.firstChild);
+            while (narration.firstChild) narration.removeChild(narration.firstChild);
             document.getElementById('none').hidden = false;
             var n = JSON.parse(m.data).forgotten;
             var f = document.getElementById('forgotten');

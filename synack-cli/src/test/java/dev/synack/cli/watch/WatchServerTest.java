@@ -81,6 +81,30 @@ class WatchServerTest {
   }
 
   @Test
+  void stream_tellsEachStep_inTheWordsOfTheHtmlPage_onceItsInstantIsPast() throws Exception {
+    try (WatchFeed feed = WatchFeed.start("en"); WatchServer server = WatchServer.start(0, feed, "t", "en")) {
+      feed.accept(segment(TraceEvent.SegmentAction.RECV, TcpFlags.SYN, 1000, 0, 0));
+      feed.accept(new TraceEvent.StateChange(2_000_000, "synack", CONN, "LISTEN", "SYN_RECEIVED"));
+      feed.accept(segment(TraceEvent.SegmentAction.SEND, TcpFlags.SYN | TcpFlags.ACK, 5000, 1001, 0));
+      awaitDrained(feed);
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+        BufferedReader in = openStream(s, server.port());
+        // The three events share an instant: their sentences come when the host has gone quiet, told as the page tells
+        // them, the peer's side of each segment drawn (the SYN it sent).
+        assertEquals(List.of("Handshake, step 1: 10.0.0.1:40000 sends SYN with its initial sequence number ISN=1000",
+            "Handshake, step 2: synack answers the SYN with its own SYN, ISN=5000, and acknowledges the peer's ISN+1 with ack=1;"
+                + " synack enters SYN_RECEIVED"), sayLines(in, 2));
+        // A later event settles at once what came before its instant.
+        feed.accept(new TraceEvent.Segment(9_000_000, "synack", CONN, TraceEvent.SegmentAction.RECV,
+            new TraceEvent.SegmentInfo(TcpFlags.ACK, 1001, 5001, 65535, 0, ""), null));
+        feed.accept(new TraceEvent.StateChange(9_000_000, "synack", CONN, "SYN_RECEIVED", "ESTABLISHED"));
+        assertEquals(List.of("Handshake, step 3: 10.0.0.1:40000 acknowledges the peer's SYN with ack=1 (its ISN+1)", "synack receives the ACK and enters ESTABLISHED: the connection is"
+            + " established, both ways"), sayLines(in, 2));
+      }
+    }
+  }
+
+  @Test
   void aStuckPump_theLoopNeverWaits_eventsCountedAsLostAtTheSource() {
     WatchFeed feed = WatchFeed.unstarted(4);
     for (int i = 0; i < 10; i++) feed.accept(segment(TraceEvent.SegmentAction.SEND, TcpFlags.ACK, i, 0, 1));
@@ -150,9 +174,20 @@ class WatchServerTest {
     for (String line; data.size() < n && (line = in.readLine()) != null; ) {
       if (line.startsWith("event: ")) named = true;
       else if (line.isEmpty()) named = false;
-      else if (line.startsWith("data: ") && !named) data.add(line.substring("data: ".length()));
+      else if (line.startsWith("data: ") && !named && !line.contains("\"event\":\"say\"")) data.add(line.substring("data: ".length()));
     }
     return data;
+  }
+
+  /** Reads the stream until {@code n} sentences of the narration came, and returns their texts. */
+  private static List<String> sayLines(BufferedReader in, int n) throws IOException {
+    List<String> said = new ArrayList<>();
+    Pattern text = Pattern.compile("data: \\{.*\"event\":\"say\",\"text\":\"(.*)\"}");
+    for (String line; said.size() < n && (line = in.readLine()) != null; ) {
+      Matcher m = text.matcher(line);
+      if (m.matches()) said.add(m.group(1));
+    }
+    return said;
   }
 
   private static void awaitDrained(WatchFeed feed) throws InterruptedException {
