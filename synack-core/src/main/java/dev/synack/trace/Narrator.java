@@ -315,7 +315,7 @@ final class Narrator {
           ? Say.ACK : Say.HANDSHAKE_ACK;
       if (trigger.has(TcpFlags.FIN) && f.ack() == Integer.toUnsignedLong(SeqNum.add((int) trigger.seq(), trigger.len() + 1))) {
         // In real time the receiver enters TIME_WAIT when the FIN arrives, before its first ACK of it.
-        if ("TIME_WAIT".equals(before) && !realTime || f.ack() == e.lastAckSent) return Say.FIN_ACK_AGAIN;
+        if (("TIME_WAIT".equals(before) && !realTime) || f.ack() == e.lastAckSent) return Say.FIN_ACK_AGAIN;
         if (peer.finRole == FinRole.SECOND) return Say.FIN_ACK_4;
         if (peer.finRole == FinRole.SIMULTANEOUS || e.finRole != null) return Say.FIN_ACK_SIMULTANEOUS;
         return Say.FIN_ACK_1;
