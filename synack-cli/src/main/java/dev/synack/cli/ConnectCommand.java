@@ -134,15 +134,27 @@ final class ConnectCommand implements Callable<Integer> {
   private int run(LinkHost host, InetAddress remote, String where, long timeoutMillis, PrintWriter err,
       AtomicBoolean stopping, AtomicReference<TcpSocket> connected) throws Exception {
     try (host; ControlSocket control = ControlSocket.open("connect", host.driver(), host.host(), err)) {
+      // A UDP peer with nothing listening answers ICMP port unreachable: say so and stop at once,
+      // rather than resend SYNs until the timeout. The interrupt ends the call that waits.
+      AtomicBoolean peerGone = new AtomicBoolean();
+      Thread runner = Thread.currentThread();
+      link.peerUnreachable().thenAccept(line -> {
+        if (stopping.get() || !peerGone.compareAndSet(false, true)) return;
+        err.println("synack connect: " + where + ": " + line);
+        err.flush();
+        runner.interrupt();
+      });
       TcpSocket socket;
       try {
         socket = TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(remote, remotePort), timeoutMillis);
         connected.set(socket);
         if (keepAlive) socket.setKeepAlive(true);
       } catch (SocketTimeoutException e) {
+        if (peerGone.get()) return ended();
         err.println("synack connect: " + where + ": not connected within " + seconds(timeoutMillis) + " s (--timeout)");
         return 1;
       } catch (IOException e) {
+        if (peerGone.get()) return ended();
         if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
         return 1;
       }
@@ -156,6 +168,7 @@ final class ConnectCommand implements Callable<Integer> {
           return 1;
         }
       } catch (IOException e) {
+        if (peerGone.get()) return ended();
         // Ended by a signal, the hook closing the connection: nothing went wrong to report.
         if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
         return 1;
@@ -224,6 +237,12 @@ final class ConnectCommand implements Callable<Integer> {
 
   private static String seconds(long millis) {
     return java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
+  }
+
+  /** Returns exit code 1 after the peer said nothing listens, its interrupt cleared so that the host closes in order. */
+  private static int ended() {
+    Thread.interrupted();
+    return 1;
   }
 
   private static void closeQuietly(TcpSocket socket) {
