@@ -20,21 +20,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A download under a spoofed SYN flood (issue 12): {@code curl} fetching one file from synack's
  * {@code serve --http} server code over TUN, first alone and then while {@link SynFlood} sends
- * {@value #RATE} SYNs a second from random sources of 198.18.0.0/15 (RFC 2544's benchmarking
- * network) to the server's port, from the same namespace as curl; the figure is the download's
- * time under the flood over its time alone. Reference: the same for the kernel over veth, with the
+ * {@link BenchSettings#synFloodRate} SYNs a second ({@value BenchSettings#SYN_FLOOD_RATE} in a
+ * real run) from random sources of 198.18.0.0/15 (RFC 2544's benchmarking network) to the
+ * server's port, from the same namespace as curl; the figure is the download's time under the
+ * flood over its time alone. Reference: the same for the kernel over veth, with the
  * responder of {@link CurlServeBench}, the flood sent from curl's namespace to the kernel server's
  * port. Both answer the flood with SYN cookies once their SYN queue is full (Linux's
  * {@code tcp_syncookies=1}); the SYN-ACKs of both go back to the flooding namespace, which drops
  * them (it routes nothing), so both stacks do the same work per SYN.
  *
- * <p>The note says the rate the flood reached (the sender may fall short of {@value #RATE} on a
+ * <p>The note says the rate the flood reached (the sender may fall short of the rate asked on a
  * loaded machine), the SYN cookies each stack sent, and the load average.
  */
 final class SynFloodBench {
   static final String NAME = "syn-flood-download";
-  /** SYNs per second of the flood: what issue 12 saw Linux absorb in full. */
-  static final long RATE = 360_000;
   /** The file's size at most: long enough to see the flood, short enough for the slowed-down runs. */
   static final long LARGEST_FILE = 64L << 20;
   private static final int MTU = 1500;
@@ -87,7 +86,7 @@ final class SynFloodBench {
           "download time under a spoofed SYN flood / alone: curl GET of a %s file at MTU %d, best of %d each;"
               + " flood asked %,d SYNs/s from 198.18.0.0/15; synack (serve --http's server on TUN): %s;"
               + " kernel (veth, tcp_syncookies=1): %s",
-          SimBulkBench.mb(size), MTU, settings.repeats(), RATE, synack, kernel));
+          SimBulkBench.mb(size), MTU, settings.repeats(), settings.synFloodRate(), synack, kernel));
     } catch (IOException | RuntimeException e) {
       return Figure.skipped(NAME, "x", "failed: " + e.getMessage());
     } finally {
@@ -131,7 +130,7 @@ final class SynFloodBench {
     long cookiesBefore = cookies.read();
     CompletableFuture<SynFlood.Report> sending = CompletableFuture.supplyAsync(() -> {
       try {
-        return flood.flood(Long.MAX_VALUE, RATE, stop::get);
+        return flood.flood(Long.MAX_VALUE, settings.synFloodRate(), stop::get);
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
