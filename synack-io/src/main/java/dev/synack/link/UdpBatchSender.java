@@ -24,8 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * quinn and the kernel's own tunnels do, on the socket of the link's channel: the JDK gives no
  * access to a channel's descriptor, so this finds it among the process's descriptors by its
  * bound address and type ({@code getsockname}, {@code SO_TYPE}) and keeps a duplicate, which
- * shares the socket and its non-blocking mode. Where libc or the kernel lacks {@code sendmmsg}, or
- * the socket cannot be found, there is no batch sender and the link sends one datagram a call.
+ * shares the socket and its non-blocking mode. Where libc or the kernel lacks {@code sendmmsg}, the
+ * socket cannot be found, or the module has no native access, there is no batch sender and the
+ * link sends one datagram a call.
  *
  * <p>Packets are copied into off-heap slots of the MTU's size; each message is one datagram. Calls
  * and close are serialised by a lock (close may come from another thread).
@@ -77,7 +78,9 @@ final class UdpBatchSender implements AutoCloseable {
    * when sendmmsg is missing or the socket cannot be found.
    */
   static UdpBatchSender find(InetSocketAddress local, int mtu) {
-    if (!hasSendmmsg()) return null;
+    // A JVM that did not grant this module native access (a program run on the class path by
+    // synack run) would print the JDK's warning on first use: it sends one datagram a call instead.
+    if (!UdpBatchSender.class.getModule().isNativeAccessEnabled() || !hasSendmmsg()) return null;
     try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
       for (Path p : fds) {
         String target;
