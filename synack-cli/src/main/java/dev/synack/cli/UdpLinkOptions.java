@@ -23,7 +23,8 @@ final class UdpLinkOptions implements LinkKind {
   String local;
 
   @Option(names = "--peer", paramLabel = "REMOTE_ADDR:PORT",
-      description = "the other synack's --udp address (serve without it answers the first to send)")
+      description = "the other synack's --udp address (serve without it answers the first to send, and names once"
+          + " each other sender it ignores; connect stops at once when nothing listens there)")
   String peer;
 
   private InetSocketAddress localEndpoint;
