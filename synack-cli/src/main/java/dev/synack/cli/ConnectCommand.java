@@ -148,19 +148,31 @@ final class ConnectCommand implements Callable<Integer> {
   private int run(LinkHost host, InetAddress remote, String where, long timeoutMillis, PrintWriter err,
       AtomicBoolean stopping, AtomicReference<TcpSocket> connected) throws Exception {
     try (host; ControlSocket control = ControlSocket.open("connect", host.driver(), host.host(), err)) {
+      // A UDP peer with nothing listening answers ICMP port unreachable: say so and stop at once,
+      // rather than resend SYNs until the timeout. The interrupt ends the call that waits.
+      AtomicBoolean peerGone = new AtomicBoolean();
+      Thread runner = Thread.currentThread();
+      link.peerUnreachable().thenAccept(line -> {
+        if (stopping.get() || !peerGone.compareAndSet(false, true)) return;
+        err.println("synack connect: " + where + ": " + line);
+        err.flush();
+        runner.interrupt();
+      });
       TcpSocket socket;
       try {
         socket = TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(remote, remotePort), timeoutMillis);
         connected.set(socket);
         if (keepAlive) socket.setKeepAlive(true);
       } catch (SocketTimeoutException e) {
+        if (peerGone.get()) return ended();
         err.println("synack connect: " + where + ": not connected within " + seconds(timeoutMillis) + " s (--timeout)");
         return 1;
       } catch (IOException e) {
+        if (peerGone.get()) return ended();
         if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
         return 1;
       }
-      return exchange(socket, where, timeoutMillis, err, stopping, e -> reason(e, host));
+      return exchange(socket, where, timeoutMillis, err, stopping, peerGone, e -> reason(e, host));
     }
   }
 
@@ -204,7 +216,7 @@ final class ConnectCommand implements Callable<Integer> {
         if (!stopping.get()) err.println("synack connect: " + where + ": " + e.getMessage());
         return 1;
       }
-      return exchange(socket, where, timeoutMillis, err, stopping, IOException::getMessage);
+      return exchange(socket, where, timeoutMillis, err, stopping, new AtomicBoolean(), IOException::getMessage);
     } finally {
       StopSignals.removeShutdownHook(hook);
     }
@@ -212,7 +224,7 @@ final class ConnectCommand implements Callable<Integer> {
 
   /** Copies both ways on a connected socket until the peer closes, and closes; returns the exit code. */
   private int exchange(TcpSocket socket, String where, long timeoutMillis, PrintWriter err, AtomicBoolean stopping,
-      Function<IOException, String> reason) throws IOException {
+      AtomicBoolean peerGone, Function<IOException, String> reason) throws IOException {
     lastActive.set(System.nanoTime());
     Thread sender = Thread.ofVirtual().name("synack-connect-stdin").start(() -> send(socket));
     try {
@@ -223,6 +235,7 @@ final class ConnectCommand implements Callable<Integer> {
         return 1;
       }
     } catch (IOException e) {
+      if (peerGone.get()) return ended(); // the UDP peer's port unreachable, said already
       // Ended by a signal, the hook closing the connection: nothing went wrong to report.
       if (!stopping.get()) err.println("synack connect: " + where + ": " + reason.apply(e));
       return 1;
@@ -290,6 +303,12 @@ final class ConnectCommand implements Callable<Integer> {
 
   private static String seconds(long millis) {
     return java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
+  }
+
+  /** Returns exit code 1 after the peer said nothing listens, its interrupt cleared so that the host closes in order. */
+  private static int ended() {
+    Thread.interrupted();
+    return 1;
   }
 
   private static void closeQuietly(TcpSocket socket) {

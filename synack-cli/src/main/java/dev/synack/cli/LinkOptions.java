@@ -74,6 +74,14 @@ final class LinkOptions {
     return impairment.report();
   }
 
+  /**
+   * Returns a future completed with one line when the link's peer says nothing listens at its
+   * address (a UDP tunnel's ICMP port unreachable); never completed for a TUN device.
+   */
+  java.util.concurrent.CompletableFuture<String> peerUnreachable() {
+    return choice.udp != null ? choice.udp.peerUnreachable() : new java.util.concurrent.CompletableFuture<>();
+  }
+
   /** Returns where the link leads, for one line of output. */
   String describe() {
     return choice.chosen().describe();

@@ -8,6 +8,7 @@ import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
@@ -22,13 +23,16 @@ final class UdpLinkOptions implements LinkKind {
   String local;
 
   @Option(names = "--peer", paramLabel = "REMOTE_ADDR:PORT",
-      description = "the other synack's --udp address (serve without it answers the first to send)")
+      description = "the other synack's --udp address (serve without it answers the first to send, and names once"
+          + " each other sender it ignores; connect stops at once when nothing listens there)")
   String peer;
 
   private InetSocketAddress localEndpoint;
   /** The peer once checked; null when it is to be learnt from the first datagram. */
   private InetSocketAddress peerEndpoint;
   private UdpLink opened;
+  /** Completed with one line when the peer answers with ICMP port unreachable (nothing listens there). */
+  private final CompletableFuture<String> peerUnreachable = new CompletableFuture<>();
 
   @Override
   public void check(InetAddress address, Role role) {
@@ -53,7 +57,18 @@ final class UdpLinkOptions implements LinkKind {
     } catch (BindException e) {
       throw new IOException("synack: cannot use UDP " + local + ": " + e.getMessage(), e);
     }
+    UdpLink link = opened;
+    // Once per sender, rate-limited by the link: a stranger's datagrams are dropped, and the user learns whose.
+    link.onIgnoredSender(from -> notes.accept("synack: ignoring UDP datagrams from " + text(from)
+        + " (the tunnel's peer is " + text(link.peer()) + ")"));
+    link.onPeerUnreachable(to -> peerUnreachable.complete("UDP peer " + text(to)
+        + " answered ICMP port unreachable: no synack listens there (is serve --udp running?)"));
     return opened;
+  }
+
+  /** Returns a future completed with one line when the fixed peer answers with ICMP port unreachable. */
+  CompletableFuture<String> peerUnreachable() {
+    return peerUnreachable;
   }
 
   @Override

@@ -27,7 +27,7 @@ class BenchCommandTest {
       "tun-scale-conn-rate-1loop", "tun-scale-conn-rate-all-loops", "tun-scale-bulk-1loop", "tun-scale-bulk-all-loops",
       "forward-iperf-up-mtu1500", "forward-iperf-down-mtu1500", "forward-iperf-up-mtu65520", "forward-iperf-down-mtu65520",
       "forward-conn-rate", "forward-idle-conn-bytes",
-      "nio-echo", "tun-curl-serve-http");
+      "nio-echo", "tun-curl-serve-http", "syn-flood-download");
 
   private record Run(int exitCode, String out, String err) {}
 
@@ -66,7 +66,8 @@ class BenchCommandTest {
         assertFalse(((String) f.get("note")).isBlank(), name);
         if (Boolean.TRUE.equals(f.get("skipped"))) {
           // Only the TUN and forward figures may be skipped, for want of root; in CI (root) nothing may be.
-          assertTrue((name.startsWith("tun-") || name.startsWith("forward-")) && !ci, name + " skipped: " + f.get("note"));
+          assertTrue((name.startsWith("tun-") || name.startsWith("forward-") || name.startsWith("syn-flood")) && !ci,
+              name + " skipped: " + f.get("note"));
           continue;
         }
         double synack = ((Number) f.get("synack")).doubleValue();

@@ -133,6 +133,28 @@ class UdpTunnelCommandTest {
   }
 
   @Nested
+  class Strangers {
+    @Test
+    void serveWithItsPeerLearnt_aStrangerSendingTwice_oneLineNamesIt() throws Exception {
+      Files.write(dir.resolve("in.bin"), random(1000, 4));
+      Started serve = serve("--udp 127.0.0.1:0 --addr 10.0.0.2 --echo");
+      Result connect = connect("--udp 127.0.0.1:0 --peer 127.0.0.1:" + udpPort(serve) + " --addr 10.0.0.1 10.0.0.2 7");
+      assertEquals(0, connect.exitCode(), connect.output());
+      int strangerPort;
+      try (DatagramChannel stranger = DatagramChannel.open()) {
+        stranger.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        strangerPort = ((InetSocketAddress) stranger.getLocalAddress()).getPort();
+        InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), udpPort(serve));
+        for (int i = 0; i < 2; i++) stranger.send(java.nio.ByteBuffer.wrap(random(40, 5 + i)), to);
+      }
+      String said = "synack: ignoring UDP datagrams from 127.0.0.1:" + strangerPort + " (the tunnel's peer is 127.0.0.1:";
+      assertTrue(serve.awaitOutput(said, WAIT), serve.outputSoFar());
+      Result served = serve.terminate(WAIT);
+      assertEquals(1, served.output().lines().filter(l -> l.startsWith(said)).count(), served.output());
+    }
+  }
+
+  @Nested
   class Http {
     @Test
     void serveHttp_connectSendsAGet_printsThePage() throws Exception {
@@ -252,6 +274,23 @@ class UdpTunnelCommandTest {
         assertEquals(1, r.exitCode(), r.output());
         assertEquals("synack connect: 10.0.0.2:7: not connected within 1 s (--timeout)", r.output().strip());
       }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(120) // without the fail-fast, connect resends its SYN for minutes
+    void aPeerPortWhereNothingListens_failsAtOnceWithOneLine_exitOne() throws IOException {
+      // A port just bound and closed: the kernel answers the tunnel's first datagram with ICMP port
+      // unreachable. Without --timeout, connect would resend its SYN for minutes; it must stop at once.
+      int port;
+      try (DatagramChannel gone = DatagramChannel.open()) {
+        gone.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        port = ((InetSocketAddress) gone.getLocalAddress()).getPort();
+      }
+      Result r = connectInProcess("--udp", "127.0.0.1:0", "--peer", "127.0.0.1:" + port, "--addr", "10.0.0.1",
+          "10.0.0.2", "7");
+      assertEquals(1, r.exitCode(), r.output());
+      assertEquals("synack connect: 10.0.0.2:7: UDP peer 127.0.0.1:" + port
+          + " answered ICMP port unreachable: no synack listens there (is serve --udp running?)", r.output().strip());
     }
 
     @Test

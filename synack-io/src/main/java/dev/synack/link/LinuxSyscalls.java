@@ -41,7 +41,9 @@ final class LinuxSyscalls {
   static final int EEXIST = 17;
   static final int ENODEV = 19;
   static final int EINVAL = 22;
+  static final int ENOSYS = 38;
   static final int EBADFD = 77;
+  static final int ENOBUFS = 105;
 
   // <linux/if_tun.h>: TUNSETIFF is _IOW('T', 202, int).
   static final long TUNSETIFF = 0x400454caL;
@@ -114,6 +116,18 @@ final class LinuxSyscalls {
   static final short POLLHUP = 0x0010;
   static final short POLLNVAL = 0x0020;
 
+  // <sys/socket.h>: struct msghdr { void *msg_name; socklen_t msg_namelen; struct iovec *msg_iov;
+  // size_t msg_iovlen; void *msg_control; size_t msg_controllen; int msg_flags; }, and struct mmsghdr
+  // { struct msghdr msg_hdr; unsigned int msg_len; } (LP64: x86-64 and AArch64).
+  static final long MSGHDR_NAME_OFFSET = 0;
+  static final long MSGHDR_NAMELEN_OFFSET = 8;
+  static final long MSGHDR_IOV_OFFSET = 16;
+  static final long MSGHDR_IOVLEN_OFFSET = 24;
+  static final long MMSGHDR_LEN_OFFSET = 56;
+  static final long MMSGHDR_SIZE = 64;
+  static final int SOCK_RAW = 3;
+  static final int IPPROTO_RAW = 255;
+
   // <time.h>: struct timespec { time_t tv_sec; long tv_nsec; }
   static final long TIMESPEC_SIZE = 16;
 
@@ -166,6 +180,9 @@ final class LinuxSyscalls {
   /** ssize_t recvfrom(int sockfd, void *buf, size_t len, int flags, struct sockaddr *src_addr, socklen_t *addrlen); */
   private static final MethodHandle RECVFROM = downcall("recvfrom",
       FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), CAPTURE_ERRNO);
+  /** int sendmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags); */
+  private static final MethodHandle SENDMMSG = LIBC.find("sendmmsg").map(symbol -> LINKER.downcallHandle(symbol,
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), CAPTURE_ERRNO)).orElse(null);
   /** char *strerror(int errnum); */
   private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -294,6 +311,21 @@ final class LinuxSyscalls {
   static long recvfrom(MemorySegment state, int fd, MemorySegment buf, long length, MemorySegment address, MemorySegment addressLength) {
     try {
       return (long) RECVFROM.invokeExact(state, fd, buf, length, 0, address, addressLength);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Returns whether libc has sendmmsg(2) (glibc 2.14 and later, musl); the kernel may still say ENOSYS. */
+  static boolean hasSendmmsg() {
+    return SENDMMSG != null;
+  }
+
+  /** Sends {@code count} messages of {@code msgvec} in one call; returns how many left, or -1 with errno. */
+  static int sendmmsg(MemorySegment state, int fd, MemorySegment msgvec, int count) {
+    if (SENDMMSG == null) throw new UnsupportedOperationException("libc has no sendmmsg");
+    try {
+      return (int) SENDMMSG.invokeExact(state, fd, msgvec, count, 0);
     } catch (Throwable t) {
       throw rethrow(t);
     }

@@ -3,6 +3,7 @@ package dev.synack.link;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * A tunnel that carries one IP packet per UDP datagram, to another synack; it needs no
@@ -24,7 +26,13 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>The peer is either fixed when the link opens, or learnt from the first datagram that
  * arrives (so a server need not know its client's port). Datagrams from any other address are
- * dropped, counted by {@link #foreignDrops()}. As on the wire, a packet the socket cannot take now
+ * dropped, counted by {@link #foreignDrops()}, and each such sender is told to
+ * {@link #onIgnoredSender} once (rate-limited, {@link IgnoredSenders}). A link opened with its peer
+ * fixed is a connected socket, so that the peer's ICMP port unreachable (no one listens there)
+ * reaches it: the link tells {@link #onPeerUnreachable} and carries on, as a wire that lost the
+ * packet (the peer may come up later). {@link #sendBatch} hands the kernel up to 64 datagrams a
+ * system call with {@code sendmmsg(2)} where it has it ({@link UdpBatchSender}), one a call
+ * elsewhere. As on the wire, a packet the socket cannot take now
  * (a full send buffer, no peer yet) is dropped rather than waited for.
  *
  * <p>{@link #openGroup} opens several such sockets on one port ({@code SO_REUSEPORT}), one per loop
@@ -47,12 +55,24 @@ public final class UdpLink implements Link {
   private final AtomicReference<InetSocketAddress> peer;
   /** Datagrams dropped because they came from an address other than the peer; receive thread only. */
   private long foreignDrops;
+  /** Which of those senders are reported; receive thread only. */
+  private final IgnoredSenders ignored = new IgnoredSenders();
+  private volatile Consumer<InetSocketAddress> ignoredSender = from -> { };
+  private volatile Consumer<InetSocketAddress> peerUnreachable = to -> { };
 
-  private UdpLink(DatagramChannel channel, Selector selector, AtomicReference<InetSocketAddress> peer, int mtu) {
+  /** Whether the channel is connected to the fixed peer (sends then name no address). */
+  private final boolean connected;
+  /** Sends batches with sendmmsg; null where it cannot (no sendmmsg, the socket not found, or it failed once). */
+  private volatile UdpBatchSender batcher;
+
+  private UdpLink(DatagramChannel channel, Selector selector, AtomicReference<InetSocketAddress> peer, int mtu,
+      boolean connected, UdpBatchSender batcher) {
     this.channel = channel;
     this.selector = selector;
     this.peer = peer;
     this.mtu = mtu;
+    this.connected = connected;
+    this.batcher = batcher;
   }
 
   /** Opens a link bound to {@code local} that exchanges packets with {@code remote}, MTU 1500. */
@@ -68,6 +88,22 @@ public final class UdpLink implements Link {
    */
   public static UdpLink open(InetSocketAddress local, InetSocketAddress remote, int mtu) throws IOException {
     return open(local, remote, mtu, false, new AtomicReference<>(remote));
+  }
+
+  /**
+   * Tells {@code report} (on the receiving thread) of each sender whose datagrams this link drops
+   * because it is not the peer: once per sender, at most one a second after a burst of ten.
+   */
+  public void onIgnoredSender(Consumer<InetSocketAddress> report) {
+    this.ignoredSender = Objects.requireNonNull(report, "report");
+  }
+
+  /**
+   * Tells {@code report} (on the thread that met it) when the fixed peer answered with ICMP port
+   * unreachable: nothing listens at its address. A link that learns its peer is not told.
+   */
+  public void onPeerUnreachable(Consumer<InetSocketAddress> report) {
+    this.peerUnreachable = Objects.requireNonNull(report, "report");
   }
 
   /**
@@ -111,10 +147,15 @@ public final class UdpLink implements Link {
       channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
       if (reusePort) channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
       channel.bind(local);
+      // Connected to a fixed peer (one socket, not a group sharing a port), the socket hears the
+      // peer's ICMP errors (Linux reports them only on connected UDP sockets) and takes only its datagrams.
+      boolean connect = remote != null && !reusePort;
+      if (connect) channel.connect(remote);
       channel.configureBlocking(false);
       selector = platform.openSelector();
       channel.register(selector, SelectionKey.OP_READ);
-      return new UdpLink(channel, selector, peer, mtu);
+      UdpBatchSender batcher = UdpBatchSender.find((InetSocketAddress) channel.getLocalAddress(), mtu);
+      return new UdpLink(channel, selector, peer, mtu, connect, batcher);
     } catch (IOException | RuntimeException e) {
       channel.close();
       if (selector != null) selector.close();
@@ -149,7 +190,13 @@ public final class UdpLink implements Link {
     long deadline = timeoutNanos == 0 ? 0 : Timeouts.deadline(timeoutNanos);
     while (true) {
       int start = dst.position();
-      SocketAddress from = channel.receive(dst);
+      SocketAddress from;
+      try {
+        from = channel.receive(dst);
+      } catch (PortUnreachableException e) {
+        peerUnreachable.accept(peer.get()); // The socket's error is cleared: receive again.
+        continue;
+      }
       if (from != null) {
         if (acceptFrom((InetSocketAddress) from)) return dst.position() - start;
         dst.position(start);
@@ -182,8 +229,63 @@ public final class UdpLink implements Link {
       return;
     }
     // A full send buffer sends nothing; the packet is dropped as a congested wire would drop it.
-    channel.send(packet, to);
+    try {
+      channel.send(packet, to);
+    } catch (PortUnreachableException e) {
+      // An earlier datagram's ICMP error, reported on this send, which the kernel did not make.
+      peerUnreachable.accept(to);
+    }
     packet.position(packet.limit());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With {@code sendmmsg}, up to {@value UdpBatchSender#BATCH} datagrams a system call, in order;
+   * a full socket buffer drops the rest of the batch, as a congested wire would. A failure other
+   * than those turns batching off for good, and the link sends one datagram a call from then on.
+   */
+  @Override
+  public void sendBatch(ByteBuffer[] packets, int count) throws IOException {
+    UdpBatchSender b = batcher;
+    if (b == null || count < 2) {
+      Link.super.sendBatch(packets, count);
+      return;
+    }
+    ensureOpen();
+    for (int i = 0; i < count; i++) {
+      if (packets[i].remaining() > mtu) {
+        throw new IllegalArgumentException("packet of " + packets[i].remaining() + " bytes exceeds MTU " + mtu);
+      }
+    }
+    InetSocketAddress to = peer.get();
+    if (to == null) {
+      for (int i = 0; i < count; i++) packets[i].position(packets[i].limit()); // No peer yet: dropped.
+      return;
+    }
+    int i = 0;
+    while (i < count) {
+      UdpBatchSender.Outcome o = b.send(packets, i, Math.min(UdpBatchSender.BATCH, count - i), connected ? null : to);
+      if (o.sent() > 0) {
+        i += o.sent();
+      } else if (UdpBatchSender.unreachable(o.errno())) {
+        peerUnreachable.accept(to); // An earlier datagram's ICMP error: this one is lost with it.
+        packets[i].position(packets[i].limit());
+        i++;
+      } else if (UdpBatchSender.full(o.errno())) {
+        for (; i < count; i++) packets[i].position(packets[i].limit());
+      } else {
+        batcher = null;
+        b.close();
+        for (; i < count; i++) send(packets[i]);
+      }
+    }
+  }
+
+  /** Returns {system calls, datagrams} the batch sender made and carried, or null without one. */
+  long[] batchCounts() {
+    UdpBatchSender b = batcher;
+    return b == null ? null : b.counts();
   }
 
   @Override
@@ -195,6 +297,9 @@ public final class UdpLink implements Link {
   public void close() throws IOException {
     try (selector; channel) {
       selector.wakeup();
+    } finally {
+      UdpBatchSender b = batcher;
+      if (b != null) b.close();
     }
   }
 
@@ -218,8 +323,10 @@ public final class UdpLink implements Link {
     }
     if (current.equals(from)) return true;
     foreignDrops++;
+    if (ignored.report(from, System.nanoTime())) ignoredSender.accept(from);
     return false;
   }
+
 
   private void ensureOpen() throws ClosedChannelException {
     if (!channel.isOpen()) throw new ClosedChannelException();

@@ -2,6 +2,8 @@ package dev.synack.link;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +14,10 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,14 +44,16 @@ class UdpLinkTest {
   }
 
   @Test
-  void peerPortClosed_portUnreachableNeverSurfaces_sendsAndReceivesCarryOn() throws IOException {
+  void peerPortClosed_peerUnreachableTold_sendsAndReceivesCarryOn() throws IOException {
     // A port that was just bound and closed: the kernel answers each datagram with ICMP port unreachable.
     InetSocketAddress dead;
     try (DatagramChannel gone = DatagramChannel.open()) {
       gone.bind(ANY_LOOPBACK_PORT);
       dead = (InetSocketAddress) gone.getLocalAddress();
     }
+    List<InetSocketAddress> told = new CopyOnWriteArrayList<>();
     try (UdpLink toNobody = UdpLink.open(ANY_LOOPBACK_PORT, dead)) {
+      toNobody.onPeerUnreachable(told::add);
       ByteBuffer buf = ByteBuffer.allocate(1500);
       for (int i = 0; i < 5; i++) {
         ByteBuffer out = ByteBuffer.wrap(packet(100, i));
@@ -55,6 +62,40 @@ class UdpLinkTest {
         assertEquals(0, toNobody.receive(buf.clear(), TimeUnit.MILLISECONDS.toNanos(20)));
       }
     }
+    assertFalse(told.isEmpty(), "the ICMP port unreachable reached the link");
+    assertTrue(told.stream().allMatch(dead::equals), told.toString());
+  }
+
+  @Test
+  void peerListening_peerUnreachableNeverTold() throws IOException {
+    List<InetSocketAddress> told = new CopyOnWriteArrayList<>();
+    client.onPeerUnreachable(told::add);
+    client.send(ByteBuffer.wrap(packet(40, 7)));
+    assertEquals(40, server.receive(ByteBuffer.allocate(1500), TIMEOUT));
+    server.send(ByteBuffer.wrap(packet(50, 8)));
+    assertEquals(50, client.receive(ByteBuffer.allocate(1500), TIMEOUT));
+    assertEquals(List.of(), told);
+  }
+
+  @Test
+  void receive_twoStrangersSendingTwiceEach_eachToldOnce() throws IOException {
+    List<InetSocketAddress> told = new CopyOnWriteArrayList<>();
+    server.onIgnoredSender(told::add);
+    client.send(ByteBuffer.wrap(packet(40, 4))); // The server learns the client first.
+    assertEquals(40, server.receive(ByteBuffer.allocate(1500), TIMEOUT));
+    List<InetSocketAddress> strangers = new ArrayList<>();
+    for (int s = 0; s < 2; s++) {
+      try (DatagramChannel stranger = DatagramChannel.open()) {
+        stranger.bind(ANY_LOOPBACK_PORT);
+        strangers.add((InetSocketAddress) stranger.getLocalAddress());
+        stranger.send(ByteBuffer.wrap(packet(50, 5)), server.localAddress());
+        stranger.send(ByteBuffer.wrap(packet(50, 6)), server.localAddress());
+      }
+    }
+    client.send(ByteBuffer.wrap(packet(60, 6)));
+    assertEquals(60, server.receive(ByteBuffer.allocate(1500), TIMEOUT), "the strangers' datagrams are skipped");
+    assertEquals(4, server.foreignDrops());
+    assertEquals(strangers, told);
   }
 
   @Test
@@ -73,6 +114,45 @@ class UdpLinkTest {
     byte[] got = new byte[1400];
     direct.flip().get(got);
     assertArrayEquals(answer, got);
+  }
+
+  @Test
+  void sendBatch_twentyPacketsOfManySizes_arriveIntactAndInOrderFewToACall() throws IOException {
+    int n = 20;
+    byte[][] sent = new byte[n][];
+    ByteBuffer[] out = new ByteBuffer[n];
+    for (int i = 0; i < n; i++) {
+      sent[i] = packet(40 + 68 * i, 10 + i);
+      out[i] = i % 2 == 0 ? ByteBuffer.wrap(sent[i]) : ByteBuffer.allocateDirect(sent[i].length).put(sent[i]).flip();
+    }
+    client.sendBatch(out, n);
+    for (ByteBuffer b : out) assertEquals(0, b.remaining(), "each packet taken");
+    assertArrivesInOrder(server, sent);
+    long[] counts = client.batchCounts();
+    assertNotNull(counts, "Linux has sendmmsg: the link batches");
+    assertEquals(n, counts[1], "every datagram went through sendmmsg");
+    assertTrue(counts[0] < n, "in fewer calls than datagrams: " + counts[0]);
+  }
+
+  @Test
+  void sendBatch_fromAServerThatLearntItsPeer_arrivesInOrderAtThePeer() throws IOException {
+    client.send(ByteBuffer.wrap(packet(40, 1)));
+    assertEquals(40, server.receive(ByteBuffer.allocate(1500), TIMEOUT));
+    byte[][] sent = {packet(100, 21), packet(1400, 22), packet(60, 23)};
+    ByteBuffer[] out = {ByteBuffer.wrap(sent[0]), ByteBuffer.wrap(sent[1]), ByteBuffer.wrap(sent[2])};
+    server.sendBatch(out, 3);
+    assertArrivesInOrder(client, sent);
+    assertEquals(3, server.batchCounts()[1]);
+  }
+
+  /** Receives {@code expected.length} packets on {@code link} and checks each, in order. */
+  private static void assertArrivesInOrder(UdpLink link, byte[][] expected) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(1500);
+    for (int i = 0; i < expected.length; i++) {
+      buf.clear();
+      assertEquals(expected[i].length, link.receive(buf, TIMEOUT), "packet " + i);
+      assertArrayEquals(expected[i], java.util.Arrays.copyOf(buf.array(), buf.position()), "packet " + i);
+    }
   }
 
   @Test

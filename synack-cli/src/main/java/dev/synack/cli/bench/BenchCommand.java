@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
           + " connection). Each figure is printed with its reference and the ratio synack / reference.",
       "Also: nio-echo, one selector-driven NIO echo program over synack's SelectorProvider (simulator) and"
           + " the kernel's (loopback); tun-curl-serve-http, curl downloading a file from serve --http's server"
-          + " over TUN vs from a kernel socket over veth."
+          + " over TUN vs from a kernel socket over veth.",
+      "Also (as root): syn-flood-download, the time of that download under a spoofed SYN flood of 360,000 SYNs/s"
+          + " over its time alone, synack over TUN vs the kernel over veth."
     })
 public final class BenchCommand implements Callable<Integer> {
   /** The figures measured on the simulated network and in memory, in the order measured. */
@@ -88,6 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
     measure(figures, err, NioEchoBench.NAME, () -> NioEchoBench.run(settings));
     measure(figures, err, CurlServeBench.NAME, () -> CurlServeBench.run(settings));
+    measure(figures, err, SynFloodBench.NAME, () -> SynFloodBench.run(settings));
     if (figures.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only matches no figure: " + (only == null ? "" : String.join(",", only)));
     }
@@ -128,7 +131,7 @@ public final class BenchCommand implements Callable<Integer> {
     names.addAll(TunBench.names());
     names.addAll(ScalingBench.names());
     names.addAll(ForwardBench.names());
-    names.addAll(List.of(NioEchoBench.NAME, CurlServeBench.NAME));
+    names.addAll(List.of(NioEchoBench.NAME, CurlServeBench.NAME, SynFloodBench.NAME));
     if (only.isEmpty() || only.stream().anyMatch(String::isBlank)) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--only needs figure names or their beginnings, as sim-bulk or tun-rr-latency (one of: "

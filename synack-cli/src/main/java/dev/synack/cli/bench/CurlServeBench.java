@@ -194,7 +194,7 @@ final class CurlServeBench {
     }
   }
 
-  private static void writeFile(Path file, long size) throws IOException {
+  static void writeFile(Path file, long size) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ByteBuffer block = ByteBuffer.allocate(1 << 20);
       for (int i = 0; i < block.capacity(); i++) block.put(i, (byte) (i * 7 + (i >>> 8)));
@@ -216,7 +216,7 @@ final class CurlServeBench {
     return Optional.empty();
   }
 
-  private static void deleteQuietly(Path dir) {
+  static void deleteQuietly(Path dir) {
     try (var files = Files.list(dir)) {
       for (Path p : files.toList()) Files.deleteIfExists(p);
       Files.deleteIfExists(dir);
