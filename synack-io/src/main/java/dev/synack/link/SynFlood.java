@@ -98,6 +98,7 @@ public final class SynFlood implements AutoCloseable {
    *
    * @throws IOException when the kernel refuses the socket (no CAP_NET_RAW) or libc has no sendmmsg
    */
+  @SuppressWarnings("MustBeClosedChecker") // the arena lives as long as the flood, whose close() closes it
   public static SynFlood open(Inet4Address target, int port, Inet4Address sources, int prefixLength, long seed)
       throws IOException {
     if (port < 1 || port > 65_535) throw new IllegalArgumentException("port must be 1..65535: " + port);
@@ -188,7 +189,7 @@ public final class SynFlood implements AutoCloseable {
     p.set(BE_SHORT, t + 18, (short) 0);
     p.set(BE_INT, t + 20, 0x0204_05b4);
     // The checksum over the pseudo-header (RFC 9293 §3.1) and the header, no payload.
-    long sum = (source >>> 16) + (source & 0xffff) + (destination >>> 16) + (destination & 0xffff) + 6 + TCP_HEADER;
+    long sum = (long) (source >>> 16) + (source & 0xffff) + (destination >>> 16) + (destination & 0xffff) + 6 + TCP_HEADER;
     for (long i = 0; i < TCP_HEADER; i += 2) sum += Short.toUnsignedInt(p.get(BE_SHORT, t + i));
     while ((sum >>> 16) != 0) sum = (sum & 0xffff) + (sum >>> 16);
     p.set(BE_SHORT, t + 16, (short) ~sum);
