@@ -397,10 +397,10 @@ public final class TcpConnection {
 
   /**
    * Turns Nagle's algorithm off ({@code true}: small segments go at once, as Linux's
-   * {@code TCP_NODELAY}) or on. Data Nagle was holding goes at the next {@link #pollTransmit}.
+   * {@code TCP_NODELAY}) or on. Data Nagle (or the cork) was holding goes at the next {@link #pollTransmit}.
    */
   public void setNoDelay(boolean on) {
-    snd.noDelay = on;
+    Cork.setNoDelay(snd, on);
   }
 
   /** Returns whether Nagle's algorithm is off. */
