@@ -135,7 +135,26 @@ public final class Host {
    * @throws IllegalStateException when another listener has the port ("address already in use")
    */
   public Listener listen(InetAddress address, int port, int backlog, TcpConfig tcpConfig) {
-    return tcp.listen(address, port, backlog, tcpConfig);
+    return tcp.listen(address, port, backlog, tcpConfig, BindOptions.DEFAULT);
+  }
+
+  /**
+   * Listens as {@link #listen(InetAddress, int, int, TcpConfig)}, sharing the port as {@code bind}
+   * says: {@code SO_REUSEADDR}, and {@code SO_REUSEPORT} groups over which new connections are
+   * spread by a keyed hash of their 4-tuple, as Linux's ({@link ListenerTable}).
+   *
+   * @throws IllegalStateException when the port is taken ("address already in use")
+   */
+  public Listener listen(InetAddress address, int port, int backlog, TcpConfig tcpConfig, BindOptions bind) {
+    return tcp.listen(address, port, backlog, tcpConfig, bind);
+  }
+
+  /**
+   * Sets whether the children of a closed {@code SO_REUSEPORT} member go to the rest of its group
+   * (on by default: Linux's {@code net.ipv4.tcp_migrate_req = 1}) or are reset (Linux's default, 0).
+   */
+  public void setReusePortMigration(boolean on) {
+    tcp.setReusePortMigration(on);
   }
 
   /**
