@@ -139,6 +139,22 @@ public final class ConnectionOptions {
     return c.snd.corked;
   }
 
+  /**
+   * Sets {@code TCP_QUICKACK} as Linux's {@code do_tcp_setsockopt}: an ACK the delayed-ACK timer holds
+   * goes at the next {@link TcpConnection#pollTransmit}, and quick-ACK mode is entered, so the
+   * next ACKs go at once too ({@link DelayedAck}). Like Linux's, the mode is not permanent: it
+   * ends after its quota of ACKs, and delayed ACKs resume. Setting 0 changes nothing here
+   * (Linux's interactive "ping-pong" mode, which it would enter, is not modelled).
+   */
+  public void quickAck(long now) {
+    if (!c.state.isSynchronized()) return;
+    c.rcv.delayedAck().enterQuickAck(c.rcv.rcvWnd());
+    if (c.timers.isSet(TimerKind.DELAYED_ACK)) {
+      c.timers.cancel(TimerKind.DELAYED_ACK, now);
+      c.ackNow = true;
+    }
+  }
+
   /** Returns {@code TCP_MAXSEG} as Linux's getsockopt does: the effective MSS once synchronized, else the one we announce. */
   public int maxSegment() {
     return c.state.isSynchronized() ? c.opts.effectiveMss() : c.cfg.mss();

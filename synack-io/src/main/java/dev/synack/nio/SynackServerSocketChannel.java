@@ -2,10 +2,12 @@ package dev.synack.nio;
 
 import static java.net.StandardSocketOptions.SO_RCVBUF;
 import static java.net.StandardSocketOptions.SO_REUSEADDR;
+import static java.net.StandardSocketOptions.SO_REUSEPORT;
 
 import dev.synack.runtime.EventLoop;
 import dev.synack.runtime.Signal;
 import dev.synack.stack.Connection;
+import dev.synack.stack.BindOptions;
 import dev.synack.stack.Host;
 import dev.synack.stack.Listener;
 import dev.synack.stack.Readiness;
@@ -35,7 +37,7 @@ import java.util.Set;
  * takes a free port from the host's ephemeral range, as the JDK's does.
  */
 final class SynackServerSocketChannel extends ServerSocketChannel implements Pollable {
-  private static final Set<SocketOption<?>> OPTIONS = Set.of(SO_RCVBUF, SO_REUSEADDR);
+  private static final Set<SocketOption<?>> OPTIONS = Set.of(SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT);
   /** The JDK's backlog when none is given (ServerSocket's default). */
   private static final int DEFAULT_BACKLOG = 50;
 
@@ -48,6 +50,8 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
   private volatile Listener listener;
   private volatile Signal signal;
   private boolean reuseAddress = true;
+  /** SO_REUSEPORT: listeners on one address and port that all set it share new connections ({@link dev.synack.stack.BindOptions}). */
+  private boolean reusePort;
   private int receiveBuffer;
   /** How long the {@link #socket()} adaptor's accept waits, 0 forever. */
   volatile int acceptTimeoutMillis;
@@ -69,9 +73,11 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
       int queue = backlog < 1 ? DEFAULT_BACKLOG : backlog;
       TcpConfig tcp = receiveBuffer > 0 ? host.config().tcp().withBuffers(receiveBuffer, host.config().tcp().sendBuffer())
           : host.config().tcp();
+      BindOptions bind = new BindOptions(reuseAddress, reusePort);
       Listener l = loop.call(now -> {
         if (address != null && !host.addresses().contains(address)) return null;
-        Listener opened = isa.getPort() != 0 ? tryListen(address, isa.getPort(), queue, tcp) : listenOnFreePort(address, queue, tcp);
+        Listener opened = isa.getPort() != 0 ? tryListen(address, isa.getPort(), queue, tcp, bind)
+            : listenOnFreePort(address, queue, tcp, bind);
         if (opened != null) {
           signal = EventLoop.signalOf(opened);
           signal.register(cell, Readiness.ALL);
@@ -88,21 +94,21 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
     return this;
   }
 
-  private Listener tryListen(InetAddress address, int port, int backlog, TcpConfig tcp) {
+  private Listener tryListen(InetAddress address, int port, int backlog, TcpConfig tcp, BindOptions bind) {
     try {
-      return host.listen(address, port, backlog, tcp);
+      return host.listen(address, port, backlog, tcp, bind);
     } catch (IllegalStateException inUse) {
       return null;
     }
   }
 
   /** Listens on the first free port of the host's ephemeral range, starting at a point that moves. */
-  private Listener listenOnFreePort(InetAddress address, int backlog, TcpConfig tcp) {
+  private Listener listenOnFreePort(InetAddress address, int backlog, TcpConfig tcp, BindOptions bind) {
     int low = host.config().ephemeralPortLow();
     int span = host.config().ephemeralPortHigh() - low + 1;
     int start = Math.floorMod(System.identityHashCode(this), span);
     for (int i = 0; i < span; i++) {
-      Listener l = tryListen(address, low + (start + i) % span, backlog, tcp);
+      Listener l = tryListen(address, low + (start + i) % span, backlog, tcp, bind);
       if (l != null) return l;
     }
     return null;
@@ -166,6 +172,8 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
         int bytes = (Integer) value;
         if (bytes <= 0) throw new IllegalArgumentException("Invalid " + name + " size: " + bytes);
         receiveBuffer = bytes; // for the connections accepted after the bind
+      } else if (name == SO_REUSEPORT) {
+        reusePort = (Boolean) value; // read at the bind, as Linux's
       } else {
         reuseAddress = (Boolean) value;
       }
@@ -181,6 +189,7 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
     synchronized (lock) {
       ensureOpen();
       if (name == SO_REUSEADDR) return (T) (Boolean) reuseAddress;
+      if (name == SO_REUSEPORT) return (T) (Boolean) reusePort;
       Listener l = listener;
       return (T) (Integer) (l != null ? l.tcp().receiveBuffer() : receiveBuffer > 0 ? receiveBuffer : host.config().tcp().receiveBuffer());
     }
