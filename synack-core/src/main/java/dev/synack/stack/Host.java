@@ -214,6 +214,21 @@ public final class Host {
     tcp.fastOpen().setMode(bits);
   }
 
+  /**
+   * Sets {@code net.ipv4.tcp_fastopen_blackhole_timeout_sec}: after a connection whose SYN used Fast
+   * Open sees three retransmission timeouts in a row (or gives up), client Fast Open pauses for
+   * this long, doubled per pause in a row (at most 64 times), as Linux's blackhole detection. Zero,
+   * Linux's default since 5.14 and synack's, turns it off.
+   */
+  public void setFastOpenBlackholeTimeout(java.time.Duration timeout) {
+    tcp.fastOpen().setBlackholeTimeout(timeout);
+  }
+
+  /** Returns the pauses in a row client Fast Open's blackhole detection has made (0: not paused, or the last one ended well). */
+  public int fastOpenBlackholePauses() {
+    return tcp.fastOpen().blackholePauses();
+  }
+
   /** Returns TCP Fast Open's mode bits. */
   public int fastOpen() {
     return tcp.fastOpen().mode();

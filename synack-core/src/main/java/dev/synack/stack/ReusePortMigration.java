@@ -37,7 +37,7 @@ final class ReusePortMigration {
 
   private static void move(Listener from, Listener to, Connection child) {
     child.listener = to;
-    if (child.fastOpen == Connection.FAST_OPEN_PENDING && from.fastOpenPending > 0) {
+    if ((child.fastOpen & Connection.FAST_OPEN_PENDING) != 0 && from.fastOpenPending > 0) {
       from.fastOpenPending--;
       to.fastOpenPending++;
     }

@@ -2,6 +2,7 @@ package dev.synack.stack;
 
 import dev.synack.tcp.ConnectionEvent;
 import dev.synack.tcp.Disposition;
+import dev.synack.tcp.FastOpenOutcome;
 import dev.synack.tcp.FourTuple;
 import dev.synack.tcp.IcmpError;
 import dev.synack.tcp.IsnGenerator;
@@ -254,7 +255,7 @@ final class TcpEndpoints implements TransportHandler {
     TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(tcp, from, remote), isn.isn(id, now), now, connectionTrace, log.name);
     Connection c = new Connection(host, engine, null);
     if (firstData != null) {
-      if (fastOpen.onActiveOpen(engine, remote, now)) c.fastOpen = Connection.FAST_OPEN_ACTIVE;
+      c.fastOpen = fastOpen.onActiveOpen(engine, remote, now);
       engine.send(firstData, now); // before the SYN leaves: with a cookie, it rides on the SYN
     }
     connections.put(id, c);
@@ -555,16 +556,19 @@ final class TcpEndpoints implements TransportHandler {
    * child leaves its listener's Fast Open queue (Linux's {@code reqsk_fastopen_remove}).
    */
   private void onFastOpenHandshakeEnd(Connection c, ConnectionEvent e) {
-    if (c.fastOpen == Connection.FAST_OPEN_ACTIVE && e instanceof ConnectionEvent.Connected) {
+    if ((c.fastOpen & Connection.FAST_OPEN_ACTIVE) != 0 && e instanceof ConnectionEvent.Connected) {
       fastOpen.onActiveConnected(c.engine, c.id().remoteAddress(), clock);
     }
-    if (c.fastOpen == Connection.FAST_OPEN_PENDING) leaveFastOpenQueue(c);
-    c.fastOpen = 0;
+    if ((c.fastOpen & Connection.FAST_OPEN_CHECK) != 0 && e instanceof ConnectionEvent.Closed) {
+      fastOpen.onCheckedClosed(c.engine, c.id().remoteAddress());
+    }
+    if ((c.fastOpen & Connection.FAST_OPEN_PENDING) != 0) leaveFastOpenQueue(c);
+    c.fastOpen = e instanceof ConnectionEvent.Closed ? 0 : (byte) (c.fastOpen & (Connection.FAST_OPEN_USED | Connection.FAST_OPEN_CHECK));
   }
 
   private void leaveFastOpenQueue(Connection c) {
-    if (c.fastOpen != Connection.FAST_OPEN_PENDING) return;
-    c.fastOpen = 0;
+    if ((c.fastOpen & Connection.FAST_OPEN_PENDING) == 0) return;
+    c.fastOpen = (byte) (c.fastOpen & ~Connection.FAST_OPEN_PENDING);
     // The listener that took the SYN: the 4-tuple's hash picks it again while its group is unchanged.
     Listener l = listeners.find(c.id());
     if (l != null && l.fastOpenPending > 0) l.fastOpenPending--;
@@ -751,8 +755,12 @@ final class TcpEndpoints implements TransportHandler {
     Connection c;
     while ((c = deadlines.first()) != null && c.scheduledDeadline <= now) {
       deadlines.remove(c);
+      // Fast Open's blackhole detection watches the timeouts of connections whose SYN used it (tcp_write_timeout).
+      boolean watched = (c.fastOpen & Connection.FAST_OPEN_USED) != 0;
+      int timeoutsBefore = watched ? FastOpenOutcome.consecutiveTimeouts(c.engine) : 0;
       c.engine.handleTimeout(now);
       touch(c);
+      if (watched) fastOpen.afterTimeout(c, timeoutsBefore, now);
     }
   }
 }
