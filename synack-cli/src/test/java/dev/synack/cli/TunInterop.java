@@ -64,17 +64,23 @@ final class TunInterop implements AutoCloseable {
   }
 
   /** What a test wants between synack and the device. */
-  record Options(ImpairedLink.Impairment outbound, ImpairedLink.Impairment inbound, Path pcap) {
+  record Options(ImpairedLink.Impairment outbound, ImpairedLink.Impairment inbound, Path pcap,
+      java.util.function.UnaryOperator<Link> wrap) {
     static Options clean() {
-      return new Options(null, null, null);
+      return new Options(null, null, null, null);
     }
 
     Options withImpairment(ImpairedLink.Impairment out, ImpairedLink.Impairment in) {
-      return new Options(out, in, pcap);
+      return new Options(out, in, pcap, wrap);
     }
 
     Options withPcap(Path file) {
-      return new Options(outbound, inbound, file);
+      return new Options(outbound, inbound, file, wrap);
+    }
+
+    /** Puts a link of the test's between synack and the device (inside the pcap tap, which sees what synack sees). */
+    Options withWrap(java.util.function.UnaryOperator<Link> wrapper) {
+      return new Options(outbound, inbound, pcap, wrapper);
     }
   }
 
@@ -94,6 +100,7 @@ final class TunInterop implements AutoCloseable {
         impaired = ImpairedLink.wrap(link, options.outbound(), options.inbound(), 20_260_521L);
         link = impaired;
       }
+      if (options.wrap() != null) link = options.wrap().apply(link);
       if (options.pcap() != null) link = PcapTap.open(link, options.pcap());
       Path script = dir.resolve("kernel_peer.py");
       if (!Files.exists(script)) {
