@@ -45,6 +45,8 @@ package dev.synack.tcp;
  * @param lastDataSent   µs since data was last sent (0 when never)
  * @param lastDataRecv   µs since data was last received (0 when never)
  * @param lastAckRecv    µs since an ACK was last received (0 when never)
+ * @param pmtu           the path MTU from the interface and ICMP ({@code tcpi_pmtu}), bytes
+ * @param plpmtud        what PLPMTUD is doing: its state, search bounds and the probe in flight
  */
 public record TcpInfo(
     TcpState state, String caState, String congestionControl, int retransmits, int probes, int backoff, int options, int sndWscale,
@@ -52,7 +54,7 @@ public record TcpInfo(
     long rtt, long rttvar, int sndSsthresh, int sndCwnd, int cwndBytes, int reordering, int rcvSpace,
     long totalRetrans, long pacingRate, long bytesAcked, long bytesReceived, long bytesSent, long bytesRetrans,
     long segsIn, long segsOut, long dataSegsIn, long dataSegsOut, long dsackDups, int notsentBytes,
-    long lastDataSent, long lastDataRecv, long lastAckRecv) {
+    long lastDataSent, long lastDataRecv, long lastAckRecv, int pmtu, Plpmtud plpmtud) {
 
   /** {@code TCPI_OPT_TIMESTAMPS}. */
   public static final int OPT_TIMESTAMPS = 1;
@@ -82,7 +84,7 @@ public record TcpInfo(
         ssthresh == Integer.MAX_VALUE ? 0x7fffffff : ssthresh / mss, cwnd / mss, cwnd, LossRecovery.DUP_THRESH,
         c.rcv.rcvSpace(), u32(k.totalRetrans), c.recovery.pacingRate(), k.bytesAcked, k.bytesReceived, k.bytesSent, k.bytesRetrans,
         u32(k.segsIn), u32(k.segsOut), u32(k.dataSegsIn), u32(k.dataSegsOut), u32(k.dsackDups), c.snd.unsent(),
-        k.sinceDataSent(now), k.sinceDataRecv(now), k.sinceAckRecv(now));
+        k.sinceDataSent(now), k.sinceDataRecv(now), k.sinceAckRecv(now), MtuProbing.pathMtu(c), MtuProbing.describe(c));
   }
 
   private static long u32(int counter) {
@@ -99,7 +101,7 @@ public record TcpInfo(
     if ((options & OPT_WSCALE) != 0) b.append(" wscale:").append(sndWscale).append(',').append(rcvWscale);
     b.append(" rto:").append(millis(rto));
     if (rtt > 0) b.append(" rtt:").append(millis(rtt)).append('/').append(millis(rttvar));
-    b.append(" ato:").append(millis(ato)).append(" mss:").append(sndMss).append(" rcvmss:").append(rcvMss);
+    b.append(" ato:").append(millis(ato)).append(" mss:").append(sndMss).append(" pmtu:").append(pmtu).append(" rcvmss:").append(rcvMss);
     b.append(" cwnd:").append(sndCwnd);
     if (sndSsthresh < 0x7fffffff / 2) b.append(" ssthresh:").append(sndSsthresh);
     b.append(" bytes_sent:").append(bytesSent);

@@ -286,6 +286,7 @@ class IcmpErrorTest {
       deliver(tooBig(V4, sent.getFirst(), 1000), now + MS);
 
       assertEquals(960, c.status().effectiveMss(), "1000 less 20 bytes of IPv4 and 20 of TCP header");
+      assertEquals(1000, c.info(now).pmtu(), "tcpi_pmtu: the path MTU ICMP gave");
       List<TcpSegment> resent = packetsSent().stream().map(IcmpErrorTest::segment).toList();
       assertFalse(resent.isEmpty(), "resent at once, not after the RTO");
       assertTrue(resent.stream().allMatch(s -> s.payload().remaining() <= 960), resent.toString());
