@@ -381,7 +381,7 @@ public final class Host {
   /** Fires every deadline that is due at {@code now}. */
   public void handleTimeout(long now) {
     advance(now);
-    input.expire(now);
+    input.expire(now, output);
     tcp.handleTimeout(now);
   }
 
