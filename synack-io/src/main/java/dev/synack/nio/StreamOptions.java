@@ -7,16 +7,13 @@ import static java.net.StandardSocketOptions.SO_REUSEADDR;
 import static java.net.StandardSocketOptions.SO_REUSEPORT;
 import static java.net.StandardSocketOptions.SO_SNDBUF;
 import static java.net.StandardSocketOptions.TCP_NODELAY;
-import static jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT;
-import static jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE;
-import static jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL;
-import static jdk.net.ExtendedSocketOptions.TCP_QUICKACK;
 
 import dev.synack.stack.Connection;
 import dev.synack.tcp.TcpConfig;
 import java.net.SocketException;
 import java.net.SocketOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -32,11 +29,35 @@ import java.util.Set;
  * connection on its loop thread.
  */
 final class StreamOptions {
-  static final Set<SocketOption<?>> SUPPORTED = Set.of(SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE, SO_REUSEADDR, SO_REUSEPORT,
-      SO_LINGER, TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTERVAL, TCP_KEEPCOUNT, TCP_QUICKACK);
+  /*
+   * jdk.net's options, looked up by name: a program run with another root module (jwebserver's
+   * jdk.httpserver) may not have jdk.net in its module graph, and then they are not offered.
+   */
+  private static final SocketOption<?> TCP_KEEPIDLE = extended("TCP_KEEPIDLE");
+  private static final SocketOption<?> TCP_KEEPINTERVAL = extended("TCP_KEEPINTERVAL");
+  private static final SocketOption<?> TCP_KEEPCOUNT = extended("TCP_KEEPCOUNT");
+  private static final SocketOption<?> TCP_QUICKACK = extended("TCP_QUICKACK");
+  static final Set<SocketOption<?>> SUPPORTED = supported();
   /** Linux's {@code MAX_TCP_KEEPIDLE}, {@code MAX_TCP_KEEPINTVL} and {@code MAX_TCP_KEEPCNT}. */
   private static final int MAX_KEEP_SECONDS = 32767;
   private static final int MAX_KEEP_COUNT = 127;
+
+  private static SocketOption<?> extended(String name) {
+    try {
+      return (SocketOption<?>) Class.forName("jdk.net.ExtendedSocketOptions").getField(name).get(null);
+    } catch (ReflectiveOperationException | LinkageError e) {
+      return null;
+    }
+  }
+
+  private static Set<SocketOption<?>> supported() {
+    java.util.HashSet<SocketOption<?>> all = new java.util.HashSet<>(List.of(SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE, SO_REUSEADDR,
+        SO_REUSEPORT, SO_LINGER, TCP_NODELAY));
+    for (SocketOption<?> o : new SocketOption<?>[] {TCP_KEEPIDLE, TCP_KEEPINTERVAL, TCP_KEEPCOUNT, TCP_QUICKACK}) {
+      if (o != null) all.add(o);
+    }
+    return Set.copyOf(all);
+  }
 
   boolean noDelay;
   boolean keepAlive;
