@@ -7,12 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.cli.serve.Service;
+import dev.synack.link.Link;
 import dev.synack.link.NetnsFixture;
 import dev.synack.socket.TcpSocket;
+import dev.synack.stack.Connection;
+import dev.synack.stack.Host;
 import dev.synack.stack.HostCounters;
+import dev.synack.stack.Listener;
 import dev.synack.stack.TcpFastOpen;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,6 +115,146 @@ class FastOpenInteropTest {
     String resent = CaptureInteropTest.tshark(pcap, "ip.src == " + KERNEL + " && tcp.len > 0 && tcp.flags.syn == 0"
         + " && tcp.payload contains \"fast open 1\"");
     assertEquals("", resent, "the kernel did not need to send the data again");
+  }
+
+  /**
+   * Holds back the kernel's first pure ACK on each connection to a port (the third segment of the
+   * handshake) until the test releases it, so that what synack does before that ACK arrives is
+   * seen deterministically: the order is forced, not raced.
+   */
+  static final class HeldAcks implements Link {
+    private final int port;
+    private Link inner;
+    private final java.util.Set<Integer> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> released = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    HeldAcks(int port) {
+      this.port = port;
+    }
+
+    Link wrap(Link link) {
+      this.inner = link;
+      return this;
+    }
+
+    /** Lets the held ACKs through, in order. */
+    void release() {
+      for (byte[] p; (p = held.poll()) != null; ) released.add(p);
+      inner.wakeup();
+    }
+
+    @Override
+    public int mtu() {
+      return inner.mtu();
+    }
+
+    @Override
+    public int receive(ByteBuffer dst, long timeoutNanos) throws IOException {
+      byte[] late = released.poll();
+      if (late != null) {
+        dst.put(late);
+        return late.length;
+      }
+      int start = dst.position();
+      int n = inner.receive(dst, timeoutNanos);
+      if (n > 0 && isFirstPureAck(dst, start)) {
+        byte[] copy = new byte[n];
+        dst.get(start, copy);
+        dst.position(start);
+        held.add(copy);
+        return 0;
+      }
+      return n;
+    }
+
+    private boolean isFirstPureAck(ByteBuffer b, int at) {
+      if ((b.get(at) >> 4) != 4 || b.get(at + 9) != 6) return false;
+      int ihl = (b.get(at) & 0x0f) * 4;
+      int total = b.getShort(at + 2) & 0xffff;
+      int tcp = at + ihl;
+      int dataOffset = ((b.get(tcp + 12) >> 4) & 0x0f) * 4;
+      int flags = b.get(tcp + 13) & 0xff;
+      boolean pureAck = flags == 0x10 && total == ihl + dataOffset;
+      return pureAck && (b.getShort(tcp + 2) & 0xffff) == port && seen.add(b.getShort(tcp) & 0xffff);
+    }
+
+    @Override
+    public void send(ByteBuffer packet) throws IOException {
+      inner.send(packet);
+    }
+
+    @Override
+    public void wakeup() {
+      inner.wakeup();
+    }
+
+    @Override
+    public void close() throws IOException {
+      inner.close();
+    }
+  }
+
+  @Test
+  void kernelClient_dataOnTheSyn_synackReadsAndAnswersItBeforeTheThirdAckArrives() throws Exception {
+    Path pcap = dir.resolve("tfo-early.pcap");
+    HeldAcks acks = new HeldAcks(9);
+    int kernelPort;
+    try (TunInterop t = TunInterop.start(dir, TunInterop.Options.clean().withPcap(pcap).withWrap(acks::wrap), "tshark", "python3")) {
+      fastOpenOn(t);
+      Host host = t.host.host();
+      Listener listener = t.host.driver().call(now -> {
+        host.setFastOpen(TcpFastOpen.CLIENT | TcpFastOpen.SERVER);
+        Listener l = host.listen(null, 9, 8);
+        l.setFastOpenQueueLength(8);
+        return l;
+      });
+      Path script = dir.resolve("tfo_client.py");
+      Files.writeString(script, KERNEL_CLIENT);
+      NetnsFixture.Started client = t.ns.start("python3", script.toString(), SYNACK, "9");
+      // The server: accept, read, and echo at once, noting the state each request was read in.
+      List<String> readIn = new java.util.ArrayList<>();
+      int[] port = new int[1];
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      List<Connection> open = new java.util.ArrayList<>();
+      while (readIn.size() < 2 && System.nanoTime() < deadline) {
+        t.host.driver().call(now -> {
+          for (Connection c = listener.accept(); c != null; c = listener.accept()) open.add(c);
+          for (Connection c : open) {
+            ByteBuffer b = ByteBuffer.allocate(4096);
+            if (c.isReleased() || c.receive(b, now) <= 0) continue;
+            String line = new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
+            readIn.add(line.strip() + " in " + c.state());
+            port[0] = c.id().remotePort();
+            c.send(b.flip(), now);
+            c.close(now);
+          }
+          return null;
+        });
+        if (readIn.size() == 2) break;
+        Thread.sleep(2);
+      }
+      kernelPort = port[0];
+      assertEquals(List.of("fast open 0 in ESTABLISHED", "fast open 1 in SYN_RECEIVED"), readIn,
+          "the second request was read (and answered) before the kernel's third ACK arrived");
+      // A third segment that is a pure ACK was held until now; the kernel may also delay it (and then it acknowledges the answer).
+      acks.release();
+      NetnsFixture.Result r = client.await(Duration.ofSeconds(60));
+      assertEquals(0, r.exitCode(), r.output());
+      assertEquals("[\"fast open 0\\n\", \"fast open 1\\n\"]", r.output().strip());
+      assertEquals(1L, tcpExt(t).get("TCPFastOpenActive"), "the kernel's SYN data was acknowledged");
+      Thread.sleep(300);
+      t.host.close();
+    }
+    String answer = CaptureInteropTest.tshark(pcap, "ip.src == " + SYNACK + " && tcp.dstport == " + kernelPort + " && tcp.len > 0");
+    String thirdAck = CaptureInteropTest.tshark(pcap, "ip.src == " + KERNEL + " && tcp.srcport == " + kernelPort
+        + " && tcp.flags.syn == 0");
+    assertTrue(!answer.isEmpty() && !thirdAck.isEmpty(), answer + " / " + thirdAck);
+    assertTrue(frame(answer) < frame(thirdAck), "synack's answer left before the third ACK reached it:\n" + answer + "\n" + thirdAck);
+  }
+
+  private static int frame(String tsharkLines) {
+    return Integer.parseInt(tsharkLines.lines().findFirst().orElseThrow().strip().split("\\s+")[0]);
   }
 
   @Test

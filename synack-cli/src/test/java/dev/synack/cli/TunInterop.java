@@ -67,27 +67,32 @@ final class TunInterop implements AutoCloseable {
 
   /** What a test wants between synack and the device. */
   record Options(ImpairedLink.Impairment outbound, ImpairedLink.Impairment inbound, Path pcap,
-      UnaryOperator<TcpConfig> tcp, UnaryOperator<Link> around) {
+      UnaryOperator<TcpConfig> tcp, UnaryOperator<Link> around, UnaryOperator<Link> wrap) {
     static Options clean() {
-      return new Options(null, null, null, UnaryOperator.identity(), UnaryOperator.identity());
+      return new Options(null, null, null, UnaryOperator.identity(), UnaryOperator.identity(), null);
     }
 
     Options withImpairment(ImpairedLink.Impairment out, ImpairedLink.Impairment in) {
-      return new Options(out, in, pcap, tcp, around);
+      return new Options(out, in, pcap, tcp, around, wrap);
     }
 
     Options withPcap(Path file) {
-      return new Options(outbound, inbound, file, tcp, around);
+      return new Options(outbound, inbound, file, tcp, around, wrap);
     }
 
     /** Returns these options with synack's TCP settings changed by {@code change}. */
     Options withTcp(UnaryOperator<TcpConfig> change) {
-      return new Options(outbound, inbound, pcap, change, around);
+      return new Options(outbound, inbound, pcap, change, around, wrap);
     }
 
     /** Returns these options with {@code wrap} around synack's link, outside the pcap tap (what it changes on the way out is captured). */
-    Options withLinkAround(UnaryOperator<Link> wrap) {
-      return new Options(outbound, inbound, pcap, tcp, wrap);
+    Options withLinkAround(UnaryOperator<Link> wrapper) {
+      return new Options(outbound, inbound, pcap, tcp, wrapper, wrap);
+    }
+
+    /** Puts a link of the test's between synack and the device (inside the pcap tap, which sees what synack sees). */
+    Options withWrap(UnaryOperator<Link> wrapper) {
+      return new Options(outbound, inbound, pcap, tcp, around, wrapper);
     }
   }
 
@@ -107,6 +112,7 @@ final class TunInterop implements AutoCloseable {
         impaired = ImpairedLink.wrap(link, options.outbound(), options.inbound(), 20_260_521L);
         link = impaired;
       }
+      if (options.wrap() != null) link = options.wrap().apply(link);
       if (options.pcap() != null) link = PcapTap.open(link, options.pcap());
       link = options.around().apply(link);
       Path script = dir.resolve("kernel_peer.py");

@@ -25,10 +25,16 @@ public final class Connection implements Attachable {
   int deadlineIndex = -1;
   /** Whether the connection is in the host's queue of connections that may transmit. */
   boolean queuedForOutput;
-  /** Fast Open: {@link #FAST_OPEN_ACTIVE} for an active open that used it, {@link #FAST_OPEN_PENDING} for a child counted in its listener's Fast Open queue. */
+  /** Fast Open's flags: {@link #FAST_OPEN_ACTIVE}, {@link #FAST_OPEN_PENDING}, {@link #FAST_OPEN_USED}, {@link #FAST_OPEN_CHECK}. */
   byte fastOpen;
+  /** An active open that used Fast Open, its handshake not settled yet. */
   static final byte FAST_OPEN_ACTIVE = 1;
+  /** A child counted in its listener's Fast Open queue. */
   static final byte FAST_OPEN_PENDING = 2;
+  /** An active open whose SYN used Fast Open, for life (Linux's {@code syn_fastopen}): its timeouts count for blackhole detection. */
+  static final byte FAST_OPEN_USED = 4;
+  /** Opened with Fast Open just after a blackhole pause ended (Linux's {@code syn_fastopen_ch}): data received resets the pause's doubling. */
+  static final byte FAST_OPEN_CHECK = 8;
   /** Whether the host has forgotten the connection (it reached CLOSED and has nothing left to send). */
   boolean released;
   /** Why the connection closed, once it has: null for an orderly close or while open. */

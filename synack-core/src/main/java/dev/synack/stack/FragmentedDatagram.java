@@ -21,6 +21,18 @@ final class FragmentedDatagram {
   int firstNextHeader;
   /** Where, in {@link #firstHeader}, the IPv6 next header field that named the fragment header lies. */
   int firstPointer;
+  /**
+   * The start of the fragment at offset 0 as it arrived, at most {@link #QUOTE_LIMIT} bytes, or null
+   * before it: what an ICMP time exceeded quotes when reassembly times out (RFC 792, RFC 4443 §2.4(c)).
+   */
+  byte[] firstFragment;
+  /**
+   * The start of the first fragment kept for the quote: its headers and the transport header
+   * behind them (RFC 792 asks for the IP header and 64 bits). RFC 4443 §2.4(c) would have ICMPv6
+   * quote up to 1232 bytes; 128 bounds what each incomplete datagram holds beyond its data, and
+   * the memory limit counts it.
+   */
+  static final int QUOTE_LIMIT = 128;
   /** The length of the fragment data once the last fragment is in, else -1. */
   int totalLength = -1;
 
@@ -41,6 +53,18 @@ final class FragmentedDatagram {
     if (data.length < offset + length) data = Arrays.copyOf(data, offset + length);
     System.arraycopy(packet, from, data, offset, length);
     blocks.set(offset / 8, (offset + length + 7) / 8);
+  }
+
+  /** Returns the bytes held, fragment data and the kept first fragment, which the memory limit counts. */
+  int footprint() {
+    return data.length + (firstFragment == null ? 0 : firstFragment.length);
+  }
+
+  /** Keeps the start of the fragment at offset 0 for an ICMP quote; returns the bytes it adds to {@link #footprint}. */
+  int keepFirstFragment(byte[] packet) {
+    if (firstFragment != null) return 0;
+    firstFragment = Arrays.copyOf(packet, Math.min(packet.length, QUOTE_LIMIT));
+    return firstFragment.length;
   }
 
   /** Returns whether every byte from 0 to the end has arrived, the first fragment's headers included. */

@@ -145,7 +145,26 @@ public final class Host {
    * @throws IllegalStateException when another listener has the port ("address already in use")
    */
   public Listener listen(InetAddress address, int port, int backlog, TcpConfig tcpConfig) {
-    return tcp.listen(address, port, backlog, tcpConfig);
+    return tcp.listen(address, port, backlog, tcpConfig, BindOptions.DEFAULT);
+  }
+
+  /**
+   * Listens as {@link #listen(InetAddress, int, int, TcpConfig)}, sharing the port as {@code bind}
+   * says: {@code SO_REUSEADDR}, and {@code SO_REUSEPORT} groups over which new connections are
+   * spread by a keyed hash of their 4-tuple, as Linux's ({@link ListenerTable}).
+   *
+   * @throws IllegalStateException when the port is taken ("address already in use")
+   */
+  public Listener listen(InetAddress address, int port, int backlog, TcpConfig tcpConfig, BindOptions bind) {
+    return tcp.listen(address, port, backlog, tcpConfig, bind);
+  }
+
+  /**
+   * Sets whether the children of a closed {@code SO_REUSEPORT} member go to the rest of its group
+   * (on by default: Linux's {@code net.ipv4.tcp_migrate_req = 1}) or are reset (Linux's default, 0).
+   */
+  public void setReusePortMigration(boolean on) {
+    tcp.setReusePortMigration(on);
   }
 
   /**
@@ -203,6 +222,21 @@ public final class Host {
    */
   public void setFastOpen(int bits) {
     tcp.fastOpen().setMode(bits);
+  }
+
+  /**
+   * Sets {@code net.ipv4.tcp_fastopen_blackhole_timeout_sec}: after a connection whose SYN used Fast
+   * Open sees three retransmission timeouts in a row (or gives up), client Fast Open pauses for
+   * this long, doubled per pause in a row (at most 64 times), as Linux's blackhole detection. Zero,
+   * Linux's default since 5.14 and synack's, turns it off.
+   */
+  public void setFastOpenBlackholeTimeout(java.time.Duration timeout) {
+    tcp.fastOpen().setBlackholeTimeout(timeout);
+  }
+
+  /** Returns the pauses in a row client Fast Open's blackhole detection has made (0: not paused, or the last one ended well). */
+  public int fastOpenBlackholePauses() {
+    return tcp.fastOpen().blackholePauses();
   }
 
   /** Returns TCP Fast Open's mode bits. */
@@ -445,7 +479,7 @@ public final class Host {
   /** Fires every deadline that is due at {@code now}. */
   public void handleTimeout(long now) {
     advance(now);
-    input.expire(now);
+    input.expire(now, output);
     tcp.handleTimeout(now);
   }
 

@@ -41,6 +41,8 @@ public final class HostCounters {
   long fastOpenPassiveAltKey;
   long fastOpenCookieRequested;
   long fastOpenListenOverflow;
+  long fastOpenBlackhole;
+  long timeExceededSent;
   private final Map<String, Long> drops = new TreeMap<>();
 
   void drop(String reason) {
@@ -116,6 +118,10 @@ public final class HostCounters {
   public long fastOpenCookieRequested() { return fastOpenCookieRequested; }
   /** Returns Fast Open SYNs handled as plain ones because the listener's Fast Open queue was full (Linux's TCPFastOpenListenOverflow). */
   public long fastOpenListenOverflow() { return fastOpenListenOverflow; }
+  /** Returns the times client Fast Open was paused for a suspected blackhole (Linux's TCPFastOpenBlackhole). */
+  public long fastOpenBlackhole() { return fastOpenBlackhole; }
+  /** Returns ICMP time exceeded errors sent for datagrams whose reassembly timed out (RFC 792, RFC 8200 §4.5). */
+  public long timeExceededSent() { return timeExceededSent; }
 
   /** Returns the number of packets dropped for a reason. */
   public long dropped(String reason) {

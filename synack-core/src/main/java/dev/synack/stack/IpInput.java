@@ -3,6 +3,7 @@ package dev.synack.stack;
 import dev.synack.trace.TraceEvent;
 import dev.synack.wire.IpDatagram;
 import dev.synack.wire.Parsed;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
 /**
@@ -18,6 +19,8 @@ final class IpInput {
   private final TransportHandler[] handlers = new TransportHandler[256];
   /** Where reassembled datagrams another loop owns go; {@link ReassembledHandoff#NONE} for a host alone. */
   ReassembledHandoff reassembledHandoff = ReassembledHandoff.NONE;
+  /** Bounds the time exceeded errors reassembly timeouts send, per destination and overall, as Linux's icmp_ratelimit. */
+  private final IcmpRateLimit rateLimit = new IcmpRateLimit();
 
   IpInput(HostLog log, HostAddresses addresses, HostConfig config) {
     this.log = log;
@@ -51,11 +54,27 @@ final class IpInput {
     return Math.min(reassembly.nextExpiry(), reassembly6.nextExpiry());
   }
 
-  /** Drops incomplete datagrams whose time is up, and counts them. */
-  void expire(long now) {
-    int expired = reassembly.expire(now);
+  /**
+   * Drops incomplete datagrams whose time is up, and counts them; for each whose first fragment
+   * came, sends its source an ICMP time exceeded, "fragment reassembly time exceeded" (ICMPv4 type
+   * 11 code 1, RFC 792; ICMPv6 type 3 code 1, RFC 8200 §4.5), quoting that fragment, as Linux's
+   * {@code ip_expire} and {@code ip6_expire_frag_queue} do; rate-limited.
+   */
+  void expire(long now, HostOutput output) {
+    java.util.function.Consumer<byte[]> timeExceeded = first -> {
+      byte[] error = ReassemblyTimeExceeded.packet(first);
+      if (error == null) return;
+      InetAddress to = ReassemblyTimeExceeded.destination(error);
+      if (!rateLimit.allow(to, now)) {
+        log.counters.drop("icmp-rate-limited");
+        return;
+      }
+      log.counters.timeExceededSent++;
+      output.add(error);
+    };
+    int expired = reassembly.expire(now, timeExceeded);
     for (int i = 0; i < expired; i++) log.drop("ipv4-reassembly-timeout", "", now);
-    int expired6 = reassembly6.expire(now);
+    int expired6 = reassembly6.expire(now, timeExceeded);
     for (int i = 0; i < expired6; i++) log.drop("ipv6-reassembly-timeout", "", now);
   }
 

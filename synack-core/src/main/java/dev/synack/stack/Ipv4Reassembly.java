@@ -73,6 +73,7 @@ final class Ipv4Reassembly {
     memoryUsed += p.data.length - before;
     if (offset == 0) {
       p.firstHeader = Arrays.copyOf(packet, headerLength);
+      memoryUsed += p.keepFirstFragment(packet);
     }
     if (last) {
       p.totalLength = offset + length;
@@ -100,15 +101,19 @@ final class Ipv4Reassembly {
     return next;
   }
 
-  /** Drops every incomplete datagram whose time is up; returns how many. RFC 791 lets a host send ICMP time exceeded; Linux does, we do not yet. */
-  int expire(long now) {
+  /**
+   * Drops every incomplete datagram whose time is up and gives the start of each one's first
+   * fragment, when it came, to {@code firstFragments} (for RFC 792's time exceeded); returns how many.
+   */
+  int expire(long now, java.util.function.Consumer<byte[]> firstFragments) {
     int expired = 0;
     for (Iterator<FragmentedDatagram> it = partials.values().iterator(); it.hasNext(); ) {
       FragmentedDatagram p = it.next();
       if (p.expiry <= now) {
-        memoryUsed -= p.data.length;
+        memoryUsed -= p.footprint();
         it.remove();
         expired++;
+        if (p.firstFragment != null) firstFragments.accept(p.firstFragment);
       }
     }
     return expired;
@@ -121,7 +126,7 @@ final class Ipv4Reassembly {
 
   private void forget(Key key, FragmentedDatagram p) {
     partials.remove(key);
-    memoryUsed -= p.data.length;
+    memoryUsed -= p.footprint();
   }
 
   private byte[] dropped(String reason) {

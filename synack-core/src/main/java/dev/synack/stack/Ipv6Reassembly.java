@@ -92,6 +92,7 @@ final class Ipv6Reassembly {
       p.firstHeader = Arrays.copyOf(packet, v6.fragmentHeaderOffset());
       p.firstNextHeader = v6.upperLayerProtocol();
       p.firstPointer = v6.fragmentPointerOffset();
+      memoryUsed += p.keepFirstFragment(packet);
     }
     if (last) {
       p.totalLength = offset + length;
@@ -127,17 +128,18 @@ final class Ipv6Reassembly {
   }
 
   /**
-   * Drops every incomplete datagram whose time is up; returns how many. RFC 8200 §4.5 asks for an
-   * ICMPv6 time exceeded (code 1) when the first fragment had arrived; we send none yet.
+   * Drops every incomplete datagram whose time is up and gives the start of each one's first
+   * fragment, when it came, to {@code firstFragments} (RFC 8200 §4.5's time exceeded); returns how many.
    */
-  int expire(long now) {
+  int expire(long now, java.util.function.Consumer<byte[]> firstFragments) {
     int expired = 0;
     for (Iterator<FragmentedDatagram> it = partials.values().iterator(); it.hasNext(); ) {
       FragmentedDatagram p = it.next();
       if (p.expiry <= now) {
-        memoryUsed -= p.data.length;
+        memoryUsed -= p.footprint();
         it.remove();
         expired++;
+        if (p.firstFragment != null) firstFragments.accept(p.firstFragment);
       }
     }
     return expired;
@@ -155,7 +157,7 @@ final class Ipv6Reassembly {
 
   private void forget(Key key, FragmentedDatagram p) {
     partials.remove(key);
-    memoryUsed -= p.data.length;
+    memoryUsed -= p.footprint();
   }
 
   private byte[] dropped(String reason) {

@@ -32,6 +32,8 @@ public final class Listener implements Attachable {
   private final int backlog;
   /** The settings the connections it accepts start with. */
   private final TcpConfig tcp;
+  /** SO_REUSEADDR and SO_REUSEPORT as set when it was bound. */
+  private final BindOptions bind;
   /** Children in SYN_RECEIVED; removed when they connect or die. */
   final Set<Connection> synQueue = new LinkedHashSet<>();
   /** Children that reached ESTABLISHED (or beyond) and wait for {@link #accept()}. */
@@ -45,8 +47,9 @@ public final class Listener implements Attachable {
   long cookieSentAt = Long.MIN_VALUE;
   private Object attachment;
 
-  Listener(Host host, InetAddress address, int port, int backlog, TcpConfig tcp) {
+  Listener(Host host, InetAddress address, int port, int backlog, TcpConfig tcp, BindOptions bind) {
     this.host = host;
+    this.bind = bind;
     this.tcp = tcp;
     this.address = address;
     this.port = port;
@@ -66,6 +69,16 @@ public final class Listener implements Attachable {
   /** Returns the backlog in force (the requested one capped by somaxconn). */
   public int backlog() {
     return backlog;
+  }
+
+  /** Returns whether it was bound with {@code SO_REUSEADDR}. */
+  public boolean reuseAddress() {
+    return bind.reuseAddress();
+  }
+
+  /** Returns whether it was bound with {@code SO_REUSEPORT}: a member of its port's group. */
+  public boolean reusePort() {
+    return bind.reusePort();
   }
 
   /** Returns the TCP settings the connections it accepts start with. */
@@ -129,7 +142,9 @@ public final class Listener implements Attachable {
 
   /**
    * Stops listening. Connections not yet accepted are aborted with a RST, as Linux does when a
-   * listening socket is closed with connections in its queues.
+   * listening socket is closed with connections in its queues; a member of a {@code SO_REUSEPORT}
+   * group hands them to the others instead, unless the host's migration is off
+   * ({@link Host#setReusePortMigration}).
    */
   public void close(long now) {
     if (closed) return;

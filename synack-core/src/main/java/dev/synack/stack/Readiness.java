@@ -43,7 +43,7 @@ public final class Readiness {
   /**
    * Returns the mask of a connection, as Linux's {@code tcp_poll} computes it: READABLE with
    * queued data, after the peer's FIN, or once CLOSED; WRITABLE while SENDs are accepted
-   * (ESTABLISHED, CLOSE_WAIT) and the send buffer has room (and the unsent bytes are under half of
+   * (ESTABLISHED, CLOSE_WAIT, a Fast Open child's SYN-RECEIVED) and the send buffer has room (and the unsent bytes are under half of
    * {@code TCP_NOTSENT_LOWAT} when it is set), or once sending can only fail
    * (after our FIN, or CLOSED), so a writer learns of it at once.
    */
@@ -66,7 +66,10 @@ public final class Readiness {
     if (s.receiveQueued() > 0 || finReceived) mask |= READABLE;
     if (finReceived) mask |= READ_HANGUP;
     if (state == TcpState.TIME_WAIT || state == TcpState.LAST_ACK || state == TcpState.CLOSING) mask |= HANGUP;
-    if ((state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) && s.sendQueued() < c.engine.sendBufferSize()
+    // A Fast Open child may write in SYN-RECEIVED (RFC 7413 §4.2.2): Linux's tcp_poll treats it as open (fastopen_rsk).
+    boolean sending = state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
+        || (state == TcpState.SYN_RECEIVED && (c.fastOpen & Connection.FAST_OPEN_PENDING) != 0);
+    if (sending && s.sendQueued() < c.engine.sendBufferSize()
         && dev.synack.tcp.ConnectionOptions.belowLowat(c.engine)) { // TCP_NOTSENT_LOWAT, as tcp_poll's tcp_stream_memory_free
       mask |= WRITABLE;
     }

@@ -2,6 +2,7 @@ package dev.synack.stack;
 
 import dev.synack.tcp.ConnectionEvent;
 import dev.synack.tcp.Disposition;
+import dev.synack.tcp.FastOpenOutcome;
 import dev.synack.tcp.FourTuple;
 import dev.synack.tcp.IcmpError;
 import dev.synack.tcp.IsnGenerator;
@@ -69,7 +70,10 @@ final class TcpEndpoints implements TransportHandler {
   private final OutboundSegment outbound = new OutboundSegment();
 
   private final Map<FourTuple, Connection> connections = new HashMap<>();
-  private final Map<Integer, List<Listener>> listeners = new HashMap<>();
+  /** The listeners by port, with SO_REUSEPORT groups; made in the constructor from the port-selection key. */
+  private final ListenerTable listeners;
+  /** Whether a closed SO_REUSEPORT member's children go to the rest of its group (Linux's tcp_migrate_req). */
+  private boolean reusePortMigration = true;
   /** Connections that may have segments to send. */
   private final ArrayDeque<Connection> outputQueue = new ArrayDeque<>();
   /** The connections with a deadline, earliest first. */
@@ -112,6 +116,7 @@ final class TcpEndpoints implements TransportHandler {
     keys.nextBytes(isnKey);
     this.isn = new IsnGenerator(isnKey);
     long p0 = keys.nextLong(), p1 = keys.nextLong(), p2 = keys.nextLong(), p3 = keys.nextLong();
+    this.listeners = new ListenerTable(p0, p1);
     this.ephemeralPorts = new EphemeralPorts(config.ephemeralPortLow(), config.ephemeralPortHigh(),
         data -> SipHash.hash(p0, p1, data), data -> SipHash.hash(p2, p3, data));
     this.cookies = new SynCookies(keys.nextLong(), keys.nextLong(), keys.nextLong(), keys.nextLong());
@@ -161,29 +166,43 @@ final class TcpEndpoints implements TransportHandler {
 
   /** Returns the number of listeners open. */
   int listenerCount() {
-    int n = 0;
-    for (List<Listener> onPort : listeners.values()) n += onPort.size();
-    return n;
+    return listeners.count();
+  }
+
+  /**
+   * Sets whether closing a member of a {@code SO_REUSEPORT} group hands its children (in the
+   * handshake and waiting for accept) to the rest of the group, as Linux with
+   * {@code net.ipv4.tcp_migrate_req = 1} (5.14 on, {@code inet_csk_listen_stop} and
+   * {@code reuseport_migrate_sock}); off, they are reset as those of any closed listener, Linux's
+   * default of 0. synack migrates by default: a server that restarts its workers one by one
+   * loses no client.
+   */
+  void setReusePortMigration(boolean on) {
+    reusePortMigration = on;
   }
 
   /**
    * Listens on a port with TCP settings of its own, which the connections it accepts start with
    * (a listening socket's options, inherited by the sockets {@code accept} returns).
    *
-   * @throws IllegalStateException when another listener has the port ("address already in use")
+   * {@code bind} says how it shares the port ({@link ListenerTable} has Linux's rules).
+   *
+   * @throws IllegalStateException when the port is taken ("address already in use")
    */
-  Listener listen(InetAddress address, int port, int backlog, TcpConfig tcp) {
+  Listener listen(InetAddress address, int port, int backlog, TcpConfig tcp, BindOptions bind) {
     if (port < 1 || port > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + port);
     if (tcp == null) throw new IllegalArgumentException("tcp config is null");
-    List<Listener> onPort = listeners.computeIfAbsent(port, p -> new ArrayList<>(1));
-    for (Listener l : onPort) {
-      if (l.address() == null || address == null || l.address().equals(address)) {
-        throw new IllegalStateException("address already in use: port " + port);
-      }
-    }
-    Listener l = new Listener(host, address, port, Math.max(1, Math.min(backlog, config.somaxconn())), tcp);
-    onPort.add(l);
+    Listener l = new Listener(host, address, port, Math.max(1, Math.min(backlog, config.somaxconn())), tcp, bind);
+    listeners.add(l, a -> holdsPort(a, port));
     return l;
+  }
+
+  /** Returns whether a connection holds {@code port} on an address overlapping {@code address} (null: any). */
+  private boolean holdsPort(InetAddress address, int port) {
+    for (FourTuple id : connections.keySet()) {
+      if (id.localPort() == port && ListenerTable.overlap(address, id.localAddress())) return true;
+    }
+    return false;
   }
 
   /**
@@ -228,7 +247,7 @@ final class TcpEndpoints implements TransportHandler {
     int port = localPort;
     if (port == 0) {
       port = ephemeralPorts.choose(from, remote, remotePort,
-          p -> !connections.containsKey(new FourTuple(from, p, remote, remotePort)) && !listeners.containsKey(p)
+          p -> !connections.containsKey(new FourTuple(from, p, remote, remotePort)) && !listeners.hasPort(p)
               && portFilter.accepts(6, from, p, remote, remotePort));
       if (port < 0) throw new IllegalStateException("no ephemeral port free for " + remote.getHostAddress() + ":" + remotePort);
     }
@@ -237,7 +256,7 @@ final class TcpEndpoints implements TransportHandler {
     TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(tcp, from, remote), isn.isn(id, now), now, connectionTrace, log.name);
     Connection c = new Connection(host, engine, null);
     if (firstData != null) {
-      if (fastOpen.onActiveOpen(engine, remote, now)) c.fastOpen = Connection.FAST_OPEN_ACTIVE;
+      c.fastOpen = fastOpen.onActiveOpen(engine, remote, now);
       engine.send(firstData, now); // before the SYN leaves: with a cookie, it rides on the SYN
     }
     connections.put(id, c);
@@ -297,7 +316,7 @@ final class TcpEndpoints implements TransportHandler {
       absorbWhileHeld(held, seg, now);
       return;
     }
-    Listener listener = findListener(ip.destination(), seg.destinationPort());
+    Listener listener = listeners.find(id);
     if (listener == null) {
       if (synPolicy != null && seg.has(TcpFlags.SYN) && !seg.has(TcpFlags.ACK | TcpFlags.RST | TcpFlags.FIN)) {
         hold(ip, seg, id, now);
@@ -538,24 +557,22 @@ final class TcpEndpoints implements TransportHandler {
    * child leaves its listener's Fast Open queue (Linux's {@code reqsk_fastopen_remove}).
    */
   private void onFastOpenHandshakeEnd(Connection c, ConnectionEvent e) {
-    if (c.fastOpen == Connection.FAST_OPEN_ACTIVE && e instanceof ConnectionEvent.Connected) {
+    if ((c.fastOpen & Connection.FAST_OPEN_ACTIVE) != 0 && e instanceof ConnectionEvent.Connected) {
       fastOpen.onActiveConnected(c.engine, c.id().remoteAddress(), clock);
     }
-    if (c.fastOpen == Connection.FAST_OPEN_PENDING) leaveFastOpenQueue(c);
-    c.fastOpen = 0;
+    if ((c.fastOpen & Connection.FAST_OPEN_CHECK) != 0 && e instanceof ConnectionEvent.Closed) {
+      fastOpen.onCheckedClosed(c.engine, c.id().remoteAddress());
+    }
+    if ((c.fastOpen & Connection.FAST_OPEN_PENDING) != 0) leaveFastOpenQueue(c);
+    c.fastOpen = e instanceof ConnectionEvent.Closed ? 0 : (byte) (c.fastOpen & (Connection.FAST_OPEN_USED | Connection.FAST_OPEN_CHECK));
   }
 
   private void leaveFastOpenQueue(Connection c) {
-    if (c.fastOpen != Connection.FAST_OPEN_PENDING) return;
-    c.fastOpen = 0;
-    for (List<Listener> onPort : listeners.values()) {
-      for (Listener l : onPort) {
-        if (l.port() == c.id().localPort() && l.fastOpenPending > 0 && l.matches(c.id().localAddress())) {
-          l.fastOpenPending--;
-          return;
-        }
-      }
-    }
+    if ((c.fastOpen & Connection.FAST_OPEN_PENDING) == 0) return;
+    c.fastOpen = (byte) (c.fastOpen & ~Connection.FAST_OPEN_PENDING);
+    // The listener that took the SYN: the 4-tuple's hash picks it again while its group is unchanged.
+    Listener l = listeners.find(c.id());
+    if (l != null && l.fastOpenPending > 0) l.fastOpenPending--;
   }
 
   private void releaseIfDone(Connection c) {
@@ -577,27 +594,17 @@ final class TcpEndpoints implements TransportHandler {
   }
 
   void removeListener(Listener l, long now) {
-    List<Listener> onPort = listeners.get(l.port());
-    if (onPort != null) {
-      onPort.remove(l);
-      if (onPort.isEmpty()) listeners.remove(l.port());
+    List<Listener> group = reusePortMigration ? listeners.groupOf(l) : List.of();
+    listeners.remove(l);
+    if (!group.isEmpty()) {
+      ReusePortMigration.migrate(l, group, listeners, events);
+      return;
     }
     List<Connection> children = new ArrayList<>(l.synQueue);
     children.addAll(l.acceptQueue);
     for (Connection child : children) {
       child.abort(now);
     }
-  }
-
-  private Listener findListener(InetAddress local, int port) {
-    List<Listener> onPort = listeners.get(port);
-    if (onPort == null) return null;
-    Listener wildcard = null;
-    for (Listener l : onPort) {
-      if (l.address() != null && l.address().equals(local)) return l;
-      if (l.address() == null) wildcard = l;
-    }
-    return wildcard;
   }
 
   /**
@@ -780,8 +787,12 @@ final class TcpEndpoints implements TransportHandler {
     Connection c;
     while ((c = deadlines.first()) != null && c.scheduledDeadline <= now) {
       deadlines.remove(c);
+      // Fast Open's blackhole detection watches the timeouts of connections whose SYN used it (tcp_write_timeout).
+      boolean watched = (c.fastOpen & Connection.FAST_OPEN_USED) != 0;
+      int timeoutsBefore = watched ? FastOpenOutcome.consecutiveTimeouts(c.engine) : 0;
       c.engine.handleTimeout(now);
       touch(c);
+      if (watched) fastOpen.afterTimeout(c, timeoutsBefore, now);
     }
   }
 }

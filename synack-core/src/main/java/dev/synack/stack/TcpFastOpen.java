@@ -1,5 +1,7 @@
 package dev.synack.stack;
 
+import dev.synack.tcp.FastOpenOutcome;
+import dev.synack.tcp.TcpError;
 import dev.synack.tcp.FourTuple;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.wire.TcpOption;
@@ -31,6 +33,16 @@ public final class TcpFastOpen {
   private final FastOpenCookies cookies;
   private final FastOpenCache cache = new FastOpenCache();
   private int mode = CLIENT;
+  /**
+   * {@code net.ipv4.tcp_fastopen_blackhole_timeout_sec} in ns: how long client Fast Open pauses
+   * after a suspected blackhole, doubled per pause in a row up to 64 times; 0, Linux's default
+   * since 5.14, turns detection off.
+   */
+  private long blackholeTimeout;
+  /** Linux's {@code tfo_active_disable_times}: pauses in a row; 0 when Fast Open is not paused. */
+  private int disableTimes;
+  /** Linux's {@code tfo_active_disable_stamp}: when the last pause began. */
+  private long disableStamp;
 
   TcpFastOpen(HostCounters counters, long k0, long k1) {
     this.counters = counters;
@@ -54,16 +66,33 @@ public final class TcpFastOpen {
     return cache;
   }
 
+  /** Sets {@code tcp_fastopen_blackhole_timeout_sec}; zero turns blackhole detection off (and ends a pause). */
+  void setBlackholeTimeout(java.time.Duration timeout) {
+    if (timeout.isNegative()) throw new IllegalArgumentException("tcp_fastopen_blackhole_timeout is negative: " + timeout);
+    blackholeTimeout = timeout.toNanos();
+  }
+
+  java.time.Duration blackholeTimeout() {
+    return java.time.Duration.ofNanos(blackholeTimeout);
+  }
+
+  /** Returns the pauses in a row that blackhole detection has made (Linux's {@code tfo_active_disable_times}). */
+  int blackholePauses() {
+    return disableTimes;
+  }
+
   /**
    * Sets up an active open's Fast Open before its SYN leaves ({@code tcp_fastopen_cookie_check}):
    * the cached cookie, with which the data queued rides on the SYN; or a cookie request; or, with
-   * {@link #CLIENT_NO_COOKIE}, data without a cookie. Nothing while client Fast Open is off, or
-   * during the backoff after repeated SYN-data losses. Returns whether the SYN uses Fast Open.
+   * {@link #CLIENT_NO_COOKIE}, data without a cookie. Nothing while client Fast Open is off, during
+   * a blackhole pause, or during the backoff after repeated SYN-data losses. Returns the
+   * connection's Fast Open flags ({@link Connection#FAST_OPEN_ACTIVE}...), 0 when the SYN does not use it.
    */
-  boolean onActiveOpen(TcpConnection engine, InetAddress server, long now) {
-    if ((mode & CLIENT) == 0) return false;
+  byte onActiveOpen(TcpConnection engine, InetAddress server, long now) {
+    if ((mode & CLIENT) == 0) return 0;
+    if (pausedByBlackhole(now)) return 0;
     FastOpenCache.Entry e = cache.get(server);
-    if (!cache.dataAllowed(e, now)) return false;
+    if (!cache.dataAllowed(e, now)) return 0;
     int mss = e == null ? 0 : e.mss();
     if ((mode & CLIENT_NO_COOKIE) != 0) {
       engine.useFastOpen(null, false, true, mss);
@@ -72,16 +101,56 @@ public final class TcpFastOpen {
     } else {
       engine.useFastOpen(new byte[0], false, false, mss);
     }
-    return true;
+    // The first open after a pause is watched (Linux's syn_fastopen_ch): data coming back ends the doubling.
+    return (byte) (Connection.FAST_OPEN_ACTIVE | Connection.FAST_OPEN_USED | (disableTimes > 0 ? Connection.FAST_OPEN_CHECK : 0));
+  }
+
+  /**
+   * Returns whether client Fast Open is paused after a suspected blackhole, as Linux's
+   * {@code tcp_fastopen_active_should_disable}: for the timeout times 2^(pauses - 1), at most 2^6,
+   * from the last pause's start.
+   */
+  private boolean pausedByBlackhole(long now) {
+    if (blackholeTimeout == 0 || disableTimes == 0) return false;
+    long pause = blackholeTimeout * (1L << Math.min(disableTimes - 1, 6));
+    return now - disableStamp < pause;
+  }
+
+  /**
+   * Looks at a connection whose SYN used Fast Open after a timer fired, as Linux's
+   * {@code tcp_fastopen_active_detect_blackhole}: "broken middle-boxes may black-hole Fast Open
+   * connection during or even after the handshake", so its third retransmission timeout in a row
+   * (its SYN's included), or its giving up before that, pauses client Fast Open for the whole host
+   * ({@code tcp_fastopen_active_disable}; counted as TCPFastOpenBlackhole).
+   */
+  void afterTimeout(Connection c, int timeoutsBefore, long now) {
+    if (blackholeTimeout == 0) return;
+    int timeouts = FastOpenOutcome.consecutiveTimeouts(c.engine);
+    boolean fired = timeouts > timeoutsBefore;
+    boolean expired = c.closeError == TcpError.CONNECTION_TIMED_OUT || c.closeError == TcpError.CONNECTION_ABORTED_USER_TIMEOUT;
+    if ((fired && timeouts == 3) || (expired && timeouts < 3)) {
+      disableStamp = now;
+      disableTimes++;
+      counters.fastOpenBlackhole++;
+    }
+  }
+
+  /**
+   * Takes the end of a connection opened just after a pause, as Linux's
+   * {@code tcp_fastopen_active_disable_ofo_check}: data received over it (from a peer that is not
+   * this host's loopback) shows Fast Open works again, so the next pause starts from the base timeout.
+   */
+  void onCheckedClosed(TcpConnection engine, InetAddress server) {
+    if (disableTimes > 0 && FastOpenOutcome.dataReceived(engine) && !server.isLoopbackAddress()) disableTimes = 0;
   }
 
   /** Records what the handshake of an active open with Fast Open gave: the cookie, and whether the SYN's data was lost or acknowledged. */
   void onActiveConnected(TcpConnection engine, InetAddress server, long now) {
-    byte[] cookie = engine.fastOpenCookie();
-    cache.update(server, cookie, engine.negotiatedOptions().peerMss(), engine.fastOpenSynLost(), now);
-    if (engine.fastOpenSynData() > 0) {
+    byte[] cookie = FastOpenOutcome.cookie(engine);
+    cache.update(server, cookie, engine.negotiatedOptions().peerMss(), FastOpenOutcome.synLost(engine), now);
+    if (FastOpenOutcome.synData(engine) > 0) {
       counters.fastOpenActive++;
-    } else if (engine.fastOpenSynLost() || engine.fastOpenSynDataSent() > 0) {
+    } else if (FastOpenOutcome.synLost(engine) || FastOpenOutcome.synDataSent(engine) > 0) {
       counters.fastOpenActiveFail++;
     }
   }

@@ -32,6 +32,8 @@ final class UdpEndpoints implements TransportHandler {
   private final ArrayDeque<HostEvent> events;
   private final IcmpRateLimit rateLimit = new IcmpRateLimit();
   private final FragmentIds ids;
+  /** The path MTUs ICMP reported, per destination: what sends are fragmented to (or refused at). */
+  private final PathMtus pathMtus = new PathMtus();
   private final Map<Integer, List<UdpEndpoint>> byPort = new HashMap<>();
   /** The any-destination catch-all, or null. */
   private UdpEndpoint catchAll;
@@ -107,7 +109,7 @@ final class UdpEndpoints implements TransportHandler {
       throw new IllegalArgumentException("addresses of different families: " + source + " and " + remote);
     }
     byte[] packet = UdpPacket.packet(source, localPort, remote, remotePort, config.hopLimit(), payload);
-    int mtu = config.mtu();
+    int mtu = pathMtus.mtu(remote, config.mtu(), now);
     if (packet.length <= mtu) {
       log.counters.udpDatagramsOut++;
       output.add(packet);
@@ -117,7 +119,7 @@ final class UdpEndpoints implements TransportHandler {
       log.counters.fragmentationRefused++;
       throw new MessageTooLongException(packet.length, mtu);
     }
-    // RFC 791 §3.2 and RFC 8200 §4.5: the source fragments a datagram larger than the MTU. Linux's
+    // RFC 791 §3.2 and RFC 8200 §4.5: the source fragments a datagram larger than the path MTU. Linux's
     // UDP does the same by default (IP_PMTUDISC_WANT); its fragments leave with DF clear.
     List<byte[]> fragments = source instanceof Inet4Address
         ? IpFragments.ipv4(packet, mtu, ids.next(source, remote) & 0xffff)
@@ -192,6 +194,16 @@ final class UdpEndpoints implements TransportHandler {
       return;
     }
     IcmpError error = IcmpErrors.classify(message, ip.version(), 0);
+    if (error instanceof IcmpError.PacketTooBig(int reported, var seq)) {
+      // RFC 1191 §4, RFC 8201 §4: the host learns the path MTU to the quoted destination, for every
+      // later send to it (Linux's ipv4_sk_update_pmtu / ip6_sk_update_pmtu from __udp4_lib_err).
+      boolean lowered = pathMtus.learn(quote.destination(), reported, config.mtu(), now);
+      log.counters.icmpErrorsDelivered++;
+      log.note(now, conn, "icmp " + IcmpErrors.describe(message, ip.version()) + " from " + Addresses.text(ip.source())
+          + (lowered ? ": path MTU to " + Addresses.text(quote.destination()) + " now " + pathMtus.mtu(quote.destination(), config.mtu(), now)
+          : ": path MTU unchanged"));
+      return;
+    }
     if (!(error instanceof IcmpError.Unreachable(TcpError kind, var hard, var seq))) {
       log.drop("icmp-ignored", conn, now);
       return;

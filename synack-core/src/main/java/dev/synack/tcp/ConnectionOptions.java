@@ -5,8 +5,8 @@ import java.time.Duration;
 /**
  * The options a user sets on one connection, as Linux's {@code setsockopt} on a TCP socket:
  * {@code TCP_USER_TIMEOUT} (RFC 9293 §3.8.3 and RFC 5482's user timeout), {@code TCP_KEEPIDLE},
- * {@code TCP_KEEPINTVL}, {@code TCP_KEEPCNT} (RFC 1122 §4.2.3.6), {@code TCP_MAXSEG} and
- * {@code TCP_NOTSENT_LOWAT}. Each
+ * {@code TCP_KEEPINTVL}, {@code TCP_KEEPCNT} (RFC 1122 §4.2.3.6), {@code TCP_MAXSEG},
+ * {@code TCP_NOTSENT_LOWAT} and {@code TCP_CORK}. Each
  * replaces the connection's settings with a copy that has the change, so that a connection whose
  * user sets nothing holds nothing more; timers already running are moved to the new values.
  * Call on the connection's thread, with {@code now} as for every engine call.
@@ -123,6 +123,36 @@ public final class ConnectionOptions {
   public static boolean belowLowat(TcpConnection c) {
     long lowat = c.cfg.notSentLowat();
     return lowat >= 0xffff_ffffL || 2L * c.snd.unsent() < lowat;
+  }
+
+  /**
+   * Sets {@code TCP_CORK}: while on, segments smaller than the MSS wait (for more data, the FIN, or
+   * the 200 ms ceiling Linux's probe timer gives when nothing is in flight); turning it off sends
+   * what waits when Nagle is off and leaves it to Nagle otherwise, as Linux ({@link Cork}).
+   */
+  public void setCork(boolean on) {
+    Cork.set(c.snd, on);
+  }
+
+  /** Returns {@code TCP_CORK}. */
+  public boolean cork() {
+    return c.snd.corked;
+  }
+
+  /**
+   * Sets {@code TCP_QUICKACK} as Linux's {@code do_tcp_setsockopt}: an ACK the delayed-ACK timer holds
+   * goes at the next {@link TcpConnection#pollTransmit}, and quick-ACK mode is entered, so the
+   * next ACKs go at once too ({@link DelayedAck}). Like Linux's, the mode is not permanent: it
+   * ends after its quota of ACKs, and delayed ACKs resume. Setting 0 changes nothing here
+   * (Linux's interactive "ping-pong" mode, which it would enter, is not modelled).
+   */
+  public void quickAck(long now) {
+    if (!c.state.isSynchronized()) return;
+    c.rcv.delayedAck().enterQuickAck(c.rcv.rcvWnd());
+    if (c.timers.isSet(TimerKind.DELAYED_ACK)) {
+      c.timers.cancel(TimerKind.DELAYED_ACK, now);
+      c.ackNow = true;
+    }
   }
 
   /** Returns {@code TCP_MAXSEG} as Linux's getsockopt does: the effective MSS once synchronized, else the one we announce. */

@@ -80,6 +80,16 @@ final class FastOpen {
   }
 
   /**
+   * Returns whether a server in SYN-RECEIVED may send data: only when it took the SYN's data
+   * (RFC 7413 §4.2.2: "the server MAY send data ... before the handshake completes", bounded by
+   * the initial window; Linux's {@code tcp_sendmsg} lets a passive Fast Open socket write at once).
+   * A plain SYN-RECEIVED sends no data before the peer's ACK (RFC 9293 §3.10.2 queues it).
+   */
+  static boolean serverMaySend(TcpConnection c) {
+    return c.fastOpen != null && c.fastOpen.takeSynData && c.origin == TcpConnection.Origin.ACCEPT;
+  }
+
+  /**
    * Returns a SYN's (or SYN-ACK's) options with our Fast Open option added at the end, two NOPs
    * after it when its length is 2 mod 4, as Linux's {@code tcp_options_write}; unchanged when we
    * send none, or when it would not fit in the 40 bytes. A retransmitted SYN keeps the option (and

@@ -169,6 +169,20 @@ final class MtuProbing {
     return searchHigh;
   }
 
+  /** Returns what the search is doing for {@link TcpInfo}: its state, bounds and the probe in flight. */
+  static Plpmtud describe(TcpConnection c) {
+    MtuProbing m = c.mtuProbing;
+    if (m == null) return c.cfg.mtuProbing() == TcpConfig.MTU_PROBING_OFF ? Plpmtud.OFF_INFO : Plpmtud.WAITING_INFO;
+    String state = m.probeSize > 0 ? Plpmtud.PROBING
+        : m.searchHigh - m.searchLow < PROBE_THRESHOLD ? Plpmtud.COMPLETE : Plpmtud.SEARCHING;
+    return new Plpmtud(state, m.searchLow, m.searchHigh, m.probeSize);
+  }
+
+  /** Returns the path MTU the connection has from its interface and ICMP (Linux's {@code icsk_pmtu_cookie}, {@code tcpi_pmtu}). */
+  static int pathMtu(TcpConnection c) {
+    return c.opts.pathMss() + (c.id().isIpv6() ? 40 : 20) + 20;
+  }
+
   private void failed(long now) {
     searchHigh = probeSize - 1;
     c.tracer.note(now, "path MTU probe of " + probeSize + " bytes lost: search " + searchLow + ".." + searchHigh);

@@ -221,6 +221,11 @@ final class OptionsNegotiation {
     return Math.min(peerMss, pathMss);
   }
 
+  /** Returns the MSS the path MTU allows (the interface's, lowered by ICMP), before the peer's MSS and PLPMTUD. */
+  int pathMss() {
+    return pathMss;
+  }
+
   /** Sets the MSS PLPMTUD has confirmed, options included; 0 stops limiting by it. */
   void setProbedMss(int mss) {
     probedMss = mss;

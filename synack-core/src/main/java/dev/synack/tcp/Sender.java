@@ -107,6 +107,12 @@ final class Sender {
   boolean retransmitAhead;
   /** Whether Nagle's algorithm is off (TCP_NODELAY). */
   boolean noDelay;
+  /** Whether partial segments wait (TCP_CORK, Linux's {@code TCP_NAGLE_CORK}); see {@link Cork}. */
+  boolean corked;
+  /** Whether the data queued up to {@link #pushEnd} goes whatever Nagle and the cork say (Linux's {@code TCP_NAGLE_PUSH}). */
+  boolean pushPending;
+  /** The end of the data a push lets go. */
+  int pushEnd;
   /**
    * Whether the next new segment may be smaller than sender-side silly window avoidance allows:
    * the override timeout has passed (RFC 9293 §3.8.6.2.1 (4)).
@@ -325,7 +331,9 @@ final class Sender {
    */
   private boolean worthSending(int length, int unsent, int usable, int mss) {
     if (length >= mss) return true;
-    boolean nagleHolds = !noDelay && hasOutstanding() && SeqNum.gt(sndSml, sndUna) && !finQueued;
+    boolean pushed = pushPending && SeqNum.le(SeqNum.add(sndNxt, length), pushEnd);
+    if (!pushed && Cork.holds(this)) return false;
+    boolean nagleHolds = !noDelay && !pushed && hasOutstanding() && SeqNum.gt(sndSml, sndUna) && !finQueued;
     if (unsent <= usable) return !nagleHolds;
     return length >= maxSndWnd / 2 && (noDelay || !hasOutstanding());
   }
@@ -383,6 +391,7 @@ final class Sender {
     scoreboard.append(c.seq(), end, now, (c.flags() & TcpFlags.FIN) != 0);
     if (SeqNum.gt(end, sndNxt)) sndNxt = end;
     if (smallChunk) sndSml = end;
+    if (pushPending && SeqNum.ge(end, pushEnd)) pushPending = false;
     if (c.length() > 0) {
       windowOverride = false;
       persistBackoff = 0;

@@ -188,31 +188,6 @@ public final class TcpConnection {
     snd.synDataRoom = fastOpen.synDataRoom(peerMss > 0 ? Math.min(peerMss, cfg.mss()) : opts.effectiveMss());
   }
 
-  /** Returns the Fast Open cookie the peer's SYN-ACK offered (RFC 7413 §4.1.2), or null. */
-  public byte[] fastOpenCookie() {
-    return fastOpen == null ? null : fastOpen.cookieReceived();
-  }
-
-  /**
-   * Returns data bytes that rode on a SYN with Fast Open: for a client, those its SYN carried that
-   * the SYN-ACK acknowledged (0 if it acknowledged only the SYN); for a server, those it took
-   * from the peer's SYN.
-   */
-  public int fastOpenSynData() {
-    if (fastOpen == null) return 0;
-    return origin == Origin.ACTIVE ? (fastOpen.synDataAcked ? snd.synDataSent : 0) : fastOpen.synDataTaken;
-  }
-
-  /** Returns the data bytes our SYN carried with Fast Open, acknowledged or not. */
-  public int fastOpenSynDataSent() {
-    return snd.synDataSent;
-  }
-
-  /** Returns whether our SYN carried data that had to be resent because the SYN timed out (Linux's {@code syn_drop}). */
-  public boolean fastOpenSynLost() {
-    return snd.synDataSent > 0 && snd.synRetransmitted && !fastOpen.synDataAcked;
-  }
-
   /**
    * The stack's passive open from a SYN cookie (RFC 4987 §3.6): the listener answered a SYN with a
    * SYN-ACK of sequence number {@code iss} and kept nothing; now {@code ack} returns the cookie.
@@ -403,10 +378,10 @@ public final class TcpConnection {
 
   /**
    * Turns Nagle's algorithm off ({@code true}: small segments go at once, as Linux's
-   * {@code TCP_NODELAY}) or on. Data Nagle was holding goes at the next {@link #pollTransmit}.
+   * {@code TCP_NODELAY}) or on. Data Nagle (or the cork) was holding goes at the next {@link #pollTransmit}.
    */
   public void setNoDelay(boolean on) {
-    snd.noDelay = on;
+    Cork.setNoDelay(snd, on);
   }
 
   /** Returns whether Nagle's algorithm is off. */
@@ -939,6 +914,7 @@ public final class TcpConnection {
   boolean dataAllowed() {
     return switch (state) {
       case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK -> true;
+      case SYN_RECEIVED -> FastOpen.serverMaySend(this);
       default -> false;
     };
   }

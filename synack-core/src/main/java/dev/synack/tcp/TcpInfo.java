@@ -55,6 +55,8 @@ package dev.synack.tcp;
  * @param receivedCeBytes  as CE ({@code tcpi_received_ce_bytes})
  * @param accEcnFailMode   Linux's {@code tcpi_accecn_fail_mode} bits: 4 the peer's ACE failed, 8 its options failed
  * @param accEcnOptSeen    Linux's {@code tcpi_accecn_opt_seen}: 0 no AccECN option seen, 2 counters seen, 3 a zeroed one
+ * @param pmtu           the path MTU from the interface and ICMP ({@code tcpi_pmtu}), bytes
+ * @param plpmtud        what PLPMTUD is doing: its state, search bounds and the probe in flight
  */
 public record TcpInfo(
     TcpState state, String caState, String congestionControl, int retransmits, int probes, int backoff, int options, int sndWscale,
@@ -64,7 +66,7 @@ public record TcpInfo(
     long segsIn, long segsOut, long dataSegsIn, long dataSegsOut, long dsackDups, int notsentBytes,
     long lastDataSent, long lastDataRecv, long lastAckRecv, long deliveredCe, long receivedCe, long deliveredE1Bytes,
     long deliveredE0Bytes, long deliveredCeBytes, long receivedE1Bytes, long receivedE0Bytes, long receivedCeBytes,
-    int accEcnFailMode, int accEcnOptSeen) {
+    int accEcnFailMode, int accEcnOptSeen, int pmtu, Plpmtud plpmtud) {
 
   /** {@code TCPI_OPT_TIMESTAMPS}. */
   public static final int OPT_TIMESTAMPS = 1;
@@ -107,7 +109,7 @@ public record TcpInfo(
         a == null ? 0 : a.deliveredCeBytes, a == null ? 0 : a.receivedE1Bytes, a == null ? 0 : a.receivedE0Bytes,
         a == null ? 0 : a.receivedCeBytes,
         a == null ? 0 : (a.aceFailed ? ACCECN_ACE_FAIL_RECV : 0) | (a.optionFailed ? ACCECN_OPT_FAIL_RECV : 0),
-        a == null ? 0 : a.optionFailed ? 3 : a.sawOption ? 2 : 0);
+        a == null ? 0 : a.optionFailed ? 3 : a.sawOption ? 2 : 0, MtuProbing.pathMtu(c), MtuProbing.describe(c));
   }
 
   private static long u32(int counter) {
@@ -125,7 +127,7 @@ public record TcpInfo(
     if ((options & OPT_WSCALE) != 0) b.append(" wscale:").append(sndWscale).append(',').append(rcvWscale);
     b.append(" rto:").append(millis(rto));
     if (rtt > 0) b.append(" rtt:").append(millis(rtt)).append('/').append(millis(rttvar));
-    b.append(" ato:").append(millis(ato)).append(" mss:").append(sndMss).append(" rcvmss:").append(rcvMss);
+    b.append(" ato:").append(millis(ato)).append(" mss:").append(sndMss).append(" pmtu:").append(pmtu).append(" rcvmss:").append(rcvMss);
     b.append(" cwnd:").append(sndCwnd);
     if (sndSsthresh < 0x7fffffff / 2) b.append(" ssthresh:").append(sndSsthresh);
     b.append(" bytes_sent:").append(bytesSent);

@@ -80,7 +80,7 @@ class FastOpenHostTest {
 
   /** Runs until the server has a connection to accept, and returns it. */
   Connection accepted() {
-    assertTrue(net.runUntil(() -> listener.pendingAccepts() > 0, 10 * SECOND), "a connection to accept");
+    assertTrue(net.runUntil(() -> listener.pendingAccepts() > 0, net.now() + 10 * SECOND), "a connection to accept");
     return listener.accept();
   }
 
@@ -215,6 +215,97 @@ class FastOpenHostTest {
   }
 
   /** Returns the first SYN (or SYN-ACK) among {@code sent}: earlier connections may still be talking. */
+  @Nested
+  class Blackhole {
+    static final long HOUR = 3600 * SECOND;
+    /** The SYNs the client sent, passed or dropped, in order. */
+    final List<TcpSegment> syns = new ArrayList<>();
+    /** Whether the middlebox drops the client's segments that carry a Fast Open option. */
+    boolean dropping = true;
+
+    Blackhole() {
+      net.setFilter((from, to, packet, now) -> {
+        if (from != clientNode) return PacketFilter.PASS;
+        TcpSegment seg = Packets.parseTcp(ByteBuffer.wrap(packet), true).value().segment();
+        if (seg.has(TcpFlags.SYN)) syns.add(seg);
+        return dropping && seg.options().fastOpen() != null ? PacketFilter.DROP : PacketFilter.PASS;
+      });
+    }
+
+    /** Opens a connection with Fast Open, lets its first SYN leave, and returns it. */
+    Connection open() {
+      Connection c = connect();
+      net.runUntil(net.now() + SECOND / 1000);
+      return c;
+    }
+
+    TcpOption.FastOpen lastSynOption() {
+      return syns.getLast().options().fastOpen();
+    }
+
+    @Test
+    void thirdSynTimeoutInARow_pausesClientFastOpen_plainSynsGetThrough_thenItIsTriedAgain() {
+      client.setFastOpenBlackholeTimeout(java.time.Duration.ofHours(1));
+      Connection lost = open();
+      net.runUntil(6 * SECOND + SECOND / 2); // SYNs at 0, 1 and 3 s: two timeouts
+      assertEquals(0, client.counters().fastOpenBlackhole());
+      net.runUntil(7 * SECOND + SECOND / 2); // the third, at 7 s (Linux's icsk_retransmits == 2 when it fires)
+      assertEquals(1, client.counters().fastOpenBlackhole());
+      assertEquals(1, client.fastOpenBlackholePauses());
+      lost.abort(net.now());
+
+      Connection plain = open();
+      assertNull(lastSynOption(), "paused: the SYN carries no Fast Open option");
+      Connection s = accepted();
+      assertTrue(net.runUntil(() -> s.status().receiveQueued() == REQUEST.length, net.now() + 10 * SECOND),
+          "the request follows the handshake");
+      assertEquals(TcpState.ESTABLISHED, plain.state());
+      plain.abort(net.now());
+      s.abort(net.now());
+
+      net.runUntil(7 * SECOND + HOUR);
+      Connection again = open();
+      assertNotNull(lastSynOption(), "the pause is over: Fast Open is tried again");
+      net.runUntil(net.now() + 8 * SECOND);
+      assertEquals(2, client.fastOpenBlackholePauses(), "still black-holed: a second pause, twice as long");
+      again.abort(net.now());
+      net.runUntil(net.now() + HOUR + 10 * SECOND);
+      open().abort(net.now());
+      assertNull(lastSynOption(), "one hour into a two-hour pause");
+      net.runUntil(net.now() + HOUR);
+      open().abort(net.now());
+      assertNotNull(lastSynOption(), "two hours on, Fast Open is tried again");
+    }
+
+    @Test
+    void offByDefault_asLinuxSince514_timeoutsPauseNothing() {
+      open();
+      net.runUntil(20 * SECOND);
+      assertEquals(0, client.counters().fastOpenBlackhole());
+      open().abort(net.now());
+      assertNotNull(lastSynOption(), "Fast Open is still used");
+    }
+
+    @Test
+    void aConnectionAfterThePauseThatReceivesData_endsTheDoubling() {
+      client.setFastOpenBlackholeTimeout(java.time.Duration.ofHours(1));
+      Connection lost = open();
+      net.runUntil(8 * SECOND);
+      assertEquals(1, client.fastOpenBlackholePauses());
+      lost.abort(net.now());
+      dropping = false; // the middlebox is gone
+      net.runUntil(net.now() + HOUR);
+      Connection c = open();
+      assertNotNull(lastSynOption());
+      Connection s = accepted();
+      s.send(ByteBuffer.wrap(REQUEST), net.now());
+      assertTrue(net.runUntil(() -> c.status().receiveQueued() == REQUEST.length, net.now() + 10 * SECOND));
+      assertEquals(1, client.fastOpenBlackholePauses(), "until the connection ends");
+      c.abort(net.now());
+      assertEquals(0, client.fastOpenBlackholePauses(), "Fast Open works again: the next pause starts at one hour");
+    }
+  }
+
   static TcpSegment syn(List<TcpSegment> sent) {
     return sent.stream().filter(s -> s.has(TcpFlags.SYN)).findFirst().orElseThrow(() -> new AssertionError("no SYN in " + sent));
   }

@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.synack.wire.IcmpCodec;
+import dev.synack.wire.IcmpMessage;
+import dev.synack.wire.IpDatagram;
 import dev.synack.wire.Ipv4Packet;
 import dev.synack.wire.Ipv6Packet;
 import dev.synack.wire.Parsed;
@@ -122,6 +125,42 @@ class FragmentsTest {
     }
 
     @Test
+    void timedOutWithTheFirstFragment_sendsIcmpv6TimeExceededCode1QuotingIt() {
+      byte[] first = fragment6(whole, 0, 1232, true, 7);
+      b.handlePacket(first, 0);
+      b.handleTimeout(60 * SECOND);
+      byte[] error = b.pollTransmit(60 * SECOND);
+      IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(error)).value();
+      assertEquals(B6, ip.source());
+      assertEquals(A6, ip.destination());
+      IcmpMessage.TimeExceeded x = (IcmpMessage.TimeExceeded) IcmpCodec.parse(ip, true).value();
+      assertEquals(1, x.code(), "fragment reassembly time exceeded (RFC 8200 §4.5)");
+      byte[] quoted = new byte[x.original().remaining()];
+      x.original().duplicate().get(quoted);
+      assertArrayEquals(java.util.Arrays.copyOf(first, quoted.length), quoted, "the first fragment's start");
+      assertEquals(1, b.counters().timeExceededSent());
+    }
+
+    @Test
+    void timedOutWithoutTheFirstFragment_sendsNothing() {
+      b.handlePacket(fragment6(whole, 1232, 1232, true, 7), 0);
+      b.handleTimeout(60 * SECOND);
+      assertEquals(1, b.counters().dropped("ipv6-reassembly-timeout"));
+      assertEquals(null, b.pollTransmit(60 * SECOND), "RFC 8200 §4.5: no error without the first fragment");
+    }
+
+    @Test
+    void manyTimeouts_errorsAreRateLimited() {
+      for (int id = 0; id < 50; id++) b.handlePacket(fragment6(whole, 0, 1232, true, id), 0);
+      b.handleTimeout(60 * SECOND);
+      int sent = 0;
+      while (b.pollTransmit(60 * SECOND) != null) sent++;
+      assertEquals(50, b.counters().dropped("ipv6-reassembly-timeout"));
+      assertTrue(sent > 0 && sent < 50, "a burst, then the rate limit: " + sent);
+      assertEquals(sent, b.counters().timeExceededSent());
+    }
+
+    @Test
     void fragmentWithMoreSetNotAMultipleOf8_isDropped() {
       b.handlePacket(fragment6(whole, 0, 1230, true, 7), 0);
       assertEquals(1, b.counters().dropped("ipv6-fragment-bad-length"));
@@ -165,7 +204,21 @@ class FragmentsTest {
       List<byte[]> fragments = dev.synack.wire.IpFragments.ipv4(whole, 1500, 77);
       b.handlePacket(fragments.get(1), 0);
       b.handleTimeout(30 * SECOND);
-      assertEquals(1, b.counters().dropped("ipv4-reassembly-timeout"));
+      assertEquals(1, b.counters().dropped("ipv4-reassembly-timeout"));      assertEquals(null, b.pollTransmit(30 * SECOND), "the first fragment never came: no error");
+    }
+
+    @Test
+    void timedOutWithTheFirstFragment_sendsTimeExceededCode1QuotingItsHeaderAndUdpHeader() {
+      byte[] whole = UdpPacket.packet(A4, 40000, B4, 53, 64, ByteBuffer.wrap(random(2000, 3)));
+      List<byte[]> fragments = dev.synack.wire.IpFragments.ipv4(whole, 1500, 77);
+      b.handlePacket(fragments.get(0), 0);
+      b.handleTimeout(30 * SECOND);
+      IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(b.pollTransmit(30 * SECOND))).value();
+      assertEquals(A4, ip.destination());
+      IcmpMessage.TimeExceeded x = (IcmpMessage.TimeExceeded) IcmpCodec.parse(ip, true).value();
+      assertEquals(1, x.code(), "RFC 792: fragment reassembly time exceeded");
+      assertTrue(x.original().remaining() >= 28, "the IP header and 64 bits of data, at least");
+      assertEquals(40000, x.original().getShort(20) & 0xffff, "the UDP source port is in the quote");
     }
   }
 

@@ -275,6 +275,59 @@ class IcmpErrorTest {
   }
 
   @Nested
+  class UdpPathMtu {
+    final UdpEndpoint udp = host.bindUdp(null, 5000);
+
+    List<byte[]> sendUdp(InetAddress to, int bytes) {
+      udp.send(ByteBuffer.wrap(new byte[bytes]), to, 53, now);
+      return packetsSent();
+    }
+
+    @Test
+    void fragmentationNeeded_laterDatagramsToThatDestinationLeaveInFragmentsOfTheReportedMtu() {
+      List<byte[]> first = sendUdp(V4.peer(), 1400);
+      assertEquals(1, first.size(), "1428 bytes fit the link's 1500");
+      deliver(tooBig(V4, first.getFirst(), 1000), MS);
+      List<byte[]> fragments = sendUdp(V4.peer(), 1400);
+      assertEquals(2, fragments.size(), "fragmented to the path MTU ICMP gave (Linux's IP_PMTUDISC_WANT)");
+      assertTrue(fragments.stream().allMatch(f -> f.length <= 1000), "each fragment within 1000 bytes");
+      assertEquals(1, sendUdp(ip("10.0.0.3"), 1400).size(), "another destination keeps the link's MTU");
+    }
+
+    @Test
+    void dontFragment_aSendOverTheLearnedPathMtuIsEmsgsize() {
+      udp.setDontFragment(true); // Linux's IP_PMTUDISC_DO
+      List<byte[]> first = sendUdp(V4.peer(), 1400);
+      deliver(tooBig(V4, first.getFirst(), 1000), MS);
+      MessageTooLongException e = org.junit.jupiter.api.Assertions.assertThrows(MessageTooLongException.class, () -> sendUdp(V4.peer(), 1400));
+      assertEquals(1000, e.mtu(), "the path's MTU, not the link's");
+      assertEquals(1, sendUdp(V4.peer(), 1000 - 28).size(), "a datagram that fits the path goes");
+    }
+
+    @Test
+    void learnedPathMtu_expiresAfterTenMinutes_asLinuxsIpRtMtuExpires() {
+      deliver(tooBig(V4, sendUdp(V4.peer(), 1400).getFirst(), 1000), MS);
+      now = MS + 599_000 * MS;
+      assertEquals(2, sendUdp(V4.peer(), 1400).size());
+      now = MS + 600_000 * MS;
+      assertEquals(1, sendUdp(V4.peer(), 1400).size(), "the link's MTU is tried again (RFC 1191 §6.3)");
+    }
+
+    @Test
+    void reportsBelowTheMinimum_ipv4RaisedTo552_ipv6Discarded() {
+      deliver(tooBig(V4, sendUdp(V4.peer(), 1400).getFirst(), 68), MS);
+      assertTrue(sendUdp(V4.peer(), 1400).stream().allMatch(f -> f.length <= 552), "Linux's ip_rt_min_pmtu");
+      byte[] v6 = sendUdp(V6.peer(), 1400).getFirst();
+      deliver(tooBig(V6, v6, 1000), 2 * MS);
+      assertEquals(1, sendUdp(V6.peer(), 1400).size(), "RFC 8200 §5: below 1280 is not a path MTU");
+      deliver(tooBig(V6, v6, 1300), 3 * MS);
+      List<byte[]> fragments = sendUdp(V6.peer(), 1400);
+      assertEquals(2, fragments.size());
+      assertTrue(fragments.stream().allMatch(f -> f.length <= 1300));
+    }
+  }
+
+  @Nested
   class PathMtu {
     @Test
     void fragmentationNeeded_lowersTheMss_andResendsAtTheNewSize() {
@@ -286,6 +339,7 @@ class IcmpErrorTest {
       deliver(tooBig(V4, sent.getFirst(), 1000), now + MS);
 
       assertEquals(960, c.status().effectiveMss(), "1000 less 20 bytes of IPv4 and 20 of TCP header");
+      assertEquals(1000, c.info(now).pmtu(), "tcpi_pmtu: the path MTU ICMP gave");
       List<TcpSegment> resent = packetsSent().stream().map(IcmpErrorTest::segment).toList();
       assertFalse(resent.isEmpty(), "resent at once, not after the RTO");
       assertTrue(resent.stream().allMatch(s -> s.payload().remaining() <= 960), resent.toString());

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.sim.HostNode;
 import dev.synack.sim.LinkConfig;
+import dev.synack.sim.PacketObserver;
 import dev.synack.sim.SimNetwork;
+import dev.synack.sim.SimNode;
+import dev.synack.tcp.Plpmtud;
+import dev.synack.tcp.TcpInfo;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.trace.TraceEvent;
 import java.net.InetAddress;
@@ -45,6 +49,11 @@ class PathMtuProbingTest {
       assertEquals(List.of(1288, 1394, 1340, 1313, 1300, 1306), probeSizes());
       assertEquals(2, notes("probe acknowledged").size());
       assertEquals(4, notes("lost: search").size());
+      assertEquals(new Plpmtud(Plpmtud.COMPLETE, 1300, 1305, 0), r.info.plpmtud(), "TcpInfo: the search's end, 1306 failed");
+      assertEquals(1500, r.info.pmtu(), "no ICMP came: the interface's MTU, as Linux's tcpi_pmtu");
+      assertEquals(List.of(Plpmtud.WAITING, Plpmtud.SEARCHING, Plpmtud.PROBING, Plpmtud.COMPLETE), r.states.stream().distinct().toList(),
+          "the states TcpInfo showed, in order: " + r.states);
+      assertEquals(Plpmtud.COMPLETE, r.states.getLast());
     }
 
     @Test
@@ -78,6 +87,7 @@ class PathMtuProbingTest {
       assertArrayEquals(r.sent, r.received);
       assertEquals(1448, r.finalMss);
       assertEquals(List.of(), notes("path MTU"));
+      assertEquals(List.of(Plpmtud.WAITING), r.states, "mode 1 waits for a black hole that never comes");
     }
   }
 
@@ -102,7 +112,8 @@ class PathMtuProbingTest {
     }
   }
 
-  record Run(byte[] sent, byte[] received, int finalMss) {}
+  /** What a transfer gave: the bytes, the MSS it ended with, the client's TcpInfo then, and the PLPMTUD states it went through. */
+  record Run(byte[] sent, byte[] received, int finalMss, TcpInfo info, List<String> states) {}
 
   /** Sends {@code bytes} from a client with {@code tcp} to a server across a link of {@code linkMtu} that drops bigger packets silently. */
   Run transfer(TcpConfig tcp, InetAddress serverAddress, int linkMtu, int bytes) {
@@ -122,9 +133,16 @@ class PathMtuProbingTest {
     Connection conn = client.connect(serverAddress, PORT, 0);
     assertTrue(net.runUntil(() -> listener.pendingAccepts() > 0, 60 * SECOND));
     Connection accepted = listener.accept();
+    List<String> states = new ArrayList<>();
+    net.addObserver(new PacketObserver() {
+      @Override public void onSend(SimNode from, SimNode to, byte[] packet, long now) {
+        String state = conn.info(now).plpmtud().state();
+        if (from == c && (states.isEmpty() || !states.getLast().equals(state))) states.add(state);
+      }
+    });
     byte[] up = random(bytes, 3);
     byte[][] got = SimExchange.exchange(net, conn, accepted, up, new byte[0]);
-    return new Run(up, got[0], lastFullSegment());
+    return new Run(up, got[0], lastFullSegment(), conn.info(net.now()), states);
   }
 
   /** Returns the largest payload among the client's last 100 new data segments: the MSS the transfer ended with. */

@@ -59,6 +59,18 @@ class DelayedAckTest {
     }
 
     @Test
+    void quickAckOption_sendsTheAckTheTimerHoldsAndTheNextOnesAtOnce() {
+      EngineScript s = EngineScript.established(PLAIN);
+      int seq = quickPhase(s, 5001, DelayedAck.MAX_QUICK_ACKS);
+      s.injectText("P.", seq, 1001, "lone");
+      s.expectNothing();
+      s.conn().options().quickAck(s.now()); // Linux's setsockopt(TCP_QUICKACK, 1)
+      s.expect(".", 1001, seq + 4);
+      s.injectText("P.", seq + 4, 1001, "next");
+      s.expect(".", 1001, seq + 8); // quick-ACK mode again: no 40 ms wait
+    }
+
+    @Test
     void timerRunning_keepsItsFirstDeadline() {
       EngineScript s = EngineScript.established(PLAIN);
       int seq = quickPhase(s, 5001, DelayedAck.MAX_QUICK_ACKS);

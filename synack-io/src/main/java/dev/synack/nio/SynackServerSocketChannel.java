@@ -2,10 +2,12 @@ package dev.synack.nio;
 
 import static java.net.StandardSocketOptions.SO_RCVBUF;
 import static java.net.StandardSocketOptions.SO_REUSEADDR;
+import static java.net.StandardSocketOptions.SO_REUSEPORT;
 
 import dev.synack.runtime.EventLoop;
 import dev.synack.runtime.Signal;
 import dev.synack.stack.Connection;
+import dev.synack.stack.BindOptions;
 import dev.synack.stack.Host;
 import dev.synack.stack.Listener;
 import dev.synack.stack.Readiness;
@@ -40,7 +42,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * when any listener is, and {@code accept} takes from each loop in turn.
  */
 final class SynackServerSocketChannel extends ServerSocketChannel implements Pollable {
-  private static final Set<SocketOption<?>> OPTIONS = Set.of(SO_RCVBUF, SO_REUSEADDR);
+  private static final Set<SocketOption<?>> OPTIONS = Set.of(SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT);
   /** The JDK's backlog when none is given (ServerSocket's default). */
   private static final int DEFAULT_BACKLOG = 50;
 
@@ -61,6 +63,8 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
   /** The loop whose listener accept tries first, so that no loop's queue starves; under acceptLock. */
   private int nextLoop;
   private boolean reuseAddress = true;
+  /** SO_REUSEPORT: listeners on one address and port that all set it share new connections ({@link dev.synack.stack.BindOptions}). */
+  private boolean reusePort;
   private int receiveBuffer;
   /** How long the {@link #socket()} adaptor's accept waits, 0 forever. */
   volatile int acceptTimeoutMillis;
@@ -84,15 +88,17 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
       int queue = backlog < 1 ? DEFAULT_BACKLOG : backlog;
       TcpConfig tcp = receiveBuffer > 0 ? host.config().tcp().withBuffers(receiveBuffer, host.config().tcp().sendBuffer())
           : host.config().tcp();
+      BindOptions bind = new BindOptions(reuseAddress, reusePort);
       Listener[] opened = null;
       // Port 0 on several loops: the first loop's free port, unless another loop has it; then the next.
       for (int attempt = 0; attempt < 16 && opened == null; attempt++) {
         Listener first = loop.call(now -> {
           if (address != null && !host.addresses().contains(address)) return null;
-          return isa.getPort() != 0 ? tryListen(host, address, isa.getPort(), queue, tcp) : listenOnFreePort(address, queue, tcp);
+          return isa.getPort() != 0 ? tryListen(host, address, isa.getPort(), queue, tcp, bind)
+              : listenOnFreePort(address, queue, tcp, bind);
         });
         if (first == null) break;
-        opened = listenOnOtherLoops(first, address, queue, tcp);
+        opened = listenOnOtherLoops(first, address, queue, tcp, bind);
         if (isa.getPort() != 0) break;
       }
       if (opened == null) {
@@ -109,13 +115,14 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
    * Listens on the first listener's port on every other loop and registers each listener's
    * waiter; returns every loop's listener, or null (the first closed too) when a loop has the port.
    */
-  private Listener[] listenOnOtherLoops(Listener first, InetAddress address, int backlog, TcpConfig tcp) throws IOException {
+  private Listener[] listenOnOtherLoops(Listener first, InetAddress address, int backlog, TcpConfig tcp, BindOptions bind)
+      throws IOException {
     int n = scope.loopCount();
     Listener[] all = new Listener[n];
     all[0] = first;
     for (int i = 1; i < n; i++) {
       HostScope.Binding b = scope.at(i);
-      all[i] = b.loop().call(now -> tryListen(b.host(), address, first.port(), backlog, tcp));
+      all[i] = b.loop().call(now -> tryListen(b.host(), address, first.port(), backlog, tcp, bind));
       if (all[i] == null) {
         for (int k = 0; k < i; k++) {
           Listener l = all[k];
@@ -150,21 +157,21 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
     return r;
   }
 
-  private static Listener tryListen(Host host, InetAddress address, int port, int backlog, TcpConfig tcp) {
+  private static Listener tryListen(Host host, InetAddress address, int port, int backlog, TcpConfig tcp, BindOptions bind) {
     try {
-      return host.listen(address, port, backlog, tcp);
+      return host.listen(address, port, backlog, tcp, bind);
     } catch (IllegalStateException inUse) {
       return null;
     }
   }
 
   /** Listens on the first free port of the host's ephemeral range, starting at a point that moves. */
-  private Listener listenOnFreePort(InetAddress address, int backlog, TcpConfig tcp) {
+  private Listener listenOnFreePort(InetAddress address, int backlog, TcpConfig tcp, BindOptions bind) {
     int low = host.config().ephemeralPortLow();
     int span = host.config().ephemeralPortHigh() - low + 1;
     int start = Math.floorMod(System.identityHashCode(this), span);
     for (int i = 0; i < span; i++) {
-      Listener l = tryListen(host, address, low + (start + i) % span, backlog, tcp);
+      Listener l = tryListen(host, address, low + (start + i) % span, backlog, tcp, bind);
       if (l != null) return l;
     }
     return null;
@@ -245,6 +252,8 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
         int bytes = (Integer) value;
         if (bytes <= 0) throw new IllegalArgumentException("Invalid " + name + " size: " + bytes);
         receiveBuffer = bytes; // for the connections accepted after the bind
+      } else if (name == SO_REUSEPORT) {
+        reusePort = (Boolean) value; // read at the bind, as Linux's
       } else {
         reuseAddress = (Boolean) value;
       }
@@ -260,6 +269,7 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
     synchronized (lock) {
       ensureOpen();
       if (name == SO_REUSEADDR) return (T) (Boolean) reuseAddress;
+      if (name == SO_REUSEPORT) return (T) (Boolean) reusePort;
       Listener l = listener;
       return (T) (Integer) (l != null ? l.tcp().receiveBuffer() : receiveBuffer > 0 ? receiveBuffer : host.config().tcp().receiveBuffer());
     }

@@ -1,12 +1,5 @@
 package dev.synack.nio;
 
-import static java.net.StandardSocketOptions.SO_KEEPALIVE;
-import static java.net.StandardSocketOptions.SO_LINGER;
-import static java.net.StandardSocketOptions.SO_RCVBUF;
-import static java.net.StandardSocketOptions.SO_REUSEADDR;
-import static java.net.StandardSocketOptions.SO_SNDBUF;
-import static java.net.StandardSocketOptions.TCP_NODELAY;
-
 import dev.synack.runtime.EventLoop;
 import dev.synack.runtime.Signal;
 import dev.synack.socket.Blocking;
@@ -49,11 +42,12 @@ import java.util.function.LongToIntFunction;
  *
  * <p>Not as the JDK: {@code shutdownInput} makes reads end without discarding what still arrives
  * (as Linux's {@code SHUT_RD}, it sends nothing); a close with {@code SO_LINGER} above 0 returns at
- * once (the FIN goes on in the background); {@code SO_REUSEADDR} is kept but changes nothing
- * (synack binds no port before the connect).
+ * once (the FIN goes on in the background); {@code SO_REUSEADDR} and {@code SO_REUSEPORT} are
+ * kept but change nothing (synack binds no port before the connect). The options and how they map
+ * onto the connection: {@link StreamOptions}.
  */
 final class SynackSocketChannel extends SocketChannel implements Pollable {
-  static final Set<SocketOption<?>> OPTIONS = Set.of(SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE, SO_REUSEADDR, SO_LINGER, TCP_NODELAY);
+  static final Set<SocketOption<?>> OPTIONS = StreamOptions.SUPPORTED;
 
   private enum State { UNCONNECTED, PENDING, CONNECTED }
 
@@ -74,13 +68,8 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   private InetSocketAddress bound;
   private volatile boolean inputShutdown;
   private volatile boolean outputShutdown;
-  /** Options set before the connect, applied by it; guarded by stateLock. */
-  private boolean noDelay;
-  private boolean keepAlive;
-  private boolean reuseAddress;
-  private int receiveBuffer;
-  private int sendBuffer;
-  private int lingerSeconds = -1;
+  /** Options, set before the connect and applied by it, or set on the connection; guarded by stateLock. */
+  private final StreamOptions options = new StreamOptions();
   /** How long a read through the {@link #socket()} adaptor's stream waits, 0 forever. */
   volatile int readTimeoutMillis;
   private Socket adaptor;
@@ -98,6 +87,11 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
     this(provider, new HostScope.Binding(loop, host));
     attach(accepted);
     state = State.CONNECTED;
+  }
+
+  /** Returns the connection, null before the connect. */
+  Connection connection() {
+    return connection;
   }
 
   /** Makes the connection this channel's and registers for its readiness; on the loop thread. */
@@ -398,30 +392,13 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   public <T> SocketChannel setOption(SocketOption<T> name, T value) throws IOException {
     Objects.requireNonNull(name, "name");
     if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");
-    if (!name.type().isInstance(value)) throw new IllegalArgumentException("Invalid value '" + value + "'");
     synchronized (stateLock) {
       ensureOpen();
-      if (name == SO_RCVBUF || name == SO_SNDBUF) {
-        int bytes = (Integer) value;
-        if (bytes <= 0) throw new IllegalArgumentException("Invalid " + name + " size: " + bytes);
-        if (name == SO_RCVBUF) receiveBuffer = bytes; else sendBuffer = bytes;
-      } else if (name == SO_LINGER) {
-        lingerSeconds = Math.min((Integer) value, 65535);
-      } else if (name == TCP_NODELAY) {
-        noDelay = (Boolean) value;
-      } else if (name == SO_KEEPALIVE) {
-        keepAlive = (Boolean) value;
-      } else {
-        reuseAddress = (Boolean) value;
-      }
+      options.set(name, value);
       Connection c = connection;
-      if (c != null && name != SO_REUSEADDR) {
+      if (c != null) {
         loop.call(now -> {
-          if (name == SO_RCVBUF) c.setReceiveBufferSize(receiveBuffer, now);
-          if (name == SO_SNDBUF) c.setSendBufferSize(sendBuffer, now);
-          if (name == SO_LINGER) c.setSoLinger(lingerSeconds >= 0, Math.max(lingerSeconds, 0));
-          if (name == TCP_NODELAY) c.setNoDelay(noDelay);
-          if (name == SO_KEEPALIVE) c.setKeepAlive(keepAlive, now);
+          if (!c.isReleased()) options.apply(name, c, now);
           return null;
         });
       }
@@ -438,28 +415,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
       ensureOpen();
       Connection c = connection;
       TcpConfig defaults = host.config().tcp();
-      Object v;
-      if (name == SO_REUSEADDR) {
-        v = reuseAddress;
-      } else if (c != null) {
-        v = loop.call(now -> {
-          if (name == SO_RCVBUF) return c.receiveBufferSize();
-          if (name == SO_SNDBUF) return c.sendBufferSize();
-          if (name == SO_LINGER) return c.soLinger();
-          if (name == TCP_NODELAY) return c.noDelay();
-          return (Object) c.keepAlive();
-        });
-      } else if (name == SO_RCVBUF) {
-        v = receiveBuffer > 0 ? receiveBuffer : defaults.receiveBuffer();
-      } else if (name == SO_SNDBUF) {
-        v = sendBuffer > 0 ? sendBuffer : defaults.sendBuffer();
-      } else if (name == SO_LINGER) {
-        v = lingerSeconds;
-      } else if (name == TCP_NODELAY) {
-        v = noDelay;
-      } else {
-        v = keepAlive;
-      }
+      Object v = c == null ? options.get(name, null, defaults) : loop.call(now -> options.get(name, c, defaults));
       return (T) v;
     }
   }
@@ -472,15 +428,14 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   /** The settings the connection starts with: the host's, with the buffer sizes set so far (its SYN's window scale follows them). */
   private TcpConfig tcpConfig() {
     TcpConfig t = host.config().tcp();
-    if (receiveBuffer == 0 && sendBuffer == 0) return t;
-    return t.withBuffers(receiveBuffer > 0 ? receiveBuffer : t.receiveBuffer(), sendBuffer > 0 ? sendBuffer : t.sendBuffer());
+    if (options.receiveBuffer == 0 && options.sendBuffer == 0) return t;
+    return t.withBuffers(options.receiveBuffer > 0 ? options.receiveBuffer : t.receiveBuffer(),
+        options.sendBuffer > 0 ? options.sendBuffer : t.sendBuffer());
   }
 
   /** Applies the options set before the connect; on the loop thread. */
   private void applyOptions(Connection c, long now) {
-    if (noDelay) c.setNoDelay(true);
-    if (keepAlive) c.setKeepAlive(true, now);
-    if (lingerSeconds >= 0) c.setSoLinger(true, lingerSeconds);
+    options.applyAll(c, now);
   }
 
   @Override

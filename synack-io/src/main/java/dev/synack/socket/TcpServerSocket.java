@@ -4,6 +4,7 @@ import dev.synack.runtime.EventLoop;
 import dev.synack.runtime.Signal;
 import dev.synack.runtime.Stack;
 import dev.synack.stack.Connection;
+import dev.synack.stack.BindOptions;
 import dev.synack.stack.Host;
 import dev.synack.stack.Listener;
 import java.io.Closeable;
@@ -64,8 +65,19 @@ public final class TcpServerSocket implements Closeable {
    * @throws BindException when the port is taken on any loop
    */
   public static TcpServerSocket bind(Stack stack, InetAddress address, int port, int backlog) throws IOException {
+    return bind(stack, address, port, backlog, BindOptions.DEFAULT);
+  }
+
+  /**
+   * Listens on {@code port} on every loop of {@code stack}, sharing the port as {@code bind} says
+   * ({@code SO_REUSEADDR}, {@code SO_REUSEPORT}: several server sockets with it on one port share
+   * the new connections by their 4-tuple's hash, as Linux's reuseport groups).
+   *
+   * @throws BindException when the port is taken on any loop
+   */
+  public static TcpServerSocket bind(Stack stack, InetAddress address, int port, int backlog, BindOptions bind) throws IOException {
     int n = stack.loopCount();
-    if (n == 1) return bind(stack.loop(0), stack.loop(0).host(), address, port, backlog);
+    if (n == 1) return bind(stack.loop(0), stack.loop(0).host(), address, port, backlog, bind);
     Signal shared = new Signal();
     EventLoop[] loops = new EventLoop[n];
     Listener[] listeners = new Listener[n];
@@ -83,7 +95,7 @@ public final class TcpServerSocket implements Closeable {
           shared.bump();
         }, Readiness.ALL);
         listeners[i] = loops[i].call(now -> {
-          Listener listening = host.listen(address, port, backlog);
+          Listener listening = host.listen(address, port, backlog, host.config().tcp(), bind);
           listening.attach(own); // before any event can make another signal for it
           return listening;
         });
@@ -108,9 +120,19 @@ public final class TcpServerSocket implements Closeable {
    */
   public static TcpServerSocket bind(EventLoop loop, Host host, InetAddress address, int port, int backlog)
       throws IOException {
+    return bind(loop, host, address, port, backlog, BindOptions.DEFAULT);
+  }
+
+  /**
+   * Listens on {@code port} of {@code host}, sharing the port as {@code bind} says.
+   *
+   * @throws BindException when the port is taken
+   */
+  public static TcpServerSocket bind(EventLoop loop, Host host, InetAddress address, int port, int backlog, BindOptions bind)
+      throws IOException {
     try {
       Listener l = loop.call(now -> {
-        Listener listening = host.listen(address, port, backlog);
+        Listener listening = host.listen(address, port, backlog, host.config().tcp(), bind);
         EventLoop.signalOf(listening); // made on the loop thread, before any event can bump it
         return listening;
       });

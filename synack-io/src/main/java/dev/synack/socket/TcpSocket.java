@@ -189,6 +189,51 @@ public final class TcpSocket implements Closeable {
     });
   }
 
+  /**
+   * Sets {@code TCP_CORK}: while on, partial segments wait for more data (at most about 200 ms with
+   * nothing in flight); off, what waits goes when Nagle allows it (at once with TCP_NODELAY), as Linux.
+   */
+  public void setCork(boolean on) throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.configure(o -> o.setCork(on));
+      return null;
+    });
+  }
+
+  /** Returns {@code TCP_CORK}. */
+  public boolean getCork() throws IOException {
+    ensureOpen();
+    return Blocking.call(loop, now -> connection.options().cork());
+  }
+
+  /** Sends an ACK the delayed-ACK timer holds now and the next ones at once ({@code TCP_QUICKACK} set to 1, as Linux). */
+  public void quickAck() throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.configure(o -> o.quickAck(now));
+      return null;
+    });
+  }
+
+  /**
+   * Chooses the connection's congestion control by name ({@code TCP_CONGESTION}: "cubic", "reno",
+   * "bbr"...); an unknown name throws {@link IllegalArgumentException}, as Linux's ENOENT.
+   */
+  public void setCongestionControl(String name) throws IOException {
+    ensureOpen();
+    Blocking.call(loop, now -> {
+      connection.setCongestionControl(name);
+      return null;
+    });
+  }
+
+  /** Returns the name of the connection's congestion control ({@code TCP_CONGESTION}). */
+  public String getCongestionControl() throws IOException {
+    ensureOpen();
+    return Blocking.call(loop, now -> connection.congestionControl());
+  }
+
   /** Turns keep-alive probes on or off, as {@code Socket.setKeepAlive} (RFC 1122 §4.2.3.6; the host's TcpConfig has the timing). */
   public void setKeepAlive(boolean on) throws IOException {
     ensureOpen();

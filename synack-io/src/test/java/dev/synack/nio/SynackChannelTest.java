@@ -19,6 +19,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
+import jdk.net.ExtendedSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.AsynchronousCloseException;
@@ -36,6 +37,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -168,6 +170,73 @@ class SynackChannelTest {
       assertEquals(true, client.socket().getTcpNoDelay(), "the adaptor reads the same connection");
       assertThrows(IllegalArgumentException.class, () -> client.setOption(StandardSocketOptions.SO_RCVBUF, 0));
       server.accept().close();
+    }
+  }
+
+  @Test
+  void extendedOptions_keepAliveTimingAndQuickAck_mapOntoTheConnectionsOptions() throws Exception {
+    try (ServerSocketChannel server = listen(); SocketChannel client = open()) {
+      assertEquals(7200, client.getOption(ExtendedSocketOptions.TCP_KEEPIDLE), "the host's default before any is set");
+      client.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 30);
+      client.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 4);
+      client.connect(at(server));
+      SynackSocketChannel c = (SynackSocketChannel) client;
+      assertEquals(java.time.Duration.ofSeconds(30), c.connection().options().keepAliveIdle(), "set before the connect, applied by it");
+      assertEquals(4, c.connection().options().keepAliveCount());
+      client.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, 5);
+      assertEquals(java.time.Duration.ofSeconds(5), c.connection().options().keepAliveInterval(), "set on the open connection");
+      assertEquals(30, client.getOption(ExtendedSocketOptions.TCP_KEEPIDLE));
+      assertEquals(5, client.getOption(ExtendedSocketOptions.TCP_KEEPINTERVAL));
+      assertEquals(4, client.getOption(ExtendedSocketOptions.TCP_KEEPCOUNT));
+      assertThrows(java.net.SocketException.class, () -> client.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 128), "Linux's EINVAL");
+      assertThrows(java.net.SocketException.class, () -> client.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 0));
+      client.setOption(ExtendedSocketOptions.TCP_QUICKACK, true);
+      assertEquals(true, client.getOption(ExtendedSocketOptions.TCP_QUICKACK));
+      assertTrue(client.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT));
+      server.accept().close();
+    }
+  }
+
+  @Test
+  void reusePort_twoServerChannelsShareAPortAndBothAccept_aThirdWithoutItIsRefused() throws Exception {
+    ServerSocketChannel[] group = pair.apps.host("server").call(() -> {
+      ServerSocketChannel a = provider.openServerSocketChannel();
+      a.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+      a.bind(new InetSocketAddress(8080));
+      ServerSocketChannel b = provider.openServerSocketChannel();
+      b.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+      b.bind(new InetSocketAddress(8080));
+      return new ServerSocketChannel[] {a, b};
+    });
+    try (ServerSocketChannel a = group[0]; ServerSocketChannel b = group[1]) {
+      assertEquals(true, a.getOption(StandardSocketOptions.SO_REUSEPORT));
+      ServerSocketChannel plain = pair.apps.host("server").call(provider::openServerSocketChannel);
+      try (plain) {
+        assertThrows(java.net.BindException.class, () -> plain.bind(new InetSocketAddress(8080)));
+      }
+      List<SocketChannel> clients = new java.util.ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        SocketChannel c = open();
+        c.connect(new InetSocketAddress(SimPair.SERVER, 8080));
+        clients.add(c);
+      }
+      a.configureBlocking(false);
+      b.configureBlocking(false);
+      int[] accepted = new int[2];
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (accepted[0] + accepted[1] < 16 && System.nanoTime() < deadline) {
+        for (int i = 0; i < 2; i++) {
+          SocketChannel s = group[i].accept();
+          if (s != null) {
+            accepted[i]++;
+            s.close();
+          }
+        }
+        Thread.sleep(5);
+      }
+      assertEquals(16, accepted[0] + accepted[1]);
+      assertTrue(accepted[0] > 0 && accepted[1] > 0, "both members accepted: " + accepted[0] + " / " + accepted[1]);
+      for (SocketChannel c : clients) c.close();
     }
   }
 

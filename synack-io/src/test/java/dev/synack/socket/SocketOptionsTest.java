@@ -48,6 +48,59 @@ class SocketOptionsTest {
   }
 
   @Test
+  void corkQuickAckAndCongestion_reachTheConnection() throws Exception {
+    try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4)) {
+      TcpSocket c = connect();
+      try (TcpSocket s = listener.accept()) {
+        c.setCork(true);
+        assertTrue(c.getCork());
+        assertTrue(c.connection().options().cork(), "the engine's TCP_CORK");
+        c.setTcpNoDelay(true);
+        c.getOutputStream().write("corked".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        c.setCork(false); // with TCP_NODELAY: what waits goes now
+        assertFalse(c.getCork());
+        s.setSoTimeout(10_000);
+        byte[] got = s.getInputStream().readNBytes(6);
+        assertEquals("corked", new String(got, java.nio.charset.StandardCharsets.US_ASCII));
+        s.quickAck();
+        c.setCongestionControl("bbr");
+        assertEquals("bbr", c.getCongestionControl());
+        assertThrows(IllegalArgumentException.class, () -> c.setCongestionControl("vegas"), "Linux's ENOENT");
+        assertEquals("bbr", c.connection().congestionControl());
+      }
+      c.close();
+    }
+  }
+
+  @Test
+  void reusePort_twoServerSocketsOnOnePort_bothTakeConnections() throws Exception {
+    dev.synack.stack.BindOptions reusePort = new dev.synack.stack.BindOptions(true, true);
+    try (TcpServerSocket a = TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 64, reusePort);
+        TcpServerSocket b = TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 64, reusePort)) {
+      assertThrows(java.net.BindException.class, () -> TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4));
+      List<TcpSocket> clients = new java.util.ArrayList<>();
+      for (int i = 0; i < 16; i++) clients.add(connect());
+      a.setSoTimeout(200);
+      b.setSoTimeout(200);
+      int[] accepted = new int[2];
+      TcpServerSocket[] both = {a, b};
+      for (int round = 0; round < 200 && accepted[0] + accepted[1] < 16; round++) {
+        for (int i = 0; i < 2; i++) {
+          try {
+            both[i].accept().close();
+            accepted[i]++;
+          } catch (java.net.SocketTimeoutException none) {
+            // the other member has the rest
+          }
+        }
+      }
+      assertEquals(16, accepted[0] + accepted[1]);
+      assertTrue(accepted[0] > 0 && accepted[1] > 0, accepted[0] + " / " + accepted[1]);
+      for (TcpSocket c : clients) c.close();
+    }
+  }
+
+  @Test
   void soLingerZero_close_peerReadsConnectionReset() throws Exception {
     try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4)) {
       TcpSocket c = connect();

@@ -139,6 +139,7 @@ final class PythonCode {
     v.put("tcpi_last_data_sent", Long.toString(i.lastDataSent() / 1000));
     v.put("tcpi_last_data_recv", Long.toString(i.lastDataRecv() / 1000));
     v.put("tcpi_last_ack_recv", Long.toString(i.lastAckRecv() / 1000));
+    v.put("tcpi_pmtu", Integer.toString(i.pmtu()));
     return v;
   }
 

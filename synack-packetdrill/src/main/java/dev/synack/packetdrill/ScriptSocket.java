@@ -16,6 +16,14 @@ final class ScriptSocket {
   int receiveBuffer;
   int sendBuffer;
   boolean reuseAddress;
+  /** SO_REUSEPORT: listen() joins the port's group (Linux's reuseport groups). */
+  boolean reusePort;
+  /** TCP_CORK: partial segments wait. */
+  boolean cork;
+  /** TCP_USER_TIMEOUT in ms, 0 for none. */
+  long userTimeoutMs;
+  /** TCP_MAXSEG as set, 0 for none. */
+  int maxSegment;
   /** TCP_NOOPT: no options in our SYN or SYN-ACK. */
   boolean noOptions;
   /** TCP_NODELAY: Nagle's algorithm off. */
@@ -29,7 +37,7 @@ final class ScriptSocket {
   long keepIntervalSeconds;
   long keepInitSeconds;
   int keepCount;
-  /** TCP_NOTSENT_LOWAT as set: 0 (the sysctl's, no limit) or 0xffffffff (no limit). */
+  /** TCP_NOTSENT_LOWAT as set: 0 for the sysctl's (no limit). */
   long notSentLowat;
   /** TCP_FASTOPEN on a listener: its Fast Open queue length (RFC 7413), 0 for none. */
   int fastOpenQueue;

@@ -210,7 +210,7 @@ final class SocketCalls {
     if (backlog == null) throw ScriptException.unsupported(0, "listen backlog " + a.get(1));
     if (s.boundPort == 0) s.boundPort = SCRIPT_PORT;
     try {
-      s.listener = hut.host.listen(null, s.boundPort, (int) Math.max(1, backlog), options.tcp(s));
+      s.listener = hut.host.listen(null, s.boundPort, (int) Math.max(1, backlog), options.tcp(s), options.bind(s));
       if (s.fastOpenQueue > 0) s.listener.setFastOpenQueueLength(s.fastOpenQueue);
     } catch (IllegalStateException e) {
       return Result.fail(Errno.EADDRINUSE);
@@ -242,7 +242,7 @@ final class SocketCalls {
     } catch (IllegalStateException e) {
       return now(Result.fail(Errno.EADDRINUSE));
     }
-    if (s.lingerSeconds == 0) s.connection.setSoLinger(true, 0);
+    options.applyOpened(s);
     hut.collect();
     liveLocalPort = s.connection.id().localPort();
     liveRemotePort = SCRIPT_PORT;
@@ -266,7 +266,7 @@ final class SocketCalls {
       ScriptSocket child = new ScriptSocket(newFd(result), s.receiveBuffer, s.sendBuffer);
       child.connection = c;
       SocketOptions.inherit(child, s);
-      if (child.lingerSeconds == 0) c.setSoLinger(true, 0);
+      options.applyOpened(child);
       child.boundPort = s.boundPort;
       // BSD's accept() hands the new socket the listener's O_NONBLOCK; Linux's does not.
       child.nonBlocking = profile == Profile.FREEBSD && s.nonBlocking;
@@ -364,7 +364,7 @@ final class SocketCalls {
       return now(Result.fail(Errno.EADDRINUSE));
     }
     s.fastOpenDeferred = false;
-    if (s.lingerSeconds == 0) s.connection.setSoLinger(true, 0);
+    options.applyOpened(s);
     hut.collect();
     liveLocalPort = s.connection.id().localPort();
     liveRemotePort = SCRIPT_PORT;

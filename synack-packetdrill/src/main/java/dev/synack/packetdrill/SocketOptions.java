@@ -23,7 +23,10 @@ final class SocketOptions {
   /** The options setsockopt emulates (besides SO_LINGER). */
   private static final java.util.Set<String> SETTABLE = java.util.Set.of("SO_RCVBUF", "SO_SNDBUF", "SO_REUSEADDR",
       "SO_REUSEPORT", "SO_KEEPALIVE", "TCP_NODELAY", "TCP_NOOPT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPINIT", "TCP_KEEPCNT",
-      "TCP_NOTSENT_LOWAT", "TCP_FASTOPEN", "TCP_FASTOPEN_CONNECT");
+      "TCP_NOTSENT_LOWAT", "TCP_FASTOPEN", "TCP_FASTOPEN_CONNECT", "TCP_CORK", "TCP_USER_TIMEOUT", "TCP_MAXSEG", "TCP_QUICKACK");
+  /** Linux's {@code TCP_MIN_MSS} and {@code MAX_TCP_WINDOW}: the values TCP_MAXSEG takes (0 clears it). */
+  private static final long MIN_MSS = 88;
+  private static final long MAX_MSS = 32767;
 
   private final HostUnderTest hut;
   private final Sysctls sysctls;
@@ -65,7 +68,31 @@ final class SocketOptions {
         }
         hut.collect();
       }
-      case "SO_REUSEADDR", "SO_REUSEPORT" -> s.reuseAddress = value != 0;
+      case "SO_REUSEADDR" -> s.reuseAddress = value != 0;
+      case "SO_REUSEPORT" -> s.reusePort = value != 0;
+      case "TCP_CORK" -> {
+        s.cork = value != 0;
+        if (c != null && !c.isReleased()) c.configure(o -> o.setCork(s.cork));
+        hut.collect();
+      }
+      case "TCP_QUICKACK" -> {
+        // Linux (do_tcp_setsockopt): 1 sends an ACK the delayed-ACK timer holds; 0 would enter the
+        // interactive ("ping-pong") mode, which synack does not model.
+        if (value != 0 && c != null && !c.isReleased()) c.configure(o -> o.quickAck(hut.now()));
+        hut.collect();
+      }
+      case "TCP_USER_TIMEOUT" -> {
+        if (value < 0 || value > 0x7fff_ffffL) return Result.fail(Errno.EINVAL); // Linux: an int, negative is EINVAL
+        s.userTimeoutMs = value;
+        if (c != null && !c.isReleased()) c.configure(o -> o.setUserTimeout(Duration.ofMillis(s.userTimeoutMs), hut.now()));
+        hut.collect();
+      }
+      case "TCP_MAXSEG" -> {
+        if (value != 0 && (value < MIN_MSS || value > MAX_MSS)) return Result.fail(Errno.EINVAL);
+        s.maxSegment = value.intValue();
+        if (c != null && !c.isReleased() && value != 0) c.configure(o -> o.setMaxSegment(s.maxSegment));
+        hut.collect();
+      }
       case "SO_KEEPALIVE" -> {
         s.keepAlive = value != 0;
         if (c != null && !c.isReleased()) c.setKeepAlive(s.keepAlive, hut.now());
@@ -81,7 +108,9 @@ final class SocketOptions {
         s.noOptions = value != 0;
       }
       case "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPINIT", "TCP_KEEPCNT" -> {
-        if (opened) throw ScriptException.unsupported(0, option + " after connect or listen (the engine takes its timing at the open)");
+        if (s.listener != null || (opened && option.equals("TCP_KEEPINIT"))) {
+          throw ScriptException.unsupported(0, option + " after listen (or TCP_KEEPINIT after connect)");
+        }
         // FreeBSD takes seconds (a count for TCP_KEEPCNT) as an unsigned int, at most UINT_MAX / hz
         // seconds; 0 means the sysctl's value again.
         if (value < 0 || value > 0xffff_ffffL / 1000) return Result.fail(Errno.EINVAL);
@@ -94,14 +123,14 @@ final class SocketOptions {
             s.keepCount = value.intValue();
           }
         }
+        if (c != null && !c.isReleased()) c.configure(o -> o.setKeepAliveTiming(keepIdle(s), keepInterval(s), keepCount(s), hut.now()));
+        hut.collect();
       }
       case "TCP_NOTSENT_LOWAT" -> {
-        // Linux (tcp_setsockopt): 0 means the sysctl's limit; synack holds no limit on unsent data,
-        // which is UINT_MAX, the sysctl's default.
-        if (value != 0 && value != 0xffff_ffffL && value != -1) {
-          throw ScriptException.unsupported(0, "TCP_NOTSENT_LOWAT " + value + " (synack limits no unsent data: only 0xffffffff)");
-        }
+        // Linux (tcp_setsockopt): an unsigned int; 0 means the sysctl's limit, UINT_MAX by default (none).
         s.notSentLowat = value & 0xffff_ffffL;
+        if (c != null && !c.isReleased()) c.configure(o -> o.setNotSentLowat(notSentLowat(s)));
+        hut.collect();
       }
       case "TCP_FASTOPEN" -> {
         // Linux (do_tcp_setsockopt): the Fast Open queue length of a socket that is or will be listening.
@@ -119,17 +148,62 @@ final class SocketOptions {
   }
 
   /**
+   * Applies to a connection just opened (connect, or Fast Open's first write) the options that
+   * act on a connection rather than its settings: before its SYN leaves, as Linux's socket has them.
+   */
+  void applyOpened(ScriptSocket s) {
+    Connection c = s.connection;
+    if (s.lingerSeconds == 0) c.setSoLinger(true, 0);
+    if (s.cork || s.userTimeoutMs != 0 || s.maxSegment != 0 || s.notSentLowat != 0) {
+      c.configure(o -> {
+        if (s.cork) o.setCork(true);
+        if (s.userTimeoutMs != 0) o.setUserTimeout(Duration.ofMillis(s.userTimeoutMs), hut.now());
+        if (s.maxSegment != 0) o.setMaxSegment(s.maxSegment);
+        if (s.notSentLowat != 0) o.setNotSentLowat(notSentLowat(s));
+      });
+    }
+  }
+
+  /** Returns TCP_NOTSENT_LOWAT in force: the socket's, or for 0 the sysctl's default of no limit. */
+  private static long notSentLowat(ScriptSocket s) {
+    return s.notSentLowat != 0 ? s.notSentLowat : 0xffff_ffffL;
+  }
+
+  private Duration keepIdle(ScriptSocket s) {
+    return Duration.ofMillis(s.keepIdleSeconds != 0 ? s.keepIdleSeconds * 1000 : sysctls.keepAliveIdleMs());
+  }
+
+  private Duration keepInterval(ScriptSocket s) {
+    return Duration.ofMillis(s.keepIntervalSeconds != 0 ? s.keepIntervalSeconds * 1000 : sysctls.keepAliveIntervalMs());
+  }
+
+  private int keepCount(ScriptSocket s) {
+    return s.keepCount != 0 ? s.keepCount : sysctls.keepAliveCount();
+  }
+
+  /**
    * TCP_CONGESTION with the algorithm's name as a string, {@code "bbr"}: ENOENT for a name synack
    * does not have, as Linux for one not loaded.
    */
   private Result setCongestion(ScriptSocket s, Expr valueExpr) {
-    if (!(valueExpr instanceof Expr.Str(String name))) throw ScriptException.unsupported(0, "TCP_CONGESTION value " + valueExpr + " (not a string)");
+    if (!(valueExpr instanceof Expr.Str(String linuxName))) throw ScriptException.unsupported(0, "TCP_CONGESTION value " + valueExpr + " (not a string)");
+    String name = engineName(linuxName);
     if (!TcpConfig.congestionControls().contains(name)) return Result.fail(Errno.ENOENT);
     s.congestion = name;
     Connection c = s.connection;
     if (c != null && !c.isReleased()) c.setCongestionControl(name);
     hut.collect();
     return Result.ok(0);
+  }
+
+  /** Returns the engine's name for a Linux congestion control: Linux's "reno" is NewReno's recovery, synack's "newreno". */
+  private static String engineName(String linuxName) {
+    return linuxName.equals("reno") ? "newreno" : linuxName;
+  }
+
+  /** Returns the name Linux gives the engine's congestion control ({@code tcp_reno} is "reno"). */
+  private static String linuxName(String engineName) {
+    return engineName.equals("newreno") ? "reno" : engineName;
   }
 
   /**
@@ -168,6 +242,7 @@ final class SocketOptions {
    * @throws ScriptException (mismatch) when they differ, (unsupported) for an option not emulated
    */
   void get(ScriptSocket s, String option, Expr want) {
+    Connection c = s.connection != null && !s.connection.isReleased() ? s.connection : null;
     switch (option) {
       case "SO_ERROR" -> {
         Errno e = s.takeError();
@@ -186,6 +261,18 @@ final class SocketOptions {
       }
       case "SO_KEEPALIVE" -> compare(option, want, flag(s.keepAlive, 0x8));
       case "SO_REUSEADDR" -> compare(option, want, flag(s.reuseAddress, 0x4));
+      case "SO_REUSEPORT" -> compare(option, want, flag(s.reusePort, 0x200));
+      case "TCP_CORK" -> compare(option, want, (c != null ? c.options().cork() : s.cork) ? 1 : 0);
+      case "TCP_USER_TIMEOUT" -> compare(option, want, c != null ? c.options().userTimeout().toMillis() : s.userTimeoutMs);
+      // Linux (do_tcp_getsockopt): the MSS in use once connected; before, the one set, or 536.
+      case "TCP_MAXSEG" -> compare(option, want, c != null && c.state().isSynchronized() ? c.options().maxSegment()
+          : s.maxSegment != 0 ? s.maxSegment : 536);
+      case "TCP_CONGESTION" -> {
+        String seen = linuxName(c != null ? c.congestionControl() : s.congestion != null ? s.congestion : sysctls.tcp().congestionControl());
+        if (!(want instanceof Expr.Ellipsis) && !(want instanceof Expr.Str(String name) && name.equals(seen))) {
+          throw ScriptException.mismatch(0, "getsockopt(TCP_CONGESTION) value", String.valueOf(want), seen);
+        }
+      }
       case "SO_LINGER" -> getLinger(s, want);
       case "TCP_NODELAY" -> compare(option, want, flag(s.noDelay, 0x4));
       case "TCP_NOOPT" -> compare(option, want, flag(s.noOptions, 0x8));
@@ -193,7 +280,7 @@ final class SocketOptions {
       case "TCP_KEEPINTVL" -> compare(option, want, seconds(s.keepIntervalSeconds, sysctls.keepAliveIntervalMs()));
       case "TCP_KEEPINIT" -> compare(option, want, seconds(s.keepInitSeconds, sysctls.establishmentTimeoutMs()));
       case "TCP_KEEPCNT" -> compare(option, want, s.keepCount != 0 ? s.keepCount : sysctls.keepAliveCount());
-      case "TCP_NOTSENT_LOWAT" -> compare(option, want, s.notSentLowat);
+      case "TCP_NOTSENT_LOWAT" -> compare(option, want, c != null ? c.options().notSentLowat() : s.notSentLowat);
       case "TCP_FASTOPEN" -> compare(option, want, s.fastOpenQueue);
       case "TCP_FASTOPEN_CONNECT" -> compare(option, want, s.fastOpenConnect ? 1 : 0);
       default -> throw ScriptException.unsupported(0, "socket option " + option);
@@ -262,6 +349,16 @@ final class SocketOptions {
     return c;
   }
 
+  /**
+   * Returns how a listening socket shares its port: SO_REUSEPORT as set; SO_REUSEADDR as set under
+   * the Linux profile (a port a connection holds is then EADDRINUSE without it, as Linux's
+   * {@code inet_csk_bind_conflict}); under FreeBSD's always on, since FreeBSD's own bind rules
+   * ({@code in_pcbbind_setup}) are not modelled.
+   */
+  dev.synack.stack.BindOptions bind(ScriptSocket s) {
+    return new dev.synack.stack.BindOptions(s.reuseAddress || profile == Profile.FREEBSD, s.reusePort);
+  }
+
   /** Gives a socket accepted from a listener the listener's options, as FreeBSD's {@code sonewconn} and syncache do. */
   static void inherit(ScriptSocket child, ScriptSocket listener) {
     child.noOptions = listener.noOptions;
@@ -274,5 +371,9 @@ final class SocketOptions {
     child.keepCount = listener.keepCount;
     child.lingerSeconds = listener.lingerSeconds;
     child.reuseAddress = listener.reuseAddress;
+    child.reusePort = listener.reusePort;
+    child.cork = listener.cork;
+    child.userTimeoutMs = listener.userTimeoutMs;
+    child.notSentLowat = listener.notSentLowat;
   }
 }

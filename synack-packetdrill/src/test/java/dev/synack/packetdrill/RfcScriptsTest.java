@@ -58,6 +58,17 @@ class RfcScriptsTest {
   }
 
   @Nested
+  class SocketOptions {
+    @Test
+    void tcpCork_theExchangeLinuxGives_passes() {
+      List<ScriptResult> results = run(Profile.RFC, "tcp-cork");
+      assertEquals(1, results.size());
+      assertEquals("", failures(results));
+      assertEquals("", failures(run(Profile.LINUX, "tcp-cork")));
+    }
+  }
+
+  @Nested
   class UnderFreeBsdsChoices {
     @Test
     void theScriptsThatSeeAChoice_fail() {

@@ -502,10 +502,100 @@ class ScriptRunnerTest {
     }
 
     @Test
-    void keepAliveTiming_afterConnect_isUnsupported() {
+    void keepAliveTiming_afterConnect_timesTheNextProbe_keepInitAfterConnectIsUnsupported() {
+      assertPasses(run(Profile.FREEBSD, HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" + FREEBSD_CONNECT + """
+          +0 setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [1], 4) = 0
+          +0 setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [10], 4) = 0
+          +0 getsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [10], [4]) = 0
+          +10 > . 0:0(0) ack 1
+          """));
       ScriptResult r = run(Profile.FREEBSD, HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" + FREEBSD_CONNECT
-          + "+0 setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [10], 4) = 0\n");
+          + "+0 setsockopt(3, IPPROTO_TCP, TCP_KEEPINIT, [10], 4) = 0\n");
       assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome());
+    }
+
+    /** Socket 3 connected as {@link #CONNECTED}, the peer's MSS 1000. */
+    private static final String CONNECTED_MSS_1000 = CONNECTED.replace("ack 1 win 65535", "ack 1 win 65535 <mss 1000>");
+
+    @Test
+    void tcpCork_partialSegmentsWaitForMoreData_fullOnesGo_uncorkSendsTheRest() {
+      assertPasses(run(Profile.LINUX, CONNECTED_MSS_1000 + """
+          +0 setsockopt(3, SOL_TCP, TCP_CORK, [1], 4) = 0
+          +0 getsockopt(3, SOL_TCP, TCP_CORK, [1], [4]) = 0
+          +0 write(3, ..., 100) = 100
+          +0.01 write(3, ..., 100) = 100
+          +0.01 write(3, ..., 900) = 900
+          +0 > . 1:1001(1000) ack 1
+          +0.05 < . 1:1(0) ack 1001 win 65535
+          +0.01 setsockopt(3, SOL_TCP, TCP_CORK, [0], 4) = 0
+          +0 > P. 1001:1101(100) ack 1
+          +0 getsockopt(3, SOL_TCP, TCP_CORK, [0], [4]) = 0
+          """));
+    }
+
+    @Test
+    void tcpCork_withoutTheCork_theSameWritesGoAtOnce() {
+      // The control for the test above: Nagle alone sends the first small write at once.
+      ScriptResult r = run(Profile.LINUX, CONNECTED_MSS_1000 + """
+          +0 write(3, ..., 100) = 100
+          +0.01 write(3, ..., 100) = 100
+          +0.01 write(3, ..., 900) = 900
+          +0 > . 1:1001(1000) ack 1
+          """);
+      assertEquals(ScriptResult.Outcome.FAIL, r.outcome(), () -> String.join("\n", r.describe()));
+    }
+
+    @Test
+    void tcpCork_closeSendsWhatWaitsWithTheFin() {
+      assertPasses(run(Profile.LINUX, CONNECTED_MSS_1000 + """
+          +0 setsockopt(3, SOL_TCP, TCP_CORK, [1], 4) = 0
+          +0 write(3, ..., 10) = 10
+          +0.05 close(3) = 0
+          +0 > FP. 1:11(10) ack 1
+          """));
+    }
+
+    @Test
+    void userTimeoutMaxSegAndCongestion_readBackAsLinuxReportsThem() {
+      assertPasses(run(Profile.LINUX, HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0
+          +0 setsockopt(3, SOL_TCP, TCP_MAXSEG, [1200], 4) = 0
+          +0 setsockopt(3, SOL_TCP, TCP_MAXSEG, [20], 4) = -1 EINVAL (Invalid argument)
+          +0 setsockopt(3, SOL_TCP, TCP_USER_TIMEOUT, [3000], 4) = 0
+          +0 setsockopt(3, SOL_TCP, TCP_USER_TIMEOUT, [-1], 4) = -1 EINVAL (Invalid argument)
+          +0 getsockopt(3, SOL_TCP, TCP_CONGESTION, "cubic", [16]) = 0
+          +0 setsockopt(3, SOL_TCP, TCP_CONGESTION, "reno", 4) = 0
+          +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
+          +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+          +0 > S 0:0(0) <mss 1200,sackOK,TS val 0 ecr 0,nop,wscale 7>
+          +0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>
+          +0 > . 1:1(0) ack 1
+          +0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [1200], [4]) = 0
+          +0 getsockopt(3, SOL_TCP, TCP_USER_TIMEOUT, [3000], [4]) = 0
+          +0 getsockopt(3, SOL_TCP, TCP_CONGESTION, "reno", [16]) = 0
+          +0 write(3, ..., 10) = 10
+          +0 > P. 1:11(10) ack 1
+          """));
+    }
+
+    @Test
+    void reusePort_twoListenersShareThePort_reuseAddrAloneIsEaddrinuse() {
+      assertPasses(run(Profile.LINUX, HEADER + """
+          0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+          +0 setsockopt(3, SOL_SOCKET, SO_REUSEPORT, [1], 4) = 0
+          +0 bind(3, ..., ...) = 0
+          +0 listen(3, 1) = 0
+          +0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 4
+          +0 setsockopt(4, SOL_SOCKET, SO_REUSEPORT, [1], 4) = 0
+          +0 getsockopt(4, SOL_SOCKET, SO_REUSEPORT, [1], [4]) = 0
+          +0 bind(4, ..., ...) = 0
+          +0 listen(4, 1) = 0
+          +0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 5
+          +0 setsockopt(5, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
+          +0 bind(5, ..., ...) = 0
+          +0 listen(5, 1) = -1 EADDRINUSE (Address already in use)
+          """));
     }
 
     @Test
