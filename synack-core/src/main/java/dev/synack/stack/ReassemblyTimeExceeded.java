@@ -34,7 +34,9 @@ final class ReassemblyTimeExceeded {
     if (source.isAnyLocalAddress() || source.isMulticastAddress() || destination.isMulticastAddress()) return null;
     if (v4 && (first[16] & first[17] & first[18] & first[19]) == (byte) 0xff) return null;
     if (aboutAnIcmpError(first, v4)) return null;
-    return Packets.icmp(destination, source, HOP_LIMIT, new IcmpMessage.TimeExceeded(1, ByteBuffer.wrap(first)));
+    // The error goes back: from the datagram's destination (us) to its source.
+    return Packets.icmp(/* source= */ destination, /* destination= */ source, HOP_LIMIT,
+        new IcmpMessage.TimeExceeded(1, ByteBuffer.wrap(first)));
   }
 
   /** Returns where an error made by {@link #packet} goes: its IP destination. */

@@ -129,7 +129,7 @@ class FragmentsTest {
       byte[] first = fragment6(whole, 0, 1232, true, 7);
       b.handlePacket(first, 0);
       b.handleTimeout(60 * SECOND);
-      byte[] error = b.pollTransmit(60 * SECOND);
+      byte[] error = b.pollPacket(60 * SECOND);
       IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(error)).value();
       assertEquals(B6, ip.source());
       assertEquals(A6, ip.destination());
@@ -146,7 +146,7 @@ class FragmentsTest {
       b.handlePacket(fragment6(whole, 1232, 1232, true, 7), 0);
       b.handleTimeout(60 * SECOND);
       assertEquals(1, b.counters().dropped("ipv6-reassembly-timeout"));
-      assertEquals(null, b.pollTransmit(60 * SECOND), "RFC 8200 §4.5: no error without the first fragment");
+      assertEquals(null, b.pollPacket(60 * SECOND), "RFC 8200 §4.5: no error without the first fragment");
     }
 
     @Test
@@ -154,7 +154,7 @@ class FragmentsTest {
       for (int id = 0; id < 50; id++) b.handlePacket(fragment6(whole, 0, 1232, true, id), 0);
       b.handleTimeout(60 * SECOND);
       int sent = 0;
-      while (b.pollTransmit(60 * SECOND) != null) sent++;
+      while (b.pollPacket(60 * SECOND) != null) sent++;
       assertEquals(50, b.counters().dropped("ipv6-reassembly-timeout"));
       assertTrue(sent > 0 && sent < 50, "a burst, then the rate limit: " + sent);
       assertEquals(sent, b.counters().timeExceededSent());
@@ -204,7 +204,8 @@ class FragmentsTest {
       List<byte[]> fragments = dev.synack.wire.IpFragments.ipv4(whole, 1500, 77);
       b.handlePacket(fragments.get(1), 0);
       b.handleTimeout(30 * SECOND);
-      assertEquals(1, b.counters().dropped("ipv4-reassembly-timeout"));      assertEquals(null, b.pollTransmit(30 * SECOND), "the first fragment never came: no error");
+      assertEquals(1, b.counters().dropped("ipv4-reassembly-timeout"));
+      assertEquals(null, b.pollPacket(30 * SECOND), "the first fragment never came: no error");
     }
 
     @Test
@@ -213,7 +214,7 @@ class FragmentsTest {
       List<byte[]> fragments = dev.synack.wire.IpFragments.ipv4(whole, 1500, 77);
       b.handlePacket(fragments.get(0), 0);
       b.handleTimeout(30 * SECOND);
-      IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(b.pollTransmit(30 * SECOND))).value();
+      IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(b.pollPacket(30 * SECOND))).value();
       assertEquals(A4, ip.destination());
       IcmpMessage.TimeExceeded x = (IcmpMessage.TimeExceeded) IcmpCodec.parse(ip, true).value();
       assertEquals(1, x.code(), "RFC 792: fragment reassembly time exceeded");

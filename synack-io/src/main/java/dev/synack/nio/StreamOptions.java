@@ -28,6 +28,7 @@ import java.util.Set;
  * Not thread-safe: the channel guards it, and calls {@link #apply} and {@link #get} with a
  * connection on its loop thread.
  */
+@SuppressWarnings("ReferenceEquality") // socket options are singletons: the JDK itself compares them by identity
 final class StreamOptions {
   /*
    * jdk.net's options, looked up by name: a program run with another root module (jwebserver's
