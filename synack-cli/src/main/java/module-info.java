@@ -5,7 +5,12 @@ module dev.synack.cli {
   requires info.picocli;
   requires java.management;
   requires jdk.httpserver; // --watch: the live page on loopback
-  requires jdk.unsupported; // sun.misc.Signal: SIGINT and SIGTERM end serve in order, with exit code 0
-  opens dev.synack.cli to info.picocli;
-  opens dev.synack.cli.bench to info.picocli;
+  requires jdk.unsupported; // sun.misc.Signal: SIGINT and SIGTERM end serve in order, with exit
+
+  // code 0
+
+  opens dev.synack.cli to
+      info.picocli;
+  opens dev.synack.cli.bench to
+      info.picocli;
 }

@@ -6,6 +6,7 @@
 module dev.synack.io {
   requires transitive dev.synack.core;
   requires static jdk.net;
+
   exports dev.synack.link;
   exports dev.synack.runtime;
   exports dev.synack.socket;

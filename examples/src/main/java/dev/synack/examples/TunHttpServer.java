@@ -26,7 +26,8 @@ public final class TunHttpServer {
     TunLink tun = TunLink.open(device); // creates the device, or attaches to it
     KernelInterface.addAddress(device, InetAddress.ofLiteral("192.0.2.1"), 24); // the kernel's side
     KernelInterface.up(device);
-    try (HostDriver driver = new HostDriver(host, tun); // one thread: the link, the stack, the timers
+    try (HostDriver driver =
+            new HostDriver(host, tun); // one thread: the link, the stack, the timers
         TcpServerSocket listener = TcpServerSocket.bind(driver, host, synack, 80, 128)) {
       System.out.println("listening on http://192.0.2.2/ (" + device + ")");
       while (true) {
@@ -43,8 +44,13 @@ public final class TunHttpServer {
       String request = in.readLine();
       for (String header = request; header != null && !header.isEmpty(); header = in.readLine()) {}
       byte[] body = ("Hello from synack; you sent " + request + "\n").getBytes(US_ASCII);
-      socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
-          + body.length + "\r\nConnection: close\r\n\r\n").getBytes(US_ASCII));
+      socket
+          .getOutputStream()
+          .write(
+              ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
+                      + body.length
+                      + "\r\nConnection: close\r\n\r\n")
+                  .getBytes(US_ASCII));
       socket.getOutputStream().write(body);
     } catch (IOException e) {
       System.err.println("request failed: " + e.getMessage());

@@ -13,7 +13,10 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 
-/** Two synack hosts on a simulated network: the client sends a line, the server echoes it, both close. */
+/**
+ * Two synack hosts on a simulated network: the client sends a line, the server echoes it, both
+ * close.
+ */
 public final class TwoHosts {
   public static void main(String[] args) {
     System.out.println(echo("hello, synack"));
@@ -54,7 +57,13 @@ public final class TwoHosts {
     ByteBuffer reply = ByteBuffer.allocate(1024);
     net.runUntil(() -> toServer.receive(reply, net.now()) < 0, net.now() + minute);
     net.runUntilIdle(net.now() + 5 * minute); // the client's TIME_WAIT (2 MSL) passes
-    return UTF_8.decode(reply.flip()) + " (client " + toServer.state() + ", server " + fromClient.state()
-        + ", after " + Duration.ofNanos(net.now()) + " of virtual time)";
+    return UTF_8.decode(reply.flip())
+        + " (client "
+        + toServer.state()
+        + ", server "
+        + fromClient.state()
+        + ", after "
+        + Duration.ofNanos(net.now())
+        + " of virtual time)";
   }
 }

@@ -19,14 +19,19 @@ import org.junit.jupiter.api.Test;
  * checks that what the docs say is well formed.
  */
 class PackageDocsTest {
-  private static final Pattern EXPORTS = Pattern.compile("^\\s*exports\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
+  private static final Pattern EXPORTS =
+      Pattern.compile("^\\s*exports\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
 
   @Test
   void exportedPackages_eachHasAPackageDocThatLinksWhereToStart() throws IOException {
     Path root = Path.of(System.getProperty("synack.repo.root", "..")).toAbsolutePath().normalize();
     List<Path> modules;
     try (Stream<Path> found = Files.list(root)) {
-      modules = found.map(m -> m.resolve("src/main/java/module-info.java")).filter(Files::isRegularFile).toList();
+      modules =
+          found
+              .map(m -> m.resolve("src/main/java/module-info.java"))
+              .filter(Files::isRegularFile)
+              .toList();
     }
     assertFalse(modules.isEmpty(), "no module-info.java under " + root);
     List<String> exported = new ArrayList<>();

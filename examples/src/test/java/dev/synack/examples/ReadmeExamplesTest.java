@@ -17,10 +17,14 @@ class ReadmeExamplesTest {
   @Test
   void embedSection_javaBlocks_equalTheExamplesSourceInOrder() throws IOException {
     List<String> blocks = codeBlocks(section(readme(), "## Embed it"), "java");
-    assertEquals(EXAMPLES.size(), blocks.size(), "java blocks in README's Embed it: " + blocks.size());
+    assertEquals(
+        EXAMPLES.size(), blocks.size(), "java blocks in README's Embed it: " + blocks.size());
     for (int i = 0; i < EXAMPLES.size(); i++) {
-      Path source = root().resolve("examples/src/main/java/dev/synack/examples/" + EXAMPLES.get(i) + ".java");
-      assertEquals(Files.readString(source), blocks.get(i),
+      Path source =
+          root().resolve("examples/src/main/java/dev/synack/examples/" + EXAMPLES.get(i) + ".java");
+      assertEquals(
+          Files.readString(source),
+          blocks.get(i),
           "README's Embed it block " + (i + 1) + " differs from " + root().relativize(source));
     }
   }
@@ -29,7 +33,8 @@ class ReadmeExamplesTest {
   void embedSection_runsEachExampleByItsModuleAndClass() throws IOException {
     String commands = String.join("\n", codeBlocks(section(readme(), "## Embed it"), "sh"));
     for (String example : EXAMPLES) {
-      assertTrue(commands.contains("-m dev.synack.examples/dev.synack.examples." + example), example);
+      assertTrue(
+          commands.contains("-m dev.synack.examples/dev.synack.examples." + example), example);
     }
   }
 

@@ -24,15 +24,27 @@ class TunHttpServerTest {
     NetnsFixture.assumeCommand("curl", "curl");
     String device = NetnsFixture.uniqueName("skx");
     try (NetnsFixture ns = NetnsFixture.create()) {
-      NetnsFixture.Started server = ns.start(java(), "--module-path", modulePath(),
-          "--enable-native-access=dev.synack.io", "--illegal-native-access=deny",
-          "--module", "dev.synack.examples/dev.synack.examples.TunHttpServer", device);
-      assertTrue(server.awaitOutput("listening on http://192.0.2.2/ (" + device + ")", Duration.ofSeconds(30)),
+      NetnsFixture.Started server =
+          ns.start(
+              java(),
+              "--module-path",
+              modulePath(),
+              "--enable-native-access=dev.synack.io",
+              "--illegal-native-access=deny",
+              "--module",
+              "dev.synack.examples/dev.synack.examples.TunHttpServer",
+              device);
+      assertTrue(
+          server.awaitOutput(
+              "listening on http://192.0.2.2/ (" + device + ")", Duration.ofSeconds(30)),
           server.outputSoFar());
 
-      NetnsFixture.Result curl = ns.exec(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10",
-          "http://192.0.2.2/hello");
-      assertEquals(new NetnsFixture.Result(0, "Hello from synack; you sent GET /hello HTTP/1.1"), curl,
+      NetnsFixture.Result curl =
+          ns.exec(
+              Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "http://192.0.2.2/hello");
+      assertEquals(
+          new NetnsFixture.Result(0, "Hello from synack; you sent GET /hello HTTP/1.1"),
+          curl,
           server.outputSoFar());
       server.kill();
       assertFalse(server.outputSoFar().contains("request failed"), server.outputSoFar());
@@ -43,11 +55,15 @@ class TunHttpServerTest {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  /** Returns this build's main classes and jars of the examples, core and io: no tests, no JUnit. */
+  /**
+   * Returns this build's main classes and jars of the examples, core and io: no tests, no JUnit.
+   */
   private static String modulePath() {
     return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .filter(e -> (e.endsWith("/classes") && !e.endsWith("test-classes"))
-            || (e.matches(".*/synack-(core|io)-[^/]*\\.jar") && !e.endsWith("-tests.jar")))
+        .filter(
+            e ->
+                (e.endsWith("/classes") && !e.endsWith("test-classes"))
+                    || (e.matches(".*/synack-(core|io)-[^/]*\\.jar") && !e.endsWith("-tests.jar")))
         .collect(Collectors.joining(File.pathSeparator));
   }
 }

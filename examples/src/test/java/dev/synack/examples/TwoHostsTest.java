@@ -18,6 +18,7 @@ class TwoHostsTest {
     String message = "0123456789".repeat(100);
     String result = TwoHosts.echo(message);
     assertEquals(message, result.substring(0, message.length()));
-    assertTrue(result.substring(message.length()).startsWith(" (client CLOSED, server CLOSED"), result);
+    assertTrue(
+        result.substring(message.length()).startsWith(" (client CLOSED, server CLOSED"), result);
   }
 }

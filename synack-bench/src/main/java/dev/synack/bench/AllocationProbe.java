@@ -5,9 +5,9 @@ import java.util.function.IntSupplier;
 
 /**
  * Prints the bytes each benchmark operation allocates, counted exactly by the JVM for this thread
- * over many operations after a warm-up ({@code com.sun.management.ThreadMXBean}): what JMH's
- * {@code -prof gc} estimates, without the noise a loaded machine puts into an estimate taken from
- * few operations. Run with {@code java -cp synack-bench.jar:lib/* dev.synack.bench.AllocationProbe}.
+ * over many operations after a warm-up ({@code com.sun.management.ThreadMXBean}): what JMH's {@code
+ * -prof gc} estimates, without the noise a loaded machine puts into an estimate taken from few
+ * operations. Run with {@code java -cp synack-bench.jar:lib/* dev.synack.bench.AllocationProbe}.
  */
 public final class AllocationProbe {
   private static final int WARM_UP = 200_000;
@@ -26,7 +26,8 @@ public final class AllocationProbe {
       SteadyReceiveBench b = new SteadyReceiveBench();
       b.segmentsPerPacket = segmentsPerPacket;
       b.setUp();
-      report("SteadyReceiveBench.receive segmentsPerPacket " + segmentsPerPacket, "ACKs", b::receive);
+      report(
+          "SteadyReceiveBench.receive segmentsPerPacket " + segmentsPerPacket, "ACKs", b::receive);
     }
     for (String output : new String[] {"lent", "arrays"}) {
       for (int mtu : new int[] {1500, 65535}) {
@@ -34,13 +35,17 @@ public final class AllocationProbe {
         b.mtu = mtu;
         b.output = output;
         b.setUp();
-        report("StackBench.segmentThroughBothHosts mtu " + mtu + " " + output, "packets", b::segmentThroughBothHosts);
+        report(
+            "StackBench.segmentThroughBothHosts mtu " + mtu + " " + output,
+            "packets",
+            b::segmentThroughBothHosts);
       }
     }
   }
 
   private static void report(String name, String unit, IntSupplier op) {
-    com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long warm = 0;
     for (int i = 0; i < WARM_UP; i++) warm += op.getAsInt();
     if (warm < 0) throw new AssertionError("a negative count");
@@ -48,7 +53,12 @@ public final class AllocationProbe {
     long before = mx.getCurrentThreadAllocatedBytes();
     for (int i = 0; i < MEASURED; i++) count += op.getAsInt();
     long bytes = mx.getCurrentThreadAllocatedBytes() - before;
-    System.out.printf(java.util.Locale.ROOT, "%-60s %10.1f B/op  %6.2f %s/op%n", name, (double) bytes / MEASURED,
-        (double) count / MEASURED, unit);
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "%-60s %10.1f B/op  %6.2f %s/op%n",
+        name,
+        (double) bytes / MEASURED,
+        (double) count / MEASURED,
+        unit);
   }
 }

@@ -33,8 +33,13 @@ import org.openjdk.jmh.annotations.Warmup;
 public class EngineBench {
   private EnginePairState pair;
   private final ByteBuffer sink = ByteBuffer.allocate(4 * EnginePairState.MSS);
-  /** Where the engines put the segments they send, as the stack has them do: payload lent, not copied. */
+
+  /**
+   * Where the engines put the segments they send, as the stack has them do: payload lent, not
+   * copied.
+   */
   private final OutboundSegment out = new OutboundSegment();
+
   /** The next sequence number the forged client sends. */
   private int nextSeq;
 
@@ -53,8 +58,8 @@ public class EngineBench {
     p.client.pollTransmit(p.now, out);
     int end = out.sequenceNumber() + out.payloadLength();
     p.client.handleSegment(p.ackOf(end), p.now);
-    while (p.client.pollTransmit(p.now, out)) { }
-    while (p.client.pollEvent() != null) { }
+    while (p.client.pollTransmit(p.now, out)) {}
+    while (p.client.pollEvent() != null) {}
     return end;
   }
 
@@ -67,15 +72,16 @@ public class EngineBench {
     nextSeq += EnginePairState.MSS;
     sink.clear();
     int n = p.server.receive(sink, p.now);
-    while (p.server.pollTransmit(p.now, out)) { }
-    while (p.server.pollEvent() != null) { }
+    while (p.server.pollTransmit(p.now, out)) {}
+    while (p.server.pollEvent() != null) {}
     return n;
   }
 
   /**
    * Receiver with a hole: segment i+1 arrives before segment i. An engine with a reassembly queue
-   * keeps i+1 and delivers both when i fills the hole; one without drops i+1 (with a duplicate ACK),
-   * and the forged sender resends it, as fast retransmit would. Per operation: two segments' bytes.
+   * keeps i+1 and delivers both when i fills the hole; one without drops i+1 (with a duplicate
+   * ACK), and the forged sender resends it, as fast retransmit would. Per operation: two segments'
+   * bytes.
    */
   @Benchmark
   public int receiveOutOfOrderPair() {
@@ -92,8 +98,8 @@ public class EngineBench {
       n += p.server.receive(sink, p.now);
     }
     nextSeq += 2 * EnginePairState.MSS;
-    while (p.server.pollTransmit(p.now, out)) { }
-    while (p.server.pollEvent() != null) { }
+    while (p.server.pollTransmit(p.now, out)) {}
+    while (p.server.pollEvent() != null) {}
     return n;
   }
 }

@@ -8,8 +8,8 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
 /**
- * Two hosts with one established connection between them, for the steady-state benchmarks that
- * then drive one of the two alone, its peer forged from packets the real peer sent once.
+ * Two hosts with one established connection between them, for the steady-state benchmarks that then
+ * drive one of the two alone, its peer forged from packets the real peer sent once.
  */
 final class HostPair {
   static final InetAddress CLIENT = EnginePairState.address(10, 0, 0, 1);
@@ -40,8 +40,8 @@ final class HostPair {
   byte[] moveAll(Host from, Host to) {
     byte[] last = null;
     for (byte[] p; (p = from.pollPacket(now)) != null; last = p) to.handlePacket(p, now);
-    while (from.pollEvent() != null) { }
-    while (to.pollEvent() != null) { }
+    while (from.pollEvent() != null) {}
+    while (to.pollEvent() != null) {}
     return last;
   }
 

@@ -45,19 +45,30 @@ public class SimNetworkBench {
       this.owed = startsOwing;
     }
 
-    @Override public String name() { return name; }
+    @Override
+    public String name() {
+      return name;
+    }
 
-    @Override public void handlePacket(byte[] received, long now) { owed = true; }
+    @Override
+    public void handlePacket(byte[] received, long now) {
+      owed = true;
+    }
 
-    @Override public byte[] pollTransmit(long now) {
+    @Override
+    public byte[] pollTransmit(long now) {
       if (!owed) return null;
       owed = false;
       return packet;
     }
 
-    @Override public long pollTimeout() { return Long.MAX_VALUE; }
+    @Override
+    public long pollTimeout() {
+      return Long.MAX_VALUE;
+    }
 
-    @Override public void handleTimeout(long now) { }
+    @Override
+    public void handleTimeout(long now) {}
   }
 
   @Setup
@@ -72,7 +83,10 @@ public class SimNetworkBench {
     net.setDefaultLink(LinkConfig.ideal().withDelay(Duration.ofNanos(1_000)));
   }
 
-  /** One step: one packet routed over the link (no impairment, 1 us delay), delivered, and the answer taken. */
+  /**
+   * One step: one packet routed over the link (no impairment, 1 us delay), delivered, and the
+   * answer taken.
+   */
   @Benchmark
   public boolean stepOnePacket() {
     return net.step();

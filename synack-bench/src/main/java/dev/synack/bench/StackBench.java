@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One full segment through two whole hosts, packets handed from one to the other with no network
  * between: the client's SEND, its packet built (checksums), the server parsing it, demultiplexing,
- * its engine, RECEIVE, its ACK built, and the client taking that ACK. The sim-bulk figure of
- * {@code synack bench} is this plus {@link SimNetworkBench}'s cost per packet.
+ * its engine, RECEIVE, its ACK built, and the client taking that ACK. The sim-bulk figure of {@code
+ * synack bench} is this plus {@link SimNetworkBench}'s cost per packet.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,8 +50,10 @@ public class StackBench {
   private Connection receiver;
   private ByteBuffer chunk;
   private ByteBuffer sink;
+
   /** The buffer lent to the hosts for each packet, and what they say they wrote into it. */
   private final ByteBuffer wire = ByteBuffer.allocate(65_535);
+
   private final Transmit transmit = new Transmit();
   private long now;
 
@@ -82,11 +84,13 @@ public class StackBench {
       for (byte[] p; (p = client.pollPacket(now)) != null; moved++) server.handlePacket(p, now);
       for (byte[] p; (p = server.pollPacket(now)) != null; moved++) client.handlePacket(p, now);
     } else {
-      for (; client.pollTransmit(now, wire.clear(), 1, transmit); moved++) server.handlePacket(wire.flip(), now);
-      for (; server.pollTransmit(now, wire.clear(), 1, transmit); moved++) client.handlePacket(wire.flip(), now);
+      for (; client.pollTransmit(now, wire.clear(), 1, transmit); moved++)
+        server.handlePacket(wire.flip(), now);
+      for (; server.pollTransmit(now, wire.clear(), 1, transmit); moved++)
+        client.handlePacket(wire.flip(), now);
     }
-    while (client.pollEvent() != null) { }
-    while (server.pollEvent() != null) { }
+    while (client.pollEvent() != null) {}
+    while (server.pollEvent() != null) {}
     return moved;
   }
 

@@ -20,12 +20,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The receiving host of a bulk transfer in its steady state, alone: each operation 16 full
- * segments arrive, one packet each or {@code segmentsPerPacket} to a packet (as a TUN device with
- * offloads hands the kernel's GSO packets over), the application reads them all, and the host's
- * ACKs are written into a lent buffer. The segments are the real client's first one, its sequence
- * number patched in place and vouched for ({@code checksumUnnecessary}): the peer costs nothing, so
- * {@code -prof gc}'s {@code gc.alloc.rate.norm} is the receiving host's alone.
+ * The receiving host of a bulk transfer in its steady state, alone: each operation 16 full segments
+ * arrive, one packet each or {@code segmentsPerPacket} to a packet (as a TUN device with offloads
+ * hands the kernel's GSO packets over), the application reads them all, and the host's ACKs are
+ * written into a lent buffer. The segments are the real client's first one, its sequence number
+ * patched in place and vouched for ({@code checksumUnnecessary}): the peer costs nothing, so {@code
+ * -prof gc}'s {@code gc.alloc.rate.norm} is the receiving host's alone.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -86,7 +86,7 @@ public class SteadyReceiveBench {
     receiver.receive(sink, now);
     int acks = 0;
     while (server.pollTransmit(now, wire.clear(), 1, transmit)) acks++;
-    while (server.pollEvent() != null) { }
+    while (server.pollEvent() != null) {}
     return acks;
   }
 }

@@ -93,7 +93,7 @@ public class SteadySendBench {
       ack.putInt(ackTcp + 8, end);
       client.handlePacket(ack, true, now);
     }
-    while (client.pollEvent() != null) { }
+    while (client.pollEvent() != null) {}
     return packets;
   }
 }

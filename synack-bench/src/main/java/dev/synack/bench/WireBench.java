@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The wire layer: building a whole IPv4 packet carrying a TCP segment (checksums included),
- * parsing one back (checksum verified), and the Internet checksum alone, per segment size.
+ * The wire layer: building a whole IPv4 packet carrying a TCP segment (checksums included), parsing
+ * one back (checksum verified), and the Internet checksum alone, per segment size.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,9 +46,21 @@ public class WireBench {
 
   @Setup
   public void setUp() {
-    segment = new TcpSegment(40000, 80, 123456, 654321, TcpFlags.ACK | TcpFlags.PSH, 512, 0, 0,
-        TcpOptions.of(new TcpOption.NoOperation(), new TcpOption.NoOperation(), new TcpOption.Timestamps(1, 2)),
-        ByteBuffer.allocate(payload));
+    segment =
+        new TcpSegment(
+            40000,
+            80,
+            123456,
+            654321,
+            TcpFlags.ACK | TcpFlags.PSH,
+            512,
+            0,
+            0,
+            TcpOptions.of(
+                new TcpOption.NoOperation(),
+                new TcpOption.NoOperation(),
+                new TcpOption.Timestamps(1, 2)),
+            ByteBuffer.allocate(payload));
     packet = ByteBuffer.wrap(Packets.tcp(source, destination, 64, segment));
     tcpBytes = packet.slice(20, packet.capacity() - 20);
   }

@@ -11,11 +11,11 @@ import java.io.PrintWriter;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.Callable;
 import java.net.SocketTimeoutException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,10 +25,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code synack connect}: like {@code nc}, from a synack host on a link (a TUN device to the kernel,
- * or a UDP tunnel to another synack). Standard input goes
- * to the connection and what comes back to standard output; at the end of the input synack
- * half-closes (FIN) and goes on reading; it exits once the peer has closed its side.
+ * {@code synack connect}: like {@code nc}, from a synack host on a link (a TUN device to the
+ * kernel, or a UDP tunnel to another synack). Standard input goes to the connection and what comes
+ * back to standard output; at the end of the input synack half-closes (FIN) and goes on reading; it
+ * exits once the peer has closed its side.
  */
 @Command(
     name = "connect",
@@ -53,14 +53,11 @@ final class ConnectCommand implements Callable<Integer> {
   /** How long the close at the end waits for the peer to acknowledge our FIN. */
   private static final long LINGER_MILLIS = 5_000;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Mixin
-  LinkOptions link;
+  @Mixin LinkOptions link;
 
-  @Mixin
-  LiveOptions live;
+  @Mixin LiveOptions live;
 
   @Parameters(index = "0", paramLabel = "HOST", description = "the address to connect to")
   String remoteHost;
@@ -68,27 +65,41 @@ final class ConnectCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "PORT", description = "the port to connect to")
   int remotePort;
 
-  @Option(names = {"-w", "--timeout"}, paramLabel = "SECONDS",
-      description = "as nc -w: give up connecting after this long, and close the connection once nothing was sent"
-          + " or received for this long (exit code 1)")
+  @Option(
+      names = {"-w", "--timeout"},
+      paramLabel = "SECONDS",
+      description =
+          "as nc -w: give up connecting after this long, and close the connection once nothing was sent"
+              + " or received for this long (exit code 1)")
   Double timeoutSeconds;
 
-  @Option(names = "--keepalive",
-      description = "TCP keep-alive (SO_KEEPALIVE, Linux's timing: first probe after 7200 s idle, then every 75 s,"
-          + " reset after 9 unanswered)")
+  @Option(
+      names = "--keepalive",
+      description =
+          "TCP keep-alive (SO_KEEPALIVE, Linux's timing: first probe after 7200 s idle, then every 75 s,"
+              + " reset after 9 unanswered)")
   boolean keepAlive;
 
-  @Option(names = "--loops", paramLabel = "N",
-      description = "event loops, each on a queue of the TUN device (multiqueue); the connection runs on the loop its"
-          + " addresses and ports hash to; 0 for one per processor (default: 1; more needs --tun, and no --trace,"
-          + " --pcap, impairment, --watch or --html)")
+  @Option(
+      names = "--loops",
+      paramLabel = "N",
+      description =
+          "event loops, each on a queue of the TUN device (multiqueue); the connection runs on the loop its"
+              + " addresses and ports hash to; 0 for one per processor (default: 1; more needs --tun, and no --trace,"
+              + " --pcap, impairment, --watch or --html)")
   Integer loops;
 
-  /** When bytes last went either way, on {@link System#nanoTime}: what {@code --timeout} measures idleness from. */
+  /**
+   * When bytes last went either way, on {@link System#nanoTime}: what {@code --timeout} measures
+   * idleness from.
+   */
   private final AtomicLong lastActive = new AtomicLong();
 
-  /** Where the bytes to send come from and where received bytes go; the process's own by default. */
+  /**
+   * Where the bytes to send come from and where received bytes go; the process's own by default.
+   */
   InputStream stdin = System.in;
+
   OutputStream stdout = System.out;
 
   @Override
@@ -102,18 +113,22 @@ final class ConnectCommand implements Callable<Integer> {
     InetAddress remote = AddressArguments.literal("HOST", remoteHost);
     AddressArguments.peer("HOST", remote);
     if (remote.equals(address)) {
-      throw new Main.UsageError("HOST " + remoteHost + " is synack's own --addr: give the peer's address");
+      throw new Main.UsageError(
+          "HOST " + remoteHost + " is synack's own --addr: give the peer's address");
     }
     if ((remote instanceof Inet4Address) != (address instanceof Inet4Address)) {
-      throw new Main.UsageError("HOST " + remoteHost + " and --addr " + link.addr + " are not of one IP version");
+      throw new Main.UsageError(
+          "HOST " + remoteHost + " and --addr " + link.addr + " are not of one IP version");
     }
-    if (remotePort < 1 || remotePort > 65535) throw new Main.UsageError("PORT must be 1..65535: " + remotePort);
+    if (remotePort < 1 || remotePort > 65535)
+      throw new Main.UsageError("PORT must be 1..65535: " + remotePort);
     long timeoutMillis = timeoutMillis();
     PrintWriter err = spec.commandLine().getErr();
     String where = Addresses.endpoint(remote, remotePort);
     if (loops != null && loops != 1) {
       int n = LoopsServe.check(loops, link);
-      if (live.html != null || live.watch != null) throw new Main.UsageError("--loops above 1 takes no --watch or --html yet");
+      if (live.html != null || live.watch != null)
+        throw new Main.UsageError("--loops above 1 takes no --watch or --html yet");
       return runOnLoops(n, address, remote, where, timeoutMillis, err);
     }
     LinkHost host = link.openOrReport("synack", address, err, live.start("connect", err));
@@ -125,15 +140,18 @@ final class ConnectCommand implements Callable<Integer> {
     // moment, even while the connection closes in order, still writes them (finish runs once).
     AtomicBoolean stopping = new AtomicBoolean();
     AtomicReference<TcpSocket> connected = new AtomicReference<>();
-    Thread hook = new Thread(() -> {
-      stopping.set(true);
-      TcpSocket s = connected.get();
-      try {
-        if (s != null) closeQuietly(s);
-      } finally {
-        live.finish("connect", err);
-      }
-    }, "synack-connect-stop");
+    Thread hook =
+        new Thread(
+            () -> {
+              stopping.set(true);
+              TcpSocket s = connected.get();
+              try {
+                if (s != null) closeQuietly(s);
+              } finally {
+                live.finish("connect", err);
+              }
+            },
+            "synack-connect-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       return run(host, remote, where, timeoutMillis, err, stopping, connected);
@@ -145,27 +163,47 @@ final class ConnectCommand implements Callable<Integer> {
   }
 
   /** Connects, copies both ways until the peer closes, and closes; returns the exit code. */
-  private int run(LinkHost host, InetAddress remote, String where, long timeoutMillis, PrintWriter err,
-      AtomicBoolean stopping, AtomicReference<TcpSocket> connected) throws Exception {
-    try (host; ControlSocket control = ControlSocket.open("connect", host.driver(), host.host(), err)) {
+  private int run(
+      LinkHost host,
+      InetAddress remote,
+      String where,
+      long timeoutMillis,
+      PrintWriter err,
+      AtomicBoolean stopping,
+      AtomicReference<TcpSocket> connected)
+      throws Exception {
+    try (host;
+        ControlSocket control = ControlSocket.open("connect", host.driver(), host.host(), err)) {
       // A UDP peer with nothing listening answers ICMP port unreachable: say so and stop at once,
       // rather than resend SYNs until the timeout. The interrupt ends the call that waits.
       AtomicBoolean peerGone = new AtomicBoolean();
       Thread runner = Thread.currentThread();
-      link.peerUnreachable().thenAccept(line -> {
-        if (stopping.get() || !peerGone.compareAndSet(false, true)) return;
-        err.println("synack connect: " + where + ": " + line);
-        err.flush();
-        runner.interrupt();
-      });
+      link.peerUnreachable()
+          .thenAccept(
+              line -> {
+                if (stopping.get() || !peerGone.compareAndSet(false, true)) return;
+                err.println("synack connect: " + where + ": " + line);
+                err.flush();
+                runner.interrupt();
+              });
       TcpSocket socket;
       try {
-        socket = TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(remote, remotePort), timeoutMillis);
+        socket =
+            TcpSocket.connect(
+                host.driver(),
+                host.host(),
+                new InetSocketAddress(remote, remotePort),
+                timeoutMillis);
         connected.set(socket);
         if (keepAlive) socket.setKeepAlive(true);
       } catch (SocketTimeoutException e) {
         if (peerGone.get()) return ended();
-        err.println("synack connect: " + where + ": not connected within " + seconds(timeoutMillis) + " s (--timeout)");
+        err.println(
+            "synack connect: "
+                + where
+                + ": not connected within "
+                + seconds(timeoutMillis)
+                + " s (--timeout)");
         return 1;
       } catch (IOException e) {
         if (peerGone.get()) return ended();
@@ -178,27 +216,45 @@ final class ConnectCommand implements Callable<Integer> {
 
   /**
    * {@code --loops N}: connects from a {@link Stack} of N loops on the queues of the TUN device
-   * (the connection on the loop its 4-tuple hashes to), then as {@link #run}; returns the exit code.
+   * (the connection on the loop its 4-tuple hashes to), then as {@link #run}; returns the exit
+   * code.
    */
-  private int runOnLoops(int n, InetAddress address, InetAddress remote, String where, long timeoutMillis, PrintWriter err)
+  private int runOnLoops(
+      int n,
+      InetAddress address,
+      InetAddress remote,
+      String where,
+      long timeoutMillis,
+      PrintWriter err)
       throws Exception {
     Stack stack;
     try {
-      stack = Stack.builder().name("synack").tun(link.choice.tun.device).loops(n).address(address).notes(line -> {
-        err.println(line);
-        err.flush();
-      }).build();
+      stack =
+          Stack.builder()
+              .name("synack")
+              .tun(link.choice.tun.device)
+              .loops(n)
+              .address(address)
+              .notes(
+                  line -> {
+                    err.println(line);
+                    err.flush();
+                  })
+              .build();
     } catch (IOException | IllegalArgumentException e) {
       err.println(e.getMessage());
       return 1;
     }
     AtomicBoolean stopping = new AtomicBoolean();
     AtomicReference<TcpSocket> connected = new AtomicReference<>();
-    Thread hook = new Thread(() -> {
-      stopping.set(true);
-      TcpSocket s = connected.get();
-      if (s != null) closeQuietly(s);
-    }, "synack-connect-stop");
+    Thread hook =
+        new Thread(
+            () -> {
+              stopping.set(true);
+              TcpSocket s = connected.get();
+              if (s != null) closeQuietly(s);
+            },
+            "synack-connect-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     try (stack) {
       TunLink first = (TunLink) stack.link(0);
@@ -210,27 +266,53 @@ final class ConnectCommand implements Callable<Integer> {
         connected.set(socket);
         if (keepAlive) socket.setKeepAlive(true);
       } catch (SocketTimeoutException e) {
-        err.println("synack connect: " + where + ": not connected within " + seconds(timeoutMillis) + " s (--timeout)");
+        err.println(
+            "synack connect: "
+                + where
+                + ": not connected within "
+                + seconds(timeoutMillis)
+                + " s (--timeout)");
         return 1;
       } catch (IOException e) {
         if (!stopping.get()) err.println("synack connect: " + where + ": " + e.getMessage());
         return 1;
       }
-      return exchange(socket, where, timeoutMillis, err, stopping, new AtomicBoolean(), IOException::getMessage);
+      return exchange(
+          socket,
+          where,
+          timeoutMillis,
+          err,
+          stopping,
+          new AtomicBoolean(),
+          IOException::getMessage);
     } finally {
       StopSignals.removeShutdownHook(hook);
     }
   }
 
-  /** Copies both ways on a connected socket until the peer closes, and closes; returns the exit code. */
-  private int exchange(TcpSocket socket, String where, long timeoutMillis, PrintWriter err, AtomicBoolean stopping,
-      AtomicBoolean peerGone, Function<IOException, String> reason) throws IOException {
+  /**
+   * Copies both ways on a connected socket until the peer closes, and closes; returns the exit
+   * code.
+   */
+  private int exchange(
+      TcpSocket socket,
+      String where,
+      long timeoutMillis,
+      PrintWriter err,
+      AtomicBoolean stopping,
+      AtomicBoolean peerGone,
+      Function<IOException, String> reason)
+      throws IOException {
     lastActive.set(System.nanoTime());
     Thread sender = Thread.ofVirtual().name("synack-connect-stdin").start(() -> send(socket));
     try {
       if (!receive(socket, timeoutMillis)) {
-        err.println("synack connect: " + where + ": nothing sent or received for " + seconds(timeoutMillis)
-            + " s (--timeout); closed");
+        err.println(
+            "synack connect: "
+                + where
+                + ": nothing sent or received for "
+                + seconds(timeoutMillis)
+                + " s (--timeout); closed");
         socket.close(LINGER_MILLIS);
         return 1;
       }
@@ -296,7 +378,11 @@ final class ConnectCommand implements Callable<Integer> {
     if (timeoutSeconds == null) return 0;
     double s = timeoutSeconds;
     if (!(s >= 0.001 && s <= Integer.MAX_VALUE / 1000.0)) {
-      throw new Main.UsageError("--timeout must be from 0.001 to " + Integer.MAX_VALUE / 1000 + " seconds: " + timeoutSeconds);
+      throw new Main.UsageError(
+          "--timeout must be from 0.001 to "
+              + Integer.MAX_VALUE / 1000
+              + " seconds: "
+              + timeoutSeconds);
     }
     return Math.round(s * 1000);
   }
@@ -305,7 +391,10 @@ final class ConnectCommand implements Callable<Integer> {
     return java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
   }
 
-  /** Returns exit code 1 after the peer said nothing listens, its interrupt cleared so that the host closes in order. */
+  /**
+   * Returns exit code 1 after the peer said nothing listens, its interrupt cleared so that the host
+   * closes in order.
+   */
   private static int ended() {
     Thread.interrupted();
     return 1;

@@ -31,22 +31,24 @@ final class ControlSocket implements AutoCloseable {
   private final Path path;
   private final Thread thread;
 
-  private ControlSocket(ServerSocketChannel channel, Path path, EventLoop loop, Host host, String process) {
+  private ControlSocket(
+      ServerSocketChannel channel, Path path, EventLoop loop, Host host, String process) {
     this.channel = channel;
     this.path = path;
     this.thread = Thread.ofVirtual().name("synack-control").start(() -> serve(loop, host, process));
   }
 
   /**
-   * Returns the directory of the control sockets: {@code $SYNACK_RUNTIME_DIR}, else
-   * {@code $XDG_RUNTIME_DIR/synack}, else {@code /tmp/synack-USER}.
+   * Returns the directory of the control sockets: {@code $SYNACK_RUNTIME_DIR}, else {@code
+   * $XDG_RUNTIME_DIR/synack}, else {@code /tmp/synack-USER}.
    */
   static Path directory() {
     String dir = System.getenv("SYNACK_RUNTIME_DIR");
     if (dir != null && !dir.isEmpty()) return Path.of(dir);
     String xdg = System.getenv("XDG_RUNTIME_DIR");
     if (xdg != null && !xdg.isEmpty()) return Path.of(xdg, "synack");
-    return Path.of(System.getProperty("java.io.tmpdir"), "synack-" + System.getProperty("user.name"));
+    return Path.of(
+        System.getProperty("java.io.tmpdir"), "synack-" + System.getProperty("user.name"));
   }
 
   /**
@@ -58,19 +60,30 @@ final class ControlSocket implements AutoCloseable {
     return open(directory(), command, loop, host, err);
   }
 
-  static ControlSocket open(Path dir, String command, EventLoop loop, Host host, java.io.PrintWriter err) {
+  static ControlSocket open(
+      Path dir, String command, EventLoop loop, Host host, java.io.PrintWriter err) {
     long pid = ProcessHandle.current().pid();
     Path path = dir.resolve(command + "-" + pid + ".sock");
     try {
       if (!Files.isDirectory(dir)) {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectories(
+            dir,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       }
       Files.deleteIfExists(path);
       ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
       channel.bind(UnixDomainSocketAddress.of(path));
-      return new ControlSocket(channel, path, loop, host, "synack " + command + " (pid " + pid + ")");
+      return new ControlSocket(
+          channel, path, loop, host, "synack " + command + " (pid " + pid + ")");
     } catch (IOException | UnsupportedOperationException e) {
-      err.println("synack " + command + ": no control socket for 'synack ss' (" + path + ": " + e.getMessage() + ")");
+      err.println(
+          "synack "
+              + command
+              + ": no control socket for 'synack ss' ("
+              + path
+              + ": "
+              + e.getMessage()
+              + ")");
       return null;
     }
   }
@@ -89,7 +102,8 @@ final class ControlSocket implements AutoCloseable {
         } catch (IOException e) {
           lines = List.of("# " + process + ": " + e.getMessage());
         }
-        ByteBuffer out = StandardCharsets.UTF_8.encode(String.join("\n", lines) + (lines.isEmpty() ? "" : "\n"));
+        ByteBuffer out =
+            StandardCharsets.UTF_8.encode(String.join("\n", lines) + (lines.isEmpty() ? "" : "\n"));
         while (out.hasRemaining()) client.write(out);
       } catch (IOException e) {
         if (!channel.isOpen()) return; // closed: the command is ending
@@ -97,15 +111,23 @@ final class ControlSocket implements AutoCloseable {
     }
   }
 
-  /** Returns the lines of every connection of {@code host}: the {@code ss} line, then its info line. */
+  /**
+   * Returns the lines of every connection of {@code host}: the {@code ss} line, then its info line.
+   */
   static List<String> report(Host host, String process, long now) {
     List<String> lines = new ArrayList<>();
     for (Connection c : host.connections()) {
       Status s = c.status();
       TcpInfo info = c.info(now);
-      lines.add(String.format("%-10s %-6d %-6d %-25s %-25s %s", ssState(s.state()), s.receiveQueued(), s.sendQueued(),
-          Addresses.endpoint(s.id().localAddress(), s.id().localPort()),
-          Addresses.endpoint(s.id().remoteAddress(), s.id().remotePort()), process));
+      lines.add(
+          String.format(
+              "%-10s %-6d %-6d %-25s %-25s %s",
+              ssState(s.state()),
+              s.receiveQueued(),
+              s.sendQueued(),
+              Addresses.endpoint(s.id().localAddress(), s.id().localPort()),
+              Addresses.endpoint(s.id().remoteAddress(), s.id().remotePort()),
+              process));
       lines.add("\t " + info.ssLine());
     }
     return lines;

@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code synack forward}: every TCP connection and UDP flow that arrives on a TUN device, whatever
  * its destination, is carried on through this process's own sockets (tun2socks), until SIGINT or
- * SIGTERM. With {@code --netns} the device is made inside another network namespace, whose
- * default route can then go through it, while the sockets stay in synack's.
+ * SIGTERM. With {@code --netns} the device is made inside another network namespace, whose default
+ * route can then go through it, while the sockets stay in synack's.
  */
 @Command(
     name = "forward",
@@ -49,80 +49,125 @@ import picocli.CommandLine.Spec;
       "and --html run.html for the run's page when it stops."
     })
 final class ForwardCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @ArgGroup(exclusive = false, multiplicity = "1", heading = "The TUN device%n")
   TunLinkOptions tun;
 
-  @Option(names = "--netns", paramLabel = "NAME|PATH|PID",
-      description = "make the TUN device inside this network namespace (host sockets stay in synack's)")
+  @Option(
+      names = "--netns",
+      paramLabel = "NAME|PATH|PID",
+      description =
+          "make the TUN device inside this network namespace (host sockets stay in synack's)")
   String netns;
 
-  @Option(names = "--max-connections", paramLabel = "N", description = "host connections at once (default 4096)")
+  @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      description = "host connections at once (default 4096)")
   int maxConnections = 4096;
 
-  @Option(names = "--max-held-syns", paramLabel = "N", description = "SYNs waiting for their host connection at once (default 1024)")
+  @Option(
+      names = "--max-held-syns",
+      paramLabel = "N",
+      description = "SYNs waiting for their host connection at once (default 1024)")
   int maxHeldSyns = 1024;
 
-  @Option(names = "--max-udp-flows", paramLabel = "N", description = "UDP mappings at once (default 4096)")
+  @Option(
+      names = "--max-udp-flows",
+      paramLabel = "N",
+      description = "UDP mappings at once (default 4096)")
   int maxUdpFlows = 4096;
 
-  @Option(names = "--connect-timeout", paramLabel = "SECONDS", description = "host connection timeout (default 30)")
+  @Option(
+      names = "--connect-timeout",
+      paramLabel = "SECONDS",
+      description = "host connection timeout (default 30)")
   int connectTimeout = 30;
 
-  @Option(names = "--silent-unreachable",
-      description = "answer an unreachable destination with silence, not ICMP destination unreachable")
+  @Option(
+      names = "--silent-unreachable",
+      description =
+          "answer an unreachable destination with silence, not ICMP destination unreachable")
   boolean silentUnreachable;
 
-  @Option(names = "--ping", paramLabel = "relay|local",
-      description = "ping to any destination: relay (default) through unprivileged ICMP sockets, answered by synack itself"
-          + " where net.ipv4.ping_group_range allows none; local: synack answers every echo request itself")
+  @Option(
+      names = "--ping",
+      paramLabel = "relay|local",
+      description =
+          "ping to any destination: relay (default) through unprivileged ICMP sockets, answered by synack itself"
+              + " where net.ipv4.ping_group_range allows none; local: synack answers every echo request itself")
   String ping = "relay";
 
-  @Option(names = "--max-buffer-mib", paramLabel = "N",
-      description = "relay buffer memory held at once over all flows, in MiB (default 256); a flow beyond it waits")
+  @Option(
+      names = "--max-buffer-mib",
+      paramLabel = "N",
+      description =
+          "relay buffer memory held at once over all flows, in MiB (default 256); a flow beyond it waits")
   int maxBufferMib = 256;
 
-  @Option(names = "--socks5", paramLabel = "HOST:PORT", description = "carry TCP and UDP through this SOCKS5 proxy (RFC 1928 CONNECT, UDP ASSOCIATE)")
+  @Option(
+      names = "--socks5",
+      paramLabel = "HOST:PORT",
+      description = "carry TCP and UDP through this SOCKS5 proxy (RFC 1928 CONNECT, UDP ASSOCIATE)")
   String socks5;
 
-  @Option(names = "--socks-user", paramLabel = "U", description = "the SOCKS5 proxy's username (RFC 1929)")
+  @Option(
+      names = "--socks-user",
+      paramLabel = "U",
+      description = "the SOCKS5 proxy's username (RFC 1929)")
   String socksUser;
 
   @Option(names = "--socks-password", paramLabel = "P", description = "the SOCKS5 proxy's password")
   String socksPassword;
 
-  @Option(names = "--trace", paramLabel = "FILE.jsonl", description = "write the trace as JSON lines")
+  @Option(
+      names = "--trace",
+      paramLabel = "FILE.jsonl",
+      description = "write the trace as JSON lines")
   Path traceFile;
 
-  @Option(names = "--pcap", paramLabel = "FILE.pcap", description = "write every packet on the TUN device as pcap")
+  @Option(
+      names = "--pcap",
+      paramLabel = "FILE.pcap",
+      description = "write every packet on the TUN device as pcap")
   Path pcapFile;
 
-  @Mixin
-  LiveOptions live;
+  @Mixin LiveOptions live;
 
-  @Option(names = "--verbose", description = "one line per flow: opened, bytes each way, how it ended")
+  @Option(
+      names = "--verbose",
+      description = "one line per flow: opened, bytes each way, how it ended")
   boolean verbose;
 
   @Override
   public Integer call() throws Exception {
     tun.checkAlone();
     if (maxConnections < 1 || maxHeldSyns < 1 || maxUdpFlows < 1) {
-      throw new Main.UsageError("--max-connections, --max-held-syns and --max-udp-flows must be positive");
+      throw new Main.UsageError(
+          "--max-connections, --max-held-syns and --max-udp-flows must be positive");
     }
-    ForwarderOptions.IcmpEcho icmpEcho = switch (ping) {
-      case "relay" -> ForwarderOptions.IcmpEcho.RELAY;
-      case "local" -> ForwarderOptions.IcmpEcho.LOCAL;
-      default -> throw new Main.UsageError("--ping must be relay or local: " + ping);
-    };
-    if (maxBufferMib < 1) throw new Main.UsageError("--max-buffer-mib must be at least 1: " + maxBufferMib);
-    if (connectTimeout < 1) throw new Main.UsageError("--connect-timeout must be at least 1 second: " + connectTimeout);
-    InetSocketAddress proxy = socks5 == null ? null : AddressArguments.endpoint("--socks5", socks5, 1);
-    if ((socksUser != null || socksPassword != null) && proxy == null) throw new Main.UsageError("--socks-user and --socks-password need --socks5");
-    if ((socksUser == null) != (socksPassword == null)) throw new Main.UsageError("--socks-user and --socks-password go together");
-    if (socksUser != null && (socksUser.getBytes(StandardCharsets.UTF_8).length > 255 || socksPassword.getBytes(StandardCharsets.UTF_8).length > 255)) {
-      throw new Main.UsageError("--socks-user and --socks-password are 255 bytes at most (RFC 1929)");
+    ForwarderOptions.IcmpEcho icmpEcho =
+        switch (ping) {
+          case "relay" -> ForwarderOptions.IcmpEcho.RELAY;
+          case "local" -> ForwarderOptions.IcmpEcho.LOCAL;
+          default -> throw new Main.UsageError("--ping must be relay or local: " + ping);
+        };
+    if (maxBufferMib < 1)
+      throw new Main.UsageError("--max-buffer-mib must be at least 1: " + maxBufferMib);
+    if (connectTimeout < 1)
+      throw new Main.UsageError("--connect-timeout must be at least 1 second: " + connectTimeout);
+    InetSocketAddress proxy =
+        socks5 == null ? null : AddressArguments.endpoint("--socks5", socks5, 1);
+    if ((socksUser != null || socksPassword != null) && proxy == null)
+      throw new Main.UsageError("--socks-user and --socks-password need --socks5");
+    if ((socksUser == null) != (socksPassword == null))
+      throw new Main.UsageError("--socks-user and --socks-password go together");
+    if (socksUser != null
+        && (socksUser.getBytes(StandardCharsets.UTF_8).length > 255
+            || socksPassword.getBytes(StandardCharsets.UTF_8).length > 255)) {
+      throw new Main.UsageError(
+          "--socks-user and --socks-password are 255 bytes at most (RFC 1929)");
     }
     OutputPaths.distinct("--trace", traceFile, "--pcap", pcapFile);
     live.check(traceFile, pcapFile);
@@ -160,13 +205,23 @@ final class ForwardCommand implements Callable<Integer> {
       live.finish("forward", err);
       return 1;
     }
-    ForwarderOptions options = ForwarderOptions.defaults().withLimits(maxConnections, maxHeldSyns, maxUdpFlows)
-        .withConnectTimeout(Duration.ofSeconds(connectTimeout)).withSilentUnreachable(silentUnreachable)
-        .withTrace(TraceSink.both(trace, pages)).withLog(verbose ? line -> log(out, line) : null).withSocks5(proxy, socksUser, socksPassword)
-        .withIcmpEcho(icmpEcho).withMaxBufferBytes((long) maxBufferMib << 20);
+    ForwarderOptions options =
+        ForwarderOptions.defaults()
+            .withLimits(maxConnections, maxHeldSyns, maxUdpFlows)
+            .withConnectTimeout(Duration.ofSeconds(connectTimeout))
+            .withSilentUnreachable(silentUnreachable)
+            .withTrace(TraceSink.both(trace, pages))
+            .withLog(verbose ? line -> log(out, line) : null)
+            .withSocks5(proxy, socksUser, socksPassword)
+            .withIcmpEcho(icmpEcho)
+            .withMaxBufferBytes((long) maxBufferMib << 20);
     Forwarder forwarder = Forwarder.start(link, options);
     try {
-      err.println("synack forward: on " + tun.describe() + (netns != null ? " in namespace " + netns : "") + "; Ctrl-C stops");
+      err.println(
+          "synack forward: on "
+              + tun.describe()
+              + (netns != null ? " in namespace " + netns : "")
+              + "; Ctrl-C stops");
       err.println("synack forward: " + forwarder.icmpNote());
       err.flush();
       CountDownLatch stopAsked = new CountDownLatch(1);

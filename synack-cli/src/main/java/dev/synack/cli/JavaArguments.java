@@ -12,8 +12,8 @@ import java.util.jar.Manifest;
  * The {@code java} arguments of a program that {@code synack run} starts, with synack's class path
  * added: to a {@code -cp}, {@code -classpath} or {@code --class-path} the program gives, or in
  * front of its main class; {@code -jar APP.jar} becomes {@code -cp APP.jar:synack MAIN} (a jar's
- * own class path ignores {@code -cp}). A module ({@code -m MODULE[/MAIN]}, as the JDK's
- * {@code -m jdk.httpserver}) runs as given, synack's provider on the class path beside it.
+ * own class path ignores {@code -cp}). A module ({@code -m MODULE[/MAIN]}, as the JDK's {@code -m
+ * jdk.httpserver}) runs as given, synack's provider on the class path beside it.
  */
 final class JavaArguments {
   /**
@@ -45,7 +45,8 @@ final class JavaArguments {
         out.add(a + File.pathSeparator + synackClassPath);
         classPathSeen = true;
       } else if (a.equals("-m") || a.equals("--module") || a.startsWith("--module=")) {
-        // The JVM loads the provider by name through the system class loader, which sees the class path.
+        // The JVM loads the provider by name through the system class loader, which sees the class
+        // path.
         if (!classPathSeen) {
           out.add("-cp");
           out.add(synackClassPath);
@@ -68,14 +69,17 @@ final class JavaArguments {
         if (!classPathSeen) {
           String own = System.getenv("CLASSPATH");
           out.add("-cp");
-          out.add((own == null || own.isEmpty() ? "." : own) + File.pathSeparator + synackClassPath);
+          out.add(
+              (own == null || own.isEmpty() ? "." : own) + File.pathSeparator + synackClassPath);
         }
-        if (!a.endsWith(".java")) out.add(SOCKETS); // a source file runs as given: the launcher compiles it
+        if (!a.endsWith(".java"))
+          out.add(SOCKETS); // a source file runs as given: the launcher compiles it
         out.addAll(args.subList(i, args.size()));
         return out;
       }
     }
-    throw new Main.UsageError("no main class, -m or -jar among the java arguments: " + String.join(" ", args));
+    throw new Main.UsageError(
+        "no main class, -m or -jar among the java arguments: " + String.join(" ", args));
   }
 
   private static String mainClassOf(String jar) {

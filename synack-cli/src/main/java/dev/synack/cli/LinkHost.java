@@ -16,8 +16,10 @@ import java.util.function.Consumer;
 final class LinkHost implements AutoCloseable {
   private final HostDriver driver;
   private final InetAddress address;
+
   /** Closed after the loop has stopped, in reverse order: the outputs the loop wrote to. */
   private final List<AutoCloseable> afterwards;
+
   private boolean closed;
 
   private LinkHost(HostDriver driver, InetAddress address, List<AutoCloseable> afterwards) {
@@ -30,7 +32,12 @@ final class LinkHost implements AutoCloseable {
    * Starts a host named {@code name} with {@code address} on {@code link}; the host owns the link
    * from now on, and closes it and then {@code afterwards} when closed.
    */
-  static LinkHost start(String name, Link link, InetAddress address, HostConfig config, TraceSink trace,
+  static LinkHost start(
+      String name,
+      Link link,
+      InetAddress address,
+      HostConfig config,
+      TraceSink trace,
       AutoCloseable... afterwards) {
     Host host = new Host(name, config, trace);
     host.addAddress(address);
@@ -38,12 +45,18 @@ final class LinkHost implements AutoCloseable {
   }
 
   /**
-   * Starts a host as {@link #start(String, Link, InetAddress, HostConfig, TraceSink, AutoCloseable...)}
-   * does, whose loop gives {@code notes} one line when the link starts failing and one when it
-   * works again (a device taken down and up, deleted and reopened).
+   * Starts a host as {@link #start(String, Link, InetAddress, HostConfig, TraceSink,
+   * AutoCloseable...)} does, whose loop gives {@code notes} one line when the link starts failing
+   * and one when it works again (a device taken down and up, deleted and reopened).
    */
-  static LinkHost start(String name, Link link, InetAddress address, HostConfig config, TraceSink trace,
-      Consumer<String> notes, AutoCloseable... afterwards) {
+  static LinkHost start(
+      String name,
+      Link link,
+      InetAddress address,
+      HostConfig config,
+      TraceSink trace,
+      Consumer<String> notes,
+      AutoCloseable... afterwards) {
     Host host = new Host(name, config, trace);
     host.addAddress(address);
     return new LinkHost(new HostDriver(host, link, notes), address, List.of(afterwards));
@@ -64,7 +77,10 @@ final class LinkHost implements AutoCloseable {
     return address;
   }
 
-  /** Returns the message of what stopped the loop when it stopped by itself (its link closed under it), or null. */
+  /**
+   * Returns the message of what stopped the loop when it stopped by itself (its link closed under
+   * it), or null.
+   */
   String failure() {
     Throwable t = driver.failure();
     if (t == null) return null;

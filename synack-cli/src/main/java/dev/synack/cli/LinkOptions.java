@@ -31,25 +31,41 @@ final class LinkOptions {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Choice choice;
 
-  @Option(names = "--addr", required = true, paramLabel = "IP", description = "synack's own IP address on the link")
+  @Option(
+      names = "--addr",
+      required = true,
+      paramLabel = "IP",
+      description = "synack's own IP address on the link")
   String addr;
 
-  @Mixin
-  ImpairmentOptions impairment;
+  @Mixin ImpairmentOptions impairment;
 
-  @Option(names = "--trace", paramLabel = "FILE.jsonl", description = "write the trace as JSON lines")
+  @Option(
+      names = "--trace",
+      paramLabel = "FILE.jsonl",
+      description = "write the trace as JSON lines")
   Path traceFile;
 
-  @Option(names = "--pcap", paramLabel = "FILE.pcap", description = "write every packet sent and received as pcap")
+  @Option(
+      names = "--pcap",
+      paramLabel = "FILE.pcap",
+      description = "write every packet sent and received as pcap")
   Path pcapFile;
 
   /** The kinds of link; picocli fills exactly one field. */
   static final class Choice {
-    @ArgGroup(exclusive = false, multiplicity = "1", order = 1,
-        heading = "The link, one of: a TUN device, the kernel on the other side (root or a persistent device)%n")
+    @ArgGroup(
+        exclusive = false,
+        multiplicity = "1",
+        order = 1,
+        heading =
+            "The link, one of: a TUN device, the kernel on the other side (root or a persistent device)%n")
     TunLinkOptions tun;
 
-    @ArgGroup(exclusive = false, multiplicity = "1", order = 2,
+    @ArgGroup(
+        exclusive = false,
+        multiplicity = "1",
+        order = 2,
         heading = "or a UDP tunnel to another synack (no privileges)%n")
     UdpLinkOptions udp;
 
@@ -69,7 +85,9 @@ final class LinkOptions {
     return address;
   }
 
-  /** Returns one line saying what the impairment did to the packets so far; null when there is none. */
+  /**
+   * Returns one line saying what the impairment did to the packets so far; null when there is none.
+   */
   String impairmentReport() {
     return impairment.report();
   }
@@ -79,7 +97,9 @@ final class LinkOptions {
    * address (a UDP tunnel's ICMP port unreachable); never completed for a TUN device.
    */
   java.util.concurrent.CompletableFuture<String> peerUnreachable() {
-    return choice.udp != null ? choice.udp.peerUnreachable() : new java.util.concurrent.CompletableFuture<>();
+    return choice.udp != null
+        ? choice.udp.peerUnreachable()
+        : new java.util.concurrent.CompletableFuture<>();
   }
 
   /** Returns where the link leads, for one line of output. */
@@ -96,13 +116,20 @@ final class LinkOptions {
     return openOrReport(name, address, err, TraceSink.NONE);
   }
 
-  /** Opens the link and its host as {@link #openOrReport(String, InetAddress, PrintWriter)} does, its trace fed to {@code also} too. */
+  /**
+   * Opens the link and its host as {@link #openOrReport(String, InetAddress, PrintWriter)} does,
+   * its trace fed to {@code also} too.
+   */
   LinkHost openOrReport(String name, InetAddress address, PrintWriter err, TraceSink also) {
     try {
-      return open(name, address, also, line -> {
-        err.println(line);
-        err.flush();
-      });
+      return open(
+          name,
+          address,
+          also,
+          line -> {
+            err.println(line);
+            err.flush();
+          });
     } catch (IOException e) {
       err.println(e.getMessage());
       return null;
@@ -121,8 +148,12 @@ final class LinkOptions {
     return open(name, address, TraceSink.NONE, notes);
   }
 
-  /** Opens the link and its host as {@link #open(String, InetAddress, Consumer)} does, its trace fed to {@code also} too. */
-  LinkHost open(String name, InetAddress address, TraceSink also, Consumer<String> notes) throws IOException {
+  /**
+   * Opens the link and its host as {@link #open(String, InetAddress, Consumer)} does, its trace fed
+   * to {@code also} too.
+   */
+  LinkHost open(String name, InetAddress address, TraceSink also, Consumer<String> notes)
+      throws IOException {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
       Link link = choice.chosen().open(notes);
@@ -138,13 +169,15 @@ final class LinkOptions {
       TraceSink trace = TraceSink.NONE;
       Writer traceWriter = null;
       if (traceFile != null) {
-        traceWriter = output(traceFile, () -> Files.newBufferedWriter(traceFile, StandardCharsets.UTF_8));
+        traceWriter =
+            output(traceFile, () -> Files.newBufferedWriter(traceFile, StandardCharsets.UTF_8));
         opened.add(traceWriter);
         trace = new JsonLinesSink(traceWriter);
       }
       trace = TraceSink.both(trace, also);
       HostConfig config = HostConfig.defaults(new SecureRandom().nextLong()).withMtu(link.mtu());
-      return traceWriter == null ? LinkHost.start(name, link, address, config, trace, notes)
+      return traceWriter == null
+          ? LinkHost.start(name, link, address, config, trace, notes)
           : LinkHost.start(name, link, address, config, trace, notes, traceWriter);
     } catch (IOException | RuntimeException e) {
       for (AutoCloseable c : opened.reversed()) {
@@ -168,8 +201,10 @@ final class LinkOptions {
     try {
       return opener.open();
     } catch (IOException e) {
-      String why = e instanceof NoSuchFileException ? "no such directory"
-          : e instanceof AccessDeniedException ? "permission denied" : e.getMessage();
+      String why =
+          e instanceof NoSuchFileException
+              ? "no such directory"
+              : e instanceof AccessDeniedException ? "permission denied" : e.getMessage();
       throw new IOException("synack: cannot write " + file + ": " + why, e);
     }
   }

@@ -19,17 +19,26 @@ import picocli.CommandLine.Option;
  * sink goes into the host's trace), {@link #finish} once the command stops, by any way.
  */
 final class LiveOptions {
-  @Option(names = "--html", paramLabel = "FILE.html",
-      description = "when stopped (also by Ctrl-C or SIGTERM), write the run as one HTML page: each connection's ladder"
-          + " with its narration, player, state diagram and graphs (a list to choose from when there are several)")
+  @Option(
+      names = "--html",
+      paramLabel = "FILE.html",
+      description =
+          "when stopped (also by Ctrl-C or SIGTERM), write the run as one HTML page: each connection's ladder"
+              + " with its narration, player, state diagram and graphs (a list to choose from when there are several)")
   Path html;
 
-  @Option(names = "--watch", paramLabel = "PORT",
-      description = "serve a live page on http://127.0.0.1:PORT/ (0: any free port, printed): the open connections,"
-          + " their states, and a ladder that grows as segments pass")
+  @Option(
+      names = "--watch",
+      paramLabel = "PORT",
+      description =
+          "serve a live page on http://127.0.0.1:PORT/ (0: any free port, printed): the open connections,"
+              + " their states, and a ladder that grows as segments pass")
   Integer watch;
 
-  @Option(names = "--lang", paramLabel = "en|zh", defaultValue = "en",
+  @Option(
+      names = "--lang",
+      paramLabel = "en|zh",
+      defaultValue = "en",
       description = "language of the --html and --watch pages: en or zh (the articles' Chinese)")
   String lang;
 
@@ -42,8 +51,10 @@ final class LiveOptions {
    * capture's; a bad one is a {@link Main.UsageError}.
    */
   void check(Path traceFile, Path pcapFile) {
-    if (!lang.equals("en") && !lang.equals("zh")) throw new Main.UsageError("unknown language '" + lang + "' (en or zh)");
-    if (watch != null && (watch < 0 || watch > 65535)) throw new Main.UsageError("--watch must be a port 0..65535: " + watch);
+    if (!lang.equals("en") && !lang.equals("zh"))
+      throw new Main.UsageError("unknown language '" + lang + "' (en or zh)");
+    if (watch != null && (watch < 0 || watch > 65535))
+      throw new Main.UsageError("--watch must be a port 0..65535: " + watch);
     OutputPaths.distinct("--trace", traceFile, "--html", html);
     OutputPaths.distinct("--pcap", pcapFile, "--html", html);
     OutputPaths.check("--html", html);
@@ -69,7 +80,8 @@ final class LiveOptions {
         server = WatchServer.start(watch, feed, title + " — live", lang);
       } catch (BindException e) {
         feed.close();
-        throw new Main.UsageError("--watch " + watch + ": cannot listen on 127.0.0.1:" + watch + ": " + e.getMessage());
+        throw new Main.UsageError(
+            "--watch " + watch + ": cannot listen on 127.0.0.1:" + watch + ": " + e.getMessage());
       }
       err.println("synack " + command + ": watch " + server.url());
       err.flush();
@@ -80,9 +92,9 @@ final class LiveOptions {
 
   /**
    * Writes the --html page (once) and stops the live page; says what was written, or why not, on
-   * {@code err}. Synchronized as a whole: a shutdown hook and the command's own thread may both call
-   * it, and the one that comes second must not return (and let the JVM halt) before the first has
-   * said what it wrote.
+   * {@code err}. Synchronized as a whole: a shutdown hook and the command's own thread may both
+   * call it, and the one that comes second must not return (and let the JVM halt) before the first
+   * has said what it wrote.
    */
   synchronized void finish(String command, PrintWriter err) {
     if (server != null) server.close();

@@ -29,8 +29,12 @@ final class LocalAddresses {
   static String warningFor(InetAddress address, String device) {
     String owner = interfaceWith(address);
     if (owner == null) return null;
-    return "warning: " + dev.synack.wire.Addresses.text(address) + " is already an address of this machine (on "
-        + owner + "): the kernel answers it itself and will never route it to " + device
+    return "warning: "
+        + dev.synack.wire.Addresses.text(address)
+        + " is already an address of this machine (on "
+        + owner
+        + "): the kernel answers it itself and will never route it to "
+        + device
         + "; give synack an address no interface has";
   }
 }

@@ -21,28 +21,52 @@ import java.util.concurrent.TimeUnit;
 final class LoopsServe {
   private LoopsServe() {}
 
-  /** Returns the number of loops {@code --loops} asks for, or throws the usage error that says why not. */
+  /**
+   * Returns the number of loops {@code --loops} asks for, or throws the usage error that says why
+   * not.
+   */
   static int check(int loops, LinkOptions link) {
     if (loops < 0 || loops > TunLink.MAX_QUEUES) {
       throw new Main.UsageError("--loops must be 0.." + TunLink.MAX_QUEUES + ": " + loops);
     }
-    if (link.choice.tun == null) throw new Main.UsageError("--loops above 1 needs --tun (one queue per loop)");
-    if (link.traceFile != null || link.pcapFile != null || link.impairment.loss > 0 || link.impairment.reorder > 0
+    if (link.choice.tun == null)
+      throw new Main.UsageError("--loops above 1 needs --tun (one queue per loop)");
+    if (link.traceFile != null
+        || link.pcapFile != null
+        || link.impairment.loss > 0
+        || link.impairment.reorder > 0
         || link.impairment.duplicate > 0) {
-      throw new Main.UsageError("--loops above 1 takes no --trace, --pcap, --loss, --reorder or --dup yet");
+      throw new Main.UsageError(
+          "--loops above 1 takes no --trace, --pcap, --loss, --reorder or --dup yet");
     }
     return loops == 0 ? Runtime.getRuntime().availableProcessors() : loops;
   }
 
   /** Serves until asked to stop; returns the exit code. */
-  static int run(TunLinkOptions tun, InetAddress address, int loops, int port, String name, Service service,
-      PrintWriter out, PrintWriter err) throws InterruptedException {
+  static int run(
+      TunLinkOptions tun,
+      InetAddress address,
+      int loops,
+      int port,
+      String name,
+      Service service,
+      PrintWriter out,
+      PrintWriter err)
+      throws InterruptedException {
     Stack stack;
     try {
-      stack = Stack.builder().name("synack").tun(tun.device).loops(loops).address(address).notes(line -> {
-        err.println(line);
-        err.flush();
-      }).build();
+      stack =
+          Stack.builder()
+              .name("synack")
+              .tun(tun.device)
+              .loops(loops)
+              .address(address)
+              .notes(
+                  line -> {
+                    err.println(line);
+                    err.flush();
+                  })
+              .build();
     } catch (IOException | IllegalArgumentException e) {
       err.println(e.getMessage());
       return 1;
@@ -59,8 +83,18 @@ final class LoopsServe {
         err.println("synack serve: port " + port + ": " + e.getMessage());
         return 1;
       }
-      err.println("synack serve: " + name + " on " + Addresses.endpoint(address, port) + " (TUN " + first.name() + ", "
-          + first.mode() + ", " + stack.loopCount() + " loops); Ctrl-C stops");
+      err.println(
+          "synack serve: "
+              + name
+              + " on "
+              + Addresses.endpoint(address, port)
+              + " (TUN "
+              + first.name()
+              + ", "
+              + first.mode()
+              + ", "
+              + stack.loopCount()
+              + " loops); Ctrl-C stops");
       err.flush();
       CountDownLatch stopAsked = new CountDownLatch(1);
       Thread hook = new Thread(() -> stop(server, err), "synack-serve-stop");
@@ -86,8 +120,15 @@ final class LoopsServe {
     try {
       int open = server.openConnections();
       int inOrder = server.stop(ServeCommand.STOP_GRACE);
-      err.println("synack serve: stopped; " + server.accepted() + " connections served, " + inOrder + " of " + open
-          + " open ones closed in order" + (inOrder < open ? ", the rest reset" : ""));
+      err.println(
+          "synack serve: stopped; "
+              + server.accepted()
+              + " connections served, "
+              + inOrder
+              + " of "
+              + open
+              + " open ones closed in order"
+              + (inOrder < open ? ", the rest reset" : ""));
     } catch (IOException e) {
       err.println("synack serve: stopping: " + e.getMessage());
     }

@@ -27,17 +27,22 @@ public final class Main implements Callable<Integer> {
   /** The width help wraps to when the terminal's is unknown. */
   static final int HELP_WIDTH = 80;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   /** Exit code for a bad command line, as for every usage error. */
   static final int EXIT_USAGE = 2;
 
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true, UTF_8), new PrintWriter(System.err, true, UTF_8)));
+    System.exit(
+        run(
+            args,
+            new PrintWriter(System.out, true, UTF_8),
+            new PrintWriter(System.err, true, UTF_8)));
   }
 
-  /** Runs the command line and returns the exit code; output goes to {@code out} and {@code err}. */
+  /**
+   * Runs the command line and returns the exit code; output goes to {@code out} and {@code err}.
+   */
   static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cl = commandLine();
     cl.setOut(out);
@@ -51,27 +56,37 @@ public final class Main implements Callable<Integer> {
     for (Object sub : Subcommands.all()) {
       cl.addSubcommand(sub);
     }
-    // Help wraps to the terminal's width, or to 80 columns when it cannot be known (a pipe, a test).
+    // Help wraps to the terminal's width, or to 80 columns when it cannot be known (a pipe, a
+    // test).
     // Set after the subcommands are added, so that it reaches them too.
     cl.setUsageHelpWidth(HELP_WIDTH);
     cl.setUsageHelpAutoWidth(true);
-    cl.setParameterExceptionHandler((ex, args) -> {
-      // One clear line and exit code 2, instead of the whole usage text.
-      String where = ex.getCommandLine().getCommandName();
-      String prefix = where.equals("synack") ? "synack" : "synack " + where;
-      // Picocli starts the messages of argument groups with "Error: ", which the prefix already says.
-      String message = ex.getMessage().replaceFirst("^Error: ", "");
-      ex.getCommandLine().getErr().println(prefix + ": " + message + " (see '" + prefix + " --help')");
-      return EXIT_USAGE;
-    });
-    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      if (ex instanceof UsageError u) {
-        commandLine.getErr().println("synack " + commandLine.getCommandName() + ": " + u.getMessage());
-        return EXIT_USAGE;
-      }
-      commandLine.getErr().println("synack " + commandLine.getCommandName() + ": " + describe(ex));
-      return 1;
-    });
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          // One clear line and exit code 2, instead of the whole usage text.
+          String where = ex.getCommandLine().getCommandName();
+          String prefix = where.equals("synack") ? "synack" : "synack " + where;
+          // Picocli starts the messages of argument groups with "Error: ", which the prefix already
+          // says.
+          String message = ex.getMessage().replaceFirst("^Error: ", "");
+          ex.getCommandLine()
+              .getErr()
+              .println(prefix + ": " + message + " (see '" + prefix + " --help')");
+          return EXIT_USAGE;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          if (ex instanceof UsageError u) {
+            commandLine
+                .getErr()
+                .println("synack " + commandLine.getCommandName() + ": " + u.getMessage());
+            return EXIT_USAGE;
+          }
+          commandLine
+              .getErr()
+              .println("synack " + commandLine.getCommandName() + ": " + describe(ex));
+          return 1;
+        });
     return cl;
   }
 
@@ -88,7 +103,8 @@ public final class Main implements Callable<Integer> {
 
   /**
    * Returns one line saying what went wrong, in words rather than an exception's class name: the
-   * file exceptions of java.nio carry only the path as their message, so their kind is put in words.
+   * file exceptions of java.nio carry only the path as their message, so their kind is put in
+   * words.
    */
   static String describe(Throwable ex) {
     return switch (ex) {
@@ -96,9 +112,13 @@ public final class Main implements Callable<Integer> {
       case java.nio.file.AccessDeniedException e -> "permission denied: " + e.getFile();
       case java.nio.file.FileAlreadyExistsException e -> "already exists: " + e.getFile();
       case java.nio.file.NotDirectoryException e -> "not a directory: " + e.getFile();
-      case java.nio.file.FileSystemException e when e.getReason() != null -> e.getFile() + ": " + e.getReason();
+      case java.nio.file.FileSystemException e when e.getReason() != null ->
+          e.getFile() + ": " + e.getReason();
       case java.io.UncheckedIOException e when e.getCause() != null -> describe(e.getCause());
-      default -> ex.getMessage() != null && !ex.getMessage().isBlank() ? ex.getMessage() : ex.getClass().getSimpleName();
+      default ->
+          ex.getMessage() != null && !ex.getMessage().isBlank()
+              ? ex.getMessage()
+              : ex.getClass().getSimpleName();
     };
   }
 

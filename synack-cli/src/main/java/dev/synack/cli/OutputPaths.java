@@ -27,9 +27,11 @@ final class OutputPaths {
    */
   static void check(String option, Path file) {
     if (file == null) return;
-    if (Files.isDirectory(file)) throw new Main.UsageError(option + " " + file + ": is a directory");
+    if (Files.isDirectory(file))
+      throw new Main.UsageError(option + " " + file + ": is a directory");
     boolean existed = Files.exists(file);
-    try (OutputStream probe = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+    try (OutputStream probe =
+        Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
       // Opened: the run will be able to write it.
     } catch (IOException e) {
       throw new Main.UsageError(option + " " + file + ": " + why(file, e));
@@ -63,7 +65,8 @@ final class OutputPaths {
       case NoSuchFileException x -> "no such directory" + (parent == null ? "" : " " + parent);
       case NotDirectoryException x -> "not a directory: " + parent;
       case AccessDeniedException x -> "permission denied";
-      case FileSystemException x when x.getReason() != null -> x.getReason().toLowerCase(java.util.Locale.ROOT);
+      case FileSystemException x when x.getReason() != null ->
+          x.getReason().toLowerCase(java.util.Locale.ROOT);
       default -> e.getMessage();
     };
   }

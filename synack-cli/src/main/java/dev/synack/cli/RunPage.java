@@ -62,7 +62,15 @@ final class RunPage implements TraceSink {
         RunPageChooser.write(conns, options, leftOut, w);
       }
     }
-    return "html: " + file + " (" + conns.size() + " connection" + (conns.size() == 1 ? "" : "s")
-        + (leftOut > 0 ? "; the " + leftOut + " events after the first " + MAX_EVENTS + " left out" : "") + ")";
+    return "html: "
+        + file
+        + " ("
+        + conns.size()
+        + " connection"
+        + (conns.size() == 1 ? "" : "s")
+        + (leftOut > 0
+            ? "; the " + leftOut + " events after the first " + MAX_EVENTS + " left out"
+            : "")
+        + ")";
   }
 }

@@ -8,21 +8,24 @@ import java.util.Set;
 
 /**
  * What a capture shows about each segment of one connection, as Wireshark's TCP sequence analysis
- * marks it (the {@code tcp.analysis.*} fields of tshark): retransmissions of each kind,
- * duplicate ACKs with their number, segments not captured, out-of-order segments, zero windows
- * and their probes, keep-alives, full windows and window updates.
+ * marks it (the {@code tcp.analysis.*} fields of tshark): retransmissions of each kind, duplicate
+ * ACKs with their number, segments not captured, out-of-order segments, zero windows and their
+ * probes, keep-alives, full windows and window updates.
  *
- * <p>The rules are Wireshark's own ({@code epan/dissectors/packet-tcp.c},
- * {@code tcp_analyze_sequence_number}), written anew and checked segment by segment against
- * tshark 4.0 on captures of the Linux kernel over a lossy path ({@code DecodeAnalysisInteropTest}).
- * They are heuristics of a passive observer, not what either end knew: a "retransmission" is a
- * segment below the highest sequence number seen, an "out-of-order" one that came within the
- * handshake's round-trip time of it.
+ * <p>The rules are Wireshark's own ({@code epan/dissectors/packet-tcp.c}, {@code
+ * tcp_analyze_sequence_number}), written anew and checked segment by segment against tshark 4.0 on
+ * captures of the Linux kernel over a lossy path ({@code DecodeAnalysisInteropTest}). They are
+ * heuristics of a passive observer, not what either end knew: a "retransmission" is a segment below
+ * the highest sequence number seen, an "out-of-order" one that came within the handshake's
+ * round-trip time of it.
  *
  * <p>Call {@link #segment} for every segment of the connection, in capture order.
  */
 final class SegmentAnalysis {
-  /** One mark, with the name of its tshark field ({@code tcp.analysis.NAME}) and its Wireshark label. */
+  /**
+   * One mark, with the name of its tshark field ({@code tcp.analysis.NAME}) and its Wireshark
+   * label.
+   */
   enum Mark {
     RETRANSMISSION("retransmission", "TCP Retransmission", "TCP 重传"),
     FAST_RETRANSMISSION("fast_retransmission", "TCP Fast Retransmission", "TCP 快速重传"),
@@ -41,6 +44,7 @@ final class SegmentAnalysis {
 
     private final String field;
     private final String label;
+
     /** The label in Chinese, for {@code decode --lang zh}. */
     private final String labelZh;
 
@@ -69,23 +73,31 @@ final class SegmentAnalysis {
   /**
    * The marks of one segment.
    *
-   * @param marks        what the segment is, possibly several things at once
-   * @param duplicateAck for a duplicate ACK, its number in the run of duplicates (1, 2, ...); else 0
+   * @param marks what the segment is, possibly several things at once
+   * @param duplicateAck for a duplicate ACK, its number in the run of duplicates (1, 2, ...); else
+   *     0
    */
   record Result(Set<Mark> marks, int duplicateAck) {
-    /** Returns the marks as Wireshark writes them in front of a line, {@code [TCP Dup ACK #2] }, or "". */
+    /**
+     * Returns the marks as Wireshark writes them in front of a line, {@code [TCP Dup ACK #2] }, or
+     * "".
+     */
     String labels() {
       return labels("en");
     }
 
-    /** Returns the marks as Wireshark writes them, in {@code lang}: {@code [TCP 重复 ACK #2] } in Chinese. */
+    /**
+     * Returns the marks as Wireshark writes them, in {@code lang}: {@code [TCP 重复 ACK #2] } in
+     * Chinese.
+     */
     String labels(String lang) {
       if (marks.isEmpty()) return "";
       StringBuilder b = new StringBuilder();
       for (Mark m : marks) {
         // Wireshark shows a fast or spurious retransmission under its own name only.
         if (m == Mark.RETRANSMISSION
-            && (marks.contains(Mark.FAST_RETRANSMISSION) || marks.contains(Mark.SPURIOUS_RETRANSMISSION))) continue;
+            && (marks.contains(Mark.FAST_RETRANSMISSION)
+                || marks.contains(Mark.SPURIOUS_RETRANSMISSION))) continue;
         b.append('[').append(lang.equals("zh") ? m.labelZh() : m.label());
         if (m == Mark.DUPLICATE_ACK) b.append(" #").append(duplicateAck);
         b.append("] ");
@@ -98,36 +110,56 @@ final class SegmentAnalysis {
   private static final class Flow {
     /** The sequence number after the highest byte (or SYN/FIN) seen; 0 while nothing was seen. */
     int nextSeq;
+
     long nextSeqTime;
-    /** The highest sequence number such that everything below it was seen in order ("max seq to be acked"). */
+
+    /**
+     * The highest sequence number such that everything below it was seen in order ("max seq to be
+     * acked").
+     */
     int maxSeqToBeAcked;
+
     /** The last acknowledgment number, raw window and their time. */
     int lastAck;
+
     int window;
     long lastAckTime;
+
     /** The window shift this side announced: -1 unknown (no SYN seen), -2 none, else the shift. */
     int windowScale = -1;
+
     /** Whether the last segment of this direction was a SYN (whose window is never scaled). */
     boolean lastWasSyn;
-    /** Duplicate ACKs in the current run; -1 once an ACKed-unseen mark was given for the other direction's gap. */
+
+    /**
+     * Duplicate ACKs in the current run; -1 once an ACKed-unseen mark was given for the other
+     * direction's gap.
+     */
     int duplicateAcks;
+
     EnumSet<Mark> lastMarks = EnumSet.noneOf(Mark.class);
   }
 
   private final Flow first = new Flow();
   private final Flow second = new Flow();
-  /** When the last SYN (without ACK) was seen, and the handshake's round-trip time once known (0 until then). */
+
+  /**
+   * When the last SYN (without ACK) was seen, and the handshake's round-trip time once known (0
+   * until then).
+   */
   private long lastSynTime = -1;
+
   private long firstRtt;
 
   /**
    * Analyses one segment.
    *
-   * @param timeNanos      when it was captured
-   * @param fromFirst      whether it goes from the connection's first endpoint to its second
-   * @param s              the segment
+   * @param timeNanos when it was captured
+   * @param fromFirst whether it goes from the connection's first endpoint to its second
+   * @param s the segment
    */
-  @SuppressWarnings("LabelledBreakTarget") // Wireshark's analysis order: the first verdict ends the block
+  @SuppressWarnings(
+      "LabelledBreakTarget") // Wireshark's analysis order: the first verdict ends the block
   Result segment(long timeNanos, boolean fromFirst, TcpSegment s) {
     Flow fwd = fromFirst ? first : second;
     Flow rev = fromFirst ? second : first;
@@ -165,15 +197,26 @@ final class SegmentAnalysis {
       if ((len == 0 || len == 1) && seq == fwd.nextSeq - 1 && !control) marks.add(Mark.KEEP_ALIVE);
       boolean repeats = len == 0 && seq == fwd.nextSeq && ack == fwd.lastAck && !control;
       if (repeats && window != 0 && window != fwd.window) marks.add(Mark.WINDOW_UPDATE);
-      if (len > 0 && !control && rev.windowScale != -1
-          && seq + len == rev.lastAck + (rev.window << (rev.lastWasSyn || rev.windowScale == -2 ? 0 : rev.windowScale))) {
+      if (len > 0
+          && !control
+          && rev.windowScale != -1
+          && seq + len
+              == rev.lastAck
+                  + (rev.window
+                      << (rev.lastWasSyn || rev.windowScale == -2 ? 0 : rev.windowScale))) {
         marks.add(Mark.WINDOW_FULL);
       }
-      if (repeats && window != 0 && window == fwd.window && rev.lastMarks.contains(Mark.KEEP_ALIVE)) {
+      if (repeats
+          && window != 0
+          && window == fwd.window
+          && rev.lastMarks.contains(Mark.KEEP_ALIVE)) {
         marks.add(Mark.KEEP_ALIVE_ACK);
         break analysis;
       }
-      if (repeats && window == 0 && fwd.window == 0 && rev.lastMarks.contains(Mark.ZERO_WINDOW_PROBE)) {
+      if (repeats
+          && window == 0
+          && fwd.window == 0
+          && rev.lastMarks.contains(Mark.ZERO_WINDOW_PROBE)) {
         marks.add(Mark.ZERO_WINDOW_PROBE_ACK);
         break analysis;
       }
@@ -209,7 +252,8 @@ final class SegmentAnalysis {
       fwd.nextSeq = next;
       fwd.nextSeqTime = timeNanos;
     }
-    if ((fwd.maxSeqToBeAcked == 0 || seq == fwd.maxSeqToBeAcked) && !probe) fwd.maxSeqToBeAcked = fwd.nextSeq;
+    if ((fwd.maxSeqToBeAcked == 0 || seq == fwd.maxSeqToBeAcked) && !probe)
+      fwd.maxSeqToBeAcked = fwd.nextSeq;
     fwd.window = window;
     fwd.lastAck = ack;
     fwd.lastAckTime = timeNanos;
@@ -218,8 +262,18 @@ final class SegmentAnalysis {
     return new Result(marks, duplicateAck);
   }
 
-  /** Marks a segment that does not advance its direction's sequence numbers: which kind of repeat it is. */
-  private void classifyRepeat(long now, Flow fwd, Flow rev, int seq, int len, boolean syn, boolean fin,
+  /**
+   * Marks a segment that does not advance its direction's sequence numbers: which kind of repeat it
+   * is.
+   */
+  private void classifyRepeat(
+      long now,
+      Flow fwd,
+      Flow rev,
+      int seq,
+      int len,
+      boolean syn,
+      boolean fin,
       EnumSet<Mark> marks) {
     boolean notAdvanced = fwd.nextSeq != 0 && SeqNum.lt(seq, fwd.nextSeq);
     // More than one byte starting one below the highest seen is new data after a zero-window probe.
@@ -232,13 +286,16 @@ final class SegmentAnalysis {
     if (!notAdvanced) return;
     // Time differences are unsigned, as Wireshark's guint64: a capture whose clock steps back (two
     // CPUs stamping packets) gives a huge difference, never a small one.
-    if (rev.duplicateAcks >= 2 && rev.lastAck == seq && Long.compareUnsigned(now - rev.lastAckTime, 20_000_000L) < 0) {
+    if (rev.duplicateAcks >= 2
+        && rev.lastAck == seq
+        && Long.compareUnsigned(now - rev.lastAckTime, 20_000_000L) < 0) {
       marks.add(Mark.FAST_RETRANSMISSION);
       marks.add(Mark.RETRANSMISSION);
       return;
     }
     long threshold = firstRtt == 0 ? 3_000_000L : firstRtt;
-    if (Long.compareUnsigned(now - fwd.nextSeqTime, threshold) < 0 && fwd.nextSeq != seq + len + (syn || fin ? 1 : 0)) {
+    if (Long.compareUnsigned(now - fwd.nextSeqTime, threshold) < 0
+        && fwd.nextSeq != seq + len + (syn || fin ? 1 : 0)) {
       marks.add(Mark.OUT_OF_ORDER);
       return;
     }

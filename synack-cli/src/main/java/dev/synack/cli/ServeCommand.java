@@ -51,36 +51,44 @@ final class ServeCommand implements Callable<Integer> {
   /** How long connections get to close in order once the server is told to stop. */
   static final Duration STOP_GRACE = Duration.ofSeconds(3);
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Mixin
-  LinkOptions link;
+  @Mixin LinkOptions link;
 
-  @Mixin
-  LiveOptions live;
+  @Mixin LiveOptions live;
 
   @ArgGroup(exclusive = true)
   What what;
 
-  @Option(names = "--port", paramLabel = "N", description = "the port (default: 7 echo, 9 discard, 80 http)")
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      description = "the port (default: 7 echo, 9 discard, 80 http)")
   Integer port;
 
-  @Option(names = "--idle-timeout", paramLabel = "SECONDS",
-      description = "close a connection that sends nothing for this long; with --http, one that has not sent a whole"
-          + " request within it, counted from the last response, or takes nothing of a response for that long"
-          + " (default: 75 with --http, as nginx; none otherwise)")
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "SECONDS",
+      description =
+          "close a connection that sends nothing for this long; with --http, one that has not sent a whole"
+              + " request within it, counted from the last response, or takes nothing of a response for that long"
+              + " (default: 75 with --http, as nginx; none otherwise)")
   Double idleTimeoutSeconds;
 
-  @Option(names = "--keepalive",
-      description = "TCP keep-alive on every connection (SO_KEEPALIVE, Linux's timing: first probe after 7200 s idle,"
-          + " then every 75 s, reset after 9 unanswered)")
+  @Option(
+      names = "--keepalive",
+      description =
+          "TCP keep-alive on every connection (SO_KEEPALIVE, Linux's timing: first probe after 7200 s idle,"
+              + " then every 75 s, reset after 9 unanswered)")
   boolean keepAlive;
 
-  @Option(names = "--loops", paramLabel = "N",
-      description = "event loops, each on a queue of the TUN device (multiqueue), connections spread over them by"
-          + " their addresses and ports; 0 for one per processor (default: 1; more needs --tun, and no --trace,"
-          + " --pcap or impairment)")
+  @Option(
+      names = "--loops",
+      paramLabel = "N",
+      description =
+          "event loops, each on a queue of the TUN device (multiqueue), connections spread over them by"
+              + " their addresses and ports; 0 for one per processor (default: 1; more needs --tun, and no --trace,"
+              + " --pcap or impairment)")
   Integer loops;
 
   /** The service asked for; echo when none is. */
@@ -91,7 +99,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--discard", description = "read and throw away what arrives (RFC 863)")
     boolean discard;
 
-    @Option(names = "--http", paramLabel = "DIR", description = "serve the files under DIR over HTTP/1.1")
+    @Option(
+        names = "--http",
+        paramLabel = "DIR",
+        description = "serve the files under DIR over HTTP/1.1")
     Path httpRoot;
   }
 
@@ -113,8 +124,11 @@ final class ServeCommand implements Callable<Integer> {
       name = "http";
       defaultPort = 80;
       try {
-        service = HttpFileService.of(what.httpRoot, idle != null ? idle : HttpFileService.DEFAULT_IDLE_TIMEOUT,
-            line -> log(out, line));
+        service =
+            HttpFileService.of(
+                what.httpRoot,
+                idle != null ? idle : HttpFileService.DEFAULT_IDLE_TIMEOUT,
+                line -> log(out, line));
       } catch (IOException e) {
         throw new Main.UsageError("--http " + what.httpRoot + ": " + e.getMessage());
       }
@@ -144,19 +158,29 @@ final class ServeCommand implements Callable<Integer> {
       live.finish("serve", err);
       return 1;
     }
-    try (host; ControlSocket control = ControlSocket.open("serve", host.driver(), host.host(), err)) {
+    try (host;
+        ControlSocket control = ControlSocket.open("serve", host.driver(), host.host(), err)) {
       Server server;
       try {
-        server = Server.start(host.driver(), host.host(), host.address(), p, service, line -> log(out, line));
+        server =
+            Server.start(
+                host.driver(), host.host(), host.address(), p, service, line -> log(out, line));
       } catch (BindException e) {
         err.println("synack serve: port " + p + ": " + e.getMessage());
         live.finish("serve", err);
         return 1;
       }
-      err.println("synack serve: " + name + " on " + Addresses.endpoint(host.address(), p) + " (" + link.describe()
-          + "); Ctrl-C stops");
+      err.println(
+          "synack serve: "
+              + name
+              + " on "
+              + Addresses.endpoint(host.address(), p)
+              + " ("
+              + link.describe()
+              + "); Ctrl-C stops");
       CountDownLatch stopAsked = new CountDownLatch(1);
-      // SIGINT and SIGTERM ask this thread to stop; the hook is for the other ways the JVM ends (SIGHUP, -Xrs).
+      // SIGINT and SIGTERM ask this thread to stop; the hook is for the other ways the JVM ends
+      // (SIGHUP, -Xrs).
       Thread hook = new Thread(() -> stop(server, host, link, live, err), "synack-serve-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       StopSignals.install(stopAsked::countDown);
@@ -169,7 +193,8 @@ final class ServeCommand implements Callable<Integer> {
           return 1;
         }
       }
-      if (!StopSignals.removeShutdownHook(hook)) return 0; // Too late: the JVM is ending, the hook stops the server.
+      if (!StopSignals.removeShutdownHook(hook))
+        return 0; // Too late: the JVM is ending, the hook stops the server.
       stop(server, host, link, live, err);
       return 0;
     }
@@ -181,19 +206,33 @@ final class ServeCommand implements Callable<Integer> {
     double s = idleTimeoutSeconds;
     // At least a millisecond (the socket's unit), at most what a socket timeout holds (24 days).
     if (!(s >= 0.001 && s <= Integer.MAX_VALUE / 1000.0)) {
-      throw new Main.UsageError("--idle-timeout must be from 0.001 to " + Integer.MAX_VALUE / 1000 + " seconds: "
-          + idleTimeoutSeconds);
+      throw new Main.UsageError(
+          "--idle-timeout must be from 0.001 to "
+              + Integer.MAX_VALUE / 1000
+              + " seconds: "
+              + idleTimeoutSeconds);
     }
     return Duration.ofNanos(Math.round(s * 1e9));
   }
 
-  /** Closes every connection in order within {@link #STOP_GRACE}, then the host and its outputs, then writes the pages. */
-  private static void stop(Server server, LinkHost host, LinkOptions link, LiveOptions live, PrintWriter err) {
+  /**
+   * Closes every connection in order within {@link #STOP_GRACE}, then the host and its outputs,
+   * then writes the pages.
+   */
+  private static void stop(
+      Server server, LinkHost host, LinkOptions link, LiveOptions live, PrintWriter err) {
     try {
       int open = server.openConnections();
       int inOrder = server.stop(STOP_GRACE);
-      err.println("synack serve: stopped; " + server.accepted() + " connections served, " + inOrder + " of " + open
-          + " open ones closed in order" + (inOrder < open ? ", the rest reset" : ""));
+      err.println(
+          "synack serve: stopped; "
+              + server.accepted()
+              + " connections served, "
+              + inOrder
+              + " of "
+              + open
+              + " open ones closed in order"
+              + (inOrder < open ? ", the rest reset" : ""));
       String impaired = link.impairmentReport();
       if (impaired != null) err.println("synack serve: " + impaired);
     } catch (IOException e) {

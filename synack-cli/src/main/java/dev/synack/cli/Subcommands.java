@@ -8,8 +8,17 @@ final class Subcommands {
   private Subcommands() {}
 
   static List<Object> all() {
-    return List.of(new DemoCommand(), new ServeCommand(), new ConnectCommand(), new ForwardCommand(),
-        new RunCommand(), new DecodeCommand(), new RenderCommand(), new SsCommand(), new ScriptCommand(),
-        new BenchCommand(), new TortureCommand());
+    return List.of(
+        new DemoCommand(),
+        new ServeCommand(),
+        new ConnectCommand(),
+        new ForwardCommand(),
+        new RunCommand(),
+        new DecodeCommand(),
+        new RenderCommand(),
+        new SsCommand(),
+        new ScriptCommand(),
+        new BenchCommand(),
+        new TortureCommand());
   }
 }

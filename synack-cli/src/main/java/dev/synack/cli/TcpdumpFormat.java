@@ -21,7 +21,8 @@ final class TcpdumpFormat {
   /** Returns the time of day in {@code zone} as tcpdump prints it, {@code 12:00:00.000123}. */
   static String time(long epochNanos, ZoneId zone) {
     LocalTime t = LocalTime.ofInstant(Instant.ofEpochSecond(0, epochNanos), zone);
-    return String.format("%02d:%02d:%02d.%06d", t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1000);
+    return String.format(
+        "%02d:%02d:%02d.%06d", t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1000);
   }
 
   /** Returns {@code IP} or {@code IP6}, as tcpdump names the network layer. */
@@ -30,8 +31,9 @@ final class TcpdumpFormat {
   }
 
   /**
-   * Returns an address in its text form: dotted quad for IPv4, RFC 5952 for IPv6 (lower case,
-   * the longest run of two or more zero groups shortened to {@code ::}), as tcpdump and tshark print it.
+   * Returns an address in its text form: dotted quad for IPv4, RFC 5952 for IPv6 (lower case, the
+   * longest run of two or more zero groups shortened to {@code ::}), as tcpdump and tshark print
+   * it.
    */
   static String address(InetAddress address) {
     return Addresses.text(address);
@@ -45,8 +47,8 @@ final class TcpdumpFormat {
   /**
    * Returns the line of a TCP segment after the time, e.g. {@code IP 127.0.0.1.40000 >
    * 127.0.0.1.8080: Flags [S], seq 1, win 65495, options [mss 65495], length 0}. Like tcpdump,
-   * {@code seq} is shown only when the segment occupies sequence space or carries data, and
-   * {@code ack} only when the ACK bit is set.
+   * {@code seq} is shown only when the segment occupies sequence space or carries data, and {@code
+   * ack} only when the ACK bit is set.
    */
   static String segment(InetAddress source, InetAddress destination, TcpSegment s) {
     return segment(source, destination, s, 0, 0);
@@ -57,19 +59,30 @@ final class TcpdumpFormat {
    * acknowledgment number less {@code ackOrigin} (mod 2^32): relative numbers, as Wireshark shows
    * them, when the origins are each direction's ISN; absolute with origins 0.
    */
-  static String segment(InetAddress source, InetAddress destination, TcpSegment s, int seqOrigin, int ackOrigin) {
+  static String segment(
+      InetAddress source, InetAddress destination, TcpSegment s, int seqOrigin, int ackOrigin) {
     StringBuilder b = new StringBuilder(160);
-    b.append(ipVersion(source)).append(' ')
-        .append(address(source)).append('.').append(s.sourcePort()).append(" > ")
-        .append(address(destination)).append('.').append(s.destinationPort())
-        .append(": Flags [").append(TcpFlags.tcpdump(s.flags())).append(']');
+    b.append(ipVersion(source))
+        .append(' ')
+        .append(address(source))
+        .append('.')
+        .append(s.sourcePort())
+        .append(" > ")
+        .append(address(destination))
+        .append('.')
+        .append(s.destinationPort())
+        .append(": Flags [")
+        .append(TcpFlags.tcpdump(s.flags()))
+        .append(']');
     int len = s.payloadLength();
     if (len > 0 || s.has(TcpFlags.SYN) || s.has(TcpFlags.FIN) || s.has(TcpFlags.RST)) {
       int seq = SeqNum.diff(s.sequenceNumber(), seqOrigin);
       b.append(", seq ").append(Integer.toUnsignedString(seq));
       if (len > 0) b.append(':').append(Integer.toUnsignedString(SeqNum.add(seq, len)));
     }
-    if (s.has(TcpFlags.ACK)) b.append(", ack ").append(Integer.toUnsignedString(SeqNum.diff(s.acknowledgmentNumber(), ackOrigin)));
+    if (s.has(TcpFlags.ACK))
+      b.append(", ack ")
+          .append(Integer.toUnsignedString(SeqNum.diff(s.acknowledgmentNumber(), ackOrigin)));
     b.append(", win ").append(s.window());
     if (s.has(TcpFlags.URG)) b.append(", urg ").append(s.urgentPointer());
     if (!s.options().isEmpty()) b.append(", options [").append(s.options().describe()).append(']');

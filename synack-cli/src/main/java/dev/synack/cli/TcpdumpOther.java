@@ -13,8 +13,8 @@ import java.nio.ByteBuffer;
 /**
  * Writes UDP datagrams and ICMP messages the way {@code tcpdump -nn} does ({@code print-udp.c},
  * {@code print-icmp.c}, {@code print-icmp6.c}), so that {@code decode} names every packet of a
- * capture, not only TCP: {@code IP 10.0.0.1.5353 > 10.0.0.2.53: UDP, length 32},
- * {@code IP 10.0.0.2 > 10.0.0.1: ICMP 10.0.0.2 udp port 9000 unreachable, length 36}.
+ * capture, not only TCP: {@code IP 10.0.0.1.5353 > 10.0.0.2.53: UDP, length 32}, {@code IP 10.0.0.2
+ * > 10.0.0.1: ICMP 10.0.0.2 udp port 9000 unreachable, length 36}.
  */
 final class TcpdumpOther {
   private static final int UDP = 17;
@@ -29,20 +29,24 @@ final class TcpdumpOther {
     String dst = Addresses.text(d.destination());
     if (d.protocol() == UDP && !d.fragment()) {
       ByteBuffer u = d.payload();
-      if (u.remaining() < 8) return ip + src + " > " + dst + ": UDP, truncated header, length " + u.remaining();
+      if (u.remaining() < 8)
+        return ip + src + " > " + dst + ": UDP, truncated header, length " + u.remaining();
       int p = u.position();
       int sport = u.getShort(p) & 0xffff;
       int dport = u.getShort(p + 2) & 0xffff;
       int length = u.getShort(p + 4) & 0xffff;
       String head = ip + src + "." + sport + " > " + dst + "." + dport + ": UDP, ";
       // The length field covers the 8-byte header; tcpdump names a field that cannot be right.
-      if (length < 8 || length > u.remaining()) return head + "bad length " + length + " > " + u.remaining();
+      if (length < 8 || length > u.remaining())
+        return head + "bad length " + length + " > " + u.remaining();
       return head + "length " + (length - 8);
     }
-    if (d.protocol() == (d.version() == 4 ? IcmpCodec.PROTOCOL_V4 : IcmpCodec.PROTOCOL_V6) && !d.fragment()) {
+    if (d.protocol() == (d.version() == 4 ? IcmpCodec.PROTOCOL_V4 : IcmpCodec.PROTOCOL_V6)
+        && !d.fragment()) {
       Parsed<IcmpMessage> m = IcmpCodec.parse(d, false);
       String head = ip + src + " > " + dst + ": ";
-      if (!m.isOk()) return head + (d.version() == 4 ? "ICMP" : "ICMP6") + ", malformed: " + m.reason();
+      if (!m.isOk())
+        return head + (d.version() == 4 ? "ICMP" : "ICMP6") + ", malformed: " + m.reason();
       String what = d.version() == 4 ? icmp4(m.value()) : icmp6(m.value());
       return head + what + ", length " + d.payload().remaining();
     }
@@ -51,10 +55,13 @@ final class TcpdumpOther {
 
   private static String icmp4(IcmpMessage m) {
     return switch (m) {
-      case IcmpMessage.EchoRequest e -> "ICMP echo request, id " + e.identifier() + ", seq " + e.sequenceNumber();
-      case IcmpMessage.EchoReply e -> "ICMP echo reply, id " + e.identifier() + ", seq " + e.sequenceNumber();
+      case IcmpMessage.EchoRequest e ->
+          "ICMP echo request, id " + e.identifier() + ", seq " + e.sequenceNumber();
+      case IcmpMessage.EchoReply e ->
+          "ICMP echo reply, id " + e.identifier() + ", seq " + e.sequenceNumber();
       case IcmpMessage.DestinationUnreachable u -> "ICMP " + unreachable4(u);
-      case IcmpMessage.TimeExceeded t -> t.code() == 0 ? "ICMP time exceeded in-transit" : "ICMP ip reassembly time exceeded";
+      case IcmpMessage.TimeExceeded t ->
+          t.code() == 0 ? "ICMP time exceeded in-transit" : "ICMP ip reassembly time exceeded";
       case IcmpMessage.PacketTooBig p -> "ICMP packet too big, mtu " + p.mtu();
       case IcmpMessage.Other o -> "ICMP type " + o.type() + ", code " + o.code();
     };
@@ -77,19 +84,24 @@ final class TcpdumpOther {
 
   private static String icmp6(IcmpMessage m) {
     return switch (m) {
-      case IcmpMessage.EchoRequest e -> "ICMP6, echo request, id " + e.identifier() + ", seq " + e.sequenceNumber();
-      case IcmpMessage.EchoReply e -> "ICMP6, echo reply, id " + e.identifier() + ", seq " + e.sequenceNumber();
-      case IcmpMessage.DestinationUnreachable u -> "ICMP6, destination unreachable, " + unreachable6(u);
+      case IcmpMessage.EchoRequest e ->
+          "ICMP6, echo request, id " + e.identifier() + ", seq " + e.sequenceNumber();
+      case IcmpMessage.EchoReply e ->
+          "ICMP6, echo reply, id " + e.identifier() + ", seq " + e.sequenceNumber();
+      case IcmpMessage.DestinationUnreachable u ->
+          "ICMP6, destination unreachable, " + unreachable6(u);
       case IcmpMessage.PacketTooBig p -> "ICMP6, packet too big, mtu " + p.mtu();
-      case IcmpMessage.TimeExceeded t -> t.code() == 0 ? "ICMP6, time exceeded in-transit" : "ICMP6, time exceeded reassembly";
-      case IcmpMessage.Other o -> switch (o.type()) {
-        case 133 -> "ICMP6, router solicitation";
-        case 134 -> "ICMP6, router advertisement";
-        case 135 -> "ICMP6, neighbor solicitation, who has " + target(o.body());
-        case 136 -> "ICMP6, neighbor advertisement, tgt is " + target(o.body());
-        case 143 -> "ICMP6, multicast listener report v2";
-        default -> "ICMP6, type " + o.type() + ", code " + o.code();
-      };
+      case IcmpMessage.TimeExceeded t ->
+          t.code() == 0 ? "ICMP6, time exceeded in-transit" : "ICMP6, time exceeded reassembly";
+      case IcmpMessage.Other o ->
+          switch (o.type()) {
+            case 133 -> "ICMP6, router solicitation";
+            case 134 -> "ICMP6, router advertisement";
+            case 135 -> "ICMP6, neighbor solicitation, who has " + target(o.body());
+            case 136 -> "ICMP6, neighbor advertisement, tgt is " + target(o.body());
+            case 143 -> "ICMP6, multicast listener report v2";
+            default -> "ICMP6, type " + o.type() + ", code " + o.code();
+          };
     };
   }
 
@@ -114,7 +126,9 @@ final class TcpdumpOther {
     return name + " port " + q.value().destinationPort();
   }
 
-  /** Returns the target address of a neighbor solicitation or advertisement (RFC 4861 §4.3, 4.4). */
+  /**
+   * Returns the target address of a neighbor solicitation or advertisement (RFC 4861 §4.3, 4.4).
+   */
   private static String target(ByteBuffer body) {
     if (body.remaining() < 16) return "?";
     byte[] a = new byte[16];

@@ -17,10 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code synack torture}: the torture runs of the test suite from the command line. One seed
- * prints its parameters and verdict, and can write its trace, pcap and HTML page like
- * {@code demo}; many seeds run on every core and print a summary with each failure's replay
- * command.
+ * {@code synack torture}: the torture runs of the test suite from the command line. One seed prints
+ * its parameters and verdict, and can write its trace, pcap and HTML page like {@code demo}; many
+ * seeds run on every core and print a summary with each failure's replay command.
  */
 @Command(
     name = "torture",
@@ -33,31 +32,50 @@ import picocli.CommandLine.Spec;
           + " closed cleanly. Exit code 1 if a run failed."
     })
 final class TortureCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @ArgGroup(multiplicity = "1")
   Which which;
 
   /** Exactly one of the two ways to choose runs. */
   static final class Which {
-    @Option(names = "--seed", paramLabel = "N", required = true, description = "run this seed and print what it did")
+    @Option(
+        names = "--seed",
+        paramLabel = "N",
+        required = true,
+        description = "run this seed and print what it did")
     Long seed;
 
-    @Option(names = "--seeds", paramLabel = "N", required = true, description = "run N seeds and print a summary")
+    @Option(
+        names = "--seeds",
+        paramLabel = "N",
+        required = true,
+        description = "run N seeds and print a summary")
     Integer seeds;
   }
 
-  @Option(names = "--from", paramLabel = "S", description = "with --seeds: the first seed (default: 0)")
+  @Option(
+      names = "--from",
+      paramLabel = "S",
+      description = "with --seeds: the first seed (default: 0)")
   Long from;
 
-  @Option(names = "--trace", paramLabel = "FILE.jsonl", description = "with --seed: write the trace as JSON lines")
+  @Option(
+      names = "--trace",
+      paramLabel = "FILE.jsonl",
+      description = "with --seed: write the trace as JSON lines")
   Path traceFile;
 
-  @Option(names = "--pcap", paramLabel = "FILE.pcap", description = "with --seed: write every packet both hosts sent")
+  @Option(
+      names = "--pcap",
+      paramLabel = "FILE.pcap",
+      description = "with --seed: write every packet both hosts sent")
   Path pcapFile;
 
-  @Option(names = "--html", paramLabel = "FILE.html", description = "with --seed: write the run as an HTML page (large for big runs)")
+  @Option(
+      names = "--html",
+      paramLabel = "FILE.html",
+      description = "with --seed: write the run as an HTML page (large for big runs)")
   Path htmlFile;
 
   @Override
@@ -71,7 +89,8 @@ final class TortureCommand implements Callable<Integer> {
       throw new Main.UsageError("--trace, --pcap and --html replay one run: use them with --seed");
     }
     long first = from == null ? 0 : from;
-    if (first > Long.MAX_VALUE - which.seeds) throw new Main.UsageError("--from too large for " + which.seeds + " seeds: " + first);
+    if (first > Long.MAX_VALUE - which.seeds)
+      throw new Main.UsageError("--from too large for " + which.seeds + " seeds: " + first);
     return many(first, which.seeds);
   }
 
@@ -92,14 +111,19 @@ final class TortureCommand implements Callable<Integer> {
     out.println("synack torture: seeds " + first + " to " + (first + count - 1));
     out.flush();
     // Each run is independent and deterministic, so they may go on every core in any order.
-    List<TortureResult> results = LongStream.range(first, first + count).parallel()
-        .mapToObj(Torture::run)
-        .sorted(Comparator.comparingLong(TortureResult::seed))
-        .toList();
+    List<TortureResult> results =
+        LongStream.range(first, first + count)
+            .parallel()
+            .mapToObj(Torture::run)
+            .sorted(Comparator.comparingLong(TortureResult::seed))
+            .toList();
     return summarise(results, out);
   }
 
-  /** Prints each failure with its replay command, then totals; returns the exit code: 1 if any run failed. */
+  /**
+   * Prints each failure with its replay command, then totals; returns the exit code: 1 if any run
+   * failed.
+   */
   static int summarise(List<TortureResult> results, PrintWriter out) {
     long failed = 0;
     long bytes = 0;
@@ -119,9 +143,18 @@ final class TortureCommand implements Callable<Integer> {
       caught += r.caughtAtServer() + r.caughtAtClient();
       virtualSeconds += r.virtualNanos() / 1e9;
     }
-    out.println(String.format(Locale.ROOT,
-        "%d runs: %d passed, %d failed; %d bytes delivered, %d packets sent, %d corrupted and %d caught, %.0f s of virtual time",
-        results.size(), results.size() - failed, failed, bytes, packets, corrupted, caught, virtualSeconds));
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "%d runs: %d passed, %d failed; %d bytes delivered, %d packets sent, %d corrupted and %d caught, %.0f s of virtual time",
+            results.size(),
+            results.size() - failed,
+            failed,
+            bytes,
+            packets,
+            corrupted,
+            caught,
+            virtualSeconds));
     out.flush();
     return failed == 0 ? 0 : 1;
   }

@@ -35,8 +35,12 @@ final class TraceOutputs implements AutoCloseable {
   private final List<AutoCloseable> open = new ArrayList<>();
   private JsonLinesSink json;
   private PcapSink pcap;
-  /** Events kept for the HTML page, which is drawn from all of them at the end; null without --html. */
+
+  /**
+   * Events kept for the HTML page, which is drawn from all of them at the end; null without --html.
+   */
   private final List<TraceEvent> events;
+
   private TraceSink sink = TraceSink.NONE;
 
   private TraceOutputs(Path traceFile, Path pcapFile, Path htmlFile) {
@@ -48,7 +52,8 @@ final class TraceOutputs implements AutoCloseable {
 
   /**
    * Opens the files asked for (each path may be null), after checking that each can be written; the
-   * HTML page is written at the end, but a path it cannot be written to is found here, before the run.
+   * HTML page is written at the end, but a path it cannot be written to is found here, before the
+   * run.
    *
    * @throws Main.UsageError naming the option and the path that cannot be written
    */
@@ -92,8 +97,8 @@ final class TraceOutputs implements AutoCloseable {
   }
 
   /**
-   * Reports a write error kept during the run, writes the HTML page titled {@code title}, and
-   * names each file written on {@code out}.
+   * Reports a write error kept during the run, writes the HTML page titled {@code title}, and names
+   * each file written on {@code out}.
    */
   void finish(String title, PrintWriter out) throws IOException {
     finish(HtmlReport.Options.defaults().withTitle(title).withHosts(HOSTS), out);
@@ -111,12 +116,18 @@ final class TraceOutputs implements AutoCloseable {
         HtmlReport.write(hostsOnly(events), page, w);
       }
     }
-    if (traceFile != null) out.println(Sentence.of(Sentence.Kind.WROTE_TRACE, "file", traceFile).in(page.lang()));
-    if (pcapFile != null) out.println(Sentence.of(Sentence.Kind.WROTE_PCAP, "file", pcapFile).in(page.lang()));
-    if (htmlFile != null) out.println(Sentence.of(Sentence.Kind.WROTE_HTML, "file", htmlFile).in(page.lang()));
+    if (traceFile != null)
+      out.println(Sentence.of(Sentence.Kind.WROTE_TRACE, "file", traceFile).in(page.lang()));
+    if (pcapFile != null)
+      out.println(Sentence.of(Sentence.Kind.WROTE_PCAP, "file", pcapFile).in(page.lang()));
+    if (htmlFile != null)
+      out.println(Sentence.of(Sentence.Kind.WROTE_HTML, "file", htmlFile).in(page.lang()));
   }
 
-  /** The diagrams show the two hosts; the network's own notes (drops) are drawn on the arrows already. */
+  /**
+   * The diagrams show the two hosts; the network's own notes (drops) are drawn on the arrows
+   * already.
+   */
   static List<TraceEvent> hostsOnly(List<TraceEvent> events) {
     return events.stream().filter(e -> !e.host().equals("net")).toList();
   }
@@ -133,7 +144,9 @@ final class TraceOutputs implements AutoCloseable {
     open.clear();
   }
 
-  /** Writes every packet a host sent to a pcap file, keeping the first error instead of throwing. */
+  /**
+   * Writes every packet a host sent to a pcap file, keeping the first error instead of throwing.
+   */
   private static final class PcapSink implements TraceSink {
     private final PcapWriter writer;
     private IOException error;

@@ -16,23 +16,35 @@ import picocli.CommandLine.Option;
  * A TUN device: the Linux kernel is the host on the other side. Needs CAP_NET_ADMIN to create the
  * device or give it an address, or a device made persistent for the user.
  *
- * <p>The device is opened as the bench opens it, with checksum and segmentation offload
- * ({@link TunLink#openWithOffloads}), or without and a note saying why; and it is reopened, and
- * configured again, if it is deleted while synack runs ({@link ReopeningLink}).
+ * <p>The device is opened as the bench opens it, with checksum and segmentation offload ({@link
+ * TunLink#openWithOffloads}), or without and a note saying why; and it is reopened, and configured
+ * again, if it is deleted while synack runs ({@link ReopeningLink}).
  */
 final class TunLinkOptions implements LinkKind {
-  @Option(names = "--tun", required = true, paramLabel = "NAME",
-      description = "a TUN device, the kernel on the other side: attached to if it exists, created if not")
+  @Option(
+      names = "--tun",
+      required = true,
+      paramLabel = "NAME",
+      description =
+          "a TUN device, the kernel on the other side: attached to if it exists, created if not")
   String device;
 
-  @Option(names = "--host-addr", paramLabel = "IP/PREFIX",
-      description = "give the kernel's side of the TUN device this address and bring it up (else do it with ip);"
-          + " twice for one IPv4 and one IPv6 address")
+  @Option(
+      names = "--host-addr",
+      paramLabel = "IP/PREFIX",
+      description =
+          "give the kernel's side of the TUN device this address and bring it up (else do it with ip);"
+              + " twice for one IPv4 and one IPv6 address")
   List<String> hostAddrs = new ArrayList<>();
 
-  /** The kernel side's addresses and prefix lengths once checked (one per IP version at most); empty when synack is not to set them. */
+  /**
+   * The kernel side's addresses and prefix lengths once checked (one per IP version at most); empty
+   * when synack is not to set them.
+   */
   private final List<InetAddress> hostAddresses = new ArrayList<>();
+
   private final List<Integer> prefixLengths = new ArrayList<>();
+
   /** The device opened last, for {@link #describe}; null before {@link #open}. */
   private volatile TunLink opened;
 
@@ -41,22 +53,35 @@ final class TunLinkOptions implements LinkKind {
     checkAlone();
     if (hostAddresses.isEmpty()) return;
     int i = 0;
-    while (i < hostAddresses.size() && (hostAddresses.get(i) instanceof Inet4Address) != (address instanceof Inet4Address)) i++;
+    while (i < hostAddresses.size()
+        && (hostAddresses.get(i) instanceof Inet4Address) != (address instanceof Inet4Address)) i++;
     if (i == hostAddresses.size()) {
-      throw new Main.UsageError("--addr " + address.getHostAddress() + " and --host-addr " + String.join(", ", hostAddrs)
-          + " are not of one IP version");
+      throw new Main.UsageError(
+          "--addr "
+              + address.getHostAddress()
+              + " and --host-addr "
+              + String.join(", ", hostAddrs)
+              + " are not of one IP version");
     }
     InetAddress hostAddress = hostAddresses.get(i);
     if (hostAddress.equals(address)) {
-      throw new Main.UsageError("--addr and --host-addr must differ: the kernel and synack are two hosts");
+      throw new Main.UsageError(
+          "--addr and --host-addr must differ: the kernel and synack are two hosts");
     }
     if (!samePrefix(hostAddress, address, prefixLengths.get(i))) {
-      throw new Main.UsageError("--addr " + address.getHostAddress() + " is outside --host-addr " + hostAddrs.get(i)
-          + ": the kernel would not route to it through the device");
+      throw new Main.UsageError(
+          "--addr "
+              + address.getHostAddress()
+              + " is outside --host-addr "
+              + hostAddrs.get(i)
+              + ": the kernel would not route to it through the device");
     }
   }
 
-  /** Checks the device name and {@code --host-addr} by themselves, for a command with no address of its own ({@code forward}). */
+  /**
+   * Checks the device name and {@code --host-addr} by themselves, for a command with no address of
+   * its own ({@code forward}).
+   */
   void checkAlone() {
     try {
       TunLink.checkName(device);
@@ -67,7 +92,8 @@ final class TunLinkOptions implements LinkKind {
     prefixLengths.clear();
     for (String hostAddr : hostAddrs) {
       int slash = hostAddr.indexOf('/');
-      if (slash < 0) throw new Main.UsageError("--host-addr needs a prefix length, as 10.0.0.1/24: " + hostAddr);
+      if (slash < 0)
+        throw new Main.UsageError("--host-addr needs a prefix length, as 10.0.0.1/24: " + hostAddr);
       InetAddress host = AddressArguments.literal("--host-addr", hostAddr.substring(0, slash));
       int max = host instanceof Inet4Address ? 32 : 128;
       int prefix;
@@ -81,8 +107,10 @@ final class TunLinkOptions implements LinkKind {
       }
       for (InetAddress other : hostAddresses) {
         if ((other instanceof Inet4Address) == (host instanceof Inet4Address)) {
-          throw new Main.UsageError("--host-addr is given twice for IP" + (host instanceof Inet4Address ? "v4" : "v6")
-              + ": one IPv4 and one IPv6 address at most");
+          throw new Main.UsageError(
+              "--host-addr is given twice for IP"
+                  + (host instanceof Inet4Address ? "v4" : "v6")
+                  + ": one IPv4 and one IPv6 address at most");
         }
       }
       hostAddresses.add(host);
@@ -90,30 +118,43 @@ final class TunLinkOptions implements LinkKind {
     }
   }
 
-  /** Opens the device, configuring the kernel's side when asked; reopens it the same way if it is deleted. */
+  /**
+   * Opens the device, configuring the kernel's side when asked; reopens it the same way if it is
+   * deleted.
+   */
   @Override
   public Link open(Consumer<String> notes) throws IOException {
     return ReopeningLink.open(() -> openDevice(notes));
   }
 
   /**
-   * Opens the device inside network namespace {@code ns} ({@code forward --netns}), and reopens
-   * it there too if it is deleted, while the caller's sockets stay where they are.
+   * Opens the device inside network namespace {@code ns} ({@code forward --netns}), and reopens it
+   * there too if it is deleted, while the caller's sockets stay where they are.
    */
   Link openIn(dev.synack.link.NetworkNamespace ns, Consumer<String> notes) throws IOException {
     return ReopeningLink.open(() -> ns.call(() -> openDevice(notes)));
   }
 
-  /** Opens the device with offloads if it can (else notes why not), and configures the kernel's side when asked. */
+  /**
+   * Opens the device with offloads if it can (else notes why not), and configures the kernel's side
+   * when asked.
+   */
   private TunLink openDevice(Consumer<String> notes) throws IOException {
     TunLink tun = TunLink.openWithOffloads(device, 0);
     try {
       if (tun.offloadNote() != null) notes.accept(tun.offloadNote());
       configureKernelSide(tun.name());
-      // RFC 791: every IPv4 host must take a 576-byte datagram; a smaller device MTU breaks TCP's MSS.
+      // RFC 791: every IPv4 host must take a 576-byte datagram; a smaller device MTU breaks TCP's
+      // MSS.
       if (tun.mtu() < 576) {
-        throw new IOException("synack: the MTU of " + tun.name() + " is " + tun.mtu()
-            + "; IPv4 hosts need at least 576 (ip link set " + tun.name() + " mtu 1500)");
+        throw new IOException(
+            "synack: the MTU of "
+                + tun.name()
+                + " is "
+                + tun.mtu()
+                + "; IPv4 hosts need at least 576 (ip link set "
+                + tun.name()
+                + " mtu 1500)");
       }
       opened = tun;
       return tun;
@@ -123,7 +164,10 @@ final class TunLinkOptions implements LinkKind {
     }
   }
 
-  /** Gives the kernel's side of device {@code name} its address and brings it up, when {@code --host-addr} asks. */
+  /**
+   * Gives the kernel's side of device {@code name} its address and brings it up, when {@code
+   * --host-addr} asks.
+   */
   void configureKernelSide(String name) throws IOException {
     if (hostAddresses.isEmpty()) return;
     for (int i = 0; i < hostAddresses.size(); i++) {

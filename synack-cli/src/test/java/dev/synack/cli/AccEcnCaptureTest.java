@@ -42,8 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AccEcnCaptureTest {
   private static final long MS = 1_000_000L;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void synackToSynack_accEcnHandshakeOptionAndAce_asTsharkDecodesThem() throws Exception {
@@ -61,65 +60,109 @@ class AccEcnCaptureTest {
     HostNode serverNode = new HostNode(server);
     net.attach(clientNode, a);
     net.attach(serverNode, b);
-    net.setLink(clientNode, serverNode, LinkConfig.ideal().withDelay(Duration.ofMillis(10)).withBandwidth(10_000_000)
-        .withQueueLimit(1 << 20).withEcnMarking(20_000));
+    net.setLink(
+        clientNode,
+        serverNode,
+        LinkConfig.ideal()
+            .withDelay(Duration.ofMillis(10))
+            .withBandwidth(10_000_000)
+            .withQueueLimit(1 << 20)
+            .withEcnMarking(20_000));
     byte[] data = new byte[300_000];
     new SplittableRandom(9).nextBytes(data);
     ByteBuffer received = ByteBuffer.allocate(data.length);
     TcpInfo receiver;
     try (OutputStream out = Files.newOutputStream(pcap)) {
       PcapWriter writer = PcapWriter.open(out, PcapWriter.Resolution.MICROSECONDS);
-      net.addObserver(new PacketObserver() {
-        @Override public void onDeliver(SimNode from, SimNode to, byte[] packet, long now) {
-          try {
-            writer.write(now, packet);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      });
+      net.addObserver(
+          new PacketObserver() {
+            @Override
+            public void onDeliver(SimNode from, SimNode to, byte[] packet, long now) {
+              try {
+                writer.write(now, packet);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            }
+          });
       Listener listener = server.listen(null, 80, 8);
       Connection c = client.connect(b, 80, net.now());
       Connection[] s = new Connection[1];
-      assertTrue(net.runUntil(() -> (s[0] = s[0] != null ? s[0] : listener.accept()) != null
-          && c.state() == TcpState.ESTABLISHED, net.now() + 10_000 * MS));
+      assertTrue(
+          net.runUntil(
+              () ->
+                  (s[0] = s[0] != null ? s[0] : listener.accept()) != null
+                      && c.state() == TcpState.ESTABLISHED,
+              net.now() + 10_000 * MS));
       ByteBuffer pending = ByteBuffer.wrap(data);
-      assertTrue(net.runUntil(() -> {
-        while (client.pollEvent() != null) { }
-        while (server.pollEvent() != null) { }
-        if (pending.hasRemaining()) c.send(pending, net.now());
-        while (s[0].receive(received, net.now()) > 0) { }
-        return !received.hasRemaining() && c.info(net.now()).unacked() == 0;
-      }, net.now() + 60_000 * MS));
+      assertTrue(
+          net.runUntil(
+              () -> {
+                while (client.pollEvent() != null) {}
+                while (server.pollEvent() != null) {}
+                if (pending.hasRemaining()) c.send(pending, net.now());
+                while (s[0].receive(received, net.now()) > 0) {}
+                return !received.hasRemaining() && c.info(net.now()).unacked() == 0;
+              },
+              net.now() + 60_000 * MS));
       receiver = s[0].info(net.now());
     }
     assertArrayEquals(data, received.array());
     assertTrue(receiver.receivedCe() > 0, "the queue marked some data CE: " + receiver.ssLine());
 
-    String syn = CaptureInteropTest.tshark(pcap, "tcp.flags.syn == 1 && tcp.flags.ack == 0"
-        + " && tcp.flags.ae == 1 && tcp.flags.cwr == 1 && tcp.flags.ece == 1");
+    String syn =
+        CaptureInteropTest.tshark(
+            pcap,
+            "tcp.flags.syn == 1 && tcp.flags.ack == 0"
+                + " && tcp.flags.ae == 1 && tcp.flags.cwr == 1 && tcp.flags.ece == 1");
     assertEquals(1, syn.lines().count(), "the AccECN SYN: " + syn);
-    String synAck = CaptureInteropTest.tshark(pcap, "tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ae == 0"
-        + " && tcp.flags.cwr == 1 && tcp.flags.ece == 0 && tcp.options.acc_ecn.ee0b == 1 && tcp.options.acc_ecn.eceb == 0"
-        + " && tcp.options.acc_ecn.ee1b == 1");
-    assertEquals(1, synAck.lines().count(), "the SYN-ACK's 010 and its option with initial counters: " + synAck);
-    assertEquals("", CaptureInteropTest.tshark(pcap, "_ws.malformed || _ws.expert.severity >= error"),
+    String synAck =
+        CaptureInteropTest.tshark(
+            pcap,
+            "tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ae == 0"
+                + " && tcp.flags.cwr == 1 && tcp.flags.ece == 0 && tcp.options.acc_ecn.ee0b == 1 && tcp.options.acc_ecn.eceb == 0"
+                + " && tcp.options.acc_ecn.ee1b == 1");
+    assertEquals(
+        1,
+        synAck.lines().count(),
+        "the SYN-ACK's 010 and its option with initial counters: " + synAck);
+    assertEquals(
+        "",
+        CaptureInteropTest.tshark(pcap, "_ws.malformed || _ws.expert.severity >= error"),
         "nothing tshark finds malformed");
-    // The receiver's last ACK: its ACE is r.cep mod 8, its option r.ceb and r.e0b + 1, as TcpInfo counted them.
-    List<String> acks = fields(pcap, "ip.src == 10.0.0.2 && tcp.options.acc_ecn.eceb",
-        "tcp.flags.ace", "tcp.options.acc_ecn.eceb", "tcp.options.acc_ecn.ee0b");
+    // The receiver's last ACK: its ACE is r.cep mod 8, its option r.ceb and r.e0b + 1, as TcpInfo
+    // counted them.
+    List<String> acks =
+        fields(
+            pcap,
+            "ip.src == 10.0.0.2 && tcp.options.acc_ecn.eceb",
+            "tcp.flags.ace",
+            "tcp.options.acc_ecn.eceb",
+            "tcp.options.acc_ecn.ee0b");
     String[] last = acks.getLast().split("\t");
-    String counted = receiver.ssLine() + " ceBytes " + receiver.receivedCeBytes() + " e0Bytes " + receiver.receivedE0Bytes();
-    assertEquals((5 + receiver.receivedCe()) & 7, Long.parseLong(last[0]), "ACE: " + acks.getLast() + " / " + counted);
+    String counted =
+        receiver.ssLine()
+            + " ceBytes "
+            + receiver.receivedCeBytes()
+            + " e0Bytes "
+            + receiver.receivedE0Bytes();
+    assertEquals(
+        (5 + receiver.receivedCe()) & 7,
+        Long.parseLong(last[0]),
+        "ACE: " + acks.getLast() + " / " + counted);
     assertEquals(receiver.receivedCeBytes(), Long.parseLong(last[1]), "ECEB: " + counted);
     assertEquals(receiver.receivedE0Bytes() + 1, Long.parseLong(last[2]), "EE0B: " + counted);
   }
 
   private static List<String> fields(Path pcap, String filter, String... names) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of("tshark", "-r", pcap.toString(), "-Y", filter, "-T", "fields"));
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of("tshark", "-r", pcap.toString(), "-Y", filter, "-T", "fields"));
     for (String n : names) command.addAll(List.of("-e", n));
     Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+            .strip();
     assertEquals(0, p.waitFor());
     assertTrue(!out.isEmpty(), "tshark found no " + filter);
     return out.lines().toList();

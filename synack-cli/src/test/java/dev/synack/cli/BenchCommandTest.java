@@ -21,13 +21,30 @@ import org.junit.jupiter.api.Test;
  */
 class BenchCommandTest {
   /** Every figure the issues name, plus the largest-MTU TUN pair. */
-  private static final List<String> NAMES = List.of("sim-bulk-mtu65535", "sim-bulk-mtu1500", "sim-conn-rate",
-      "idle-conn-bytes", "tun-kernel-to-synack-mtu1500", "tun-synack-to-kernel-mtu1500",
-      "tun-kernel-to-synack-mtu65535", "tun-synack-to-kernel-mtu65535", "tun-rr-latency",
-      "tun-scale-conn-rate-1loop", "tun-scale-conn-rate-all-loops", "tun-scale-bulk-1loop", "tun-scale-bulk-all-loops",
-      "forward-iperf-up-mtu1500", "forward-iperf-down-mtu1500", "forward-iperf-up-mtu65520", "forward-iperf-down-mtu65520",
-      "forward-conn-rate", "forward-idle-conn-bytes",
-      "nio-echo", "tun-curl-serve-http", "syn-flood-download");
+  private static final List<String> NAMES =
+      List.of(
+          "sim-bulk-mtu65535",
+          "sim-bulk-mtu1500",
+          "sim-conn-rate",
+          "idle-conn-bytes",
+          "tun-kernel-to-synack-mtu1500",
+          "tun-synack-to-kernel-mtu1500",
+          "tun-kernel-to-synack-mtu65535",
+          "tun-synack-to-kernel-mtu65535",
+          "tun-rr-latency",
+          "tun-scale-conn-rate-1loop",
+          "tun-scale-conn-rate-all-loops",
+          "tun-scale-bulk-1loop",
+          "tun-scale-bulk-all-loops",
+          "forward-iperf-up-mtu1500",
+          "forward-iperf-down-mtu1500",
+          "forward-iperf-up-mtu65520",
+          "forward-iperf-down-mtu65520",
+          "forward-conn-rate",
+          "forward-idle-conn-bytes",
+          "nio-echo",
+          "tun-curl-serve-http",
+          "syn-flood-download");
 
   private record Run(int exitCode, String out, String err) {}
 
@@ -65,8 +82,13 @@ class BenchCommandTest {
         assertInstanceOf(String.class, f.get("unit"), name);
         assertFalse(((String) f.get("note")).isBlank(), name);
         if (Boolean.TRUE.equals(f.get("skipped"))) {
-          // Only the TUN and forward figures may be skipped, for want of root; in CI (root) nothing may be.
-          assertTrue((name.startsWith("tun-") || name.startsWith("forward-") || name.startsWith("syn-flood")) && !ci,
+          // Only the TUN and forward figures may be skipped, for want of root; in CI (root) nothing
+          // may be.
+          assertTrue(
+              (name.startsWith("tun-")
+                      || name.startsWith("forward-")
+                      || name.startsWith("syn-flood"))
+                  && !ci,
               name + " skipped: " + f.get("note"));
           continue;
         }

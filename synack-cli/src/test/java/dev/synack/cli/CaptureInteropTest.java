@@ -26,47 +26,78 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What synack says it sent and received (its own pcap, written by a tap on its link) against what
- * the kernel saw on its side of the TUN device (tshark capturing there): the same TCP packets,
- * byte for byte, in the same order each way; and tshark finds nothing wrong in either capture:
- * no malformed packet, no bad IP or TCP checksum, no "ACKed segment that wasn't captured".
+ * the kernel saw on its side of the TUN device (tshark capturing there): the same TCP packets, byte
+ * for byte, in the same order each way; and tshark finds nothing wrong in either capture: no
+ * malformed packet, no bad IP or TCP checksum, no "ACKed segment that wasn't captured".
  */
 class CaptureInteropTest {
   private static final byte[] SYNACK_BYTES = InetAddress.ofLiteral(SYNACK).getAddress();
-  /** A closed port the test knocks on until tshark captures; those packets are left out of the comparison. */
+
+  /**
+   * A closed port the test knocks on until tshark captures; those packets are left out of the
+   * comparison.
+   */
   private static final int KNOCK_PORT = 9;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
-  void synacksPcapAndTsharkOnTheKernelSide_agreePacketForPacket_andTsharkFindsNoFault() throws Exception {
+  void synacksPcapAndTsharkOnTheKernelSide_agreePacketForPacket_andTsharkFindsNoFault()
+      throws Exception {
     Path synackPcap = dir.resolve("synack.pcap");
     Path kernelPcap = dir.resolve("kernel.pcap");
     Path site = Files.createDirectory(dir.resolve("site"));
     HttpInteropTest.writeRandom(site.resolve("f.bin"), 300_000, 5);
     List<PcapRecord> ours;
     List<PcapRecord> theirs;
-    try (TunInterop t = TunInterop.start(dir, TunInterop.Options.clean().withPcap(synackPcap), "tshark", "curl",
-        "python3")) {
+    try (TunInterop t =
+        TunInterop.start(
+            dir, TunInterop.Options.clean().withPcap(synackPcap), "tshark", "curl", "python3")) {
       t.serve(80, HttpFileService.of(site, line -> {}));
       t.serve(7, Service.echo());
       // -P -l: tshark also prints each packet at once, so the test sees when the capture is live.
-      NetnsFixture.Started tshark = t.ns.start("tshark", "-i", t.device, "-f", "tcp", "-F", "pcap", "-P", "-l", "-w",
-          kernelPcap.toString());
-      assertTrue(tshark.awaitOutput("Capturing on", Duration.ofSeconds(20)), "tshark: " + tshark.outputSoFar());
-      // tshark says "Capturing on" a little before it captures: knock on a closed port until it sees a knock.
+      NetnsFixture.Started tshark =
+          t.ns.start(
+              "tshark",
+              "-i",
+              t.device,
+              "-f",
+              "tcp",
+              "-F",
+              "pcap",
+              "-P",
+              "-l",
+              "-w",
+              kernelPcap.toString());
+      assertTrue(
+          tshark.awaitOutput("Capturing on", Duration.ofSeconds(20)),
+          "tshark: " + tshark.outputSoFar());
+      // tshark says "Capturing on" a little before it captures: knock on a closed port until it
+      // sees a knock.
       for (int i = 0; i < 100 && !tshark.outputSoFar().contains(KNOCK_PORT + " [SYN]"); i++) {
         TunInterop.result(t.python("refused", SYNACK, Integer.toString(KNOCK_PORT)));
       }
-      assertTrue(tshark.outputSoFar().contains(KNOCK_PORT + " [SYN]"), "tshark: " + tshark.outputSoFar());
+      assertTrue(
+          tshark.outputSoFar().contains(KNOCK_PORT + " [SYN]"), "tshark: " + tshark.outputSoFar());
 
       // A keep-alive HTTP exchange, an echo both ways, and a RST for a closed port.
-      NetnsFixture.Result curl = t.exec(Duration.ofSeconds(30), "curl", "-sS", "-o", "/dev/null", "-o", "/dev/null",
-          "http://" + SYNACK + "/f.bin", "http://" + SYNACK + "/f.bin");
+      NetnsFixture.Result curl =
+          t.exec(
+              Duration.ofSeconds(30),
+              "curl",
+              "-sS",
+              "-o",
+              "/dev/null",
+              "-o",
+              "/dev/null",
+              "http://" + SYNACK + "/f.bin",
+              "http://" + SYNACK + "/f.bin");
       assertEquals(0, curl.exitCode(), curl.output());
       Map<String, Object> echo = TunInterop.result(t.python("client", SYNACK, "7", "50000"));
       assertEquals(echo.get("sent_sha"), echo.get("received_sha"));
-      assertEquals("ConnectionRefusedError", TunInterop.result(t.python("refused", SYNACK, "81")).get("error"));
+      assertEquals(
+          "ConnectionRefusedError",
+          TunInterop.result(t.python("refused", SYNACK, "81")).get("error"));
 
       Thread.sleep(300); // the last ACKs reach the capture
       NetnsFixture.Result stopped = tshark.terminate(Duration.ofSeconds(10));
@@ -81,21 +112,47 @@ class CaptureInteropTest {
     assertSame("kernel -> synack", direction(ours, false), direction(theirs, false));
     for (Path capture : List.of(synackPcap, kernelPcap)) {
       // The knocks are left out: tshark may have caught a knock's RST and not its SYN.
-      assertEquals("", tshark(capture, "(_ws.malformed || _ws.expert.severity == error || tcp.checksum.status == 0"
-          + " || ip.checksum.status == 0 || tcp.analysis.ack_lost_segment) && !(tcp.port == " + KNOCK_PORT + ")"),
+      assertEquals(
+          "",
+          tshark(
+              capture,
+              "(_ws.malformed || _ws.expert.severity == error || tcp.checksum.status == 0"
+                  + " || ip.checksum.status == 0 || tcp.analysis.ack_lost_segment) && !(tcp.port == "
+                  + KNOCK_PORT
+                  + ")"),
           "faults in " + capture.getFileName());
       // Every checksum was verified, not skipped: all of them are reported good.
-      assertEquals(ours.size(), tshark(capture, "tcp.checksum.status == 1 && ip.checksum.status == 1 && tcp.port != "
-          + KNOCK_PORT).lines().count());
+      assertEquals(
+          ours.size(),
+          tshark(
+                  capture,
+                  "tcp.checksum.status == 1 && ip.checksum.status == 1 && tcp.port != "
+                      + KNOCK_PORT)
+              .lines()
+              .count());
     }
   }
 
-  /** Returns the frames of a capture that match {@code filter}, one line each, checksums checked. */
+  /**
+   * Returns the frames of a capture that match {@code filter}, one line each, checksums checked.
+   */
   static String tshark(Path capture, String filter) throws Exception {
-    Process p = new ProcessBuilder("tshark", "-r", capture.toString(), "-o", "tcp.check_checksum:TRUE",
-        "-o", "ip.check_checksum:TRUE", "-Y", filter).start();
+    Process p =
+        new ProcessBuilder(
+                "tshark",
+                "-r",
+                capture.toString(),
+                "-o",
+                "tcp.check_checksum:TRUE",
+                "-o",
+                "ip.check_checksum:TRUE",
+                "-Y",
+                filter)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), UTF_8).strip();
-    String err = new String(p.getErrorStream().readAllBytes(), UTF_8); // tshark's warnings (running as root): small
+    String err =
+        new String(
+            p.getErrorStream().readAllBytes(), UTF_8); // tshark's warnings (running as root): small
     assertEquals(0, p.waitFor(), err);
     return out;
   }
@@ -134,12 +191,27 @@ class CaptureInteropTest {
   private static void assertSame(String direction, List<byte[]> ours, List<byte[]> theirs) {
     int n = Math.max(ours.size(), theirs.size());
     for (int i = 0; i < n; i++) {
-      if (i < ours.size() && i < theirs.size() && Arrays.equals(ours.get(i), theirs.get(i))) continue;
-      StringBuilder b = new StringBuilder(direction + ": synack's pcap has " + ours.size() + " packets, tshark's "
-          + theirs.size() + "; first difference at " + i + "\n");
+      if (i < ours.size() && i < theirs.size() && Arrays.equals(ours.get(i), theirs.get(i)))
+        continue;
+      StringBuilder b =
+          new StringBuilder(
+              direction
+                  + ": synack's pcap has "
+                  + ours.size()
+                  + " packets, tshark's "
+                  + theirs.size()
+                  + "; first difference at "
+                  + i
+                  + "\n");
       for (int k = Math.max(0, i - 2); k < Math.min(n, i + 3); k++) {
-        b.append(k).append(" synack: ").append(k < ours.size() ? describe(ours.get(k)) : "-").append("\n");
-        b.append(k).append(" tshark: ").append(k < theirs.size() ? describe(theirs.get(k)) : "-").append("\n");
+        b.append(k)
+            .append(" synack: ")
+            .append(k < ours.size() ? describe(ours.get(k)) : "-")
+            .append("\n");
+        b.append(k)
+            .append(" tshark: ")
+            .append(k < theirs.size() ? describe(theirs.get(k)) : "-")
+            .append("\n");
       }
       throw new AssertionError(b.toString());
     }
@@ -147,7 +219,8 @@ class CaptureInteropTest {
 
   private static String describe(byte[] packet) {
     var parsed = Packets.parseTcp(ByteBuffer.wrap(packet), false);
-    return parsed.isOk() ? parsed.value().segment().toString() : "unparsable " + HexFormat.of().formatHex(packet, 0,
-        Math.min(40, packet.length));
+    return parsed.isOk()
+        ? parsed.value().segment().toString()
+        : "unparsable " + HexFormat.of().formatHex(packet, 0, Math.min(40, packet.length));
   }
 }

@@ -23,7 +23,9 @@ record Decode(int exitCode, List<String> out, List<String> err) {
     return new Decode(code, lines(out.toString()), lines(err.toString()));
   }
 
-  /** Returns the repository's root directory, which the build passes as {@code synack.repo.root}. */
+  /**
+   * Returns the repository's root directory, which the build passes as {@code synack.repo.root}.
+   */
   static Path repoRoot() {
     String root = System.getProperty("synack.repo.root");
     return root == null ? Path.of("..").toAbsolutePath().normalize() : Path.of(root);
@@ -31,17 +33,27 @@ record Decode(int exitCode, List<String> out, List<String> err) {
 
   /** Returns the lines that start with a tcpdump time of day, without the time. */
   List<String> packetLines() {
-    return out.stream().filter(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{6} .*")).map(l -> l.substring(16))
-        .map(l -> l.replaceFirst("( \\[TCP [^]]+])+$", "")).toList();
+    return out.stream()
+        .filter(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{6} .*"))
+        .map(l -> l.substring(16))
+        .map(l -> l.replaceFirst("( \\[TCP [^]]+])+$", ""))
+        .toList();
   }
 
-  /** Returns the analysis marks at the end of each packet line ({@code [TCP Dup ACK #1]}), "" where none. */
+  /**
+   * Returns the analysis marks at the end of each packet line ({@code [TCP Dup ACK #1]}), "" where
+   * none.
+   */
   List<String> packetMarks() {
-    return out.stream().filter(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{6} .*"))
-        .map(l -> {
-          java.util.regex.Matcher m = java.util.regex.Pattern.compile("((?: \\[TCP [^]]+])+)$").matcher(l);
-          return m.find() ? m.group(1).strip() : "";
-        }).toList();
+    return out.stream()
+        .filter(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{6} .*"))
+        .map(
+            l -> {
+              java.util.regex.Matcher m =
+                  java.util.regex.Pattern.compile("((?: \\[TCP [^]]+])+)$").matcher(l);
+              return m.find() ? m.group(1).strip() : "";
+            })
+        .toList();
   }
 
   private static List<String> lines(String s) {

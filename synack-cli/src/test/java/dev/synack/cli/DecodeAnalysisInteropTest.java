@@ -23,9 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Checks {@code synack decode}'s TCP analysis against tshark's, segment by segment, on captures of
- * the Linux kernel talking to itself over a lossy path made in namespaces of the test's own
- * ({@code lossy_capture.sh}, a router namespace dropping packets both ways): every {@code tcp.analysis.*} mark tshark gives a segment — and no
- * other — must be the one decode gives it, with the same duplicate-ACK number.
+ * the Linux kernel talking to itself over a lossy path made in namespaces of the test's own ({@code
+ * lossy_capture.sh}, a router namespace dropping packets both ways): every {@code tcp.analysis.*}
+ * mark tshark gives a segment — and no other — must be the one decode gives it, with the same
+ * duplicate-ACK number.
  *
  * <p>Two runs: a reader that stops for a second behind a small receive buffer (zero windows,
  * probes, window updates, full windows), and a fast reader over 2 % loss each way (retransmissions,
@@ -33,12 +34,24 @@ import org.junit.jupiter.api.io.TempDir;
  * without them, except under {@code CI=true}, where it fails.
  */
 class DecodeAnalysisInteropTest {
-  private static final List<String> MARKS = List.of("retransmission", "fast_retransmission",
-      "spurious_retransmission", "out_of_order", "lost_segment", "ack_lost_segment", "duplicate_ack", "zero_window",
-      "zero_window_probe", "zero_window_probe_ack", "window_full", "window_update", "keep_alive", "keep_alive_ack");
+  private static final List<String> MARKS =
+      List.of(
+          "retransmission",
+          "fast_retransmission",
+          "spurious_retransmission",
+          "out_of_order",
+          "lost_segment",
+          "ack_lost_segment",
+          "duplicate_ack",
+          "zero_window",
+          "zero_window_probe",
+          "zero_window_probe_ack",
+          "window_full",
+          "window_update",
+          "keep_alive",
+          "keep_alive_ack");
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   @BeforeAll
   static void requireToolsAndRoot() {
@@ -56,19 +69,27 @@ class DecodeAnalysisInteropTest {
 
   @Test
   void slowReader_windowMarks_agreeWithTshark() throws Exception {
-    Path capture = capture("slow", Map.of("LOSS", "5", "BYTES", "1500000", "READ", "4096", "RCVBUF", "8192",
-        "PAUSE", "1"));
+    Path capture =
+        capture(
+            "slow",
+            Map.of(
+                "LOSS", "5", "BYTES", "1500000", "READ", "4096", "RCVBUF", "8192", "PAUSE", "1"));
     SortedSet<String> seen = compare(capture);
-    assertTrue(seen.containsAll(List.of("zero_window", "window_update", "window_full")),
+    assertTrue(
+        seen.containsAll(List.of("zero_window", "window_update", "window_full")),
         "a reader that stops must close the window: " + seen);
   }
 
   @Test
   void lossyPath_lossMarks_agreeWithTshark() throws Exception {
-    Path capture = capture("lossy", Map.of("LOSS", "20", "BYTES", "8000000", "READ", "1048576", "RCVBUF", "0",
-        "PAUSE", "0"));
+    Path capture =
+        capture(
+            "lossy",
+            Map.of(
+                "LOSS", "20", "BYTES", "8000000", "READ", "1048576", "RCVBUF", "0", "PAUSE", "0"));
     SortedSet<String> seen = compare(capture);
-    assertTrue(seen.containsAll(List.of("retransmission", "lost_segment", "duplicate_ack")),
+    assertTrue(
+        seen.containsAll(List.of("retransmission", "lost_segment", "duplicate_ack")),
         "2 % loss each way over some 5,000 segments must show in the capture: " + seen);
   }
 
@@ -80,18 +101,38 @@ class DecodeAnalysisInteropTest {
     List<String> differences = new ArrayList<>();
     TreeSet<String> seen = new TreeSet<>();
     for (int i = 0; i < tshark.size(); i++) {
-      if (!tshark.get(i).equals(ours.get(i))) differences.add("segment " + (i + 1) + ": tshark " + tshark.get(i) + ", decode " + ours.get(i));
+      if (!tshark.get(i).equals(ours.get(i)))
+        differences.add(
+            "segment " + (i + 1) + ": tshark " + tshark.get(i) + ", decode " + ours.get(i));
       for (String m : tshark.get(i).split(" ")) if (!m.isEmpty() && !m.startsWith("#")) seen.add(m);
     }
-    assertTrue(differences.isEmpty(), differences.size() + " segments differ, the first: "
-        + differences.subList(0, Math.min(10, differences.size())));
+    assertTrue(
+        differences.isEmpty(),
+        differences.size()
+            + " segments differ, the first: "
+            + differences.subList(0, Math.min(10, differences.size())));
     return seen;
   }
 
-  /** Returns each TCP segment's marks as tshark gives them: {@code "duplicate_ack #2"}, "" for none. */
+  /**
+   * Returns each TCP segment's marks as tshark gives them: {@code "duplicate_ack #2"}, "" for none.
+   */
   private static List<String> tsharkMarks(Path capture) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("tshark", "-n", "-r", capture.toString(), "-Y", "tcp", "-T", "fields",
-        "-E", "separator=|", "-e", "tcp.analysis.duplicate_ack_num"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "tshark",
+                "-n",
+                "-r",
+                capture.toString(),
+                "-Y",
+                "tcp",
+                "-T",
+                "fields",
+                "-E",
+                "separator=|",
+                "-e",
+                "tcp.analysis.duplicate_ack_num"));
     for (String m : MARKS) cmd.addAll(List.of("-e", "tcp.analysis." + m));
     List<String> marks = new ArrayList<>();
     for (String line : run(cmd, Map.of()).split("\n")) {
@@ -132,17 +173,22 @@ class DecodeAnalysisInteropTest {
     Path talk = dir.resolve("lossy_talk.py");
     for (Path p : List.of(script, talk)) {
       if (Files.exists(p)) continue;
-      try (var in = DecodeAnalysisInteropTest.class.getResourceAsStream(p.getFileName().toString())) {
+      try (var in =
+          DecodeAnalysisInteropTest.class.getResourceAsStream(p.getFileName().toString())) {
         Files.copy(Objects.requireNonNull(in, p.getFileName() + " resource"), p);
       }
     }
     Path out = dir.resolve(name + ".pcap");
     run(List.of("bash", script.toString(), out.toString(), talk.toString()), env);
-    assertTrue(Files.size(out) > 24, "tcpdump wrote nothing: " + Files.readString(Path.of(out + ".log")));
+    assertTrue(
+        Files.size(out) > 24, "tcpdump wrote nothing: " + Files.readString(Path.of(out + ".log")));
     return out;
   }
 
-  /** Runs a command to its end (at most two minutes) and returns its stdout; fails with its stderr if it fails. */
+  /**
+   * Runs a command to its end (at most two minutes) and returns its stdout; fails with its stderr
+   * if it fails.
+   */
   private static String run(List<String> cmd, Map<String, String> env) throws Exception {
     Path err = Files.createTempFile(dir, "stderr", ".txt");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
@@ -153,7 +199,8 @@ class DecodeAnalysisInteropTest {
       p.destroyForcibly();
       fail(String.join(" ", cmd) + ": timed out");
     }
-    if (p.exitValue() != 0) fail(String.join(" ", cmd) + ": exit " + p.exitValue() + ": " + Files.readString(err));
+    if (p.exitValue() != 0)
+      fail(String.join(" ", cmd) + ": exit " + p.exitValue() + ": " + Files.readString(err));
     return out;
   }
 

@@ -38,16 +38,25 @@ import org.junit.jupiter.params.provider.ValueSource;
  * one line and exit code 2, and the trace, pcap and HTML files it writes are read back by synack
  * itself, by tshark and by a headless Chromium.
  *
- * <p>The tshark and Chromium checks are skipped when the tool is missing, except under
- * {@code CI=true}, where they fail: CI must run them.
+ * <p>The tshark and Chromium checks are skipped when the tool is missing, except under {@code
+ * CI=true}, where they fail: CI must run them.
  */
 class DemoCommandTest {
   /** The impaired transfer of the brief: loss, reordering and duplication each way. */
-  private static final String[] IMPAIRED_TRANSFER = {"--scenario", "transfer", "--bytes", "200000", "--loss", "0.1",
-      "--reorder", "0.05", "--dup", "0.02"};
+  private static final String[] IMPAIRED_TRANSFER = {
+    "--scenario",
+    "transfer",
+    "--bytes",
+    "200000",
+    "--loss",
+    "0.1",
+    "--reorder",
+    "0.05",
+    "--dup",
+    "0.02"
+  };
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** One in-process run of {@code synack demo}: its exit code and its output. */
   record Demo(int exitCode, String out, List<String> err) {
@@ -64,38 +73,93 @@ class DemoCommandTest {
 
     /** Asserts exit code 0 and returns stdout. */
     String ok() {
-      assertEquals(0, exitCode, "exit code; stderr:\n" + String.join("\n", err) + "\nstdout:\n" + out);
+      assertEquals(
+          0, exitCode, "exit code; stderr:\n" + String.join("\n", err) + "\nstdout:\n" + out);
       return out;
     }
   }
 
   static Stream<Arguments> scenariosAndTheirWords() {
     return Stream.of(
-        Arguments.of("connection", List.of("SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2",
-            "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK")),
-        Arguments.of("handshake", List.of("SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "Handshake, step 1",
-            "Handshake, step 2", "Handshake, step 3")),
-        Arguments.of("teardown", List.of("FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK",
-            "Teardown, step 1", "Teardown, step 4", "2 MSL")),
-        Arguments.of("half-close", List.of("FIN_WAIT_2", "CLOSE_WAIT", "half-closed", "LAST_ACK", "TIME_WAIT")),
-        Arguments.of("simultaneous-open", List.of("Simultaneous open", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED")),
-        Arguments.of("simultaneous-close", List.of("FIN_WAIT_1", "CLOSING", "TIME_WAIT", "Simultaneous close")),
-        Arguments.of("lost-final-ack", List.of("TIME_WAIT", "lost", "retransmit", "restarts the 2 MSL timer",
-            "LAST_ACK")),
+        Arguments.of(
+            "connection",
+            List.of(
+                "SYN_SENT",
+                "SYN_RECEIVED",
+                "ESTABLISHED",
+                "FIN_WAIT_1",
+                "FIN_WAIT_2",
+                "TIME_WAIT",
+                "CLOSE_WAIT",
+                "LAST_ACK")),
+        Arguments.of(
+            "handshake",
+            List.of(
+                "SYN_SENT",
+                "SYN_RECEIVED",
+                "ESTABLISHED",
+                "Handshake, step 1",
+                "Handshake, step 2",
+                "Handshake, step 3")),
+        Arguments.of(
+            "teardown",
+            List.of(
+                "FIN_WAIT_1",
+                "FIN_WAIT_2",
+                "TIME_WAIT",
+                "CLOSE_WAIT",
+                "LAST_ACK",
+                "Teardown, step 1",
+                "Teardown, step 4",
+                "2 MSL")),
+        Arguments.of(
+            "half-close",
+            List.of("FIN_WAIT_2", "CLOSE_WAIT", "half-closed", "LAST_ACK", "TIME_WAIT")),
+        Arguments.of(
+            "simultaneous-open",
+            List.of("Simultaneous open", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED")),
+        Arguments.of(
+            "simultaneous-close",
+            List.of("FIN_WAIT_1", "CLOSING", "TIME_WAIT", "Simultaneous close")),
+        Arguments.of(
+            "lost-final-ack",
+            List.of("TIME_WAIT", "lost", "retransmit", "restarts the 2 MSL timer", "LAST_ACK")),
         Arguments.of("old-duplicate-syn", List.of("old duplicate", "RST", "challenge ACK")),
         Arguments.of("reset", List.of("ESTABLISHED", "RST", "reset", "CLOSED")),
         Arguments.of("refused", List.of("SYN_SENT", "RST", "CLOSED", "the connection is refused")),
-        Arguments.of("transfer", List.of("ESTABLISHED", "sha256 client->server", "sha256 server->client")),
-        Arguments.of("fast-retransmit", List.of("duplicate ACK #3", "Fast retransmit", "fast recovery ends")),
+        Arguments.of(
+            "transfer", List.of("ESTABLISHED", "sha256 client->server", "sha256 server->client")),
+        Arguments.of(
+            "fast-retransmit",
+            List.of("duplicate ACK #3", "Fast retransmit", "fast recovery ends")),
         Arguments.of("timeout", List.of("retransmission timer fires", "exponential backoff")),
         Arguments.of("tail-loss", List.of("Tail-loss probe")),
-        Arguments.of("spurious-retransmit", List.of("Fast retransmit", "judges its retransmission needless")),
-        Arguments.of("zero-window", List.of("persist timer fires", "Window probe", "its window is zero", "Window update")),
-        Arguments.of("keep-alive", List.of("keep-alive timer fires", "Keep-alive probe", "it is still there")),
-        Arguments.of("why-three-way", List.of("Lesson: a two-message handshake", "enters ESTABLISHED at once",
-            "The real three-way handshake", "answers RST", "held it 63.000 s", "the server never reached ESTABLISHED")),
-        Arguments.of("why-time-wait", List.of("Lesson: TIME_WAIT cut to zero", "TIME_WAIT of 2 MSL",
-            "takes the old segment's bytes into the new connection", "CORRUPTED, the checksums differ", ": intact")));
+        Arguments.of(
+            "spurious-retransmit",
+            List.of("Fast retransmit", "judges its retransmission needless")),
+        Arguments.of(
+            "zero-window",
+            List.of("persist timer fires", "Window probe", "its window is zero", "Window update")),
+        Arguments.of(
+            "keep-alive",
+            List.of("keep-alive timer fires", "Keep-alive probe", "it is still there")),
+        Arguments.of(
+            "why-three-way",
+            List.of(
+                "Lesson: a two-message handshake",
+                "enters ESTABLISHED at once",
+                "The real three-way handshake",
+                "answers RST",
+                "held it 63.000 s",
+                "the server never reached ESTABLISHED")),
+        Arguments.of(
+            "why-time-wait",
+            List.of(
+                "Lesson: TIME_WAIT cut to zero",
+                "TIME_WAIT of 2 MSL",
+                "takes the old segment's bytes into the new connection",
+                "CORRUPTED, the checksums differ",
+                ": intact")));
   }
 
   @Nested
@@ -114,7 +178,9 @@ class DemoCommandTest {
     void cc_cubicAndBbr_sideBySide_bbrQueueFarShorter() throws Exception {
       Path html = dir.resolve("cc.html");
       String out = Demo.run("--cc", "cubic,bbr", "--html", html.toString()).ok();
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(cubic|bbr) .* median queue delay +([0-9.]+) ms").matcher(out);
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("(?m)^(cubic|bbr) .* median queue delay +([0-9.]+) ms")
+              .matcher(out);
       java.util.Map<String, Double> delay = new java.util.HashMap<>();
       while (m.find()) delay.put(m.group(1), Double.parseDouble(m.group(2)));
       assertEquals(java.util.Set.of("cubic", "bbr"), delay.keySet(), out);
@@ -153,8 +219,18 @@ class DemoCommandTest {
   @Nested
   class BadInput {
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"--scenario=nosuch", "--loss=2", "--lang=fr", "--delay=-1", "--loss=-0.1", "--bytes=-5",
-        "--seed=x", "--nosuchoption", "--cc=cubic,vegas"})
+    @ValueSource(
+        strings = {
+          "--scenario=nosuch",
+          "--loss=2",
+          "--lang=fr",
+          "--delay=-1",
+          "--loss=-0.1",
+          "--bytes=-5",
+          "--seed=x",
+          "--nosuchoption",
+          "--cc=cubic,vegas"
+        })
     void badValue_exitsTwo_withOneLineOnStderr(String arg) {
       Demo d = Demo.run(arg);
       assertEquals(2, d.exitCode(), "exit code for " + arg + "; stdout:\n" + d.out());
@@ -167,7 +243,10 @@ class DemoCommandTest {
     void whyScenario_withLoss_exitsTwo_sayingWhy() {
       Demo d = Demo.run("--scenario", "why-time-wait", "--loss", "0.1");
       assertEquals(2, d.exitCode(), d.out());
-      assertEquals(List.of("synack demo: why-time-wait stages its old segment on a clean path: --loss, --reorder and --dup are not taken"), d.err());
+      assertEquals(
+          List.of(
+              "synack demo: why-time-wait stages its old segment on a clean path: --loss, --reorder and --dup are not taken"),
+          d.err());
     }
 
     @Test
@@ -188,7 +267,9 @@ class DemoCommandTest {
     @Test
     void bothDirections_arriveWhole_sha256sAgree() {
       String out = Demo.run(IMPAIRED_TRANSFER).ok();
-      Matcher m = Pattern.compile("(?m)^sha256 (\\S+) sent=([0-9a-f]{64}) received=([0-9a-f]{64})$").matcher(out);
+      Matcher m =
+          Pattern.compile("(?m)^sha256 (\\S+) sent=([0-9a-f]{64}) received=([0-9a-f]{64})$")
+              .matcher(out);
       List<String> directions = new ArrayList<>();
       while (m.find()) {
         directions.add(m.group(1));
@@ -200,24 +281,34 @@ class DemoCommandTest {
     @Test
     void endsWithOneVerdictLine_intact_time_andTheTracesRetransmissionCount() throws Exception {
       Path trace = dir.resolve("v.jsonl");
-      String[] args = Stream.concat(Stream.of(IMPAIRED_TRANSFER), Stream.of("--trace", trace.toString()))
-          .toArray(String[]::new);
+      String[] args =
+          Stream.concat(Stream.of(IMPAIRED_TRANSFER), Stream.of("--trace", trace.toString()))
+              .toArray(String[]::new);
       List<String> lines = Demo.run(args).ok().lines().toList();
-      String verdict = lines.stream().filter(l -> l.startsWith("transfer: ")).reduce((a, b) -> b).orElseThrow();
-      Matcher m = Pattern.compile("transfer: intact both ways, 200000 bytes each way in (\\d+\\.\\d{3}) s \\(virtual"
-          + " time\\), (\\d+) retransmissions").matcher(verdict);
+      String verdict =
+          lines.stream().filter(l -> l.startsWith("transfer: ")).reduce((a, b) -> b).orElseThrow();
+      Matcher m =
+          Pattern.compile(
+                  "transfer: intact both ways, 200000 bytes each way in (\\d+\\.\\d{3}) s \\(virtual"
+                      + " time\\), (\\d+) retransmissions")
+              .matcher(verdict);
       assertTrue(m.matches(), verdict);
       assertTrue(Double.parseDouble(m.group(1)) > 0, verdict);
-      long inTrace = Files.readAllLines(trace).stream().filter(l -> l.contains("\"event\":\"retransmit\"")).count();
-      assertEquals(inTrace, Long.parseLong(m.group(2)), "the count is the trace's retransmit events");
+      long inTrace =
+          Files.readAllLines(trace).stream()
+              .filter(l -> l.contains("\"event\":\"retransmit\""))
+              .count();
+      assertEquals(
+          inTrace, Long.parseLong(m.group(2)), "the count is the trace's retransmit events");
       assertTrue(inTrace > 0, "10 % loss retransmits");
     }
 
     @Test
     void trace_isJsonLinesWithRetransmissions() throws Exception {
       Path trace = dir.resolve("t.jsonl");
-      String[] args = Stream.concat(Stream.of(IMPAIRED_TRANSFER), Stream.of("--trace", trace.toString()))
-          .toArray(String[]::new);
+      String[] args =
+          Stream.concat(Stream.of(IMPAIRED_TRANSFER), Stream.of("--trace", trace.toString()))
+              .toArray(String[]::new);
       Demo.run(args).ok();
       List<String> lines = Files.readAllLines(trace, StandardCharsets.UTF_8);
       assertTrue(lines.size() > 100, "trace lines: " + lines.size());
@@ -239,13 +330,23 @@ class DemoCommandTest {
   @Nested
   class Pcap {
     /** Malformed packets and bad checksums (status 0 is "bad"). */
-    private static final String WIRE_PROBLEMS = "_ws.malformed || tcp.checksum.status == 0 || ip.checksum.status == 0";
+    private static final String WIRE_PROBLEMS =
+        "_ws.malformed || tcp.checksum.status == 0 || ip.checksum.status == 0";
+
     /** tshark's "ACKed unseen segment": an ACK for bytes the capture does not hold. */
     private static final String ACKED_UNSEEN = "tcp.analysis.ack_lost_segment";
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"connection", "half-close", "simultaneous-open", "simultaneous-close", "lost-final-ack",
-        "reset", "refused"})
+    @ValueSource(
+        strings = {
+          "connection",
+          "half-close",
+          "simultaneous-open",
+          "simultaneous-close",
+          "lost-final-ack",
+          "reset",
+          "refused"
+        })
     void scenarioCapture_tsharkFindsNothingWrong(String scenario) throws Exception {
       checkCapture(WIRE_PROBLEMS + " || " + ACKED_UNSEEN, 0, "--scenario", scenario);
     }
@@ -259,17 +360,37 @@ class DemoCommandTest {
     @Test
     void oldDuplicateSynCapture_holdsTheInjectedSyns_andIsWellFormed() throws Exception {
       Path pcap = checkCapture(WIRE_PROBLEMS, 2, "--scenario", "old-duplicate-syn");
-      String oldSyns = run("tshark", "-r", pcap.toString(), "-Y",
-          "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.seq_raw == 90000");
-      assertEquals(2, oldSyns.lines().filter(l -> !l.isBlank()).count(), "the old SYNs in the capture:\n" + oldSyns);
+      String oldSyns =
+          run(
+              "tshark",
+              "-r",
+              pcap.toString(),
+              "-Y",
+              "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.seq_raw == 90000");
+      assertEquals(
+          2,
+          oldSyns.lines().filter(l -> !l.isBlank()).count(),
+          "the old SYNs in the capture:\n" + oldSyns);
     }
 
-    /** Each why scenario's two runs in one capture: the old SYN twice, or the late copy of the old segment twice. */
+    /**
+     * Each why scenario's two runs in one capture: the old SYN twice, or the late copy of the old
+     * segment twice.
+     */
     @Test
     void whyCaptures_holdTheInjectedPackets_andAreWellFormed() throws Exception {
       Path pcap = checkCapture(WIRE_PROBLEMS, 2, "--scenario", "why-three-way");
-      String oldSyns = run("tshark", "-r", pcap.toString(), "-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.seq_raw == 90000");
-      assertEquals(2, oldSyns.lines().filter(l -> !l.isBlank()).count(), "the old SYNs in the capture:\n" + oldSyns);
+      String oldSyns =
+          run(
+              "tshark",
+              "-r",
+              pcap.toString(),
+              "-Y",
+              "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.seq_raw == 90000");
+      assertEquals(
+          2,
+          oldSyns.lines().filter(l -> !l.isBlank()).count(),
+          "the old SYNs in the capture:\n" + oldSyns);
       checkCapture(WIRE_PROBLEMS, 2, "--scenario", "why-time-wait");
     }
 
@@ -281,25 +402,48 @@ class DemoCommandTest {
     /**
      * Runs the demo with a pcap and a trace; checks that the capture holds every segment the hosts
      * sent plus {@code injected} packets the network was handed, that tshark finds nothing matching
-     * {@code problemFilter}, and that tshark and PcapReader count the same frames. Returns the pcap.
+     * {@code problemFilter}, and that tshark and PcapReader count the same frames. Returns the
+     * pcap.
      */
     private Path checkCapture(String problemFilter, int injected, String... args) throws Exception {
       requireTool("tshark", "the demo's pcap check");
       Path pcap = dir.resolve("f.pcap");
       Path trace = dir.resolve("f.jsonl");
-      String[] all = Stream.concat(Stream.of(args), Stream.of("--pcap", pcap.toString(), "--trace", trace.toString()))
-          .toArray(String[]::new);
+      String[] all =
+          Stream.concat(
+                  Stream.of(args),
+                  Stream.of("--pcap", pcap.toString(), "--trace", trace.toString()))
+              .toArray(String[]::new);
       Demo.run(all).ok();
       int records = PcapReader.of(Files.readAllBytes(pcap)).readAll().size();
-      long sent = Files.readAllLines(trace).stream().map(JsonLines::parse)
-          .filter(e -> !e.host().equals("net") && (e.eventName().equals("send") || e.eventName().equals("retransmit")))
-          .count();
+      long sent =
+          Files.readAllLines(trace).stream()
+              .map(JsonLines::parse)
+              .filter(
+                  e ->
+                      !e.host().equals("net")
+                          && (e.eventName().equals("send") || e.eventName().equals("retransmit")))
+              .count();
       assertTrue(records > 0, "no packets in the capture");
-      assertEquals(sent + injected, records, "packets in the pcap vs. segments the hosts sent in the trace, and injected");
-      // Port 80 makes tshark read the random payload as HTTP, which it may call malformed: only TCP/IP is checked.
-      String problems = run("tshark", "-r", pcap.toString(), "--disable-protocol", "http", "-o", "tcp.check_checksum:TRUE",
-          "-Y", problemFilter);
-      assertEquals("", problems.strip(), "tshark: malformed, bad checksums or ACKed unseen segments");
+      assertEquals(
+          sent + injected,
+          records,
+          "packets in the pcap vs. segments the hosts sent in the trace, and injected");
+      // Port 80 makes tshark read the random payload as HTTP, which it may call malformed: only
+      // TCP/IP is checked.
+      String problems =
+          run(
+              "tshark",
+              "-r",
+              pcap.toString(),
+              "--disable-protocol",
+              "http",
+              "-o",
+              "tcp.check_checksum:TRUE",
+              "-Y",
+              problemFilter);
+      assertEquals(
+          "", problems.strip(), "tshark: malformed, bad checksums or ACKed unseen segments");
       long frames = run("tshark", "-r", pcap.toString()).lines().filter(l -> !l.isBlank()).count();
       assertEquals(records, frames, "tshark's frames vs. PcapReader's records");
       return pcap;
@@ -316,11 +460,26 @@ class DemoCommandTest {
       Path shot = dir.resolve("shot.png");
       Path log = dir.resolve("chromium.log");
       Path profile = Files.createDirectory(dir.resolve("profile"));
-      Process p = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-          "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0", "--screenshot=" + shot,
-          "--window-size=1200,1600", html.toUri().toString())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process p =
+          new ProcessBuilder(
+                  "chromium",
+                  "--headless",
+                  "--no-sandbox",
+                  "--disable-gpu",
+                  "--disable-quic",
+                  "--no-first-run",
+                  "--disable-background-networking",
+                  "--disable-component-update",
+                  "--disable-sync",
+                  "--user-data-dir=" + profile,
+                  "--enable-logging=stderr",
+                  "--v=0",
+                  "--screenshot=" + shot,
+                  "--window-size=1200,1600",
+                  html.toUri().toString())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
@@ -329,9 +488,12 @@ class DemoCommandTest {
       }
       String output = Files.readString(log);
       assertEquals(0, p.exitValue(), "chromium exit code:\n" + output);
-      // Chromium logs what the page prints to the console as `INFO:CONSOLE:<line>] "message", source: ...`
-      // (older versions: `CONSOLE(<line>)`), an uncaught exception as "Uncaught ...". The page logs nothing.
-      List<String> console = output.lines().filter(l -> l.contains(":CONSOLE") || l.contains("Uncaught")).toList();
+      // Chromium logs what the page prints to the console as `INFO:CONSOLE:<line>] "message",
+      // source: ...`
+      // (older versions: `CONSOLE(<line>)`), an uncaught exception as "Uncaught ...". The page logs
+      // nothing.
+      List<String> console =
+          output.lines().filter(l -> l.contains(":CONSOLE") || l.contains("Uncaught")).toList();
       assertEquals(List.of(), console, "console output of the page");
       assertTrue(Files.isRegularFile(shot), "no screenshot:\n" + output);
       assertTrue(Files.size(shot) > 10_000, "screenshot is only " + Files.size(shot) + " bytes");
@@ -343,14 +505,21 @@ class DemoCommandTest {
     @Test
     void langAndTimers_reachThePage() throws Exception {
       Path zh = dir.resolve("zh.html");
-      Demo.run("--scenario", "lost-final-ack", "--lang", "zh", "--timers", "--html", zh.toString()).ok();
+      Demo.run("--scenario", "lost-final-ack", "--lang", "zh", "--timers", "--html", zh.toString())
+          .ok();
       String page = Files.readString(zh);
-      assertTrue(page.contains("<html lang=\"zh\">") && page.contains("第四次挥手") && page.contains("重启 2MSL 计时器"), "zh");
+      assertTrue(
+          page.contains("<html lang=\"zh\">")
+              && page.contains("第四次挥手")
+              && page.contains("重启 2MSL 计时器"),
+          "zh");
       assertTrue(page.contains("<text class=\"timer\""), "timers with --timers");
       Path en = dir.resolve("en.html");
       Demo.run("--scenario", "lost-final-ack", "--html", en.toString()).ok();
       String plain = Files.readString(en);
-      assertTrue(plain.contains("Teardown, step 4") && !plain.contains("<text class=\"timer\""), "en, no timers");
+      assertTrue(
+          plain.contains("Teardown, step 4") && !plain.contains("<text class=\"timer\""),
+          "en, no timers");
     }
 
     @Test
@@ -358,12 +527,19 @@ class DemoCommandTest {
       Path three = dir.resolve("three.html");
       Demo.run("--scenario", "why-three-way", "--lang", "zh", "--html", three.toString()).ok();
       String page = Files.readString(three);
-      assertTrue(page.contains("课程：两次握手") && page.contains("真实的三次握手") && page.contains("立即进入 ESTABLISHED 状态"), "why-three-way zh");
+      assertTrue(
+          page.contains("课程：两次握手")
+              && page.contains("真实的三次握手")
+              && page.contains("立即进入 ESTABLISHED 状态"),
+          "why-three-way zh");
       Path time = dir.resolve("time.html");
       Demo.run("--scenario", "why-time-wait", "--html", time.toString()).ok();
       String en = Files.readString(time);
-      assertTrue(en.contains("Lesson: TIME_WAIT cut to zero") && (en.contains("old segment&#39;s bytes into the new connection")
-          || en.contains("old segment's bytes into the new connection")), "why-time-wait en");
+      assertTrue(
+          en.contains("Lesson: TIME_WAIT cut to zero")
+              && (en.contains("old segment&#39;s bytes into the new connection")
+                  || en.contains("old segment's bytes into the new connection")),
+          "why-time-wait en");
     }
 
     /** Counts distinct colours of the image, up to a few. */
@@ -391,16 +567,21 @@ class DemoCommandTest {
     Assumptions.assumeTrue(false, why);
   }
 
-  /** Runs a command to its end within 60 s and returns its stdout; fails with its stderr if it fails. */
+  /**
+   * Runs a command to its end within 60 s and returns its stdout; fails with its stderr if it
+   * fails.
+   */
   private String run(String... cmd) throws Exception {
     Path err = Files.createTempFile(dir, "stderr", ".txt");
     Path out = Files.createTempFile(dir, "stdout", ".txt");
-    Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(out.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(out.toFile()).start();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       fail(String.join(" ", cmd) + ": timed out");
     }
-    if (p.exitValue() != 0) fail(String.join(" ", cmd) + ": exit " + p.exitValue() + ": " + Files.readString(err));
+    if (p.exitValue() != 0)
+      fail(String.join(" ", cmd) + ": exit " + p.exitValue() + ": " + Files.readString(err));
     return Files.readString(out);
   }
 }

@@ -30,17 +30,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * TCP Fast Open (RFC 7413) against the Linux kernel, in a namespace with
- * {@code net.ipv4.tcp_fastopen=3} (client and server): the kernel's second {@code sendto(MSG_FASTOPEN)}
- * puts its data on the SYN and synack takes it, acknowledged by the SYN-ACK; synack's second
- * Fast Open connection to a kernel listener with {@code TCP_FASTOPEN} does the same, and the
- * kernel counts it in {@code TcpExtTCPFastOpenPassive}.
+ * TCP Fast Open (RFC 7413) against the Linux kernel, in a namespace with {@code
+ * net.ipv4.tcp_fastopen=3} (client and server): the kernel's second {@code sendto(MSG_FASTOPEN)}
+ * puts its data on the SYN and synack takes it, acknowledged by the SYN-ACK; synack's second Fast
+ * Open connection to a kernel listener with {@code TCP_FASTOPEN} does the same, and the kernel
+ * counts it in {@code TcpExtTCPFastOpenPassive}.
  */
 class FastOpenInteropTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
-  private static final String KERNEL_CLIENT = """
+  private static final String KERNEL_CLIENT =
+      """
       import socket, sys, json
       out = []
       for i in range(2):
@@ -60,7 +60,8 @@ class FastOpenInteropTest {
       print(json.dumps(out))
       """;
 
-  private static final String KERNEL_SERVER = """
+  private static final String KERNEL_SERVER =
+      """
       import socket, sys
       l = socket.socket()
       l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -86,48 +87,84 @@ class FastOpenInteropTest {
   @Test
   void kernelClient_secondSynCarriesData_synackTakesItWithTheSynAck() throws Exception {
     Path pcap = dir.resolve("tfo-passive.pcap");
-    try (TunInterop t = TunInterop.start(dir, TunInterop.Options.clean().withPcap(pcap), "tshark", "python3")) {
+    try (TunInterop t =
+        TunInterop.start(dir, TunInterop.Options.clean().withPcap(pcap), "tshark", "python3")) {
       fastOpenOn(t);
-      t.host.driver().call(now -> {
-        t.host.host().setFastOpen(TcpFastOpen.CLIENT | TcpFastOpen.SERVER | TcpFastOpen.SERVER_WITHOUT_SOCKOPT);
-        return null;
-      });
+      t.host
+          .driver()
+          .call(
+              now -> {
+                t.host
+                    .host()
+                    .setFastOpen(
+                        TcpFastOpen.CLIENT
+                            | TcpFastOpen.SERVER
+                            | TcpFastOpen.SERVER_WITHOUT_SOCKOPT);
+                return null;
+              });
       t.serve(7, Service.echo());
       Path script = dir.resolve("tfo_client.py");
       Files.writeString(script, KERNEL_CLIENT);
-      NetnsFixture.Result r = t.ns.start("python3", script.toString(), SYNACK, "7").await(Duration.ofSeconds(60));
+      NetnsFixture.Result r =
+          t.ns.start("python3", script.toString(), SYNACK, "7").await(Duration.ofSeconds(60));
       assertEquals(0, r.exitCode(), r.output());
       assertEquals("[\"fast open 0\\n\", \"fast open 1\\n\"]", r.output().strip());
       Map<String, Long> kernel = tcpExt(t);
-      assertEquals(1L, kernel.get("TCPFastOpenActive"), "the kernel's SYN data was acknowledged once: " + kernel);
+      assertEquals(
+          1L,
+          kernel.get("TCPFastOpenActive"),
+          "the kernel's SYN data was acknowledged once: " + kernel);
       HostCounters c = t.host.driver().call(now -> t.host.host().counters());
       assertEquals(1, c.fastOpenPassive());
       assertEquals(1, c.fastOpenCookieRequested());
       Thread.sleep(300);
       t.host.close();
     }
-    String synWithData = CaptureInteropTest.tshark(pcap, "ip.src == " + KERNEL + " && tcp.flags.syn == 1 && tcp.flags.ack == 0"
-        + " && tcp.len > 0 && tcp.option_kind == 34");
-    assertEquals(1, synWithData.lines().count(), "the kernel's second SYN carries the data and the cookie: " + synWithData);
-    String synAckOfData = CaptureInteropTest.tshark(pcap, "ip.src == " + SYNACK + " && tcp.flags.syn == 1 && tcp.flags.ack == 1"
-        + " && tcp.ack == 13");
-    assertEquals(1, synAckOfData.lines().count(), "synack's SYN-ACK acknowledges the SYN's 12 bytes: " + synAckOfData);
-    String resent = CaptureInteropTest.tshark(pcap, "ip.src == " + KERNEL + " && tcp.len > 0 && tcp.flags.syn == 0"
-        + " && tcp.payload contains \"fast open 1\"");
+    String synWithData =
+        CaptureInteropTest.tshark(
+            pcap,
+            "ip.src == "
+                + KERNEL
+                + " && tcp.flags.syn == 1 && tcp.flags.ack == 0"
+                + " && tcp.len > 0 && tcp.option_kind == 34");
+    assertEquals(
+        1,
+        synWithData.lines().count(),
+        "the kernel's second SYN carries the data and the cookie: " + synWithData);
+    String synAckOfData =
+        CaptureInteropTest.tshark(
+            pcap,
+            "ip.src == "
+                + SYNACK
+                + " && tcp.flags.syn == 1 && tcp.flags.ack == 1"
+                + " && tcp.ack == 13");
+    assertEquals(
+        1,
+        synAckOfData.lines().count(),
+        "synack's SYN-ACK acknowledges the SYN's 12 bytes: " + synAckOfData);
+    String resent =
+        CaptureInteropTest.tshark(
+            pcap,
+            "ip.src == "
+                + KERNEL
+                + " && tcp.len > 0 && tcp.flags.syn == 0"
+                + " && tcp.payload contains \"fast open 1\"");
     assertEquals("", resent, "the kernel did not need to send the data again");
   }
 
   /**
    * Holds back the kernel's first pure ACK on each connection to a port (the third segment of the
-   * handshake) until the test releases it, so that what synack does before that ACK arrives is
-   * seen deterministically: the order is forced, not raced.
+   * handshake) until the test releases it, so that what synack does before that ACK arrives is seen
+   * deterministically: the order is forced, not raced.
    */
   static final class HeldAcks implements Link {
     private final int port;
     private Link inner;
     private final java.util.Set<Integer> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> released = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> held =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> released =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     HeldAcks(int port) {
       this.port = port;
@@ -176,7 +213,9 @@ class FastOpenInteropTest {
       int dataOffset = ((b.get(tcp + 12) >> 4) & 0x0f) * 4;
       int flags = b.get(tcp + 13) & 0xff;
       boolean pureAck = flags == 0x10 && total == ihl + dataOffset;
-      return pureAck && (b.getShort(tcp + 2) & 0xffff) == port && seen.add(b.getShort(tcp) & 0xffff);
+      return pureAck
+          && (b.getShort(tcp + 2) & 0xffff) == port
+          && seen.add(b.getShort(tcp) & 0xffff);
     }
 
     @Override
@@ -196,19 +235,29 @@ class FastOpenInteropTest {
   }
 
   @Test
-  void kernelClient_dataOnTheSyn_synackReadsAndAnswersItBeforeTheThirdAckArrives() throws Exception {
+  void kernelClient_dataOnTheSyn_synackReadsAndAnswersItBeforeTheThirdAckArrives()
+      throws Exception {
     Path pcap = dir.resolve("tfo-early.pcap");
     HeldAcks acks = new HeldAcks(9);
     int kernelPort;
-    try (TunInterop t = TunInterop.start(dir, TunInterop.Options.clean().withPcap(pcap).withWrap(acks::wrap), "tshark", "python3")) {
+    try (TunInterop t =
+        TunInterop.start(
+            dir,
+            TunInterop.Options.clean().withPcap(pcap).withWrap(acks::wrap),
+            "tshark",
+            "python3")) {
       fastOpenOn(t);
       Host host = t.host.host();
-      Listener listener = t.host.driver().call(now -> {
-        host.setFastOpen(TcpFastOpen.CLIENT | TcpFastOpen.SERVER);
-        Listener l = host.listen(null, 9, 8);
-        l.setFastOpenQueueLength(8);
-        return l;
-      });
+      Listener listener =
+          t.host
+              .driver()
+              .call(
+                  now -> {
+                    host.setFastOpen(TcpFastOpen.CLIENT | TcpFastOpen.SERVER);
+                    Listener l = host.listen(null, 9, 8);
+                    l.setFastOpenQueueLength(8);
+                    return l;
+                  });
       Path script = dir.resolve("tfo_client.py");
       Files.writeString(script, KERNEL_CLIENT);
       NetnsFixture.Started client = t.ns.start("python3", script.toString(), SYNACK, "9");
@@ -218,39 +267,53 @@ class FastOpenInteropTest {
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       List<Connection> open = new java.util.ArrayList<>();
       while (readIn.size() < 2 && System.nanoTime() < deadline) {
-        t.host.driver().call(now -> {
-          for (Connection c = listener.accept(); c != null; c = listener.accept()) open.add(c);
-          for (Connection c : open) {
-            ByteBuffer b = ByteBuffer.allocate(4096);
-            if (c.isReleased() || c.receive(b, now) <= 0) continue;
-            String line = new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
-            readIn.add(line.strip() + " in " + c.state());
-            port[0] = c.id().remotePort();
-            c.send(b.flip(), now);
-            c.close(now);
-          }
-          return null;
-        });
+        t.host
+            .driver()
+            .call(
+                now -> {
+                  for (Connection c = listener.accept(); c != null; c = listener.accept())
+                    open.add(c);
+                  for (Connection c : open) {
+                    ByteBuffer b = ByteBuffer.allocate(4096);
+                    if (c.isReleased() || c.receive(b, now) <= 0) continue;
+                    String line = new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
+                    readIn.add(line.strip() + " in " + c.state());
+                    port[0] = c.id().remotePort();
+                    c.send(b.flip(), now);
+                    c.close(now);
+                  }
+                  return null;
+                });
         if (readIn.size() == 2) break;
         Thread.sleep(2);
       }
       kernelPort = port[0];
-      assertEquals(List.of("fast open 0 in ESTABLISHED", "fast open 1 in SYN_RECEIVED"), readIn,
+      assertEquals(
+          List.of("fast open 0 in ESTABLISHED", "fast open 1 in SYN_RECEIVED"),
+          readIn,
           "the second request was read (and answered) before the kernel's third ACK arrived");
-      // A third segment that is a pure ACK was held until now; the kernel may also delay it (and then it acknowledges the answer).
+      // A third segment that is a pure ACK was held until now; the kernel may also delay it (and
+      // then it acknowledges the answer).
       acks.release();
       NetnsFixture.Result r = client.await(Duration.ofSeconds(60));
       assertEquals(0, r.exitCode(), r.output());
       assertEquals("[\"fast open 0\\n\", \"fast open 1\\n\"]", r.output().strip());
-      assertEquals(1L, tcpExt(t).get("TCPFastOpenActive"), "the kernel's SYN data was acknowledged");
+      assertEquals(
+          1L, tcpExt(t).get("TCPFastOpenActive"), "the kernel's SYN data was acknowledged");
       Thread.sleep(300);
       t.host.close();
     }
-    String answer = CaptureInteropTest.tshark(pcap, "ip.src == " + SYNACK + " && tcp.dstport == " + kernelPort + " && tcp.len > 0");
-    String thirdAck = CaptureInteropTest.tshark(pcap, "ip.src == " + KERNEL + " && tcp.srcport == " + kernelPort
-        + " && tcp.flags.syn == 0");
+    String answer =
+        CaptureInteropTest.tshark(
+            pcap, "ip.src == " + SYNACK + " && tcp.dstport == " + kernelPort + " && tcp.len > 0");
+    String thirdAck =
+        CaptureInteropTest.tshark(
+            pcap,
+            "ip.src == " + KERNEL + " && tcp.srcport == " + kernelPort + " && tcp.flags.syn == 0");
     assertTrue(!answer.isEmpty() && !thirdAck.isEmpty(), answer + " / " + thirdAck);
-    assertTrue(frame(answer) < frame(thirdAck), "synack's answer left before the third ACK reached it:\n" + answer + "\n" + thirdAck);
+    assertTrue(
+        frame(answer) < frame(thirdAck),
+        "synack's answer left before the third ACK reached it:\n" + answer + "\n" + thirdAck);
   }
 
   private static int frame(String tsharkLines) {
@@ -260,7 +323,8 @@ class FastOpenInteropTest {
   @Test
   void synackClient_cookieThenDataOnTheSyn_kernelCountsAFastOpenPassive() throws Exception {
     Path pcap = dir.resolve("tfo-active.pcap");
-    try (TunInterop t = TunInterop.start(dir, TunInterop.Options.clean().withPcap(pcap), "tshark", "python3")) {
+    try (TunInterop t =
+        TunInterop.start(dir, TunInterop.Options.clean().withPcap(pcap), "tshark", "python3")) {
       fastOpenOn(t);
       Path script = dir.resolve("tfo_server.py");
       Files.writeString(script, KERNEL_SERVER);
@@ -268,12 +332,22 @@ class FastOpenInteropTest {
       assertTrue(server.awaitOutput("listening", Duration.ofSeconds(10)), server.outputSoFar());
       for (int i = 0; i < 2; i++) {
         byte[] line = ("synack fast open " + i + "\n").getBytes(StandardCharsets.US_ASCII);
-        try (TcpSocket s = TcpSocket.connectFastOpen(t.host.driver(), t.host.host(), new InetSocketAddress(KERNEL, 8080), line, 10_000)) {
+        try (TcpSocket s =
+            TcpSocket.connectFastOpen(
+                t.host.driver(),
+                t.host.host(),
+                new InetSocketAddress(KERNEL, 8080),
+                line,
+                10_000)) {
           s.setSoTimeout(10_000);
           assertEquals(new String(line, StandardCharsets.US_ASCII), readLine(s.getInputStream()));
         }
         if (i == 0) {
-          byte[] cookie = t.host.driver().call(now -> t.host.host().fastOpenCookie(java.net.InetAddress.ofLiteral(KERNEL)));
+          byte[] cookie =
+              t.host
+                  .driver()
+                  .call(
+                      now -> t.host.host().fastOpenCookie(java.net.InetAddress.ofLiteral(KERNEL)));
           assertNotNull(cookie, "the kernel's SYN-ACK gave a cookie");
         }
       }
@@ -281,22 +355,37 @@ class FastOpenInteropTest {
       assertEquals(0, done.exitCode(), done.output());
       Map<String, Long> kernel = tcpExt(t);
       assertEquals(1L, kernel.get("TCPFastOpenCookieReqd"), kernel.toString());
-      assertEquals(1L, kernel.get("TCPFastOpenPassive"), "the kernel took the data on synack's second SYN: " + kernel);
-      assertEquals(1, (long) t.host.driver().call(now -> t.host.host().counters().fastOpenActive()));
+      assertEquals(
+          1L,
+          kernel.get("TCPFastOpenPassive"),
+          "the kernel took the data on synack's second SYN: " + kernel);
+      assertEquals(
+          1, (long) t.host.driver().call(now -> t.host.host().counters().fastOpenActive()));
       Thread.sleep(300);
       t.host.close();
     }
-    String synWithData = CaptureInteropTest.tshark(pcap, "ip.src == " + SYNACK + " && tcp.flags.syn == 1 && tcp.flags.ack == 0"
-        + " && tcp.len > 0 && tcp.option_kind == 34");
-    assertEquals(1, synWithData.lines().count(), "synack's second SYN carries the data and the cookie: " + synWithData);
+    String synWithData =
+        CaptureInteropTest.tshark(
+            pcap,
+            "ip.src == "
+                + SYNACK
+                + " && tcp.flags.syn == 1 && tcp.flags.ack == 0"
+                + " && tcp.len > 0 && tcp.option_kind == 34");
+    assertEquals(
+        1,
+        synWithData.lines().count(),
+        "synack's second SYN carries the data and the cookie: " + synWithData);
   }
 
   private static void fastOpenOn(TunInterop t) throws Exception {
-    NetnsFixture.Result sysctl = t.exec(Duration.ofSeconds(10), "sysctl", "-w", "net.ipv4.tcp_fastopen=3");
+    NetnsFixture.Result sysctl =
+        t.exec(Duration.ofSeconds(10), "sysctl", "-w", "net.ipv4.tcp_fastopen=3");
     assertEquals(0, sysctl.exitCode(), sysctl.output());
   }
 
-  /** Returns the namespace's TcpExt counters (Linux's /proc/net/netstat, which is per namespace). */
+  /**
+   * Returns the namespace's TcpExt counters (Linux's /proc/net/netstat, which is per namespace).
+   */
   private static Map<String, Long> tcpExt(TunInterop t) throws Exception {
     NetnsFixture.Result r = t.exec(Duration.ofSeconds(10), "cat", "/proc/net/netstat");
     assertEquals(0, r.exitCode(), r.output());

@@ -8,16 +8,19 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** The help of {@code synack} and its commands, as read in an 80-column terminal. */
 class HelpTest {
-  private static final List<String> COMMANDS = List.of("demo", "serve", "connect", "decode", "script", "bench", "torture");
+  private static final List<String> COMMANDS =
+      List.of("demo", "serve", "connect", "decode", "script", "bench", "torture");
 
-  /** One in-process run with help wrapped to 80 columns, as when the terminal's width is unknown. */
+  /**
+   * One in-process run with help wrapped to 80 columns, as when the terminal's width is unknown.
+   */
   private record Run(int code, String out, String err) {}
 
   private static Run run(String... args) {
@@ -44,7 +47,9 @@ class HelpTest {
       String[] header = sub.getCommandSpec().usageMessage().header();
       assertEquals(1, header.length, name + " has a one-line summary");
       assertTrue(header[0].endsWith("."), name + "'s summary is a whole sentence: " + header[0]);
-      assertTrue(listing.contains(" " + name + " " + header[0]), name + " listed with its whole summary in\n" + r.err());
+      assertTrue(
+          listing.contains(" " + name + " " + header[0]),
+          name + " listed with its whole summary in\n" + r.err());
     }
     assertTrue(r.err().contains("help"), r.err());
   }
@@ -57,7 +62,8 @@ class HelpTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "demo", "serve", "connect", "decode", "script", "bench", "torture", "help"})
+  @ValueSource(
+      strings = {"", "demo", "serve", "connect", "decode", "script", "bench", "torture", "help"})
   void everyHelp_fitsIn80Columns(String command) {
     Run r = command.isEmpty() ? run("--help") : run(command, "--help");
     assertEquals(0, r.code(), r.err());
@@ -78,8 +84,10 @@ class HelpTest {
     for (CommandLine cl : all) {
       if (cl.getCommandName().equals("help")) continue; // picocli's own, its %n separate paragraphs
       for (String element : cl.getCommandSpec().usageMessage().description()) {
-        if (element.contains("\n") || element.contains("%n")) bad.add(cl.getCommandName() + ": " + element);
-        if (element.startsWith(" ") && element.length() > 78) bad.add(cl.getCommandName() + " (example too wide): " + element);
+        if (element.contains("\n") || element.contains("%n"))
+          bad.add(cl.getCommandName() + ": " + element);
+        if (element.startsWith(" ") && element.length() > 78)
+          bad.add(cl.getCommandName() + " (example too wide): " + element);
       }
     }
     assertEquals(List.of(), bad);

@@ -26,15 +26,16 @@ import org.junit.jupiter.params.provider.CsvSource;
  * those of the state diagram; the ladder, the narration and the diagram sit side by side or one
  * under the other, never on top of each other; every sentence is tied to a step that is drawn;
  * {@code --lang zh} narrates in Chinese; timers appear only with {@code --timers}. The geometry is
- * measured by the browser ({@code getBoundingClientRect}) through a small script added to a copy
- * of the page, whose result {@code --dump-dom} prints.
+ * measured by the browser ({@code getBoundingClientRect}) through a small script added to a copy of
+ * the page, whose result {@code --dump-dom} prints.
  *
  * <p>It also saves screenshots of three scenarios under {@code target/html-screenshots/} for a
  * person to look at.
  */
 class HtmlPageChromiumTest {
   /** Added to the page: writes one line per measured element into a {@code <pre id="geometry">}. */
-  private static final String MEASURE = """
+  private static final String MEASURE =
+      """
       <script>
       (function () {
         var out = [];
@@ -65,8 +66,7 @@ class HtmlPageChromiumTest {
       </script>
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeEach
   void needChromium() {
@@ -84,23 +84,28 @@ class HtmlPageChromiumTest {
   /** A measured element. */
   record Box(String kind, double left, double top, double right, double bottom, String text) {
     boolean overlaps(Box o) {
-      return left < o.right - 0.5 && o.left < right - 0.5 && top < o.bottom - 0.5 && o.top < bottom - 0.5;
+      return left < o.right - 0.5
+          && o.left < right - 0.5
+          && top < o.bottom - 0.5
+          && o.top < bottom - 0.5;
     }
   }
 
   @ParameterizedTest(name = "{0} {1} {2}")
   @CsvSource({
-      "connection, en, false",
-      "fast-retransmit, zh, false",
-      "lost-final-ack, en, true",
-      "old-duplicate-syn, zh, true",
-      "zero-window, en, true",
-      "spurious-retransmit, en, false",
-      "why-three-way, en, true",
-      "why-three-way, zh, false",
-      "why-time-wait, en, false",
-      "why-time-wait, zh, true"})
-  void page_nothingOverlaps_andEverySentenceHasItsStep(String scenario, String lang, boolean timers) throws Exception {
+    "connection, en, false",
+    "fast-retransmit, zh, false",
+    "lost-final-ack, en, true",
+    "old-duplicate-syn, zh, true",
+    "zero-window, en, true",
+    "spurious-retransmit, en, false",
+    "why-three-way, en, true",
+    "why-three-way, zh, false",
+    "why-time-wait, en, false",
+    "why-time-wait, zh, true"
+  })
+  void page_nothingOverlaps_andEverySentenceHasItsStep(String scenario, String lang, boolean timers)
+      throws Exception {
     Path html = page(scenario, lang, timers);
     List<Box> boxes = measure(html);
     List<Box> ladder = boxes.stream().filter(b -> b.kind().equals("ladder")).toList();
@@ -110,12 +115,15 @@ class HtmlPageChromiumTest {
     List<Box> blocks = boxes.stream().filter(b -> b.kind().equals("block")).toList();
     Box lad = find(blocks, "#ladder");
     Box side = find(blocks, ".side");
-    assertFalse(lad.overlaps(side), "the narration and diagram do not cover the ladder: " + lad + " " + side);
+    assertFalse(
+        lad.overlaps(side),
+        "the narration and diagram do not cover the ladder: " + lad + " " + side);
     assertNoOverlap(boxes.stream().filter(b -> b.kind().equals("plot")).toList());
     List<Box> sentences = boxes.stream().filter(b -> b.kind().equals("sentence")).toList();
     assertTrue(sentences.size() > 3, "sentences: " + sentences.size());
     String text = String.join("\n", sentences.stream().map(Box::text).toList());
-    // why-three-way's handshakes begin with an old SYN its client never sent: they are told from step 2.
+    // why-three-way's handshakes begin with an old SYN its client never sent: they are told from
+    // step 2.
     boolean oldSyn = scenario.equals("why-three-way");
     if (lang.equals("zh")) {
       assertTrue(text.contains(oldSyn ? "第二次握手" : "第一次握手"), text);
@@ -125,7 +133,9 @@ class HtmlPageChromiumTest {
     }
     String page = Files.readString(html);
     assertEquals(timers, page.contains("<text class=\"timer\""), "timers drawn only with --timers");
-    assertTrue(page.contains("<text class=\"state first\"") && page.contains(">CLOSED</text>"), "the first states");
+    assertTrue(
+        page.contains("<text class=\"state first\"") && page.contains(">CLOSED</text>"),
+        "the first states");
     assertTrue(page.contains("<html lang=\"" + lang + "\">"));
   }
 
@@ -145,22 +155,31 @@ class HtmlPageChromiumTest {
 
   private Path page(String scenario, String lang, boolean timers) {
     Path html = dir.resolve(scenario + "." + lang + ".html");
-    List<String> args = new ArrayList<>(List.of("demo", "--scenario", scenario, "--lang", lang, "--html", html.toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of("demo", "--scenario", scenario, "--lang", lang, "--html", html.toString()));
     if (timers) args.add("--timers");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.run(args.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
+    int code =
+        Main.run(
+            args.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
     assertEquals(0, code, err.toString());
     return html;
   }
 
   private List<Box> measure(Path html) throws Exception {
     Path probe = dir.resolve("measure-" + html.getFileName());
-    Files.writeString(probe, Files.readString(html).replace("</body>", MEASURE + "</body>"), StandardCharsets.UTF_8);
+    Files.writeString(
+        probe,
+        Files.readString(html).replace("</body>", MEASURE + "</body>"),
+        StandardCharsets.UTF_8);
     String dom = chromium("--dump-dom", "--window-size=1900,1500", probe.toUri().toString());
     int start = dom.indexOf("<pre id=\"geometry\">");
-    assertTrue(start >= 0, "the measuring script ran:\n" + dom.substring(0, Math.min(2000, dom.length())));
-    String body = dom.substring(start + "<pre id=\"geometry\">".length(), dom.indexOf("</pre>", start));
+    assertTrue(
+        start >= 0, "the measuring script ran:\n" + dom.substring(0, Math.min(2000, dom.length())));
+    String body =
+        dom.substring(start + "<pre id=\"geometry\">".length(), dom.indexOf("</pre>", start));
     List<Box> boxes = new ArrayList<>();
     for (String line : body.split("\n")) {
       String[] f = line.split("\\|", -1);
@@ -170,15 +189,24 @@ class HtmlPageChromiumTest {
         assertEquals("drawn", f[1], "sentence tied to a step not drawn: " + t);
         boxes.add(new Box("sentence", 0, 0, 0, 0, t));
       } else {
-        boxes.add(new Box(f[0], Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
-            Double.parseDouble(f[4]), t));
+        boxes.add(
+            new Box(
+                f[0],
+                Double.parseDouble(f[1]),
+                Double.parseDouble(f[2]),
+                Double.parseDouble(f[3]),
+                Double.parseDouble(f[4]),
+                t));
       }
     }
     return boxes;
   }
 
   private static Box find(List<Box> boxes, String name) {
-    return boxes.stream().filter(b -> b.text().equals(name)).findFirst().orElseThrow(() -> new AssertionError("no " + name));
+    return boxes.stream()
+        .filter(b -> b.text().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + name));
   }
 
   private static void assertNoOverlap(List<Box> boxes) {
@@ -191,16 +219,31 @@ class HtmlPageChromiumTest {
     }
   }
 
-  /** Runs headless Chromium with its own profile, bounded to 60 s, and returns what it printed on stdout. */
+  /**
+   * Runs headless Chromium with its own profile, bounded to 60 s, and returns what it printed on
+   * stdout.
+   */
   private String chromium(String... args) throws Exception {
     Path profile = Files.createTempDirectory(dir, "profile");
     Path out = Files.createTempFile(dir, "chromium", ".out");
     Path log = Files.createTempFile(dir, "chromium", ".log");
-    List<String> cmd = new ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--hide-scrollbars", "--user-data-dir=" + profile));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "--user-data-dir=" + profile));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(log.toFile()).start();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();

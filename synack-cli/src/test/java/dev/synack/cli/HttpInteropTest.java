@@ -28,12 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * curl, on the kernel's TCP, downloads from synack's HTTP file server on the other side of a TUN
- * device: a big file intact, twenty at once, several requests on one connection, ranges and
- * errors as curl understands them.
+ * device: a big file intact, twenty at once, several requests on one connection, ranges and errors
+ * as curl understands them.
  */
 class HttpInteropTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private Path site;
   private TunInterop t;
   private Server http;
@@ -56,14 +55,24 @@ class HttpInteropTest {
     writeRandom(big, 50 << 20, 1);
     Path out = dir.resolve("big.out");
 
-    NetnsFixture.Result r = t.exec(Duration.ofMinutes(2), "curl", "-sS", "-o", out.toString(),
-        "-w", "%{http_code} %{size_download} %{speed_download}", "http://" + SYNACK + "/big.bin");
+    NetnsFixture.Result r =
+        t.exec(
+            Duration.ofMinutes(2),
+            "curl",
+            "-sS",
+            "-o",
+            out.toString(),
+            "-w",
+            "%{http_code} %{size_download} %{speed_download}",
+            "http://" + SYNACK + "/big.bin");
 
     assertEquals(0, r.exitCode(), r.output());
     assertTrue(r.output().startsWith("200 52428800 "), r.output());
     assertEquals(sha256(big), sha256(out));
-    System.out.println("HttpInteropTest: curl downloaded 50 MB from synack at "
-        + Long.parseLong(r.output().split(" ")[2]) / 1_000_000 + " MB/s");
+    System.out.println(
+        "HttpInteropTest: curl downloaded 50 MB from synack at "
+            + Long.parseLong(r.output().split(" ")[2]) / 1_000_000
+            + " MB/s");
   }
 
   @Test
@@ -71,14 +80,23 @@ class HttpInteropTest {
     List<NetnsFixture.Started> curls = new ArrayList<>();
     for (int i = 0; i < 20; i++) writeRandom(site.resolve("f" + i), 200_000 + i * 1000, 100 + i);
     for (int i = 0; i < 20; i++) {
-      curls.add(t.ns.start("curl", "-sS", "-o", dir.resolve("out" + i).toString(), "http://" + SYNACK + "/f" + i));
+      curls.add(
+          t.ns.start(
+              "curl",
+              "-sS",
+              "-o",
+              dir.resolve("out" + i).toString(),
+              "http://" + SYNACK + "/f" + i));
     }
     for (NetnsFixture.Started c : curls) {
       NetnsFixture.Result r = c.await(Duration.ofSeconds(60));
       assertEquals(0, r.exitCode(), r.output());
     }
     for (int i = 0; i < 20; i++) {
-      assertArrayEquals(Files.readAllBytes(site.resolve("f" + i)), Files.readAllBytes(dir.resolve("out" + i)), "file " + i);
+      assertArrayEquals(
+          Files.readAllBytes(site.resolve("f" + i)),
+          Files.readAllBytes(dir.resolve("out" + i)),
+          "file " + i);
     }
     assertEquals(20, http.accepted());
   }
@@ -90,18 +108,34 @@ class HttpInteropTest {
     writeRandom(site.resolve("b.bin"), 10, 3);
     String base = "http://" + SYNACK + "/";
 
-    NetnsFixture.Result r = t.exec(Duration.ofSeconds(30), "curl", "-sS",
-        "-w", "%{http_code} %{num_connects} %{content_type}\\n",
-        "-o", dir.resolve("1").toString(), base,
-        "-o", dir.resolve("2").toString(), base + "a.bin",
-        "-o", dir.resolve("3").toString(), base + "b.bin");
+    NetnsFixture.Result r =
+        t.exec(
+            Duration.ofSeconds(30),
+            "curl",
+            "-sS",
+            "-w",
+            "%{http_code} %{num_connects} %{content_type}\\n",
+            "-o",
+            dir.resolve("1").toString(),
+            base,
+            "-o",
+            dir.resolve("2").toString(),
+            base + "a.bin",
+            "-o",
+            dir.resolve("3").toString(),
+            base + "b.bin");
 
     assertEquals(0, r.exitCode(), r.output());
     // curl opens one connection for the first transfer and reuses it for the next two.
-    assertEquals(List.of("200 1 text/html; charset=utf-8", "200 0 application/octet-stream",
-        "200 0 application/octet-stream"), r.output().lines().toList());
+    assertEquals(
+        List.of(
+            "200 1 text/html; charset=utf-8",
+            "200 0 application/octet-stream",
+            "200 0 application/octet-stream"),
+        r.output().lines().toList());
     assertEquals("<h1>synack</h1>\n", Files.readString(dir.resolve("1")));
-    assertArrayEquals(Files.readAllBytes(site.resolve("a.bin")), Files.readAllBytes(dir.resolve("2")));
+    assertArrayEquals(
+        Files.readAllBytes(site.resolve("a.bin")), Files.readAllBytes(dir.resolve("2")));
     assertEquals(1, http.accepted());
   }
 
@@ -110,16 +144,45 @@ class HttpInteropTest {
     writeRandom(site.resolve("r.bin"), 100_000, 4);
     String url = "http://" + SYNACK + "/r.bin";
 
-    NetnsFixture.Result range = t.exec(Duration.ofSeconds(30), "curl", "-sS", "-r", "1000-1999",
-        "-o", dir.resolve("part").toString(), "-w", "%{http_code}", url);
+    NetnsFixture.Result range =
+        t.exec(
+            Duration.ofSeconds(30),
+            "curl",
+            "-sS",
+            "-r",
+            "1000-1999",
+            "-o",
+            dir.resolve("part").toString(),
+            "-w",
+            "%{http_code}",
+            url);
     NetnsFixture.Result head = t.exec(Duration.ofSeconds(30), "curl", "-sS", "-I", url);
-    NetnsFixture.Result missing = t.exec(Duration.ofSeconds(30), "curl", "-s", "-o", "/dev/null", "-w",
-        "%{http_code}", "http://" + SYNACK + "/nothing");
-    NetnsFixture.Result beyond = t.exec(Duration.ofSeconds(30), "curl", "-s", "-o", "/dev/null", "-r", "200000-",
-        "-w", "%{http_code}", url);
+    NetnsFixture.Result missing =
+        t.exec(
+            Duration.ofSeconds(30),
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "http://" + SYNACK + "/nothing");
+    NetnsFixture.Result beyond =
+        t.exec(
+            Duration.ofSeconds(30),
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-r",
+            "200000-",
+            "-w",
+            "%{http_code}",
+            url);
 
     assertEquals("206", range.output());
-    assertArrayEquals(Arrays.copyOfRange(Files.readAllBytes(site.resolve("r.bin")), 1000, 2000),
+    assertArrayEquals(
+        Arrays.copyOfRange(Files.readAllBytes(site.resolve("r.bin")), 1000, 2000),
         Files.readAllBytes(dir.resolve("part")));
     assertTrue(head.output().contains("Content-Length: 100000"), head.output());
     assertTrue(head.output().startsWith("HTTP/1.1 200 OK"), head.output());

@@ -25,27 +25,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * synack and the kernel over a bad path: between synack and the TUN device, an
- * {@link ImpairedLink} drops, duplicates and reorders a share of the packets in both directions
- * (in user space, since this kernel has no netem). Every transfer must still arrive intact.
+ * synack and the kernel over a bad path: between synack and the TUN device, an {@link ImpairedLink}
+ * drops, duplicates and reorders a share of the packets in both directions (in user space, since
+ * this kernel has no netem). Every transfer must still arrive intact.
  */
 class ImpairedInteropTest {
   /** 2% lost, 2% twice, 3% behind the next packet: each way, seeded. */
   private static final Impairment BAD = new Impairment(0.02, 0.02, 0.03);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private TunInterop t;
 
   @BeforeEach
   void start() throws Exception {
-    t = TunInterop.start(dir, TunInterop.Options.clean().withImpairment(BAD, BAD), "python3", "curl");
+    t =
+        TunInterop.start(
+            dir, TunInterop.Options.clean().withImpairment(BAD, BAD), "python3", "curl");
   }
 
   @AfterEach
   void stop() throws Exception {
     if (t != null) {
-      System.out.println("ImpairedInteropTest: sent " + t.impaired.sent() + ", received " + t.impaired.received());
+      System.out.println(
+          "ImpairedInteropTest: sent " + t.impaired.sent() + ", received " + t.impaired.received());
       t.close();
     }
   }
@@ -67,14 +69,16 @@ class ImpairedInteropTest {
     byte[] data = Pattern.bytes(300_000);
     byte[] back;
     try (TcpSocket s = t.connect(5000)) {
-      CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
-        try {
-          s.getOutputStream().write(data);
-          s.shutdownOutput();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      CompletableFuture<Void> sent =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  s.getOutputStream().write(data);
+                  s.shutdownOutput();
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
       back = s.getInputStream().readAllBytes();
       sent.get(60, TimeUnit.SECONDS);
     }
@@ -89,16 +93,25 @@ class ImpairedInteropTest {
     HttpInteropTest.writeRandom(site.resolve("m.bin"), 1 << 20, 9);
     t.serve(80, HttpFileService.of(site, line -> {}));
 
-    NetnsFixture.Result r = t.exec(Duration.ofMinutes(2), "curl", "-sS", "-o", dir.resolve("m.out").toString(),
-        "http://" + SYNACK + "/m.bin");
+    NetnsFixture.Result r =
+        t.exec(
+            Duration.ofMinutes(2),
+            "curl",
+            "-sS",
+            "-o",
+            dir.resolve("m.out").toString(),
+            "http://" + SYNACK + "/m.bin");
 
     assertEquals(0, r.exitCode(), r.output());
-    assertEquals(HttpInteropTest.sha256(site.resolve("m.bin")), HttpInteropTest.sha256(dir.resolve("m.out")));
+    assertEquals(
+        HttpInteropTest.sha256(site.resolve("m.bin")),
+        HttpInteropTest.sha256(dir.resolve("m.out")));
     assertImpairedBothWays();
   }
 
   private void assertImpairedBothWays() {
-    for (ImpairedLink.Counts c : new ImpairedLink.Counts[] {t.impaired.sent(), t.impaired.received()}) {
+    for (ImpairedLink.Counts c :
+        new ImpairedLink.Counts[] {t.impaired.sent(), t.impaired.received()}) {
       assertTrue(c.dropped() > 0 && c.duplicated() > 0 && c.reordered() > 0, "impaired: " + c);
     }
   }

@@ -31,22 +31,36 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Captures the Linux kernel's own TCP on loopback with tcpdump, and checks that {@code synack
- * decode} reads every field of every segment as tshark does, prints the same lines as
- * {@code tcpdump -S -nn}, and names the states of RFC 9293 that the two connections went through:
- * one with handshake, data both ways and the four-way teardown, one that ends with a RST.
+ * decode} reads every field of every segment as tshark does, prints the same lines as {@code
+ * tcpdump -S -nn}, and names the states of RFC 9293 that the two connections went through: one with
+ * handshake, data both ways and the four-way teardown, one that ends with a RST.
  *
- * <p>Needs tcpdump, tshark, python3 and root. Without them it is skipped, except under
- * {@code CI=true}, where it fails: CI must run it.
+ * <p>Needs tcpdump, tshark, python3 and root. Without them it is skipped, except under {@code
+ * CI=true}, where it fails: CI must run it.
  */
 class KernelCaptureAgreementTest {
   /** The tshark fields compared, in the order of the columns it prints. */
-  private static final List<String> FIELDS = List.of("frame.number", "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport",
-      "tcp.seq_raw", "tcp.ack_raw", "tcp.flags", "tcp.window_size_value", "tcp.len", "tcp.options.mss_val",
-      "tcp.options.wscale.shift", "tcp.options.sack_perm", "tcp.options.timestamp.tsval",
-      "tcp.options.timestamp.tsecr", "tcp.checksum", "tcp.checksum.status");
+  private static final List<String> FIELDS =
+      List.of(
+          "frame.number",
+          "ip.src",
+          "tcp.srcport",
+          "ip.dst",
+          "tcp.dstport",
+          "tcp.seq_raw",
+          "tcp.ack_raw",
+          "tcp.flags",
+          "tcp.window_size_value",
+          "tcp.len",
+          "tcp.options.mss_val",
+          "tcp.options.wscale.shift",
+          "tcp.options.sack_perm",
+          "tcp.options.timestamp.tsval",
+          "tcp.options.timestamp.tsecr",
+          "tcp.checksum",
+          "tcp.checksum.status");
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static Path capture;
   static int talkPort;
   static int resetPort;
@@ -65,9 +79,22 @@ class KernelCaptureAgreementTest {
     // --immediate-mode: without it libpcap hands packets over a block at a time (TPACKET_V3), and
     // what is still in the block when tcpdump is stopped is lost. -Z root keeps tcpdump writing
     // into this root-owned temporary directory.
-    Process tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "--immediate-mode", "-U", "-n", "-Z", "root",
-        "-w", capture.toString(), "tcp and (port " + talkPort + " or port " + resetPort + ")")
-        .redirectErrorStream(true).redirectOutput(tcpdumpLog.toFile()).start();
+    Process tcpdump =
+        new ProcessBuilder(
+                "tcpdump",
+                "-i",
+                "lo",
+                "--immediate-mode",
+                "-U",
+                "-n",
+                "-Z",
+                "root",
+                "-w",
+                capture.toString(),
+                "tcp and (port " + talkPort + " or port " + resetPort + ")")
+            .redirectErrorStream(true)
+            .redirectOutput(tcpdumpLog.toFile())
+            .start();
     try {
       waitForLine(tcpdumpLog, "listening on", tcpdump);
       run("python3", script.toString(), Integer.toString(talkPort), "talk");
@@ -81,28 +108,65 @@ class KernelCaptureAgreementTest {
 
   @Test
   void everySegment_agreesWithTsharkFieldByField() throws Exception {
-    List<Map<String, Object>> sends = json().stream().filter(e -> e.get("event").equals("send")).toList();
+    List<Map<String, Object>> sends =
+        json().stream().filter(e -> e.get("event").equals("send")).toList();
     List<String[]> rows = tshark();
     List<Integer> checksums = checksumsParsed();
     assertEquals(rows.size(), sends.size(), "segments decoded vs. tshark's frames");
-    assertTrue(rows.size() >= 14, "expected two whole connections, got " + rows.size() + " segments");
+    assertTrue(
+        rows.size() >= 14, "expected two whole connections, got " + rows.size() + " segments");
     List<String> mismatches = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
       String[] f = rows.get(i);
       Map<String, Object> e = sends.get(i);
       String options = (String) e.get("options");
-      List<String> ours = List.of(
-          (String) e.get("src"), num(e, "sport"), (String) e.get("dst"), num(e, "dport"), num(e, "seq"), num(e, "ack"),
-          Integer.toString(TcpFlags.parse(strings(e.get("flags")))), num(e, "win"), num(e, "len"),
-          option(options, "mss (\\d+)"), option(options, "wscale (\\d+)"), options.contains("sackOK") ? "yes" : "",
-          option(options, "TS val (\\d+)"), option(options, "ecr (\\d+)"), checksums.get(i).toString(),
-          Boolean.TRUE.equals(e.get("checksum_ok")) ? "1" : "0");
-      List<String> theirs = List.of(f[1], f[2], f[3], f[4], f[5], f[6],
-          Integer.toString(Integer.decode(f[7]) & 0xff), f[8], f[9], f[10], f[11], f[12].isEmpty() ? "" : "yes",
-          f[13], f[14], Integer.decode(f[15]).toString(), f[16]);
+      List<String> ours =
+          List.of(
+              (String) e.get("src"),
+              num(e, "sport"),
+              (String) e.get("dst"),
+              num(e, "dport"),
+              num(e, "seq"),
+              num(e, "ack"),
+              Integer.toString(TcpFlags.parse(strings(e.get("flags")))),
+              num(e, "win"),
+              num(e, "len"),
+              option(options, "mss (\\d+)"),
+              option(options, "wscale (\\d+)"),
+              options.contains("sackOK") ? "yes" : "",
+              option(options, "TS val (\\d+)"),
+              option(options, "ecr (\\d+)"),
+              checksums.get(i).toString(),
+              Boolean.TRUE.equals(e.get("checksum_ok")) ? "1" : "0");
+      List<String> theirs =
+          List.of(
+              f[1],
+              f[2],
+              f[3],
+              f[4],
+              f[5],
+              f[6],
+              Integer.toString(Integer.decode(f[7]) & 0xff),
+              f[8],
+              f[9],
+              f[10],
+              f[11],
+              f[12].isEmpty() ? "" : "yes",
+              f[13],
+              f[14],
+              Integer.decode(f[15]).toString(),
+              f[16]);
       for (int k = 0; k < ours.size(); k++) {
         if (!ours.get(k).equals(theirs.get(k))) {
-          mismatches.add("frame " + f[0] + " " + FIELDS.get(k + 1) + ": decode " + ours.get(k) + ", tshark " + theirs.get(k));
+          mismatches.add(
+              "frame "
+                  + f[0]
+                  + " "
+                  + FIELDS.get(k + 1)
+                  + ": decode "
+                  + ours.get(k)
+                  + ", tshark "
+                  + theirs.get(k));
         }
       }
     }
@@ -123,13 +187,33 @@ class KernelCaptureAgreementTest {
   @Test
   void talkConnection_passesThroughEveryStateOfHandshakeAndTeardown() throws Exception {
     Map<String, List<String>> paths = statePaths(talkPort);
-    assertEquals(List.of("CLOSED->SYN_SENT", "SYN_SENT->ESTABLISHED", "ESTABLISHED->FIN_WAIT_1",
-        "FIN_WAIT_1->FIN_WAIT_2", "FIN_WAIT_2->TIME_WAIT"), paths.get("client"));
-    assertEquals(List.of("LISTEN->SYN_RECEIVED", "SYN_RECEIVED->ESTABLISHED", "ESTABLISHED->CLOSE_WAIT",
-        "CLOSE_WAIT->LAST_ACK", "LAST_ACK->CLOSED"), paths.get("server"));
+    assertEquals(
+        List.of(
+            "CLOSED->SYN_SENT",
+            "SYN_SENT->ESTABLISHED",
+            "ESTABLISHED->FIN_WAIT_1",
+            "FIN_WAIT_1->FIN_WAIT_2",
+            "FIN_WAIT_2->TIME_WAIT"),
+        paths.get("client"));
+    assertEquals(
+        List.of(
+            "LISTEN->SYN_RECEIVED",
+            "SYN_RECEIVED->ESTABLISHED",
+            "ESTABLISHED->CLOSE_WAIT",
+            "CLOSE_WAIT->LAST_ACK",
+            "LAST_ACK->CLOSED"),
+        paths.get("server"));
     String text = String.join("\n", Decode.run(capture.toString()).out());
-    for (String state : List.of("SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
-        "LAST_ACK", "TIME_WAIT")) {
+    for (String state :
+        List.of(
+            "SYN_SENT",
+            "SYN_RECEIVED",
+            "ESTABLISHED",
+            "FIN_WAIT_1",
+            "FIN_WAIT_2",
+            "CLOSE_WAIT",
+            "LAST_ACK",
+            "TIME_WAIT")) {
       assertTrue(text.contains(state), state + " missing from:\n" + text);
     }
   }
@@ -137,10 +221,20 @@ class KernelCaptureAgreementTest {
   @Test
   void resetConnection_closesBothEndsOnTheRst() throws Exception {
     Map<String, List<String>> paths = statePaths(resetPort);
-    assertEquals(List.of("CLOSED->SYN_SENT", "SYN_SENT->ESTABLISHED", "ESTABLISHED->CLOSED"), paths.get("client"));
-    assertEquals(List.of("LISTEN->SYN_RECEIVED", "SYN_RECEIVED->ESTABLISHED", "ESTABLISHED->CLOSED"), paths.get("server"));
-    assertTrue(json().stream().anyMatch(e -> e.get("event").equals("send") && strings(e.get("flags")).contains("RST")
-        && num(e, "sport").equals(num(e, "sport")) && !num(e, "sport").equals(Integer.toString(resetPort))),
+    assertEquals(
+        List.of("CLOSED->SYN_SENT", "SYN_SENT->ESTABLISHED", "ESTABLISHED->CLOSED"),
+        paths.get("client"));
+    assertEquals(
+        List.of("LISTEN->SYN_RECEIVED", "SYN_RECEIVED->ESTABLISHED", "ESTABLISHED->CLOSED"),
+        paths.get("server"));
+    assertTrue(
+        json().stream()
+            .anyMatch(
+                e ->
+                    e.get("event").equals("send")
+                        && strings(e.get("flags")).contains("RST")
+                        && num(e, "sport").equals(num(e, "sport"))
+                        && !num(e, "sport").equals(Integer.toString(resetPort))),
         "the client sends a RST");
   }
 
@@ -166,10 +260,20 @@ class KernelCaptureAgreementTest {
     return d.out().stream().map(Json::parseObject).toList();
   }
 
-  /** Returns tshark's fields of every frame, one array per frame, empty strings for absent fields. */
+  /**
+   * Returns tshark's fields of every frame, one array per frame, empty strings for absent fields.
+   */
   private static List<String[]> tshark() throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("tshark", "-r", capture.toString(), "-o", "tcp.check_checksum:TRUE",
-        "-T", "fields"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "tshark",
+                "-r",
+                capture.toString(),
+                "-o",
+                "tcp.check_checksum:TRUE",
+                "-T",
+                "fields"));
     for (String f : FIELDS) {
       cmd.add("-e");
       cmd.add(f);
@@ -200,7 +304,10 @@ class KernelCaptureAgreementTest {
     return (List<String>) list;
   }
 
-  /** Returns the first group of {@code regex} in the options text, or empty, as tshark leaves an absent field. */
+  /**
+   * Returns the first group of {@code regex} in the options text, or empty, as tshark leaves an
+   * absent field.
+   */
   private static String option(String options, String regex) {
     Matcher m = Pattern.compile(regex).matcher(options);
     return m.find() ? m.group(1) : "";
@@ -242,11 +349,15 @@ class KernelCaptureAgreementTest {
       p.destroyForcibly();
       fail(String.join(" ", cmd) + ": timed out");
     }
-    if (p.exitValue() != 0) fail(String.join(" ", cmd) + ": exit " + p.exitValue() + ": " + Files.readString(err));
+    if (p.exitValue() != 0)
+      fail(String.join(" ", cmd) + ": exit " + p.exitValue() + ": " + Files.readString(err));
     return out;
   }
 
-  /** Waits until a process's log holds {@code text}, as tcpdump's "listening on" says it is capturing. */
+  /**
+   * Waits until a process's log holds {@code text}, as tcpdump's "listening on" says it is
+   * capturing.
+   */
   private static void waitForLine(Path log, String text, Process p) throws Exception {
     for (int i = 0; i < 200; i++) {
       if (Files.exists(log) && Files.readString(log).contains(text)) return;

@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * The kernel's TCP states during a test, from {@code ss -tan} run every 10 ms inside the test's
  * namespace. Sampling sees the states that last (ESTAB, FIN-WAIT-2 while the peer holds its side
- * open, TIME-WAIT); a state that lasts less than a sample may be missed, which
- * {@link #assertPath} allows for.
+ * open, TIME-WAIT); a state that lasts less than a sample may be missed, which {@link #assertPath}
+ * allows for.
  */
 final class KernelStates {
   private final NetnsFixture.Started sampler;
@@ -26,9 +26,11 @@ final class KernelStates {
 
   /** Starts sampling in {@code ns}; returns once the first sample is taken. */
   static KernelStates start(NetnsFixture ns) throws IOException {
-    NetnsFixture.Started s = ns.start("sh", "-c", "while :; do ss -tanH; echo ---; sleep 0.01; done");
+    NetnsFixture.Started s =
+        ns.start("sh", "-c", "while :; do ss -tanH; echo ---; sleep 0.01; done");
     try {
-      if (!s.awaitOutput("---", Duration.ofSeconds(10))) throw new IOException("ss gave no sample: " + s.outputSoFar());
+      if (!s.awaitOutput("---", Duration.ofSeconds(10)))
+        throw new IOException("ss gave no sample: " + s.outputSoFar());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted");
@@ -71,8 +73,8 @@ final class KernelStates {
 
   /**
    * Checks a sampled path: every state seen follows the one before in {@code order} (the states a
-   * connection may pass through, in order), and each of {@code lasting} (states the test held
-   * long enough to be sampled) was seen.
+   * connection may pass through, in order), and each of {@code lasting} (states the test held long
+   * enough to be sampled) was seen.
    */
   static void assertPath(List<String> seen, List<String> order, List<String> lasting) {
     int at = -1;

@@ -17,9 +17,13 @@ final class Launcher {
   static Path write(Path dir) throws IOException {
     Path bin = Files.createDirectories(dir.resolve("bin"));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String script = "#!/bin/sh\nexec '" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
-        + " --enable-native-access=ALL-UNNAMED -cp '" + System.getProperty("java.class.path")
-        + "' dev.synack.cli.Main \"$@\"\n";
+    String script =
+        "#!/bin/sh\nexec '"
+            + java
+            + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+            + " --enable-native-access=ALL-UNNAMED -cp '"
+            + System.getProperty("java.class.path")
+            + "' dev.synack.cli.Main \"$@\"\n";
     Path launcher = bin.resolve("synack");
     Files.writeString(launcher, script);
     Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 class LauncherScriptTest {
   private static String jvmOptions(String command) throws IOException, InterruptedException {
     Path script = Decode.repoRoot().resolve("bin/synack");
-    ProcessBuilder pb = new ProcessBuilder("sh", script.toString(), command).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder("sh", script.toString(), command).redirectErrorStream(true);
     pb.environment().put("SYNACK_PRINT_JVM_OPTS", "1");
     pb.environment().remove("SYNACK_JAVA_OPTS");
     Process p = pb.start();
@@ -38,10 +39,17 @@ class LauncherScriptTest {
 
   @Test
   void nativeAccess_ioAlone_benchAlsoForItsNamespaceHelpers() throws Exception {
-    assertTrue(List.of(jvmOptions("demo").split(" ")).contains("--enable-native-access=dev.synack.io"), jvmOptions("demo"));
-    assertTrue(List.of(jvmOptions("serve").split(" ")).contains("--enable-native-access=dev.synack.io"), jvmOptions("serve"));
-    // cli.bench.LinuxCalls (setns, unshare) is FFM in the CLI module: denied, the bench died at its first namespace.
-    assertTrue(List.of(jvmOptions("bench").split(" ")).contains("--enable-native-access=dev.synack.io,dev.synack.cli"),
+    assertTrue(
+        List.of(jvmOptions("demo").split(" ")).contains("--enable-native-access=dev.synack.io"),
+        jvmOptions("demo"));
+    assertTrue(
+        List.of(jvmOptions("serve").split(" ")).contains("--enable-native-access=dev.synack.io"),
+        jvmOptions("serve"));
+    // cli.bench.LinuxCalls (setns, unshare) is FFM in the CLI module: denied, the bench died at its
+    // first namespace.
+    assertTrue(
+        List.of(jvmOptions("bench").split(" "))
+            .contains("--enable-native-access=dev.synack.io,dev.synack.cli"),
         jvmOptions("bench"));
   }
 }

@@ -40,8 +40,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LiveWatchChromiumTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  /** What the test reads from the page: the table's rows, the ladder's title, arrows and state labels. */
-  private static final String READ_DOM = """
+
+  /**
+   * What the test reads from the page: the table's rows, the ladder's title, arrows and state
+   * labels.
+   */
+  private static final String READ_DOM =
+      """
       (function () {
         // The page may still be loading: its elements are not there yet.
         if (!document.getElementById('status') || !document.getElementById('live-ladder')) return JSON.stringify({status: 'loading'});
@@ -59,8 +64,7 @@ class LiveWatchChromiumTest {
         });
       })()""";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final List<Started> started = new ArrayList<>();
   private Process chromium;
@@ -71,7 +75,8 @@ class LiveWatchChromiumTest {
     String path = System.getenv("PATH");
     boolean found = false;
     if (path != null) {
-      for (String d : path.split(File.pathSeparator)) found |= Files.isExecutable(Path.of(d, "chromium"));
+      for (String d : path.split(File.pathSeparator))
+        found |= Files.isExecutable(Path.of(d, "chromium"));
     }
     if (!found) {
       String why = "the live page's browser test needs chromium on the PATH";
@@ -98,60 +103,117 @@ class LiveWatchChromiumTest {
 
   @Test
   void pageOpenBeforeTheConnection_showsItsRowStateAndGrowingLadder() throws Exception {
-    Started serve = Started.here(null, "sh", "-c", "cd '" + dir + "' && exec bin/synack serve --udp 127.0.0.1:0"
-        + " --addr 10.0.0.2 --echo --watch 0 --html serve.html");
+    Started serve =
+        Started.here(
+            null,
+            "sh",
+            "-c",
+            "cd '"
+                + dir
+                + "' && exec bin/synack serve --udp 127.0.0.1:0"
+                + " --addr 10.0.0.2 --echo --watch 0 --html serve.html");
     started.add(serve);
     assertTrue(serve.awaitOutput("Ctrl-C stops", WAIT), serve.outputSoFar());
     String url = LivePagesTest.watchUrl(serve);
     open(url);
     call("Runtime.enable", Map.of());
-    Map<String, Object> dom = awaitDom(d -> d.get("status").equals("up"), "the page's stream opened");
+    Map<String, Object> dom =
+        awaitDom(d -> d.get("status").equals("up"), "the page's stream opened");
     assertEquals(List.of(), dom.get("rows"), "no connection yet");
 
     int from = LivePagesTest.freeUdpPort();
     String peer = "127.0.0.1:" + LivePagesTest.udpPort(serve);
-    Result first = LivePagesTest.connectInProcess("hello, browser\n", "--udp", "127.0.0.1:" + from, "--peer", peer,
-        "--addr", "10.0.0.1", "10.0.0.2", "7");
+    Result first =
+        LivePagesTest.connectInProcess(
+            "hello, browser\n",
+            "--udp",
+            "127.0.0.1:" + from,
+            "--peer",
+            peer,
+            "--addr",
+            "10.0.0.1",
+            "10.0.0.2",
+            "7");
     assertEquals(0, first.exitCode(), first.output());
-    dom = awaitDom(d -> rows(d).size() == 1 && rows(d).getFirst().get(1).equals("CLOSED"), "the first connection, closed");
+    dom =
+        awaitDom(
+            d -> rows(d).size() == 1 && rows(d).getFirst().get(1).equals("CLOSED"),
+            "the first connection, closed");
     List<String> row = rows(dom).getFirst();
     assertTrue(row.get(0).matches("10\\.0\\.0\\.2:7-10\\.0\\.0\\.1:\\d+"), row.toString());
     List<List<String>> arrows = arrows(dom);
     assertEquals(row.get(0), dom.get("title"), "the newest connection is drawn");
     assertEquals(Integer.toString(arrows.size()), row.get(2), "one arrow per segment counted");
-    // Server's view: the client's SYN comes in (drawn right to left), the SYN-ACK goes out, in relative numbers.
+    // Server's view: the client's SYN comes in (drawn right to left), the SYN-ACK goes out, in
+    // relative numbers.
     assertEquals(List.of("seg recv", "SYN"), arrows.get(0).subList(0, 2), arrows.toString());
     assertTrue(arrows.get(0).get(2).startsWith("SYN seq=0 "), arrows.toString());
-    List<String> synAck = arrows.stream().filter(a -> a.get(0).equals("seg send")).findFirst().orElseThrow();
+    List<String> synAck =
+        arrows.stream().filter(a -> a.get(0).equals("seg send")).findFirst().orElseThrow();
     assertEquals("SYN,ACK", synAck.get(1), arrows.toString());
     assertTrue(synAck.get(2).startsWith("SYN,ACK seq=0 ack=1 "), arrows.toString());
-    assertTrue(arrows.stream().anyMatch(a -> a.get(0).equals("seg recv") && a.get(2).contains("len=15")), "the data: " + arrows);
-    // Windows scaled once both SYNs offered a scale (RFC 7323): the client's 1024 << 6, not the raw field.
-    assertTrue(arrows.stream().noneMatch(a -> a.get(2).contains(" win=1024")), "scaled windows: " + arrows);
-    assertTrue(arrows.stream().anyMatch(a -> a.get(0).equals("seg send") && a.get(2).contains("len=15")), "its echo: " + arrows);
-    assertTrue(arrows.stream().anyMatch(a -> a.get(0).equals("seg recv") && a.get(1).equals("FIN,ACK")), "the client's FIN: " + arrows);
-    assertTrue(arrows.stream().anyMatch(a -> a.get(0).equals("seg send") && a.get(1).equals("FIN,ACK")), "the server's FIN: " + arrows);
-    assertEquals(List.of("SYN_RECEIVED", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSED"), dom.get("states"));
-    // Below the ladder, the narration of each step, told as the --html page tells it, the last one once the host is quiet.
-    dom = awaitDom(d -> narration(d).stream().anyMatch(l -> l.contains("enters CLOSED")), "the narration up to the close");
+    assertTrue(
+        arrows.stream().anyMatch(a -> a.get(0).equals("seg recv") && a.get(2).contains("len=15")),
+        "the data: " + arrows);
+    // Windows scaled once both SYNs offered a scale (RFC 7323): the client's 1024 << 6, not the raw
+    // field.
+    assertTrue(
+        arrows.stream().noneMatch(a -> a.get(2).contains(" win=1024")),
+        "scaled windows: " + arrows);
+    assertTrue(
+        arrows.stream().anyMatch(a -> a.get(0).equals("seg send") && a.get(2).contains("len=15")),
+        "its echo: " + arrows);
+    assertTrue(
+        arrows.stream().anyMatch(a -> a.get(0).equals("seg recv") && a.get(1).equals("FIN,ACK")),
+        "the client's FIN: " + arrows);
+    assertTrue(
+        arrows.stream().anyMatch(a -> a.get(0).equals("seg send") && a.get(1).equals("FIN,ACK")),
+        "the server's FIN: " + arrows);
+    assertEquals(
+        List.of("SYN_RECEIVED", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSED"),
+        dom.get("states"));
+    // Below the ladder, the narration of each step, told as the --html page tells it, the last one
+    // once the host is quiet.
+    dom =
+        awaitDom(
+            d -> narration(d).stream().anyMatch(l -> l.contains("enters CLOSED")),
+            "the narration up to the close");
     List<String> told = narration(dom);
-    assertTrue(told.stream().anyMatch(l -> l.startsWith("Handshake, step 2: ") && l.contains("ack=1")), told.toString());
+    assertTrue(
+        told.stream().anyMatch(l -> l.startsWith("Handshake, step 2: ") && l.contains("ack=1")),
+        told.toString());
     assertTrue(told.stream().anyMatch(l -> l.startsWith("Teardown, step ")), told.toString());
 
-    Result second = LivePagesTest.connectInProcess("again\n", "--udp", "127.0.0.1:" + from, "--peer", peer,
-        "--addr", "10.0.0.1", "10.0.0.2", "7");
+    Result second =
+        LivePagesTest.connectInProcess(
+            "again\n",
+            "--udp",
+            "127.0.0.1:" + from,
+            "--peer",
+            peer,
+            "--addr",
+            "10.0.0.1",
+            "10.0.0.2",
+            "7");
     assertEquals(0, second.exitCode(), second.output());
-    dom = awaitDom(d -> rows(d).size() == 2 && rows(d).get(1).get(1).equals("CLOSED"), "the second connection, added");
-    assertEquals(rows(dom).get(1).get(0), dom.get("title"), "the ladder follows the newest connection");
-    assertTrue(arrows(dom).stream().anyMatch(a -> a.get(2).contains("len=6")), arrows(dom).toString());
+    dom =
+        awaitDom(
+            d -> rows(d).size() == 2 && rows(d).get(1).get(1).equals("CLOSED"),
+            "the second connection, added");
+    assertEquals(
+        rows(dom).get(1).get(0), dom.get("title"), "the ladder follows the newest connection");
+    assertTrue(
+        arrows(dom).stream().anyMatch(a -> a.get(2).contains("len=6")), arrows(dom).toString());
     screenshot("watch.en.png");
     assertEquals(List.of(), exceptions, "the live page's script threw");
 
-    // Stopped, serve writes the run's page: a list of the two connections, the chosen one's page beside it.
+    // Stopped, serve writes the run's page: a list of the two connections, the chosen one's page
+    // beside it.
     Result served = serve.terminate(WAIT);
     assertEquals(0, served.exitCode(), served.output());
     call("Page.navigate", Map.of("url", dir.resolve("serve.html").toUri().toString()));
-    String readChooser = """
+    String readChooser =
+        """
         (function () {
           var items = document.querySelectorAll('#choose li'), frame = document.getElementById('page');
           var doc = frame && frame.contentDocument;
@@ -161,22 +223,37 @@ class LiveWatchChromiumTest {
             all: Array.from(doc.querySelectorAll('#narration li')).map(function (li) { return li.textContent; }),
             arrows: doc.querySelectorAll('#ladder [data-step]').length});
         })()""";
-    Map<String, Object> chooser = await(readChooser, d -> Boolean.TRUE.equals(d.get("ready")), "the chooser page and its first connection");
+    Map<String, Object> chooser =
+        await(
+            readChooser,
+            d -> Boolean.TRUE.equals(d.get("ready")),
+            "the chooser page and its first connection");
     assertEquals(2, number(chooser.get("items")), chooser.toString());
     String firstConn = rows(dom).get(0).get(0);
     String secondConn = rows(dom).get(1).get(0);
-    assertTrue(((String) chooser.get("chosen")).startsWith(firstConn) && ((String) chooser.get("title")).endsWith(firstConn), chooser.toString());
+    assertTrue(
+        ((String) chooser.get("chosen")).startsWith(firstConn)
+            && ((String) chooser.get("title")).endsWith(firstConn),
+        chooser.toString());
     assertTrue(((String) chooser.get("first")).contains("Handshake, step 1"), chooser.toString());
-    assertEquals(chooser.get("all"), told, "the live page told the connection as its --html page does");
+    assertEquals(
+        chooser.get("all"), told, "the live page told the connection as its --html page does");
     assertTrue(number(chooser.get("arrows")) > 5, chooser.toString());
     evaluate("document.querySelectorAll('#choose li')[1].click(), ''");
-    chooser = await(readChooser, d -> Boolean.TRUE.equals(d.get("ready")) && ((String) d.get("title")).endsWith(secondConn),
-        "the second connection's page, once chosen");
+    chooser =
+        await(
+            readChooser,
+            d ->
+                Boolean.TRUE.equals(d.get("ready"))
+                    && ((String) d.get("title")).endsWith(secondConn),
+            "the second connection's page, once chosen");
     assertTrue(((String) chooser.get("chosen")).startsWith(secondConn), chooser.toString());
     screenshot("run-page-chooser.en.png");
   }
 
-  /** Saves a screenshot of the page under {@code target/html-screenshots/}, for a person to look at. */
+  /**
+   * Saves a screenshot of the page under {@code target/html-screenshots/}, for a person to look at.
+   */
   private void screenshot(String name) throws Exception {
     Map<?, ?> shot = call("Page.captureScreenshot", Map.of("format", "png"));
     byte[] png = java.util.Base64.getDecoder().decode((String) shot.get("data"));
@@ -185,18 +262,37 @@ class LiveWatchChromiumTest {
     assertTrue(png.length > 5_000, "a screenshot: " + png.length + " bytes");
   }
 
-  /** Starts headless Chromium on {@code url} with its DevTools port open, and connects to the page's WebSocket. */
+  /**
+   * Starts headless Chromium on {@code url} with its DevTools port open, and connects to the page's
+   * WebSocket.
+   */
   private void open(String url) throws Exception {
     Path profile = Files.createTempDirectory(dir, "profile");
-    chromium = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
-        "--remote-debugging-port=0",
-        "--remote-allow-origins=*", "--user-data-dir=" + profile, url)
-        .redirectOutput(dir.resolve("chromium.out").toFile()).redirectError(dir.resolve("chromium.log").toFile()).start();
+    chromium =
+        new ProcessBuilder(
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1400,1000",
+                "--remote-debugging-port=0",
+                "--remote-allow-origins=*",
+                "--user-data-dir=" + profile,
+                url)
+            .redirectOutput(dir.resolve("chromium.out").toFile())
+            .redirectError(dir.resolve("chromium.log").toFile())
+            .start();
     Path active = profile.resolve("DevToolsActivePort");
     long end = System.nanoTime() + WAIT.toNanos();
-    while (!(Files.isRegularFile(active) && Files.readAllLines(active).size() >= 2) && System.nanoTime() < end) {
-      if (!chromium.isAlive()) fail("chromium ended:\n" + Files.readString(dir.resolve("chromium.log")));
+    while (!(Files.isRegularFile(active) && Files.readAllLines(active).size() >= 2)
+        && System.nanoTime() < end) {
+      if (!chromium.isAlive())
+        fail("chromium ended:\n" + Files.readString(dir.resolve("chromium.log")));
       Thread.sleep(50);
     }
     assertTrue(Files.isRegularFile(active), "chromium opened its DevTools port");
@@ -204,23 +300,33 @@ class LiveWatchChromiumTest {
     HttpClient http = HttpClient.newHttpClient();
     String socket = null;
     while (socket == null && System.nanoTime() < end) {
-      String list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
+      String list =
+          http.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
       for (Object o : (List<?>) Json.parse(list)) {
         Map<?, ?> target = (Map<?, ?>) o;
-        if ("page".equals(target.get("type")) && String.valueOf(target.get("url")).startsWith(url)) {
+        if ("page".equals(target.get("type"))
+            && String.valueOf(target.get("url")).startsWith(url)) {
           socket = (String) target.get("webSocketDebuggerUrl");
         }
       }
       if (socket == null) Thread.sleep(50);
     }
     assertTrue(socket != null, "the page is a DevTools target");
-    devtools = http.newWebSocketBuilder().buildAsync(URI.create(socket), new Messages()).get(30, TimeUnit.SECONDS);
+    devtools =
+        http.newWebSocketBuilder()
+            .buildAsync(URI.create(socket), new Messages())
+            .get(30, TimeUnit.SECONDS);
   }
 
   private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+
   /** Uncaught exceptions in the page's script, as DevTools reports them. */
   private final List<String> exceptions = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private int nextId = 1;
 
   /** Collects DevTools messages, whole (a message may come in parts). */
@@ -231,7 +337,8 @@ class LiveWatchChromiumTest {
     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
       partial.append(data);
       if (last) {
-        if (partial.indexOf("\"method\":\"Runtime.exceptionThrown\"") >= 0) exceptions.add(partial.toString());
+        if (partial.indexOf("\"method\":\"Runtime.exceptionThrown\"") >= 0)
+          exceptions.add(partial.toString());
         replies.add(partial.toString());
         partial.setLength(0);
       }
@@ -241,12 +348,17 @@ class LiveWatchChromiumTest {
   }
 
   /** Evaluates READ_DOM in the page until {@code until} holds of it (bounded), and returns it. */
-  private Map<String, Object> awaitDom(Predicate<Map<String, Object>> until, String what) throws Exception {
+  private Map<String, Object> awaitDom(Predicate<Map<String, Object>> until, String what)
+      throws Exception {
     return await(READ_DOM, until, what);
   }
 
-  /** Evaluates {@code expression}, which returns a JSON string, until {@code until} holds of it (bounded), and returns it. */
-  private Map<String, Object> await(String expression, Predicate<Map<String, Object>> until, String what) throws Exception {
+  /**
+   * Evaluates {@code expression}, which returns a JSON string, until {@code until} holds of it
+   * (bounded), and returns it.
+   */
+  private Map<String, Object> await(
+      String expression, Predicate<Map<String, Object>> until, String what) throws Exception {
     long end = System.nanoTime() + WAIT.toNanos();
     Map<String, Object> dom = null;
     while (System.nanoTime() < end) {
@@ -260,7 +372,8 @@ class LiveWatchChromiumTest {
 
   /** Returns the string value of {@code expression} evaluated in the page. */
   private String evaluate(String expression) throws Exception {
-    Map<?, ?> reply = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true));
+    Map<?, ?> reply =
+        call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true));
     Map<?, ?> result = (Map<?, ?>) reply.get("result");
     assertTrue(result != null && result.get("value") instanceof String, "evaluated: " + reply);
     return (String) result.get("value");
@@ -269,7 +382,9 @@ class LiveWatchChromiumTest {
   /** Calls a DevTools method on the page and returns its result. */
   private Map<?, ?> call(String method, Map<String, Object> params) throws Exception {
     int id = nextId++;
-    devtools.sendText(Json.write(Map.of("id", id, "method", method, "params", params)), true).get(30, TimeUnit.SECONDS);
+    devtools
+        .sendText(Json.write(Map.of("id", id, "method", method, "params", params)), true)
+        .get(30, TimeUnit.SECONDS);
     long end = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < end) {
       String reply = replies.poll(1, TimeUnit.SECONDS);

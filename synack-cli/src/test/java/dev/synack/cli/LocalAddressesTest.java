@@ -14,16 +14,31 @@ import org.junit.jupiter.api.Test;
 class LocalAddressesTest {
   @Test
   void anAddressOfThisMachine_warnsAndNamesItsInterface() throws SocketException {
-    // Loopback is refused earlier (a host cannot own it); any other address of this machine will do.
-    Optional<NetworkInterface> withAddress = NetworkInterface.networkInterfaces()
-        .filter(i -> i.inetAddresses().anyMatch(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress()))
-        .findFirst();
-    assumeTrue(withAddress.isPresent(), "this machine has no address outside loopback and link-local");
+    // Loopback is refused earlier (a host cannot own it); any other address of this machine will
+    // do.
+    Optional<NetworkInterface> withAddress =
+        NetworkInterface.networkInterfaces()
+            .filter(
+                i ->
+                    i.inetAddresses()
+                        .anyMatch(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress()))
+            .findFirst();
+    assumeTrue(
+        withAddress.isPresent(), "this machine has no address outside loopback and link-local");
     NetworkInterface i = withAddress.get();
-    InetAddress a = i.inetAddresses().filter(x -> !x.isLoopbackAddress() && !x.isLinkLocalAddress()).findFirst().get();
-    assertEquals("warning: " + dev.synack.wire.Addresses.text(a) + " is already an address of this machine (on "
-        + i.getName() + "): the kernel answers it itself and will never route it to synack0; give synack an address"
-        + " no interface has", LocalAddresses.warningFor(a, "synack0"));
+    InetAddress a =
+        i.inetAddresses()
+            .filter(x -> !x.isLoopbackAddress() && !x.isLinkLocalAddress())
+            .findFirst()
+            .get();
+    assertEquals(
+        "warning: "
+            + dev.synack.wire.Addresses.text(a)
+            + " is already an address of this machine (on "
+            + i.getName()
+            + "): the kernel answers it itself and will never route it to synack0; give synack an address"
+            + " no interface has",
+        LocalAddresses.warningFor(a, "synack0"));
   }
 
   @Test

@@ -4,7 +4,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** The data the interop tests send: the same bytes as {@code kernel_peer.py}'s pattern, and their SHA-256. */
+/**
+ * The data the interop tests send: the same bytes as {@code kernel_peer.py}'s pattern, and their
+ * SHA-256.
+ */
 final class Pattern {
   private Pattern() {}
 

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadmeFlowTest {
   private static final String SECTION = "## Serve a page to the kernel";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private NetnsFixture ns;
+
   /** Commands started in the background with {@code &}, for {@code kill %1}. */
   private final List<NetnsFixture.Started> jobs = new ArrayList<>();
 
@@ -52,20 +52,31 @@ class ReadmeFlowTest {
     List<String> curlOutput = new ArrayList<>();
     for (String line : block) {
       if (line.equals("kill %1")) {
-        // Before the kill, a kernel client that holds a connection open: serve must close it in order.
+        // Before the kill, a kernel client that holds a connection open: serve must close it in
+        // order.
         NetnsFixture.Started holder = python("wait-close", "192.0.2.2", "80");
         // The block's wait (one curl), its curl, and this holder.
         awaitOutput(jobs.get(0), 3, " connected");
         NetnsFixture.Result served = jobs.get(0).terminate(Duration.ofSeconds(20));
-        assertEquals(0, served.exitCode(), served.output()); // SIGTERM asks for an orderly stop: a success
-        assertTrue(served.output().contains("synack serve: stopped; 3 connections served, 1 of 1 open ones closed"
-            + " in order"), served.output());
+        assertEquals(
+            0, served.exitCode(), served.output()); // SIGTERM asks for an orderly stop: a success
+        assertTrue(
+            served
+                .output()
+                .contains(
+                    "synack serve: stopped; 3 connections served, 1 of 1 open ones closed"
+                        + " in order"),
+            served.output());
         Map<String, Object> held = TunInterop.result(holder);
-        assertEquals(0L, ((Number) held.get("received")).longValue(), "the held connection ended with synack's FIN");
+        assertEquals(
+            0L,
+            ((Number) held.get("received")).longValue(),
+            "the held connection ended with synack's FIN");
         assertEquals(null, held.get("error"));
       } else {
         String out = run(line);
-        if (line.startsWith("curl")) curlOutput.add(out.lines().toList().getLast()); // after curl's progress meter
+        if (line.startsWith("curl"))
+          curlOutput.add(out.lines().toList().getLast()); // after curl's progress meter
       }
     }
     assertEquals(List.of("<h1>Hello from synack</h1>"), curlOutput);
@@ -91,7 +102,10 @@ class ReadmeFlowTest {
     assertEquals(6L, ((Number) TunInterop.result(server).get("received")).longValue());
   }
 
-  /** Runs one README line in the namespace from {@link #dir}: in the background when it ends in {@code &}. */
+  /**
+   * Runs one README line in the namespace from {@link #dir}: in the background when it ends in
+   * {@code &}.
+   */
   private String run(String line) throws IOException, InterruptedException {
     if (line.endsWith("&")) {
       String command = line.substring(0, line.length() - 1).strip();
@@ -105,8 +119,12 @@ class ReadmeFlowTest {
       return run(line + " &");
     }
     // A login shell has USER; the test's environment may not.
-    NetnsFixture.Result r = ns.exec(Duration.ofSeconds(30), "sh", "-c",
-        "cd '" + dir + "' && export USER=\"${USER:-$(id -un)}\" && " + line);
+    NetnsFixture.Result r =
+        ns.exec(
+            Duration.ofSeconds(30),
+            "sh",
+            "-c",
+            "cd '" + dir + "' && export USER=\"${USER:-$(id -un)}\" && " + line);
     assertEquals(0, r.exitCode(), line + ": " + r.output());
     return r.output();
   }
@@ -124,7 +142,8 @@ class ReadmeFlowTest {
   }
 
   /** Waits until {@code text} occurs {@code times} times in a job's output. */
-  private static void awaitOutput(NetnsFixture.Started job, int times, String text) throws Exception {
+  private static void awaitOutput(NetnsFixture.Started job, int times, String text)
+      throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (System.nanoTime() < deadline) {
       if (job.outputSoFar().split(text, -1).length - 1 >= times) return;
@@ -138,7 +157,10 @@ class ReadmeFlowTest {
     return blocks(SECTION);
   }
 
-  /** Returns the lines of each {@code sh} code block of the README's section {@code heading}, comments removed. */
+  /**
+   * Returns the lines of each {@code sh} code block of the README's section {@code heading},
+   * comments removed.
+   */
   static List<List<String>> blocks(String heading) throws IOException {
     String readme = Files.readString(Decode.repoRoot().resolve("README.md"));
     int start = readme.indexOf(heading);

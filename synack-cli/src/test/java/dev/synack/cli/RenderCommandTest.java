@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code synack render}: the ladders of a trace, from both ends or from one. */
 class RenderCommandTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void demoTrace_bothEnds_drawnWithTheirStates() throws Exception {
@@ -24,7 +23,15 @@ class RenderCommandTest {
     assertEquals("0", r[0], r[2]);
     String out = r[1];
     assertTrue(out.startsWith("connection 1: 10.0.0.1:"), out);
-    for (String state : List.of("SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT")) {
+    for (String state :
+        List.of(
+            "SYN_SENT",
+            "SYN_RECEIVED",
+            "ESTABLISHED",
+            "FIN_WAIT_1",
+            "CLOSE_WAIT",
+            "LAST_ACK",
+            "TIME_WAIT")) {
       assertTrue(out.contains(state), state + " missing:\n" + out);
     }
     assertTrue(out.contains("client") && out.contains("server"), out);
@@ -34,7 +41,8 @@ class RenderCommandTest {
   void oneEndsTrace_peerDrawnAsItsEndpoint_everySegmentOnce() throws Exception {
     Path trace = demoTrace();
     // What serve or connect write: the events of one host only.
-    List<String> clientOnly = Files.readAllLines(trace).stream().filter(l -> l.contains("\"host\":\"client\"")).toList();
+    List<String> clientOnly =
+        Files.readAllLines(trace).stream().filter(l -> l.contains("\"host\":\"client\"")).toList();
     long sent = clientOnly.stream().filter(l -> l.contains("\"event\":\"send\"")).count();
     long received = clientOnly.stream().filter(l -> l.contains("\"event\":\"recv\"")).count();
     Path one = dir.resolve("client.jsonl");

@@ -17,8 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ScriptCommandTest {
   private static final Path RFC = Decode.repoRoot().resolve("conformance/rfc");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** One in-process run: exit code, stdout and stderr lines. */
   private record Run(int code, List<String> out, List<String> err) {}
@@ -49,7 +48,10 @@ class ScriptCommandTest {
 
     @Test
     void aFailingScript_printsItsLine_expectedAndSeen_exitOne() throws IOException {
-      Path script = Files.writeString(dir.resolve("bad.pkt"), """
+      Path script =
+          Files.writeString(
+              dir.resolve("bad.pkt"),
+              """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
           +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
@@ -57,7 +59,9 @@ class ScriptCommandTest {
           """);
       Run r = run("--profile", "rfc", script.toString());
       assertEquals(1, r.code());
-      assertEquals("FAIL         " + script + ":4: outbound packet: tcp flags: expected S., seen S", r.out().get(0));
+      assertEquals(
+          "FAIL         " + script + ":4: outbound packet: tcp flags: expected S., seen S",
+          r.out().get(0));
       assertEquals("    expected: > S. 0:0(0) ack 1 <...>", r.out().get(1));
       assertTrue(r.out().get(2).startsWith("    seen:     > S 0:0(0) win "), r.out().get(2));
       assertEquals("0 passed, 1 failed, 0 unsupported", r.out().getLast());
@@ -68,7 +72,9 @@ class ScriptCommandTest {
       Path script = Files.writeString(dir.resolve("md5.pkt"), "0 `setkey -F`\n");
       Run r = run(script.toString());
       assertEquals(1, r.code());
-      assertTrue(r.out().get(0).startsWith("unsupported  " + script + ":1: unsupported: shell command"), r.out().get(0));
+      assertTrue(
+          r.out().get(0).startsWith("unsupported  " + script + ":1: unsupported: shell command"),
+          r.out().get(0));
       assertEquals("0 passed, 0 failed, 1 unsupported", r.out().getLast());
     }
 
@@ -84,10 +90,19 @@ class ScriptCommandTest {
     @Test
     void traceOfOneScript_isJsonLines_withStatesAndSegments() throws IOException {
       Path trace = dir.resolve("t.jsonl");
-      Run r = run("--profile", "rfc", "--trace", trace.toString(), RFC.resolve("fig5-finwait1-closing-timewait.pkt").toString());
+      Run r =
+          run(
+              "--profile",
+              "rfc",
+              "--trace",
+              trace.toString(),
+              RFC.resolve("fig5-finwait1-closing-timewait.pkt").toString());
       assertEquals(0, r.code(), String.join("\n", r.out()));
       List<String> lines = Files.readAllLines(trace);
-      assertTrue(lines.stream().anyMatch(l -> l.contains("\"event\":\"state\"") && l.contains("\"to\":\"CLOSING\"")), lines.toString());
+      assertTrue(
+          lines.stream()
+              .anyMatch(l -> l.contains("\"event\":\"state\"") && l.contains("\"to\":\"CLOSING\"")),
+          lines.toString());
       assertTrue(lines.stream().anyMatch(l -> l.contains("\"event\":\"send\"")), lines.toString());
     }
 
@@ -105,14 +120,16 @@ class ScriptCommandTest {
     void unknownProfile_oneLine_exitTwo() {
       Run r = run("--profile", "solaris", RFC.toString());
       assertEquals(2, r.code());
-      assertEquals(List.of("synack script: unknown profile 'solaris' (freebsd, linux or rfc)"), r.err());
+      assertEquals(
+          List.of("synack script: unknown profile 'solaris' (freebsd, linux or rfc)"), r.err());
     }
 
     @Test
     void unknownMatchMode_oneLine_exitTwo() {
       Run r = run("--match", "fuzzy", RFC.toString());
       assertEquals(2, r.code());
-      assertEquals(List.of("synack script: unknown match mode 'fuzzy' (exact or semantic)"), r.err());
+      assertEquals(
+          List.of("synack script: unknown match mode 'fuzzy' (exact or semantic)"), r.err());
     }
 
     @Test
@@ -124,16 +141,20 @@ class ScriptCommandTest {
 
     @Test
     void kernelTargetWithTrace_oneLine_exitTwo() {
-      Run r = run("--target", "kernel", "--trace", dir.resolve("t.jsonl").toString(), RFC.toString());
+      Run r =
+          run("--target", "kernel", "--trace", dir.resolve("t.jsonl").toString(), RFC.toString());
       assertEquals(2, r.code());
-      assertEquals(List.of("synack script: --trace is synack's trace; the kernel target has none"), r.err());
+      assertEquals(
+          List.of("synack script: --trace is synack's trace; the kernel target has none"), r.err());
     }
 
     @Test
     void missingPath_oneLine_exitTwo() {
       Run r = run(dir.resolve("nothing.pkt").toString());
       assertEquals(2, r.code());
-      assertEquals(List.of("synack script: no such file or directory: " + dir.resolve("nothing.pkt")), r.err());
+      assertEquals(
+          List.of("synack script: no such file or directory: " + dir.resolve("nothing.pkt")),
+          r.err());
     }
 
     @Test

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each mark of {@link SegmentAnalysis} on a connection written segment by segment: client ISN
- * 1000, server ISN 5000, window scale 0 both ways, the handshake 10 ms long.
+ * Each mark of {@link SegmentAnalysis} on a connection written segment by segment: client ISN 1000,
+ * server ISN 5000, window scale 0 both ways, the handshake 10 ms long.
  */
 class SegmentAnalysisTest {
   private static final long MS = 1_000_000L;
@@ -41,7 +41,13 @@ class SegmentAnalysisTest {
     now = 0;
     client(1000, 0, TcpFlags.SYN, 0, 65535, TcpOptions.of(new TcpOption.WindowScale(0)));
     now += 5 * MS;
-    server(5000, 1001, TcpFlags.SYN | TcpFlags.ACK, 0, 65535, TcpOptions.of(new TcpOption.WindowScale(0)));
+    server(
+        5000,
+        1001,
+        TcpFlags.SYN | TcpFlags.ACK,
+        0,
+        65535,
+        TcpOptions.of(new TcpOption.WindowScale(0)));
     now += 5 * MS;
     assertMarks(Set.of(), client(1001, 5001, TcpFlags.ACK, 0, 65535));
   }
@@ -54,10 +60,15 @@ class SegmentAnalysisTest {
     server(8001, 1001, TcpFlags.ACK, 1000, 65535); // 7001..8001 was not captured
     SegmentAnalysis.Result d1 = client(1001, 7001, TcpFlags.ACK, 0, 65535);
     assertMarks(Set.of(), d1);
-    assertEquals(new SegmentAnalysis.Result(Set.of(DUPLICATE_ACK), 1), client(1001, 7001, TcpFlags.ACK, 0, 65535));
-    assertEquals(new SegmentAnalysis.Result(Set.of(DUPLICATE_ACK), 2), client(1001, 7001, TcpFlags.ACK, 0, 65535));
+    assertEquals(
+        new SegmentAnalysis.Result(Set.of(DUPLICATE_ACK), 1),
+        client(1001, 7001, TcpFlags.ACK, 0, 65535));
+    assertEquals(
+        new SegmentAnalysis.Result(Set.of(DUPLICATE_ACK), 2),
+        client(1001, 7001, TcpFlags.ACK, 0, 65535));
     now += 1 * MS;
-    assertMarks(Set.of(FAST_RETRANSMISSION, RETRANSMISSION), server(7001, 1001, TcpFlags.ACK, 1000, 65535));
+    assertMarks(
+        Set.of(FAST_RETRANSMISSION, RETRANSMISSION), server(7001, 1001, TcpFlags.ACK, 1000, 65535));
   }
 
   @Test
@@ -97,7 +108,9 @@ class SegmentAnalysisTest {
     server(5001, 1001, TcpFlags.ACK, 1000, 65535);
     client(1001, 6001, TcpFlags.ACK, 0, 65535);
     now += 300 * MS;
-    assertMarks(Set.of(SPURIOUS_RETRANSMISSION, RETRANSMISSION), server(5001, 1001, TcpFlags.ACK, 1000, 65535));
+    assertMarks(
+        Set.of(SPURIOUS_RETRANSMISSION, RETRANSMISSION),
+        server(5001, 1001, TcpFlags.ACK, 1000, 65535));
   }
 
   @Test
@@ -128,16 +141,19 @@ class SegmentAnalysisTest {
 
   @Test
   void labels_nameEachMarkAsWiresharkDoes() {
-    assertEquals("[TCP Fast Retransmission] ",
+    assertEquals(
+        "[TCP Fast Retransmission] ",
         new SegmentAnalysis.Result(Set.of(FAST_RETRANSMISSION, RETRANSMISSION), 0).labels());
-    assertEquals("[TCP Dup ACK #3] ", new SegmentAnalysis.Result(Set.of(DUPLICATE_ACK), 3).labels());
+    assertEquals(
+        "[TCP Dup ACK #3] ", new SegmentAnalysis.Result(Set.of(DUPLICATE_ACK), 3).labels());
   }
 
   private SegmentAnalysis.Result client(int seq, int ack, int flags, int len, int window) {
     return client(seq, ack, flags, len, window, TcpOptions.NONE);
   }
 
-  private SegmentAnalysis.Result client(int seq, int ack, int flags, int len, int window, TcpOptions options) {
+  private SegmentAnalysis.Result client(
+      int seq, int ack, int flags, int len, int window, TcpOptions options) {
     return a.segment(now, true, segment(40000, 80, seq, ack, flags, len, window, options));
   }
 
@@ -145,13 +161,15 @@ class SegmentAnalysisTest {
     return server(seq, ack, flags, len, window, TcpOptions.NONE);
   }
 
-  private SegmentAnalysis.Result server(int seq, int ack, int flags, int len, int window, TcpOptions options) {
+  private SegmentAnalysis.Result server(
+      int seq, int ack, int flags, int len, int window, TcpOptions options) {
     return a.segment(now, false, segment(80, 40000, seq, ack, flags, len, window, options));
   }
 
-  private static TcpSegment segment(int sport, int dport, int seq, int ack, int flags, int len, int window,
-      TcpOptions options) {
-    return new TcpSegment(sport, dport, seq, ack, flags, window, 0, 0, options, ByteBuffer.allocate(len));
+  private static TcpSegment segment(
+      int sport, int dport, int seq, int ack, int flags, int len, int window, TcpOptions options) {
+    return new TcpSegment(
+        sport, dport, seq, ack, flags, window, 0, 0, options, ByteBuffer.allocate(len));
   }
 
   private static void assertMarks(Set<Mark> expected, SegmentAnalysis.Result actual) {

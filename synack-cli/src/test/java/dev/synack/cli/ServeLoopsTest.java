@@ -19,11 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
  * line and exit code 2.
  */
 class ServeLoopsTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** 120 connections, 40 at a time, each 30,000 seeded bytes echoed and compared. */
-  private static final String CLIENT = """
+  private static final String CLIENT =
+      """
       import socket, sys, random, concurrent.futures
       def one(i):
           data = random.Random(i).randbytes(30000)
@@ -48,8 +48,13 @@ class ServeLoopsTest {
     NetnsFixture.assumeCommand("python3", "python3");
     Launcher.write(dir);
     try (NetnsFixture ns = NetnsFixture.create()) {
-      NetnsFixture.Started serve = ns.start("sh", "-c", "cd '" + dir
-          + "' && exec bin/synack serve --tun skq0 --addr 10.92.0.2 --host-addr 10.92.0.1/24 --loops 2 --echo");
+      NetnsFixture.Started serve =
+          ns.start(
+              "sh",
+              "-c",
+              "cd '"
+                  + dir
+                  + "' && exec bin/synack serve --tun skq0 --addr 10.92.0.2 --host-addr 10.92.0.1/24 --loops 2 --echo");
       assertTrue(serve.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), serve.outputSoFar());
       assertTrue(serve.outputSoFar().contains("2 loops"), serve.outputSoFar());
       NetnsFixture.Result client = ns.exec(Duration.ofMinutes(2), "python3", "-c", CLIENT);
@@ -63,19 +68,31 @@ class ServeLoopsTest {
 
   @Test
   void loopsWithAUdpTunnel_isAUsageError() {
-    assertEquals("synack serve: --loops above 1 needs --tun (one queue per loop)",
+    assertEquals(
+        "synack serve: --loops above 1 needs --tun (one queue per loop)",
         usageError("serve", "--udp", "127.0.0.1:0", "--addr", "10.0.0.2", "--loops", "2"));
   }
 
   @Test
   void loopsWithATrace_isAUsageError() {
-    assertEquals("synack serve: --loops above 1 takes no --trace, --pcap, --loss, --reorder or --dup yet",
-        usageError("serve", "--tun", "skx0", "--addr", "10.0.0.2", "--loops", "2", "--trace", dir.resolve("t.jsonl").toString()));
+    assertEquals(
+        "synack serve: --loops above 1 takes no --trace, --pcap, --loss, --reorder or --dup yet",
+        usageError(
+            "serve",
+            "--tun",
+            "skx0",
+            "--addr",
+            "10.0.0.2",
+            "--loops",
+            "2",
+            "--trace",
+            dir.resolve("t.jsonl").toString()));
   }
 
   @Test
   void negativeLoops_isAUsageError() {
-    assertEquals("synack serve: --loops must be 0..256: -1",
+    assertEquals(
+        "synack serve: --loops must be 0..256: -1",
         usageError("serve", "--tun", "skx0", "--addr", "10.0.0.2", "--loops", "-1"));
   }
 

@@ -23,8 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServeOverTunLinkTest {
   private static final int SIZE = 4 << 20;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private NetnsFixture ns;
   private byte[] file;
 
@@ -47,14 +46,25 @@ class ServeOverTunLinkTest {
 
   @Test
   void serveHttp_opensTheDeviceWithOffloads_curlDownloadIntact() throws Exception {
-    NetnsFixture.Started serve = synack("serve --tun sko0 --addr 10.95.0.2 --host-addr 10.95.0.1/24 --http site");
+    NetnsFixture.Started serve =
+        synack("serve --tun sko0 --addr 10.95.0.2 --host-addr 10.95.0.1/24 --http site");
     assertTrue(serve.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), serve.outputSoFar());
-    assertTrue(serve.outputSoFar().contains("(TUN sko0, checksum and segmentation offload)"), serve.outputSoFar());
+    assertTrue(
+        serve.outputSoFar().contains("(TUN sko0, checksum and segmentation offload)"),
+        serve.outputSoFar());
     NetnsFixture.Result shown = ns.exec(Duration.ofSeconds(10), "ip", "link", "show", "sko0");
-    assertTrue(shown.output().contains("qlen 10000"), "synack deepened the device's queue: " + shown.output());
+    assertTrue(
+        shown.output().contains("qlen 10000"),
+        "synack deepened the device's queue: " + shown.output());
 
-    NetnsFixture.Result r = ns.exec(Duration.ofSeconds(60), "curl", "-sS", "-o", dir.resolve("got").toString(),
-        "http://10.95.0.2/f.bin");
+    NetnsFixture.Result r =
+        ns.exec(
+            Duration.ofSeconds(60),
+            "curl",
+            "-sS",
+            "-o",
+            dir.resolve("got").toString(),
+            "http://10.95.0.2/f.bin");
 
     assertEquals(0, r.exitCode(), r.output());
     assertArrayEquals(file, Files.readAllBytes(dir.resolve("got")), "the download is intact");
@@ -62,24 +72,43 @@ class ServeOverTunLinkTest {
   }
 
   @Test
-  void deviceDownAndUpMidDownload_serveCarriesOn_downloadIntact_nextDownloadServed() throws Exception {
-    NetnsFixture.Started serve = synack("serve --tun skl0 --addr 10.94.0.2 --host-addr 10.94.0.1/24 --http site");
+  void deviceDownAndUpMidDownload_serveCarriesOn_downloadIntact_nextDownloadServed()
+      throws Exception {
+    NetnsFixture.Started serve =
+        synack("serve --tun skl0 --addr 10.94.0.2 --host-addr 10.94.0.1/24 --http site");
     assertTrue(serve.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), serve.outputSoFar());
     // Paced, so that the download is still running when the device goes down and comes back.
-    NetnsFixture.Started curl = ns.start("curl", "-sS", "--limit-rate", "1M", "-m", "90", "-o",
-        dir.resolve("slow").toString(), "http://10.94.0.2/f.bin");
+    NetnsFixture.Started curl =
+        ns.start(
+            "curl",
+            "-sS",
+            "--limit-rate",
+            "1M",
+            "-m",
+            "90",
+            "-o",
+            dir.resolve("slow").toString(),
+            "http://10.94.0.2/f.bin");
     Thread.sleep(1_000);
     ns.ip("link", "set", "skl0", "down");
     Thread.sleep(2_500);
-    // Down until serve has tried to send into it (a retransmission timeout on a loaded machine may come later), bounded.
+    // Down until serve has tried to send into it (a retransmission timeout on a loaded machine may
+    // come later), bounded.
     serve.awaitOutput("is down", Duration.ofSeconds(30));
     ns.ip("link", "set", "skl0", "up");
 
     NetnsFixture.Result slow = curl.await(Duration.ofSeconds(90));
     assertEquals(0, slow.exitCode(), slow.output() + "\n" + serve.outputSoFar());
-    assertArrayEquals(file, Files.readAllBytes(dir.resolve("slow")), "the download across the outage is intact");
-    NetnsFixture.Result next = ns.exec(Duration.ofSeconds(60), "curl", "-sS", "-o", dir.resolve("next").toString(),
-        "http://10.94.0.2/f.bin");
+    assertArrayEquals(
+        file, Files.readAllBytes(dir.resolve("slow")), "the download across the outage is intact");
+    NetnsFixture.Result next =
+        ns.exec(
+            Duration.ofSeconds(60),
+            "curl",
+            "-sS",
+            "-o",
+            dir.resolve("next").toString(),
+            "http://10.94.0.2/f.bin");
     assertEquals(0, next.exitCode(), next.output());
     assertArrayEquals(file, Files.readAllBytes(dir.resolve("next")), "the next client is served");
 
@@ -93,22 +122,34 @@ class ServeOverTunLinkTest {
 
   @Test
   void deviceDeletedUnderServe_reopenedAndConfiguredAgain_nextDownloadServed() throws Exception {
-    NetnsFixture.Started serve = synack("serve --tun skr0 --addr 10.93.0.2 --host-addr 10.93.0.1/24 --http site");
+    NetnsFixture.Started serve =
+        synack("serve --tun skr0 --addr 10.93.0.2 --host-addr 10.93.0.1/24 --http site");
     assertTrue(serve.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), serve.outputSoFar());
     ns.ip("link", "del", "skr0");
-    // synack notices on its next read, recreates the device and gives the kernel's side its address again.
+    // synack notices on its next read, recreates the device and gives the kernel's side its address
+    // again.
     NetnsFixture.Result r = null;
     for (int i = 0; i < 50; i++) {
       Thread.sleep(200);
       NetnsFixture.Result shown = ns.exec(Duration.ofSeconds(10), "ip", "addr", "show", "skr0");
-      if (shown.exitCode() == 0 && shown.output().contains("10.93.0.1/24") && shown.output().contains("UP")) {
-        r = ns.exec(Duration.ofSeconds(60), "curl", "-sS", "-o", dir.resolve("got").toString(), "http://10.93.0.2/f.bin");
+      if (shown.exitCode() == 0
+          && shown.output().contains("10.93.0.1/24")
+          && shown.output().contains("UP")) {
+        r =
+            ns.exec(
+                Duration.ofSeconds(60),
+                "curl",
+                "-sS",
+                "-o",
+                dir.resolve("got").toString(),
+                "http://10.93.0.2/f.bin");
         break;
       }
     }
     assertTrue(r != null, "the device came back: " + serve.outputSoFar());
     assertEquals(0, r.exitCode(), r.output() + "\n" + serve.outputSoFar());
-    assertArrayEquals(file, Files.readAllBytes(dir.resolve("got")), "the download over the new device is intact");
+    assertArrayEquals(
+        file, Files.readAllBytes(dir.resolve("got")), "the download over the new device is intact");
     String log = serve.outputSoFar();
     assertTrue(log.contains("skr0 is gone"), log);
     assertTrue(!log.contains("stopped:"), "serve did not stop: " + log);

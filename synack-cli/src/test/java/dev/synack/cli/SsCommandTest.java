@@ -25,8 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code synack ss}: a running command's connections, asked through its control socket. */
 class SsCommandTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void establishedConnection_listedWithQueuesEndpointsAndInfo() throws Exception {
@@ -47,7 +46,8 @@ class SsCommandTest {
         TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, 80, 16);
         TcpSocket socket = TcpSocket.connect(driver, client, new InetSocketAddress(b, 80), 10_000);
         TcpSocket accepted = listener.accept();
-        ControlSocket control = ControlSocket.open(dir, "serve", driver, server, new PrintWriter(notes, true))) {
+        ControlSocket control =
+            ControlSocket.open(dir, "serve", driver, server, new PrintWriter(notes, true))) {
       socket.getOutputStream().write(new byte[3000]);
       socket.getOutputStream().flush();
       assertEquals(3000, accepted.getInputStream().readNBytes(3000).length);
@@ -57,13 +57,23 @@ class SsCommandTest {
       assertEquals("0", r[0], r[2]);
       List<String> lines = r[1].lines().toList();
       assertTrue(lines.get(0).startsWith("State      Recv-Q Send-Q Local Address:Port"), r[1]);
-      String conn = lines.stream().filter(l -> l.startsWith("ESTAB")).findFirst().orElseThrow(() -> new AssertionError(r[1]));
-      assertTrue(conn.contains("10.0.0.2:80") && conn.contains("10.0.0.1:") && conn.contains("synack serve (pid "), conn);
+      String conn =
+          lines.stream()
+              .filter(l -> l.startsWith("ESTAB"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError(r[1]));
+      assertTrue(
+          conn.contains("10.0.0.2:80")
+              && conn.contains("10.0.0.1:")
+              && conn.contains("synack serve (pid "),
+          conn);
       String info = lines.get(lines.indexOf(conn) + 1);
       assertTrue(info.startsWith("\t ts sack cubic wscale:"), info);
       assertTrue(info.contains("bytes_received:3000"), info);
     }
-    assertFalse(Files.list(dir).anyMatch(p -> p.toString().endsWith(".sock")), "the socket is removed when the command ends");
+    assertFalse(
+        Files.list(dir).anyMatch(p -> p.toString().endsWith(".sock")),
+        "the socket is removed when the command ends");
   }
 
   @Test

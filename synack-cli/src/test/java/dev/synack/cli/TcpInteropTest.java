@@ -31,20 +31,20 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * synack and the Linux kernel's own TCP on the two sides of a TUN device, each test in a namespace
  * of its own: Python sockets as the kernel's client and server, synack's blocking sockets on the
- * other side. Data both ways, half-close both ways, who closes first, RST from each side, a
- * closed port; the states of both ends are checked, synack's from its trace and the kernel's from
- * {@code ss -tan} samples.
+ * other side. Data both ways, half-close both ways, who closes first, RST from each side, a closed
+ * port; the states of both ends are checked, synack's from its trace and the kernel's from {@code
+ * ss -tan} samples.
  */
 class TcpInteropTest {
   /** The states a connection that closes first passes through, in order, as ss names them. */
-  private static final List<String> ACTIVE_CLOSE = List.of("SYN-SENT", "SYN-RECV", "ESTAB", "FIN-WAIT-1",
-      "FIN-WAIT-2", "TIME-WAIT");
-  /** The states of the end that closes second. */
-  private static final List<String> PASSIVE_CLOSE = List.of("SYN-SENT", "SYN-RECV", "ESTAB", "CLOSE-WAIT",
-      "LAST-ACK");
+  private static final List<String> ACTIVE_CLOSE =
+      List.of("SYN-SENT", "SYN-RECV", "ESTAB", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT");
 
-  @TempDir
-  Path dir;
+  /** The states of the end that closes second. */
+  private static final List<String> PASSIVE_CLOSE =
+      List.of("SYN-SENT", "SYN-RECV", "ESTAB", "CLOSE-WAIT", "LAST-ACK");
+
+  @TempDir Path dir;
   TunInterop t;
 
   @BeforeEach
@@ -68,31 +68,49 @@ class TcpInteropTest {
 
       assertEquals(1_000_000L, num(r, "received"));
       assertEquals(r.get("sent_sha"), r.get("received_sha"));
-      assertEquals(List.of("LISTEN->SYN_RECEIVED", "SYN_RECEIVED->ESTABLISHED", "ESTABLISHED->CLOSE_WAIT",
-          "CLOSE_WAIT->LAST_ACK", "LAST_ACK->CLOSED"), awaitStates(num(r, "local_port"), "LAST_ACK->CLOSED"));
+      assertEquals(
+          List.of(
+              "LISTEN->SYN_RECEIVED",
+              "SYN_RECEIVED->ESTABLISHED",
+              "ESTABLISHED->CLOSE_WAIT",
+              "CLOSE_WAIT->LAST_ACK",
+              "LAST_ACK->CLOSED"),
+          awaitStates(num(r, "local_port"), "LAST_ACK->CLOSED"));
     }
 
     @Test
-    void kernelHalfClosesFirst_synackKeepsSendingFromCloseWait_andTheKernelEndsInTimeWait() throws Exception {
+    void kernelHalfClosesFirst_synackKeepsSendingFromCloseWait_andTheKernelEndsInTimeWait()
+        throws Exception {
       byte[] reply = Pattern.bytes(500_000);
       CompletableFuture<Long> drained = new CompletableFuture<>();
-      t.serve(7, socket -> {
-        drained.complete(count(socket.getInputStream()));
-        sleep(300); // Holds CLOSE_WAIT, so ss samples the kernel in FIN-WAIT-2.
-        socket.getOutputStream().write(reply);
-      });
+      t.serve(
+          7,
+          socket -> {
+            drained.complete(count(socket.getInputStream()));
+            sleep(300); // Holds CLOSE_WAIT, so ss samples the kernel in FIN-WAIT-2.
+            socket.getOutputStream().write(reply);
+          });
       KernelStates kernel = t.sampleKernelStates();
 
-      Map<String, Object> r = TunInterop.result(t.python("client", SYNACK, "7", "100000", "--hold", "0.2"));
+      Map<String, Object> r =
+          TunInterop.result(t.python("client", SYNACK, "7", "100000", "--hold", "0.2"));
 
       assertEquals(100_000L, drained.get(10, TimeUnit.SECONDS));
       assertEquals(500_000L, num(r, "received"));
       assertEquals(Pattern.sha256(reply), r.get("received_sha"));
       long port = num(r, "local_port");
-      assertEquals(List.of("LISTEN->SYN_RECEIVED", "SYN_RECEIVED->ESTABLISHED", "ESTABLISHED->CLOSE_WAIT",
-          "CLOSE_WAIT->LAST_ACK", "LAST_ACK->CLOSED"), awaitStates(port, "LAST_ACK->CLOSED"));
+      assertEquals(
+          List.of(
+              "LISTEN->SYN_RECEIVED",
+              "SYN_RECEIVED->ESTABLISHED",
+              "ESTABLISHED->CLOSE_WAIT",
+              "CLOSE_WAIT->LAST_ACK",
+              "LAST_ACK->CLOSED"),
+          awaitStates(port, "LAST_ACK->CLOSED"));
       assertTimeWaitOrGone(KERNEL + ":" + port, SYNACK + ":7");
-      KernelStates.assertPath(kernel.of(KERNEL + ":" + port, SYNACK + ":7"), ACTIVE_CLOSE,
+      KernelStates.assertPath(
+          kernel.of(KERNEL + ":" + port, SYNACK + ":7"),
+          ACTIVE_CLOSE,
           List.of("ESTAB", "FIN-WAIT-2"));
     }
 
@@ -101,50 +119,69 @@ class TcpInteropTest {
       t.serve(7, socket -> socket.getOutputStream().write(Pattern.bytes(1000)));
       KernelStates kernel = t.sampleKernelStates();
 
-      Map<String, Object> r = TunInterop.result(t.python("wait-close", SYNACK, "7", "--hold", "0.3"));
+      Map<String, Object> r =
+          TunInterop.result(t.python("wait-close", SYNACK, "7", "--hold", "0.3"));
 
       assertEquals(1000L, num(r, "received"));
       long port = num(r, "local_port");
       // TIME-WAIT lasts 2 MSL (0.5 s in these tests) and then the connection is CLOSED.
-      assertEquals(List.of("LISTEN->SYN_RECEIVED", "SYN_RECEIVED->ESTABLISHED", "ESTABLISHED->FIN_WAIT_1",
-          "FIN_WAIT_1->FIN_WAIT_2", "FIN_WAIT_2->TIME_WAIT", "TIME_WAIT->CLOSED"), awaitStates(port, "TIME_WAIT->CLOSED"));
-      KernelStates.assertPath(kernel.of(KERNEL + ":" + port, SYNACK + ":7"), PASSIVE_CLOSE, List.of("CLOSE-WAIT"));
+      assertEquals(
+          List.of(
+              "LISTEN->SYN_RECEIVED",
+              "SYN_RECEIVED->ESTABLISHED",
+              "ESTABLISHED->FIN_WAIT_1",
+              "FIN_WAIT_1->FIN_WAIT_2",
+              "FIN_WAIT_2->TIME_WAIT",
+              "TIME_WAIT->CLOSED"),
+          awaitStates(port, "TIME_WAIT->CLOSED"));
+      KernelStates.assertPath(
+          kernel.of(KERNEL + ":" + port, SYNACK + ":7"), PASSIVE_CLOSE, List.of("CLOSE-WAIT"));
     }
 
     @Test
     void synackAborts_kernelReadGetsConnectionReset() throws Exception {
-      t.serve(7, socket -> {
-        socket.getInputStream().readNBytes(10);
-        socket.abort();
-      });
+      t.serve(
+          7,
+          socket -> {
+            socket.getInputStream().readNBytes(10);
+            socket.abort();
+          });
 
-      Map<String, Object> r = TunInterop.result(t.python("client", SYNACK, "7", "100", "--hold", "0.1"));
+      Map<String, Object> r =
+          TunInterop.result(t.python("client", SYNACK, "7", "100", "--hold", "0.1"));
 
       assertEquals("ConnectionResetError", r.get("error"));
-      // The client's FIN may have come before the abort (CLOSE_WAIT); either way synack sent no FIN.
+      // The client's FIN may have come before the abort (CLOSE_WAIT); either way synack sent no
+      // FIN.
       List<String> states = awaitStates(num(r, "local_port"), "->CLOSED");
-      assertTrue(states.getLast().equals("ESTABLISHED->CLOSED") || states.getLast().equals("CLOSE_WAIT->CLOSED"),
+      assertTrue(
+          states.getLast().equals("ESTABLISHED->CLOSED")
+              || states.getLast().equals("CLOSE_WAIT->CLOSED"),
           states.toString());
     }
 
     @Test
     void kernelAborts_synackReadThrowsConnectionReset() throws Exception {
       CompletableFuture<String> failure = new CompletableFuture<>();
-      t.serve(7, socket -> {
-        try {
-          count(socket.getInputStream());
-          failure.complete("no error: the stream ended");
-        } catch (IOException e) {
-          failure.complete(e.getClass().getSimpleName() + ": " + e.getMessage());
-          throw e;
-        }
-      });
+      t.serve(
+          7,
+          socket -> {
+            try {
+              count(socket.getInputStream());
+              failure.complete("no error: the stream ended");
+            } catch (IOException e) {
+              failure.complete(e.getClass().getSimpleName() + ": " + e.getMessage());
+              throw e;
+            }
+          });
 
       Map<String, Object> r = TunInterop.result(t.python("client", SYNACK, "7", "1000", "--rst"));
 
       assertEquals(true, r.get("aborted"));
       assertEquals("SocketException: Connection reset", failure.get(10, TimeUnit.SECONDS));
-      assertEquals("ESTABLISHED->CLOSED", awaitStates(num(r, "local_port"), "ESTABLISHED->CLOSED").getLast());
+      assertEquals(
+          "ESTABLISHED->CLOSED",
+          awaitStates(num(r, "local_port"), "ESTABLISHED->CLOSED").getLast());
     }
 
     @Test
@@ -170,13 +207,21 @@ class TcpInteropTest {
       assertArrayEquals(data, back);
       Map<String, Object> r = TunInterop.result(server);
       assertEquals(Pattern.sha256(data), r.get("received_sha"));
-      assertEquals(List.of("CLOSED->SYN_SENT", "SYN_SENT->ESTABLISHED", "ESTABLISHED->FIN_WAIT_1",
-          "FIN_WAIT_1->FIN_WAIT_2", "FIN_WAIT_2->TIME_WAIT", "TIME_WAIT->CLOSED"), awaitStates(5000, "TIME_WAIT->CLOSED"));
+      assertEquals(
+          List.of(
+              "CLOSED->SYN_SENT",
+              "SYN_SENT->ESTABLISHED",
+              "ESTABLISHED->FIN_WAIT_1",
+              "FIN_WAIT_1->FIN_WAIT_2",
+              "FIN_WAIT_2->TIME_WAIT",
+              "TIME_WAIT->CLOSED"),
+          awaitStates(5000, "TIME_WAIT->CLOSED"));
     }
 
     @Test
     void synackHalfClosesFirst_kernelKeepsSendingFromCloseWait() throws Exception {
-      NetnsFixture.Started server = t.pythonServer("5000", "drain-then-send", "--send", "500000", "--hold", "0.3");
+      NetnsFixture.Started server =
+          t.pythonServer("5000", "drain-then-send", "--send", "500000", "--hold", "0.3");
       KernelStates kernel = t.sampleKernelStates();
       byte[] reply;
       int localPort;
@@ -189,9 +234,18 @@ class TcpInteropTest {
       assertArrayEquals(Pattern.bytes(500_000), reply);
       Map<String, Object> r = TunInterop.result(server);
       assertEquals(100_000L, num(r, "received"));
-      assertEquals(List.of("CLOSED->SYN_SENT", "SYN_SENT->ESTABLISHED", "ESTABLISHED->FIN_WAIT_1",
-          "FIN_WAIT_1->FIN_WAIT_2", "FIN_WAIT_2->TIME_WAIT", "TIME_WAIT->CLOSED"), awaitStates(5000, "TIME_WAIT->CLOSED"));
-      KernelStates.assertPath(kernel.of(KERNEL + ":5000", SYNACK + ":" + localPort), PASSIVE_CLOSE,
+      assertEquals(
+          List.of(
+              "CLOSED->SYN_SENT",
+              "SYN_SENT->ESTABLISHED",
+              "ESTABLISHED->FIN_WAIT_1",
+              "FIN_WAIT_1->FIN_WAIT_2",
+              "FIN_WAIT_2->TIME_WAIT",
+              "TIME_WAIT->CLOSED"),
+          awaitStates(5000, "TIME_WAIT->CLOSED"));
+      KernelStates.assertPath(
+          kernel.of(KERNEL + ":5000", SYNACK + ":" + localPort),
+          PASSIVE_CLOSE,
           List.of("CLOSE-WAIT"));
     }
 
@@ -207,10 +261,18 @@ class TcpInteropTest {
         assertTrue(s.close(5_000), "the kernel acknowledged synack's FIN");
       }
       assertEquals(0L, num(TunInterop.result(server), "received"));
-      assertEquals(List.of("CLOSED->SYN_SENT", "SYN_SENT->ESTABLISHED", "ESTABLISHED->CLOSE_WAIT",
-          "CLOSE_WAIT->LAST_ACK", "LAST_ACK->CLOSED"), awaitStates(5000, "LAST_ACK->CLOSED"));
+      assertEquals(
+          List.of(
+              "CLOSED->SYN_SENT",
+              "SYN_SENT->ESTABLISHED",
+              "ESTABLISHED->CLOSE_WAIT",
+              "CLOSE_WAIT->LAST_ACK",
+              "LAST_ACK->CLOSED"),
+          awaitStates(5000, "LAST_ACK->CLOSED"));
       assertTimeWaitOrGone(KERNEL + ":5000", SYNACK + ":" + localPort);
-      KernelStates.assertPath(kernel.of(KERNEL + ":5000", SYNACK + ":" + localPort), ACTIVE_CLOSE,
+      KernelStates.assertPath(
+          kernel.of(KERNEL + ":5000", SYNACK + ":" + localPort),
+          ACTIVE_CLOSE,
           List.of("FIN-WAIT-2"));
     }
 
@@ -252,8 +314,10 @@ class TcpInteropTest {
    */
   private void assertTimeWaitOrGone(String local, String peer) throws IOException {
     NetnsFixture.Result ss = t.ns.exec(Duration.ofSeconds(10), "ss", "-tanH");
-    List<String> left = ss.output().lines().filter(l -> l.contains(local) && l.contains(peer)).toList();
-    assertTrue(left.stream().allMatch(l -> l.startsWith("TIME-WAIT")),
+    List<String> left =
+        ss.output().lines().filter(l -> l.contains(local) && l.contains(peer)).toList();
+    assertTrue(
+        left.stream().allMatch(l -> l.startsWith("TIME-WAIT")),
         "kernel connection " + local + " " + peer + " neither in TIME-WAIT nor gone: " + left);
   }
 
@@ -264,7 +328,9 @@ class TcpInteropTest {
       Thread.sleep(20);
       states = t.synackStates((int) kernelPort);
     }
-    assertTrue(states.stream().anyMatch(s -> s.endsWith(last)), "synack never reached " + last + ":\n" + t.allStates());
+    assertTrue(
+        states.stream().anyMatch(s -> s.endsWith(last)),
+        "synack never reached " + last + ":\n" + t.allStates());
     return states;
   }
 

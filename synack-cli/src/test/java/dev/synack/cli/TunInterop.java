@@ -31,30 +31,40 @@ import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
- * A synack host on a TUN device in a network namespace made for one test, and the Linux kernel
- * on the other side of the device: the kernel has {@link #KERNEL}, synack {@link #SYNACK}. The
- * kernel's peers (curl, Python sockets, ss, tshark) run inside the namespace. Everything is
- * removed by {@link #close()}, also when the test fails.
+ * A synack host on a TUN device in a network namespace made for one test, and the Linux kernel on
+ * the other side of the device: the kernel has {@link #KERNEL}, synack {@link #SYNACK}. The
+ * kernel's peers (curl, Python sockets, ss, tshark) run inside the namespace. Everything is removed
+ * by {@link #close()}, also when the test fails.
  *
  * <p>synack's state changes are recorded from its trace, for the tests to check.
  */
 final class TunInterop implements AutoCloseable {
   static final String KERNEL = "10.99.0.1";
   static final String SYNACK = "10.99.0.2";
+
   /** Short, so that a test sees TIME-WAIT end (2 MSL = 0.5 s) instead of waiting 60 s. */
   static final Duration MSL = Duration.ofMillis(250);
 
   final NetnsFixture ns;
   final String device;
   final LinkHost host;
+
   /** The impairment between synack and the device, or null for a clean path. */
   final ImpairedLink impaired;
+
   final Path dir;
   private final Path script;
+
   /** synack's state changes, recorded from its trace on the loop thread. */
   private final List<TraceEvent.StateChange> states;
 
-  private TunInterop(NetnsFixture ns, String device, LinkHost host, ImpairedLink impaired, Path dir, Path script,
+  private TunInterop(
+      NetnsFixture ns,
+      String device,
+      LinkHost host,
+      ImpairedLink impaired,
+      Path dir,
+      Path script,
       List<TraceEvent.StateChange> states) {
     this.states = states;
     this.ns = ns;
@@ -66,10 +76,16 @@ final class TunInterop implements AutoCloseable {
   }
 
   /** What a test wants between synack and the device. */
-  record Options(ImpairedLink.Impairment outbound, ImpairedLink.Impairment inbound, Path pcap,
-      UnaryOperator<TcpConfig> tcp, UnaryOperator<Link> around, UnaryOperator<Link> wrap) {
+  record Options(
+      ImpairedLink.Impairment outbound,
+      ImpairedLink.Impairment inbound,
+      Path pcap,
+      UnaryOperator<TcpConfig> tcp,
+      UnaryOperator<Link> around,
+      UnaryOperator<Link> wrap) {
     static Options clean() {
-      return new Options(null, null, null, UnaryOperator.identity(), UnaryOperator.identity(), null);
+      return new Options(
+          null, null, null, UnaryOperator.identity(), UnaryOperator.identity(), null);
     }
 
     Options withImpairment(ImpairedLink.Impairment out, ImpairedLink.Impairment in) {
@@ -85,21 +101,31 @@ final class TunInterop implements AutoCloseable {
       return new Options(outbound, inbound, pcap, change, around, wrap);
     }
 
-    /** Returns these options with {@code wrap} around synack's link, outside the pcap tap (what it changes on the way out is captured). */
+    /**
+     * Returns these options with {@code wrap} around synack's link, outside the pcap tap (what it
+     * changes on the way out is captured).
+     */
     Options withLinkAround(UnaryOperator<Link> wrapper) {
       return new Options(outbound, inbound, pcap, tcp, wrapper, wrap);
     }
 
-    /** Puts a link of the test's between synack and the device (inside the pcap tap, which sees what synack sees). */
+    /**
+     * Puts a link of the test's between synack and the device (inside the pcap tap, which sees what
+     * synack sees).
+     */
     Options withWrap(UnaryOperator<Link> wrapper) {
       return new Options(outbound, inbound, pcap, tcp, around, wrapper);
     }
   }
 
-  /** Skips (or under CI fails) unless root with the tools; then makes the namespace, device and host. */
+  /**
+   * Skips (or under CI fails) unless root with the tools; then makes the namespace, device and
+   * host.
+   */
   static TunInterop start(Path dir, Options options, String... tools) throws Exception {
     NetnsFixture.assumePrivileged();
-    for (String tool : tools) NetnsFixture.assumeCommand(tool, tool.equals("ss") ? "iproute2" : tool);
+    for (String tool : tools)
+      NetnsFixture.assumeCommand(tool, tool.equals("ss") ? "iproute2" : tool);
     NetnsFixture ns = NetnsFixture.create();
     Link link = null;
     try {
@@ -124,10 +150,12 @@ final class TunInterop implements AutoCloseable {
       HostConfig config = HostConfig.defaults(7).withMtu(tun.mtu());
       config = config.withTcp(options.tcp().apply(config.tcp().withMsl(MSL)));
       List<TraceEvent.StateChange> states = Collections.synchronizedList(new ArrayList<>());
-      TraceSink recorder = e -> {
-        if (e instanceof TraceEvent.StateChange s) states.add(s);
-      };
-      LinkHost host = LinkHost.start("synack", link, InetAddress.ofLiteral(SYNACK), config, recorder);
+      TraceSink recorder =
+          e -> {
+            if (e instanceof TraceEvent.StateChange s) states.add(s);
+          };
+      LinkHost host =
+          LinkHost.start("synack", link, InetAddress.ofLiteral(SYNACK), config, recorder);
       return new TunInterop(ns, tun.name(), host, impaired, dir, script, states);
     } catch (Exception | Error e) {
       if (link != null) link.close();
@@ -143,7 +171,8 @@ final class TunInterop implements AutoCloseable {
 
   /** Connects from synack to the kernel's {@code port}. */
   TcpSocket connect(int port) throws IOException {
-    TcpSocket s = TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(KERNEL, port), 10_000);
+    TcpSocket s =
+        TcpSocket.connect(host.driver(), host.host(), new InetSocketAddress(KERNEL, port), 10_000);
     s.setSoTimeout(30_000);
     return s;
   }
@@ -180,8 +209,8 @@ final class TunInterop implements AutoCloseable {
   }
 
   /**
-   * Returns synack's state changes ("FROM->TO") of the connection whose remote port is
-   * {@code kernelPort} (the kernel's end of it).
+   * Returns synack's state changes ("FROM->TO") of the connection whose remote port is {@code
+   * kernelPort} (the kernel's end of it).
    */
   List<String> synackStates(int kernelPort) {
     List<String> path = new ArrayList<>();
@@ -197,7 +226,8 @@ final class TunInterop implements AutoCloseable {
   String allStates() {
     StringBuilder b = new StringBuilder();
     synchronized (states) {
-      for (TraceEvent.StateChange s : states) b.append(s.conn()).append(' ').append(s.from()).append("->").append(s.to()).append('\n');
+      for (TraceEvent.StateChange s : states)
+        b.append(s.conn()).append(' ').append(s.from()).append("->").append(s.to()).append('\n');
     }
     return b.toString();
   }

@@ -34,8 +34,7 @@ class UdpFragmentsInteropTest {
   static final String KERNEL6 = "fd99::1";
   static final String SYNACK6 = "fd99::2";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void ipv4_4000BytesEachWay_fragmentedAndReassembledOnBothSides() throws Exception {
@@ -53,10 +52,11 @@ class UdpFragmentsInteropTest {
       Host host = t.host.host();
       if (kernel.contains(":")) {
         t.ns.ip("-6", "addr", "add", KERNEL6 + "/64", "dev", t.device, "nodad");
-        driver.call(now -> {
-          host.addAddress(InetAddress.ofLiteral(SYNACK6));
-          return null;
-        });
+        driver.call(
+            now -> {
+              host.addAddress(InetAddress.ofLiteral(SYNACK6));
+              return null;
+            });
       }
       Path script = dir.resolve("udp_peer.py");
       try (InputStream in = UdpFragmentsInteropTest.class.getResourceAsStream("udp_peer.py")) {
@@ -68,12 +68,16 @@ class UdpFragmentsInteropTest {
       byte[] data = new byte[4000];
       new SplittableRandom(11).nextBytes(data);
       UdpEndpoint endpoint = driver.call(now -> host.bindUdp(InetAddress.ofLiteral(synack), 0));
-      driver.call(now -> {
-        endpoint.send(ByteBuffer.wrap(data), InetAddress.ofLiteral(kernel), 5300, now);
-        return null;
-      });
+      driver.call(
+          now -> {
+            endpoint.send(ByteBuffer.wrap(data), InetAddress.ofLiteral(kernel), 5300, now);
+            return null;
+          });
       Map<String, Object> got = TunInterop.result(peer);
-      assertEquals(4000, ((Number) got.get("received")).intValue(), "the kernel reassembled synack's fragments: " + got);
+      assertEquals(
+          4000,
+          ((Number) got.get("received")).intValue(),
+          "the kernel reassembled synack's fragments: " + got);
       assertEquals(sha(data), got.get("received_sha"));
 
       UdpMessage reply = null;
@@ -83,7 +87,8 @@ class UdpFragmentsInteropTest {
       }
       assertNotNull(reply, "the kernel's 5,000-byte answer arrived");
       assertEquals(5000, reply.payload().length);
-      assertEquals(got.get("sent_sha"), sha(reply.payload()), "synack reassembled the kernel's fragments");
+      assertEquals(
+          got.get("sent_sha"), sha(reply.payload()), "synack reassembled the kernel's fragments");
       long fragmented = driver.call(now -> host.counters().datagramsFragmented());
       long reassembled = driver.call(now -> host.counters().datagramsReassembled());
       assertEquals(1, fragmented, "synack sent its datagram in fragments");

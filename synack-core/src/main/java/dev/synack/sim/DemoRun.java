@@ -9,7 +9,12 @@ import java.util.List;
  * What a demo run left: every trace event of both hosts in time order, the hosts themselves (for
  * their counters), and result sentences such as the transfer's SHA-256 comparison.
  */
-public record DemoRun(Scenario scenario, List<TraceEvent> events, Host client, Host server, List<Sentence> sentences,
+public record DemoRun(
+    Scenario scenario,
+    List<TraceEvent> events,
+    Host client,
+    Host server,
+    List<Sentence> sentences,
     boolean ok) {
   public DemoRun {
     events = List.copyOf(events);

@@ -22,27 +22,36 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
 /**
- * Runs one {@link Scenario} between a host named {@code client} (10.0.0.1) and a host named
- * {@code server} (10.0.0.2) on a {@link SimNetwork}, in virtual time, and returns every trace
- * event. Each scenario is a short script of user calls and, where the story needs it, one packet
- * the network drops or delays; everything else is the stack's own behaviour.
+ * Runs one {@link Scenario} between a host named {@code client} (10.0.0.1) and a host named {@code
+ * server} (10.0.0.2) on a {@link SimNetwork}, in virtual time, and returns every trace event. Each
+ * scenario is a short script of user calls and, where the story needs it, one packet the network
+ * drops or delays; everything else is the stack's own behaviour.
  */
 public final class DemoRunner {
   static final InetAddress CLIENT_ADDRESS = address(10, 0, 0, 1);
   static final InetAddress SERVER_ADDRESS = address(10, 0, 0, 2);
   static final int SERVER_PORT = 80;
-  /** The client's port where a scenario needs a known 4-tuple (simultaneous open, old duplicate SYN). */
+
+  /**
+   * The client's port where a scenario needs a known 4-tuple (simultaneous open, old duplicate
+   * SYN).
+   */
   static final int CLIENT_PORT = 40000;
+
   private static final long SECOND = 1_000_000_000L;
-  /** Long enough for any scenario, TIME-WAIT and retransmissions included: virtual time costs nothing. */
+
+  /**
+   * Long enough for any scenario, TIME-WAIT and retransmissions included: virtual time costs
+   * nothing.
+   */
   private static final long HORIZON = 600 * SECOND;
 
   private final DemoOptions options;
@@ -68,21 +77,30 @@ public final class DemoRunner {
     this.serverNode = new HostNode(server);
     net.attach(clientNode, CLIENT_ADDRESS);
     net.attach(serverNode, SERVER_ADDRESS);
-    LinkConfig link = LinkConfig.ideal()
-        .withDelay(Duration.ofNanos((long) (options.delayMillis() * 1_000_000)))
-        .withLoss(options.loss())
-        .withDuplication(options.duplicate())
-        .withReorder(options.reorder(), Duration.ofNanos((long) (options.delayMillis() * 1_000_000) + 1_000_000));
+    LinkConfig link =
+        LinkConfig.ideal()
+            .withDelay(Duration.ofNanos((long) (options.delayMillis() * 1_000_000)))
+            .withLoss(options.loss())
+            .withDuplication(options.duplicate())
+            .withReorder(
+                options.reorder(),
+                Duration.ofNanos((long) (options.delayMillis() * 1_000_000) + 1_000_000));
     net.setLink(clientNode, serverNode, link);
     net.setTrace(sink);
   }
 
-  /** Returns the server's settings: the defaults, or for the zero-window lesson a fixed 8 KiB receive buffer. */
+  /**
+   * Returns the server's settings: the defaults, or for the zero-window lesson a fixed 8 KiB
+   * receive buffer.
+   */
   private static HostConfig serverConfig(Scenario scenario, long seed) {
     HostConfig config = HostConfig.defaults(seed);
     if (scenario != Scenario.ZERO_WINDOW) return config;
-    return config.withTcp(config.tcp().withBuffers(8 * 1024, config.tcp().sendBuffer())
-        .withReceiveBufferAutoTuning(false, 8 * 1024));
+    return config.withTcp(
+        config
+            .tcp()
+            .withBuffers(8 * 1024, config.tcp().sendBuffer())
+            .withReceiveBufferAutoTuning(false, 8 * 1024));
   }
 
   /**
@@ -145,13 +163,16 @@ public final class DemoRunner {
   private void halfClose() {
     Pair p = establish();
     p.client.close(net.now()); // shutdownOutput: FIN, but the client goes on reading
-    runUntil(() -> p.server.state() == TcpState.CLOSE_WAIT && p.client.state() == TcpState.FIN_WAIT_2);
+    runUntil(
+        () -> p.server.state() == TcpState.CLOSE_WAIT && p.client.state() == TcpState.FIN_WAIT_2);
     for (int i = 1; i <= 3; i++) {
       send(p.server, "data " + i + " from the server after the client's FIN\n");
       net.runUntilIdle(net.now() + SECOND / 10);
     }
-    expectText(p.client, "data 1 from the server after the client's FIN\n"
-        + "data 2 from the server after the client's FIN\ndata 3 from the server after the client's FIN\n");
+    expectText(
+        p.client,
+        "data 1 from the server after the client's FIN\n"
+            + "data 2 from the server after the client's FIN\ndata 3 from the server after the client's FIN\n");
     p.server.close(net.now());
     runUntil(() -> p.server.state() == TcpState.CLOSED && p.client.state() == TcpState.CLOSED);
   }
@@ -176,47 +197,68 @@ public final class DemoRunner {
   private void lostFinalAck() {
     Pair p = establish();
     // The network loses the client's first ACK of the server's FIN: the server resends its FIN,
-    // and the client, in TIME-WAIT, ACKs it again and restarts its 2 MSL timer (RFC 9293 §3.10.7.4).
+    // and the client, in TIME-WAIT, ACKs it again and restarts its 2 MSL timer (RFC 9293
+    // §3.10.7.4).
     boolean[] dropped = {false};
-    net.setFilter((from, to, packet, now) -> {
-      if (!dropped[0] && from == clientNode && p.client.state() == TcpState.TIME_WAIT && isPureAck(packet)) {
-        dropped[0] = true;
-        return PacketFilter.DROP;
-      }
-      return PacketFilter.PASS;
-    });
+    net.setFilter(
+        (from, to, packet, now) -> {
+          if (!dropped[0]
+              && from == clientNode
+              && p.client.state() == TcpState.TIME_WAIT
+              && isPureAck(packet)) {
+            dropped[0] = true;
+            return PacketFilter.DROP;
+          }
+          return PacketFilter.PASS;
+        });
     closeClientFirst(p);
   }
 
   private void oldDuplicateSyn() {
-    // RFC 9293 §3.5, figure 8: an old SYN from an earlier incarnation, still in the network, reaches
+    // RFC 9293 §3.5, figure 8: an old SYN from an earlier incarnation, still in the network,
+    // reaches
     // the server while the client opens anew from the same port. The client's SYN is held back so
     // the old one arrives first.
     Listener listener = server.listen(null, SERVER_PORT, 16);
     int oldIsn = 90_000;
-    byte[] oldSyn = Packets.tcp(CLIENT_ADDRESS, SERVER_ADDRESS, 64,
-        TcpSegment.of(CLIENT_PORT, SERVER_PORT, oldIsn, 0, TcpFlags.SYN, 65535));
+    byte[] oldSyn =
+        Packets.tcp(
+            CLIENT_ADDRESS,
+            SERVER_ADDRESS,
+            64,
+            TcpSegment.of(CLIENT_PORT, SERVER_PORT, oldIsn, 0, TcpFlags.SYN, 65535));
     net.inject(clientNode, oldSyn);
     boolean[] held = {false};
-    net.setFilter((from, to, packet, now) -> {
-      if (!held[0] && from == clientNode && isSyn(packet)) {
-        held[0] = true;
-        return (long) (options.delayMillis() * 3_000_000) + 5_000_000;
-      }
-      return PacketFilter.PASS;
-    });
-    Connection c = client.connect(CLIENT_ADDRESS, CLIENT_PORT, SERVER_ADDRESS, SERVER_PORT, net.now());
+    net.setFilter(
+        (from, to, packet, now) -> {
+          if (!held[0] && from == clientNode && isSyn(packet)) {
+            held[0] = true;
+            return (long) (options.delayMillis() * 3_000_000) + 5_000_000;
+          }
+          return PacketFilter.PASS;
+        });
+    Connection c =
+        client.connect(CLIENT_ADDRESS, CLIENT_PORT, SERVER_ADDRESS, SERVER_PORT, net.now());
     Connection[] accepted = new Connection[1];
-    runUntil(() -> c.state() == TcpState.ESTABLISHED && (accepted[0] = accepted[0] != null ? accepted[0] : listener.accept()) != null
-        && accepted[0].state() == TcpState.ESTABLISHED);
+    runUntil(
+        () ->
+            c.state() == TcpState.ESTABLISHED
+                && (accepted[0] = accepted[0] != null ? accepted[0] : listener.accept()) != null
+                && accepted[0].state() == TcpState.ESTABLISHED);
     net.setFilter(null);
     net.runUntilIdle(net.now() + SECOND);
     // The second danger: an old duplicate SYN reaching the now synchronized connection gets a
     // challenge ACK (RFC 5961 §4) and does not disturb it.
-    net.inject(clientNode, Packets.tcp(CLIENT_ADDRESS, SERVER_ADDRESS, 64,
-        TcpSegment.of(CLIENT_PORT, SERVER_PORT, oldIsn, 0, TcpFlags.SYN, 65535)));
+    net.inject(
+        clientNode,
+        Packets.tcp(
+            CLIENT_ADDRESS,
+            SERVER_ADDRESS,
+            64,
+            TcpSegment.of(CLIENT_PORT, SERVER_PORT, oldIsn, 0, TcpFlags.SYN, 65535)));
     net.runUntilIdle(net.now() + SECOND);
-    check(c.state() == TcpState.ESTABLISHED && accepted[0].state() == TcpState.ESTABLISHED,
+    check(
+        c.state() == TcpState.ESTABLISHED && accepted[0].state() == TcpState.ESTABLISHED,
         "both ends still ESTABLISHED after the old duplicate SYNs");
   }
 
@@ -242,19 +284,37 @@ public final class DemoRunner {
     random.nextBytes(down);
     Stream toServer = new Stream(p.client, p.server, up);
     Stream toClient = new Stream(p.server, p.client, down);
-    runUntil(() -> {
-      toServer.pump(net.now());
-      toClient.pump(net.now());
-      return toServer.done() && toClient.done();
-    });
+    runUntil(
+        () -> {
+          toServer.pump(net.now());
+          toClient.pump(net.now());
+          return toServer.done() && toClient.done();
+        });
     closeClientFirst(p);
-    results.add(Sentence.of(Sentence.Kind.SHA_CLIENT_SERVER, "sent", sha256(up), "got", sha256(toServer.received())));
-    results.add(Sentence.of(Sentence.Kind.SHA_SERVER_CLIENT, "sent", sha256(down), "got", sha256(toClient.received())));
-    check(sha256(up).equals(sha256(toServer.received())) && sha256(down).equals(sha256(toClient.received())),
+    results.add(
+        Sentence.of(
+            Sentence.Kind.SHA_CLIENT_SERVER,
+            "sent",
+            sha256(up),
+            "got",
+            sha256(toServer.received())));
+    results.add(
+        Sentence.of(
+            Sentence.Kind.SHA_SERVER_CLIENT,
+            "sent",
+            sha256(down),
+            "got",
+            sha256(toClient.received())));
+    check(
+        sha256(up).equals(sha256(toServer.received()))
+            && sha256(down).equals(sha256(toClient.received())),
         "every byte arrived once, in order, both ways");
   }
 
-  /** Ten full segments from the client, the third lost once: the server's duplicate ACKs bring it back. */
+  /**
+   * Ten full segments from the client, the third lost once: the server's duplicate ACKs bring it
+   * back.
+   */
   private void fastRetransmit() {
     Pair p = establish();
     dropClientData(3, 1, 1);
@@ -262,7 +322,9 @@ public final class DemoRunner {
     closeClientFirst(p);
   }
 
-  /** One short segment lost three times over: the probe, the timeout and its backed-off successor. */
+  /**
+   * One short segment lost three times over: the probe, the timeout and its backed-off successor.
+   */
   private void timeout() {
     Pair p = establish();
     // The tail-loss probe goes first (RFC 8985 §7.3), then three timeouts: four copies lost.
@@ -279,39 +341,54 @@ public final class DemoRunner {
     closeClientFirst(p);
   }
 
-  /** Ten segments, the third held back three one-way delays: taken for lost, resent, then found only late. */
+  /**
+   * Ten segments, the third held back three one-way delays: taken for lost, resent, then found only
+   * late.
+   */
   private void spuriousRetransmit() {
     Pair p = establish();
     int[] seen = {0};
     long hold = (long) (options.delayMillis() * 3_000_000) + 1_000_000;
-    net.setFilter((from, to, packet, now) -> from == clientNode && payload(packet) > 0 && ++seen[0] == 3 ? hold : PacketFilter.PASS);
+    net.setFilter(
+        (from, to, packet, now) ->
+            from == clientNode && payload(packet) > 0 && ++seen[0] == 3 ? hold : PacketFilter.PASS);
     sendAndRead(p, 10 * SEGMENT);
     net.setFilter(null);
     closeClientFirst(p);
   }
 
-  /** The server's buffer holds 8 KiB and it reads nothing for 5 s: the client meets a zero window and probes it. */
+  /**
+   * The server's buffer holds 8 KiB and it reads nothing for 5 s: the client meets a zero window
+   * and probes it.
+   */
   private void zeroWindow() {
     Pair p = establish();
     byte[] data = new byte[32 * 1024];
     new SplittableRandom(options.seed()).nextBytes(data);
     ByteBuffer pending = ByteBuffer.wrap(data);
     long readFrom = net.now() + 5 * SECOND;
-    runUntil(() -> {
-      if (pending.hasRemaining()) p.client.send(pending, net.now());
-      return net.now() >= readFrom;
-    });
+    runUntil(
+        () -> {
+          if (pending.hasRemaining()) p.client.send(pending, net.now());
+          return net.now() >= readFrom;
+        });
     ByteArrayOutputStream got = new ByteArrayOutputStream();
-    runUntil(() -> {
-      if (pending.hasRemaining()) p.client.send(pending, net.now());
-      got.writeBytes(drain(p.server));
-      return got.size() == data.length;
-    });
-    check(Arrays.equals(got.toByteArray(), data), "every byte arrived once, in order, after the window opened");
+    runUntil(
+        () -> {
+          if (pending.hasRemaining()) p.client.send(pending, net.now());
+          got.writeBytes(drain(p.server));
+          return got.size() == data.length;
+        });
+    check(
+        Arrays.equals(got.toByteArray(), data),
+        "every byte arrived once, in order, after the window opened");
     closeClientFirst(p);
   }
 
-  /** An idle connection with keep-alive on: after the idle time the client probes and the server answers. */
+  /**
+   * An idle connection with keep-alive on: after the idle time the client probes and the server
+   * answers.
+   */
   private void keepAlive() {
     Pair p = establish();
     p.client.setKeepAlive(true, net.now());
@@ -334,49 +411,60 @@ public final class DemoRunner {
   private void dropClientData(int nth, int count, int times) {
     int[] seen = {0};
     Map<Long, Integer> doomed = new HashMap<>();
-    net.setFilter((from, to, packet, now) -> {
-      if (from != clientNode || payload(packet) == 0) return PacketFilter.PASS;
-      long seq = sequence(packet);
-      if (!doomed.containsKey(seq)) {
-        seen[0]++;
-        if (seen[0] >= nth && seen[0] < nth + count) doomed.put(seq, times);
-        else return PacketFilter.PASS;
-      }
-      int left = doomed.get(seq);
-      if (left == 0) return PacketFilter.PASS;
-      doomed.put(seq, left - 1);
-      return PacketFilter.DROP;
-    });
+    net.setFilter(
+        (from, to, packet, now) -> {
+          if (from != clientNode || payload(packet) == 0) return PacketFilter.PASS;
+          long seq = sequence(packet);
+          if (!doomed.containsKey(seq)) {
+            seen[0]++;
+            if (seen[0] >= nth && seen[0] < nth + count) doomed.put(seq, times);
+            else return PacketFilter.PASS;
+          }
+          int left = doomed.get(seq);
+          if (left == 0) return PacketFilter.PASS;
+          doomed.put(seq, left - 1);
+          return PacketFilter.DROP;
+        });
   }
 
-  /** Sends {@code bytes} from the client and reads them at the server, until all arrived; the filter is then removed. */
+  /**
+   * Sends {@code bytes} from the client and reads them at the server, until all arrived; the filter
+   * is then removed.
+   */
   private void sendAndRead(Pair p, int bytes) {
     byte[] data = new byte[bytes];
     new SplittableRandom(options.seed()).nextBytes(data);
     Stream up = new Stream(p.client, p.server, data);
-    runUntil(() -> {
-      up.pump(net.now());
-      return up.done();
-    });
+    runUntil(
+        () -> {
+          up.pump(net.now());
+          return up.done();
+        });
     net.setFilter(null);
     check(Arrays.equals(up.received(), data), "every byte arrived once, in order");
   }
 
   private record Pair(Connection client, Connection server) {}
 
-  /** Server listens on port 80, client connects, until both are ESTABLISHED and the server accepted. */
+  /**
+   * Server listens on port 80, client connects, until both are ESTABLISHED and the server accepted.
+   */
   private Pair establish() {
     Listener listener = server.listen(null, SERVER_PORT, 16);
     Connection c = client.connect(SERVER_ADDRESS, SERVER_PORT, net.now());
     Connection[] s = new Connection[1];
-    runUntil(() -> {
-      if (s[0] == null) s[0] = listener.accept();
-      return s[0] != null && c.state() == TcpState.ESTABLISHED;
-    });
+    runUntil(
+        () -> {
+          if (s[0] == null) s[0] = listener.accept();
+          return s[0] != null && c.state() == TcpState.ESTABLISHED;
+        });
     return new Pair(c, s[0]);
   }
 
-  /** The articles' teardown: the client closes first, the server reads the end and closes, TIME-WAIT runs out. */
+  /**
+   * The articles' teardown: the client closes first, the server reads the end and closes, TIME-WAIT
+   * runs out.
+   */
   private void closeClientFirst(Pair p) {
     p.client.closeFully(net.now());
     runUntil(() -> p.server.state() == TcpState.CLOSE_WAIT || p.server.state() == TcpState.CLOSED);
@@ -405,17 +493,27 @@ public final class DemoRunner {
   }
 
   private void runUntil(BooleanSupplier condition) {
-    boolean reached = net.runUntil(() -> {
-      drainEvents();
-      return condition.getAsBoolean();
-    }, net.now() + HORIZON);
+    boolean reached =
+        net.runUntil(
+            () -> {
+              drainEvents();
+              return condition.getAsBoolean();
+            },
+            net.now() + HORIZON);
     check(reached, "scenario step reached within " + HORIZON / SECOND + " s of virtual time");
   }
 
-  /** The demo polls connections directly, so host events are only drained to keep their queues empty. */
+  /**
+   * The demo polls connections directly, so host events are only drained to keep their queues
+   * empty.
+   */
   private void drainEvents() {
-    while (client.pollEvent() != null) { /* drained */ }
-    while (server.pollEvent() != null) { /* drained */ }
+    while (client.pollEvent() != null) {
+      /* drained */
+    }
+    while (server.pollEvent() != null) {
+      /* drained */
+    }
   }
 
   private void check(boolean condition, String what) {
@@ -426,22 +524,29 @@ public final class DemoRunner {
   }
 
   private static boolean isPureAck(byte[] packet) {
-    return Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p)
-        && p.segment().flags() == TcpFlags.ACK && p.segment().payloadLength() == 0;
+    return Packets.parseTcp(ByteBuffer.wrap(packet), false)
+            instanceof Parsed.Ok<Packets.TcpPacket>(var p)
+        && p.segment().flags() == TcpFlags.ACK
+        && p.segment().payloadLength() == 0;
   }
 
   private static int payload(byte[] packet) {
-    return Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p)
-        ? p.segment().payloadLength() : 0;
+    return Packets.parseTcp(ByteBuffer.wrap(packet), false)
+            instanceof Parsed.Ok<Packets.TcpPacket>(var p)
+        ? p.segment().payloadLength()
+        : 0;
   }
 
   private static long sequence(byte[] packet) {
-    return Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p)
-        ? Integer.toUnsignedLong(p.segment().sequenceNumber()) : -1;
+    return Packets.parseTcp(ByteBuffer.wrap(packet), false)
+            instanceof Parsed.Ok<Packets.TcpPacket>(var p)
+        ? Integer.toUnsignedLong(p.segment().sequenceNumber())
+        : -1;
   }
 
   private static boolean isSyn(byte[] packet) {
-    return Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p)
+    return Packets.parseTcp(ByteBuffer.wrap(packet), false)
+            instanceof Parsed.Ok<Packets.TcpPacket>(var p)
         && p.segment().flags() == TcpFlags.SYN;
   }
 
@@ -455,8 +560,15 @@ public final class DemoRunner {
 
   private static TraceSink wantingPackets(TraceSink sink) {
     return new TraceSink() {
-      @Override public void accept(TraceEvent event) { sink.accept(event); }
-      @Override public boolean wantsPackets() { return true; }
+      @Override
+      public void accept(TraceEvent event) {
+        sink.accept(event);
+      }
+
+      @Override
+      public boolean wantsPackets() {
+        return true;
+      }
     };
   }
 

@@ -3,8 +3,8 @@ package dev.synack.sim;
 import java.time.Duration;
 
 /**
- * How one direction of a simulated link treats the packets that cross it. Start from
- * {@link #ideal()} and change what matters:
+ * How one direction of a simulated link treats the packets that cross it. Start from {@link
+ * #ideal()} and change what matters:
  *
  * <pre>{@code
  * LinkConfig.ideal().withDelay(Duration.ofMillis(25)).withLoss(0.01).withBandwidth(100_000_000)
@@ -15,36 +15,62 @@ import java.time.Duration;
  * delay plus jitter, reordering, duplication and corruption. Without reordering a link is FIFO:
  * jitter spreads arrival times but never lets a packet overtake an earlier one.
  *
- * @param delayNanos        one-way propagation delay, added after serialisation
- * @param jitterNanos       extra delay drawn uniformly from {@code [0, jitterNanos]} per packet
- * @param loss              probability that a packet is lost
- * @param duplication       probability that a packet arrives twice
- * @param reorder           probability that a packet is held back by {@code reorderDelayNanos},
- *                          so that the packets sent after it overtake it
+ * @param delayNanos one-way propagation delay, added after serialisation
+ * @param jitterNanos extra delay drawn uniformly from {@code [0, jitterNanos]} per packet
+ * @param loss probability that a packet is lost
+ * @param duplication probability that a packet arrives twice
+ * @param reorder probability that a packet is held back by {@code reorderDelayNanos}, so that the
+ *     packets sent after it overtake it
  * @param reorderDelayNanos the extra delay of a reordered packet
- * @param corruption        probability that one random byte of a packet has random bits flipped
- * @param bandwidth         bits per second of the link, 0 for unlimited (no serialisation delay,
- *                          no queue)
- * @param queueLimitBytes   bytes that may wait for the link behind the packet being serialised;
- *                          a packet that does not fit is dropped ({@code queue-full})
- * @param mtu               the largest IP packet in bytes the link carries ({@code mtu-exceeded})
+ * @param corruption probability that one random byte of a packet has random bits flipped
+ * @param bandwidth bits per second of the link, 0 for unlimited (no serialisation delay, no queue)
+ * @param queueLimitBytes bytes that may wait for the link behind the packet being serialised; a
+ *     packet that does not fit is dropped ({@code queue-full})
+ * @param mtu the largest IP packet in bytes the link carries ({@code mtu-exceeded})
  * @param markThresholdBytes active queue management (RFC 3168 §5, RFC 7567): a packet that finds
- *                          more than this many bytes waiting is marked CE if its ECN field is
- *                          ECT, and dropped ({@code aqm-drop}) if not; {@link Integer#MAX_VALUE}
- *                          (the default) for none, a plain tail-drop queue
+ *     more than this many bytes waiting is marked CE if its ECN field is ECT, and dropped ({@code
+ *     aqm-drop}) if not; {@link Integer#MAX_VALUE} (the default) for none, a plain tail-drop queue
  */
 public record LinkConfig(
-    long delayNanos, long jitterNanos, double loss, double duplication, double reorder,
-    long reorderDelayNanos, double corruption, long bandwidth, int queueLimitBytes, int mtu, int markThresholdBytes) {
+    long delayNanos,
+    long jitterNanos,
+    double loss,
+    double duplication,
+    double reorder,
+    long reorderDelayNanos,
+    double corruption,
+    long bandwidth,
+    int queueLimitBytes,
+    int mtu,
+    int markThresholdBytes) {
 
   private static final LinkConfig IDEAL =
       new LinkConfig(0, 0, 0, 0, 0, 0, 0, 0, Integer.MAX_VALUE, Integer.MAX_VALUE);
 
   /** A link without active queue management. */
-  public LinkConfig(long delayNanos, long jitterNanos, double loss, double duplication, double reorder,
-      long reorderDelayNanos, double corruption, long bandwidth, int queueLimitBytes, int mtu) {
-    this(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos, corruption, bandwidth, queueLimitBytes,
-        mtu, Integer.MAX_VALUE);
+  public LinkConfig(
+      long delayNanos,
+      long jitterNanos,
+      double loss,
+      double duplication,
+      double reorder,
+      long reorderDelayNanos,
+      double corruption,
+      long bandwidth,
+      int queueLimitBytes,
+      int mtu) {
+    this(
+        delayNanos,
+        jitterNanos,
+        loss,
+        duplication,
+        reorder,
+        reorderDelayNanos,
+        corruption,
+        bandwidth,
+        queueLimitBytes,
+        mtu,
+        Integer.MAX_VALUE);
   }
 
   /** Checks every field, printing the bad value. */
@@ -69,56 +95,146 @@ public record LinkConfig(
 
   /** Returns this config with a one-way propagation delay. */
   public LinkConfig withDelay(Duration delay) {
-    return new LinkConfig(nanos(delay), jitterNanos, loss, duplication, reorder, reorderDelayNanos,
-        corruption, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
+    return new LinkConfig(
+        nanos(delay),
+        jitterNanos,
+        loss,
+        duplication,
+        reorder,
+        reorderDelayNanos,
+        corruption,
+        bandwidth,
+        queueLimitBytes,
+        mtu,
+        markThresholdBytes);
   }
 
   /** Returns this config with up to {@code jitter} of extra delay per packet, drawn uniformly. */
   public LinkConfig withJitter(Duration jitter) {
-    return new LinkConfig(delayNanos, nanos(jitter), loss, duplication, reorder, reorderDelayNanos,
-        corruption, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
+    return new LinkConfig(
+        delayNanos,
+        nanos(jitter),
+        loss,
+        duplication,
+        reorder,
+        reorderDelayNanos,
+        corruption,
+        bandwidth,
+        queueLimitBytes,
+        mtu,
+        markThresholdBytes);
   }
 
   /** Returns this config with a probability of losing each packet. */
   public LinkConfig withLoss(double probability) {
-    return new LinkConfig(delayNanos, jitterNanos, probability, duplication, reorder, reorderDelayNanos,
-        corruption, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
+    return new LinkConfig(
+        delayNanos,
+        jitterNanos,
+        probability,
+        duplication,
+        reorder,
+        reorderDelayNanos,
+        corruption,
+        bandwidth,
+        queueLimitBytes,
+        mtu,
+        markThresholdBytes);
   }
 
   /** Returns this config with a probability of delivering each packet twice. */
   public LinkConfig withDuplication(double probability) {
-    return new LinkConfig(delayNanos, jitterNanos, loss, probability, reorder, reorderDelayNanos,
-        corruption, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
+    return new LinkConfig(
+        delayNanos,
+        jitterNanos,
+        loss,
+        probability,
+        reorder,
+        reorderDelayNanos,
+        corruption,
+        bandwidth,
+        queueLimitBytes,
+        mtu,
+        markThresholdBytes);
   }
 
   /** Returns this config with a probability of holding a packet back by {@code extraDelay}. */
   public LinkConfig withReorder(double probability, Duration extraDelay) {
-    return new LinkConfig(delayNanos, jitterNanos, loss, duplication, probability, nanos(extraDelay),
-        corruption, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
+    return new LinkConfig(
+        delayNanos,
+        jitterNanos,
+        loss,
+        duplication,
+        probability,
+        nanos(extraDelay),
+        corruption,
+        bandwidth,
+        queueLimitBytes,
+        mtu,
+        markThresholdBytes);
   }
 
   /** Returns this config with a probability of flipping bits in one byte of each packet. */
   public LinkConfig withCorruption(double probability) {
-    return new LinkConfig(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos,
-        probability, bandwidth, queueLimitBytes, mtu, markThresholdBytes);
+    return new LinkConfig(
+        delayNanos,
+        jitterNanos,
+        loss,
+        duplication,
+        reorder,
+        reorderDelayNanos,
+        probability,
+        bandwidth,
+        queueLimitBytes,
+        mtu,
+        markThresholdBytes);
   }
 
   /** Returns this config with a bandwidth in bits per second, 0 for unlimited. */
   public LinkConfig withBandwidth(long bitsPerSecond) {
-    return new LinkConfig(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos,
-        corruption, bitsPerSecond, queueLimitBytes, mtu, markThresholdBytes);
+    return new LinkConfig(
+        delayNanos,
+        jitterNanos,
+        loss,
+        duplication,
+        reorder,
+        reorderDelayNanos,
+        corruption,
+        bitsPerSecond,
+        queueLimitBytes,
+        mtu,
+        markThresholdBytes);
   }
 
   /** Returns this config with a transmit queue of at most {@code bytes} waiting bytes. */
   public LinkConfig withQueueLimit(int bytes) {
-    return new LinkConfig(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos,
-        corruption, bandwidth, bytes, mtu, markThresholdBytes);
+    return new LinkConfig(
+        delayNanos,
+        jitterNanos,
+        loss,
+        duplication,
+        reorder,
+        reorderDelayNanos,
+        corruption,
+        bandwidth,
+        bytes,
+        mtu,
+        markThresholdBytes);
   }
 
   /** Returns this config with an MTU: the largest IP packet, in bytes, the link carries. */
   public LinkConfig withMtu(int bytes) {
-    return new LinkConfig(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos,
-        corruption, bandwidth, queueLimitBytes, bytes, markThresholdBytes);
+    return new LinkConfig(
+        delayNanos,
+        jitterNanos,
+        loss,
+        duplication,
+        reorder,
+        reorderDelayNanos,
+        corruption,
+        bandwidth,
+        queueLimitBytes,
+        bytes,
+        markThresholdBytes);
   }
 
   /**
@@ -126,8 +242,18 @@ public record LinkConfig(
    * marked CE (RFC 3168 §5: "instead of dropping") and others dropped, as a step-marking AQM.
    */
   public LinkConfig withEcnMarking(int bytes) {
-    return new LinkConfig(delayNanos, jitterNanos, loss, duplication, reorder, reorderDelayNanos,
-        corruption, bandwidth, queueLimitBytes, mtu, bytes);
+    return new LinkConfig(
+        delayNanos,
+        jitterNanos,
+        loss,
+        duplication,
+        reorder,
+        reorderDelayNanos,
+        corruption,
+        bandwidth,
+        queueLimitBytes,
+        mtu,
+        bytes);
   }
 
   /** Returns the one-way propagation delay. */

@@ -12,6 +12,7 @@ final class LinkCounters {
   long duplicated;
   long reordered;
   long corrupted;
+
   /** Drops by reason; a TreeMap so that snapshots list reasons in a stable order. */
   private final Map<String, Long> dropped = new TreeMap<>();
 
@@ -30,6 +31,7 @@ final class LinkCounters {
   }
 
   LinkStats snapshot() {
-    return new LinkStats(sent, bytesSent, delivered, bytesDelivered, duplicated, reordered, corrupted, dropped);
+    return new LinkStats(
+        sent, bytesSent, delivered, bytesDelivered, duplicated, reordered, corrupted, dropped);
   }
 }

@@ -20,8 +20,8 @@ public interface PacketObserver {
   default void onDeliver(SimNode from, SimNode to, byte[] packet, long now) {}
 
   /**
-   * The network dropped a packet: {@code no-route}, {@code malformed}, {@code mtu-exceeded},
-   * {@code queue-full} or {@code loss}.
+   * The network dropped a packet: {@code no-route}, {@code malformed}, {@code mtu-exceeded}, {@code
+   * queue-full} or {@code loss}.
    *
    * @param to the destination node, or null when no node has the destination address
    */

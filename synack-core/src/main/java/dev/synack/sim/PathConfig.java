@@ -9,28 +9,33 @@ import java.time.Duration;
  * delay, unqueued and never lost, so that what is measured is the sender's reaction to the data
  * path, as in the Mathis model.
  *
- * @param bandwidth  bits per second of the bottleneck, each way
- * @param rttNanos   round-trip propagation delay, without queueing or serialisation
- * @param loss       probability that a data packet is lost
+ * @param bandwidth bits per second of the bottleneck, each way
+ * @param rttNanos round-trip propagation delay, without queueing or serialisation
+ * @param loss probability that a data packet is lost
  * @param queueBytes bytes that may wait behind the packet on the wire of the data direction
- * @param mtu        the largest IP packet, in bytes; both hosts use it
+ * @param mtu the largest IP packet, in bytes; both hosts use it
  */
 public record PathConfig(long bandwidth, long rttNanos, double loss, int queueBytes, int mtu) {
   public PathConfig {
-    if (bandwidth <= 0) throw new IllegalArgumentException("bandwidth must be positive: " + bandwidth);
+    if (bandwidth <= 0)
+      throw new IllegalArgumentException("bandwidth must be positive: " + bandwidth);
     if (rttNanos < 0) throw new IllegalArgumentException("rtt must not be negative: " + rttNanos);
-    if (!(loss >= 0 && loss < 1)) throw new IllegalArgumentException("loss must be in [0, 1): " + loss);
-    if (queueBytes < 0) throw new IllegalArgumentException("queue must not be negative: " + queueBytes);
-    if (mtu < 576 || mtu > 65535) throw new IllegalArgumentException("mtu out of range 576..65535: " + mtu);
+    if (!(loss >= 0 && loss < 1))
+      throw new IllegalArgumentException("loss must be in [0, 1): " + loss);
+    if (queueBytes < 0)
+      throw new IllegalArgumentException("queue must not be negative: " + queueBytes);
+    if (mtu < 576 || mtu > 65535)
+      throw new IllegalArgumentException("mtu out of range 576..65535: " + mtu);
   }
 
   /**
-   * Returns a loss-free path with a queue of one bandwidth-delay product (the classic rule of
-   * thumb for a drop-tail bottleneck) and an MTU of 1500.
+   * Returns a loss-free path with a queue of one bandwidth-delay product (the classic rule of thumb
+   * for a drop-tail bottleneck) and an MTU of 1500.
    */
   public static PathConfig of(long bitsPerSecond, Duration rtt) {
     long bdp = bdpBytes(bitsPerSecond, rtt.toNanos());
-    return new PathConfig(bitsPerSecond, rtt.toNanos(), 0, (int) Math.clamp(bdp, 16 * 1024, Integer.MAX_VALUE), 1500);
+    return new PathConfig(
+        bitsPerSecond, rtt.toNanos(), 0, (int) Math.clamp(bdp, 16 * 1024, Integer.MAX_VALUE), 1500);
   }
 
   /** Returns this path with a probability of losing each data packet. */
@@ -60,7 +65,10 @@ public record PathConfig(long bandwidth, long rttNanos, double loss, int queueBy
 
   /** Returns the link config of the ACK direction (server to client). */
   LinkConfig ackLink() {
-    return LinkConfig.ideal().withDelay(Duration.ofNanos(rttNanos / 2)).withBandwidth(bandwidth).withMtu(mtu);
+    return LinkConfig.ideal()
+        .withDelay(Duration.ofNanos(rttNanos / 2))
+        .withBandwidth(bandwidth)
+        .withMtu(mtu);
   }
 
   private static long bdpBytes(long bitsPerSecond, long rttNanos) {
@@ -72,11 +80,22 @@ public record PathConfig(long bandwidth, long rttNanos, double loss, int queueBy
     return describe().in("en");
   }
 
-  /** Returns the path in one line, {@code 10.0 Mbit/s, RTT 20.0 ms, loss 0.10 %, queue 200000 B, mtu 1500}, to be told in a language. */
+  /**
+   * Returns the path in one line, {@code 10.0 Mbit/s, RTT 20.0 ms, loss 0.10 %, queue 200000 B, mtu
+   * 1500}, to be told in a language.
+   */
   public dev.synack.trace.Sentence describe() {
-    return dev.synack.trace.Sentence.of(dev.synack.trace.Sentence.Kind.CC_PATH_CONFIG,
-        "mbit", String.format(java.util.Locale.ROOT, "%.1f", bandwidth / 1e6),
-        "rtt", String.format(java.util.Locale.ROOT, "%.1f", rttNanos / 1e6),
-        "loss", String.format(java.util.Locale.ROOT, "%.2f", loss * 100), "queue", queueBytes, "mtu", mtu);
+    return dev.synack.trace.Sentence.of(
+        dev.synack.trace.Sentence.Kind.CC_PATH_CONFIG,
+        "mbit",
+        String.format(java.util.Locale.ROOT, "%.1f", bandwidth / 1e6),
+        "rtt",
+        String.format(java.util.Locale.ROOT, "%.1f", rttNanos / 1e6),
+        "loss",
+        String.format(java.util.Locale.ROOT, "%.2f", loss * 100),
+        "queue",
+        queueBytes,
+        "mtu",
+        mtu);
   }
 }

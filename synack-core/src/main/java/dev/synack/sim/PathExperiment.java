@@ -50,10 +50,13 @@ public final class PathExperiment {
   private final Connection client;
   private final Listener listener;
   private final long binNanos;
+
   /** Bytes the server read in each round trip. */
   private long[] goodputBins = new long[64];
+
   /** Bytes the data direction delivered on the wire in each round trip. */
   private long[] wireBins = new long[64];
+
   private final ByteBuffer zeros = ByteBuffer.allocate(CHUNK);
   private final ByteBuffer readBuffer = ByteBuffer.allocate(CHUNK);
   private Connection server;
@@ -61,16 +64,26 @@ public final class PathExperiment {
   private long delivered;
   private long segmentsSent;
   private long retransmissions;
+
   /** The end of the highest data sent so far; valid once {@link #anyDataSent}. */
   private int highestSent;
+
   private boolean anyDataSent;
+
   /** When each data packet in the bottleneck's hands was sent, to measure its wait in the queue. */
   private final java.util.IdentityHashMap<byte[], Long> sentAt = new java.util.IdentityHashMap<>();
-  /** Per data packet delivered: when, and how long it queued (ns); per data segment sent: when, and the bytes in flight. */
+
+  /**
+   * Per data packet delivered: when, and how long it queued (ns); per data segment sent: when, and
+   * the bytes in flight.
+   */
   private final Samples queueDelays = new Samples();
+
   private final Samples inFlight = new Samples();
+
   /** The highest acknowledgment the server sent. */
   private int highestAck;
+
   private boolean anyAck;
 
   private PathExperiment(PathConfig path, long bytes, TcpConfig tcp, long seed, TraceSink trace) {
@@ -81,8 +94,12 @@ public final class PathExperiment {
     this.binNanos = Math.max(path.rttNanos(), 1_000_000L);
     InetAddress clientAddress = address(1);
     InetAddress serverAddress = address(2);
-    clientHost = new Host("client", HostConfig.defaults(seed * 2 + 1).withMtu(path.mtu()).withTcp(tcp), trace);
-    serverHost = new Host("server", HostConfig.defaults(seed * 2 + 2).withMtu(path.mtu()).withTcp(tcp), trace);
+    clientHost =
+        new Host(
+            "client", HostConfig.defaults(seed * 2 + 1).withMtu(path.mtu()).withTcp(tcp), trace);
+    serverHost =
+        new Host(
+            "server", HostConfig.defaults(seed * 2 + 2).withMtu(path.mtu()).withTcp(tcp), trace);
     clientHost.addAddress(clientAddress);
     serverHost.addAddress(serverAddress);
     net = new SimNetwork(seed);
@@ -103,10 +120,14 @@ public final class PathExperiment {
     return run(path, bytes, tcp, seed, TraceSink.NONE);
   }
 
-  /** Like {@link #run(PathConfig, long, TcpConfig, long)}, tracing both hosts into {@code trace}. */
-  public static PathResult run(PathConfig path, long bytes, TcpConfig tcp, long seed, TraceSink trace) {
+  /**
+   * Like {@link #run(PathConfig, long, TcpConfig, long)}, tracing both hosts into {@code trace}.
+   */
+  public static PathResult run(
+      PathConfig path, long bytes, TcpConfig tcp, long seed, TraceSink trace) {
     if (bytes < 1) throw new IllegalArgumentException("bytes must be positive: " + bytes);
-    return new PathExperiment(path, bytes, tcp, seed, trace == null ? TraceSink.NONE : trace).measure();
+    return new PathExperiment(path, bytes, tcp, seed, trace == null ? TraceSink.NONE : trace)
+        .measure();
   }
 
   /**
@@ -134,9 +155,22 @@ public final class PathExperiment {
     double utilisation = seconds > 0 ? wireAfter * 8 / seconds / path.bandwidth() : 0;
     List<Double> perRoundTrip = new ArrayList<>(bins);
     for (int i = 0; i < bins; i++) perRoundTrip.add(goodputBins[i] * 8e9 / binNanos);
-    return new PathResult(path, bytes, delivered, completed, end, start, goodput, utilisation, segmentsSent,
-        retransmissions, perRoundTrip, net.stats(clientNode, net.nodes().get(1)),
-        queueDelays.medianFrom(start), queueDelays.meanPerBin(binNanos, bins), inFlight.medianFrom(start));
+    return new PathResult(
+        path,
+        bytes,
+        delivered,
+        completed,
+        end,
+        start,
+        goodput,
+        utilisation,
+        segmentsSent,
+        retransmissions,
+        perRoundTrip,
+        net.stats(clientNode, net.nodes().get(1)),
+        queueDelays.medianFrom(start),
+        queueDelays.meanPerBin(binNanos, bins),
+        inFlight.medianFrom(start));
   }
 
   /**
@@ -158,9 +192,14 @@ public final class PathExperiment {
   /** Writes what the send buffer takes, reads what arrived; returns whether every byte was read. */
   private boolean pump() {
     long now = net.now();
-    // The experiment polls its two connections directly; host events are drained so that their queues stay empty.
-    while (clientHost.pollEvent() != null) { /* drained */ }
-    while (serverHost.pollEvent() != null) { /* drained */ }
+    // The experiment polls its two connections directly; host events are drained so that their
+    // queues stay empty.
+    while (clientHost.pollEvent() != null) {
+      /* drained */
+    }
+    while (serverHost.pollEvent() != null) {
+      /* drained */
+    }
     if (server == null) server = listener.accept();
     if (unsent > 0 && client.state() != TcpState.CLOSED) {
       int n;
@@ -192,7 +231,8 @@ public final class PathExperiment {
     @Override
     public void onSend(SimNode from, SimNode to, byte[] packet, long now) {
       if (from != clientNode) return;
-      if (!(Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p))) return;
+      if (!(Packets.parseTcp(ByteBuffer.wrap(packet), false)
+          instanceof Parsed.Ok<Packets.TcpPacket>(var p))) return;
       TcpSegment seg = p.segment();
       if (seg.payloadLength() == 0) return;
       sentAt.put(packet, now);
@@ -206,7 +246,8 @@ public final class PathExperiment {
 
     /** Notes the server's acknowledgments, for what is in flight. */
     private void onAck(byte[] packet) {
-      if (!(Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p))) return;
+      if (!(Packets.parseTcp(ByteBuffer.wrap(packet), false)
+          instanceof Parsed.Ok<Packets.TcpPacket>(var p))) return;
       int ack = p.segment().acknowledgmentNumber();
       if (!anyAck || SeqNum.gt(ack, highestAck)) highestAck = ack;
       anyAck = true;
@@ -266,7 +307,10 @@ public final class PathExperiment {
       return sorted[sorted.length / 2];
     }
 
-    /** Returns the mean value in each bin of {@code binNanos}, in ms for ns values (0 for a bin without samples). */
+    /**
+     * Returns the mean value in each bin of {@code binNanos}, in ms for ns values (0 for a bin
+     * without samples).
+     */
     List<Double> meanPerBin(long binNanos, int bins) {
       double[] sums = new double[bins];
       int[] counts = new int[bins];

@@ -4,23 +4,25 @@ import java.util.Arrays;
 
 /**
  * Which node each address belongs to, and the destination of a packet read in place. It reads the
- * destination address alone and deliberately does not validate the packet as
- * {@code dev.synack.wire} would: like a real link, the network must carry a packet whose checksum
- * it corrupted to the receiver, whose own parser is the one that has to catch it.
+ * destination address alone and deliberately does not validate the packet as {@code
+ * dev.synack.wire} would: like a real link, the network must carry a packet whose checksum it
+ * corrupted to the receiver, whose own parser is the one that has to catch it.
  *
- * <p>A network has a handful of addresses, so they are kept in a list scanned in order, the
- * address of the last packet routed first: a lookup compares bytes where they lie in the packet,
- * where a map would need a key made for every packet.
+ * <p>A network has a handful of addresses, so they are kept in a list scanned in order, the address
+ * of the last packet routed first: a lookup compares bytes where they lie in the packet, where a
+ * map would need a key made for every packet.
  */
 final class Routes {
   /** RFC 791 §3.1: the destination address is bytes 16..19 of the IPv4 header. */
   private static final int IPV4_DST = 16;
+
   /** RFC 8200 §3: the destination address is bytes 24..39 of the IPv6 header. */
   private static final int IPV6_DST = 24;
 
   private byte[][] addresses = new byte[4][];
   private SimNode[] owners = new SimNode[4];
   private int size;
+
   /** Index of the address the last routed packet went to. */
   private int lastHit;
 
@@ -45,12 +47,18 @@ final class Routes {
     return i < 0 ? null : owners[i];
   }
 
-  /** Returns whether {@code packet} is long enough to hold the destination address of its IP version. */
+  /**
+   * Returns whether {@code packet} is long enough to hold the destination address of its IP
+   * version.
+   */
   static boolean hasDestination(byte[] packet) {
     return destinationOffset(packet) >= 0;
   }
 
-  /** Returns the node {@code packet} is addressed to, or null for no route or no destination to read. */
+  /**
+   * Returns the node {@code packet} is addressed to, or null for no route or no destination to
+   * read.
+   */
   SimNode route(byte[] packet) {
     int offset = destinationOffset(packet);
     if (offset < 0) return null;
@@ -61,8 +69,8 @@ final class Routes {
   }
 
   /**
-   * Returns the index of the address found at {@code offset} of {@code bytes} (of the length
-   * {@code whole} has, or by the IP version when {@code whole} is null), or -1.
+   * Returns the index of the address found at {@code offset} of {@code bytes} (of the length {@code
+   * whole} has, or by the IP version when {@code whole} is null), or -1.
    */
   private int indexOf(byte[] bytes, int offset, byte[] whole) {
     int length = whole != null ? whole.length : offset == IPV4_DST ? 4 : 16;
@@ -74,7 +82,8 @@ final class Routes {
   }
 
   private static boolean matches(byte[] address, byte[] bytes, int offset, int length) {
-    return address.length == length && Arrays.equals(address, 0, length, bytes, offset, offset + length);
+    return address.length == length
+        && Arrays.equals(address, 0, length, bytes, offset, offset + length);
   }
 
   /** Returns where the destination address of {@code packet} starts, or -1 if it has none. */

@@ -3,8 +3,8 @@ package dev.synack.sim;
 import dev.synack.trace.Sentence;
 
 /**
- * The connections {@code synack demo} runs, each the real behaviour behind a figure of the
- * articles or of RFC 9293. The names are the CLI's {@code --scenario} values.
+ * The connections {@code synack demo} runs, each the real behaviour behind a figure of the articles
+ * or of RFC 9293. The names are the CLI's {@code --scenario} values.
  */
 public enum Scenario {
   /** Handshake, a little data each way, teardown with TIME-WAIT: the whole life of a connection. */

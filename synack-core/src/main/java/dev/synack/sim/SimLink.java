@@ -5,13 +5,13 @@ import java.util.ArrayDeque;
 import java.util.SplittableRandom;
 
 /**
- * One direction of a link between two nodes: it decides each packet's fate (dropped, or arriving
- * at some time, maybe twice, maybe corrupted) and keeps the counters. It knows nothing of the
- * event queue or the observers: it reports through {@link Output}.
+ * One direction of a link between two nodes: it decides each packet's fate (dropped, or arriving at
+ * some time, maybe twice, maybe corrupted) and keeps the counters. It knows nothing of the event
+ * queue or the observers: it reports through {@link Output}.
  *
- * <p>Each impairment draws from its own random stream, derived from the network's seed and the
- * two node names alone. So a link's decisions do not depend on other links' traffic or on the
- * order links were first used, and switching on one impairment does not reshuffle the others.
+ * <p>Each impairment draws from its own random stream, derived from the network's seed and the two
+ * node names alone. So a link's decisions do not depend on other links' traffic or on the order
+ * links were first used, and switching on one impairment does not reshuffle the others.
  */
 final class SimLink {
   /** Where a link reports what it decided. */
@@ -20,8 +20,8 @@ final class SimLink {
     void dropped(SimLink link, byte[] packet, String reason);
 
     /**
-     * {@code packet} will arrive at {@code to} at {@code time}; {@code checksumUnnecessary} when its
-     * checksums were correct when sent and this link cannot have changed a bit of it.
+     * {@code packet} will arrive at {@code to} at {@code time}; {@code checksumUnnecessary} when
+     * its checksums were correct when sent and this link cannot have changed a bit of it.
      */
     void arrives(SimLink link, byte[] packet, long time, boolean checksumUnnecessary);
 
@@ -32,9 +32,13 @@ final class SimLink {
   final SimNode from;
   final SimNode to;
   final LinkCounters counters = new LinkCounters();
+
   /** The config in force; packets already in flight keep the fate they were given. */
   LinkConfig config;
-  /** Whether {@link #config} was set for this link, rather than taken from the network's default. */
+
+  /**
+   * Whether {@link #config} was set for this link, rather than taken from the network's default.
+   */
   boolean explicit;
 
   private final SplittableRandom lossRandom;
@@ -43,12 +47,17 @@ final class SimLink {
   private final SplittableRandom corruptionRandom;
   private final SplittableRandom jitterRandom;
 
-  /** When the transmitter finishes the last packet accepted; the queue is empty once now reaches it. */
+  /**
+   * When the transmitter finishes the last packet accepted; the queue is empty once now reaches it.
+   */
   private long busyUntil;
+
   /** Packets accepted but not yet on the wire, as pairs (start time, bytes), in start order. */
   private final ArrayDeque<long[]> waiting = new ArrayDeque<>();
+
   /** Sum of the bytes in {@link #waiting}, what the queue limit bounds. */
   private long backlogBytes;
+
   /** Arrival time of the last packet not held back; later packets never arrive before it (FIFO). */
   private long fifoFloor;
 
@@ -65,8 +74,8 @@ final class SimLink {
   }
 
   /**
-   * Sends {@code packet} (which the link now owns) into the link at {@code now};
-   * {@code checksumsCorrect} when its sender vouches for its checksums.
+   * Sends {@code packet} (which the link now owns) into the link at {@code now}; {@code
+   * checksumsCorrect} when its sender vouches for its checksums.
    */
   void transmit(byte[] packet, long now, boolean checksumsCorrect, Output out) {
     counters.sent(packet.length);
@@ -117,7 +126,8 @@ final class SimLink {
       duplicate = packet.clone();
       counters.duplicated++;
     }
-    // A link that never corrupts vouches for the checksums the sender vouched for, as Linux's loopback
+    // A link that never corrupts vouches for the checksums the sender vouched for, as Linux's
+    // loopback
     // and veth do (CHECKSUM_UNNECESSARY); one that may corrupt leaves every packet to be verified.
     boolean checksumUnnecessary = checksumsCorrect && config.corruption() == 0;
     arrive(packet, arrival, checksumUnnecessary, out);
@@ -146,7 +156,10 @@ final class SimLink {
     }
   }
 
-  /** Returns the seed of the link from {@code from} to {@code to}: the network seed mixed with both names. */
+  /**
+   * Returns the seed of the link from {@code from} to {@code to}: the network seed mixed with both
+   * names.
+   */
   static long seed(long networkSeed, String from, String to) {
     long h = mix(networkSeed);
     // The separator keeps ("ab", "c") apart from ("a", "bc").

@@ -6,14 +6,13 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Several {@link SimNode}s in memory, joined by simulated links, run in virtual time that jumps
- * to the next deadline. Deterministic: the same seed, nodes and calls give the same run, byte for
+ * Several {@link SimNode}s in memory, joined by simulated links, run in virtual time that jumps to
+ * the next deadline. Deterministic: the same seed, nodes and calls give the same run, byte for
  * byte.
  *
  * <pre>{@code
@@ -24,12 +23,12 @@ import java.util.function.Supplier;
  * net.runUntilIdle(Duration.ofSeconds(60).toNanos());
  * }</pre>
  *
- * <p>A packet goes to the node attached with its IPv4 or IPv6 destination address, over the
- * one-way link from its sender to that node ({@link #setDefaultLink ideal} unless set). Time is in
- * nanoseconds from 0. Each {@link #step} first takes the packets nodes want to send now, then
- * jumps to the earliest arrival or node deadline and processes, at that time, the arrivals that
- * were due (in the order they were scheduled), then the deadlines (in attach order); a node's
- * output is taken as soon as it has handled something. Single-threaded, like the nodes.
+ * <p>A packet goes to the node attached with its IPv4 or IPv6 destination address, over the one-way
+ * link from its sender to that node ({@link #setDefaultLink ideal} unless set). Time is in
+ * nanoseconds from 0. Each {@link #step} first takes the packets nodes want to send now, then jumps
+ * to the earliest arrival or node deadline and processes, at that time, the arrivals that were due
+ * (in the order they were scheduled), then the deadlines (in attach order); a node's output is
+ * taken as soon as it has handled something. Single-threaded, like the nodes.
  *
  * <p>A packet arrives marked checksum-unnecessary (Linux's {@code CHECKSUM_UNNECESSARY}) when the
  * node that sent it {@linkplain SimNode#sendsCorrectChecksums() vouches for its checksums} and its
@@ -40,21 +39,33 @@ import java.util.function.Supplier;
 public final class SimNetwork {
   /** Drop reason: no node has the destination address. */
   public static final String NO_ROUTE = "no-route";
-  /** Drop reason: neither an IPv4 nor an IPv6 packet long enough to hold its destination address. */
+
+  /**
+   * Drop reason: neither an IPv4 nor an IPv6 packet long enough to hold its destination address.
+   */
   public static final String MALFORMED = "malformed";
+
   /** Drop reason: larger than the link's MTU. */
   public static final String MTU_EXCEEDED = "mtu-exceeded";
+
   /** Drop reason: the transmit queue of the link was full. */
   public static final String QUEUE_FULL = "queue-full";
-  /** Drop reason: an AQM queue above its marking threshold dropped a packet that was not ECN-capable. */
+
+  /**
+   * Drop reason: an AQM queue above its marking threshold dropped a packet that was not
+   * ECN-capable.
+   */
   public static final String AQM_DROP = "aqm-drop";
+
   /** Drop reason: lost on the link, by its loss probability. */
   public static final String LOSS = "loss";
+
   /** Drop reason: a {@link PacketFilter} chose to drop it. */
   public static final String FILTERED = "filtered";
 
   /** The host name of the network's own trace notes. */
   static final String TRACE_HOST = "net";
+
   /**
    * Steps allowed at one instant before the run is declared stuck: two nodes answering each other
    * over zero-delay links, or a node whose deadline stays in the past after handleTimeout.
@@ -63,13 +74,20 @@ public final class SimNetwork {
 
   /**
    * A packet in flight, ordered by arrival time, then by the order it was scheduled. A held packet
-   * (see {@link PacketFilter}) has no link yet: at its time it is handed to the link from
-   * {@code heldFrom} to {@code heldTo}. {@code checksumFlag} is, for a packet on a link, whether its
+   * (see {@link PacketFilter}) has no link yet: at its time it is handed to the link from {@code
+   * heldFrom} to {@code heldTo}. {@code checksumFlag} is, for a packet on a link, whether its
    * checksums need no verifying ({@link SimNode#handlePacket(byte[], boolean, long)}); for a held
    * one, whether its sender vouched for them.
    */
-  private record Arrival(long time, long seq, SimLink link, byte[] packet, boolean checksumFlag, SimNode heldFrom,
-      SimNode heldTo) implements Comparable<Arrival> {
+  private record Arrival(
+      long time,
+      long seq,
+      SimLink link,
+      byte[] packet,
+      boolean checksumFlag,
+      SimNode heldFrom,
+      SimNode heldTo)
+      implements Comparable<Arrival> {
     Arrival(long time, long seq, SimLink link, byte[] packet, boolean checksumUnnecessary) {
       this(time, seq, link, packet, checksumUnnecessary, null, null);
     }
@@ -84,19 +102,30 @@ public final class SimNetwork {
   }
 
   private final long seed;
+
   /** The nodes in attach order, which is the order of deadlines and of draining output. */
   private final List<SimNode> nodes = new ArrayList<>();
+
   /** Index of each node in {@link #nodes}, by identity: a node's equals is its own business. */
   private final IdentityHashMap<SimNode, Integer> indexOf = new IdentityHashMap<>();
+
   /** The node of each address. */
   private final Routes routes = new Routes();
-  /** Links by [from index][to index], created on first use; a table, so a packet's link costs no key. */
+
+  /**
+   * Links by [from index][to index], created on first use; a table, so a packet's link costs no
+   * key.
+   */
   private SimLink[][] linkTable = new SimLink[0][0];
+
   /** Every link created, in creation order. */
   private final List<SimLink> links = new ArrayList<>();
+
   private final PriorityQueue<Arrival> inFlight = new PriorityQueue<>();
+
   /** Packets that found no link: no route, or no address to route by. */
   private final LinkCounters unrouted = new LinkCounters();
+
   private final List<PacketObserver> observers = new ArrayList<>();
   private final SimLink.Output output = new LinkOutput();
   private LinkConfig defaultLink = LinkConfig.ideal();
@@ -118,11 +147,13 @@ public final class SimNetwork {
   }
 
   /**
-   * Attaches {@code node} with the addresses packets reach it by; attaching it again adds addresses.
+   * Attaches {@code node} with the addresses packets reach it by; attaching it again adds
+   * addresses.
    *
    * @throws IllegalArgumentException if another node has the same name or one of the addresses
    */
-  @SuppressWarnings("ReferenceEquality") // another node owns the address: nodes are compared by identity
+  @SuppressWarnings(
+      "ReferenceEquality") // another node owns the address: nodes are compared by identity
   public void attach(SimNode node, InetAddress... addresses) {
     if (!indexOf.containsKey(node)) {
       for (SimNode other : nodes) {
@@ -134,7 +165,8 @@ public final class SimNetwork {
     for (InetAddress address : addresses) {
       SimNode owner = routes.owner(address.getAddress());
       if (owner != null && owner != node) {
-        throw new IllegalArgumentException(address.getHostAddress() + " already belongs to " + owner.name());
+        throw new IllegalArgumentException(
+            address.getHostAddress() + " already belongs to " + owner.name());
       }
     }
     if (!indexOf.containsKey(node)) {
@@ -224,7 +256,8 @@ public final class SimNetwork {
    */
   public void inject(SimNode from, byte[] packet) {
     requireAttached(from);
-    if (trace.wantsPackets()) trace.accept(new TraceEvent.Packet(now, from.name(), "", true, packet.clone()));
+    if (trace.wantsPackets())
+      trace.accept(new TraceEvent.Packet(now, from.name(), "", true, packet.clone()));
     send(from, packet, false); // forged or mutated: whoever receives it verifies it
   }
 
@@ -241,13 +274,21 @@ public final class SimNetwork {
       now = time;
       stepsAtNow = 0;
     } else if (++stepsAtNow > MAX_STEPS_AT_ONE_TIME) {
-      throw new IllegalStateException("stuck: " + MAX_STEPS_AT_ONE_TIME + " steps at t=" + now
-          + " ns, " + inFlight.size() + " packets in flight");
+      throw new IllegalStateException(
+          "stuck: "
+              + MAX_STEPS_AT_ONE_TIME
+              + " steps at t="
+              + now
+              + " ns, "
+              + inFlight.size()
+              + " packets in flight");
     }
     steps++;
     // Arrivals scheduled during this step, by zero-delay links, wait for the next one.
     long seqLimit = nextSeq;
-    while (!inFlight.isEmpty() && inFlight.peek().time() <= now && inFlight.peek().seq() < seqLimit) {
+    while (!inFlight.isEmpty()
+        && inFlight.peek().time() <= now
+        && inFlight.peek().seq() < seqLimit) {
       deliver(inFlight.poll());
     }
     for (SimNode node : nodes) {
@@ -266,8 +307,8 @@ public final class SimNetwork {
   }
 
   /**
-   * Runs until the network is idle: no packet in flight and no node deadline up to
-   * {@code maxTime}. The clock is left at the last thing processed.
+   * Runs until the network is idle: no packet in flight and no node deadline up to {@code maxTime}.
+   * The clock is left at the last thing processed.
    *
    * @return true when idle; false when packets were still in flight at {@code maxTime}, to which
    *     the clock is then set
@@ -302,8 +343,8 @@ public final class SimNetwork {
   }
 
   /**
-   * Returns the time of the next arrival or node deadline, never before now, or Long.MAX_VALUE
-   * when there is none: how long a real-time driver may wait. Takes the nodes' pending output.
+   * Returns the time of the next arrival or node deadline, never before now, or Long.MAX_VALUE when
+   * there is none: how long a real-time driver may wait. Takes the nodes' pending output.
    */
   public long nextEventTime() {
     return nextTime();
@@ -326,7 +367,9 @@ public final class SimNetwork {
     }
   }
 
-  /** Sends a packet from a node; {@code checksumsCorrect} when the node vouches for its checksums. */
+  /**
+   * Sends a packet from a node; {@code checksumsCorrect} when the node vouches for its checksums.
+   */
   private void send(SimNode from, byte[] packet, boolean checksumsCorrect) {
     SimNode to = routes.route(packet);
     for (PacketObserver o : observers) o.onSend(from, to, packet, now);
@@ -339,7 +382,8 @@ public final class SimNetwork {
         return;
       }
       if (verdict > 0) {
-        inFlight.add(new Arrival(now + verdict, nextSeq++, null, packet, checksumsCorrect, from, to));
+        inFlight.add(
+            new Arrival(now + verdict, nextSeq++, null, packet, checksumsCorrect, from, to));
         return;
       }
     }
@@ -356,7 +400,8 @@ public final class SimNetwork {
   private void deliver(Arrival arrival) {
     if (arrival.link() == null) {
       // A packet a filter held back: now it goes onto its link like any other.
-      link(arrival.heldFrom(), arrival.heldTo()).transmit(arrival.packet(), now, arrival.checksumFlag(), output);
+      link(arrival.heldFrom(), arrival.heldTo())
+          .transmit(arrival.packet(), now, arrival.checksumFlag(), output);
       return;
     }
     SimLink link = arrival.link();
@@ -369,8 +414,16 @@ public final class SimNetwork {
 
   private void dropped(SimNode from, SimNode to, byte[] packet, String reason) {
     for (PacketObserver o : observers) o.onDrop(from, to, packet, reason, now);
-    note(() -> "drop " + from.name() + ">" + (to == null ? "?" : to.name()) + " " + packet.length
-        + " B: " + reason);
+    note(
+        () ->
+            "drop "
+                + from.name()
+                + ">"
+                + (to == null ? "?" : to.name())
+                + " "
+                + packet.length
+                + " B: "
+                + reason);
   }
 
   private void note(Supplier<String> text) {
@@ -383,7 +436,8 @@ public final class SimNetwork {
     if (f >= linkTable.length || t >= linkTable.length) {
       int n = nodes.size();
       SimLink[][] bigger = new SimLink[n][n];
-      for (int i = 0; i < linkTable.length; i++) System.arraycopy(linkTable[i], 0, bigger[i], 0, linkTable[i].length);
+      for (int i = 0; i < linkTable.length; i++)
+        System.arraycopy(linkTable[i], 0, bigger[i], 0, linkTable[i].length);
       linkTable = bigger;
     }
     SimLink link = linkTable[f][t];
@@ -403,15 +457,18 @@ public final class SimNetwork {
 
   /** Turns a link's decisions into arrivals, observer calls and notes. */
   private final class LinkOutput implements SimLink.Output {
-    @Override public void dropped(SimLink link, byte[] packet, String reason) {
+    @Override
+    public void dropped(SimLink link, byte[] packet, String reason) {
       SimNetwork.this.dropped(link.from, link.to, packet, reason);
     }
 
-    @Override public void arrives(SimLink link, byte[] packet, long time, boolean checksumUnnecessary) {
+    @Override
+    public void arrives(SimLink link, byte[] packet, long time, boolean checksumUnnecessary) {
       inFlight.add(new Arrival(time, nextSeq++, link, packet, checksumUnnecessary));
     }
 
-    @Override public void corrupted(SimLink link, byte[] packet, int index) {
+    @Override
+    public void corrupted(SimLink link, byte[] packet, int index) {
       note(() -> "corrupt " + link + " " + packet.length + " B at byte " + index);
     }
   }

@@ -10,7 +10,10 @@ package dev.synack.sim;
  * queued between steps (a user call such as {@code connect}) leave at the current time.
  */
 public interface SimNode {
-  /** Returns the node's name, unique within a network; it names the node in traces and seeds its links. */
+  /**
+   * Returns the node's name, unique within a network; it names the node in traces and seeds its
+   * links.
+   */
   String name();
 
   /** Delivers one IP packet (the node owns the array). */

@@ -18,19 +18,21 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * One torture run (issue 4): two {@link Host}s on a {@link SimNetwork} with random impairments
- * move random data both ways over one connection and close it in a random order, all derived from
- * a seed ({@link TortureParameters#derive}). Then the run is judged:
+ * One torture run (issue 4): two {@link Host}s on a {@link SimNetwork} with random impairments move
+ * random data both ways over one connection and close it in a random order, all derived from a seed
+ * ({@link TortureParameters#derive}). Then the run is judged:
+ *
  * <ul>
  *   <li>every byte arrived exactly once, in order: the SHA-256 of what each side sent equals that
- *       of what the other read (and the first differing byte is named if not);</li>
- *   <li>both ends reached CLOSED in order (one Closed event each, no error) within
- *       {@link #timeLimitNanos} of virtual time, and the network fell idle;</li>
- *   <li>nothing is left behind: no connection, listener, timer, event or packet in either host;</li>
- *   <li>no livelock: fewer packets than {@link #packetBudget} were sent;</li>
- *   <li>over IPv4 every corrupted packet was dropped by a checksum (IPv6 has no header checksum,
- *       so a flipped traffic class, flow label or hop limit goes through harmlessly there).</li>
+ *       of what the other read (and the first differing byte is named if not);
+ *   <li>both ends reached CLOSED in order (one Closed event each, no error) within {@link
+ *       #timeLimitNanos} of virtual time, and the network fell idle;
+ *   <li>nothing is left behind: no connection, listener, timer, event or packet in either host;
+ *   <li>no livelock: fewer packets than {@link #packetBudget} were sent;
+ *   <li>over IPv4 every corrupted packet was dropped by a checksum (IPv6 has no header checksum, so
+ *       a flipped traffic class, flow label or hop limit goes through harmlessly there).
  * </ul>
+ *
  * Deterministic and sans-IO: the same seed gives the same result on any machine, and runs are
  * independent, so many may go in parallel.
  */
@@ -42,10 +44,11 @@ public final class Torture {
   /**
    * Retries of a SYN, a SYN-ACK and a data segment (Linux allows 6, 5 and 15). A retransmission
    * fails when it or its ACK is lost or corrupted: at most 1 - (0.7 * 0.95)^2 < 0.56 on the
-   * harshest torture link. 100 tries all failing has a probability below 0.56^100 < 1e-25, so a
-   * run that gives up has found a bug, not bad luck.
+   * harshest torture link. 100 tries all failing has a probability below 0.56^100 < 1e-25, so a run
+   * that gives up has found a bug, not bad luck.
    */
   static final int RETRIES = 100;
+
   /**
    * The MSL (Linux's TIME-WAIT is 60 s). The peer's FIN may be resent after our TIME-WAIT ended
    * only if every copy sent during 2 MSL is lost: with the RTO at its 120 s ceiling that is 60
@@ -53,7 +56,11 @@ public final class Torture {
    * harsh runs would legitimately end with a RST instead of an orderly close.
    */
   static final Duration MSL = Duration.ofHours(1);
-  /** How long an orphaned FIN-WAIT-2 waits for the peer's FIN (Linux: 60 s), long for the same reason as {@link #MSL}. */
+
+  /**
+   * How long an orphaned FIN-WAIT-2 waits for the peer's FIN (Linux: 60 s), long for the same
+   * reason as {@link #MSL}.
+   */
   static final Duration FIN_WAIT_2 = Duration.ofHours(2);
 
   private final TortureParameters p;
@@ -65,10 +72,13 @@ public final class Torture {
   private final TortureEndpoint serverEnd;
   private final Connection clientConnection;
   private Listener listener;
+
   /** Virtual time of the last step, when the run last did anything. */
   private long lastActivity;
+
   /** Packets both hosts sent so far, against {@link #budget}. */
   private long packetsSent;
+
   /** The packets the run may send: {@link #packetBudget}, or less in a test of the bound itself. */
   private final long budget;
 
@@ -78,8 +88,12 @@ public final class Torture {
     InetAddress clientAddress = address(p.ipv6(), 1);
     this.serverAddress = address(p.ipv6(), 2);
     TcpConfig tcp = tcpConfig().withBuffers(p.receiveBuffer(), p.sendBuffer());
-    this.client = new Host("client", HostConfig.defaults(p.seed() * 2 + 1).withMtu(p.mtu()).withTcp(tcp), trace);
-    this.server = new Host("server", HostConfig.defaults(p.seed() * 2 + 2).withMtu(p.mtu()).withTcp(tcp), trace);
+    this.client =
+        new Host(
+            "client", HostConfig.defaults(p.seed() * 2 + 1).withMtu(p.mtu()).withTcp(tcp), trace);
+    this.server =
+        new Host(
+            "server", HostConfig.defaults(p.seed() * 2 + 2).withMtu(p.mtu()).withTcp(tcp), trace);
     client.addAddress(clientAddress);
     server.addAddress(serverAddress);
     net = new SimNetwork(p.seed());
@@ -90,11 +104,13 @@ public final class Torture {
     net.setOneWayLink(clientNode, serverNode, p.clientToServer());
     net.setOneWayLink(serverNode, clientNode, p.serverToClient());
     net.setTrace(trace);
-    net.addObserver(new PacketObserver() {
-      @Override public void onSend(SimNode from, SimNode to, byte[] packet, long now) {
-        packetsSent++;
-      }
-    });
+    net.addObserver(
+        new PacketObserver() {
+          @Override
+          public void onSend(SimNode from, SimNode to, byte[] packet, long now) {
+            packetsSent++;
+          }
+        });
 
     SplittableRandom data = new SplittableRandom(Long.reverse(p.seed()) ^ 0x5DEECE66DL);
     byte[] up = new byte[p.clientBytes()];
@@ -108,9 +124,15 @@ public final class Torture {
     clientConnection = client.connect(serverAddress, SERVER_PORT, 0);
   }
 
-  /** Returns the TCP settings of both torture hosts: Linux's defaults with patience for 30 % loss (see {@link #RETRIES}). */
+  /**
+   * Returns the TCP settings of both torture hosts: Linux's defaults with patience for 30 % loss
+   * (see {@link #RETRIES}).
+   */
   public static TcpConfig tcpConfig() {
-    return TcpConfig.defaults().withRetries(RETRIES, RETRIES, RETRIES).withMsl(MSL).withFinWait2Timeout(FIN_WAIT_2);
+    return TcpConfig.defaults()
+        .withRetries(RETRIES, RETRIES, RETRIES)
+        .withMsl(MSL)
+        .withFinWait2Timeout(FIN_WAIT_2);
   }
 
   /** Runs the torture run of {@code seed} without tracing. */
@@ -118,12 +140,17 @@ public final class Torture {
     return run(TortureParameters.derive(seed), TraceSink.NONE);
   }
 
-  /** Runs the torture run of {@code seed}, tracing both hosts and the network into {@code trace}. */
+  /**
+   * Runs the torture run of {@code seed}, tracing both hosts and the network into {@code trace}.
+   */
   public static TortureResult run(long seed, TraceSink trace) {
     return run(TortureParameters.derive(seed), trace);
   }
 
-  /** Runs a torture run with the given parameters, tracing into {@code trace}. Never throws: a throw is a failure. */
+  /**
+   * Runs a torture run with the given parameters, tracing into {@code trace}. Never throws: a throw
+   * is a failure.
+   */
   public static TortureResult run(TortureParameters parameters, TraceSink trace) {
     return run(parameters, trace, packetBudget(parameters));
   }
@@ -149,9 +176,9 @@ public final class Torture {
   /**
    * Returns the virtual time within which both ends must have closed and the network fallen idle:
    * the TIME-WAIT (2 MSL) of the side that closes first, two hours for the handshake and the close
-   * under backoff, and a millisecond per byte, a goodput floor of 1 kB/s (at 30 % loss on a
-   * 1 Mbit/s link, an engine recovering by timeouts alone moved 4 MB in 20 minutes). A run past
-   * it is stuck in a loop of timers, which is a bug however long it would go on.
+   * under backoff, and a millisecond per byte, a goodput floor of 1 kB/s (at 30 % loss on a 1
+   * Mbit/s link, an engine recovering by timeouts alone moved 4 MB in 20 minutes). A run past it is
+   * stuck in a loop of timers, which is a bug however long it would go on.
    */
   public static long timeLimitNanos(TortureParameters p) {
     return 2 * MSL.toNanos() + 2 * HOUR + p.totalBytes() * 1_000_000L;
@@ -160,14 +187,17 @@ public final class Torture {
   /**
    * Returns how many packets a run may send before it is declared a livelock: two per byte of data
    * and two million more. Today's engine resends whole windows after a timeout and needs up to
-   * about 0.8 packets per byte at 30 % loss; an ACK loop sends millions of packets for nothing,
-   * and without this bound it would take hours of virtual time, and of real time, to end.
+   * about 0.8 packets per byte at 30 % loss; an ACK loop sends millions of packets for nothing, and
+   * without this bound it would take hours of virtual time, and of real time, to end.
    */
   static long packetBudget(TortureParameters p) {
     return 2_000_000 + 2 * p.totalBytes();
   }
 
-  /** Handles every event both hosts have, then closes whoever the close order says; stops the run past the packet budget. */
+  /**
+   * Handles every event both hosts have, then closes whoever the close order says; stops the run
+   * past the packet budget.
+   */
   private boolean dispatch() {
     long now = net.now();
     lastActivity = now;
@@ -193,7 +223,8 @@ public final class Torture {
       clientEnd.onStray(e);
       return;
     }
-    if (event instanceof ConnectionEvent.Connected && clientEnd.connection == null) clientEnd.attach(c, now);
+    if (event instanceof ConnectionEvent.Connected && clientEnd.connection == null)
+      clientEnd.attach(c, now);
     clientEnd.onEvent(event, now);
   }
 
@@ -201,7 +232,8 @@ public final class Torture {
     switch (e) {
       case HostEvent.Acceptable(Listener l) -> {
         Connection c = l.accept();
-        // One connection per run: the listener goes at once, and with it any later stray SYN's child.
+        // One connection per run: the listener goes at once, and with it any later stray SYN's
+        // child.
         l.close(now);
         listener = null;
         if (c != null) serverEnd.attach(c, now);
@@ -213,8 +245,8 @@ public final class Torture {
         }
         serverEnd.onEvent(event, now);
       }
-      case HostEvent.UdpReadable u -> { } // the torture opens no UDP endpoint
-      case HostEvent.UdpError u -> { }
+      case HostEvent.UdpReadable u -> {} // the torture opens no UDP endpoint
+      case HostEvent.UdpError u -> {}
     }
   }
 
@@ -270,16 +302,40 @@ public final class Torture {
     long caughtAtClient = caught(client);
     if (thrown != null) {
       // What the checks below would say of a run cut short is noise beside the throw.
-      return new TortureResult(p, false, thrown, lastActivity, net.steps(), serverEnd.received, clientEnd.received,
-          up, down, caughtAtServer, caughtAtClient);
+      return new TortureResult(
+          p,
+          false,
+          thrown,
+          lastActivity,
+          net.steps(),
+          serverEnd.received,
+          clientEnd.received,
+          up,
+          down,
+          caughtAtServer,
+          caughtAtClient);
     }
     long limit = timeLimitNanos(p);
     if (packetsSent > budget) {
-      failures.add("livelock: " + packetsSent + " packets sent by t=" + String.format(Locale.ROOT, "%.3f", lastActivity / 1e9)
-          + " s, more than the budget of " + budget + " for " + p.totalBytes() + " bytes");
+      failures.add(
+          "livelock: "
+              + packetsSent
+              + " packets sent by t="
+              + String.format(Locale.ROOT, "%.3f", lastActivity / 1e9)
+              + " s, more than the budget of "
+              + budget
+              + " for "
+              + p.totalBytes()
+              + " bytes");
     } else if (net.nextEventTime() != Long.MAX_VALUE) {
-      failures.add(String.format(Locale.ROOT, "not finished within %.0f s of virtual time: client %s, server %s, %d packets in flight",
-          limit / 1e9, state(clientConnection), state(serverEnd.connection), net.inFlight()));
+      failures.add(
+          String.format(
+              Locale.ROOT,
+              "not finished within %.0f s of virtual time: client %s, server %s, %d packets in flight",
+              limit / 1e9,
+              state(clientConnection),
+              state(serverEnd.connection),
+              net.inFlight()));
     }
     checkEnd(clientEnd, clientConnection, failures);
     checkEnd(serverEnd, serverEnd.connection, failures);
@@ -291,41 +347,70 @@ public final class Torture {
     checkCorruption("client>server", up, caughtAtServer, failures);
     checkCorruption("server>client", down, caughtAtClient, failures);
     String reason = failures.isEmpty() ? "ok" : String.join("; ", failures);
-    return new TortureResult(p, failures.isEmpty(), reason, lastActivity, net.steps(), serverEnd.received,
-        clientEnd.received, up, down, caughtAtServer, caughtAtClient);
+    return new TortureResult(
+        p,
+        failures.isEmpty(),
+        reason,
+        lastActivity,
+        net.steps(),
+        serverEnd.received,
+        clientEnd.received,
+        up,
+        down,
+        caughtAtServer,
+        caughtAtClient);
   }
 
   private static String state(Connection c) {
     return c == null ? "not connected" : c.state().toString();
   }
 
-  /** Checks that a side's connection closed in order; {@code c} is null for a server that accepted none. */
+  /**
+   * Checks that a side's connection closed in order; {@code c} is null for a server that accepted
+   * none.
+   */
   private static void checkEnd(TortureEndpoint e, Connection c, List<String> failures) {
     if (e.violation != null) failures.add(e.violation);
     if (e.connection == null) failures.add(e.name + " never connected");
-    if (e.closeError != null) failures.add(e.name + " closed with error: " + e.closeError.rfcText());
+    if (e.closeError != null)
+      failures.add(e.name + " closed with error: " + e.closeError.rfcText());
     if (c == null) return;
     if (c.state() != TcpState.CLOSED) failures.add(e.name + " ended in " + c.state());
-    if (e.closedEvents != 1) failures.add(e.name + " got " + e.closedEvents + " Closed events, not 1");
-    if (c.state() == TcpState.CLOSED && !c.isReleased()) failures.add(e.name + "'s connection is CLOSED but not released");
+    if (e.closedEvents != 1)
+      failures.add(e.name + " got " + e.closedEvents + " Closed events, not 1");
+    if (c.state() == TcpState.CLOSED && !c.isReleased())
+      failures.add(e.name + "'s connection is CLOSED but not released");
   }
 
   private static void checkData(TortureEndpoint from, TortureEndpoint to, List<String> failures) {
     String direction = from.name + ">" + to.name;
     if (to.received != from.bytesSent()) {
-      failures.add(direction + ": " + to.name + " read " + to.received + " of " + from.bytesSent() + " bytes");
+      failures.add(
+          direction
+              + ": "
+              + to.name
+              + " read "
+              + to.received
+              + " of "
+              + from.bytesSent()
+              + " bytes");
     }
-    if (to.firstMismatch >= 0) failures.add(direction + ": byte " + to.firstMismatch + " differs from what was sent");
+    if (to.firstMismatch >= 0)
+      failures.add(direction + ": byte " + to.firstMismatch + " differs from what was sent");
     String sent = from.sentSha256();
     String received = to.receivedSha256();
-    if (!sent.equals(received)) failures.add(direction + ": SHA-256 sent " + sent + " != read " + received);
+    if (!sent.equals(received))
+      failures.add(direction + ": SHA-256 sent " + sent + " != read " + received);
   }
 
   private void checkLeftovers(Host h, List<String> failures) {
     long now = net.now();
-    if (h.connectionCount() != 0) failures.add(h.name() + " still holds " + h.connectionCount() + " connection(s)");
-    if (h.listenerCount() != 0) failures.add(h.name() + " still has " + h.listenerCount() + " listener(s)");
-    if (h.pollTimeout() != Long.MAX_VALUE) failures.add(h.name() + " still has a deadline at " + h.pollTimeout() + " ns");
+    if (h.connectionCount() != 0)
+      failures.add(h.name() + " still holds " + h.connectionCount() + " connection(s)");
+    if (h.listenerCount() != 0)
+      failures.add(h.name() + " still has " + h.listenerCount() + " listener(s)");
+    if (h.pollTimeout() != Long.MAX_VALUE)
+      failures.add(h.name() + " still has a deadline at " + h.pollTimeout() + " ns");
     HostEvent e = h.pollEvent();
     if (e != null) failures.add(h.name() + " still has an event: " + e);
     if (h.pollPacket(now) != null) failures.add(h.name() + " still has a packet to send");
@@ -340,12 +425,19 @@ public final class Torture {
     return h.counters().malformed() + h.counters().dropped("not-for-this-host");
   }
 
-  private void checkCorruption(String direction, LinkStats link, long caught, List<String> failures) {
+  private void checkCorruption(
+      String direction, LinkStats link, long caught, List<String> failures) {
     // IPv4: a flipped byte changes the ones'-complement sum of the header or of the segment with
     // its pseudo-header, so every corrupted packet must be dropped (RFC 791 §3.1, RFC 9293 §3.1).
     boolean allCaught = p.ipv6() ? caught <= link.corrupted() : caught == link.corrupted();
     if (!allCaught) {
-      failures.add(direction + ": " + link.corrupted() + " packets corrupted but " + caught + " dropped as malformed");
+      failures.add(
+          direction
+              + ": "
+              + link.corrupted()
+              + " packets corrupted but "
+              + caught
+              + " dropped as malformed");
     }
   }
 

@@ -13,35 +13,48 @@ import java.util.HexFormat;
 /**
  * The application on one side of a torture run, as a program on a socket would be: it writes its
  * data when the connection is up and again on each Writable, reads on each Readable until the end
- * of the stream, and closes when the run's {@link CloseOrder} says so. It acts on host events
- * only, so a missing event stalls the run and shows. What it reads is compared with what the peer
- * sent, byte by byte and by SHA-256.
+ * of the stream, and closes when the run's {@link CloseOrder} says so. It acts on host events only,
+ * so a missing event stalls the run and shows. What it reads is compared with what the peer sent,
+ * byte by byte and by SHA-256.
  */
 final class TortureEndpoint {
   private static final int READ_SIZE = 64 * 1024;
 
   final String name;
+
   /** What this side sends. */
   private final ByteBuffer pending;
+
   private final byte[] outgoing;
+
   /** What the peer sends, which this side must read exactly once, in order. */
   private final byte[] expected;
+
   private final MessageDigest receivedDigest = sha256();
   private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_SIZE);
+
   /** The connection, once connected (client) or accepted (server). */
   Connection connection;
+
   /** Bytes read so far. */
   long received;
+
   /** Offset of the first byte read that differs from what the peer sent, -1 while none does. */
   long firstMismatch = -1;
+
   boolean endOfStream;
+
   /** Whether this side closed its sending half ({@code close} or {@code closeFully}). */
   boolean shutDown;
+
   /** Whether this side closed both halves ({@code closeFully}): it reads no more. */
   boolean closedFully;
+
   /** How many Closed events arrived: exactly one is right. */
   int closedEvents;
+
   TcpError closeError;
+
   /** The first thing the application saw go wrong (an event after Closed, a call that threw). */
   String violation;
 
@@ -52,7 +65,10 @@ final class TortureEndpoint {
     this.expected = expected;
   }
 
-  /** Takes the connection this side talks on: the client's once connected, the server's once accepted. */
+  /**
+   * Takes the connection this side talks on: the client's once connected, the server's once
+   * accepted.
+   */
   void attach(Connection c, long now) {
     if (connection != null && connection != c) {
       violate("a second connection " + c.id() + " besides " + connection.id());
@@ -73,9 +89,10 @@ final class TortureEndpoint {
       case ConnectionEvent.Connected _ -> write(now);
       case ConnectionEvent.Readable _ -> read(now);
       case ConnectionEvent.PeerFinReceived _ -> read(now);
-      case ConnectionEvent.UrgentData _ -> read(now); // urgent data is read in line (RFC 9293 §3.8.5)
+      case ConnectionEvent.UrgentData _ ->
+          read(now); // urgent data is read in line (RFC 9293 §3.8.5)
       case ConnectionEvent.Writable _ -> write(now);
-      case ConnectionEvent.FinAcknowledged _ -> { } // the close goes on; CLOSED is what is awaited
+      case ConnectionEvent.FinAcknowledged _ -> {} // the close goes on; CLOSED is what is awaited
       case ConnectionEvent.Closed(TcpError error) -> {
         closedEvents++;
         closeError = error;
@@ -83,7 +100,10 @@ final class TortureEndpoint {
     }
   }
 
-  /** Notes an event this side did not expect: for another connection, or of a kind it never asked for. */
+  /**
+   * Notes an event this side did not expect: for another connection, or of a kind it never asked
+   * for.
+   */
   void onStray(Object event) {
     violate("unexpected event " + event);
   }
@@ -160,7 +180,9 @@ final class TortureEndpoint {
     receivedDigest.update(data, 0, n);
     if (firstMismatch < 0) {
       int comparable = (int) Math.min(n, expected.length - received);
-      int at = Arrays.mismatch(data, 0, comparable, expected, (int) received, (int) received + comparable);
+      int at =
+          Arrays.mismatch(
+              data, 0, comparable, expected, (int) received, (int) received + comparable);
       if (at >= 0) {
         firstMismatch = received + at;
       } else if (comparable < n) {

@@ -11,24 +11,33 @@ import java.util.SplittableRandom;
  * sends, each direction's impairments, the buffers, IPv4 or IPv6, and the close order. The same
  * seed gives the same parameters on every machine, so a failing seed replays exactly.
  *
- * @param seed          the run's seed
- * @param ipv6          whether the hosts talk over IPv6 (else IPv4)
- * @param clientBytes   bytes the client sends
- * @param serverBytes   bytes the server sends
+ * @param seed the run's seed
+ * @param ipv6 whether the hosts talk over IPv6 (else IPv4)
+ * @param clientBytes bytes the client sends
+ * @param serverBytes bytes the server sends
  * @param clientToServer the impairments of the link from the client to the server
  * @param serverToClient the impairments of the link from the server to the client
- * @param mtu           both hosts' MTU: the smaller link MTU, so that no segment is too large for
- *                      either link (the stack has no path MTU discovery yet)
+ * @param mtu both hosts' MTU: the smaller link MTU, so that no segment is too large for either link
+ *     (the stack has no path MTU discovery yet)
  * @param receiveBuffer both hosts' receive buffer in bytes
- * @param sendBuffer    both hosts' send buffer in bytes
- * @param closeOrder    who closes first, and how
+ * @param sendBuffer both hosts' send buffer in bytes
+ * @param closeOrder who closes first, and how
  */
 public record TortureParameters(
-    long seed, boolean ipv6, int clientBytes, int serverBytes, LinkConfig clientToServer,
-    LinkConfig serverToClient, int mtu, int receiveBuffer, int sendBuffer, CloseOrder closeOrder) {
+    long seed,
+    boolean ipv6,
+    int clientBytes,
+    int serverBytes,
+    LinkConfig clientToServer,
+    LinkConfig serverToClient,
+    int mtu,
+    int receiveBuffer,
+    int sendBuffer,
+    CloseOrder closeOrder) {
 
   /** The highest loss probability of a link, as issue 4 asks. */
   public static final double MAX_LOSS = 0.30;
+
   private static final int KIB = 1024;
   private static final int MIB = 1024 * KIB;
   private static final long MS = 1_000_000L;
@@ -39,9 +48,9 @@ public record TortureParameters(
   /**
    * Derives the parameters of the run with this seed.
    *
-   * <p>Data sizes per direction: 10 % send nothing, 45 % up to 16 KiB, 30 % up to 256 KiB,
-   * 10 % up to 1 MiB and 5 % up to 4 MiB, so that most runs are quick handshakes and teardowns
-   * with a little data under harsh impairments, and about one in ten moves megabytes.
+   * <p>Data sizes per direction: 10 % send nothing, 45 % up to 16 KiB, 30 % up to 256 KiB, 10 % up
+   * to 1 MiB and 5 % up to 4 MiB, so that most runs are quick handshakes and teardowns with a
+   * little data under harsh impairments, and about one in ten moves megabytes.
    */
   public static TortureParameters derive(long seed) {
     SplittableRandom r = new SplittableRandom(seed);
@@ -53,8 +62,17 @@ public record TortureParameters(
     int receiveBuffer = BUFFERS[r.nextInt(BUFFERS.length)];
     int sendBuffer = BUFFERS[r.nextInt(BUFFERS.length)];
     CloseOrder order = CloseOrder.values()[r.nextInt(CloseOrder.values().length)];
-    return new TortureParameters(seed, ipv6, clientBytes, serverBytes, up, down, Math.min(up.mtu(), down.mtu()),
-        receiveBuffer, sendBuffer, order);
+    return new TortureParameters(
+        seed,
+        ipv6,
+        clientBytes,
+        serverBytes,
+        up,
+        down,
+        Math.min(up.mtu(), down.mtu()),
+        receiveBuffer,
+        sendBuffer,
+        order);
   }
 
   /** Returns the bytes both sides send together. */
@@ -65,11 +83,27 @@ public record TortureParameters(
   /** Returns the parameters as lines of text, one link per line. */
   public List<String> describe() {
     List<String> lines = new ArrayList<>();
-    lines.add("seed " + seed + ": " + (ipv6 ? "IPv6" : "IPv4") + ", client sends " + clientBytes + " B, server sends "
-        + serverBytes + " B, close " + closeOrder.label());
+    lines.add(
+        "seed "
+            + seed
+            + ": "
+            + (ipv6 ? "IPv6" : "IPv4")
+            + ", client sends "
+            + clientBytes
+            + " B, server sends "
+            + serverBytes
+            + " B, close "
+            + closeOrder.label());
     lines.add("client>server: " + describe(clientToServer));
     lines.add("server>client: " + describe(serverToClient));
-    lines.add("hosts: mtu " + mtu + ", receive buffer " + receiveBuffer + " B, send buffer " + sendBuffer + " B");
+    lines.add(
+        "hosts: mtu "
+            + mtu
+            + ", receive buffer "
+            + receiveBuffer
+            + " B, send buffer "
+            + sendBuffer
+            + " B");
     return lines;
   }
 
@@ -79,13 +113,20 @@ public record TortureParameters(
     if (l.jitterNanos() > 0) s.append(", jitter ").append(millis(l.jitterNanos())).append(" ms");
     s.append(", loss ").append(percent(l.loss()));
     if (l.reorder() > 0) {
-      s.append(", reorder ").append(percent(l.reorder())).append(" by ").append(millis(l.reorderDelayNanos())).append(" ms");
+      s.append(", reorder ")
+          .append(percent(l.reorder()))
+          .append(" by ")
+          .append(millis(l.reorderDelayNanos()))
+          .append(" ms");
     }
     if (l.duplication() > 0) s.append(", dup ").append(percent(l.duplication()));
     if (l.corruption() > 0) s.append(", corrupt ").append(percent(l.corruption()));
     if (l.bandwidth() > 0) {
-      s.append(", ").append(String.format(Locale.ROOT, "%.2f", l.bandwidth() / 1e6)).append(" Mbit/s, queue ")
-          .append(l.queueLimitBytes()).append(" B");
+      s.append(", ")
+          .append(String.format(Locale.ROOT, "%.2f", l.bandwidth() / 1e6))
+          .append(" Mbit/s, queue ")
+          .append(l.queueLimitBytes())
+          .append(" B");
     }
     s.append(", mtu ").append(l.mtu());
     return s.toString();
@@ -100,7 +141,10 @@ public record TortureParameters(
     return MIB + r.nextInt(3 * MIB);
   }
 
-  /** Draws one direction's impairments: each is off in a good share of runs, so that they also meet alone. */
+  /**
+   * Draws one direction's impairments: each is off in a good share of runs, so that they also meet
+   * alone.
+   */
   private static LinkConfig link(SplittableRandom r, boolean ipv6) {
     long delay = r.nextDouble() < 0.2 ? 0 : logUniform(r, MS / 10, 100 * MS);
     long jitter = r.nextBoolean() ? 0 : r.nextLong(Math.max(delay / 2, MS) + 1);
@@ -117,13 +161,23 @@ public record TortureParameters(
     int queue = limited ? (int) logUniform(r, 4 * KIB, deepest) : Integer.MAX_VALUE;
     int[] mtus = ipv6 ? MTUS_V6 : MTUS_V4;
     int mtu = mtus[r.nextInt(mtus.length)];
-    return LinkConfig.ideal().withDelay(Duration.ofNanos(delay)).withJitter(Duration.ofNanos(jitter)).withLoss(loss)
-        .withReorder(reorderP, Duration.ofNanos(reorderDelay)).withDuplication(dup).withCorruption(corrupt)
-        .withBandwidth(bandwidth).withQueueLimit(queue).withMtu(mtu);
+    return LinkConfig.ideal()
+        .withDelay(Duration.ofNanos(delay))
+        .withJitter(Duration.ofNanos(jitter))
+        .withLoss(loss)
+        .withReorder(reorderP, Duration.ofNanos(reorderDelay))
+        .withDuplication(dup)
+        .withCorruption(corrupt)
+        .withBandwidth(bandwidth)
+        .withQueueLimit(queue)
+        .withMtu(mtu);
   }
 
   private static long logUniform(SplittableRandom r, long low, long high) {
-    return Math.round(Math.exp(Math.log((double) low) + r.nextDouble() * (Math.log((double) high) - Math.log((double) low))));
+    return Math.round(
+        Math.exp(
+            Math.log((double) low)
+                + r.nextDouble() * (Math.log((double) high) - Math.log((double) low))));
   }
 
   private static String millis(long nanos) {

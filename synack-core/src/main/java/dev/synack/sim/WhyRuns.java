@@ -26,20 +26,24 @@ import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
 /**
- * The articles' two "why" questions answered by experiment ({@link Scenario#WHY_THREE_WAY},
- * {@link Scenario#WHY_TIME_WAIT}): the same story run twice on the same simulated path, first with
- * a {@link Lesson} that breaks the rule, then with the real engine, one after the other in one
- * trace. A note from the server opens each run ({@link #LESSON_NOTE}, {@link #REAL_NOTE}).
+ * The articles' two "why" questions answered by experiment ({@link Scenario#WHY_THREE_WAY}, {@link
+ * Scenario#WHY_TIME_WAIT}): the same story run twice on the same simulated path, first with a
+ * {@link Lesson} that breaks the rule, then with the real engine, one after the other in one trace.
+ * A note from the server opens each run ({@link #LESSON_NOTE}, {@link #REAL_NOTE}).
  */
 final class WhyRuns {
   /** The note that opens the run with the rule broken. */
   static final String LESSON_NOTE = "lesson run: ";
+
   /** The note that opens the run of the real engine. */
   static final String REAL_NOTE = "real run: ";
+
   private static final long SECOND = 1_000_000_000L;
   private static final long MS = 1_000_000L;
+
   /** Bounds every step: the two-message server gives up after 63 s, TIME-WAIT lasts 60 s. */
   private static final long HORIZON = 600 * SECOND;
+
   /** The old SYN's ISN: any number; the previous incarnation chose it. */
   private static final int OLD_ISN = 90_000;
 
@@ -48,8 +52,10 @@ final class WhyRuns {
   private final List<TraceEvent> events;
   private final List<Sentence> results = new ArrayList<>();
   private boolean ok = true;
+
   /** The hosts and network of the run going on. */
   private SimNetwork net;
+
   private Host client;
   private Host server;
   private HostNode clientNode;
@@ -61,8 +67,12 @@ final class WhyRuns {
     this.events = events;
   }
 
-  /** Runs {@code scenario}, one of the two "why" scenarios; {@code events} collects every event, {@code sink} sees them too. */
-  static DemoRun run(Scenario scenario, DemoOptions options, TraceSink sink, List<TraceEvent> events) {
+  /**
+   * Runs {@code scenario}, one of the two "why" scenarios; {@code events} collects every event,
+   * {@code sink} sees them too.
+   */
+  static DemoRun run(
+      Scenario scenario, DemoOptions options, TraceSink sink, List<TraceEvent> events) {
     WhyRuns w = new WhyRuns(options, sink, events);
     try {
       switch (scenario) {
@@ -89,31 +99,65 @@ final class WhyRuns {
       Listener listener = server.listen(null, DemoRunner.SERVER_PORT, 16);
       // An old SYN of an earlier incarnation, delayed in the network, reaches the server; the
       // client has nothing open now and sent no SYN.
-      net.inject(clientNode, Packets.tcp(DemoRunner.CLIENT_ADDRESS, DemoRunner.SERVER_ADDRESS, 64,
-          TcpSegment.of(DemoRunner.CLIENT_PORT, DemoRunner.SERVER_PORT, OLD_ISN, 0, TcpFlags.SYN, 65535)));
+      net.inject(
+          clientNode,
+          Packets.tcp(
+              DemoRunner.CLIENT_ADDRESS,
+              DemoRunner.SERVER_ADDRESS,
+              64,
+              TcpSegment.of(
+                  DemoRunner.CLIENT_PORT,
+                  DemoRunner.SERVER_PORT,
+                  OLD_ISN,
+                  0,
+                  TcpFlags.SYN,
+                  65535)));
       Connection[] accepted = new Connection[1];
-      net.runUntil(() -> {
-        drainEvents();
-        if (accepted[0] == null) accepted[0] = listener.accept();
-        return accepted[0] != null && accepted[0].state() == TcpState.CLOSED;
-      }, net.now() + HORIZON);
+      net.runUntil(
+          () -> {
+            drainEvents();
+            if (accepted[0] == null) accepted[0] = listener.accept();
+            return accepted[0] != null && accepted[0].state() == TcpState.CLOSED;
+          },
+          net.now() + HORIZON);
       net.runUntilIdle(net.now() + HORIZON);
       drainEvents();
       Cost cost = cost(start);
       if (broken) {
-        check(accepted[0] != null && cost.established >= 0, "the old SYN opened a connection on the two-message server");
-        results.add(Sentence.of(Sentence.Kind.WHY_TWO_MESSAGE_COST, "held", seconds(cost.held), "n", cost.segments,
-            "bytes", cost.bytes));
+        check(
+            accepted[0] != null && cost.established >= 0,
+            "the old SYN opened a connection on the two-message server");
+        results.add(
+            Sentence.of(
+                Sentence.Kind.WHY_TWO_MESSAGE_COST,
+                "held",
+                seconds(cost.held),
+                "n",
+                cost.segments,
+                "bytes",
+                cost.bytes));
       } else {
-        check(accepted[0] == null && cost.established < 0, "the real server never reached ESTABLISHED for the old SYN");
-        results.add(Sentence.of(Sentence.Kind.WHY_THREE_WAY_COST, "held", seconds(cost.held), "n", cost.segments,
-            "bytes", cost.bytes));
+        check(
+            accepted[0] == null && cost.established < 0,
+            "the real server never reached ESTABLISHED for the old SYN");
+        results.add(
+            Sentence.of(
+                Sentence.Kind.WHY_THREE_WAY_COST,
+                "held",
+                seconds(cost.held),
+                "n",
+                cost.segments,
+                "bytes",
+                cost.bytes));
       }
       start = net.now();
     }
   }
 
-  /** What the old SYN cost the server in one run: when it reached ESTABLISHED (or -1), how long it held state, what it sent. */
+  /**
+   * What the old SYN cost the server in one run: when it reached ESTABLISHED (or -1), how long it
+   * held state, what it sent.
+   */
   private record Cost(long established, long held, int segments, long bytes) {}
 
   private Cost cost(long start) {
@@ -124,17 +168,22 @@ final class WhyRuns {
     for (TraceEvent e : events) {
       if (e.timeNanos() < start || !e.host().equals("server")) continue;
       if (e instanceof TraceEvent.StateChange s) {
-        if (s.from().equals("LISTEN") && opened < 0 && !s.conn().endsWith(":0")) opened = s.timeNanos();
+        if (s.from().equals("LISTEN") && opened < 0 && !s.conn().endsWith(":0"))
+          opened = s.timeNanos();
         if (s.to().equals("ESTABLISHED") && established < 0) established = s.timeNanos();
-        if (opened >= 0 && (s.to().equals("CLOSED") || s.to().equals("LISTEN"))) closed = s.timeNanos();
+        if (opened >= 0 && (s.to().equals("CLOSED") || s.to().equals("LISTEN")))
+          closed = s.timeNanos();
       }
-      if (e instanceof TraceEvent.Segment s && s.segment() != null
-          && (s.action() == TraceEvent.SegmentAction.SEND || s.action() == TraceEvent.SegmentAction.RETRANSMIT)) {
+      if (e instanceof TraceEvent.Segment s
+          && s.segment() != null
+          && (s.action() == TraceEvent.SegmentAction.SEND
+              || s.action() == TraceEvent.SegmentAction.RETRANSMIT)) {
         segments++;
       }
     }
     long bytes = net.stats(serverNode, clientNode).bytesSent();
-    return new Cost(established, opened >= 0 && closed >= 0 ? closed - opened : -1, segments, bytes);
+    return new Cost(
+        established, opened >= 0 && closed >= 0 ? closed - opened : -1, segments, bytes);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -156,42 +205,75 @@ final class WhyRuns {
       List<Long> sentAt = new ArrayList<>();
       int[] newIss = {0};
       boolean[] second = {false};
-      net.setFilter((from, to, packet, now) -> {
-        TcpSegment seg = segment(packet);
-        if (from != clientNode || seg == null) return PacketFilter.PASS;
-        if (seg.has(TcpFlags.SYN) && second[0]) newIss[0] = seg.sequenceNumber();
-        if (!second[0] && seg.payloadLength() > 0) {
-          copies.add(packet.clone());
-          sentAt.add(now);
-        }
-        return PacketFilter.PASS;
-      });
+      net.setFilter(
+          (from, to, packet, now) -> {
+            TcpSegment seg = segment(packet);
+            if (from != clientNode || seg == null) return PacketFilter.PASS;
+            if (seg.has(TcpFlags.SYN) && second[0]) newIss[0] = seg.sequenceNumber();
+            if (!second[0] && seg.payloadLength() > 0) {
+              copies.add(packet.clone());
+              sentAt.add(now);
+            }
+            return PacketFilter.PASS;
+          });
       SplittableRandom random = new SplittableRandom(options.seed());
       byte[] first = new byte[64 * 1024];
       byte[] next = new byte[8 * 1024];
       random.nextBytes(first);
       random.nextBytes(next);
-      Connection c = client.connect(DemoRunner.CLIENT_ADDRESS, DemoRunner.CLIENT_PORT, DemoRunner.SERVER_ADDRESS, DemoRunner.SERVER_PORT, net.now());
+      Connection c =
+          client.connect(
+              DemoRunner.CLIENT_ADDRESS,
+              DemoRunner.CLIENT_PORT,
+              DemoRunner.SERVER_ADDRESS,
+              DemoRunner.SERVER_PORT,
+              net.now());
       Connection s = acceptOn(listener);
-      check(Arrays.equals(transfer(c, s, first), first), "the first connection's bytes arrived intact");
+      check(
+          Arrays.equals(transfer(c, s, first), first),
+          "the first connection's bytes arrived intact");
       c.closeFully(net.now());
       runUntil(() -> s.state() == TcpState.CLOSE_WAIT);
       s.closeFully(net.now());
-      runUntil(() -> s.state() == TcpState.CLOSED && (c.state() == TcpState.TIME_WAIT || c.state() == TcpState.CLOSED));
+      runUntil(
+          () ->
+              s.state() == TcpState.CLOSED
+                  && (c.state() == TcpState.TIME_WAIT || c.state() == TcpState.CLOSED));
       second[0] = true;
       Connection c2;
       try {
-        c2 = client.connect(DemoRunner.CLIENT_ADDRESS, DemoRunner.CLIENT_PORT, DemoRunner.SERVER_ADDRESS, DemoRunner.SERVER_PORT, net.now());
-        results.add(Sentence.of(Sentence.Kind.WHY_REOPENED, "run", run(broken), "t", seconds(net.now() - start)));
+        c2 =
+            client.connect(
+                DemoRunner.CLIENT_ADDRESS,
+                DemoRunner.CLIENT_PORT,
+                DemoRunner.SERVER_ADDRESS,
+                DemoRunner.SERVER_PORT,
+                net.now());
+        results.add(
+            Sentence.of(
+                Sentence.Kind.WHY_REOPENED, "run", run(broken), "t", seconds(net.now() - start)));
       } catch (IllegalStateException e) {
-        results.add(Sentence.of(Sentence.Kind.WHY_REFUSED_REOPEN, "t", seconds(net.now() - start), "why", e.getMessage()));
+        results.add(
+            Sentence.of(
+                Sentence.Kind.WHY_REFUSED_REOPEN,
+                "t",
+                seconds(net.now() - start),
+                "why",
+                e.getMessage()));
         if (hold >= 0) {
-          // The old copy arrives while the client waits, as long after it was sent as in the lesson run.
+          // The old copy arrives while the client waits, as long after it was sent as in the lesson
+          // run.
           net.runUntil(sentAt.get(index) + hold);
           deliverOld(copies.get(index));
         }
         runUntil(() -> c.state() == TcpState.CLOSED);
-        c2 = client.connect(DemoRunner.CLIENT_ADDRESS, DemoRunner.CLIENT_PORT, DemoRunner.SERVER_ADDRESS, DemoRunner.SERVER_PORT, net.now());
+        c2 =
+            client.connect(
+                DemoRunner.CLIENT_ADDRESS,
+                DemoRunner.CLIENT_PORT,
+                DemoRunner.SERVER_ADDRESS,
+                DemoRunner.SERVER_PORT,
+                net.now());
       }
       Connection conn2 = c2;
       Connection s2 = acceptOn(listener);
@@ -203,10 +285,18 @@ final class WhyRuns {
         for (int i = 0; i < copies.size() && index < 0; i++) {
           TcpSegment old = segment(copies.get(i));
           long from = Integer.toUnsignedLong(old.sequenceNumber());
-          if (SeqNum.le(old.sequenceNumber(), (int) want) && SeqNum.lt((int) want, SeqNum.add(old.sequenceNumber(), old.payloadLength()))) {
+          if (SeqNum.le(old.sequenceNumber(), (int) want)
+              && SeqNum.lt((int) want, SeqNum.add(old.sequenceNumber(), old.payloadLength()))) {
             index = i;
-            results.add(Sentence.of(Sentence.Kind.WHY_OLD_COPY, "isn", newIss[0] & 0xffff_ffffL, "from", from,
-                "to", from + old.payloadLength()));
+            results.add(
+                Sentence.of(
+                    Sentence.Kind.WHY_OLD_COPY,
+                    "isn",
+                    newIss[0] & 0xffff_ffffL,
+                    "from",
+                    from,
+                    "to",
+                    from + old.payloadLength()));
           }
         }
         check(index >= 0, "an old segment lands in the new connection's window");
@@ -218,10 +308,26 @@ final class WhyRuns {
       net.runUntil(net.now() + 2 * (long) (options.delayMillis() * MS) + MS);
       byte[] got = transfer(conn2, s2, next);
       boolean intact = Arrays.equals(got, next);
-      results.add(Sentence.of(Sentence.Kind.WHY_CHECKSUMS, "run", run(broken), "n", next.length,
-          "sent", DemoRunner.sha256(next).substring(0, 16), "m", got.length, "got", DemoRunner.sha256(got).substring(0, 16),
-          "verdict", intact ? Sentence.of(Sentence.Kind.READ_INTACT) : differing(next, got)));
-      check(broken != intact, broken ? "the old segment corrupted the new connection" : "the new connection's bytes arrived intact");
+      results.add(
+          Sentence.of(
+              Sentence.Kind.WHY_CHECKSUMS,
+              "run",
+              run(broken),
+              "n",
+              next.length,
+              "sent",
+              DemoRunner.sha256(next).substring(0, 16),
+              "m",
+              got.length,
+              "got",
+              DemoRunner.sha256(got).substring(0, 16),
+              "verdict",
+              intact ? Sentence.of(Sentence.Kind.READ_INTACT) : differing(next, got)));
+      check(
+          broken != intact,
+          broken
+              ? "the old segment corrupted the new connection"
+              : "the new connection's bytes arrived intact");
       conn2.closeFully(net.now());
       runUntil(() -> s2.state() == TcpState.CLOSE_WAIT);
       s2.closeFully(net.now());
@@ -241,7 +347,10 @@ final class WhyRuns {
     return String.format(Locale.ROOT, "%.3f", nanos / 1e9);
   }
 
-  /** Returns how the bytes read differ from those sent: the first differing byte and how many differ. */
+  /**
+   * Returns how the bytes read differ from those sent: the first differing byte and how many
+   * differ.
+   */
   private static Sentence differing(byte[] sent, byte[] got) {
     int first = -1;
     int count = 0;
@@ -260,17 +369,21 @@ final class WhyRuns {
     net.inject(clientNode, packet);
   }
 
-  /** Sends {@code data} on {@code from} and reads at {@code to} until it all arrived (or nothing more comes). */
+  /**
+   * Sends {@code data} on {@code from} and reads at {@code to} until it all arrived (or nothing
+   * more comes).
+   */
   private byte[] transfer(Connection from, Connection to, byte[] data) {
     ByteBuffer pending = ByteBuffer.wrap(data);
     ByteArrayOutputStream got = new ByteArrayOutputStream();
     ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-    runUntil(() -> {
-      if (pending.hasRemaining()) from.send(pending, net.now());
-      int n;
-      while ((n = to.receive(buf.clear(), net.now())) > 0) got.write(buf.array(), 0, n);
-      return got.size() >= data.length;
-    });
+    runUntil(
+        () -> {
+          if (pending.hasRemaining()) from.send(pending, net.now());
+          int n;
+          while ((n = to.receive(buf.clear(), net.now())) > 0) got.write(buf.array(), 0, n);
+          return got.size() >= data.length;
+        });
     return got.toByteArray();
   }
 
@@ -298,7 +411,10 @@ final class WhyRuns {
     serverNode = new HostNode(server);
     net.attach(clientNode, DemoRunner.CLIENT_ADDRESS);
     net.attach(serverNode, DemoRunner.SERVER_ADDRESS);
-    net.setLink(clientNode, serverNode, LinkConfig.ideal().withDelay(Duration.ofNanos((long) (options.delayMillis() * MS))));
+    net.setLink(
+        clientNode,
+        serverNode,
+        LinkConfig.ideal().withDelay(Duration.ofNanos((long) (options.delayMillis() * MS))));
     net.setTrace(all);
     net.runUntil(start);
     return start;
@@ -323,17 +439,24 @@ final class WhyRuns {
   }
 
   private void runUntil(BooleanSupplier condition) {
-    boolean reached = net.runUntil(() -> {
-      drainEvents();
-      return condition.getAsBoolean();
-    }, net.now() + HORIZON);
+    boolean reached =
+        net.runUntil(
+            () -> {
+              drainEvents();
+              return condition.getAsBoolean();
+            },
+            net.now() + HORIZON);
     check(reached, "scenario step reached within " + HORIZON / SECOND + " s of virtual time");
     if (!reached) throw new Stuck();
   }
 
   private void drainEvents() {
-    while (client.pollEvent() != null) { /* drained */ }
-    while (server.pollEvent() != null) { /* drained */ }
+    while (client.pollEvent() != null) {
+      /* drained */
+    }
+    while (server.pollEvent() != null) {
+      /* drained */
+    }
   }
 
   private void check(boolean condition, String what) {
@@ -351,6 +474,9 @@ final class WhyRuns {
   }
 
   private static TcpSegment segment(byte[] packet) {
-    return Packets.parseTcp(ByteBuffer.wrap(packet), false) instanceof Parsed.Ok<Packets.TcpPacket>(var p) ? p.segment() : null;
+    return Packets.parseTcp(ByteBuffer.wrap(packet), false)
+            instanceof Parsed.Ok<Packets.TcpPacket>(var p)
+        ? p.segment()
+        : null;
   }
 }

@@ -1,8 +1,8 @@
 /**
- * A deterministic simulated network: {@link dev.synack.sim.SimNetwork} holds several
- * {@link dev.synack.sim.SimNode}s in memory, routes their IP packets by destination address over
- * one-way links with seeded loss, delay, jitter, reordering, duplication, corruption, bandwidth and
- * MTU ({@link dev.synack.sim.LinkConfig}), and runs them in virtual time that jumps to the next
+ * A deterministic simulated network: {@link dev.synack.sim.SimNetwork} holds several {@link
+ * dev.synack.sim.SimNode}s in memory, routes their IP packets by destination address over one-way
+ * links with seeded loss, delay, jitter, reordering, duplication, corruption, bandwidth and MTU
+ * ({@link dev.synack.sim.LinkConfig}), and runs them in virtual time that jumps to the next
  * deadline, so that a two-minute TIME_WAIT costs nothing and every run replays from its seed.
  *
  * <p>On it run the demo's scenarios ({@link dev.synack.sim.DemoRunner}), the torture runs of the

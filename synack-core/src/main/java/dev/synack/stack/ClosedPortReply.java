@@ -14,7 +14,9 @@ import dev.synack.wire.TcpSegment;
 final class ClosedPortReply {
   private ClosedPortReply() {}
 
-  /** Returns the RST for a segment that reached a CLOSED port, or null for a RST (never answered). */
+  /**
+   * Returns the RST for a segment that reached a CLOSED port, or null for a RST (never answered).
+   */
   static TcpSegment forClosed(TcpSegment seg) {
     return TcpConnection.resetFor(seg);
   }
@@ -34,11 +36,13 @@ final class ClosedPortReply {
    * dropped. §3.10.7.2: "an incoming RST should be ignored"; "any acknowledgment is bad if it
    * arrives on a connection still in the LISTEN state. An acceptable reset segment should be formed
    * for any arriving ACK-bearing segment: {@code <SEQ=SEG.ACK><CTL=RST>}"; other segments are
-   * dropped ("Fourth, other data or control"). A SYN-ACK is dropped too when the listener's
-   * choices say so ({@link TcpChoices#synAckToListenerDropped}, FreeBSD's answer).
+   * dropped ("Fourth, other data or control"). A SYN-ACK is dropped too when the listener's choices
+   * say so ({@link TcpChoices#synAckToListenerDropped}, FreeBSD's answer).
    */
   static TcpSegment forListen(TcpSegment seg, TcpChoices choices) {
-    if (choices.synAckToListenerDropped() && seg.has(TcpFlags.SYN | TcpFlags.ACK) && !seg.has(TcpFlags.RST)) return null;
+    if (choices.synAckToListenerDropped()
+        && seg.has(TcpFlags.SYN | TcpFlags.ACK)
+        && !seg.has(TcpFlags.RST)) return null;
     return seg.has(TcpFlags.ACK) ? TcpConnection.resetFor(seg) : null;
   }
 }

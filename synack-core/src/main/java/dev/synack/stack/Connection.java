@@ -17,30 +17,54 @@ import java.nio.ByteBuffer;
 public final class Connection implements Attachable {
   private final Host host;
   final TcpConnection engine;
+
   /** The listener whose queues hold this connection until it is accepted; null otherwise. */
   Listener listener;
+
   /** The deadline the host's queue holds for the connection, Long.MAX_VALUE if none. */
   long scheduledDeadline = Long.MAX_VALUE;
+
   /** The connection's place in the host's {@link DeadlineQueue}, -1 when it is not on it. */
   int deadlineIndex = -1;
+
   /** Whether the connection is in the host's queue of connections that may transmit. */
   boolean queuedForOutput;
-  /** Fast Open's flags: {@link #FAST_OPEN_ACTIVE}, {@link #FAST_OPEN_PENDING}, {@link #FAST_OPEN_USED}, {@link #FAST_OPEN_CHECK}. */
+
+  /**
+   * Fast Open's flags: {@link #FAST_OPEN_ACTIVE}, {@link #FAST_OPEN_PENDING}, {@link
+   * #FAST_OPEN_USED}, {@link #FAST_OPEN_CHECK}.
+   */
   byte fastOpen;
+
   /** An active open that used Fast Open, its handshake not settled yet. */
   static final byte FAST_OPEN_ACTIVE = 1;
+
   /** A child counted in its listener's Fast Open queue. */
   static final byte FAST_OPEN_PENDING = 2;
-  /** An active open whose SYN used Fast Open, for life (Linux's {@code syn_fastopen}): its timeouts count for blackhole detection. */
+
+  /**
+   * An active open whose SYN used Fast Open, for life (Linux's {@code syn_fastopen}): its timeouts
+   * count for blackhole detection.
+   */
   static final byte FAST_OPEN_USED = 4;
-  /** Opened with Fast Open just after a blackhole pause ended (Linux's {@code syn_fastopen_ch}): data received resets the pause's doubling. */
+
+  /**
+   * Opened with Fast Open just after a blackhole pause ended (Linux's {@code syn_fastopen_ch}):
+   * data received resets the pause's doubling.
+   */
   static final byte FAST_OPEN_CHECK = 8;
-  /** Whether the host has forgotten the connection (it reached CLOSED and has nothing left to send). */
+
+  /**
+   * Whether the host has forgotten the connection (it reached CLOSED and has nothing left to send).
+   */
   boolean released;
+
   /** Why the connection closed, once it has: null for an orderly close or while open. */
   volatile TcpError closeError;
+
   /** SO_LINGER in seconds, -1 when off. */
   private int lingerSeconds = -1;
+
   /** Anything the user wants to attach (the socket layer keeps its wait state here). */
   private Object attachment;
 
@@ -51,9 +75,9 @@ public final class Connection implements Attachable {
   }
 
   /**
-   * Changes the connection's own options (Linux's per-socket {@code TCP_USER_TIMEOUT},
-   * {@code TCP_KEEPIDLE}/{@code TCP_KEEPINTVL}/{@code TCP_KEEPCNT}, {@code TCP_MAXSEG}; see
-   * {@link dev.synack.tcp.ConnectionOptions}); the host then looks again at its deadlines.
+   * Changes the connection's own options (Linux's per-socket {@code TCP_USER_TIMEOUT}, {@code
+   * TCP_KEEPIDLE}/{@code TCP_KEEPINTVL}/{@code TCP_KEEPCNT}, {@code TCP_MAXSEG}; see {@link
+   * dev.synack.tcp.ConnectionOptions}); the host then looks again at its deadlines.
    */
   public void configure(java.util.function.Consumer<dev.synack.tcp.ConnectionOptions> change) {
     try {
@@ -93,7 +117,9 @@ public final class Connection implements Attachable {
     return engine.status();
   }
 
-  /** SEND (RFC 9293 §3.10.2): queues as many bytes as the send buffer takes and returns the count. */
+  /**
+   * SEND (RFC 9293 §3.10.2): queues as many bytes as the send buffer takes and returns the count.
+   */
   public int send(ByteBuffer data, long now) {
     try {
       return engine.send(data, now);
@@ -102,7 +128,9 @@ public final class Connection implements Attachable {
     }
   }
 
-  /** RECEIVE (RFC 9293 §3.10.3): copies received bytes, returns the count, or -1 at end of stream. */
+  /**
+   * RECEIVE (RFC 9293 §3.10.3): copies received bytes, returns the count, or -1 at end of stream.
+   */
   public int receive(ByteBuffer dst, long now) {
     try {
       return engine.receive(dst, now);
@@ -192,16 +220,20 @@ public final class Connection implements Attachable {
   }
 
   /**
-   * Sets {@code SO_LINGER}: off ({@code on} false), or on with a time in seconds. On with 0,
-   * {@link #closeFully} aborts with a RST and drops queued data, as Linux's {@code close()} does;
-   * a longer time is for the socket layer, whose close waits up to that long for the FIN's ACK.
+   * Sets {@code SO_LINGER}: off ({@code on} false), or on with a time in seconds. On with 0, {@link
+   * #closeFully} aborts with a RST and drops queued data, as Linux's {@code close()} does; a longer
+   * time is for the socket layer, whose close waits up to that long for the FIN's ACK.
    */
   public void setSoLinger(boolean on, int seconds) {
-    if (on && seconds < 0) throw new IllegalArgumentException("linger time is negative: " + seconds);
+    if (on && seconds < 0)
+      throw new IllegalArgumentException("linger time is negative: " + seconds);
     lingerSeconds = on ? seconds : -1;
   }
 
-  /** Returns the linger time in seconds, -1 when {@code SO_LINGER} is off (as {@code Socket.getSoLinger}). */
+  /**
+   * Returns the linger time in seconds, -1 when {@code SO_LINGER} is off (as {@code
+   * Socket.getSoLinger}).
+   */
   public int soLinger() {
     return lingerSeconds;
   }
@@ -225,8 +257,8 @@ public final class Connection implements Attachable {
 
   /**
    * Chooses this connection's congestion control by name (Linux's {@code TCP_CONGESTION}): one of
-   * {@link dev.synack.tcp.TcpConfig#congestionControls()}; an unknown name throws
-   * {@link IllegalArgumentException}.
+   * {@link dev.synack.tcp.TcpConfig#congestionControls()}; an unknown name throws {@link
+   * IllegalArgumentException}.
    */
   public void setCongestionControl(String name) {
     try {
@@ -246,7 +278,10 @@ public final class Connection implements Attachable {
     return engine.noDelay();
   }
 
-  /** Returns why the connection closed (refused, reset, timed out...), or null if it closed in order or is open. */
+  /**
+   * Returns why the connection closed (refused, reset, timed out...), or null if it closed in order
+   * or is open.
+   */
   public TcpError closeError() {
     return closeError;
   }

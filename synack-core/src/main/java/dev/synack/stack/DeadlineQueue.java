@@ -5,14 +5,17 @@ import java.util.Arrays;
 /**
  * The host's connections by their next deadline, earliest first: a binary heap in which each
  * connection knows its own position, so that a deadline that moves (the retransmission timer
- * restarts on every ACK) is moved in place. No object per change and no stale entries: a
- * {@code PriorityQueue} of (time, connection) pairs gathered one per change until each time came.
+ * restarts on every ACK) is moved in place. No object per change and no stale entries: a {@code
+ * PriorityQueue} of (time, connection) pairs gathered one per change until each time came.
  */
 final class DeadlineQueue {
   private static final Connection[] EMPTY = new Connection[0];
 
-  /** The heap: each connection's deadline is no earlier than its parent's, at {@code (i - 1) / 2}. */
+  /**
+   * The heap: each connection's deadline is no earlier than its parent's, at {@code (i - 1) / 2}.
+   */
   private Connection[] heap = EMPTY;
+
   private int size;
 
   /** Returns how many connections have a deadline queued (one entry each: no stale entries). */
@@ -30,7 +33,10 @@ final class DeadlineQueue {
     return size == 0 ? null : heap[0];
   }
 
-  /** Schedules {@code c} at {@code time}, moving it if it was scheduled; {@link Long#MAX_VALUE} removes it. */
+  /**
+   * Schedules {@code c} at {@code time}, moving it if it was scheduled; {@link Long#MAX_VALUE}
+   * removes it.
+   */
   void schedule(Connection c, long time) {
     if (time == Long.MAX_VALUE) {
       remove(c);

@@ -6,8 +6,8 @@ import java.util.function.IntPredicate;
 /**
  * Chooses local ports for active opens with RFC 6056 §3.3.4, Algorithm 4 ("double-hash port
  * selection"), the algorithm Linux uses: a keyed hash of the remote endpoint picks where in the
- * range to start, and a table of counters indexed by a second hash moves the start on, so ports
- * for one destination are not predictable from ports used for another and are not reused soon.
+ * range to start, and a table of counters indexed by a second hash moves the start on, so ports for
+ * one destination are not predictable from ports used for another and are not reused soon.
  */
 final class EphemeralPorts {
   /** RFC 6056 suggests a table of a few hundred counters; Linux uses 256 (INET_TABLE_PERTURB). */

@@ -7,19 +7,23 @@ import java.nio.ByteOrder;
 
 /**
  * A server's TCP Fast Open cookies (RFC 7413 §4.1.2): a MAC of the client's and the server's
- * addresses under a secret key, SipHash-2-4 of the client's address then the server's, its 64
- * bits written little-endian, as Linux's {@code __tcp_fastopen_cookie_gen_cipher} since 5.2: with
- * the same key a Linux server and synack give a client the same cookie. Two keys, as Linux's
- * {@code tcp_fastopen_key} holds a primary and a backup: cookies are made with the primary and
- * accepted under either, so that rotating the key does not fail the cookies clients hold (§4.1.2:
- * "the server can... expire the cookie by rotating the secret key").
+ * addresses under a secret key, SipHash-2-4 of the client's address then the server's, its 64 bits
+ * written little-endian, as Linux's {@code __tcp_fastopen_cookie_gen_cipher} since 5.2: with the
+ * same key a Linux server and synack give a client the same cookie. Two keys, as Linux's {@code
+ * tcp_fastopen_key} holds a primary and a backup: cookies are made with the primary and accepted
+ * under either, so that rotating the key does not fail the cookies clients hold (§4.1.2: "the
+ * server can... expire the cookie by rotating the secret key").
  */
 final class FastOpenCookies {
   /** Bytes of a cookie we make (Linux's {@code TCP_FASTOPEN_COOKIE_SIZE}). */
   static final int LENGTH = 8;
 
   /** What checking a cookie found. */
-  enum Check { INVALID, PRIMARY, BACKUP }
+  enum Check {
+    INVALID,
+    PRIMARY,
+    BACKUP
+  }
 
   private long primary0;
   private long primary1;
@@ -37,8 +41,10 @@ final class FastOpenCookies {
    * written {@code a0bf63f7-...} stored little-endian); {@code backup} may be null.
    */
   void setKeys(byte[] primary, byte[] backup) {
-    if (primary == null || primary.length != 16) throw new IllegalArgumentException("a fast open key is 16 bytes");
-    if (backup != null && backup.length != 16) throw new IllegalArgumentException("a fast open backup key is 16 bytes");
+    if (primary == null || primary.length != 16)
+      throw new IllegalArgumentException("a fast open key is 16 bytes");
+    if (backup != null && backup.length != 16)
+      throw new IllegalArgumentException("a fast open backup key is 16 bytes");
     ByteBuffer p = ByteBuffer.wrap(primary).order(ByteOrder.LITTLE_ENDIAN);
     primary0 = p.getLong(0);
     primary1 = p.getLong(8);
@@ -59,7 +65,10 @@ final class FastOpenCookies {
     primary1 = k1;
   }
 
-  /** Returns the cookie for a client at {@code client} reaching us at {@code server}, under the primary key. */
+  /**
+   * Returns the cookie for a client at {@code client} reaching us at {@code server}, under the
+   * primary key.
+   */
   byte[] cookie(InetAddress client, InetAddress server) {
     return make(primary0, primary1, client, server);
   }
@@ -67,8 +76,11 @@ final class FastOpenCookies {
   /** Returns whether {@code cookie} is the one either key makes for these addresses. */
   Check check(byte[] cookie, InetAddress client, InetAddress server) {
     if (cookie.length != LENGTH) return Check.INVALID;
-    if (java.security.MessageDigest.isEqual(cookie, make(primary0, primary1, client, server))) return Check.PRIMARY;
-    if (hasBackup && java.security.MessageDigest.isEqual(cookie, make(backup0, backup1, client, server))) return Check.BACKUP;
+    if (java.security.MessageDigest.isEqual(cookie, make(primary0, primary1, client, server)))
+      return Check.PRIMARY;
+    if (hasBackup
+        && java.security.MessageDigest.isEqual(cookie, make(backup0, backup1, client, server)))
+      return Check.BACKUP;
     return Check.INVALID;
   }
 
@@ -78,6 +90,9 @@ final class FastOpenCookies {
     byte[] message = new byte[c.length + s.length];
     System.arraycopy(c, 0, message, 0, c.length);
     System.arraycopy(s, 0, message, c.length, s.length);
-    return ByteBuffer.allocate(LENGTH).order(ByteOrder.LITTLE_ENDIAN).putLong(SipHash.hash(k0, k1, message)).array();
+    return ByteBuffer.allocate(LENGTH)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putLong(SipHash.hash(k0, k1, message))
+        .array();
   }
 }

@@ -15,6 +15,7 @@ final class FragmentIds {
 
   private final long k0;
   private final long k1;
+
   /** The next identification per bucket, less the bucket's keyed start. */
   private final int[] counters = new int[BUCKETS];
 

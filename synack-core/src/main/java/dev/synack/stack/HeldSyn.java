@@ -12,8 +12,10 @@ import dev.synack.wire.TcpSegment;
 public final class HeldSyn implements Attachable {
   private final TcpEndpoints endpoints;
   private final FourTuple id;
+
   /** The SYN's datagram, a copy the host owns, to accept from or to quote in an ICMP error. */
   final IpDatagram datagram;
+
   final TcpSegment syn;
   private boolean answered;
   private Object attachment;
@@ -25,7 +27,10 @@ public final class HeldSyn implements Attachable {
     this.syn = syn;
   }
 
-  /** Returns the connection's addresses and ports as seen from the host: local is where the peer sent the SYN. */
+  /**
+   * Returns the connection's addresses and ports as seen from the host: local is where the peer
+   * sent the SYN.
+   */
   public FourTuple id() {
     return id;
   }
@@ -42,16 +47,19 @@ public final class HeldSyn implements Attachable {
 
   /**
    * Completes the handshake: the host answers with a SYN-ACK from the address the peer used and
-   * returns the connection, in SYN_RECEIVED; its {@code Connected} event comes through
-   * {@link Host#pollEvent} when the peer's ACK arrives. Returns null if the SYN was answered
-   * already or the peer reset it.
+   * returns the connection, in SYN_RECEIVED; its {@code Connected} event comes through {@link
+   * Host#pollEvent} when the peer's ACK arrives. Returns null if the SYN was answered already or
+   * the peer reset it.
    */
   public Connection accept(long now) {
     if (!answer()) return null;
     return endpoints.acceptHeld(this, now);
   }
 
-  /** Refuses the connection with a RST (RFC 9293 §3.10.7.1, as a closed port): the peer sees ECONNREFUSED. */
+  /**
+   * Refuses the connection with a RST (RFC 9293 §3.10.7.1, as a closed port): the peer sees
+   * ECONNREFUSED.
+   */
   public void refuse(long now) {
     if (answer()) endpoints.refuseHeld(this, now);
   }
@@ -68,7 +76,8 @@ public final class HeldSyn implements Attachable {
    * prohibited, 3 address unreachable, 4 port unreachable.
    */
   public void unreachable(int code, long now) {
-    if ((code & ~0xff) != 0) throw new IllegalArgumentException("code out of range 0..255: " + code);
+    if ((code & ~0xff) != 0)
+      throw new IllegalArgumentException("code out of range 0..255: " + code);
     if (answer()) endpoints.unreachableHeld(this, code, now);
   }
 

@@ -20,12 +20,12 @@ import java.util.SplittableRandom;
 /**
  * A host: IP addresses, TCP connections and listeners, driven sans-IO.
  *
- * <p>Calling order, as for a connection: hand in what happened ({@link #handlePacket},
- * {@link #handleTimeout}, or a call on a {@link Connection} or {@link Listener}); then take
- * {@link #pollTransmit(long, ByteBuffer, int, Transmit)} until it returns false and send each packet
- * (or {@link #pollPacket} until null); take {@link #pollEvent} until
- * null; then wait until {@link #pollTimeout} or the next packet, whichever comes first. Nothing
- * here reads a clock or blocks: {@code now} is always passed in, in nanoseconds.
+ * <p>Calling order, as for a connection: hand in what happened ({@link #handlePacket}, {@link
+ * #handleTimeout}, or a call on a {@link Connection} or {@link Listener}); then take {@link
+ * #pollTransmit(long, ByteBuffer, int, Transmit)} until it returns false and send each packet (or
+ * {@link #pollPacket} until null); take {@link #pollEvent} until null; then wait until {@link
+ * #pollTimeout} or the next packet, whichever comes first. Nothing here reads a clock or blocks:
+ * {@code now} is always passed in, in nanoseconds.
  *
  * <p>The host is a facade over parts with one job each: {@link IpInput} (checks, address filter,
  * reassembly, dispatch by protocol number), {@link TcpEndpoints} (connections, listeners, SYN
@@ -48,16 +48,18 @@ public final class Host {
   private final UdpEndpoints udp;
   private final IcmpHandler icmp;
   private final ArrayDeque<HostEvent> events = new ArrayDeque<>();
+
   /** Writes connections' segments into lent buffers, runs of them as super-packets. */
   private final GsoPacket gso = new GsoPacket();
+
   private long lastNow;
 
   /**
    * Creates a host.
    *
-   * @param name   the host's name in traces ("client", "server")
+   * @param name the host's name in traces ("client", "server")
    * @param config its settings; {@link HostConfig#secretSeed()} keys ISNs and port selection
-   * @param trace  where its trace events go
+   * @param trace where its trace events go
    */
   public Host(String name, HostConfig config, TraceSink trace) {
     this.config = config;
@@ -106,8 +108,8 @@ public final class Host {
   }
 
   /**
-   * Returns the connections the host holds (in any state but released), accepted or not, as
-   * {@code netstat} or {@code sockstat} list them. A snapshot: later changes do not show in it.
+   * Returns the connections the host holds (in any state but released), accepted or not, as {@code
+   * netstat} or {@code sockstat} list them. A snapshot: later changes do not show in it.
    */
   public List<Connection> connections() {
     return tcp.connections();
@@ -130,8 +132,8 @@ public final class Host {
    * Listens on a port (passive OPEN, RFC 9293 §3.10.1).
    *
    * @param address the local address, or null for every address of the host
-   * @param backlog the largest number of connections queued in each of the SYN and accept
-   *                queues, capped by somaxconn
+   * @param backlog the largest number of connections queued in each of the SYN and accept queues,
+   *     capped by somaxconn
    * @throws IllegalStateException when another listener has the port ("address already in use")
    */
   public Listener listen(InetAddress address, int port, int backlog) {
@@ -139,8 +141,8 @@ public final class Host {
   }
 
   /**
-   * Listens on a port with TCP settings of its own, which the connections it accepts start with
-   * (a listening socket's options, inherited by the sockets {@code accept} returns).
+   * Listens on a port with TCP settings of its own, which the connections it accepts start with (a
+   * listening socket's options, inherited by the sockets {@code accept} returns).
    *
    * @throws IllegalStateException when another listener has the port ("address already in use")
    */
@@ -155,21 +157,23 @@ public final class Host {
    *
    * @throws IllegalStateException when the port is taken ("address already in use")
    */
-  public Listener listen(InetAddress address, int port, int backlog, TcpConfig tcpConfig, BindOptions bind) {
+  public Listener listen(
+      InetAddress address, int port, int backlog, TcpConfig tcpConfig, BindOptions bind) {
     return tcp.listen(address, port, backlog, tcpConfig, bind);
   }
 
   /**
    * Sets whether the children of a closed {@code SO_REUSEPORT} member go to the rest of its group
-   * (on by default: Linux's {@code net.ipv4.tcp_migrate_req = 1}) or are reset (Linux's default, 0).
+   * (on by default: Linux's {@code net.ipv4.tcp_migrate_req = 1}) or are reset (Linux's default,
+   * 0).
    */
   public void setReusePortMigration(boolean on) {
     tcp.setReusePortMigration(on);
   }
 
   /**
-   * Opens a connection to {@code remote}:{@code remotePort} (active OPEN, RFC 9293 §3.10.1) from the
-   * host's first address of the same family and an ephemeral port.
+   * Opens a connection to {@code remote}:{@code remotePort} (active OPEN, RFC 9293 §3.10.1) from
+   * the host's first address of the same family and an ephemeral port.
    */
   public Connection connect(InetAddress remote, int remotePort, long now) {
     return connect(null, 0, remote, remotePort, now);
@@ -180,7 +184,8 @@ public final class Host {
    *
    * @throws IllegalStateException when the 4-tuple is in use or no local port is free
    */
-  public Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, long now) {
+  public Connection connect(
+      InetAddress local, int localPort, InetAddress remote, int remotePort, long now) {
     return connect(local, localPort, remote, remotePort, config.tcp(), now);
   }
 
@@ -190,9 +195,16 @@ public final class Host {
    *
    * @throws IllegalStateException when the 4-tuple is in use or no local port is free
    */
-  public Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, TcpConfig tcpConfig, long now) {
+  public Connection connect(
+      InetAddress local,
+      int localPort,
+      InetAddress remote,
+      int remotePort,
+      TcpConfig tcpConfig,
+      long now) {
     if (tcpConfig == null) throw new IllegalArgumentException("tcp config is null");
-    if (remotePort < 1 || remotePort > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
+    if (remotePort < 1 || remotePort > 65535)
+      throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
     advance(now);
     return tcp.connect(local, localPort, remote, remotePort, tcpConfig, now);
   }
@@ -200,41 +212,51 @@ public final class Host {
   /**
    * Opens a connection with TCP Fast Open (RFC 7413), as Linux's {@code sendto(MSG_FASTOPEN)}: what
    * of {@code firstData} the send buffer takes is queued before the SYN leaves (the buffer's
-   * position advances), and rides on the SYN when the host holds a cookie for {@code remote}; without one
-   * the SYN asks for a cookie and the data follows the handshake. With client Fast Open off
-   * ({@link #setFastOpen}) this is a plain connect followed by a send.
+   * position advances), and rides on the SYN when the host holds a cookie for {@code remote};
+   * without one the SYN asks for a cookie and the data follows the handshake. With client Fast Open
+   * off ({@link #setFastOpen}) this is a plain connect followed by a send.
    *
    * @throws IllegalStateException when the 4-tuple is in use or no local port is free
    */
-  public Connection connectFastOpen(InetAddress local, int localPort, InetAddress remote, int remotePort, TcpConfig tcpConfig,
-      ByteBuffer firstData, long now) {
+  public Connection connectFastOpen(
+      InetAddress local,
+      int localPort,
+      InetAddress remote,
+      int remotePort,
+      TcpConfig tcpConfig,
+      ByteBuffer firstData,
+      long now) {
     if (tcpConfig == null) throw new IllegalArgumentException("tcp config is null");
     if (firstData == null) throw new IllegalArgumentException("first data is null");
-    if (remotePort < 1 || remotePort > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
+    if (remotePort < 1 || remotePort > 65535)
+      throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
     advance(now);
     return tcp.connect(local, localPort, remote, remotePort, tcpConfig, firstData, now);
   }
 
   /**
-   * Sets TCP Fast Open's mode, the bits of Linux's {@code net.ipv4.tcp_fastopen} (see
-   * {@link TcpFastOpen}'s constants): 1 client, 2 server, 4 client data without a cookie, 0x200
-   * server data without a cookie, 0x400 every listener. The default is 1, as Linux's.
+   * Sets TCP Fast Open's mode, the bits of Linux's {@code net.ipv4.tcp_fastopen} (see {@link
+   * TcpFastOpen}'s constants): 1 client, 2 server, 4 client data without a cookie, 0x200 server
+   * data without a cookie, 0x400 every listener. The default is 1, as Linux's.
    */
   public void setFastOpen(int bits) {
     tcp.fastOpen().setMode(bits);
   }
 
   /**
-   * Sets {@code net.ipv4.tcp_fastopen_blackhole_timeout_sec}: after a connection whose SYN used Fast
-   * Open sees three retransmission timeouts in a row (or gives up), client Fast Open pauses for
-   * this long, doubled per pause in a row (at most 64 times), as Linux's blackhole detection. Zero,
-   * Linux's default since 5.14 and synack's, turns it off.
+   * Sets {@code net.ipv4.tcp_fastopen_blackhole_timeout_sec}: after a connection whose SYN used
+   * Fast Open sees three retransmission timeouts in a row (or gives up), client Fast Open pauses
+   * for this long, doubled per pause in a row (at most 64 times), as Linux's blackhole detection.
+   * Zero, Linux's default since 5.14 and synack's, turns it off.
    */
   public void setFastOpenBlackholeTimeout(java.time.Duration timeout) {
     tcp.fastOpen().setBlackholeTimeout(timeout);
   }
 
-  /** Returns the pauses in a row client Fast Open's blackhole detection has made (0: not paused, or the last one ended well). */
+  /**
+   * Returns the pauses in a row client Fast Open's blackhole detection has made (0: not paused, or
+   * the last one ended well).
+   */
   public int fastOpenBlackholePauses() {
     return tcp.fastOpen().blackholePauses();
   }
@@ -246,14 +268,17 @@ public final class Host {
 
   /**
    * Sets the key server Fast Open cookies are made with, and a backup key under which cookies are
-   * still accepted (null for none), 16 bytes each, as Linux's {@code net.ipv4.tcp_fastopen_key}.
-   * By default the key comes from {@link HostConfig#secretSeed()}.
+   * still accepted (null for none), 16 bytes each, as Linux's {@code net.ipv4.tcp_fastopen_key}. By
+   * default the key comes from {@link HostConfig#secretSeed()}.
    */
   public void setFastOpenKey(byte[] primary, byte[] backup) {
     tcp.fastOpen().cookies().setKeys(primary, backup);
   }
 
-  /** Rotates the Fast Open key: a new one from the host's secret, the old one kept as the backup (RFC 7413 §4.1.2). */
+  /**
+   * Rotates the Fast Open key: a new one from the host's secret, the old one kept as the backup
+   * (RFC 7413 §4.1.2).
+   */
   public void rotateFastOpenKey() {
     tcp.rotateFastOpenKey();
   }
@@ -265,16 +290,16 @@ public final class Host {
   }
 
   /**
-   * Sets the policy that decides about SYNs no connection or listener takes (see
-   * {@link SynPolicy}); with none (the default) such a SYN draws a RST, as a closed port.
+   * Sets the policy that decides about SYNs no connection or listener takes (see {@link
+   * SynPolicy}); with none (the default) such a SYN draws a RST, as a closed port.
    */
   public void setSynPolicy(SynPolicy policy) {
     tcp.setSynPolicy(policy);
   }
 
   /**
-   * Sets which ephemeral ports the host may pick for active opens and UDP endpoints bound to port
-   * 0 ({@link PortFilter#ALL}, the default, for any): a host of a loop group takes only ports whose
+   * Sets which ephemeral ports the host may pick for active opens and UDP endpoints bound to port 0
+   * ({@link PortFilter#ALL}, the default, for any): a host of a loop group takes only ports whose
    * flows its own loop owns. Ports the caller names are never filtered.
    */
   public void setPortFilter(PortFilter filter) {
@@ -285,7 +310,8 @@ public final class Host {
 
   /**
    * Sets where datagrams put back together from fragments go when another host of a loop group owns
-   * their flow ({@link ReassembledHandoff}); {@link ReassembledHandoff#NONE}, the default, keeps them.
+   * their flow ({@link ReassembledHandoff}); {@link ReassembledHandoff#NONE}, the default, keeps
+   * them.
    */
   public void setReassembledHandoff(ReassembledHandoff handoff) {
     if (handoff == null) throw new IllegalArgumentException("reassembled handoff is null");
@@ -293,38 +319,49 @@ public final class Host {
   }
 
   /**
-   * Sets where echo requests to addresses not the host's own go (see {@link EchoRelay}); with
-   * none (the default) the host answers every echo request it takes in itself.
+   * Sets where echo requests to addresses not the host's own go (see {@link EchoRelay}); with none
+   * (the default) the host answers every echo request it takes in itself.
    */
   public void setEchoRelay(EchoRelay relay) {
     icmp.echoRelay = relay;
   }
 
   /**
-   * Sends an echo reply from {@code source} (the relayed request's destination) to
-   * {@code destination}, with the request's identifier and sequence number and {@code data}
-   * (read from its position to its limit during the call).
+   * Sends an echo reply from {@code source} (the relayed request's destination) to {@code
+   * destination}, with the request's identifier and sequence number and {@code data} (read from its
+   * position to its limit during the call).
    */
-  public void sendEchoReply(InetAddress source, InetAddress destination, int identifier, int sequenceNumber, ByteBuffer data,
+  public void sendEchoReply(
+      InetAddress source,
+      InetAddress destination,
+      int identifier,
+      int sequenceNumber,
+      ByteBuffer data,
       long now) {
     advance(now);
-    output.add(Packets.icmp(source, destination, Packets.ICMP_HOP_LIMIT,
-        new IcmpMessage.EchoReply(identifier, sequenceNumber, data.slice())));
+    output.add(
+        Packets.icmp(
+            source,
+            destination,
+            Packets.ICMP_HOP_LIMIT,
+            new IcmpMessage.EchoReply(identifier, sequenceNumber, data.slice())));
   }
 
   /**
-   * Sends an ICMP destination unreachable of {@code code} from {@code source} about
-   * {@code offending} (a whole IP packet as it reached the host, or rebuilt as it was) back to its
-   * source, quoting as much of it as fits: what a forwarder does when a host socket learns that a
-   * relayed datagram's destination is unreachable, as the router on the way would have told the
-   * sender (RFC 792, RFC 4443 §3.1; codes as {@link HeldSyn#unreachable}). Returns false, sending
-   * nothing, when {@code offending} does not parse or no error may be sent about it (RFC 1122
-   * §3.2.2: an ICMP error, a later fragment, a multicast or broadcast address).
+   * Sends an ICMP destination unreachable of {@code code} from {@code source} about {@code
+   * offending} (a whole IP packet as it reached the host, or rebuilt as it was) back to its source,
+   * quoting as much of it as fits: what a forwarder does when a host socket learns that a relayed
+   * datagram's destination is unreachable, as the router on the way would have told the sender (RFC
+   * 792, RFC 4443 §3.1; codes as {@link HeldSyn#unreachable}). Returns false, sending nothing, when
+   * {@code offending} does not parse or no error may be sent about it (RFC 1122 §3.2.2: an ICMP
+   * error, a later fragment, a multicast or broadcast address).
    */
   public boolean sendUnreachable(byte[] offending, InetAddress source, int code, long now) {
     advance(now);
-    if ((code & ~0xff) != 0) throw new IllegalArgumentException("code out of range 0..255: " + code);
-    dev.synack.wire.Parsed<dev.synack.wire.IpDatagram> ip = dev.synack.wire.IpDatagram.parse(ByteBuffer.wrap(offending));
+    if ((code & ~0xff) != 0)
+      throw new IllegalArgumentException("code out of range 0..255: " + code);
+    dev.synack.wire.Parsed<dev.synack.wire.IpDatagram> ip =
+        dev.synack.wire.IpDatagram.parse(ByteBuffer.wrap(offending));
     if (ip.reason() != null) return false;
     byte[] error = Packets.icmpUnreachable(ip.value(), source, code);
     if (error == null) return false;
@@ -373,10 +410,10 @@ public final class Host {
   }
 
   /**
-   * Takes one IP packet, the bytes of {@code packet} from its position to its limit, as
-   * {@link #handlePacket(byte[], long)}. The host reads them during the call only (what it keeps,
-   * received data and fragments, it copies) and leaves the position and limit as they were, so a
-   * driver may read the next packet into the same buffer: one buffer, no array per packet.
+   * Takes one IP packet, the bytes of {@code packet} from its position to its limit, as {@link
+   * #handlePacket(byte[], long)}. The host reads them during the call only (what it keeps, received
+   * data and fragments, it copies) and leaves the position and limit as they were, so a driver may
+   * read the next packet into the same buffer: one buffer, no array per packet.
    */
   public void handlePacket(ByteBuffer packet, long now) {
     handlePacket(packet, false, now);
@@ -387,8 +424,8 @@ public final class Host {
    * for. {@code checksumUnnecessary} is Linux's {@code CHECKSUM_UNNECESSARY}: the link knows the
    * TCP checksum is right, because the sender's stack computed it and the link cannot corrupt a
    * packet (loopback and veth set it, so that the kernel does not sum bytes twice in one machine).
-   * The host then skips verifying the TCP checksum. Only a link that can tell may pass true; the
-   * IP header checksum and ICMP checksums are still verified.
+   * The host then skips verifying the TCP checksum. Only a link that can tell may pass true; the IP
+   * header checksum and ICMP checksums are still verified.
    */
   public void handlePacket(ByteBuffer packet, boolean checksumUnnecessary, long now) {
     advance(now);
@@ -402,9 +439,9 @@ public final class Host {
    * Writes the next IP packet to send into {@code buffer}, from its position on, moves the position
    * past it, says in {@code transmit} what it wrote, and returns true; returns false, writing
    * nothing, when there is none. With {@code maxSegments} above 1 a run of equal segments of one
-   * connection may leave as one GSO super-packet of up to that many segments and 64 KiB, for a
-   * link with segmentation offload to cut ({@link Transmit#segmentSize()}, {@link GsoPacket}); with
-   * 1, every packet is whole. A host that traces packets sends only whole ones.
+   * connection may leave as one GSO super-packet of up to that many segments and 64 KiB, for a link
+   * with segmentation offload to cut ({@link Transmit#segmentSize()}, {@link GsoPacket}); with 1,
+   * every packet is whole. A host that traces packets sends only whole ones.
    *
    * <p>Buffer ownership: lent for the call only; each payload byte is copied once, from the
    * connection's send buffer into it, and nothing is allocated per packet on the steady path. The
@@ -414,14 +451,16 @@ public final class Host {
    *     remaining bytes (it stays first in line): lend 65,535 bytes, which every packet fits in
    */
   public boolean pollTransmit(long now, ByteBuffer buffer, int maxSegments, Transmit transmit) {
-    if (maxSegments < 1) throw new IllegalArgumentException("maxSegments must be at least 1: " + maxSegments);
+    if (maxSegments < 1)
+      throw new IllegalArgumentException("maxSegments must be at least 1: " + maxSegments);
     advance(now);
     int at = buffer.position();
     byte[] queued = output.poll();
     if (queued != null) {
       if (queued.length > buffer.remaining()) {
         output.addFirst(queued);
-        throw new IllegalArgumentException("packet of " + queued.length + " bytes, buffer has " + buffer.remaining());
+        throw new IllegalArgumentException(
+            "packet of " + queued.length + " bytes, buffer has " + buffer.remaining());
       }
       buffer.put(queued);
       transmit.set(queued.length, Ecn.of(queued), 0, 1);
@@ -432,18 +471,23 @@ public final class Host {
     if (c == null) return false;
     FourTuple id = c.id();
     OutboundSegment segment = tcp.outbound();
-    int ipHeader = id.localAddress() instanceof Inet4Address ? Ipv4Packet.MIN_HEADER_LENGTH : Ipv6Packet.HEADER_LENGTH;
+    int ipHeader =
+        id.localAddress() instanceof Inet4Address
+            ? Ipv4Packet.MIN_HEADER_LENGTH
+            : Ipv6Packet.HEADER_LENGTH;
     if (ipHeader + segment.encodedLength() > buffer.remaining()) {
       byte[] packet = Packets.tcp(id.localAddress(), id.remoteAddress(), tcp.hopLimit(), segment);
       output.addFirst(packet);
-      throw new IllegalArgumentException("packet of " + packet.length + " bytes, buffer has " + buffer.remaining());
+      throw new IllegalArgumentException(
+          "packet of " + packet.length + " bytes, buffer has " + buffer.remaining());
     }
     gso.begin(buffer, id.localAddress(), id.remoteAddress(), tcp.hopLimit(), segment);
     int most = output.tracesPackets() ? 1 : maxSegments;
     while (gso.canExtend(most) && tcp.nextSegmentOf(c, now)) {
       if (!gso.extend(segment)) {
         // Taken from the connection, so sent next, whole: a retransmission, a FIN, other options.
-        output.addFirst(Packets.tcp(id.localAddress(), id.remoteAddress(), tcp.hopLimit(), segment));
+        output.addFirst(
+            Packets.tcp(id.localAddress(), id.remoteAddress(), tcp.hopLimit(), segment));
         break;
       }
     }
@@ -496,7 +540,8 @@ public final class Host {
   }
 
   private void advance(long now) {
-    if (now < lastNow) throw new IllegalArgumentException("time went backwards: " + now + " < " + lastNow);
+    if (now < lastNow)
+      throw new IllegalArgumentException("time went backwards: " + now + " < " + lastNow);
     lastNow = now;
   }
 }

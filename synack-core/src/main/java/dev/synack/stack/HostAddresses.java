@@ -46,10 +46,18 @@ final class HostAddresses {
     for (InetAddress a : addresses) {
       if ((a instanceof Inet4Address) == v4) return a;
     }
-    throw new IllegalStateException("host " + hostName + " has no " + (v4 ? "IPv4" : "IPv6") + " address to reach " + remote.getHostAddress());
+    throw new IllegalStateException(
+        "host "
+            + hostName
+            + " has no "
+            + (v4 ? "IPv4" : "IPv6")
+            + " address to reach "
+            + remote.getHostAddress());
   }
 
-  /** Returns the host's own instance of {@code address}, or {@code address} if it is none of them. */
+  /**
+   * Returns the host's own instance of {@code address}, or {@code address} if it is none of them.
+   */
   InetAddress own(InetAddress address) {
     for (InetAddress a : addresses) {
       if (a.equals(address)) return a;

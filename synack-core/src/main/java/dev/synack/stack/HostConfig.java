@@ -5,22 +5,24 @@ import dev.synack.tcp.TcpConfig;
 /**
  * How a {@link Host} behaves. Immutable; the defaults follow Linux where RFCs leave a choice.
  *
- * @param mtu                 the link MTU in bytes; the MSS we announce is derived from it (RFC 9293 §3.7.1)
- * @param hopLimit            TTL / hop limit of packets we send (Linux's ip_default_ttl is 64)
- * @param tcp                 the TCP settings every connection starts with
- * @param somaxconn           upper bound of any listen backlog (Linux net.core.somaxconn, 4096)
- * @param ephemeralPortLow    first port of the ephemeral range (Linux ip_local_port_range 32768)
- * @param ephemeralPortHigh   last port of the ephemeral range (Linux 60999)
- * @param fragmentTimeoutNanos how long an incomplete IPv4 datagram is kept (Linux ipfrag_time, 30 s)
- * @param fragmentMemoryLimit bytes all incomplete datagrams may hold together (Linux ipfrag_high_thresh, 4 MiB)
- * @param secretSeed          seeds the ISN, port-selection and SYN-cookie keys (RFC 6528, RFC 6056, RFC 4987);
- *                            random per host in production, fixed in tests so that runs replay
- * @param synCookies          when listeners answer with SYN cookies (Linux's tcp_syncookies, 1 by default)
- * @param anyDestination      whether packets to any unicast address are taken in, not only to the host's own
- *                            (gVisor's promiscuous NIC, smoltcp's any_ip): replies leave from the address the
- *                            peer used, which is how a forwarder terminates every connection on its link
- * @param heldSynLimit        how many SYNs may wait for the {@link SynPolicy}'s answer at once; more are dropped
- *                            and counted ({@code syn-held-limit})
+ * @param mtu the link MTU in bytes; the MSS we announce is derived from it (RFC 9293 §3.7.1)
+ * @param hopLimit TTL / hop limit of packets we send (Linux's ip_default_ttl is 64)
+ * @param tcp the TCP settings every connection starts with
+ * @param somaxconn upper bound of any listen backlog (Linux net.core.somaxconn, 4096)
+ * @param ephemeralPortLow first port of the ephemeral range (Linux ip_local_port_range 32768)
+ * @param ephemeralPortHigh last port of the ephemeral range (Linux 60999)
+ * @param fragmentTimeoutNanos how long an incomplete IPv4 datagram is kept (Linux ipfrag_time, 30
+ *     s)
+ * @param fragmentMemoryLimit bytes all incomplete datagrams may hold together (Linux
+ *     ipfrag_high_thresh, 4 MiB)
+ * @param secretSeed seeds the ISN, port-selection and SYN-cookie keys (RFC 6528, RFC 6056, RFC
+ *     4987); random per host in production, fixed in tests so that runs replay
+ * @param synCookies when listeners answer with SYN cookies (Linux's tcp_syncookies, 1 by default)
+ * @param anyDestination whether packets to any unicast address are taken in, not only to the host's
+ *     own (gVisor's promiscuous NIC, smoltcp's any_ip): replies leave from the address the peer
+ *     used, which is how a forwarder terminates every connection on its link
+ * @param heldSynLimit how many SYNs may wait for the {@link SynPolicy}'s answer at once; more are
+ *     dropped and counted ({@code syn-held-limit})
  */
 public record HostConfig(
     int mtu,
@@ -37,62 +39,155 @@ public record HostConfig(
     int heldSynLimit) {
 
   public HostConfig {
-    if (mtu < 576 || mtu > 65535) throw new IllegalArgumentException("mtu out of range 576..65535: " + mtu);
-    if (hopLimit < 1 || hopLimit > 255) throw new IllegalArgumentException("hop limit out of range 1..255: " + hopLimit);
-    if (somaxconn < 1) throw new IllegalArgumentException("somaxconn must be positive: " + somaxconn);
+    if (mtu < 576 || mtu > 65535)
+      throw new IllegalArgumentException("mtu out of range 576..65535: " + mtu);
+    if (hopLimit < 1 || hopLimit > 255)
+      throw new IllegalArgumentException("hop limit out of range 1..255: " + hopLimit);
+    if (somaxconn < 1)
+      throw new IllegalArgumentException("somaxconn must be positive: " + somaxconn);
     if (ephemeralPortLow < 1 || ephemeralPortHigh > 65535 || ephemeralPortLow > ephemeralPortHigh) {
-      throw new IllegalArgumentException("bad ephemeral port range: " + ephemeralPortLow + ".." + ephemeralPortHigh);
+      throw new IllegalArgumentException(
+          "bad ephemeral port range: " + ephemeralPortLow + ".." + ephemeralPortHigh);
     }
     if (tcp == null) throw new IllegalArgumentException("tcp config is null");
     if (synCookies == null) throw new IllegalArgumentException("SYN cookie policy is null");
-    if (heldSynLimit < 0) throw new IllegalArgumentException("held SYN limit is negative: " + heldSynLimit);
+    if (heldSynLimit < 0)
+      throw new IllegalArgumentException("held SYN limit is negative: " + heldSynLimit);
   }
 
   /** Returns Linux-like defaults with the given secret seed. */
   public static HostConfig defaults(long secretSeed) {
-    return new HostConfig(1500, 64, TcpConfig.defaults(), 4096, 32768, 60999,
-        30_000_000_000L, 4 << 20, secretSeed, SynCookiePolicy.WHEN_SYN_QUEUE_FULL, false, 1024);
+    return new HostConfig(
+        1500,
+        64,
+        TcpConfig.defaults(),
+        4096,
+        32768,
+        60999,
+        30_000_000_000L,
+        4 << 20,
+        secretSeed,
+        SynCookiePolicy.WHEN_SYN_QUEUE_FULL,
+        false,
+        1024);
   }
 
   /** Returns this configuration with another MTU. */
   public HostConfig withMtu(int newMtu) {
-    return new HostConfig(newMtu, hopLimit, tcp, somaxconn, ephemeralPortLow, ephemeralPortHigh,
-        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed, synCookies, anyDestination, heldSynLimit);
+    return new HostConfig(
+        newMtu,
+        hopLimit,
+        tcp,
+        somaxconn,
+        ephemeralPortLow,
+        ephemeralPortHigh,
+        fragmentTimeoutNanos,
+        fragmentMemoryLimit,
+        secretSeed,
+        synCookies,
+        anyDestination,
+        heldSynLimit);
   }
 
   /** Returns this configuration with other TCP settings. */
   public HostConfig withTcp(TcpConfig newTcp) {
-    return new HostConfig(mtu, hopLimit, newTcp, somaxconn, ephemeralPortLow, ephemeralPortHigh,
-        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed, synCookies, anyDestination, heldSynLimit);
+    return new HostConfig(
+        mtu,
+        hopLimit,
+        newTcp,
+        somaxconn,
+        ephemeralPortLow,
+        ephemeralPortHigh,
+        fragmentTimeoutNanos,
+        fragmentMemoryLimit,
+        secretSeed,
+        synCookies,
+        anyDestination,
+        heldSynLimit);
   }
 
   /** Returns this configuration with another somaxconn. */
   public HostConfig withSomaxconn(int newSomaxconn) {
-    return new HostConfig(mtu, hopLimit, tcp, newSomaxconn, ephemeralPortLow, ephemeralPortHigh,
-        fragmentTimeoutNanos, fragmentMemoryLimit, secretSeed, synCookies, anyDestination, heldSynLimit);
+    return new HostConfig(
+        mtu,
+        hopLimit,
+        tcp,
+        newSomaxconn,
+        ephemeralPortLow,
+        ephemeralPortHigh,
+        fragmentTimeoutNanos,
+        fragmentMemoryLimit,
+        secretSeed,
+        synCookies,
+        anyDestination,
+        heldSynLimit);
   }
 
   /** Returns this configuration with another ephemeral port range. */
   public HostConfig withEphemeralPorts(int low, int high) {
-    return new HostConfig(mtu, hopLimit, tcp, somaxconn, low, high, fragmentTimeoutNanos,
-        fragmentMemoryLimit, secretSeed, synCookies, anyDestination, heldSynLimit);
+    return new HostConfig(
+        mtu,
+        hopLimit,
+        tcp,
+        somaxconn,
+        low,
+        high,
+        fragmentTimeoutNanos,
+        fragmentMemoryLimit,
+        secretSeed,
+        synCookies,
+        anyDestination,
+        heldSynLimit);
   }
 
   /** Returns this configuration with another SYN cookie policy. */
   public HostConfig withSynCookies(SynCookiePolicy policy) {
-    return new HostConfig(mtu, hopLimit, tcp, somaxconn, ephemeralPortLow, ephemeralPortHigh, fragmentTimeoutNanos,
-        fragmentMemoryLimit, secretSeed, policy, anyDestination, heldSynLimit);
+    return new HostConfig(
+        mtu,
+        hopLimit,
+        tcp,
+        somaxconn,
+        ephemeralPortLow,
+        ephemeralPortHigh,
+        fragmentTimeoutNanos,
+        fragmentMemoryLimit,
+        secretSeed,
+        policy,
+        anyDestination,
+        heldSynLimit);
   }
 
   /** Returns this configuration with any-destination mode on or off. */
   public HostConfig withAnyDestination(boolean on) {
-    return new HostConfig(mtu, hopLimit, tcp, somaxconn, ephemeralPortLow, ephemeralPortHigh, fragmentTimeoutNanos,
-        fragmentMemoryLimit, secretSeed, synCookies, on, heldSynLimit);
+    return new HostConfig(
+        mtu,
+        hopLimit,
+        tcp,
+        somaxconn,
+        ephemeralPortLow,
+        ephemeralPortHigh,
+        fragmentTimeoutNanos,
+        fragmentMemoryLimit,
+        secretSeed,
+        synCookies,
+        on,
+        heldSynLimit);
   }
 
   /** Returns this configuration with another bound on SYNs held for the SYN policy. */
   public HostConfig withHeldSynLimit(int limit) {
-    return new HostConfig(mtu, hopLimit, tcp, somaxconn, ephemeralPortLow, ephemeralPortHigh, fragmentTimeoutNanos,
-        fragmentMemoryLimit, secretSeed, synCookies, anyDestination, limit);
+    return new HostConfig(
+        mtu,
+        hopLimit,
+        tcp,
+        somaxconn,
+        ephemeralPortLow,
+        ephemeralPortHigh,
+        fragmentTimeoutNanos,
+        fragmentMemoryLimit,
+        secretSeed,
+        synCookies,
+        anyDestination,
+        limit);
   }
 }

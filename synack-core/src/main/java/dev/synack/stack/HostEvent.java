@@ -1,11 +1,13 @@
 package dev.synack.stack;
 
+import dev.synack.tcp.ConnectionEvent;
 import dev.synack.tcp.TcpError;
 import java.net.InetAddress;
 
-import dev.synack.tcp.ConnectionEvent;
-
-/** Something a {@link Host} tells its user: an event of one connection, a listener with a connection to accept, or news of a UDP endpoint. */
+/**
+ * Something a {@link Host} tells its user: an event of one connection, a listener with a connection
+ * to accept, or news of a UDP endpoint.
+ */
 public sealed interface HostEvent {
   /** An event of one connection (connected, readable, writable, end of stream, closed). */
   record OfConnection(Connection connection, ConnectionEvent event) implements HostEvent {}
@@ -21,6 +23,12 @@ public sealed interface HostEvent {
    * localPort} to {@code remoteAddress}:{@code remotePort}: {@link TcpError#CONNECTION_REFUSED} for
    * port unreachable (ECONNREFUSED), else host or network unreachable.
    */
-  record UdpError(UdpEndpoint endpoint, InetAddress localAddress, int localPort, InetAddress remoteAddress, int remotePort,
-      TcpError error) implements HostEvent {}
+  record UdpError(
+      UdpEndpoint endpoint,
+      InetAddress localAddress,
+      int localPort,
+      InetAddress remoteAddress,
+      int remotePort,
+      TcpError error)
+      implements HostEvent {}
 }

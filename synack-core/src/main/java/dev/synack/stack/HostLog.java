@@ -5,14 +5,16 @@ import dev.synack.trace.TraceSink;
 import dev.synack.wire.TcpSegment;
 
 /**
- * Where a host's parts report what they did: its name in traces, its trace sink and its counters.
- * A dropped packet is counted under its reason and traced with it, in one call.
+ * Where a host's parts report what they did: its name in traces, its trace sink and its counters. A
+ * dropped packet is counted under its reason and traced with it, in one call.
  */
 final class HostLog {
   /** The host's name in traces. */
   final String name;
+
   /** The host's trace sink, never null. */
   final TraceSink trace;
+
   /** What the host counted. */
   final HostCounters counters = new HostCounters();
 
@@ -31,7 +33,10 @@ final class HostLog {
     if (trace.enabled()) trace.accept(new TraceEvent.Note(now, name, conn, text));
   }
 
-  /** Drops a packet that does not parse (bad checksum, lengths, header fields): counted as malformed too (Linux's InErrors, InCsumErrors). */
+  /**
+   * Drops a packet that does not parse (bad checksum, lengths, header fields): counted as malformed
+   * too (Linux's InErrors, InCsumErrors).
+   */
   void dropMalformed(String reason, long now) {
     counters.malformed++;
     drop(reason, "", now);
@@ -41,7 +46,8 @@ final class HostLog {
   void drop(String reason, String conn, long now) {
     counters.drop(reason);
     if (trace.enabled()) {
-      trace.accept(new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.DROP, null, reason));
+      trace.accept(
+          new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.DROP, null, reason));
     }
   }
 
@@ -49,7 +55,14 @@ final class HostLog {
   void drop(String reason, String conn, TcpSegment seg, long now) {
     counters.drop(reason);
     if (trace.enabled()) {
-      trace.accept(new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.DROP, TraceEvent.SegmentInfo.of(seg), reason));
+      trace.accept(
+          new TraceEvent.Segment(
+              now,
+              name,
+              conn,
+              TraceEvent.SegmentAction.DROP,
+              TraceEvent.SegmentInfo.of(seg),
+              reason));
     }
   }
 }

@@ -21,7 +21,10 @@ final class HostOutput {
     outbox.add(packet);
   }
 
-  /** Queues a whole IP packet to leave before every other: a segment a connection made that could not join a run. */
+  /**
+   * Queues a whole IP packet to leave before every other: a segment a connection made that could
+   * not join a run.
+   */
   void addFirst(byte[] packet) {
     outbox.addFirst(packet);
   }

@@ -7,8 +7,8 @@ import java.nio.ByteBuffer;
 
 /**
  * What an ICMPv4 or ICMPv6 error means to TCP: the error a connection reports and whether it is
- * hard, by type and code, as Linux's {@code icmp_err_convert} and {@code icmpv6_err_convert}
- * tables say (RFC 1122 §4.2.3.9, RFC 4443 §3).
+ * hard, by type and code, as Linux's {@code icmp_err_convert} and {@code icmpv6_err_convert} tables
+ * say (RFC 1122 §4.2.3.9, RFC 4443 §3).
  */
 final class IcmpErrors {
   private IcmpErrors() {}
@@ -26,21 +26,22 @@ final class IcmpErrors {
    * ICMPv4 destination unreachable by code (RFC 792, RFC 1122 §3.2.2.1, RFC 1812 §5.2.7.1); code 4,
    * fragmentation needed, is a packet-too-big and has no row. Where Linux has an errno the socket
    * API lacks, the nearest is used: protocol unreachable (ENOPROTOOPT) refuses like port
-   * unreachable, source route failed (EOPNOTSUPP) and host isolated (ENONET) are "host unreachable".
+   * unreachable, source route failed (EOPNOTSUPP) and host isolated (ENONET) are "host
+   * unreachable".
    */
   private static final Meaning[] UNREACHABLE_V4 = {
-    NET_SOFT,  // 0 net unreachable
+    NET_SOFT, // 0 net unreachable
     HOST_SOFT, // 1 host unreachable
-    REFUSED,   // 2 protocol unreachable
-    REFUSED,   // 3 port unreachable
-    null,      // 4 fragmentation needed
+    REFUSED, // 2 protocol unreachable
+    REFUSED, // 3 port unreachable
+    null, // 4 fragmentation needed
     HOST_SOFT, // 5 source route failed
-    NET_HARD,  // 6 destination network unknown
+    NET_HARD, // 6 destination network unknown
     HOST_HARD, // 7 destination host unknown
     HOST_HARD, // 8 source host isolated
-    NET_HARD,  // 9 network administratively prohibited
+    NET_HARD, // 9 network administratively prohibited
     HOST_HARD, // 10 host administratively prohibited
-    NET_SOFT,  // 11 network unreachable for TOS
+    NET_SOFT, // 11 network unreachable for TOS
     HOST_SOFT, // 12 host unreachable for TOS
     HOST_HARD, // 13 communication administratively prohibited
     HOST_HARD, // 14 host precedence violation
@@ -52,19 +53,19 @@ final class IcmpErrors {
    * codes; the socket API says "host unreachable" for them, as ICMPv4's prohibited codes do.
    */
   private static final Meaning[] UNREACHABLE_V6 = {
-    NET_SOFT,  // 0 no route to destination
+    NET_SOFT, // 0 no route to destination
     HOST_HARD, // 1 communication administratively prohibited
     HOST_SOFT, // 2 beyond scope of source address
     HOST_SOFT, // 3 address unreachable
-    REFUSED,   // 4 port unreachable
+    REFUSED, // 4 port unreachable
     HOST_HARD, // 5 source address failed ingress/egress policy
     HOST_HARD, // 6 reject route to destination
   };
 
   /**
-   * Returns what {@code message} tells a connection whose segment of sequence number
-   * {@code quotedSequence} it quotes, or {@code null} when TCP ignores it: source quench
-   * (RFC 6633), redirect, parameter problem, unknown codes.
+   * Returns what {@code message} tells a connection whose segment of sequence number {@code
+   * quotedSequence} it quotes, or {@code null} when TCP ignores it: source quench (RFC 6633),
+   * redirect, parameter problem, unknown codes.
    */
   static IcmpError classify(IcmpMessage message, int version, int quotedSequence) {
     return switch (message) {
@@ -77,12 +78,15 @@ final class IcmpErrors {
       }
       case IcmpMessage.PacketTooBig p -> new IcmpError.PacketTooBig(p.mtu(), quotedSequence);
       // RFC 1122 §4.2.3.9: time exceeded is a soft error; Linux reports EHOSTUNREACH.
-      case IcmpMessage.TimeExceeded x -> new IcmpError.Unreachable(TcpError.HOST_UNREACHABLE, false, quotedSequence);
+      case IcmpMessage.TimeExceeded x ->
+          new IcmpError.Unreachable(TcpError.HOST_UNREACHABLE, false, quotedSequence);
       default -> null;
     };
   }
 
-  /** Returns the name of an error for traces: {@code port-unreachable}, {@code packet-too-big}... */
+  /**
+   * Returns the name of an error for traces: {@code port-unreachable}, {@code packet-too-big}...
+   */
   static String describe(IcmpMessage message, int version) {
     return switch (message) {
       case IcmpMessage.DestinationUnreachable u when version == 4 && u.code() == 4 ->
@@ -104,11 +108,18 @@ final class IcmpErrors {
     };
   }
 
-  /** Returns what an error did to its connection, for the trace; {@code null} when it did nothing (out of window, ignored). */
+  /**
+   * Returns what an error did to its connection, for the trace; {@code null} when it did nothing
+   * (out of window, ignored).
+   */
   static String describe(IcmpError error, IcmpError.Outcome outcome, int mssAfter) {
     return switch (outcome) {
-      case ABORTED -> error instanceof IcmpError.Unreachable u ? "connection aborted: " + u.error().rfcText() : "connection aborted";
-      case REMEMBERED -> "soft error kept until a timeout: " + ((IcmpError.Unreachable) error).error().rfcText();
+      case ABORTED ->
+          error instanceof IcmpError.Unreachable u
+              ? "connection aborted: " + u.error().rfcText()
+              : "connection aborted";
+      case REMEMBERED ->
+          "soft error kept until a timeout: " + ((IcmpError.Unreachable) error).error().rfcText();
       case MSS_LOWERED -> "MSS lowered to " + mssAfter + ", data in flight resent";
       case OUT_OF_WINDOW, IGNORED -> null;
     };

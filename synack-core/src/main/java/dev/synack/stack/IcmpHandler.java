@@ -9,14 +9,15 @@ import dev.synack.wire.Parsed;
 import java.nio.ByteBuffer;
 
 /**
- * ICMPv4 and ICMPv6 input of a host: echo requests are answered (RFC 792, RFC 4443 §4.1), errors
- * go to the transport whose datagram they quote (RFC 1122 §4.2.3.9 for TCP, §4.1.3.3 for UDP).
+ * ICMPv4 and ICMPv6 input of a host: echo requests are answered (RFC 792, RFC 4443 §4.1), errors go
+ * to the transport whose datagram they quote (RFC 1122 §4.2.3.9 for TCP, §4.1.3.3 for UDP).
  */
 final class IcmpHandler implements TransportHandler {
   private final HostLog log;
   private final HostOutput output;
   private final IpInput input;
   private final HostAddresses addresses;
+
   /** Where echo requests to addresses not the host's own go, or null: the host answers them all. */
   EchoRelay echoRelay;
 
@@ -34,8 +35,10 @@ final class IcmpHandler implements TransportHandler {
       log.dropMalformed(parsed.reason(), now);
       return;
     }
-    if (message instanceof IcmpMessage.EchoRequest(int identifier, int sequenceNumber, ByteBuffer data)
-        && echoRelay != null && !addresses.list().contains(ip.destination())) {
+    if (message
+            instanceof IcmpMessage.EchoRequest(int identifier, int sequenceNumber, ByteBuffer data)
+        && echoRelay != null
+        && !addresses.list().contains(ip.destination())) {
       byte[] copy = new byte[data.remaining()];
       data.duplicate().get(copy);
       if (echoRelay.relay(ip.source(), ip.destination(), identifier, sequenceNumber, copy, now)) {

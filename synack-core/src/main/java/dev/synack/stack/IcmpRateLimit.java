@@ -6,11 +6,11 @@ import java.util.Map;
 
 /**
  * Limits the ICMP errors a host sends as Linux does (RFC 1812 §4.3.2.8, RFC 4443 §2.4(f)): a
- * host-wide token bucket of {@code icmp_msgs_per_sec} = 1000 with a burst of
- * {@code icmp_msgs_burst} = 50 ({@code icmp_global_allow}), and per destination
- * ({@code inet_peer_xrlim_allow}) one message per {@code icmp_ratelimit} = 1000 ms with a burst of
- * six ({@code XRLIM_BURST_FACTOR}). Both must allow a message. The per-destination table keeps the
- * most recently used {@link #MAX_PEERS} destinations, so a flood of sources cannot grow it.
+ * host-wide token bucket of {@code icmp_msgs_per_sec} = 1000 with a burst of {@code
+ * icmp_msgs_burst} = 50 ({@code icmp_global_allow}), and per destination ({@code
+ * inet_peer_xrlim_allow}) one message per {@code icmp_ratelimit} = 1000 ms with a burst of six
+ * ({@code XRLIM_BURST_FACTOR}). Both must allow a message. The per-destination table keeps the most
+ * recently used {@link #MAX_PEERS} destinations, so a flood of sources cannot grow it.
  */
 final class IcmpRateLimit {
   static final int MSGS_PER_SEC = 1000;
@@ -28,13 +28,18 @@ final class IcmpRateLimit {
   private long credit = MSGS_BURST;
   private long stamp;
   private boolean started;
-  private final Map<InetAddress, Peer> peers = new LinkedHashMap<>(64, 0.75f, true) {
-    @Override protected boolean removeEldestEntry(Map.Entry<InetAddress, Peer> eldest) {
-      return size() > MAX_PEERS;
-    }
-  };
+  private final Map<InetAddress, Peer> peers =
+      new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<InetAddress, Peer> eldest) {
+          return size() > MAX_PEERS;
+        }
+      };
 
-  /** Returns whether an error to {@code destination} may be sent at {@code now}, and takes its tokens if so. */
+  /**
+   * Returns whether an error to {@code destination} may be sent at {@code now}, and takes its
+   * tokens if so.
+   */
   boolean allow(InetAddress destination, long now) {
     if (!started) {
       started = true;

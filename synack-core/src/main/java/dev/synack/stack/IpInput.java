@@ -7,8 +7,8 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
 /**
- * IP input of a host (RFC 791 §3.2, RFC 8200 §4): parses a packet, checks it is for this host,
- * puts IPv4 and IPv6 fragments back together, and hands each whole datagram to the transport registered
+ * IP input of a host (RFC 791 §3.2, RFC 8200 §4): parses a packet, checks it is for this host, puts
+ * IPv4 and IPv6 fragments back together, and hands each whole datagram to the transport registered
  * for its protocol number.
  */
 final class IpInput {
@@ -17,16 +17,26 @@ final class IpInput {
   private final Ipv4Reassembly reassembly;
   private final Ipv6Reassembly reassembly6;
   private final TransportHandler[] handlers = new TransportHandler[256];
-  /** Where reassembled datagrams another loop owns go; {@link ReassembledHandoff#NONE} for a host alone. */
+
+  /**
+   * Where reassembled datagrams another loop owns go; {@link ReassembledHandoff#NONE} for a host
+   * alone.
+   */
   ReassembledHandoff reassembledHandoff = ReassembledHandoff.NONE;
-  /** Bounds the time exceeded errors reassembly timeouts send, per destination and overall, as Linux's icmp_ratelimit. */
+
+  /**
+   * Bounds the time exceeded errors reassembly timeouts send, per destination and overall, as
+   * Linux's icmp_ratelimit.
+   */
   private final IcmpRateLimit rateLimit = new IcmpRateLimit();
 
   IpInput(HostLog log, HostAddresses addresses, HostConfig config) {
     this.log = log;
     this.addresses = addresses;
-    this.reassembly = new Ipv4Reassembly(config.fragmentTimeoutNanos(), config.fragmentMemoryLimit());
-    this.reassembly6 = new Ipv6Reassembly(Ipv6Reassembly.TIMEOUT_NANOS, config.fragmentMemoryLimit());
+    this.reassembly =
+        new Ipv4Reassembly(config.fragmentTimeoutNanos(), config.fragmentMemoryLimit());
+    this.reassembly6 =
+        new Ipv6Reassembly(Ipv6Reassembly.TIMEOUT_NANOS, config.fragmentMemoryLimit());
   }
 
   /** Registers the transport for a protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6). */
@@ -39,7 +49,9 @@ final class IpInput {
     return protocol < 0 || protocol > 255 ? null : handlers[protocol];
   }
 
-  /** Takes one IP packet from the link, from its position to its limit (read during the call only). */
+  /**
+   * Takes one IP packet from the link, from its position to its limit (read during the call only).
+   */
   void handlePacket(ByteBuffer packet, boolean checksumUnnecessary, long now) {
     log.counters.packetsIn++;
     ByteBuffer datagram = packet.slice();
@@ -61,17 +73,18 @@ final class IpInput {
    * {@code ip_expire} and {@code ip6_expire_frag_queue} do; rate-limited.
    */
   void expire(long now, HostOutput output) {
-    java.util.function.Consumer<byte[]> timeExceeded = first -> {
-      byte[] error = ReassemblyTimeExceeded.packet(first);
-      if (error == null) return;
-      InetAddress to = ReassemblyTimeExceeded.destination(error);
-      if (!rateLimit.allow(to, now)) {
-        log.counters.drop("icmp-rate-limited");
-        return;
-      }
-      log.counters.timeExceededSent++;
-      output.add(error);
-    };
+    java.util.function.Consumer<byte[]> timeExceeded =
+        first -> {
+          byte[] error = ReassemblyTimeExceeded.packet(first);
+          if (error == null) return;
+          InetAddress to = ReassemblyTimeExceeded.destination(error);
+          if (!rateLimit.allow(to, now)) {
+            log.counters.drop("icmp-rate-limited");
+            return;
+          }
+          log.counters.timeExceededSent++;
+          output.add(error);
+        };
     int expired = reassembly.expire(now, timeExceeded);
     for (int i = 0; i < expired; i++) log.drop("ipv4-reassembly-timeout", "", now);
     int expired6 = reassembly6.expire(now, timeExceeded);
@@ -107,7 +120,8 @@ final class IpInput {
       }
       if (whole != null) {
         log.counters.datagramsReassembled++;
-        if (!reassembledHandoff.handOff(whole, now)) handleDatagram(ByteBuffer.wrap(whole), false, now);
+        if (!reassembledHandoff.handOff(whole, now))
+          handleDatagram(ByteBuffer.wrap(whole), false, now);
       } else if (reason != null) {
         log.drop(reason, "", now);
       }

@@ -32,13 +32,14 @@ final class Ipv4Reassembly {
   }
 
   /**
-   * Adds one fragment; returns the whole datagram (a new IPv4 packet without fragment fields)
-   * when this fragment completes it, or null. After a null, {@link #lastDropReason()} says whether
-   * the fragment or its datagram was dropped.
+   * Adds one fragment; returns the whole datagram (a new IPv4 packet without fragment fields) when
+   * this fragment completes it, or null. After a null, {@link #lastDropReason()} says whether the
+   * fragment or its datagram was dropped.
    */
   byte[] add(IpDatagram ip, byte[] packet, long now) {
     lastDropReason = null;
-    if (!(Ipv4Packet.wrap(ByteBuffer.wrap(packet)) instanceof Parsed.Ok<Ipv4Packet>(Ipv4Packet v4))) {
+    if (!(Ipv4Packet.wrap(ByteBuffer.wrap(packet))
+        instanceof Parsed.Ok<Ipv4Packet>(Ipv4Packet v4))) {
       return dropped("ipv4-fragment-malformed");
     }
     int offset = v4.fragmentOffset() * 8; // the field counts 8-byte blocks (RFC 791 §3.1)
@@ -49,7 +50,8 @@ final class Ipv4Reassembly {
       return dropped("ipv4-fragment-too-large");
     }
     if (!last && (length % 8) != 0) {
-      return dropped("ipv4-fragment-bad-length"); // RFC 791: all but the last carry multiples of 8 bytes
+      return dropped(
+          "ipv4-fragment-bad-length"); // RFC 791: all but the last carry multiples of 8 bytes
     }
     Key key = new Key(ip.source(), ip.destination(), v4.identification(), v4.protocol());
     FragmentedDatagram p = partials.get(key);
@@ -103,7 +105,8 @@ final class Ipv4Reassembly {
 
   /**
    * Drops every incomplete datagram whose time is up and gives the start of each one's first
-   * fragment, when it came, to {@code firstFragments} (for RFC 792's time exceeded); returns how many.
+   * fragment, when it came, to {@code firstFragments} (for RFC 792's time exceeded); returns how
+   * many.
    */
   int expire(long now, java.util.function.Consumer<byte[]> firstFragments) {
     int expired = 0;
@@ -134,9 +137,13 @@ final class Ipv4Reassembly {
     return null;
   }
 
-  private record Key(InetAddress source, InetAddress destination, int identification, int protocol) {}
+  private record Key(
+      InetAddress source, InetAddress destination, int identification, int protocol) {}
 
-  /** Returns the IPv4 packet of a complete datagram: the first fragment's header, offset 0, no MF, a new checksum. */
+  /**
+   * Returns the IPv4 packet of a complete datagram: the first fragment's header, offset 0, no MF, a
+   * new checksum.
+   */
   private static byte[] assemble(FragmentedDatagram p) {
     int headerLength = p.firstHeader.length;
     byte[] whole = new byte[headerLength + p.totalLength];

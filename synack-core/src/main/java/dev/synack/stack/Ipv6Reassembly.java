@@ -10,19 +10,23 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Puts fragmented IPv6 datagrams back together (RFC 8200 §4.5) within the same limits as
- * {@link Ipv4Reassembly}: a datagram not complete 60 seconds after its first fragment arrived is
- * dropped (RFC 8200 §4.5, Linux's {@code ip6frag_time}), all incomplete datagrams together hold at
- * most a memory limit, and a fragment that overlaps another drops the whole datagram (RFC 5722 §4).
- * Atomic fragments (offset 0, M clear) never come here: the parser reads through their fragment
- * header and they are processed in isolation (RFC 6946 §4).
+ * Puts fragmented IPv6 datagrams back together (RFC 8200 §4.5) within the same limits as {@link
+ * Ipv4Reassembly}: a datagram not complete 60 seconds after its first fragment arrived is dropped
+ * (RFC 8200 §4.5, Linux's {@code ip6frag_time}), all incomplete datagrams together hold at most a
+ * memory limit, and a fragment that overlaps another drops the whole datagram (RFC 5722 §4). Atomic
+ * fragments (offset 0, M clear) never come here: the parser reads through their fragment header and
+ * they are processed in isolation (RFC 6946 §4).
  *
  * <p>Where RFC 8200 §4.5 asks for an ICMPv6 parameter problem (a fragment not a multiple of 8 bytes
  * long, or one that ends past 65,535), we drop and count, and send nothing.
  */
 final class Ipv6Reassembly {
-  /** RFC 8200 §4.5: "If insufficient fragments are received to complete reassembly of a packet within 60 seconds". */
+  /**
+   * RFC 8200 §4.5: "If insufficient fragments are received to complete reassembly of a packet
+   * within 60 seconds".
+   */
   static final long TIMEOUT_NANOS = 60_000_000_000L;
+
   private static final int MAX_PAYLOAD = 65535;
 
   private final long timeoutNanos;
@@ -38,14 +42,15 @@ final class Ipv6Reassembly {
 
   /**
    * Adds one fragment (a packet whose fragment header has an offset or M set); returns the whole
-   * datagram when this fragment completes it: the first fragment's unfragmentable part, its fragment
-   * header taken out, the next header that named it set to the fragment header's next header, and
-   * the payload length of the whole. Else returns null, and {@link #lastDropReason()} says whether
-   * the fragment or its datagram was dropped.
+   * datagram when this fragment completes it: the first fragment's unfragmentable part, its
+   * fragment header taken out, the next header that named it set to the fragment header's next
+   * header, and the payload length of the whole. Else returns null, and {@link #lastDropReason()}
+   * says whether the fragment or its datagram was dropped.
    */
   byte[] add(byte[] packet, long now) {
     lastDropReason = null;
-    if (!(Ipv6Packet.wrap(ByteBuffer.wrap(packet)) instanceof Parsed.Ok<Ipv6Packet>(Ipv6Packet v6)) || !v6.isFragment()) {
+    if (!(Ipv6Packet.wrap(ByteBuffer.wrap(packet)) instanceof Parsed.Ok<Ipv6Packet>(Ipv6Packet v6))
+        || !v6.isFragment()) {
       return dropped("ipv6-fragment-malformed");
     }
     int offset = v6.fragmentOffset() * 8;
@@ -57,7 +62,8 @@ final class Ipv6Reassembly {
       return dropped("ipv6-fragment-too-large"); // RFC 8200 §4.5: beyond 65,535 octets
     }
     if (!last && (length % 8) != 0) {
-      return dropped("ipv6-fragment-bad-length"); // RFC 8200 §4.5: M set and not a multiple of 8 octets
+      return dropped(
+          "ipv6-fragment-bad-length"); // RFC 8200 §4.5: M set and not a multiple of 8 octets
     }
     if (length == 0 && !last) {
       return dropped("ipv6-fragment-bad-length");
@@ -129,7 +135,8 @@ final class Ipv6Reassembly {
 
   /**
    * Drops every incomplete datagram whose time is up and gives the start of each one's first
-   * fragment, when it came, to {@code firstFragments} (RFC 8200 §4.5's time exceeded); returns how many.
+   * fragment, when it came, to {@code firstFragments} (RFC 8200 §4.5's time exceeded); returns how
+   * many.
    */
   int expire(long now, java.util.function.Consumer<byte[]> firstFragments) {
     int expired = 0;

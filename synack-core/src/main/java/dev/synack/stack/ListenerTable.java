@@ -9,33 +9,38 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A host's listeners by port, with Linux's bind rules for them ({@code inet_csk_bind_conflict})
- * and its {@code SO_REUSEPORT} groups ({@code sock_reuseport.c}).
+ * A host's listeners by port, with Linux's bind rules for them ({@code inet_csk_bind_conflict}) and
+ * its {@code SO_REUSEPORT} groups ({@code sock_reuseport.c}).
  *
  * <ul>
  *   <li>Two listeners whose addresses overlap (equal, or one the wildcard) may share a port only
- *       when both set {@code SO_REUSEPORT}; {@code SO_REUSEADDR} never lets two listeners share one,
- *       as on Linux (BSD lets a specific address beside a wildcard; Linux does not).</li>
+ *       when both set {@code SO_REUSEPORT}; {@code SO_REUSEADDR} never lets two listeners share
+ *       one, as on Linux (BSD lets a specific address beside a wildcard; Linux does not).
  *   <li>Without {@code SO_REUSEADDR}, a listener may not take a port that a connection still holds
  *       on an overlapping address, TIME-WAIT included: Linux's EADDRINUSE that servers restarted
- *       within 2 MSL meet. With it, connections never conflict (Linux: both sockets have
- *       {@code sk_reuse} and the other is not listening; synack's connections count as having it).</li>
+ *       within 2 MSL meet. With it, connections never conflict (Linux: both sockets have {@code
+ *       sk_reuse} and the other is not listening; synack's connections count as having it).
  *   <li>A SYN goes to the listener on its exact local address before a wildcard one; among the
  *       members of a {@code SO_REUSEPORT} group on that address, to the one a keyed hash of the
  *       4-tuple picks, as Linux's {@code reuseport_select_sock} with {@code inet_ehashfn} and
  *       {@code reciprocal_scale}: a flow's packets (its SYN, retransmitted SYNs, the ACK of a SYN
- *       cookie) all go to one member while the group is unchanged.</li>
+ *       cookie) all go to one member while the group is unchanged.
  * </ul>
  */
 final class ListenerTable {
-  /** Domain separation: the group hash's key differs from the port-selection key it is made from. */
+  /**
+   * Domain separation: the group hash's key differs from the port-selection key it is made from.
+   */
   private static final long REUSEPORT_KEY_TWEAK = 0x7265_7573_6570_6f72L; // "reuseport"
 
   private final Map<Integer, List<Listener>> byPort = new HashMap<>();
   private final long k0;
   private final long k1;
 
-  /** Makes an empty table; {@code k0}, {@code k1} key the hash that spreads flows over a group's members. */
+  /**
+   * Makes an empty table; {@code k0}, {@code k1} key the hash that spreads flows over a group's
+   * members.
+   */
   ListenerTable(long k0, long k1) {
     this.k0 = k0 ^ REUSEPORT_KEY_TWEAK;
     this.k1 = k1;
@@ -69,7 +74,10 @@ final class ListenerTable {
       }
     }
     if (!l.reuseAddress() && connectionOn.test(l.address())) {
-      throw new IllegalStateException("address already in use: port " + l.port() + " (a connection holds it; SO_REUSEADDR is off)");
+      throw new IllegalStateException(
+          "address already in use: port "
+              + l.port()
+              + " (a connection holds it; SO_REUSEADDR is off)");
     }
     byPort.computeIfAbsent(l.port(), p -> new ArrayList<>(1)).add(l);
   }
@@ -102,19 +110,26 @@ final class ListenerTable {
     return null;
   }
 
-  /** Returns the other members of {@code l}'s {@code SO_REUSEPORT} group (same port, same address), oldest first. */
+  /**
+   * Returns the other members of {@code l}'s {@code SO_REUSEPORT} group (same port, same address),
+   * oldest first.
+   */
   List<Listener> groupOf(Listener l) {
     List<Listener> members = new ArrayList<>();
     if (!l.reusePort()) return members;
     List<Listener> onPort = byPort.get(l.port());
     if (onPort == null) return members;
     for (Listener m : onPort) {
-      if (m != l && m.reusePort() && java.util.Objects.equals(m.address(), l.address())) members.add(m);
+      if (m != l && m.reusePort() && java.util.Objects.equals(m.address(), l.address()))
+        members.add(m);
     }
     return members;
   }
 
-  /** Returns the member of {@code members} the hash of {@code id} picks ({@code reciprocal_scale} of the hash over their count). */
+  /**
+   * Returns the member of {@code members} the hash of {@code id} picks ({@code reciprocal_scale} of
+   * the hash over their count).
+   */
   Listener pickAmong(List<Listener> members, FourTuple id) {
     if (members.size() == 1) return members.getFirst();
     return members.get(scale(hash(id), members.size()));
@@ -128,7 +143,10 @@ final class ListenerTable {
     throw new IllegalStateException("listener table changed during a lookup");
   }
 
-  /** Linux's {@code reciprocal_scale}: the hash's high bits times n, so that every member gets an equal share. */
+  /**
+   * Linux's {@code reciprocal_scale}: the hash's high bits times n, so that every member gets an
+   * equal share.
+   */
   private static int scale(long hash, int n) {
     return (int) (((hash >>> 32) * n) >>> 32);
   }

@@ -1,8 +1,8 @@
 package dev.synack.stack;
 
 /**
- * Thrown when a datagram is larger than the MTU and may not be fragmented: the socket API's
- * {@code EMSGSIZE} ("message too long").
+ * Thrown when a datagram is larger than the MTU and may not be fragmented: the socket API's {@code
+ * EMSGSIZE} ("message too long").
  */
 public final class MessageTooLongException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;

@@ -8,30 +8,34 @@ import java.util.Map;
 /**
  * The path MTUs a host learned from ICMP, per destination (RFC 1191 §4, RFC 8201 §4), as Linux
  * keeps them in route exceptions ({@code fib_nh_exception}, {@code ip6_rt_update_pmtu}) for every
- * socket to that destination: what UDP sends are fragmented to, or refused at, as with
- * {@code IP_PMTUDISC_WANT} and {@code IP_PMTUDISC_DO}. An entry only ever lowers the link's MTU,
- * never below Linux's {@code ip_rt_min_pmtu} (552) for IPv4, and IPv6's 1280 (RFC 8200 §5: a
- * smaller report is discarded); it expires after 10 minutes ({@code ip_rt_mtu_expires}), after
- * which the link's MTU is tried again (RFC 1191 §6.3). At most {@link #LIMIT} destinations are
- * kept, the least recently learned forgotten first, so that forged ICMP cannot grow it without bound.
+ * socket to that destination: what UDP sends are fragmented to, or refused at, as with {@code
+ * IP_PMTUDISC_WANT} and {@code IP_PMTUDISC_DO}. An entry only ever lowers the link's MTU, never
+ * below Linux's {@code ip_rt_min_pmtu} (552) for IPv4, and IPv6's 1280 (RFC 8200 §5: a smaller
+ * report is discarded); it expires after 10 minutes ({@code ip_rt_mtu_expires}), after which the
+ * link's MTU is tried again (RFC 1191 §6.3). At most {@link #LIMIT} destinations are kept, the
+ * least recently learned forgotten first, so that forged ICMP cannot grow it without bound.
  */
 final class PathMtus {
   /** Linux's {@code ip_rt_min_pmtu}: an IPv4 report below it is raised to it. */
   static final int MIN_IPV4 = 552;
+
   /** RFC 8200 §5: IPv6's minimum link MTU. */
   static final int MIN_IPV6 = 1280;
+
   /** Linux's {@code ip_rt_mtu_expires}: 600 s. */
   static final long EXPIRES_NANOS = 600_000_000_000L;
+
   static final int LIMIT = 4096;
 
   private record Learned(int mtu, long expires) {}
 
-  private final Map<InetAddress, Learned> byDestination = new LinkedHashMap<>(16, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<InetAddress, Learned> eldest) {
-      return size() > LIMIT;
-    }
-  };
+  private final Map<InetAddress, Learned> byDestination =
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<InetAddress, Learned> eldest) {
+          return size() > LIMIT;
+        }
+      };
 
   /**
    * Takes an ICMP report that the path to {@code destination} carries at most {@code reported}
@@ -51,7 +55,10 @@ final class PathMtus {
     return true;
   }
 
-  /** Returns the MTU to use towards {@code destination}: the one learned while it lasts, else the link's. */
+  /**
+   * Returns the MTU to use towards {@code destination}: the one learned while it lasts, else the
+   * link's.
+   */
   int mtu(InetAddress destination, int linkMtu, long now) {
     if (byDestination.isEmpty()) return linkMtu;
     Learned e = byDestination.get(destination);

@@ -15,9 +15,10 @@ public interface PortFilter {
   PortFilter ALL = (protocol, local, localPort, remote, remotePort) -> true;
 
   /**
-   * Returns whether the host may take {@code localPort} on {@code local} for a flow of IP
-   * {@code protocol} (6 for TCP, 17 for UDP) to {@code remote}:{@code remotePort}; for a UDP
-   * endpoint bound to no peer, {@code remote} is null and {@code remotePort} 0.
+   * Returns whether the host may take {@code localPort} on {@code local} for a flow of IP {@code
+   * protocol} (6 for TCP, 17 for UDP) to {@code remote}:{@code remotePort}; for a UDP endpoint
+   * bound to no peer, {@code remote} is null and {@code remotePort} 0.
    */
-  boolean accepts(int protocol, InetAddress local, int localPort, InetAddress remote, int remotePort);
+  boolean accepts(
+      int protocol, InetAddress local, int localPort, InetAddress remote, int remotePort);
 }

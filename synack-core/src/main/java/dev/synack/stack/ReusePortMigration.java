@@ -6,17 +6,21 @@ import java.util.List;
 
 /**
  * Hands the children of a closed {@code SO_REUSEPORT} member to the rest of its group, as Linux
- * with {@code net.ipv4.tcp_migrate_req = 1}: {@code inet_csk_listen_stop} moves the accept queue
- * to the listener {@code reuseport_migrate_sock} picks by the child's hash, and a request still in
- * the handshake follows when its ACK (or its SYN-ACK timer) comes. Here the handshake's children
- * move at once, to the member the same hash picks, with their place in the Fast Open queue.
- * Linux's default ({@code tcp_migrate_req = 0}) resets them instead.
+ * with {@code net.ipv4.tcp_migrate_req = 1}: {@code inet_csk_listen_stop} moves the accept queue to
+ * the listener {@code reuseport_migrate_sock} picks by the child's hash, and a request still in the
+ * handshake follows when its ACK (or its SYN-ACK timer) comes. Here the handshake's children move
+ * at once, to the member the same hash picks, with their place in the Fast Open queue. Linux's
+ * default ({@code tcp_migrate_req = 0}) resets them instead.
  */
 final class ReusePortMigration {
   private ReusePortMigration() {}
 
-  /** Moves every child of {@code closed} to a member of {@code group}, telling each new owner of an accept-queue arrival. */
-  static void migrate(Listener closed, List<Listener> group, ListenerTable table, ArrayDeque<HostEvent> events) {
+  /**
+   * Moves every child of {@code closed} to a member of {@code group}, telling each new owner of an
+   * accept-queue arrival.
+   */
+  static void migrate(
+      Listener closed, List<Listener> group, ListenerTable table, ArrayDeque<HostEvent> events) {
     for (Connection child : new ArrayList<>(closed.synQueue)) {
       Listener to = table.pickAmong(group, child.id());
       move(closed, to, child);

@@ -1,6 +1,9 @@
 package dev.synack.stack;
 
-/** When a listener answers a SYN with a SYN cookie instead of a SYN-queue entry (Linux's {@code tcp_syncookies}). */
+/**
+ * When a listener answers a SYN with a SYN cookie instead of a SYN-queue entry (Linux's {@code
+ * tcp_syncookies}).
+ */
 public enum SynCookiePolicy {
   /** Never (tcp_syncookies = 0): a SYN that finds the SYN queue full is dropped. */
   OFF,

@@ -13,37 +13,56 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * SYN cookies (RFC 4987 §3.6) in Linux's scheme ({@code net/ipv4/syncookies.c}): when a
- * listener's SYN queue is full, the SYN-ACK's sequence number carries what the half-open entry
- * would have held, and no state is kept; the ACK that completes the handshake gives it back.
+ * SYN cookies (RFC 4987 §3.6) in Linux's scheme ({@code net/ipv4/syncookies.c}): when a listener's
+ * SYN queue is full, the SYN-ACK's sequence number carries what the half-open entry would have
+ * held, and no state is kept; the ACK that completes the handshake gives it back.
  *
  * <pre>
  *   ISS = H0(4-tuple) + SEG.SEQ + (count &lt;&lt; 24) + ((H1(4-tuple, count) + mssIndex) mod 2^24)
  * </pre>
+ *
  * where H0 and H1 are SipHash-2-4 under two secret keys, {@code count} is a counter of 64-second
  * periods (Linux: {@code jiffies / (60 * HZ)}), and {@code mssIndex} picks the peer's MSS from a
  * table of four common values. A cookie is valid for the period it was made in and the next one
- * (Linux's {@code MAX_SYNCOOKIE_AGE}), so 64 to 128 seconds. When the SYN had timestamps, the
- * other options the peer offered (window scale and SACK-permitted) ride in the low 6 bits of our
- * TSval, which the peer echoes in TSecr (Linux's {@code cookie_init_timestamp}); without
- * timestamps, a cookie SYN-ACK offers neither, as on Linux.
+ * (Linux's {@code MAX_SYNCOOKIE_AGE}), so 64 to 128 seconds. When the SYN had timestamps, the other
+ * options the peer offered (window scale and SACK-permitted) ride in the low 6 bits of our TSval,
+ * which the peer echoes in TSecr (Linux's {@code cookie_init_timestamp}); without timestamps, a
+ * cookie SYN-ACK offers neither, as on Linux.
  *
  * <p>Immutable; the keys are injected (drawn from the host's secret), so runs replay.
  */
 final class SynCookies {
-  /** How long one value of {@code count} lasts: Linux's {@code TCP_SYNCOOKIE_PERIOD}, 60 s of jiffies; 2^36 ns here. */
+  /**
+   * How long one value of {@code count} lasts: Linux's {@code TCP_SYNCOOKIE_PERIOD}, 60 s of
+   * jiffies; 2^36 ns here.
+   */
   static final int PERIOD_SHIFT = 36;
+
   static final long PERIOD_NANOS = 1L << PERIOD_SHIFT;
   private static final int COOKIE_BITS = 24;
   private static final int COOKIE_MASK = (1 << COOKIE_BITS) - 1;
-  /** A cookie is checked against the current period and the one before (Linux's MAX_SYNCOOKIE_AGE = 2). */
+
+  /**
+   * A cookie is checked against the current period and the one before (Linux's MAX_SYNCOOKIE_AGE =
+   * 2).
+   */
   private static final int MAX_AGE = 2;
+
   /** The MSS values a cookie can carry (Linux's {@code msstab}), IPv4. */
   private static final int[] MSS_V4 = {536, 1300, 1440, 1460};
-  /** The MSS values for IPv6 (Linux's {@code msstab} in syncookies.c for IPv6: 1280, 1480, 1500, 9000 less 60). */
+
+  /**
+   * The MSS values for IPv6 (Linux's {@code msstab} in syncookies.c for IPv6: 1280, 1480, 1500,
+   * 9000 less 60).
+   */
   private static final int[] MSS_V6 = {1220, 1420, 1440, 8940};
-  /** The low TSval bits that carry options: 4 of window scale (15: none), SACK-permitted, and one spare (ECN on Linux). */
+
+  /**
+   * The low TSval bits that carry options: 4 of window scale (15: none), SACK-permitted, and one
+   * spare (ECN on Linux).
+   */
   private static final int TS_OPTION_BITS = 6;
+
   private static final int TS_MASK = (1 << TS_OPTION_BITS) - 1;
   private static final int NO_WSCALE = 0xf;
   private static final int SACK_BIT = 1 << 4;
@@ -66,7 +85,10 @@ final class SynCookies {
   /** The options a cookie's timestamp gives back. */
   record TimestampOptions(int windowScale, boolean sackPermitted) {}
 
-  /** Returns the index of the largest table MSS not above {@code peerMss} (the smallest entry when all are above). */
+  /**
+   * Returns the index of the largest table MSS not above {@code peerMss} (the smallest entry when
+   * all are above).
+   */
   static int mssIndex(int peerMss, boolean ipv6) {
     int[] table = ipv6 ? MSS_V6 : MSS_V4;
     int i = table.length - 1;
@@ -85,13 +107,15 @@ final class SynCookies {
    */
   int cookie(FourTuple id, int peerIss, int mssIndex, long now) {
     int count = (int) (now >>> PERIOD_SHIFT);
-    return hash(id, 0, k0, k1) + peerIss + (count << COOKIE_BITS)
+    return hash(id, 0, k0, k1)
+        + peerIss
+        + (count << COOKIE_BITS)
         + ((hash(id, count, k2, k3) + mssIndex) & COOKIE_MASK);
   }
 
   /**
-   * Checks the cookie an ACK returns: {@code cookie} is SEG.ACK - 1 and {@code peerIss} is
-   * SEG.SEQ - 1. Returns what it encoded, or {@code null} when it is not a cookie of ours, or too old.
+   * Checks the cookie an ACK returns: {@code cookie} is SEG.ACK - 1 and {@code peerIss} is SEG.SEQ
+   * - 1. Returns what it encoded, or {@code null} when it is not a cookie of ours, or too old.
    */
   Decoded check(FourTuple id, int peerIss, int cookie, long now, boolean ipv6) {
     int count = (int) (now >>> PERIOD_SHIFT);
@@ -107,10 +131,13 @@ final class SynCookies {
   /**
    * Returns our TSval for a cookie SYN-ACK: the clock {@code tsNow} with its low 6 bits replaced by
    * the peer's window scale (or none) and SACK-permitted, moved back one step if that put it ahead
-   * of the clock, so that the timestamps we send never go backwards (Linux's {@code cookie_init_timestamp}).
+   * of the clock, so that the timestamps we send never go backwards (Linux's {@code
+   * cookie_init_timestamp}).
    */
   static int timestamp(int tsNow, int peerWindowScale, boolean sackPermitted) {
-    int options = (peerWindowScale < 0 ? NO_WSCALE : Math.min(peerWindowScale, 14)) | (sackPermitted ? SACK_BIT : 0);
+    int options =
+        (peerWindowScale < 0 ? NO_WSCALE : Math.min(peerWindowScale, 14))
+            | (sackPermitted ? SACK_BIT : 0);
     int ts = (tsNow & ~TS_MASK) | options;
     if (SeqNum.gt(ts, tsNow)) ts -= TS_MASK + 1;
     return ts;
@@ -126,15 +153,18 @@ final class SynCookies {
       return tcp.withWindowScale(false, tcp.windowScaleShift()).withSackPermitted(false);
     }
     int tsNow = (int) Math.floorDiv(now, 1_000_000L) + tcp.timestampOffset();
-    int tsVal = timestamp(tsNow, tcp.windowScale() ? syn.options().windowScale() : -1,
-        tcp.sackPermitted() && syn.options().sackPermitted());
+    int tsVal =
+        timestamp(
+            tsNow,
+            tcp.windowScale() ? syn.options().windowScale() : -1,
+            tcp.sackPermitted() && syn.options().sackPermitted());
     return tcp.withTimestamps(true, tcp.timestampOffset() + (tsVal - tsNow));
   }
 
   /**
-   * Returns the SYN a valid cookie {@code ack} stands for: sequence number SEG.SEQ - 1, the MSS from
-   * the table and, when the ACK echoes our timestamp ({@code ts} not null), the window scale and
-   * SACK-permitted our TSval kept.
+   * Returns the SYN a valid cookie {@code ack} stands for: sequence number SEG.SEQ - 1, the MSS
+   * from the table and, when the ACK echoes our timestamp ({@code ts} not null), the window scale
+   * and SACK-permitted our TSval kept.
    */
   static TcpSegment restoredSyn(TcpSegment ack, int mss, TimestampOptions ts) {
     List<TcpOption> options = new ArrayList<>(4);
@@ -144,22 +174,41 @@ final class SynCookies {
       options.add(new TcpOption.Timestamps(ack.options().timestamps().tsVal(), 0));
       if (ts.windowScale() >= 0) options.add(new TcpOption.WindowScale(ts.windowScale()));
     }
-    return new TcpSegment(ack.sourcePort(), ack.destinationPort(), SeqNum.add(ack.sequenceNumber(), -1), 0, TcpFlags.SYN,
-        ack.window(), 0, 0, new TcpOptions(options), null);
+    return new TcpSegment(
+        ack.sourcePort(),
+        ack.destinationPort(),
+        SeqNum.add(ack.sequenceNumber(), -1),
+        0,
+        TcpFlags.SYN,
+        ack.window(),
+        0,
+        0,
+        new TcpOptions(options),
+        null);
   }
 
-  /** Returns the options a TSecr echoing {@link #timestamp} carries (Linux's {@code cookie_timestamp_decode}). */
+  /**
+   * Returns the options a TSecr echoing {@link #timestamp} carries (Linux's {@code
+   * cookie_timestamp_decode}).
+   */
   static TimestampOptions options(int tsEcr) {
     int wscale = tsEcr & NO_WSCALE;
     return new TimestampOptions(wscale == NO_WSCALE ? -1 : wscale, (tsEcr & SACK_BIT) != 0);
   }
 
-  /** Returns SipHash of the 4-tuple and {@code count} under one of the two keys (Linux's {@code cookie_hash}). */
+  /**
+   * Returns SipHash of the 4-tuple and {@code count} under one of the two keys (Linux's {@code
+   * cookie_hash}).
+   */
   private static int hash(FourTuple id, int count, long key0, long key1) {
     byte[] local = id.localAddress().getAddress();
     byte[] remote = id.remoteAddress().getAddress();
     ByteBuffer m = ByteBuffer.allocate(local.length + remote.length + 8);
-    m.put(remote).put(local).putShort((short) id.remotePort()).putShort((short) id.localPort()).putInt(count);
+    m.put(remote)
+        .put(local)
+        .putShort((short) id.remotePort())
+        .putShort((short) id.localPort())
+        .putInt(count);
     return (int) SipHash.hash(key0, key1, m.array());
   }
 }

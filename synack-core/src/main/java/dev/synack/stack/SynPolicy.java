@@ -7,8 +7,8 @@ package dev.synack.stack;
  *
  * <p>The host holds the SYN until the answer ({@link HeldSyn#accept}, {@link HeldSyn#refuse},
  * {@link HeldSyn#drop} or {@link HeldSyn#unreachable}); the peer's retransmissions of it are
- * absorbed meanwhile. At most {@link HostConfig#heldSynLimit()} SYNs are held at once; a SYN
- * beyond that is dropped and counted ({@code syn-held-limit}), and the peer retransmits it.
+ * absorbed meanwhile. At most {@link HostConfig#heldSynLimit()} SYNs are held at once; a SYN beyond
+ * that is dropped and counted ({@code syn-held-limit}), and the peer retransmits it.
  */
 @FunctionalInterface
 public interface SynPolicy {

@@ -37,10 +37,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The TCP endpoints of a host: the connection table by 4-tuple, listeners with their SYN and
- * accept queues, SYN cookies (RFC 4987), ISNs (RFC 6528), ephemeral ports (RFC 6056), RSTs for
- * segments no connection owns (RFC 9293 §3.10.7.1), the queue of connections that may send, and
- * the queue of their deadlines.
+ * The TCP endpoints of a host: the connection table by 4-tuple, listeners with their SYN and accept
+ * queues, SYN cookies (RFC 4987), ISNs (RFC 6528), ephemeral ports (RFC 6056), RSTs for segments no
+ * connection owns (RFC 9293 §3.10.7.1), the queue of connections that may send, and the queue of
+ * their deadlines.
  */
 final class TcpEndpoints implements TransportHandler {
   private final Host host;
@@ -49,48 +49,94 @@ final class TcpEndpoints implements TransportHandler {
   private final HostAddresses addresses;
   private final HostOutput output;
   private final ArrayDeque<HostEvent> events;
-  /** What connections trace to: the host's sink, plus counting their drops in the host's counters. */
+
+  /**
+   * What connections trace to: the host's sink, plus counting their drops in the host's counters.
+   */
   private final TraceSink connectionTrace;
+
   private final IsnGenerator isn;
   private final EphemeralPorts ephemeralPorts;
+
   /** Which ephemeral ports this host may take: those whose flows its loop owns. */
   private PortFilter portFilter = PortFilter.ALL;
+
   private final SynCookies cookies;
+
   /** TCP Fast Open (RFC 7413): mode, server keys, client cookie cache. */
   private final TcpFastOpen fastOpen;
-  /** The latest time a packet, a timeout or a connect brought, for what is timed from an event (Fast Open's SYN losses). */
+
+  /**
+   * The latest time a packet, a timeout or a connect brought, for what is timed from an event (Fast
+   * Open's SYN losses).
+   */
   private long clock;
+
   /** Where rotated Fast Open keys come from. */
   private final SplittableRandom fastOpenKeys;
+
   /** The remote address of the connection accepted last (see {@link #sharedRemote}). */
   private InetAddress lastAcceptedRemote;
-  /** The connection the last TCP segment was for, or {@code null}: the next is likely for it too. */
+
+  /**
+   * The connection the last TCP segment was for, or {@code null}: the next is likely for it too.
+   */
   private Connection lastFound;
-  /** The segment a connection sends next, refilled for every segment and written at once into its packet. */
+
+  /**
+   * The segment a connection sends next, refilled for every segment and written at once into its
+   * packet.
+   */
   private final OutboundSegment outbound = new OutboundSegment();
 
   private final Map<FourTuple, Connection> connections = new HashMap<>();
-  /** The listeners by port, with SO_REUSEPORT groups; made in the constructor from the port-selection key. */
+
+  /**
+   * The listeners by port, with SO_REUSEPORT groups; made in the constructor from the
+   * port-selection key.
+   */
   private final ListenerTable listeners;
-  /** Whether a closed SO_REUSEPORT member's children go to the rest of its group (Linux's tcp_migrate_req). */
+
+  /**
+   * Whether a closed SO_REUSEPORT member's children go to the rest of its group (Linux's
+   * tcp_migrate_req).
+   */
   private boolean reusePortMigration = true;
+
   /** Connections that may have segments to send. */
   private final ArrayDeque<Connection> outputQueue = new ArrayDeque<>();
+
   /** The connections with a deadline, earliest first. */
   private final DeadlineQueue deadlines = new DeadlineQueue();
+
   /** Decides about SYNs no listener takes; null answers them with a RST, as a closed port. */
   private SynPolicy synPolicy;
+
   /** SYNs the policy has not answered yet. */
   private final HeldSyns heldSyns;
-  /** The TCP settings last made by {@link #tcpConfigFor}, and the socket settings and address pair they were made from. */
+
+  /**
+   * The TCP settings last made by {@link #tcpConfigFor}, and the socket settings and address pair
+   * they were made from.
+   */
   private TcpConfig lastConfig;
+
   private TcpConfig lastConfigBase;
   private InetAddress lastConfigLocal;
   private InetAddress lastConfigRemote;
 
-  /** Makes the endpoints; {@code keys} is the host's seeded key stream (ISN, ports, cookies, in that order). */
-  TcpEndpoints(Host host, HostConfig config, HostLog log, HostAddresses addresses, HostOutput output,
-      ArrayDeque<HostEvent> events, SplittableRandom keys) {
+  /**
+   * Makes the endpoints; {@code keys} is the host's seeded key stream (ISN, ports, cookies, in that
+   * order).
+   */
+  TcpEndpoints(
+      Host host,
+      HostConfig config,
+      HostLog log,
+      HostAddresses addresses,
+      HostOutput output,
+      ArrayDeque<HostEvent> events,
+      SplittableRandom keys) {
     this.host = host;
     this.config = config;
     this.log = log;
@@ -98,28 +144,41 @@ final class TcpEndpoints implements TransportHandler {
     this.output = output;
     this.events = events;
     this.heldSyns = new HeldSyns(config.heldSynLimit());
-    this.connectionTrace = new TraceSink() {
-      @Override public void accept(TraceEvent event) {
-        log.trace.accept(event);
-      }
-      @Override public boolean wantsPackets() {
-        return log.trace.wantsPackets();
-      }
-      @Override public boolean enabled() {
-        return log.trace.enabled();
-      }
-      @Override public void countDrop(DropReason reason) {
-        log.counters.drop(reason.code());
-      }
-    };
+    this.connectionTrace =
+        new TraceSink() {
+          @Override
+          public void accept(TraceEvent event) {
+            log.trace.accept(event);
+          }
+
+          @Override
+          public boolean wantsPackets() {
+            return log.trace.wantsPackets();
+          }
+
+          @Override
+          public boolean enabled() {
+            return log.trace.enabled();
+          }
+
+          @Override
+          public void countDrop(DropReason reason) {
+            log.counters.drop(reason.code());
+          }
+        };
     byte[] isnKey = new byte[16];
     keys.nextBytes(isnKey);
     this.isn = new IsnGenerator(isnKey);
     long p0 = keys.nextLong(), p1 = keys.nextLong(), p2 = keys.nextLong(), p3 = keys.nextLong();
     this.listeners = new ListenerTable(p0, p1);
-    this.ephemeralPorts = new EphemeralPorts(config.ephemeralPortLow(), config.ephemeralPortHigh(),
-        data -> SipHash.hash(p0, p1, data), data -> SipHash.hash(p2, p3, data));
-    this.cookies = new SynCookies(keys.nextLong(), keys.nextLong(), keys.nextLong(), keys.nextLong());
+    this.ephemeralPorts =
+        new EphemeralPorts(
+            config.ephemeralPortLow(),
+            config.ephemeralPortHigh(),
+            data -> SipHash.hash(p0, p1, data),
+            data -> SipHash.hash(p2, p3, data));
+    this.cookies =
+        new SynCookies(keys.nextLong(), keys.nextLong(), keys.nextLong(), keys.nextLong());
     this.fastOpenKeys = keys.split(); // after the others: their keys stay what they were
     this.fastOpen = new TcpFastOpen(log.counters, fastOpenKeys.nextLong(), fastOpenKeys.nextLong());
   }
@@ -129,7 +188,10 @@ final class TcpEndpoints implements TransportHandler {
     return fastOpen;
   }
 
-  /** Rotates the Fast Open key: a new primary from the host's seeded key stream, the old one kept as the backup. */
+  /**
+   * Rotates the Fast Open key: a new primary from the host's seeded key stream, the old one kept as
+   * the backup.
+   */
   void rotateFastOpenKey() {
     fastOpen.cookies().rotate(fastOpenKeys.nextLong(), fastOpenKeys.nextLong());
   }
@@ -139,7 +201,9 @@ final class TcpEndpoints implements TransportHandler {
     this.portFilter = filter;
   }
 
-  /** Sets the policy that decides about SYNs no listener takes, or null to answer them with a RST. */
+  /**
+   * Sets the policy that decides about SYNs no listener takes, or null to answer them with a RST.
+   */
   void setSynPolicy(SynPolicy policy) {
     this.synPolicy = policy;
   }
@@ -171,33 +235,39 @@ final class TcpEndpoints implements TransportHandler {
 
   /**
    * Sets whether closing a member of a {@code SO_REUSEPORT} group hands its children (in the
-   * handshake and waiting for accept) to the rest of the group, as Linux with
-   * {@code net.ipv4.tcp_migrate_req = 1} (5.14 on, {@code inet_csk_listen_stop} and
-   * {@code reuseport_migrate_sock}); off, they are reset as those of any closed listener, Linux's
-   * default of 0. synack migrates by default: a server that restarts its workers one by one
-   * loses no client.
+   * handshake and waiting for accept) to the rest of the group, as Linux with {@code
+   * net.ipv4.tcp_migrate_req = 1} (5.14 on, {@code inet_csk_listen_stop} and {@code
+   * reuseport_migrate_sock}); off, they are reset as those of any closed listener, Linux's default
+   * of 0. synack migrates by default: a server that restarts its workers one by one loses no
+   * client.
    */
   void setReusePortMigration(boolean on) {
     reusePortMigration = on;
   }
 
   /**
-   * Listens on a port with TCP settings of its own, which the connections it accepts start with
-   * (a listening socket's options, inherited by the sockets {@code accept} returns).
+   * Listens on a port with TCP settings of its own, which the connections it accepts start with (a
+   * listening socket's options, inherited by the sockets {@code accept} returns).
    *
-   * {@code bind} says how it shares the port ({@link ListenerTable} has Linux's rules).
+   * <p>{@code bind} says how it shares the port ({@link ListenerTable} has Linux's rules).
    *
    * @throws IllegalStateException when the port is taken ("address already in use")
    */
   Listener listen(InetAddress address, int port, int backlog, TcpConfig tcp, BindOptions bind) {
-    if (port < 1 || port > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + port);
+    if (port < 1 || port > 65535)
+      throw new IllegalArgumentException("port out of range 1..65535: " + port);
     if (tcp == null) throw new IllegalArgumentException("tcp config is null");
-    Listener l = new Listener(host, address, port, Math.max(1, Math.min(backlog, config.somaxconn())), tcp, bind);
+    Listener l =
+        new Listener(
+            host, address, port, Math.max(1, Math.min(backlog, config.somaxconn())), tcp, bind);
     listeners.add(l, a -> holdsPort(a, port));
     return l;
   }
 
-  /** Returns whether a connection holds {@code port} on an address overlapping {@code address} (null: any). */
+  /**
+   * Returns whether a connection holds {@code port} on an address overlapping {@code address}
+   * (null: any).
+   */
   private boolean holdsPort(InetAddress address, int port) {
     for (FourTuple id : connections.keySet()) {
       if (id.localPort() == port && ListenerTable.overlap(address, id.localAddress())) return true;
@@ -206,8 +276,8 @@ final class TcpEndpoints implements TransportHandler {
   }
 
   /**
-   * Opens a connection to {@code remote}:{@code remotePort} (active OPEN, RFC 9293 §3.10.1) from the
-   * host's first address of the same family and an ephemeral port.
+   * Opens a connection to {@code remote}:{@code remotePort} (active OPEN, RFC 9293 §3.10.1) from
+   * the host's first address of the same family and an ephemeral port.
    */
   public Connection connect(InetAddress remote, int remotePort, long now) {
     return connect(null, 0, remote, remotePort, now);
@@ -218,7 +288,8 @@ final class TcpEndpoints implements TransportHandler {
    *
    * @throws IllegalStateException when the 4-tuple is in use or no local port is free
    */
-  public Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, long now) {
+  public Connection connect(
+      InetAddress local, int localPort, InetAddress remote, int remotePort, long now) {
     return connect(local, localPort, remote, remotePort, config.tcp(), now);
   }
 
@@ -228,32 +299,56 @@ final class TcpEndpoints implements TransportHandler {
    *
    * @throws IllegalStateException when the 4-tuple is in use or no local port is free
    */
-  Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, TcpConfig tcp, long now) {
+  Connection connect(
+      InetAddress local,
+      int localPort,
+      InetAddress remote,
+      int remotePort,
+      TcpConfig tcp,
+      long now) {
     return connect(local, localPort, remote, remotePort, tcp, null, now);
   }
 
   /**
    * Opens a connection as {@link #connect(InetAddress, int, InetAddress, int, TcpConfig, long)},
-   * and with {@code firstData} non-null, with TCP Fast Open when the host's mode allows it
-   * (Linux's {@code sendto(MSG_FASTOPEN)}): what of {@code firstData} the send buffer takes is
-   * queued before the SYN leaves, and rides on it when a cookie for the server is cached.
+   * and with {@code firstData} non-null, with TCP Fast Open when the host's mode allows it (Linux's
+   * {@code sendto(MSG_FASTOPEN)}): what of {@code firstData} the send buffer takes is queued before
+   * the SYN leaves, and rides on it when a cookie for the server is cached.
    */
-  Connection connect(InetAddress local, int localPort, InetAddress remote, int remotePort, TcpConfig tcp, ByteBuffer firstData,
+  Connection connect(
+      InetAddress local,
+      int localPort,
+      InetAddress remote,
+      int remotePort,
+      TcpConfig tcp,
+      ByteBuffer firstData,
       long now) {
     clock = now;
     if (tcp == null) throw new IllegalArgumentException("tcp config is null");
-    if (remotePort < 1 || remotePort > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
+    if (remotePort < 1 || remotePort > 65535)
+      throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
     InetAddress from = local != null ? local : addresses.sourceFor(remote);
     int port = localPort;
     if (port == 0) {
-      port = ephemeralPorts.choose(from, remote, remotePort,
-          p -> !connections.containsKey(new FourTuple(from, p, remote, remotePort)) && !listeners.hasPort(p)
-              && portFilter.accepts(6, from, p, remote, remotePort));
-      if (port < 0) throw new IllegalStateException("no ephemeral port free for " + remote.getHostAddress() + ":" + remotePort);
+      port =
+          ephemeralPorts.choose(
+              from,
+              remote,
+              remotePort,
+              p ->
+                  !connections.containsKey(new FourTuple(from, p, remote, remotePort))
+                      && !listeners.hasPort(p)
+                      && portFilter.accepts(6, from, p, remote, remotePort));
+      if (port < 0)
+        throw new IllegalStateException(
+            "no ephemeral port free for " + remote.getHostAddress() + ":" + remotePort);
     }
     FourTuple id = new FourTuple(from, port, remote, remotePort);
-    if (connections.containsKey(id)) throw new IllegalStateException("connection already exists: " + id);
-    TcpConnection engine = TcpConnection.connect(id, tcpConfigFor(tcp, from, remote), isn.isn(id, now), now, connectionTrace, log.name);
+    if (connections.containsKey(id))
+      throw new IllegalStateException("connection already exists: " + id);
+    TcpConnection engine =
+        TcpConnection.connect(
+            id, tcpConfigFor(tcp, from, remote), isn.isn(id, now), now, connectionTrace, log.name);
     Connection c = new Connection(host, engine, null);
     if (firstData != null) {
       c.fastOpen = fastOpen.onActiveOpen(engine, remote, now);
@@ -265,7 +360,10 @@ final class TcpEndpoints implements TransportHandler {
     return c;
   }
 
-  /** Takes a TCP segment: {@code datagram} holds the bytes {@code ip} was parsed from, at the same indexes. */
+  /**
+   * Takes a TCP segment: {@code datagram} holds the bytes {@code ip} was parsed from, at the same
+   * indexes.
+   */
   @Override
   public void handle(IpDatagram ip, ByteBuffer datagram, boolean checksumUnnecessary, long now) {
     clock = now;
@@ -285,8 +383,14 @@ final class TcpEndpoints implements TransportHandler {
     }
     // Segments come in runs for one connection: the last one found is tried before the table.
     Connection c = lastFound;
-    if (c == null || c.released || !c.id().matches(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort())) {
-      c = connections.get(new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()));
+    if (c == null
+        || c.released
+        || !c.id()
+            .matches(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort())) {
+      c =
+          connections.get(
+              new FourTuple(
+                  ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()));
       lastFound = c;
     }
     Integer reopenIss = null;
@@ -299,7 +403,9 @@ final class TcpEndpoints implements TransportHandler {
         log.drop("listen-queue-full", c.id().toString(), seg, now);
         return;
       }
-      Disposition d = c.engine.handleSegment(seg, ip.ecn(), now); // the ECN codepoint crosses to the connection (RFC 3168)
+      Disposition d =
+          c.engine.handleSegment(
+              seg, ip.ecn(), now); // the ECN codepoint crosses to the connection (RFC 3168)
       touch(c);
       if (d != Disposition.REOPEN) {
         return;
@@ -310,7 +416,8 @@ final class TcpEndpoints implements TransportHandler {
       reopenIss = c.engine.nextIncarnationIss();
       release(c);
     }
-    FourTuple id = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort());
+    FourTuple id =
+        new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort());
     HeldSyn held = heldSyns.get(id);
     if (held != null) {
       absorbWhileHeld(held, seg, now);
@@ -318,17 +425,25 @@ final class TcpEndpoints implements TransportHandler {
     }
     Listener listener = listeners.find(id);
     if (listener == null) {
-      if (synPolicy != null && seg.has(TcpFlags.SYN) && !seg.has(TcpFlags.ACK | TcpFlags.RST | TcpFlags.FIN)) {
+      if (synPolicy != null
+          && seg.has(TcpFlags.SYN)
+          && !seg.has(TcpFlags.ACK | TcpFlags.RST | TcpFlags.FIN)) {
         hold(ip, seg, id, now);
         return;
       }
       TcpSegment answer = ClosedPortReply.forClosed(seg, config.tcp().lesson());
-      reply(ip, seg, answer, answer == null && !seg.has(TcpFlags.RST) ? "unanswered (lesson)" : "closed-port", now);
+      reply(
+          ip,
+          seg,
+          answer,
+          answer == null && !seg.has(TcpFlags.RST) ? "unanswered (lesson)" : "closed-port",
+          now);
       return;
     }
     if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {
       if (takeCookieAck(ip, seg, id, listener, now)) return;
-      reply(ip, seg, ClosedPortReply.forListen(seg, listener.tcp().choices()), "listen-not-syn", now);
+      reply(
+          ip, seg, ClosedPortReply.forListen(seg, listener.tcp().choices()), "listen-not-syn", now);
       return;
     }
     if (listener.acceptQueueFull()) {
@@ -350,19 +465,37 @@ final class TcpEndpoints implements TransportHandler {
     }
     // The connection keeps its 4-tuple for life: its local address is the host's own instance,
     // not the one parsed from this packet, so that idle connections share it (56 bytes each less).
-    id = new FourTuple(addresses.own(ip.destination()), id.localPort(), sharedRemote(id.remoteAddress()), id.remotePort());
+    id =
+        new FourTuple(
+            addresses.own(ip.destination()),
+            id.localPort(),
+            sharedRemote(id.remoteAddress()),
+            id.remotePort());
     int iss = isn.isn(id, now);
     if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
     TcpConfig childConfig = tcpConfigFor(listener.tcp(), id.localAddress(), id.remoteAddress());
     TcpFastOpen.ServerAnswer fo = fastOpen.onSyn(seg, id, listener);
-    TcpConnection engine = fo == null
-        ? TcpConnection.accept(id, childConfig, iss, seg, ip.ecn(), now, connectionTrace, log.name)
-        : TcpConnection.acceptFastOpen(id, childConfig, iss, seg, fo.takeData(), fo.synAckCookie(), now, connectionTrace, log.name);
+    TcpConnection engine =
+        fo == null
+            ? TcpConnection.accept(
+                id, childConfig, iss, seg, ip.ecn(), now, connectionTrace, log.name)
+            : TcpConnection.acceptFastOpen(
+                id,
+                childConfig,
+                iss,
+                seg,
+                fo.takeData(),
+                fo.synAckCookie(),
+                now,
+                connectionTrace,
+                log.name);
     Connection child = new Connection(host, engine, listener);
     connections.put(id, child);
     if (fo != null && fo.takeData() && engine.state() == TcpState.SYN_RECEIVED) {
-      // RFC 7413 §4.2.2 and Linux's tcp_fastopen_create_child: the child goes to the accept queue at
-      // once, readable in SYN-RECEIVED; it counts against the Fast Open queue until the handshake ends.
+      // RFC 7413 §4.2.2 and Linux's tcp_fastopen_create_child: the child goes to the accept queue
+      // at
+      // once, readable in SYN-RECEIVED; it counts against the Fast Open queue until the handshake
+      // ends.
       child.fastOpen = Connection.FAST_OPEN_PENDING;
       listener.fastOpenPending++;
       listener.acceptQueue.add(child);
@@ -374,29 +507,42 @@ final class TcpEndpoints implements TransportHandler {
     touch(child);
   }
 
-  /** Returns whether {@code seg} would move a SYN-queue child to ESTABLISHED while its listener's accept queue is full. */
+  /**
+   * Returns whether {@code seg} would move a SYN-queue child to ESTABLISHED while its listener's
+   * accept queue is full.
+   */
   private static boolean completesHandshakeIntoFullAcceptQueue(Connection c, TcpSegment seg) {
     Listener l = c.listener;
-    if (l == null || !l.acceptQueueFull() || c.engine.state() != TcpState.SYN_RECEIVED || !l.synQueue.contains(c)) return false;
+    if (l == null
+        || !l.acceptQueueFull()
+        || c.engine.state() != TcpState.SYN_RECEIVED
+        || !l.synQueue.contains(c)) return false;
     if (!seg.has(TcpFlags.ACK) || seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST)) return false;
     Status s = c.engine.status();
-    return SeqNum.lt(s.sndUna(), seg.acknowledgmentNumber()) && SeqNum.le(seg.acknowledgmentNumber(), s.sndNxt());
+    return SeqNum.lt(s.sndUna(), seg.acknowledgmentNumber())
+        && SeqNum.le(seg.acknowledgmentNumber(), s.sndNxt());
   }
 
   /**
-   * Answers a SYN with a SYN cookie (RFC 4987 §3.6) and keeps nothing: the SYN-ACK is the one a
-   * new connection would send, with the cookie as its ISS and, with timestamps, the window scale
-   * and SACK-permitted the peer offered in our TSval ({@link SynCookies}). Without timestamps the
+   * Answers a SYN with a SYN cookie (RFC 4987 §3.6) and keeps nothing: the SYN-ACK is the one a new
+   * connection would send, with the cookie as its ISS and, with timestamps, the window scale and
+   * SACK-permitted the peer offered in our TSval ({@link SynCookies}). Without timestamps the
    * SYN-ACK offers neither, as on Linux, since nothing would remember them.
    */
-  private void sendCookie(IpDatagram ip, TcpSegment syn, FourTuple id, Listener listener, long now) {
+  private void sendCookie(
+      IpDatagram ip, TcpSegment syn, FourTuple id, Listener listener, long now) {
     boolean ipv6 = ip.version() == 6;
-    TcpConfig tcp = SynCookies.synAckConfig(tcpConfigFor(listener.tcp(), ip.destination(), ip.source()), syn, now);
+    TcpConfig tcp =
+        SynCookies.synAckConfig(
+            tcpConfigFor(listener.tcp(), ip.destination(), ip.source()), syn, now);
     int peerMss = syn.options().mss() < 0 ? (ipv6 ? 1220 : 536) : syn.options().mss();
     int cookie = cookies.cookie(id, syn.sequenceNumber(), SynCookies.mssIndex(peerMss, ipv6), now);
     // The engine makes the SYN-ACK exactly as for a queued connection; it is then forgotten.
-    // The cookie keeps no ECN agreement (Linux hides one in the TSval bits): the SYN-ACK does not offer it (RFC 3168 §6.1.1 allows either).
-    TcpConnection once = TcpConnection.accept(id, tcp.withEcn(TcpConfig.ECN_OFF), cookie, syn, now, TraceSink.NONE, log.name);
+    // The cookie keeps no ECN agreement (Linux hides one in the TSval bits): the SYN-ACK does not
+    // offer it (RFC 3168 §6.1.1 allows either).
+    TcpConnection once =
+        TcpConnection.accept(
+            id, tcp.withEcn(TcpConfig.ECN_OFF), cookie, syn, now, TraceSink.NONE, log.name);
     TcpSegment synAck = once.pollTransmit(now);
     if (synAck == null || !synAck.has(TcpFlags.SYN)) {
       log.drop("listen-bad-syn", id.toString(), syn, now);
@@ -406,35 +552,66 @@ final class TcpEndpoints implements TransportHandler {
     listener.cookieSentAt = now;
     if (log.enabled()) {
       String conn = id.toString();
-      log.trace.accept(new TraceEvent.Segment(now, log.name, conn, TraceEvent.SegmentAction.RECV, TraceEvent.SegmentInfo.of(syn), null));
-      log.trace.accept(new TraceEvent.Note(now, log.name, conn, "SYN queue full (" + listener.pendingHandshakes()
-          + "): SYN cookie sent, no state kept"));
-      log.trace.accept(new TraceEvent.Segment(now, log.name, conn, TraceEvent.SegmentAction.SEND, TraceEvent.SegmentInfo.of(synAck), null));
+      log.trace.accept(
+          new TraceEvent.Segment(
+              now,
+              log.name,
+              conn,
+              TraceEvent.SegmentAction.RECV,
+              TraceEvent.SegmentInfo.of(syn),
+              null));
+      log.trace.accept(
+          new TraceEvent.Note(
+              now,
+              log.name,
+              conn,
+              "SYN queue full ("
+                  + listener.pendingHandshakes()
+                  + "): SYN cookie sent, no state kept"));
+      log.trace.accept(
+          new TraceEvent.Segment(
+              now,
+              log.name,
+              conn,
+              TraceEvent.SegmentAction.SEND,
+              TraceEvent.SegmentInfo.of(synAck),
+              null));
     }
-    output.add(Packets.tcp(/* source= */ ip.destination(), /* destination= */ ip.source(), config.hopLimit(), synAck));
+    output.add(
+        Packets.tcp(
+            /* source= */ ip.destination(),
+            /* destination= */ ip.source(),
+            config.hopLimit(),
+            synAck));
   }
 
   /**
    * Takes an ACK that may return a SYN cookie: a segment with ACK and neither SYN nor RST, to a
-   * listener that sent cookies in the last two periods (Linux's {@code tcp_v4_cookie_check}).
-   * A valid cookie opens the connection straight into ESTABLISHED, if the accept queue has room;
-   * when it has none the ACK is dropped and the peer will resend (Linux with
-   * tcp_abort_on_overflow = 0). Returns false when the segment is not taken, which is also the
-   * case of an invalid cookie: it is counted, and the caller answers it with a RST as Linux does.
+   * listener that sent cookies in the last two periods (Linux's {@code tcp_v4_cookie_check}). A
+   * valid cookie opens the connection straight into ESTABLISHED, if the accept queue has room; when
+   * it has none the ACK is dropped and the peer will resend (Linux with tcp_abort_on_overflow = 0).
+   * Returns false when the segment is not taken, which is also the case of an invalid cookie: it is
+   * counted, and the caller answers it with a RST as Linux does.
    */
-  private boolean takeCookieAck(IpDatagram ip, TcpSegment ack, FourTuple id, Listener listener, long now) {
+  private boolean takeCookieAck(
+      IpDatagram ip, TcpSegment ack, FourTuple id, Listener listener, long now) {
     if (!ack.has(TcpFlags.ACK) || ack.has(TcpFlags.SYN) || ack.has(TcpFlags.RST)) return false;
-    if (config.synCookies() == SynCookiePolicy.OFF || !listener.cookiesRecentlySent(now)) return false;
+    if (config.synCookies() == SynCookiePolicy.OFF || !listener.cookiesRecentlySent(now))
+      return false;
     boolean ipv6 = ip.version() == 6;
     int peerIss = SeqNum.add(ack.sequenceNumber(), -1);
     int cookie = SeqNum.add(ack.acknowledgmentNumber(), -1);
     SynCookies.Decoded decoded = cookies.check(id, peerIss, cookie, now, ipv6);
     TcpConfig tcp = tcpConfigFor(listener.tcp(), ip.destination(), ip.source());
     TcpOption.Timestamps ts = ack.options().timestamps();
-    SynCookies.TimestampOptions tsOptions = ts != null && tcp.timestamps() && ts.tsEcr() != 0 ? SynCookies.options(ts.tsEcr()) : null;
+    SynCookies.TimestampOptions tsOptions =
+        ts != null && tcp.timestamps() && ts.tsEcr() != 0 ? SynCookies.options(ts.tsEcr()) : null;
     if (decoded == null) {
       log.counters.syncookiesFailed++;
-      if (log.enabled()) log.trace.accept(new TraceEvent.Note(now, log.name, id.toString(), "ACK to a listener: not a valid SYN cookie"));
+      if (log.enabled())
+        log.trace.accept(
+            new TraceEvent.Note(
+                now, log.name, id.toString(), "ACK to a listener: not a valid SYN cookie"));
       return false;
     }
     log.counters.syncookiesValidated++;
@@ -443,37 +620,58 @@ final class TcpEndpoints implements TransportHandler {
       log.drop("listen-queue-full", id.toString(), ack, now);
       return true;
     }
-    if (tsOptions == null) tcp = tcp.withWindowScale(false, tcp.windowScaleShift()).withSackPermitted(false);
+    if (tsOptions == null)
+      tcp = tcp.withWindowScale(false, tcp.windowScaleShift()).withSackPermitted(false);
     TcpSegment restoredSyn = SynCookies.restoredSyn(ack, decoded.mss(), tsOptions);
     if (log.enabled()) {
-      log.trace.accept(new TraceEvent.Note(now, log.name, id.toString(), "valid SYN cookie: mss " + decoded.mss()
-          + (tsOptions == null ? ", no timestamps" : ", wscale " + tsOptions.windowScale() + (tsOptions.sackPermitted() ? ", sackOK" : ""))
-          + ": connection restored in SYN_RECEIVED"));
+      log.trace.accept(
+          new TraceEvent.Note(
+              now,
+              log.name,
+              id.toString(),
+              "valid SYN cookie: mss "
+                  + decoded.mss()
+                  + (tsOptions == null
+                      ? ", no timestamps"
+                      : ", wscale "
+                          + tsOptions.windowScale()
+                          + (tsOptions.sackPermitted() ? ", sackOK" : ""))
+                  + ": connection restored in SYN_RECEIVED"));
     }
-    TcpConnection engine = TcpConnection.acceptCookie(id, tcp, cookie, restoredSyn, ack, now, connectionTrace, log.name);
+    TcpConnection engine =
+        TcpConnection.acceptCookie(
+            id, tcp, cookie, restoredSyn, ack, now, connectionTrace, log.name);
     Connection child = new Connection(host, engine, listener);
     connections.put(id, child);
-    // Through the SYN queue like any child, so that its Connected event moves it to the accept queue.
+    // Through the SYN queue like any child, so that its Connected event moves it to the accept
+    // queue.
     listener.synQueue.add(child);
     log.counters.passiveOpens++;
     touch(child);
     return true;
   }
+
   /**
-   * Hands an ICMP error to the connection whose segment it quotes (RFC 1122 §4.2.3.9), found by
-   * the quoted 4-tuple, which may be a SYN-queue entry; the connection checks the quoted
-   * sequence number (RFC 5927 §4.1) and decides what the error means in its state.
+   * Hands an ICMP error to the connection whose segment it quotes (RFC 1122 §4.2.3.9), found by the
+   * quoted 4-tuple, which may be a SYN-queue entry; the connection checks the quoted sequence
+   * number (RFC 5927 §4.1) and decides what the error means in its state.
    */
   @Override
   public void handleIcmpError(IpDatagram ip, IcmpMessage message, IcmpQuote quote, long now) {
     // The quoted segment is one we sent: its source is our end of the connection.
-    FourTuple id = new FourTuple(quote.source(), quote.sourcePort(), quote.destination(), quote.destinationPort());
+    FourTuple id =
+        new FourTuple(
+            quote.source(), quote.sourcePort(), quote.destination(), quote.destinationPort());
     Connection c = connections.get(id);
     if (c == null) {
       log.drop("icmp-no-connection", id.toString(), now);
       return;
     }
-    String what = "icmp " + IcmpErrors.describe(message, ip.version()) + " from " + Addresses.text(ip.source());
+    String what =
+        "icmp "
+            + IcmpErrors.describe(message, ip.version())
+            + " from "
+            + Addresses.text(ip.source());
     IcmpError error = IcmpErrors.classify(message, ip.version(), quote.tcpSequenceNumber());
     if (error == null) {
       log.drop("icmp-ignored", id.toString(), now);
@@ -482,17 +680,26 @@ final class TcpEndpoints implements TransportHandler {
     IcmpError.Outcome outcome = c.engine.handleIcmpError(error, now);
     String result = IcmpErrors.describe(error, outcome, c.engine.status().effectiveMss());
     if (result == null) {
-      // Linux counts an error quoting a sequence number outside SND.UNA..SND.NXT as OutOfWindowIcmps.
-      log.drop(outcome == IcmpError.Outcome.OUT_OF_WINDOW ? "icmp-out-of-window" : "icmp-ignored-in-state", id.toString(), now);
+      // Linux counts an error quoting a sequence number outside SND.UNA..SND.NXT as
+      // OutOfWindowIcmps.
+      log.drop(
+          outcome == IcmpError.Outcome.OUT_OF_WINDOW
+              ? "icmp-out-of-window"
+              : "icmp-ignored-in-state",
+          id.toString(),
+          now);
       return;
     }
     log.counters.icmpErrorsDelivered++;
-    if (log.enabled()) log.trace.accept(new TraceEvent.Note(now, log.name, id.toString(), what + ": " + result));
+    if (log.enabled())
+      log.trace.accept(new TraceEvent.Note(now, log.name, id.toString(), what + ": " + result));
     touch(c);
   }
 
   private void reply(IpDatagram ip, TcpSegment seg, TcpSegment answer, String reason, long now) {
-    String conn = new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()).toString();
+    String conn =
+        new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort())
+            .toString();
     // Like the engine, a segment is traced once: as dropped, or as received and answered.
     if (answer == null) {
       log.drop(reason, conn, seg, now);
@@ -500,17 +707,37 @@ final class TcpEndpoints implements TransportHandler {
     }
     log.counters.resetsSent++;
     if (log.enabled()) {
-      log.trace.accept(new TraceEvent.Segment(now, log.name, conn, TraceEvent.SegmentAction.RECV, TraceEvent.SegmentInfo.of(seg), null));
-      log.trace.accept(new TraceEvent.Segment(now, log.name, conn, TraceEvent.SegmentAction.SEND, TraceEvent.SegmentInfo.of(answer), null));
+      log.trace.accept(
+          new TraceEvent.Segment(
+              now,
+              log.name,
+              conn,
+              TraceEvent.SegmentAction.RECV,
+              TraceEvent.SegmentInfo.of(seg),
+              null));
+      log.trace.accept(
+          new TraceEvent.Segment(
+              now,
+              log.name,
+              conn,
+              TraceEvent.SegmentAction.SEND,
+              TraceEvent.SegmentInfo.of(answer),
+              null));
     }
-    output.add(Packets.tcp(/* source= */ ip.destination(), /* destination= */ ip.source(), config.hopLimit(), answer));
+    output.add(
+        Packets.tcp(
+            /* source= */ ip.destination(),
+            /* destination= */ ip.source(),
+            config.hopLimit(),
+            answer));
   }
+
   // ---------------------------------------------------------------------------------------------
   // Bookkeeping.
 
   /**
-   * Records that something happened to a connection: queues it for output, collects its events
-   * and reschedules its deadline. Every path into an engine ends here.
+   * Records that something happened to a connection: queues it for output, collects its events and
+   * reschedules its deadline. Every path into an engine ends here.
    */
   void touch(Connection c) {
     if (c.released) return;
@@ -535,7 +762,9 @@ final class TcpEndpoints implements TransportHandler {
     if (e instanceof ConnectionEvent.Closed(var error)) {
       c.closeError = error;
     }
-    if (c.fastOpen != 0 && (e instanceof ConnectionEvent.Connected || e instanceof ConnectionEvent.Closed)) onFastOpenHandshakeEnd(c, e);
+    if (c.fastOpen != 0
+        && (e instanceof ConnectionEvent.Connected || e instanceof ConnectionEvent.Closed))
+      onFastOpenHandshakeEnd(c, e);
     Listener l = c.listener;
     if (l != null) {
       // A child of a listener belongs to the listener until accept(): its handshake completing
@@ -564,13 +793,17 @@ final class TcpEndpoints implements TransportHandler {
       fastOpen.onCheckedClosed(c.engine, c.id().remoteAddress());
     }
     if ((c.fastOpen & Connection.FAST_OPEN_PENDING) != 0) leaveFastOpenQueue(c);
-    c.fastOpen = e instanceof ConnectionEvent.Closed ? 0 : (byte) (c.fastOpen & (Connection.FAST_OPEN_USED | Connection.FAST_OPEN_CHECK));
+    c.fastOpen =
+        e instanceof ConnectionEvent.Closed
+            ? 0
+            : (byte) (c.fastOpen & (Connection.FAST_OPEN_USED | Connection.FAST_OPEN_CHECK));
   }
 
   private void leaveFastOpenQueue(Connection c) {
     if ((c.fastOpen & Connection.FAST_OPEN_PENDING) == 0) return;
     c.fastOpen = (byte) (c.fastOpen & ~Connection.FAST_OPEN_PENDING);
-    // The listener that took the SYN: the 4-tuple's hash picks it again while its group is unchanged.
+    // The listener that took the SYN: the 4-tuple's hash picks it again while its group is
+    // unchanged.
     Listener l = listeners.find(c.id());
     if (l != null && l.fastOpenPending > 0) l.fastOpenPending--;
   }
@@ -609,17 +842,20 @@ final class TcpEndpoints implements TransportHandler {
 
   /**
    * Returns the TCP settings for a connection between two addresses: the MSS follows from the MTU
-   * (RFC 9293 §3.7.1), and timestamps start from a keyed per-address-pair offset (RFC 7323 §5.4,
-   * as Linux's secure_tcp_ts_off) so they reveal no uptime yet keep rising across incarnations of
-   * a 4-tuple, which the TIME-WAIT reopen rule relies on (RFC 6191).
+   * (RFC 9293 §3.7.1), and timestamps start from a keyed per-address-pair offset (RFC 7323 §5.4, as
+   * Linux's secure_tcp_ts_off) so they reveal no uptime yet keep rising across incarnations of a
+   * 4-tuple, which the TIME-WAIT reopen rule relies on (RFC 6191).
    */
   private TcpConfig tcpConfigFor(TcpConfig base, InetAddress local, InetAddress remote) {
-    // The settings depend on the socket's settings and the address pair alone: connections between the same two addresses
+    // The settings depend on the socket's settings and the address pair alone: connections between
+    // the same two addresses
     // (a client opening many, a proxy) share one immutable copy instead of 100 bytes each.
-    if (base == lastConfigBase && local.equals(lastConfigLocal) && remote.equals(lastConfigRemote)) return lastConfig;
+    if (base == lastConfigBase && local.equals(lastConfigLocal) && remote.equals(lastConfigRemote))
+      return lastConfig;
     int ipAndTcpHeaders = (local instanceof Inet4Address ? 20 : 40) + 20;
     TcpConfig tcp = base.withMss(config.mtu() - ipAndTcpHeaders);
-    lastConfig = tcp.timestamps() ? tcp.withTimestamps(true, isn.timestampOffset(local, remote)) : tcp;
+    lastConfig =
+        tcp.timestamps() ? tcp.withTimestamps(true, isn.timestampOffset(local, remote)) : tcp;
     lastConfigBase = base;
     lastConfigLocal = local;
     lastConfigRemote = remote;
@@ -650,22 +886,36 @@ final class TcpEndpoints implements TransportHandler {
       log.drop("syn-held-limit", id.toString(), seg, now);
       return;
     }
-    IpDatagram copy = IpDatagram.parse(ByteBuffer.wrap(IpInput.bytesOf(ip.packet())).asReadOnlyBuffer()).value();
-    TcpSegment syn = TcpCodec.parse(copy.payload(), copy.source(), copy.destination(), false).value();
-    id = new FourTuple(addresses.own(id.localAddress()), id.localPort(), sharedRemote(id.remoteAddress()), id.remotePort());
+    IpDatagram copy =
+        IpDatagram.parse(ByteBuffer.wrap(IpInput.bytesOf(ip.packet())).asReadOnlyBuffer()).value();
+    TcpSegment syn =
+        TcpCodec.parse(copy.payload(), copy.source(), copy.destination(), false).value();
+    id =
+        new FourTuple(
+            addresses.own(id.localAddress()),
+            id.localPort(),
+            sharedRemote(id.remoteAddress()),
+            id.remotePort());
     HeldSyn h = new HeldSyn(this, id, copy, syn);
     heldSyns.add(h);
     log.counters.synsHeld++;
     if (log.enabled()) {
-      log.trace.accept(new TraceEvent.Segment(now, log.name, id.toString(), TraceEvent.SegmentAction.RECV, TraceEvent.SegmentInfo.of(seg), null));
+      log.trace.accept(
+          new TraceEvent.Segment(
+              now,
+              log.name,
+              id.toString(),
+              TraceEvent.SegmentAction.RECV,
+              TraceEvent.SegmentInfo.of(seg),
+              null));
       log.note(now, id.toString(), "SYN held for the SYN policy");
     }
     synPolicy.decide(h, now);
   }
 
   /**
-   * Takes a segment for a 4-tuple whose SYN is held: a retransmitted SYN is absorbed (the answer
-   * is on its way), a RST ends the hold (the peer gave up), anything else is dropped, since no
+   * Takes a segment for a 4-tuple whose SYN is held: a retransmitted SYN is absorbed (the answer is
+   * on its way), a RST ends the hold (the peer gave up), anything else is dropped, since no
    * connection exists yet to take it.
    */
   private void absorbWhileHeld(HeldSyn held, TcpSegment seg, long now) {
@@ -678,7 +928,10 @@ final class TcpEndpoints implements TransportHandler {
     log.drop("syn-held", held.id().toString(), seg, now);
   }
 
-  /** Accepts a held SYN: a connection in SYN_RECEIVED, with no listener, whose events go to the user at once. */
+  /**
+   * Accepts a held SYN: a connection in SYN_RECEIVED, with no listener, whose events go to the user
+   * at once.
+   */
   Connection acceptHeld(HeldSyn held, long now) {
     heldSyns.remove(held);
     FourTuple id = held.id();
@@ -686,8 +939,15 @@ final class TcpEndpoints implements TransportHandler {
       log.drop("syn-held-tuple-in-use", id.toString(), held.syn, now);
       return null;
     }
-    TcpConnection engine = TcpConnection.accept(id, tcpConfigFor(config.tcp(), id.localAddress(), id.remoteAddress()),
-        isn.isn(id, now), held.syn, now, connectionTrace, log.name);
+    TcpConnection engine =
+        TcpConnection.accept(
+            id,
+            tcpConfigFor(config.tcp(), id.localAddress(), id.remoteAddress()),
+            isn.isn(id, now),
+            held.syn,
+            now,
+            connectionTrace,
+            log.name);
     Connection c = new Connection(host, engine, null);
     connections.put(id, c);
     log.counters.passiveOpens++;
@@ -701,9 +961,17 @@ final class TcpEndpoints implements TransportHandler {
     TcpSegment rst = ClosedPortReply.forClosed(held.syn);
     log.counters.resetsSent++;
     if (log.enabled()) {
-      log.trace.accept(new TraceEvent.Segment(now, log.name, held.id().toString(), TraceEvent.SegmentAction.SEND, TraceEvent.SegmentInfo.of(rst), null));
+      log.trace.accept(
+          new TraceEvent.Segment(
+              now,
+              log.name,
+              held.id().toString(),
+              TraceEvent.SegmentAction.SEND,
+              TraceEvent.SegmentInfo.of(rst),
+              null));
     }
-    output.add(Packets.tcp(held.id().localAddress(), held.id().remoteAddress(), config.hopLimit(), rst));
+    output.add(
+        Packets.tcp(held.id().localAddress(), held.id().remoteAddress(), config.hopLimit(), rst));
   }
 
   /** Forgets a held SYN without answering it. */
@@ -712,7 +980,9 @@ final class TcpEndpoints implements TransportHandler {
     log.drop("syn-policy-drop", held.id().toString(), held.syn, now);
   }
 
-  /** Answers a held SYN with an ICMP destination unreachable from the address the peer sent it to. */
+  /**
+   * Answers a held SYN with an ICMP destination unreachable from the address the peer sent it to.
+   */
   void unreachableHeld(HeldSyn held, int code, long now) {
     heldSyns.remove(held);
     byte[] error = Packets.icmpUnreachable(held.datagram, held.id().localAddress(), code);
@@ -721,11 +991,14 @@ final class TcpEndpoints implements TransportHandler {
       return;
     }
     log.counters.unreachablesSent++;
-    log.note(now, held.id().toString(), "SYN answered with ICMP destination unreachable, code " + code);
+    log.note(
+        now, held.id().toString(), "SYN answered with ICMP destination unreachable, code " + code);
     output.add(error);
   }
 
-  /** Returns the next segment a connection sends, as a whole IP packet, or null when none has one. */
+  /**
+   * Returns the next segment a connection sends, as a whole IP packet, or null when none has one.
+   */
   byte[] pollTransmit(long now) {
     Connection c = nextSegment(now);
     if (c == null) return null;
@@ -787,7 +1060,8 @@ final class TcpEndpoints implements TransportHandler {
     Connection c;
     while ((c = deadlines.first()) != null && c.scheduledDeadline <= now) {
       deadlines.remove(c);
-      // Fast Open's blackhole detection watches the timeouts of connections whose SYN used it (tcp_write_timeout).
+      // Fast Open's blackhole detection watches the timeouts of connections whose SYN used it
+      // (tcp_write_timeout).
       boolean watched = (c.fastOpen & Connection.FAST_OPEN_USED) != 0;
       int timeoutsBefore = watched ? FastOpenOutcome.consecutiveTimeouts(c.engine) : 0;
       c.engine.handleTimeout(now);

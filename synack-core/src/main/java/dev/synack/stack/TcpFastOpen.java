@@ -1,29 +1,42 @@
 package dev.synack.stack;
 
 import dev.synack.tcp.FastOpenOutcome;
-import dev.synack.tcp.TcpError;
 import dev.synack.tcp.FourTuple;
 import dev.synack.tcp.TcpConnection;
+import dev.synack.tcp.TcpError;
 import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpSegment;
 import java.net.InetAddress;
 
 /**
  * A host's TCP Fast Open (RFC 7413): the switch Linux calls {@code net.ipv4.tcp_fastopen}, the
- * server's cookie keys, and the client's cookie cache. Connections do the protocol
- * ({@link TcpConnection#useFastOpen}, {@link TcpConnection#acceptFastOpen}); this decides, as
- * Linux's {@code tcp_fastopen.c}, what each SYN sends and whether a SYN's data is taken.
+ * server's cookie keys, and the client's cookie cache. Connections do the protocol ({@link
+ * TcpConnection#useFastOpen}, {@link TcpConnection#acceptFastOpen}); this decides, as Linux's
+ * {@code tcp_fastopen.c}, what each SYN sends and whether a SYN's data is taken.
  */
 public final class TcpFastOpen {
-  /** {@code tcp_fastopen} bit: clients may use Fast Open (MSG_FASTOPEN, TCP_FASTOPEN_CONNECT); Linux's default. */
+  /**
+   * {@code tcp_fastopen} bit: clients may use Fast Open (MSG_FASTOPEN, TCP_FASTOPEN_CONNECT);
+   * Linux's default.
+   */
   public static final int CLIENT = 0x1;
-  /** {@code tcp_fastopen} bit: listeners with a Fast Open queue ({@code TCP_FASTOPEN}) take data on SYNs. */
+
+  /**
+   * {@code tcp_fastopen} bit: listeners with a Fast Open queue ({@code TCP_FASTOPEN}) take data on
+   * SYNs.
+   */
   public static final int SERVER = 0x2;
+
   /** {@code tcp_fastopen} bit: clients send data on the SYN without a cookie. */
   public static final int CLIENT_NO_COOKIE = 0x4;
+
   /** {@code tcp_fastopen} bit: listeners take data on a SYN without a cookie. */
   public static final int SERVER_COOKIE_NOT_REQUIRED = 0x200;
-  /** {@code tcp_fastopen} bit: every listener takes Fast Open, its backlog as its queue length, without {@code TCP_FASTOPEN}. */
+
+  /**
+   * {@code tcp_fastopen} bit: every listener takes Fast Open, its backlog as its queue length,
+   * without {@code TCP_FASTOPEN}.
+   */
   public static final int SERVER_WITHOUT_SOCKOPT = 0x400;
 
   /** What a listener answers to a SYN with a Fast Open option. */
@@ -33,14 +46,17 @@ public final class TcpFastOpen {
   private final FastOpenCookies cookies;
   private final FastOpenCache cache = new FastOpenCache();
   private int mode = CLIENT;
+
   /**
    * {@code net.ipv4.tcp_fastopen_blackhole_timeout_sec} in ns: how long client Fast Open pauses
    * after a suspected blackhole, doubled per pause in a row up to 64 times; 0, Linux's default
    * since 5.14, turns detection off.
    */
   private long blackholeTimeout;
+
   /** Linux's {@code tfo_active_disable_times}: pauses in a row; 0 when Fast Open is not paused. */
   private int disableTimes;
+
   /** Linux's {@code tfo_active_disable_stamp}: when the last pause began. */
   private long disableStamp;
 
@@ -66,9 +82,13 @@ public final class TcpFastOpen {
     return cache;
   }
 
-  /** Sets {@code tcp_fastopen_blackhole_timeout_sec}; zero turns blackhole detection off (and ends a pause). */
+  /**
+   * Sets {@code tcp_fastopen_blackhole_timeout_sec}; zero turns blackhole detection off (and ends a
+   * pause).
+   */
   void setBlackholeTimeout(java.time.Duration timeout) {
-    if (timeout.isNegative()) throw new IllegalArgumentException("tcp_fastopen_blackhole_timeout is negative: " + timeout);
+    if (timeout.isNegative())
+      throw new IllegalArgumentException("tcp_fastopen_blackhole_timeout is negative: " + timeout);
     blackholeTimeout = timeout.toNanos();
   }
 
@@ -76,7 +96,10 @@ public final class TcpFastOpen {
     return java.time.Duration.ofNanos(blackholeTimeout);
   }
 
-  /** Returns the pauses in a row that blackhole detection has made (Linux's {@code tfo_active_disable_times}). */
+  /**
+   * Returns the pauses in a row that blackhole detection has made (Linux's {@code
+   * tfo_active_disable_times}).
+   */
   int blackholePauses() {
     return disableTimes;
   }
@@ -86,7 +109,8 @@ public final class TcpFastOpen {
    * the cached cookie, with which the data queued rides on the SYN; or a cookie request; or, with
    * {@link #CLIENT_NO_COOKIE}, data without a cookie. Nothing while client Fast Open is off, during
    * a blackhole pause, or during the backoff after repeated SYN-data losses. Returns the
-   * connection's Fast Open flags ({@link Connection#FAST_OPEN_ACTIVE}...), 0 when the SYN does not use it.
+   * connection's Fast Open flags ({@link Connection#FAST_OPEN_ACTIVE}...), 0 when the SYN does not
+   * use it.
    */
   byte onActiveOpen(TcpConnection engine, InetAddress server, long now) {
     if ((mode & CLIENT) == 0) return 0;
@@ -101,14 +125,18 @@ public final class TcpFastOpen {
     } else {
       engine.useFastOpen(new byte[0], false, false, mss);
     }
-    // The first open after a pause is watched (Linux's syn_fastopen_ch): data coming back ends the doubling.
-    return (byte) (Connection.FAST_OPEN_ACTIVE | Connection.FAST_OPEN_USED | (disableTimes > 0 ? Connection.FAST_OPEN_CHECK : 0));
+    // The first open after a pause is watched (Linux's syn_fastopen_ch): data coming back ends the
+    // doubling.
+    return (byte)
+        (Connection.FAST_OPEN_ACTIVE
+            | Connection.FAST_OPEN_USED
+            | (disableTimes > 0 ? Connection.FAST_OPEN_CHECK : 0));
   }
 
   /**
-   * Returns whether client Fast Open is paused after a suspected blackhole, as Linux's
-   * {@code tcp_fastopen_active_should_disable}: for the timeout times 2^(pauses - 1), at most 2^6,
-   * from the last pause's start.
+   * Returns whether client Fast Open is paused after a suspected blackhole, as Linux's {@code
+   * tcp_fastopen_active_should_disable}: for the timeout times 2^(pauses - 1), at most 2^6, from
+   * the last pause's start.
    */
   private boolean pausedByBlackhole(long now) {
     if (blackholeTimeout == 0 || disableTimes == 0) return false;
@@ -117,17 +145,19 @@ public final class TcpFastOpen {
   }
 
   /**
-   * Looks at a connection whose SYN used Fast Open after a timer fired, as Linux's
-   * {@code tcp_fastopen_active_detect_blackhole}: "broken middle-boxes may black-hole Fast Open
-   * connection during or even after the handshake", so its third retransmission timeout in a row
-   * (its SYN's included), or its giving up before that, pauses client Fast Open for the whole host
-   * ({@code tcp_fastopen_active_disable}; counted as TCPFastOpenBlackhole).
+   * Looks at a connection whose SYN used Fast Open after a timer fired, as Linux's {@code
+   * tcp_fastopen_active_detect_blackhole}: "broken middle-boxes may black-hole Fast Open connection
+   * during or even after the handshake", so its third retransmission timeout in a row (its SYN's
+   * included), or its giving up before that, pauses client Fast Open for the whole host ({@code
+   * tcp_fastopen_active_disable}; counted as TCPFastOpenBlackhole).
    */
   void afterTimeout(Connection c, int timeoutsBefore, long now) {
     if (blackholeTimeout == 0) return;
     int timeouts = FastOpenOutcome.consecutiveTimeouts(c.engine);
     boolean fired = timeouts > timeoutsBefore;
-    boolean expired = c.closeError == TcpError.CONNECTION_TIMED_OUT || c.closeError == TcpError.CONNECTION_ABORTED_USER_TIMEOUT;
+    boolean expired =
+        c.closeError == TcpError.CONNECTION_TIMED_OUT
+            || c.closeError == TcpError.CONNECTION_ABORTED_USER_TIMEOUT;
     if ((fired && timeouts == 3) || (expired && timeouts < 3)) {
       disableStamp = now;
       disableTimes++;
@@ -136,18 +166,23 @@ public final class TcpFastOpen {
   }
 
   /**
-   * Takes the end of a connection opened just after a pause, as Linux's
-   * {@code tcp_fastopen_active_disable_ofo_check}: data received over it (from a peer that is not
-   * this host's loopback) shows Fast Open works again, so the next pause starts from the base timeout.
+   * Takes the end of a connection opened just after a pause, as Linux's {@code
+   * tcp_fastopen_active_disable_ofo_check}: data received over it (from a peer that is not this
+   * host's loopback) shows Fast Open works again, so the next pause starts from the base timeout.
    */
   void onCheckedClosed(TcpConnection engine, InetAddress server) {
-    if (disableTimes > 0 && FastOpenOutcome.dataReceived(engine) && !server.isLoopbackAddress()) disableTimes = 0;
+    if (disableTimes > 0 && FastOpenOutcome.dataReceived(engine) && !server.isLoopbackAddress())
+      disableTimes = 0;
   }
 
-  /** Records what the handshake of an active open with Fast Open gave: the cookie, and whether the SYN's data was lost or acknowledged. */
+  /**
+   * Records what the handshake of an active open with Fast Open gave: the cookie, and whether the
+   * SYN's data was lost or acknowledged.
+   */
   void onActiveConnected(TcpConnection engine, InetAddress server, long now) {
     byte[] cookie = FastOpenOutcome.cookie(engine);
-    cache.update(server, cookie, engine.negotiatedOptions().peerMss(), FastOpenOutcome.synLost(engine), now);
+    cache.update(
+        server, cookie, engine.negotiatedOptions().peerMss(), FastOpenOutcome.synLost(engine), now);
     if (FastOpenOutcome.synData(engine) > 0) {
       counters.fastOpenActive++;
     } else if (FastOpenOutcome.synLost(engine) || FastOpenOutcome.synDataSent(engine) > 0) {
@@ -183,7 +218,8 @@ public final class TcpFastOpen {
     if (option == null) return null;
     byte[] fresh = cookies.cookie(id.remoteAddress(), id.localAddress());
     if (option.isRequest()) return new ServerAnswer(false, fresh);
-    FastOpenCookies.Check check = cookies.check(option.cookie(), id.remoteAddress(), id.localAddress());
+    FastOpenCookies.Check check =
+        cookies.check(option.cookie(), id.remoteAddress(), id.localAddress());
     if (check == FastOpenCookies.Check.INVALID) {
       counters.fastOpenPassiveFail++;
       return new ServerAnswer(false, fresh);

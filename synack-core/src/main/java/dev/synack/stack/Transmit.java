@@ -3,11 +3,11 @@ package dev.synack.stack;
 /**
  * What {@link Host#pollTransmit(long, java.nio.ByteBuffer, int, Transmit)} wrote into the buffer
  * the caller lent: the packet's length, its ECN codepoint, and the segment size when it is a GSO
- * super-packet, a run of equal segments of one connection for the link to cut (quinn's
- * {@code Transmit}). The destination is the packet's own, in its IP header.
+ * super-packet, a run of equal segments of one connection for the link to cut (quinn's {@code
+ * Transmit}). The destination is the packet's own, in its IP header.
  *
- * <p>The caller owns one instance and lends it with the buffer; each call refills it, so nothing
- * is allocated per packet.
+ * <p>The caller owns one instance and lends it with the buffer; each call refills it, so nothing is
+ * allocated per packet.
  */
 public final class Transmit {
   private int length;
@@ -20,7 +20,10 @@ public final class Transmit {
     return length;
   }
 
-  /** Returns the ECN codepoint of the packet's IP header (RFC 3168 §5), one of {@link dev.synack.wire.Ecn}'s. */
+  /**
+   * Returns the ECN codepoint of the packet's IP header (RFC 3168 §5), one of {@link
+   * dev.synack.wire.Ecn}'s.
+   */
   public int ecn() {
     return ecn;
   }

@@ -17,7 +17,8 @@ interface TransportHandler {
 
   /**
    * Takes an ICMP error that quotes a datagram of this protocol, which this host sent (RFC 1122
-   * §4.2.3.9, §4.1.3.3): the handler finds the endpoint it is for by the quoted addresses and ports.
+   * §4.2.3.9, §4.1.3.3): the handler finds the endpoint it is for by the quoted addresses and
+   * ports.
    */
   void handleIcmpError(IpDatagram ip, IcmpMessage message, IcmpQuote quote, long now);
 }

@@ -8,14 +8,14 @@ import java.util.ArrayDeque;
 
 /**
  * A UDP endpoint of a {@link Host} (a datagram socket, RFC 768): bound to a local address and port,
- * to a port on every address ({@code address} null), or, in any-destination mode, to every
- * address and port the host takes in (the forwarder's catch-all, {@link Host#bindUdpAll}).
+ * to a port on every address ({@code address} null), or, in any-destination mode, to every address
+ * and port the host takes in (the forwarder's catch-all, {@link Host#bindUdpAll}).
  *
- * <p>Received datagrams queue here until {@link #receive}d, up to a receive buffer of
- * {@link #RECEIVE_BUFFER_BYTES} of payload (Linux's rmem_default); beyond it they are dropped and
- * counted ({@code udp-receive-buffer-full}, Linux's RcvbufErrors). The host reports the queue
- * turning non-empty with {@link HostEvent.UdpReadable}, and ICMP errors quoting a datagram this
- * endpoint sent with {@link HostEvent.UdpError}.
+ * <p>Received datagrams queue here until {@link #receive}d, up to a receive buffer of {@link
+ * #RECEIVE_BUFFER_BYTES} of payload (Linux's rmem_default); beyond it they are dropped and counted
+ * ({@code udp-receive-buffer-full}, Linux's RcvbufErrors). The host reports the queue turning
+ * non-empty with {@link HostEvent.UdpReadable}, and ICMP errors quoting a datagram this endpoint
+ * sent with {@link HostEvent.UdpError}.
  */
 public final class UdpEndpoint implements Attachable {
   /** The receive buffer's size in payload bytes: Linux's net.core.rmem_default, 212992. */
@@ -30,9 +30,12 @@ public final class UdpEndpoint implements Attachable {
   private boolean closed;
   private boolean dontFragment;
   private Object attachment;
+
   /** The peer of a connected endpoint (null when unconnected), and its port. */
   private InetAddress peer;
+
   private int peerPort;
+
   /** An ICMP error waiting for a connected endpoint's user (Linux's sk_err), or null. */
   private TcpError pendingError;
 
@@ -53,7 +56,10 @@ public final class UdpEndpoint implements Attachable {
     return port;
   }
 
-  /** Returns whether this is the any-destination catch-all, which takes datagrams to every address and port. */
+  /**
+   * Returns whether this is the any-destination catch-all, which takes datagrams to every address
+   * and port.
+   */
   public boolean isCatchAll() {
     return all;
   }
@@ -78,9 +84,9 @@ public final class UdpEndpoint implements Attachable {
   /**
    * Connects the endpoint to {@code remote}:{@code remotePort}, as {@code connect(2)} on a UDP
    * socket: from now on it takes datagrams from that peer only (others are treated as sent to a
-   * closed port), and an ICMP error quoting a datagram to that peer is kept for the user
-   * ({@link #takeError}), as Linux keeps {@code sk_err} for a connected socket. Queued datagrams
-   * from other sources are discarded. A null {@code remote} disconnects.
+   * closed port), and an ICMP error quoting a datagram to that peer is kept for the user ({@link
+   * #takeError}), as Linux keeps {@code sk_err} for a connected socket. Queued datagrams from other
+   * sources are discarded. A null {@code remote} disconnects.
    */
   public void connect(InetAddress remote, int remotePort) {
     if (all) throw new IllegalStateException("the catch-all endpoint cannot be connected");
@@ -91,11 +97,12 @@ public final class UdpEndpoint implements Attachable {
     peerPort = remote == null ? 0 : remotePort;
     pendingError = null;
     if (remote != null) {
-      received.removeIf(m -> {
-        boolean other = !accepts(m.remoteAddress(), m.remotePort());
-        if (other) receivedBytes -= m.payload().length;
-        return other;
-      });
+      received.removeIf(
+          m -> {
+            boolean other = !accepts(m.remoteAddress(), m.remotePort());
+            if (other) receivedBytes -= m.payload().length;
+            return other;
+          });
     }
   }
 
@@ -117,8 +124,8 @@ public final class UdpEndpoint implements Attachable {
   }
 
   /**
-   * Returns the endpoint's {@link Readiness}: readable while a datagram waits, writable while
-   * open (a datagram is never held back for room), an error while one waits, hung up once closed.
+   * Returns the endpoint's {@link Readiness}: readable while a datagram waits, writable while open
+   * (a datagram is never held back for room), an error while one waits, hung up once closed.
    */
   public int readiness() {
     if (closed) return Readiness.HANGUP;
@@ -128,12 +135,17 @@ public final class UdpEndpoint implements Attachable {
     return mask;
   }
 
-  /** Returns whether a datagram from {@code remote}:{@code remotePort} is this endpoint's to take. */
+  /**
+   * Returns whether a datagram from {@code remote}:{@code remotePort} is this endpoint's to take.
+   */
   boolean accepts(InetAddress remote, int remotePort) {
     return peer == null || (peer.equals(remote) && peerPort == remotePort);
   }
 
-  /** Keeps an ICMP error quoting a datagram to {@code remote}:{@code remotePort}, when connected to it. */
+  /**
+   * Keeps an ICMP error quoting a datagram to {@code remote}:{@code remotePort}, when connected to
+   * it.
+   */
   boolean noteError(InetAddress remote, int remotePort, TcpError error) {
     if (peer == null || !peer.equals(remote) || peerPort != remotePort) return false;
     pendingError = error;
@@ -150,27 +162,40 @@ public final class UdpEndpoint implements Attachable {
    * ({@link HostCounters#fragmentationRefused()}).
    *
    * @throws IllegalArgumentException for a payload over 65507 bytes or a port out of range, or
-   *     {@link MessageTooLongException} for a datagram over the MTU with {@link #setDontFragment} on
+   *     {@link MessageTooLongException} for a datagram over the MTU with {@link #setDontFragment}
+   *     on
    * @throws IllegalStateException when closed, or for the catch-all, which must name its source
    */
   public void send(ByteBuffer payload, InetAddress remote, int remotePort, long now) {
-    if (all) throw new IllegalStateException("the catch-all endpoint sends with an explicit source address and port");
+    if (all)
+      throw new IllegalStateException(
+          "the catch-all endpoint sends with an explicit source address and port");
     send(payload, address, port, remote, remotePort, now);
   }
 
   /**
    * Sends a datagram from a given local address and port: how a forwarder's catch-all replies from
-   * the address and port the peer sent to. A bound endpoint may only name its own port, and its
-   * own address when bound to one.
+   * the address and port the peer sent to. A bound endpoint may only name its own port, and its own
+   * address when bound to one.
    */
-  public void send(ByteBuffer payload, InetAddress local, int localPort, InetAddress remote, int remotePort, long now) {
+  public void send(
+      ByteBuffer payload,
+      InetAddress local,
+      int localPort,
+      InetAddress remote,
+      int remotePort,
+      long now) {
     if (closed) throw new IllegalStateException("UDP endpoint is closed: " + this);
-    if (remotePort < 1 || remotePort > 65535) throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
-    if (!all && (localPort != port || (address != null && local != null && !address.equals(local)))) {
-      throw new IllegalArgumentException("endpoint " + this + " cannot send from " + Addresses.endpoint(local, localPort));
+    if (remotePort < 1 || remotePort > 65535)
+      throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
+    if (!all
+        && (localPort != port || (address != null && local != null && !address.equals(local)))) {
+      throw new IllegalArgumentException(
+          "endpoint " + this + " cannot send from " + Addresses.endpoint(local, localPort));
     }
     if (all && (local == null || localPort < 1 || localPort > 65535)) {
-      throw new IllegalArgumentException("the catch-all needs a source address and port: " + local + ":" + localPort);
+      throw new IllegalArgumentException(
+          "the catch-all needs a source address and port: " + local + ":" + localPort);
     }
     endpoints.send(this, payload, local, localPort, remote, remotePort, now);
   }
@@ -186,10 +211,9 @@ public final class UdpEndpoint implements Attachable {
   }
 
   /**
-   * Sets whether datagrams larger than the MTU are refused rather than fragmented: Linux's
-   * {@code IP_MTU_DISCOVER = IP_PMTUDISC_DO} and {@code IPV6_DONTFRAG}. Off by default, when a
-   * datagram too big for the MTU leaves as fragments (IPv4 with DF clear, IPv6 with a Fragment
-   * header).
+   * Sets whether datagrams larger than the MTU are refused rather than fragmented: Linux's {@code
+   * IP_MTU_DISCOVER = IP_PMTUDISC_DO} and {@code IPV6_DONTFRAG}. Off by default, when a datagram
+   * too big for the MTU leaves as fragments (IPv4 with DF clear, IPv6 with a Fragment header).
    */
   public void setDontFragment(boolean on) {
     this.dontFragment = on;
@@ -207,7 +231,8 @@ public final class UdpEndpoint implements Attachable {
 
   /** Queues a received datagram; returns false when the receive buffer has no room for it. */
   boolean offer(UdpMessage m) {
-    if (receivedBytes + m.payload().length > RECEIVE_BUFFER_BYTES && !received.isEmpty()) return false;
+    if (receivedBytes + m.payload().length > RECEIVE_BUFFER_BYTES && !received.isEmpty())
+      return false;
     received.add(m);
     receivedBytes += m.payload().length;
     return true;
@@ -226,7 +251,11 @@ public final class UdpEndpoint implements Attachable {
   @Override
   public String toString() {
     if (all) return "UdpEndpoint[any]";
-    return "UdpEndpoint[" + (address == null ? "*" : Addresses.text(address)) + ":" + port
-        + (peer == null ? "" : " -> " + Addresses.endpoint(peer, peerPort)) + "]";
+    return "UdpEndpoint["
+        + (address == null ? "*" : Addresses.text(address))
+        + ":"
+        + port
+        + (peer == null ? "" : " -> " + Addresses.endpoint(peer, peerPort))
+        + "]";
   }
 }

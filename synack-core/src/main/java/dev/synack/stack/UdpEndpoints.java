@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * The UDP endpoints of a host (RFC 768, RFC 1122 §4.1): demultiplexing by local address and port,
  * checksums both ways, ICMP port unreachable for closed ports (RFC 1122 §4.1.3.1, rate-limited as
- * Linux does), fragmentation of datagrams larger than the MTU, and ICMP errors handed to the endpoint whose datagram they quote (§4.1.3.3).
+ * Linux does), fragmentation of datagrams larger than the MTU, and ICMP errors handed to the
+ * endpoint whose datagram they quote (§4.1.3.3).
  */
 final class UdpEndpoints implements TransportHandler {
   private final HostConfig config;
@@ -32,17 +33,30 @@ final class UdpEndpoints implements TransportHandler {
   private final ArrayDeque<HostEvent> events;
   private final IcmpRateLimit rateLimit = new IcmpRateLimit();
   private final FragmentIds ids;
+
   /** The path MTUs ICMP reported, per destination: what sends are fragmented to (or refused at). */
   private final PathMtus pathMtus = new PathMtus();
+
   private final Map<Integer, List<UdpEndpoint>> byPort = new HashMap<>();
+
   /** The any-destination catch-all, or null. */
   private UdpEndpoint catchAll;
-  /** Where the search for a free ephemeral port starts next, keyed per host so that ports are not guessable from zero. */
+
+  /**
+   * Where the search for a free ephemeral port starts next, keyed per host so that ports are not
+   * guessable from zero.
+   */
   private int nextEphemeral;
+
   /** Which ephemeral ports this host may take: those whose datagrams its loop owns. */
   private PortFilter portFilter = PortFilter.ALL;
 
-  UdpEndpoints(HostConfig config, HostLog log, HostAddresses addresses, HostOutput output, ArrayDeque<HostEvent> events,
+  UdpEndpoints(
+      HostConfig config,
+      HostLog log,
+      HostAddresses addresses,
+      HostOutput output,
+      ArrayDeque<HostEvent> events,
       long portKey) {
     this.config = config;
     this.log = log;
@@ -54,9 +68,13 @@ final class UdpEndpoints implements TransportHandler {
     this.ids = new FragmentIds(Long.rotateRight(portKey, 17) ^ 0x5deece66dL);
   }
 
-  /** Binds an endpoint to {@code address} (null for every address) and {@code port} (0 for an ephemeral one). */
+  /**
+   * Binds an endpoint to {@code address} (null for every address) and {@code port} (0 for an
+   * ephemeral one).
+   */
   UdpEndpoint bind(InetAddress address, int port) {
-    if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range 0..65535: " + port);
+    if (port < 0 || port > 65535)
+      throw new IllegalArgumentException("port out of range 0..65535: " + port);
     if (port == 0) port = freeEphemeral(address);
     List<UdpEndpoint> onPort = byPort.computeIfAbsent(port, p -> new ArrayList<>(1));
     for (UdpEndpoint e : onPort) {
@@ -71,7 +89,8 @@ final class UdpEndpoints implements TransportHandler {
 
   /** Makes the catch-all endpoint, which takes every datagram no bound endpoint takes. */
   UdpEndpoint bindAll() {
-    if (catchAll != null) throw new IllegalStateException("a UDP catch-all endpoint is open already");
+    if (catchAll != null)
+      throw new IllegalStateException("a UDP catch-all endpoint is open already");
     catchAll = new UdpEndpoint(this, null, 0, true);
     return catchAll;
   }
@@ -85,7 +104,9 @@ final class UdpEndpoints implements TransportHandler {
     if (onPort != null && onPort.remove(e) && onPort.isEmpty()) byPort.remove(e.port());
   }
 
-  /** Sets which ephemeral ports endpoints bound to port 0 may take (see {@link Host#setPortFilter}). */
+  /**
+   * Sets which ephemeral ports endpoints bound to port 0 may take (see {@link Host#setPortFilter}).
+   */
   void setPortFilter(PortFilter filter) {
     this.portFilter = filter;
   }
@@ -103,12 +124,21 @@ final class UdpEndpoints implements TransportHandler {
     throw new IllegalStateException("no ephemeral UDP port free");
   }
 
-  void send(UdpEndpoint from, ByteBuffer payload, InetAddress local, int localPort, InetAddress remote, int remotePort, long now) {
+  void send(
+      UdpEndpoint from,
+      ByteBuffer payload,
+      InetAddress local,
+      int localPort,
+      InetAddress remote,
+      int remotePort,
+      long now) {
     InetAddress source = local != null ? local : addresses.sourceFor(remote);
     if ((source instanceof Inet4Address) != (remote instanceof Inet4Address)) {
-      throw new IllegalArgumentException("addresses of different families: " + source + " and " + remote);
+      throw new IllegalArgumentException(
+          "addresses of different families: " + source + " and " + remote);
     }
-    byte[] packet = UdpPacket.packet(source, localPort, remote, remotePort, config.hopLimit(), payload);
+    byte[] packet =
+        UdpPacket.packet(source, localPort, remote, remotePort, config.hopLimit(), payload);
     int mtu = pathMtus.mtu(remote, config.mtu(), now);
     if (packet.length <= mtu) {
       log.counters.udpDatagramsOut++;
@@ -119,11 +149,13 @@ final class UdpEndpoints implements TransportHandler {
       log.counters.fragmentationRefused++;
       throw new MessageTooLongException(packet.length, mtu);
     }
-    // RFC 791 §3.2 and RFC 8200 §4.5: the source fragments a datagram larger than the path MTU. Linux's
+    // RFC 791 §3.2 and RFC 8200 §4.5: the source fragments a datagram larger than the path MTU.
+    // Linux's
     // UDP does the same by default (IP_PMTUDISC_WANT); its fragments leave with DF clear.
-    List<byte[]> fragments = source instanceof Inet4Address
-        ? IpFragments.ipv4(packet, mtu, ids.next(source, remote) & 0xffff)
-        : IpFragments.ipv6(packet, mtu, ids.next(source, remote));
+    List<byte[]> fragments =
+        source instanceof Inet4Address
+            ? IpFragments.ipv4(packet, mtu, ids.next(source, remote) & 0xffff)
+            : IpFragments.ipv6(packet, mtu, ids.next(source, remote));
     log.counters.udpDatagramsOut++;
     log.counters.datagramsFragmented++;
     log.counters.fragmentsOut += fragments.size();
@@ -138,9 +170,14 @@ final class UdpEndpoints implements TransportHandler {
       return;
     }
     UdpEndpoint e = find(ip.destination(), udp.destinationPort());
-    if (e != null && !e.accepts(ip.source(), udp.sourcePort())) e = null; // connected to another peer: not its datagram
-    String conn = log.enabled() ? Addresses.endpoint(ip.destination(), udp.destinationPort()) + "-"
-        + Addresses.endpoint(ip.source(), udp.sourcePort()) : "";
+    if (e != null && !e.accepts(ip.source(), udp.sourcePort()))
+      e = null; // connected to another peer: not its datagram
+    String conn =
+        log.enabled()
+            ? Addresses.endpoint(ip.destination(), udp.destinationPort())
+                + "-"
+                + Addresses.endpoint(ip.source(), udp.sourcePort())
+            : "";
     if (e == null) {
       // RFC 1122 §4.1.3.1: a datagram to a port with no endpoint SHOULD draw a port unreachable.
       log.drop("udp-closed-port", conn, now);
@@ -158,7 +195,9 @@ final class UdpEndpoints implements TransportHandler {
     byte[] data = new byte[udp.payload().remaining()];
     udp.payload().get(0, data);
     boolean wasEmpty = e.pending() == 0;
-    if (!e.offer(new UdpMessage(ip.source(), udp.sourcePort(), ip.destination(), udp.destinationPort(), data))) {
+    if (!e.offer(
+        new UdpMessage(
+            ip.source(), udp.sourcePort(), ip.destination(), udp.destinationPort(), data))) {
       log.drop("udp-receive-buffer-full", conn, now);
       return;
     }
@@ -166,7 +205,10 @@ final class UdpEndpoints implements TransportHandler {
     if (wasEmpty) events.add(new HostEvent.UdpReadable(e));
   }
 
-  /** Returns the endpoint bound to the address and port, else to the port on every address, else the catch-all. */
+  /**
+   * Returns the endpoint bound to the address and port, else to the port on every address, else the
+   * catch-all.
+   */
   private UdpEndpoint find(InetAddress local, int port) {
     List<UdpEndpoint> onPort = byPort.get(port);
     if (onPort != null) {
@@ -188,7 +230,10 @@ final class UdpEndpoints implements TransportHandler {
   @Override
   public void handleIcmpError(IpDatagram ip, IcmpMessage message, IcmpQuote quote, long now) {
     UdpEndpoint e = find(quote.source(), quote.sourcePort());
-    String conn = Addresses.endpoint(quote.source(), quote.sourcePort()) + "-" + Addresses.endpoint(quote.destination(), quote.destinationPort());
+    String conn =
+        Addresses.endpoint(quote.source(), quote.sourcePort())
+            + "-"
+            + Addresses.endpoint(quote.destination(), quote.destinationPort());
     if (e == null) {
       log.drop("icmp-no-udp-endpoint", conn, now);
       return;
@@ -199,9 +244,19 @@ final class UdpEndpoints implements TransportHandler {
       // later send to it (Linux's ipv4_sk_update_pmtu / ip6_sk_update_pmtu from __udp4_lib_err).
       boolean lowered = pathMtus.learn(quote.destination(), reported, config.mtu(), now);
       log.counters.icmpErrorsDelivered++;
-      log.note(now, conn, "icmp " + IcmpErrors.describe(message, ip.version()) + " from " + Addresses.text(ip.source())
-          + (lowered ? ": path MTU to " + Addresses.text(quote.destination()) + " now " + pathMtus.mtu(quote.destination(), config.mtu(), now)
-          : ": path MTU unchanged"));
+      log.note(
+          now,
+          conn,
+          "icmp "
+              + IcmpErrors.describe(message, ip.version())
+              + " from "
+              + Addresses.text(ip.source())
+              + (lowered
+                  ? ": path MTU to "
+                      + Addresses.text(quote.destination())
+                      + " now "
+                      + pathMtus.mtu(quote.destination(), config.mtu(), now)
+                  : ": path MTU unchanged"));
       return;
     }
     if (!(error instanceof IcmpError.Unreachable(TcpError kind, var hard, var seq))) {
@@ -209,8 +264,23 @@ final class UdpEndpoints implements TransportHandler {
       return;
     }
     log.counters.icmpErrorsDelivered++;
-    log.note(now, conn, "icmp " + IcmpErrors.describe(message, ip.version()) + " from " + Addresses.text(ip.source()) + ": " + kind.rfcText());
+    log.note(
+        now,
+        conn,
+        "icmp "
+            + IcmpErrors.describe(message, ip.version())
+            + " from "
+            + Addresses.text(ip.source())
+            + ": "
+            + kind.rfcText());
     e.noteError(quote.destination(), quote.destinationPort(), kind);
-    events.add(new HostEvent.UdpError(e, quote.source(), quote.sourcePort(), quote.destination(), quote.destinationPort(), kind));
+    events.add(
+        new HostEvent.UdpError(
+            e,
+            quote.source(),
+            quote.sourcePort(),
+            quote.destination(),
+            quote.destinationPort(),
+            kind));
   }
 }

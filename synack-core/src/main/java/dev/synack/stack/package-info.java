@@ -5,14 +5,15 @@
  * whose segment they quote (RFC 1122 §4.2.3.9, RFC 5927), path MTU discovery included.
  *
  * <p>{@link dev.synack.stack.Host} is driven like a connection, one level up: packets and user
- * calls in, then {@code pollTransmit} until null, {@code pollEvent} until null, {@code pollTimeout}.
+ * calls in, then {@code pollTransmit} until null, {@code pollEvent} until null, {@code
+ * pollTimeout}.
  *
- * <p>Where to start: make a {@link dev.synack.stack.Host} with a
- * {@link dev.synack.stack.HostConfig} and give it an address, then
- * {@link dev.synack.stack.Host#listen} (a {@link dev.synack.stack.Listener}) or
- * {@link dev.synack.stack.Host#connect} (a {@link dev.synack.stack.Connection}: send, receive, close,
- * as RFC 9293 §3.10 names the calls). To run it, put it on a {@code dev.synack.sim.SimNetwork} in
- * virtual time, or on a real link with {@code dev.synack.runtime.HostDriver} (module
- * {@code dev.synack.io}); the README's "Embed it" section shows both.
+ * <p>Where to start: make a {@link dev.synack.stack.Host} with a {@link
+ * dev.synack.stack.HostConfig} and give it an address, then {@link dev.synack.stack.Host#listen} (a
+ * {@link dev.synack.stack.Listener}) or {@link dev.synack.stack.Host#connect} (a {@link
+ * dev.synack.stack.Connection}: send, receive, close, as RFC 9293 §3.10 names the calls). To run
+ * it, put it on a {@code dev.synack.sim.SimNetwork} in virtual time, or on a real link with {@code
+ * dev.synack.runtime.HostDriver} (module {@code dev.synack.io}); the README's "Embed it" section
+ * shows both.
  */
 package dev.synack.stack;

@@ -8,53 +8,99 @@ import dev.synack.wire.TcpOption;
  * One AccECN connection's feedback (RFC 9768), once the handshake agreed on it: as Data Receiver,
  * the counters of what arrived (r.cep of CE-marked packets, shown mod 8 in the ACE field; r.e0b,
  * r.ceb, r.e1b of payload bytes, in the AccECN option); as Data Sender, what the peer's counters
- * say was delivered CE (Linux's {@code delivered_ce}), with the rules that keep a wrapped ACE
- * field from hiding marks (§3.2.2.5).
+ * say was delivered CE (Linux's {@code delivered_ce}), with the rules that keep a wrapped ACE field
+ * from hiding marks (§3.2.2.5).
  *
- * <p>Counters are kept as Linux keeps them: from 0, with the RFC's initial values (r.cep = 5,
- * r.e0b = r.e1b = 1) added on the wire only ({@code TCP_ACCECN_CEP_INIT_OFFSET}, {@code E0B_INIT_OFFSET}).
+ * <p>Counters are kept as Linux keeps them: from 0, with the RFC's initial values (r.cep = 5, r.e0b
+ * = r.e1b = 1) added on the wire only ({@code TCP_ACCECN_CEP_INIT_OFFSET}, {@code
+ * E0B_INIT_OFFSET}).
  */
 final class AccEcn {
-  /** RFC 9768 §3.2.2.1: r.cep and s.cep start at 5, so a zeroed ACE field is never a valid count. */
+  /**
+   * RFC 9768 §3.2.2.1: r.cep and s.cep start at 5, so a zeroed ACE field is never a valid count.
+   */
   static final int CEP_INIT = 5;
-  /** RFC 9768 §3.2.2.1: r.e0b and r.e1b start at 1 (r.ceb at 0), so a zeroed option is seen as such. */
+
+  /**
+   * RFC 9768 §3.2.2.1: r.e0b and r.e1b start at 1 (r.ceb at 0), so a zeroed option is seen as such.
+   */
   static final int BYTES_INIT = 1;
+
   private static final int ACE_MASK = 7;
   private static final int FIELD_MASK = 0xffffff;
-  /** Linux's {@code TCP_ACCECN_SAFETY_SHIFT}: how much below the safe count the option's CE bytes must be to trust the ACE. */
+
+  /**
+   * Linux's {@code TCP_ACCECN_SAFETY_SHIFT}: how much below the safe count the option's CE bytes
+   * must be to trust the ACE.
+   */
   private static final int SAFETY_SHIFT = 1;
 
-  /** The ECN codepoint of the peer's SYN (server) or SYN-ACK (client), which the handshake echoes. */
+  /**
+   * The ECN codepoint of the peer's SYN (server) or SYN-ACK (client), which the handshake echoes.
+   */
   final int synEctReceived;
-  /** Client: the next segment echoes the SYN-ACK's codepoint in its ACE field (the handshake's third ACK, §3.1.3). */
+
+  /**
+   * Client: the next segment echoes the SYN-ACK's codepoint in its ACE field (the handshake's third
+   * ACK, §3.1.3).
+   */
   private boolean echoSynAck;
 
   /** r.cep less its initial 5: CE-marked packets received (Linux's {@code received_ce}). */
   int receivedCe;
-  /** Payload bytes received as ECT(0), CE and ECT(1) (r.e0b, r.ceb, r.e1b less their initial values). */
+
+  /**
+   * Payload bytes received as ECT(0), CE and ECT(1) (r.e0b, r.ceb, r.e1b less their initial
+   * values).
+   */
   long receivedE0Bytes;
+
   long receivedCeBytes;
   long receivedE1Bytes;
+
   /** s.cep less 5: CE-marked packets the peer reported (Linux's {@code delivered_ce}). */
   int deliveredCe;
-  /** The peer's byte counters as its options reported them, less their initial values (24-bit, extended). */
+
+  /**
+   * The peer's byte counters as its options reported them, less their initial values (24-bit,
+   * extended).
+   */
   long deliveredE0Bytes;
+
   long deliveredCeBytes;
   long deliveredE1Bytes;
 
   /** Whether a packet with ECT or CE arrived (Linux's {@code TCP_ECN_SEEN}). */
   boolean ectSeen;
-  /** The ACE field cannot be trusted (zeroed on the third ACK, or a SYN echo no path could make, §3.2.2.1): no response to it, no ECT sent. */
+
+  /**
+   * The ACE field cannot be trusted (zeroed on the third ACK, or a SYN echo no path could make,
+   * §3.2.2.1): no response to it, no ECT sent.
+   */
   boolean aceFailed;
-  /** An AccECN option with counters arrived (Linux's {@code saw_accecn_opt}): options may be sent back. */
+
+  /**
+   * An AccECN option with counters arrived (Linux's {@code saw_accecn_opt}): options may be sent
+   * back.
+   */
   boolean sawOption;
-  /** The peer's options were zeroed on the path (an initial EE0B or EE1B of 0, §3.2.3.2): they are ignored and none are sent. */
+
+  /**
+   * The peer's options were zeroed on the path (an initial EE0B or EE1B of 0, §3.2.3.2): they are
+   * ignored and none are sent.
+   */
   boolean optionFailed;
+
   /** How many segments still owe an option (Linux's {@code accecn_opt_demand}). */
   private int optionDemand;
+
   /** When an option last left, ns, for the beacon. */
   private long optionSentAt = Long.MIN_VALUE / 2;
-  /** The IP-ECN field of the last segment received, to notice a change (Linux's {@code prev_ecnfield}). */
+
+  /**
+   * The IP-ECN field of the last segment received, to notice a change (Linux's {@code
+   * prev_ecnfield}).
+   */
   private int previousEcn;
 
   AccEcn(int synEctReceived, boolean client) {
@@ -64,8 +110,8 @@ final class AccEcn {
   }
 
   /**
-   * Returns the ACE codepoints that echo the ECN field {@code ect} of a SYN (on the SYN-ACK) or
-   * of a SYN-ACK (on the third ACK): 010 not-ECT, 011 ECT(1), 100 ECT(0), 110 CE (RFC 9768 §3.1.2
+   * Returns the ACE codepoints that echo the ECN field {@code ect} of a SYN (on the SYN-ACK) or of
+   * a SYN-ACK (on the third ACK): 010 not-ECT, 011 ECT(1), 100 ECT(0), 110 CE (RFC 9768 §3.1.2
    * Table 2, §3.2.2.1 Table 4).
    */
   static int handshakeAce(int ect) {
@@ -77,7 +123,10 @@ final class AccEcn {
     };
   }
 
-  /** Returns the codepoint a handshake ACE value says the packet carried (Linux's {@code tcp_accecn_extract_syn_ect}). */
+  /**
+   * Returns the codepoint a handshake ACE value says the packet carried (Linux's {@code
+   * tcp_accecn_extract_syn_ect}).
+   */
   static int handshakeEct(int ace) {
     return switch (ace & ACE_MASK) {
       case 0b010 -> Ecn.NOT_ECT;
@@ -88,9 +137,9 @@ final class AccEcn {
   }
 
   /**
-   * Returns whether the echo of a packet we sent as {@code sent} that says {@code received}
-   * could come from a path (Linux's {@code tcp_ect_transition_valid}): the same codepoint, or ECT
-   * turned into another ECT or CE; never from or to not-ECT, never from CE.
+   * Returns whether the echo of a packet we sent as {@code sent} that says {@code received} could
+   * come from a path (Linux's {@code tcp_ect_transition_valid}): the same codepoint, or ECT turned
+   * into another ECT or CE; never from or to not-ECT, never from CE.
    */
   static boolean validTransition(int sent, int received) {
     if (sent == received) return true;
@@ -99,9 +148,9 @@ final class AccEcn {
 
   /**
    * Takes the counters of an arriving non-SYN segment with IP-ECN {@code ipEcn} and {@code payload}
-   * bytes (RFC 9768 §3.2.1: r.cep for each CE-marked packet; the byte counters of its payload).
-   * A CE mark or a change of codepoint makes the next two segments carry the option (Linux's
-   * {@code tcp_ecn_received_counters}).
+   * bytes (RFC 9768 §3.2.1: r.cep for each CE-marked packet; the byte counters of its payload). A
+   * CE mark or a change of codepoint makes the next two segments carry the option (Linux's {@code
+   * tcp_ecn_received_counters}).
    */
   void onReceived(int ipEcn, int payload) {
     int ecn = ipEcn & 0x3;
@@ -110,14 +159,24 @@ final class AccEcn {
     if (payload > 0) {
       long before;
       switch (ecn) {
-        case Ecn.ECT_0 -> { before = receivedE0Bytes; receivedE0Bytes += payload; }
-        case Ecn.ECT_1 -> { before = receivedE1Bytes; receivedE1Bytes += payload; }
-        case Ecn.CE -> { before = receivedCeBytes; receivedCeBytes += payload; }
+        case Ecn.ECT_0 -> {
+          before = receivedE0Bytes;
+          receivedE0Bytes += payload;
+        }
+        case Ecn.ECT_1 -> {
+          before = receivedE1Bytes;
+          receivedE1Bytes += payload;
+        }
+        case Ecn.CE -> {
+          before = receivedCeBytes;
+          receivedCeBytes += payload;
+        }
         default -> before = -1;
       }
       long after = before + payload;
       // Linux: a counter about to pass a quarter of its 24-bit field owes the peer an option.
-      if (before >= 0 && ((before ^ after) & ~((1L << 22) - 1)) != 0) optionDemand = Math.max(optionDemand, 1);
+      if (before >= 0 && ((before ^ after) & ~((1L << 22) - 1)) != 0)
+        optionDemand = Math.max(optionDemand, 1);
     }
     if (ecn != previousEcn || ecn == Ecn.CE) {
       previousEcn = ecn;
@@ -126,10 +185,10 @@ final class AccEcn {
   }
 
   /**
-   * Takes the handshake's third ACK as a server in SYN-RECEIVED (RFC 9768 §3.2.2.1, Linux's
-   * {@code tcp_accecn_third_ack}): an ACE of 0 on a pure ACK means a middlebox zeroed the field
-   * (the ACE and the option are given up as Data Sender); an echo of our SYN-ACK's not-ECT that no
-   * path could make is given up too.
+   * Takes the handshake's third ACK as a server in SYN-RECEIVED (RFC 9768 §3.2.2.1, Linux's {@code
+   * tcp_accecn_third_ack}): an ACE of 0 on a pure ACK means a middlebox zeroed the field (the ACE
+   * and the option are given up as Data Sender); an echo of our SYN-ACK's not-ECT that no path
+   * could make is given up too.
    */
   void onThirdAck(int ace, boolean pureAck, int synAckSent) {
     if (ace == 0) {
@@ -145,9 +204,9 @@ final class AccEcn {
 
   /**
    * Takes an AccECN option from the peer: the first one with counters must have a nonzero first
-   * field (EE0B or EE1B start at 1: a zero means the option was zeroed on the path, §3.2.3.2);
-   * the fields present update the delivered byte counters. Returns the CE bytes it reported, or
-   * -1 when it said nothing of them.
+   * field (EE0B or EE1B start at 1: a zero means the option was zeroed on the path, §3.2.3.2); the
+   * fields present update the delivered byte counters. Returns the CE bytes it reported, or -1 when
+   * it said nothing of them.
    */
   long onOption(TcpOption.AccEcn o) {
     if (optionFailed || o.fields() == 0) return -1;
@@ -171,7 +230,8 @@ final class AccEcn {
 
   /**
    * Returns how much a 24-bit option field moved the counter {@code kept}: the difference mod 2^24,
-   * read as signed so that a reordered older option moves it back (Linux's {@code tcp_update_ecn_bytes}).
+   * read as signed so that a reordered older option moves it back (Linux's {@code
+   * tcp_update_ecn_bytes}).
    */
   static long fieldDelta(int field, int init, long kept) {
     int delta = (field - init - (int) kept) & FIELD_MASK;
@@ -180,17 +240,18 @@ final class AccEcn {
   }
 
   /**
-   * Returns how many CE marks an ACK reports (RFC 9768 §3.2.2.5, as Linux's
-   * {@code __tcp_accecn_process}), and adds them to {@link #deliveredCe}. The ACE field holds
-   * s.cep mod 8, so its change is the count mod 8; when an ACK covers more than 7 packets the
-   * count may have wrapped, and then the option's CE bytes decide, or else the safe guess that
-   * every wrap happened. An ACK that acknowledges nothing new says nothing (it may be reordered).
+   * Returns how many CE marks an ACK reports (RFC 9768 §3.2.2.5, as Linux's {@code
+   * __tcp_accecn_process}), and adds them to {@link #deliveredCe}. The ACE field holds s.cep mod 8,
+   * so its change is the count mod 8; when an ACK covers more than 7 packets the count may have
+   * wrapped, and then the option's CE bytes decide, or else the safe guess that every wrap
+   * happened. An ACK that acknowledges nothing new says nothing (it may be reordered).
    *
-   * @param ace            the ACK's ACE field
-   * @param ceBytes        the CE bytes its option reported ({@link #onOption}), -1 without
-   * @param deliveredPkts  packets the ACK newly acknowledged or SACKed, at least 1 when it progressed
+   * @param ace the ACK's ACE field
+   * @param ceBytes the CE bytes its option reported ({@link #onOption}), -1 without
+   * @param deliveredPkts packets the ACK newly acknowledged or SACKed, at least 1 when it
+   *     progressed
    * @param deliveredBytes bytes the ACK newly acknowledged or SACKed
-   * @param mss            the sender's MSS
+   * @param mss the sender's MSS
    */
   int onAck(int ace, long ceBytes, int deliveredPkts, long deliveredBytes, int mss) {
     if (aceFailed || deliveredPkts <= 0) return 0;
@@ -230,10 +291,10 @@ final class AccEcn {
   }
 
   /**
-   * Returns whether the next non-SYN segment carries an AccECN option (Linux's
-   * {@code tcp_established_options}): only once the peer showed it sends options, never after
-   * they were zeroed, and then on every segment in mode 2, else when a change is owed or the beacon
-   * is due ({@code beacon} times per {@code srtt}).
+   * Returns whether the next non-SYN segment carries an AccECN option (Linux's {@code
+   * tcp_established_options}): only once the peer showed it sends options, never after they were
+   * zeroed, and then on every segment in mode 2, else when a change is owed or the beacon is due
+   * ({@code beacon} times per {@code srtt}).
    */
   boolean optionDue(int mode, int beacon, long srtt, long now) {
     if (mode == 0 || !sawOption || optionFailed) return false;
@@ -250,11 +311,17 @@ final class AccEcn {
     if (fields == 0) return null;
     optionSentAt = now;
     if (optionDemand > 0) optionDemand--;
-    return TcpOption.AccEcn.of(true, fields, (int) (receivedE0Bytes + BYTES_INIT), (int) receivedCeBytes,
+    return TcpOption.AccEcn.of(
+        true,
+        fields,
+        (int) (receivedE0Bytes + BYTES_INIT),
+        (int) receivedCeBytes,
         (int) (receivedE1Bytes + BYTES_INIT));
   }
 
-  /** Returns the option of a SYN-ACK: every counter at its initial value (a SYN carries no payload). */
+  /**
+   * Returns the option of a SYN-ACK: every counter at its initial value (a SYN carries no payload).
+   */
   static TcpOption.AccEcn synAckOption() {
     return TcpOption.AccEcn.of(true, 3, BYTES_INIT, 0, BYTES_INIT);
   }

@@ -11,13 +11,21 @@ import dev.synack.wire.TcpSegment;
  * the receiver's round-trip samples for auto-tuning. An owed ACK is {@link TcpConnection#ackNow}.
  */
 final class AckPolicy {
-  /** Linux's {@code tcp_invalid_ratelimit}: the least time between two ACKs to out-of-window segments. */
+  /**
+   * Linux's {@code tcp_invalid_ratelimit}: the least time between two ACKs to out-of-window
+   * segments.
+   */
   static final long UNACCEPTABLE_ACK_INTERVAL_NANOS = 500_000_000L;
 
   private final TcpConnection c;
+
   /** The rate limit of challenge ACKs; {@code null} until the first one (RFC 5961 §7). */
   private ChallengeAckLimiter challengeAcks;
-  /** When an ACK last answered an out-of-window segment that was not a retransmission, {@code Long.MIN_VALUE} if never. */
+
+  /**
+   * When an ACK last answered an out-of-window segment that was not a retransmission, {@code
+   * Long.MIN_VALUE} if never.
+   */
   private long lastUnacceptableAck = Long.MIN_VALUE;
 
   AckPolicy(TcpConnection connection) {
@@ -27,14 +35,19 @@ final class AckPolicy {
   /**
    * Owes the ACK of in-order data: at once when {@code immediate} (a hole filled, RFC 5681 §4.2) or
    * when {@link DelayedAck} says so, else when the delayed-ACK timer fires, unless a segment of
-   * ours carries it first. The timer keeps its first deadline: no ACK waits longer than the
-   * timeout (as Linux's {@code tcp_send_delayed_ack}).
+   * ours carries it first. The timer keeps its first deadline: no ACK waits longer than the timeout
+   * (as Linux's {@code tcp_send_delayed_ack}).
    */
   void acknowledgeData(int length, boolean immediate, long now) {
-    boolean due = !c.cfg.delayedAck()
-        || c.rcv.delayedAck().onData(length, c.rcv.unacknowledged(), c.rcv.rcvWnd(), c.cfg.mss(), c.rtt.rto(), now);
+    boolean due =
+        !c.cfg.delayedAck()
+            || c.rcv
+                .delayedAck()
+                .onData(
+                    length, c.rcv.unacknowledged(), c.rcv.rcvWnd(), c.cfg.mss(), c.rtt.rto(), now);
     if (c.cfg.delayedAck() && c.cfg.choices().bsdDelayedAck()) {
-      // FreeBSD's DELAY_ACK: wait only when no segment already waits for its ACK, and for no more than one MSS.
+      // FreeBSD's DELAY_ACK: wait only when no segment already waits for its ACK, and for no more
+      // than one MSS.
       due = c.timers.isSet(TimerKind.DELAYED_ACK) || length > c.cfg.mss();
     }
     if (immediate || due) {
@@ -54,10 +67,10 @@ final class AckPolicy {
   }
 
   /**
-   * Gives auto-tuning a round-trip sample from in-order data (Linux's {@code tcp_rcv_rtt_measure_ts}
-   * and {@code tcp_rcv_rtt_measure}): with timestamps, our clock now less the TSecr the peer echoed,
-   * from segments at least full-sized (smaller ones may have waited for an ACK of ours); without
-   * them, the time a window's worth of data takes to arrive.
+   * Gives auto-tuning a round-trip sample from in-order data (Linux's {@code
+   * tcp_rcv_rtt_measure_ts} and {@code tcp_rcv_rtt_measure}): with timestamps, our clock now less
+   * the TSecr the peer echoed, from segments at least full-sized (smaller ones may have waited for
+   * an ACK of ours); without them, the time a window's worth of data takes to arrive.
    */
   void measureReceiveRtt(TcpSegment seg, long now) {
     if (!c.opts.timestampsOk()) {
@@ -72,8 +85,8 @@ final class AckPolicy {
   }
 
   /**
-   * Owes a challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the rate limit of §7; returns
-   * whether it will be sent. It is the ordinary {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}.
+   * Owes a challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the rate limit of §7; returns whether
+   * it will be sent. It is the ordinary {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}.
    */
   boolean challengeAck(long now) {
     if (challengeAcks == null) challengeAcks = new ChallengeAckLimiter(c.cfg.challengeAckLimit());
@@ -99,7 +112,8 @@ final class AckPolicy {
       c.ackNow = true;
       return true;
     }
-    if (lastUnacceptableAck != Long.MIN_VALUE && now - lastUnacceptableAck < UNACCEPTABLE_ACK_INTERVAL_NANOS) return false;
+    if (lastUnacceptableAck != Long.MIN_VALUE
+        && now - lastUnacceptableAck < UNACCEPTABLE_ACK_INTERVAL_NANOS) return false;
     lastUnacceptableAck = now;
     c.ackNow = true;
     return true;

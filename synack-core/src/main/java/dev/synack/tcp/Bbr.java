@@ -17,32 +17,56 @@ package dev.synack.tcp;
  * each other; then BBR uses their mean as the bandwidth, at gain 1, for 48 rounds.
  *
  * <p>Counts are in bytes (Linux counts packets), the bandwidth in bytes per second. Not done: the
- * ACK-aggregation cwnd bonus ({@code extra_acked}); BBRv2/v3's loss and ECN response and inflight_hi/lo.
- * Where Linux draws a random PROBE_BW phase to start from, this takes one from the round count,
- * so that a run is reproducible.
+ * ACK-aggregation cwnd bonus ({@code extra_acked}); BBRv2/v3's loss and ECN response and
+ * inflight_hi/lo. Where Linux draws a random PROBE_BW phase to start from, this takes one from the
+ * round count, so that a run is reproducible.
  */
 final class Bbr implements CongestionControl {
-  enum Mode { STARTUP, DRAIN, PROBE_BW, PROBE_RTT }
+  enum Mode {
+    STARTUP,
+    DRAIN,
+    PROBE_BW,
+    PROBE_RTT
+  }
 
-  /** 2/ln 2: the smallest gain that doubles the delivery rate each round (Linux's {@code bbr_high_gain}, 2885/1000). */
+  /**
+   * 2/ln 2: the smallest gain that doubles the delivery rate each round (Linux's {@code
+   * bbr_high_gain}, 2885/1000).
+   */
   static final double HIGH_GAIN = 2885 / 1000.0;
+
   static final double DRAIN_GAIN = 1000 / 2885.0;
   static final double CWND_GAIN = 2;
+
   /** The PROBE_BW pacing gains, one phase per min RTT. */
   static final double[] PACING_GAIN = {5 / 4.0, 3 / 4.0, 1, 1, 1, 1, 1, 1};
+
   /** The bandwidth filter's window in rounds (Linux's {@code bbr_bw_rtts}: the cycle plus 2). */
   static final int BW_RTTS = PACING_GAIN.length + 2;
+
   static final long MIN_RTT_WINDOW = 10_000_000_000L;
   static final long PROBE_RTT_TIME = 200_000_000L;
+
   /** Linux's {@code bbr_cwnd_min_target}: 4 segments, enough for delayed ACKs to keep the clock. */
   static final int MIN_CWND_SEGMENTS = 4;
+
   private static final double FULL_BW_THRESH = 5 / 4.0;
   private static final int FULL_BW_ROUNDS = 3;
-  /** Linux paces 1 % below the estimate so that the bottleneck queue drains ({@code bbr_pacing_margin_percent}). */
+
+  /**
+   * Linux paces 1 % below the estimate so that the bottleneck queue drains ({@code
+   * bbr_pacing_margin_percent}).
+   */
   private static final double PACING_MARGIN = 0.99;
+
   private static final long NO_RTT = Long.MAX_VALUE;
-  /** Long-term sampling: intervals of 4 to 16 rounds, a loss rate of 50/256, rates within 1/8 or 4 kbit/s, used for 48 rounds. */
+
+  /**
+   * Long-term sampling: intervals of 4 to 16 rounds, a loss rate of 50/256, rates within 1/8 or 4
+   * kbit/s, used for 48 rounds.
+   */
   private static final int LT_INTERVAL_MIN_ROUNDS = 4;
+
   private static final double LT_LOSS_THRESH = 50 / 256.0;
   private static final double LT_BW_RATIO = 1 / 8.0;
   private static final double LT_BW_DIFF = 4000 / 8.0;
@@ -63,8 +87,10 @@ final class Bbr implements CongestionControl {
   private boolean minRttStamped;
 
   private long roundCount;
+
   /** C.delivered as of the last sample. */
   private long totalDelivered;
+
   private boolean roundStart;
   private long nextRoundDelivered;
 
@@ -80,14 +106,18 @@ final class Bbr implements CongestionControl {
   private boolean probeRttRoundDone;
   private boolean idleRestart;
 
-  /** The long-term (policed) bandwidth: whether it is used, its value, and the sampling interval. */
+  /**
+   * The long-term (policed) bandwidth: whether it is used, its value, and the sampling interval.
+   */
   private boolean ltUseBw;
+
   private double ltBw;
   private boolean ltSampling;
   private int ltRounds;
   private long ltLastStamp;
   private long ltLastDelivered;
   private long ltLastLost;
+
   /** Bytes marked lost since the start (Linux's {@code tp->lost}). */
   private long totalLost;
 
@@ -99,62 +129,105 @@ final class Bbr implements CongestionControl {
     if (mss <= 0) throw new IllegalArgumentException("mss must be positive: " + mss);
     this.mss = mss;
     this.cwnd = CongestionControl.initialWindow(mss);
-    // Linux's bbr_init_pacing_rate_from_rtt without an RTT: the initial window per millisecond, at high gain.
+    // Linux's bbr_init_pacing_rate_from_rtt without an RTT: the initial window per millisecond, at
+    // high gain.
     this.pacingRate = (long) (HIGH_GAIN * cwnd * 1000);
   }
 
-  @Override public String name() { return "bbr"; }
+  @Override
+  public String name() {
+    return "bbr";
+  }
 
-  @Override public int cwnd() { return cwnd; }
+  @Override
+  public int cwnd() {
+    return cwnd;
+  }
 
-  @Override public int ssthresh() { return ssthresh; }
+  @Override
+  public int ssthresh() {
+    return ssthresh;
+  }
 
-  @Override public long pacingRate() { return pacingRate; }
+  @Override
+  public long pacingRate() {
+    return pacingRate;
+  }
 
-  @Override public boolean ownsRecoveryWindow() { return true; }
+  @Override
+  public boolean ownsRecoveryWindow() {
+    return true;
+  }
 
-  Mode mode() { return mode; }
+  Mode mode() {
+    return mode;
+  }
 
-  /** Returns the bottleneck bandwidth estimate in bytes per second: the policed rate while one is detected. */
-  double bandwidth() { return ltUseBw ? ltBw : maxBw.get(); }
+  /**
+   * Returns the bottleneck bandwidth estimate in bytes per second: the policed rate while one is
+   * detected.
+   */
+  double bandwidth() {
+    return ltUseBw ? ltBw : maxBw.get();
+  }
 
   /** Returns whether a policer was detected and its long-term rate is used. */
-  boolean policed() { return ltUseBw; }
+  boolean policed() {
+    return ltUseBw;
+  }
 
-  /** Returns the round-trip propagation time estimate in ns, {@link Long#MAX_VALUE} before a sample. */
-  long minRtt() { return minRtt; }
+  /**
+   * Returns the round-trip propagation time estimate in ns, {@link Long#MAX_VALUE} before a sample.
+   */
+  long minRtt() {
+    return minRtt;
+  }
 
   /** Returns whether STARTUP found the pipe full. */
-  boolean fullBandwidthReached() { return fullBwReached; }
+  boolean fullBandwidthReached() {
+    return fullBwReached;
+  }
 
   /** Returns the current pacing gain. */
-  double pacingGain() { return pacingGain; }
+  double pacingGain() {
+    return pacingGain;
+  }
 
-  /** Returns whether samples taken now are application-limited by BBR's own doing (PROBE_RTT holds the sender back). */
-  boolean holdsBack() { return mode == Mode.PROBE_RTT; }
+  /**
+   * Returns whether samples taken now are application-limited by BBR's own doing (PROBE_RTT holds
+   * the sender back).
+   */
+  boolean holdsBack() {
+    return mode == Mode.PROBE_RTT;
+  }
 
   // ---- The window-based hooks: BBR learns from rate samples instead ----
 
-  @Override public void onAck(int acked, long rtt, long now) { }
+  @Override
+  public void onAck(int acked, long rtt, long now) {}
 
-  @Override public void onRoundStart(long now) { }
+  @Override
+  public void onRoundStart(long now) {}
 
   @Override
   public void onEnterRecovery(int flightSize, long now) {
     saveCwnd(); // Linux's bbr_ssthresh: ssthresh is left alone
   }
 
-  @Override public void onExitRecovery(long now) { }
+  @Override
+  public void onExitRecovery(long now) {}
 
   @Override
   public void onRetransmissionTimeout(int flightSize, boolean newEvent, long now) {
-    // tcp_enter_loss: cwnd = what is in flight (nothing, all is marked lost) + 1; bbr_set_state(TCP_CA_Loss).
+    // tcp_enter_loss: cwnd = what is in flight (nothing, all is marked lost) + 1;
+    // bbr_set_state(TCP_CA_Loss).
     if (newEvent) saveCwnd();
     cwnd = mss;
     previousPhase = LossRecovery.Phase.LOSS;
     fullBw = 0;
     roundStart = true;
-    longTermSampling(true, false, now); // bbr_set_state: a timeout counts as a loss for the policer's test
+    longTermSampling(
+        true, false, now); // bbr_set_state: a timeout counts as a loss for the policer's test
   }
 
   @Override
@@ -166,7 +239,8 @@ final class Bbr implements CongestionControl {
   }
 
   /** BBR v1 does not respond to ECN (Linux's {@code tcp_bbr} has no CWR handling). */
-  @Override public void onEcnEcho(int flightSize, long now) { }
+  @Override
+  public void onEcnEcho(int flightSize, long now) {}
 
   @Override
   public void onSent(int bytes, int inFlight, boolean appLimited, long now) {
@@ -193,7 +267,10 @@ final class Bbr implements CongestionControl {
     setCwnd(rs, phase);
   }
 
-  /** bbr_update_bw: a round ends when a segment sent after the last round began is delivered; the filter takes the rate. */
+  /**
+   * bbr_update_bw: a round ends when a segment sent after the last round began is delivered; the
+   * filter takes the rate.
+   */
   private void updateBandwidth(RateSample rs, long now) {
     roundStart = false;
     if (!rs.hasRate()) return;
@@ -205,11 +282,15 @@ final class Bbr implements CongestionControl {
     }
     longTermSampling(rs.lost() > 0, rs.appLimited(), now);
     double bw = rs.rate();
-    // An application-limited sample only raises the estimate: it says the path can do at least that.
+    // An application-limited sample only raises the estimate: it says the path can do at least
+    // that.
     if (!rs.appLimited() || bw >= bandwidth()) maxBw.update(BW_RTTS, roundCount, bw);
   }
 
-  /** bbr_update_cycle_phase: PROBE_BW moves to the next gain after a min RTT, or as the gain's goal is met. */
+  /**
+   * bbr_update_cycle_phase: PROBE_BW moves to the next gain after a min RTT, or as the gain's goal
+   * is met.
+   */
   private void updateCyclePhase(RateSample rs, long now) {
     if (mode != Mode.PROBE_BW) return;
     boolean fullLength = minRtt != NO_RTT && now - cycleStamp > minRtt;
@@ -217,8 +298,10 @@ final class Bbr implements CongestionControl {
     if (pacingGain == 1) {
       next = fullLength;
     } else if (pacingGain > 1) {
-      // Probing up: until a round passed and the gain's inflight is reached, or a loss says the queue is full.
-      next = fullLength && (rs.lost() > 0 || rs.priorInFlight() >= inflight(bandwidth(), pacingGain));
+      // Probing up: until a round passed and the gain's inflight is reached, or a loss says the
+      // queue is full.
+      next =
+          fullLength && (rs.lost() > 0 || rs.priorInFlight() >= inflight(bandwidth(), pacingGain));
     } else {
       // Draining: once the queue probing built is gone, or after a round anyway.
       next = fullLength || rs.priorInFlight() <= inflight(bandwidth(), 1);
@@ -234,7 +317,10 @@ final class Bbr implements CongestionControl {
 
   // ---- Long-term bandwidth: a token-bucket policer (bbr_lt_bw_sampling) ----
 
-  /** Takes one ACK (or a timeout) for the policer's test: whether it reported losses, whether application-limited. */
+  /**
+   * Takes one ACK (or a timeout) for the policer's test: whether it reported losses, whether
+   * application-limited.
+   */
   private void longTermSampling(boolean losses, boolean appLimited, long now) {
     if (ltUseBw) {
       // Using the policed rate: for 48 rounds, then probe again in case the policer went.
@@ -244,7 +330,8 @@ final class Bbr implements CongestionControl {
       }
       return;
     }
-    // The first loss starts an interval: the policer's bucket is empty, its rate now the steady one.
+    // The first loss starts an interval: the policer's bucket is empty, its rate now the steady
+    // one.
     if (!ltSampling) {
       if (!losses) return;
       resetLongTermInterval(now);
@@ -297,7 +384,10 @@ final class Bbr implements CongestionControl {
     resetLongTermInterval(now);
   }
 
-  /** bbr_check_full_bw_reached: STARTUP ends when three rounds in a row failed to grow the bandwidth by 25 %. */
+  /**
+   * bbr_check_full_bw_reached: STARTUP ends when three rounds in a row failed to grow the bandwidth
+   * by 25 %.
+   */
   private void checkFullBandwidthReached(RateSample rs) {
     if (fullBwReached || !roundStart || rs.appLimited()) return;
     if (bandwidth() >= fullBw * FULL_BW_THRESH) {
@@ -322,7 +412,8 @@ final class Bbr implements CongestionControl {
   private void enterProbeBandwidth(long now) {
     mode = Mode.PROBE_BW;
     cwndGain = CWND_GAIN;
-    // Linux starts at a random phase other than the 0.75 one; a phase from the round count keeps runs reproducible.
+    // Linux starts at a random phase other than the 0.75 one; a phase from the round count keeps
+    // runs reproducible.
     cycleIndex = PACING_GAIN.length - 1 - (int) (roundCount % (PACING_GAIN.length - 1));
     advanceCyclePhase(now);
   }
@@ -354,7 +445,8 @@ final class Bbr implements CongestionControl {
     }
     if (mode == Mode.PROBE_RTT) {
       if (!probeRttDoneSet && rs.inFlight() <= MIN_CWND_SEGMENTS * mss) {
-        // Hold 4 segments for 200 ms and at least one round, then the RTT seen is the propagation time.
+        // Hold 4 segments for 200 ms and at least one round, then the RTT seen is the propagation
+        // time.
         probeRttDone = now + PROBE_RTT_TIME;
         probeRttDoneSet = true;
         probeRttRoundDone = false;
@@ -407,7 +499,8 @@ final class Bbr implements CongestionControl {
     int w = cwnd;
     if (rs.lost() > 0) w = Math.max(w - rs.lost(), mss);
     boolean recovering = phase == LossRecovery.Phase.RECOVERY || phase == LossRecovery.Phase.LOSS;
-    boolean wasRecovering = previousPhase == LossRecovery.Phase.RECOVERY || previousPhase == LossRecovery.Phase.LOSS;
+    boolean wasRecovering =
+        previousPhase == LossRecovery.Phase.RECOVERY || previousPhase == LossRecovery.Phase.LOSS;
     if (phase == LossRecovery.Phase.RECOVERY && previousPhase != LossRecovery.Phase.RECOVERY) {
       packetConservation = true;
       nextRoundDelivered = rs.totalDelivered();
@@ -427,11 +520,15 @@ final class Bbr implements CongestionControl {
 
   /** bbr_save_cwnd: the window to come back to after a recovery or PROBE_RTT. */
   private void saveCwnd() {
-    boolean recovering = previousPhase == LossRecovery.Phase.RECOVERY || previousPhase == LossRecovery.Phase.LOSS;
+    boolean recovering =
+        previousPhase == LossRecovery.Phase.RECOVERY || previousPhase == LossRecovery.Phase.LOSS;
     priorCwnd = !recovering && mode != Mode.PROBE_RTT ? cwnd : Math.max(priorCwnd, cwnd);
   }
 
-  /** bbr_bdp: gain × bandwidth × min RTT in bytes, rounded up; the initial window before an RTT is known. */
+  /**
+   * bbr_bdp: gain × bandwidth × min RTT in bytes, rounded up; the initial window before an RTT is
+   * known.
+   */
   private int bdp(double bw, double gain) {
     if (minRtt == NO_RTT) return CongestionControl.initialWindow(mss);
     return (int) Math.min(Integer.MAX_VALUE, Math.ceil(bw * minRtt / 1e9 * gain));
@@ -455,7 +552,13 @@ final class Bbr implements CongestionControl {
 
   @Override
   public String toString() {
-    return String.format(java.util.Locale.ROOT, "bbr %s cwnd=%d bw=%.0fB/s minrtt=%dus pacing=%dB/s",
-        mode, cwnd, bandwidth(), minRtt == NO_RTT ? -1 : minRtt / 1000, pacingRate);
+    return String.format(
+        java.util.Locale.ROOT,
+        "bbr %s cwnd=%d bw=%.0fB/s minrtt=%dus pacing=%dB/s",
+        mode,
+        cwnd,
+        bandwidth(),
+        minRtt == NO_RTT ? -1 : minRtt / 1000,
+        pacingRate);
   }
 }

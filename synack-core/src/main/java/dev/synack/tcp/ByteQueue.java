@@ -5,18 +5,17 @@ import java.nio.ByteBuffer;
 
 /**
  * A bounded FIFO of bytes over a ring buffer that grows on demand, so that an idle connection holds
- * no data buffer (DESIGN.md "Buffers grow on demand"). Used for the send buffer (bytes from
- * SND.UNA on) and the receive buffer (bytes received and not yet read).
+ * no data buffer (DESIGN.md "Buffers grow on demand"). Used for the send buffer (bytes from SND.UNA
+ * on) and the receive buffer (bytes received and not yet read).
  *
- * <p>The ring is allocated with the first bytes written, as a power of two that holds them (at least
- * {@value #FIRST_ALLOCATION} bytes: a request of a few bytes takes no more), and doubles when it
- * must, never beyond the capacity. A drained queue keeps its ring
- * while the connection is busy, so that a bulk transfer, which drains its queues on every ACK or
- * read, does not grow a ring again each time; the connection gives it back through
- * {@link #reclaim} once the queue has been idle for a while: a connection that has moved
- * megabytes and is now quiet holds nothing. Linux frees its per-segment buffers (skbs) as they
- * are read or acknowledged, and keeps the memory charged to the socket as forward allocation,
- * reclaimed later, for the same reason.
+ * <p>The ring is allocated with the first bytes written, as a power of two that holds them (at
+ * least {@value #FIRST_ALLOCATION} bytes: a request of a few bytes takes no more), and doubles when
+ * it must, never beyond the capacity. A drained queue keeps its ring while the connection is busy,
+ * so that a bulk transfer, which drains its queues on every ACK or read, does not grow a ring again
+ * each time; the connection gives it back through {@link #reclaim} once the queue has been idle for
+ * a while: a connection that has moved megabytes and is now quiet holds nothing. Linux frees its
+ * per-segment buffers (skbs) as they are read or acknowledged, and keeps the memory charged to the
+ * socket as forward allocation, reclaimed later, for the same reason.
  */
 final class ByteQueue {
   private static final byte[] EMPTY = new byte[0];
@@ -24,12 +23,16 @@ final class ByteQueue {
 
   /** The most bytes the queue may hold. */
   private int capacity;
+
   /** The ring; empty when nothing is queued, never longer than {@link #capacity}. */
   private byte[] ring = EMPTY;
+
   /** Index in {@link #ring} of the first byte. */
   private int head;
+
   /** Number of bytes held, 0 to {@link #capacity}. */
   private int size;
+
   /** Whether the queue was written or drained since {@link #reclaim} last looked: it is in use. */
   private boolean usedSinceLook;
 
@@ -38,15 +41,23 @@ final class ByteQueue {
     this.capacity = capacity;
   }
 
-  int size() { return size; }
+  int size() {
+    return size;
+  }
 
-  int capacity() { return capacity; }
+  int capacity() {
+    return capacity;
+  }
 
   /** Returns how many more bytes fit. */
-  int free() { return capacity - size; }
+  int free() {
+    return capacity - size;
+  }
 
   /** Returns the bytes of storage held now (0 when empty), for tests and memory accounting. */
-  int allocated() { return ring.length; }
+  int allocated() {
+    return ring.length;
+  }
 
   /**
    * Changes the most bytes the queue may hold (receive-buffer auto-tuning, a socket option). A
@@ -78,12 +89,16 @@ final class ByteQueue {
    */
   void lend(int offset, int length, OutboundSegment out) {
     if (offset < 0 || length < 0 || offset + length > size) {
-      throw new IllegalArgumentException("range " + offset + "+" + length + " outside the " + size + " bytes queued");
+      throw new IllegalArgumentException(
+          "range " + offset + "+" + length + " outside the " + size + " bytes queued");
     }
     out.payload(ring, length == 0 ? 0 : index(offset), length);
   }
 
-  /** Moves as many bytes as {@code dst} has room for into it, advancing its position; returns the count. */
+  /**
+   * Moves as many bytes as {@code dst} has room for into it, advancing its position; returns the
+   * count.
+   */
   int read(ByteBuffer dst) {
     int n = Math.min(dst.remaining(), size);
     if (n == 0) return 0;
@@ -94,9 +109,13 @@ final class ByteQueue {
     return n;
   }
 
-  /** Drops the first {@code n} bytes; a drained queue keeps its ring until {@link #reclaim} finds it idle. */
+  /**
+   * Drops the first {@code n} bytes; a drained queue keeps its ring until {@link #reclaim} finds it
+   * idle.
+   */
   void discard(int n) {
-    if (n < 0 || n > size) throw new IllegalArgumentException("cannot discard " + n + " of " + size + " bytes");
+    if (n < 0 || n > size)
+      throw new IllegalArgumentException("cannot discard " + n + " of " + size + " bytes");
     size -= n;
     if (size == 0) {
       head = 0; // the next bytes start at the ring's beginning: fewer segments straddle the wrap
@@ -136,13 +155,19 @@ final class ByteQueue {
     }
   }
 
-  /** Returns the ring index {@code offset} bytes after the head ({@code offset} at most the ring's length). */
+  /**
+   * Returns the ring index {@code offset} bytes after the head ({@code offset} at most the ring's
+   * length).
+   */
   private int index(int offset) {
     int i = head + offset;
     return i >= ring.length ? i - ring.length : i;
   }
 
-  /** Grows the ring, by doubling, to hold {@code needed} bytes (at most the capacity), keeping the bytes in order. */
+  /**
+   * Grows the ring, by doubling, to hold {@code needed} bytes (at most the capacity), keeping the
+   * bytes in order.
+   */
   private void ensureRoom(int needed) {
     if (needed <= ring.length) return;
     long length = Math.max(FIRST_ALLOCATION, ring.length);

@@ -7,32 +7,37 @@ import java.util.SequencedMap;
 import java.util.function.IntFunction;
 
 /**
- * A congestion control algorithm: it owns the congestion window (cwnd) and the slow-start
- * threshold (ssthresh), in bytes, and changes them when the loss-recovery logic reports an event.
- * The sender may have {@code cwnd - pipe} bytes more in flight (RFC 5681 §3, RFC 6675 §5).
+ * A congestion control algorithm: it owns the congestion window (cwnd) and the slow-start threshold
+ * (ssthresh), in bytes, and changes them when the loss-recovery logic reports an event. The sender
+ * may have {@code cwnd - pipe} bytes more in flight (RFC 5681 §3, RFC 6675 §5).
  *
  * <p>The events, and who decides them ({@link LossRecovery}):
+ *
  * <ul>
  *   <li>{@link #onAck}: new data was acknowledged outside recovery while the sender was limited by
  *       cwnd (RFC 7661's rule, as Linux's {@code tcp_is_cwnd_limited}: an application-limited
- *       sender does not grow a window it does not use);</li>
+ *       sender does not grow a window it does not use);
  *   <li>{@link #onRoundStart}: a new round trip begins (the first ACK beyond the SND.NXT of the
- *       previous round), for algorithms that measure per round (HyStart++);</li>
+ *       previous round), for algorithms that measure per round (HyStart++);
  *   <li>{@link #onEnterRecovery} and {@link #onExitRecovery}: a loss was detected (three duplicate
- *       ACKs, SACK, RACK), and the recovery point was later acknowledged;</li>
- *   <li>{@link #onRetransmissionTimeout}: the retransmission timer expired;</li>
+ *       ACKs, SACK, RACK), and the recovery point was later acknowledged;
+ *   <li>{@link #onRetransmissionTimeout}: the retransmission timer expired;
  *   <li>{@link #onSpuriousCongestionEvent}: the last reduction turned out to be needless (D-SACK,
- *       RFC 3708; timestamps, RFC 3522): the window before it comes back;</li>
+ *       RFC 3708; timestamps, RFC 3522): the window before it comes back;
  *   <li>{@link #onSent}: a segment left; {@link #onRateSample}: every ACK that delivered or lost
  *       something, in recovery or not, with its delivery-rate sample ({@link DeliveryRate}), as
- *       Linux's {@code cong_control} hook; {@link #onEcnEcho}: an ECN-Echo reduction.</li>
+ *       Linux's {@code cong_control} hook; {@link #onEcnEcho}: an ECN-Echo reduction.
  * </ul>
+ *
  * Each implementation keeps, at a reduction, what it needs to undo it (RFC 9438 §4.9). It may give
  * a pacing rate ({@link #pacingRate}), which the sender honours; and may keep its own window in
  * recovery ({@link #ownsRecoveryWindow}, BBR) instead of PRR's.
  */
 interface CongestionControl {
-  /** The algorithms by name, the default first (as Linux's {@code tcp_register_congestion_control} list). */
+  /**
+   * The algorithms by name, the default first (as Linux's {@code tcp_register_congestion_control}
+   * list).
+   */
   SequencedMap<String, IntFunction<CongestionControl>> REGISTRY = registry();
 
   /** The names {@link TcpConfig#withCongestionControl} accepts, the default first. */
@@ -48,11 +53,14 @@ interface CongestionControl {
 
   /**
    * Returns a new instance of the named algorithm for a connection whose sender MSS is {@code mss},
-   * with the initial window of RFC 6928: min(10·MSS, max(2·MSS, 14600)), as Linux's {@code TCP_INIT_CWND}.
+   * with the initial window of RFC 6928: min(10·MSS, max(2·MSS, 14600)), as Linux's {@code
+   * TCP_INIT_CWND}.
    */
   static CongestionControl create(String name, int mss) {
     IntFunction<CongestionControl> factory = REGISTRY.get(name);
-    if (factory == null) throw new IllegalArgumentException("unknown congestion control " + name + ", expected one of " + NAMES);
+    if (factory == null)
+      throw new IllegalArgumentException(
+          "unknown congestion control " + name + ", expected one of " + NAMES);
     return factory.apply(mss);
   }
 
@@ -62,9 +70,9 @@ interface CongestionControl {
   }
 
   /**
-   * Returns cwnd grown by slow start for {@code acked} new bytes: by at most 2·MSS per ACK
-   * (RFC 3465 §2.3, L = 2, so that an ACK of two segments, the usual delayed ACK, doubles the
-   * window per round trip), and not past ssthresh (RFC 5681 §3.1).
+   * Returns cwnd grown by slow start for {@code acked} new bytes: by at most 2·MSS per ACK (RFC
+   * 3465 §2.3, L = 2, so that an ACK of two segments, the usual delayed ACK, doubles the window per
+   * round trip), and not past ssthresh (RFC 5681 §3.1).
    */
   static int slowStart(int cwnd, int ssthresh, int acked, int mss) {
     long grown = (long) cwnd + Math.min(acked, 2 * mss);
@@ -77,7 +85,10 @@ interface CongestionControl {
   /** Returns the congestion window in bytes. */
   int cwnd();
 
-  /** Returns the slow-start threshold in bytes; {@link Integer#MAX_VALUE} until the first loss (RFC 5681 §3.1 "arbitrarily high"). */
+  /**
+   * Returns the slow-start threshold in bytes; {@link Integer#MAX_VALUE} until the first loss (RFC
+   * 5681 §3.1 "arbitrarily high").
+   */
   int ssthresh();
 
   /** Returns whether the window is in slow start (cwnd < ssthresh, RFC 5681 §3.1). */
@@ -91,47 +102,68 @@ interface CongestionControl {
    */
   void onAck(int acked, long rtt, long now);
 
-  /** Notes that a new round trip starts at {@code now} (an ACK went past the previous round's SND.NXT). */
+  /**
+   * Notes that a new round trip starts at {@code now} (an ACK went past the previous round's
+   * SND.NXT).
+   */
   void onRoundStart(long now);
 
   /**
-   * Reduces the window on a loss detected by acknowledgments (RFC 5681 §3.2 step 2, RFC 9438
-   * §4.6): ssthresh from the bytes in flight, cwnd = ssthresh (RFC 6675 §5 step 4.2).
+   * Reduces the window on a loss detected by acknowledgments (RFC 5681 §3.2 step 2, RFC 9438 §4.6):
+   * ssthresh from the bytes in flight, cwnd = ssthresh (RFC 6675 §5 step 4.2).
    */
   void onEnterRecovery(int flightSize, long now);
 
-  /** Ends recovery when the recovery point is acknowledged (RFC 6582 §3.2 step 3, full acknowledgment): cwnd = ssthresh. */
+  /**
+   * Ends recovery when the recovery point is acknowledged (RFC 6582 §3.2 step 3, full
+   * acknowledgment): cwnd = ssthresh.
+   */
   void onExitRecovery(long now);
 
   /**
-   * Reduces the window after a retransmission timeout (RFC 5681 §3.1 equation 4 and the loss
-   * window of one segment). {@code newEvent} is false when the timeout comes during a recovery or
-   * after another timeout, whose reduction already set ssthresh: RFC 5681 says ssthresh is not
-   * reduced again for the same loss.
+   * Reduces the window after a retransmission timeout (RFC 5681 §3.1 equation 4 and the loss window
+   * of one segment). {@code newEvent} is false when the timeout comes during a recovery or after
+   * another timeout, whose reduction already set ssthresh: RFC 5681 says ssthresh is not reduced
+   * again for the same loss.
    */
   void onRetransmissionTimeout(int flightSize, boolean newEvent, long now);
 
-  /** Undoes the last reduction: it was caused by reordering or delay, not loss (RFC 9438 §4.9, RFC 3522, RFC 3708). */
+  /**
+   * Undoes the last reduction: it was caused by reordering or delay, not loss (RFC 9438 §4.9, RFC
+   * 3522, RFC 3708).
+   */
   void onSpuriousCongestionEvent(long now);
 
-  /** Notes a segment of {@code bytes} sent at {@code now}, {@code inFlight} bytes in flight after it, the sender application-limited or not. */
-  default void onSent(int bytes, int inFlight, boolean appLimited, long now) { }
+  /**
+   * Notes a segment of {@code bytes} sent at {@code now}, {@code inFlight} bytes in flight after
+   * it, the sender application-limited or not.
+   */
+  default void onSent(int bytes, int inFlight, boolean appLimited, long now) {}
 
   /**
    * Takes what an ACK that delivered or lost data tells, in any {@code phase} (after the ACK): its
    * delivery-rate sample. The window-based algorithms learn from {@link #onAck} instead.
    */
-  default void onRateSample(RateSample sample, LossRecovery.Phase phase, long now) { }
+  default void onRateSample(RateSample sample, LossRecovery.Phase phase, long now) {}
 
-  /** Reduces the window on an ECN-Echo (RFC 3168 §6.1.2: as for a loss, without a retransmission). */
+  /**
+   * Reduces the window on an ECN-Echo (RFC 3168 §6.1.2: as for a loss, without a retransmission).
+   */
   default void onEcnEcho(int flightSize, long now) {
     onEnterRecovery(flightSize, now);
     onExitRecovery(now);
   }
 
   /** Returns the rate to pace at in bytes per second, 0 to leave it to the sender. */
-  default long pacingRate() { return 0; }
+  default long pacingRate() {
+    return 0;
+  }
 
-  /** Returns whether the algorithm sets cwnd during fast recovery itself, so PRR does not (Linux's {@code cong_control}). */
-  default boolean ownsRecoveryWindow() { return false; }
+  /**
+   * Returns whether the algorithm sets cwnd during fast recovery itself, so PRR does not (Linux's
+   * {@code cong_control}).
+   */
+  default boolean ownsRecoveryWindow() {
+    return false;
+  }
 }

@@ -17,7 +17,10 @@ public sealed interface ConnectionEvent {
   /** Send-buffer space freed after a {@link TcpConnection#send} took less than it was given. */
   record Writable() implements ConnectionEvent {}
 
-  /** The peer's FIN arrived: after the data already readable, the stream ends (RFC 9293 §3.10.7.4 eighth step). */
+  /**
+   * The peer's FIN arrived: after the data already readable, the stream ends (RFC 9293 §3.10.7.4
+   * eighth step).
+   */
   record PeerFinReceived() implements ConnectionEvent {}
 
   /**

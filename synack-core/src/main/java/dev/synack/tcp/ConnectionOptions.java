@@ -3,17 +3,18 @@ package dev.synack.tcp;
 import java.time.Duration;
 
 /**
- * The options a user sets on one connection, as Linux's {@code setsockopt} on a TCP socket:
- * {@code TCP_USER_TIMEOUT} (RFC 9293 §3.8.3 and RFC 5482's user timeout), {@code TCP_KEEPIDLE},
- * {@code TCP_KEEPINTVL}, {@code TCP_KEEPCNT} (RFC 1122 §4.2.3.6), {@code TCP_MAXSEG},
- * {@code TCP_NOTSENT_LOWAT} and {@code TCP_CORK}. Each
- * replaces the connection's settings with a copy that has the change, so that a connection whose
- * user sets nothing holds nothing more; timers already running are moved to the new values.
- * Call on the connection's thread, with {@code now} as for every engine call.
+ * The options a user sets on one connection, as Linux's {@code setsockopt} on a TCP socket: {@code
+ * TCP_USER_TIMEOUT} (RFC 9293 §3.8.3 and RFC 5482's user timeout), {@code TCP_KEEPIDLE}, {@code
+ * TCP_KEEPINTVL}, {@code TCP_KEEPCNT} (RFC 1122 §4.2.3.6), {@code TCP_MAXSEG}, {@code
+ * TCP_NOTSENT_LOWAT} and {@code TCP_CORK}. Each replaces the connection's settings with a copy that
+ * has the change, so that a connection whose user sets nothing holds nothing more; timers already
+ * running are moved to the new values. Call on the connection's thread, with {@code now} as for
+ * every engine call.
  */
 public final class ConnectionOptions {
   /** Linux's {@code TCP_MIN_MSS} ... {@code MAX_TCP_WINDOW}: the values TCP_MAXSEG takes. */
   private static final int MIN_MSS = 88;
+
   private static final int MAX_MSS = 32767;
   private final TcpConnection c;
 
@@ -23,12 +24,13 @@ public final class ConnectionOptions {
 
   /**
    * Sets {@code TCP_USER_TIMEOUT}: how long sent data may stay unacknowledged (and a zero window
-   * unopened) before the connection is aborted with "connection aborted due to user timeout"
-   * (RFC 9293 §3.10.8); zero turns it off, leaving R2's retransmission count. With data in flight
-   * the limit counts from now, as a new user timeout does in RFC 9293 §3.10.8 ("restart").
+   * unopened) before the connection is aborted with "connection aborted due to user timeout" (RFC
+   * 9293 §3.10.8); zero turns it off, leaving R2's retransmission count. With data in flight the
+   * limit counts from now, as a new user timeout does in RFC 9293 §3.10.8 ("restart").
    */
   public void setUserTimeout(Duration timeout, long now) {
-    if (timeout.isNegative()) throw new IllegalArgumentException("user timeout is negative: " + timeout);
+    if (timeout.isNegative())
+      throw new IllegalArgumentException("user timeout is negative: " + timeout);
     c.cfg = c.cfg.withUserTimeout(timeout);
     c.timers.cancel(TimerKind.USER_TIMEOUT, now);
     if (!timeout.isZero() && c.snd.hasOutstanding() && c.state != TcpState.CLOSED) {
@@ -42,10 +44,10 @@ public final class ConnectionOptions {
   }
 
   /**
-   * Sets keep-alive's timing: {@code TCP_KEEPIDLE} (silence before the first probe),
-   * {@code TCP_KEEPINTVL} (between probes) and {@code TCP_KEEPCNT} (unanswered probes before the
-   * peer is taken for dead). Linux takes each alone; pass the present value for those unchanged.
-   * When keep-alive is on, the next probe is due after the new idle time since the peer was last heard.
+   * Sets keep-alive's timing: {@code TCP_KEEPIDLE} (silence before the first probe), {@code
+   * TCP_KEEPINTVL} (between probes) and {@code TCP_KEEPCNT} (unanswered probes before the peer is
+   * taken for dead). Linux takes each alone; pass the present value for those unchanged. When
+   * keep-alive is on, the next probe is due after the new idle time since the peer was last heard.
    */
   public void setKeepAliveTiming(Duration idle, Duration interval, int count, long now) {
     c.cfg = c.cfg.withKeepAlive(c.keepAlive.on(), idle, interval, count);
@@ -71,12 +73,13 @@ public final class ConnectionOptions {
   }
 
   /**
-   * Sets {@code TCP_MAXSEG}, 88 to 32767 bytes as Linux takes it: before our SYN leaves, the MSS
-   * it announces and the most we send (RFC 9293 §3.7.1); afterwards a ceiling on the segments we
-   * send, which only ever lowers the effective MSS.
+   * Sets {@code TCP_MAXSEG}, 88 to 32767 bytes as Linux takes it: before our SYN leaves, the MSS it
+   * announces and the most we send (RFC 9293 §3.7.1); afterwards a ceiling on the segments we send,
+   * which only ever lowers the effective MSS.
    */
   public void setMaxSegment(int mss) {
-    if (mss < MIN_MSS || mss > MAX_MSS) throw new IllegalArgumentException("TCP_MAXSEG out of range 88..32767: " + mss);
+    if (mss < MIN_MSS || mss > MAX_MSS)
+      throw new IllegalArgumentException("TCP_MAXSEG out of range 88..32767: " + mss);
     boolean synSent = c.state != TcpState.SYN_SENT || c.snd.sndNxt != c.snd.iss;
     if (!synSent) {
       c.cfg = c.cfg.withMss(Math.min(mss, c.cfg.mss()));
@@ -89,9 +92,9 @@ public final class ConnectionOptions {
   /**
    * Sets {@code TCP_NOTSENT_LOWAT}: a SEND takes data only while fewer than {@code bytes} wait
    * unsent, and a writer waiting is told it may write ({@link ConnectionEvent.Writable}) once the
-   * unsent bytes fall below half of it, as Linux's {@code tcp_stream_memory_free} (its
-   * {@code notsent << 1 < lowat} on wake-up). Linux may overshoot by the rest of a socket buffer
-   * it is filling; a SEND here stops at the limit. 0xffffffff, the default, sets no limit.
+   * unsent bytes fall below half of it, as Linux's {@code tcp_stream_memory_free} (its {@code
+   * notsent << 1 < lowat} on wake-up). Linux may overshoot by the rest of a socket buffer it is
+   * filling; a SEND here stops at the limit. 0xffffffff, the default, sets no limit.
    */
   public void setNotSentLowat(long bytes) {
     c.cfg = c.cfg.withNotSentLowat(bytes);
@@ -103,7 +106,10 @@ public final class ConnectionOptions {
     return c.cfg.notSentLowat();
   }
 
-  /** Queues what of {@code data} the send buffer and {@code TCP_NOTSENT_LOWAT} take; returns the count. */
+  /**
+   * Queues what of {@code data} the send buffer and {@code TCP_NOTSENT_LOWAT} take; returns the
+   * count.
+   */
   static int writeWithinLowat(TcpConnection c, java.nio.ByteBuffer data) {
     long lowat = c.cfg.notSentLowat();
     if (lowat >= 0xffff_ffffL) return c.snd.write(data);
@@ -140,11 +146,11 @@ public final class ConnectionOptions {
   }
 
   /**
-   * Sets {@code TCP_QUICKACK} as Linux's {@code do_tcp_setsockopt}: an ACK the delayed-ACK timer holds
-   * goes at the next {@link TcpConnection#pollTransmit}, and quick-ACK mode is entered, so the
-   * next ACKs go at once too ({@link DelayedAck}). Like Linux's, the mode is not permanent: it
-   * ends after its quota of ACKs, and delayed ACKs resume. Setting 0 changes nothing here
-   * (Linux's interactive "ping-pong" mode, which it would enter, is not modelled).
+   * Sets {@code TCP_QUICKACK} as Linux's {@code do_tcp_setsockopt}: an ACK the delayed-ACK timer
+   * holds goes at the next {@link TcpConnection#pollTransmit}, and quick-ACK mode is entered, so
+   * the next ACKs go at once too ({@link DelayedAck}). Like Linux's, the mode is not permanent: it
+   * ends after its quota of ACKs, and delayed ACKs resume. Setting 0 changes nothing here (Linux's
+   * interactive "ping-pong" mode, which it would enter, is not modelled).
    */
   public void quickAck(long now) {
     if (!c.state.isSynchronized()) return;
@@ -155,7 +161,10 @@ public final class ConnectionOptions {
     }
   }
 
-  /** Returns {@code TCP_MAXSEG} as Linux's getsockopt does: the effective MSS once synchronized, else the one we announce. */
+  /**
+   * Returns {@code TCP_MAXSEG} as Linux's getsockopt does: the effective MSS once synchronized,
+   * else the one we announce.
+   */
   public int maxSegment() {
     return c.state.isSynchronized() ? c.opts.effectiveMss() : c.cfg.mss();
   }

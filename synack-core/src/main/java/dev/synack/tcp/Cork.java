@@ -5,11 +5,11 @@ package dev.synack.tcp;
  * connection's {@link Sender}. While corked, a segment smaller than the MSS waits, whatever is in
  * flight ({@code tcp_nagle_check} with {@code TCP_NAGLE_CORK}); full segments go, and so does the
  * segment that carries our FIN ({@code tcp_nagle_test}). The wait has a ceiling, the one tcp(7)
- * calls 200 ms: when nothing is in flight, Linux's zero-window probe timer
- * ({@code tcp_check_probe_timer}, max(RTO, {@code TCP_RTO_MIN} = 200 ms)) fires and
- * {@code tcp_write_wakeup} sends the partial segment; here the persist timer does the same
- * (RFC 9293 §3.8.6.2.1's override timeout, {@link Timeouts}). Uncorking pushes what waits only
- * when Nagle is off ({@code __tcp_sock_set_cork}); otherwise Nagle decides, as in Linux.
+ * calls 200 ms: when nothing is in flight, Linux's zero-window probe timer ({@code
+ * tcp_check_probe_timer}, max(RTO, {@code TCP_RTO_MIN} = 200 ms)) fires and {@code
+ * tcp_write_wakeup} sends the partial segment; here the persist timer does the same (RFC 9293
+ * §3.8.6.2.1's override timeout, {@link Timeouts}). Uncorking pushes what waits only when Nagle is
+ * off ({@code __tcp_sock_set_cork}); otherwise Nagle decides, as in Linux.
  */
 final class Cork {
   private Cork() {}
@@ -19,7 +19,10 @@ final class Cork {
     return snd.corked && !snd.finQueued;
   }
 
-  /** Sets or clears the cork; clearing with Nagle off pushes the data queued (Linux's {@code TCP_NAGLE_PUSH}). */
+  /**
+   * Sets or clears the cork; clearing with Nagle off pushes the data queued (Linux's {@code
+   * TCP_NAGLE_PUSH}).
+   */
   static void set(Sender snd, boolean on) {
     snd.corked = on;
     if (!on && snd.noDelay) push(snd);
@@ -34,7 +37,10 @@ final class Cork {
     if (on) push(snd);
   }
 
-  /** Lets the data queued now go as soon as window and cwnd allow, partial segment included; data written later waits again. */
+  /**
+   * Lets the data queued now go as soon as window and cwnd allow, partial segment included; data
+   * written later waits again.
+   */
   static void push(Sender snd) {
     if (snd.unsent() == 0) return;
     snd.pushPending = true;

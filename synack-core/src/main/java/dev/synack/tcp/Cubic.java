@@ -12,32 +12,48 @@ package dev.synack.tcp;
 final class Cubic implements CongestionControl {
   /** RFC 9438 §5: C = 0.4, in segments per second cubed. */
   static final double C = 0.4;
+
   /** RFC 9438 §4.6: the multiplicative decrease factor. */
   static final double BETA = 0.7;
+
   /** RFC 9438 §4.3: the Reno-friendly additive increase, 3·(1 − β)/(1 + β). */
   private static final double ALPHA = 3 * (1 - BETA) / (1 + BETA);
+
   private static final long NO_EPOCH = Long.MIN_VALUE;
 
   private final int mss;
   private final HyStartPlusPlus hyStart = new HyStartPlusPlus();
+
   /** cwnd in segments. */
   private double cwnd;
+
   /** ssthresh in segments; infinite until the first reduction. */
   private double ssthresh = Double.POSITIVE_INFINITY;
+
   /** W_max: the window just before the last reduction (less with fast convergence). */
   private double wMax;
+
   /** K in seconds: when W_cubic reaches W_max again (§4.2 equation 2). */
   private double k;
+
   /** When the current congestion-avoidance epoch started, ns; {@link #NO_EPOCH} when none has. */
   private long epochStart = NO_EPOCH;
+
   /** W_est: the window an AIMD flow with the same β would have (§4.3). */
   private double wEst;
+
   /** cwnd_prior: the window at the last reduction, where α turns to 1 (§4.3). */
   private double cwndPrior;
-  /** The smallest RTT seen in ns, the "RTT" of W_cubic(t + RTT): Linux uses this ({@code delay_min}) rather than SRTT. */
+
+  /**
+   * The smallest RTT seen in ns, the "RTT" of W_cubic(t + RTT): Linux uses this ({@code delay_min})
+   * rather than SRTT.
+   */
   private long minRtt = Long.MAX_VALUE;
+
   /** The state before the last reduction, for {@link #onSpuriousCongestionEvent} (§4.9). */
   private double priorCwnd;
+
   private double priorSsthresh;
   private double priorWMax;
   private double priorK;
@@ -51,17 +67,32 @@ final class Cubic implements CongestionControl {
     this.cwnd = (double) CongestionControl.initialWindow(mss) / mss;
   }
 
-  @Override public String name() { return "cubic"; }
+  @Override
+  public String name() {
+    return "cubic";
+  }
 
-  @Override public int cwnd() { return (int) Math.min(Integer.MAX_VALUE, Math.max(1, cwnd) * mss); }
+  @Override
+  public int cwnd() {
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(1, cwnd) * mss);
+  }
 
-  @Override public int ssthresh() { return ssthresh == Double.POSITIVE_INFINITY ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, ssthresh * mss); }
+  @Override
+  public int ssthresh() {
+    return ssthresh == Double.POSITIVE_INFINITY
+        ? Integer.MAX_VALUE
+        : (int) Math.min(Integer.MAX_VALUE, ssthresh * mss);
+  }
 
   /** Returns W_max in bytes, for tests and traces. */
-  int wMax() { return (int) (wMax * mss); }
+  int wMax() {
+    return (int) (wMax * mss);
+  }
 
   /** Returns K in seconds. */
-  double k() { return k; }
+  double k() {
+    return k;
+  }
 
   /** Returns W_cubic(t) in segments, t seconds into the epoch (§4.2 equation 1). */
   double wCubic(double t) {
@@ -92,7 +123,8 @@ final class Cubic implements CongestionControl {
     }
     double rttSeconds = minRtt == Long.MAX_VALUE ? 0 : minRtt / 1e9;
     double t = (now - epochStart) / 1e9;
-    // §4.3: W_est grows as AIMD with α, and with α = 1 once it reached the window at the last reduction.
+    // §4.3: W_est grows as AIMD with α, and with α = 1 once it reached the window at the last
+    // reduction.
     wEst += (wEst >= cwndPrior ? 1 : ALPHA) * segmentsAcked / cwnd;
     if (wCubic(t) < wEst) {
       cwnd = wEst; // §4.3: the Reno-friendly region
@@ -104,7 +136,10 @@ final class Cubic implements CongestionControl {
     cwnd += (target - cwnd) / cwnd * segmentsAcked;
   }
 
-  /** Standard slow start, or HyStart++'s conservative one during the initial slow start (RFC 9406 §4.3). */
+  /**
+   * Standard slow start, or HyStart++'s conservative one during the initial slow start (RFC 9406
+   * §4.3).
+   */
   private void slowStart(int acked, long rtt) {
     boolean initial = ssthresh == Double.POSITIVE_INFINITY;
     if (initial) hyStart.onRttSample(rtt);
@@ -114,7 +149,8 @@ final class Cubic implements CongestionControl {
     if (initial && hyStart.inCss()) growth /= HyStartPlusPlus.CSS_GROWTH_DIVISOR;
     cwnd += (double) growth / mss;
     // The byte values above are truncated: a slow start that reached ssthresh ends on it, or cwnd
-    // stays a fraction of a byte below and never leaves slow start (stuck at 7.6996 of 7.7 segments).
+    // stays a fraction of a byte below and never leaves slow start (stuck at 7.6996 of 7.7
+    // segments).
     if (!initial && grown >= ssthresh()) cwnd = Math.max(cwnd, ssthresh);
   }
 
@@ -122,7 +158,8 @@ final class Cubic implements CongestionControl {
   public void onRoundStart(long now) {
     if (ssthresh != Double.POSITIVE_INFINITY) return;
     hyStart.onRoundStart();
-    // RFC 9406 §4.3: after CSS_ROUNDS rounds of CSS, "enter congestion avoidance by setting the ssthresh to the current cwnd".
+    // RFC 9406 §4.3: after CSS_ROUNDS rounds of CSS, "enter congestion avoidance by setting the
+    // ssthresh to the current cwnd".
     if (hyStart.takeSlowStartEnd()) ssthresh = cwnd;
   }
 
@@ -158,7 +195,9 @@ final class Cubic implements CongestionControl {
     cwndPrior = priorCwndPrior;
   }
 
-  /** §4.6 multiplicative decrease and §4.7 fast convergence, remembering the state before (§4.9). */
+  /**
+   * §4.6 multiplicative decrease and §4.7 fast convergence, remembering the state before (§4.9).
+   */
   private void reduce(int flightSize) {
     priorCwnd = cwnd;
     priorSsthresh = ssthresh;

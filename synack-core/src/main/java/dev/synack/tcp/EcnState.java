@@ -1,8 +1,8 @@
 package dev.synack.tcp;
 
 import dev.synack.wire.Ecn;
-import dev.synack.wire.TcpFlags;
 import dev.synack.wire.OutboundSegment;
+import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;
 import dev.synack.wire.TcpSegment;
@@ -12,37 +12,56 @@ import dev.synack.wire.TcpSegment;
  * SYN-ACK, the receiver echoing a CE mark with ECE until the sender's CWR, and the sender's side:
  * ECT(0) on new data, CWR on the first new data after a reduction. With Accurate ECN (RFC 9768,
  * {@link TcpConfig#ECN_ACCECN}) the negotiation uses the AE bit too, as Linux 6.18 does it, and
- * once agreed the feedback is {@link AccEcn}'s: a CE counter in the ACE field and the AccECN option.
+ * once agreed the feedback is {@link AccEcn}'s: a CE counter in the ACE field and the AccECN
+ * option.
  *
- * <p>The reduction itself (once per window, as for a loss but without a retransmission) is
- * {@link LossRecovery}'s; this class keeps the flags and the codepoints.
+ * <p>The reduction itself (once per window, as for a loss but without a retransmission) is {@link
+ * LossRecovery}'s; this class keeps the flags and the codepoints.
  */
 final class EcnState {
   private final int mode;
   private final int optionMode;
   private final int beacon;
+
   /** Whether our SYN asked for ECN (an ECN-setup SYN: ECE and CWR, RFC 3168 §6.1.1). */
   private boolean asked;
+
   /** Whether our SYN asked for AccECN (AE, CWR and ECE, RFC 9768 §3.1.1). */
   private boolean askedAccurate;
+
   /** Whether the peer's SYN asked for ECN. */
   private boolean peerAsked;
-  /** Whether the peer's SYN asked for AccECN: any ACE but 000 and 011 (Linux's {@code tcp_accecn_syn_requested}). */
+
+  /**
+   * Whether the peer's SYN asked for AccECN: any ACE but 000 and 011 (Linux's {@code
+   * tcp_accecn_syn_requested}).
+   */
   private boolean peerAskedAccurate;
+
   /** The IP-ECN field of the peer's SYN. */
   private int peerSynEcn;
-  /** SYN-ACKs sent so far: AccECN's third one and later go without ACE, as Linux's {@code tcp_ecn_make_synack}. */
+
+  /**
+   * SYN-ACKs sent so far: AccECN's third one and later go without ACE, as Linux's {@code
+   * tcp_ecn_make_synack}.
+   */
   private int synAcksSent;
+
   /** AccECN's feedback, once the handshake agreed on it (RFC 9768); {@code null} otherwise. */
   AccEcn accurate;
+
   /** The CE bytes the last ACK's AccECN option reported, -1 without one. */
   private long optionCeBytes = -1;
+
   /** RFC 3168: packets acknowledged by ACKs that carried ECE. */
   private long classicDeliveredCe;
+
   /** Whether both ends agreed: our data goes as ECT(0), CE marks are echoed. */
   private boolean enabled;
+
   /** Receiver: a CE mark arrived and no CWR since; every ACK carries ECE (RFC 3168 §6.1.3). */
   private boolean echoing;
+
   /** Sender: the window was reduced; the next new data segment carries CWR (RFC 3168 §6.1.2). */
   private boolean cwrPending;
 
@@ -52,9 +71,13 @@ final class EcnState {
     this.beacon = cfg.accEcnBeacon();
   }
 
-  /** Returns whether a connection in ECN mode {@code mode} sends an ECN-setup SYN of either kind. */
+  /**
+   * Returns whether a connection in ECN mode {@code mode} sends an ECN-setup SYN of either kind.
+   */
   static boolean asks(int mode) {
-    return mode == TcpConfig.ECN_ON || mode == TcpConfig.ECN_ACCECN || mode == TcpConfig.ECN_ACCECN_ANSWER_ECN_ON;
+    return mode == TcpConfig.ECN_ON
+        || mode == TcpConfig.ECN_ACCECN
+        || mode == TcpConfig.ECN_ACCECN_ANSWER_ECN_ON;
   }
 
   /** Returns whether {@code mode} accepts an AccECN SYN (Linux's {@code tcp_ecn} 3 to 5). */
@@ -71,13 +94,19 @@ final class EcnState {
   }
 
   /** Returns whether AccECN was negotiated. */
-  boolean accurate() { return accurate != null; }
+  boolean accurate() {
+    return accurate != null;
+  }
 
   /** Returns whether ECN was negotiated. */
-  boolean enabled() { return enabled; }
+  boolean enabled() {
+    return enabled;
+  }
 
   /** Returns whether the receiver echoes a CE mark on its ACKs. */
-  boolean echoing() { return echoing; }
+  boolean echoing() {
+    return echoing;
+  }
 
   /**
    * Returns the ECN flags of a SYN we send: for an active open in {@link TcpConfig#ECN_ON}, ECE and
@@ -101,16 +130,17 @@ final class EcnState {
       if (accurate == null) accurate = new AccEcn(peerSynEcn, false);
       return synAcksSent <= 2 ? TcpFlags.withAce(0, AccEcn.handshakeAce(peerSynEcn)) : 0;
     }
-    // The peer's latest SYN decides: a retransmitted SYN that gave up AccECN (or all ECN) is answered as such.
+    // The peer's latest SYN decides: a retransmitted SYN that gave up AccECN (or all ECN) is
+    // answered as such.
     accurate = null;
     enabled = peerAsked && mode != TcpConfig.ECN_OFF;
     return enabled ? TcpFlags.ECE : 0;
   }
 
   /**
-   * Returns the AccECN option of a SYN-ACK (RFC 9768 §3.2.3: the server sends it so that the
-   * client can tell whether options cross the path; Linux sends it on the first SYN-ACK only), or
-   * {@code null}.
+   * Returns the AccECN option of a SYN-ACK (RFC 9768 §3.2.3: the server sends it so that the client
+   * can tell whether options cross the path; Linux sends it on the first SYN-ACK only), or {@code
+   * null}.
    */
   TcpOption.AccEcn synAckOption() {
     return accurate != null && optionMode > 0 && synAcksSent == 1 ? AccEcn.synAckOption() : null;
@@ -135,13 +165,15 @@ final class EcnState {
       if (state == TcpState.SYN_SENT && askedAccurate) {
         onAccurateSynAck(seg, ace, ipEcn);
       } else if (state == TcpState.SYN_SENT) {
-        // RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE set and CWR clear; any other answer means no ECN.
+        // RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE set and CWR clear; any other answer means
+        // no ECN.
         enabled = asked && seg.has(TcpFlags.ECE) && !seg.has(TcpFlags.CWR);
       }
       return;
     }
     if (accurate != null) {
-      if (state == TcpState.SYN_RECEIVED) accurate.onThirdAck(ace, seg.payloadLength() == 0, Ecn.NOT_ECT);
+      if (state == TcpState.SYN_RECEIVED)
+        accurate.onThirdAck(ace, seg.payloadLength() == 0, Ecn.NOT_ECT);
       accurate.onReceived(ipEcn, seg.payloadLength());
       TcpOption.AccEcn option = seg.options().accEcn();
       optionCeBytes = option == null ? -1 : accurate.onOption(option);
@@ -153,11 +185,11 @@ final class EcnState {
   }
 
   /**
-   * Takes the SYN-ACK to our AccECN SYN (RFC 9768 §3.1.2 Table 3, as Linux's
-   * {@code tcp_ecn_rcv_synack}): ACE 000 (a server without ECN) or 111 (a broken one) leaves ECN
-   * off; 001 (an RFC 3168 server, or 101) falls back to classic ECN; any other is AccECN, its ACE the
-   * echo of our SYN's not-ECT, which no path could turn into an ECT or CE (§3.2.2.1: then the ACE
-   * field is not trusted). A SYN-ACK option with a zeroed counter says options do not cross.
+   * Takes the SYN-ACK to our AccECN SYN (RFC 9768 §3.1.2 Table 3, as Linux's {@code
+   * tcp_ecn_rcv_synack}): ACE 000 (a server without ECN) or 111 (a broken one) leaves ECN off; 001
+   * (an RFC 3168 server, or 101) falls back to classic ECN; any other is AccECN, its ACE the echo
+   * of our SYN's not-ECT, which no path could turn into an ECT or CE (§3.2.2.1: then the ACE field
+   * is not trusted). A SYN-ACK option with a zeroed counter says options do not cross.
    */
   private void onAccurateSynAck(TcpSegment seg, int ace, int ipEcn) {
     switch (ace) {
@@ -166,7 +198,8 @@ final class EcnState {
       default -> {
         enabled = true;
         accurate = new AccEcn(ipEcn, true);
-        if (!AccEcn.validTransition(Ecn.NOT_ECT, AccEcn.handshakeEct(ace))) accurate.aceFailed = true;
+        if (!AccEcn.validTransition(Ecn.NOT_ECT, AccEcn.handshakeEct(ace)))
+          accurate.aceFailed = true;
         TcpOption.AccEcn option = seg.options().accEcn();
         if (option != null) accurate.onOption(option);
       }
@@ -208,16 +241,23 @@ final class EcnState {
     if (option != null) out.accEcnOption(option);
   }
 
-  /** Returns a SYN-ACK's options with the AccECN option added when it is due and fits in 40 bytes ({@link #synAckOption}). */
+  /**
+   * Returns a SYN-ACK's options with the AccECN option added when it is due and fits in 40 bytes
+   * ({@link #synAckOption}).
+   */
   TcpOptions withSynAckOption(TcpOptions options) {
     TcpOption.AccEcn option = synAckOption();
-    if (option == null || ((options.encodedLength() + option.encodedLength() + 3) & ~3) > 40) return options;
+    if (option == null || ((options.encodedLength() + option.encodedLength() + 3) & ~3) > 40)
+      return options;
     java.util.List<TcpOption> list = new java.util.ArrayList<>(options.list());
     list.add(option);
     return new TcpOptions(list);
   }
 
-  /** Notes a window reduction: the next new data segment carries CWR (RFC 3168 §6.1.2); AccECN has no CWR (RFC 9768 §3.2.2.2). */
+  /**
+   * Notes a window reduction: the next new data segment carries CWR (RFC 3168 §6.1.2); AccECN has
+   * no CWR (RFC 9768 §3.2.2.2).
+   */
   void onReduction() {
     if (enabled && accurate == null) cwrPending = true;
   }
@@ -242,7 +282,8 @@ final class EcnState {
    * connection; not-ECT for pure ACKs (RFC 3168 §6.1.4) and retransmissions (§6.1.5).
    */
   int codepoint(int payloadLength, boolean retransmit) {
-    if (accurate != null && accurate.aceFailed) return Ecn.NOT_ECT; // RFC 9768 §3.2.2.1: MUST NOT set ECT
+    if (accurate != null && accurate.aceFailed)
+      return Ecn.NOT_ECT; // RFC 9768 §3.2.2.1: MUST NOT set ECT
     return enabled && payloadLength > 0 && !retransmit ? Ecn.ECT_0 : Ecn.NOT_ECT;
   }
 }

@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A connection's TCP Fast Open (RFC 7413): what its SYN or SYN-ACK carries in the Fast Open
- * option, and what became of data sent or received on a SYN. Made only for a connection that uses
- * Fast Open: most connections hold none.
+ * A connection's TCP Fast Open (RFC 7413): what its SYN or SYN-ACK carries in the Fast Open option,
+ * and what became of data sent or received on a SYN. Made only for a connection that uses Fast
+ * Open: most connections hold none.
  *
  * <p>A client ({@link #client}) sends a cookie request (an option without a cookie, RFC 7413
  * §4.1.2) or the cookie the stack cached for the server; with a cookie its SYN carries the data
@@ -19,27 +19,42 @@ import java.util.List;
  * and which cookie its SYN-ACK offers.
  */
 final class FastOpen {
-  /** RFC 7413 §4.1.1: a cookie is 4 to 16 bytes; Linux also wants an even length ({@code tcp_parse_fastopen_option}). */
+  /**
+   * RFC 7413 §4.1.1: a cookie is 4 to 16 bytes; Linux also wants an even length ({@code
+   * tcp_parse_fastopen_option}).
+   */
   static final int MIN_COOKIE = 4;
+
   static final int MAX_COOKIE = 16;
+
   /**
    * Linux's {@code MAX_TCP_OPTION_SPACE}: data on a SYN leaves room for every option a SYN may
-   * carry, so that the segment stays within the MSS whatever the options ({@code tcp_send_syn_data}).
+   * carry, so that the segment stays within the MSS whatever the options ({@code
+   * tcp_send_syn_data}).
    */
   static final int SYN_OPTION_ROOM = 40;
 
-  /** The cookie our SYN sends (empty: a cookie request), or the one our SYN-ACK offers; null for none. */
+  /**
+   * The cookie our SYN sends (empty: a cookie request), or the one our SYN-ACK offers; null for
+   * none.
+   */
   private final byte[] cookie;
+
   /** Whether our option takes the experimental form (kind 254, ExID 0xF989). */
   private final boolean experimental;
+
   /** Server: whether the peer's SYN had a valid cookie, so that its data is taken. */
   private final boolean takeSynData;
+
   /** Client: whether data may ride on our SYN (a cookie, or the server takes data without one). */
   private final boolean sendSynData;
+
   /** Client: whether the server's SYN-ACK acknowledged the SYN's data. */
   boolean synDataAcked;
+
   /** Client: the cookie the server's SYN-ACK offered, null if none. */
   byte[] cookieReceived;
+
   /** Server: data bytes the peer's SYN carried that were taken. */
   int synDataTaken;
 
@@ -60,12 +75,18 @@ final class FastOpen {
     return new FastOpen(cookie == null ? null : cookie.clone(), experimental, false, data);
   }
 
-  /** Returns a server's Fast Open: {@code takeSynData} when the SYN's cookie was valid; {@code cookie} (null for none) goes in the SYN-ACK. */
+  /**
+   * Returns a server's Fast Open: {@code takeSynData} when the SYN's cookie was valid; {@code
+   * cookie} (null for none) goes in the SYN-ACK.
+   */
   static FastOpen server(boolean takeSynData, byte[] cookie, boolean experimental) {
     return new FastOpen(cookie == null ? null : cookie.clone(), experimental, takeSynData, false);
   }
 
-  /** Returns whether a cookie of this length is one a client keeps and a server checks (RFC 7413 §4.1.1, Linux). */
+  /**
+   * Returns whether a cookie of this length is one a client keeps and a server checks (RFC 7413
+   * §4.1.1, Linux).
+   */
   static boolean validLength(int length) {
     return length >= MIN_COOKIE && length <= MAX_COOKIE && (length & 1) == 0;
   }
@@ -80,10 +101,10 @@ final class FastOpen {
   }
 
   /**
-   * Returns whether a server in SYN-RECEIVED may send data: only when it took the SYN's data
-   * (RFC 7413 §4.2.2: "the server MAY send data ... before the handshake completes", bounded by
-   * the initial window; Linux's {@code tcp_sendmsg} lets a passive Fast Open socket write at once).
-   * A plain SYN-RECEIVED sends no data before the peer's ACK (RFC 9293 §3.10.2 queues it).
+   * Returns whether a server in SYN-RECEIVED may send data: only when it took the SYN's data (RFC
+   * 7413 §4.2.2: "the server MAY send data ... before the handshake completes", bounded by the
+   * initial window; Linux's {@code tcp_sendmsg} lets a passive Fast Open socket write at once). A
+   * plain SYN-RECEIVED sends no data before the peer's ACK (RFC 9293 §3.10.2 queues it).
    */
   static boolean serverMaySend(TcpConnection c) {
     return c.fastOpen != null && c.fastOpen.takeSynData && c.origin == TcpConnection.Origin.ACCEPT;
@@ -93,7 +114,8 @@ final class FastOpen {
    * Returns a SYN's (or SYN-ACK's) options with our Fast Open option added at the end, two NOPs
    * after it when its length is 2 mod 4, as Linux's {@code tcp_options_write}; unchanged when we
    * send none, or when it would not fit in the 40 bytes. A retransmitted SYN keeps the option (and
-   * loses the data), as Linux's regular SYN that stays queued behind the SYN-data ({@code tcp_send_syn_data}).
+   * loses the data), as Linux's regular SYN that stays queued behind the SYN-data ({@code
+   * tcp_send_syn_data}).
    */
   TcpOptions addTo(TcpOptions options) {
     if (cookie == null) return options;
@@ -111,7 +133,8 @@ final class FastOpen {
   /**
    * Takes the server's SYN-ACK (client, RFC 7413 §4.2.1): keeps a cookie it offers, and notes
    * whether it acknowledged our SYN's data. Returns whether data sent on the SYN is still
-   * unacknowledged, which the sender must then retransmit at once ({@code tcp_rcv_fastopen_synack}).
+   * unacknowledged, which the sender must then retransmit at once ({@code
+   * tcp_rcv_fastopen_synack}).
    */
   boolean onSynAck(TcpSegment synAck, int iss, int synDataSent) {
     TcpOption.FastOpen option = synAck.options().fastOpen();

@@ -16,12 +16,14 @@ public final class FastOpenOutcome {
 
   /**
    * Returns data bytes that rode on a SYN with Fast Open: for a client, those its SYN carried that
-   * the SYN-ACK acknowledged (0 if it acknowledged only the SYN); for a server, those it took
-   * from the peer's SYN.
+   * the SYN-ACK acknowledged (0 if it acknowledged only the SYN); for a server, those it took from
+   * the peer's SYN.
    */
   public static int synData(TcpConnection c) {
     if (c.fastOpen == null) return 0;
-    return c.origin == TcpConnection.Origin.ACTIVE ? (c.fastOpen.synDataAcked ? c.snd.synDataSent : 0) : c.fastOpen.synDataTaken;
+    return c.origin == TcpConnection.Origin.ACTIVE
+        ? (c.fastOpen.synDataAcked ? c.snd.synDataSent : 0)
+        : c.fastOpen.synDataTaken;
   }
 
   /** Returns the data bytes our SYN carried with Fast Open, acknowledged or not. */
@@ -29,12 +31,21 @@ public final class FastOpenOutcome {
     return c.snd.synDataSent;
   }
 
-  /** Returns whether our SYN carried data that had to be resent because the SYN timed out (Linux's {@code syn_drop}). */
+  /**
+   * Returns whether our SYN carried data that had to be resent because the SYN timed out (Linux's
+   * {@code syn_drop}).
+   */
   public static boolean synLost(TcpConnection c) {
-    return c.snd.synDataSent > 0 && c.snd.synRetransmitted && c.fastOpen != null && !c.fastOpen.synDataAcked;
+    return c.snd.synDataSent > 0
+        && c.snd.synRetransmitted
+        && c.fastOpen != null
+        && !c.fastOpen.synDataAcked;
   }
 
-  /** Returns the retransmission timeouts in a row without new data acknowledged, SYN's included (Linux's {@code icsk_retransmits}). */
+  /**
+   * Returns the retransmission timeouts in a row without new data acknowledged, SYN's included
+   * (Linux's {@code icsk_retransmits}).
+   */
   public static int consecutiveTimeouts(TcpConnection c) {
     return c.snd.timeouts;
   }

@@ -8,22 +8,32 @@ import java.net.InetAddress;
  * A connection's identity (RFC 9293 §3.3.1 "socket pair"), as seen from the local host. The remote
  * end of a passive open may be unspecified: a {@code null} address and port 0.
  *
- * @param localAddress  the local IP address
- * @param localPort     the local port, 0 to 65535
+ * @param localAddress the local IP address
+ * @param localPort the local port, 0 to 65535
  * @param remoteAddress the remote IP address, or {@code null} for "any" (LISTEN only)
- * @param remotePort    the remote port, 0 for "any"
+ * @param remotePort the remote port, 0 for "any"
  */
-public record FourTuple(InetAddress localAddress, int localPort, InetAddress remoteAddress, int remotePort) {
+public record FourTuple(
+    InetAddress localAddress, int localPort, InetAddress remoteAddress, int remotePort) {
   public FourTuple {
     if (localAddress == null) throw new IllegalArgumentException("local address is null");
-    if ((localPort & ~0xffff) != 0) throw new IllegalArgumentException("local port out of range: " + localPort);
-    if ((remotePort & ~0xffff) != 0) throw new IllegalArgumentException("remote port out of range: " + remotePort);
+    if ((localPort & ~0xffff) != 0)
+      throw new IllegalArgumentException("local port out of range: " + localPort);
+    if ((remotePort & ~0xffff) != 0)
+      throw new IllegalArgumentException("remote port out of range: " + remotePort);
   }
 
-  /** Returns whether this is the tuple of these addresses and ports, without making one to compare with. */
-  public boolean matches(InetAddress local, int localPortNumber, InetAddress remote, int remotePortNumber) {
-    return localPort == localPortNumber && remotePort == remotePortNumber && localAddress.equals(local)
-        && remoteAddress != null && remoteAddress.equals(remote);
+  /**
+   * Returns whether this is the tuple of these addresses and ports, without making one to compare
+   * with.
+   */
+  public boolean matches(
+      InetAddress local, int localPortNumber, InetAddress remote, int remotePortNumber) {
+    return localPort == localPortNumber
+        && remotePort == remotePortNumber
+        && localAddress.equals(local)
+        && remoteAddress != null
+        && remoteAddress.equals(remote);
   }
 
   /** Returns whether the remote address or port is unspecified ("any"). */

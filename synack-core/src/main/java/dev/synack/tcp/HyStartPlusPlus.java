@@ -12,17 +12,22 @@ final class HyStartPlusPlus {
   private static final long MAX_RTT_THRESH = 16_000_000L;
   private static final int MIN_RTT_DIVISOR = 8;
   private static final int N_RTT_SAMPLE = 8;
+
   /** RFC 9406 §4.3: CSS grows cwnd by a quarter of what slow start would. */
   static final int CSS_GROWTH_DIVISOR = 4;
+
   private static final int CSS_ROUNDS = 5;
   private static final long NONE = Long.MAX_VALUE;
 
   private long lastRoundMinRtt = NONE;
   private long currentRoundMinRtt = NONE;
   private int rttSampleCount;
+
   /** The minimum RTT of the round in which CSS began; {@link #NONE} outside CSS. */
   private long cssBaselineMinRtt = NONE;
+
   private int cssRounds;
+
   /** Whether slow start should end now (CSS ran its rounds): the algorithm sets ssthresh = cwnd. */
   private boolean done;
 
@@ -31,14 +36,20 @@ final class HyStartPlusPlus {
     return cssBaselineMinRtt != NONE;
   }
 
-  /** Returns, once, whether CSS has lasted {@link #CSS_ROUNDS} rounds and slow start must end (RFC 9406 §4.3). */
+  /**
+   * Returns, once, whether CSS has lasted {@link #CSS_ROUNDS} rounds and slow start must end (RFC
+   * 9406 §4.3).
+   */
   boolean takeSlowStartEnd() {
     boolean end = done;
     done = false;
     return end;
   }
 
-  /** Starts a round (RFC 9406 §4.2: "At the start of each round during standard slow start and CSS"). */
+  /**
+   * Starts a round (RFC 9406 §4.2: "At the start of each round during standard slow start and
+   * CSS").
+   */
   void onRoundStart() {
     lastRoundMinRtt = currentRoundMinRtt;
     currentRoundMinRtt = NONE;

@@ -5,8 +5,8 @@ import java.net.InetAddress;
 
 /**
  * Chooses initial sequence numbers as RFC 6528 §3 says: {@code ISN = M + F(localip, localport,
- * remoteip, remoteport, secretkey)}, where M is a timer that ticks every 4 microseconds (taken
- * from {@code now}) and F is SipHash-2-4 keyed with a 128-bit secret. Immutable.
+ * remoteip, remoteport, secretkey)}, where M is a timer that ticks every 4 microseconds (taken from
+ * {@code now}) and F is SipHash-2-4 keyed with a 128-bit secret. Immutable.
  *
  * <p>The key is injected: a stack draws it at random once (RFC 6528 §3: "SHOULD be... chosen
  * randomly"); tests pass a fixed one so that runs replay. The per-connection offset F keeps ISNs of
@@ -14,8 +14,11 @@ import java.net.InetAddress;
  * reincarnation in TIME-WAIT (RFC 1122 §4.2.2.13) wants.
  */
 public final class IsnGenerator {
-  /** Nanoseconds per tick of M (RFC 6528 §3: "a timer that is incremented every 4 microseconds"). */
+  /**
+   * Nanoseconds per tick of M (RFC 6528 §3: "a timer that is incremented every 4 microseconds").
+   */
   private static final long TICK_NANOS = 4_000;
+
   /** Separates the timestamp-offset PRF from the ISN PRF under the same key. */
   private static final byte TIMESTAMP_DOMAIN = 'T';
 
@@ -25,7 +28,8 @@ public final class IsnGenerator {
   /** Returns a generator keyed with these 16 bytes (the caller keeps ownership of the array). */
   public IsnGenerator(byte[] key) {
     if (key == null || key.length != 16) {
-      throw new IllegalArgumentException("ISN key must be 16 bytes, not " + (key == null ? "null" : key.length));
+      throw new IllegalArgumentException(
+          "ISN key must be 16 bytes, not " + (key == null ? "null" : key.length));
     }
     this.k0 = SipHash.littleEndian(key, 0, 8);
     this.k1 = SipHash.littleEndian(key, 8, 8);

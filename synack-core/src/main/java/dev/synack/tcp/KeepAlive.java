@@ -1,11 +1,11 @@
 package dev.synack.tcp;
 
 /**
- * Keep-alive (RFC 1122 §4.2.3.6) as Linux does it ({@code tcp_keepalive_timer}): after
- * {@link TcpConfig#keepAliveIdle()} without hearing from the peer, a probe every
- * {@link TcpConfig#keepAliveInterval()}; after {@link TcpConfig#keepAliveCount()} unanswered
- * probes the peer is taken for dead. Anything the peer sends restarts the count. Off by default
- * ("MUST default to off"); the user may turn it on or off at any time ({@code SO_KEEPALIVE}).
+ * Keep-alive (RFC 1122 §4.2.3.6) as Linux does it ({@code tcp_keepalive_timer}): after {@link
+ * TcpConfig#keepAliveIdle()} without hearing from the peer, a probe every {@link
+ * TcpConfig#keepAliveInterval()}; after {@link TcpConfig#keepAliveCount()} unanswered probes the
+ * peer is taken for dead. Anything the peer sends restarts the count. Off by default ("MUST default
+ * to off"); the user may turn it on or off at any time ({@code SO_KEEPALIVE}).
  *
  * <p>The timer is not moved by every arriving segment: when it fires, it looks how long the peer
  * has been silent and sleeps again for the rest of the idle time, as Linux does.
@@ -23,10 +23,13 @@ final class KeepAlive {
 
   /** The idle time, interval and count, read when needed: a connection holds no copy of them. */
   private TcpConfig cfg;
+
   /** Whether probing is on. */
   private boolean on;
+
   /** Probes sent since the peer was last heard from (Linux's {@code icsk_probes_out}). */
   private int probesOut;
+
   /** When the peer was last heard from: an acceptable segment arrived. */
   private long lastHeardAt;
 

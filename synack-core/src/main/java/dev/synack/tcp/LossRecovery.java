@@ -8,19 +8,21 @@ import dev.synack.wire.TcpSegment;
 import java.util.List;
 
 /**
- * What the sender learns from acknowledgments and timeouts, and what it does about it: RTT
- * samples (RFC 6298, RFC 7323 §4), the SACK scoreboard (RFC 2018, RFC 2883 D-SACK, RFC 6675),
- * loss detection (RACK-TLP, RFC 8985; duplicate ACKs, RFC 5681 §3.2 and RFC 6582 without SACK),
- * the congestion response ({@link CongestionControl}), and undoing it when the retransmissions
- * prove spurious (D-SACK, RFC 3708; timestamps, RFC 3522 Eifel).
+ * What the sender learns from acknowledgments and timeouts, and what it does about it: RTT samples
+ * (RFC 6298, RFC 7323 §4), the SACK scoreboard (RFC 2018, RFC 2883 D-SACK, RFC 6675), loss
+ * detection (RACK-TLP, RFC 8985; duplicate ACKs, RFC 5681 §3.2 and RFC 6582 without SACK), the
+ * congestion response ({@link CongestionControl}), and undoing it when the retransmissions prove
+ * spurious (D-SACK, RFC 3708; timestamps, RFC 3522 Eifel).
  *
  * <p>The phases are Linux's congestion-avoidance states ({@code tcp_ca_state}):
+ *
  * <pre>
  *   OPEN      nothing odd: cwnd grows
  *   DISORDER  SACKs or duplicate ACKs seen, nothing given up yet: cwnd holds, limited transmit (RFC 3042)
  *   RECOVERY  a loss detected by ACKs: fast retransmit and recovery until the recovery point is acknowledged
  *   LOSS      after a retransmission timeout: everything outstanding is resent, cwnd restarts from one segment
  * </pre>
+ *
  * The sender may send while cwnd − pipe allows ({@link #allowance}); pipe counts SACKed and lost
  * segments out and retransmissions in (RFC 6675 §4). Without SACK, each duplicate ACK stands for
  * one segment that left the network, as Linux's {@code tcp_add_reno_sack}: that is limited
@@ -28,14 +30,22 @@ import java.util.List;
  */
 final class LossRecovery {
   /** Linux's congestion-avoidance states. */
-  enum Phase { OPEN, DISORDER, RECOVERY, LOSS }
+  enum Phase {
+    OPEN,
+    DISORDER,
+    RECOVERY,
+    LOSS
+  }
 
   /** RFC 5681 §3.2: the duplicate ACKs that trigger a fast retransmit. */
   static final int DUP_THRESH = 3;
+
   /** Where deliveries go before congestion control starts: nobody learns from them. */
-  private static final Scoreboard.DeliveryListener NOTHING_LEARNT = (start, end, sentAt, everRetransmitted) -> { };
+  private static final Scoreboard.DeliveryListener NOTHING_LEARNT =
+      (start, end, sentAt, everRetransmitted) -> {};
 
   private final TcpConnection c;
+
   /**
    * RACK's state and the congestion control: created with the first data or FIN the connection
    * sends (or at once when traced), so that an established connection that has sent nothing holds
@@ -43,66 +53,108 @@ final class LossRecovery {
    * deliver nothing teach RACK nothing, and the window starts as it would have.
    */
   private Rack rack;
+
   private CongestionControl cc;
+
   /** The algorithm's name: the configuration's, or the socket's {@code TCP_CONGESTION}. */
   private String ccName;
-  /** Delivery-rate estimation (draft-cheng-iccrg-delivery-rate-estimation), created with {@link #cc}. */
+
+  /**
+   * Delivery-rate estimation (draft-cheng-iccrg-delivery-rate-estimation), created with {@link
+   * #cc}.
+   */
   private DeliveryRate rate;
+
   /** The pacing of segments, created with {@link #cc}. */
   private Pacer pacer;
+
   /** The window during fast recovery (RFC 6937); {@code null} until the first recovery. */
   private Prr prr;
+
   /** Whether the handshake settled the MSS and congestion control may start ({@link #start}). */
   private boolean started;
+
   private int mss;
   private Phase phase = Phase.OPEN;
-  /** RFC 6675 RecoveryPoint, RFC 6582 "recover": SND.NXT when the recovery (or the timeout) began. */
+
+  /**
+   * RFC 6675 RecoveryPoint, RFC 6582 "recover": SND.NXT when the recovery (or the timeout) began.
+   */
   private int recoveryPoint;
+
   /** Duplicate ACKs without SACK blocks since the last ACK of new data (RFC 5681 §2). */
   private int dupAcks;
 
-  /** Whether the current reduction may still be undone, and its bookkeeping (Linux's {@code undo_marker}). */
+  /**
+   * Whether the current reduction may still be undone, and its bookkeeping (Linux's {@code
+   * undo_marker}).
+   */
   private boolean undoArmed;
+
   /** SND.UNA when the reduction began: D-SACKs above it report our retransmissions. */
   private int undoMarker;
-  /** Retransmissions since, less those a D-SACK reported as needless (Linux's {@code undo_retrans}). */
+
+  /**
+   * Retransmissions since, less those a D-SACK reported as needless (Linux's {@code undo_retrans}).
+   */
   private int undoRetransmissions;
+
   /** Whether a D-SACK reported one of them. */
   private boolean undoDsackSeen;
+
   /**
    * TSval of the first retransmission still outstanding, for the Eifel test (RFC 3522 §3.2); valid
    * when {@link #retransmitTsValid}. As Linux's {@code retrans_stamp}, it outlives a recovery whose
    * retransmissions are still in flight.
    */
   private int retransmitTsVal;
+
   private boolean retransmitTsValid;
-  /** Whether an ECN reduction was made, and SND.NXT then: until SND.UNA passes it, no other (RFC 3168 §6.1.2) and no growth. */
+
+  /**
+   * Whether an ECN reduction was made, and SND.NXT then: until SND.UNA passes it, no other (RFC
+   * 3168 §6.1.2) and no growth.
+   */
   private boolean ecnReduced;
+
   private int ecnWindowEnd;
-  /** Whether the peer ever sent a SACK block: until it does, losses are inferred from duplicate ACKs. */
+
+  /**
+   * Whether the peer ever sent a SACK block: until it does, losses are inferred from duplicate
+   * ACKs.
+   */
   private boolean sackSeen;
 
   /** The end of the current round trip: a round ends when SND.UNA passes it. */
   private int roundEnd;
+
   private boolean roundStarted;
-  /** Whether cwnd limited the sender during this round or the last, and the most it had in flight (Linux's {@code tcp_is_cwnd_limited}). */
+
+  /**
+   * Whether cwnd limited the sender during this round or the last, and the most it had in flight
+   * (Linux's {@code tcp_is_cwnd_limited}).
+   */
   private boolean cwndLimited;
+
   private boolean cwndLimitedBefore;
   private int maxPipe;
   private int maxPipeBefore;
+
   /** Whether the armed probe timer allowed for a delayed ACK, one segment being in flight. */
   private boolean probeForOneSegment;
+
   /** Whether the next segment sent is the probe a {@link TimerKind#LOSS_PROBE} asked for. */
   private boolean probeRequested;
-
 
   /**
    * The current ACK's SACK blocks, valid and sorted (RFC 2018 allows 4): left edges at even
    * indexes, right edges after them; allocated with the first SACK block.
    */
   private int[] sackBlocks;
+
   /** How many SACK blocks of the current ACK SACKed new data. */
   private int sackCount;
+
   /** The right edge of the current ACK's D-SACK block, when it has one. */
   private int dsackRight;
 
@@ -111,10 +163,10 @@ final class LossRecovery {
   }
 
   /**
-   * Starts congestion control once the connection is established, with the sender MSS: the
-   * initial window of RFC 6928, or one segment if our SYN had to be resent (RFC 6928 §2: "If the
-   * SYN or SYN/ACK is lost, the initial window used by a sender after a correctly transmitted SYN
-   * MUST be one segment").
+   * Starts congestion control once the connection is established, with the sender MSS: the initial
+   * window of RFC 6928, or one segment if our SYN had to be resent (RFC 6928 §2: "If the SYN or
+   * SYN/ACK is lost, the initial window used by a sender after a correctly transmitted SYN MUST be
+   * one segment").
    */
   void start(int senderMss, long now) {
     if (started) return;
@@ -133,7 +185,8 @@ final class LossRecovery {
     rate = new DeliveryRate();
     c.snd.scoreboard.rate(rate);
     pacer = new Pacer();
-    if (c.snd.synRetransmitted) cc.onRetransmissionTimeout(0, false, 0); // RFC 6928 §2: the window of one segment
+    if (c.snd.synRetransmitted)
+      cc.onRetransmissionTimeout(0, false, 0); // RFC 6928 §2: the window of one segment
   }
 
   /**
@@ -143,7 +196,8 @@ final class LossRecovery {
    */
   void setCongestionControl(String name) {
     if (!CongestionControl.REGISTRY.containsKey(name)) {
-      throw new IllegalArgumentException("unknown congestion control " + name + ", expected one of " + CongestionControl.NAMES);
+      throw new IllegalArgumentException(
+          "unknown congestion control " + name + ", expected one of " + CongestionControl.NAMES);
     }
     ccName = name;
     if (cc != null && !cc.name().equals(name)) cc = CongestionControl.create(name, mss);
@@ -154,16 +208,23 @@ final class LossRecovery {
     return cc != null ? cc.name() : ccName != null ? ccName : c.cfg.congestionControl();
   }
 
-  /** Returns congestion control's state, created first if the connection is established; {@code null} before. */
+  /**
+   * Returns congestion control's state, created first if the connection is established; {@code
+   * null} before.
+   */
   private CongestionControl machinery() {
     if (cc == null && started) startMachinery();
     return cc;
   }
 
-  Phase phase() { return phase; }
+  Phase phase() {
+    return phase;
+  }
 
   /** Returns the congestion control, {@code null} before the connection is established. */
-  CongestionControl congestionControl() { return machinery(); }
+  CongestionControl congestionControl() {
+    return machinery();
+  }
 
   /** Returns RACK's state, {@code null} before the connection is established. */
   Rack rack() {
@@ -174,8 +235,11 @@ final class LossRecovery {
   /** Returns cwnd in bytes, {@link Integer#MAX_VALUE} before the connection is established. */
   int cwnd() {
     if (machinery() == null) return Integer.MAX_VALUE;
-    // RFC 6937: during fast recovery PRR sets the window; congestion control's is already ssthresh, the target.
-    return phase == Phase.RECOVERY && prr != null && !cc.ownsRecoveryWindow() ? prr.cwnd() : cc.cwnd();
+    // RFC 6937: during fast recovery PRR sets the window; congestion control's is already ssthresh,
+    // the target.
+    return phase == Phase.RECOVERY && prr != null && !cc.ownsRecoveryWindow()
+        ? prr.cwnd()
+        : cc.cwnd();
   }
 
   /** Returns pipe, the bytes estimated in flight (RFC 6675 §4). */
@@ -185,12 +249,19 @@ final class LossRecovery {
     if (!c.opts.sackOk()) {
       // Linux's tcp_limit_reno_sacked: the duplicate ACKs stand for at most all but the holes.
       long dupAcked = (long) dupAcks * mss;
-      pipe -= (int) Math.min(dupAcked, Math.max(0, board.outstandingBytes() - Math.max(board.lostBytes(), mss)));
+      pipe -=
+          (int)
+              Math.min(
+                  dupAcked,
+                  Math.max(0, board.outstandingBytes() - Math.max(board.lostBytes(), mss)));
     }
     return Math.max(0, pipe);
   }
 
-  /** Returns how many more bytes congestion control lets into the network: cwnd − pipe (RFC 6675 §5 step C). */
+  /**
+   * Returns how many more bytes congestion control lets into the network: cwnd − pipe (RFC 6675 §5
+   * step C).
+   */
   int allowance() {
     if (machinery() == null) return Integer.MAX_VALUE;
     return Math.max(0, cwnd() - pipe());
@@ -199,8 +270,8 @@ final class LossRecovery {
   // ---- Acknowledgments ----
 
   /**
-   * Takes an acceptable ACK, SND.UNA =< SEG.ACK =< SND.NXT, before the send window is updated
-   * (RFC 9293 §3.10.7.4 fifth step), {@code window} being its scaled SEG.WND. A new SEG.ACK moves
+   * Takes an acceptable ACK, SND.UNA =< SEG.ACK =< SND.NXT, before the send window is updated (RFC
+   * 9293 §3.10.7.4 fifth step), {@code window} being its scaled SEG.WND. A new SEG.ACK moves
    * SND.UNA and frees the send buffer; returns the data bytes freed.
    */
   int onAck(TcpSegment seg, int window, long now) {
@@ -219,7 +290,9 @@ final class LossRecovery {
     int freed = 0;
     long rttSample = -1;
     if (advanced) {
-      freed = snd.onAck(ack, rack != null ? rack : NOTHING_LEARNT); // no RACK: a FIN sent before ESTABLISHED
+      freed =
+          snd.onAck(
+              ack, rack != null ? rack : NOTHING_LEARNT); // no RACK: a FIN sent before ESTABLISHED
       rttSample = snd.rttSample(ack, now);
       long latest = board.ackedLatestSentAt();
       if (rttSample < 0 && hasEcr && latest != Long.MIN_VALUE && SeqNum.ge(ecr, c.tsNow(latest))) {
@@ -244,8 +317,12 @@ final class LossRecovery {
     if (duplicate) {
       dupAcks++;
     } else if (advanced) {
-      // RFC 6582 partial ACK: each segment it acknowledges takes the place of a duplicate ACK (Linux's tcp_remove_reno_sacks).
-      dupAcks = phase == Phase.RECOVERY ? Math.max(0, dupAcks - Math.max(1, SeqNum.diff(ack, priorUna) / mss)) : 0;
+      // RFC 6582 partial ACK: each segment it acknowledges takes the place of a duplicate ACK
+      // (Linux's tcp_remove_reno_sacks).
+      dupAcks =
+          phase == Phase.RECOVERY
+              ? Math.max(0, dupAcks - Math.max(1, SeqNum.diff(ack, priorUna) / mss))
+              : 0;
     }
 
     if (undoArmed && spurious(advanced, hasEcr, ecr, dsack)) {
@@ -258,7 +335,8 @@ final class LossRecovery {
     updatePhase(priorPipe, now);
     if (phase == Phase.RECOVERY) {
       // RFC 6937 §3: DeliveredData = change_in(snd.una) + change_in(SACKd); without SACK a
-      // duplicate ACK stands for one segment delivered (rfc6937bis, as RFC 5681's window inflation).
+      // duplicate ACK stands for one segment delivered (rfc6937bis, as RFC 5681's window
+      // inflation).
       int delivered = SeqNum.diff(snd.sndUna, priorUna) + board.sackedBytes() - priorSacked;
       if (duplicate && !c.opts.sackOk()) delivered = mss;
       prr.onAck(delivered, pipe(), cc.ssthresh(), advanced && !newlyLost, mss);
@@ -267,29 +345,40 @@ final class LossRecovery {
     int acked = SeqNum.diff(snd.sndUna, priorUna) + board.sackedBytes() - priorSacked;
     int lost = Math.max(0, board.lostBytes() - priorLost);
     if (acked > 0 || lost > 0) {
-      // The delivery-rate sample of this ACK, for every algorithm in every phase (Linux's tcp_cong_control).
+      // The delivery-rate sample of this ACK, for every algorithm in every phase (Linux's
+      // tcp_cong_control).
       cc.onRateSample(rate.generate(acked, lost, priorPipe, pipe(), now), phase, now);
-      if (cc instanceof Bbr bbr && bbr.holdsBack()) rate.markAppLimited(pipe()); // PROBE_RTT's samples say nothing of the path
+      if (cc instanceof Bbr bbr && bbr.holdsBack())
+        rate.markAppLimited(pipe()); // PROBE_RTT's samples say nothing of the path
     }
-    // ECN feedback: ECE (RFC 3168), or the AccECN counters' change (RFC 9768 §3.2.2.5), once per window.
-    if (c.ecn != null && c.ecn.ceEchoed(seg, priorUna == snd.iss, acked, Math.max(1, c.opts.effectiveMss())) > 0) onEcnEcho(now);
-    // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd = ssthresh),
+    // ECN feedback: ECE (RFC 3168), or the AccECN counters' change (RFC 9768 §3.2.2.5), once per
+    // window.
+    if (c.ecn != null
+        && c.ecn.ceEchoed(seg, priorUna == snd.iss, acked, Math.max(1, c.opts.effectiveMss())) > 0)
+      onEcnEcho(now);
+    // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd =
+    // ssthresh),
     // nor in the window of an ECN reduction (Linux's CWR state).
     boolean ecnWindow = ecnReduced && SeqNum.lt(snd.sndUna, ecnWindowEnd);
     if (advanced && phase != Phase.RECOVERY && before != Phase.RECOVERY && !ecnWindow) {
       if (!roundStarted || SeqNum.ge(ack, roundEnd)) startRound(now);
       // RFC 7661 / Linux's tcp_is_cwnd_limited: only a window in use grows.
-      if (isCwndLimited()) cc.onAck(SeqNum.diff(ack, priorUna), rttSample >= 0 ? rttSample : c.rtt.srtt(), now);
+      if (isCwndLimited())
+        cc.onAck(SeqNum.diff(ack, priorUna), rttSample >= 0 ? rttSample : c.rtt.srtt(), now);
     }
-    if (rack.probeRepairedLoss(ack, dsack, duplicate || (!advanced && !newlySacked && seg.payloadLength() == 0))) {
+    if (rack.probeRepairedLoss(
+        ack, dsack, duplicate || (!advanced && !newlySacked && seg.payloadLength() == 0))) {
       // RFC 8985 §7.4.2: only the probe's retransmission arrived, so it repaired a loss: reduce
       // cwnd as for a recovery that is already over (Linux's CWR state).
       cc.onEnterRecovery(snd.flightSize(), now);
       cc.onExitRecovery(now);
       c.tracer.note(now, "the probe repaired a loss: cwnd " + cc.cwnd());
     }
-    // Linux's tcp_any_retrans_done: with no retransmission left, the next one starts the Eifel clock anew.
-    if (phase == Phase.OPEN && board.retransmittedBytes() == 0 && (board.isEmpty() || !board.has(0, Scoreboard.EVER_RETRANSMITTED))) {
+    // Linux's tcp_any_retrans_done: with no retransmission left, the next one starts the Eifel
+    // clock anew.
+    if (phase == Phase.OPEN
+        && board.retransmittedBytes() == 0
+        && (board.isEmpty() || !board.has(0, Scoreboard.EVER_RETRANSMITTED))) {
       retransmitTsValid = false;
     }
     // Linux's tcp_sndbuf_expand: room for twice the window, so that the next round has data ready.
@@ -303,11 +392,11 @@ final class LossRecovery {
   }
 
   /**
-   * Takes an ACK with ECE on an ECN connection (RFC 3168 §6.1.2): the sender reduces the window
-   * as for a loss, "the congestion window (cwnd) is halved and the slow start threshold (ssthresh)
-   * is reduced", without resending anything, at most once per window of data; and sets CWR on the
-   * next new data. A recovery under way is that window's reduction already (its CWR was queued).
-   * Nothing undoes it: a mark is not a loss that may prove spurious (Linux's {@code tcp_enter_cwr}).
+   * Takes an ACK with ECE on an ECN connection (RFC 3168 §6.1.2): the sender reduces the window as
+   * for a loss, "the congestion window (cwnd) is halved and the slow start threshold (ssthresh) is
+   * reduced", without resending anything, at most once per window of data; and sets CWR on the next
+   * new data. A recovery under way is that window's reduction already (its CWR was queued). Nothing
+   * undoes it: a mark is not a loss that may prove spurious (Linux's {@code tcp_enter_cwr}).
    */
   private void onEcnEcho(long now) {
     Sender snd = c.snd;
@@ -328,8 +417,12 @@ final class LossRecovery {
    */
   private boolean isDuplicate(TcpSegment seg, int window) {
     Sender snd = c.snd;
-    return snd.hasOutstanding() && seg.payloadLength() == 0 && !seg.has(TcpFlags.SYN) && !seg.has(TcpFlags.FIN)
-        && seg.acknowledgmentNumber() == snd.sndUna && window == snd.sndWnd;
+    return snd.hasOutstanding()
+        && seg.payloadLength() == 0
+        && !seg.has(TcpFlags.SYN)
+        && !seg.has(TcpFlags.FIN)
+        && seg.acknowledgmentNumber() == snd.sndUna
+        && window == snd.sndWnd;
   }
 
   /**
@@ -345,9 +438,14 @@ final class LossRecovery {
     Sender snd = c.snd;
     int dsackBytes = -1;
     SackBlock first = blocks.getFirst();
-    boolean firstValid = SeqNum.lt(first.left(), first.right()) && SeqNum.diff(first.right(), first.left()) <= Math.max(snd.maxSndWnd, mss);
-    if (firstValid && (SeqNum.lt(first.left(), ack) || (blocks.size() > 1
-        && SeqNum.ge(first.left(), blocks.get(1).left()) && SeqNum.le(first.right(), blocks.get(1).right())))) {
+    boolean firstValid =
+        SeqNum.lt(first.left(), first.right())
+            && SeqNum.diff(first.right(), first.left()) <= Math.max(snd.maxSndWnd, mss);
+    if (firstValid
+        && (SeqNum.lt(first.left(), ack)
+            || (blocks.size() > 1
+                && SeqNum.ge(first.left(), blocks.get(1).left())
+                && SeqNum.le(first.right(), blocks.get(1).right())))) {
       dsackBytes = SeqNum.diff(first.right(), first.left());
       dsackRight = first.right();
     }
@@ -375,9 +473,9 @@ final class LossRecovery {
   }
 
   /**
-   * Takes a D-SACK (RFC 2883): it widens RACK's reordering window (RFC 8985 §6.2 step 4), and,
-   * for data we retransmitted in this reduction, counts toward undoing it (RFC 3708 §3; Linux's
-   * {@code tcp_check_dsack}: the block ends at or below the old SND.UNA and above the undo marker).
+   * Takes a D-SACK (RFC 2883): it widens RACK's reordering window (RFC 8985 §6.2 step 4), and, for
+   * data we retransmitted in this reduction, counts toward undoing it (RFC 3708 §3; Linux's {@code
+   * tcp_check_dsack}: the block ends at or below the old SND.UNA and above the undo marker).
    */
   private void onDsack(int priorUna, int bytes) {
     Sender snd = c.snd;
@@ -390,19 +488,24 @@ final class LossRecovery {
   }
 
   /**
-   * Returns whether the last reduction was needless: every retransmission since was D-SACKed
-   * (RFC 3708 §3; this may come after the recovery ended, as Linux's {@code tcp_try_undo_dsack}),
-   * or, during the recovery, an ACK that advanced echoes a TSval older than our first
-   * retransmission, so that the original transmission arrived (RFC 3522 §3.2; Linux's
-   * {@code tcp_packet_delayed}).
+   * Returns whether the last reduction was needless: every retransmission since was D-SACKed (RFC
+   * 3708 §3; this may come after the recovery ended, as Linux's {@code tcp_try_undo_dsack}), or,
+   * during the recovery, an ACK that advanced echoes a TSval older than our first retransmission,
+   * so that the original transmission arrived (RFC 3522 §3.2; Linux's {@code tcp_packet_delayed}).
    */
   private boolean spurious(boolean advanced, boolean hasEcr, int ecr, boolean dsack) {
     if (dsack && undoDsackSeen && undoRetransmissions <= 0) return true;
-    return (phase == Phase.RECOVERY || phase == Phase.LOSS) && advanced && hasEcr && retransmitTsValid
+    return (phase == Phase.RECOVERY || phase == Phase.LOSS)
+        && advanced
+        && hasEcr
+        && retransmitTsValid
         && SeqNum.lt(ecr, retransmitTsVal);
   }
 
-  /** Undoes the reduction (Linux's {@code tcp_undo_cwnd_reduction}): cwnd and ssthresh come back, nothing stays marked lost. */
+  /**
+   * Undoes the reduction (Linux's {@code tcp_undo_cwnd_reduction}): cwnd and ssthresh come back,
+   * nothing stays marked lost.
+   */
   private void undo(long now, String evidence) {
     cc.onSpuriousCongestionEvent(now);
     c.snd.scoreboard.clearLost();
@@ -415,7 +518,10 @@ final class LossRecovery {
     c.tracer.note(now, "spurious retransmission (" + evidence + "): cwnd back to " + cc.cwnd());
   }
 
-  /** Marks what the ACKs show lost: by RACK with SACK (RFC 8985), by DupThresh (RFC 6675), or as RFC 5681/6582 without SACK. */
+  /**
+   * Marks what the ACKs show lost: by RACK with SACK (RFC 8985), by DupThresh (RFC 6675), or as RFC
+   * 5681/6582 without SACK.
+   */
   private void detectLosses(int ack, boolean advanced, long now) {
     Scoreboard board = c.snd.scoreboard;
     if (board.isEmpty()) return;
@@ -427,7 +533,8 @@ final class LossRecovery {
       }
       return;
     }
-    if (c.opts.sackOk() && c.cfg.rack()) runRack(now); // a lost retransmission, or segments sent before a delivered one
+    if (c.opts.sackOk() && c.cfg.rack())
+      runRack(now); // a lost retransmission, or segments sent before a delivered one
     if (c.opts.sackOk() && sackSeen) return;
     // No SACK information: the third duplicate ACK means SND.UNA's segment is lost (RFC 5681 §3.2
     // step 2); in recovery a partial ACK means the next one is (RFC 6582 §3.2 step 5), provided it
@@ -435,7 +542,10 @@ final class LossRecovery {
     // (Linux's tcp_newreno_mark_lost would resend it; the ordering test is RACK's, RFC 8985 §6.2).
     if ((phase == Phase.OPEN || phase == Phase.DISORDER) && dupAcks >= DUP_THRESH) {
       board.markLost(0);
-    } else if (phase == Phase.RECOVERY && advanced && SeqNum.lt(ack, recoveryPoint) && !board.has(0, Scoreboard.RETRANSMITTED)
+    } else if (phase == Phase.RECOVERY
+        && advanced
+        && SeqNum.lt(ack, recoveryPoint)
+        && !board.has(0, Scoreboard.RETRANSMITTED)
         && rack.deliveredSegmentSentAfter(board.sentAt(0), board.end(0))) {
       board.markLost(0);
       c.snd.retransmitAhead = true;
@@ -445,7 +555,9 @@ final class LossRecovery {
   /** RACK_detect_loss_and_arm_timer (RFC 8985 §6.3). */
   private void runRack(long now) {
     Scoreboard board = c.snd.scoreboard;
-    long reoWnd = rack.reorderingWindow(phase == Phase.RECOVERY || phase == Phase.LOSS, board.sackedSegments(), c.rtt.srtt());
+    long reoWnd =
+        rack.reorderingWindow(
+            phase == Phase.RECOVERY || phase == Phase.LOSS, board.sackedSegments(), c.rtt.srtt());
     long timeout = rack.detectLoss(board, reoWnd, now);
     if (timeout > 0) {
       c.timers.set(TimerKind.REORDER, TimeMath.after(now, timeout), now);
@@ -468,7 +580,8 @@ final class LossRecovery {
       phase = Phase.OPEN; // the undo stays armed: a D-SACK may still show the recovery was needless
     }
     if ((phase == Phase.OPEN || phase == Phase.DISORDER) && board.lostBytes() > 0) {
-      // RFC 4821 §7.5: a lost PLPMTUD probe says the path is too narrow for it, not that it is congested.
+      // RFC 4821 §7.5: a lost PLPMTUD probe says the path is too narrow for it, not that it is
+      // congested.
       if (c.mtuProbing != null && c.mtuProbing.probeLostAt(snd.sndUna, now)) {
         onPathMtuFell(now);
         return;
@@ -481,7 +594,10 @@ final class LossRecovery {
     }
   }
 
-  /** Enters fast recovery (RFC 5681 §3.2, RFC 6582, RFC 6675 §5): the recovery point is SND.NXT, cwnd is reduced once. */
+  /**
+   * Enters fast recovery (RFC 5681 §3.2, RFC 6582, RFC 6675 §5): the recovery point is SND.NXT,
+   * cwnd is reduced once.
+   */
   private void enterRecovery(int pipeBefore, long now) {
     Sender snd = c.snd;
     phase = Phase.RECOVERY;
@@ -493,11 +609,15 @@ final class LossRecovery {
     rack.cancelProbe();
     c.timers.cancel(TimerKind.LOSS_PROBE, now);
     cc.onEnterRecovery(snd.flightSize(), now);
-    if (c.ecn != null) c.ecn.onReduction(); // Linux's tcp_init_cwnd_reduction queues CWR for every reduction
+    if (c.ecn != null)
+      c.ecn.onReduction(); // Linux's tcp_init_cwnd_reduction queues CWR for every reduction
     if (prr == null) prr = new Prr();
     prr.start(pipeBefore, mss);
     snd.retransmitAhead = true;
-    c.tracer.note(now, "loss detected: fast recovery, cwnd " + cc.cwnd()); // congestion control's: ssthresh, where PRR leads
+    c.tracer.note(
+        now,
+        "loss detected: fast recovery, cwnd "
+            + cc.cwnd()); // congestion control's: ssthresh, where PRR leads
   }
 
   /**
@@ -541,7 +661,11 @@ final class LossRecovery {
       probeRequested = false;
       rack.onProbeSent(snd.sndNxt, chunk.retransmit());
       c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
-      c.tracer.note(now, chunk.retransmit() ? "tail loss probe: the last segment again" : "tail loss probe: a new segment");
+      c.tracer.note(
+          now,
+          chunk.retransmit()
+              ? "tail loss probe: the last segment again"
+              : "tail loss probe: a new segment");
     } else if (chunk.retransmit()) {
       if (undoArmed) undoRetransmissions++;
       if (!retransmitTsValid) {
@@ -554,7 +678,9 @@ final class LossRecovery {
     notePipe();
   }
 
-  /** Notes that the sender had nothing it could send (called when {@link Sender#next} returns null). */
+  /**
+   * Notes that the sender had nothing it could send (called when {@link Sender#next} returns null).
+   */
   void onNothingSent() {
     if (cc == null) return;
     notePipe();
@@ -563,15 +689,16 @@ final class LossRecovery {
     // what limits the rate, and the samples until what is in flight is delivered say so.
     Scoreboard board = c.snd.scoreboard;
     int pipe = pipe();
-    if (c.snd.unsent() < mss && pipe < cwnd() && board.lostBytes() <= board.retransmittedBytes()) rate.markAppLimited(pipe);
+    if (c.snd.unsent() < mss && pipe < cwnd() && board.lostBytes() <= board.retransmittedBytes())
+      rate.markAppLimited(pipe);
   }
 
   // ---- Pacing ----
 
   /**
    * Returns the pacing rate in bytes per second, 0 for none: congestion control's, or, when the
-   * configuration asks for pacing and it gives none, Linux's {@code tcp_update_pacing_rate}:
-   * cwnd / SRTT, doubled in slow start and 1.2 times after.
+   * configuration asks for pacing and it gives none, Linux's {@code tcp_update_pacing_rate}: cwnd /
+   * SRTT, doubled in slow start and 1.2 times after.
    */
   long pacingRate() {
     if (machinery() == null) return 0;
@@ -601,33 +728,39 @@ final class LossRecovery {
 
   /**
    * Arms the tail loss probe (RFC 8985 §7.2) after an ACK of new data or new data sent: with SACK,
-   * outside recovery, with nothing SACKed, no probe outstanding, and data in flight; at
-   * PTO = 2·SRTT (plus the worst-case delayed ACK for a single segment), never after the RTO.
+   * outside recovery, with nothing SACKed, no probe outstanding, and data in flight; at PTO =
+   * 2·SRTT (plus the worst-case delayed ACK for a single segment), never after the RTO.
    */
   void armProbe(long now) {
     if (cc == null) return;
     Sender snd = c.snd;
     Scoreboard board = snd.scoreboard;
-    if (!c.opts.sackOk() || !c.cfg.rack() || phase != Phase.OPEN || board.isEmpty() || rack.probeOutstanding()) {
+    if (!c.opts.sackOk()
+        || !c.cfg.rack()
+        || phase != Phase.OPEN
+        || board.isEmpty()
+        || rack.probeOutstanding()) {
       c.timers.cancel(TimerKind.LOSS_PROBE, now);
       return;
     }
     probeForOneSegment = board.outstandingBytes() <= mss;
     long deadline = TimeMath.after(now, Rack.probeTimeout(c.rtt.srtt(), probeForOneSegment));
-    if (c.timers.isSet(TimerKind.RETRANSMIT)) deadline = Math.min(deadline, c.timers.deadline(TimerKind.RETRANSMIT));
+    if (c.timers.isSet(TimerKind.RETRANSMIT))
+      deadline = Math.min(deadline, c.timers.deadline(TimerKind.RETRANSMIT));
     c.timers.set(TimerKind.LOSS_PROBE, deadline, now);
   }
 
   /**
    * The probe timer fired (RFC 8985 §7.3): sends one new segment if the peer's window allows, or
-   * our FIN if it alone is unsent (held back by cwnd: new data first, as Linux's
-   * {@code tcp_send_loss_probe} sends its send head), else the last segment again, whatever cwnd
-   * says. "After attempting to send a loss probe... the sender MUST re-arm the RTO timer": so a
-   * probe whose PTO was capped at the RTO's deadline goes before the RTO, which restarts.
+   * our FIN if it alone is unsent (held back by cwnd: new data first, as Linux's {@code
+   * tcp_send_loss_probe} sends its send head), else the last segment again, whatever cwnd says.
+   * "After attempting to send a loss probe... the sender MUST re-arm the RTO timer": so a probe
+   * whose PTO was capped at the RTO's deadline goes before the RTO, which restarts.
    */
   void onProbeTimeout(long now) {
     Sender snd = c.snd;
-    if (cc == null || phase != Phase.OPEN || snd.scoreboard.isEmpty() || rack.probeOutstanding()) return;
+    if (cc == null || phase != Phase.OPEN || snd.scoreboard.isEmpty() || rack.probeOutstanding())
+      return;
     boolean finWaits = snd.unsent() == 0 && snd.finQueued && !snd.finSent();
     boolean newData = (snd.unsent() > 0 && snd.usableWindow() > 0) || finWaits;
     snd.probe = newData ? Sender.Probe.NEW_DATA : Sender.Probe.LAST_SEGMENT;
@@ -673,9 +806,9 @@ final class LossRecovery {
   }
 
   /**
-   * The retransmission timer fired (RFC 6298 §5.4–5.6, RFC 5681 §3.1): the RTO backs off; with
-   * data outstanding, congestion control restarts from one segment and everything outstanding is
-   * marked lost, the SACK information forgotten (RFC 6675 §5.1), to be resent from SND.UNA.
+   * The retransmission timer fired (RFC 6298 §5.4–5.6, RFC 5681 §3.1): the RTO backs off; with data
+   * outstanding, congestion control restarts from one segment and everything outstanding is marked
+   * lost, the SACK information forgotten (RFC 6675 §5.1), to be resent from SND.UNA.
    */
   void onRetransmissionTimeout(long now) {
     Sender snd = c.snd;
@@ -692,7 +825,8 @@ final class LossRecovery {
       snd.scoreboard.markAllLostForgettingSacks();
       return;
     }
-    // A timeout during a recovery or after another timeout reduces nothing more (RFC 5681 §3.1; Linux's tcp_enter_loss).
+    // A timeout during a recovery or after another timeout reduces nothing more (RFC 5681 §3.1;
+    // Linux's tcp_enter_loss).
     boolean newEvent = phase == Phase.OPEN || phase == Phase.DISORDER;
     if (newEvent) armUndo();
     cc.onRetransmissionTimeout(snd.flightSize(), newEvent, now);
@@ -705,7 +839,10 @@ final class LossRecovery {
 
   // ---- Trace ----
 
-  /** Emits a sample of cwnd, SRTT and pipe when one of them changed (at most one per ACK or timeout). */
+  /**
+   * Emits a sample of cwnd, SRTT and pipe when one of them changed (at most one per ACK or
+   * timeout).
+   */
   private void traceSample(long now) {
     if (cc == null || !c.tracer.enabled()) return;
     c.tracer.sample(now, cwnd(), c.rtt.srtt(), pipe());

@@ -1,21 +1,28 @@
 package dev.synack.tcp;
 
 /**
- * NewReno congestion control in bytes: slow start and congestion avoidance with byte counting
- * (RFC 5681 §3.1, RFC 3465), halving on loss (RFC 5681 §3.2 equation 4) with the recovery of
- * RFC 6582 (whose partial-ACK retransmissions {@link LossRecovery} makes), and the one-segment
- * loss window after a timeout.
+ * NewReno congestion control in bytes: slow start and congestion avoidance with byte counting (RFC
+ * 5681 §3.1, RFC 3465), halving on loss (RFC 5681 §3.2 equation 4) with the recovery of RFC 6582
+ * (whose partial-ACK retransmissions {@link LossRecovery} makes), and the one-segment loss window
+ * after a timeout.
  */
 final class NewReno implements CongestionControl {
   private final int mss;
+
   /** cwnd in bytes. */
   private int cwnd;
+
   /** ssthresh in bytes. */
   private int ssthresh = Integer.MAX_VALUE;
-  /** Bytes acknowledged in congestion avoidance since cwnd last grew (RFC 3465 §2.1 "bytes_acked"). */
+
+  /**
+   * Bytes acknowledged in congestion avoidance since cwnd last grew (RFC 3465 §2.1 "bytes_acked").
+   */
   private int bytesAcked;
+
   /** cwnd and ssthresh before the last reduction, for {@link #onSpuriousCongestionEvent}. */
   private int priorCwnd;
+
   private int priorSsthresh = Integer.MAX_VALUE;
 
   NewReno(int mss) {
@@ -24,11 +31,20 @@ final class NewReno implements CongestionControl {
     this.cwnd = CongestionControl.initialWindow(mss);
   }
 
-  @Override public String name() { return "newreno"; }
+  @Override
+  public String name() {
+    return "newreno";
+  }
 
-  @Override public int cwnd() { return cwnd; }
+  @Override
+  public int cwnd() {
+    return cwnd;
+  }
 
-  @Override public int ssthresh() { return ssthresh; }
+  @Override
+  public int ssthresh() {
+    return ssthresh;
+  }
 
   @Override
   public void onAck(int acked, long rtt, long now) {
@@ -36,7 +52,8 @@ final class NewReno implements CongestionControl {
       cwnd = CongestionControl.slowStart(cwnd, ssthresh, acked, mss);
       return;
     }
-    // RFC 5681 §3.1 congestion avoidance with byte counting (RFC 3465 §2.1): one SMSS more per cwnd acknowledged.
+    // RFC 5681 §3.1 congestion avoidance with byte counting (RFC 3465 §2.1): one SMSS more per cwnd
+    // acknowledged.
     bytesAcked += acked;
     if (bytesAcked >= cwnd) {
       bytesAcked -= cwnd;
@@ -44,7 +61,8 @@ final class NewReno implements CongestionControl {
     }
   }
 
-  @Override public void onRoundStart(long now) { }
+  @Override
+  public void onRoundStart(long now) {}
 
   @Override
   public void onEnterRecovery(int flightSize, long now) {
@@ -61,7 +79,8 @@ final class NewReno implements CongestionControl {
   @Override
   public void onRetransmissionTimeout(int flightSize, boolean newEvent, long now) {
     if (newEvent) halve(flightSize);
-    // RFC 5681 §3.1: "the congestion window MUST be set to no more than the loss window, LW, which equals 1 full-sized segment".
+    // RFC 5681 §3.1: "the congestion window MUST be set to no more than the loss window, LW, which
+    // equals 1 full-sized segment".
     cwnd = mss;
   }
 
@@ -72,7 +91,10 @@ final class NewReno implements CongestionControl {
     ssthresh = Math.max(ssthresh, priorSsthresh);
   }
 
-  /** RFC 5681 §3.1 equation 4: ssthresh = max(FlightSize / 2, 2·SMSS), remembering the window before. */
+  /**
+   * RFC 5681 §3.1 equation 4: ssthresh = max(FlightSize / 2, 2·SMSS), remembering the window
+   * before.
+   */
   private void halve(int flightSize) {
     priorCwnd = cwnd;
     priorSsthresh = ssthresh;

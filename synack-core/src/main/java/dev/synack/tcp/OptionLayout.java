@@ -13,8 +13,8 @@ public enum OptionLayout {
   LINUX,
   /**
    * FreeBSD's {@code tcp_addoptions}: {@code mss,nop,wscale,sackOK,TS val ecr}, each option after
-   * the NOPs its alignment needs, and the end padded with EOL bytes to a multiple of four
-   * ({@code mss,sackOK,eol,eol} when the peer offered only those two).
+   * the NOPs its alignment needs, and the end padded with EOL bytes to a multiple of four ({@code
+   * mss,sackOK,eol,eol} when the peer offered only those two).
    */
   BSD
 }

@@ -12,47 +12,76 @@ import java.util.List;
 
 /**
  * The options of the handshake and what they settle: the MSS each way (RFC 9293 §3.7.1, with the
- * path MTU's limit), window
- * scale (RFC 7323 §2), SACK-permitted (RFC 2018 §2) and timestamps (RFC 7323 §3–5: TS.Recent,
- * PAWS). An option is in use only when both SYNs carried it.
+ * path MTU's limit), window scale (RFC 7323 §2), SACK-permitted (RFC 2018 §2) and timestamps (RFC
+ * 7323 §3–5: TS.Recent, PAWS). An option is in use only when both SYNs carried it.
  */
 final class OptionsNegotiation {
   /** Bytes the timestamps option takes in a segment, padding included (NOP, NOP, TS). */
   static final int TIMESTAMPS_ALIGNED = 12;
+
   /** The option space of a TCP header: 60 bytes at most, less the 20 of the fixed header. */
   private static final int MAX_OPTION_SPACE = 40;
+
   /** Bytes a SACK option takes besides its blocks: two NOPs, kind and length. */
   private static final int SACK_OVERHEAD = 4;
+
   /** Bytes per SACK block: left and right edge. */
   private static final int SACK_BLOCK_BYTES = 8;
+
   /** Linux's {@code tcp_min_snd_mss}: a peer's MSS below this is raised to it (CVE-2019-11479). */
   static final int MIN_PEER_MSS = 48;
+
   /** RFC 7323 §5.5: TS.Recent older than 24 days is no longer valid for PAWS. */
   private static final long PAWS_IDLE_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
 
   private final TcpConfig cfg;
-  /** Whether our SYN offers window scaling, SACK-permitted and timestamps: as configured, until {@link #withdrawSynOffers}. */
+
+  /**
+   * Whether our SYN offers window scaling, SACK-permitted and timestamps: as configured, until
+   * {@link #withdrawSynOffers}.
+   */
   private boolean offerWindowScale;
+
   private boolean offerSack;
   private boolean offerTimestamps;
-  /** The MSS assumed when the peer sends none: 536 for IPv4 (RFC 9293 MUST-15), 1220 for IPv6 (RFC 8200 §8.3). */
+
+  /**
+   * The MSS assumed when the peer sends none: 536 for IPv4 (RFC 9293 MUST-15), 1220 for IPv6 (RFC
+   * 8200 §8.3).
+   */
   private final int defaultMss;
 
   /** The peer's MSS option (or the default), the most payload it takes in one segment. */
   private int peerMss;
-  /** The MSS the path MTU allows (RFC 9293 §3.7.1 MMS_S less the TCP header): ours until an ICMP error lowers it. */
+
+  /**
+   * The MSS the path MTU allows (RFC 9293 §3.7.1 MMS_S less the TCP header): ours until an ICMP
+   * error lowers it.
+   */
   private int pathMss;
-  /** The MSS PLPMTUD has shown the path to carry (RFC 4821 §7.2 search_low, less the TCP header), or 0 while it is not searching. */
+
+  /**
+   * The MSS PLPMTUD has shown the path to carry (RFC 4821 §7.2 search_low, less the TCP header), or
+   * 0 while it is not searching.
+   */
   private int probedMss;
+
   private boolean windowScaleOk;
-  /** Shift count applied to SEG.WND of non-SYN segments we receive (the peer's option, at most 14). */
+
+  /**
+   * Shift count applied to SEG.WND of non-SYN segments we receive (the peer's option, at most 14).
+   */
   private byte sndShift;
+
   /** Shift count applied to the windows we send (our option). */
   private byte rcvShift;
+
   private boolean sackOk;
   private boolean timestampsOk;
+
   /** TS.Recent (RFC 7323 §4.3): the TSval to echo. */
   private int tsRecent;
+
   /** When TS.Recent was last set, for PAWS's 24-day rule. */
   private long tsRecentTime;
 
@@ -67,26 +96,27 @@ final class OptionsNegotiation {
   }
 
   /**
-   * Withdraws our offer of window scaling, SACK-permitted and timestamps: the SYNs we send from
-   * now on carry the MSS option alone, and the connection uses none of them
-   * ({@link TcpChoices#synOptionsDroppedOnThirdRetransmission}).
+   * Withdraws our offer of window scaling, SACK-permitted and timestamps: the SYNs we send from now
+   * on carry the MSS option alone, and the connection uses none of them ({@link
+   * TcpChoices#synOptionsDroppedOnThirdRetransmission}).
    */
   void withdrawSynOffers() {
     offerWindowScale = offerSack = offerTimestamps = false;
   }
 
   /**
-   * Returns the options of a SYN or SYN-ACK in Linux's layout, {@code mss,sackOK,TS val ecr,nop,wscale}
-   * (20 bytes when all are on; NOPs pad whichever is missing so that each option stays aligned).
-   * A first SYN offers everything configured; a reply (a SYN-ACK, {@code reply} true) only what the
-   * peer's SYN offered too (RFC 7323 §1.3, RFC 2018 §2).
+   * Returns the options of a SYN or SYN-ACK in Linux's layout, {@code mss,sackOK,TS val
+   * ecr,nop,wscale} (20 bytes when all are on; NOPs pad whichever is missing so that each option
+   * stays aligned). A first SYN offers everything configured; a reply (a SYN-ACK, {@code reply}
+   * true) only what the peer's SYN offered too (RFC 7323 §1.3, RFC 2018 §2).
    */
   TcpOptions synOptions(boolean reply, int tsVal) {
     boolean ts = reply ? timestampsOk : offerTimestamps;
     boolean sack = reply ? sackOk : offerSack;
     boolean ws = reply ? windowScaleOk : offerWindowScale;
     TcpOption.Timestamps timestamps = new TcpOption.Timestamps(tsVal, reply ? tsRecent : 0);
-    if (cfg.choices().synOptionLayout() == OptionLayout.BSD) return bsdSynOptions(ts, sack, ws, timestamps);
+    if (cfg.choices().synOptionLayout() == OptionLayout.BSD)
+      return bsdSynOptions(ts, sack, ws, timestamps);
     List<TcpOption> list = new ArrayList<>(7);
     if (cfg.mssOption()) list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
     if (ts) {
@@ -96,7 +126,8 @@ final class OptionsNegotiation {
         list.add(TcpOption.NOP);
         list.add(TcpOption.NOP);
       }
-      // RFC 7323 §3.2: TSecr is 0 in a first SYN (the ACK bit is off); a SYN-ACK echoes the SYN's TSval.
+      // RFC 7323 §3.2: TSecr is 0 in a first SYN (the ACK bit is off); a SYN-ACK echoes the SYN's
+      // TSval.
       list.add(timestamps);
     } else if (sack) {
       list.add(TcpOption.NOP);
@@ -115,7 +146,8 @@ final class OptionsNegotiation {
    * scale at an odd offset, SACK-permitted at an even one, timestamps at 2 mod 4, each preceded by
    * the NOPs that put it there; the writer pads the end with zeros (EOL) to a multiple of four.
    */
-  private TcpOptions bsdSynOptions(boolean ts, boolean sack, boolean ws, TcpOption.Timestamps timestamps) {
+  private TcpOptions bsdSynOptions(
+      boolean ts, boolean sack, boolean ws, TcpOption.Timestamps timestamps) {
     List<TcpOption> list = new ArrayList<>(9);
     int length = 0;
     if (cfg.mssOption()) {
@@ -139,7 +171,10 @@ final class OptionsNegotiation {
     return new TcpOptions(list);
   }
 
-  /** Adds NOPs until {@code length} is {@code remainder} mod {@code modulus}; returns the new length. */
+  /**
+   * Adds NOPs until {@code length} is {@code remainder} mod {@code modulus}; returns the new
+   * length.
+   */
   private static int padWithNops(List<TcpOption> list, int length, int modulus, int remainder) {
     while (length % modulus != remainder) {
       list.add(TcpOption.NOP);
@@ -149,20 +184,20 @@ final class OptionsNegotiation {
   }
 
   /**
-   * Sets the options of a non-SYN segment: {@code nop,nop,TS val ecr} when timestamps are on
-   * (RFC 7323 §3.2 MUST), then the SACK blocks (RFC 2018 §3), each option behind two NOPs as Linux
-   * lays them out ({@code nop,nop,TS val ecr,nop,nop,sack n ...}).
+   * Sets the options of a non-SYN segment: {@code nop,nop,TS val ecr} when timestamps are on (RFC
+   * 7323 §3.2 MUST), then the SACK blocks (RFC 2018 §3), each option behind two NOPs as Linux lays
+   * them out ({@code nop,nop,TS val ecr,nop,nop,sack n ...}).
    */
   void segmentOptions(OutboundSegment out, int tsVal, List<SackBlock> sackBlocks) {
     out.usualOptions(timestampsOk, tsVal, tsRecent, sackBlocks);
   }
 
   /**
-   * Returns how many SACK blocks a segment with {@code payloadLength} bytes of text can carry:
-   * the 40 bytes of option space hold four blocks, three beside timestamps (RFC 2018 §3), and
-   * the text and all options must stay within the MSS that sized the segment (RFC 9293 §3.7.1:
-   * the MSS counts TCP options against the payload), so a full-sized data segment carries none,
-   * where Linux would shrink the segment instead ({@code tcp_current_mss}).
+   * Returns how many SACK blocks a segment with {@code payloadLength} bytes of text can carry: the
+   * 40 bytes of option space hold four blocks, three beside timestamps (RFC 2018 §3), and the text
+   * and all options must stay within the MSS that sized the segment (RFC 9293 §3.7.1: the MSS
+   * counts TCP options against the payload), so a full-sized data segment carries none, where Linux
+   * would shrink the segment instead ({@code tcp_current_mss}).
    */
   int sackBlockRoom(int payloadLength) {
     int ts = timestampsOk ? TIMESTAMPS_ALIGNED : 0;
@@ -173,7 +208,8 @@ final class OptionsNegotiation {
   /**
    * Returns the option bytes a segment with {@code payloadLength} bytes of text has left beside its
    * timestamps and {@code sackBlocks} SACK blocks: within the 40 bytes of option space and, for
-   * data, within the MSS that sized it (as {@link #sackBlockRoom}: options count against the payload).
+   * data, within the MSS that sized it (as {@link #sackBlockRoom}: options count against the
+   * payload).
    */
   int optionRoomLeft(int payloadLength, int sackBlocks) {
     int ts = timestampsOk ? TIMESTAMPS_ALIGNED : 0;
@@ -221,7 +257,10 @@ final class OptionsNegotiation {
     return Math.min(peerMss, pathMss);
   }
 
-  /** Returns the MSS the path MTU allows (the interface's, lowered by ICMP), before the peer's MSS and PLPMTUD. */
+  /**
+   * Returns the MSS the path MTU allows (the interface's, lowered by ICMP), before the peer's MSS
+   * and PLPMTUD.
+   */
   int pathMss() {
     return pathMss;
   }
@@ -246,7 +285,10 @@ final class OptionsNegotiation {
     return true;
   }
 
-  /** Returns the MSS the window we announce in a SYN is rounded to, as Linux's {@code tcp_select_initial_window}. */
+  /**
+   * Returns the MSS the window we announce in a SYN is rounded to, as Linux's {@code
+   * tcp_select_initial_window}.
+   */
   int windowRoundingMss(boolean reply) {
     if (!cfg.choices().synWindowRoundedToMss()) return 0;
     return cfg.mss() - (reply && timestampsOk ? TIMESTAMPS_ALIGNED : 0);
@@ -257,23 +299,37 @@ final class OptionsNegotiation {
     return new NegotiatedOptions(windowScaleOk, sndShift, rcvShift, sackOk, timestampsOk, peerMss);
   }
 
-  int sndShift() { return sndShift; }
+  int sndShift() {
+    return sndShift;
+  }
 
-  int rcvShift() { return rcvShift; }
+  int rcvShift() {
+    return rcvShift;
+  }
 
-  boolean sackOk() { return sackOk; }
+  boolean sackOk() {
+    return sackOk;
+  }
 
-  boolean timestampsOk() { return timestampsOk; }
+  boolean timestampsOk() {
+    return timestampsOk;
+  }
 
-  int tsRecent() { return tsRecent; }
+  int tsRecent() {
+    return tsRecent;
+  }
 
   /**
-   * Returns whether PAWS rejects the segment (RFC 7323 §5.3 R1): timestamps are on, the segment
-   * is not a RST and its TSval is older than TS.Recent, which is less than 24 days old.
+   * Returns whether PAWS rejects the segment (RFC 7323 §5.3 R1): timestamps are on, the segment is
+   * not a RST and its TSval is older than TS.Recent, which is less than 24 days old.
    */
   boolean pawsRejects(TcpSegment seg, long now) {
     TcpOption.Timestamps ts = seg.options().timestamps();
-    return timestampsOk && ts != null && !seg.has(TcpFlags.RST) && SeqNum.lt(ts.tsVal(), tsRecent) && !tsRecentStale(now);
+    return timestampsOk
+        && ts != null
+        && !seg.has(TcpFlags.RST)
+        && SeqNum.lt(ts.tsVal(), tsRecent)
+        && !tsRecentStale(now);
   }
 
   /**
@@ -286,7 +342,10 @@ final class OptionsNegotiation {
     return now - tsRecentTime >= PAWS_IDLE_NANOS;
   }
 
-  /** Returns whether the segment carries a TSval newer than TS.Recent (RFC 6191's test in TIME-WAIT). */
+  /**
+   * Returns whether the segment carries a TSval newer than TS.Recent (RFC 6191's test in
+   * TIME-WAIT).
+   */
   boolean hasNewerTimestamp(TcpSegment seg) {
     TcpOption.Timestamps ts = seg.options().timestamps();
     return timestampsOk && ts != null && SeqNum.gt(ts.tsVal(), tsRecent);
@@ -301,7 +360,9 @@ final class OptionsNegotiation {
    */
   void onAcceptableSegment(TcpSegment seg, int lastAckSent, long now) {
     TcpOption.Timestamps ts = seg.options().timestamps();
-    if (timestampsOk && ts != null && (SeqNum.ge(ts.tsVal(), tsRecent) || tsRecentStale(now))
+    if (timestampsOk
+        && ts != null
+        && (SeqNum.ge(ts.tsVal(), tsRecent) || tsRecentStale(now))
         && SeqNum.le(seg.sequenceNumber(), lastAckSent)) {
       setTsRecent(ts.tsVal(), now);
     }

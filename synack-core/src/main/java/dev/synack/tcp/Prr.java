@@ -14,23 +14,26 @@ package dev.synack.tcp;
  */
 final class Prr {
   /**
-   * RFC 6937 §3 RecoverFS: pipe before the ACK that began the recovery, whose delivered data is
-   * the first counted (rfc6937bis initializes it to pipe, RFC 6937 to FlightSize; Linux uses the
-   * cwnd before the recovery). When RecoverFS is delivered, ssthresh was sent.
+   * RFC 6937 §3 RecoverFS: pipe before the ACK that began the recovery, whose delivered data is the
+   * first counted (rfc6937bis initializes it to pipe, RFC 6937 to FlightSize; Linux uses the cwnd
+   * before the recovery). When RecoverFS is delivered, ssthresh was sent.
    */
   private int recoverFs;
+
   /** RFC 6937 §3 prr_delivered: bytes the peer reported delivered during this recovery. */
   private long prrDelivered;
+
   /** RFC 6937 §3 prr_out: bytes sent, new or resent, during this recovery. */
   private long prrOut;
+
   /** The window PRR allows: pipe + sndcnt after the last ACK. */
   private int cwnd;
 
   /**
    * Starts a recovery with {@code pipe} bytes in flight before the ACK that began it (RFC 6937 §3
-   * "at the beginning of recovery"): prr_delivered = prr_out = 0, RecoverFS = pipe; until an ACK
-   * is counted (a recovery the reorder timer began has none) the window lets one segment go, the
-   * fast retransmit.
+   * "at the beginning of recovery"): prr_delivered = prr_out = 0, RecoverFS = pipe; until an ACK is
+   * counted (a recovery the reorder timer began has none) the window lets one segment go, the fast
+   * retransmit.
    */
   void start(int pipe, int mss) {
     recoverFs = Math.max(1, pipe);
@@ -39,7 +42,10 @@ final class Prr {
     cwnd = pipe + mss;
   }
 
-  /** Counts {@code bytes} sent during the recovery, a retransmission or new data (RFC 6937 §3 "on any data transmission"). */
+  /**
+   * Counts {@code bytes} sent during the recovery, a retransmission or new data (RFC 6937 §3 "on
+   * any data transmission").
+   */
   void onSent(int bytes) {
     prrOut += bytes;
   }
@@ -50,7 +56,8 @@ final class Prr {
    * the ACK, and {@code safeAck} whether it advanced SND.UNA and revealed no new loss.
    */
   void onAck(int delivered, int pipe, int ssthresh, boolean safeAck, int mss) {
-    if (delivered <= 0) return; // Linux's tcp_cwnd_reduction: an ACK that delivers nothing changes nothing
+    if (delivered <= 0)
+      return; // Linux's tcp_cwnd_reduction: an ACK that delivers nothing changes nothing
     prrDelivered += delivered;
     long sndcnt;
     if (pipe > ssthresh) {
@@ -61,7 +68,8 @@ final class Prr {
     } else {
       // The reduction bound: PRR-CRB (conservative, prr_delivered − prr_out) by default, and
       // PRR-SSRB (one MSS more, slow start) on an ACK that shows the recovery progressing
-      // (rfc6937bis "SafeACK"; Linux adds the segment when SND.UNA advanced and nothing new was lost).
+      // (rfc6937bis "SafeACK"; Linux adds the segment when SND.UNA advanced and nothing new was
+      // lost).
       sndcnt = Math.max(prrDelivered - prrOut, delivered);
       if (safeAck) sndcnt += mss;
       sndcnt = Math.min((long) ssthresh - pipe, sndcnt);

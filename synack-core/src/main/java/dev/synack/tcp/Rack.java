@@ -4,63 +4,101 @@ import dev.synack.wire.SeqNum;
 import java.util.function.LongToIntFunction;
 
 /**
- * RACK-TLP (RFC 8985): loss detection by time rather than by counting duplicate ACKs, and the
- * tail loss probe. A segment is lost when a segment sent after it was delivered and it is still
- * missing RACK.rtt + RACK.reo_wnd after it was sent (§6.2). The reordering window starts at 0
- * while no reordering was seen, so that three SACKed segments still trigger recovery at once, and
- * is then min_RTT/4, multiplied per round that brings a D-SACK (§6.2 step 4). The probe (§7)
- * resends the tail after PTO = 2·SRTT when the ACKs stop, so that a lost tail is repaired by
- * SACK recovery rather than by a timeout.
+ * RACK-TLP (RFC 8985): loss detection by time rather than by counting duplicate ACKs, and the tail
+ * loss probe. A segment is lost when a segment sent after it was delivered and it is still missing
+ * RACK.rtt + RACK.reo_wnd after it was sent (§6.2). The reordering window starts at 0 while no
+ * reordering was seen, so that three SACKed segments still trigger recovery at once, and is then
+ * min_RTT/4, multiplied per round that brings a D-SACK (§6.2 step 4). The probe (§7) resends the
+ * tail after PTO = 2·SRTT when the ACKs stop, so that a lost tail is repaired by SACK recovery
+ * rather than by a timeout.
  *
- * <p>One ACK is processed as {@link #onAckArrival}, then each delivered segment through
- * {@link #onDelivered} (in ascending sequence order), then {@link #onDsack} when it carried a
- * D-SACK, then {@link #detectLoss}.
+ * <p>One ACK is processed as {@link #onAckArrival}, then each delivered segment through {@link
+ * #onDelivered} (in ascending sequence order), then {@link #onDsack} when it carried a D-SACK, then
+ * {@link #detectLoss}.
  */
 final class Rack implements Scoreboard.DeliveryListener {
   /** RFC 8985 §6.2: DupThresh, for the reordering window's rule "segs_sacked >= DupThresh". */
   static final int DUP_THRESH = 3;
-  /** RFC 8985 §7.2: WCDelAckT, the worst-case delayed-ACK time added to the PTO when one segment is in flight (Linux: TCP_RTO_MIN). */
+
+  /**
+   * RFC 8985 §7.2: WCDelAckT, the worst-case delayed-ACK time added to the PTO when one segment is
+   * in flight (Linux: TCP_RTO_MIN).
+   */
   static final long WORST_CASE_DELAYED_ACK = 200_000_000L;
-  /** What the PTO adds to 2·SRTT with more than one segment in flight: Linux's {@code TCP_TIMEOUT_MIN}, 2 ms. */
+
+  /**
+   * What the PTO adds to 2·SRTT with more than one segment in flight: Linux's {@code
+   * TCP_TIMEOUT_MIN}, 2 ms.
+   */
   static final long PROBE_TIMEOUT_MIN = 2_000_000L;
+
   /** RFC 8985 §6.2 step 4: how many recoveries without D-SACK a widened reordering window lasts. */
   private static final int REO_WND_PERSIST = 16;
-  /** The most RACK.reo_wnd_mult grows to: Linux keeps its {@code reo_wnd_steps} in a byte (0xFF); reo_wnd is at most SRTT anyway. */
+
+  /**
+   * The most RACK.reo_wnd_mult grows to: Linux keeps its {@code reo_wnd_steps} in a byte (0xFF);
+   * reo_wnd is at most SRTT anyway.
+   */
   private static final int MAX_REO_WND_MULT = 255;
+
   private static final long NONE = Long.MIN_VALUE;
 
   /** Our timestamp clock, ns to TSval, for the ambiguity test of retransmitted segments. */
   private final LongToIntFunction tsClock;
 
-  /** RACK.xmit_ts and RACK.end_seq: the most recently sent segment delivered so far; {@link #NONE} before one. */
+  /**
+   * RACK.xmit_ts and RACK.end_seq: the most recently sent segment delivered so far; {@link #NONE}
+   * before one.
+   */
   private long xmitTs = NONE;
+
   private int endSeq;
+
   /** RACK.rtt: the RTT of that segment, in ns. */
   private long rtt;
+
   /** RACK.min_RTT in ns (over the connection's life; Linux keeps a 5-minute windowed minimum). */
   private long minRtt = Long.MAX_VALUE;
-  /** RACK.fack: the highest sequence delivered, for reordering detection; valid once {@link #fackValid}. */
+
+  /**
+   * RACK.fack: the highest sequence delivered, for reordering detection; valid once {@link
+   * #fackValid}.
+   */
   private int fack;
+
   private boolean fackValid;
+
   /** RACK.reordering_seen. */
   private boolean reorderingSeen;
-  /** RACK.reo_wnd_mult, RACK.reo_wnd_persist and RACK.dsack_round (valid when {@link #dsackRoundSet}). */
+
+  /**
+   * RACK.reo_wnd_mult, RACK.reo_wnd_persist and RACK.dsack_round (valid when {@link
+   * #dsackRoundSet}).
+   */
   private int reoWndMult = 1;
+
   private int reoWndPersist;
   private int dsackRound;
   private boolean dsackRoundSet;
 
   /** The ACK being processed: when it arrived and the TSecr it echoes (when {@link #ackHasEcr}). */
   private long ackNow;
+
   private boolean ackHasEcr;
   private int ackEcr;
+
   /** The most recently sent segment this ACK delivered that passed the §6.2 step 2 tests. */
   private long candidateXmitTs = NONE;
+
   private int candidateEndSeq;
   private long candidateRtt;
 
-  /** TLP.end_seq: SND.NXT when the probe went; valid while {@link #probeOutstanding}. TLP.is_retrans. */
+  /**
+   * TLP.end_seq: SND.NXT when the probe went; valid while {@link #probeOutstanding}.
+   * TLP.is_retrans.
+   */
   private int probeEndSeq;
+
   private boolean probeOutstanding;
   private boolean probeWasRetransmission;
 
@@ -68,10 +106,14 @@ final class Rack implements Scoreboard.DeliveryListener {
     this.tsClock = tsClock;
   }
 
-  boolean reorderingSeen() { return reorderingSeen; }
+  boolean reorderingSeen() {
+    return reorderingSeen;
+  }
 
   /** Notes that reordering was seen by other means (an undo showed the "loss" was reordering). */
-  void onReorderingSeen() { reorderingSeen = true; }
+  void onReorderingSeen() {
+    reorderingSeen = true;
+  }
 
   /** Starts processing an ACK that arrived at {@code now}, with its TSecr if it has one. */
   void onAckArrival(long now, boolean hasEcr, int ecr) {
@@ -108,7 +150,10 @@ final class Rack implements Scoreboard.DeliveryListener {
     }
   }
 
-  /** RFC 8985 §6.2 step 2: RACK.rtt, RACK.xmit_ts and RACK.end_seq from the most recently sent segment this ACK delivered. */
+  /**
+   * RFC 8985 §6.2 step 2: RACK.rtt, RACK.xmit_ts and RACK.end_seq from the most recently sent
+   * segment this ACK delivered.
+   */
   void onDeliveriesDone() {
     if (candidateXmitTs == NONE) return;
     rtt = candidateRtt;
@@ -118,12 +163,17 @@ final class Rack implements Scoreboard.DeliveryListener {
     }
   }
 
-  /** Returns whether a segment delivered so far was sent after the given one: RACK_sent_after(RACK.xmit_ts, RACK.end_seq, ...). */
+  /**
+   * Returns whether a segment delivered so far was sent after the given one:
+   * RACK_sent_after(RACK.xmit_ts, RACK.end_seq, ...).
+   */
   boolean deliveredSegmentSentAfter(long sentAt, int end) {
     return xmitTs != NONE && sentAfter(xmitTs, endSeq, sentAt, end);
   }
 
-  /** RFC 8985 §6.2 step 4, first half: a D-SACK widens the reordering window, once per round trip. */
+  /**
+   * RFC 8985 §6.2 step 4, first half: a D-SACK widens the reordering window, once per round trip.
+   */
   void onDsack(int sndUna, int sndNxt) {
     if (dsackRoundSet && SeqNum.ge(sndUna, dsackRound)) dsackRoundSet = false;
     if (!dsackRoundSet) {
@@ -134,7 +184,9 @@ final class Rack implements Scoreboard.DeliveryListener {
     }
   }
 
-  /** RFC 8985 §6.2 step 4, second half: after 16 recoveries without D-SACK the window shrinks back. */
+  /**
+   * RFC 8985 §6.2 step 4, second half: after 16 recoveries without D-SACK the window shrinks back.
+   */
   void onRecoveryEnd() {
     if (--reoWndPersist <= 0) reoWndMult = 1;
   }
@@ -156,11 +208,13 @@ final class Rack implements Scoreboard.DeliveryListener {
     long timeout = 0;
     for (int i = 0; i < board.count(); i++) {
       if (board.has(i, Scoreboard.SACKED)) continue;
-      // "If Segment.lost is TRUE AND Segment.retransmitted is FALSE: Continue" (it waits to be resent).
+      // "If Segment.lost is TRUE AND Segment.retransmitted is FALSE: Continue" (it waits to be
+      // resent).
       if (board.has(i, Scoreboard.LOST) && !board.has(i, Scoreboard.RETRANSMITTED)) continue;
       long sentAt = board.sentAt(i);
       if (!sentAfter(xmitTs, endSeq, sentAt, board.end(i))) {
-        // Records never resent are in sending order: past the last resent one, none later can qualify.
+        // Records never resent are in sending order: past the last resent one, none later can
+        // qualify.
         if (!board.has(i, Scoreboard.EVER_RETRANSMITTED) && board.retransmittedNoneAfter(i)) break;
         continue;
       }
@@ -177,17 +231,20 @@ final class Rack implements Scoreboard.DeliveryListener {
   // ---- Tail loss probe (RFC 8985 §7) ----
 
   /**
-   * Returns the probe timeout (RFC 8985 §7.2 TLP_calc_PTO): 2·SRTT, plus the worst-case delayed
-   * ACK when one segment is in flight, 1 s before an RTT sample. With more in flight Linux adds
-   * {@code TCP_TIMEOUT_MIN} (2 ms, {@code tcp_schedule_loss_probe}): at a near-zero RTT the PTO
-   * was 2 ns, and a spurious probe followed every burst.
+   * Returns the probe timeout (RFC 8985 §7.2 TLP_calc_PTO): 2·SRTT, plus the worst-case delayed ACK
+   * when one segment is in flight, 1 s before an RTT sample. With more in flight Linux adds {@code
+   * TCP_TIMEOUT_MIN} (2 ms, {@code tcp_schedule_loss_probe}): at a near-zero RTT the PTO was 2 ns,
+   * and a spurious probe followed every burst.
    */
   static long probeTimeout(long srtt, boolean oneSegmentInFlight) {
     if (srtt <= 0) return 1_000_000_000L;
-    return TimeMath.sum(TimeMath.product(2, srtt), oneSegmentInFlight ? WORST_CASE_DELAYED_ACK : PROBE_TIMEOUT_MIN);
+    return TimeMath.sum(
+        TimeMath.product(2, srtt), oneSegmentInFlight ? WORST_CASE_DELAYED_ACK : PROBE_TIMEOUT_MIN);
   }
 
-  boolean probeOutstanding() { return probeOutstanding; }
+  boolean probeOutstanding() {
+    return probeOutstanding;
+  }
 
   /** Notes a probe sent: TLP.end_seq = SND.NXT (§7.3). */
   void onProbeSent(int sndNxt, boolean retransmission) {
@@ -197,7 +254,9 @@ final class Rack implements Scoreboard.DeliveryListener {
   }
 
   /** Returns whether the outstanding probe was a retransmission (a D-SACK may answer it). */
-  boolean probeIsRetransmission() { return probeOutstanding && probeWasRetransmission; }
+  boolean probeIsRetransmission() {
+    return probeOutstanding && probeWasRetransmission;
+  }
 
   /**
    * RFC 8985 §7.4: returns whether an ACK shows that the probe's retransmission repaired a loss,

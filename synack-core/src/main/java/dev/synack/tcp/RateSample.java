@@ -4,19 +4,29 @@ package dev.synack.tcp;
  * What one ACK tells congestion control (draft-cheng-iccrg-delivery-rate-estimation §3.3, Linux's
  * {@code struct rate_sample}), in bytes and ns.
  *
- * @param acked          bytes newly delivered by this ACK, cumulatively or selectively acknowledged
- * @param lost           bytes newly marked lost on this ACK
- * @param priorInFlight  bytes in flight (pipe) before the ACK
- * @param inFlight       bytes in flight after it
+ * @param acked bytes newly delivered by this ACK, cumulatively or selectively acknowledged
+ * @param lost bytes newly marked lost on this ACK
+ * @param priorInFlight bytes in flight (pipe) before the ACK
+ * @param inFlight bytes in flight after it
  * @param totalDelivered C.delivered after the ACK: bytes delivered since the start
- * @param delivered      bytes delivered over {@code interval}, or -1 when the sample gives no rate
- * @param interval       ns over which {@code delivered} were delivered, or -1
- * @param rtt            the RTT of the newest segment delivered, or -1 (none, or a retransmission)
- * @param appLimited     whether the sender was application-limited when that segment was sent
- * @param priorDelivered C.delivered when that segment was sent: a round trip ends when it reaches the next round's mark
+ * @param delivered bytes delivered over {@code interval}, or -1 when the sample gives no rate
+ * @param interval ns over which {@code delivered} were delivered, or -1
+ * @param rtt the RTT of the newest segment delivered, or -1 (none, or a retransmission)
+ * @param appLimited whether the sender was application-limited when that segment was sent
+ * @param priorDelivered C.delivered when that segment was sent: a round trip ends when it reaches
+ *     the next round's mark
  */
-record RateSample(int acked, int lost, int priorInFlight, int inFlight, long totalDelivered, long delivered, long interval, long rtt,
-    boolean appLimited, long priorDelivered) {
+record RateSample(
+    int acked,
+    int lost,
+    int priorInFlight,
+    int inFlight,
+    long totalDelivered,
+    long delivered,
+    long interval,
+    long rtt,
+    boolean appLimited,
+    long priorDelivered) {
 
   /** Returns whether the sample gives a delivery rate. */
   boolean hasRate() {

@@ -14,11 +14,11 @@ import java.util.List;
  * overlaps are trimmed once, on the way in, and every byte is handed on exactly once.
  *
  * <p>Everything held lies in the receive window, between RCV.NXT and its right edge, so the data is
- * bounded by the window (itself bounded by the free receive buffer). What the window does not
- * bound is the number of pieces a peer can cut it into; like Linux, which charges each held segment
- * its overhead and prunes the queue from the highest sequence number when the budget runs out
- * ({@code tcp_prune_ofo_queue}), the queue keeps at most {@link #maxPieces} and drops the highest
- * beyond that: the peer sends those again, and the data nearest RCV.NXT, needed first, stays.
+ * bounded by the window (itself bounded by the free receive buffer). What the window does not bound
+ * is the number of pieces a peer can cut it into; like Linux, which charges each held segment its
+ * overhead and prunes the queue from the highest sequence number when the budget runs out ({@code
+ * tcp_prune_ofo_queue}), the queue keeps at most {@link #maxPieces} and drops the highest beyond
+ * that: the peer sends those again, and the data nearest RCV.NXT, needed first, stays.
  *
  * <p>A FIN that arrives out of order is remembered here with its sequence number (the end of its
  * segment's text) and counts once RCV.NXT reaches it. The queue holds no storage when empty.
@@ -26,8 +26,13 @@ import java.util.List;
 final class ReassemblyQueue {
   /** The fewest pieces a queue may hold, whatever its buffer. */
   static final int MIN_PIECES = 64;
-  /** Buffer bytes per piece allowed: a 128 KiB buffer holds 512 pieces, more than its window has full-sized segments. */
+
+  /**
+   * Buffer bytes per piece allowed: a 128 KiB buffer holds 512 pieces, more than its window has
+   * full-sized segments.
+   */
   private static final int BYTES_PER_PIECE = 256;
+
   /** Pieces smaller together than this are joined when they touch. */
   private static final int COALESCE_LIMIT = 2048;
 
@@ -49,14 +54,21 @@ final class ReassemblyQueue {
     }
   }
 
-  /** Held pieces in sequence order, none overlapping another; empty (and unallocated) when nothing is held. */
+  /**
+   * Held pieces in sequence order, none overlapping another; empty (and unallocated) when nothing
+   * is held.
+   */
   private ArrayList<Piece> pieces = new ArrayList<>(0);
+
   /** The data bytes held. */
   private int bytes;
+
   /** The most pieces held at once. */
   private int maxPieces;
+
   /** Whether a FIN arrived ahead of RCV.NXT. */
   private boolean finKnown;
+
   /** The sequence number of that FIN, valid when {@link #finKnown}. */
   private int finSeq;
 
@@ -90,7 +102,8 @@ final class ReassemblyQueue {
    */
   Arrival add(int seq, ByteBuffer payload, boolean fin) {
     int len = payload.remaining();
-    if (finKnown && SeqNum.gt(SeqNum.add(seq, len), finSeq)) len = Math.max(0, SeqNum.diff(finSeq, seq));
+    if (finKnown && SeqNum.gt(SeqNum.add(seq, len), finSeq))
+      len = Math.max(0, SeqNum.diff(finSeq, seq));
     int end = SeqNum.add(seq, len);
     if (fin && !finKnown) {
       finKnown = true;
@@ -128,13 +141,14 @@ final class ReassemblyQueue {
 
   /**
    * Puts a new piece at index {@code i}, or appends it to the piece before when that one ends where
-   * it starts and both are small (Linux's {@code tcp_try_coalesce}), so that a run of tiny
-   * segments does not use up the piece limit. Returns the index of the piece that was at {@code i}.
+   * it starts and both are small (Linux's {@code tcp_try_coalesce}), so that a run of tiny segments
+   * does not use up the piece limit. Returns the index of the piece that was at {@code i}.
    */
   private int insert(int i, Piece piece) {
     if (i > 0) {
       Piece before = pieces.get(i - 1);
-      if (before.end() == piece.seq() && before.data().length + piece.data().length <= COALESCE_LIMIT) {
+      if (before.end() == piece.seq()
+          && before.data().length + piece.data().length <= COALESCE_LIMIT) {
         byte[] joined = Arrays.copyOf(before.data(), before.data().length + piece.data().length);
         System.arraycopy(piece.data(), 0, joined, before.data().length, piece.data().length);
         pieces.set(i - 1, new Piece(before.seq(), joined));
@@ -145,11 +159,16 @@ final class ReassemblyQueue {
     return i + 1;
   }
 
-  /** Returns how many new pieces the bytes [{@code seq}, {@code end}) need: the gaps between the pieces held. */
+  /**
+   * Returns how many new pieces the bytes [{@code seq}, {@code end}) need: the gaps between the
+   * pieces held.
+   */
   private int gapsIn(int seq, int end) {
     int gaps = 0;
     int cursor = seq;
-    for (int i = firstEndingAfter(seq); i < pieces.size() && SeqNum.lt(pieces.get(i).seq(), end); i++) {
+    for (int i = firstEndingAfter(seq);
+        i < pieces.size() && SeqNum.lt(pieces.get(i).seq(), end);
+        i++) {
       if (SeqNum.lt(cursor, pieces.get(i).seq())) gaps++;
       cursor = SeqNum.max(cursor, pieces.get(i).end());
     }
@@ -211,7 +230,10 @@ final class ReassemblyQueue {
     return finKnown && finSeq == rcvNxt;
   }
 
-  /** Returns the contiguous run of held data that contains {@code seq}, or {@code null} when none does. */
+  /**
+   * Returns the contiguous run of held data that contains {@code seq}, or {@code null} when none
+   * does.
+   */
   SackBlock blockAround(int seq) {
     int i = firstEndingAfter(seq);
     if (i == pieces.size() || SeqNum.gt(pieces.get(i).seq(), seq)) return null;
@@ -240,7 +262,10 @@ final class ReassemblyQueue {
     finKnown = false;
   }
 
-  /** Returns the index of the first piece that ends after {@code seq} (pieces are sorted, so their ends are too). */
+  /**
+   * Returns the index of the first piece that ends after {@code seq} (pieces are sorted, so their
+   * ends are too).
+   */
   private int firstEndingAfter(int seq) {
     int lo = 0;
     int hi = pieces.size();

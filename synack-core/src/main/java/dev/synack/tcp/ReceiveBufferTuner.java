@@ -3,37 +3,51 @@ package dev.synack.tcp;
 import dev.synack.wire.SeqNum;
 
 /**
- * Receive-buffer auto-tuning as Linux does it ({@code tcp_rcv_space_adjust}, "dynamic right-sizing"):
- * once per round trip, the bytes the application read in that round trip tell how fast the
- * sender goes; the buffer (and so the window we offer) grows to twice that plus a cushion, more
- * while the rate is still rising (slow start), up to a maximum (Linux's {@code tcp_rmem[2]}, 6 MiB).
- * It never shrinks: the right edge of the window must not move left (RFC 9293 §3.8.6.2.2).
+ * Receive-buffer auto-tuning as Linux does it ({@code tcp_rcv_space_adjust}, "dynamic
+ * right-sizing"): once per round trip, the bytes the application read in that round trip tell how
+ * fast the sender goes; the buffer (and so the window we offer) grows to twice that plus a cushion,
+ * more while the rate is still rising (slow start), up to a maximum (Linux's {@code tcp_rmem[2]}, 6
+ * MiB). It never shrinks: the right edge of the window must not move left (RFC 9293 §3.8.6.2.2).
  *
  * <p>The round trip is the receiver's own estimate ({@code tcp_rcv_rtt_measure}): from the
  * timestamps the peer echoes on its data when they are on, else the time a window's worth of data
  * takes to arrive; the connection's SRTT stands in before the first estimate.
  */
 final class ReceiveBufferTuner {
-  /** Linux's {@code TCP_INIT_CWND}: the first measure assumes the sender starts with ten segments. */
+  /**
+   * Linux's {@code TCP_INIT_CWND}: the first measure assumes the sender starts with ten segments.
+   */
   private static final int INITIAL_SEGMENTS = 10;
+
   /** Linux adds sixteen segments to the doubled rate, as a cushion for small variations. */
   private static final int CUSHION_SEGMENTS = 16;
 
   /** The largest buffer auto-tuning may reach; the initial size when tuning is off. */
   private final int maxBuffer;
+
   /** Whether the user fixed the buffer size (Linux's {@code SOCK_RCVBUF_LOCK}): no tuning then. */
   private boolean locked;
 
   /** The receiver's RTT estimate in ns, 0 until measured. */
   private long rtt;
-  /** Window-based measure: the sequence number whose arrival ends the current sample, and when it began. */
+
+  /**
+   * Window-based measure: the sequence number whose arrival ends the current sample, and when it
+   * began.
+   */
   private int rttSeq;
+
   private long rttStart = -1;
 
-  /** The bytes read per round trip at the last growth (Linux's {@code rcvq_space.space}), 0 before the first read. */
+  /**
+   * The bytes read per round trip at the last growth (Linux's {@code rcvq_space.space}), 0 before
+   * the first read.
+   */
   private int space;
+
   /** Bytes read in total when the current round trip began, and when it began. */
   private long readAtStart;
+
   private long measureStart;
 
   ReceiveBufferTuner(int maxBuffer) {
@@ -56,18 +70,19 @@ final class ReceiveBufferTuner {
   }
 
   /**
-   * Takes an RTT sample from the TSecr of a full-sized data segment (Linux's
-   * {@code tcp_rcv_rtt_measure_ts}): smoothed with gain 1/8, as SRTT is.
+   * Takes an RTT sample from the TSecr of a full-sized data segment (Linux's {@code
+   * tcp_rcv_rtt_measure_ts}): smoothed with gain 1/8, as SRTT is.
    */
   void onTimestampSample(long sample) {
-    long s = Math.max(sample, 1_000_000L); // the timestamp clock ticks in ms; 0 means under one tick
+    long s =
+        Math.max(sample, 1_000_000L); // the timestamp clock ticks in ms; 0 means under one tick
     rtt = rtt == 0 ? s : rtt + (s - rtt) / 8;
   }
 
   /**
    * Takes in-order data without timestamps (Linux's {@code tcp_rcv_rtt_measure}): the time until
-   * RCV.NXT passes the right edge announced when the sample began is at least one round trip,
-   * so the smallest such time is kept.
+   * RCV.NXT passes the right edge announced when the sample began is at least one round trip, so
+   * the smallest such time is kept.
    */
   void onInOrderData(int rcvNxt, int rcvWnd, long now) {
     if (rttStart >= 0 && SeqNum.lt(rcvNxt, rttSeq)) return;

@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * The receive side of the TCB (RFC 9293 §3.3.1): IRS, RCV.NXT, the window we offer and the
- * receive buffer of in-order data not yet read.
+ * The receive side of the TCB (RFC 9293 §3.3.1): IRS, RCV.NXT, the window we offer and the receive
+ * buffer of in-order data not yet read.
  *
  * <pre>
  *     1          2          3
@@ -19,54 +19,87 @@ import java.util.List;
  * 3 - future sequence numbers that are not yet allowed
  * </pre>
  *
- * <p>RCV.WND is what we last announced: its right edge, RCV.NXT + RCV.WND, never moves left
- * (RFC 9293 §3.8.6.2.2, SHLD-14: no shrinking). Data that arrives ahead of RCV.NXT waits in the
- * {@link ReassemblyQueue} and joins the buffer when the hole before it fills; it lies inside the
- * window announced, so the window needs no correction for it.
+ * <p>RCV.WND is what we last announced: its right edge, RCV.NXT + RCV.WND, never moves left (RFC
+ * 9293 §3.8.6.2.2, SHLD-14: no shrinking). Data that arrives ahead of RCV.NXT waits in the {@link
+ * ReassemblyQueue} and joins the buffer when the hole before it fills; it lies inside the window
+ * announced, so the window needs no correction for it.
  */
 final class Receiver {
   /** IRS, the peer's initial sequence number. */
   int irs;
+
   /** RCV.NXT, the next sequence number expected. */
   int rcvNxt;
+
   /** Whether the peer's SYN arrived (IRS and RCV.NXT are known). */
   boolean synReceived;
+
   /** Whether the peer's FIN arrived: after the buffered data, the stream ends. */
   boolean finReceived;
-  /** RCV.UP (RFC 9293 §3.3.1): the sequence number just after the urgent data, valid once {@link #urgentKnown}. */
+
+  /**
+   * RCV.UP (RFC 9293 §3.3.1): the sequence number just after the urgent data, valid once {@link
+   * #urgentKnown}.
+   */
   int rcvUp;
+
   /** Whether an urgent pointer has arrived. */
   boolean urgentKnown;
+
   /** Last.ACK.sent (RFC 7323 §4.3): the RCV.NXT of the last ACK we sent. */
   int lastAckSent;
+
   /** Shift count of the windows we announce (RFC 7323 §2.3), 0 until window scaling is agreed. */
   byte rcvShift;
-  /** The peer's full segment (its Eff.snd.MSS as far as we know), for silly window avoidance; 536 until the SYNs settle it. */
+
+  /**
+   * The peer's full segment (its Eff.snd.MSS as far as we know), for silly window avoidance; 536
+   * until the SYNs settle it.
+   */
   int peerSegmentSize = 536;
 
-  /** The receive buffer's size: the most unread data we offer a window for; auto-tuning raises it. */
+  /**
+   * The receive buffer's size: the most unread data we offer a window for; auto-tuning raises it.
+   */
   private int bufferSize;
+
   /** Bytes the user has read in all, for auto-tuning. */
   private long totalRead;
+
   /** The most auto-tuning may grow the buffer to. */
   private final int maxBufferSize;
-  /** Receive-buffer auto-tuning (Linux's {@code tcp_rcv_space_adjust}); {@code null} until data arrives or the user sets the size. */
+
+  /**
+   * Receive-buffer auto-tuning (Linux's {@code tcp_rcv_space_adjust}); {@code null} until data
+   * arrives or the user sets the size.
+   */
   private ReceiveBufferTuner tuner;
-  /** Unread in-order data. It may exceed {@link #bufferSize} by less than one window-scale unit (see {@link #windowField}). */
+
+  /**
+   * Unread in-order data. It may exceed {@link #bufferSize} by less than one window-scale unit (see
+   * {@link #windowField}).
+   */
   private final ByteQueue buffer;
+
   /** The window size (scaled, in bytes) the last segment we sent announced. */
   private int lastAnnounced;
+
   /** RCV.NXT + RCV.WND as last announced. */
   private int rightEdge;
+
   /*
    * The helpers below exist only once they have something to do, so that an idle connection that
    * never saw data, a hole or a duplicate holds none of them: each is created by its accessor.
    */
   /** Data received ahead of RCV.NXT. */
   private ReassemblyQueue outOfOrder;
+
   /** When in-order data is acknowledged (RFC 1122 §4.2.3.2). */
   private DelayedAck delayedAck;
-  /** The SACK blocks our ACKs report (RFC 2018 §4, RFC 2883), used when SACK-permitted was agreed. */
+
+  /**
+   * The SACK blocks our ACKs report (RFC 2018 §4, RFC 2883), used when SACK-permitted was agreed.
+   */
   private SackGenerator sack;
 
   /**
@@ -85,12 +118,17 @@ final class Receiver {
     return tuner;
   }
 
-  /** Returns the receive space the tuner measured, without making a tuner (0 before the first read). */
+  /**
+   * Returns the receive space the tuner measured, without making a tuner (0 before the first read).
+   */
   int rcvSpace() {
     return tuner == null ? 0 : tuner.space();
   }
 
-  /** Returns the largest segment the peer sent as far as known, without making the ACK state (0 before data). */
+  /**
+   * Returns the largest segment the peer sent as far as known, without making the ACK state (0
+   * before data).
+   */
   int rcvMss() {
     return delayedAck == null ? 0 : delayedAck.rcvMss();
   }
@@ -117,12 +155,13 @@ final class Receiver {
   }
 
   /**
-   * Sets the receive buffer's size, as auto-tuning or the user ({@code SO_RCVBUF}, which stops
-   * the tuning when {@code byUser}) decides. A smaller buffer shrinks the window only as data is
-   * read: the right edge already announced stays (see {@link #windowField}).
+   * Sets the receive buffer's size, as auto-tuning or the user ({@code SO_RCVBUF}, which stops the
+   * tuning when {@code byUser}) decides. A smaller buffer shrinks the window only as data is read:
+   * the right edge already announced stays (see {@link #windowField}).
    */
   void setBufferSize(int size, boolean byUser) {
-    if (size < 1) throw new IllegalArgumentException("receive buffer size must be positive: " + size);
+    if (size < 1)
+      throw new IllegalArgumentException("receive buffer size must be positive: " + size);
     if (byUser) tuner().lock();
     bufferSize = size;
     buffer.setCapacity(size + (1 << 14));
@@ -137,7 +176,10 @@ final class Receiver {
     return true;
   }
 
-  /** Takes the peer's SYN (RFC 9293 §3.10.7.2 third, §3.10.7.3 fourth): IRS = SEG.SEQ, RCV.NXT = SEG.SEQ + 1, with the window a SYN-ACK announces. */
+  /**
+   * Takes the peer's SYN (RFC 9293 §3.10.7.2 third, §3.10.7.3 fourth): IRS = SEG.SEQ, RCV.NXT =
+   * SEG.SEQ + 1, with the window a SYN-ACK announces.
+   */
   void onSyn(int seq, int roundTo) {
     irs = seq;
     rcvNxt = SeqNum.add(seq, 1);
@@ -153,9 +195,9 @@ final class Receiver {
   }
 
   /**
-   * Grows the buffer to the next multiple of {@code mss} (FreeBSD's {@code tcp_mss}, see
-   * {@link TcpChoices#receiveBufferRoundedUpToMss}), within the queue's room for one window-scale
-   * unit more than the buffer (16 KiB): enough for any MSS of an Ethernet-sized path.
+   * Grows the buffer to the next multiple of {@code mss} (FreeBSD's {@code tcp_mss}, see {@link
+   * TcpChoices#receiveBufferRoundedUpToMss}), within the queue's room for one window-scale unit
+   * more than the buffer (16 KiB): enough for any MSS of an Ethernet-sized path.
    */
   void roundBufferUpTo(int mss) {
     if (mss <= 0 || bufferSize <= mss) return;
@@ -174,8 +216,8 @@ final class Receiver {
   }
 
   /**
-   * Returns the window field of a SYN: never scaled (RFC 7323 §2.2), at most 65535, rounded down
-   * to a multiple of the MSS as Linux's {@code tcp_select_initial_window} does (64240 for 1460).
+   * Returns the window field of a SYN: never scaled (RFC 7323 §2.2), at most 65535, rounded down to
+   * a multiple of the MSS as Linux's {@code tcp_select_initial_window} does (64240 for 1460).
    */
   int synWindow(int roundTo) {
     int w = Math.min(free(), 0xffff);
@@ -185,8 +227,8 @@ final class Receiver {
   /**
    * Returns the window field of a non-SYN segment, scaled by our shift, and records what it
    * announces. The free buffer space is rounded down to the scale unit, unless that would move the
-   * right edge left, in which case the old edge is rounded up (as Linux's {@code tcp_select_window}),
-   * accepting at most one unit more than the buffer holds.
+   * right edge left, in which case the old edge is rounded up (as Linux's {@code
+   * tcp_select_window}), accepting at most one unit more than the buffer holds.
    *
    * <p>Receiver-side silly window avoidance (RFC 9293 §3.8.6.2.2, MUST-39): "keep RCV.NXT+RCV.WND
    * fixed until the reduction satisfies RCV.BUFF - RCV.USER - RCV.WND >= min(Fr * RCV.BUFF,
@@ -227,7 +269,9 @@ final class Receiver {
    * D-SACK (RFC 2883 §4; Linux's {@code tcp_ofo_queue} with {@code tcp_dsack_extend}).
    */
   int accept(ByteBuffer payload) {
-    int n = buffer.write(payload); // the segment's payload() is a copy of the view: its position may move
+    int n =
+        buffer.write(
+            payload); // the segment's payload() is a copy of the view: its position may move
     rcvNxt = SeqNum.add(rcvNxt, n);
     if (n > 0 && hasOutOfOrder()) {
       SackBlock repeated = outOfOrder.firstHeldBelow(rcvNxt);
@@ -240,9 +284,9 @@ final class Receiver {
   }
 
   /**
-   * Holds text that starts after RCV.NXT, within the window, until the hole before it fills (a
-   * FIN with it). The block it joins becomes the first SACK block; bytes held already are a
-   * duplicate for D-SACK.
+   * Holds text that starts after RCV.NXT, within the window, until the hole before it fills (a FIN
+   * with it). The block it joins becomes the first SACK block; bytes held already are a duplicate
+   * for D-SACK.
    */
   ReassemblyQueue.Arrival holdOutOfOrder(int seq, ByteBuffer payload, boolean fin) {
     ReassemblyQueue.Arrival arrival = outOfOrder().add(seq, payload, fin);
@@ -254,19 +298,23 @@ final class Receiver {
   }
 
   /**
-   * Notes a segment whose sequence space [{@code seq}, {@code end}) starts below RCV.NXT: what
-   * lies below RCV.NXT arrived before, and the next ACK reports it as a D-SACK (RFC 2883 §4,
-   * as Linux's {@code tcp_send_dupack} and the partial case of {@code tcp_data_queue}).
+   * Notes a segment whose sequence space [{@code seq}, {@code end}) starts below RCV.NXT: what lies
+   * below RCV.NXT arrived before, and the next ACK reports it as a D-SACK (RFC 2883 §4, as Linux's
+   * {@code tcp_send_dupack} and the partial case of {@code tcp_data_queue}).
    */
   void noteDuplicate(int seq, int end) {
     if (synReceived && SeqNum.lt(seq, rcvNxt) && SeqNum.lt(seq, end)) {
       sack().onDuplicate(seq, SeqNum.min(end, rcvNxt));
-      // The peer resent what we had: our ACKs may have been lost or late, so the next go at once (Linux's tcp_send_dupack).
+      // The peer resent what we had: our ACKs may have been lost or late, so the next go at once
+      // (Linux's tcp_send_dupack).
       delayedAck().enterQuickAck(rcvWnd());
     }
   }
 
-  /** Returns the SACK blocks for the ACK being built, at most {@code max}; a D-SACK among them is reported only this once. */
+  /**
+   * Returns the SACK blocks for the ACK being built, at most {@code max}; a D-SACK among them is
+   * reported only this once.
+   */
   List<SackBlock> sackBlocks(int max) {
     return sack == null ? List.of() : sack.blocks(rcvNxt, outOfOrder(), max);
   }
@@ -287,12 +335,18 @@ final class Receiver {
     return outOfOrder != null && outOfOrder.finReached(rcvNxt);
   }
 
-  /** Returns the bytes of storage the receive side holds now: the buffer's ring and the data held out of order. */
+  /**
+   * Returns the bytes of storage the receive side holds now: the buffer's ring and the data held
+   * out of order.
+   */
   int storageHeld() {
     return buffer.allocated() + outOfOrderBytes();
   }
 
-  /** Returns whether the receive buffer is drained and still holds storage ({@link ByteQueue#reclaim}). */
+  /**
+   * Returns whether the receive buffer is drained and still holds storage ({@link
+   * ByteQueue#reclaim}).
+   */
   boolean holdsIdleStorage() {
     return buffer.holdsIdleRing();
   }
@@ -329,7 +383,10 @@ final class Receiver {
     return true;
   }
 
-  /** Returns the bytes of urgent data not read yet (RFC 9293 MUST-33), in the buffer or still to come. */
+  /**
+   * Returns the bytes of urgent data not read yet (RFC 9293 MUST-33), in the buffer or still to
+   * come.
+   */
   int urgentRemaining() {
     return urgentKnown ? Math.max(0, SeqNum.diff(rcvUp, readSeq())) : 0;
   }
@@ -339,7 +396,10 @@ final class Receiver {
     return SeqNum.add(rcvNxt, -buffer.size() - (finReceived ? 1 : 0));
   }
 
-  /** Takes the peer's FIN: it occupies one sequence number (RFC 9293 §3.10.7.4 eighth step); nothing can follow it. */
+  /**
+   * Takes the peer's FIN: it occupies one sequence number (RFC 9293 §3.10.7.4 eighth step); nothing
+   * can follow it.
+   */
   void onFin() {
     rcvNxt = SeqNum.add(rcvNxt, 1);
     finReceived = true;
@@ -370,9 +430,9 @@ final class Receiver {
   }
 
   /**
-   * Returns whether reading opened the window enough to tell the peer by Linux's rule
-   * ({@code tcp_cleanup_rbuf}, see {@link TcpChoices#windowUpdateWhenDoubled}): the window offered
-   * is at most half the buffer, and the one possible now is at least twice it.
+   * Returns whether reading opened the window enough to tell the peer by Linux's rule ({@code
+   * tcp_cleanup_rbuf}, see {@link TcpChoices#windowUpdateWhenDoubled}): the window offered is at
+   * most half the buffer, and the one possible now is at least twice it.
    */
   boolean windowDoubled() {
     int offered = rcvWnd();

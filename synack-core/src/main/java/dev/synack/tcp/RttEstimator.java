@@ -1,15 +1,15 @@
 package dev.synack.tcp;
 
 /**
- * The retransmission timeout of RFC 6298: SRTT and RTTVAR from round-trip samples (taken only
- * from segments not retransmitted, Karn's rule, or from timestamps, RFC 7323 §4), and the RTO
- * with its exponential backoff.
+ * The retransmission timeout of RFC 6298: SRTT and RTTVAR from round-trip samples (taken only from
+ * segments not retransmitted, Karn's rule, or from timestamps, RFC 7323 §4), and the RTO with its
+ * exponential backoff.
  *
  * <p>Like Linux, the variance term has {@code minRto} as its floor, RTO = SRTT + max(minRto,
- * 4·RTTVAR), rather than RFC 6298 §2.4's "round RTO up to 1 second": Linux's 200 ms is its
- * {@code TCP_RTO_MIN}, and this keeps RTO above SRTT by at least that much. With a slop
- * ({@link TcpConfig#rtoSlop()}) the RTO is FreeBSD's instead: max(minRto, SRTT + 4·RTTVAR)
- * ({@code TCP_REXMTVAL}, its floor {@code rexmit_min}), backed off, plus the slop.
+ * 4·RTTVAR), rather than RFC 6298 §2.4's "round RTO up to 1 second": Linux's 200 ms is its {@code
+ * TCP_RTO_MIN}, and this keeps RTO above SRTT by at least that much. With a slop ({@link
+ * TcpConfig#rtoSlop()}) the RTO is FreeBSD's instead: max(minRto, SRTT + 4·RTTVAR) ({@code
+ * TCP_REXMTVAL}, its floor {@code rexmit_min}), backed off, plus the slop.
  */
 final class RttEstimator {
   /** RFC 6298 §5.7: the RTO after a retransmitted SYN, when data transmission begins. */
@@ -17,12 +17,16 @@ final class RttEstimator {
 
   /** Where minRto and maxRto come from: read when needed, not copied into every connection. */
   private final TcpConfig cfg;
+
   /** SRTT in ns; 0 until the first sample. */
   private long srtt;
+
   /** RTTVAR in ns. */
   private long rttvar;
+
   /** The RTO computed from the samples, before backoff. */
   private long baseRto;
+
   /** How many times the RTO was doubled since the last sample (RFC 6298 §5.5). */
   private int backoff;
 
@@ -32,9 +36,9 @@ final class RttEstimator {
   }
 
   /**
-   * Returns the current RTO in ns, backoff included, at most maxRto. With a slop, FreeBSD's
-   * {@code TCPT_RANGESET} adds it to every RTO it computes: after each sample and each backoff,
-   * though not to the initial RTO the first SYN's timer starts with ({@code t_rxtcur}).
+   * Returns the current RTO in ns, backoff included, at most maxRto. With a slop, FreeBSD's {@code
+   * TCPT_RANGESET} adds it to every RTO it computes: after each sample and each backoff, though not
+   * to the initial RTO the first SYN's timer starts with ({@code t_rxtcur}).
    */
   long rto() {
     long maxRto = cfg.maxRto();
@@ -44,16 +48,26 @@ final class RttEstimator {
     return Math.min(rto, maxRto);
   }
 
-  long srtt() { return srtt; }
+  long srtt() {
+    return srtt;
+  }
 
-  long rttvar() { return rttvar; }
+  long rttvar() {
+    return rttvar;
+  }
 
-  boolean hasSample() { return srtt != 0; }
+  boolean hasSample() {
+    return srtt != 0;
+  }
 
   /** Returns how many times the RTO was doubled since the last sample. */
-  int backoff() { return backoff; }
+  int backoff() {
+    return backoff;
+  }
 
-  /** Takes one round-trip sample R in ns (RFC 6298 §2.2 first, §2.3 after) and forgets the backoff. */
+  /**
+   * Takes one round-trip sample R in ns (RFC 6298 §2.2 first, §2.3 after) and forgets the backoff.
+   */
   void sample(long r) {
     r = Math.max(r, 1);
     if (srtt == 0) {
@@ -64,10 +78,16 @@ final class RttEstimator {
       rttvar = (3 * rttvar + Math.abs(srtt - r)) / 4;
       srtt = (7 * srtt + r) / 8;
     }
-    // FreeBSD's TCP_REXMTVAL floors the sum; Linux floors the variance term (see the class comment).
+    // FreeBSD's TCP_REXMTVAL floors the sum; Linux floors the variance term (see the class
+    // comment).
     long minRto = cfg.minRto();
     long variance = TimeMath.product(4, rttvar);
-    baseRto = Math.min(cfg.maxRto(), cfg.rtoSlop() > 0 ? Math.max(minRto, TimeMath.sum(srtt, variance)) : TimeMath.sum(srtt, Math.max(minRto, variance)));
+    baseRto =
+        Math.min(
+            cfg.maxRto(),
+            cfg.rtoSlop() > 0
+                ? Math.max(minRto, TimeMath.sum(srtt, variance))
+                : TimeMath.sum(srtt, Math.max(minRto, variance)));
     backoff = 0;
   }
 

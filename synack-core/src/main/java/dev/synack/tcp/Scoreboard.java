@@ -6,20 +6,23 @@ import java.util.Arrays;
 /**
  * The sender's record of every segment sent and not yet cumulatively acknowledged, in sequence
  * order: its range, when it was (last) sent, and what is known about it. It is the SACK scoreboard
- * of RFC 6675 §3 and the per-segment state RACK needs (RFC 8985 §5.2: xmit_ts, lost, retransmitted).
+ * of RFC 6675 §3 and the per-segment state RACK needs (RFC 8985 §5.2: xmit_ts, lost,
+ * retransmitted).
  *
  * <p>A record is SACKED when a SACK block covered it (RFC 2018), LOST once loss detection gave it
  * up (RACK, DupThresh, a timeout), RETRANSMITTED while a retransmission of it is in flight, and
- * EVER_RETRANSMITTED once it was sent twice (Karn's rule, RFC 6298 §3; RACK's ambiguity test).
- * From these, as Linux's {@code tcp_packets_in_flight}, in bytes:
+ * EVER_RETRANSMITTED once it was sent twice (Karn's rule, RFC 6298 §3; RACK's ambiguity test). From
+ * these, as Linux's {@code tcp_packets_in_flight}, in bytes:
+ *
  * <pre>
  *   pipe = outstanding − SACKed − lost + retransmitted   (RFC 6675 §4 "pipe")
  * </pre>
+ *
  * since a SACKed segment has left the network, a lost one too, and its retransmission is in it.
  *
- * <p>Records live in parallel primitive arrays (no object per segment): the live ones are
- * {@code [head, tail)}; index arguments are relative to the oldest record. The SYN is not here
- * (the {@link Sender} times and resends it itself); a FIN is part of the last record.
+ * <p>Records live in parallel primitive arrays (no object per segment): the live ones are {@code
+ * [head, tail)}; index arguments are relative to the oldest record. The SYN is not here (the {@link
+ * Sender} times and resends it itself); a FIN is part of the last record.
  */
 final class Scoreboard {
   static final int SACKED = 1;
@@ -27,12 +30,20 @@ final class Scoreboard {
   static final int RETRANSMITTED = 4;
   static final int EVER_RETRANSMITTED = 8;
   static final int FIN = 16;
-  /** The sender was application-limited when the record was (last) sent (draft-cheng-iccrg-delivery-rate-estimation, {@code is_app_limited}). */
+
+  /**
+   * The sender was application-limited when the record was (last) sent
+   * (draft-cheng-iccrg-delivery-rate-estimation, {@code is_app_limited}).
+   */
   static final int APP_LIMITED = 32;
+
   /** The record carries delivery-rate snapshots (it was sent once the estimator ran). */
   static final int RATE_SNAPSHOT = 64;
 
-  /** Told of each segment newly delivered, cumulatively or selectively acknowledged, in ascending sequence order (RFC 8985 §6.2 step 1). */
+  /**
+   * Told of each segment newly delivered, cumulatively or selectively acknowledged, in ascending
+   * sequence order (RFC 8985 §6.2 step 1).
+   */
   interface DeliveryListener {
     void onDelivered(int start, int end, long sentAt, boolean everRetransmitted);
   }
@@ -43,23 +54,39 @@ final class Scoreboard {
   private static final long[] NO_LONGS = new long[0];
   private static final byte[] NO_BYTES = new byte[0];
 
-  /** The records, in four parallel arrays from {@link #head} to {@link #tail}; shared empty ones until the first record. */
+  /**
+   * The records, in four parallel arrays from {@link #head} to {@link #tail}; shared empty ones
+   * until the first record.
+   */
   private int[] starts = NO_INTS;
+
   private int[] ends = NO_INTS;
   private long[] sentAt = NO_LONGS;
   private byte[] flags = NO_BYTES;
+
   /**
-   * The delivery-rate snapshots taken when each record was (last) sent (draft-cheng-iccrg-delivery-rate-estimation
-   * §3.2, Linux's {@code tcp_skb_cb.tx}): C.delivered, C.delivered_time and C.first_sent_time then.
+   * The delivery-rate snapshots taken when each record was (last) sent
+   * (draft-cheng-iccrg-delivery-rate-estimation §3.2, Linux's {@code tcp_skb_cb.tx}): C.delivered,
+   * C.delivered_time and C.first_sent_time then.
    */
   private long[] txDelivered = NO_LONGS;
+
   private long[] txDeliveredTime = NO_LONGS;
   private long[] txFirstSent = NO_LONGS;
-  /** The delivery-rate estimator told of sends and deliveries; {@code null} until congestion control starts. */
+
+  /**
+   * The delivery-rate estimator told of sends and deliveries; {@code null} until congestion control
+   * starts.
+   */
   private DeliveryRate rate;
+
   private int head;
   private int tail;
-  /** No record before this absolute index is lost and waiting for retransmission (Linux's {@code retransmit_skb_hint}). */
+
+  /**
+   * No record before this absolute index is lost and waiting for retransmission (Linux's {@code
+   * retransmit_skb_hint}).
+   */
   private int lostHint;
 
   private int outstandingBytes;
@@ -67,19 +94,32 @@ final class Scoreboard {
   private int lostBytes;
   private int retransmittedBytes;
   private int sackedSegments;
-  /** Whether any record was retransmitted, and the end of the highest one: RACK's walk stops past it. */
+
+  /**
+   * Whether any record was retransmitted, and the end of the highest one: RACK's walk stops past
+   * it.
+   */
   private boolean anyRetransmitted;
+
   private int highestRetransmittedEnd;
+
   /**
    * When the oldest record the last {@link #ackUpTo} removed was sent, among those never
    * retransmitted nor SACKed before: the RTT sample that ACK gives (Linux's {@code first_ackt});
    * {@link Long#MIN_VALUE} when it gave none (Karn's rule: also when it removed a resent record).
    */
   private long ackedCleanSentAt = Long.MIN_VALUE;
-  /** When the last {@link #ackUpTo} removed segment sent last was sent (resent ones included), or {@link Long#MIN_VALUE}. */
+
+  /**
+   * When the last {@link #ackUpTo} removed segment sent last was sent (resent ones included), or
+   * {@link Long#MIN_VALUE}.
+   */
   private long ackedLatestSentAt = Long.MIN_VALUE;
 
-  /** Returns how many records carry {@code flag} (one of {@link #LOST}, {@link #RETRANSMITTED}, ...) and not SACKED. */
+  /**
+   * Returns how many records carry {@code flag} (one of {@link #LOST}, {@link #RETRANSMITTED}, ...)
+   * and not SACKED.
+   */
   int countFlagged(int flag) {
     int n = 0;
     for (int i = head; i < tail; i++) {
@@ -89,48 +129,86 @@ final class Scoreboard {
   }
 
   /** Returns the number of records. */
-  int count() { return tail - head; }
+  int count() {
+    return tail - head;
+  }
 
-  boolean isEmpty() { return tail == head; }
+  boolean isEmpty() {
+    return tail == head;
+  }
 
-  int start(int i) { return starts[head + i]; }
+  int start(int i) {
+    return starts[head + i];
+  }
 
-  int end(int i) { return ends[head + i]; }
+  int end(int i) {
+    return ends[head + i];
+  }
 
-  long sentAt(int i) { return sentAt[head + i]; }
+  long sentAt(int i) {
+    return sentAt[head + i];
+  }
 
-  boolean has(int i, int flag) { return (flags[head + i] & flag) != 0; }
+  boolean has(int i, int flag) {
+    return (flags[head + i] & flag) != 0;
+  }
 
   /** Returns the length in sequence space of record {@code i} (a FIN counts one). */
-  int length(int i) { return SeqNum.diff(ends[head + i], starts[head + i]); }
+  int length(int i) {
+    return SeqNum.diff(ends[head + i], starts[head + i]);
+  }
 
   /** Returns RFC 6675's pipe in bytes: the data estimated to be in the network. */
-  int pipe() { return outstandingBytes - sackedBytes - lostBytes + retransmittedBytes; }
+  int pipe() {
+    return outstandingBytes - sackedBytes - lostBytes + retransmittedBytes;
+  }
 
   /** Returns the sequence space of all records (SND.NXT − SND.UNA without the SYN). */
-  int outstandingBytes() { return outstandingBytes; }
+  int outstandingBytes() {
+    return outstandingBytes;
+  }
 
-  int sackedBytes() { return sackedBytes; }
+  int sackedBytes() {
+    return sackedBytes;
+  }
 
-  int lostBytes() { return lostBytes; }
+  int lostBytes() {
+    return lostBytes;
+  }
 
-  int retransmittedBytes() { return retransmittedBytes; }
+  int retransmittedBytes() {
+    return retransmittedBytes;
+  }
 
   /** Returns how many records are SACKed (RACK's {@code segs_sacked}). */
-  int sackedSegments() { return sackedSegments; }
+  int sackedSegments() {
+    return sackedSegments;
+  }
 
-  /** Returns when the segment that gave the last cumulative ACK's RTT sample was sent, or {@link Long#MIN_VALUE}. */
-  long ackedCleanSentAt() { return ackedCleanSentAt; }
+  /**
+   * Returns when the segment that gave the last cumulative ACK's RTT sample was sent, or {@link
+   * Long#MIN_VALUE}.
+   */
+  long ackedCleanSentAt() {
+    return ackedCleanSentAt;
+  }
 
-  /** Returns when the most recently sent segment the last cumulative ACK newly acknowledged was (last) sent, or {@link Long#MIN_VALUE}. */
-  long ackedLatestSentAt() { return ackedLatestSentAt; }
+  /**
+   * Returns when the most recently sent segment the last cumulative ACK newly acknowledged was
+   * (last) sent, or {@link Long#MIN_VALUE}.
+   */
+  long ackedLatestSentAt() {
+    return ackedLatestSentAt;
+  }
 
   /** Sets the delivery-rate estimator that snapshots each send and hears each delivery. */
   void rate(DeliveryRate estimator) {
     this.rate = estimator;
   }
 
-  /** Records a segment sent for the first time: {@code [start, end)}, a FIN included in {@code end}. */
+  /**
+   * Records a segment sent for the first time: {@code [start, end)}, a FIN included in {@code end}.
+   */
   void append(int start, int end, long now, boolean fin) {
     if (tail == starts.length) makeRoom();
     starts[tail] = start;
@@ -142,7 +220,10 @@ final class Scoreboard {
     outstandingBytes += SeqNum.diff(end, start);
   }
 
-  /** Returns the index of the record holding {@code seq}, or -1 (binary search: records are in sequence order). */
+  /**
+   * Returns the index of the record holding {@code seq}, or -1 (binary search: records are in
+   * sequence order).
+   */
   int indexOf(int seq) {
     int lo = head;
     int hi = tail - 1;
@@ -166,7 +247,8 @@ final class Scoreboard {
     flags[a] |= RETRANSMITTED | EVER_RETRANSMITTED;
     sentAt[a] = now;
     snapshot(a, now);
-    if (!anyRetransmitted || SeqNum.gt(ends[a], highestRetransmittedEnd)) highestRetransmittedEnd = ends[a];
+    if (!anyRetransmitted || SeqNum.gt(ends[a], highestRetransmittedEnd))
+      highestRetransmittedEnd = ends[a];
     anyRetransmitted = true;
   }
 
@@ -189,7 +271,10 @@ final class Scoreboard {
     if (a < lostHint) lostHint = a;
   }
 
-  /** Returns the index of the first record lost and not retransmitted since (RFC 6675 NextSeg rule 1), or -1. */
+  /**
+   * Returns the index of the first record lost and not retransmitted since (RFC 6675 NextSeg rule
+   * 1), or -1.
+   */
   int nextLost() {
     for (int a = Math.max(lostHint, head); a < tail; a++) {
       if ((flags[a] & (LOST | RETRANSMITTED | SACKED)) == LOST) {
@@ -213,21 +298,29 @@ final class Scoreboard {
       if ((flags[a] & SACKED) != 0) {
         segmentsAbove++;
         bytesAbove += SeqNum.diff(ends[a], starts[a]);
-      } else if ((flags[a] & LOST) == 0 && (segmentsAbove >= dupThresh || bytesAbove > (dupThresh - 1) * mss)) {
+      } else if ((flags[a] & LOST) == 0
+          && (segmentsAbove >= dupThresh || bytesAbove > (dupThresh - 1) * mss)) {
         markLost(a - head);
       }
     }
   }
 
-  /** Marks every record lost and forgets the SACKs, after a timeout (RFC 6675 §5.1, RFC 2018 §8: "ignore prior SACK information"). */
+  /**
+   * Marks every record lost and forgets the SACKs, after a timeout (RFC 6675 §5.1, RFC 2018 §8:
+   * "ignore prior SACK information").
+   */
   void markAllLostForgettingSacks() {
-    for (int a = head; a < tail; a++) flags[a] = (byte) ((flags[a] & (FIN | EVER_RETRANSMITTED)) | LOST);
+    for (int a = head; a < tail; a++)
+      flags[a] = (byte) ((flags[a] & (FIN | EVER_RETRANSMITTED)) | LOST);
     sackedBytes = sackedSegments = retransmittedBytes = 0;
     lostBytes = outstandingBytes;
     lostHint = head;
   }
 
-  /** Forgets every loss mark, after an undo: the segments were not lost after all (Linux's {@code tcp_undo_cwnd_reduction}). */
+  /**
+   * Forgets every loss mark, after an undo: the segments were not lost after all (Linux's {@code
+   * tcp_undo_cwnd_reduction}).
+   */
   void clearLost() {
     for (int a = head; a < tail; a++) flags[a] &= ~LOST;
     lostBytes = 0;
@@ -248,7 +341,8 @@ final class Scoreboard {
       int len = SeqNum.diff(ends[head], starts[head]);
       retransmissionAcked |= (f & EVER_RETRANSMITTED) != 0;
       if ((f & SACKED) == 0) {
-        if ((f & EVER_RETRANSMITTED) == 0 && ackedCleanSentAt == Long.MIN_VALUE) ackedCleanSentAt = sentAt[head];
+        if ((f & EVER_RETRANSMITTED) == 0 && ackedCleanSentAt == Long.MIN_VALUE)
+          ackedCleanSentAt = sentAt[head];
         ackedLatestSentAt = Math.max(ackedLatestSentAt, sentAt[head]);
         listener.onDelivered(starts[head], ends[head], sentAt[head], (f & EVER_RETRANSMITTED) != 0);
         if (rate != null) delivered(head, len);
@@ -270,15 +364,16 @@ final class Scoreboard {
     }
     if (head == tail) {
       head = tail = lostHint = 0;
-      anyRetransmitted = false; // the arrays stay for the next flight; release() gives them back once idle
+      anyRetransmitted =
+          false; // the arrays stay for the next flight; release() gives them back once idle
     }
     return acked;
   }
 
   /**
    * Takes one valid SACK block {@code [left, right)} (RFC 2018 §3): the records it covers become
-   * SACKED, splitting those it covers in part; each newly SACKed record is reported.
-   * Returns the bytes newly SACKed.
+   * SACKED, splitting those it covers in part; each newly SACKed record is reported. Returns the
+   * bytes newly SACKed.
    */
   int sack(int left, int right, DeliveryListener listener) {
     int i = firstEndingAfter(left);
@@ -304,23 +399,41 @@ final class Scoreboard {
     return newly;
   }
 
-  /** Takes the estimator's snapshot for the record at absolute index {@code a}, sent at {@code now} (Linux's {@code tcp_rate_skb_sent}). */
+  /**
+   * Takes the estimator's snapshot for the record at absolute index {@code a}, sent at {@code now}
+   * (Linux's {@code tcp_rate_skb_sent}).
+   */
   private void snapshot(int a, long now) {
     if (rate == null) return;
     rate.onSent(head == tail, now); // appending to an empty board: nothing is in flight
     txDelivered[a] = rate.delivered();
     txDeliveredTime[a] = rate.deliveredTime();
     txFirstSent[a] = rate.firstSentTime();
-    flags[a] = (byte) ((flags[a] & ~APP_LIMITED) | RATE_SNAPSHOT | (rate.appLimited() ? APP_LIMITED : 0));
+    flags[a] =
+        (byte) ((flags[a] & ~APP_LIMITED) | RATE_SNAPSHOT | (rate.appLimited() ? APP_LIMITED : 0));
   }
 
-  /** Tells the estimator that the record at absolute index {@code a}, {@code len} bytes, was delivered (Linux's {@code tcp_rate_skb_delivered}). */
+  /**
+   * Tells the estimator that the record at absolute index {@code a}, {@code len} bytes, was
+   * delivered (Linux's {@code tcp_rate_skb_delivered}).
+   */
   private void delivered(int a, int len) {
-    rate.onDelivered(len, sentAt[a], ends[a], (flags[a] & RATE_SNAPSHOT) != 0, txDelivered[a], txDeliveredTime[a], txFirstSent[a],
-        (flags[a] & APP_LIMITED) != 0, (flags[a] & EVER_RETRANSMITTED) != 0);
+    rate.onDelivered(
+        len,
+        sentAt[a],
+        ends[a],
+        (flags[a] & RATE_SNAPSHOT) != 0,
+        txDelivered[a],
+        txDeliveredTime[a],
+        txFirstSent[a],
+        (flags[a] & APP_LIMITED) != 0,
+        (flags[a] & EVER_RETRANSMITTED) != 0);
   }
 
-  /** Cuts record {@code i} in two at sequence number {@code at} (a Linux {@code tcp_fragment}): same marks, same send time. */
+  /**
+   * Cuts record {@code i} in two at sequence number {@code at} (a Linux {@code tcp_fragment}): same
+   * marks, same send time.
+   */
   void splitAt(int i, int at) {
     split(head + i, at);
   }
@@ -344,7 +457,10 @@ final class Scoreboard {
     return lo - head;
   }
 
-  /** Splits the record at absolute index {@code a}; returns its absolute index afterwards (the arrays may have moved). */
+  /**
+   * Splits the record at absolute index {@code a}; returns its absolute index afterwards (the
+   * arrays may have moved).
+   */
   private int split(int a, int at) {
     if (!SeqNum.gt(at, starts[a]) || !SeqNum.lt(at, ends[a])) return a;
     if (tail == starts.length) {
@@ -374,7 +490,10 @@ final class Scoreboard {
     return a;
   }
 
-  /** Subtracts {@code len} bytes of a record with marks {@code f} from the totals; {@code whole} when the record goes. */
+  /**
+   * Subtracts {@code len} bytes of a record with marks {@code f} from the totals; {@code whole}
+   * when the record goes.
+   */
   private void uncount(int f, int len, boolean whole) {
     outstandingBytes -= len;
     if ((f & SACKED) != 0) {
@@ -425,7 +544,10 @@ final class Scoreboard {
     txFirstSent = new long[capacity];
   }
 
-  /** Gives the arrays back if no record is held: an idle connection holds no scoreboard (DESIGN.md, "buffers grow on demand"). */
+  /**
+   * Gives the arrays back if no record is held: an idle connection holds no scoreboard (DESIGN.md,
+   * "buffers grow on demand").
+   */
   void release() {
     if (!isEmpty()) return;
     starts = ends = NO_INTS;

@@ -12,12 +12,13 @@ import java.nio.ByteBuffer;
  * number) to eighth (FIN), each step a method named after it. Inside a step, what depends on the
  * state is a {@code switch} over it.
  *
- * <p>Every segment is either traced {@code recv}, or {@code drop} with the reason, which quotes
- * the rule that discarded it. Replies are owed, not built here: {@link TcpConnection#ackNow}
- * for an ACK, {@link TcpConnection#sendReset} for a RST.
+ * <p>Every segment is either traced {@code recv}, or {@code drop} with the reason, which quotes the
+ * rule that discarded it. Replies are owed, not built here: {@link TcpConnection#ackNow} for an
+ * ACK, {@link TcpConnection#sendReset} for a RST.
  */
 final class SegmentArrival {
   private final TcpConnection c;
+
   /**
    * The text of a SYN that reached SYN-SENT, kept for ESTABLISHED (RFC 9293 §3.10.7.3 fourth step,
    * {@link TcpChoices#synTextQueuedUntilEstablished}); null when there is none.
@@ -84,19 +85,24 @@ final class SegmentArrival {
       }
       // Security/compartment check: not implemented (RFC 9293 leaves it to RFC 1122's IP options).
       c.bindRemote(seg.sourcePort());
-      // "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ... ISS should be selected and a SYN segment
+      // "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ... ISS should be selected and a SYN
+      // segment
       // sent of the form <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>. SND.NXT is set to ISS+1 and SND.UNA
       // to ISS. The connection state should be changed to SYN-RECEIVED." The SYN-ACK leaves at
-      // pollTransmit, where SND.NXT advances. Data in the SYN is not acknowledged and is dropped, as
+      // pollTransmit, where SND.NXT advances. Data in the SYN is not acknowledged and is dropped,
+      // as
       // Linux does without TCP Fast Open; the peer sends it again.
       c.onPeerSyn(seg, now);
       c.snd.start(c.passiveIss(now));
-      c.snd.setWindow(seg.sequenceNumber(), 0, seg.window()); // a SYN's window is never scaled (RFC 7323 §2.2)
+      c.snd.setWindow(
+          seg.sequenceNumber(), 0, seg.window()); // a SYN's window is never scaled (RFC 7323 §2.2)
       c.passiveHandshake = true;
       c.setState(TcpState.SYN_RECEIVED, now);
-      if (c.fastOpen != null && c.fastOpen.takesSynData() && seg.payloadLength() > 0) takeFastOpenData(seg, now);
+      if (c.fastOpen != null && c.fastOpen.takesSynData() && seg.payloadLength() > 0)
+        takeFastOpenData(seg, now);
       if (c.cfg.lesson() == Lesson.TWO_MESSAGE_HANDSHAKE) {
-        // The lesson, not RFC 9293: the SYN alone opens the connection; no third message is awaited.
+        // The lesson, not RFC 9293: the SYN alone opens the connection; no third message is
+        // awaited.
         c.setState(TcpState.ESTABLISHED, now);
       }
       return;
@@ -117,7 +123,8 @@ final class SegmentArrival {
     if (text.remaining() > room) text.limit(text.position() + room);
     int n = c.rcv.accept(text);
     c.fastOpen.synDataTaken = n;
-    c.tracer.note(now, "fast open: " + n + " bytes of the SYN's data taken before the handshake completes");
+    c.tracer.note(
+        now, "fast open: " + n + " bytes of the SYN's data taken before the handshake completes");
     if (n > 0) c.emit(new ConnectionEvent.Readable());
   }
 
@@ -158,24 +165,36 @@ final class SegmentArrival {
       if (ack) onNewAck(seg, now);
       // The window of a SYN is never scaled (RFC 7323 §2.2); SND.WL1/WL2 as RFC 9293 erratum 4785.
       snd.setWindow(seg.sequenceNumber(), seg.acknowledgmentNumber(), seg.window());
-      if (c.fastOpen != null && snd.synAcked() && c.fastOpen.onSynAck(seg, snd.iss, snd.synDataSent)) {
+      if (c.fastOpen != null
+          && snd.synAcked()
+          && c.fastOpen.onSynAck(seg, snd.iss, snd.synDataSent)) {
         // RFC 7413 §4.2.1 and Linux's tcp_rcv_fastopen_synack: the server acknowledged only the SYN
         // (no or a bad cookie, or it knows no Fast Open), so the SYN's data goes again at once,
         // as a retransmission that congestion control does not hold back.
         int first = snd.scoreboard.indexOf(snd.sndUna);
         if (first >= 0) snd.scoreboard.markLost(first);
         snd.retransmitAhead = true;
-        c.tracer.note(now, "fast open: the SYN-ACK acknowledged only the SYN; its " + snd.synDataSent + " bytes go again");
+        c.tracer.note(
+            now,
+            "fast open: the SYN-ACK acknowledged only the SYN; its "
+                + snd.synDataSent
+                + " bytes go again");
       }
       if (snd.synAcked()) {
         // "If SND.UNA > ISS (our SYN has been ACKed), change the connection state to ESTABLISHED,
         // form an ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it."
         c.setState(TcpState.ESTABLISHED, now);
-        c.ackNow = c.cfg.lesson() != Lesson.TWO_MESSAGE_HANDSHAKE; // the lesson sends no third message
+        c.ackNow =
+            c.cfg.lesson() != Lesson.TWO_MESSAGE_HANDSHAKE; // the lesson sends no third message
         // "If there are other controls or text in the segment, then continue processing at the
         // sixth step below where the URG bit is checked."
         if (seg.payloadLength() > 0 || seg.has(TcpFlags.FIN)) {
-          TcpSegment rest = withSeq(seg, SeqNum.add(seg.sequenceNumber(), 1), seg.payload(), seg.flags() & ~TcpFlags.SYN);
+          TcpSegment rest =
+              withSeq(
+                  seg,
+                  SeqNum.add(seg.sequenceNumber(), 1),
+                  seg.payload(),
+                  seg.flags() & ~TcpFlags.SYN);
           rest = trimToWindow(rest);
           if (seventhProcessText(rest, now)) eighthCheckFin(rest, now);
         }
@@ -190,8 +209,12 @@ final class SegmentArrival {
       c.setState(TcpState.SYN_RECEIVED, now);
       snd.resendSyn();
       if (seg.payloadLength() > 0 && c.cfg.choices().synTextQueuedUntilEstablished()) {
-        ByteBuffer text = ByteBuffer.allocate(seg.payloadLength()).put(seg.payload()).flip(); // the caller's buffer is not ours to keep
-        textQueuedUntilEstablished = withSeq(seg, c.rcv.rcvNxt, text, seg.flags() & ~(TcpFlags.SYN | TcpFlags.FIN));
+        ByteBuffer text =
+            ByteBuffer.allocate(seg.payloadLength())
+                .put(seg.payload())
+                .flip(); // the caller's buffer is not ours to keep
+        textQueuedUntilEstablished =
+            withSeq(seg, c.rcv.rcvNxt, text, seg.flags() & ~(TcpFlags.SYN | TcpFlags.FIN));
       }
       return;
     }
@@ -202,16 +225,20 @@ final class SegmentArrival {
   // ---- §3.10.7.4 Other states (synchronized) ----
 
   private Disposition synchronizedStates(TcpSegment seg, long now) {
-    if (c.state == TcpState.TIME_WAIT && c.cfg.choices().bsdTimeWait()) return bsdTimeWait(seg, now);
+    if (c.state == TcpState.TIME_WAIT && c.cfg.choices().bsdTimeWait())
+      return bsdTimeWait(seg, now);
     if (c.state == TcpState.TIME_WAIT && reopensTimeWait(seg, now)) {
       // The TCB makes way for a new incarnation; the stack hands the SYN to the listener.
       c.tracer.flushArrival();
       c.enterClosed(null, now);
       return Disposition.REOPEN;
     }
-    if (c.cfg.choices().segmentsWithoutTimestampsDropped() && c.opts.timestampsOk() && !seg.has(TcpFlags.RST)
+    if (c.cfg.choices().segmentsWithoutTimestampsDropped()
+        && c.opts.timestampsOk()
+        && !seg.has(TcpFlags.RST)
         && seg.options().timestamps() == null) {
-      // RFC 7323 §3.2: "If a non-<RST> segment is received without a TSopt, a TCP SHOULD silently drop the segment."
+      // RFC 7323 §3.2: "If a non-<RST> segment is received without a TSopt, a TCP SHOULD silently
+      // drop the segment."
       drop(seg, now, DropReason.TIMESTAMP_MISSING);
       return Disposition.CONSUMED;
     }
@@ -225,7 +252,8 @@ final class SegmentArrival {
     if (c.state == TcpState.SYN_RECEIVED && isSimultaneousSynAck(seg)) {
       // Simultaneous open (RFC 9293 §3.5 figure 8, line 6): the peer's SYN-ACK repeats the SYN we
       // have, so step one finds it old and step four would challenge it; Linux
-      // (tcp_validate_incoming) lets it through to the ACK processing, which completes the handshake.
+      // (tcp_validate_incoming) lets it through to the ACK processing, which completes the
+      // handshake.
       if (fifthCheckAck(seg, now)) eighthCheckFin(trimToWindow(seg), now);
       return Disposition.CONSUMED;
     }
@@ -261,14 +289,17 @@ final class SegmentArrival {
   /**
    * Returns whether a segment is a SYN that may open a new incarnation of a connection in
    * TIME-WAIT. RFC 9293 §3.10.7.4 (note on the fourth step) and RFC 1122 §4.2.2.13 allow it when
-   * the SYN is new; RFC 6191 refines the test with timestamps. We apply Linux's rule
-   * ({@code tcp_timewait_state_process}), a simplification of RFC 6191: a SYN without ACK or RST,
-   * not rejected by PAWS, whose SEG.SEQ is beyond RCV.NXT or whose TSval is newer than TS.Recent.
-   * RFC 6191 would also accept any SYN with timestamps when the old connection had none; Linux
-   * does not, nor do we. A SYN that fails the test goes through the steps below, which ACK it.
+   * the SYN is new; RFC 6191 refines the test with timestamps. We apply Linux's rule ({@code
+   * tcp_timewait_state_process}), a simplification of RFC 6191: a SYN without ACK or RST, not
+   * rejected by PAWS, whose SEG.SEQ is beyond RCV.NXT or whose TSval is newer than TS.Recent. RFC
+   * 6191 would also accept any SYN with timestamps when the old connection had none; Linux does
+   * not, nor do we. A SYN that fails the test goes through the steps below, which ACK it.
    */
   private boolean reopensTimeWait(TcpSegment seg, long now) {
-    return seg.has(TcpFlags.SYN) && !seg.has(TcpFlags.ACK) && !seg.has(TcpFlags.RST) && !c.opts.pawsRejects(seg, now)
+    return seg.has(TcpFlags.SYN)
+        && !seg.has(TcpFlags.ACK)
+        && !seg.has(TcpFlags.RST)
+        && !c.opts.pawsRejects(seg, now)
         && (SeqNum.gt(seg.sequenceNumber(), c.rcv.rcvNxt) || c.opts.hasNewerTimestamp(seg));
   }
 
@@ -283,7 +314,8 @@ final class SegmentArrival {
       drop(seg, now, DropReason.TIME_WAIT_RST);
       return Disposition.CONSUMED;
     }
-    if ((seg.flags() & (TcpFlags.SYN | TcpFlags.ACK)) == TcpFlags.SYN && SeqNum.gt(seg.sequenceNumber(), rcv.rcvNxt)) {
+    if ((seg.flags() & (TcpFlags.SYN | TcpFlags.ACK)) == TcpFlags.SYN
+        && SeqNum.gt(seg.sequenceNumber(), rcv.rcvNxt)) {
       c.tracer.flushArrival();
       c.enterClosed(null, now);
       return Disposition.REOPEN;
@@ -292,30 +324,45 @@ final class SegmentArrival {
       drop(seg, now, DropReason.TIME_WAIT_NO_ACK);
       return Disposition.CONSUMED;
     }
-    int end = SeqNum.add(seg.sequenceNumber(), seg.payloadLength() + (seg.has(TcpFlags.SYN) ? 1 : 0));
-    if (seg.has(TcpFlags.FIN) && SeqNum.add(end, 1) == rcv.rcvNxt) c.restartTimeWait(now); // the peer's FIN again
-    boolean duplicateAck = (seg.flags() & ~TcpFlags.ACE) == TcpFlags.ACK && seg.payloadLength() == 0
-        && seg.sequenceNumber() == rcv.rcvNxt && seg.acknowledgmentNumber() == c.snd.sndNxt;
+    int end =
+        SeqNum.add(seg.sequenceNumber(), seg.payloadLength() + (seg.has(TcpFlags.SYN) ? 1 : 0));
+    if (seg.has(TcpFlags.FIN) && SeqNum.add(end, 1) == rcv.rcvNxt)
+      c.restartTimeWait(now); // the peer's FIN again
+    boolean duplicateAck =
+        (seg.flags() & ~TcpFlags.ACE) == TcpFlags.ACK
+            && seg.payloadLength() == 0
+            && seg.sequenceNumber() == rcv.rcvNxt
+            && seg.acknowledgmentNumber() == c.snd.sndNxt;
     if (!duplicateAck) c.ackNow = true;
     return Disposition.CONSUMED;
   }
 
-  /** Returns whether a segment is the SYN-ACK of a simultaneous open: SYN and ACK at IRS, acknowledging our SYN. */
+  /**
+   * Returns whether a segment is the SYN-ACK of a simultaneous open: SYN and ACK at IRS,
+   * acknowledging our SYN.
+   */
   private boolean isSimultaneousSynAck(TcpSegment seg) {
-    return !c.passiveHandshake && (seg.flags() & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == (TcpFlags.SYN | TcpFlags.ACK)
-        && seg.sequenceNumber() == c.rcv.irs && c.snd.acksNew(seg.acknowledgmentNumber());
+    return !c.passiveHandshake
+        && (seg.flags() & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST))
+            == (TcpFlags.SYN | TcpFlags.ACK)
+        && seg.sequenceNumber() == c.rcv.irs
+        && c.snd.acksNew(seg.acknowledgmentNumber());
   }
 
   /** Returns whether a segment is the peer's SYN once more: SYN alone, SEG.SEQ = IRS. */
   private boolean isPeerSynAgain(TcpSegment seg) {
-    return c.passiveHandshake && (seg.flags() & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST | TcpFlags.FIN)) == TcpFlags.SYN
+    return c.passiveHandshake
+        && (seg.flags() & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST | TcpFlags.FIN))
+            == TcpFlags.SYN
         && seg.sequenceNumber() == c.rcv.irs;
   }
 
   /**
-   * First, check the sequence number (after PAWS, RFC 7323 §5.3). Returns whether processing goes on.
+   * First, check the sequence number (after PAWS, RFC 7323 §5.3). Returns whether processing goes
+   * on.
    *
    * <p>The four cases of acceptability:
+   *
    * <pre>
    * Segment Length  Receive Window  Test
    * 0               0               SEG.SEQ = RCV.NXT
@@ -324,9 +371,10 @@ final class SegmentArrival {
    * >0              >0              RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
    *                                 or RCV.NXT =< SEG.SEQ+SEG.LEN-1 < RCV.NXT+RCV.WND
    * </pre>
-   * "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
-   * made to accept valid ACKs, URGs, and RSTs": a segment at RCV.NXT goes on with its text cut.
-   * A segment without text at RCV.NXT+RCV.WND is accepted too, as Linux does (see below).
+   *
+   * "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be made
+   * to accept valid ACKs, URGs, and RSTs": a segment at RCV.NXT goes on with its text cut. A
+   * segment without text at RCV.NXT+RCV.WND is accepted too, as Linux does (see below).
    */
   private boolean firstCheckSequenceNumber(TcpSegment seg, long now) {
     Receiver rcv = c.rcv;
@@ -348,36 +396,54 @@ final class SegmentArrival {
       // without text is also taken at the right edge: it is the ACK of a peer whose data filled
       // our window and was lost. Refusing it answers with an ACK, and when both sides are in that
       // state each answers the other's ACK forever, an ACK loop no timer stops. Not a RST: its
-      // window is RFC 5961 §3.2's, strictly inside (Linux answers one at the edge with a challenge ACK).
-      acceptable = wnd == 0 ? seq == rcv.rcvNxt
-          : SeqNum.inWindow(seq, rcv.rcvNxt, wnd) || (seq == SeqNum.add(rcv.rcvNxt, wnd) && !seg.has(TcpFlags.RST));
+      // window is RFC 5961 §3.2's, strictly inside (Linux answers one at the edge with a challenge
+      // ACK).
+      acceptable =
+          wnd == 0
+              ? seq == rcv.rcvNxt
+              : SeqNum.inWindow(seq, rcv.rcvNxt, wnd)
+                  || (seq == SeqNum.add(rcv.rcvNxt, wnd) && !seg.has(TcpFlags.RST));
     } else {
-      acceptable = wnd > 0 && (SeqNum.inWindow(seq, rcv.rcvNxt, wnd) || SeqNum.inWindow(SeqNum.add(seq, len - 1), rcv.rcvNxt, wnd));
+      acceptable =
+          wnd > 0
+              && (SeqNum.inWindow(seq, rcv.rcvNxt, wnd)
+                  || SeqNum.inWindow(SeqNum.add(seq, len - 1), rcv.rcvNxt, wnd));
       acceptable |= wnd == 0 && seq == rcv.rcvNxt; // the zero-window allowance
     }
     if (!acceptable) {
       // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
-      // (unless the RST bit is set, if so drop the segment and return): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"
+      // (unless the RST bit is set, if so drop the segment and return):
+      // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"
       if (seg.has(TcpFlags.RST)) {
         drop(seg, now, DropReason.RST_OUTSIDE_WINDOW);
       } else if (seg.has(TcpFlags.SYN) && c.state != TcpState.TIME_WAIT) {
         // RFC 5961 §4.2: "If the SYN bit is set, irrespective of the sequence number, TCP endpoints
-        // MUST send a "challenge ACK"", as Linux's tcp_validate_incoming does for a SYN out of the window.
+        // MUST send a "challenge ACK"", as Linux's tcp_validate_incoming does for a SYN out of the
+        // window.
         challengeSyn(seg, now);
       } else if (restartTimeWaitOnRetransmission(seg, now)) {
-        // A resent FIN in TIME-WAIT is received and answered, not dropped; a blind guess is answered at the rate limit.
-        if (!c.acks.ackUnacceptable(seg, now)) drop(seg, now, DropReason.OUTSIDE_WINDOW_ACK_RATE_LIMITED);
-      } else if (c.cfg.choices().oldDuplicateAckProcessed() && seg.has(TcpFlags.ACK) && !seg.has(TcpFlags.SYN)
+        // A resent FIN in TIME-WAIT is received and answered, not dropped; a blind guess is
+        // answered at the rate limit.
+        if (!c.acks.ackUnacceptable(seg, now))
+          drop(seg, now, DropReason.OUTSIDE_WINDOW_ACK_RATE_LIMITED);
+      } else if (c.cfg.choices().oldDuplicateAckProcessed()
+          && seg.has(TcpFlags.ACK)
+          && !seg.has(TcpFlags.SYN)
           && SeqNum.le(SeqNum.add(seq, len), rcv.rcvNxt)) {
-        // Wholly old: acknowledged, and its ACK field still processed (TcpChoices.oldDuplicateAckProcessed,
-        // FreeBSD); its text and FIN lie below RCV.NXT, so the later steps find nothing new in them.
+        // Wholly old: acknowledged, and its ACK field still processed
+        // (TcpChoices.oldDuplicateAckProcessed,
+        // FreeBSD); its text and FIN lie below RCV.NXT, so the later steps find nothing new in
+        // them.
         c.ackNow = true;
         return true;
       } else {
         boolean acked = c.acks.ackUnacceptable(seg, now);
         // D-SACK reports the plain duplicate, as Linux's tcp_send_dupack; a SYN carries none.
         if (!seg.has(TcpFlags.SYN)) noteDuplicate(seg);
-        drop(seg, now, acked ? DropReason.OUTSIDE_WINDOW : DropReason.OUTSIDE_WINDOW_ACK_RATE_LIMITED);
+        drop(
+            seg,
+            now,
+            acked ? DropReason.OUTSIDE_WINDOW : DropReason.OUTSIDE_WINDOW_ACK_RATE_LIMITED);
       }
       return false;
     }
@@ -389,8 +455,8 @@ final class SegmentArrival {
    * In TIME-WAIT, "the only thing that can arrive in this state is a retransmission of the remote
    * FIN. Acknowledge it, and restart the 2 MSL timeout" (§3.10.7.4 fifth step). A resent FIN lies
    * below RCV.NXT, so it fails step one, which ACKs it; the timer restarts here, as in Linux, for
-   * any segment with ACK (the FIN's last ACK was lost: the peer must hear from us again).
-   * Returns whether it did.
+   * any segment with ACK (the FIN's last ACK was lost: the peer must hear from us again). Returns
+   * whether it did.
    */
   private boolean restartTimeWaitOnRetransmission(TcpSegment seg, long now) {
     if (c.state != TcpState.TIME_WAIT || !seg.has(TcpFlags.ACK)) return false;
@@ -401,7 +467,8 @@ final class SegmentArrival {
   /** Second, check the RST bit (with RFC 5961 §3.2 and RFC 1337). */
   private void secondCheckRst(TcpSegment seg, long now) {
     if (c.state == TcpState.TIME_WAIT && c.cfg.rfc1337()) {
-      // RFC 1337 §3 fix (1): "ignore RST segments in TIME-WAIT state", lest an old RST cut the 2 MSL short.
+      // RFC 1337 §3 fix (1): "ignore RST segments in TIME-WAIT state", lest an old RST cut the 2
+      // MSL short.
       drop(seg, now, DropReason.TIME_WAIT_RST);
       return;
     }
@@ -430,10 +497,14 @@ final class SegmentArrival {
       // "Any outstanding RECEIVEs and SEND should receive "reset" responses. All segment queues
       // should be flushed. Users should also receive an unsolicited general "connection reset"
       // signal. Enter the CLOSED state, delete the TCB, and return."
-      case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> c.enterClosed(TcpError.CONNECTION_RESET, now);
+      case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT ->
+          c.enterClosed(TcpError.CONNECTION_RESET, now);
       // "If the RST bit is set, then enter the CLOSED state, delete the TCB, and return."
-      // FreeBSD also signals the reset in CLOSING and LAST-ACK (TcpChoices.resetSignalledAfterClose).
-      case CLOSING, LAST_ACK -> c.enterClosed(c.cfg.choices().resetSignalledAfterClose() ? TcpError.CONNECTION_RESET : null, now);
+      // FreeBSD also signals the reset in CLOSING and LAST-ACK
+      // (TcpChoices.resetSignalledAfterClose).
+      case CLOSING, LAST_ACK ->
+          c.enterClosed(
+              c.cfg.choices().resetSignalledAfterClose() ? TcpError.CONNECTION_RESET : null, now);
       case TIME_WAIT -> c.enterClosed(null, now);
       default -> throw new IllegalStateException("not synchronized: " + c.state);
     }
@@ -467,7 +538,10 @@ final class SegmentArrival {
     challengeSyn(seg, now);
   }
 
-  /** Answers a SYN in a synchronized state with a challenge ACK, within its rate limit (RFC 5961 §4, §7), and drops it. */
+  /**
+   * Answers a SYN in a synchronized state with a challenge ACK, within its rate limit (RFC 5961 §4,
+   * §7), and drops it.
+   */
   private void challengeSyn(TcpSegment seg, long now) {
     boolean sent = c.acks.challengeAck(now);
     drop(seg, now, sent ? DropReason.SYN_CHALLENGED : DropReason.SYN_CHALLENGE_LIMITED);
@@ -484,8 +558,10 @@ final class SegmentArrival {
     int ack = seg.acknowledgmentNumber();
     if (c.state == TcpState.SYN_RECEIVED) {
       // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state and continue processing
-      // with the variables below set to: SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK.
-      // If the segment acknowledgment is not acceptable, form a reset segment <SEQ=SEG.ACK><CTL=RST>."
+      // with the variables below set to: SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <-
+      // SEG.ACK.
+      // If the segment acknowledgment is not acceptable, form a reset segment
+      // <SEQ=SEG.ACK><CTL=RST>."
       if (!snd.acksNew(ack)) {
         c.sendReset(ack, false, 0);
         drop(seg, now, DropReason.SYN_RECEIVED_BAD_ACK);
@@ -493,22 +569,30 @@ final class SegmentArrival {
       }
       snd.setWindow(seg.sequenceNumber(), ack, seg.window() << c.opts.sndShift());
       c.setState(TcpState.ESTABLISHED, now);
-      // A CLOSE in SYN-RECEIVED with data queued was "queued for processing after entering ESTABLISHED" (§3.10.4).
+      // A CLOSE in SYN-RECEIVED with data queued was "queued for processing after entering
+      // ESTABLISHED" (§3.10.4).
       if (snd.finQueued) c.setState(TcpState.FIN_WAIT_1, now);
       processTextQueuedUntilEstablished(now);
     }
-    // RFC 5961 §5.2: "(SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT. All incoming segments whose ACK
-    // value doesn't satisfy the above condition MUST be discarded and an ACK sent back." This covers
+    // RFC 5961 §5.2: "(SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT. All incoming segments whose
+    // ACK
+    // value doesn't satisfy the above condition MUST be discarded and an ACK sent back." This
+    // covers
     // RFC 9293's "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then send an ACK,
     // drop the segment, and return."
     if (SeqNum.gt(ack, snd.sndNxt) || SeqNum.lt(ack, SeqNum.add(snd.sndUna, -snd.maxSndWnd))) {
       boolean sent = c.acks.challengeAck(now);
-      drop(seg, now, SeqNum.gt(ack, snd.sndNxt) ? (sent ? DropReason.ACK_UNSENT : DropReason.ACK_UNSENT_RATE_LIMITED)
-          : (sent ? DropReason.ACK_TOO_OLD : DropReason.ACK_TOO_OLD_RATE_LIMITED));
+      drop(
+          seg,
+          now,
+          SeqNum.gt(ack, snd.sndNxt)
+              ? (sent ? DropReason.ACK_UNSENT : DropReason.ACK_UNSENT_RATE_LIMITED)
+              : (sent ? DropReason.ACK_TOO_OLD : DropReason.ACK_TOO_OLD_RATE_LIMITED));
       return false;
     }
     // RFC 7323 §4.3 / §5.3 R3: TS.Recent takes the TSval of an acceptable segment only, so here,
-    // past the RST, SYN and ACK checks that discard one (as Linux's tcp_ack with FLAG_UPDATE_TS_RECENT):
+    // past the RST, SYN and ACK checks that discard one (as Linux's tcp_ack with
+    // FLAG_UPDATE_TS_RECENT):
     // a discarded blind segment must not make PAWS drop the peer's genuine ones.
     c.opts.onAcceptableSegment(seg, c.rcv.lastAckSent, now);
     // ESTABLISHED and the states after it: "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <-
@@ -516,12 +600,17 @@ final class SegmentArrival {
     if (snd.acksNew(ack)) {
       onNewAck(seg, now);
     } else if (ack == snd.sndUna) {
-      c.recovery.onAck(seg, seg.window() << c.opts.sndShift(), now); // a duplicate ACK (RFC 5681 §2), perhaps with SACK blocks
+      c.recovery.onAck(
+          seg,
+          seg.window() << c.opts.sndShift(),
+          now); // a duplicate ACK (RFC 5681 §2), perhaps with SACK blocks
     }
-    // An ACK at or above SND.UNA answers our zero-window probes (Linux's tcp_ack clears icsk_probes_out).
+    // An ACK at or above SND.UNA answers our zero-window probes (Linux's tcp_ack clears
+    // icsk_probes_out).
     if (SeqNum.le(snd.sndUna, ack)) snd.probesOut = 0;
     // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated."
-    if (SeqNum.le(snd.sndUna, ack) && snd.updateWindow(seg.sequenceNumber(), ack, seg.window() << c.opts.sndShift())) {
+    if (SeqNum.le(snd.sndUna, ack)
+        && snd.updateWindow(seg.sequenceNumber(), ack, seg.window() << c.opts.sndShift())) {
       if (snd.sndWnd > 0) c.timers.cancel(TimerKind.PERSIST, now);
     }
     switch (c.state) {
@@ -530,11 +619,13 @@ final class SegmentArrival {
         // acknowledged, then enter FIN-WAIT-2 and continue processing in that state."
         if (snd.finAcked()) {
           c.setState(TcpState.FIN_WAIT_2, now);
-          if (c.inputClosed) c.timers.set(TimerKind.FIN_WAIT_2, TimeMath.after(now, c.cfg.finWait2Timeout()), now);
+          if (c.inputClosed)
+            c.timers.set(TimerKind.FIN_WAIT_2, TimeMath.after(now, c.cfg.finWait2Timeout()), now);
         }
       }
       case CLOSING -> {
-        // "If the ACK acknowledges our FIN, then enter the TIME-WAIT state; otherwise, ignore the segment."
+        // "If the ACK acknowledges our FIN, then enter the TIME-WAIT state; otherwise, ignore the
+        // segment."
         if (snd.finAcked()) c.enterTimeWait(now);
       }
       case LAST_ACK -> {
@@ -547,7 +638,7 @@ final class SegmentArrival {
       }
       // FIN-WAIT-2: "if the retransmission queue is empty, the user's CLOSE can be acknowledged".
       // TIME-WAIT: a resent FIN fails step one; the timer restarts there.
-      default -> { }
+      default -> {}
     }
     return true;
   }
@@ -563,12 +654,14 @@ final class SegmentArrival {
     int freed = c.recovery.onAck(seg, seg.window() << c.opts.sndShift(), now);
     if (snd.hasOutstanding()) {
       c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
-      if (c.cfg.userTimeout() > 0) c.timers.set(TimerKind.USER_TIMEOUT, TimeMath.after(now, c.cfg.userTimeout()), now);
+      if (c.cfg.userTimeout() > 0)
+        c.timers.set(TimerKind.USER_TIMEOUT, TimeMath.after(now, c.cfg.userTimeout()), now);
       c.recovery.armProbe(now);
     } else {
       c.timers.cancel(TimerKind.RETRANSMIT, now);
       c.timers.cancel(TimerKind.USER_TIMEOUT, now);
-      // Nothing in flight: keep-alive watches the peer again (Timeouts#keepAliveTimeout stopped it meanwhile).
+      // Nothing in flight: keep-alive watches the peer again (Timeouts#keepAliveTimeout stopped it
+      // meanwhile).
       if (c.keepAlive.on() && c.keepAliveState() && !c.timers.isSet(TimerKind.KEEPALIVE)) {
         c.timers.set(TimerKind.KEEPALIVE, c.keepAlive.idleDeadline(), now);
       }
@@ -589,11 +682,12 @@ final class SegmentArrival {
     if (!seg.has(TcpFlags.URG)) return;
     switch (c.state) {
       case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2 -> {
-        if (c.rcv.onUrgentPointer(SeqNum.add(seg.sequenceNumber(), seg.urgentPointer()))) c.emit(new ConnectionEvent.UrgentData());
+        if (c.rcv.onUrgentPointer(SeqNum.add(seg.sequenceNumber(), seg.urgentPointer())))
+          c.emit(new ConnectionEvent.UrgentData());
       }
       // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: "This should not occur since a FIN has been
       // received from the remote side. Ignore the URG."
-      default -> { }
+      default -> {}
     }
   }
 
@@ -617,7 +711,8 @@ final class SegmentArrival {
           // SHOULD be held for later processing" (SHLD-31). RFC 5681 §4.2: "A TCP receiver SHOULD
           // send an immediate duplicate ACK when an out-of-order segment arrives", which tells
           // the sender about the hole (fast retransmit, and with SACK exactly where it is).
-          ReassemblyQueue.Arrival held = rcv.holdOutOfOrder(seg.sequenceNumber(), seg.payload(), seg.has(TcpFlags.FIN));
+          ReassemblyQueue.Arrival held =
+              rcv.holdOutOfOrder(seg.sequenceNumber(), seg.payload(), seg.has(TcpFlags.FIN));
           c.ackNow = true;
           if (held.refused()) drop(seg, now, DropReason.REASSEMBLY_FULL);
           // The FIN, if any, waits with the text: the eighth step sees it once RCV.NXT gets there.
@@ -625,7 +720,8 @@ final class SegmentArrival {
         }
         // "Once in the ESTABLISHED state, it is possible to deliver segment data to user RECEIVE
         // buffers... Once the TCP endpoint takes responsibility for the data, it advances RCV.NXT
-        // over the data accepted... Send an acknowledgment of the form <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>."
+        // over the data accepted... Send an acknowledgment of the form
+        // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>."
         // Nothing can follow a FIN: what was held beyond it is not data of this stream.
         if (seg.has(TcpFlags.FIN)) rcv.discardOutOfOrder();
         // RFC 5681 §4.2: "A TCP receiver SHOULD send an immediate ACK when the incoming segment
@@ -663,18 +759,21 @@ final class SegmentArrival {
   }
 
   /**
-   * Notes the part of a segment below RCV.NXT, which arrived before, for the D-SACK of the next
-   * ACK (RFC 2883 §4). Only the sequence space counts: a bare ACK repeats nothing.
+   * Notes the part of a segment below RCV.NXT, which arrived before, for the D-SACK of the next ACK
+   * (RFC 2883 §4). Only the sequence space counts: a bare ACK repeats nothing.
    */
   private void noteDuplicate(TcpSegment seg) {
-    if (seg.segmentLength() > 0) c.rcv.noteDuplicate(seg.sequenceNumber(), SeqNum.add(seg.sequenceNumber(), seg.segmentLength()));
+    if (seg.segmentLength() > 0)
+      c.rcv.noteDuplicate(
+          seg.sequenceNumber(), SeqNum.add(seg.sequenceNumber(), seg.segmentLength()));
   }
 
   /** Eighth, check the FIN bit. */
   private void eighthCheckFin(TcpSegment seg, long now) {
     // The FIN counts only once everything before it arrived (text past the window was cut with
     // it); a FIN ahead of RCV.NXT waits in the reassembly queue (seventh step).
-    if (!seg.has(TcpFlags.FIN) || SeqNum.add(seg.sequenceNumber(), seg.payloadLength()) != c.rcv.rcvNxt) return;
+    if (!seg.has(TcpFlags.FIN)
+        || SeqNum.add(seg.sequenceNumber(), seg.payloadLength()) != c.rcv.rcvNxt) return;
     if (c.rcv.finReceived) {
       c.ackNow = true; // a second FIN at RCV.NXT cannot be valid; answer as for a duplicate
       return;
@@ -702,15 +801,17 @@ final class SegmentArrival {
       }
       // "Enter the TIME-WAIT state. Start the time-wait timer, turn off the other timers."
       case FIN_WAIT_2 -> c.enterTimeWait(now);
-      // CLOSE-WAIT, CLOSING, LAST-ACK: "Remain in the state." TIME-WAIT: "Restart the 2 MSL time-wait timeout."
+      // CLOSE-WAIT, CLOSING, LAST-ACK: "Remain in the state." TIME-WAIT: "Restart the 2 MSL
+      // time-wait timeout."
       case TIME_WAIT -> c.restartTimeWait(now);
-      default -> { }
+      default -> {}
     }
   }
 
   /**
    * Returns the segment with its text cut to the receive window: bytes before RCV.NXT (already
-   * received) and after RCV.NXT + RCV.WND (not allowed) go, and the FIN with the end if the end goes.
+   * received) and after RCV.NXT + RCV.WND (not allowed) go, and the FIN with the end if the end
+   * goes.
    */
   private TcpSegment trimToWindow(TcpSegment seg) {
     Receiver rcv = c.rcv;
@@ -720,7 +821,8 @@ final class SegmentArrival {
     int start = SeqNum.add(seq, (flags & TcpFlags.SYN) != 0 ? 1 : 0);
     int skip = Math.clamp(SeqNum.diff(rcv.rcvNxt, start), 0, payload.remaining());
     int edge = SeqNum.add(rcv.rcvNxt, c.acceptanceWindow());
-    int keep = Math.clamp(SeqNum.diff(edge, SeqNum.add(start, skip)), 0, payload.remaining() - skip);
+    int keep =
+        Math.clamp(SeqNum.diff(edge, SeqNum.add(start, skip)), 0, payload.remaining() - skip);
     if (skip == 0 && keep == payload.remaining()) return seg;
     if (skip + keep < payload.remaining()) flags &= ~TcpFlags.FIN;
     ByteBuffer cut = payload.duplicate().position(skip).limit(skip + keep).slice();
@@ -728,8 +830,17 @@ final class SegmentArrival {
   }
 
   private static TcpSegment withSeq(TcpSegment s, int seq, ByteBuffer payload, int flags) {
-    return new TcpSegment(s.sourcePort(), s.destinationPort(), seq, s.acknowledgmentNumber(), flags, s.window(),
-        s.checksum(), s.urgentPointer(), s.options(), payload);
+    return new TcpSegment(
+        s.sourcePort(),
+        s.destinationPort(),
+        seq,
+        s.acknowledgmentNumber(),
+        flags,
+        s.window(),
+        s.checksum(),
+        s.urgentPointer(),
+        s.options(),
+        payload);
   }
 
   private void drop(TcpSegment seg, long now, DropReason reason) {

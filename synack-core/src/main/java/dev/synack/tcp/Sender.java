@@ -6,9 +6,9 @@ import dev.synack.wire.TcpFlags;
 import java.nio.ByteBuffer;
 
 /**
- * The send side of the TCB (RFC 9293 §3.3.1): the send sequence variables, the send buffer
- * (bytes from SND.UNA on, sent then unsent), our SYN and FIN, and the {@link Scoreboard} of the
- * segments sent and not yet acknowledged, which is the retransmission queue.
+ * The send side of the TCB (RFC 9293 §3.3.1): the send sequence variables, the send buffer (bytes
+ * from SND.UNA on, sent then unsent), our SYN and FIN, and the {@link Scoreboard} of the segments
+ * sent and not yet acknowledged, which is the retransmission queue.
  *
  * <pre>
  *      1         2          3          4
@@ -23,8 +23,8 @@ import java.nio.ByteBuffer;
  *
  * <p>SND.NXT is the highest sequence number sent and never moves back: what must be resent is
  * marked lost on the scoreboard ({@link LossRecovery} decides), and {@link #next} picks it first
- * (RFC 6675 NextSeg), so that an ACK for data sent before a timeout stays acceptable.
- * Congestion control limits {@link #next} through its {@code allowance} argument, cwnd − pipe.
+ * (RFC 6675 NextSeg), so that an ACK for data sent before a timeout stays acceptable. Congestion
+ * control limits {@link #next} through its {@code allowance} argument, cwnd − pipe.
  */
 final class Sender {
   /**
@@ -37,13 +37,21 @@ final class Sender {
     private int flags;
     private boolean retransmit;
 
-    int seq() { return seq; }
+    int seq() {
+      return seq;
+    }
 
-    int length() { return length; }
+    int length() {
+      return length;
+    }
 
-    int flags() { return flags; }
+    int flags() {
+      return flags;
+    }
 
-    boolean retransmit() { return retransmit; }
+    boolean retransmit() {
+      return retransmit;
+    }
 
     /** Returns the sequence space the chunk occupies. */
     int space() {
@@ -60,95 +68,168 @@ final class Sender {
 
     @Override
     public String toString() {
-      return "Chunk[seq=" + SeqNum.toString(seq) + ", length=" + length + ", flags=" + TcpFlags.tcpdump(flags)
-          + (retransmit ? ", retransmit" : "") + "]";
+      return "Chunk[seq="
+          + SeqNum.toString(seq)
+          + ", length="
+          + length
+          + ", flags="
+          + TcpFlags.tcpdump(flags)
+          + (retransmit ? ", retransmit" : "")
+          + "]";
     }
   }
 
   /** What a tail loss probe (RFC 8985 §7.3) asks {@link #next} to send, ahead of cwnd. */
-  enum Probe { NONE, NEW_DATA, LAST_SEGMENT }
+  enum Probe {
+    NONE,
+    NEW_DATA,
+    LAST_SEGMENT
+  }
 
   /** ISS, our initial send sequence number. */
   int iss;
+
   /** SND.UNA, the oldest unacknowledged sequence number. */
   int sndUna;
+
   /** SND.NXT, the next new sequence number to send. */
   int sndNxt;
+
   /** SND.WND in bytes, scaled. */
   int sndWnd;
+
   /** SND.WL1, the SEG.SEQ of the segment last used to update SND.WND. */
   int sndWl1;
+
   /** SND.WL2, the SEG.ACK of the segment last used to update SND.WND. */
   int sndWl2;
+
   /** MAX.SND.WND (RFC 5961 §5.2): the largest window the peer has offered. */
   int maxSndWnd;
-  /** Consecutive timeouts without an acknowledgment of new data, for R2 (RFC 9293 §3.8.3) and the SYN retries. */
+
+  /**
+   * Consecutive timeouts without an acknowledgment of new data, for R2 (RFC 9293 §3.8.3) and the
+   * SYN retries.
+   */
   int timeouts;
+
   /**
    * When the segment at SND.UNA was last sent before the first of {@link #timeouts}: the start of
-   * the time the retransmissions may take (Linux's {@code retrans_stamp}); valid while timeouts > 0.
+   * the time the retransmissions may take (Linux's {@code retrans_stamp}); valid while timeouts >
+   * 0.
    */
   long retransmitSince;
+
   /** Whether our SYN still has to be sent (again) as a new segment. */
   boolean synPending;
+
   /** Whether our SYN timed out and must be resent. */
   boolean synLost;
+
   /** Whether our SYN was ever retransmitted (RFC 6298 §5.7). */
   boolean synRetransmitted;
+
   /** Whether the user closed: a FIN follows the buffered data. */
   boolean finQueued;
+
   /** The tail loss probe asked for, if any. */
   Probe probe = Probe.NONE;
+
   /**
    * Whether the next lost segment goes whatever cwnd says: the fast retransmit that starts a
    * recovery (RFC 5681 §3.2 step 3, RFC 6675 §5 step 4.3) and the retransmission a partial ACK
    * calls for (RFC 6582 §3.2 step 5).
    */
   boolean retransmitAhead;
+
   /** Whether Nagle's algorithm is off (TCP_NODELAY). */
   boolean noDelay;
+
   /** Whether partial segments wait (TCP_CORK, Linux's {@code TCP_NAGLE_CORK}); see {@link Cork}. */
   boolean corked;
-  /** Whether the data queued up to {@link #pushEnd} goes whatever Nagle and the cork say (Linux's {@code TCP_NAGLE_PUSH}). */
+
+  /**
+   * Whether the data queued up to {@link #pushEnd} goes whatever Nagle and the cork say (Linux's
+   * {@code TCP_NAGLE_PUSH}).
+   */
   boolean pushPending;
+
   /** The end of the data a push lets go. */
   int pushEnd;
+
   /**
-   * Whether the next new segment may be smaller than sender-side silly window avoidance allows:
-   * the override timeout has passed (RFC 9293 §3.8.6.2.1 (4)).
+   * Whether the next new segment may be smaller than sender-side silly window avoidance allows: the
+   * override timeout has passed (RFC 9293 §3.8.6.2.1 (4)).
    */
   boolean windowOverride;
-  /** Zero-window probes (or overrides) sent since the window last let data go: the persist timer's backoff. */
+
+  /**
+   * Zero-window probes (or overrides) sent since the window last let data go: the persist timer's
+   * backoff.
+   */
   int persistBackoff;
-  /** Zero-window probes sent since the peer last sent an acceptable ACK (Linux's {@code icsk_probes_out}). */
+
+  /**
+   * Zero-window probes sent since the peer last sent an acceptable ACK (Linux's {@code
+   * icsk_probes_out}).
+   */
   int probesOut;
-  /** When the first zero-window probe of this closed window was due (Linux's {@code icsk_probes_tstamp}); valid while {@link #persistBackoff} > 0. */
+
+  /**
+   * When the first zero-window probe of this closed window was due (Linux's {@code
+   * icsk_probes_tstamp}); valid while {@link #persistBackoff} > 0.
+   */
   long probingSince;
-  /** Whether the last {@link #next} found data or a FIN to send but no room for it in cwnd ({@code allowance}). */
+
+  /**
+   * Whether the last {@link #next} found data or a FIN to send but no room for it in cwnd ({@code
+   * allowance}).
+   */
   boolean blockedByCwnd;
 
   /** The segments sent and not yet cumulatively acknowledged, SYN excepted. */
   final Scoreboard scoreboard = new Scoreboard();
-  /** Bytes from {@link #dataStart} on: sent and unacknowledged, then unsent; its capacity is the most the buffer may grow to. */
+
+  /**
+   * Bytes from {@link #dataStart} on: sent and unacknowledged, then unsent; its capacity is the
+   * most the buffer may grow to.
+   */
   private final ByteQueue buffer;
-  /** The send buffer's current size: the most bytes {@link #write} queues; grows with cwnd ({@link #growBuffer}). */
+
+  /**
+   * The send buffer's current size: the most bytes {@link #write} queues; grows with cwnd ({@link
+   * #growBuffer}).
+   */
   private int bufferLimit;
+
   private final Chunk chunk = new Chunk();
-  /** The end of the last segment sent smaller than the MSS (Minshall's SND.SML, Linux's {@code snd_sml}). */
+
+  /**
+   * The end of the last segment sent smaller than the MSS (Minshall's SND.SML, Linux's {@code
+   * snd_sml}).
+   */
   private int sndSml;
+
   /** Whether the chunk {@link #next} returned is new data smaller than the MSS. */
   private boolean smallChunk;
+
   /** Sequence number of the first byte in {@link #buffer}: ISS+1 until data is acknowledged. */
   private int dataStart;
-  /** Whether our SYN is being timed for an RTT sample (data segments are timed on the scoreboard). */
+
+  /**
+   * Whether our SYN is being timed for an RTT sample (data segments are timed on the scoreboard).
+   */
   private boolean timingSyn;
+
   private long synSentAt;
+
   /**
    * Bytes of data our first SYN may carry (TCP Fast Open, RFC 7413 §4.2.1), 0 without; the data
    * sent so goes on the scoreboard as a segment of its own, so a timeout or a SYN-ACK that
    * acknowledges only the SYN resends it as data, and retransmitted SYNs go without it, as Linux's.
    */
   int synDataRoom;
+
   /** Data bytes our first SYN carried. */
   int synDataSent;
 
@@ -156,18 +237,27 @@ final class Sender {
     this(bufferSize, bufferSize);
   }
 
-  /** Returns a sender whose buffer starts at {@code bufferSize} bytes and may grow to {@code maxBufferSize}. */
+  /**
+   * Returns a sender whose buffer starts at {@code bufferSize} bytes and may grow to {@code
+   * maxBufferSize}.
+   */
   Sender(int bufferSize, int maxBufferSize) {
     this.buffer = new ByteQueue(Math.max(bufferSize, maxBufferSize));
     this.bufferLimit = bufferSize;
   }
 
-  /** Grows the send buffer to {@code size} bytes if it is smaller, within its maximum (it never shrinks). */
+  /**
+   * Grows the send buffer to {@code size} bytes if it is smaller, within its maximum (it never
+   * shrinks).
+   */
   void growBuffer(long size) {
     bufferLimit = (int) Math.clamp(size, bufferLimit, buffer.capacity());
   }
 
-  /** Chooses the ISS (RFC 9293 §3.4.1) and queues our SYN: SND.UNA = ISS, SND.NXT = ISS until it is sent. */
+  /**
+   * Chooses the ISS (RFC 9293 §3.4.1) and queues our SYN: SND.UNA = ISS, SND.NXT = ISS until it is
+   * sent.
+   */
   void start(int iss) {
     this.iss = iss;
     sndUna = sndNxt = sndSml = iss;
@@ -180,7 +270,10 @@ final class Sender {
     return SeqNum.gt(sndUna, iss);
   }
 
-  /** Returns the sequence number just after the queued data: where our FIN goes once {@link #finQueued}. */
+  /**
+   * Returns the sequence number just after the queued data: where our FIN goes once {@link
+   * #finQueued}.
+   */
   int endOfData() {
     return SeqNum.add(dataStart, buffer.size());
   }
@@ -268,11 +361,12 @@ final class Sender {
   /**
    * Returns the next chunk to send, or {@code null}: our SYN (again), then what a tail loss probe
    * asks for, then the first segment marked lost (RFC 6675 NextSeg rule 1), then new data (at most
-   * {@code mss} bytes, within the peer's window; rule 2), then our FIN, which rides on the last data
-   * segment when it fits. Everything but the SYN and a probe needs a whole segment's room in
+   * {@code mss} bytes, within the peer's window; rule 2), then our FIN, which rides on the last
+   * data segment when it fits. Everything but the SYN and a probe needs a whole segment's room in
    * {@code allowance} (cwnd − pipe), or an empty network: cwnd counts segments, as Linux's.
    *
-   * @param dataAllowed whether the state lets new data and FIN go (ESTABLISHED, CLOSE-WAIT, or a close pending)
+   * @param dataAllowed whether the state lets new data and FIN go (ESTABLISHED, CLOSE-WAIT, or a
+   *     close pending)
    */
   Chunk next(int mss, boolean dataAllowed, int allowance) {
     blockedByCwnd = false;
@@ -282,13 +376,15 @@ final class Sender {
       int synData = synDataRoom > 0 && sndNxt == iss ? Math.min(synDataRoom, buffer.size()) : 0;
       return chunk.set(iss, synData, TcpFlags.SYN, false);
     }
-    // Data that rode on our SYN waits for the SYN-ACK, whose processing decides whether to resend it.
+    // Data that rode on our SYN waits for the SYN-ACK, whose processing decides whether to resend
+    // it.
     if (synDataSent > 0 && !synAcked()) return null;
     Scoreboard board = scoreboard;
     if (probe == Probe.LAST_SEGMENT && !board.isEmpty()) return resend(board.count() - 1, mss);
     int lost = board.nextLost();
     if (lost >= 0) {
-      if (retransmitAhead || fits(Math.min(board.length(lost), mss), allowance)) return resend(lost, mss);
+      if (retransmitAhead || fits(Math.min(board.length(lost), mss), allowance))
+        return resend(lost, mss);
       blockedByCwnd = true;
       return null;
     }
@@ -304,7 +400,8 @@ final class Sender {
         blockedByCwnd = true;
         return null;
       }
-      // Linux merges the FIN into the last queued segment (tcp_send_fin), so FIN needs no segment of its own.
+      // Linux merges the FIN into the last queued segment (tcp_send_fin), so FIN needs no segment
+      // of its own.
       boolean fin = finQueued && length == unsent;
       smallChunk = length < mss;
       return chunk.set(sndNxt, length, fin ? TcpFlags.FIN : 0, false);
@@ -321,11 +418,11 @@ final class Sender {
 
   /**
    * Returns whether a new segment of {@code length} bytes should go now: sender-side silly window
-   * avoidance (RFC 9293 §3.8.6.2.1) with Nagle's algorithm (RFC 896, RFC 9293 §3.7.4). It goes
-   * (1) when it is a full segment; (2) when it carries all the queued data, which every SEND
-   * pushes, unless Nagle holds it; (3) when the window is what limits it but it is at least half
-   * the largest window the peer offered, unless Nagle holds it. Otherwise the data waits for ACKs,
-   * or for the override timeout (the persist timer). Nagle is Linux's, with Minshall's refinement
+   * avoidance (RFC 9293 §3.8.6.2.1) with Nagle's algorithm (RFC 896, RFC 9293 §3.7.4). It goes (1)
+   * when it is a full segment; (2) when it carries all the queued data, which every SEND pushes,
+   * unless Nagle holds it; (3) when the window is what limits it but it is at least half the
+   * largest window the peer offered, unless Nagle holds it. Otherwise the data waits for ACKs, or
+   * for the override timeout (the persist timer). Nagle is Linux's, with Minshall's refinement
    * ({@code tcp_minshall_check}): a small segment waits only while an earlier small segment is
    * unacknowledged, and a segment with our FIN never waits.
    */
@@ -333,17 +430,23 @@ final class Sender {
     if (length >= mss) return true;
     boolean pushed = pushPending && SeqNum.le(SeqNum.add(sndNxt, length), pushEnd);
     if (!pushed && Cork.holds(this)) return false;
-    boolean nagleHolds = !noDelay && !pushed && hasOutstanding() && SeqNum.gt(sndSml, sndUna) && !finQueued;
+    boolean nagleHolds =
+        !noDelay && !pushed && hasOutstanding() && SeqNum.gt(sndSml, sndUna) && !finQueued;
     if (unsent <= usable) return !nagleHolds;
     return length >= maxSndWnd / 2 && (noDelay || !hasOutstanding());
   }
 
-  /** Returns whether a segment of {@code length} fits in the allowance, or goes alone into an empty network. */
+  /**
+   * Returns whether a segment of {@code length} fits in the allowance, or goes alone into an empty
+   * network.
+   */
   private boolean fits(int length, int allowance) {
     return allowance >= length || (allowance > 0 && scoreboard.pipe() == 0);
   }
 
-  /** Returns a chunk that resends record {@code i}, cut to one MSS if it is longer (the MSS fell). */
+  /**
+   * Returns a chunk that resends record {@code i}, cut to one MSS if it is longer (the MSS fell).
+   */
   private Chunk resend(int i, int mss) {
     Scoreboard board = scoreboard;
     boolean fin = board.has(i, Scoreboard.FIN);
@@ -356,13 +459,22 @@ final class Sender {
     return chunk.set(board.start(i), dataLength, fin ? TcpFlags.FIN : 0, true);
   }
 
-  /** Lends the payload of a chunk to {@code out}, where it lies in the send buffer (see {@link ByteQueue#lend}). */
+  /**
+   * Lends the payload of a chunk to {@code out}, where it lies in the send buffer (see {@link
+   * ByteQueue#lend}).
+   */
   void lendPayload(Chunk c, OutboundSegment out) {
-    int first = (c.flags() & TcpFlags.SYN) != 0 ? SeqNum.add(c.seq(), 1) : c.seq(); // a SYN's data follows the SYN
+    int first =
+        (c.flags() & TcpFlags.SYN) != 0
+            ? SeqNum.add(c.seq(), 1)
+            : c.seq(); // a SYN's data follows the SYN
     if (c.length() > 0) buffer.lend(SeqNum.diff(first, dataStart), c.length(), out);
   }
 
-  /** Records that a chunk left at {@code now}: SND.NXT advances and the scoreboard records it, or notes the resend. */
+  /**
+   * Records that a chunk left at {@code now}: SND.NXT advances and the scoreboard records it, or
+   * notes the resend.
+   */
   void onSent(Chunk c, long now) {
     probe = Probe.NONE;
     if ((c.flags() & TcpFlags.SYN) != 0) {
@@ -379,7 +491,8 @@ final class Sender {
         synDataSent = c.length();
         scoreboard.append(SeqNum.add(iss, 1), SeqNum.add(iss, 1 + c.length()), now, false);
       }
-      if (SeqNum.gt(SeqNum.add(iss, 1 + c.length()), sndNxt)) sndNxt = SeqNum.add(iss, 1 + c.length());
+      if (SeqNum.gt(SeqNum.add(iss, 1 + c.length()), sndNxt))
+        sndNxt = SeqNum.add(iss, 1 + c.length());
       return;
     }
     if (c.retransmit()) {
@@ -398,12 +511,18 @@ final class Sender {
     }
   }
 
-  /** Stops timing our SYN: its send time is not known (a SYN cookie's SYN-ACK, rebuilt later), so no RTT sample may come of it. */
+  /**
+   * Stops timing our SYN: its send time is not known (a SYN cookie's SYN-ACK, rebuilt later), so no
+   * RTT sample may come of it.
+   */
   void forgetSynTiming() {
     timingSyn = false;
   }
 
-  /** Sends our SYN again as a new segment (a SYN-ACK in a simultaneous open), not timed from the first copy. */
+  /**
+   * Sends our SYN again as a new segment (a SYN-ACK in a simultaneous open), not timed from the
+   * first copy.
+   */
   void resendSyn() {
     synPending = true;
     timingSyn = false;
@@ -451,7 +570,10 @@ final class Sender {
     return false;
   }
 
-  /** Sets SND.WND, SND.WL1 and SND.WL2 unconditionally (from a SYN, or the ACK that ends the handshake). */
+  /**
+   * Sets SND.WND, SND.WL1 and SND.WL2 unconditionally (from a SYN, or the ACK that ends the
+   * handshake).
+   */
   void setWindow(int seq, int ack, int window) {
     sndWnd = window;
     sndWl1 = seq;
@@ -459,9 +581,13 @@ final class Sender {
     maxSndWnd = Math.max(maxSndWnd, window);
   }
 
-  /** Notes a retransmission timeout (RFC 6298 §5.4): an unacknowledged SYN is resent; data is marked lost by {@link LossRecovery}. */
+  /**
+   * Notes a retransmission timeout (RFC 6298 §5.4): an unacknowledged SYN is resent; data is marked
+   * lost by {@link LossRecovery}.
+   */
   void onTimeout(long now, long rto) {
-    if (timeouts == 0) retransmitSince = scoreboard.isEmpty() ? now - rto : Math.min(now, scoreboard.sentAt(0));
+    if (timeouts == 0)
+      retransmitSince = scoreboard.isEmpty() ? now - rto : Math.min(now, scoreboard.sentAt(0));
     if (!synAcked() && !synPending) synLost = true;
     timingSyn = false;
     probe = Probe.NONE;
@@ -469,7 +595,9 @@ final class Sender {
     timeouts++;
   }
 
-  /** Returns whether the send buffer is drained and still holds storage ({@link ByteQueue#reclaim}). */
+  /**
+   * Returns whether the send buffer is drained and still holds storage ({@link ByteQueue#reclaim}).
+   */
   boolean holdsIdleStorage() {
     return buffer.holdsIdleRing();
   }

@@ -1,8 +1,8 @@
 package dev.synack.tcp;
 
 /**
- * SipHash-2-4 (Aumasson and Bernstein, 2012): a keyed pseudorandom function of a byte string,
- * the {@code F()} of RFC 6528 §3 as Linux uses it ({@code secure_tcp_seq}).
+ * SipHash-2-4 (Aumasson and Bernstein, 2012): a keyed pseudorandom function of a byte string, the
+ * {@code F()} of RFC 6528 §3 as Linux uses it ({@code secure_tcp_seq}).
  */
 public final class SipHash {
   private SipHash() {}
@@ -12,7 +12,12 @@ public final class SipHash {
    * halves {@code k0} (bytes 0–7) and {@code k1} (bytes 8–15).
    */
   public static long hash(long k0, long k1, byte[] message) {
-    long[] v = {0x736f6d6570736575L ^ k0, 0x646f72616e646f6dL ^ k1, 0x6c7967656e657261L ^ k0, 0x7465646279746573L ^ k1};
+    long[] v = {
+      0x736f6d6570736575L ^ k0,
+      0x646f72616e646f6dL ^ k1,
+      0x6c7967656e657261L ^ k0,
+      0x7465646279746573L ^ k1
+    };
     int length = message.length;
     int whole = length & ~7;
     for (int i = 0; i < whole; i += 8) {
@@ -35,10 +40,20 @@ public final class SipHash {
   /** Applies {@code n} SipRounds to the state. */
   private static void rounds(long[] v, int n) {
     for (int i = 0; i < n; i++) {
-      v[0] += v[1]; v[1] = Long.rotateLeft(v[1], 13); v[1] ^= v[0]; v[0] = Long.rotateLeft(v[0], 32);
-      v[2] += v[3]; v[3] = Long.rotateLeft(v[3], 16); v[3] ^= v[2];
-      v[0] += v[3]; v[3] = Long.rotateLeft(v[3], 21); v[3] ^= v[0];
-      v[2] += v[1]; v[1] = Long.rotateLeft(v[1], 17); v[1] ^= v[2]; v[2] = Long.rotateLeft(v[2], 32);
+      v[0] += v[1];
+      v[1] = Long.rotateLeft(v[1], 13);
+      v[1] ^= v[0];
+      v[0] = Long.rotateLeft(v[0], 32);
+      v[2] += v[3];
+      v[3] = Long.rotateLeft(v[3], 16);
+      v[3] ^= v[2];
+      v[0] += v[3];
+      v[3] = Long.rotateLeft(v[3], 21);
+      v[3] ^= v[0];
+      v[2] += v[1];
+      v[1] = Long.rotateLeft(v[1], 17);
+      v[1] ^= v[2];
+      v[2] = Long.rotateLeft(v[2], 32);
     }
   }
 

@@ -48,8 +48,13 @@ public final class TcpConfig {
   private long keepAliveInterval;
   private int keepAliveCount;
   private int ecn;
-  /** Linux's {@code tcp_ecn_option} (0 never, 1 when owed, 2 whenever it fits) and {@code tcp_ecn_option_beacon}. */
+
+  /**
+   * Linux's {@code tcp_ecn_option} (0 never, 1 when owed, 2 whenever it fits) and {@code
+   * tcp_ecn_option_beacon}.
+   */
   private int accEcnOption = 2;
+
   private int accEcnBeacon = 3;
   private Lesson lesson;
   private boolean pacing;
@@ -59,7 +64,10 @@ public final class TcpConfig {
 
   private TcpConfig() {}
 
-  /** Returns a copy of this configuration with one change applied; the copy is never changed afterwards. */
+  /**
+   * Returns a copy of this configuration with one change applied; the copy is never changed
+   * afterwards.
+   */
   private TcpConfig with(java.util.function.Consumer<TcpConfig> change) {
     TcpConfig c = new TcpConfig();
     c.mss = mss;
@@ -113,67 +121,77 @@ public final class TcpConfig {
   /**
    * Returns Linux-like defaults: MSS 1460, window scale (shift 7), SACK-permitted and timestamps
    * on, MSL 30 s, FIN-WAIT-2 timeout 60 s, 6 SYN and 5 SYN-ACK retries, R2 of 15 retransmissions,
-   * RTO 1 s initially within [200 ms, 120 s], no user timeout, 1000 challenge ACKs a second,
-   * RFC 1337 on, 128 KiB buffers each way (the receive buffer auto-tuned up to 6 MiB, the send
-   * buffer growing to 4 MiB), CUBIC with RACK-TLP, Nagle on, delayed ACKs of 40 ms, keep-alive off
-   * (2 h idle, 75 s apart, 9 probes when on). The ISN generator has an all-zero key: a stack MUST
-   * inject a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
+   * RTO 1 s initially within [200 ms, 120 s], no user timeout, 1000 challenge ACKs a second, RFC
+   * 1337 on, 128 KiB buffers each way (the receive buffer auto-tuned up to 6 MiB, the send buffer
+   * growing to 4 MiB), CUBIC with RACK-TLP, Nagle on, delayed ACKs of 40 ms, keep-alive off (2 h
+   * idle, 75 s apart, 9 probes when on). The ISN generator has an all-zero key: a stack MUST inject
+   * a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
    */
   public static TcpConfig defaults() {
-    return new TcpConfig().with(c -> {
-      c.mss = 1460;
-      c.mssOption = true;
-      c.windowScale = true;
-      c.windowScaleShift = 7;
-      c.sackPermitted = true;
-      c.timestamps = true;
-      c.msl = 30 * S;
-      c.finWait2Timeout = 60 * S;
-      c.synRetries = 6;
-      c.synAckRetries = 5;
-      c.retries2 = 15;
-      c.initialRto = 1 * S;
-      c.minRto = 200 * MS;
-      c.maxRto = 120 * S;
-      c.challengeAckLimit = 1000;
-      c.rfc1337 = true;
-      c.lesson = Lesson.NONE;
-      c.receiveBuffer = 128 * 1024;
-      c.sendBuffer = 128 * 1024;
-      c.isnGenerator = new IsnGenerator(new byte[16]);
-      c.congestionControl = "cubic";
-      c.rack = true;
-      c.maxSendBuffer = 4 << 20;
-      c.choices = TcpChoices.defaults();
-      c.delayedAck = true;
-      c.delayedAckTimeout = 40 * MS;
-      c.receiveBufferAutoTuning = true;
-      c.receiveBufferMax = 6 * 1024 * 1024;
-      c.keepAliveIdle = 7200 * S;
-      c.keepAliveInterval = 75 * S;
-      c.keepAliveCount = 9;
-      c.ecn = ECN_ANSWER;
-      c.mtuProbing = MTU_PROBING_BLACK_HOLE;
-      c.baseMss = 1024;
-    });
+    return new TcpConfig()
+        .with(
+            c -> {
+              c.mss = 1460;
+              c.mssOption = true;
+              c.windowScale = true;
+              c.windowScaleShift = 7;
+              c.sackPermitted = true;
+              c.timestamps = true;
+              c.msl = 30 * S;
+              c.finWait2Timeout = 60 * S;
+              c.synRetries = 6;
+              c.synAckRetries = 5;
+              c.retries2 = 15;
+              c.initialRto = 1 * S;
+              c.minRto = 200 * MS;
+              c.maxRto = 120 * S;
+              c.challengeAckLimit = 1000;
+              c.rfc1337 = true;
+              c.lesson = Lesson.NONE;
+              c.receiveBuffer = 128 * 1024;
+              c.sendBuffer = 128 * 1024;
+              c.isnGenerator = new IsnGenerator(new byte[16]);
+              c.congestionControl = "cubic";
+              c.rack = true;
+              c.maxSendBuffer = 4 << 20;
+              c.choices = TcpChoices.defaults();
+              c.delayedAck = true;
+              c.delayedAckTimeout = 40 * MS;
+              c.receiveBufferAutoTuning = true;
+              c.receiveBufferMax = 6 * 1024 * 1024;
+              c.keepAliveIdle = 7200 * S;
+              c.keepAliveInterval = 75 * S;
+              c.keepAliveCount = 9;
+              c.ecn = ECN_ANSWER;
+              c.mtuProbing = MTU_PROBING_BLACK_HOLE;
+              c.baseMss = 1024;
+            });
   }
 
-  /** Returns the MSS we announce: the largest segment payload we can receive (the stack derives it from the MTU). */
-  public int mss() { return mss; }
+  /**
+   * Returns the MSS we announce: the largest segment payload we can receive (the stack derives it
+   * from the MTU).
+   */
+  public int mss() {
+    return mss;
+  }
 
   /** Returns a copy announcing another MSS, 1 to 65535 (RFC 9293 §3.7.1). */
   public TcpConfig withMss(int mss) {
-    if (mss < 1 || mss > 0xffff) throw new IllegalArgumentException("mss out of range 1..65535: " + mss);
+    if (mss < 1 || mss > 0xffff)
+      throw new IllegalArgumentException("mss out of range 1..65535: " + mss);
     return with(c -> c.mss = mss);
   }
 
   /**
    * Returns whether our SYN and SYN-ACK carry the MSS option. RFC 9293 §3.7.1 (SHLD-5) says a SYN
    * should whenever our MSS differs from the default (536 bytes for IPv4, 1220 for IPv6), and
-   * synack always sends it; it is left out only at the user's request, as FreeBSD's
-   * {@code TCP_NOOPT} leaves out every option. The peer then sends segments of the default size.
+   * synack always sends it; it is left out only at the user's request, as FreeBSD's {@code
+   * TCP_NOOPT} leaves out every option. The peer then sends segments of the default size.
    */
-  public boolean mssOption() { return mssOption; }
+  public boolean mssOption() {
+    return mssOption;
+  }
 
   /** Returns a copy whose SYNs carry the MSS option, or not. */
   public TcpConfig withMssOption(boolean on) {
@@ -181,25 +199,36 @@ public final class TcpConfig {
   }
 
   /** Returns whether we offer window scaling (RFC 7323 §2; Linux {@code tcp_window_scaling=1}). */
-  public boolean windowScale() { return windowScale; }
+  public boolean windowScale() {
+    return windowScale;
+  }
 
   /**
    * Returns the shift count we announce, 7 by default: Linux sizes it for {@code tcp_rmem}'s
    * maximum of 6 MiB so that the window can grow later, and announces 7.
    */
-  public int windowScaleShift() { return windowScaleShift; }
+  public int windowScaleShift() {
+    return windowScaleShift;
+  }
 
-  /** Returns a copy that offers window scaling, or not, with the given shift count, 0 to 14 (RFC 7323 §2.3). */
+  /**
+   * Returns a copy that offers window scaling, or not, with the given shift count, 0 to 14 (RFC
+   * 7323 §2.3).
+   */
   public TcpConfig withWindowScale(boolean on, int shift) {
-    if (shift < 0 || shift > 14) throw new IllegalArgumentException("window scale shift out of range 0..14: " + shift);
-    return with(c -> {
-      c.windowScale = on;
-      c.windowScaleShift = shift;
-    });
+    if (shift < 0 || shift > 14)
+      throw new IllegalArgumentException("window scale shift out of range 0..14: " + shift);
+    return with(
+        c -> {
+          c.windowScale = on;
+          c.windowScaleShift = shift;
+        });
   }
 
   /** Returns whether we offer SACK-permitted (RFC 2018; Linux {@code tcp_sack=1}). */
-  public boolean sackPermitted() { return sackPermitted; }
+  public boolean sackPermitted() {
+    return sackPermitted;
+  }
 
   /** Returns a copy that offers SACK-permitted, or not. */
   public TcpConfig withSackPermitted(boolean on) {
@@ -207,25 +236,36 @@ public final class TcpConfig {
   }
 
   /** Returns whether we offer timestamps (RFC 7323 §3; Linux {@code tcp_timestamps=1}). */
-  public boolean timestamps() { return timestamps; }
+  public boolean timestamps() {
+    return timestamps;
+  }
 
   /**
-   * Returns the offset added to our millisecond timestamp clock. Linux derives it from a keyed
-   * hash of the address pair, so that TSval does not reveal the uptime yet stays monotonic across
-   * incarnations of a 4-tuple (RFC 6191 needs that); {@link IsnGenerator#timestampOffset} does the same.
+   * Returns the offset added to our millisecond timestamp clock. Linux derives it from a keyed hash
+   * of the address pair, so that TSval does not reveal the uptime yet stays monotonic across
+   * incarnations of a 4-tuple (RFC 6191 needs that); {@link IsnGenerator#timestampOffset} does the
+   * same.
    */
-  public int timestampOffset() { return timestampOffset; }
+  public int timestampOffset() {
+    return timestampOffset;
+  }
 
   /** Returns a copy that offers timestamps, or not, with the given clock offset. */
   public TcpConfig withTimestamps(boolean on, int offset) {
-    return with(c -> {
-      c.timestamps = on;
-      c.timestampOffset = offset;
-    });
+    return with(
+        c -> {
+          c.timestamps = on;
+          c.timestampOffset = offset;
+        });
   }
 
-  /** Returns the maximum segment lifetime in ns; TIME-WAIT lasts twice that (RFC 9293 §3.4.2, 30 s like Linux's 60 s TIME-WAIT). */
-  public long msl() { return msl; }
+  /**
+   * Returns the maximum segment lifetime in ns; TIME-WAIT lasts twice that (RFC 9293 §3.4.2, 30 s
+   * like Linux's 60 s TIME-WAIT).
+   */
+  public long msl() {
+    return msl;
+  }
 
   /** Returns a copy with another MSL. */
   public TcpConfig withMsl(Duration msl) {
@@ -233,17 +273,30 @@ public final class TcpConfig {
     return with(c -> c.msl = n);
   }
 
-  /** Returns the lesson this connection runs: {@link Lesson#NONE} always, but in the demo's "why" scenarios. */
-  public Lesson lesson() { return lesson; }
+  /**
+   * Returns the lesson this connection runs: {@link Lesson#NONE} always, but in the demo's "why"
+   * scenarios.
+   */
+  public Lesson lesson() {
+    return lesson;
+  }
 
-  /** Returns a copy that runs a {@link Lesson}: a deliberate break from RFC 9293, for the demo's lessons only. */
+  /**
+   * Returns a copy that runs a {@link Lesson}: a deliberate break from RFC 9293, for the demo's
+   * lessons only.
+   */
   public TcpConfig withLesson(Lesson lesson) {
     if (lesson == null) throw new IllegalArgumentException("lesson is null");
     return with(c -> c.lesson = lesson);
   }
 
-  /** Returns how long an orphaned connection waits in FIN-WAIT-2, in ns (Linux {@code tcp_fin_timeout=60}). */
-  public long finWait2Timeout() { return finWait2Timeout; }
+  /**
+   * Returns how long an orphaned connection waits in FIN-WAIT-2, in ns (Linux {@code
+   * tcp_fin_timeout=60}).
+   */
+  public long finWait2Timeout() {
+    return finWait2Timeout;
+  }
 
   /** Returns a copy with another FIN-WAIT-2 timeout. */
   public TcpConfig withFinWait2Timeout(Duration timeout) {
@@ -251,60 +304,94 @@ public final class TcpConfig {
     return with(c -> c.finWait2Timeout = n);
   }
 
-  /** Returns how many times a SYN is retransmitted before giving up (Linux {@code tcp_syn_retries=6}). */
-  public int synRetries() { return synRetries; }
+  /**
+   * Returns how many times a SYN is retransmitted before giving up (Linux {@code
+   * tcp_syn_retries=6}).
+   */
+  public int synRetries() {
+    return synRetries;
+  }
 
   /** Returns how many times a SYN-ACK is retransmitted (Linux {@code tcp_synack_retries=5}). */
-  public int synAckRetries() { return synAckRetries; }
+  public int synAckRetries() {
+    return synAckRetries;
+  }
 
   /**
-   * Returns R2 (RFC 9293 §3.8.3) as a count of retransmissions of one segment (Linux
-   * {@code tcp_retries2=15}), which Linux turns into a time (924.6 s for 15, see
-   * {@link TcpChoices#retransmissionsBoundedInTime()}); also the most unanswered zero-window probes.
+   * Returns R2 (RFC 9293 §3.8.3) as a count of retransmissions of one segment (Linux {@code
+   * tcp_retries2=15}), which Linux turns into a time (924.6 s for 15, see {@link
+   * TcpChoices#retransmissionsBoundedInTime()}); also the most unanswered zero-window probes.
    */
-  public int retries2() { return retries2; }
+  public int retries2() {
+    return retries2;
+  }
 
   /** Returns a copy with other retry limits, each 0 to 255. */
   public TcpConfig withRetries(int synRetries, int synAckRetries, int retries2) {
     for (int n : new int[] {synRetries, synAckRetries, retries2}) {
-      if (n < 0 || n > 255) throw new IllegalArgumentException("retry count out of range 0..255: " + n);
+      if (n < 0 || n > 255)
+        throw new IllegalArgumentException("retry count out of range 0..255: " + n);
     }
-    return with(c -> {
-      c.synRetries = synRetries;
-      c.synAckRetries = synAckRetries;
-      c.retries2 = retries2;
-    });
+    return with(
+        c -> {
+          c.synRetries = synRetries;
+          c.synAckRetries = synAckRetries;
+          c.retries2 = retries2;
+        });
   }
 
   /** Returns the RTO before the first RTT sample, in ns (RFC 6298 §2.1: 1 s). */
-  public long initialRto() { return initialRto; }
-
-  /** Returns the RTO's lower bound in ns: 200 ms like Linux's TCP_RTO_MIN, where RFC 6298 §2.4 says 1 s (SHOULD). */
-  public long minRto() { return minRto; }
-
-  /** Returns the RTO's upper bound in ns (RFC 6298 §2.5 allows a maximum of at least 60 s; Linux uses 120 s). */
-  public long maxRto() { return maxRto; }
-
-  /** Returns a copy with other RTO bounds; requires {@code 0 < min <= initial <= max}. */
-  public TcpConfig withRto(Duration initial, Duration min, Duration max) {
-    long i = positive("initialRto", initial), lo = positive("minRto", min), hi = positive("maxRto", max);
-    if (lo > i || i > hi) throw new IllegalArgumentException("need minRto <= initialRto <= maxRto: " + min + ", " + initial + ", " + max);
-    return with(c -> {
-      c.initialRto = i;
-      c.minRto = lo;
-      c.maxRto = hi;
-    });
+  public long initialRto() {
+    return initialRto;
   }
 
   /**
-   * Returns the slop in ns that FreeBSD adds to every RTO it computes ({@code net.inet.tcp.rexmit_slop},
-   * 200 ms there; its {@code TCPT_RANGESET}), 0 by default. With a slop the RTO is FreeBSD's:
-   * max(minRto, SRTT + 4·RTTVAR), doubled per backoff, plus the slop (the first SYN's timer alone is
-   * the initial RTO as it stands), where without one it is Linux's SRTT + max(minRto, 4·RTTVAR).
+   * Returns the RTO's lower bound in ns: 200 ms like Linux's TCP_RTO_MIN, where RFC 6298 §2.4 says
+   * 1 s (SHOULD).
    */
-  public long rtoSlop() { return rtoSlop; }
+  public long minRto() {
+    return minRto;
+  }
 
-  /** Returns a copy that adds a slop to every computed RTO, as FreeBSD; {@link Duration#ZERO} for none. */
+  /**
+   * Returns the RTO's upper bound in ns (RFC 6298 §2.5 allows a maximum of at least 60 s; Linux
+   * uses 120 s).
+   */
+  public long maxRto() {
+    return maxRto;
+  }
+
+  /** Returns a copy with other RTO bounds; requires {@code 0 < min <= initial <= max}. */
+  public TcpConfig withRto(Duration initial, Duration min, Duration max) {
+    long i = positive("initialRto", initial),
+        lo = positive("minRto", min),
+        hi = positive("maxRto", max);
+    if (lo > i || i > hi)
+      throw new IllegalArgumentException(
+          "need minRto <= initialRto <= maxRto: " + min + ", " + initial + ", " + max);
+    return with(
+        c -> {
+          c.initialRto = i;
+          c.minRto = lo;
+          c.maxRto = hi;
+        });
+  }
+
+  /**
+   * Returns the slop in ns that FreeBSD adds to every RTO it computes ({@code
+   * net.inet.tcp.rexmit_slop}, 200 ms there; its {@code TCPT_RANGESET}), 0 by default. With a slop
+   * the RTO is FreeBSD's: max(minRto, SRTT + 4·RTTVAR), doubled per backoff, plus the slop (the
+   * first SYN's timer alone is the initial RTO as it stands), where without one it is Linux's SRTT
+   * + max(minRto, 4·RTTVAR).
+   */
+  public long rtoSlop() {
+    return rtoSlop;
+  }
+
+  /**
+   * Returns a copy that adds a slop to every computed RTO, as FreeBSD; {@link Duration#ZERO} for
+   * none.
+   */
   public TcpConfig withRtoSlop(Duration slop) {
     if (slop.isNegative()) throw new IllegalArgumentException("rtoSlop is negative: " + slop);
     long n = slop.toNanos();
@@ -313,25 +400,36 @@ public final class TcpConfig {
 
   /**
    * Returns how long a connection may take to reach ESTABLISHED, in ns, from its SYN (sent, or
-   * received by a passive open), before it is dropped as timed out; 0 when only the SYN and
-   * SYN-ACK retries limit it, as in Linux. FreeBSD's connection-establishment timer
-   * ({@code TCP_KEEPINIT}, {@code net.inet.tcp.keepinit}, 75 s).
+   * received by a passive open), before it is dropped as timed out; 0 when only the SYN and SYN-ACK
+   * retries limit it, as in Linux. FreeBSD's connection-establishment timer ({@code TCP_KEEPINIT},
+   * {@code net.inet.tcp.keepinit}, 75 s).
    */
-  public long establishmentTimeout() { return establishmentTimeout; }
+  public long establishmentTimeout() {
+    return establishmentTimeout;
+  }
 
-  /** Returns a copy with another connection-establishment timeout; {@link Duration#ZERO} turns it off. */
+  /**
+   * Returns a copy with another connection-establishment timeout; {@link Duration#ZERO} turns it
+   * off.
+   */
   public TcpConfig withEstablishmentTimeout(Duration timeout) {
-    if (timeout.isNegative()) throw new IllegalArgumentException("establishmentTimeout is negative: " + timeout);
+    if (timeout.isNegative())
+      throw new IllegalArgumentException("establishmentTimeout is negative: " + timeout);
     long n = timeout.toNanos();
     return with(c -> c.establishmentTimeout = n);
   }
 
-  /** Returns the user timeout in ns (RFC 9293 §3.8.3, RFC 5482; Linux TCP_USER_TIMEOUT), 0 when off. */
-  public long userTimeout() { return userTimeout; }
+  /**
+   * Returns the user timeout in ns (RFC 9293 §3.8.3, RFC 5482; Linux TCP_USER_TIMEOUT), 0 when off.
+   */
+  public long userTimeout() {
+    return userTimeout;
+  }
 
   /** Returns a copy with another user timeout; {@link Duration#ZERO} turns it off. */
   public TcpConfig withUserTimeout(Duration timeout) {
-    if (timeout.isNegative()) throw new IllegalArgumentException("userTimeout is negative: " + timeout);
+    if (timeout.isNegative())
+      throw new IllegalArgumentException("userTimeout is negative: " + timeout);
     return with(c -> c.userTimeout = timeout.toNanos());
   }
 
@@ -342,11 +440,14 @@ public final class TcpConfig {
    * attack cannot tell an attacker about another, and 1000 a second is enough for any honest peer
    * while bounding the ACKs a blind attacker can draw out.
    */
-  public int challengeAckLimit() { return challengeAckLimit; }
+  public int challengeAckLimit() {
+    return challengeAckLimit;
+  }
 
   /** Returns a copy with another challenge-ACK limit per second, at least 1. */
   public TcpConfig withChallengeAckLimit(int perSecond) {
-    if (perSecond < 1) throw new IllegalArgumentException("challengeAckLimit must be at least 1: " + perSecond);
+    if (perSecond < 1)
+      throw new IllegalArgumentException("challengeAckLimit must be at least 1: " + perSecond);
     return with(c -> c.challengeAckLimit = perSecond);
   }
 
@@ -354,7 +455,9 @@ public final class TcpConfig {
    * Returns whether a RST in TIME-WAIT is ignored (RFC 1337 §3 fix (1), "TIME-WAIT assassination"),
    * true by default as in gVisor; Linux's {@code tcp_rfc1337} defaults to 0.
    */
-  public boolean rfc1337() { return rfc1337; }
+  public boolean rfc1337() {
+    return rfc1337;
+  }
 
   /** Returns a copy that ignores RSTs in TIME-WAIT, or not. */
   public TcpConfig withRfc1337(boolean on) {
@@ -362,69 +465,103 @@ public final class TcpConfig {
   }
 
   /** Returns the receive buffer size in bytes: the most data received and not yet read. */
-  public int receiveBuffer() { return receiveBuffer; }
+  public int receiveBuffer() {
+    return receiveBuffer;
+  }
 
   /** Returns the send buffer size in bytes: the most data queued and not yet acknowledged. */
-  public int sendBuffer() { return sendBuffer; }
+  public int sendBuffer() {
+    return sendBuffer;
+  }
 
   /** Returns a copy with other buffer sizes, each 1 byte to 1 GiB. */
   public TcpConfig withBuffers(int receive, int send) {
     for (int n : new int[] {receive, send}) {
-      if (n < 1 || n > (1 << 30)) throw new IllegalArgumentException("buffer size out of range 1..2^30: " + n);
+      if (n < 1 || n > (1 << 30))
+        throw new IllegalArgumentException("buffer size out of range 1..2^30: " + n);
     }
-    return with(c -> {
-      c.receiveBuffer = receive;
-      c.sendBuffer = send;
-      c.maxSendBuffer = send; // a size set explicitly is not tuned, as Linux's SO_SNDBUF locks it
-    });
+    return with(
+        c -> {
+          c.receiveBuffer = receive;
+          c.sendBuffer = send;
+          c.maxSendBuffer =
+              send; // a size set explicitly is not tuned, as Linux's SO_SNDBUF locks it
+        });
   }
 
   /**
-   * Returns whether the receive buffer grows with the rate the application reads at (Linux's
-   * {@code tcp_moderate_rcvbuf=1}), from {@link #receiveBuffer()} up to {@link #receiveBufferMax()}.
+   * Returns whether the receive buffer grows with the rate the application reads at (Linux's {@code
+   * tcp_moderate_rcvbuf=1}), from {@link #receiveBuffer()} up to {@link #receiveBufferMax()}.
    */
-  public boolean receiveBufferAutoTuning() { return receiveBufferAutoTuning; }
+  public boolean receiveBufferAutoTuning() {
+    return receiveBufferAutoTuning;
+  }
 
   /**
    * Returns the largest receive buffer auto-tuning may reach, 6 MiB as Linux's {@code tcp_rmem[2]};
    * the default window scale (7) covers up to 8 MiB.
    */
-  public int receiveBufferMax() { return receiveBufferMax; }
+  public int receiveBufferMax() {
+    return receiveBufferMax;
+  }
 
-  /** Returns a copy that tunes the receive buffer up to {@code max} bytes (at most 1 GiB), or keeps it fixed. */
+  /**
+   * Returns a copy that tunes the receive buffer up to {@code max} bytes (at most 1 GiB), or keeps
+   * it fixed.
+   */
   public TcpConfig withReceiveBufferAutoTuning(boolean on, int max) {
-    if (max < 1 || max > (1 << 30)) throw new IllegalArgumentException("receiveBufferMax out of range 1..2^30: " + max);
-    return with(c -> {
-      c.receiveBufferAutoTuning = on;
-      c.receiveBufferMax = max;
-    });
+    if (max < 1 || max > (1 << 30))
+      throw new IllegalArgumentException("receiveBufferMax out of range 1..2^30: " + max);
+    return with(
+        c -> {
+          c.receiveBufferAutoTuning = on;
+          c.receiveBufferMax = max;
+        });
   }
 
   /**
    * Returns whether idle connections are probed (RFC 1122 §4.2.3.6: keep-alives "MUST default to
    * off"; Linux's {@code SO_KEEPALIVE}); a connection may turn them on or off later.
    */
-  public boolean keepAlive() { return keepAlive; }
+  public boolean keepAlive() {
+    return keepAlive;
+  }
 
-  /** Returns how long a connection is idle before the first probe, in ns (RFC 1122: "MUST default to no less than two hours"; Linux {@code tcp_keepalive_time=7200}). */
-  public long keepAliveIdle() { return keepAliveIdle; }
+  /**
+   * Returns how long a connection is idle before the first probe, in ns (RFC 1122: "MUST default to
+   * no less than two hours"; Linux {@code tcp_keepalive_time=7200}).
+   */
+  public long keepAliveIdle() {
+    return keepAliveIdle;
+  }
 
   /** Returns the time between unanswered probes, in ns (Linux {@code tcp_keepalive_intvl=75}). */
-  public long keepAliveInterval() { return keepAliveInterval; }
+  public long keepAliveInterval() {
+    return keepAliveInterval;
+  }
 
-  /** Returns how many unanswered probes end the connection (Linux {@code tcp_keepalive_probes=9}). */
-  public int keepAliveCount() { return keepAliveCount; }
+  /**
+   * Returns how many unanswered probes end the connection (Linux {@code tcp_keepalive_probes=9}).
+   */
+  public int keepAliveCount() {
+    return keepAliveCount;
+  }
 
-  /** Returns a copy with keep-alive on or off and its timing; the count is 1 to 127 as Linux's {@code TCP_KEEPCNT}. */
+  /**
+   * Returns a copy with keep-alive on or off and its timing; the count is 1 to 127 as Linux's
+   * {@code TCP_KEEPCNT}.
+   */
   public TcpConfig withKeepAlive(boolean on, Duration idle, Duration interval, int count) {
     long i = positive("keepAliveIdle", idle), n = positive("keepAliveInterval", interval);
-    if (count < 1 || count > 127) throw new IllegalArgumentException("keepAliveCount out of range 1..127: " + count);
-    return with(c -> {
-      c.keepAlive = on;
-      c.keepAliveIdle = i;
-      c.keepAliveInterval = n;
-      c.keepAliveCount = count;
-    });
+    if (count < 1 || count > 127)
+      throw new IllegalArgumentException("keepAliveCount out of range 1..127: " + count);
+    return with(
+        c -> {
+          c.keepAlive = on;
+          c.keepAliveIdle = i;
+          c.keepAliveInterval = n;
+          c.keepAliveCount = count;
+        });
   }
 
   /** Returns a copy with keep-alive on or off, its timing unchanged. */
@@ -433,7 +570,9 @@ public final class TcpConfig {
   }
 
   /** Returns the ISN generator a passive {@link TcpConnection#listen} uses (RFC 6528). */
-  public IsnGenerator isnGenerator() { return isnGenerator; }
+  public IsnGenerator isnGenerator() {
+    return isnGenerator;
+  }
 
   /** Returns a copy with another ISN generator, e.g. one keyed with the stack's random secret. */
   public TcpConfig withIsnGenerator(IsnGenerator generator) {
@@ -441,16 +580,23 @@ public final class TcpConfig {
     return with(c -> c.isnGenerator = generator);
   }
 
-  /** Returns the congestion control algorithm, "cubic" by default as Linux ({@code net.ipv4.tcp_congestion_control}). */
-  public String congestionControl() { return congestionControl; }
+  /**
+   * Returns the congestion control algorithm, "cubic" by default as Linux ({@code
+   * net.ipv4.tcp_congestion_control}).
+   */
+  public String congestionControl() {
+    return congestionControl;
+  }
 
   /**
    * Returns whether every connection paces its segments, at the rate congestion control gives or
-   * else at cwnd/SRTT (twice that in slow start, 1.2 times after: Linux's {@code tcp_update_pacing_rate},
-   * as with the fq qdisc). Off by default, as Linux without fq: then only an algorithm that sets its
-   * own rate (BBR) paces.
+   * else at cwnd/SRTT (twice that in slow start, 1.2 times after: Linux's {@code
+   * tcp_update_pacing_rate}, as with the fq qdisc). Off by default, as Linux without fq: then only
+   * an algorithm that sets its own rate (BBR) paces.
    */
-  public boolean pacing() { return pacing; }
+  public boolean pacing() {
+    return pacing;
+  }
 
   /** Returns a copy with pacing for every algorithm on or off (see {@link #pacing()}). */
   public TcpConfig withPacing(boolean on) {
@@ -458,79 +604,126 @@ public final class TcpConfig {
   }
 
   /** Returns the names of the congestion control algorithms, the default first. */
-  public static java.util.List<String> congestionControls() { return CongestionControl.NAMES; }
+  public static java.util.List<String> congestionControls() {
+    return CongestionControl.NAMES;
+  }
 
-  /** Returns a copy with another congestion control: "cubic" (RFC 9438), "newreno" (RFC 5681, RFC 6582) or "bbr" (BBR v1). */
+  /**
+   * Returns a copy with another congestion control: "cubic" (RFC 9438), "newreno" (RFC 5681, RFC
+   * 6582) or "bbr" (BBR v1).
+   */
   public TcpConfig withCongestionControl(String name) {
     if (name == null || !CongestionControl.NAMES.contains(name)) {
-      throw new IllegalArgumentException("unknown congestion control " + name + ", expected one of " + CongestionControl.NAMES);
+      throw new IllegalArgumentException(
+          "unknown congestion control " + name + ", expected one of " + CongestionControl.NAMES);
     }
     return with(c -> c.congestionControl = name);
   }
 
   /** {@link #ecn()}: ECN neither asked for nor accepted (Linux's {@code tcp_ecn=0}). */
   public static final int ECN_OFF = 0;
-  /** {@link #ecn()}: ECN asked for on our SYNs and accepted on the peer's (Linux's {@code tcp_ecn=1}). */
+
+  /**
+   * {@link #ecn()}: ECN asked for on our SYNs and accepted on the peer's (Linux's {@code
+   * tcp_ecn=1}).
+   */
   public static final int ECN_ON = 1;
-  /** {@link #ecn()}: ECN accepted when the peer's SYN asks, never asked for (Linux's {@code tcp_ecn=2}, its default). */
+
+  /**
+   * {@link #ecn()}: ECN accepted when the peer's SYN asks, never asked for (Linux's {@code
+   * tcp_ecn=2}, its default).
+   */
   public static final int ECN_ANSWER = 2;
-  /** {@link #ecn()}: AccECN (RFC 9768) asked for on our SYNs, AccECN or ECN accepted (Linux's {@code tcp_ecn=3}). */
+
+  /**
+   * {@link #ecn()}: AccECN (RFC 9768) asked for on our SYNs, AccECN or ECN accepted (Linux's {@code
+   * tcp_ecn=3}).
+   */
   public static final int ECN_ACCECN = 3;
+
   /** {@link #ecn()}: AccECN or ECN accepted, classic ECN asked for (Linux's {@code tcp_ecn=4}). */
   public static final int ECN_ACCECN_ANSWER_ECN_ON = 4;
+
   /** {@link #ecn()}: AccECN or ECN accepted, nothing asked for (Linux's {@code tcp_ecn=5}). */
   public static final int ECN_ACCECN_ANSWER = 5;
 
   /**
    * Returns the ECN mode, as Linux's {@code net.ipv4.tcp_ecn}: {@link #ECN_OFF}, {@link #ECN_ON} or
    * {@link #ECN_ANSWER} (the default: answer an ECN-setup SYN, do not send one) for RFC 3168, and
-   * {@link #ECN_ACCECN}, {@link #ECN_ACCECN_ANSWER_ECN_ON}, {@link #ECN_ACCECN_ANSWER} with AccECN (RFC 9768).
+   * {@link #ECN_ACCECN}, {@link #ECN_ACCECN_ANSWER_ECN_ON}, {@link #ECN_ACCECN_ANSWER} with AccECN
+   * (RFC 9768).
    */
-  public int ecn() { return ecn; }
+  public int ecn() {
+    return ecn;
+  }
 
   /**
-   * Returns when an AccECN connection sends the AccECN option (RFC 9768 §3.2.3), as Linux's
-   * {@code tcp_ecn_option}: 0 never, 1 when a change is owed (and at least {@link #accEcnBeacon()}
-   * times per RTT), 2 (the default) on every segment it fits in.
+   * Returns when an AccECN connection sends the AccECN option (RFC 9768 §3.2.3), as Linux's {@code
+   * tcp_ecn_option}: 0 never, 1 when a change is owed (and at least {@link #accEcnBeacon()} times
+   * per RTT), 2 (the default) on every segment it fits in.
    */
-  public int accEcnOption() { return accEcnOption; }
+  public int accEcnOption() {
+    return accEcnOption;
+  }
 
-  /** Returns how many times per RTT an AccECN option goes at least in option mode 1 (Linux's {@code tcp_ecn_option_beacon}, 3); 0: no beacon. */
-  public int accEcnBeacon() { return accEcnBeacon; }
+  /**
+   * Returns how many times per RTT an AccECN option goes at least in option mode 1 (Linux's {@code
+   * tcp_ecn_option_beacon}, 3); 0: no beacon.
+   */
+  public int accEcnBeacon() {
+    return accEcnBeacon;
+  }
 
-  /** Returns a copy with the AccECN option mode (0, 1 or 2) and beacon (0 to 255) of {@link #accEcnOption()}. */
+  /**
+   * Returns a copy with the AccECN option mode (0, 1 or 2) and beacon (0 to 255) of {@link
+   * #accEcnOption()}.
+   */
   public TcpConfig withAccEcnOption(int option, int beacon) {
-    if (option < 0 || option > 2) throw new IllegalArgumentException("AccECN option mode must be 0, 1 or 2: " + option);
-    if (beacon < 0 || beacon > 255) throw new IllegalArgumentException("AccECN option beacon out of range 0..255: " + beacon);
-    return with(c -> {
-      c.accEcnOption = option;
-      c.accEcnBeacon = beacon;
-    });
+    if (option < 0 || option > 2)
+      throw new IllegalArgumentException("AccECN option mode must be 0, 1 or 2: " + option);
+    if (beacon < 0 || beacon > 255)
+      throw new IllegalArgumentException("AccECN option beacon out of range 0..255: " + beacon);
+    return with(
+        c -> {
+          c.accEcnOption = option;
+          c.accEcnBeacon = beacon;
+        });
   }
 
   /**
    * Returns the most unsent bytes a writer may leave queued ({@code TCP_NOTSENT_LOWAT}, Linux's
    * {@code tcp_notsent_lowat}); 0xffffffff, the default, for no limit beyond the send buffer.
    */
-  public long notSentLowat() { return notSentLowat; }
+  public long notSentLowat() {
+    return notSentLowat;
+  }
 
-  /** Returns a copy with {@code TCP_NOTSENT_LOWAT}: 1 to 0xffffffff bytes (the latter: no limit). */
+  /**
+   * Returns a copy with {@code TCP_NOTSENT_LOWAT}: 1 to 0xffffffff bytes (the latter: no limit).
+   */
   public TcpConfig withNotSentLowat(long bytes) {
-    if (bytes < 1 || bytes > 0xffff_ffffL) throw new IllegalArgumentException("notSentLowat out of range 1..2^32-1: " + bytes);
+    if (bytes < 1 || bytes > 0xffff_ffffL)
+      throw new IllegalArgumentException("notSentLowat out of range 1..2^32-1: " + bytes);
     return with(c -> c.notSentLowat = bytes);
   }
 
-  /** Returns a copy with the ECN mode {@code mode}, 0 to 5 as Linux's {@code tcp_ecn} (see {@link #ecn()}). */
+  /**
+   * Returns a copy with the ECN mode {@code mode}, 0 to 5 as Linux's {@code tcp_ecn} (see {@link
+   * #ecn()}).
+   */
   public TcpConfig withEcn(int mode) {
-    if (mode < ECN_OFF || mode > ECN_ACCECN_ANSWER) throw new IllegalArgumentException("ecn mode must be 0 to 5: " + mode);
+    if (mode < ECN_OFF || mode > ECN_ACCECN_ANSWER)
+      throw new IllegalArgumentException("ecn mode must be 0 to 5: " + mode);
     return with(c -> c.ecn = mode);
   }
 
   /**
-   * Returns whether RACK-TLP (RFC 8985) detects losses, on by default as Linux's
-   * {@code tcp_recovery=1}; off, SACK recovery uses RFC 6675's DupThresh rule and no tail probe.
+   * Returns whether RACK-TLP (RFC 8985) detects losses, on by default as Linux's {@code
+   * tcp_recovery=1}; off, SACK recovery uses RFC 6675's DupThresh rule and no tail probe.
    */
-  public boolean rack() { return rack; }
+  public boolean rack() {
+    return rack;
+  }
 
   /** Returns a copy with RACK-TLP on or off. */
   public TcpConfig withRack(boolean on) {
@@ -539,22 +732,33 @@ public final class TcpConfig {
 
   /**
    * Returns how far the send buffer may grow, 4 MiB by default as Linux's {@code tcp_wmem[2]}: it
-   * starts at {@link #sendBuffer()} and grows to twice the congestion window (Linux's
-   * {@code tcp_sndbuf_expand}), so that a fast path is kept full while an idle or slow connection
-   * holds little. {@link #withBuffers} fixes the size (no growth), as {@code SO_SNDBUF} does.
+   * starts at {@link #sendBuffer()} and grows to twice the congestion window (Linux's {@code
+   * tcp_sndbuf_expand}), so that a fast path is kept full while an idle or slow connection holds
+   * little. {@link #withBuffers} fixes the size (no growth), as {@code SO_SNDBUF} does.
    */
-  public int maxSendBuffer() { return maxSendBuffer; }
+  public int maxSendBuffer() {
+    return maxSendBuffer;
+  }
 
-  /** Returns a copy whose send buffer may grow up to {@code max} bytes (at least {@link #sendBuffer()}, at most 1 GiB). */
+  /**
+   * Returns a copy whose send buffer may grow up to {@code max} bytes (at least {@link
+   * #sendBuffer()}, at most 1 GiB).
+   */
   public TcpConfig withMaxSendBuffer(int max) {
     if (max < sendBuffer || max > (1 << 30)) {
-      throw new IllegalArgumentException("max send buffer out of range " + sendBuffer + "..2^30: " + max);
+      throw new IllegalArgumentException(
+          "max send buffer out of range " + sendBuffer + "..2^30: " + max);
     }
     return with(c -> c.maxSendBuffer = max);
   }
 
-  /** Returns whether Nagle's algorithm is off (Linux's {@code TCP_NODELAY}); false by default: Nagle on (RFC 9293 §3.7.4 SHLD-7). */
-  public boolean noDelay() { return noDelay; }
+  /**
+   * Returns whether Nagle's algorithm is off (Linux's {@code TCP_NODELAY}); false by default: Nagle
+   * on (RFC 9293 §3.7.4 SHLD-7).
+   */
+  public boolean noDelay() {
+    return noDelay;
+  }
 
   /** Returns a copy with Nagle's algorithm off ({@code true}) or on. */
   public TcpConfig withNoDelay(boolean on) {
@@ -562,7 +766,9 @@ public final class TcpConfig {
   }
 
   /** Returns the choices where stacks differ (Linux's by default, see {@link TcpChoices}). */
-  public TcpChoices choices() { return choices; }
+  public TcpChoices choices() {
+    return choices;
+  }
 
   /** Returns a copy with other choices, e.g. FreeBSD's. */
   public TcpConfig withChoices(TcpChoices newChoices) {
@@ -572,29 +778,53 @@ public final class TcpConfig {
 
   /**
    * Returns whether in-order data may be acknowledged late (RFC 1122 §4.2.3.2, RFC 5681 §4.2): at
-   * least every second full-sized segment, else after {@link #delayedAckTimeout()}. On by
-   * default, as in Linux (which has no switch; {@code TCP_QUICKACK} comes closest).
+   * least every second full-sized segment, else after {@link #delayedAckTimeout()}. On by default,
+   * as in Linux (which has no switch; {@code TCP_QUICKACK} comes closest).
    */
-  public boolean delayedAck() { return delayedAck; }
-
-  /** Returns how long an ACK may wait, in ns: 40 ms, Linux's {@code TCP_DELACK_MIN} (RFC 1122: "MUST be less than 0.5 seconds"). */
-  public long delayedAckTimeout() { return delayedAckTimeout; }
-
-  /** Returns a copy that delays ACKs, or acknowledges every segment at once; the timeout is over 0 and under 500 ms. */
-  public TcpConfig withDelayedAck(boolean on, Duration timeout) {
-    long n = positive("delayedAckTimeout", timeout);
-    if (n >= 500 * MS) throw new IllegalArgumentException("delayedAckTimeout must be under 500 ms (RFC 1122 §4.2.3.2): " + timeout);
-    return with(c -> {
-      c.delayedAck = on;
-      c.delayedAckTimeout = n;
-    });
+  public boolean delayedAck() {
+    return delayedAck;
   }
 
-  /** {@link #mtuProbing()}: no packetization-layer path MTU discovery (Linux's {@code tcp_mtu_probing=0}). */
+  /**
+   * Returns how long an ACK may wait, in ns: 40 ms, Linux's {@code TCP_DELACK_MIN} (RFC 1122: "MUST
+   * be less than 0.5 seconds").
+   */
+  public long delayedAckTimeout() {
+    return delayedAckTimeout;
+  }
+
+  /**
+   * Returns a copy that delays ACKs, or acknowledges every segment at once; the timeout is over 0
+   * and under 500 ms.
+   */
+  public TcpConfig withDelayedAck(boolean on, Duration timeout) {
+    long n = positive("delayedAckTimeout", timeout);
+    if (n >= 500 * MS)
+      throw new IllegalArgumentException(
+          "delayedAckTimeout must be under 500 ms (RFC 1122 §4.2.3.2): " + timeout);
+    return with(
+        c -> {
+          c.delayedAck = on;
+          c.delayedAckTimeout = n;
+        });
+  }
+
+  /**
+   * {@link #mtuProbing()}: no packetization-layer path MTU discovery (Linux's {@code
+   * tcp_mtu_probing=0}).
+   */
   public static final int MTU_PROBING_OFF = 0;
-  /** {@link #mtuProbing()}: probing starts when a black hole is detected (Linux's {@code tcp_mtu_probing=1}, its default). */
+
+  /**
+   * {@link #mtuProbing()}: probing starts when a black hole is detected (Linux's {@code
+   * tcp_mtu_probing=1}, its default).
+   */
   public static final int MTU_PROBING_BLACK_HOLE = 1;
-  /** {@link #mtuProbing()}: probing from the start, at {@link #baseMss()} (Linux's {@code tcp_mtu_probing=2}). */
+
+  /**
+   * {@link #mtuProbing()}: probing from the start, at {@link #baseMss()} (Linux's {@code
+   * tcp_mtu_probing=2}).
+   */
   public static final int MTU_PROBING_ALWAYS = 2;
 
   /**
@@ -604,11 +834,17 @@ public final class TcpConfig {
    * for as long as Linux's {@code tcp_retries1} takes, the MSS falls to {@link #baseMss()} and
    * larger probes search upward) or {@link #MTU_PROBING_ALWAYS}.
    */
-  public int mtuProbing() { return mtuProbing; }
+  public int mtuProbing() {
+    return mtuProbing;
+  }
 
-  /** Returns a copy with the PLPMTUD mode {@code mode}, 0, 1 or 2 as Linux's {@code tcp_mtu_probing}. */
+  /**
+   * Returns a copy with the PLPMTUD mode {@code mode}, 0, 1 or 2 as Linux's {@code
+   * tcp_mtu_probing}.
+   */
   public TcpConfig withMtuProbing(int mode) {
-    if (mode < MTU_PROBING_OFF || mode > MTU_PROBING_ALWAYS) throw new IllegalArgumentException("mtu probing mode out of range 0..2: " + mode);
+    if (mode < MTU_PROBING_OFF || mode > MTU_PROBING_ALWAYS)
+      throw new IllegalArgumentException("mtu probing mode out of range 0..2: " + mode);
     return with(c -> c.mtuProbing = mode);
   }
 
@@ -616,32 +852,93 @@ public final class TcpConfig {
    * Returns the MSS (payload bytes, options excluded) that PLPMTUD starts its search from and falls
    * to on a black hole: Linux's {@code net.ipv4.tcp_base_mss}, 1024.
    */
-  public int baseMss() { return baseMss; }
+  public int baseMss() {
+    return baseMss;
+  }
 
-  /** Returns a copy whose PLPMTUD search starts at {@code mss} payload bytes, 48 (Linux's probe floor) to 65535. */
+  /**
+   * Returns a copy whose PLPMTUD search starts at {@code mss} payload bytes, 48 (Linux's probe
+   * floor) to 65535.
+   */
   public TcpConfig withBaseMss(int mss) {
-    if (mss < 48 || mss > 0xffff) throw new IllegalArgumentException("base mss out of range 48..65535: " + mss);
+    if (mss < 48 || mss > 0xffff)
+      throw new IllegalArgumentException("base mss out of range 48..65535: " + mss);
     return with(c -> c.baseMss = mss);
   }
 
   private static long positive(String name, Duration d) {
-    if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive: " + d);
+    if (d == null || d.isNegative() || d.isZero())
+      throw new IllegalArgumentException(name + " must be positive: " + d);
     return d.toNanos();
   }
 
   @Override
   public String toString() {
-    return "TcpConfig[mss=" + mss + (mssOption ? "" : " (not announced)") + ", wscale=" + (windowScale ? windowScaleShift : "off")
-        + ", sack=" + sackPermitted + ", ts=" + timestamps + ", msl=" + msl / S + "s, finWait2=" + finWait2Timeout / S + "s, synRetries="
-        + synRetries + ", synAckRetries=" + synAckRetries + ", retries2=" + retries2 + ", rto=" + initialRto / MS
-        + "ms[" + minRto / MS + ".." + maxRto / MS + "]" + (rtoSlop > 0 ? "+" + rtoSlop / MS + "ms" : "")
-        + ", userTimeout=" + userTimeout / MS + "ms" + (establishmentTimeout > 0 ? ", keepinit=" + establishmentTimeout / MS + "ms" : "")
+    return "TcpConfig[mss="
+        + mss
+        + (mssOption ? "" : " (not announced)")
+        + ", wscale="
+        + (windowScale ? windowScaleShift : "off")
+        + ", sack="
+        + sackPermitted
+        + ", ts="
+        + timestamps
+        + ", msl="
+        + msl / S
+        + "s, finWait2="
+        + finWait2Timeout / S
+        + "s, synRetries="
+        + synRetries
+        + ", synAckRetries="
+        + synAckRetries
+        + ", retries2="
+        + retries2
+        + ", rto="
+        + initialRto / MS
+        + "ms["
+        + minRto / MS
+        + ".."
+        + maxRto / MS
+        + "]"
+        + (rtoSlop > 0 ? "+" + rtoSlop / MS + "ms" : "")
+        + ", userTimeout="
+        + userTimeout / MS
+        + "ms"
+        + (establishmentTimeout > 0 ? ", keepinit=" + establishmentTimeout / MS + "ms" : "")
         + ", challengeAcks="
-        + challengeAckLimit + "/s, rfc1337=" + rfc1337 + ", rcvbuf=" + receiveBuffer + ", sndbuf=" + sendBuffer
-        + ", cc=" + congestionControl + ", rack=" + rack + ", ecn=" + ecn + (ecn >= ECN_ACCECN ? "/opt" + accEcnOption + "/beacon" + accEcnBeacon : "") + ", mtuProbing=" + mtuProbing + "/" + baseMss + ", nodelay=" + noDelay + ", sndbufMax=" + maxSendBuffer
-        + ", delack=" + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
-        + ", rcvbufMax=" + (receiveBufferAutoTuning ? receiveBufferMax : "fixed") + ", keepalive="
-        + (keepAlive ? keepAliveIdle / S + "s/" + keepAliveInterval / S + "s/" + keepAliveCount : "off") + ", " + choices
-        + (lesson == Lesson.NONE ? "" : ", LESSON " + lesson) + "]";
+        + challengeAckLimit
+        + "/s, rfc1337="
+        + rfc1337
+        + ", rcvbuf="
+        + receiveBuffer
+        + ", sndbuf="
+        + sendBuffer
+        + ", cc="
+        + congestionControl
+        + ", rack="
+        + rack
+        + ", ecn="
+        + ecn
+        + (ecn >= ECN_ACCECN ? "/opt" + accEcnOption + "/beacon" + accEcnBeacon : "")
+        + ", mtuProbing="
+        + mtuProbing
+        + "/"
+        + baseMss
+        + ", nodelay="
+        + noDelay
+        + ", sndbufMax="
+        + maxSendBuffer
+        + ", delack="
+        + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
+        + ", rcvbufMax="
+        + (receiveBufferAutoTuning ? receiveBufferMax : "fixed")
+        + ", keepalive="
+        + (keepAlive
+            ? keepAliveIdle / S + "s/" + keepAliveInterval / S + "s/" + keepAliveCount
+            : "off")
+        + ", "
+        + choices
+        + (lesson == Lesson.NONE ? "" : ", LESSON " + lesson)
+        + "]";
   }
 }

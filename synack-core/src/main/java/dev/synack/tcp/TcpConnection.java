@@ -16,88 +16,135 @@ import java.util.List;
  * time, and answers with segments to send, a deadline and events for the user.
  *
  * <p>Calling order (one thread; {@code now} in nanoseconds, never decreasing):
+ *
  * <ol>
- *   <li>Feed inputs: {@link #handleSegment} for each arriving segment, the user calls
- *       ({@link #send}, {@link #receive}, {@link #close}, {@link #closeFully}, {@link #abort}), and
- *       {@link #handleTimeout} once {@code now} reaches {@link #pollTimeout()}.</li>
+ *   <li>Feed inputs: {@link #handleSegment} for each arriving segment, the user calls ({@link
+ *       #send}, {@link #receive}, {@link #close}, {@link #closeFully}, {@link #abort}), and {@link
+ *       #handleTimeout} once {@code now} reaches {@link #pollTimeout()}.
  *   <li>Then drain the outputs: {@link #pollTransmit} until it returns {@code null} (each segment
  *       is complete: ports, seq, ack, flags, window, options, payload), then {@link #pollEvent}
- *       until {@code null}, then read {@link #pollTimeout} for the next deadline.</li>
+ *       until {@code null}, then read {@link #pollTimeout} for the next deadline.
  * </ol>
- * Timers are armed when segments leave, so the deadline is only meaningful after the transmit
- * queue is drained. The connection's TCB is gone when {@link #state()} is CLOSED and a
- * {@link ConnectionEvent.Closed} was polled; the stack may then forget it.
  *
- * <p>The user calls follow RFC 9293 §3.10.1–3.10.6; errors are {@link TcpException}s with the
- * RFC's message. Segment arrival ({@link SegmentArrival}) follows §3.10.7 step by step; timeouts
- * follow §3.10.8.
+ * Timers are armed when segments leave, so the deadline is only meaningful after the transmit queue
+ * is drained. The connection's TCB is gone when {@link #state()} is CLOSED and a {@link
+ * ConnectionEvent.Closed} was polled; the stack may then forget it.
+ *
+ * <p>The user calls follow RFC 9293 §3.10.1–3.10.6; errors are {@link TcpException}s with the RFC's
+ * message. Segment arrival ({@link SegmentArrival}) follows §3.10.7 step by step; timeouts follow
+ * §3.10.8.
  */
 public final class TcpConnection {
-  /** How the connection was opened, which decides where SYN-RECEIVED goes on a RST (§3.10.7.4 second step). */
+  /**
+   * How the connection was opened, which decides where SYN-RECEIVED goes on a RST (§3.10.7.4 second
+   * step).
+   */
   enum Origin {
     /** Active OPEN: {@link #connect}. */
     ACTIVE,
     /** Passive OPEN in RFC 9293's model: {@link #listen}; a failed handshake returns to LISTEN. */
     LISTEN,
-    /** The stack's passive open: {@link #accept}; the listener lives in the stack, so a failed handshake ends in CLOSED. */
+    /**
+     * The stack's passive open: {@link #accept}; the listener lives in the stack, so a failed
+     * handshake ends in CLOSED.
+     */
     ACCEPT
   }
 
-  /** The connection's settings: the stack's, replaced by a copy when the user sets an option ({@link ConnectionOptions}). */
+  /**
+   * The connection's settings: the stack's, replaced by a copy when the user sets an option ({@link
+   * ConnectionOptions}).
+   */
   TcpConfig cfg;
+
   final Origin origin;
   final Tracer tracer;
   final TimerTable timers;
   final RttEstimator rtt;
+
   /** Keep-alive probing (RFC 1122 §4.2.3.6): whether it is on and what the peer answered. */
   final KeepAlive keepAlive;
+
   /** The identity given at OPEN; LISTEN returns to it. */
   private final FourTuple openedAs;
+
   FourTuple id;
   TcpState state;
   Sender snd;
+
   /** What the ACKs and timeouts tell the sender: loss detection, recovery, congestion control. */
   LossRecovery recovery;
-  /** The connection's ECN (RFC 3168): negotiation, echo and CWR; null while neither end asked for ECN. */
+
+  /**
+   * The connection's ECN (RFC 3168): negotiation, echo and CWR; null while neither end asked for
+   * ECN.
+   */
   EcnState ecn;
+
   Receiver rcv;
   OptionsNegotiation opts;
+
   /** Packetization-layer path MTU discovery (RFC 4821), or null while it is not searching. */
   MtuProbing mtuProbing;
+
   /** Whether SYN-RECEIVED was entered from LISTEN (a passive open), not from SYN-SENT. */
   boolean passiveHandshake;
+
   /** The ISS an accepted connection uses for its SYN-ACK. */
   private final int acceptIss;
+
   /** Whether an ACK is owed: sent alone unless data or a FIN carries it. */
   boolean ackNow;
+
   /** Whether the ACK owed is only a challenge ACK (RFC 5961), which never repeats our FIN. */
   boolean challengeOnly;
-  /** Whether the user closed the receive side with {@link #closeFully}: data arriving now resets. */
+
+  /**
+   * Whether the user closed the receive side with {@link #closeFully}: data arriving now resets.
+   */
   boolean inputClosed;
-  /** Why the connection reached CLOSED; user calls afterwards report it. {@code null} for an orderly close. */
+
+  /**
+   * Why the connection reached CLOSED; user calls afterwards report it. {@code null} for an orderly
+   * close.
+   */
   private TcpError closedError;
+
   /** ICMP errors about this connection, and the soft error a timeout reports. */
   final IcmpErrorHandling icmpErrors = new IcmpErrorHandling(this);
+
   /** When and how the ACKs we owe are sent: delayed, challenge and rate-limited ACKs. */
   final AckPolicy acks = new AckPolicy(this);
+
   /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
   private boolean writableWanted;
-  /** Complete segments to send before anything else (resets, probes); {@code null} until the first (most connections never have one). */
+
+  /**
+   * Complete segments to send before anything else (resets, probes); {@code null} until the first
+   * (most connections never have one).
+   */
   private ArrayDeque<TcpSegment> replies;
+
   /**
    * The next event for the user, and those after it, allocated only when two wait at once: an idle
-   * connection holds no queue, and the usual single event (a segment made data readable) needs none.
+   * connection holds no queue, and the usual single event (a segment made data readable) needs
+   * none.
    */
   private ConnectionEvent nextEvent;
+
   private ArrayDeque<ConnectionEvent> laterEvents;
+
   /** What the connection sent and received over its life, for {@link #info}. */
   final TcpCounters counters = new TcpCounters();
+
   /** TCP Fast Open (RFC 7413) on this connection; null for one that does not use it. */
   FastOpen fastOpen;
+
   private final SegmentArrival arrival;
   private final Timeouts timeouts;
 
-  private TcpConnection(FourTuple id, TcpConfig cfg, Origin origin, int acceptIss, TraceSink trace, String hostName) {
+  private TcpConnection(
+      FourTuple id, TcpConfig cfg, Origin origin, int acceptIss, TraceSink trace, String hostName) {
     if (id == null) throw new IllegalArgumentException("connection id is null");
     if (cfg == null) throw new IllegalArgumentException("config is null");
     this.cfg = cfg;
@@ -116,8 +163,10 @@ public final class TcpConnection {
   }
 
   /** Active OPEN (RFC 9293 §3.10.1): returns a connection in SYN-SENT with its SYN to send. */
-  public static TcpConnection connect(FourTuple id, TcpConfig cfg, int iss, long now, TraceSink trace, String hostName) {
-    if (id == null || id.isRemoteWildcard()) throw new IllegalArgumentException("active OPEN needs a foreign socket: " + id);
+  public static TcpConnection connect(
+      FourTuple id, TcpConfig cfg, int iss, long now, TraceSink trace, String hostName) {
+    if (id == null || id.isRemoteWildcard())
+      throw new IllegalArgumentException("active OPEN needs a foreign socket: " + id);
     TcpConnection c = new TcpConnection(id, cfg, Origin.ACTIVE, 0, trace, hostName);
     c.snd.start(iss);
     c.setState(TcpState.SYN_SENT, now);
@@ -126,10 +175,11 @@ public final class TcpConnection {
 
   /**
    * Passive OPEN (RFC 9293 §3.10.1): returns a connection in LISTEN. The remote end may be
-   * unspecified (null address, port 0); a SYN fills in its port (the engine sees no addresses).
-   * The ISS of the answer comes from {@link TcpConfig#isnGenerator()}.
+   * unspecified (null address, port 0); a SYN fills in its port (the engine sees no addresses). The
+   * ISS of the answer comes from {@link TcpConfig#isnGenerator()}.
    */
-  public static TcpConnection listen(FourTuple id, TcpConfig cfg, TraceSink trace, String hostName) {
+  public static TcpConnection listen(
+      FourTuple id, TcpConfig cfg, TraceSink trace, String hostName) {
     TcpConnection c = new TcpConnection(id, cfg, Origin.LISTEN, 0, trace, hostName);
     c.setState(TcpState.LISTEN, 0);
     return c;
@@ -137,36 +187,62 @@ public final class TcpConnection {
 
   /**
    * The stack's passive open: a connection created in LISTEN for this remote endpoint that at once
-   * processes the SYN (to SYN-RECEIVED, with a SYN-ACK of sequence number {@code iss} to send).
-   * If the segment is not an acceptable SYN, the connection ends CLOSED (with any RST queued).
+   * processes the SYN (to SYN-RECEIVED, with a SYN-ACK of sequence number {@code iss} to send). If
+   * the segment is not an acceptable SYN, the connection ends CLOSED (with any RST queued).
    */
-  public static TcpConnection accept(FourTuple id, TcpConfig cfg, int iss, TcpSegment syn, long now, TraceSink trace,
+  public static TcpConnection accept(
+      FourTuple id,
+      TcpConfig cfg,
+      int iss,
+      TcpSegment syn,
+      long now,
+      TraceSink trace,
       String hostName) {
     return accept(id, cfg, iss, syn, Ecn.NOT_ECT, now, trace, hostName);
   }
 
-  /** As {@link #accept(FourTuple, TcpConfig, int, TcpSegment, long, TraceSink, String)}, for a SYN whose IP header carried {@code synEcn} (AccECN's SYN-ACK echoes it, RFC 9768 §3.1.2). */
-  public static TcpConnection accept(FourTuple id, TcpConfig cfg, int iss, TcpSegment syn, int synEcn, long now, TraceSink trace,
+  /**
+   * As {@link #accept(FourTuple, TcpConfig, int, TcpSegment, long, TraceSink, String)}, for a SYN
+   * whose IP header carried {@code synEcn} (AccECN's SYN-ACK echoes it, RFC 9768 §3.1.2).
+   */
+  public static TcpConnection accept(
+      FourTuple id,
+      TcpConfig cfg,
+      int iss,
+      TcpSegment syn,
+      int synEcn,
+      long now,
+      TraceSink trace,
       String hostName) {
     TcpConnection c = new TcpConnection(id, cfg, Origin.ACCEPT, iss, trace, hostName);
-    c.state = TcpState.LISTEN; // created in LISTEN by the stack's listener: no state event of its own
+    c.state =
+        TcpState.LISTEN; // created in LISTEN by the stack's listener: no state event of its own
     c.handleSegment(syn, synEcn, now);
     if (c.state == TcpState.LISTEN) c.enterClosed(null, now);
     return c;
   }
 
   /**
-   * The stack's passive open of a SYN that carried a Fast Open option (RFC 7413 §4.2.2), as
-   * {@link #accept}: the stack checked the SYN's cookie with its key. With {@code cookieValid} the
-   * SYN's data is taken at once (readable in SYN-RECEIVED, acknowledged by the SYN-ACK); without,
-   * it is dropped and the peer resends it after the handshake. {@code synAckCookie} (null for none)
-   * goes in the SYN-ACK, in the form the SYN's option took.
+   * The stack's passive open of a SYN that carried a Fast Open option (RFC 7413 §4.2.2), as {@link
+   * #accept}: the stack checked the SYN's cookie with its key. With {@code cookieValid} the SYN's
+   * data is taken at once (readable in SYN-RECEIVED, acknowledged by the SYN-ACK); without, it is
+   * dropped and the peer resends it after the handshake. {@code synAckCookie} (null for none) goes
+   * in the SYN-ACK, in the form the SYN's option took.
    */
-  public static TcpConnection acceptFastOpen(FourTuple id, TcpConfig cfg, int iss, TcpSegment syn, boolean cookieValid,
-      byte[] synAckCookie, long now, TraceSink trace, String hostName) {
+  public static TcpConnection acceptFastOpen(
+      FourTuple id,
+      TcpConfig cfg,
+      int iss,
+      TcpSegment syn,
+      boolean cookieValid,
+      byte[] synAckCookie,
+      long now,
+      TraceSink trace,
+      String hostName) {
     TcpConnection c = new TcpConnection(id, cfg, Origin.ACCEPT, iss, trace, hostName);
     var option = syn.options().fastOpen();
-    c.fastOpen = FastOpen.server(cookieValid, synAckCookie, option != null && option.experimental());
+    c.fastOpen =
+        FastOpen.server(cookieValid, synAckCookie, option != null && option.experimental());
     c.state = TcpState.LISTEN;
     c.handleSegment(syn, now);
     if (c.state == TcpState.LISTEN) c.enterClosed(null, now);
@@ -174,18 +250,21 @@ public final class TcpConnection {
   }
 
   /**
-   * Makes our SYN carry a Fast Open option (RFC 7413 §4.1.2, §4.2.1): a cookie request when
-   * {@code cookie} is empty, else the cookie, which lets the data written before the SYN leaves
-   * ride on it (at most the peer's MSS — {@code peerMss}, or the default without one cached — less
-   * 40 bytes of options, as Linux's {@code tcp_send_syn_data}). {@code cookie} null with
-   * {@code dataWithoutCookie} sends data and no option (Linux's {@code TFO_CLIENT_NO_COOKIE}).
+   * Makes our SYN carry a Fast Open option (RFC 7413 §4.1.2, §4.2.1): a cookie request when {@code
+   * cookie} is empty, else the cookie, which lets the data written before the SYN leaves ride on it
+   * (at most the peer's MSS — {@code peerMss}, or the default without one cached — less 40 bytes of
+   * options, as Linux's {@code tcp_send_syn_data}). {@code cookie} null with {@code
+   * dataWithoutCookie} sends data and no option (Linux's {@code TFO_CLIENT_NO_COOKIE}).
    *
    * @throws IllegalStateException unless the connection is in SYN-SENT with its SYN not yet sent
    */
-  public void useFastOpen(byte[] cookie, boolean experimental, boolean dataWithoutCookie, int peerMss) {
-    if (state != TcpState.SYN_SENT || snd.sndNxt != snd.iss) throw new IllegalStateException("fast open needs a SYN not yet sent: " + state);
+  public void useFastOpen(
+      byte[] cookie, boolean experimental, boolean dataWithoutCookie, int peerMss) {
+    if (state != TcpState.SYN_SENT || snd.sndNxt != snd.iss)
+      throw new IllegalStateException("fast open needs a SYN not yet sent: " + state);
     fastOpen = FastOpen.client(cookie, experimental, dataWithoutCookie);
-    snd.synDataRoom = fastOpen.synDataRoom(peerMss > 0 ? Math.min(peerMss, cfg.mss()) : opts.effectiveMss());
+    snd.synDataRoom =
+        fastOpen.synDataRoom(peerMss > 0 ? Math.min(peerMss, cfg.mss()) : opts.effectiveMss());
   }
 
   /**
@@ -197,8 +276,15 @@ public final class TcpConnection {
    * connection to ESTABLISHED. The SYN-ACK is not timed (its send time is unknown, as Linux's
    * cookie requests have no {@code snt_synack}); with timestamps, TSecr gives the RTT sample.
    */
-  public static TcpConnection acceptCookie(FourTuple id, TcpConfig cfg, int iss, TcpSegment restoredSyn, TcpSegment ack,
-      long now, TraceSink trace, String hostName) {
+  public static TcpConnection acceptCookie(
+      FourTuple id,
+      TcpConfig cfg,
+      int iss,
+      TcpSegment restoredSyn,
+      TcpSegment ack,
+      long now,
+      TraceSink trace,
+      String hostName) {
     TcpConnection c = new TcpConnection(id, cfg, Origin.ACCEPT, iss, trace, hostName);
     c.tracer.mute(true);
     c.state = TcpState.LISTEN;
@@ -232,7 +318,8 @@ public final class TcpConnection {
   public Disposition handleSegment(TcpSegment seg, int ipEcn, long now) {
     if (seg == null) throw new IllegalArgumentException("segment is null");
     // ECN's state is made when the peer's SYN asks for it (or ours does): few connections need it.
-    if (ecn == null && EcnState.asksForEcn(seg) && cfg.ecn() != TcpConfig.ECN_OFF) ecn = new EcnState(cfg);
+    if (ecn == null && EcnState.asksForEcn(seg) && cfg.ecn() != TcpConfig.ECN_OFF)
+      ecn = new EcnState(cfg);
     if (ecn != null) ecn.onSegment(seg, ipEcn & 0x3, state);
     sendOwedAck(now);
     counters.onArrival(seg, now);
@@ -246,8 +333,8 @@ public final class TcpConnection {
   }
 
   /**
-   * Gives the timer table back when no timer runs and nothing waits to be sent (which would set
-   * the retransmission timer again at once): an idle connection holds none.
+   * Gives the timer table back when no timer runs and nothing waits to be sent (which would set the
+   * retransmission timer again at once): an idle connection holds none.
    */
   private void releaseIdleTimers() {
     if (!snd.awaitsAllowance()) timers.releaseIfIdle();
@@ -265,7 +352,10 @@ public final class TcpConnection {
     }
   }
 
-  /** Fires the timers whose deadline is at or before {@code now} (RFC 9293 §3.10.8), each as {@link Timeouts} says. */
+  /**
+   * Fires the timers whose deadline is at or before {@code now} (RFC 9293 §3.10.8), each as {@link
+   * Timeouts} says.
+   */
   public void handleTimeout(long now) {
     TimerKind kind;
     while ((kind = timers.takeExpired(now)) != null) timeouts.fire(kind, now);
@@ -280,7 +370,10 @@ public final class TcpConnection {
     return icmpErrors.handle(error, now);
   }
 
-  /** Returns whether keep-alive probes may run in this state: synchronized, with both ends' SYNs acknowledged, not TIME-WAIT. */
+  /**
+   * Returns whether keep-alive probes may run in this state: synchronized, with both ends' SYNs
+   * acknowledged, not TIME-WAIT.
+   */
   boolean keepAliveState() {
     return switch (state) {
       case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK -> true;
@@ -289,8 +382,8 @@ public final class TcpConnection {
   }
 
   /**
-   * Turns keep-alive on or off ({@code SO_KEEPALIVE}); on, the first probe follows
-   * {@link TcpConfig#keepAliveIdle()} after the peer was last heard from.
+   * Turns keep-alive on or off ({@code SO_KEEPALIVE}); on, the first probe follows {@link
+   * TcpConfig#keepAliveIdle()} after the peer was last heard from.
    */
   public void setKeepAlive(boolean on, long now) {
     keepAlive.setOn(on);
@@ -306,12 +399,17 @@ public final class TcpConnection {
     return keepAlive.on();
   }
 
-  /** Returns the per-connection options Linux sets with {@code setsockopt} (TCP_USER_TIMEOUT, TCP_KEEPIDLE, TCP_MAXSEG...). */
+  /**
+   * Returns the per-connection options Linux sets with {@code setsockopt} (TCP_USER_TIMEOUT,
+   * TCP_KEEPIDLE, TCP_MAXSEG...).
+   */
   public ConnectionOptions options() {
     return new ConnectionOptions(this);
   }
 
-  /** Returns the settings the connection runs with now (the stack's, with the options set on it). */
+  /**
+   * Returns the settings the connection runs with now (the stack's, with the options set on it).
+   */
   public TcpConfig config() {
     return cfg;
   }
@@ -323,14 +421,18 @@ public final class TcpConnection {
    * since the window's right edge never moves left (RFC 9293 §3.8.6.2.2).
    */
   public void setReceiveBufferSize(int bytes, long now) {
-    if (bytes < 1 || bytes > (1 << 30)) throw new IllegalArgumentException("receive buffer size out of range 1..2^30: " + bytes);
+    if (bytes < 1 || bytes > (1 << 30))
+      throw new IllegalArgumentException("receive buffer size out of range 1..2^30: " + bytes);
     rcv.setBufferSize(bytes, true);
-    if (rcv.synReceived && state.isSynchronized() && !rcv.finReceived && rcv.windowUpdateDue(opts.effectiveMss())) ackNow = true;
+    if (rcv.synReceived
+        && state.isSynchronized()
+        && !rcv.finReceived
+        && rcv.windowUpdateDue(opts.effectiveMss())) ackNow = true;
   }
 
   /**
-   * Returns how many bytes of urgent data the user has yet to read (RFC 9293 §3.8.5, MUST-33):
-   * the stream up to RCV.UP, delivered in line; 0 when there is none.
+   * Returns how many bytes of urgent data the user has yet to read (RFC 9293 §3.8.5, MUST-33): the
+   * stream up to RCV.UP, delivered in line; 0 when there is none.
    */
   public int urgentRemaining() {
     return rcv.urgentRemaining();
@@ -341,9 +443,13 @@ public final class TcpConnection {
     return rcv.bufferSize();
   }
 
-  /** Sets the send buffer's size ({@code SO_SNDBUF}), 1 byte to 1 GiB; a writer waiting for room hears of a larger one. */
+  /**
+   * Sets the send buffer's size ({@code SO_SNDBUF}), 1 byte to 1 GiB; a writer waiting for room
+   * hears of a larger one.
+   */
   public void setSendBufferSize(int bytes, long now) {
-    if (bytes < 1 || bytes > (1 << 30)) throw new IllegalArgumentException("send buffer size out of range 1..2^30: " + bytes);
+    if (bytes < 1 || bytes > (1 << 30))
+      throw new IllegalArgumentException("send buffer size out of range 1..2^30: " + bytes);
     snd.setBufferSize(bytes);
     onSendBufferFreed();
   }
@@ -364,8 +470,9 @@ public final class TcpConnection {
   }
 
   /**
-   * Chooses this connection's congestion control by name, one of {@link TcpConfig#congestionControls()}
-   * (Linux's {@code TCP_CONGESTION}); an unknown name throws {@link IllegalArgumentException}.
+   * Chooses this connection's congestion control by name, one of {@link
+   * TcpConfig#congestionControls()} (Linux's {@code TCP_CONGESTION}); an unknown name throws {@link
+   * IllegalArgumentException}.
    */
   public void setCongestionControl(String name) {
     recovery.setCongestionControl(name);
@@ -377,8 +484,9 @@ public final class TcpConnection {
   }
 
   /**
-   * Turns Nagle's algorithm off ({@code true}: small segments go at once, as Linux's
-   * {@code TCP_NODELAY}) or on. Data Nagle (or the cork) was holding goes at the next {@link #pollTransmit}.
+   * Turns Nagle's algorithm off ({@code true}: small segments go at once, as Linux's {@code
+   * TCP_NODELAY}) or on. Data Nagle (or the cork) was holding goes at the next {@link
+   * #pollTransmit}.
    */
   public void setNoDelay(boolean on) {
     Cork.setNoDelay(snd, on);
@@ -389,7 +497,10 @@ public final class TcpConnection {
     return snd.noDelay;
   }
 
-  /** Returns the next segment to send, or {@code null} when there is none. The caller owns the segment. */
+  /**
+   * Returns the next segment to send, or {@code null} when there is none. The caller owns the
+   * segment.
+   */
   public TcpSegment pollTransmit(long now) {
     OutboundSegment out = new OutboundSegment();
     return pollTransmit(now, out) ? out.toSegment() : null;
@@ -410,7 +521,8 @@ public final class TcpConnection {
       return true;
     }
     if (state == TcpState.CLOSED || state == TcpState.LISTEN) return false;
-    // Congestion control is asked only when something it limits waits: it starts with the first data.
+    // Congestion control is asked only when something it limits waits: it starts with the first
+    // data.
     int allowance = snd.awaitsAllowance() ? recovery.allowance() : 0;
     Sender.Chunk chunk = null;
     int probe = 0;
@@ -419,42 +531,60 @@ public final class TcpConnection {
       if (mtuProbing != null) {
         mtuProbing.onAcknowledged(snd.sndUna, now);
         probe = dataAllowed() ? mtuProbing.probePayload(allowance, now) : 0;
-        if (probe > 0) chunk = snd.next(probe, true, allowance); // RFC 4821 §7.4: the probe carries new data
+        if (probe > 0)
+          chunk = snd.next(probe, true, allowance); // RFC 4821 §7.4: the probe carries new data
       }
     }
     // A probe waiting for room in cwnd holds new data back (Linux's tcp_mtu_probe returning 0).
-    if (chunk == null) chunk = snd.next(opts.effectiveMss(), dataAllowed() && probe >= 0, allowance);
+    if (chunk == null)
+      chunk = snd.next(opts.effectiveMss(), dataAllowed() && probe >= 0, allowance);
     if (chunk == null && probe < 0) snd.blockedByCwnd = true;
     // Pacing holds data back until its time (the pacing timer is armed); ACKs still go below.
-    boolean paced = chunk != null && (chunk.flags() & TcpFlags.SYN) == 0 && recovery.pacingHolds(now);
+    boolean paced =
+        chunk != null && (chunk.flags() & TcpFlags.SYN) == 0 && recovery.pacingHolds(now);
     if (paced) chunk = null;
     else if (chunk == null) recovery.onNothingSent();
     if (chunk != null) {
-      // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last of a write.
-      boolean push = chunk.length() > 0 && SeqNum.add(chunk.seq(), chunk.length()) == snd.endOfData();
+      // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last
+      // of a write.
+      boolean push =
+          chunk.length() > 0 && SeqNum.add(chunk.seq(), chunk.length()) == snd.endOfData();
       int flags = chunk.flags() | (push ? TcpFlags.PSH : 0);
       fillSegment(out, chunk.seq(), flags, chunk.length(), chunk.retransmit(), now);
       snd.lendPayload(chunk, out);
       snd.onSent(chunk, now);
-      if (writableWanted && !chunk.retransmit()) onSendBufferFreed(); // TCP_NOTSENT_LOWAT: sending makes room too
+      if (writableWanted && !chunk.retransmit())
+        onSendBufferFreed(); // TCP_NOTSENT_LOWAT: sending makes room too
       tracer.send(out, now, chunk.retransmit());
       counters.onSent(chunk.length(), chunk.retransmit(), now);
-      // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it is not running.
-      if (!timers.isSet(TimerKind.RETRANSMIT)) timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, rtt.rto()), now);
+      // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it
+      // is not running.
+      if (!timers.isSet(TimerKind.RETRANSMIT))
+        timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, rtt.rto()), now);
       recovery.onSent(chunk, now);
-      if (mtuProbing != null) mtuProbing.onSent(chunk.seq(), chunk.length(), chunk.retransmit(), now);
+      if (mtuProbing != null)
+        mtuProbing.onSent(chunk.seq(), chunk.length(), chunk.retransmit(), now);
       timers.cancel(TimerKind.PERSIST, now);
       if (cfg.userTimeout() > 0 && !timers.isSet(TimerKind.USER_TIMEOUT)) {
         timers.set(TimerKind.USER_TIMEOUT, TimeMath.after(now, cfg.userTimeout()), now);
       }
       return true;
     }
-    if (!paced && dataAllowed() && snd.unsent() > 0 && !snd.hasOutstanding() && !timers.isSet(TimerKind.PERSIST)) {
-      timers.set(TimerKind.PERSIST, TimeMath.after(now, persistTimeout()), now); // the peer's window is closed, or too small to use
+    if (!paced
+        && dataAllowed()
+        && snd.unsent() > 0
+        && !snd.hasOutstanding()
+        && !timers.isSet(TimerKind.PERSIST)) {
+      timers.set(
+          TimerKind.PERSIST,
+          TimeMath.after(now, persistTimeout()),
+          now); // the peer's window is closed, or too small to use
     }
     if (ackNow && rcv.synReceived) {
-      // FreeBSD resends an unacknowledged FIN with every ACK it owes (TcpChoices.finRepeatedOnAcks).
-      boolean repeatFin = cfg.choices().finRepeatedOnAcks() && !challengeOnly && snd.finSent() && !snd.finAcked();
+      // FreeBSD resends an unacknowledged FIN with every ACK it owes
+      // (TcpChoices.finRepeatedOnAcks).
+      boolean repeatFin =
+          cfg.choices().finRepeatedOnAcks() && !challengeOnly && snd.finSent() && !snd.finAcked();
       if (repeatFin) {
         fillSegment(out, snd.finSeq(), TcpFlags.FIN, 0, now);
       } else {
@@ -480,13 +610,14 @@ public final class TcpConnection {
   }
 
   /**
-   * SEND (RFC 9293 §3.10.2): copies as much of {@code data} as the send buffer takes, advancing
-   * its position (the caller keeps the buffer), and returns the count, possibly 0; a
-   * {@link ConnectionEvent.Writable} follows when room frees. Data queued before ESTABLISHED goes
-   * out once the handshake completes.
+   * SEND (RFC 9293 §3.10.2): copies as much of {@code data} as the send buffer takes, advancing its
+   * position (the caller keeps the buffer), and returns the count, possibly 0; a {@link
+   * ConnectionEvent.Writable} follows when room frees. Data queued before ESTABLISHED goes out once
+   * the handshake completes.
    *
    * @throws TcpException "connection does not exist" in CLOSED (or the error that closed it),
-   *     "foreign socket unspecified" in LISTEN without a remote end, "connection closing" after CLOSE
+   *     "foreign socket unspecified" in LISTEN without a remote end, "connection closing" after
+   *     CLOSE
    */
   public int send(ByteBuffer data, long now) {
     switch (state) {
@@ -498,10 +629,12 @@ public final class TcpConnection {
         snd.start(cfg.isnGenerator().isn(id, now));
         setState(TcpState.SYN_SENT, now);
       }
-      case SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT -> { }
-      case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT -> throw new TcpException(TcpError.CONNECTION_CLOSING);
+      case SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT -> {}
+      case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT ->
+          throw new TcpException(TcpError.CONNECTION_CLOSING);
     }
-    if (snd.finQueued) throw new TcpException(TcpError.CONNECTION_CLOSING); // CLOSE pending in SYN-RECEIVED
+    if (snd.finQueued)
+      throw new TcpException(TcpError.CONNECTION_CLOSING); // CLOSE pending in SYN-RECEIVED
     int n = ConnectionOptions.writeWithinLowat(this, data);
     if (data.hasRemaining()) writableWanted = true;
     return n;
@@ -509,8 +642,8 @@ public final class TcpConnection {
 
   /**
    * RECEIVE (RFC 9293 §3.10.3): moves received data into {@code dst} and returns the count, 0 when
-   * none is ready yet, or -1 at the end of the stream (the peer's FIN arrived and everything
-   * before it was read), where the RFC answers "connection closing".
+   * none is ready yet, or -1 at the end of the stream (the peer's FIN arrived and everything before
+   * it was read), where the RFC answers "connection closing".
    *
    * @throws TcpException "connection does not exist" in CLOSED (or the error that closed it),
    *     "connection closing" after {@link #closeFully}
@@ -519,13 +652,18 @@ public final class TcpConnection {
     if (inputClosed) throw new TcpException(TcpError.CONNECTION_CLOSING);
     // After an orderly close the data received before the FIN stays readable, then the end of
     // the stream; after a reset or an abort the queues were flushed.
-    if (state == TcpState.CLOSED && (closedError != null || !rcv.finReceived)) throw closedException();
+    if (state == TcpState.CLOSED && (closedError != null || !rcv.finReceived))
+      throw closedException();
     int n = rcv.read(dst);
     if (n > 0 && rcv.queued() == 0) onBufferDrained(now);
     if (n == 0 && rcv.finReceived && rcv.queued() == 0) return -1;
     if (n > 0) rcv.onUserRead(now, rtt.srtt(), cfg.mss());
-    if (n > 0 && state.isSynchronized() && !rcv.finReceived
-        && (cfg.choices().windowUpdateWhenDoubled() ? rcv.windowDoubled() : rcv.windowUpdateDue(opts.effectiveMss()))) {
+    if (n > 0
+        && state.isSynchronized()
+        && !rcv.finReceived
+        && (cfg.choices().windowUpdateWhenDoubled()
+            ? rcv.windowDoubled()
+            : rcv.windowUpdateDue(opts.effectiveMss()))) {
       ackNow = true; // a window update
     }
     return n;
@@ -534,7 +672,8 @@ public final class TcpConnection {
   /**
    * CLOSE (RFC 9293 §3.10.4): no more sends; a FIN follows the queued data (the half-close of
    * {@code shutdownOutput}). Receiving goes on until the peer's FIN. Closing again is "ok", as the
-   * RFC allows for FIN-WAIT and as Linux's {@code shutdown(SHUT_WR)} answers, and never sends a second FIN.
+   * RFC allows for FIN-WAIT and as Linux's {@code shutdown(SHUT_WR)} answers, and never sends a
+   * second FIN.
    *
    * @throws TcpException "connection does not exist" in CLOSED
    */
@@ -560,15 +699,15 @@ public final class TcpConnection {
         snd.finQueued = true;
         setState(TcpState.LAST_ACK, now);
       }
-      case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT -> { }
+      case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT -> {}
     }
   }
 
   /**
-   * Closes both directions as Linux's {@code close()} does for a socket: if unread data remains
-   * the connection is reset at once (RFC 1122 §4.2.2.13, RFC 2525 §2.17); otherwise it is
-   * {@link #close}d and the user will not read any more, so data arriving afterwards draws a RST,
-   * and an orphaned FIN-WAIT-2 times out after {@link TcpConfig#finWait2Timeout()}.
+   * Closes both directions as Linux's {@code close()} does for a socket: if unread data remains the
+   * connection is reset at once (RFC 1122 §4.2.2.13, RFC 2525 §2.17); otherwise it is {@link
+   * #close}d and the user will not read any more, so data arriving afterwards draws a RST, and an
+   * orphaned FIN-WAIT-2 times out after {@link TcpConfig#finWait2Timeout()}.
    */
   public void closeFully(long now) {
     if (state == TcpState.CLOSED) throw closedException();
@@ -590,13 +729,16 @@ public final class TcpConnection {
    * @throws TcpException "connection does not exist" in CLOSED
    */
   public void abort(long now) {
-    // §3.10.5: "all queued SENDs and RECEIVEs should be given "reset" responses": nothing stays readable.
+    // §3.10.5: "all queued SENDs and RECEIVEs should be given "reset" responses": nothing stays
+    // readable.
     rcv.flush();
     rcv.finReceived = false;
     switch (state) {
       case CLOSED -> throw closedException();
-      case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> resetAndClose(null, now);
-      // LISTEN, SYN-SENT: "delete the TCB"; CLOSING, LAST-ACK, TIME-WAIT: "respond with "ok" and delete the TCB".
+      case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT ->
+          resetAndClose(null, now);
+      // LISTEN, SYN-SENT: "delete the TCB"; CLOSING, LAST-ACK, TIME-WAIT: "respond with "ok" and
+      // delete the TCB".
       case LISTEN, SYN_SENT, CLOSING, LAST_ACK, TIME_WAIT -> enterClosed(null, now);
     }
   }
@@ -612,18 +754,39 @@ public final class TcpConnection {
     enterClosed(error, now);
   }
 
-  /** Returns the error a user call gets in CLOSED: why the connection closed, or "connection does not exist". */
+  /**
+   * Returns the error a user call gets in CLOSED: why the connection closed, or "connection does
+   * not exist".
+   */
   private TcpException closedException() {
     return new TcpException(closedError != null ? closedError : TcpError.CONNECTION_DOES_NOT_EXIST);
   }
 
-  /** STATUS (RFC 9293 §3.10.6). A CLOSED connection answers with state CLOSED rather than an error, which tools find more useful. */
+  /**
+   * STATUS (RFC 9293 §3.10.6). A CLOSED connection answers with state CLOSED rather than an error,
+   * which tools find more useful.
+   */
   public Status status() {
-    return new Status(id, state, snd.iss, snd.sndUna, snd.sndNxt, snd.sndWnd, rcv.irs, rcv.rcvNxt, rcv.rcvWnd(),
-        snd.queued(), rcv.queued(), opts.effectiveMss(), rtt.rto(), rtt.srtt());
+    return new Status(
+        id,
+        state,
+        snd.iss,
+        snd.sndUna,
+        snd.sndNxt,
+        snd.sndWnd,
+        rcv.irs,
+        rcv.rcvNxt,
+        rcv.rcvWnd(),
+        snd.queued(),
+        rcv.queued(),
+        opts.effectiveMss(),
+        rtt.rto(),
+        rtt.srtt());
   }
 
-  /** Returns what the connection knows of itself, as Linux's {@code tcp_info} (see {@link TcpInfo}). */
+  /**
+   * Returns what the connection knows of itself, as Linux's {@code tcp_info} (see {@link TcpInfo}).
+   */
   public TcpInfo info(long now) {
     return TcpInfo.of(this, now);
   }
@@ -659,15 +822,19 @@ public final class TcpConnection {
     TcpState from = state;
     state = to;
     // The handshake's time limit runs from our SYN or the peer's, whichever came first.
-    boolean handshakeStarts = to == TcpState.SYN_SENT || (to == TcpState.SYN_RECEIVED && from == TcpState.LISTEN);
+    boolean handshakeStarts =
+        to == TcpState.SYN_SENT || (to == TcpState.SYN_RECEIVED && from == TcpState.LISTEN);
     if (handshakeStarts && cfg.establishmentTimeout() > 0) {
       timers.set(TimerKind.ESTABLISHMENT, TimeMath.after(now, cfg.establishmentTimeout()), now);
     }
-    if (to != TcpState.SYN_SENT && to != TcpState.SYN_RECEIVED) timers.cancel(TimerKind.ESTABLISHMENT, now);
-    if ((from == TcpState.FIN_WAIT_1 || from == TcpState.CLOSING) && (to == TcpState.FIN_WAIT_2 || to == TcpState.TIME_WAIT)) {
+    if (to != TcpState.SYN_SENT && to != TcpState.SYN_RECEIVED)
+      timers.cancel(TimerKind.ESTABLISHMENT, now);
+    if ((from == TcpState.FIN_WAIT_1 || from == TcpState.CLOSING)
+        && (to == TcpState.FIN_WAIT_2 || to == TcpState.TIME_WAIT)) {
       emit(new ConnectionEvent.FinAcknowledged());
     }
-    if (to == TcpState.ESTABLISHED && (from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED)) {
+    if (to == TcpState.ESTABLISHED
+        && (from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED)) {
       emit(new ConnectionEvent.Connected());
       keepAlive.onHeard(now);
       if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
@@ -676,15 +843,18 @@ public final class TcpConnection {
     // Loss recovery runs from the end of the handshake on, also when a CLOSE in SYN-RECEIVED sent
     // our FIN before it (§3.10.4): that FIN must be resent on timeout like any (RFC 9293 §3.8.1).
     boolean handshakeLeft = from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED;
-    if (handshakeLeft && to != TcpState.SYN_RECEIVED && to != TcpState.CLOSED && to != TcpState.LISTEN) {
+    if (handshakeLeft
+        && to != TcpState.SYN_RECEIVED
+        && to != TcpState.CLOSED
+        && to != TcpState.LISTEN) {
       recovery.start(opts.effectiveMss(), now);
     }
   }
 
   /**
    * Deletes the TCB (RFC 9293 "enter the CLOSED state, delete the TCB"): timers stop, the send
-   * queue flushes, the user learns why. Data received before an orderly close stays readable;
-   * after an error "all segment queues should be flushed" (§3.10.7.4 second step).
+   * queue flushes, the user learns why. Data received before an orderly close stays readable; after
+   * an error "all segment queues should be flushed" (§3.10.7.4 second step).
    */
   void enterClosed(TcpError error, long now) {
     if (state == TcpState.CLOSED) return;
@@ -698,7 +868,9 @@ public final class TcpConnection {
     emit(new ConnectionEvent.Closed(error));
   }
 
-  /** Enters TIME-WAIT: every other timer stops and the 2 MSL timer starts (§3.10.7.4 eighth step). */
+  /**
+   * Enters TIME-WAIT: every other timer stops and the 2 MSL timer starts (§3.10.7.4 eighth step).
+   */
   void enterTimeWait(long now) {
     setState(TcpState.TIME_WAIT, now);
     timers.cancelAll(now);
@@ -709,7 +881,10 @@ public final class TcpConnection {
 
   /** (Re)starts the 2 MSL timer. */
   void restartTimeWait(long now) {
-    long wait = cfg.lesson() == Lesson.NO_TIME_WAIT ? 0 : TimeMath.product(2, cfg.msl()); // the lesson cuts 2 MSL to nothing
+    long wait =
+        cfg.lesson() == Lesson.NO_TIME_WAIT
+            ? 0
+            : TimeMath.product(2, cfg.msl()); // the lesson cuts 2 MSL to nothing
     timers.set(TimerKind.TIME_WAIT, TimeMath.after(now, wait), now);
   }
 
@@ -730,14 +905,20 @@ public final class TcpConnection {
     snd.noDelay = cfg.noDelay();
     recovery = new LossRecovery(this);
     ecn = EcnState.asks(cfg.ecn()) ? new EcnState(cfg) : null;
-    rcv = new Receiver(cfg.receiveBuffer(), cfg.receiveBufferAutoTuning() ? cfg.receiveBufferMax() : cfg.receiveBuffer());
+    rcv =
+        new Receiver(
+            cfg.receiveBuffer(),
+            cfg.receiveBufferAutoTuning() ? cfg.receiveBufferMax() : cfg.receiveBuffer());
     opts = new OptionsNegotiation(cfg, id.isIpv6());
     if (replies != null) replies.clear();
     ackNow = false;
     passiveHandshake = false;
   }
 
-  /** Takes the peer's SYN: IRS, RCV.NXT and the options it settles (window scale applies from now on). */
+  /**
+   * Takes the peer's SYN: IRS, RCV.NXT and the options it settles (window scale applies from now
+   * on).
+   */
   void onPeerSyn(TcpSegment syn, long now) {
     opts.onPeerSyn(syn, now);
     if (cfg.choices().receiveBufferRoundedUpToMss()) rcv.roundBufferUpTo(opts.effectiveMss());
@@ -746,7 +927,9 @@ public final class TcpConnection {
     rcv.onSyn(syn.sequenceNumber(), opts.windowRoundingMss(true));
   }
 
-  /** Returns the ISS of a passive open: given by the stack, or from the ISN generator (RFC 6528). */
+  /**
+   * Returns the ISS of a passive open: given by the stack, or from the ISN generator (RFC 6528).
+   */
   int passiveIss(long now) {
     return origin == Origin.ACCEPT ? acceptIss : cfg.isnGenerator().isn(id, now);
   }
@@ -759,20 +942,34 @@ public final class TcpConnection {
    */
   int acceptanceWindow() {
     int announced = rcv.rcvWnd();
-    if (!cfg.choices().receiveWindowIsBufferSpace() || (passiveHandshake && state == TcpState.SYN_RECEIVED)) return announced;
+    if (!cfg.choices().receiveWindowIsBufferSpace()
+        || (passiveHandshake && state == TcpState.SYN_RECEIVED)) return announced;
     return Math.max(announced, rcv.freeSpace());
   }
 
-  /** Fills in the foreign port of a LISTEN with an unspecified one (§3.10.7.2 third: "fill in the foreign socket"). */
+  /**
+   * Fills in the foreign port of a LISTEN with an unspecified one (§3.10.7.2 third: "fill in the
+   * foreign socket").
+   */
   void bindRemote(int remotePort) {
     if (id.remotePort() != 0) return;
     id = id.withRemote(id.remoteAddress(), remotePort);
     tracer.rename(id);
   }
 
-  /** Queues a RST, {@code <SEQ=seq><CTL=RST>} or, with {@code ack}, {@code <SEQ=seq><ACK=ackNumber><CTL=RST,ACK>}. */
+  /**
+   * Queues a RST, {@code <SEQ=seq><CTL=RST>} or, with {@code ack}, {@code
+   * <SEQ=seq><ACK=ackNumber><CTL=RST,ACK>}.
+   */
   void sendReset(int seq, boolean ack, int ackNumber) {
-    reply(TcpSegment.of(id.localPort(), id.remotePort(), seq, ack ? ackNumber : 0, TcpFlags.RST | (ack ? TcpFlags.ACK : 0), 0));
+    reply(
+        TcpSegment.of(
+            id.localPort(),
+            id.remotePort(),
+            seq,
+            ack ? ackNumber : 0,
+            TcpFlags.RST | (ack ? TcpFlags.ACK : 0),
+            0));
   }
 
   /**
@@ -784,7 +981,10 @@ public final class TcpConnection {
     reply(buildSegment(SeqNum.add(snd.sndUna, -1), TcpFlags.ACK, now));
   }
 
-  /** Queues the RST that answers an unacceptable segment (RFC 9293 §3.10.7.1), unless it is a RST itself. */
+  /**
+   * Queues the RST that answers an unacceptable segment (RFC 9293 §3.10.7.1), unless it is a RST
+   * itself.
+   */
   void resetReplyTo(TcpSegment seg) {
     TcpSegment rst = resetFor(seg);
     if (rst != null) reply(rst);
@@ -792,17 +992,29 @@ public final class TcpConnection {
 
   /**
    * Returns the RST that answers a segment for which no connection exists (RFC 9293 §3.10.7.1):
-   * {@code <SEQ=SEG.ACK><CTL=RST>} if it carries an ACK, else
-   * {@code <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>}; {@code null} for a RST, which is never
-   * answered. The stack uses this for segments that match no connection.
+   * {@code <SEQ=SEG.ACK><CTL=RST>} if it carries an ACK, else {@code
+   * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>}; {@code null} for a RST, which is never answered.
+   * The stack uses this for segments that match no connection.
    */
   public static TcpSegment resetFor(TcpSegment seg) {
     if (seg.has(TcpFlags.RST)) return null;
     if (seg.has(TcpFlags.ACK)) {
-      return TcpSegment.of(/* sourcePort= */ seg.destinationPort(), /* destinationPort= */ seg.sourcePort(), seg.acknowledgmentNumber(), 0, TcpFlags.RST, 0);
+      return TcpSegment.of(
+          /* sourcePort= */ seg.destinationPort(),
+          /* destinationPort= */ seg.sourcePort(),
+          seg.acknowledgmentNumber(),
+          0,
+          TcpFlags.RST,
+          0);
     }
     int ack = SeqNum.add(seg.sequenceNumber(), seg.segmentLength());
-    return TcpSegment.of(/* sourcePort= */ seg.destinationPort(), /* destinationPort= */ seg.sourcePort(), 0, ack, TcpFlags.RST | TcpFlags.ACK, 0);
+    return TcpSegment.of(
+        /* sourcePort= */ seg.destinationPort(),
+        /* destinationPort= */ seg.sourcePort(),
+        0,
+        ack,
+        TcpFlags.RST | TcpFlags.ACK,
+        0);
   }
 
   void emit(ConnectionEvent event) {
@@ -822,8 +1034,8 @@ public final class TcpConnection {
 
   /**
    * Starts the reclaim timer when a drained buffer keeps its storage: it goes back once the
-   * connection has left it unused for an RTO or two (ByteQueue#reclaim), so a busy connection
-   * keeps its buffers and a quiet one holds none (DESIGN.md "Buffers grow on demand").
+   * connection has left it unused for an RTO or two (ByteQueue#reclaim), so a busy connection keeps
+   * its buffers and a quiet one holds none (DESIGN.md "Buffers grow on demand").
    */
   void onBufferDrained(long now) {
     if (!timers.isSet(TimerKind.RECLAIM) && (snd.holdsIdleStorage() || rcv.holdsIdleStorage())) {
@@ -846,7 +1058,9 @@ public final class TcpConnection {
     }
   }
 
-  /** Returns a segment without payload built as {@link #fillSegment} builds every segment but RSTs. */
+  /**
+   * Returns a segment without payload built as {@link #fillSegment} builds every segment but RSTs.
+   */
   TcpSegment buildSegment(int seq, int flags, long now) {
     OutboundSegment out = new OutboundSegment();
     fillSegment(out, seq, flags, 0, now);
@@ -854,19 +1068,24 @@ public final class TcpConnection {
   }
 
   /**
-   * Fills in every segment this connection sends but RSTs: our ports, the given sequence number
-   * and flags, ACK = RCV.NXT once the peer's SYN is known (every segment but the first SYN
-   * carries ACK), the window (unscaled in a SYN, RFC 7323 §2.2), and the options (the SYN's, or
-   * the timestamps option once negotiated, with SACK blocks beside {@code payloadLength} bytes of text).
-   * The payload, if any, is the caller's to add.
+   * Fills in every segment this connection sends but RSTs: our ports, the given sequence number and
+   * flags, ACK = RCV.NXT once the peer's SYN is known (every segment but the first SYN carries
+   * ACK), the window (unscaled in a SYN, RFC 7323 §2.2), and the options (the SYN's, or the
+   * timestamps option once negotiated, with SACK blocks beside {@code payloadLength} bytes of
+   * text). The payload, if any, is the caller's to add.
    */
   private void fillSegment(OutboundSegment out, int seq, int flags, int payloadLength, long now) {
     fillSegment(out, seq, flags, payloadLength, false, now);
   }
 
-  private void fillSegment(OutboundSegment out, int seq, int flags, int payloadLength, boolean retransmit, long now) {
+  private void fillSegment(
+      OutboundSegment out, int seq, int flags, int payloadLength, boolean retransmit, long now) {
     boolean syn = (flags & TcpFlags.SYN) != 0;
-    if (ecn != null) flags = syn ? flags | ecn.synFlags(rcv.synReceived, retransmit) : ecn.flags(flags, payloadLength, retransmit);
+    if (ecn != null)
+      flags =
+          syn
+              ? flags | ecn.synFlags(rcv.synReceived, retransmit)
+              : ecn.flags(flags, payloadLength, retransmit);
     int ack = 0;
     if (rcv.synReceived) {
       flags |= TcpFlags.ACK;
@@ -886,7 +1105,12 @@ public final class TcpConnection {
     } else {
       List<SackBlock> blocks = sackBlocks(flags, payloadLength);
       opts.segmentOptions(out, tsNow(now), blocks);
-      if (ecn != null) ecn.addOption(out, opts.optionRoomLeft(payloadLength, blocks.size()), rtt.srtt(), now); // RFC 9768 §3.2.3
+      if (ecn != null)
+        ecn.addOption(
+            out,
+            opts.optionRoomLeft(payloadLength, blocks.size()),
+            rtt.srtt(),
+            now); // RFC 9768 §3.2.3
     }
   }
 
@@ -906,10 +1130,10 @@ public final class TcpConnection {
   }
 
   /**
-   * Returns whether data and our FIN may be sent in this state: every state after the handshake
-   * in which our FIN may still be unsent. CLOSING counts: a CLOSE with data queued enters
-   * FIN-WAIT-1 before the FIN leaves (§3.10.4), and the peer's FIN then moves us on to CLOSING
-   * with the data and FIN still to go, which Linux sends from any state (found by HostFuzzTest).
+   * Returns whether data and our FIN may be sent in this state: every state after the handshake in
+   * which our FIN may still be unsent. CLOSING counts: a CLOSE with data queued enters FIN-WAIT-1
+   * before the FIN leaves (§3.10.4), and the peer's FIN then moves us on to CLOSING with the data
+   * and FIN still to go, which Linux sends from any state (found by HostFuzzTest).
    */
   boolean dataAllowed() {
     return switch (state) {

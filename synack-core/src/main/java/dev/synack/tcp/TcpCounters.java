@@ -6,10 +6,11 @@ import dev.synack.wire.TcpSegment;
 
 /**
  * What a connection has sent and received over its life, for {@link TcpInfo}: counted where
- * segments enter ({@link TcpConnection#handleSegment}) and leave ({@link TcpConnection#pollTransmit}),
- * as Linux's {@code tcp_info} counters are. Byte counts are 64-bit; segment counts and the times of
- * the last data and ACK are 32-bit and wrap, as Linux's {@code u32} fields (segments) and jiffies
- * (times, here milliseconds) do: every idle connection holds one of these.
+ * segments enter ({@link TcpConnection#handleSegment}) and leave ({@link
+ * TcpConnection#pollTransmit}), as Linux's {@code tcp_info} counters are. Byte counts are 64-bit;
+ * segment counts and the times of the last data and ACK are 32-bit and wrap, as Linux's {@code u32}
+ * fields (segments) and jiffies (times, here milliseconds) do: every idle connection holds one of
+ * these.
  */
 final class TcpCounters {
   private static final long MS = 1_000_000L;
@@ -24,12 +25,19 @@ final class TcpCounters {
   int dataSegsOut;
   int totalRetrans;
   int dsackDups;
+
   /** Window reductions for ECN echoes (RFC 3168 §6.1.2). */
   int ecnReductions;
-  /** When data was last sent or received and an ACK last received, in ms of {@code now}; see {@link #seen}. */
+
+  /**
+   * When data was last sent or received and an ACK last received, in ms of {@code now}; see {@link
+   * #seen}.
+   */
   private int lastDataSentMs;
+
   private int lastDataRecvMs;
   private int lastAckRecvMs;
+
   /** Which of the three times were ever set: bits 1, 2, 4. */
   private byte seen;
 
@@ -48,7 +56,8 @@ final class TcpCounters {
   }
 
   /** Counts what the processing of a segment moved: SND.UNA and RCV.NXT, before and after. */
-  void onProcessed(int unaBefore, int unaAfter, int rcvNxtBefore, int rcvNxtAfter, boolean rcvKnownBefore) {
+  void onProcessed(
+      int unaBefore, int unaAfter, int rcvNxtBefore, int rcvNxtAfter, boolean rcvKnownBefore) {
     int acked = SeqNum.diff(unaAfter, unaBefore);
     if (acked > 0) bytesAcked += acked;
     // RCV.NXT is first set from the peer's SYN (IRS + 1): that is not data received.

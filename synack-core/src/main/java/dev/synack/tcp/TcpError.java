@@ -21,7 +21,10 @@ public enum TcpError {
   CONNECTION_TIMED_OUT("connection timed out"),
   /** §3.10.2: SEND in LISTEN when the foreign socket is unspecified. */
   FOREIGN_SOCKET_UNSPECIFIED("foreign socket unspecified"),
-  /** The local user closed the connection while unread data remained, which resets it (RFC 1122 §4.2.2.13). */
+  /**
+   * The local user closed the connection while unread data remained, which resets it (RFC 1122
+   * §4.2.2.13).
+   */
   CONNECTION_ABORTED("connection aborted"),
   /**
    * An ICMP error said the peer's host cannot be reached (destination unreachable: host, address,

@@ -25,12 +25,14 @@ public enum TcpState {
   CLOSING,
   /** Our FIN, sent after the peer's, waits for its ACK. */
   LAST_ACK,
-  /** Both FINs acknowledged; waiting 2 MSL so that the last ACK can be resent and old segments die. */
+  /**
+   * Both FINs acknowledged; waiting 2 MSL so that the last ACK can be resent and old segments die.
+   */
   TIME_WAIT;
 
   /**
-   * Returns whether the state is synchronized (RFC 9293 §3.5.2): a connection has been
-   * established, or is being established with both ISNs known (SYN-RECEIVED onwards).
+   * Returns whether the state is synchronized (RFC 9293 §3.5.2): a connection has been established,
+   * or is being established with both ISNs known (SYN-RECEIVED onwards).
    */
   public boolean isSynchronized() {
     return ordinal() >= SYN_RECEIVED.ordinal();

@@ -1,11 +1,10 @@
 package dev.synack.tcp;
 
 /**
- * What a connection does when one of its timers expires: RFC 9293 §3.10.8 (retransmission, user
- * and time-wait timeouts), RFC 6298 §5 (the retransmission timer's backoff and limits), the
- * persist timer (§3.8.6.1), keep-alive (RFC 1122 §4.2.3.6), delayed ACKs (RFC 1122 §4.2.3.2),
- * RACK-TLP's timers (RFC 8985), and the connection-establishment timer (FreeBSD's
- * {@code TCP_KEEPINIT}).
+ * What a connection does when one of its timers expires: RFC 9293 §3.10.8 (retransmission, user and
+ * time-wait timeouts), RFC 6298 §5 (the retransmission timer's backoff and limits), the persist
+ * timer (§3.8.6.1), keep-alive (RFC 1122 §4.2.3.6), delayed ACKs (RFC 1122 §4.2.3.2), RACK-TLP's
+ * timers (RFC 8985), and the connection-establishment timer (FreeBSD's {@code TCP_KEEPINIT}).
  */
 final class Timeouts {
   private final TcpConnection c;
@@ -19,28 +18,31 @@ final class Timeouts {
     switch (kind) {
       case ESTABLISHMENT -> establishmentTimeout(now);
       case RETRANSMIT -> retransmissionTimeout(now);
-      case TIME_WAIT -> c.enterClosed(null, now); // §3.10.8: "delete the TCB, enter the CLOSED state"
-      // Linux ends an orphaned FIN-WAIT-2 silently (its FIN_WAIT2 timewait socket expires); the peer
+      case TIME_WAIT ->
+          c.enterClosed(null, now); // §3.10.8: "delete the TCB, enter the CLOSED state"
+      // Linux ends an orphaned FIN-WAIT-2 silently (its FIN_WAIT2 timewait socket expires); the
+      // peer
       // learns from the RST its next segment draws.
       case FIN_WAIT_2 -> c.enterClosed(null, now);
       // §3.10.8 user timeout: "flush all queues, signal the user "error: connection aborted due to
       // user timeout"..., delete the TCB, enter the CLOSED state". No RST: the peer is unreachable.
-      case USER_TIMEOUT -> c.enterClosed(c.icmpErrors.timeoutError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), now);
+      case USER_TIMEOUT ->
+          c.enterClosed(c.icmpErrors.timeoutError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), now);
       case PERSIST -> windowProbe(now);
       case DELAYED_ACK -> c.ackNow = true; // RFC 1122 §4.2.3.2: the ACK waited long enough
       case KEEPALIVE -> keepAliveTimeout(now);
       case REORDER -> c.recovery.onReorderTimeout(now);
       case LOSS_PROBE -> c.recovery.onProbeTimeout(now);
       case RECLAIM -> c.reclaimStorage(now);
-      case PACING -> { } // the held segment goes at the next pollTransmit, which expiry brings
+      case PACING -> {} // the held segment goes at the next pollTransmit, which expiry brings
     }
   }
 
   /**
    * Handles an expired retransmission timer (RFC 6298 §5.4–5.6): gives up after the configured
    * number of tries (SYN retries, SYN-ACK retries, or R2 of RFC 9293 §3.8.3 counted in
-   * retransmissions) or, as Linux's {@code tcp_write_timeout}, once the time those tries take
-   * from the minimum RTO has passed since the segment was first due ({@link #retriesExhausted});
+   * retransmissions) or, as Linux's {@code tcp_write_timeout}, once the time those tries take from
+   * the minimum RTO has passed since the segment was first due ({@link #retriesExhausted});
    * otherwise backs the RTO off and resends from SND.UNA. In every state: FIN-WAIT-1, CLOSING and
    * LAST-ACK give up on an unacknowledged FIN as ESTABLISHED does on data.
    */
@@ -48,46 +50,64 @@ final class Timeouts {
     Sender snd = c.snd;
     if (!snd.hasOutstanding()) return;
     if (retriesExhausted(now)) {
-      c.tracer.note(now, "retransmission limit: " + snd.timeouts + " timeouts unanswered"
-          + (snd.timeouts > 0 ? " for " + (now - snd.retransmitSince) / 1_000_000 + " ms" : ""));
-      if (c.state == TcpState.SYN_RECEIVED && c.passiveHandshake && c.origin == TcpConnection.Origin.LISTEN) {
+      c.tracer.note(
+          now,
+          "retransmission limit: "
+              + snd.timeouts
+              + " timeouts unanswered"
+              + (snd.timeouts > 0
+                  ? " for " + (now - snd.retransmitSince) / 1_000_000 + " ms"
+                  : ""));
+      if (c.state == TcpState.SYN_RECEIVED
+          && c.passiveHandshake
+          && c.origin == TcpConnection.Origin.LISTEN) {
         c.returnToListen(now);
       } else {
         c.enterClosed(c.icmpErrors.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
       }
       return;
     }
-    if (c.state == TcpState.SYN_SENT && snd.timeouts == 2 && c.cfg.choices().synOptionsDroppedOnThirdRetransmission()) {
-      c.opts.withdrawSynOffers(); // this third retransmission and the later ones carry the MSS alone (FreeBSD)
+    if (c.state == TcpState.SYN_SENT
+        && snd.timeouts == 2
+        && c.cfg.choices().synOptionsDroppedOnThirdRetransmission()) {
+      c.opts
+          .withdrawSynOffers(); // this third retransmission and the later ones carry the MSS alone
+      // (FreeBSD)
     }
-    c.mtuProbing = MtuProbing.onRetransmissionTimeout(c, c.mtuProbing, now); // RFC 4821 §7.7: a black hole?
+    c.mtuProbing =
+        MtuProbing.onRetransmissionTimeout(c, c.mtuProbing, now); // RFC 4821 §7.7: a black hole?
     c.recovery.onRetransmissionTimeout(now);
   }
 
   /**
-   * Returns whether the retransmissions of the segment at SND.UNA (or of our SYN) have run out:
-   * the retry count reached, or with {@link TcpChoices#retransmissionsBoundedInTime()} the time
-   * Linux's {@code tcp_model_timeout} gives for that count, from TCP_RTO_MIN (our minimum RTO)
-   * for data and FIN, from the initial RTO for a SYN, the RTO doubling up to the maximum RTO:
-   * 924.6 s for 15 retries, 127 s for 6 SYN retries with Linux's settings.
+   * Returns whether the retransmissions of the segment at SND.UNA (or of our SYN) have run out: the
+   * retry count reached, or with {@link TcpChoices#retransmissionsBoundedInTime()} the time Linux's
+   * {@code tcp_model_timeout} gives for that count, from TCP_RTO_MIN (our minimum RTO) for data and
+   * FIN, from the initial RTO for a SYN, the RTO doubling up to the maximum RTO: 924.6 s for 15
+   * retries, 127 s for 6 SYN retries with Linux's settings.
    */
   private boolean retriesExhausted(long now) {
     Sender snd = c.snd;
     TcpConfig cfg = c.cfg;
     boolean synAcked = snd.synAcked();
-    int limit = synAcked ? cfg.retries2() : c.state == TcpState.SYN_SENT ? cfg.synRetries() : cfg.synAckRetries();
+    int limit =
+        synAcked
+            ? cfg.retries2()
+            : c.state == TcpState.SYN_SENT ? cfg.synRetries() : cfg.synAckRetries();
     if (snd.timeouts >= limit) return true;
     if (snd.timeouts == 0 || !cfg.choices().retransmissionsBoundedInTime()) return false;
-    long bound = TimeMath.retransmissionBound(limit, synAcked ? cfg.minRto() : cfg.initialRto(), cfg.maxRto());
+    long bound =
+        TimeMath.retransmissionBound(
+            limit, synAcked ? cfg.minRto() : cfg.initialRto(), cfg.maxRto());
     return now - snd.retransmitSince >= bound;
   }
 
   /**
    * Handles an expired connection-establishment timer ({@link TcpConfig#establishmentTimeout()}),
    * as FreeBSD's {@code tcp_timer_keep} before ESTABLISHED: the connection is dropped, timed out.
-   * In SYN-SENT it goes silently; in SYN-RECEIVED the peer, which sent a SYN, learns of it from
-   * a RST ({@code tcp_drop}), unless a passive OPEN of RFC 9293's model returns to LISTEN, as on
-   * the SYN-ACK retries running out.
+   * In SYN-SENT it goes silently; in SYN-RECEIVED the peer, which sent a SYN, learns of it from a
+   * RST ({@code tcp_drop}), unless a passive OPEN of RFC 9293's model returns to LISTEN, as on the
+   * SYN-ACK retries running out.
    */
   private void establishmentTimeout(long now) {
     switch (c.state) {
@@ -99,7 +119,7 @@ final class Timeouts {
           c.resetAndClose(c.icmpErrors.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
         }
       }
-      default -> { }
+      default -> {}
     }
   }
 
@@ -111,8 +131,8 @@ final class Timeouts {
    * instead: the keep-alive timer then stops, and the ACK that leaves nothing in flight starts it
    * again ({@link SegmentArrival}). Linux re-arms it every idle time meanwhile, to the same effect;
    * a timer re-armed that way with a short idle time (1 ns is a valid setting) would fire millions
-   * of times while a long RTO backs off. When every probe went unanswered, the connection is
-   * reset and closed "timed out", as Linux does ({@code tcp_send_active_reset}, ETIMEDOUT).
+   * of times while a long RTO backs off. When every probe went unanswered, the connection is reset
+   * and closed "timed out", as Linux does ({@code tcp_send_active_reset}, ETIMEDOUT).
    */
   private void keepAliveTimeout(long now) {
     KeepAlive keepAlive = c.keepAlive;
@@ -133,9 +153,9 @@ final class Timeouts {
    * The persist timer fired: data waits and nothing is in flight. If the peer's window is closed,
    * sends a zero-window probe (RFC 9293 §3.8.6.1) as Linux does, an ACK one below SND.UNA that the
    * peer must answer with its window; if it is open but too small for silly window avoidance, the
-   * override timeout has passed and the data goes (RFC 9293 §3.8.6.2.1 (4); Linux's
-   * {@code tcp_write_wakeup}). Probes back off exponentially up to the maximum RTO, and go on as
-   * long as the peer answers them (MUST-36: the connection stays open while the window is zero).
+   * override timeout has passed and the data goes (RFC 9293 §3.8.6.2.1 (4); Linux's {@code
+   * tcp_write_wakeup}). Probes back off exponentially up to the maximum RTO, and go on as long as
+   * the peer answers them (MUST-36: the connection stays open while the window is zero).
    *
    * <p>A peer that answers none is taken for dead, as Linux's {@code tcp_probe_timer}: after R2
    * ({@link TcpConfig#retries2()}, {@code tcp_retries2}) unanswered probes in a row, or once the
@@ -156,9 +176,19 @@ final class Timeouts {
       long userTimeout = c.cfg.userTimeout();
       boolean userTimedOut = userTimeout > 0 && now - snd.probingSince >= userTimeout;
       if (userTimedOut || snd.probesOut >= c.cfg.retries2()) {
-        c.tracer.note(now, "zero-window probes: " + snd.probesOut + " unanswered"
-            + (userTimedOut ? ", user timeout passed" : "") + ", connection timed out");
-        c.enterClosed(c.icmpErrors.timeoutError(userTimedOut ? TcpError.CONNECTION_ABORTED_USER_TIMEOUT : TcpError.CONNECTION_TIMED_OUT), now);
+        c.tracer.note(
+            now,
+            "zero-window probes: "
+                + snd.probesOut
+                + " unanswered"
+                + (userTimedOut ? ", user timeout passed" : "")
+                + ", connection timed out");
+        c.enterClosed(
+            c.icmpErrors.timeoutError(
+                userTimedOut
+                    ? TcpError.CONNECTION_ABORTED_USER_TIMEOUT
+                    : TcpError.CONNECTION_TIMED_OUT),
+            now);
         return;
       }
       c.sendProbe(now);

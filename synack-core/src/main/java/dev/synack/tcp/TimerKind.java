@@ -1,6 +1,8 @@
 package dev.synack.tcp;
 
-/** The timers of one connection (RFC 9293 §3.8, §3.10.8; RFC 1122 §4.2.3), each with its trace name. */
+/**
+ * The timers of one connection (RFC 9293 §3.8, §3.10.8; RFC 1122 §4.2.3), each with its trace name.
+ */
 enum TimerKind {
   /**
    * The connection-establishment timer (FreeBSD's {@code TCP_KEEPINIT}): a handshake not done in
@@ -18,17 +20,26 @@ enum TimerKind {
   RETRANSMIT("RTO"),
   /** 2 MSL in TIME-WAIT (RFC 9293 §3.10.8), then CLOSED. */
   TIME_WAIT("TIME_WAIT"),
-  /** How long an orphaned connection may wait for the peer's FIN (Linux {@code tcp_fin_timeout}). */
+  /**
+   * How long an orphaned connection may wait for the peer's FIN (Linux {@code tcp_fin_timeout}).
+   */
   FIN_WAIT_2("FIN_WAIT_2"),
   /** The user timeout (RFC 9293 §3.10.8, RFC 5482): unacknowledged data for too long aborts. */
   USER_TIMEOUT("USER_TIMEOUT"),
-  /** Delayed acknowledgment (RFC 1122 §4.2.3.2): the ACK of in-order data waits at most this long (DelayedAck). */
+  /**
+   * Delayed acknowledgment (RFC 1122 §4.2.3.2): the ACK of in-order data waits at most this long
+   * (DelayedAck).
+   */
   DELAYED_ACK("DELACK"),
   /** Zero-window probe (RFC 9293 §3.8.6.1). */
   PERSIST("PERSIST"),
-  /** Keep-alive (RFC 1122 §4.2.3.6): the next look at how long the peer has been silent (KeepAlive). */
+  /**
+   * Keep-alive (RFC 1122 §4.2.3.6): the next look at how long the peer has been silent (KeepAlive).
+   */
   KEEPALIVE("KEEPALIVE"),
-  /** RACK's reorder timer (RFC 8985 §6.3): segments outstanding past RACK.rtt + reo_wnd are lost. */
+  /**
+   * RACK's reorder timer (RFC 8985 §6.3): segments outstanding past RACK.rtt + reo_wnd are lost.
+   */
   REORDER("RACK"),
   /**
    * Housekeeping, not a protocol timer, so not traced: a drained send or receive buffer keeps its

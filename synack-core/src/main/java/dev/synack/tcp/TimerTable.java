@@ -6,17 +6,22 @@ import java.util.Arrays;
  * The deadlines of a connection's timers, one per {@link TimerKind}, in ns on the caller's clock
  * (quinn-proto's timer table). Every set, cancel and expiry of a protocol timer is traced.
  *
- * <p>The table is allocated when a timer is first set and given back by {@link #releaseIfIdle}
- * when none runs, so that an idle connection holds none (DESIGN.md "Buffers grow on demand").
+ * <p>The table is allocated when a timer is first set and given back by {@link #releaseIfIdle} when
+ * none runs, so that an idle connection holds none (DESIGN.md "Buffers grow on demand").
  */
 final class TimerTable {
   private static final long UNSET = Long.MAX_VALUE;
   private static final TimerKind[] KINDS = TimerKind.values();
 
-  /** Deadline per kind, by ordinal, {@link #UNSET} when the timer is not running; {@code null} when none runs and the table was given back. */
+  /**
+   * Deadline per kind, by ordinal, {@link #UNSET} when the timer is not running; {@code null} when
+   * none runs and the table was given back.
+   */
   private long[] deadlines;
+
   /** How many timers run: the entries of {@link #deadlines} that are not {@link #UNSET}. */
   private int running;
+
   private final Tracer tracer;
 
   TimerTable(Tracer tracer) {
@@ -69,14 +74,20 @@ final class TimerTable {
     return min;
   }
 
-  /** Returns the earliest deadline of a protocol timer, housekeeping left out; {@link Long#MAX_VALUE} when none runs. */
+  /**
+   * Returns the earliest deadline of a protocol timer, housekeeping left out; {@link
+   * Long#MAX_VALUE} when none runs.
+   */
   long nextProtocolDeadline() {
     long min = UNSET;
     for (TimerKind kind : KINDS) if (kind.traced()) min = Math.min(min, deadline(kind));
     return min;
   }
 
-  /** Returns a timer whose deadline has passed, stopped and traced as fired, or {@code null} when none has. */
+  /**
+   * Returns a timer whose deadline has passed, stopped and traced as fired, or {@code null} when
+   * none has.
+   */
   TimerKind takeExpired(long now) {
     if (running == 0) return null;
     for (TimerKind kind : KINDS) {

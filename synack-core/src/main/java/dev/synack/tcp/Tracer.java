@@ -12,8 +12,8 @@ import dev.synack.wire.TcpSegment;
  * Emits one connection's trace events with its host name and {@code conn}.
  *
  * <p>An arriving segment is traced once: as {@code recv}, or as {@code drop} with a reason when it
- * is discarded before it changed anything. So its event is held back until the first effect
- * (a state change, a timer) or the end of its processing, whichever comes first.
+ * is discarded before it changed anything. So its event is held back until the first effect (a
+ * state change, a timer) or the end of its processing, whichever comes first.
  */
 final class Tracer {
   /**
@@ -21,17 +21,33 @@ final class Tracer {
    * every segment.
    */
   private final TraceSink sink;
+
   /** Where drops are counted (the host's counters), traced or not; never {@code null}. */
   private final TraceSink dropCounter;
+
   private final String host;
-  /** The {@code conn} field, the connection's identity as text; {@code null} when untraced, which needs none. */
+
+  /**
+   * The {@code conn} field, the connection's identity as text; {@code null} when untraced, which
+   * needs none.
+   */
   private String conn;
+
   /** The segment being processed and not yet traced, or {@code null}. */
   private TcpSegment arrival;
+
   private long arrivalTime;
-  /** Whether events are held back: while a TCB is rebuilt from a SYN cookie, its past is not retraced. */
+
+  /**
+   * Whether events are held back: while a TCB is rebuilt from a SYN cookie, its past is not
+   * retraced.
+   */
   private boolean muted;
-  /** The last sample traced (cwnd, SRTT, bytes in flight), so that one is traced only on change; {@code null} before the first. */
+
+  /**
+   * The last sample traced (cwnd, SRTT, bytes in flight), so that one is traced only on change;
+   * {@code null} before the first.
+   */
   private long[] lastSample;
 
   Tracer(TraceSink sink, String host, FourTuple id) {
@@ -72,7 +88,9 @@ final class Tracer {
     segment(arrivalTime, seg, SegmentAction.RECV, null);
   }
 
-  /** Traces a segment discarded for {@code reason}: counted under its code, traced with its text. */
+  /**
+   * Traces a segment discarded for {@code reason}: counted under its code, traced with its text.
+   */
   @SuppressWarnings("ReferenceEquality") // the segment being received, not an equal one
   void drop(TcpSegment seg, long now, DropReason reason) {
     if (arrival == seg) arrival = null;
@@ -84,27 +102,40 @@ final class Tracer {
   void send(OutboundSegment seg, long now, boolean retransmit) {
     flushArrival();
     if (sink != null) {
-      sink.accept(new TraceEvent.Segment(now, host, conn, retransmit ? SegmentAction.RETRANSMIT : SegmentAction.SEND,
-          SegmentInfo.of(seg), null));
+      sink.accept(
+          new TraceEvent.Segment(
+              now,
+              host,
+              conn,
+              retransmit ? SegmentAction.RETRANSMIT : SegmentAction.SEND,
+              SegmentInfo.of(seg),
+              null));
     }
   }
 
   void state(long now, TcpState from, TcpState to) {
     flushArrival();
-    if (sink != null && !muted) sink.accept(new TraceEvent.StateChange(now, host, conn, from.name(), to.name()));
+    if (sink != null && !muted)
+      sink.accept(new TraceEvent.StateChange(now, host, conn, from.name(), to.name()));
   }
 
   void timer(long now, TimerKind kind, String action) {
     flushArrival();
-    if (sink != null && !muted) sink.accept(new TraceEvent.Timer(now, host, conn, kind.traceName(), action));
+    if (sink != null && !muted)
+      sink.accept(new TraceEvent.Timer(now, host, conn, kind.traceName(), action));
   }
 
-  /** Traces the sender's state for the plots, if it changed: cwnd and bytes in flight in bytes, SRTT in ns. */
+  /**
+   * Traces the sender's state for the plots, if it changed: cwnd and bytes in flight in bytes, SRTT
+   * in ns.
+   */
   void sample(long now, long cwnd, long srttNanos, long bytesInFlight) {
     if (sink == null) return;
     if (lastSample == null) {
       lastSample = new long[] {-1, -1, -1};
-    } else if (lastSample[0] == cwnd && lastSample[1] == srttNanos && lastSample[2] == bytesInFlight) {
+    } else if (lastSample[0] == cwnd
+        && lastSample[1] == srttNanos
+        && lastSample[2] == bytesInFlight) {
       return;
     }
     lastSample[0] = cwnd;
@@ -114,13 +145,17 @@ final class Tracer {
     sink.accept(new TraceEvent.Sample(now, host, conn, cwnd, srttNanos, bytesInFlight));
   }
 
-  /** Traces a line that says what the engine concluded (a loss detected, a spurious retransmission undone). */
+  /**
+   * Traces a line that says what the engine concluded (a loss detected, a spurious retransmission
+   * undone).
+   */
   void note(long now, String text) {
     flushArrival();
     if (sink != null) sink.accept(new TraceEvent.Note(now, host, conn, text));
   }
 
   private void segment(long now, TcpSegment seg, SegmentAction action, String reason) {
-    if (sink != null && !muted) sink.accept(new TraceEvent.Segment(now, host, conn, action, SegmentInfo.of(seg), reason));
+    if (sink != null && !muted)
+      sink.accept(new TraceEvent.Segment(now, host, conn, action, SegmentInfo.of(seg), reason));
   }
 }

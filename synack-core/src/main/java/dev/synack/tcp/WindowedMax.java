@@ -22,7 +22,10 @@ final class WindowedMax {
     }
   }
 
-  /** Takes a sample {@code v} at time {@code t} (non-decreasing) with a window of {@code window}; returns the maximum (Linux's {@code minmax_running_max}). */
+  /**
+   * Takes a sample {@code v} at time {@code t} (non-decreasing) with a window of {@code window};
+   * returns the maximum (Linux's {@code minmax_running_max}).
+   */
   double update(long window, long t, double v) {
     if (v >= values[0] || t - times[2] > window) {
       reset(t, v); // a new maximum, or nothing left in the window

@@ -27,27 +27,46 @@ public final class ComparisonPage {
 
   private ComparisonPage() {}
 
-  /** Returns the page: {@code title}, the {@code summary} lines, and the plots over bins of {@code binNanos}. */
+  /**
+   * Returns the page: {@code title}, the {@code summary} lines, and the plots over bins of {@code
+   * binNanos}.
+   */
   public static String render(String title, List<String> summary, long binNanos, List<Plot> plots) {
     return render(title, summary, binNanos, plots, "en");
   }
 
   /** Returns the page, its words in {@code lang}, {@code en} or {@code zh}. */
-  public static String render(String title, List<String> summary, long binNanos, List<Plot> plots, String lang) {
+  public static String render(
+      String title, List<String> summary, long binNanos, List<Plot> plots, String lang) {
     StringBuilder out = new StringBuilder();
-    out.append("<!DOCTYPE html>\n<html lang=\"").append(HtmlReport.escape(lang)).append("\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>")
-        .append(HtmlReport.escape(title)).append("</title>\n<style>\n").append(HtmlAssets.CSS).append("</style>\n</head>\n<body>\n<h1>")
-        .append(HtmlReport.escape(title)).append("</h1>\n<pre>");
+    out.append("<!DOCTYPE html>\n<html lang=\"")
+        .append(HtmlReport.escape(lang))
+        .append("\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>")
+        .append(HtmlReport.escape(title))
+        .append("</title>\n<style>\n")
+        .append(HtmlAssets.CSS)
+        .append("</style>\n</head>\n<body>\n<h1>")
+        .append(HtmlReport.escape(title))
+        .append("</h1>\n<pre>");
     for (String line : summary) out.append(HtmlReport.escape(line)).append('\n');
     out.append("</pre>\n");
     for (Plot plot : plots) {
       List<TraceEvent.Sample> samples = new ArrayList<>();
       for (Series s : plot.series()) {
         for (int i = 0; i < s.values().size(); i++) {
-          samples.add(new TraceEvent.Sample(i * binNanos, s.name(), "", Math.round(s.values().get(i) * SCALE), 0, 0));
+          samples.add(
+              new TraceEvent.Sample(
+                  i * binNanos, s.name(), "", Math.round(s.values().get(i) * SCALE), 0, 0));
         }
       }
-      out.append(PlotSvg.render(plot.title(), plot.unit(), HtmlWords.of(lang).get("time"), samples, x -> x.cwnd() / SCALE, 0));
+      out.append(
+          PlotSvg.render(
+              plot.title(),
+              plot.unit(),
+              HtmlWords.of(lang).get("time"),
+              samples,
+              x -> x.cwnd() / SCALE,
+              0));
     }
     return out.append("</body>\n</html>\n").toString();
   }

@@ -1,10 +1,13 @@
 package dev.synack.trace;
 
-/** The style sheet and the one small script of the HTML page, inline so that the page loads nothing. */
+/**
+ * The style sheet and the one small script of the HTML page, inline so that the page loads nothing.
+ */
 final class HtmlAssets {
   private HtmlAssets() {}
 
-  static final String CSS = """
+  static final String CSS =
+      """
       body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1f2937; background: #fff; }
       h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 20px 0 8px; }
       .summary, .legend { color: #4b5563; }
@@ -69,7 +72,8 @@ final class HtmlAssets {
    * Ties sentences and arrows (by {@code data-step}), steps the player through the arrows and moves
    * both ends' markers on the state diagram, switches relative and absolute numbers, and zooms.
    */
-  static final String SCRIPT = """
+  static final String SCRIPT =
+      """
       (function () {
         var ladder = document.querySelector('#ladder svg');
         var frames = JSON.parse(document.getElementById('frames').textContent);

@@ -74,7 +74,10 @@ public final class Json {
     return (Map<String, Object>) value;
   }
 
-  /** Returns the JSON text of a value of the model; {@code Integer}, {@code Short}... are written as numbers too. */
+  /**
+   * Returns the JSON text of a value of the model; {@code Integer}, {@code Short}... are written as
+   * numbers too.
+   */
   public static String write(Object value) {
     StringBuilder b = new StringBuilder();
     write(value, b);
@@ -129,7 +132,8 @@ public final class Json {
         }
         out.append(']');
       }
-      default -> throw new IllegalArgumentException("not a JSON value: " + value.getClass().getName());
+      default ->
+          throw new IllegalArgumentException("not a JSON value: " + value.getClass().getName());
     }
   }
 
@@ -160,8 +164,11 @@ public final class Json {
           // Control characters must be escaped (RFC 8259 §7); U+2028/2029 too, so that a line
           // stays one line for JavaScript readers of the HTML page.
           if (c < 0x20 || c == '\u2028' || c == '\u2029') {
-            out.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xf])
-                .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+            out.append("\\u")
+                .append(HEX[c >> 12])
+                .append(HEX[(c >> 8) & 0xf])
+                .append(HEX[(c >> 4) & 0xf])
+                .append(HEX[c & 0xf]);
           } else {
             out.append(c);
           }
@@ -189,10 +196,13 @@ public final class Json {
     private static final int MAX_DEPTH = 512;
 
     private final CharSequence text;
+
     /** Whether decimals are read as BigDecimal rather than double. */
     private final boolean exactDecimals;
+
     /** The next character to read. */
     private int pos;
+
     private int depth;
 
     JsonParser(CharSequence text, boolean exactDecimals) {

@@ -19,15 +19,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON-lines form of a trace, one event per line, as DESIGN.md fixes it: every line has
- * {@code t} (seconds), {@code host}, {@code conn} and {@code event}, then the fields of the event.
+ * The JSON-lines form of a trace, one event per line, as DESIGN.md fixes it: every line has {@code
+ * t} (seconds), {@code host}, {@code conn} and {@code event}, then the fields of the event.
  *
  * <pre>{@code
  * {"t":0.000123,"host":"client","conn":"10.0.0.1:40000-10.0.0.2:80","event":"send","flags":["SYN"],"seq":100,"ack":0,"win":64240,"len":0,"options":"mss 1460,sackOK,wscale 7"}
  * }</pre>
  *
  * <p>Times are written with at least six decimals and as many as the nanoseconds need, so that
- * reading a line back gives the same event. {@link Packet} events are not written: pcap carries them.
+ * reading a line back gives the same event. {@link Packet} events are not written: pcap carries
+ * them.
  */
 public final class JsonLines {
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
@@ -45,32 +46,55 @@ public final class JsonLines {
    * @throws IllegalArgumentException for a {@link Packet} event, which has no JSON form
    */
   public static String toJson(TraceEvent event) {
-    if (!isWritten(event)) throw new IllegalArgumentException("packet events are not written as JSON: " + event);
+    if (!isWritten(event))
+      throw new IllegalArgumentException("packet events are not written as JSON: " + event);
     StringBuilder b = new StringBuilder(160);
-    b.append("{\"t\":").append(seconds(event.timeNanos()))
-        .append(",\"host\":").append(Json.quote(event.host()))
-        .append(",\"conn\":").append(Json.quote(event.conn()))
-        .append(",\"event\":").append(Json.quote(event.eventName()));
+    b.append("{\"t\":")
+        .append(seconds(event.timeNanos()))
+        .append(",\"host\":")
+        .append(Json.quote(event.host()))
+        .append(",\"conn\":")
+        .append(Json.quote(event.conn()))
+        .append(",\"event\":")
+        .append(Json.quote(event.eventName()));
     switch (event) {
-      case StateChange s -> b.append(",\"from\":").append(Json.quote(s.from()))
-          .append(",\"to\":").append(Json.quote(s.to()));
-      // A packet dropped before it parsed as a segment (malformed, not for this host) has only its reason.
-      case Segment s when s.segment() == null -> b.append(",\"reason\":").append(Json.quote(s.reason()));
+      case StateChange s ->
+          b.append(",\"from\":")
+              .append(Json.quote(s.from()))
+              .append(",\"to\":")
+              .append(Json.quote(s.to()));
+      // A packet dropped before it parsed as a segment (malformed, not for this host) has only its
+      // reason.
+      case Segment s when s.segment() == null ->
+          b.append(",\"reason\":").append(Json.quote(s.reason()));
       case Segment s -> {
         SegmentInfo i = s.segment();
-        b.append(",\"flags\":").append(Json.write(TcpFlags.names(i.flags())))
-            .append(",\"seq\":").append(i.seq())
-            .append(",\"ack\":").append(i.ack())
-            .append(",\"win\":").append(i.win())
-            .append(",\"len\":").append(i.len())
-            .append(",\"options\":").append(Json.quote(i.options()));
+        b.append(",\"flags\":")
+            .append(Json.write(TcpFlags.names(i.flags())))
+            .append(",\"seq\":")
+            .append(i.seq())
+            .append(",\"ack\":")
+            .append(i.ack())
+            .append(",\"win\":")
+            .append(i.win())
+            .append(",\"len\":")
+            .append(i.len())
+            .append(",\"options\":")
+            .append(Json.quote(i.options()));
         if (s.reason() != null) b.append(",\"reason\":").append(Json.quote(s.reason()));
       }
-      case Timer t -> b.append(",\"timer\":").append(Json.quote(t.timer()))
-          .append(",\"action\":").append(Json.quote(t.action()));
-      case Sample s -> b.append(",\"cwnd\":").append(s.cwnd())
-          .append(",\"srtt\":").append(seconds(s.srttNanos()))
-          .append(",\"inflight\":").append(s.bytesInFlight());
+      case Timer t ->
+          b.append(",\"timer\":")
+              .append(Json.quote(t.timer()))
+              .append(",\"action\":")
+              .append(Json.quote(t.action()));
+      case Sample s ->
+          b.append(",\"cwnd\":")
+              .append(s.cwnd())
+              .append(",\"srtt\":")
+              .append(seconds(s.srttNanos()))
+              .append(",\"inflight\":")
+              .append(s.bytesInFlight());
       case Note n -> b.append(",\"text\":").append(Json.quote(n.text()));
       case Packet p -> throw new AssertionError(p); // excluded above
     }
@@ -78,8 +102,8 @@ public final class JsonLines {
   }
 
   /**
-   * Appends the JSON line of an event and a line feed to {@code out}; writes nothing for a
-   * {@link Packet} event.
+   * Appends the JSON line of an event and a line feed to {@code out}; writes nothing for a {@link
+   * Packet} event.
    *
    * @return whether a line was written
    */
@@ -130,7 +154,10 @@ public final class JsonLines {
     }
   }
 
-  /** Returns the event of a parsed JSON object ({@link Json}'s model; decimals may be Double or BigDecimal). */
+  /**
+   * Returns the event of a parsed JSON object ({@link Json}'s model; decimals may be Double or
+   * BigDecimal).
+   */
   public static TraceEvent event(Map<String, Object> o) {
     long t = nanos(o, "t");
     String host = string(o, "host");
@@ -139,16 +166,20 @@ public final class JsonLines {
     return switch (name) {
       case "state" -> new StateChange(t, host, conn, string(o, "from"), string(o, "to"));
       case "timer" -> new Timer(t, host, conn, string(o, "timer"), string(o, "action"));
-      case "sample" -> new Sample(t, host, conn, integer(o, "cwnd"), nanos(o, "srtt"), integer(o, "inflight"));
+      case "sample" ->
+          new Sample(t, host, conn, integer(o, "cwnd"), nanos(o, "srtt"), integer(o, "inflight"));
       case "note" -> new Note(t, host, conn, string(o, "text"));
       default -> {
         for (SegmentAction action : SegmentAction.values()) {
           if (action.jsonName().equals(name)) {
             Object reason = o.get("reason");
-            if (reason != null && !(reason instanceof String)) throw badField("reason", "a string", reason);
+            if (reason != null && !(reason instanceof String))
+              throw badField("reason", "a string", reason);
             // A dropped packet too broken to read as a segment has a reason and no segment fields.
-            boolean unreadable = action == SegmentAction.DROP && !o.containsKey("flags") && reason != null;
-            yield new Segment(t, host, conn, action, unreadable ? null : segmentInfo(o), (String) reason);
+            boolean unreadable =
+                action == SegmentAction.DROP && !o.containsKey("flags") && reason != null;
+            yield new Segment(
+                t, host, conn, action, unreadable ? null : segmentInfo(o), (String) reason);
           }
         }
         throw new IllegalArgumentException("unknown event \"" + name + "\"");
@@ -166,15 +197,24 @@ public final class JsonLines {
     }
     Object options = o.getOrDefault("options", "");
     if (!(options instanceof String opts)) throw badField("options", "a string", options);
-    return new SegmentInfo(TcpFlags.parse(names), integer(o, "seq"), integer(o, "ack"),
-        Math.toIntExact(integer(o, "win")), Math.toIntExact(integer(o, "len")), opts);
+    return new SegmentInfo(
+        TcpFlags.parse(names),
+        integer(o, "seq"),
+        integer(o, "ack"),
+        Math.toIntExact(integer(o, "win")),
+        Math.toIntExact(integer(o, "len")),
+        opts);
   }
 
-  /** Returns nanoseconds as seconds with at least six and at most nine decimals, e.g. {@code 0.000123}. */
+  /**
+   * Returns nanoseconds as seconds with at least six and at most nine decimals, e.g. {@code
+   * 0.000123}.
+   */
   static String seconds(long nanos) {
     StringBuilder b = new StringBuilder(20);
     if (nanos < 0) b.append('-');
-    long abs = Math.abs(nanos); // Long.MIN_VALUE nanos is 292 years before the epoch: not a trace time
+    long abs =
+        Math.abs(nanos); // Long.MIN_VALUE nanos is 292 years before the epoch: not a trace time
     String frac = Long.toString(abs % NANOS_PER_SECOND);
     frac = "0".repeat(9 - frac.length()) + frac;
     int end = 9;
@@ -188,9 +228,13 @@ public final class JsonLines {
       return switch (v) {
         case Long l -> Math.multiplyExact(l, NANOS_PER_SECOND);
         // Decimals are read exactly: a double would lose nanoseconds after about 100 days.
-        case BigDecimal d -> d.movePointRight(9).setScale(0, RoundingMode.HALF_EVEN).longValueExact();
-        case Double d -> new BigDecimal(Double.toString(d)).movePointRight(9)
-            .setScale(0, RoundingMode.HALF_EVEN).longValueExact();
+        case BigDecimal d ->
+            d.movePointRight(9).setScale(0, RoundingMode.HALF_EVEN).longValueExact();
+        case Double d ->
+            new BigDecimal(Double.toString(d))
+                .movePointRight(9)
+                .setScale(0, RoundingMode.HALF_EVEN)
+                .longValueExact();
         case null, default -> throw badField(field, "a number of seconds", v);
       };
     } catch (ArithmeticException e) {
@@ -209,8 +253,9 @@ public final class JsonLines {
   }
 
   private static IllegalArgumentException badField(String field, String expected, Object got) {
-    return new IllegalArgumentException(got == null
-        ? "missing or null field \"" + field + "\", expected " + expected
-        : "field \"" + field + "\" must be " + expected + ", not " + Json.write(got));
+    return new IllegalArgumentException(
+        got == null
+            ? "missing or null field \"" + field + "\", expected " + expected
+            : "field \"" + field + "\" must be " + expected + ", not " + Json.write(got));
   }
 }

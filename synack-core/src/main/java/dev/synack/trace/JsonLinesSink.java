@@ -4,17 +4,19 @@ import java.io.Flushable;
 import java.io.IOException;
 
 /**
- * A trace sink that appends each event as one JSON line ({@link JsonLines}) to an
- * {@link Appendable}: a {@code StringBuilder}, or a {@code Writer} the caller opened and closes.
+ * A trace sink that appends each event as one JSON line ({@link JsonLines}) to an {@link
+ * Appendable}: a {@code StringBuilder}, or a {@code Writer} the caller opened and closes.
  *
- * <p>A sink must not throw, so the first {@link IOException} is kept, writing stops, and
- * {@link #error()} returns it for the caller to report.
+ * <p>A sink must not throw, so the first {@link IOException} is kept, writing stops, and {@link
+ * #error()} returns it for the caller to report.
  */
 public final class JsonLinesSink implements TraceSink {
   /** Where lines go; not owned: the caller closes it. */
   private final Appendable out;
+
   /** The first write failure, or null while writes succeed. */
   private IOException error;
+
   /** Lines written so far. */
   private long lines;
 

@@ -36,30 +36,48 @@ public final class Ladder {
   /**
    * How to draw.
    *
-   * @param ascii       draw with ASCII only ({@code |}, {@code ->}, {@code x}) rather than box-drawing characters
-   * @param width       the width to fill, in columns; the diagram grows when the labels need more
-   * @param showTimers  whether timers set (with how long until they fire), restarted and fired are shown
-   * @param relativeSeq whether sequence and acknowledgment numbers are relative to each direction's ISN
-   * @param collapse    a run of more than this many plain data or ACK rows shows this many, a count
-   *                    of the hidden ones and its last row; 0 shows every row
-   * @param hosts       hosts to put first, left to right; the others follow in order of appearance
-   * @param lang        the language of notes, timers, drop reasons and markers: {@code en} or {@code zh}
+   * @param ascii draw with ASCII only ({@code |}, {@code ->}, {@code x}) rather than box-drawing
+   *     characters
+   * @param width the width to fill, in columns; the diagram grows when the labels need more
+   * @param showTimers whether timers set (with how long until they fire), restarted and fired are
+   *     shown
+   * @param relativeSeq whether sequence and acknowledgment numbers are relative to each direction's
+   *     ISN
+   * @param collapse a run of more than this many plain data or ACK rows shows this many, a count of
+   *     the hidden ones and its last row; 0 shows every row
+   * @param hosts hosts to put first, left to right; the others follow in order of appearance
+   * @param lang the language of notes, timers, drop reasons and markers: {@code en} or {@code zh}
    */
-  public record Options(boolean ascii, int width, boolean showTimers, boolean relativeSeq, int collapse,
-      List<String> hosts, String lang) {
+  public record Options(
+      boolean ascii,
+      int width,
+      boolean showTimers,
+      boolean relativeSeq,
+      int collapse,
+      List<String> hosts,
+      String lang) {
     public Options {
-      if (width < 40 || width > 1000) throw new IllegalArgumentException("width must be 40 to 1000: " + width);
-      if (collapse < 0) throw new IllegalArgumentException("collapse must not be negative: " + collapse);
-      if (!"en".equals(lang) && !"zh".equals(lang)) throw new IllegalArgumentException("language must be en or zh: " + lang);
+      if (width < 40 || width > 1000)
+        throw new IllegalArgumentException("width must be 40 to 1000: " + width);
+      if (collapse < 0)
+        throw new IllegalArgumentException("collapse must not be negative: " + collapse);
+      if (!"en".equals(lang) && !"zh".equals(lang))
+        throw new IllegalArgumentException("language must be en or zh: " + lang);
       hosts = List.copyOf(hosts);
     }
 
-    /** Returns the defaults: unicode, 100 columns, no timers, absolute numbers, runs collapsed after 6 rows, English. */
+    /**
+     * Returns the defaults: unicode, 100 columns, no timers, absolute numbers, runs collapsed after
+     * 6 rows, English.
+     */
     public static Options defaults() {
       return new Options(false, 100, false, false, 6, List.of(), "en");
     }
 
-    /** Returns these options with notes, timers, drop reasons and markers in {@code lang}, {@code en} or {@code zh}. */
+    /**
+     * Returns these options with notes, timers, drop reasons and markers in {@code lang}, {@code
+     * en} or {@code zh}.
+     */
     public Options withLang(String lang) {
       return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts, lang);
     }
@@ -84,7 +102,9 @@ public final class Ladder {
       return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts, lang);
     }
 
-    /** Returns these options collapsing runs longer than {@code collapse} rows; 0 never collapses. */
+    /**
+     * Returns these options collapsing runs longer than {@code collapse} rows; 0 never collapses.
+     */
     public Options withCollapse(int collapse) {
       return new Options(ascii, width, showTimers, relativeSeq, collapse, hosts, lang);
     }
@@ -104,23 +124,32 @@ public final class Ladder {
   public static String render(List<TraceEvent> events, Options options) {
     LadderModel model = LadderModel.of(events, options.hosts());
     if (model.steps().isEmpty()) return "";
-    List<Row> rows = collapse(rows(model, options), options.collapse(), Glyphs.of(options.ascii()), options.lang());
+    List<Row> rows =
+        collapse(
+            rows(model, options), options.collapse(), Glyphs.of(options.ascii()), options.lang());
     return new Canvas(model, rows, options).draw();
   }
 
   /** One line of the diagram below the header. */
   static final class Row {
     final long time;
+
     /** The state name written beside each column's lifeline, or null. */
     final String[] labels;
+
     /** The segment drawn across, or null. */
     Arrow arrow;
+
     Label arrowLabel;
+
     /** The column a note or timer is written beside, or -1. */
     int noteColumn = -1;
+
     String note;
+
     /** The count of collapsed rows, or null. */
     String summary;
+
     /** Why the arrow stops short, in the diagram's language, or null. */
     String why;
 
@@ -135,8 +164,11 @@ public final class Ladder {
 
     /** Returns whether the row is ordinary data or ACK, the kind a long transfer repeats. */
     boolean isPlain() {
-      return arrow != null && Arrays.stream(labels).allMatch(l -> l == null) && !arrow.retransmit()
-          && !arrow.stopsShort() && (arrow.segment().flags() & (TcpFlags.SYN | TcpFlags.FIN | TcpFlags.RST)) == 0;
+      return arrow != null
+          && Arrays.stream(labels).allMatch(l -> l == null)
+          && !arrow.retransmit()
+          && !arrow.stopsShort()
+          && (arrow.segment().flags() & (TcpFlags.SYN | TcpFlags.FIN | TcpFlags.RST)) == 0;
     }
   }
 
@@ -153,10 +185,16 @@ public final class Ladder {
         case StateStep s -> {
           Step next = i + 1 < steps.size() ? steps.get(i + 1) : null;
           Row last = rows.isEmpty() ? null : rows.getLast();
-          if (next instanceof Arrow a && a.sent() && a.from() == s.column() && a.time() == s.time()) {
+          if (next instanceof Arrow a
+              && a.sent()
+              && a.from() == s.column()
+              && a.time() == s.time()) {
             pending[s.column()] = s.to(); // the sender's new state, on the row of what it sends
-          } else if (last != null && last.time == s.time() && last.noteColumn == s.column()
-              && last.arrow == null && last.labels[s.column()] == null) {
+          } else if (last != null
+              && last.time == s.time()
+              && last.noteColumn == s.column()
+              && last.arrow == null
+              && last.labels[s.column()] == null) {
             last.labels[s.column()] = s.to(); // beside the timer that caused it
           } else {
             Row row = new Row(s.time(), columns);
@@ -168,23 +206,47 @@ public final class Ladder {
           Row row = new Row(a.time(), columns);
           System.arraycopy(pending, 0, row.labels, 0, columns);
           Arrays.fill(pending, null);
-          String marker = a.retransmit() ? marker("retransmit", lang) : model.unsent(a) ? marker("not sent", lang) : "";
-          row.arrowLabel = new Label(labeler.label(a), marker, a.segment().options(), a.retransmit() ? marker("rtx", lang) : marker);
+          String marker =
+              a.retransmit()
+                  ? marker("retransmit", lang)
+                  : model.unsent(a) ? marker("not sent", lang) : "";
+          row.arrowLabel =
+              new Label(
+                  labeler.label(a),
+                  marker,
+                  a.segment().options(),
+                  a.retransmit() ? marker("rtx", lang) : marker);
           if (a.stopsShort()) {
             String why = a.fate() == Fate.LOST ? "lost" : a.reason() == null ? "dropped" : null;
             String zh = why == null && zhText ? NarrationText.reasonZh(a.reason()) : null;
-            row.why = why != null ? NarrationText.ladderWord(why, lang) : zh != null ? zh : a.reason();
+            row.why =
+                why != null ? NarrationText.ladderWord(why, lang) : zh != null ? zh : a.reason();
           }
           if (a.from() == a.to()) {
             row.noteColumn = a.from();
-            row.note = NarrationText.ladderWord("to itself", lang) + (zhText ? "：" : ": ") + row.arrowLabel.full();
+            row.note =
+                NarrationText.ladderWord("to itself", lang)
+                    + (zhText ? "：" : ": ")
+                    + row.arrowLabel.full();
           } else {
             row.arrow = a;
           }
           rows.add(row);
         }
-        case TimerStep t -> note(rows, t.time(), t.column(), zhText ? NarrationText.timerZh(t) : timerText(t), columns);
-        case NoteStep n -> note(rows, n.time(), n.column(), zhText ? NarrationText.noteZh(n.text()) : n.text(), columns);
+        case TimerStep t ->
+            note(
+                rows,
+                t.time(),
+                t.column(),
+                zhText ? NarrationText.timerZh(t) : timerText(t),
+                columns);
+        case NoteStep n ->
+            note(
+                rows,
+                n.time(),
+                n.column(),
+                zhText ? NarrationText.noteZh(n.text()) : n.text(),
+                columns);
         case Arrival a -> throw new AssertionError(a); // filtered out
       }
     }
@@ -220,7 +282,7 @@ public final class Ladder {
     };
   }
 
-  /** Returns a marker written after an arrow's fields, {@code  (retransmit)}, in {@code lang}. */
+  /** Returns a marker written after an arrow's fields, {@code (retransmit)}, in {@code lang}. */
   private static String marker(String word, String lang) {
     return " (" + NarrationText.ladderWord(word, lang) + ")";
   }
@@ -231,7 +293,7 @@ public final class Ladder {
    * @param tag the marker shortened, written when the label is short of room
    */
   record Label(String fields, String marker, String options, String tag) {
-    /** A label in English, whose tag is {@code  (rtx)} for a retransmission. */
+    /** A label in English, whose tag is {@code (rtx)} for a retransmission. */
     Label(String fields, String marker, String options) {
       this(fields, marker, options, marker.equals(" (retransmit)") ? " (rtx)" : marker);
     }
@@ -240,7 +302,10 @@ public final class Ladder {
       return fields + marker + (options.isEmpty() ? "" : " [" + options + "]");
     }
 
-    /** Returns the label in at most {@code max} characters: options go first, then the window, then the tail of the fields. */
+    /**
+     * Returns the label in at most {@code max} characters: options go first, then the window, then
+     * the tail of the fields.
+     */
     String fit(int max, String ellipsis) {
       String full = full();
       if (width(full) <= max) return full;
@@ -270,9 +335,20 @@ public final class Ladder {
         for (Row r : rows.subList(i + keep, end - 1)) bytes += r.arrow.segment().len();
         Row summary = new Row(rows.get(i + keep).time, rows.get(i).labels.length);
         boolean zh = lang.equals("zh");
-        summary.summary = g.ellipsis + (zh ? " 还有 " : " ") + (run - keep - 1) + " " + NarrationText.ladderWord("more segments", lang)
-            + (bytes > 0 ? (zh ? "，共 " : ", ") + bytes + " " + NarrationText.ladderWord("bytes of data", lang) + " " : " ")
-            + g.ellipsis;
+        summary.summary =
+            g.ellipsis
+                + (zh ? " 还有 " : " ")
+                + (run - keep - 1)
+                + " "
+                + NarrationText.ladderWord("more segments", lang)
+                + (bytes > 0
+                    ? (zh ? "，共 " : ", ")
+                        + bytes
+                        + " "
+                        + NarrationText.ladderWord("bytes of data", lang)
+                        + " "
+                    : " ")
+                + g.ellipsis;
         out.add(summary);
         out.add(rows.get(end - 1));
         i = end;
@@ -297,8 +373,12 @@ public final class Ladder {
   }
 
   private static boolean wide(char c) {
-    return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3)
-        || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60)
+    return (c >= 0x1100 && c <= 0x115f)
+        || (c >= 0x2e80 && c <= 0xa4cf)
+        || (c >= 0xac00 && c <= 0xd7a3)
+        || (c >= 0xf900 && c <= 0xfaff)
+        || (c >= 0xfe30 && c <= 0xfe4f)
+        || (c >= 0xff00 && c <= 0xff60)
         || (c >= 0xffe0 && c <= 0xffe6);
   }
 
@@ -308,23 +388,33 @@ public final class Ladder {
     long scale = decimals == 6 ? 1_000_000L : 1_000L;
     long units = Math.round((double) Math.abs(nanos) / unit);
     String frac = Long.toString(units % scale);
-    return (nanos < 0 ? "-" : "") + units / scale + "." + "0".repeat(decimals - frac.length()) + frac + "s";
+    return (nanos < 0 ? "-" : "")
+        + units / scale
+        + "."
+        + "0".repeat(decimals - frac.length())
+        + frac
+        + "s";
   }
 
   /** The characters the diagram is drawn with. */
   private record Glyphs(char line, char dash, char right, char left, char cross, String ellipsis) {
     static Glyphs of(boolean ascii) {
-      return ascii ? new Glyphs('|', '-', '>', '<', 'x', "...") : new Glyphs('│', '─', '▶', '◀', '✗', "…");
+      return ascii
+          ? new Glyphs('|', '-', '>', '<', 'x', "...")
+          : new Glyphs('│', '─', '▶', '◀', '✗', "…");
     }
   }
 
   /** Lays rows out on a grid of characters. */
   private static final class Canvas {
     private static final int MIN_GAP = 24;
+
     /** The second cell of a wide character. */
     private static final char FILLER = '\0';
+
     /** The hosts' names as the diagram's language calls them, left to right. */
     private final List<String> hosts;
+
     private final List<Row> rows;
     private final Glyphs g;
     private final String[] initial;
@@ -335,13 +425,15 @@ public final class Ladder {
     private final int margin;
 
     Canvas(LadderModel model, List<Row> rows, Options options) {
-      this.hosts = model.hosts().stream().map(h -> NarrationText.host(h, options.lang()).strip()).toList();
+      this.hosts =
+          model.hosts().stream().map(h -> NarrationText.host(h, options.lang()).strip()).toList();
       this.rows = rows;
       this.g = Glyphs.of(options.ascii());
       int n = hosts.size();
       initial = new String[n];
       for (Step s : model.steps()) {
-        if (s instanceof StateStep st && initial[st.column()] == null) initial[st.column()] = st.from();
+        if (s instanceof StateStep st && initial[st.column()] == null)
+          initial[st.column()] = st.from();
       }
       origin = model.steps().stream().mapToLong(Step::time).min().orElse(0);
       decimals = needsMicroseconds() ? 6 : 3;
@@ -370,7 +462,9 @@ public final class Ladder {
     }
 
     private int gutter(int column) {
-      int w = Math.max(width(hosts.get(column)), initial[column] == null ? 0 : initial[column].length());
+      int w =
+          Math.max(
+              width(hosts.get(column)), initial[column] == null ? 0 : initial[column].length());
       for (Row r : rows) if (r.labels[column] != null) w = Math.max(w, r.labels[column].length());
       return w;
     }

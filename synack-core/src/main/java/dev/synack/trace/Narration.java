@@ -3,11 +3,10 @@ package dev.synack.trace;
 import java.util.List;
 
 /**
- * A trace told in sentences, one per step, in the words of the articles and of the textbooks:
- * which handshake or teardown step a segment is, which state it leaves its sender in, why
- * TIME_WAIT waits 2 MSL, what a RST, a refusal, a challenge ACK, a duplicate ACK, a fast
- * retransmit, a timeout with its backoff, a probe or an undo means. For
- * {@code synack demo --lang en|zh} and the HTML page.
+ * A trace told in sentences, one per step, in the words of the articles and of the textbooks: which
+ * handshake or teardown step a segment is, which state it leaves its sender in, why TIME_WAIT waits
+ * 2 MSL, what a RST, a refusal, a challenge ACK, a duplicate ACK, a fast retransmit, a timeout with
+ * its backoff, a probe or an undo means. For {@code synack demo --lang en|zh} and the HTML page.
  *
  * <pre>
  * Handshake, step 1: client sends SYN with its initial sequence number ISN=100; client enters SYN_SENT
@@ -25,7 +24,9 @@ public final class Narration {
    * @throws IllegalArgumentException for another language
    */
   public static List<String> narrate(List<TraceEvent> events, String lang) {
-    return lines(LadderModel.of(events, List.of()), lang).stream().map(Narrator.Line::text).toList();
+    return lines(LadderModel.of(events, List.of()), lang).stream()
+        .map(Narrator.Line::text)
+        .toList();
   }
 
   /**
@@ -36,10 +37,15 @@ public final class Narration {
    * @throws IllegalArgumentException for another language
    */
   public static List<String> narrate(List<TraceEvent> events, String lang, boolean relative) {
-    return lines(LadderModel.of(events, List.of()), lang, relative).stream().map(Narrator.Line::text).toList();
+    return lines(LadderModel.of(events, List.of()), lang, relative).stream()
+        .map(Narrator.Line::text)
+        .toList();
   }
 
-  /** Returns a host's name as the sentences of {@code lang} call it: {@code client} is 客户端 in Chinese. */
+  /**
+   * Returns a host's name as the sentences of {@code lang} call it: {@code client} is 客户端 in
+   * Chinese.
+   */
   public static String hostName(String host, String lang) {
     return NarrationText.host(host, lang).strip();
   }
@@ -48,8 +54,8 @@ public final class Narration {
    * A sentence with the step it tells.
    *
    * @param timeNanos when the step happened
-   * @param step      the index of the step among the trace's drawn steps
-   * @param text      the sentence
+   * @param step the index of the step among the trace's drawn steps
+   * @param text the sentence
    */
   public record Timed(long timeNanos, int step, String text) {}
 
@@ -61,15 +67,22 @@ public final class Narration {
   public static List<Timed> timed(List<TraceEvent> events, String lang, boolean relative) {
     LadderModel model = LadderModel.of(events, List.of());
     return lines(model, lang, relative).stream()
-        .map(l -> new Timed(model.steps().get(l.step()).time(), l.step(), l.text())).toList();
+        .map(l -> new Timed(model.steps().get(l.step()).time(), l.step(), l.text()))
+        .toList();
   }
 
-  /** Returns the sentences of a model, each with the index of the step it tells, for pages that tie them to arrows. */
+  /**
+   * Returns the sentences of a model, each with the index of the step it tells, for pages that tie
+   * them to arrows.
+   */
   static List<Narrator.Line> lines(LadderModel model, String lang) {
     return lines(model, lang, false);
   }
 
-  /** Returns the sentences of a model with numbers other than ISNs relative to their direction's ISN, or absolute. */
+  /**
+   * Returns the sentences of a model with numbers other than ISNs relative to their direction's
+   * ISN, or absolute.
+   */
   static List<Narrator.Line> lines(LadderModel model, String lang, boolean relative) {
     NarrationText.of(lang); // rejects another language before any work
     return new Narrator(model, lang, relative).run();

@@ -31,7 +31,8 @@ final class PlayerFrames {
       if (folds.containsKey(i) && folds.get(i) != i) continue; // a folded run plays as one frame
       if (b.length() > 1) b.append(',');
       b.append("{\"s\":").append(i).append(",\"st\":[");
-      for (int c = 0; c < columns; c++) b.append(c == 0 ? "" : ",").append('"').append(states[c]).append('"');
+      for (int c = 0; c < columns; c++)
+        b.append(c == 0 ? "" : ",").append('"').append(states[c]).append('"');
       b.append("]}");
     }
     return b.append(']').toString();

@@ -8,20 +8,20 @@ import dev.synack.trace.LadderModel.StateStep;
 import dev.synack.trace.LadderModel.Step;
 import dev.synack.trace.LadderModel.TimerAction;
 import dev.synack.trace.LadderModel.TimerStep;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.HashMap;
-import java.util.ArrayList;
 
 /**
  * The ladder as an SVG sequence diagram: lifelines, arrows slanted from the row of the send to the
- * row of the receipt, state labels, lost segments ending in a cross, and a tooltip ({@code <title>})
- * with every field on each arrow. Each step of the model takes one row, so slants show which
- * segments were in flight together rather than the time scale; and each text is written on the
- * row of its step, so none overlaps another.
+ * row of the receipt, state labels, lost segments ending in a cross, and a tooltip ({@code
+ * <title>}) with every field on each arrow. Each step of the model takes one row, so slants show
+ * which segments were in flight together rather than the time scale; and each text is written on
+ * the row of its step, so none overlaps another.
  */
 final class SequenceSvg {
   private static final int ROW = 24;
@@ -33,16 +33,23 @@ final class SequenceSvg {
   private final LadderModel model;
   private final boolean relativeSeq;
   private final boolean timers;
+
   /** The page's language: the ladder's notes and timers are told in it. */
   private final String lang;
+
   /** The page's words in {@link #lang}. */
   private final Map<String, String> words;
+
   private final StringBuilder out = new StringBuilder();
+
   /** The row each step is drawn on. */
   private final IdentityHashMap<Step, Integer> rowOf = new IdentityHashMap<>();
+
   /** The row each arrow's receipt is drawn on. */
   private final IdentityHashMap<Arrow, Integer> arrivalRow = new IdentityHashMap<>();
+
   private final long origin;
+
   /** The index of the step being drawn. */
   private int step;
 
@@ -62,17 +69,21 @@ final class SequenceSvg {
 
   /**
    * Returns the {@code <svg>} element of a model. Each step's element carries {@code data-step},
-   * its index in the model, and each arrow's label both numberings ({@code data-rel},
-   * {@code data-abs}), so that a page can tie sentences to arrows and switch numbers.
+   * its index in the model, and each arrow's label both numberings ({@code data-rel}, {@code
+   * data-abs}), so that a page can tie sentences to arrows and switch numbers.
    *
-   * @param relativeSeq whether labels show sequence numbers relative to each direction's ISN at first
-   * @param timers      whether timer events take rows
+   * @param relativeSeq whether labels show sequence numbers relative to each direction's ISN at
+   *     first
+   * @param timers whether timer events take rows
    */
   static String render(LadderModel model, boolean relativeSeq, boolean timers) {
     return render(model, relativeSeq, timers, "en");
   }
 
-  /** Returns the {@code <svg>} element of a model, its notes and timers in {@code lang} ({@code en} or {@code zh}). */
+  /**
+   * Returns the {@code <svg>} element of a model, its notes and timers in {@code lang} ({@code en}
+   * or {@code zh}).
+   */
   static String render(LadderModel model, boolean relativeSeq, boolean timers, String lang) {
     return new SequenceSvg(model, relativeSeq, timers, lang).draw();
   }
@@ -96,7 +107,8 @@ final class SequenceSvg {
     for (int i = 0; i < steps.size(); i++) {
       Step s = steps.get(i);
       if (s instanceof TimerStep t && (t.action() == TimerAction.CANCELLED || !timers)) continue;
-      if (s instanceof Arrival a && (hidden.contains(a.arrow()) || folds.containsKey(index.get(a.arrow())))) continue;
+      if (s instanceof Arrival a
+          && (hidden.contains(a.arrow()) || folds.containsKey(index.get(a.arrow())))) continue;
       if (s instanceof Arrow a && folds.containsKey(i)) {
         if (!hidden.contains(a)) rowOf.put(s, row++); // the run's marker
         continue;
@@ -110,27 +122,52 @@ final class SequenceSvg {
     int columns = model.hosts().size();
     int width = LEFT + GAP * Math.max(1, columns - 1) + RIGHT;
     int height = TOP + ROW * (row + 1) + 20;
-    out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ladder\" width=\"").append(width)
-        .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
+    out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ladder\" width=\"")
+        .append(width)
+        .append("\" height=\"")
+        .append(height)
+        .append("\" viewBox=\"0 0 ")
+        .append(width)
+        .append(' ')
+        .append(height)
         .append("\" role=\"img\">\n")
         .append("<defs>");
     for (String kind : List.of("ok", "rtx", "unsent")) {
-      out.append("<marker id=\"head-").append(kind).append("\" class=\"head ").append(kind)
-          .append("\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\"")
+      out.append("<marker id=\"head-")
+          .append(kind)
+          .append("\" class=\"head ")
+          .append(kind)
+          .append(
+              "\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\"")
           .append(" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\"/></marker>");
     }
     out.append("</defs>\n");
     for (int c = 0; c < columns; c++) {
       int x = x(c);
-      out.append("<text class=\"host\" x=\"").append(x).append("\" y=\"24\">")
-          .append(HtmlReport.escape(name(c))).append("</text>\n")
-          .append("<line class=\"lifeline\" x1=\"").append(x).append("\" y1=\"34\" x2=\"").append(x)
-          .append("\" y2=\"").append(height - 10).append("\"/>\n");
+      out.append("<text class=\"host\" x=\"")
+          .append(x)
+          .append("\" y=\"24\">")
+          .append(HtmlReport.escape(name(c)))
+          .append("</text>\n")
+          .append("<line class=\"lifeline\" x1=\"")
+          .append(x)
+          .append("\" y1=\"34\" x2=\"")
+          .append(x)
+          .append("\" y2=\"")
+          .append(height - 10)
+          .append("\"/>\n");
       String first = firstState(c);
       if (first != null) {
         boolean left = c == 0;
-        out.append("<text class=\"state first\" x=\"").append(x + (left ? -8 : 8)).append("\" y=\"").append(TOP - 16)
-            .append("\" text-anchor=\"").append(left ? "end" : "start").append("\">").append(first).append("</text>\n");
+        out.append("<text class=\"state first\" x=\"")
+            .append(x + (left ? -8 : 8))
+            .append("\" y=\"")
+            .append(TOP - 16)
+            .append("\" text-anchor=\"")
+            .append(left ? "end" : "start")
+            .append("\">")
+            .append(first)
+            .append("</text>\n");
       }
     }
     LadderModel.Labeler rel = new LadderModel.Labeler(true, true);
@@ -143,7 +180,11 @@ final class SequenceSvg {
       step = i;
       String time = "+" + Ladder.seconds(s.time() - origin, 3);
       if (!time.equals(lastTime)) {
-        out.append("<text class=\"time\" x=\"8\" y=\"").append(y(r) + 4).append("\">").append(time).append("</text>\n");
+        out.append("<text class=\"time\" x=\"8\" y=\"")
+            .append(y(r) + 4)
+            .append("\">")
+            .append(time)
+            .append("</text>\n");
         lastTime = time;
       }
       switch (s) {
@@ -155,9 +196,19 @@ final class SequenceSvg {
           }
         }
         case StateStep st -> label(st.column(), r, "state", st.to(), st.from() + " → " + st.to());
-        case TimerStep t -> aside(t.column(), r, "timer", lang.equals("zh") ? NarrationText.timerZh(t) : Ladder.timerText(t));
-        case NoteStep n -> aside(n.column(), r, "note", lang.equals("zh") ? NarrationText.noteZh(n.text()) : n.text());
-        case Arrival a -> { }
+        case TimerStep t ->
+            aside(
+                t.column(),
+                r,
+                "timer",
+                lang.equals("zh") ? NarrationText.timerZh(t) : Ladder.timerText(t));
+        case NoteStep n ->
+            aside(
+                n.column(),
+                r,
+                "note",
+                lang.equals("zh") ? NarrationText.noteZh(n.text()) : n.text());
+        case Arrival a -> {}
       }
     }
     return out.append("</svg>\n").toString();
@@ -175,27 +226,66 @@ final class SequenceSvg {
     double x2 = x(a.to());
     double y1 = y(row);
     double y2 = y(arrivalRow.get(a));
-    String kind = a.stopsShort() ? "lost" : a.retransmit() ? "rtx" : model.unsent(a) ? "unsent" : "ok";
-    // A lost or dropped segment ends in a cross half-way across, on the row where it was dropped or would have arrived.
+    String kind =
+        a.stopsShort() ? "lost" : a.retransmit() ? "rtx" : model.unsent(a) ? "unsent" : "ok";
+    // A lost or dropped segment ends in a cross half-way across, on the row where it was dropped or
+    // would have arrived.
     if (a.stopsShort()) x2 = (x1 + x2) / 2;
     boolean rightward = a.to() >= a.from();
     String flags = LadderModel.flagNames(a.segment().flags());
-    out.append("<g class=\"seg ").append(kind).append("\" data-step=\"").append(step).append("\" data-flags=\"")
-        .append(flags).append("\">")
-        .append("<title>").append(HtmlReport.escape(tooltip(a, fields, absFields))).append("</title>")
-        .append("<line x1=\"").append(num(x1)).append("\" y1=\"").append(num(y1)).append("\" x2=\"").append(num(x2))
-        .append("\" y2=\"").append(num(y2)).append('"').append(a.stopsShort() ? "" : " marker-end=\"url(#head-" + kind + ")\"")
+    out.append("<g class=\"seg ")
+        .append(kind)
+        .append("\" data-step=\"")
+        .append(step)
+        .append("\" data-flags=\"")
+        .append(flags)
+        .append("\">")
+        .append("<title>")
+        .append(HtmlReport.escape(tooltip(a, fields, absFields)))
+        .append("</title>")
+        .append("<line x1=\"")
+        .append(num(x1))
+        .append("\" y1=\"")
+        .append(num(y1))
+        .append("\" x2=\"")
+        .append(num(x2))
+        .append("\" y2=\"")
+        .append(num(y2))
+        .append('"')
+        .append(a.stopsShort() ? "" : " marker-end=\"url(#head-" + kind + ")\"")
         .append("/>");
     String mark = a.retransmit() ? words.get("rtxmark") : "";
-    out.append("<text class=\"label\" x=\"").append(num(x1 + (rightward ? 10 : -10))).append("\" y=\"").append(num(y1 - 4))
-        .append("\" text-anchor=\"").append(rightward ? "start" : "end").append("\" data-rel=\"")
-        .append(HtmlReport.escape(relFields + mark)).append("\" data-abs=\"").append(HtmlReport.escape(absFields + mark))
-        .append("\">").append(HtmlReport.escape(fields + mark)).append("</text>");
+    out.append("<text class=\"label\" x=\"")
+        .append(num(x1 + (rightward ? 10 : -10)))
+        .append("\" y=\"")
+        .append(num(y1 - 4))
+        .append("\" text-anchor=\"")
+        .append(rightward ? "start" : "end")
+        .append("\" data-rel=\"")
+        .append(HtmlReport.escape(relFields + mark))
+        .append("\" data-abs=\"")
+        .append(HtmlReport.escape(absFields + mark))
+        .append("\">")
+        .append(HtmlReport.escape(fields + mark))
+        .append("</text>");
     if (a.stopsShort()) {
-      String why = a.fate() == Fate.LOST ? words.get("lostwhy") : a.reason() == null ? words.get("droppedwhy") : reason(a.reason());
-      out.append("<text class=\"cross\" x=\"").append(num(x2)).append("\" y=\"").append(num(y2 + 5)).append("\">✗</text>")
-          .append("<text class=\"why\" x=\"").append(num(x2 + (rightward ? 12 : -12))).append("\" y=\"").append(num(y2 + 4))
-          .append("\" text-anchor=\"").append(rightward ? "start" : "end").append("\">").append(HtmlReport.escape(why))
+      String why =
+          a.fate() == Fate.LOST
+              ? words.get("lostwhy")
+              : a.reason() == null ? words.get("droppedwhy") : reason(a.reason());
+      out.append("<text class=\"cross\" x=\"")
+          .append(num(x2))
+          .append("\" y=\"")
+          .append(num(y2 + 5))
+          .append("\">✗</text>")
+          .append("<text class=\"why\" x=\"")
+          .append(num(x2 + (rightward ? 12 : -12)))
+          .append("\" y=\"")
+          .append(num(y2 + 4))
+          .append("\" text-anchor=\"")
+          .append(rightward ? "start" : "end")
+          .append("\">")
+          .append(HtmlReport.escape(why))
           .append("</text>");
     }
     out.append("</g>\n");
@@ -203,21 +293,31 @@ final class SequenceSvg {
 
   private String tooltip(Arrow a, String fields, String absFields) {
     StringBuilder t = new StringBuilder();
-    t.append(name(a.from())).append(" → ").append(name(a.to())).append('\n')
-        .append(fields).append(" len=").append(a.segment().len()).append('\n');
+    t.append(name(a.from()))
+        .append(" → ")
+        .append(name(a.to()))
+        .append('\n')
+        .append(fields)
+        .append(" len=")
+        .append(a.segment().len())
+        .append('\n');
     if (!fields.equals(absFields)) t.append(words.get("tipabs")).append(absFields).append('\n');
     t.append(words.get("tipwin")).append(a.segment().win()).append('\n');
-    if (!a.segment().options().isEmpty()) t.append(words.get("tipoptions")).append(a.segment().options()).append('\n');
+    if (!a.segment().options().isEmpty())
+      t.append(words.get("tipoptions")).append(a.segment().options()).append('\n');
     t.append(words.get("tipconn")).append(a.conn()).append('\n');
     if (a.sent()) t.append(words.get("tipsent")).append(Ladder.seconds(a.sendTime() - origin, 6));
     if (a.endTime() >= 0) {
-      t.append(a.sent() ? ", " : "").append(words.get(a.fate() == Fate.DROPPED ? "tipdropped" : "tipreceived"))
+      t.append(a.sent() ? ", " : "")
+          .append(words.get(a.fate() == Fate.DROPPED ? "tipdropped" : "tipreceived"))
           .append(Ladder.seconds(a.endTime() - origin, 6));
     }
     if (a.retransmit()) t.append('\n').append(words.get("rtx"));
     if (a.fate() == Fate.LOST) t.append('\n').append(words.get("tiplost"));
-    if (a.reason() != null) t.append('\n').append(words.get("tipreason")).append(reason(a.reason()));
-    if (model.unsent(a)) t.append('\n').append(words.get("tipunsent").replace("{h}", name(a.from())));
+    if (a.reason() != null)
+      t.append('\n').append(words.get("tipreason")).append(reason(a.reason()));
+    if (model.unsent(a))
+      t.append('\n').append(words.get("tipunsent").replace("{h}", name(a.from())));
     return t.toString();
   }
 
@@ -226,7 +326,10 @@ final class SequenceSvg {
     return NarrationText.host(model.hosts().get(column), lang).strip();
   }
 
-  /** Returns a drop reason in the page's language, or as the engine gave it when it has no translation. */
+  /**
+   * Returns a drop reason in the page's language, or as the engine gave it when it has no
+   * translation.
+   */
   private String reason(String reason) {
     String zh = lang.equals("zh") ? NarrationText.reasonZh(reason) : null;
     return zh == null ? reason : zh;
@@ -236,17 +339,39 @@ final class SequenceSvg {
   private void label(int column, int row, String cls, String text, String title) {
     boolean left = column == 0;
     int x = x(column) + (left ? -8 : 8);
-    out.append("<text class=\"").append(cls).append("\" x=\"").append(x).append("\" y=\"").append(y(row) + 4)
-        .append("\" text-anchor=\"").append(left ? "end" : "start").append("\" data-step=\"").append(step).append("\"><title>")
-        .append(HtmlReport.escape(title)).append("</title>").append(HtmlReport.escape(text)).append("</text>\n");
+    out.append("<text class=\"")
+        .append(cls)
+        .append("\" x=\"")
+        .append(x)
+        .append("\" y=\"")
+        .append(y(row) + 4)
+        .append("\" text-anchor=\"")
+        .append(left ? "end" : "start")
+        .append("\" data-step=\"")
+        .append(step)
+        .append("\"><title>")
+        .append(HtmlReport.escape(title))
+        .append("</title>")
+        .append(HtmlReport.escape(text))
+        .append("</text>\n");
   }
 
   /** Writes a timer or note inside the diagram: right of a lifeline, or left of the last one. */
   private void aside(int column, int row, String cls, String text) {
     boolean last = column == model.hosts().size() - 1 && column > 0;
-    out.append("<text class=\"").append(cls).append("\" x=\"").append(x(column) + (last ? -8 : 8)).append("\" y=\"")
-        .append(y(row) + 4).append("\" text-anchor=\"").append(last ? "end" : "start").append("\" data-step=\"").append(step)
-        .append("\">").append(HtmlReport.escape(text)).append("</text>\n");
+    out.append("<text class=\"")
+        .append(cls)
+        .append("\" x=\"")
+        .append(x(column) + (last ? -8 : 8))
+        .append("\" y=\"")
+        .append(y(row) + 4)
+        .append("\" text-anchor=\"")
+        .append(last ? "end" : "start")
+        .append("\" data-step=\"")
+        .append(step)
+        .append("\">")
+        .append(HtmlReport.escape(text))
+        .append("</text>\n");
   }
 
   /** The shortest run of like segments that is folded. */
@@ -254,10 +379,10 @@ final class SequenceSvg {
 
   /**
    * Returns the runs of like data segments folded to keep a long ladder readable: a run is at least
-   * {@value #FOLD_RUN} arrows in a row of the steps (their receipts aside), from one sender, with the
-   * same flags and length, delivered and sent once; its first two and its last stay drawn, the others
-   * become one line with their count. Maps each folded arrow's step to the step of the run's first
-   * folded arrow, where that line is drawn.
+   * {@value #FOLD_RUN} arrows in a row of the steps (their receipts aside), from one sender, with
+   * the same flags and length, delivered and sent once; its first two and its last stay drawn, the
+   * others become one line with their count. Maps each folded arrow's step to the step of the run's
+   * first folded arrow, where that line is drawn.
    */
   static Map<Integer, Integer> folds(LadderModel model) {
     List<Step> steps = model.steps();
@@ -266,7 +391,9 @@ final class SequenceSvg {
     for (int i = 0; i <= steps.size(); i++) {
       Step s = i < steps.size() ? steps.get(i) : null;
       if (s instanceof Arrival || s instanceof TimerStep) continue;
-      if (s instanceof Arrow a && foldable(a) && (run.isEmpty() || alike((Arrow) steps.get(run.getFirst()), a))) {
+      if (s instanceof Arrow a
+          && foldable(a)
+          && (run.isEmpty() || alike((Arrow) steps.get(run.getFirst()), a))) {
         run.add(i);
         continue;
       }
@@ -284,7 +411,9 @@ final class SequenceSvg {
   }
 
   private static boolean alike(Arrow a, Arrow b) {
-    return a.from() == b.from() && a.conn().equals(b.conn()) && a.segment().flags() == b.segment().flags()
+    return a.from() == b.from()
+        && a.conn().equals(b.conn())
+        && a.segment().flags() == b.segment().flags()
         && a.segment().len() == b.segment().len();
   }
 
@@ -296,15 +425,28 @@ final class SequenceSvg {
 
   /** Draws the line that stands for a folded run: its count, on the sender's side. */
   private void fold(Arrow first, int count, int row) {
-    String text = lang.equals("zh") ? "⋯ 还有 " + count + " 个同样的报文段（" + first.segment().len() + " 字节）"
-        : "⋯ " + count + " more segments like these (" + first.segment().len() + " bytes each)";
+    String text =
+        lang.equals("zh")
+            ? "⋯ 还有 " + count + " 个同样的报文段（" + first.segment().len() + " 字节）"
+            : "⋯ " + count + " more segments like these (" + first.segment().len() + " bytes each)";
     boolean rightward = first.to() >= first.from();
-    out.append("<text class=\"fold\" x=\"").append(x(first.from()) + (rightward ? 10 : -10)).append("\" y=\"").append(y(row) + 4)
-        .append("\" text-anchor=\"").append(rightward ? "start" : "end").append("\" data-step=\"").append(step).append("\">")
-        .append(HtmlReport.escape(text)).append("</text>\n");
+    out.append("<text class=\"fold\" x=\"")
+        .append(x(first.from()) + (rightward ? 10 : -10))
+        .append("\" y=\"")
+        .append(y(row) + 4)
+        .append("\" text-anchor=\"")
+        .append(rightward ? "start" : "end")
+        .append("\" data-step=\"")
+        .append(step)
+        .append("\">")
+        .append(HtmlReport.escape(text))
+        .append("</text>\n");
   }
 
-  /** Returns the state a column starts in (the first change's {@code from}: CLOSED, LISTEN), or null. */
+  /**
+   * Returns the state a column starts in (the first change's {@code from}: CLOSED, LISTEN), or
+   * null.
+   */
   private String firstState(int column) {
     for (Step s : model.steps()) {
       if (s instanceof StateStep st && st.column() == column) return st.from();

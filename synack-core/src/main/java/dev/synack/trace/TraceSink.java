@@ -33,11 +33,14 @@ public interface TraceSink {
     if (a == NONE) return b;
     if (b == NONE) return a;
     return new TraceSink() {
-      @Override public void accept(TraceEvent event) {
+      @Override
+      public void accept(TraceEvent event) {
         a.accept(event);
         b.accept(event);
       }
-      @Override public boolean wantsPackets() {
+
+      @Override
+      public boolean wantsPackets() {
         return a.wantsPackets() || b.wantsPackets();
       }
     };

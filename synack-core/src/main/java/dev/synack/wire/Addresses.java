@@ -7,17 +7,22 @@ import java.net.InetAddress;
 public final class Addresses {
   private Addresses() {}
 
-  /** Returns an endpoint as traces and URLs write it: {@code 10.0.0.1:80}, or {@code [fd00::1]:80} for IPv6. */
+  /**
+   * Returns an endpoint as traces and URLs write it: {@code 10.0.0.1:80}, or {@code [fd00::1]:80}
+   * for IPv6.
+   */
   public static String endpoint(InetAddress address, int port) {
-    return (address instanceof Inet6Address ? "[" + text(address) + "]" : text(address)) + ":" + port;
+    return (address instanceof Inet6Address ? "[" + text(address) + "]" : text(address))
+        + ":"
+        + port;
   }
 
   /**
-   * Returns an address as text: dotted decimal for IPv4, and for IPv6 the canonical form of
-   * RFC 5952 §4 that tcpdump, Wireshark and {@code ip} print ({@code fd00::1}, not the
-   * {@code fd00:0:0:0:0:0:0:1} of {@link InetAddress#getHostAddress()}): lower case, no leading
-   * zeros, the longest run of two or more zero groups (the first of equals) shortened to
-   * {@code ::}. A scope is not written.
+   * Returns an address as text: dotted decimal for IPv4, and for IPv6 the canonical form of RFC
+   * 5952 §4 that tcpdump, Wireshark and {@code ip} print ({@code fd00::1}, not the {@code
+   * fd00:0:0:0:0:0:0:1} of {@link InetAddress#getHostAddress()}): lower case, no leading zeros, the
+   * longest run of two or more zero groups (the first of equals) shortened to {@code ::}. A scope
+   * is not written.
    */
   public static String text(InetAddress address) {
     if (!(address instanceof Inet6Address)) return address.getHostAddress();

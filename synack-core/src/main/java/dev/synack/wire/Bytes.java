@@ -23,8 +23,8 @@ final class Bytes {
 
   /**
    * Returns the IPv6 address at {@code index}; built from the bytes, no name lookup is made. An
-   * IPv4-mapped address ({@code ::ffff:a.b.c.d}) stays an {@link Inet6Address}, which
-   * {@link InetAddress#getByAddress(byte[])} would turn into an IPv4 one.
+   * IPv4-mapped address ({@code ::ffff:a.b.c.d}) stays an {@link Inet6Address}, which {@link
+   * InetAddress#getByAddress(byte[])} would turn into an IPv4 one.
    */
   static Inet6Address address6(ByteBuffer buf, int index) {
     byte[] raw = new byte[16];
@@ -41,7 +41,9 @@ final class Bytes {
     buf.put(index, address.getAddress());
   }
 
-  /** Returns a read-only view of {@code length} bytes from {@code index}, position 0, big-endian. */
+  /**
+   * Returns a read-only view of {@code length} bytes from {@code index}, position 0, big-endian.
+   */
   static ByteBuffer slice(ByteBuffer buf, int index, int length) {
     ByteBuffer slice = buf.slice(index, length);
     return slice.isReadOnly() ? slice : slice.asReadOnlyBuffer();

@@ -7,10 +7,13 @@ package dev.synack.wire;
 public final class Ecn {
   /** Not-ECT: the transport does not use ECN. */
   public static final int NOT_ECT = 0;
+
   /** ECT(1): ECN-capable transport (used by L4S, RFC 9331). */
   public static final int ECT_1 = 1;
+
   /** ECT(0): ECN-capable transport, what an RFC 3168 sender sets. */
   public static final int ECT_0 = 2;
+
   /** CE: congestion experienced, set by a router instead of dropping. */
   public static final int CE = 3;
 
@@ -21,7 +24,10 @@ public final class Ecn {
     return ecn == ECT_0 || ecn == ECT_1;
   }
 
-  /** Returns the ECN codepoint of the IP packet in {@code packet} (either version), NOT_ECT when it is too short to tell. */
+  /**
+   * Returns the ECN codepoint of the IP packet in {@code packet} (either version), NOT_ECT when it
+   * is too short to tell.
+   */
   public static int of(byte[] packet) {
     if (packet.length < 2) return NOT_ECT;
     return switch ((packet[0] & 0xff) >>> 4) {

@@ -16,47 +16,66 @@ import java.util.List;
  * codepoint, sequence numbers that follow on, every segment but the last exactly the first's
  * payload length (the segment size), and no flag but ACK before the last, which may add PSH and
  * FIN. The super-packet carries the first segment's headers with the total length, the last
- * segment's flags, and in the TCP checksum field the folded pseudo-header sum
- * ({@code CHECKSUM_PARTIAL}) for the device to complete per segment; a packet of one segment gets
- * its whole checksum.
+ * segment's flags, and in the TCP checksum field the folded pseudo-header sum ({@code
+ * CHECKSUM_PARTIAL}) for the device to complete per segment; a packet of one segment gets its whole
+ * checksum.
  *
  * <p>One writer is reused for every packet: nothing is allocated per packet, and each payload byte
  * is copied once, from the sender's buffer into the lent one. Calling order: {@link #begin}, then
  * {@link #extend} while {@link #canExtend} and it returns true, then {@link #finish}.
  *
- * <p>IPv4 packets have DF set and identification 0 (RFC 6864 §4.1: atomic datagrams need no
- * unique ID), as {@link Packets#tcp(InetAddress, InetAddress, int, OutboundSegment)} writes them.
+ * <p>IPv4 packets have DF set and identification 0 (RFC 6864 §4.1: atomic datagrams need no unique
+ * ID), as {@link Packets#tcp(InetAddress, InetAddress, int, OutboundSegment)} writes them.
  */
 public final class GsoPacket {
   /** The largest IP packet without jumbograms, and so the largest super-packet. */
   public static final int MAX_PACKET = 65_535;
+
   private static final int ACK = TcpFlags.ACK;
   private static final int PSH = TcpFlags.PSH;
   private static final int FIN = TcpFlags.FIN;
 
-  /** The header of the segment {@link #extend} is offered, written to be compared with the first's. */
+  /**
+   * The header of the segment {@link #extend} is offered, written to be compared with the first's.
+   */
   private final ByteBuffer candidate = ByteBuffer.allocate(60);
+
   /** The lent buffer, big-endian (a duplicate only when the caller's is little-endian). */
   private ByteBuffer out;
+
   private ByteBuffer lent;
-  /** Where the packet starts, where its TCP header starts, where the headers end, where it ends now. */
+
+  /**
+   * Where the packet starts, where its TCP header starts, where the headers end, where it ends now.
+   */
   private int start;
+
   private int tcp;
   private int headersEnd;
   private int end;
+
   /** Where the packet may end at most: the lent buffer's limit, or 64 KiB from its start. */
   private int maxEnd;
+
   private boolean ipv6;
   private int ecn;
+
   /** The first segment's payload length, the number of segments, and the flags of the last. */
   private int segmentSize;
+
   private int segments;
   private int lastFlags;
   private int lastPayload;
+
   /** The sequence number the next segment of the run must have. */
   private int nextSequence;
-  /** The addresses of the last packet, their bytes and their pseudo-header sum, kept while they stay the same. */
+
+  /**
+   * The addresses of the last packet, their bytes and their pseudo-header sum, kept while they stay
+   * the same.
+   */
   private InetAddress source;
+
   private InetAddress destination;
   private byte[] sourceBytes;
   private byte[] destinationBytes;
@@ -70,16 +89,22 @@ public final class GsoPacket {
    * @throws IllegalArgumentException if the packet does not fit in {@code out}'s remaining bytes,
    *     the addresses are of different families, or the options exceed 40 bytes
    */
-  public void begin(ByteBuffer out, InetAddress source, InetAddress destination, int hopLimit,
+  public void begin(
+      ByteBuffer out,
+      InetAddress source,
+      InetAddress destination,
+      int hopLimit,
       OutboundSegment segment) {
     setAddresses(source, destination);
     this.lent = out;
-    this.out = out.order() == ByteOrder.BIG_ENDIAN ? out : out.duplicate().order(ByteOrder.BIG_ENDIAN);
+    this.out =
+        out.order() == ByteOrder.BIG_ENDIAN ? out : out.duplicate().order(ByteOrder.BIG_ENDIAN);
     start = out.position();
     tcp = start + (ipv6 ? Ipv6Packet.HEADER_LENGTH : Ipv4Packet.MIN_HEADER_LENGTH);
     int length = tcp - start + segment.encodedLength();
     if (length > out.remaining()) {
-      throw new IllegalArgumentException("packet of " + length + " bytes, buffer has " + out.remaining());
+      throw new IllegalArgumentException(
+          "packet of " + length + " bytes, buffer has " + out.remaining());
     }
     writeIpHeader(hopLimit, segment.ecn());
     headersEnd = tcp + segment.writeHeader(this.out, tcp);
@@ -99,14 +124,17 @@ public final class GsoPacket {
    * all: the last one is a full segment that carries only ACK, and another full one fits.
    */
   public boolean canExtend(int maxSegments) {
-    return segments < maxSegments && segmentSize > 0 && lastFlags == ACK && lastPayload == segmentSize
+    return segments < maxSegments
+        && segmentSize > 0
+        && lastFlags == ACK
+        && lastPayload == segmentSize
         && end + segmentSize <= maxEnd;
   }
 
   /**
    * Appends {@code next}'s payload if it continues the run (see the class doc) and returns true;
-   * returns false and writes nothing when it does not, and the caller sends it otherwise. Call
-   * only when {@link #canExtend} said yes.
+   * returns false and writes nothing when it does not, and the caller sends it otherwise. Call only
+   * when {@link #canExtend} said yes.
    */
   public boolean extend(OutboundSegment next) {
     int length = next.payloadLength();
@@ -148,7 +176,8 @@ public final class GsoPacket {
     if (segments == 1) {
       out.putShort(tcp + 16, (short) Checksum.finish(pseudo + Checksum.sum(out, tcp, tcpLength)));
     } else {
-      // CHECKSUM_PARTIAL: the folded pseudo-header sum, uncomplemented (Linux's __tcp_v4_send_check).
+      // CHECKSUM_PARTIAL: the folded pseudo-header sum, uncomplemented (Linux's
+      // __tcp_v4_send_check).
       out.putShort(tcp + 16, (short) Checksum.fold(pseudo));
     }
     lent.position(end);
@@ -174,8 +203,8 @@ public final class GsoPacket {
 
   /**
    * Cuts a super-packet into the segments it holds, as Linux's {@code tcp_gso_segment} does in
-   * software for a device without TSO: each with the headers, its sequence number, ACK only but
-   * for the last (which keeps PSH and FIN), its lengths and whole checksums. The packet is read from
+   * software for a device without TSO: each with the headers, its sequence number, ACK only but for
+   * the last (which keeps PSH and FIN), its lengths and whole checksums. The packet is read from
    * {@code packet}'s position to its limit; a {@code segmentSize} of 0, or a packet that is not a
    * TCP packet this class writes, comes back whole as one copy.
    */
@@ -185,7 +214,9 @@ public final class GsoPacket {
     int version = length > 0 ? (p.get(0) & 0xff) >>> 4 : 0;
     int ipHeader = version == 6 ? Ipv6Packet.HEADER_LENGTH : Ipv4Packet.MIN_HEADER_LENGTH;
     List<byte[]> segments = new ArrayList<>();
-    if (segmentSize <= 0 || (version != 4 && version != 6) || length < ipHeader + TcpHeader.MIN_HEADER_LENGTH) {
+    if (segmentSize <= 0
+        || (version != 4 && version != 6)
+        || length < ipHeader + TcpHeader.MIN_HEADER_LENGTH) {
       byte[] whole = new byte[length];
       p.get(0, whole);
       segments.add(whole);
@@ -212,7 +243,8 @@ public final class GsoPacket {
       s.put(ipHeader + 13, (byte) (last ? flags : flags & ~(PSH | FIN)));
       s.putShort(ipHeader + 16, (short) 0);
       long pseudo = addresses + TcpCodec.PROTOCOL + tcpLength;
-      s.putShort(ipHeader + 16, (short) Checksum.finish(pseudo + Checksum.sum(s, ipHeader, tcpLength)));
+      s.putShort(
+          ipHeader + 16, (short) Checksum.finish(pseudo + Checksum.sum(s, ipHeader, tcpLength)));
       segments.add(s.array());
     }
     return segments;
@@ -222,7 +254,8 @@ public final class GsoPacket {
     if (newSource.equals(source) && newDestination.equals(destination)) return;
     boolean v4 = newSource instanceof Inet4Address && newDestination instanceof Inet4Address;
     if (!v4 && !(newSource instanceof Inet6Address && newDestination instanceof Inet6Address)) {
-      throw new IllegalArgumentException("addresses of different families: " + newSource + " and " + newDestination);
+      throw new IllegalArgumentException(
+          "addresses of different families: " + newSource + " and " + newDestination);
     }
     ipv6 = !v4;
     sourceBytes = newSource.getAddress();

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 public final class IcmpCodec {
   /** The IPv4 protocol number of ICMP. */
   public static final int PROTOCOL_V4 = 1;
+
   /** The IPv6 next header of ICMPv6. */
   public static final int PROTOCOL_V6 = 58;
 
@@ -15,7 +16,8 @@ public final class IcmpCodec {
   private IcmpCodec() {}
 
   /** The type numbers of one version. */
-  private record Types(int echoReply, int unreachable, int packetTooBig, int timeExceeded, int echoRequest) {}
+  private record Types(
+      int echoReply, int unreachable, int packetTooBig, int timeExceeded, int echoRequest) {}
 
   // RFC 792 has no packet-too-big type; ICMPv4 says it with unreachable code 4 (RFC 1191).
   private static final Types V4 = new Types(0, 3, -1, 11, 8);
@@ -35,23 +37,30 @@ public final class IcmpCodec {
    * Never throws for any bytes.
    */
   public static Parsed<IcmpMessage> parse(IpDatagram ip, boolean verifyChecksum) {
-    if (ip.protocol() != (ip.version() == 4 ? PROTOCOL_V4 : PROTOCOL_V6)) return Parsed.malformed("ip-not-icmp");
+    if (ip.protocol() != (ip.version() == 4 ? PROTOCOL_V4 : PROTOCOL_V6))
+      return Parsed.malformed("ip-not-icmp");
     if (ip.fragment()) return Parsed.malformed("ip-fragment");
     return parse(ip.payload(), ip.version(), ip.source(), ip.destination(), verifyChecksum);
   }
 
   /**
    * Parses the ICMP message in {@code message}'s remaining bytes. ICMPv4's checksum covers the
-   * message alone (RFC 792); ICMPv6's also covers the pseudo-header of {@code source} and
-   * {@code destination} (RFC 4443 §2.3), which ICMPv4 ignores. The buffer is not changed.
+   * message alone (RFC 792); ICMPv6's also covers the pseudo-header of {@code source} and {@code
+   * destination} (RFC 4443 §2.3), which ICMPv4 ignores. The buffer is not changed.
    */
-  public static Parsed<IcmpMessage> parse(ByteBuffer message, int version, InetAddress source, InetAddress destination,
+  public static Parsed<IcmpMessage> parse(
+      ByteBuffer message,
+      int version,
+      InetAddress source,
+      InetAddress destination,
       boolean verifyChecksum) {
     Types t = types(version);
     Parsed<IcmpPacket> wrapped = IcmpPacket.wrap(message);
     if (!wrapped.isOk()) return Parsed.malformed(wrapped.reason());
     IcmpPacket p = wrapped.value();
-    if (verifyChecksum && !Checksum.verifies(sum(message, message.position(), p.length(), version, source, destination))) {
+    if (verifyChecksum
+        && !Checksum.verifies(
+            sum(message, message.position(), p.length(), version, source, destination))) {
       return Parsed.malformed("icmp-bad-checksum");
     }
     int type = p.type();
@@ -79,30 +88,58 @@ public final class IcmpCodec {
   }
 
   /**
-   * Writes {@code message} as ICMPv{@code version} at {@code out}'s position, checksum included, and
-   * advances the position.
+   * Writes {@code message} as ICMPv{@code version} at {@code out}'s position, checksum included,
+   * and advances the position.
    *
    * @throws IllegalArgumentException for a message the version cannot carry (a packet-too-big in
    *     ICMPv4), or when {@code out} has too little room
    */
-  public static void write(IcmpMessage message, int version, InetAddress source, InetAddress destination, ByteBuffer out) {
+  public static void write(
+      IcmpMessage message,
+      int version,
+      InetAddress source,
+      InetAddress destination,
+      ByteBuffer out) {
     Types t = types(version);
     int length = encodedLength(message);
     if (out.remaining() < length) {
-      throw new IllegalArgumentException("ICMP message needs " + length + " bytes, buffer has " + out.remaining());
+      throw new IllegalArgumentException(
+          "ICMP message needs " + length + " bytes, buffer has " + out.remaining());
     }
     int type;
     int code = 0;
     int rest;
     switch (message) {
-      case IcmpMessage.EchoRequest e -> { type = t.echoRequest(); rest = e.identifier() << 16 | e.sequenceNumber(); }
-      case IcmpMessage.EchoReply e -> { type = t.echoReply(); rest = e.identifier() << 16 | e.sequenceNumber(); }
-      case IcmpMessage.DestinationUnreachable u -> { type = t.unreachable(); code = u.code(); rest = u.nextHopMtu(); }
-      case IcmpMessage.PacketTooBig p -> { type = t.packetTooBig(); rest = p.mtu(); }
-      case IcmpMessage.TimeExceeded x -> { type = t.timeExceeded(); code = x.code(); rest = 0; }
-      case IcmpMessage.Other o -> { type = o.type(); code = o.code(); rest = o.restOfHeader(); }
+      case IcmpMessage.EchoRequest e -> {
+        type = t.echoRequest();
+        rest = e.identifier() << 16 | e.sequenceNumber();
+      }
+      case IcmpMessage.EchoReply e -> {
+        type = t.echoReply();
+        rest = e.identifier() << 16 | e.sequenceNumber();
+      }
+      case IcmpMessage.DestinationUnreachable u -> {
+        type = t.unreachable();
+        code = u.code();
+        rest = u.nextHopMtu();
+      }
+      case IcmpMessage.PacketTooBig p -> {
+        type = t.packetTooBig();
+        rest = p.mtu();
+      }
+      case IcmpMessage.TimeExceeded x -> {
+        type = t.timeExceeded();
+        code = x.code();
+        rest = 0;
+      }
+      case IcmpMessage.Other o -> {
+        type = o.type();
+        code = o.code();
+        rest = o.restOfHeader();
+      }
     }
-    if (type < 0) throw new IllegalArgumentException("ICMPv" + version + " cannot carry " + message);
+    if (type < 0)
+      throw new IllegalArgumentException("ICMPv" + version + " cannot carry " + message);
     int at = out.position();
     ByteBuffer b = out.duplicate();
     b.put(at, (byte) type);
@@ -115,10 +152,20 @@ public final class IcmpCodec {
     out.position(at + length);
   }
 
-  /** Returns the unfolded checksum sum of a message, with the ICMPv6 pseudo-header (RFC 4443 §2.3). */
-  private static long sum(ByteBuffer buf, int at, int length, int version, InetAddress source, InetAddress destination) {
+  /**
+   * Returns the unfolded checksum sum of a message, with the ICMPv6 pseudo-header (RFC 4443 §2.3).
+   */
+  private static long sum(
+      ByteBuffer buf,
+      int at,
+      int length,
+      int version,
+      InetAddress source,
+      InetAddress destination) {
     long sum = Checksum.sum(buf, at, length);
-    return version == 6 ? sum + Checksum.pseudoHeaderSum(source, destination, PROTOCOL_V6, length) : sum;
+    return version == 6
+        ? sum + Checksum.pseudoHeaderSum(source, destination, PROTOCOL_V6, length)
+        : sum;
   }
 
   private static ByteBuffer body(IcmpMessage message) {
@@ -134,8 +181,10 @@ public final class IcmpCodec {
 
   /** Checks an echo's identifier and sequence number and returns its data read-only. */
   static ByteBuffer checkedEcho(int identifier, int sequenceNumber, ByteBuffer data) {
-    if ((identifier & ~0xffff) != 0) throw new IllegalArgumentException("identifier out of range: " + identifier);
-    if ((sequenceNumber & ~0xffff) != 0) throw new IllegalArgumentException("sequence number out of range: " + sequenceNumber);
+    if ((identifier & ~0xffff) != 0)
+      throw new IllegalArgumentException("identifier out of range: " + identifier);
+    if ((sequenceNumber & ~0xffff) != 0)
+      throw new IllegalArgumentException("sequence number out of range: " + sequenceNumber);
     return readOnly(data);
   }
 

@@ -18,7 +18,10 @@ public final class IcmpPacket {
     this.buf = buf;
   }
 
-  /** Returns a view over {@code message}'s remaining bytes, or {@code icmp-truncated} when shorter than 8. */
+  /**
+   * Returns a view over {@code message}'s remaining bytes, or {@code icmp-truncated} when shorter
+   * than 8.
+   */
   public static Parsed<IcmpPacket> wrap(ByteBuffer message) {
     ByteBuffer buf = message.slice();
     if (buf.limit() < HEADER_LENGTH) return Parsed.malformed("icmp-truncated");
@@ -55,7 +58,9 @@ public final class IcmpPacket {
     return Bytes.u16(buf, 6);
   }
 
-  /** Returns the next-hop MTU of an ICMPv4 fragmentation-needed message (RFC 1191 §4, bytes 6-7). */
+  /**
+   * Returns the next-hop MTU of an ICMPv4 fragmentation-needed message (RFC 1191 §4, bytes 6-7).
+   */
   public int nextHopMtu() {
     return Bytes.u16(buf, 6);
   }

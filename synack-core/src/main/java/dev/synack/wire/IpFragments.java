@@ -16,11 +16,12 @@ public final class IpFragments {
   private IpFragments() {}
 
   /**
-   * Returns the fragments of the IPv4 datagram {@code packet} (DF clear, not itself a fragment), each
-   * at most {@code mtu} bytes: every one carries the datagram's header with DF clear, the
-   * identification {@code identification}, its offset in 8-byte blocks, MF on all but the last,
-   * its total length and a new header checksum (RFC 791 §3.2). IP options are copied whole to every
-   * fragment, a simplification that RFC 791 allows only for options with the copy bit; we send none.
+   * Returns the fragments of the IPv4 datagram {@code packet} (DF clear, not itself a fragment),
+   * each at most {@code mtu} bytes: every one carries the datagram's header with DF clear, the
+   * identification {@code identification}, its offset in 8-byte blocks, MF on all but the last, its
+   * total length and a new header checksum (RFC 791 §3.2). IP options are copied whole to every
+   * fragment, a simplification that RFC 791 allows only for options with the copy bit; we send
+   * none.
    *
    * @throws IllegalArgumentException if {@code mtu} leaves fewer than 8 data bytes per fragment
    */
@@ -56,8 +57,8 @@ public final class IpFragments {
   }
 
   /**
-   * Returns the fragments of the IPv6 packet {@code packet}, which has no extension headers, each at
-   * most {@code mtu} bytes: the fixed header (next header 44, its payload length) and a Fragment
+   * Returns the fragments of the IPv6 packet {@code packet}, which has no extension headers, each
+   * at most {@code mtu} bytes: the fixed header (next header 44, its payload length) and a Fragment
    * header naming the original next header, with the offset in 8-byte blocks, M on all but the last
    * and the identification {@code identification} (RFC 8200 §4.5).
    *

@@ -47,9 +47,9 @@ public final class Ipv4Packet {
 
   /**
    * Returns a view over the datagram in {@code packet}'s remaining bytes, or the reason it is
-   * malformed. Bytes past the total length (link-layer padding) are left out of the view, as Linux's
-   * {@code ip_rcv_core} trims them; fewer bytes than the total length make the datagram malformed.
-   * The buffer's position and limit are not changed.
+   * malformed. Bytes past the total length (link-layer padding) are left out of the view, as
+   * Linux's {@code ip_rcv_core} trims them; fewer bytes than the total length make the datagram
+   * malformed. The buffer's position and limit are not changed.
    */
   public static Parsed<Ipv4Packet> wrap(ByteBuffer packet) {
     ByteBuffer buf = packet.slice();
@@ -60,9 +60,11 @@ public final class Ipv4Packet {
     if (headerLength < MIN_HEADER_LENGTH) return Parsed.malformed("ipv4-bad-ihl");
     if (headerLength > buf.limit()) return Parsed.malformed("ipv4-truncated-header");
     int totalLength = Bytes.u16(buf, TOTAL_LENGTH);
-    if (totalLength < headerLength || totalLength > buf.limit()) return Parsed.malformed("ipv4-total-length-mismatch");
+    if (totalLength < headerLength || totalLength > buf.limit())
+      return Parsed.malformed("ipv4-total-length-mismatch");
     // RFC 1122 §3.2.1.2: a host MUST verify the header checksum and silently discard on failure.
-    if (!Checksum.verifies(Checksum.sum(buf, 0, headerLength))) return Parsed.malformed("ipv4-bad-header-checksum");
+    if (!Checksum.verifies(Checksum.sum(buf, 0, headerLength)))
+      return Parsed.malformed("ipv4-bad-header-checksum");
     return Parsed.ok(new Ipv4Packet(buf.limit(totalLength)));
   }
 
@@ -81,7 +83,9 @@ public final class Ipv4Packet {
     return ihl() * 4;
   }
 
-  /** Returns the differentiated services code point (RFC 2474), the high six bits of the old TOS. */
+  /**
+   * Returns the differentiated services code point (RFC 2474), the high six bits of the old TOS.
+   */
   public int dscp() {
     return Bytes.u8(buf, DSCP_ECN) >>> 2;
   }
@@ -163,8 +167,18 @@ public final class Ipv4Packet {
 
   /** Returns the parsed header (options are not kept: TCP and ICMP do not need them). */
   public Repr toRepr() {
-    return new Repr(dscp(), ecn(), identification(), dontFragment(), moreFragments(), fragmentOffset(),
-        timeToLive(), protocol(), source(), destination(), totalLength() - headerLength());
+    return new Repr(
+        dscp(),
+        ecn(),
+        identification(),
+        dontFragment(),
+        moreFragments(),
+        fragmentOffset(),
+        timeToLive(),
+        protocol(),
+        source(),
+        destination(),
+        totalLength() - headerLength());
   }
 
   /**
@@ -184,16 +198,22 @@ public final class Ipv4Packet {
       int protocol,
       Inet4Address source,
       Inet4Address destination,
-      int payloadLength) implements IpHeader {
+      int payloadLength)
+      implements IpHeader {
 
     public Repr {
       if ((dscp & ~0x3f) != 0) throw new IllegalArgumentException("dscp out of range: " + dscp);
       if ((ecn & ~0x3) != 0) throw new IllegalArgumentException("ecn out of range: " + ecn);
-      if ((identification & ~0xffff) != 0) throw new IllegalArgumentException("identification out of range: " + identification);
-      if ((fragmentOffset & ~0x1fff) != 0) throw new IllegalArgumentException("fragment offset out of range: " + fragmentOffset);
-      if ((timeToLive & ~0xff) != 0) throw new IllegalArgumentException("time to live out of range: " + timeToLive);
-      if ((protocol & ~0xff) != 0) throw new IllegalArgumentException("protocol out of range: " + protocol);
-      if (source == null || destination == null) throw new IllegalArgumentException("addresses required: " + source + ", " + destination);
+      if ((identification & ~0xffff) != 0)
+        throw new IllegalArgumentException("identification out of range: " + identification);
+      if ((fragmentOffset & ~0x1fff) != 0)
+        throw new IllegalArgumentException("fragment offset out of range: " + fragmentOffset);
+      if ((timeToLive & ~0xff) != 0)
+        throw new IllegalArgumentException("time to live out of range: " + timeToLive);
+      if ((protocol & ~0xff) != 0)
+        throw new IllegalArgumentException("protocol out of range: " + protocol);
+      if (source == null || destination == null)
+        throw new IllegalArgumentException("addresses required: " + source + ", " + destination);
       if (payloadLength < 0 || payloadLength > 0xffff - MIN_HEADER_LENGTH) {
         throw new IllegalArgumentException("payload length out of range: " + payloadLength);
       }
@@ -203,8 +223,14 @@ public final class Ipv4Packet {
      * Returns the header of an unfragmented datagram with DF set and identification 0, as Linux
      * sends TCP when path MTU discovery is on (RFC 6864 §4.1: atomic datagrams need no unique ID).
      */
-    public static Repr of(Inet4Address source, Inet4Address destination, int protocol, int timeToLive, int payloadLength) {
-      return new Repr(0, 0, 0, true, false, 0, timeToLive, protocol, source, destination, payloadLength);
+    public static Repr of(
+        Inet4Address source,
+        Inet4Address destination,
+        int protocol,
+        int timeToLive,
+        int payloadLength) {
+      return new Repr(
+          0, 0, 0, true, false, 0, timeToLive, protocol, source, destination, payloadLength);
     }
 
     /** Returns the time to live, under its version-neutral name. */
@@ -221,7 +247,8 @@ public final class Ipv4Packet {
    */
   public static void write(Repr repr, ByteBuffer out) {
     if (out.remaining() < MIN_HEADER_LENGTH) {
-      throw new IllegalArgumentException("IPv4 header needs 20 bytes, buffer has " + out.remaining());
+      throw new IllegalArgumentException(
+          "IPv4 header needs 20 bytes, buffer has " + out.remaining());
     }
     int at = out.position();
     ByteBuffer b = out.duplicate();
@@ -229,8 +256,12 @@ public final class Ipv4Packet {
     b.put(at + DSCP_ECN, (byte) (repr.dscp() << 2 | repr.ecn()));
     b.putShort(at + TOTAL_LENGTH, (short) (MIN_HEADER_LENGTH + repr.payloadLength()));
     b.putShort(at + IDENTIFICATION, (short) repr.identification());
-    b.putShort(at + FLAGS_FRAGMENT_OFFSET, (short) ((repr.dontFragment() ? DONT_FRAGMENT : 0)
-        | (repr.moreFragments() ? MORE_FRAGMENTS : 0) | repr.fragmentOffset()));
+    b.putShort(
+        at + FLAGS_FRAGMENT_OFFSET,
+        (short)
+            ((repr.dontFragment() ? DONT_FRAGMENT : 0)
+                | (repr.moreFragments() ? MORE_FRAGMENTS : 0)
+                | repr.fragmentOffset()));
     b.put(at + TIME_TO_LIVE, (byte) repr.timeToLive());
     b.put(at + PROTOCOL, (byte) repr.protocol());
     b.putShort(at + HEADER_CHECKSUM, (short) 0);

@@ -24,6 +24,7 @@ public final class Ipv6Packet {
 
   /** Next-header values of the extension headers walked (RFC 8200 §4.1, RFC 4302). */
   public static final int HOP_BY_HOP = 0;
+
   public static final int ROUTING = 43;
   public static final int FRAGMENT = 44;
   public static final int AUTHENTICATION = 51;
@@ -39,16 +40,26 @@ public final class Ipv6Packet {
 
   /** The packet's bytes, position 0, limit 40 plus the payload length, big-endian. */
   private final ByteBuffer buf;
+
   /** The protocol after the last extension header, found by {@link #wrap}. */
   private final int upperLayerProtocol;
+
   /** Where the upper-layer header (or, in a fragment, the fragment data) starts. */
   private final int upperLayerOffset;
+
   /** Where the fragment header starts, or -1 when there is none. */
   private final int fragmentHeaderOffset;
-  /** Where the next header field that names the fragment header lies (6 in the fixed header), or -1. */
+
+  /**
+   * Where the next header field that names the fragment header lies (6 in the fixed header), or -1.
+   */
   private final int fragmentPointerOffset;
 
-  private Ipv6Packet(ByteBuffer buf, int upperLayerProtocol, int upperLayerOffset, int fragmentHeaderOffset,
+  private Ipv6Packet(
+      ByteBuffer buf,
+      int upperLayerProtocol,
+      int upperLayerOffset,
+      int fragmentHeaderOffset,
       int fragmentPointerOffset) {
     this.buf = buf;
     this.upperLayerProtocol = upperLayerProtocol;
@@ -86,10 +97,14 @@ public final class Ipv6Packet {
     ByteBuffer buf = quoted.slice();
     if (buf.limit() < HEADER_LENGTH) return Parsed.malformed("ipv6-truncated-header");
     if (Bytes.u8(buf, 0) >>> 4 != 6) return Parsed.malformed("ipv6-bad-version");
-    return walkExtensionHeaders(buf.limit(Math.min(buf.limit(), HEADER_LENGTH + Bytes.u16(buf, PAYLOAD_LENGTH))));
+    return walkExtensionHeaders(
+        buf.limit(Math.min(buf.limit(), HEADER_LENGTH + Bytes.u16(buf, PAYLOAD_LENGTH))));
   }
 
-  /** Walks the extension headers of the packet in {@code buf} (position 0, limit its end) to the upper layer. */
+  /**
+   * Walks the extension headers of the packet in {@code buf} (position 0, limit its end) to the
+   * upper layer.
+   */
   private static Parsed<Ipv6Packet> walkExtensionHeaders(ByteBuffer buf) {
     int end = buf.limit();
     int next = Bytes.u8(buf, NEXT_HEADER);
@@ -102,11 +117,15 @@ public final class Ipv6Packet {
       switch (next) {
         case HOP_BY_HOP, ROUTING, DESTINATION_OPTIONS, AUTHENTICATION -> {
           // RFC 8200 §4.3: hop-by-hop options may only follow the fixed header.
-          if (next == HOP_BY_HOP && at != HEADER_LENGTH) return Parsed.malformed("ipv6-misplaced-hop-by-hop");
+          if (next == HOP_BY_HOP && at != HEADER_LENGTH)
+            return Parsed.malformed("ipv6-misplaced-hop-by-hop");
           if (at + 2 > end) return Parsed.malformed("ipv6-truncated-extension-header");
           // RFC 8200 §4.3-4.6: length in 8-octet units, not counting the first 8;
           // RFC 4302 §2.2: AH counts 4-octet units, not counting the first 2.
-          length = next == AUTHENTICATION ? (Bytes.u8(buf, at + 1) + 2) * 4 : (Bytes.u8(buf, at + 1) + 1) * 8;
+          length =
+              next == AUTHENTICATION
+                  ? (Bytes.u8(buf, at + 1) + 2) * 4
+                  : (Bytes.u8(buf, at + 1) + 1) * 8;
         }
         case FRAGMENT -> {
           length = FRAGMENT_HEADER_LENGTH;
@@ -122,7 +141,8 @@ public final class Ipv6Packet {
       pointer = at;
       at += length;
       if (fragmentAt >= 0 && (Bytes.u16(buf, fragmentAt + 2) & 0xfff9) != 0) {
-        // A real fragment (offset or M set): the rest is fragment data, not headers (RFC 8200 §4.5).
+        // A real fragment (offset or M set): the rest is fragment data, not headers (RFC 8200
+        // §4.5).
         return Parsed.ok(new Ipv6Packet(buf, next, at, fragmentAt, fragmentPointer));
       }
     }
@@ -231,7 +251,14 @@ public final class Ipv6Packet {
 
   /** Returns the parsed fixed header. */
   public Repr toRepr() {
-    return new Repr(trafficClass(), flowLabel(), nextHeader(), hopLimit(), source(), destination(), payloadLength());
+    return new Repr(
+        trafficClass(),
+        flowLabel(),
+        nextHeader(),
+        hopLimit(),
+        source(),
+        destination(),
+        payloadLength());
   }
 
   /**
@@ -248,19 +275,31 @@ public final class Ipv6Packet {
       int hopLimit,
       Inet6Address source,
       Inet6Address destination,
-      int payloadLength) implements IpHeader {
+      int payloadLength)
+      implements IpHeader {
 
     public Repr {
-      if ((trafficClass & ~0xff) != 0) throw new IllegalArgumentException("traffic class out of range: " + trafficClass);
-      if ((flowLabel & ~0xfffff) != 0) throw new IllegalArgumentException("flow label out of range: " + flowLabel);
-      if ((nextHeader & ~0xff) != 0) throw new IllegalArgumentException("next header out of range: " + nextHeader);
-      if ((hopLimit & ~0xff) != 0) throw new IllegalArgumentException("hop limit out of range: " + hopLimit);
-      if (source == null || destination == null) throw new IllegalArgumentException("addresses required: " + source + ", " + destination);
-      if ((payloadLength & ~0xffff) != 0) throw new IllegalArgumentException("payload length out of range: " + payloadLength);
+      if ((trafficClass & ~0xff) != 0)
+        throw new IllegalArgumentException("traffic class out of range: " + trafficClass);
+      if ((flowLabel & ~0xfffff) != 0)
+        throw new IllegalArgumentException("flow label out of range: " + flowLabel);
+      if ((nextHeader & ~0xff) != 0)
+        throw new IllegalArgumentException("next header out of range: " + nextHeader);
+      if ((hopLimit & ~0xff) != 0)
+        throw new IllegalArgumentException("hop limit out of range: " + hopLimit);
+      if (source == null || destination == null)
+        throw new IllegalArgumentException("addresses required: " + source + ", " + destination);
+      if ((payloadLength & ~0xffff) != 0)
+        throw new IllegalArgumentException("payload length out of range: " + payloadLength);
     }
 
     /** Returns a header with traffic class and flow label 0 and no extension headers. */
-    public static Repr of(Inet6Address source, Inet6Address destination, int nextHeader, int hopLimit, int payloadLength) {
+    public static Repr of(
+        Inet6Address source,
+        Inet6Address destination,
+        int nextHeader,
+        int hopLimit,
+        int payloadLength) {
       return new Repr(0, 0, nextHeader, hopLimit, source, destination, payloadLength);
     }
   }
@@ -273,7 +312,8 @@ public final class Ipv6Packet {
    */
   public static void write(Repr repr, ByteBuffer out) {
     if (out.remaining() < HEADER_LENGTH) {
-      throw new IllegalArgumentException("IPv6 header needs 40 bytes, buffer has " + out.remaining());
+      throw new IllegalArgumentException(
+          "IPv6 header needs 40 bytes, buffer has " + out.remaining());
     }
     int at = out.position();
     ByteBuffer b = out.duplicate();

@@ -5,24 +5,33 @@ import java.nio.ByteOrder;
 
 /**
  * The link-layer header types a pcap or pcapng file may declare (the LINKTYPE_ values of
- * tcpdump.org's "Link-layer header types" registry) and how to find the IP packet inside a frame
- * of each.
+ * tcpdump.org's "Link-layer header types" registry) and how to find the IP packet inside a frame of
+ * each.
  */
 public final class LinkType {
   /** LINKTYPE_NULL: BSD loopback, a 4-byte address family in the capturing host's byte order. */
   public static final int NULL = 0;
+
   /** LINKTYPE_ETHERNET: IEEE 802.3 Ethernet, possibly with 802.1Q / 802.1ad VLAN tags. */
   public static final int ETHERNET = 1;
+
   /** LINKTYPE_RAW: a bare IPv4 or IPv6 packet, told apart by its version nibble. */
   public static final int RAW = 101;
+
   /** LINKTYPE_LOOP: OpenBSD loopback, like {@link #NULL} but the family is big-endian. */
   public static final int LOOP = 108;
-  /** LINKTYPE_LINUX_SLL: Linux "cooked" capture v1 (e.g. {@code tcpdump -i any}), 16-byte header. */
+
+  /**
+   * LINKTYPE_LINUX_SLL: Linux "cooked" capture v1 (e.g. {@code tcpdump -i any}), 16-byte header.
+   */
   public static final int LINUX_SLL = 113;
+
   /** LINKTYPE_IPV4: a bare IPv4 packet. */
   public static final int IPV4 = 228;
+
   /** LINKTYPE_IPV6: a bare IPv6 packet. */
   public static final int IPV6 = 229;
+
   /** LINKTYPE_LINUX_SLL2: Linux "cooked" capture v2, 20-byte header. */
   public static final int LINUX_SLL2 = 276;
 
@@ -62,21 +71,22 @@ public final class LinkType {
    * or IPv6 packet or its link header is cut short.
    *
    * @param frame the frame from its first byte to its last captured byte; not changed. The result
-   *              is a read-only view into it.
+   *     is a read-only view into it.
    */
   public static ByteBuffer ipPacket(int linkType, ByteBuffer frame) {
     ByteBuffer f = frame.slice().order(ByteOrder.BIG_ENDIAN);
-    int offset = switch (linkType) {
-      case RAW -> f.remaining() > 0 && isIpVersion(f.get(0) >> 4 & 0xf) ? 0 : -1;
-      case IPV4 -> 0;
-      case IPV6 -> 0;
-      case ETHERNET -> ethernetPayload(f);
-      case LINUX_SLL -> f.remaining() >= 16 && isIp(f.getShort(14) & 0xffff) ? 16 : -1;
-      case LINUX_SLL2 -> f.remaining() >= 20 && isIp(f.getShort(0) & 0xffff) ? 20 : -1;
-      case NULL -> f.remaining() >= 4 && isIpFamily(nullFamily(f)) ? 4 : -1;
-      case LOOP -> f.remaining() >= 4 && isIpFamily(f.getInt(0)) ? 4 : -1;
-      default -> -1;
-    };
+    int offset =
+        switch (linkType) {
+          case RAW -> f.remaining() > 0 && isIpVersion(f.get(0) >> 4 & 0xf) ? 0 : -1;
+          case IPV4 -> 0;
+          case IPV6 -> 0;
+          case ETHERNET -> ethernetPayload(f);
+          case LINUX_SLL -> f.remaining() >= 16 && isIp(f.getShort(14) & 0xffff) ? 16 : -1;
+          case LINUX_SLL2 -> f.remaining() >= 20 && isIp(f.getShort(0) & 0xffff) ? 20 : -1;
+          case NULL -> f.remaining() >= 4 && isIpFamily(nullFamily(f)) ? 4 : -1;
+          case LOOP -> f.remaining() >= 4 && isIpFamily(f.getInt(0)) ? 4 : -1;
+          default -> -1;
+        };
     return offset < 0 ? null : f.slice(offset, f.remaining() - offset).asReadOnlyBuffer();
   }
 
@@ -85,7 +95,9 @@ public final class LinkType {
     int at = 12;
     while (f.remaining() >= at + 2) {
       int etherType = f.getShort(at) & 0xffff;
-      if (etherType == ETHERTYPE_VLAN || etherType == ETHERTYPE_QINQ || etherType == ETHERTYPE_QINQ_OLD) {
+      if (etherType == ETHERTYPE_VLAN
+          || etherType == ETHERTYPE_QINQ
+          || etherType == ETHERTYPE_QINQ_OLD) {
         // IEEE 802.1Q: a 4-byte tag (TPID, TCI) sits before the real EtherType.
         at += 4;
         continue;

@@ -7,14 +7,14 @@ import java.util.List;
 /**
  * A TCP segment on its way out, written straight into its packet: the header fields, the options,
  * and the payload where it lies in the sender's buffer. A sender refills one instance for every
- * segment, so the steady path creates no object per segment and copies each payload byte once,
- * from the send buffer into the packet ({@link Packets#tcp(java.net.InetAddress, java.net.InetAddress,
+ * segment, so the steady path creates no object per segment and copies each payload byte once, from
+ * the send buffer into the packet ({@link Packets#tcp(java.net.InetAddress, java.net.InetAddress,
  * int, OutboundSegment)}). {@link TcpSegment} is the same segment as an immutable record, which
  * {@link #toSegment} makes.
  *
  * <p>Options are either a {@link TcpOptions} written as it is (a SYN's, a reply's), or the layout
- * of every other segment, which is written in place without a list: Linux's
- * {@code nop,nop,TS val ecr} (RFC 7323 Appendix A) followed by {@code nop,nop,sack n ...}.
+ * of every other segment, which is written in place without a list: Linux's {@code nop,nop,TS val
+ * ecr} (RFC 7323 Appendix A) followed by {@code nop,nop,sack n ...}.
  *
  * <p>Buffer ownership: the payload is borrowed, not copied. The instance is valid until the
  * sender's buffer next changes, so the caller writes it (or makes it a {@link TcpSegment}) at once.
@@ -22,6 +22,7 @@ import java.util.List;
 public final class OutboundSegment {
   /** The first word of the usual options: NOP, NOP, kind 8, length 10. */
   private static final int NOP_NOP_TIMESTAMPS = 0x0101_080a;
+
   /** The first word of a SACK option behind two NOPs, without its length byte: NOP, NOP, kind 5. */
   private static final int NOP_NOP_SACK = 0x0101_0500;
 
@@ -32,23 +33,42 @@ public final class OutboundSegment {
   private int flags;
   private int window;
   private int urgentPointer;
-  /** Options written as they are; {@code null} for the usual layout of {@link #timestamps} and {@link #sackBlocks}. */
+
+  /**
+   * Options written as they are; {@code null} for the usual layout of {@link #timestamps} and
+   * {@link #sackBlocks}.
+   */
   private TcpOptions options;
+
   private boolean timestamps;
   private int tsVal;
   private int tsEcr;
   private List<SackBlock> sackBlocks = List.of();
-  /** The AccECN option of the usual layout (RFC 9768 §3.2.3), after the timestamps, or {@code null}. */
+
+  /**
+   * The AccECN option of the usual layout (RFC 9768 §3.2.3), after the timestamps, or {@code null}.
+   */
   private TcpOption.AccEcn accEcn;
-  /** The array the payload lies in, wrapping from its end to its start (a ring), or {@code null}. */
+
+  /**
+   * The array the payload lies in, wrapping from its end to its start (a ring), or {@code null}.
+   */
   private byte[] payloadArray;
+
   /** Where the payload starts in {@link #payloadArray}. */
   private int payloadStart;
+
   /** The payload from a {@link TcpSegment}, read through absolute gets, or {@code null}. */
   private ByteBuffer payloadBuffer;
+
   private int payloadLength;
-  /** The ECN codepoint of the IP packet that carries the segment (RFC 3168 §5), {@link Ecn#NOT_ECT} unless set. */
+
+  /**
+   * The ECN codepoint of the IP packet that carries the segment (RFC 3168 §5), {@link Ecn#NOT_ECT}
+   * unless set.
+   */
   private int ecn;
+
   /** The record this was set from, returned by {@link #toSegment} as it is. */
   private TcpSegment segment;
 
@@ -56,7 +76,8 @@ public final class OutboundSegment {
    * Starts a segment: the fixed header's fields, with no options, no payload and a zero urgent
    * pointer until set. Returns this.
    */
-  public OutboundSegment header(int sourcePort, int destinationPort, int seq, int ack, int flags, int window) {
+  public OutboundSegment header(
+      int sourcePort, int destinationPort, int seq, int ack, int flags, int window) {
     this.sourcePort = sourcePort;
     this.destinationPort = destinationPort;
     this.sequenceNumber = seq;
@@ -78,7 +99,13 @@ public final class OutboundSegment {
 
   /** Makes this the segment {@code seg}, options and payload as they are. Returns this. */
   public OutboundSegment set(TcpSegment seg) {
-    header(seg.sourcePort(), seg.destinationPort(), seg.sequenceNumber(), seg.acknowledgmentNumber(), seg.flags(), seg.window());
+    header(
+        seg.sourcePort(),
+        seg.destinationPort(),
+        seg.sequenceNumber(),
+        seg.acknowledgmentNumber(),
+        seg.flags(),
+        seg.window());
     urgentPointer = seg.urgentPointer();
     options = seg.options();
     payloadBuffer = seg.payload();
@@ -101,8 +128,10 @@ public final class OutboundSegment {
    * when {@code withTimestamps}, then {@code nop,nop,sack n ...} when there are SACK blocks (at
    * most four, RFC 2018 §3). Returns this.
    */
-  public OutboundSegment usualOptions(boolean withTimestamps, int tsVal, int tsEcr, List<SackBlock> blocks) {
-    if (blocks.size() > 4) throw new IllegalArgumentException("a SACK option holds 1 to 4 blocks, not " + blocks.size());
+  public OutboundSegment usualOptions(
+      boolean withTimestamps, int tsVal, int tsEcr, List<SackBlock> blocks) {
+    if (blocks.size() > 4)
+      throw new IllegalArgumentException("a SACK option holds 1 to 4 blocks, not " + blocks.size());
     options = null;
     timestamps = withTimestamps;
     this.tsVal = tsVal;
@@ -114,10 +143,12 @@ public final class OutboundSegment {
 
   /**
    * Adds an AccECN option (RFC 9768 §3.2.3) to the usual layout, after the timestamps and before
-   * the SACK blocks, padded with NOPs to a word as Linux's {@code tcp_options_write} does. Returns this.
+   * the SACK blocks, padded with NOPs to a word as Linux's {@code tcp_options_write} does. Returns
+   * this.
    */
   public OutboundSegment accEcnOption(TcpOption.AccEcn option) {
-    if (options != null) throw new IllegalStateException("an AccECN option goes with the usual options only");
+    if (options != null)
+      throw new IllegalStateException("an AccECN option goes with the usual options only");
     accEcn = option;
     return this;
   }
@@ -129,7 +160,8 @@ public final class OutboundSegment {
    */
   public OutboundSegment payload(byte[] array, int start, int length) {
     if (length < 0 || length > array.length || start < 0 || (start >= array.length && length > 0)) {
-      throw new IllegalArgumentException("payload of " + length + " bytes from " + start + " outside an array of " + array.length);
+      throw new IllegalArgumentException(
+          "payload of " + length + " bytes from " + start + " outside an array of " + array.length);
     }
     payloadArray = length == 0 ? null : array;
     payloadStart = start;
@@ -139,26 +171,46 @@ public final class OutboundSegment {
     return this;
   }
 
-  public int sourcePort() { return sourcePort; }
+  public int sourcePort() {
+    return sourcePort;
+  }
 
-  public int destinationPort() { return destinationPort; }
+  public int destinationPort() {
+    return destinationPort;
+  }
 
-  public int sequenceNumber() { return sequenceNumber; }
+  public int sequenceNumber() {
+    return sequenceNumber;
+  }
 
-  public int acknowledgmentNumber() { return acknowledgmentNumber; }
+  public int acknowledgmentNumber() {
+    return acknowledgmentNumber;
+  }
 
-  public int flags() { return flags; }
+  public int flags() {
+    return flags;
+  }
 
-  public int window() { return window; }
+  public int window() {
+    return window;
+  }
 
-  public int payloadLength() { return payloadLength; }
+  public int payloadLength() {
+    return payloadLength;
+  }
 
   /** Returns the ECN codepoint for the IP header, one of {@link Ecn}'s. */
-  public int ecn() { return ecn; }
+  public int ecn() {
+    return ecn;
+  }
 
-  /** Sets the ECN codepoint for the IP header (RFC 3168 §6.1.1: ECT(0) on an ECN connection's data). Returns this. */
+  /**
+   * Sets the ECN codepoint for the IP header (RFC 3168 §6.1.1: ECT(0) on an ECN connection's data).
+   * Returns this.
+   */
   public OutboundSegment ecn(int codepoint) {
-    if ((codepoint & ~0x3) != 0) throw new IllegalArgumentException("ecn out of range: " + codepoint);
+    if ((codepoint & ~0x3) != 0)
+      throw new IllegalArgumentException("ecn out of range: " + codepoint);
     this.ecn = codepoint;
     return this;
   }
@@ -196,7 +248,8 @@ public final class OutboundSegment {
     int optionsLength = optionsLength();
     if (optionsLength > TcpOptionCodec.MAX_LENGTH) {
       int unpadded = options != null ? options.encodedLength() : optionsLength;
-      throw new IllegalArgumentException("TCP options take " + unpadded + " bytes, more than 40: " + options());
+      throw new IllegalArgumentException(
+          "TCP options take " + unpadded + " bytes, more than 40: " + options());
     }
     int headerLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength;
     out.putShort(at, (short) sourcePort);
@@ -226,7 +279,8 @@ public final class OutboundSegment {
     if (accEcn != null) {
       int padded = (accEcn.encodedLength() + 3) & ~3;
       TcpOptionCodec.write(new TcpOptions(List.of(accEcn)), out, i);
-      for (int k = accEcn.encodedLength(); k < padded; k++) out.put(i + k, (byte) TcpOption.KIND_NOP);
+      for (int k = accEcn.encodedLength(); k < padded; k++)
+        out.put(i + k, (byte) TcpOption.KIND_NOP);
       i += padded;
     }
     if (!sackBlocks.isEmpty()) {
@@ -249,7 +303,9 @@ public final class OutboundSegment {
     }
   }
 
-  /** Returns the options as a record, as they will be written (for traces and {@link #toSegment}). */
+  /**
+   * Returns the options as a record, as they will be written (for traces and {@link #toSegment}).
+   */
   public TcpOptions options() {
     if (options != null) return options;
     List<TcpOption> list = new ArrayList<>(6);
@@ -279,8 +335,17 @@ public final class OutboundSegment {
       writePayload(ByteBuffer.wrap(copy), 0);
       payload = ByteBuffer.wrap(copy).asReadOnlyBuffer();
     }
-    return new TcpSegment(sourcePort, destinationPort, sequenceNumber, acknowledgmentNumber, flags, window, 0, urgentPointer,
-        options(), payload);
+    return new TcpSegment(
+        sourcePort,
+        destinationPort,
+        sequenceNumber,
+        acknowledgmentNumber,
+        flags,
+        window,
+        0,
+        urgentPointer,
+        options(),
+        payload);
   }
 
   @Override

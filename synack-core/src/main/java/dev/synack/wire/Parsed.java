@@ -29,7 +29,8 @@ public sealed interface Parsed<T> {
   /** A malformed input and the reason code. */
   record Malformed<T>(String reason) implements Parsed<T> {
     public Malformed {
-      if (reason == null || reason.isEmpty()) throw new IllegalArgumentException("a reason is required: " + reason);
+      if (reason == null || reason.isEmpty())
+        throw new IllegalArgumentException("a reason is required: " + reason);
     }
 
     @Override
@@ -53,7 +54,9 @@ public sealed interface Parsed<T> {
     return this instanceof Ok;
   }
 
-  /** Returns the parsed value; throws {@link IllegalStateException} with the reason if malformed. */
+  /**
+   * Returns the parsed value; throws {@link IllegalStateException} with the reason if malformed.
+   */
   T value();
 
   /** Returns the reason code if malformed, {@code null} if well formed. */

@@ -13,14 +13,17 @@ import java.util.List;
  * timestamps) or pcapng (any number of sections in either byte order and interfaces of any
  * timestamp resolution), taking off the link-layer header of each frame.
  *
- * <p>Call {@link #next()} until it returns {@code null}. A file that cannot be read further
- * throws a {@link PcapFormatException} naming the reason and the offset; the records read before
- * it stay valid, so a capture cut short (tcpdump killed mid-write) still shows what it holds.
- * Records are views into the file's bytes, which the reader keeps and never changes.
+ * <p>Call {@link #next()} until it returns {@code null}. A file that cannot be read further throws
+ * a {@link PcapFormatException} naming the reason and the offset; the records read before it stay
+ * valid, so a capture cut short (tcpdump killed mid-write) still shows what it holds. Records are
+ * views into the file's bytes, which the reader keeps and never changes.
  */
 public final class PcapReader {
   /** The container format of a capture file. */
-  public enum Format { PCAP, PCAPNG }
+  public enum Format {
+    PCAP,
+    PCAPNG
+  }
 
   /** The source of records for one container format. */
   interface Source {
@@ -42,8 +45,10 @@ public final class PcapReader {
    */
   public static PcapReader of(byte[] file) throws PcapFormatException {
     if (file.length < 4) {
-      throw new PcapFormatException(file.length == 0 ? "empty file, not a pcap or pcapng file"
-          : "file of " + file.length + " bytes is too short to be a pcap or pcapng file");
+      throw new PcapFormatException(
+          file.length == 0
+              ? "empty file, not a pcap or pcapng file"
+              : "file of " + file.length + " bytes is too short to be a pcap or pcapng file");
     }
     ByteBuffer buffer = ByteBuffer.wrap(file);
     int magic = buffer.getInt(0);
@@ -53,14 +58,19 @@ public final class PcapReader {
     for (ByteOrder order : List.of(ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN)) {
       int m = buffer.order(order).getInt(0);
       if (m == ClassicPcap.MAGIC_MICROS || m == ClassicPcap.MAGIC_NANOS) {
-        return new PcapReader(Format.PCAP, new ClassicPcap(buffer.order(order), m == ClassicPcap.MAGIC_NANOS));
+        return new PcapReader(
+            Format.PCAP, new ClassicPcap(buffer.order(order), m == ClassicPcap.MAGIC_NANOS));
       }
     }
-    throw new PcapFormatException("not a pcap or pcapng file: it starts with 0x"
-        + HexFormat.of().toHexDigits(magic) + ", not a pcap magic (a1b2c3d4, a1b23c4d) or a pcapng section header (0a0d0d0a)");
+    throw new PcapFormatException(
+        "not a pcap or pcapng file: it starts with 0x"
+            + HexFormat.of().toHexDigits(magic)
+            + ", not a pcap magic (a1b2c3d4, a1b23c4d) or a pcapng section header (0a0d0d0a)");
   }
 
-  /** Returns a reader over everything {@code in} holds; reads it to the end but does not close it. */
+  /**
+   * Returns a reader over everything {@code in} holds; reads it to the end but does not close it.
+   */
   public static PcapReader of(InputStream in) throws IOException, PcapFormatException {
     return of(in.readAllBytes());
   }
@@ -85,10 +95,18 @@ public final class PcapReader {
   }
 
   /** Returns the record of a frame found at {@code offset}, taking off its link-layer header. */
-  static PcapRecord record(ByteBuffer file, int offset, int capturedLength, long timeNanos, int linkType,
+  static PcapRecord record(
+      ByteBuffer file,
+      int offset,
+      int capturedLength,
+      long timeNanos,
+      int linkType,
       long originalLength) {
     ByteBuffer frame = file.slice(offset, capturedLength);
-    return new PcapRecord(timeNanos, linkType, LinkType.ipPacket(linkType, frame),
+    return new PcapRecord(
+        timeNanos,
+        linkType,
+        LinkType.ipPacket(linkType, frame),
         (int) Math.min(originalLength, Integer.MAX_VALUE));
   }
 }

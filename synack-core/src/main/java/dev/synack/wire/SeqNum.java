@@ -7,9 +7,9 @@ package dev.synack.wire;
  *
  * <p>Written as static methods over {@code int} rather than a value class so that the hot path
  * allocates nothing; gVisor's {@code seqnum} package and Linux's {@code before()}/{@code after()}
- * make the same choice. It sits in {@code wire}, below the engine and the trace renderings that both
- * need it (smoltcp keeps its {@code TcpSeqNumber} in {@code wire} too), so that neither package
- * depends on the other for it.
+ * make the same choice. It sits in {@code wire}, below the engine and the trace renderings that
+ * both need it (smoltcp keeps its {@code TcpSeqNumber} in {@code wire} too), so that neither
+ * package depends on the other for it.
  */
 public final class SeqNum {
   private SeqNum() {}
@@ -47,7 +47,9 @@ public final class SeqNum {
     return to - from;
   }
 
-  /** Returns whether {@code first <= x < first + size}: x lies in the window that starts at first. */
+  /**
+   * Returns whether {@code first <= x < first + size}: x lies in the window that starts at first.
+   */
   public static boolean inWindow(int x, int first, int size) {
     return Integer.compareUnsigned(x - first, size) < 0;
   }

@@ -8,8 +8,8 @@ import java.util.List;
  * the low bit of the header's byte 12), as bits of an {@code int}.
  *
  * <p>Flags are kept as a bit set rather than an {@code EnumSet} so that a parsed segment keeps
- * every combination seen on the wire, odd ones included (SYN+FIN, RST+SYN...), and RFC 9293 can
- * say what to do with each.
+ * every combination seen on the wire, odd ones included (SYN+FIN, RST+SYN...), and RFC 9293 can say
+ * what to do with each.
  */
 public final class TcpFlags {
   public static final int FIN = 0x01;
@@ -20,14 +20,24 @@ public final class TcpFlags {
   public static final int URG = 0x20;
   public static final int ECE = 0x40;
   public static final int CWR = 0x80;
-  /** Accurate ECN (RFC 9768 §3.2.1): the formerly reserved bit beside the data offset, above CWR in the ACE field. */
+
+  /**
+   * Accurate ECN (RFC 9768 §3.2.1): the formerly reserved bit beside the data offset, above CWR in
+   * the ACE field.
+   */
   public static final int AE = 0x100;
+
   /** The ACE field of AccECN (RFC 9768 §3.2.1): AE, CWR and ECE as one 3-bit counter. */
   public static final int ACE = AE | CWR | ECE;
 
-  /** Order of names in traces and JSON, the order of the header's bits from the most significant. */
+  /**
+   * Order of names in traces and JSON, the order of the header's bits from the most significant.
+   */
   private static final int[] BITS = {AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN};
-  private static final String[] NAMES = {"AE", "CWR", "ECE", "URG", "ACK", "PSH", "RST", "SYN", "FIN"};
+
+  private static final String[] NAMES = {
+    "AE", "CWR", "ECE", "URG", "ACK", "PSH", "RST", "SYN", "FIN"
+  };
 
   private TcpFlags() {}
 
@@ -36,7 +46,10 @@ public final class TcpFlags {
     return (flags & mask) == mask;
   }
 
-  /** Returns the names of the bits set, e.g. {@code ["ACK", "SYN"]}, as the trace's {@code flags} list. */
+  /**
+   * Returns the names of the bits set, e.g. {@code ["ACK", "SYN"]}, as the trace's {@code flags}
+   * list.
+   */
   public static List<String> names(int flags) {
     List<String> names = new ArrayList<>(2);
     for (int i = 0; i < BITS.length; i++) {
@@ -62,8 +75,8 @@ public final class TcpFlags {
 
   /**
    * Returns the flags the way tcpdump prints them: {@code S} SYN, {@code F} FIN, {@code R} RST,
-   * {@code P} PSH, {@code U} URG, {@code E} ECE, {@code W} CWR, {@code e} AE, {@code .} ACK, {@code none} when
-   * no bit is set.
+   * {@code P} PSH, {@code U} URG, {@code E} ECE, {@code W} CWR, {@code e} AE, {@code .} ACK, {@code
+   * none} when no bit is set.
    */
   public static String tcpdump(int flags) {
     StringBuilder b = new StringBuilder(4);
@@ -79,7 +92,10 @@ public final class TcpFlags {
     return b.isEmpty() ? "none" : b.toString();
   }
 
-  /** Returns the ACE field (RFC 9768 §3.2.1) of {@code flags}: AE, CWR and ECE read as a number from 0 to 7. */
+  /**
+   * Returns the ACE field (RFC 9768 §3.2.1) of {@code flags}: AE, CWR and ECE read as a number from
+   * 0 to 7.
+   */
   public static int ace(int flags) {
     return (flags & ACE) >>> 6;
   }

@@ -37,6 +37,7 @@ public final class TcpHeader {
 
   /** The segment's bytes, position 0, limit the segment's length, big-endian. */
   private final ByteBuffer buf;
+
   /** The options, parsed once by {@link #wrap}. */
   private final TcpOptions options;
 
@@ -55,7 +56,8 @@ public final class TcpHeader {
     int headerLength = (Bytes.u8(buf, DATA_OFFSET) >>> 4) * 4;
     if (headerLength < MIN_HEADER_LENGTH) return Parsed.malformed("tcp-data-offset-too-small");
     if (headerLength > buf.limit()) return Parsed.malformed("tcp-data-offset-past-end");
-    return TcpOptionCodec.parse(buf, MIN_HEADER_LENGTH, headerLength).map(options -> new TcpHeader(buf, options));
+    return TcpOptionCodec.parse(buf, MIN_HEADER_LENGTH, headerLength)
+        .map(options -> new TcpHeader(buf, options));
   }
 
   /** Returns the source port. */
@@ -88,7 +90,10 @@ public final class TcpHeader {
     return dataOffset() * 4;
   }
 
-  /** Returns the control bits AE CWR ECE URG ACK PSH RST SYN FIN (AE from byte 12, RFC 9768 §3.2.1), see {@link TcpFlags}. */
+  /**
+   * Returns the control bits AE CWR ECE URG ACK PSH RST SYN FIN (AE from byte 12, RFC 9768 §3.2.1),
+   * see {@link TcpFlags}.
+   */
   public int flags() {
     return ((Bytes.u8(buf, DATA_OFFSET) & 0x01) << 8) | Bytes.u8(buf, FLAGS);
   }
@@ -165,8 +170,17 @@ public final class TcpHeader {
 
   /** Returns the parsed record; its payload shares the wrapped bytes. */
   public TcpSegment toSegment() {
-    return new TcpSegment(sourcePort(), destinationPort(), sequenceNumber(), acknowledgmentNumber(), flags(),
-        window(), checksum(), urgentPointer(), options, payload());
+    return new TcpSegment(
+        sourcePort(),
+        destinationPort(),
+        sequenceNumber(),
+        acknowledgmentNumber(),
+        flags(),
+        window(),
+        checksum(),
+        urgentPointer(),
+        options,
+        payload());
   }
 
   /** Returns the segment as one tcpdump-like line. */

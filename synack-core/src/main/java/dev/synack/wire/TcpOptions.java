@@ -64,7 +64,10 @@ public record TcpOptions(List<TcpOption> list) {
     return null;
   }
 
-  /** Returns the Fast Open option (RFC 7413 §4.1.1, either form), or {@code null} when there is none. */
+  /**
+   * Returns the Fast Open option (RFC 7413 §4.1.1, either form), or {@code null} when there is
+   * none.
+   */
   public TcpOption.FastOpen fastOpen() {
     for (TcpOption o : list) if (o instanceof TcpOption.FastOpen f) return f;
     return null;
@@ -76,9 +79,9 @@ public record TcpOptions(List<TcpOption> list) {
   }
 
   /**
-   * Returns the options as tcpdump prints them, comma-separated, e.g.
-   * {@code mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7}; empty when there are none. This is the
-   * {@code options} field of trace events and of {@code synack decode --json}.
+   * Returns the options as tcpdump prints them, comma-separated, e.g. {@code mss 1460,sackOK,TS val
+   * 1 ecr 0,nop,wscale 7}; empty when there are none. This is the {@code options} field of trace
+   * events and of {@code synack decode --json}.
    */
   public String describe() {
     StringJoiner j = new StringJoiner(",");

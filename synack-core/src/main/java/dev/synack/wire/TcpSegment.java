@@ -7,21 +7,21 @@ import java.nio.ByteBuffer;
  *
  * <p>The same record is what the parser returns and what the builder writes, so a segment can be
  * read, changed with a {@code with...} method and written back. Sequence and acknowledgment numbers
- * are unsigned 32-bit values kept in {@code int}s; compare them only through the engine's
- * {@code SeqNum}. The payload is a read-only buffer whose position is 0 and limit its length; it
- * may be a view into the packet it was parsed from (the caller that owns that packet decides how
- * long it lives).
+ * are unsigned 32-bit values kept in {@code int}s; compare them only through the engine's {@code
+ * SeqNum}. The payload is a read-only buffer whose position is 0 and limit its length; it may be a
+ * view into the packet it was parsed from (the caller that owns that packet decides how long it
+ * lives).
  *
- * @param sourcePort           the source port, 0 to 65535
- * @param destinationPort      the destination port, 0 to 65535
- * @param sequenceNumber       SEG.SEQ
+ * @param sourcePort the source port, 0 to 65535
+ * @param destinationPort the destination port, 0 to 65535
+ * @param sequenceNumber SEG.SEQ
  * @param acknowledgmentNumber SEG.ACK (meaningful when ACK is set, kept as on the wire otherwise)
- * @param flags                control bits, see {@link TcpFlags}
- * @param window               SEG.WND as the raw 16-bit field (not scaled)
- * @param checksum             the checksum field as received; ignored by the builder, which computes it
- * @param urgentPointer        SEG.UP
- * @param options              options in wire order
- * @param payload              the data, read-only
+ * @param flags control bits, see {@link TcpFlags}
+ * @param window SEG.WND as the raw 16-bit field (not scaled)
+ * @param checksum the checksum field as received; ignored by the builder, which computes it
+ * @param urgentPointer SEG.UP
+ * @param options options in wire order
+ * @param payload the data, read-only
  */
 public record TcpSegment(
     int sourcePort,
@@ -38,18 +38,24 @@ public record TcpSegment(
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
   public TcpSegment {
-    if ((sourcePort & ~0xffff) != 0) throw new IllegalArgumentException("source port out of range: " + sourcePort);
-    if ((destinationPort & ~0xffff) != 0) throw new IllegalArgumentException("destination port out of range: " + destinationPort);
-    if ((window & ~0xffff) != 0) throw new IllegalArgumentException("window out of range: " + window);
-    if ((urgentPointer & ~0xffff) != 0) throw new IllegalArgumentException("urgent pointer out of range: " + urgentPointer);
+    if ((sourcePort & ~0xffff) != 0)
+      throw new IllegalArgumentException("source port out of range: " + sourcePort);
+    if ((destinationPort & ~0xffff) != 0)
+      throw new IllegalArgumentException("destination port out of range: " + destinationPort);
+    if ((window & ~0xffff) != 0)
+      throw new IllegalArgumentException("window out of range: " + window);
+    if ((urgentPointer & ~0xffff) != 0)
+      throw new IllegalArgumentException("urgent pointer out of range: " + urgentPointer);
     if ((flags & ~0x1ff) != 0) throw new IllegalArgumentException("flags out of range: " + flags);
     if (options == null) options = TcpOptions.NONE;
     payload = payload == null ? EMPTY : payload.isReadOnly() ? payload : payload.asReadOnlyBuffer();
   }
 
   /** Returns a segment with no options, no payload and a zero checksum and urgent pointer. */
-  public static TcpSegment of(int sourcePort, int destinationPort, int seq, int ack, int flags, int window) {
-    return new TcpSegment(sourcePort, destinationPort, seq, ack, flags, window, 0, 0, TcpOptions.NONE, EMPTY);
+  public static TcpSegment of(
+      int sourcePort, int destinationPort, int seq, int ack, int flags, int window) {
+    return new TcpSegment(
+        sourcePort, destinationPort, seq, ack, flags, window, 0, 0, TcpOptions.NONE, EMPTY);
   }
 
   /**
@@ -72,11 +78,13 @@ public record TcpSegment(
   }
 
   /**
-   * Returns SEG.LEN, the sequence space the segment occupies: payload bytes, plus one for SYN,
-   * plus one for FIN (RFC 9293 §3.4).
+   * Returns SEG.LEN, the sequence space the segment occupies: payload bytes, plus one for SYN, plus
+   * one for FIN (RFC 9293 §3.4).
    */
   public int segmentLength() {
-    return payload.remaining() + ((flags & TcpFlags.SYN) != 0 ? 1 : 0) + ((flags & TcpFlags.FIN) != 0 ? 1 : 0);
+    return payload.remaining()
+        + ((flags & TcpFlags.SYN) != 0 ? 1 : 0)
+        + ((flags & TcpFlags.FIN) != 0 ? 1 : 0);
   }
 
   /** Returns the header length in bytes: 20 plus the options padded to a multiple of four. */
@@ -86,23 +94,47 @@ public record TcpSegment(
 
   /** Returns this segment with other options. */
   public TcpSegment withOptions(TcpOptions newOptions) {
-    return new TcpSegment(sourcePort, destinationPort, sequenceNumber, acknowledgmentNumber, flags, window, checksum, urgentPointer, newOptions, payload);
+    return new TcpSegment(
+        sourcePort,
+        destinationPort,
+        sequenceNumber,
+        acknowledgmentNumber,
+        flags,
+        window,
+        checksum,
+        urgentPointer,
+        newOptions,
+        payload);
   }
 
   /** Returns this segment with another payload. */
   public TcpSegment withPayload(ByteBuffer newPayload) {
-    return new TcpSegment(sourcePort, destinationPort, sequenceNumber, acknowledgmentNumber, flags, window, checksum, urgentPointer, options, newPayload);
+    return new TcpSegment(
+        sourcePort,
+        destinationPort,
+        sequenceNumber,
+        acknowledgmentNumber,
+        flags,
+        window,
+        checksum,
+        urgentPointer,
+        options,
+        newPayload);
   }
 
   /**
-   * Returns one tcpdump-like line: {@code 40000 > 80: Flags [S], seq 1, ack 0, win 65535,
-   * options [mss 1460], length 0}.
+   * Returns one tcpdump-like line: {@code 40000 > 80: Flags [S], seq 1, ack 0, win 65535, options
+   * [mss 1460], length 0}.
    */
   @Override
   public String toString() {
     StringBuilder b = new StringBuilder(96);
-    b.append(sourcePort).append(" > ").append(destinationPort)
-        .append(": Flags [").append(TcpFlags.tcpdump(flags)).append("], seq ")
+    b.append(sourcePort)
+        .append(" > ")
+        .append(destinationPort)
+        .append(": Flags [")
+        .append(TcpFlags.tcpdump(flags))
+        .append("], seq ")
         .append(Integer.toUnsignedString(sequenceNumber));
     if (payloadLength() > 0) {
       b.append(':').append(Integer.toUnsignedString(sequenceNumber + payloadLength()));

@@ -31,15 +31,16 @@ import org.junit.jupiter.api.Test;
 class PackageDependencyTest {
   /**
    * The packages (under {@code dev.synack}) each core package may use. {@code trace} is the event
-   * vocabulary that the engine, the host and the simulator emit into, so it sits just above
-   * {@code wire} and below {@code tcp}.
+   * vocabulary that the engine, the host and the simulator emit into, so it sits just above {@code
+   * wire} and below {@code tcp}.
    */
-  static final Map<String, Set<String>> ALLOWED = Map.of(
-      "wire", Set.of(),
-      "trace", Set.of("wire"),
-      "tcp", Set.of("wire", "trace"),
-      "stack", Set.of("wire", "trace", "tcp"),
-      "sim", Set.of("wire", "trace", "tcp", "stack"));
+  static final Map<String, Set<String>> ALLOWED =
+      Map.of(
+          "wire", Set.of(),
+          "trace", Set.of("wire"),
+          "tcp", Set.of("wire", "trace"),
+          "stack", Set.of("wire", "trace", "tcp"),
+          "sim", Set.of("wire", "trace", "tcp", "stack"));
 
   private static final Pattern SYNACK_CLASS = Pattern.compile("dev/synack/([a-z0-9_]+)/");
 
@@ -49,11 +50,12 @@ class PackageDependencyTest {
     assertFalse(uses.isEmpty(), "no classes found under target/classes");
     assertEquals(ALLOWED.keySet(), uses.keySet(), "the core's packages are the rows of the table");
     List<String> violations = new ArrayList<>();
-    uses.forEach((from, tos) -> {
-      for (String to : tos) {
-        if (!ALLOWED.get(from).contains(to)) violations.add(from + " -> " + to);
-      }
-    });
+    uses.forEach(
+        (from, tos) -> {
+          for (String to : tos) {
+            if (!ALLOWED.get(from).contains(to)) violations.add(from + " -> " + to);
+          }
+        });
     assertEquals(List.of(), violations, "package dependencies outside DESIGN.md's table");
   }
 
@@ -66,13 +68,16 @@ class PackageDependencyTest {
   @Test
   void cycleFinder_findsACycleAndOnlyACycle() {
     // The check above must be able to fail: tcp <-> trace as it was before SeqNum moved to wire.
-    Map<String, Set<String>> cyclic = Map.of(
-        "wire", Set.of(), "tcp", Set.of("wire", "trace"), "trace", Set.of("wire", "tcp"));
+    Map<String, Set<String>> cyclic =
+        Map.of("wire", Set.of(), "tcp", Set.of("wire", "trace"), "trace", Set.of("wire", "tcp"));
     assertEquals(List.of("tcp -> trace -> tcp"), cycles(cyclic));
     assertEquals(List.of(), cycles(ALLOWED));
   }
 
-  /** Returns, for each package under {@code dev.synack} in {@code classes}, the other such packages it uses. */
+  /**
+   * Returns, for each package under {@code dev.synack} in {@code classes}, the other such packages
+   * it uses.
+   */
   static Map<String, Set<String>> packageDependencies(Path classes) throws IOException {
     Map<String, Set<String>> uses = new TreeMap<>();
     try (Stream<Path> files = Files.walk(classes)) {
@@ -84,9 +89,12 @@ class PackageDependencyTest {
         String from = self.group(1);
         Set<String> tos = uses.computeIfAbsent(from, k -> new TreeSet<>());
         for (PoolEntry entry : model.constantPool()) {
-          // Class entries name the classes used; UTF-8 entries hold descriptors and generic signatures.
-          String text = entry instanceof ClassEntry c ? c.asInternalName()
-              : entry instanceof Utf8Entry u ? u.stringValue() : null;
+          // Class entries name the classes used; UTF-8 entries hold descriptors and generic
+          // signatures.
+          String text =
+              entry instanceof ClassEntry c
+                  ? c.asInternalName()
+                  : entry instanceof Utf8Entry u ? u.stringValue() : null;
           if (text == null) continue;
           Matcher m = SYNACK_CLASS.matcher(text);
           while (m.find()) {
@@ -98,14 +106,23 @@ class PackageDependencyTest {
     return uses;
   }
 
-  /** Returns each cycle once, as "a -> b -> a" starting from its smallest package, found by depth-first search. */
+  /**
+   * Returns each cycle once, as "a -> b -> a" starting from its smallest package, found by
+   * depth-first search.
+   */
   static List<String> cycles(Map<String, Set<String>> uses) {
     Set<String> found = new TreeSet<>();
-    for (String start : new TreeSet<>(uses.keySet())) walk(start, start, new ArrayList<>(List.of(start)), uses, found);
+    for (String start : new TreeSet<>(uses.keySet()))
+      walk(start, start, new ArrayList<>(List.of(start)), uses, found);
     return List.copyOf(found);
   }
 
-  private static void walk(String start, String at, List<String> path, Map<String, Set<String>> uses, Set<String> found) {
+  private static void walk(
+      String start,
+      String at,
+      List<String> path,
+      Map<String, Set<String>> uses,
+      Set<String> found) {
     for (String next : uses.getOrDefault(at, Set.of())) {
       if (next.equals(start)) {
         found.add(String.join(" -> ", path) + " -> " + start);

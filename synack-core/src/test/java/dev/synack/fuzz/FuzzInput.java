@@ -1,8 +1,8 @@
 package dev.synack.fuzz;
 
 /**
- * Reads choices out of a fuzzer's bytes, front to back; once the bytes run out every read returns
- * 0 (the first choice), so any byte string is a valid, finite scenario. Small, so that the seed
+ * Reads choices out of a fuzzer's bytes, front to back; once the bytes run out every read returns 0
+ * (the first choice), so any byte string is a valid, finite scenario. Small, so that the seed
  * corpus can be written by hand: a choice among {@code n < 256} takes one byte.
  */
 public final class FuzzInput {

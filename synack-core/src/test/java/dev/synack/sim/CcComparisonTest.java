@@ -18,13 +18,21 @@ class CcComparisonTest {
     assertEquals(2, c.results().size());
     assertTrue(c.results().stream().allMatch(PathResult::completed));
     List<String> summary = c.summary();
-    assertTrue(summary.get(1).startsWith("cubic") && summary.get(2).startsWith("bbr"), summary.toString());
-    // In Chinese, the same figures in the articles' words; only units, algorithm names and abbreviations stay Latin.
+    assertTrue(
+        summary.get(1).startsWith("cubic") && summary.get(2).startsWith("bbr"), summary.toString());
+    // In Chinese, the same figures in the articles' words; only units, algorithm names and
+    // abbreviations stay Latin.
     List<String> zh = c.summary("zh");
-    assertTrue(zh.getFirst().startsWith("路径：10.0 Mbit/s，RTT 20.0 ms，丢包率 0.10 %，队列 "), zh.toString());
-    assertTrue(zh.get(1).startsWith("cubic") && zh.get(1).contains("有效吞吐量") && zh.get(1).contains("排队时延中位数"), zh.toString());
+    assertTrue(
+        zh.getFirst().startsWith("路径：10.0 Mbit/s，RTT 20.0 ms，丢包率 0.10 %，队列 "), zh.toString());
+    assertTrue(
+        zh.get(1).startsWith("cubic")
+            && zh.get(1).contains("有效吞吐量")
+            && zh.get(1).contains("排队时延中位数"),
+        zh.toString());
     for (String line : zh) {
-      for (String english : List.of("goodput", "median", "queue", "path", "loss", "time", "retransmitted")) {
+      for (String english :
+          List.of("goodput", "median", "queue", "path", "loss", "time", "retransmitted")) {
         assertTrue(!line.contains(english), english + " in: " + line);
       }
     }
@@ -36,7 +44,13 @@ class CcComparisonTest {
 
   @Test
   void unknownAlgorithm_rejected() {
-    assertThrows(IllegalArgumentException.class,
-        () -> CcComparison.run(CcComparison.deepBufferedPath(Duration.ofMillis(20), 0), List.of("vegas"), 1000, 1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            CcComparison.run(
+                CcComparison.deepBufferedPath(Duration.ofMillis(20), 0),
+                List.of("vegas"),
+                1000,
+                1));
   }
 }

@@ -59,9 +59,12 @@ class ChecksumUnnecessaryTest {
       net.setLink(clientNode, serverNode, LinkConfig.ideal().withCorruption(0.05));
       byte[] data = transfer(200_000);
       assertEquals(200_000, data.length, "TCP resent what corruption destroyed");
-      assertEquals(0, server.counters().checksumsTrusted(), "a link that may corrupt vouches for nothing");
+      assertEquals(
+          0, server.counters().checksumsTrusted(), "a link that may corrupt vouches for nothing");
       assertTrue(net.stats(clientNode, serverNode).corrupted() > 0);
-      long caught = server.counters().dropped("tcp-bad-checksum") + server.counters().dropped("ipv4-bad-header-checksum");
+      long caught =
+          server.counters().dropped("tcp-bad-checksum")
+              + server.counters().dropped("ipv4-bad-header-checksum");
       assertTrue(caught > 0, "corrupted packets dropped: " + server.counters().drops());
     }
   }
@@ -71,8 +74,10 @@ class ChecksumUnnecessaryTest {
     @Test
     void idealLink_injectedSegmentWithBadChecksum_dropped() {
       server.listen(null, 80, 8);
-      byte[] syn = Packets.tcp(CLIENT, SERVER, 64, TcpSegment.of(40000, 80, 1, 0, TcpFlags.SYN, 1000));
-      syn[syn.length - 1] ^= 0x40; // the last byte of the TCP header: the checksum no longer matches
+      byte[] syn =
+          Packets.tcp(CLIENT, SERVER, 64, TcpSegment.of(40000, 80, 1, 0, TcpFlags.SYN, 1000));
+      syn[syn.length - 1] ^=
+          0x40; // the last byte of the TCP header: the checksum no longer matches
       net.inject(clientNode, syn);
       net.runUntilIdle(net.now() + 10 * MS);
       assertEquals(1, server.counters().dropped("tcp-bad-checksum"), server.counters().toString());
@@ -86,7 +91,9 @@ class ChecksumUnnecessaryTest {
       InetAddress forgerAddress = TestPackets.addr("10.0.0.9");
       net.attach(forger, forgerAddress);
       server.listen(null, 80, 8);
-      byte[] syn = Packets.tcp(forgerAddress, SERVER, 64, TcpSegment.of(40000, 80, 1, 0, TcpFlags.SYN, 1000));
+      byte[] syn =
+          Packets.tcp(
+              forgerAddress, SERVER, 64, TcpSegment.of(40000, 80, 1, 0, TcpFlags.SYN, 1000));
       syn[syn.length - 1] ^= 0x40;
       forger.sendNow(syn);
       net.runUntilIdle(net.now() + 10 * MS);
@@ -95,24 +102,36 @@ class ChecksumUnnecessaryTest {
     }
   }
 
-  /** Sends {@code size} random bytes from the client to the server over the links as set; returns what the server read. */
+  /**
+   * Sends {@code size} random bytes from the client to the server over the links as set; returns
+   * what the server read.
+   */
   private byte[] transfer(int size) {
     Listener listener = server.listen(null, 80, 8);
     Connection c = client.connect(SERVER, 80, net.now());
     Connection[] s = new Connection[1];
-    assertTrue(net.runUntil(() -> (s[0] = s[0] != null ? s[0] : listener.accept()) != null
-        && c.state() == TcpState.ESTABLISHED, net.now() + 30_000 * MS), "connected");
+    assertTrue(
+        net.runUntil(
+            () ->
+                (s[0] = s[0] != null ? s[0] : listener.accept()) != null
+                    && c.state() == TcpState.ESTABLISHED,
+            net.now() + 30_000 * MS),
+        "connected");
     byte[] data = new byte[size];
     new SplittableRandom(5).nextBytes(data);
     ByteBuffer pending = ByteBuffer.wrap(data);
     ByteBuffer received = ByteBuffer.allocate(size);
-    assertTrue(net.runUntil(() -> {
-      while (client.pollEvent() != null) { }
-      while (server.pollEvent() != null) { }
-      if (pending.hasRemaining()) c.send(pending, net.now());
-      while (s[0].receive(received, net.now()) > 0) { }
-      return !received.hasRemaining();
-    }, net.now() + 300_000 * MS), "every byte arrived");
+    assertTrue(
+        net.runUntil(
+            () -> {
+              while (client.pollEvent() != null) {}
+              while (server.pollEvent() != null) {}
+              if (pending.hasRemaining()) c.send(pending, net.now());
+              while (s[0].receive(received, net.now()) > 0) {}
+              return !received.hasRemaining();
+            },
+            net.now() + 300_000 * MS),
+        "every byte arrived");
     assertArrayEquals(data, received.array(), "every byte once, in order");
     return received.array();
   }

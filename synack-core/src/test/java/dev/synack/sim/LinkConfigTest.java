@@ -18,12 +18,22 @@ class LinkConfigTest {
 
   @Test
   void withers_eachChangesItsField() {
-    LinkConfig c = LinkConfig.ideal().withDelay(Duration.ofMillis(25)).withJitter(Duration.ofMillis(2))
-        .withLoss(0.01).withDuplication(0.02).withReorder(0.03, Duration.ofMillis(4)).withCorruption(0.04)
-        .withBandwidth(100_000_000).withQueueLimit(64_000).withMtu(1500);
+    LinkConfig c =
+        LinkConfig.ideal()
+            .withDelay(Duration.ofMillis(25))
+            .withJitter(Duration.ofMillis(2))
+            .withLoss(0.01)
+            .withDuplication(0.02)
+            .withReorder(0.03, Duration.ofMillis(4))
+            .withCorruption(0.04)
+            .withBandwidth(100_000_000)
+            .withQueueLimit(64_000)
+            .withMtu(1500);
 
-    assertEquals(new LinkConfig(25_000_000, 2_000_000, 0.01, 0.02, 0.03, 4_000_000, 0.04, 100_000_000,
-        64_000, 1500), c);
+    assertEquals(
+        new LinkConfig(
+            25_000_000, 2_000_000, 0.01, 0.02, 0.03, 4_000_000, 0.04, 100_000_000, 64_000, 1500),
+        c);
     assertEquals(Duration.ofMillis(25), c.delay());
   }
 
@@ -40,8 +50,10 @@ class LinkConfigTest {
   void badValues_rejectedWithTheValue() {
     var loss = assertThrows(IllegalArgumentException.class, () -> LinkConfig.ideal().withLoss(1.5));
     assertTrue(loss.getMessage().contains("1.5"), loss.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> LinkConfig.ideal().withCorruption(Double.NaN));
-    assertThrows(IllegalArgumentException.class, () -> LinkConfig.ideal().withDelay(Duration.ofMillis(-1)));
+    assertThrows(
+        IllegalArgumentException.class, () -> LinkConfig.ideal().withCorruption(Double.NaN));
+    assertThrows(
+        IllegalArgumentException.class, () -> LinkConfig.ideal().withDelay(Duration.ofMillis(-1)));
     assertThrows(IllegalArgumentException.class, () -> LinkConfig.ideal().withBandwidth(-1));
     assertThrows(IllegalArgumentException.class, () -> LinkConfig.ideal().withQueueLimit(-1));
     var mtu = assertThrows(IllegalArgumentException.class, () -> LinkConfig.ideal().withMtu(0));

@@ -50,7 +50,8 @@ class LinkImpairmentTest {
 
     @Test
     void burst_serialisedBackToBack_thenPropagationDelay() {
-      net.setLink(a, b, LinkConfig.ideal().withBandwidth(12_000_000).withDelay(Duration.ofMillis(10)));
+      net.setLink(
+          a, b, LinkConfig.ideal().withBandwidth(12_000_000).withDelay(Duration.ofMillis(10)));
       sendNumbered(3, 1500, 0);
 
       net.runUntilIdle(SECOND);
@@ -119,14 +120,19 @@ class LinkImpairmentTest {
 
       assertEquals(List.of(0, 0, 1, 1, 2, 2), b.numbers());
       assertArrayEquals(b.received.get(0).packet(), b.received.get(1).packet());
-      assertNotSame(b.received.get(0).packet(), b.received.get(1).packet(), "copies must not share an array");
+      assertNotSame(
+          b.received.get(0).packet(), b.received.get(1).packet(), "copies must not share an array");
       assertEquals(3, net.stats(a, b).duplicated());
     }
 
     @Test
     void reorder_heldBackPackets_areOvertaken() {
-      net.setLink(a, b, LinkConfig.ideal().withDelay(Duration.ofMillis(1))
-          .withReorder(0.2, Duration.ofMillis(5)));
+      net.setLink(
+          a,
+          b,
+          LinkConfig.ideal()
+              .withDelay(Duration.ofMillis(1))
+              .withReorder(0.2, Duration.ofMillis(5)));
       sendNumbered(200, 100, MS);
 
       net.runUntilIdle(SECOND);
@@ -140,7 +146,10 @@ class LinkImpairmentTest {
 
     @Test
     void jitterWithoutReorder_arrivalTimesSpread_orderKept() {
-      net.setLink(a, b, LinkConfig.ideal().withDelay(Duration.ofMillis(10)).withJitter(Duration.ofMillis(5)));
+      net.setLink(
+          a,
+          b,
+          LinkConfig.ideal().withDelay(Duration.ofMillis(10)).withJitter(Duration.ofMillis(5)));
       sendNumbered(200, 100, 100_000);
 
       net.runUntilIdle(SECOND);
@@ -185,7 +194,8 @@ class LinkImpairmentTest {
       net.runUntilIdle(SECOND);
 
       assertEquals(4, b.received.size());
-      long changed = b.received.stream().filter(r -> !java.util.Arrays.equals(original, r.packet())).count();
+      long changed =
+          b.received.stream().filter(r -> !java.util.Arrays.equals(original, r.packet())).count();
       assertEquals(net.stats(a, b).corrupted(), changed);
     }
 

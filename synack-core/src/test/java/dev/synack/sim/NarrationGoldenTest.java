@@ -25,23 +25,35 @@ import org.junit.jupiter.params.provider.MethodSource;
  * golden file under {@code src/test/resources/dev/synack/sim/narration/SCENARIO.LANG.txt}.
  *
  * <p>To regenerate after a deliberate change of wording or behaviour, run
+ *
  * <pre>
  * bin/mvn -o -q -pl synack-core -am test -Dtest=NarrationGoldenTest -Dsurefire.failIfNoSpecifiedTests=false -Dsynack.golden.update=true
  * </pre>
+ *
  * which rewrites the files (from the module directory), then read every changed file against the
  * run's ladder ({@code bin/synack demo --scenario NAME}) before committing it: a golden file only
  * freezes what was checked by a person.
  */
 class NarrationGoldenTest {
   private static final Path GOLDEN = Path.of("src/test/resources/dev/synack/sim/narration");
-  /** Flag names, state names and the articles' own abbreviations: the only Latin letters the Chinese may hold. */
-  private static final Pattern ALLOWED = Pattern.compile(
-      "(?<![A-Za-z])(SYN|ACK|FIN|RST|PSH|URG|CLOSED|LISTEN|SYN_SENT|SYN_RECEIVED|ESTABLISHED|FIN_WAIT_1|FIN_WAIT_2"
-          + "|CLOSE_WAIT|CLOSING|LAST_ACK|TIME_WAIT|ISN|MSL|seq|ack)(?![A-Za-z_])");
 
-  /** The options of a scenario's golden run: the defaults, but a short transfer over a lossy path for {@code transfer}. */
+  /**
+   * Flag names, state names and the articles' own abbreviations: the only Latin letters the Chinese
+   * may hold.
+   */
+  private static final Pattern ALLOWED =
+      Pattern.compile(
+          "(?<![A-Za-z])(SYN|ACK|FIN|RST|PSH|URG|CLOSED|LISTEN|SYN_SENT|SYN_RECEIVED|ESTABLISHED|FIN_WAIT_1|FIN_WAIT_2"
+              + "|CLOSE_WAIT|CLOSING|LAST_ACK|TIME_WAIT|ISN|MSL|seq|ack)(?![A-Za-z_])");
+
+  /**
+   * The options of a scenario's golden run: the defaults, but a short transfer over a lossy path
+   * for {@code transfer}.
+   */
   static DemoOptions options(Scenario s) {
-    return s == Scenario.TRANSFER ? new DemoOptions(0.05, 10, 0, 0, 3, 20_000) : DemoOptions.defaults();
+    return s == Scenario.TRANSFER
+        ? new DemoOptions(0.05, 10, 0, 0, 3, 20_000)
+        : DemoOptions.defaults();
   }
 
   static Stream<Arguments> runs() {
@@ -70,7 +82,10 @@ class NarrationGoldenTest {
       assertTrue(in != null, "no golden file " + name + " (see the class doc to create it)");
       want = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    assertEquals(want, got, name + " differs; the run:\n" + Ladder.render(run.events(), Ladder.Options.defaults()));
+    assertEquals(
+        want,
+        got,
+        name + " differs; the run:\n" + Ladder.render(run.events(), Ladder.Options.defaults()));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -91,7 +106,9 @@ class NarrationGoldenTest {
   void everyScenario_hasItsTwoGoldenFiles() {
     for (Scenario s : Scenario.values()) {
       for (String lang : List.of("en", "zh")) {
-        assertTrue(NarrationGoldenTest.class.getResource("narration/" + s.cliName() + "." + lang + ".txt") != null,
+        assertTrue(
+            NarrationGoldenTest.class.getResource("narration/" + s.cliName() + "." + lang + ".txt")
+                != null,
             s.cliName() + "." + lang);
       }
     }

@@ -11,15 +11,18 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The path experiment itself: only what holds for any correct engine is asserted (bytes
- * delivered, physical bounds, flow control, losses repaired); issue 4's figures are in
- * {@link TransferFiguresTest}.
+ * The path experiment itself: only what holds for any correct engine is asserted (bytes delivered,
+ * physical bounds, flow control, losses repaired); issue 4's figures are in {@link
+ * TransferFiguresTest}.
  */
 class PathExperimentTest {
   private static final long MBIT = 1_000_000;
+
   /** 10 Mbit/s, 20 ms: a BDP of 25 kB, so that small transfers still cross many round trips. */
   private static final PathConfig PATH = PathConfig.of(10 * MBIT, Duration.ofMillis(20));
-  private static final TcpConfig SMALL_BUFFERS = TcpConfig.defaults().withBuffers(16 * 1024, 16 * 1024);
+
+  private static final TcpConfig SMALL_BUFFERS =
+      TcpConfig.defaults().withBuffers(16 * 1024, 16 * 1024);
 
   @Nested
   class CleanPath {
@@ -44,14 +47,17 @@ class PathExperimentTest {
       assertTrue(r.linkUtilisation() > 0 && r.linkUtilisation() <= 1.0, r.describe().toString());
       // A round trip may also hold the end of a packet whose serialisation began in the one before.
       double perRoundTripLimit = PATH.bandwidth() + PATH.mtu() * 8 / 0.020;
-      for (double perRtt : r.perRoundTrip()) assertTrue(perRtt <= perRoundTripLimit, "round trip at " + perRtt);
+      for (double perRtt : r.perRoundTrip())
+        assertTrue(perRtt <= perRoundTripLimit, "round trip at " + perRtt);
     }
 
     @Test
     void slowStart_endsAfterTheHandshakeAndBeforeTheTransferDoes() {
       PathResult r = PathExperiment.run(PATH, 500_000, SMALL_BUFFERS, 1);
 
-      assertTrue(r.slowStartEndNanos() >= PATH.rttNanos(), "no data arrives in the handshake's round trip");
+      assertTrue(
+          r.slowStartEndNanos() >= PATH.rttNanos(),
+          "no data arrives in the handshake's round trip");
       assertTrue(r.slowStartEndNanos() < r.durationNanos(), r.describe().toString());
       List<Double> curve = r.perRoundTrip();
       assertEquals(0.0, curve.getFirst(), "the first round trip is the handshake");
@@ -60,7 +66,9 @@ class PathExperimentTest {
 
     @Test
     void sameArguments_sameResult() {
-      assertEquals(PathExperiment.run(PATH, 100_000, SMALL_BUFFERS, 3), PathExperiment.run(PATH, 100_000, SMALL_BUFFERS, 3));
+      assertEquals(
+          PathExperiment.run(PATH, 100_000, SMALL_BUFFERS, 3),
+          PathExperiment.run(PATH, 100_000, SMALL_BUFFERS, 3));
     }
   }
 
@@ -74,7 +82,8 @@ class PathExperimentTest {
       assertEquals(300_000, r.delivered());
       assertTrue(r.dataLink().dropped(SimNetwork.LOSS) > 0);
       assertTrue(r.retransmissions() > 0, r.describe().toString());
-      assertTrue(r.goodput() < PathExperiment.run(PATH, 300_000, SMALL_BUFFERS, 5).goodput(),
+      assertTrue(
+          r.goodput() < PathExperiment.run(PATH, 300_000, SMALL_BUFFERS, 5).goodput(),
           "loss costs goodput");
     }
   }
@@ -91,11 +100,13 @@ class PathExperimentTest {
 
     @Test
     void badValues_rejectedWithTheValue() {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PATH.withLoss(1.5));
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> PATH.withLoss(1.5));
       assertTrue(e.getMessage().contains("1.5"), e.getMessage());
       assertThrows(IllegalArgumentException.class, () -> new PathConfig(0, 1, 0, 0, 1500));
       assertThrows(IllegalArgumentException.class, () -> PATH.withMtu(100));
-      assertThrows(IllegalArgumentException.class, () -> PathExperiment.run(PATH, 0, SMALL_BUFFERS, 1));
+      assertThrows(
+          IllegalArgumentException.class, () -> PathExperiment.run(PATH, 0, SMALL_BUFFERS, 1));
     }
   }
 }

@@ -20,12 +20,15 @@ final class ScriptedNode implements SimNode {
   private record Scheduled(long time, long seq, byte[] packet) {}
 
   private final String name;
-  private final PriorityQueue<Scheduled> script = new PriorityQueue<>(
-      (a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
+  private final PriorityQueue<Scheduled> script =
+      new PriorityQueue<>(
+          (a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
   private final ArrayDeque<byte[]> outbox = new ArrayDeque<>();
   final List<Received> received = new ArrayList<>();
+
   /** Whether every packet received is sent back to its source. */
   boolean echo;
+
   int timeouts;
   private long seq;
 
@@ -53,24 +56,29 @@ final class ScriptedNode implements SimNode {
     return received.stream().map(Received::time).toList();
   }
 
-  @Override public String name() {
+  @Override
+  public String name() {
     return name;
   }
 
-  @Override public void handlePacket(byte[] packet, long now) {
+  @Override
+  public void handlePacket(byte[] packet, long now) {
     received.add(new Received(now, packet));
     if (echo) outbox.add(TestPackets.reversed(packet));
   }
 
-  @Override public byte[] pollTransmit(long now) {
+  @Override
+  public byte[] pollTransmit(long now) {
     return outbox.poll();
   }
 
-  @Override public long pollTimeout() {
+  @Override
+  public long pollTimeout() {
     return script.isEmpty() ? Long.MAX_VALUE : script.peek().time;
   }
 
-  @Override public void handleTimeout(long now) {
+  @Override
+  public void handleTimeout(long now) {
     timeouts++;
     while (!script.isEmpty() && script.peek().time <= now) outbox.add(script.poll().packet);
   }

@@ -89,11 +89,13 @@ class SimNetworkTest {
     @Test
     void unknownAddress_packet_droppedNoRoute() {
       List<String> drops = new ArrayList<>();
-      net.addObserver(new PacketObserver() {
-        @Override public void onDrop(SimNode from, SimNode to, byte[] p, String reason, long now) {
-          drops.add(from.name() + ">" + to + ":" + reason);
-        }
-      });
+      net.addObserver(
+          new PacketObserver() {
+            @Override
+            public void onDrop(SimNode from, SimNode to, byte[] p, String reason, long now) {
+              drops.add(from.name() + ">" + to + ":" + reason);
+            }
+          });
       a.sendNow(packet(A, C, 1));
 
       net.runUntilIdle(SECOND);
@@ -136,7 +138,8 @@ class SimNetworkTest {
 
     @Test
     void attach_nameTaken_throws() {
-      var e = assertThrows(IllegalArgumentException.class, () -> net.attach(new ScriptedNode("a"), C));
+      var e =
+          assertThrows(IllegalArgumentException.class, () -> net.attach(new ScriptedNode("a"), C));
       assertTrue(e.getMessage().contains("a"), e.getMessage());
     }
 
@@ -152,7 +155,9 @@ class SimNetworkTest {
 
     @Test
     void link_nodeNotAttached_throws() {
-      assertThrows(IllegalArgumentException.class, () -> net.setLink(a, new ScriptedNode("x"), LinkConfig.ideal()));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> net.setLink(a, new ScriptedNode("x"), LinkConfig.ideal()));
     }
   }
 
@@ -169,11 +174,26 @@ class SimNetworkTest {
         this.period = period;
       }
 
-      @Override public String name() { return "timer"; }
-      @Override public void handlePacket(byte[] packet, long now) {}
-      @Override public byte[] pollTransmit(long now) { return null; }
-      @Override public long pollTimeout() { return deadline; }
-      @Override public void handleTimeout(long now) {
+      @Override
+      public String name() {
+        return "timer";
+      }
+
+      @Override
+      public void handlePacket(byte[] packet, long now) {}
+
+      @Override
+      public byte[] pollTransmit(long now) {
+        return null;
+      }
+
+      @Override
+      public long pollTimeout() {
+        return deadline;
+      }
+
+      @Override
+      public void handleTimeout(long now) {
         fired.add(now);
         deadline = period == 0 ? Long.MAX_VALUE : now + period;
       }
@@ -287,17 +307,23 @@ class SimNetworkTest {
     @Test
     void observer_deliveryAndDrop_seesEveryPacketOnce() {
       List<String> seen = new ArrayList<>();
-      net.addObserver(new PacketObserver() {
-        @Override public void onSend(SimNode from, SimNode to, byte[] p, long now) {
-          seen.add("send " + TestPackets.number(p) + " @" + now);
-        }
-        @Override public void onDeliver(SimNode from, SimNode to, byte[] p, long now) {
-          seen.add("deliver " + TestPackets.number(p) + " @" + now);
-        }
-        @Override public void onDrop(SimNode from, SimNode to, byte[] p, String reason, long now) {
-          seen.add("drop " + TestPackets.number(p) + " " + reason);
-        }
-      });
+      net.addObserver(
+          new PacketObserver() {
+            @Override
+            public void onSend(SimNode from, SimNode to, byte[] p, long now) {
+              seen.add("send " + TestPackets.number(p) + " @" + now);
+            }
+
+            @Override
+            public void onDeliver(SimNode from, SimNode to, byte[] p, long now) {
+              seen.add("deliver " + TestPackets.number(p) + " @" + now);
+            }
+
+            @Override
+            public void onDrop(SimNode from, SimNode to, byte[] p, String reason, long now) {
+              seen.add("drop " + TestPackets.number(p) + " " + reason);
+            }
+          });
       net.setLink(a, b, LinkConfig.ideal().withDelay(Duration.ofNanos(10)).withMtu(200));
       a.sendNow(packet(A, B, 1)).sendNow(packet(A, B, 2, 300));
 
@@ -351,14 +377,18 @@ class SimNetworkTest {
     @Test
     void inject_tracedAsTheSendersOutboundPacket_soThePcapHoldsIt() {
       List<TraceEvent> events = new ArrayList<>();
-      net.setTrace(new TraceSink() {
-        @Override public void accept(TraceEvent e) {
-          events.add(e);
-        }
-        @Override public boolean wantsPackets() {
-          return true;
-        }
-      });
+      net.setTrace(
+          new TraceSink() {
+            @Override
+            public void accept(TraceEvent e) {
+              events.add(e);
+            }
+
+            @Override
+            public boolean wantsPackets() {
+              return true;
+            }
+          });
       byte[] forged = packet(A, B, 66);
       net.runUntil(MS);
 
@@ -375,7 +405,9 @@ class SimNetworkTest {
 
   @Nested
   class Determinism {
-    /** Runs a lossy, jittery, reordering, duplicating, corrupting exchange and logs every delivery. */
+    /**
+     * Runs a lossy, jittery, reordering, duplicating, corrupting exchange and logs every delivery.
+     */
     List<String> run(long seed, boolean extraTraffic) {
       SimNetwork n = new SimNetwork(seed);
       ScriptedNode x = new ScriptedNode("x");
@@ -384,14 +416,23 @@ class SimNetworkTest {
       n.attach(x, A);
       n.attach(y, B);
       n.attach(z, C);
-      n.setDefaultLink(LinkConfig.ideal().withDelay(Duration.ofMillis(5)).withJitter(Duration.ofMillis(2))
-          .withLoss(0.1).withDuplication(0.05).withReorder(0.1, Duration.ofMillis(3)).withCorruption(0.05));
+      n.setDefaultLink(
+          LinkConfig.ideal()
+              .withDelay(Duration.ofMillis(5))
+              .withJitter(Duration.ofMillis(2))
+              .withLoss(0.1)
+              .withDuplication(0.05)
+              .withReorder(0.1, Duration.ofMillis(3))
+              .withCorruption(0.05));
       List<String> log = new ArrayList<>();
-      n.addObserver(new PacketObserver() {
-        @Override public void onDeliver(SimNode from, SimNode to, byte[] p, long now) {
-          if (from == x) log.add(now + " " + to.name() + " " + java.util.HexFormat.of().formatHex(p));
-        }
-      });
+      n.addObserver(
+          new PacketObserver() {
+            @Override
+            public void onDeliver(SimNode from, SimNode to, byte[] p, long now) {
+              if (from == x)
+                log.add(now + " " + to.name() + " " + java.util.HexFormat.of().formatHex(p));
+            }
+          });
       for (int i = 0; i < 500; i++) {
         x.sendAt(i * 100_000L, packet(A, B, i));
         if (extraTraffic) z.sendAt(i * 70_000L, packet(C, B, i));

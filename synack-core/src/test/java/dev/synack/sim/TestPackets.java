@@ -17,11 +17,14 @@ final class TestPackets {
     }
   }
 
-  /** Returns a packet of {@code size} bytes from {@code src} to {@code dst} carrying {@code number}. */
+  /**
+   * Returns a packet of {@code size} bytes from {@code src} to {@code dst} carrying {@code number}.
+   */
   static byte[] packet(InetAddress src, InetAddress dst, int number, int size) {
     byte[] s = src.getAddress();
     byte[] d = dst.getAddress();
-    if (s.length != d.length) throw new IllegalArgumentException("mixed IP versions: " + src + " " + dst);
+    if (s.length != d.length)
+      throw new IllegalArgumentException("mixed IP versions: " + src + " " + dst);
     int header = s.length == 4 ? 20 : 40;
     if (size < header + 4) throw new IllegalArgumentException("too small: " + size);
     ByteBuffer b = ByteBuffer.allocate(size);

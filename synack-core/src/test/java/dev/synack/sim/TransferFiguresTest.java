@@ -39,7 +39,12 @@ class TransferFiguresTest {
     }
 
     private double goodput(String cc, long seed) {
-      PathResult r = PathExperiment.run(PATH.withLoss(0.01), 15_000_000, TcpConfig.defaults().withCongestionControl(cc), seed);
+      PathResult r =
+          PathExperiment.run(
+              PATH.withLoss(0.01),
+              15_000_000,
+              TcpConfig.defaults().withCongestionControl(cc),
+              seed);
       assertTrue(r.completed(), r.describe().toString());
       System.out.println(cc + " 1 % loss seed " + seed + ": " + r.describe());
       return r.goodput();
@@ -53,7 +58,13 @@ class TransferFiguresTest {
         cubic += goodput("cubic", seed) / 3;
         newReno += goodput("newreno", seed) / 3;
       }
-      String figures = String.format(Locale.ROOT, "Mathis %.2f Mbit/s, CUBIC %.2f, NewReno %.2f", bound / 1e6, cubic / 1e6, newReno / 1e6);
+      String figures =
+          String.format(
+              Locale.ROOT,
+              "Mathis %.2f Mbit/s, CUBIC %.2f, NewReno %.2f",
+              bound / 1e6,
+              cubic / 1e6,
+              newReno / 1e6);
       System.out.println(figures);
       assertTrue(cubic >= bound, figures);
       assertTrue(newReno >= bound, figures);

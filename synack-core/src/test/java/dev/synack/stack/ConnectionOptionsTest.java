@@ -20,7 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Socket options on a connection between two hosts on a simulated network: keep-alive, buffer sizes, linger 0. */
+/**
+ * Socket options on a connection between two hosts on a simulated network: keep-alive, buffer
+ * sizes, linger 0.
+ */
 class ConnectionOptionsTest {
   private static final long MS = 1_000_000L;
   private static final long HOUR = 3_600_000 * MS;
@@ -44,8 +47,12 @@ class ConnectionOptionsTest {
     Listener listener = serverHost.listen(null, 80, 4);
     client = clientHost.connect(s, 80, net.now());
     Connection[] accepted = new Connection[1];
-    assertTrue(net.runUntil(() -> (accepted[0] = accepted[0] != null ? accepted[0] : listener.accept()) != null
-        && client.state() == TcpState.ESTABLISHED, 1000 * MS));
+    assertTrue(
+        net.runUntil(
+            () ->
+                (accepted[0] = accepted[0] != null ? accepted[0] : listener.accept()) != null
+                    && client.state() == TcpState.ESTABLISHED,
+            1000 * MS));
     server = accepted[0];
   }
 
@@ -53,11 +60,14 @@ class ConnectionOptionsTest {
   void userTimeout_setThroughTheHost_abortsAConnectionWhosePeerWentSilent() {
     client.configure(o -> o.setUserTimeout(Duration.ofSeconds(4), net.now()));
     long start = net.now();
-    net.setFilter((from, to, packet, now) -> dev.synack.sim.PacketFilter.DROP); // the path goes dark
+    net.setFilter(
+        (from, to, packet, now) -> dev.synack.sim.PacketFilter.DROP); // the path goes dark
     client.send(ByteBuffer.wrap(new byte[100]), net.now());
     assertTrue(net.runUntil(() -> client.state() == TcpState.CLOSED, start + 60_000 * MS));
     assertEquals(TcpError.CONNECTION_ABORTED_USER_TIMEOUT, client.closeError());
-    assertTrue(net.now() - start >= 4_000 * MS && net.now() - start < 5_000 * MS, "closed after " + (net.now() - start) / MS + " ms");
+    assertTrue(
+        net.now() - start >= 4_000 * MS && net.now() - start < 5_000 * MS,
+        "closed after " + (net.now() - start) / MS + " ms");
   }
 
   @Test
@@ -89,8 +99,14 @@ class ConnectionOptionsTest {
     assertTrue(client.keepAlive());
     long start = net.now();
     net.runUntil(start + 2 * HOUR + 1000 * MS);
-    List<TraceEvent.SegmentInfo> probes = clientSent().stream()
-        .filter(s -> s.flags() == TcpFlags.ACK && s.len() == 0 && s.seq() == Integer.toUnsignedLong(client.status().sndUna() - 1)).toList();
+    List<TraceEvent.SegmentInfo> probes =
+        clientSent().stream()
+            .filter(
+                s ->
+                    s.flags() == TcpFlags.ACK
+                        && s.len() == 0
+                        && s.seq() == Integer.toUnsignedLong(client.status().sndUna() - 1))
+            .toList();
     assertEquals(1, probes.size(), "one probe after two idle hours");
     assertEquals(TcpState.ESTABLISHED, client.state());
   }
@@ -102,13 +118,17 @@ class ConnectionOptionsTest {
     byte[] data = new byte[200_000];
     ByteBuffer pending = ByteBuffer.wrap(data);
     ByteBuffer got = ByteBuffer.allocate(data.length);
-    assertTrue(net.runUntil(() -> {
-      if (pending.hasRemaining()) client.send(pending, net.now());
-      while (server.receive(got, net.now()) > 0) { }
-      return !got.hasRemaining();
-    }, net.now() + 60_000 * MS));
+    assertTrue(
+        net.runUntil(
+            () -> {
+              if (pending.hasRemaining()) client.send(pending, net.now());
+              while (server.receive(got, net.now()) > 0) {}
+              return !got.hasRemaining();
+            },
+            net.now() + 60_000 * MS));
     assertEquals(8192, server.receiveBufferSize(), "auto-tuning stopped by the user's size");
-    assertTrue(client.status().sndWnd() <= 8192 + 128, "window offered: " + client.status().sndWnd());
+    assertTrue(
+        client.status().sndWnd() <= 8192 + 128, "window offered: " + client.status().sndWnd());
   }
 
   @Test
@@ -121,8 +141,13 @@ class ConnectionOptionsTest {
 
   private List<TraceEvent.SegmentInfo> clientSent() {
     return trace.stream()
-        .filter(e -> e instanceof TraceEvent.Segment s && s.host().equals("client") && s.action() == TraceEvent.SegmentAction.SEND)
-        .map(e -> ((TraceEvent.Segment) e).segment()).toList();
+        .filter(
+            e ->
+                e instanceof TraceEvent.Segment s
+                    && s.host().equals("client")
+                    && s.action() == TraceEvent.SegmentAction.SEND)
+        .map(e -> ((TraceEvent.Segment) e).segment())
+        .toList();
   }
 
   private static InetAddress ip(String literal) {

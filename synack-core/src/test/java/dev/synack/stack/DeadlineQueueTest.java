@@ -15,7 +15,10 @@ import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** The host's deadlines: the earliest first, a deadline moved in place, a connection removed wherever it sits. */
+/**
+ * The host's deadlines: the earliest first, a deadline moved in place, a connection removed
+ * wherever it sits.
+ */
 class DeadlineQueueTest {
 
   @Nested
@@ -45,9 +48,13 @@ class DeadlineQueueTest {
     }
   }
 
-  /** Any sequence of schedules and removals over a few connections keeps the earliest deadline first. */
+  /**
+   * Any sequence of schedules and removals over a few connections keeps the earliest deadline
+   * first.
+   */
   @Property(tries = 300)
-  void anySchedules_earliestFirst(@ForAll @Size(max = 80) List<@IntRange(min = -1, max = 1000) Integer> times,
+  void anySchedules_earliestFirst(
+      @ForAll @Size(max = 80) List<@IntRange(min = -1, max = 1000) Integer> times,
       @ForAll @Size(max = 80) List<@IntRange(min = 0, max = 7) Integer> who) {
     DeadlineQueue q = new DeadlineQueue();
     List<Connection> conns = new ArrayList<>();
@@ -64,7 +71,8 @@ class DeadlineQueueTest {
         if (time == Long.MAX_VALUE) model.remove(c);
         else model.put(c, time);
       }
-      long earliest = model.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
+      long earliest =
+          model.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
       assertEquals(earliest, q.nextTime());
       if (q.first() != null) assertEquals(earliest, model.get(q.first()));
     }

@@ -13,9 +13,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Data and a CLOSE queued on a passive connection still in SYN-RECEIVED (RFC 9293 §3.10.4:
- * "queue for processing after entering ESTABLISHED state") must still leave, whatever the peer
- * does first. Both cases were found by HostFuzzTest.
+ * Data and a CLOSE queued on a passive connection still in SYN-RECEIVED (RFC 9293 §3.10.4: "queue
+ * for processing after entering ESTABLISHED state") must still leave, whatever the peer does first.
+ * Both cases were found by HostFuzzTest.
  */
 class EarlyCloseTest {
   static final long SECOND = 1_000_000_000L;
@@ -33,11 +33,23 @@ class EarlyCloseTest {
   void handshakeCompletedByAZeroWindow_persistTimerRuns_andProbes() {
     StatePeer p = queuedDataAndClose();
     TcpSegment ack = p.ack(0);
-    p.send(new TcpSegment(ack.sourcePort(), ack.destinationPort(), ack.sequenceNumber(), ack.acknowledgmentNumber(),
-        ack.flags(), 0, 0, 0, ack.options(), null));
+    p.send(
+        new TcpSegment(
+            ack.sourcePort(),
+            ack.destinationPort(),
+            ack.sequenceNumber(),
+            ack.acknowledgmentNumber(),
+            ack.flags(),
+            0,
+            0,
+            0,
+            ack.options(),
+            null));
 
-    assertEquals(TcpState.FIN_WAIT_1, p.connection.state(), "the queued CLOSE applies once ESTABLISHED");
-    assertNotEquals(Long.MAX_VALUE, p.host.pollTimeout(), "the persist timer reached the host's deadlines");
+    assertEquals(
+        TcpState.FIN_WAIT_1, p.connection.state(), "the queued CLOSE applies once ESTABLISHED");
+    assertNotEquals(
+        Long.MAX_VALUE, p.host.pollTimeout(), "the persist timer reached the host's deadlines");
     p.advance(p.host.pollTimeout() - p.now);
     List<TcpSegment> probe = p.takeSent();
     assertEquals(1, probe.size(), "a zero-window probe");
@@ -49,8 +61,18 @@ class EarlyCloseTest {
     StatePeer p = queuedDataAndClose();
     // The peer completes the handshake and closes at once, its window shut.
     TcpSegment fin = p.segment(p.peerNxt, p.hostSndNxt(), TcpFlags.FIN | TcpFlags.ACK, 0);
-    p.send(new TcpSegment(fin.sourcePort(), fin.destinationPort(), fin.sequenceNumber(), fin.acknowledgmentNumber(),
-        fin.flags(), 0, 0, 0, fin.options(), null));
+    p.send(
+        new TcpSegment(
+            fin.sourcePort(),
+            fin.destinationPort(),
+            fin.sequenceNumber(),
+            fin.acknowledgmentNumber(),
+            fin.flags(),
+            0,
+            0,
+            0,
+            fin.options(),
+            null));
     p.peerNxt = SeqNum.add(p.peerNxt, 1);
     assertEquals(TcpState.CLOSING, p.connection.state());
     p.takeSent();

@@ -18,8 +18,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Echo requests in any-destination mode: to an address not the host's own they go to the
- * {@link EchoRelay}, whose replies leave from that address; the host answers the rest itself.
+ * Echo requests in any-destination mode: to an address not the host's own they go to the {@link
+ * EchoRelay}, whose replies leave from that address; the host answers the rest itself.
  */
 class EchoRelayTest {
   static final InetAddress CLIENT4 = ip("10.0.0.1");
@@ -29,9 +29,15 @@ class EchoRelayTest {
   static final InetAddress REMOTE6 = ip("2001:db8::7");
   static final byte[] DATA = "abcdefgh-ping".getBytes(StandardCharsets.US_ASCII);
 
-  record Relayed(InetAddress source, InetAddress destination, int identifier, int sequenceNumber, byte[] data) {}
+  record Relayed(
+      InetAddress source,
+      InetAddress destination,
+      int identifier,
+      int sequenceNumber,
+      byte[] data) {}
 
-  final Host host = new Host("forwarder", HostConfig.defaults(5).withAnyDestination(true), TraceSink.NONE);
+  final Host host =
+      new Host("forwarder", HostConfig.defaults(5).withAnyDestination(true), TraceSink.NONE);
   final List<Relayed> relayed = new ArrayList<>();
 
   EchoRelayTest() {
@@ -39,21 +45,27 @@ class EchoRelayTest {
   }
 
   void relayTakesAll(boolean take) {
-    host.setEchoRelay((source, destination, identifier, sequenceNumber, data, now) -> {
-      relayed.add(new Relayed(source, destination, identifier, sequenceNumber, data));
-      return take;
-    });
+    host.setEchoRelay(
+        (source, destination, identifier, sequenceNumber, data, now) -> {
+          relayed.add(new Relayed(source, destination, identifier, sequenceNumber, data));
+          return take;
+        });
   }
 
   @Test
   void requestToAnyAddress_goesToTheRelay_notAnswered_thenTheRelaysReplyLeavesFromThatAddress() {
     relayTakesAll(true);
-    host.handlePacket(Packets.icmp(CLIENT4, REMOTE4, 64, new IcmpMessage.EchoRequest(0x1234, 7, ByteBuffer.wrap(DATA))), 1);
+    host.handlePacket(
+        Packets.icmp(
+            CLIENT4, REMOTE4, 64, new IcmpMessage.EchoRequest(0x1234, 7, ByteBuffer.wrap(DATA))),
+        1);
 
     assertNull(host.pollPacket(1), "the host does not answer a relayed request itself");
     assertEquals(1, relayed.size());
     Relayed r = relayed.getFirst();
-    assertEquals(List.of(CLIENT4, REMOTE4, 0x1234, 7), List.of(r.source(), r.destination(), r.identifier(), r.sequenceNumber()));
+    assertEquals(
+        List.of(CLIENT4, REMOTE4, 0x1234, 7),
+        List.of(r.source(), r.destination(), r.identifier(), r.sequenceNumber()));
     assertArrayEquals(DATA, r.data());
     assertEquals(1, host.counters().echoRelayed());
 
@@ -70,7 +82,10 @@ class EchoRelayTest {
   @Test
   void ipv6Request_goesToTheRelay_andItsReplyHasAValidChecksum() {
     relayTakesAll(true);
-    host.handlePacket(Packets.icmp(CLIENT6, REMOTE6, 64, new IcmpMessage.EchoRequest(9, 1, ByteBuffer.wrap(DATA))), 1);
+    host.handlePacket(
+        Packets.icmp(
+            CLIENT6, REMOTE6, 64, new IcmpMessage.EchoRequest(9, 1, ByteBuffer.wrap(DATA))),
+        1);
     assertNull(host.pollPacket(1));
     assertEquals(REMOTE6, relayed.getFirst().destination());
 
@@ -82,7 +97,10 @@ class EchoRelayTest {
   @Test
   void relayDeclines_theHostAnswersItself() {
     relayTakesAll(false);
-    host.handlePacket(Packets.icmp(CLIENT4, REMOTE4, 64, new IcmpMessage.EchoRequest(3, 4, ByteBuffer.wrap(DATA))), 1);
+    host.handlePacket(
+        Packets.icmp(
+            CLIENT4, REMOTE4, 64, new IcmpMessage.EchoRequest(3, 4, ByteBuffer.wrap(DATA))),
+        1);
     assertEquals(1, relayed.size());
     assertAnsweredFrom(REMOTE4, 3, 4);
     assertEquals(0, host.counters().echoRelayed());
@@ -91,14 +109,19 @@ class EchoRelayTest {
   @Test
   void requestToTheHostsOwnAddress_answeredByTheHost_notRelayed() {
     relayTakesAll(true);
-    host.handlePacket(Packets.icmp(CLIENT4, OWN4, 64, new IcmpMessage.EchoRequest(3, 4, ByteBuffer.wrap(DATA))), 1);
+    host.handlePacket(
+        Packets.icmp(CLIENT4, OWN4, 64, new IcmpMessage.EchoRequest(3, 4, ByteBuffer.wrap(DATA))),
+        1);
     assertEquals(0, relayed.size());
     assertAnsweredFrom(OWN4, 3, 4);
   }
 
   @Test
   void noRelay_theHostAnswersEveryAddress() {
-    host.handlePacket(Packets.icmp(CLIENT4, REMOTE4, 64, new IcmpMessage.EchoRequest(3, 4, ByteBuffer.wrap(DATA))), 1);
+    host.handlePacket(
+        Packets.icmp(
+            CLIENT4, REMOTE4, 64, new IcmpMessage.EchoRequest(3, 4, ByteBuffer.wrap(DATA))),
+        1);
     assertAnsweredFrom(REMOTE4, 3, 4);
   }
 

@@ -6,9 +6,15 @@ import java.net.InetAddress;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
-/** Server Fast Open cookies: Linux's for the same key, accepted under the backup key after a rotation. */
+/**
+ * Server Fast Open cookies: Linux's for the same key, accepted under the backup key after a
+ * rotation.
+ */
 class FastOpenCookiesTest {
-  /** The key packetdrill's fastopen/server/simple1.pkt sets as {@code a0bf63f7-ed803d81-cd641d30-cebc4a90}, as Linux stores it. */
+  /**
+   * The key packetdrill's fastopen/server/simple1.pkt sets as {@code
+   * a0bf63f7-ed803d81-cd641d30-cebc4a90}, as Linux stores it.
+   */
   static final byte[] KEY = HexFormat.of().parseHex("f763bfa0813d80ed301d64cd904abcce");
 
   @Test
@@ -16,7 +22,8 @@ class FastOpenCookiesTest {
     FastOpenCookies c = new FastOpenCookies(0, 0);
     c.setKeys(KEY, null);
     // packetdrill's expectation for 10.248.0.2 -> 192.168.0.2 with that key: FO 00abaaabe8e954c2.
-    byte[] cookie = c.cookie(InetAddress.getByName("10.248.0.2"), InetAddress.getByName("192.168.0.2"));
+    byte[] cookie =
+        c.cookie(InetAddress.getByName("10.248.0.2"), InetAddress.getByName("192.168.0.2"));
     assertEquals("00abaaabe8e954c2", HexFormat.of().formatHex(cookie));
   }
 
@@ -27,7 +34,8 @@ class FastOpenCookiesTest {
     FastOpenCookies c = new FastOpenCookies(1, 2);
     byte[] first = c.cookie(client, server);
     assertEquals(FastOpenCookies.Check.PRIMARY, c.check(first, client, server));
-    assertEquals(FastOpenCookies.Check.INVALID, c.check(first, server, client), "bound to the addresses");
+    assertEquals(
+        FastOpenCookies.Check.INVALID, c.check(first, server, client), "bound to the addresses");
     c.rotate(3, 4);
     assertEquals(FastOpenCookies.Check.BACKUP, c.check(first, client, server));
     c.rotate(5, 6);

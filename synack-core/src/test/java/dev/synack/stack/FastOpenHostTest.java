@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * TCP Fast Open between two hosts on the simulated network (RFC 7413): the first connection gets
- * a cookie, the second sends its data on the SYN and the server hands the connection out, readable,
+ * TCP Fast Open between two hosts on the simulated network (RFC 7413): the first connection gets a
+ * cookie, the second sends its data on the SYN and the server hands the connection out, readable,
  * before the handshake completes; invalid or rotated keys, the Fast Open queue's bound, the modes
  * of {@code tcp_fastopen}, and a client that falls back when SYNs with data are dropped.
  */
@@ -44,8 +44,10 @@ class FastOpenHostTest {
   final HostNode clientNode = new HostNode(client);
   final HostNode serverNode = new HostNode(server);
   final Listener listener;
+
   /** The TCP segments each way, in order. */
   final List<TcpSegment> fromClient = new ArrayList<>();
+
   final List<TcpSegment> fromServer = new ArrayList<>();
 
   FastOpenHostTest() {
@@ -56,12 +58,14 @@ class FastOpenHostTest {
     server.setFastOpen(TcpFastOpen.CLIENT | TcpFastOpen.SERVER);
     listener = server.listen(null, 80, 16);
     listener.setFastOpenQueueLength(16);
-    net.addObserver(new PacketObserver() {
-      @Override public void onSend(SimNode from, SimNode to, byte[] packet, long now) {
-        TcpSegment seg = Packets.parseTcp(ByteBuffer.wrap(packet), true).value().segment();
-        (from == clientNode ? fromClient : fromServer).add(seg);
-      }
-    });
+    net.addObserver(
+        new PacketObserver() {
+          @Override
+          public void onSend(SimNode from, SimNode to, byte[] packet, long now) {
+            TcpSegment seg = Packets.parseTcp(ByteBuffer.wrap(packet), true).value().segment();
+            (from == clientNode ? fromClient : fromServer).add(seg);
+          }
+        });
   }
 
   static InetAddress ip(String s) {
@@ -75,12 +79,15 @@ class FastOpenHostTest {
   Connection connect() {
     fromClient.clear();
     fromServer.clear();
-    return client.connectFastOpen(null, 0, SERVER, 80, client.config().tcp(), ByteBuffer.wrap(REQUEST), net.now());
+    return client.connectFastOpen(
+        null, 0, SERVER, 80, client.config().tcp(), ByteBuffer.wrap(REQUEST), net.now());
   }
 
   /** Runs until the server has a connection to accept, and returns it. */
   Connection accepted() {
-    assertTrue(net.runUntil(() -> listener.pendingAccepts() > 0, net.now() + 10 * SECOND), "a connection to accept");
+    assertTrue(
+        net.runUntil(() -> listener.pendingAccepts() > 0, net.now() + 10 * SECOND),
+        "a connection to accept");
     return listener.accept();
   }
 
@@ -99,7 +106,9 @@ class FastOpenHostTest {
     assertEquals(0, syn(fromClient).payloadLength());
     byte[] cookie = syn(fromServer).options().fastOpen().cookie();
     assertEquals(8, cookie.length);
-    assertTrue(net.runUntil(() -> s1.status().receiveQueued() == REQUEST.length, 10 * SECOND), () -> fromClient.toString());
+    assertTrue(
+        net.runUntil(() -> s1.status().receiveQueued() == REQUEST.length, 10 * SECOND),
+        () -> fromClient.toString());
     assertArrayEquals(cookie, client.fastOpenCookie(SERVER), "the client cached the cookie");
     first.abort(net.now());
 
@@ -113,8 +122,14 @@ class FastOpenHostTest {
     Connection s2 = listener.accept();
     assertEquals(TcpState.SYN_RECEIVED, s2.state(), "handed out before the handshake completes");
     assertEquals(new String(REQUEST, StandardCharsets.US_ASCII), read(s2));
-    assertTrue(net.runUntil(() -> second.state() == TcpState.ESTABLISHED && s2.state() == TcpState.ESTABLISHED, 10 * SECOND));
-    assertEquals(1, fromClient.stream().filter(s -> s.payloadLength() > 0).count(), "the request went once: " + fromClient);
+    assertTrue(
+        net.runUntil(
+            () -> second.state() == TcpState.ESTABLISHED && s2.state() == TcpState.ESTABLISHED,
+            10 * SECOND));
+    assertEquals(
+        1,
+        fromClient.stream().filter(s -> s.payloadLength() > 0).count(),
+        "the request went once: " + fromClient);
     assertEquals(1, server.counters().fastOpenPassive());
     assertEquals(1, client.counters().fastOpenActive());
     assertEquals(1, server.counters().fastOpenCookieRequested());
@@ -130,7 +145,10 @@ class FastOpenHostTest {
     server.rotateFastOpenKey();
     connect();
     Connection s2 = accepted();
-    assertEquals(new String(REQUEST, StandardCharsets.US_ASCII), read(s2), "a cookie of the backup key still counts");
+    assertEquals(
+        new String(REQUEST, StandardCharsets.US_ASCII),
+        read(s2),
+        "a cookie of the backup key still counts");
     byte[] fresh = syn(fromServer).options().fastOpen().cookie();
     assertTrue(!java.util.Arrays.equals(cookie, fresh), "and the SYN-ACK replaces it");
     assertEquals(1, server.counters().fastOpenPassiveAltKey());
@@ -141,9 +159,13 @@ class FastOpenHostTest {
     Connection s3 = accepted();
     assertEquals(TcpState.ESTABLISHED, s3.state(), "an invalid cookie: a plain handshake");
     assertTrue(syn(fromClient).payloadLength() > 0);
-    assertEquals(0, syn(fromServer).acknowledgmentNumber() - syn(fromClient).sequenceNumber() - 1,
+    assertEquals(
+        0,
+        syn(fromServer).acknowledgmentNumber() - syn(fromClient).sequenceNumber() - 1,
         "the SYN-ACK acknowledges the SYN alone");
-    assertTrue(net.runUntil(() -> s3.status().receiveQueued() == REQUEST.length, 10 * SECOND), "the data came again");
+    assertTrue(
+        net.runUntil(() -> s3.status().receiveQueued() == REQUEST.length, 10 * SECOND),
+        "the data came again");
     assertEquals(new String(REQUEST, StandardCharsets.US_ASCII), read(s3));
     assertEquals(1, server.counters().fastOpenPassiveFail());
     assertEquals(1, client.counters().fastOpenActiveFail());
@@ -171,14 +193,17 @@ class FastOpenHostTest {
     accepted();
     listener.setFastOpenQueueLength(1);
     // A SYN with data whose SYN-ACK is never answered keeps its place in the queue.
-    net.setFilter((from, to, packet, now) -> from == clientNode && isAckOnly(packet) ? PacketFilter.DROP : PacketFilter.PASS);
+    net.setFilter(
+        (from, to, packet, now) ->
+            from == clientNode && isAckOnly(packet) ? PacketFilter.DROP : PacketFilter.PASS);
     connect();
     Connection pending = accepted();
     assertEquals(TcpState.SYN_RECEIVED, pending.state());
     assertEquals(1, listener.fastOpenPending);
     connect();
     assertTrue(net.runUntil(() -> server.counters().fastOpenListenOverflow() == 1, 10 * SECOND));
-    assertEquals(1, listener.pendingHandshakes(), "the second waits in the SYN queue, its data not taken");
+    assertEquals(
+        1, listener.pendingHandshakes(), "the second waits in the SYN queue, its data not taken");
   }
 
   @Test
@@ -198,13 +223,19 @@ class FastOpenHostTest {
     connect();
     accepted();
     // A middlebox that drops SYNs with data (RFC 7413 §7.1).
-    net.setFilter((from, to, packet, now) -> from == clientNode && synWithData(packet) ? PacketFilter.DROP : PacketFilter.PASS);
+    net.setFilter(
+        (from, to, packet, now) ->
+            from == clientNode && synWithData(packet) ? PacketFilter.DROP : PacketFilter.PASS);
     for (int i = 0; i < 2; i++) {
       Connection c = connect();
       Connection s = accepted();
-      assertTrue(net.runUntil(() -> s.status().receiveQueued() == REQUEST.length, 60 * SECOND), "the data arrives after the handshake");
+      assertTrue(
+          net.runUntil(() -> s.status().receiveQueued() == REQUEST.length, 60 * SECOND),
+          "the data arrives after the handshake");
       List<TcpSegment> syns = fromClient.stream().filter(x -> x.has(TcpFlags.SYN)).toList();
-      assertTrue(syns.size() == 2 && syns.get(1).payloadLength() == 0, "the SYN again, without the data: " + syns);
+      assertTrue(
+          syns.size() == 2 && syns.get(1).payloadLength() == 0,
+          "the SYN again, without the data: " + syns);
       assertSame(TcpState.ESTABLISHED, c.state());
     }
     Connection c = connect();
@@ -214,22 +245,30 @@ class FastOpenHostTest {
     assertNotNull(c);
   }
 
-  /** Returns the first SYN (or SYN-ACK) among {@code sent}: earlier connections may still be talking. */
+  /**
+   * Returns the first SYN (or SYN-ACK) among {@code sent}: earlier connections may still be
+   * talking.
+   */
   @Nested
   class Blackhole {
     static final long HOUR = 3600 * SECOND;
+
     /** The SYNs the client sent, passed or dropped, in order. */
     final List<TcpSegment> syns = new ArrayList<>();
+
     /** Whether the middlebox drops the client's segments that carry a Fast Open option. */
     boolean dropping = true;
 
     Blackhole() {
-      net.setFilter((from, to, packet, now) -> {
-        if (from != clientNode) return PacketFilter.PASS;
-        TcpSegment seg = Packets.parseTcp(ByteBuffer.wrap(packet), true).value().segment();
-        if (seg.has(TcpFlags.SYN)) syns.add(seg);
-        return dropping && seg.options().fastOpen() != null ? PacketFilter.DROP : PacketFilter.PASS;
-      });
+      net.setFilter(
+          (from, to, packet, now) -> {
+            if (from != clientNode) return PacketFilter.PASS;
+            TcpSegment seg = Packets.parseTcp(ByteBuffer.wrap(packet), true).value().segment();
+            if (seg.has(TcpFlags.SYN)) syns.add(seg);
+            return dropping && seg.options().fastOpen() != null
+                ? PacketFilter.DROP
+                : PacketFilter.PASS;
+          });
     }
 
     /** Opens a connection with Fast Open, lets its first SYN leave, and returns it. */
@@ -249,7 +288,9 @@ class FastOpenHostTest {
       Connection lost = open();
       net.runUntil(6 * SECOND + SECOND / 2); // SYNs at 0, 1 and 3 s: two timeouts
       assertEquals(0, client.counters().fastOpenBlackhole());
-      net.runUntil(7 * SECOND + SECOND / 2); // the third, at 7 s (Linux's icsk_retransmits == 2 when it fires)
+      net.runUntil(
+          7 * SECOND
+              + SECOND / 2); // the third, at 7 s (Linux's icsk_retransmits == 2 when it fires)
       assertEquals(1, client.counters().fastOpenBlackhole());
       assertEquals(1, client.fastOpenBlackholePauses());
       lost.abort(net.now());
@@ -257,7 +298,8 @@ class FastOpenHostTest {
       Connection plain = open();
       assertNull(lastSynOption(), "paused: the SYN carries no Fast Open option");
       Connection s = accepted();
-      assertTrue(net.runUntil(() -> s.status().receiveQueued() == REQUEST.length, net.now() + 10 * SECOND),
+      assertTrue(
+          net.runUntil(() -> s.status().receiveQueued() == REQUEST.length, net.now() + 10 * SECOND),
           "the request follows the handshake");
       assertEquals(TcpState.ESTABLISHED, plain.state());
       plain.abort(net.now());
@@ -267,7 +309,8 @@ class FastOpenHostTest {
       Connection again = open();
       assertNotNull(lastSynOption(), "the pause is over: Fast Open is tried again");
       net.runUntil(net.now() + 8 * SECOND);
-      assertEquals(2, client.fastOpenBlackholePauses(), "still black-holed: a second pause, twice as long");
+      assertEquals(
+          2, client.fastOpenBlackholePauses(), "still black-holed: a second pause, twice as long");
       again.abort(net.now());
       net.runUntil(net.now() + HOUR + 10 * SECOND);
       open().abort(net.now());
@@ -299,15 +342,23 @@ class FastOpenHostTest {
       assertNotNull(lastSynOption());
       Connection s = accepted();
       s.send(ByteBuffer.wrap(REQUEST), net.now());
-      assertTrue(net.runUntil(() -> c.status().receiveQueued() == REQUEST.length, net.now() + 10 * SECOND));
+      assertTrue(
+          net.runUntil(
+              () -> c.status().receiveQueued() == REQUEST.length, net.now() + 10 * SECOND));
       assertEquals(1, client.fastOpenBlackholePauses(), "until the connection ends");
       c.abort(net.now());
-      assertEquals(0, client.fastOpenBlackholePauses(), "Fast Open works again: the next pause starts at one hour");
+      assertEquals(
+          0,
+          client.fastOpenBlackholePauses(),
+          "Fast Open works again: the next pause starts at one hour");
     }
   }
 
   static TcpSegment syn(List<TcpSegment> sent) {
-    return sent.stream().filter(s -> s.has(TcpFlags.SYN)).findFirst().orElseThrow(() -> new AssertionError("no SYN in " + sent));
+    return sent.stream()
+        .filter(s -> s.has(TcpFlags.SYN))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no SYN in " + sent));
   }
 
   static boolean isAckOnly(byte[] packet) {

@@ -25,7 +25,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** IP fragments both ways: IPv6 reassembly (RFC 8200 §4.5, RFC 5722, RFC 6946) and UDP fragmented at the source. */
+/**
+ * IP fragments both ways: IPv6 reassembly (RFC 8200 §4.5, RFC 5722, RFC 6946) and UDP fragmented at
+ * the source.
+ */
 class FragmentsTest {
   static final InetAddress A4 = ip("10.0.0.1");
   static final InetAddress B4 = ip("10.0.0.2");
@@ -80,7 +83,10 @@ class FragmentsTest {
       assertNull(b.pollPacket(0), "no answer");
       b.setReassembledHandoff((datagram, now) -> false);
       b.handlePacket(handed.getFirst(), 0);
-      assertArrayEquals(payload, server.receive().payload(), "the whole datagram, handled by a host, is delivered");
+      assertArrayEquals(
+          payload,
+          server.receive().payload(),
+          "the whole datagram, handled by a host, is delivered");
     }
 
     @Test
@@ -94,7 +100,8 @@ class FragmentsTest {
 
     @Test
     void destinationOptionsBeforeTheFragmentHeader_stayInTheReassembledPacket() {
-      // The unfragmentable part (RFC 8200 §4.5) here is the fixed header and an 8-byte destination options header.
+      // The unfragmentable part (RFC 8200 §4.5) here is the fixed header and an 8-byte destination
+      // options header.
       b.handlePacket(withDestinationOptions(fragment6(whole, 1232, udpLength - 1232, false, 9)), 0);
       b.handlePacket(withDestinationOptions(fragment6(whole, 0, 1232, true, 9)), 0);
       assertArrayEquals(payload, server.receive().payload());
@@ -137,7 +144,8 @@ class FragmentsTest {
       assertEquals(1, x.code(), "fragment reassembly time exceeded (RFC 8200 §4.5)");
       byte[] quoted = new byte[x.original().remaining()];
       x.original().duplicate().get(quoted);
-      assertArrayEquals(java.util.Arrays.copyOf(first, quoted.length), quoted, "the first fragment's start");
+      assertArrayEquals(
+          java.util.Arrays.copyOf(first, quoted.length), quoted, "the first fragment's start");
       assertEquals(1, b.counters().timeExceededSent());
     }
 
@@ -146,7 +154,8 @@ class FragmentsTest {
       b.handlePacket(fragment6(whole, 1232, 1232, true, 7), 0);
       b.handleTimeout(60 * SECOND);
       assertEquals(1, b.counters().dropped("ipv6-reassembly-timeout"));
-      assertEquals(null, b.pollPacket(60 * SECOND), "RFC 8200 §4.5: no error without the first fragment");
+      assertEquals(
+          null, b.pollPacket(60 * SECOND), "RFC 8200 §4.5: no error without the first fragment");
     }
 
     @Test
@@ -185,8 +194,23 @@ class FragmentsTest {
     @Test
     void memoryLimit_dropsWhatWouldExceedIt() {
       HostConfig d = HostConfig.defaults(42);
-      Host small = new Host("small", new HostConfig(d.mtu(), d.hopLimit(), d.tcp(), d.somaxconn(), d.ephemeralPortLow(),
-          d.ephemeralPortHigh(), d.fragmentTimeoutNanos(), 2000, d.secretSeed(), d.synCookies(), false, d.heldSynLimit()), null);
+      Host small =
+          new Host(
+              "small",
+              new HostConfig(
+                  d.mtu(),
+                  d.hopLimit(),
+                  d.tcp(),
+                  d.somaxconn(),
+                  d.ephemeralPortLow(),
+                  d.ephemeralPortHigh(),
+                  d.fragmentTimeoutNanos(),
+                  2000,
+                  d.secretSeed(),
+                  d.synCookies(),
+                  false,
+                  d.heldSynLimit()),
+              null);
       small.addAddress(B6);
       small.bindUdp(null, 53);
       small.handlePacket(fragment6(whole, 0, 1232, true, 7), 0);
@@ -219,7 +243,8 @@ class FragmentsTest {
       IcmpMessage.TimeExceeded x = (IcmpMessage.TimeExceeded) IcmpCodec.parse(ip, true).value();
       assertEquals(1, x.code(), "RFC 792: fragment reassembly time exceeded");
       assertTrue(x.original().remaining() >= 28, "the IP header and 64 bits of data, at least");
-      assertEquals(40000, x.original().getShort(20) & 0xffff, "the UDP source port is in the quote");
+      assertEquals(
+          40000, x.original().getShort(20) & 0xffff, "the UDP source port is in the quote");
     }
   }
 
@@ -236,8 +261,10 @@ class FragmentsTest {
       int id = -1;
       int[] offsets = {0, 185, 370}; // (1500 - 20) / 8 blocks per fragment
       for (int i = 0; i < 3; i++) {
-        Ipv4Packet p = ((Parsed.Ok<Ipv4Packet>) Ipv4Packet.wrap(ByteBuffer.wrap(sent.get(i)))).value();
-        assertTrue(sent.get(i).length <= 1500, "fragment " + i + " is " + sent.get(i).length + " bytes");
+        Ipv4Packet p =
+            ((Parsed.Ok<Ipv4Packet>) Ipv4Packet.wrap(ByteBuffer.wrap(sent.get(i)))).value();
+        assertTrue(
+            sent.get(i).length <= 1500, "fragment " + i + " is " + sent.get(i).length + " bytes");
         assertEquals(false, p.dontFragment(), "RFC 791: a fragmentable datagram has DF clear");
         assertEquals(i < 2, p.moreFragments());
         assertEquals(offsets[i], p.fragmentOffset());
@@ -261,7 +288,8 @@ class FragmentsTest {
       int[] offsets = {0, 181, 362}; // (1500 - 40 - 8) / 8 blocks per fragment
       int id = 0;
       for (int i = 0; i < 3; i++) {
-        Ipv6Packet p = ((Parsed.Ok<Ipv6Packet>) Ipv6Packet.wrap(ByteBuffer.wrap(sent.get(i)))).value();
+        Ipv6Packet p =
+            ((Parsed.Ok<Ipv6Packet>) Ipv6Packet.wrap(ByteBuffer.wrap(sent.get(i)))).value();
         assertTrue(sent.get(i).length <= 1500);
         assertEquals(Ipv6Packet.FRAGMENT, p.nextHeader());
         assertEquals(UdpPacket.PROTOCOL, p.upperLayerProtocol());
@@ -276,8 +304,12 @@ class FragmentsTest {
       assertArrayEquals(payload, server.receive().payload());
 
       client.send(ByteBuffer.wrap(payload), B6, 53, 0);
-      Ipv6Packet next = ((Parsed.Ok<Ipv6Packet>) Ipv6Packet.wrap(ByteBuffer.wrap(drain(a).get(0)))).value();
-      assertNotEquals(id, next.fragmentIdentification(), "the next datagram to the destination has another identification");
+      Ipv6Packet next =
+          ((Parsed.Ok<Ipv6Packet>) Ipv6Packet.wrap(ByteBuffer.wrap(drain(a).get(0)))).value();
+      assertNotEquals(
+          id,
+          next.fragmentIdentification(),
+          "the next datagram to the destination has another identification");
     }
 
     @Test
@@ -292,8 +324,10 @@ class FragmentsTest {
     @Test
     void dontFragment_datagramOverTheMtu_isRefusedWithEmsgsize() {
       client.setDontFragment(true);
-      MessageTooLongException e = assertThrows(MessageTooLongException.class,
-          () -> client.send(ByteBuffer.wrap(random(1473, 7)), B4, 53, 0));
+      MessageTooLongException e =
+          assertThrows(
+              MessageTooLongException.class,
+              () -> client.send(ByteBuffer.wrap(random(1473, 7)), B4, 53, 0));
       assertEquals(1500, e.mtu());
       assertNull(a.pollPacket(0), "nothing sent");
       assertEquals(1, a.counters().fragmentationRefused());
@@ -326,14 +360,16 @@ class FragmentsTest {
 
   /**
    * Returns an IPv6 fragment of {@code whole} (a packet with no extension headers): the fixed
-   * header, a Fragment header (RFC 8200 §4.5) and {@code length} bytes of its payload from {@code offset}.
+   * header, a Fragment header (RFC 8200 §4.5) and {@code length} bytes of its payload from {@code
+   * offset}.
    */
   static byte[] fragment6(byte[] whole, int offset, int length, boolean more, int id) {
     return fragment6(whole, offset, length, more, id, offset);
   }
 
   /** As above, with the fragment offset field saying {@code claimedOffset}. */
-  static byte[] fragment6(byte[] whole, int offset, int length, boolean more, int id, int claimedOffset) {
+  static byte[] fragment6(
+      byte[] whole, int offset, int length, boolean more, int id, int claimedOffset) {
     byte[] f = new byte[40 + 8 + length];
     System.arraycopy(whole, 0, f, 0, 40);
     f[4] = (byte) ((8 + length) >>> 8);
@@ -347,7 +383,10 @@ class FragmentsTest {
     return f;
   }
 
-  /** Returns {@code fragment} with an 8-byte destination options header (two PadN bytes... a PadN option) before its fragment header. */
+  /**
+   * Returns {@code fragment} with an 8-byte destination options header (two PadN bytes... a PadN
+   * option) before its fragment header.
+   */
   static byte[] withDestinationOptions(byte[] fragment) {
     byte[] f = new byte[fragment.length + 8];
     System.arraycopy(fragment, 0, f, 0, 40);

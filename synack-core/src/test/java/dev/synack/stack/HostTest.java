@@ -35,8 +35,10 @@ class HostTest {
   static final long MS = 1_000_000L;
 
   final List<TraceEvent> trace = new ArrayList<>();
+
   /** pollTransmit needs a time no earlier than the last call's; tests here stay within a few ms. */
   long lastNow = 0;
+
   final Host host = new Host("server", HostConfig.defaults(7), trace::add);
 
   HostTest() {
@@ -97,11 +99,17 @@ class HostTest {
       TcpSegment synAck = onlySegmentSent();
       assertEquals(TcpFlags.SYN | TcpFlags.ACK, synAck.flags());
       assertEquals(1001, synAck.acknowledgmentNumber());
-      assertEquals(1460, synAck.options().mss(), "MSS follows from the 1500-byte MTU less 40 bytes of headers");
+      assertEquals(
+          1460,
+          synAck.options().mss(),
+          "MSS follows from the 1500-byte MTU less 40 bytes of headers");
       assertEquals(1, l.pendingHandshakes());
       assertNull(l.accept(), "not accepted before the handshake completes");
 
-      deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)), MS);
+      deliver(
+          tcpFromPeer(
+              TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)),
+          MS);
 
       Connection c = l.accept();
       assertNotNull(c);
@@ -112,14 +120,19 @@ class HostTest {
 
     @Test
     void syn_toListener_childSharesTheHostsOwnAddressInstance() {
-      // Idle connections are counted in bytes: the child keeps the host's address, not a parsed copy.
+      // Idle connections are counted in bytes: the child keeps the host's address, not a parsed
+      // copy.
       Listener l = host.listen(null, 80, 8);
       deliver(tcpFromPeer(synWithMss(40000, 1000)), 0);
       TcpSegment synAck = onlySegmentSent();
-      deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)), MS);
+      deliver(
+          tcpFromPeer(
+              TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)),
+          MS);
       Connection c = l.accept();
       assertNotNull(c);
-      assertSame(host.addresses().get(0), c.id().localAddress(), "same instance as the host's address");
+      assertSame(
+          host.addresses().get(0), c.id().localAddress(), "same instance as the host's address");
     }
 
     @Test
@@ -129,7 +142,10 @@ class HostTest {
         deliver(tcpFromPeer(synWithMss(port, 1000)), 0);
       }
 
-      assertEquals(3, segmentsSent().size(), "two SYN-ACKs of queued connections, the third with a SYN cookie");
+      assertEquals(
+          3,
+          segmentsSent().size(),
+          "two SYN-ACKs of queued connections, the third with a SYN cookie");
       assertEquals(2, host.connectionCount(), "the cookie keeps no state");
       assertEquals(1, host.counters().syncookiesSent());
     }
@@ -145,7 +161,10 @@ class HostTest {
       Listener l = host.listen(null, 80, 8);
       deliver(tcpFromPeer(synWithMss(40000, 1000)), 0);
       TcpSegment synAck = onlySegmentSent();
-      deliver(tcpFromPeer(TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)), MS);
+      deliver(
+          tcpFromPeer(
+              TcpSegment.of(40000, 80, 1001, synAck.sequenceNumber() + 1, TcpFlags.ACK, 65535)),
+          MS);
 
       lastNow = 2 * MS;
       l.close(lastNow);
@@ -160,7 +179,8 @@ class HostTest {
   class PacketInABuffer {
     @Test
     void synInTheMiddleOfAReusedBuffer_answeredAndTheBufferLeftAsItWas() {
-      // A driver reads packets into one buffer it reuses: the host reads position..limit and keeps nothing.
+      // A driver reads packets into one buffer it reuses: the host reads position..limit and keeps
+      // nothing.
       host.listen(null, 80, 8);
       byte[] syn = tcpFromPeer(synWithMss(40000, 1000));
       ByteBuffer buffer = ByteBuffer.allocateDirect(syn.length + 20);
@@ -194,8 +214,16 @@ class HostTest {
     void refused_connectionReleasedOnceClosed() {
       Connection c = host.connect(PEER, 80, 0);
       TcpSegment syn = onlySegmentSent();
-      deliver(tcpFromPeer(TcpSegment.of(80, c.id().localPort(), 0, syn.sequenceNumber() + 1,
-          TcpFlags.RST | TcpFlags.ACK, 0)), MS);
+      deliver(
+          tcpFromPeer(
+              TcpSegment.of(
+                  80,
+                  c.id().localPort(),
+                  0,
+                  syn.sequenceNumber() + 1,
+                  TcpFlags.RST | TcpFlags.ACK,
+                  0)),
+          MS);
       assertNull(host.pollPacket(MS));
 
       assertEquals(TcpState.CLOSED, c.state());
@@ -213,8 +241,16 @@ class HostTest {
       // must wait, and the persist timer (RFC 9293 §3.8.6.1) is all that can reopen it.
       Connection c = host.connect(PEER, 80, 0);
       TcpSegment syn = onlySegmentSent();
-      deliver(tcpFromPeer(TcpSegment.of(80, c.id().localPort(), 5000, syn.sequenceNumber() + 1,
-          TcpFlags.SYN | TcpFlags.ACK, 0)), MS);
+      deliver(
+          tcpFromPeer(
+              TcpSegment.of(
+                  80,
+                  c.id().localPort(),
+                  5000,
+                  syn.sequenceNumber() + 1,
+                  TcpFlags.SYN | TcpFlags.ACK,
+                  0)),
+          MS);
       onlySegmentSent(); // the ACK that completes the handshake
       assertEquals(TcpState.ESTABLISHED, c.state());
 
@@ -222,11 +258,14 @@ class HostTest {
       assertTrue(segmentsSent().isEmpty(), "nothing may go into a zero window");
 
       long deadline = host.pollTimeout();
-      assertTrue(deadline > MS && deadline < Long.MAX_VALUE, "the persist timer is the host's deadline: " + deadline);
+      assertTrue(
+          deadline > MS && deadline < Long.MAX_VALUE,
+          "the persist timer is the host's deadline: " + deadline);
       lastNow = deadline;
       host.handleTimeout(deadline);
       TcpSegment probe = onlySegmentSent();
-      assertEquals(syn.sequenceNumber(), probe.sequenceNumber(), "Linux's probe: an ACK at SND.UNA - 1");
+      assertEquals(
+          syn.sequenceNumber(), probe.sequenceNumber(), "Linux's probe: an ACK at SND.UNA - 1");
     }
   }
 
@@ -238,8 +277,13 @@ class HostTest {
       deliver(new byte[0], 0);
 
       assertEquals(2, host.counters().droppedTotal());
-      assertTrue(trace.stream().anyMatch(e -> e instanceof TraceEvent.Segment s
-          && s.action() == TraceEvent.SegmentAction.DROP && s.reason() != null));
+      assertTrue(
+          trace.stream()
+              .anyMatch(
+                  e ->
+                      e instanceof TraceEvent.Segment s
+                          && s.action() == TraceEvent.SegmentAction.DROP
+                          && s.reason() != null));
     }
 
     @Test
@@ -254,7 +298,8 @@ class HostTest {
 
     @Test
     void packetForAnotherAddress_dropped() {
-      byte[] p = Packets.tcp(PEER, ip("10.0.0.99"), 64, TcpSegment.of(40000, 80, 1, 0, TcpFlags.SYN, 100));
+      byte[] p =
+          Packets.tcp(PEER, ip("10.0.0.99"), 64, TcpSegment.of(40000, 80, 1, 0, TcpFlags.SYN, 100));
       deliver(p, 0);
       assertEquals(1, host.counters().dropped("not-for-this-host"));
     }
@@ -264,7 +309,12 @@ class HostTest {
   class Icmp {
     @Test
     void echoRequest_answeredWithEchoReply() {
-      byte[] ping = Packets.icmp(PEER, HOST, 64, new IcmpMessage.EchoRequest(7, 1, ByteBuffer.wrap(new byte[] {1, 2, 3})));
+      byte[] ping =
+          Packets.icmp(
+              PEER,
+              HOST,
+              64,
+              new IcmpMessage.EchoRequest(7, 1, ByteBuffer.wrap(new byte[] {1, 2, 3})));
       deliver(ping, 0);
 
       byte[] reply = host.pollPacket(0);
@@ -272,7 +322,9 @@ class HostTest {
       var parsed = dev.synack.wire.IpDatagram.parse(ByteBuffer.wrap(reply)).value();
       assertEquals(PEER, parsed.destination());
       var msg = dev.synack.wire.IcmpCodec.parse(parsed, true).value();
-      assertTrue(msg instanceof IcmpMessage.EchoReply r && r.identifier() == 7 && r.sequenceNumber() == 1, msg.toString());
+      assertTrue(
+          msg instanceof IcmpMessage.EchoReply r && r.identifier() == 7 && r.sequenceNumber() == 1,
+          msg.toString());
       assertEquals(1, host.counters().echoReplies());
     }
   }
@@ -315,7 +367,8 @@ class HostTest {
 
   @Nested
   class ListenerWithItsOwnSettings {
-    private final TcpSegment synAck = TcpSegment.of(40000, 80, 1000, 77, TcpFlags.SYN | TcpFlags.ACK, 65535);
+    private final TcpSegment synAck =
+        TcpSegment.of(40000, 80, 1000, 77, TcpFlags.SYN | TcpFlags.ACK, 65535);
 
     @Test
     void synAck_toAListener_isAnsweredWithRstAtItsAck() {
@@ -328,7 +381,8 @@ class HostTest {
 
     @Test
     void synAck_toAListenerThatDropsThem_isDroppedSilently() {
-      TcpConfig bsd = host.config().tcp().withChoices(TcpChoices.defaults().withSynAckToListenerDropped(true));
+      TcpConfig bsd =
+          host.config().tcp().withChoices(TcpChoices.defaults().withSynAckToListenerDropped(true));
       host.listen(null, 80, 8, bsd);
       deliver(tcpFromPeer(synAck), 0);
       assertEquals(List.of(), segmentsSent());
@@ -357,7 +411,10 @@ class HostTest {
     return Packets.tcp(PEER, HOST, 64, seg);
   }
 
-  /** Cuts {@code length} payload bytes at {@code offset} out of a 20-byte-header IPv4 packet as one fragment. */
+  /**
+   * Cuts {@code length} payload bytes at {@code offset} out of a 20-byte-header IPv4 packet as one
+   * fragment.
+   */
   static byte[] fragment(byte[] whole, int offset, int length, boolean more) {
     byte[] f = new byte[20 + length];
     System.arraycopy(whole, 0, f, 0, 20);
@@ -385,7 +442,8 @@ class HostTest {
     List<TcpSegment> out = new ArrayList<>();
     byte[] p;
     while ((p = host.pollPacket(lastNow)) != null) {
-      if (Packets.parseTcp(ByteBuffer.wrap(p), true) instanceof Parsed.Ok<Packets.TcpPacket>(var tp)) {
+      if (Packets.parseTcp(ByteBuffer.wrap(p), true)
+          instanceof Parsed.Ok<Packets.TcpPacket>(var tp)) {
         out.add(tp.segment());
       }
     }

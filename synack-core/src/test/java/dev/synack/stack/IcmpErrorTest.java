@@ -62,7 +62,8 @@ class IcmpErrorTest {
       assertNull(host.pollPacket(now), "no RST: the peer never had the connection");
       assertTrue(c.isReleased());
       assertEquals(1, host.counters().icmpErrorsDelivered());
-      assertTrue(notes().stream().anyMatch(n -> n.contains("connection refused")), notes().toString());
+      assertTrue(
+          notes().stream().anyMatch(n -> n.contains("connection refused")), notes().toString());
     }
 
     @Test
@@ -87,7 +88,10 @@ class IcmpErrorTest {
     void timeExceeded_abortsWithHostUnreachable() {
       Connection c = host.connect(V4.peer(), PORT, now);
       byte[] syn = onlyPacketSent();
-      deliver(Packets.icmp(V4.router(), V4.local(), 64, new IcmpMessage.TimeExceeded(0, rfc792Quote(syn))), MS);
+      deliver(
+          Packets.icmp(
+              V4.router(), V4.local(), 64, new IcmpMessage.TimeExceeded(0, rfc792Quote(syn))),
+          MS);
 
       assertEquals(TcpError.HOST_UNREACHABLE, c.closeError());
     }
@@ -97,7 +101,10 @@ class IcmpErrorTest {
       // RFC 6633: source quench is deprecated and TCP ignores it.
       Connection c = host.connect(V4.peer(), PORT, now);
       byte[] syn = onlyPacketSent();
-      deliver(Packets.icmp(V4.router(), V4.local(), 64, new IcmpMessage.Other(4, 0, 0, rfc792Quote(syn))), MS);
+      deliver(
+          Packets.icmp(
+              V4.router(), V4.local(), 64, new IcmpMessage.Other(4, 0, 0, rfc792Quote(syn))),
+          MS);
 
       assertEquals(TcpState.SYN_SENT, c.state());
       assertEquals(1, host.counters().dropped("icmp-not-handled"));
@@ -117,14 +124,21 @@ class IcmpErrorTest {
 
       assertEquals(TcpState.SYN_SENT, c.state());
       assertEquals(1, host.counters().dropped("icmp-out-of-window"));
-      assertTrue(trace.stream().anyMatch(e -> e instanceof TraceEvent.Segment s
-          && s.action() == TraceEvent.SegmentAction.DROP && "icmp-out-of-window".equals(s.reason())
-          && s.conn().equals(c.id().toString())));
+      assertTrue(
+          trace.stream()
+              .anyMatch(
+                  e ->
+                      e instanceof TraceEvent.Segment s
+                          && s.action() == TraceEvent.SegmentAction.DROP
+                          && "icmp-out-of-window".equals(s.reason())
+                          && s.conn().equals(c.id().toString())));
     }
 
     @Test
     void errorQuotingNoConnection_dropped() {
-      byte[] stray = Packets.tcp(V4.local(), V4.peer(), 64, TcpSegment.of(40000, PORT, 1, 0, TcpFlags.SYN, 100));
+      byte[] stray =
+          Packets.tcp(
+              V4.local(), V4.peer(), 64, TcpSegment.of(40000, PORT, 1, 0, TcpFlags.SYN, 100));
       deliver(unreachable(V4.peer(), stray, 3), 0);
       assertEquals(1, host.counters().dropped("icmp-no-connection"));
     }
@@ -134,7 +148,10 @@ class IcmpErrorTest {
       Connection c = host.connect(V4.peer(), PORT, now);
       byte[] syn = onlyPacketSent();
       ByteBuffer tooShort = ByteBuffer.wrap(syn, 0, 24).slice();
-      deliver(Packets.icmp(V4.peer(), V4.local(), 64, new IcmpMessage.DestinationUnreachable(3, 0, tooShort)), MS);
+      deliver(
+          Packets.icmp(
+              V4.peer(), V4.local(), 64, new IcmpMessage.DestinationUnreachable(3, 0, tooShort)),
+          MS);
 
       assertEquals(TcpState.SYN_SENT, c.state());
       assertEquals(1, host.counters().dropped("icmp-quote-truncated"));
@@ -154,21 +171,31 @@ class IcmpErrorTest {
       for (int i = 0; i < 3000; i++) {
         boolean v6 = random.nextBoolean();
         byte[] quote = (v6 ? data6 : data).clone();
-        for (int flips = random.nextInt(4); flips > 0; flips--) quote[random.nextInt(quote.length)] = (byte) random.nextInt(256);
+        for (int flips = random.nextInt(4); flips > 0; flips--)
+          quote[random.nextInt(quote.length)] = (byte) random.nextInt(256);
         ByteBuffer cut = ByteBuffer.wrap(quote, 0, random.nextInt(quote.length + 1)).slice();
         Net net = v6 ? V6 : V4;
-        IcmpMessage m = switch (random.nextInt(4)) {
-          case 0 -> new IcmpMessage.DestinationUnreachable(random.nextInt(20), random.nextInt(65536), cut);
-          case 1 -> new IcmpMessage.TimeExceeded(random.nextInt(3), cut);
-          case 2 -> new IcmpMessage.PacketTooBig(random.nextInt(), cut);
-          default -> new IcmpMessage.Other(random.nextInt(256), random.nextInt(256), random.nextInt(), cut);
-        };
+        IcmpMessage m =
+            switch (random.nextInt(4)) {
+              case 0 ->
+                  new IcmpMessage.DestinationUnreachable(
+                      random.nextInt(20), random.nextInt(65536), cut);
+              case 1 -> new IcmpMessage.TimeExceeded(random.nextInt(3), cut);
+              case 2 -> new IcmpMessage.PacketTooBig(random.nextInt(), cut);
+              default ->
+                  new IcmpMessage.Other(
+                      random.nextInt(256), random.nextInt(256), random.nextInt(), cut);
+            };
         if (!v6 && m instanceof IcmpMessage.PacketTooBig) continue; // ICMPv4 cannot carry it
         deliver(Packets.icmp(net.router(), net.local(), 64, m), now);
         packetsSent();
       }
-      // Each message was acted on, answered (an echo request), or dropped with a reason; none twice.
-      assertEquals(before, n.packetsIn() - n.icmpErrorsDelivered() - n.droppedTotal() - n.echoReplies(), n.toString());
+      // Each message was acted on, answered (an echo request), or dropped with a reason; none
+      // twice.
+      assertEquals(
+          before,
+          n.packetsIn() - n.icmpErrorsDelivered() - n.droppedTotal() - n.echoReplies(),
+          n.toString());
       assertTrue(n.icmpErrorsDelivered() > 0, n.toString());
     }
 
@@ -226,7 +253,10 @@ class IcmpErrorTest {
       assertEquals(TcpState.ESTABLISHED, c.state(), "soft: RFC 1122 §4.2.3.9 MUST NOT abort");
 
       runTimersUntilClosed(c);
-      assertEquals(TcpError.HOST_UNREACHABLE, c.closeError(), "\"no route to host\" instead of \"timed out\"");
+      assertEquals(
+          TcpError.HOST_UNREACHABLE,
+          c.closeError(),
+          "\"no route to host\" instead of \"timed out\"");
     }
 
     @Test
@@ -247,13 +277,23 @@ class IcmpErrorTest {
       byte[] data = onlyPacketSent();
       deliver(unreachable(V4.router(), data, 1), now + MS);
       TcpSegment sent = segment(data);
-      deliver(fromPeer(V4, TcpSegment.of(PORT, c.id().localPort(), peerNxt, sent.sequenceNumber() + 100, TcpFlags.ACK, 65535)),
+      deliver(
+          fromPeer(
+              V4,
+              TcpSegment.of(
+                  PORT,
+                  c.id().localPort(),
+                  peerNxt,
+                  sent.sequenceNumber() + 100,
+                  TcpFlags.ACK,
+                  65535)),
           now + MS);
       c.send(ByteBuffer.wrap(new byte[100]), now);
       onlyPacketSent();
 
       runTimersUntilClosed(c);
-      assertEquals(TcpError.CONNECTION_TIMED_OUT, c.closeError(), "the path worked after the error");
+      assertEquals(
+          TcpError.CONNECTION_TIMED_OUT, c.closeError(), "the path worked after the error");
     }
 
     @Test
@@ -262,7 +302,16 @@ class IcmpErrorTest {
       c.close(now);
       byte[] ourFin = onlyPacketSent();
       // The peer acknowledges our FIN and sends its own in one segment.
-      deliver(fromPeer(V4, TcpSegment.of(PORT, c.id().localPort(), peerNxt, ourNxt + 1, TcpFlags.FIN | TcpFlags.ACK, 65535)),
+      deliver(
+          fromPeer(
+              V4,
+              TcpSegment.of(
+                  PORT,
+                  c.id().localPort(),
+                  peerNxt,
+                  ourNxt + 1,
+                  TcpFlags.FIN | TcpFlags.ACK,
+                  65535)),
           now + MS);
       packetsSent();
       assertEquals(TcpState.TIME_WAIT, c.state());
@@ -289,9 +338,12 @@ class IcmpErrorTest {
       assertEquals(1, first.size(), "1428 bytes fit the link's 1500");
       deliver(tooBig(V4, first.getFirst(), 1000), MS);
       List<byte[]> fragments = sendUdp(V4.peer(), 1400);
-      assertEquals(2, fragments.size(), "fragmented to the path MTU ICMP gave (Linux's IP_PMTUDISC_WANT)");
-      assertTrue(fragments.stream().allMatch(f -> f.length <= 1000), "each fragment within 1000 bytes");
-      assertEquals(1, sendUdp(ip("10.0.0.3"), 1400).size(), "another destination keeps the link's MTU");
+      assertEquals(
+          2, fragments.size(), "fragmented to the path MTU ICMP gave (Linux's IP_PMTUDISC_WANT)");
+      assertTrue(
+          fragments.stream().allMatch(f -> f.length <= 1000), "each fragment within 1000 bytes");
+      assertEquals(
+          1, sendUdp(ip("10.0.0.3"), 1400).size(), "another destination keeps the link's MTU");
     }
 
     @Test
@@ -299,7 +351,9 @@ class IcmpErrorTest {
       udp.setDontFragment(true); // Linux's IP_PMTUDISC_DO
       List<byte[]> first = sendUdp(V4.peer(), 1400);
       deliver(tooBig(V4, first.getFirst(), 1000), MS);
-      MessageTooLongException e = org.junit.jupiter.api.Assertions.assertThrows(MessageTooLongException.class, () -> sendUdp(V4.peer(), 1400));
+      MessageTooLongException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              MessageTooLongException.class, () -> sendUdp(V4.peer(), 1400));
       assertEquals(1000, e.mtu(), "the path's MTU, not the link's");
       assertEquals(1, sendUdp(V4.peer(), 1000 - 28).size(), "a datagram that fits the path goes");
     }
@@ -310,13 +364,16 @@ class IcmpErrorTest {
       now = MS + 599_000 * MS;
       assertEquals(2, sendUdp(V4.peer(), 1400).size());
       now = MS + 600_000 * MS;
-      assertEquals(1, sendUdp(V4.peer(), 1400).size(), "the link's MTU is tried again (RFC 1191 §6.3)");
+      assertEquals(
+          1, sendUdp(V4.peer(), 1400).size(), "the link's MTU is tried again (RFC 1191 §6.3)");
     }
 
     @Test
     void reportsBelowTheMinimum_ipv4RaisedTo552_ipv6Discarded() {
       deliver(tooBig(V4, sendUdp(V4.peer(), 1400).getFirst(), 68), MS);
-      assertTrue(sendUdp(V4.peer(), 1400).stream().allMatch(f -> f.length <= 552), "Linux's ip_rt_min_pmtu");
+      assertTrue(
+          sendUdp(V4.peer(), 1400).stream().allMatch(f -> f.length <= 552),
+          "Linux's ip_rt_min_pmtu");
       byte[] v6 = sendUdp(V6.peer(), 1400).getFirst();
       deliver(tooBig(V6, v6, 1000), 2 * MS);
       assertEquals(1, sendUdp(V6.peer(), 1400).size(), "RFC 8200 §5: below 1280 is not a path MTU");
@@ -338,13 +395,15 @@ class IcmpErrorTest {
 
       deliver(tooBig(V4, sent.getFirst(), 1000), now + MS);
 
-      assertEquals(960, c.status().effectiveMss(), "1000 less 20 bytes of IPv4 and 20 of TCP header");
+      assertEquals(
+          960, c.status().effectiveMss(), "1000 less 20 bytes of IPv4 and 20 of TCP header");
       assertEquals(1000, c.info(now).pmtu(), "tcpi_pmtu: the path MTU ICMP gave");
       List<TcpSegment> resent = packetsSent().stream().map(IcmpErrorTest::segment).toList();
       assertFalse(resent.isEmpty(), "resent at once, not after the RTO");
       assertTrue(resent.stream().allMatch(s -> s.payload().remaining() <= 960), resent.toString());
       assertEquals(ourNxt, resent.getFirst().sequenceNumber(), "from SND.UNA");
-      assertTrue(notes().stream().anyMatch(n -> n.contains("MSS lowered to 960")), notes().toString());
+      assertTrue(
+          notes().stream().anyMatch(n -> n.contains("MSS lowered to 960")), notes().toString());
     }
 
     @Test
@@ -353,10 +412,14 @@ class IcmpErrorTest {
       c.send(ByteBuffer.wrap(new byte[3000]), now);
       deliver(tooBig(V4, packetsSent().getFirst(), 20), now + MS);
 
-      assertEquals(552 - 40, c.status().effectiveMss(), "never below Linux's min_pmtu of 552 bytes");
+      assertEquals(
+          552 - 40, c.status().effectiveMss(), "never below Linux's min_pmtu of 552 bytes");
     }
 
-    /** Issue 12: a forged "fragmentation needed" with MTU 68 cut segments to 28 bytes; Linux stops at 552. */
+    /**
+     * Issue 12: a forged "fragmentation needed" with MTU 68 cut segments to 28 bytes; Linux stops
+     * at 552.
+     */
     @Test
     void forgedFragmentationNeeded68_segmentsStayAt512Bytes() {
       Connection c = established(V4);
@@ -366,8 +429,13 @@ class IcmpErrorTest {
       assertEquals(512, c.status().effectiveMss());
       List<TcpSegment> resent = packetsSent().stream().map(IcmpErrorTest::segment).toList();
       assertFalse(resent.isEmpty());
-      assertEquals(512, resent.stream().mapToInt(s -> s.payload().remaining()).max().orElseThrow(), resent.toString());
-      assertTrue(resent.stream().allMatch(s -> s.payload().remaining() > 400), "no 28-byte segments: " + resent);
+      assertEquals(
+          512,
+          resent.stream().mapToInt(s -> s.payload().remaining()).max().orElseThrow(),
+          resent.toString());
+      assertTrue(
+          resent.stream().allMatch(s -> s.payload().remaining() > 400),
+          "no 28-byte segments: " + resent);
     }
 
     @Test
@@ -401,7 +469,10 @@ class IcmpErrorTest {
       deliver(tooBig(V6, sent.getFirst(), 1280), now + MS);
 
       assertEquals(1280 - 60, c.status().effectiveMss());
-      assertTrue(packetsSent().stream().map(IcmpErrorTest::segment).allMatch(s -> s.payload().remaining() <= 1220));
+      assertTrue(
+          packetsSent().stream()
+              .map(IcmpErrorTest::segment)
+              .allMatch(s -> s.payload().remaining() <= 1220));
     }
 
     @Test
@@ -448,16 +519,21 @@ class IcmpErrorTest {
 
   /** The peer's next sequence number and ours, once {@link #established} ran. */
   int peerNxt;
+
   int ourNxt;
 
-  /** Opens a connection to {@code net}'s peer, playing the peer's SYN-ACK (MSS 1460, no options else). */
+  /**
+   * Opens a connection to {@code net}'s peer, playing the peer's SYN-ACK (MSS 1460, no options
+   * else).
+   */
   Connection established(Net net) {
     Connection c = host.connect(net.peer(), PORT, now);
     TcpSegment syn = segment(onlyPacketSent());
     peerNxt = 5001;
     ourNxt = syn.sequenceNumber() + 1;
-    TcpSegment synAck = TcpSegment.of(PORT, c.id().localPort(), 5000, ourNxt, TcpFlags.SYN | TcpFlags.ACK, 65535)
-        .withOptions(TcpOptions.of(new TcpOption.MaximumSegmentSize(1460)));
+    TcpSegment synAck =
+        TcpSegment.of(PORT, c.id().localPort(), 5000, ourNxt, TcpFlags.SYN | TcpFlags.ACK, 65535)
+            .withOptions(TcpOptions.of(new TcpOption.MaximumSegmentSize(1460)));
     deliver(fromPeer(net, synAck), now + MS);
     assertEquals(TcpFlags.ACK, segment(onlyPacketSent()).flags());
     assertEquals(TcpState.ESTABLISHED, c.state());
@@ -473,21 +549,32 @@ class IcmpErrorTest {
     return Packets.tcp(net.peer(), net.local(), 64, seg);
   }
 
-  /** Returns a destination-unreachable error from {@code from} about {@code sent}, as a router quotes it. */
+  /**
+   * Returns a destination-unreachable error from {@code from} about {@code sent}, as a router
+   * quotes it.
+   */
   static byte[] unreachable(InetAddress from, byte[] sent, int code) {
     IpDatagram ip = datagram(sent);
-    return Packets.icmp(from, ip.source(), 64, new IcmpMessage.DestinationUnreachable(code, 0, rfc792Quote(sent)));
+    return Packets.icmp(
+        from, ip.source(), 64, new IcmpMessage.DestinationUnreachable(code, 0, rfc792Quote(sent)));
   }
 
-  /** Returns ICMPv4 fragmentation-needed or ICMPv6 packet-too-big from a router about {@code sent}. */
+  /**
+   * Returns ICMPv4 fragmentation-needed or ICMPv6 packet-too-big from a router about {@code sent}.
+   */
   static byte[] tooBig(Net net, byte[] sent, int mtu) {
-    IcmpMessage m = datagram(sent).version() == 4
-        ? new IcmpMessage.DestinationUnreachable(4, mtu, rfc792Quote(sent))
-        : new IcmpMessage.PacketTooBig(mtu, ByteBuffer.wrap(sent, 0, Math.min(sent.length, 1232)).slice());
+    IcmpMessage m =
+        datagram(sent).version() == 4
+            ? new IcmpMessage.DestinationUnreachable(4, mtu, rfc792Quote(sent))
+            : new IcmpMessage.PacketTooBig(
+                mtu, ByteBuffer.wrap(sent, 0, Math.min(sent.length, 1232)).slice());
     return Packets.icmp(net.router(), net.local(), 64, m);
   }
 
-  /** Returns what RFC 792 asks a router to quote: the IP header and the first 8 bytes after it (v6: the 40-byte header and 8). */
+  /**
+   * Returns what RFC 792 asks a router to quote: the IP header and the first 8 bytes after it (v6:
+   * the 40-byte header and 8).
+   */
   static ByteBuffer rfc792Quote(byte[] sent) {
     int header = (sent[0] >>> 4) == 4 ? (sent[0] & 0xf) * 4 : 40;
     return ByteBuffer.wrap(sent, 0, header + 8).slice();
@@ -527,7 +614,10 @@ class IcmpErrorTest {
   }
 
   List<String> notes() {
-    return trace.stream().filter(e -> e instanceof TraceEvent.Note).map(e -> ((TraceEvent.Note) e).text()).toList();
+    return trace.stream()
+        .filter(e -> e instanceof TraceEvent.Note)
+        .map(e -> ((TraceEvent.Note) e).text())
+        .toList();
   }
 
   static IpDatagram datagram(byte[] packet) {

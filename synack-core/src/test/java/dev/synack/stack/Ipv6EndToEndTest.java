@@ -2,8 +2,8 @@ package dev.synack.stack;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.sim.HostNode;
@@ -57,7 +57,12 @@ class Ipv6EndToEndTest {
   class OneHost {
     @Test
     void echoRequest6_answeredWithEchoReply6() {
-      byte[] ping = Packets.icmp(CLIENT6, SERVER6, 64, new IcmpMessage.EchoRequest(9, 3, ByteBuffer.wrap(new byte[] {1, 2})));
+      byte[] ping =
+          Packets.icmp(
+              CLIENT6,
+              SERVER6,
+              64,
+              new IcmpMessage.EchoRequest(9, 3, ByteBuffer.wrap(new byte[] {1, 2})));
       server.handlePacket(ping, 0);
 
       byte[] reply = server.pollPacket(0);
@@ -66,12 +71,16 @@ class Ipv6EndToEndTest {
       assertEquals(6, ip.version());
       assertEquals(CLIENT6, ip.destination());
       IcmpMessage m = IcmpCodec.parse(ip, true).value();
-      assertTrue(m instanceof IcmpMessage.EchoReply r && r.identifier() == 9 && r.sequenceNumber() == 3, m.toString());
+      assertTrue(
+          m instanceof IcmpMessage.EchoReply r && r.identifier() == 9 && r.sequenceNumber() == 3,
+          m.toString());
     }
 
     @Test
     void syn6_toClosedPort_answeredWithRst6() {
-      server.handlePacket(Packets.tcp(CLIENT6, SERVER6, 64, TcpSegment.of(50000, 9, 77, 0, TcpFlags.SYN, 65535)), 0);
+      server.handlePacket(
+          Packets.tcp(CLIENT6, SERVER6, 64, TcpSegment.of(50000, 9, 77, 0, TcpFlags.SYN, 65535)),
+          0);
 
       byte[] reply = server.pollPacket(0);
       Packets.TcpPacket rst = Packets.parseTcp(ByteBuffer.wrap(reply), true).value();
@@ -83,8 +92,10 @@ class Ipv6EndToEndTest {
 
     @Test
     void ipv6Fragments_reassembledIntoOneSyn_answeredWithRst() {
-      // RFC 8200 §4.5: a SYN in two fragments (16 bytes of TCP header, then the rest) is put back together.
-      byte[] whole = Packets.tcp(CLIENT6, SERVER6, 64, TcpSegment.of(50000, 9, 77, 0, TcpFlags.SYN, 65535));
+      // RFC 8200 §4.5: a SYN in two fragments (16 bytes of TCP header, then the rest) is put back
+      // together.
+      byte[] whole =
+          Packets.tcp(CLIENT6, SERVER6, 64, TcpSegment.of(50000, 9, 77, 0, TcpFlags.SYN, 65535));
       server.handlePacket(FragmentsTest.fragment6(whole, 16, whole.length - 40 - 16, false, 5), 0);
       assertNull(server.pollPacket(0), "nothing until the datagram is whole");
       server.handlePacket(FragmentsTest.fragment6(whole, 0, 16, true, 5), 0);
@@ -104,7 +115,8 @@ class Ipv6EndToEndTest {
       SimNetwork net = network(LinkConfig.ideal().withDelay(Duration.ofMillis(10)).withLoss(0.02));
       Listener listener = server.listen(null, PORT, 8);
       Connection c = client.connect(SERVER6, PORT, 0);
-      assertTrue(net.runUntil(() -> listener.pendingAccepts() > 0, 60 * SECOND), "handshake completes");
+      assertTrue(
+          net.runUntil(() -> listener.pendingAccepts() > 0, 60 * SECOND), "handshake completes");
       Connection s = listener.accept();
       assertEquals(c.id().localAddress(), CLIENT6);
       assertEquals(s.id().remoteAddress(), CLIENT6);
@@ -115,12 +127,24 @@ class Ipv6EndToEndTest {
 
       assertArrayEquals(up, got[0], "client to server, every byte once and in order");
       assertArrayEquals(down, got[1], "server to client");
-      assertEquals(1500 - 40 - 20 - 12, c.status().effectiveMss(), "less IPv6 and TCP headers and the timestamps option");
-      assertTrue(net.runUntil(() -> c.state() == TcpState.CLOSED && s.state() == TcpState.CLOSED, 600 * SECOND));
+      assertEquals(
+          1500 - 40 - 20 - 12,
+          c.status().effectiveMss(),
+          "less IPv6 and TCP headers and the timestamps option");
+      assertTrue(
+          net.runUntil(
+              () -> c.state() == TcpState.CLOSED && s.state() == TcpState.CLOSED, 600 * SECOND));
       // Whichever side closed first waited 2 MSL; conn names carry the IPv6 addresses in brackets.
-      assertTrue(trace.stream().anyMatch(e -> e instanceof TraceEvent.StateChange st
-          && st.to().equals("TIME_WAIT") && st.conn().contains("[fd00::1]:")),
-          () -> "a side passed TIME_WAIT: " + trace.stream().filter(e -> e instanceof TraceEvent.StateChange).toList());
+      assertTrue(
+          trace.stream()
+              .anyMatch(
+                  e ->
+                      e instanceof TraceEvent.StateChange st
+                          && st.to().equals("TIME_WAIT")
+                          && st.conn().contains("[fd00::1]:")),
+          () ->
+              "a side passed TIME_WAIT: "
+                  + trace.stream().filter(e -> e instanceof TraceEvent.StateChange).toList());
       net.runUntilIdle(600 * SECOND);
       assertEquals(0, client.connectionCount());
       assertEquals(0, server.connectionCount());
@@ -137,11 +161,12 @@ class Ipv6EndToEndTest {
     }
 
     /**
-     * A router on the path forwards packets of at most {@code pathMtu} bytes and answers bigger ones
-     * with an ICMP error, as RFC 1191 §4 and RFC 4443 §3.2 ask: the sender's MSS falls to what the
-     * path takes and the data arrives.
+     * A router on the path forwards packets of at most {@code pathMtu} bytes and answers bigger
+     * ones with an ICMP error, as RFC 1191 §4 and RFC 4443 §3.2 ask: the sender's MSS falls to what
+     * the path takes and the data arrives.
      */
-    private void pathMtuDiscovery(InetAddress serverAddress, InetAddress router, int pathMtu, int mssWithoutOptions) {
+    private void pathMtuDiscovery(
+        InetAddress serverAddress, InetAddress router, int pathMtu, int mssWithoutOptions) {
       SimNetwork net = network(LinkConfig.ideal().withDelay(Duration.ofMillis(5)));
       net.setFilter(new TooBigRouter(net, router, pathMtu));
       Listener listener = server.listen(null, PORT, 8);
@@ -155,20 +180,32 @@ class Ipv6EndToEndTest {
       assertArrayEquals(up, got[0]);
       assertEquals(mssWithoutOptions - 12, c.status().effectiveMss(), "less the timestamps option");
       assertTrue(client.counters().icmpErrorsDelivered() >= 1);
-      assertTrue(trace.stream().anyMatch(e -> e instanceof TraceEvent.Note n && n.host().equals("client")
-          && n.text().contains("MSS lowered to " + (mssWithoutOptions - 12))), trace.toString());
+      assertTrue(
+          trace.stream()
+              .anyMatch(
+                  e ->
+                      e instanceof TraceEvent.Note n
+                          && n.host().equals("client")
+                          && n.text().contains("MSS lowered to " + (mssWithoutOptions - 12))),
+          trace.toString());
     }
   }
 
-  /** A filter playing a router with a small next-hop MTU: drops what is too big and says so by ICMP. */
-  private record TooBigRouter(SimNetwork net, InetAddress address, int mtu) implements PacketFilter {
+  /**
+   * A filter playing a router with a small next-hop MTU: drops what is too big and says so by ICMP.
+   */
+  private record TooBigRouter(SimNetwork net, InetAddress address, int mtu)
+      implements PacketFilter {
     @Override
-    public long decide(dev.synack.sim.SimNode from, dev.synack.sim.SimNode to, byte[] packet, long now) {
+    public long decide(
+        dev.synack.sim.SimNode from, dev.synack.sim.SimNode to, byte[] packet, long now) {
       if (packet.length <= mtu) return PASS;
       IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(packet)).value();
-      IcmpMessage error = ip.version() == 4
-          ? new IcmpMessage.DestinationUnreachable(4, mtu, ByteBuffer.wrap(packet, 0, 28).slice())
-          : new IcmpMessage.PacketTooBig(mtu, ByteBuffer.wrap(packet, 0, 1280 - 48).slice());
+      IcmpMessage error =
+          ip.version() == 4
+              ? new IcmpMessage.DestinationUnreachable(
+                  4, mtu, ByteBuffer.wrap(packet, 0, 28).slice())
+              : new IcmpMessage.PacketTooBig(mtu, ByteBuffer.wrap(packet, 0, 1280 - 48).slice());
       net.inject(to, Packets.icmp(address, ip.source(), 64, error));
       return DROP;
     }

@@ -27,8 +27,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The lending form of output ({@link Host#pollTransmit(long, ByteBuffer, int, Transmit)}) writes
  * the very bytes the array form ({@link Host#pollPacket}) makes: two identical host pairs run the
  * same varied transfer (writes of many sizes both ways, losses, a close), one through each form,
- * the lending one with GSO super-packets cut back in software, and every packet each host sends
- * is compared, byte for byte, in order.
+ * the lending one with GSO super-packets cut back in software, and every packet each host sends is
+ * compared, byte for byte, in order.
  */
 class LentTransmitTest {
   private static final long US = 1_000;
@@ -40,11 +40,12 @@ class LentTransmitTest {
   }
 
   /** The array form: one new array per packet. */
-  private static final Output ARRAYS = (host, now) -> {
-    List<byte[]> out = new ArrayList<>();
-    for (byte[] p; (p = host.pollPacket(now)) != null; ) out.add(p);
-    return out;
-  };
+  private static final Output ARRAYS =
+      (host, now) -> {
+        List<byte[]> out = new ArrayList<>();
+        for (byte[] p; (p = host.pollPacket(now)) != null; ) out.add(p);
+        return out;
+      };
 
   /** The lending form, its super-packets checked and cut as Linux's software GSO cuts them. */
   private static final class Lent implements Output {
@@ -67,7 +68,8 @@ class LentTransmitTest {
       while (true) {
         buffer.clear().position(offset);
         if (!host.pollTransmit(now, buffer, maxSegments, transmit)) break;
-        assertEquals(offset + transmit.length(), buffer.position(), "the position moves past the packet");
+        assertEquals(
+            offset + transmit.length(), buffer.position(), "the position moves past the packet");
         ByteBuffer packet = buffer.duplicate().limit(buffer.position()).position(offset);
         if (transmit.segmentSize() == 0) {
           assertEquals(1, transmit.segments());
@@ -78,7 +80,8 @@ class LentTransmitTest {
         }
         superPackets++;
         segmentsInSuperPackets += transmit.segments();
-        assertTrue(transmit.segments() >= 2 && transmit.segments() <= maxSegments, transmit::toString);
+        assertTrue(
+            transmit.segments() >= 2 && transmit.segments() <= maxSegments, transmit::toString);
         assertTrue(transmit.length() <= GsoPacket.MAX_PACKET, transmit::toString);
         checkPartialChecksum(packet);
         List<byte[]> segments = GsoPacket.segment(packet, transmit.segmentSize());
@@ -91,19 +94,21 @@ class LentTransmitTest {
 
   @ParameterizedTest(name = "{0} MTU {1}, buffer {2} from {3}, at most {4} segments, direct {5}")
   @CsvSource({
-      "10.0.0.1, 1500, 65535, 0, 64, false",
-      "10.0.0.1, 1500, 65535, 0, 64, true",
-      "10.0.0.1, 1500, 5000, 3, 64, false",
-      "10.0.0.1, 1500, 65535, 0, 3, false",
-      "10.0.0.1, 9000, 65535, 0, 64, false",
-      "10.0.0.1, 65535, 65535, 0, 64, false",
-      "fd00::1, 1500, 65535, 0, 64, false",
-      "fd00::1, 9000, 70000, 11, 64, true",
+    "10.0.0.1, 1500, 65535, 0, 64, false",
+    "10.0.0.1, 1500, 65535, 0, 64, true",
+    "10.0.0.1, 1500, 5000, 3, 64, false",
+    "10.0.0.1, 1500, 65535, 0, 3, false",
+    "10.0.0.1, 9000, 65535, 0, 64, false",
+    "10.0.0.1, 65535, 65535, 0, 64, false",
+    "fd00::1, 1500, 65535, 0, 64, false",
+    "fd00::1, 9000, 70000, 11, 64, true",
   })
-  void lentOutput_variedTransfer_sameBytesAsArrays(String client, int mtu, int bufferSize, int offset, int maxSegments,
-      boolean direct) throws Exception {
+  void lentOutput_variedTransfer_sameBytesAsArrays(
+      String client, int mtu, int bufferSize, int offset, int maxSegments, boolean direct)
+      throws Exception {
     List<List<byte[]>> arrays = transfer(client, mtu, ARRAYS);
-    ByteBuffer buffer = direct ? ByteBuffer.allocateDirect(bufferSize) : ByteBuffer.allocate(bufferSize);
+    ByteBuffer buffer =
+        direct ? ByteBuffer.allocateDirect(bufferSize) : ByteBuffer.allocate(bufferSize);
     Lent lent = new Lent(buffer, offset, maxSegments);
     List<List<byte[]>> lending = transfer(client, mtu, lent);
     for (int side = 0; side < 2; side++) {
@@ -111,19 +116,36 @@ class LentTransmitTest {
       List<byte[]> b = lending.get(side);
       for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
         int k = i;
-        assertArrayEquals(a.get(i), b.get(i), () -> (k == 0 ? "client" : "server") + " packet " + k + " differs:\n"
-            + HexFormat.of().formatHex(a.get(k)) + "\n" + HexFormat.of().formatHex(b.get(k)));
+        assertArrayEquals(
+            a.get(i),
+            b.get(i),
+            () ->
+                (k == 0 ? "client" : "server")
+                    + " packet "
+                    + k
+                    + " differs:\n"
+                    + HexFormat.of().formatHex(a.get(k))
+                    + "\n"
+                    + HexFormat.of().formatHex(b.get(k)));
       }
-      assertEquals(a.size(), b.size(), "packets sent by " + (side == 0 ? "the client" : "the server"));
+      assertEquals(
+          a.size(), b.size(), "packets sent by " + (side == 0 ? "the client" : "the server"));
     }
     if (mtu > GsoPacket.MAX_PACKET / 2) {
-      assertEquals(0, lent.superPackets, "a segment as large as the MTU leaves alone: no second one fits in 64 KiB");
+      assertEquals(
+          0,
+          lent.superPackets,
+          "a segment as large as the MTU leaves alone: no second one fits in 64 KiB");
       return;
     }
     // Not vacuous: runs left as super-packets, and they held most of the bulk segments.
     assertTrue(lent.superPackets > 10, "super-packets: " + lent.superPackets);
-    assertTrue(lent.segmentsInSuperPackets > arrays.get(0).size() / 3,
-        lent.segmentsInSuperPackets + " of " + arrays.get(0).size() + " client segments in super-packets");
+    assertTrue(
+        lent.segmentsInSuperPackets > arrays.get(0).size() / 3,
+        lent.segmentsInSuperPackets
+            + " of "
+            + arrays.get(0).size()
+            + " client segments in super-packets");
   }
 
   @Test
@@ -140,18 +162,23 @@ class LentTransmitTest {
     client.connect(InetAddress.getByName("10.0.0.2"), 80, 0);
     Transmit transmit = new Transmit();
     ByteBuffer small = ByteBuffer.allocate(20);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> client.pollTransmit(0, small, 64, transmit));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> client.pollTransmit(0, small, 64, transmit));
     assertTrue(e.getMessage().contains("buffer has 20"), e.getMessage());
     assertEquals(0, small.position(), "nothing written");
     ByteBuffer room = ByteBuffer.allocate(1500);
     assertTrue(client.pollTransmit(0, room, 64, transmit));
     Parsed<Packets.TcpPacket> syn = Packets.parseTcp(room.flip(), true);
-    assertEquals(TcpFlags.SYN, syn.value().segment().flags(), "the SYN, whole and with its checksum");
+    assertEquals(
+        TcpFlags.SYN, syn.value().segment().flags(), "the SYN, whole and with its checksum");
     assertFalse(client.pollTransmit(0, room.clear(), 64, transmit), "sent once");
   }
 
-  /** The checksum field of a super-packet holds the pseudo-header sum, folded, for the device to finish. */
+  /**
+   * The checksum field of a super-packet holds the pseudo-header sum, folded, for the device to
+   * finish.
+   */
   private static void checkPartialChecksum(ByteBuffer packet) {
     IpDatagram ip = IpDatagram.parse(packet.duplicate()).value();
     int tcp = packet.position() + packet.remaining() - ip.payload().remaining();
@@ -162,10 +189,11 @@ class LentTransmitTest {
 
   /**
    * Runs a transfer between two new hosts, taking their output through {@code output}; returns
-   * every packet the client sent and every packet the server sent, in order. Every 23rd packet
-   * each way is lost, so retransmissions and SACKs come into it; the data is checked on arrival.
+   * every packet the client sent and every packet the server sent, in order. Every 23rd packet each
+   * way is lost, so retransmissions and SACKs come into it; the data is checked on arrival.
    */
-  private static List<List<byte[]>> transfer(String clientAddress, int mtu, Output output) throws Exception {
+  private static List<List<byte[]>> transfer(String clientAddress, int mtu, Output output)
+      throws Exception {
     boolean v6 = clientAddress.contains(":");
     String serverAddress = v6 ? "fd00::2" : "10.0.0.2";
     Host client = host("client", 1, clientAddress, mtu);
@@ -195,14 +223,16 @@ class LentTransmitTest {
       if (closed && c.isReleased() && server.connectionCount() == 0 && fromClient.size() > 0) break;
       deliver(output.drain(client, now), fromClient, server, now);
       deliver(output.drain(server, now), fromServer, client, now);
-      while (client.pollEvent() != null) { }
-      while (server.pollEvent() != null) { }
+      while (client.pollEvent() != null) {}
+      while (server.pollEvent() != null) {}
       now += 50 * US;
       if (client.pollTimeout() <= now) client.handleTimeout(now);
       if (server.pollTimeout() <= now) server.handleTimeout(now);
       if (closed && client.connectionCount() == 0 && server.connectionCount() == 0) break;
     }
-    assertTrue(up.done() && down.done(), "the transfer completed: " + up.received + " and " + down.received);
+    assertTrue(
+        up.done() && down.done(),
+        "the transfer completed: " + up.received + " and " + down.received);
     return List.of(fromClient, fromServer);
   }
 
@@ -251,7 +281,8 @@ class LentTransmitTest {
     }
   }
 
-  private static Host host(String name, long seed, String address, int mtu) throws UnknownHostException {
+  private static Host host(String name, long seed, String address, int mtu)
+      throws UnknownHostException {
     Host h = new Host(name, HostConfig.defaults(seed).withMtu(mtu), null);
     h.addAddress(InetAddress.getByName(address));
     return h;

@@ -37,7 +37,8 @@ class ListenerOverflowTest {
         }
       }
 
-      assertEquals(List.of(1L, 3L, 7L, 15L, 31L), resent, "tcp_synack_retries = 5, RTO doubling from 1 s");
+      assertEquals(
+          List.of(1L, 3L, 7L, 15L, 31L), resent, "tcp_synack_retries = 5, RTO doubling from 1 s");
       assertEquals(0, p.listener.pendingHandshakes());
       assertEquals(0, p.host.connectionCount());
       assertEquals(63, p.now / SECOND, "given up 63 s after the SYN, as Linux");
@@ -53,8 +54,12 @@ class ListenerOverflowTest {
       TcpSegment synAck = SynCookieTest.synAck(p, p.syn());
       for (int i = 0; i < StatePeer.BACKLOG; i++) {
         int port = 50000 + i;
-        TcpSegment sa = SynCookieTest.synAck(p, TcpSegment.of(port, StatePeer.HOST_PORT, 7, 0, TcpFlags.SYN, 65535));
-        p.send(TcpSegment.of(port, StatePeer.HOST_PORT, 8, sa.sequenceNumber() + 1, TcpFlags.ACK, 65535));
+        TcpSegment sa =
+            SynCookieTest.synAck(
+                p, TcpSegment.of(port, StatePeer.HOST_PORT, 7, 0, TcpFlags.SYN, 65535));
+        p.send(
+            TcpSegment.of(
+                port, StatePeer.HOST_PORT, 8, sa.sequenceNumber() + 1, TcpFlags.ACK, 65535));
       }
       assertEquals(StatePeer.BACKLOG, p.listener.pendingAccepts());
       p.takeSent();
@@ -81,7 +86,8 @@ class ListenerOverflowTest {
       // Cookies off, so that the queues alone are at work (with cookies, a client whose cookie ACK
       // meets a full accept queue is dropped, and its following segments fail the cookie check and
       // draw a RST, as on Linux).
-      Host server = new Host("server", HostConfig.defaults(2).withSynCookies(SynCookiePolicy.OFF), null);
+      Host server =
+          new Host("server", HostConfig.defaults(2).withSynCookies(SynCookiePolicy.OFF), null);
       server.addAddress(serverAddress);
       Listener listener = server.listen(null, 80, 2);
       SimNetwork net = new SimNetwork(4);
@@ -106,13 +112,22 @@ class ListenerOverflowTest {
       assertTrue(server.counters().synQueueFullDrops() > 0, server.counters().toString());
       assertTrue(server.counters().listenOverflows() > 0, server.counters().toString());
       List<Connection> accepted = new ArrayList<>();
-      assertTrue(net.runUntil(() -> {
-        for (Connection c = listener.accept(); c != null; c = listener.accept()) accepted.add(c);
-        return accepted.size() == 6;
-      }, 120 * SECOND), "every client gets in once the application accepts: " + accepted.size());
+      assertTrue(
+          net.runUntil(
+              () -> {
+                for (Connection c = listener.accept(); c != null; c = listener.accept())
+                  accepted.add(c);
+                return accepted.size() == 6;
+              },
+              120 * SECOND),
+          "every client gets in once the application accepts: " + accepted.size());
       for (int i = 0; i < 6; i++) {
         Connection c = clients.get(i);
-        Connection s = accepted.stream().filter(a -> a.id().remoteAddress().equals(c.id().localAddress())).findFirst().orElseThrow();
+        Connection s =
+            accepted.stream()
+                .filter(a -> a.id().remoteAddress().equals(c.id().localAddress()))
+                .findFirst()
+                .orElseThrow();
         byte[][] got = SimExchange.exchange(net, c, s, new byte[0], new byte[0]);
         assertArrayEquals(request(i), got[0], "client " + i + "'s request arrived whole");
       }

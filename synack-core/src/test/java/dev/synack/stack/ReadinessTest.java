@@ -20,7 +20,10 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The readiness mask of connections and listeners, from their state, over two hosts in virtual time. */
+/**
+ * The readiness mask of connections and listeners, from their state, over two hosts in virtual
+ * time.
+ */
 class ReadinessTest {
   static final InetAddress CLIENT = ip("10.0.0.1");
   static final InetAddress SERVER = ip("10.0.0.2");
@@ -71,16 +74,25 @@ class ReadinessTest {
 
   @Test
   void notSentLowat_unsentDataAboveHalfTheLimit_notWritableUntilItLeaves() {
-    // A server with a 2000-byte receive buffer that reads nothing: the client's data mostly waits unsent.
-    Listener l = server.listen(null, 80, 8, dev.synack.tcp.TcpConfig.defaults().withBuffers(2000, 2000)
-        .withReceiveBufferAutoTuning(false, 2000));
+    // A server with a 2000-byte receive buffer that reads nothing: the client's data mostly waits
+    // unsent.
+    Listener l =
+        server.listen(
+            null,
+            80,
+            8,
+            dev.synack.tcp.TcpConfig.defaults()
+                .withBuffers(2000, 2000)
+                .withReceiveBufferAutoTuning(false, 2000));
     Connection[] cs = established(l);
     cs[0].configure(o -> o.setNotSentLowat(4000));
     cs[0].send(ByteBuffer.wrap(new byte[20_000]), net.now());
     settle();
     assertEquals(CONNECTED, cs[0].readiness(), "unsent bytes at the limit: not writable");
     int more = cs[0].send(ByteBuffer.wrap(new byte[10_000]), net.now());
-    assertTrue(more > 0 && more < 4000, "a SEND tops the unsent bytes up to the limit, no further: " + more);
+    assertTrue(
+        more > 0 && more < 4000,
+        "a SEND tops the unsent bytes up to the limit, no further: " + more);
     assertEquals(0, cs[0].send(ByteBuffer.wrap(new byte[10]), net.now()));
     cs[0].configure(o -> o.setNotSentLowat(0xffff_ffffL));
     assertEquals(CONNECTED | WRITABLE, cs[0].readiness(), "no limit: the send buffer has room");
@@ -103,13 +115,19 @@ class ReadinessTest {
     Connection[] cs = established(l);
     cs[1].close(net.now());
     settle();
-    assertEquals(CONNECTED | WRITABLE | READABLE | READ_HANGUP, cs[0].readiness(), "CLOSE_WAIT: a read ends, sends go on");
+    assertEquals(
+        CONNECTED | WRITABLE | READABLE | READ_HANGUP,
+        cs[0].readiness(),
+        "CLOSE_WAIT: a read ends, sends go on");
     assertEquals(-1, cs[0].receive(ByteBuffer.allocate(10), net.now()));
     cs[0].close(net.now());
-    assertEquals(CONNECTED | READABLE | READ_HANGUP | HANGUP | WRITABLE, cs[0].readiness(),
+    assertEquals(
+        CONNECTED | READABLE | READ_HANGUP | HANGUP | WRITABLE,
+        cs[0].readiness(),
         "LAST_ACK: both directions done; writable, as a send fails at once");
     settle();
-    assertEquals(HANGUP | READ_HANGUP | READABLE | WRITABLE, cs[0].readiness(), "CLOSED in order: no ERROR");
+    assertEquals(
+        HANGUP | READ_HANGUP | READABLE | WRITABLE, cs[0].readiness(), "CLOSED in order: no ERROR");
   }
 
   @Test
@@ -117,13 +135,18 @@ class ReadinessTest {
     Listener l = server.listen(null, 80, 8);
     Connection[] cs = established(l);
     cs[0].close(net.now());
-    assertEquals(CONNECTED | WRITABLE, cs[0].readiness(), "FIN_WAIT_1: tcp_poll's EPOLLOUT after SEND_SHUTDOWN");
+    assertEquals(
+        CONNECTED | WRITABLE,
+        cs[0].readiness(),
+        "FIN_WAIT_1: tcp_poll's EPOLLOUT after SEND_SHUTDOWN");
     settle();
     assertEquals(CONNECTED | WRITABLE, cs[0].readiness(), "FIN_WAIT_2");
-    assertEquals(CONNECTED | WRITABLE | READABLE | READ_HANGUP, cs[1].readiness(), "the peer in CLOSE_WAIT");
+    assertEquals(
+        CONNECTED | WRITABLE | READABLE | READ_HANGUP, cs[1].readiness(), "the peer in CLOSE_WAIT");
     cs[1].close(net.now());
     settle();
-    assertEquals(CONNECTED | WRITABLE | READABLE | READ_HANGUP | HANGUP, cs[0].readiness(), "TIME_WAIT");
+    assertEquals(
+        CONNECTED | WRITABLE | READABLE | READ_HANGUP | HANGUP, cs[0].readiness(), "TIME_WAIT");
   }
 
   @Test
@@ -160,7 +183,8 @@ class ReadinessTest {
       cs[1].receive(sink, net.now());
       settle();
     }
-    assertEquals(CONNECTED | WRITABLE, cs[0].readiness(), "room again once the peer read and acknowledged");
+    assertEquals(
+        CONNECTED | WRITABLE, cs[0].readiness(), "room again once the peer read and acknowledged");
   }
 
   @Test
@@ -169,7 +193,10 @@ class ReadinessTest {
     Connection c = client.connect(SERVER, 81, net.now());
     settle();
     assertEquals(WRITABLE | HANGUP, Readiness.UNCONNECTED);
-    assertEquals(Readiness.UNCONNECTED, c.readiness() & Readiness.UNCONNECTED, "a refused connection is as writable and hung up");
+    assertEquals(
+        Readiness.UNCONNECTED,
+        c.readiness() & Readiness.UNCONNECTED,
+        "a refused connection is as writable and hung up");
     assertEquals(0, Readiness.UNCONNECTED & (READABLE | READ_HANGUP | CONNECTED | ERROR));
   }
 

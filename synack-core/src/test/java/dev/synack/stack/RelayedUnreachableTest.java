@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Host#sendUnreachable}: a forwarder relays a destination's ICMP error back to the client
- * that sent the datagram, from the destination's address, quoting the datagram so that the
- * client's kernel finds its socket (addresses and ports of the quoted headers).
+ * that sent the datagram, from the destination's address, quoting the datagram so that the client's
+ * kernel finds its socket (addresses and ports of the quoted headers).
  */
 class RelayedUnreachableTest {
   static final InetAddress CLIENT4 = ip("10.99.0.1");
@@ -30,7 +30,8 @@ class RelayedUnreachableTest {
   static final InetAddress REMOTE6 = ip("2001:db8::9");
   static final ByteBuffer DATA = ByteBuffer.wrap("query".getBytes(StandardCharsets.US_ASCII));
 
-  final Host host = new Host("forwarder", HostConfig.defaults(5).withAnyDestination(true), TraceSink.NONE);
+  final Host host =
+      new Host("forwarder", HostConfig.defaults(5).withAnyDestination(true), TraceSink.NONE);
 
   @Test
   void portUnreachable_ipv4_fromTheDestination_toTheClient_quotingItsDatagram() {
@@ -39,7 +40,8 @@ class RelayedUnreachableTest {
     IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(host.pollPacket(1))).value();
     assertEquals(REMOTE4, ip.source());
     assertEquals(CLIENT4, ip.destination());
-    IcmpMessage.DestinationUnreachable error = (IcmpMessage.DestinationUnreachable) IcmpCodec.parse(ip, true).value();
+    IcmpMessage.DestinationUnreachable error =
+        (IcmpMessage.DestinationUnreachable) IcmpCodec.parse(ip, true).value();
     assertEquals(3, error.code());
     IcmpQuote quote = IcmpQuote.parse(error.original()).value();
     assertEquals(CLIENT4, quote.source());
@@ -56,15 +58,22 @@ class RelayedUnreachableTest {
     IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(host.pollPacket(1))).value();
     assertEquals(REMOTE6, ip.source());
     assertEquals(CLIENT6, ip.destination());
-    IcmpMessage.DestinationUnreachable error = (IcmpMessage.DestinationUnreachable) IcmpCodec.parse(ip, true).value();
+    IcmpMessage.DestinationUnreachable error =
+        (IcmpMessage.DestinationUnreachable) IcmpCodec.parse(ip, true).value();
     assertEquals(4, error.code());
   }
 
   @Test
   void noErrorAboutAnIcmpError_norAboutGarbage() {
-    byte[] error = Packets.icmpUnreachable(IpDatagram.parse(ByteBuffer.wrap(UdpPacket.packet(CLIENT4, 1, REMOTE4, 2, 64, DATA)))
-        .value(), REMOTE4, 3);
-    assertFalse(host.sendUnreachable(error, CLIENT4, 3, 1), "RFC 1122 §3.2.2: never an error about an error");
+    byte[] error =
+        Packets.icmpUnreachable(
+            IpDatagram.parse(ByteBuffer.wrap(UdpPacket.packet(CLIENT4, 1, REMOTE4, 2, 64, DATA)))
+                .value(),
+            REMOTE4,
+            3);
+    assertFalse(
+        host.sendUnreachable(error, CLIENT4, 3, 1),
+        "RFC 1122 §3.2.2: never an error about an error");
     assertFalse(host.sendUnreachable(new byte[] {0x45, 0, 0}, REMOTE4, 3, 1));
     assertNull(host.pollPacket(1));
   }

@@ -55,12 +55,16 @@ class ReusePortTest {
   void reusePortGroup_newConnectionsSpreadOverTheMembersByTheirTuple() {
     List<Listener> group = List.of(listen(REUSEPORT), listen(REUSEPORT), listen(REUSEPORT));
     List<Connection> clients = connectMany(90);
-    assertTrue(net.runUntil(() -> group.stream().mapToInt(Listener::pendingAccepts).sum() == 90, 5 * SECOND));
+    assertTrue(
+        net.runUntil(
+            () -> group.stream().mapToInt(Listener::pendingAccepts).sum() == 90, 5 * SECOND));
     for (Listener l : group) {
-      assertTrue(l.pendingAccepts() >= 15, "each member takes about a third of 90: " + l.pendingAccepts());
+      assertTrue(
+          l.pendingAccepts() >= 15, "each member takes about a third of 90: " + l.pendingAccepts());
     }
     for (Listener l : group) {
-      for (Connection c = l.accept(); c != null; c = l.accept()) assertEquals(TcpState.ESTABLISHED, c.state());
+      for (Connection c = l.accept(); c != null; c = l.accept())
+        assertEquals(TcpState.ESTABLISHED, c.state());
     }
     assertTrue(clients.stream().allMatch(c -> c.state() == TcpState.ESTABLISHED));
   }
@@ -69,17 +73,24 @@ class ReusePortTest {
   void reusePort_aFlowStaysWithItsMemberAndTheChoiceIsTheSameOnEveryHostWithTheSameSeed() {
     List<Listener> group = List.of(listen(REUSEPORT), listen(REUSEPORT));
     List<Connection> clients = connectMany(20);
-    assertTrue(net.runUntil(() -> group.stream().mapToInt(Listener::pendingAccepts).sum() == 20, 5 * SECOND));
+    assertTrue(
+        net.runUntil(
+            () -> group.stream().mapToInt(Listener::pendingAccepts).sum() == 20, 5 * SECOND));
     List<Integer> ports = new ArrayList<>();
-    for (Connection c = group.getFirst().accept(); c != null; c = group.getFirst().accept()) ports.add(c.id().remotePort());
+    for (Connection c = group.getFirst().accept(); c != null; c = group.getFirst().accept())
+      ports.add(c.id().remotePort());
     assertTrue(!ports.isEmpty() && ports.size() < 20, "both members took some: " + ports.size());
-    // A second run of the same seeds spreads the same flows the same way: the hash is keyed by the host's seed.
+    // A second run of the same seeds spreads the same flows the same way: the hash is keyed by the
+    // host's seed.
     ReusePortTest again = new ReusePortTest();
     List<Listener> group2 = List.of(again.listen(REUSEPORT), again.listen(REUSEPORT));
     again.connectMany(20);
-    assertTrue(again.net.runUntil(() -> group2.stream().mapToInt(Listener::pendingAccepts).sum() == 20, 5 * SECOND));
+    assertTrue(
+        again.net.runUntil(
+            () -> group2.stream().mapToInt(Listener::pendingAccepts).sum() == 20, 5 * SECOND));
     List<Integer> ports2 = new ArrayList<>();
-    for (Connection c = group2.getFirst().accept(); c != null; c = group2.getFirst().accept()) ports2.add(c.id().remotePort());
+    for (Connection c = group2.getFirst().accept(); c != null; c = group2.getFirst().accept())
+      ports2.add(c.id().remotePort());
     assertEquals(ports, ports2);
     assertEquals(20, clients.size());
   }
@@ -87,15 +98,23 @@ class ReusePortTest {
   @Test
   void listen_twoListenersShareAPortOnlyWhenBothSetReusePort() {
     Listener first = listen(REUSEPORT);
-    assertThrows(IllegalStateException.class, () -> listen(BindOptions.DEFAULT), "SO_REUSEADDR alone shares no port with a listener");
-    assertThrows(IllegalStateException.class, () -> server.listen(SERVER, 80, 8, server.config().tcp(), BindOptions.DEFAULT),
+    assertThrows(
+        IllegalStateException.class,
+        () -> listen(BindOptions.DEFAULT),
+        "SO_REUSEADDR alone shares no port with a listener");
+    assertThrows(
+        IllegalStateException.class,
+        () -> server.listen(SERVER, 80, 8, server.config().tcp(), BindOptions.DEFAULT),
         "nor with a wildcard one on Linux");
     Listener second = server.listen(SERVER, 80, 8, server.config().tcp(), REUSEPORT);
     assertEquals(2, server.listenerCount());
     first.close(0);
     second.close(0);
     Listener plain = listen(BindOptions.DEFAULT);
-    assertThrows(IllegalStateException.class, () -> listen(REUSEPORT), "the first listener did not set SO_REUSEPORT");
+    assertThrows(
+        IllegalStateException.class,
+        () -> listen(REUSEPORT),
+        "the first listener did not set SO_REUSEPORT");
     plain.close(0);
   }
 
@@ -119,10 +138,15 @@ class ReusePortTest {
     c.close(net.now());
     assertTrue(net.runUntil(() -> s.state() == TcpState.TIME_WAIT, 5 * SECOND));
     l.close(net.now());
-    IllegalStateException refused = assertThrows(IllegalStateException.class, () -> listen(NO_REUSE));
+    IllegalStateException refused =
+        assertThrows(IllegalStateException.class, () -> listen(NO_REUSE));
     assertTrue(refused.getMessage().contains("address already in use"), refused.getMessage());
-    assertThrows(IllegalStateException.class, () -> server.listen(SERVER, 80, 8, server.config().tcp(), NO_REUSE));
-    server.listen(Ipv6EndToEndTest.SERVER6, 80, 8, server.config().tcp(), NO_REUSE).close(0); // another address: no conflict
+    assertThrows(
+        IllegalStateException.class,
+        () -> server.listen(SERVER, 80, 8, server.config().tcp(), NO_REUSE));
+    server
+        .listen(Ipv6EndToEndTest.SERVER6, 80, 8, server.config().tcp(), NO_REUSE)
+        .close(0); // another address: no conflict
     Listener again = listen(BindOptions.DEFAULT);
     assertEquals(80, again.port());
   }
@@ -140,9 +164,14 @@ class ReusePortTest {
     List<Connection> accepted = new ArrayList<>();
     for (Connection s = b.accept(); s != null; s = b.accept()) accepted.add(s);
     net.runUntil(net.now() + SECOND);
-    assertTrue(clients.stream().allMatch(c -> c.state() == TcpState.ESTABLISHED), "no client was reset");
+    assertTrue(
+        clients.stream().allMatch(c -> c.state() == TcpState.ESTABLISHED), "no client was reset");
     Connection c = clients.getFirst();
-    Connection s = accepted.stream().filter(x -> x.id().remotePort() == c.id().localPort()).findFirst().orElseThrow();
+    Connection s =
+        accepted.stream()
+            .filter(x -> x.id().remotePort() == c.id().localPort())
+            .findFirst()
+            .orElseThrow();
     byte[] request = Ipv6EndToEndTest.random(3000, 1);
     byte[][] got = SimExchange.exchange(net, c, s, request, new byte[0]);
     assertArrayEquals(request, got[0]);
@@ -154,10 +183,14 @@ class ReusePortTest {
     Listener b = listen(REUSEPORT);
     List<Connection> clients = connectMany(30);
     net.runUntil(15 * MS); // the SYNs arrived at 10 ms; the final ACKs arrive at 30 ms
-    assertTrue(a.pendingHandshakes() > 0 && b.pendingHandshakes() > 0, a.pendingHandshakes() + " / " + b.pendingHandshakes());
+    assertTrue(
+        a.pendingHandshakes() > 0 && b.pendingHandshakes() > 0,
+        a.pendingHandshakes() + " / " + b.pendingHandshakes());
     a.close(net.now());
     assertEquals(30, b.pendingHandshakes());
-    assertTrue(net.runUntil(() -> b.pendingAccepts() == 30, 5 * SECOND), "b took them all: " + b.pendingAccepts());
+    assertTrue(
+        net.runUntil(() -> b.pendingAccepts() == 30, 5 * SECOND),
+        "b took them all: " + b.pendingAccepts());
     assertTrue(clients.stream().allMatch(c -> c.state() == TcpState.ESTABLISHED));
   }
 
@@ -172,7 +205,11 @@ class ReusePortTest {
     a.close(net.now());
     assertEquals(30 - onA, b.pendingAccepts());
     net.runUntil(net.now() + SECOND);
-    long reset = clients.stream().filter(c -> c.state() == TcpState.CLOSED && c.closeError() == TcpError.CONNECTION_RESET).count();
+    long reset =
+        clients.stream()
+            .filter(
+                c -> c.state() == TcpState.CLOSED && c.closeError() == TcpError.CONNECTION_RESET)
+            .count();
     assertEquals(onA, reset);
   }
 }

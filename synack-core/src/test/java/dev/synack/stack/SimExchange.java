@@ -50,7 +50,8 @@ final class SimExchange {
     }
   }
 
-  private static boolean drain(Connection conn, ByteArrayOutputStream out, ByteBuffer buf, long now) {
+  private static boolean drain(
+      Connection conn, ByteArrayOutputStream out, ByteBuffer buf, long now) {
     while (true) {
       buf.clear();
       int n = conn.receive(buf, now);

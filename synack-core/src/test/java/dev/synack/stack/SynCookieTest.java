@@ -30,7 +30,10 @@ class SynCookieTest {
 
   /** A peer of a host whose listener (backlog 4) has its SYN queue filled by four other SYNs. */
   static StatePeer fullSynQueue(boolean timestamps) {
-    StatePeer p = new StatePeer(HostConfig.defaults(11).withTcp(TcpConfig.defaults().withTimestamps(timestamps, 0)), true);
+    StatePeer p =
+        new StatePeer(
+            HostConfig.defaults(11).withTcp(TcpConfig.defaults().withTimestamps(timestamps, 0)),
+            true);
     for (int i = 0; i < StatePeer.BACKLOG; i++) {
       p.send(TcpSegment.of(50000 + i, StatePeer.HOST_PORT, 7, 0, TcpFlags.SYN, 65535));
     }
@@ -50,32 +53,58 @@ class SynCookieTest {
   }
 
   static TcpSegment synWithoutTimestamps(StatePeer p, int mss) {
-    TcpSegment s = TcpSegment.of(p.peerPort, p.hostPort, p.peerNxt, 0, TcpFlags.SYN, 65535).withOptions(TcpOptions.of(
-        new TcpOption.MaximumSegmentSize(mss), new TcpOption.NoOperation(), new TcpOption.WindowScale(7)));
+    TcpSegment s =
+        TcpSegment.of(p.peerPort, p.hostPort, p.peerNxt, 0, TcpFlags.SYN, 65535)
+            .withOptions(
+                TcpOptions.of(
+                    new TcpOption.MaximumSegmentSize(mss),
+                    new TcpOption.NoOperation(),
+                    new TcpOption.WindowScale(7)));
     p.peerNxt = SeqNum.add(p.peerNxt, 1);
     return s;
   }
 
   /** The peer's ACK of the SYN-ACK, echoing its TSval when it had one, with {@code data} bytes. */
   static TcpSegment ackOf(StatePeer p, TcpSegment synAck, int ackDelta, int data) {
-    TcpSegment ack = TcpSegment.of(p.peerPort, p.hostPort, p.peerNxt, synAck.sequenceNumber() + 1 + ackDelta, TcpFlags.ACK, 512);
+    TcpSegment ack =
+        TcpSegment.of(
+            p.peerPort,
+            p.hostPort,
+            p.peerNxt,
+            synAck.sequenceNumber() + 1 + ackDelta,
+            TcpFlags.ACK,
+            512);
     TcpOption.Timestamps ts = synAck.options().timestamps();
     if (ts != null) {
-      ack = ack.withOptions(TcpOptions.of(new TcpOption.NoOperation(), new TcpOption.NoOperation(),
-          new TcpOption.Timestamps(++p.peerTsVal, ts.tsVal())));
+      ack =
+          ack.withOptions(
+              TcpOptions.of(
+                  new TcpOption.NoOperation(),
+                  new TcpOption.NoOperation(),
+                  new TcpOption.Timestamps(++p.peerTsVal, ts.tsVal())));
     }
     return data == 0 ? ack : ack.withPayload(ByteBuffer.wrap(new byte[data]));
   }
 
   @Nested
   class WhenTheSynQueueIsFull {
-    /** The cookie cannot keep an ECN agreement, so the SYN-ACK must not offer one (RFC 3168 §6.1.1 lets it decline). */
+    /**
+     * The cookie cannot keep an ECN agreement, so the SYN-ACK must not offer one (RFC 3168 §6.1.1
+     * lets it decline).
+     */
     @Test
     void ecnSetupSyn_cookieSynAckDeclinesEcn() {
       StatePeer p = fullSynQueue(false);
       TcpSegment syn = synWithoutTimestamps(p, 1460);
-      syn = TcpSegment.of(syn.sourcePort(), syn.destinationPort(), syn.sequenceNumber(), 0,
-          TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR, 65535).withOptions(syn.options());
+      syn =
+          TcpSegment.of(
+                  syn.sourcePort(),
+                  syn.destinationPort(),
+                  syn.sequenceNumber(),
+                  0,
+                  TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR,
+                  65535)
+              .withOptions(syn.options());
       TcpSegment synAck = synAck(p, syn); // exactly SYN and ACK: no ECE
       assertEquals(0, synAck.flags() & TcpFlags.ECE);
       assertEquals(1, p.host.counters().syncookiesSent());
@@ -95,10 +124,14 @@ class SynCookieTest {
       assertEquals(1460, o.mss());
       assertTrue(o.sackPermitted());
       assertEquals(7, o.windowScale(), "our shift, as for any SYN-ACK");
-      // Linux's cookie_init_timestamp: the low 4 bits carry the peer's shift (7), bit 4 SACK-permitted.
+      // Linux's cookie_init_timestamp: the low 4 bits carry the peer's shift (7), bit 4
+      // SACK-permitted.
       assertEquals(7 | 16, o.timestamps().tsVal() & 0x3f);
       assertEquals(p.peerTsVal, o.timestamps().tsEcr());
-      assertTrue(p.trace.stream().anyMatch(e -> e instanceof TraceEvent.Note n && n.text().contains("SYN cookie sent")));
+      assertTrue(
+          p.trace.stream()
+              .anyMatch(
+                  e -> e instanceof TraceEvent.Note n && n.text().contains("SYN cookie sent")));
     }
 
     @Test
@@ -113,13 +146,23 @@ class SynCookieTest {
       assertNotNull(c, "straight to the accept queue");
       assertEquals(TcpState.ESTABLISHED, c.state());
       assertEquals(SeqNum.add(synAck.sequenceNumber(), 1), c.status().sndUna());
-      assertEquals(1460 - 12, c.status().effectiveMss(), "MSS from the cookie's table, less the timestamps option");
-      assertEquals(512 << 7, c.status().sndWnd(), "the peer's window scale came back through TSecr");
+      assertEquals(
+          1460 - 12,
+          c.status().effectiveMss(),
+          "MSS from the cookie's table, less the timestamps option");
+      assertEquals(
+          512 << 7, c.status().sndWnd(), "the peer's window scale came back through TSecr");
       assertEquals(100, c.status().receiveQueued(), "data on the ACK is taken");
       TcpSegment ackOfData = p.takeSent().getLast();
       assertEquals(SeqNum.add(p.peerNxt, 100), ackOfData.acknowledgmentNumber());
-      assertTrue(p.trace.stream().anyMatch(e -> e instanceof TraceEvent.StateChange s
-          && s.from().equals("SYN_RECEIVED") && s.to().equals("ESTABLISHED")), "the trace shows the restored handshake end");
+      assertTrue(
+          p.trace.stream()
+              .anyMatch(
+                  e ->
+                      e instanceof TraceEvent.StateChange s
+                          && s.from().equals("SYN_RECEIVED")
+                          && s.to().equals("ESTABLISHED")),
+          "the trace shows the restored handshake end");
     }
 
     @Test
@@ -127,8 +170,11 @@ class SynCookieTest {
       StatePeer p = fullSynQueue(false);
       TcpSegment synAck = synAck(p, synWithoutTimestamps(p, 1400));
 
-      assertEquals(TcpOptions.of(new TcpOption.MaximumSegmentSize(1460)).list(),
-          synAck.options().list().stream().filter(o -> !(o instanceof TcpOption.NoOperation)).toList(),
+      assertEquals(
+          TcpOptions.of(new TcpOption.MaximumSegmentSize(1460)).list(),
+          synAck.options().list().stream()
+              .filter(o -> !(o instanceof TcpOption.NoOperation))
+              .toList(),
           "no window scale or SACK: nothing would remember them (Linux)");
 
       p.send(ackOf(p, synAck, 0, 0));
@@ -170,11 +216,15 @@ class SynCookieTest {
 
     @Test
     void acceptQueueFull_validCookieAckDropped_withoutRst_thenTheResentAckGetsIn() {
-      StatePeer p = new StatePeer(HostConfig.defaults(11).withSynCookies(SynCookiePolicy.ALWAYS), true);
+      StatePeer p =
+          new StatePeer(HostConfig.defaults(11).withSynCookies(SynCookiePolicy.ALWAYS), true);
       for (int i = 0; i < StatePeer.BACKLOG; i++) {
         int port = 50000 + i;
-        TcpSegment sa = synAck(p, TcpSegment.of(port, StatePeer.HOST_PORT, 7, 0, TcpFlags.SYN, 65535));
-        p.send(TcpSegment.of(port, StatePeer.HOST_PORT, 8, sa.sequenceNumber() + 1, TcpFlags.ACK, 65535));
+        TcpSegment sa =
+            synAck(p, TcpSegment.of(port, StatePeer.HOST_PORT, 7, 0, TcpFlags.SYN, 65535));
+        p.send(
+            TcpSegment.of(
+                port, StatePeer.HOST_PORT, 8, sa.sequenceNumber() + 1, TcpFlags.ACK, 65535));
       }
       assertEquals(StatePeer.BACKLOG, p.listener.pendingAccepts());
       p.takeSent();
@@ -185,8 +235,11 @@ class SynCookieTest {
       p.listener.accept();
       TcpSegment synAck = synAck(p, dropped);
       // Fill the accept queue again before our ACK arrives.
-      TcpSegment other = synAck(p, TcpSegment.of(50010, StatePeer.HOST_PORT, 7, 0, TcpFlags.SYN, 65535));
-      p.send(TcpSegment.of(50010, StatePeer.HOST_PORT, 8, other.sequenceNumber() + 1, TcpFlags.ACK, 65535));
+      TcpSegment other =
+          synAck(p, TcpSegment.of(50010, StatePeer.HOST_PORT, 7, 0, TcpFlags.SYN, 65535));
+      p.send(
+          TcpSegment.of(
+              50010, StatePeer.HOST_PORT, 8, other.sequenceNumber() + 1, TcpFlags.ACK, 65535));
       long overflows = p.host.counters().listenOverflows();
 
       p.send(ackOf(p, synAck, 0, 0));
@@ -195,7 +248,8 @@ class SynCookieTest {
       assertEquals(overflows + 1, p.host.counters().listenOverflows());
       p.listener.accept();
       p.send(ackOf(p, synAck, 0, 0));
-      assertEquals(StatePeer.BACKLOG, p.listener.pendingAccepts(), "the resent ACK completes the handshake");
+      assertEquals(
+          StatePeer.BACKLOG, p.listener.pendingAccepts(), "the resent ACK completes the handshake");
     }
   }
 
@@ -207,12 +261,16 @@ class SynCookieTest {
       p.send(TcpSegment.of(StatePeer.PEER_PORT, StatePeer.HOST_PORT, 5, 12345, TcpFlags.ACK, 512));
 
       assertEquals(TcpFlags.RST, p.takeSent().getFirst().flags());
-      assertEquals(0, p.host.counters().syncookiesFailed(), "no cookie was sent recently: not a cookie check");
+      assertEquals(
+          0,
+          p.host.counters().syncookiesFailed(),
+          "no cookie was sent recently: not a cookie check");
     }
 
     @Test
     void policyOff_synBeyondTheBacklog_droppedAndCounted() {
-      StatePeer p = new StatePeer(HostConfig.defaults(11).withSynCookies(SynCookiePolicy.OFF), true);
+      StatePeer p =
+          new StatePeer(HostConfig.defaults(11).withSynCookies(SynCookiePolicy.OFF), true);
       for (int i = 0; i <= StatePeer.BACKLOG; i++) {
         p.send(TcpSegment.of(50000 + i, StatePeer.HOST_PORT, 7, 0, TcpFlags.SYN, 65535));
       }
@@ -225,7 +283,8 @@ class SynCookieTest {
 
     @Test
     void policyAlways_everySynGetsACookie_andTheHandshakeCompletes() {
-      StatePeer p = new StatePeer(HostConfig.defaults(11).withSynCookies(SynCookiePolicy.ALWAYS), true);
+      StatePeer p =
+          new StatePeer(HostConfig.defaults(11).withSynCookies(SynCookiePolicy.ALWAYS), true);
       TcpSegment synAck = synAck(p, p.syn());
       assertEquals(0, p.listener.pendingHandshakes());
 
@@ -252,7 +311,8 @@ class SynCookieTest {
           int cookie = cookies.cookie(id, 0xfffffff0, index, made);
           int mss = SynCookies.mssOf(index, v6);
           assertEquals(mss, cookies.check(id, 0xfffffff0, cookie, made, v6).mss());
-          assertEquals(mss, cookies.check(id, 0xfffffff0, cookie, made + SynCookies.PERIOD_NANOS, v6).mss());
+          assertEquals(
+              mss, cookies.check(id, 0xfffffff0, cookie, made + SynCookies.PERIOD_NANOS, v6).mss());
           assertNull(cookies.check(id, 0xfffffff0, cookie, made + 2 * SynCookies.PERIOD_NANOS, v6));
         }
       }
@@ -261,8 +321,11 @@ class SynCookieTest {
     @Test
     void anotherFourTupleKeyOrSequenceNumber_failsTheCheck() {
       int cookie = cookies.cookie(id, 1000, 3, 0);
-      assertNull(cookies.check(new FourTuple(StatePeer.HOST, 80, StatePeer.PEER, 40001), 1000, cookie, 0, false));
-      // Like Linux's, the cookie guards SEG.ACK; a SEG.SEQ off by a few may decode to another MSS index.
+      assertNull(
+          cookies.check(
+              new FourTuple(StatePeer.HOST, 80, StatePeer.PEER, 40001), 1000, cookie, 0, false));
+      // Like Linux's, the cookie guards SEG.ACK; a SEG.SEQ off by a few may decode to another MSS
+      // index.
       assertNull(cookies.check(id, 1000 + 1000, cookie, 0, false));
       assertNull(new SynCookies(1, 2, 3, 5).check(id, 1000, cookie, 0, false), "another key");
     }

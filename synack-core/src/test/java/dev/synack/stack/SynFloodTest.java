@@ -53,43 +53,72 @@ class SynFloodTest {
     net.attach(serverNode, SERVER);
     net.attach(attacker, ATTACKER);
     int[] maxConnections = {0};
-    net.addObserver(new PacketObserver() {
-      @Override public void onDeliver(SimNode from, SimNode to, byte[] packet, long now) {
-        if (to == serverNode) maxConnections[0] = Math.max(maxConnections[0], server.connectionCount());
-      }
-    });
+    net.addObserver(
+        new PacketObserver() {
+          @Override
+          public void onDeliver(SimNode from, SimNode to, byte[] packet, long now) {
+            if (to == serverNode)
+              maxConnections[0] = Math.max(maxConnections[0], server.connectionCount());
+          }
+        });
 
     net.runUntil(200 * MS);
     assertEquals(BACKLOG, listener.pendingHandshakes(), "the flood filled the SYN queue");
     Connection c = client.connect(SERVER, PORT, net.now());
-    assertTrue(net.runUntil(() -> listener.pendingAccepts() > 0, 30 * SECOND), "the client gets in during the flood");
+    assertTrue(
+        net.runUntil(() -> listener.pendingAccepts() > 0, 30 * SECOND),
+        "the client gets in during the flood");
     Connection s = listener.accept();
     byte[] up = Ipv6EndToEndTest.random(300_000, 5);
     byte[] down = Ipv6EndToEndTest.random(100_000, 6);
     byte[][] got = SimExchange.exchange(net, c, s, up, down);
 
-    assertArrayEquals(SimExchange.sha256(up), SimExchange.sha256(got[0]), "client to server: same SHA-256");
-    assertArrayEquals(SimExchange.sha256(down), SimExchange.sha256(got[1]), "server to client: same SHA-256");
-    assertTrue(attacker.sent() < SPOOFED_SYNS, "the flood was still going when the transfer ended: " + attacker.sent());
+    assertArrayEquals(
+        SimExchange.sha256(up), SimExchange.sha256(got[0]), "client to server: same SHA-256");
+    assertArrayEquals(
+        SimExchange.sha256(down), SimExchange.sha256(got[1]), "server to client: same SHA-256");
+    assertTrue(
+        attacker.sent() < SPOOFED_SYNS,
+        "the flood was still going when the transfer ended: " + attacker.sent());
     net.runUntilIdle(600 * SECOND);
     assertEquals(SPOOFED_SYNS, attacker.sent());
 
     HostCounters counters = server.counters();
     assertEquals(1, counters.syncookiesValidated(), "the client came in by a cookie");
-    assertEquals(SPOOFED_SYNS + 1 - BACKLOG, counters.syncookiesSent(), "every SYN beyond the queue got a cookie");
+    assertEquals(
+        SPOOFED_SYNS + 1 - BACKLOG,
+        counters.syncookiesSent(),
+        "every SYN beyond the queue got a cookie");
     assertEquals(0, counters.syncookiesFailed());
-    assertTrue(maxConnections[0] <= BACKLOG + 1,
-        "memory bounded by the SYN queue (plus the client's connection): at most " + maxConnections[0]);
-    assertEquals(0, server.connectionCount(), "the spoofed entries timed out and the client's closed: nothing left");
+    assertTrue(
+        maxConnections[0] <= BACKLOG + 1,
+        "memory bounded by the SYN queue (plus the client's connection): at most "
+            + maxConnections[0]);
+    assertEquals(
+        0,
+        server.connectionCount(),
+        "the spoofed entries timed out and the client's closed: nothing left");
     assertTrue(server.deadlineQueueSize() <= 2 * server.connectionCount() + 65);
   }
 
   private static byte[] spoofedSyn(SplittableRandom random) {
-    byte[] source = {(byte) 172, (byte) (16 + random.nextInt(16)), (byte) random.nextInt(256), (byte) (1 + random.nextInt(254))};
-    TcpSegment syn = TcpSegment.of(1024 + random.nextInt(64000), PORT, random.nextInt(), 0, TcpFlags.SYN, 64240);
+    byte[] source = {
+      (byte) 172,
+      (byte) (16 + random.nextInt(16)),
+      (byte) random.nextInt(256),
+      (byte) (1 + random.nextInt(254))
+    };
+    TcpSegment syn =
+        TcpSegment.of(1024 + random.nextInt(64000), PORT, random.nextInt(), 0, TcpFlags.SYN, 64240);
     if (random.nextBoolean()) {
-      syn = syn.withOptions(TcpOptions.of(new TcpOption.MaximumSegmentSize(1460), new TcpOption.SackPermitted(),
-          new TcpOption.Timestamps(random.nextInt(), 0), new TcpOption.NoOperation(), new TcpOption.WindowScale(7)));
+      syn =
+          syn.withOptions(
+              TcpOptions.of(
+                  new TcpOption.MaximumSegmentSize(1460),
+                  new TcpOption.SackPermitted(),
+                  new TcpOption.Timestamps(random.nextInt(), 0),
+                  new TcpOption.NoOperation(),
+                  new TcpOption.WindowScale(7)));
     }
     try {
       return Packets.tcp(InetAddress.getByAddress(source), SERVER, 64, syn);

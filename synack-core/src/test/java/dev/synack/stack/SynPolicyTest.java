@@ -30,8 +30,10 @@ import org.junit.jupiter.api.Test;
 class SynPolicyTest {
   static final InetAddress CLIENT4 = ip("10.0.0.1");
   static final InetAddress FORWARDER4 = ip("10.0.0.2");
+
   /** An address of no host: the forwarder takes packets to it in any-destination mode. */
   static final InetAddress REMOTE4 = ip("203.0.113.7");
+
   static final InetAddress CLIENT6 = ip("fd00::1");
   static final InetAddress REMOTE6 = ip("2001:db8::7");
   static final long SECOND = 1_000_000_000L;
@@ -58,16 +60,18 @@ class SynPolicyTest {
     HostNode c = new HostNode(client);
     HostNode f = new HostNode(forwarder);
     net.attach(c, CLIENT4, CLIENT6);
-    // The network routes the remote addresses to the forwarder, as a TUN route does; the host itself has none of them.
+    // The network routes the remote addresses to the forwarder, as a TUN route does; the host
+    // itself has none of them.
     net.attach(f, FORWARDER4, REMOTE4, REMOTE6);
     net.setLink(c, f, LinkConfig.ideal().withDelay(Duration.ofMillis(5)));
   }
 
   void policy(BiConsumer<HeldSyn, Long> answer) {
-    forwarder.setSynPolicy((syn, now) -> {
-      asked.add(syn);
-      answer.accept(syn, now);
-    });
+    forwarder.setSynPolicy(
+        (syn, now) -> {
+          asked.add(syn);
+          answer.accept(syn, now);
+        });
   }
 
   @Nested
@@ -77,15 +81,19 @@ class SynPolicyTest {
       policy((syn, now) -> accepted.add(syn.accept(now)));
       Connection c = client.connect(REMOTE4, 80, net.now());
 
-      assertTrue(net.runUntil(() -> c.state() == TcpState.ESTABLISHED, 10 * SECOND), "handshake completes");
+      assertTrue(
+          net.runUntil(() -> c.state() == TcpState.ESTABLISHED, 10 * SECOND),
+          "handshake completes");
       assertEquals(1, asked.size());
       assertEquals(REMOTE4, asked.get(0).id().localAddress());
       assertEquals(80, asked.get(0).id().localPort());
       Connection s = accepted.get(0);
-      assertEquals(REMOTE4, s.id().localAddress(), "the forwarder's end is the address the client called");
+      assertEquals(
+          REMOTE4, s.id().localAddress(), "the forwarder's end is the address the client called");
       assertEquals(c.id().localPort(), s.id().remotePort());
 
-      byte[][] got = SimExchange.exchange(net, c, s, "hello".getBytes(UTF_8), "world!".getBytes(UTF_8));
+      byte[][] got =
+          SimExchange.exchange(net, c, s, "hello".getBytes(UTF_8), "world!".getBytes(UTF_8));
       assertArrayEquals("hello".getBytes(UTF_8), got[0]);
       assertArrayEquals("world!".getBytes(UTF_8), got[1]);
       assertEquals(0, forwarder.heldSynCount());
@@ -96,29 +104,44 @@ class SynPolicyTest {
       policy((syn, now) -> accepted.add(syn.accept(now)));
       Connection c = client.connect(REMOTE4, 443, net.now());
       List<HostEvent> events = new ArrayList<>();
-      assertTrue(net.runUntil(() -> {
-        HostEvent e;
-        while ((e = forwarder.pollEvent()) != null) events.add(e);
-        return c.state() == TcpState.ESTABLISHED && !events.isEmpty();
-      }, 10 * SECOND));
-      assertTrue(events.stream().anyMatch(e -> e instanceof HostEvent.OfConnection(var conn, var ev)
-          && conn == accepted.get(0) && ev instanceof ConnectionEvent.Connected), "Connected event for the accepted connection: " + events);
+      assertTrue(
+          net.runUntil(
+              () -> {
+                HostEvent e;
+                while ((e = forwarder.pollEvent()) != null) events.add(e);
+                return c.state() == TcpState.ESTABLISHED && !events.isEmpty();
+              },
+              10 * SECOND));
+      assertTrue(
+          events.stream()
+              .anyMatch(
+                  e ->
+                      e instanceof HostEvent.OfConnection(var conn, var ev)
+                          && conn == accepted.get(0)
+                          && ev instanceof ConnectionEvent.Connected),
+          "Connected event for the accepted connection: " + events);
     }
 
     @Test
     void acceptedLater_retransmittedSynsAbsorbedWhileHeld() {
       policy((syn, now) -> {});
       Connection c = client.connect(REMOTE4, 80, net.now());
-      // The client's SYN is retransmitted after 1 s and 3 s (RTO backoff); the policy answers at 3.5 s.
+      // The client's SYN is retransmitted after 1 s and 3 s (RTO backoff); the policy answers at
+      // 3.5 s.
       net.runUntil(3_500_000_000L);
       assertEquals(1, asked.size(), "retransmissions do not ask again");
       assertEquals(1, forwarder.heldSynCount());
-      assertTrue(forwarder.counters().dropped("syn-held") >= 2, "retransmitted SYNs absorbed: " + forwarder.counters());
+      assertTrue(
+          forwarder.counters().dropped("syn-held") >= 2,
+          "retransmitted SYNs absorbed: " + forwarder.counters());
       assertEquals(TcpState.SYN_SENT, c.state());
 
       Connection s = asked.get(0).accept(net.now());
       assertNotNull(s);
-      assertTrue(net.runUntil(() -> c.state() == TcpState.ESTABLISHED && s.state() == TcpState.ESTABLISHED, 10 * SECOND));
+      assertTrue(
+          net.runUntil(
+              () -> c.state() == TcpState.ESTABLISHED && s.state() == TcpState.ESTABLISHED,
+              10 * SECOND));
       assertNull(asked.get(0).accept(net.now()), "a held SYN is answered once");
       assertEquals(0, forwarder.heldSynCount());
     }
@@ -164,7 +187,8 @@ class SynPolicyTest {
   class Unreachable {
     @Test
     void hostProhibited_clientAbortsWithHostUnreachable() {
-      // ICMPv4 code 13, administratively prohibited, is a hard error (RFC 1122 §4.2.3.9): SYN_SENT aborts.
+      // ICMPv4 code 13, administratively prohibited, is a hard error (RFC 1122 §4.2.3.9): SYN_SENT
+      // aborts.
       policy((syn, now) -> syn.unreachable(13, now));
       Connection c = client.connect(REMOTE4, 80, net.now());
       assertTrue(net.runUntil(() -> c.state() == TcpState.CLOSED, 10 * SECOND));

@@ -28,7 +28,10 @@ import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** UDP in the host: endpoints, checksums, port unreachable and its rate limit, ICMP errors, the any-destination catch-all. */
+/**
+ * UDP in the host: endpoints, checksums, port unreachable and its rate limit, ICMP errors, the
+ * any-destination catch-all.
+ */
 class UdpTest {
   static final InetAddress A4 = ip("10.0.0.1");
   static final InetAddress B4 = ip("10.0.0.2");
@@ -63,7 +66,8 @@ class UdpTest {
       SimNetwork net = network();
       UdpEndpoint server = b.bindUdp(null, 53);
       UdpEndpoint client = a.bindUdp(null, 0);
-      assertTrue(client.port() >= 32768 && client.port() <= 60999, "ephemeral port " + client.port());
+      assertTrue(
+          client.port() >= 32768 && client.port() <= 60999, "ephemeral port " + client.port());
       client.send(ByteBuffer.wrap("query".getBytes(UTF_8)), to, 53, net.now());
       assertTrue(net.runUntil(() -> server.pending() > 0, SECOND));
       assertInstanceOf(HostEvent.UdpReadable.class, b.pollEvent());
@@ -74,7 +78,8 @@ class UdpTest {
       assertEquals(53, q.localPort());
       assertArrayEquals("query".getBytes(UTF_8), q.payload());
 
-      server.send(ByteBuffer.wrap("answer".getBytes(UTF_8)), q.remoteAddress(), q.remotePort(), net.now());
+      server.send(
+          ByteBuffer.wrap("answer".getBytes(UTF_8)), q.remoteAddress(), q.remotePort(), net.now());
       assertTrue(net.runUntil(() -> client.pending() > 0, SECOND));
       UdpMessage r = client.receive();
       assertEquals(to, r.remoteAddress());
@@ -120,7 +125,9 @@ class UdpTest {
       // RFC 768: a computed zero is sent as 0xffff, since zero means "no checksum". A payload word
       // equal to the checksum of the zero payload makes the sum all ones, the checksum zero.
       int c = checksumField(UdpPacket.packet(A4, 1, B4, 2, 64, ByteBuffer.wrap(new byte[2])));
-      byte[] packet = UdpPacket.packet(A4, 1, B4, 2, 64, ByteBuffer.wrap(new byte[] {(byte) (c >> 8), (byte) c}));
+      byte[] packet =
+          UdpPacket.packet(
+              A4, 1, B4, 2, 64, ByteBuffer.wrap(new byte[] {(byte) (c >> 8), (byte) c}));
       assertEquals(0xffff, checksumField(packet));
       assertTrue(UdpPacket.parse(IpDatagram.parse(ByteBuffer.wrap(packet)).value(), true).isOk());
     }
@@ -201,11 +208,15 @@ class UdpTest {
 
     @Test
     void manyToOneSource_limitedToTheBurstOfSix_thenOnePerSecond() {
-      for (int i = 0; i < 100; i++) b.handlePacket(UdpPacket.packet(A4, 1000, B4, 9999, 64, ByteBuffer.wrap(new byte[] {1})), 0);
+      for (int i = 0; i < 100; i++)
+        b.handlePacket(
+            UdpPacket.packet(A4, 1000, B4, 9999, 64, ByteBuffer.wrap(new byte[] {1})), 0);
       assertEquals(6, drain(b, 0));
-      b.handlePacket(UdpPacket.packet(A4, 1000, B4, 9999, 64, ByteBuffer.wrap(new byte[] {1})), SECOND / 2);
+      b.handlePacket(
+          UdpPacket.packet(A4, 1000, B4, 9999, 64, ByteBuffer.wrap(new byte[] {1})), SECOND / 2);
       assertEquals(0, drain(b, SECOND / 2));
-      b.handlePacket(UdpPacket.packet(A4, 1000, B4, 9999, 64, ByteBuffer.wrap(new byte[] {1})), SECOND);
+      b.handlePacket(
+          UdpPacket.packet(A4, 1000, B4, 9999, 64, ByteBuffer.wrap(new byte[] {1})), SECOND);
       assertEquals(1, drain(b, SECOND));
       assertEquals(100 - 6 + 1, b.counters().dropped("icmp-rate-limited"));
     }
@@ -214,7 +225,8 @@ class UdpTest {
     void manySources_limitedByTheHostWideBurstOfFifty() {
       for (int i = 0; i < 200; i++) {
         InetAddress src = ip("10.1." + (i / 250) + "." + (i % 250 + 1));
-        b.handlePacket(UdpPacket.packet(src, 1000, B4, 9999, 64, ByteBuffer.wrap(new byte[] {1})), 0);
+        b.handlePacket(
+            UdpPacket.packet(src, 1000, B4, 9999, 64, ByteBuffer.wrap(new byte[] {1})), 0);
       }
       assertEquals(50, drain(b, 0));
     }
@@ -237,7 +249,8 @@ class UdpTest {
     @Test
     void boundToOneAddress_takesOnlyThatAddress() {
       UdpEndpoint one = b.bindUdp(B6, 53);
-      assertThrows(IllegalStateException.class, () -> b.bindUdp(null, 53), "as Linux without SO_REUSEADDR");
+      assertThrows(
+          IllegalStateException.class, () -> b.bindUdp(null, 53), "as Linux without SO_REUSEADDR");
       UdpEndpoint other = b.bindUdp(B4, 53);
       b.handlePacket(UdpPacket.packet(A6, 1000, B6, 53, 64, ByteBuffer.wrap(new byte[] {1})), 0);
       b.handlePacket(UdpPacket.packet(A4, 1000, B4, 53, 64, ByteBuffer.wrap(new byte[] {1, 2})), 0);
@@ -277,26 +290,35 @@ class UdpTest {
       Host f = new Host("forwarder", HostConfig.defaults(43).withAnyDestination(true), null);
       f.addAddress(B4);
       UdpEndpoint all = f.bindUdpAll();
-      f.handlePacket(UdpPacket.packet(A4, 40000, ELSEWHERE4, 53, 64, ByteBuffer.wrap("q".getBytes(UTF_8))), 0);
+      f.handlePacket(
+          UdpPacket.packet(A4, 40000, ELSEWHERE4, 53, 64, ByteBuffer.wrap("q".getBytes(UTF_8))), 0);
       UdpMessage m = all.receive();
       assertNotNull(m);
       assertEquals(ELSEWHERE4, m.localAddress());
       assertEquals(53, m.localPort());
 
-      all.send(ByteBuffer.wrap("r".getBytes(UTF_8)), m.localAddress(), m.localPort(), m.remoteAddress(), m.remotePort(), 0);
+      all.send(
+          ByteBuffer.wrap("r".getBytes(UTF_8)),
+          m.localAddress(),
+          m.localPort(),
+          m.remoteAddress(),
+          m.remotePort(),
+          0);
       IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(f.pollPacket(0))).value();
       assertEquals(ELSEWHERE4, ip.source());
       assertEquals(A4, ip.destination());
       UdpPacket udp = UdpPacket.parse(ip, true).value();
       assertEquals(53, udp.sourcePort());
       assertEquals(40000, udp.destinationPort());
-      assertThrows(IllegalStateException.class, () -> all.send(ByteBuffer.wrap(new byte[1]), A4, 1, 0));
+      assertThrows(
+          IllegalStateException.class, () -> all.send(ByteBuffer.wrap(new byte[1]), A4, 1, 0));
     }
 
     @Test
     void withoutAnyDestination_otherAddressesAreNotTaken() {
       UdpEndpoint all = b.bindUdpAll();
-      b.handlePacket(UdpPacket.packet(A4, 40000, ELSEWHERE4, 53, 64, ByteBuffer.wrap("q".getBytes(UTF_8))), 0);
+      b.handlePacket(
+          UdpPacket.packet(A4, 40000, ELSEWHERE4, 53, 64, ByteBuffer.wrap("q".getBytes(UTF_8))), 0);
       assertEquals(0, all.pending());
       assertEquals(1, b.counters().dropped("not-for-this-host"));
       assertNotEquals(0, b.counters().droppedTotal());
@@ -318,7 +340,10 @@ class UdpTest {
       net.runUntil(net.now() + 10_000_000L);
       assertEquals(1, server.pending());
       assertArrayEquals(new byte[] {2}, server.receive().payload());
-      assertEquals(1, b.counters().dropped("udp-closed-port"), "the stranger's datagram, as to a closed port");
+      assertEquals(
+          1,
+          b.counters().dropped("udp-closed-port"),
+          "the stranger's datagram, as to a closed port");
       assertEquals(Readiness.WRITABLE, server.readiness());
     }
 

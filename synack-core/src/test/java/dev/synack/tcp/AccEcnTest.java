@@ -23,29 +23,52 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Accurate ECN (RFC 9768) on the engine, against a scripted peer, as Linux 6.18 negotiates it: the
  * AccECN SYN, the SYN-ACK's ACE echo of the SYN's codepoint, the third ACK's echo of the SYN-ACK's,
- * the fallbacks (classic ECN, none, a zeroed ACE, a plain retransmitted SYN), then the feedback: the
- * ACE counter of CE packets, the AccECN option and the sender's count of delivered CE marks.
+ * the fallbacks (classic ECN, none, a zeroed ACE, a plain retransmitted SYN), then the feedback:
+ * the ACE counter of CE packets, the AccECN option and the sender's count of delivered CE marks.
  */
 class AccEcnTest {
   private static final Duration RTT = Duration.ofMillis(50);
-  private static final TcpConfig CFG = TcpConfig.defaults().withTimestamps(false, 0).withWindowScale(false, 0)
-      .withEcn(TcpConfig.ECN_ACCECN);
+  private static final TcpConfig CFG =
+      TcpConfig.defaults()
+          .withTimestamps(false, 0)
+          .withWindowScale(false, 0)
+          .withEcn(TcpConfig.ECN_ACCECN);
   private static final int MSS = 1000;
 
   /** Returns the peer's segment with the ACE field {@code ace}. */
   static TcpSegment withAce(TcpSegment p, int ace) {
-    return new TcpSegment(p.sourcePort(), p.destinationPort(), p.sequenceNumber(), p.acknowledgmentNumber(),
-        TcpFlags.withAce(p.flags(), ace), p.window(), 0, 0, p.options(), p.payload());
+    return new TcpSegment(
+        p.sourcePort(),
+        p.destinationPort(),
+        p.sequenceNumber(),
+        p.acknowledgmentNumber(),
+        TcpFlags.withAce(p.flags(), ace),
+        p.window(),
+        0,
+        0,
+        p.options(),
+        p.payload());
   }
 
-  /** Returns the SYN-ACK a server sends with this ACE and these options besides MSS and SACK-permitted. */
+  /**
+   * Returns the SYN-ACK a server sends with this ACE and these options besides MSS and
+   * SACK-permitted.
+   */
   static TcpSegment synAck(EngineScript s, int ace, TcpOption... more) {
-    List<TcpOption> options = new ArrayList<>(List.of(new TcpOption.MaximumSegmentSize(MSS), new TcpOption.SackPermitted()));
+    List<TcpOption> options =
+        new ArrayList<>(
+            List.of(new TcpOption.MaximumSegmentSize(MSS), new TcpOption.SackPermitted()));
     options.addAll(List.of(more));
-    return withAce(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), options.toArray(TcpOption[]::new)), ace);
+    return withAce(
+        Seg.withOptions(
+            s.peer("S.", EngineScript.PEER_ISS, 1001), options.toArray(TcpOption[]::new)),
+        ace);
   }
 
-  /** Returns a client that sent its AccECN SYN and took a SYN-ACK with {@code ace}, IP codepoint {@code ipEcn}; and its third ACK. */
+  /**
+   * Returns a client that sent its AccECN SYN and took a SYN-ACK with {@code ace}, IP codepoint
+   * {@code ipEcn}; and its third ACK.
+   */
   static Sent clientHandshake(EngineScript s, int ace, int ipEcn, TcpOption... options) {
     drain(s);
     s.tick(RTT);
@@ -67,8 +90,17 @@ class AccEcnTest {
   }
 
   static TcpSegment accEcnSyn() {
-    return withAce(Seg.withOptions(Seg.of(EnginePair.CLIENT_ID.remotePort(), EnginePair.CLIENT_ID.localPort(), "S",
-        EngineScript.PEER_ISS, 0, 65535), new TcpOption.MaximumSegmentSize(MSS)), 0b111);
+    return withAce(
+        Seg.withOptions(
+            Seg.of(
+                EnginePair.CLIENT_ID.remotePort(),
+                EnginePair.CLIENT_ID.localPort(),
+                "S",
+                EngineScript.PEER_ISS,
+                0,
+                65535),
+            new TcpOption.MaximumSegmentSize(MSS)),
+        0b111);
   }
 
   static EngineScript acceptWith(TcpConfig cfg, TcpSegment syn, int ipEcn) {
@@ -81,7 +113,10 @@ class AccEcnTest {
     void activeOpen_accEcn_synCarriesAeCwrEce_notEct_noOption() {
       EngineScript s = EngineScript.connect(CFG);
       Sent syn = drain(s).getFirst();
-      assertEquals(0b111, TcpFlags.ace(syn.segment().flags()), "RFC 9768 §3.1.1: AE, CWR and ECE on the SYN " + syn.segment());
+      assertEquals(
+          0b111,
+          TcpFlags.ace(syn.segment().flags()),
+          "RFC 9768 §3.1.1: AE, CWR and ECE on the SYN " + syn.segment());
       assertEquals(Ecn.NOT_ECT, syn.ecn());
       assertNull(syn.segment().options().accEcn(), "Linux sends no AccECN option on a SYN");
     }
@@ -92,15 +127,25 @@ class AccEcnTest {
       EngineScript s = EngineScript.connect(CFG);
       Sent third = clientHandshake(s, 0b010, ipEcn, LINUX_SYNACK_OPTION);
       assertTrue(s.conn().ecn.accurate(), "010 on the SYN-ACK: AccECN (RFC 9768 Table 3)");
-      assertEquals(expectedAce, TcpFlags.ace(third.segment().flags()), "Table 4: the echo of the SYN-ACK's IP-ECN " + third.segment());
+      assertEquals(
+          expectedAce,
+          TcpFlags.ace(third.segment().flags()),
+          "Table 4: the echo of the SYN-ACK's IP-ECN " + third.segment());
       assertEquals(Ecn.NOT_ECT, third.ecn(), "a pure ACK is not-ECT");
       TcpOption.AccEcn option = third.segment().options().accEcn();
-      assertNotNull(option, "the SYN-ACK's option showed options cross: the third ACK carries one " + third.segment());
-      assertEquals(TcpOption.AccEcn.of(true, 3, 1, 0, 1), option, "no payload received yet: initial values");
+      assertNotNull(
+          option,
+          "the SYN-ACK's option showed options cross: the third ACK carries one "
+              + third.segment());
+      assertEquals(
+          TcpOption.AccEcn.of(true, 3, 1, 0, 1), option, "no payload received yet: initial values");
       s.send("d".repeat(MSS));
       Sent data = drain(s).getFirst();
       assertEquals(Ecn.ECT_0, data.ecn(), "new data on an AccECN connection is ECT(0)");
-      assertEquals(AccEcn.CEP_INIT, TcpFlags.ace(data.segment().flags()), "then the ACE counter: r.cep starts at 5");
+      assertEquals(
+          AccEcn.CEP_INIT,
+          TcpFlags.ace(data.segment().flags()),
+          "then the ACE counter: r.cep starts at 5");
       assertTrue(s.conn().info(s.now()).options() >= TcpInfo.OPT_ECN, "tcpi_options has ECN");
     }
 
@@ -109,8 +154,11 @@ class AccEcnTest {
       EngineScript s = EngineScript.connect(CFG);
       Sent third = clientHandshake(s, 0b001, Ecn.NOT_ECT);
       assertTrue(s.conn().ecn.enabled());
-      assertFalse(s.conn().ecn.accurate(), "RFC 9768 §3.1.2: an RFC 3168 server's ECE alone means classic ECN");
-      assertEquals(0, TcpFlags.ace(third.segment().flags()), "classic: no ECE nor CWR on the third ACK");
+      assertFalse(
+          s.conn().ecn.accurate(),
+          "RFC 9768 §3.1.2: an RFC 3168 server's ECE alone means classic ECN");
+      assertEquals(
+          0, TcpFlags.ace(third.segment().flags()), "classic: no ECE nor CWR on the third ACK");
       s.send("d".repeat(MSS));
       assertEquals(Ecn.ECT_0, drain(s).getFirst().ecn());
     }
@@ -120,7 +168,9 @@ class AccEcnTest {
     void activeOpen_synAckWithoutEcnOrBroken_noEcn(int ace) {
       EngineScript s = EngineScript.connect(CFG);
       Sent third = clientHandshake(s, ace, Ecn.NOT_ECT);
-      assertFalse(s.conn().ecn.enabled(), "Linux's tcp_ecn_rcv_synack: 000 (no ECN) and 111 (broken) leave ECN off");
+      assertFalse(
+          s.conn().ecn.enabled(),
+          "Linux's tcp_ecn_rcv_synack: 000 (no ECN) and 111 (broken) leave ECN off");
       assertEquals(0, TcpFlags.ace(third.segment().flags()));
       s.send("d".repeat(MSS));
       assertEquals(Ecn.NOT_ECT, drain(s).getFirst().ecn());
@@ -134,8 +184,11 @@ class AccEcnTest {
       List<Sent> again = drain(s);
       assertEquals(1, again.size(), s.trace.dump());
       assertTrue(again.getFirst().has(TcpFlags.SYN));
-      assertEquals(0, TcpFlags.ace(again.getFirst().segment().flags()),
-          "RFC 9768 §3.1.4.1, Linux's tcp_ecn_clear_syn: the retransmitted SYN asks for no ECN " + again.getFirst().segment());
+      assertEquals(
+          0,
+          TcpFlags.ace(again.getFirst().segment().flags()),
+          "RFC 9768 §3.1.4.1, Linux's tcp_ecn_clear_syn: the retransmitted SYN asks for no ECN "
+              + again.getFirst().segment());
       s.conn().handleSegment(synAck(s, 0b010), Ecn.NOT_ECT, s.now());
       assertFalse(s.conn().ecn.enabled(), "a plain SYN was the last word: no ECN");
     }
@@ -143,10 +196,16 @@ class AccEcnTest {
     @Test
     void activeOpen_classicEcnOn_synLost_retransmittedSynIsPlainToo() {
       EngineScript s = EngineScript.connect(CFG.withEcn(TcpConfig.ECN_ON));
-      assertEquals(0b011, TcpFlags.ace(drain(s).getFirst().segment().flags()), "an ECN-setup SYN: ECE and CWR");
+      assertEquals(
+          0b011,
+          TcpFlags.ace(drain(s).getFirst().segment().flags()),
+          "an ECN-setup SYN: ECE and CWR");
       s.fireNextTimer();
       Sent again = drain(s).getFirst();
-      assertEquals(0, TcpFlags.ace(again.segment().flags()), "RFC 3168 §6.1.1.1: the SYN goes again without ECN " + again.segment());
+      assertEquals(
+          0,
+          TcpFlags.ace(again.segment().flags()),
+          "RFC 3168 §6.1.1.1: the SYN goes again without ECN " + again.segment());
       s.conn().handleSegment(synAck(s, 0b001), Ecn.NOT_ECT, s.now());
       assertFalse(s.conn().ecn.enabled(), "an ECN-setup SYN-ACK to a plain SYN agrees to nothing");
     }
@@ -157,9 +216,14 @@ class AccEcnTest {
       EngineScript s = acceptWith(CFG.withEcn(TcpConfig.ECN_ACCECN_ANSWER), accEcnSyn(), ipEcn);
       Sent synAck = drain(s).getFirst();
       assertTrue(synAck.has(TcpFlags.SYN) && synAck.has(TcpFlags.ACK));
-      assertEquals(expectedAce, TcpFlags.ace(synAck.segment().flags()), "RFC 9768 Table 2 " + synAck.segment());
+      assertEquals(
+          expectedAce,
+          TcpFlags.ace(synAck.segment().flags()),
+          "RFC 9768 Table 2 " + synAck.segment());
       assertEquals(Ecn.NOT_ECT, synAck.ecn());
-      assertEquals(TcpOption.AccEcn.of(true, 3, 1, 0, 1), synAck.segment().options().accEcn(),
+      assertEquals(
+          TcpOption.AccEcn.of(true, 3, 1, 0, 1),
+          synAck.segment().options().accEcn(),
           "the SYN-ACK carries the option, as Linux's (order 1, initial counters)");
     }
 
@@ -167,7 +231,10 @@ class AccEcnTest {
     void passiveOpen_classicServer_answersAccEcnSynWithEceAlone() {
       EngineScript s = acceptWith(CFG.withEcn(TcpConfig.ECN_ANSWER), accEcnSyn(), Ecn.NOT_ECT);
       Sent synAck = drain(s).getFirst();
-      assertEquals(0b001, TcpFlags.ace(synAck.segment().flags()), "an RFC 3168 server's answer " + synAck.segment());
+      assertEquals(
+          0b001,
+          TcpFlags.ace(synAck.segment().flags()),
+          "an RFC 3168 server's answer " + synAck.segment());
       assertNull(synAck.segment().options().accEcn());
       assertFalse(s.conn().ecn.accurate());
     }
@@ -188,10 +255,13 @@ class AccEcnTest {
         synAcks.addAll(drain(s));
       }
       assertEquals(3, synAcks.size(), s.trace.dump());
-      assertEquals(List.of(0b100, 0b100, 0), synAcks.stream().map(a -> TcpFlags.ace(a.segment().flags())).toList(),
+      assertEquals(
+          List.of(0b100, 0b100, 0),
+          synAcks.stream().map(a -> TcpFlags.ace(a.segment().flags())).toList(),
           "Linux's tcp_ecn_make_synack: ACE on the SYN-ACK and its first retransmission, then 000");
       assertNotNull(synAcks.get(0).segment().options().accEcn());
-      assertNull(synAcks.get(1).segment().options().accEcn(), "the option on the first SYN-ACK only");
+      assertNull(
+          synAcks.get(1).segment().options().accEcn(), "the option on the first SYN-ACK only");
     }
 
     @Test
@@ -199,16 +269,35 @@ class AccEcnTest {
       EngineScript s = acceptWith(CFG, accEcnSyn(), Ecn.NOT_ECT);
       assertEquals(0b010, TcpFlags.ace(drain(s).getFirst().segment().flags()));
       s.tick(RTT);
-      // The client's SYN timed out (our SYN-ACK was lost) and, as Linux's tcp_ecn_clear_syn, went again without ECN.
-      s.conn().handleSegment(Seg.withOptions(Seg.of(EnginePair.CLIENT_ID.remotePort(), EnginePair.CLIENT_ID.localPort(), "S",
-          EngineScript.PEER_ISS, 0, 65535), new TcpOption.MaximumSegmentSize(MSS)), Ecn.NOT_ECT, s.now());
+      // The client's SYN timed out (our SYN-ACK was lost) and, as Linux's tcp_ecn_clear_syn, went
+      // again without ECN.
+      s.conn()
+          .handleSegment(
+              Seg.withOptions(
+                  Seg.of(
+                      EnginePair.CLIENT_ID.remotePort(),
+                      EnginePair.CLIENT_ID.localPort(),
+                      "S",
+                      EngineScript.PEER_ISS,
+                      0,
+                      65535),
+                  new TcpOption.MaximumSegmentSize(MSS)),
+              Ecn.NOT_ECT,
+              s.now());
       List<Sent> answer = drain(s);
       if (answer.stream().noneMatch(a -> a.has(TcpFlags.SYN))) {
         s.fireNextTimer();
         answer = drain(s);
       }
-      Sent synAck = answer.stream().filter(a -> a.has(TcpFlags.SYN)).findFirst().orElseThrow(() -> new AssertionError(s.trace.dump()));
-      assertEquals(0, TcpFlags.ace(synAck.segment().flags()), "the latest SYN asked for nothing " + synAck.segment());
+      Sent synAck =
+          answer.stream()
+              .filter(a -> a.has(TcpFlags.SYN))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError(s.trace.dump()));
+      assertEquals(
+          0,
+          TcpFlags.ace(synAck.segment().flags()),
+          "the latest SYN asked for nothing " + synAck.segment());
       assertFalse(s.conn().ecn.enabled());
       s.conn().handleSegment(s.peer(".", EngineScript.PEER_ISS + 1, 1001), Ecn.NOT_ECT, s.now());
       s.assertState(TcpState.ESTABLISHED);
@@ -223,14 +312,23 @@ class AccEcnTest {
       EngineScript s = acceptWith(CFG, accEcnSyn(), Ecn.NOT_ECT);
       drain(s);
       s.tick(RTT);
-      s.conn().handleSegment(withAce(s.peer(".", EngineScript.PEER_ISS + 1, 1001), 0), Ecn.NOT_ECT, s.now());
+      s.conn()
+          .handleSegment(
+              withAce(s.peer(".", EngineScript.PEER_ISS + 1, 1001), 0), Ecn.NOT_ECT, s.now());
       s.assertState(TcpState.ESTABLISHED);
-      assertTrue(s.conn().ecn.accurate.aceFailed, "RFC 9768 §3.2.2.1: an ACE of 0 on the third ACK was zeroed on the path");
-      assertEquals(TcpInfo.ACCECN_ACE_FAIL_RECV, s.conn().info(s.now()).accEcnFailMode() & TcpInfo.ACCECN_ACE_FAIL_RECV);
+      assertTrue(
+          s.conn().ecn.accurate.aceFailed,
+          "RFC 9768 §3.2.2.1: an ACE of 0 on the third ACK was zeroed on the path");
+      assertEquals(
+          TcpInfo.ACCECN_ACE_FAIL_RECV,
+          s.conn().info(s.now()).accEcnFailMode() & TcpInfo.ACCECN_ACE_FAIL_RECV);
       s.send("d".repeat(MSS));
       Sent data = drain(s).getFirst();
       assertEquals(Ecn.NOT_ECT, data.ecn(), "§3.2.2.1: MUST NOT set ECT");
-      assertEquals(AccEcn.CEP_INIT, TcpFlags.ace(data.segment().flags()), "as Data Receiver it MUST NOT disable AccECN feedback");
+      assertEquals(
+          AccEcn.CEP_INIT,
+          TcpFlags.ace(data.segment().flags()),
+          "as Data Receiver it MUST NOT disable AccECN feedback");
     }
 
     @Test
@@ -238,14 +336,18 @@ class AccEcnTest {
       EngineScript s = acceptWith(CFG, accEcnSyn(), Ecn.NOT_ECT);
       drain(s);
       s.tick(RTT);
-      s.conn().handleSegment(withAce(s.peer(".", EngineScript.PEER_ISS + 1, 1001), 0b010), Ecn.NOT_ECT, s.now());
+      s.conn()
+          .handleSegment(
+              withAce(s.peer(".", EngineScript.PEER_ISS + 1, 1001), 0b010), Ecn.NOT_ECT, s.now());
       s.assertState(TcpState.ESTABLISHED);
       assertFalse(s.conn().ecn.accurate.aceFailed);
       s.send("d".repeat(MSS));
       Sent data = drain(s).getFirst();
       assertEquals(Ecn.ECT_0, data.ecn());
       assertEquals(AccEcn.CEP_INIT, TcpFlags.ace(data.segment().flags()));
-      assertNull(data.segment().options().accEcn(), "the client sent no option: none is sent to it (Linux's saw_accecn_opt)");
+      assertNull(
+          data.segment().options().accEcn(),
+          "the client sent no option: none is sent to it (Linux's saw_accecn_opt)");
     }
   }
 
@@ -257,16 +359,22 @@ class AccEcnTest {
       int seq = EngineScript.PEER_ISS + 1;
       int[] expected = {6, 7, 0, 1};
       for (int i = 0; i < expected.length; i++) {
-        s.conn().handleSegment(Seg.withText(s.peer("P.", seq, 1001), "x".repeat(100)), Ecn.CE, s.now());
+        s.conn()
+            .handleSegment(Seg.withText(s.peer("P.", seq, 1001), "x".repeat(100)), Ecn.CE, s.now());
         seq += 100;
         Sent ack = EcnTest.ack(s);
-        assertEquals(expected[i], TcpFlags.ace(ack.segment().flags()), "r.cep = 5 + " + (i + 1) + " mod 8 " + ack.segment());
+        assertEquals(
+            expected[i],
+            TcpFlags.ace(ack.segment().flags()),
+            "r.cep = 5 + " + (i + 1) + " mod 8 " + ack.segment());
         TcpOption.AccEcn option = ack.segment().options().accEcn();
         assertNotNull(option, ack.segment().toString());
         assertEquals(100 * (i + 1), option.ceb(), "ECEB: the CE-marked payload bytes");
         assertEquals(1, option.e0b(), "no ECT(0) payload yet");
       }
-      s.conn().handleSegment(Seg.withText(s.peer("P.", seq, 1001), "y".repeat(300)), Ecn.ECT_0, s.now());
+      s.conn()
+          .handleSegment(
+              Seg.withText(s.peer("P.", seq, 1001), "y".repeat(300)), Ecn.ECT_0, s.now());
       Sent ack = EcnTest.ack(s);
       assertEquals(1, TcpFlags.ace(ack.segment().flags()), "ECT(0) counts no mark");
       assertEquals(301, ack.segment().options().accEcn().e0b(), "EE0B: 1 + 300 bytes");
@@ -281,18 +389,27 @@ class AccEcnTest {
     void optionStripped_onSynAck_noOptionSent_aceStillCounts() {
       EngineScript s = EngineScript.connect(CFG);
       Sent third = clientHandshake(s, 0b010, Ecn.NOT_ECT);
-      assertNull(third.segment().options().accEcn(), "no option seen from the peer: none sent (Linux's saw_accecn_opt)");
-      s.conn().handleSegment(Seg.withText(s.peer("P.", EngineScript.PEER_ISS + 1, 1001), "x".repeat(100)), Ecn.CE, s.now());
+      assertNull(
+          third.segment().options().accEcn(),
+          "no option seen from the peer: none sent (Linux's saw_accecn_opt)");
+      s.conn()
+          .handleSegment(
+              Seg.withText(s.peer("P.", EngineScript.PEER_ISS + 1, 1001), "x".repeat(100)),
+              Ecn.CE,
+              s.now());
       Sent ack = EcnTest.ack(s);
       assertNull(ack.segment().options().accEcn());
-      assertEquals(6, TcpFlags.ace(ack.segment().flags()), "the ACE field alone carries the feedback");
+      assertEquals(
+          6, TcpFlags.ace(ack.segment().flags()), "the ACE field alone carries the feedback");
     }
 
     @Test
     void optionZeroedOnPath_isIgnored_andNoneSent() {
       EngineScript s = EngineScript.connect(CFG);
       Sent third = clientHandshake(s, 0b010, Ecn.NOT_ECT, TcpOption.AccEcn.of(true, 3, 0, 0, 0));
-      assertNull(third.segment().options().accEcn(), "RFC 9768 §3.2.3.2: a zero initial EE1B means the option was zeroed");
+      assertNull(
+          third.segment().options().accEcn(),
+          "RFC 9768 §3.2.3.2: a zero initial EE1B means the option was zeroed");
       assertTrue(s.conn().ecn.accurate.optionFailed);
       assertEquals(3, s.conn().info(s.now()).accEcnOptSeen());
     }
@@ -307,15 +424,24 @@ class AccEcnTest {
     @Test
     void optionModeOne_sentWhenOwed_thenByTheBeacon() {
       EngineScript s = EngineScript.connect(CFG.withAccEcnOption(1, 3));
-      clientHandshake(s, 0b010, Ecn.NOT_ECT, LINUX_SYNACK_OPTION); // the first two segments owe one: the third ACK
+      clientHandshake(
+          s,
+          0b010,
+          Ecn.NOT_ECT,
+          LINUX_SYNACK_OPTION); // the first two segments owe one: the third ACK
       int seq = EngineScript.PEER_ISS + 1;
       List<Boolean> carried = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
-        s.conn().handleSegment(Seg.withText(s.peer("P.", seq, 1001), "x".repeat(100)), i == 3 ? Ecn.CE : Ecn.NOT_ECT, s.now());
+        s.conn()
+            .handleSegment(
+                Seg.withText(s.peer("P.", seq, 1001), "x".repeat(100)),
+                i == 3 ? Ecn.CE : Ecn.NOT_ECT,
+                s.now());
         seq += 100;
         carried.add(EcnTest.ack(s).segment().options().accEcn() != null);
       }
-      // Owed: the second of the two after the handshake; a CE mark (and the change of codepoint after it) owe two each.
+      // Owed: the second of the two after the handshake; a CE mark (and the change of codepoint
+      // after it) owe two each.
       assertEquals(List.of(true, false, false, true, true, true), carried);
     }
 
@@ -325,20 +451,30 @@ class AccEcnTest {
       s.send("d".repeat(20 * MSS));
       List<Sent> flight = drain(s);
       assertEquals(10, flight.size());
-      assertTrue(flight.stream().noneMatch(f -> f.has(TcpFlags.CWR) && !f.has(TcpFlags.ECE)), "no classic CWR");
+      assertTrue(
+          flight.stream().noneMatch(f -> f.has(TcpFlags.CWR) && !f.has(TcpFlags.ECE)),
+          "no classic CWR");
       s.tick(RTT);
       int cwnd = s.conn().recovery.cwnd();
-      s.conn().handleSegment(withAce(s.peer(".", EngineScript.PEER_ISS + 1, 3001), 6), Ecn.NOT_ECT, s.now());
+      s.conn()
+          .handleSegment(
+              withAce(s.peer(".", EngineScript.PEER_ISS + 1, 3001), 6), Ecn.NOT_ECT, s.now());
       assertEquals(1, s.conn().info(s.now()).deliveredCe(), "ACE 5 → 6: one CE mark");
       int reduced = s.conn().recovery.cwnd();
       assertTrue(reduced < cwnd, "the mark reduces cwnd: " + cwnd + " → " + reduced);
-      s.conn().handleSegment(withAce(s.peer(".", EngineScript.PEER_ISS + 1, 5001), 0), Ecn.NOT_ECT, s.now());
+      s.conn()
+          .handleSegment(
+              withAce(s.peer(".", EngineScript.PEER_ISS + 1, 5001), 0), Ecn.NOT_ECT, s.now());
       assertEquals(3, s.conn().info(s.now()).deliveredCe(), "6 → 0 mod 8: two more");
       assertEquals(1, s.conn().counters.ecnReductions, "one response per window of data");
       List<Sent> next = drain(s);
-      assertTrue(next.stream().noneMatch(f -> f.has(TcpFlags.CWR) && !f.has(TcpFlags.AE) && !f.has(TcpFlags.ECE)),
+      assertTrue(
+          next.stream()
+              .noneMatch(f -> f.has(TcpFlags.CWR) && !f.has(TcpFlags.AE) && !f.has(TcpFlags.ECE)),
           "AccECN has no CWR signal of its own: the ACE field is the counter");
-      s.conn().handleSegment(withAce(s.peer(".", EngineScript.PEER_ISS + 1, 5001), 0), Ecn.NOT_ECT, s.now());
+      s.conn()
+          .handleSegment(
+              withAce(s.peer(".", EngineScript.PEER_ISS + 1, 5001), 0), Ecn.NOT_ECT, s.now());
       assertEquals(3, s.conn().info(s.now()).deliveredCe(), "a duplicate ACK says nothing new");
     }
 
@@ -347,12 +483,21 @@ class AccEcnTest {
       EngineScript s = acceptWith(CFG, accEcnSyn(), Ecn.NOT_ECT);
       drain(s);
       s.tick(RTT);
-      s.conn().handleSegment(withAce(s.peer(".", EngineScript.PEER_ISS + 1, 1001), 0b010), Ecn.NOT_ECT, s.now());
+      s.conn()
+          .handleSegment(
+              withAce(s.peer(".", EngineScript.PEER_ISS + 1, 1001), 0b010), Ecn.NOT_ECT, s.now());
       s.send("d".repeat(4 * MSS));
       drain(s);
       s.tick(RTT);
-      s.conn().handleSegment(withAce(s.peer(".", EngineScript.PEER_ISS + 1, 5001), AccEcn.CEP_INIT), Ecn.NOT_ECT, s.now());
-      assertEquals(0, s.conn().info(s.now()).deliveredCe(), "the third ACK's 010 echoed the SYN-ACK, it counted nothing");
+      s.conn()
+          .handleSegment(
+              withAce(s.peer(".", EngineScript.PEER_ISS + 1, 5001), AccEcn.CEP_INIT),
+              Ecn.NOT_ECT,
+              s.now());
+      assertEquals(
+          0,
+          s.conn().info(s.now()).deliveredCe(),
+          "the third ACK's 010 echoed the SYN-ACK, it counted nothing");
       assertEquals(0, s.conn().counters.ecnReductions);
     }
 
@@ -362,9 +507,12 @@ class AccEcnTest {
       s.send("d".repeat(10 * MSS));
       drain(s);
       s.tick(RTT);
-      // Ten segments acknowledged at once, ACE moved by 2 mod 8: 2 or 10 marks. The option says 2 000 CE bytes: 2.
-      TcpSegment ack = Seg.withOptions(withAce(s.peer(".", EngineScript.PEER_ISS + 1, 11_001), (AccEcn.CEP_INIT + 2) & 7),
-          TcpOption.AccEcn.of(true, 3, 1, 2 * MSS, 1));
+      // Ten segments acknowledged at once, ACE moved by 2 mod 8: 2 or 10 marks. The option says 2
+      // 000 CE bytes: 2.
+      TcpSegment ack =
+          Seg.withOptions(
+              withAce(s.peer(".", EngineScript.PEER_ISS + 1, 11_001), (AccEcn.CEP_INIT + 2) & 7),
+              TcpOption.AccEcn.of(true, 3, 1, 2 * MSS, 1));
       s.conn().handleSegment(ack, Ecn.NOT_ECT, s.now());
       assertEquals(2, s.conn().info(s.now()).deliveredCe());
       assertEquals(2 * MSS, s.conn().info(s.now()).deliveredCeBytes());
@@ -377,9 +525,15 @@ class AccEcnTest {
       s.send("d".repeat(10 * MSS));
       drain(s);
       s.tick(RTT);
-      s.conn().handleSegment(withAce(s.peer(".", EngineScript.PEER_ISS + 1, 11_001), (AccEcn.CEP_INIT + 2) & 7),
-          Ecn.NOT_ECT, s.now());
-      assertEquals(10, s.conn().info(s.now()).deliveredCe(), "RFC 9768 §3.2.2.5.2: ten packets, ACE +2: assume 10, not 2");
+      s.conn()
+          .handleSegment(
+              withAce(s.peer(".", EngineScript.PEER_ISS + 1, 11_001), (AccEcn.CEP_INIT + 2) & 7),
+              Ecn.NOT_ECT,
+              s.now());
+      assertEquals(
+          10,
+          s.conn().info(s.now()).deliveredCe(),
+          "RFC 9768 §3.2.2.5.2: ten packets, ACE +2: assume 10, not 2");
     }
   }
 }

@@ -20,12 +20,18 @@ class BbrTest {
   private long now;
   private long delivered;
 
-  /** One ms of the path: 1000 B delivered at the bottleneck rate, the newest segment sent one RTT ago. */
+  /**
+   * One ms of the path: 1000 B delivered at the bottleneck rate, the newest segment sent one RTT
+   * ago.
+   */
   private void step(int inFlight) {
     now += MS;
     delivered += 1000;
-    bbr.onRateSample(new RateSample(1000, 0, inFlight, inFlight, delivered, BDP, RTT, RTT, false, delivered - BDP),
-        LossRecovery.Phase.OPEN, now);
+    bbr.onRateSample(
+        new RateSample(
+            1000, 0, inFlight, inFlight, delivered, BDP, RTT, RTT, false, delivered - BDP),
+        LossRecovery.Phase.OPEN,
+        now);
   }
 
   private void run(long millis, int inFlight) {
@@ -39,7 +45,8 @@ class BbrTest {
     run(1, 3 * BDP);
     assertEquals(BW, bbr.bandwidth(), 1e-6);
     assertEquals(RTT, bbr.minRtt());
-    // The bandwidth is flat from the first round: three more rounds (20 ms each) without 25 % growth end STARTUP.
+    // The bandwidth is flat from the first round: three more rounds (20 ms each) without 25 %
+    // growth end STARTUP.
     run(3 * 20 + 20, 3 * BDP);
     assertTrue(bbr.fullBandwidthReached());
     assertEquals(Bbr.Mode.DRAIN, bbr.mode(), "in flight 3 BDP: the queue is still to drain");
@@ -57,11 +64,15 @@ class BbrTest {
       // The 1.25 phase lasts until its inflight (1.25 BDP + the budget) is reached.
       step((int) (bbr.pacingGain() * BDP) + 10 * MSS);
       gains.add(bbr.pacingGain());
-      assertEquals((long) (BW * bbr.pacingGain() * 0.99), bbr.pacingRate(), "pacing = gain x bw, 1 % margin");
+      assertEquals(
+          (long) (BW * bbr.pacingGain() * 0.99),
+          bbr.pacingRate(),
+          "pacing = gain x bw, 1 % margin");
     }
     assertEquals(java.util.Set.of(1.25, 0.75, 1.0), gains, "the eight-phase cycle");
     // cwnd = 2 BDP + 3 quanta of 2 segments (+2 in the 1.25 phase), as bbr_quantization_budget.
-    assertTrue(bbr.cwnd() >= 2 * BDP + 6 * MSS && bbr.cwnd() <= 2 * BDP + 8 * MSS, "cwnd " + bbr.cwnd());
+    assertTrue(
+        bbr.cwnd() >= 2 * BDP + 6 * MSS && bbr.cwnd() <= 2 * BDP + 8 * MSS, "cwnd " + bbr.cwnd());
   }
 
   @Test
@@ -78,7 +89,9 @@ class BbrTest {
     run(80, 4 * MSS);
     assertEquals(Bbr.Mode.PROBE_BW, bbr.mode());
     // The window before comes back (less the 1.25 phase's 2 extra segments if it was in it).
-    assertTrue(bbr.cwnd() >= before - 2 * MSS, "the window before PROBE_RTT comes back: " + bbr.cwnd() + " < " + before);
+    assertTrue(
+        bbr.cwnd() >= before - 2 * MSS,
+        "the window before PROBE_RTT comes back: " + bbr.cwnd() + " < " + before);
   }
 
   @Test
@@ -88,15 +101,24 @@ class BbrTest {
     bbr.onEnterRecovery(BDP, now);
     now += MS;
     delivered += 1000;
-    bbr.onRateSample(new RateSample(1000, 2000, BDP, BDP - 3000, delivered, BDP, RTT, RTT, false, delivered - BDP),
-        LossRecovery.Phase.RECOVERY, now);
-    assertEquals(BDP - 3000 + 1000, bbr.cwnd(), "the first round of recovery: in flight + delivered");
+    bbr.onRateSample(
+        new RateSample(
+            1000, 2000, BDP, BDP - 3000, delivered, BDP, RTT, RTT, false, delivered - BDP),
+        LossRecovery.Phase.RECOVERY,
+        now);
+    assertEquals(
+        BDP - 3000 + 1000, bbr.cwnd(), "the first round of recovery: in flight + delivered");
     now += MS;
     delivered += 1000;
-    bbr.onRateSample(new RateSample(1000, 0, BDP, BDP, delivered, BDP, RTT, RTT, false, delivered - BDP),
-        LossRecovery.Phase.OPEN, now);
-    // The window before comes back, then follows the target: the 1.25 phase's 2 extra segments may be gone.
-    assertTrue(bbr.cwnd() >= before - 2 * MSS, "the end of recovery restores " + before + ": " + bbr.cwnd());
+    bbr.onRateSample(
+        new RateSample(1000, 0, BDP, BDP, delivered, BDP, RTT, RTT, false, delivered - BDP),
+        LossRecovery.Phase.OPEN,
+        now);
+    // The window before comes back, then follows the target: the 1.25 phase's 2 extra segments may
+    // be gone.
+    assertTrue(
+        bbr.cwnd() >= before - 2 * MSS,
+        "the end of recovery restores " + before + ": " + bbr.cwnd());
   }
 
   @Test
@@ -105,8 +127,10 @@ class BbrTest {
     for (int i = 0; i < 500; i++) {
       now += MS;
       delivered += 100;
-      bbr.onRateSample(new RateSample(100, 0, 2000, 2000, delivered, 2000, RTT, RTT, true, delivered - 2000),
-          LossRecovery.Phase.OPEN, now);
+      bbr.onRateSample(
+          new RateSample(100, 0, 2000, 2000, delivered, 2000, RTT, RTT, true, delivered - 2000),
+          LossRecovery.Phase.OPEN,
+          now);
     }
     assertEquals(BW, bbr.bandwidth(), 1e-6, "an application-limited rate says nothing of the path");
   }
@@ -140,8 +164,10 @@ class BbrTest {
     for (int i = 0; i < 400; i++) {
       now += MS;
       delivered += 500;
-      bbr.onRateSample(new RateSample(500, 50, BDP, BDP, delivered, 10_000, RTT, RTT, false, delivered - 10_000),
-          LossRecovery.Phase.OPEN, now);
+      bbr.onRateSample(
+          new RateSample(500, 50, BDP, BDP, delivered, 10_000, RTT, RTT, false, delivered - 10_000),
+          LossRecovery.Phase.OPEN,
+          now);
     }
     assertTrue(!bbr.policed(), "10 % loss is not a policer's");
   }
@@ -149,7 +175,9 @@ class BbrTest {
   private void policed() {
     now += MS;
     delivered += 500;
-    bbr.onRateSample(new RateSample(500, 150, BDP, BDP, delivered, 10_000, RTT, RTT, false, delivered - 10_000),
-        LossRecovery.Phase.OPEN, now);
+    bbr.onRateSample(
+        new RateSample(500, 150, BDP, BDP, delivered, 10_000, RTT, RTT, false, delivered - 10_000),
+        LossRecovery.Phase.OPEN,
+        now);
   }
 }

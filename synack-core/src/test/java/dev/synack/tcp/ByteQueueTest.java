@@ -17,7 +17,10 @@ import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** The send and receive buffers' storage: nothing held while idle, doubling up to the limit, FIFO order across the wrap. */
+/**
+ * The send and receive buffers' storage: nothing held while idle, doubling up to the limit, FIFO
+ * order across the wrap.
+ */
 class ByteQueueTest {
 
   @Nested
@@ -141,9 +144,12 @@ class ByteQueueTest {
     }
   }
 
-  /** Any sequence of writes, reads and discards behaves as a FIFO of at most {@code capacity} bytes. */
+  /**
+   * Any sequence of writes, reads and discards behaves as a FIFO of at most {@code capacity} bytes.
+   */
   @Property(tries = 300)
-  void anyOperations_behaveLikeABoundedFifo(@ForAll @IntRange(min = 1, max = 20_000) int capacity,
+  void anyOperations_behaveLikeABoundedFifo(
+      @ForAll @IntRange(min = 1, max = 20_000) int capacity,
       @ForAll @Size(max = 60) List<@IntRange(min = -9000, max = 9000) Integer> ops) {
     ByteQueue q = new ByteQueue(capacity);
     ArrayDeque<Byte> model = new ArrayDeque<>();

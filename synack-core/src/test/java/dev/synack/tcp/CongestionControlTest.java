@@ -21,15 +21,22 @@ class CongestionControlTest {
 
   @Test
   void create_unknownName_rejectedWithTheNames() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CongestionControl.create("vegas", MSS));
-    assertTrue(e.getMessage().contains("vegas") && e.getMessage().contains("cubic") && e.getMessage().contains("bbr"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> TcpConfig.defaults().withCongestionControl("vegas"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> CongestionControl.create("vegas", MSS));
+    assertTrue(
+        e.getMessage().contains("vegas")
+            && e.getMessage().contains("cubic")
+            && e.getMessage().contains("bbr"),
+        e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> TcpConfig.defaults().withCongestionControl("vegas"));
   }
 
   @Test
   void defaults_cubicAsLinux() {
     assertEquals("cubic", TcpConfig.defaults().congestionControl());
-    assertEquals("newreno", TcpConfig.defaults().withCongestionControl("newreno").congestionControl());
+    assertEquals(
+        "newreno", TcpConfig.defaults().withCongestionControl("newreno").congestionControl());
   }
 
   @Test
@@ -41,7 +48,8 @@ class CongestionControlTest {
     for (String name : CongestionControl.NAMES) {
       CongestionControl cc = CongestionControl.create(name, MSS);
       assertEquals(10 * MSS, cc.cwnd(), name);
-      assertEquals(Integer.MAX_VALUE, cc.ssthresh(), name + ": ssthresh arbitrarily high until a loss");
+      assertEquals(
+          Integer.MAX_VALUE, cc.ssthresh(), name + ": ssthresh arbitrarily high until a loss");
     }
   }
 
@@ -85,7 +93,10 @@ class CongestionControlTest {
       assertEquals(MSS, cc.cwnd());
       assertEquals(10 * MSS, cc.ssthresh());
       cc.onRetransmissionTimeout(MSS, false, 0);
-      assertEquals(10 * MSS, cc.ssthresh(), "a second timeout for the same data keeps ssthresh (RFC 5681 §3.1)");
+      assertEquals(
+          10 * MSS,
+          cc.ssthresh(),
+          "a second timeout for the same data keeps ssthresh (RFC 5681 §3.1)");
     }
 
     @Test
@@ -112,12 +123,15 @@ class CongestionControlTest {
 
     @Test
     void slowStartAfterTimeout_reachesAFractionalSsthresh_thenGrowsInCongestionAvoidance() {
-      // ssthresh = 11 segments of 1448 × 0.7 = 7.7 segments, 11149.6 bytes, which ssthresh() truncates.
+      // ssthresh = 11 segments of 1448 × 0.7 = 7.7 segments, 11149.6 bytes, which ssthresh()
+      // truncates.
       Cubic cc = new Cubic(1448);
       cc.onRetransmissionTimeout(11 * 1448, true, 0);
       long now = 0;
       for (int i = 0; i < 200; i++) cc.onAck(1024, 20 * MS, now += 2 * MS);
-      assertTrue(cc.cwnd() > cc.ssthresh() + 1448, "cwnd " + cc.cwnd() + " grew past ssthresh " + cc.ssthresh());
+      assertTrue(
+          cc.cwnd() > cc.ssthresh() + 1448,
+          "cwnd " + cc.cwnd() + " grew past ssthresh " + cc.ssthresh());
     }
 
     @Test
@@ -126,7 +140,10 @@ class CongestionControlTest {
       cc.onEnterRecovery(10 * MSS, 0); // W_max = 10, cwnd = 7
       cc.onExitRecovery(0);
       cc.onEnterRecovery(7 * MSS, 0);
-      assertEquals((int) (7 * MSS * (1 + Cubic.BETA) / 2), cc.wMax(), "RFC 9438 §4.7: W_max = cwnd × (1 + β) / 2");
+      assertEquals(
+          (int) (7 * MSS * (1 + Cubic.BETA) / 2),
+          cc.wMax(),
+          "RFC 9438 §4.7: W_max = cwnd × (1 + β) / 2");
     }
 
     @Test
@@ -144,9 +161,13 @@ class CongestionControlTest {
       double growthBeforeK = perRound.get(atK - 3) - perRound.get(atK - 4);
       double growthAfterK = perRound.get(atK + 12) - perRound.get(atK + 11);
       double growthLater = perRound.get(atK + 30) - perRound.get(atK + 29);
-      assertTrue(growthEarly > growthBeforeK, "concave: the growth slows towards W_max " + perRound);
-      assertTrue(Math.abs(perRound.get(atK) - wMax) < 3, "the plateau at W_max near t = K: " + perRound.get(atK));
-      assertTrue(growthLater > growthAfterK, "convex: the growth speeds up beyond W_max " + perRound);
+      assertTrue(
+          growthEarly > growthBeforeK, "concave: the growth slows towards W_max " + perRound);
+      assertTrue(
+          Math.abs(perRound.get(atK) - wMax) < 3,
+          "the plateau at W_max near t = K: " + perRound.get(atK));
+      assertTrue(
+          growthLater > growthAfterK, "convex: the growth speeds up beyond W_max " + perRound);
     }
 
     @Test
@@ -157,7 +178,8 @@ class CongestionControlTest {
       List<Double> perRound = ackRounds(cc, 200 * MS, 10);
       // W_cubic stays below W_max = 10 until K ≈ 2 s; the AIMD estimate grows 3(1−β)/(1+β) ≈ 0.53
       // segment per RTT, then one per RTT once it passed the window at the loss (RFC 9438 §4.3).
-      assertTrue(perRound.get(9) > 11, "beyond W_max before K: the Reno-friendly region " + perRound);
+      assertTrue(
+          perRound.get(9) > 11, "beyond W_max before K: the Reno-friendly region " + perRound);
       double lastRounds = perRound.get(9) - perRound.get(6);
       assertTrue(lastRounds > 2.5 && lastRounds < 3.5, "one segment per round trip: " + perRound);
     }
@@ -180,7 +202,8 @@ class CongestionControlTest {
       for (int i = 0; i < 10; i++) cc.onAck(MSS, 50 * MS, now);
       assertEquals(20 * MSS, cc.cwnd(), "standard slow start: a segment per segment acknowledged");
       cc.onRoundStart(now += 50 * MS);
-      for (int i = 0; i < 10; i++) cc.onAck(MSS, 60 * MS, now); // +10 ms > eta = 50/8 ms: CSS begins
+      for (int i = 0; i < 10; i++)
+        cc.onAck(MSS, 60 * MS, now); // +10 ms > eta = 50/8 ms: CSS begins
       int atCss = cc.cwnd();
       for (int i = 0; i < 8; i++) cc.onAck(MSS, 60 * MS, now);
       assertEquals(atCss + 2 * MSS, cc.cwnd(), "CSS grows a quarter as fast (RFC 9406 §4.3)");
@@ -188,17 +211,23 @@ class CongestionControlTest {
         cc.onRoundStart(now += 60 * MS);
         for (int i = 0; i < 8; i++) cc.onAck(MSS, 60 * MS, now);
       }
-      assertTrue(cc.ssthresh() < Integer.MAX_VALUE, "after CSS_ROUNDS rounds, ssthresh = cwnd: congestion avoidance");
+      assertTrue(
+          cc.ssthresh() < Integer.MAX_VALUE,
+          "after CSS_ROUNDS rounds, ssthresh = cwnd: congestion avoidance");
     }
 
     /** Returns a CUBIC whose slow start reached {@code segments} segments. */
     private Cubic grownTo(int segments) {
       Cubic cc = new Cubic(MSS);
-      while (cc.cwnd() < segments * MSS) cc.onAck(Math.min(MSS, segments * MSS - cc.cwnd()), 10 * MS, 0);
+      while (cc.cwnd() < segments * MSS)
+        cc.onAck(Math.min(MSS, segments * MSS - cc.cwnd()), 10 * MS, 0);
       return cc;
     }
 
-    /** Acknowledges a whole window per round trip, one segment per ACK, and returns cwnd in segments after each round. */
+    /**
+     * Acknowledges a whole window per round trip, one segment per ACK, and returns cwnd in segments
+     * after each round.
+     */
     private List<Double> ackRounds(Cubic cc, long rtt, int rounds) {
       List<Double> out = new ArrayList<>();
       long now = 0;

@@ -17,8 +17,10 @@ import org.junit.jupiter.api.Test;
 class CongestionScenarioTest {
   private static final long MS = 1_000_000L;
   private static final long S = 1_000_000_000L;
+
   /** Buffers that never limit the window on these paths. */
   private static final TcpConfig BIG = TcpConfig.defaults().withBuffers(16 << 20, 16 << 20);
+
   private static final int MSS = 1448;
 
   @Nested
@@ -36,12 +38,25 @@ class CongestionScenarioTest {
       double late = growth(h.samples, r.time + 6 * kNanos / 10, r.time + 8 * kNanos / 10);
       double past = growth(h.samples, r.time + 12 * kNanos / 10, r.time + 14 * kNanos / 10);
       double farPast = growth(h.samples, r.time + 16 * kNanos / 10, r.time + 18 * kNanos / 10);
-      String curve = "W_max " + (int) wMax + " segments, K " + k + " s, growth per 0.2·K: " + early + ", " + late + ", "
-          + past + ", " + farPast;
+      String curve =
+          "W_max "
+              + (int) wMax
+              + " segments, K "
+              + k
+              + " s, growth per 0.2·K: "
+              + early
+              + ", "
+              + late
+              + ", "
+              + past
+              + ", "
+              + farPast;
       assertTrue(early > late, "concave: growth slows towards W_max; " + curve);
       assertTrue(farPast > past, "convex: growth speeds up beyond W_max; " + curve);
       double atK = cwndAt(h.samples, r.time + kNanos) / MSS;
-      assertTrue(Math.abs(atK - wMax) < 0.1 * wMax, "the plateau: cwnd near W_max at K (" + atK + "); " + curve);
+      assertTrue(
+          Math.abs(atK - wMax) < 0.1 * wMax,
+          "the plateau: cwnd near W_max at K (" + atK + "); " + curve);
     }
   }
 
@@ -49,7 +64,8 @@ class CongestionScenarioTest {
   class NewRenoWindow {
     @Test
     void oneLoss_windowHalvedThenOneSegmentPerRoundTrip() {
-      PathHarness h = new PathHarness(BIG.withCongestionControl("newreno"), PathHarness.Path.of(100, 20));
+      PathHarness h =
+          new PathHarness(BIG.withCongestionControl("newreno"), PathHarness.Path.of(100, 20));
       dropOnce(h, 100);
       h.run(6 * S);
       Reduction r = reduction(h.samples, 2 * 100 * MS);
@@ -58,7 +74,8 @@ class CongestionScenarioTest {
       // Congestion avoidance: one segment per RTT, about 10 in a second of 100 ms round trips.
       long start = r.time + S;
       double perSecond = (cwndAt(h.samples, start + S) - cwndAt(h.samples, start)) / MSS;
-      assertTrue(perSecond > 6 && perSecond < 12, "linear growth, segments per second: " + perSecond);
+      assertTrue(
+          perSecond > 6 && perSecond < 12, "linear growth, segments per second: " + perSecond);
     }
   }
 
@@ -71,8 +88,14 @@ class CongestionScenarioTest {
       PathHarness reordered = new PathHarness(BIG, clean.withReorder(0.05, 10 * MS));
       reordered.run(10 * S);
       long withReordering = reordered.delivered();
-      assertTrue(withReordering > 0.9 * inOrder, "reordering costs under 10 %: " + withReordering + " of " + inOrder
-          + " bytes; notes " + reordered.notes.stream().limit(5).map(TraceEvent.Note::text).toList());
+      assertTrue(
+          withReordering > 0.9 * inOrder,
+          "reordering costs under 10 %: "
+              + withReordering
+              + " of "
+              + inOrder
+              + " bytes; notes "
+              + reordered.notes.stream().limit(5).map(TraceEvent.Note::text).toList());
       assertTrue(reordered.sender().recovery.rack().reorderingSeen());
     }
   }
@@ -83,11 +106,14 @@ class CongestionScenarioTest {
     void defaultConfig_100MbitPath50msRtt_keptFullAfterSlowStart() {
       // The bandwidth-delay product is 625 KB: the send buffer grows past its initial 128 KiB with
       // cwnd (Linux's send-buffer autotuning), and window scaling lets the receiver offer it.
-      PathHarness h = new PathHarness(TcpConfig.defaults(), PathHarness.Path.of(50, 100).withQueueLimit(625_000));
+      PathHarness h =
+          new PathHarness(
+              TcpConfig.defaults(), PathHarness.Path.of(50, 100).withQueueLimit(625_000));
       h.run(S);
       long before = h.delivered();
       h.run(3 * S);
-      double payloadShare = MSS / (double) (MSS + 40); // what the link carries of each packet the harness counts
+      double payloadShare =
+          MSS / (double) (MSS + 40); // what the link carries of each packet the harness counts
       double utilisation = (h.delivered() - before) * 8.0 / 2 / 100e6 / payloadShare;
       assertTrue(utilisation >= 0.95, "link kept " + utilisation + " full");
     }
@@ -104,9 +130,21 @@ class CongestionScenarioTest {
       double newReno = 0;
       for (long seed = 1; seed <= 3; seed++) {
         cubic += goodput(BIG, lossy.withSeed(seed), seconds * S) * 8.0 / seconds / 1e6 / 3;
-        newReno += goodput(BIG.withCongestionControl("newreno"), lossy.withSeed(seed), seconds * S) * 8.0 / seconds / 1e6 / 3;
+        newReno +=
+            goodput(BIG.withCongestionControl("newreno"), lossy.withSeed(seed), seconds * S)
+                * 8.0
+                / seconds
+                / 1e6
+                / 3;
       }
-      String figures = "CUBIC " + cubic + " Mbit/s, NewReno " + newReno + " Mbit/s, Mathis bound " + mathis + " Mbit/s";
+      String figures =
+          "CUBIC "
+              + cubic
+              + " Mbit/s, NewReno "
+              + newReno
+              + " Mbit/s, Mathis bound "
+              + mathis
+              + " Mbit/s";
       assertTrue(cubic > mathis, figures);
       assertTrue(newReno > 0.8 * mathis, figures);
       assertTrue(cubic > newReno, figures);
@@ -125,11 +163,12 @@ class CongestionScenarioTest {
   private static void dropOnce(PathHarness h, int n) {
     int seq = EnginePair.CLIENT_ISS + 1 + n * MSS;
     boolean[] done = {false};
-    h.dropWhen((TcpSegment seg) -> {
-      if (done[0] || seg.sequenceNumber() != seq || seg.payloadLength() == 0) return false;
-      done[0] = true;
-      return true;
-    });
+    h.dropWhen(
+        (TcpSegment seg) -> {
+          if (done[0] || seg.sequenceNumber() != seq || seg.payloadLength() == 0) return false;
+          done[0] = true;
+          return true;
+        });
   }
 
   private record Reduction(long time, long before, long after) {}

@@ -33,7 +33,8 @@ class ConnectionEstablishmentTest {
       TcpSegment syn = p.clientToServer("S", 1000, 0);
       assertEquals("mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 7", syn.options().describe());
       assertEquals(20, syn.options().encodedLength(), "Linux's SYN options take 20 bytes");
-      assertEquals(64240, syn.window(), "Linux's SYN window: 65535 rounded down to 44 MSS, never scaled");
+      assertEquals(
+          64240, syn.window(), "Linux's SYN window: 65535 rounded down to 44 MSS, never scaled");
       p.assertStates(p.client(), SYN_SENT);
     }
 
@@ -68,7 +69,8 @@ class ConnectionEstablishmentTest {
       s.inject(Seg.withOptions(s.peer("S", 1000, 0), new TcpOption.MaximumSegmentSize(1400)));
       int iss = new IsnGenerator(new byte[16]).isn(EnginePair.SERVER_ID, 0);
       TcpSegment synAck = s.expect("S.", Integer.toUnsignedLong(iss), 1001);
-      assertEquals("mss 1460", synAck.options().describe(), "only what the SYN offered is answered");
+      assertEquals(
+          "mss 1460", synAck.options().describe(), "only what the SYN offered is answered");
       s.assertStates(LISTEN, SYN_RECEIVED);
       assertEquals(1400, s.conn().status().effectiveMss());
     }
@@ -76,7 +78,8 @@ class ConnectionEstablishmentTest {
     @Test
     void listen_wildcardRemote_synFillsInTheForeignPort() {
       FourTuple any = new FourTuple(EnginePair.SERVER_ID.localAddress(), 80, null, 0);
-      TcpConnection c = TcpConnection.listen(any, EngineScript.PLAIN, new TraceRecorder(), "engine");
+      TcpConnection c =
+          TcpConnection.listen(any, EngineScript.PLAIN, new TraceRecorder(), "engine");
       c.handleSegment(Seg.of(40000, 80, "S", 1000, 0, 65535), 0);
       assertEquals(SYN_RECEIVED, c.state());
       assertEquals(40000, c.id().remotePort());
@@ -147,7 +150,8 @@ class ConnectionEstablishmentTest {
 
     @Test
     void synSent_oldDuplicateSynAck_answeredWithResetAndHandshakeGoesOn() {
-      // RFC 9293 §3.5 figure 9, the client's side: a SYN-ACK acknowledging an old SYN (ack 91 =< ISS).
+      // RFC 9293 §3.5 figure 9, the client's side: a SYN-ACK acknowledging an old SYN (ack 91 =<
+      // ISS).
       EngineScript s = EngineScript.connect(EngineScript.PLAIN);
       s.expect("S", 1000, 0);
       s.inject("S.", 300, 91);
@@ -174,7 +178,8 @@ class ConnectionEstablishmentTest {
       s.inject("R.", 0, 1001);
       s.expectNothing();
       s.assertStates(SYN_SENT, CLOSED);
-      assertEquals(List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_REFUSED)), s.drainEvents());
+      assertEquals(
+          List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_REFUSED)), s.drainEvents());
     }
 
     @Test
@@ -229,7 +234,8 @@ class ConnectionEstablishmentTest {
       assertEquals(127 * SECOND, s.fireNextTimer());
       s.expectNothing();
       s.assertStates(SYN_SENT, CLOSED);
-      assertEquals(List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_TIMED_OUT)), s.drainEvents());
+      assertEquals(
+          List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_TIMED_OUT)), s.drainEvents());
     }
 
     @Test
@@ -303,7 +309,8 @@ class ConnectionEstablishmentTest {
       s.expect("S.", 1000, 5001);
       s.inject("R", 5001, 0);
       s.assertStates(SYN_SENT, SYN_RECEIVED, CLOSED);
-      assertEquals(List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_REFUSED)), s.drainEvents());
+      assertEquals(
+          List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_REFUSED)), s.drainEvents());
     }
 
     @Test
@@ -376,7 +383,8 @@ class ConnectionEstablishmentTest {
       assertEquals(65160, synAck.window(), "Linux's SYN-ACK window: 45 segments of 1448 bytes");
       TcpSegment ack = p.clientToServer(".", 1001, 5001);
       assertEquals(1024, ack.window(), "128 KiB announced as 1024 << 7");
-      assertEquals(128 * 1024, p.server().status().sndWnd(), "the server scales the client's window");
+      assertEquals(
+          128 * 1024, p.server().status().sndWnd(), "the server scales the client's window");
       assertEquals(1448, p.client().status().effectiveMss(), "1460 less 12 bytes of timestamps");
       assertEquals("nop,nop,TS val 0 ecr 0", ack.options().describe());
     }
@@ -394,18 +402,24 @@ class ConnectionEstablishmentTest {
 
     @Test
     void options_synAckOffersOnlyWhatTheSynOffered() {
-      TcpSegment syn = Seg.withOptions(Seg.of(40000, 80, "S", 5000, 0, 65535), new TcpOption.MaximumSegmentSize(1460),
-          new TcpOption.NoOperation(), new TcpOption.WindowScale(2));
+      TcpSegment syn =
+          Seg.withOptions(
+              Seg.of(40000, 80, "S", 5000, 0, 65535),
+              new TcpOption.MaximumSegmentSize(1460),
+              new TcpOption.NoOperation(),
+              new TcpOption.WindowScale(2));
       EngineScript s = EngineScript.accept(LINUX, syn);
       TcpSegment synAck = s.expect("S.", 1000, 5001);
       assertEquals("mss 1460,nop,wscale 7", synAck.options().describe());
       s.inject(Seg.of(40000, 80, ".", 5001, 1001, 1000));
-      assertEquals(4000, s.conn().status().sndWnd(), "SEG.WND << 2 after the handshake (RFC 7323 §2.2)");
+      assertEquals(
+          4000, s.conn().status().sndWnd(), "SEG.WND << 2 after the handshake (RFC 7323 §2.2)");
     }
 
     @Test
     void options_synWindowNeverScaled() {
-      TcpSegment syn = Seg.withOptions(Seg.of(40000, 80, "S", 5000, 0, 1000), new TcpOption.WindowScale(4));
+      TcpSegment syn =
+          Seg.withOptions(Seg.of(40000, 80, "S", 5000, 0, 1000), new TcpOption.WindowScale(4));
       EngineScript s = EngineScript.accept(LINUX, syn);
       assertEquals(1000, s.conn().status().sndWnd());
     }
@@ -420,12 +434,17 @@ class ConnectionEstablishmentTest {
       p.toServer(data);
       p.tick(Duration.ofMillis(2));
       TcpSegment ack = p.serverSends();
-      assertEquals(new TcpOption.Timestamps(7, 5), ack.options().timestamps(), "TSecr echoes the data's TSval");
+      assertEquals(
+          new TcpOption.Timestamps(7, 5),
+          ack.options().timestamps(),
+          "TSecr echoes the data's TSval");
     }
 
     @Test
     void options_mssOptionSmallerThanOurs_segmentsFollowIt() {
-      TcpSegment syn = Seg.withOptions(Seg.of(40000, 80, "S", 5000, 0, 65535), new TcpOption.MaximumSegmentSize(100));
+      TcpSegment syn =
+          Seg.withOptions(
+              Seg.of(40000, 80, "S", 5000, 0, 65535), new TcpOption.MaximumSegmentSize(100));
       EngineScript s = EngineScript.accept(EngineScript.PLAIN, syn);
       s.expect("S.", 1000, 5001);
       s.inject(".", 5001, 1001);
@@ -439,15 +458,22 @@ class ConnectionEstablishmentTest {
     void options_noMssOptionAtTheUsersRequest_synsCarryNoOptionsAtAll() {
       TcpConfig none = EngineScript.PLAIN.withMssOption(false);
       assertTrue(EngineScript.connect(none).expect("S", 1000, 0).options().isEmpty());
-      EngineScript s = EngineScript.accept(none, Seg.withOptions(Seg.of(40000, 80, "S", 5000, 0, 65535),
-          new TcpOption.MaximumSegmentSize(1460)));
+      EngineScript s =
+          EngineScript.accept(
+              none,
+              Seg.withOptions(
+                  Seg.of(40000, 80, "S", 5000, 0, 65535), new TcpOption.MaximumSegmentSize(1460)));
       assertTrue(s.expect("S.", 1000, 5001).options().isEmpty());
       s.inject(Seg.of(40000, 80, ".", 5001, 1001, 65535));
-      assertEquals(1460, s.conn().status().effectiveMss(), "the peer's MSS still limits what we send");
+      assertEquals(
+          1460, s.conn().status().effectiveMss(), "the peer's MSS still limits what we send");
     }
   }
 
-  /** The two reasons a handshake needs three segments (RFC 9293 §3.5; the seed articles' "why not two-way"). */
+  /**
+   * The two reasons a handshake needs three segments (RFC 9293 §3.5; the seed articles' "why not
+   * two-way").
+   */
   @Nested
   class WhyNotTwoWay {
     @Test

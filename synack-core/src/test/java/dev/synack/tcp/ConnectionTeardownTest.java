@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Closing a connection: figure 5's edges out of ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT,
- * CLOSING, LAST-ACK and TIME-WAIT, as the seed articles tell them (four-way close, half-close,
- * 2 MSL and the lost last ACK) and as RFC 9293 §3.6 and §3.10.7.4 specify.
+ * CLOSING, LAST-ACK and TIME-WAIT, as the seed articles tell them (four-way close, half-close, 2
+ * MSL and the lost last ACK) and as RFC 9293 §3.6 and §3.10.7.4 specify.
  */
 class ConnectionTeardownTest {
   private static final TcpConfig LINUX = TcpConfig.defaults();
@@ -81,19 +81,24 @@ class ConnectionTeardownTest {
     void fourWay_clientClosesFirst_clientWaitsInTimeWait() {
       EnginePair p = EnginePair.established(LINUX);
       p.closeClient();
-      p.clientToServer("F.", 1001, 5001);   // FIN
-      p.serverToClient(".", 5001, 1002);    // ACK
+      p.clientToServer("F.", 1001, 5001); // FIN
+      p.serverToClient(".", 5001, 1002); // ACK
       p.closeServer();
-      p.serverToClient("F.", 5001, 1002);   // FIN
-      p.clientToServer(".", 1002, 5002);    // ACK
+      p.serverToClient("F.", 5001, 1002); // FIN
+      p.clientToServer(".", 1002, 5002); // ACK
       p.assertStates(p.client(), SYN_SENT, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT);
       p.assertStates(p.server(), SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT, LAST_ACK, CLOSED);
       assertEquals(60 * SECOND, p.client().pollTimeout(), "TIME-WAIT lasts 2 MSL = 60 s");
       p.runToClosed(Duration.ofMinutes(2));
       assertEquals(60 * SECOND, p.now());
       p.assertStates(p.client(), SYN_SENT, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT, CLOSED);
-      assertEquals(List.of(new ConnectionEvent.Connected(), new ConnectionEvent.FinAcknowledged(), new ConnectionEvent.PeerFinReceived(),
-          new ConnectionEvent.Closed(null)), p.events(p.client()));
+      assertEquals(
+          List.of(
+              new ConnectionEvent.Connected(),
+              new ConnectionEvent.FinAcknowledged(),
+              new ConnectionEvent.PeerFinReceived(),
+              new ConnectionEvent.Closed(null)),
+          p.events(p.client()));
     }
 
     @Test
@@ -119,7 +124,10 @@ class ConnectionTeardownTest {
       s.expect("F.", 1001, 5001);
       s.inject(".", 5001, 1002);
       s.assertStates(TcpState.SYN_SENT, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2);
-      assertEquals(Long.MAX_VALUE, s.conn().pollTimeout(), "not orphaned: FIN-WAIT-2 waits as long as the peer likes");
+      assertEquals(
+          Long.MAX_VALUE,
+          s.conn().pollTimeout(),
+          "not orphaned: FIN-WAIT-2 waits as long as the peer likes");
     }
 
     @Test
@@ -154,7 +162,8 @@ class ConnectionTeardownTest {
       long second = s.fireNextTimer();
       s.expect("F.", 1001, 5001);
       assertEquals(2 * first, second - first, "RFC 6298 §5.5: the RTO doubles");
-      assertEquals(1, s.trace.events().stream().filter(e -> e.eventName().equals("retransmit")).count() - 1);
+      assertEquals(
+          1, s.trace.events().stream().filter(e -> e.eventName().equals("retransmit")).count() - 1);
       s.inject(".", 5001, 1002);
       s.assertState(FIN_WAIT_2);
     }
@@ -309,7 +318,10 @@ class ConnectionTeardownTest {
       p.fireNextTimer(); // the server resends its FIN; the client ACKs it again
       p.assertState(p.server(), CLOSED);
       p.assertState(p.client(), TIME_WAIT);
-      assertEquals(rto + 60 * SECOND, p.client().pollTimeout(), "the 2 MSL timer restarted with the resent FIN");
+      assertEquals(
+          rto + 60 * SECOND,
+          p.client().pollTimeout(),
+          "the 2 MSL timer restarted with the resent FIN");
       p.runToClosed(Duration.ofMinutes(2));
       assertEquals(rto + 60 * SECOND, p.now());
     }

@@ -7,9 +7,9 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code TCP_CORK} as Linux does it: partial segments wait while corked, full ones and the FIN's go,
- * the probe timer's 200 ms is the ceiling when nothing is in flight, and uncorking (or
- * {@code TCP_NODELAY}) pushes what waits. Against a scripted peer whose MSS is 536, in virtual time.
+ * {@code TCP_CORK} as Linux does it: partial segments wait while corked, full ones and the FIN's
+ * go, the probe timer's 200 ms is the ceiling when nothing is in flight, and uncorking (or {@code
+ * TCP_NODELAY}) pushes what waits. Against a scripted peer whose MSS is 536, in virtual time.
  */
 class CorkTest {
   private static final TcpConfig CFG = EngineScript.PLAIN;
@@ -21,14 +21,16 @@ class CorkTest {
     assertTrue(s.conn().options().cork());
     s.send("x".repeat(600));
     assertEquals(536, s.expect(".", 1001, 5001).payloadLength());
-    s.expectNothing(); // uncorked, Minshall's Nagle would let the 64-byte tail go: the first segment was full
+    s.expectNothing(); // uncorked, Minshall's Nagle would let the 64-byte tail go: the first
+    // segment was full
     s.conn().options().setCork(false);
     assertEquals(64, s.expect("P.", 1537, 5001).payloadLength());
   }
 
   @Test
   void corked_withNothingInFlight_thePartialSegmentGoesAtTheProbeTimersCeilingOf200ms() {
-    EngineScript s = EngineScript.established(CFG); // the handshake's RTT sample is ~0: RTO = SRTT + 200 ms
+    EngineScript s =
+        EngineScript.established(CFG); // the handshake's RTT sample is ~0: RTO = SRTT + 200 ms
     s.conn().options().setCork(true);
     s.send("hello");
     s.expectNothing();

@@ -3,7 +3,6 @@ package dev.synack.tcp;
 import static dev.synack.tcp.TcpState.CLOSED;
 import static dev.synack.tcp.TcpState.ESTABLISHED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.trace.TraceEvent;
 import dev.synack.wire.TcpSegment;
@@ -13,8 +12,8 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * Basic data transfer in ESTABLISHED (RFC 9293 §3.8, §3.10.7.4 seventh step; RFC 6298): segments
- * of the effective MSS, in-order delivery, the peer's window, retransmission from SND.UNA with
+ * Basic data transfer in ESTABLISHED (RFC 9293 §3.8, §3.10.7.4 seventh step; RFC 6298): segments of
+ * the effective MSS, in-order delivery, the peer's window, retransmission from SND.UNA with
  * backoff, and out-of-order segments held with a duplicate ACK.
  */
 class DataTransferTest {
@@ -40,10 +39,12 @@ class DataTransferTest {
       s.inject(Seg.of(80, 40000, ".", 5001, 1001, 1000));
       s.send("b".repeat(1500));
       assertEquals(536, s.expect(".", 1001, 5001).payloadLength());
-      s.expectNothing(); // 464 bytes would fit, but a segment that small waits (RFC 9293 §3.8.6.2.1)
+      s.expectNothing(); // 464 bytes would fit, but a segment that small waits (RFC 9293
+      // §3.8.6.2.1)
       s.inject(Seg.of(80, 40000, ".", 5001, 1537, 1000));
       assertEquals(536, s.expect(".", 1537, 5001).payloadLength());
-      assertEquals(428, s.expect("P.", 2073, 5001).payloadLength(), "the rest of the data fits: it goes");
+      assertEquals(
+          428, s.expect("P.", 2073, 5001).payloadLength(), "the rest of the data fits: it goes");
     }
 
     @Test
@@ -57,14 +58,20 @@ class DataTransferTest {
       // RFC 5681 §3.1: after a timeout cwnd is the loss window, one segment.
       s.expect(".", 1001, 5001);
       s.expectNothing();
-      // The ACK opens cwnd to two segments (slow start); the second segment, given up at the timeout too, follows.
+      // The ACK opens cwnd to two segments (slow start); the second segment, given up at the
+      // timeout too, follows.
       s.inject(".", 5001, 1537);
       s.expect("P.", 1537, 5001);
       long t2 = s.fireNextTimer();
       assertEquals(2 * 200_000_001L, t2 - t1, "the backed-off RTO stays until a new sample (Karn)");
       s.expect("P.", 1537, 5001);
-      long retransmits = s.trace.events().stream()
-          .filter(e -> e instanceof TraceEvent.Segment seg && seg.action() == TraceEvent.SegmentAction.RETRANSMIT).count();
+      long retransmits =
+          s.trace.events().stream()
+              .filter(
+                  e ->
+                      e instanceof TraceEvent.Segment seg
+                          && seg.action() == TraceEvent.SegmentAction.RETRANSMIT)
+              .count();
       assertEquals(3, retransmits);
     }
 
@@ -80,7 +87,8 @@ class DataTransferTest {
       s.fireNextTimer();
       s.expectNothing();
       s.assertState(CLOSED);
-      assertEquals(new ConnectionEvent.Closed(TcpError.CONNECTION_TIMED_OUT), s.drainEvents().getLast());
+      assertEquals(
+          new ConnectionEvent.Closed(TcpError.CONNECTION_TIMED_OUT), s.drainEvents().getLast());
     }
   }
 
@@ -101,7 +109,8 @@ class DataTransferTest {
       s.injectText("P.", 5101, 1001, "later");
       s.expect(".", 1001, 5001);
       assertEquals("", s.read());
-      assertEquals(5, s.conn().rcv.outOfOrderBytes(), "held for when the hole fills (ReassemblyTest)");
+      assertEquals(
+          5, s.conn().rcv.outOfOrderBytes(), "held for when the hole fills (ReassemblyTest)");
     }
 
     @Test
@@ -178,15 +187,16 @@ class DataTransferTest {
       int[] count = {0};
       for (int round = 0; round < 10_000 && got.hasRemaining(); round++) {
         p.client().send(src, p.now());
-        if (round % 3 == 1) p.dropNextFromClient(seg -> seg.payloadLength() > 0 && ++count[0] % 5 == 0);
+        if (round % 3 == 1)
+          p.dropNextFromClient(seg -> seg.payloadLength() > 0 && ++count[0] % 5 == 0);
         p.run();
-        while (p.server().receive(got, p.now()) > 0) { }
+        while (p.server().receive(got, p.now()) > 0) {}
         if (!src.hasRemaining() && p.client().status().sendQueued() == 0) break;
         if (p.client().status().sendQueued() > 0 && p.client().pollTimeout() != Long.MAX_VALUE) {
           p.run();
           if (p.client().status().sendQueued() > 0) p.fireNextTimer();
         }
-        while (p.server().receive(got, p.now()) > 0) { }
+        while (p.server().receive(got, p.now()) > 0) {}
       }
       assertEquals(data.length, got.position(), p.trace.events().size() + " events");
       got.flip();

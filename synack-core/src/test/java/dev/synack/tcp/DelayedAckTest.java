@@ -19,7 +19,10 @@ class DelayedAckTest {
   private static final long MS = 1_000_000L;
   private static final int SEGMENT = 1000;
 
-  /** Injects {@code count} full segments from RCV.NXT {@code seq} on, each acknowledged at once (quick-ACK mode); returns the next seq. */
+  /**
+   * Injects {@code count} full segments from RCV.NXT {@code seq} on, each acknowledged at once
+   * (quick-ACK mode); returns the next seq.
+   */
   private static int quickPhase(EngineScript s, int seq, int count) {
     for (int i = 0; i < count; i++) {
       s.injectText(".", seq, 1001, "q".repeat(SEGMENT));
@@ -54,8 +57,12 @@ class DelayedAckTest {
       s.expectNothing();
       assertEquals(sent + 40 * MS, s.fireNextTimer());
       s.expect(".", 1001, seq + 4);
-      assertEquals(List.of("set", "fired"), s.trace.events().stream()
-          .filter(e -> e instanceof TraceEvent.Timer t && t.timer().equals("DELACK")).map(e -> ((TraceEvent.Timer) e).action()).toList());
+      assertEquals(
+          List.of("set", "fired"),
+          s.trace.events().stream()
+              .filter(e -> e instanceof TraceEvent.Timer t && t.timer().equals("DELACK"))
+              .map(e -> ((TraceEvent.Timer) e).action())
+              .toList());
     }
 
     @Test
@@ -90,11 +97,18 @@ class DelayedAckTest {
       s.injectText("P.", seq, 1001, "request");
       s.send("response");
       s.expect("P.", 1001, seq + 7); // the response acknowledges the request
-      assertTrue(s.trace.events().stream().anyMatch(e -> e instanceof TraceEvent.Timer t && t.timer().equals("DELACK")
-          && t.action().equals("cancelled")), s.trace.dump());
+      assertTrue(
+          s.trace.events().stream()
+              .anyMatch(
+                  e ->
+                      e instanceof TraceEvent.Timer t
+                          && t.timer().equals("DELACK")
+                          && t.action().equals("cancelled")),
+          s.trace.dump());
       s.inject(".", seq + 7, 1009);
       s.expectNothing();
-      assertEquals(Long.MAX_VALUE, s.conn().timers.nextProtocolDeadline(), "no ACK left to send, no timer");
+      assertEquals(
+          Long.MAX_VALUE, s.conn().timers.nextProtocolDeadline(), "no ACK left to send, no timer");
     }
 
     @Test
@@ -120,7 +134,8 @@ class DelayedAckTest {
     void retransmittedData_quickAcksAgain() {
       EngineScript s = EngineScript.established(PLAIN);
       int seq = quickPhase(s, 5001, DelayedAck.MAX_QUICK_ACKS);
-      s.injectText(".", seq - SEGMENT, 1001, "q".repeat(SEGMENT)); // our last ACK was lost: the peer resends
+      s.injectText(
+          ".", seq - SEGMENT, 1001, "q".repeat(SEGMENT)); // our last ACK was lost: the peer resends
       s.expect(".", 1001, seq);
       s.injectText(".", seq, 1001, "n".repeat(SEGMENT));
       s.expect(".", 1001, seq + SEGMENT);
@@ -147,7 +162,10 @@ class DelayedAckTest {
       assertEquals(segments * 1448, p.read(p.server()).length());
       List<TraceEvent.Segment> acks = serverSends(p);
       // 16 quick ACKs, then one per two segments.
-      assertEquals(DelayedAck.MAX_QUICK_ACKS + (segments - DelayedAck.MAX_QUICK_ACKS) / 2, acks.size(), p.trace.dump());
+      assertEquals(
+          DelayedAck.MAX_QUICK_ACKS + (segments - DelayedAck.MAX_QUICK_ACKS) / 2,
+          acks.size(),
+          p.trace.dump());
       p.run(); // reading opened the window: the server says so at once
       int before = serverSends(p).size();
       assertEquals(acks.size() + 1, before);
@@ -163,9 +181,15 @@ class DelayedAckTest {
 
     private List<TraceEvent.Segment> serverSends(EnginePair p) {
       return p.trace.events().stream()
-          .filter(e -> e instanceof TraceEvent.Segment seg && seg.host().equals("server")
-              && seg.action() == TraceEvent.SegmentAction.SEND && seg.segment().len() == 0 && seg.segment().ack() > 1001)
-          .map(e -> (TraceEvent.Segment) e).toList();
+          .filter(
+              e ->
+                  e instanceof TraceEvent.Segment seg
+                      && seg.host().equals("server")
+                      && seg.action() == TraceEvent.SegmentAction.SEND
+                      && seg.segment().len() == 0
+                      && seg.segment().ack() > 1001)
+          .map(e -> (TraceEvent.Segment) e)
+          .toList();
     }
   }
 }

@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** Delivery-rate samples (draft-cheng-iccrg-delivery-rate-estimation) from a scoreboard's sends and ACKs. */
+/**
+ * Delivery-rate samples (draft-cheng-iccrg-delivery-rate-estimation) from a scoreboard's sends and
+ * ACKs.
+ */
 class DeliveryRateTest {
   private static final long MS = 1_000_000L;
 
   private final Scoreboard board = new Scoreboard();
   private final DeliveryRate rate = new DeliveryRate();
-  private static final Scoreboard.DeliveryListener NONE = (s, e, t, r) -> { };
+  private static final Scoreboard.DeliveryListener NONE = (s, e, t, r) -> {};
 
   DeliveryRateTest() {
     board.rate(rate);
@@ -45,7 +48,8 @@ class DeliveryRateTest {
   void sendIntervalLonger_usesIt() {
     // A (sent at 0) is acknowledged at 20 ms; C (sent at 1 ms) stays out; B leaves at 30 ms and is
     // SACKed at 40 ms. B's send phase began when A was sent (30 ms), its ACK phase at A's delivery
-    // (20 ms): the longer one bounds the rate (§3.3), so that a sender's burst is not taken for the path's rate.
+    // (20 ms): the longer one bounds the rate (§3.3), so that a sender's burst is not taken for the
+    // path's rate.
     board.append(0, 1000, 0, false);
     board.append(1000, 2000, MS, false);
     board.ackUpTo(1000, NONE);
@@ -77,7 +81,8 @@ class DeliveryRateTest {
     board.ackUpTo(1000, NONE);
     assertTrue(rate.generate(1000, 0, 1000, 0, 20 * MS).hasRate());
     // A new flight at 100 ms, its one segment resent at 101 ms and acknowledged at 105 ms: no RTT
-    // sample (Karn), and 5 ms is below the minimum RTT of 20 ms: the rate would be overstated (§3.3).
+    // sample (Karn), and 5 ms is below the minimum RTT of 20 ms: the rate would be overstated
+    // (§3.3).
     board.append(1000, 2000, 100 * MS, false);
     board.onRetransmitted(0, 101 * MS);
     board.ackUpTo(2000, NONE);

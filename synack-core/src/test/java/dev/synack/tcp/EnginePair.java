@@ -19,37 +19,46 @@ import java.util.function.Predicate;
  * Two engines wired back to back, a client and a server, in virtual time that jumps to the next
  * deadline (quinn-proto's {@code Pair}). Segments do not travel by themselves: a test moves them
  * one by one, reading like the articles ("the client sends a SYN, the server answers SYN+ACK..."),
- * and may drop, hold or forge any of them; or lets {@link #run()} carry everything until both
- * ends are quiet. Every assertion message carries both ends' trace.
+ * and may drop, hold or forge any of them; or lets {@link #run()} carry everything until both ends
+ * are quiet. Every assertion message carries both ends' trace.
  *
- * <p>The server is created as the stack creates it: {@link TcpConnection#accept} when the first
- * SYN reaches it (or {@link TcpConnection#listen} beforehand with {@link #withListener}).
+ * <p>The server is created as the stack creates it: {@link TcpConnection#accept} when the first SYN
+ * reaches it (or {@link TcpConnection#listen} beforehand with {@link #withListener}).
  */
 public final class EnginePair {
   public static final int CLIENT_PORT = 40000;
   public static final int SERVER_PORT = 80;
   public static final int CLIENT_ISS = 1000;
   public static final int SERVER_ISS = 5000;
-  public static final FourTuple CLIENT_ID = new FourTuple(address("10.0.0.1"), CLIENT_PORT, address("10.0.0.2"), SERVER_PORT);
-  public static final FourTuple SERVER_ID = new FourTuple(address("10.0.0.2"), SERVER_PORT, address("10.0.0.1"), CLIENT_PORT);
+  public static final FourTuple CLIENT_ID =
+      new FourTuple(address("10.0.0.1"), CLIENT_PORT, address("10.0.0.2"), SERVER_PORT);
+  public static final FourTuple SERVER_ID =
+      new FourTuple(address("10.0.0.2"), SERVER_PORT, address("10.0.0.1"), CLIENT_PORT);
 
   public final TraceRecorder trace = new TraceRecorder();
   private final TcpConfig serverCfg;
   private long now;
   private TcpConnection client;
   private TcpConnection server;
+
   /** Segments that left one end and have not been delivered yet, per direction. */
   private final List<TcpSegment> toServer = new ArrayList<>();
+
   private final List<TcpSegment> toClient = new ArrayList<>();
+
   /** Filters that drop the next matching segment in {@link #run}, per direction. */
   private final List<Predicate<TcpSegment>> dropToServer = new ArrayList<>();
+
   private final List<Predicate<TcpSegment>> dropToClient = new ArrayList<>();
 
   private EnginePair(TcpConfig serverCfg) {
     this.serverCfg = serverCfg;
   }
 
-  /** Returns a pair whose client has done an active OPEN (SYN-SENT, ISS 1000); the server appears with the first SYN (ISS 5000). */
+  /**
+   * Returns a pair whose client has done an active OPEN (SYN-SENT, ISS 1000); the server appears
+   * with the first SYN (ISS 5000).
+   */
   public static EnginePair connect(TcpConfig cfg) {
     return connect(cfg, cfg);
   }
@@ -61,7 +70,10 @@ public final class EnginePair {
     return p;
   }
 
-  /** Returns a pair with both ends created but nothing sent: the client in SYN-SENT, the server in LISTEN (RFC 9293's passive OPEN). */
+  /**
+   * Returns a pair with both ends created but nothing sent: the client in SYN-SENT, the server in
+   * LISTEN (RFC 9293's passive OPEN).
+   */
   public static EnginePair withListener(TcpConfig cfg) {
     EnginePair p = new EnginePair(cfg);
     p.server = TcpConnection.listen(SERVER_ID, cfg, p.trace, "server");
@@ -78,7 +90,10 @@ public final class EnginePair {
     return p;
   }
 
-  /** Returns a pair with both ends in SYN-SENT, neither SYN sent yet: a simultaneous open (RFC 9293 §3.5 figure 8). */
+  /**
+   * Returns a pair with both ends in SYN-SENT, neither SYN sent yet: a simultaneous open (RFC 9293
+   * §3.5 figure 8).
+   */
   public static EnginePair simultaneousOpen(TcpConfig cfg) {
     EnginePair p = new EnginePair(cfg);
     p.client = TcpConnection.connect(CLIENT_ID, cfg, CLIENT_ISS, p.now, p.trace, "client");
@@ -86,15 +101,24 @@ public final class EnginePair {
     return p;
   }
 
-  public TcpConnection client() { return client; }
+  public TcpConnection client() {
+    return client;
+  }
 
-  public TcpConnection server() { return server; }
+  public TcpConnection server() {
+    return server;
+  }
 
-  public long now() { return now; }
+  public long now() {
+    return now;
+  }
 
   // ---- Moving segments by hand ----
 
-  /** Returns the segment the client sends now (it is also kept as in flight to the server). Fails if it sends nothing. */
+  /**
+   * Returns the segment the client sends now (it is also kept as in flight to the server). Fails if
+   * it sends nothing.
+   */
   public TcpSegment clientSends() {
     TcpSegment seg = client.pollTransmit(now);
     if (seg == null) fail("the client sent nothing\n" + trace.dump());
@@ -116,10 +140,13 @@ public final class EnginePair {
 
   /** Asserts that the server sends nothing now. */
   public void serverSendsNothing() {
-    if (server != null) assertNull(server.pollTransmit(now), () -> "the server sent something\n" + trace.dump());
+    if (server != null)
+      assertNull(server.pollTransmit(now), () -> "the server sent something\n" + trace.dump());
   }
 
-  /** Gives a segment to the server, creating it with {@link TcpConnection#accept} on the first one. */
+  /**
+   * Gives a segment to the server, creating it with {@link TcpConnection#accept} on the first one.
+   */
   public Disposition toServer(TcpSegment seg) {
     if (server == null) {
       server = TcpConnection.accept(SERVER_ID, serverCfg, SERVER_ISS, seg, now, trace, "server");
@@ -133,7 +160,10 @@ public final class EnginePair {
     return client.handleSegment(seg, now);
   }
 
-  /** Moves the client's next segment to the server and returns it, checked: flags as tcpdump prints them, seq, ack. */
+  /**
+   * Moves the client's next segment to the server and returns it, checked: flags as tcpdump prints
+   * them, seq, ack.
+   */
   public TcpSegment clientToServer(String flags, long seq, long ack) {
     TcpSegment seg = check(clientSends(), flags, seq, ack);
     toServer(seg);
@@ -179,9 +209,13 @@ public final class EnginePair {
     }
   }
 
-  /** Moves time to the next deadline of either end and fires it, then {@link #run}s; returns false if no timer runs. */
+  /**
+   * Moves time to the next deadline of either end and fires it, then {@link #run}s; returns false
+   * if no timer runs.
+   */
   public boolean fireNextTimer() {
-    long next = Math.min(client.pollTimeout(), server == null ? Long.MAX_VALUE : server.pollTimeout());
+    long next =
+        Math.min(client.pollTimeout(), server == null ? Long.MAX_VALUE : server.pollTimeout());
     if (next == Long.MAX_VALUE) return false;
     now = Math.max(now, next);
     client.handleTimeout(now);
@@ -195,7 +229,8 @@ public final class EnginePair {
     long end = now + d.toNanos();
     run();
     while (true) {
-      long next = Math.min(client.pollTimeout(), server == null ? Long.MAX_VALUE : server.pollTimeout());
+      long next =
+          Math.min(client.pollTimeout(), server == null ? Long.MAX_VALUE : server.pollTimeout());
       if (next > end) break;
       fireNextTimer();
     }
@@ -207,18 +242,22 @@ public final class EnginePair {
     now += d.toNanos();
   }
 
-  /** Runs until both ends are CLOSED (or {@code limit} passes), jumping from deadline to deadline. */
+  /**
+   * Runs until both ends are CLOSED (or {@code limit} passes), jumping from deadline to deadline.
+   */
   public void runToClosed(Duration limit) {
     long end = now + limit.toNanos();
     run();
-    while (!(client.state() == TcpState.CLOSED && (server == null || server.state() == TcpState.CLOSED))) {
+    while (!(client.state() == TcpState.CLOSED
+        && (server == null || server.state() == TcpState.CLOSED))) {
       if (!fireNextTimer() || now > end) fail("not both CLOSED by " + limit + "\n" + trace.dump());
     }
   }
 
   private void collect() {
     for (TcpSegment seg; (seg = client.pollTransmit(now)) != null; ) toServer.add(seg);
-    if (server != null) for (TcpSegment seg; (seg = server.pollTransmit(now)) != null; ) toClient.add(seg);
+    if (server != null)
+      for (TcpSegment seg; (seg = server.pollTransmit(now)) != null; ) toClient.add(seg);
   }
 
   private static boolean dropped(List<Predicate<TcpSegment>> filters, TcpSegment seg) {
@@ -240,7 +279,10 @@ public final class EnginePair {
     assertEquals(text.length(), n, () -> "bytes taken by send\n" + trace.dump());
   }
 
-  /** Reads everything readable at an end as text ("" when nothing; null at end of stream with nothing read). */
+  /**
+   * Reads everything readable at an end as text ("" when nothing; null at end of stream with
+   * nothing read).
+   */
   public String read(TcpConnection end) {
     ByteBuffer dst = ByteBuffer.allocate(1 << 20);
     int n;
@@ -270,12 +312,17 @@ public final class EnginePair {
   /** Asserts the states an end went through, in order (from the trace). */
   public void assertStates(TcpConnection end, TcpState... expected) {
     List<String> want = Arrays.stream(expected).map(Enum::name).toList();
-    assertEquals(want, trace.states(name(end)), () -> "states of the " + name(end) + "\n" + trace.dump());
+    assertEquals(
+        want, trace.states(name(end)), () -> "states of the " + name(end) + "\n" + trace.dump());
   }
 
-  public void closeClient() { client.close(now); }
+  public void closeClient() {
+    client.close(now);
+  }
 
-  public void closeServer() { server.close(now); }
+  public void closeServer() {
+    server.close(now);
+  }
 
   private String name(TcpConnection end) {
     return end == client ? "client" : "server";

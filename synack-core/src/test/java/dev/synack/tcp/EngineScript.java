@@ -13,16 +13,22 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One engine and a scripted peer, in the manner of packetdrill: the test injects crafted
- * segments ({@link #inject}) and expects exactly what the engine sends back ({@link #expect},
- * {@link #expectNothing}), in virtual time. The engine is the local end 10.0.0.1:40000 (active)
- * or 10.0.0.2:80 (passive); the scripted peer is the other.
+ * One engine and a scripted peer, in the manner of packetdrill: the test injects crafted segments
+ * ({@link #inject}) and expects exactly what the engine sends back ({@link #expect}, {@link
+ * #expectNothing}), in virtual time. The engine is the local end 10.0.0.1:40000 (active) or
+ * 10.0.0.2:80 (passive); the scripted peer is the other.
  */
 public final class EngineScript {
   /** Options off, so that crafted segments need none: plain RFC 9293. */
-  public static final TcpConfig PLAIN = TcpConfig.defaults().withTimestamps(false, 0).withSackPermitted(false).withWindowScale(false, 0);
+  public static final TcpConfig PLAIN =
+      TcpConfig.defaults()
+          .withTimestamps(false, 0)
+          .withSackPermitted(false)
+          .withWindowScale(false, 0);
+
   /** The peer's ISS in {@link #established}. */
   public static final int PEER_ISS = 5000;
+
   /** The window the peer announces by default. */
   public static final int PEER_WINDOW = 65535;
 
@@ -37,39 +43,68 @@ public final class EngineScript {
     this.remotePort = id.remotePort();
   }
 
-  /** Returns a script whose engine did an active OPEN (SYN-SENT, ISS 1000) and has sent nothing yet. */
+  /**
+   * Returns a script whose engine did an active OPEN (SYN-SENT, ISS 1000) and has sent nothing yet.
+   */
   public static EngineScript connect(TcpConfig cfg) {
     EngineScript s = new EngineScript(EnginePair.CLIENT_ID);
-    s.conn = TcpConnection.connect(EnginePair.CLIENT_ID, cfg, EnginePair.CLIENT_ISS, 0, s.trace, "engine");
+    s.conn =
+        TcpConnection.connect(
+            EnginePair.CLIENT_ID, cfg, EnginePair.CLIENT_ISS, 0, s.trace, "engine");
     return s;
   }
 
-  /** Returns a script whose engine is in LISTEN (RFC 9293's passive OPEN) for the client's 4-tuple. */
+  /**
+   * Returns a script whose engine is in LISTEN (RFC 9293's passive OPEN) for the client's 4-tuple.
+   */
   public static EngineScript listen(TcpConfig cfg) {
     EngineScript s = new EngineScript(EnginePair.SERVER_ID);
     s.conn = TcpConnection.listen(EnginePair.SERVER_ID, cfg, s.trace, "engine");
     return s;
   }
 
-  /** Returns a script whose engine was created by {@link TcpConnection#accept} for this SYN (ISS 5000... of the engine: 1000). */
+  /**
+   * Returns a script whose engine was created by {@link TcpConnection#accept} for this SYN (ISS
+   * 5000... of the engine: 1000).
+   */
   public static EngineScript accept(TcpConfig cfg, TcpSegment syn) {
     EngineScript s = new EngineScript(EnginePair.SERVER_ID);
-    s.conn = TcpConnection.accept(EnginePair.SERVER_ID, cfg, EnginePair.CLIENT_ISS, syn, 0, s.trace, "engine");
+    s.conn =
+        TcpConnection.accept(
+            EnginePair.SERVER_ID, cfg, EnginePair.CLIENT_ISS, syn, 0, s.trace, "engine");
     return s;
   }
 
-  /** As {@link #accept(TcpConfig, TcpSegment)}, for a SYN whose IP header carried the ECN codepoint {@code ipEcn}. */
+  /**
+   * As {@link #accept(TcpConfig, TcpSegment)}, for a SYN whose IP header carried the ECN codepoint
+   * {@code ipEcn}.
+   */
   public static EngineScript accept(TcpConfig cfg, TcpSegment syn, int ipEcn) {
     EngineScript s = new EngineScript(EnginePair.SERVER_ID);
-    s.conn = TcpConnection.accept(EnginePair.SERVER_ID, cfg, EnginePair.CLIENT_ISS, syn, ipEcn, 0, s.trace, "engine");
+    s.conn =
+        TcpConnection.accept(
+            EnginePair.SERVER_ID, cfg, EnginePair.CLIENT_ISS, syn, ipEcn, 0, s.trace, "engine");
     return s;
   }
 
-  /** Returns a script whose engine was created by {@link TcpConnection#acceptFastOpen} for this SYN (ISS 1000). */
-  public static EngineScript acceptFastOpen(TcpConfig cfg, TcpSegment syn, boolean cookieValid, byte[] synAckCookie) {
+  /**
+   * Returns a script whose engine was created by {@link TcpConnection#acceptFastOpen} for this SYN
+   * (ISS 1000).
+   */
+  public static EngineScript acceptFastOpen(
+      TcpConfig cfg, TcpSegment syn, boolean cookieValid, byte[] synAckCookie) {
     EngineScript s = new EngineScript(EnginePair.SERVER_ID);
-    s.conn = TcpConnection.acceptFastOpen(EnginePair.SERVER_ID, cfg, EnginePair.CLIENT_ISS, syn, cookieValid, synAckCookie, 0,
-        s.trace, "engine");
+    s.conn =
+        TcpConnection.acceptFastOpen(
+            EnginePair.SERVER_ID,
+            cfg,
+            EnginePair.CLIENT_ISS,
+            syn,
+            cookieValid,
+            synAckCookie,
+            0,
+            s.trace,
+            "engine");
     return s;
   }
 
@@ -87,9 +122,13 @@ public final class EngineScript {
     return s;
   }
 
-  public TcpConnection conn() { return conn; }
+  public TcpConnection conn() {
+    return conn;
+  }
 
-  public long now() { return now; }
+  public long now() {
+    return now;
+  }
 
   /** Returns a segment from the peer with no options or payload and the default window. */
   public TcpSegment peer(String flags, int seq, int ack) {
@@ -111,7 +150,10 @@ public final class EngineScript {
     return conn.handleSegment(seg, now);
   }
 
-  /** Expects the engine's next segment: flags as tcpdump prints them, seq, and ack (checked when the ACK bit is set). */
+  /**
+   * Expects the engine's next segment: flags as tcpdump prints them, seq, and ack (checked when the
+   * ACK bit is set).
+   */
   public TcpSegment expect(String flags, long seq, long ack) {
     return Seg.check(conn.pollTransmit(now), flags, seq, ack, trace::dump);
   }
@@ -131,7 +173,10 @@ public final class EngineScript {
     return now;
   }
 
-  /** Advances time by {@code d}, firing the deadlines on the way (segments they send stay to be expected). */
+  /**
+   * Advances time by {@code d}, firing the deadlines on the way (segments they send stay to be
+   * expected).
+   */
   public void advance(Duration d) {
     long end = now + d.toNanos();
     while (conn.pollTimeout() <= end) fireNextTimer();
@@ -170,7 +215,10 @@ public final class EngineScript {
 
   /** Asserts the full sequence of states the engine entered, from the trace. */
   public void assertStates(TcpState... expected) {
-    assertEquals(Arrays.stream(expected).map(Enum::name).toList(), trace.states("engine"), () -> "states\n" + trace.dump());
+    assertEquals(
+        Arrays.stream(expected).map(Enum::name).toList(),
+        trace.states("engine"),
+        () -> "states\n" + trace.dump());
   }
 
   /** Asserts the last drop reason contains {@code fragment}. */

@@ -14,13 +14,17 @@ import java.time.Duration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** The engine's small parts: ISN generator, RTT estimator, challenge-ACK limiter, byte queue, configuration, 4-tuple. */
+/**
+ * The engine's small parts: ISN generator, RTT estimator, challenge-ACK limiter, byte queue,
+ * configuration, 4-tuple.
+ */
 class EngineUnitsTest {
   private static final long MS = 1_000_000L;
 
   @Nested
   class Isn {
-    private final IsnGenerator gen = new IsnGenerator(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+    private final IsnGenerator gen =
+        new IsnGenerator(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
 
     @Test
     void isn_sameTupleLater_advancesOnePer4Microseconds() {
@@ -36,12 +40,15 @@ class EngineUnitsTest {
 
     @Test
     void isn_otherKey_otherIsn() {
-      assertNotEquals(gen.isn(EnginePair.CLIENT_ID, 0), new IsnGenerator(new byte[16]).isn(EnginePair.CLIENT_ID, 0));
+      assertNotEquals(
+          gen.isn(EnginePair.CLIENT_ID, 0),
+          new IsnGenerator(new byte[16]).isn(EnginePair.CLIENT_ID, 0));
     }
 
     @Test
     void isn_badKeyLength_rejectedWithTheLength() {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new IsnGenerator(new byte[8]));
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> new IsnGenerator(new byte[8]));
       assertTrue(e.getMessage().contains("8"), e.getMessage());
     }
 
@@ -56,7 +63,8 @@ class EngineUnitsTest {
 
   @Nested
   class Rtt {
-    private final RttEstimator rtt = new RttEstimator(TcpConfig.defaults()); // RTO 1 s, 200 ms to 120 s
+    private final RttEstimator rtt =
+        new RttEstimator(TcpConfig.defaults()); // RTO 1 s, 200 ms to 120 s
 
     @Test
     void rtt_beforeSample_initialRtoDoublesOnTimeout() {
@@ -103,8 +111,11 @@ class EngineUnitsTest {
   /** FreeBSD's RTO: rexmit_min 30 ms, rexmit_slop 200 ms, TCPTV_REXMTMAX 64 s. */
   @Nested
   class RttWithSlop {
-    private final RttEstimator rtt = new RttEstimator(TcpConfig.defaults()
-        .withRto(Duration.ofMillis(1000), Duration.ofMillis(30), Duration.ofMillis(64_000)).withRtoSlop(Duration.ofMillis(200)));
+    private final RttEstimator rtt =
+        new RttEstimator(
+            TcpConfig.defaults()
+                .withRto(Duration.ofMillis(1000), Duration.ofMillis(30), Duration.ofMillis(64_000))
+                .withRtoSlop(Duration.ofMillis(200)));
 
     @Test
     void beforeSample_firstTimerIsTheInitialRto_backoffsAddTheSlop() {
@@ -212,10 +223,22 @@ class EngineUnitsTest {
     @Test
     void badArguments_rejectedWithTheValue() {
       TcpConfig c = TcpConfig.defaults();
-      assertTrue(assertThrows(IllegalArgumentException.class, () -> c.withMss(70000)).getMessage().contains("70000"));
-      assertTrue(assertThrows(IllegalArgumentException.class, () -> c.withWindowScale(true, 15)).getMessage().contains("15"));
-      assertTrue(assertThrows(IllegalArgumentException.class, () -> c.withMsl(Duration.ofSeconds(-1))).getMessage().contains("PT-1S"));
-      assertTrue(assertThrows(IllegalArgumentException.class, () -> c.withChallengeAckLimit(0)).getMessage().contains("0"));
+      assertTrue(
+          assertThrows(IllegalArgumentException.class, () -> c.withMss(70000))
+              .getMessage()
+              .contains("70000"));
+      assertTrue(
+          assertThrows(IllegalArgumentException.class, () -> c.withWindowScale(true, 15))
+              .getMessage()
+              .contains("15"));
+      assertTrue(
+          assertThrows(IllegalArgumentException.class, () -> c.withMsl(Duration.ofSeconds(-1)))
+              .getMessage()
+              .contains("PT-1S"));
+      assertTrue(
+          assertThrows(IllegalArgumentException.class, () -> c.withChallengeAckLimit(0))
+              .getMessage()
+              .contains("0"));
     }
   }
 
@@ -224,9 +247,15 @@ class EngineUnitsTest {
     @Test
     void toString_isTheTraceConn() throws Exception {
       assertEquals("10.0.0.1:40000-10.0.0.2:80", EnginePair.CLIENT_ID.toString());
-      FourTuple v6 = new FourTuple(InetAddress.ofLiteral("::1"), 80, InetAddress.ofLiteral("fe80::1"), 40000);
-      assertEquals("[::1]:80-[fe80::1]:40000", v6.toString(), "IPv6 in the canonical form of RFC 5952, as tcpdump prints it");
-      assertEquals("10.0.0.2:80-*:*", new FourTuple(EnginePair.SERVER_ID.localAddress(), 80, null, 0).toString());
+      FourTuple v6 =
+          new FourTuple(InetAddress.ofLiteral("::1"), 80, InetAddress.ofLiteral("fe80::1"), 40000);
+      assertEquals(
+          "[::1]:80-[fe80::1]:40000",
+          v6.toString(),
+          "IPv6 in the canonical form of RFC 5952, as tcpdump prints it");
+      assertEquals(
+          "10.0.0.2:80-*:*",
+          new FourTuple(EnginePair.SERVER_ID.localAddress(), 80, null, 0).toString());
     }
   }
 }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class EstablishmentTimeoutTest {
   private static final long SECOND = 1_000_000_000L;
   private static final long MS = 1_000_000L;
-  private static final TcpConfig FIVE_SECONDS = EngineScript.PLAIN.withEstablishmentTimeout(Duration.ofSeconds(5));
+  private static final TcpConfig FIVE_SECONDS =
+      EngineScript.PLAIN.withEstablishmentTimeout(Duration.ofSeconds(5));
 
   @Nested
   class SynSent {
@@ -42,7 +43,8 @@ class EstablishmentTimeoutTest {
       assertEquals(5 * SECOND, s.fireNextTimer(), "before the SYN due at 7 s");
       s.expectNothing();
       s.assertStates(SYN_SENT, CLOSED);
-      assertEquals(List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_TIMED_OUT)), s.drainEvents());
+      assertEquals(
+          List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_TIMED_OUT)), s.drainEvents());
     }
 
     @Test
@@ -59,8 +61,10 @@ class EstablishmentTimeoutTest {
 
     @Test
     void freeBsdBackoff_synsAtOneAndThreePointTwoSeconds_thenDroppedAtFive() {
-      TcpConfig bsd = FIVE_SECONDS.withRto(Duration.ofSeconds(1), Duration.ofMillis(30), Duration.ofSeconds(64))
-          .withRtoSlop(Duration.ofMillis(200));
+      TcpConfig bsd =
+          FIVE_SECONDS
+              .withRto(Duration.ofSeconds(1), Duration.ofMillis(30), Duration.ofSeconds(64))
+              .withRtoSlop(Duration.ofMillis(200));
       EngineScript s = EngineScript.connect(bsd);
       s.expect("S", 1000, 0);
       assertEquals(SECOND, s.fireNextTimer());
@@ -86,7 +90,8 @@ class EstablishmentTimeoutTest {
       assertEquals(5 * SECOND, s.fireNextTimer());
       s.expect("R.", 1001, 5001);
       s.assertState(CLOSED);
-      assertEquals(new ConnectionEvent.Closed(TcpError.CONNECTION_TIMED_OUT), s.drainEvents().getLast());
+      assertEquals(
+          new ConnectionEvent.Closed(TcpError.CONNECTION_TIMED_OUT), s.drainEvents().getLast());
     }
 
     @Test
@@ -100,7 +105,9 @@ class EstablishmentTimeoutTest {
 
     @Test
     void simultaneousOpen_limitRunsFromOurSyn() {
-      TcpConfig noRetransmission = FIVE_SECONDS.withRto(Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(60));
+      TcpConfig noRetransmission =
+          FIVE_SECONDS.withRto(
+              Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(60));
       EngineScript s = EngineScript.connect(noRetransmission);
       s.expect("S", 1000, 0);
       s.tick(Duration.ofSeconds(4));

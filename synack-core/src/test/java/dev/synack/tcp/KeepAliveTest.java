@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class KeepAliveTest {
   private static final long S = 1_000_000_000L;
-  private static final TcpConfig KEEPALIVE = EngineScript.PLAIN.withKeepAlive(true, Duration.ofHours(2), Duration.ofSeconds(75), 9);
+  private static final TcpConfig KEEPALIVE =
+      EngineScript.PLAIN.withKeepAlive(true, Duration.ofHours(2), Duration.ofSeconds(75), 9);
 
   @Nested
   class Established {
@@ -46,7 +47,8 @@ class KeepAliveTest {
       s.expect(".", 1000, 5001);
       s.advance(Duration.ofMillis(30));
       s.inject(".", 5001, 1001); // the peer's answer
-      assertEquals(7200 * S + 75 * S, s.fireNextTimer(), "the timer wakes as planned and sleeps again");
+      assertEquals(
+          7200 * S + 75 * S, s.fireNextTimer(), "the timer wakes as planned and sleeps again");
       s.expectNothing();
       assertEquals(7200 * S + 30_000_000L + 7200 * S, s.fireNextTimer());
       s.expect(".", 1000, 5001);
@@ -74,7 +76,8 @@ class KeepAliveTest {
       assertEquals((7200 + 75 * 9) * S, s.fireNextTimer());
       s.expect("R.", 1001, 5001);
       s.assertState(TcpState.CLOSED);
-      assertEquals(new ConnectionEvent.Closed(TcpError.CONNECTION_TIMED_OUT), s.drainEvents().getLast());
+      assertEquals(
+          new ConnectionEvent.Closed(TcpError.CONNECTION_TIMED_OUT), s.drainEvents().getLast());
     }
 
     @Test
@@ -84,10 +87,16 @@ class KeepAliveTest {
       s.send("x");
       s.expect("P.", 1001, 5001);
       s.advance(Duration.ofSeconds(2));
-      List<TraceEvent.Segment> probes = s.trace.events().stream()
-          .filter(e -> e instanceof TraceEvent.Segment seg && seg.segment().seq() == 1000 && seg.segment().flags() == TcpFlags.ACK
-              && seg.action() == TraceEvent.SegmentAction.SEND)
-          .map(e -> (TraceEvent.Segment) e).toList();
+      List<TraceEvent.Segment> probes =
+          s.trace.events().stream()
+              .filter(
+                  e ->
+                      e instanceof TraceEvent.Segment seg
+                          && seg.segment().seq() == 1000
+                          && seg.segment().flags() == TcpFlags.ACK
+                          && seg.action() == TraceEvent.SegmentAction.SEND)
+              .map(e -> (TraceEvent.Segment) e)
+              .toList();
       assertEquals(List.of(), probes);
     }
 
@@ -106,20 +115,37 @@ class KeepAliveTest {
 
   @Nested
   class Scenario {
-    /** "An idle connection is probed after two hours; the peer answers, and the connection lives on." */
+    /**
+     * "An idle connection is probed after two hours; the peer answers, and the connection lives
+     * on."
+     */
     @Test
     void pair_idleTwoHours_probeAnsweredBothStayEstablished() {
       EnginePair p = EnginePair.established(KEEPALIVE);
       p.advance(Duration.ofHours(2).plusSeconds(1));
-      List<String> timers = p.trace.events().stream()
-          .filter(e -> e instanceof TraceEvent.Timer t && t.timer().equals("KEEPALIVE") && t.host().equals("client"))
-          .map(e -> ((TraceEvent.Timer) e).action()).toList();
+      List<String> timers =
+          p.trace.events().stream()
+              .filter(
+                  e ->
+                      e instanceof TraceEvent.Timer t
+                          && t.timer().equals("KEEPALIVE")
+                          && t.host().equals("client"))
+              .map(e -> ((TraceEvent.Timer) e).action())
+              .toList();
       assertEquals(List.of("set", "fired", "set"), timers.subList(0, 3), p.trace.dump());
-      long answers = p.trace.events().stream()
-          .filter(e -> e instanceof TraceEvent.Segment seg && seg.host().equals("server")
-              && seg.action() == TraceEvent.SegmentAction.SEND && seg.timeNanos() >= 7200 * S)
-          .count();
-      assertEquals(2, answers, "each end probes the other once, and each probe is answered\n" + p.trace.dump());
+      long answers =
+          p.trace.events().stream()
+              .filter(
+                  e ->
+                      e instanceof TraceEvent.Segment seg
+                          && seg.host().equals("server")
+                          && seg.action() == TraceEvent.SegmentAction.SEND
+                          && seg.timeNanos() >= 7200 * S)
+              .count();
+      assertEquals(
+          2,
+          answers,
+          "each end probes the other once, and each probe is answered\n" + p.trace.dump());
       p.assertState(p.client(), TcpState.ESTABLISHED);
       p.assertState(p.server(), TcpState.ESTABLISHED);
     }

@@ -16,18 +16,22 @@ import org.junit.jupiter.api.Test;
 
 /**
  * How the sender finds and repairs losses, one engine against a scripted receiver whose ACKs are
- * written out (packetdrill style), in virtual time: the retransmission timer and its doubling
- * (RFC 6298), fast retransmit after three duplicate ACKs with limited transmit and NewReno's
- * partial ACKs (RFC 5681, RFC 3042, RFC 6582), SACK recovery that resends only the holes
- * (RFC 6675), RACK detecting a lost retransmission and the tail loss probe (RFC 8985), and a
- * D-SACK undoing a reduction that reordering caused (RFC 3708).
+ * written out (packetdrill style), in virtual time: the retransmission timer and its doubling (RFC
+ * 6298), fast retransmit after three duplicate ACKs with limited transmit and NewReno's partial
+ * ACKs (RFC 5681, RFC 3042, RFC 6582), SACK recovery that resends only the holes (RFC 6675), RACK
+ * detecting a lost retransmission and the tail loss probe (RFC 8985), and a D-SACK undoing a
+ * reduction that reordering caused (RFC 3708).
  */
 class LossRecoveryTest {
   private static final Duration RTT = Duration.ofMillis(50);
+
   /** Plain RFC 9293 (MSS 536, no options) with NewReno: what a peer without SACK gets. */
   private static final TcpConfig NEWRENO = EngineScript.PLAIN.withCongestionControl("newreno");
+
   /** SACK on, timestamps and window scale off, so that the scripted ACKs carry only SACK blocks. */
-  private static final TcpConfig SACK = TcpConfig.defaults().withTimestamps(false, 0).withWindowScale(false, 0);
+  private static final TcpConfig SACK =
+      TcpConfig.defaults().withTimestamps(false, 0).withWindowScale(false, 0);
+
   private static final int MSS = 1000;
 
   @Nested
@@ -48,8 +52,11 @@ class LossRecoveryTest {
         intervals.add(t - previous);
         previous = t;
       }
-      // The handshake's RTT (0) gives SRTT 1 ns and RTO = SRTT + 200 ms; each timeout doubles it (RFC 6298 §5.5).
-      assertEquals(List.of(200_000_001L, 400_000_002L, 800_000_004L, 1_600_000_008L, 3_200_000_016L), intervals,
+      // The handshake's RTT (0) gives SRTT 1 ns and RTO = SRTT + 200 ms; each timeout doubles it
+      // (RFC 6298 §5.5).
+      assertEquals(
+          List.of(200_000_001L, 400_000_002L, 800_000_004L, 1_600_000_008L, 3_200_000_016L),
+          intervals,
           s.trace.dump());
     }
 
@@ -61,12 +68,17 @@ class LossRecoveryTest {
       assertEquals(10, flight.size());
       s.tick(RTT);
       sackAck(s, 1001, block(2001, 11001)); // the first segment is missing
-      assertEquals(List.of(1001L), drain(s).retransmitted(), "RACK gives the hole up at once: 9 segments SACKed");
+      assertEquals(
+          List.of(1001L),
+          drain(s).retransmitted(),
+          "RACK gives the hole up at once: 9 segments SACKed");
       assertEquals(9 * MSS, s.conn().snd.scoreboard.sackedBytes());
       s.fireNextTimer(); // the retransmission was lost too, and no ACK comes
       Scoreboard board = s.conn().snd.scoreboard;
-      assertEquals(0, board.sackedBytes(), "RFC 6675 §5.1: the SACK information is forgotten at a timeout");
-      assertEquals(board.outstandingBytes(), board.lostBytes(), "everything outstanding is to be resent");
+      assertEquals(
+          0, board.sackedBytes(), "RFC 6675 §5.1: the SACK information is forgotten at a timeout");
+      assertEquals(
+          board.outstandingBytes(), board.lostBytes(), "everything outstanding is to be resent");
       assertEquals(LossRecovery.Phase.LOSS, s.conn().recovery.phase());
       assertEquals(MSS, s.conn().recovery.cwnd(), "the loss window: one segment");
       assertEquals(List.of(1001L), drain(s).retransmitted());
@@ -84,13 +96,19 @@ class LossRecoveryTest {
       s.inject(".", 5001, 1537); // the second segment is lost
       assertEquals(2, drain(s).size(), "slow start: one more segment per segment acknowledged");
       s.inject(".", 5001, 1537);
-      assertEquals(List.of(1001L + 536 * 12), drain(s).seqs(), "limited transmit: a new segment for the first duplicate ACK");
+      assertEquals(
+          List.of(1001L + 536 * 12),
+          drain(s).seqs(),
+          "limited transmit: a new segment for the first duplicate ACK");
       s.inject(".", 5001, 1537);
       assertEquals(List.of(1001L + 536 * 13), drain(s).seqs(), "and for the second (RFC 3042)");
       int flight = s.conn().snd.flightSize();
       s.inject(".", 5001, 1537);
       Burst third = drain(s);
-      assertEquals(List.of(1537L), third.retransmitted(), "the third duplicate ACK: fast retransmit of SND.UNA");
+      assertEquals(
+          List.of(1537L),
+          third.retransmitted(),
+          "the third duplicate ACK: fast retransmit of SND.UNA");
       assertEquals(1, third.size());
       CongestionControl cc = s.conn().recovery.congestionControl();
       assertEquals(flight / 2, cc.ssthresh(), "RFC 5681 §3.2: ssthresh = FlightSize / 2");
@@ -100,7 +118,8 @@ class LossRecoveryTest {
       s.inject(".", 5001, s.conn().snd.sndNxt); // everything arrived: a full acknowledgment
       assertEquals(LossRecovery.Phase.OPEN, s.conn().recovery.phase());
       assertEquals(flight / 2, cc.cwnd(), "RFC 6582 §3.2 step 3: cwnd = ssthresh after recovery");
-      assertTrue(notes(s.trace).stream().anyMatch(n -> n.startsWith("loss detected")), s.trace.dump());
+      assertTrue(
+          notes(s.trace).stream().anyMatch(n -> n.startsWith("loss detected")), s.trace.dump());
     }
 
     @Test
@@ -111,12 +130,19 @@ class LossRecoveryTest {
       s.tick(RTT);
       int second = 1001 + 536;
       int fourth = 1001 + 3 * 536;
-      for (int i = 0; i < 4; i++) s.inject(".", 5001, second); // an ACK then three duplicates: 2 and 4 lost
+      for (int i = 0; i < 4; i++)
+        s.inject(".", 5001, second); // an ACK then three duplicates: 2 and 4 lost
       assertEquals(List.of((long) second), drain(s).retransmitted());
       s.tick(RTT);
       s.inject(".", 5001, fourth); // the retransmission filled the first hole: a partial ACK
-      assertEquals(List.of((long) fourth), drain(s).retransmitted(), "RFC 6582 §3.2 step 5: resend the first unacknowledged segment");
-      assertEquals(LossRecovery.Phase.RECOVERY, s.conn().recovery.phase(), "recovery lasts until the recovery point");
+      assertEquals(
+          List.of((long) fourth),
+          drain(s).retransmitted(),
+          "RFC 6582 §3.2 step 5: resend the first unacknowledged segment");
+      assertEquals(
+          LossRecovery.Phase.RECOVERY,
+          s.conn().recovery.phase(),
+          "recovery lasts until the recovery point");
       assertEquals(0, timerTimes(s.trace, "RTO", "fired").size());
     }
   }
@@ -143,7 +169,10 @@ class LossRecoveryTest {
       sackAck(s, 2001, block(3001, 5001));
       sackAck(s, 2001, block(6001, 11001), block(3001, 5001));
       Burst sent = drain(s);
-      assertEquals(List.of(2001L, 5001L), sent.retransmitted(), "only the holes: SACKed data is never resent");
+      assertEquals(
+          List.of(2001L, 5001L),
+          sent.retransmitted(),
+          "only the holes: SACKed data is never resent");
       assertEquals(LossRecovery.Phase.RECOVERY, s.conn().recovery.phase());
       s.tick(RTT);
       s.inject(".", 5001, s.conn().snd.sndNxt);
@@ -166,7 +195,10 @@ class LossRecoveryTest {
       // segment sent after it was delivered, and RACK.rtt has passed since it left).
       sackAck(s, 2001, block(3001, highest));
       Burst again = drain(s);
-      assertEquals(List.of(2001L), again.retransmitted(), "RACK detects the lost retransmission " + s.trace.dump());
+      assertEquals(
+          List.of(2001L),
+          again.retransmitted(),
+          "RACK detects the lost retransmission " + s.trace.dump());
       assertEquals(0, timerTimes(s.trace, "RTO", "fired").size(), "no timeout needed");
     }
 
@@ -186,9 +218,14 @@ class LossRecoveryTest {
       assertTrue(s.conn().recovery.cwnd() < before, "the window was reduced");
       sackAck(s, 11001); // the original arrives: it fills the hole
       sackAck(s, 11001, block(2001, 3001)); // then the retransmission: a D-SACK (RFC 2883)
-      assertTrue(s.conn().recovery.cwnd() >= before, "the reduction is undone: " + s.conn().recovery.cwnd() + " < " + before);
-      assertTrue(s.conn().recovery.rack().reorderingSeen(), "from now on RACK allows a reordering window");
-      assertTrue(notes(s.trace).stream().anyMatch(n -> n.startsWith("spurious retransmission (D-SACK)")), s.trace.dump());
+      assertTrue(
+          s.conn().recovery.cwnd() >= before,
+          "the reduction is undone: " + s.conn().recovery.cwnd() + " < " + before);
+      assertTrue(
+          s.conn().recovery.rack().reorderingSeen(), "from now on RACK allows a reordering window");
+      assertTrue(
+          notes(s.trace).stream().anyMatch(n -> n.startsWith("spurious retransmission (D-SACK)")),
+          s.trace.dump());
     }
   }
 
@@ -204,9 +241,12 @@ class LossRecoveryTest {
       drain(s);
       // The peer, having the data, ACKs the copy with the TSecr of the segment that last moved its
       // window: the original, one RTO ago. That time is not a round trip.
-      s.inject(Seg.withOptions(s.peer(".", EngineScript.PEER_ISS + 1, 1101),
-          new TcpOption.Timestamps(9, original.options().timestamps().tsVal())));
-      assertEquals(srtt, s.conn().rtt.srtt(), "no RTT sample from an echo older than the last copy sent");
+      s.inject(
+          Seg.withOptions(
+              s.peer(".", EngineScript.PEER_ISS + 1, 1101),
+              new TcpOption.Timestamps(9, original.options().timestamps().tsVal())));
+      assertEquals(
+          srtt, s.conn().rtt.srtt(), "no RTT sample from an echo older than the last copy sent");
     }
   }
 
@@ -226,11 +266,18 @@ class LossRecoveryTest {
       s.fireNextTimer();
       assertEquals(List.of(1001L), drain(s).retransmitted(), "the timeout");
       assertEquals(LossRecovery.Phase.LOSS, s.conn().recovery.phase(), s.trace.dump());
-      // Then the ACK of the originals arrives: its TSecr is older than the retransmission (RFC 3522 §3.2).
-      s.inject(Seg.withOptions(s.peer(".", EngineScript.PEER_ISS + 1, 1001 + 2 * MSS), new TcpOption.Timestamps(8, originalTsVal)));
+      // Then the ACK of the originals arrives: its TSecr is older than the retransmission (RFC 3522
+      // §3.2).
+      s.inject(
+          Seg.withOptions(
+              s.peer(".", EngineScript.PEER_ISS + 1, 1001 + 2 * MSS),
+              new TcpOption.Timestamps(8, originalTsVal)));
       assertEquals(cwnd, s.conn().recovery.cwnd(), "the window from before the timeout is back");
       assertEquals(LossRecovery.Phase.OPEN, s.conn().recovery.phase());
-      assertTrue(notes(s.trace).stream().anyMatch(n -> n.startsWith("spurious retransmission (timestamps)")), s.trace.dump());
+      assertTrue(
+          notes(s.trace).stream()
+              .anyMatch(n -> n.startsWith("spurious retransmission (timestamps)")),
+          s.trace.dump());
     }
   }
 
@@ -247,13 +294,20 @@ class LossRecoveryTest {
       long ackTime = s.now();
       long fired = s.fireNextTimer();
       long pto = 2 * RTT.toNanos() + Rack.PROBE_TIMEOUT_MIN;
-      assertEquals(List.of(ackTime + pto), timerTimes(s.trace, "TLP", "fired"), "PTO = 2·SRTT + 2 ms " + s.trace.dump());
+      assertEquals(
+          List.of(ackTime + pto),
+          timerTimes(s.trace, "TLP", "fired"),
+          "PTO = 2·SRTT + 2 ms " + s.trace.dump());
       assertEquals(fired, ackTime + pto);
       Burst probe = drain(s);
-      assertEquals(List.of(5001L), probe.retransmitted(), "the probe resends the last segment (no new data to send)");
+      assertEquals(
+          List.of(5001L),
+          probe.retransmitted(),
+          "the probe resends the last segment (no new data to send)");
       s.tick(RTT);
       sackAck(s, 3001, block(5001, 6001)); // the probe arrived: its SACK reveals the holes
-      // PRR (RFC 6937 §3): the ACK delivered one segment, so one goes; the next ACK lets the other out.
+      // PRR (RFC 6937 §3): the ACK delivered one segment, so one goes; the next ACK lets the other
+      // out.
       assertEquals(List.of(3001L), drain(s).retransmitted());
       s.tick(RTT);
       sackAck(s, 4001, block(5001, 6001));
@@ -261,19 +315,26 @@ class LossRecoveryTest {
       assertEquals(0, timerTimes(s.trace, "RTO", "fired").size(), "no timeout");
     }
 
-    /** Linux's TCP_TIMEOUT_MIN: at a near-zero RTT the PTO was 2 ns, a spurious probe after every burst (issue 17). */
+    /**
+     * Linux's TCP_TIMEOUT_MIN: at a near-zero RTT the PTO was 2 ns, a spurious probe after every
+     * burst (issue 17).
+     */
     @Test
     void nearZeroRtt_probeTimeoutHasTwoMillisecondsMore() {
       EngineScript s = EngineScript.connect(SACK);
       s.expect("S", 1000, 0);
-      s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(MSS),
-          new TcpOption.SackPermitted()));
+      s.inject(
+          Seg.withOptions(
+              s.peer("S.", EngineScript.PEER_ISS, 1001),
+              new TcpOption.MaximumSegmentSize(MSS),
+              new TcpOption.SackPermitted()));
       s.expect(".", 1001, 5001);
       assertEquals(1, s.conn().rtt.srtt(), "the handshake took no time");
       s.send("n".repeat(3 * MSS));
       long sentAt = s.now();
       assertEquals(3, drain(s).size());
-      assertEquals(sentAt + 2 + Rack.PROBE_TIMEOUT_MIN, s.conn().pollTimeout(), "PTO = 2·SRTT + 2 ms");
+      assertEquals(
+          sentAt + 2 + Rack.PROBE_TIMEOUT_MIN, s.conn().pollTimeout(), "PTO = 2·SRTT + 2 ms");
     }
 
     /**
@@ -293,15 +354,24 @@ class LossRecoveryTest {
       long fired = s.fireNextTimer();
       assertEquals(sentAt + rto, fired);
       assertEquals(List.of(fired), timerTimes(s.trace, "TLP", "fired"), s.trace.dump());
-      assertEquals(List.of(), timerTimes(s.trace, "RTO", "fired"), "the probe, not the timeout " + s.trace.dump());
-      assertEquals(List.of(1001L), drain(s).retransmitted(), "the probe resends the last (and only) segment");
+      assertEquals(
+          List.of(),
+          timerTimes(s.trace, "RTO", "fired"),
+          "the probe, not the timeout " + s.trace.dump());
+      assertEquals(
+          List.of(1001L),
+          drain(s).retransmitted(),
+          "the probe resends the last (and only) segment");
       assertEquals(LossRecovery.Phase.OPEN, s.conn().recovery.phase());
       assertEquals(cwnd, s.conn().recovery.cwnd(), "no loss window");
       assertEquals(rto, s.conn().rtt.rto(), "no backoff");
       assertEquals(fired + rto, s.conn().pollTimeout(), "the RTO restarted from the probe");
     }
 
-    /** Our FIN, held behind a full cwnd, is the new data a probe sends (RFC 8985 §7.3), not the last segment again (issue 17). */
+    /**
+     * Our FIN, held behind a full cwnd, is the new data a probe sends (RFC 8985 §7.3), not the last
+     * segment again (issue 17).
+     */
     @Test
     void onlyFinUnsent_theProbeIsTheFin() {
       EngineScript s = sackEstablished(SACK);
@@ -328,12 +398,17 @@ class LossRecoveryTest {
       s.tick(RTT);
       sackAck(s, 3001);
       drain(s);
-      List<TraceEvent.Sample> samples = s.trace.events().stream()
-          .filter(e -> e instanceof TraceEvent.Sample).map(e -> (TraceEvent.Sample) e).toList();
+      List<TraceEvent.Sample> samples =
+          s.trace.events().stream()
+              .filter(e -> e instanceof TraceEvent.Sample)
+              .map(e -> (TraceEvent.Sample) e)
+              .toList();
       assertTrue(samples.size() >= 2, s.trace.dump());
       TraceEvent.Sample last = samples.getLast();
-      assertEquals(12 * MSS, last.cwnd(), "slow start: two segments acknowledged, two more in the window");
-      assertEquals(RTT.toNanos(), last.srttNanos(), "SRTT from the handshake and the first data segment");
+      assertEquals(
+          12 * MSS, last.cwnd(), "slow start: two segments acknowledged, two more in the window");
+      assertEquals(
+          RTT.toNanos(), last.srttNanos(), "SRTT from the handshake and the first data segment");
       assertEquals(8 * MSS, last.bytesInFlight(), "pipe before the new segments leave");
     }
   }
@@ -348,21 +423,31 @@ class LossRecoveryTest {
     EngineScript s = EngineScript.connect(cfg);
     s.expect("S", 1000, 0);
     s.tick(RTT);
-    s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(MSS),
-        new TcpOption.SackPermitted()));
+    s.inject(
+        Seg.withOptions(
+            s.peer("S.", EngineScript.PEER_ISS, 1001),
+            new TcpOption.MaximumSegmentSize(MSS),
+            new TcpOption.SackPermitted()));
     s.expect(".", 1001, 5001);
     s.drainEvents();
     return s;
   }
 
-  /** Returns an engine ESTABLISHED with SACK and timestamps (TSval = ms since 0), its SYN-ACK one {@link #RTT} after the SYN. */
+  /**
+   * Returns an engine ESTABLISHED with SACK and timestamps (TSval = ms since 0), its SYN-ACK one
+   * {@link #RTT} after the SYN.
+   */
   static EngineScript timestampsEstablished() {
     TcpConfig cfg = TcpConfig.defaults().withWindowScale(false, 0).withTimestamps(true, 0);
     EngineScript s = EngineScript.connect(cfg);
     int synTsVal = s.expect("S", 1000, 0).options().timestamps().tsVal();
     s.tick(RTT);
-    s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(MSS + 12),
-        new TcpOption.SackPermitted(), new TcpOption.Timestamps(7, synTsVal)));
+    s.inject(
+        Seg.withOptions(
+            s.peer("S.", EngineScript.PEER_ISS, 1001),
+            new TcpOption.MaximumSegmentSize(MSS + 12),
+            new TcpOption.SackPermitted(),
+            new TcpOption.Timestamps(7, synTsVal)));
     s.expect(".", 1001, 5001);
     s.drainEvents();
     return s;
@@ -379,9 +464,14 @@ class LossRecoveryTest {
     s.inject(seg);
   }
 
-  /** What the engine sent in one go: the segments, and the sequence numbers of those traced as {@code retransmit}. */
+  /**
+   * What the engine sent in one go: the segments, and the sequence numbers of those traced as
+   * {@code retransmit}.
+   */
   record Burst(List<TcpSegment> segments, List<Long> retransmitted) {
-    int size() { return segments.size(); }
+    int size() {
+      return segments.size();
+    }
 
     List<Long> seqs() {
       return segments.stream().map(seg -> Integer.toUnsignedLong(seg.sequenceNumber())).toList();
@@ -393,18 +483,32 @@ class LossRecoveryTest {
     int mark = s.trace.events().size();
     List<TcpSegment> out = new ArrayList<>();
     for (TcpSegment seg; (seg = s.conn().pollTransmit(s.now())) != null; ) out.add(seg);
-    List<Long> retransmitted = s.trace.events().subList(mark, s.trace.events().size()).stream()
-        .filter(e -> e instanceof TraceEvent.Segment seg && seg.action() == TraceEvent.SegmentAction.RETRANSMIT)
-        .map(e -> ((TraceEvent.Segment) e).segment().seq()).toList();
+    List<Long> retransmitted =
+        s.trace.events().subList(mark, s.trace.events().size()).stream()
+            .filter(
+                e ->
+                    e instanceof TraceEvent.Segment seg
+                        && seg.action() == TraceEvent.SegmentAction.RETRANSMIT)
+            .map(e -> ((TraceEvent.Segment) e).segment().seq())
+            .toList();
     return new Burst(out, retransmitted);
   }
 
   static List<Long> timerTimes(TraceRecorder trace, String timer, String action) {
-    return trace.events().stream().filter(e -> e instanceof TraceEvent.Timer t && t.timer().equals(timer) && t.action().equals(action))
-        .map(TraceEvent::timeNanos).toList();
+    return trace.events().stream()
+        .filter(
+            e ->
+                e instanceof TraceEvent.Timer t
+                    && t.timer().equals(timer)
+                    && t.action().equals(action))
+        .map(TraceEvent::timeNanos)
+        .toList();
   }
 
   static List<String> notes(TraceRecorder trace) {
-    return trace.events().stream().filter(e -> e instanceof TraceEvent.Note).map(e -> ((TraceEvent.Note) e).text()).toList();
+    return trace.events().stream()
+        .filter(e -> e instanceof TraceEvent.Note)
+        .map(e -> ((TraceEvent.Note) e).text())
+        .toList();
   }
 }

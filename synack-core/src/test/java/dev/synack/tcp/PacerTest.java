@@ -17,7 +17,8 @@ class PacerTest {
     p.onSent(1448, rate, 1448, 0);
     long t = 0;
     for (int i = 0; i < 100; i++) {
-      // Sending at the very instant allowed (what the pacing timer does): the next is 1448 / rate later.
+      // Sending at the very instant allowed (what the pacing timer does): the next is 1448 / rate
+      // later.
       while (p.ready(t)) {
         p.onSent(1448, rate, 1448, t);
       }
@@ -42,7 +43,10 @@ class PacerTest {
       burst++;
     }
     assertEquals(Pacer.quantumSegments(rate, 1448), 45, "64 KiB cap: 65536 / 1448");
-    assertEquals(Pacer.quantumSegments(rate, 1448), burst, "a late wake-up sends one quantum at once, no more");
+    assertEquals(
+        Pacer.quantumSegments(rate, 1448),
+        burst,
+        "a late wake-up sends one quantum at once, no more");
   }
 
   @Test

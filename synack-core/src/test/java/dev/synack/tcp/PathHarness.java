@@ -18,12 +18,12 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
- * One sending engine against a model receiver, over a seeded path in virtual time: a bottleneck
- * of given bandwidth (serialisation, tail-drop queue), one-way delay, random loss and reordering
- * on the data direction. The receiver is a model, not the engine: it keeps every out-of-order
- * segment, ACKs each segment at once with SACK blocks (RFC 2018 §4: the newest block first) and
- * D-SACK for duplicates (RFC 2883), echoes timestamps (RFC 7323 §4.3), and offers a window that
- * never limits. So the sender's loss recovery and congestion control are what the test measures.
+ * One sending engine against a model receiver, over a seeded path in virtual time: a bottleneck of
+ * given bandwidth (serialisation, tail-drop queue), one-way delay, random loss and reordering on
+ * the data direction. The receiver is a model, not the engine: it keeps every out-of-order segment,
+ * ACKs each segment at once with SACK blocks (RFC 2018 §4: the newest block first) and D-SACK for
+ * duplicates (RFC 2883), echoes timestamps (RFC 7323 §4.3), and offers a window that never limits.
+ * So the sender's loss recovery and congestion control are what the test measures.
  *
  * <p>The sender's application keeps the send buffer full. Only the sender's {@code sample} and
  * {@code note} events are kept.
@@ -34,21 +34,56 @@ final class PathHarness {
   private static final int HEADERS = 40;
 
   /** The path: one-way delay both ways; the rest applies to data segments only. */
-  record Path(long oneWayDelayNanos, long bandwidthBitsPerSecond, long queueLimitBytes, double loss, double reorder,
-      long reorderDelayNanos, long seed) {
+  record Path(
+      long oneWayDelayNanos,
+      long bandwidthBitsPerSecond,
+      long queueLimitBytes,
+      double loss,
+      double reorder,
+      long reorderDelayNanos,
+      long seed) {
     static Path of(long rttMillis, long megabitsPerSecond) {
-      return new Path(rttMillis * 500_000L, megabitsPerSecond * 1_000_000L, Long.MAX_VALUE, 0, 0, 0, 1);
+      return new Path(
+          rttMillis * 500_000L, megabitsPerSecond * 1_000_000L, Long.MAX_VALUE, 0, 0, 0, 1);
     }
 
-    Path withLoss(double p) { return new Path(oneWayDelayNanos, bandwidthBitsPerSecond, queueLimitBytes, p, reorder, reorderDelayNanos, seed); }
+    Path withLoss(double p) {
+      return new Path(
+          oneWayDelayNanos,
+          bandwidthBitsPerSecond,
+          queueLimitBytes,
+          p,
+          reorder,
+          reorderDelayNanos,
+          seed);
+    }
 
     Path withReorder(double p, long extraDelayNanos) {
-      return new Path(oneWayDelayNanos, bandwidthBitsPerSecond, queueLimitBytes, loss, p, extraDelayNanos, seed);
+      return new Path(
+          oneWayDelayNanos,
+          bandwidthBitsPerSecond,
+          queueLimitBytes,
+          loss,
+          p,
+          extraDelayNanos,
+          seed);
     }
 
-    Path withQueueLimit(long bytes) { return new Path(oneWayDelayNanos, bandwidthBitsPerSecond, bytes, loss, reorder, reorderDelayNanos, seed); }
+    Path withQueueLimit(long bytes) {
+      return new Path(
+          oneWayDelayNanos, bandwidthBitsPerSecond, bytes, loss, reorder, reorderDelayNanos, seed);
+    }
 
-    Path withSeed(long s) { return new Path(oneWayDelayNanos, bandwidthBitsPerSecond, queueLimitBytes, loss, reorder, reorderDelayNanos, s); }
+    Path withSeed(long s) {
+      return new Path(
+          oneWayDelayNanos,
+          bandwidthBitsPerSecond,
+          queueLimitBytes,
+          loss,
+          reorder,
+          reorderDelayNanos,
+          s);
+    }
   }
 
   private record Event(long time, long order, boolean toReceiver, TcpSegment segment) {}
@@ -58,50 +93,67 @@ final class PathHarness {
   private final TcpConnection sender;
   private final Path path;
   private final SplittableRandom random;
-  private final PriorityQueue<Event> events = new PriorityQueue<>((a, b) -> a.time != b.time
-      ? Long.compare(a.time, b.time) : Long.compare(a.order, b.order));
+  private final PriorityQueue<Event> events =
+      new PriorityQueue<>(
+          (a, b) ->
+              a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.order, b.order));
   private final ByteBuffer appData = ByteBuffer.allocate(256 * 1024);
   private final Receiver receiver = new Receiver();
   private long order;
   private long now;
   private long linkFreeAt;
   private Predicate<TcpSegment> dropFilter = seg -> false;
+
   /** Data segments sent, retransmitted, dropped by the path. */
   long segmentsSent;
+
   long retransmissions;
   long dropped;
 
   PathHarness(TcpConfig cfg, Path path) {
     this.path = path;
     this.random = new SplittableRandom(path.seed);
-    TraceSink sink = event -> {
-      if (event instanceof TraceEvent.Sample s) samples.add(s);
-      else if (event instanceof TraceEvent.Note n) notes.add(n);
-      else if (event instanceof TraceEvent.Segment s && s.action() == TraceEvent.SegmentAction.RETRANSMIT) retransmissions++;
-    };
-    this.sender = TcpConnection.connect(EnginePair.CLIENT_ID, cfg, EnginePair.CLIENT_ISS, 0, sink, "sender");
+    TraceSink sink =
+        event -> {
+          if (event instanceof TraceEvent.Sample s) samples.add(s);
+          else if (event instanceof TraceEvent.Note n) notes.add(n);
+          else if (event instanceof TraceEvent.Segment s
+              && s.action() == TraceEvent.SegmentAction.RETRANSMIT) retransmissions++;
+        };
+    this.sender =
+        TcpConnection.connect(EnginePair.CLIENT_ID, cfg, EnginePair.CLIENT_ISS, 0, sink, "sender");
   }
 
-  TcpConnection sender() { return sender; }
+  TcpConnection sender() {
+    return sender;
+  }
 
-  long now() { return now; }
+  long now() {
+    return now;
+  }
 
   /** Returns the bytes the receiver got in order so far. */
-  long delivered() { return receiver.delivered; }
+  long delivered() {
+    return receiver.delivered;
+  }
 
   /** Drops the data segments the filter matches (on top of the random loss). */
   void dropWhen(Predicate<TcpSegment> filter) {
     this.dropFilter = filter;
   }
 
-  /** Opens the connection and runs until {@code untilNanos} of virtual time, the sender always having data to send. */
+  /**
+   * Opens the connection and runs until {@code untilNanos} of virtual time, the sender always
+   * having data to send.
+   */
   void run(long untilNanos) {
     while (true) {
       if (sender.state() == TcpState.ESTABLISHED) {
-        while (sender.send(appData.clear(), now) > 0) { }
+        while (sender.send(appData.clear(), now) > 0) {}
       }
       for (TcpSegment seg; (seg = sender.pollTransmit(now)) != null; ) transmit(seg);
-      long next = Math.min(events.isEmpty() ? Long.MAX_VALUE : events.peek().time, sender.pollTimeout());
+      long next =
+          Math.min(events.isEmpty() ? Long.MAX_VALUE : events.peek().time, sender.pollTimeout());
       if (next > untilNanos) break;
       now = Math.max(now, next);
       if (!events.isEmpty() && events.peek().time <= now) {
@@ -132,8 +184,10 @@ final class PathHarness {
     segmentsSent++;
     long departure = now;
     if (path.bandwidthBitsPerSecond > 0) {
-      long serialisation = (seg.payloadLength() + HEADERS) * 8L * 1_000_000_000L / path.bandwidthBitsPerSecond;
-      long queued = Math.max(0, linkFreeAt - now) * path.bandwidthBitsPerSecond / 8 / 1_000_000_000L;
+      long serialisation =
+          (seg.payloadLength() + HEADERS) * 8L * 1_000_000_000L / path.bandwidthBitsPerSecond;
+      long queued =
+          Math.max(0, linkFreeAt - now) * path.bandwidthBitsPerSecond / 8 / 1_000_000_000L;
       if (queued > path.queueLimitBytes) {
         dropped++;
         return;
@@ -156,11 +210,17 @@ final class PathHarness {
 
   /** The model receiver: every byte kept, an ACK per segment with SACK and D-SACK blocks. */
   private final class Receiver {
-    /** Offsets from the sender's ISS + 1: the in-order end, and the out-of-order blocks {left, right} by left edge. */
+    /**
+     * Offsets from the sender's ISS + 1: the in-order end, and the out-of-order blocks {left,
+     * right} by left edge.
+     */
     private long rcvNxt;
+
     private final TreeMap<Long, long[]> blocks = new TreeMap<>();
+
     /** The blocks most recently changed, newest first (RFC 2018 §4 reports them in that order). */
     private final ArrayDeque<long[]> recent = new ArrayDeque<>();
+
     private long delivered;
     private boolean sack;
     private boolean timestamps;
@@ -170,7 +230,8 @@ final class PathHarness {
 
     TcpSegment onSegment(TcpSegment seg) {
       if (seg.has(TcpFlags.SYN)) return synAck(seg);
-      if (seg.has(TcpFlags.RST) || (seg.payloadLength() == 0 && !seg.has(TcpFlags.FIN))) return null;
+      if (seg.has(TcpFlags.RST) || (seg.payloadLength() == 0 && !seg.has(TcpFlags.FIN)))
+        return null;
       TcpOption.Timestamps ts = seg.options().timestamps();
       long start = offset(seg.sequenceNumber());
       long end = start + seg.payloadLength();
@@ -205,8 +266,14 @@ final class PathHarness {
         options.add(new TcpOption.NoOperation());
         options.add(new TcpOption.Sack(out));
       }
-      TcpSegment ack = TcpSegment.of(EnginePair.SERVER_PORT, EnginePair.CLIENT_PORT, RECEIVER_ISS + 1,
-          (int) (EnginePair.CLIENT_ISS + 1 + rcvNxt), TcpFlags.ACK, 0xffff);
+      TcpSegment ack =
+          TcpSegment.of(
+              EnginePair.SERVER_PORT,
+              EnginePair.CLIENT_PORT,
+              RECEIVER_ISS + 1,
+              (int) (EnginePair.CLIENT_ISS + 1 + rcvNxt),
+              TcpFlags.ACK,
+              0xffff);
       return options.isEmpty() ? ack : ack.withOptions(new TcpOptions(options));
     }
 
@@ -223,8 +290,14 @@ final class PathHarness {
         options.add(new TcpOption.Timestamps((int) (now / 1_000_000L), tsRecent));
       }
       if (windowScale) options.add(new TcpOption.WindowScale(8));
-      return TcpSegment.of(EnginePair.SERVER_PORT, EnginePair.CLIENT_PORT, RECEIVER_ISS, EnginePair.CLIENT_ISS + 1,
-          TcpFlags.SYN | TcpFlags.ACK, 0xffff).withOptions(new TcpOptions(options));
+      return TcpSegment.of(
+              EnginePair.SERVER_PORT,
+              EnginePair.CLIENT_PORT,
+              RECEIVER_ISS,
+              EnginePair.CLIENT_ISS + 1,
+              TcpFlags.SYN | TcpFlags.ACK,
+              0xffff)
+          .withOptions(new TcpOptions(options));
     }
 
     private long offset(int seq) {
@@ -236,7 +309,10 @@ final class PathHarness {
       return e != null && e.getValue()[1] >= end;
     }
 
-    /** Adds [start, end) to the out-of-order blocks, merging neighbours, and moves RCV.NXT when the first hole fills. */
+    /**
+     * Adds [start, end) to the out-of-order blocks, merging neighbours, and moves RCV.NXT when the
+     * first hole fills.
+     */
     private void add(long start, long end) {
       long[] merged = {start, end};
       Map.Entry<Long, long[]> e = blocks.floorEntry(start);
@@ -266,5 +342,4 @@ final class PathHarness {
       return new SackBlock((int) (base + b[0]), (int) (base + b[1]));
     }
   }
-
 }

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 class PawsTest {
   private static final TcpConfig TS = EngineScript.PLAIN.withTimestamps(true, 0);
 
-  /** Returns a script ESTABLISHED with timestamps agreed; the peer's SYN-ACK had TSval 100, now TS.Recent. */
+  /**
+   * Returns a script ESTABLISHED with timestamps agreed; the peer's SYN-ACK had TSval 100, now
+   * TS.Recent.
+   */
   private static EngineScript established() {
     return established(TS);
   }
@@ -25,7 +28,9 @@ class PawsTest {
   private static EngineScript established(TcpConfig cfg) {
     EngineScript s = EngineScript.connect(cfg);
     s.expect("S", 1000, 0);
-    s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.Timestamps(100, 0)));
+    s.inject(
+        Seg.withOptions(
+            s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.Timestamps(100, 0)));
     s.expect(".", 1001, 5001);
     s.drainEvents();
     return s;
@@ -48,8 +53,10 @@ class PawsTest {
       EngineScript s = established();
       s.inject(stamped(s, "P.", 5001, "new", 110));
       s.expect(".", 1001, 5004);
-      s.inject(stamped(s, "P.", 5004, "old", 105)); // an old duplicate from a wrapped sequence space
-      assertEquals(110, echoed(s.expect(".", 1001, 5004)), "acknowledged, with TS.Recent unchanged");
+      s.inject(
+          stamped(s, "P.", 5004, "old", 105)); // an old duplicate from a wrapped sequence space
+      assertEquals(
+          110, echoed(s.expect(".", 1001, 5004)), "acknowledged, with TS.Recent unchanged");
       s.assertDropped("PAWS");
       assertEquals("new", s.read(), "the old segment's text is not delivered");
     }
@@ -69,9 +76,12 @@ class PawsTest {
     @Test
     void established_ackOfDataNeverSentWithFarTsval_tsRecentUnchanged() {
       EngineScript s = established();
-      TcpSegment blind = Seg.withOptions(s.peer(".", 5001, 1001 + 100_000), new TcpOption.Timestamps(2_000_000_000, 0));
+      TcpSegment blind =
+          Seg.withOptions(
+              s.peer(".", 5001, 1001 + 100_000), new TcpOption.Timestamps(2_000_000_000, 0));
       s.inject(blind);
-      assertEquals(100, echoed(s.expect(".", 1001, 5001)), "the challenge ACK echoes the old TS.Recent");
+      assertEquals(
+          100, echoed(s.expect(".", 1001, 5001)), "the challenge ACK echoes the old TS.Recent");
       s.assertDropped("ACK of data not yet sent");
       s.inject(stamped(s, "P.", 5001, "real", 110));
       assertEquals(110, echoed(s.expect(".", 1001, 5005)));
@@ -82,7 +92,10 @@ class PawsTest {
     void established_synInWindowWithFarTsval_tsRecentUnchanged() {
       EngineScript s = established();
       s.inject(Seg.withOptions(s.peer("S", 5001, 0), new TcpOption.Timestamps(2_000_000_000, 0)));
-      assertEquals(100, echoed(s.expect(".", 1001, 5001)), "the challenge ACK (RFC 5961 §4) echoes the old TS.Recent");
+      assertEquals(
+          100,
+          echoed(s.expect(".", 1001, 5001)),
+          "the challenge ACK (RFC 5961 §4) echoes the old TS.Recent");
       s.inject(stamped(s, "P.", 5001, "real", 110));
       s.expect(".", 1001, 5005);
       assertEquals("real", s.read());
@@ -91,7 +104,8 @@ class PawsTest {
     @Test
     void established_equalTsval_accepted() {
       EngineScript s = established();
-      s.inject(stamped(s, "P.", 5001, "same", 100)); // several segments in one clock tick share a TSval
+      s.inject(
+          stamped(s, "P.", 5001, "same", 100)); // several segments in one clock tick share a TSval
       s.expect(".", 1001, 5005);
       assertEquals("same", s.read());
     }
@@ -100,7 +114,8 @@ class PawsTest {
     void idleMoreThan24Days_tsRecentInvalidated_olderTsvalAcceptedAndAdopted() {
       EngineScript s = established();
       s.advance(Duration.ofDays(25));
-      s.inject(stamped(s, "P.", 5001, "back", 50)); // the peer's clock wrapped its sign bit meanwhile
+      s.inject(
+          stamped(s, "P.", 5001, "back", 50)); // the peer's clock wrapped its sign bit meanwhile
       assertEquals(50, echoed(s.expect(".", 1001, 5005)));
       assertEquals("back", s.read());
     }
@@ -136,7 +151,8 @@ class PawsTest {
 
     @Test
     void outOfOrder_echoesTheSegmentBeforeTheHoleThenTheOneThatFillsIt() {
-      // RFC 7323 §4.3 case (B): out-of-order segments do not update TS.Recent; the one filling the hole does.
+      // RFC 7323 §4.3 case (B): out-of-order segments do not update TS.Recent; the one filling the
+      // hole does.
       EngineScript s = established();
       s.inject(stamped(s, ".", 5001, "a", 110));
       s.expect(".", 1001, 5002);
@@ -149,7 +165,8 @@ class PawsTest {
 
   @Nested
   class MissingTimestamps {
-    private static final TcpConfig STRICT = TS.withChoices(TcpChoices.defaults().withSegmentsWithoutTimestampsDropped(true));
+    private static final TcpConfig STRICT =
+        TS.withChoices(TcpChoices.defaults().withSegmentsWithoutTimestampsDropped(true));
 
     @Test
     void byDefault_segmentWithoutTimestamps_accepted() {

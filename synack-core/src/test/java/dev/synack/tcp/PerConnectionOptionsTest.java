@@ -11,8 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Options set on one connection (Linux's per-socket {@code setsockopt}), each by what it changes
- * on the wire or in the connection's life, in virtual time against a scripted peer.
+ * Options set on one connection (Linux's per-socket {@code setsockopt}), each by what it changes on
+ * the wire or in the connection's life, in virtual time against a scripted peer.
  */
 class PerConnectionOptionsTest {
   private static final TcpConfig CFG = EngineScript.PLAIN;
@@ -24,7 +24,8 @@ class PerConnectionOptionsTest {
   }
 
   static TcpError closeError(EngineScript s) {
-    for (ConnectionEvent e : s.drainEvents()) if (e instanceof ConnectionEvent.Closed(var error)) return error;
+    for (ConnectionEvent e : s.drainEvents())
+      if (e instanceof ConnectionEvent.Closed(var error)) return error;
     return null;
   }
 
@@ -61,7 +62,9 @@ class PerConnectionOptionsTest {
   void keepAliveTiming_probesAfterTheIdleTimeAtTheIntervalAndGivesUpAfterTheCount() {
     EngineScript s = EngineScript.established(CFG);
     s.conn().setKeepAlive(true, s.now());
-    s.conn().options().setKeepAliveTiming(Duration.ofSeconds(10), Duration.ofSeconds(2), 2, s.now());
+    s.conn()
+        .options()
+        .setKeepAliveTiming(Duration.ofSeconds(10), Duration.ofSeconds(2), 2, s.now());
     s.advance(Duration.ofMillis(9999));
     s.expectNothing();
     s.advance(Duration.ofMillis(1));
@@ -100,13 +103,17 @@ class PerConnectionOptionsTest {
     EngineScript s = EngineScript.established(CFG);
     s.conn().setNoDelay(true);
     s.conn().options().setNotSentLowat(1000);
-    assertEquals(1000, s.send("x".repeat(5000)), "a SEND takes data up to the limit of unsent bytes");
+    assertEquals(
+        1000, s.send("x".repeat(5000)), "a SEND takes data up to the limit of unsent bytes");
     assertEquals(0, s.send("y"), "and nothing more while it waits unsent");
     s.drainEvents();
     assertEquals(List.of(536, 464), drain(s).stream().map(TcpSegment::payloadLength).toList());
-    assertTrue(s.drainEvents().stream().anyMatch(e -> e instanceof ConnectionEvent.Writable), "sent: the writer may go on");
+    assertTrue(
+        s.drainEvents().stream().anyMatch(e -> e instanceof ConnectionEvent.Writable),
+        "sent: the writer may go on");
     assertEquals(1000, s.send("z".repeat(5000)));
     EngineScript plain = EngineScript.established(CFG);
-    assertEquals(5000, plain.send("x".repeat(5000)), "without the option the send buffer is the only limit");
+    assertEquals(
+        5000, plain.send("x".repeat(5000)), "without the option the send buffer is the only limit");
   }
 }

@@ -20,22 +20,27 @@ import org.junit.jupiter.api.Test;
  */
 class PrrTest {
   private static final Duration RTT = Duration.ofMillis(50);
-  private static final TcpConfig SACK = TcpConfig.defaults().withTimestamps(false, 0).withWindowScale(false, 0);
+  private static final TcpConfig SACK =
+      TcpConfig.defaults().withTimestamps(false, 0).withWindowScale(false, 0);
   private static final int MSS = 1000;
 
   /** What the sender did on each of the 19 ACKs of the recovery, and the engine after them. */
   private record Recovery(EngineScript s, List<Integer> sentPerAck, int ssthresh) {
-    int total() { return sentPerAck.stream().mapToInt(Integer::intValue).sum(); }
+    int total() {
+      return sentPerAck.stream().mapToInt(Integer::intValue).sum();
+    }
 
-    int totalOfFirst(int acks) { return sentPerAck.subList(0, acks).stream().mapToInt(Integer::intValue).sum(); }
+    int totalOfFirst(int acks) {
+      return sentPerAck.subList(0, acks).stream().mapToInt(Integer::intValue).sum();
+    }
   }
 
   /**
    * Grows cwnd to 20 segments, then loses the first of the next 20 and SACKs the others one per
-   * ACK. The first two SACKs let two new segments out (limited transmit, RFC 3042); the third
-   * makes RACK give the hole up (three segments SACKed: no reordering window, RFC 8985 §6.2), so
-   * recovery begins with FlightSize 22 segments and pipe 18 (22 less 3 SACKed and 1 lost), and
-   * its ACKs, the one that began it included, are recorded until all 21 others are SACKed.
+   * ACK. The first two SACKs let two new segments out (limited transmit, RFC 3042); the third makes
+   * RACK give the hole up (three segments SACKed: no reordering window, RFC 8985 §6.2), so recovery
+   * begins with FlightSize 22 segments and pipe 18 (22 less 3 SACKed and 1 lost), and its ACKs, the
+   * one that began it included, are recorded until all 21 others are SACKed.
    */
   private static Recovery lose1Of20(String cc) {
     EngineScript s = sackEstablished(SACK.withCongestionControl(cc));
@@ -51,7 +56,9 @@ class PrrTest {
     int lost = 11001;
     List<Integer> sent = new ArrayList<>();
     for (int k = 1; k <= 21; k++) {
-      s.tick(Duration.ofMillis(1)); // the ACKs come spaced, as the segments they answer left a bottleneck
+      s.tick(
+          Duration.ofMillis(
+              1)); // the ACKs come spaced, as the segments they answer left a bottleneck
       sackAck(s, lost, block(lost + MSS, lost + MSS + k * MSS));
       LossRecoveryTest.Burst burst = drain(s);
       if (k < 3) {
@@ -61,7 +68,10 @@ class PrrTest {
       }
       if (k == 3) {
         assertEquals(LossRecovery.Phase.RECOVERY, s.conn().recovery.phase(), s.trace.dump());
-        assertEquals(List.of((long) lost), burst.retransmitted(), "the fast retransmit first " + s.trace.dump());
+        assertEquals(
+            List.of((long) lost),
+            burst.retransmitted(),
+            "the fast retransmit first " + s.trace.dump());
       }
       sent.add(burst.size());
     }
@@ -80,20 +90,30 @@ class PrrTest {
     assertTrue(r.sentPerAck().stream().allMatch(n -> n <= 1), "never a burst: " + r.sentPerAck());
     // Half-way, half of it went: cwnd = ssthresh at once would have sent only the retransmission
     // until pipe fell below 11 segments.
-    assertEquals(6, r.totalOfFirst(10), "CEIL(9 · 11 / 18) by the ninth ACK after the first: " + r.sentPerAck());
-    assertEquals(r.ssthresh(), r.s().conn().recovery.pipe(), "pipe reached ssthresh when the window was delivered");
+    assertEquals(
+        6,
+        r.totalOfFirst(10),
+        "CEIL(9 · 11 / 18) by the ninth ACK after the first: " + r.sentPerAck());
+    assertEquals(
+        r.ssthresh(),
+        r.s().conn().recovery.pipe(),
+        "pipe reached ssthresh when the window was delivered");
     endsAtSsthresh(r);
   }
 
   @Test
   void cubic_oneLossIn20_aboutSevenSegmentsPerTenAcks() {
     Recovery r = lose1Of20("cubic");
-    assertEquals(15, r.ssthresh() / MSS, "RFC 9438 §4.6: ssthresh = 0.7 · FlightSize, 15.4 segments");
+    assertEquals(
+        15, r.ssthresh() / MSS, "RFC 9438 §4.6: ssthresh = 0.7 · FlightSize, 15.4 segments");
     // Proportional while pipe > ssthresh, then the reduction bound keeps pipe at the 15 whole
     // segments that fit in ssthresh (15.4 segments).
     assertEquals(15, r.total(), "sent per ACK " + r.sentPerAck());
     assertTrue(r.sentPerAck().stream().allMatch(n -> n <= 1), "never a burst: " + r.sentPerAck());
-    assertEquals(8, r.totalOfFirst(10), "CEIL(9 · 15.4 / 18) by the ninth ACK after the first: " + r.sentPerAck());
+    assertEquals(
+        8,
+        r.totalOfFirst(10),
+        "CEIL(9 · 15.4 / 18) by the ninth ACK after the first: " + r.sentPerAck());
     endsAtSsthresh(r);
   }
 
@@ -122,6 +142,9 @@ class PrrTest {
     s.tick(RTT);
     sackAck(s, s.conn().snd.sndNxt);
     assertEquals(LossRecovery.Phase.OPEN, s.conn().recovery.phase());
-    assertEquals(r.ssthresh(), s.conn().recovery.cwnd(), "RFC 6937 §3: cwnd = ssthresh when the recovery ends");
+    assertEquals(
+        r.ssthresh(),
+        s.conn().recovery.cwnd(),
+        "RFC 6937 §3: cwnd = ssthresh when the recovery ends");
   }
 }

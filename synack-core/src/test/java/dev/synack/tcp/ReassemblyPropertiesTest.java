@@ -24,8 +24,10 @@ class ReassemblyPropertiesTest {
 
   @Property(tries = 300)
   void anySegmentationPermutationAndDuplication_deliversTheStreamOnceInOrder(
-      @ForAll @IntRange(min = 1, max = 6000) int length, @ForAll @IntRange(min = 1, max = 1500) int maxSegment,
-      @ForAll @IntRange(max = 300) int maxOverlap, @ForAll long seed) {
+      @ForAll @IntRange(min = 1, max = 6000) int length,
+      @ForAll @IntRange(min = 1, max = 1500) int maxSegment,
+      @ForAll @IntRange(max = 300) int maxOverlap,
+      @ForAll long seed) {
     Random random = new Random(seed);
     byte[] stream = new byte[length];
     random.nextBytes(stream);
@@ -55,40 +57,68 @@ class ReassemblyPropertiesTest {
     }
     ByteBuffer got = ByteBuffer.allocate(length + 1);
     int n;
-    while ((n = s.conn().receive(got, s.now())) > 0) { }
-    assertEquals(-1, n, () -> "end of stream after " + got.position() + " of " + length + " bytes\n" + s.trace.dump());
+    while ((n = s.conn().receive(got, s.now())) > 0) {}
+    assertEquals(
+        -1,
+        n,
+        () ->
+            "end of stream after "
+                + got.position()
+                + " of "
+                + length
+                + " bytes\n"
+                + s.trace.dump());
     assertEquals(length, got.position());
     assertArrayEquals(stream, java.util.Arrays.copyOf(got.array(), length));
     assertEquals(TcpState.CLOSE_WAIT, s.conn().state());
     assertEquals(0, s.conn().rcv.outOfOrderBytes(), "nothing left behind");
   }
 
-  /** Arbitrary segments around the window, with every flag and option combination, never make the receiver throw. */
+  /**
+   * Arbitrary segments around the window, with every flag and option combination, never make the
+   * receiver throw.
+   */
   @Property(tries = 200)
   void arbitrarySegmentsAroundTheWindow_neverThrow(@ForAll long seed) {
     Random random = new Random(seed);
-    TcpConfig cfg = EngineScript.PLAIN.withSackPermitted(true).withTimestamps(true, 0).withBuffers(2000, 2000);
+    TcpConfig cfg =
+        EngineScript.PLAIN.withSackPermitted(true).withTimestamps(true, 0).withBuffers(2000, 2000);
     EngineScript s = EngineScript.connect(cfg);
     s.expect("S", 1000, 0);
-    s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.SackPermitted(),
-        new TcpOption.Timestamps(100, 1)));
+    s.inject(
+        Seg.withOptions(
+            s.peer("S.", EngineScript.PEER_ISS, 1001),
+            new TcpOption.SackPermitted(),
+            new TcpOption.Timestamps(100, 1)));
     for (int i = 0; i < 60 && s.conn().state() != TcpState.CLOSED; i++) {
       int seq = EngineScript.PEER_ISS + 1 + random.nextInt(6000) - 1000;
       byte[] text = new byte[random.nextInt(1600)];
-      int flags = random.nextInt(64) & ~Seg.flags("S") & ~(random.nextInt(4) == 0 ? 0 : Seg.flags("R"));
-      TcpSegment seg = new TcpSegment(80, 40000, seq, 1001, flags | Seg.flags("."), random.nextInt(65536), 0,
-          random.nextInt(65536), TcpOptions.of(new TcpOption.Timestamps(90 + random.nextInt(40), random.nextInt(3))),
-          ByteBuffer.wrap(text));
+      int flags =
+          random.nextInt(64) & ~Seg.flags("S") & ~(random.nextInt(4) == 0 ? 0 : Seg.flags("R"));
+      TcpSegment seg =
+          new TcpSegment(
+              80,
+              40000,
+              seq,
+              1001,
+              flags | Seg.flags("."),
+              random.nextInt(65536),
+              0,
+              random.nextInt(65536),
+              TcpOptions.of(new TcpOption.Timestamps(90 + random.nextInt(40), random.nextInt(3))),
+              ByteBuffer.wrap(text));
       s.inject(seg);
-      while (s.conn().pollTransmit(s.now()) != null) { }
-      if (random.nextBoolean() && s.conn().state() != TcpState.CLOSED) s.conn().receive(ByteBuffer.allocate(random.nextInt(3000)), s.now());
+      while (s.conn().pollTransmit(s.now()) != null) {}
+      if (random.nextBoolean() && s.conn().state() != TcpState.CLOSED)
+        s.conn().receive(ByteBuffer.allocate(random.nextInt(3000)), s.now());
       if (random.nextInt(5) == 0) s.advance(Duration.ofMillis(random.nextInt(300)));
     }
   }
 
   private static void inject(EngineScript s, byte[] stream, int[] range) {
     String flags = range[1] == stream.length ? "F." : ".";
-    s.inject(s.peer(flags, EngineScript.PEER_ISS + 1 + range[0], 1001)
-        .withPayload(ByteBuffer.wrap(stream, range[0], range[1] - range[0]).slice()));
+    s.inject(
+        s.peer(flags, EngineScript.PEER_ISS + 1 + range[0], 1001)
+            .withPayload(ByteBuffer.wrap(stream, range[0], range[1] - range[0]).slice()));
   }
 }

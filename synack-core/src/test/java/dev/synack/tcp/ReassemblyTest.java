@@ -99,7 +99,9 @@ class ReassemblyTest {
 
   @Nested
   class Memory {
-    /** "Buffers grow on demand": once everything is read, an idle connection holds no data buffer. */
+    /**
+     * "Buffers grow on demand": once everything is read, an idle connection holds no data buffer.
+     */
     @Test
     void pair_transferWithLossesAllRead_receiverHoldsNoStorage() {
       EnginePair p = EnginePair.established(TcpConfig.defaults());
@@ -116,7 +118,10 @@ class ReassemblyTest {
       assertEquals(0, p.server().rcv.outOfOrderBytes());
     }
 
-    /** A busy connection keeps the rings its buffers drain on every ACK and read; a quiet one gives them back. */
+    /**
+     * A busy connection keeps the rings its buffers drain on every ACK and read; a quiet one gives
+     * them back.
+     */
     @Test
     void pair_bulkTransferThenQuiet_buffersKeptWhileBusyThenReleased() {
       EnginePair p = EnginePair.established(TcpConfig.defaults());
@@ -124,15 +129,22 @@ class ReassemblyTest {
       p.run();
       assertEquals(20 * 1448, p.read(p.server()).length());
       assertEquals(0, p.client().snd.queued(), "everything acknowledged");
-      assertTrue(p.client().snd.holdsIdleStorage(), "the drained send buffer keeps its ring for the next write");
-      assertTrue(p.server().rcv.holdsIdleStorage(), "the drained receive buffer keeps its ring for the next segment");
+      assertTrue(
+          p.client().snd.holdsIdleStorage(),
+          "the drained send buffer keeps its ring for the next write");
+      assertTrue(
+          p.server().rcv.holdsIdleStorage(),
+          "the drained receive buffer keeps its ring for the next segment");
       p.send(p.client(), "c".repeat(1448));
       p.run();
       assertEquals(1448, p.read(p.server()).length(), "the kept rings carry the next data");
       p.advance(Duration.ofSeconds(3));
-      assertFalse(p.client().snd.holdsIdleStorage(), "quiet for a few RTOs: the send ring is given back");
+      assertFalse(
+          p.client().snd.holdsIdleStorage(), "quiet for a few RTOs: the send ring is given back");
       assertEquals(0, p.server().rcv.storageHeld(), "and the receive ring");
-      assertTrue(p.client().pollTimeout() == Long.MAX_VALUE, "no timer left running on the quiet connection");
+      assertTrue(
+          p.client().pollTimeout() == Long.MAX_VALUE,
+          "no timer left running on the quiet connection");
     }
   }
 
@@ -182,7 +194,8 @@ class ReassemblyTest {
     void pieceLimit_prunesTheHighestThenRefuses() {
       ReassemblyQueue q = new ReassemblyQueue(0); // MIN_PIECES pieces
       for (int i = 0; i < ReassemblyQueue.MIN_PIECES; i++) q.add(1000 + 10 * i, text("x"), false);
-      assertFalse(q.add(500, text("y"), false).refused(), "nearer RCV.NXT: the highest piece makes way");
+      assertFalse(
+          q.add(500, text("y"), false).refused(), "nearer RCV.NXT: the highest piece makes way");
       assertEquals(ReassemblyQueue.MIN_PIECES, q.pieceCount());
       assertEquals(1000 + 10 * (ReassemblyQueue.MIN_PIECES - 2), q.blocks().getLast().left());
       assertTrue(q.add(5000, text("z"), false).refused(), "above everything held: refused");

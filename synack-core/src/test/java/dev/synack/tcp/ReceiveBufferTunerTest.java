@@ -7,7 +7,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** Receive-buffer auto-tuning (Linux's tcp_rcv_space_adjust): once per round trip, the rate the application reads at sizes the buffer. */
+/**
+ * Receive-buffer auto-tuning (Linux's tcp_rcv_space_adjust): once per round trip, the rate the
+ * application reads at sizes the buffer.
+ */
 class ReceiveBufferTunerTest {
   private static final long MS = 1_000_000L;
   private static final int MSS = 1460;
@@ -80,13 +83,18 @@ class ReceiveBufferTunerTest {
         p.advance(Duration.ofMillis(50));
       }
       int after = p.server().status().rcvWnd();
-      assertTrue(before <= 131072 && after > 131072, "window " + before + " -> " + after + "\n" + p.trace.dump());
+      assertTrue(
+          before <= 131072 && after > 131072,
+          "window " + before + " -> " + after + "\n" + p.trace.dump());
     }
 
     @Test
     void tuningOff_windowStaysAtTheBuffer() {
-      EnginePair p = EnginePair.established(TcpConfig.defaults().withBuffers(128 * 1024, 1 << 20)
-          .withReceiveBufferAutoTuning(false, 6 << 20));
+      EnginePair p =
+          EnginePair.established(
+              TcpConfig.defaults()
+                  .withBuffers(128 * 1024, 1 << 20)
+                  .withReceiveBufferAutoTuning(false, 6 << 20));
       for (int round = 0; round < 6; round++) {
         p.tick(Duration.ofMillis(20));
         p.send(p.client(), "r".repeat(120_000));

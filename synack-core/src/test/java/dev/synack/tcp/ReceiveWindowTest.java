@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  */
 class ReceiveWindowTest {
   /** Every segment acknowledged at once, so that each ACK shows the window. */
-  private static final TcpConfig SMALL = EngineScript.PLAIN.withBuffers(4000, 4000).withDelayedAck(false, Duration.ofMillis(40));
+  private static final TcpConfig SMALL =
+      EngineScript.PLAIN.withBuffers(4000, 4000).withDelayedAck(false, Duration.ofMillis(40));
 
   @Nested
   class Established {
@@ -28,8 +29,13 @@ class ReceiveWindowTest {
       s.conn().receive(ByteBuffer.allocate(100), s.now());
       s.expectNothing(); // no window update for 100 bytes
       s.injectText(".", 9001, 1001, "x"); // a zero-window probe
-      assertEquals(0, s.expect(".", 1001, 9001).window(), "the window stays shut: 100 bytes would be a silly window");
-      s.conn().receive(ByteBuffer.allocate(500), s.now()); // 600 free: more than the peer's 536-byte segment
+      assertEquals(
+          0,
+          s.expect(".", 1001, 9001).window(),
+          "the window stays shut: 100 bytes would be a silly window");
+      s.conn()
+          .receive(
+              ByteBuffer.allocate(500), s.now()); // 600 free: more than the peer's 536-byte segment
       assertEquals(600, s.expect(".", 1001, 9001).window());
     }
 

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Resets: RST generation and acceptance in every state (RFC 9293 §3.10.7), the blind-attack
- * defences of RFC 5961 (§3 RST, §4 SYN, §5 ACK value, §7 rate limit), RFC 1337, ABORT, and the
- * RST Linux sends for data arriving after a full close.
+ * defences of RFC 5961 (§3 RST, §4 SYN, §5 ACK value, §7 rate limit), RFC 1337, ABORT, and the RST
+ * Linux sends for data arriving after a full close.
  *
  * <p>The scripted engine is ESTABLISHED with SND.NXT 1001 and RCV.NXT 5001, RCV.WND 65535.
  */
@@ -33,7 +33,7 @@ class ResetTest {
   private static EngineScript inState(TcpState state) {
     EngineScript s = EngineScript.established(PLAIN);
     switch (state) {
-      case ESTABLISHED -> { }
+      case ESTABLISHED -> {}
       case FIN_WAIT_1 -> {
         s.conn().close(0);
         s.expect("F.", 1001, 5001);
@@ -215,14 +215,17 @@ class ResetTest {
     void peerRestarted_synDrawsChallengeAck_newPeerResets_thenConnectionCloses() {
       // RFC 5961 §4.2: the peer lost its state and opens anew with the same 4-tuple.
       EnginePair p = EnginePair.established(TcpConfig.defaults());
-      TcpConnection reborn = TcpConnection.connect(EnginePair.CLIENT_ID, TcpConfig.defaults(), 90_000, p.now(), p.trace, "reborn");
+      TcpConnection reborn =
+          TcpConnection.connect(
+              EnginePair.CLIENT_ID, TcpConfig.defaults(), 90_000, p.now(), p.trace, "reborn");
       p.toServer(reborn.pollTransmit(p.now()));
       TcpSegment challenge = p.check(p.serverSends(), ".", 5001, 1001);
       reborn.handleSegment(challenge, p.now());
       TcpSegment rst = p.check(reborn.pollTransmit(p.now()), "R", 1001, 0);
       p.toServer(rst);
       p.assertState(p.server(), CLOSED);
-      assertEquals(new ConnectionEvent.Closed(TcpError.CONNECTION_RESET), p.events(p.server()).getLast());
+      assertEquals(
+          new ConnectionEvent.Closed(TcpError.CONNECTION_RESET), p.events(p.server()).getLast());
     }
   }
 
@@ -310,7 +313,8 @@ class ResetTest {
       p.server().abort(p.now());
       p.serverToClient("R.", 5001, 1001);
       p.assertStates(p.client(), TcpState.SYN_SENT, ESTABLISHED, CLOSED);
-      assertEquals(List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_RESET)), p.events(p.client()));
+      assertEquals(
+          List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_RESET)), p.events(p.client()));
       TcpException e = assertThrows(TcpException.class, () -> p.read(p.client()));
       assertEquals(TcpError.CONNECTION_RESET, e.error());
     }

@@ -25,8 +25,11 @@ class SackTest {
     EngineScript s = EngineScript.connect(cfg);
     s.expect("S", 1000, 0);
     TcpSegment synAck = s.peer("S.", EngineScript.PEER_ISS, 1001);
-    s.inject(timestamps ? Seg.withOptions(synAck, new TcpOption.SackPermitted(), new TcpOption.Timestamps(77, 1))
-        : Seg.withOptions(synAck, new TcpOption.SackPermitted()));
+    s.inject(
+        timestamps
+            ? Seg.withOptions(
+                synAck, new TcpOption.SackPermitted(), new TcpOption.Timestamps(77, 1))
+            : Seg.withOptions(synAck, new TcpOption.SackPermitted()));
     s.expect(".", 1001, 5001);
     s.drainEvents();
     return s;
@@ -57,7 +60,9 @@ class SackTest {
       s.injectText(".", 5301, 1001, "b".repeat(100));
       assertEquals(List.of(block(5301, 5401), block(5101, 5201)), sack(s.expect(".", 1001, 5001)));
       s.injectText(".", 5501, 1001, "c".repeat(100));
-      assertEquals(List.of(block(5501, 5601), block(5301, 5401), block(5101, 5201)), sack(s.expect(".", 1001, 5001)));
+      assertEquals(
+          List.of(block(5501, 5601), block(5301, 5401), block(5101, 5201)),
+          sack(s.expect(".", 1001, 5001)));
       s.injectText(".", 5151, 1001, "a".repeat(50)); // repeats part of the oldest block: D-SACK
       s.expect(".", 1001, 5001);
       s.injectText(".", 5201, 1001, "d".repeat(100)); // joins the first two blocks into one
@@ -75,7 +80,8 @@ class SackTest {
         }
         assertEquals(ts ? 3 : 4, sack(ack).size(), "blocks with timestamps " + ts);
         assertEquals(block(5901, 6001), sack(ack).getFirst());
-        assertTrue(ack.options().encodedLength() <= 40, "within the option space: " + ack.options());
+        assertTrue(
+            ack.options().encodedLength() <= 40, "within the option space: " + ack.options());
       }
     }
 
@@ -139,7 +145,11 @@ class SackTest {
       EngineScript s = established(false);
       s.injectText(".", 5101, 1001, "b".repeat(100));
       assertEquals(List.of(block(5101, 5201)), sack(s.expect(".", 1001, 5001)));
-      s.injectText(".", 5001, 1001, "a".repeat(100) + "b".repeat(50)); // fills the hole and repeats 5101..5151
+      s.injectText(
+          ".",
+          5001,
+          1001,
+          "a".repeat(100) + "b".repeat(50)); // fills the hole and repeats 5101..5151
       assertEquals(List.of(block(5101, 5151)), sack(s.expect(".", 1001, 5201)));
       assertEquals("a".repeat(100) + "b".repeat(100), s.read());
     }
@@ -160,7 +170,8 @@ class SackTest {
       s.expect(".", 1001, 5001);
       s.injectText(".", 5301, 1001, "d".repeat(100));
       s.expect(".", 1001, 5001);
-      s.injectText(".", 5001, 1001, "a".repeat(100) + "b".repeat(100) + "c".repeat(100) + "d".repeat(20));
+      s.injectText(
+          ".", 5001, 1001, "a".repeat(100) + "b".repeat(100) + "c".repeat(100) + "d".repeat(20));
       assertEquals(List.of(block(5101, 5201)), sack(s.expect(".", 1001, 5401)));
     }
 
@@ -173,25 +184,38 @@ class SackTest {
       s.expect(".", 1001, 5001);
       s.injectText(".", 5151, 1001, "b".repeat(50));
       // RFC 2883 §4.1: the duplicate, then the block that holds it, then the others.
-      assertEquals(List.of(block(5151, 5201), block(5101, 5301), block(5401, 5501)), sack(s.expect(".", 1001, 5001)));
+      assertEquals(
+          List.of(block(5151, 5201), block(5101, 5301), block(5401, 5501)),
+          sack(s.expect(".", 1001, 5001)));
     }
   }
 
   @Nested
   class Scenario {
-    /** "After a lost segment, every ACK tells the sender exactly which data arrived beyond the hole." */
+    /**
+     * "After a lost segment, every ACK tells the sender exactly which data arrived beyond the
+     * hole."
+     */
     @Test
     void pair_secondSegmentLost_serverAcksCarryGrowingSackBlock() {
       EnginePair p = EnginePair.established(TcpConfig.defaults());
       p.send(p.client(), "d".repeat(5 * 1448));
       p.dropNextFromClient(seg -> seg.sequenceNumber() == 1001 + 1448);
       p.run();
-      List<String> sackOptions = p.trace.events().stream()
-          .filter(e -> e instanceof TraceEvent.Segment seg && seg.host().equals("server")
-              && seg.action() == TraceEvent.SegmentAction.SEND && seg.segment().options().contains("sack "))
-          .map(e -> ((TraceEvent.Segment) e).segment().options().replaceAll(".*sack", "sack"))
-          .toList();
-      assertEquals(List.of("sack 1 {3897:5345}", "sack 1 {3897:6793}", "sack 1 {3897:8241}"), sackOptions, p.trace.dump());
+      List<String> sackOptions =
+          p.trace.events().stream()
+              .filter(
+                  e ->
+                      e instanceof TraceEvent.Segment seg
+                          && seg.host().equals("server")
+                          && seg.action() == TraceEvent.SegmentAction.SEND
+                          && seg.segment().options().contains("sack "))
+              .map(e -> ((TraceEvent.Segment) e).segment().options().replaceAll(".*sack", "sack"))
+              .toList();
+      assertEquals(
+          List.of("sack 1 {3897:5345}", "sack 1 {3897:6793}", "sack 1 {3897:8241}"),
+          sackOptions,
+          p.trace.dump());
     }
   }
 }

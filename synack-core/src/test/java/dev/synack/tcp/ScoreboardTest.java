@@ -11,16 +11,20 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The scoreboard of segments sent (RFC 6675 §3): SACK blocks mark whole records and split
- * partial ones, a cumulative ACK removes and trims, losses are marked by DupThresh, and pipe
- * (outstanding − SACKed − lost + retransmitted) stays equal to a recount after any sequence of
- * events, including across the 2^32 wrap of sequence numbers.
+ * The scoreboard of segments sent (RFC 6675 §3): SACK blocks mark whole records and split partial
+ * ones, a cumulative ACK removes and trims, losses are marked by DupThresh, and pipe (outstanding −
+ * SACKed − lost + retransmitted) stays equal to a recount after any sequence of events, including
+ * across the 2^32 wrap of sequence numbers.
  */
 class ScoreboardTest {
   private static final int MSS = 100;
-  private static final Scoreboard.DeliveryListener NOBODY = (start, end, sentAt, retransmitted) -> { };
+  private static final Scoreboard.DeliveryListener NOBODY =
+      (start, end, sentAt, retransmitted) -> {};
 
-  /** Returns a scoreboard with {@code n} segments of 100 bytes from {@code first}, sent at times 0, 1, 2... */
+  /**
+   * Returns a scoreboard with {@code n} segments of 100 bytes from {@code first}, sent at times 0,
+   * 1, 2...
+   */
   private static Scoreboard sent(int first, int n) {
     Scoreboard b = new Scoreboard();
     for (int i = 0; i < n; i++) b.append(first + i * MSS, first + (i + 1) * MSS, i, false);
@@ -36,7 +40,10 @@ class ScoreboardTest {
       assertEquals(300, b.sack(1200, 1500, (s, e, t, r) -> delivered.add(new int[] {s, e})));
       assertEquals(3, b.sackedSegments());
       assertEquals(700, b.pipe());
-      assertEquals(List.of(1200, 1300, 1400), delivered.stream().map(d -> d[0]).toList(), "reported in ascending order");
+      assertEquals(
+          List.of(1200, 1300, 1400),
+          delivered.stream().map(d -> d[0]).toList(),
+          "reported in ascending order");
       assertEquals(0, b.sack(1200, 1500, NOBODY), "a block already known adds nothing");
     }
 
@@ -187,7 +194,9 @@ class ScoreboardTest {
       if (b.has(i, Scoreboard.SACKED)) {
         sacked += len;
         sackedSegments++;
-        assertFalse(b.has(i, Scoreboard.LOST) || b.has(i, Scoreboard.RETRANSMITTED), "SACKed excludes lost and in flight");
+        assertFalse(
+            b.has(i, Scoreboard.LOST) || b.has(i, Scoreboard.RETRANSMITTED),
+            "SACKed excludes lost and in flight");
       }
       if (b.has(i, Scoreboard.LOST)) lost += len;
       if (b.has(i, Scoreboard.RETRANSMITTED)) retransmitted += len;

@@ -12,9 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
 /**
- * Test helpers to craft segments and check them, with flags written as tcpdump prints them:
- * {@code S} SYN, {@code S.} SYN-ACK, {@code .} ACK, {@code F.} FIN-ACK, {@code R}, {@code R.},
- * {@code P.} data with PSH, {@code FP.} FIN with the last data.
+ * Test helpers to craft segments and check them, with flags written as tcpdump prints them: {@code
+ * S} SYN, {@code S.} SYN-ACK, {@code .} ACK, {@code F.} FIN-ACK, {@code R}, {@code R.}, {@code P.}
+ * data with PSH, {@code FP.} FIN with the last data.
  */
 public final class Seg {
   private Seg() {}
@@ -23,22 +23,27 @@ public final class Seg {
   public static int flags(String tcpdump) {
     int flags = 0;
     for (char ch : tcpdump.toCharArray()) {
-      flags |= switch (ch) {
-        case 'S' -> TcpFlags.SYN;
-        case 'F' -> TcpFlags.FIN;
-        case 'R' -> TcpFlags.RST;
-        case 'P' -> TcpFlags.PSH;
-        case 'U' -> TcpFlags.URG;
-        case 'E' -> TcpFlags.ECE;
-        case 'W' -> TcpFlags.CWR;
-        case '.' -> TcpFlags.ACK;
-        default -> throw new IllegalArgumentException("unknown flag letter '" + ch + "' in " + tcpdump);
-      };
+      flags |=
+          switch (ch) {
+            case 'S' -> TcpFlags.SYN;
+            case 'F' -> TcpFlags.FIN;
+            case 'R' -> TcpFlags.RST;
+            case 'P' -> TcpFlags.PSH;
+            case 'U' -> TcpFlags.URG;
+            case 'E' -> TcpFlags.ECE;
+            case 'W' -> TcpFlags.CWR;
+            case '.' -> TcpFlags.ACK;
+            default ->
+                throw new IllegalArgumentException(
+                    "unknown flag letter '" + ch + "' in " + tcpdump);
+          };
     }
     return flags;
   }
 
-  /** Returns a segment from port {@code from} to port {@code to}, with no options and no payload. */
+  /**
+   * Returns a segment from port {@code from} to port {@code to}, with no options and no payload.
+   */
   public static TcpSegment of(int from, int to, String flags, int seq, int ack, int window) {
     return TcpSegment.of(from, to, seq, ack, flags(flags), window);
   }
@@ -62,12 +67,16 @@ public final class Seg {
    * Asserts a segment's flags (tcpdump letters), SEG.SEQ and SEG.ACK (the ACK is checked only when
    * the ACK bit is expected); {@code trace} supplies the trace for the message.
    */
-  public static TcpSegment check(TcpSegment seg, String flags, long seq, long ack, Supplier<String> trace) {
-    assertNotNull(seg, () -> "expected a segment [" + flags + "] seq=" + seq + ", got nothing\n" + trace.get());
+  public static TcpSegment check(
+      TcpSegment seg, String flags, long seq, long ack, Supplier<String> trace) {
+    assertNotNull(
+        seg,
+        () -> "expected a segment [" + flags + "] seq=" + seq + ", got nothing\n" + trace.get());
     String what = "segment " + seg + "\n" + trace.get();
     assertEquals(flags, TcpFlags.tcpdump(seg.flags()), () -> "flags of " + what);
     assertEquals(seq, Integer.toUnsignedLong(seg.sequenceNumber()), () -> "seq of " + what);
-    if (seg.has(TcpFlags.ACK)) assertEquals(ack, Integer.toUnsignedLong(seg.acknowledgmentNumber()), () -> "ack of " + what);
+    if (seg.has(TcpFlags.ACK))
+      assertEquals(ack, Integer.toUnsignedLong(seg.acknowledgmentNumber()), () -> "ack of " + what);
     return seg;
   }
 }

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * When the sender sends: Nagle's algorithm coalescing small writes (RFC 896, RFC 9293 §3.7.4)
- * and its no-delay switch, sender-side silly window avoidance (RFC 9293 §3.8.6.2.1), and the
- * persist timer probing a zero window with backoff until it opens (RFC 9293 §3.8.6.1).
+ * When the sender sends: Nagle's algorithm coalescing small writes (RFC 896, RFC 9293 §3.7.4) and
+ * its no-delay switch, sender-side silly window avoidance (RFC 9293 §3.8.6.2.1), and the persist
+ * timer probing a zero window with backoff until it opens (RFC 9293 §3.8.6.1).
  */
 class SendPolicyTest {
   private static final TcpConfig PLAIN = EngineScript.PLAIN;
@@ -24,14 +24,18 @@ class SendPolicyTest {
     void established_smallWritesWhileOneIsUnacknowledged_coalescedIntoOneSegment() {
       EngineScript s = EngineScript.established(PLAIN);
       s.send("G");
-      assertEquals("G", Seg.text(s.expect("P.", 1001, 5001)), "nothing in flight: the first small segment goes");
+      assertEquals(
+          "G",
+          Seg.text(s.expect("P.", 1001, 5001)),
+          "nothing in flight: the first small segment goes");
       s.send("E");
       s.send("T");
       s.send(" /");
       s.expectNothing(); // Nagle: a small segment is unacknowledged, the others wait
       s.tick(Duration.ofMillis(40));
       s.inject(".", 5001, 1002);
-      assertEquals("ET /", Seg.text(s.expect("P.", 1002, 5001)), "the ACK releases them as one segment");
+      assertEquals(
+          "ET /", Seg.text(s.expect("P.", 1002, 5001)), "the ACK releases them as one segment");
     }
 
     @Test
@@ -72,7 +76,10 @@ class SendPolicyTest {
       s.expect("P.", 1001, 5001);
       s.send("ET");
       s.conn().close(s.now());
-      assertEquals("ET", Seg.text(s.expect("FP.", 1002, 5001)), "a segment with the FIN is not held (Linux's tcp_nagle_test)");
+      assertEquals(
+          "ET",
+          Seg.text(s.expect("FP.", 1002, 5001)),
+          "a segment with the FIN is not held (Linux's tcp_nagle_test)");
     }
   }
 
@@ -83,14 +90,16 @@ class SendPolicyTest {
       EngineScript s = EngineScript.established(PLAIN);
       s.send("h".repeat(20 * 536));
       s.conn().close(s.now());
-      for (int i = 0; i < 10; i++) s.expect(".", 1001 + 536 * i, 5001); // the initial window; ten segments wait
+      for (int i = 0; i < 10; i++)
+        s.expect(".", 1001 + 536 * i, 5001); // the initial window; ten segments wait
       s.expectNothing();
       s.inject("F.", 5001, 1001); // the peer closes too: CLOSING, our FIN not even sent
       s.assertState(TcpState.CLOSING);
       s.expect(".", 1001 + 5360, 5002);
       s.inject(".", 5002, 1001 + 5360);
       int sent = 0;
-      for (TcpSegment seg; (seg = s.conn().pollTransmit(s.now())) != null; ) sent += seg.payloadLength();
+      for (TcpSegment seg; (seg = s.conn().pollTransmit(s.now())) != null; )
+        sent += seg.payloadLength();
       assertEquals(10 * 536, sent, "the rest goes in CLOSING, FIN last");
       s.inject(".", 5002, 1001 + 20 * 536 + 1);
       s.assertState(TcpState.TIME_WAIT);
@@ -116,11 +125,18 @@ class SendPolicyTest {
       assertEquals(2 * (second - first), third - second, "each probe waits twice as long");
       assertEquals(2 * first, second - first);
       s.inject(Seg.of(80, 40000, ".", 5001, 1001, 1000));
-      assertEquals(100, s.expect("P.", 1001, 5001).payloadLength(), "the window opened: the data goes");
+      assertEquals(
+          100, s.expect("P.", 1001, 5001).payloadLength(), "the window opened: the data goes");
       s.assertState(TcpState.ESTABLISHED);
-      List<String> persist = s.trace.events().stream()
-          .filter(e -> e instanceof TraceEvent.Timer t && t.timer().equals("PERSIST") && t.action().equals("fired"))
-          .map(TraceEvent::eventName).toList();
+      List<String> persist =
+          s.trace.events().stream()
+              .filter(
+                  e ->
+                      e instanceof TraceEvent.Timer t
+                          && t.timer().equals("PERSIST")
+                          && t.action().equals("fired"))
+              .map(TraceEvent::eventName)
+              .toList();
       assertEquals(3, persist.size());
     }
 
@@ -136,7 +152,9 @@ class SendPolicyTest {
         s.inject(Seg.of(80, 40000, ".", 5001, 1001, 0));
       }
       s.assertState(TcpState.ESTABLISHED);
-      assertTrue(s.conn().pollTimeout() - s.now() <= TcpConfig.defaults().maxRto(), "the interval stops at the maximum RTO");
+      assertTrue(
+          s.conn().pollTimeout() - s.now() <= TcpConfig.defaults().maxRto(),
+          "the interval stops at the maximum RTO");
     }
 
     @Test
@@ -147,10 +165,15 @@ class SendPolicyTest {
       s.expectNothing();
       s.fireNextTimer();
       s.expect(".", 1000, 5001);
-      s.inject(Seg.of(80, 40000, ".", 5001, 1001, 50)); // open, but a sliver: silly window avoidance waits
+      s.inject(
+          Seg.of(
+              80, 40000, ".", 5001, 1001, 50)); // open, but a sliver: silly window avoidance waits
       s.expectNothing();
       s.fireNextTimer();
-      assertEquals(50, s.expect(".", 1001, 5001).payloadLength(), "RFC 9293 §3.8.6.2.1 (4): the override timeout");
+      assertEquals(
+          50,
+          s.expect(".", 1001, 5001).payloadLength(),
+          "RFC 9293 §3.8.6.2.1 (4): the override timeout");
     }
   }
 }

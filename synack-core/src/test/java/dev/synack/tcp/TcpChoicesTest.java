@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * MSS of 1460, as FreeBSD's defaults are.
  */
 class TcpChoicesTest {
-  private static final TcpConfig BSD_BUFFERS = TcpConfig.defaults().withBuffers(65536, 32768).withWindowScale(true, 6);
+  private static final TcpConfig BSD_BUFFERS =
+      TcpConfig.defaults().withBuffers(65536, 32768).withWindowScale(true, 6);
   private static final TcpConfig PLAIN = EngineScript.PLAIN.withBuffers(65536, 32768);
 
   private static TcpConfig with(TcpConfig base, TcpChoices choices) {
@@ -24,8 +25,12 @@ class TcpChoicesTest {
 
   /** The peer's SYN of the FreeBSD suite: {@code <mss 1460,sackOK,eol,eol>}. */
   private static TcpSegment peerSyn(EngineScript s, String flags, int seq, int ack) {
-    return Seg.withOptions(s.peer(flags, seq, ack), new TcpOption.MaximumSegmentSize(1460), new TcpOption.SackPermitted(),
-        new TcpOption.EndOfOptionList(), new TcpOption.EndOfOptionList());
+    return Seg.withOptions(
+        s.peer(flags, seq, ack),
+        new TcpOption.MaximumSegmentSize(1460),
+        new TcpOption.SackPermitted(),
+        new TcpOption.EndOfOptionList(),
+        new TcpOption.EndOfOptionList());
   }
 
   @Nested
@@ -38,7 +43,8 @@ class TcpChoicesTest {
 
     @Test
     void bsd_activeOpen_sendsMssNopWscaleSackTs() {
-      TcpConfig cfg = with(BSD_BUFFERS, TcpChoices.defaults().withSynOptionLayout(OptionLayout.BSD));
+      TcpConfig cfg =
+          with(BSD_BUFFERS, TcpChoices.defaults().withSynOptionLayout(OptionLayout.BSD));
       TcpSegment syn = EngineScript.connect(cfg).expect("S", 1000, 0);
       assertEquals("mss 1460,nop,wscale 6,sackOK,TS val 0 ecr 0", syn.options().describe());
       assertEquals(40, syn.headerLength());
@@ -46,17 +52,25 @@ class TcpChoicesTest {
 
     @Test
     void bsd_activeOpenWithoutSack_putsTwoNopsBeforeTheTimestamps() {
-      TcpConfig cfg = with(BSD_BUFFERS.withSackPermitted(false), TcpChoices.defaults().withSynOptionLayout(OptionLayout.BSD));
-      assertEquals("mss 1460,nop,wscale 6,nop,nop,TS val 0 ecr 0", EngineScript.connect(cfg).expect("S", 1000, 0).options().describe());
+      TcpConfig cfg =
+          with(
+              BSD_BUFFERS.withSackPermitted(false),
+              TcpChoices.defaults().withSynOptionLayout(OptionLayout.BSD));
+      assertEquals(
+          "mss 1460,nop,wscale 6,nop,nop,TS val 0 ecr 0",
+          EngineScript.connect(cfg).expect("S", 1000, 0).options().describe());
     }
 
     @Test
     void bsd_passiveOpen_answersMssAndSackOnly_paddedToEightBytes() {
-      TcpConfig cfg = with(BSD_BUFFERS, TcpChoices.defaults().withSynOptionLayout(OptionLayout.BSD));
+      TcpConfig cfg =
+          with(BSD_BUFFERS, TcpChoices.defaults().withSynOptionLayout(OptionLayout.BSD));
       EngineScript s = EngineScript.listen(cfg);
       s.inject(peerSyn(s, "S", 0, 0));
       TcpSegment synAck = s.expect("S.", s.conn().status().iss(), 1);
-      assertEquals(List.of(new TcpOption.MaximumSegmentSize(1460), new TcpOption.SackPermitted()), synAck.options().list());
+      assertEquals(
+          List.of(new TcpOption.MaximumSegmentSize(1460), new TcpOption.SackPermitted()),
+          synAck.options().list());
       assertEquals(28, synAck.headerLength());
     }
 
@@ -64,7 +78,9 @@ class TcpChoicesTest {
     void linux_passiveOpen_padsSackWithNopsBeforeIt() {
       EngineScript s = EngineScript.listen(BSD_BUFFERS);
       s.inject(peerSyn(s, "S", 0, 0));
-      assertEquals("mss 1460,nop,nop,sackOK", s.expect("S.", s.conn().status().iss(), 1).options().describe());
+      assertEquals(
+          "mss 1460,nop,nop,sackOK",
+          s.expect("S.", s.conn().status().iss(), 1).options().describe());
     }
   }
 
@@ -92,10 +108,14 @@ class TcpChoicesTest {
 
     @Test
     void bsd_roundsTheBufferUpToTheMss_whenTheSynAckSettlesIt() {
-      EngineScript s = EngineScript.connect(with(PLAIN, TcpChoices.defaults().withReceiveBufferRoundedUpToMss(true)));
+      EngineScript s =
+          EngineScript.connect(
+              with(PLAIN, TcpChoices.defaults().withReceiveBufferRoundedUpToMss(true)));
       s.expect("S", 1000, 0);
       assertEquals(65536, s.conn().receiveBufferSize());
-      s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(1460)));
+      s.inject(
+          Seg.withOptions(
+              s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(1460)));
       s.expect(".", 1001, 5001);
       assertEquals(45 * 1460, s.conn().receiveBufferSize());
     }
@@ -104,11 +124,16 @@ class TcpChoicesTest {
   @Nested
   class ReceiveWindow {
     private EngineScript establishedWithRoundedBuffer(boolean windowIsBufferSpace) {
-      TcpChoices choices = TcpChoices.defaults().withReceiveBufferRoundedUpToMss(true).withInWindowRstResets(true)
-          .withReceiveWindowIsBufferSpace(windowIsBufferSpace);
+      TcpChoices choices =
+          TcpChoices.defaults()
+              .withReceiveBufferRoundedUpToMss(true)
+              .withInWindowRstResets(true)
+              .withReceiveWindowIsBufferSpace(windowIsBufferSpace);
       EngineScript s = EngineScript.connect(with(PLAIN, choices));
       s.expect("S", 1000, 0);
-      s.inject(Seg.withOptions(s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(1460)));
+      s.inject(
+          Seg.withOptions(
+              s.peer("S.", EngineScript.PEER_ISS, 1001), new TcpOption.MaximumSegmentSize(1460)));
       s.expect(".", 1001, 5001);
       return s;
     }
@@ -136,7 +161,8 @@ class TcpChoicesTest {
 
     @Test
     void bsd_passiveHalfOpen_keepsTheWindowItAnnounced() {
-      TcpChoices choices = TcpChoices.defaults().withInWindowRstResets(true).withReceiveWindowIsBufferSpace(true);
+      TcpChoices choices =
+          TcpChoices.defaults().withInWindowRstResets(true).withReceiveWindowIsBufferSpace(true);
       EngineScript s = EngineScript.listen(with(PLAIN, choices));
       s.inject("S", 0, 0);
       s.expect("S.", s.conn().status().iss(), 1);
@@ -157,7 +183,8 @@ class TcpChoicesTest {
 
     @Test
     void rfc793_rstInsideTheWindow_resetsTheConnection() {
-      EngineScript s = EngineScript.established(with(PLAIN, TcpChoices.defaults().withInWindowRstResets(true)));
+      EngineScript s =
+          EngineScript.established(with(PLAIN, TcpChoices.defaults().withInWindowRstResets(true)));
       s.inject("R", 5101, 0);
       s.expectNothing();
       s.assertState(TcpState.CLOSED);
@@ -177,7 +204,8 @@ class TcpChoicesTest {
 
     @Test
     void rfc793_synAtRcvNxt_isAnsweredWithRstAck_andResets() {
-      EngineScript s = EngineScript.established(with(PLAIN, TcpChoices.defaults().withInWindowSynResets(true)));
+      EngineScript s =
+          EngineScript.established(with(PLAIN, TcpChoices.defaults().withInWindowSynResets(true)));
       s.inject("S", 5001, 0);
       s.expect("R.", 1001, 5001);
       s.assertState(TcpState.CLOSED);
@@ -186,7 +214,8 @@ class TcpChoicesTest {
 
     @Test
     void rfc793_synOutsideTheWindow_isOnlyAcknowledged() {
-      EngineScript s = EngineScript.established(with(PLAIN, TcpChoices.defaults().withInWindowSynResets(true)));
+      EngineScript s =
+          EngineScript.established(with(PLAIN, TcpChoices.defaults().withInWindowSynResets(true)));
       s.inject("S", 5000, 0);
       s.expect(".", 1001, 5001);
       s.assertState(TcpState.ESTABLISHED);
@@ -194,7 +223,10 @@ class TcpChoicesTest {
     }
   }
 
-  /** The engine ESTABLISHED (SND.NXT 1001, RCV.NXT 5001), then closed by us: FIN 1001 sent, FIN-WAIT-1. */
+  /**
+   * The engine ESTABLISHED (SND.NXT 1001, RCV.NXT 5001), then closed by us: FIN 1001 sent,
+   * FIN-WAIT-1.
+   */
   private static EngineScript finWait1(TcpChoices choices) {
     EngineScript s = EngineScript.established(with(PLAIN, choices));
     s.conn().close(0);
@@ -203,7 +235,8 @@ class TcpChoicesTest {
   }
 
   /** Then the peer's FIN crossed ours: CLOSING, our FIN unacknowledged. */
-  private static EngineScript closing(TcpChoices choices, String ackFlagsExpected, long ackSeqExpected) {
+  private static EngineScript closing(
+      TcpChoices choices, String ackFlagsExpected, long ackSeqExpected) {
     EngineScript s = finWait1(choices);
     s.inject("F.", 5001, 1001);
     s.expect(ackFlagsExpected, ackSeqExpected, 5002);
@@ -264,7 +297,8 @@ class TcpChoicesTest {
 
     @Test
     void bsd_rstInLastAck_signalsConnectionReset() {
-      assertEquals(List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_RESET)),
+      assertEquals(
+          List.of(new ConnectionEvent.Closed(TcpError.CONNECTION_RESET)),
           rstInLastAck(TcpChoices.defaults().withResetSignalledAfterClose(true)));
     }
   }
@@ -343,7 +377,8 @@ class TcpChoicesTest {
 
     @Test
     void dropped_synFinInEstablished_isDroppedSilently() {
-      EngineScript s = EngineScript.established(with(PLAIN, TcpChoices.defaults().withSynFinDropped(true)));
+      EngineScript s =
+          EngineScript.established(with(PLAIN, TcpChoices.defaults().withSynFinDropped(true)));
       s.inject("SF", 5001, 0);
       s.expectNothing();
       s.assertDropped("SYN with FIN");
@@ -360,7 +395,8 @@ class TcpChoicesTest {
 
     @Test
     void bsd_synFinInListen_opensAsTheSynAlone() {
-      EngineScript s = EngineScript.listen(with(PLAIN, TcpChoices.defaults().withSynFinOpensLikeSyn(true)));
+      EngineScript s =
+          EngineScript.listen(with(PLAIN, TcpChoices.defaults().withSynFinOpensLikeSyn(true)));
       s.inject(Seg.withText(s.peer("SF", 17, 0), "abc"));
       s.expect("S.", s.conn().status().iss(), 18);
       s.assertState(TcpState.SYN_RECEIVED);
@@ -409,7 +445,8 @@ class TcpChoicesTest {
 
     @Test
     void queued_textNotAcknowledgedInSynReceived_deliveredOnceEstablished() {
-      EngineScript s = synReceivedWithText(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true));
+      EngineScript s =
+          synReceivedWithText(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true));
       assertEquals("", s.read(), "nothing readable before ESTABLISHED");
       s.inject(".", 5004, 1001);
       s.assertState(TcpState.ESTABLISHED);
@@ -419,7 +456,8 @@ class TcpChoicesTest {
 
     @Test
     void queued_itsAckWaitsForOurNextSegment() {
-      EngineScript s = synReceivedWithText(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true));
+      EngineScript s =
+          synReceivedWithText(TcpChoices.defaults().withSynTextQueuedUntilEstablished(true));
       s.inject(".", 5004, 1001);
       s.expectNothing();
       s.send("x");
@@ -428,7 +466,9 @@ class TcpChoicesTest {
 
     @Test
     void queued_finWithTheSyn_notProcessed() {
-      EngineScript s = EngineScript.connect(with(PLAIN, TcpChoices.defaults().withSynTextQueuedUntilEstablished(true)));
+      EngineScript s =
+          EngineScript.connect(
+              with(PLAIN, TcpChoices.defaults().withSynTextQueuedUntilEstablished(true)));
       s.expect("S", 1000, 0);
       s.injectText("SF", 5000, 0, "abc");
       s.expect("S.", 1000, 5001);
@@ -472,9 +512,16 @@ class TcpChoicesTest {
       TcpChoices drop = TcpChoices.defaults().withSynOptionsDroppedOnThirdRetransmission(true);
       EngineScript s = EngineScript.connect(with(ALL_OPTIONS, drop));
       synOptionsAfterTimeouts(s, 3);
-      s.inject(Seg.withOptions(s.peer("S.", 5000, 1001), new TcpOption.MaximumSegmentSize(1460), new TcpOption.SackPermitted(),
-          new TcpOption.Timestamps(1, 7000), new TcpOption.NoOperation(), new TcpOption.WindowScale(7)));
-      assertEquals(new NegotiatedOptions(false, 0, 0, false, false, 1460), s.conn().negotiatedOptions());
+      s.inject(
+          Seg.withOptions(
+              s.peer("S.", 5000, 1001),
+              new TcpOption.MaximumSegmentSize(1460),
+              new TcpOption.SackPermitted(),
+              new TcpOption.Timestamps(1, 7000),
+              new TcpOption.NoOperation(),
+              new TcpOption.WindowScale(7)));
+      assertEquals(
+          new NegotiatedOptions(false, 0, 0, false, false, 1460), s.conn().negotiatedOptions());
     }
   }
 }

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** {@link TcpInfo}: what each end of a pair knows of itself, counted as Linux's {@code tcp_info} counts. */
+/**
+ * {@link TcpInfo}: what each end of a pair knows of itself, counted as Linux's {@code tcp_info}
+ * counts.
+ */
 class TcpInfoTest {
   @Test
   void established_fieldsOfTheHandshake() {
@@ -45,7 +48,8 @@ class TcpInfoTest {
     assertEquals(0, c.unacked());
     assertEquals(0, c.notsentBytes());
     assertTrue(c.rtt() >= 0);
-    assertTrue(c.ssLine().contains("bytes_acked:100001") && c.ssLine().contains("cubic"), c.ssLine());
+    assertTrue(
+        c.ssLine().contains("bytes_acked:100001") && c.ssLine().contains("cubic"), c.ssLine());
   }
 
   @Test

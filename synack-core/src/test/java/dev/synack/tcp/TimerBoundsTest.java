@@ -5,35 +5,44 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.trace.TraceEvent;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
  * Timers that must end: the persist interval saturates at the maximum RTO (issue 12: it overflowed
  * past an RTO of 8.6 s and the deadline fell in the past), unanswered zero-window probes give up
- * after R2 (Linux's {@code tcp_probe_timer}), and retransmissions give up after Linux's time
- * bound ({@code retransmits_timed_out}), in every state that retransmits.
+ * after R2 (Linux's {@code tcp_probe_timer}), and retransmissions give up after Linux's time bound
+ * ({@code retransmits_timed_out}), in every state that retransmits.
  */
 class TimerBoundsTest {
   private static final long MS = 1_000_000L;
   private static final long S = 1_000 * MS;
   private static final TcpConfig PLAIN = EngineScript.PLAIN;
+
   /** An RTO of 10 s or more: past the 8.6 s where {@code rto << 30} overflowed. */
-  private static final TcpConfig SLOW_PATH = PLAIN.withRto(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(120));
+  private static final TcpConfig SLOW_PATH =
+      PLAIN.withRto(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(120));
 
   private static void zeroWindow(EngineScript s) {
     s.inject(Seg.of(80, 40000, ".", 5001, 1001, 0));
   }
 
   private static TcpError closedWith(EngineScript s) {
-    return s.drainEvents().stream().filter(e -> e instanceof ConnectionEvent.Closed).map(e -> ((ConnectionEvent.Closed) e).error())
-        .findFirst().orElseThrow(() -> new AssertionError("no Closed event\n" + s.trace.dump()));
+    return s.drainEvents().stream()
+        .filter(e -> e instanceof ConnectionEvent.Closed)
+        .map(e -> ((ConnectionEvent.Closed) e).error())
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no Closed event\n" + s.trace.dump()));
   }
 
   private static long fired(EngineScript s, String timer) {
     return s.trace.events().stream()
-        .filter(e -> e instanceof TraceEvent.Timer t && t.timer().equals(timer) && t.action().equals("fired")).count();
+        .filter(
+            e ->
+                e instanceof TraceEvent.Timer t
+                    && t.timer().equals(timer)
+                    && t.action().equals("fired"))
+        .count();
   }
 
   @Nested
@@ -44,14 +53,19 @@ class TimerBoundsTest {
       for (int backoff : new int[] {0, 1, 4, 29, 30, 31, 62, 63, 64, Integer.MAX_VALUE}) {
         s.conn().snd.persistBackoff = backoff;
         long interval = s.conn().persistTimeout();
-        assertTrue(interval >= 10 * S && interval <= 120 * S, "backoff " + backoff + ": " + interval);
+        assertTrue(
+            interval >= 10 * S && interval <= 120 * S, "backoff " + backoff + ": " + interval);
       }
       s.conn().snd.persistBackoff = 30;
-      assertEquals(120 * S, s.conn().persistTimeout(), "10 s << 30 overflowed a long; Linux caps at TCP_RTO_MAX");
+      assertEquals(
+          120 * S,
+          s.conn().persistTimeout(),
+          "10 s << 30 overflowed a long; Linux caps at TCP_RTO_MAX");
     }
 
     @Test
-    void established_slowPathProbesAnsweredWithZeroWindow_intervalsStopAtMaxRtoAndConnectionStays() {
+    void
+        established_slowPathProbesAnsweredWithZeroWindow_intervalsStopAtMaxRtoAndConnectionStays() {
       EngineScript s = EngineScript.established(SLOW_PATH);
       zeroWindow(s);
       s.send("d".repeat(10));
@@ -59,7 +73,9 @@ class TimerBoundsTest {
       for (int i = 0; i < 40; i++) {
         long before = s.now();
         long deadline = s.conn().pollTimeout();
-        assertTrue(deadline > before && deadline - before <= 120 * S, "probe " + i + ": deadline " + deadline + " at " + before);
+        assertTrue(
+            deadline > before && deadline - before <= 120 * S,
+            "probe " + i + ": deadline " + deadline + " at " + before);
         s.fireNextTimer();
         s.expect(".", 1000, 5001);
         s.expectNothing();
@@ -116,7 +132,9 @@ class TimerBoundsTest {
         zeroWindow(s); // answered: only the user timeout ends it (Linux's icsk_probes_tstamp)
       }
       assertEquals(TcpError.CONNECTION_ABORTED_USER_TIMEOUT, closedWith(s));
-      assertTrue(s.now() - start >= 10 * S && s.now() - start < 30 * S, "closed at " + (s.now() - start) / MS + " ms");
+      assertTrue(
+          s.now() - start >= 10 * S && s.now() - start < 30 * S,
+          "closed at " + (s.now() - start) / MS + " ms");
     }
   }
 
@@ -130,7 +148,10 @@ class TimerBoundsTest {
       assertEquals(Long.MAX_VALUE, TimeMath.retransmissionBound(255, 1, Long.MAX_VALUE / 2));
     }
 
-    /** Linux's default: with RTO 200 ms the 16th expiry comes at 924.6 s, and the connection times out there. */
+    /**
+     * Linux's default: with RTO 200 ms the 16th expiry comes at 924.6 s, and the connection times
+     * out there.
+     */
     @Test
     void established_dataNeverAcknowledged_timesOutAtLinuxBound() {
       EngineScript s = EngineScript.established(PLAIN);
@@ -145,10 +166,15 @@ class TimerBoundsTest {
       assertEquals(TcpError.CONNECTION_TIMED_OUT, closedWith(s));
       assertEquals(15, resent);
       long took = s.now() - start;
-      assertTrue(took >= 924_600 * MS && took < 924_601 * MS, "924.6 s (RTO 200 ms and SRTT's nanosecond): " + took);
+      assertTrue(
+          took >= 924_600 * MS && took < 924_601 * MS,
+          "924.6 s (RTO 200 ms and SRTT's nanosecond): " + took);
     }
 
-    /** An RTT of 5 s (RTO 15 s): Linux gives up at the time bound, after fewer retransmissions than the count. */
+    /**
+     * An RTT of 5 s (RTO 15 s): Linux gives up at the time bound, after fewer retransmissions than
+     * the count.
+     */
     @Test
     void established_longRtt_timesOutByTimeBeforeTheCount() {
       EngineScript s = longRtt(PLAIN);
@@ -168,7 +194,8 @@ class TimerBoundsTest {
 
     @Test
     void established_longRttCountedAsFreeBsd_triesTheFullCount() {
-      EngineScript s = longRtt(PLAIN.withChoices(PLAIN.choices().withRetransmissionsBoundedInTime(false)));
+      EngineScript s =
+          longRtt(PLAIN.withChoices(PLAIN.choices().withRetransmissionsBoundedInTime(false)));
       s.send("x");
       s.expect("P.", 1001, 5001);
       int resent = 0;
@@ -205,7 +232,10 @@ class TimerBoundsTest {
       assertEquals(127 * S, s.now());
     }
 
-    /** Returns an engine ESTABLISHED over a path whose SYN took 5 s to be answered: SRTT 5 s, RTO 15 s. */
+    /**
+     * Returns an engine ESTABLISHED over a path whose SYN took 5 s to be answered: SRTT 5 s, RTO 15
+     * s.
+     */
     private EngineScript longRtt(TcpConfig cfg) {
       EngineScript s = EngineScript.connect(cfg);
       s.expect("S", 1000, 0);

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
-/** The user calls of RFC 9293 §3.10.1–3.10.6 and their outcomes: typed results or exceptions, never silence. */
+/**
+ * The user calls of RFC 9293 §3.10.1–3.10.6 and their outcomes: typed results or exceptions, never
+ * silence.
+ */
 class UserCallTest {
   private static final TcpConfig PLAIN = EngineScript.PLAIN;
 
@@ -27,12 +30,15 @@ class UserCallTest {
     @Test
     void connect_withoutForeignSocket_rejected() {
       FourTuple any = new FourTuple(EnginePair.CLIENT_ID.localAddress(), 1, null, 0);
-      assertThrows(IllegalArgumentException.class, () -> TcpConnection.connect(any, PLAIN, 1, 0, null, "h"));
+      assertThrows(
+          IllegalArgumentException.class, () -> TcpConnection.connect(any, PLAIN, 1, 0, null, "h"));
     }
 
     @Test
     void accept_notASyn_closedWithResetQueued() {
-      TcpConnection c = TcpConnection.accept(EnginePair.SERVER_ID, PLAIN, 1, Seg.of(40000, 80, ".", 1, 99, 0), 0, null, "h");
+      TcpConnection c =
+          TcpConnection.accept(
+              EnginePair.SERVER_ID, PLAIN, 1, Seg.of(40000, 80, ".", 1, 99, 0), 0, null, "h");
       assertEquals(CLOSED, c.state());
       assertEquals(99, c.pollTransmit(0).sequenceNumber());
     }
@@ -51,7 +57,8 @@ class UserCallTest {
     void listen_sendWithoutForeignSocket_foreignSocketUnspecified() {
       FourTuple any = new FourTuple(EnginePair.SERVER_ID.localAddress(), 80, null, 0);
       TcpConnection c = TcpConnection.listen(any, PLAIN, null, "h");
-      assertError(TcpError.FOREIGN_SOCKET_UNSPECIFIED, () -> c.send(ByteBuffer.wrap(new byte[1]), 0));
+      assertError(
+          TcpError.FOREIGN_SOCKET_UNSPECIFIED, () -> c.send(ByteBuffer.wrap(new byte[1]), 0));
     }
 
     @Test
@@ -75,7 +82,7 @@ class UserCallTest {
       EngineScript s = EngineScript.established(PLAIN.withBuffers(64 * 1024, 1000));
       assertEquals(1000, s.send("x".repeat(1500)));
       assertEquals(0, s.send("y"));
-      s.expect(".", 1001, 5001);   // 536 bytes: the peer sent no MSS option (RFC 9293 MUST-15)
+      s.expect(".", 1001, 5001); // 536 bytes: the peer sent no MSS option (RFC 9293 MUST-15)
       s.expect("P.", 1537, 5001);
       s.inject(".", 5001, 2001);
       assertEquals(List.of(new ConnectionEvent.Writable()), s.drainEvents());
@@ -113,7 +120,9 @@ class UserCallTest {
       EngineScript s = EngineScript.established(PLAIN);
       s.injectText("FP.", 5001, 1001, "bye");
       s.expect(".", 1001, 5005);
-      assertEquals(List.of(new ConnectionEvent.Readable(), new ConnectionEvent.PeerFinReceived()), s.drainEvents());
+      assertEquals(
+          List.of(new ConnectionEvent.Readable(), new ConnectionEvent.PeerFinReceived()),
+          s.drainEvents());
       assertEquals("bye", s.read());
       assertEquals(null, s.read());
       assertEquals(-1, s.conn().receive(ByteBuffer.allocate(1), 0));
@@ -199,9 +208,11 @@ class UserCallTest {
       s.send("lost");
       s.expect("P.", 1001, 5001);
       s.advance(Duration.ofSeconds(5));
-      while (s.conn().pollTransmit(s.now()) != null) { } // retransmissions before the deadline
+      while (s.conn().pollTransmit(s.now()) != null) {} // retransmissions before the deadline
       s.assertState(CLOSED);
-      assertEquals(new ConnectionEvent.Closed(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), s.drainEvents().getLast());
+      assertEquals(
+          new ConnectionEvent.Closed(TcpError.CONNECTION_ABORTED_USER_TIMEOUT),
+          s.drainEvents().getLast());
       assertError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT, () -> s.send("x"));
     }
 
@@ -212,7 +223,8 @@ class UserCallTest {
       s.expect("P.", 1001, 5001);
       s.advance(Duration.ofMillis(100));
       s.inject(".", 5001, 1002);
-      assertEquals(Long.MAX_VALUE, s.conn().timers.nextProtocolDeadline(), "nothing outstanding: no timer");
+      assertEquals(
+          Long.MAX_VALUE, s.conn().timers.nextProtocolDeadline(), "nothing outstanding: no timer");
       s.assertState(ESTABLISHED);
     }
   }

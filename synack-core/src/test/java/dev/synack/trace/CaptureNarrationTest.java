@@ -24,6 +24,7 @@ class CaptureNarrationTest {
   private static final String S = "10.0.0.2:80";
   private static final int X = 1000;
   private static final int Y = 5000;
+
   /** Each segment 40 µs after the one before, as a capture on loopback shows them. */
   private static final long GAP = 40_000;
 
@@ -34,7 +35,8 @@ class CaptureNarrationTest {
   private void send(String from, int flags, int seq, int ack, int len) {
     int sport = from.equals(C) ? 40000 : 80;
     int dport = from.equals(C) ? 80 : 40000;
-    TcpSegment s = new TcpSegment(sport, dport, seq, ack, flags, 512, 0, 0, null, ByteBuffer.allocate(len));
+    TcpSegment s =
+        new TcpSegment(sport, dport, seq, ack, flags, 512, 0, 0, null, ByteBuffer.allocate(len));
     time += GAP;
     events.addAll(states.segment(time, from, s));
   }
@@ -60,12 +62,25 @@ class CaptureNarrationTest {
   void capture_linksEachReplyToTheSegmentItAnswers_inBothLanguages() {
     connection(false);
     List<String> en = Narration.narrate(events, "en", true);
-    assertEquals(1, count(en, "Handshake, step 3: 10.0.0.1:40000 acknowledges the peer's SYN with ack=1"), String.join("\n", en));
-    assertEquals(1, count(en, "Teardown, step 2: 10.0.0.2:80 acknowledges the first FIN with ack=7"), String.join("\n", en));
-    assertEquals(1, count(en, "Teardown, step 3: 10.0.0.2:80 has no more data either"), String.join("\n", en));
-    assertEquals(1, count(en, "Teardown, step 4: 10.0.0.1:40000 acknowledges the second FIN with ack=7"), String.join("\n", en));
+    assertEquals(
+        1,
+        count(en, "Handshake, step 3: 10.0.0.1:40000 acknowledges the peer's SYN with ack=1"),
+        String.join("\n", en));
+    assertEquals(
+        1,
+        count(en, "Teardown, step 2: 10.0.0.2:80 acknowledges the first FIN with ack=7"),
+        String.join("\n", en));
+    assertEquals(
+        1,
+        count(en, "Teardown, step 3: 10.0.0.2:80 has no more data either"),
+        String.join("\n", en));
+    assertEquals(
+        1,
+        count(en, "Teardown, step 4: 10.0.0.1:40000 acknowledges the second FIN with ack=7"),
+        String.join("\n", en));
     List<String> zh = Narration.narrate(events, "zh", true);
-    assertEquals(1, count(zh, "第三次握手：10.0.0.1:40000 收到 SYN 报文之后，发送一个 ACK 报文"), String.join("\n", zh));
+    assertEquals(
+        1, count(zh, "第三次握手：10.0.0.1:40000 收到 SYN 报文之后，发送一个 ACK 报文"), String.join("\n", zh));
     assertEquals(1, count(zh, "第二次挥手：10.0.0.2:80 收到 FIN 之后，发送 ACK 报文"), String.join("\n", zh));
     assertEquals(1, count(zh, "第四次挥手：10.0.0.1:40000 收到 FIN 之后"), String.join("\n", zh));
   }
@@ -88,7 +103,8 @@ class CaptureNarrationTest {
     // Not Y+1: this ACK does not acknowledge the SYN,ACK that reached the client last.
     send(C, ACK, X + 1, Y, 0);
     List<String> en = Narration.narrate(events, "en", true);
-    assertFalse(en.stream().anyMatch(l -> l.startsWith("Handshake, step 3")), String.join("\n", en));
+    assertFalse(
+        en.stream().anyMatch(l -> l.startsWith("Handshake, step 3")), String.join("\n", en));
   }
 
   @Test
@@ -99,7 +115,8 @@ class CaptureNarrationTest {
     send(C, ACK, X + 1, Y + 1, 0); // the same ACK once more: the SYN,ACK was answered already
     List<String> en = Narration.narrate(events, "en", true);
     assertEquals(1, count(en, "Handshake, step 3"), String.join("\n", en));
-    assertTrue(en.getLast().startsWith("10.0.0.1:40000 sends duplicate ACK #1"), String.join("\n", en));
+    assertTrue(
+        en.getLast().startsWith("10.0.0.1:40000 sends duplicate ACK #1"), String.join("\n", en));
   }
 
   private static long count(List<String> lines, String start) {

@@ -12,14 +12,40 @@ import org.junit.jupiter.api.Test;
 class DropReasonTest {
   @Test
   void codes_areStable_lowerCaseWithHyphens() {
-    // The codes are an observable contract (counters, tests, tools): this list changes only by adding.
+    // The codes are an observable contract (counters, tests, tools): this list changes only by
+    // adding.
     List<String> codes = Arrays.stream(DropReason.values()).map(DropReason::code).toList();
-    assertEquals(List.of("syn-fin-dropped", "closed", "listen-rst", "listen-ack", "listen-syn-fin", "listen-no-syn",
-        "syn-sent-bad-ack", "syn-sent-rst-no-ack", "syn-sent-no-syn", "timestamp-missing", "time-wait-rst",
-        "time-wait-no-ack", "paws", "paws-ack-rate-limited", "rst-outside-window", "outside-window",
-        "outside-window-ack-rate-limited", "rst-challenged", "rst-challenge-limited", "syn-challenged",
-        "syn-challenge-limited", "no-ack", "syn-received-bad-ack", "ack-unsent", "ack-unsent-ack-rate-limited",
-        "ack-too-old", "ack-too-old-ack-rate-limited", "reassembly-full"), codes);
+    assertEquals(
+        List.of(
+            "syn-fin-dropped",
+            "closed",
+            "listen-rst",
+            "listen-ack",
+            "listen-syn-fin",
+            "listen-no-syn",
+            "syn-sent-bad-ack",
+            "syn-sent-rst-no-ack",
+            "syn-sent-no-syn",
+            "timestamp-missing",
+            "time-wait-rst",
+            "time-wait-no-ack",
+            "paws",
+            "paws-ack-rate-limited",
+            "rst-outside-window",
+            "outside-window",
+            "outside-window-ack-rate-limited",
+            "rst-challenged",
+            "rst-challenge-limited",
+            "syn-challenged",
+            "syn-challenge-limited",
+            "no-ack",
+            "syn-received-bad-ack",
+            "ack-unsent",
+            "ack-unsent-ack-rate-limited",
+            "ack-too-old",
+            "ack-too-old-ack-rate-limited",
+            "reassembly-full"),
+        codes);
     for (String code : codes) assertTrue(code.matches("[a-z0-9]+(-[a-z0-9]+)*"), code);
   }
 
@@ -32,7 +58,8 @@ class DropReasonTest {
 
   @Test
   void texts_areDistinct_soATraceNamesOneReason() {
-    assertEquals(DropReason.values().length,
+    assertEquals(
+        DropReason.values().length,
         Arrays.stream(DropReason.values()).map(DropReason::text).distinct().count());
   }
 }

@@ -56,9 +56,28 @@ class JsonTest {
 
     @Test
     void malformedText_throwsWithOffset() {
-      for (String bad : List.of("", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "01", "1.", "-", "1e",
-          "tru", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\u12g4\"", "[1 2]", "{1:2}", "\"a\nb\"", "1 2",
-          "{\"a\":1,\"a\":2}", "NaN")) {
+      for (String bad :
+          List.of(
+              "",
+              "{",
+              "[1,]",
+              "{\"a\" 1}",
+              "{\"a\":1,}",
+              "01",
+              "1.",
+              "-",
+              "1e",
+              "tru",
+              "\"abc",
+              "\"\\x\"",
+              "\"\\u12\"",
+              "\"\\u12g4\"",
+              "[1 2]",
+              "{1:2}",
+              "\"a\nb\"",
+              "1 2",
+              "{\"a\":1,\"a\":2}",
+              "NaN")) {
         Json.ParseException e = assertThrows(Json.ParseException.class, () -> Json.parse(bad), bad);
         assertTrue(e.offset() >= 0 && e.offset() <= bad.length(), bad + " → " + e.getMessage());
       }
@@ -80,7 +99,9 @@ class JsonTest {
   class Write {
     @Test
     void string_controlAndQuoteCharacters_areEscaped() {
-      assertEquals("\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\\u2028中\"", Json.quote("a\"b\\c\n\t\u0001\u001f\u2028中"));
+      assertEquals(
+          "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\\u2028中\"",
+          Json.quote("a\"b\\c\n\t\u0001\u001f\u2028中"));
     }
 
     @Test
@@ -91,7 +112,8 @@ class JsonTest {
       m.put("whole", 2.0);
       m.put("nan", Double.NaN);
       m.put("l", Arrays.asList("x", null, true));
-      assertEquals("{\"n\":3,\"d\":0.5,\"whole\":2.0,\"nan\":null,\"l\":[\"x\",null,true]}", Json.write(m));
+      assertEquals(
+          "{\"n\":3,\"d\":0.5,\"whole\":2.0,\"nan\":null,\"l\":[\"x\",null,true]}", Json.write(m));
     }
 
     @Test

@@ -19,8 +19,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * font (about 7.2 px a character), which is what the page asks the browser for.
  */
 class SequenceSvgTest {
-  private static final Pattern TEXT = Pattern.compile(
-      "<text class=\"([a-z ]+)\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"(?: text-anchor=\"([a-z]+)\")?[^>]*>(.*?)</text>");
+  private static final Pattern TEXT =
+      Pattern.compile(
+          "<text class=\"([a-z ]+)\" x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"(?: text-anchor=\"([a-z]+)\")?[^>]*>(.*?)</text>");
   private static final double CHAR_WIDTH = 7.3;
 
   /** A text's estimated box, for the overlap check. */
@@ -31,13 +32,17 @@ class SequenceSvgTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(value = Scenario.class, names = {"CONNECTION", "OLD_DUPLICATE_SYN", "LOST_FINAL_ACK", "SIMULTANEOUS_CLOSE"})
+  @EnumSource(
+      value = Scenario.class,
+      names = {"CONNECTION", "OLD_DUPLICATE_SYN", "LOST_FINAL_ACK", "SIMULTANEOUS_CLOSE"})
   void scenario_noTwoTextsOverlap(Scenario scenario) {
     assertNoOverlap(DemoRunner.run(scenario, DemoOptions.defaults(), null).events());
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(value = Scenario.class, names = {"TRANSFER"})
+  @EnumSource(
+      value = Scenario.class,
+      names = {"TRANSFER"})
   void lossyTransfer_manySegmentsInFlight_noTwoTextsOverlap(Scenario scenario) {
     DemoOptions lossy = new DemoOptions(0.05, 10, 0.02, 0.01, 3, 30_000);
     assertNoOverlap(DemoRunner.run(scenario, lossy, null).events());
@@ -46,8 +51,10 @@ class SequenceSvgTest {
   @org.junit.jupiter.api.Test
   void longTransfer_runsOfLikeSegmentsFolded_withACountThatAddsUp() {
     DemoOptions clean = new DemoOptions(0, 10, 0, 0, 1, 200_000);
-    List<TraceEvent> events = DemoRunner.run(Scenario.TRANSFER, clean, null).events().stream()
-        .filter(e -> !e.host().equals("net")).toList();
+    List<TraceEvent> events =
+        DemoRunner.run(Scenario.TRANSFER, clean, null).events().stream()
+            .filter(e -> !e.host().equals("net"))
+            .toList();
     LadderModel model = LadderModel.of(events, List.of("client", "server"));
     long arrows = model.steps().stream().filter(s -> s instanceof LadderModel.Arrow).count();
     String svg = SequenceSvg.render(model, true);
@@ -59,7 +66,8 @@ class SequenceSvgTest {
       folded += Long.parseLong(m.group(1));
       runs++;
     }
-    assertTrue(runs >= 2 && folded > arrows / 4, runs + " runs, " + folded + " of " + arrows + " folded");
+    assertTrue(
+        runs >= 2 && folded > arrows / 4, runs + " runs, " + folded + " of " + arrows + " folded");
     assertEquals(arrows, drawn + folded, "every segment is drawn or counted in a fold");
     assertNoOverlap(events);
   }
@@ -95,11 +103,12 @@ class SequenceSvgTest {
       boolean cross = m.group(1).equals("cross");
       double width = cross ? 10 : text.length() * CHAR_WIDTH;
       String anchor = cross ? "middle" : m.group(4) == null ? "start" : m.group(4);
-      double left = switch (anchor) {
-        case "end" -> x - width;
-        case "middle" -> x - width / 2;
-        default -> x;
-      };
+      double left =
+          switch (anchor) {
+            case "end" -> x - width;
+            case "middle" -> x - width / 2;
+            default -> x;
+          };
       boxes.add(new Box(text, left, y - (cross ? 12 : 10), left + width, y + (cross ? 4 : 3)));
     }
     return boxes;

@@ -52,14 +52,19 @@ class AccEcnWireTest {
   void option_linuxOrder1WithThreeFields_parsesAndWritesTheSameBytes() {
     // Linux's tcp_options_write: kind 174, length 11, EE1B, ECEB, EE0B, then a NOP.
     String hex = "ae0b" + "000001" + "000064" + "0003e9" + "01";
-    byte[] tcp = HexFormat.of().parseHex("00010002" + "00000000" + "00000000" + "8010ffff" + "00000000" + hex);
+    byte[] tcp =
+        HexFormat.of()
+            .parseHex("00010002" + "00000000" + "00000000" + "8010ffff" + "00000000" + hex);
     TcpSegment s = TcpCodec.parse(ByteBuffer.wrap(tcp), A, A, false).value();
     TcpOption.AccEcn o = s.options().accEcn();
     assertEquals(new TcpOption.AccEcn(true, 1001, 100, 1), o);
     assertEquals(3, o.fields());
     assertEquals("accecn1 e0b 1001 ceb 100 e1b 1", o.describe());
-    OutboundSegment out = new OutboundSegment().header(1, 2, 0, 0, TcpFlags.ACK, 0xffff)
-        .usualOptions(false, 0, 0, List.of()).accEcnOption(o);
+    OutboundSegment out =
+        new OutboundSegment()
+            .header(1, 2, 0, 0, TcpFlags.ACK, 0xffff)
+            .usualOptions(false, 0, 0, List.of())
+            .accEcnOption(o);
     ByteBuffer buf = ByteBuffer.allocate(out.encodedLength());
     out.write(buf, 0);
     assertEquals(hex, HexFormat.of().formatHex(buf.array(), 20, 32));
@@ -73,7 +78,8 @@ class AccEcnWireTest {
         TcpOption.AccEcn o = TcpOption.AccEcn.of(order1, fields, 0x123456, 7, 0xabcdef);
         assertEquals(fields, o.fields());
         assertEquals(2 + 3 * fields, o.encodedLength());
-        TcpSegment back = roundTrip(TcpSegment.of(1, 2, 0, 0, TcpFlags.ACK, 0).withOptions(TcpOptions.of(o)));
+        TcpSegment back =
+            roundTrip(TcpSegment.of(1, 2, 0, 0, TcpFlags.ACK, 0).withOptions(TcpOptions.of(o)));
         assertEquals(o, back.options().accEcn());
       }
     }
@@ -81,12 +87,17 @@ class AccEcnWireTest {
     assertEquals(new TcpOption.AccEcn(false, 5, 6, -1), two0, "order 0 keeps EE0B and ECEB first");
     TcpOption.AccEcn two1 = TcpOption.AccEcn.of(true, 2, 5, 6, 7);
     assertEquals(new TcpOption.AccEcn(true, -1, 6, 7), two1, "order 1 keeps EE1B and ECEB first");
-    assertThrows(IllegalArgumentException.class, () -> new TcpOption.AccEcn(false, -1, 6, 7), "cut from the end only");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new TcpOption.AccEcn(false, -1, 6, 7),
+        "cut from the end only");
   }
 
   @Test
   void option_badLength_isKeptAsUnknown_notAMalformedSegment() {
-    byte[] tcp = HexFormat.of().parseHex("00010002" + "00000000" + "00000000" + "6010ffff" + "00000000" + "ac04aaaa");
+    byte[] tcp =
+        HexFormat.of()
+            .parseHex("00010002" + "00000000" + "00000000" + "6010ffff" + "00000000" + "ac04aaaa");
     Parsed<TcpSegment> p = TcpCodec.parse(ByteBuffer.wrap(tcp), A, A, false);
     assertTrue(p.isOk(), p.toString());
     assertNull(p.value().options().accEcn());
@@ -95,9 +106,11 @@ class AccEcnWireTest {
 
   @Test
   void usualLayout_timestampsThenAccEcnThenSack_fitsFortyBytes() {
-    OutboundSegment out = new OutboundSegment().header(1, 2, 0, 0, TcpFlags.ACK, 0xffff)
-        .usualOptions(true, 10, 20, List.of(new SackBlock(100, 200)))
-        .accEcnOption(TcpOption.AccEcn.of(true, 3, 1, 0, 1));
+    OutboundSegment out =
+        new OutboundSegment()
+            .header(1, 2, 0, 0, TcpFlags.ACK, 0xffff)
+            .usualOptions(true, 10, 20, List.of(new SackBlock(100, 200)))
+            .accEcnOption(TcpOption.AccEcn.of(true, 3, 1, 0, 1));
     assertEquals(20 + 12 + 12 + 12, out.encodedLength());
     ByteBuffer buf = ByteBuffer.allocate(out.encodedLength());
     out.write(buf, 0);

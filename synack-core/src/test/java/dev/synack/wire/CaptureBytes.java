@@ -51,8 +51,14 @@ public final class CaptureBytes {
 
   /** Returns a classic pcap file header. */
   public static CaptureBytes pcapHeader(ByteOrder order, boolean nanos, int linkType) {
-    return new CaptureBytes(order).u32(nanos ? 0xa1b23c4dL : 0xa1b2c3d4L).u16(2).u16(4).u32(0).u32(0)
-        .u32(65535).u32(linkType);
+    return new CaptureBytes(order)
+        .u32(nanos ? 0xa1b23c4dL : 0xa1b2c3d4L)
+        .u16(2)
+        .u16(4)
+        .u32(0)
+        .u32(0)
+        .u32(65535)
+        .u32(linkType);
   }
 
   /** Appends a classic pcap record. */
@@ -69,10 +75,13 @@ public final class CaptureBytes {
 
   /** Returns a pcapng Section Header Block body (byte-order magic, version 1.0, unknown length). */
   public CaptureBytes shb() {
-    return block(0x0a0d0d0a, new CaptureBytes(order).u32(0x1a2b3c4d).u16(1).u16(0).u64(-1).toByteArray());
+    return block(
+        0x0a0d0d0a, new CaptureBytes(order).u32(0x1a2b3c4d).u16(1).u16(0).u64(-1).toByteArray());
   }
 
-  /** Appends an Interface Description Block, with an if_tsresol option when {@code tsresol >= 0}. */
+  /**
+   * Appends an Interface Description Block, with an if_tsresol option when {@code tsresol >= 0}.
+   */
   public CaptureBytes idb(int linkType, int tsresol) {
     CaptureBytes body = new CaptureBytes(order).u16(linkType).u16(0).u32(0);
     if (tsresol >= 0) body.u16(9).u16(1).u8(tsresol).pad4();
@@ -82,8 +91,15 @@ public final class CaptureBytes {
 
   /** Appends an Enhanced Packet Block. */
   public CaptureBytes epb(int interfaceId, long ticks, byte[] frame, int originalLength) {
-    CaptureBytes body = new CaptureBytes(order).u32(interfaceId).u32(ticks >>> 32).u32(ticks)
-        .u32(frame.length).u32(originalLength).put(frame).pad4();
+    CaptureBytes body =
+        new CaptureBytes(order)
+            .u32(interfaceId)
+            .u32(ticks >>> 32)
+            .u32(ticks)
+            .u32(frame.length)
+            .u32(originalLength)
+            .put(frame)
+            .pad4();
     return block(6, body.toByteArray());
   }
 

@@ -53,7 +53,8 @@ class ChecksumTest {
     InetAddress src = InetAddress.getByAddress(new byte[] {10, 0, 0, 1});
     InetAddress dst = InetAddress.getByAddress(new byte[] {10, 0, 0, 2});
     byte[] pseudo = HexFormat.of().parseHex("0a0000010a0000020006" + "0028");
-    assertEquals(Checksum.fold(Checksum.sum(ByteBuffer.wrap(pseudo), 0, pseudo.length)),
+    assertEquals(
+        Checksum.fold(Checksum.sum(ByteBuffer.wrap(pseudo), 0, pseudo.length)),
         Checksum.fold(Checksum.pseudoHeaderSum(src, dst, 6, 40)));
   }
 
@@ -61,10 +62,12 @@ class ChecksumTest {
   void pseudoHeader_ipv4WithEveryHighBitSet_matchesTheBytes() throws UnknownHostException {
     // The IPv4 sum is read from Inet4Address.hashCode (the address in network order): addresses
     // whose bytes have the sign bit set catch any sign extension or byte-order slip.
-    InetAddress src = InetAddress.getByAddress(new byte[] {(byte) 0xc0, (byte) 0xa8, (byte) 0xff, (byte) 0xfe});
+    InetAddress src =
+        InetAddress.getByAddress(new byte[] {(byte) 0xc0, (byte) 0xa8, (byte) 0xff, (byte) 0xfe});
     InetAddress dst = InetAddress.getByAddress(new byte[] {(byte) 0xcb, 0, 0x71, (byte) 0xc8});
     byte[] pseudo = HexFormat.of().parseHex("c0a8fffe" + "cb0071c8" + "0006" + "ffff");
-    assertEquals(Checksum.fold(Checksum.sum(ByteBuffer.wrap(pseudo), 0, pseudo.length)),
+    assertEquals(
+        Checksum.fold(Checksum.sum(ByteBuffer.wrap(pseudo), 0, pseudo.length)),
         Checksum.fold(Checksum.pseudoHeaderSum(src, dst, 6, 0xffff)));
   }
 
@@ -72,9 +75,18 @@ class ChecksumTest {
   void pseudoHeader_ipv6_matchesTheBytesOfRfc8200() throws UnknownHostException {
     byte[] s = HexFormat.of().parseHex("fe800000000000000000000000000001");
     byte[] d = HexFormat.of().parseHex("fe80000000000000000000000000ffff");
-    byte[] pseudo = HexFormat.of().parseHex(HexFormat.of().formatHex(s) + HexFormat.of().formatHex(d) + "00010028" + "0000003a");
-    assertEquals(Checksum.fold(Checksum.sum(ByteBuffer.wrap(pseudo), 0, pseudo.length)),
-        Checksum.fold(Checksum.pseudoHeaderSum(InetAddress.getByAddress(s), InetAddress.getByAddress(d), 58, 0x10028)));
+    byte[] pseudo =
+        HexFormat.of()
+            .parseHex(
+                HexFormat.of().formatHex(s)
+                    + HexFormat.of().formatHex(d)
+                    + "00010028"
+                    + "0000003a");
+    assertEquals(
+        Checksum.fold(Checksum.sum(ByteBuffer.wrap(pseudo), 0, pseudo.length)),
+        Checksum.fold(
+            Checksum.pseudoHeaderSum(
+                InetAddress.getByAddress(s), InetAddress.getByAddress(d), 58, 0x10028)));
   }
 
   @Test
@@ -86,16 +98,23 @@ class ChecksumTest {
 
   @Property
   void compute_anyRange_matchesByteByByteReference(
-      @ForAll @Size(max = 300) byte[] bytes, @ForAll @IntRange(max = 300) int a, @ForAll @IntRange(max = 300) int b) {
+      @ForAll @Size(max = 300) byte[] bytes,
+      @ForAll @IntRange(max = 300) int a,
+      @ForAll @IntRange(max = 300) int b) {
     int off = Math.min(a, bytes.length);
     int len = Math.min(b, bytes.length - off);
     assertEquals(naive(bytes, off, len), Checksum.compute(ByteBuffer.wrap(bytes), off, len));
   }
 
-  /** The array path (a writable heap buffer, any array offset) and the accessor path (read-only, direct) agree with the reference. */
+  /**
+   * The array path (a writable heap buffer, any array offset) and the accessor path (read-only,
+   * direct) agree with the reference.
+   */
   @Property
   void sum_everyKindOfBuffer_matchesByteByByteReference(
-      @ForAll @Size(max = 700) byte[] bytes, @ForAll @IntRange(max = 700) int a, @ForAll @IntRange(max = 700) int b,
+      @ForAll @Size(max = 700) byte[] bytes,
+      @ForAll @IntRange(max = 700) int a,
+      @ForAll @IntRange(max = 700) int b,
       @ForAll @IntRange(max = 9) int sliceAt) {
     int off = Math.min(a, bytes.length);
     int len = Math.min(b, bytes.length - off);
@@ -106,7 +125,10 @@ class ChecksumTest {
     assertEquals(expected, Checksum.compute(heap.asReadOnlyBuffer(), off, len), "read-only");
     assertEquals(expected, Checksum.compute(direct, off, len), "direct");
     int cut = Math.min(sliceAt, off);
-    assertEquals(expected, Checksum.compute(heap.slice(cut, bytes.length - cut), off - cut, len), "a slice: array offset " + cut);
+    assertEquals(
+        expected,
+        Checksum.compute(heap.slice(cut, bytes.length - cut), off - cut, len),
+        "a slice: array offset " + cut);
   }
 
   @Property

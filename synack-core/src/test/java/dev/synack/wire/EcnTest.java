@@ -8,7 +8,10 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
-/** The IP ECN field (RFC 3168 §5) both ways: written from a segment's codepoint, read back, re-marked by a router. */
+/**
+ * The IP ECN field (RFC 3168 §5) both ways: written from a segment's codepoint, read back,
+ * re-marked by a router.
+ */
 class EcnTest {
   private static InetAddress addr(String literal) {
     try {
@@ -19,7 +22,8 @@ class EcnTest {
   }
 
   private static byte[] packet(String from, String to, int ecn) {
-    OutboundSegment seg = new OutboundSegment().header(40000, 80, 1, 0, TcpFlags.ACK, 1000).ecn(ecn);
+    OutboundSegment seg =
+        new OutboundSegment().header(40000, 80, 1, 0, TcpFlags.ACK, 1000).ecn(ecn);
     return Packets.tcp(addr(from), addr(to), 64, seg);
   }
 
@@ -33,8 +37,13 @@ class EcnTest {
     Ecn.set(p, Ecn.CE);
     IpDatagram marked = IpDatagram.parse(ByteBuffer.wrap(p)).value();
     assertEquals(Ecn.CE, marked.ecn());
-    assertEquals(0, Checksum.compute(ByteBuffer.wrap(p), 0, Ipv4Packet.MIN_HEADER_LENGTH), "the header still sums to zero");
-    assertTrue(Packets.parseTcp(ByteBuffer.wrap(p), true) instanceof Parsed.Ok<?>, "the TCP checksum does not cover it");
+    assertEquals(
+        0,
+        Checksum.compute(ByteBuffer.wrap(p), 0, Ipv4Packet.MIN_HEADER_LENGTH),
+        "the header still sums to zero");
+    assertTrue(
+        Packets.parseTcp(ByteBuffer.wrap(p), true) instanceof Parsed.Ok<?>,
+        "the TCP checksum does not cover it");
   }
 
   @Test

@@ -43,7 +43,8 @@ class IcmpQuoteTest {
 
   @Test
   void ipv6CutShortOfItsPayloadLength_stillParses() {
-    byte[] sent = Packets.tcp(ip("fd00::1"), ip("fd00::2"), 64, SYN.withPayload(ByteBuffer.allocate(1000)));
+    byte[] sent =
+        Packets.tcp(ip("fd00::1"), ip("fd00::2"), 64, SYN.withPayload(ByteBuffer.allocate(1000)));
 
     IcmpQuote q = IcmpQuote.parse(ByteBuffer.wrap(sent, 0, 48)).value();
 

@@ -35,14 +35,18 @@ class IcmpTest {
 
   @Test
   void ping4_echoReply_isTheExpectedBytes() {
-    assertArrayEquals(bytes(LinuxCaptures.REPLY4), Packets.icmpEchoReply(datagram(LinuxCaptures.PING4)));
+    assertArrayEquals(
+        bytes(LinuxCaptures.REPLY4), Packets.icmpEchoReply(datagram(LinuxCaptures.PING4)));
   }
 
   @Test
   void ping6_echoReply_usesThePseudoHeaderChecksum() {
     IpDatagram d = datagram(LinuxCaptures.PING6);
-    assertEquals(LinuxCaptures.PING6_ICMP_CHECKSUM, IcmpPacket.wrap(d.payload()).value().checksum());
-    assertTrue(IcmpCodec.parse(d, true).value() instanceof IcmpMessage.EchoRequest e && e.identifier() == 0x2d3c);
+    assertEquals(
+        LinuxCaptures.PING6_ICMP_CHECKSUM, IcmpPacket.wrap(d.payload()).value().checksum());
+    assertTrue(
+        IcmpCodec.parse(d, true).value() instanceof IcmpMessage.EchoRequest e
+            && e.identifier() == 0x2d3c);
     IpDatagram reply = IpDatagram.parse(ByteBuffer.wrap(Packets.icmpEchoReply(d))).value();
     IcmpPacket p = IcmpPacket.wrap(reply.payload()).value();
     assertEquals(129, p.type());
@@ -67,7 +71,9 @@ class IcmpTest {
 
   @Test
   void shortMessage_isTruncated() {
-    assertEquals("icmp-truncated", IcmpCodec.parse(ByteBuffer.allocate(7), 4, loopback4(), loopback4(), false).reason());
+    assertEquals(
+        "icmp-truncated",
+        IcmpCodec.parse(ByteBuffer.allocate(7), 4, loopback4(), loopback4(), false).reason());
   }
 
   @Test
@@ -75,7 +81,8 @@ class IcmpTest {
     IpDatagram syn = datagram(LinuxCaptures.SYN4);
     IpDatagram error = IpDatagram.parse(ByteBuffer.wrap(Packets.icmpPortUnreachable(syn))).value();
     assertEquals(IcmpCodec.PROTOCOL_V4, error.protocol());
-    IcmpMessage.DestinationUnreachable u = (IcmpMessage.DestinationUnreachable) IcmpCodec.parse(error, true).value();
+    IcmpMessage.DestinationUnreachable u =
+        (IcmpMessage.DestinationUnreachable) IcmpCodec.parse(error, true).value();
     assertEquals(3, u.code());
     assertEquals(syn.packet(), u.original());
     assertNull(Packets.icmpPortUnreachable(error), "no error about an error");
@@ -85,7 +92,8 @@ class IcmpTest {
   void portUnreachable6_isCode4AndVerifies() {
     IpDatagram syn = datagram(LinuxCaptures.SYN6);
     IpDatagram error = IpDatagram.parse(ByteBuffer.wrap(Packets.icmpPortUnreachable(syn))).value();
-    IcmpMessage.DestinationUnreachable u = (IcmpMessage.DestinationUnreachable) IcmpCodec.parse(error, true).value();
+    IcmpMessage.DestinationUnreachable u =
+        (IcmpMessage.DestinationUnreachable) IcmpCodec.parse(error, true).value();
     assertEquals(4, u.code());
     assertEquals(80, u.original().remaining());
   }
@@ -94,7 +102,8 @@ class IcmpTest {
   void portUnreachable_bigDatagram_isCutTo576Bytes() {
     byte[] payload = new byte[1400];
     TcpSegment s = TcpSegment.of(1, 2, 0, 0, TcpFlags.ACK, 0).withPayload(ByteBuffer.wrap(payload));
-    IpDatagram big = IpDatagram.parse(ByteBuffer.wrap(Packets.tcp(loopback4(), loopback4(), 64, s))).value();
+    IpDatagram big =
+        IpDatagram.parse(ByteBuffer.wrap(Packets.tcp(loopback4(), loopback4(), 64, s))).value();
     assertEquals(576, Packets.icmpPortUnreachable(big).length);
   }
 
@@ -109,8 +118,11 @@ class IcmpTest {
 
   @Test
   void fragmentationNeeded4_keepsTheNextHopMtu() {
-    IcmpMessage m = new IcmpMessage.DestinationUnreachable(4, 1400, ByteBuffer.wrap(Arrays.copyOf(bytes(LinuxCaptures.SYN4), 28)));
-    IpDatagram d = IpDatagram.parse(ByteBuffer.wrap(Packets.icmp(loopback4(), loopback4(), 64, m))).value();
+    IcmpMessage m =
+        new IcmpMessage.DestinationUnreachable(
+            4, 1400, ByteBuffer.wrap(Arrays.copyOf(bytes(LinuxCaptures.SYN4), 28)));
+    IpDatagram d =
+        IpDatagram.parse(ByteBuffer.wrap(Packets.icmp(loopback4(), loopback4(), 64, m))).value();
     assertEquals(m, IcmpCodec.parse(d, true).value());
     assertEquals(1400, IcmpPacket.wrap(d.payload()).value().nextHopMtu());
   }
@@ -118,9 +130,11 @@ class IcmpTest {
   @Test
   void packetTooBig6_roundTripsAndCannotBeIcmpv4() {
     IcmpMessage m = new IcmpMessage.PacketTooBig(1280, ByteBuffer.wrap(bytes(LinuxCaptures.SYN6)));
-    IpDatagram d = IpDatagram.parse(ByteBuffer.wrap(Packets.icmp(loopback6(), loopback6(), 255, m))).value();
+    IpDatagram d =
+        IpDatagram.parse(ByteBuffer.wrap(Packets.icmp(loopback6(), loopback6(), 255, m))).value();
     assertEquals(m, IcmpCodec.parse(d, true).value());
-    assertThrows(IllegalArgumentException.class, () -> Packets.icmp(loopback4(), loopback4(), 64, m));
+    assertThrows(
+        IllegalArgumentException.class, () -> Packets.icmp(loopback4(), loopback4(), 64, m));
   }
 
   @Test

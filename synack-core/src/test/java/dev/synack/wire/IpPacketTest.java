@@ -69,7 +69,8 @@ class IpPacketTest {
 
     @Test
     void headerShorterThanIhlOr20_isTruncatedHeader() {
-      assertEquals("ipv4-truncated-header", Ipv4Packet.wrap(ByteBuffer.wrap(bytes("4500003c"))).reason());
+      assertEquals(
+          "ipv4-truncated-header", Ipv4Packet.wrap(ByteBuffer.wrap(bytes("4500003c"))).reason());
       byte[] b = Arrays.copyOf(bytes(LinuxCaptures.SYN4), 22);
       b[0] = 0x46;
       assertEquals("ipv4-truncated-header", Ipv4Packet.wrap(ByteBuffer.wrap(b)).reason());
@@ -85,8 +86,20 @@ class IpPacketTest {
     @Test
     void fragmentWithMoreFragments_isRecognised() {
       ByteBuffer out = ByteBuffer.allocate(28);
-      Ipv4Packet.write(new Ipv4Packet.Repr(0, 0, 7, false, true, 0, 64, 6, (java.net.Inet4Address) loopback4(),
-          (java.net.Inet4Address) loopback4(), 8), out);
+      Ipv4Packet.write(
+          new Ipv4Packet.Repr(
+              0,
+              0,
+              7,
+              false,
+              true,
+              0,
+              64,
+              6,
+              (java.net.Inet4Address) loopback4(),
+              (java.net.Inet4Address) loopback4(),
+              8),
+          out);
       IpDatagram d = IpDatagram.parse(out.clear()).value();
       assertTrue(d.fragment());
       assertEquals("ip-fragment", Packets.parseTcp(d, false).reason());
@@ -94,9 +107,20 @@ class IpPacketTest {
 
     @Test
     void writtenRepr_parsesBackToTheSameRepr() {
-      Ipv4Packet.Repr r = new Ipv4Packet.Repr(46, 2, 0xbeef, false, false, 1000, 3, 17,
-          (java.net.Inet4Address) LinuxCaptures.address(new byte[] {10, 1, 2, 3}),
-          (java.net.Inet4Address) LinuxCaptures.address(new byte[] {(byte) 192, (byte) 168, 0, 1}), 12);
+      Ipv4Packet.Repr r =
+          new Ipv4Packet.Repr(
+              46,
+              2,
+              0xbeef,
+              false,
+              false,
+              1000,
+              3,
+              17,
+              (java.net.Inet4Address) LinuxCaptures.address(new byte[] {10, 1, 2, 3}),
+              (java.net.Inet4Address)
+                  LinuxCaptures.address(new byte[] {(byte) 192, (byte) 168, 0, 1}),
+              12);
       ByteBuffer out = ByteBuffer.allocate(32);
       Ipv4Packet.write(r, out);
       assertEquals(20, out.position());
@@ -123,7 +147,10 @@ class IpPacketTest {
       assertFalse(p.isFragment());
     }
 
-    /** SYN6 with the given extension headers (hex) inserted, next-header and payload length fixed up. */
+    /**
+     * SYN6 with the given extension headers (hex) inserted, next-header and payload length fixed
+     * up.
+     */
     byte[] withExtensions(int firstNextHeader, String extensionsHex) {
       byte[] syn = bytes(LinuxCaptures.SYN6);
       byte[] ext = HexFormat.of().parseHex(extensionsHex);
@@ -227,23 +254,28 @@ class IpPacketTest {
 
     @Test
     void parseTcp_linuxSynAck_isTheSegmentAndTheDatagram() {
-      Packets.TcpPacket p = Packets.parseTcp(ByteBuffer.wrap(bytes(LinuxCaptures.SYNACK4)), true).value();
+      Packets.TcpPacket p =
+          Packets.parseTcp(ByteBuffer.wrap(bytes(LinuxCaptures.SYNACK4)), true).value();
       assertEquals(loopback4(), p.ip().source());
       assertEquals(TcpFlags.SYN | TcpFlags.ACK, p.segment().flags());
-      assertEquals("IP 127.0.0.1.8080 > 127.0.0.1.45678: Flags [S.], seq 1017372871, ack 3478921777, win 65483, "
-          + "options [mss 65495,sackOK,TS val 2887548925 ecr 2887548925,nop,wscale 7], length 0", p.toString());
+      assertEquals(
+          "IP 127.0.0.1.8080 > 127.0.0.1.45678: Flags [S.], seq 1017372871, ack 3478921777, win 65483, "
+              + "options [mss 65495,sackOK,TS val 2887548925 ecr 2887548925,nop,wscale 7], length 0",
+          p.toString());
     }
 
     @Test
     void tcp_rebuildsLinuxSynAckByteForByte() {
       // Linux sends the SYN-ACK with DF and IP ID 0, as Packets.tcp does.
-      TcpSegment s = Packets.parseTcp(ByteBuffer.wrap(bytes(LinuxCaptures.SYNACK4)), true).value().segment();
+      TcpSegment s =
+          Packets.parseTcp(ByteBuffer.wrap(bytes(LinuxCaptures.SYNACK4)), true).value().segment();
       assertArrayEquals(bytes(LinuxCaptures.SYNACK4), Packets.tcp(loopback4(), loopback4(), 64, s));
     }
 
     @Test
     void tcp_ipv6_matchesLinuxSynApartFromTheFlowLabel() {
-      TcpSegment s = Packets.parseTcp(ByteBuffer.wrap(bytes(LinuxCaptures.SYN6)), true).value().segment();
+      TcpSegment s =
+          Packets.parseTcp(ByteBuffer.wrap(bytes(LinuxCaptures.SYN6)), true).value().segment();
       byte[] expected = bytes(LinuxCaptures.SYN6);
       expected[1] = 0;
       expected[2] = 0;

@@ -17,7 +17,8 @@ class PcapWriterTest {
   void microseconds_writesTheClassicHeaderBigEndian() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PcapWriter.open(out, PcapWriter.Resolution.MICROSECONDS);
-    assertEquals("a1b2c3d4" + "0002" + "0004" + "00000000" + "00000000" + "00040000" + "00000065",
+    assertEquals(
+        "a1b2c3d4" + "0002" + "0004" + "00000000" + "00000000" + "00040000" + "00000065",
         HexFormat.of().formatHex(out.toByteArray()));
   }
 
@@ -52,7 +53,8 @@ class PcapWriterTest {
   @Test
   void negativeTime_isRejectedWithTheValue() throws Exception {
     PcapWriter w = PcapWriter.open(new ByteArrayOutputStream(), PcapWriter.Resolution.NANOSECONDS);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> w.write(-1, ipv4(1)));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> w.write(-1, ipv4(1)));
     assertEquals("negative time: -1", e.getMessage());
   }
 }

@@ -31,14 +31,17 @@ class SeqNumTest {
   }
 
   @Property
-  void addThenDiff_isIdentity(@ForAll int a, @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int n) {
+  void addThenDiff_isIdentity(
+      @ForAll int a, @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int n) {
     assertEquals(n, SeqNum.diff(SeqNum.add(a, n), a));
     assertTrue(SeqNum.le(a, SeqNum.add(a, n)));
   }
 
   @Property
-  void between_matchesInWindow(@ForAll int low, @ForAll @IntRange(min = 0, max = 1 << 30) int span,
-                               @ForAll @IntRange(min = 0, max = 1 << 30) int offset) {
+  void between_matchesInWindow(
+      @ForAll int low,
+      @ForAll @IntRange(min = 0, max = 1 << 30) int span,
+      @ForAll @IntRange(min = 0, max = 1 << 30) int offset) {
     int x = SeqNum.add(low, offset);
     assertEquals(offset <= span, SeqNum.between(low, x, SeqNum.add(low, span)));
     assertEquals(offset < span, SeqNum.inWindow(x, low, span));

@@ -10,9 +10,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fuzz targets of the wire layer (Jazzer). Under {@code mvn verify} each target runs in Jazzer's
- * regression mode over its seed corpus ({@code src/test/resources/dev/synack/wire/WireFuzzTestInputs/<target>/})
- * and then over a bounded number of seeded mutations of it; {@code JAZZER_FUZZ=1} fuzzes for real
- * (see README, "Fuzzing"). Any exception, and any failed assertion, is a finding.
+ * regression mode over its seed corpus ({@code
+ * src/test/resources/dev/synack/wire/WireFuzzTestInputs/<target>/}) and then over a bounded number
+ * of seeded mutations of it; {@code JAZZER_FUZZ=1} fuzzes for real (see README, "Fuzzing"). Any
+ * exception, and any failed assertion, is a finding.
  */
 class WireFuzzTest {
 
@@ -26,12 +27,14 @@ class WireFuzzTest {
     assertNotNull(ip.isOk() ? ip.value().toString() : ip.reason());
     TcpHeader.wrap(ByteBuffer.wrap(data)).map(TcpHeader::toSegment).map(TcpSegment::toString);
     for (boolean verify : new boolean[] {true, false}) {
-      if (Packets.parseTcp(ByteBuffer.wrap(data), verify) instanceof Parsed.Ok<Packets.TcpPacket>(Packets.TcpPacket p)) {
+      if (Packets.parseTcp(ByteBuffer.wrap(data), verify)
+          instanceof Parsed.Ok<Packets.TcpPacket>(Packets.TcpPacket p)) {
         assertNotNull(p.toString());
         assertTcpRoundTrip(p);
       }
       if (ip instanceof Parsed.Ok<IpDatagram>(IpDatagram d)) {
-        if (IcmpCodec.parse(d, verify) instanceof Parsed.Ok<IcmpMessage>(IcmpMessage m)) assertIcmpRoundTrip(d, m);
+        if (IcmpCodec.parse(d, verify) instanceof Parsed.Ok<IcmpMessage>(IcmpMessage m))
+          assertIcmpRoundTrip(d, m);
         IcmpQuote.parse(d.payload());
         Packets.icmpEchoReply(d);
         Packets.icmpPortUnreachable(d);
@@ -39,7 +42,10 @@ class WireFuzzTest {
     }
   }
 
-  /** Arbitrary bytes as a capture file: the reader returns records or throws {@link PcapFormatException}, nothing else. */
+  /**
+   * Arbitrary bytes as a capture file: the reader returns records or throws {@link
+   * PcapFormatException}, nothing else.
+   */
   @FuzzTest(maxDuration = "10m")
   void pcapFile(byte[] data) {
     try {
@@ -55,12 +61,14 @@ class WireFuzzTest {
 
   @Test
   void ipPacket_generatedInputs_neverThrowAndRoundTrip() {
-    SeededMutations.run(SeededMutations.corpus(WireFuzzTest.class, "ipPacket"), 20_000, 1, 1600, this::ipPacket);
+    SeededMutations.run(
+        SeededMutations.corpus(WireFuzzTest.class, "ipPacket"), 20_000, 1, 1600, this::ipPacket);
   }
 
   @Test
   void pcapFile_generatedInputs_throwOnlyPcapFormatException() {
-    SeededMutations.run(SeededMutations.corpus(WireFuzzTest.class, "pcapFile"), 20_000, 2, 4096, this::pcapFile);
+    SeededMutations.run(
+        SeededMutations.corpus(WireFuzzTest.class, "pcapFile"), 20_000, 2, 4096, this::pcapFile);
   }
 
   private static byte[] bytesOf(ByteBuffer b) {
@@ -69,7 +77,10 @@ class WireFuzzTest {
     return a;
   }
 
-  /** Written with the parsed fields, the segment parses back equal (the checksum is recomputed, so it is left out). */
+  /**
+   * Written with the parsed fields, the segment parses back equal (the checksum is recomputed, so
+   * it is left out).
+   */
   private static void assertTcpRoundTrip(Packets.TcpPacket p) {
     IpDatagram ip = p.ip();
     byte[] again = Packets.tcp(ip.source(), ip.destination(), ip.hopLimit(), p.segment());
@@ -81,14 +92,24 @@ class WireFuzzTest {
   }
 
   private static void assertIcmpRoundTrip(IpDatagram ip, IcmpMessage m) {
-    if (ip.version() == 4 && m instanceof IcmpMessage.PacketTooBig) return; // ICMPv4 has no such type
+    if (ip.version() == 4 && m instanceof IcmpMessage.PacketTooBig)
+      return; // ICMPv4 has no such type
     byte[] again = Packets.icmp(ip.source(), ip.destination(), ip.hopLimit(), m);
     IpDatagram backIp = IpDatagram.parse(ByteBuffer.wrap(again)).value();
     assertEquals(m, IcmpCodec.parse(backIp, true).value());
   }
 
   private static TcpSegment withChecksum(TcpSegment s, int checksum) {
-    return new TcpSegment(s.sourcePort(), s.destinationPort(), s.sequenceNumber(), s.acknowledgmentNumber(), s.flags(),
-        s.window(), checksum, s.urgentPointer(), s.options(), s.payload());
+    return new TcpSegment(
+        s.sourcePort(),
+        s.destinationPort(),
+        s.sequenceNumber(),
+        s.acknowledgmentNumber(),
+        s.flags(),
+        s.window(),
+        checksum,
+        s.urgentPointer(),
+        s.options(),
+        s.payload());
   }
 }

@@ -10,8 +10,8 @@ import java.security.SecureRandom;
 
 /**
  * A forwarder (tun2socks): every TCP connection and UDP flow that arrives on a link, whatever its
- * destination, is carried on through ordinary host sockets of the process. A VPN app or a
- * container gets its whole network this way. Starting one takes a link and options:
+ * destination, is carried on through ordinary host sockets of the process. A VPN app or a container
+ * gets its whole network this way. Starting one takes a link and options:
  *
  * <pre>{@code
  * Link tun = TunLink.open("synack0");            // or TunLink.fromDescriptor(fd, mtu) for a VpnService
@@ -29,8 +29,10 @@ import java.security.SecureRandom;
 public final class Forwarder implements AutoCloseable {
   private final HostDriver driver;
   private final Relay relay;
+
   /** The ICMP echo relay, or null when synack answers ping itself by option. */
   private final IcmpRelay icmp;
+
   private final ForwarderCounters counters;
 
   private Forwarder(HostDriver driver, Relay relay, IcmpRelay icmp, ForwarderCounters counters) {
@@ -41,13 +43,16 @@ public final class Forwarder implements AutoCloseable {
   }
 
   /**
-   * Starts a forwarder on {@code link}, which it owns from now on (closing the forwarder closes it).
-   * Host sockets are opened in the network namespace of the thread that calls this.
+   * Starts a forwarder on {@code link}, which it owns from now on (closing the forwarder closes
+   * it). Host sockets are opened in the network namespace of the thread that calls this.
    */
   public static Forwarder start(Link link, ForwarderOptions options) throws IOException {
     ForwarderCounters counters = new ForwarderCounters();
-    HostConfig config = HostConfig.defaults(new SecureRandom().nextLong()).withMtu(link.mtu()).withAnyDestination(true)
-        .withHeldSynLimit(options.maxHeldSyns());
+    HostConfig config =
+        HostConfig.defaults(new SecureRandom().nextLong())
+            .withMtu(link.mtu())
+            .withAnyDestination(true)
+            .withHeldSynLimit(options.maxHeldSyns());
     Host host = new Host("forward", config, options.trace());
     RelayBudget budget = new RelayBudget(options.maxBufferBytes(), counters);
     TcpRelay tcp = new TcpRelay(options, counters, budget);
@@ -58,16 +63,18 @@ public final class Forwarder implements AutoCloseable {
     udp.host = host;
     host.setSynPolicy(tcp);
     udp.endpoint = host.bindUdpAll();
-    // The loop thread is started here, in the caller's network namespace, where it opens the host sockets.
+    // The loop thread is started here, in the caller's network namespace, where it opens the host
+    // sockets.
     HostDriver driver = new HostDriver(host, link);
     relay.loop = driver;
-    driver.setEventListener(e -> {
-      switch (e) {
-        case HostEvent.OfConnection(var c, var event) -> tcp.onEvent(c, event, driver.now());
-        case HostEvent.UdpReadable r -> udp.drain(driver.now());
-        default -> { }
-      }
-    });
+    driver.setEventListener(
+        e -> {
+          switch (e) {
+            case HostEvent.OfConnection(var c, var event) -> tcp.onEvent(c, event, driver.now());
+            case HostEvent.UdpReadable r -> udp.drain(driver.now());
+            default -> {}
+          }
+        });
     // A datagram that came before the listener was set raised its one event unheard: drain once.
     driver.execute(udp::drain);
     relay.start();
@@ -90,7 +97,9 @@ public final class Forwarder implements AutoCloseable {
    * itself (by option, or because the host allows no unprivileged ICMP sockets, and why).
    */
   public String icmpNote() {
-    return icmp != null ? icmp.note() : "ping is answered by synack itself (by option), every destination seems up";
+    return icmp != null
+        ? icmp.note()
+        : "ping is answered by synack itself (by option), every destination seems up";
   }
 
   /** Returns the host's counters as one line (packets, drops by reason), read on its loop. */
@@ -103,7 +112,9 @@ public final class Forwarder implements AutoCloseable {
     return driver;
   }
 
-  /** Returns why the forwarder stopped by itself (a link or relay failure), or null while it runs. */
+  /**
+   * Returns why the forwarder stopped by itself (a link or relay failure), or null while it runs.
+   */
   public Throwable failure() {
     return driver.failure() != null ? driver.failure() : relay.failure();
   }

@@ -32,70 +32,203 @@ public final class ForwarderCounters {
   final AtomicLong relayBuffers = new AtomicLong();
 
   /** Returns host connections made (the client's handshake then completed). */
-  public long tcpOpened() { return tcpOpened.get(); }
-  /** Returns SYNs answered with a RST because the host connection was refused. */
-  public long tcpRefused() { return tcpRefused.get(); }
-  /** Returns SYNs whose destination was unreachable (answered by ICMP, or silence by option). */
-  public long tcpUnreachable() { return tcpUnreachable.get(); }
-  /** Returns SYNs whose host connection timed out. */
-  public long tcpTimedOut() { return tcpTimedOut.get(); }
-  /** Returns SYNs dropped because the connection limit was reached. */
-  public long tcpOverLimit() { return tcpOverLimit.get(); }
-  /** Returns relayed connections ended by a reset (either side) or an idle timeout. */
-  public long tcpReset() { return tcpReset.get(); }
-  /** Returns relayed connections ended in order (FIN both ways). */
-  public long tcpClosed() { return tcpClosed.get(); }
-  /** Returns host connections open now (connecting or relaying). */
-  public long tcpActive() { return tcpActive.get(); }
-  /** Returns bytes relayed from synack's clients to host sockets. */
-  public long bytesToHost() { return bytesToHost.get(); }
-  /** Returns bytes relayed from host sockets to synack's clients. */
-  public long bytesFromHost() { return bytesFromHost.get(); }
-  /** Returns UDP mappings made. */
-  public long udpFlows() { return udpFlows.get(); }
-  /** Returns UDP mappings open now. */
-  public long udpActive() { return udpActive.get(); }
-  /** Returns datagrams of new flows dropped because the UDP flow limit was reached. */
-  public long udpOverLimit() { return udpOverLimit.get(); }
-  /** Returns datagrams relayed to host sockets. */
-  public long udpDatagramsOut() { return udpDatagramsOut.get(); }
-  /** Returns datagrams relayed back from host sockets. */
-  public long udpDatagramsIn() { return udpDatagramsIn.get(); }
-  /** Returns datagrams dropped (a host socket's buffer full, a send error). */
-  public long udpDropped() { return udpDropped.get(); }
+  public long tcpOpened() {
+    return tcpOpened.get();
+  }
 
-  /** Returns datagrams from a SOCKS5 relay dropped for their FRAG field, not 0 (RFC 1928 §7: no reassembly here). */
-  public long udpSocksFragments() { return udpSocksFragments.get(); }
-  /** Returns ICMP errors (port, host, network unreachable) that destinations drew and that were relayed back to clients. */
-  public long udpUnreachables() { return udpUnreachables.get(); }
+  /** Returns SYNs answered with a RST because the host connection was refused. */
+  public long tcpRefused() {
+    return tcpRefused.get();
+  }
+
+  /** Returns SYNs whose destination was unreachable (answered by ICMP, or silence by option). */
+  public long tcpUnreachable() {
+    return tcpUnreachable.get();
+  }
+
+  /** Returns SYNs whose host connection timed out. */
+  public long tcpTimedOut() {
+    return tcpTimedOut.get();
+  }
+
+  /** Returns SYNs dropped because the connection limit was reached. */
+  public long tcpOverLimit() {
+    return tcpOverLimit.get();
+  }
+
+  /** Returns relayed connections ended by a reset (either side) or an idle timeout. */
+  public long tcpReset() {
+    return tcpReset.get();
+  }
+
+  /** Returns relayed connections ended in order (FIN both ways). */
+  public long tcpClosed() {
+    return tcpClosed.get();
+  }
+
+  /** Returns host connections open now (connecting or relaying). */
+  public long tcpActive() {
+    return tcpActive.get();
+  }
+
+  /** Returns bytes relayed from synack's clients to host sockets. */
+  public long bytesToHost() {
+    return bytesToHost.get();
+  }
+
+  /** Returns bytes relayed from host sockets to synack's clients. */
+  public long bytesFromHost() {
+    return bytesFromHost.get();
+  }
+
+  /** Returns UDP mappings made. */
+  public long udpFlows() {
+    return udpFlows.get();
+  }
+
+  /** Returns UDP mappings open now. */
+  public long udpActive() {
+    return udpActive.get();
+  }
+
+  /** Returns datagrams of new flows dropped because the UDP flow limit was reached. */
+  public long udpOverLimit() {
+    return udpOverLimit.get();
+  }
+
+  /** Returns datagrams relayed to host sockets. */
+  public long udpDatagramsOut() {
+    return udpDatagramsOut.get();
+  }
+
+  /** Returns datagrams relayed back from host sockets. */
+  public long udpDatagramsIn() {
+    return udpDatagramsIn.get();
+  }
+
+  /** Returns datagrams dropped (a host socket's buffer full, a send error). */
+  public long udpDropped() {
+    return udpDropped.get();
+  }
+
+  /**
+   * Returns datagrams from a SOCKS5 relay dropped for their FRAG field, not 0 (RFC 1928 §7: no
+   * reassembly here).
+   */
+  public long udpSocksFragments() {
+    return udpSocksFragments.get();
+  }
+
+  /**
+   * Returns ICMP errors (port, host, network unreachable) that destinations drew and that were
+   * relayed back to clients.
+   */
+  public long udpUnreachables() {
+    return udpUnreachables.get();
+  }
+
   /** Returns echo requests sent on through ICMP sockets. */
-  public long icmpRequests() { return icmpRequests.get(); }
+  public long icmpRequests() {
+    return icmpRequests.get();
+  }
+
   /** Returns echo replies relayed back to clients. */
-  public long icmpReplies() { return icmpReplies.get(); }
-  /** Returns echo requests dropped (flow or pending limit, relay buffer bound, a send error such as no route). */
-  public long icmpDropped() { return icmpDropped.get(); }
+  public long icmpReplies() {
+    return icmpReplies.get();
+  }
+
+  /**
+   * Returns echo requests dropped (flow or pending limit, relay buffer bound, a send error such as
+   * no route).
+   */
+  public long icmpDropped() {
+    return icmpDropped.get();
+  }
+
   /** Returns echo requests synack answered itself because the host allows no ICMP sockets. */
-  public long icmpAnsweredLocally() { return icmpAnsweredLocally.get(); }
+  public long icmpAnsweredLocally() {
+    return icmpAnsweredLocally.get();
+  }
+
   /** Returns the relay buffer bytes held now over all flows. */
-  public long relayBytes() { return relayBytes.get(); }
+  public long relayBytes() {
+    return relayBytes.get();
+  }
+
   /** Returns the most relay buffer bytes held at once. */
-  public long relayBytesPeak() { return relayBytesPeak.get(); }
+  public long relayBytesPeak() {
+    return relayBytesPeak.get();
+  }
+
   /**
    * Returns the relay buffers TCP flows hold now: bytes one side did not take yet, kept until it
    * does (an idle or flowing connection holds none; a backlogged one one per direction at most).
    */
-  public long relayBuffers() { return relayBuffers.get(); }
-  /** Returns times the bound on relay buffer bytes refused bytes (a TCP flow then waits, a datagram is dropped). */
-  public long relayOverBudget() { return relayOverBudget.get(); }
+  public long relayBuffers() {
+    return relayBuffers.get();
+  }
+
+  /**
+   * Returns times the bound on relay buffer bytes refused bytes (a TCP flow then waits, a datagram
+   * is dropped).
+   */
+  public long relayOverBudget() {
+    return relayOverBudget.get();
+  }
 
   @Override
   public String toString() {
-    return "tcp: opened " + tcpOpened() + ", refused " + tcpRefused() + ", unreachable " + tcpUnreachable() + ", timed out "
-        + tcpTimedOut() + ", over limit " + tcpOverLimit() + ", closed " + tcpClosed() + ", reset " + tcpReset() + ", active "
-        + tcpActive() + ", bytes to host " + bytesToHost() + ", from host " + bytesFromHost() + "; udp: flows " + udpFlows()
-        + ", active " + udpActive() + ", over limit " + udpOverLimit() + ", datagrams out " + udpDatagramsOut() + ", in "
-        + udpDatagramsIn() + ", dropped " + udpDropped() + ", SOCKS5 fragments " + udpSocksFragments() + ", unreachables relayed " + udpUnreachables() + "; icmp: requests " + icmpRequests() + ", replies " + icmpReplies()
-        + ", dropped " + icmpDropped() + ", answered locally " + icmpAnsweredLocally() + "; relay buffers: " + relayBuffers() + " holding " + relayBytes()
-        + " B, peak " + relayBytesPeak() + " B, over budget " + relayOverBudget();
+    return "tcp: opened "
+        + tcpOpened()
+        + ", refused "
+        + tcpRefused()
+        + ", unreachable "
+        + tcpUnreachable()
+        + ", timed out "
+        + tcpTimedOut()
+        + ", over limit "
+        + tcpOverLimit()
+        + ", closed "
+        + tcpClosed()
+        + ", reset "
+        + tcpReset()
+        + ", active "
+        + tcpActive()
+        + ", bytes to host "
+        + bytesToHost()
+        + ", from host "
+        + bytesFromHost()
+        + "; udp: flows "
+        + udpFlows()
+        + ", active "
+        + udpActive()
+        + ", over limit "
+        + udpOverLimit()
+        + ", datagrams out "
+        + udpDatagramsOut()
+        + ", in "
+        + udpDatagramsIn()
+        + ", dropped "
+        + udpDropped()
+        + ", SOCKS5 fragments "
+        + udpSocksFragments()
+        + ", unreachables relayed "
+        + udpUnreachables()
+        + "; icmp: requests "
+        + icmpRequests()
+        + ", replies "
+        + icmpReplies()
+        + ", dropped "
+        + icmpDropped()
+        + ", answered locally "
+        + icmpAnsweredLocally()
+        + "; relay buffers: "
+        + relayBuffers()
+        + " holding "
+        + relayBytes()
+        + " B, peak "
+        + relayBytesPeak()
+        + " B, over budget "
+        + relayOverBudget();
   }
 }

@@ -8,28 +8,32 @@ import java.util.function.Consumer;
 /**
  * How a {@link Forwarder} behaves. Immutable; {@link #defaults()} gives Linux-like timeouts.
  *
- * @param maxConnections    host connections open at once; a SYN beyond them is dropped and counted
- *                          (the client retransmits)
- * @param maxHeldSyns       SYNs waiting for their host connection at once (the host's held-SYN bound)
- * @param maxUdpFlows       UDP mappings at once; a datagram of a new flow beyond them is dropped and counted
- * @param connectTimeout    how long a host connection may take before the client is answered as unreachable
- * @param tcpIdleTimeout    a relayed connection with no data either way for this long is reset both ways
- * @param udpTimeout        a UDP mapping with no reply is closed after this idle time (conntrack's 30 s)
- * @param udpRepliedTimeout a UDP mapping that saw a reply is closed after this idle time (conntrack's 180 s)
- * @param silentUnreachable whether an unreachable or timed-out destination gets silence instead of the
- *                          ICMP destination unreachable a router would send
- * @param log               one line per flow (opened, bytes each way, how it ended), or null for none
- * @param trace             the host's trace sink
- * @param socks5            a SOCKS5 proxy (RFC 1928) every TCP connection goes through with CONNECT and
- *                          every UDP flow with UDP ASSOCIATE, or null for direct host sockets
- * @param socksUser         the proxy's username (RFC 1929), or null for no authentication
- * @param socksPassword     the proxy's password, with {@code socksUser}
- * @param icmpEcho          what becomes of ping: echo requests relayed to their destination through
- *                          unprivileged ICMP sockets, or answered by synack itself
- * @param maxBufferBytes    relay buffer bytes held at once over all flows (a TCP flow's chunk in passing
- *                          and what a side did not take yet, ICMP datagrams in passing); a TCP flow
- *                          that would go beyond waits, its windows closing, until bytes are given
- *                          back (counted); an ICMP datagram is dropped, counted
+ * @param maxConnections host connections open at once; a SYN beyond them is dropped and counted
+ *     (the client retransmits)
+ * @param maxHeldSyns SYNs waiting for their host connection at once (the host's held-SYN bound)
+ * @param maxUdpFlows UDP mappings at once; a datagram of a new flow beyond them is dropped and
+ *     counted
+ * @param connectTimeout how long a host connection may take before the client is answered as
+ *     unreachable
+ * @param tcpIdleTimeout a relayed connection with no data either way for this long is reset both
+ *     ways
+ * @param udpTimeout a UDP mapping with no reply is closed after this idle time (conntrack's 30 s)
+ * @param udpRepliedTimeout a UDP mapping that saw a reply is closed after this idle time
+ *     (conntrack's 180 s)
+ * @param silentUnreachable whether an unreachable or timed-out destination gets silence instead of
+ *     the ICMP destination unreachable a router would send
+ * @param log one line per flow (opened, bytes each way, how it ended), or null for none
+ * @param trace the host's trace sink
+ * @param socks5 a SOCKS5 proxy (RFC 1928) every TCP connection goes through with CONNECT and every
+ *     UDP flow with UDP ASSOCIATE, or null for direct host sockets
+ * @param socksUser the proxy's username (RFC 1929), or null for no authentication
+ * @param socksPassword the proxy's password, with {@code socksUser}
+ * @param icmpEcho what becomes of ping: echo requests relayed to their destination through
+ *     unprivileged ICMP sockets, or answered by synack itself
+ * @param maxBufferBytes relay buffer bytes held at once over all flows (a TCP flow's chunk in
+ *     passing and what a side did not take yet, ICMP datagrams in passing); a TCP flow that would
+ *     go beyond waits, its windows closing, until bytes are given back (counted); an ICMP datagram
+ *     is dropped, counted
  */
 public record ForwarderOptions(
     int maxConnections,
@@ -51,9 +55,9 @@ public record ForwarderOptions(
   /** What a forwarder does with echo requests (ping) to any destination. */
   public enum IcmpEcho {
     /**
-     * Relayed through an unprivileged ICMP socket ({@code socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)});
-     * where the host does not allow those ({@code net.ipv4.ping_group_range}), answered by synack
-     * itself, counted, with one note.
+     * Relayed through an unprivileged ICMP socket ({@code socket(AF_INET, SOCK_DGRAM,
+     * IPPROTO_ICMP)}); where the host does not allow those ({@code net.ipv4.ping_group_range}),
+     * answered by synack itself, counted, with one note.
      */
     RELAY,
     /** Answered by synack itself, from the address pinged: every destination seems up. */
@@ -62,12 +66,15 @@ public record ForwarderOptions(
 
   public ForwarderOptions {
     if (maxConnections < 1 || maxHeldSyns < 1 || maxUdpFlows < 1) {
-      throw new IllegalArgumentException("limits must be positive: " + maxConnections + ", " + maxHeldSyns + ", " + maxUdpFlows);
+      throw new IllegalArgumentException(
+          "limits must be positive: " + maxConnections + ", " + maxHeldSyns + ", " + maxUdpFlows);
     }
     if (trace == null) trace = TraceSink.NONE;
     if (icmpEcho == null) icmpEcho = IcmpEcho.RELAY;
-    if (maxBufferBytes < 0) throw new IllegalArgumentException("buffer bound must not be negative: " + maxBufferBytes);
-    if ((socksUser == null) != (socksPassword == null)) throw new IllegalArgumentException("SOCKS5 user and password go together");
+    if (maxBufferBytes < 0)
+      throw new IllegalArgumentException("buffer bound must not be negative: " + maxBufferBytes);
+    if ((socksUser == null) != (socksPassword == null))
+      throw new IllegalArgumentException("SOCKS5 user and password go together");
   }
 
   /**
@@ -75,55 +82,184 @@ public record ForwarderOptions(
    * 2 h, UDP 30 s / 180 s, ping relayed, 256 MiB of relay buffers.
    */
   public static ForwarderOptions defaults() {
-    return new ForwarderOptions(4096, 1024, 4096, Duration.ofSeconds(30), Duration.ofHours(2), Duration.ofSeconds(30),
-        Duration.ofSeconds(180), false, null, TraceSink.NONE, null, null, null, IcmpEcho.RELAY, 256L << 20);
+    return new ForwarderOptions(
+        4096,
+        1024,
+        4096,
+        Duration.ofSeconds(30),
+        Duration.ofHours(2),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(180),
+        false,
+        null,
+        TraceSink.NONE,
+        null,
+        null,
+        null,
+        IcmpEcho.RELAY,
+        256L << 20);
   }
 
   /** Returns these options with a per-flow log. */
   public ForwarderOptions withLog(Consumer<String> newLog) {
-    return new ForwarderOptions(maxConnections, maxHeldSyns, maxUdpFlows, connectTimeout, tcpIdleTimeout, udpTimeout,
-        udpRepliedTimeout, silentUnreachable, newLog, trace, socks5, socksUser, socksPassword, icmpEcho, maxBufferBytes);
+    return new ForwarderOptions(
+        maxConnections,
+        maxHeldSyns,
+        maxUdpFlows,
+        connectTimeout,
+        tcpIdleTimeout,
+        udpTimeout,
+        udpRepliedTimeout,
+        silentUnreachable,
+        newLog,
+        trace,
+        socks5,
+        socksUser,
+        socksPassword,
+        icmpEcho,
+        maxBufferBytes);
   }
 
   /** Returns these options with a trace sink. */
   public ForwarderOptions withTrace(TraceSink newTrace) {
-    return new ForwarderOptions(maxConnections, maxHeldSyns, maxUdpFlows, connectTimeout, tcpIdleTimeout, udpTimeout,
-        udpRepliedTimeout, silentUnreachable, log, newTrace, socks5, socksUser, socksPassword, icmpEcho, maxBufferBytes);
+    return new ForwarderOptions(
+        maxConnections,
+        maxHeldSyns,
+        maxUdpFlows,
+        connectTimeout,
+        tcpIdleTimeout,
+        udpTimeout,
+        udpRepliedTimeout,
+        silentUnreachable,
+        log,
+        newTrace,
+        socks5,
+        socksUser,
+        socksPassword,
+        icmpEcho,
+        maxBufferBytes);
   }
 
   /** Returns these options with other limits. */
   public ForwarderOptions withLimits(int connections, int heldSyns, int udpFlows) {
-    return new ForwarderOptions(connections, heldSyns, udpFlows, connectTimeout, tcpIdleTimeout, udpTimeout,
-        udpRepliedTimeout, silentUnreachable, log, trace, socks5, socksUser, socksPassword, icmpEcho, maxBufferBytes);
+    return new ForwarderOptions(
+        connections,
+        heldSyns,
+        udpFlows,
+        connectTimeout,
+        tcpIdleTimeout,
+        udpTimeout,
+        udpRepliedTimeout,
+        silentUnreachable,
+        log,
+        trace,
+        socks5,
+        socksUser,
+        socksPassword,
+        icmpEcho,
+        maxBufferBytes);
   }
 
   /** Returns these options with silence, not an ICMP error, for unreachable destinations. */
   public ForwarderOptions withSilentUnreachable(boolean silent) {
-    return new ForwarderOptions(maxConnections, maxHeldSyns, maxUdpFlows, connectTimeout, tcpIdleTimeout, udpTimeout,
-        udpRepliedTimeout, silent, log, trace, socks5, socksUser, socksPassword, icmpEcho, maxBufferBytes);
+    return new ForwarderOptions(
+        maxConnections,
+        maxHeldSyns,
+        maxUdpFlows,
+        connectTimeout,
+        tcpIdleTimeout,
+        udpTimeout,
+        udpRepliedTimeout,
+        silent,
+        log,
+        trace,
+        socks5,
+        socksUser,
+        socksPassword,
+        icmpEcho,
+        maxBufferBytes);
   }
 
   /** Returns these options with another connect timeout. */
   public ForwarderOptions withConnectTimeout(Duration timeout) {
-    return new ForwarderOptions(maxConnections, maxHeldSyns, maxUdpFlows, timeout, tcpIdleTimeout, udpTimeout,
-        udpRepliedTimeout, silentUnreachable, log, trace, socks5, socksUser, socksPassword, icmpEcho, maxBufferBytes);
+    return new ForwarderOptions(
+        maxConnections,
+        maxHeldSyns,
+        maxUdpFlows,
+        timeout,
+        tcpIdleTimeout,
+        udpTimeout,
+        udpRepliedTimeout,
+        silentUnreachable,
+        log,
+        trace,
+        socks5,
+        socksUser,
+        socksPassword,
+        icmpEcho,
+        maxBufferBytes);
   }
 
-  /** Returns these options with a SOCKS5 proxy for TCP (null for none), and its username and password (null for none). */
+  /**
+   * Returns these options with a SOCKS5 proxy for TCP (null for none), and its username and
+   * password (null for none).
+   */
   public ForwarderOptions withSocks5(InetSocketAddress proxy, String user, String password) {
-    return new ForwarderOptions(maxConnections, maxHeldSyns, maxUdpFlows, connectTimeout, tcpIdleTimeout, udpTimeout,
-        udpRepliedTimeout, silentUnreachable, log, trace, proxy, user, password, icmpEcho, maxBufferBytes);
+    return new ForwarderOptions(
+        maxConnections,
+        maxHeldSyns,
+        maxUdpFlows,
+        connectTimeout,
+        tcpIdleTimeout,
+        udpTimeout,
+        udpRepliedTimeout,
+        silentUnreachable,
+        log,
+        trace,
+        proxy,
+        user,
+        password,
+        icmpEcho,
+        maxBufferBytes);
   }
 
   /** Returns these options with another way of handling ping. */
   public ForwarderOptions withIcmpEcho(IcmpEcho echo) {
-    return new ForwarderOptions(maxConnections, maxHeldSyns, maxUdpFlows, connectTimeout, tcpIdleTimeout, udpTimeout,
-        udpRepliedTimeout, silentUnreachable, log, trace, socks5, socksUser, socksPassword, echo, maxBufferBytes);
+    return new ForwarderOptions(
+        maxConnections,
+        maxHeldSyns,
+        maxUdpFlows,
+        connectTimeout,
+        tcpIdleTimeout,
+        udpTimeout,
+        udpRepliedTimeout,
+        silentUnreachable,
+        log,
+        trace,
+        socks5,
+        socksUser,
+        socksPassword,
+        echo,
+        maxBufferBytes);
   }
 
   /** Returns these options with another bound on the relay buffer bytes held at once. */
   public ForwarderOptions withMaxBufferBytes(long bytes) {
-    return new ForwarderOptions(maxConnections, maxHeldSyns, maxUdpFlows, connectTimeout, tcpIdleTimeout, udpTimeout,
-        udpRepliedTimeout, silentUnreachable, log, trace, socks5, socksUser, socksPassword, icmpEcho, bytes);
+    return new ForwarderOptions(
+        maxConnections,
+        maxHeldSyns,
+        maxUdpFlows,
+        connectTimeout,
+        tcpIdleTimeout,
+        udpTimeout,
+        udpRepliedTimeout,
+        silentUnreachable,
+        log,
+        trace,
+        socks5,
+        socksUser,
+        socksPassword,
+        icmpEcho,
+        bytes);
   }
 }

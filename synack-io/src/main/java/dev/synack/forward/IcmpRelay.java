@@ -17,21 +17,24 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * The ICMP half of a forwarder: echo requests to any destination are sent on through unprivileged
  * ICMP sockets (Linux's ping sockets), one per flow (client, identifier, destination), and the
- * replies go back to the client from the destination with the client's identifier (the kernel
- * gives each socket an identifier of its own, as NAT does). A flow idle for 30 s is closed, as
- * Linux's conntrack forgets ICMP after {@code nf_conntrack_icmp_timeout}.
+ * replies go back to the client from the destination with the client's identifier (the kernel gives
+ * each socket an identifier of its own, as NAT does). A flow idle for 30 s is closed, as Linux's
+ * conntrack forgets ICMP after {@code nf_conntrack_icmp_timeout}.
  *
  * <p>Where the host allows no ICMP sockets ({@code net.ipv4.ping_group_range}), the relay declines
- * and the synack host answers every echo request itself; {@link #note()} says so, and the
- * forwarder counts them.
+ * and the synack host answers every echo request itself; {@link #note()} says so, and the forwarder
+ * counts them.
  *
- * <p>Its own thread: socket calls and waits there; requests come from the synack loop through a queue.
+ * <p>Its own thread: socket calls and waits there; requests come from the synack loop through a
+ * queue.
  */
 final class IcmpRelay implements EchoRelay, AutoCloseable {
   private static final long IDLE_NANOS = 30_000_000_000L;
   private static final long WAIT_NANOS = 500_000_000L;
+
   /** Flows at once; a request of a new flow beyond is dropped, counted. */
   static final int MAX_FLOWS = 256;
+
   /** Requests handed to the thread and not yet sent; beyond this they are dropped, counted. */
   private static final int MAX_PENDING = 1024;
 
@@ -43,11 +46,14 @@ final class IcmpRelay implements EchoRelay, AutoCloseable {
   private final RelayBudget budget;
   private final HostDriver loop;
   private final IcmpPoller poller;
+
   /** Why the relay answers locally instead (no ICMP sockets allowed), or null when it relays. */
   private final String declined;
+
   private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
   private final Thread thread;
   private volatile boolean running = true;
+
   /** Relay thread only. */
   private final Map<FlowKey, Flow> flows = new HashMap<>();
 
@@ -63,8 +69,8 @@ final class IcmpRelay implements EchoRelay, AutoCloseable {
   }
 
   /**
-   * Starts a relay whose sockets live in the caller's network namespace (its thread is started
-   * from here); tries an ICMP socket first to learn whether the host allows them.
+   * Starts a relay whose sockets live in the caller's network namespace (its thread is started from
+   * here); tries an ICMP socket first to learn whether the host allows them.
    */
   IcmpRelay(ForwarderCounters counters, RelayBudget budget, HostDriver loop) throws IOException {
     this.counters = counters;
@@ -86,14 +92,21 @@ final class IcmpRelay implements EchoRelay, AutoCloseable {
 
   /** Returns one line on how ping is handled. */
   String note() {
-    return declined == null ? "ping is relayed through unprivileged ICMP sockets"
+    return declined == null
+        ? "ping is relayed through unprivileged ICMP sockets"
         : "ping is answered by synack itself, every destination seems up: " + declined;
   }
 
   // Loop thread.
 
   @Override
-  public boolean relay(InetAddress source, InetAddress destination, int identifier, int sequenceNumber, byte[] data, long now) {
+  public boolean relay(
+      InetAddress source,
+      InetAddress destination,
+      int identifier,
+      int sequenceNumber,
+      byte[] data,
+      long now) {
     if (declined != null) {
       counters.icmpAnsweredLocally.incrementAndGet();
       return false;
@@ -175,8 +188,16 @@ final class IcmpRelay implements EchoRelay, AutoCloseable {
         IcmpSocket.EchoReply r = reply;
         f.lastActivity = System.nanoTime();
         counters.icmpReplies.incrementAndGet();
-        loop.execute(now -> loop.host().sendEchoReply(f.key.destination(), f.key.client(), f.key.identifier(),
-            r.sequenceNumber(), ByteBuffer.wrap(r.data()), now));
+        loop.execute(
+            now ->
+                loop.host()
+                    .sendEchoReply(
+                        f.key.destination(),
+                        f.key.client(),
+                        f.key.identifier(),
+                        r.sequenceNumber(),
+                        ByteBuffer.wrap(r.data()),
+                        now));
       }
     } catch (IOException e) {
       close(f);

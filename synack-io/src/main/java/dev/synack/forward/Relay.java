@@ -11,20 +11,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The readiness of a forwarder's host sockets, told to the synack loop: one NIO selector over
- * every host socket, waited on by a thread of its own that does no I/O. When sockets are ready it
- * clears their interest (so that the selector does not report them again) and hands the loop one
- * task that calls each one's {@link Ready#ready}; the loop then reads and writes the sockets itself,
- * straight between them and the synack connections, and arms the interest it needs again with
- * {@link #arm}. Every clear is followed by such a task, and the loop re-arms after each, so no
- * readiness is lost. Twice a second the thread also hands the loop the timeouts' sweep.
+ * The readiness of a forwarder's host sockets, told to the synack loop: one NIO selector over every
+ * host socket, waited on by a thread of its own that does no I/O. When sockets are ready it clears
+ * their interest (so that the selector does not report them again) and hands the loop one task that
+ * calls each one's {@link Ready#ready}; the loop then reads and writes the sockets itself, straight
+ * between them and the synack connections, and arms the interest it needs again with {@link #arm}.
+ * Every clear is followed by such a task, and the loop re-arms after each, so no readiness is lost.
+ * Twice a second the thread also hands the loop the timeouts' sweep.
  *
  * <p>The loop mostly needs no wait at all: it reads a host socket whenever its connection has room
- * and writes it whenever the client sent, and only a socket found empty (or full) is armed here,
- * as Linux's {@code sk_data_ready} wakes a reader only once it found the queue empty.
+ * and writes it whenever the client sent, and only a socket found empty (or full) is armed here, as
+ * Linux's {@code sk_data_ready} wakes a reader only once it found the queue empty.
  */
 final class Relay implements AutoCloseable {
-  /** What a registered channel's key carries: called on the loop thread when the channel is ready. */
+  /**
+   * What a registered channel's key carries: called on the loop thread when the channel is ready.
+   */
   interface Ready {
     void ready(long now);
   }
@@ -38,8 +40,10 @@ final class Relay implements AutoCloseable {
   private final Selector selector;
   private final Thread thread;
   private final Sweep[] sweeps;
+
   /** The loop told of readiness; set before {@link #start}. */
   EventLoop loop;
+
   private volatile boolean running = true;
   private volatile Throwable failure;
 
@@ -70,7 +74,10 @@ final class Relay implements AutoCloseable {
     selector.wakeup();
   }
 
-  /** Wakes the waiting thread, so that a channel closed on the loop is deregistered, and its descriptor closed, now. */
+  /**
+   * Wakes the waiting thread, so that a channel closed on the loop is deregistered, and its
+   * descriptor closed, now.
+   */
   void flushCloses() {
     selector.wakeup();
   }
@@ -99,12 +106,13 @@ final class Relay implements AutoCloseable {
         boolean sweep = now - nextSweep >= 0;
         if (sweep) nextSweep = now + SWEEP_NANOS;
         if (!ready.isEmpty() || sweep) {
-          loop.execute(loopNow -> {
-            for (Ready r : ready) r.ready(loopNow);
-            if (sweep) {
-              for (Sweep s : sweeps) s.sweep(loopNow);
-            }
-          });
+          loop.execute(
+              loopNow -> {
+                for (Ready r : ready) r.ready(loopNow);
+                if (sweep) {
+                  for (Sweep s : sweeps) s.sweep(loopNow);
+                }
+              });
         }
       }
     } catch (Throwable t) {

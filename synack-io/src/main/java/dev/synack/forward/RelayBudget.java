@@ -3,9 +3,9 @@ package dev.synack.forward;
 /**
  * The bound on the bytes a forwarder's relays hold at once over all flows: a TCP flow's chunk while
  * it passes and what a side did not take yet, ICMP datagrams while they pass between threads. A
- * flow takes its bytes before it holds them and gives them back when it lets them go; what would
- * go beyond the bound is refused, and the caller waits (a TCP flow: its windows close) or drops
- * and counts (a datagram). Safe from any thread.
+ * flow takes its bytes before it holds them and gives them back when it lets them go; what would go
+ * beyond the bound is refused, and the caller waits (a TCP flow: its windows close) or drops and
+ * counts (a datagram). Safe from any thread.
  */
 final class RelayBudget {
   private final long max;
@@ -16,7 +16,10 @@ final class RelayBudget {
     this.counters = counters;
   }
 
-  /** Takes {@code bytes} from the budget; returns false, and counts, when that would exceed the bound. */
+  /**
+   * Takes {@code bytes} from the budget; returns false, and counts, when that would exceed the
+   * bound.
+   */
   boolean take(long bytes) {
     while (true) {
       long held = counters.relayBytes.get();

@@ -31,28 +31,41 @@ final class Socks5Udp {
   static ByteBuffer encode(InetSocketAddress destination, ByteBuffer data) {
     byte[] address = destination.getAddress().getAddress();
     ByteBuffer out = ByteBuffer.allocate(4 + address.length + 2 + data.remaining());
-    out.putShort((short) 0).put((byte) 0).put((byte) (destination.getAddress() instanceof Inet4Address ? 1 : 4)).put(address)
-        .putShort((short) destination.getPort()).put(data.duplicate()).flip();
+    out.putShort((short) 0)
+        .put((byte) 0)
+        .put((byte) (destination.getAddress() instanceof Inet4Address ? 1 : 4))
+        .put(address)
+        .putShort((short) destination.getPort())
+        .put(data.duplicate())
+        .flip();
     return out;
   }
 
-  /** Parses a datagram the proxy's relay sent, the bytes of {@code in} from its position to its limit. */
+  /**
+   * Parses a datagram the proxy's relay sent, the bytes of {@code in} from its position to its
+   * limit.
+   */
   static Parsed decode(ByteBuffer in) {
     ByteBuffer b = in.slice();
     if (b.remaining() < 4) return new Dropped("socks5-udp-short");
     if (b.getShort(0) != 0) return new Dropped("socks5-udp-reserved");
     if (b.get(2) != 0) return new Dropped("socks5-udp-fragment");
-    int length = switch (b.get(3)) {
-      case 1 -> 4;
-      case 4 -> 16;
-      default -> -1; // A domain name as the source: the relay answers for an address we sent to, never a name.
-    };
+    int length =
+        switch (b.get(3)) {
+          case 1 -> 4;
+          case 4 -> 16;
+          default ->
+              -1; // A domain name as the source: the relay answers for an address we sent to, never
+            // a name.
+        };
     if (length < 0) return new Dropped("socks5-udp-address-type");
     if (b.remaining() < 4 + length + 2) return new Dropped("socks5-udp-short");
     byte[] address = new byte[length];
     b.get(4, address);
     int port = b.getShort(4 + length) & 0xffff;
-    return new Ok(new Datagram(new InetSocketAddress(address(address), port), b.position(4 + length + 2).slice()));
+    return new Ok(
+        new Datagram(
+            new InetSocketAddress(address(address), port), b.position(4 + length + 2).slice()));
   }
 
   /** Returns the address of 4 or 16 bytes. */

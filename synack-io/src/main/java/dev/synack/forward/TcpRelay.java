@@ -30,17 +30,16 @@ import java.util.Set;
  * non-blocking host connection to X:p; the SYN-ACK goes back only once that succeeds. Refused →
  * RST; unreachable or timed out → the ICMP unreachable a router would send (or silence).
  *
- * <p>Everything runs on the synack loop: bytes move straight between the host socket and the
- * synack connection through the loop's one scratch buffer, driven by the connection's
- * {@link Readiness} (its events) and the host socket's (told by {@link Relay}). Down, the relay
- * reads the host socket only as much as the connection's send buffer has room for, so the bytes
- * pass through and nothing stays; up, it reads the connection and writes the host socket, and only
- * what the host socket did not take stays with the flow, in a buffer made for that and dropped once
- * written. An idle relayed connection holds no buffer. Back-pressure both ways: when the host
- * socket is slow, the relay stops reading the connection and synack's receive window closes; when
- * the client is slow, the connection's send buffer fills and the relay stops reading the host
- * socket, whose kernel window closes. FIN goes through as {@code shutdownOutput} both ways, RST as
- * an abortive close both ways.
+ * <p>Everything runs on the synack loop: bytes move straight between the host socket and the synack
+ * connection through the loop's one scratch buffer, driven by the connection's {@link Readiness}
+ * (its events) and the host socket's (told by {@link Relay}). Down, the relay reads the host socket
+ * only as much as the connection's send buffer has room for, so the bytes pass through and nothing
+ * stays; up, it reads the connection and writes the host socket, and only what the host socket did
+ * not take stays with the flow, in a buffer made for that and dropped once written. An idle relayed
+ * connection holds no buffer. Back-pressure both ways: when the host socket is slow, the relay
+ * stops reading the connection and synack's receive window closes; when the client is slow, the
+ * connection's send buffer fills and the relay stops reading the host socket, whose kernel window
+ * closes. FIN goes through as {@code shutdownOutput} both ways, RST as an abortive close both ways.
  */
 final class TcpRelay implements SynPolicy, Relay.Sweep {
   /** The most bytes moved per read of a host socket or of a connection. */
@@ -49,16 +48,22 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
   private final ForwarderOptions options;
   private final ForwarderCounters counters;
   private final RelayBudget budget;
+
   /** The loop's buffer between host sockets and connections; every flow uses it in turn. */
   private final ByteBuffer scratch = ByteBuffer.allocateDirect(CHUNK);
+
   /** The bytes moved per read: a chunk, or the whole relay budget when it is smaller. */
   private final int chunk;
+
   Relay relay;
   EventLoop loop;
+
   /** Relaying flows by their synack connection. */
   private final Map<Connection, Flow> flows = new HashMap<>();
+
   /** Every flow with a host socket (connecting or relaying), for the sweep. */
   private final Set<Flow> open = new HashSet<>();
+
   /** Flows that stopped because the relay budget refused them bytes; the sweep tries them again. */
   private final Set<Flow> starved = new HashSet<>();
 
@@ -118,15 +123,22 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
   }
 
   /** How a SYN whose host connection failed is answered. */
-  private enum Answer { REFUSE, NET, HOST, TIMEOUT }
+  private enum Answer {
+    REFUSE,
+    NET,
+    HOST,
+    TIMEOUT
+  }
 
   /** One relayed connection: the synack connection and the host socket; loop thread only. */
   final class Flow implements Relay.Ready {
     private final HeldSyn held;
     private final FourTuple id;
     private final long started = System.nanoTime();
+
     /** The synack connection once the SYN is accepted. */
     private Connection conn;
+
     private boolean ended;
     private long up;
     private long down;
@@ -136,15 +148,24 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     private long lastActivity;
     private boolean connected;
     private boolean hostClosed;
+
     /** The SOCKS5 handshake while it runs, and the proxy's bytes read for it. */
     private Socks5Handshake handshake;
+
     private ByteBuffer handshakeIn;
+
     /** Bytes read from the host socket that the connection did not take yet, or null: none. */
     private ByteBuffer toClient;
+
     /** Bytes received from the client that the host socket did not take yet, or null: none. */
     private ByteBuffer toHost;
-    /** Whether the last read found the host socket empty: then only its readiness ({@link #ready}) says when to read again. */
+
+    /**
+     * Whether the last read found the host socket empty: then only its readiness ({@link #ready})
+     * says when to read again.
+     */
     private boolean hostEmpty;
+
     private boolean hostEof;
     private boolean clientEof;
     private boolean hostShut;
@@ -157,19 +178,26 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     }
 
     private String describe() {
-      return "tcp " + Addresses.endpoint(id.remoteAddress(), id.remotePort()) + " -> "
+      return "tcp "
+          + Addresses.endpoint(id.remoteAddress(), id.remotePort())
+          + " -> "
           + Addresses.endpoint(id.localAddress(), id.localPort());
     }
 
-    /** Opens the host connection, without waiting: the loop goes on, and {@link #ready} hears when it is made. */
+    /**
+     * Opens the host connection, without waiting: the loop goes on, and {@link #ready} hears when
+     * it is made.
+     */
     void connect(long now) {
       try {
         ch = SocketChannel.open();
         ch.configureBlocking(false);
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
         open.add(this);
-        InetSocketAddress target = options.socks5() != null ? options.socks5()
-            : new InetSocketAddress(id.localAddress(), id.localPort());
+        InetSocketAddress target =
+            options.socks5() != null
+                ? options.socks5()
+                : new InetSocketAddress(id.localAddress(), id.localPort());
         if (ch.connect(target)) {
           key = relay.register(ch, 0, this);
           reachedFirstHop(now);
@@ -202,20 +230,29 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       }
     }
 
-    /** The TCP connection is up: to the destination, or to the SOCKS5 proxy, which is asked to CONNECT now. */
+    /**
+     * The TCP connection is up: to the destination, or to the SOCKS5 proxy, which is asked to
+     * CONNECT now.
+     */
     private void reachedFirstHop(long now) throws IOException {
       if (options.socks5() == null) {
         connected(null, now);
         return;
       }
-      handshake = new Socks5Handshake(new InetSocketAddress(id.localAddress(), id.localPort()), options.socksUser(),
-          options.socksPassword());
+      handshake =
+          new Socks5Handshake(
+              new InetSocketAddress(id.localAddress(), id.localPort()),
+              options.socksUser(),
+              options.socksPassword());
       handshakeIn = ByteBuffer.allocate(600);
       writeHandshake();
       relay.arm(key, SelectionKey.OP_READ);
     }
 
-    /** Takes the proxy's answers (RFC 1928 §3-6); the SYN is answered once the proxy has connected or failed. */
+    /**
+     * Takes the proxy's answers (RFC 1928 §3-6); the SYN is answered once the proxy has connected
+     * or failed.
+     */
     private void socksRead(long now) throws IOException {
       int n = ch.read(handshakeIn);
       if (n < 0) {
@@ -233,11 +270,15 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
           handshake = null;
           connected(handshakeIn, now);
         }
-        case Socks5Handshake.Failed(int reply, String why) -> failed(switch (reply) {
-          case Socks5Handshake.CONNECTION_REFUSED -> Answer.REFUSE;
-          case Socks5Handshake.NETWORK_UNREACHABLE -> Answer.NET;
-          default -> Answer.HOST;
-        }, "SOCKS5: " + why, now);
+        case Socks5Handshake.Failed(int reply, String why) ->
+            failed(
+                switch (reply) {
+                  case Socks5Handshake.CONNECTION_REFUSED -> Answer.REFUSE;
+                  case Socks5Handshake.NETWORK_UNREACHABLE -> Answer.NET;
+                  default -> Answer.HOST;
+                },
+                "SOCKS5: " + why,
+                now);
         default -> {
           handshakeIn.compact();
           relay.arm(key, SelectionKey.OP_READ);
@@ -248,7 +289,8 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     private void writeHandshake() throws IOException {
       ByteBuffer out = handshake.output();
       ch.write(out);
-      // A few bytes into a fresh socket's empty send buffer: a short write means the socket is broken.
+      // A few bytes into a fresh socket's empty send buffer: a short write means the socket is
+      // broken.
       if (out.hasRemaining()) throw new IOException("SOCKS5 handshake: short write to the proxy");
     }
 
@@ -281,16 +323,25 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       pump(now);
     }
 
-    /** The host connection failed with {@code e} (null: it timed out): the SYN is answered as the failure says. */
+    /**
+     * The host connection failed with {@code e} (null: it timed out): the SYN is answered as the
+     * failure says.
+     */
     void failed(IOException e, long now) {
       if (e == null) {
         failed(Answer.TIMEOUT, "timed out", now);
-      } else if (e instanceof ConnectException && String.valueOf(e.getMessage()).contains("refused")) {
+      } else if (e instanceof ConnectException
+          && String.valueOf(e.getMessage()).contains("refused")) {
         failed(Answer.REFUSE, "refused", now);
       } else if (String.valueOf(e.getMessage()).contains("Network is unreachable")) {
         failed(Answer.NET, "network unreachable", now);
       } else {
-        failed(Answer.HOST, e instanceof NoRouteToHostException ? "no route to host" : String.valueOf(e.getMessage()), now);
+        failed(
+            Answer.HOST,
+            e instanceof NoRouteToHostException
+                ? "no route to host"
+                : String.valueOf(e.getMessage()),
+            now);
       }
     }
 
@@ -354,12 +405,14 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
 
     /**
      * Host to client: what is left over first, then reads of the host socket sized to the
-     * connection's free send buffer (one byte more, so that a full buffer leaves a byte over and the
-     * connection tells when it has room again), until the socket is found empty.
+     * connection's free send buffer (one byte more, so that a full buffer leaves a byte over and
+     * the connection tells when it has room again), until the socket is found empty.
      */
     private void down(long now) throws IOException {
       TcpState state = conn.state();
-      if (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT && state != TcpState.SYN_RECEIVED) {
+      if (state != TcpState.ESTABLISHED
+          && state != TcpState.CLOSE_WAIT
+          && state != TcpState.SYN_RECEIVED) {
         return;
       }
       if (toClient != null) {
@@ -504,8 +557,17 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       }
       counters.tcpActive.decrementAndGet();
       (reset ? counters.tcpReset : counters.tcpClosed).incrementAndGet();
-      log(describe() + " " + how + ", " + up + " B up, " + down + " B down, "
-          + (System.nanoTime() - started) / 1_000_000 + " ms");
+      log(
+          describe()
+              + " "
+              + how
+              + ", "
+              + up
+              + " B up, "
+              + down
+              + " B down, "
+              + (System.nanoTime() - started) / 1_000_000
+              + " ms");
     }
   }
 

@@ -22,12 +22,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The UDP half of a forwarder: a NAT mapping per flow (client address and port, destination
- * address and port) to a host datagram socket connected to the destination, closed after an idle
- * time as Linux's conntrack does: 30 s while no reply came ({@code nf_conntrack_udp_timeout}),
- * 180 s once one did ({@code nf_conntrack_udp_timeout_stream}). Replies go back from the address
- * and port the client sent to. With a SOCKS5 proxy, each mapping is a UDP ASSOCIATE through it
- * (RFC 1928 §7).
+ * The UDP half of a forwarder: a NAT mapping per flow (client address and port, destination address
+ * and port) to a host datagram socket connected to the destination, closed after an idle time as
+ * Linux's conntrack does: 30 s while no reply came ({@code nf_conntrack_udp_timeout}), 180 s once
+ * one did ({@code nf_conntrack_udp_timeout_stream}). Replies go back from the address and port the
+ * client sent to. With a SOCKS5 proxy, each mapping is a UDP ASSOCIATE through it (RFC 1928 §7).
  *
  * <p>An ICMP error the destination's side answers a datagram with (port, host or network
  * unreachable, which the kernel reports on the connected host socket) goes back to the client as
@@ -41,15 +40,20 @@ final class UdpRelay implements Relay.Sweep {
   private final ForwarderOptions options;
   private final ForwarderCounters counters;
   Relay relay;
+
   /** The synack host, for the ICMP errors relayed back. */
   Host host;
+
   /** The host's catch-all endpoint. */
   UdpEndpoint endpoint;
+
   /** Mappings. */
   private final Map<FlowKey, Flow> flows = new HashMap<>();
+
   private final ByteBuffer readBuffer = ByteBuffer.allocate(65536);
 
-  private record FlowKey(InetAddress client, int clientPort, InetAddress destination, int destinationPort) {}
+  private record FlowKey(
+      InetAddress client, int clientPort, InetAddress destination, int destinationPort) {}
 
   UdpRelay(ForwarderOptions options, ForwarderCounters counters) {
     this.options = options;
@@ -74,7 +78,8 @@ final class UdpRelay implements Relay.Sweep {
         f = new Flow(key, now);
       } catch (IOException e) {
         counters.udpDropped.incrementAndGet();
-        // No route from here (the socket's connect says so at once): the client hears it as from a router.
+        // No route from here (the socket's connect says so at once): the client hears it as from a
+        // router.
         if (options.socks5() == null) relayUnreachable(key, m.payload(), e, now);
         log("udp " + describe(key) + " failed: " + e.getMessage());
         return;
@@ -110,16 +115,29 @@ final class UdpRelay implements Relay.Sweep {
     return -1;
   }
 
-  /** Sends the client the ICMP error {@code e} stands for, from the destination and quoting {@code payload} as it was sent. */
+  /**
+   * Sends the client the ICMP error {@code e} stands for, from the destination and quoting {@code
+   * payload} as it was sent.
+   */
   private void relayUnreachable(FlowKey k, byte[] payload, IOException e, long now) {
     int code = unreachableCode(e, k.destination());
     if (code < 0) return;
-    byte[] quoted = UdpPacket.packet(k.client(), k.clientPort(), k.destination(), k.destinationPort(), 64, ByteBuffer.wrap(payload));
-    if (host.sendUnreachable(quoted, k.destination(), code, now)) counters.udpUnreachables.incrementAndGet();
+    byte[] quoted =
+        UdpPacket.packet(
+            k.client(),
+            k.clientPort(),
+            k.destination(),
+            k.destinationPort(),
+            64,
+            ByteBuffer.wrap(payload));
+    if (host.sendUnreachable(quoted, k.destination(), code, now))
+      counters.udpUnreachables.incrementAndGet();
   }
 
   private static String describe(FlowKey k) {
-    return Addresses.endpoint(k.client(), k.clientPort()) + " -> " + Addresses.endpoint(k.destination(), k.destinationPort());
+    return Addresses.endpoint(k.client(), k.clientPort())
+        + " -> "
+        + Addresses.endpoint(k.destination(), k.destinationPort());
   }
 
   private void log(String line) {
@@ -141,14 +159,18 @@ final class UdpRelay implements Relay.Sweep {
     private final InetSocketAddress destination;
     private long lastActivity;
     private SelectionKey readKey;
+
     /** The client's last datagram sent on, quoted in an ICMP error its destination draws. */
     private byte[] lastSent;
+
     private boolean replied;
     private long out;
     private long in;
     private boolean closed;
+
     /** The association's control connection and its handshake while it runs; null when direct. */
     private SocketChannel control;
+
     private SelectionKey controlKey;
     private Socks5Handshake handshake;
     private ByteBuffer controlIn;
@@ -161,7 +183,11 @@ final class UdpRelay implements Relay.Sweep {
       this.destination = new InetSocketAddress(key.destination(), key.destinationPort());
       InetSocketAddress proxy = options.socks5();
       InetAddress family = proxy != null ? proxy.getAddress() : key.destination();
-      this.ch = DatagramChannel.open(family instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+      this.ch =
+          DatagramChannel.open(
+              family instanceof Inet4Address
+                  ? StandardProtocolFamily.INET
+                  : StandardProtocolFamily.INET6);
       try {
         ch.configureBlocking(false);
         if (proxy == null) {
@@ -206,7 +232,10 @@ final class UdpRelay implements Relay.Sweep {
         return;
       }
       lastSent = data;
-      ByteBuffer datagram = control == null ? ByteBuffer.wrap(data) : Socks5Udp.encode(destination, ByteBuffer.wrap(data));
+      ByteBuffer datagram =
+          control == null
+              ? ByteBuffer.wrap(data)
+              : Socks5Udp.encode(destination, ByteBuffer.wrap(data));
       if (ch.write(datagram) == 0) {
         counters.udpDropped.incrementAndGet();
         return;
@@ -229,7 +258,8 @@ final class UdpRelay implements Relay.Sweep {
           return;
         }
         if (handshake == null) {
-          // §7: "A UDP association terminates when the TCP connection that the UDP ASSOCIATE request arrived on terminates."
+          // §7: "A UDP association terminates when the TCP connection that the UDP ASSOCIATE
+          // request arrived on terminates."
           controlIn.clear();
           if (control.read(controlIn) < 0) {
             close("the SOCKS5 proxy ended the association");
@@ -250,7 +280,8 @@ final class UdpRelay implements Relay.Sweep {
         }
         switch (outcome) {
           case Socks5Handshake.Connected c -> associated(handshake.bound(), now);
-          case Socks5Handshake.Failed(int reply, String why) -> close("SOCKS5 UDP ASSOCIATE: " + why);
+          case Socks5Handshake.Failed(int reply, String why) ->
+              close("SOCKS5 UDP ASSOCIATE: " + why);
           default -> controlIn.compact();
         }
         if (!closed) relay.arm(controlKey, SelectionKey.OP_READ);
@@ -263,8 +294,12 @@ final class UdpRelay implements Relay.Sweep {
       // §4/§7: the address datagrams will come from is not known before the first one goes: zeros.
       boolean v4 = options.socks5().getAddress() instanceof Inet4Address;
       InetAddress any = Socks5Udp.address(new byte[v4 ? 4 : 16]);
-      handshake = new Socks5Handshake(Socks5Handshake.UDP_ASSOCIATE, new InetSocketAddress(any, 0), options.socksUser(),
-          options.socksPassword());
+      handshake =
+          new Socks5Handshake(
+              Socks5Handshake.UDP_ASSOCIATE,
+              new InetSocketAddress(any, 0),
+              options.socksUser(),
+              options.socksPassword());
       controlIn = ByteBuffer.allocate(600);
       writeHandshake();
       relay.arm(controlKey, SelectionKey.OP_READ);
@@ -273,24 +308,34 @@ final class UdpRelay implements Relay.Sweep {
     private void writeHandshake() throws IOException {
       ByteBuffer o = handshake.output();
       control.write(o);
-      // A few bytes into a fresh socket's empty send buffer: a short write means the socket is broken.
+      // A few bytes into a fresh socket's empty send buffer: a short write means the socket is
+      // broken.
       if (o.hasRemaining()) throw new IOException("SOCKS5 handshake: short write to the proxy");
     }
 
-    /** The proxy relays at {@code bound}; an unspecified address there means the proxy's own (as Dante answers). */
+    /**
+     * The proxy relays at {@code bound}; an unspecified address there means the proxy's own (as
+     * Dante answers).
+     */
     private void associated(InetSocketAddress bound, long now) throws IOException {
       if (bound == null) {
         close("SOCKS5 UDP ASSOCIATE: the proxy named its relay by a domain name");
         return;
       }
-      InetSocketAddress relayAt = bound.getAddress().isAnyLocalAddress()
-          ? new InetSocketAddress(options.socks5().getAddress(), bound.getPort()) : bound;
+      InetSocketAddress relayAt =
+          bound.getAddress().isAnyLocalAddress()
+              ? new InetSocketAddress(options.socks5().getAddress(), bound.getPort())
+              : bound;
       handshake = null;
       controlIn = ByteBuffer.allocate(64);
       ch.connect(relayAt);
       readKey = relay.register(ch, SelectionKey.OP_READ, this);
       associated = true;
-      log("udp " + describe(flowKey) + " associated with the SOCKS5 relay " + Addresses.endpoint(relayAt.getAddress(), relayAt.getPort()));
+      log(
+          "udp "
+              + describe(flowKey)
+              + " associated with the SOCKS5 relay "
+              + Addresses.endpoint(relayAt.getAddress(), relayAt.getPort()));
       byte[] data;
       while ((data = waiting.poll()) != null) send(data, now);
     }
@@ -301,7 +346,8 @@ final class UdpRelay implements Relay.Sweep {
      */
     private boolean unreachable(IOException e, long now) {
       if (unreachableCode(e, flowKey.destination()) < 0) return false;
-      // Behind a SOCKS5 relay the error is the proxy's, not the destination's: the client is told nothing.
+      // Behind a SOCKS5 relay the error is the proxy's, not the destination's: the client is told
+      // nothing.
       if (control == null && lastSent != null) relayUnreachable(flowKey, lastSent, e, now);
       return true;
     }
@@ -325,7 +371,8 @@ final class UdpRelay implements Relay.Sweep {
           switch (Socks5Udp.decode(readBuffer)) {
             case Socks5Udp.Dropped(String reason) -> {
               counters.udpDropped.incrementAndGet();
-              if (reason.equals("socks5-udp-fragment")) counters.udpSocksFragments.incrementAndGet();
+              if (reason.equals("socks5-udp-fragment"))
+                counters.udpSocksFragments.incrementAndGet();
               continue;
             }
             case Socks5Udp.Ok(Socks5Udp.Datagram d) -> {
@@ -341,7 +388,13 @@ final class UdpRelay implements Relay.Sweep {
         in++;
         lastActivity = now;
         counters.udpDatagramsIn.incrementAndGet();
-        endpoint.send(readBuffer, flowKey.destination(), flowKey.destinationPort(), flowKey.client(), flowKey.clientPort(), now);
+        endpoint.send(
+            readBuffer,
+            flowKey.destination(),
+            flowKey.destinationPort(),
+            flowKey.client(),
+            flowKey.clientPort(),
+            now);
       }
       relay.arm(readKey, SelectionKey.OP_READ);
     }

@@ -19,9 +19,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
- * Waits until one of several {@link IcmpSocket}s may have a reply, or a timeout, or a
- * {@link #wakeup} from another thread ({@code ppoll(2)} over the sockets and an {@code eventfd}).
- * One thread waits; any thread may wake it.
+ * Waits until one of several {@link IcmpSocket}s may have a reply, or a timeout, or a {@link
+ * #wakeup} from another thread ({@code ppoll(2)} over the sockets and an {@code eventfd}). One
+ * thread waits; any thread may wake it.
  */
 public final class IcmpPoller implements AutoCloseable {
   /** Sockets one wait covers at most. */
@@ -49,11 +49,12 @@ public final class IcmpPoller implements AutoCloseable {
   }
 
   /**
-   * Waits up to {@code timeoutNanos} until one of {@code sockets} (at most {@link #MAX_SOCKETS})
-   * is readable or a wakeup comes; returns at once when a wakeup came since the last wait.
+   * Waits up to {@code timeoutNanos} until one of {@code sockets} (at most {@link #MAX_SOCKETS}) is
+   * readable or a wakeup comes; returns at once when a wakeup came since the last wait.
    */
   public void await(List<IcmpSocket> sockets, long timeoutNanos) throws IOException {
-    if (sockets.size() > MAX_SOCKETS) throw new IllegalArgumentException("too many sockets: " + sockets.size());
+    if (sockets.size() > MAX_SOCKETS)
+      throw new IllegalArgumentException("too many sockets: " + sockets.size());
     pollFds.set(JAVA_INT, 0, wakeFd);
     pollFds.set(JAVA_SHORT, POLLFD_EVENTS_OFFSET, POLLIN);
     for (int i = 0; i < sockets.size(); i++) {
@@ -63,8 +64,10 @@ public final class IcmpPoller implements AutoCloseable {
     timespec.set(JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
     timespec.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
     int ready = LinuxSyscalls.ppoll(state, pollFds, sockets.size() + 1, timespec);
-    if (ready < 0 && errno(state) != EINTR) throw new IOException("synack: poll of ICMP sockets failed: " + strerror(errno(state)));
-    LinuxSyscalls.read(state, wakeFd, counter, 8); // Drains the counter (EAGAIN when no wakeup came).
+    if (ready < 0 && errno(state) != EINTR)
+      throw new IOException("synack: poll of ICMP sockets failed: " + strerror(errno(state)));
+    LinuxSyscalls.read(
+        state, wakeFd, counter, 8); // Drains the counter (EAGAIN when no wakeup came).
   }
 
   /** Makes a waiting {@link #await} return at once (or the next one, if none waits). Any thread. */

@@ -30,12 +30,13 @@ import java.nio.ByteOrder;
  * An unprivileged ICMP echo socket, Linux's "ping socket": {@code socket(AF_INET, SOCK_DGRAM,
  * IPPROTO_ICMP)} (or {@code AF_INET6}, {@code IPPROTO_ICMPV6}), which sends echo requests and
  * receives their replies without raw-socket privileges. The kernel sets the echo identifier (the
- * socket's own, as a UDP port) and the checksum, and gives each socket the replies to its identifier.
+ * socket's own, as a UDP port) and the checksum, and gives each socket the replies to its
+ * identifier.
  *
  * <p>Linux allows these sockets only to processes whose group is in {@code
- * net.ipv4.ping_group_range} (per network namespace; the kernel's default "1 0" allows nobody,
- * root included): otherwise {@link #open} fails with {@link NotPermitted}. Non-blocking; one
- * thread at a time. Wait for replies with {@link IcmpPoller}.
+ * net.ipv4.ping_group_range} (per network namespace; the kernel's default "1 0" allows nobody, root
+ * included): otherwise {@link #open} fails with {@link NotPermitted}. Non-blocking; one thread at a
+ * time. Wait for replies with {@link IcmpPoller}.
  */
 public final class IcmpSocket implements AutoCloseable {
   private static final int ECHO_REQUEST_V4 = 8;
@@ -46,14 +47,19 @@ public final class IcmpSocket implements AutoCloseable {
   private static final int MAX_MESSAGE = 65536;
   private static final ValueLayout.OfShort SHORT_BE = JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN);
 
-  /** Opening failed because this process may not have ICMP sockets ({@code net.ipv4.ping_group_range}). */
+  /**
+   * Opening failed because this process may not have ICMP sockets ({@code
+   * net.ipv4.ping_group_range}).
+   */
   public static final class NotPermitted extends IOException {
     NotPermitted(String message) {
       super(message);
     }
   }
 
-  /** An echo reply received: its source, sequence number and data (the identifier is the socket's). */
+  /**
+   * An echo reply received: its source, sequence number and data (the identifier is the socket's).
+   */
   public record EchoReply(InetAddress source, int sequenceNumber, byte[] data) {}
 
   private final int fd;
@@ -74,15 +80,22 @@ public final class IcmpSocket implements AutoCloseable {
   public static IcmpSocket open(boolean ipv6) throws IOException {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE_SIZE);
-      int fd = LinuxSyscalls.socket(st, ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-          ipv6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+      int fd =
+          LinuxSyscalls.socket(
+              st,
+              ipv6 ? AF_INET6 : AF_INET,
+              SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+              ipv6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
       if (fd < 0) {
         int errno = errno(st);
         if (errno == LinuxSyscalls.EACCES || errno == LinuxSyscalls.EPERM) {
-          throw new NotPermitted("synack: unprivileged ICMP sockets are not allowed for this process's group"
-              + " (sysctl net.ipv4.ping_group_range): " + strerror(errno));
+          throw new NotPermitted(
+              "synack: unprivileged ICMP sockets are not allowed for this process's group"
+                  + " (sysctl net.ipv4.ping_group_range): "
+                  + strerror(errno));
         }
-        throw new IOException("synack: cannot open an ICMP" + (ipv6 ? "v6" : "") + " socket: " + strerror(errno));
+        throw new IOException(
+            "synack: cannot open an ICMP" + (ipv6 ? "v6" : "") + " socket: " + strerror(errno));
       }
       return new IcmpSocket(fd, ipv6);
     }
@@ -102,11 +115,14 @@ public final class IcmpSocket implements AutoCloseable {
    * {@code data} from its position to its limit (the position does not move). Returns false when
    * the socket's send buffer is full (the request is dropped, as the wire may drop it).
    */
-  public synchronized boolean sendEcho(InetAddress destination, int sequenceNumber, ByteBuffer data) throws IOException {
+  public synchronized boolean sendEcho(InetAddress destination, int sequenceNumber, ByteBuffer data)
+      throws IOException {
     if (closed) throw new IOException("synack: ICMP socket closed");
-    if ((destination instanceof Inet4Address) == ipv6) throw new IllegalArgumentException("address family mismatch: " + destination);
+    if ((destination instanceof Inet4Address) == ipv6)
+      throw new IllegalArgumentException("address family mismatch: " + destination);
     int length = HEADER + data.remaining();
-    if (length > MAX_MESSAGE) throw new IllegalArgumentException("echo data too long: " + data.remaining());
+    if (length > MAX_MESSAGE)
+      throw new IllegalArgumentException("echo data too long: " + data.remaining());
     buffer.set(JAVA_BYTE, 0, (byte) (ipv6 ? ECHO_REQUEST_V6 : ECHO_REQUEST_V4));
     buffer.set(JAVA_BYTE, 1, (byte) 0);
     buffer.set(SHORT_BE, 2, (short) 0);
@@ -121,7 +137,8 @@ public final class IcmpSocket implements AutoCloseable {
     if (n < 0) {
       int errno = errno(state);
       if (errno == EAGAIN) return false;
-      throw new IOException("synack: ICMP send to " + destination.getHostAddress() + " failed: " + strerror(errno));
+      throw new IOException(
+          "synack: ICMP send to " + destination.getHostAddress() + " failed: " + strerror(errno));
     }
     return true;
   }
@@ -146,7 +163,9 @@ public final class IcmpSocket implements AutoCloseable {
     }
   }
 
-  /** Writes a {@code sockaddr_in} or {@code sockaddr_in6} for {@code a}, port 0; returns its size. */
+  /**
+   * Writes a {@code sockaddr_in} or {@code sockaddr_in6} for {@code a}, port 0; returns its size.
+   */
   private int writeAddress(InetAddress a) {
     address.fill((byte) 0);
     address.set(JAVA_SHORT, 0, (short) (ipv6 ? AF_INET6 : AF_INET));
@@ -157,7 +176,8 @@ public final class IcmpSocket implements AutoCloseable {
 
   private InetAddress readAddress() {
     try {
-      return InetAddress.getByAddress(address.asSlice(ipv6 ? 8 : 4, ipv6 ? 16 : 4).toArray(JAVA_BYTE));
+      return InetAddress.getByAddress(
+          address.asSlice(ipv6 ? 8 : 4, ipv6 ? 16 : 4).toArray(JAVA_BYTE));
     } catch (UnknownHostException e) {
       throw new IllegalStateException(e); // Four or sixteen bytes always make an address.
     }

@@ -10,14 +10,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A link that passes packets to and from another link but drops, duplicates and reorders a share
- * of them in each direction, drawn from a seeded random source: a bad path in user space, for a
- * kernel without netem. The same seed and the same packets in the same order give the same fate.
+ * A link that passes packets to and from another link but drops, duplicates and reorders a share of
+ * them in each direction, drawn from a seeded random source: a bad path in user space, for a kernel
+ * without netem. The same seed and the same packets in the same order give the same fate.
  *
- * <p>A reordered packet is held back and let through right after the next packet in its
- * direction, or after {@link #HOLD_NANOS} when none follows (a receive that waits lets held
- * packets of both directions go when their time comes). Threads as for any {@link Link}; closing
- * drops what is held and closes the inner link.
+ * <p>A reordered packet is held back and let through right after the next packet in its direction,
+ * or after {@link #HOLD_NANOS} when none follows (a receive that waits lets held packets of both
+ * directions go when their time comes). Threads as for any {@link Link}; closing drops what is held
+ * and closes the inner link.
  */
 public final class ImpairedLink implements Link {
   /** The longest a reordered packet is held back when no other packet overtakes it. */
@@ -26,18 +26,21 @@ public final class ImpairedLink implements Link {
   /**
    * The share of packets one direction loses, delivers twice, and delivers after the next one.
    *
-   * @param loss      probability a packet is dropped, 0 to below 1
+   * @param loss probability a packet is dropped, 0 to below 1
    * @param duplicate probability a packet is delivered twice, 0 to 1
-   * @param reorder   probability a packet is held back behind the next one, 0 to 1
+   * @param reorder probability a packet is held back behind the next one, 0 to 1
    */
   public record Impairment(double loss, double duplicate, double reorder) {
     /** No impairment: every packet once, in order. */
     public static final Impairment NONE = new Impairment(0, 0, 0);
 
     public Impairment {
-      if (!(loss >= 0 && loss < 1)) throw new IllegalArgumentException("loss must be in [0, 1): " + loss);
-      if (!(duplicate >= 0 && duplicate <= 1)) throw new IllegalArgumentException("duplicate must be in [0, 1]: " + duplicate);
-      if (!(reorder >= 0 && reorder <= 1)) throw new IllegalArgumentException("reorder must be in [0, 1]: " + reorder);
+      if (!(loss >= 0 && loss < 1))
+        throw new IllegalArgumentException("loss must be in [0, 1): " + loss);
+      if (!(duplicate >= 0 && duplicate <= 1))
+        throw new IllegalArgumentException("duplicate must be in [0, 1]: " + duplicate);
+      if (!(reorder >= 0 && reorder <= 1))
+        throw new IllegalArgumentException("reorder must be in [0, 1]: " + reorder);
     }
   }
 
@@ -47,10 +50,18 @@ public final class ImpairedLink implements Link {
   private final Link inner;
   private final Direction outbound;
   private final Direction inbound;
-  /** Guards {@link #outbound} and sending to the inner link: senders and a waiting receive share them. */
+
+  /**
+   * Guards {@link #outbound} and sending to the inner link: senders and a waiting receive share
+   * them.
+   */
   private final ReentrantLock sendLock = new ReentrantLock();
-  /** Packets through the inbound impairment, waiting for {@link #receive}; receiving thread only. */
+
+  /**
+   * Packets through the inbound impairment, waiting for {@link #receive}; receiving thread only.
+   */
   private final ArrayDeque<byte[]> arrived = new ArrayDeque<>();
+
   /** Where the inner link's packets land; receiving thread only. */
   private final ByteBuffer landing;
 
@@ -63,8 +74,8 @@ public final class ImpairedLink implements Link {
   }
 
   /**
-   * Wraps {@code inner}, impairing what is sent by {@code outbound} and what is received by
-   * {@code inbound}, with randomness seeded by {@code seed}; the wrapper owns the inner link.
+   * Wraps {@code inner}, impairing what is sent by {@code outbound} and what is received by {@code
+   * inbound}, with randomness seeded by {@code seed}; the wrapper owns the inner link.
    */
   public static ImpairedLink wrap(Link inner, Impairment outbound, Impairment inbound, long seed) {
     return new ImpairedLink(inner, outbound, inbound, seed);
@@ -135,10 +146,18 @@ public final class ImpairedLink implements Link {
 
   @Override
   public String toString() {
-    return "ImpairedLink[" + inner + ", out " + outbound.impairment + ", in " + inbound.impairment + "]";
+    return "ImpairedLink["
+        + inner
+        + ", out "
+        + outbound.impairment
+        + ", in "
+        + inbound.impairment
+        + "]";
   }
 
-  /** Lets held packets go whose time has come: inbound ones to {@link #arrived}, outbound ones out. */
+  /**
+   * Lets held packets go whose time has come: inbound ones to {@link #arrived}, outbound ones out.
+   */
   private void releaseHeld(long now) throws IOException {
     byte[] in = inbound.releaseIfDue(now);
     if (in != null) arrived.add(in);
@@ -151,7 +170,9 @@ public final class ImpairedLink implements Link {
     }
   }
 
-  /** Returns the nanoseconds until a held packet is due, or {@link Link#FOREVER} when none is held. */
+  /**
+   * Returns the nanoseconds until a held packet is due, or {@link Link#FOREVER} when none is held.
+   */
   private long untilRelease(long now) {
     sendLock.lock();
     try {

@@ -24,21 +24,24 @@ public final class KernelInterface {
   private KernelInterface() {}
 
   /**
-   * Gives {@code device} the address {@code address} with a prefix of {@code prefixLength} bits;
-   * an address the device has already is left as it is, so that a persistent device can be set up
-   * again. An IPv4 device has one primary address, which this sets (replacing one set before);
-   * IPv6 addresses add up.
+   * Gives {@code device} the address {@code address} with a prefix of {@code prefixLength} bits; an
+   * address the device has already is left as it is, so that a persistent device can be set up
+   * again. An IPv4 device has one primary address, which this sets (replacing one set before); IPv6
+   * addresses add up.
    *
    * @throws IOException with one line saying what is wrong (no such device, no permission)
    */
-  public static void addAddress(String device, InetAddress address, int prefixLength) throws IOException {
+  public static void addAddress(String device, InetAddress address, int prefixLength)
+      throws IOException {
     boolean v4 = address instanceof Inet4Address;
     int maxPrefix = v4 ? 32 : 128;
     if (prefixLength < 0 || prefixLength > maxPrefix) {
-      throw new IllegalArgumentException("prefix length must be 0.." + maxPrefix + ": " + prefixLength);
+      throw new IllegalArgumentException(
+          "prefix length must be 0.." + maxPrefix + ": " + prefixLength);
     }
     byte[] name = TunLink.checkName(device);
-    String what = "give " + device + " the address " + address.getHostAddress() + "/" + prefixLength;
+    String what =
+        "give " + device + " the address " + address.getHostAddress() + "/" + prefixLength;
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CALL_STATE_SIZE, 8);
       int sock = socket(state, v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -47,14 +50,22 @@ public final class KernelInterface {
         if (v4) {
           // SIOCSIFADDR gives the address a classful (or, on a point-to-point device, /32) prefix;
           // SIOCSIFNETMASK then sets the one asked for, and the kernel adds the prefix route.
-          ioctlOrThrow(state, sock, SIOCSIFADDR, ifreqWithAddress(arena, name, address.getAddress()), device, what);
+          ioctlOrThrow(
+              state,
+              sock,
+              SIOCSIFADDR,
+              ifreqWithAddress(arena, name, address.getAddress()),
+              device,
+              what);
           byte[] mask = netmask(prefixLength);
-          ioctlOrThrow(state, sock, SIOCSIFNETMASK, ifreqWithAddress(arena, name, mask), device, what);
+          ioctlOrThrow(
+              state, sock, SIOCSIFNETMASK, ifreqWithAddress(arena, name, mask), device, what);
         } else {
           MemorySegment in6 = arena.allocate(IN6_IFREQ_SIZE, 8);
           MemorySegment.copy(address.getAddress(), 0, in6, JAVA_BYTE, 0, 16);
           in6.set(JAVA_INT, IN6_IFREQ_PREFIXLEN_OFFSET, prefixLength);
-          in6.set(JAVA_INT, IN6_IFREQ_IFINDEX_OFFSET, index(arena, state, sock, name, device, what));
+          in6.set(
+              JAVA_INT, IN6_IFREQ_IFINDEX_OFFSET, index(arena, state, sock, name, device, what));
           if (ioctl(state, sock, SIOCSIFADDR, in6) < 0 && errno(state) != EEXIST) {
             throw failure(device, what, errno(state));
           }
@@ -65,7 +76,9 @@ public final class KernelInterface {
     }
   }
 
-  /** Brings {@code device} up (IFF_UP), as {@code ip link set NAME up}; does nothing if it is up. */
+  /**
+   * Brings {@code device} up (IFF_UP), as {@code ip link set NAME up}; does nothing if it is up.
+   */
   public static void up(String device) throws IOException {
     byte[] name = TunLink.checkName(device);
     String what = "bring " + device + " up";
@@ -109,7 +122,10 @@ public final class KernelInterface {
     }
   }
 
-  /** Returns the length of {@code device}'s transmit queue in packets ({@code ip link}'s {@code qlen}). */
+  /**
+   * Returns the length of {@code device}'s transmit queue in packets ({@code ip link}'s {@code
+   * qlen}).
+   */
   public static int txQueueLength(String device) throws IOException {
     byte[] name = TunLink.checkName(device);
     String what = "read the queue length of " + device;
@@ -130,10 +146,13 @@ public final class KernelInterface {
   /** Returns the network mask of a prefix of {@code bits} bits, as four bytes. */
   static byte[] netmask(int bits) {
     int mask = bits == 0 ? 0 : -1 << (32 - bits);
-    return new byte[] {(byte) (mask >>> 24), (byte) (mask >>> 16), (byte) (mask >>> 8), (byte) mask};
+    return new byte[] {
+      (byte) (mask >>> 24), (byte) (mask >>> 16), (byte) (mask >>> 8), (byte) mask
+    };
   }
 
-  private static int index(Arena arena, MemorySegment state, int sock, byte[] name, String device, String what)
+  private static int index(
+      Arena arena, MemorySegment state, int sock, byte[] name, String device, String what)
       throws IOException {
     MemorySegment ifr = ifreq(arena, name);
     ioctlOrThrow(state, sock, SIOCGIFINDEX, ifr, device, what);
@@ -154,17 +173,20 @@ public final class KernelInterface {
     return ifr;
   }
 
-  private static void ioctlOrThrow(MemorySegment state, int sock, long request, MemorySegment arg, String device,
-      String what) throws IOException {
+  private static void ioctlOrThrow(
+      MemorySegment state, int sock, long request, MemorySegment arg, String device, String what)
+      throws IOException {
     if (ioctl(state, sock, request, arg) < 0) throw failure(device, what, errno(state));
   }
 
   /** Explains a failed ioctl in one line. */
   private static IOException failure(String device, String what, int errno) {
     return switch (errno) {
-      case EPERM, EACCES -> new IOException("synack: needs CAP_NET_ADMIN to " + what
-          + " (run as root or grant the capability)");
-      case ENODEV, ENXIO -> new IOException("synack: cannot " + what + ": there is no device " + device);
+      case EPERM, EACCES ->
+          new IOException(
+              "synack: needs CAP_NET_ADMIN to " + what + " (run as root or grant the capability)");
+      case ENODEV, ENXIO ->
+          new IOException("synack: cannot " + what + ": there is no device " + device);
       default -> failure("cannot " + what, errno);
     };
   }

@@ -22,8 +22,8 @@ import java.nio.ByteOrder;
  * The Linux kernel's own socket calls through the Foreign Function &amp; Memory API, as a C program
  * makes them: what packetdrill calls when it runs a script against the kernel. Each call answers
  * with a {@link Result}: the value the C function returned and, when it failed, its errno (Linux's
- * numbers). A socket belongs to the network namespace of the thread that made it
- * ({@link NetworkNamespace}); any thread may use it after.
+ * numbers). A socket belongs to the network namespace of the thread that made it ({@link
+ * NetworkNamespace}); any thread may use it after.
  *
  * <p>Data calls send zeros and throw what they read away: a script counts bytes, not their values.
  */
@@ -39,26 +39,48 @@ public final class KernelSockets {
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
-  private static final MethodHandle SOCKET = call("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle BIND = call("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle CONNECT = call("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle LISTEN = call("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle ACCEPT = call("accept", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle GETSOCKNAME = call("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle SOCKET =
+      call("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle BIND =
+      call("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle CONNECT =
+      call("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle LISTEN =
+      call("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle ACCEPT =
+      call("accept", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle GETSOCKNAME =
+      call("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
   private static final MethodHandle SETSOCKOPT =
-      call("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+      call(
+          "setsockopt",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle GETSOCKOPT =
-      call("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle SEND = call("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle RECV = call("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle SHUTDOWN = call("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle CLOSE = call("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle FCNTL = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("fcntl"),
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), Linker.Option.firstVariadicArg(2), ERRNO);
+      call(
+          "getsockopt",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle SEND =
+      call("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  private static final MethodHandle RECV =
+      call("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  private static final MethodHandle SHUTDOWN =
+      call("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle CLOSE =
+      call("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle FCNTL =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().findOrThrow("fcntl"),
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+          Linker.Option.firstVariadicArg(2),
+          ERRNO);
+
   /** int poll(struct pollfd *fds, nfds_t nfds, int timeout); */
-  private static final MethodHandle POLL = call("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  private static final MethodHandle POLL =
+      call("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+
   private static final int AF_INET = 2;
   private static final int AF_INET6 = 10;
+
   /** sizeof(struct sockaddr_in6), the larger of the two. */
   private static final int SOCKADDR_SIZE = 28;
 
@@ -104,14 +126,20 @@ public final class KernelSockets {
       if (invoke(GETSOCKNAME, arena, fd, sa, len).failed()) return null;
       short family = sa.get(JAVA_SHORT, 0);
       int port = Short.toUnsignedInt(sa.get(JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2));
-      byte[] addr = family == AF_INET ? sa.asSlice(4, 4).toArray(JAVA_BYTE) : sa.asSlice(8, 16).toArray(JAVA_BYTE);
+      byte[] addr =
+          family == AF_INET
+              ? sa.asSlice(4, 4).toArray(JAVA_BYTE)
+              : sa.asSlice(8, 16).toArray(JAVA_BYTE);
       return new InetSocketAddress(InetAddress.getByAddress(addr), port);
     } catch (UnknownHostException e) {
       throw new AssertionError(e); // an address of 4 or 16 bytes is always valid
     }
   }
 
-  /** setsockopt(2) with {@code value}'s bytes as the option (an int in the machine's order, a struct...). */
+  /**
+   * setsockopt(2) with {@code value}'s bytes as the option (an int in the machine's order, a
+   * struct...).
+   */
   public static Result setsockopt(int fd, int level, int name, byte[] value) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment v = arena.allocate(Math.max(1, value.length), 8);
@@ -212,12 +240,19 @@ public final class KernelSockets {
   }
 
   private static MethodHandle call(String name, FunctionDescriptor descriptor) {
-    MemorySegment symbol = LINKER.defaultLookup().find(name)
-        .orElseThrow(() -> new UnsatisfiedLinkError("synack: libc has no " + name + " (Linux only)"));
+    MemorySegment symbol =
+        LINKER
+            .defaultLookup()
+            .find(name)
+            .orElseThrow(
+                () -> new UnsatisfiedLinkError("synack: libc has no " + name + " (Linux only)"));
     return LINKER.downcallHandle(symbol, descriptor, ERRNO);
   }
 
-  /** Calls {@code handle} with a fresh errno capture before {@code args}; an int or long return becomes the value. */
+  /**
+   * Calls {@code handle} with a fresh errno capture before {@code args}; an int or long return
+   * becomes the value.
+   */
   private static Result invoke(MethodHandle handle, Arena shared, Object... args) {
     try (Arena own = shared == null ? Arena.ofConfined() : null) {
       Arena arena = shared == null ? own : shared;

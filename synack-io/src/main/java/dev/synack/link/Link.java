@@ -9,10 +9,10 @@ import java.util.Arrays;
  * Where whole IP packets come and go in real time: the seam between the event-loop driver, which
  * owns a sans-IO stack, and the wire.
  *
- * <p>Threads: one thread at a time may {@link #receive}, and one thread at a time may
- * {@link #send} (it may be the same thread); {@link #wakeup} and {@link #close} may be called
- * from any thread. Buffers: a call reads or fills the caller's buffer during the call only and
- * keeps no reference to it; it moves the buffer's position as a channel does.
+ * <p>Threads: one thread at a time may {@link #receive}, and one thread at a time may {@link #send}
+ * (it may be the same thread); {@link #wakeup} and {@link #close} may be called from any thread.
+ * Buffers: a call reads or fills the caller's buffer during the call only and keeps no reference to
+ * it; it moves the buffer's position as a channel does.
  *
  * <p>Timeouts are in nanoseconds: {@code 0} takes a packet only if one is already waiting, and
  * {@link #FOREVER} waits without limit (so does any timeout above half of {@code Long.MAX_VALUE}).
@@ -42,8 +42,8 @@ public interface Link extends AutoCloseable {
    * without waiting again, one per buffer in order; returns how many buffers it filled (0 on
    * timeout or {@link #wakeup}).
    *
-   * <p>Each filled buffer's position advances by its packet's length, as in {@link #receive}.
-   * A link overrides this when it can drain several packets cheaper than one call each.
+   * <p>Each filled buffer's position advances by its packet's length, as in {@link #receive}. A
+   * link overrides this when it can drain several packets cheaper than one call each.
    */
   default int receiveBatch(ByteBuffer[] dsts, long timeoutNanos) throws IOException {
     if (dsts.length == 0 || receive(dsts[0], timeoutNanos) == 0) return 0;
@@ -55,10 +55,11 @@ public interface Link extends AutoCloseable {
   /**
    * Receives as {@link #receiveBatch(ByteBuffer[], long)}, and tells for each packet whether its
    * checksums need no verifying ({@code checksumUnnecessary[i]}, when the array is not null): a
-   * link that knows, a device with checksum offload, says so (Linux's {@code CHECKSUM_UNNECESSARY});
-   * this default, like most links, knows nothing and says false.
+   * link that knows, a device with checksum offload, says so (Linux's {@code
+   * CHECKSUM_UNNECESSARY}); this default, like most links, knows nothing and says false.
    */
-  default int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos) throws IOException {
+  default int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos)
+      throws IOException {
     int count = receiveBatch(dsts, timeoutNanos);
     if (checksumUnnecessary != null) Arrays.fill(checksumUnnecessary, 0, count, false);
     return count;
@@ -83,12 +84,12 @@ public interface Link extends AutoCloseable {
 
   /**
    * Sends {@code packets[0, count)} in order, as {@link #sendBatch(ByteBuffer[], int)}, where
-   * packet {@code i} is a GSO super-packet of segments of {@code segmentSizes[i]} payload bytes when
-   * that is above 0 ({@link dev.synack.stack.Transmit#segmentSize()}): a run of one connection's
-   * segments in one packet, the TCP checksum left partial, for the link (its device) to cut. This
-   * default sends whole packets as they are and cuts super-packets in software
-   * ({@link GsoPacket#segment}), as Linux does for a device without TSO; a link with offload hands
-   * them to its device whole.
+   * packet {@code i} is a GSO super-packet of segments of {@code segmentSizes[i]} payload bytes
+   * when that is above 0 ({@link dev.synack.stack.Transmit#segmentSize()}): a run of one
+   * connection's segments in one packet, the TCP checksum left partial, for the link (its device)
+   * to cut. This default sends whole packets as they are and cuts super-packets in software ({@link
+   * GsoPacket#segment}), as Linux does for a device without TSO; a link with offload hands them to
+   * its device whole.
    */
   default void sendBatch(ByteBuffer[] packets, int[] segmentSizes, int count) throws IOException {
     int whole = 0;
@@ -102,7 +103,8 @@ public interface Link extends AutoCloseable {
         send(packets[i]);
         continue;
       }
-      for (byte[] segment : GsoPacket.segment(packets[i], segmentSizes[i])) send(ByteBuffer.wrap(segment));
+      for (byte[] segment : GsoPacket.segment(packets[i], segmentSizes[i]))
+        send(ByteBuffer.wrap(segment));
       packets[i].position(packets[i].limit());
     }
   }

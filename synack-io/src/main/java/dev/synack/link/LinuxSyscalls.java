@@ -14,13 +14,13 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * Bindings to the few Linux system calls the links need, through the Foreign Function & Memory
- * API; constants are named as in the kernel and libc headers (x86-64 and AArch64 values).
+ * Bindings to the few Linux system calls the links need, through the Foreign Function & Memory API;
+ * constants are named as in the kernel and libc headers (x86-64 and AArch64 values).
  *
- * <p>Every call that can fail takes a leading {@code state} segment of
- * {@link #CALL_STATE_SIZE} bytes into which the JVM captures {@code errno} right after the
- * call, before anything else can overwrite it; read it with {@link #errno}. A segment must not be
- * shared by two threads calling at the same time.
+ * <p>Every call that can fail takes a leading {@code state} segment of {@link #CALL_STATE_SIZE}
+ * bytes into which the JVM captures {@code errno} right after the call, before anything else can
+ * overwrite it; read it with {@link #errno}. A segment must not be shared by two threads calling at
+ * the same time.
  */
 @SuppressWarnings("restricted") // Native access is this class's purpose; the launcher enables it.
 final class LinuxSyscalls {
@@ -49,19 +49,42 @@ final class LinuxSyscalls {
   static final long TUNSETIFF = 0x400454caL;
   static final short IFF_TUN = 0x0001;
   static final short IFF_NO_PI = 0x1000;
-  /** Each packet read or written is preceded by a {@code struct virtio_net_hdr} ({@link VirtioNetHeader}). */
+
+  /**
+   * Each packet read or written is preceded by a {@code struct virtio_net_hdr} ({@link
+   * VirtioNetHeader}).
+   */
   static final short IFF_VNET_HDR = 0x4000;
+
   /** {@code <linux/if_tun.h>}: one descriptor per queue of a multiqueue device (Linux 3.8). */
   static final short IFF_MULTI_QUEUE = 0x0100;
-  /** {@code _IOW('T', 208, unsigned int)}: the offloads the reader takes, TUN_F_* as the argument's value. */
+
+  /**
+   * {@code _IOW('T', 208, unsigned int)}: the offloads the reader takes, TUN_F_* as the argument's
+   * value.
+   */
   static final long TUNSETOFFLOAD = 0x400454d0L;
-  /** {@code _IOW('T', 220, int)}: the virtio header's fields in little-endian order whatever the machine. */
+
+  /**
+   * {@code _IOW('T', 220, int)}: the virtio header's fields in little-endian order whatever the
+   * machine.
+   */
   static final long TUNSETVNETLE = 0x400454dcL;
-  /** Partial checksums: the reader completes (or trusts) checksums the kernel left for a device to fill. */
+
+  /**
+   * Partial checksums: the reader completes (or trusts) checksums the kernel left for a device to
+   * fill.
+   */
   static final int TUN_F_CSUM = 0x01;
-  /** TCP segmentation offload for IPv4 and IPv6: the kernel may hand over TCP packets of up to 64 KiB. */
+
+  /**
+   * TCP segmentation offload for IPv4 and IPv6: the kernel may hand over TCP packets of up to 64
+   * KiB.
+   */
   static final int TUN_F_TSO4 = 0x02;
+
   static final int TUN_F_TSO6 = 0x04;
+
   /** {@code struct iovec}: a base pointer and a length. */
   static final long IOVEC_SIZE = 16;
 
@@ -72,8 +95,13 @@ final class LinuxSyscalls {
   static final long SIOCSIFNETMASK = 0x891cL;
   static final long SIOCGIFMTU = 0x8921L;
   static final long SIOCGIFINDEX = 0x8933L;
-  /** Reads and sets a device's transmit queue length ({@code ifr_qlen}), what {@code ip link set txqueuelen} sets. */
+
+  /**
+   * Reads and sets a device's transmit queue length ({@code ifr_qlen}), what {@code ip link set
+   * txqueuelen} sets.
+   */
   static final long SIOCGIFTXQLEN = 0x8942L;
+
   static final long SIOCSIFTXQLEN = 0x8943L;
   static final int AF_INET = 2;
   static final int AF_INET6 = 10;
@@ -84,20 +112,26 @@ final class LinuxSyscalls {
   static final int IPPROTO_ICMP = 1;
   static final int IPPROTO_ICMPV6 = 58;
 
-  // <net/if.h>: struct ifreq { char ifr_name[IFNAMSIZ]; union { short ifr_flags; int ifr_mtu; ... } }
+  // <net/if.h>: struct ifreq { char ifr_name[IFNAMSIZ]; union { short ifr_flags; int ifr_mtu; ... }
+  // }
   static final int IFNAMSIZ = 16;
   static final long IFREQ_SIZE = 40;
   static final long IFR_FLAGS_OFFSET = IFNAMSIZ;
   static final long IFR_MTU_OFFSET = IFNAMSIZ;
   static final long IFR_IFINDEX_OFFSET = IFNAMSIZ;
   static final long IFR_QLEN_OFFSET = IFNAMSIZ;
-  /** struct sockaddr_in in the union: sin_family (host order), sin_port, sin_addr (network order). */
+
+  /**
+   * struct sockaddr_in in the union: sin_family (host order), sin_port, sin_addr (network order).
+   */
   static final long IFR_ADDR_OFFSET = IFNAMSIZ;
+
   static final long SOCKADDR_IN_ADDR_OFFSET = 4;
   // <linux/if.h>
   static final short IFF_UP = 0x0001;
 
-  // <linux/ipv6.h>: struct in6_ifreq { struct in6_addr ifr6_addr; __u32 ifr6_prefixlen; int ifr6_ifindex; }
+  // <linux/ipv6.h>: struct in6_ifreq { struct in6_addr ifr6_addr; __u32 ifr6_prefixlen; int
+  // ifr6_ifindex; }
   static final long IN6_IFREQ_SIZE = 24;
   static final long IN6_IFREQ_PREFIXLEN_OFFSET = 16;
   static final long IN6_IFREQ_IFINDEX_OFFSET = 20;
@@ -117,7 +151,8 @@ final class LinuxSyscalls {
   static final short POLLNVAL = 0x0020;
 
   // <sys/socket.h>: struct msghdr { void *msg_name; socklen_t msg_namelen; struct iovec *msg_iov;
-  // size_t msg_iovlen; void *msg_control; size_t msg_controllen; int msg_flags; }, and struct mmsghdr
+  // size_t msg_iovlen; void *msg_control; size_t msg_controllen; int msg_flags; }, and struct
+  // mmsghdr
   // { struct msghdr msg_hdr; unsigned int msg_len; } (LP64: x86-64 and AArch64).
   static final long MSGHDR_NAME_OFFSET = 0;
   static final long MSGHDR_NAMELEN_OFFSET = 8;
@@ -136,55 +171,114 @@ final class LinuxSyscalls {
   private static final StructLayout STATE_LAYOUT = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO =
       STATE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
   /** Size in bytes of a segment into which a call captures errno. */
   static final long CALL_STATE_SIZE = STATE_LAYOUT.byteSize();
+
   private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
   /** int open(const char *pathname, int flags); */
   private static final MethodHandle OPEN =
       downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+
   /** int close(int fd); */
-  private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle CLOSE =
+      downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
   /** ssize_t read(int fd, void *buf, size_t count); */
   private static final MethodHandle READ =
-      downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO);
+      downcall(
+          "read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO);
+
   /** ssize_t write(int fd, const void *buf, size_t count); */
   private static final MethodHandle WRITE =
-      downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO);
+      downcall(
+          "write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO);
+
   /** int ioctl(int fd, unsigned long request, ...); called with one pointer argument. */
-  private static final MethodHandle IOCTL = downcall("ioctl",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-      Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
-  /** int ioctl(int fd, unsigned long request, unsigned long arg); for requests that take a value, not a pointer. */
-  private static final MethodHandle IOCTL_VALUE = downcall("ioctl",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
-      Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+  private static final MethodHandle IOCTL =
+      downcall(
+          "ioctl",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+          Linker.Option.firstVariadicArg(2),
+          CAPTURE_ERRNO);
+
+  /**
+   * int ioctl(int fd, unsigned long request, unsigned long arg); for requests that take a value,
+   * not a pointer.
+   */
+  private static final MethodHandle IOCTL_VALUE =
+      downcall(
+          "ioctl",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
+          Linker.Option.firstVariadicArg(2),
+          CAPTURE_ERRNO);
+
   /** ssize_t readv(int fd, const struct iovec *iov, int iovcnt); */
   private static final MethodHandle READV =
-      downcall("readv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+      downcall(
+          "readv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+
   /** ssize_t writev(int fd, const struct iovec *iov, int iovcnt); */
   private static final MethodHandle WRITEV =
-      downcall("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
-  /** int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo_p, const sigset_t *sigmask); */
-  private static final MethodHandle PPOLL = downcall("ppoll",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS), CAPTURE_ERRNO);
+      downcall(
+          "writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+
+  /**
+   * int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo_p, const sigset_t
+   * *sigmask);
+   */
+  private static final MethodHandle PPOLL =
+      downcall(
+          "ppoll",
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS),
+          CAPTURE_ERRNO);
+
   /** int eventfd(unsigned int initval, int flags); */
   private static final MethodHandle EVENTFD =
       downcall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+
   /** int socket(int domain, int type, int protocol); */
   private static final MethodHandle SOCKET =
-      downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-  /** ssize_t sendto(int sockfd, const void *buf, size_t len, int flags, const struct sockaddr *dest_addr, socklen_t addrlen); */
-  private static final MethodHandle SENDTO = downcall("sendto",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
-  /** ssize_t recvfrom(int sockfd, void *buf, size_t len, int flags, struct sockaddr *src_addr, socklen_t *addrlen); */
-  private static final MethodHandle RECVFROM = downcall("recvfrom",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), CAPTURE_ERRNO);
+      downcall(
+          "socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+
+  /**
+   * ssize_t sendto(int sockfd, const void *buf, size_t len, int flags, const struct sockaddr
+   * *dest_addr, socklen_t addrlen);
+   */
+  private static final MethodHandle SENDTO =
+      downcall(
+          "sendto",
+          FunctionDescriptor.of(
+              JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT),
+          CAPTURE_ERRNO);
+
+  /**
+   * ssize_t recvfrom(int sockfd, void *buf, size_t len, int flags, struct sockaddr *src_addr,
+   * socklen_t *addrlen);
+   */
+  private static final MethodHandle RECVFROM =
+      downcall(
+          "recvfrom",
+          FunctionDescriptor.of(
+              JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS),
+          CAPTURE_ERRNO);
+
   /** int sendmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags); */
-  private static final MethodHandle SENDMMSG = LIBC.find("sendmmsg").map(symbol -> LINKER.downcallHandle(symbol,
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), CAPTURE_ERRNO)).orElse(null);
+  private static final MethodHandle SENDMMSG =
+      LIBC.find("sendmmsg")
+          .map(
+              symbol ->
+                  LINKER.downcallHandle(
+                      symbol,
+                      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                      CAPTURE_ERRNO))
+          .orElse(null);
+
   /** char *strerror(int errnum); */
-  private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+  private static final MethodHandle STRERROR =
+      downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
   private LinuxSyscalls() {}
 
@@ -198,7 +292,9 @@ final class LinuxSyscalls {
     try {
       MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
       // strerror returns a pointer of unknown size; the string ends at its NUL well within 1 KiB.
-      return text.equals(MemorySegment.NULL) ? "errno " + errno : text.reinterpret(1024).getString(0);
+      return text.equals(MemorySegment.NULL)
+          ? "errno " + errno
+          : text.reinterpret(1024).getString(0);
     } catch (Throwable t) {
       throw rethrow(t);
     }
@@ -269,7 +365,10 @@ final class LinuxSyscalls {
     }
   }
 
-  /** Sets the {@code index}th {@code struct iovec} of {@code iovecs} to {@code length} bytes at {@code base}. */
+  /**
+   * Sets the {@code index}th {@code struct iovec} of {@code iovecs} to {@code length} bytes at
+   * {@code base}.
+   */
   static void iovec(MemorySegment iovecs, int index, MemorySegment base, long length) {
     iovecs.set(ADDRESS, index * IOVEC_SIZE, base);
     iovecs.set(JAVA_LONG, index * IOVEC_SIZE + 8, length);
@@ -300,7 +399,13 @@ final class LinuxSyscalls {
     }
   }
 
-  static long sendto(MemorySegment state, int fd, MemorySegment buf, long length, MemorySegment address, int addressLength) {
+  static long sendto(
+      MemorySegment state,
+      int fd,
+      MemorySegment buf,
+      long length,
+      MemorySegment address,
+      int addressLength) {
     try {
       return (long) SENDTO.invokeExact(state, fd, buf, length, 0, address, addressLength);
     } catch (Throwable t) {
@@ -308,7 +413,13 @@ final class LinuxSyscalls {
     }
   }
 
-  static long recvfrom(MemorySegment state, int fd, MemorySegment buf, long length, MemorySegment address, MemorySegment addressLength) {
+  static long recvfrom(
+      MemorySegment state,
+      int fd,
+      MemorySegment buf,
+      long length,
+      MemorySegment address,
+      MemorySegment addressLength) {
     try {
       return (long) RECVFROM.invokeExact(state, fd, buf, length, 0, address, addressLength);
     } catch (Throwable t) {
@@ -316,12 +427,18 @@ final class LinuxSyscalls {
     }
   }
 
-  /** Returns whether libc has sendmmsg(2) (glibc 2.14 and later, musl); the kernel may still say ENOSYS. */
+  /**
+   * Returns whether libc has sendmmsg(2) (glibc 2.14 and later, musl); the kernel may still say
+   * ENOSYS.
+   */
   static boolean hasSendmmsg() {
     return SENDMMSG != null;
   }
 
-  /** Sends {@code count} messages of {@code msgvec} in one call; returns how many left, or -1 with errno. */
+  /**
+   * Sends {@code count} messages of {@code msgvec} in one call; returns how many left, or -1 with
+   * errno.
+   */
   static int sendmmsg(MemorySegment state, int fd, MemorySegment msgvec, int count) {
     if (SENDMMSG == null) throw new UnsupportedOperationException("libc has no sendmmsg");
     try {
@@ -331,9 +448,12 @@ final class LinuxSyscalls {
     }
   }
 
-  private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-    MemorySegment symbol = LIBC.find(name)
-        .orElseThrow(() -> new UnsatisfiedLinkError("synack: libc has no " + name + " (Linux only)"));
+  private static MethodHandle downcall(
+      String name, FunctionDescriptor descriptor, Linker.Option... options) {
+    MemorySegment symbol =
+        LIBC.find(name)
+            .orElseThrow(
+                () -> new UnsatisfiedLinkError("synack: libc has no " + name + " (Linux only)"));
     return LINKER.downcallHandle(symbol, descriptor, options);
   }
 

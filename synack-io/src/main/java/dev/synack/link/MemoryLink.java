@@ -7,12 +7,12 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One end of two links joined in memory: what one end sends, the other receives, in order,
- * without loss unless the receiver's queue is full. Made for tests of the driver in real time.
+ * One end of two links joined in memory: what one end sends, the other receives, in order, without
+ * loss unless the receiver's queue is full. Made for tests of the driver in real time.
  *
  * <p>A packet longer than the MTU is a bug in the sender and is rejected. A packet sent to a full
- * queue or a closed end is dropped, as a wire would drop it, and counted by {@link #drops()} of
- * the sending end.
+ * queue or a closed end is dropped, as a wire would drop it, and counted by {@link #drops()} of the
+ * sending end.
  */
 public final class MemoryLink implements Link {
   /** Packets a queue holds when the pair is made without saying. */
@@ -22,10 +22,13 @@ public final class MemoryLink implements Link {
   public record Pair(MemoryLink a, MemoryLink b) {}
 
   private final int mtu;
+
   /** Packets waiting for this end to receive them. */
   private final Queue inbox;
+
   /** Packets waiting for the other end; this end sends into it. */
   private final Queue outbox;
+
   /** Packets this end sent that were dropped (full or closed queue); guarded by outbox's lock. */
   private long drops;
 
@@ -40,7 +43,9 @@ public final class MemoryLink implements Link {
     return pair(UdpLink.DEFAULT_MTU, DEFAULT_CAPACITY);
   }
 
-  /** Returns two joined links of the given MTU (68 or more), each queue holding capacity packets. */
+  /**
+   * Returns two joined links of the given MTU (68 or more), each queue holding capacity packets.
+   */
   public static Pair pair(int mtu, int capacity) {
     if (mtu < 68) throw new IllegalArgumentException("mtu must be >= 68: " + mtu);
     if (capacity < 1) throw new IllegalArgumentException("capacity must be >= 1: " + capacity);
@@ -88,7 +93,8 @@ public final class MemoryLink implements Link {
           if (remaining == Timeouts.NONE) inbox.changed.await();
           else inbox.changed.awaitNanos(remaining);
         } catch (InterruptedException e) {
-          Thread.currentThread().interrupt(); // Kept for the caller; this receive ends like a wakeup.
+          Thread.currentThread()
+              .interrupt(); // Kept for the caller; this receive ends like a wakeup.
           return 0;
         }
       }
@@ -100,7 +106,8 @@ public final class MemoryLink implements Link {
   @Override
   public void send(ByteBuffer packet) throws ClosedChannelException {
     if (packet.remaining() > mtu) {
-      throw new IllegalArgumentException("packet of " + packet.remaining() + " bytes exceeds MTU " + mtu);
+      throw new IllegalArgumentException(
+          "packet of " + packet.remaining() + " bytes exceeds MTU " + mtu);
     }
     if (inbox.isClosed()) throw new ClosedChannelException();
     byte[] copy = new byte[packet.remaining()];
@@ -149,12 +156,16 @@ public final class MemoryLink implements Link {
   /** Packets in flight towards one end, with what a waiting receiver needs to know. */
   private static final class Queue {
     final ReentrantLock lock = new ReentrantLock();
+
     /** Signalled when a packet arrives, a wakeup comes or the end closes. */
     final Condition changed = lock.newCondition();
+
     final ArrayDeque<byte[]> packets = new ArrayDeque<>();
     final int capacity;
+
     /** A wakeup came while no receive was waiting; the next one returns at once. */
     boolean wakeupPending;
+
     /** The receiving end is closed: receives fail, packets sent here are dropped. */
     boolean closed;
 

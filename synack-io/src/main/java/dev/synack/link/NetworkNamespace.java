@@ -25,10 +25,16 @@ public final class NetworkNamespace {
   private static final int O_CLOEXEC = 0x80000;
   private static final int CLONE_NEWNET = 0x40000000;
   private static final Linker LINKER = Linker.nativeLinker();
-  private static final MethodHandle SETNS = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("setns"),
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.captureCallState("errno"));
-  private static final MethodHandle UNSHARE = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("unshare"),
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT), Linker.Option.captureCallState("errno"));
+  private static final MethodHandle SETNS =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().findOrThrow("setns"),
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT),
+          Linker.Option.captureCallState("errno"));
+  private static final MethodHandle UNSHARE =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().findOrThrow("unshare"),
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT),
+          Linker.Option.captureCallState("errno"));
 
   private final Path path;
 
@@ -43,10 +49,15 @@ public final class NetworkNamespace {
    * @throws IllegalArgumentException when it does not exist
    */
   public static NetworkNamespace of(String spec) {
-    if (spec == null || spec.isEmpty()) throw new IllegalArgumentException("network namespace is empty");
-    Path p = spec.chars().allMatch(Character::isDigit) ? Path.of("/proc", spec, "ns", "net")
-        : spec.contains("/") ? Path.of(spec) : Path.of("/run/netns", spec);
-    if (!Files.exists(p)) throw new IllegalArgumentException("no network namespace " + spec + " (" + p + " does not exist)");
+    if (spec == null || spec.isEmpty())
+      throw new IllegalArgumentException("network namespace is empty");
+    Path p =
+        spec.chars().allMatch(Character::isDigit)
+            ? Path.of("/proc", spec, "ns", "net")
+            : spec.contains("/") ? Path.of(spec) : Path.of("/run/netns", spec);
+    if (!Files.exists(p))
+      throw new IllegalArgumentException(
+          "no network namespace " + spec + " (" + p + " does not exist)");
     return new NetworkNamespace(p);
   }
 
@@ -55,17 +66,25 @@ public final class NetworkNamespace {
     return path;
   }
 
-  /** Runs {@code task} on a new platform thread inside the namespace and returns its result; its failure is rethrown. */
+  /**
+   * Runs {@code task} on a new platform thread inside the namespace and returns its result; its
+   * failure is rethrown.
+   */
   public <T> T call(Callable<T> task) throws IOException {
     CompletableFuture<T> result = new CompletableFuture<>();
-    Thread t = Thread.ofPlatform().name("synack-netns").daemon(true).start(() -> {
-      try {
-        enter();
-        result.complete(task.call());
-      } catch (Throwable e) {
-        result.completeExceptionally(e);
-      }
-    });
+    Thread t =
+        Thread.ofPlatform()
+            .name("synack-netns")
+            .daemon(true)
+            .start(
+                () -> {
+                  try {
+                    enter();
+                    result.complete(task.call());
+                  } catch (Throwable e) {
+                    result.completeExceptionally(e);
+                  }
+                });
     try {
       T value = result.get();
       t.join();
@@ -91,32 +110,46 @@ public final class NetworkNamespace {
    * @throws IOException when the kernel refuses (no CAP_SYS_ADMIN)
    */
   public static NetworkNamespace unshare() throws IOException {
-    if (Thread.currentThread().isVirtual()) throw new IllegalStateException("unshare needs a platform thread");
+    if (Thread.currentThread().isVirtual())
+      throw new IllegalStateException("unshare needs a platform thread");
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(LinuxSyscalls.CALL_STATE_SIZE, 8);
       if ((int) UNSHARE.invokeExact(state, CLONE_NEWNET) != 0) {
-        throw new IOException("synack: cannot make a network namespace: " + LinuxSyscalls.strerror(LinuxSyscalls.errno(state)));
+        throw new IOException(
+            "synack: cannot make a network namespace: "
+                + LinuxSyscalls.strerror(LinuxSyscalls.errno(state)));
       }
     } catch (IOException | RuntimeException e) {
       throw e;
     } catch (Throwable t) {
       throw new IOException("unshare failed: " + t, t);
     }
-    // "PID/task/TID": this thread's own namespace, which /proc/self/ns/net (the main thread's) is not.
+    // "PID/task/TID": this thread's own namespace, which /proc/self/ns/net (the main thread's) is
+    // not.
     Path self = Files.readSymbolicLink(Path.of("/proc/thread-self"));
     return new NetworkNamespace(Path.of("/proc").resolve(self).resolve("ns/net"));
   }
 
   /** Makes the calling platform thread enter the namespace, for good (setns(2)). */
   public void enter() throws IOException {
-    if (Thread.currentThread().isVirtual()) throw new IllegalStateException("setns needs a platform thread");
+    if (Thread.currentThread().isVirtual())
+      throw new IllegalStateException("setns needs a platform thread");
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(LinuxSyscalls.CALL_STATE_SIZE, 8);
       int fd = LinuxSyscalls.open(state, arena.allocateFrom(path.toString()), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) throw new IOException("synack: cannot open " + path + ": " + LinuxSyscalls.strerror(LinuxSyscalls.errno(state)));
+      if (fd < 0)
+        throw new IOException(
+            "synack: cannot open "
+                + path
+                + ": "
+                + LinuxSyscalls.strerror(LinuxSyscalls.errno(state)));
       try {
         if ((int) SETNS.invokeExact(state, fd, CLONE_NEWNET) != 0) {
-          throw new IOException("synack: cannot enter network namespace " + path + ": " + LinuxSyscalls.strerror(LinuxSyscalls.errno(state)));
+          throw new IOException(
+              "synack: cannot enter network namespace "
+                  + path
+                  + ": "
+                  + LinuxSyscalls.strerror(LinuxSyscalls.errno(state)));
         }
       } finally {
         LinuxSyscalls.close(fd);

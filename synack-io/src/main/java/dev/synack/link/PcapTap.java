@@ -22,6 +22,7 @@ public final class PcapTap implements Link {
   private final Link inner;
   private final OutputStream out;
   private final InstantSource clock;
+
   /** Guarded by itself, since send and receive may run on two threads. */
   private final PcapWriter writer;
 
@@ -73,16 +74,22 @@ public final class PcapTap implements Link {
 
   /** Receives as the inner link does, the checksum word passed on, and records each packet. */
   @Override
-  public int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos) throws IOException {
+  public int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos)
+      throws IOException {
     int[] starts = new int[dsts.length];
     for (int i = 0; i < dsts.length; i++) starts[i] = dsts[i].position();
-    int count = checksumUnnecessary == null ? inner.receiveBatch(dsts, timeoutNanos)
-        : inner.receiveBatch(dsts, checksumUnnecessary, timeoutNanos);
+    int count =
+        checksumUnnecessary == null
+            ? inner.receiveBatch(dsts, timeoutNanos)
+            : inner.receiveBatch(dsts, checksumUnnecessary, timeoutNanos);
     for (int i = 0; i < count; i++) record(dsts[i], starts[i], dsts[i].position() - starts[i]);
     return count;
   }
 
-  /** Sends as the inner link does (which may merge segments) and records each packet as it was given. */
+  /**
+   * Sends as the inner link does (which may merge segments) and records each packet as it was
+   * given.
+   */
   @Override
   public void sendBatch(ByteBuffer[] packets, int count) throws IOException {
     int[] starts = new int[count];
@@ -134,7 +141,8 @@ public final class PcapTap implements Link {
   private void record(ByteBuffer packet, int start, int length) throws IOException {
     synchronized (writer) {
       Instant now = clock.instant();
-      writer.write(now.getEpochSecond() * 1_000_000_000L + now.getNano(), packet.slice(start, length));
+      writer.write(
+          now.getEpochSecond() * 1_000_000_000L + now.getNano(), packet.slice(start, length));
     }
   }
 }

@@ -5,14 +5,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 
 /**
- * A link that outlives what it stands on: when the link inside is gone for good
- * ({@link LinkGoneException}: its TUN device deleted, its descriptor invalid), it is closed and
- * opened again by the {@link Opener} (which recreates the device and configures it again), tried
- * first {@link #FIRST_RETRY_NANOS} after the loss and then at intervals that double up to
- * {@link #MAX_RETRY_NANOS}. Until a reopen succeeds every call throws a {@link LinkGoneException}
- * at once, which a driver counts and waits out ({@link dev.synack.runtime.HostDriver}); the
- * connections of the host above survive, as a kernel's sockets survive a device that goes away
- * and comes back.
+ * A link that outlives what it stands on: when the link inside is gone for good ({@link
+ * LinkGoneException}: its TUN device deleted, its descriptor invalid), it is closed and opened
+ * again by the {@link Opener} (which recreates the device and configures it again), tried first
+ * {@link #FIRST_RETRY_NANOS} after the loss and then at intervals that double up to {@link
+ * #MAX_RETRY_NANOS}. Until a reopen succeeds every call throws a {@link LinkGoneException} at once,
+ * which a driver counts and waits out ({@link dev.synack.runtime.HostDriver}); the connections of
+ * the host above survive, as a kernel's sockets survive a device that goes away and comes back.
  *
  * <p>Threads: as {@link Link}. Swapping the link inside is done under a lock; a call in progress on
  * the old link when another thread finds it gone ends with a {@link LinkGoneException}, not as if
@@ -21,6 +20,7 @@ import java.nio.channels.ClosedChannelException;
 public final class ReopeningLink implements Link {
   /** Wait after a loss before the first attempt to reopen: the device may come back by itself. */
   static final long FIRST_RETRY_NANOS = 100_000_000L;
+
   /** Longest wait between two attempts. */
   static final long MAX_RETRY_NANOS = 5_000_000_000L;
 
@@ -35,10 +35,16 @@ public final class ReopeningLink implements Link {
   private final int mtu;
   private final String description;
   private final Object lock = new Object();
+
   /** The link inside; null while it is gone and not yet reopened. */
   private volatile Link current;
-  /** Under {@link #lock}: when to try again (System.nanoTime), the interval after that, why it is gone. */
+
+  /**
+   * Under {@link #lock}: when to try again (System.nanoTime), the interval after that, why it is
+   * gone.
+   */
   private long nextAttempt;
+
   private long retry;
   private String goneReason;
   private long reopens;
@@ -51,7 +57,9 @@ public final class ReopeningLink implements Link {
     this.description = first.toString();
   }
 
-  /** Opens the first link with {@code opener} (its failure is thrown as is) and returns it wrapped. */
+  /**
+   * Opens the first link with {@code opener} (its failure is thrown as is) and returns it wrapped.
+   */
   public static ReopeningLink open(Opener opener) throws IOException {
     return new ReopeningLink(opener, opener.open());
   }
@@ -96,7 +104,8 @@ public final class ReopeningLink implements Link {
   }
 
   @Override
-  public int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos) throws IOException {
+  public int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos)
+      throws IOException {
     Timeouts.check(timeoutNanos);
     Link link = usable();
     try {
@@ -116,7 +125,10 @@ public final class ReopeningLink implements Link {
     }
   }
 
-  /** Returns what the link open now takes, or 1 while none is: a super-packet then is cut in software. */
+  /**
+   * Returns what the link open now takes, or 1 while none is: a super-packet then is cut in
+   * software.
+   */
   @Override
   public int maxSegments() {
     Link link = current;
@@ -166,7 +178,10 @@ public final class ReopeningLink implements Link {
     return description;
   }
 
-  /** Returns the link inside, reopening it if it is gone and an attempt is due; else throws why it is gone. */
+  /**
+   * Returns the link inside, reopening it if it is gone and an attempt is due; else throws why it
+   * is gone.
+   */
   private Link usable() throws IOException {
     Link link = current;
     if (link != null) return link;
@@ -198,8 +213,11 @@ public final class ReopeningLink implements Link {
     synchronized (lock) {
       if (closed) return e;
       if (current != link) {
-        // Another thread found it gone and closed it under this call: gone, not closed by our owner.
-        return e instanceof LinkGoneException ? e : new LinkGoneException(description + " is gone: " + e.getMessage());
+        // Another thread found it gone and closed it under this call: gone, not closed by our
+        // owner.
+        return e instanceof LinkGoneException
+            ? e
+            : new LinkGoneException(description + " is gone: " + e.getMessage());
       }
       if (!gone) return e;
       current = null;

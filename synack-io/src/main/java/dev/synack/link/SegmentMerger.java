@@ -62,7 +62,8 @@ final class SegmentMerger {
    * pseudo-header's sum for the kernel to complete; fills {@code vnetHeader} to have it cut.
    * Returns the packet's length. The run must come from {@link #run} with {@code n > 1}.
    */
-  static int merge(ByteBuffer[] packets, int from, int n, MemorySegment out, MemorySegment vnetHeader) {
+  static int merge(
+      ByteBuffer[] packets, int from, int n, MemorySegment out, MemorySegment vnetHeader) {
     ByteBuffer first = packets[from];
     int tcp = tcpStart(first);
     int headers = tcp + tcpHeaderLength(first, tcp);
@@ -92,21 +93,29 @@ final class SegmentMerger {
     return at;
   }
 
-  /** Returns the sum of the TCP pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1) from the packet's own addresses. */
+  /**
+   * Returns the sum of the TCP pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1) from the packet's own
+   * addresses.
+   */
   private static long pseudoHeaderSum(ByteBuffer packet, boolean ipv6, int tcpLength) {
     long addresses = ipv6 ? Checksum.sum(packet, 8, 32) : Checksum.sum(packet, 12, 8);
     return addresses + 6 + (tcpLength & 0xffff) + (tcpLength >>> 16);
   }
 
-  /** Returns where the TCP header starts, or -1 when the packet is not plain TCP this class can merge. */
+  /**
+   * Returns where the TCP header starts, or -1 when the packet is not plain TCP this class can
+   * merge.
+   */
   private static int tcpStart(ByteBuffer p) {
     int length = p.remaining();
     if (length < 1) return -1;
     int version = version(p);
     int tcp;
     if (version == 4) {
-      if (length < 40 || (p.get(p.position()) & 0x0f) != 5 || (p.get(p.position() + 9) & 0xff) != 6) return -1;
-      if ((p.getShort(p.position() + 6) & 0x3fff) != 0) return -1; // a fragment: more fragments, or an offset
+      if (length < 40 || (p.get(p.position()) & 0x0f) != 5 || (p.get(p.position() + 9) & 0xff) != 6)
+        return -1;
+      if ((p.getShort(p.position() + 6) & 0x3fff) != 0)
+        return -1; // a fragment: more fragments, or an offset
       if ((p.getShort(p.position() + 2) & 0xffff) != length) return -1;
       tcp = 20;
     } else if (version == 6) {
@@ -120,7 +129,10 @@ final class SegmentMerger {
     return tcpHeader < 20 || tcp + tcpHeader > length ? -1 : tcp;
   }
 
-  /** Returns whether two packets' headers are the same but for what differs between segments of one burst. */
+  /**
+   * Returns whether two packets' headers are the same but for what differs between segments of one
+   * burst.
+   */
   private static boolean sameHeaders(ByteBuffer a, ByteBuffer b, int tcp, int headers) {
     if (headers != tcp + tcpHeaderLength(b, tcp)) return false;
     int pa = a.position();

@@ -20,31 +20,34 @@ import java.util.function.BooleanSupplier;
 /**
  * A spoofed SYN flood at a set rate: TCP SYNs from random sources of one IPv4 network to one
  * address and port, as {@code hping3 --flood --rand-source} sends them, written through a raw IPv4
- * socket ({@code IPPROTO_RAW}, the header built here) {@value #BATCH} at a time with
- * {@code sendmmsg(2)}, so that one system call carries a whole batch.
+ * socket ({@code IPPROTO_RAW}, the header built here) {@value #BATCH} at a time with {@code
+ * sendmmsg(2)}, so that one system call carries a whole batch.
  *
  * <p>The socket belongs to the network namespace of the thread that {@linkplain #open opens} it (a
  * thread that entered the namespace of a TUN device's kernel end, for instance), and the kernel
  * routes the packets from there as it routes its own; any thread may then {@link #flood}. Needs
  * CAP_NET_RAW. Each SYN is 44 bytes: a 20-byte IPv4 header (the kernel fills its checksum and
- * length) and a TCP header with an MSS option of 1460, its checksum right, from a random port
- * above 1023 with a random sequence number, from a pseudo-random generator with the caller's seed.
+ * length) and a TCP header with an MSS option of 1460, its checksum right, from a random port above
+ * 1023 with a random sequence number, from a pseudo-random generator with the caller's seed.
  */
 public final class SynFlood implements AutoCloseable {
   /** SYNs per {@code sendmmsg} call. */
   public static final int BATCH = 64;
+
   private static final int IP_HEADER = 20;
   private static final int TCP_HEADER = 24;
   private static final int PACKET = IP_HEADER + TCP_HEADER;
-  private static final ValueLayout.OfShort BE_SHORT = JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN).withByteAlignment(1);
-  private static final ValueLayout.OfInt BE_INT = JAVA_INT.withOrder(ByteOrder.BIG_ENDIAN).withByteAlignment(1);
+  private static final ValueLayout.OfShort BE_SHORT =
+      JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN).withByteAlignment(1);
+  private static final ValueLayout.OfInt BE_INT =
+      JAVA_INT.withOrder(ByteOrder.BIG_ENDIAN).withByteAlignment(1);
 
   /**
    * What a flood did.
    *
-   * @param sent    SYNs the kernel took
+   * @param sent SYNs the kernel took
    * @param refused SYNs it refused (ENOBUFS or EAGAIN: no buffer for the packet now), not resent
-   * @param nanos   how long it took
+   * @param nanos how long it took
    */
   public record Report(long sent, long refused, long nanos) {
     /** Returns the SYNs taken per second. */
@@ -65,7 +68,8 @@ public final class SynFlood implements AutoCloseable {
   private final SplittableRandom random;
   private volatile boolean closed;
 
-  private SynFlood(int fd, Arena arena, int destination, int port, int network, int hostMask, long seed) {
+  private SynFlood(
+      int fd, Arena arena, int destination, int port, int network, int hostMask, long seed) {
     this.fd = fd;
     this.arena = arena;
     this.destination = destination;
@@ -98,23 +102,34 @@ public final class SynFlood implements AutoCloseable {
    *
    * @throws IOException when the kernel refuses the socket (no CAP_NET_RAW) or libc has no sendmmsg
    */
-  @SuppressWarnings("MustBeClosedChecker") // the arena lives as long as the flood, whose close() closes it
-  public static SynFlood open(Inet4Address target, int port, Inet4Address sources, int prefixLength, long seed)
+  @SuppressWarnings(
+      "MustBeClosedChecker") // the arena lives as long as the flood, whose close() closes it
+  public static SynFlood open(
+      Inet4Address target, int port, Inet4Address sources, int prefixLength, long seed)
       throws IOException {
-    if (port < 1 || port > 65_535) throw new IllegalArgumentException("port must be 1..65535: " + port);
-    if (prefixLength < 0 || prefixLength > 32) throw new IllegalArgumentException("prefix must be 0..32: " + prefixLength);
-    if (!hasSendmmsg()) throw new IOException("synack: libc has no sendmmsg, which the SYN flood needs");
+    if (port < 1 || port > 65_535)
+      throw new IllegalArgumentException("port must be 1..65535: " + port);
+    if (prefixLength < 0 || prefixLength > 32)
+      throw new IllegalArgumentException("prefix must be 0..32: " + prefixLength);
+    if (!hasSendmmsg())
+      throw new IOException("synack: libc has no sendmmsg, which the SYN flood needs");
     Arena arena = Arena.ofShared();
     try {
       MemorySegment st = arena.allocate(CALL_STATE_SIZE, 8);
       int fd = socket(st, AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
       if (fd < 0) {
         int errno = errno(st);
-        throw new IOException("synack: cannot open a raw socket for the SYN flood: " + strerror(errno) + " (errno "
-            + errno + (errno == EPERM ? "; needs CAP_NET_RAW" : "") + ")");
+        throw new IOException(
+            "synack: cannot open a raw socket for the SYN flood: "
+                + strerror(errno)
+                + " (errno "
+                + errno
+                + (errno == EPERM ? "; needs CAP_NET_RAW" : "")
+                + ")");
       }
       int hostMask = prefixLength == 0 ? -1 : (int) ((1L << (32 - prefixLength)) - 1);
-      return new SynFlood(fd, arena, toInt(target), port, toInt(sources) & ~hostMask, hostMask, seed);
+      return new SynFlood(
+          fd, arena, toInt(target), port, toInt(sources) & ~hostMask, hostMask, seed);
     } catch (IOException | RuntimeException | Error e) {
       arena.close();
       throw e;
@@ -128,7 +143,9 @@ public final class SynFlood implements AutoCloseable {
    * @throws IOException when the kernel refuses a send for a reason other than a full buffer
    */
   public Report flood(long count, long perSecond, BooleanSupplier stop) throws IOException {
-    if (count < 0 || perSecond < 0) throw new IllegalArgumentException("count and rate must be >= 0: " + count + ", " + perSecond);
+    if (count < 0 || perSecond < 0)
+      throw new IllegalArgumentException(
+          "count and rate must be >= 0: " + count + ", " + perSecond);
     long start = System.nanoTime();
     long sent = 0;
     long refused = 0;
@@ -149,7 +166,12 @@ public final class SynFlood implements AutoCloseable {
           off++;
           continue;
         }
-        throw new IOException("synack: the SYN flood's sendmmsg failed: " + strerror(errno) + " (errno " + errno + ")");
+        throw new IOException(
+            "synack: the SYN flood's sendmmsg failed: "
+                + strerror(errno)
+                + " (errno "
+                + errno
+                + ")");
       }
       if (perSecond > 0) {
         long due = start + (long) ((sent + refused) * 1e9 / perSecond);
@@ -165,7 +187,8 @@ public final class SynFlood implements AutoCloseable {
     int source = network | (random.nextInt() & hostMask);
     int sourcePort = 1024 + random.nextInt(65_536 - 1024);
     int seq = random.nextInt();
-    // IPv4 (RFC 791): version 4, IHL 5, DF, TTL 64, protocol 6; the kernel fills the checksum (IP_HDRINCL).
+    // IPv4 (RFC 791): version 4, IHL 5, DF, TTL 64, protocol 6; the kernel fills the checksum
+    // (IP_HDRINCL).
     p.set(JAVA_BYTE, 0, (byte) 0x45);
     p.set(JAVA_BYTE, 1, (byte) 0);
     p.set(BE_SHORT, 2, (short) PACKET);
@@ -189,13 +212,22 @@ public final class SynFlood implements AutoCloseable {
     p.set(BE_SHORT, t + 18, (short) 0);
     p.set(BE_INT, t + 20, 0x0204_05b4);
     // The checksum over the pseudo-header (RFC 9293 §3.1) and the header, no payload.
-    long sum = (long) (source >>> 16) + (source & 0xffff) + (destination >>> 16) + (destination & 0xffff) + 6 + TCP_HEADER;
+    long sum =
+        (long) (source >>> 16)
+            + (source & 0xffff)
+            + (destination >>> 16)
+            + (destination & 0xffff)
+            + 6
+            + TCP_HEADER;
     for (long i = 0; i < TCP_HEADER; i += 2) sum += Short.toUnsignedInt(p.get(BE_SHORT, t + i));
     while ((sum >>> 16) != 0) sum = (sum & 0xffff) + (sum >>> 16);
     p.set(BE_SHORT, t + 16, (short) ~sum);
   }
 
-  /** Closes the socket; call it once no flood runs (end one through its {@code stop} condition first). */
+  /**
+   * Closes the socket; call it once no flood runs (end one through its {@code stop} condition
+   * first).
+   */
   @Override
   public void close() {
     if (closed) return;

@@ -9,7 +9,8 @@ final class Timeouts {
 
   /** Checks a timeout argument and returns it. */
   static long check(long timeoutNanos) {
-    if (timeoutNanos < 0) throw new IllegalArgumentException("timeoutNanos must be >= 0: " + timeoutNanos);
+    if (timeoutNanos < 0)
+      throw new IllegalArgumentException("timeoutNanos must be >= 0: " + timeoutNanos);
     return timeoutNanos;
   }
 
@@ -18,7 +19,9 @@ final class Timeouts {
     return timeoutNanos > NONE ? NONE : System.nanoTime() + timeoutNanos;
   }
 
-  /** Returns the nanoseconds left until {@code deadline} (at most 0 once passed), or {@link #NONE}. */
+  /**
+   * Returns the nanoseconds left until {@code deadline} (at most 0 once passed), or {@link #NONE}.
+   */
   static long remaining(long deadline) {
     return deadline == NONE ? NONE : deadline - System.nanoTime();
   }

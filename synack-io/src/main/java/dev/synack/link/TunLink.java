@@ -20,50 +20,54 @@ import java.util.concurrent.locks.ReentrantLock;
  * A Linux TUN device: IP packets without a packet-information header, read and written through
  * {@code /dev/net/tun} with the Foreign Function &amp; Memory API.
  *
- * <p>The descriptor is non-blocking, so a receive when packets are waiting costs one
- * {@code read(2)}; only an empty queue costs a {@code ppoll(2)} on the device and an
- * {@code eventfd(2)} that {@link #wakeup} signals; {@link #receiveBatch} drains what waits
- * after one wake-up. Packets pass through two reused off-heap buffers, and not even there when
- * the caller's buffer is direct and large enough.
+ * <p>The descriptor is non-blocking, so a receive when packets are waiting costs one {@code
+ * read(2)}; only an empty queue costs a {@code ppoll(2)} on the device and an {@code eventfd(2)}
+ * that {@link #wakeup} signals; {@link #receiveBatch} drains what waits after one wake-up. Packets
+ * pass through two reused off-heap buffers, and not even there when the caller's buffer is direct
+ * and large enough.
  *
- * <p>{@link #open} attaches to a device that exists (made persistent with {@code ip tuntap add
- * mode tun}, for instance) or creates one; {@link KernelInterface} configures the kernel's side.
+ * <p>{@link #open} attaches to a device that exists (made persistent with {@code ip tuntap add mode
+ * tun}, for instance) or creates one; {@link KernelInterface} configures the kernel's side.
  *
- * <p>The device lives while this link is open, unless it was made persistent by someone else
- * (e.g. {@code ip tuntap add}); it may be moved to another network namespace and keeps working.
+ * <p>The device lives while this link is open, unless it was made persistent by someone else (e.g.
+ * {@code ip tuntap add}); it may be moved to another network namespace and keeps working.
  *
  * <p>Opened {@linkplain #open(String, int, boolean) with offloads}, the device behaves as a network
- * card with checksum and TCP segmentation offload, as gVisor's fdbased link uses it
- * ({@code IFF_VNET_HDR}, {@link VirtioNetHeader}): the kernel hands over TCP packets of up to 64 KiB
- * that it would otherwise have cut into segments, with checksums it verified or left partial,
- * which the receiver need not verify ({@link #receiveBatch(ByteBuffer[], boolean[], long)}); and
- * the GSO super-packets a host writes ({@link #sendBatch(ByteBuffer[], int[], int)}, {@link
- * #maxSegments()}) go to the kernel whole for it to cut, while {@link #sendBatch(ByteBuffer[], int)}
- * merges runs of full-sized segments that someone else sent one by one ({@link SegmentMerger}).
- * One system call then moves up to 64 KiB each way.
- * A reader that does not take the checksum word ({@link #receive}, or {@code receiveBatch} without
- * it) gets partial checksums completed; a capture of what the word accompanies shows them partial,
- * as tcpdump does on a Linux host with offloads.
+ * card with checksum and TCP segmentation offload, as gVisor's fdbased link uses it ({@code
+ * IFF_VNET_HDR}, {@link VirtioNetHeader}): the kernel hands over TCP packets of up to 64 KiB that
+ * it would otherwise have cut into segments, with checksums it verified or left partial, which the
+ * receiver need not verify ({@link #receiveBatch(ByteBuffer[], boolean[], long)}); and the GSO
+ * super-packets a host writes ({@link #sendBatch(ByteBuffer[], int[], int)}, {@link
+ * #maxSegments()}) go to the kernel whole for it to cut, while {@link #sendBatch(ByteBuffer[],
+ * int)} merges runs of full-sized segments that someone else sent one by one ({@link
+ * SegmentMerger}). One system call then moves up to 64 KiB each way. A reader that does not take
+ * the checksum word ({@link #receive}, or {@code receiveBatch} without it) gets partial checksums
+ * completed; a capture of what the word accompanies shows them partial, as tcpdump does on a Linux
+ * host with offloads.
  */
 public final class TunLink implements Link {
   /** Largest packet a read can return: an IPv4 packet's total length is 16 bits. */
   private static final int MAX_PACKET = 65_535;
+
   private static final String TUN_PATH = "/dev/net/tun";
+
   /**
    * Packets the kernel may queue for synack before it drops, set on every device synack opens: the
    * default of 500 (1000 on some kernels) overflows at once under a burst (a SYN flood, thousands
-   * of clients closing together) that synack, reading 200,000 packets/s, would have absorbed;
-   * veth devices and Linux's own backlog ({@code netdev_max_backlog}) hold more.
+   * of clients closing together) that synack, reading 200,000 packets/s, would have absorbed; veth
+   * devices and Linux's own backlog ({@code netdev_max_backlog}) hold more.
    */
   public static final int QUEUE_LENGTH = 10_000;
+
   /** Most queues a multiqueue device has (the kernel's MAX_TAP_QUEUES). */
   public static final int MAX_QUEUES = 256;
+
   /** Most segments one super-packet written with offloads holds: 64 KiB of 1,000-byte segments. */
   static final int MAX_SEGMENTS = 64;
 
   /**
-   * The queues of one TUN device, one per loop of a group ({@link #openQueues}), and one line saying
-   * why there are fewer than asked for, or null.
+   * The queues of one TUN device, one per loop of a group ({@link #openQueues}), and one line
+   * saying why there are fewer than asked for, or null.
    */
   public record Queues(List<TunLink> links, String note) {
     public Queues {
@@ -73,50 +77,97 @@ public final class TunLink implements Link {
 
   private final String name;
   private final int mtu;
-  /** Whether every packet read or written has a {@link VirtioNetHeader} before it (checksum and segmentation offload). */
+
+  /**
+   * Whether every packet read or written has a {@link VirtioNetHeader} before it (checksum and
+   * segmentation offload).
+   */
   private final boolean offload;
+
   /** Why offloads are off though they were asked for ({@link #openWithOffloads}), or null. */
   private final String offloadNote;
-  /** The device's transmit queue (kernel to synack) in packets once opened, or -1 if it could not be read. */
+
+  /**
+   * The device's transmit queue (kernel to synack) in packets once opened, or -1 if it could not be
+   * read.
+   */
   private final int queueLength;
-  /** With {@link #offload}: the header of the packet read last, the header of the packet written, and two iovecs each side. */
+
+  /**
+   * With {@link #offload}: the header of the packet read last, the header of the packet written,
+   * and two iovecs each side.
+   */
   private final MemorySegment rxHeader;
+
   private final MemorySegment rxIovecs;
   private final MemorySegment txHeader;
   private final MemorySegment txIovecs;
-  /** Whether the packet {@link #readPacket} read last needs no checksum verifying (the kernel said so in its header). */
+
+  /**
+   * Whether the packet {@link #readPacket} read last needs no checksum verifying (the kernel said
+   * so in its header).
+   */
   private boolean lastChecksumUnnecessary;
-  /** Merged packets written, and the segments they held, under {@link #txLock}: what segmentation offload saved. */
+
+  /**
+   * Merged packets written, and the segments they held, under {@link #txLock}: what segmentation
+   * offload saved.
+   */
   private long mergedPackets;
+
   private long mergedSegments;
-  /** Super-packets the stack wrote as such (no merging here), and the segments they held, under {@link #txLock}. */
+
+  /**
+   * Super-packets the stack wrote as such (no merging here), and the segments they held, under
+   * {@link #txLock}.
+   */
   private long superPackets;
+
   private long superPacketSegments;
+
   /** The TUN queue's descriptor; invalid once {@link #closed} and both locks were taken. */
   private final int tunFd;
+
   /** Counter that {@link #wakeup} increments and a waiting receive drains. */
   private final int wakeFd;
+
   /** Owns every segment below; closed with the descriptors. */
   private final Arena arena;
+
   /** Receive side, used under {@link #rxLock}: packet buffer, pollfd[2], timespec, errno. */
   private final MemorySegment rxBuf;
+
   private final MemorySegment pollFds;
   private final MemorySegment timespec;
   private final MemorySegment rxState;
+
   /** Send side, used under {@link #txLock}: packet buffer, errno. */
   private final MemorySegment txBuf;
+
   private final MemorySegment txState;
+
   /** Eight bytes holding 1, written to {@link #wakeFd}; read-only, so any thread may use it. */
   private final MemorySegment one;
+
   /** Errno of wakeups, which ignore it; used under {@link #wakeGuard}. */
   private final MemorySegment wakeState;
+
   private final ReentrantLock rxLock = new ReentrantLock();
   private final ReentrantLock txLock = new ReentrantLock();
+
   /** Guards {@link #wakeFd} against close while a wakeup writes to it. */
   private final Object wakeGuard = new Object();
+
   private volatile boolean closed;
 
-  private TunLink(String name, int mtu, boolean offload, String offloadNote, int queueLength, int tunFd, int wakeFd,
+  private TunLink(
+      String name,
+      int mtu,
+      boolean offload,
+      String offloadNote,
+      int queueLength,
+      int tunFd,
+      int wakeFd,
       Arena arena) {
     this.name = name;
     this.mtu = mtu;
@@ -166,35 +217,39 @@ public final class TunLink implements Link {
   }
 
   /**
-   * Attaches to or creates the TUN device {@code name}, as {@link #open(String, int)}; with
-   * {@code offload}, as a card with checksum and TCP segmentation offload (see the class doc).
+   * Attaches to or creates the TUN device {@code name}, as {@link #open(String, int)}; with {@code
+   * offload}, as a card with checksum and TCP segmentation offload (see the class doc).
    *
-   * @throws IOException also when the kernel refuses the offloads (a kernel without
-   *     {@code IFF_VNET_HDR}, before Linux 2.6.27)
+   * @throws IOException also when the kernel refuses the offloads (a kernel without {@code
+   *     IFF_VNET_HDR}, before Linux 2.6.27)
    */
   public static TunLink open(String name, int mtu, boolean offload) throws IOException {
     return open(name, mtu, offload, null);
   }
 
   /**
-   * Attaches to or creates the TUN device {@code name} with checksum and segmentation offload if the
-   * kernel and the device allow it, else without, as {@link #open(String, int, boolean)}; the link's
-   * {@link #offloadNote()} then says in one line why they are off. The way the commands
+   * Attaches to or creates the TUN device {@code name} with checksum and segmentation offload if
+   * the kernel and the device allow it, else without, as {@link #open(String, int, boolean)}; the
+   * link's {@link #offloadNote()} then says in one line why they are off. The way the commands
    * ({@code serve}, {@code connect}) open a device, with the offloads the bench measures.
    */
   public static TunLink openWithOffloads(String name, int mtu) throws IOException {
     try {
       return open(name, mtu, true, null);
     } catch (OffloadRefused e) {
-      return open(name, mtu, false, "synack: " + e.getMessage() + "; plain reads and writes, one segment each");
+      return open(
+          name,
+          mtu,
+          false,
+          "synack: " + e.getMessage() + "; plain reads and writes, one segment each");
     }
   }
 
   /**
-   * Opens {@code queues} queues of the TUN device {@code name} ({@code IFF_MULTI_QUEUE}), each a link
-   * of its own with the offloads of {@link #openWithOffloads}: the kernel spreads the packets it
-   * sends over the queues by flow, and steers a flow to the queue synack last wrote it on (the TUN
-   * driver's flow table), so each loop of a group reads mostly its own connections. A device
+   * Opens {@code queues} queues of the TUN device {@code name} ({@code IFF_MULTI_QUEUE}), each a
+   * link of its own with the offloads of {@link #openWithOffloads}: the kernel spreads the packets
+   * it sends over the queues by flow, and steers a flow to the queue synack last wrote it on (the
+   * TUN driver's flow table), so each loop of a group reads mostly its own connections. A device
    * without multiqueue (one that exists single-queue, an old kernel) falls back to one queue, and
    * the note says why.
    *
@@ -211,10 +266,18 @@ public final class TunLink implements Link {
       try {
         first = open(name, mtu, true, null, true);
       } catch (OffloadRefused e) {
-        first = open(name, mtu, false, "synack: " + e.getMessage() + "; plain reads and writes, one segment each", true);
+        first =
+            open(
+                name,
+                mtu,
+                false,
+                "synack: " + e.getMessage() + "; plain reads and writes, one segment each",
+                true);
       } catch (IOException e) {
-        String why = e.getMessage() == null ? "refused" : e.getMessage().replaceFirst("^synack: ", "");
-        return new Queues(List.of(openWithOffloads(name, mtu)),
+        String why =
+            e.getMessage() == null ? "refused" : e.getMessage().replaceFirst("^synack: ", "");
+        return new Queues(
+            List.of(openWithOffloads(name, mtu)),
             "synack: no multiqueue TUN device " + name + " (" + why + "); one queue, one loop");
       }
       opened.add(first);
@@ -228,12 +291,15 @@ public final class TunLink implements Link {
     }
   }
 
-  private static TunLink open(String name, int mtu, boolean offload, String offloadNote) throws IOException {
+  private static TunLink open(String name, int mtu, boolean offload, String offloadNote)
+      throws IOException {
     return open(name, mtu, offload, offloadNote, false);
   }
 
-  @SuppressWarnings("MustBeClosedChecker") // the arena lives as long as the link, whose close() closes it
-  private static TunLink open(String name, int mtu, boolean offload, String offloadNote, boolean multiQueue)
+  @SuppressWarnings(
+      "MustBeClosedChecker") // the arena lives as long as the link, whose close() closes it
+  private static TunLink open(
+      String name, int mtu, boolean offload, String offloadNote, boolean multiQueue)
       throws IOException {
     byte[] nameBytes = checkName(name);
     if (mtu != 0 && (mtu < 68 || mtu > MAX_PACKET)) {
@@ -244,13 +310,20 @@ public final class TunLink implements Link {
     int wakeFd = -1;
     try {
       MemorySegment state = arena.allocate(CALL_STATE_SIZE, 8);
-      tunFd = LinuxSyscalls.open(state, arena.allocateFrom(TUN_PATH), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+      tunFd =
+          LinuxSyscalls.open(state, arena.allocateFrom(TUN_PATH), O_RDWR | O_NONBLOCK | O_CLOEXEC);
       if (tunFd < 0) throw openFailure(errno(state));
 
       MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8);
       MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
-      ifr.set(JAVA_SHORT, IFR_FLAGS_OFFSET, (short) (IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0)
-          | (multiQueue ? IFF_MULTI_QUEUE : 0)));
+      ifr.set(
+          JAVA_SHORT,
+          IFR_FLAGS_OFFSET,
+          (short)
+              (IFF_TUN
+                  | IFF_NO_PI
+                  | (offload ? IFF_VNET_HDR : 0)
+                  | (multiQueue ? IFF_MULTI_QUEUE : 0)));
       if (ioctl(state, tunFd, TUNSETIFF, ifr) < 0) throw setIffFailure(name, errno(state));
       // The kernel writes back the real name, which differs when the caller gave a %d pattern.
       String actual = ifr.getString(0);
@@ -258,17 +331,20 @@ public final class TunLink implements Link {
         MemorySegment one = arena.allocate(JAVA_INT);
         one.set(JAVA_INT, 0, 1);
         if (ioctl(state, tunFd, TUNSETVNETLE, one) < 0) {
-          throw new OffloadRefused("cannot set " + actual + "'s virtio header little-endian", errno(state));
+          throw new OffloadRefused(
+              "cannot set " + actual + "'s virtio header little-endian", errno(state));
         }
         if (ioctlValue(state, tunFd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0) {
-          throw new OffloadRefused("cannot turn on checksum and segmentation offload for " + actual, errno(state));
+          throw new OffloadRefused(
+              "cannot turn on checksum and segmentation offload for " + actual, errno(state));
         }
       }
 
       wakeFd = eventfd(state, 0, EFD_NONBLOCK | EFD_CLOEXEC);
       if (wakeFd < 0) throw failure("cannot create an eventfd for " + actual, errno(state));
       int linkMtu = mtu != 0 ? mtu : readMtu(arena, actual);
-      return new TunLink(actual, linkMtu, offload, offloadNote, deepenQueue(actual), tunFd, wakeFd, arena);
+      return new TunLink(
+          actual, linkMtu, offload, offloadNote, deepenQueue(actual), tunFd, wakeFd, arena);
     } catch (IOException | RuntimeException | Error e) {
       if (tunFd >= 0) LinuxSyscalls.close(tunFd);
       if (wakeFd >= 0) LinuxSyscalls.close(wakeFd);
@@ -278,26 +354,29 @@ public final class TunLink implements Link {
   }
 
   /**
-   * Takes over a TUN descriptor someone else opened and attached to a device (an Android
-   * {@code VpnService}'s {@code ParcelFileDescriptor.detachFd()}, a descriptor passed over a Unix
-   * socket): without {@code IFF_VNET_HDR}, packets as they are. The descriptor is made
-   * non-blocking, and closing the link closes it.
+   * Takes over a TUN descriptor someone else opened and attached to a device (an Android {@code
+   * VpnService}'s {@code ParcelFileDescriptor.detachFd()}, a descriptor passed over a Unix socket):
+   * without {@code IFF_VNET_HDR}, packets as they are. The descriptor is made non-blocking, and
+   * closing the link closes it.
    *
    * @param mtu the device's MTU, 68..65535 (the caller set it up, so it knows)
    * @throws IOException when the descriptor cannot be made non-blocking (it is not open)
    */
-  @SuppressWarnings("MustBeClosedChecker") // the arena lives as long as the link, whose close() closes it
+  @SuppressWarnings(
+      "MustBeClosedChecker") // the arena lives as long as the link, whose close() closes it
   public static TunLink fromDescriptor(int fd, int mtu) throws IOException {
     final long FIONBIO = 0x5421L; // <asm-generic/ioctls.h>: set or clear non-blocking I/O
     if (fd < 0) throw new IllegalArgumentException("descriptor is negative: " + fd);
-    if (mtu < 68 || mtu > MAX_PACKET) throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+    if (mtu < 68 || mtu > MAX_PACKET)
+      throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
     Arena arena = Arena.ofShared();
     int wakeFd = -1;
     try {
       MemorySegment state = arena.allocate(CALL_STATE_SIZE, 8);
       MemorySegment on = arena.allocate(JAVA_INT);
       on.set(JAVA_INT, 0, 1);
-      if (ioctl(state, fd, FIONBIO, on) < 0) throw failure("cannot make descriptor " + fd + " non-blocking", errno(state));
+      if (ioctl(state, fd, FIONBIO, on) < 0)
+        throw failure("cannot make descriptor " + fd + " non-blocking", errno(state));
       wakeFd = eventfd(state, 0, EFD_NONBLOCK | EFD_CLOEXEC);
       if (wakeFd < 0) throw failure("cannot create an eventfd for descriptor " + fd, errno(state));
       // Someone else set the device up, its queue too: nothing to note, nothing deepened here.
@@ -314,20 +393,26 @@ public final class TunLink implements Link {
     return name;
   }
 
-  /** Returns whether packets cross with checksum and segmentation offload (a virtio-net header each). */
+  /**
+   * Returns whether packets cross with checksum and segmentation offload (a virtio-net header
+   * each).
+   */
   public boolean offload() {
     return offload;
   }
 
-  /** Returns one line saying why offloads are off though {@link #openWithOffloads} asked for them, or null. */
+  /**
+   * Returns one line saying why offloads are off though {@link #openWithOffloads} asked for them,
+   * or null.
+   */
   public String offloadNote() {
     return offloadNote;
   }
 
   /**
-   * Returns the length in packets of the device's queue towards synack when it was opened (at
-   * least {@link #QUEUE_LENGTH} unless the caller lacked the privilege to set it), or -1 if it
-   * could not be read.
+   * Returns the length in packets of the device's queue towards synack when it was opened (at least
+   * {@link #QUEUE_LENGTH} unless the caller lacked the privilege to set it), or -1 if it could not
+   * be read.
    */
   public int queueLength() {
     return queueLength;
@@ -336,7 +421,9 @@ public final class TunLink implements Link {
   /** Returns one line saying how packets cross: "checksum and segmentation offload" or why not. */
   public String mode() {
     if (offload) return "checksum and segmentation offload";
-    return offloadNote != null ? "no offload (" + offloadNote.replaceFirst("^synack: ", "") + ")" : "no offload";
+    return offloadNote != null
+        ? "no offload (" + offloadNote.replaceFirst("^synack: ", "") + ")"
+        : "no offload";
   }
 
   @Override
@@ -353,7 +440,8 @@ public final class TunLink implements Link {
    * Receives one packet; a caller that does not take the checksum word ({@code takesChecksumWord}
    * false) gets partial checksums completed, so that a packet verifies as any other.
    */
-  private int receive(ByteBuffer dst, long timeoutNanos, boolean takesChecksumWord) throws IOException {
+  private int receive(ByteBuffer dst, long timeoutNanos, boolean takesChecksumWord)
+      throws IOException {
     Timeouts.check(timeoutNanos);
     rxLock.lock();
     try {
@@ -381,8 +469,8 @@ public final class TunLink implements Link {
    * {@inheritDoc}
    *
    * <p>A TUN queue hands out one packet per {@code read(2)} (there is no {@code recvmmsg} for it),
-   * so a batch is one wait for the first packet, then reads until the queue is empty or the
-   * buffers are full, under one lock and without waiting again.
+   * so a batch is one wait for the first packet, then reads until the queue is empty or the buffers
+   * are full, under one lock and without waiting again.
    */
   @Override
   public int receiveBatch(ByteBuffer[] dsts, long timeoutNanos) throws IOException {
@@ -397,7 +485,8 @@ public final class TunLink implements Link {
    * {@code checksumUnnecessary} to report it in, partial checksums are completed instead.
    */
   @Override
-  public int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos) throws IOException {
+  public int receiveBatch(ByteBuffer[] dsts, boolean[] checksumUnnecessary, long timeoutNanos)
+      throws IOException {
     Timeouts.check(timeoutNanos);
     if (dsts.length == 0) return 0;
     rxLock.lock();
@@ -460,7 +549,10 @@ public final class TunLink implements Link {
     }
   }
 
-  /** Sends {@code packets[from, to)}, whole packets, runs of them merged; under {@link #txLock}, with offloads. */
+  /**
+   * Sends {@code packets[from, to)}, whole packets, runs of them merged; under {@link #txLock},
+   * with offloads.
+   */
   private void sendWhole(ByteBuffer[] packets, int from, int to) throws IOException {
     for (int i = from; i < to; ) {
       int run = SegmentMerger.run(packets, i, to - i);
@@ -478,7 +570,10 @@ public final class TunLink implements Link {
     }
   }
 
-  /** Returns how many segments a packet may hold: with offloads, as many as a 64 KiB packet of small ones; else 1. */
+  /**
+   * Returns how many segments a packet may hold: with offloads, as many as a 64 KiB packet of small
+   * ones; else 1.
+   */
   @Override
   public int maxSegments() {
     return offload ? MAX_SEGMENTS : 1;
@@ -488,10 +583,10 @@ public final class TunLink implements Link {
    * {@inheritDoc}
    *
    * <p>With offloads a super-packet goes to the kernel whole, one {@code write(2)}, with a virtio
-   * header asking it to cut the packet into segments of its size and complete their checksums
-   * from the partial one the stack wrote ({@link VirtioNetHeader#writeTcpSegmentation}): the
-   * stack emitted the run as one, so nothing is merged or copied here. Whole packets go one
-   * {@code write(2)} each, unmerged: the stack had already run them with their neighbours if it could.
+   * header asking it to cut the packet into segments of its size and complete their checksums from
+   * the partial one the stack wrote ({@link VirtioNetHeader#writeTcpSegmentation}): the stack
+   * emitted the run as one, so nothing is merged or copied here. Whole packets go one {@code
+   * write(2)} each, unmerged: the stack had already run them with their neighbours if it could.
    */
   @Override
   public void sendBatch(ByteBuffer[] packets, int[] segmentSizes, int count) throws IOException {
@@ -514,11 +609,15 @@ public final class TunLink implements Link {
     }
   }
 
-  /** Writes one super-packet for the kernel to cut into segments of {@code segmentSize} bytes; under the tx lock. */
+  /**
+   * Writes one super-packet for the kernel to cut into segments of {@code segmentSize} bytes; under
+   * the tx lock.
+   */
   private void sendSuperPacket(ByteBuffer packet, int segmentSize) throws IOException {
     ensureOpen();
     int length = packet.remaining();
-    if (length > MAX_PACKET) throw new IllegalArgumentException("packet longer than 65535 bytes: " + length);
+    if (length > MAX_PACKET)
+      throw new IllegalArgumentException("packet longer than 65535 bytes: " + length);
     int at = packet.position();
     boolean ipv6 = (packet.get(at) & 0xf0) == 0x60;
     int tcpStart = ipv6 ? 40 : (packet.get(at) & 0x0f) * 4;
@@ -537,7 +636,10 @@ public final class TunLink implements Link {
     packet.position(packet.limit());
   }
 
-  /** Writes one packet, its virtio header first with offloads; a packet the kernel has no room for is dropped, as the wire may drop. */
+  /**
+   * Writes one packet, its virtio header first with offloads; a packet the kernel has no room for
+   * is dropped, as the wire may drop.
+   */
   private void writeOut(MemorySegment src, int length) throws IOException {
     long n;
     do {
@@ -551,19 +653,30 @@ public final class TunLink implements Link {
     } while (n < 0 && errno(txState) == EINTR);
     if (n < 0) {
       int errno = errno(txState);
-      if (errno == EAGAIN) return; // No memory for the skb right now: dropped, as the wire may drop.
+      if (errno == EAGAIN)
+        return; // No memory for the skb right now: dropped, as the wire may drop.
       if (errno == EIO) {
-        throw new IOException("synack: TUN device " + name + " is down (ip link set " + name + " up)");
+        throw new IOException(
+            "synack: TUN device " + name + " is down (ip link set " + name + " up)");
       }
       if (errno == EINVAL) {
-        throw new IOException("synack: TUN device " + name + " rejected a packet of " + length
-            + " bytes (not IPv4 or IPv6" + (offload ? ", or a merged TCP packet it could not cut" : "") + ")");
+        throw new IOException(
+            "synack: TUN device "
+                + name
+                + " rejected a packet of "
+                + length
+                + " bytes (not IPv4 or IPv6"
+                + (offload ? ", or a merged TCP packet it could not cut" : "")
+                + ")");
       }
       throw deviceFailure("write to", errno);
     }
   }
 
-  /** Returns {merged packets written, segments they held} since the link opened: one write each instead of one per segment. */
+  /**
+   * Returns {merged packets written, segments they held} since the link opened: one write each
+   * instead of one per segment.
+   */
   long[] mergeCounts() {
     txLock.lock();
     try {
@@ -573,7 +686,10 @@ public final class TunLink implements Link {
     }
   }
 
-  /** Returns {super-packets the stack wrote, segments they held} since the link opened: one write each. */
+  /**
+   * Returns {super-packets the stack wrote, segments they held} since the link opened: one write
+   * each.
+   */
   long[] superPacketCounts() {
     txLock.lock();
     try {
@@ -616,7 +732,12 @@ public final class TunLink implements Link {
 
   @Override
   public String toString() {
-    return "TunLink[" + name + ", mtu " + mtu + (offload ? ", offload" : "") + (closed ? ", closed]" : "]");
+    return "TunLink["
+        + name
+        + ", mtu "
+        + mtu
+        + (offload ? ", offload" : "")
+        + (closed ? ", closed]" : "]");
   }
 
   /**
@@ -692,7 +813,8 @@ public final class TunLink implements Link {
   }
 
   private LinkGoneException gone() {
-    return new LinkGoneException("synack: TUN device " + name + " is gone (deleted, or its namespace removed)");
+    return new LinkGoneException(
+        "synack: TUN device " + name + " is gone (deleted, or its namespace removed)");
   }
 
   /**
@@ -717,7 +839,9 @@ public final class TunLink implements Link {
     }
   }
 
-  /** The kernel refuses the offloads ({@code IFF_VNET_HDR} too old, or no virtio header support). */
+  /**
+   * The kernel refuses the offloads ({@code IFF_VNET_HDR} too old, or no virtio header support).
+   */
   private static final class OffloadRefused extends IOException {
     private static final long serialVersionUID = 1L;
 
@@ -750,13 +874,23 @@ public final class TunLink implements Link {
   public static byte[] checkName(String name) {
     byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
     if (bytes.length >= IFNAMSIZ) {
-      throw new IllegalArgumentException("synack: TUN device name \"" + name + "\" is too long ("
-          + bytes.length + " bytes; at most " + (IFNAMSIZ - 1) + ")");
+      throw new IllegalArgumentException(
+          "synack: TUN device name \""
+              + name
+              + "\" is too long ("
+              + bytes.length
+              + " bytes; at most "
+              + (IFNAMSIZ - 1)
+              + ")");
     }
-    if (name.equals(".") || name.equals("..") || name.chars().anyMatch(c -> c == '/' || c == ':'
-        || c == 0 || Character.isWhitespace(c))) {
-      throw new IllegalArgumentException("synack: TUN device name \"" + name
-          + "\" is invalid (no '/', ':' or spaces, not '.' or '..')");
+    if (name.equals(".")
+        || name.equals("..")
+        || name.chars()
+            .anyMatch(c -> c == '/' || c == ':' || c == 0 || Character.isWhitespace(c))) {
+      throw new IllegalArgumentException(
+          "synack: TUN device name \""
+              + name
+              + "\" is invalid (no '/', ':' or spaces, not '.' or '..')");
     }
     return bytes;
   }
@@ -767,7 +901,8 @@ public final class TunLink implements Link {
       case ENOENT, ENODEV, ENXIO ->
           new IOException("synack: /dev/net/tun is missing (load the tun module: modprobe tun)");
       case EACCES, EPERM ->
-          new IOException("synack: no permission to open /dev/net/tun (run as root or grant access)");
+          new IOException(
+              "synack: no permission to open /dev/net/tun (run as root or grant access)");
       default -> failure("cannot open /dev/net/tun", errno);
     };
   }
@@ -775,11 +910,18 @@ public final class TunLink implements Link {
   /** Explains why {@code ioctl(TUNSETIFF)} failed for device {@code name}. */
   static IOException setIffFailure(String name, int errno) {
     return switch (errno) {
-      case EPERM -> new IOException("synack: needs CAP_NET_ADMIN to create TUN device " + name
-          + " (run as root or grant the capability)");
-      case EBUSY -> new IOException("synack: TUN device " + name + " is busy (another process has it)");
-      case EINVAL -> new IOException("synack: cannot use " + name
-          + " as a TUN device (it exists and is not a TUN device, or the name is invalid)");
+      case EPERM ->
+          new IOException(
+              "synack: needs CAP_NET_ADMIN to create TUN device "
+                  + name
+                  + " (run as root or grant the capability)");
+      case EBUSY ->
+          new IOException("synack: TUN device " + name + " is busy (another process has it)");
+      case EINVAL ->
+          new IOException(
+              "synack: cannot use "
+                  + name
+                  + " as a TUN device (it exists and is not a TUN device, or the name is invalid)");
       default -> failure("cannot attach to TUN device " + name, errno);
     };
   }

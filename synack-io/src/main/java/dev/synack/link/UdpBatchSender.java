@@ -20,13 +20,13 @@ import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Sends a UDP link's packets {@value #BATCH} to a system call with {@code sendmmsg(2)}, as
- * quinn and the kernel's own tunnels do, on the socket of the link's channel: the JDK gives no
- * access to a channel's descriptor, so this finds it among the process's descriptors by its
- * bound address and type ({@code getsockname}, {@code SO_TYPE}) and keeps a duplicate, which
- * shares the socket and its non-blocking mode. Where libc or the kernel lacks {@code sendmmsg}, the
- * socket cannot be found, or the module has no native access, there is no batch sender and the
- * link sends one datagram a call.
+ * Sends a UDP link's packets {@value #BATCH} to a system call with {@code sendmmsg(2)}, as quinn
+ * and the kernel's own tunnels do, on the socket of the link's channel: the JDK gives no access to
+ * a channel's descriptor, so this finds it among the process's descriptors by its bound address and
+ * type ({@code getsockname}, {@code SO_TYPE}) and keeps a duplicate, which shares the socket and
+ * its non-blocking mode. Where libc or the kernel lacks {@code sendmmsg}, the socket cannot be
+ * found, or the module has no native access, there is no batch sender and the link sends one
+ * datagram a call.
  *
  * <p>Packets are copied into off-heap slots of the MTU's size; each message is one datagram. Calls
  * and close are serialised by a lock (close may come from another thread).
@@ -34,6 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class UdpBatchSender implements AutoCloseable {
   /** Datagrams per {@code sendmmsg} call. */
   static final int BATCH = 64;
+
   private static final int SOL_SOCKET = 1;
   private static final int SO_TYPE = 3;
   private static final int F_DUPFD_CLOEXEC = 1030;
@@ -52,8 +53,10 @@ final class UdpBatchSender implements AutoCloseable {
   private final MemorySegment name;
   private final MemorySegment state;
   private final ReentrantLock lock = new ReentrantLock();
+
   /** Calls made and datagrams they carried, under {@link #lock}. */
   private long calls;
+
   private long datagrams;
   private boolean closed;
 
@@ -113,7 +116,8 @@ final class UdpBatchSender implements AutoCloseable {
   private static boolean isDatagramSocketAt(int fd, InetSocketAddress local) {
     if (!local.equals(KernelSockets.localAddress(fd))) return false;
     byte[] type = new byte[4];
-    return !KernelSockets.getsockopt(fd, SOL_SOCKET, SO_TYPE, type).failed() && KernelSockets.intAt(type, 0) == SOCK_DGRAM;
+    return !KernelSockets.getsockopt(fd, SOL_SOCKET, SO_TYPE, type).failed()
+        && KernelSockets.intAt(type, 0) == SOCK_DGRAM;
   }
 
   /**
@@ -122,7 +126,8 @@ final class UdpBatchSender implements AutoCloseable {
    * their position moved to their limit.
    */
   Outcome send(ByteBuffer[] packets, int offset, int count, InetSocketAddress to) {
-    if (count < 1 || count > BATCH) throw new IllegalArgumentException("count must be 1.." + BATCH + ": " + count);
+    if (count < 1 || count > BATCH)
+      throw new IllegalArgumentException("count must be 1.." + BATCH + ": " + count);
     lock.lock();
     try {
       if (closed) return new Outcome(0, EBADFD);
@@ -151,12 +156,18 @@ final class UdpBatchSender implements AutoCloseable {
     }
   }
 
-  /** Returns whether {@code errno} says the peer's port was unreachable (an earlier datagram's ICMP error). */
+  /**
+   * Returns whether {@code errno} says the peer's port was unreachable (an earlier datagram's ICMP
+   * error).
+   */
   static boolean unreachable(int errno) {
     return errno == ECONNREFUSED;
   }
 
-  /** Returns whether {@code errno} says the socket's buffer is full: the datagrams are dropped, as a busy wire drops them. */
+  /**
+   * Returns whether {@code errno} says the socket's buffer is full: the datagrams are dropped, as a
+   * busy wire drops them.
+   */
   static boolean full(int errno) {
     return errno == EAGAIN || errno == ENOBUFS;
   }

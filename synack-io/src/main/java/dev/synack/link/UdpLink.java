@@ -11,9 +11,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.spi.SelectorProvider;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,19 +21,17 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * A tunnel that carries one IP packet per UDP datagram, to another synack; it needs no
- * privileges.
+ * A tunnel that carries one IP packet per UDP datagram, to another synack; it needs no privileges.
  *
- * <p>The peer is either fixed when the link opens, or learnt from the first datagram that
- * arrives (so a server need not know its client's port). Datagrams from any other address are
- * dropped, counted by {@link #foreignDrops()}, and each such sender is told to
- * {@link #onIgnoredSender} once (rate-limited, {@link IgnoredSenders}). A link opened with its peer
- * fixed is a connected socket, so that the peer's ICMP port unreachable (no one listens there)
- * reaches it: the link tells {@link #onPeerUnreachable} and carries on, as a wire that lost the
- * packet (the peer may come up later). {@link #sendBatch} hands the kernel up to 64 datagrams a
- * system call with {@code sendmmsg(2)} where it has it ({@link UdpBatchSender}), one a call
- * elsewhere. As on the wire, a packet the socket cannot take now
- * (a full send buffer, no peer yet) is dropped rather than waited for.
+ * <p>The peer is either fixed when the link opens, or learnt from the first datagram that arrives
+ * (so a server need not know its client's port). Datagrams from any other address are dropped,
+ * counted by {@link #foreignDrops()}, and each such sender is told to {@link #onIgnoredSender} once
+ * (rate-limited, {@link IgnoredSenders}). A link opened with its peer fixed is a connected socket,
+ * so that the peer's ICMP port unreachable (no one listens there) reaches it: the link tells {@link
+ * #onPeerUnreachable} and carries on, as a wire that lost the packet (the peer may come up later).
+ * {@link #sendBatch} hands the kernel up to 64 datagrams a system call with {@code sendmmsg(2)}
+ * where it has it ({@link UdpBatchSender}), one a call elsewhere. As on the wire, a packet the
+ * socket cannot take now (a full send buffer, no peer yet) is dropped rather than waited for.
  *
  * <p>{@link #openGroup} opens several such sockets on one port ({@code SO_REUSEPORT}), one per loop
  * of a {@link dev.synack.runtime.Stack}, sharing the peer: the kernel gives each datagram to one of
@@ -43,30 +41,50 @@ import java.util.function.Consumer;
 public final class UdpLink implements Link {
   /** MTU of a link opened without one: Ethernet's. */
   public static final int DEFAULT_MTU = 1500;
+
   /** Largest UDP payload over IPv4. */
   private static final int MAX_MTU = 65_507;
+
   /** Socket buffers large enough for bursts of a fast sender (the kernel may cap them). */
   private static final int SOCKET_BUFFER = 4 << 20;
 
   private final DatagramChannel channel;
   private final Selector selector;
   private final int mtu;
-  /** Where packets go, shared by the links of a group; null until the first datagram arrives when opened without one. */
+
+  /**
+   * Where packets go, shared by the links of a group; null until the first datagram arrives when
+   * opened without one.
+   */
   private final AtomicReference<InetSocketAddress> peer;
-  /** Datagrams dropped because they came from an address other than the peer; receive thread only. */
+
+  /**
+   * Datagrams dropped because they came from an address other than the peer; receive thread only.
+   */
   private long foreignDrops;
+
   /** Which of those senders are reported; receive thread only. */
   private final IgnoredSenders ignored = new IgnoredSenders();
-  private volatile Consumer<InetSocketAddress> ignoredSender = from -> { };
-  private volatile Consumer<InetSocketAddress> peerUnreachable = to -> { };
+
+  private volatile Consumer<InetSocketAddress> ignoredSender = from -> {};
+  private volatile Consumer<InetSocketAddress> peerUnreachable = to -> {};
 
   /** Whether the channel is connected to the fixed peer (sends then name no address). */
   private final boolean connected;
-  /** Sends batches with sendmmsg; null where it cannot (no sendmmsg, the socket not found, or it failed once). */
+
+  /**
+   * Sends batches with sendmmsg; null where it cannot (no sendmmsg, the socket not found, or it
+   * failed once).
+   */
   private volatile UdpBatchSender batcher;
 
-  private UdpLink(DatagramChannel channel, Selector selector, AtomicReference<InetSocketAddress> peer, int mtu,
-      boolean connected, UdpBatchSender batcher) {
+  private UdpLink(
+      DatagramChannel channel,
+      Selector selector,
+      AtomicReference<InetSocketAddress> peer,
+      int mtu,
+      boolean connected,
+      UdpBatchSender batcher) {
     this.channel = channel;
     this.selector = selector;
     this.peer = peer;
@@ -81,12 +99,13 @@ public final class UdpLink implements Link {
   }
 
   /**
-   * Opens a link bound to {@code local} (port 0 picks one) that exchanges packets with
-   * {@code remote}, or with whoever sends first when {@code remote} is null.
+   * Opens a link bound to {@code local} (port 0 picks one) that exchanges packets with {@code
+   * remote}, or with whoever sends first when {@code remote} is null.
    *
    * @param mtu the largest IP packet carried, from 68 to 65507 (the largest UDP payload)
    */
-  public static UdpLink open(InetSocketAddress local, InetSocketAddress remote, int mtu) throws IOException {
+  public static UdpLink open(InetSocketAddress local, InetSocketAddress remote, int mtu)
+      throws IOException {
     return open(local, remote, mtu, false, new AtomicReference<>(remote));
   }
 
@@ -108,11 +127,12 @@ public final class UdpLink implements Link {
 
   /**
    * Opens {@code count} links bound to one address and port with {@code SO_REUSEPORT} (port 0: the
-   * first picks one, the others take it), each as {@link #open(InetSocketAddress, InetSocketAddress,
-   * int)} opens one, sharing the peer ({@code remote}, or the first sender to any of them).
+   * first picks one, the others take it), each as {@link #open(InetSocketAddress,
+   * InetSocketAddress, int)} opens one, sharing the peer ({@code remote}, or the first sender to
+   * any of them).
    */
-  public static List<UdpLink> openGroup(InetSocketAddress local, InetSocketAddress remote, int mtu, int count)
-      throws IOException {
+  public static List<UdpLink> openGroup(
+      InetSocketAddress local, InetSocketAddress remote, int mtu, int count) throws IOException {
     if (count < 1) throw new IllegalArgumentException("count must be at least 1: " + count);
     AtomicReference<InetSocketAddress> shared = new AtomicReference<>(remote);
     List<UdpLink> links = new ArrayList<>(count);
@@ -130,17 +150,26 @@ public final class UdpLink implements Link {
     }
   }
 
-  private static UdpLink open(InetSocketAddress local, InetSocketAddress remote, int mtu, boolean reusePort,
-      AtomicReference<InetSocketAddress> peer) throws IOException {
+  private static UdpLink open(
+      InetSocketAddress local,
+      InetSocketAddress remote,
+      int mtu,
+      boolean reusePort,
+      AtomicReference<InetSocketAddress> peer)
+      throws IOException {
     Objects.requireNonNull(local, "local");
-    if (mtu < 68 || mtu > MAX_MTU) throw new IllegalArgumentException("mtu must be 68..65507: " + mtu);
+    if (mtu < 68 || mtu > MAX_MTU)
+      throw new IllegalArgumentException("mtu must be 68..65507: " + mtu);
     if (remote != null && remote.isUnresolved()) {
       throw new IOException("synack: cannot resolve UDP peer " + remote.getHostString());
     }
     // The JDK's own channels, even in a JVM whose NIO provider is synack's (synack run --udp).
     SelectorProvider platform = PlatformChannels.provider();
-    DatagramChannel channel = platform.openDatagramChannel(
-        local.getAddress() instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+    DatagramChannel channel =
+        platform.openDatagramChannel(
+            local.getAddress() instanceof Inet6Address
+                ? StandardProtocolFamily.INET6
+                : StandardProtocolFamily.INET);
     Selector selector = null;
     try {
       channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
@@ -148,13 +177,15 @@ public final class UdpLink implements Link {
       if (reusePort) channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
       channel.bind(local);
       // Connected to a fixed peer (one socket, not a group sharing a port), the socket hears the
-      // peer's ICMP errors (Linux reports them only on connected UDP sockets) and takes only its datagrams.
+      // peer's ICMP errors (Linux reports them only on connected UDP sockets) and takes only its
+      // datagrams.
       boolean connect = remote != null && !reusePort;
       if (connect) channel.connect(remote);
       channel.configureBlocking(false);
       selector = platform.openSelector();
       channel.register(selector, SelectionKey.OP_READ);
-      UdpBatchSender batcher = UdpBatchSender.find((InetSocketAddress) channel.getLocalAddress(), mtu);
+      UdpBatchSender batcher =
+          UdpBatchSender.find((InetSocketAddress) channel.getLocalAddress(), mtu);
       return new UdpLink(channel, selector, peer, mtu, connect, batcher);
     } catch (IOException | RuntimeException e) {
       channel.close();
@@ -208,7 +239,8 @@ public final class UdpLink implements Link {
       // A wakeup and a timeout both select nothing; a datagram selects the channel's key.
       int selected;
       try {
-        selected = remaining == Timeouts.NONE ? selector.select() : selector.select(millisCeil(remaining));
+        selected =
+            remaining == Timeouts.NONE ? selector.select() : selector.select(millisCeil(remaining));
         selector.selectedKeys().clear();
       } catch (ClosedSelectorException e) {
         return 0; // Closed while waiting: the next call reports it.
@@ -221,7 +253,8 @@ public final class UdpLink implements Link {
   public void send(ByteBuffer packet) throws IOException {
     ensureOpen();
     if (packet.remaining() > mtu) {
-      throw new IllegalArgumentException("packet of " + packet.remaining() + " bytes exceeds MTU " + mtu);
+      throw new IllegalArgumentException(
+          "packet of " + packet.remaining() + " bytes exceeds MTU " + mtu);
     }
     InetSocketAddress to = peer.get();
     if (to == null) {
@@ -241,9 +274,10 @@ public final class UdpLink implements Link {
   /**
    * {@inheritDoc}
    *
-   * <p>With {@code sendmmsg}, up to {@value UdpBatchSender#BATCH} datagrams a system call, in order;
-   * a full socket buffer drops the rest of the batch, as a congested wire would. A failure other
-   * than those turns batching off for good, and the link sends one datagram a call from then on.
+   * <p>With {@code sendmmsg}, up to {@value UdpBatchSender#BATCH} datagrams a system call, in
+   * order; a full socket buffer drops the rest of the batch, as a congested wire would. A failure
+   * other than those turns batching off for good, and the link sends one datagram a call from then
+   * on.
    */
   @Override
   public void sendBatch(ByteBuffer[] packets, int count) throws IOException {
@@ -255,17 +289,20 @@ public final class UdpLink implements Link {
     ensureOpen();
     for (int i = 0; i < count; i++) {
       if (packets[i].remaining() > mtu) {
-        throw new IllegalArgumentException("packet of " + packets[i].remaining() + " bytes exceeds MTU " + mtu);
+        throw new IllegalArgumentException(
+            "packet of " + packets[i].remaining() + " bytes exceeds MTU " + mtu);
       }
     }
     InetSocketAddress to = peer.get();
     if (to == null) {
-      for (int i = 0; i < count; i++) packets[i].position(packets[i].limit()); // No peer yet: dropped.
+      for (int i = 0; i < count; i++)
+        packets[i].position(packets[i].limit()); // No peer yet: dropped.
       return;
     }
     int i = 0;
     while (i < count) {
-      UdpBatchSender.Outcome o = b.send(packets, i, Math.min(UdpBatchSender.BATCH, count - i), connected ? null : to);
+      UdpBatchSender.Outcome o =
+          b.send(packets, i, Math.min(UdpBatchSender.BATCH, count - i), connected ? null : to);
       if (o.sent() > 0) {
         i += o.sent();
       } else if (UdpBatchSender.unreachable(o.errno())) {
@@ -295,7 +332,8 @@ public final class UdpLink implements Link {
 
   @Override
   public void close() throws IOException {
-    try (selector; channel) {
+    try (selector;
+        channel) {
       selector.wakeup();
     } finally {
       UdpBatchSender b = batcher;
@@ -326,7 +364,6 @@ public final class UdpLink implements Link {
     if (ignored.report(from, System.nanoTime())) ignoredSender.accept(from);
     return false;
   }
-
 
   private void ensureOpen() throws ClosedChannelException {
     if (!channel.isOpen()) throw new ClosedChannelException();

@@ -20,19 +20,23 @@ import java.nio.ByteOrder;
  */
 final class VirtioNetHeader {
   static final int SIZE = 10;
+
   /**
-   * {@code flags}: the checksum is partial ({@code CHECKSUM_PARTIAL}): the field at
-   * {@code csum_start + csum_offset} holds the pseudo-header's sum, and the sum from
-   * {@code csum_start} to the end is left to the device.
+   * {@code flags}: the checksum is partial ({@code CHECKSUM_PARTIAL}): the field at {@code
+   * csum_start + csum_offset} holds the pseudo-header's sum, and the sum from {@code csum_start} to
+   * the end is left to the device.
    */
   static final int F_NEEDS_CSUM = 1;
+
   /** {@code flags}: the checksum was verified ({@code CHECKSUM_UNNECESSARY}). */
   static final int F_DATA_VALID = 2;
+
   static final int GSO_NONE = 0;
   static final int GSO_TCPV4 = 1;
   static final int GSO_TCPV6 = 4;
 
-  private static final ValueLayout.OfShort U16 = JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfShort U16 =
+      JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final long FLAGS = 0;
   private static final long GSO_TYPE = 1;
   private static final long HDR_LEN = 2;
@@ -52,18 +56,21 @@ final class VirtioNetHeader {
   }
 
   /**
-   * Completes a partial checksum ({@link #F_NEEDS_CSUM}) in the packet at {@code packet}'s position,
-   * {@code length} bytes, as a device or Linux's {@code skb_checksum_help} does for a reader that
-   * takes no partial checksums: the sum from {@code csum_start} to the end, the pseudo-header's sum
-   * in the field included, complemented into the field. Does nothing for other packets.
+   * Completes a partial checksum ({@link #F_NEEDS_CSUM}) in the packet at {@code packet}'s
+   * position, {@code length} bytes, as a device or Linux's {@code skb_checksum_help} does for a
+   * reader that takes no partial checksums: the sum from {@code csum_start} to the end, the
+   * pseudo-header's sum in the field included, complemented into the field. Does nothing for other
+   * packets.
    */
   static void completeChecksum(MemorySegment header, ByteBuffer packet, int length) {
     if ((header.get(JAVA_BYTE, FLAGS) & F_NEEDS_CSUM) == 0) return;
     int start = header.get(U16, CSUM_START) & 0xffff;
     int field = start + (header.get(U16, CSUM_OFFSET) & 0xffff);
-    if (field + 2 > length) return; // not a header the kernel would write: left for the receiver to reject
+    if (field + 2 > length)
+      return; // not a header the kernel would write: left for the receiver to reject
     int at = packet.position();
-    packet.putShort(at + field, (short) Checksum.finish(Checksum.sum(packet, at + start, length - start)));
+    packet.putShort(
+        at + field, (short) Checksum.finish(Checksum.sum(packet, at + start, length - start)));
   }
 
   /** Writes a header asking for nothing: the packet is whole, its checksums complete. */
@@ -78,12 +85,14 @@ final class VirtioNetHeader {
    * @param headersLength the IP and TCP headers together
    * @param tcpStart where the TCP header starts: the IP header's length
    */
-  static void writeTcpSegmentation(MemorySegment header, boolean ipv6, int headersLength, int segmentSize, int tcpStart) {
+  static void writeTcpSegmentation(
+      MemorySegment header, boolean ipv6, int headersLength, int segmentSize, int tcpStart) {
     header.set(JAVA_BYTE, FLAGS, (byte) F_NEEDS_CSUM);
     header.set(JAVA_BYTE, GSO_TYPE, (byte) (ipv6 ? GSO_TCPV6 : GSO_TCPV4));
     header.set(U16, HDR_LEN, (short) headersLength);
     header.set(U16, GSO_SIZE, (short) segmentSize);
     header.set(U16, CSUM_START, (short) tcpStart);
-    header.set(U16, CSUM_OFFSET, (short) 16); // the checksum field of the TCP header (RFC 9293 §3.1)
+    header.set(
+        U16, CSUM_OFFSET, (short) 16); // the checksum field of the TCP header (RFC 9293 §3.1)
   }
 }

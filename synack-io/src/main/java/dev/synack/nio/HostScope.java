@@ -22,9 +22,10 @@ import java.util.concurrent.Callable;
  */
 public final class HostScope {
   /**
-   * A host and the loop that owns it; for a {@link Stack} of several loops, its first loop and host,
-   * and the stack, whose loops the channels spread over: an active open runs on the loop that owns
-   * its flow, a server channel listens on every loop, a datagram channel binds on its port's loop.
+   * A host and the loop that owns it; for a {@link Stack} of several loops, its first loop and
+   * host, and the stack, whose loops the channels spread over: an active open runs on the loop that
+   * owns its flow, a server channel listens on every loop, a datagram channel binds on its port's
+   * loop.
    */
   public record Binding(EventLoop loop, Host host, Stack stack) {
     public Binding {
@@ -60,7 +61,8 @@ public final class HostScope {
      * ephemeral port, which each loop's host picks to hash to itself) runs: the next loop in turn,
      * or the one owning the flow of a port the caller named.
      */
-    Binding forConnect(InetAddress local, int localPort, InetAddress remote, int remotePort) throws IOException {
+    Binding forConnect(InetAddress local, int localPort, InetAddress remote, int remotePort)
+        throws IOException {
       if (stack == null) return this;
       HostDriver d;
       if (localPort == 0) {
@@ -72,21 +74,27 @@ public final class HostScope {
       return new Binding(d, d.host());
     }
 
-    /** Returns the loop with its host that owns UDP port {@code port}, or the next in turn for 0. */
+    /**
+     * Returns the loop with its host that owns UDP port {@code port}, or the next in turn for 0.
+     */
     Binding forUdp(int port) {
       if (stack == null) return this;
       HostDriver d = port == 0 ? stack.nextLoop() : stack.loopOf(17, null, port, null, 0);
       return new Binding(d, d.host());
     }
 
-    /** Returns the host's first address of the family of {@code remote}; the hosts of a stack have the same. */
+    /**
+     * Returns the host's first address of the family of {@code remote}; the hosts of a stack have
+     * the same.
+     */
     private InetAddress firstOfFamily(InetAddress remote) throws IOException {
-      return loop.call(now -> {
-        for (InetAddress a : host.addresses()) {
-          if (a.getClass() == remote.getClass()) return a;
-        }
-        return null;
-      });
+      return loop.call(
+          now -> {
+            for (InetAddress a : host.addresses()) {
+              if (a.getClass() == remote.getClass()) return a;
+            }
+            return null;
+          });
     }
   }
 
@@ -100,7 +108,10 @@ public final class HostScope {
     defaultBinding = binding;
   }
 
-  /** Runs {@code body} on this thread with channels opened on {@code binding}'s host, and returns its result. */
+  /**
+   * Runs {@code body} on this thread with channels opened on {@code binding}'s host, and returns
+   * its result.
+   */
   public static <T> T call(Binding binding, Callable<T> body) throws Exception {
     Objects.requireNonNull(binding, "binding");
     Binding before = CURRENT.get();
@@ -108,7 +119,8 @@ public final class HostScope {
     try {
       return body.call();
     } finally {
-      if (before == null) CURRENT.remove(); else CURRENT.set(before);
+      if (before == null) CURRENT.remove();
+      else CURRENT.set(before);
     }
   }
 
@@ -136,8 +148,10 @@ public final class HostScope {
       }
     }
     if (b == null) {
-      throw new SocketException("no synack host for thread " + Thread.currentThread().getName()
-          + ": run it in HostScope.call, set a default host, or set synack.tun or synack.udp (synack run does)");
+      throw new SocketException(
+          "no synack host for thread "
+              + Thread.currentThread().getName()
+              + ": run it in HostScope.call, set a default host, or set synack.tun or synack.udp (synack run does)");
     }
     return b;
   }

@@ -18,7 +18,8 @@ final class Interrupts {
 
   /**
    * Restores the interrupt status, waits for {@code ch} to close, and returns the exception to
-   * throw; {@code end()} then throws {@link java.nio.channels.ClosedByInterruptException} in its place.
+   * throw; {@code end()} then throws {@link java.nio.channels.ClosedByInterruptException} in its
+   * place.
    */
   static AsynchronousCloseException closedByInterrupt(Channel ch) {
     Thread.currentThread().interrupt();

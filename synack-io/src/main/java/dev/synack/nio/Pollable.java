@@ -4,7 +4,8 @@ package dev.synack.nio;
  * A synack channel as a {@link SynackSelector} sees it: the operations ready for a key's interest,
  * from the readiness its loop last told it, and the selectors to wake when that changes.
  */
-sealed interface Pollable permits SynackSocketChannel, SynackServerSocketChannel, SynackDatagramChannel {
+sealed interface Pollable
+    permits SynackSocketChannel, SynackServerSocketChannel, SynackDatagramChannel {
   /** Returns the operations of {@code interestOps} that are ready now. */
   int readyOps(int interestOps);
 

@@ -14,15 +14,17 @@ import java.util.Properties;
 /**
  * The host an unmodified program gets from system properties, started on the first channel that
  * needs it, when no {@link HostScope} default was set ({@code synack run} sets these):
+ *
  * <ul>
- *   <li>{@code synack.addr}: synack's own IP address (required);</li>
- *   <li>{@code synack.tun}: a TUN device, the kernel on the other side, and optionally
- *       {@code synack.host-addr} ({@code IP/PREFIX}), the address given to the kernel's side;</li>
- *   <li>or {@code synack.udp} ({@code LOCAL_ADDR:PORT}) and {@code synack.peer}
- *       ({@code REMOTE_ADDR:PORT}): a UDP tunnel to another synack;</li>
+ *   <li>{@code synack.addr}: synack's own IP address (required);
+ *   <li>{@code synack.tun}: a TUN device, the kernel on the other side, and optionally {@code
+ *       synack.host-addr} ({@code IP/PREFIX}), the address given to the kernel's side;
+ *   <li>or {@code synack.udp} ({@code LOCAL_ADDR:PORT}) and {@code synack.peer} ({@code
+ *       REMOTE_ADDR:PORT}): a UDP tunnel to another synack;
  *   <li>{@code synack.loops}: with a TUN device, the number of event loops, each on a queue of the
- *       device (0 for one per processor; 1 by default), over which connections are sharded.</li>
+ *       device (0 for one per processor; 1 by default), over which connections are sharded.
  * </ul>
+ *
  * The host is a {@link Stack}, of one loop or several.
  */
 final class PropertyHost {
@@ -43,11 +45,13 @@ final class PropertyHost {
   /**
    * Starts the host the properties describe; its loop runs until the JVM exits.
    *
-   * @throws SocketException with one line saying which property is wrong or why the link did not open
+   * @throws SocketException with one line saying which property is wrong or why the link did not
+   *     open
    */
   static HostScope.Binding start(Properties p) throws SocketException {
     String addr = p.getProperty(ADDR);
-    if (addr == null) throw new SocketException("synack: " + ADDR + " is not set (synack's own IP address)");
+    if (addr == null)
+      throw new SocketException("synack: " + ADDR + " is not set (synack's own IP address)");
     try {
       InetAddress address = literal(ADDR, addr);
       int loops = loops(p);
@@ -55,7 +59,9 @@ final class PropertyHost {
       Stack stack;
       if (loops != 1) {
         stack = builder.tun(p.getProperty(TUN)).loops(loops).build();
-        if (stack.note() != null) System.err.println(stack.note()); // fewer loops than asked: the program's user should know
+        if (stack.note() != null)
+          System.err.println(
+              stack.note()); // fewer loops than asked: the program's user should know
         try {
           configureKernelSide(((TunLink) stack.link(0)).name(), p);
         } catch (IOException | RuntimeException e) {
@@ -67,11 +73,17 @@ final class PropertyHost {
       }
       return HostScope.Binding.of(stack);
     } catch (IOException | IllegalArgumentException e) {
-      throw new SocketException(e.getMessage() != null && e.getMessage().startsWith("synack") ? e.getMessage() : "synack: " + e.getMessage());
+      throw new SocketException(
+          e.getMessage() != null && e.getMessage().startsWith("synack")
+              ? e.getMessage()
+              : "synack: " + e.getMessage());
     }
   }
 
-  /** Returns the loops {@code synack.loops} asks for: 1 by default, 0 for one per processor; several need a TUN device. */
+  /**
+   * Returns the loops {@code synack.loops} asks for: 1 by default, 0 for one per processor; several
+   * need a TUN device.
+   */
   static int loops(Properties p) {
     String value = p.getProperty(LOOPS);
     if (value == null) return 1;
@@ -81,9 +93,12 @@ final class PropertyHost {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(LOOPS + " is not a number: " + value);
     }
-    if (n < 0 || n > TunLink.MAX_QUEUES) throw new IllegalArgumentException(LOOPS + " must be 0.." + TunLink.MAX_QUEUES + ": " + value);
+    if (n < 0 || n > TunLink.MAX_QUEUES)
+      throw new IllegalArgumentException(
+          LOOPS + " must be 0.." + TunLink.MAX_QUEUES + ": " + value);
     if (n == 0) n = Runtime.getRuntime().availableProcessors();
-    if (n != 1 && p.getProperty(TUN) == null) throw new IllegalArgumentException(LOOPS + " above 1 needs " + TUN + " (a queue per loop)");
+    if (n != 1 && p.getProperty(TUN) == null)
+      throw new IllegalArgumentException(LOOPS + " above 1 needs " + TUN + " (a queue per loop)");
     return n;
   }
 
@@ -98,20 +113,28 @@ final class PropertyHost {
     return tun;
   }
 
-  /** Gives the kernel's side of the device {@code synack.host-addr} and brings it up, if that is set. */
+  /**
+   * Gives the kernel's side of the device {@code synack.host-addr} and brings it up, if that is
+   * set.
+   */
   private static void configureKernelSide(String device, Properties p) throws IOException {
     String hostAddr = p.getProperty(HOST_ADDR);
     if (hostAddr == null) return;
     int slash = hostAddr.indexOf('/');
-    if (slash < 0) throw new IllegalArgumentException(HOST_ADDR + " needs a prefix length, as 10.0.0.1/24: " + hostAddr);
-    KernelInterface.addAddress(device, literal(HOST_ADDR, hostAddr.substring(0, slash)),
+    if (slash < 0)
+      throw new IllegalArgumentException(
+          HOST_ADDR + " needs a prefix length, as 10.0.0.1/24: " + hostAddr);
+    KernelInterface.addAddress(
+        device,
+        literal(HOST_ADDR, hostAddr.substring(0, slash)),
         Integer.parseInt(hostAddr.substring(slash + 1)));
     KernelInterface.up(device);
   }
 
   private static Link openUdp(Properties p) throws IOException {
     String peer = p.getProperty(PEER);
-    return UdpLink.open(endpoint(UDP, p.getProperty(UDP)), peer == null ? null : endpoint(PEER, peer));
+    return UdpLink.open(
+        endpoint(UDP, p.getProperty(UDP)), peer == null ? null : endpoint(PEER, peer));
   }
 
   private static InetSocketAddress endpoint(String name, String value) {
@@ -119,7 +142,8 @@ final class PropertyHost {
     if (colon < 0) throw new IllegalArgumentException(name + " needs ADDR:PORT: " + value);
     String host = value.substring(0, colon).replace("[", "").replace("]", "");
     try {
-      return new InetSocketAddress(literal(name, host), Integer.parseInt(value.substring(colon + 1)));
+      return new InetSocketAddress(
+          literal(name, host), Integer.parseInt(value.substring(colon + 1)));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(name + " has a bad port: " + value);
     }

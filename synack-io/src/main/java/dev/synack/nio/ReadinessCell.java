@@ -4,13 +4,14 @@ import dev.synack.runtime.Waiter;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The readiness a channel's loop last told it, and the selection keys it hands to their selectors when that changes. It is
- * the channel's {@link Waiter} on its connection's or listener's signal, and its mask is written on
- * the loop thread only (in a notification or at the end of the channel's own calls), so the latest
- * value is the loop's latest view.
+ * The readiness a channel's loop last told it, and the selection keys it hands to their selectors
+ * when that changes. It is the channel's {@link Waiter} on its connection's or listener's signal,
+ * and its mask is written on the loop thread only (in a notification or at the end of the channel's
+ * own calls), so the latest value is the loop's latest view.
  */
 final class ReadinessCell implements Waiter {
   private volatile int readiness;
+
   /** The channel's keys, one per selector it is registered with. */
   private final CopyOnWriteArrayList<SynackSelectionKey> keys = new CopyOnWriteArrayList<>();
 

@@ -17,9 +17,9 @@ import java.nio.channels.SocketChannel;
 import java.util.Set;
 
 /**
- * The {@link ServerSocket} view of a {@link SynackServerSocketChannel}, as the JDK's
- * {@code sun.nio.ch.ServerSocketAdaptor}: every call goes to the channel, and {@link #accept()}
- * (blocking mode only) returns the accepted channel's socket adaptor.
+ * The {@link ServerSocket} view of a {@link SynackServerSocketChannel}, as the JDK's {@code
+ * sun.nio.ch.ServerSocketAdaptor}: every call goes to the channel, and {@link #accept()} (blocking
+ * mode only) returns the accepted channel's socket adaptor.
  */
 final class ServerSocketAdaptor extends ServerSocket {
   private final SynackServerSocketChannel ch;
@@ -155,6 +155,8 @@ final class ServerSocketAdaptor extends ServerSocket {
   @Override
   public String toString() {
     InetSocketAddress a = ch.localAddress();
-    return a == null ? "ServerSocket[unbound]" : "ServerSocket[addr=" + a.getAddress() + ",localport=" + a.getPort() + "]";
+    return a == null
+        ? "ServerSocket[unbound]"
+        : "ServerSocket[addr=" + a.getAddress() + ",localport=" + a.getPort() + "]";
   }
 }

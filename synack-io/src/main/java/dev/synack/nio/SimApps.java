@@ -11,10 +11,10 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 /**
- * A {@link SimNetwork} run in real time for unmodified applications: code given to a host's
- * {@link AppHost#run} opens its NIO channels on that host (and so do the threads it starts that
- * inherit thread-locals), while the network's loss, delay and partitions apply between hosts.
- * The JVM must run with {@link SynackSelectorProvider} as its provider.
+ * A {@link SimNetwork} run in real time for unmodified applications: code given to a host's {@link
+ * AppHost#run} opens its NIO channels on that host (and so do the threads it starts that inherit
+ * thread-locals), while the network's loss, delay and partitions apply between hosts. The JVM must
+ * run with {@link SynackSelectorProvider} as its provider.
  *
  * <pre>{@code
  * try (SimApps apps = SimApps.start(net, client, server)) {
@@ -30,7 +30,8 @@ public final class SimApps implements AutoCloseable {
 
   private SimApps(SimDriver driver) {
     this.driver = driver;
-    for (Host h : driver.hosts()) hosts.put(h.name(), new AppHost(new HostScope.Binding(driver, h)));
+    for (Host h : driver.hosts())
+      hosts.put(h.name(), new AppHost(new HostScope.Binding(driver, h)));
   }
 
   /** Starts running {@code net}, whose hosts are {@code hosts} (attached already), in real time. */
@@ -41,11 +42,16 @@ public final class SimApps implements AutoCloseable {
   /** Returns the host named {@code name}. */
   public AppHost host(String name) {
     AppHost h = hosts.get(name);
-    if (h == null) throw new IllegalArgumentException("no host named " + name + " (hosts: " + hosts.keySet() + ")");
+    if (h == null)
+      throw new IllegalArgumentException(
+          "no host named " + name + " (hosts: " + hosts.keySet() + ")");
     return h;
   }
 
-  /** Runs {@code change} on the network while it runs (links may change, fail and heal), and returns its result. */
+  /**
+   * Runs {@code change} on the network while it runs (links may change, fail and heal), and returns
+   * its result.
+   */
   public <T> T network(Function<SimNetwork, T> change) throws IOException {
     return driver.call(now -> change.apply(driver.network()));
   }
@@ -85,10 +91,12 @@ public final class SimApps implements AutoCloseable {
 
     /** Runs {@code body} with channels opened on this host. */
     public void run(Body body) throws Exception {
-      HostScope.call(binding, () -> {
-        body.run();
-        return null;
-      });
+      HostScope.call(
+          binding,
+          () -> {
+            body.run();
+            return null;
+          });
     }
 
     /** Makes this the host of threads that run outside any {@link #run}. */

@@ -23,9 +23,9 @@ import java.nio.channels.SocketChannel;
 import java.util.Set;
 
 /**
- * The {@link Socket} view of a {@link SynackSocketChannel} ({@link SocketChannel#socket()}), as
- * the JDK's {@code sun.nio.ch.SocketAdaptor}: every call goes to the channel; the streams need
- * blocking mode, and {@link #setSoTimeout} bounds their reads.
+ * The {@link Socket} view of a {@link SynackSocketChannel} ({@link SocketChannel#socket()}), as the
+ * JDK's {@code sun.nio.ch.SocketAdaptor}: every call goes to the channel; the streams need blocking
+ * mode, and {@link #setSoTimeout} bounds their reads.
  */
 final class SocketAdaptor extends Socket {
   private final SynackSocketChannel ch;
@@ -57,20 +57,24 @@ final class SocketAdaptor extends Socket {
   public void connect(SocketAddress remote, int timeout) throws IOException {
     if (timeout < 0) throw new IllegalArgumentException("connect: timeout can't be negative");
     if (!ch.isBlocking()) throw new IllegalBlockingModeException();
-    // A timeout bounds the wait through a watchdog that closes the channel, as the JDK's adaptor ends it.
+    // A timeout bounds the wait through a watchdog that closes the channel, as the JDK's adaptor
+    // ends it.
     if (timeout == 0) {
       ch.connect(remote);
       return;
     }
     Thread caller = Thread.currentThread();
-    Thread watchdog = Thread.ofVirtual().start(() -> {
-      try {
-        Thread.sleep(timeout);
-        if (ch.isConnectionPending()) ch.close();
-      } catch (InterruptedException | IOException ignored) {
-        // Connected in time, or already closed.
-      }
-    });
+    Thread watchdog =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    Thread.sleep(timeout);
+                    if (ch.isConnectionPending()) ch.close();
+                  } catch (InterruptedException | IOException ignored) {
+                    // Connected in time, or already closed.
+                  }
+                });
     try {
       ch.connect(remote);
     } catch (java.nio.channels.AsynchronousCloseException e) {
@@ -176,18 +180,65 @@ final class SocketAdaptor extends Socket {
     return new SocketException(e.getMessage().isEmpty() ? "Socket is closed" : e.getMessage());
   }
 
-  @Override public void setTcpNoDelay(boolean on) throws SocketException { set(TCP_NODELAY, on); }
-  @Override public boolean getTcpNoDelay() throws SocketException { return get(TCP_NODELAY); }
-  @Override public void setSoLinger(boolean on, int linger) throws SocketException { set(SO_LINGER, on ? linger : -1); }
-  @Override public int getSoLinger() throws SocketException { return get(SO_LINGER); }
-  @Override public void setKeepAlive(boolean on) throws SocketException { set(SO_KEEPALIVE, on); }
-  @Override public boolean getKeepAlive() throws SocketException { return get(SO_KEEPALIVE); }
-  @Override public void setSendBufferSize(int size) throws SocketException { set(SO_SNDBUF, size); }
-  @Override public int getSendBufferSize() throws SocketException { return get(SO_SNDBUF); }
-  @Override public void setReceiveBufferSize(int size) throws SocketException { set(SO_RCVBUF, size); }
-  @Override public int getReceiveBufferSize() throws SocketException { return get(SO_RCVBUF); }
-  @Override public void setReuseAddress(boolean on) throws SocketException { set(SO_REUSEADDR, on); }
-  @Override public boolean getReuseAddress() throws SocketException { return get(SO_REUSEADDR); }
+  @Override
+  public void setTcpNoDelay(boolean on) throws SocketException {
+    set(TCP_NODELAY, on);
+  }
+
+  @Override
+  public boolean getTcpNoDelay() throws SocketException {
+    return get(TCP_NODELAY);
+  }
+
+  @Override
+  public void setSoLinger(boolean on, int linger) throws SocketException {
+    set(SO_LINGER, on ? linger : -1);
+  }
+
+  @Override
+  public int getSoLinger() throws SocketException {
+    return get(SO_LINGER);
+  }
+
+  @Override
+  public void setKeepAlive(boolean on) throws SocketException {
+    set(SO_KEEPALIVE, on);
+  }
+
+  @Override
+  public boolean getKeepAlive() throws SocketException {
+    return get(SO_KEEPALIVE);
+  }
+
+  @Override
+  public void setSendBufferSize(int size) throws SocketException {
+    set(SO_SNDBUF, size);
+  }
+
+  @Override
+  public int getSendBufferSize() throws SocketException {
+    return get(SO_SNDBUF);
+  }
+
+  @Override
+  public void setReceiveBufferSize(int size) throws SocketException {
+    set(SO_RCVBUF, size);
+  }
+
+  @Override
+  public int getReceiveBufferSize() throws SocketException {
+    return get(SO_RCVBUF);
+  }
+
+  @Override
+  public void setReuseAddress(boolean on) throws SocketException {
+    set(SO_REUSEADDR, on);
+  }
+
+  @Override
+  public boolean getReuseAddress() throws SocketException {
+    return get(SO_REUSEADDR);
+  }
 
   @Override
   public void setSoTimeout(int timeout) throws SocketException {
@@ -260,7 +311,14 @@ final class SocketAdaptor extends Socket {
 
   @Override
   public String toString() {
-    return ch.isConnected() ? "Socket[addr=" + getInetAddress() + ",port=" + getPort() + ",localport=" + getLocalPort() + "]"
+    return ch.isConnected()
+        ? "Socket[addr="
+            + getInetAddress()
+            + ",port="
+            + getPort()
+            + ",localport="
+            + getLocalPort()
+            + "]"
         : "Socket[unconnected]";
   }
 }

@@ -9,7 +9,9 @@ import java.nio.channels.UnsupportedAddressTypeException;
 final class SocketAddresses {
   private SocketAddresses() {}
 
-  /** Returns {@code a} as a resolved {@link InetSocketAddress}, or throws as the JDK's channels do. */
+  /**
+   * Returns {@code a} as a resolved {@link InetSocketAddress}, or throws as the JDK's channels do.
+   */
   static InetSocketAddress check(SocketAddress a) {
     if (a == null) throw new NullPointerException("address");
     if (!(a instanceof InetSocketAddress isa)) throw new UnsupportedAddressTypeException();

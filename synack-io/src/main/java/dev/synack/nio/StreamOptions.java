@@ -18,17 +18,17 @@ import java.util.Set;
 
 /**
  * The options of a {@link SynackSocketChannel}, as the JDK's {@code StandardSocketOptions} and
- * {@code jdk.net.ExtendedSocketOptions} name them on Linux, kept from before the connect and
- * mapped onto the connection: {@code TCP_KEEPIDLE}, {@code TCP_KEEPINTERVAL} and
- * {@code TCP_KEEPCOUNT} onto its {@link dev.synack.tcp.ConnectionOptions} keep-alive timing (in
- * seconds, Linux's ranges 1..32767 and 1..127, EINVAL outside), {@code TCP_QUICKACK} onto a quick
- * ACK (Linux's: an ACK the delayed-ACK timer holds goes now, and the next ones at once; reading it
- * returns what was last set), the rest onto the connection's own setters. {@code SO_REUSEADDR}
- * and {@code SO_REUSEPORT} are kept but change nothing: a connect binds no port before it.
- * Not thread-safe: the channel guards it, and calls {@link #apply} and {@link #get} with a
- * connection on its loop thread.
+ * {@code jdk.net.ExtendedSocketOptions} name them on Linux, kept from before the connect and mapped
+ * onto the connection: {@code TCP_KEEPIDLE}, {@code TCP_KEEPINTERVAL} and {@code TCP_KEEPCOUNT}
+ * onto its {@link dev.synack.tcp.ConnectionOptions} keep-alive timing (in seconds, Linux's ranges
+ * 1..32767 and 1..127, EINVAL outside), {@code TCP_QUICKACK} onto a quick ACK (Linux's: an ACK the
+ * delayed-ACK timer holds goes now, and the next ones at once; reading it returns what was last
+ * set), the rest onto the connection's own setters. {@code SO_REUSEADDR} and {@code SO_REUSEPORT}
+ * are kept but change nothing: a connect binds no port before it. Not thread-safe: the channel
+ * guards it, and calls {@link #apply} and {@link #get} with a connection on its loop thread.
  */
-@SuppressWarnings("ReferenceEquality") // socket options are singletons: the JDK itself compares them by identity
+@SuppressWarnings(
+    "ReferenceEquality") // socket options are singletons: the JDK itself compares them by identity
 final class StreamOptions {
   /*
    * jdk.net's options, looked up by name: a program run with another root module (jwebserver's
@@ -39,22 +39,34 @@ final class StreamOptions {
   private static final SocketOption<?> TCP_KEEPCOUNT = extended("TCP_KEEPCOUNT");
   private static final SocketOption<?> TCP_QUICKACK = extended("TCP_QUICKACK");
   static final Set<SocketOption<?>> SUPPORTED = supported();
+
   /** Linux's {@code MAX_TCP_KEEPIDLE}, {@code MAX_TCP_KEEPINTVL} and {@code MAX_TCP_KEEPCNT}. */
   private static final int MAX_KEEP_SECONDS = 32767;
+
   private static final int MAX_KEEP_COUNT = 127;
 
   private static SocketOption<?> extended(String name) {
     try {
-      return (SocketOption<?>) Class.forName("jdk.net.ExtendedSocketOptions").getField(name).get(null);
+      return (SocketOption<?>)
+          Class.forName("jdk.net.ExtendedSocketOptions").getField(name).get(null);
     } catch (ReflectiveOperationException | LinkageError e) {
       return null;
     }
   }
 
   private static Set<SocketOption<?>> supported() {
-    java.util.HashSet<SocketOption<?>> all = new java.util.HashSet<>(List.of(SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE, SO_REUSEADDR,
-        SO_REUSEPORT, SO_LINGER, TCP_NODELAY));
-    for (SocketOption<?> o : new SocketOption<?>[] {TCP_KEEPIDLE, TCP_KEEPINTERVAL, TCP_KEEPCOUNT, TCP_QUICKACK}) {
+    java.util.HashSet<SocketOption<?>> all =
+        new java.util.HashSet<>(
+            List.of(
+                SO_SNDBUF,
+                SO_RCVBUF,
+                SO_KEEPALIVE,
+                SO_REUSEADDR,
+                SO_REUSEPORT,
+                SO_LINGER,
+                TCP_NODELAY));
+    for (SocketOption<?> o :
+        new SocketOption<?>[] {TCP_KEEPIDLE, TCP_KEEPINTERVAL, TCP_KEEPCOUNT, TCP_QUICKACK}) {
       if (o != null) all.add(o);
     }
     return Set.copyOf(all);
@@ -68,8 +80,10 @@ final class StreamOptions {
   int receiveBuffer;
   int sendBuffer;
   int lingerSeconds = -1;
+
   /** Keep-alive timing in seconds (a count for the last); 0 keeps the host's. */
   private int keepIdle;
+
   private int keepInterval;
   private int keepCount;
 
@@ -77,14 +91,17 @@ final class StreamOptions {
    * Checks and keeps a value.
    *
    * @throws IllegalArgumentException for a value of the wrong type or a buffer size below 1
-   * @throws SocketException "Invalid argument" for a keep-alive value outside Linux's range (its EINVAL)
+   * @throws SocketException "Invalid argument" for a keep-alive value outside Linux's range (its
+   *     EINVAL)
    */
   void set(SocketOption<?> name, Object value) throws SocketException {
-    if (!name.type().isInstance(value)) throw new IllegalArgumentException("Invalid value '" + value + "'");
+    if (!name.type().isInstance(value))
+      throw new IllegalArgumentException("Invalid value '" + value + "'");
     if (name == SO_RCVBUF || name == SO_SNDBUF) {
       int bytes = (Integer) value;
       if (bytes <= 0) throw new IllegalArgumentException("Invalid " + name + " size: " + bytes);
-      if (name == SO_RCVBUF) receiveBuffer = bytes; else sendBuffer = bytes;
+      if (name == SO_RCVBUF) receiveBuffer = bytes;
+      else sendBuffer = bytes;
     } else if (name == SO_LINGER) {
       lingerSeconds = Math.min((Integer) value, 65535);
     } else if (name == TCP_NODELAY) {
@@ -100,7 +117,8 @@ final class StreamOptions {
     } else {
       int v = (Integer) value;
       int max = name == TCP_KEEPCOUNT ? MAX_KEEP_COUNT : MAX_KEEP_SECONDS;
-      if (v < 1 || v > max) throw new SocketException("Invalid argument: " + name + " " + v + " (1.." + max + ")");
+      if (v < 1 || v > max)
+        throw new SocketException("Invalid argument: " + name + " " + v + " (1.." + max + ")");
       if (name == TCP_KEEPIDLE) keepIdle = v;
       else if (name == TCP_KEEPINTERVAL) keepInterval = v;
       else keepCount = v;
@@ -116,7 +134,8 @@ final class StreamOptions {
     else if (name == SO_KEEPALIVE) c.setKeepAlive(keepAlive, now);
     else if (name == TCP_QUICKACK) {
       if (quickAck) c.configure(o -> o.quickAck(now));
-    } else if (name == TCP_KEEPIDLE || name == TCP_KEEPINTERVAL || name == TCP_KEEPCOUNT) applyKeepAliveTiming(c, now);
+    } else if (name == TCP_KEEPIDLE || name == TCP_KEEPINTERVAL || name == TCP_KEEPCOUNT)
+      applyKeepAliveTiming(c, now);
   }
 
   /** Applies every option set before the connect; on the loop thread. */
@@ -130,12 +149,16 @@ final class StreamOptions {
   private void applyKeepAliveTiming(Connection c, long now) {
     var o = c.options();
     Duration idle = keepIdle != 0 ? Duration.ofSeconds(keepIdle) : o.keepAliveIdle();
-    Duration interval = keepInterval != 0 ? Duration.ofSeconds(keepInterval) : o.keepAliveInterval();
+    Duration interval =
+        keepInterval != 0 ? Duration.ofSeconds(keepInterval) : o.keepAliveInterval();
     int count = keepCount != 0 ? keepCount : o.keepAliveCount();
     c.configure(options -> options.setKeepAliveTiming(idle, interval, count, now));
   }
 
-  /** Returns the value of an option: the connection's when there is one (on its loop thread), else what was set or the host's default. */
+  /**
+   * Returns the value of an option: the connection's when there is one (on its loop thread), else
+   * what was set or the host's default.
+   */
   Object get(SocketOption<?> name, Connection c, TcpConfig defaults) {
     if (name == SO_REUSEADDR) return reuseAddress;
     if (name == SO_REUSEPORT) return reusePort;
@@ -155,8 +178,12 @@ final class StreamOptions {
     if (name == SO_LINGER) return lingerSeconds;
     if (name == TCP_NODELAY) return noDelay;
     if (name == SO_KEEPALIVE) return keepAlive;
-    if (name == TCP_KEEPIDLE) return keepIdle != 0 ? keepIdle : (int) (defaults.keepAliveIdle() / 1_000_000_000L);
-    if (name == TCP_KEEPINTERVAL) return keepInterval != 0 ? keepInterval : (int) (defaults.keepAliveInterval() / 1_000_000_000L);
+    if (name == TCP_KEEPIDLE)
+      return keepIdle != 0 ? keepIdle : (int) (defaults.keepAliveIdle() / 1_000_000_000L);
+    if (name == TCP_KEEPINTERVAL)
+      return keepInterval != 0
+          ? keepInterval
+          : (int) (defaults.keepAliveInterval() / 1_000_000_000L);
     return keepCount != 0 ? keepCount : defaults.keepAliveCount();
   }
 }

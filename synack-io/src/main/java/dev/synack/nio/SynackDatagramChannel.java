@@ -47,37 +47,51 @@ import java.util.function.LongFunction;
 /**
  * A {@link DatagramChannel} on a synack host's UDP: each call runs on the host's loop, and a
  * blocking receive waits on the endpoint's signal between tries. Follows the JDK's documented
- * behaviour: an unbound channel binds an ephemeral port at its first send or receive; a
- * connected channel takes datagrams from its peer only, and an ICMP port unreachable quoting one
- * of its datagrams makes the next read or receive throw {@link PortUnreachableException}, as
- * Linux reports {@code ECONNREFUSED} on a connected UDP socket; a datagram larger than the
- * buffer is truncated; a send of more than 65,507 bytes fails ("Message too long"); interruption
- * and asynchronous close wake a blocked thread.
+ * behaviour: an unbound channel binds an ephemeral port at its first send or receive; a connected
+ * channel takes datagrams from its peer only, and an ICMP port unreachable quoting one of its
+ * datagrams makes the next read or receive throw {@link PortUnreachableException}, as Linux reports
+ * {@code ECONNREFUSED} on a connected UDP socket; a datagram larger than the buffer is truncated; a
+ * send of more than 65,507 bytes fails ("Message too long"); interruption and asynchronous close
+ * wake a blocked thread.
  *
- * <p>Not as the JDK: multicast ({@code join}) is not supported, and {@link #socket()} has no
- * {@link DatagramSocket} adaptor ({@code DatagramSocket} can no longer be subclassed over a
- * channel outside the JDK); both throw {@link UnsupportedOperationException}.
+ * <p>Not as the JDK: multicast ({@code join}) is not supported, and {@link #socket()} has no {@link
+ * DatagramSocket} adaptor ({@code DatagramSocket} can no longer be subclassed over a channel
+ * outside the JDK); both throw {@link UnsupportedOperationException}.
  */
 final class SynackDatagramChannel extends DatagramChannel implements Pollable {
-  static final Set<SocketOption<?>> OPTIONS = Set.of(SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR, SO_BROADCAST, IP_TOS);
+  static final Set<SocketOption<?>> OPTIONS =
+      Set.of(SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR, SO_BROADCAST, IP_TOS);
 
-  /** The loops the channel may bind on: one, or a stack's, of which the bind takes its port's owner. */
+  /**
+   * The loops the channel may bind on: one, or a stack's, of which the bind takes its port's owner.
+   */
   private final HostScope.Binding scope;
+
   /** The loop and host the endpoint lives on: the scope's first until the bind picks one. */
   private volatile EventLoop loop;
+
   private volatile Host host;
+
   /** The family asked for at the open, or null for either. */
   private final ProtocolFamily family;
+
   private final ReadinessCell cell = new ReadinessCell();
   private final Object readLock = new Object();
   private final Object writeLock = new Object();
   private final Object stateLock = new Object();
+
   /** Set once, on the loop thread, at the bind (explicit or the first send or receive). */
   private volatile UdpEndpoint endpoint;
+
   private volatile Signal signal;
   private volatile InetSocketAddress peer;
-  /** Options kept for {@link #getOption}; the endpoint's buffer is Linux's default whatever they say. */
+
+  /**
+   * Options kept for {@link #getOption}; the endpoint's buffer is Linux's default whatever they
+   * say.
+   */
   private int receiveBuffer = UdpEndpoint.RECEIVE_BUFFER_BYTES;
+
   private int sendBuffer = UdpEndpoint.RECEIVE_BUFFER_BYTES;
   private boolean reuseAddress;
   private boolean broadcast;
@@ -116,18 +130,20 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
     loop = on.loop();
     host = on.host();
     try {
-      loop.call(now -> {
-        if (address != null && !host.addresses().contains(address)) {
-          throw new IllegalArgumentException("Cannot assign requested address: " + address.getHostAddress());
-        }
-        UdpEndpoint e = host.bindUdp(address, local.getPort());
-        Signal s = EventLoop.signalOf(e);
-        s.register(cell, Readiness.ALL);
-        signal = s;
-        endpoint = e;
-        cell.ready(e.readiness());
-        return e;
-      });
+      loop.call(
+          now -> {
+            if (address != null && !host.addresses().contains(address)) {
+              throw new IllegalArgumentException(
+                  "Cannot assign requested address: " + address.getHostAddress());
+            }
+            UdpEndpoint e = host.bindUdp(address, local.getPort());
+            Signal s = EventLoop.signalOf(e);
+            s.register(cell, Readiness.ALL);
+            signal = s;
+            endpoint = e;
+            cell.ready(e.readiness());
+            return e;
+          });
     } catch (IllegalStateException | IllegalArgumentException e) {
       throw new BindException(e.getMessage());
     }
@@ -147,17 +163,19 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   @Override
   public DatagramChannel connect(SocketAddress remote) throws IOException {
     InetSocketAddress isa = check(remote);
-    if (isa.getAddress().isAnyLocalAddress()) throw new SocketException("Can't connect to the unspecified address");
+    if (isa.getAddress().isAnyLocalAddress())
+      throw new SocketException("Can't connect to the unspecified address");
     synchronized (readLock) {
       synchronized (writeLock) {
         synchronized (stateLock) {
           ensureOpen();
           if (peer != null) throw new AlreadyConnectedException();
           UdpEndpoint e = ensureBound();
-          onLoop(now -> {
-            e.connect(isa.getAddress(), isa.getPort());
-            return null;
-          });
+          onLoop(
+              now -> {
+                e.connect(isa.getAddress(), isa.getPort());
+                return null;
+              });
           peer = isa;
         }
       }
@@ -172,10 +190,11 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
         synchronized (stateLock) {
           if (!isOpen() || peer == null) return this;
           UdpEndpoint e = endpoint;
-          onLoop(now -> {
-            e.connect(null, 0);
-            return null;
-          });
+          onLoop(
+              now -> {
+                e.connect(null, 0);
+                return null;
+              });
           peer = null;
         }
       }
@@ -272,13 +291,16 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   private int sendTo(UdpEndpoint e, ByteBuffer src, InetSocketAddress target) throws IOException {
     int n = src.remaining();
     if (n > UdpPacket.MAX_PAYLOAD) throw new IOException("Message too long");
-    if (!broadcast && isBroadcast(target.getAddress())) throw new SocketException("Permission denied (SO_BROADCAST is off)");
-    TcpError error = onLoop(now -> {
-      TcpError pending = e.takeError();
-      if (pending == null) e.send(src, target.getAddress(), target.getPort(), now);
-      cell.ready(e.readiness());
-      return pending;
-    });
+    if (!broadcast && isBroadcast(target.getAddress()))
+      throw new SocketException("Permission denied (SO_BROADCAST is off)");
+    TcpError error =
+        onLoop(
+            now -> {
+              TcpError pending = e.takeError();
+              if (pending == null) e.send(src, target.getAddress(), target.getPort(), now);
+              cell.ready(e.readiness());
+              return pending;
+            });
     if (error != null) throw failure(error);
     src.position(src.position() + n);
     return n;
@@ -294,12 +316,14 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
       begin();
       while (true) {
         Signal s = signal;
-        Object[] got = onLoop(now -> {
-          TcpError error = e.takeError();
-          UdpMessage m = error == null ? e.receive() : null;
-          cell.ready(e.readiness());
-          return new Object[] {m, error, s.version()};
-        });
+        Object[] got =
+            onLoop(
+                now -> {
+                  TcpError error = e.takeError();
+                  UdpMessage m = error == null ? e.receive() : null;
+                  cell.ready(e.readiness());
+                  return new Object[] {m, error, s.version()};
+                });
         if (got[1] instanceof TcpError error) throw failure(error);
         if (got[0] instanceof UdpMessage m) {
           completed = true;
@@ -308,7 +332,8 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
         if (!blocking) return null;
         if (!isOpen()) throw new AsynchronousCloseException();
         try {
-          if (!s.awaitChange((Long) got[2], Long.MAX_VALUE)) throw new SocketTimeoutException("Receive timed out");
+          if (!s.awaitChange((Long) got[2], Long.MAX_VALUE))
+            throw new SocketTimeoutException("Receive timed out");
         } catch (InterruptedException ie) {
           throw Interrupts.closedByInterrupt(this);
         }
@@ -326,11 +351,15 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   }
 
   private static IOException failure(TcpError error) {
-    if (error == TcpError.CONNECTION_REFUSED) return new PortUnreachableException("ICMP Port Unreachable");
+    if (error == TcpError.CONNECTION_REFUSED)
+      return new PortUnreachableException("ICMP Port Unreachable");
     return Blocking.toIoException(error);
   }
 
-  /** Runs {@code op} on the loop; the core's refusal of a bad call (family, port, closed) becomes an IOException. */
+  /**
+   * Runs {@code op} on the loop; the core's refusal of a bad call (family, port, closed) becomes an
+   * IOException.
+   */
   private <T> T onLoop(LongFunction<T> op) throws IOException {
     try {
       return loop.callUninterruptibly(op);
@@ -341,24 +370,30 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
 
   /** Returns whether {@code a} is IPv4's limited broadcast address, which needs SO_BROADCAST. */
   private static boolean isBroadcast(InetAddress a) {
-    return a instanceof Inet4Address && java.util.Arrays.equals(a.getAddress(), new byte[] {-1, -1, -1, -1});
+    return a instanceof Inet4Address
+        && java.util.Arrays.equals(a.getAddress(), new byte[] {-1, -1, -1, -1});
   }
 
   // ---------------------------------------------------------------------------------------------
   // Options, addresses, multicast.
 
   @Override
-  @SuppressWarnings("ReferenceEquality") // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
+  @SuppressWarnings(
+      "ReferenceEquality") // socket options are the JDK's singletons, compared by identity as
+  // sun.nio.ch does
   public <T> DatagramChannel setOption(SocketOption<T> name, T value) throws IOException {
     Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");
-    if (!name.type().isInstance(value)) throw new IllegalArgumentException("Invalid value '" + value + "'");
+    if (!OPTIONS.contains(name))
+      throw new UnsupportedOperationException("'" + name + "' not supported");
+    if (!name.type().isInstance(value))
+      throw new IllegalArgumentException("Invalid value '" + value + "'");
     synchronized (stateLock) {
       ensureOpen();
       if (name == SO_RCVBUF || name == SO_SNDBUF) {
         int bytes = (Integer) value;
         if (bytes < 0) throw new IllegalArgumentException("Invalid " + name + " size: " + bytes);
-        if (name == SO_RCVBUF) receiveBuffer = bytes; else sendBuffer = bytes;
+        if (name == SO_RCVBUF) receiveBuffer = bytes;
+        else sendBuffer = bytes;
       } else if (name == SO_REUSEADDR) {
         reuseAddress = (Boolean) value;
       } else if (name == SO_BROADCAST) {
@@ -373,14 +408,22 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   }
 
   @Override
-  @SuppressWarnings({"unchecked", "ReferenceEquality"}) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
+  @SuppressWarnings({
+    "unchecked",
+    "ReferenceEquality"
+  }) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   public <T> T getOption(SocketOption<T> name) throws IOException {
     Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");
+    if (!OPTIONS.contains(name))
+      throw new UnsupportedOperationException("'" + name + "' not supported");
     synchronized (stateLock) {
       ensureOpen();
-      Object v = name == SO_RCVBUF ? receiveBuffer : name == SO_SNDBUF ? sendBuffer
-          : name == SO_REUSEADDR ? reuseAddress : name == SO_BROADCAST ? broadcast : tos;
+      Object v =
+          name == SO_RCVBUF
+              ? receiveBuffer
+              : name == SO_SNDBUF
+                  ? sendBuffer
+                  : name == SO_REUSEADDR ? reuseAddress : name == SO_BROADCAST ? broadcast : tos;
       return (T) v;
     }
   }
@@ -396,7 +439,11 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
     UdpEndpoint e = endpoint;
     if (e == null) return null;
     InetAddress a = e.address();
-    if (a == null) a = family == StandardProtocolFamily.INET ? InetAddress.getByName("0.0.0.0") : InetAddress.getByName("::");
+    if (a == null)
+      a =
+          family == StandardProtocolFamily.INET
+              ? InetAddress.getByName("0.0.0.0")
+              : InetAddress.getByName("::");
     return new InetSocketAddress(a, e.port());
   }
 
@@ -408,7 +455,8 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
 
   @Override
   public DatagramSocket socket() {
-    throw new UnsupportedOperationException("synack's DatagramChannel has no DatagramSocket adaptor");
+    throw new UnsupportedOperationException(
+        "synack's DatagramChannel has no DatagramSocket adaptor");
   }
 
   @Override
@@ -430,8 +478,10 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
     if (endpoint == null) return interestOps & SelectionKey.OP_WRITE; // a send binds it
     int r = cell.get();
     int ops = 0;
-    if ((interestOps & SelectionKey.OP_READ) != 0 && (r & (Readiness.READABLE | Readiness.ERROR)) != 0) ops |= SelectionKey.OP_READ;
-    if ((interestOps & SelectionKey.OP_WRITE) != 0 && (r & (Readiness.WRITABLE | Readiness.ERROR)) != 0) ops |= SelectionKey.OP_WRITE;
+    if ((interestOps & SelectionKey.OP_READ) != 0
+        && (r & (Readiness.READABLE | Readiness.ERROR)) != 0) ops |= SelectionKey.OP_READ;
+    if ((interestOps & SelectionKey.OP_WRITE) != 0
+        && (r & (Readiness.WRITABLE | Readiness.ERROR)) != 0) ops |= SelectionKey.OP_WRITE;
     return ops;
   }
 
@@ -454,16 +504,16 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
       s = signal;
     }
     if (e == null) return;
-    loop.execute(now -> {
-      s.unregister(cell);
-      e.close();
-    });
+    loop.execute(
+        now -> {
+          s.unregister(cell);
+          e.close();
+        });
     s.bump(); // a blocked receive wakes and sees the channel closed
   }
 
   @Override
-  protected void implConfigureBlocking(boolean block) {
-  }
+  protected void implConfigureBlocking(boolean block) {}
 
   private InetSocketAddress check(SocketAddress a) {
     InetSocketAddress isa = SocketAddresses.check(a);
@@ -480,6 +530,8 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   @Override
   public String toString() {
     UdpEndpoint e = endpoint;
-    return "SynackDatagramChannel[" + (!isOpen() ? "closed" : e == null ? "unbound" : e.toString()) + "]";
+    return "SynackDatagramChannel["
+        + (!isOpen() ? "closed" : e == null ? "unbound" : e.toString())
+        + "]";
   }
 }

@@ -6,15 +6,20 @@ import java.nio.channels.Selector;
 import java.nio.channels.spi.AbstractSelectionKey;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A channel's registration with a {@link SynackSelector}: its interest set and its last ready set. */
+/**
+ * A channel's registration with a {@link SynackSelector}: its interest set and its last ready set.
+ */
 final class SynackSelectionKey extends AbstractSelectionKey {
   private final SelectableChannel channel;
   private final SynackSelector selector;
   private volatile int interestOps;
+
   /** Written by the selecting thread. */
   private volatile int readyOps;
+
   /** Whether the key waits in its selector's queue of keys to look at. */
   final AtomicBoolean queued = new AtomicBoolean();
+
   /** The selector's scan that last looked at the key; selecting thread only. */
   long scanned = -1;
 
@@ -42,7 +47,8 @@ final class SynackSelectionKey extends AbstractSelectionKey {
   @Override
   public SynackSelectionKey interestOps(int ops) {
     ensureValid();
-    if ((ops & ~channel.validOps()) != 0) throw new IllegalArgumentException("Invalid interest ops: " + ops);
+    if ((ops & ~channel.validOps()) != 0)
+      throw new IllegalArgumentException("Invalid interest ops: " + ops);
     interestOps = ops;
     changed(); // a select in progress looks again with the new interest
     return this;

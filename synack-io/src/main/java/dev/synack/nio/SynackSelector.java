@@ -9,9 +9,9 @@ import java.nio.channels.spi.AbstractSelectableChannel;
 import java.nio.channels.spi.AbstractSelector;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.AbstractSet;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -24,9 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A {@link Selector} of synack channels. It polls nothing: each channel's loop tells the channel
  * its readiness after each turn with events ({@link dev.synack.runtime.Waiter}), the channel hands
- * its keys to their selectors' queues when a bit came on (or its interest or state changed), and
- * a select looks at the queued keys and at those that were ready the last time, level triggered
- * as the JDK's epoll selector: its cost follows the keys that change, not the keys registered.
+ * its keys to their selectors' queues when a bit came on (or its interest or state changed), and a
+ * select looks at the queued keys and at those that were ready the last time, level triggered as
+ * the JDK's epoll selector: its cost follows the keys that change, not the keys registered.
  * Channels of several hosts and loops may share a selector.
  */
 final class SynackSelector extends AbstractSelector {
@@ -36,14 +36,23 @@ final class SynackSelector extends AbstractSelector {
   private final Set<SelectionKey> publicSelected = new Ungrowable(selected);
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
+
   /** Something changed since the current select looked; guarded by lock. */
   private boolean signalled;
+
   /** {@link #wakeup()} was called and no select has returned since; guarded by lock. */
   private boolean wakeupPending;
+
   /** Keys whose channel, interest or registration changed since a scan looked at them. */
-  private final ConcurrentLinkedQueue<SynackSelectionKey> changedKeys = new ConcurrentLinkedQueue<>();
-  /** Keys found ready by the last scan: level triggered, they are looked at again; selecting thread only. */
+  private final ConcurrentLinkedQueue<SynackSelectionKey> changedKeys =
+      new ConcurrentLinkedQueue<>();
+
+  /**
+   * Keys found ready by the last scan: level triggered, they are looked at again; selecting thread
+   * only.
+   */
   private List<SynackSelectionKey> readyLastScan = new ArrayList<>();
+
   private long scans;
 
   SynackSelector(SelectorProvider provider) {
@@ -101,7 +110,10 @@ final class SynackSelector extends AbstractSelector {
     return doSelect(-1);
   }
 
-  /** Selects, waiting up to {@code timeoutNanos} (-1 forever, 0 not at all); returns how many keys' ready sets grew. */
+  /**
+   * Selects, waiting up to {@code timeoutNanos} (-1 forever, 0 not at all); returns how many keys'
+   * ready sets grew.
+   */
   private int doSelect(long timeoutNanos) throws IOException {
     ensureOpen();
     synchronized (this) {
@@ -122,7 +134,12 @@ final class SynackSelector extends AbstractSelector {
               lock.unlock();
             }
             updated = scan();
-            if (updated != 0 || anyReady || woken || timeoutNanos == 0 || !isOpen() || Thread.currentThread().isInterrupted()) {
+            if (updated != 0
+                || anyReady
+                || woken
+                || timeoutNanos == 0
+                || !isOpen()
+                || Thread.currentThread().isInterrupted()) {
               break;
             }
             if (!awaitChange(deadline)) break;
@@ -152,7 +169,8 @@ final class SynackSelector extends AbstractSelector {
     readyLastScan = new ArrayList<>();
     SynackSelectionKey changed;
     while ((changed = changedKeys.poll()) != null) {
-      changed.queued.set(false); // before its readiness is read: a change from now on queues it again
+      changed.queued.set(
+          false); // before its readiness is read: a change from now on queues it again
       candidates.add(changed);
     }
     for (SynackSelectionKey key : candidates) {
@@ -177,7 +195,10 @@ final class SynackSelector extends AbstractSelector {
     return updated;
   }
 
-  /** Waits for a change until {@code deadline} (Long.MAX_VALUE: none); returns false once it has passed. */
+  /**
+   * Waits for a change until {@code deadline} (Long.MAX_VALUE: none); returns false once it has
+   * passed.
+   */
   private boolean awaitChange(long deadline) {
     lock.lock();
     try {
@@ -203,7 +224,10 @@ final class SynackSelector extends AbstractSelector {
     processCancelled(true);
   }
 
-  /** Deregisters the cancelled keys; {@code fromSelected} false on close, which leaves the selected set to the selecting thread. */
+  /**
+   * Deregisters the cancelled keys; {@code fromSelected} false on close, which leaves the selected
+   * set to the selecting thread.
+   */
   private void processCancelled(boolean fromSelected) {
     Set<SelectionKey> cancelled = cancelledKeys();
     synchronized (cancelled) {

@@ -12,19 +12,21 @@ import java.nio.channels.spi.AbstractSelector;
 import java.nio.channels.spi.SelectorProvider;
 
 /**
- * The {@link SelectorProvider} whose TCP channels and selectors are synack's: name it in the
- * system property {@code java.nio.channels.spi.SelectorProvider} and an unmodified program's
- * {@code SocketChannel.open()}, {@code ServerSocketChannel.open()}, {@code DatagramChannel.open()} and {@code Selector.open()}
- * (the JDK's HTTP client and server among them) run over synack. The JDK reads the property once
- * per JVM, at the first use of NIO, so it belongs on the command line.
+ * The {@link SelectorProvider} whose TCP channels and selectors are synack's: name it in the system
+ * property {@code java.nio.channels.spi.SelectorProvider} and an unmodified program's {@code
+ * SocketChannel.open()}, {@code ServerSocketChannel.open()}, {@code DatagramChannel.open()} and
+ * {@code Selector.open()} (the JDK's HTTP client and server among them) run over synack. The JDK
+ * reads the property once per JVM, at the first use of NIO, so it belongs on the command line.
  *
- * <p>Each channel opens on the host {@link HostScope} gives for the opening thread; UDP
- * ({@code DatagramChannel.open()}) is synack's too. Pipes are not: they are the JDK's own
- * ({@link PlatformChannels}, which needs {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}),
- * and a JDK channel cannot join a synack selector.
+ * <p>Each channel opens on the host {@link HostScope} gives for the opening thread; UDP ({@code
+ * DatagramChannel.open()}) is synack's too. Pipes are not: they are the JDK's own ({@link
+ * PlatformChannels}, which needs {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}), and a JDK
+ * channel cannot join a synack selector.
  */
 public final class SynackSelectorProvider extends SelectorProvider {
-  /** Made by the JDK from the system property; applications use {@link SelectorProvider#provider()}. */
+  /**
+   * Made by the JDK from the system property; applications use {@link SelectorProvider#provider()}.
+   */
   public SynackSelectorProvider() {}
 
   @Override

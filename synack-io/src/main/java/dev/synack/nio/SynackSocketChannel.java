@@ -36,42 +36,58 @@ import java.util.function.LongToIntFunction;
 /**
  * A {@link SocketChannel} on a synack host: each call runs on the host's loop, and a blocking call
  * waits on the connection's signal between tries. Follows the JDK's documented behaviour: its
- * exceptions, the socket options below, half-close, interruption and asynchronous close (a
- * blocked thread is woken and gets {@link AsynchronousCloseException} or
- * {@link java.nio.channels.ClosedByInterruptException}).
+ * exceptions, the socket options below, half-close, interruption and asynchronous close (a blocked
+ * thread is woken and gets {@link AsynchronousCloseException} or {@link
+ * java.nio.channels.ClosedByInterruptException}).
  *
  * <p>Not as the JDK: {@code shutdownInput} makes reads end without discarding what still arrives
  * (as Linux's {@code SHUT_RD}, it sends nothing); a close with {@code SO_LINGER} above 0 returns at
- * once (the FIN goes on in the background); {@code SO_REUSEADDR} and {@code SO_REUSEPORT} are
- * kept but change nothing (synack binds no port before the connect). The options and how they map
- * onto the connection: {@link StreamOptions}.
+ * once (the FIN goes on in the background); {@code SO_REUSEADDR} and {@code SO_REUSEPORT} are kept
+ * but change nothing (synack binds no port before the connect). The options and how they map onto
+ * the connection: {@link StreamOptions}.
  */
 final class SynackSocketChannel extends SocketChannel implements Pollable {
   static final Set<SocketOption<?>> OPTIONS = StreamOptions.SUPPORTED;
 
-  private enum State { UNCONNECTED, PENDING, CONNECTED }
+  private enum State {
+    UNCONNECTED,
+    PENDING,
+    CONNECTED
+  }
 
   /** The loops the channel may open on: one, or a stack's, one of which the connect picks. */
   private final HostScope.Binding scope;
+
   /** The loop and host the connection lives on: the scope's first until the connect picks one. */
   private volatile EventLoop loop;
+
   private volatile Host host;
   private final ReadinessCell cell = new ReadinessCell();
   private final Object readLock = new Object();
   private final Object writeLock = new Object();
   private final Object stateLock = new Object();
   private volatile State state = State.UNCONNECTED;
+
   /** Set once, on the loop thread, at the connect or the accept. */
   private volatile Connection connection;
+
   private volatile Signal signal;
+
   /** The address given to {@link #bind}; guarded by stateLock. */
   private InetSocketAddress bound;
+
   private volatile boolean inputShutdown;
   private volatile boolean outputShutdown;
-  /** Options, set before the connect and applied by it, or set on the connection; guarded by stateLock. */
+
+  /**
+   * Options, set before the connect and applied by it, or set on the connection; guarded by
+   * stateLock.
+   */
   private final StreamOptions options = new StreamOptions();
+
   /** How long a read through the {@link #socket()} adaptor's stream waits, 0 forever. */
   volatile int readTimeoutMillis;
+
   private Socket adaptor;
 
   /** Opens an unconnected channel on {@code scope}'s loops. */
@@ -115,9 +131,12 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
           if (state == State.PENDING) throw new ConnectionPendingException();
           if (state == State.CONNECTED) throw new AlreadyConnectedException();
           if (bound != null) throw new AlreadyBoundException();
-          InetSocketAddress isa = local == null ? new InetSocketAddress(0) : SocketAddresses.check(local);
-          if (!isa.getAddress().isAnyLocalAddress() && !loop.call(now -> host.addresses().contains(isa.getAddress()))) {
-            throw new BindException("Cannot assign requested address: " + isa.getAddress().getHostAddress());
+          InetSocketAddress isa =
+              local == null ? new InetSocketAddress(0) : SocketAddresses.check(local);
+          if (!isa.getAddress().isAnyLocalAddress()
+              && !loop.call(now -> host.addresses().contains(isa.getAddress()))) {
+            throw new BindException(
+                "Cannot assign requested address: " + isa.getAddress().getHostAddress());
           }
           bound = isa;
         }
@@ -135,20 +154,26 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
           ensureOpen();
           if (state == State.CONNECTED) throw new AlreadyConnectedException();
           if (state == State.PENDING) throw new ConnectionPendingException();
-          InetAddress localAddress = bound == null || bound.getAddress().isAnyLocalAddress() ? null : bound.getAddress();
+          InetAddress localAddress =
+              bound == null || bound.getAddress().isAnyLocalAddress() ? null : bound.getAddress();
           int localPort = bound == null ? 0 : bound.getPort();
           TcpConfig tcp = tcpConfig();
-          // On a stack of several loops, the loop that owns the flow (RFC 9293 leaves placement to us).
-          HostScope.Binding on = scope.forConnect(localAddress, localPort, isa.getAddress(), isa.getPort());
+          // On a stack of several loops, the loop that owns the flow (RFC 9293 leaves placement to
+          // us).
+          HostScope.Binding on =
+              scope.forConnect(localAddress, localPort, isa.getAddress(), isa.getPort());
           loop = on.loop();
           host = on.host();
           try {
-            loop.call(now -> {
-              Connection opened = host.connect(localAddress, localPort, isa.getAddress(), isa.getPort(), tcp, now);
-              applyOptions(opened, now);
-              attach(opened);
-              return opened;
-            });
+            loop.call(
+                now -> {
+                  Connection opened =
+                      host.connect(
+                          localAddress, localPort, isa.getAddress(), isa.getPort(), tcp, now);
+                  applyOptions(opened, now);
+                  attach(opened);
+                  return opened;
+                });
           } catch (IllegalStateException e) {
             throw new BindException(e.getMessage());
           }
@@ -172,7 +197,10 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
     }
   }
 
-  /** Returns whether the handshake completed, waiting for it when {@code blocking}; a failure closes the channel, as the JDK's. */
+  /**
+   * Returns whether the handshake completed, waiting for it when {@code blocking}; a failure closes
+   * the channel, as the JDK's.
+   */
   private boolean awaitConnected(boolean blocking) throws IOException {
     Connection c = connection;
     try {
@@ -180,11 +208,18 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
       try {
         begin();
         while (true) {
-          Outcome o = tryOnLoop(now -> switch (c.state()) {
-            case SYN_SENT, SYN_RECEIVED -> 0;
-            case CLOSED -> throw new TcpException(c.closeError() != null ? c.closeError() : TcpError.CONNECTION_DOES_NOT_EXIST);
-            default -> 1;
-          });
+          Outcome o =
+              tryOnLoop(
+                  now ->
+                      switch (c.state()) {
+                        case SYN_SENT, SYN_RECEIVED -> 0;
+                        case CLOSED ->
+                            throw new TcpException(
+                                c.closeError() != null
+                                    ? c.closeError()
+                                    : TcpError.CONNECTION_DOES_NOT_EXIST);
+                        default -> 1;
+                      });
           if (o.n() == 1) {
             state = State.CONNECTED;
             cell.wakeSelectors(); // OP_READ and OP_WRITE count from now on
@@ -235,23 +270,26 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
       if (remaining(dsts, offset, length) == 0) return 0;
       boolean blocking = isBlocking();
       int timeout = readTimeoutMillis;
-      long deadline = blocking && timeout > 0 ? System.nanoTime() + timeout * 1_000_000L : Long.MAX_VALUE;
+      long deadline =
+          blocking && timeout > 0 ? System.nanoTime() + timeout * 1_000_000L : Long.MAX_VALUE;
       Connection c = connection;
       boolean completed = false;
       try {
         begin();
         while (true) {
-          Outcome o = tryOnLoop(now -> {
-            int total = 0;
-            for (int i = offset; i < offset + length; i++) {
-              if (!dsts[i].hasRemaining()) continue;
-              int n = c.receive(dsts[i], now);
-              if (n < 0) return total == 0 ? -1 : total;
-              total += n;
-              if (dsts[i].hasRemaining()) break;
-            }
-            return total;
-          });
+          Outcome o =
+              tryOnLoop(
+                  now -> {
+                    int total = 0;
+                    for (int i = offset; i < offset + length; i++) {
+                      if (!dsts[i].hasRemaining()) continue;
+                      int n = c.receive(dsts[i], now);
+                      if (n < 0) return total == 0 ? -1 : total;
+                      total += n;
+                      if (dsts[i].hasRemaining()) break;
+                    }
+                    return total;
+                  });
           if (o.n() != 0 || !blocking) {
             completed = o.n() > 0;
             return o.n();
@@ -286,17 +324,21 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
       try {
         begin();
         while (true) {
-          Outcome o = tryOnLoop(now -> {
-            int sent = 0;
-            for (int i = offset; i < offset + length; i++) {
-              sent += c.send(srcs[i], now);
-              if (srcs[i].hasRemaining()) return sent;
-            }
-            // All taken and the buffer just full: a send that takes nothing asks the engine for a
-            // Writable event when room frees, which is what turns WRITABLE on again.
-            if ((c.readiness() & Readiness.WRITABLE) == 0) c.send(ByteBuffer.allocate(1), now);
-            return sent;
-          });
+          Outcome o =
+              tryOnLoop(
+                  now -> {
+                    int sent = 0;
+                    for (int i = offset; i < offset + length; i++) {
+                      sent += c.send(srcs[i], now);
+                      if (srcs[i].hasRemaining()) return sent;
+                    }
+                    // All taken and the buffer just full: a send that takes nothing asks the engine
+                    // for a
+                    // Writable event when room frees, which is what turns WRITABLE on again.
+                    if ((c.readiness() & Readiness.WRITABLE) == 0)
+                      c.send(ByteBuffer.allocate(1), now);
+                    return sent;
+                  });
           total += o.n();
           if (!blocking || remaining(srcs, offset, length) == 0) {
             completed = total > 0;
@@ -320,14 +362,15 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
     try {
       // Uninterruptible: data the task consumed must reach the caller; an interrupt still ends
       // the call, through begin()'s interruptor and end().
-      return loop.callUninterruptibly(now -> {
-        try {
-          int n = op.applyAsInt(now);
-          return new Outcome(n, n == 0 ? s.version() : 0);
-        } finally {
-          cell.ready(c.readiness());
-        }
-      });
+      return loop.callUninterruptibly(
+          now -> {
+            try {
+              int n = op.applyAsInt(now);
+              return new Outcome(n, n == 0 ? s.version() : 0);
+            } finally {
+              cell.ready(c.readiness());
+            }
+          });
     } catch (TcpException e) {
       throw Blocking.toIoException(e.error());
     }
@@ -337,7 +380,8 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   private void await(long version, long deadline) throws IOException {
     if (!isOpen()) throw new AsynchronousCloseException();
     try {
-      if (!signal.awaitChange(version, deadline)) throw new SocketTimeoutException("Read timed out");
+      if (!signal.awaitChange(version, deadline))
+        throw new SocketTimeoutException("Read timed out");
     } catch (InterruptedException e) {
       throw Interrupts.closedByInterrupt(this);
     }
@@ -370,10 +414,11 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
     if (outputShutdown) return this;
     outputShutdown = true;
     Connection c = connection;
-    loop.call(now -> {
-      if (c.state() != TcpState.CLOSED) c.close(now);
-      return null;
-    });
+    loop.call(
+        now -> {
+          if (c.state() != TcpState.CLOSED) c.close(now);
+          return null;
+        });
     return this;
   }
 
@@ -388,34 +433,45 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   }
 
   @Override
-  @SuppressWarnings("ReferenceEquality") // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
+  @SuppressWarnings(
+      "ReferenceEquality") // socket options are the JDK's singletons, compared by identity as
+  // sun.nio.ch does
   public <T> SocketChannel setOption(SocketOption<T> name, T value) throws IOException {
     Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");
+    if (!OPTIONS.contains(name))
+      throw new UnsupportedOperationException("'" + name + "' not supported");
     synchronized (stateLock) {
       ensureOpen();
       options.set(name, value);
       Connection c = connection;
       if (c != null) {
-        loop.call(now -> {
-          if (!c.isReleased()) options.apply(name, c, now);
-          return null;
-        });
+        loop.call(
+            now -> {
+              if (!c.isReleased()) options.apply(name, c, now);
+              return null;
+            });
       }
     }
     return this;
   }
 
   @Override
-  @SuppressWarnings({"unchecked", "ReferenceEquality"}) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
+  @SuppressWarnings({
+    "unchecked",
+    "ReferenceEquality"
+  }) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   public <T> T getOption(SocketOption<T> name) throws IOException {
     Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name)) throw new UnsupportedOperationException("'" + name + "' not supported");
+    if (!OPTIONS.contains(name))
+      throw new UnsupportedOperationException("'" + name + "' not supported");
     synchronized (stateLock) {
       ensureOpen();
       Connection c = connection;
       TcpConfig defaults = host.config().tcp();
-      Object v = c == null ? options.get(name, null, defaults) : loop.call(now -> options.get(name, c, defaults));
+      Object v =
+          c == null
+              ? options.get(name, null, defaults)
+              : loop.call(now -> options.get(name, c, defaults));
       return (T) v;
     }
   }
@@ -425,11 +481,15 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
     return OPTIONS;
   }
 
-  /** The settings the connection starts with: the host's, with the buffer sizes set so far (its SYN's window scale follows them). */
+  /**
+   * The settings the connection starts with: the host's, with the buffer sizes set so far (its
+   * SYN's window scale follows them).
+   */
   private TcpConfig tcpConfig() {
     TcpConfig t = host.config().tcp();
     if (options.receiveBuffer == 0 && options.sendBuffer == 0) return t;
-    return t.withBuffers(options.receiveBuffer > 0 ? options.receiveBuffer : t.receiveBuffer(),
+    return t.withBuffers(
+        options.receiveBuffer > 0 ? options.receiveBuffer : t.receiveBuffer(),
         options.sendBuffer > 0 ? options.sendBuffer : t.sendBuffer());
   }
 
@@ -479,11 +539,16 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
     if ((r & (Readiness.ERROR | Readiness.HANGUP)) != 0) return interestOps;
     int ops = 0;
     boolean connected = state == State.CONNECTED;
-    if ((interestOps & SelectionKey.OP_READ) != 0 && connected && ((r & Readiness.READABLE) != 0 || inputShutdown)) {
+    if ((interestOps & SelectionKey.OP_READ) != 0
+        && connected
+        && ((r & Readiness.READABLE) != 0 || inputShutdown)) {
       ops |= SelectionKey.OP_READ;
     }
-    if ((interestOps & SelectionKey.OP_WRITE) != 0 && connected && (r & Readiness.WRITABLE) != 0) ops |= SelectionKey.OP_WRITE;
-    if ((interestOps & SelectionKey.OP_CONNECT) != 0 && state == State.PENDING && (r & Readiness.CONNECTED) != 0) {
+    if ((interestOps & SelectionKey.OP_WRITE) != 0 && connected && (r & Readiness.WRITABLE) != 0)
+      ops |= SelectionKey.OP_WRITE;
+    if ((interestOps & SelectionKey.OP_CONNECT) != 0
+        && state == State.PENDING
+        && (r & Readiness.CONNECTED) != 0) {
       ops |= SelectionKey.OP_CONNECT;
     }
     return ops;
@@ -509,10 +574,11 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
     }
     if (c == null) return;
     // Handed over without waiting: close may run on an interrupted thread (begin()'s interruptor).
-    loop.execute(now -> {
-      s.unregister(cell);
-      if (c.state() != TcpState.CLOSED) c.closeFully(now);
-    });
+    loop.execute(
+        now -> {
+          s.unregister(cell);
+          if (c.state() != TcpState.CLOSED) c.closeFully(now);
+        });
     s.bump(); // blocked readers, writers and connecters wake and see the channel closed
   }
 
@@ -528,6 +594,8 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   @Override
   public String toString() {
     Connection c = connection;
-    return "SynackSocketChannel[" + (!isOpen() ? "closed" : c == null ? "unconnected" : c.id() + " " + state) + "]";
+    return "SynackSocketChannel["
+        + (!isOpen() ? "closed" : c == null ? "unconnected" : c.id() + " " + state)
+        + "]";
   }
 }

@@ -18,22 +18,27 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The {@link SocketImpl} of a {@code java.net.Socket} or {@code ServerSocket} made with
- * {@code new} once {@link SynackSockets#install()} has run: it opens a synack channel on the host
- * {@link HostScope} gives for the creating thread, at the connect (a client) or the listen (a
- * server), and hands every call to that channel's socket adaptor. Options set before then are
- * kept and applied when the channel opens.
+ * The {@link SocketImpl} of a {@code java.net.Socket} or {@code ServerSocket} made with {@code new}
+ * once {@link SynackSockets#install()} has run: it opens a synack channel on the host {@link
+ * HostScope} gives for the creating thread, at the connect (a client) or the listen (a server), and
+ * hands every call to that channel's socket adaptor. Options set before then are kept and applied
+ * when the channel opens.
  */
 final class SynackSocketImpl extends SocketImpl {
   private final SynackSelectorProvider provider;
+
   /** The host the socket opens on: the creating thread's, found at {@link #create}. */
   private HostScope.Binding scope;
+
   private InetSocketAddress bindAddress;
   private final Map<Integer, Object> pending = new LinkedHashMap<>();
+
   /** The client's channel's socket adaptor, once connected or accepted. */
   private Socket socket;
+
   /** The server's adaptor, once listening. */
   private ServerSocket server;
+
   private int timeoutMillis;
 
   SynackSocketImpl(SynackSelectorProvider provider) {
@@ -42,7 +47,8 @@ final class SynackSocketImpl extends SocketImpl {
 
   @Override
   protected void create(boolean stream) throws IOException {
-    if (!stream) throw new SocketException("synack has no datagram SocketImpl: use DatagramChannel");
+    if (!stream)
+      throw new SocketException("synack has no datagram SocketImpl: use DatagramChannel");
     scope = HostScope.require();
   }
 
@@ -90,7 +96,8 @@ final class SynackSocketImpl extends SocketImpl {
     ServerSocket s = ch.socket();
     server = s;
     applyPending();
-    s.bind(bindAddress == null ? new InetSocketAddress(0) : bindAddress, backlog < 1 ? 50 : backlog);
+    s.bind(
+        bindAddress == null ? new InetSocketAddress(0) : bindAddress, backlog < 1 ? 50 : backlog);
     localport = s.getLocalPort();
     address = null;
   }
@@ -99,7 +106,8 @@ final class SynackSocketImpl extends SocketImpl {
   protected void accept(SocketImpl into) throws IOException {
     if (server == null) throw new SocketException("Socket is not listening");
     if (!(into instanceof SynackSocketImpl target)) {
-      throw new SocketException("a synack ServerSocket accepts into synack sockets only: " + into.getClass().getName());
+      throw new SocketException(
+          "a synack ServerSocket accepts into synack sockets only: " + into.getClass().getName());
     }
     server.setSoTimeout(timeoutMillis);
     Socket accepted = server.accept();
@@ -195,23 +203,29 @@ final class SynackSocketImpl extends SocketImpl {
       return switch (id) {
         case SocketOptions.TCP_NODELAY -> socket.getTcpNoDelay();
         case SocketOptions.SO_KEEPALIVE -> socket.getKeepAlive();
-        case SocketOptions.SO_LINGER -> socket.getSoLinger() < 0 ? (Object) false : (Object) socket.getSoLinger();
+        case SocketOptions.SO_LINGER ->
+            socket.getSoLinger() < 0 ? (Object) false : (Object) socket.getSoLinger();
         case SocketOptions.SO_RCVBUF -> socket.getReceiveBufferSize();
         case SocketOptions.SO_SNDBUF -> socket.getSendBufferSize();
         case SocketOptions.SO_REUSEADDR -> socket.getReuseAddress();
         case SocketOptions.SO_OOBINLINE -> false;
-        default -> throw new SocketException("option " + id + " is not supported by synack's sockets");
+        default ->
+            throw new SocketException("option " + id + " is not supported by synack's sockets");
       };
     }
     if (server != null && id == SocketOptions.SO_RCVBUF) return server.getReceiveBufferSize();
     if (server != null && id == SocketOptions.SO_REUSEADDR) return server.getReuseAddress();
     Object v = pending.get(id);
     return switch (id) {
-      case SocketOptions.TCP_NODELAY, SocketOptions.SO_KEEPALIVE, SocketOptions.SO_REUSEADDR, SocketOptions.SO_OOBINLINE ->
+      case SocketOptions.TCP_NODELAY,
+          SocketOptions.SO_KEEPALIVE,
+          SocketOptions.SO_REUSEADDR,
+          SocketOptions.SO_OOBINLINE ->
           v == null ? false : v;
       case SocketOptions.SO_LINGER -> v == null ? false : v;
       case SocketOptions.SO_RCVBUF, SocketOptions.SO_SNDBUF -> v == null ? 131_072 : v;
-      default -> throw new SocketException("option " + id + " is not supported by synack's sockets");
+      default ->
+          throw new SocketException("option " + id + " is not supported by synack's sockets");
     };
   }
 
@@ -225,7 +239,8 @@ final class SynackSocketImpl extends SocketImpl {
       switch (id) {
         case SocketOptions.SO_RCVBUF -> server.setReceiveBufferSize((Integer) value);
         case SocketOptions.SO_REUSEADDR -> server.setReuseAddress((Boolean) value);
-        default -> { } // a listener has no use for the others, as on Linux where they pass to accepted sockets
+        default -> {} // a listener has no use for the others, as on Linux where they pass to
+          // accepted sockets
       }
       return;
     }
@@ -233,26 +248,36 @@ final class SynackSocketImpl extends SocketImpl {
       case SocketOptions.TCP_NODELAY -> socket.setTcpNoDelay((Boolean) value);
       case SocketOptions.SO_KEEPALIVE -> socket.setKeepAlive((Boolean) value);
       case SocketOptions.SO_LINGER -> {
-        if (value instanceof Integer seconds) socket.setSoLinger(true, seconds); else socket.setSoLinger(false, 0);
+        if (value instanceof Integer seconds) socket.setSoLinger(true, seconds);
+        else socket.setSoLinger(false, 0);
       }
       case SocketOptions.SO_RCVBUF -> socket.setReceiveBufferSize((Integer) value);
       case SocketOptions.SO_SNDBUF -> socket.setSendBufferSize((Integer) value);
       case SocketOptions.SO_REUSEADDR -> socket.setReuseAddress((Boolean) value);
-      case SocketOptions.SO_OOBINLINE, SocketOptions.IP_TOS -> { } // kept by Linux, without effect here
-      default -> throw new SocketException("option " + id + " is not supported by synack's sockets");
+      case SocketOptions.SO_OOBINLINE,
+          SocketOptions.IP_TOS -> {} // kept by Linux, without effect here
+      default ->
+          throw new SocketException("option " + id + " is not supported by synack's sockets");
     }
   }
 
   @Override
-  @SuppressWarnings("ReferenceEquality") // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
+  @SuppressWarnings(
+      "ReferenceEquality") // socket options are the JDK's singletons, compared by identity as
+  // sun.nio.ch does
   protected <T> void setOption(SocketOption<T> name, T value) throws IOException {
     Integer id = LEGACY.get(name);
     if (id == null) throw new UnsupportedOperationException("'" + name + "' not supported");
-    setOption(id, name == StandardSocketOptions.SO_LINGER ? ((Integer) value < 0 ? false : value) : value);
+    setOption(
+        id,
+        name == StandardSocketOptions.SO_LINGER ? ((Integer) value < 0 ? false : value) : value);
   }
 
   @Override
-  @SuppressWarnings({"unchecked", "ReferenceEquality"}) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
+  @SuppressWarnings({
+    "unchecked",
+    "ReferenceEquality"
+  }) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   protected <T> T getOption(SocketOption<T> name) throws IOException {
     Integer id = LEGACY.get(name);
     if (id == null) throw new UnsupportedOperationException("'" + name + "' not supported");
@@ -266,11 +291,12 @@ final class SynackSocketImpl extends SocketImpl {
     return LEGACY.keySet();
   }
 
-  private static final Map<SocketOption<?>, Integer> LEGACY = Map.of(
-      StandardSocketOptions.TCP_NODELAY, SocketOptions.TCP_NODELAY,
-      StandardSocketOptions.SO_KEEPALIVE, SocketOptions.SO_KEEPALIVE,
-      StandardSocketOptions.SO_LINGER, SocketOptions.SO_LINGER,
-      StandardSocketOptions.SO_RCVBUF, SocketOptions.SO_RCVBUF,
-      StandardSocketOptions.SO_SNDBUF, SocketOptions.SO_SNDBUF,
-      StandardSocketOptions.SO_REUSEADDR, SocketOptions.SO_REUSEADDR);
+  private static final Map<SocketOption<?>, Integer> LEGACY =
+      Map.of(
+          StandardSocketOptions.TCP_NODELAY, SocketOptions.TCP_NODELAY,
+          StandardSocketOptions.SO_KEEPALIVE, SocketOptions.SO_KEEPALIVE,
+          StandardSocketOptions.SO_LINGER, SocketOptions.SO_LINGER,
+          StandardSocketOptions.SO_RCVBUF, SocketOptions.SO_RCVBUF,
+          StandardSocketOptions.SO_SNDBUF, SocketOptions.SO_SNDBUF,
+          StandardSocketOptions.SO_REUSEADDR, SocketOptions.SO_REUSEADDR);
 }

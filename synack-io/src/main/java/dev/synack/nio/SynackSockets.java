@@ -10,14 +10,14 @@ import java.util.Arrays;
 /**
  * Puts {@code java.net.Socket} and {@code ServerSocket} made with {@code new} on synack, through
  * the JDK's {@link Socket#setSocketImplFactory} and {@link ServerSocket#setSocketFactory}
- * (deprecated since JDK 17, still honoured by JDK 25): each socket opens on the host
- * {@link HostScope} gives for the thread that creates it. The factories can be set once per JVM,
- * before the program makes its first socket, so {@code synack run} starts programs through
- * {@link #main}, which installs them and then calls the program's own {@code main}.
+ * (deprecated since JDK 17, still honoured by JDK 25): each socket opens on the host {@link
+ * HostScope} gives for the thread that creates it. The factories can be set once per JVM, before
+ * the program makes its first socket, so {@code synack run} starts programs through {@link #main},
+ * which installs them and then calls the program's own {@code main}.
  *
- * <p>What cannot be had this way: datagram sockets ({@code DatagramSocket} and
- * {@code MulticastSocket} take no factory since JDK 15 — use {@code DatagramChannel}), urgent
- * data, and sockets a library makes through a {@code SocketImpl} of its own.
+ * <p>What cannot be had this way: datagram sockets ({@code DatagramSocket} and {@code
+ * MulticastSocket} take no factory since JDK 15 — use {@code DatagramChannel}), urgent data, and
+ * sockets a library makes through a {@code SocketImpl} of its own.
  */
 public final class SynackSockets {
   private static boolean installed;
@@ -40,8 +40,8 @@ public final class SynackSockets {
   }
 
   /**
-   * Installs the factories, then runs the program: {@code args[0]} is its main class, the rest
-   * its arguments.
+   * Installs the factories, then runs the program: {@code args[0]} is its main class, the rest its
+   * arguments.
    */
   public static void main(String[] args) throws Throwable {
     if (args.length == 0) {

@@ -5,8 +5,8 @@ import dev.synack.stack.Connection;
 import dev.synack.stack.Host;
 import dev.synack.stack.HostEvent;
 import dev.synack.stack.Listener;
-import dev.synack.stack.UdpEndpoint;
 import dev.synack.stack.Readiness;
+import dev.synack.stack.UdpEndpoint;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.HashMap;
@@ -32,10 +32,16 @@ public abstract class EventLoop implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
   private volatile Throwable failure;
+
   /** The time the current batch of calls runs at; read and written on the loop thread only. */
   private long loopTime;
-  /** Signals bumped after every turn (see {@link #watchEveryTurn}), with their watchers' count; loop thread only. */
+
+  /**
+   * Signals bumped after every turn (see {@link #watchEveryTurn}), with their watchers' count; loop
+   * thread only.
+   */
   private final Map<Signal, Integer> watched = new HashMap<>();
+
   /** Hears every host event after its signal is bumped, or null; see {@link #setEventListener}. */
   private volatile Consumer<HostEvent> eventListener;
 
@@ -76,19 +82,22 @@ public abstract class EventLoop implements AutoCloseable {
     }
     if (!running) throw stopped();
     CompletableFuture<T> result = new CompletableFuture<>();
-    tasks.add(new Task() {
-      @Override public void run(long now) {
-        try {
-          result.complete(task.apply(now));
-        } catch (Throwable t) {
-          result.completeExceptionally(t);
-        }
-      }
+    tasks.add(
+        new Task() {
+          @Override
+          public void run(long now) {
+            try {
+              result.complete(task.apply(now));
+            } catch (Throwable t) {
+              result.completeExceptionally(t);
+            }
+          }
 
-      @Override public void fail(IOException e) {
-        result.completeExceptionally(e);
-      }
-    });
+          @Override
+          public void fail(IOException e) {
+            result.completeExceptionally(e);
+          }
+        });
     wakeup();
     // The loop may have stopped between the check above and the add, after its last drain: then
     // nobody else will ever complete this task, so fail whatever is still queued.
@@ -128,17 +137,20 @@ public abstract class EventLoop implements AutoCloseable {
       return;
     }
     if (!running) return;
-    tasks.add(new Task() {
-      @Override public void run(long now) {
-        try {
-          task.accept(now);
-        } catch (RuntimeException ignored) {
-          // Fire and forget: nobody waits for the outcome.
-        }
-      }
+    tasks.add(
+        new Task() {
+          @Override
+          public void run(long now) {
+            try {
+              task.accept(now);
+            } catch (RuntimeException ignored) {
+              // Fire and forget: nobody waits for the outcome.
+            }
+          }
 
-      @Override public void fail(IOException e) {}
-    });
+          @Override
+          public void fail(IOException e) {}
+        });
     wakeup();
   }
 
@@ -182,13 +194,15 @@ public abstract class EventLoop implements AutoCloseable {
     HostEvent e;
     Attachable last = null;
     while ((e = host.pollEvent()) != null) {
-      // A burst of events of one connection (readable, then its FIN) is told once, with the mask after all of them.
-      Attachable target = switch (e) {
-        case HostEvent.OfConnection(Connection c, var ignored) -> c;
-        case HostEvent.Acceptable(Listener l) -> l;
-        case HostEvent.UdpReadable(UdpEndpoint u) -> u;
-        case HostEvent.UdpError error -> error.endpoint();
-      };
+      // A burst of events of one connection (readable, then its FIN) is told once, with the mask
+      // after all of them.
+      Attachable target =
+          switch (e) {
+            case HostEvent.OfConnection(Connection c, var ignored) -> c;
+            case HostEvent.Acceptable(Listener l) -> l;
+            case HostEvent.UdpReadable(UdpEndpoint u) -> u;
+            case HostEvent.UdpError error -> error.endpoint();
+          };
       if (last != null && target != last) notifyReadiness(last);
       last = target;
       Consumer<HostEvent> listener = eventListener;
@@ -198,12 +212,13 @@ public abstract class EventLoop implements AutoCloseable {
   }
 
   private static void notifyReadiness(Attachable target) {
-    int readiness = switch (target) {
-      case Connection c -> c.readiness();
-      case Listener l -> l.readiness();
-      case UdpEndpoint u -> u.readiness();
-      default -> Readiness.ALL;
-    };
+    int readiness =
+        switch (target) {
+          case Connection c -> c.readiness();
+          case Listener l -> l.readiness();
+          case UdpEndpoint u -> u.readiness();
+          default -> Readiness.ALL;
+        };
     signalOf(target).notify(readiness);
   }
 
@@ -214,9 +229,9 @@ public abstract class EventLoop implements AutoCloseable {
   protected abstract void turn(long now) throws IOException;
 
   /**
-   * Brings whatever the loop owns up to {@code now} before the queued calls run at that time.
-   * A simulated network must have processed everything due by then, or its hosts would see a
-   * call at {@code now} and later a packet stamped earlier.
+   * Brings whatever the loop owns up to {@code now} before the queued calls run at that time. A
+   * simulated network must have processed everything due by then, or its hosts would see a call at
+   * {@code now} and later a packet stamped earlier.
    */
   protected void catchUp(long now) throws IOException {}
 
@@ -248,7 +263,8 @@ public abstract class EventLoop implements AutoCloseable {
   }
 
   private IOException stopped() {
-    return new IOException("synack event loop is stopped" + (failure == null ? "" : ": " + failure), failure);
+    return new IOException(
+        "synack event loop is stopped" + (failure == null ? "" : ": " + failure), failure);
   }
 
   /** A call handed to the loop: run at the loop's time, or failed when the loop has stopped. */

@@ -16,76 +16,103 @@ import java.util.function.Consumer;
  * Runs one {@link Host} on a real {@link Link} (TUN, UDP tunnel): packets read from the link go to
  * the host, packets the host makes go to the link, and the host's deadlines fire on time.
  *
- * <p>Packets are taken in batches: one wait, then every packet already queued, up to
- * {@link #BATCH}; they go to the host straight from reused direct buffers (a TUN device reads into
- * them without a copy, and the host copies only what it keeps), and what the host answers is sent
- * once the whole batch is in, so that its output reflects all of it, and goes to the link as a
- * batch too. The host writes it straight into a direct buffer the driver lends, with a run of one
- * connection's segments as one GSO super-packet when the link has segmentation offload
- * ({@link Link#maxSegments()}; a TUN device cuts it in the kernel): no array per packet, and each
- * payload byte copied once on its way out. A link that
- * vouches for a packet's checksums ({@link Link#receiveBatch(ByteBuffer[], boolean[], long)}) spares
- * the host verifying them.
+ * <p>Packets are taken in batches: one wait, then every packet already queued, up to {@link
+ * #BATCH}; they go to the host straight from reused direct buffers (a TUN device reads into them
+ * without a copy, and the host copies only what it keeps), and what the host answers is sent once
+ * the whole batch is in, so that its output reflects all of it, and goes to the link as a batch
+ * too. The host writes it straight into a direct buffer the driver lends, with a run of one
+ * connection's segments as one GSO super-packet when the link has segmentation offload ({@link
+ * Link#maxSegments()}; a TUN device cuts it in the kernel): no array per packet, and each payload
+ * byte copied once on its way out. A link that vouches for a packet's checksums ({@link
+ * Link#receiveBatch(ByteBuffer[], boolean[], long)}) spares the host verifying them.
  *
  * <p>A link error never stops the loop, as a kernel keeps its sockets while a link is down: a send
  * that fails drops its packets (TCP resends them), a receive that fails is retried after a pause
  * that grows to a second while the errors go on, and every error is counted ({@link #linkErrors})
- * and noted once per episode, when it starts and when the link works again. A link that is gone
- * for good ({@link dev.synack.link.LinkGoneException}) is waited for in the same way; wrapped in a
+ * and noted once per episode, when it starts and when the link works again. A link that is gone for
+ * good ({@link dev.synack.link.LinkGoneException}) is waited for in the same way; wrapped in a
  * {@link dev.synack.link.ReopeningLink} it is reopened. Only a link closed under the loop stops it.
  *
  * <p>In a group of loops ({@link Stack}) each driver reads its own link (a TUN queue), and a packet
- * whose flow another loop owns ({@link Shards}) is copied onto that loop's inbox, a lock-free queue,
- * and the owner woken once per batch; the owner takes its inbox before it waits again.
+ * whose flow another loop owns ({@link Shards}) is copied onto that loop's inbox, a lock-free
+ * queue, and the owner woken once per batch; the owner takes its inbox before it waits again.
  */
 public final class HostDriver extends EventLoop {
   /** Packets taken per wait: enough to amortise a wakeup, few enough to answer soon. */
   static final int BATCH = 16;
+
   /** Bytes the host may write a batch of packets into. */
   private static final int SEND_AREA = 256 * 1024;
+
   private final Host host;
   private final Link link;
   private final ByteBuffer[] receiveBuffers;
+
   /** Whether the link vouched for the checksums of each packet of the batch received. */
   private final boolean[] checksumUnnecessary = new boolean[BATCH];
+
   /**
-   * Where the host writes the packets it answers with, one after another, lent to it
-   * ({@link Host#pollTransmit(long, ByteBuffer, int, Transmit)}) and sent together: room for a
-   * batch of 64 full packets at MTU 1500, or three 64 KiB super-packets, with 64 KiB to spare.
+   * Where the host writes the packets it answers with, one after another, lent to it ({@link
+   * Host#pollTransmit(long, ByteBuffer, int, Transmit)}) and sent together: room for a batch of 64
+   * full packets at MTU 1500, or three 64 KiB super-packets, with 64 KiB to spare.
    */
   private final ByteBuffer sendArea = ByteBuffer.allocateDirect(SEND_AREA);
+
   /** Views of {@link #sendArea}, one per packet of a batch, made once and moved over it. */
   private final ByteBuffer[] sendBuffers = new ByteBuffer[64];
+
   /** Each packet's segment size, 0 for a whole packet ({@link Transmit#segmentSize()}). */
   private final int[] segmentSizes = new int[64];
+
   /** What the host says it wrote; refilled for every packet. */
   private final Transmit transmit = new Transmit();
+
   /** The link's errors, counted and noted; loop thread only, but for its snapshot. */
   private final LinkTrouble trouble;
-  /** Set by {@link #wakeup()} and cleared once the loop has noticed; closes the race of a pause after a failed receive. */
+
+  /**
+   * Set by {@link #wakeup()} and cleared once the loop has noticed; closes the race of a pause
+   * after a failed receive.
+   */
   private volatile boolean woken;
+
   private volatile Thread loopThread;
+
   /** Packets other loops of the group read for this one; many producers, this loop the consumer. */
   private final ConcurrentLinkedQueue<HandedOver> inbox = new ConcurrentLinkedQueue<>();
-  /** The group's shards and loops, and this loop's index in them; null and 0 for a loop alone. Set before start. */
+
+  /**
+   * The group's shards and loops, and this loop's index in them; null and 0 for a loop alone. Set
+   * before start.
+   */
   private Shards shards;
+
   private HostDriver[] group;
   private int index;
-  /** Which loops of the group were handed packets this batch and are to be woken; loop thread only. */
+
+  /**
+   * Which loops of the group were handed packets this batch and are to be woken; loop thread only.
+   */
   private boolean[] toWake;
+
   /** Packets handed to other loops, and taken from them; loop thread only but for reading. */
   private volatile long handedOut;
+
   private volatile long handedIn;
 
   /** A packet read on another loop of the group, copied, with what its link vouched for. */
   private record HandedOver(byte[] packet, boolean checksumUnnecessary) {}
 
   /**
-   * Starts a driver thread for {@code host} on {@code link}; the driver owns both from now on.
-   * Link errors are noted on the {@code System.Logger} named after this class.
+   * Starts a driver thread for {@code host} on {@code link}; the driver owns both from now on. Link
+   * errors are noted on the {@code System.Logger} named after this class.
    */
   public HostDriver(Host host, Link link) {
-    this(host, link, note -> System.getLogger(HostDriver.class.getName()).log(System.Logger.Level.WARNING, note));
+    this(
+        host,
+        link,
+        note ->
+            System.getLogger(HostDriver.class.getName()).log(System.Logger.Level.WARNING, note));
   }
 
   /**
@@ -98,20 +125,26 @@ public final class HostDriver extends EventLoop {
     start();
   }
 
-  /** Makes a driver without starting it: a loop of a group, started once the whole group is made. */
+  /**
+   * Makes a driver without starting it: a loop of a group, started once the whole group is made.
+   */
   HostDriver(Host host, Link link, Consumer<String> notes, String threadName) {
     super(threadName);
     this.host = host;
     this.link = link;
     this.trouble = new LinkTrouble(link.toString(), notes);
-    // A packet longer than its buffer would be cut: each holds the largest IPv4 packet, or the MTU if larger.
+    // A packet longer than its buffer would be cut: each holds the largest IPv4 packet, or the MTU
+    // if larger.
     int size = Math.max(link.mtu(), 65535);
     this.receiveBuffers = new ByteBuffer[BATCH];
     for (int i = 0; i < BATCH; i++) receiveBuffers[i] = ByteBuffer.allocateDirect(size);
     for (int i = 0; i < sendBuffers.length; i++) sendBuffers[i] = sendArea.duplicate();
   }
 
-  /** Makes this driver loop {@code index} of {@code loops}, sharded by {@code shards}; before it starts. */
+  /**
+   * Makes this driver loop {@code index} of {@code loops}, sharded by {@code shards}; before it
+   * starts.
+   */
   void joinGroup(Shards shards, HostDriver[] loops, int index) {
     this.shards = shards;
     this.group = loops;
@@ -122,10 +155,11 @@ public final class HostDriver extends EventLoop {
 
   /**
    * Hands a datagram the host put back together to the loop owning its flow, if not this one:
-   * fragments have no ports, so the loop that read them reassembles (loop thread, inside
-   * {@code handlePacket}).
+   * fragments have no ports, so the loop that read them reassembles (loop thread, inside {@code
+   * handlePacket}).
    */
-  @SuppressWarnings("NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the count
+  @SuppressWarnings(
+      "NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the count
   private boolean handReassembled(byte[] datagram, long now) {
     int owner = shards.ofPacket(ByteBuffer.wrap(datagram));
     if (owner == Shards.ANY || owner == index) return false;
@@ -174,7 +208,8 @@ public final class HostDriver extends EventLoop {
   }
 
   @Override
-  @SuppressWarnings("NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the counts
+  @SuppressWarnings(
+      "NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the counts
   protected void turn(long now) throws IOException {
     if (loopThread == null) loopThread = Thread.currentThread();
     flush(now);
@@ -198,7 +233,8 @@ public final class HostDriver extends EventLoop {
         handedOut++;
       }
     }
-    // Reassembled datagrams too were handed over in the batch above (inbox packets are never fragments).
+    // Reassembled datagrams too were handed over in the batch above (inbox packets are never
+    // fragments).
     if (group != null) wakeHandedTo();
     takeInbox(after);
     if (host.pollTimeout() <= after) {
@@ -219,7 +255,8 @@ public final class HostDriver extends EventLoop {
   }
 
   /** Handles the packets other loops handed over, in the order they were read. */
-  @SuppressWarnings("NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the counts
+  @SuppressWarnings(
+      "NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the counts
   private void takeInbox(long now) {
     HandedOver h;
     long taken = 0;
@@ -244,16 +281,18 @@ public final class HostDriver extends EventLoop {
     } catch (IOException | UncheckedIOException e) {
       long pause = Math.min(wait, trouble.receiveFailed(e, now));
       long until = now() + pause;
-      // A wakeup since the last pause (a call handed in) ends it at once; an old one costs one short pause.
-      for (long left = pause; !woken && left > 0; left = until - now()) LockSupport.parkNanos(this, left);
+      // A wakeup since the last pause (a call handed in) ends it at once; an old one costs one
+      // short pause.
+      for (long left = pause; !woken && left > 0; left = until - now())
+        LockSupport.parkNanos(this, left);
       woken = false;
       return 0;
     }
   }
 
   /**
-   * Has the host write what it has to send into {@link #sendArea}, each packet where the last
-   * ended (runs of segments as one super-packet when the link takes them), and sends it in batches.
+   * Has the host write what it has to send into {@link #sendArea}, each packet where the last ended
+   * (runs of segments as one super-packet when the link takes them), and sends it in batches.
    */
   private void flush(long now) throws IOException {
     int maxSegments = link.maxSegments();

@@ -11,7 +11,8 @@ package dev.synack.runtime;
  * @param failing whether the last attempt failed (an episode is going on)
  * @param lastError the message of the last error, or null if there was none
  */
-public record LinkErrors(long sendErrors, long receiveErrors, long episodes, boolean failing, String lastError) {
+public record LinkErrors(
+    long sendErrors, long receiveErrors, long episodes, boolean failing, String lastError) {
   /** Returns the errors of both directions. */
   public long total() {
     return sendErrors + receiveErrors;

@@ -14,8 +14,12 @@ import java.nio.ByteBuffer;
  * every flow at one loop by choosing ports. Immutable; any thread.
  */
 final class Shards {
-  /** Returned by {@link #ofPacket} for a packet any loop may handle (echo, fragment, other protocols). */
+  /**
+   * Returned by {@link #ofPacket} for a packet any loop may handle (echo, fragment, other
+   * protocols).
+   */
   static final int ANY = -1;
+
   private static final int TCP = 6;
   private static final int UDP = 17;
   private static final int ICMP = 1;
@@ -77,7 +81,8 @@ final class Shards {
       transport = at + headerLength;
     } else if (version == 6) {
       if (end - at < 40) return ANY;
-      protocol = p.get(at + 6) & 0xff; // Extension headers are rare on a link to us: any loop takes those.
+      protocol =
+          p.get(at + 6) & 0xff; // Extension headers are rare on a link to us: any loop takes those.
       addressLength = 16;
       source = at + 8;
       transport = at + 40;
@@ -104,8 +109,10 @@ final class Shards {
     int type = p.get(transport) & 0xff;
     // Errors about a flow (RFC 792 destination unreachable, source quench, time exceeded, parameter
     // problem; RFC 4443 types 1 to 4) belong to the flow of the packet they quote.
-    boolean error = protocol == ICMP ? type == 3 || type == 4 || type == 11 || type == 12
-        : protocol == ICMPV6 && type >= 1 && type <= 4;
+    boolean error =
+        protocol == ICMP
+            ? type == 3 || type == 4 || type == 11 || type == 12
+            : protocol == ICMPV6 && type >= 1 && type <= 4;
     return error ? ofPacket(p, transport + 8, end, true) : ANY;
   }
 
@@ -118,7 +125,13 @@ final class Shards {
 
   private static long words(long h, byte[] address) {
     for (int i = 0; i < address.length; i += 4) {
-      h = mix(h, (address[i] & 0xff) << 24 | (address[i + 1] & 0xff) << 16 | (address[i + 2] & 0xff) << 8 | (address[i + 3] & 0xff));
+      h =
+          mix(
+              h,
+              (address[i] & 0xff) << 24
+                  | (address[i + 1] & 0xff) << 16
+                  | (address[i + 2] & 0xff) << 8
+                  | (address[i + 3] & 0xff));
     }
     return h;
   }

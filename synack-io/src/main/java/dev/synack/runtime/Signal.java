@@ -6,22 +6,28 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The waiter queue of one connection or listener. Blocking callers wait on a counter that the
- * event loop bumps when something happens to it: waiting for a change from a version read on the
- * loop thread closes the race between "try the call" and "wait for an event", since an event in
- * between has already bumped the counter, so the wait returns at once. {@link Waiter}s that do not
- * block (selectors) register against a readiness mask instead and are told the new readiness.
+ * The waiter queue of one connection or listener. Blocking callers wait on a counter that the event
+ * loop bumps when something happens to it: waiting for a change from a version read on the loop
+ * thread closes the race between "try the call" and "wait for an event", since an event in between
+ * has already bumped the counter, so the wait returns at once. {@link Waiter}s that do not block
+ * (selectors) register against a readiness mask instead and are told the new readiness.
  */
 public final class Signal {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private long version;
-  /** Registered waiters, made on the first registration (most connections have none); told on the loop thread. */
+
+  /**
+   * Registered waiters, made on the first registration (most connections have none); told on the
+   * loop thread.
+   */
   private volatile CopyOnWriteArrayList<Entry> waiters;
 
   private record Entry(Waiter waiter, int mask) {}
 
-  /** Registers {@code waiter} to hear of readiness that intersects {@code mask}; from any thread. */
+  /**
+   * Registers {@code waiter} to hear of readiness that intersects {@code mask}; from any thread.
+   */
   public void register(Waiter waiter, int mask) {
     CopyOnWriteArrayList<Entry> w = waiters;
     if (w == null) {

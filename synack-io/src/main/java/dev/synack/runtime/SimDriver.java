@@ -19,8 +19,10 @@ public final class SimDriver extends EventLoop {
 
   private final SimNetwork net;
   private final List<Host> hosts;
+
   /** Set by {@link #wakeup()} and cleared by the loop once it has noticed; closes the park race. */
   private volatile boolean woken;
+
   private volatile Thread loopThread;
 
   /** Starts a driver thread for {@code net}, whose attached hosts are {@code hosts}. */

@@ -18,17 +18,17 @@ import java.util.function.Consumer;
 /**
  * A running synack: one or more event loops, each owning a sans-IO {@link Host} with the same
  * addresses and settings and reading a link of its own (a queue of a multiqueue TUN device, a UDP
- * socket), built from links and options; users make sockets from it
- * ({@code TcpSocket.connect(stack, ...)}, {@code TcpServerSocket.bind(stack, ...)}) and never pair a
- * loop and a host by hand.
+ * socket), built from links and options; users make sockets from it ({@code
+ * TcpSocket.connect(stack, ...)}, {@code TcpServerSocket.bind(stack, ...)}) and never pair a loop
+ * and a host by hand.
  *
  * <p>Connections are sharded by a keyed hash of their 4-tuple ({@link Shards}), as gVisor's TCP
  * dispatcher spreads them over processors: a packet read on a loop that does not own its flow is
- * handed to its owner through a lock-free queue. An active open runs on the loop chosen round
- * robin and takes a local port whose 4-tuple hashes to that loop (its host's
- * {@link dev.synack.stack.PortFilter}); a listener listens on every loop. The hosts share their
- * secret seed, so their ISNs, SYN cookies and port choices are keyed alike and any loop can check
- * a cookie another answered with.
+ * handed to its owner through a lock-free queue. An active open runs on the loop chosen round robin
+ * and takes a local port whose 4-tuple hashes to that loop (its host's {@link
+ * dev.synack.stack.PortFilter}); a listener listens on every loop. The hosts share their secret
+ * seed, so their ISNs, SYN cookies and port choices are keyed alike and any loop can check a cookie
+ * another answered with.
  *
  * <pre>{@code
  * try (Stack stack = Stack.builder().tun("synack0").address(InetAddress.ofLiteral("10.0.0.2")).loops(2).build()) {
@@ -40,6 +40,7 @@ public final class Stack implements AutoCloseable {
   private final HostDriver[] loops;
   private final Shards shards;
   private final String note;
+
   /** The loop the next active open runs on, modulo the loop count. */
   private final AtomicInteger nextLoop = new AtomicInteger();
 
@@ -59,12 +60,18 @@ public final class Stack implements AutoCloseable {
     return loops.length;
   }
 
-  /** Returns loop {@code i}; its host is touched only from tasks given to its {@link EventLoop#call}. */
+  /**
+   * Returns loop {@code i}; its host is touched only from tasks given to its {@link
+   * EventLoop#call}.
+   */
   public HostDriver loop(int i) {
     return loops[i];
   }
 
-  /** Returns the link loop {@code i} reads and writes (a queue of the TUN device: its name is the device's). */
+  /**
+   * Returns the link loop {@code i} reads and writes (a queue of the TUN device: its name is the
+   * device's).
+   */
   public Link link(int i) {
     return loops[i].link();
   }
@@ -80,10 +87,11 @@ public final class Stack implements AutoCloseable {
   }
 
   /**
-   * Returns the loop that owns a flow of {@code protocol} (6 for TCP, 17 for UDP) as seen from
-   * this end: where a connection from a local port the caller names must be opened.
+   * Returns the loop that owns a flow of {@code protocol} (6 for TCP, 17 for UDP) as seen from this
+   * end: where a connection from a local port the caller names must be opened.
    */
-  public HostDriver loopOf(int protocol, InetAddress local, int localPort, InetAddress remote, int remotePort) {
+  public HostDriver loopOf(
+      int protocol, InetAddress local, int localPort, InetAddress remote, int remotePort) {
     return loops[shards.of(protocol, local, localPort, remote, remotePort)];
   }
 
@@ -92,7 +100,10 @@ public final class Stack implements AutoCloseable {
     return shards;
   }
 
-  /** Returns one line saying why there are fewer loops than asked for (no multiqueue device), or null. */
+  /**
+   * Returns one line saying why there are fewer loops than asked for (no multiqueue device), or
+   * null.
+   */
   public String note() {
     return note;
   }
@@ -163,7 +174,10 @@ public final class Stack implements AutoCloseable {
       return links(List.of(link));
     }
 
-    /** Runs one loop on each link (the queues of one device, sockets sharing a port), which the stack then owns. */
+    /**
+     * Runs one loop on each link (the queues of one device, sockets sharing a port), which the
+     * stack then owns.
+     */
     public Builder links(List<? extends Link> links) {
       if (links.isEmpty()) throw new IllegalArgumentException("no links");
       this.links = List.copyOf(links);
@@ -172,14 +186,16 @@ public final class Stack implements AutoCloseable {
     }
 
     /**
-     * Opens the TUN device {@code device} with a queue per loop ({@link TunLink#openQueues}) and the
-     * device's MTU.
+     * Opens the TUN device {@code device} with a queue per loop ({@link TunLink#openQueues}) and
+     * the device's MTU.
      */
     public Builder tun(String device) {
       return tun(device, 0);
     }
 
-    /** Opens the TUN device {@code device} as {@link #tun(String)}, with an MTU (0: the device's). */
+    /**
+     * Opens the TUN device {@code device} as {@link #tun(String)}, with an MTU (0: the device's).
+     */
     public Builder tun(String device, int mtu) {
       this.tunDevice = Objects.requireNonNull(device, "device");
       this.tunMtu = mtu;
@@ -196,7 +212,9 @@ public final class Stack implements AutoCloseable {
       return this;
     }
 
-    /** Sends the host's trace events to {@code sink}: with one loop only (a sink is one thread's). */
+    /**
+     * Sends the host's trace events to {@code sink}: with one loop only (a sink is one thread's).
+     */
     public Builder trace(TraceSink sink) {
       this.trace = sink;
       return this;
@@ -219,33 +237,50 @@ public final class Stack implements AutoCloseable {
       List<Link> use = links;
       if (tunDevice != null) {
         int count = loops > 0 ? loops : Runtime.getRuntime().availableProcessors();
-        TunLink.Queues queues = TunLink.openQueues(tunDevice, tunMtu, Math.min(count, TunLink.MAX_QUEUES));
+        TunLink.Queues queues =
+            TunLink.openQueues(tunDevice, tunMtu, Math.min(count, TunLink.MAX_QUEUES));
         use = List.copyOf(queues.links());
         note = queues.note();
       } else if (use == null) {
         throw new IllegalArgumentException("a stack needs a link, links or a TUN device");
       } else if (loops > 0 && loops != use.size()) {
-        throw new IllegalArgumentException(loops + " loops asked for " + use.size() + " links: one loop per link");
+        throw new IllegalArgumentException(
+            loops + " loops asked for " + use.size() + " links: one loop per link");
       }
       if (trace != null && use.size() > 1) {
         closeAll(use);
         throw new IllegalArgumentException("a trace needs one loop, not " + use.size());
       }
-      HostConfig hostConfig = config != null ? config
-          : HostConfig.defaults(new SecureRandom().nextLong()).withMtu(Math.max(576, Math.min(65535, use.get(0).mtu())));
-      Shards shards = new Shards(use.size(), new SplittableRandom(hostConfig.secretSeed() ^ 0x10095L).nextLong());
+      HostConfig hostConfig =
+          config != null
+              ? config
+              : HostConfig.defaults(new SecureRandom().nextLong())
+                  .withMtu(Math.max(576, Math.min(65535, use.get(0).mtu())));
+      Shards shards =
+          new Shards(
+              use.size(), new SplittableRandom(hostConfig.secretSeed() ^ 0x10095L).nextLong());
       HostDriver[] drivers = new HostDriver[use.size()];
-      Consumer<String> linkNotes = notes != null ? notes
-          : line -> System.getLogger(HostDriver.class.getName()).log(System.Logger.Level.WARNING, line);
+      Consumer<String> linkNotes =
+          notes != null
+              ? notes
+              : line ->
+                  System.getLogger(HostDriver.class.getName())
+                      .log(System.Logger.Level.WARNING, line);
       for (int i = 0; i < drivers.length; i++) {
         Host host = new Host(name, hostConfig, trace);
         for (InetAddress a : addresses) host.addAddress(a);
         int own = i;
         if (drivers.length > 1) {
-          host.setPortFilter((protocol, local, port, remote, remotePort) ->
-              shards.of(protocol, local, port, remote, remotePort) == own);
+          host.setPortFilter(
+              (protocol, local, port, remote, remotePort) ->
+                  shards.of(protocol, local, port, remote, remotePort) == own);
         }
-        drivers[i] = new HostDriver(host, use.get(i), linkNotes, drivers.length == 1 ? "synack-" + name : "synack-" + name + "-" + i);
+        drivers[i] =
+            new HostDriver(
+                host,
+                use.get(i),
+                linkNotes,
+                drivers.length == 1 ? "synack-" + name : "synack-" + name + "-" + i);
       }
       if (drivers.length > 1) {
         for (int i = 0; i < drivers.length; i++) drivers[i].joinGroup(shards, drivers, i);

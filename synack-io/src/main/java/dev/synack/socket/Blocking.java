@@ -13,8 +13,8 @@ import java.net.SocketTimeoutException;
 import java.util.function.LongFunction;
 
 /**
- * The one way a socket waits: try an operation on the loop thread; if it cannot go on yet, wait
- * for the connection's or listener's signal to change, and try again.
+ * The one way a socket waits: try an operation on the loop thread; if it cannot go on yet, wait for
+ * the connection's or listener's signal to change, and try again.
  */
 public final class Blocking {
   private Blocking() {}
@@ -26,16 +26,20 @@ public final class Blocking {
    * Runs {@code attempt} on the loop until it returns non-null, waiting on {@code signal} between
    * tries, until {@code timeoutMillis} (0: forever) passes.
    */
-  static <T> T await(EventLoop loop, Signal signal, long timeoutMillis, String what, LongFunction<T> attempt)
+  static <T> T await(
+      EventLoop loop, Signal signal, long timeoutMillis, String what, LongFunction<T> attempt)
       throws IOException {
-    long deadline = timeoutMillis <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000L;
+    long deadline =
+        timeoutMillis <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000L;
     while (true) {
       Attempt<T> a;
       try {
-        a = loop.call(now -> {
-          T v = attempt.apply(now);
-          return new Attempt<>(v, v == null ? signal.version() : 0);
-        });
+        a =
+            loop.call(
+                now -> {
+                  T v = attempt.apply(now);
+                  return new Attempt<>(v, v == null ? signal.version() : 0);
+                });
       } catch (TcpException e) {
         throw toIoException(e);
       }
@@ -70,9 +74,11 @@ public final class Blocking {
     return switch (error) {
       case CONNECTION_REFUSED -> new ConnectException("Connection refused");
       case CONNECTION_RESET -> new SocketException("Connection reset");
-      case CONNECTION_ABORTED_USER_TIMEOUT, CONNECTION_TIMED_OUT -> new ConnectException("Connection timed out");
+      case CONNECTION_ABORTED_USER_TIMEOUT, CONNECTION_TIMED_OUT ->
+          new ConnectException("Connection timed out");
       case CONNECTION_ABORTED -> new SocketException("Connection aborted");
-      // As the JDK maps EHOSTUNREACH and ENETUNREACH (sun.nio.ch.Net): only the first has its own class.
+      // As the JDK maps EHOSTUNREACH and ENETUNREACH (sun.nio.ch.Net): only the first has its own
+      // class.
       case HOST_UNREACHABLE -> new NoRouteToHostException("No route to host");
       case NETWORK_UNREACHABLE -> new SocketException("Network is unreachable");
       case CONNECTION_CLOSING -> new SocketException("Socket output is shut down");

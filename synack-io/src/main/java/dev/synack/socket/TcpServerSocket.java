@@ -3,19 +3,19 @@ package dev.synack.socket;
 import dev.synack.runtime.EventLoop;
 import dev.synack.runtime.Signal;
 import dev.synack.runtime.Stack;
-import dev.synack.stack.Connection;
 import dev.synack.stack.BindOptions;
+import dev.synack.stack.Connection;
 import dev.synack.stack.Host;
 import dev.synack.stack.Listener;
+import dev.synack.stack.Readiness;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.io.InterruptedIOException;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import dev.synack.stack.Readiness;
 
 /**
  * A listening port of a synack host, used like {@code java.net.ServerSocket}: {@link #accept()}
@@ -29,13 +29,21 @@ public final class TcpServerSocket implements Closeable {
   private final EventLoop loop;
   private final Listener listener;
   private final Signal signal;
+
   /** With a stack of several loops: every loop and its listener, index for index; else null. */
   private final EventLoop[] loops;
+
   private final Listener[] listeners;
+
   /** The loop whose listener {@code accept} tries first, so that no loop's queue starves. */
   private int nextLoop;
-  /** With several loops: 1 where a loop's listener may hold a connection (its waiter sets it), else 0. */
+
+  /**
+   * With several loops: 1 where a loop's listener may hold a connection (its waiter sets it), else
+   * 0.
+   */
   private final AtomicIntegerArray pending;
+
   private volatile int soTimeoutMillis;
   private volatile boolean closed;
 
@@ -48,7 +56,8 @@ public final class TcpServerSocket implements Closeable {
     this.pending = null;
   }
 
-  private TcpServerSocket(EventLoop[] loops, Listener[] listeners, Signal signal, AtomicIntegerArray pending) {
+  private TcpServerSocket(
+      EventLoop[] loops, Listener[] listeners, Signal signal, AtomicIntegerArray pending) {
     this.loop = loops[0];
     this.listener = listeners[0];
     this.signal = signal;
@@ -64,7 +73,8 @@ public final class TcpServerSocket implements Closeable {
    * @param backlog the queue length of each loop's listener (capped by somaxconn)
    * @throws BindException when the port is taken on any loop
    */
-  public static TcpServerSocket bind(Stack stack, InetAddress address, int port, int backlog) throws IOException {
+  public static TcpServerSocket bind(Stack stack, InetAddress address, int port, int backlog)
+      throws IOException {
     return bind(stack, address, port, backlog, BindOptions.DEFAULT);
   }
 
@@ -75,7 +85,9 @@ public final class TcpServerSocket implements Closeable {
    *
    * @throws BindException when the port is taken on any loop
    */
-  public static TcpServerSocket bind(Stack stack, InetAddress address, int port, int backlog, BindOptions bind) throws IOException {
+  public static TcpServerSocket bind(
+      Stack stack, InetAddress address, int port, int backlog, BindOptions bind)
+      throws IOException {
     int n = stack.loopCount();
     if (n == 1) return bind(stack.loop(0), stack.loop(0).host(), address, port, backlog, bind);
     Signal shared = new Signal();
@@ -89,16 +101,22 @@ public final class TcpServerSocket implements Closeable {
         int index = i;
         pending.set(i, 1);
         Signal own = new Signal();
-        // Told on loop i after each turn with events of its listener: marked first, then the bump that ends a wait.
-        own.register(readiness -> {
-          pending.set(index, 1);
-          shared.bump();
-        }, Readiness.ALL);
-        listeners[i] = loops[i].call(now -> {
-          Listener listening = host.listen(address, port, backlog, host.config().tcp(), bind);
-          listening.attach(own); // before any event can make another signal for it
-          return listening;
-        });
+        // Told on loop i after each turn with events of its listener: marked first, then the bump
+        // that ends a wait.
+        own.register(
+            readiness -> {
+              pending.set(index, 1);
+              shared.bump();
+            },
+            Readiness.ALL);
+        listeners[i] =
+            loops[i].call(
+                now -> {
+                  Listener listening =
+                      host.listen(address, port, backlog, host.config().tcp(), bind);
+                  listening.attach(own); // before any event can make another signal for it
+                  return listening;
+                });
       }
     } catch (IOException | RuntimeException e) {
       for (int i = 0; i < n && listeners[i] != null; i++) {
@@ -115,11 +133,12 @@ public final class TcpServerSocket implements Closeable {
    * Listens on {@code port} of {@code host} (passive OPEN).
    *
    * @param address the local address, or null for all the host's addresses
-   * @param backlog the queue length for connections in and after the handshake (capped by somaxconn)
+   * @param backlog the queue length for connections in and after the handshake (capped by
+   *     somaxconn)
    * @throws BindException when the port is taken
    */
-  public static TcpServerSocket bind(EventLoop loop, Host host, InetAddress address, int port, int backlog)
-      throws IOException {
+  public static TcpServerSocket bind(
+      EventLoop loop, Host host, InetAddress address, int port, int backlog) throws IOException {
     return bind(loop, host, address, port, backlog, BindOptions.DEFAULT);
   }
 
@@ -128,14 +147,18 @@ public final class TcpServerSocket implements Closeable {
    *
    * @throws BindException when the port is taken
    */
-  public static TcpServerSocket bind(EventLoop loop, Host host, InetAddress address, int port, int backlog, BindOptions bind)
+  public static TcpServerSocket bind(
+      EventLoop loop, Host host, InetAddress address, int port, int backlog, BindOptions bind)
       throws IOException {
     try {
-      Listener l = loop.call(now -> {
-        Listener listening = host.listen(address, port, backlog, host.config().tcp(), bind);
-        EventLoop.signalOf(listening); // made on the loop thread, before any event can bump it
-        return listening;
-      });
+      Listener l =
+          loop.call(
+              now -> {
+                Listener listening = host.listen(address, port, backlog, host.config().tcp(), bind);
+                EventLoop.signalOf(
+                    listening); // made on the loop thread, before any event can bump it
+                return listening;
+              });
       return new TcpServerSocket(loop, l);
     } catch (IllegalStateException e) {
       throw new BindException(e.getMessage());
@@ -154,11 +177,13 @@ public final class TcpServerSocket implements Closeable {
    * accepted so may still be in SYN-RECEIVED, its first data readable.
    */
   public void setFastOpenQueueLength(int length) throws IOException {
-    if (length < 0) throw new IllegalArgumentException("fast open queue length is negative: " + length);
-    loop.call(now -> {
-      listener.setFastOpenQueueLength(length);
-      return null;
-    });
+    if (length < 0)
+      throw new IllegalArgumentException("fast open queue length is negative: " + length);
+    loop.call(
+        now -> {
+          listener.setFastOpenQueueLength(length);
+          return null;
+        });
   }
 
   /** Sets how long {@link #accept()} waits (0: forever). */
@@ -172,13 +197,20 @@ public final class TcpServerSocket implements Closeable {
     if (closed) throw new SocketException("Socket is closed");
     if (loops != null) return acceptOnAnyLoop();
     // Boolean.FALSE stands for "closed meanwhile", which ends the wait like a connection does.
-    Object result = Blocking.await(loop, signal, soTimeoutMillis, "accept", now -> {
-      if (listener.isClosed()) return false;
-      Connection accepted = listener.accept();
-      // Made on the loop, where the connection's events are dispatched; see TcpSocket.connect.
-      if (accepted != null) EventLoop.signalOf(accepted);
-      return (Object) accepted;
-    });
+    Object result =
+        Blocking.await(
+            loop,
+            signal,
+            soTimeoutMillis,
+            "accept",
+            now -> {
+              if (listener.isClosed()) return false;
+              Connection accepted = listener.accept();
+              // Made on the loop, where the connection's events are dispatched; see
+              // TcpSocket.connect.
+              if (accepted != null) EventLoop.signalOf(accepted);
+              return (Object) accepted;
+            });
     if (!(result instanceof Connection c)) throw new SocketException("Socket is closed");
     return new TcpSocket(loop, c);
   }
@@ -200,14 +232,17 @@ public final class TcpServerSocket implements Closeable {
       }
       for (int k = 0; k < loops.length; k++) {
         int i = (first + k) % loops.length;
-        if (!pending.compareAndSet(i, 1, 0)) continue; // nothing arrived there since it was last found empty
+        if (!pending.compareAndSet(i, 1, 0))
+          continue; // nothing arrived there since it was last found empty
         Listener l = listeners[i];
-        Object result = loops[i].callUninterruptibly(now -> {
-          if (l.isClosed()) return false;
-          Connection accepted = l.accept();
-          if (accepted != null) EventLoop.signalOf(accepted);
-          return (Object) accepted;
-        });
+        Object result =
+            loops[i].callUninterruptibly(
+                now -> {
+                  if (l.isClosed()) return false;
+                  Connection accepted = l.accept();
+                  if (accepted != null) EventLoop.signalOf(accepted);
+                  return (Object) accepted;
+                });
         if (result instanceof Connection c) {
           pending.set(i, 1); // more may wait behind it
           return new TcpSocket(loops[i], c);
@@ -233,18 +268,20 @@ public final class TcpServerSocket implements Closeable {
     if (loops != null) {
       for (int i = 0; i < loops.length; i++) {
         Listener l = listeners[i];
-        loops[i].call(now -> {
-          l.close(now);
-          return null;
-        });
+        loops[i].call(
+            now -> {
+              l.close(now);
+              return null;
+            });
       }
       signal.bump();
       return;
     }
-    loop.call(now -> {
-      listener.close(now);
-      return null;
-    });
+    loop.call(
+        now -> {
+          listener.close(now);
+          return null;
+        });
     signal.bump();
   }
 }

@@ -2,8 +2,8 @@ package dev.synack.socket;
 
 import dev.synack.runtime.EventLoop;
 import dev.synack.runtime.HostDriver;
-import dev.synack.runtime.Stack;
 import dev.synack.runtime.Signal;
+import dev.synack.runtime.Stack;
 import dev.synack.stack.Connection;
 import dev.synack.stack.Host;
 import dev.synack.tcp.TcpError;
@@ -22,8 +22,8 @@ import java.util.Objects;
 
 /**
  * A TCP connection of a synack host, used like {@code java.net.Socket}: blocking streams, a read
- * timeout, half-close with {@link #shutdownOutput()}, and {@link #abort()} (linger 0, RST).
- * Safe to use from several threads (one reader and one writer at a time, as with java.net).
+ * timeout, half-close with {@link #shutdownOutput()}, and {@link #abort()} (linger 0, RST). Safe to
+ * use from several threads (one reader and one writer at a time, as with java.net).
  */
 public final class TcpSocket implements Closeable {
   private final EventLoop loop;
@@ -44,15 +44,17 @@ public final class TcpSocket implements Closeable {
   /**
    * Connects to {@code remote} from {@code host} (active OPEN) and waits for the handshake.
    *
-   * @param timeoutMillis how long to wait, 0 for the stack's own SYN retries (about two minutes with
-   *                      Linux's defaults)
-   * @throws java.net.ConnectException "Connection refused" when the peer answers with RST (or an ICMP
-   *                                   port unreachable), "Connection timed out" when the SYN retries run out
+   * @param timeoutMillis how long to wait, 0 for the stack's own SYN retries (about two minutes
+   *     with Linux's defaults)
+   * @throws java.net.ConnectException "Connection refused" when the peer answers with RST (or an
+   *     ICMP port unreachable), "Connection timed out" when the SYN retries run out
    * @throws java.net.NoRouteToHostException when an ICMP error says the host cannot be reached
-   *                                   ("Network is unreachable", a plain SocketException, for a network)
-   * @throws java.net.SocketTimeoutException when {@code timeoutMillis} passes first; the attempt is aborted
+   *     ("Network is unreachable", a plain SocketException, for a network)
+   * @throws java.net.SocketTimeoutException when {@code timeoutMillis} passes first; the attempt is
+   *     aborted
    */
-  public static TcpSocket connect(Stack stack, InetSocketAddress remote, long timeoutMillis) throws IOException {
+  public static TcpSocket connect(Stack stack, InetSocketAddress remote, long timeoutMillis)
+      throws IOException {
     HostDriver loop = stack.nextLoop();
     return connect(loop, loop.host(), remote, timeoutMillis);
   }
@@ -61,8 +63,8 @@ public final class TcpSocket implements Closeable {
    * Connects to {@code remote} from {@code host} on {@code loop}, as {@link #connect(Stack,
    * InetSocketAddress, long)} does on a stack.
    */
-  public static TcpSocket connect(EventLoop loop, Host host, InetSocketAddress remote, long timeoutMillis)
-      throws IOException {
+  public static TcpSocket connect(
+      EventLoop loop, Host host, InetSocketAddress remote, long timeoutMillis) throws IOException {
     Objects.requireNonNull(remote, "remote");
     InetAddress address = remote.getAddress();
     return open(loop, remote, timeoutMillis, now -> host.connect(address, remote.getPort(), now));
@@ -76,14 +78,21 @@ public final class TcpSocket implements Closeable {
    * connected. Waits for the handshake as {@link #connect} does. With the host's client Fast Open
    * off ({@code Host.setFastOpen}) this is a plain connect and write.
    */
-  public static TcpSocket connectFastOpen(EventLoop loop, Host host, InetSocketAddress remote, byte[] firstData,
-      long timeoutMillis) throws IOException {
+  public static TcpSocket connectFastOpen(
+      EventLoop loop, Host host, InetSocketAddress remote, byte[] firstData, long timeoutMillis)
+      throws IOException {
     Objects.requireNonNull(remote, "remote");
     Objects.requireNonNull(firstData, "firstData");
     InetAddress address = remote.getAddress();
     ByteBuffer data = ByteBuffer.wrap(firstData.clone());
-    TcpSocket socket = open(loop, remote, timeoutMillis,
-        now -> host.connectFastOpen(null, 0, address, remote.getPort(), host.config().tcp(), data, now));
+    TcpSocket socket =
+        open(
+            loop,
+            remote,
+            timeoutMillis,
+            now ->
+                host.connectFastOpen(
+                    null, 0, address, remote.getPort(), host.config().tcp(), data, now));
     if (data.hasRemaining()) {
       byte[] rest = new byte[data.remaining()];
       data.get(rest);
@@ -92,28 +101,49 @@ public final class TcpSocket implements Closeable {
     return socket;
   }
 
-  /** Opens a connection on the loop with {@code open} and waits for its handshake (see {@link #connect}). */
-  private static TcpSocket open(EventLoop loop, InetSocketAddress remote, long timeoutMillis,
-      java.util.function.LongFunction<Connection> open) throws IOException {
-    Connection c = Blocking.call(loop, now -> {
-      Connection opened = open.apply(now);
-      // The signal is made here, on the loop, before any event of the connection can be
-      // dispatched: made later on this thread it could race the loop's and be a second one.
-      EventLoop.signalOf(opened);
-      return opened;
-    });
+  /**
+   * Opens a connection on the loop with {@code open} and waits for its handshake (see {@link
+   * #connect}).
+   */
+  private static TcpSocket open(
+      EventLoop loop,
+      InetSocketAddress remote,
+      long timeoutMillis,
+      java.util.function.LongFunction<Connection> open)
+      throws IOException {
+    Connection c =
+        Blocking.call(
+            loop,
+            now -> {
+              Connection opened = open.apply(now);
+              // The signal is made here, on the loop, before any event of the connection can be
+              // dispatched: made later on this thread it could race the loop's and be a second one.
+              EventLoop.signalOf(opened);
+              return opened;
+            });
     TcpSocket socket = new TcpSocket(loop, c);
     try {
-      Blocking.await(loop, socket.signal, timeoutMillis, "connect to " + remote, now -> switch (c.state()) {
-        case SYN_SENT, SYN_RECEIVED -> null;
-        case CLOSED -> throw new TcpException(c.closeError() != null ? c.closeError() : TcpError.CONNECTION_DOES_NOT_EXIST);
-        default -> Boolean.TRUE;
-      });
+      Blocking.await(
+          loop,
+          socket.signal,
+          timeoutMillis,
+          "connect to " + remote,
+          now ->
+              switch (c.state()) {
+                case SYN_SENT, SYN_RECEIVED -> null;
+                case CLOSED ->
+                    throw new TcpException(
+                        c.closeError() != null
+                            ? c.closeError()
+                            : TcpError.CONNECTION_DOES_NOT_EXIST);
+                default -> Boolean.TRUE;
+              });
     } catch (IOException e) {
-      loop.call(now -> {
-        if (c.state() != TcpState.CLOSED) c.abort(now);
-        return null;
-      });
+      loop.call(
+          now -> {
+            if (c.state() != TcpState.CLOSED) c.abort(now);
+            return null;
+          });
       throw e;
     }
     return socket;
@@ -151,54 +181,74 @@ public final class TcpSocket implements Closeable {
   }
 
   /**
-   * Sets {@code TCP_USER_TIMEOUT}: how long sent data may stay unacknowledged before the
-   * connection is aborted (zero: off, leaving the retransmission count), as Linux's setsockopt.
+   * Sets {@code TCP_USER_TIMEOUT}: how long sent data may stay unacknowledged before the connection
+   * is aborted (zero: off, leaving the retransmission count), as Linux's setsockopt.
    */
   public void setUserTimeout(java.time.Duration timeout) throws IOException {
     ensureOpen();
-    Blocking.call(loop, now -> {
-      connection.configure(o -> o.setUserTimeout(timeout, now));
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          connection.configure(o -> o.setUserTimeout(timeout, now));
+          return null;
+        });
   }
 
-  /** Sets keep-alive's timing on this connection: {@code TCP_KEEPIDLE}, {@code TCP_KEEPINTVL}, {@code TCP_KEEPCNT}. */
-  public void setKeepAliveTiming(java.time.Duration idle, java.time.Duration interval, int count) throws IOException {
+  /**
+   * Sets keep-alive's timing on this connection: {@code TCP_KEEPIDLE}, {@code TCP_KEEPINTVL},
+   * {@code TCP_KEEPCNT}.
+   */
+  public void setKeepAliveTiming(java.time.Duration idle, java.time.Duration interval, int count)
+      throws IOException {
     ensureOpen();
-    Blocking.call(loop, now -> {
-      connection.configure(o -> o.setKeepAliveTiming(idle, interval, count, now));
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          connection.configure(o -> o.setKeepAliveTiming(idle, interval, count, now));
+          return null;
+        });
   }
 
-  /** Sets {@code TCP_MAXSEG}: a ceiling, 88 to 32767 bytes, on the segments this connection sends. */
+  /**
+   * Sets {@code TCP_MAXSEG}: a ceiling, 88 to 32767 bytes, on the segments this connection sends.
+   */
   public void setMaxSegment(int mss) throws IOException {
     ensureOpen();
-    Blocking.call(loop, now -> {
-      connection.configure(o -> o.setMaxSegment(mss));
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          connection.configure(o -> o.setMaxSegment(mss));
+          return null;
+        });
   }
 
-  /** Sets {@code TCP_NOTSENT_LOWAT}: writes take data only while fewer bytes than this wait unsent (0xffffffff: no limit). */
+  /**
+   * Sets {@code TCP_NOTSENT_LOWAT}: writes take data only while fewer bytes than this wait unsent
+   * (0xffffffff: no limit).
+   */
   public void setNotSentLowat(long bytes) throws IOException {
     ensureOpen();
-    Blocking.call(loop, now -> {
-      connection.configure(o -> o.setNotSentLowat(bytes));
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          connection.configure(o -> o.setNotSentLowat(bytes));
+          return null;
+        });
   }
 
   /**
    * Sets {@code TCP_CORK}: while on, partial segments wait for more data (at most about 200 ms with
-   * nothing in flight); off, what waits goes when Nagle allows it (at once with TCP_NODELAY), as Linux.
+   * nothing in flight); off, what waits goes when Nagle allows it (at once with TCP_NODELAY), as
+   * Linux.
    */
   public void setCork(boolean on) throws IOException {
     ensureOpen();
-    Blocking.call(loop, now -> {
-      connection.configure(o -> o.setCork(on));
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          connection.configure(o -> o.setCork(on));
+          return null;
+        });
   }
 
   /** Returns {@code TCP_CORK}. */
@@ -207,13 +257,18 @@ public final class TcpSocket implements Closeable {
     return Blocking.call(loop, now -> connection.options().cork());
   }
 
-  /** Sends an ACK the delayed-ACK timer holds now and the next ones at once ({@code TCP_QUICKACK} set to 1, as Linux). */
+  /**
+   * Sends an ACK the delayed-ACK timer holds now and the next ones at once ({@code TCP_QUICKACK}
+   * set to 1, as Linux).
+   */
   public void quickAck() throws IOException {
     ensureOpen();
-    Blocking.call(loop, now -> {
-      connection.configure(o -> o.quickAck(now));
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          connection.configure(o -> o.quickAck(now));
+          return null;
+        });
   }
 
   /**
@@ -222,10 +277,12 @@ public final class TcpSocket implements Closeable {
    */
   public void setCongestionControl(String name) throws IOException {
     ensureOpen();
-    Blocking.call(loop, now -> {
-      connection.setCongestionControl(name);
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          connection.setCongestionControl(name);
+          return null;
+        });
   }
 
   /** Returns the name of the connection's congestion control ({@code TCP_CONGESTION}). */
@@ -234,13 +291,18 @@ public final class TcpSocket implements Closeable {
     return Blocking.call(loop, now -> connection.congestionControl());
   }
 
-  /** Turns keep-alive probes on or off, as {@code Socket.setKeepAlive} (RFC 1122 §4.2.3.6; the host's TcpConfig has the timing). */
+  /**
+   * Turns keep-alive probes on or off, as {@code Socket.setKeepAlive} (RFC 1122 §4.2.3.6; the
+   * host's TcpConfig has the timing).
+   */
   public void setKeepAlive(boolean on) throws IOException {
     ensureOpen();
-    Blocking.call(loop, now -> {
-      connection.setKeepAlive(on, now);
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          connection.setKeepAlive(on, now);
+          return null;
+        });
   }
 
   /** Returns whether keep-alive probes are on. */
@@ -253,12 +315,15 @@ public final class TcpSocket implements Closeable {
    * auto-tuning. The window offered follows the size given (Linux would double it).
    */
   public void setReceiveBufferSize(int bytes) throws IOException {
-    if (bytes <= 0) throw new IllegalArgumentException("receive buffer size must be positive: " + bytes);
+    if (bytes <= 0)
+      throw new IllegalArgumentException("receive buffer size must be positive: " + bytes);
     ensureOpen();
-    Blocking.call(loop, now -> {
-      connection.setReceiveBufferSize(bytes, now);
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          connection.setReceiveBufferSize(bytes, now);
+          return null;
+        });
   }
 
   /** Returns the receive buffer's size (grown by auto-tuning unless set). */
@@ -268,12 +333,15 @@ public final class TcpSocket implements Closeable {
 
   /** Sets the send buffer's size, as {@code Socket.setSendBufferSize}. */
   public void setSendBufferSize(int bytes) throws IOException {
-    if (bytes <= 0) throw new IllegalArgumentException("send buffer size must be positive: " + bytes);
+    if (bytes <= 0)
+      throw new IllegalArgumentException("send buffer size must be positive: " + bytes);
     ensureOpen();
-    Blocking.call(loop, now -> {
-      connection.setSendBufferSize(bytes, now);
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          connection.setSendBufferSize(bytes, now);
+          return null;
+        });
   }
 
   /** Returns the send buffer's size. */
@@ -287,12 +355,14 @@ public final class TcpSocket implements Closeable {
    * long for the peer to acknowledge our FIN, then returns and the close goes on in the background.
    */
   public void setSoLinger(boolean on, int seconds) throws IOException {
-    if (on && seconds < 0) throw new IllegalArgumentException("linger time must not be negative: " + seconds);
+    if (on && seconds < 0)
+      throw new IllegalArgumentException("linger time must not be negative: " + seconds);
     ensureOpen();
-    loop.call(now -> {
-      connection.setSoLinger(on, Math.min(seconds, 65535));
-      return null;
-    });
+    loop.call(
+        now -> {
+          connection.setSoLinger(on, Math.min(seconds, 65535));
+          return null;
+        });
   }
 
   /** Returns the linger time in seconds, -1 when {@code SO_LINGER} is off. */
@@ -300,12 +370,16 @@ public final class TcpSocket implements Closeable {
     return loop.call(now -> connection.soLinger());
   }
 
-  /** Turns Nagle's algorithm off ({@code true}) or on, as {@code Socket.setTcpNoDelay}; it is on by default. */
+  /**
+   * Turns Nagle's algorithm off ({@code true}) or on, as {@code Socket.setTcpNoDelay}; it is on by
+   * default.
+   */
   public void setTcpNoDelay(boolean on) throws IOException {
-    loop.call(now -> {
-      connection.setNoDelay(on);
-      return null;
-    });
+    loop.call(
+        now -> {
+          connection.setNoDelay(on);
+          return null;
+        });
   }
 
   /** Returns whether Nagle's algorithm is off, as {@code Socket.getTcpNoDelay}. */
@@ -320,19 +394,23 @@ public final class TcpSocket implements Closeable {
 
   /** Half-closes: sends FIN after the queued data; reading goes on (RFC 9293 §3.10.4 CLOSE). */
   public void shutdownOutput() throws IOException {
-    Blocking.call(loop, now -> {
-      connection.close(now);
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          connection.close(now);
+          return null;
+        });
   }
 
   /** Aborts the connection with a RST and drops queued data (RFC 9293 §3.10.5 ABORT, linger 0). */
   public void abort() throws IOException {
     closed = true;
-    Blocking.call(loop, now -> {
-      if (connection.state() != TcpState.CLOSED) connection.abort(now);
-      return null;
-    });
+    Blocking.call(
+        loop,
+        now -> {
+          if (connection.state() != TcpState.CLOSED) connection.abort(now);
+          return null;
+        });
   }
 
   /**
@@ -344,20 +422,32 @@ public final class TcpSocket implements Closeable {
   public void close() throws IOException {
     if (closed) return;
     closed = true;
-    int linger = Blocking.call(loop, now -> {
-      if (connection.state() != TcpState.CLOSED) connection.closeFully(now);
-      return connection.soLinger();
-    });
+    int linger =
+        Blocking.call(
+            loop,
+            now -> {
+              if (connection.state() != TcpState.CLOSED) connection.closeFully(now);
+              return connection.soLinger();
+            });
     if (linger > 0) lingerUntilFinAcked(linger);
   }
 
-  /** Waits, as Linux's {@code sk_stream_wait_close}, until no FIN of ours waits for its ACK, or {@code seconds} pass. */
+  /**
+   * Waits, as Linux's {@code sk_stream_wait_close}, until no FIN of ours waits for its ACK, or
+   * {@code seconds} pass.
+   */
   private void lingerUntilFinAcked(int seconds) throws IOException {
     try {
-      Blocking.await(loop, signal, seconds * 1000L, "linger", now -> switch (connection.state()) {
-        case FIN_WAIT_1, CLOSING, LAST_ACK -> null;
-        default -> Boolean.TRUE;
-      });
+      Blocking.await(
+          loop,
+          signal,
+          seconds * 1000L,
+          "linger",
+          now ->
+              switch (connection.state()) {
+                case FIN_WAIT_1, CLOSING, LAST_ACK -> null;
+                default -> Boolean.TRUE;
+              });
     } catch (java.net.SocketTimeoutException timedOut) {
       // The linger time passed: close returns, and the connection finishes in the background.
     }
@@ -372,30 +462,40 @@ public final class TcpSocket implements Closeable {
    * @return whether the peer acknowledged everything in time
    */
   public boolean close(long lingerMillis) throws IOException {
-    if (lingerMillis <= 0) throw new IllegalArgumentException("linger must be positive: " + lingerMillis);
+    if (lingerMillis <= 0)
+      throw new IllegalArgumentException("linger must be positive: " + lingerMillis);
     close();
     // No event reports our FIN acknowledged, so the loop re-checks after each of its turns.
-    loop.call(now -> {
-      loop.watchEveryTurn(signal, true);
-      return null;
-    });
+    loop.call(
+        now -> {
+          loop.watchEveryTurn(signal, true);
+          return null;
+        });
     try {
-      Blocking.await(loop, signal, lingerMillis, "close", now -> switch (connection.state()) {
-        case CLOSED, TIME_WAIT, FIN_WAIT_2 -> Boolean.TRUE;
-        default -> null;
-      });
+      Blocking.await(
+          loop,
+          signal,
+          lingerMillis,
+          "close",
+          now ->
+              switch (connection.state()) {
+                case CLOSED, TIME_WAIT, FIN_WAIT_2 -> Boolean.TRUE;
+                default -> null;
+              });
       return true;
     } catch (SocketTimeoutException e) {
-      loop.call(now -> {
-        if (connection.state() != TcpState.CLOSED) connection.abort(now);
-        return null;
-      });
+      loop.call(
+          now -> {
+            if (connection.state() != TcpState.CLOSED) connection.abort(now);
+            return null;
+          });
       return false;
     } finally {
-      loop.call(now -> {
-        loop.watchEveryTurn(signal, false);
-        return null;
-      });
+      loop.call(
+          now -> {
+            loop.watchEveryTurn(signal, false);
+            return null;
+          });
     }
   }
 
@@ -422,10 +522,15 @@ public final class TcpSocket implements Closeable {
       ensureOpen();
       if (len == 0) return 0;
       ByteBuffer dst = ByteBuffer.wrap(b, off, len);
-      return Blocking.await(loop, signal, soTimeoutMillis, "read", now -> {
-        int n = connection.receive(dst, now);
-        return n == 0 ? null : n;
-      });
+      return Blocking.await(
+          loop,
+          signal,
+          soTimeoutMillis,
+          "read",
+          now -> {
+            int n = connection.receive(dst, now);
+            return n == 0 ? null : n;
+          });
     }
 
     @Override
@@ -451,10 +556,15 @@ public final class TcpSocket implements Closeable {
       ensureOpen();
       ByteBuffer src = ByteBuffer.wrap(b, off, len);
       while (src.hasRemaining()) {
-        Blocking.await(loop, signal, 0, "write", now -> {
-          int n = connection.send(src, now);
-          return n == 0 ? null : n;
-        });
+        Blocking.await(
+            loop,
+            signal,
+            0,
+            "write",
+            now -> {
+              int n = connection.send(src, now);
+              return n == 0 ? null : n;
+            });
       }
     }
 

@@ -17,11 +17,16 @@ import org.junit.jupiter.api.Test;
 class ForwarderIcmpTest extends ForwarderNamespaces {
   static final String NOBODY4 = "10.98.0.77";
   static final Pattern SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) received");
-  static final Pattern RTT = Pattern.compile("rtt min/avg/max/mdev = ([\\d.]+)/([\\d.]+)/([\\d.]+)");
+  static final Pattern RTT =
+      Pattern.compile("rtt min/avg/max/mdev = ([\\d.]+)/([\\d.]+)/([\\d.]+)");
 
-  /** Allows ICMP sockets to every group in the outside namespace, then starts the forwarder again there. */
+  /**
+   * Allows ICMP sockets to every group in the outside namespace, then starts the forwarder again
+   * there.
+   */
   void allowIcmpSocketsOutside() throws Exception {
-    NetnsFixture.Result r = outside.exec(TIMEOUT, "sysctl", "-w", "net.ipv4.ping_group_range=0 2147483647");
+    NetnsFixture.Result r =
+        outside.exec(TIMEOUT, "sysctl", "-w", "net.ipv4.ping_group_range=0 2147483647");
     assertEquals(0, r.exitCode(), r.output());
     forwarder.close();
     startForwarder(ForwarderOptions.defaults());
@@ -33,7 +38,8 @@ class ForwarderIcmpTest extends ForwarderNamespaces {
     allowIcmpSocketsOutside();
     assertTrue(forwarder.icmpNote().contains("relayed"), forwarder.icmpNote());
 
-    NetnsFixture.Result r = client.exec(TIMEOUT, "ping", "-n", "-c", "20", "-i", "0.05", "-W", "5", SERVER4);
+    NetnsFixture.Result r =
+        client.exec(TIMEOUT, "ping", "-n", "-c", "20", "-i", "0.05", "-W", "5", SERVER4);
     assertEquals(20, received(r.output()), r.output() + forwarder.counters());
     ForwarderCounters c = forwarder.counters();
     assertTrue(c.icmpRequests() >= 20 && c.icmpReplies() >= 20, c.toString());
@@ -50,7 +56,8 @@ class ForwarderIcmpTest extends ForwarderNamespaces {
   void ping_relayed_ipv6_repliesFromTheServer() throws Exception {
     NetnsFixture.assumeCommand("ping", "iputils-ping");
     allowIcmpSocketsOutside();
-    NetnsFixture.Result r = client.exec(TIMEOUT, "ping", "-6", "-n", "-c", "5", "-i", "0.05", "-W", "5", SERVER6);
+    NetnsFixture.Result r =
+        client.exec(TIMEOUT, "ping", "-6", "-n", "-c", "5", "-i", "0.05", "-W", "5", SERVER6);
     assertEquals(5, received(r.output()), r.output() + forwarder.counters());
     assertTrue(forwarder.counters().icmpReplies() >= 5, forwarder.counters().toString());
   }
@@ -59,7 +66,8 @@ class ForwarderIcmpTest extends ForwarderNamespaces {
   void ping_relayed_toAnAddressWithNoHost_unanswered() throws Exception {
     NetnsFixture.assumeCommand("ping", "iputils-ping");
     allowIcmpSocketsOutside();
-    NetnsFixture.Result r = client.exec(TIMEOUT, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", NOBODY4);
+    NetnsFixture.Result r =
+        client.exec(TIMEOUT, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", NOBODY4);
     assertEquals(0, received(r.output()), r.output());
     assertTrue(forwarder.counters().icmpRequests() >= 3, forwarder.counters().toString());
     assertEquals(0, forwarder.counters().icmpReplies());
@@ -68,9 +76,11 @@ class ForwarderIcmpTest extends ForwarderNamespaces {
   @Test
   void ping_noIcmpSocketsAllowed_synackAnswersItself_counted_andSaysWhy() throws Exception {
     NetnsFixture.assumeCommand("ping", "iputils-ping");
-    // A new namespace's ping_group_range is the kernel's "1 0": nobody, root included, may have one.
+    // A new namespace's ping_group_range is the kernel's "1 0": nobody, root included, may have
+    // one.
     assertTrue(forwarder.icmpNote().contains("ping_group_range"), forwarder.icmpNote());
-    NetnsFixture.Result r = client.exec(TIMEOUT, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", NOBODY4);
+    NetnsFixture.Result r =
+        client.exec(TIMEOUT, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", NOBODY4);
     assertEquals(3, received(r.output()), r.output());
     assertEquals(3, forwarder.counters().icmpAnsweredLocally(), forwarder.counters().toString());
     assertEquals(0, forwarder.counters().icmpRequests());
@@ -82,7 +92,8 @@ class ForwarderIcmpTest extends ForwarderNamespaces {
     outside.exec(TIMEOUT, "sysctl", "-w", "net.ipv4.ping_group_range=0 2147483647");
     forwarder.close();
     startForwarder(ForwarderOptions.defaults().withIcmpEcho(ForwarderOptions.IcmpEcho.LOCAL));
-    NetnsFixture.Result r = client.exec(TIMEOUT, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", NOBODY4);
+    NetnsFixture.Result r =
+        client.exec(TIMEOUT, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", NOBODY4);
     assertEquals(3, received(r.output()), r.output());
     assertEquals(0, forwarder.counters().icmpRequests());
     assertTrue(forwarder.icmpNote().contains("by option"), forwarder.icmpNote());

@@ -14,13 +14,20 @@ import org.junit.jupiter.api.Test;
  */
 class ForwarderLimitsTest extends ForwarderNamespaces {
   @Test
-  void relayBufferBound_ofOneChunk_fourDownloadsInParallelComplete_neverHoldingMore() throws Exception {
+  void relayBufferBound_ofOneChunk_fourDownloadsInParallelComplete_neverHoldingMore()
+      throws Exception {
     long bound = TcpRelay.CHUNK;
     forwarder.close();
     startForwarder(ForwarderOptions.defaults().withMaxBufferBytes(bound));
     String sha = writeFile("bound.bin", 4 << 20);
-    NetnsFixture.Result r = client.exec(TIMEOUT, "sh", "-c", "for i in 1 2 3 4; do (curl -sS --max-time 100 http://" + SERVER4
-        + ":8080/bound.bin | sha256sum) & done; wait");
+    NetnsFixture.Result r =
+        client.exec(
+            TIMEOUT,
+            "sh",
+            "-c",
+            "for i in 1 2 3 4; do (curl -sS --max-time 100 http://"
+                + SERVER4
+                + ":8080/bound.bin | sha256sum) & done; wait");
     List<String> sums = r.output().lines().map(ForwarderTest::firstWord).toList();
     assertEquals(List.of(sha, sha, sha, sha), sums, r.output() + flows);
     ForwarderCounters c = forwarder.counters();
@@ -31,8 +38,14 @@ class ForwarderLimitsTest extends ForwarderNamespaces {
   @Test
   void relayBuffers_givenBackWhenConnectionsEnd() throws Exception {
     String sha = writeFile("b.bin", 1 << 20);
-    NetnsFixture.Result r = client.exec(TIMEOUT, "sh", "-c", "for i in 1 2 3; do curl -sS --max-time 60 http://" + SERVER4
-        + ":8080/b.bin | sha256sum; done");
+    NetnsFixture.Result r =
+        client.exec(
+            TIMEOUT,
+            "sh",
+            "-c",
+            "for i in 1 2 3; do curl -sS --max-time 60 http://"
+                + SERVER4
+                + ":8080/b.bin | sha256sum; done");
     assertEquals(3, r.output().lines().filter(l -> l.startsWith(sha)).count(), r.output());
     for (int i = 0; i < 100 && forwarder.counters().tcpActive() != 0; i++) Thread.sleep(100);
     ForwarderCounters c = forwarder.counters();

@@ -9,7 +9,6 @@ import dev.synack.link.TunLink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -22,13 +21,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 /**
  * The namespaces in which {@link Forwarder} is tested for real: a client namespace whose default
- * routes (IPv4 and IPv6) go through synack's TUN device, made inside it; synack's host sockets in an "outside" namespace; servers in
- * a third namespace reachable from "outside" only, through a veth pair. Nothing touches the
- * machine's own interfaces or routes. Root only; skipped elsewhere, never under CI=true.
+ * routes (IPv4 and IPv6) go through synack's TUN device, made inside it; synack's host sockets in
+ * an "outside" namespace; servers in a third namespace reachable from "outside" only, through a
+ * veth pair. Nothing touches the machine's own interfaces or routes. Root only; skipped elsewhere,
+ * never under CI=true.
  */
 abstract class ForwarderNamespaces {
   static final String SERVER4 = "10.98.0.2";
@@ -50,7 +49,8 @@ abstract class ForwarderNamespaces {
     NetnsFixture.assumeCommand("curl", "curl");
     dir = Files.createTempDirectory("synack-forward");
     for (String script : List.of("servers.py", "client.py")) {
-      try (InputStream in = Objects.requireNonNull(ForwarderTest.class.getResourceAsStream(script), script)) {
+      try (InputStream in =
+          Objects.requireNonNull(ForwarderTest.class.getResourceAsStream(script), script)) {
         Files.copy(in, dir.resolve(script));
       }
     }
@@ -65,8 +65,16 @@ abstract class ForwarderNamespaces {
     server.ip("addr", "add", SERVER6 + "/64", "dev", "vs", "nodad");
 
     startForwarder(ForwarderOptions.defaults());
-    servers = server.start("python3", dir.resolve("servers.py").toString(), SERVER4, SERVER6, dir.resolve("www").toString());
-    assertTrue(servers.awaitOutput("ready", Duration.ofSeconds(20)), "servers start: " + servers.outputSoFar());
+    servers =
+        server.start(
+            "python3",
+            dir.resolve("servers.py").toString(),
+            SERVER4,
+            SERVER6,
+            dir.resolve("www").toString());
+    assertTrue(
+        servers.awaitOutput("ready", Duration.ofSeconds(20)),
+        "servers start: " + servers.outputSoFar());
   }
 
   /**
@@ -80,9 +88,13 @@ abstract class ForwarderNamespaces {
     client.ip("addr", "add", "fd00:99::1/64", "dev", tun, "nodad");
     client.ip("route", "add", "default", "dev", tun);
     client.ip("-6", "route", "add", "default", "dev", tun);
-    // Host sockets are opened by the relay thread, which is started in the namespace of the thread that starts the forwarder.
-    ForwarderOptions withLog = options.withLog(flows::add).withConnectTimeout(Duration.ofSeconds(5));
-    forwarder = NetworkNamespace.of("/run/netns/" + outside.name()).call(() -> Forwarder.start(link, withLog));
+    // Host sockets are opened by the relay thread, which is started in the namespace of the thread
+    // that starts the forwarder.
+    ForwarderOptions withLog =
+        options.withLog(flows::add).withConnectTimeout(Duration.ofSeconds(5));
+    forwarder =
+        NetworkNamespace.of("/run/netns/" + outside.name())
+            .call(() -> Forwarder.start(link, withLog));
   }
 
   @AfterEach
@@ -102,13 +114,20 @@ abstract class ForwarderNamespaces {
   }
 
   String python(String... args) throws IOException {
-    String[] command = Stream.concat(Stream.of("python3", dir.resolve("client.py").toString()), Stream.of(args)).toArray(String[]::new);
+    String[] command =
+        Stream.concat(Stream.of("python3", dir.resolve("client.py").toString()), Stream.of(args))
+            .toArray(String[]::new);
     NetnsFixture.Result r = client.exec(TIMEOUT, command);
-    assertEquals(0, r.exitCode(), "client " + String.join(" ", args) + ": " + r.output() + "\nflows: " + flows);
+    assertEquals(
+        0,
+        r.exitCode(),
+        "client " + String.join(" ", args) + ": " + r.output() + "\nflows: " + flows);
     return r.output().strip();
   }
 
-  /** Writes {@code size} seeded random bytes to www/{@code name} and returns their SHA-256 in hex. */
+  /**
+   * Writes {@code size} seeded random bytes to www/{@code name} and returns their SHA-256 in hex.
+   */
   String writeFile(String name, int size) throws Exception {
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
     SplittableRandom random = new SplittableRandom(size);

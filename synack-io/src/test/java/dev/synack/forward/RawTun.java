@@ -13,14 +13,21 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
-/** Opens a TUN device the way an app that is handed a descriptor got it: open(2) and TUNSETIFF, nothing of synack's. */
+/**
+ * Opens a TUN device the way an app that is handed a descriptor got it: open(2) and TUNSETIFF,
+ * nothing of synack's.
+ */
 @SuppressWarnings("restricted") // surefire enables native access
 final class RawTun {
   private static final Linker LINKER = Linker.nativeLinker();
-  private static final MethodHandle OPEN = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("open"),
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle IOCTL = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("ioctl"),
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+  private static final MethodHandle OPEN =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().findOrThrow("open"),
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle IOCTL =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().findOrThrow("ioctl"),
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
   private static final int O_RDWR = 2;
   private static final long TUNSETIFF = 0x400454caL;
   private static final short IFF_TUN = 0x0001;
@@ -37,7 +44,8 @@ final class RawTun {
       byte[] n = name.getBytes(StandardCharsets.US_ASCII);
       MemorySegment.copy(n, 0, ifr, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n.length);
       ifr.set(JAVA_SHORT, 16, (short) (IFF_TUN | IFF_NO_PI));
-      if ((int) IOCTL.invokeExact(fd, TUNSETIFF, ifr) < 0) throw new IOException("TUNSETIFF " + name + " failed");
+      if ((int) IOCTL.invokeExact(fd, TUNSETIFF, ifr) < 0)
+        throw new IOException("TUNSETIFF " + name + " failed");
       return fd;
     } catch (IOException e) {
       throw e;

@@ -5,8 +5,8 @@ import dev.synack.link.TunLink;
 import java.io.IOException;
 
 /**
- * The Java example of the README's "Forward a namespace's traffic", compiled by the build;
- * {@link ForwarderTest} runs it on a TUN descriptor and checks that the README shows these lines.
+ * The Java example of the README's "Forward a namespace's traffic", compiled by the build; {@link
+ * ForwarderTest} runs it on a TUN descriptor and checks that the README shows these lines.
  */
 final class ReadmeExample {
   private ReadmeExample() {}

@@ -11,15 +11,18 @@ import org.junit.jupiter.api.Test;
 
 /** The SOCKS5 client handshake against the bytes of RFC 1928 and RFC 1929. */
 class Socks5HandshakeTest {
-  static final InetSocketAddress TARGET4 = new InetSocketAddress(InetAddress.ofLiteral("192.0.2.7"), 443);
-  static final InetSocketAddress TARGET6 = new InetSocketAddress(InetAddress.ofLiteral("2001:db8::7"), 80);
+  static final InetSocketAddress TARGET4 =
+      new InetSocketAddress(InetAddress.ofLiteral("192.0.2.7"), 443);
+  static final InetSocketAddress TARGET6 =
+      new InetSocketAddress(InetAddress.ofLiteral("2001:db8::7"), 80);
 
   @Test
   void noAuthentication_greetingRequestReply_connectedWithTheTargetsFirstBytesLeft() {
     Socks5Handshake h = new Socks5Handshake(TARGET4, null, null);
     assertArrayEquals(new byte[] {5, 1, 0}, bytes(h.output()));
     assertInstanceOf(Socks5Handshake.Send.class, h.onRead(ByteBuffer.wrap(new byte[] {5, 0})));
-    assertArrayEquals(new byte[] {5, 1, 0, 1, (byte) 192, 0, 2, 7, 1, (byte) 187}, bytes(h.output()));
+    assertArrayEquals(
+        new byte[] {5, 1, 0, 1, (byte) 192, 0, 2, 7, 1, (byte) 187}, bytes(h.output()));
     ByteBuffer reply = ByteBuffer.wrap(new byte[] {5, 0, 0, 1, 10, 0, 0, 1, 0x30, 0x39, 'h', 'i'});
     assertInstanceOf(Socks5Handshake.Connected.class, h.onRead(reply));
     assertEquals(2, reply.remaining(), "the target's bytes after the reply are left for the relay");
@@ -52,7 +55,9 @@ class Socks5HandshakeTest {
   void passwordRefused_failed() {
     Socks5Handshake h = new Socks5Handshake(TARGET4, "u", "pw");
     h.onRead(ByteBuffer.wrap(new byte[] {5, 2}));
-    Socks5Handshake.Failed f = assertInstanceOf(Socks5Handshake.Failed.class, h.onRead(ByteBuffer.wrap(new byte[] {1, 1})));
+    Socks5Handshake.Failed f =
+        assertInstanceOf(
+            Socks5Handshake.Failed.class, h.onRead(ByteBuffer.wrap(new byte[] {1, 1})));
     assertEquals(Socks5Handshake.PROTOCOL_ERROR, f.reply());
   }
 
@@ -60,15 +65,18 @@ class Socks5HandshakeTest {
   void connectionRefusedReply_failedWithItsCode() {
     Socks5Handshake h = new Socks5Handshake(TARGET4, null, null);
     h.onRead(ByteBuffer.wrap(new byte[] {5, 0}));
-    Socks5Handshake.Failed f = assertInstanceOf(Socks5Handshake.Failed.class,
-        h.onRead(ByteBuffer.wrap(new byte[] {5, 5, 0, 1, 0, 0, 0, 0, 0, 0})));
+    Socks5Handshake.Failed f =
+        assertInstanceOf(
+            Socks5Handshake.Failed.class,
+            h.onRead(ByteBuffer.wrap(new byte[] {5, 5, 0, 1, 0, 0, 0, 0, 0, 0})));
     assertEquals(Socks5Handshake.CONNECTION_REFUSED, f.reply());
   }
 
   @Test
   void noAcceptableMethod_failed() {
     Socks5Handshake h = new Socks5Handshake(TARGET4, null, null);
-    assertInstanceOf(Socks5Handshake.Failed.class, h.onRead(ByteBuffer.wrap(new byte[] {5, (byte) 0xff})));
+    assertInstanceOf(
+        Socks5Handshake.Failed.class, h.onRead(ByteBuffer.wrap(new byte[] {5, (byte) 0xff})));
   }
 
   static byte[] bytes(ByteBuffer b) {

@@ -3,8 +3,8 @@ package dev.synack.link;
 import java.nio.ByteBuffer;
 
 /**
- * Hand-built IPv4 ICMP echo packets for the TUN tests (RFC 791, RFC 792), written byte by byte
- * so the tests do not depend on the wire package they will later exercise.
+ * Hand-built IPv4 ICMP echo packets for the TUN tests (RFC 791, RFC 792), written byte by byte so
+ * the tests do not depend on the wire package they will later exercise.
  */
 final class Icmp4 {
   static final int IP_HEADER = 20;
@@ -14,7 +14,9 @@ final class Icmp4 {
 
   private Icmp4() {}
 
-  /** Returns an echo request from {@code src} to {@code dst} with the given id, sequence and data. */
+  /**
+   * Returns an echo request from {@code src} to {@code dst} with the given id, sequence and data.
+   */
   static byte[] echoRequest(byte[] src, byte[] dst, int id, int seq, byte[] data) {
     byte[] p = new byte[IP_HEADER + 8 + data.length];
     ByteBuffer b = ByteBuffer.wrap(p);
@@ -60,7 +62,12 @@ final class Icmp4 {
 
   /** Returns the 4-byte address at {@code offset} (12 source, 16 destination) as text. */
   static String address(byte[] p, int offset) {
-    return (p[offset] & 0xff) + "." + (p[offset + 1] & 0xff) + "." + (p[offset + 2] & 0xff) + "."
+    return (p[offset] & 0xff)
+        + "."
+        + (p[offset + 1] & 0xff)
+        + "."
+        + (p[offset + 2] & 0xff)
+        + "."
         + (p[offset + 3] & 0xff);
   }
 

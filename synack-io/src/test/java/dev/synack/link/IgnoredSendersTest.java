@@ -27,7 +27,8 @@ class IgnoredSendersTest {
   void report_manyNewSendersAtOnce_aBurstThenOneASecond() {
     IgnoredSenders s = new IgnoredSenders();
     int n = 0;
-    for (int i = 0; i < IgnoredSenders.BURST; i++) assertTrue(s.report(sender(n++), 0), "burst " + i);
+    for (int i = 0; i < IgnoredSenders.BURST; i++)
+      assertTrue(s.report(sender(n++), 0), "burst " + i);
     assertFalse(s.report(sender(n++), 0), "the burst is spent");
     assertFalse(s.report(sender(n++), SECOND - 1), "not a second yet");
     assertTrue(s.report(sender(n++), SECOND), "a second earns one");
@@ -40,6 +41,7 @@ class IgnoredSendersTest {
     for (int i = 0; i < IgnoredSenders.BURST; i++) s.report(sender(i), 0);
     InetSocketAddress late = sender(99);
     assertFalse(s.report(late, 0));
-    assertTrue(s.report(late, 5 * SECOND), "not remembered when refused, so told once there is room");
+    assertTrue(
+        s.report(late, 5 * SECOND), "not remembered when refused, so told once there is room");
   }
 }

@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** Tests of {@link ImpairedLink} over a {@link MemoryLink} pair: numbered packets, counted fates. */
+/**
+ * Tests of {@link ImpairedLink} over a {@link MemoryLink} pair: numbered packets, counted fates.
+ */
 class ImpairedLinkTest {
   private static final Impairment BAD = new Impairment(0.1, 0.1, 0.1);
   private static final long WAIT = TimeUnit.SECONDS.toNanos(2);
@@ -63,8 +65,10 @@ class ImpairedLinkTest {
 
       List<Integer> received = new ArrayList<>();
       ByteBuffer buf = ByteBuffer.allocate(1500);
-      for (int tries = 0; tries < 5000
-          && (link.received().packets() < 1000 || received.size() < expected(link.received())); tries++) {
+      for (int tries = 0;
+          tries < 5000
+              && (link.received().packets() < 1000 || received.size() < expected(link.received()));
+          tries++) {
         buf.clear();
         if (link.receive(buf, WAIT) > 0) received.add(buf.getInt(0));
       }

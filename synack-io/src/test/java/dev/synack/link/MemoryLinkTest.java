@@ -31,7 +31,9 @@ class MemoryLinkTest {
   void send_toAFullQueue_dropsAndCounts() throws IOException {
     for (int i = 0; i < 3; i++) pair.a().send(ByteBuffer.wrap(UdpLinkTest.packet(30, i)));
     assertEquals(1, pair.a().drops());
-    ByteBuffer[] bufs = {ByteBuffer.allocate(200), ByteBuffer.allocate(200), ByteBuffer.allocate(200)};
+    ByteBuffer[] bufs = {
+      ByteBuffer.allocate(200), ByteBuffer.allocate(200), ByteBuffer.allocate(200)
+    };
     assertEquals(2, pair.b().receiveBatch(bufs, 0));
   }
 
@@ -45,13 +47,15 @@ class MemoryLinkTest {
 
   @Test
   void receive_blockedUntilTheOtherEndSends_returnsThePacket() throws Exception {
-    CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
-      try {
-        return receive(pair.b());
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    CompletableFuture<byte[]> received =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return receive(pair.b());
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     pair.a().send(ByteBuffer.wrap(UdpLinkTest.packet(70, 9)));
     assertArrayEquals(UdpLinkTest.packet(70, 9), received.get(10, TimeUnit.SECONDS));
   }
@@ -64,7 +68,8 @@ class MemoryLinkTest {
 
   @Test
   void send_longerThanTheMtu_rejected() {
-    var e = assertThrows(IllegalArgumentException.class, () -> pair.a().send(ByteBuffer.allocate(201)));
+    var e =
+        assertThrows(IllegalArgumentException.class, () -> pair.a().send(ByteBuffer.allocate(201)));
     assertEquals("packet of 201 bytes exceeds MTU 200", e.getMessage());
   }
 
@@ -78,7 +83,9 @@ class MemoryLinkTest {
 
   @Test
   void receive_negativeTimeout_rejectedWithTheValue() {
-    var e = assertThrows(IllegalArgumentException.class, () -> pair.a().receive(ByteBuffer.allocate(200), -1));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> pair.a().receive(ByteBuffer.allocate(200), -1));
     assertEquals("timeoutNanos must be >= 0: -1", e.getMessage());
   }
 

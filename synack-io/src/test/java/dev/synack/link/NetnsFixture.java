@@ -19,18 +19,20 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * A network namespace made for one test, with what the test puts in it (devices moved in, veth
- * pairs, addresses, commands run inside), all removed by {@link #close()} even when the test
- * fails, and by a JVM shutdown hook as a last resort.
+ * pairs, addresses, commands run inside), all removed by {@link #close()} even when the test fails,
+ * and by a JVM shutdown hook as a last resort.
  *
  * <p>Only root can make one. Call {@link #assumePrivileged()} first: outside CI it skips the test
- * with one line saying what is missing; when {@code CI=true} it fails instead, since CI is root
- * and must run these tests. Names carry a random suffix so parallel runs never collide.
+ * with one line saying what is missing; when {@code CI=true} it fails instead, since CI is root and
+ * must run these tests. Names carry a random suffix so parallel runs never collide.
  */
 public final class NetnsFixture implements AutoCloseable {
   /** Longest time any {@code ip} command may take; they normally take milliseconds. */
   private static final Duration IP_TIMEOUT = Duration.ofSeconds(10);
+
   /** CAP_NET_ADMIN (devices, addresses) and CAP_SYS_ADMIN (namespaces), from linux/capability.h. */
   private static final int CAP_NET_ADMIN = 12;
+
   private static final int CAP_SYS_ADMIN = 21;
 
   private final String name;
@@ -88,12 +90,16 @@ public final class NetnsFixture implements AutoCloseable {
     run(command);
   }
 
-  /** Moves {@code device} from the test's namespace into this one; open descriptors keep working. */
+  /**
+   * Moves {@code device} from the test's namespace into this one; open descriptors keep working.
+   */
   public void moveIn(String device) throws IOException {
     run(List.of(ip(), "link", "set", device, "netns", name));
   }
 
-  /** Gives {@code device} (inside) the address {@code cidr}, e.g. "10.77.0.1/24", and sets it up. */
+  /**
+   * Gives {@code device} (inside) the address {@code cidr}, e.g. "10.77.0.1/24", and sets it up.
+   */
   public void addressAndUp(String device, String cidr) throws IOException {
     ip("addr", "add", cidr, "dev", device);
     ip("link", "set", device, "up");
@@ -118,7 +124,10 @@ public final class NetnsFixture implements AutoCloseable {
     return s;
   }
 
-  /** Starts a command inside the namespace reading {@code stdin}; killed by {@link #close()} if still running. */
+  /**
+   * Starts a command inside the namespace reading {@code stdin}; killed by {@link #close()} if
+   * still running.
+   */
   public Started start(Path stdin, String... command) throws IOException {
     List<String> full = new ArrayList<>(List.of(ip(), "netns", "exec", name));
     full.addAll(List.of(command));
@@ -178,7 +187,8 @@ public final class NetnsFixture implements AutoCloseable {
     static Started of(List<String> command, Path stdin) throws IOException {
       Path output = Files.createTempFile("synack-cmd", ".out");
       try {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        ProcessBuilder pb =
+            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
         if (stdin != null) pb.redirectInput(stdin.toFile());
         Process p = pb.start();
         return new Started(p, output);
@@ -188,7 +198,10 @@ public final class NetnsFixture implements AutoCloseable {
       }
     }
 
-    /** Waits at most {@code timeout} for the command to end (killing it then) and returns its result. */
+    /**
+     * Waits at most {@code timeout} for the command to end (killing it then) and returns its
+     * result.
+     */
     public Result await(Duration timeout) throws IOException {
       boolean ended;
       try {
@@ -208,8 +221,12 @@ public final class NetnsFixture implements AutoCloseable {
       return Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
     }
 
-    /** Waits up to {@code timeout} until the output holds {@code text}; false if it ended or the time passed first. */
-    public boolean awaitOutput(String text, Duration timeout) throws IOException, InterruptedException {
+    /**
+     * Waits up to {@code timeout} until the output holds {@code text}; false if it ended or the
+     * time passed first.
+     */
+    public boolean awaitOutput(String text, Duration timeout)
+        throws IOException, InterruptedException {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline) {
         if (outputSoFar().contains(text)) return true;
@@ -219,7 +236,9 @@ public final class NetnsFixture implements AutoCloseable {
       return false;
     }
 
-    /** Asks the command to end (SIGTERM, so that it can finish its output) and returns its result. */
+    /**
+     * Asks the command to end (SIGTERM, so that it can finish its output) and returns its result.
+     */
     public Result terminate(Duration timeout) throws IOException {
       process.destroy();
       return await(timeout);
@@ -249,7 +268,8 @@ public final class NetnsFixture implements AutoCloseable {
   private static void run(List<String> command) throws IOException {
     Result r = Started.of(command).await(IP_TIMEOUT);
     if (r.exitCode() != 0) {
-      throw new IOException(String.join(" ", command) + " failed (exit " + r.exitCode() + "): " + r.output());
+      throw new IOException(
+          String.join(" ", command) + " failed (exit " + r.exitCode() + "): " + r.output());
     }
   }
 
@@ -265,18 +285,24 @@ public final class NetnsFixture implements AutoCloseable {
   private static Optional<String> missingPrivilege() {
     long caps = effectiveCapabilities();
     if ((caps & (1L << CAP_NET_ADMIN)) == 0 || (caps & (1L << CAP_SYS_ADMIN)) == 0) {
-      return Optional.of("not root: needs CAP_NET_ADMIN and CAP_SYS_ADMIN for TUN devices and namespaces");
+      return Optional.of(
+          "not root: needs CAP_NET_ADMIN and CAP_SYS_ADMIN for TUN devices and namespaces");
     }
-    if (!Files.exists(Path.of("/dev/net/tun"))) return Optional.of("/dev/net/tun is missing (modprobe tun)");
-    if (findExecutable("ip").isEmpty()) return Optional.of("ip is not installed (install iproute2)");
+    if (!Files.exists(Path.of("/dev/net/tun")))
+      return Optional.of("/dev/net/tun is missing (modprobe tun)");
+    if (findExecutable("ip").isEmpty())
+      return Optional.of("ip is not installed (install iproute2)");
     return Optional.empty();
   }
 
   /** Reads the CapEff mask of this process from /proc/self/status (0 where there is no /proc). */
   private static long effectiveCapabilities() {
     try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
-      return lines.filter(l -> l.startsWith("CapEff:")).findFirst()
-          .map(l -> Long.parseUnsignedLong(l.substring("CapEff:".length()).strip(), 16)).orElse(0L);
+      return lines
+          .filter(l -> l.startsWith("CapEff:"))
+          .findFirst()
+          .map(l -> Long.parseUnsignedLong(l.substring("CapEff:".length()).strip(), 16))
+          .orElse(0L);
     } catch (IOException | UncheckedIOException e) {
       return 0;
     }

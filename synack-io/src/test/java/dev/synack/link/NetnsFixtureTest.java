@@ -18,14 +18,16 @@ class NetnsFixtureTest {
     NetnsFixture.assumeCommand("ping", "iputils-ping");
     String left;
     String right;
-    try (NetnsFixture a = NetnsFixture.create(); NetnsFixture b = NetnsFixture.create()) {
+    try (NetnsFixture a = NetnsFixture.create();
+        NetnsFixture b = NetnsFixture.create()) {
       left = a.name();
       right = b.name();
       a.addVeth("veth0", b, "veth1");
       a.addressAndUp("veth0", "10.78.0.1/24");
       b.addressAndUp("veth1", "10.78.0.2/24");
 
-      NetnsFixture.Result ping = a.exec(Duration.ofSeconds(10), "ping", "-n", "-c", "1", "-W", "5", "10.78.0.2");
+      NetnsFixture.Result ping =
+          a.exec(Duration.ofSeconds(10), "ping", "-n", "-c", "1", "-W", "5", "10.78.0.2");
       assertEquals(0, ping.exitCode(), ping.output());
       assertTrue(Files.exists(Path.of("/run/netns", left)));
     }

@@ -35,8 +35,10 @@ class PcapTapTest {
       assertEquals(52, tap.receive(buf, 0));
     }
     ByteBuffer file = ByteBuffer.wrap(out.toByteArray()).order(ByteOrder.BIG_ENDIAN);
-    assertEquals("a1b23c4d000200040000000000000000000400000000" + "0065",
-        HexFormat.of().formatHex(out.toByteArray(), 0, 24), "magic (ns), v2.4, snaplen 262144, RAW");
+    assertEquals(
+        "a1b23c4d000200040000000000000000000400000000" + "0065",
+        HexFormat.of().formatHex(out.toByteArray(), 0, 24),
+        "magic (ns), v2.4, snaplen 262144, RAW");
 
     List<byte[]> records = records(file);
     assertEquals(3, records.size());
@@ -53,10 +55,13 @@ class PcapTapTest {
     Path file = dir.resolve("batch.pcap");
     try (PcapTap tap = PcapTap.open(pair.a(), file)) {
       for (int i = 1; i <= 3; i++) pair.b().send(ByteBuffer.wrap(UdpLinkTest.packet(20 + i, i)));
-      ByteBuffer[] bufs = {ByteBuffer.allocate(100), ByteBuffer.allocate(100), ByteBuffer.allocate(100)};
+      ByteBuffer[] bufs = {
+        ByteBuffer.allocate(100), ByteBuffer.allocate(100), ByteBuffer.allocate(100)
+      };
       assertEquals(3, tap.receiveBatch(bufs, 0));
     }
-    List<byte[]> records = records(ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.BIG_ENDIAN));
+    List<byte[]> records =
+        records(ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.BIG_ENDIAN));
     assertEquals(List.of(21, 22, 23), records.stream().map(r -> r.length).toList());
     assertTrue(Arrays.equals(UdpLinkTest.packet(23, 3), records.get(2)));
   }

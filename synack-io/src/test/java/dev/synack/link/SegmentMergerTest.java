@@ -32,7 +32,8 @@ class SegmentMergerTest {
   private static final InetAddress A6 = address("fd00::1");
   private static final InetAddress B6 = address("fd00::2");
   private static final int MSS = 1448;
-  private static final TcpOptions TS = TcpOptions.of(TcpOption.NOP, TcpOption.NOP, new TcpOption.Timestamps(100, 200));
+  private static final TcpOptions TS =
+      TcpOptions.of(TcpOption.NOP, TcpOption.NOP, new TcpOption.Timestamps(100, 200));
 
   @Nested
   class Runs {
@@ -44,13 +45,21 @@ class SegmentMergerTest {
 
     @Test
     void shortSegmentInTheMiddle_runEndsWithIt() {
-      ByteBuffer[] burst = {segment(A, B, 1000, MSS, 0), segment(A, B, 1000 + MSS, 500, 0), segment(A, B, 1000 + MSS + 500, MSS, 0)};
+      ByteBuffer[] burst = {
+        segment(A, B, 1000, MSS, 0),
+        segment(A, B, 1000 + MSS, 500, 0),
+        segment(A, B, 1000 + MSS + 500, MSS, 0)
+      };
       assertEquals(2, SegmentMerger.run(burst, 0, 3), "a short segment can only be the last");
     }
 
     @Test
     void pshInTheMiddle_runEndsWithIt() {
-      ByteBuffer[] burst = {segment(A, B, 1000, MSS, 0), segment(A, B, 1000 + MSS, MSS, TcpFlags.PSH), segment(A, B, 1000 + 2 * MSS, MSS, 0)};
+      ByteBuffer[] burst = {
+        segment(A, B, 1000, MSS, 0),
+        segment(A, B, 1000 + MSS, MSS, TcpFlags.PSH),
+        segment(A, B, 1000 + 2 * MSS, MSS, 0)
+      };
       assertEquals(2, SegmentMerger.run(burst, 0, 3));
     }
 
@@ -64,9 +73,13 @@ class SegmentMergerTest {
     void otherConnectionOrOtherTimestamp_notMerged() {
       ByteBuffer[] ports = {segment(A, B, 1000, MSS, 0), segment(B, A, 1000 + MSS, MSS, 0)};
       assertEquals(1, SegmentMerger.run(ports, 0, 2));
-      TcpOptions later = TcpOptions.of(TcpOption.NOP, TcpOption.NOP, new TcpOption.Timestamps(101, 200));
+      TcpOptions later =
+          TcpOptions.of(TcpOption.NOP, TcpOption.NOP, new TcpOption.Timestamps(101, 200));
       ByteBuffer[] stamps = {segment(A, B, 1000, MSS, 0), segment(A, B, 1000 + MSS, MSS, 0, later)};
-      assertEquals(1, SegmentMerger.run(stamps, 0, 2), "the kernel copies the first header's options into every segment");
+      assertEquals(
+          1,
+          SegmentMerger.run(stamps, 0, 2),
+          "the kernel copies the first header's options into every segment");
     }
 
     @Test
@@ -74,8 +87,12 @@ class SegmentMergerTest {
       ByteBuffer ack = segment(A, B, 1000, 0, 0);
       assertEquals(1, SegmentMerger.run(new ByteBuffer[] {ack, segment(A, B, 1000, MSS, 0)}, 0, 2));
       ByteBuffer fin = segment(A, B, 1000, MSS, TcpFlags.FIN);
-      assertEquals(1, SegmentMerger.run(new ByteBuffer[] {fin, segment(A, B, 1000 + MSS + 1, MSS, 0)}, 0, 2));
-      ByteBuffer[] finLast = {segment(A, B, 1000, MSS, 0), segment(A, B, 1000 + MSS, 10, TcpFlags.FIN)};
+      assertEquals(
+          1,
+          SegmentMerger.run(new ByteBuffer[] {fin, segment(A, B, 1000 + MSS + 1, MSS, 0)}, 0, 2));
+      ByteBuffer[] finLast = {
+        segment(A, B, 1000, MSS, 0), segment(A, B, 1000 + MSS, 10, TcpFlags.FIN)
+      };
       assertEquals(2, SegmentMerger.run(finLast, 0, 2));
     }
 
@@ -103,8 +120,12 @@ class SegmentMergerTest {
         assertEquals(TcpFlags.ACK | TcpFlags.PSH, p.get(20 + 13), "PSH of the last");
         assertEquals(1000, p.getInt(20 + 4), "the first sequence number");
         long pseudo = Checksum.sum(p, 12, 8) + 6 + (length - 20);
-        assertEquals(Checksum.fold(pseudo), p.getShort(20 + 16) & 0xffff, "CHECKSUM_PARTIAL: the pseudo-header's sum");
-        assertArrayEquals(payloads(burst), Arrays.copyOfRange(bytes(p), 52, length), "the payloads in order");
+        assertEquals(
+            Checksum.fold(pseudo),
+            p.getShort(20 + 16) & 0xffff,
+            "CHECKSUM_PARTIAL: the pseudo-header's sum");
+        assertArrayEquals(
+            payloads(burst), Arrays.copyOfRange(bytes(p), 52, length), "the payloads in order");
         assertVnet(vnet, VirtioNetHeader.GSO_TCPV4, 52, MSS, 20);
       }
     }
@@ -127,7 +148,10 @@ class SegmentMergerTest {
 
   @Nested
   class PartialChecksums {
-    /** What the kernel leaves (the pseudo-header's sum in the field) completes into what a full sum gives. */
+    /**
+     * What the kernel leaves (the pseudo-header's sum in the field) completes into what a full sum
+     * gives.
+     */
     @Test
     void needsCsum_completed_equalsTheFullChecksum() {
       ByteBuffer whole = segment(A, B, 1000, 999, TcpFlags.PSH);
@@ -145,7 +169,8 @@ class SegmentMergerTest {
     }
   }
 
-  private static void assertVnet(MemorySegment vnet, int gsoType, int headers, int segmentSize, int tcpStart) {
+  private static void assertVnet(
+      MemorySegment vnet, int gsoType, int headers, int segmentSize, int tcpStart) {
     ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     assertEquals(VirtioNetHeader.F_NEEDS_CSUM, vnet.get(ValueLayout.JAVA_BYTE, 0));
     assertEquals(gsoType, vnet.get(ValueLayout.JAVA_BYTE, 1));
@@ -156,22 +181,39 @@ class SegmentMergerTest {
     assertTrue(VirtioNetHeader.checksumUnnecessary(vnet));
   }
 
-  /** Returns {@code count} consecutive segments of {@code size} bytes from sequence number 1000, the last with {@code lastFlags}. */
-  private static ByteBuffer[] burst(InetAddress src, InetAddress dst, int count, int size, int lastFlags) {
+  /**
+   * Returns {@code count} consecutive segments of {@code size} bytes from sequence number 1000, the
+   * last with {@code lastFlags}.
+   */
+  private static ByteBuffer[] burst(
+      InetAddress src, InetAddress dst, int count, int size, int lastFlags) {
     List<ByteBuffer> out = new ArrayList<>();
-    for (int i = 0; i < count; i++) out.add(segment(src, dst, 1000 + i * size, size, i == count - 1 ? lastFlags : 0));
+    for (int i = 0; i < count; i++)
+      out.add(segment(src, dst, 1000 + i * size, size, i == count - 1 ? lastFlags : 0));
     return out.toArray(ByteBuffer[]::new);
   }
 
-  private static ByteBuffer segment(InetAddress src, InetAddress dst, int seq, int size, int flags) {
+  private static ByteBuffer segment(
+      InetAddress src, InetAddress dst, int seq, int size, int flags) {
     return segment(src, dst, seq, size, flags, TS);
   }
 
-  private static ByteBuffer segment(InetAddress src, InetAddress dst, int seq, int size, int flags, TcpOptions options) {
+  private static ByteBuffer segment(
+      InetAddress src, InetAddress dst, int seq, int size, int flags, TcpOptions options) {
     byte[] payload = new byte[size];
     for (int i = 0; i < size; i++) payload[i] = (byte) (seq + i);
-    TcpSegment s = new TcpSegment(src.equals(A) || src.equals(A6) ? 40000 : 80, src.equals(A) || src.equals(A6) ? 80 : 40000,
-        seq, 7, TcpFlags.ACK | flags, 512, 0, 0, options, ByteBuffer.wrap(payload));
+    TcpSegment s =
+        new TcpSegment(
+            src.equals(A) || src.equals(A6) ? 40000 : 80,
+            src.equals(A) || src.equals(A6) ? 80 : 40000,
+            seq,
+            7,
+            TcpFlags.ACK | flags,
+            512,
+            0,
+            0,
+            options,
+            ByteBuffer.wrap(payload));
     return ByteBuffer.wrap(Packets.tcp(src, dst, 64, s));
   }
 

@@ -8,8 +8,11 @@ import org.junit.jupiter.api.Test;
 class SkipReasonsTest {
   @Test
   void assumptionMessage_becomesTheReason() {
-    assertEquals("[skipped] TcpInteropTest.curl: needs root (CAP_NET_ADMIN) to make namespaces",
-        SkipReasons.line("TcpInteropTest.curl", "Assumption failed: needs root (CAP_NET_ADMIN) to make namespaces"));
+    assertEquals(
+        "[skipped] TcpInteropTest.curl: needs root (CAP_NET_ADMIN) to make namespaces",
+        SkipReasons.line(
+            "TcpInteropTest.curl",
+            "Assumption failed: needs root (CAP_NET_ADMIN) to make namespaces"));
   }
 
   @Test

@@ -31,7 +31,8 @@ class SynFloodTest {
         TunLink tun = InNetns.call(ns.name(), () -> TunLink.open(NetnsFixture.uniqueName("skf")))) {
       ns.addressAndUp(tun.name(), "10.78.0.1/24");
       SynFlood.Report report;
-      try (SynFlood flood = InNetns.call(ns.name(), () -> SynFlood.open(SYNACK, 8080, SOURCES, 15, 7))) {
+      try (SynFlood flood =
+          InNetns.call(ns.name(), () -> SynFlood.open(SYNACK, 8080, SOURCES, 15, 7))) {
         report = flood.flood(count, 0, () -> false);
       }
       assertEquals(count, report.sent() + report.refused(), report.toString());
@@ -50,7 +51,9 @@ class SynFloodTest {
         Packets.TcpPacket p = parsed.value();
         assertEquals(SYNACK, p.ip().destination());
         byte[] from = p.ip().source().getAddress();
-        assertTrue((from[0] & 0xff) == 198 && (from[1] & 0xfe) == 18, "source outside 198.18.0.0/15: " + p);
+        assertTrue(
+            (from[0] & 0xff) == 198 && (from[1] & 0xfe) == 18,
+            "source outside 198.18.0.0/15: " + p);
         assertEquals(8080, p.segment().destinationPort());
         assertEquals(TcpFlags.SYN, p.segment().flags(), "flags of " + p);
         assertTrue(p.segment().sourcePort() >= 1024, p.toString());
@@ -60,8 +63,10 @@ class SynFloodTest {
         syns++;
       }
       assertEquals(report.sent(), syns, "every SYN the kernel took came out of the device");
-      assertTrue(sources.size() > syns * 9 / 10, "sources are random: " + sources.size() + " of " + syns);
-      assertTrue(ports.size() > syns / 2, "source ports are random: " + ports.size() + " of " + syns);
+      assertTrue(
+          sources.size() > syns * 9 / 10, "sources are random: " + sources.size() + " of " + syns);
+      assertTrue(
+          ports.size() > syns / 2, "source ports are random: " + ports.size() + " of " + syns);
     }
   }
 
@@ -71,9 +76,11 @@ class SynFloodTest {
     try (NetnsFixture ns = NetnsFixture.create();
         TunLink tun = InNetns.call(ns.name(), () -> TunLink.open(NetnsFixture.uniqueName("skf")))) {
       ns.addressAndUp(tun.name(), "10.78.0.1/24");
-      try (SynFlood flood = InNetns.call(ns.name(), () -> SynFlood.open(SYNACK, 80, SOURCES, 15, 8))) {
+      try (SynFlood flood =
+          InNetns.call(ns.name(), () -> SynFlood.open(SYNACK, 80, SOURCES, 15, 8))) {
         SynFlood.Report r = flood.flood(2 * SynFlood.BATCH, 1000, () -> false);
-        // 128 SYNs at 1,000/s: the second batch waits for its time, so at least 64 ms pass (a lower bound only).
+        // 128 SYNs at 1,000/s: the second batch waits for its time, so at least 64 ms pass (a lower
+        // bound only).
         assertTrue(r.nanos() >= TimeUnit.MILLISECONDS.toNanos(64), r.toString());
       }
     }
@@ -85,7 +92,8 @@ class SynFloodTest {
     try (NetnsFixture ns = NetnsFixture.create();
         TunLink tun = InNetns.call(ns.name(), () -> TunLink.open(NetnsFixture.uniqueName("skf")))) {
       ns.addressAndUp(tun.name(), "10.78.0.1/24");
-      try (SynFlood flood = InNetns.call(ns.name(), () -> SynFlood.open(SYNACK, 80, SOURCES, 15, 9))) {
+      try (SynFlood flood =
+          InNetns.call(ns.name(), () -> SynFlood.open(SYNACK, 80, SOURCES, 15, 9))) {
         int[] asked = {0};
         SynFlood.Report r = flood.flood(1_000_000, 0, () -> asked[0]++ >= 2);
         assertEquals(2 * SynFlood.BATCH, r.sent() + r.refused(), r.toString());
@@ -95,7 +103,9 @@ class SynFloodTest {
 
   @Test
   void open_badPort_rejectedWithTheValue() {
-    var e = assertThrows(IllegalArgumentException.class, () -> SynFlood.open(SYNACK, 0, SOURCES, 15, 1));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> SynFlood.open(SYNACK, 0, SOURCES, 15, 1));
     assertEquals("port must be 1..65535: 0", e.getMessage());
   }
 }

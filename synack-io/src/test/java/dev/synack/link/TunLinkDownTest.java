@@ -71,47 +71,66 @@ class TunLinkDownTest {
   }
 
   @Test
-  void deviceDownForSecondsMidTransfer_loopCarriesOn_transferIntact_nextClientServed() throws Exception {
+  void deviceDownForSecondsMidTransfer_loopCarriesOn_transferIntact_nextClientServed()
+      throws Exception {
     byte[] data = new byte[BYTES];
     new SplittableRandom(3).nextBytes(data);
     AtomicInteger progress = new AtomicInteger();
     CountDownLatch resume = new CountDownLatch(1);
-    ServerSocket listener = InNetns.call(ns.name(), () -> {
-      ServerSocket l = new ServerSocket();
-      // With the reader paused below, a small receive buffer keeps most of the transfer in synack
-      // while the device is down: with GSO synack sends 8 MB faster than `ip link set down` runs.
-      l.setReceiveBufferSize(256 << 10);
-      l.bind(new InetSocketAddress(KERNEL, 5004), 4);
-      return l;
-    });
-    CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
-      try (listener; Socket s = listener.accept(); InputStream in = s.getInputStream()) {
-        s.setSoTimeout(TIMEOUT_MILLIS);
-        byte[] got = new byte[BYTES];
-        int n;
-        int at = 0;
-        while (at < BYTES && (n = in.read(got, at, Math.min(64 << 10, BYTES - at))) > 0) {
-          at += n;
-          progress.set(at);
-          // Paused once under way until the device is up again (bounded), so the transfer cannot end first.
-          if (at >= BYTES / 8 && !resume.await(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) break;
-        }
-        return got;
-      } catch (IOException | InterruptedException e) {
-        throw new RuntimeException(e);
-      }
-    });
+    ServerSocket listener =
+        InNetns.call(
+            ns.name(),
+            () -> {
+              ServerSocket l = new ServerSocket();
+              // With the reader paused below, a small receive buffer keeps most of the transfer in
+              // synack
+              // while the device is down: with GSO synack sends 8 MB faster than `ip link set down`
+              // runs.
+              l.setReceiveBufferSize(256 << 10);
+              l.bind(new InetSocketAddress(KERNEL, 5004), 4);
+              return l;
+            });
+    CompletableFuture<byte[]> reader =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (listener;
+                  Socket s = listener.accept();
+                  InputStream in = s.getInputStream()) {
+                s.setSoTimeout(TIMEOUT_MILLIS);
+                byte[] got = new byte[BYTES];
+                int n;
+                int at = 0;
+                while (at < BYTES && (n = in.read(got, at, Math.min(64 << 10, BYTES - at))) > 0) {
+                  at += n;
+                  progress.set(at);
+                  // Paused once under way until the device is up again (bounded), so the transfer
+                  // cannot end first.
+                  if (at >= BYTES / 8 && !resume.await(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS))
+                    break;
+                }
+                return got;
+              } catch (IOException | InterruptedException e) {
+                throw new RuntimeException(e);
+              }
+            });
     CompletableFuture<Void> writer = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      try (TcpSocket s = TcpSocket.connect(driver, host, new InetSocketAddress(KERNEL, 5004), TIMEOUT_MILLIS)) {
-        s.getOutputStream().write(data);
-        writer.complete(null);
-      } catch (Throwable t) {
-        writer.completeExceptionally(t);
-      }
-    });
-    for (int i = 0; i < 3_000 && progress.get() < BYTES / 8 && !reader.isDone(); i++) Thread.sleep(10);
-    assertTrue(progress.get() >= BYTES / 8 && progress.get() < BYTES, "the transfer is under way: " + progress.get());
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (TcpSocket s =
+                  TcpSocket.connect(
+                      driver, host, new InetSocketAddress(KERNEL, 5004), TIMEOUT_MILLIS)) {
+                s.getOutputStream().write(data);
+                writer.complete(null);
+              } catch (Throwable t) {
+                writer.completeExceptionally(t);
+              }
+            });
+    for (int i = 0; i < 3_000 && progress.get() < BYTES / 8 && !reader.isDone(); i++)
+      Thread.sleep(10);
+    assertTrue(
+        progress.get() >= BYTES / 8 && progress.get() < BYTES,
+        "the transfer is under way: " + progress.get());
 
     ns.ip("link", "set", tun.name(), "down");
     long stalled = progress.get();
@@ -123,25 +142,35 @@ class TunLinkDownTest {
     ns.ip("link", "set", tun.name(), "up");
     resume.countDown();
 
-    assertArrayEquals(data, reader.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS), "every byte once, in order");
+    assertArrayEquals(
+        data, reader.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS), "every byte once, in order");
     writer.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-    assertTrue(whileDown - stalled < BYTES / 2, "little crossed while the device was down: " + (whileDown - stalled));
+    assertTrue(
+        whileDown - stalled < BYTES / 2,
+        "little crossed while the device was down: " + (whileDown - stalled));
     assertTrue(driver.isRunning(), "the loop carries on: " + driver.failure());
     LinkErrors errors = driver.linkErrors();
-    assertTrue(errors.sendErrors() > 0, "writes to the down device failed and were counted: " + errors);
+    assertTrue(
+        errors.sendErrors() > 0, "writes to the down device failed and were counted: " + errors);
     assertFalse(errors.failing(), errors.toString());
-    assertTrue(notes.size() >= 2 && notes.size() <= 2 * errors.episodes(), "noted per episode, not per packet: " + notes);
+    assertTrue(
+        notes.size() >= 2 && notes.size() <= 2 * errors.episodes(),
+        "noted per episode, not per packet: " + notes);
     assertTrue(notes.getFirst().contains("is down"), notes.getFirst());
 
     // The next client is served: synack still listens on the device it never let go of.
     try (TcpServerSocket server = TcpServerSocket.bind(driver, host, null, 5005, 4)) {
       server.setSoTimeout(TIMEOUT_MILLIS);
-      Socket client = InNetns.call(ns.name(), () -> {
-        Socket c = new Socket();
-        c.connect(new InetSocketAddress(SYNACK, 5005), TIMEOUT_MILLIS);
-        return c;
-      });
-      try (client; TcpSocket accepted = server.accept()) {
+      Socket client =
+          InNetns.call(
+              ns.name(),
+              () -> {
+                Socket c = new Socket();
+                c.connect(new InetSocketAddress(SYNACK, 5005), TIMEOUT_MILLIS);
+                return c;
+              });
+      try (client;
+          TcpSocket accepted = server.accept()) {
         client.getOutputStream().write(new byte[] {1, 2, 3});
         accepted.setSoTimeout(TIMEOUT_MILLIS);
         byte[] got = new byte[3];
@@ -156,9 +185,14 @@ class TunLinkDownTest {
     assertTrue(tun.offload(), tun.mode());
     assertEquals("checksum and segmentation offload", tun.mode());
     assertEquals(TunLink.QUEUE_LENGTH, tun.queueLength());
-    NetnsFixture.Result shown = ns.exec(java.time.Duration.ofSeconds(10), "ip", "link", "show", tun.name());
-    assertTrue(shown.output().contains("qlen " + TunLink.QUEUE_LENGTH), "the kernel's queue is as set: " + shown.output());
-    assertEquals(TunLink.QUEUE_LENGTH, (int) InNetns.call(ns.name(), () -> KernelInterface.txQueueLength(tun.name())));
+    NetnsFixture.Result shown =
+        ns.exec(java.time.Duration.ofSeconds(10), "ip", "link", "show", tun.name());
+    assertTrue(
+        shown.output().contains("qlen " + TunLink.QUEUE_LENGTH),
+        "the kernel's queue is as set: " + shown.output());
+    assertEquals(
+        TunLink.QUEUE_LENGTH,
+        (int) InNetns.call(ns.name(), () -> KernelInterface.txQueueLength(tun.name())));
   }
 
   private static InetAddress address(String literal) {

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** Tests of {@link TunLink}: errors without privileges, then the kernel as the peer in a namespace. */
+/**
+ * Tests of {@link TunLink}: errors without privileges, then the kernel as the peer in a namespace.
+ */
 class TunLinkTest {
   private static final byte[] KERNEL = {10, 77, 0, 1};
   private static final byte[] SYNACK = {10, 77, 0, 2};
@@ -27,7 +29,9 @@ class TunLinkTest {
     @Test
     void open_nameOf16Bytes_rejectedWithTheLimit() {
       var e = assertThrows(IllegalArgumentException.class, () -> TunLink.open("abcdefghijklmnop"));
-      assertEquals("synack: TUN device name \"abcdefghijklmnop\" is too long (16 bytes; at most 15)", e.getMessage());
+      assertEquals(
+          "synack: TUN device name \"abcdefghijklmnop\" is too long (16 bytes; at most 15)",
+          e.getMessage());
     }
 
     @Test
@@ -38,20 +42,28 @@ class TunLinkTest {
 
     @Test
     void setIffFailure_eachErrno_saysWhatToDo() {
-      assertEquals("synack: needs CAP_NET_ADMIN to create TUN device tun7 (run as root or grant the capability)",
+      assertEquals(
+          "synack: needs CAP_NET_ADMIN to create TUN device tun7 (run as root or grant the capability)",
           TunLink.setIffFailure("tun7", LinuxSyscalls.EPERM).getMessage());
-      assertEquals("synack: TUN device tun7 is busy (another process has it)",
+      assertEquals(
+          "synack: TUN device tun7 is busy (another process has it)",
           TunLink.setIffFailure("tun7", LinuxSyscalls.EBUSY).getMessage());
-      assertTrue(TunLink.setIffFailure("lo", LinuxSyscalls.EINVAL).getMessage().contains("not a TUN device"));
-      assertEquals("synack: cannot attach to TUN device tun7: Cannot allocate memory (errno 12)",
+      assertTrue(
+          TunLink.setIffFailure("lo", LinuxSyscalls.EINVAL)
+              .getMessage()
+              .contains("not a TUN device"));
+      assertEquals(
+          "synack: cannot attach to TUN device tun7: Cannot allocate memory (errno 12)",
           TunLink.setIffFailure("tun7", 12).getMessage());
     }
 
     @Test
     void openFailure_noDevice_saysLoadTheModule() {
-      assertEquals("synack: /dev/net/tun is missing (load the tun module: modprobe tun)",
+      assertEquals(
+          "synack: /dev/net/tun is missing (load the tun module: modprobe tun)",
           TunLink.openFailure(LinuxSyscalls.ENOENT).getMessage());
-      assertEquals(TunLink.openFailure(LinuxSyscalls.ENOENT).getMessage(),
+      assertEquals(
+          TunLink.openFailure(LinuxSyscalls.ENOENT).getMessage(),
           TunLink.openFailure(LinuxSyscalls.ENODEV).getMessage());
     }
 
@@ -59,7 +71,8 @@ class TunLinkTest {
     void open_existingDeviceThatIsNotTun_saysSo() {
       NetnsFixture.assumePrivileged();
       var e = assertThrows(IOException.class, () -> TunLink.open("lo"));
-      assertEquals("synack: cannot use lo as a TUN device (it exists and is not a TUN device, or the name is invalid)",
+      assertEquals(
+          "synack: cannot use lo as a TUN device (it exists and is not a TUN device, or the name is invalid)",
           e.getMessage());
     }
 
@@ -68,7 +81,9 @@ class TunLinkTest {
       NetnsFixture.assumePrivileged();
       try (TunLink first = TunLink.open(NetnsFixture.uniqueName("skt"))) {
         var e = assertThrows(IOException.class, () -> TunLink.open(first.name()));
-        assertEquals("synack: TUN device " + first.name() + " is busy (another process has it)", e.getMessage());
+        assertEquals(
+            "synack: TUN device " + first.name() + " is busy (another process has it)",
+            e.getMessage());
       }
     }
 
@@ -76,16 +91,22 @@ class TunLinkTest {
     void open_withoutCapNetAdmin_saysWhichCapability() throws Exception {
       NetnsFixture.assumePrivileged();
       String name = NetnsFixture.uniqueName("skt");
-      IOException e = WithoutCapability.call(12 /* CAP_NET_ADMIN */, () -> {
-        try {
-          TunLink.open(name).close();
-          return null;
-        } catch (IOException expected) {
-          return expected;
-        }
-      });
-      assertEquals("synack: needs CAP_NET_ADMIN to create TUN device " + name
-          + " (run as root or grant the capability)", e == null ? null : e.getMessage());
+      IOException e =
+          WithoutCapability.call(
+              12 /* CAP_NET_ADMIN */,
+              () -> {
+                try {
+                  TunLink.open(name).close();
+                  return null;
+                } catch (IOException expected) {
+                  return expected;
+                }
+              });
+      assertEquals(
+          "synack: needs CAP_NET_ADMIN to create TUN device "
+              + name
+              + " (run as root or grant the capability)",
+          e == null ? null : e.getMessage());
     }
 
     @Test
@@ -108,7 +129,9 @@ class TunLinkTest {
     }
   }
 
-  /** A device someone else made persistent, as {@code ip tuntap add} does, inside a fresh namespace. */
+  /**
+   * A device someone else made persistent, as {@code ip tuntap add} does, inside a fresh namespace.
+   */
   @Nested
   class Attach {
     private NetnsFixture ns;
@@ -194,28 +217,34 @@ class TunLinkTest {
     void send_deviceDown_saysSo() {
       byte[] request = Icmp4.echoRequest(SYNACK, KERNEL, 1, 1, new byte[0]);
       var e = assertThrows(IOException.class, () -> link.send(ByteBuffer.wrap(request)));
-      assertEquals("synack: TUN device " + link.name() + " is down (ip link set " + link.name() + " up)",
+      assertEquals(
+          "synack: TUN device " + link.name() + " is down (ip link set " + link.name() + " up)",
           e.getMessage());
     }
 
     @Test
     void send_notAnIpPacket_rejected() throws IOException {
       ns.ip("link", "set", link.name(), "up");
-      var e = assertThrows(IOException.class, () -> link.send(ByteBuffer.wrap(new byte[] {0x12, 0, 0, 0})));
-      assertEquals("synack: TUN device " + link.name() + " rejected a packet of 4 bytes (not IPv4 or IPv6)",
+      var e =
+          assertThrows(
+              IOException.class, () -> link.send(ByteBuffer.wrap(new byte[] {0x12, 0, 0, 0})));
+      assertEquals(
+          "synack: TUN device " + link.name() + " rejected a packet of 4 bytes (not IPv4 or IPv6)",
           e.getMessage());
     }
 
     @Test
     void wakeup_fromAnotherThread_endsABlockedReceive() throws Exception {
-      CompletableFuture<Integer> received = CompletableFuture.supplyAsync(() -> receiveQuietly(Link.FOREVER));
+      CompletableFuture<Integer> received =
+          CompletableFuture.supplyAsync(() -> receiveQuietly(Link.FOREVER));
       link.wakeup();
       assertEquals(0, received.get(10, TimeUnit.SECONDS));
     }
 
     @Test
     void close_fromAnotherThread_endsABlockedReceiveAndLaterCallsFail() throws Exception {
-      CompletableFuture<Integer> received = CompletableFuture.supplyAsync(() -> receiveQuietly(Link.FOREVER));
+      CompletableFuture<Integer> received =
+          CompletableFuture.supplyAsync(() -> receiveQuietly(Link.FOREVER));
       link.close();
       // Either the receive was already waiting (0), or it started after the close (closed: -1).
       int result = received.get(10, TimeUnit.SECONDS);
@@ -277,7 +306,10 @@ class TunLinkTest {
     @Test
     void linkPings_kernelAnswers_replyReadIntoDirectBuffer() throws IOException {
       byte[] data = "synack tun test".getBytes(UTF_8);
-      ByteBuffer request = ByteBuffer.allocateDirect(64).put(Icmp4.echoRequest(SYNACK, KERNEL, 0x5a5a, 7, data)).flip();
+      ByteBuffer request =
+          ByteBuffer.allocateDirect(64)
+              .put(Icmp4.echoRequest(SYNACK, KERNEL, 0x5a5a, 7, data))
+              .flip();
       link.send(request);
       assertEquals(request.limit(), request.position(), "send consumes the packet");
 
@@ -302,7 +334,9 @@ class TunLinkTest {
       int replies = 0;
       long deadline = System.nanoTime() + TIMEOUT;
       while (replies < 3 && System.nanoTime() < deadline) {
-        ByteBuffer[] bufs = {ByteBuffer.allocate(1500), ByteBuffer.allocate(1500), ByteBuffer.allocate(1500)};
+        ByteBuffer[] bufs = {
+          ByteBuffer.allocate(1500), ByteBuffer.allocate(1500), ByteBuffer.allocate(1500)
+        };
         int count = link.receiveBatch(bufs, TIMEOUT);
         for (int i = 0; i < count; i++) {
           if (Icmp4.icmpType(bufs[i].array(), bufs[i].position()) == Icmp4.ECHO_REPLY) replies++;
@@ -315,16 +349,23 @@ class TunLinkTest {
     void receive_namespaceDeleted_saysTheDeviceIsGone() throws IOException {
       ns.close();
       // The kernel tears a namespace down asynchronously; queued packets may be read first.
-      var e = assertThrows(IOException.class, () -> {
-        long deadline = System.nanoTime() + TIMEOUT;
-        while (System.nanoTime() < deadline) link.receive(ByteBuffer.allocate(1500), TIMEOUT);
-      });
-      assertEquals("synack: TUN device " + link.name() + " is gone (deleted, or its namespace removed)",
+      var e =
+          assertThrows(
+              IOException.class,
+              () -> {
+                long deadline = System.nanoTime() + TIMEOUT;
+                while (System.nanoTime() < deadline)
+                  link.receive(ByteBuffer.allocate(1500), TIMEOUT);
+              });
+      assertEquals(
+          "synack: TUN device " + link.name() + " is gone (deleted, or its namespace removed)",
           e.getMessage());
       assertTrue(e instanceof LinkGoneException, "gone for good, not an error of the moment: " + e);
     }
 
-    /** Receives packets until an ICMP message of {@code type}; returns its length, left at 0 in buf. */
+    /**
+     * Receives packets until an ICMP message of {@code type}; returns its length, left at 0 in buf.
+     */
     private int receiveIcmp(ByteBuffer buf, int type) throws IOException {
       long deadline = System.nanoTime() + TIMEOUT;
       while (System.nanoTime() < deadline) {

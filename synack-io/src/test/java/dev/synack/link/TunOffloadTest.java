@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A TUN device with checksum and segmentation offload between the kernel, in a namespace of its
  * own, and a synack host: the kernel hands over TCP packets of up to 64 KiB with checksums it
- * vouches for, and synack's runs of segments leave merged for the kernel to cut; every byte arrives,
- * in order, both ways.
+ * vouches for, and synack's runs of segments leave merged for the kernel to cut; every byte
+ * arrives, in order, both ways.
  */
 class TunOffloadTest {
   private static final InetAddress KERNEL = address("10.202.0.1");
@@ -71,19 +71,26 @@ class TunOffloadTest {
     byte[] data = random(1);
     try (TcpServerSocket server = TcpServerSocket.bind(driver, host, null, 5001, 4)) {
       server.setSoTimeout(TIMEOUT_MILLIS);
-      // The socket is made and connected in the namespace (its descriptor lives there), then written from anywhere.
-      Socket client = InNetns.call(ns.name(), () -> {
-        Socket c = new Socket();
-        c.connect(new InetSocketAddress(SYNACK, 5001), TIMEOUT_MILLIS);
-        return c;
-      });
-      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-        try (client; OutputStream out = client.getOutputStream()) {
-          out.write(data);
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      });
+      // The socket is made and connected in the namespace (its descriptor lives there), then
+      // written from anywhere.
+      Socket client =
+          InNetns.call(
+              ns.name(),
+              () -> {
+                Socket c = new Socket();
+                c.connect(new InetSocketAddress(SYNACK, 5001), TIMEOUT_MILLIS);
+                return c;
+              });
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                try (client;
+                    OutputStream out = client.getOutputStream()) {
+                  out.write(data);
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
       byte[] got = new byte[BYTES];
       try (TcpSocket s = server.accept()) {
         s.setSoTimeout(TIMEOUT_MILLIS);
@@ -94,37 +101,56 @@ class TunOffloadTest {
     }
     long packetsIn = driver.call(now -> host.counters().packetsIn());
     long trusted = driver.call(now -> host.counters().checksumsTrusted());
-    assertTrue(packetsIn < BYTES / 1448 / 4, "the kernel sent packets of many segments: " + packetsIn + " packets for " + BYTES + " bytes");
+    assertTrue(
+        packetsIn < BYTES / 1448 / 4,
+        "the kernel sent packets of many segments: "
+            + packetsIn
+            + " packets for "
+            + BYTES
+            + " bytes");
     assertTrue(trusted > 0, "checksums the kernel vouched for were not summed again");
     assertEquals(0L, (long) driver.call(now -> host.counters().dropped("tcp-bad-checksum")));
   }
 
   @Test
-  void synackSends_runsLeaveAsTheStacksSuperPacketsKernelCutsThem_everyByteInOrder() throws Exception {
+  void synackSends_runsLeaveAsTheStacksSuperPacketsKernelCutsThem_everyByteInOrder()
+      throws Exception {
     byte[] data = random(2);
     ServerSocket listener = InNetns.call(ns.name(), () -> new ServerSocket(5002, 4, KERNEL));
-    CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
-      try (listener; Socket s = listener.accept(); InputStream in = s.getInputStream()) {
-        s.setSoTimeout(TIMEOUT_MILLIS);
-        byte[] got = new byte[BYTES];
-        new DataInputStream(in).readFully(got);
-        return got;
-      } catch (IOException e) {
-        throw new RuntimeException(e);
-      }
-    });
-    try (TcpSocket s = TcpSocket.connect(driver, host, new InetSocketAddress(KERNEL, 5002), TIMEOUT_MILLIS)) {
+    CompletableFuture<byte[]> reader =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (listener;
+                  Socket s = listener.accept();
+                  InputStream in = s.getInputStream()) {
+                s.setSoTimeout(TIMEOUT_MILLIS);
+                byte[] got = new byte[BYTES];
+                new DataInputStream(in).readFully(got);
+                return got;
+              } catch (IOException e) {
+                throw new RuntimeException(e);
+              }
+            });
+    try (TcpSocket s =
+        TcpSocket.connect(driver, host, new InetSocketAddress(KERNEL, 5002), TIMEOUT_MILLIS)) {
       s.getOutputStream().write(data);
     }
-    assertArrayEquals(data, reader.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS), "every byte once, in order");
+    assertArrayEquals(
+        data, reader.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS), "every byte once, in order");
     long[] written = tun.superPacketCounts();
-    assertTrue(written[0] > 0 && written[1] > 2 * written[0],
+    assertTrue(
+        written[0] > 0 && written[1] > 2 * written[0],
         "runs left as super-packets: " + written[0] + " packets of " + written[1] + " segments");
     long[] merged = tun.mergeCounts();
-    assertEquals(0, merged[0], "the link rebuilt no run the stack could have sent as one: " + merged[0] + " merged");
+    assertEquals(
+        0,
+        merged[0],
+        "the link rebuilt no run the stack could have sent as one: " + merged[0] + " merged");
   }
 
-  /** A reader that does not take the checksum word gets the kernel's partial checksums completed. */
+  /**
+   * A reader that does not take the checksum word gets the kernel's partial checksums completed.
+   */
   @Test
   void plainReceive_kernelsPartialChecksum_completedSoThePacketVerifies() throws Exception {
     driver.close(); // this test reads the device itself
@@ -132,20 +158,24 @@ class TunOffloadTest {
     tun = TunLink.open(NetnsFixture.uniqueName("skc"), 1500, true);
     ns.moveIn(tun.name());
     ns.addressAndUp(tun.name(), "10.203.0.1/24");
-    CompletableFuture.runAsync(() -> {
-      try {
-        InNetns.call(ns.name(), () -> {
-          try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("10.203.0.2", 5003), 2_000); // a SYN nobody answers
-          } catch (IOException expected) {
-            // refused or timed out: the SYN is what the test reads
+    CompletableFuture.runAsync(
+        () -> {
+          try {
+            InNetns.call(
+                ns.name(),
+                () -> {
+                  try (Socket s = new Socket()) {
+                    s.connect(
+                        new InetSocketAddress("10.203.0.2", 5003), 2_000); // a SYN nobody answers
+                  } catch (IOException expected) {
+                    // refused or timed out: the SYN is what the test reads
+                  }
+                  return null;
+                });
+          } catch (Exception e) {
+            throw new RuntimeException(e);
           }
-          return null;
         });
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    });
     ByteBuffer packet = ByteBuffer.allocateDirect(65_535);
     Parsed<Packets.TcpPacket> syn = null;
     for (int i = 0; i < 20 && syn == null; i++) {
@@ -154,7 +184,8 @@ class TunOffloadTest {
       packet.flip();
       byte[] bytes = new byte[packet.remaining()];
       packet.get(bytes);
-      if ((bytes[0] >>> 4) != 4 || bytes[9] != 6) continue; // not IPv4 TCP: an IPv6 announcement, say
+      if ((bytes[0] >>> 4) != 4 || bytes[9] != 6)
+        continue; // not IPv4 TCP: an IPv6 announcement, say
       syn = Packets.parseTcp(ByteBuffer.wrap(bytes), true);
     }
     assertTrue(syn != null, "the kernel's SYN arrived");

@@ -57,7 +57,9 @@ class TunQueuesTest {
     TunLink.Queues q = InNetns.call(ns.name(), () -> TunLink.openQueues(name, 1500, 2));
     try {
       assertEquals(1, q.links().size());
-      assertTrue(q.note() != null && q.note().startsWith("synack: no multiqueue TUN device " + name), q.note());
+      assertTrue(
+          q.note() != null && q.note().startsWith("synack: no multiqueue TUN device " + name),
+          q.note());
       assertTrue(q.note().endsWith("one queue, one loop"), q.note());
     } finally {
       for (TunLink l : q.links()) l.close();
@@ -67,6 +69,8 @@ class TunQueuesTest {
   @Test
   void queueCountOutOfRange_isRefused() {
     assertThrows(IllegalArgumentException.class, () -> TunLink.openQueues("skz0", 0, 0));
-    assertThrows(IllegalArgumentException.class, () -> TunLink.openQueues("skz0", 0, TunLink.MAX_QUEUES + 1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> TunLink.openQueues("skz0", 0, TunLink.MAX_QUEUES + 1));
   }
 }

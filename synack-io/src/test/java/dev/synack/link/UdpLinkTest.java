@@ -23,10 +23,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Tests of {@link UdpLink} over loopback: a server that learns its peer and a client that knows it. */
+/**
+ * Tests of {@link UdpLink} over loopback: a server that learns its peer and a client that knows it.
+ */
 class UdpLinkTest {
   private static final long TIMEOUT = TimeUnit.SECONDS.toNanos(5);
-  private static final InetSocketAddress ANY_LOOPBACK_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+  private static final InetSocketAddress ANY_LOOPBACK_PORT =
+      new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
   private UdpLink server;
   private UdpLink client;
@@ -45,7 +48,8 @@ class UdpLinkTest {
 
   @Test
   void peerPortClosed_peerUnreachableTold_sendsAndReceivesCarryOn() throws IOException {
-    // A port that was just bound and closed: the kernel answers each datagram with ICMP port unreachable.
+    // A port that was just bound and closed: the kernel answers each datagram with ICMP port
+    // unreachable.
     InetSocketAddress dead;
     try (DatagramChannel gone = DatagramChannel.open()) {
       gone.bind(ANY_LOOPBACK_PORT);
@@ -93,7 +97,10 @@ class UdpLinkTest {
       }
     }
     client.send(ByteBuffer.wrap(packet(60, 6)));
-    assertEquals(60, server.receive(ByteBuffer.allocate(1500), TIMEOUT), "the strangers' datagrams are skipped");
+    assertEquals(
+        60,
+        server.receive(ByteBuffer.allocate(1500), TIMEOUT),
+        "the strangers' datagrams are skipped");
     assertEquals(4, server.foreignDrops());
     assertEquals(strangers, told);
   }
@@ -123,7 +130,10 @@ class UdpLinkTest {
     ByteBuffer[] out = new ByteBuffer[n];
     for (int i = 0; i < n; i++) {
       sent[i] = packet(40 + 68 * i, 10 + i);
-      out[i] = i % 2 == 0 ? ByteBuffer.wrap(sent[i]) : ByteBuffer.allocateDirect(sent[i].length).put(sent[i]).flip();
+      out[i] =
+          i % 2 == 0
+              ? ByteBuffer.wrap(sent[i])
+              : ByteBuffer.allocateDirect(sent[i].length).put(sent[i]).flip();
     }
     client.sendBatch(out, n);
     for (ByteBuffer b : out) assertEquals(0, b.remaining(), "each packet taken");
@@ -139,7 +149,9 @@ class UdpLinkTest {
     client.send(ByteBuffer.wrap(packet(40, 1)));
     assertEquals(40, server.receive(ByteBuffer.allocate(1500), TIMEOUT));
     byte[][] sent = {packet(100, 21), packet(1400, 22), packet(60, 23)};
-    ByteBuffer[] out = {ByteBuffer.wrap(sent[0]), ByteBuffer.wrap(sent[1]), ByteBuffer.wrap(sent[2])};
+    ByteBuffer[] out = {
+      ByteBuffer.wrap(sent[0]), ByteBuffer.wrap(sent[1]), ByteBuffer.wrap(sent[2])
+    };
     server.sendBatch(out, 3);
     assertArrivesInOrder(client, sent);
     assertEquals(3, server.batchCounts()[1]);
@@ -151,7 +163,8 @@ class UdpLinkTest {
     for (int i = 0; i < expected.length; i++) {
       buf.clear();
       assertEquals(expected[i].length, link.receive(buf, TIMEOUT), "packet " + i);
-      assertArrayEquals(expected[i], java.util.Arrays.copyOf(buf.array(), buf.position()), "packet " + i);
+      assertArrayEquals(
+          expected[i], java.util.Arrays.copyOf(buf.array(), buf.position()), "packet " + i);
     }
   }
 
@@ -180,8 +193,12 @@ class UdpLinkTest {
   @Test
   void receiveBatch_threeWaiting_takesThemAll() throws IOException {
     for (int i = 1; i <= 3; i++) client.send(ByteBuffer.wrap(packet(40 + i, i)));
-    ByteBuffer[] bufs = {ByteBuffer.allocate(1500), ByteBuffer.allocate(1500), ByteBuffer.allocate(1500),
-        ByteBuffer.allocate(1500)};
+    ByteBuffer[] bufs = {
+      ByteBuffer.allocate(1500),
+      ByteBuffer.allocate(1500),
+      ByteBuffer.allocate(1500),
+      ByteBuffer.allocate(1500)
+    };
     int count = 0;
     long deadline = System.nanoTime() + TIMEOUT; // Loopback delivers at once, but not atomically.
     while (count < 3 && System.nanoTime() < deadline) {
@@ -202,20 +219,23 @@ class UdpLinkTest {
 
   @Test
   void wakeup_fromAnotherThread_endsABlockedReceive() throws Exception {
-    CompletableFuture<Integer> received = CompletableFuture.supplyAsync(() -> {
-      try {
-        return server.receive(ByteBuffer.allocate(1500), Link.FOREVER);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    CompletableFuture<Integer> received =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return server.receive(ByteBuffer.allocate(1500), Link.FOREVER);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     server.wakeup();
     assertEquals(0, received.get(10, TimeUnit.SECONDS));
   }
 
   @Test
   void send_longerThanTheMtu_rejected() {
-    var e = assertThrows(IllegalArgumentException.class, () -> client.send(ByteBuffer.allocate(1401)));
+    var e =
+        assertThrows(IllegalArgumentException.class, () -> client.send(ByteBuffer.allocate(1401)));
     assertEquals("packet of 1401 bytes exceeds MTU 1400", e.getMessage());
   }
 
@@ -225,7 +245,9 @@ class UdpLinkTest {
     assertThrows(ClosedChannelException.class, () -> server.receive(ByteBuffer.allocate(1500), 0));
   }
 
-  /** Returns {@code length} bytes that start like an IPv4 header and are marked with {@code mark}. */
+  /**
+   * Returns {@code length} bytes that start like an IPv4 header and are marked with {@code mark}.
+   */
   static byte[] packet(int length, int mark) {
     byte[] p = new byte[length];
     p[0] = 0x45;

@@ -22,16 +22,23 @@ import java.util.concurrent.atomic.AtomicReference;
 final class WithoutCapability {
   /** _LINUX_CAPABILITY_VERSION_3 from linux/capability.h: 64-bit sets, two data structs. */
   private static final int CAPABILITY_VERSION_3 = 0x20080522;
+
   /** struct __user_cap_data_struct { __u32 effective, permitted, inheritable; } */
   private static final long CAP_DATA_SIZE = 12;
 
   private static final Linker LINKER = Linker.nativeLinker();
+
   /** int capget(cap_user_header_t hdrp, cap_user_data_t datap); */
-  private static final MethodHandle CAPGET = LINKER.downcallHandle(
-      LINKER.defaultLookup().find("capget").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle CAPGET =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().find("capget").orElseThrow(),
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+
   /** int capset(cap_user_header_t hdrp, const cap_user_data_t datap); */
-  private static final MethodHandle CAPSET = LINKER.downcallHandle(
-      LINKER.defaultLookup().find("capset").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle CAPSET =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().find("capset").orElseThrow(),
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
 
   private WithoutCapability() {}
 
@@ -39,16 +46,20 @@ final class WithoutCapability {
   static <T> T call(int cap, Callable<T> action) throws Exception {
     AtomicReference<T> result = new AtomicReference<>();
     AtomicReference<Exception> failure = new AtomicReference<>();
-    Thread thread = Thread.ofPlatform().name("synack-without-cap-" + cap).unstarted(() -> {
-      try {
-        dropEffective(cap);
-        result.set(action.call());
-      } catch (Exception e) {
-        failure.set(e);
-      } catch (Throwable t) {
-        failure.set(new IllegalStateException(t));
-      }
-    });
+    Thread thread =
+        Thread.ofPlatform()
+            .name("synack-without-cap-" + cap)
+            .unstarted(
+                () -> {
+                  try {
+                    dropEffective(cap);
+                    result.set(action.call());
+                  } catch (Exception e) {
+                    failure.set(e);
+                  } catch (Throwable t) {
+                    failure.set(new IllegalStateException(t));
+                  }
+                });
     thread.start();
     thread.join(10_000);
     if (thread.isAlive()) throw new IllegalStateException("action still running after 10 s");
@@ -62,10 +73,12 @@ final class WithoutCapability {
       header.set(JAVA_INT, 0, CAPABILITY_VERSION_3);
       header.set(JAVA_INT, 4, 0); // pid 0: the calling thread
       MemorySegment data = arena.allocate(2 * CAP_DATA_SIZE, 4);
-      if ((int) CAPGET.invokeExact(header, data) != 0) throw new IllegalStateException("capget failed");
+      if ((int) CAPGET.invokeExact(header, data) != 0)
+        throw new IllegalStateException("capget failed");
       long offset = (cap / 32) * CAP_DATA_SIZE; // effective is the first field of each struct
       data.set(JAVA_INT, offset, data.get(JAVA_INT, offset) & ~(1 << (cap % 32)));
-      if ((int) CAPSET.invokeExact(header, data) != 0) throw new IllegalStateException("capset failed");
+      if ((int) CAPSET.invokeExact(header, data) != 0)
+        throw new IllegalStateException("capset failed");
     }
   }
 }

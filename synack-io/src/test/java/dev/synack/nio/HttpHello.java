@@ -16,13 +16,17 @@ public final class HttpHello {
 
   public static void main(String[] args) throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress(8080), 0);
-    server.createContext("/", exchange -> {
-      byte[] body = ("hello over " + SelectorProvider.provider().getClass().getName() + "\n").getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          byte[] body =
+              ("hello over " + SelectorProvider.provider().getClass().getName() + "\n")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
     System.out.println("listening");
   }

@@ -27,13 +27,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Netty's NIO transport, unmodified, over synack: its event loops take {@link SynackSelectorProvider}
- * (Netty accepts a provider, so this runs in the ordinary test JVM), an echo server and clients on
- * a lossy simulated network.
+ * Netty's NIO transport, unmodified, over synack: its event loops take {@link
+ * SynackSelectorProvider} (Netty accepts a provider, so this runs in the ordinary test JVM), an
+ * echo server and clients on a lossy simulated network.
  */
 class NettyEchoTest {
   static {
-    // Netty's direct buffers through sun.misc.Unsafe print JDK 25's deprecation warnings; its plain path suffices here.
+    // Netty's direct buffers through sun.misc.Unsafe print JDK 25's deprecation warnings; its plain
+    // path suffices here.
     System.setProperty("io.netty.noUnsafe", "true");
   }
 
@@ -43,26 +44,33 @@ class NettyEchoTest {
   @Test
   void nettyEchoServerAndClients_lossyNetwork_everyByteComesBackInOrder() throws Exception {
     SynackSelectorProvider provider = new SynackSelectorProvider();
-    NioEventLoopGroup group = new NioEventLoopGroup(2, (Runnable r) -> new Thread(r, "netty-over-synack"), provider);
-    try (SimPair pair = new SimPair(21, LinkConfig.ideal().withDelay(Duration.ofMillis(5)).withLoss(0.01))) {
-      ServerBootstrap server = new ServerBootstrap().group(group)
-          .channelFactory(() -> new NioServerSocketChannel(provider))
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-              ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                @Override
-                public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                  ctx.write(msg);
-                }
+    NioEventLoopGroup group =
+        new NioEventLoopGroup(2, (Runnable r) -> new Thread(r, "netty-over-synack"), provider);
+    try (SimPair pair =
+        new SimPair(21, LinkConfig.ideal().withDelay(Duration.ofMillis(5)).withLoss(0.01))) {
+      ServerBootstrap server =
+          new ServerBootstrap()
+              .group(group)
+              .channelFactory(() -> new NioServerSocketChannel(provider))
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      ch.pipeline()
+                          .addLast(
+                              new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                  ctx.write(msg);
+                                }
 
-                @Override
-                public void channelReadComplete(ChannelHandlerContext ctx) {
-                  ctx.flush();
-                }
-              });
-            }
-          });
+                                @Override
+                                public void channelReadComplete(ChannelHandlerContext ctx) {
+                                  ctx.flush();
+                                }
+                              });
+                    }
+                  });
       Channel listening = pair.apps.host("server").call(() -> server.bind(7).sync().channel());
 
       List<CompletableFuture<byte[]>> echoes = new ArrayList<>();
@@ -74,41 +82,49 @@ class NettyEchoTest {
         sent.add(data);
         CompletableFuture<byte[]> echoed = new CompletableFuture<>();
         echoes.add(echoed);
-        Bootstrap client = new Bootstrap().group(group)
-            .channelFactory(() -> new NioSocketChannel(provider))
-            .handler(new ChannelInitializer<SocketChannel>() {
-              @Override
-              protected void initChannel(SocketChannel ch) {
-                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                  final ByteArrayOutputStream got = new ByteArrayOutputStream();
+        Bootstrap client =
+            new Bootstrap()
+                .group(group)
+                .channelFactory(() -> new NioSocketChannel(provider))
+                .handler(
+                    new ChannelInitializer<SocketChannel>() {
+                      @Override
+                      protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                            .addLast(
+                                new ChannelInboundHandlerAdapter() {
+                                  final ByteArrayOutputStream got = new ByteArrayOutputStream();
 
-                  @Override
-                  public void channelActive(ChannelHandlerContext ctx) {
-                    ctx.writeAndFlush(Unpooled.wrappedBuffer(data));
-                  }
+                                  @Override
+                                  public void channelActive(ChannelHandlerContext ctx) {
+                                    ctx.writeAndFlush(Unpooled.wrappedBuffer(data));
+                                  }
 
-                  @Override
-                  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                    ByteBuf buf = (ByteBuf) msg;
-                    byte[] chunk = new byte[buf.readableBytes()];
-                    buf.readBytes(chunk);
-                    buf.release();
-                    got.writeBytes(chunk);
-                    if (got.size() >= BYTES) {
-                      echoed.complete(got.toByteArray());
-                      ctx.close();
-                    }
-                  }
+                                  @Override
+                                  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    ByteBuf buf = (ByteBuf) msg;
+                                    byte[] chunk = new byte[buf.readableBytes()];
+                                    buf.readBytes(chunk);
+                                    buf.release();
+                                    got.writeBytes(chunk);
+                                    if (got.size() >= BYTES) {
+                                      echoed.complete(got.toByteArray());
+                                      ctx.close();
+                                    }
+                                  }
 
-                  @Override
-                  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                    echoed.completeExceptionally(cause);
-                    ctx.close();
-                  }
-                });
-              }
-            });
-        pair.apps.host("client").call(() -> client.connect(new InetSocketAddress(SimPair.SERVER, 7)).sync());
+                                  @Override
+                                  public void exceptionCaught(
+                                      ChannelHandlerContext ctx, Throwable cause) {
+                                    echoed.completeExceptionally(cause);
+                                    ctx.close();
+                                  }
+                                });
+                      }
+                    });
+        pair.apps
+            .host("client")
+            .call(() -> client.connect(new InetSocketAddress(SimPair.SERVER, 7)).sync());
       }
       for (int i = 0; i < CLIENTS; i++) {
         byte[] back = echoes.get(i).get(120, TimeUnit.SECONDS);

@@ -23,39 +23,61 @@ public final class PlainSocketsProgram {
     try (SimPair pair = new SimPair()) {
       pair.apps.host("client").makeDefault();
       ServerSocket server = pair.apps.host("server").call(() -> new ServerSocket(8080));
-      say("server class", server.getClass().getSimpleName() + " local port " + server.getLocalPort());
-      CompletableFuture<String> served = CompletableFuture.supplyAsync(() -> {
-        try (Socket s = server.accept()) {
-          InputStream in = s.getInputStream();
-          byte[] got = in.readAllBytes(); // until the client's shutdownOutput
-          OutputStream out = s.getOutputStream();
-          out.write(new StringBuilder(new String(got, StandardCharsets.UTF_8)).reverse().toString().getBytes(StandardCharsets.UTF_8));
-          return "accepted from " + s.getInetAddress().getHostAddress() + " to port " + s.getLocalPort();
-        } catch (Exception e) {
-          return "server failed: " + e;
-        }
-      });
+      say(
+          "server class",
+          server.getClass().getSimpleName() + " local port " + server.getLocalPort());
+      CompletableFuture<String> served =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (Socket s = server.accept()) {
+                  InputStream in = s.getInputStream();
+                  byte[] got = in.readAllBytes(); // until the client's shutdownOutput
+                  OutputStream out = s.getOutputStream();
+                  out.write(
+                      new StringBuilder(new String(got, StandardCharsets.UTF_8))
+                          .reverse()
+                          .toString()
+                          .getBytes(StandardCharsets.UTF_8));
+                  return "accepted from "
+                      + s.getInetAddress().getHostAddress()
+                      + " to port "
+                      + s.getLocalPort();
+                } catch (Exception e) {
+                  return "server failed: " + e;
+                }
+              });
 
       try (Socket client = new Socket("10.0.0.2", 8080)) {
-        say("client connected", client.getInetAddress().getHostAddress() + ":" + client.getPort()
-            + " from " + client.getLocalAddress().getHostAddress() + " nodelay " + client.getTcpNoDelay());
+        say(
+            "client connected",
+            client.getInetAddress().getHostAddress()
+                + ":"
+                + client.getPort()
+                + " from "
+                + client.getLocalAddress().getHostAddress()
+                + " nodelay "
+                + client.getTcpNoDelay());
         client.setTcpNoDelay(true);
         client.getOutputStream().write("hello, synack".getBytes(StandardCharsets.UTF_8));
         client.shutdownOutput();
         byte[] back = client.getInputStream().readAllBytes();
-        say("echoed", new String(back, StandardCharsets.UTF_8) + " nodelay " + client.getTcpNoDelay());
+        say(
+            "echoed",
+            new String(back, StandardCharsets.UTF_8) + " nodelay " + client.getTcpNoDelay());
       }
       say("server", served.get(30, TimeUnit.SECONDS));
 
       try (Socket quiet = new Socket()) {
         quiet.connect(new InetSocketAddress("10.0.0.2", 8080), 10_000);
-        CompletableFuture<Socket> held = CompletableFuture.supplyAsync(() -> {
-          try {
-            return server.accept();
-          } catch (Exception e) {
-            return null;
-          }
-        });
+        CompletableFuture<Socket> held =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return server.accept();
+                  } catch (Exception e) {
+                    return null;
+                  }
+                });
         quiet.setSoTimeout(300);
         try {
           quiet.getInputStream().read();

@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** A selector-driven echo server and a selector-driven client with thousands of concurrent connections, all over synack. */
+/**
+ * A selector-driven echo server and a selector-driven client with thousands of concurrent
+ * connections, all over synack.
+ */
 class SelectorEchoTest {
   static final int CONNECTIONS = 10000;
   static final int MESSAGE = 300;
@@ -31,13 +34,18 @@ class SelectorEchoTest {
 
   @Test
   void echo_tenThousandConcurrentConnections_everyClientGetsItsOwnBytesBack() throws Exception {
-    ServerSocketChannel server = pair.apps.host("server").call(() -> {
-      ServerSocketChannel s = provider.openServerSocketChannel();
-      s.bind(new InetSocketAddress(7), 4096);
-      return s;
-    });
+    ServerSocketChannel server =
+        pair.apps
+            .host("server")
+            .call(
+                () -> {
+                  ServerSocketChannel s = provider.openServerSocketChannel();
+                  s.bind(new InetSocketAddress(7), 4096);
+                  return s;
+                });
     Selector serverSelector = provider.openSelector();
-    CompletableFuture<Void> serverDone = CompletableFuture.runAsync(() -> serve(server, serverSelector));
+    CompletableFuture<Void> serverDone =
+        CompletableFuture.runAsync(() -> serve(server, serverSelector));
     try {
       assertEquals(CONNECTIONS, runClients(new InetSocketAddress(SimPair.SERVER, 7)));
     } finally {
@@ -51,7 +59,8 @@ class SelectorEchoTest {
 
   /** Echoes every connection until told to stop, then closes everything. */
   private void serve(ServerSocketChannel server, Selector selector) {
-    try (selector; server) {
+    try (selector;
+        server) {
       server.configureBlocking(false);
       server.register(selector, SelectionKey.OP_ACCEPT);
       while (!stop) {
@@ -94,7 +103,10 @@ class SelectorEchoTest {
     key.interestOps(buf.position() > 0 ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
   }
 
-  /** Opens every client connection at once, sends each its own bytes, and returns how many got them back intact. */
+  /**
+   * Opens every client connection at once, sends each its own bytes, and returns how many got them
+   * back intact.
+   */
   private int runClients(InetSocketAddress server) throws Exception {
     Selector selector = provider.openSelector();
     int ok = 0;
@@ -137,7 +149,10 @@ class SelectorEchoTest {
     return ok;
   }
 
-  /** One client's bytes: what it sends (its index in every byte's pattern) and what it has read back. */
+  /**
+   * One client's bytes: what it sends (its index in every byte's pattern) and what it has read
+   * back.
+   */
   private static final class Client {
     final byte[] expected = new byte[MESSAGE];
     final ByteBuffer out;

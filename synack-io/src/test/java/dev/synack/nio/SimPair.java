@@ -9,7 +9,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 
-/** Two hosts, client (10.0.0.1) and server (10.0.0.2), on a simulated network run in real time for applications. */
+/**
+ * Two hosts, client (10.0.0.1) and server (10.0.0.2), on a simulated network run in real time for
+ * applications.
+ */
 final class SimPair implements AutoCloseable {
   static final InetAddress CLIENT = InetAddress.ofLiteral("10.0.0.1");
   static final InetAddress SERVER = InetAddress.ofLiteral("10.0.0.2");
@@ -43,10 +46,11 @@ final class SimPair implements AutoCloseable {
 
   /** Sets the link both ways while the network runs (a partition: loss 1.0). */
   void setLink(LinkConfig link) throws IOException {
-    apps.network(n -> {
-      n.setLink(clientNode, serverNode, link);
-      return null;
-    });
+    apps.network(
+        n -> {
+          n.setLink(clientNode, serverNode, link);
+          return null;
+        });
   }
 
   @Override

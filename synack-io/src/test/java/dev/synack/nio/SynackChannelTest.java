@@ -19,7 +19,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
-import jdk.net.ExtendedSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.AsynchronousCloseException;
@@ -41,10 +40,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import jdk.net.ExtendedSocketOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The NIO channels and selector of {@link SynackSelectorProvider}, behaving as the JDK documents, over a simulated network in real time. */
+/**
+ * The NIO channels and selector of {@link SynackSelectorProvider}, behaving as the JDK documents,
+ * over a simulated network in real time.
+ */
 class SynackChannelTest {
   private final SynackSelectorProvider provider = new SynackSelectorProvider();
   private final SimPair pair = new SimPair();
@@ -55,11 +58,14 @@ class SynackChannelTest {
   }
 
   private ServerSocketChannel listen() throws Exception {
-    return pair.apps.host("server").call(() -> {
-      ServerSocketChannel s = provider.openServerSocketChannel();
-      s.bind(new InetSocketAddress(0));
-      return s;
-    });
+    return pair.apps
+        .host("server")
+        .call(
+            () -> {
+              ServerSocketChannel s = provider.openServerSocketChannel();
+              s.bind(new InetSocketAddress(0));
+              return s;
+            });
   }
 
   private SocketChannel open() throws Exception {
@@ -67,7 +73,8 @@ class SynackChannelTest {
   }
 
   private static InetSocketAddress at(ServerSocketChannel s) throws IOException {
-    return new InetSocketAddress(SimPair.SERVER, ((InetSocketAddress) s.getLocalAddress()).getPort());
+    return new InetSocketAddress(
+        SimPair.SERVER, ((InetSocketAddress) s.getLocalAddress()).getPort());
   }
 
   private static String readAll(SocketChannel c) throws IOException {
@@ -79,7 +86,8 @@ class SynackChannelTest {
 
   @Test
   void blocking_connectWriteRead_peerSeesBytesThenEndOfStream() throws Exception {
-    try (ServerSocketChannel server = listen(); SocketChannel client = open()) {
+    try (ServerSocketChannel server = listen();
+        SocketChannel client = open()) {
       int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
       assertTrue(port >= 32768 && port <= 60999, "port 0 takes an ephemeral port: " + port);
       assertTrue(client.connect(at(server)), "a blocking connect completes");
@@ -93,14 +101,19 @@ class SynackChannelTest {
         accepted.write(ByteBuffer.wrap("back".getBytes(StandardCharsets.UTF_8)));
         accepted.close();
         assertEquals("back", readAll(client), "half-closed: the client still reads");
-        assertThrows(ClosedChannelException.class, () -> client.write(ByteBuffer.allocate(1)), "output is shut down");
+        assertThrows(
+            ClosedChannelException.class,
+            () -> client.write(ByteBuffer.allocate(1)),
+            "output is shut down");
       }
     }
   }
 
   @Test
   void nonBlocking_connectThroughSelector_opConnectThenFinishConnect() throws Exception {
-    try (ServerSocketChannel server = listen(); SocketChannel client = open(); Selector selector = provider.openSelector()) {
+    try (ServerSocketChannel server = listen();
+        SocketChannel client = open();
+        Selector selector = provider.openSelector()) {
       client.configureBlocking(false);
       assertFalse(client.connect(at(server)), "the handshake needs a round trip");
       assertTrue(client.isConnectionPending());
@@ -132,7 +145,10 @@ class SynackChannelTest {
   @Test
   void connect_toClosedPort_connectExceptionAndTheChannelCloses() throws Exception {
     try (SocketChannel client = open()) {
-      ConnectException e = assertThrows(ConnectException.class, () -> client.connect(new InetSocketAddress(SimPair.SERVER, 9)));
+      ConnectException e =
+          assertThrows(
+              ConnectException.class,
+              () -> client.connect(new InetSocketAddress(SimPair.SERVER, 9)));
       assertEquals("Connection refused", e.getMessage());
       assertFalse(client.isOpen(), "a failed connect closes the channel, as the JDK's");
     }
@@ -140,22 +156,31 @@ class SynackChannelTest {
 
   @Test
   void wrongUse_throwsTheJdksExceptions() throws Exception {
-    try (SocketChannel client = open(); ServerSocketChannel unbound = pair.apps.host("server").call(provider::openServerSocketChannel)) {
+    try (SocketChannel client = open();
+        ServerSocketChannel unbound =
+            pair.apps.host("server").call(provider::openServerSocketChannel)) {
       assertThrows(NotYetConnectedException.class, () -> client.read(ByteBuffer.allocate(1)));
       assertThrows(NotYetConnectedException.class, () -> client.write(ByteBuffer.allocate(1)));
       assertThrows(NoConnectionPendingException.class, client::finishConnect);
       assertThrows(NotYetBoundException.class, unbound::accept);
-      assertThrows(UnresolvedAddressException.class, () -> client.connect(InetSocketAddress.createUnresolved("nowhere", 80)));
-      assertThrows(UnsupportedOperationException.class, () -> client.setOption(StandardSocketOptions.IP_TOS, 1));
+      assertThrows(
+          UnresolvedAddressException.class,
+          () -> client.connect(InetSocketAddress.createUnresolved("nowhere", 80)));
+      assertThrows(
+          UnsupportedOperationException.class,
+          () -> client.setOption(StandardSocketOptions.IP_TOS, 1));
       client.close();
       assertThrows(ClosedChannelException.class, () -> client.read(ByteBuffer.allocate(1)));
-      assertThrows(ClosedChannelException.class, () -> client.connect(new InetSocketAddress(SimPair.SERVER, 80)));
+      assertThrows(
+          ClosedChannelException.class,
+          () -> client.connect(new InetSocketAddress(SimPair.SERVER, 80)));
     }
   }
 
   @Test
   void options_setBeforeAndAfterConnect_reachTheConnection() throws Exception {
-    try (ServerSocketChannel server = listen(); SocketChannel client = open()) {
+    try (ServerSocketChannel server = listen();
+        SocketChannel client = open()) {
       client.setOption(StandardSocketOptions.SO_RCVBUF, 32768);
       client.setOption(StandardSocketOptions.TCP_NODELAY, true);
       client.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
@@ -168,28 +193,45 @@ class SynackChannelTest {
       assertEquals(20000, client.getOption(StandardSocketOptions.SO_SNDBUF));
       assertEquals(3, client.getOption(StandardSocketOptions.SO_LINGER));
       assertEquals(true, client.socket().getTcpNoDelay(), "the adaptor reads the same connection");
-      assertThrows(IllegalArgumentException.class, () -> client.setOption(StandardSocketOptions.SO_RCVBUF, 0));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> client.setOption(StandardSocketOptions.SO_RCVBUF, 0));
       server.accept().close();
     }
   }
 
   @Test
   void extendedOptions_keepAliveTimingAndQuickAck_mapOntoTheConnectionsOptions() throws Exception {
-    try (ServerSocketChannel server = listen(); SocketChannel client = open()) {
-      assertEquals(7200, client.getOption(ExtendedSocketOptions.TCP_KEEPIDLE), "the host's default before any is set");
+    try (ServerSocketChannel server = listen();
+        SocketChannel client = open()) {
+      assertEquals(
+          7200,
+          client.getOption(ExtendedSocketOptions.TCP_KEEPIDLE),
+          "the host's default before any is set");
       client.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 30);
       client.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 4);
       client.connect(at(server));
       SynackSocketChannel c = (SynackSocketChannel) client;
-      assertEquals(java.time.Duration.ofSeconds(30), c.connection().options().keepAliveIdle(), "set before the connect, applied by it");
+      assertEquals(
+          java.time.Duration.ofSeconds(30),
+          c.connection().options().keepAliveIdle(),
+          "set before the connect, applied by it");
       assertEquals(4, c.connection().options().keepAliveCount());
       client.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, 5);
-      assertEquals(java.time.Duration.ofSeconds(5), c.connection().options().keepAliveInterval(), "set on the open connection");
+      assertEquals(
+          java.time.Duration.ofSeconds(5),
+          c.connection().options().keepAliveInterval(),
+          "set on the open connection");
       assertEquals(30, client.getOption(ExtendedSocketOptions.TCP_KEEPIDLE));
       assertEquals(5, client.getOption(ExtendedSocketOptions.TCP_KEEPINTERVAL));
       assertEquals(4, client.getOption(ExtendedSocketOptions.TCP_KEEPCOUNT));
-      assertThrows(java.net.SocketException.class, () -> client.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 128), "Linux's EINVAL");
-      assertThrows(java.net.SocketException.class, () -> client.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 0));
+      assertThrows(
+          java.net.SocketException.class,
+          () -> client.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 128),
+          "Linux's EINVAL");
+      assertThrows(
+          java.net.SocketException.class,
+          () -> client.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 0));
       client.setOption(ExtendedSocketOptions.TCP_QUICKACK, true);
       assertEquals(true, client.getOption(ExtendedSocketOptions.TCP_QUICKACK));
       assertTrue(client.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT));
@@ -198,17 +240,23 @@ class SynackChannelTest {
   }
 
   @Test
-  void reusePort_twoServerChannelsShareAPortAndBothAccept_aThirdWithoutItIsRefused() throws Exception {
-    ServerSocketChannel[] group = pair.apps.host("server").call(() -> {
-      ServerSocketChannel a = provider.openServerSocketChannel();
-      a.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-      a.bind(new InetSocketAddress(8080));
-      ServerSocketChannel b = provider.openServerSocketChannel();
-      b.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-      b.bind(new InetSocketAddress(8080));
-      return new ServerSocketChannel[] {a, b};
-    });
-    try (ServerSocketChannel a = group[0]; ServerSocketChannel b = group[1]) {
+  void reusePort_twoServerChannelsShareAPortAndBothAccept_aThirdWithoutItIsRefused()
+      throws Exception {
+    ServerSocketChannel[] group =
+        pair.apps
+            .host("server")
+            .call(
+                () -> {
+                  ServerSocketChannel a = provider.openServerSocketChannel();
+                  a.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                  a.bind(new InetSocketAddress(8080));
+                  ServerSocketChannel b = provider.openServerSocketChannel();
+                  b.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                  b.bind(new InetSocketAddress(8080));
+                  return new ServerSocketChannel[] {a, b};
+                });
+    try (ServerSocketChannel a = group[0];
+        ServerSocketChannel b = group[1]) {
       assertEquals(true, a.getOption(StandardSocketOptions.SO_REUSEPORT));
       ServerSocketChannel plain = pair.apps.host("server").call(provider::openServerSocketChannel);
       try (plain) {
@@ -235,46 +283,58 @@ class SynackChannelTest {
         Thread.sleep(5);
       }
       assertEquals(16, accepted[0] + accepted[1]);
-      assertTrue(accepted[0] > 0 && accepted[1] > 0, "both members accepted: " + accepted[0] + " / " + accepted[1]);
+      assertTrue(
+          accepted[0] > 0 && accepted[1] > 0,
+          "both members accepted: " + accepted[0] + " / " + accepted[1]);
       for (SocketChannel c : clients) c.close();
     }
   }
 
   @Test
   void blockedRead_closedByAnotherThread_asynchronousCloseException() throws Exception {
-    try (ServerSocketChannel server = listen(); SocketChannel client = open()) {
+    try (ServerSocketChannel server = listen();
+        SocketChannel client = open()) {
       client.connect(at(server));
       SocketChannel accepted = server.accept();
-      CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> {
-        try {
-          return client.read(ByteBuffer.allocate(10));
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      });
+      CompletableFuture<Integer> read =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return client.read(ByteBuffer.allocate(10));
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
       Thread.sleep(100); // lets the reader block; the assertion holds either way
       client.close();
-      ExecutionException e = assertThrows(ExecutionException.class, () -> read.get(10, TimeUnit.SECONDS));
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> read.get(10, TimeUnit.SECONDS));
       Throwable cause = e.getCause().getCause();
-      assertTrue(cause instanceof AsynchronousCloseException || cause instanceof ClosedChannelException, String.valueOf(cause));
+      assertTrue(
+          cause instanceof AsynchronousCloseException || cause instanceof ClosedChannelException,
+          String.valueOf(cause));
       accepted.close();
     }
   }
 
   @Test
   void blockedRead_interrupted_closedByInterruptAndTheChannelCloses() throws Exception {
-    try (ServerSocketChannel server = listen(); SocketChannel client = open()) {
+    try (ServerSocketChannel server = listen();
+        SocketChannel client = open()) {
       client.connect(at(server));
       SocketChannel accepted = server.accept();
       CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-      Thread reader = Thread.ofPlatform().start(() -> {
-        try {
-          client.read(ByteBuffer.allocate(10));
-          outcome.complete(null);
-        } catch (Throwable t) {
-          outcome.complete(t);
-        }
-      });
+      Thread reader =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      client.read(ByteBuffer.allocate(10));
+                      outcome.complete(null);
+                    } catch (Throwable t) {
+                      outcome.complete(t);
+                    }
+                  });
       Thread.sleep(100);
       reader.interrupt();
       assertInstanceOf(ClosedByInterruptException.class, outcome.get(10, TimeUnit.SECONDS));
@@ -285,41 +345,60 @@ class SynackChannelTest {
 
   @Test
   void select_timesOutWithNothingReady_andWakeupEndsIt() throws Exception {
-    try (ServerSocketChannel server = listen(); Selector selector = provider.openSelector()) {
+    try (ServerSocketChannel server = listen();
+        Selector selector = provider.openSelector()) {
       server.configureBlocking(false);
       server.register(selector, SelectionKey.OP_ACCEPT);
       assertNull(server.accept(), "non-blocking accept with nobody connecting");
       assertEquals(0, selector.select(50));
       selector.wakeup();
       assertEquals(0, selector.select(), "a wakeup before the select makes it return at once");
-      assertThrows(IllegalBlockingModeException.class, () -> server.configureBlocking(true), "a registered channel stays non-blocking");
+      assertThrows(
+          IllegalBlockingModeException.class,
+          () -> server.configureBlocking(true),
+          "a registered channel stays non-blocking");
     }
   }
 
   @Test
   void partition_blockedWriterTimesOut_thenThePeerIsResetOnceHealed() throws Exception {
     LinkConfig link = LinkConfig.ideal().withDelay(Duration.ofMillis(1));
-    HostConfig impatient = HostConfig.defaults(1).withTcp(TcpConfig.defaults().withUserTimeout(Duration.ofSeconds(1)));
+    HostConfig impatient =
+        HostConfig.defaults(1).withTcp(TcpConfig.defaults().withUserTimeout(Duration.ofSeconds(1)));
     try (SimPair p = new SimPair(9, link, impatient);
-        ServerSocketChannel server = p.apps.host("server").call(() -> {
-          ServerSocketChannel s = provider.openServerSocketChannel();
-          return s.bind(new InetSocketAddress(7));
-        });
+        ServerSocketChannel server =
+            p.apps
+                .host("server")
+                .call(
+                    () -> {
+                      ServerSocketChannel s = provider.openServerSocketChannel();
+                      return s.bind(new InetSocketAddress(7));
+                    });
         SocketChannel client = p.apps.host("client").call(provider::openSocketChannel)) {
       client.connect(new InetSocketAddress(SimPair.SERVER, 7));
       SocketChannel accepted = server.accept();
       p.setLink(link.withLoss(1.0)); // the partition: nothing gets through either way
-      IOException timedOut = assertThrows(IOException.class, () -> {
-        while (true) client.write(ByteBuffer.allocate(64 * 1024));
-      });
-      assertEquals("Connection timed out", timedOut.getMessage(), "the user timeout (RFC 9293 §3.8.3) ends the connection");
+      IOException timedOut =
+          assertThrows(
+              IOException.class,
+              () -> {
+                while (true) client.write(ByteBuffer.allocate(64 * 1024));
+              });
+      assertEquals(
+          "Connection timed out",
+          timedOut.getMessage(),
+          "the user timeout (RFC 9293 §3.8.3) ends the connection");
 
-      p.setLink(link); // healed: the client host has forgotten the connection, so the server's next segment draws a RST
+      p.setLink(link); // healed: the client host has forgotten the connection, so the server's next
+      // segment draws a RST
       accepted.write(ByteBuffer.wrap(new byte[] {1}));
-      IOException reset = assertThrows(IOException.class, () -> {
-        ByteBuffer sink = ByteBuffer.allocate(1 << 16);
-        while (accepted.read(sink.clear()) >= 0) { }
-      });
+      IOException reset =
+          assertThrows(
+              IOException.class,
+              () -> {
+                ByteBuffer sink = ByteBuffer.allocate(1 << 16);
+                while (accepted.read(sink.clear()) >= 0) {}
+              });
       assertEquals("Connection reset", reset.getMessage());
       accepted.close();
     }
@@ -327,7 +406,8 @@ class SynackChannelTest {
 
   @Test
   void socketAdaptors_streamsTimeoutAndAddresses() throws Exception {
-    try (ServerSocketChannel server = listen(); SocketChannel client = open()) {
+    try (ServerSocketChannel server = listen();
+        SocketChannel client = open()) {
       ServerSocket ss = server.socket();
       assertEquals(((InetSocketAddress) server.getLocalAddress()).getPort(), ss.getLocalPort());
       client.connect(at(server));

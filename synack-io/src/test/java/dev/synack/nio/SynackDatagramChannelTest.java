@@ -29,7 +29,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** synack's {@link DatagramChannel}, behaving as the JDK documents, over a simulated network in real time. */
+/**
+ * synack's {@link DatagramChannel}, behaving as the JDK documents, over a simulated network in real
+ * time.
+ */
 class SynackDatagramChannelTest {
   private final SynackSelectorProvider provider = new SynackSelectorProvider();
   private final SimPair pair = new SimPair();
@@ -52,7 +55,8 @@ class SynackDatagramChannelTest {
   }
 
   @Test
-  void sendAndReceive_unboundClientBindsAnEphemeralPort_andTheServerAnswersItsAddress() throws Exception {
+  void sendAndReceive_unboundClientBindsAnEphemeralPort_andTheServerAnswersItsAddress()
+      throws Exception {
     try (DatagramChannel server = open("server").bind(new InetSocketAddress(5353));
         DatagramChannel client = open("client")) {
       assertNull(client.getLocalAddress(), "unbound until the first send");
@@ -85,7 +89,8 @@ class SynackDatagramChannelTest {
       assertEquals("0123", text(small));
       ByteBuffer next = ByteBuffer.allocate(100);
       server.receive(next);
-      assertEquals("second", text(next), "the rest of the first datagram is gone, as recvfrom(2) drops it");
+      assertEquals(
+          "second", text(next), "the rest of the first datagram is gone, as recvfrom(2) drops it");
     }
   }
 
@@ -102,14 +107,19 @@ class SynackDatagramChannelTest {
       peer.send(text("hello"), to);
       ByteBuffer got = ByteBuffer.allocate(100);
       assertEquals(5, server.read(got));
-      assertEquals("hello", text(got), "the stranger's datagram, sent first, never reached the connected channel");
+      assertEquals(
+          "hello",
+          text(got),
+          "the stranger's datagram, sent first, never reached the connected channel");
 
       server.write(text("back"));
       ByteBuffer back = ByteBuffer.allocate(100);
       assertEquals(new InetSocketAddress(SimPair.SERVER, 9000), peer.receive(back));
       assertEquals("back", text(back));
 
-      assertThrows(AlreadyConnectedException.class, () -> server.send(text("x"), new InetSocketAddress(SimPair.CLIENT, 40002)));
+      assertThrows(
+          AlreadyConnectedException.class,
+          () -> server.send(text("x"), new InetSocketAddress(SimPair.CLIENT, 40002)));
       server.disconnect();
       assertThrows(NotYetConnectedException.class, () -> server.read(ByteBuffer.allocate(10)));
     }
@@ -120,7 +130,9 @@ class SynackDatagramChannelTest {
     try (DatagramChannel client = open("client")) {
       client.connect(new InetSocketAddress(SimPair.SERVER, 9)); // nothing bound there
       client.write(text("anyone?"));
-      assertThrows(PortUnreachableException.class, () -> client.read(ByteBuffer.allocate(10)),
+      assertThrows(
+          PortUnreachableException.class,
+          () -> client.read(ByteBuffer.allocate(10)),
           "the server's ICMP port unreachable is the connected channel's error, as ECONNREFUSED on Linux");
       // The error is reported once; the channel then works on.
       client.configureBlocking(false);
@@ -151,17 +163,20 @@ class SynackDatagramChannelTest {
   @Test
   void blockedReceive_isWokenByAnAsynchronousClose() throws Exception {
     DatagramChannel server = open("server").bind(new InetSocketAddress(6001));
-    CompletableFuture<Throwable> blocked = CompletableFuture.supplyAsync(() -> {
-      try {
-        server.receive(ByteBuffer.allocate(10));
-        return null;
-      } catch (Throwable t) {
-        return t;
-      }
-    });
+    CompletableFuture<Throwable> blocked =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                server.receive(ByteBuffer.allocate(10));
+                return null;
+              } catch (Throwable t) {
+                return t;
+              }
+            });
     Thread.sleep(200);
     server.close();
-    // Usually blocked by then (AsynchronousCloseException); if not, the receive meets a closed channel: either is a ClosedChannelException.
+    // Usually blocked by then (AsynchronousCloseException); if not, the receive meets a closed
+    // channel: either is a ClosedChannelException.
     assertInstanceOf(ClosedChannelException.class, blocked.get(10, TimeUnit.SECONDS));
   }
 
@@ -170,20 +185,35 @@ class SynackDatagramChannelTest {
     try (DatagramChannel c = open("client").bind(new InetSocketAddress(0))) {
       assertThrows(AlreadyBoundException.class, () -> c.bind(new InetSocketAddress(0)));
       assertThrows(NotYetConnectedException.class, () -> c.write(text("x")));
-      assertThrows(IOException.class, () -> c.send(ByteBuffer.allocate(65_508), new InetSocketAddress(SimPair.SERVER, 7)),
+      assertThrows(
+          IOException.class,
+          () -> c.send(ByteBuffer.allocate(65_508), new InetSocketAddress(SimPair.SERVER, 7)),
           "a datagram over 65,507 bytes is too long");
-      assertThrows(java.net.SocketException.class, () -> c.send(text("x"), new InetSocketAddress("255.255.255.255", 7)),
+      assertThrows(
+          java.net.SocketException.class,
+          () -> c.send(text("x"), new InetSocketAddress("255.255.255.255", 7)),
           "broadcast needs SO_BROADCAST");
       c.setOption(StandardSocketOptions.SO_BROADCAST, true);
       assertEquals(true, c.getOption(StandardSocketOptions.SO_BROADCAST));
-      assertThrows(UnsupportedOperationException.class, () -> c.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 3));
+      assertThrows(
+          UnsupportedOperationException.class,
+          () -> c.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 3));
     }
-    DatagramChannel v4 = pair.apps.host("client").call(() -> provider.openDatagramChannel(StandardProtocolFamily.INET));
-    assertThrows(UnsupportedAddressTypeException.class, () -> v4.send(text("x"), new InetSocketAddress("fd00::2", 7)));
+    DatagramChannel v4 =
+        pair.apps
+            .host("client")
+            .call(() -> provider.openDatagramChannel(StandardProtocolFamily.INET));
+    assertThrows(
+        UnsupportedAddressTypeException.class,
+        () -> v4.send(text("x"), new InetSocketAddress("fd00::2", 7)));
     v4.close();
-    assertThrows(ClosedChannelException.class, () -> v4.send(text("x"), new InetSocketAddress(SimPair.SERVER, 7)));
-    assertThrows(java.net.BindException.class,
-        () -> open("client").bind(new InetSocketAddress(SimPair.SERVER, 0)), "not an address of this host");
+    assertThrows(
+        ClosedChannelException.class,
+        () -> v4.send(text("x"), new InetSocketAddress(SimPair.SERVER, 7)));
+    assertThrows(
+        java.net.BindException.class,
+        () -> open("client").bind(new InetSocketAddress(SimPair.SERVER, 0)),
+        "not an address of this host");
   }
 
   @Test

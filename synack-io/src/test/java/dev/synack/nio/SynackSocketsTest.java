@@ -10,17 +10,24 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code java.net.Socket} and {@code ServerSocket} made with {@code new}, on synack once
- * {@link SynackSockets} has installed its factories: {@link PlainSocketsProgram} runs in a JVM of
- * its own (the factories are set once per JVM) over a simulated network.
+ * {@code java.net.Socket} and {@code ServerSocket} made with {@code new}, on synack once {@link
+ * SynackSockets} has installed its factories: {@link PlainSocketsProgram} runs in a JVM of its own
+ * (the factories are set once per JVM) over a simulated network.
  */
 class SynackSocketsTest {
   @Test
   void plainSocketsProgram_runsOverSynack_asTheJdkDocuments() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-        SynackSockets.class.getName(), PlainSocketsProgram.class.getName()))
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                List.of(
+                    java,
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    SynackSockets.class.getName(),
+                    PlainSocketsProgram.class.getName()))
+            .redirectErrorStream(true)
+            .start();
     String out;
     try {
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the program ends");

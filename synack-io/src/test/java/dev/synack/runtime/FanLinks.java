@@ -23,7 +23,9 @@ final class FanLinks {
   final Wide wide;
   final List<Narrow> narrow = new ArrayList<>();
 
-  /** Makes {@code count} narrow ends; {@code steer} picks one for each packet the wide end sends. */
+  /**
+   * Makes {@code count} narrow ends; {@code steer} picks one for each packet the wide end sends.
+   */
   FanLinks(int count, ToIntFunction<ByteBuffer> steer) {
     Box toWide = new Box();
     List<Box> toNarrow = new ArrayList<>();
@@ -110,7 +112,10 @@ final class FanLinks {
     }
   }
 
-  /** A queue of packets with a wake-up flag, under one lock (the test harness only: the stack's hand-off has none). */
+  /**
+   * A queue of packets with a wake-up flag, under one lock (the test harness only: the stack's
+   * hand-off has none).
+   */
   static final class Box {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();

@@ -8,18 +8,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A link over another that fails when told: its next sends throw as a TUN device that is down
- * does (EIO), or every call throws {@link LinkGoneException} as a deleted device's descriptor does.
+ * A link over another that fails when told: its next sends throw as a TUN device that is down does
+ * (EIO), or every call throws {@link LinkGoneException} as a deleted device's descriptor does.
  * Closing it leaves the link inside open, so that several may stand on one end in turn.
  */
 final class FlakyLink implements Link {
   private final Link inner;
+
   /** Sends still to fail, as a device that is down fails them. */
   final AtomicInteger failSends = new AtomicInteger();
+
   /** Whether every call throws, as on a device that is gone. */
   volatile boolean gone;
+
   /** Calls made to receive while gone. */
   final AtomicLong receivesWhileGone = new AtomicLong();
+
   volatile boolean closed;
 
   FlakyLink(Link inner) {

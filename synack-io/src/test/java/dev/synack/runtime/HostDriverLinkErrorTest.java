@@ -28,7 +28,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** A link error never ends a {@link HostDriver}'s loop: it is counted, noted once per episode, and outlived. */
+/**
+ * A link error never ends a {@link HostDriver}'s loop: it is counted, noted once per episode, and
+ * outlived.
+ */
 class HostDriverLinkErrorTest {
   private static final InetAddress CLIENT = address("10.0.0.1");
   private static final InetAddress SERVER = address("10.0.0.2");
@@ -56,12 +59,19 @@ class HostDriverLinkErrorTest {
   }
 
   @Test
-  void sendsFailForAWhile_packetsDroppedAndCounted_transferCompletesIntact_oneEpisodeNotedTwice() throws Exception {
+  void sendsFailForAWhile_packetsDroppedAndCounted_transferCompletesIntact_oneEpisodeNotedTwice()
+      throws Exception {
     FlakyLink flaky = new FlakyLink(pair.a());
     start(flaky);
     byte[] data = random(300_000);
     try (TcpServerSocket listener = TcpServerSocket.bind(serverDriver, server, null, PORT, 4)) {
-      byte[] got = transfer(listener, data, () -> flaky.failSends.set(3)); // the device goes down: 3 writes fail (a burst, then RTO retransmissions)
+      byte[] got =
+          transfer(
+              listener,
+              data,
+              () ->
+                  flaky.failSends.set(3)); // the device goes down: 3 writes fail (a burst, then RTO
+      // retransmissions)
       assertArrayEquals(data, got, "every byte once, in order");
     }
     assertTrue(clientDriver.isRunning(), "the loop carries on: " + clientDriver.failure());
@@ -70,24 +80,30 @@ class HostDriverLinkErrorTest {
     assertEquals(0, errors.receiveErrors());
     assertEquals(1, errors.episodes(), "one run of errors: " + notes);
     assertFalse(errors.failing());
-    assertEquals(2, notes.size(), "noted when it started and when it ended, not per packet: " + notes);
-    assertTrue(notes.get(0).contains("test link is down") && notes.get(0).contains("carrying on"), notes.get(0));
+    assertEquals(
+        2, notes.size(), "noted when it started and when it ended, not per packet: " + notes);
+    assertTrue(
+        notes.get(0).contains("test link is down") && notes.get(0).contains("carrying on"),
+        notes.get(0));
     assertTrue(notes.get(1).contains("works again after 3 errors"), notes.get(1));
   }
 
   @Test
-  void receivesFailAtOnce_loopPausesBetweenAttempts_stillRunsCallsAndCarriesOnWhenTheLinkReturns() throws Exception {
+  void receivesFailAtOnce_loopPausesBetweenAttempts_stillRunsCallsAndCarriesOnWhenTheLinkReturns()
+      throws Exception {
     FlakyLink flaky = new FlakyLink(pair.a());
     start(flaky);
     flaky.gone = true;
-    // Calls still run while the link fails (the pause ends on a wakeup): 20 of them, each through the loop.
+    // Calls still run while the link fails (the pause ends on a wakeup): 20 of them, each through
+    // the loop.
     for (int i = 0; i < 20; i++) assertEquals(i, (int) clientDriver.call(now -> 0) + i);
     Thread.sleep(300);
     long attempts = flaky.receivesWhileGone.get();
     assertTrue(clientDriver.isRunning(), String.valueOf(clientDriver.failure()));
     LinkErrors errors = clientDriver.linkErrors();
     assertTrue(errors.failing() && errors.receiveErrors() > 0, errors.toString());
-    // Without the pause a failing receive returns at once and the loop spins millions of times a second.
+    // Without the pause a failing receive returns at once and the loop spins millions of times a
+    // second.
     assertTrue(attempts < 1_000, "receive attempts while failing: " + attempts);
     assertEquals(1, notes.size(), "one note however many errors: " + notes);
 
@@ -103,15 +119,21 @@ class HostDriverLinkErrorTest {
   @Test
   void linkGoneMidTransfer_reopeningLinkOpensAFreshOne_transferCompletesIntact() throws Exception {
     List<FlakyLink> opened = Collections.synchronizedList(new ArrayList<>());
-    ReopeningLink reopening = ReopeningLink.open(() -> {
-      FlakyLink l = new FlakyLink(pair.a());
-      opened.add(l);
-      return l;
-    });
+    ReopeningLink reopening =
+        ReopeningLink.open(
+            () -> {
+              FlakyLink l = new FlakyLink(pair.a());
+              opened.add(l);
+              return l;
+            });
     start(reopening);
     byte[] data = random(300_000);
     try (TcpServerSocket listener = TcpServerSocket.bind(serverDriver, server, null, PORT, 4)) {
-      byte[] got = transfer(listener, data, () -> opened.getFirst().gone = true); // the device is deleted under the loop
+      byte[] got =
+          transfer(
+              listener,
+              data,
+              () -> opened.getFirst().gone = true); // the device is deleted under the loop
       assertArrayEquals(data, got, "every byte once, in order");
     }
     assertTrue(clientDriver.isRunning(), String.valueOf(clientDriver.failure()));
@@ -126,18 +148,24 @@ class HostDriverLinkErrorTest {
   void reopenFails_retriedAfterAGrowingInterval_thenSucceeds() throws Exception {
     List<FlakyLink> opened = Collections.synchronizedList(new ArrayList<>());
     int[] failuresLeft = {2};
-    ReopeningLink reopening = ReopeningLink.open(() -> {
-      if (!opened.isEmpty() && failuresLeft[0]-- > 0) throw new IOException("synack: no such device yet");
-      FlakyLink l = new FlakyLink(pair.a());
-      opened.add(l);
-      return l;
-    });
+    ReopeningLink reopening =
+        ReopeningLink.open(
+            () -> {
+              if (!opened.isEmpty() && failuresLeft[0]-- > 0)
+                throw new IOException("synack: no such device yet");
+              FlakyLink l = new FlakyLink(pair.a());
+              opened.add(l);
+              return l;
+            });
     opened.getFirst().gone = true;
     java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1500);
-    IOException first = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> reopening.receive(buf, 0));
+    IOException first =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IOException.class, () -> reopening.receive(buf, 0));
     assertInstanceOf(dev.synack.link.LinkGoneException.class, first);
     // Until the first retry is due, calls fail at once without trying.
-    IOException early = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> reopening.send(buf));
+    IOException early =
+        org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> reopening.send(buf));
     assertInstanceOf(dev.synack.link.LinkGoneException.class, early);
     assertEquals(2, failuresLeft[0], "no attempt before the first retry is due");
     int receives = 0;
@@ -152,7 +180,8 @@ class HostDriverLinkErrorTest {
     assertEquals(1, reopening.reopens(), "reopened after two failed attempts");
     assertEquals(-1, failuresLeft[0]);
     reopening.close();
-    org.junit.jupiter.api.Assertions.assertThrows(ClosedChannelException.class, () -> reopening.receive(buf, 0));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        ClosedChannelException.class, () -> reopening.receive(buf, 0));
   }
 
   @Test
@@ -171,17 +200,21 @@ class HostDriverLinkErrorTest {
   private byte[] transfer(TcpServerSocket listener, byte[] data, Runnable midway) throws Exception {
     listener.setSoTimeout(TIMEOUT_MILLIS);
     CompletableFuture<Void> sent = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      try (TcpSocket s = TcpSocket.connect(clientDriver, client, new InetSocketAddress(SERVER, PORT), TIMEOUT_MILLIS)) {
-        int third = data.length / 3;
-        s.getOutputStream().write(data, 0, third);
-        midway.run();
-        s.getOutputStream().write(data, third, data.length - third);
-        sent.complete(null);
-      } catch (Throwable t) {
-        sent.completeExceptionally(t);
-      }
-    });
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (TcpSocket s =
+                  TcpSocket.connect(
+                      clientDriver, client, new InetSocketAddress(SERVER, PORT), TIMEOUT_MILLIS)) {
+                int third = data.length / 3;
+                s.getOutputStream().write(data, 0, third);
+                midway.run();
+                s.getOutputStream().write(data, third, data.length - third);
+                sent.complete(null);
+              } catch (Throwable t) {
+                sent.completeExceptionally(t);
+              }
+            });
     byte[] got = new byte[data.length];
     try (TcpSocket accepted = listener.accept()) {
       accepted.setSoTimeout(TIMEOUT_MILLIS);

@@ -9,7 +9,9 @@ import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The loop of a packet is the loop of its flow as the host sees it, read from the packet's bytes. */
+/**
+ * The loop of a packet is the loop of its flow as the host sees it, read from the packet's bytes.
+ */
 class ShardsTest {
   private static final InetAddress US = InetAddress.ofLiteral("10.0.0.2");
   private static final InetAddress THEM = InetAddress.ofLiteral("10.0.0.1");
@@ -24,7 +26,8 @@ class ShardsTest {
       int ourPort = 1 + r.nextInt(65535);
       int theirPort = 1 + r.nextInt(65535);
       ByteBuffer in = ipv4(6, THEM, US, ports(theirPort, ourPort, 20));
-      assertEquals(shards.of(6, US, ourPort, THEM, theirPort), shards.ofPacket(in), "port " + ourPort);
+      assertEquals(
+          shards.of(6, US, ourPort, THEM, theirPort), shards.ofPacket(in), "port " + ourPort);
       ByteBuffer in6 = ipv6(6, THEM6, US6, ports(theirPort, ourPort, 20));
       assertEquals(shards.of(6, US6, ourPort, THEM6, theirPort), shards.ofPacket(in6));
     }
@@ -88,7 +91,8 @@ class ShardsTest {
       seen[shards.of(6, US, port, THEM, 80)]++;
       if (shards.of(6, US, port, THEM, 80) != other.of(6, US, port, THEM, 80)) moved++;
     }
-    for (int n : seen) assertTrue(n > 800 && n < 1200, "about a quarter each: " + java.util.Arrays.toString(seen));
+    for (int n : seen)
+      assertTrue(n > 800 && n < 1200, "about a quarter each: " + java.util.Arrays.toString(seen));
     assertTrue(moved > 2000, "another key places flows elsewhere: " + moved);
     assertEquals(0, new Shards(1, 77).of(6, US, 1, THEM, 2));
     assertNotEquals(Shards.ANY, shards.ofUdp(0));
@@ -103,15 +107,20 @@ class ShardsTest {
     return b;
   }
 
-  private static ByteBuffer ipv4(int protocol, InetAddress source, InetAddress destination, byte[] payload) {
+  private static ByteBuffer ipv4(
+      int protocol, InetAddress source, InetAddress destination, byte[] payload) {
     ByteBuffer b = ByteBuffer.allocate(20 + payload.length);
-    b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + payload.length)).putInt(0x4000_0000); // DF
+    b.put((byte) 0x45)
+        .put((byte) 0)
+        .putShort((short) (20 + payload.length))
+        .putInt(0x4000_0000); // DF
     b.put((byte) 64).put((byte) protocol).putShort((short) 0);
     b.put(source.getAddress()).put(destination.getAddress()).put(payload);
     return b.flip();
   }
 
-  private static ByteBuffer ipv6(int next, InetAddress source, InetAddress destination, byte[] payload) {
+  private static ByteBuffer ipv6(
+      int next, InetAddress source, InetAddress destination, byte[] payload) {
     ByteBuffer b = ByteBuffer.allocate(40 + payload.length);
     b.putInt(0x6000_0000).putShort((short) payload.length).put((byte) next).put((byte) 64);
     b.put(source.getAddress()).put(destination.getAddress()).put(payload);

@@ -51,15 +51,30 @@ class StackNioTest {
   /** Starts the stacks; {@code wrongQueue} steers every packet to the loop after its owner. */
   private void start(boolean wrongQueue) throws IOException {
     AtomicReference<Shards> shards = new AtomicReference<>();
-    FanLinks fan = new FanLinks(2, packet -> {
-      Shards s = shards.get();
-      int owner = s == null ? 0 : s.ofPacket(packet);
-      if (owner == Shards.ANY) return 0;
-      return wrongQueue ? owner + 1 : owner;
-    });
-    group = Stack.builder().name("group").config(HostConfig.defaults(51)).address(GROUP).links(fan.narrow).build();
+    FanLinks fan =
+        new FanLinks(
+            2,
+            packet -> {
+              Shards s = shards.get();
+              int owner = s == null ? 0 : s.ofPacket(packet);
+              if (owner == Shards.ANY) return 0;
+              return wrongQueue ? owner + 1 : owner;
+            });
+    group =
+        Stack.builder()
+            .name("group")
+            .config(HostConfig.defaults(51))
+            .address(GROUP)
+            .links(fan.narrow)
+            .build();
     shards.set(group.shards());
-    peer = Stack.builder().name("peer").config(HostConfig.defaults(52)).address(PEER).link(fan.wide).build();
+    peer =
+        Stack.builder()
+            .name("peer")
+            .config(HostConfig.defaults(52))
+            .address(PEER)
+            .link(fan.wide)
+            .build();
   }
 
   @AfterEach
@@ -73,27 +88,37 @@ class StackNioTest {
   void selectorServerOnTwoLoops_200Connections_intact_eachOnItsHashsLoop() throws Exception {
     start(true);
     int connections = 200;
-    ServerSocketChannel server = HostScope.call(HostScope.Binding.of(group), () -> {
-      ServerSocketChannel s = provider.openServerSocketChannel();
-      s.bind(new InetSocketAddress(8000), 256);
-      return s;
-    });
+    ServerSocketChannel server =
+        HostScope.call(
+            HostScope.Binding.of(group),
+            () -> {
+              ServerSocketChannel s = provider.openServerSocketChannel();
+              s.bind(new InetSocketAddress(8000), 256);
+              return s;
+            });
     Selector selector = provider.openSelector();
     AtomicBoolean stop = new AtomicBoolean();
-    CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> echo(server, selector, stop), threads);
+    CompletableFuture<Void> serving =
+        CompletableFuture.runAsync(() -> echo(server, selector, stop), threads);
     try {
       List<CompletableFuture<SocketChannel>> clients = new ArrayList<>();
       HostScope.Binding peerScope = HostScope.Binding.of(peer);
       for (int i = 0; i < connections; i++) {
         byte[] data = random(i, 20_000);
-        clients.add(CompletableFuture.supplyAsync(() -> exchange(peerScope, new InetSocketAddress(GROUP, 8000), data), threads));
+        clients.add(
+            CompletableFuture.supplyAsync(
+                () -> exchange(peerScope, new InetSocketAddress(GROUP, 8000), data), threads));
       }
       List<SocketChannel> open = new ArrayList<>();
       for (var c : clients) open.add(c.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
       int[] perLoop = connectionsOnTheirOwners();
       assertEquals(connections, perLoop[0] + perLoop[1], "every connection once, on one loop");
-      assertTrue(perLoop[0] > 0 && perLoop[1] > 0, "both loops' listeners accepted: " + perLoop[0] + " and " + perLoop[1]);
-      assertTrue(group.handedOver() > connections, "packets steered to the wrong loop were handed over: " + group.handedOver());
+      assertTrue(
+          perLoop[0] > 0 && perLoop[1] > 0,
+          "both loops' listeners accepted: " + perLoop[0] + " and " + perLoop[1]);
+      assertTrue(
+          group.handedOver() > connections,
+          "packets steered to the wrong loop were handed over: " + group.handedOver());
       for (SocketChannel c : open) c.close();
     } finally {
       stop.set(true);
@@ -106,29 +131,37 @@ class StackNioTest {
   void activeOpensOnTwoLoops_eachOnItsHashsLoop_noPacketHandedOver() throws Exception {
     start(false);
     int connections = 40;
-    ServerSocketChannel server = HostScope.call(HostScope.Binding.of(peer), () -> {
-      ServerSocketChannel s = provider.openServerSocketChannel();
-      s.bind(new InetSocketAddress(8001), 64);
-      return s;
-    });
-    CompletableFuture<Void> accepting = CompletableFuture.runAsync(() -> {
-      try {
-        for (int i = 0; i < connections; i++) {
-          SocketChannel c = server.accept();
-          threads.submit(() -> echoBlocking(c));
-        }
-      } catch (IOException e) {
-        throw new RuntimeException(e);
-      }
-    }, threads);
+    ServerSocketChannel server =
+        HostScope.call(
+            HostScope.Binding.of(peer),
+            () -> {
+              ServerSocketChannel s = provider.openServerSocketChannel();
+              s.bind(new InetSocketAddress(8001), 64);
+              return s;
+            });
+    CompletableFuture<Void> accepting =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                for (int i = 0; i < connections; i++) {
+                  SocketChannel c = server.accept();
+                  threads.submit(() -> echoBlocking(c));
+                }
+              } catch (IOException e) {
+                throw new RuntimeException(e);
+              }
+            },
+            threads);
     HostScope.Binding groupScope = HostScope.Binding.of(group);
     List<SocketChannel> open = new ArrayList<>();
-    for (int i = 0; i < connections; i++) open.add(exchange(groupScope, new InetSocketAddress(PEER, 8001), random(100 + i, 5_000)));
+    for (int i = 0; i < connections; i++)
+      open.add(exchange(groupScope, new InetSocketAddress(PEER, 8001), random(100 + i, 5_000)));
     accepting.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     int[] perLoop = connectionsOnTheirOwners();
     assertEquals(connections / 2, perLoop[0], "active opens take the loops in turn");
     assertEquals(connections / 2, perLoop[1]);
-    assertEquals(0, group.handedOver(), "every answer came in on the queue of the loop that owns its flow");
+    assertEquals(
+        0, group.handedOver(), "every answer came in on the queue of the loop that owns its flow");
     for (SocketChannel c : open) c.close();
     server.close();
   }
@@ -137,18 +170,24 @@ class StackNioTest {
   void datagramChannels_bindOnTheirPortsLoop_receiveWhatArrivesThere() throws Exception {
     start(false);
     HostScope.Binding groupScope = HostScope.Binding.of(group);
-    try (DatagramChannel sender = HostScope.call(HostScope.Binding.of(peer), () -> provider.openDatagramChannel())) {
+    try (DatagramChannel sender =
+        HostScope.call(HostScope.Binding.of(peer), () -> provider.openDatagramChannel())) {
       int[] perLoop = new int[2];
       for (int port = 9000; port < 9008; port++) {
         int p = port;
         perLoop[group.shards().ofUdp(p)]++;
-        try (DatagramChannel d = HostScope.call(groupScope, () -> provider.openDatagramChannel().bind(new InetSocketAddress(p)))) {
+        try (DatagramChannel d =
+            HostScope.call(
+                groupScope, () -> provider.openDatagramChannel().bind(new InetSocketAddress(p)))) {
           d.configureBlocking(false);
           byte[] data = random(p, 100);
           sender.send(ByteBuffer.wrap(data), new InetSocketAddress(GROUP, p));
           ByteBuffer got = ByteBuffer.allocate(200);
           for (int i = 0; i < 400 && d.receive(got) == null; i++) Thread.sleep(25);
-          assertEquals(100, got.position(), "port " + p + ": the datagram reached the channel on the loop owning the port");
+          assertEquals(
+              100,
+              got.position(),
+              "port " + p + ": the datagram reached the channel on the loop owning the port");
           assertArrayEquals(data, java.util.Arrays.copyOf(got.array(), 100));
         }
       }
@@ -156,14 +195,21 @@ class StackNioTest {
     }
   }
 
-  /** Checks that each loop's host holds only connections its loop owns; returns how many each holds. */
+  /**
+   * Checks that each loop's host holds only connections its loop owns; returns how many each holds.
+   */
   private int[] connectionsOnTheirOwners() throws IOException {
     int[] count = new int[group.loopCount()];
     for (int i = 0; i < count.length; i++) {
       HostDriver loop = group.loop(i);
-      List<FourTuple> ids = loop.call(now -> loop.host().connections().stream().map(Connection::id).toList());
+      List<FourTuple> ids =
+          loop.call(now -> loop.host().connections().stream().map(Connection::id).toList());
       for (FourTuple id : ids) {
-        assertEquals(i, group.shards().of(6, id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort()),
+        assertEquals(
+            i,
+            group
+                .shards()
+                .of(6, id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort()),
             "connection " + id + " lives on loop " + i);
       }
       count[i] = ids.size();
@@ -171,7 +217,10 @@ class StackNioTest {
     return count;
   }
 
-  /** Connects on {@code scope}, sends {@code data}, reads it back, checks it; returns the open channel. */
+  /**
+   * Connects on {@code scope}, sends {@code data}, reads it back, checks it; returns the open
+   * channel.
+   */
   private SocketChannel exchange(HostScope.Binding scope, InetSocketAddress to, byte[] data) {
     try {
       SocketChannel c = HostScope.call(scope, () -> provider.openSocketChannel());
@@ -188,9 +237,13 @@ class StackNioTest {
     }
   }
 
-  /** A selector-driven echo server: non-blocking accepts from every loop, echoes what arrives, until told to stop. */
+  /**
+   * A selector-driven echo server: non-blocking accepts from every loop, echoes what arrives, until
+   * told to stop.
+   */
   private static void echo(ServerSocketChannel server, Selector selector, AtomicBoolean stop) {
-    try (selector; server) {
+    try (selector;
+        server) {
       server.configureBlocking(false);
       server.register(selector, SelectionKey.OP_ACCEPT);
       while (!stop.get()) {
@@ -215,7 +268,8 @@ class StackNioTest {
             pending.flip();
             c.write(pending);
             pending.compact();
-            // What is not written yet waits for OP_WRITE; a full buffer stops reading until it drains.
+            // What is not written yet waits for OP_WRITE; a full buffer stops reading until it
+            // drains.
             int ops = pending.position() > 0 ? SelectionKey.OP_WRITE : 0;
             if (pending.hasRemaining()) ops |= SelectionKey.OP_READ;
             key.interestOps(ops);

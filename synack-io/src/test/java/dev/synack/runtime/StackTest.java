@@ -54,18 +54,36 @@ class StackTest {
     start(wrongQueue, shards -> 0);
   }
 
-  /** Starts the two stacks, steering packets no loop owns (fragments) to the loop {@code anyTo} names. */
+  /**
+   * Starts the two stacks, steering packets no loop owns (fragments) to the loop {@code anyTo}
+   * names.
+   */
   private void start(boolean wrongQueue, ToIntFunction<Shards> anyTo) throws IOException {
     AtomicReference<Shards> shards = new AtomicReference<>();
-    FanLinks fan = new FanLinks(2, packet -> {
-      Shards s = shards.get();
-      int owner = s == null ? 0 : s.ofPacket(packet);
-      if (owner == Shards.ANY) return s == null ? 0 : anyTo.applyAsInt(s);
-      return wrongQueue ? owner + 1 : owner;
-    });
-    group = Stack.builder().name("group").config(HostConfig.defaults(41)).address(GROUP).links(fan.narrow).build();
+    FanLinks fan =
+        new FanLinks(
+            2,
+            packet -> {
+              Shards s = shards.get();
+              int owner = s == null ? 0 : s.ofPacket(packet);
+              if (owner == Shards.ANY) return s == null ? 0 : anyTo.applyAsInt(s);
+              return wrongQueue ? owner + 1 : owner;
+            });
+    group =
+        Stack.builder()
+            .name("group")
+            .config(HostConfig.defaults(41))
+            .address(GROUP)
+            .links(fan.narrow)
+            .build();
     shards.set(group.shards());
-    peer = Stack.builder().name("peer").config(HostConfig.defaults(42)).address(PEER).link(fan.wide).build();
+    peer =
+        Stack.builder()
+            .name("peer")
+            .config(HostConfig.defaults(42))
+            .address(PEER)
+            .link(fan.wide)
+            .build();
   }
 
   @AfterEach
@@ -76,20 +94,23 @@ class StackTest {
   }
 
   @Test
-  void listenerOnTwoLoops_acceptsFromBoth_everyConnectionOnItsOwner_handedOverIntact() throws Exception {
+  void listenerOnTwoLoops_acceptsFromBoth_everyConnectionOnItsOwner_handedOverIntact()
+      throws Exception {
     start(true);
     int connections = 200;
     try (TcpServerSocket server = TcpServerSocket.bind(group, null, 7000, 256)) {
       server.setSoTimeout(TIMEOUT_MILLIS);
       List<TcpSocket> accepted = new ArrayList<>();
-      Future<?> acceptor = threads.submit(() -> {
-        for (int i = 0; i < connections; i++) {
-          TcpSocket s = server.accept();
-          accepted.add(s);
-          threads.submit(() -> echo(s));
-        }
-        return null;
-      });
+      Future<?> acceptor =
+          threads.submit(
+              () -> {
+                for (int i = 0; i < connections; i++) {
+                  TcpSocket s = server.accept();
+                  accepted.add(s);
+                  threads.submit(() -> echo(s));
+                }
+                return null;
+              });
       List<CompletableFuture<TcpSocket>> clients = new ArrayList<>();
       for (int i = 0; i < connections; i++) {
         byte[] data = random(i, 20_000);
@@ -102,11 +123,16 @@ class StackTest {
 
       int[] perLoop = connectionsOnTheirOwners();
       assertEquals(connections, perLoop[0] + perLoop[1], "every connection once, on one loop");
-      assertTrue(perLoop[0] > 0 && perLoop[1] > 0, "both loops took connections: " + perLoop[0] + " and " + perLoop[1]);
-      // Taken is read first: acknowledgments still cross, and a packet is counted handed before taken.
+      assertTrue(
+          perLoop[0] > 0 && perLoop[1] > 0,
+          "both loops took connections: " + perLoop[0] + " and " + perLoop[1]);
+      // Taken is read first: acknowledgments still cross, and a packet is counted handed before
+      // taken.
       long taken = group.loop(0).handedIn() + group.loop(1).handedIn();
       long handed = group.handedOver();
-      assertTrue(taken > connections * 10L, "every packet was steered to the wrong loop and handed over: " + taken);
+      assertTrue(
+          taken > connections * 10L,
+          "every packet was steered to the wrong loop and handed over: " + taken);
       assertTrue(taken <= handed, "no packet taken twice: " + taken + " taken of " + handed);
       for (TcpSocket s : open) s.close();
       for (TcpSocket s : accepted) s.close();
@@ -119,13 +145,14 @@ class StackTest {
     int connections = 40;
     try (TcpServerSocket server = TcpServerSocket.bind(peer, null, 7001, 64)) {
       server.setSoTimeout(TIMEOUT_MILLIS);
-      threads.submit(() -> {
-        for (int i = 0; i < connections; i++) {
-          TcpSocket s = server.accept();
-          threads.submit(() -> echo(s));
-        }
-        return null;
-      });
+      threads.submit(
+          () -> {
+            for (int i = 0; i < connections; i++) {
+              TcpSocket s = server.accept();
+              threads.submit(() -> echo(s));
+            }
+            return null;
+          });
       List<TcpSocket> open = new ArrayList<>();
       for (int i = 0; i < connections; i++) {
         TcpSocket s = TcpSocket.connect(group, new InetSocketAddress(PEER, 7001), TIMEOUT_MILLIS);
@@ -140,18 +167,23 @@ class StackTest {
       int[] perLoop = connectionsOnTheirOwners();
       assertEquals(connections / 2, perLoop[0], "active opens take the loops in turn");
       assertEquals(connections / 2, perLoop[1]);
-      assertEquals(0, group.handedOver(), "the peer's answers came in on the queue of the loop that owns them");
+      assertEquals(
+          0,
+          group.handedOver(),
+          "the peer's answers came in on the queue of the loop that owns them");
       for (TcpSocket s : open) s.close();
     }
   }
 
   /**
-   * A UDP datagram too large for the link leaves the peer in fragments, which carry no ports; steered
-   * to the loop that does not own the port, that loop reassembles the datagram and hands it to the
-   * owner, whose endpoint takes it: no ICMP port unreachable from the loop that read the fragments.
+   * A UDP datagram too large for the link leaves the peer in fragments, which carry no ports;
+   * steered to the loop that does not own the port, that loop reassembles the datagram and hands it
+   * to the owner, whose endpoint takes it: no ICMP port unreachable from the loop that read the
+   * fragments.
    */
   @Test
-  void fragmentsReadOnTheWrongLoop_datagramReassembledAndHandedToItsOwner_noPortUnreachable() throws Exception {
+  void fragmentsReadOnTheWrongLoop_datagramReassembledAndHandedToItsOwner_noPortUnreachable()
+      throws Exception {
     int port = 7100;
     start(false, shards -> 1 - shards.ofUdp(port));
     int owner = group.shards().ofUdp(port);
@@ -159,11 +191,12 @@ class StackTest {
     UdpEndpoint server = ownerLoop.call(now -> ownerLoop.host().bindUdp(null, port));
     HostDriver peerLoop = peer.loop(0);
     byte[] data = random(300, 4000);
-    peerLoop.call(now -> {
-      UdpEndpoint client = peerLoop.host().bindUdp(null, 7200);
-      client.send(java.nio.ByteBuffer.wrap(data), GROUP, port, now);
-      return null;
-    });
+    peerLoop.call(
+        now -> {
+          UdpEndpoint client = peerLoop.host().bindUdp(null, 7200);
+          client.send(java.nio.ByteBuffer.wrap(data), GROUP, port, now);
+          return null;
+        });
     UdpMessage got = null;
     for (int i = 0; i < 600 && got == null; i++) {
       got = ownerLoop.call(now -> server.receive());
@@ -172,8 +205,14 @@ class StackTest {
     assertNotNull(got, "the datagram reached the endpoint on the loop owning its port");
     assertArrayEquals(data, got.payload(), "intact");
     HostDriver other = group.loop(1 - owner);
-    assertEquals(1L, (long) other.call(now -> other.host().counters().datagramsReassembled()), "the wrong loop reassembled it");
-    assertEquals(0L, (long) other.call(now -> other.host().counters().unreachablesSent()), "no ICMP port unreachable");
+    assertEquals(
+        1L,
+        (long) other.call(now -> other.host().counters().datagramsReassembled()),
+        "the wrong loop reassembled it");
+    assertEquals(
+        0L,
+        (long) other.call(now -> other.host().counters().unreachablesSent()),
+        "no ICMP port unreachable");
     assertEquals(0L, (long) ownerLoop.call(now -> ownerLoop.host().counters().unreachablesSent()));
     assertEquals(1, group.handedOver(), "the whole datagram handed over once");
   }
@@ -201,47 +240,76 @@ class StackTest {
 
   /**
    * Two loops on two UDP sockets sharing a port ({@code SO_REUSEPORT}) against a stack on one: the
-   * kernel gives one peer's datagrams to one socket, and its loop hands the other loop's packets over.
+   * kernel gives one peer's datagrams to one socket, and its loop hands the other loop's packets
+   * over.
    */
   @Test
   void udpLinkGroup_twoSocketsOnOnePort_connectionsOnBothLoopsIntact() throws Exception {
-    List<UdpLink> links = UdpLink.openGroup(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, 1500, 2);
+    List<UdpLink> links =
+        UdpLink.openGroup(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, 1500, 2);
     assertEquals(links.get(0).localAddress(), links.get(1).localAddress(), "one port");
-    group = Stack.builder().name("group").config(HostConfig.defaults(43)).address(GROUP).links(links).build();
-    peer = Stack.builder().name("peer").config(HostConfig.defaults(44)).address(PEER)
-        .link(UdpLink.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), links.get(0).localAddress())).build();
+    group =
+        Stack.builder()
+            .name("group")
+            .config(HostConfig.defaults(43))
+            .address(GROUP)
+            .links(links)
+            .build();
+    peer =
+        Stack.builder()
+            .name("peer")
+            .config(HostConfig.defaults(44))
+            .address(PEER)
+            .link(
+                UdpLink.open(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    links.get(0).localAddress()))
+            .build();
     int connections = 40;
     try (TcpServerSocket server = TcpServerSocket.bind(group, null, 7000, 64)) {
       server.setSoTimeout(TIMEOUT_MILLIS);
       List<TcpSocket> accepted = new ArrayList<>();
-      Future<?> acceptor = threads.submit(() -> {
-        for (int i = 0; i < connections; i++) {
-          TcpSocket s = server.accept();
-          accepted.add(s);
-          threads.submit(() -> echo(s));
-        }
-        return null;
-      });
+      Future<?> acceptor =
+          threads.submit(
+              () -> {
+                for (int i = 0; i < connections; i++) {
+                  TcpSocket s = server.accept();
+                  accepted.add(s);
+                  threads.submit(() -> echo(s));
+                }
+                return null;
+              });
       List<TcpSocket> open = new ArrayList<>();
       for (int i = 0; i < connections; i++) open.add(exchange(random(200 + i, 10_000)));
       acceptor.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
       int[] perLoop = connectionsOnTheirOwners();
       assertEquals(connections, perLoop[0] + perLoop[1]);
-      assertTrue(perLoop[0] > 0 && perLoop[1] > 0, "both loops took connections: " + perLoop[0] + " and " + perLoop[1]);
-      assertTrue(group.handedOver() > 0, "one socket read the other loop's packets and handed them over");
+      assertTrue(
+          perLoop[0] > 0 && perLoop[1] > 0,
+          "both loops took connections: " + perLoop[0] + " and " + perLoop[1]);
+      assertTrue(
+          group.handedOver() > 0, "one socket read the other loop's packets and handed them over");
       for (TcpSocket s : open) s.close();
       for (TcpSocket s : accepted) s.close();
     }
   }
 
-  /** Checks that each loop's host holds only connections its loop owns; returns how many each holds. */
+  /**
+   * Checks that each loop's host holds only connections its loop owns; returns how many each holds.
+   */
   private int[] connectionsOnTheirOwners() throws IOException {
     int[] count = new int[group.loopCount()];
     for (int i = 0; i < count.length; i++) {
       HostDriver loop = group.loop(i);
-      List<FourTuple> ids = loop.call(now -> loop.host().connections().stream().map(Connection::id).toList());
+      List<FourTuple> ids =
+          loop.call(now -> loop.host().connections().stream().map(Connection::id).toList());
       for (FourTuple id : ids) {
-        assertEquals(i, group.shards().of(6, id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort()),
+        assertEquals(
+            i,
+            group
+                .shards()
+                .of(6, id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort()),
             "connection " + id + " lives on loop " + i);
       }
       count[i] = ids.size();
@@ -279,5 +347,4 @@ class StackTest {
     new SplittableRandom(seed).nextBytes(b);
     return b;
   }
-
 }

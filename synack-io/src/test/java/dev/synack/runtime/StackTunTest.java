@@ -34,8 +34,11 @@ class StackTunTest {
   private static final int CONNECTIONS = 200;
   private static final int BYTES = 50_000;
 
-  /** Opens CONNECTIONS connections, 50 at a time, sends seeded bytes on each and checks the echo. */
-  private static final String CLIENT = """
+  /**
+   * Opens CONNECTIONS connections, 50 at a time, sends seeded bytes on each and checks the echo.
+   */
+  private static final String CLIENT =
+      """
       import socket, sys, random, concurrent.futures
       def one(i):
           data = random.Random(i).randbytes(%d)
@@ -52,16 +55,23 @@ class StackTunTest {
           ok = sum(pool.map(one, range(%d)))
       print("intact", ok)
       sys.exit(0 if ok == %d else 1)
-      """.formatted(BYTES, SYNACK.getHostAddress(), CONNECTIONS, CONNECTIONS);
+      """
+          .formatted(BYTES, SYNACK.getHostAddress(), CONNECTIONS, CONNECTIONS);
 
   @Test
-  void twoQueues_pythonClientWithParallelConnections_everyByteEchoed_bothLoopsServe() throws Exception {
+  void twoQueues_pythonClientWithParallelConnections_everyByteEchoed_bothLoopsServe()
+      throws Exception {
     NetnsFixture.assumePrivileged();
     NetnsFixture.assumeCommand("python3", "python3");
     ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     try (NetnsFixture ns = NetnsFixture.create();
-        Stack stack = Stack.builder().tun(NetnsFixture.uniqueName("smq"), 1500).loops(2)
-            .config(HostConfig.defaults(7).withMtu(1500)).address(SYNACK).build()) {
+        Stack stack =
+            Stack.builder()
+                .tun(NetnsFixture.uniqueName("smq"), 1500)
+                .loops(2)
+                .config(HostConfig.defaults(7).withMtu(1500))
+                .address(SYNACK)
+                .build()) {
       assertNull(stack.note(), "the kernel made a multiqueue device");
       assertEquals(2, stack.loopCount());
       String device = ((TunLink) stack.link(0)).name();
@@ -70,17 +80,27 @@ class StackTunTest {
       AtomicIntegerArray perLoop = new AtomicIntegerArray(2);
       try (TcpServerSocket server = TcpServerSocket.bind(stack, null, 7100, 512)) {
         server.setSoTimeout(120_000);
-        Future<?> acceptor = threads.submit(() -> {
-          List<Future<?>> echoes = new ArrayList<>();
-          for (int i = 0; i < CONNECTIONS; i++) {
-            TcpSocket s = server.accept();
-            var id = s.connection().id();
-            perLoop.incrementAndGet(stack.shards().of(6, id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort()));
-            echoes.add(threads.submit(() -> echo(s)));
-          }
-          for (Future<?> f : echoes) f.get(120, TimeUnit.SECONDS);
-          return null;
-        });
+        Future<?> acceptor =
+            threads.submit(
+                () -> {
+                  List<Future<?>> echoes = new ArrayList<>();
+                  for (int i = 0; i < CONNECTIONS; i++) {
+                    TcpSocket s = server.accept();
+                    var id = s.connection().id();
+                    perLoop.incrementAndGet(
+                        stack
+                            .shards()
+                            .of(
+                                6,
+                                id.localAddress(),
+                                id.localPort(),
+                                id.remoteAddress(),
+                                id.remotePort()));
+                    echoes.add(threads.submit(() -> echo(s)));
+                  }
+                  for (Future<?> f : echoes) f.get(120, TimeUnit.SECONDS);
+                  return null;
+                });
         NetnsFixture.Result result = ns.exec(Duration.ofSeconds(150), "python3", "-c", CLIENT);
         assertEquals(0, result.exitCode(), "the client: " + result.output());
         assertTrue(result.output().contains("intact " + CONNECTIONS), result.output());

@@ -21,7 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Waiters registered on a connection's or listener's {@link Signal} hear of its readiness after a loop turn. */
+/**
+ * Waiters registered on a connection's or listener's {@link Signal} hear of its readiness after a
+ * loop turn.
+ */
 class WaiterTest {
   private final Host client = new Host("client", HostConfig.defaults(1), null);
   private final Host server = new Host("server", HostConfig.defaults(2), null);
@@ -49,29 +52,38 @@ class WaiterTest {
   @Test
   void listenerAndConnection_toldTheirReadiness_onlyWhenItIntersectsTheMask() throws Exception {
     CompletableFuture<Integer> acceptable = new CompletableFuture<>();
-    Listener l = driver.call(now -> {
-      Listener listening = server.listen(null, 80, 8);
-      EventLoop.signalOf(listening).register(acceptable::complete, Readiness.ACCEPTABLE);
-      return listening;
-    });
-    Connection c = driver.call(now -> {
-      Connection opened = client.connect(serverAddress, 80, now);
-      EventLoop.signalOf(opened);
-      return opened;
-    });
+    Listener l =
+        driver.call(
+            now -> {
+              Listener listening = server.listen(null, 80, 8);
+              EventLoop.signalOf(listening).register(acceptable::complete, Readiness.ACCEPTABLE);
+              return listening;
+            });
+    Connection c =
+        driver.call(
+            now -> {
+              Connection opened = client.connect(serverAddress, 80, now);
+              EventLoop.signalOf(opened);
+              return opened;
+            });
     assertEquals(Readiness.ACCEPTABLE, acceptable.get(10, TimeUnit.SECONDS));
 
     CompletableFuture<Integer> readable = new CompletableFuture<>();
     AtomicInteger errors = new AtomicInteger();
-    Connection accepted = driver.call(now -> {
-      Connection s = l.accept();
-      EventLoop.signalOf(s).register(m -> errors.incrementAndGet(), Readiness.ERROR);
-      EventLoop.signalOf(s).register(readable::complete, Readiness.READABLE);
-      return s;
-    });
+    Connection accepted =
+        driver.call(
+            now -> {
+              Connection s = l.accept();
+              EventLoop.signalOf(s).register(m -> errors.incrementAndGet(), Readiness.ERROR);
+              EventLoop.signalOf(s).register(readable::complete, Readiness.READABLE);
+              return s;
+            });
     driver.call(now -> c.send(ByteBuffer.wrap(new byte[] {1, 2, 3}), now));
     int mask = readable.get(10, TimeUnit.SECONDS);
-    assertEquals(Readiness.READABLE | Readiness.CONNECTED | Readiness.WRITABLE, mask, Readiness.toString(mask));
+    assertEquals(
+        Readiness.READABLE | Readiness.CONNECTED | Readiness.WRITABLE,
+        mask,
+        Readiness.toString(mask));
     assertEquals(0, errors.get(), "a waiter for ERROR is not told of data");
     assertFalse(accepted.isReleased());
   }

@@ -13,7 +13,9 @@ import java.net.InetSocketAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Tests of the blocking sockets over two {@link HostDriver}s joined by a {@link MemoryLink} pair. */
+/**
+ * Tests of the blocking sockets over two {@link HostDriver}s joined by a {@link MemoryLink} pair.
+ */
 class HostDriverSocketTest {
   private final MemoryLink.Pair pair = MemoryLink.pair();
   private final Host client = new Host("client", HostConfig.defaults(1), null);
@@ -34,17 +36,24 @@ class HostDriverSocketTest {
 
   @Test
   void echo_aHandfulOfClientsOverAMemoryLink_allGetTheirBytesBack() throws Exception {
-    try (TcpServerSocket listener = TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 64)) {
+    try (TcpServerSocket listener =
+        TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 64)) {
       // The client's sockets live on the client's driver, the listener on the server's.
-      assertEquals(8, SimSocketTest.echoClients(clientDriver, listener, client, SimSocketTest.SERVER, 8));
+      assertEquals(
+          8, SimSocketTest.echoClients(clientDriver, listener, client, SimSocketTest.SERVER, 8));
     }
   }
 
   @Test
   void closeWithLinger_peerAcknowledgesTheFin_returnsTrueInFinWait2() throws Exception {
-    try (TcpServerSocket listener = TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4);
-        TcpSocket c = TcpSocket.connect(clientDriver, client, new InetSocketAddress(SimSocketTest.SERVER,
-            SimSocketTest.PORT), 5_000)) {
+    try (TcpServerSocket listener =
+            TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4);
+        TcpSocket c =
+            TcpSocket.connect(
+                clientDriver,
+                client,
+                new InetSocketAddress(SimSocketTest.SERVER, SimSocketTest.PORT),
+                5_000)) {
       TcpSocket accepted = listener.accept();
       accepted.getOutputStream().write(new byte[100_000]);
 
@@ -56,8 +65,13 @@ class HostDriverSocketTest {
 
   @Test
   void closeWithLinger_peerSilent_returnsFalseAndResets() throws Exception {
-    try (TcpServerSocket listener = TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4)) {
-      TcpSocket.connect(clientDriver, client, new InetSocketAddress(SimSocketTest.SERVER, SimSocketTest.PORT), 5_000);
+    try (TcpServerSocket listener =
+        TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4)) {
+      TcpSocket.connect(
+          clientDriver,
+          client,
+          new InetSocketAddress(SimSocketTest.SERVER, SimSocketTest.PORT),
+          5_000);
       TcpSocket accepted = listener.accept();
       clientDriver.close(); // The client's stack stops: nobody acknowledges the FIN.
 

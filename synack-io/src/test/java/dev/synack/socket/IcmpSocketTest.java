@@ -63,55 +63,73 @@ class IcmpSocketTest {
 
   @Test
   void connect_toAHostARouterCannotReach_noRouteToHost() {
-    NoRouteToHostException e = assertThrows(NoRouteToHostException.class,
-        () -> TcpSocket.connect(driver, client, new InetSocketAddress(HOST_DOWN, 80), 10_000));
+    NoRouteToHostException e =
+        assertThrows(
+            NoRouteToHostException.class,
+            () -> TcpSocket.connect(driver, client, new InetSocketAddress(HOST_DOWN, 80), 10_000));
     assertEquals("No route to host", e.getMessage());
   }
 
   @Test
   void connect_throughAFirewallThatRejects_refused() {
-    ConnectException e = assertThrows(ConnectException.class,
-        () -> TcpSocket.connect(driver, client, new InetSocketAddress(FIREWALLED, 80), 10_000));
+    ConnectException e =
+        assertThrows(
+            ConnectException.class,
+            () -> TcpSocket.connect(driver, client, new InetSocketAddress(FIREWALLED, 80), 10_000));
     assertEquals("Connection refused", e.getMessage());
   }
 
   @Test
   void connect_overIpv6WithNoRoute_networkUnreachable() {
-    SocketException e = assertThrows(SocketException.class,
-        () -> TcpSocket.connect(driver, client, new InetSocketAddress(NO_ROUTE6, 80), 10_000));
+    SocketException e =
+        assertThrows(
+            SocketException.class,
+            () -> TcpSocket.connect(driver, client, new InetSocketAddress(NO_ROUTE6, 80), 10_000));
     assertEquals("Network is unreachable", e.getMessage());
   }
 
   /**
-   * A router in front of three destinations: a host that is down (host unreachable, ICMPv4 code
-   * 1), a firewall that rejects (port unreachable, code 3, as iptables' REJECT), and an IPv6
-   * network it has no route to (ICMPv6 no route, code 0).
+   * A router in front of three destinations: a host that is down (host unreachable, ICMPv4 code 1),
+   * a firewall that rejects (port unreachable, code 3, as iptables' REJECT), and an IPv6 network it
+   * has no route to (ICMPv6 no route, code 0).
    */
   static final class Router implements SimNode {
     private final ArrayDeque<byte[]> outbox = new ArrayDeque<>();
 
-    @Override public String name() {
+    @Override
+    public String name() {
       return "router";
     }
 
-    @Override public void handlePacket(byte[] packet, long now) {
-      if (!(IpDatagram.parse(ByteBuffer.wrap(packet)) instanceof Parsed.Ok<IpDatagram>(IpDatagram ip))) return;
-      int code = ip.destination().equals(HOST_DOWN) ? 1 : ip.destination().equals(FIREWALLED) ? 3 : 0;
+    @Override
+    public void handlePacket(byte[] packet, long now) {
+      if (!(IpDatagram.parse(ByteBuffer.wrap(packet))
+          instanceof Parsed.Ok<IpDatagram>(IpDatagram ip))) return;
+      int code =
+          ip.destination().equals(HOST_DOWN) ? 1 : ip.destination().equals(FIREWALLED) ? 3 : 0;
       InetAddress from = ip.version() == 4 ? ROUTER : ROUTER6;
       int quoted = Math.min(packet.length, ip.version() == 4 ? 28 : 48);
-      outbox.add(Packets.icmp(from, ip.source(), 64,
-          new IcmpMessage.DestinationUnreachable(code, 0, ByteBuffer.wrap(packet, 0, quoted).slice())));
+      outbox.add(
+          Packets.icmp(
+              from,
+              ip.source(),
+              64,
+              new IcmpMessage.DestinationUnreachable(
+                  code, 0, ByteBuffer.wrap(packet, 0, quoted).slice())));
     }
 
-    @Override public byte[] pollTransmit(long now) {
+    @Override
+    public byte[] pollTransmit(long now) {
       return outbox.poll();
     }
 
-    @Override public long pollTimeout() {
+    @Override
+    public long pollTimeout() {
       return Long.MAX_VALUE;
     }
 
-    @Override public void handleTimeout(long now) {}
+    @Override
+    public void handleTimeout(long now) {}
   }
 
   static InetAddress address(String s) {

@@ -72,14 +72,16 @@ class SimSocketTest {
   @Test
   void setTcpNoDelay_togglesNagleOnTheConnection() throws Exception {
     try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, PORT, 16);
-        TcpSocket c = TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, PORT), 10_000)) {
+        TcpSocket c =
+            TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, PORT), 10_000)) {
       assertEquals(false, c.getTcpNoDelay(), "Nagle is on by default, as in java.net.Socket");
       c.setTcpNoDelay(true);
       assertEquals(true, c.getTcpNoDelay());
       assertEquals(true, c.connection().noDelay());
       c.getOutputStream().write("ping".getBytes(StandardCharsets.UTF_8));
       try (TcpSocket s = listener.accept()) {
-        assertArrayEquals("ping".getBytes(StandardCharsets.UTF_8), s.getInputStream().readNBytes(4));
+        assertArrayEquals(
+            "ping".getBytes(StandardCharsets.UTF_8), s.getInputStream().readNBytes(4));
       }
     }
   }
@@ -93,8 +95,10 @@ class SimSocketTest {
 
   @Test
   void connect_toAnIpv6PortNobodyListensOn_isRefused() {
-    ConnectException e = assertThrows(ConnectException.class,
-        () -> TcpSocket.connect(driver, client, new InetSocketAddress(SERVER6, 9), 10_000));
+    ConnectException e =
+        assertThrows(
+            ConnectException.class,
+            () -> TcpSocket.connect(driver, client, new InetSocketAddress(SERVER6, 9), 10_000));
     assertEquals("Connection refused", e.getMessage());
   }
 
@@ -103,14 +107,17 @@ class SimSocketTest {
     byte[] reply = pattern(100_000);
     try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, PORT, 16);
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<Integer> served = pool.submit(() -> {
-        try (TcpSocket s = listener.accept()) {
-          int eof = s.getInputStream().read();
-          s.getOutputStream().write(reply);
-          return eof;
-        }
-      });
-      try (TcpSocket c = TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, PORT), 10_000)) {
+      Future<Integer> served =
+          pool.submit(
+              () -> {
+                try (TcpSocket s = listener.accept()) {
+                  int eof = s.getInputStream().read();
+                  s.getOutputStream().write(reply);
+                  return eof;
+                }
+              });
+      try (TcpSocket c =
+          TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, PORT), 10_000)) {
         c.shutdownOutput();
         assertArrayEquals(reply, readAll(c.getInputStream()));
       }
@@ -120,15 +127,21 @@ class SimSocketTest {
 
   @Test
   void connect_toAPortNobodyListensOn_isRefused() {
-    ConnectException e = assertThrows(ConnectException.class,
-        () -> TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, 9), 10_000));
+    ConnectException e =
+        assertThrows(
+            ConnectException.class,
+            () -> TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, 9), 10_000));
     assertEquals("Connection refused", e.getMessage());
   }
 
   @Test
   void connect_toAnAddressThatSwallowsPackets_timesOutAfterTheGivenMillis() {
-    SocketTimeoutException e = assertThrows(SocketTimeoutException.class,
-        () -> TcpSocket.connect(driver, client, new InetSocketAddress(address("10.0.0.99"), PORT), 200));
+    SocketTimeoutException e =
+        assertThrows(
+            SocketTimeoutException.class,
+            () ->
+                TcpSocket.connect(
+                    driver, client, new InetSocketAddress(address("10.0.0.99"), PORT), 200));
     assertTrue(e.getMessage().contains("timed out"), e.getMessage());
   }
 
@@ -137,7 +150,8 @@ class SimSocketTest {
     try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, PORT, 16);
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       Future<TcpSocket> accepted = pool.submit(listener::accept);
-      try (TcpSocket c = TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, PORT), 10_000)) {
+      try (TcpSocket c =
+          TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, PORT), 10_000)) {
         accepted.get(30, TimeUnit.SECONDS).abort();
         c.setSoTimeout(30_000);
         SocketException e = assertThrows(SocketException.class, () -> c.getInputStream().read());
@@ -149,7 +163,8 @@ class SimSocketTest {
   @Test
   void read_withSoTimeoutAndNoData_timesOut() throws Exception {
     try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, PORT, 16);
-        TcpSocket c = TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, PORT), 10_000);
+        TcpSocket c =
+            TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, PORT), 10_000);
         TcpSocket s = listener.accept()) {
       c.setSoTimeout(100);
       assertThrows(SocketTimeoutException.class, () -> c.getInputStream().read());
@@ -168,27 +183,39 @@ class SimSocketTest {
    * Runs an echo server on {@code listener} and {@code clients} concurrent clients on virtual
    * threads; returns how many got exactly their own message back.
    */
-  static int echoClients(dev.synack.runtime.EventLoop loop, TcpServerSocket listener, Host from,
-      InetAddress to, int clients) throws Exception {
+  static int echoClients(
+      dev.synack.runtime.EventLoop loop,
+      TcpServerSocket listener,
+      Host from,
+      InetAddress to,
+      int clients)
+      throws Exception {
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<?> acceptor = pool.submit(() -> {
-        for (int i = 0; i < clients; i++) {
-          TcpSocket s = listener.accept();
-          pool.submit(() -> echo(s));
-        }
-        return null;
-      });
+      Future<?> acceptor =
+          pool.submit(
+              () -> {
+                for (int i = 0; i < clients; i++) {
+                  TcpSocket s = listener.accept();
+                  pool.submit(() -> echo(s));
+                }
+                return null;
+              });
       List<Future<Boolean>> results = new ArrayList<>();
       for (int i = 0; i < clients; i++) {
-        byte[] message = ("client " + i + " says hello " + "x".repeat(i % 97)).getBytes(StandardCharsets.UTF_8);
-        results.add(pool.submit(() -> {
-          try (TcpSocket c = TcpSocket.connect(loop, from, new InetSocketAddress(to, listener.port()), 60_000)) {
-            c.setSoTimeout(60_000);
-            c.getOutputStream().write(message);
-            c.shutdownOutput();
-            return Arrays.equals(message, readAll(c.getInputStream()));
-          }
-        }));
+        byte[] message =
+            ("client " + i + " says hello " + "x".repeat(i % 97)).getBytes(StandardCharsets.UTF_8);
+        results.add(
+            pool.submit(
+                () -> {
+                  try (TcpSocket c =
+                      TcpSocket.connect(
+                          loop, from, new InetSocketAddress(to, listener.port()), 60_000)) {
+                    c.setSoTimeout(60_000);
+                    c.getOutputStream().write(message);
+                    c.shutdownOutput();
+                    return Arrays.equals(message, readAll(c.getInputStream()));
+                  }
+                }));
       }
       int ok = 0;
       for (Future<Boolean> r : results) {

@@ -20,7 +20,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The socket options of {@link TcpSocket}, as {@code java.net.Socket} has them, over a simulated network. */
+/**
+ * The socket options of {@link TcpSocket}, as {@code java.net.Socket} has them, over a simulated
+ * network.
+ */
 class SocketOptionsTest {
   private final Host client = new Host("client", HostConfig.defaults(1), null);
   private final Host server = new Host("server", HostConfig.defaults(2), null);
@@ -44,12 +47,14 @@ class SocketOptionsTest {
   }
 
   private TcpSocket connect() throws IOException {
-    return TcpSocket.connect(driver, client, new InetSocketAddress(SimSocketTest.SERVER, SimSocketTest.PORT), 10_000);
+    return TcpSocket.connect(
+        driver, client, new InetSocketAddress(SimSocketTest.SERVER, SimSocketTest.PORT), 10_000);
   }
 
   @Test
   void corkQuickAckAndCongestion_reachTheConnection() throws Exception {
-    try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4)) {
+    try (TcpServerSocket listener =
+        TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4)) {
       TcpSocket c = connect();
       try (TcpSocket s = listener.accept()) {
         c.setCork(true);
@@ -65,7 +70,10 @@ class SocketOptionsTest {
         s.quickAck();
         c.setCongestionControl("bbr");
         assertEquals("bbr", c.getCongestionControl());
-        assertThrows(IllegalArgumentException.class, () -> c.setCongestionControl("vegas"), "Linux's ENOENT");
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> c.setCongestionControl("vegas"),
+            "Linux's ENOENT");
         assertEquals("bbr", c.connection().congestionControl());
       }
       c.close();
@@ -75,9 +83,13 @@ class SocketOptionsTest {
   @Test
   void reusePort_twoServerSocketsOnOnePort_bothTakeConnections() throws Exception {
     dev.synack.stack.BindOptions reusePort = new dev.synack.stack.BindOptions(true, true);
-    try (TcpServerSocket a = TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 64, reusePort);
-        TcpServerSocket b = TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 64, reusePort)) {
-      assertThrows(java.net.BindException.class, () -> TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4));
+    try (TcpServerSocket a =
+            TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 64, reusePort);
+        TcpServerSocket b =
+            TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 64, reusePort)) {
+      assertThrows(
+          java.net.BindException.class,
+          () -> TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4));
       List<TcpSocket> clients = new java.util.ArrayList<>();
       for (int i = 0; i < 16; i++) clients.add(connect());
       a.setSoTimeout(200);
@@ -102,7 +114,8 @@ class SocketOptionsTest {
 
   @Test
   void soLingerZero_close_peerReadsConnectionReset() throws Exception {
-    try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4)) {
+    try (TcpServerSocket listener =
+        TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4)) {
       TcpSocket c = connect();
       try (TcpSocket s = listener.accept()) {
         c.getOutputStream().write(new byte[1000]);
@@ -111,10 +124,13 @@ class SocketOptionsTest {
         c.close();
         assertEquals(TcpState.CLOSED, c.state(), "closed at once, no TIME-WAIT");
         s.setSoTimeout(10_000);
-        SocketException e = assertThrows(SocketException.class, () -> {
-          byte[] buf = new byte[4096];
-          while (s.getInputStream().read(buf) >= 0) { }
-        });
+        SocketException e =
+            assertThrows(
+                SocketException.class,
+                () -> {
+                  byte[] buf = new byte[4096];
+                  while (s.getInputStream().read(buf) >= 0) {}
+                });
         assertEquals("Connection reset", e.getMessage());
       }
     }
@@ -122,14 +138,17 @@ class SocketOptionsTest {
 
   @Test
   void soLingerPositive_closeReturnsOnceTheFinIsAcknowledged() throws Exception {
-    try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4)) {
+    try (TcpServerSocket listener =
+        TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4)) {
       TcpSocket c = connect();
       try (TcpSocket s = listener.accept()) {
         c.getOutputStream().write(new byte[50_000]);
         c.setSoLinger(true, 10);
         c.close();
         TcpState after = c.state();
-        assertTrue(after == TcpState.FIN_WAIT_2 || after == TcpState.TIME_WAIT, "our FIN acknowledged: " + after);
+        assertTrue(
+            after == TcpState.FIN_WAIT_2 || after == TcpState.TIME_WAIT,
+            "our FIN acknowledged: " + after);
         assertEquals(50_000, SimSocketTest.readAll(s.getInputStream()).length);
       }
     }
@@ -137,7 +156,8 @@ class SocketOptionsTest {
 
   @Test
   void keepAliveAndBufferSizes_setAndRead() throws Exception {
-    try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4);
+    try (TcpServerSocket listener =
+            TcpServerSocket.bind(driver, server, null, SimSocketTest.PORT, 4);
         TcpSocket c = connect();
         TcpSocket s = listener.accept()) {
       assertFalse(c.getKeepAlive());
@@ -151,14 +171,17 @@ class SocketOptionsTest {
       assertThrows(IllegalArgumentException.class, () -> c.setReceiveBufferSize(0));
       // The data still flows with the smaller buffers.
       byte[] data = new byte[200_000];
-      Thread writer = Thread.ofVirtual().start(() -> {
-        try {
-          s.getOutputStream().write(data);
-          s.shutdownOutput();
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      Thread writer =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      s.getOutputStream().write(data);
+                      s.shutdownOutput();
+                    } catch (IOException e) {
+                      throw new IllegalStateException(e);
+                    }
+                  });
       c.setSoTimeout(30_000);
       assertEquals(data.length, SimSocketTest.readAll(c.getInputStream()).length);
       writer.join();

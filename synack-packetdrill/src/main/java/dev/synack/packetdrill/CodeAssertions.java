@@ -8,12 +8,13 @@ import java.util.regex.Pattern;
 
 /**
  * The Python the suites run between {@code %{} and {@code }%}, which reads the TCP_INFO of the
- * socket under test: {@code assert tcpi_state == TCPI_ESTABLISHED} and
- * {@code assert tcpi_options == (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK)}. These two forms are
- * evaluated on the socket at once; any other code runs in python3 ({@link PythonCode}).
+ * socket under test: {@code assert tcpi_state == TCPI_ESTABLISHED} and {@code assert tcpi_options
+ * == (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK)}. These two forms are evaluated on the socket at once;
+ * any other code runs in python3 ({@link PythonCode}).
  */
 final class CodeAssertions {
-  private static final Pattern ASSERT = Pattern.compile("assert\\s+(tcpi_state|tcpi_options)\\s*==\\s*(.+)");
+  private static final Pattern ASSERT =
+      Pattern.compile("assert\\s+(tcpi_state|tcpi_options)\\s*==\\s*(.+)");
 
   private CodeAssertions() {}
 
@@ -28,7 +29,9 @@ final class CodeAssertions {
       PythonCode.run(code, socket, now);
       return;
     }
-    if (socket == null) throw ScriptException.mismatch(0, "no socket under test for %{ " + code + " }%", "a socket", "none");
+    if (socket == null)
+      throw ScriptException.mismatch(
+          0, "no socket under test for %{ " + code + " }%", "a socket", "none");
     String field = m.group(1);
     String want = m.group(2).strip();
     if (field.equals("tcpi_state")) {
@@ -36,7 +39,8 @@ final class CodeAssertions {
       if (!want.equals(seen)) throw ScriptException.mismatch(0, "tcpi_state", want, seen);
       return;
     }
-    String expr = want.startsWith("(") && want.endsWith(")") ? want.substring(1, want.length() - 1) : want;
+    String expr =
+        want.startsWith("(") && want.endsWith(")") ? want.substring(1, want.length() - 1) : want;
     long expected = 0;
     for (String term : expr.split("\\|")) {
       String t = term.strip();
@@ -45,10 +49,15 @@ final class CodeAssertions {
       expected |= v;
     }
     long seen = options(socket);
-    if (expected != seen) throw ScriptException.mismatch(0, "tcpi_options", want + " (" + expected + ")", Long.toString(seen));
+    if (expected != seen)
+      throw ScriptException.mismatch(
+          0, "tcpi_options", want + " (" + expected + ")", Long.toString(seen));
   }
 
-  /** Returns the state TCP_INFO reports: the connection's, LISTEN for a listener, CLOSED for neither. */
+  /**
+   * Returns the state TCP_INFO reports: the connection's, LISTEN for a listener, CLOSED for
+   * neither.
+   */
   private static TcpState state(ScriptSocket s) {
     if (s.listener != null) return s.listener.isClosed() ? TcpState.CLOSED : TcpState.LISTEN;
     if (s.connection == null) return TcpState.CLOSED;
@@ -56,12 +65,17 @@ final class CodeAssertions {
     return st == TcpState.SYN_RECEIVED ? TcpState.SYN_RECEIVED : st;
   }
 
-  /** Returns tcpi_options: TCPI_OPT_TIMESTAMPS 1, TCPI_OPT_SACK 2, TCPI_OPT_WSCALE 4, TCPI_OPT_ECN 8. */
+  /**
+   * Returns tcpi_options: TCPI_OPT_TIMESTAMPS 1, TCPI_OPT_SACK 2, TCPI_OPT_WSCALE 4, TCPI_OPT_ECN
+   * 8.
+   */
   private static long options(ScriptSocket s) {
     Connection c = s.connection;
     if (c == null) return 0;
     NegotiatedOptions o = c.negotiatedOptions();
-    return (o.timestamps() ? 1 : 0) | (o.sack() ? 2 : 0) | (o.windowScale() ? 4 : 0)
+    return (o.timestamps() ? 1 : 0)
+        | (o.sack() ? 2 : 0)
+        | (o.windowScale() ? 4 : 0)
         | (c.info(0).options() & dev.synack.tcp.TcpInfo.OPT_ECN);
   }
 }

@@ -10,22 +10,44 @@ import java.util.Set;
 import java.util.function.IntFunction;
 
 /**
- * Linux's epoll on the script's sockets: {@code epoll_create}, {@code epoll_create1},
- * {@code epoll_ctl} (ADD, MOD, DEL) and {@code epoll_wait}, level-triggered, with the bits poll()
- * reports ({@link PollBits}; {@code ep_item_poll} calls the same {@code tcp_poll}). {@code EPOLLONESHOT}
- * as Linux's {@code ep_send_events}: once reported, the registration reports nothing (not even
- * EPOLLERR or EPOLLHUP) until EPOLL_CTL_MOD arms it again. Edge-triggered registrations
- * ({@code EPOLLET}, {@code EPOLLEXCLUSIVE}) depend on when the kernel wakes the waiters (each new
- * segment is a wake-up, even on a socket already readable), which is not emulated: unsupported.
+ * Linux's epoll on the script's sockets: {@code epoll_create}, {@code epoll_create1}, {@code
+ * epoll_ctl} (ADD, MOD, DEL) and {@code epoll_wait}, level-triggered, with the bits poll() reports
+ * ({@link PollBits}; {@code ep_item_poll} calls the same {@code tcp_poll}). {@code EPOLLONESHOT} as
+ * Linux's {@code ep_send_events}: once reported, the registration reports nothing (not even
+ * EPOLLERR or EPOLLHUP) until EPOLL_CTL_MOD arms it again. Edge-triggered registrations ({@code
+ * EPOLLET}, {@code EPOLLEXCLUSIVE}) depend on when the kernel wakes the waiters (each new segment
+ * is a wake-up, even on a socket already readable), which is not emulated: unsupported.
  */
 final class EpollCalls {
-  private static final long EPOLLIN = PollBits.POLLIN, EPOLLPRI = PollBits.POLLPRI, EPOLLOUT = PollBits.POLLOUT,
-      EPOLLERR = PollBits.POLLERR, EPOLLHUP = PollBits.POLLHUP, EPOLLRDNORM = PollBits.POLLRDNORM, EPOLLWRNORM = 0x100,
+  private static final long EPOLLIN = PollBits.POLLIN,
+      EPOLLPRI = PollBits.POLLPRI,
+      EPOLLOUT = PollBits.POLLOUT,
+      EPOLLERR = PollBits.POLLERR,
+      EPOLLHUP = PollBits.POLLHUP,
+      EPOLLRDNORM = PollBits.POLLRDNORM,
+      EPOLLWRNORM = 0x100,
       EPOLLRDHUP = PollBits.POLLRDHUP;
-  private static final Map<String, Long> EVENTS = Map.of("EPOLLIN", EPOLLIN, "EPOLLPRI", EPOLLPRI, "EPOLLOUT", EPOLLOUT,
-      "EPOLLERR", EPOLLERR, "EPOLLHUP", EPOLLHUP, "EPOLLRDNORM", EPOLLRDNORM, "EPOLLWRNORM", EPOLLWRNORM, "EPOLLRDHUP", EPOLLRDHUP);
+  private static final Map<String, Long> EVENTS =
+      Map.of(
+          "EPOLLIN",
+          EPOLLIN,
+          "EPOLLPRI",
+          EPOLLPRI,
+          "EPOLLOUT",
+          EPOLLOUT,
+          "EPOLLERR",
+          EPOLLERR,
+          "EPOLLHUP",
+          EPOLLHUP,
+          "EPOLLRDNORM",
+          EPOLLRDNORM,
+          "EPOLLWRNORM",
+          EPOLLWRNORM,
+          "EPOLLRDHUP",
+          EPOLLRDHUP);
   private static final Set<String> REFUSED = Set.of("EPOLLET", "EPOLLEXCLUSIVE", "EPOLLWAKEUP");
   private static final long EPOLLONESHOT = 1L << 30;
+
   /** Not a Linux bit: a one-shot registration that reported, and waits for EPOLL_CTL_MOD. */
   private static final long DISARMED = 1L << 40;
 
@@ -35,7 +57,9 @@ final class EpollCalls {
   private final Map<Integer, Instance> instances = new LinkedHashMap<>();
   private final IntFunction<ScriptSocket> socketOf;
 
-  /** @param socketOf the socket of a descriptor, or null */
+  /**
+   * @param socketOf the socket of a descriptor, or null
+   */
   EpollCalls(IntFunction<ScriptSocket> socketOf) {
     this.socketOf = socketOf;
   }
@@ -55,7 +79,8 @@ final class EpollCalls {
   }
 
   Result ctl(List<Expr> a) {
-    if (a.size() != 4) throw ScriptException.syntax(0, "epoll_ctl takes 4 arguments, not " + a.size());
+    if (a.size() != 4)
+      throw ScriptException.syntax(0, "epoll_ctl takes 4 arguments, not " + a.size());
     Instance ep = instance(a.get(0));
     if (ep == null) return Result.fail(Errno.EBADF);
     Long fd = Symbols.evaluate(a.get(2));
@@ -81,9 +106,13 @@ final class EpollCalls {
     return Result.ok(0);
   }
 
-  /** epoll_wait(epfd, expected events, maxevents, timeout): blocks while nothing is ready and the timeout is not 0. */
+  /**
+   * epoll_wait(epfd, expected events, maxevents, timeout): blocks while nothing is ready and the
+   * timeout is not 0.
+   */
   Call waitFor(List<Expr> a) {
-    if (a.size() != 4) throw ScriptException.syntax(0, "epoll_wait takes 4 arguments, not " + a.size());
+    if (a.size() != 4)
+      throw ScriptException.syntax(0, "epoll_wait takes 4 arguments, not " + a.size());
     Instance ep = instance(a.get(0));
     if (ep == null) return () -> Result.fail(Errno.EBADF);
     Long max = Symbols.evaluate(a.get(2));
@@ -96,24 +125,34 @@ final class EpollCalls {
       for (Map.Entry<Integer, Long> e : ep.interest().entrySet()) {
         ScriptSocket s = socketOf.apply(e.getKey());
         if (s == null || (e.getValue() & DISARMED) != 0) continue;
-        long bits = PollBits.of(s.readiness()) & ((e.getValue() & ~EPOLLONESHOT) | EPOLLERR | EPOLLHUP);
+        long bits =
+            PollBits.of(s.readiness()) & ((e.getValue() & ~EPOLLONESHOT) | EPOLLERR | EPOLLHUP);
         if (bits != 0 && ready.size() < max) ready.add(new long[] {e.getKey(), bits});
       }
       if (ready.isEmpty() && timeout != 0) return null;
       for (long[] r : ready) {
         int fd = (int) r[0];
-        if ((ep.interest().get(fd) & EPOLLONESHOT) != 0) ep.interest().put(fd, EPOLLONESHOT | DISARMED);
+        if ((ep.interest().get(fd) & EPOLLONESHOT) != 0)
+          ep.interest().put(fd, EPOLLONESHOT | DISARMED);
       }
       for (int i = 0; i < ready.size() && i < expected.size(); i++) {
         if (!(expected.get(i) instanceof Expr.Struct want)) continue;
         Expr wantEvents = want.field("events");
-        if (wantEvents != null && !(wantEvents instanceof Expr.Ellipsis) && mask(wantEvents) != ready.get(i)[1]) {
-          throw ScriptException.mismatch(0, "epoll_wait events of fd " + ready.get(i)[0], String.valueOf(wantEvents),
+        if (wantEvents != null
+            && !(wantEvents instanceof Expr.Ellipsis)
+            && mask(wantEvents) != ready.get(i)[1]) {
+          throw ScriptException.mismatch(
+              0,
+              "epoll_wait events of fd " + ready.get(i)[0],
+              String.valueOf(wantEvents),
               names(ready.get(i)[1]));
         }
         Expr wantFd = want.field("fd");
-        if (wantFd != null && !(wantFd instanceof Expr.Ellipsis) && !Long.valueOf(ready.get(i)[0]).equals(Symbols.evaluate(wantFd))) {
-          throw ScriptException.mismatch(0, "epoll_wait fd", String.valueOf(wantFd), Long.toString(ready.get(i)[0]));
+        if (wantFd != null
+            && !(wantFd instanceof Expr.Ellipsis)
+            && !Long.valueOf(ready.get(i)[0]).equals(Symbols.evaluate(wantFd))) {
+          throw ScriptException.mismatch(
+              0, "epoll_wait fd", String.valueOf(wantFd), Long.toString(ready.get(i)[0]));
         }
       }
       return Result.ok(ready.size());
@@ -136,7 +175,10 @@ final class EpollCalls {
       } else if (t instanceof Expr.Sym s && s.name().equals("EPOLLONESHOT")) {
         m |= EPOLLONESHOT;
       } else if (t instanceof Expr.Sym s && REFUSED.contains(s.name())) {
-        throw ScriptException.unsupported(0, s.name() + " (edge-triggered wake-ups are not emulated: each new segment wakes Linux's waiters, even on a ready socket)");
+        throw ScriptException.unsupported(
+            0,
+            s.name()
+                + " (edge-triggered wake-ups are not emulated: each new segment wakes Linux's waiters, even on a ready socket)");
       } else {
         throw ScriptException.unsupported(0, "epoll event " + t);
       }
@@ -147,9 +189,10 @@ final class EpollCalls {
   private static String names(long mask) {
     long bits = mask & ~EPOLLONESHOT;
     List<String> out = new ArrayList<>();
-    EVENTS.forEach((k, v) -> {
-      if ((bits & v) != 0 && !k.endsWith("NORM")) out.add(k);
-    });
+    EVENTS.forEach(
+        (k, v) -> {
+          if ((bits & v) != 0 && !k.endsWith("NORM")) out.add(k);
+        });
     return out.isEmpty() ? "0" : String.join("|", out.stream().sorted().toList());
   }
 }

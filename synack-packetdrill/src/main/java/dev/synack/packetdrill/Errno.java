@@ -38,14 +38,19 @@ enum Errno {
     this.text = text;
   }
 
-  /** Returns the errno for a name, with packetdrill's alias EWOULDBLOCK for EAGAIN; null if unknown. */
+  /**
+   * Returns the errno for a name, with packetdrill's alias EWOULDBLOCK for EAGAIN; null if unknown.
+   */
   static Errno named(String name) {
     if (name.equals("EWOULDBLOCK")) return EAGAIN;
     for (Errno e : values()) if (e.name().equals(name)) return e;
     return null;
   }
 
-  /** Returns the errno a socket reports for a connection that closed with {@code error} (as BSD sockets map them). */
+  /**
+   * Returns the errno a socket reports for a connection that closed with {@code error} (as BSD
+   * sockets map them).
+   */
   static Errno of(TcpError error) {
     return switch (error) {
       case CONNECTION_RESET -> ECONNRESET;

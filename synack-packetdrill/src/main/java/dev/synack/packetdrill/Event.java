@@ -2,7 +2,10 @@ package dev.synack.packetdrill;
 
 import java.util.List;
 
-/** One line of a script that does something at a time: a packet, a system call, a shell command or Python code. */
+/**
+ * One line of a script that does something at a time: a packet, a system call, a shell command or
+ * Python code.
+ */
 sealed interface Event {
   /** Returns when the event happens. */
   EventTime time();
@@ -19,14 +22,22 @@ sealed interface Event {
   /**
    * A system call and what it must return: {@code connect(3, ..., ...) = -1 EINPROGRESS (...)}.
    *
-   * @param name     the call's name
-   * @param args     its arguments
-   * @param result   the expected return value
-   * @param errno    the expected errno name when the call fails, else null
-   * @param end      for a blocking call written {@code start...end}, when it must return; else null
+   * @param name the call's name
+   * @param args its arguments
+   * @param result the expected return value
+   * @param errno the expected errno name when the call fails, else null
+   * @param end for a blocking call written {@code start...end}, when it must return; else null
    */
-  record Syscall(EventTime time, int line, String text, String name, List<Expr> args, Expr result, String errno,
-      EventTime end) implements Event {}
+  record Syscall(
+      EventTime time,
+      int line,
+      String text,
+      String name,
+      List<Expr> args,
+      Expr result,
+      String errno,
+      EventTime end)
+      implements Event {}
 
   /** A shell command in backquotes: {@code `sysctl -w net.inet.tcp.sack.enable=1`}. */
   record Command(EventTime time, int line, String text, String command) implements Event {}

@@ -5,9 +5,9 @@ package dev.synack.packetdrill;
  * (relative to the end of the previous event), {@code 0.1~0.2} or {@code +0.1~+0.2} (a range),
  * {@code *} (any time). Times are in microseconds, packetdrill's unit.
  *
- * @param kind        how to read the numbers
+ * @param kind how to read the numbers
  * @param startMicros the time, or the start of the range
- * @param endMicros   the end of a range; equal to the start otherwise
+ * @param endMicros the end of a range; equal to the start otherwise
  */
 record EventTime(Kind kind, long startMicros, long endMicros) {
   /** The forms of an event time. */

@@ -40,8 +40,8 @@ final class HostUnderTest {
   }
 
   /**
-   * Moves the clock to {@code time} (never back), firing every deadline on the way, each at its
-   * own time, so that what the host sends carries the time it was sent.
+   * Moves the clock to {@code time} (never back), firing every deadline on the way, each at its own
+   * time, so that what the host sends carries the time it was sent.
    */
   void advanceTo(long time) {
     while (true) {
@@ -66,11 +66,15 @@ final class HostUnderTest {
     return true;
   }
 
-  /** Takes what the host has to send and its events (a script reads state through the sockets instead). */
+  /**
+   * Takes what the host has to send and its events (a script reads state through the sockets
+   * instead).
+   */
   void collect() {
     byte[] packet;
     while ((packet = host.pollPacket(now)) != null) {
-      if (Packets.parseTcp(ByteBuffer.wrap(packet), true) instanceof Parsed.Ok<Packets.TcpPacket>(Packets.TcpPacket p)) {
+      if (Packets.parseTcp(ByteBuffer.wrap(packet), true)
+          instanceof Parsed.Ok<Packets.TcpPacket>(Packets.TcpPacket p)) {
         sent.add(new Sent(now, p));
       } else {
         unparsed++; // ICMP and anything else a TCP script does not expect

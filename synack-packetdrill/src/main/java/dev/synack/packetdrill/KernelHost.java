@@ -29,8 +29,21 @@ final class KernelHost implements AutoCloseable {
   record Sent(long time, Packets.TcpPacket packet) {}
 
   private static final String DEVICE = "pdtun0";
-  private static final String[] LINUX_STATES = {null, "ESTABLISHED", "SYN_SENT", "SYN_RECEIVED", "FIN_WAIT_1", "FIN_WAIT_2",
-      "TIME_WAIT", "CLOSED", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "SYN_RECEIVED"};
+  private static final String[] LINUX_STATES = {
+    null,
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECEIVED",
+    "FIN_WAIT_1",
+    "FIN_WAIT_2",
+    "TIME_WAIT",
+    "CLOSED",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING",
+    "SYN_RECEIVED"
+  };
 
   private final TunLink tun;
   private final LinkedBlockingDeque<Sent> sent = new LinkedBlockingDeque<>();
@@ -39,7 +52,8 @@ final class KernelHost implements AutoCloseable {
 
   private KernelHost(TunLink tun) {
     this.tun = tun;
-    this.reader = Thread.ofPlatform().name("synack-packetdrill-tun").daemon(true).start(this::readLoop);
+    this.reader =
+        Thread.ofPlatform().name("synack-packetdrill-tun").daemon(true).start(this::readLoop);
   }
 
   /**
@@ -61,7 +75,10 @@ final class KernelHost implements AutoCloseable {
     return new KernelHost(tun);
   }
 
-  /** Returns how many leading bits two addresses share: the prefix that routes the remote one through the device. */
+  /**
+   * Returns how many leading bits two addresses share: the prefix that routes the remote one
+   * through the device.
+   */
   static int commonPrefix(InetAddress a, InetAddress b) {
     byte[] x = a.getAddress();
     byte[] y = b.getAddress();
@@ -88,7 +105,8 @@ final class KernelHost implements AutoCloseable {
         byte[] copy = new byte[n];
         buf.flip();
         buf.get(copy, 0, n);
-        if (Packets.parseTcp(ByteBuffer.wrap(copy), true) instanceof Parsed.Ok<Packets.TcpPacket>(Packets.TcpPacket p)) {
+        if (Packets.parseTcp(ByteBuffer.wrap(copy), true)
+            instanceof Parsed.Ok<Packets.TcpPacket>(Packets.TcpPacket p)) {
           sent.add(new Sent(at, p));
         }
         // Anything else (ICMP, IPv6 neighbour discovery) is not what a TCP line expects.
@@ -103,7 +121,10 @@ final class KernelHost implements AutoCloseable {
     tun.send(ByteBuffer.wrap(packet));
   }
 
-  /** Returns the oldest packet the kernel sent and nobody took, waiting until {@code deadline} (nanoTime) at most; or null. */
+  /**
+   * Returns the oldest packet the kernel sent and nobody took, waiting until {@code deadline}
+   * (nanoTime) at most; or null.
+   */
   Sent next(long deadline) {
     try {
       long wait = deadline - System.nanoTime();
@@ -130,31 +151,42 @@ final class KernelHost implements AutoCloseable {
     Path file = Path.of("/proc/sys", name.replace('.', '/'));
     String value = assignment.substring(eq + 1).strip();
     try {
-      // Unchanged settings are not written: a namespace may read what it may not set (the congestion
+      // Unchanged settings are not written: a namespace may read what it may not set (the
+      // congestion
       // control, which a non-initial namespace can only set to an allowed algorithm).
-      if (Files.isReadable(file) && Files.readString(file).strip().replaceAll("\\s+", " ").equals(value.replaceAll("\\s+", " "))) return null;
+      if (Files.isReadable(file)
+          && Files.readString(file)
+              .strip()
+              .replaceAll("\\s+", " ")
+              .equals(value.replaceAll("\\s+", " "))) return null;
       Files.writeString(file, value);
       return null;
     } catch (IOException e) {
-      return name + ": " + (Files.exists(file) ? e.getMessage() : "this kernel has no such setting");
+      return name
+          + ": "
+          + (Files.exists(file) ? e.getMessage() : "this kernel has no such setting");
     }
   }
 
   /**
-   * Returns the TCP sockets of the namespace as {@code sockstat} lists them, read from
-   * {@code /proc/thread-self/net/tcp} (the calling thread's namespace): local port, remote port,
-   * state in FreeBSD's names. Must be called on the thread that started the host.
+   * Returns the TCP sockets of the namespace as {@code sockstat} lists them, read from {@code
+   * /proc/thread-self/net/tcp} (the calling thread's namespace): local port, remote port, state in
+   * FreeBSD's names. Must be called on the thread that started the host.
    */
   static List<String[]> sockets(boolean v4) {
     List<String[]> out = new ArrayList<>();
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/thread-self/net", v4 ? "tcp" : "tcp6"))) {
+      for (String line :
+          Files.readAllLines(Path.of("/proc/thread-self/net", v4 ? "tcp" : "tcp6"))) {
         String[] f = line.strip().split("\\s+");
         if (f.length < 4 || !f[1].contains(":")) continue;
         int localPort = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16);
         int remotePort = Integer.parseInt(f[2].substring(f[2].indexOf(':') + 1), 16);
         int state = Integer.parseInt(f[3], 16);
-        out.add(new String[] {Integer.toString(localPort), Integer.toString(remotePort), stateName(state)});
+        out.add(
+            new String[] {
+              Integer.toString(localPort), Integer.toString(remotePort), stateName(state)
+            });
       }
     } catch (IOException | RuntimeException e) {
       // No table: no sockets to list.
@@ -162,9 +194,14 @@ final class KernelHost implements AutoCloseable {
     return out;
   }
 
-  /** Returns the RFC 9293 name of a Linux TCP state number (include/net/tcp_states.h), as tcpi_state names it. */
+  /**
+   * Returns the RFC 9293 name of a Linux TCP state number (include/net/tcp_states.h), as tcpi_state
+   * names it.
+   */
   static String stateName(int linuxState) {
-    return linuxState > 0 && linuxState < LINUX_STATES.length ? LINUX_STATES[linuxState] : "UNKNOWN(" + linuxState + ")";
+    return linuxState > 0 && linuxState < LINUX_STATES.length
+        ? LINUX_STATES[linuxState]
+        : "UNKNOWN(" + linuxState + ")";
   }
 
   /** Returns the Linux state number of an RFC 9293 state name, 7 (CLOSE) for an unknown one. */

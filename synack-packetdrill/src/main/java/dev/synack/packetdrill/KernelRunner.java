@@ -18,37 +18,47 @@ import java.util.function.Supplier;
 
 /**
  * Runs one script against the Linux kernel in real time, as packetdrill does: a network namespace
- * of its own with a TUN device ({@link KernelHost}), the script's calls on real sockets
- * ({@link KernelCalls}), its inbound packets written to the device and the kernel's packets read
- * from it and matched as {@link ScriptRunner} matches synack's. Time is the wall clock: a line at
- * {@code +0.1} happens 100 ms after the previous one ended, and a packet must come within the
- * tolerance of its time (at least {@code minToleranceMicros}, since a shared machine is late).
+ * of its own with a TUN device ({@link KernelHost}), the script's calls on real sockets ({@link
+ * KernelCalls}), its inbound packets written to the device and the kernel's packets read from it
+ * and matched as {@link ScriptRunner} matches synack's. Time is the wall clock: a line at {@code
+ * +0.1} happens 100 ms after the previous one ended, and a packet must come within the tolerance of
+ * its time (at least {@code minToleranceMicros}, since a shared machine is late).
  *
  * <p>packetdrill's Linux defaults ({@code defaults.sh}) are set in the namespace first. Shell
  * lines: {@code sysctl -w}/{@code -q} of Linux's names, {@code defaults.sh}, and {@code sockstat}
  * piped through {@code grep}, answered from the namespace's {@code /proc/net/tcp}. A TCP_INFO
- * assertion reads the socket under test; once the script closed it, its state is the 4-tuple's
- * row in {@code /proc/net/tcp} (CLOSED when there is none).
+ * assertion reads the socket under test; once the script closed it, its state is the 4-tuple's row
+ * in {@code /proc/net/tcp} (CLOSED when there is none).
  */
 public final class KernelRunner {
   private static final long DEFAULT_TOLERANCE_MICROS = 4_000;
   private static final java.util.regex.Pattern STATE_ASSERT =
       java.util.regex.Pattern.compile("assert\\s+tcpi_state\\s*==\\s*(TCPI?_[A-Z_0-9]+)");
-  /** How long a call without an end time, or a {@code *} packet, may take before the script fails. */
+
+  /**
+   * How long a call without an end time, or a {@code *} packet, may take before the script fails.
+   */
   private static final long LONGEST_WAIT_NANOS = 30_000_000_000L;
-  private static final Set<String> OPTIONS = Set.of("ip_version", "tolerance_usecs", "mtu", "non_fatal", "local_ip",
-      "remote_ip", "verbose");
+
+  private static final Set<String> OPTIONS =
+      Set.of(
+          "ip_version", "tolerance_usecs", "mtu", "non_fatal", "local_ip", "remote_ip", "verbose");
 
   private final MatchMode mode;
   private final long minToleranceMicros;
 
-  /** A runner that matches as {@code mode}, with a tolerance of at least {@code minToleranceMicros}. */
+  /**
+   * A runner that matches as {@code mode}, with a tolerance of at least {@code minToleranceMicros}.
+   */
   public KernelRunner(MatchMode mode, long minToleranceMicros) {
     this.mode = mode;
     this.minToleranceMicros = minToleranceMicros;
   }
 
-  /** Parses and runs a script's text against the kernel. Never throws for any text: every problem is in the result. */
+  /**
+   * Parses and runs a script's text against the kernel. Never throws for any text: every problem is
+   * in the result.
+   */
   public ScriptResult run(String name, String text) {
     Script script;
     try {
@@ -58,20 +68,31 @@ public final class KernelRunner {
     }
     // The namespace is per thread: the run gets a platform thread of its own, which ends with it.
     CompletableFuture<ScriptResult> result = new CompletableFuture<>();
-    Thread.ofPlatform().name("synack-packetdrill-kernel").daemon(true).start(() -> {
-      try {
-        result.complete(new Run(script).execute());
-      } catch (Throwable t) {
-        result.complete(ScriptResult.of(name, ScriptException.mismatch(0, "internal error: " + t, null, null), List.of()));
-      }
-    });
+    Thread.ofPlatform()
+        .name("synack-packetdrill-kernel")
+        .daemon(true)
+        .start(
+            () -> {
+              try {
+                result.complete(new Run(script).execute());
+              } catch (Throwable t) {
+                result.complete(
+                    ScriptResult.of(
+                        name,
+                        ScriptException.mismatch(0, "internal error: " + t, null, null),
+                        List.of()));
+              }
+            });
     try {
       return result.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return ScriptResult.of(name, ScriptException.unsupported(0, "interrupted"), List.of());
     } catch (ExecutionException e) {
-      return ScriptResult.of(name, ScriptException.mismatch(0, "internal error: " + e.getCause(), null, null), List.of());
+      return ScriptResult.of(
+          name,
+          ScriptException.mismatch(0, "internal error: " + e.getCause(), null, null),
+          List.of());
     }
   }
 
@@ -110,8 +131,11 @@ public final class KernelRunner {
       } catch (ScriptException e) {
         return ScriptResult.of(script.name(), e.at(line), warnings);
       } catch (IOException e) {
-        return ScriptResult.of(script.name(), ScriptException.unsupported(line, "the kernel target needs root and a TUN device: "
-            + e.getMessage()), warnings);
+        return ScriptResult.of(
+            script.name(),
+            ScriptException.unsupported(
+                line, "the kernel target needs root and a TUN device: " + e.getMessage()),
+            warnings);
       } finally {
         if (calls != null) calls.closeAll();
         if (host != null) host.close();
@@ -120,13 +144,20 @@ public final class KernelRunner {
 
     private void setUp() throws IOException {
       Map<String, String> o = script.options();
-      for (String key : o.keySet()) if (!OPTIONS.contains(key)) throw ScriptException.unsupported(0, "option --" + key);
+      for (String key : o.keySet())
+        if (!OPTIONS.contains(key)) throw ScriptException.unsupported(0, "option --" + key);
       String ipVersion = o.getOrDefault("ip_version", "ipv4");
-      if (!ipVersion.equals("ipv4")) throw ScriptException.unsupported(0, "--ip_version=" + ipVersion + " on the kernel target (IPv4 only)");
-      if (!o.getOrDefault("non_fatal", "").isEmpty()) throw ScriptException.unsupported(0, "--non_fatal on the kernel target");
+      if (!ipVersion.equals("ipv4"))
+        throw ScriptException.unsupported(
+            0, "--ip_version=" + ipVersion + " on the kernel target (IPv4 only)");
+      if (!o.getOrDefault("non_fatal", "").isEmpty())
+        throw ScriptException.unsupported(0, "--non_fatal on the kernel target");
       local = InetAddress.ofLiteral(o.getOrDefault("local_ip", "192.168.0.1"));
       remote = InetAddress.ofLiteral(o.getOrDefault("remote_ip", "192.0.2.1"));
-      long tolerance = o.containsKey("tolerance_usecs") ? Long.parseLong(o.get("tolerance_usecs")) : DEFAULT_TOLERANCE_MICROS;
+      long tolerance =
+          o.containsKey("tolerance_usecs")
+              ? Long.parseLong(o.get("tolerance_usecs"))
+              : DEFAULT_TOLERANCE_MICROS;
       toleranceNanos = 1000 * Math.max(tolerance, minToleranceMicros);
       host = KernelHost.start(local, remote, Integer.parseInt(o.getOrDefault("mtu", "1500")));
       for (String s : LinuxSysctls.DEFAULTS_SH) {
@@ -149,13 +180,22 @@ public final class KernelRunner {
       switch (e) {
         case Event.Packet p when p.packet().inbound() -> {
           sleepUntil(window[0]);
-          byte[] bytes = p.packet().icmp() != null
-              ? IcmpPackets.build(p.packet(), map, remote, calls.liveRemotePort(), local, calls.liveLocalPort())
-              : InboundPackets.build(p.packet(), map, remote, calls.liveRemotePort(), local, calls.liveLocalPort());
+          byte[] bytes =
+              p.packet().icmp() != null
+                  ? IcmpPackets.build(
+                      p.packet(), map, remote, calls.liveRemotePort(), local, calls.liveLocalPort())
+                  : InboundPackets.build(
+                      p.packet(),
+                      map,
+                      remote,
+                      calls.liveRemotePort(),
+                      local,
+                      calls.liveLocalPort());
           try {
             host.inject(bytes);
           } catch (IOException ex) {
-            throw ScriptException.mismatch(0, "cannot write to the TUN device: " + ex.getMessage(), null, null);
+            throw ScriptException.mismatch(
+                0, "cannot write to the TUN device: " + ex.getMessage(), null, null);
           }
         }
         case Event.Packet p -> expectOutbound(p, window);
@@ -197,19 +237,28 @@ public final class KernelRunner {
 
     private void expectOutbound(Event.Packet e, long[] window) {
       ScriptPacket want = e.packet();
-      if (want.icmp() != null) throw ScriptException.unsupported(0, "outbound ICMP lines on the kernel target");
-      if (want.udpEncapsulation() != null) throw ScriptException.unsupported(0, "TCP in UDP (/udp(...)) on the kernel target");
-      if (want.ipField() != null) throw ScriptException.unsupported(0, "IP field " + want.ipField() + " on the kernel target");
+      if (want.icmp() != null)
+        throw ScriptException.unsupported(0, "outbound ICMP lines on the kernel target");
+      if (want.udpEncapsulation() != null)
+        throw ScriptException.unsupported(0, "TCP in UDP (/udp(...)) on the kernel target");
+      if (want.ipField() != null)
+        throw ScriptException.unsupported(
+            0, "IP field " + want.ipField() + " on the kernel target");
       boolean any = window[1] == Long.MAX_VALUE;
       long deadline = any ? System.nanoTime() + LONGEST_WAIT_NANOS : window[1] + toleranceNanos;
       KernelHost.Sent sent = null;
-      // Past the tolerance the script has failed; as packetdrill, wait a little longer for the packet so
+      // Past the tolerance the script has failed; as packetdrill, wait a little longer for the
+      // packet so
       // that the report shows it and when it came (a timing error) rather than only its absence.
       long giveUp = Math.max(deadline, System.nanoTime()) + 2_000_000_000L;
       while (sent == null) {
         KernelHost.Sent s = host.next(giveUp);
         if (s == null) {
-          throw ScriptException.mismatch(0, "expected packet was not sent by " + seconds(deadline - start) + " s", e.text(), "no packet");
+          throw ScriptException.mismatch(
+              0,
+              "expected packet was not sent by " + seconds(deadline - start) + " s",
+              e.text(),
+              "no packet");
         }
         var seg = s.packet().segment();
         if (seg.destinationPort() == calls.liveRemotePort()
@@ -220,19 +269,33 @@ public final class KernelRunner {
       }
       sent = mergeRun(want, sent);
       String why = PacketMatcher.compare(want, sent.packet(), map, mode);
-      String seen = PacketMatcher.describe(sent.packet(), map) + " at " + seconds(sent.time() - start) + " s";
+      String seen =
+          PacketMatcher.describe(sent.packet(), map) + " at " + seconds(sent.time() - start) + " s";
       if (why != null) throw ScriptException.mismatch(0, "outbound packet: " + why, e.text(), seen);
-      if (!any && (sent.time() < window[0] - toleranceNanos || sent.time() > window[1] + toleranceNanos)) {
+      if (!any
+          && (sent.time() < window[0] - toleranceNanos
+              || sent.time() > window[1] + toleranceNanos)) {
         String when = seconds(window[0] - start) + " s";
-        throw ScriptException.mismatch(0, "timing error: expected the packet at " + when + " (tolerance "
-            + toleranceNanos / 1000 + " us)", e.text() + " at " + when, seen);
+        throw ScriptException.mismatch(
+            0,
+            "timing error: expected the packet at "
+                + when
+                + " (tolerance "
+                + toleranceNanos / 1000
+                + " us)",
+            e.text() + " at " + when,
+            seen);
       }
     }
 
-    /** Joins the segments the kernel sent right behind {@code first} when the line expects more payload (as {@link ScriptRunner} does). */
+    /**
+     * Joins the segments the kernel sent right behind {@code first} when the line expects more
+     * payload (as {@link ScriptRunner} does).
+     */
     private KernelHost.Sent mergeRun(ScriptPacket want, KernelHost.Sent first) {
       var seg = first.packet().segment();
-      if (want.length() <= seg.payloadLength() || seg.payloadLength() == 0
+      if (want.length() <= seg.payloadLength()
+          || seg.payloadLength() == 0
           || (seg.flags() & (TcpFlags.FIN | TcpFlags.SYN | TcpFlags.RST)) != 0) {
         return first;
       }
@@ -241,9 +304,14 @@ public final class KernelRunner {
       KernelHost.Sent next;
       while (total < want.length() && (next = host.next(first.time() + toleranceNanos)) != null) {
         var n = next.packet().segment();
-        boolean joins = n.sourcePort() == seg.sourcePort() && n.destinationPort() == seg.destinationPort()
-            && n.sequenceNumber() == seg.sequenceNumber() + total && n.acknowledgmentNumber() == seg.acknowledgmentNumber()
-            && (flags & TcpFlags.FIN) == 0 && n.payloadLength() > 0 && total + n.payloadLength() <= want.length();
+        boolean joins =
+            n.sourcePort() == seg.sourcePort()
+                && n.destinationPort() == seg.destinationPort()
+                && n.sequenceNumber() == seg.sequenceNumber() + total
+                && n.acknowledgmentNumber() == seg.acknowledgmentNumber()
+                && (flags & TcpFlags.FIN) == 0
+                && n.payloadLength() > 0
+                && total + n.payloadLength() <= want.length();
         if (!joins) {
           host.putBack(next);
           break;
@@ -252,9 +320,20 @@ public final class KernelRunner {
         flags |= n.flags();
       }
       if (total == seg.payloadLength()) return first;
-      var merged = new dev.synack.wire.TcpSegment(seg.sourcePort(), seg.destinationPort(), seg.sequenceNumber(),
-          seg.acknowledgmentNumber(), flags, seg.window(), 0, seg.urgentPointer(), seg.options(), java.nio.ByteBuffer.allocate(total));
-      return new KernelHost.Sent(first.time(), new dev.synack.wire.Packets.TcpPacket(first.packet().ip(), merged));
+      var merged =
+          new dev.synack.wire.TcpSegment(
+              seg.sourcePort(),
+              seg.destinationPort(),
+              seg.sequenceNumber(),
+              seg.acknowledgmentNumber(),
+              flags,
+              seg.window(),
+              0,
+              seg.urgentPointer(),
+              seg.options(),
+              java.nio.ByteBuffer.allocate(total));
+      return new KernelHost.Sent(
+          first.time(), new dev.synack.wire.Packets.TcpPacket(first.packet().ip(), merged));
     }
 
     private void syscall(Event.Syscall sc) {
@@ -263,20 +342,26 @@ public final class KernelRunner {
       if (sc.name().equals("socket")) {
         f.complete(call.get()); // in this thread's namespace
       } else {
-        Thread.ofPlatform().name("synack-packetdrill-call").daemon(true).start(() -> {
-          try {
-            f.complete(call.get());
-          } catch (Throwable t) {
-            f.completeExceptionally(t);
-          }
-        });
+        Thread.ofPlatform()
+            .name("synack-packetdrill-call")
+            .daemon(true)
+            .start(
+                () -> {
+                  try {
+                    f.complete(call.get());
+                  } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                  }
+                });
       }
       if (sc.end() != null) {
         pending.add(new Pending(sc, f, endOf(sc)));
         return;
       }
       KernelCalls.Result r = await(sc, f, LONGEST_WAIT_NANOS);
-      if (r == null) throw ScriptException.mismatch(0, sc.name() + "() blocked and never returned", sc.text(), "still blocked");
+      if (r == null)
+        throw ScriptException.mismatch(
+            0, sc.name() + "() blocked and never returned", sc.text(), "still blocked");
       checkResult(sc, r);
     }
 
@@ -284,7 +369,8 @@ public final class KernelRunner {
       return (sc.end().relative() ? System.nanoTime() : start) + 1000 * sc.end().startMicros();
     }
 
-    private KernelCalls.Result await(Event.Syscall sc, CompletableFuture<KernelCalls.Result> f, long nanos) {
+    private KernelCalls.Result await(
+        Event.Syscall sc, CompletableFuture<KernelCalls.Result> f, long nanos) {
       try {
         return f.get(nanos, TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
@@ -322,7 +408,12 @@ public final class KernelRunner {
         KernelCalls.Result r = p.future.getNow(null);
         if (r == null && !p.future.isDone() && atEnd) {
           r = await(p.sc, p.future, Math.max(0, p.end + toleranceNanos - System.nanoTime()));
-          if (r == null) throw ScriptException.mismatch(p.sc.line(), p.sc.name() + "() did not return in time", p.sc.text(), "still blocked");
+          if (r == null)
+            throw ScriptException.mismatch(
+                p.sc.line(),
+                p.sc.name() + "() did not return in time",
+                p.sc.text(),
+                "still blocked");
         } else if (r == null && p.future.isDone()) {
           r = await(p.sc, p.future, 0);
         }
@@ -331,7 +422,13 @@ public final class KernelRunner {
         long now = System.nanoTime();
         if (now > p.end + toleranceNanos + 1_000_000_000L) {
           // Noticed only at this line: the call's return time is checked against what it could be.
-          warnings.add(script.name() + ":" + p.sc.line() + ": " + p.sc.name() + "() return time not checked (noticed late)");
+          warnings.add(
+              script.name()
+                  + ":"
+                  + p.sc.line()
+                  + ": "
+                  + p.sc.name()
+                  + "() return time not checked (noticed late)");
         }
         try {
           checkResult(p.sc, r);
@@ -342,9 +439,9 @@ public final class KernelRunner {
     }
 
     /**
-     * Runs a {@code %{ }%} block: {@code assert tcpi_state == NAME} is checked here at once (python3
-     * takes tens of milliseconds to start, which would shift the script's clock); other code runs in
-     * python3 with the variables.
+     * Runs a {@code %{ }%} block: {@code assert tcpi_state == NAME} is checked here at once
+     * (python3 takes tens of milliseconds to start, which would shift the script's clock); other
+     * code runs in python3 with the variables.
      */
     private void code(String code) {
       java.util.regex.Matcher m = STATE_ASSERT.matcher(code.strip());
@@ -357,11 +454,14 @@ public final class KernelRunner {
       if (want == null) throw ScriptException.unsupported(0, "constant " + m.group(1));
       String seen = v.get("tcpi_state");
       if (!want.equals(seen)) {
-        throw ScriptException.mismatch(0, "tcpi_state", m.group(1), "TCPI_" + KernelHost.stateName(Integer.parseInt(seen)));
+        throw ScriptException.mismatch(
+            0, "tcpi_state", m.group(1), "TCPI_" + KernelHost.stateName(Integer.parseInt(seen)));
       }
     }
 
-    /** Returns packetdrill's Python variables for the socket under test, from the kernel's TCP_INFO. */
+    /**
+     * Returns packetdrill's Python variables for the socket under test, from the kernel's TCP_INFO.
+     */
     private Map<String, String> variables() {
       Map<String, String> v = new LinkedHashMap<>(PythonCode.variables(null, 0));
       Integer fd = calls.underTest();
@@ -369,23 +469,40 @@ public final class KernelRunner {
       if (fd != null && !KernelSockets.getsockopt(fd, 6, 11, info).failed()) {
         TcpInfoFields.put(info, v);
       }
-      // A socket the script closed has no TCP_INFO, and one whose connection entered TIME-WAIT reads
-      // TCP_CLOSE: Linux hands TIME-WAIT to a mini-socket of its own (tcp_time_wait()). The state is
+      // A socket the script closed has no TCP_INFO, and one whose connection entered TIME-WAIT
+      // reads
+      // TCP_CLOSE: Linux hands TIME-WAIT to a mini-socket of its own (tcp_time_wait()). The state
+      // is
       // then the 4-tuple's, as /proc/net/tcp lists it.
       if (!v.containsKey("tcpi_state") || v.get("tcpi_state").equals("7")) {
         v.put("tcpi_state", Integer.toString(stateOfLiveTuple()));
       }
       // CodeAssertions' names: TCPI_ESTABLISHED ... as tcpi_state values.
-      String[] names = {"ESTABLISHED", "SYN_SENT", "SYN_RECEIVED", "FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT", "CLOSED",
-          "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING"};
+      String[] names = {
+        "ESTABLISHED",
+        "SYN_SENT",
+        "SYN_RECEIVED",
+        "FIN_WAIT_1",
+        "FIN_WAIT_2",
+        "TIME_WAIT",
+        "CLOSED",
+        "CLOSE_WAIT",
+        "LAST_ACK",
+        "LISTEN",
+        "CLOSING"
+      };
       for (int i = 0; i < names.length; i++) v.put("TCPI_" + names[i], Integer.toString(i + 1));
       return v;
     }
 
-    /** Returns the Linux state number of the live 4-tuple in /proc/net/tcp, 7 (CLOSE) when it has no row. */
+    /**
+     * Returns the Linux state number of the live 4-tuple in /proc/net/tcp, 7 (CLOSE) when it has no
+     * row.
+     */
     private int stateOfLiveTuple() {
       for (String[] row : KernelHost.sockets(true)) {
-        if (Integer.parseInt(row[0]) == calls.liveLocalPort() && Integer.parseInt(row[1]) == calls.liveRemotePort()) {
+        if (Integer.parseInt(row[0]) == calls.liveLocalPort()
+            && Integer.parseInt(row[1]) == calls.liveRemotePort()) {
           return KernelHost.stateNumber(row[2]);
         }
       }
@@ -394,7 +511,8 @@ public final class KernelRunner {
   }
 
   /** A blocking call that runs while later lines do, and must return at {@code end} (nanoTime). */
-  private record Pending(Event.Syscall sc, CompletableFuture<KernelCalls.Result> future, long end) {}
+  private record Pending(
+      Event.Syscall sc, CompletableFuture<KernelCalls.Result> future, long end) {}
 
   private static String seconds(long nanos) {
     return String.format(java.util.Locale.ROOT, "%.6f", nanos / 1e9);

@@ -50,7 +50,9 @@ final class LineCursor {
     if (!accept(s)) throw error("expected '" + s + "'");
   }
 
-  /** Returns whether a name (letters, digits, underscores, starting with a letter or _) comes next. */
+  /**
+   * Returns whether a name (letters, digits, underscores, starting with a letter or _) comes next.
+   */
   boolean atWord() {
     skipSpaces();
     return pos < text.length() && (Character.isLetter(text.charAt(pos)) || text.charAt(pos) == '_');
@@ -60,7 +62,8 @@ final class LineCursor {
   boolean atWordExactly(String w) {
     if (!at(w)) return false;
     int end = pos + w.length();
-    return end >= text.length() || !(Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == '_');
+    return end >= text.length()
+        || !(Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == '_');
   }
 
   /** Reads the name {@code w} if it comes next as a whole word; returns whether it did. */
@@ -78,7 +81,8 @@ final class LineCursor {
   String token() {
     skipSpaces();
     int start = pos;
-    while (pos < text.length() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) pos++;
+    while (pos < text.length()
+        && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) pos++;
     if (start == pos) throw error("expected a name or hex digits");
     return text.substring(start, pos);
   }
@@ -87,7 +91,8 @@ final class LineCursor {
   String word() {
     if (!atWord()) throw error("expected a name");
     int start = pos;
-    while (pos < text.length() && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) pos++;
+    while (pos < text.length()
+        && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_')) pos++;
     return text.substring(start, pos);
   }
 
@@ -99,7 +104,10 @@ final class LineCursor {
     return text.substring(start, pos);
   }
 
-  /** Reads characters of {@code allowed} that follow at once, without skipping spaces; empty when none. */
+  /**
+   * Reads characters of {@code allowed} that follow at once, without skipping spaces; empty when
+   * none.
+   */
   String runAdjacent(String allowed) {
     int start = pos;
     while (pos < text.length() && allowed.indexOf(text.charAt(pos)) >= 0) pos++;
@@ -140,13 +148,17 @@ final class LineCursor {
   long seconds() {
     skipSpaces();
     int start = pos;
-    while (pos < text.length() && (Character.isDigit(text.charAt(pos)) || text.charAt(pos) == '.')) {
+    while (pos < text.length()
+        && (Character.isDigit(text.charAt(pos)) || text.charAt(pos) == '.')) {
       if (text.startsWith("...", pos)) break; // a blocking call's "start...end"
       pos++;
     }
     String s = text.substring(start, pos);
     try {
-      return new java.math.BigDecimal(s).movePointRight(6).setScale(0, java.math.RoundingMode.HALF_EVEN).longValueExact();
+      return new java.math.BigDecimal(s)
+          .movePointRight(6)
+          .setScale(0, java.math.RoundingMode.HALF_EVEN)
+          .longValueExact();
     } catch (NumberFormatException | ArithmeticException e) {
       throw error("bad time: '" + s + "'");
     }
@@ -162,7 +174,10 @@ final class LineCursor {
   }
 
   ScriptException error(String message) {
-    String near = pos >= text.length() ? "end of line" : "'" + text.substring(pos, Math.min(text.length(), pos + 20)) + "'";
+    String near =
+        pos >= text.length()
+            ? "end of line"
+            : "'" + text.substring(pos, Math.min(text.length(), pos + 20)) + "'";
     return ScriptException.syntax(line, message + " at " + near);
   }
 }

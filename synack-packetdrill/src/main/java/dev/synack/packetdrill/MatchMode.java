@@ -3,8 +3,8 @@ package dev.synack.packetdrill;
 /** How a {@code >} line is compared with the packet the stack sent. */
 public enum MatchMode {
   /**
-   * As packetdrill: flags, sequence and acknowledgment numbers, window (when written), payload,
-   * ECN field (when written) and the options byte for byte (TSval excepted, whose clock differs).
+   * As packetdrill: flags, sequence and acknowledgment numbers, window (when written), payload, ECN
+   * field (when written) and the options byte for byte (TSval excepted, whose clock differs).
    */
   EXACT,
   /**

@@ -36,21 +36,28 @@ final class PacketMatcher {
   private PacketMatcher() {}
 
   /**
-   * Compares {@code actual} with {@code expected}. On a match, the sequence map learns from it
-   * (our ISN from a first SYN or SYN-ACK, the TSval mapping) and null is returned; otherwise the
-   * first difference, such as {@code "tcp_window: expected 65535, seen 64240"}.
+   * Compares {@code actual} with {@code expected}. On a match, the sequence map learns from it (our
+   * ISN from a first SYN or SYN-ACK, the TSval mapping) and null is returned; otherwise the first
+   * difference, such as {@code "tcp_window: expected 65535, seen 64240"}.
    */
-  static String compare(ScriptPacket expected, Packets.TcpPacket actual, SequenceMap map, MatchMode mode) {
+  static String compare(
+      ScriptPacket expected, Packets.TcpPacket actual, SequenceMap map, MatchMode mode) {
     TcpSegment seg = actual.segment();
     boolean expectSyn = (expected.flags() & TcpFlags.SYN) != 0;
     if (expectSyn && seg.has(TcpFlags.SYN) && !expected.ignoreSeq() && !expected.absoluteSeq()) {
       map.learnLocalIsn(expected.seq(), seg.sequenceNumber());
     }
     if (seg.flags() != expected.flags()) {
-      return "tcp flags: expected " + ScriptPacket.flagString(expected.flags()) + ", seen " + ScriptPacket.flagString(seg.flags());
+      return "tcp flags: expected "
+          + ScriptPacket.flagString(expected.flags())
+          + ", seen "
+          + ScriptPacket.flagString(seg.flags());
     }
     if (!expected.ignoreSeq()) {
-      long seq = expected.absoluteSeq() ? Integer.toUnsignedLong(seg.sequenceNumber()) : map.localToScript(seg.sequenceNumber());
+      long seq =
+          expected.absoluteSeq()
+              ? Integer.toUnsignedLong(seg.sequenceNumber())
+              : map.localToScript(seg.sequenceNumber());
       if (seq != expected.seq()) return "tcp_seq: expected " + expected.seq() + ", seen " + seq;
     }
     if (seg.payloadLength() != expected.length()) {
@@ -67,40 +74,59 @@ final class PacketMatcher {
     if (seg.urgentPointer() != 0) return "tcp_urg_ptr: expected 0, seen " + seg.urgentPointer();
     if (expected.ecn() != null) {
       int bits = ecnBits(actual);
-      boolean ok = expected.ecn() == ScriptPacket.Ecn.ECT01 ? bits == 1 || bits == 2 : bits == expected.ecn().bits;
+      boolean ok =
+          expected.ecn() == ScriptPacket.Ecn.ECT01
+              ? bits == 1 || bits == 2
+              : bits == expected.ecn().bits;
       if (!ok) return "ip_ecn: expected " + expected.ecn().word + ", seen " + bits;
     }
     if (expected.options() != null) {
-      String why = mode == MatchMode.EXACT ? exactOptions(expected.tcpOptions(), seg.options())
-          : semanticOptions(expected.tcpOptions(), seg.options());
+      String why =
+          mode == MatchMode.EXACT
+              ? exactOptions(expected.tcpOptions(), seg.options())
+              : semanticOptions(expected.tcpOptions(), seg.options());
       if (why != null) return why;
     }
     ByteBuffer payload = seg.payload();
     while (payload.hasRemaining()) {
-      if (payload.get() != 0) return "payload: expected zeros (the script's write buffer), seen other bytes";
+      if (payload.get() != 0)
+        return "payload: expected zeros (the script's write buffer), seen other bytes";
     }
-    TcpOption.Timestamps want = expected.options() == null ? null : expected.tcpOptions().timestamps();
+    TcpOption.Timestamps want =
+        expected.options() == null ? null : expected.tcpOptions().timestamps();
     TcpOption.Timestamps got = seg.options().timestamps();
     if (want != null && got != null) map.learnTsVal(want.tsVal(), got.tsVal());
     return null;
   }
 
-  /** Options byte for byte, padding included, with the TSval taken as the script's (packetdrill's default). */
+  /**
+   * Options byte for byte, padding included, with the TSval taken as the script's (packetdrill's
+   * default).
+   */
   private static String exactOptions(TcpOptions want, TcpOptions got) {
     TcpOption.Timestamps wantTs = want.timestamps();
     TcpOptions comparable = got;
     if (wantTs != null && got.timestamps() != null) {
       List<TcpOption> list = new ArrayList<>(got.list());
-      list.replaceAll(o -> o instanceof TcpOption.Timestamps t ? new TcpOption.Timestamps(wantTs.tsVal(), t.tsEcr()) : o);
+      list.replaceAll(
+          o ->
+              o instanceof TcpOption.Timestamps t
+                  ? new TcpOption.Timestamps(wantTs.tsVal(), t.tsEcr())
+                  : o);
       comparable = new TcpOptions(list);
     }
     if (Arrays.equals(bytes(want), bytes(comparable))) return null;
     return "tcp options: expected <" + want.describe() + ">, seen <" + got.describe() + ">";
   }
 
-  /** Which options are present (the MSS and SACK blocks by value), whatever their order, padding and other values. */
+  /**
+   * Which options are present (the MSS and SACK blocks by value), whatever their order, padding and
+   * other values.
+   */
   private static String semanticOptions(TcpOptions want, TcpOptions got) {
-    if (kinds(want).equals(kinds(got)) && want.mss() == got.mss() && want.sackBlocks().equals(got.sackBlocks())
+    if (kinds(want).equals(kinds(got))
+        && want.mss() == got.mss()
+        && want.sackBlocks().equals(got.sackBlocks())
         && Objects.equals(ecr(want), ecr(got))) {
       return null;
     }
@@ -114,14 +140,16 @@ final class PacketMatcher {
   private static SortedSet<Integer> kinds(TcpOptions o) {
     TreeSet<Integer> kinds = new TreeSet<>();
     for (TcpOption option : o.list()) {
-      if (option.kind() != TcpOption.KIND_NOP && option.kind() != TcpOption.KIND_EOL) kinds.add(option.kind());
+      if (option.kind() != TcpOption.KIND_NOP && option.kind() != TcpOption.KIND_EOL)
+        kinds.add(option.kind());
     }
     return kinds;
   }
 
   /** Returns the options as written on the wire, padded to a multiple of four. */
   private static byte[] bytes(TcpOptions options) {
-    byte[] segment = TcpCodec.toBytes(TcpSegment.of(0, 0, 0, 0, 0, 0).withOptions(options), ANY, ANY);
+    byte[] segment =
+        TcpCodec.toBytes(TcpSegment.of(0, 0, 0, 0, 0, 0).withOptions(options), ANY, ANY);
     return Arrays.copyOfRange(segment, 20, segment.length);
   }
 
@@ -132,12 +160,30 @@ final class PacketMatcher {
     };
   }
 
-  /** Returns the packet in the script's notation and sequence space, as a {@code >} line would write it. */
+  /**
+   * Returns the packet in the script's notation and sequence space, as a {@code >} line would write
+   * it.
+   */
   static String describe(Packets.TcpPacket actual, SequenceMap map) {
     TcpSegment s = actual.segment();
     long seq = map.localToScript(s.sequenceNumber());
-    Long ack = s.has(TcpFlags.ACK) || s.acknowledgmentNumber() != 0 ? Integer.toUnsignedLong(s.acknowledgmentNumber()) : null;
-    return new ScriptPacket(false, null, null, s.flags(), seq, s.payloadLength(), false, false, ack, s.window(),
-        s.options().list(), null).toString();
+    Long ack =
+        s.has(TcpFlags.ACK) || s.acknowledgmentNumber() != 0
+            ? Integer.toUnsignedLong(s.acknowledgmentNumber())
+            : null;
+    return new ScriptPacket(
+            false,
+            null,
+            null,
+            s.flags(),
+            seq,
+            s.payloadLength(),
+            false,
+            false,
+            ack,
+            s.window(),
+            s.options().list(),
+            null)
+        .toString();
   }
 }

@@ -10,14 +10,14 @@ import java.util.Set;
 
 /**
  * Parses a packet line after its time, as google/packetdrill's {@code packet_spec} and nplab's
- * extensions write it: a direction, outer headers ({@code ipv4 a > b:}, {@code ipv6 ...:},
- * {@code gre ...:}, {@code mpls ...:}), IP fields in brackets or parentheses ({@code [ect0]},
- * {@code [tos 0x4]}, {@code (ttl 4)}, {@code [flowlabel 0x1]}), then a TCP segment, a UDP datagram
- * ({@code udp (100)}) or an ICMP message ({@code icmp unreachable frag_needed mtu 1200 [1:1461(1460)]}).
+ * extensions write it: a direction, outer headers ({@code ipv4 a > b:}, {@code ipv6 ...:}, {@code
+ * gre ...:}, {@code mpls ...:}), IP fields in brackets or parentheses ({@code [ect0]}, {@code [tos
+ * 0x4]}, {@code (ttl 4)}, {@code [flowlabel 0x1]}), then a TCP segment, a UDP datagram ({@code udp
+ * (100)}) or an ICMP message ({@code icmp unreachable frag_needed mtu 1200 [1:1461(1460)]}).
  *
- * <p>Everything valid parses; what the runner cannot honour is named in
- * {@link ScriptPacket#unsupported()}, so that the script ends as unsupported when it reaches the
- * line, never with a parse error.
+ * <p>Everything valid parses; what the runner cannot honour is named in {@link
+ * ScriptPacket#unsupported()}, so that the script ends as unsupported when it reaches the line,
+ * never with a parse error.
  */
 final class PacketParser {
   private static final Set<String> ECN_WORDS = Set.of("noecn", "ect0", "ect1", "ce", "ect01");
@@ -37,8 +37,23 @@ final class PacketParser {
       c.expect(")");
       if (!c.atEnd()) throw c.error("unexpected text after a UDP packet");
       unsupported.add("UDP packet line (synack's scripts drive TCP sockets only)");
-      return new ScriptPacket(inbound, ip.ecn, ip.field, 0, 0, 0, false, false, null, null, List.of(), null, 0, null,
-          (int) length, unsupported);
+      return new ScriptPacket(
+          inbound,
+          ip.ecn,
+          ip.field,
+          0,
+          0,
+          0,
+          false,
+          false,
+          null,
+          null,
+          List.of(),
+          null,
+          0,
+          null,
+          (int) length,
+          unsupported);
     }
     if (c.acceptWord("icmp")) return icmp(c, inbound, ip, unsupported);
     if (c.acceptWord("sctp")) {
@@ -47,13 +62,31 @@ final class PacketParser {
       if (ScriptParser.depth(chunks) != 0) throw c.error("unbalanced brackets in an SCTP packet");
       c.skipRest();
       unsupported.add("SCTP packet line (synack has no SCTP)");
-      return new ScriptPacket(inbound, ip.ecn, ip.field, 0, 0, 0, false, false, null, null, List.of(), null, 0, null, null,
+      return new ScriptPacket(
+          inbound,
+          ip.ecn,
+          ip.field,
+          0,
+          0,
+          0,
+          false,
+          false,
+          null,
+          null,
+          List.of(),
+          null,
+          0,
+          null,
+          null,
           unsupported);
     }
     return tcp(c, inbound, ip, unsupported);
   }
 
-  /** Outer headers of an encapsulated packet, each ending in {@code :}: parsed and named as unsupported. */
+  /**
+   * Outer headers of an encapsulated packet, each ending in {@code :}: parsed and named as
+   * unsupported.
+   */
   private static void outerHeaders(LineCursor c, List<String> unsupported) {
     while (true) {
       if (c.acceptWord("ipv4") || c.acceptWord("ipv6")) {
@@ -61,7 +94,8 @@ final class PacketParser {
         String from = c.run("0123456789abcdefABCDEF:.");
         c.expect(">");
         String to = c.run("0123456789abcdefABCDEF:.");
-        if (from.isEmpty() || !to.endsWith(":")) throw c.error("expected 'ADDRESS > ADDRESS:' in an outer IP header");
+        if (from.isEmpty() || !to.endsWith(":"))
+          throw c.error("expected 'ADDRESS > ADDRESS:' in an outer IP header");
         unsupported.add("outer IP header " + from + " > " + to + " (IP-in-IP encapsulation)");
       } else if (c.acceptWord("gre") || c.acceptWord("GREv0")) {
         c.until(":");
@@ -77,7 +111,9 @@ final class PacketParser {
 
   private record IpInfo(ScriptPacket.Ecn ecn, ScriptPacket.IpField field) {}
 
-  /** {@code [ip_info]} or {@code (ip_info)}: ECN, TOS, TTL or hop limit, traffic class, flow label. */
+  /**
+   * {@code [ip_info]} or {@code (ip_info)}: ECN, TOS, TTL or hop limit, traffic class, flow label.
+   */
   private static IpInfo ipInfo(LineCursor c, List<String> unsupported) {
     String close;
     if (c.accept("[")) {
@@ -112,10 +148,12 @@ final class PacketParser {
     long from = bounded(c, 0xffff);
     c.expect(">");
     long to = bounded(c, 0xffff);
-    unsupported.add("explicit ports " + from + " > " + to + " (the runner uses the live connection's)");
+    unsupported.add(
+        "explicit ports " + from + " > " + to + " (the runner uses the live connection's)");
   }
 
-  private static ScriptPacket tcp(LineCursor c, boolean inbound, IpInfo ip, List<String> unsupported) {
+  private static ScriptPacket tcp(
+      LineCursor c, boolean inbound, IpInfo ip, List<String> unsupported) {
     ports(c, unsupported);
     int flags = flags(c, unsupported);
     boolean ignoreSeq = false;
@@ -157,9 +195,25 @@ final class PacketParser {
         throw c.error("unexpected text in a packet");
       }
     }
-    if (inbound && window == null) throw ScriptException.syntax(c.line(), "an inbound packet needs a window");
-    return new ScriptPacket(inbound, ip.ecn, ip.field, flags, seq, length, absoluteSeq, ignoreSeq, ack, window, options, udp,
-        urgent, null, null, unsupported);
+    if (inbound && window == null)
+      throw ScriptException.syntax(c.line(), "an inbound packet needs a window");
+    return new ScriptPacket(
+        inbound,
+        ip.ecn,
+        ip.field,
+        flags,
+        seq,
+        length,
+        absoluteSeq,
+        ignoreSeq,
+        ack,
+        window,
+        options,
+        udp,
+        urgent,
+        null,
+        null,
+        unsupported);
   }
 
   /** {@code START:END(LENGTH)}, with END = START + LENGTH; returns the start and the length. */
@@ -170,13 +224,15 @@ final class PacketParser {
     c.expect("(");
     long length = bounded(c, 0xffff);
     c.expect(")");
-    if (((end - start) & 0xffffffffL) != length) throw c.error("the range " + start + ":" + end + " is not " + length + " bytes long");
+    if (((end - start) & 0xffffffffL) != length)
+      throw c.error("the range " + start + ":" + end + " is not " + length + " bytes long");
     return new long[] {start, length};
   }
 
   /**
    * The TCP flags: letters {@code F S R P U E W}, then {@code .} for ACK; {@code -} for none;
-   * AccECN's ACE counter after the dot ({@code S.2}) and its {@code A} (AE) flag are named as unsupported.
+   * AccECN's ACE counter after the dot ({@code S.2}) and its {@code A} (AE) flag are named as
+   * unsupported.
    */
   private static int flags(LineCursor c, List<String> unsupported) {
     if (c.accept("-")) return 0;
@@ -186,25 +242,27 @@ final class PacketParser {
     if (!ace.isEmpty()) unsupported.add("AccECN ACE field (" + text + ace + ")");
     int flags = 0;
     for (char ch : text.toCharArray()) {
-      flags |= switch (ch) {
-        case 'F' -> TcpFlags.FIN;
-        case 'S' -> TcpFlags.SYN;
-        case 'R' -> TcpFlags.RST;
-        case 'P' -> TcpFlags.PSH;
-        case '.' -> TcpFlags.ACK;
-        case 'E' -> TcpFlags.ECE;
-        case 'W' -> TcpFlags.CWR;
-        case 'U' -> TcpFlags.URG;
-        default -> {
-          unsupported.add("TCP flag '" + ch + "'" + (ch == 'A' ? " (AccECN's AE bit)" : ""));
-          yield 0;
-        }
-      };
+      flags |=
+          switch (ch) {
+            case 'F' -> TcpFlags.FIN;
+            case 'S' -> TcpFlags.SYN;
+            case 'R' -> TcpFlags.RST;
+            case 'P' -> TcpFlags.PSH;
+            case '.' -> TcpFlags.ACK;
+            case 'E' -> TcpFlags.ECE;
+            case 'W' -> TcpFlags.CWR;
+            case 'U' -> TcpFlags.URG;
+            default -> {
+              unsupported.add("TCP flag '" + ch + "'" + (ch == 'A' ? " (AccECN's AE bit)" : ""));
+              yield 0;
+            }
+          };
     }
     return flags;
   }
 
-  private static ScriptPacket icmp(LineCursor c, boolean inbound, IpInfo ip, List<String> unsupported) {
+  private static ScriptPacket icmp(
+      LineCursor c, boolean inbound, IpInfo ip, List<String> unsupported) {
     String type = c.word();
     String code = null;
     if (c.atWord() && !c.atWordExactly("mtu") && !c.atWordExactly("id")) code = c.word();
@@ -231,8 +289,23 @@ final class PacketParser {
     if (!c.atEnd()) throw c.error("unexpected text after an ICMP packet");
     if (!inbound) unsupported.add("outbound ICMP packet line (synack sends no ICMP for TCP)");
     if (!quoted.equals("tcp")) unsupported.add("ICMP quoting a " + quoted + " packet");
-    return new ScriptPacket(inbound, ip.ecn, ip.field, 0, 0, 0, false, false, null, null, List.of(), null, 0,
-        new ScriptPacket.Icmp(type, code, mtu, id, quoted, quotedSeq, quotedLength), null, unsupported);
+    return new ScriptPacket(
+        inbound,
+        ip.ecn,
+        ip.field,
+        0,
+        0,
+        0,
+        false,
+        false,
+        null,
+        null,
+        List.of(),
+        null,
+        0,
+        new ScriptPacket.Icmp(type, code, mtu, id, quoted, quotedSeq, quotedLength),
+        null,
+        unsupported);
   }
 
   // ---- TCP options ----
@@ -276,14 +349,17 @@ final class PacketParser {
           long right = bounded(c, 0xffffffffL);
           blocks.add(new SackBlock((int) left, (int) right));
         }
-        if (blocks.isEmpty() || blocks.size() > 4) throw c.error("a sack option holds 1 to 4 blocks");
+        if (blocks.isEmpty() || blocks.size() > 4)
+          throw c.error("a sack option holds 1 to 4 blocks");
         yield new TcpOption.Sack(blocks);
       }
       case "md5" -> {
         // A digest in hex, or nplab's word for one the runner computes ("valid", "invalid").
         String digestText = c.token();
-        byte[] digest = digestText.matches("[0-9a-fA-F]{32}") ? hex(c, digestText, 16, 16) : new byte[16];
-        unsupported.add("TCP-MD5 signature option (RFC 2385): synack neither signs nor checks segments");
+        byte[] digest =
+            digestText.matches("[0-9a-fA-F]{32}") ? hex(c, digestText, 16, 16) : new byte[16];
+        unsupported.add(
+            "TCP-MD5 signature option (RFC 2385): synack neither signs nor checks segments");
         yield new TcpOption.Unknown(19, digest);
       }
       // RFC 7413 §4.1.1: kind 34 with a cookie of 4 to 16 bytes, or none in a cookie request.
@@ -316,7 +392,8 @@ final class PacketParser {
     } catch (IllegalArgumentException e) {
       throw c.error("not hex: '" + text + "'");
     }
-    if (bytes.length < min || bytes.length > max) throw c.error(text.length() / 2 + " bytes where " + min + " to " + max + " go");
+    if (bytes.length < min || bytes.length > max)
+      throw c.error(text.length() / 2 + " bytes where " + min + " to " + max + " go");
     return bytes;
   }
 

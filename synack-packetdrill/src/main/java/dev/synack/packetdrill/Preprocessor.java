@@ -6,9 +6,9 @@ import java.util.Set;
 
 /**
  * Applies the conditional lines packetdrill scripts use ({@code #ifdef NAME}, {@code #ifndef NAME},
- * {@code #else}, {@code #endif}, nestable) for a set of defined names, as packetdrill's
- * {@code -D NAME} does. Lines left out, and the directives themselves, become empty lines so
- * that every line keeps its number for error messages.
+ * {@code #else}, {@code #endif}, nestable) for a set of defined names, as packetdrill's {@code -D
+ * NAME} does. Lines left out, and the directives themselves, become empty lines so that every line
+ * keeps its number for error messages.
  */
 final class Preprocessor {
   private Preprocessor() {}
@@ -31,7 +31,8 @@ final class Preprocessor {
         String directive = words[0];
         switch (directive) {
           case "ifdef", "ifndef" -> {
-            if (words.length != 2) throw ScriptException.syntax(i + 1, "#" + directive + " needs one name: " + t);
+            if (words.length != 2)
+              throw ScriptException.syntax(i + 1, "#" + directive + " needs one name: " + t);
             boolean holds = defined.contains(words[1]) == directive.equals("ifdef");
             open.push(new boolean[] {active && holds, active});
           }
@@ -44,7 +45,8 @@ final class Preprocessor {
             if (open.isEmpty()) throw ScriptException.syntax(i + 1, "#endif without #ifdef");
             open.pop();
           }
-          default -> throw ScriptException.unsupported(i + 1, "preprocessor directive #" + directive);
+          default ->
+              throw ScriptException.unsupported(i + 1, "preprocessor directive #" + directive);
         }
         lines[i] = "";
       } else if (!active) {

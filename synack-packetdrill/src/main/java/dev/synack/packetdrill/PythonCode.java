@@ -15,23 +15,25 @@ import java.util.regex.Pattern;
 
 /**
  * Runs the Python of a {@code %{ }%} block in python3, as packetdrill does, with the {@code tcpi_*}
- * variables of the socket under test taken from the connection's {@link Status} and
- * {@link NegotiatedOptions}, and the rest of Linux's fields from {@link TcpInfo}. A variable synack
- * does not keep (such as {@code tcpi_delivery_rate} or {@code tcpi_pacing_rate}) is left undefined, and the block is then
- * unsupported, naming it; an assertion that does not hold fails the script.
+ * variables of the socket under test taken from the connection's {@link Status} and {@link
+ * NegotiatedOptions}, and the rest of Linux's fields from {@link TcpInfo}. A variable synack does
+ * not keep (such as {@code tcpi_delivery_rate} or {@code tcpi_pacing_rate}) is left undefined, and
+ * the block is then unsupported, naming it; an assertion that does not hold fails the script.
  */
 final class PythonCode {
   /** How long one block may run (wall time: python3's start-up on a loaded machine). */
   private static final long TIMEOUT_SECONDS = 60;
-  private static final Pattern NAME_ERROR = Pattern.compile("NameError: name '([A-Za-z_0-9]+)' is not defined");
+
+  private static final Pattern NAME_ERROR =
+      Pattern.compile("NameError: name '([A-Za-z_0-9]+)' is not defined");
 
   private PythonCode() {}
 
   /**
    * Runs {@code code} with the socket's variables.
    *
-   * @throws ScriptException (mismatch) when the code fails, (unsupported) when python3 is missing or
-   *     the code reads a variable synack does not provide
+   * @throws ScriptException (mismatch) when the code fails, (unsupported) when python3 is missing
+   *     or the code reads a variable synack does not provide
    */
   static void run(String code, ScriptSocket socket, long now) {
     run(code, variables(socket, now));
@@ -46,18 +48,24 @@ final class PythonCode {
     try {
       p = new ProcessBuilder("python3", "-c", program.toString()).redirectErrorStream(true).start();
     } catch (IOException e) {
-      throw ScriptException.unsupported(0, "Python code %{ }% (python3 is not installed: " + e.getMessage() + ")");
+      throw ScriptException.unsupported(
+          0, "Python code %{ }% (python3 is not installed: " + e.getMessage() + ")");
     }
     String output;
     try {
       p.getOutputStream().close();
       if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw ScriptException.mismatch(0, "Python code ran longer than " + TIMEOUT_SECONDS + " s", "the code to end", "still running");
+        throw ScriptException.mismatch(
+            0,
+            "Python code ran longer than " + TIMEOUT_SECONDS + " s",
+            "the code to end",
+            "still running");
       }
       output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
-      throw ScriptException.unsupported(0, "Python code %{ }% (cannot read python3's output: " + e.getMessage() + ")");
+      throw ScriptException.unsupported(
+          0, "Python code %{ }% (cannot read python3's output: " + e.getMessage() + ")");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw ScriptException.unsupported(0, "Python code %{ }% (interrupted)");
@@ -66,18 +74,40 @@ final class PythonCode {
     Matcher m = NAME_ERROR.matcher(output);
     if (m.find()) {
       String name = m.group(1);
-      throw ScriptException.unsupported(0, (name.startsWith("tcpi_") ? "TCP_INFO field " : "name ") + name
-          + " in %{ }% (" + (name.startsWith("tcpi_") ? "synack's connection status does not keep it" : "not one packetdrill's Python has here") + ")");
+      throw ScriptException.unsupported(
+          0,
+          (name.startsWith("tcpi_") ? "TCP_INFO field " : "name ")
+              + name
+              + " in %{ }% ("
+              + (name.startsWith("tcpi_")
+                  ? "synack's connection status does not keep it"
+                  : "not one packetdrill's Python has here")
+              + ")");
     }
-    String last = output.isEmpty() ? "exit " + p.exitValue() : output.lines().reduce((a, b) -> b).orElse("");
+    String last =
+        output.isEmpty() ? "exit " + p.exitValue() : output.lines().reduce((a, b) -> b).orElse("");
     throw ScriptException.mismatch(0, "Python code failed: " + last, code.strip(), output);
   }
 
-  /** Returns packetdrill's variables for the socket (Linux's values and units: times in microseconds). */
+  /**
+   * Returns packetdrill's variables for the socket (Linux's values and units: times in
+   * microseconds).
+   */
   static Map<String, String> variables(ScriptSocket s, long now) {
     Map<String, String> v = new LinkedHashMap<>();
-    String[] states = {"TCP_ESTABLISHED", "TCP_SYN_SENT", "TCP_SYN_RECV", "TCP_FIN_WAIT1", "TCP_FIN_WAIT2", "TCP_TIME_WAIT",
-        "TCP_CLOSE", "TCP_CLOSE_WAIT", "TCP_LAST_ACK", "TCP_LISTEN", "TCP_CLOSING"};
+    String[] states = {
+      "TCP_ESTABLISHED",
+      "TCP_SYN_SENT",
+      "TCP_SYN_RECV",
+      "TCP_FIN_WAIT1",
+      "TCP_FIN_WAIT2",
+      "TCP_TIME_WAIT",
+      "TCP_CLOSE",
+      "TCP_CLOSE_WAIT",
+      "TCP_LAST_ACK",
+      "TCP_LISTEN",
+      "TCP_CLOSING"
+    };
     for (int i = 0; i < states.length; i++) v.put(states[i], Integer.toString(i + 1));
     v.put("TCPI_OPT_TIMESTAMPS", "1");
     v.put("TCPI_OPT_SACK", "2");
@@ -85,7 +115,9 @@ final class PythonCode {
     v.put("TCPI_OPT_ECN", "8");
     v.put("TCPI_OPT_ECN_SEEN", "16");
     v.put("TCPI_OPT_SYN_DATA", "32");
-    String[] caStates = {"TCP_CA_Open", "TCP_CA_Disorder", "TCP_CA_CWR", "TCP_CA_Recovery", "TCP_CA_Loss"};
+    String[] caStates = {
+      "TCP_CA_Open", "TCP_CA_Disorder", "TCP_CA_CWR", "TCP_CA_Recovery", "TCP_CA_Loss"
+    };
     for (int i = 0; i < caStates.length; i++) v.put(caStates[i], Integer.toString(i));
     if (s == null) return v;
     v.put("tcpi_state", Integer.toString(linuxState(s)));
@@ -93,7 +125,10 @@ final class PythonCode {
     if (c == null || c.isReleased()) return v;
     Status st = c.status();
     NegotiatedOptions o = c.negotiatedOptions();
-    v.put("tcpi_options", Integer.toString((o.timestamps() ? 1 : 0) | (o.sack() ? 2 : 0) | (o.windowScale() ? 4 : 0)));
+    v.put(
+        "tcpi_options",
+        Integer.toString(
+            (o.timestamps() ? 1 : 0) | (o.sack() ? 2 : 0) | (o.windowScale() ? 4 : 0)));
     v.put("tcpi_snd_wscale", Integer.toString(o.windowScale() ? o.sendShift() : 0));
     v.put("tcpi_rcv_wscale", Integer.toString(o.windowScale() ? o.receiveShift() : 0));
     v.put("tcpi_rto", Long.toString(st.rtoNanos() / 1000));
@@ -105,13 +140,16 @@ final class PythonCode {
     v.put("tcpi_notsent_bytes", Long.toString(Math.max(0, st.sendQueued() - inFlight)));
     // The rest of struct tcp_info, from the connection's TcpInfo (Linux's units: µs, segments).
     TcpInfo i = c.info(now);
-    v.put("tcpi_ca_state", Integer.toString(switch (i.caState()) {
-      case "DISORDER" -> 1;
-      case "CWR" -> 2;
-      case "RECOVERY" -> 3;
-      case "LOSS" -> 4;
-      default -> 0;
-    }));
+    v.put(
+        "tcpi_ca_state",
+        Integer.toString(
+            switch (i.caState()) {
+              case "DISORDER" -> 1;
+              case "CWR" -> 2;
+              case "RECOVERY" -> 3;
+              case "LOSS" -> 4;
+              default -> 0;
+            }));
     v.put("tcpi_retransmits", Integer.toString(i.retransmits()));
     v.put("tcpi_probes", Integer.toString(i.probes()));
     v.put("tcpi_backoff", Integer.toString(i.backoff()));

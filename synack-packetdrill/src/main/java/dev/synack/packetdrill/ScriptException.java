@@ -1,9 +1,9 @@
 package dev.synack.packetdrill;
 
 /**
- * Why a script could not be run to its end: a line the runner does not understand or cannot
- * honour ({@link Kind#UNSUPPORTED}), text that is not the packetdrill language
- * ({@link Kind#SYNTAX}), or a line whose expectation the stack did not meet ({@link Kind#MISMATCH}).
+ * Why a script could not be run to its end: a line the runner does not understand or cannot honour
+ * ({@link Kind#UNSUPPORTED}), text that is not the packetdrill language ({@link Kind#SYNTAX}), or a
+ * line whose expectation the stack did not meet ({@link Kind#MISMATCH}).
  */
 final class ScriptException extends RuntimeException {
   /** What went wrong. */

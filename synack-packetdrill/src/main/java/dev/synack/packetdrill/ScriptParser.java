@@ -8,9 +8,9 @@ import java.util.Set;
 
 /**
  * Parses the packetdrill language as the TCP suites write it: {@code --option=value} lines, then
- * events, one per line (Python code between {@code %{} and {@code }%} may span lines), each a
- * time followed by a packet, a system call, a shell command in backquotes or code. Comments are
- * {@code //} to the end of the line and {@code /* ... *}{@code /}.
+ * events, one per line (Python code between {@code %{} and {@code }%} may span lines), each a time
+ * followed by a packet, a system call, a shell command in backquotes or code. Comments are {@code
+ * //} to the end of the line and {@code /* ... *}{@code /}.
  *
  * <p>What the language has and the runner cannot honour (TCP-MD5, fast open cookies...) is parsed
  * far enough to fail the script as unsupported, never skipped.
@@ -21,10 +21,11 @@ final class ScriptParser {
   /**
    * Parses a script.
    *
-   * @param name    how reports name the script
-   * @param text    the script
+   * @param name how reports name the script
+   * @param text the script
    * @param defined the names {@code #ifdef} sees as defined
-   * @throws ScriptException for text that is not the language, or a construct the runner cannot honour
+   * @throws ScriptException for text that is not the language, or a construct the runner cannot
+   *     honour
    */
   static Script parse(String name, String text, Set<String> defined) {
     String[] lines = stripComments(Preprocessor.apply(text, defined));
@@ -35,7 +36,9 @@ final class ScriptParser {
       if (line.isEmpty()) continue;
       if (line.startsWith("--")) {
         int eq = line.indexOf('=');
-        options.put(eq < 0 ? line.substring(2) : line.substring(2, eq), eq < 0 ? "" : line.substring(eq + 1).strip());
+        options.put(
+            eq < 0 ? line.substring(2) : line.substring(2, eq),
+            eq < 0 ? "" : line.substring(eq + 1).strip());
         continue;
       }
       int first = i;
@@ -66,7 +69,10 @@ final class ScriptParser {
         c.expect("`");
         String command = c.until("`");
         if (!c.atEnd()) throw c.error("text after a command");
-        EventTime at = events.isEmpty() ? new EventTime(EventTime.Kind.ABSOLUTE, 0, 0) : new EventTime(EventTime.Kind.RELATIVE, 0, 0);
+        EventTime at =
+            events.isEmpty()
+                ? new EventTime(EventTime.Kind.ABSOLUTE, 0, 0)
+                : new EventTime(EventTime.Kind.RELATIVE, 0, 0);
         events.add(new Event.Command(at, first + 1, line, command.strip()));
         continue;
       }
@@ -95,12 +101,21 @@ final class ScriptParser {
     return depth;
   }
 
-  /** Returns whether a line goes on with the event before it: it is not empty and cannot start an event or an option. */
+  /**
+   * Returns whether a line goes on with the event before it: it is not empty and cannot start an
+   * event or an option.
+   */
   private static boolean continues(String next) {
     String t = next.strip();
     if (t.isEmpty()) return false;
     char ch = t.charAt(0);
-    return !(Character.isDigit(ch) || ch == '+' || ch == '*' || ch == '.' || ch == '`' || ch == '%' || ch == '-');
+    return !(Character.isDigit(ch)
+        || ch == '+'
+        || ch == '*'
+        || ch == '.'
+        || ch == '`'
+        || ch == '%'
+        || ch == '-');
   }
 
   private static int count(String s, char ch) {
@@ -127,9 +142,12 @@ final class ScriptParser {
       if (!c.atEnd()) throw c.error("text after code");
       return new Event.Code(time, line, text, code.strip());
     }
-    if ((time.kind() == EventTime.Kind.ABSOLUTE || time.kind() == EventTime.Kind.RELATIVE) && c.accept("...")) {
-      // A blocking system call: "start...end". The end counts from where the start does (packetdrill
-      // shifts both by the same offset), so "+a...b" ends b after the previous event, b - a after its
+    if ((time.kind() == EventTime.Kind.ABSOLUTE || time.kind() == EventTime.Kind.RELATIVE)
+        && c.accept("...")) {
+      // A blocking system call: "start...end". The end counts from where the start does
+      // (packetdrill
+      // shifts both by the same offset), so "+a...b" ends b after the previous event, b - a after
+      // its
       // start; "start...+d" (nplab's form) ends d after its start.
       EventTime end;
       if (c.accept("+")) {
@@ -138,7 +156,11 @@ final class ScriptParser {
       } else {
         long e = c.seconds();
         if (e < time.startMicros()) throw c.error("time range is backwards");
-        end = time.relative() ? new EventTime(EventTime.Kind.RELATIVE, e - time.startMicros(), e - time.startMicros()) : absolute(e);
+        end =
+            time.relative()
+                ? new EventTime(
+                    EventTime.Kind.RELATIVE, e - time.startMicros(), e - time.startMicros())
+                : absolute(e);
       }
       return syscall(c, time, line, c.skipSpaces().rest().strip(), end);
     }
@@ -170,7 +192,8 @@ final class ScriptParser {
 
   // ---- System calls ----
 
-  private static Event.Syscall syscall(LineCursor c, EventTime time, int line, String text, EventTime end) {
+  private static Event.Syscall syscall(
+      LineCursor c, EventTime time, int line, String text, EventTime end) {
     String name = c.word();
     c.expect("(");
     List<Expr> args = new ArrayList<>();
@@ -184,12 +207,16 @@ final class ScriptParser {
     Expr result = result(c);
     String errno = null;
     if (c.atWord()) errno = c.word();
-    if (c.accept("(")) c.until(")"); // "(Operation now in progress)", "(flags O_RDWR)": a note for the reader
+    if (c.accept("("))
+      c.until(")"); // "(Operation now in progress)", "(flags O_RDWR)": a note for the reader
     if (!c.atEnd()) throw c.error("unexpected text after a system call");
     return new Event.Syscall(time, line, text, name, List.copyOf(args), result, errno, end);
   }
 
-  /** Parses a call's result: a value, where a name is never a call ({@code = SOME (note)} is a name and a note). */
+  /**
+   * Parses a call's result: a value, where a name is never a call ({@code = SOME (note)} is a name
+   * and a note).
+   */
   private static Expr result(LineCursor c) {
     if (!c.atWord()) return expr(c);
     List<Expr> terms = new ArrayList<>();
@@ -207,9 +234,9 @@ final class ScriptParser {
   }
 
   /**
-   * Parses one value: {@code ...}, an integer, a name, a call such as {@code htons(8080)} or
-   * {@code inet_addr("192.0.2.1")}, {@code name=value} (a field, as in {@code {onoff=1, linger=0}}
-   * or {@code msg_iov(1)=[...]}), strings (adjacent ones joined, {@code "abc"...}), an array, or
+   * Parses one value: {@code ...}, an integer, a name, a call such as {@code htons(8080)} or {@code
+   * inet_addr("192.0.2.1")}, {@code name=value} (a field, as in {@code {onoff=1, linger=0}} or
+   * {@code msg_iov(1)=[...]}), strings (adjacent ones joined, {@code "abc"...}), an array, or
    * braces: a structure of fields and positional values ({@code {..., 1000}} is an iovec).
    */
   private static Expr term(LineCursor c) {
@@ -266,7 +293,9 @@ final class ScriptParser {
 
   // ---- Comments ----
 
-  /** Blanks out {@code //} and {@code /* *}{@code /} comments, outside backquotes, strings and code. */
+  /**
+   * Blanks out {@code //} and {@code /* *}{@code /} comments, outside backquotes, strings and code.
+   */
   static String[] stripComments(String[] lines) {
     String[] out = new String[lines.length];
     boolean inBlock = false;

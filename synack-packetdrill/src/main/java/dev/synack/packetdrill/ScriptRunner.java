@@ -22,8 +22,10 @@ import java.util.Set;
 public final class ScriptRunner {
   /** packetdrill's tolerance when a script sets none. */
   private static final long DEFAULT_TOLERANCE_MICROS = 4_000;
+
   /** How long a blocking call without an end time, or a {@code *} packet, may wait. */
   private static final long LONGEST_WAIT_NANOS = 600_000_000_000L;
+
   private static final long SEED = 0x5eedL;
 
   private final Profile profile;
@@ -61,6 +63,7 @@ public final class ScriptRunner {
     private long toleranceNanos;
     private boolean nonFatalSyscalls;
     private boolean nonFatalPackets;
+
     /** When the previous event ended, in ns: the origin of relative times. */
     private long lastEnd;
 
@@ -77,9 +80,11 @@ public final class ScriptRunner {
           try {
             run(e);
           } catch (ScriptException ex) {
-            if (ex.kind() == ScriptException.Kind.MISMATCH && ((nonFatalSyscalls && e instanceof Event.Syscall)
-                || (nonFatalPackets && e instanceof Event.Packet))) {
-              warnings.add(script.name() + ":" + e.line() + ": " + ex.getMessage() + " (non-fatal)");
+            if (ex.kind() == ScriptException.Kind.MISMATCH
+                && ((nonFatalSyscalls && e instanceof Event.Syscall)
+                    || (nonFatalPackets && e instanceof Event.Packet))) {
+              warnings.add(
+                  script.name() + ":" + e.line() + ": " + ex.getMessage() + " (non-fatal)");
             } else {
               throw ex;
             }
@@ -93,21 +98,33 @@ public final class ScriptRunner {
         return ScriptResult.of(script.name(), e.at(line), warnings);
       } catch (RuntimeException e) {
         // A bug in the runner or the stack: reported as a failure of the script, with its cause.
-        return ScriptResult.of(script.name(), ScriptException.mismatch(line, "internal error: " + e, null, null), warnings);
+        return ScriptResult.of(
+            script.name(),
+            ScriptException.mismatch(line, "internal error: " + e, null, null),
+            warnings);
       }
     }
 
     private void setUp() {
       Map<String, String> o = script.options();
       for (String key : o.keySet()) {
-        if (!Set.of("ip_version", "tolerance_usecs", "mtu", "non_fatal", "local_ip", "remote_ip", "verbose").contains(key)) {
+        if (!Set.of(
+                "ip_version",
+                "tolerance_usecs",
+                "mtu",
+                "non_fatal",
+                "local_ip",
+                "remote_ip",
+                "verbose")
+            .contains(key)) {
           throw ScriptException.unsupported(0, "option --" + key);
         }
       }
       String ipVersion = o.getOrDefault("ip_version", "ipv4");
       try {
         switch (ipVersion) {
-          // An AF_INET6 socket speaking IPv4 (packetdrill's ipv4-mapped-ipv6): the script's sockets are
+          // An AF_INET6 socket speaking IPv4 (packetdrill's ipv4-mapped-ipv6): the script's sockets
+          // are
           // emulated by name, so only the packets' family matters, and that is IPv4.
           case "ipv4", "ipv4-mapped-ipv6" -> {
             localAddress = InetAddress.getByName("192.168.0.1");
@@ -129,7 +146,7 @@ public final class ScriptRunner {
       String nonFatal = o.getOrDefault("non_fatal", "");
       for (String kind : nonFatal.split(",")) {
         switch (kind.strip()) {
-          case "" -> { }
+          case "" -> {}
           case "syscall" -> nonFatalSyscalls = true;
           case "packet" -> nonFatalPackets = true;
           default -> throw ScriptException.unsupported(0, "--non_fatal=" + kind);
@@ -151,7 +168,9 @@ public final class ScriptRunner {
       if (v == null) return dflt;
       try {
         InetAddress a = InetAddress.ofLiteral(v);
-        if (a.getClass() != dflt.getClass()) throw ScriptException.syntax(0, "--" + key + "=" + v + " is not of the script's IP version");
+        if (a.getClass() != dflt.getClass())
+          throw ScriptException.syntax(
+              0, "--" + key + "=" + v + " is not of the script's IP version");
         return a;
       } catch (IllegalArgumentException e) {
         throw ScriptException.syntax(0, "--" + key + "=" + v + " is not an IP address");
@@ -179,13 +198,26 @@ public final class ScriptRunner {
         case Event.Packet p when p.packet().inbound() && p.packet().icmp() != null -> {
           advanceTo(window[0]);
           checkPending(false);
-          hut.inject(IcmpPackets.build(p.packet(), map, remoteAddress, sockets.liveRemotePort(), localAddress, sockets.liveLocalPort()));
+          hut.inject(
+              IcmpPackets.build(
+                  p.packet(),
+                  map,
+                  remoteAddress,
+                  sockets.liveRemotePort(),
+                  localAddress,
+                  sockets.liveLocalPort()));
         }
         case Event.Packet p when p.packet().inbound() -> {
           advanceTo(window[0]);
           checkPending(false);
-          hut.inject(InboundPackets.build(p.packet(), map, remoteAddress, sockets.liveRemotePort(), localAddress,
-              sockets.liveLocalPort()));
+          hut.inject(
+              InboundPackets.build(
+                  p.packet(),
+                  map,
+                  remoteAddress,
+                  sockets.liveRemotePort(),
+                  localAddress,
+                  sockets.liveLocalPort()));
         }
         case Event.Packet p -> expectOutbound(p, window);
         case Event.Syscall sc -> {
@@ -209,8 +241,8 @@ public final class ScriptRunner {
 
     /**
      * Moves the clock to {@code time}. While a call blocks, one deadline at a time, so that it
-     * returns when the stack lets it (a connect() that times out at 6 s returns at 6 s, though
-     * the next line is at 7 s).
+     * returns when the stack lets it (a connect() that times out at 6 s returns at 6 s, though the
+     * next line is at 7 s).
      */
     private void advanceTo(long time) {
       while (!pending.isEmpty() && hut.step(time)) checkPending(false);
@@ -228,29 +260,55 @@ public final class ScriptRunner {
 
     private void expectOutbound(Event.Packet e, long[] window) {
       ScriptPacket want = e.packet();
-      if (want.udpEncapsulation() != null) throw ScriptException.unsupported(0, "TCP in UDP (/udp(...)): synack has no UDP encapsulation of TCP");
-      if (want.ipField() != null) throw ScriptException.unsupported(0, "IP field " + want.ipField() + " (TTL, TOS and traffic class are not set per socket in synack)");
+      if (want.udpEncapsulation() != null)
+        throw ScriptException.unsupported(
+            0, "TCP in UDP (/udp(...)): synack has no UDP encapsulation of TCP");
+      if (want.ipField() != null)
+        throw ScriptException.unsupported(
+            0,
+            "IP field "
+                + want.ipField()
+                + " (TTL, TOS and traffic class are not set per socket in synack)");
       boolean any = window[1] == Long.MAX_VALUE;
       long deadline = any ? hut.now() + LONGEST_WAIT_NANOS : window[1] + toleranceNanos;
       HostUnderTest.Sent sent;
       long giveUp = any ? deadline : hut.now() + LONGEST_WAIT_NANOS;
       while ((sent = nextOnLiveTuple()) == null) {
-        // Past the tolerance the script has failed; as packetdrill, wait on for the packet anyway, so
-        // that the report can show it and when it came (a timing error) rather than only its absence.
+        // Past the tolerance the script has failed; as packetdrill, wait on for the packet anyway,
+        // so
+        // that the report can show it and when it came (a timing error) rather than only its
+        // absence.
         if (!hut.step(deadline) && !hut.step(giveUp)) {
-          throw ScriptException.mismatch(0, "expected packet was not sent by " + seconds(deadline) + " s", e.text(), "no packet");
+          throw ScriptException.mismatch(
+              0,
+              "expected packet was not sent by " + seconds(deadline) + " s",
+              e.text(),
+              "no packet");
         }
         checkPending(false);
       }
       hut.takeSent();
       sent = mergeRun(want, sent);
       String why = PacketMatcher.compare(want, sent.packet(), map, mode);
-      String seen = PacketMatcher.describe(sent.packet(), map) + " at " + seconds(sent.time()) + " s";
+      String seen =
+          PacketMatcher.describe(sent.packet(), map) + " at " + seconds(sent.time()) + " s";
       if (why != null) throw ScriptException.mismatch(0, "outbound packet: " + why, e.text(), seen);
-      if (!any && (sent.time() < window[0] - toleranceNanos || sent.time() > window[1] + toleranceNanos)) {
-        String when = window[0] == window[1] ? seconds(window[0]) + " s" : seconds(window[0]) + "~" + seconds(window[1]) + " s";
-        throw ScriptException.mismatch(0, "timing error: expected the packet at " + when + " (tolerance "
-            + toleranceNanos / 1000 + " us)", e.text() + " at " + when, seen);
+      if (!any
+          && (sent.time() < window[0] - toleranceNanos
+              || sent.time() > window[1] + toleranceNanos)) {
+        String when =
+            window[0] == window[1]
+                ? seconds(window[0]) + " s"
+                : seconds(window[0]) + "~" + seconds(window[1]) + " s";
+        throw ScriptException.mismatch(
+            0,
+            "timing error: expected the packet at "
+                + when
+                + " (tolerance "
+                + toleranceNanos / 1000
+                + " us)",
+            e.text() + " at " + when,
+            seen);
       }
     }
 
@@ -264,8 +322,14 @@ public final class ScriptRunner {
      */
     private HostUnderTest.Sent mergeRun(ScriptPacket want, HostUnderTest.Sent first) {
       var seg = first.packet().segment();
-      if (want.icmp() != null || want.length() <= seg.payloadLength() || seg.payloadLength() == 0
-          || (seg.flags() & (dev.synack.wire.TcpFlags.FIN | dev.synack.wire.TcpFlags.SYN | dev.synack.wire.TcpFlags.RST)) != 0) {
+      if (want.icmp() != null
+          || want.length() <= seg.payloadLength()
+          || seg.payloadLength() == 0
+          || (seg.flags()
+                  & (dev.synack.wire.TcpFlags.FIN
+                      | dev.synack.wire.TcpFlags.SYN
+                      | dev.synack.wire.TcpFlags.RST))
+              != 0) {
         return first;
       }
       int total = seg.payloadLength();
@@ -273,27 +337,48 @@ public final class ScriptRunner {
       HostUnderTest.Sent next;
       while ((next = hut.peekSent()) != null && next.time() == first.time()) {
         var n = next.packet().segment();
-        boolean joins = n.sourcePort() == seg.sourcePort() && n.destinationPort() == seg.destinationPort()
-            && n.sequenceNumber() == seg.sequenceNumber() + total && n.acknowledgmentNumber() == seg.acknowledgmentNumber()
-            && (n.flags() & ~(dev.synack.wire.TcpFlags.PSH | dev.synack.wire.TcpFlags.FIN)) == (flags & ~dev.synack.wire.TcpFlags.PSH)
-            && (flags & dev.synack.wire.TcpFlags.FIN) == 0 && n.payloadLength() > 0 && total + n.payloadLength() <= want.length();
+        boolean joins =
+            n.sourcePort() == seg.sourcePort()
+                && n.destinationPort() == seg.destinationPort()
+                && n.sequenceNumber() == seg.sequenceNumber() + total
+                && n.acknowledgmentNumber() == seg.acknowledgmentNumber()
+                && (n.flags() & ~(dev.synack.wire.TcpFlags.PSH | dev.synack.wire.TcpFlags.FIN))
+                    == (flags & ~dev.synack.wire.TcpFlags.PSH)
+                && (flags & dev.synack.wire.TcpFlags.FIN) == 0
+                && n.payloadLength() > 0
+                && total + n.payloadLength() <= want.length();
         if (!joins) break;
         hut.takeSent();
         total += n.payloadLength();
         flags |= n.flags();
       }
       if (total == seg.payloadLength()) return first;
-      var merged = new dev.synack.wire.TcpSegment(seg.sourcePort(), seg.destinationPort(), seg.sequenceNumber(),
-          seg.acknowledgmentNumber(), flags, seg.window(), 0, seg.urgentPointer(), seg.options(), java.nio.ByteBuffer.allocate(total));
-      return new HostUnderTest.Sent(first.time(), new dev.synack.wire.Packets.TcpPacket(first.packet().ip(), merged));
+      var merged =
+          new dev.synack.wire.TcpSegment(
+              seg.sourcePort(),
+              seg.destinationPort(),
+              seg.sequenceNumber(),
+              seg.acknowledgmentNumber(),
+              flags,
+              seg.window(),
+              0,
+              seg.urgentPointer(),
+              seg.options(),
+              java.nio.ByteBuffer.allocate(total));
+      return new HostUnderTest.Sent(
+          first.time(), new dev.synack.wire.Packets.TcpPacket(first.packet().ip(), merged));
     }
 
-    /** Returns the oldest packet sent on the live 4-tuple, dropping older ones on other 4-tuples (packetdrill ignores those). */
+    /**
+     * Returns the oldest packet sent on the live 4-tuple, dropping older ones on other 4-tuples
+     * (packetdrill ignores those).
+     */
     private HostUnderTest.Sent nextOnLiveTuple() {
       HostUnderTest.Sent s;
       while ((s = hut.peekSent()) != null) {
         var seg = s.packet().segment();
-        if (seg.sourcePort() == sockets.liveLocalPort() && seg.destinationPort() == sockets.liveRemotePort()) return s;
+        if (seg.sourcePort() == sockets.liveLocalPort()
+            && seg.destinationPort() == sockets.liveRemotePort()) return s;
         hut.takeSent();
       }
       return null;
@@ -308,14 +393,19 @@ public final class ScriptRunner {
       }
       long deadline = hut.now() + LONGEST_WAIT_NANOS;
       while (r == null) {
-        if (!hut.step(deadline)) throw ScriptException.mismatch(0, sc.name() + "() blocked and never returned", sc.text(), "still blocked");
+        if (!hut.step(deadline))
+          throw ScriptException.mismatch(
+              0, sc.name() + "() blocked and never returned", sc.text(), "still blocked");
         r = call.poll();
       }
       if (sc.end() != null) checkReturnTime(sc, endOf(sc));
       checkResult(sc, r);
     }
 
-    /** Returns when a blocking call written {@code start...end} must return, in ns: {@code +end} counts from its start. */
+    /**
+     * Returns when a blocking call written {@code start...end} must return, in ns: {@code +end}
+     * counts from its start.
+     */
     private long endOf(Event.Syscall sc) {
       return (sc.end().relative() ? hut.now() : 0) + 1000 * sc.end().startMicros();
     }
@@ -323,8 +413,17 @@ public final class ScriptRunner {
     private void checkReturnTime(Event.Syscall sc, long expected) {
       long now = hut.now();
       if (now < expected - toleranceNanos || now > expected + toleranceNanos) {
-        throw ScriptException.mismatch(sc.line(), "timing error: " + sc.name() + "() returned at " + seconds(now)
-            + " s, expected at " + seconds(expected) + " s", sc.text(), "returned at " + seconds(now) + " s");
+        throw ScriptException.mismatch(
+            sc.line(),
+            "timing error: "
+                + sc.name()
+                + "() returned at "
+                + seconds(now)
+                + " s, expected at "
+                + seconds(expected)
+                + " s",
+            sc.text(),
+            "returned at " + seconds(now) + " s");
       }
     }
 
@@ -335,10 +434,12 @@ public final class ScriptRunner {
       boolean ok = want == r.value();
       if (ok && want == -1) {
         Errno e = sc.errno() == null ? null : Errno.named(sc.errno());
-        if (sc.errno() != null && e == null) throw ScriptException.unsupported(0, "errno " + sc.errno());
+        if (sc.errno() != null && e == null)
+          throw ScriptException.unsupported(0, "errno " + sc.errno());
         ok = e == r.errno();
       }
-      if (!ok) throw ScriptException.mismatch(0, sc.name() + "() returned " + seen, sc.text(), seen);
+      if (!ok)
+        throw ScriptException.mismatch(0, sc.name() + "() returned " + seen, sc.text(), seen);
     }
 
     /** Finishes blocking calls that can; at the end of the script, waits for the rest. */
@@ -351,7 +452,11 @@ public final class ScriptRunner {
           long deadline = p.end + toleranceNanos;
           while (r == null && hut.step(deadline)) r = p.call.poll();
           if (r == null) {
-            throw ScriptException.mismatch(p.sc.line(), p.sc.name() + "() did not return by " + seconds(deadline) + " s", p.sc.text(), "still blocked");
+            throw ScriptException.mismatch(
+                p.sc.line(),
+                p.sc.name() + "() did not return by " + seconds(deadline) + " s",
+                p.sc.text(),
+                "still blocked");
           }
         }
         if (r != null) {

@@ -39,7 +39,10 @@ public final class ScriptSuite {
     for (Path p : paths) {
       if (Files.isDirectory(p)) {
         try (Stream<Path> s = Files.walk(p)) {
-          List<Path> found = s.filter(f -> f.toString().endsWith(".pkt") && Files.isRegularFile(f)).sorted().toList();
+          List<Path> found =
+              s.filter(f -> f.toString().endsWith(".pkt") && Files.isRegularFile(f))
+                  .sorted()
+                  .toList();
           if (found.isEmpty()) throw new IllegalArgumentException("no *.pkt scripts in " + p);
           scripts.addAll(found);
         } catch (IOException e) {
@@ -54,14 +57,20 @@ public final class ScriptSuite {
     return scripts;
   }
 
-  /** What runs one script's text: {@link ScriptRunner#run} (synack) or {@link KernelRunner#run} (Linux). */
+  /**
+   * What runs one script's text: {@link ScriptRunner#run} (synack) or {@link KernelRunner#run}
+   * (Linux).
+   */
   @FunctionalInterface
   public interface Runner {
     /** Runs the script {@code text} named {@code name}. */
     ScriptResult run(String name, String text);
   }
 
-  /** Runs every script in turn against synack, handing each result to {@code each}, and returns the counts. */
+  /**
+   * Runs every script in turn against synack, handing each result to {@code each}, and returns the
+   * counts.
+   */
   public static Summary run(List<Path> scripts, ScriptRunner runner, Consumer<ScriptResult> each) {
     return run(scripts, (Runner) runner::run, each);
   }
@@ -107,24 +116,35 @@ public final class ScriptSuite {
     }
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes)).toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
     } catch (CharacterCodingException e) {
-      throw new IllegalArgumentException(script + ": not a script: not UTF-8 text (a capture or other binary file?)");
+      throw new IllegalArgumentException(
+          script + ": not a script: not UTF-8 text (a capture or other binary file?)");
     }
     if (text.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException(script + ": not a script: it holds NUL bytes (a binary file?)");
+      throw new IllegalArgumentException(
+          script + ": not a script: it holds NUL bytes (a binary file?)");
     }
     if (withoutComments(text).isBlank()) {
-      throw new IllegalArgumentException(script + ": nothing to check: the script is "
-          + (text.isBlank() ? "empty" : "only comments") + ", and a script that checks nothing cannot pass");
+      throw new IllegalArgumentException(
+          script
+              + ": nothing to check: the script is "
+              + (text.isBlank() ? "empty" : "only comments")
+              + ", and a script that checks nothing cannot pass");
     }
     return text;
   }
 
-  /** Returns {@code text} without its packetdrill comments ({@code //} to the end of the line, and {@code /* *}{@code /}). */
+  /**
+   * Returns {@code text} without its packetdrill comments ({@code //} to the end of the line, and
+   * {@code /* *}{@code /}).
+   */
   private static String withoutComments(String text) {
     return text.replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("//[^\n]*", " ");
   }

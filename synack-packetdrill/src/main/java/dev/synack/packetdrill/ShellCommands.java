@@ -10,18 +10,19 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The shell lines of the suites, emulated on the host instead of run in a shell:
- * {@code sysctl -w NAME=VALUE}; {@code sockstat} (FreeBSD's socket list) piped through
- * {@code grep}, {@code grep -c}; and {@code tcpdrop -s STATE}. A pipeline succeeds as a shell's
- * does, by its last command's status; a failing command fails the script, as in packetdrill.
- * Anything else is unsupported.
+ * The shell lines of the suites, emulated on the host instead of run in a shell: {@code sysctl -w
+ * NAME=VALUE}; {@code sockstat} (FreeBSD's socket list) piped through {@code grep}, {@code grep
+ * -c}; and {@code tcpdrop -s STATE}. A pipeline succeeds as a shell's does, by its last command's
+ * status; a failing command fails the script, as in packetdrill. Anything else is unsupported.
  */
 final class ShellCommands {
   private final Sysctls sysctls;
   private final SocketCalls sockets;
   private final HostUnderTest hut;
 
-  /** Where settings accepted without the mechanism behind them are noted for the script's result. */
+  /**
+   * Where settings accepted without the mechanism behind them are noted for the script's result.
+   */
   private final List<String> warnings;
 
   ShellCommands(Sysctls sysctls, SocketCalls sockets, HostUnderTest hut, List<String> warnings) {
@@ -57,8 +58,10 @@ final class ShellCommands {
       List<String> args = shellWords(commandLine.strip());
       for (String arg : args.subList(1, args.size())) {
         int eq = arg.indexOf('=');
-        if (!arg.startsWith("/proc/sys/") || eq < 0) throw ScriptException.unsupported(0, "set_sysctls.py argument " + arg);
-        setSysctl(arg.substring("/proc/sys/".length(), eq).replace('/', '.') + arg.substring(eq), false);
+        if (!arg.startsWith("/proc/sys/") || eq < 0)
+          throw ScriptException.unsupported(0, "set_sysctls.py argument " + arg);
+        setSysctl(
+            arg.substring("/proc/sys/".length(), eq).replace('/', '.') + arg.substring(eq), false);
       }
       return;
     }
@@ -66,8 +69,12 @@ final class ShellCommands {
       sysctl(commandLine);
       return;
     }
-    if (all[0].equals("echo") && all.length == 4 && all[2].equals(">") && all[3].startsWith("/proc/sys/")) {
-      setSysctl(all[3].substring("/proc/sys/".length()).replace('/', '.') + "=" + unquote(all[1]), false);
+    if (all[0].equals("echo")
+        && all.length == 4
+        && all[2].equals(">")
+        && all[3].startsWith("/proc/sys/")) {
+      setSysctl(
+          all[3].substring("/proc/sys/".length()).replace('/', '.') + "=" + unquote(all[1]), false);
       return;
     }
     if (commandLine.contains("||") || commandLine.contains("&&") || commandLine.contains(";")) {
@@ -80,7 +87,8 @@ final class ShellCommands {
     switch (first[0]) {
       case "tcpdrop" -> {
         if (stages.length != 1 || first.length != 3 || !first[1].equals("-s")) {
-          throw ScriptException.unsupported(0, "shell command `" + commandLine + "` (only `tcpdrop -s STATE`)");
+          throw ScriptException.unsupported(
+              0, "shell command `" + commandLine + "` (only `tcpdrop -s STATE`)");
         }
         tcpdrop(first[2]);
         return;
@@ -95,9 +103,11 @@ final class ShellCommands {
     for (int i = 1; i < stages.length; i++) {
       input = lines;
       String[] w = words(stages[i]);
-      if (!w[0].equals("grep")) throw ScriptException.unsupported(0, "`" + w[0] + "` in a pipeline");
+      if (!w[0].equals("grep"))
+        throw ScriptException.unsupported(0, "`" + w[0] + "` in a pipeline");
       boolean count = w.length == 3 && w[1].equals("-c");
-      if (w.length != (count ? 3 : 2)) throw ScriptException.unsupported(0, "grep options in `" + stages[i].strip() + "`");
+      if (w.length != (count ? 3 : 2))
+        throw ScriptException.unsupported(0, "grep options in `" + stages[i].strip() + "`");
       String pattern = w[w.length - 1];
       List<String> matched = new ArrayList<>();
       for (String l : lines) if (l.contains(pattern)) matched.add(l);
@@ -105,7 +115,10 @@ final class ShellCommands {
       lines = count ? List.of(Integer.toString(matched.size())) : matched;
     }
     if (!ok) {
-      throw ScriptException.mismatch(0, "command failed: `" + commandLine + "`", "a match in the last stage's input",
+      throw ScriptException.mismatch(
+          0,
+          "command failed: `" + commandLine + "`",
+          "a match in the last stage's input",
           input.isEmpty() ? "no lines" : String.join(" / ", input));
     }
   }
@@ -128,7 +141,7 @@ final class ShellCommands {
       } else if (a.startsWith("-")) {
         for (char f : a.substring(1).toCharArray()) {
           switch (f) {
-            case 'q', 'w', 'n' -> { }
+            case 'q', 'w', 'n' -> {}
             case 'e' -> ignoreUnknown = true;
             default -> throw ScriptException.unsupported(0, "sysctl option -" + f);
           }
@@ -137,13 +150,18 @@ final class ShellCommands {
         settings.add(a);
       }
     }
-    if (settings.isEmpty()) throw ScriptException.unsupported(0, "shell command `" + commandLine + "` (sysctl without a variable)");
+    if (settings.isEmpty())
+      throw ScriptException.unsupported(
+          0, "shell command `" + commandLine + "` (sysctl without a variable)");
     for (String setting : settings) {
       int eq = setting.indexOf('=');
       String name = eq < 0 ? setting : setting.substring(0, eq);
-      if (!Sysctls.knows(name) && ignoreUnknown) continue; // -e: as on a system without the variable
+      if (!Sysctls.knows(name) && ignoreUnknown)
+        continue; // -e: as on a system without the variable
       if (eq < 0) {
-        if (!Sysctls.knows(name)) throw ScriptException.unsupported(0, "sysctl " + name + " (no equivalent setting in synack)");
+        if (!Sysctls.knows(name))
+          throw ScriptException.unsupported(
+              0, "sysctl " + name + " (no equivalent setting in synack)");
         continue;
       }
       setSysctl(setting, ignoreUnknown);
@@ -160,10 +178,15 @@ final class ShellCommands {
   }
 
   private static String unquote(String v) {
-    return v.length() >= 2 && ((v.startsWith("\"") && v.endsWith("\"")) || (v.startsWith("'") && v.endsWith("'"))) ? v.substring(1, v.length() - 1) : v;
+    return v.length() >= 2
+            && ((v.startsWith("\"") && v.endsWith("\"")) || (v.startsWith("'") && v.endsWith("'")))
+        ? v.substring(1, v.length() - 1)
+        : v;
   }
 
-  /** Splits a command line into words as a shell does for plain words and double or single quotes. */
+  /**
+   * Splits a command line into words as a shell does for plain words and double or single quotes.
+   */
   private static List<String> shellWords(String line) {
     List<String> out = new ArrayList<>();
     StringBuilder b = new StringBuilder();
@@ -206,12 +229,14 @@ final class ShellCommands {
       switch (args[i]) {
         case "-4" -> v4 = true;
         case "-6" -> v4 = false;
-        case "-s" -> { }
+        case "-s" -> {}
         case "-P" -> {
-          if (i + 1 >= args.length || !args[++i].equals("tcp")) throw ScriptException.unsupported(0, "sockstat for another protocol than tcp");
+          if (i + 1 >= args.length || !args[++i].equals("tcp"))
+            throw ScriptException.unsupported(0, "sockstat for another protocol than tcp");
         }
         case "-p" -> {
-          if (i + 1 >= args.length) throw ScriptException.unsupported(0, "sockstat -p without ports");
+          if (i + 1 >= args.length)
+            throw ScriptException.unsupported(0, "sockstat -p without ports");
           for (String p : args[++i].split(",")) ports.add(Integer.parseInt(p));
         }
         default -> throw ScriptException.unsupported(0, "sockstat option " + args[i]);
@@ -225,22 +250,41 @@ final class ShellCommands {
       int remotePort = s.connection != null ? s.connection.id().remotePort() : 0;
       InetAddress family = s.connection != null ? s.connection.id().localAddress() : null;
       if (!matches(v4, ports, family, localPort, remotePort)) continue;
-      lines.add("root     packetdril 1 " + s.fd + " tcp " + localPort + " " + remotePort + " " + s.sockstatState());
+      lines.add(
+          "root     packetdril 1 "
+              + s.fd
+              + " tcp "
+              + localPort
+              + " "
+              + remotePort
+              + " "
+              + s.sockstatState());
     }
     for (Connection c : hut.host.connections()) {
       if (owned.contains(c)) continue;
-      if (!matches(v4, ports, c.id().localAddress(), c.id().localPort(), c.id().remotePort())) continue;
-      lines.add("?        ?          ? ? tcp " + c.id().localPort() + " " + c.id().remotePort() + " " + ScriptSocket.sockstatName(c.state()));
+      if (!matches(v4, ports, c.id().localAddress(), c.id().localPort(), c.id().remotePort()))
+        continue;
+      lines.add(
+          "?        ?          ? ? tcp "
+              + c.id().localPort()
+              + " "
+              + c.id().remotePort()
+              + " "
+              + ScriptSocket.sockstatName(c.state()));
     }
     return lines;
   }
 
-  private static boolean matches(Boolean v4, Set<Integer> ports, InetAddress family, int localPort, int remotePort) {
+  private static boolean matches(
+      Boolean v4, Set<Integer> ports, InetAddress family, int localPort, int remotePort) {
     if (v4 != null && family != null && (family instanceof Inet4Address) != v4) return false;
     return ports.isEmpty() || ports.contains(localPort) || ports.contains(remotePort);
   }
 
-  /** Drops every connection in a state, as FreeBSD's {@code tcpdrop -s} does (for TIME-WAIT: the TCB goes, no segment is sent). */
+  /**
+   * Drops every connection in a state, as FreeBSD's {@code tcpdrop -s} does (for TIME-WAIT: the TCB
+   * goes, no segment is sent).
+   */
   private void tcpdrop(String state) {
     TcpState target = state.equals("SYN_RCVD") ? TcpState.SYN_RECEIVED : null;
     for (TcpState t : TcpState.values()) if (t.name().equals(state)) target = t;

@@ -1,9 +1,9 @@
 package dev.synack.packetdrill;
 
 import dev.synack.stack.Connection;
-import dev.synack.stack.TcpFastOpen;
 import dev.synack.stack.Listener;
 import dev.synack.stack.Readiness;
+import dev.synack.stack.TcpFastOpen;
 import dev.synack.tcp.TcpError;
 import dev.synack.tcp.TcpException;
 import dev.synack.tcp.TcpState;
@@ -15,17 +15,18 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The system calls of a script, on emulated sockets over the host's {@link Connection}s and
- * {@link Listener}s, with BSD socket semantics and errno: what packetdrill calls in the kernel.
+ * The system calls of a script, on emulated sockets over the host's {@link Connection}s and {@link
+ * Listener}s, with BSD socket semantics and errno: what packetdrill calls in the kernel.
  *
- * <p>As in packetdrill, the script's file descriptor numbers name the sockets: {@code socket()
- * = 3} makes the new socket descriptor 3. Bound and listening ports are packetdrill's 8080; the
- * peer the script plays has one address and port, which connect() and bind() make the live
- * 4-tuple of the packets the script injects.
+ * <p>As in packetdrill, the script's file descriptor numbers name the sockets: {@code socket() = 3}
+ * makes the new socket descriptor 3. Bound and listening ports are packetdrill's 8080; the peer the
+ * script plays has one address and port, which connect() and bind() make the live 4-tuple of the
+ * packets the script injects.
  */
 final class SocketCalls {
   /** packetdrill's bind and connect port. */
   static final int SCRIPT_PORT = 8080;
+
   /** The port of the peer the script plays, when it opens the connection. */
   static final int PEER_PORT = 47000;
 
@@ -40,7 +41,10 @@ final class SocketCalls {
     }
   }
 
-  /** A call in progress: {@link #poll} returns its result once the stack lets it finish, null while it blocks. */
+  /**
+   * A call in progress: {@link #poll} returns its result once the stack lets it finish, null while
+   * it blocks.
+   */
   interface Call {
     Result poll();
   }
@@ -53,12 +57,22 @@ final class SocketCalls {
   private final SocketOptions options;
   private final Map<Integer, ScriptSocket> sockets = new TreeMap<>();
   private final EpollCalls epoll = new EpollCalls(fd -> sockets.get(fd));
-  /** packetdrill's "socket under test": the one created or accepted last, which code assertions read. */
+
+  /**
+   * packetdrill's "socket under test": the one created or accepted last, which code assertions
+   * read.
+   */
   private ScriptSocket underTest;
+
   private int liveLocalPort = SCRIPT_PORT;
   private int liveRemotePort = PEER_PORT;
 
-  SocketCalls(HostUnderTest hut, Sysctls sysctls, Profile profile, MatchMode mode, InetAddress localAddress,
+  SocketCalls(
+      HostUnderTest hut,
+      Sysctls sysctls,
+      Profile profile,
+      MatchMode mode,
+      InetAddress localAddress,
       InetAddress remoteAddress) {
     this.hut = hut;
     this.sysctls = sysctls;
@@ -114,7 +128,8 @@ final class SocketCalls {
       case "close" -> now(close(a));
       case "poll" -> poll(a);
       case "epoll_create", "epoll_create1" -> {
-        if (a.size() != 1) throw ScriptException.syntax(0, sc.name() + " takes 1 argument, not " + a.size());
+        if (a.size() != 1)
+          throw ScriptException.syntax(0, sc.name() + " takes 1 argument, not " + a.size());
         int fd = newFd(sc.result());
         sockets.put(fd, new ScriptSocket(fd, 0, 0));
         yield now(epoll.create(fd));
@@ -138,7 +153,8 @@ final class SocketCalls {
     Long type = Symbols.evaluate(a.get(1));
     Long proto = Symbols.evaluate(a.get(2));
     if (type == null || type != 1 || proto == null || (proto != 6 && proto != 0)) {
-      throw ScriptException.unsupported(0, "socket() of another kind than SOCK_STREAM, IPPROTO_TCP: " + a);
+      throw ScriptException.unsupported(
+          0, "socket() of another kind than SOCK_STREAM, IPPROTO_TCP: " + a);
     }
     ScriptSocket s = new ScriptSocket(newFd(result), sysctls.receiveSpace(), sysctls.sendSpace());
     sockets.put(s.fd, s);
@@ -147,7 +163,8 @@ final class SocketCalls {
   }
 
   private int newFd(Expr expected) {
-    if (expected instanceof Expr.Num(long n) && n >= 0 && !sockets.containsKey((int) n)) return (int) n;
+    if (expected instanceof Expr.Num(long n) && n >= 0 && !sockets.containsKey((int) n))
+      return (int) n;
     int fd = 3;
     while (sockets.containsKey(fd)) fd++;
     return fd;
@@ -183,7 +200,10 @@ final class SocketCalls {
     arity(a, 5, "getsockopt");
     ScriptSocket s = socketOf(a);
     if (s == null) return Result.fail(Errno.EBADF);
-    Expr want = a.get(3) instanceof Expr.Array arr && arr.elements().size() == 1 ? arr.elements().getFirst() : a.get(3);
+    Expr want =
+        a.get(3) instanceof Expr.Array arr && arr.elements().size() == 1
+            ? arr.elements().getFirst()
+            : a.get(3);
     options.get(s, symbol(a.get(2)), want);
     return Result.ok(0);
   }
@@ -205,12 +225,15 @@ final class SocketCalls {
     ScriptSocket s = socketOf(a);
     if (s == null) return Result.fail(Errno.EBADF);
     if (s.connection != null) return Result.fail(Errno.EINVAL);
-    if (s.listener != null) throw ScriptException.unsupported(0, "listen() again on a listening socket");
+    if (s.listener != null)
+      throw ScriptException.unsupported(0, "listen() again on a listening socket");
     Long backlog = Symbols.evaluate(a.get(1));
     if (backlog == null) throw ScriptException.unsupported(0, "listen backlog " + a.get(1));
     if (s.boundPort == 0) s.boundPort = SCRIPT_PORT;
     try {
-      s.listener = hut.host.listen(null, s.boundPort, (int) Math.max(1, backlog), options.tcp(s), options.bind(s));
+      s.listener =
+          hut.host.listen(
+              null, s.boundPort, (int) Math.max(1, backlog), options.tcp(s), options.bind(s));
       if (s.fastOpenQueue > 0) s.listener.setFastOpenQueueLength(s.fastOpenQueue);
     } catch (IllegalStateException e) {
       return Result.fail(Errno.EADDRINUSE);
@@ -231,14 +254,24 @@ final class SocketCalls {
     boolean fastOpen = s.fastOpenConnect && (hut.host.fastOpen() & TcpFastOpen.CLIENT) != 0;
     if (fastOpen && hut.host.fastOpenCookie(remoteAddress) != null) {
       // Linux's TCP_FASTOPEN_CONNECT with a cookie cached (tcp_fastopen_defer_connect): connect()
-      // says 0 at once and sends nothing; the first write opens the connection with its data on the SYN.
+      // says 0 at once and sends nothing; the first write opens the connection with its data on the
+      // SYN.
       s.fastOpenDeferred = true;
       return now(Result.ok(0));
     }
     try {
-      s.connection = fastOpen
-          ? hut.host.connectFastOpen(localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, options.tcp(s), ByteBuffer.allocate(0), hut.now())
-          : hut.host.connect(localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, options.tcp(s), hut.now());
+      s.connection =
+          fastOpen
+              ? hut.host.connectFastOpen(
+                  localAddress,
+                  s.boundPort,
+                  remoteAddress,
+                  SCRIPT_PORT,
+                  options.tcp(s),
+                  ByteBuffer.allocate(0),
+                  hut.now())
+              : hut.host.connect(
+                  localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, options.tcp(s), hut.now());
     } catch (IllegalStateException e) {
       return now(Result.fail(Errno.EADDRINUSE));
     }
@@ -260,20 +293,21 @@ final class SocketCalls {
     ScriptSocket s = socketOf(a);
     if (s == null) return now(Result.fail(Errno.EBADF));
     if (s.listener == null) return now(Result.fail(Errno.EINVAL));
-    Call attempt = () -> {
-      Connection c = s.listener.accept();
-      if (c == null) return s.nonBlocking ? Result.fail(Errno.EAGAIN) : null;
-      ScriptSocket child = new ScriptSocket(newFd(result), s.receiveBuffer, s.sendBuffer);
-      child.connection = c;
-      SocketOptions.inherit(child, s);
-      options.applyOpened(child);
-      child.boundPort = s.boundPort;
-      // BSD's accept() hands the new socket the listener's O_NONBLOCK; Linux's does not.
-      child.nonBlocking = profile == Profile.FREEBSD && s.nonBlocking;
-      sockets.put(child.fd, child);
-      underTest = child;
-      return Result.ok(child.fd);
-    };
+    Call attempt =
+        () -> {
+          Connection c = s.listener.accept();
+          if (c == null) return s.nonBlocking ? Result.fail(Errno.EAGAIN) : null;
+          ScriptSocket child = new ScriptSocket(newFd(result), s.receiveBuffer, s.sendBuffer);
+          child.connection = c;
+          SocketOptions.inherit(child, s);
+          options.applyOpened(child);
+          child.boundPort = s.boundPort;
+          // BSD's accept() hands the new socket the listener's O_NONBLOCK; Linux's does not.
+          child.nonBlocking = profile == Profile.FREEBSD && s.nonBlocking;
+          sockets.put(child.fd, child);
+          underTest = child;
+          return Result.ok(child.fd);
+        };
     return attempt;
   }
 
@@ -293,7 +327,10 @@ final class SocketCalls {
     ByteBuffer buffer = ByteBuffer.allocate((int) length);
     return () -> {
       // MSG_WAITALL waits for all of length while more may come: no error, no FIN from the peer.
-      if (waitAll && s.connection != null && !s.readShut && s.connection.status().receiveQueued() < length
+      if (waitAll
+          && s.connection != null
+          && !s.readShut
+          && s.connection.status().receiveQueued() < length
           && (s.readiness() & (Readiness.ERROR | Readiness.READ_HANGUP)) == 0) {
         return null;
       }
@@ -301,7 +338,8 @@ final class SocketCalls {
       if (s.readShut) return Result.ok(0);
       Errno pending = s.pendingError();
       int queued = s.connection.isReleased() ? 0 : s.connection.status().receiveQueued();
-      if (peek && queued > 0) return Result.ok(Math.min(length, queued)); // tcp_recvmsg(): copied, left queued
+      if (peek && queued > 0)
+        return Result.ok(Math.min(length, queued)); // tcp_recvmsg(): copied, left queued
       try {
         int n = s.connection.receive(buffer.clear(), hut.now());
         hut.collect();
@@ -309,7 +347,9 @@ final class SocketCalls {
         if (n < 0) return Result.ok(0);
       } catch (TcpException e) {
         if (pending != null) return Result.fail(s.takeError());
-        return e.error() == TcpError.CONNECTION_CLOSING ? Result.ok(0) : Result.fail(Errno.ENOTCONN);
+        return e.error() == TcpError.CONNECTION_CLOSING
+            ? Result.ok(0)
+            : Result.fail(Errno.ENOTCONN);
       }
       if (pending != null) return Result.fail(s.takeError());
       if (s.connection.state() == TcpState.CLOSED) return Result.ok(0);
@@ -317,14 +357,19 @@ final class SocketCalls {
     };
   }
 
-  /** write, send, sendto, writev, sendmsg: {@code length} zero bytes; MSG_DONTWAIT makes this one call non-blocking. */
+  /**
+   * write, send, sendto, writev, sendmsg: {@code length} zero bytes; MSG_DONTWAIT makes this one
+   * call non-blocking.
+   */
   private Call write(List<Expr> a, long length, java.util.Set<String> flags) {
     ScriptSocket s = socketOf(a);
     if (s == null) return now(Result.fail(Errno.EBADF));
     boolean nonBlocking = s.nonBlocking || flags.contains("MSG_DONTWAIT");
     // packetdrill writes zeros when the buffer is written "...".
     ByteBuffer data = ByteBuffer.allocate((int) length);
-    if (s.connection == null && s.listener == null && (s.fastOpenDeferred || flags.contains("MSG_FASTOPEN"))) {
+    if (s.connection == null
+        && s.listener == null
+        && (s.fastOpenDeferred || flags.contains("MSG_FASTOPEN"))) {
       return fastOpenWrite(s, data, nonBlocking);
     }
     return () -> {
@@ -343,23 +388,36 @@ final class SocketCalls {
         return Result.fail(e.error() == TcpError.CONNECTION_CLOSING ? Errno.EPIPE : Errno.ENOTCONN);
       }
       if (!data.hasRemaining()) return Result.ok(length);
-      if (nonBlocking) return data.position() > 0 ? Result.ok(data.position()) : Result.fail(Errno.EAGAIN);
+      if (nonBlocking)
+        return data.position() > 0 ? Result.ok(data.position()) : Result.fail(Errno.EAGAIN);
       return null;
     };
   }
 
   /**
    * The write that opens a connection with TCP Fast Open: {@code sendto(MSG_FASTOPEN)} on an
-   * unconnected socket, or the first write after a deferred TCP_FASTOPEN_CONNECT. As Linux's
-   * {@code tcp_sendmsg_fastopen}: with a cookie (or {@code TFO_CLIENT_NO_COOKIE}) the data rides on the SYN and a non-blocking call
-   * returns its length at once; without one the SYN asks for a cookie and a non-blocking call says
-   * EINPROGRESS. A blocking call waits for the handshake, then for the rest to be queued.
+   * unconnected socket, or the first write after a deferred TCP_FASTOPEN_CONNECT. As Linux's {@code
+   * tcp_sendmsg_fastopen}: with a cookie (or {@code TFO_CLIENT_NO_COOKIE}) the data rides on the
+   * SYN and a non-blocking call returns its length at once; without one the SYN asks for a cookie
+   * and a non-blocking call says EINPROGRESS. A blocking call waits for the handshake, then for the
+   * rest to be queued.
    */
   private Call fastOpenWrite(ScriptSocket s, ByteBuffer data, boolean nonBlocking) {
-    if ((hut.host.fastOpen() & TcpFastOpen.CLIENT) == 0 && !s.fastOpenDeferred) return now(Result.fail(Errno.EOPNOTSUPP));
-    boolean dataOnSyn = hut.host.fastOpenCookie(remoteAddress) != null || (hut.host.fastOpen() & TcpFastOpen.CLIENT_NO_COOKIE) != 0;
+    if ((hut.host.fastOpen() & TcpFastOpen.CLIENT) == 0 && !s.fastOpenDeferred)
+      return now(Result.fail(Errno.EOPNOTSUPP));
+    boolean dataOnSyn =
+        hut.host.fastOpenCookie(remoteAddress) != null
+            || (hut.host.fastOpen() & TcpFastOpen.CLIENT_NO_COOKIE) != 0;
     try {
-      s.connection = hut.host.connectFastOpen(localAddress, s.boundPort, remoteAddress, SCRIPT_PORT, options.tcp(s), data, hut.now());
+      s.connection =
+          hut.host.connectFastOpen(
+              localAddress,
+              s.boundPort,
+              remoteAddress,
+              SCRIPT_PORT,
+              options.tcp(s),
+              data,
+              hut.now());
     } catch (IllegalStateException e) {
       return now(Result.fail(Errno.EADDRINUSE));
     }
@@ -369,12 +427,14 @@ final class SocketCalls {
     liveLocalPort = s.connection.id().localPort();
     liveRemotePort = SCRIPT_PORT;
     int length = data.capacity();
-    if (nonBlocking) return now(dataOnSyn ? Result.ok(data.position()) : Result.fail(Errno.EINPROGRESS));
+    if (nonBlocking)
+      return now(dataOnSyn ? Result.ok(data.position()) : Result.fail(Errno.EINPROGRESS));
     return () -> {
       Errno e = s.takeError();
       if (e != null) return Result.fail(e);
       int r = s.readiness();
-      if ((r & Readiness.HANGUP) != 0 && (r & Readiness.CONNECTED) == 0) return Result.fail(Errno.ECONNABORTED);
+      if ((r & Readiness.HANGUP) != 0 && (r & Readiness.CONNECTED) == 0)
+        return Result.fail(Errno.ECONNABORTED);
       if ((r & Readiness.CONNECTED) == 0) return null;
       if (data.hasRemaining()) {
         s.connection.send(data, hut.now());
@@ -432,9 +492,9 @@ final class SocketCalls {
   // ---- ioctl, names ----
 
   /**
-   * ioctl: the queue sizes Linux reports ({@code SIOCINQ}/{@code FIONREAD}: bytes to read;
-   * {@code SIOCOUTQ}: bytes sent and not acknowledged plus bytes not sent; {@code SIOCOUTQNSD}:
-   * bytes not sent), compared with the script's {@code [N]}.
+   * ioctl: the queue sizes Linux reports ({@code SIOCINQ}/{@code FIONREAD}: bytes to read; {@code
+   * SIOCOUTQ}: bytes sent and not acknowledged plus bytes not sent; {@code SIOCOUTQNSD}: bytes not
+   * sent), compared with the script's {@code [N]}.
    */
   private Result ioctl(List<Expr> a) {
     arity(a, 3, "ioctl");
@@ -444,25 +504,32 @@ final class SocketCalls {
     if (s.connection == null || s.connection.isReleased()) return Result.fail(Errno.EINVAL);
     var st = s.connection.status();
     long inFlight = Integer.toUnsignedLong(st.sndNxt() - st.sndUna());
-    long value = switch (request) {
-      case "SIOCINQ", "FIONREAD" -> st.receiveQueued();
-      case "SIOCOUTQ" -> st.sendQueued();
-      case "SIOCOUTQNSD" -> Math.max(0, st.sendQueued() - inFlight);
-      default -> throw ScriptException.unsupported(0, "ioctl request " + request);
-    };
+    long value =
+        switch (request) {
+          case "SIOCINQ", "FIONREAD" -> st.receiveQueued();
+          case "SIOCOUTQ" -> st.sendQueued();
+          case "SIOCOUTQNSD" -> Math.max(0, st.sendQueued() - inFlight);
+          default -> throw ScriptException.unsupported(0, "ioctl request " + request);
+        };
     Long want = Symbols.evaluate(a.get(2));
     if (!(a.get(2) instanceof Expr.Ellipsis) && (want == null || want != value)) {
-      throw ScriptException.mismatch(0, "ioctl(" + request + ") value", String.valueOf(a.get(2)), "[" + value + "]");
+      throw ScriptException.mismatch(
+          0, "ioctl(" + request + ") value", String.valueOf(a.get(2)), "[" + value + "]");
     }
     return Result.ok(0);
   }
 
-  /** getsockname and getpeername: the script writes the address as {@code ...}; a peer needs a connection. */
+  /**
+   * getsockname and getpeername: the script writes the address as {@code ...}; a peer needs a
+   * connection.
+   */
   private Result name(List<Expr> a, String call) {
     arity(a, 3, call);
     ScriptSocket s = socketOf(a);
     if (s == null) return Result.fail(Errno.EBADF);
-    if (!(a.get(1) instanceof Expr.Ellipsis)) throw ScriptException.unsupported(0, call + "() address " + a.get(1) + " (compared only as ...)");
+    if (!(a.get(1) instanceof Expr.Ellipsis))
+      throw ScriptException.unsupported(
+          0, call + "() address " + a.get(1) + " (compared only as ...)");
     if (call.equals("getpeername") && !s.connected()) return Result.fail(Errno.ENOTCONN);
     return Result.ok(0);
   }
@@ -471,7 +538,8 @@ final class SocketCalls {
 
   private Call poll(List<Expr> a) {
     arity(a, 3, "poll");
-    if (!(a.get(0) instanceof Expr.Array fds)) throw ScriptException.unsupported(0, "poll() without an array of pollfd");
+    if (!(a.get(0) instanceof Expr.Array fds))
+      throw ScriptException.unsupported(0, "poll() without an array of pollfd");
     Long timeout = Symbols.evaluate(a.get(2));
     if (timeout == null) throw ScriptException.unsupported(0, "poll timeout " + a.get(2));
     return () -> {
@@ -494,7 +562,11 @@ final class SocketCalls {
         long got = PollBits.revents(s, events);
         Long expected = Symbols.evaluate(want);
         if (expected == null || expected != got) {
-          throw ScriptException.mismatch(0, "poll revents of fd " + st.fields().get("fd"), String.valueOf(want), Long.toString(got));
+          throw ScriptException.mismatch(
+              0,
+              "poll revents of fd " + st.fields().get("fd"),
+              String.valueOf(want),
+              Long.toString(got));
         }
       }
       return Result.ok(ready);
@@ -516,6 +588,7 @@ final class SocketCalls {
   }
 
   private static void arity(List<Expr> a, int n, String call) {
-    if (a.size() != n) throw ScriptException.syntax(0, call + " takes " + n + " arguments, not " + a.size());
+    if (a.size() != n)
+      throw ScriptException.syntax(0, call + " takes " + n + " arguments, not " + a.size());
   }
 }

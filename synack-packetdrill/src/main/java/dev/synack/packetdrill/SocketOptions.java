@@ -7,25 +7,51 @@ import java.time.Duration;
 
 /**
  * What {@code setsockopt} and {@code getsockopt} do to a script's socket: each option the suites
- * use, mapped onto the engine's settings ({@link TcpConfig} before connect or listen, the
- * {@link Connection} after), with FreeBSD's units, values and errno (its {@code sosetopt},
- * {@code sogetopt} and {@code tcp_default_ctloutput}). An option the engine cannot honour fails
- * the script as unsupported.
+ * use, mapped onto the engine's settings ({@link TcpConfig} before connect or listen, the {@link
+ * Connection} after), with FreeBSD's units, values and errno (its {@code sosetopt}, {@code
+ * sogetopt} and {@code tcp_default_ctloutput}). An option the engine cannot honour fails the script
+ * as unsupported.
  *
  * <p>FreeBSD's getsockopt answers a boolean option with its flag bit ({@code SO_KEEPALIVE} 0x8,
  * {@code TCP_NODELAY} 0x4...), Linux's with 1; the profile decides.
  */
 final class SocketOptions {
-  /** FreeBSD's {@code MCLBYTES} and {@code MSIZE}: a buffer may hold {@code kern.ipc.maxsockbuf} scaled by their ratio ({@code sb_max_adj}). */
+  /**
+   * FreeBSD's {@code MCLBYTES} and {@code MSIZE}: a buffer may hold {@code kern.ipc.maxsockbuf}
+   * scaled by their ratio ({@code sb_max_adj}).
+   */
   private static final long MCLBYTES = 2048;
+
   private static final long MSIZE = 256;
 
   /** The options setsockopt emulates (besides SO_LINGER). */
-  private static final java.util.Set<String> SETTABLE = java.util.Set.of("SO_RCVBUF", "SO_SNDBUF", "SO_REUSEADDR",
-      "SO_REUSEPORT", "SO_KEEPALIVE", "TCP_NODELAY", "TCP_NOOPT", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPINIT", "TCP_KEEPCNT",
-      "TCP_NOTSENT_LOWAT", "TCP_FASTOPEN", "TCP_FASTOPEN_CONNECT", "TCP_CORK", "TCP_USER_TIMEOUT", "TCP_MAXSEG", "TCP_QUICKACK");
-  /** Linux's {@code TCP_MIN_MSS} and {@code MAX_TCP_WINDOW}: the values TCP_MAXSEG takes (0 clears it). */
+  private static final java.util.Set<String> SETTABLE =
+      java.util.Set.of(
+          "SO_RCVBUF",
+          "SO_SNDBUF",
+          "SO_REUSEADDR",
+          "SO_REUSEPORT",
+          "SO_KEEPALIVE",
+          "TCP_NODELAY",
+          "TCP_NOOPT",
+          "TCP_KEEPIDLE",
+          "TCP_KEEPINTVL",
+          "TCP_KEEPINIT",
+          "TCP_KEEPCNT",
+          "TCP_NOTSENT_LOWAT",
+          "TCP_FASTOPEN",
+          "TCP_FASTOPEN_CONNECT",
+          "TCP_CORK",
+          "TCP_USER_TIMEOUT",
+          "TCP_MAXSEG",
+          "TCP_QUICKACK");
+
+  /**
+   * Linux's {@code TCP_MIN_MSS} and {@code MAX_TCP_WINDOW}: the values TCP_MAXSEG takes (0 clears
+   * it).
+   */
   private static final long MIN_MSS = 88;
+
   private static final long MAX_MSS = 32767;
 
   private final HostUnderTest hut;
@@ -55,9 +81,12 @@ final class SocketOptions {
     boolean opened = c != null || s.listener != null;
     switch (option) {
       case "SO_RCVBUF", "SO_SNDBUF" -> {
-        if (s.listener != null) throw ScriptException.unsupported(0, option + " on a listening socket (its connections' buffers are fixed at listen)");
+        if (s.listener != null)
+          throw ScriptException.unsupported(
+              0, option + " on a listening socket (its connections' buffers are fixed at listen)");
         if (value < 1) return Result.fail(Errno.EINVAL);
-        if (value > maxBuffer()) return Result.fail(profile == Profile.FREEBSD ? Errno.ENOBUFS : Errno.EINVAL);
+        if (value > maxBuffer())
+          return Result.fail(profile == Profile.FREEBSD ? Errno.ENOBUFS : Errno.EINVAL);
         int bytes = value.intValue();
         if (option.equals("SO_RCVBUF")) {
           s.receiveBuffer = bytes;
@@ -82,15 +111,18 @@ final class SocketOptions {
         hut.collect();
       }
       case "TCP_USER_TIMEOUT" -> {
-        if (value < 0 || value > 0x7fff_ffffL) return Result.fail(Errno.EINVAL); // Linux: an int, negative is EINVAL
+        if (value < 0 || value > 0x7fff_ffffL)
+          return Result.fail(Errno.EINVAL); // Linux: an int, negative is EINVAL
         s.userTimeoutMs = value;
-        if (c != null && !c.isReleased()) c.configure(o -> o.setUserTimeout(Duration.ofMillis(s.userTimeoutMs), hut.now()));
+        if (c != null && !c.isReleased())
+          c.configure(o -> o.setUserTimeout(Duration.ofMillis(s.userTimeoutMs), hut.now()));
         hut.collect();
       }
       case "TCP_MAXSEG" -> {
         if (value != 0 && (value < MIN_MSS || value > MAX_MSS)) return Result.fail(Errno.EINVAL);
         s.maxSegment = value.intValue();
-        if (c != null && !c.isReleased() && value != 0) c.configure(o -> o.setMaxSegment(s.maxSegment));
+        if (c != null && !c.isReleased() && value != 0)
+          c.configure(o -> o.setMaxSegment(s.maxSegment));
         hut.collect();
       }
       case "SO_KEEPALIVE" -> {
@@ -109,7 +141,8 @@ final class SocketOptions {
       }
       case "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPINIT", "TCP_KEEPCNT" -> {
         if (s.listener != null || (opened && option.equals("TCP_KEEPINIT"))) {
-          throw ScriptException.unsupported(0, option + " after listen (or TCP_KEEPINIT after connect)");
+          throw ScriptException.unsupported(
+              0, option + " after listen (or TCP_KEEPINIT after connect)");
         }
         // FreeBSD takes seconds (a count for TCP_KEEPCNT) as an unsigned int, at most UINT_MAX / hz
         // seconds; 0 means the sysctl's value again.
@@ -119,21 +152,27 @@ final class SocketOptions {
           case "TCP_KEEPINTVL" -> s.keepIntervalSeconds = value;
           case "TCP_KEEPINIT" -> s.keepInitSeconds = value;
           default -> {
-            if (value > 127) throw ScriptException.unsupported(0, "TCP_KEEPCNT " + value + " (synack sends at most 127 probes)");
+            if (value > 127)
+              throw ScriptException.unsupported(
+                  0, "TCP_KEEPCNT " + value + " (synack sends at most 127 probes)");
             s.keepCount = value.intValue();
           }
         }
-        if (c != null && !c.isReleased()) c.configure(o -> o.setKeepAliveTiming(keepIdle(s), keepInterval(s), keepCount(s), hut.now()));
+        if (c != null && !c.isReleased())
+          c.configure(
+              o -> o.setKeepAliveTiming(keepIdle(s), keepInterval(s), keepCount(s), hut.now()));
         hut.collect();
       }
       case "TCP_NOTSENT_LOWAT" -> {
-        // Linux (tcp_setsockopt): an unsigned int; 0 means the sysctl's limit, UINT_MAX by default (none).
+        // Linux (tcp_setsockopt): an unsigned int; 0 means the sysctl's limit, UINT_MAX by default
+        // (none).
         s.notSentLowat = value & 0xffff_ffffL;
         if (c != null && !c.isReleased()) c.configure(o -> o.setNotSentLowat(notSentLowat(s)));
         hut.collect();
       }
       case "TCP_FASTOPEN" -> {
-        // Linux (do_tcp_setsockopt): the Fast Open queue length of a socket that is or will be listening.
+        // Linux (do_tcp_setsockopt): the Fast Open queue length of a socket that is or will be
+        // listening.
         if (c != null || value < 0 || value > Integer.MAX_VALUE) return Result.fail(Errno.EINVAL);
         s.fastOpenQueue = value.intValue();
         if (s.listener != null) s.listener.setFastOpenQueueLength(s.fastOpenQueue);
@@ -148,33 +187,39 @@ final class SocketOptions {
   }
 
   /**
-   * Applies to a connection just opened (connect, or Fast Open's first write) the options that
-   * act on a connection rather than its settings: before its SYN leaves, as Linux's socket has them.
+   * Applies to a connection just opened (connect, or Fast Open's first write) the options that act
+   * on a connection rather than its settings: before its SYN leaves, as Linux's socket has them.
    */
   void applyOpened(ScriptSocket s) {
     Connection c = s.connection;
     if (s.lingerSeconds == 0) c.setSoLinger(true, 0);
     if (s.cork || s.userTimeoutMs != 0 || s.maxSegment != 0 || s.notSentLowat != 0) {
-      c.configure(o -> {
-        if (s.cork) o.setCork(true);
-        if (s.userTimeoutMs != 0) o.setUserTimeout(Duration.ofMillis(s.userTimeoutMs), hut.now());
-        if (s.maxSegment != 0) o.setMaxSegment(s.maxSegment);
-        if (s.notSentLowat != 0) o.setNotSentLowat(notSentLowat(s));
-      });
+      c.configure(
+          o -> {
+            if (s.cork) o.setCork(true);
+            if (s.userTimeoutMs != 0)
+              o.setUserTimeout(Duration.ofMillis(s.userTimeoutMs), hut.now());
+            if (s.maxSegment != 0) o.setMaxSegment(s.maxSegment);
+            if (s.notSentLowat != 0) o.setNotSentLowat(notSentLowat(s));
+          });
     }
   }
 
-  /** Returns TCP_NOTSENT_LOWAT in force: the socket's, or for 0 the sysctl's default of no limit. */
+  /**
+   * Returns TCP_NOTSENT_LOWAT in force: the socket's, or for 0 the sysctl's default of no limit.
+   */
   private static long notSentLowat(ScriptSocket s) {
     return s.notSentLowat != 0 ? s.notSentLowat : 0xffff_ffffL;
   }
 
   private Duration keepIdle(ScriptSocket s) {
-    return Duration.ofMillis(s.keepIdleSeconds != 0 ? s.keepIdleSeconds * 1000 : sysctls.keepAliveIdleMs());
+    return Duration.ofMillis(
+        s.keepIdleSeconds != 0 ? s.keepIdleSeconds * 1000 : sysctls.keepAliveIdleMs());
   }
 
   private Duration keepInterval(ScriptSocket s) {
-    return Duration.ofMillis(s.keepIntervalSeconds != 0 ? s.keepIntervalSeconds * 1000 : sysctls.keepAliveIntervalMs());
+    return Duration.ofMillis(
+        s.keepIntervalSeconds != 0 ? s.keepIntervalSeconds * 1000 : sysctls.keepAliveIntervalMs());
   }
 
   private int keepCount(ScriptSocket s) {
@@ -186,7 +231,8 @@ final class SocketOptions {
    * does not have, as Linux for one not loaded.
    */
   private Result setCongestion(ScriptSocket s, Expr valueExpr) {
-    if (!(valueExpr instanceof Expr.Str(String linuxName))) throw ScriptException.unsupported(0, "TCP_CONGESTION value " + valueExpr + " (not a string)");
+    if (!(valueExpr instanceof Expr.Str(String linuxName)))
+      throw ScriptException.unsupported(0, "TCP_CONGESTION value " + valueExpr + " (not a string)");
     String name = engineName(linuxName);
     if (!TcpConfig.congestionControls().contains(name)) return Result.fail(Errno.ENOENT);
     s.congestion = name;
@@ -196,7 +242,10 @@ final class SocketOptions {
     return Result.ok(0);
   }
 
-  /** Returns the engine's name for a Linux congestion control: Linux's "reno" is NewReno's recovery, synack's "newreno". */
+  /**
+   * Returns the engine's name for a Linux congestion control: Linux's "reno" is NewReno's recovery,
+   * synack's "newreno".
+   */
   private static String engineName(String linuxName) {
     return linuxName.equals("reno") ? "newreno" : linuxName;
   }
@@ -211,7 +260,9 @@ final class SocketOptions {
    * field names {@code {l_onoff=1, l_linger=0}}: off, or on with 0 seconds (close resets).
    */
   private Result setLinger(ScriptSocket s, Expr valueExpr) {
-    if (!(valueExpr instanceof Expr.Struct st)) throw ScriptException.unsupported(0, "SO_LINGER value " + valueExpr + " (not a struct linger)");
+    if (!(valueExpr instanceof Expr.Struct st))
+      throw ScriptException.unsupported(
+          0, "SO_LINGER value " + valueExpr + " (not a struct linger)");
     Expr onoffExpr = st.field("onoff", "l_onoff");
     Expr secondsExpr = st.field("linger", "l_linger");
     if (onoffExpr == null || secondsExpr == null || st.fields().size() != 2) {
@@ -219,17 +270,22 @@ final class SocketOptions {
     }
     Long onoff = Symbols.evaluate(onoffExpr);
     Long seconds = Symbols.evaluate(secondsExpr);
-    if (onoff == null || seconds == null) throw ScriptException.unsupported(0, "SO_LINGER value " + valueExpr);
+    if (onoff == null || seconds == null)
+      throw ScriptException.unsupported(0, "SO_LINGER value " + valueExpr);
     if (onoff != 0 && seconds != 0) {
       // close() would block until the FIN is acknowledged or the time runs out: not emulated.
-      throw ScriptException.unsupported(0, "SO_LINGER with a time of " + seconds + " s (a close that waits)");
+      throw ScriptException.unsupported(
+          0, "SO_LINGER with a time of " + seconds + " s (a close that waits)");
     }
     s.lingerSeconds = onoff != 0 ? 0 : -1;
     if (s.connection != null && !s.connection.isReleased()) s.connection.setSoLinger(onoff != 0, 0);
     return Result.ok(0);
   }
 
-  /** Returns the largest buffer a socket may ask for: FreeBSD's {@code sb_max_adj}, else the engine's 1 GiB. */
+  /**
+   * Returns the largest buffer a socket may ask for: FreeBSD's {@code sb_max_adj}, else the
+   * engine's 1 GiB.
+   */
   private long maxBuffer() {
     Long maxSockBuf = sysctls.get("kern.ipc.maxsockbuf");
     if (profile != Profile.FREEBSD || maxSockBuf == null) return 1L << 30;
@@ -247,7 +303,10 @@ final class SocketOptions {
       case "SO_ERROR" -> {
         Errno e = s.takeError();
         String seen = e == null ? "0" : e.name();
-        String expected = want instanceof Expr.Sym sym ? canonicalErrno(sym.name()) : String.valueOf(Symbols.evaluate(want));
+        String expected =
+            want instanceof Expr.Sym sym
+                ? canonicalErrno(sym.name())
+                : String.valueOf(Symbols.evaluate(want));
         if (!(want instanceof Expr.Ellipsis) && !expected.equals(seen)) {
           throw ScriptException.mismatch(0, "getsockopt(SO_ERROR) value", expected, seen);
         }
@@ -263,24 +322,41 @@ final class SocketOptions {
       case "SO_REUSEADDR" -> compare(option, want, flag(s.reuseAddress, 0x4));
       case "SO_REUSEPORT" -> compare(option, want, flag(s.reusePort, 0x200));
       case "TCP_CORK" -> compare(option, want, (c != null ? c.options().cork() : s.cork) ? 1 : 0);
-      case "TCP_USER_TIMEOUT" -> compare(option, want, c != null ? c.options().userTimeout().toMillis() : s.userTimeoutMs);
+      case "TCP_USER_TIMEOUT" ->
+          compare(option, want, c != null ? c.options().userTimeout().toMillis() : s.userTimeoutMs);
       // Linux (do_tcp_getsockopt): the MSS in use once connected; before, the one set, or 536.
-      case "TCP_MAXSEG" -> compare(option, want, c != null && c.state().isSynchronized() ? c.options().maxSegment()
-          : s.maxSegment != 0 ? s.maxSegment : 536);
+      case "TCP_MAXSEG" ->
+          compare(
+              option,
+              want,
+              c != null && c.state().isSynchronized()
+                  ? c.options().maxSegment()
+                  : s.maxSegment != 0 ? s.maxSegment : 536);
       case "TCP_CONGESTION" -> {
-        String seen = linuxName(c != null ? c.congestionControl() : s.congestion != null ? s.congestion : sysctls.tcp().congestionControl());
-        if (!(want instanceof Expr.Ellipsis) && !(want instanceof Expr.Str(String name) && name.equals(seen))) {
-          throw ScriptException.mismatch(0, "getsockopt(TCP_CONGESTION) value", String.valueOf(want), seen);
+        String seen =
+            linuxName(
+                c != null
+                    ? c.congestionControl()
+                    : s.congestion != null ? s.congestion : sysctls.tcp().congestionControl());
+        if (!(want instanceof Expr.Ellipsis)
+            && !(want instanceof Expr.Str(String name) && name.equals(seen))) {
+          throw ScriptException.mismatch(
+              0, "getsockopt(TCP_CONGESTION) value", String.valueOf(want), seen);
         }
       }
       case "SO_LINGER" -> getLinger(s, want);
       case "TCP_NODELAY" -> compare(option, want, flag(s.noDelay, 0x4));
       case "TCP_NOOPT" -> compare(option, want, flag(s.noOptions, 0x8));
-      case "TCP_KEEPIDLE" -> compare(option, want, seconds(s.keepIdleSeconds, sysctls.keepAliveIdleMs()));
-      case "TCP_KEEPINTVL" -> compare(option, want, seconds(s.keepIntervalSeconds, sysctls.keepAliveIntervalMs()));
-      case "TCP_KEEPINIT" -> compare(option, want, seconds(s.keepInitSeconds, sysctls.establishmentTimeoutMs()));
-      case "TCP_KEEPCNT" -> compare(option, want, s.keepCount != 0 ? s.keepCount : sysctls.keepAliveCount());
-      case "TCP_NOTSENT_LOWAT" -> compare(option, want, c != null ? c.options().notSentLowat() : s.notSentLowat);
+      case "TCP_KEEPIDLE" ->
+          compare(option, want, seconds(s.keepIdleSeconds, sysctls.keepAliveIdleMs()));
+      case "TCP_KEEPINTVL" ->
+          compare(option, want, seconds(s.keepIntervalSeconds, sysctls.keepAliveIntervalMs()));
+      case "TCP_KEEPINIT" ->
+          compare(option, want, seconds(s.keepInitSeconds, sysctls.establishmentTimeoutMs()));
+      case "TCP_KEEPCNT" ->
+          compare(option, want, s.keepCount != 0 ? s.keepCount : sysctls.keepAliveCount());
+      case "TCP_NOTSENT_LOWAT" ->
+          compare(option, want, c != null ? c.options().notSentLowat() : s.notSentLowat);
       case "TCP_FASTOPEN" -> compare(option, want, s.fastOpenQueue);
       case "TCP_FASTOPEN_CONNECT" -> compare(option, want, s.fastOpenConnect ? 1 : 0);
       default -> throw ScriptException.unsupported(0, "socket option " + option);
@@ -289,7 +365,8 @@ final class SocketOptions {
 
   private void getLinger(ScriptSocket s, Expr want) {
     if (want instanceof Expr.Ellipsis) return;
-    if (!(want instanceof Expr.Struct st)) throw ScriptException.unsupported(0, "SO_LINGER value " + want + " (not a struct linger)");
+    if (!(want instanceof Expr.Struct st))
+      throw ScriptException.unsupported(0, "SO_LINGER value " + want + " (not a struct linger)");
     Expr onoff = st.field("onoff", "l_onoff");
     Expr seconds = st.field("linger", "l_linger");
     if (onoff != null) compare("SO_LINGER l_onoff", onoff, flag(s.lingerSeconds >= 0, 0x80));
@@ -302,12 +379,18 @@ final class SocketOptions {
     return profile == Profile.FREEBSD ? freeBsdBit : 1;
   }
 
-  /** Returns a time option in whole seconds, as FreeBSD's ticks / hz: the socket's own, or the sysctl's (in ms). */
+  /**
+   * Returns a time option in whole seconds, as FreeBSD's ticks / hz: the socket's own, or the
+   * sysctl's (in ms).
+   */
   private static long seconds(long socketSeconds, long sysctlMs) {
     return socketSeconds != 0 ? socketSeconds : sysctlMs / 1000;
   }
 
-  /** Returns SO_RCVBUF: the connection's receive buffer once there is one, else the socket's setting. */
+  /**
+   * Returns SO_RCVBUF: the connection's receive buffer once there is one, else the socket's
+   * setting.
+   */
   static int receiveBuffer(ScriptSocket s) {
     if (s.connection != null && !s.connection.isReleased()) return s.connection.receiveBufferSize();
     return s.receiveBuffer;
@@ -327,7 +410,9 @@ final class SocketOptions {
     if (want instanceof Expr.Ellipsis) return;
     Long expected = Symbols.evaluate(want);
     if (expected == null) throw ScriptException.unsupported(0, "getsockopt value " + want);
-    if (expected != seen) throw ScriptException.mismatch(0, "getsockopt(" + option + ") value", String.valueOf(expected), String.valueOf(seen));
+    if (expected != seen)
+      throw ScriptException.mismatch(
+          0, "getsockopt(" + option + ") value", String.valueOf(expected), String.valueOf(seen));
   }
 
   /**
@@ -335,31 +420,53 @@ final class SocketOptions {
    * keep-alive and establishment timing, and no options under TCP_NOOPT.
    */
   TcpConfig tcp(ScriptSocket s) {
-    TcpConfig c = sysctls.tcp().withBuffers(s.receiveBuffer, s.sendBuffer)
-        .withNoDelay(s.noDelay)
-        .withKeepAlive(s.keepAlive, Duration.ofMillis(s.keepIdleSeconds != 0 ? s.keepIdleSeconds * 1000 : sysctls.keepAliveIdleMs()),
-            Duration.ofMillis(s.keepIntervalSeconds != 0 ? s.keepIntervalSeconds * 1000 : sysctls.keepAliveIntervalMs()),
-            s.keepCount != 0 ? s.keepCount : sysctls.keepAliveCount())
-        .withEstablishmentTimeout(Duration.ofMillis(s.keepInitSeconds != 0 ? s.keepInitSeconds * 1000 : sysctls.establishmentTimeoutMs()));
+    TcpConfig c =
+        sysctls
+            .tcp()
+            .withBuffers(s.receiveBuffer, s.sendBuffer)
+            .withNoDelay(s.noDelay)
+            .withKeepAlive(
+                s.keepAlive,
+                Duration.ofMillis(
+                    s.keepIdleSeconds != 0 ? s.keepIdleSeconds * 1000 : sysctls.keepAliveIdleMs()),
+                Duration.ofMillis(
+                    s.keepIntervalSeconds != 0
+                        ? s.keepIntervalSeconds * 1000
+                        : sysctls.keepAliveIntervalMs()),
+                s.keepCount != 0 ? s.keepCount : sysctls.keepAliveCount())
+            .withEstablishmentTimeout(
+                Duration.ofMillis(
+                    s.keepInitSeconds != 0
+                        ? s.keepInitSeconds * 1000
+                        : sysctls.establishmentTimeoutMs()));
     if (s.congestion != null) c = c.withCongestionControl(s.congestion);
     if (s.noOptions) {
-      // FreeBSD's TCP_NOOPT leaves every option out of SYN and SYN-ACK, the MSS too (tcp_output, syncache_respond).
-      c = c.withMssOption(false).withWindowScale(false, c.windowScaleShift()).withSackPermitted(false).withTimestamps(false, 0);
+      // FreeBSD's TCP_NOOPT leaves every option out of SYN and SYN-ACK, the MSS too (tcp_output,
+      // syncache_respond).
+      c =
+          c.withMssOption(false)
+              .withWindowScale(false, c.windowScaleShift())
+              .withSackPermitted(false)
+              .withTimestamps(false, 0);
     }
     return c;
   }
 
   /**
    * Returns how a listening socket shares its port: SO_REUSEPORT as set; SO_REUSEADDR as set under
-   * the Linux profile (a port a connection holds is then EADDRINUSE without it, as Linux's
-   * {@code inet_csk_bind_conflict}); under FreeBSD's always on, since FreeBSD's own bind rules
-   * ({@code in_pcbbind_setup}) are not modelled.
+   * the Linux profile (a port a connection holds is then EADDRINUSE without it, as Linux's {@code
+   * inet_csk_bind_conflict}); under FreeBSD's always on, since FreeBSD's own bind rules ({@code
+   * in_pcbbind_setup}) are not modelled.
    */
   dev.synack.stack.BindOptions bind(ScriptSocket s) {
-    return new dev.synack.stack.BindOptions(s.reuseAddress || profile == Profile.FREEBSD, s.reusePort);
+    return new dev.synack.stack.BindOptions(
+        s.reuseAddress || profile == Profile.FREEBSD, s.reusePort);
   }
 
-  /** Gives a socket accepted from a listener the listener's options, as FreeBSD's {@code sonewconn} and syncache do. */
+  /**
+   * Gives a socket accepted from a listener the listener's options, as FreeBSD's {@code sonewconn}
+   * and syncache do.
+   */
   static void inherit(ScriptSocket child, ScriptSocket listener) {
     child.noOptions = listener.noOptions;
     child.noDelay = listener.noDelay;

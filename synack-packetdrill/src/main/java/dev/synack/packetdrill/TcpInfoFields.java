@@ -9,10 +9,36 @@ import java.util.Map;
  * bytes getsockopt(TCP_INFO) wrote, field by field at their offsets, in the machine's order.
  */
 final class TcpInfoFields {
-  /** The 32-bit fields from offset 8 on, in the struct's order (tcpi_fackets and the last_* times included). */
-  private static final String[] U32 = {"rto", "ato", "snd_mss", "rcv_mss", "unacked", "sacked", "lost", "retrans", "fackets",
-      "last_data_sent", "last_ack_sent", "last_data_recv", "last_ack_recv", "pmtu", "rcv_ssthresh", "rtt", "rttvar",
-      "snd_ssthresh", "snd_cwnd", "advmss", "reordering", "rcv_rtt", "rcv_space", "total_retrans"};
+  /**
+   * The 32-bit fields from offset 8 on, in the struct's order (tcpi_fackets and the last_* times
+   * included).
+   */
+  private static final String[] U32 = {
+    "rto",
+    "ato",
+    "snd_mss",
+    "rcv_mss",
+    "unacked",
+    "sacked",
+    "lost",
+    "retrans",
+    "fackets",
+    "last_data_sent",
+    "last_ack_sent",
+    "last_data_recv",
+    "last_ack_recv",
+    "pmtu",
+    "rcv_ssthresh",
+    "rtt",
+    "rttvar",
+    "snd_ssthresh",
+    "snd_cwnd",
+    "advmss",
+    "reordering",
+    "rcv_rtt",
+    "rcv_space",
+    "total_retrans"
+  };
 
   private TcpInfoFields() {}
 
@@ -27,7 +53,8 @@ final class TcpInfoFields {
     v.put("tcpi_options", Integer.toString(b.get(5) & 0xff));
     v.put("tcpi_snd_wscale", Integer.toString(b.get(6) & 0x0f));
     v.put("tcpi_rcv_wscale", Integer.toString((b.get(6) >> 4) & 0x0f));
-    for (int i = 0; i < U32.length; i++) v.put("tcpi_" + U32[i], Integer.toUnsignedString(b.getInt(8 + 4 * i)));
+    for (int i = 0; i < U32.length; i++)
+      v.put("tcpi_" + U32[i], Integer.toUnsignedString(b.getInt(8 + 4 * i)));
     v.put("tcpi_pacing_rate", Long.toUnsignedString(b.getLong(104)));
     v.put("tcpi_max_pacing_rate", Long.toUnsignedString(b.getLong(112)));
     v.put("tcpi_bytes_acked", Long.toUnsignedString(b.getLong(120)));

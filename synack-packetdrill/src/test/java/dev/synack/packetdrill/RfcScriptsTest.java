@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The repository's own scripts, {@code conformance/rfc/*.pkt}: every transition of RFC 9293 figure 5
- * and what a RST and a SYN do in each state (§3.10.7), run with {@code --profile rfc}. All pass.
+ * The repository's own scripts, {@code conformance/rfc/*.pkt}: every transition of RFC 9293 figure
+ * 5 and what a RST and a SYN do in each state (§3.10.7), run with {@code --profile rfc}. All pass.
  */
 class RfcScriptsTest {
   private static final Path DIR = ConformanceFiles.repoRoot().resolve("conformance/rfc");
@@ -28,8 +28,10 @@ class RfcScriptsTest {
   }
 
   private static String failures(List<ScriptResult> results) {
-    return results.stream().filter(r -> r.outcome() != ScriptResult.Outcome.PASS)
-        .flatMap(r -> r.describe().stream()).collect(Collectors.joining("\n"));
+    return results.stream()
+        .filter(r -> r.outcome() != ScriptResult.Outcome.PASS)
+        .flatMap(r -> r.describe().stream())
+        .collect(Collectors.joining("\n"));
   }
 
   @Nested
@@ -47,7 +49,10 @@ class RfcScriptsTest {
     @Test
     void everyStatesScript_passes() {
       List<ScriptResult> results = run(Profile.RFC, "rst-syn-");
-      assertEquals(12, results.size(), "one script per state: CLOSED, LISTEN, SYN-SENT, two SYN-RECEIVED, seven synchronized");
+      assertEquals(
+          12,
+          results.size(),
+          "one script per state: CLOSED, LISTEN, SYN-SENT, two SYN-RECEIVED, seven synchronized");
       assertEquals("", failures(results));
     }
 
@@ -74,10 +79,19 @@ class RfcScriptsTest {
     void theScriptsThatSeeAChoice_fail() {
       // FreeBSD repeats its FIN on ACKs, answers TIME-WAIT by tcp_twcheck and drops SYN-ACKs at a
       // listener: the RFC scripts see each difference, which shows they check what they claim.
-      List<String> failed = run(Profile.FREEBSD, "").stream().filter(r -> r.outcome() == ScriptResult.Outcome.FAIL)
-          .map(r -> Path.of(r.name()).getFileName().toString()).toList();
-      assertTrue(failed.containsAll(List.of("fig5-finwait1-closing-timewait.pkt", "rst-syn-closing.pkt",
-          "rst-syn-listen.pkt", "rst-syn-time-wait.pkt")), () -> "failed under freebsd: " + failed);
+      List<String> failed =
+          run(Profile.FREEBSD, "").stream()
+              .filter(r -> r.outcome() == ScriptResult.Outcome.FAIL)
+              .map(r -> Path.of(r.name()).getFileName().toString())
+              .toList();
+      assertTrue(
+          failed.containsAll(
+              List.of(
+                  "fig5-finwait1-closing-timewait.pkt",
+                  "rst-syn-closing.pkt",
+                  "rst-syn-listen.pkt",
+                  "rst-syn-time-wait.pkt")),
+          () -> "failed under freebsd: " + failed);
     }
   }
 }

@@ -18,11 +18,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The parser over a corpus: every script of the shared FreeBSD suite (all its folders) and the
  * Linux-style scripts in this package's {@code linux/} resources, which write each construct of
- * packetdrill's language (every data call, structures over several lines, ICMP and UDP lines,
- * outer headers, every TCP option, {@code #ifdef}, Python blocks, sysctl forms, defaults.sh):
- * each parses under both profiles' {@code #ifdef} names, with no error. Running them, a line
- * the runner cannot honour ends the script as unsupported, naming the construct, never as a
- * parse error.
+ * packetdrill's language (every data call, structures over several lines, ICMP and UDP lines, outer
+ * headers, every TCP option, {@code #ifdef}, Python blocks, sysctl forms, defaults.sh): each parses
+ * under both profiles' {@code #ifdef} names, with no error. Running them, a line the runner cannot
+ * honour ends the script as unsupported, naming the construct, never as a parse error.
  */
 class ScriptCorpusTest {
   private static Path linuxScripts() {
@@ -69,7 +68,10 @@ class ScriptCorpusTest {
     assertEquals(List.of(), errors, () -> String.join("\n", errors));
   }
 
-  /** What each Linux-style script does with the Linux profile: pass, or which line is unsupported and why. */
+  /**
+   * What each Linux-style script does with the Linux profile: pass, or which line is unsupported
+   * and why.
+   */
   @Test
   void linuxStyleScripts_runWithTheLinuxProfile_toTheirKnownEnds() {
     Map<String, String> expected = new TreeMap<>();
@@ -97,11 +99,13 @@ class ScriptCorpusTest {
       ScriptResult r = ScriptSuite.run(p, runner);
       String name = p.getFileName().toString();
       String want = expected.getOrDefault(name, "pass");
-      String got = switch (r.outcome()) {
-        case PASS -> "pass";
-        case FAIL -> "FAIL:" + r.line() + ":" + String.join(" | ", r.describe());
-        case UNSUPPORTED -> "unsupported:" + r.line() + ":" + r.message().substring("unsupported: ".length());
-      };
+      String got =
+          switch (r.outcome()) {
+            case PASS -> "pass";
+            case FAIL -> "FAIL:" + r.line() + ":" + String.join(" | ", r.describe());
+            case UNSUPPORTED ->
+                "unsupported:" + r.line() + ":" + r.message().substring("unsupported: ".length());
+          };
       seen.put(name, got.startsWith(want) ? want : got);
     }
     assertEquals(expected, seen);

@@ -31,20 +31,32 @@ class ScriptParserTest {
     void absolute_isMicrosecondsFromTheStart() {
       EventTime t = event(" 0.00 `sysctl -w net.inet.tcp.rfc1323=1`").time();
       assertEquals(new EventTime(EventTime.Kind.ABSOLUTE, 0, 0), t);
-      assertEquals(1_000_000, event(" 1.00 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)").time().startMicros());
+      assertEquals(
+          1_000_000,
+          event(" 1.00 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)")
+              .time()
+              .startMicros());
     }
 
     @Test
     void plus_isRelative_evenWithASpaceAfterIt() {
-      assertEquals(new EventTime(EventTime.Kind.RELATIVE, 100_000, 100_000), event("+0.10 < R  1:1(0)       win 32767").time());
-      assertEquals(new EventTime(EventTime.Kind.RELATIVE, 2_200_000, 2_200_000),
-          event("+ 2.20 > S  0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 3300 ecr 0>").time());
+      assertEquals(
+          new EventTime(EventTime.Kind.RELATIVE, 100_000, 100_000),
+          event("+0.10 < R  1:1(0)       win 32767").time());
+      assertEquals(
+          new EventTime(EventTime.Kind.RELATIVE, 2_200_000, 2_200_000),
+          event("+ 2.20 > S  0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 3300 ecr 0>")
+              .time());
     }
 
     @Test
     void tilde_isARange_absoluteOrRelative() {
-      assertEquals(new EventTime(EventTime.Kind.ABSOLUTE_RANGE, 100_000, 200_000), event("0.1~0.2 > . 1:1(0) ack 1").time());
-      assertEquals(new EventTime(EventTime.Kind.RELATIVE_RANGE, 100_000, 300_000), event("+0.1~+0.3 > . 1:1(0) ack 1").time());
+      assertEquals(
+          new EventTime(EventTime.Kind.ABSOLUTE_RANGE, 100_000, 200_000),
+          event("0.1~0.2 > . 1:1(0) ack 1").time());
+      assertEquals(
+          new EventTime(EventTime.Kind.RELATIVE_RANGE, 100_000, 300_000),
+          event("+0.1~+0.3 > . 1:1(0) ack 1").time());
     }
 
     @Test
@@ -54,7 +66,9 @@ class ScriptParserTest {
 
     @Test
     void dots_afterAnAbsoluteTime_makeABlockingCallWithAnEnd() {
-      Event.Syscall sc = (Event.Syscall) event(" 1.00...6.00 connect(3, ..., ...) = -1 ETIMEDOUT (Operation timed out)");
+      Event.Syscall sc =
+          (Event.Syscall)
+              event(" 1.00...6.00 connect(3, ..., ...) = -1 ETIMEDOUT (Operation timed out)");
       assertEquals(1_000_000, sc.time().startMicros());
       assertEquals(new EventTime(EventTime.Kind.ABSOLUTE, 6_000_000, 6_000_000), sc.end());
       assertEquals("ETIMEDOUT", sc.errno());
@@ -65,15 +79,23 @@ class ScriptParserTest {
   class Packets {
     @Test
     void syn_withFreeBsdOptions() {
-      ScriptPacket p = packet("+0.00 > S  0:0(0)       win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>");
+      ScriptPacket p =
+          packet(
+              "+0.00 > S  0:0(0)       win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>");
       assertFalse(p.inbound());
       assertEquals(TcpFlags.SYN, p.flags());
       assertEquals(0, p.seq());
       assertEquals(0, p.length());
       assertNull(p.ack());
       assertEquals(65535, p.window());
-      assertEquals(List.of(new TcpOption.MaximumSegmentSize(1460), new TcpOption.NoOperation(), new TcpOption.WindowScale(6),
-          new TcpOption.SackPermitted(), new TcpOption.Timestamps(100, 0)), p.options());
+      assertEquals(
+          List.of(
+              new TcpOption.MaximumSegmentSize(1460),
+              new TcpOption.NoOperation(),
+              new TcpOption.WindowScale(6),
+              new TcpOption.SackPermitted(),
+              new TcpOption.Timestamps(100, 0)),
+          p.options());
     }
 
     @Test
@@ -116,14 +138,16 @@ class ScriptParserTest {
 
     @Test
     void ellipsisSequence_isIgnored() {
-      ScriptPacket p = packet("+0.00 > S.     ...(0)     ack 65537 win 65535 <mss 1460,sackOK,eol,eol>");
+      ScriptPacket p =
+          packet("+0.00 > S.     ...(0)     ack 65537 win 65535 <mss 1460,sackOK,eol,eol>");
       assertTrue(p.ignoreSeq());
       assertEquals(65537L, p.ack());
     }
 
     @Test
     void bang_afterTheRange_isAnAbsoluteSequenceNumber() {
-      ScriptPacket p = packet("+0.00 > (ttl 4) R.    0:0(0)!      ack    2 win     0/udp(9811 > 1)");
+      ScriptPacket p =
+          packet("+0.00 > (ttl 4) R.    0:0(0)!      ack    2 win     0/udp(9811 > 1)");
       assertTrue(p.absoluteSeq());
       assertEquals(new ScriptPacket.IpField("ttl", 4), p.ipField());
       assertEquals("9811 > 1", p.udpEncapsulation());
@@ -131,39 +155,55 @@ class ScriptParserTest {
 
     @Test
     void ecnBrackets_mayTouchTheArrow() {
-      assertEquals(ScriptPacket.Ecn.NO_ECN, packet("+0.01 <[noecn] . 1:1(0) ack 1 win 65535").ecn());
+      assertEquals(
+          ScriptPacket.Ecn.NO_ECN, packet("+0.01 <[noecn] . 1:1(0) ack 1 win 65535").ecn());
       assertEquals(ScriptPacket.Ecn.ECT0, packet("+0.00 >[ect0] P. 1:11(10) ack 1").ecn());
     }
 
     @Test
     void eceAndCwr_areEAndW() {
-      assertEquals(TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR, packet("+0.00 > SEW  0:0(0) win 65535 <mss 1460>").flags());
+      assertEquals(
+          TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR,
+          packet("+0.00 > SEW  0:0(0) win 65535 <mss 1460>").flags());
     }
 
     @Test
     void sackBlocks_andSpacesAfterCommas() {
-      ScriptPacket p = packet("+0.00 < (ttl 3)  .    1:1(0)       ack 2921 win 32767 <sack 4381:5841, nop, nop>");
+      ScriptPacket p =
+          packet(
+              "+0.00 < (ttl 3)  .    1:1(0)       ack 2921 win 32767 <sack 4381:5841, nop, nop>");
       assertEquals(new TcpOption.Sack(List.of(new SackBlock(4381, 5841))), p.options().getFirst());
     }
 
     @Test
     void md5_parses_andIsNamedUnsupported_notSkipped() {
       ScriptPacket p = packet("+0.00 > F. 1:1(0) ack 1 win 65535 <nop,nop,md5 valid>");
-      assertTrue(p.unsupported().getFirst().startsWith("TCP-MD5 signature option"), p.unsupported().toString());
-      ScriptResult r = new ScriptRunner(Profile.RFC, MatchMode.EXACT, dev.synack.trace.TraceSink.NONE)
-          .run("t.pkt", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > F. 1:1(0) ack 1 win 65535 <nop,nop,md5 valid>\n");
+      assertTrue(
+          p.unsupported().getFirst().startsWith("TCP-MD5 signature option"),
+          p.unsupported().toString());
+      ScriptResult r =
+          new ScriptRunner(Profile.RFC, MatchMode.EXACT, dev.synack.trace.TraceSink.NONE)
+              .run(
+                  "t.pkt",
+                  "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > F. 1:1(0) ack 1 win 65535 <nop,nop,md5 valid>\n");
       assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome());
       assertEquals(2, r.line());
     }
 
     @Test
     void fastOpenCookies_areTheirWireOptions() {
-      assertEquals(new TcpOption.FastOpen(new byte[] {(byte) 0xab, (byte) 0xcd, 0x12, 0x34}, false),
+      assertEquals(
+          new TcpOption.FastOpen(new byte[] {(byte) 0xab, (byte) 0xcd, 0x12, 0x34}, false),
           packet("+0 < S 0:0(0) win 1000 <FO abcd1234>").options().getFirst());
-      assertEquals(TcpOption.FastOpen.request(), packet("+0 < S 0:0(0) win 1000 <FO,nop>").options().getFirst());
-      assertEquals(new TcpOption.FastOpen(new byte[] {1, 2, 3, 4}, true),
+      assertEquals(
+          TcpOption.FastOpen.request(),
+          packet("+0 < S 0:0(0) win 1000 <FO,nop>").options().getFirst());
+      assertEquals(
+          new TcpOption.FastOpen(new byte[] {1, 2, 3, 4}, true),
           packet("+0 < S 0:0(0) win 1000 <exp-FO 01020304>").options().getFirst());
-      assertEquals(new TcpOption.FastOpen(new byte[0], true), packet("+0 < S 0:0(0) win 1000 <FOEXP>").options().getFirst());
+      assertEquals(
+          new TcpOption.FastOpen(new byte[0], true),
+          packet("+0 < S 0:0(0) win 1000 <FOEXP>").options().getFirst());
     }
 
     @Test
@@ -177,7 +217,8 @@ class ScriptParserTest {
     @Test
     void icmpLine_withCodeMtuAndQuotedSegment() {
       ScriptPacket p = packet("+0 < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]");
-      assertEquals(new ScriptPacket.Icmp("unreachable", "frag_needed", 1200, 0, "tcp", 1, 1460), p.icmp());
+      assertEquals(
+          new ScriptPacket.Icmp("unreachable", "frag_needed", 1200, 0, "tcp", 1, 1460), p.icmp());
       assertTrue(p.unsupported().isEmpty());
       assertFalse(packet("+0 > icmp unreachable port_unreachable").unsupported().isEmpty());
     }
@@ -185,19 +226,35 @@ class ScriptParserTest {
     @Test
     void udpLines_outerHeadersAndFlowLabels_parse_andAreNamedUnsupported() {
       assertEquals(100, packet("+0 < udp (100)").udpLength());
-      assertTrue(packet("+0 < ipv4 192.0.2.7 > 192.168.0.1: . 1:1(0) ack 1 win 9").unsupported().getFirst().startsWith("outer IP header"));
-      assertTrue(packet("+0 < [ect0,flowlabel 0x12] . 1:1(0) ack 1 win 9").unsupported().getFirst().startsWith("IPv6 flow label"));
-      assertTrue(packet("+0 > S.2 0:0(0) ack 1 <...>").unsupported().getFirst().startsWith("AccECN ACE field"));
+      assertTrue(
+          packet("+0 < ipv4 192.0.2.7 > 192.168.0.1: . 1:1(0) ack 1 win 9")
+              .unsupported()
+              .getFirst()
+              .startsWith("outer IP header"));
+      assertTrue(
+          packet("+0 < [ect0,flowlabel 0x12] . 1:1(0) ack 1 win 9")
+              .unsupported()
+              .getFirst()
+              .startsWith("IPv6 flow label"));
+      assertTrue(
+          packet("+0 > S.2 0:0(0) ack 1 <...>")
+              .unsupported()
+              .getFirst()
+              .startsWith("AccECN ACE field"));
     }
 
     @Test
     void inboundWithoutWindow_isASyntaxError() {
-      assertEquals(ScriptException.Kind.SYNTAX, assertThrows(ScriptException.class, () -> packet("+0 < . 1:1(0) ack 1")).kind());
+      assertEquals(
+          ScriptException.Kind.SYNTAX,
+          assertThrows(ScriptException.class, () -> packet("+0 < . 1:1(0) ack 1")).kind());
     }
 
     @Test
     void rangeThatDisagreesWithItsLength_isASyntaxError() {
-      assertEquals(ScriptException.Kind.SYNTAX, assertThrows(ScriptException.class, () -> packet("+0 > . 1:5(3) ack 1")).kind());
+      assertEquals(
+          ScriptException.Kind.SYNTAX,
+          assertThrows(ScriptException.class, () -> packet("+0 > . 1:5(3) ack 1")).kind());
     }
   }
 
@@ -205,17 +262,26 @@ class ScriptParserTest {
   class Syscalls {
     @Test
     void getsockopt_withArraysForOutputs() {
-      Event.Syscall sc = (Event.Syscall) event("+0.00 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNRESET], [4]) = 0");
+      Event.Syscall sc =
+          (Event.Syscall) event("+0.00 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNRESET], [4]) = 0");
       assertEquals("getsockopt", sc.name());
-      assertEquals(List.of(new Expr.Num(3), new Expr.Sym("SOL_SOCKET"), new Expr.Sym("SO_ERROR"),
-          new Expr.Array(List.of(new Expr.Sym("ECONNRESET"))), new Expr.Array(List.of(new Expr.Num(4)))), sc.args());
+      assertEquals(
+          List.of(
+              new Expr.Num(3),
+              new Expr.Sym("SOL_SOCKET"),
+              new Expr.Sym("SO_ERROR"),
+              new Expr.Array(List.of(new Expr.Sym("ECONNRESET"))),
+              new Expr.Array(List.of(new Expr.Num(4)))),
+          sc.args());
       assertEquals(new Expr.Num(0), sc.result());
       assertNull(sc.errno());
     }
 
     @Test
     void failure_hasErrnoAndItsText() {
-      Event.Syscall sc = (Event.Syscall) event("+0.00 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)");
+      Event.Syscall sc =
+          (Event.Syscall)
+              event("+0.00 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)");
       assertEquals(List.of(new Expr.Num(3), new Expr.Ellipsis(), new Expr.Ellipsis()), sc.args());
       assertEquals(new Expr.Num(-1), sc.result());
       assertEquals("EINPROGRESS", sc.errno());
@@ -226,20 +292,24 @@ class ScriptParserTest {
       Event.Syscall get = (Event.Syscall) event("+0.00 fcntl(3, F_GETFL) = 0x02 (flags O_RDWR)");
       assertEquals(new Expr.Num(2), get.result());
       Event.Syscall set = (Event.Syscall) event("+0.00 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0");
-      assertEquals(new Expr.Or(List.of(new Expr.Sym("O_RDWR"), new Expr.Sym("O_NONBLOCK"))), set.args().get(2));
+      assertEquals(
+          new Expr.Or(List.of(new Expr.Sym("O_RDWR"), new Expr.Sym("O_NONBLOCK"))),
+          set.args().get(2));
       assertEquals(6L, Symbols.evaluate(set.args().get(2)));
     }
 
     @Test
     void spaceBeforeTheParenthesis_andNoSpaceAfterComma() {
       assertEquals("write", ((Event.Syscall) event("+0.00 write (3, ..., 10) = 10")).name());
-      Event.Syscall sc = (Event.Syscall) event("+0.00 setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE,[1], 4) = 0");
+      Event.Syscall sc =
+          (Event.Syscall) event("+0.00 setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE,[1], 4) = 0");
       assertEquals(5, sc.args().size());
     }
 
     @Test
     void pollStructures() {
-      Event.Syscall sc = (Event.Syscall) event("+0 poll([{fd=3, events=POLLIN, revents=POLLIN}], 1, 0) = 1");
+      Event.Syscall sc =
+          (Event.Syscall) event("+0 poll([{fd=3, events=POLLIN, revents=POLLIN}], 1, 0) = 1");
       Expr.Struct pfd = (Expr.Struct) ((Expr.Array) sc.args().getFirst()).elements().getFirst();
       assertEquals(new Expr.Sym("POLLIN"), pfd.fields().get("revents"));
     }
@@ -251,17 +321,27 @@ class ScriptParserTest {
     void plusStartWithDots_endsCountedFromTheSameBase() {
       Event.Syscall sc = (Event.Syscall) event("+0.1...0.3 read(4, ..., 10) = 10");
       assertEquals(new EventTime(EventTime.Kind.RELATIVE, 100_000, 100_000), sc.time());
-      assertEquals(new EventTime(EventTime.Kind.RELATIVE, 200_000, 200_000), sc.end()); // 0.2 after its own start
+      assertEquals(
+          new EventTime(EventTime.Kind.RELATIVE, 200_000, 200_000),
+          sc.end()); // 0.2 after its own start
     }
 
     @Test
     void lingerSockaddrMsghdrAndIovecs_areStructures() {
-      Event.Syscall sc = (Event.Syscall) event("+0 setsockopt(4, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0");
+      Event.Syscall sc =
+          (Event.Syscall)
+              event("+0 setsockopt(4, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0");
       Expr.Struct linger = (Expr.Struct) sc.args().get(3);
       assertEquals(new Expr.Num(1), linger.field("onoff"));
-      sc = (Event.Syscall) event("+0 bind(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"1.2.3.4\")}, 16) = 0");
+      sc =
+          (Event.Syscall)
+              event(
+                  "+0 bind(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"1.2.3.4\")}, 16) = 0");
       assertEquals(8080L, Symbols.evaluate(((Expr.Struct) sc.args().get(1)).field("sin_port")));
-      sc = (Event.Syscall) event("+0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 100}], msg_flags=0}, 0) = 100");
+      sc =
+          (Event.Syscall)
+              event(
+                  "+0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 100}], msg_flags=0}, 0) = 100");
       assertEquals(new DataArgs(100, Set.of()), DataArgs.of("recvmsg", sc.args()));
       sc = (Event.Syscall) event("+0 writev(4, [{..., 60}, {..., 40}], 2) = 100");
       assertEquals(100, DataArgs.of("writev", sc.args()).length());
@@ -269,12 +349,17 @@ class ScriptParserTest {
 
     @Test
     void aCallOverSeveralLines_isOneEvent() {
-      Script s = ScriptParser.parse("t.pkt", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 recvmsg(3, {msg_name(...)=...,\n"
-          + "   msg_iov(1)=[{..., 5}],\n   msg_flags=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)\n"
-          + "`echo cleanup`\n", Set.of());
+      Script s =
+          ScriptParser.parse(
+              "t.pkt",
+              "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 recvmsg(3, {msg_name(...)=...,\n"
+                  + "   msg_iov(1)=[{..., 5}],\n   msg_flags=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)\n"
+                  + "`echo cleanup`\n",
+              Set.of());
       assertEquals(3, s.events().size());
       assertEquals(2, s.events().get(1).line());
-      assertEquals(EventTime.Kind.RELATIVE, s.events().get(2).time().kind()); // the cleanup command, last
+      assertEquals(
+          EventTime.Kind.RELATIVE, s.events().get(2).time().kind()); // the cleanup command, last
     }
 
     @Test
@@ -290,7 +375,9 @@ class ScriptParserTest {
   class CommandsAndCode {
     @Test
     void backquotes_holdAShellCommand_pipesIncluded() {
-      Event.Command c = (Event.Command) event("+0.10 `sockstat -4 -P tcp -s -p 8080 | grep -c SYN_RCVD | grep 1`");
+      Event.Command c =
+          (Event.Command)
+              event("+0.10 `sockstat -4 -P tcp -s -p 8080 | grep -c SYN_RCVD | grep 1`");
       assertEquals("sockstat -4 -P tcp -s -p 8080 | grep -c SYN_RCVD | grep 1", c.command());
     }
 
@@ -303,7 +390,8 @@ class ScriptParserTest {
 
   @Nested
   class WholeScripts {
-    private static final String SCRIPT = """
+    private static final String SCRIPT =
+        """
         // A comment line
         --ip_version=ipv6
         --tolerance_usecs=75000
@@ -346,7 +434,9 @@ class ScriptParserTest {
 
     @Test
     void unbalancedIfdef_isASyntaxError() {
-      assertThrows(ScriptException.class, () -> ScriptParser.parse("t.pkt", "#ifdef X\n+0 close(3) = 0\n", Set.of()));
+      assertThrows(
+          ScriptException.class,
+          () -> ScriptParser.parse("t.pkt", "#ifdef X\n+0 close(3) = 0\n", Set.of()));
       assertThrows(ScriptException.class, () -> ScriptParser.parse("t.pkt", "#endif\n", Set.of()));
     }
   }

@@ -11,8 +11,13 @@ import org.junit.jupiter.api.Test;
 /** The runner's semantics, packetdrill's: time, matching, errno, commands, and what it refuses. */
 class ScriptRunnerTest {
   private static final String HEADER = "--tolerance_usecs=10000\n";
-  /** A connect() that is answered, leaving socket 3 ESTABLISHED at 0.1 s with SND.NXT = RCV.NXT = 1. */
-  private static final String CONNECTED = HEADER + """
+
+  /**
+   * A connect() that is answered, leaving socket 3 ESTABLISHED at 0.1 s with SND.NXT = RCV.NXT = 1.
+   */
+  private static final String CONNECTED =
+      HEADER
+          + """
       0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
       +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
       +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
@@ -36,7 +41,9 @@ class ScriptRunnerTest {
   @Nested
   class ProfilesAckAsTheirSystems {
     /** A passive open, then two small segments 10 ms apart. */
-    private static final String TWO_SEGMENTS = HEADER + """
+    private static final String TWO_SEGMENTS =
+        HEADER
+            + """
         0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
         +0 bind(3, ..., ...) = 0
         +0 listen(3, 1) = 0
@@ -49,7 +56,11 @@ class ScriptRunnerTest {
 
     @Test
     void freebsd_acksEverySecondSegment_fromTheFirst_withoutQuickAcks() {
-      assertPasses(run(Profile.FREEBSD, TWO_SEGMENTS + """
+      assertPasses(
+          run(
+              Profile.FREEBSD,
+              TWO_SEGMENTS
+                  + """
           +0.01 < P. 11:21(10) ack 1 win 65535
           +0 > . 1:1(0) ack 21
           +0 < P. 21:31(10) ack 1 win 65535
@@ -59,7 +70,9 @@ class ScriptRunnerTest {
 
     @Test
     void linux_doesNotReannounceALargeWindowAfterARead_asRfc9293sRuleDoes() {
-      String script = HEADER + """
+      String script =
+          HEADER
+              + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
           +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
@@ -81,7 +94,11 @@ class ScriptRunnerTest {
 
     @Test
     void linux_acksTheFirstSegmentsAtOnce_inQuickAckMode() {
-      assertPasses(run(Profile.LINUX, TWO_SEGMENTS + """
+      assertPasses(
+          run(
+              Profile.LINUX,
+              TWO_SEGMENTS
+                  + """
           +0 > . 1:1(0) ack 11
           +0.01 < P. 11:21(10) ack 1 win 65535
           +0 > . 1:1(0) ack 21
@@ -91,7 +108,9 @@ class ScriptRunnerTest {
 
   @Nested
   class LinuxSysctlsAndPython {
-    private static final String LISTEN = HEADER + """
+    private static final String LISTEN =
+        HEADER
+            + """
         0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
         +0 bind(3, ..., ...) = 0
         +0 listen(3, 1) = 0
@@ -99,10 +118,16 @@ class ScriptRunnerTest {
 
     @Test
     void defaultsSh_setsLinuxBuffers_andWarnsOfWhatSynackLacks() {
-      ScriptResult r = run(Profile.LINUX, "`../common/defaults.sh`\n" + LISTEN
-          + "+0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [540000], [4]) = 0\n+0 getsockopt(3, SOL_SOCKET, SO_SNDBUF, [262144], [4]) = 0\n");
+      ScriptResult r =
+          run(
+              Profile.LINUX,
+              "`../common/defaults.sh`\n"
+                  + LISTEN
+                  + "+0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [540000], [4]) = 0\n+0 getsockopt(3, SOL_SOCKET, SO_SNDBUF, [262144], [4]) = 0\n");
       assertPasses(r);
-      assertTrue(r.warnings().stream().anyMatch(w -> w.contains("tcp_frto=2") && w.contains("F-RTO")), r.warnings().toString());
+      assertTrue(
+          r.warnings().stream().anyMatch(w -> w.contains("tcp_frto=2") && w.contains("F-RTO")),
+          r.warnings().toString());
     }
 
     @Test
@@ -113,10 +138,14 @@ class ScriptRunnerTest {
       assertTrue(r.message().contains("net.ipv4.tcp_no_such_knob"), r.message());
     }
 
-    /** tcp_ecn as Linux (RFC 3168): 2 answers an ECN-setup SYN, 0 does not; a CE mark is echoed with ECE until CWR. */
+    /**
+     * tcp_ecn as Linux (RFC 3168): 2 answers an ECN-setup SYN, 0 does not; a CE mark is echoed with
+     * ECE until CWR.
+     */
     @Test
     void tcpEcn_answersAnEcnSetupSyn_echoesCeUntilCwr_orDeclinesWhenOff() {
-      String script = """
+      String script =
+          """
           +0 < SEW 0:0(0) win 65535 <mss 1000>
           +0 > SE. 0:0(0) ack 1 <...>
           +0 < . 1:1(0) ack 1 win 65535
@@ -129,25 +158,39 @@ class ScriptRunnerTest {
           +0 > [ect0] P. 1:11(10) ack 21
           """;
       assertPasses(run(Profile.LINUX, LISTEN + script));
-      ScriptResult off = run(Profile.LINUX, "`sysctl -q net.ipv4.tcp_ecn=0`\n" + LISTEN + """
+      ScriptResult off =
+          run(
+              Profile.LINUX,
+              "`sysctl -q net.ipv4.tcp_ecn=0`\n"
+                  + LISTEN
+                  + """
           +0 < SEW 0:0(0) win 65535 <mss 1000>
           +0 > S. 0:0(0) ack 1 <...>
           """);
       assertPasses(off);
     }
 
-    /** tcp_mtu_probing=2 starts PLPMTUD at tcp_base_mss (RFC 4821); the Linux profile's default, 0, sends what the peer's MSS allows. */
+    /**
+     * tcp_mtu_probing=2 starts PLPMTUD at tcp_base_mss (RFC 4821); the Linux profile's default, 0,
+     * sends what the peer's MSS allows.
+     */
     @Test
     void tcpMtuProbing2_firstSegmentsAtTheBaseMss_andOffByDefault() {
-      String handshake = """
+      String handshake =
+          """
           +0 < S 0:0(0) win 65535 <mss 1000>
           +0 > S. 0:0(0) ack 1 <...>
           +0 < . 1:1(0) ack 1 win 65535
           +0 accept(3, ..., ...) = 4
           +0 write(4, ..., 600) = 600
           """;
-      assertPasses(run(Profile.LINUX, "`sysctl -q net.ipv4.tcp_mtu_probing=2`\n`sysctl -q net.ipv4.tcp_base_mss=536`\n" + LISTEN + handshake
-          + "+0 > . 1:537(536) ack 1\n+0 > P. 537:601(64) ack 1\n"));
+      assertPasses(
+          run(
+              Profile.LINUX,
+              "`sysctl -q net.ipv4.tcp_mtu_probing=2`\n`sysctl -q net.ipv4.tcp_base_mss=536`\n"
+                  + LISTEN
+                  + handshake
+                  + "+0 > . 1:537(536) ack 1\n+0 > P. 537:601(64) ack 1\n"));
       assertPasses(run(Profile.LINUX, LISTEN + handshake + "+0 > P. 1:601(600) ack 1\n"));
     }
 
@@ -160,28 +203,41 @@ class ScriptRunnerTest {
 
     @Test
     void python_seesTheConnectionsTcpInfo_andAFalseAssertionFails() {
-      org.junit.jupiter.api.Assumptions.assumeTrue(python3() || "true".equals(System.getenv("CI")), "python3 is not installed");
-      assertPasses(run(Profile.LINUX, CONNECTED + "+0 %{ assert tcpi_state == TCP_ESTABLISHED and tcpi_snd_mss > 0 }%\n"));
-      ScriptResult r = run(Profile.LINUX, CONNECTED + "+0 %{\nassert tcpi_rto == 1, tcpi_rto\n}%\n");
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          python3() || "true".equals(System.getenv("CI")), "python3 is not installed");
+      assertPasses(
+          run(
+              Profile.LINUX,
+              CONNECTED + "+0 %{ assert tcpi_state == TCP_ESTABLISHED and tcpi_snd_mss > 0 }%\n"));
+      ScriptResult r =
+          run(Profile.LINUX, CONNECTED + "+0 %{\nassert tcpi_rto == 1, tcpi_rto\n}%\n");
       assertEquals(ScriptResult.Outcome.FAIL, r.outcome(), () -> String.join("\n", r.describe()));
       assertTrue(r.message().contains("AssertionError"), r.message());
     }
 
     @Test
     void python_readingAFieldSynackDoesNotKeep_isUnsupported_namingIt() {
-      org.junit.jupiter.api.Assumptions.assumeTrue(python3() || "true".equals(System.getenv("CI")), "python3 is not installed");
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          python3() || "true".equals(System.getenv("CI")), "python3 is not installed");
       ScriptResult r = run(Profile.LINUX, CONNECTED + "+0 %{ assert tcpi_delivery_rate > 0 }%\n");
-      assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome(), () -> String.join("\n", r.describe()));
+      assertEquals(
+          ScriptResult.Outcome.UNSUPPORTED, r.outcome(), () -> String.join("\n", r.describe()));
       assertTrue(r.message().contains("tcpi_delivery_rate"), r.message());
     }
 
     @Test
     void python_seesTheCongestionAndCounterFieldsOfTcpInfo() {
-      org.junit.jupiter.api.Assumptions.assumeTrue(python3() || "true".equals(System.getenv("CI")), "python3 is not installed");
-      // After the handshake: IW10, Linux's "infinite" ssthresh, the Open state, the SYN acknowledged.
-      assertPasses(run(Profile.LINUX, CONNECTED + "+0 %{\nassert tcpi_snd_cwnd == 10, tcpi_snd_cwnd\n"
-          + "assert tcpi_snd_ssthresh == 0x7fffffff, tcpi_snd_ssthresh\nassert tcpi_ca_state == TCP_CA_Open\n"
-          + "assert tcpi_total_retrans == 0 and tcpi_bytes_acked == 1 and tcpi_segs_in >= 1, tcpi_bytes_acked\n}%\n"));
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          python3() || "true".equals(System.getenv("CI")), "python3 is not installed");
+      // After the handshake: IW10, Linux's "infinite" ssthresh, the Open state, the SYN
+      // acknowledged.
+      assertPasses(
+          run(
+              Profile.LINUX,
+              CONNECTED
+                  + "+0 %{\nassert tcpi_snd_cwnd == 10, tcpi_snd_cwnd\n"
+                  + "assert tcpi_snd_ssthresh == 0x7fffffff, tcpi_snd_ssthresh\nassert tcpi_ca_state == TCP_CA_Open\n"
+                  + "assert tcpi_total_retrans == 0 and tcpi_bytes_acked == 1 and tcpi_segs_in >= 1, tcpi_bytes_acked\n}%\n"));
     }
 
     private static boolean python3() {
@@ -200,7 +256,11 @@ class ScriptRunnerTest {
   class LingerAndMergedRuns {
     @Test
     void soLingerOnWithZero_inPacketdrillsSpelling_makesCloseReset() {
-      assertPasses(run(Profile.LINUX, CONNECTED + """
+      assertPasses(
+          run(
+              Profile.LINUX,
+              CONNECTED
+                  + """
           +0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0
           +0 close(3) = 0
           +0 > R. 1:1(0) ack 1
@@ -209,7 +269,11 @@ class ScriptRunnerTest {
 
     @Test
     void soLingerOff_closesWithAFin() {
-      assertPasses(run(Profile.LINUX, CONNECTED + """
+      assertPasses(
+          run(
+              Profile.LINUX,
+              CONNECTED
+                  + """
           +0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=0, linger=0}, 8) = 0
           +0 close(3) = 0
           +0 > F. 1:1(0) ack 1
@@ -218,7 +282,9 @@ class ScriptRunnerTest {
 
     @Test
     void oneLine_matchesARunOfSegmentsSentTogether_butNotMoreThanItSays() {
-      String sent = CONNECTED.replace("win 65535", "win 65535 <mss 1000>") + "+0 write(3, ..., 3000) = 3000\n";
+      String sent =
+          CONNECTED.replace("win 65535", "win 65535 <mss 1000>")
+              + "+0 write(3, ..., 3000) = 3000\n";
       assertPasses(run(Profile.LINUX, sent + "+0 > P. 1:3001(3000) ack 1\n"));
       ScriptResult r = run(Profile.LINUX, sent + "+0 > P. 1:2001(2000) ack 1\n");
       assertEquals(ScriptResult.Outcome.FAIL, r.outcome(), () -> String.join("\n", r.describe()));
@@ -229,7 +295,10 @@ class ScriptRunnerTest {
   class Packets {
     @Test
     void handshakeAndData_pass() {
-      assertPasses(run(CONNECTED + """
+      assertPasses(
+          run(
+              CONNECTED
+                  + """
           +0 write(3, ..., 100) = 100
           +0 > P. 1:101(100) ack 1
           +0.1 < P. 1:51(50) ack 101 win 65535
@@ -243,22 +312,30 @@ class ScriptRunnerTest {
       ScriptResult r = run(CONNECTED + "+0 write(3, ..., 10) = 10\n+0 > P. 1:11(10) ack 1 win 1\n");
       assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
       assertEquals(9, r.line());
-      assertTrue(r.message().startsWith("outbound packet: tcp_window: expected 1, seen "), r.message());
+      assertTrue(
+          r.message().startsWith("outbound packet: tcp_window: expected 1, seen "), r.message());
       assertEquals("> P. 1:11(10) ack 1 win 1", r.expected());
       assertTrue(r.seen().startsWith("> P. 1:11(10) ack 1 win "), r.seen());
     }
 
     @Test
     void aPacketTheScriptDidNotExpect_isSeenByTheNextOutboundLine() {
-      // The in-window RST draws a challenge ACK the script does not mention; the FIN line meets it first.
-      ScriptResult r = run(CONNECTED + "+0.1 < R 100:100(0) win 65535\n+0 shutdown(3, SHUT_WR) = 0\n+0 > F. 1:1(0) ack 1\n");
+      // The in-window RST draws a challenge ACK the script does not mention; the FIN line meets it
+      // first.
+      ScriptResult r =
+          run(
+              CONNECTED
+                  + "+0.1 < R 100:100(0) win 65535\n+0 shutdown(3, SHUT_WR) = 0\n+0 > F. 1:1(0) ack 1\n");
       assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
       assertEquals("outbound packet: tcp flags: expected F., seen .", r.message());
     }
 
     @Test
     void aRetransmissionAtTheWrongTime_isATimingError() {
-      ScriptResult r = run(HEADER + """
+      ScriptResult r =
+          run(
+              HEADER
+                  + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
           +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
@@ -266,13 +343,17 @@ class ScriptRunnerTest {
           +0.5 > S 0:0(0) <...>
           """);
       assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
-      assertTrue(r.message().startsWith("timing error: expected the packet at 0.500000 s"), r.message());
+      assertTrue(
+          r.message().startsWith("timing error: expected the packet at 0.500000 s"), r.message());
       assertTrue(r.seen().endsWith("at 1.000000 s"), r.seen());
     }
 
     @Test
     void retransmissions_atTheirTimes_orAnyTime_pass() {
-      assertPasses(run(HEADER + """
+      assertPasses(
+          run(
+              HEADER
+                  + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
           +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
@@ -296,7 +377,10 @@ class ScriptRunnerTest {
   class Calls {
     @Test
     void errnos_ofTheSocketCalls() {
-      assertPasses(run(HEADER + """
+      assertPasses(
+          run(
+              HEADER
+                  + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 read(3, ..., 10) = -1 ENOTCONN (Socket is not connected)
           +0 write(3, ..., 10) = -1 ENOTCONN (Socket is not connected)
@@ -315,7 +399,10 @@ class ScriptRunnerTest {
 
     @Test
     void refusedConnect_reportsEconnrefusedOnce_throughSoError() {
-      assertPasses(run(HEADER + """
+      assertPasses(
+          run(
+              HEADER
+                  + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
           +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
@@ -328,12 +415,18 @@ class ScriptRunnerTest {
 
     @Test
     void readAfterTheReset_failsWithEconnreset() {
-      assertPasses(run(CONNECTED + "+0.1 < R 1:1(0) win 0\n+0 read(3, ..., 10) = -1 ECONNRESET (Connection reset by peer)\n"));
+      assertPasses(
+          run(
+              CONNECTED
+                  + "+0.1 < R 1:1(0) win 0\n+0 read(3, ..., 10) = -1 ECONNRESET (Connection reset by peer)\n"));
     }
 
     @Test
     void peek_countsWhatIsQueued_andLeavesItForTheRead() {
-      assertPasses(run(CONNECTED + """
+      assertPasses(
+          run(
+              CONNECTED
+                  + """
           +0 recv(3, ..., 100, MSG_PEEK | MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)
           +0.1 < P. 1:11(10) ack 1 win 65535
           +0 > . 1:1(0) ack 11
@@ -346,8 +439,12 @@ class ScriptRunnerTest {
 
     @Test
     void peek_thatConsumed_wouldLeaveNothingForTheRead() {
-      // The same script with a read after the peek expecting the bytes again fails if peek consumed them.
-      ScriptResult r = run(CONNECTED + """
+      // The same script with a read after the peek expecting the bytes again fails if peek consumed
+      // them.
+      ScriptResult r =
+          run(
+              CONNECTED
+                  + """
           +0.1 < P. 1:11(10) ack 1 win 65535
           +0 > . 1:1(0) ack 11
           +0 recv(3, ..., 100, MSG_PEEK) = 10
@@ -360,7 +457,10 @@ class ScriptRunnerTest {
 
     @Test
     void blockingConnect_withAnEndTime_returnsWhenTheSynAckArrives() {
-      assertPasses(run(HEADER + """
+      assertPasses(
+          run(
+              HEADER
+                  + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           0...0.3 connect(3, ..., ...) = 0
           +0 > S 0:0(0) <...>
@@ -371,7 +471,10 @@ class ScriptRunnerTest {
 
     @Test
     void poll_reportsReadableAndWritable_andBlocksUntilDataArrives() {
-      assertPasses(run(CONNECTED + """
+      assertPasses(
+          run(
+              CONNECTED
+                  + """
           +0 poll([{fd=3, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 0) = 1
           +0 poll([{fd=3, events=POLLIN, revents=0}], 1, 0) = 0
           0.2...0.3 poll([{fd=3, events=POLLIN, revents=POLLIN}], 1, 1000) = 1
@@ -385,7 +488,8 @@ class ScriptRunnerTest {
 
     @Test
     void wrongResult_failsOnTheCallsLine() {
-      ScriptResult r = run(HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 read(3, ..., 10) = 0\n");
+      ScriptResult r =
+          run(HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 read(3, ..., 10) = 0\n");
       assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
       assertEquals(3, r.line());
       assertEquals("-1 ENOTCONN", r.seen());
@@ -393,7 +497,9 @@ class ScriptRunnerTest {
 
     @Test
     void nonFatalSyscalls_turnAWrongResultIntoAWarning() {
-      ScriptResult r = run("--non_fatal=syscall\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 read(3, ..., 10) = 0\n");
+      ScriptResult r =
+          run(
+              "--non_fatal=syscall\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 read(3, ..., 10) = 0\n");
       assertEquals(ScriptResult.Outcome.PASS, r.outcome());
       assertEquals(1, r.warnings().size());
     }
@@ -403,7 +509,10 @@ class ScriptRunnerTest {
   class CommandsAndCode {
     @Test
     void sockstatAndTcpdrop_seeAndChangeTheHostsConnections() {
-      assertPasses(run(CONNECTED + """
+      assertPasses(
+          run(
+              CONNECTED
+                  + """
           +0.1 shutdown(3, SHUT_WR) = 0
           +0 > F. 1:1(0) ack 1
           +0.1 < F. 1:1(0) ack 2 win 65535
@@ -417,14 +526,19 @@ class ScriptRunnerTest {
 
     @Test
     void aFailingCommand_failsTheScript() {
-      ScriptResult r = run(CONNECTED + "+0 `sockstat -4 -P tcp -s | grep -c ESTABLISHED | grep 2`\n");
+      ScriptResult r =
+          run(CONNECTED + "+0 `sockstat -4 -P tcp -s | grep -c ESTABLISHED | grep 2`\n");
       assertEquals(ScriptResult.Outcome.FAIL, r.outcome());
       assertEquals("1", r.seen());
     }
 
     @Test
     void sysctlsSetTheSettingsOfNewSockets() {
-      assertPasses(run(Profile.FREEBSD, HEADER + """
+      assertPasses(
+          run(
+              Profile.FREEBSD,
+              HEADER
+                  + """
           0 `sysctl -w net.inet.tcp.recvspace=32768`
           +0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [32768], [4]) = 0
@@ -438,7 +552,8 @@ class ScriptRunnerTest {
   @Nested
   class SocketOptions {
     /** A non-blocking FreeBSD socket 3 whose connect was answered: ESTABLISHED at 0.1 s. */
-    private static final String FREEBSD_CONNECT = """
+    private static final String FREEBSD_CONNECT =
+        """
         +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
         +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
         +0 > S 0:0(0) <...>
@@ -448,7 +563,11 @@ class ScriptRunnerTest {
 
     @Test
     void freeBsd_keepAliveTiming_inheritedFromTheSysctls_inSecondsAndProbes() {
-      assertPasses(run(Profile.FREEBSD, HEADER + """
+      assertPasses(
+          run(
+              Profile.FREEBSD,
+              HEADER
+                  + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 getsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [0], [4]) = 0
           +0 getsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [7200], [4]) = 0
@@ -462,7 +581,11 @@ class ScriptRunnerTest {
 
     @Test
     void keepAliveWithShortTiming_probesTwiceThenResetsTimedOut() {
-      assertPasses(run(Profile.FREEBSD, HEADER + """
+      assertPasses(
+          run(
+              Profile.FREEBSD,
+              HEADER
+                  + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [1], 4) = 0
           +0 setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [10], 4) = 0
@@ -470,7 +593,9 @@ class ScriptRunnerTest {
           +0 setsockopt(3, IPPROTO_TCP, TCP_KEEPCNT, [2], 4) = 0
           +0 getsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [8], [4]) = 0
           +0 getsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [10], [4]) = 0
-          """ + FREEBSD_CONNECT + """
+          """
+                  + FREEBSD_CONNECT
+                  + """
           +10 > . 0:0(0) ack 1
           +2 > . 0:0(0) ack 1
           +2 > R. 1:1(0) ack 1
@@ -480,7 +605,11 @@ class ScriptRunnerTest {
 
     @Test
     void keepInit_blockingConnectTimesOutAfterItsSeconds_betweenFreeBsdsSynBackoffs() {
-      assertPasses(run(Profile.FREEBSD, HEADER + """
+      assertPasses(
+          run(
+              Profile.FREEBSD,
+              HEADER
+                  + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 setsockopt(3, IPPROTO_TCP, TCP_KEEPINIT, [3], 4) = 0
           0.000...3.000 connect(3, ..., ...) = -1 ETIMEDOUT (Operation timed out)
@@ -491,7 +620,11 @@ class ScriptRunnerTest {
 
     @Test
     void freeBsd_noOpt_synWithoutAnyOption_flagBitReported() {
-      assertPasses(run(Profile.FREEBSD, HEADER + """
+      assertPasses(
+          run(
+              Profile.FREEBSD,
+              HEADER
+                  + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 setsockopt(3, IPPROTO_TCP, TCP_NOOPT, [1], 4) = 0
           +0 getsockopt(3, IPPROTO_TCP, TCP_NOOPT, [8], [4]) = 0
@@ -503,23 +636,39 @@ class ScriptRunnerTest {
 
     @Test
     void keepAliveTiming_afterConnect_timesTheNextProbe_keepInitAfterConnectIsUnsupported() {
-      assertPasses(run(Profile.FREEBSD, HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" + FREEBSD_CONNECT + """
+      assertPasses(
+          run(
+              Profile.FREEBSD,
+              HEADER
+                  + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                  + FREEBSD_CONNECT
+                  + """
           +0 setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [1], 4) = 0
           +0 setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [10], 4) = 0
           +0 getsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [10], [4]) = 0
           +10 > . 0:0(0) ack 1
           """));
-      ScriptResult r = run(Profile.FREEBSD, HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" + FREEBSD_CONNECT
-          + "+0 setsockopt(3, IPPROTO_TCP, TCP_KEEPINIT, [10], 4) = 0\n");
+      ScriptResult r =
+          run(
+              Profile.FREEBSD,
+              HEADER
+                  + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                  + FREEBSD_CONNECT
+                  + "+0 setsockopt(3, IPPROTO_TCP, TCP_KEEPINIT, [10], 4) = 0\n");
       assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome());
     }
 
     /** Socket 3 connected as {@link #CONNECTED}, the peer's MSS 1000. */
-    private static final String CONNECTED_MSS_1000 = CONNECTED.replace("ack 1 win 65535", "ack 1 win 65535 <mss 1000>");
+    private static final String CONNECTED_MSS_1000 =
+        CONNECTED.replace("ack 1 win 65535", "ack 1 win 65535 <mss 1000>");
 
     @Test
     void tcpCork_partialSegmentsWaitForMoreData_fullOnesGo_uncorkSendsTheRest() {
-      assertPasses(run(Profile.LINUX, CONNECTED_MSS_1000 + """
+      assertPasses(
+          run(
+              Profile.LINUX,
+              CONNECTED_MSS_1000
+                  + """
           +0 setsockopt(3, SOL_TCP, TCP_CORK, [1], 4) = 0
           +0 getsockopt(3, SOL_TCP, TCP_CORK, [1], [4]) = 0
           +0 write(3, ..., 100) = 100
@@ -536,7 +685,11 @@ class ScriptRunnerTest {
     @Test
     void tcpCork_withoutTheCork_theSameWritesGoAtOnce() {
       // The control for the test above: Nagle alone sends the first small write at once.
-      ScriptResult r = run(Profile.LINUX, CONNECTED_MSS_1000 + """
+      ScriptResult r =
+          run(
+              Profile.LINUX,
+              CONNECTED_MSS_1000
+                  + """
           +0 write(3, ..., 100) = 100
           +0.01 write(3, ..., 100) = 100
           +0.01 write(3, ..., 900) = 900
@@ -547,7 +700,11 @@ class ScriptRunnerTest {
 
     @Test
     void tcpCork_closeSendsWhatWaitsWithTheFin() {
-      assertPasses(run(Profile.LINUX, CONNECTED_MSS_1000 + """
+      assertPasses(
+          run(
+              Profile.LINUX,
+              CONNECTED_MSS_1000
+                  + """
           +0 setsockopt(3, SOL_TCP, TCP_CORK, [1], 4) = 0
           +0 write(3, ..., 10) = 10
           +0.05 close(3) = 0
@@ -557,7 +714,11 @@ class ScriptRunnerTest {
 
     @Test
     void userTimeoutMaxSegAndCongestion_readBackAsLinuxReportsThem() {
-      assertPasses(run(Profile.LINUX, HEADER + """
+      assertPasses(
+          run(
+              Profile.LINUX,
+              HEADER
+                  + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0
           +0 setsockopt(3, SOL_TCP, TCP_MAXSEG, [1200], 4) = 0
@@ -581,7 +742,11 @@ class ScriptRunnerTest {
 
     @Test
     void reusePort_twoListenersShareThePort_reuseAddrAloneIsEaddrinuse() {
-      assertPasses(run(Profile.LINUX, HEADER + """
+      assertPasses(
+          run(
+              Profile.LINUX,
+              HEADER
+                  + """
           0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
           +0 setsockopt(3, SOL_SOCKET, SO_REUSEPORT, [1], 4) = 0
           +0 bind(3, ..., ...) = 0
@@ -600,7 +765,10 @@ class ScriptRunnerTest {
 
     @Test
     void tcpCongestion_knownNameSet_unknownNameEnoent() {
-      assertPasses(run(CONNECTED + """
+      assertPasses(
+          run(
+              CONNECTED
+                  + """
           +0 setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, "bbr", 3) = 0
           +0 setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, "vegas", 5) = -1 ENOENT (No such file or directory)
           +0 write(3, ..., 10) = 10
@@ -610,7 +778,10 @@ class ScriptRunnerTest {
 
     @Test
     void nagle_holdsASmallWriteWhileDataIsOutstanding_noDelaySendsAtOnce() {
-      assertPasses(run(CONNECTED + """
+      assertPasses(
+          run(
+              CONNECTED
+                  + """
           +0 getsockopt(3, IPPROTO_TCP, TCP_NODELAY, [0], [4]) = 0
           +0 write(3, ..., 10) = 10
           +0 > P. 1:11(10) ack 1
@@ -628,7 +799,10 @@ class ScriptRunnerTest {
 
     @Test
     void lingerZero_closeResetsTheConnection() {
-      assertPasses(run(CONNECTED + """
+      assertPasses(
+          run(
+              CONNECTED
+                  + """
           +0 setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0
           +0 getsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, [8]) = 0
           +0 write(3, ..., 10) = 10
@@ -640,7 +814,13 @@ class ScriptRunnerTest {
 
     @Test
     void receiveBuffer_setOnAConnectedSocket_freeBsdRefusesMoreThanSbMaxAdj() {
-      assertPasses(run(Profile.FREEBSD, HEADER + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" + FREEBSD_CONNECT + """
+      assertPasses(
+          run(
+              Profile.FREEBSD,
+              HEADER
+                  + "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                  + FREEBSD_CONNECT
+                  + """
           +0 setsockopt(3, SOL_SOCKET, SO_RCVBUF, [131072], 4) = 0
           +0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [131072], [4]) = 0
           +0 setsockopt(3, SOL_SOCKET, SO_RCVBUF, [2000000], 4) = -1 ENOBUFS (No buffer space available)
@@ -653,8 +833,14 @@ class ScriptRunnerTest {
   class Refusals {
     @Test
     void whatCannotBeHonoured_isUnsupported_neverPassed() {
-      for (String line : List.of("0 %{ print(tcpi_rtt) }%", "0 `sysctl -w net.inet.tcp.udp_tunneling_port=9811`", "0 `ls`",
-          "0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3", "0 sendfile(3, 4, ..., 10) = 10", "0 < S 0:0(0) win 1 <md5 valid>")) {
+      for (String line :
+          List.of(
+              "0 %{ print(tcpi_rtt) }%",
+              "0 `sysctl -w net.inet.tcp.udp_tunneling_port=9811`",
+              "0 `ls`",
+              "0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3",
+              "0 sendfile(3, 4, ..., 10) = 10",
+              "0 < S 0:0(0) win 1 <md5 valid>")) {
         ScriptResult r = run(HEADER + line + "\n");
         assertEquals(ScriptResult.Outcome.UNSUPPORTED, r.outcome(), line);
         assertTrue(r.message().startsWith("unsupported: "), r.message());
@@ -663,7 +849,9 @@ class ScriptRunnerTest {
 
     @Test
     void anUnknownOption_isUnsupported() {
-      assertEquals(ScriptResult.Outcome.UNSUPPORTED, run("--wire_server_at=1.2.3.4\n0 `sysctl -w net.inet.tcp.sack.enable=1`\n").outcome());
+      assertEquals(
+          ScriptResult.Outcome.UNSUPPORTED,
+          run("--wire_server_at=1.2.3.4\n0 `sysctl -w net.inet.tcp.sack.enable=1`\n").outcome());
     }
 
     @Test

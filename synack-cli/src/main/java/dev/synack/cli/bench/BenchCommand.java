@@ -35,23 +35,32 @@ import picocli.CommandLine.Spec;
     })
 public final class BenchCommand implements Callable<Integer> {
   /** The figures measured on the simulated network and in memory, in the order measured. */
-  private static final List<String> SIM_FIGURES = List.of("sim-bulk-mtu65535", "sim-bulk-mtu1500", "sim-conn-rate",
-      "idle-conn-bytes");
+  private static final List<String> SIM_FIGURES =
+      List.of("sim-bulk-mtu65535", "sim-bulk-mtu1500", "sim-conn-rate", "idle-conn-bytes");
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--quick", description = "a run under two minutes (smaller transfers, fewer repeats)")
+  @Option(
+      names = "--quick",
+      description = "a run under two minutes (smaller transfers, fewer repeats)")
   boolean quick;
 
-  @Option(names = "--json", description = "print one JSON object with a list of figures instead of the table")
+  @Option(
+      names = "--json",
+      description = "print one JSON object with a list of figures instead of the table")
   boolean json;
 
-  @Option(names = "--large", description = "hold 1,000,000 idle connections for the memory figure instead of 100,000")
+  @Option(
+      names = "--large",
+      description = "hold 1,000,000 idle connections for the memory figure instead of 100,000")
   boolean large;
 
-  @Option(names = "--only", paramLabel = "NAME[,NAME...]", split = ",",
-      description = "measure only the figures whose names start with one of these (e.g. sim-bulk, tun-rr-latency), to profile one")
+  @Option(
+      names = "--only",
+      paramLabel = "NAME[,NAME...]",
+      split = ",",
+      description =
+          "measure only the figures whose names start with one of these (e.g. sim-bulk, tun-rr-latency), to profile one")
   List<String> only;
 
   /** Divides every size, so a test can check the output's shape in seconds; not for users. */
@@ -60,7 +69,9 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (shrink < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--shrink must be positive: " + shrink);
+    if (shrink < 1)
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--shrink must be positive: " + shrink);
     checkOnly();
     BenchSettings chosen = quick ? BenchSettings.quick() : BenchSettings.full();
     if (large) chosen = chosen.large();
@@ -92,15 +103,21 @@ public final class BenchCommand implements Callable<Integer> {
     measure(figures, err, CurlServeBench.NAME, () -> CurlServeBench.run(settings));
     measure(figures, err, SynFloodBench.NAME, () -> SynFloodBench.run(settings));
     if (figures.isEmpty()) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only matches no figure: " + (only == null ? "" : String.join(",", only)));
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "--only matches no figure: " + (only == null ? "" : String.join(",", only)));
     }
-    String mode = (quick ? "quick" : "full") + (large ? ", large" : "") + (shrink > 1 ? ", shrunk " + shrink + "x" : "");
+    String mode =
+        (quick ? "quick" : "full")
+            + (large ? ", large" : "")
+            + (shrink > 1 ? ", shrunk " + shrink + "x" : "");
     Map<String, Object> machine = MachineInfo.describe();
     machine.put("loadAverageBefore", loadBefore);
     machine.put("loadAverageAfter", MachineInfo.loadAverage());
     BenchReport report = new BenchReport(mode, machine, settings.describe(), figures);
     PrintWriter out = spec.commandLine().getOut();
-    if (json) report.printJson(out); else report.printText(out);
+    if (json) report.printJson(out);
+    else report.printText(out);
     return 0;
   }
 
@@ -109,7 +126,8 @@ public final class BenchCommand implements Callable<Integer> {
     Figure run() throws IOException;
   }
 
-  private void measure(List<Figure> figures, PrintWriter err, String name, Measurement m) throws IOException {
+  private void measure(List<Figure> figures, PrintWriter err, String name, Measurement m)
+      throws IOException {
     if (!wanted(name)) return;
     err.println("bench: " + name + "...");
     err.flush();
@@ -133,13 +151,16 @@ public final class BenchCommand implements Callable<Integer> {
     names.addAll(ForwardBench.names());
     names.addAll(List.of(NioEchoBench.NAME, CurlServeBench.NAME, SynFloodBench.NAME));
     if (only.isEmpty() || only.stream().anyMatch(String::isBlank)) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
           "--only needs figure names or their beginnings, as sim-bulk or tun-rr-latency (one of: "
-              + String.join(", ", names) + ")");
+              + String.join(", ", names)
+              + ")");
     }
     for (String prefix : only) {
       if (names.stream().noneMatch(n -> n.startsWith(prefix))) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(),
             "--only " + prefix + " matches no figure (one of: " + String.join(", ", names) + ")");
       }
     }

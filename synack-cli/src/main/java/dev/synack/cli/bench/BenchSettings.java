@@ -4,20 +4,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The sizes of one {@code synack bench} run. Every setting is printed with the results, so a
- * figure can always be read with what produced it.
+ * The sizes of one {@code synack bench} run. Every setting is printed with the results, so a figure
+ * can always be read with what produced it.
  *
- * @param bulkBytes         bytes moved one way for each bulk figure (sim and kernel loopback)
- * @param connCycles        connection cycles for the connection-rate figure, each side
- * @param connConcurrency   cycles in progress at once (kernel: one virtual thread each)
- * @param idleConns         idle established synack connections held for the memory figure
- * @param kernelIdleConns   idle established kernel connections for the memory reference (bounded
- *                          by the descriptor limit: two descriptors per connection)
- * @param tunBytes          bytes moved one way for each TUN throughput figure
- * @param rrRounds          1-byte request/response rounds for the latency figure
- * @param repeats           how many times each throughput or rate is measured; the best is kept
- * @param synFloodRate      spoofed SYNs a second asked of the flood beside a download (issue 12's
- *                          360,000; shrunk runs ask less, so that a test's flood stays small)
+ * @param bulkBytes bytes moved one way for each bulk figure (sim and kernel loopback)
+ * @param connCycles connection cycles for the connection-rate figure, each side
+ * @param connConcurrency cycles in progress at once (kernel: one virtual thread each)
+ * @param idleConns idle established synack connections held for the memory figure
+ * @param kernelIdleConns idle established kernel connections for the memory reference (bounded by
+ *     the descriptor limit: two descriptors per connection)
+ * @param tunBytes bytes moved one way for each TUN throughput figure
+ * @param rrRounds 1-byte request/response rounds for the latency figure
+ * @param repeats how many times each throughput or rate is measured; the best is kept
+ * @param synFloodRate spoofed SYNs a second asked of the flood beside a download (issue 12's
+ *     360,000; shrunk runs ask less, so that a test's flood stays small)
  */
 record BenchSettings(
     long bulkBytes,
@@ -33,7 +33,10 @@ record BenchSettings(
   /** The fewest idle connections whose heap a full GC measures above its noise. */
   static final int MIN_MEASURABLE_IDLE_CONNS = 10_000;
 
-  /** Kernel connections below which the slab counters' noise (other processes' sockets) drowns the figure. */
+  /**
+   * Kernel connections below which the slab counters' noise (other processes' sockets) drowns the
+   * figure.
+   */
   static final int MIN_MEASURABLE_KERNEL_CONNS = 2_000;
 
   /** The SYN flood Linux absorbs in full with cookies (issue 12). */
@@ -41,17 +44,27 @@ record BenchSettings(
 
   /** A run under two minutes. */
   static BenchSettings quick() {
-    return new BenchSettings(1L << 30, 20_000, 16, 100_000, 20_000, 256L << 20, 5_000, 2, SYN_FLOOD_RATE);
+    return new BenchSettings(
+        1L << 30, 20_000, 16, 100_000, 20_000, 256L << 20, 5_000, 2, SYN_FLOOD_RATE);
   }
 
   /** The full run, recorded in BENCHMARKS.md. */
   static BenchSettings full() {
-    return new BenchSettings(4L << 30, 100_000, 16, 100_000, 100_000, 1L << 30, 20_000, 3, SYN_FLOOD_RATE);
+    return new BenchSettings(
+        4L << 30, 100_000, 16, 100_000, 100_000, 1L << 30, 20_000, 3, SYN_FLOOD_RATE);
   }
 
   /** Returns these settings with a million idle connections ({@code --large}). */
   BenchSettings large() {
-    return new BenchSettings(bulkBytes, connCycles, connConcurrency, 1_000_000, kernelIdleConns, tunBytes, rrRounds, repeats,
+    return new BenchSettings(
+        bulkBytes,
+        connCycles,
+        connConcurrency,
+        1_000_000,
+        kernelIdleConns,
+        tunBytes,
+        rrRounds,
+        repeats,
         synFloodRate);
   }
 
@@ -61,10 +74,16 @@ record BenchSettings(
    * less than the heap's own noise after a GC (a region of the collector is a megabyte or more).
    */
   BenchSettings shrunk(int divisor) {
-    return new BenchSettings(Math.max(1 << 16, bulkBytes / divisor), Math.max(16, connCycles / divisor),
-        connConcurrency, Math.max(MIN_MEASURABLE_IDLE_CONNS, idleConns / divisor),
+    return new BenchSettings(
+        Math.max(1 << 16, bulkBytes / divisor),
+        Math.max(16, connCycles / divisor),
+        connConcurrency,
+        Math.max(MIN_MEASURABLE_IDLE_CONNS, idleConns / divisor),
         Math.min(kernelIdleConns, Math.max(MIN_MEASURABLE_KERNEL_CONNS, kernelIdleConns / divisor)),
-        Math.max(1 << 16, tunBytes / divisor), Math.max(16, rrRounds / divisor), 1, Math.max(1_000, synFloodRate / divisor));
+        Math.max(1 << 16, tunBytes / divisor),
+        Math.max(16, rrRounds / divisor),
+        1,
+        Math.max(1_000, synFloodRate / divisor));
   }
 
   /** Returns every setting by name, in the order printed. */

@@ -16,11 +16,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Connection cycles per second: connect, accept, one byte each way, close on both sides (the
- * client first, so it holds the TIME-WAIT). synack runs the cycles on a SimNetwork, a number of
- * them in progress at once, and counts the time until every connection is released, the TIME-WAITs'
- * expiry (a jump of virtual time) included. The kernel runs the same cycle over loopback with one
- * virtual thread per cycle in progress; its TIME-WAITs expire later, outside the time.
+ * Connection cycles per second: connect, accept, one byte each way, close on both sides (the client
+ * first, so it holds the TIME-WAIT). synack runs the cycles on a SimNetwork, a number of them in
+ * progress at once, and counts the time until every connection is released, the TIME-WAITs' expiry
+ * (a jump of virtual time) included. The kernel runs the same cycle over loopback with one virtual
+ * thread per cycle in progress; its TIME-WAITs expire later, outside the time.
  */
 final class ConnRateBench {
   private ConnRateBench() {}
@@ -31,14 +31,26 @@ final class ConnRateBench {
     double synackCpu = 0;
     double kernel = 0;
     for (int i = 0; i < settings.repeats(); i++) {
-      double[] wallAndCpu = synackCyclesPerSecond(settings.connCycles(), settings.connConcurrency());
+      double[] wallAndCpu =
+          synackCyclesPerSecond(settings.connCycles(), settings.connConcurrency());
       synack = Math.max(synack, wallAndCpu[0]);
       synackCpu = Math.max(synackCpu, wallAndCpu[1]);
-      kernel = Math.max(kernel, kernelCyclesPerSecond(settings.connCycles(), settings.connConcurrency()));
+      kernel =
+          Math.max(
+              kernel, kernelCyclesPerSecond(settings.connCycles(), settings.connConcurrency()));
     }
-    return Figure.measured("sim-conn-rate", "cycles/s", synack, kernel,
-        settings.connCycles() + " cycles, " + settings.connConcurrency() + " at once, best of " + settings.repeats()
-            + "; synack: one thread, TIME-WAIT expiry included (per CPU-second of that thread: " + Math.round(synackCpu)
+    return Figure.measured(
+        "sim-conn-rate",
+        "cycles/s",
+        synack,
+        kernel,
+        settings.connCycles()
+            + " cycles, "
+            + settings.connConcurrency()
+            + " at once, best of "
+            + settings.repeats()
+            + "; synack: one thread, TIME-WAIT expiry included (per CPU-second of that thread: "
+            + Math.round(synackCpu)
             + " cycles/s); kernel: loopback, one virtual thread per cycle in progress");
   }
 
@@ -56,7 +68,9 @@ final class ConnRateBench {
     for (; started < Math.min(concurrency, cycles); started++) hosts.connect(started);
     // Until every connection is released: the servers close on the clients' FINs, and TIME-WAIT
     // (2 MSL of virtual time) runs out.
-    while (finished < cycles || hosts.client.connectionCount() > 0 || hosts.server.connectionCount() > 0) {
+    while (finished < cycles
+        || hosts.client.connectionCount() > 0
+        || hosts.server.connectionCount() > 0) {
       HostEvent e;
       while ((e = hosts.pollEvent()) != null) {
         switch (e) {
@@ -72,13 +86,20 @@ final class ConnRateBench {
               if (started < cycles) hosts.connect(started++);
             }
           }
-          case HostEvent.UdpReadable u -> { } // no UDP in this bench
-          case HostEvent.UdpError u -> { }
+          case HostEvent.UdpReadable u -> {} // no UDP in this bench
+          case HostEvent.UdpError u -> {}
         }
       }
       if (!hosts.net.step()) {
-        throw new IllegalStateException("connection cycles stalled: " + finished + " of " + cycles + " done, connections left: client "
-            + hosts.client.connectionCount() + ", server " + hosts.server.connectionCount());
+        throw new IllegalStateException(
+            "connection cycles stalled: "
+                + finished
+                + " of "
+                + cycles
+                + " done, connections left: client "
+                + hosts.client.connectionCount()
+                + ", server "
+                + hosts.server.connectionCount());
       }
     }
     return new double[] {watch.perSecond(cycles), cycles * 1e9 / watch.cpuNanos()};
@@ -109,10 +130,13 @@ final class ConnRateBench {
     }
   }
 
-  /** The server's side: answers the byte with one byte, and closes when the client's FIN arrives. */
+  /**
+   * The server's side: answers the byte with one byte, and closes when the client's FIN arrives.
+   */
   private static void serve(Connection c, ByteBuffer one, long now) {
     TcpState state = c.state();
-    if (c.attachment() != null || (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT)) return;
+    if (c.attachment() != null || (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT))
+      return;
     one.clear();
     int n = c.receive(one, now);
     if (n > 0) {
@@ -127,45 +151,53 @@ final class ConnRateBench {
     }
   }
 
-  /** Runs {@code cycles} cycles over kernel loopback, {@code concurrency} virtual threads at once. */
+  /**
+   * Runs {@code cycles} cycles over kernel loopback, {@code concurrency} virtual threads at once.
+   */
   static double kernelCyclesPerSecond(int cycles, int concurrency) throws IOException {
     // The listener is closed first, which ends the acceptor; then the executor waits for the rest.
     try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-         ServerSocketChannel listener = ServerSocketChannel.open()) {
+        ServerSocketChannel listener = ServerSocketChannel.open()) {
       listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4096);
       InetSocketAddress address = (InetSocketAddress) listener.getLocalAddress();
-      Future<?> acceptor = threads.submit(() -> {
-        while (true) {
-          SocketChannel accepted = listener.accept();
-          threads.submit(() -> {
-            try (SocketChannel s = accepted) {
-              ByteBuffer b = ByteBuffer.allocate(1);
-              if (s.read(b) <= 0) return null;
-              b.flip();
-              s.write(b);
-              b.clear();
-              while (s.read(b) >= 0) b.clear();
-            }
-            return null;
-          });
-        }
-      });
+      Future<?> acceptor =
+          threads.submit(
+              () -> {
+                while (true) {
+                  SocketChannel accepted = listener.accept();
+                  threads.submit(
+                      () -> {
+                        try (SocketChannel s = accepted) {
+                          ByteBuffer b = ByteBuffer.allocate(1);
+                          if (s.read(b) <= 0) return null;
+                          b.flip();
+                          s.write(b);
+                          b.clear();
+                          while (s.read(b) >= 0) b.clear();
+                        }
+                        return null;
+                      });
+                }
+              });
       AtomicInteger next = new AtomicInteger();
       Stopwatch watch = new Stopwatch();
       Future<?>[] clients = new Future<?>[concurrency];
       for (int i = 0; i < concurrency; i++) {
-        clients[i] = threads.submit(() -> {
-          ByteBuffer b = ByteBuffer.allocate(1);
-          while (next.getAndIncrement() < cycles) {
-            try (SocketChannel c = SocketChannel.open(address)) {
-              b.clear();
-              c.write(b);
-              b.clear();
-              if (c.read(b) != 1) throw new IOException("no answer from the loopback server");
-            }
-          }
-          return null;
-        });
+        clients[i] =
+            threads.submit(
+                () -> {
+                  ByteBuffer b = ByteBuffer.allocate(1);
+                  while (next.getAndIncrement() < cycles) {
+                    try (SocketChannel c = SocketChannel.open(address)) {
+                      b.clear();
+                      c.write(b);
+                      b.clear();
+                      if (c.read(b) != 1)
+                        throw new IOException("no answer from the loopback server");
+                    }
+                  }
+                  return null;
+                });
       }
       for (Future<?> f : clients) await(f);
       double rate = watch.perSecond(cycles);

@@ -28,11 +28,11 @@ import java.util.concurrent.TimeUnit;
  * offloads at MTU 1500, curl running in the namespace of the device's kernel end.
  *
  * <p>Reference: the same curl fetching the same file from a kernel socket over a veth pair at MTU
- * 1500, served by a minimal HTTP/1.1 responder ({@link #kernelResponder}) that copies the file the way
- * {@code HttpFileService} does (64 KiB reads from a {@code FileChannel}, each written to the socket's
- * stream). Not python's http.server (too slow to be the bound), nor socat (a {@code cat} process and a
- * pipe in the path: it would measure those), nor busybox httpd (not installed here); the same copy
- * loop on a kernel socket leaves the network stack as the only difference.
+ * 1500, served by a minimal HTTP/1.1 responder ({@link #kernelResponder}) that copies the file the
+ * way {@code HttpFileService} does (64 KiB reads from a {@code FileChannel}, each written to the
+ * socket's stream). Not python's http.server (too slow to be the bound), nor socat (a {@code cat}
+ * process and a pipe in the path: it would measure those), nor busybox httpd (not installed here);
+ * the same copy loop on a kernel socket leaves the network stack as the only difference.
  *
  * <p>Beside it, in the note, the bench's own TUN figure measured on the same device in the same run
  * (synack writing to a kernel reader, {@code tun-synack-to-kernel-mtu1500}'s code), so that one can
@@ -40,8 +40,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class CurlServeBench {
   static final String NAME = "tun-curl-serve-http";
+
   /** The file's size at most: what a user downloads, and short enough for three repeats. */
   static final long LARGEST_FILE = 64L << 20;
+
   private static final int MTU = 1500;
   private static final int PORT = 8080;
   private static final int CHUNK = 64 * 1024;
@@ -55,7 +57,8 @@ final class CurlServeBench {
     Optional<String> missing = Privileges.tunMissing();
     if (missing.isPresent()) return Figure.skipped(NAME, "Gbit/s", missing.get());
     Optional<String> curl = curlCommand();
-    if (curl.isEmpty()) return Figure.skipped(NAME, "Gbit/s", "curl is not installed (install curl)");
+    if (curl.isEmpty())
+      return Figure.skipped(NAME, "Gbit/s", "curl is not installed (install curl)");
     long size = Math.min(LARGEST_FILE, settings.tunBytes());
     Path dir = null;
     try {
@@ -66,8 +69,14 @@ final class CurlServeBench {
       double raw = 0;
       double kernel = 0;
       try (SynackOnTun tun = SynackOnTun.open(MTU)) {
-        Server server = Server.start(tun.driver(), tun.host(), SynackOnTun.SYNACK, PORT, HttpFileService.of(dir, line -> { }),
-            line -> { });
+        Server server =
+            Server.start(
+                tun.driver(),
+                tun.host(),
+                SynackOnTun.SYNACK,
+                PORT,
+                HttpFileService.of(dir, line -> {}),
+                line -> {});
         try {
           String url = "http://" + SynackOnTun.SYNACK.getHostAddress() + ":" + PORT + "/file.bin";
           for (int i = 0; i < settings.repeats(); i++) {
@@ -80,18 +89,25 @@ final class CurlServeBench {
       }
       try (KernelOverVeth veth = KernelOverVeth.open(MTU)) {
         InetSocketAddress at = new InetSocketAddress(KernelOverVeth.B, PORT);
-        CompletableFuture<Void> responder = kernelResponder(veth.namespaceB(), at, file, settings.repeats());
+        CompletableFuture<Void> responder =
+            kernelResponder(veth.namespaceB(), at, file, settings.repeats());
         String url = "http://" + at.getAddress().getHostAddress() + ":" + PORT + "/file.bin";
         for (int i = 0; i < settings.repeats(); i++) {
           kernel = Math.max(kernel, download(curl.get(), veth.namespaceA(), url, size));
         }
         NamespaceThread.await(responder, CURL_TIMEOUT_SECONDS, "kernel HTTP responder");
       }
-      return Figure.measured(NAME, "Gbit/s", synack, kernel, String.format(
-          "curl GET of a %s file, best of %d, at MTU %d; synack: serve --http's server code on a TUN device with"
-              + " offloads, curl in the device's namespace; kernel: the same curl from a kernel socket over veth,"
-              + " a responder with HttpFileService's copy loop; raw synack->kernel stream on the same TUN: %.2f Gbit/s,"
-              + " curl is %.0f %% of it", SimBulkBench.mb(size), settings.repeats(), MTU, raw, 100 * synack / raw));
+      return Figure.measured(
+          NAME,
+          "Gbit/s",
+          synack,
+          kernel,
+          String.format(
+              "curl GET of a %s file, best of %d, at MTU %d; synack: serve --http's server code on a TUN device with"
+                  + " offloads, curl in the device's namespace; kernel: the same curl from a kernel socket over veth,"
+                  + " a responder with HttpFileService's copy loop; raw synack->kernel stream on the same TUN: %.2f Gbit/s,"
+                  + " curl is %.0f %% of it",
+              SimBulkBench.mb(size), settings.repeats(), MTU, raw, 100 * synack / raw));
     } catch (IOException | RuntimeException e) {
       return Figure.skipped(NAME, "Gbit/s", "failed: " + e.getMessage());
     } finally {
@@ -99,14 +115,36 @@ final class CurlServeBench {
     }
   }
 
-  /** Runs curl in {@code ns}; returns the Gbit/s of the whole request (connect to last byte) after checking status and size. */
+  /**
+   * Runs curl in {@code ns}; returns the Gbit/s of the whole request (connect to last byte) after
+   * checking status and size.
+   */
   static double download(String curl, Netns ns, String url, long size) throws IOException {
-    String ip = Netns.ipCommand().orElseThrow(() -> new IOException("ip is not installed (install iproute2)"));
-    List<String> command = List.of(ip, "netns", "exec", ns.name(), curl, "-sS", "--max-time",
-        Long.toString(CURL_TIMEOUT_SECONDS), "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}", url);
+    String ip =
+        Netns.ipCommand()
+            .orElseThrow(() -> new IOException("ip is not installed (install iproute2)"));
+    List<String> command =
+        List.of(
+            ip,
+            "netns",
+            "exec",
+            ns.name(),
+            curl,
+            "-sS",
+            "--max-time",
+            Long.toString(CURL_TIMEOUT_SECONDS),
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{size_download} %{time_total}",
+            url);
     Path output = Files.createTempFile("synack-bench-curl", ".out");
     try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
       boolean ended;
       try {
         ended = p.waitFor(CURL_TIMEOUT_SECONDS + 10, TimeUnit.SECONDS);
@@ -117,11 +155,13 @@ final class CurlServeBench {
       if (!ended) p.destroyForcibly();
       String text = Files.readString(output, StandardCharsets.UTF_8).strip();
       if (!ended || p.exitValue() != 0) {
-        throw new IOException("curl " + url + (ended ? " exited " + p.exitValue() : " timed out") + ": " + text);
+        throw new IOException(
+            "curl " + url + (ended ? " exited " + p.exitValue() : " timed out") + ": " + text);
       }
       String[] f = text.split(" ");
       if (f.length != 3 || !f[0].equals("200") || Long.parseLong(f[1]) != size) {
-        throw new IOException("curl " + url + ": expected 200 and " + size + " bytes, got: " + text);
+        throw new IOException(
+            "curl " + url + ": expected 200 and " + size + " bytes, got: " + text);
       }
       double seconds = Double.parseDouble(f[2]);
       if (!(seconds > 0)) throw new IOException("curl " + url + ": no time measured: " + text);
@@ -134,36 +174,44 @@ final class CurlServeBench {
   }
 
   /**
-   * A minimal HTTP/1.1 responder on a kernel socket in {@code ns}, bound when this returns: it answers
-   * {@code requests} connections in turn, each with the whole of {@code file} whatever was asked,
-   * copied as {@code HttpFileService} copies it, and closes each after its response.
+   * A minimal HTTP/1.1 responder on a kernel socket in {@code ns}, bound when this returns: it
+   * answers {@code requests} connections in turn, each with the whole of {@code file} whatever was
+   * asked, copied as {@code HttpFileService} copies it, and closes each after its response.
    */
-  static CompletableFuture<Void> kernelResponder(Netns ns, InetSocketAddress at, Path file, int requests) throws IOException {
+  static CompletableFuture<Void> kernelResponder(
+      Netns ns, InetSocketAddress at, Path file, int requests) throws IOException {
     CompletableFuture<Void> bound = new CompletableFuture<>();
-    CompletableFuture<Void> done = NamespaceThread.start(ns, "kernel-http", () -> {
-      try (ServerSocket server = new ServerSocket()) {
-        server.bind(at, 4);
-        server.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
-        bound.complete(null);
-        long length = Files.size(file);
-        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + length
-            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-        for (int i = 0; i < requests; i++) {
-          try (Socket s = server.accept()) {
-            s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
-            readHead(s.getInputStream());
-            OutputStream out = s.getOutputStream();
-            out.write(head);
-            copy(file, length, out);
-            out.flush();
-          }
-        }
-        return null;
-      } catch (Throwable t) {
-        bound.completeExceptionally(t);
-        throw t;
-      }
-    });
+    CompletableFuture<Void> done =
+        NamespaceThread.start(
+            ns,
+            "kernel-http",
+            () -> {
+              try (ServerSocket server = new ServerSocket()) {
+                server.bind(at, 4);
+                server.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+                bound.complete(null);
+                long length = Files.size(file);
+                byte[] head =
+                    ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                            + length
+                            + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1);
+                for (int i = 0; i < requests; i++) {
+                  try (Socket s = server.accept()) {
+                    s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+                    readHead(s.getInputStream());
+                    OutputStream out = s.getOutputStream();
+                    out.write(head);
+                    copy(file, length, out);
+                    out.flush();
+                  }
+                }
+                return null;
+              } catch (Throwable t) {
+                bound.completeExceptionally(t);
+                throw t;
+              }
+            });
     NamespaceThread.await(bound, 30, "kernel HTTP responder on " + at);
     return done;
   }
@@ -195,7 +243,8 @@ final class CurlServeBench {
   }
 
   static void writeFile(Path file, long size) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ByteBuffer block = ByteBuffer.allocate(1 << 20);
       for (int i = 0; i < block.capacity(); i++) block.put(i, (byte) (i * 7 + (i >>> 8)));
       for (long left = size; left > 0; ) {

@@ -22,17 +22,17 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A namespace's network through {@code synack forward}, beside the same job done by slirp4netns
- * and pasta in the same run (issue 13, point 5). Three namespaces per figure: "client", whose
- * default route goes through the tool; "outside", where the tool's sockets live; "server", reached
- * from "outside" over a veth pair (10.203.0.1, 10.203.0.2), where iperf3 and the kernel servers
- * run. synack forwards in this JVM (its TUN device in "client", its sockets opened by threads in
+ * A namespace's network through {@code synack forward}, beside the same job done by slirp4netns and
+ * pasta in the same run (issue 13, point 5). Three namespaces per figure: "client", whose default
+ * route goes through the tool; "outside", where the tool's sockets live; "server", reached from
+ * "outside" over a veth pair (10.203.0.1, 10.203.0.2), where iperf3 and the kernel servers run.
+ * synack forwards in this JVM (its TUN device in "client", its sockets opened by threads in
  * "outside"); slirp4netns and pasta run as processes in "outside", attached to "client".
  *
  * <p>Figures: iperf3 up (client to server) and down ({@code -R}) at MTU 1500 and 65520 (the largest
  * slirp4netns and pasta take); connections per second (kernel clients in "client" connect and
- * close, a kernel server in "server" accepts and closes); bytes per relayed idle connection (synack:
- * heap after GC, in this JVM; the others: their process's resident memory). Each figure's
+ * close, a kernel server in "server" accepts and closes); bytes per relayed idle connection
+ * (synack: heap after GC, in this JVM; the others: their process's resident memory). Each figure's
  * reference is the better of slirp4netns and pasta, both named in its note.
  */
 final class ForwardBench {
@@ -42,9 +42,15 @@ final class ForwardBench {
   private static final long TIMEOUT_SECONDS = 120;
   private static final int IDLE_CONNS = 1_000;
   private static final int RATE_THREADS = 8;
-  /** A port in "server" that accepts and closes, so that a connection tells the path works (pasta answers none to a closed port). */
+
+  /**
+   * A port in "server" that accepts and closes, so that a connection tells the path works (pasta
+   * answers none to a closed port).
+   */
   private static final int PROBE_PORT = 5399;
-  private static final Pattern RECEIVED = Pattern.compile("\"sum_received\"\\s*:\\s*\\{[^}]*?\"bits_per_second\"\\s*:\\s*([0-9.eE+]+)");
+
+  private static final Pattern RECEIVED =
+      Pattern.compile("\"sum_received\"\\s*:\\s*\\{[^}]*?\"bits_per_second\"\\s*:\\s*([0-9.eE+]+)");
 
   private ForwardBench() {}
 
@@ -60,7 +66,10 @@ final class ForwardBench {
     return names;
   }
 
-  /** Measures every forward figure {@code wanted} accepts, or reports each as skipped with the reason it cannot be. */
+  /**
+   * Measures every forward figure {@code wanted} accepts, or reports each as skipped with the
+   * reason it cannot be.
+   */
   static List<Figure> run(BenchSettings settings, Predicate<String> wanted) {
     Optional<String> missing = Privileges.tunMissing();
     if (missing.isEmpty()) missing = missingTool();
@@ -81,20 +90,27 @@ final class ForwardBench {
   }
 
   private static Optional<String> missingTool() {
-    for (String[] tool : new String[][] {{"iperf3", "iperf3"}, {"slirp4netns", "slirp4netns"}, {"pasta", "passt"}}) {
-      if (find(tool[0]).isEmpty()) return Optional.of(tool[0] + " is not installed (install " + tool[1] + ")");
+    for (String[] tool :
+        new String[][] {{"iperf3", "iperf3"}, {"slirp4netns", "slirp4netns"}, {"pasta", "passt"}}) {
+      if (find(tool[0]).isEmpty())
+        return Optional.of(tool[0] + " is not installed (install " + tool[1] + ")");
     }
     return Optional.empty();
   }
 
   private static String unitOf(String name) {
-    return name.startsWith("forward-iperf") ? "Gbit/s" : name.equals("forward-conn-rate") ? "conn/s" : "bytes";
+    return name.startsWith("forward-iperf")
+        ? "Gbit/s"
+        : name.equals("forward-conn-rate") ? "conn/s" : "bytes";
   }
 
   private static Figure measure(String name, BenchSettings settings) throws IOException {
     boolean lowerIsBetter = name.equals("forward-idle-conn-bytes");
     int mtu = name.endsWith("mtu65520") ? 65520 : 1500;
-    int repeats = name.startsWith("forward-iperf") || name.equals("forward-conn-rate") ? Math.max(1, settings.repeats()) : 1;
+    int repeats =
+        name.startsWith("forward-iperf") || name.equals("forward-conn-rate")
+            ? Math.max(1, settings.repeats())
+            : 1;
     // Full runs 5 s per iperf3 run, quick ones 3 s, shrunk ones (the shape test) 1 s.
     int seconds = settings.repeats() >= 3 ? 5 : settings.repeats() == 2 ? 3 : 1;
     double[][] values = new double[TOOLS.length][repeats];
@@ -102,11 +118,12 @@ final class ForwardBench {
     for (int t = 0; t < TOOLS.length; t++) {
       try (Rig rig = Rig.open(TOOLS[t], mtu)) {
         for (int r = 0; r < repeats; r++) {
-          values[t][r] = switch (name) {
-            case "forward-conn-rate" -> rig.connectionsPerSecond(seconds);
-            case "forward-idle-conn-bytes" -> rig.bytesPerIdleConnection(IDLE_CONNS);
-            default -> rig.iperf(name.contains("-down-"), seconds);
-          };
+          values[t][r] =
+              switch (name) {
+                case "forward-conn-rate" -> rig.connectionsPerSecond(seconds);
+                case "forward-idle-conn-bytes" -> rig.bytesPerIdleConnection(IDLE_CONNS);
+                default -> rig.iperf(name.contains("-down-"), seconds);
+              };
           failed[t] += rig.failedConnects.get();
         }
       }
@@ -122,16 +139,26 @@ final class ForwardBench {
       }
       best[t] = lowerIsBetter ? lo : hi;
       note.append(t == 0 ? "" : "; ").append(TOOLS[t]).append(' ').append(format(best[t]));
-      if (repeats > 1) note.append(" (runs ").append(format(lo)).append("..").append(format(hi)).append(')');
+      if (repeats > 1)
+        note.append(" (runs ").append(format(lo)).append("..").append(format(hi)).append(')');
       if (failed[t] > 0) note.append(", ").append(failed[t]).append(" connects failed");
     }
     double reference = lowerIsBetter ? Math.min(best[1], best[2]) : Math.max(best[1], best[2]);
-    String how = switch (name) {
-      case "forward-conn-rate" -> RATE_THREADS + " kernel clients connect and close for " + seconds + " s";
-      case "forward-idle-conn-bytes" -> IDLE_CONNS + " idle connections; synack: heap after GC, others: process RSS";
-      default -> "iperf3 " + (name.contains("-down-") ? "-R " : "") + seconds + " s at MTU " + mtu;
-    };
-    return Figure.measured(name, unitOf(name), best[0], reference, how + "; " + note + "; reference: the better of slirp4netns and pasta");
+    String how =
+        switch (name) {
+          case "forward-conn-rate" ->
+              RATE_THREADS + " kernel clients connect and close for " + seconds + " s";
+          case "forward-idle-conn-bytes" ->
+              IDLE_CONNS + " idle connections; synack: heap after GC, others: process RSS";
+          default ->
+              "iperf3 " + (name.contains("-down-") ? "-R " : "") + seconds + " s at MTU " + mtu;
+        };
+    return Figure.measured(
+        name,
+        unitOf(name),
+        best[0],
+        reference,
+        how + "; " + note + "; reference: the better of slirp4netns and pasta");
   }
 
   private static String format(double v) {
@@ -157,8 +184,10 @@ final class ForwardBench {
     private Netns server;
     private Forwarder forwarder;
     private Process tool;
+
     /** Connections of the last rate measurement that failed (refused, timed out). */
-    final java.util.concurrent.atomic.AtomicLong failedConnects = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong failedConnects =
+        new java.util.concurrent.atomic.AtomicLong();
 
     static Rig open(String tool, int mtu) throws IOException {
       Rig rig = new Rig();
@@ -186,38 +215,86 @@ final class ForwardBench {
       outside.ip("route", "add", "default", "via", SERVER);
       Process iperf = process(server, List.of("iperf3", "-s", "-B", SERVER));
       closers.add(0, () -> stop(iperf));
-      ServerSocket probe = NamespaceThread.await(NamespaceThread.start(server, "probe-listen", () -> {
-        ServerSocket ss = new ServerSocket();
-        ss.bind(new InetSocketAddress(SERVER, PROBE_PORT), 16);
-        return ss;
-      }), TIMEOUT_SECONDS, "probe listener");
+      ServerSocket probe =
+          NamespaceThread.await(
+              NamespaceThread.start(
+                  server,
+                  "probe-listen",
+                  () -> {
+                    ServerSocket ss = new ServerSocket();
+                    ss.bind(new InetSocketAddress(SERVER, PROBE_PORT), 16);
+                    return ss;
+                  }),
+              TIMEOUT_SECONDS,
+              "probe listener");
       closers.add(0, probe);
-      Thread.ofPlatform().daemon(true).name("bench-probe-accept").start(() -> {
-        while (!probe.isClosed()) {
-          try {
-            probe.accept().close();
-          } catch (IOException e) {
-            // Closed with the rig.
-          }
-        }
-      });
+      Thread.ofPlatform()
+          .daemon(true)
+          .name("bench-probe-accept")
+          .start(
+              () -> {
+                while (!probe.isClosed()) {
+                  try {
+                    probe.accept().close();
+                  } catch (IOException e) {
+                    // Closed with the rig.
+                  }
+                }
+              });
       switch (name) {
         case "synack" -> {
           String tun = "fbt" + suffix;
-          TunLink link = NamespaceThread.await(NamespaceThread.start(client, "tun", () -> TunLink.open(tun, mtu, true)),
-              TIMEOUT_SECONDS, "TUN device in the client namespace");
+          TunLink link =
+              NamespaceThread.await(
+                  NamespaceThread.start(client, "tun", () -> TunLink.open(tun, mtu, true)),
+                  TIMEOUT_SECONDS,
+                  "TUN device in the client namespace");
           client.configure(tun, "10.99.0.1/24", mtu);
           client.ip("route", "add", "default", "dev", tun);
-          // Host sockets are opened by threads the forwarder starts, in the namespace of the thread that starts it.
-          forwarder = NamespaceThread.await(NamespaceThread.start(outside, "forward",
-              () -> Forwarder.start(link, ForwarderOptions.defaults().withIcmpEcho(ForwarderOptions.IcmpEcho.LOCAL))),
-              TIMEOUT_SECONDS, "synack forward");
+          // Host sockets are opened by threads the forwarder starts, in the namespace of the thread
+          // that starts it.
+          forwarder =
+              NamespaceThread.await(
+                  NamespaceThread.start(
+                      outside,
+                      "forward",
+                      () ->
+                          Forwarder.start(
+                              link,
+                              ForwarderOptions.defaults()
+                                  .withIcmpEcho(ForwarderOptions.IcmpEcho.LOCAL))),
+                  TIMEOUT_SECONDS,
+                  "synack forward");
           closers.add(0, forwarder);
         }
-        case "slirp4netns" -> tool = process(outside, List.of("slirp4netns", "--configure", "--mtu=" + mtu,
-            "--disable-host-loopback", "--netns-type=path", client.path().toString(), "tap0"));
-        case "pasta" -> tool = process(outside, List.of("pasta", "-f", "--runas", "0:0", "-4", "--config-net", "--no-map-gw",
-            "-m", Integer.toString(mtu), "--netns", client.path().toString()));
+        case "slirp4netns" ->
+            tool =
+                process(
+                    outside,
+                    List.of(
+                        "slirp4netns",
+                        "--configure",
+                        "--mtu=" + mtu,
+                        "--disable-host-loopback",
+                        "--netns-type=path",
+                        client.path().toString(),
+                        "tap0"));
+        case "pasta" ->
+            tool =
+                process(
+                    outside,
+                    List.of(
+                        "pasta",
+                        "-f",
+                        "--runas",
+                        "0:0",
+                        "-4",
+                        "--config-net",
+                        "--no-map-gw",
+                        "-m",
+                        Integer.toString(mtu),
+                        "--netns",
+                        client.path().toString()));
         default -> throw new IllegalArgumentException("no such tool: " + name);
       }
       if (tool != null) {
@@ -230,18 +307,23 @@ final class ForwardBench {
 
     private void awaitDefaultRoute(String name) throws IOException {
       for (int i = 0; i < 100; i++) {
-        CompletableFuture<Boolean> up = NamespaceThread.start(client, "probe", () -> {
-          try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(SERVER, PROBE_PORT), 500);
-            return true;
-          } catch (IOException e) {
-            return false;
-          }
-        });
+        CompletableFuture<Boolean> up =
+            NamespaceThread.start(
+                client,
+                "probe",
+                () -> {
+                  try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(SERVER, PROBE_PORT), 500);
+                    return true;
+                  } catch (IOException e) {
+                    return false;
+                  }
+                });
         if (NamespaceThread.await(up, TIMEOUT_SECONDS, "probe")) return;
         sleep(100);
       }
-      throw new IOException(name + " gave the client namespace no way to " + SERVER + " within 10 s");
+      throw new IOException(
+          name + " gave the client namespace no way to " + SERVER + " within 10 s");
     }
 
     private void awaitIperfServer() throws IOException {
@@ -254,53 +336,68 @@ final class ForwardBench {
 
     /** Runs iperf3 from the client namespace to the server; returns the receiver's Gbit/s. */
     double iperf(boolean reverse, int seconds) throws IOException {
-      List<String> command = new ArrayList<>(List.of("iperf3", "-c", SERVER, "-t", Integer.toString(seconds), "-J"));
+      List<String> command =
+          new ArrayList<>(List.of("iperf3", "-c", SERVER, "-t", Integer.toString(seconds), "-J"));
       if (reverse) command.add("-R");
       String out = runToEnd(client, command, seconds + 30);
       Matcher m = RECEIVED.matcher(out);
-      if (!m.find()) throw new IOException("iperf3 gave no result: " + out.substring(0, Math.min(400, out.length())));
+      if (!m.find())
+        throw new IOException(
+            "iperf3 gave no result: " + out.substring(0, Math.min(400, out.length())));
       return Double.parseDouble(m.group(1)) / 1e9;
     }
 
-    /** Kernel clients in "client" connect and close for {@code seconds}; returns connections per second. */
+    /**
+     * Kernel clients in "client" connect and close for {@code seconds}; returns connections per
+     * second.
+     */
     double connectionsPerSecond(int seconds) throws IOException {
       failedConnects.set(0);
       AtomicBoolean serving = new AtomicBoolean(true);
       CompletableFuture<ServerSocket> listening = new CompletableFuture<>();
-      CompletableFuture<Void> acceptor = NamespaceThread.start(server, "accept", () -> {
-        try (ServerSocket ss = new ServerSocket()) {
-          ss.bind(new InetSocketAddress(SERVER, 5301), 4096);
-          listening.complete(ss);
-          while (serving.get()) {
-            try {
-              ss.accept().close();
-            } catch (IOException e) {
-              if (serving.get()) throw e;
-            }
-          }
-        }
-        return null;
-      });
+      CompletableFuture<Void> acceptor =
+          NamespaceThread.start(
+              server,
+              "accept",
+              () -> {
+                try (ServerSocket ss = new ServerSocket()) {
+                  ss.bind(new InetSocketAddress(SERVER, 5301), 4096);
+                  listening.complete(ss);
+                  while (serving.get()) {
+                    try {
+                      ss.accept().close();
+                    } catch (IOException e) {
+                      if (serving.get()) throw e;
+                    }
+                  }
+                }
+                return null;
+              });
       ServerSocket ss = NamespaceThread.await(listening, TIMEOUT_SECONDS, "connection-rate server");
       long deadline = System.nanoTime() + seconds * 1_000_000_000L;
       List<CompletableFuture<Long>> clients = new ArrayList<>();
       Stopwatch watch = new Stopwatch();
       for (int i = 0; i < RATE_THREADS; i++) {
-        clients.add(NamespaceThread.start(client, "connect", () -> {
-          long n = 0;
-          while (System.nanoTime() - deadline < 0) {
-            try (Socket s = new Socket()) {
-              s.connect(new InetSocketAddress(SERVER, 5301), 10_000);
-              n++;
-            } catch (IOException e) {
-              failedConnects.incrementAndGet(); // counted in the note, not in the rate
-            }
-          }
-          return n;
-        }));
+        clients.add(
+            NamespaceThread.start(
+                client,
+                "connect",
+                () -> {
+                  long n = 0;
+                  while (System.nanoTime() - deadline < 0) {
+                    try (Socket s = new Socket()) {
+                      s.connect(new InetSocketAddress(SERVER, 5301), 10_000);
+                      n++;
+                    } catch (IOException e) {
+                      failedConnects.incrementAndGet(); // counted in the note, not in the rate
+                    }
+                  }
+                  return n;
+                }));
       }
       long total = 0;
-      for (CompletableFuture<Long> c : clients) total += NamespaceThread.await(c, TIMEOUT_SECONDS, "connecting client");
+      for (CompletableFuture<Long> c : clients)
+        total += NamespaceThread.await(c, TIMEOUT_SECONDS, "connecting client");
       double rate = watch.perSecond(total);
       serving.set(false);
       ss.close();
@@ -319,16 +416,23 @@ final class ForwardBench {
      * memory grew by, per connection.
      */
     double bytesPerIdleConnection(int n) throws IOException {
-      String hold = "import socket,sys,time\n"
-          + "n=" + n + "\n"
-          + "if sys.argv[1]=='server':\n"
-          + "  ss=socket.socket(); ss.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1); ss.bind(('" + SERVER + "',5302)); ss.listen(4096)\n"
-          + "  print('listening',flush=True)\n"
-          + "  held=[ss.accept()[0] for _ in range(n)]\n"
-          + "else:\n"
-          + "  held=[socket.create_connection(('" + SERVER + "',5302),timeout=10) for _ in range(n)]\n"
-          + "print('held',flush=True)\n"
-          + "time.sleep(600)\n";
+      String hold =
+          "import socket,sys,time\n"
+              + "n="
+              + n
+              + "\n"
+              + "if sys.argv[1]=='server':\n"
+              + "  ss=socket.socket(); ss.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1); ss.bind(('"
+              + SERVER
+              + "',5302)); ss.listen(4096)\n"
+              + "  print('listening',flush=True)\n"
+              + "  held=[ss.accept()[0] for _ in range(n)]\n"
+              + "else:\n"
+              + "  held=[socket.create_connection(('"
+              + SERVER
+              + "',5302),timeout=10) for _ in range(n)]\n"
+              + "print('held',flush=True)\n"
+              + "time.sleep(600)\n";
       String ulimit = "ulimit -n " + (2 * n + 100) + "; exec python3 -c \"$0\" \"$1\"";
       Started srv = started(server, List.of("sh", "-c", ulimit, hold, "server"));
       try {
@@ -356,12 +460,19 @@ final class ForwardBench {
       }
     }
 
-    /** synack: heap in use after GC (this JVM, the forwarder's part of it); a tool: its process's RSS. */
+    /**
+     * synack: heap in use after GC (this JVM, the forwarder's part of it); a tool: its process's
+     * RSS.
+     */
     private long memory() throws IOException {
       if (forwarder != null) return HeapMeter.usedAfterGc();
-      try (Stream<String> lines = Files.lines(Path.of("/proc", Long.toString(tool.pid()), "status"))) {
-        return lines.filter(l -> l.startsWith("VmRSS:")).findFirst()
-            .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024).orElseThrow(() -> new IOException("no VmRSS"));
+      try (Stream<String> lines =
+          Files.lines(Path.of("/proc", Long.toString(tool.pid()), "status"))) {
+        return lines
+            .filter(l -> l.startsWith("VmRSS:"))
+            .findFirst()
+            .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024)
+            .orElseThrow(() -> new IOException("no VmRSS"));
       }
     }
 
@@ -383,38 +494,50 @@ final class ForwardBench {
     void await(String text) throws IOException {
       for (int i = 0; i < 1_200; i++) {
         if (Files.readString(log).contains(text)) return;
-        if (!process.isAlive()) throw new IOException("ended before \"" + text + "\": " + Files.readString(log).strip());
+        if (!process.isAlive())
+          throw new IOException("ended before \"" + text + "\": " + Files.readString(log).strip());
         sleep(100);
       }
-      throw new IOException("no \"" + text + "\" within two minutes: " + Files.readString(log).strip());
+      throw new IOException(
+          "no \"" + text + "\" within two minutes: " + Files.readString(log).strip());
     }
   }
 
-  /** Starts {@code command} in {@code ns} ({@code ip netns exec}), its output to a temporary file. */
+  /**
+   * Starts {@code command} in {@code ns} ({@code ip netns exec}), its output to a temporary file.
+   */
   private static Started started(Netns ns, List<String> command) throws IOException {
-    List<String> full = new ArrayList<>(List.of(Netns.ipCommand().orElseThrow(), "netns", "exec", ns.name()));
+    List<String> full =
+        new ArrayList<>(List.of(Netns.ipCommand().orElseThrow(), "netns", "exec", ns.name()));
     full.addAll(command);
     Path log = Files.createTempFile("synack-bench-forward", ".log");
     log.toFile().deleteOnExit();
-    return new Started(new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start(), log);
+    return new Started(
+        new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start(),
+        log);
   }
 
   private static Process process(Netns ns, List<String> command) throws IOException {
     return started(ns, command).process();
   }
 
-  /** Runs {@code command} in {@code ns} to its end (at most {@code seconds}) and returns its output. */
+  /**
+   * Runs {@code command} in {@code ns} to its end (at most {@code seconds}) and returns its output.
+   */
   private static String runToEnd(Netns ns, List<String> command, long seconds) throws IOException {
-    List<String> full = new ArrayList<>(List.of(Netns.ipCommand().orElseThrow(), "netns", "exec", ns.name()));
+    List<String> full =
+        new ArrayList<>(List.of(Netns.ipCommand().orElseThrow(), "netns", "exec", ns.name()));
     full.addAll(command);
     Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
-    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-      try {
-        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        return "";
-      }
-    });
+    CompletableFuture<String> out =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+              } catch (IOException e) {
+                return "";
+              }
+            });
     try {
       if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();

@@ -20,9 +20,22 @@ import java.util.List;
  * (/proc/net/sockstat), per socket, for connections over loopback in this JVM.
  */
 final class IdleConnBench {
-  /** The slab caches one kernel TCP socket held by a Java channel occupies (Java opens IPv6 sockets, so TCPv6). */
-  static final List<String> SOCKET_SLABS = List.of("TCP", "TCPv6", "sock_inode_cache", "dentry", "filp",
-      "lsm_inode_cache", "lsm_file_cache", "eventpoll_epi", "eventpoll_pwq");
+  /**
+   * The slab caches one kernel TCP socket held by a Java channel occupies (Java opens IPv6 sockets,
+   * so TCPv6).
+   */
+  static final List<String> SOCKET_SLABS =
+      List.of(
+          "TCP",
+          "TCPv6",
+          "sock_inode_cache",
+          "dentry",
+          "filp",
+          "lsm_inode_cache",
+          "lsm_file_cache",
+          "eventpoll_epi",
+          "eventpoll_pwq");
+
   /** Descriptors besides the sockets: the JVM's own, jars, pipes. */
   private static final int SPARE_DESCRIPTORS = 1_000;
 
@@ -32,8 +45,12 @@ final class IdleConnBench {
   static Figure run(BenchSettings settings) throws IOException {
     double synack = synackBytesPerConnection(settings.idleConns());
     if (synack <= 0) {
-      return Figure.skipped("idle-conn-bytes", "bytes", "the heap measured no growth for " + settings.idleConns()
-          + " connections: too few to weigh above the GC's noise");
+      return Figure.skipped(
+          "idle-conn-bytes",
+          "bytes",
+          "the heap measured no growth for "
+              + settings.idleConns()
+              + " connections: too few to weigh above the GC's noise");
     }
     int kernelConns = settings.kernelIdleConns();
     long limit = LinuxCalls.raiseOpenFileLimit(2L * kernelConns + SPARE_DESCRIPTORS);
@@ -44,17 +61,40 @@ final class IdleConnBench {
     }
     double kernel = KernelSockets.available() ? kernelBytesPerSocket(kernelConns) : Double.NaN;
     if (Double.isNaN(kernel)) {
-      return Figure.skipped("idle-conn-bytes", "bytes", "synack " + Math.round(synack) + " B/connection; kernel reference needs "
-          + KernelSockets.missing());
+      return Figure.skipped(
+          "idle-conn-bytes",
+          "bytes",
+          "synack "
+              + Math.round(synack)
+              + " B/connection; kernel reference needs "
+              + KernelSockets.missing());
     }
-    return Figure.measured("idle-conn-bytes", "bytes", synack, kernel,
-        "synack: heap after GC / " + 2L * settings.idleConns() + " connection ends (" + settings.idleConns()
-            + " connections); kernel: " + String.join("+", SOCKET_SLABS) + " slabs + sockstat pages / "
-            + 2L * kernelConns + " sockets (" + kernelConns + " loopback connections" + limitNote + ")");
+    return Figure.measured(
+        "idle-conn-bytes",
+        "bytes",
+        synack,
+        kernel,
+        "synack: heap after GC / "
+            + 2L * settings.idleConns()
+            + " connection ends ("
+            + settings.idleConns()
+            + " connections); kernel: "
+            + String.join("+", SOCKET_SLABS)
+            + " slabs + sockstat pages / "
+            + 2L * kernelConns
+            + " sockets ("
+            + kernelConns
+            + " loopback connections"
+            + limitNote
+            + ")");
   }
 
-  /** Opens {@code connections} idle connections between two synack hosts; returns heap bytes per connection end. */
-  @SuppressWarnings("ReachabilityFenceUsage") // the fences end a measurement; there is nothing to release
+  /**
+   * Opens {@code connections} idle connections between two synack hosts; returns heap bytes per
+   * connection end.
+   */
+  @SuppressWarnings(
+      "ReachabilityFenceUsage") // the fences end a measurement; there is nothing to release
   static double synackBytesPerConnection(int connections) {
     long before = HeapMeter.usedAfterGc();
     SimHosts hosts = SimHosts.forConnections(connections);
@@ -71,34 +111,51 @@ final class IdleConnBench {
         while ((c = listener.accept()) != null) servers[accepted++] = c;
         hosts.discardEvents();
         if (accepted < opened && !hosts.net.step()) {
-          throw new IllegalStateException("idle connections stalled: " + accepted + " accepted of " + opened);
+          throw new IllegalStateException(
+              "idle connections stalled: " + accepted + " accepted of " + opened);
         }
       }
     }
     hosts.net.runUntilIdle(hosts.net.now() + 1_000_000_000L);
     HostEvent e;
     while ((e = hosts.pollEvent()) != null) {
-      if (e instanceof HostEvent.OfConnection(var c, var event) && c.state() != TcpState.ESTABLISHED) {
-        throw new IllegalStateException("an idle connection left ESTABLISHED: " + c + " on " + event);
+      if (e instanceof HostEvent.OfConnection(var c, var event)
+          && c.state() != TcpState.ESTABLISHED) {
+        throw new IllegalStateException(
+            "an idle connection left ESTABLISHED: " + c + " on " + event);
       }
     }
     long after = HeapMeter.usedAfterGc();
-    if (hosts.client.connectionCount() != connections || hosts.server.connectionCount() != connections) {
-      throw new IllegalStateException("expected " + connections + " connections each side, have client "
-          + hosts.client.connectionCount() + ", server " + hosts.server.connectionCount());
+    if (hosts.client.connectionCount() != connections
+        || hosts.server.connectionCount() != connections) {
+      throw new IllegalStateException(
+          "expected "
+              + connections
+              + " connections each side, have client "
+              + hosts.client.connectionCount()
+              + ", server "
+              + hosts.server.connectionCount());
     }
     double perEnd = (after - before) / (2.0 * connections);
-    // Kept reachable until measured: the handles and hosts are part of what is counted. (Error Prone's
-    // ReachabilityFenceUsage wants a finally block; there is no resource here, only the end of a measurement.)
+    // Kept reachable until measured: the handles and hosts are part of what is counted. (Error
+    // Prone's
+    // ReachabilityFenceUsage wants a finally block; there is no resource here, only the end of a
+    // measurement.)
     java.lang.ref.Reference.reachabilityFence(clients);
     java.lang.ref.Reference.reachabilityFence(servers);
     java.lang.ref.Reference.reachabilityFence(hosts);
     return perEnd;
   }
 
-  /** Opens {@code connections} kernel connections over loopback; returns kernel bytes per socket. */
+  /**
+   * Opens {@code connections} kernel connections over loopback; returns kernel bytes per socket.
+   */
   static double kernelBytesPerSocket(int connections) throws IOException {
-    int ports = Math.max(1, (connections + SimHosts.CONNECTIONS_PER_ADDRESS - 1) / SimHosts.CONNECTIONS_PER_ADDRESS);
+    int ports =
+        Math.max(
+            1,
+            (connections + SimHosts.CONNECTIONS_PER_ADDRESS - 1)
+                / SimHosts.CONNECTIONS_PER_ADDRESS);
     List<ServerSocketChannel> listeners = new ArrayList<>();
     List<SocketChannel> sockets = new ArrayList<>(2 * connections);
     try {

@@ -5,7 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The kernel's memory for TCP sockets: slab objects from /proc/slabinfo, buffer pages from /proc/net/sockstat. */
+/**
+ * The kernel's memory for TCP sockets: slab objects from /proc/slabinfo, buffer pages from
+ * /proc/net/sockstat.
+ */
 final class KernelSockets {
   private static final Path SLABINFO = Path.of("/proc/slabinfo");
   private static final Path SOCKSTAT = Path.of("/proc/net/sockstat");
@@ -29,14 +32,18 @@ final class KernelSockets {
     }
   }
 
-  /** Returns the bytes of the active objects of {@link IdleConnBench#SOCKET_SLABS} plus TCP's buffer pages. */
+  /**
+   * Returns the bytes of the active objects of {@link IdleConnBench#SOCKET_SLABS} plus TCP's buffer
+   * pages.
+   */
   static long bytesInUse() throws IOException {
     long bytes = 0;
     List<String> names = IdleConnBench.SOCKET_SLABS;
     for (String line : Files.readAllLines(SLABINFO)) {
       String[] f = line.trim().split("\\s+");
       // name <active_objs> <num_objs> <objsize> ...
-      if (f.length > 3 && names.contains(f[0])) bytes += Long.parseLong(f[1]) * Long.parseLong(f[3]);
+      if (f.length > 3 && names.contains(f[0]))
+        bytes += Long.parseLong(f[1]) * Long.parseLong(f[3]);
     }
     for (String line : Files.readAllLines(SOCKSTAT)) {
       if (!line.startsWith("TCP:")) continue;

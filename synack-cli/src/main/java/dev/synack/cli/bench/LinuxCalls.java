@@ -28,19 +28,32 @@ final class LinuxCalls {
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO = CAPTURE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
-  private static final MethodHandle GETRLIMIT = downcall("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-  private static final MethodHandle SETRLIMIT = downcall("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-  private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("strerror"),
-      FunctionDescriptor.of(ADDRESS.withTargetLayout(java.lang.foreign.MemoryLayout.sequenceLayout(256, java.lang.foreign.ValueLayout.JAVA_BYTE)), JAVA_INT));
+  private static final VarHandle ERRNO =
+      CAPTURE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+  private static final MethodHandle GETRLIMIT =
+      downcall("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+  private static final MethodHandle SETRLIMIT =
+      downcall("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+  private static final MethodHandle OPEN =
+      downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle SETNS =
+      downcall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle CLOSE =
+      downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle STRERROR =
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().findOrThrow("strerror"),
+          FunctionDescriptor.of(
+              ADDRESS.withTargetLayout(
+                  java.lang.foreign.MemoryLayout.sequenceLayout(
+                      256, java.lang.foreign.ValueLayout.JAVA_BYTE)),
+              JAVA_INT));
 
   private LinuxCalls() {}
 
   private static MethodHandle downcall(String name, FunctionDescriptor fd) {
-    return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), fd, Linker.Option.captureCallState("errno"));
+    return LINKER.downcallHandle(
+        LINKER.defaultLookup().findOrThrow(name), fd, Linker.Option.captureCallState("errno"));
   }
 
   /**
@@ -55,7 +68,8 @@ final class LinuxCalls {
       long soft = rlim.get(JAVA_LONG, 0);
       long hard = rlim.get(JAVA_LONG, 8);
       if (soft >= wanted) return soft;
-      // Raising the hard limit needs CAP_SYS_RESOURCE; without it, the soft limit goes up to the hard one.
+      // Raising the hard limit needs CAP_SYS_RESOURCE; without it, the soft limit goes up to the
+      // hard one.
       rlim.set(JAVA_LONG, 0, wanted);
       rlim.set(JAVA_LONG, 8, Math.max(hard, wanted));
       if ((int) SETRLIMIT.invokeExact(state, RLIMIT_NOFILE, rlim) == 0) return wanted;
@@ -68,18 +82,22 @@ final class LinuxCalls {
   }
 
   /**
-   * Moves the calling thread (a platform thread) into the network namespace at {@code nsPath}
-   * (e.g. {@code /run/netns/NAME}): the sockets it opens from now on live there. Linux keeps the
-   * network namespace per thread, so the rest of the JVM stays where it is.
+   * Moves the calling thread (a platform thread) into the network namespace at {@code nsPath} (e.g.
+   * {@code /run/netns/NAME}): the sockets it opens from now on live there. Linux keeps the network
+   * namespace per thread, so the rest of the JVM stays where it is.
    */
   static void enterNetworkNamespace(Path nsPath) throws IOException {
-    if (Thread.currentThread().isVirtual()) throw new IllegalStateException("setns needs a platform thread");
+    if (Thread.currentThread().isVirtual())
+      throw new IllegalStateException("setns needs a platform thread");
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CAPTURE);
-      int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(nsPath.toString()), O_RDONLY | O_CLOEXEC);
+      int fd =
+          (int)
+              OPEN.invokeExact(state, arena.allocateFrom(nsPath.toString()), O_RDONLY | O_CLOEXEC);
       if (fd < 0) throw failure("cannot open " + nsPath, state);
       try {
-        if ((int) SETNS.invokeExact(state, fd, CLONE_NEWNET) != 0) throw failure("setns into " + nsPath + " failed", state);
+        if ((int) SETNS.invokeExact(state, fd, CLONE_NEWNET) != 0)
+          throw failure("setns into " + nsPath + " failed", state);
       } finally {
         int ignored = (int) CLOSE.invokeExact(state, fd);
       }
@@ -93,6 +111,7 @@ final class LinuxCalls {
   private static IOException failure(String what, MemorySegment state) throws Throwable {
     int errno = (int) ERRNO.get(state, 0L);
     MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
-    return new IOException("synack bench: " + what + ": " + text.getString(0) + " (errno " + errno + ")");
+    return new IOException(
+        "synack bench: " + what + ": " + text.getString(0) + " (errno " + errno + ")");
   }
 }

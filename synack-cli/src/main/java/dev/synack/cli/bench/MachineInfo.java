@@ -17,14 +17,24 @@ final class MachineInfo {
   /** Returns the machine and JVM, by name, in the order printed. */
   static Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("jvm", Runtime.version() + " " + System.getProperty("java.vm.name") + " (" + System.getProperty("java.vendor") + ")");
+    m.put(
+        "jvm",
+        Runtime.version()
+            + " "
+            + System.getProperty("java.vm.name")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ")");
     m.put("jvmFlags", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
     List<String> gcs = new ArrayList<>();
-    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) gcs.add(gc.getName());
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans())
+      gcs.add(gc.getName());
     m.put("gc", String.join(", ", gcs));
     m.put("maxHeapBytes", Runtime.getRuntime().maxMemory());
     m.put("cores", Runtime.getRuntime().availableProcessors());
-    m.put("cpu", firstValue(Path.of("/proc/cpuinfo"), "model name").orElse(System.getProperty("os.arch")));
+    m.put(
+        "cpu",
+        firstValue(Path.of("/proc/cpuinfo"), "model name").orElse(System.getProperty("os.arch")));
     m.put("kernel", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     m.put("memory", firstValue(Path.of("/proc/meminfo"), "MemTotal").orElse("unknown"));
     m.put("root", Privileges.isRoot());
@@ -44,7 +54,10 @@ final class MachineInfo {
     }
   }
 
-  /** Returns the value after the colon of the first line of {@code file} that starts with {@code key}. */
+  /**
+   * Returns the value after the colon of the first line of {@code file} that starts with {@code
+   * key}.
+   */
   private static java.util.Optional<String> firstValue(Path file, String key) {
     try {
       for (String line : Files.readAllLines(file)) {

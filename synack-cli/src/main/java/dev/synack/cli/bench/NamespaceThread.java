@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A platform thread that moves itself into a network namespace and runs one task there: the
- * sockets it opens are the kernel's sockets of that namespace. The thread ends with its task.
+ * A platform thread that moves itself into a network namespace and runs one task there: the sockets
+ * it opens are the kernel's sockets of that namespace. The thread ends with its task.
  */
 final class NamespaceThread {
   private NamespaceThread() {}
@@ -17,18 +17,25 @@ final class NamespaceThread {
   /** Starts {@code task} on a new platform thread inside {@code ns}. */
   static <T> CompletableFuture<T> start(Netns ns, String name, Callable<T> task) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    Thread.ofPlatform().name("bench-" + name).daemon(true).start(() -> {
-      try {
-        LinuxCalls.enterNetworkNamespace(ns.path());
-        result.complete(task.call());
-      } catch (Throwable t) {
-        result.completeExceptionally(t);
-      }
-    });
+    Thread.ofPlatform()
+        .name("bench-" + name)
+        .daemon(true)
+        .start(
+            () -> {
+              try {
+                LinuxCalls.enterNetworkNamespace(ns.path());
+                result.complete(task.call());
+              } catch (Throwable t) {
+                result.completeExceptionally(t);
+              }
+            });
     return result;
   }
 
-  /** Waits at most {@code seconds} for {@code f} and returns its value; its failure comes out as an IOException. */
+  /**
+   * Waits at most {@code seconds} for {@code f} and returns its value; its failure comes out as an
+   * IOException.
+   */
   static <T> T await(CompletableFuture<T> f, long seconds, String what) throws IOException {
     try {
       return f.get(seconds, TimeUnit.SECONDS);

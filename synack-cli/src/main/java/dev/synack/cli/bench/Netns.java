@@ -97,7 +97,8 @@ final class Netns implements AutoCloseable {
     try {
       run(List.of(ip(), "netns", "del", name));
     } catch (IOException | RuntimeException e) {
-      System.err.println("synack bench: could not delete namespace " + name + ": " + e.getMessage());
+      System.err.println(
+          "synack bench: could not delete namespace " + name + ": " + e.getMessage());
     }
   }
 
@@ -113,13 +114,18 @@ final class Netns implements AutoCloseable {
   }
 
   private static String ip() {
-    return ipCommand().orElseThrow(() -> new IllegalStateException("ip is not installed (install iproute2)"));
+    return ipCommand()
+        .orElseThrow(() -> new IllegalStateException("ip is not installed (install iproute2)"));
   }
 
   private static void run(List<String> command) throws IOException {
     Path output = Files.createTempFile("synack-bench", ".out");
     try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
       boolean ended;
       try {
         ended = p.waitFor(IP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -129,8 +135,12 @@ final class Netns implements AutoCloseable {
       }
       if (!ended) p.destroyForcibly();
       if (!ended || p.exitValue() != 0) {
-        throw new IOException(String.join(" ", command) + " failed" + (ended ? " (exit " + p.exitValue() + ")" : " (timed out)")
-            + ": " + Files.readString(output, StandardCharsets.UTF_8).strip());
+        throw new IOException(
+            String.join(" ", command)
+                + " failed"
+                + (ended ? " (exit " + p.exitValue() + ")" : " (timed out)")
+                + ": "
+                + Files.readString(output, StandardCharsets.UTF_8).strip());
       }
     } finally {
       Files.deleteIfExists(output);

@@ -20,12 +20,13 @@ import java.util.concurrent.TimeUnit;
  * One selector-driven echo program, written against a {@link SelectorProvider} alone, so that
  * synack's provider and the kernel's run the very same code: a server thread echoes every
  * connection through one selector (as {@code SelectorEchoTest} in synack-io does), and a client
- * thread drives all its connections through another, writing and reading at once until each has
- * had its bytes back (the first and last byte of every read checked against what was sent).
+ * thread drives all its connections through another, writing and reading at once until each has had
+ * its bytes back (the first and last byte of every read checked against what was sent).
  */
 final class NioEcho {
   /** The server's buffer per connection, and the client's largest write. */
   static final int BUFFER = 64 * 1024;
+
   private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(120);
 
   /** Where a channel is opened: synack opens it on a host, the kernel anywhere. */
@@ -49,15 +50,20 @@ final class NioEcho {
    * from the first connect to the last byte back.
    */
   double run(InetAddress address, int connections, long bytesEach) throws IOException {
-    ServerSocketChannel server = open(true, () -> {
-      ServerSocketChannel s = provider.openServerSocketChannel();
-      s.bind(new InetSocketAddress(address, 0), 1024);
-      return s;
-    });
+    ServerSocketChannel server =
+        open(
+            true,
+            () -> {
+              ServerSocketChannel s = provider.openServerSocketChannel();
+              s.bind(new InetSocketAddress(address, 0), 1024);
+              return s;
+            });
     Selector serverSelector = provider.openSelector();
     stop = false;
-    CompletableFuture<Void> served = CompletableFuture.runAsync(() -> serve(server, serverSelector),
-        r -> Thread.ofPlatform().name("bench-nio-echo-server").daemon(true).start(r));
+    CompletableFuture<Void> served =
+        CompletableFuture.runAsync(
+            () -> serve(server, serverSelector),
+            r -> Thread.ofPlatform().name("bench-nio-echo-server").daemon(true).start(r));
     try {
       return drive((InetSocketAddress) server.getLocalAddress(), connections, bytesEach);
     } finally {
@@ -79,7 +85,8 @@ final class NioEcho {
 
   /** Echoes every connection until told to stop, then closes everything. */
   private void serve(ServerSocketChannel server, Selector selector) {
-    try (selector; server) {
+    try (selector;
+        server) {
       server.configureBlocking(false);
       server.register(selector, SelectionKey.OP_ACCEPT);
       while (!stop) {
@@ -121,9 +128,14 @@ final class NioEcho {
     key.interestOps(buf.position() > 0 ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
   }
 
-  /** The client: every connection writes its bytes and reads them back, all through one selector. */
-  private double drive(InetSocketAddress server, int connections, long bytesEach) throws IOException {
-    ByteBuffer source = ByteBuffer.allocate(BUFFER); // BUFFER is a multiple of 256: the pattern runs on across writes
+  /**
+   * The client: every connection writes its bytes and reads them back, all through one selector.
+   */
+  private double drive(InetSocketAddress server, int connections, long bytesEach)
+      throws IOException {
+    ByteBuffer source =
+        ByteBuffer.allocate(
+            BUFFER); // BUFFER is a multiple of 256: the pattern runs on across writes
     for (int i = 0; i < BUFFER; i++) source.put(i, (byte) i);
     ByteBuffer sink = ByteBuffer.allocate(BUFFER);
     Stopwatch watch = new Stopwatch();
@@ -139,8 +151,14 @@ final class NioEcho {
         int done = 0;
         while (done < connections) {
           if (System.nanoTime() > deadline) {
-            throw new IOException("nio echo: " + done + " of " + connections + " connections done within "
-                + TimeUnit.NANOSECONDS.toSeconds(TIMEOUT_NANOS) + " s");
+            throw new IOException(
+                "nio echo: "
+                    + done
+                    + " of "
+                    + connections
+                    + " connections done within "
+                    + TimeUnit.NANOSECONDS.toSeconds(TIMEOUT_NANOS)
+                    + " s");
           }
           selector.select(1000);
           for (Iterator<SelectionKey> it = selector.selectedKeys().iterator(); it.hasNext(); ) {
@@ -154,7 +172,8 @@ final class NioEcho {
               continue;
             }
             if (key.isWritable() && st[0] < bytesEach) {
-              // The stream's byte at offset o is (byte) o: a write goes on from where the last one stopped.
+              // The stream's byte at offset o is (byte) o: a write goes on from where the last one
+              // stopped.
               int from = (int) (st[0] % BUFFER);
               ByteBuffer out = source.duplicate().clear().position(from);
               out.limit((int) Math.min(BUFFER, from + bytesEach - st[0]));
@@ -163,12 +182,17 @@ final class NioEcho {
             }
             if (key.isReadable()) {
               int n = c.read(sink.clear());
-              if (n < 0) throw new EOFException("nio echo: the server closed after " + st[1] + " of " + bytesEach + " bytes");
-              if (n > 0 && (sink.get(0) != (byte) st[1] || sink.get(n - 1) != (byte) (st[1] + n - 1))) {
+              if (n < 0)
+                throw new EOFException(
+                    "nio echo: the server closed after " + st[1] + " of " + bytesEach + " bytes");
+              if (n > 0
+                  && (sink.get(0) != (byte) st[1] || sink.get(n - 1) != (byte) (st[1] + n - 1))) {
                 throw new IOException("nio echo: wrong bytes back at offset " + st[1]);
               }
               st[1] += n;
-              if (st[1] > st[0]) throw new IOException("nio echo: more bytes back than sent: " + st[1] + " > " + st[0]);
+              if (st[1] > st[0])
+                throw new IOException(
+                    "nio echo: more bytes back than sent: " + st[1] + " > " + st[0]);
               if (st[1] == bytesEach) {
                 done++;
                 c.close();

@@ -32,8 +32,10 @@ import java.util.function.Predicate;
 final class ScalingBench {
   /** Kernel client threads that run connection cycles at once. */
   private static final int CYCLE_CLIENTS = 32;
+
   /** Parallel streams of the bulk figure. */
   private static final int STREAMS = 8;
+
   private static final int TIMEOUT_MILLIS = 60_000;
   private static final long TIMEOUT_SECONDS = 300;
 
@@ -41,11 +43,17 @@ final class ScalingBench {
 
   /** Returns the names of the scaling figures, in the order measured. */
   static List<String> names() {
-    return List.of("tun-scale-conn-rate-1loop", "tun-scale-conn-rate-all-loops", "tun-scale-bulk-1loop",
+    return List.of(
+        "tun-scale-conn-rate-1loop",
+        "tun-scale-conn-rate-all-loops",
+        "tun-scale-bulk-1loop",
         "tun-scale-bulk-all-loops");
   }
 
-  /** Measures the scaling figures {@code wanted} accepts, or reports each as skipped with the reason. */
+  /**
+   * Measures the scaling figures {@code wanted} accepts, or reports each as skipped with the
+   * reason.
+   */
   static List<Figure> run(BenchSettings settings, Predicate<String> wanted) {
     List<Figure> figures = new ArrayList<>();
     Optional<String> missing = Privileges.tunMissing();
@@ -53,14 +61,32 @@ final class ScalingBench {
     int cycles = Math.max(100, settings.connCycles() / 10);
     long bytes = Math.max(STREAMS << 16, settings.tunBytes());
     if (wanted.test("tun-scale-conn-rate-1loop") || wanted.test("tun-scale-conn-rate-all-loops")) {
-      figures.addAll(pair("tun-scale-conn-rate", "cycles/s", missing, all, settings.repeats(),
-          side -> side.cycles(cycles),
-          cycles + " cycles (connect, 1 byte each way, client closes first), " + CYCLE_CLIENTS + " kernel client threads at once"));
+      figures.addAll(
+          pair(
+              "tun-scale-conn-rate",
+              "cycles/s",
+              missing,
+              all,
+              settings.repeats(),
+              side -> side.cycles(cycles),
+              cycles
+                  + " cycles (connect, 1 byte each way, client closes first), "
+                  + CYCLE_CLIENTS
+                  + " kernel client threads at once"));
     }
     if (wanted.test("tun-scale-bulk-1loop") || wanted.test("tun-scale-bulk-all-loops")) {
-      figures.addAll(pair("tun-scale-bulk", "Gbit/s", missing, all, settings.repeats(),
-          side -> side.bulk(bytes),
-          SimBulkBench.mb(bytes) + " from kernel clients to the server over " + STREAMS + " parallel streams, MTU 1500"));
+      figures.addAll(
+          pair(
+              "tun-scale-bulk",
+              "Gbit/s",
+              missing,
+              all,
+              settings.repeats(),
+              side -> side.bulk(bytes),
+              SimBulkBench.mb(bytes)
+                  + " from kernel clients to the server over "
+                  + STREAMS
+                  + " parallel streams, MTU 1500"));
     }
     return figures;
   }
@@ -70,12 +96,23 @@ final class ScalingBench {
     double on(Side side) throws IOException;
   }
 
-  /** Measures one figure with one loop and with {@code all}, each beside the kernel, best of {@code repeats}. */
-  private static List<Figure> pair(String prefix, String unit, Optional<String> missing, int all, int repeats,
-      Measure measure, String what) {
+  /**
+   * Measures one figure with one loop and with {@code all}, each beside the kernel, best of {@code
+   * repeats}.
+   */
+  private static List<Figure> pair(
+      String prefix,
+      String unit,
+      Optional<String> missing,
+      int all,
+      int repeats,
+      Measure measure,
+      String what) {
     String one = prefix + "-1loop";
     String many = prefix + "-all-loops";
-    if (missing.isPresent()) return List.of(Figure.skipped(one, unit, missing.get()), Figure.skipped(many, unit, missing.get()));
+    if (missing.isPresent())
+      return List.of(
+          Figure.skipped(one, unit, missing.get()), Figure.skipped(many, unit, missing.get()));
     try {
       double single = 0;
       double multi = 0;
@@ -93,14 +130,30 @@ final class ScalingBench {
           kernel = Math.max(kernel, measure.on(s));
         }
       }
-      String kernelNote = "; kernel: the same clients and server code over veth between two namespaces; best of " + repeats;
+      String kernelNote =
+          "; kernel: the same clients and server code over veth between two namespaces; best of "
+              + repeats;
       return List.of(
           Figure.measured(one, unit, single, kernel, what + "; synack: 1 loop" + kernelNote),
-          Figure.measured(many, unit, multi, kernel, what + "; synack: " + all + " loops on " + all
-              + " TUN queues (" + String.format("%.2f", multi / single) + "x one loop)" + (note == null ? "" : "; " + note)
-              + kernelNote));
+          Figure.measured(
+              many,
+              unit,
+              multi,
+              kernel,
+              what
+                  + "; synack: "
+                  + all
+                  + " loops on "
+                  + all
+                  + " TUN queues ("
+                  + String.format("%.2f", multi / single)
+                  + "x one loop)"
+                  + (note == null ? "" : "; " + note)
+                  + kernelNote));
     } catch (IOException | RuntimeException e) {
-      return List.of(Figure.skipped(one, unit, "failed: " + e.getMessage()), Figure.skipped(many, unit, "failed: " + e.getMessage()));
+      return List.of(
+          Figure.skipped(one, unit, "failed: " + e.getMessage()),
+          Figure.skipped(many, unit, "failed: " + e.getMessage()));
     }
   }
 
@@ -113,44 +166,60 @@ final class ScalingBench {
 
     abstract InetAddress serverAddress();
 
-    /** Listens on {@code port}; the returned acceptor yields each connection's streams and closes the listener when closed. */
+    /**
+     * Listens on {@code port}; the returned acceptor yields each connection's streams and closes
+     * the listener when closed.
+     */
     abstract Acceptor listen(int port) throws IOException;
 
     /** Runs {@code cycles} connection cycles; returns cycles per second. */
     double cycles(int cycles) throws IOException {
       int port = nextPort++;
       try (Acceptor acceptor = listen(port)) {
-        threads.submit(() -> serve(acceptor, conn -> {
-          InputStream in = conn.in();
-          int b = in.read();
-          if (b < 0) return;
-          conn.out().write(b);
-          conn.out().flush();
-          while (in.read() >= 0) { } // until the client's FIN
-        }));
+        threads.submit(
+            () ->
+                serve(
+                    acceptor,
+                    conn -> {
+                      InputStream in = conn.in();
+                      int b = in.read();
+                      if (b < 0) return;
+                      conn.out().write(b);
+                      conn.out().flush();
+                      while (in.read() >= 0) {} // until the client's FIN
+                    }));
         InetSocketAddress at = new InetSocketAddress(serverAddress(), port);
         AtomicInteger next = new AtomicInteger();
         Stopwatch watch = new Stopwatch();
         List<CompletableFuture<Void>> clients = new ArrayList<>();
         for (int i = 0; i < CYCLE_CLIENTS; i++) {
-          clients.add(NamespaceThread.start(clients(), "scale-client", () -> {
-            while (next.getAndIncrement() < cycles) {
-              try (Socket s = new Socket()) {
-                s.connect(at, TIMEOUT_MILLIS);
-                s.setSoTimeout(TIMEOUT_MILLIS);
-                s.getOutputStream().write(1);
-                if (s.getInputStream().read() < 0) throw new EOFException("no answer from " + at);
-              }
-            }
-            return null;
-          }));
+          clients.add(
+              NamespaceThread.start(
+                  clients(),
+                  "scale-client",
+                  () -> {
+                    while (next.getAndIncrement() < cycles) {
+                      try (Socket s = new Socket()) {
+                        s.connect(at, TIMEOUT_MILLIS);
+                        s.setSoTimeout(TIMEOUT_MILLIS);
+                        s.getOutputStream().write(1);
+                        if (s.getInputStream().read() < 0)
+                          throw new EOFException("no answer from " + at);
+                      }
+                    }
+                    return null;
+                  }));
         }
-        for (CompletableFuture<Void> c : clients) NamespaceThread.await(c, TIMEOUT_SECONDS, "connection cycles");
+        for (CompletableFuture<Void> c : clients)
+          NamespaceThread.await(c, TIMEOUT_SECONDS, "connection cycles");
         return watch.perSecond(cycles);
       }
     }
 
-    /** Moves {@code bytes} over {@link #STREAMS} parallel streams; returns Gbit/s until the server read the last byte. */
+    /**
+     * Moves {@code bytes} over {@link #STREAMS} parallel streams; returns Gbit/s until the server
+     * read the last byte.
+     */
     double bulk(long bytes) throws IOException {
       int port = nextPort++;
       long each = bytes / STREAMS;
@@ -158,35 +227,47 @@ final class ScalingBench {
         List<CompletableFuture<Void>> reads = new ArrayList<>();
         for (int i = 0; i < STREAMS; i++) reads.add(new CompletableFuture<>());
         AtomicInteger nextRead = new AtomicInteger();
-        threads.submit(() -> serve(acceptor, conn -> {
-          CompletableFuture<Void> done = reads.get(nextRead.getAndIncrement());
-          try {
-            StreamPeers.receiveAll(conn.in(), each);
-            done.complete(null);
-          } catch (IOException | RuntimeException e) {
-            done.completeExceptionally(e);
-          }
-        }));
+        threads.submit(
+            () ->
+                serve(
+                    acceptor,
+                    conn -> {
+                      CompletableFuture<Void> done = reads.get(nextRead.getAndIncrement());
+                      try {
+                        StreamPeers.receiveAll(conn.in(), each);
+                        done.complete(null);
+                      } catch (IOException | RuntimeException e) {
+                        done.completeExceptionally(e);
+                      }
+                    }));
         InetSocketAddress at = new InetSocketAddress(serverAddress(), port);
         Stopwatch watch = new Stopwatch();
         List<CompletableFuture<Void>> writers = new ArrayList<>();
         for (int i = 0; i < STREAMS; i++) {
-          writers.add(NamespaceThread.start(clients(), "scale-writer", () -> {
-            try (Socket s = new Socket()) {
-              s.connect(at, TIMEOUT_MILLIS);
-              StreamPeers.sendAll(s.getOutputStream(), each);
-            }
-            return null;
-          }));
+          writers.add(
+              NamespaceThread.start(
+                  clients(),
+                  "scale-writer",
+                  () -> {
+                    try (Socket s = new Socket()) {
+                      s.connect(at, TIMEOUT_MILLIS);
+                      StreamPeers.sendAll(s.getOutputStream(), each);
+                    }
+                    return null;
+                  }));
         }
-        for (CompletableFuture<Void> r : reads) NamespaceThread.await(r, TIMEOUT_SECONDS, "bulk reader");
+        for (CompletableFuture<Void> r : reads)
+          NamespaceThread.await(r, TIMEOUT_SECONDS, "bulk reader");
         double gbps = watch.gbitPerSecond(each * STREAMS);
-        for (CompletableFuture<Void> w : writers) NamespaceThread.await(w, TIMEOUT_SECONDS, "bulk writer");
+        for (CompletableFuture<Void> w : writers)
+          NamespaceThread.await(w, TIMEOUT_SECONDS, "bulk writer");
         return gbps;
       }
     }
 
-    /** Accepts until the acceptor closes, each connection handled on a virtual thread of its own. */
+    /**
+     * Accepts until the acceptor closes, each connection handled on a virtual thread of its own.
+     */
     private Void serve(Acceptor acceptor, Handler handler) {
       while (true) {
         Conn conn;
@@ -195,12 +276,13 @@ final class ScalingBench {
         } catch (IOException e) {
           return null; // closed: the figure is over
         }
-        threads.submit(() -> {
-          try (conn) {
-            handler.handle(conn);
-          }
-          return null;
-        });
+        threads.submit(
+            () -> {
+              try (conn) {
+                handler.handle(conn);
+              }
+              return null;
+            });
       }
     }
 
@@ -233,7 +315,10 @@ final class ScalingBench {
     void close() throws IOException;
   }
 
-  /** A synack {@link Stack} of some loops on a TUN device whose kernel end is in the clients' namespace. */
+  /**
+   * A synack {@link Stack} of some loops on a TUN device whose kernel end is in the clients'
+   * namespace.
+   */
   private static final class SynackSide extends Side {
     private static final InetAddress KERNEL = InetAddress.ofLiteral("10.204.0.1");
     private static final InetAddress SYNACK = InetAddress.ofLiteral("10.204.0.2");
@@ -249,8 +334,14 @@ final class ScalingBench {
       Netns ns = Netns.create();
       Stack stack = null;
       try {
-        stack = Stack.builder().name("synack").tun("sbs" + Netns.randomSuffix(), 1500).loops(loops)
-            .config(HostConfig.defaults(System.nanoTime()).withMtu(1500)).address(SYNACK).build();
+        stack =
+            Stack.builder()
+                .name("synack")
+                .tun("sbs" + Netns.randomSuffix(), 1500)
+                .loops(loops)
+                .config(HostConfig.defaults(System.nanoTime()).withMtu(1500))
+                .address(SYNACK)
+                .build();
         String device = ((TunLink) stack.link(0)).name();
         ns.moveIn(device);
         ns.configure(device, KERNEL.getHostAddress() + "/24", 1500);
@@ -276,25 +367,30 @@ final class ScalingBench {
     Acceptor listen(int port) throws IOException {
       TcpServerSocket server = TcpServerSocket.bind(stack, null, port, 4096);
       return new Acceptor() {
-        @Override public Conn accept() throws IOException {
+        @Override
+        public Conn accept() throws IOException {
           TcpSocket s = server.accept();
           s.setSoTimeout(TIMEOUT_MILLIS);
           return new Conn() {
-            @Override public InputStream in() {
+            @Override
+            public InputStream in() {
               return s.getInputStream();
             }
 
-            @Override public OutputStream out() {
+            @Override
+            public OutputStream out() {
               return s.getOutputStream();
             }
 
-            @Override public void close() throws IOException {
+            @Override
+            public void close() throws IOException {
               s.close();
             }
           };
         }
 
-        @Override public void close() throws IOException {
+        @Override
+        public void close() throws IOException {
           server.close();
         }
       };
@@ -352,32 +448,45 @@ final class ScalingBench {
 
     @Override
     Acceptor listen(int port) throws IOException {
-      // Made in the server's namespace; accepting and the accepted sockets then work from any thread.
-      ServerSocket server = NamespaceThread.await(NamespaceThread.start(b, "scale-listen", () -> {
-        ServerSocket s = new ServerSocket();
-        s.bind(new InetSocketAddress(SERVER, port), 4096);
-        return s;
-      }), TIMEOUT_SECONDS, "kernel listener");
+      // Made in the server's namespace; accepting and the accepted sockets then work from any
+      // thread.
+      ServerSocket server =
+          NamespaceThread.await(
+              NamespaceThread.start(
+                  b,
+                  "scale-listen",
+                  () -> {
+                    ServerSocket s = new ServerSocket();
+                    s.bind(new InetSocketAddress(SERVER, port), 4096);
+                    return s;
+                  }),
+              TIMEOUT_SECONDS,
+              "kernel listener");
       return new Acceptor() {
-        @Override public Conn accept() throws IOException {
+        @Override
+        public Conn accept() throws IOException {
           Socket s = server.accept();
           s.setSoTimeout(TIMEOUT_MILLIS);
           return new Conn() {
-            @Override public InputStream in() throws IOException {
+            @Override
+            public InputStream in() throws IOException {
               return s.getInputStream();
             }
 
-            @Override public OutputStream out() throws IOException {
+            @Override
+            public OutputStream out() throws IOException {
               return s.getOutputStream();
             }
 
-            @Override public void close() throws IOException {
+            @Override
+            public void close() throws IOException {
               s.close();
             }
           };
         }
 
-        @Override public void close() throws IOException {
+        @Override
+        public void close() throws IOException {
           server.close();
         }
       };

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Bulk throughput one way between two synack hosts on a {@link dev.synack.sim.SimNetwork} without
- * impairment, in one thread, against the kernel's TCP over loopback between two threads of the
- * same JVM (blocking NIO channels, 256 KiB writes and reads).
+ * impairment, in one thread, against the kernel's TCP over loopback between two threads of the same
+ * JVM (blocking NIO channels, 256 KiB writes and reads).
  */
 final class SimBulkBench {
   private static final int CHUNK = 256 * 1024;
@@ -30,9 +30,17 @@ final class SimBulkBench {
       synackCpu = Math.max(synackCpu, wallAndCpu[1]);
       kernel = Math.max(kernel, kernelLoopbackGbps(settings.bulkBytes()));
     }
-    return Figure.measured("sim-bulk-mtu" + mtu, "Gbit/s", synack, kernel,
-        mb(settings.bulkBytes()) + " one way, best of " + settings.repeats() + ", one thread, no delay (per CPU-second of that thread: "
-            + String.format(java.util.Locale.ROOT, "%.2f", synackCpu) + " Gbit/s); kernel: loopback (MTU 65536), 2 threads");
+    return Figure.measured(
+        "sim-bulk-mtu" + mtu,
+        "Gbit/s",
+        synack,
+        kernel,
+        mb(settings.bulkBytes())
+            + " one way, best of "
+            + settings.repeats()
+            + ", one thread, no delay (per CPU-second of that thread: "
+            + String.format(java.util.Locale.ROOT, "%.2f", synackCpu)
+            + " Gbit/s); kernel: loopback (MTU 65536), 2 threads");
   }
 
   /**
@@ -66,8 +74,15 @@ final class SimBulkBench {
       }
       hosts.discardEvents();
       if (!hosts.net.step() && !progress) {
-        throw new IllegalStateException("bulk transfer stalled after " + received + " of " + bytes + " bytes: client "
-            + client.status() + ", server " + server.status());
+        throw new IllegalStateException(
+            "bulk transfer stalled after "
+                + received
+                + " of "
+                + bytes
+                + " bytes: client "
+                + client.status()
+                + ", server "
+                + server.status());
       }
     }
     return new double[] {watch.gbitPerSecond(bytes), bytes * 8.0 / watch.cpuNanos()};
@@ -78,18 +93,22 @@ final class SimBulkBench {
     try (ServerSocketChannel listener = ServerSocketChannel.open()) {
       listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       AtomicReference<Throwable> failure = new AtomicReference<>();
-      Thread writer = Thread.ofPlatform().name("bench-kernel-writer").start(() -> {
-        try (SocketChannel out = SocketChannel.open(listener.getLocalAddress())) {
-          ByteBuffer src = ByteBuffer.allocateDirect(CHUNK);
-          long left = bytes;
-          while (left > 0) {
-            src.clear().limit((int) Math.min(CHUNK, left));
-            left -= out.write(src);
-          }
-        } catch (Throwable t) {
-          failure.set(t);
-        }
-      });
+      Thread writer =
+          Thread.ofPlatform()
+              .name("bench-kernel-writer")
+              .start(
+                  () -> {
+                    try (SocketChannel out = SocketChannel.open(listener.getLocalAddress())) {
+                      ByteBuffer src = ByteBuffer.allocateDirect(CHUNK);
+                      long left = bytes;
+                      while (left > 0) {
+                        src.clear().limit((int) Math.min(CHUNK, left));
+                        left -= out.write(src);
+                      }
+                    } catch (Throwable t) {
+                      failure.set(t);
+                    }
+                  });
       try (SocketChannel in = listener.accept()) {
         ByteBuffer dst = ByteBuffer.allocateDirect(CHUNK);
         long received = 0;
@@ -97,12 +116,16 @@ final class SimBulkBench {
         while (received < bytes) {
           dst.clear();
           int n = in.read(dst);
-          if (n < 0) throw new IOException("kernel loopback transfer ended early: " + received + " of " + bytes, failure.get());
+          if (n < 0)
+            throw new IOException(
+                "kernel loopback transfer ended early: " + received + " of " + bytes,
+                failure.get());
           received += n;
         }
         double gbps = watch.gbitPerSecond(bytes);
         join(writer);
-        if (failure.get() != null) throw new IOException("kernel loopback writer failed", failure.get());
+        if (failure.get() != null)
+          throw new IOException("kernel loopback writer failed", failure.get());
         return gbps;
       }
     }

@@ -14,11 +14,12 @@ import java.net.UnknownHostException;
 /**
  * Two synack hosts, {@code client} and {@code server}, on a {@link SimNetwork} whose links have no
  * impairment and no delay: what the sim figures measure is the CPU cost of the stacks and of the
- * network's own bookkeeping. The client may have several addresses, so that more connections to
- * one server port can be open than one address has ephemeral ports.
+ * network's own bookkeeping. The client may have several addresses, so that more connections to one
+ * server port can be open than one address has ephemeral ports.
  */
 final class SimHosts {
   static final int SERVER_PORT = 5001;
+
   /** Connections per client address: below the 28,232 ports of Linux's default ephemeral range. */
   static final int CONNECTIONS_PER_ADDRESS = 25_000;
 
@@ -44,14 +45,20 @@ final class SimHosts {
     net.setDefaultLink(LinkConfig.ideal().withMtu(mtu));
   }
 
-  /** Returns two hosts whose links and interfaces have the given MTU, the client with one address. */
+  /**
+   * Returns two hosts whose links and interfaces have the given MTU, the client with one address.
+   */
   static SimHosts create(int mtu) {
     return new SimHosts(mtu, 1);
   }
 
-  /** Returns two hosts at MTU 1500, the client with enough addresses for {@code connections} at once. */
+  /**
+   * Returns two hosts at MTU 1500, the client with enough addresses for {@code connections} at
+   * once.
+   */
   static SimHosts forConnections(int connections) {
-    return new SimHosts(1500, Math.max(1, (connections + CONNECTIONS_PER_ADDRESS - 1) / CONNECTIONS_PER_ADDRESS));
+    return new SimHosts(
+        1500, Math.max(1, (connections + CONNECTIONS_PER_ADDRESS - 1) / CONNECTIONS_PER_ADDRESS));
   }
 
   /** Returns the server's address. */
@@ -64,13 +71,18 @@ final class SimHosts {
     return server.listen(null, SERVER_PORT, 4096);
   }
 
-  /** Opens the {@code index}th connection: from the client address it falls on, to the server port. */
+  /**
+   * Opens the {@code index}th connection: from the client address it falls on, to the server port.
+   */
   Connection connect(int index) {
     InetAddress from = clientAddresses[(index / CONNECTIONS_PER_ADDRESS) % clientAddresses.length];
     return client.connect(from, 0, serverAddress, SERVER_PORT, net.now());
   }
 
-  /** Returns one connection from the client, accepted by the server, both established: {client, server}. */
+  /**
+   * Returns one connection from the client, accepted by the server, both established: {client,
+   * server}.
+   */
   Connection[] establishedPair() {
     Listener listener = listen();
     Connection c = connect(0);
@@ -82,10 +94,12 @@ final class SimHosts {
     return new Connection[] {c, s};
   }
 
-  /** Drops the events both hosts queued: the loops that need none must still not let them pile up. */
+  /**
+   * Drops the events both hosts queued: the loops that need none must still not let them pile up.
+   */
   void discardEvents() {
-    while (client.pollEvent() != null) { }
-    while (server.pollEvent() != null) { }
+    while (client.pollEvent() != null) {}
+    while (server.pollEvent() != null) {}
   }
 
   /** Returns the next event of either host, the client's first, or null. */

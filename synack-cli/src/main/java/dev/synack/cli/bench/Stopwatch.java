@@ -18,7 +18,10 @@ final class Stopwatch {
     return Math.max(1, System.nanoTime() - start);
   }
 
-  /** Returns the CPU nanoseconds the calling thread (the one that made the stopwatch) used since, at least 1. */
+  /**
+   * Returns the CPU nanoseconds the calling thread (the one that made the stopwatch) used since, at
+   * least 1.
+   */
   long cpuNanos() {
     return Math.max(1, THREADS.getCurrentThreadCpuTime() - cpuStart);
   }

@@ -32,7 +32,8 @@ final class StreamPeers {
     Stopwatch watch = new Stopwatch();
     for (long received = 0; received < bytes; ) {
       int n = in.read(chunk, 0, (int) Math.min(CHUNK, bytes - received));
-      if (n < 0) throw new EOFException("stream ended after " + received + " of " + bytes + " bytes");
+      if (n < 0)
+        throw new EOFException("stream ended after " + received + " of " + bytes + " bytes");
       received += n;
     }
     return watch.gbitPerSecond(bytes);
@@ -47,13 +48,17 @@ final class StreamPeers {
     }
   }
 
-  /** Sends one byte and reads one back, {@code rounds} times; returns the mean microseconds per round. */
+  /**
+   * Sends one byte and reads one back, {@code rounds} times; returns the mean microseconds per
+   * round.
+   */
   static double pingPong(InputStream in, OutputStream out, int rounds) throws IOException {
     Stopwatch watch = new Stopwatch();
     for (int i = 0; i < rounds; i++) {
       out.write(i & 0xff);
       out.flush();
-      if (in.read() < 0) throw new EOFException("echo ended after " + i + " of " + rounds + " rounds");
+      if (in.read() < 0)
+        throw new EOFException("echo ended after " + i + " of " + rounds + " rounds");
     }
     return watch.elapsedNanos() / 1_000.0 / rounds;
   }

@@ -20,28 +20,34 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A download under a spoofed SYN flood (issue 12): {@code curl} fetching one file from synack's
  * {@code serve --http} server code over TUN, first alone and then while {@link SynFlood} sends
- * {@link BenchSettings#synFloodRate} SYNs a second ({@value BenchSettings#SYN_FLOOD_RATE} in a
- * real run) from random sources of 198.18.0.0/15 (RFC 2544's benchmarking network) to the
- * server's port, from the same namespace as curl; the figure is the download's time under the
- * flood over its time alone. Reference: the same for the kernel over veth, with the
- * responder of {@link CurlServeBench}, the flood sent from curl's namespace to the kernel server's
- * port. Both answer the flood with SYN cookies once their SYN queue is full (Linux's
- * {@code tcp_syncookies=1}); the SYN-ACKs of both go back to the flooding namespace, which drops
- * them (it routes nothing), so both stacks do the same work per SYN.
+ * {@link BenchSettings#synFloodRate} SYNs a second ({@value BenchSettings#SYN_FLOOD_RATE} in a real
+ * run) from random sources of 198.18.0.0/15 (RFC 2544's benchmarking network) to the server's port,
+ * from the same namespace as curl; the figure is the download's time under the flood over its time
+ * alone. Reference: the same for the kernel over veth, with the responder of {@link
+ * CurlServeBench}, the flood sent from curl's namespace to the kernel server's port. Both answer
+ * the flood with SYN cookies once their SYN queue is full (Linux's {@code tcp_syncookies=1}); the
+ * SYN-ACKs of both go back to the flooding namespace, which drops them (it routes nothing), so both
+ * stacks do the same work per SYN.
  *
  * <p>The note says the rate the flood reached (the sender may fall short of the rate asked on a
  * loaded machine), the SYN cookies each stack sent, and the load average.
  */
 final class SynFloodBench {
   static final String NAME = "syn-flood-download";
-  /** The file's size at most: long enough to see the flood, short enough for the slowed-down runs. */
+
+  /**
+   * The file's size at most: long enough to see the flood, short enough for the slowed-down runs.
+   */
   static final long LARGEST_FILE = 64L << 20;
+
   private static final int MTU = 1500;
   private static final int PORT = 8080;
   private static final Inet4Address SOURCES = (Inet4Address) InetAddress.ofLiteral("198.18.0.0");
   private static final int SOURCE_PREFIX = 15;
+
   /** How long the flood runs before a download starts, so that the queues are full when it does. */
   private static final long WARMUP_MILLIS = 1000;
+
   private static final long FLOOD_END_SECONDS = 30;
 
   private SynFloodBench() {}
@@ -60,33 +66,70 @@ final class SynFloodBench {
       CurlServeBench.writeFile(file, size);
       Times synack;
       try (SynackOnTun tun = SynackOnTun.open(MTU)) {
-        Server server = Server.start(tun.driver(), tun.host(), SynackOnTun.SYNACK, PORT, HttpFileService.of(dir, line -> { }),
-            line -> { });
+        Server server =
+            Server.start(
+                tun.driver(),
+                tun.host(),
+                SynackOnTun.SYNACK,
+                PORT,
+                HttpFileService.of(dir, line -> {}),
+                line -> {});
         try {
           String url = "http://" + SynackOnTun.SYNACK.getHostAddress() + ":" + PORT + "/file.bin";
-          synack = measure(settings, curl.get(), tun.namespace(), url, size, (Inet4Address) SynackOnTun.SYNACK,
-              () -> tun.driver().call(now -> tun.host().counters().syncookiesSent()));
+          synack =
+              measure(
+                  settings,
+                  curl.get(),
+                  tun.namespace(),
+                  url,
+                  size,
+                  (Inet4Address) SynackOnTun.SYNACK,
+                  () -> tun.driver().call(now -> tun.host().counters().syncookiesSent()));
         } finally {
           server.stop(Duration.ofSeconds(1));
         }
       }
       Times kernel;
       try (KernelOverVeth veth = KernelOverVeth.open(MTU)) {
-        // The kernel's SYN-ACKs to the spoofed sources leave as synack's do, towards the flooding namespace.
+        // The kernel's SYN-ACKs to the spoofed sources leave as synack's do, towards the flooding
+        // namespace.
         veth.namespaceB().ip("route", "add", "default", "via", KernelOverVeth.A.getHostAddress());
         InetSocketAddress at = new InetSocketAddress(KernelOverVeth.B, PORT);
-        CompletableFuture<Void> responder = CurlServeBench.kernelResponder(veth.namespaceB(), at, file, 2 * settings.repeats());
+        CompletableFuture<Void> responder =
+            CurlServeBench.kernelResponder(veth.namespaceB(), at, file, 2 * settings.repeats());
         String url = "http://" + at.getAddress().getHostAddress() + ":" + PORT + "/file.bin";
-        kernel = measure(settings, curl.get(), veth.namespaceA(), url, size, (Inet4Address) KernelOverVeth.B,
-            () -> NamespaceThread.await(NamespaceThread.start(veth.namespaceB(), "syncookies", SynFloodBench::kernelCookies),
-                10, "SyncookiesSent"));
+        kernel =
+            measure(
+                settings,
+                curl.get(),
+                veth.namespaceA(),
+                url,
+                size,
+                (Inet4Address) KernelOverVeth.B,
+                () ->
+                    NamespaceThread.await(
+                        NamespaceThread.start(
+                            veth.namespaceB(), "syncookies", SynFloodBench::kernelCookies),
+                        10,
+                        "SyncookiesSent"));
         NamespaceThread.await(responder, 180, "kernel HTTP responder");
       }
-      return Figure.measured(NAME, "x", synack.slowdown(), kernel.slowdown(), String.format(Locale.ROOT,
-          "download time under a spoofed SYN flood / alone: curl GET of a %s file at MTU %d, best of %d each;"
-              + " flood asked %,d SYNs/s from 198.18.0.0/15; synack (serve --http's server on TUN): %s;"
-              + " kernel (veth, tcp_syncookies=1): %s",
-          SimBulkBench.mb(size), MTU, settings.repeats(), settings.synFloodRate(), synack, kernel));
+      return Figure.measured(
+          NAME,
+          "x",
+          synack.slowdown(),
+          kernel.slowdown(),
+          String.format(
+              Locale.ROOT,
+              "download time under a spoofed SYN flood / alone: curl GET of a %s file at MTU %d, best of %d each;"
+                  + " flood asked %,d SYNs/s from 198.18.0.0/15; synack (serve --http's server on TUN): %s;"
+                  + " kernel (veth, tcp_syncookies=1): %s",
+              SimBulkBench.mb(size),
+              MTU,
+              settings.repeats(),
+              settings.synFloodRate(),
+              synack,
+              kernel));
     } catch (IOException | RuntimeException e) {
       return Figure.skipped(NAME, "x", "failed: " + e.getMessage());
     } finally {
@@ -99,7 +142,10 @@ final class SynFloodBench {
     long read() throws IOException;
   }
 
-  /** The download times alone and under the flood, what the flood reached, and the cookies the stack sent. */
+  /**
+   * The download times alone and under the flood, what the flood reached, and the cookies the stack
+   * sent.
+   */
   record Times(double alone, double flooded, String failure, SynFlood.Report flood, long cookies) {
     double slowdown() {
       return failure != null ? Double.POSITIVE_INFINITY : flooded / alone;
@@ -107,34 +153,63 @@ final class SynFloodBench {
 
     @Override
     public String toString() {
-      String rate = String.format(Locale.ROOT, "flood reached %,.0f SYNs/s (%,d sent, %,d refused by the sender's kernel),"
-          + " %,d SYN cookies sent", flood.rate(), flood.sent(), flood.refused(), cookies);
-      if (failure != null) return String.format(Locale.ROOT, "%.3f s alone, under the flood %s; %s", alone, failure, rate);
+      String rate =
+          String.format(
+              Locale.ROOT,
+              "flood reached %,.0f SYNs/s (%,d sent, %,d refused by the sender's kernel),"
+                  + " %,d SYN cookies sent",
+              flood.rate(),
+              flood.sent(),
+              flood.refused(),
+              cookies);
+      if (failure != null)
+        return String.format(
+            Locale.ROOT, "%.3f s alone, under the flood %s; %s", alone, failure, rate);
       return String.format(Locale.ROOT, "%.3f s alone, %.3f s flooded; %s", alone, flooded, rate);
     }
   }
 
-  /** Downloads {@code url} from {@code ns} alone, then under a flood to {@code target} sent from {@code ns}. */
-  private static Times measure(BenchSettings settings, String curl, Netns ns, String url, long size, Inet4Address target,
-      Counter cookies) throws IOException {
+  /**
+   * Downloads {@code url} from {@code ns} alone, then under a flood to {@code target} sent from
+   * {@code ns}.
+   */
+  private static Times measure(
+      BenchSettings settings,
+      String curl,
+      Netns ns,
+      String url,
+      long size,
+      Inet4Address target,
+      Counter cookies)
+      throws IOException {
     double alone = Double.POSITIVE_INFINITY;
-    for (int i = 0; i < settings.repeats(); i++) alone = Math.min(alone, seconds(curl, ns, url, size));
+    for (int i = 0; i < settings.repeats(); i++)
+      alone = Math.min(alone, seconds(curl, ns, url, size));
     SynFlood flood;
     try {
-      flood = NamespaceThread.await(NamespaceThread.start(ns, "syn-flood-open",
-          () -> SynFlood.open(target, PORT, SOURCES, SOURCE_PREFIX, 20_261_207L)), 10, "SYN flood socket");
+      flood =
+          NamespaceThread.await(
+              NamespaceThread.start(
+                  ns,
+                  "syn-flood-open",
+                  () -> SynFlood.open(target, PORT, SOURCES, SOURCE_PREFIX, 20_261_207L)),
+              10,
+              "SYN flood socket");
     } catch (IOException e) {
       throw new IOException("cannot open the SYN flood's socket: " + e.getMessage(), e);
     }
     AtomicBoolean stop = new AtomicBoolean();
     long cookiesBefore = cookies.read();
-    CompletableFuture<SynFlood.Report> sending = CompletableFuture.supplyAsync(() -> {
-      try {
-        return flood.flood(Long.MAX_VALUE, settings.synFloodRate(), stop::get);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }, r -> Thread.ofPlatform().name("bench-syn-flood").daemon(true).start(r));
+    CompletableFuture<SynFlood.Report> sending =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return flood.flood(Long.MAX_VALUE, settings.synFloodRate(), stop::get);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            },
+            r -> Thread.ofPlatform().name("bench-syn-flood").daemon(true).start(r));
     double flooded = Double.POSITIVE_INFINITY;
     String failure = null;
     try {
@@ -168,7 +243,10 @@ final class SynFloodBench {
     return size * 8 / (CurlServeBench.download(curl, ns, url, size) * 1e9);
   }
 
-  /** Returns the calling thread's namespace's SyncookiesSent (TcpExt in /proc/thread-self/net/netstat). */
+  /**
+   * Returns the calling thread's namespace's SyncookiesSent (TcpExt in
+   * /proc/thread-self/net/netstat).
+   */
   private static long kernelCookies() throws IOException {
     java.util.List<String> lines = Files.readAllLines(Path.of("/proc/thread-self/net/netstat"));
     for (int i = 0; i + 1 < lines.size(); i += 2) {

@@ -29,6 +29,7 @@ import java.util.function.Predicate;
 final class TunBench {
   /** The largest MTU both TUN and veth devices take (the kernel's ETH_MAX_MTU). */
   static final int LARGEST_MTU = 65535;
+
   private static final int[] MTUS = {1500, LARGEST_MTU};
   private static final long TIMEOUT_SECONDS = 120;
   private static final int SOCKET_TIMEOUT_MILLIS = 30_000;
@@ -46,7 +47,10 @@ final class TunBench {
     return names;
   }
 
-  /** Measures every TUN figure {@code wanted} accepts, or reports each as skipped with the reason it cannot be. */
+  /**
+   * Measures every TUN figure {@code wanted} accepts, or reports each as skipped with the reason it
+   * cannot be.
+   */
   static List<Figure> run(BenchSettings settings, Predicate<String> wanted) {
     Optional<String> missing = Privileges.tunMissing();
     List<Figure> figures = new ArrayList<>();
@@ -57,12 +61,17 @@ final class TunBench {
       return figures;
     }
     for (int mtu : MTUS) {
-      if (!wanted.test("tun-kernel-to-synack-mtu" + mtu) && !wanted.test("tun-synack-to-kernel-mtu" + mtu)) continue;
+      if (!wanted.test("tun-kernel-to-synack-mtu" + mtu)
+          && !wanted.test("tun-synack-to-kernel-mtu" + mtu)) continue;
       try {
         figures.addAll(throughput(mtu, settings));
       } catch (IOException | RuntimeException e) {
-        figures.add(Figure.skipped("tun-kernel-to-synack-mtu" + mtu, "Gbit/s", "failed: " + e.getMessage()));
-        figures.add(Figure.skipped("tun-synack-to-kernel-mtu" + mtu, "Gbit/s", "failed: " + e.getMessage()));
+        figures.add(
+            Figure.skipped(
+                "tun-kernel-to-synack-mtu" + mtu, "Gbit/s", "failed: " + e.getMessage()));
+        figures.add(
+            Figure.skipped(
+                "tun-synack-to-kernel-mtu" + mtu, "Gbit/s", "failed: " + e.getMessage()));
       }
     }
     if (!wanted.test("tun-rr-latency")) return figures;
@@ -82,60 +91,83 @@ final class TunBench {
     double toSynack = 0;
     double fromSynack = 0;
     double veth = 0;
-    try (SynackOnTun tun = SynackOnTun.open(mtu); KernelOverVeth ref = KernelOverVeth.open(mtu)) {
+    try (SynackOnTun tun = SynackOnTun.open(mtu);
+        KernelOverVeth ref = KernelOverVeth.open(mtu)) {
       for (int i = 0; i < settings.repeats(); i++) {
         toSynack = Math.max(toSynack, tun.kernelToSynack(settings.tunBytes()));
         fromSynack = Math.max(fromSynack, tun.synackToKernel(settings.tunBytes()));
         veth = Math.max(veth, ref.transfer(settings.tunBytes()));
       }
     }
-    String note = SimBulkBench.mb(settings.tunBytes()) + " one way at MTU " + mtu + "; kernel: veth between two namespaces";
+    String note =
+        SimBulkBench.mb(settings.tunBytes())
+            + " one way at MTU "
+            + mtu
+            + "; kernel: veth between two namespaces";
     return List.of(
         Figure.measured("tun-kernel-to-synack-mtu" + mtu, "Gbit/s", toSynack, veth, note),
         Figure.measured("tun-synack-to-kernel-mtu" + mtu, "Gbit/s", fromSynack, veth, note));
   }
 
   private static Figure latency(BenchSettings settings) throws IOException {
-    try (SynackOnTun tun = SynackOnTun.open(1500); KernelOverVeth ref = KernelOverVeth.open(1500)) {
+    try (SynackOnTun tun = SynackOnTun.open(1500);
+        KernelOverVeth ref = KernelOverVeth.open(1500)) {
       double synack = tun.requestResponse(settings.rrRounds());
       double kernel = ref.requestResponse(settings.rrRounds());
-      return Figure.measured("tun-rr-latency", "us", synack, kernel, settings.rrRounds()
-          + " 1-byte requests from a kernel client, answered by a synack echo server over TUN; kernel: echo over veth");
+      return Figure.measured(
+          "tun-rr-latency",
+          "us",
+          synack,
+          kernel,
+          settings.rrRounds()
+              + " 1-byte requests from a kernel client, answered by a synack echo server over TUN; kernel: echo over veth");
     }
   }
 
-  /** Runs a kernel server in {@code ns} on {@code at}: bound when this returns, then {@code handler} on the first connection. */
-  private static <T> CompletableFuture<T> serveInNamespace(Netns ns, InetSocketAddress at, SocketTask<T> handler) throws IOException {
+  /**
+   * Runs a kernel server in {@code ns} on {@code at}: bound when this returns, then {@code handler}
+   * on the first connection.
+   */
+  private static <T> CompletableFuture<T> serveInNamespace(
+      Netns ns, InetSocketAddress at, SocketTask<T> handler) throws IOException {
     CompletableFuture<Void> bound = new CompletableFuture<>();
-    CompletableFuture<T> result = NamespaceThread.start(ns, "kernel-server", () -> {
-      try (ServerSocket server = new ServerSocket()) {
-        server.bind(at, 4);
-        server.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
-        bound.complete(null);
-        try (Socket s = server.accept()) {
-          s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
-          s.setTcpNoDelay(true);
-          return handler.run(s);
-        }
-      } catch (Throwable t) {
-        bound.completeExceptionally(t);
-        throw t;
-      }
-    });
+    CompletableFuture<T> result =
+        NamespaceThread.start(
+            ns,
+            "kernel-server",
+            () -> {
+              try (ServerSocket server = new ServerSocket()) {
+                server.bind(at, 4);
+                server.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+                bound.complete(null);
+                try (Socket s = server.accept()) {
+                  s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+                  s.setTcpNoDelay(true);
+                  return handler.run(s);
+                }
+              } catch (Throwable t) {
+                bound.completeExceptionally(t);
+                throw t;
+              }
+            });
     NamespaceThread.await(bound, TIMEOUT_SECONDS, "kernel server on " + at);
     return result;
   }
 
   /** Runs a kernel client in {@code ns} connected to {@code to}. */
-  private static <T> CompletableFuture<T> clientInNamespace(Netns ns, InetSocketAddress to, SocketTask<T> task) {
-    return NamespaceThread.start(ns, "kernel-client", () -> {
-      try (Socket s = new Socket()) {
-        s.connect(to, SOCKET_TIMEOUT_MILLIS);
-        s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
-        s.setTcpNoDelay(true);
-        return task.run(s);
-      }
-    });
+  private static <T> CompletableFuture<T> clientInNamespace(
+      Netns ns, InetSocketAddress to, SocketTask<T> task) {
+    return NamespaceThread.start(
+        ns,
+        "kernel-client",
+        () -> {
+          try (Socket s = new Socket()) {
+            s.connect(to, SOCKET_TIMEOUT_MILLIS);
+            s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+            s.setTcpNoDelay(true);
+            return task.run(s);
+          }
+        });
   }
 
   /** What a kernel socket does in a figure. */
@@ -183,7 +215,9 @@ final class TunBench {
       Netns ns = Netns.create();
       TunLink tun = null;
       try {
-        tun = TunLink.open("sbt" + Netns.randomSuffix(), mtu, true); // checksum and segmentation offload
+        tun =
+            TunLink.open(
+                "sbt" + Netns.randomSuffix(), mtu, true); // checksum and segmentation offload
         ns.moveIn(tun.name());
         ns.configure(tun.name(), KERNEL.getHostAddress() + "/24", mtu);
         Host host = new Host("synack", HostConfig.defaults(System.nanoTime()).withMtu(mtu), null);
@@ -201,10 +235,14 @@ final class TunBench {
       int port = nextPort++;
       try (TcpServerSocket server = TcpServerSocket.bind(driver, host, null, port, 4)) {
         server.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
-        CompletableFuture<Void> writer = clientInNamespace(ns, new InetSocketAddress(SYNACK, port), s -> {
-          StreamPeers.sendAll(s.getOutputStream(), bytes);
-          return null;
-        });
+        CompletableFuture<Void> writer =
+            clientInNamespace(
+                ns,
+                new InetSocketAddress(SYNACK, port),
+                s -> {
+                  StreamPeers.sendAll(s.getOutputStream(), bytes);
+                  return null;
+                });
         double gbps;
         try (TcpSocket s = server.accept()) {
           s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
@@ -218,22 +256,31 @@ final class TunBench {
     /** synack writes {@code bytes} to a kernel server, which times its reads. */
     double synackToKernel(long bytes) throws IOException {
       InetSocketAddress at = new InetSocketAddress(KERNEL, nextPort++);
-      CompletableFuture<Double> reader = serveInNamespace(ns, at, s -> StreamPeers.receiveAll(s.getInputStream(), bytes));
+      CompletableFuture<Double> reader =
+          serveInNamespace(ns, at, s -> StreamPeers.receiveAll(s.getInputStream(), bytes));
       try (TcpSocket s = TcpSocket.connect(driver, host, at, SOCKET_TIMEOUT_MILLIS)) {
         StreamPeers.sendAll(s.getOutputStream(), bytes);
       }
       return NamespaceThread.await(reader, TIMEOUT_SECONDS, "kernel reader");
     }
 
-    /** A kernel client pings a synack echo server; returns the mean microseconds per round after a warm-up. */
+    /**
+     * A kernel client pings a synack echo server; returns the mean microseconds per round after a
+     * warm-up.
+     */
     double requestResponse(int rounds) throws IOException {
       int port = nextPort++;
       try (TcpServerSocket server = TcpServerSocket.bind(driver, host, null, port, 4)) {
         server.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
-        CompletableFuture<Double> client = clientInNamespace(ns, new InetSocketAddress(SYNACK, port), s -> {
-          StreamPeers.pingPong(s.getInputStream(), s.getOutputStream(), Math.max(1, rounds / 10));
-          return StreamPeers.pingPong(s.getInputStream(), s.getOutputStream(), rounds);
-        });
+        CompletableFuture<Double> client =
+            clientInNamespace(
+                ns,
+                new InetSocketAddress(SYNACK, port),
+                s -> {
+                  StreamPeers.pingPong(
+                      s.getInputStream(), s.getOutputStream(), Math.max(1, rounds / 10));
+                  return StreamPeers.pingPong(s.getInputStream(), s.getOutputStream(), rounds);
+                });
         try (TcpSocket s = server.accept()) {
           s.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
           StreamPeers.echo(s.getInputStream(), s.getOutputStream());
@@ -295,11 +342,16 @@ final class TunBench {
     /** A writes {@code bytes} to B, which times its reads. */
     double transfer(long bytes) throws IOException {
       InetSocketAddress at = new InetSocketAddress(B, nextPort++);
-      CompletableFuture<Double> reader = serveInNamespace(b, at, s -> StreamPeers.receiveAll(s.getInputStream(), bytes));
-      CompletableFuture<Void> writer = clientInNamespace(a, at, s -> {
-        StreamPeers.sendAll(s.getOutputStream(), bytes);
-        return null;
-      });
+      CompletableFuture<Double> reader =
+          serveInNamespace(b, at, s -> StreamPeers.receiveAll(s.getInputStream(), bytes));
+      CompletableFuture<Void> writer =
+          clientInNamespace(
+              a,
+              at,
+              s -> {
+                StreamPeers.sendAll(s.getOutputStream(), bytes);
+                return null;
+              });
       NamespaceThread.await(writer, TIMEOUT_SECONDS, "kernel writer over veth");
       return NamespaceThread.await(reader, TIMEOUT_SECONDS, "kernel reader over veth");
     }
@@ -307,14 +359,23 @@ final class TunBench {
     /** A pings an echo server in B; returns the mean microseconds per round after a warm-up. */
     double requestResponse(int rounds) throws IOException {
       InetSocketAddress at = new InetSocketAddress(B, nextPort++);
-      CompletableFuture<Void> echo = serveInNamespace(b, at, s -> {
-        StreamPeers.echo(s.getInputStream(), s.getOutputStream());
-        return null;
-      });
-      CompletableFuture<Double> client = clientInNamespace(a, at, s -> {
-        StreamPeers.pingPong(s.getInputStream(), s.getOutputStream(), Math.max(1, rounds / 10));
-        return StreamPeers.pingPong(s.getInputStream(), s.getOutputStream(), rounds);
-      });
+      CompletableFuture<Void> echo =
+          serveInNamespace(
+              b,
+              at,
+              s -> {
+                StreamPeers.echo(s.getInputStream(), s.getOutputStream());
+                return null;
+              });
+      CompletableFuture<Double> client =
+          clientInNamespace(
+              a,
+              at,
+              s -> {
+                StreamPeers.pingPong(
+                    s.getInputStream(), s.getOutputStream(), Math.max(1, rounds / 10));
+                return StreamPeers.pingPong(s.getInputStream(), s.getOutputStream(), rounds);
+              });
       double us = NamespaceThread.await(client, TIMEOUT_SECONDS, "kernel client over veth");
       NamespaceThread.await(echo, TIMEOUT_SECONDS, "kernel echo over veth");
       return us;

@@ -1,8 +1,8 @@
 package dev.synack.cli.serve;
 
 /**
- * What a Range header field asks of a representation of known length (RFC 9110 §14): the whole
- * of it, one range of it, or nothing it has.
+ * What a Range header field asks of a representation of known length (RFC 9110 §14): the whole of
+ * it, one range of it, or nothing it has.
  */
 sealed interface ByteRange {
   /** Send the whole representation: no Range field, one this server ignores, or several ranges. */
@@ -29,7 +29,8 @@ sealed interface ByteRange {
     int eq = h.indexOf('=');
     if (eq < 0 || !h.substring(0, eq).strip().equalsIgnoreCase("bytes")) return new Whole();
     String spec = h.substring(eq + 1).strip();
-    if (spec.contains(",")) return new Whole(); // One range only; several would need multipart/byteranges.
+    if (spec.contains(","))
+      return new Whole(); // One range only; several would need multipart/byteranges.
     int dash = spec.indexOf('-');
     if (dash < 0) return new Whole();
     String a = spec.substring(0, dash).strip();
@@ -54,7 +55,8 @@ sealed interface ByteRange {
 
   /** Parses 1*DIGIT; rejects signs and anything else, and numbers past a long (clamped). */
   private static long digits(String s) {
-    if (s.isEmpty() || !s.chars().allMatch(c -> c >= '0' && c <= '9')) throw new NumberFormatException(s);
+    if (s.isEmpty() || !s.chars().allMatch(c -> c >= '0' && c <= '9'))
+      throw new NumberFormatException(s);
     return s.length() > 18 ? Long.MAX_VALUE : Long.parseLong(s);
   }
 }

@@ -7,18 +7,22 @@ import java.net.SocketTimeoutException;
 import java.util.function.LongSupplier;
 
 /**
- * A socket's input stream with one deadline for everything read until the next {@code until}:
- * each read waits only for what is left of it, so a peer that sends a byte now and then cannot
- * stretch the wait (a slowloris), where a per-read timeout would start again at every byte.
+ * A socket's input stream with one deadline for everything read until the next {@code until}: each
+ * read waits only for what is left of it, so a peer that sends a byte now and then cannot stretch
+ * the wait (a slowloris), where a per-read timeout would start again at every byte.
  */
 final class DeadlineInput extends InputStream {
   private final TcpSocket socket;
   private final InputStream in;
+
   /** Nanoseconds, monotonic ({@link System#nanoTime} outside tests). */
   private final LongSupplier clock;
+
   /** When reading must be done by, on {@link #clock}; meaningful only while {@link #bounded}. */
   private long deadline;
+
   private boolean bounded;
+
   /** Bytes read since the deadline was last set. */
   private long readSince;
 

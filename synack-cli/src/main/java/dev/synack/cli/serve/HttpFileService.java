@@ -26,19 +26,21 @@ import java.util.stream.Stream;
 
 /**
  * A static-file HTTP/1.1 server (RFC 9110, RFC 9112) over one directory: GET and HEAD, persistent
- * connections with pipelining, a single byte range (206, or 416 when out of bounds), 404 for
- * what is not there, {@code index.html} or a listing for a directory, and a Content-Type from the
- * file's extension. Requests never leave the directory ({@code ..} and symbolic links out of it
- * are not found).
+ * connections with pipelining, a single byte range (206, or 416 when out of bounds), 404 for what
+ * is not there, {@code index.html} or a listing for a directory, and a Content-Type from the file's
+ * extension. Requests never leave the directory ({@code ..} and symbolic links out of it are not
+ * found).
  */
 public final class HttpFileService implements Service {
   /**
-   * How long a connection is given to send a whole request head, counted from when it is accepted or
-   * the last response was sent, by default: nginx's {@code keepalive_timeout} (75 s).
+   * How long a connection is given to send a whole request head, counted from when it is accepted
+   * or the last response was sent, by default: nginx's {@code keepalive_timeout} (75 s).
    */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(75);
+
   /** The largest request body skipped to keep a connection; past it the connection is closed. */
   private static final long MAX_SKIPPED_BODY = 1 << 20;
+
   private static final int CHUNK = 64 * 1024;
   private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
 
@@ -65,12 +67,14 @@ public final class HttpFileService implements Service {
    * Serves the files under {@code directory}, logging one line per request, and closes a connection
    * that has not sent a whole request head within {@code idleTimeout} of being accepted or of its
    * last response: an idle persistent connection (RFC 9112 §9.8 lets servers close those) and a
-   * request that never completes (a slowloris, which a timeout per read would let trickle on for ever)
-   * alike; and resets one whose peer takes nothing of a response for that long (its window closed).
+   * request that never completes (a slowloris, which a timeout per read would let trickle on for
+   * ever) alike; and resets one whose peer takes nothing of a response for that long (its window
+   * closed).
    *
    * @throws IOException when {@code directory} is not a readable directory
    */
-  public static HttpFileService of(Path directory, Duration idleTimeout, Consumer<String> log) throws IOException {
+  public static HttpFileService of(Path directory, Duration idleTimeout, Consumer<String> log)
+      throws IOException {
     if (idleTimeout.isNegative() || idleTimeout.isZero()) {
       throw new IllegalArgumentException("idle timeout must be positive: " + idleTimeout);
     }
@@ -106,9 +110,11 @@ public final class HttpFileService implements Service {
         return;
       } catch (SocketTimeoutException e) {
         // Idle: closed, as RFC 9112 §9.8 allows. Part of a request only: closed without an answer,
-        // as nginx does at its client_header_timeout (a 408 would be read by no one, or by a slowloris).
+        // as nginx does at its client_header_timeout (a 408 would be read by no one, or by a
+        // slowloris).
         if (timed.readSince() > 0) {
-          log.accept(client + " (request incomplete after " + seconds(idleTimeoutNanos) + " s) closed");
+          log.accept(
+              client + " (request incomplete after " + seconds(idleTimeoutNanos) + " s) closed");
         }
         return;
       }
@@ -122,12 +128,31 @@ public final class HttpFileService implements Service {
         out.flush();
       } catch (IOException e) {
         if (!guard.fired()) throw e;
-        log.accept(client + " \"" + request.method() + " " + request.target() + "\" " + response.status
-            + " (nothing taken for " + seconds(idleTimeoutNanos) + " s) reset");
+        log.accept(
+            client
+                + " \""
+                + request.method()
+                + " "
+                + request.target()
+                + "\" "
+                + response.status
+                + " (nothing taken for "
+                + seconds(idleTimeoutNanos)
+                + " s) reset");
         return;
       }
-      log.accept(client + " \"" + request.method() + " " + request.target() + " HTTP/1." + request.minorVersion()
-          + "\" " + response.status + " " + sent);
+      log.accept(
+          client
+              + " \""
+              + request.method()
+              + " "
+              + request.target()
+              + " HTTP/1."
+              + request.minorVersion()
+              + "\" "
+              + response.status
+              + " "
+              + sent);
       if (!keepAlive || sent < 0) return;
     }
   }
@@ -138,7 +163,8 @@ public final class HttpFileService implements Service {
 
   /** Reads past a request body of known length; false when the connection cannot be reused. */
   private static boolean skipBody(HttpRequest request, InputStream in) throws IOException {
-    if (request.header("transfer-encoding") != null) return false; // No request bodies here: close after.
+    if (request.header("transfer-encoding") != null)
+      return false; // No request bodies here: close after.
     String length = request.header("content-length");
     if (length == null) return true;
     long n;
@@ -171,16 +197,21 @@ public final class HttpFileService implements Service {
     }
     if (!Files.isReadable(file) || !Files.isRegularFile(file)) return Response.plain(404);
     long size = Files.size(file);
-    // Without validators, an If-Range can never be shown to match: the whole is sent (RFC 9110 §13.1.5).
-    ByteRange range = request.header("if-range") != null ? new ByteRange.Whole()
-        : ByteRange.of(request.header("range"), size);
+    // Without validators, an If-Range can never be shown to match: the whole is sent (RFC 9110
+    // §13.1.5).
+    ByteRange range =
+        request.header("if-range") != null
+            ? new ByteRange.Whole()
+            : ByteRange.of(request.header("range"), size);
     String type = ContentTypes.of(file.getFileName().toString());
     return switch (range) {
-      case ByteRange.Whole w -> Response.file(200, type, file, 0, size).with("Accept-Ranges", "bytes");
-      case ByteRange.Part p -> Response.file(206, type, file, p.first(), p.length())
-          .with("Content-Range", "bytes " + p.first() + "-" + p.last() + "/" + size);
-      case ByteRange.Unsatisfiable u -> Response.plain(416)
-          .with("Content-Range", "bytes */" + size);
+      case ByteRange.Whole w ->
+          Response.file(200, type, file, 0, size).with("Accept-Ranges", "bytes");
+      case ByteRange.Part p ->
+          Response.file(206, type, file, p.first(), p.length())
+              .with("Content-Range", "bytes " + p.first() + "-" + p.last() + "/" + size);
+      case ByteRange.Unsatisfiable u ->
+          Response.plain(416).with("Content-Range", "bytes */" + size);
     };
   }
 
@@ -190,30 +221,53 @@ public final class HttpFileService implements Service {
       entries.forEach(e -> names.add(e.getFileName() + (Files.isDirectory(e) ? "/" : "")));
     }
     names.sort(null);
-    StringBuilder html = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
-        .append(RequestTarget.escapeHtml(path)).append("</title></head>\n<body><h1>")
-        .append(RequestTarget.escapeHtml(path)).append("</h1>\n<ul>\n");
+    StringBuilder html =
+        new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
+            .append(RequestTarget.escapeHtml(path))
+            .append("</title></head>\n<body><h1>")
+            .append(RequestTarget.escapeHtml(path))
+            .append("</h1>\n<ul>\n");
     for (String name : names) {
-      html.append("<li><a href=\"").append(RequestTarget.escapeHtml(RequestTarget.encode(name))).append("\">")
-          .append(RequestTarget.escapeHtml(name)).append("</a></li>\n");
+      html.append("<li><a href=\"")
+          .append(RequestTarget.escapeHtml(RequestTarget.encode(name)))
+          .append("\">")
+          .append(RequestTarget.escapeHtml(name))
+          .append("</a></li>\n");
     }
     html.append("</ul></body></html>\n");
-    return Response.bytes(200, "text/html; charset=utf-8", html.toString().getBytes(StandardCharsets.UTF_8));
+    return Response.bytes(
+        200, "text/html; charset=utf-8", html.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void writeHead(OutputStream out, Response r, boolean keepAlive) throws IOException {
-    StringBuilder head = new StringBuilder(256)
-        .append("HTTP/1.1 ").append(r.status).append(' ').append(reason(r.status)).append("\r\n")
-        .append("Date: ").append(HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n")
-        .append("Server: synack\r\n")
-        .append("Content-Type: ").append(r.type).append("\r\n")
-        .append("Content-Length: ").append(r.length).append("\r\n");
-    for (String[] field : r.fields) head.append(field[0]).append(": ").append(field[1]).append("\r\n");
+  private static void writeHead(OutputStream out, Response r, boolean keepAlive)
+      throws IOException {
+    StringBuilder head =
+        new StringBuilder(256)
+            .append("HTTP/1.1 ")
+            .append(r.status)
+            .append(' ')
+            .append(reason(r.status))
+            .append("\r\n")
+            .append("Date: ")
+            .append(HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)))
+            .append("\r\n")
+            .append("Server: synack\r\n")
+            .append("Content-Type: ")
+            .append(r.type)
+            .append("\r\n")
+            .append("Content-Length: ")
+            .append(r.length)
+            .append("\r\n");
+    for (String[] field : r.fields)
+      head.append(field[0]).append(": ").append(field[1]).append("\r\n");
     head.append(keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n").append("\r\n");
     out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
   }
 
-  /** Writes the body; returns the bytes written, or -1 when the file shrank under us (the connection must close). */
+  /**
+   * Writes the body; returns the bytes written, or -1 when the file shrank under us (the connection
+   * must close).
+   */
   private static long writeBody(OutputStream out, Response r) throws IOException {
     if (r.file == null) {
       out.write(r.body);
@@ -279,7 +333,9 @@ public final class HttpFileService implements Service {
 
     /** A response whose body is a short plain text naming the status, as "404 Not Found". */
     static Response plain(int status) {
-      return bytes(status, "text/plain; charset=utf-8",
+      return bytes(
+          status,
+          "text/plain; charset=utf-8",
           (status + " " + reason(status) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 

@@ -12,17 +12,21 @@ import java.util.Map;
  * One HTTP/1.x request head (RFC 9112 §2-§5): the request line and the header fields, names in
  * lower case, repeated fields joined with commas (RFC 9110 §5.3).
  *
- * @param method  the method, case-sensitive ("GET")
- * @param target  the request target as sent ("/index.html?x=1")
+ * @param method the method, case-sensitive ("GET")
+ * @param target the request target as sent ("/index.html?x=1")
  * @param minorVersion 0 for HTTP/1.0, 1 for HTTP/1.1
  */
 record HttpRequest(String method, String target, int minorVersion, Map<String, String> headers) {
   /** The longest request line or header line accepted, as many servers do (8 KiB). */
   static final int MAX_LINE = 8 * 1024;
+
   /** The most header fields accepted. */
   static final int MAX_FIELDS = 100;
 
-  /** A request that cannot be answered normally: the status to send, after which the connection closes. */
+  /**
+   * A request that cannot be answered normally: the status to send, after which the connection
+   * closes.
+   */
   static final class BadRequest extends IOException {
     final int status;
 
@@ -37,7 +41,9 @@ record HttpRequest(String method, String target, int minorVersion, Map<String, S
     return headers.get(name.toLowerCase(Locale.ROOT));
   }
 
-  /** Returns whether the Connection field lists {@code option} (case-insensitive, RFC 9110 §7.6.1). */
+  /**
+   * Returns whether the Connection field lists {@code option} (case-insensitive, RFC 9110 §7.6.1).
+   */
   boolean connectionHas(String option) {
     String value = header("connection");
     if (value == null) return false;
@@ -56,9 +62,9 @@ record HttpRequest(String method, String target, int minorVersion, Map<String, S
   }
 
   /**
-   * Reads one request head from {@code in}; returns null when the stream ends before its first
-   * byte (the client closed an idle connection). Empty lines before the request line are skipped
-   * (RFC 9112 §2.2).
+   * Reads one request head from {@code in}; returns null when the stream ends before its first byte
+   * (the client closed an idle connection). Empty lines before the request line are skipped (RFC
+   * 9112 §2.2).
    *
    * @throws BadRequest for a malformed or oversized head (400, 431, 505)
    */
@@ -72,21 +78,26 @@ record HttpRequest(String method, String target, int minorVersion, Map<String, S
     if (parts.length != 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
       throw new BadRequest(400, "malformed request line");
     }
-    int minor = switch (parts[2]) {
-      case "HTTP/1.1" -> 1;
-      case "HTTP/1.0" -> 0;
-      default -> {
-        if (!parts[2].startsWith("HTTP/")) throw new BadRequest(400, "malformed request line");
-        throw new BadRequest(505, "HTTP version not supported: " + parts[2]);
-      }
-    };
+    int minor =
+        switch (parts[2]) {
+          case "HTTP/1.1" -> 1;
+          case "HTTP/1.0" -> 0;
+          default -> {
+            if (!parts[2].startsWith("HTTP/")) throw new BadRequest(400, "malformed request line");
+            throw new BadRequest(505, "HTTP version not supported: " + parts[2]);
+          }
+        };
     Map<String, String> headers = new LinkedHashMap<>();
     while (!(line = readLine(in, false)).isEmpty()) {
-      if (headers.size() >= MAX_FIELDS) throw new BadRequest(431, "more than " + MAX_FIELDS + " header fields");
+      if (headers.size() >= MAX_FIELDS)
+        throw new BadRequest(431, "more than " + MAX_FIELDS + " header fields");
       int colon = line.indexOf(':');
       // RFC 9112 §5.1: no whitespace between the name and the colon; a server MUST reject it (400).
-      if (colon <= 0 || line.charAt(colon - 1) == ' ' || line.charAt(colon - 1) == '\t'
-          || line.charAt(0) == ' ' || line.charAt(0) == '\t') {
+      if (colon <= 0
+          || line.charAt(colon - 1) == ' '
+          || line.charAt(colon - 1) == '\t'
+          || line.charAt(0) == ' '
+          || line.charAt(0) == '\t') {
         throw new BadRequest(400, "malformed header field");
       }
       String name = line.substring(0, colon).toLowerCase(Locale.ROOT);
@@ -96,7 +107,8 @@ record HttpRequest(String method, String target, int minorVersion, Map<String, S
     HttpRequest request = new HttpRequest(parts[0], parts[1], minor, headers);
     // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without exactly one Host.
     String host = request.header("host");
-    if (minor == 1 && (host == null || host.contains(","))) throw new BadRequest(400, "missing or repeated Host");
+    if (minor == 1 && (host == null || host.contains(",")))
+      throw new BadRequest(400, "missing or repeated Host");
     return request;
   }
 

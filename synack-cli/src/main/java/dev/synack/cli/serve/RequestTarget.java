@@ -36,8 +36,8 @@ final class RequestTarget {
   }
 
   /**
-   * Returns the file a decoded path names under {@code root}, or null when it would leave
-   * {@code root} (a ".." segment, or a symbolic link that points out) or does not exist.
+   * Returns the file a decoded path names under {@code root}, or null when it would leave {@code
+   * root} (a ".." segment, or a symbolic link that points out) or does not exist.
    */
   static Path resolve(Path root, String path) {
     if (path.indexOf('\0') >= 0) return null;
@@ -60,7 +60,10 @@ final class RequestTarget {
     StringBuilder out = new StringBuilder(path.length());
     for (byte b : path.getBytes(StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xff);
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~/".indexOf(c) >= 0) {
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || "-._~/".indexOf(c) >= 0) {
         out.append(c);
       } else {
         out.append('%').append(HexFormat.of().withUpperCase().toHexDigits((byte) c));
@@ -71,7 +74,10 @@ final class RequestTarget {
 
   /** Escapes text for HTML content and attribute values. */
   static String escapeHtml(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;")
         .replace("'", "&#39;");
   }
 
@@ -92,9 +98,12 @@ final class RequestTarget {
       i += 2;
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+          .decode(ByteBuffer.wrap(bytes.toByteArray()))
+          .toString();
     } catch (CharacterCodingException e) {
       return null;
     }

@@ -24,8 +24,8 @@ import java.util.function.Consumer;
  * own virtual thread, through the blocking socket API, as an application on a kernel would.
  *
  * <p>When a service is done, the server closes the connection and waits (on that connection's
- * thread) until the peer acknowledged the FIN. {@link #stop} closes every connection still open
- * the same way, all at once, then resets what did not finish in the grace period.
+ * thread) until the peer acknowledged the FIN. {@link #stop} closes every connection still open the
+ * same way, all at once, then resets what did not finish in the grace period.
  */
 public final class Server {
   /** How long a finished connection waits for its FIN to be acknowledged before a RST. */
@@ -34,8 +34,10 @@ public final class Server {
   private final TcpServerSocket listener;
   private final Service service;
   private final Consumer<String> log;
+
   /** Connections accepted and not yet closed by their thread. */
   private final Set<TcpSocket> open = ConcurrentHashMap.newKeySet();
+
   private final AtomicLong accepted = new AtomicLong();
   private final Thread acceptor;
   private volatile boolean stopping;
@@ -44,18 +46,25 @@ public final class Server {
     this.listener = listener;
     this.service = service;
     this.log = log;
-    this.acceptor = Thread.ofVirtual().name("synack-accept-" + listener.port()).start(this::acceptLoop);
+    this.acceptor =
+        Thread.ofVirtual().name("synack-accept-" + listener.port()).start(this::acceptLoop);
   }
 
   /**
    * Listens on {@code port} of {@code host}, run by {@code loop}, and serves each connection.
    *
    * @param address the local address, or null for every address of the host
-   * @param log     where one line per connection goes (accepted, closed, reset)
+   * @param log where one line per connection goes (accepted, closed, reset)
    * @throws java.net.BindException when the port is taken
    */
-  public static Server start(EventLoop loop, Host host, InetAddress address, int port, Service service,
-      Consumer<String> log) throws IOException {
+  public static Server start(
+      EventLoop loop,
+      Host host,
+      InetAddress address,
+      int port,
+      Service service,
+      Consumer<String> log)
+      throws IOException {
     return new Server(TcpServerSocket.bind(loop, host, address, port, 128), service, log);
   }
 
@@ -65,7 +74,8 @@ public final class Server {
    *
    * @throws java.net.BindException when the port is taken
    */
-  public static Server start(Stack stack, InetAddress address, int port, Service service, Consumer<String> log)
+  public static Server start(
+      Stack stack, InetAddress address, int port, Service service, Consumer<String> log)
       throws IOException {
     return new Server(TcpServerSocket.bind(stack, address, port, 128), service, log);
   }
@@ -86,8 +96,8 @@ public final class Server {
   }
 
   /**
-   * Stops listening, closes every open connection (FIN after what is queued) and waits up to
-   * {@code grace} for the peers to acknowledge; connections that did not are reset.
+   * Stops listening, closes every open connection (FIN after what is queued) and waits up to {@code
+   * grace} for the peers to acknowledge; connections that did not are reset.
    *
    * @return how many connections were closed in order (the others were reset)
    */
@@ -100,7 +110,8 @@ public final class Server {
     for (int i = 0; i < closing.size(); i++) {
       TcpSocket s = closing.get(i);
       int slot = i;
-      closers.add(Thread.ofVirtual().start(() -> inOrder[slot] = closeQuietly(s, grace.toMillis())));
+      closers.add(
+          Thread.ofVirtual().start(() -> inOrder[slot] = closeQuietly(s, grace.toMillis())));
     }
     int closed = 0;
     for (int i = 0; i < closers.size(); i++) {
@@ -127,7 +138,9 @@ public final class Server {
       }
       accepted.incrementAndGet();
       open.add(socket);
-      Thread.ofVirtual().name("synack-conn-" + describe(socket.remoteAddress())).start(() -> run(socket));
+      Thread.ofVirtual()
+          .name("synack-conn-" + describe(socket.remoteAddress()))
+          .start(() -> run(socket));
     }
   }
 
@@ -150,7 +163,9 @@ public final class Server {
     if (!stopping) log.accept(peer + " " + outcome);
   }
 
-  /** Closes with linger; true when the peer acknowledged everything, false when it had to be reset. */
+  /**
+   * Closes with linger; true when the peer acknowledged everything, false when it had to be reset.
+   */
   private static boolean closeQuietly(TcpSocket socket, long lingerMillis) {
     try {
       return socket.close(lingerMillis);

@@ -6,8 +6,8 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 
 /**
- * What a server does with one accepted connection, on its own virtual thread. It returns when it
- * is done with the connection; the {@link Server} then closes the socket.
+ * What a server does with one accepted connection, on its own virtual thread. It returns when it is
+ * done with the connection; the {@link Server} then closes the socket.
  */
 @FunctionalInterface
 public interface Service {
@@ -31,7 +31,10 @@ public interface Service {
     };
   }
 
-  /** Returns {@code service} on connections with TCP keep-alive on (RFC 1122 §4.2.3.6, the host's timing). */
+  /**
+   * Returns {@code service} on connections with TCP keep-alive on (RFC 1122 §4.2.3.6, the host's
+   * timing).
+   */
   static Service keepAlive(Service service) {
     return socket -> {
       socket.setKeepAlive(true);

@@ -10,10 +10,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A socket's output stream on which one write may block for a bounded time only: a peer that
- * stops reading (its window stays closed, our send buffer full) would otherwise hold the connection
- * and its thread for ever. When a write has not returned within the limit, the connection is
- * aborted (RST), which ends the write with an exception, as nginx's {@code send_timeout} closes a
+ * A socket's output stream on which one write may block for a bounded time only: a peer that stops
+ * reading (its window stays closed, our send buffer full) would otherwise hold the connection and
+ * its thread for ever. When a write has not returned within the limit, the connection is aborted
+ * (RST), which ends the write with an exception, as nginx's {@code send_timeout} closes a
  * connection that accepts nothing for that long.
  */
 final class StallGuard extends OutputStream {
@@ -66,12 +66,16 @@ final class StallGuard extends OutputStream {
   }
 
   private static ScheduledExecutorService timer() {
-    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread thread = new Thread(r, "synack-http-stall-guard");
-      thread.setDaemon(true);
-      return thread;
-    });
-    t.setRemoveOnCancelPolicy(true); // Most guards are cancelled: do not keep them queued until due.
+    ScheduledThreadPoolExecutor t =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread thread = new Thread(r, "synack-http-stall-guard");
+              thread.setDaemon(true);
+              return thread;
+            });
+    t.setRemoveOnCancelPolicy(
+        true); // Most guards are cancelled: do not keep them queued until due.
     return t;
   }
 }

@@ -17,13 +17,16 @@ import java.util.Set;
  * state change is told with the send that follows it at once), and {@link #flush} settles the rest
  * when the host has gone quiet.
  *
- * <p>Bounded: a connection is told for its first {@link #MAX_EVENTS} events, and at most
- * {@link #MAX_CONNECTIONS} connections are followed, the oldest forgotten first. Not thread-safe:
- * the feed's pump alone calls it.
+ * <p>Bounded: a connection is told for its first {@link #MAX_EVENTS} events, and at most {@link
+ * #MAX_CONNECTIONS} connections are followed, the oldest forgotten first. Not thread-safe: the
+ * feed's pump alone calls it.
  */
 final class LiveNarration {
-  /** Events told per connection; the trace is narrated whole at each event, so this bounds the work. */
+  /**
+   * Events told per connection; the trace is narrated whole at each event, so this bounds the work.
+   */
   static final int MAX_EVENTS = 1000;
+
   /** Connections followed at once. */
   static final int MAX_CONNECTIONS = 256;
 
@@ -32,8 +35,10 @@ final class LiveNarration {
 
   private static final class Conn {
     final List<TraceEvent> events = new ArrayList<>();
+
     /** The sentences already said, by step and text. */
     final Set<String> said = new HashSet<>();
+
     /** Whether events came since the last flush. */
     boolean dirty;
   }
@@ -45,9 +50,14 @@ final class LiveNarration {
     this.lang = lang;
   }
 
-  /** Takes an event of the host and returns the sentences it settles, in order; none for an event of no connection. */
+  /**
+   * Takes an event of the host and returns the sentences it settles, in order; none for an event of
+   * no connection.
+   */
   List<Said> add(TraceEvent e) {
-    if (e.conn().indexOf('-') < 0 || e instanceof TraceEvent.Packet || e instanceof TraceEvent.Sample) return List.of();
+    if (e.conn().indexOf('-') < 0
+        || e instanceof TraceEvent.Packet
+        || e instanceof TraceEvent.Sample) return List.of();
     Conn c = conns.get(e.conn());
     if (c == null) {
       if (conns.size() >= MAX_CONNECTIONS) {
@@ -92,22 +102,30 @@ final class LiveNarration {
     switch (s.action()) {
       case SEND, RETRANSMIT -> {
         events.add(e);
-        events.add(new TraceEvent.Segment(s.timeNanos(), peer, peerConn, TraceEvent.SegmentAction.RECV, s.segment(), null));
+        events.add(
+            new TraceEvent.Segment(
+                s.timeNanos(), peer, peerConn, TraceEvent.SegmentAction.RECV, s.segment(), null));
       }
       case RECV -> {
-        events.add(new TraceEvent.Segment(s.timeNanos(), peer, peerConn, TraceEvent.SegmentAction.SEND, s.segment(), null));
+        events.add(
+            new TraceEvent.Segment(
+                s.timeNanos(), peer, peerConn, TraceEvent.SegmentAction.SEND, s.segment(), null));
         events.add(e);
       }
       case DROP -> events.add(e);
     }
   }
 
-  /** Returns the sentences of steps before {@code before} that were not said yet, and marks them said. */
+  /**
+   * Returns the sentences of steps before {@code before} that were not said yet, and marks them
+   * said.
+   */
   private List<Said> tell(String host, String conn, Conn c, long before) {
     List<Said> out = new ArrayList<>();
     for (Narration.Timed t : Narration.timed(c.events, lang, true)) {
       if (t.timeNanos() >= before) continue;
-      if (c.said.add(t.step() + " " + t.text())) out.add(new Said(t.timeNanos(), host, conn, t.text()));
+      if (c.said.add(t.step() + " " + t.text()))
+        out.add(new Said(t.timeNanos(), host, conn, t.text()));
     }
     return out;
   }

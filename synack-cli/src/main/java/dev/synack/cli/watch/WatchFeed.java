@@ -23,23 +23,35 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class WatchFeed implements TraceSink, AutoCloseable {
   /** Events waiting for the pump; past this the loop drops them rather than wait. */
   static final int QUEUE = 8192;
+
   /** Events kept for a browser that opens the page later. */
   static final int HISTORY = 4000;
+
   /** A subscriber's queue: the history it starts with, and room for a burst. */
   static final int SUBSCRIBER_QUEUE = HISTORY + 4096;
 
   private final ArrayBlockingQueue<TraceEvent> queue;
+
   /** Events the loop could not queue (the pump was behind), since the start. */
   private final AtomicLong lostAtSource = new AtomicLong();
-  /** Guards {@link #history}, {@link #forgotten} and {@link #subscribers}: the pump and a subscription. */
+
+  /**
+   * Guards {@link #history}, {@link #forgotten} and {@link #subscribers}: the pump and a
+   * subscription.
+   */
   private final Object lock = new Object();
+
   private final ArrayDeque<String> history = new ArrayDeque<>();
+
   /** Events that fell out of the history, oldest first; a late browser misses them. */
   private long forgotten;
+
   private final List<Subscriber> subscribers = new ArrayList<>();
   private final Thread pump;
+
   /** Tells each connection, for the page's narration; the pump's alone. */
   private final LiveNarration narration;
+
   private volatile boolean closed;
 
   private WatchFeed(int queue, String lang) {
@@ -53,7 +65,9 @@ public final class WatchFeed implements TraceSink, AutoCloseable {
     return start("en");
   }
 
-  /** Starts a feed and its pump thread, its narration in {@code lang} ({@code en} or {@code zh}). */
+  /**
+   * Starts a feed and its pump thread, its narration in {@code lang} ({@code en} or {@code zh}).
+   */
   public static WatchFeed start(String lang) {
     return start(QUEUE, lang);
   }
@@ -69,7 +83,10 @@ public final class WatchFeed implements TraceSink, AutoCloseable {
     return feed;
   }
 
-  /** Returns a feed whose pump is not started: what the loop's side does when the pump is stuck (tests). */
+  /**
+   * Returns a feed whose pump is not started: what the loop's side does when the pump is stuck
+   * (tests).
+   */
   static WatchFeed unstarted(int queue) {
     return new WatchFeed(queue, "en");
   }
@@ -85,8 +102,11 @@ public final class WatchFeed implements TraceSink, AutoCloseable {
    */
   @Override
   public void accept(TraceEvent event) {
-    if (!(event instanceof TraceEvent.StateChange || event instanceof TraceEvent.Segment || event instanceof TraceEvent.Timer
-        || event instanceof TraceEvent.Note) || closed) return;
+    if (!(event instanceof TraceEvent.StateChange
+            || event instanceof TraceEvent.Segment
+            || event instanceof TraceEvent.Timer
+            || event instanceof TraceEvent.Note)
+        || closed) return;
     if (!queue.offer(event)) lostAtSource.incrementAndGet();
   }
 
@@ -129,7 +149,8 @@ public final class WatchFeed implements TraceSink, AutoCloseable {
           publish(narration.flush()); // quiet for a while: the last instant's sentences are settled
           continue;
         }
-        if (e instanceof TraceEvent.StateChange || e instanceof TraceEvent.Segment) publish(JsonLines.toJson(e));
+        if (e instanceof TraceEvent.StateChange || e instanceof TraceEvent.Segment)
+          publish(JsonLines.toJson(e));
         publish(narration.add(e));
       }
     } catch (InterruptedException e) {
@@ -137,12 +158,16 @@ public final class WatchFeed implements TraceSink, AutoCloseable {
     }
   }
 
-  /** Sends sentences of the narration as {@code say} events: {@code {"t":..,"host":..,"conn":..,"event":"say","text":..}}. */
+  /**
+   * Sends sentences of the narration as {@code say} events: {@code
+   * {"t":..,"host":..,"conn":..,"event":"say","text":..}}.
+   */
   private void publish(List<LiveNarration.Said> said) {
     for (LiveNarration.Said s : said) {
       // A note's JSON line with its event named "say": the same fields, t, host, conn and text.
-      publish(JsonLines.toJson(new TraceEvent.Note(s.timeNanos(), s.host(), s.conn(), s.text()))
-          .replace(",\"event\":\"note\",", ",\"event\":\"say\","));
+      publish(
+          JsonLines.toJson(new TraceEvent.Note(s.timeNanos(), s.host(), s.conn(), s.text()))
+              .replace(",\"event\":\"note\",", ",\"event\":\"say\","));
     }
   }
 
@@ -165,11 +190,16 @@ public final class WatchFeed implements TraceSink, AutoCloseable {
     pump.interrupt();
   }
 
-  /** One browser's queue of JSON lines, filled by the pump, emptied by the thread that writes its stream. */
+  /**
+   * One browser's queue of JSON lines, filled by the pump, emptied by the thread that writes its
+   * stream.
+   */
   static final class Subscriber {
     private final ArrayBlockingQueue<String> lines;
+
     /** Lines the pump could not queue because this browser was behind. */
     private final AtomicLong lost = new AtomicLong();
+
     /** Events that fell out of the history before this browser came. */
     long forgotten;
 

@@ -5,47 +5,67 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The {@code --watch} page: a table of the host's connections with their states, and the ladder
- * of the chosen one (the newest, until one is clicked), growing as the {@code /events} stream
- * brings segments. Sequence and acknowledgment numbers are relative to each direction's first
- * sequence number seen, and windows scaled, as in the HTML report; below it, the narration of the
- * chosen connection, sentence by sentence as the host settles them ({@code say} events, the same
- * sentences as the HTML report in the same language). It loads nothing but its own stream.
+ * The {@code --watch} page: a table of the host's connections with their states, and the ladder of
+ * the chosen one (the newest, until one is clicked), growing as the {@code /events} stream brings
+ * segments. Sequence and acknowledgment numbers are relative to each direction's first sequence
+ * number seen, and windows scaled, as in the HTML report; below it, the narration of the chosen
+ * connection, sentence by sentence as the host settles them ({@code say} events, the same sentences
+ * as the HTML report in the same language). It loads nothing but its own stream.
  */
 final class WatchPage {
   private WatchPage() {}
 
   /** Connections kept in the table; the oldest closed ones leave first. */
   static final int MAX_CONNECTIONS = 200;
+
   /** Steps drawn per connection; past this the page says how many more came. */
   static final int MAX_STEPS = 3000;
 
-  /** Returns the page titled {@code title}, its words in {@code lang} ({@code en} or {@code zh}). */
+  /**
+   * Returns the page titled {@code title}, its words in {@code lang} ({@code en} or {@code zh}).
+   */
   static String html(String title, String lang) {
     Map<String, String> w = words(lang);
-    return TEMPLATE.replace("{lang}", lang).replace("{title}", escape(title))
+    return TEMPLATE
+        .replace("{lang}", lang)
+        .replace("{title}", escape(title))
         .replace("{words}", Json.write(w).replace("</", "<\\/"))
-        .replace("{connections}", escape(w.get("connections"))).replace("{hint}", escape(w.get("hint")))
-        .replace("{conn}", escape(w.get("conn"))).replace("{state}", escape(w.get("state")))
-        .replace("{segments}", escape(w.get("segments"))).replace("{none}", escape(w.get("none")))
+        .replace("{connections}", escape(w.get("connections")))
+        .replace("{hint}", escape(w.get("hint")))
+        .replace("{conn}", escape(w.get("conn")))
+        .replace("{state}", escape(w.get("state")))
+        .replace("{segments}", escape(w.get("segments")))
+        .replace("{none}", escape(w.get("none")))
         .replace("{narration}", escape(w.get("narration")))
-        .replace("{MAX_CONNECTIONS}", Integer.toString(MAX_CONNECTIONS)).replace("{MAX_STEPS}", Integer.toString(MAX_STEPS));
+        .replace("{MAX_CONNECTIONS}", Integer.toString(MAX_CONNECTIONS))
+        .replace("{MAX_STEPS}", Integer.toString(MAX_STEPS));
   }
 
   private static Map<String, String> words(String lang) {
     Map<String, String> w = new LinkedHashMap<>();
     boolean zh = lang.equals("zh");
     w.put("connections", zh ? "连接" : "Connections");
-    w.put("hint", zh ? "点击一个连接，查看它的时序图；默认显示最新的连接。" : "Click a connection to see its ladder; the newest is shown until you do.");
+    w.put(
+        "hint",
+        zh
+            ? "点击一个连接，查看它的时序图；默认显示最新的连接。"
+            : "Click a connection to see its ladder; the newest is shown until you do.");
     w.put("conn", zh ? "连接（本端-对端）" : "connection (local-remote)");
     w.put("state", zh ? "状态" : "state");
     w.put("segments", zh ? "报文段" : "segments");
     w.put("none", zh ? "还没有连接。" : "No connection yet.");
     w.put("live", zh ? "实时：已连接" : "live: connected");
     w.put("down", zh ? "已断开：synack 已停止，或正在重连" : "disconnected: synack stopped, or reconnecting");
-    w.put("lost", zh ? "浏览器太慢，丢失了 {browser} 个事件；在源头丢失 {source} 个。时序图不完整。"
-        : "{browser} events lost because the browser was too slow, {source} at the source: the ladder is incomplete.");
-    w.put("forgotten", zh ? "打开页面之前的 {n} 个较早事件未保留。" : "{n} earlier events, from before the page was opened, were not kept.");
+    w.put(
+        "lost",
+        zh
+            ? "浏览器太慢，丢失了 {browser} 个事件；在源头丢失 {source} 个。时序图不完整。"
+            : "{browser} events lost because the browser was too slow, {source} at the source: the ladder is incomplete.");
+    w.put(
+        "forgotten",
+        zh
+            ? "打开页面之前的 {n} 个较早事件未保留。"
+            : "{n} earlier events, from before the page was opened, were not kept.");
     w.put("more", zh ? "还有 {n} 步未画出。" : "{n} more steps not drawn.");
     w.put("local", zh ? "synack（本端）" : "synack (local)");
     w.put("remote", zh ? "对端" : "peer");
@@ -55,10 +75,14 @@ final class WatchPage {
   }
 
   private static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 
-  private static final String TEMPLATE = """
+  private static final String TEMPLATE =
+      """
       <!DOCTYPE html>
       <html lang="{lang}">
       <head>

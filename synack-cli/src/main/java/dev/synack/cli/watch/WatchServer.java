@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class WatchServer implements AutoCloseable {
   /** Browsers at once; more get 503, so that the pump's work stays bounded. */
   static final int MAX_BROWSERS = 16;
+
   /** How often an idle stream sends a comment line, which finds a browser gone. */
   private static final long KEEPALIVE_MILLIS = 10_000;
 
@@ -41,11 +42,14 @@ public final class WatchServer implements AutoCloseable {
    * Starts serving {@code feed} on 127.0.0.1:{@code port} (0: any free port) with a page titled
    * {@code title} in {@code lang} ({@code en} or {@code zh}).
    *
-   * @throws IOException when the port cannot be bound (a {@link java.net.BindException} when in use)
+   * @throws IOException when the port cannot be bound (a {@link java.net.BindException} when in
+   *     use)
    */
-  public static WatchServer start(int port, WatchFeed feed, String title, String lang) throws IOException {
+  public static WatchServer start(int port, WatchFeed feed, String title, String lang)
+      throws IOException {
     byte[] page = WatchPage.html(title, lang).getBytes(StandardCharsets.UTF_8);
-    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 32);
+    HttpServer http =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 32);
     ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     WatchServer server = new WatchServer(http, threads, feed);
     http.setExecutor(threads);
@@ -71,7 +75,8 @@ public final class WatchServer implements AutoCloseable {
         exchange.sendResponseHeaders(404, -1);
         return;
       }
-      if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+      if (!exchange.getRequestMethod().equals("GET")
+          && !exchange.getRequestMethod().equals("HEAD")) {
         exchange.sendResponseHeaders(405, -1);
         return;
       }
@@ -107,7 +112,8 @@ public final class WatchServer implements AutoCloseable {
     }
   }
 
-  private void stream(WatchFeed.Subscriber s, OutputStream body) throws IOException, InterruptedException {
+  private void stream(WatchFeed.Subscriber s, OutputStream body)
+      throws IOException, InterruptedException {
     long toldLost = 0;
     send(body, "hello", "{\"forgotten\":" + s.forgotten + "}");
     while (!feed.closed()) {

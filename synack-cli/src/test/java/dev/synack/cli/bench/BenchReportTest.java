@@ -13,15 +13,24 @@ import org.junit.jupiter.api.Test;
 class BenchReportTest {
   @Test
   void text_tableHasEachFigureWithItsRatioAndSkippedOnesWithTheirReason() {
-    BenchReport report = new BenchReport("quick", Map.of("cores", 2), Map.of("bulkBytes", 1024L), List.of(
-        Figure.measured("sim-bulk-mtu1500", "Gbit/s", 3.0, 30.0, "1 GiB one way"),
-        Figure.skipped("tun-rr-latency", "us", "not root")));
+    BenchReport report =
+        new BenchReport(
+            "quick",
+            Map.of("cores", 2),
+            Map.of("bulkBytes", 1024L),
+            List.of(
+                Figure.measured("sim-bulk-mtu1500", "Gbit/s", 3.0, 30.0, "1 GiB one way"),
+                Figure.skipped("tun-rr-latency", "us", "not root")));
     StringWriter text = new StringWriter();
     report.printText(new PrintWriter(text));
     List<String> lines = text.toString().lines().toList();
-    String row = lines.stream().filter(l -> l.startsWith("sim-bulk-mtu1500 ")).findFirst().orElseThrow();
-    assertEquals(List.of("sim-bulk-mtu1500", "Gbit/s", "3.000", "30.0", "0.100"), List.of(row.trim().split("\\s+")));
-    String skipped = lines.stream().filter(l -> l.startsWith("tun-rr-latency ")).findFirst().orElseThrow();
+    String row =
+        lines.stream().filter(l -> l.startsWith("sim-bulk-mtu1500 ")).findFirst().orElseThrow();
+    assertEquals(
+        List.of("sim-bulk-mtu1500", "Gbit/s", "3.000", "30.0", "0.100"),
+        List.of(row.trim().split("\\s+")));
+    String skipped =
+        lines.stream().filter(l -> l.startsWith("tun-rr-latency ")).findFirst().orElseThrow();
     assertTrue(skipped.contains("skipped"), skipped);
     assertTrue(lines.contains("  tun-rr-latency: not root"), text.toString());
     assertTrue(lines.contains("  cores: 2"), text.toString());

@@ -30,8 +30,9 @@ class UserFiguresTest {
 
   @Test
   void nioEcho_kernelProvider_echoesEveryByteOfEveryConnection() throws IOException {
-    double gbps = new NioEcho(SelectorProvider.provider(), UserFiguresTest::anywhere)
-        .run(InetAddress.getLoopbackAddress(), 4, 3 * NioEcho.BUFFER + 17);
+    double gbps =
+        new NioEcho(SelectorProvider.provider(), UserFiguresTest::anywhere)
+            .run(InetAddress.getLoopbackAddress(), 4, 3 * NioEcho.BUFFER + 17);
     assertTrue(gbps > 0, "Gbit/s " + gbps);
   }
 
@@ -39,13 +40,16 @@ class UserFiguresTest {
   void nioEcho_synackProvider_echoesEveryByteOfEveryConnection() throws IOException {
     SimHosts hosts = SimHosts.create(65535);
     try (SimApps apps = SimApps.start(hosts.net, hosts.client, hosts.server)) {
-      NioEcho.Scope scope = new NioEcho.Scope() {
-        @Override
-        public <T> T on(boolean server, Callable<T> body) throws Exception {
-          return apps.host(server ? "server" : "client").call(body);
-        }
-      };
-      double gbps = new NioEcho(new SynackSelectorProvider(), scope).run(hosts.serverAddress(), 4, 3 * NioEcho.BUFFER + 17);
+      NioEcho.Scope scope =
+          new NioEcho.Scope() {
+            @Override
+            public <T> T on(boolean server, Callable<T> body) throws Exception {
+              return apps.host(server ? "server" : "client").call(body);
+            }
+          };
+      double gbps =
+          new NioEcho(new SynackSelectorProvider(), scope)
+              .run(hosts.serverAddress(), 4, 3 * NioEcho.BUFFER + 17);
       assertTrue(gbps > 0, "Gbit/s " + gbps);
     }
   }
@@ -78,7 +82,9 @@ class UserFiguresTest {
       String url = "http://" + at.getAddress().getHostAddress() + ":8080/f";
       String curl = CurlServeBench.curlCommand().orElseThrow();
       assertTrue(CurlServeBench.download(curl, veth.namespaceA(), url, 1000) > 0);
-      IOException e = assertThrows(IOException.class, () -> CurlServeBench.download(curl, veth.namespaceA(), url, 999));
+      IOException e =
+          assertThrows(
+              IOException.class, () -> CurlServeBench.download(curl, veth.namespaceA(), url, 999));
       assertTrue(e.getMessage().contains("expected 200 and 999 bytes"), e.getMessage());
       NamespaceThread.await(responder, 30, "responder");
     }
@@ -86,8 +92,10 @@ class UserFiguresTest {
 
   private static void assumeRootAndCurl() {
     Optional<String> missing = Privileges.tunMissing();
-    if (missing.isEmpty() && CurlServeBench.curlCommand().isEmpty()) missing = Optional.of("curl is not installed");
-    if (missing.isPresent() && !CI) System.err.println("UserFiguresTest: skipped: " + missing.get());
+    if (missing.isEmpty() && CurlServeBench.curlCommand().isEmpty())
+      missing = Optional.of("curl is not installed");
+    if (missing.isPresent() && !CI)
+      System.err.println("UserFiguresTest: skipped: " + missing.get());
     assertFalse(CI && missing.isPresent(), "CI must run this: " + missing.orElse(""));
     assumeTrue(missing.isEmpty());
   }

@@ -35,16 +35,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Tests of {@link HttpFileService} behind a {@link Server}, between two synack hosts on a
- * simulated network run in real time: a client sends raw HTTP/1.1 and reads what comes back.
+ * Tests of {@link HttpFileService} behind a {@link Server}, between two synack hosts on a simulated
+ * network run in real time: a client sends raw HTTP/1.1 and reads what comes back.
  */
 class HttpFileServiceTest {
   private static final InetAddress CLIENT = InetAddress.ofLiteral("10.0.0.1");
   private static final InetAddress SERVER = InetAddress.ofLiteral("10.0.0.2");
   private static final byte[] BIG = pattern(300_000);
 
-  @TempDir
-  Path site;
+  @TempDir Path site;
   private final Host client = new Host("client", HostConfig.defaults(1), null);
   private final Host server = new Host("server", HostConfig.defaults(2), null);
   private final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
@@ -127,8 +126,9 @@ class HttpFileServiceTest {
     @Test
     void threePipelinedRequests_allAnsweredInOrderOnOneConnection() throws IOException {
       try (Exchange x = connect()) {
-        x.send("GET / HTTP/1.1\r\nHost: s\r\n\r\nGET /nothing HTTP/1.1\r\nHost: s\r\n\r\n"
-            + "GET /big.bin HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n");
+        x.send(
+            "GET / HTTP/1.1\r\nHost: s\r\n\r\nGET /nothing HTTP/1.1\r\nHost: s\r\n\r\n"
+                + "GET /big.bin HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n");
         assertEquals(200, x.read(false).status);
         Response missing = x.read(false);
         assertEquals(404, missing.status);
@@ -198,7 +198,8 @@ class HttpFileServiceTest {
     @Test
     void dotDotOutOfTheDirectory_notFound() throws IOException {
       assertEquals(404, once("GET /../../etc/passwd HTTP/1.1\r\nHost: s\r\n\r\n").status);
-      assertEquals(404, once("GET /docs/%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: s\r\n\r\n").status);
+      assertEquals(
+          404, once("GET /docs/%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: s\r\n\r\n").status);
     }
 
     @Test
@@ -254,7 +255,10 @@ class HttpFileServiceTest {
     assertNull(RequestTarget.path("*"));
   }
 
-  /** The bounds on a connection's life: idle keep-alive, a request that never completes, TCP keep-alive. */
+  /**
+   * The bounds on a connection's life: idle keep-alive, a request that never completes, TCP
+   * keep-alive.
+   */
   @Nested
   class LifetimeBounds {
     private static final int PORT = 8080;
@@ -262,8 +266,14 @@ class HttpFileServiceTest {
 
     @BeforeEach
     void startBounded() throws IOException {
-      bounded = Server.start(driver, server, null, PORT, HttpFileService.of(site, Duration.ofMillis(500), log::add),
-          line -> {});
+      bounded =
+          Server.start(
+              driver,
+              server,
+              null,
+              PORT,
+              HttpFileService.of(site, Duration.ofMillis(500), log::add),
+              line -> {});
     }
 
     @AfterEach
@@ -299,7 +309,9 @@ class HttpFileServiceTest {
         }
         assertTrue(closedByServer, "the server still waits for the request head after 400 lines");
       }
-      assertTrue(log.stream().anyMatch(l -> l.equals("10.0.0.1 (request incomplete after 0.5 s) closed")), log.toString());
+      assertTrue(
+          log.stream().anyMatch(l -> l.equals("10.0.0.1 (request incomplete after 0.5 s) closed")),
+          log.toString());
     }
 
     @Test
@@ -323,7 +335,14 @@ class HttpFileServiceTest {
 
     @Test
     void echoWithAnIdleTimeout_closesASilentConnection() throws IOException {
-      Server echo = Server.start(driver, server, null, 7, Service.idle(Service.echo(), Duration.ofMillis(300)), l -> {});
+      Server echo =
+          Server.start(
+              driver,
+              server,
+              null,
+              7,
+              Service.idle(Service.echo(), Duration.ofMillis(300)),
+              l -> {});
       try (Exchange x = connect(7)) {
         x.send("ping");
         assertEquals("ping", new String(x.in.readNBytes(4), StandardCharsets.ISO_8859_1));
@@ -335,9 +354,16 @@ class HttpFileServiceTest {
 
     @Test
     void keepAliveService_turnsTcpKeepAliveOnForEachConnection() throws Exception {
-      java.util.concurrent.CompletableFuture<Boolean> seen = new java.util.concurrent.CompletableFuture<>();
-      Server probed = Server.start(driver, server, null, 9, Service.keepAlive(socket -> seen.complete(socket.getKeepAlive())),
-          l -> {});
+      java.util.concurrent.CompletableFuture<Boolean> seen =
+          new java.util.concurrent.CompletableFuture<>();
+      Server probed =
+          Server.start(
+              driver,
+              server,
+              null,
+              9,
+              Service.keepAlive(socket -> seen.complete(socket.getKeepAlive())),
+              l -> {});
       try (Exchange x = connect(9)) {
         assertTrue(seen.get(20, java.util.concurrent.TimeUnit.SECONDS));
       } finally {
@@ -369,7 +395,9 @@ class HttpFileServiceTest {
     }
   }
 
-  /** One client connection that writes raw requests and reads responses framed by Content-Length. */
+  /**
+   * One client connection that writes raw requests and reads responses framed by Content-Length.
+   */
   private static final class Exchange implements AutoCloseable {
     final TcpSocket socket;
     final InputStream in;

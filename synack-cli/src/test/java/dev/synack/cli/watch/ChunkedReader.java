@@ -5,14 +5,16 @@ import java.io.IOException;
 import java.io.Reader;
 
 /**
- * The body of a chunked HTTP/1.1 response (RFC 9112 §7.1) as characters, read from the lines
- * after the headers. Chunk sizes count bytes and this counts characters: the tests' streams are
- * ASCII, where the two agree.
+ * The body of a chunked HTTP/1.1 response (RFC 9112 §7.1) as characters, read from the lines after
+ * the headers. Chunk sizes count bytes and this counts characters: the tests' streams are ASCII,
+ * where the two agree.
  */
 final class ChunkedReader extends Reader {
   private final BufferedReader in;
+
   /** Characters left in the current chunk. */
   private long left;
+
   private boolean ended;
 
   ChunkedReader(BufferedReader in) {
