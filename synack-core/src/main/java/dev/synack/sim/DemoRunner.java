@@ -259,7 +259,8 @@ public final class DemoRunner {
     net.runUntilIdle(net.now() + SECOND);
     check(
         c.state() == TcpState.ESTABLISHED && accepted[0].state() == TcpState.ESTABLISHED,
-        "both ends still ESTABLISHED after the old duplicate SYNs");
+        "both ends still ESTABLISHED after the old duplicate SYNs",
+        "收到失效的重复 SYN 之后，两端仍处于 ESTABLISHED");
   }
 
   private void reset() {
@@ -272,7 +273,7 @@ public final class DemoRunner {
   private void refused() {
     Connection c = client.connect(SERVER_ADDRESS, SERVER_PORT, net.now());
     runUntil(() -> c.state() == TcpState.CLOSED);
-    check(c.state() == TcpState.CLOSED, "client CLOSED: connection refused");
+    check(c.state() == TcpState.CLOSED, "client CLOSED: connection refused", "客户端 CLOSED：连接被拒绝");
   }
 
   private void transfer() {
@@ -308,7 +309,8 @@ public final class DemoRunner {
     check(
         sha256(up).equals(sha256(toServer.received()))
             && sha256(down).equals(sha256(toClient.received())),
-        "every byte arrived once, in order, both ways");
+        "every byte arrived once, in order, both ways",
+        "两个方向上每个字节都按顺序到达，且只到达一次");
   }
 
   /**
@@ -381,7 +383,8 @@ public final class DemoRunner {
         });
     check(
         Arrays.equals(got.toByteArray(), data),
-        "every byte arrived once, in order, after the window opened");
+        "every byte arrived once, in order, after the window opened",
+        "窗口打开后，每个字节都按顺序到达，且只到达一次");
     closeClientFirst(p);
   }
 
@@ -394,7 +397,10 @@ public final class DemoRunner {
     p.client.setKeepAlive(true, net.now());
     long idle = client.config().tcp().keepAliveIdle();
     net.runUntilIdle(net.now() + idle + SECOND);
-    check(p.client.state() == TcpState.ESTABLISHED, "the connection outlived its idle time");
+    check(
+        p.client.state() == TcpState.ESTABLISHED,
+        "the connection outlived its idle time",
+        "连接在空闲之后依然存在");
     closeClientFirst(p);
   }
 
@@ -441,7 +447,10 @@ public final class DemoRunner {
           return up.done();
         });
     net.setFilter(null);
-    check(Arrays.equals(up.received(), data), "every byte arrived once, in order");
+    check(
+        Arrays.equals(up.received(), data),
+        "every byte arrived once, in order",
+        "每个字节都按顺序到达，且只到达一次");
   }
 
   private record Pair(Connection client, Connection server) {}
@@ -479,7 +488,10 @@ public final class DemoRunner {
 
   private void expectText(Connection c, String expected) {
     String got = new String(drain(c), StandardCharsets.UTF_8);
-    check(got.equals(expected), c.id() + " received " + expected.length() + " bytes as sent");
+    check(
+        got.equals(expected),
+        c.id() + " received " + expected.length() + " bytes as sent",
+        c.id() + " 收到的 " + expected.length() + " 字节与发送的一致");
   }
 
   private byte[] drain(Connection c) {
@@ -500,7 +512,10 @@ public final class DemoRunner {
               return condition.getAsBoolean();
             },
             net.now() + HORIZON);
-    check(reached, "scenario step reached within " + HORIZON / SECOND + " s of virtual time");
+    check(
+        reached,
+        "scenario step reached within " + HORIZON / SECOND + " s of virtual time",
+        "场景的这一步在 " + HORIZON / SECOND + " 秒虚拟时间内完成");
   }
 
   /**
@@ -516,10 +531,13 @@ public final class DemoRunner {
     }
   }
 
-  private void check(boolean condition, String what) {
+  /** Notes a failed check of the run, said in English ({@code en}) and Chinese ({@code zh}). */
+  private void check(boolean condition, String en, String zh) {
     if (!condition) {
       ok = false;
-      results.add(Sentence.of(Sentence.Kind.FAILED, "what", what));
+      results.add(
+          Sentence.of(
+              Sentence.Kind.FAILED, "what", Sentence.of(Sentence.Kind.CHECK, "en", en, "zh", zh)));
     }
   }
 

@@ -126,7 +126,8 @@ final class WhyRuns {
       if (broken) {
         check(
             accepted[0] != null && cost.established >= 0,
-            "the old SYN opened a connection on the two-message server");
+            "the old SYN opened a connection on the two-message server",
+            "失效的 SYN 在两次握手的服务端上建立了连接");
         results.add(
             Sentence.of(
                 Sentence.Kind.WHY_TWO_MESSAGE_COST,
@@ -139,7 +140,8 @@ final class WhyRuns {
       } else {
         check(
             accepted[0] == null && cost.established < 0,
-            "the real server never reached ESTABLISHED for the old SYN");
+            "the real server never reached ESTABLISHED for the old SYN",
+            "真实的服务端没有因为失效的 SYN 进入 ESTABLISHED");
         results.add(
             Sentence.of(
                 Sentence.Kind.WHY_THREE_WAY_COST,
@@ -231,7 +233,8 @@ final class WhyRuns {
       Connection s = acceptOn(listener);
       check(
           Arrays.equals(transfer(c, s, first), first),
-          "the first connection's bytes arrived intact");
+          "the first connection's bytes arrived intact",
+          "第一个连接的数据完整到达");
       c.closeFully(net.now());
       runUntil(() -> s.state() == TcpState.CLOSE_WAIT);
       s.closeFully(net.now());
@@ -299,7 +302,7 @@ final class WhyRuns {
                     from + old.payloadLength()));
           }
         }
-        check(index >= 0, "an old segment lands in the new connection's window");
+        check(index >= 0, "an old segment lands in the new connection's window", "有一个旧报文落在新连接的窗口内");
         if (index < 0) return;
         hold = net.now() - sentAt.get(index);
         deliverOld(copies.get(index));
@@ -327,7 +330,8 @@ final class WhyRuns {
           broken != intact,
           broken
               ? "the old segment corrupted the new connection"
-              : "the new connection's bytes arrived intact");
+              : "the new connection's bytes arrived intact",
+          broken ? "旧报文破坏了新连接的数据" : "新连接的数据完整到达");
       conn2.closeFully(net.now());
       runUntil(() -> s2.state() == TcpState.CLOSE_WAIT);
       s2.closeFully(net.now());
@@ -446,7 +450,10 @@ final class WhyRuns {
               return condition.getAsBoolean();
             },
             net.now() + HORIZON);
-    check(reached, "scenario step reached within " + HORIZON / SECOND + " s of virtual time");
+    check(
+        reached,
+        "scenario step reached within " + HORIZON / SECOND + " s of virtual time",
+        "场景的这一步在 " + HORIZON / SECOND + " 秒虚拟时间内完成");
     if (!reached) throw new Stuck();
   }
 
@@ -459,10 +466,13 @@ final class WhyRuns {
     }
   }
 
-  private void check(boolean condition, String what) {
+  /** Notes a failed check of the run, said in English ({@code en}) and Chinese ({@code zh}). */
+  private void check(boolean condition, String en, String zh) {
     if (!condition) {
       ok = false;
-      results.add(Sentence.of(Sentence.Kind.FAILED, "what", what));
+      results.add(
+          Sentence.of(
+              Sentence.Kind.FAILED, "what", Sentence.of(Sentence.Kind.CHECK, "en", en, "zh", zh)));
     }
   }
 

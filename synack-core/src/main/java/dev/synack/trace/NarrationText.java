@@ -830,6 +830,7 @@ final class NarrationText {
                   "why TIME-WAIT: with it cut to zero an old segment corrupts the next"
                       + " connection on the same 4-tuple; with 2 MSL it cannot"),
               Map.entry(Sentence.Kind.FAILED, "FAILED: {what}"),
+              Map.entry(Sentence.Kind.CHECK, "{en}"),
               Map.entry(
                   Sentence.Kind.SHA_CLIENT_SERVER,
                   "sha256 client->server sent={sent} received={got}"),
@@ -947,6 +948,7 @@ final class NarrationText {
                   Sentence.Kind.SCENARIO_WHY_TIME_WAIT,
                   "为什么要有 TIME_WAIT：把它缩短为零时，旧报文会破坏同一个四元组上的下一个连接；" + "等待 2MSL 时则不会"),
               Map.entry(Sentence.Kind.FAILED, "失败：{what}"),
+              Map.entry(Sentence.Kind.CHECK, "{zh}"),
               Map.entry(Sentence.Kind.SHA_CLIENT_SERVER, "sha256 客户端→服务端：发送 {sent}，收到 {got}"),
               Map.entry(Sentence.Kind.SHA_SERVER_CLIENT, "sha256 服务端→客户端：发送 {sent}，收到 {got}"),
               Map.entry(Sentence.Kind.TRANSFER, "传输：{intact}，每个方向 {bytes} 字节，用时 {s} 秒（虚拟时间），{rtx}"),

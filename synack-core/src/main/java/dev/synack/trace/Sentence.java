@@ -45,8 +45,10 @@ public record Sentence(Kind kind, Map<String, Object> values) {
     SCENARIO_KEEP_ALIVE,
     SCENARIO_WHY_THREE_WAY,
     SCENARIO_WHY_TIME_WAIT,
-    /** A check of the run that failed: {@code {what}}. */
+    /** A check of the run that failed: {@code {what}} (a {@link #CHECK}). */
     FAILED,
+    /** What a run checks, given in both languages by its caller: {@code {en}}, {@code {zh}}. */
+    CHECK,
     /**
      * The SHA-256 of what one side sent and what the other received: {@code {sent}}, {@code {got}}.
      */
