@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
           + " real engine, on the same path, and prints what the rule prevents. They take --delay and --seed only.",
       "",
       "--cc cubic,bbr instead runs congestion control algorithms side by side: each moves 4 MB over the"
-          + " same 10 Mbit/s bottleneck with a queue of 8 BDP, RTT 2 x --delay, --loss (0.1 % unless"
+          + " same 10 Mbit/s bottleneck with a queue of 8 BDP, RTT 2 x --delay, --loss (0.1 %% unless"
           + " given) on data packets; prints throughput and queue delay over time (and plots them with --html)."
     })
 final class DemoCommand implements Callable<Integer> {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,8 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * tshark reads the handshake's AE, CWR and ECE bits and the AccECN options from synack's pcap tap.
  *
  * <p>Linux 6.18 has AccECN's code but its {@code tcp_ecn} still stops at 2 ({@code
- * tcp_ecn_mode_max}, raised to 5 only after 6.18): there the AccECN-both-ways tests skip with one
- * line, and the fallback test, an AccECN SYN answered by the kernel's RFC 3168 {@code tcp_ecn=2},
+ * tcp_ecn_mode_max}, raised to 5 only after 6.18). The AccECN-both-ways tests are therefore tagged
+ * {@code needs-accecn-kernel}, which the suite leaves out (run them with {@code
+ * -Dsynack.excludedGroups=none} on a kernel that takes {@code tcp_ecn=3}; elsewhere they skip with
+ * one line). The fallback test, an AccECN SYN answered by the kernel's RFC 3168 {@code tcp_ecn=2},
  * runs everywhere.
  */
 class AccEcnInteropTest {
@@ -96,6 +99,7 @@ class AccEcnInteropTest {
   }
 
   @Test
+  @Tag("needs-accecn-kernel")
   void kernelClient_tcpEcn3_synackServerAnswersAccEcn_marksCountedBothWays() throws Exception {
     Path pcap = dir.resolve("accecn-server.pcap");
     TunInterop.Options options =
@@ -128,6 +132,7 @@ class AccEcnInteropTest {
   }
 
   @Test
+  @Tag("needs-accecn-kernel")
   void synackClientAsksAccEcn_kernelServerTcpEcn3_marksCountedBothWays() throws Exception {
     Path pcap = dir.resolve("accecn-client.pcap");
     Exchange x = synackClientExchange(pcap, true);
