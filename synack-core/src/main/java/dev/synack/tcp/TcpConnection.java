@@ -326,8 +326,10 @@ public final class TcpConnection {
     int una = snd.sndUna;
     int rcvNxt = rcv.rcvNxt;
     boolean rcvKnown = rcv.synReceived;
+    // A passive open chooses its ISS while it takes the SYN: SND.UNA moving to it is not an ACK.
+    boolean sndKnown = state != TcpState.LISTEN && state != TcpState.CLOSED;
     Disposition d = arrival.process(seg, now);
-    counters.onProcessed(una, snd.sndUna, rcvNxt, rcv.rcvNxt, rcvKnown);
+    counters.onProcessed(una, snd.sndUna, sndKnown, rcvNxt, rcv.rcvNxt, rcvKnown);
     releaseIdleTimers();
     return d;
   }

@@ -57,8 +57,13 @@ final class TcpCounters {
 
   /** Counts what the processing of a segment moved: SND.UNA and RCV.NXT, before and after. */
   void onProcessed(
-      int unaBefore, int unaAfter, int rcvNxtBefore, int rcvNxtAfter, boolean rcvKnownBefore) {
-    int acked = SeqNum.diff(unaAfter, unaBefore);
+      int unaBefore,
+      int unaAfter,
+      boolean sndKnownBefore,
+      int rcvNxtBefore,
+      int rcvNxtAfter,
+      boolean rcvKnownBefore) {
+    int acked = sndKnownBefore ? SeqNum.diff(unaAfter, unaBefore) : 0;
     if (acked > 0) bytesAcked += acked;
     // RCV.NXT is first set from the peer's SYN (IRS + 1): that is not data received.
     int received = rcvKnownBefore ? SeqNum.diff(rcvNxtAfter, rcvNxtBefore) : 0;

@@ -76,6 +76,15 @@ class TcpInfoTest {
   }
 
   @Test
+  void passiveOpen_bytesAckedCountsItsSynOnly_notTheIss() {
+    EnginePair p = EnginePair.established(TcpConfig.defaults());
+    assertEquals(1, p.server().info(p.now()).bytesAcked(), "the SYN-ACK's SYN, as Linux counts it");
+    p.send(p.server(), "z".repeat(3000));
+    p.run();
+    assertEquals(3001, p.server().info(p.now()).bytesAcked());
+  }
+
+  @Test
   void beforeTheHandshake_noFailure() {
     EnginePair p = EnginePair.connect(TcpConfig.defaults());
     TcpInfo c = p.client().info(p.now());
