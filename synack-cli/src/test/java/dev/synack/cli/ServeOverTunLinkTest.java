@@ -77,6 +77,13 @@ class ServeOverTunLinkTest {
     NetnsFixture.Started serve =
         synack("serve --tun skl0 --addr 10.94.0.2 --host-addr 10.94.0.1/24 --http site");
     assertTrue(serve.awaitOutput("Ctrl-C stops", Duration.ofSeconds(30)), serve.outputSoFar());
+    // The kernel's receive buffer is kept small (128 KB, not the 6 MB autotuning may reach), so
+    // that serve cannot hand the whole file to the kernel in the first second: it must still be
+    // sending when the device goes down, and so learn that it is down. (CI once saw all 4 MB
+    // buffered before the outage, and serve, with nothing left to send, never wrote into it.)
+    NetnsFixture.Result rmem =
+        ns.exec(Duration.ofSeconds(10), "sysctl", "-w", "net.ipv4.tcp_rmem=4096 65536 131072");
+    assertEquals(0, rmem.exitCode(), rmem.output());
     // Paced, so that the download is still running when the device goes down and comes back.
     NetnsFixture.Started curl =
         ns.start(
