@@ -122,7 +122,7 @@ public final class Host {
 
   /** Returns the number of listeners open on the host. */
   public int listenerCount() {
-    return tcp.listenerCount();
+    return tcp.passive().listenerCount();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -147,7 +147,7 @@ public final class Host {
    * @throws IllegalStateException when another listener has the port ("address already in use")
    */
   public Listener listen(InetAddress address, int port, int backlog, TcpConfig tcpConfig) {
-    return tcp.listen(address, port, backlog, tcpConfig, BindOptions.DEFAULT);
+    return tcp.passive().listen(address, port, backlog, tcpConfig, BindOptions.DEFAULT);
   }
 
   /**
@@ -159,7 +159,7 @@ public final class Host {
    */
   public Listener listen(
       InetAddress address, int port, int backlog, TcpConfig tcpConfig, BindOptions bind) {
-    return tcp.listen(address, port, backlog, tcpConfig, bind);
+    return tcp.passive().listen(address, port, backlog, tcpConfig, bind);
   }
 
   /**
@@ -168,7 +168,7 @@ public final class Host {
    * 0).
    */
   public void setReusePortMigration(boolean on) {
-    tcp.setReusePortMigration(on);
+    tcp.passive().setReusePortMigration(on);
   }
 
   /**
@@ -294,7 +294,7 @@ public final class Host {
    * SynPolicy}); with none (the default) such a SYN draws a RST, as a closed port.
    */
   public void setSynPolicy(SynPolicy policy) {
-    tcp.setSynPolicy(policy);
+    tcp.passive().setSynPolicy(policy);
   }
 
   /**
@@ -371,7 +371,7 @@ public final class Host {
 
   /** Returns how many SYNs wait for the {@link SynPolicy}'s answer. */
   public int heldSynCount() {
-    return tcp.heldSynCount();
+    return tcp.passive().heldSynCount();
   }
 
   /**
@@ -536,7 +536,7 @@ public final class Host {
   }
 
   void removeListener(Listener l, long now) {
-    tcp.removeListener(l, now);
+    tcp.passive().removeListener(l, now);
   }
 
   private void advance(long now) {
