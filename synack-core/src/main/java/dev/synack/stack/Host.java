@@ -3,7 +3,6 @@ package dev.synack.stack;
 import dev.synack.tcp.FourTuple;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.trace.TraceSink;
-import dev.synack.wire.Ecn;
 import dev.synack.wire.GsoPacket;
 import dev.synack.wire.IcmpMessage;
 import dev.synack.wire.Ipv4Packet;
@@ -369,6 +368,19 @@ public final class Host {
     return true;
   }
 
+  /**
+   * Sets how many SYNs the host answers with SYN cookies from now until the next call ({@link
+   * Integer#MAX_VALUE}, the default, for no limit); the SYNs beyond, that would have drawn a
+   * cookie, are dropped and counted as {@code syn-flood-shed}. A driver whose link read comes back
+   * full (its queue is backed up, as under a SYN flood) gives a small budget for that batch, so
+   * that the work and the writes of cookies do not keep the queue full and the connections' own
+   * segments, queued behind the flood, are not dropped by the device. SYNs the SYN queue takes, and
+   * every segment of a connection, are never shed: only those a listener would answer statelessly.
+   */
+  public void limitSynCookies(int budget) {
+    tcp.passive().limitCookies(budget);
+  }
+
   /** Returns how many SYNs wait for the {@link SynPolicy}'s answer. */
   public int heldSynCount() {
     return tcp.passive().heldSynCount();
@@ -455,16 +467,10 @@ public final class Host {
       throw new IllegalArgumentException("maxSegments must be at least 1: " + maxSegments);
     advance(now);
     int at = buffer.position();
-    byte[] queued = output.poll();
-    if (queued != null) {
-      if (queued.length > buffer.remaining()) {
-        output.addFirst(queued);
-        throw new IllegalArgumentException(
-            "packet of " + queued.length + " bytes, buffer has " + buffer.remaining());
-      }
-      buffer.put(queued);
-      transmit.set(queued.length, Ecn.of(queued), 0, 1);
-      output.sent(queued, now);
+    int queued = output.pollInto(buffer);
+    if (queued > 0) {
+      transmit.set(queued, HostOutput.ecnOf(buffer, at), 0, 1);
+      output.sent(buffer, at, queued, 1, now);
       return true;
     }
     Connection c = tcp.nextSegment(now);

@@ -57,6 +57,12 @@ final class PassiveOpens {
   /** SYNs the policy has not answered yet. */
   private final HeldSyns heldSyns;
 
+  /** The drop reason of a SYN over the cookie budget ({@link #limitCookies}). */
+  static final String SYN_FLOOD_SHED = "syn-flood-shed";
+
+  /** How many more SYNs may be answered with cookies ({@link #limitCookies}). */
+  private int cookieBudget = Integer.MAX_VALUE;
+
   /** The remote address of the connection accepted last (see {@link #sharedRemote}). */
   private InetAddress lastAcceptedRemote;
 
@@ -138,6 +144,17 @@ final class PassiveOpens {
     return l;
   }
 
+  /**
+   * Sets how many SYNs may be answered with cookies from now on, until the next call ({@link
+   * Integer#MAX_VALUE}: any number); the SYNs beyond are dropped as {@value #SYN_FLOOD_SHED}. Only
+   * SYNs that would get a cookie count: a SYN the SYN queue takes, and every segment of a
+   * connection, are never shed.
+   */
+  void limitCookies(int budget) {
+    if (budget < 0) throw new IllegalArgumentException("cookie budget is negative: " + budget);
+    cookieBudget = budget;
+  }
+
   /** Returns the listener that takes a segment for {@code id}, or null. */
   Listener find(FourTuple id) {
     return listeners.find(id);
@@ -196,7 +213,12 @@ final class PassiveOpens {
       if (config.synCookies() == SynCookiePolicy.OFF) {
         log.counters.synQueueFullDrops++;
         log.drop("syn-queue-full", id.toString(), seg, now);
+      } else if (cookieBudget <= 0) {
+        // Over the budget of a backed-up turn: dropped before any work, so that the link's queue
+        // drains and the connections' own segments behind the flood get through (#limitCookies).
+        log.drop(SYN_FLOOD_SHED, log.enabled() ? id.toString() : "", seg, now);
       } else {
+        if (cookieBudget != Integer.MAX_VALUE) cookieBudget--;
         sendCookie(ip, seg, id, listener, now);
       }
       return;
@@ -271,11 +293,24 @@ final class PassiveOpens {
   private void sendCookie(
       IpDatagram ip, TcpSegment syn, FourTuple id, Listener listener, long now) {
     boolean ipv6 = ip.version() == 6;
+    int peerMss = syn.options().mss() < 0 ? (ipv6 ? 1220 : 536) : syn.options().mss();
+    int cookie = cookies.cookie(id, syn.sequenceNumber(), SynCookies.mssIndex(peerMss, ipv6), now);
+    int shape = CookieSynAcks.shape(syn, listener.tcp(), ipv6);
+    CookieSynAcks.Template template =
+        shape == CookieSynAcks.NO_SHAPE ? null : listener.cookieSynAcks[shape];
+    if (template != null && !log.enabled()) {
+      // The fast path: the shape's template, written in place into the host's output.
+      int tsVal = template.tsValAt() < 0 ? 0 : cookieTsVal(ip, syn, listener.tcp(), now);
+      int at = output.reserveSlot();
+      output.commitSlot(
+          CookieSynAcks.write(template, output.ringBuffer(), at, ip, syn, cookie, tsVal));
+      log.counters.syncookiesSent++;
+      listener.cookieSentAt = now;
+      return;
+    }
     TcpConfig tcp =
         SynCookies.synAckConfig(
             endpoints.tcpConfigFor(listener.tcp(), ip.destination(), ip.source()), syn, now);
-    int peerMss = syn.options().mss() < 0 ? (ipv6 ? 1220 : 536) : syn.options().mss();
-    int cookie = cookies.cookie(id, syn.sequenceNumber(), SynCookies.mssIndex(peerMss, ipv6), now);
     // The engine makes the SYN-ACK exactly as for a queued connection; it is then forgotten.
     // The cookie keeps no ECN agreement (Linux hides one in the TSval bits): the SYN-ACK does not
     // offer it (RFC 3168 §6.1.1 allows either).
@@ -316,12 +351,31 @@ final class PassiveOpens {
               TraceEvent.SegmentInfo.of(synAck),
               null));
     }
-    output.add(
+    byte[] packet =
         Packets.tcp(
             /* source= */ ip.destination(),
             /* destination= */ ip.source(),
             config.hopLimit(),
-            synAck));
+            synAck);
+    if (shape != CookieSynAcks.NO_SHAPE && template == null && !log.enabled()) {
+      listener.cookieSynAcks[shape] = CookieSynAcks.template(packet);
+      log.counters.cookieSynAckTemplates++;
+    }
+    output.add(packet);
+  }
+
+  /**
+   * Returns the TSval of a cookie's SYN-ACK to {@code syn}: the clock of the address pair (RFC 7323
+   * §5.4, as {@link TcpEndpoints#tcpConfigFor} offsets it) carrying the peer's options ({@link
+   * SynCookies#timestamp}), what {@link SynCookies#synAckConfig} makes the engine send.
+   */
+  private int cookieTsVal(IpDatagram ip, TcpSegment syn, TcpConfig tcp, long now) {
+    int tsNow =
+        (int) Math.floorDiv(now, 1_000_000L) + isn.timestampOffset(ip.destination(), ip.source());
+    return SynCookies.timestamp(
+        tsNow,
+        tcp.windowScale() ? syn.options().windowScale() : -1,
+        tcp.sackPermitted() && syn.options().sackPermitted());
   }
 
   /**
