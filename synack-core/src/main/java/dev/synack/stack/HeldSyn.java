@@ -10,7 +10,7 @@ import dev.synack.wire.TcpSegment;
  * After the first answer, or once the peer gave up with a RST, further answers do nothing.
  */
 public final class HeldSyn implements Attachable {
-  private final TcpEndpoints endpoints;
+  private final PassiveOpens endpoints;
   private final FourTuple id;
 
   /** The SYN's datagram, a copy the host owns, to accept from or to quote in an ICMP error. */
@@ -20,7 +20,7 @@ public final class HeldSyn implements Attachable {
   private boolean answered;
   private Object attachment;
 
-  HeldSyn(TcpEndpoints endpoints, FourTuple id, IpDatagram datagram, TcpSegment syn) {
+  HeldSyn(PassiveOpens endpoints, FourTuple id, IpDatagram datagram, TcpSegment syn) {
     this.endpoints = endpoints;
     this.id = id;
     this.datagram = datagram;

@@ -3,7 +3,6 @@ package dev.synack.stack;
 import dev.synack.tcp.FourTuple;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.trace.TraceSink;
-import dev.synack.wire.Ecn;
 import dev.synack.wire.GsoPacket;
 import dev.synack.wire.IcmpMessage;
 import dev.synack.wire.Ipv4Packet;
@@ -122,7 +121,7 @@ public final class Host {
 
   /** Returns the number of listeners open on the host. */
   public int listenerCount() {
-    return tcp.listenerCount();
+    return tcp.passive().listenerCount();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -147,7 +146,7 @@ public final class Host {
    * @throws IllegalStateException when another listener has the port ("address already in use")
    */
   public Listener listen(InetAddress address, int port, int backlog, TcpConfig tcpConfig) {
-    return tcp.listen(address, port, backlog, tcpConfig, BindOptions.DEFAULT);
+    return tcp.passive().listen(address, port, backlog, tcpConfig, BindOptions.DEFAULT);
   }
 
   /**
@@ -159,7 +158,7 @@ public final class Host {
    */
   public Listener listen(
       InetAddress address, int port, int backlog, TcpConfig tcpConfig, BindOptions bind) {
-    return tcp.listen(address, port, backlog, tcpConfig, bind);
+    return tcp.passive().listen(address, port, backlog, tcpConfig, bind);
   }
 
   /**
@@ -168,7 +167,7 @@ public final class Host {
    * 0).
    */
   public void setReusePortMigration(boolean on) {
-    tcp.setReusePortMigration(on);
+    tcp.passive().setReusePortMigration(on);
   }
 
   /**
@@ -294,7 +293,7 @@ public final class Host {
    * SynPolicy}); with none (the default) such a SYN draws a RST, as a closed port.
    */
   public void setSynPolicy(SynPolicy policy) {
-    tcp.setSynPolicy(policy);
+    tcp.passive().setSynPolicy(policy);
   }
 
   /**
@@ -369,9 +368,22 @@ public final class Host {
     return true;
   }
 
+  /**
+   * Sets how many SYNs the host answers with SYN cookies from now until the next call ({@link
+   * Integer#MAX_VALUE}, the default, for no limit); the SYNs beyond, that would have drawn a
+   * cookie, are dropped and counted as {@code syn-flood-shed}. A driver whose link read comes back
+   * full (its queue is backed up, as under a SYN flood) gives a small budget for that batch, so
+   * that the work and the writes of cookies do not keep the queue full and the connections' own
+   * segments, queued behind the flood, are not dropped by the device. SYNs the SYN queue takes, and
+   * every segment of a connection, are never shed: only those a listener would answer statelessly.
+   */
+  public void limitSynCookies(int budget) {
+    tcp.passive().limitCookies(budget);
+  }
+
   /** Returns how many SYNs wait for the {@link SynPolicy}'s answer. */
   public int heldSynCount() {
-    return tcp.heldSynCount();
+    return tcp.passive().heldSynCount();
   }
 
   /**
@@ -455,16 +467,10 @@ public final class Host {
       throw new IllegalArgumentException("maxSegments must be at least 1: " + maxSegments);
     advance(now);
     int at = buffer.position();
-    byte[] queued = output.poll();
-    if (queued != null) {
-      if (queued.length > buffer.remaining()) {
-        output.addFirst(queued);
-        throw new IllegalArgumentException(
-            "packet of " + queued.length + " bytes, buffer has " + buffer.remaining());
-      }
-      buffer.put(queued);
-      transmit.set(queued.length, Ecn.of(queued), 0, 1);
-      output.sent(queued, now);
+    int queued = output.pollInto(buffer);
+    if (queued > 0) {
+      transmit.set(queued, HostOutput.ecnOf(buffer, at), 0, 1);
+      output.sent(buffer, at, queued, 1, now);
       return true;
     }
     Connection c = tcp.nextSegment(now);
@@ -536,7 +542,7 @@ public final class Host {
   }
 
   void removeListener(Listener l, long now) {
-    tcp.removeListener(l, now);
+    tcp.passive().removeListener(l, now);
   }
 
   private void advance(long now) {

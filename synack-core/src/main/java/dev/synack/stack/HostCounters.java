@@ -18,6 +18,7 @@ public final class HostCounters {
   long listenOverflows;
   long synQueueFullDrops;
   long syncookiesSent;
+  long cookieSynAckTemplates;
   long syncookiesValidated;
   long syncookiesFailed;
   long echoReplies;
@@ -47,6 +48,15 @@ public final class HostCounters {
 
   void drop(String reason) {
     drops.merge(reason, 1L, Long::sum);
+  }
+
+  /**
+   * Returns the SYN-ACK templates the cookie path made: one per listener and shape of SYN (family,
+   * timestamps, SACK-permitted, window scale) answered through the engine, whose SYN-ACK every
+   * later cookie of that shape is written from ({@link CookieSynAcks}).
+   */
+  public long cookieSynAckTemplates() {
+    return cookieSynAckTemplates;
   }
 
   /** Returns packets received. */

@@ -58,6 +58,9 @@ public final class Listener implements Attachable {
   /** When the last SYN cookie was sent, {@code Long.MIN_VALUE} if never. */
   long cookieSentAt = Long.MIN_VALUE;
 
+  /** The SYN-ACK templates of its cookies by shape, made on first use ({@link CookieSynAcks}). */
+  final CookieSynAcks.Template[] cookieSynAcks = new CookieSynAcks.Template[CookieSynAcks.SHAPES];
+
   private Object attachment;
 
   Listener(Host host, InetAddress address, int port, int backlog, TcpConfig tcp, BindOptions bind) {

@@ -41,6 +41,14 @@ public final class HostDriver extends EventLoop {
   /** Packets taken per wait: enough to amortise a wakeup, few enough to answer soon. */
   static final int BATCH = 16;
 
+  /**
+   * SYN cookies the host may answer in a turn whose read came back full ({@link
+   * Host#limitSynCookies}): a full batch means the link's queue is backed up, and under a SYN flood
+   * every cookie's work and write keeps it so, while the device drops at its tail the connections'
+   * ACKs and data behind the flood. A quarter of a batch still lets new clients in.
+   */
+  static final int COOKIES_PER_FULL_BATCH = BATCH / 4;
+
   /** Bytes the host may write a batch of packets into. */
   private static final int SEND_AREA = 256 * 1024;
 
@@ -220,6 +228,7 @@ public final class HostDriver extends EventLoop {
     // A packet handed over meanwhile woke the link, so the wait below returns at once for it.
     int n = wait == 0 || !inbox.isEmpty() ? 0 : receive(now, wait);
     long after = now();
+    host.limitSynCookies(n == BATCH ? COOKIES_PER_FULL_BATCH : Integer.MAX_VALUE);
     for (int i = 0; i < n; i++) {
       ByteBuffer packet = receiveBuffers[i].flip();
       int owner = shards == null ? index : shards.ofPacket(packet);

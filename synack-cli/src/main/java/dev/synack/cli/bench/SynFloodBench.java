@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -65,6 +67,10 @@ final class SynFloodBench {
       Path file = dir.resolve("file.bin");
       CurlServeBench.writeFile(file, size);
       Times synack;
+      long shed;
+      // What the server says of each request: a download that fails is explained by its line
+      // (a client that took nothing for the idle timeout is reset, as nginx's send_timeout does).
+      Queue<String> served = new ConcurrentLinkedQueue<>();
       try (SynackOnTun tun = SynackOnTun.open(MTU)) {
         Server server =
             Server.start(
@@ -72,7 +78,7 @@ final class SynFloodBench {
                 tun.host(),
                 SynackOnTun.SYNACK,
                 PORT,
-                HttpFileService.of(dir, line -> {}),
+                HttpFileService.of(dir, served::add),
                 line -> {});
         try {
           String url = "http://" + SynackOnTun.SYNACK.getHostAddress() + ":" + PORT + "/file.bin";
@@ -85,6 +91,9 @@ final class SynFloodBench {
                   size,
                   (Inet4Address) SynackOnTun.SYNACK,
                   () -> tun.driver().call(now -> tun.host().counters().syncookiesSent()));
+          shed =
+              tun.driver()
+                  .call(now -> tun.host().counters().drops().getOrDefault("syn-flood-shed", 0L));
         } finally {
           server.stop(Duration.ofSeconds(1));
         }
@@ -122,19 +131,30 @@ final class SynFloodBench {
           String.format(
               Locale.ROOT,
               "download time under a spoofed SYN flood / alone: curl GET of a %s file at MTU %d, best of %d each;"
-                  + " flood asked %,d SYNs/s from 198.18.0.0/15; synack (serve --http's server on TUN): %s;"
+                  + " flood asked %,d SYNs/s from 198.18.0.0/15; synack (serve --http's server on TUN): %s,"
+                  + " %,d SYNs shed (read batch full)%s;"
                   + " kernel (veth, tcp_syncookies=1): %s",
               SimBulkBench.mb(size),
               MTU,
               settings.repeats(),
               settings.synFloodRate(),
               synack,
+              shed,
+              synack.failure() == null ? "" : resetLine(served),
               kernel));
     } catch (IOException | RuntimeException e) {
       return Figure.skipped(NAME, "x", "failed: " + e.getMessage());
     } finally {
       if (dir != null) CurlServeBench.deleteQuietly(dir);
     }
+  }
+
+  /** Returns what the server said of the request it reset, if it did, for a failed download. */
+  private static String resetLine(Queue<String> served) {
+    for (String line : served) {
+      if (line.endsWith(" reset")) return "; the server: " + line;
+    }
+    return "; the server reset no request";
   }
 
   /** Reads a counter of the stack under test. */

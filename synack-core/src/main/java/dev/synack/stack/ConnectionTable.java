@@ -1,0 +1,172 @@
+package dev.synack.stack;
+
+import dev.synack.tcp.FourTuple;
+import dev.synack.wire.OutboundSegment;
+import java.net.InetAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The host's connections by 4-tuple (RFC 9293 §3.10.7's "if the connection exists"), with the queue
+ * of connections that may send and the queue of their deadlines: what every path into an engine and
+ * out of it goes through.
+ */
+final class ConnectionTable {
+  private final Map<FourTuple, Connection> connections = new HashMap<>();
+
+  /**
+   * The connection the last TCP segment was for, or {@code null}: the next is likely for it too.
+   */
+  private Connection lastFound;
+
+  /** Connections that may have segments to send. */
+  private final ArrayDeque<Connection> outputQueue = new ArrayDeque<>();
+
+  /** The connections with a deadline, earliest first. */
+  private final DeadlineQueue deadlines = new DeadlineQueue();
+
+  /**
+   * The segment a connection sends next, refilled for every segment and written at once into its
+   * packet.
+   */
+  private final OutboundSegment outbound = new OutboundSegment();
+
+  /** Releases a closed connection that left the output queue ({@link TcpEndpoints#release}). */
+  private final Consumer<Connection> releaseIfDone;
+
+  ConnectionTable(Consumer<Connection> releaseIfDone) {
+    this.releaseIfDone = releaseIfDone;
+  }
+
+  /**
+   * Returns the connection of a segment from {@code remote}:{@code remotePort} to {@code
+   * local}:{@code localPort}, or null; the one found last is tried before the table, since segments
+   * come in runs for one connection.
+   */
+  Connection find(InetAddress local, int localPort, InetAddress remote, int remotePort) {
+    Connection c = lastFound;
+    if (c == null || c.released || !c.id().matches(local, localPort, remote, remotePort)) {
+      c = connections.get(new FourTuple(local, localPort, remote, remotePort));
+      lastFound = c;
+    }
+    return c;
+  }
+
+  /** Returns the connection of {@code id}, or null. */
+  Connection get(FourTuple id) {
+    return connections.get(id);
+  }
+
+  /** Returns whether a connection holds {@code id}. */
+  boolean contains(FourTuple id) {
+    return connections.containsKey(id);
+  }
+
+  /** Adds a connection under its 4-tuple. */
+  void put(FourTuple id, Connection c) {
+    connections.put(id, c);
+  }
+
+  /** Returns the number of connections held (in any state but released). */
+  int size() {
+    return connections.size();
+  }
+
+  /** Returns a snapshot of the connections held. */
+  List<Connection> snapshot() {
+    return List.copyOf(connections.values());
+  }
+
+  /** Returns the entries of the deadline queue: one per connection with a deadline. */
+  int deadlineQueueSize() {
+    return deadlines.size();
+  }
+
+  /**
+   * Returns whether a connection holds {@code port} on an address overlapping {@code address}
+   * (null: any).
+   */
+  boolean holdsPort(InetAddress address, int port) {
+    for (FourTuple id : connections.keySet()) {
+      if (id.localPort() == port && ListenerTable.overlap(address, id.localAddress())) return true;
+    }
+    return false;
+  }
+
+  /** Queues a connection for output unless it is queued already. */
+  void queueForOutput(Connection c) {
+    if (!c.queuedForOutput) {
+      c.queuedForOutput = true;
+      outputQueue.add(c);
+    }
+  }
+
+  /** Moves the connection in the deadline queue if its next deadline changed. */
+  void reschedule(Connection c) {
+    long next = c.engine.pollTimeout();
+    if (next != c.scheduledDeadline) deadlines.schedule(c, next);
+  }
+
+  /** Forgets a connection's 4-tuple and deadline. */
+  void remove(Connection c) {
+    connections.remove(c.id(), c);
+    deadlines.remove(c);
+  }
+
+  /**
+   * Takes the next segment a connection sends into {@link #outbound()} and returns the connection,
+   * or returns null when none has one. The segment counts as sent: the caller writes it at once.
+   */
+  Connection nextSegment(long now) {
+    while (!outputQueue.isEmpty()) {
+      Connection c = outputQueue.peek();
+      boolean sent = !c.released && c.engine.pollTransmit(now, outbound);
+      // Sending arms timers (the RTO starts when a segment leaves), and so may finding nothing to
+      // send (the persist timer starts when data waits behind a zero window): the deadline moves.
+      if (!c.released) reschedule(c);
+      if (!sent) {
+        outputQueue.poll();
+        c.queuedForOutput = false;
+        releaseIfDone.accept(c);
+        continue;
+      }
+      return c;
+    }
+    return null;
+  }
+
+  /**
+   * Takes the next segment of {@code c} only, into {@link #outbound()}, and returns whether it had
+   * one; a connection with nothing more leaves the output queue at the next {@link #nextSegment}.
+   */
+  boolean nextSegmentOf(Connection c, long now) {
+    if (c.released || outputQueue.peek() != c) return false;
+    boolean sent = c.engine.pollTransmit(now, outbound);
+    reschedule(c);
+    return sent;
+  }
+
+  /** Returns the segment {@link #nextSegment} took last; valid until the next call. */
+  OutboundSegment outbound() {
+    return outbound;
+  }
+
+  /** Returns the earliest deadline of any connection, or {@code Long.MAX_VALUE}. */
+  long nextDeadline() {
+    return deadlines.nextTime();
+  }
+
+  /**
+   * Takes the connection whose deadline is earliest out of the deadline queue and returns it, if
+   * that deadline is due at {@code now}; else returns null.
+   */
+  Connection takeDue(long now) {
+    Connection c = deadlines.first();
+    if (c == null || c.scheduledDeadline > now) return null;
+    deadlines.remove(c);
+    return c;
+  }
+}
