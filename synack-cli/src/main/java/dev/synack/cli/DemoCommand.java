@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
           + " lesson-only engine that breaks the rule (a two-message handshake; TIME-WAIT cut to zero), then the"
           + " real engine, on the same path, and prints what the rule prevents. They take --delay and --seed only.",
       "",
-      "--cc cubic,bbr instead runs congestion control algorithms side by side: each moves 4 MB over the"
+      "--cc cubic,bbr,bbr3 instead runs congestion control algorithms side by side: each moves 4 MB over the"
           + " same 10 Mbit/s bottleneck with a queue of 8 BDP, RTT 2 x --delay, --loss (0.1 %% unless"
           + " given) on data packets; prints throughput and queue delay over time (and plots them with --html)."
     })
@@ -137,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
       paramLabel = "A,B",
       split = ",",
       description =
-          "compare congestion control algorithms (cubic, newreno, bbr) on one deep-buffered lossy path instead of a scenario")
+          "compare congestion control algorithms (cubic, newreno, bbr, bbr3) on one deep-buffered lossy path instead of a scenario")
   java.util.List<String> cc;
 
   /** The bytes each algorithm moves in a --cc comparison. */

@@ -190,6 +190,22 @@ class DemoCommandTest {
     }
 
     @Test
+    void cc_cubicBbrAndBbr3_threeSideBySide() throws Exception {
+      Path html = dir.resolve("cc3.html");
+      String out = Demo.run("--cc", "cubic,bbr,bbr3", "--html", html.toString()).ok();
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile(
+                  "(?m)^(cubic|bbr|bbr3) .* median queue delay +([0-9.]+) ms")
+              .matcher(out);
+      java.util.Map<String, Double> delay = new java.util.HashMap<>();
+      while (m.find()) delay.put(m.group(1), Double.parseDouble(m.group(2)));
+      assertEquals(java.util.Set.of("cubic", "bbr", "bbr3"), delay.keySet(), out);
+      assertTrue(delay.get("bbr3") * 3 < delay.get("cubic"), out);
+      String page = Files.readString(html);
+      assertEquals(6, page.split("<polyline", -1).length - 1, "three lines in each plot: " + out);
+    }
+
+    @Test
     void noScenario_runsTheConnection() {
       assertTrue(Demo.run().ok().startsWith("synack demo: connection ("));
     }

@@ -14,8 +14,11 @@ import java.time.Duration;
  * @param loss probability that a data packet is lost
  * @param queueBytes bytes that may wait behind the packet on the wire of the data direction
  * @param mtu the largest IP packet, in bytes; both hosts use it
+ * @param markBytes the bottleneck queue marks ECT packets CE above this many bytes waiting (a
+ *     step-marking AQM, {@link LinkConfig#withEcnMarking}); {@link Integer#MAX_VALUE} for none
  */
-public record PathConfig(long bandwidth, long rttNanos, double loss, int queueBytes, int mtu) {
+public record PathConfig(
+    long bandwidth, long rttNanos, double loss, int queueBytes, int mtu, int markBytes) {
   public PathConfig {
     if (bandwidth <= 0)
       throw new IllegalArgumentException("bandwidth must be positive: " + bandwidth);
@@ -26,6 +29,13 @@ public record PathConfig(long bandwidth, long rttNanos, double loss, int queueBy
       throw new IllegalArgumentException("queue must not be negative: " + queueBytes);
     if (mtu < 576 || mtu > 65535)
       throw new IllegalArgumentException("mtu out of range 576..65535: " + mtu);
+    if (markBytes < 0)
+      throw new IllegalArgumentException("mark threshold must not be negative: " + markBytes);
+  }
+
+  /** A path whose queue marks nothing. */
+  public PathConfig(long bandwidth, long rttNanos, double loss, int queueBytes, int mtu) {
+    this(bandwidth, rttNanos, loss, queueBytes, mtu, Integer.MAX_VALUE);
   }
 
   /**
@@ -40,17 +50,25 @@ public record PathConfig(long bandwidth, long rttNanos, double loss, int queueBy
 
   /** Returns this path with a probability of losing each data packet. */
   public PathConfig withLoss(double probability) {
-    return new PathConfig(bandwidth, rttNanos, probability, queueBytes, mtu);
+    return new PathConfig(bandwidth, rttNanos, probability, queueBytes, mtu, markBytes);
   }
 
   /** Returns this path with another bottleneck queue, in bytes. */
   public PathConfig withQueue(int bytes) {
-    return new PathConfig(bandwidth, rttNanos, loss, bytes, mtu);
+    return new PathConfig(bandwidth, rttNanos, loss, bytes, mtu, markBytes);
   }
 
   /** Returns this path with another MTU. */
   public PathConfig withMtu(int bytes) {
-    return new PathConfig(bandwidth, rttNanos, loss, queueBytes, bytes);
+    return new PathConfig(bandwidth, rttNanos, loss, queueBytes, bytes, markBytes);
+  }
+
+  /**
+   * Returns this path with a bottleneck that marks ECT data packets CE when more than {@code bytes}
+   * wait (RFC 3168 §5); the hosts see the marks only when their configs negotiate ECN.
+   */
+  public PathConfig withEcnMarking(int bytes) {
+    return new PathConfig(bandwidth, rttNanos, loss, queueBytes, mtu, bytes);
   }
 
   /** Returns the bandwidth-delay product in bytes: what must be in flight to keep the path full. */
@@ -60,7 +78,8 @@ public record PathConfig(long bandwidth, long rttNanos, double loss, int queueBy
 
   /** Returns the link config of the data direction (client to server). */
   LinkConfig dataLink() {
-    return ackLink().withLoss(loss).withQueueLimit(queueBytes);
+    LinkConfig data = ackLink().withLoss(loss).withQueueLimit(queueBytes);
+    return markBytes == Integer.MAX_VALUE ? data : data.withEcnMarking(markBytes);
   }
 
   /** Returns the link config of the ACK direction (server to client). */

@@ -197,7 +197,8 @@ final class Bbr implements CongestionControl {
    * Returns whether samples taken now are application-limited by BBR's own doing (PROBE_RTT holds
    * the sender back).
    */
-  boolean holdsBack() {
+  @Override
+  public boolean holdsBack() {
     return mode == Mode.PROBE_RTT;
   }
 

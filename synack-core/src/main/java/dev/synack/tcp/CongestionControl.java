@@ -48,6 +48,7 @@ interface CongestionControl {
     r.put("cubic", Cubic::new);
     r.put("newreno", NewReno::new);
     r.put("bbr", Bbr::new);
+    r.put("bbr3", Bbr3::new);
     return Collections.unmodifiableSequencedMap(r);
   }
 
@@ -165,5 +166,21 @@ interface CongestionControl {
    */
   default boolean ownsRecoveryWindow() {
     return false;
+  }
+
+  /**
+   * Returns whether the algorithm holds the sender back on purpose now (BBR's PROBE_RTT), so that
+   * the delivery-rate samples taken meanwhile are marked application-limited.
+   */
+  default boolean holdsBack() {
+    return false;
+  }
+
+  /**
+   * Returns, once, what moved in the algorithm's state machine since the last call (a line for the
+   * connection's trace, as {@code bbr3: PROBE_BW_DOWN > PROBE_BW_CRUISE}), or {@code null}.
+   */
+  default String takeStateChange() {
+    return null;
   }
 }

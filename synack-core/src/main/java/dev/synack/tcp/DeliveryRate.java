@@ -37,6 +37,12 @@ final class DeliveryRate {
    */
   private long minRtt = Long.MAX_VALUE;
 
+  /** C.lost: bytes marked lost since the start (draft-ietf-ccwg-bbr §2.2). */
+  private long lost;
+
+  /** Bytes the peer reported CE-marked since the start (Linux's {@code delivered_ce}, in bytes). */
+  private long deliveredCe;
+
   // The sample being built from the segments the current ACK delivers.
   private boolean samplePending;
   private long priorDelivered;
@@ -46,6 +52,9 @@ final class DeliveryRate {
   private int sampleEnd;
   private boolean sampleAppLimited;
   private boolean sampleRetransmitted;
+  private int sampleTxInFlight = -1;
+  private long sampleTxLost;
+  private long sampleTxDeliveredCe;
 
   long delivered() {
     return delivered;
@@ -57,6 +66,19 @@ final class DeliveryRate {
 
   long firstSentTime() {
     return firstSentTime;
+  }
+
+  long lost() {
+    return lost;
+  }
+
+  long deliveredCe() {
+    return deliveredCe;
+  }
+
+  /** Notes {@code bytes} newly marked lost (C.lost grows; it never shrinks, as Linux's). */
+  void onLost(int bytes) {
+    lost += Math.max(0, bytes);
   }
 
   /**
@@ -102,6 +124,38 @@ final class DeliveryRate {
       long txFirstSent,
       boolean txAppLimited,
       boolean retransmitted) {
+    onDelivered(
+        bytes,
+        sentAt,
+        end,
+        snapshot,
+        txDelivered,
+        txDeliveredTime,
+        txFirstSent,
+        txAppLimited,
+        retransmitted,
+        -1,
+        lost,
+        deliveredCe);
+  }
+
+  /**
+   * Like the above, with the segment's BBRv3 snapshots (draft-ietf-ccwg-bbr §4.1.2.1.2): the bytes
+   * in flight just after it was sent ({@code -1} unknown), C.lost and the CE-marked bytes then.
+   */
+  void onDelivered(
+      int bytes,
+      long sentAt,
+      int end,
+      boolean snapshot,
+      long txDelivered,
+      long txDeliveredTime,
+      long txFirstSent,
+      boolean txAppLimited,
+      boolean retransmitted,
+      int txInFlight,
+      long txLost,
+      long txDeliveredCe) {
     delivered += bytes;
     if (!snapshot) return; // sent before the estimator started: it counts, but gives no sample
     if (!samplePending
@@ -116,6 +170,9 @@ final class DeliveryRate {
       sampleEnd = end;
       sendElapsed = sentAt - txFirstSent;
       firstSentTime = sentAt;
+      sampleTxInFlight = txInFlight;
+      sampleTxLost = txLost;
+      sampleTxDeliveredCe = txDeliveredCe;
     }
   }
 
@@ -126,10 +183,21 @@ final class DeliveryRate {
    * delivered or the interval is shorter than the minimum RTT.
    */
   RateSample generate(int acked, int lost, int priorInFlight, int inFlight, long now) {
+    return generate(acked, lost, priorInFlight, inFlight, 0, now);
+  }
+
+  /**
+   * Like the above, for an ACK that reported {@code ceBytes} newly CE-marked (ECN feedback, RFC
+   * 3168 or RFC 9768).
+   */
+  RateSample generate(
+      int acked, int lost, int priorInFlight, int inFlight, long ceBytes, long now) {
     if (appLimitedUntil != 0 && delivered > appLimitedUntil) appLimitedUntil = 0;
     if (acked > 0) deliveredTime = now;
+    deliveredCe += Math.max(0, ceBytes);
     if (!samplePending)
-      return new RateSample(acked, lost, priorInFlight, inFlight, delivered, -1, -1, -1, false, 0);
+      return new RateSample(
+          acked, lost, priorInFlight, inFlight, delivered, -1, -1, -1, false, 0, -1, 0, ceBytes, 0);
     samplePending = false;
     // Karn (RFC 6298 §3): the time since a retransmitted segment was sent is no round trip of one
     // copy.
@@ -139,30 +207,22 @@ final class DeliveryRate {
     long ackElapsed = now - priorTime;
     long interval = Math.max(sendElapsed, ackElapsed);
     // §3.3: an interval below the minimum RTT would overestimate the rate (ACK compression).
-    if (interval <= 0 || (minRtt != Long.MAX_VALUE && interval < minRtt)) {
-      return new RateSample(
-          acked,
-          lost,
-          priorInFlight,
-          inFlight,
-          delivered,
-          -1,
-          -1,
-          sampleRtt,
-          sampleAppLimited,
-          priorDelivered);
-    }
+    boolean noRate = interval <= 0 || (minRtt != Long.MAX_VALUE && interval < minRtt);
     return new RateSample(
         acked,
         lost,
         priorInFlight,
         inFlight,
         delivered,
-        sampleDelivered,
-        interval,
+        noRate ? -1 : sampleDelivered,
+        noRate ? -1 : interval,
         sampleRtt,
         sampleAppLimited,
-        priorDelivered);
+        priorDelivered,
+        sampleTxInFlight,
+        this.lost - sampleTxLost,
+        ceBytes,
+        deliveredCe - sampleTxDeliveredCe);
   }
 
   /** Returns the smallest RTT seen in ns, {@link Long#MAX_VALUE} before the first. */

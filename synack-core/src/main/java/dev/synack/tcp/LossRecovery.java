@@ -344,18 +344,23 @@ final class LossRecovery {
 
     int acked = SeqNum.diff(snd.sndUna, priorUna) + board.sackedBytes() - priorSacked;
     int lost = Math.max(0, board.lostBytes() - priorLost);
+    // ECN feedback: ECE (RFC 3168), or the AccECN counters' change (RFC 9768 §3.2.2.5); what it
+    // reports CE-marked goes into the rate sample (BBRv3's ECN response), the reduction follows.
+    int ce =
+        c.ecn == null
+            ? 0
+            : c.ecn.ceEchoed(seg, priorUna == snd.iss, acked, Math.max(1, c.opts.effectiveMss()));
     if (acked > 0 || lost > 0) {
       // The delivery-rate sample of this ACK, for every algorithm in every phase (Linux's
       // tcp_cong_control).
-      cc.onRateSample(rate.generate(acked, lost, priorPipe, pipe(), now), phase, now);
-      if (cc instanceof Bbr bbr && bbr.holdsBack())
+      long ceBytes = acked > 0 ? Math.min(acked, (long) ce * mss) : 0;
+      cc.onRateSample(rate.generate(acked, lost, priorPipe, pipe(), ceBytes, now), phase, now);
+      if (cc.holdsBack())
         rate.markAppLimited(pipe()); // PROBE_RTT's samples say nothing of the path
+      String change = cc.takeStateChange();
+      if (change != null) c.tracer.note(now, change);
     }
-    // ECN feedback: ECE (RFC 3168), or the AccECN counters' change (RFC 9768 §3.2.2.5), once per
-    // window.
-    if (c.ecn != null
-        && c.ecn.ceEchoed(seg, priorUna == snd.iss, acked, Math.max(1, c.opts.effectiveMss())) > 0)
-      onEcnEcho(now);
+    if (ce > 0) onEcnEcho(now);
     // No growth during recovery, nor on the ACK that ends it (RFC 6582 §3.2 step 3: cwnd =
     // ssthresh),
     // nor in the window of an ECN reduction (Linux's CWR state).

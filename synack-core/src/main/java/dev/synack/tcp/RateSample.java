@@ -15,6 +15,12 @@ package dev.synack.tcp;
  * @param appLimited whether the sender was application-limited when that segment was sent
  * @param priorDelivered C.delivered when that segment was sent: a round trip ends when it reaches
  *     the next round's mark
+ * @param txInFlight bytes in flight just after that segment was sent (draft-ietf-ccwg-bbr §2.3
+ *     RS.tx_in_flight), or -1
+ * @param lostSinceSent bytes marked lost between that segment's send and this ACK (RS.lost)
+ * @param ceMarked bytes this ACK reported newly CE-marked (ECN feedback)
+ * @param ceSinceSent bytes reported CE-marked between that segment's send and this ACK (Linux's
+ *     {@code rs->delivered_ce})
  */
 record RateSample(
     int acked,
@@ -26,7 +32,40 @@ record RateSample(
     long interval,
     long rtt,
     boolean appLimited,
-    long priorDelivered) {
+    long priorDelivered,
+    int txInFlight,
+    long lostSinceSent,
+    long ceMarked,
+    long ceSinceSent) {
+
+  /** A sample without the BBRv3 fields: nothing known in flight at send, no loss, no CE mark. */
+  RateSample(
+      int acked,
+      int lost,
+      int priorInFlight,
+      int inFlight,
+      long totalDelivered,
+      long delivered,
+      long interval,
+      long rtt,
+      boolean appLimited,
+      long priorDelivered) {
+    this(
+        acked,
+        lost,
+        priorInFlight,
+        inFlight,
+        totalDelivered,
+        delivered,
+        interval,
+        rtt,
+        appLimited,
+        priorDelivered,
+        -1,
+        0,
+        0,
+        0);
+  }
 
   /** Returns whether the sample gives a delivery rate. */
   boolean hasRate() {

@@ -75,6 +75,16 @@ final class Scoreboard {
   private long[] txFirstSent = NO_LONGS;
 
   /**
+   * Also taken when each record was (last) sent (draft-ietf-ccwg-bbr §4.1.2.1.2, for BBRv3): the
+   * bytes in flight just after it left (P.tx_in_flight), C.lost and the bytes reported CE-marked
+   * then.
+   */
+  private int[] txInFlight = NO_INTS;
+
+  private long[] txLost = NO_LONGS;
+  private long[] txDeliveredCe = NO_LONGS;
+
+  /**
    * The delivery-rate estimator told of sends and deliveries; {@code null} until congestion control
    * starts.
    */
@@ -215,7 +225,7 @@ final class Scoreboard {
     ends[tail] = end;
     sentAt[tail] = now;
     flags[tail] = (byte) (fin ? FIN : 0);
-    snapshot(tail, now);
+    snapshot(tail, now, pipe() + SeqNum.diff(end, start));
     tail++;
     outstandingBytes += SeqNum.diff(end, start);
   }
@@ -246,7 +256,7 @@ final class Scoreboard {
     if ((flags[a] & RETRANSMITTED) == 0) retransmittedBytes += length(i);
     flags[a] |= RETRANSMITTED | EVER_RETRANSMITTED;
     sentAt[a] = now;
-    snapshot(a, now);
+    snapshot(a, now, pipe());
     if (!anyRetransmitted || SeqNum.gt(ends[a], highestRetransmittedEnd))
       highestRetransmittedEnd = ends[a];
     anyRetransmitted = true;
@@ -265,7 +275,10 @@ final class Scoreboard {
     int a = head + i;
     int f = flags[a];
     if ((f & SACKED) != 0) return;
-    if ((f & LOST) == 0) lostBytes += length(i);
+    if ((f & LOST) == 0) {
+      lostBytes += length(i);
+      if (rate != null) rate.onLost(length(i));
+    }
     if ((f & RETRANSMITTED) != 0) retransmittedBytes -= length(i);
     flags[a] = (byte) ((f | LOST) & ~RETRANSMITTED);
     if (a < lostHint) lostHint = a;
@@ -313,6 +326,7 @@ final class Scoreboard {
     for (int a = head; a < tail; a++)
       flags[a] = (byte) ((flags[a] & (FIN | EVER_RETRANSMITTED)) | LOST);
     sackedBytes = sackedSegments = retransmittedBytes = 0;
+    if (rate != null) rate.onLost(outstandingBytes - lostBytes);
     lostBytes = outstandingBytes;
     lostHint = head;
   }
@@ -401,14 +415,17 @@ final class Scoreboard {
 
   /**
    * Takes the estimator's snapshot for the record at absolute index {@code a}, sent at {@code now}
-   * (Linux's {@code tcp_rate_skb_sent}).
+   * with {@code inFlight} bytes in flight after it (Linux's {@code tcp_rate_skb_sent}).
    */
-  private void snapshot(int a, long now) {
+  private void snapshot(int a, long now, int inFlight) {
     if (rate == null) return;
     rate.onSent(head == tail, now); // appending to an empty board: nothing is in flight
     txDelivered[a] = rate.delivered();
     txDeliveredTime[a] = rate.deliveredTime();
     txFirstSent[a] = rate.firstSentTime();
+    txInFlight[a] = inFlight;
+    txLost[a] = rate.lost();
+    txDeliveredCe[a] = rate.deliveredCe();
     flags[a] =
         (byte) ((flags[a] & ~APP_LIMITED) | RATE_SNAPSHOT | (rate.appLimited() ? APP_LIMITED : 0));
   }
@@ -427,7 +444,10 @@ final class Scoreboard {
         txDeliveredTime[a],
         txFirstSent[a],
         (flags[a] & APP_LIMITED) != 0,
-        (flags[a] & EVER_RETRANSMITTED) != 0);
+        (flags[a] & EVER_RETRANSMITTED) != 0,
+        txInFlight[a],
+        txLost[a],
+        txDeliveredCe[a]);
   }
 
   /**
@@ -475,6 +495,9 @@ final class Scoreboard {
     System.arraycopy(txDelivered, a + 1, txDelivered, a + 2, tail - a - 1);
     System.arraycopy(txDeliveredTime, a + 1, txDeliveredTime, a + 2, tail - a - 1);
     System.arraycopy(txFirstSent, a + 1, txFirstSent, a + 2, tail - a - 1);
+    System.arraycopy(txInFlight, a + 1, txInFlight, a + 2, tail - a - 1);
+    System.arraycopy(txLost, a + 1, txLost, a + 2, tail - a - 1);
+    System.arraycopy(txDeliveredCe, a + 1, txDeliveredCe, a + 2, tail - a - 1);
     tail++;
     starts[a + 1] = at;
     ends[a + 1] = ends[a];
@@ -483,6 +506,9 @@ final class Scoreboard {
     txDelivered[a + 1] = txDelivered[a];
     txDeliveredTime[a + 1] = txDeliveredTime[a];
     txFirstSent[a + 1] = txFirstSent[a];
+    txInFlight[a + 1] = txInFlight[a];
+    txLost[a + 1] = txLost[a];
+    txDeliveredCe[a + 1] = txDeliveredCe[a];
     ends[a] = at;
     flags[a] &= ~FIN;
     if ((flags[a] & SACKED) != 0) sackedSegments++; // one SACKed record became two
@@ -519,6 +545,9 @@ final class Scoreboard {
       System.arraycopy(txDelivered, head, txDelivered, 0, live);
       System.arraycopy(txDeliveredTime, head, txDeliveredTime, 0, live);
       System.arraycopy(txFirstSent, head, txFirstSent, 0, live);
+      System.arraycopy(txInFlight, head, txInFlight, 0, live);
+      System.arraycopy(txLost, head, txLost, 0, live);
+      System.arraycopy(txDeliveredCe, head, txDeliveredCe, 0, live);
     } else {
       int capacity = starts.length * 2;
       starts = Arrays.copyOfRange(starts, head, head + capacity);
@@ -528,6 +557,9 @@ final class Scoreboard {
       txDelivered = Arrays.copyOfRange(txDelivered, head, head + capacity);
       txDeliveredTime = Arrays.copyOfRange(txDeliveredTime, head, head + capacity);
       txFirstSent = Arrays.copyOfRange(txFirstSent, head, head + capacity);
+      txInFlight = Arrays.copyOfRange(txInFlight, head, head + capacity);
+      txLost = Arrays.copyOfRange(txLost, head, head + capacity);
+      txDeliveredCe = Arrays.copyOfRange(txDeliveredCe, head, head + capacity);
     }
     lostHint = Math.max(0, lostHint - head);
     tail = live;
@@ -542,6 +574,9 @@ final class Scoreboard {
     txDelivered = new long[capacity];
     txDeliveredTime = new long[capacity];
     txFirstSent = new long[capacity];
+    txInFlight = new int[capacity];
+    txLost = new long[capacity];
+    txDeliveredCe = new long[capacity];
   }
 
   /**
@@ -550,8 +585,8 @@ final class Scoreboard {
    */
   void release() {
     if (!isEmpty()) return;
-    starts = ends = NO_INTS;
-    sentAt = txDelivered = txDeliveredTime = txFirstSent = NO_LONGS;
+    starts = ends = txInFlight = NO_INTS;
+    sentAt = txDelivered = txDeliveredTime = txFirstSent = txLost = txDeliveredCe = NO_LONGS;
     flags = NO_BYTES;
   }
 }

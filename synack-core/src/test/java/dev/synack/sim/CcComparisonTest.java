@@ -43,6 +43,23 @@ class CcComparisonTest {
   }
 
   @Test
+  void threeAlgorithms_bbr3BesideV1_aLineEachAndLessQueueThanCubic() {
+    PathConfig path = CcComparison.deepBufferedPath(Duration.ofMillis(20), 0.001);
+    CcComparison c = CcComparison.run(path, List.of("cubic", "bbr", "bbr3"), 1_000_000, 1);
+    List<String> summary = c.summary();
+    assertTrue(summary.get(3).startsWith("bbr3 "), summary.toString());
+    assertTrue(c.results().stream().allMatch(PathResult::completed), summary.toString());
+    // CUBIC fills the 8-BDP buffer; BBR v3 keeps about a BDP in flight and the queue near empty.
+    PathResult cubic = c.results().get(0);
+    PathResult bbr3 = c.results().get(2);
+    assertTrue(
+        bbr3.queueDelayMedianNanos() * 10 < cubic.queueDelayMedianNanos(), summary.toString());
+    String html = c.html();
+    assertEquals(6, html.split("<polyline", -1).length - 1, "three lines in each of two plots");
+    assertTrue(html.contains(">bbr3 </text>"), "bbr3 in the legends");
+  }
+
+  @Test
   void unknownAlgorithm_rejected() {
     assertThrows(
         IllegalArgumentException.class,

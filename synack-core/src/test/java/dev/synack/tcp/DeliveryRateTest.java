@@ -90,4 +90,29 @@ class DeliveryRateTest {
     assertFalse(rs.hasRate(), rs.toString());
     assertEquals(-1, rs.rtt());
   }
+
+  @Test
+  void bbr3Snapshots_inFlightAtSend_andLossAndMarksSinceSend() {
+    // Three segments; the second is marked lost after the third leaves and the first is
+    // acknowledged; then a fourth leaves, and its SACK, which reports a segment CE-marked, gives
+    // the
+    // sample.
+    for (int i = 0; i < 3; i++) board.append(i * 1000, (i + 1) * 1000, i * MS, false);
+    board.markLost(1);
+    board.ackUpTo(1000, NONE);
+    RateSample first = rate.generate(1000, 1000, 3000, 1000, 20 * MS);
+    assertEquals(1000, first.txInFlight(), "the first left alone: 1000 B in flight after it");
+    assertEquals(1000, first.lostSinceSent(), "the second was lost after the first left");
+    board.append(3000, 4000, 21 * MS, false);
+    board.sack(3000, 4000, NONE);
+    RateSample rs = rate.generate(1000, 0, 2000, 1000, 1000, 41 * MS);
+    // In flight after the fourth left: the third and the fourth (the second is lost, the first
+    // acknowledged) = RFC 6675's pipe.
+    assertEquals(2000, rs.txInFlight());
+    assertEquals(0, rs.lostSinceSent(), "nothing lost since the fourth left");
+    assertEquals(1000, rs.ceMarked());
+    assertEquals(1000, rs.ceSinceSent(), "the mark came after the fourth left");
+    assertEquals(1000, rate.lost());
+    assertEquals(1000, rate.deliveredCe());
+  }
 }

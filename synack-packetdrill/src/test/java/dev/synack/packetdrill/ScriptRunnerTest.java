@@ -777,6 +777,22 @@ class ScriptRunnerTest {
     }
 
     @Test
+    void tcpCongestion_bbr3_setAndReadBack_bbrStaysV1() {
+      assertPasses(
+          run(
+              CONNECTED
+                  + """
+          +0 getsockopt(3, SOL_TCP, TCP_CONGESTION, "cubic", [16]) = 0
+          +0 setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, "bbr3", 5) = 0
+          +0 getsockopt(3, SOL_TCP, TCP_CONGESTION, "bbr3", [16]) = 0
+          +0 write(3, ..., 10) = 10
+          +0 > P. 1:11(10) ack 1
+          +0 setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, "bbr", 4) = 0
+          +0 getsockopt(3, SOL_TCP, TCP_CONGESTION, "bbr", [16]) = 0
+          """));
+    }
+
+    @Test
     void nagle_holdsASmallWriteWhileDataIsOutstanding_noDelaySendsAtOnce() {
       assertPasses(
           run(
