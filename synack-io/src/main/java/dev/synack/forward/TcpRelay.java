@@ -1,6 +1,5 @@
 package dev.synack.forward;
 
-import dev.synack.runtime.EventLoop;
 import dev.synack.stack.Connection;
 import dev.synack.stack.HeldSyn;
 import dev.synack.stack.Readiness;
@@ -55,8 +54,10 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
   /** The bytes moved per read: a chunk, or the whole relay budget when it is smaller. */
   private final int chunk;
 
+  /** The index of the loop this relay runs on, for the per-loop counters. */
+  private final int loopIndex;
+
   Relay relay;
-  EventLoop loop;
 
   /** Relaying flows by their synack connection. */
   private final Map<Connection, Flow> flows = new HashMap<>();
@@ -67,8 +68,10 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
   /** Flows that stopped because the relay budget refused them bytes; the sweep tries them again. */
   private final Set<Flow> starved = new HashSet<>();
 
-  TcpRelay(ForwarderOptions options, ForwarderCounters counters, RelayBudget budget) {
+  TcpRelay(
+      ForwarderOptions options, ForwarderCounters counters, RelayBudget budget, int loopIndex) {
     this.options = options;
+    this.loopIndex = loopIndex;
     this.counters = counters;
     this.budget = budget;
     this.chunk = (int) Math.max(1, Math.min(CHUNK, budget.max()));
@@ -314,6 +317,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       conn = c;
       flows.put(c, this);
       counters.tcpOpened.incrementAndGet();
+      counters.tcpOpenedByLoop.incrementAndGet(loopIndex);
       log(describe() + " opened");
       if (early != null && early.hasRemaining()) {
         budget.hold(early.remaining());
