@@ -21,6 +21,7 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -62,8 +63,11 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
   /** Relaying flows by their synack connection. */
   private final Map<Connection, Flow> flows = new HashMap<>();
 
-  /** Every flow with a host socket (connecting or relaying), for the sweep. */
-  private final Set<Flow> open = new HashSet<>();
+  /**
+   * Flows whose host connection is being made, for the sweep's connect timeout; once made, a flow
+   * is in {@link #flows} alone, so that an idle relayed connection costs one map entry.
+   */
+  private final Set<Flow> connecting = new HashSet<>();
 
   /** Flows that stopped because the relay budget refused them bytes; the sweep tries them again. */
   private final Set<Flow> starved = new HashSet<>();
@@ -108,12 +112,23 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
 
   @Override
   public void sweep(long now) {
-    for (Flow f : new ArrayList<>(open)) {
-      if (!f.connected && now - f.deadline >= 0) {
-        f.failed(null, now);
-      } else if (f.connected && now - f.lastActivity >= options.tcpIdleTimeout().toNanos()) {
+    if (!connecting.isEmpty()) {
+      for (Flow f : new ArrayList<>(connecting)) {
+        if (now - f.deadline >= 0) f.failed(null, now);
+      }
+    }
+    long idle = options.tcpIdleTimeout().toNanos();
+    List<Flow> idleFlows = null;
+    for (Flow f : flows.values()) {
+      if (!f.hostClosed && now - f.lastActivity >= idle) {
+        if (idleFlows == null) idleFlows = new ArrayList<>();
+        idleFlows.add(f);
+      }
+    }
+    if (idleFlows != null) {
+      for (Flow f : idleFlows) {
         f.closeHost(true);
-        if (f.conn != null && !f.ended) f.conn.abort(now);
+        if (!f.ended) f.conn.abort(now);
         f.end("idle timeout", true, now);
       }
     }
@@ -135,7 +150,9 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
 
   /** One relayed connection: the synack connection and the host socket; loop thread only. */
   final class Flow implements Relay.Ready {
-    private final HeldSyn held;
+    /** The SYN until it is answered; then null, so that its copy of the datagram is let go. */
+    private HeldSyn held;
+
     private final FourTuple id;
     private final long started = System.nanoTime();
 
@@ -196,7 +213,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
         ch = SocketChannel.open();
         ch.configureBlocking(false);
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        open.add(this);
+        connecting.add(this);
         InetSocketAddress target =
             options.socks5() != null
                 ? options.socks5()
@@ -306,7 +323,9 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       connected = true;
       lastActivity = now;
       handshakeIn = null;
+      connecting.remove(this);
       Connection c = held.accept(now);
+      held = null;
       if (c == null) {
         // The client gave up (its RST) while the host connection was being made.
         closeHost(true);
@@ -359,7 +378,9 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
         case TIMEOUT -> counters.tcpTimedOut.incrementAndGet();
         case NET, HOST -> counters.tcpUnreachable.incrementAndGet();
       }
-      if (answer == Answer.REFUSE) {
+      if (held == null) {
+        // Answered already (accepted, and the client gone): nothing to tell it.
+      } else if (answer == Answer.REFUSE) {
         held.refuse(now);
       } else if (options.silentUnreachable()) {
         held.drop(now);
@@ -368,6 +389,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
         // RFC 792 codes 0 net, 1 host; RFC 4443 codes 0 no route, 3 address unreachable.
         held.unreachable(answer == Answer.NET ? 0 : v4 ? 1 : 3, now);
       }
+      held = null;
       counters.tcpActive.decrementAndGet();
       log(describe() + " failed: " + why);
     }
@@ -531,7 +553,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     void closeHost(boolean reset) {
       if (hostClosed) return;
       hostClosed = true;
-      open.remove(this);
+      connecting.remove(this);
       starved.remove(this);
       if (reset && ch != null && ch.isOpen()) {
         try {
