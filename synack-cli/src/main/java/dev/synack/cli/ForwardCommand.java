@@ -5,6 +5,7 @@ import dev.synack.forward.ForwarderOptions;
 import dev.synack.link.Link;
 import dev.synack.link.NetworkNamespace;
 import dev.synack.link.PcapTap;
+import dev.synack.link.TunLink;
 import dev.synack.trace.JsonLinesSink;
 import dev.synack.trace.TraceSink;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -133,6 +135,15 @@ final class ForwardCommand implements Callable<Integer> {
       description = "write every packet on the TUN device as pcap")
   Path pcapFile;
 
+  @Option(
+      names = "--loops",
+      paramLabel = "N",
+      description =
+          "event loops, each on a queue of the TUN device (multiqueue) with relays of its own, flows"
+              + " spread over them by their addresses and ports; 0 for one per processor (default: 1; more takes no"
+              + " --trace, --pcap, --watch or --html)")
+  Integer loops;
+
   @Mixin LiveOptions live;
 
   @Option(
@@ -171,6 +182,7 @@ final class ForwardCommand implements Callable<Integer> {
     }
     OutputPaths.distinct("--trace", traceFile, "--pcap", pcapFile);
     live.check(traceFile, pcapFile);
+    int loopCount = loopCount();
     NetworkNamespace ns = null;
     if (netns != null) {
       try {
@@ -182,10 +194,15 @@ final class ForwardCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     TraceSink pages = live.start("forward", err);
-    Link link;
+    Link link = null;
+    List<? extends Link> queues = null;
     try {
       java.util.function.Consumer<String> notes = note -> err.println("synack forward: " + note);
-      link = ns == null ? tun.open(notes) : tun.openIn(ns, notes);
+      if (loopCount > 1) {
+        queues = tun.openQueues(ns, loopCount, notes);
+      } else {
+        link = ns == null ? tun.open(notes) : tun.openIn(ns, notes);
+      }
     } catch (IOException e) {
       err.println(e.getMessage());
       live.finish("forward", err);
@@ -200,7 +217,7 @@ final class ForwardCommand implements Callable<Integer> {
         trace = new JsonLinesSink(traceWriter);
       }
     } catch (IOException e) {
-      link.close();
+      if (link != null) link.close();
       err.println("synack forward: cannot write " + e.getMessage());
       live.finish("forward", err);
       return 1;
@@ -215,12 +232,14 @@ final class ForwardCommand implements Callable<Integer> {
             .withSocks5(proxy, socksUser, socksPassword)
             .withIcmpEcho(icmpEcho)
             .withMaxBufferBytes((long) maxBufferMib << 20);
-    Forwarder forwarder = Forwarder.start(link, options);
+    Forwarder forwarder =
+        queues != null ? Forwarder.start(queues, options) : Forwarder.start(link, options);
     try {
       err.println(
           "synack forward: on "
               + tun.describe()
               + (netns != null ? " in namespace " + netns : "")
+              + (forwarder.loopCount() > 1 ? ", " + forwarder.loopCount() + " loops" : "")
               + "; Ctrl-C stops");
       err.println("synack forward: " + forwarder.icmpNote());
       err.flush();
@@ -243,6 +262,22 @@ final class ForwardCommand implements Callable<Integer> {
     } finally {
       if (traceWriter != null) traceWriter.close();
     }
+  }
+
+  /**
+   * Returns the loops {@code --loops} asks for (1 when not given), or throws the usage error that
+   * says why not.
+   */
+  private int loopCount() {
+    if (loops == null || loops == 1) return 1;
+    if (loops < 0 || loops > TunLink.MAX_QUEUES)
+      throw new Main.UsageError("--loops must be 0.." + TunLink.MAX_QUEUES + ": " + loops);
+    int n = loops == 0 ? Runtime.getRuntime().availableProcessors() : loops;
+    if (n > 1
+        && (traceFile != null || pcapFile != null || live.html != null || live.watch != null)) {
+      throw new Main.UsageError("--loops above 1 takes no --trace, --pcap, --watch or --html yet");
+    }
+    return n;
   }
 
   private static void stop(Forwarder forwarder, LiveOptions live, PrintWriter err) {

@@ -136,6 +136,36 @@ final class TunLinkOptions implements LinkKind {
   }
 
   /**
+   * Opens {@code queues} queues of the device ({@code forward --loops}; multiqueue, {@link
+   * TunLink#openQueues}), inside {@code ns} when it is not null, and configures the kernel's side
+   * when asked. A device that cannot have several queues gives one, and {@code notes} hears why.
+   * The queues are not reopened if the device is deleted.
+   */
+  List<TunLink> openQueues(dev.synack.link.NetworkNamespace ns, int queues, Consumer<String> notes)
+      throws IOException {
+    TunLink.Queues opened =
+        ns == null ? openQueuesHere(queues) : ns.call(() -> openQueuesHere(queues));
+    if (opened.note() != null) notes.accept(opened.note());
+    TunLink first = opened.links().get(0);
+    if (first.offloadNote() != null) notes.accept(first.offloadNote());
+    this.opened = first;
+    return opened.links();
+  }
+
+  private TunLink.Queues openQueuesHere(int queues) throws IOException {
+    TunLink.Queues q = TunLink.openQueues(device, 0, queues);
+    try {
+      TunLink first = q.links().get(0);
+      configureKernelSide(first.name());
+      checkMtu(first);
+      return q;
+    } catch (IOException | RuntimeException e) {
+      for (TunLink t : q.links()) t.close();
+      throw e;
+    }
+  }
+
+  /**
    * Opens the device with offloads if it can (else notes why not), and configures the kernel's side
    * when asked.
    */
@@ -144,23 +174,28 @@ final class TunLinkOptions implements LinkKind {
     try {
       if (tun.offloadNote() != null) notes.accept(tun.offloadNote());
       configureKernelSide(tun.name());
-      // RFC 791: every IPv4 host must take a 576-byte datagram; a smaller device MTU breaks TCP's
-      // MSS.
-      if (tun.mtu() < 576) {
-        throw new IOException(
-            "synack: the MTU of "
-                + tun.name()
-                + " is "
-                + tun.mtu()
-                + "; IPv4 hosts need at least 576 (ip link set "
-                + tun.name()
-                + " mtu 1500)");
-      }
+      checkMtu(tun);
       opened = tun;
       return tun;
     } catch (IOException | RuntimeException e) {
       tun.close();
       throw e;
+    }
+  }
+
+  /** Refuses a device whose MTU is below 576. */
+  private static void checkMtu(TunLink tun) throws IOException {
+    // RFC 791: every IPv4 host must take a 576-byte datagram; a smaller device MTU breaks TCP's
+    // MSS.
+    if (tun.mtu() < 576) {
+      throw new IOException(
+          "synack: the MTU of "
+              + tun.name()
+              + " is "
+              + tun.mtu()
+              + "; IPv4 hosts need at least 576 (ip link set "
+              + tun.name()
+              + " mtu 1500)");
     }
   }
 

@@ -43,6 +43,7 @@ class BenchCommandTest {
           "forward-conn-rate",
           "forward-idle-conn-bytes",
           "nio-echo",
+          "nio-echo-tun",
           "tun-curl-serve-http",
           "syn-flood-download");
 
@@ -87,6 +88,7 @@ class BenchCommandTest {
           assertTrue(
               (name.startsWith("tun-")
                       || name.startsWith("forward-")
+                      || name.equals("nio-echo-tun")
                       || name.startsWith("syn-flood"))
                   && !ci,
               name + " skipped: " + f.get("note"));

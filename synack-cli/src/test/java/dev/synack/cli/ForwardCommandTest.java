@@ -94,6 +94,17 @@ class ForwardCommandTest {
           "10.0.0.1/24",
           "--host-addr",
           "10.0.1.1/24");
+      assertUsage(
+          "synack forward: --loops must be 0..256: -1", "forward", "--tun", "t0", "--loops", "-1");
+      assertUsage(
+          "synack forward: --loops above 1 takes no --trace, --pcap, --watch or --html yet",
+          "forward",
+          "--tun",
+          "t0",
+          "--loops",
+          "2",
+          "--trace",
+          "t.jsonl");
     }
 
     private void assertUsage(String message, String... args) {
@@ -138,6 +149,57 @@ class ForwardCommandTest {
       for (NetnsFixture ns : new NetnsFixture[] {client, outside, server}) {
         if (ns != null) ns.close();
       }
+    }
+
+    @Test
+    void forwardOnTwoLoops_parallelCurlsIntact_countersPerLoopAtExit() throws Exception {
+      Path www = Files.createDirectories(dir.resolve("www"));
+      byte[] file = new byte[1 << 20];
+      new SplittableRandom(5).nextBytes(file);
+      Files.write(www.resolve("f.bin"), file);
+      NetnsFixture.Started http =
+          server.start(
+              "python3", "-m", "http.server", "-b", "10.98.0.2", "-d", www.toString(), "8080");
+      NetnsFixture.Started forward =
+          outside.start(
+              "sh",
+              "-c",
+              "cd '"
+                  + dir
+                  + "' && exec bin/synack forward --tun fwd1 --netns "
+                  + client.name()
+                  + " --host-addr 10.99.0.1/24 --loops 2");
+      assertTrue(
+          forward.awaitOutput("2 loops; Ctrl-C stops", Duration.ofSeconds(30)),
+          forward.outputSoFar());
+      client.ip("route", "add", "default", "dev", "fwd1");
+      NetnsFixture.Result r = null;
+      String sum = cksum(file);
+      for (int attempt = 0; attempt < 50; attempt++) { // the HTTP server may take a moment
+        r =
+            client.exec(
+                Duration.ofSeconds(60),
+                "sh",
+                "-c",
+                "for i in 1 2 3 4 5 6 7 8; do (curl -sS --max-time 50 http://10.98.0.2:8080/f.bin"
+                    + " | cksum) & done; wait");
+        if (r.output().lines().filter(l -> l.startsWith(sum)).count() == 8) break;
+        Thread.sleep(100);
+      }
+      assertEquals(
+          8,
+          r.output().lines().filter(l -> l.startsWith(sum)).count(),
+          r.output() + "\n" + forward.outputSoFar() + http.outputSoFar());
+      NetnsFixture.Result stopped = forward.terminate(Duration.ofSeconds(20));
+      assertEquals(0, stopped.exitCode(), stopped.output());
+      java.util.regex.Matcher perLoop =
+          java.util.regex.Pattern.compile("per loop: tcp opened (\\d+)/(\\d+)")
+              .matcher(stopped.output());
+      assertTrue(perLoop.find(), stopped.output());
+      assertTrue(
+          Integer.parseInt(perLoop.group(1)) + Integer.parseInt(perLoop.group(2)) >= 8,
+          stopped.output());
+      assertTrue(stopped.output().contains("synack forward: host loop 0: "), stopped.output());
     }
 
     @Test

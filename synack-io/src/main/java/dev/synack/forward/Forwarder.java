@@ -2,11 +2,12 @@ package dev.synack.forward;
 
 import dev.synack.link.Link;
 import dev.synack.runtime.HostDriver;
-import dev.synack.stack.Host;
+import dev.synack.runtime.Stack;
 import dev.synack.stack.HostConfig;
-import dev.synack.stack.HostEvent;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A forwarder (tun2socks): every TCP connection and UDP flow that arrives on a link, whatever its
@@ -21,24 +22,22 @@ import java.security.SecureRandom;
  * }
  * }</pre>
  *
- * <p>The synack host's event loop on the link does the relaying, its host sockets included (see
- * {@link TcpRelay} and {@link UdpRelay}); a second thread only waits on their readiness for it
- * ({@link Relay}), and a third does ping's ICMP sockets ({@link IcmpRelay}). The relays' buffers
- * together hold at most {@link ForwarderOptions#maxBufferBytes()} ({@link RelayBudget}).
+ * <p>The synack host's event loop on the link does the relaying, its host sockets and ping's ICMP
+ * sockets included (see {@link TcpRelay}, {@link UdpRelay} and {@link IcmpRelay}); two threads only
+ * wait on those sockets' readiness for it ({@link Relay}, and the ICMP relay's). Given several
+ * links (the queues of a multiqueue TUN device, {@link dev.synack.link.TunLink#openQueues}), it
+ * runs a loop on each, as a {@link Stack} does: flows are sharded over the loops by their 4-tuple,
+ * and each loop has relays and readiness threads of its own ({@link ForwardLoop}). The relays'
+ * buffers together hold at most {@link ForwarderOptions#maxBufferBytes()} ({@link RelayBudget}).
  */
 public final class Forwarder implements AutoCloseable {
-  private final HostDriver driver;
-  private final Relay relay;
-
-  /** The ICMP echo relay, or null when synack answers ping itself by option. */
-  private final IcmpRelay icmp;
-
+  private final Stack stack;
+  private final ForwardLoop[] loops;
   private final ForwarderCounters counters;
 
-  private Forwarder(HostDriver driver, Relay relay, IcmpRelay icmp, ForwarderCounters counters) {
-    this.driver = driver;
-    this.relay = relay;
-    this.icmp = icmp;
+  private Forwarder(Stack stack, ForwardLoop[] loops, ForwarderCounters counters) {
+    this.stack = stack;
+    this.loops = loops;
     this.counters = counters;
   }
 
@@ -47,44 +46,59 @@ public final class Forwarder implements AutoCloseable {
    * it). Host sockets are opened in the network namespace of the thread that calls this.
    */
   public static Forwarder start(Link link, ForwarderOptions options) throws IOException {
-    ForwarderCounters counters = new ForwarderCounters();
-    HostConfig config =
-        HostConfig.defaults(new SecureRandom().nextLong())
-            .withMtu(link.mtu())
-            .withAnyDestination(true)
-            .withHeldSynLimit(options.maxHeldSyns());
-    Host host = new Host("forward", config, options.trace());
-    RelayBudget budget = new RelayBudget(options.maxBufferBytes(), counters);
-    TcpRelay tcp = new TcpRelay(options, counters, budget);
-    UdpRelay udp = new UdpRelay(options, counters);
-    Relay relay = new Relay("synack-forward-relay", tcp, udp);
-    tcp.relay = relay;
-    udp.relay = relay;
-    udp.host = host;
-    host.setSynPolicy(tcp);
-    udp.endpoint = host.bindUdpAll();
-    // The loop thread is started here, in the caller's network namespace, where it opens the host
-    // sockets.
-    HostDriver driver = new HostDriver(host, link);
-    relay.loop = driver;
-    driver.setEventListener(
-        e -> {
-          switch (e) {
-            case HostEvent.OfConnection(var c, var event) -> tcp.onEvent(c, event, driver.now());
-            case HostEvent.UdpReadable r -> udp.drain(driver.now());
-            default -> {}
-          }
-        });
-    // A datagram that came before the listener was set raised its one event unheard: drain once.
-    driver.execute(udp::drain);
-    relay.start();
-    IcmpRelay icmp = null;
-    if (options.icmpEcho() == ForwarderOptions.IcmpEcho.RELAY) {
-      icmp = new IcmpRelay(counters, budget, driver);
-      IcmpRelay echo = icmp;
-      driver.execute(now -> host.setEchoRelay(echo));
+    return start(List.of(link), options);
+  }
+
+  /**
+   * Starts a forwarder with one loop on each of {@code links} (the queues of one multiqueue TUN
+   * device), which it owns from now on; a packet read on a loop that does not own its flow is
+   * handed to the loop that does. Host sockets are opened in the network namespace of the thread
+   * that calls this. A trace ({@link ForwarderOptions#trace()}) needs a single link.
+   *
+   * @throws IllegalArgumentException when no link is given, or a trace with several
+   */
+  public static Forwarder start(List<? extends Link> links, ForwarderOptions options)
+      throws IOException {
+    int n = links.size();
+    if (n == 0) throw new IllegalArgumentException("a forwarder needs a link");
+    if (n > 1 && options.trace().enabled()) {
+      throw new IllegalArgumentException("a trace needs one loop, not " + n);
     }
-    return new Forwarder(driver, relay, icmp, counters);
+    ForwarderCounters counters = new ForwarderCounters(n);
+    RelayBudget budget = new RelayBudget(options.maxBufferBytes(), counters);
+    List<ForwardLoop> made = new ArrayList<>(n);
+    Stack stack;
+    try {
+      for (int i = 0; i < n; i++) made.add(new ForwardLoop(i, n, options, counters, budget));
+      // Each host holds its share of the SYNs, so that the group holds at most the bound.
+      HostConfig config =
+          HostConfig.defaults(new SecureRandom().nextLong())
+              .withMtu(links.get(0).mtu())
+              .withAnyDestination(true)
+              .withHeldSynLimit(Math.max(1, (options.maxHeldSyns() + n - 1) / n));
+      Stack.Builder builder =
+          Stack.builder()
+              .name("forward")
+              .config(config)
+              .links(links)
+              .beforeStart((driver, i) -> made.get(i).attach(driver));
+      if (n == 1) builder.trace(options.trace());
+      // The loop threads are started here, in the caller's network namespace, where they open the
+      // host sockets.
+      stack = builder.build();
+    } catch (IOException | RuntimeException e) {
+      for (ForwardLoop l : made) l.close();
+      for (Link l : links) {
+        try {
+          l.close();
+        } catch (IOException ignored) {
+          // Refusing the start: the links were the forwarder's to close.
+        }
+      }
+      throw e;
+    }
+    for (ForwardLoop l : made) l.start();
+    return new Forwarder(stack, made.toArray(ForwardLoop[]::new), counters);
   }
 
   /** Returns what the forwarder counted. */
@@ -92,44 +106,69 @@ public final class Forwarder implements AutoCloseable {
     return counters;
   }
 
+  /** Returns the number of loops the forwarder runs. */
+  public int loopCount() {
+    return loops.length;
+  }
+
   /**
    * Returns one line on how ping is handled: relayed through ICMP sockets, or answered by synack
    * itself (by option, or because the host allows no unprivileged ICMP sockets, and why).
    */
   public String icmpNote() {
-    return icmp != null
-        ? icmp.note()
+    return loops[0].icmp != null
+        ? loops[0].icmp.note()
         : "ping is answered by synack itself (by option), every destination seems up";
   }
 
-  /** Returns the host's counters as one line (packets, drops by reason), read on its loop. */
+  /**
+   * Returns the host's counters as one line (packets, drops by reason), read on its loop; with
+   * several loops, each loop's in turn.
+   */
   public String hostCounters() throws IOException {
-    return driver.call(now -> driver.host().counters().toString());
+    if (loops.length == 1) return driver().call(now -> driver().host().counters().toString());
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < loops.length; i++) {
+      HostDriver d = stack.loop(i);
+      String line = d.call(now -> d.host().counters().toString());
+      b.append(i == 0 ? "" : "; ").append("loop ").append(i).append(": ").append(line);
+    }
+    return b.toString();
   }
 
-  /** Returns the event loop of the synack side; calls on its host go through it. */
+  /**
+   * Returns the event loop of the synack side (the first, with several); calls on its host go
+   * through it.
+   */
   public HostDriver driver() {
-    return driver;
+    return stack.loop(0);
+  }
+
+  /** Returns the loops of the synack side, in order. */
+  public List<HostDriver> drivers() {
+    return stack.loops();
   }
 
   /**
    * Returns why the forwarder stopped by itself (a link or relay failure), or null while it runs.
    */
   public Throwable failure() {
-    return driver.failure() != null ? driver.failure() : relay.failure();
+    for (HostDriver d : stack.loops()) {
+      if (d.failure() != null) return d.failure();
+    }
+    for (ForwardLoop l : loops) {
+      if (l.failure() != null) return l.failure();
+    }
+    return null;
   }
 
-  /** Stops both threads: the link and every host socket are closed. */
+  /** Stops every thread: the links and every host socket are closed. */
   @Override
   public void close() throws IOException {
     try {
-      driver.close();
+      stack.close();
     } finally {
-      try {
-        relay.close();
-      } finally {
-        if (icmp != null) icmp.close();
-      }
+      for (ForwardLoop l : loops) l.close();
     }
   }
 }

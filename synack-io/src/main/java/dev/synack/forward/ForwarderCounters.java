@@ -1,6 +1,7 @@
 package dev.synack.forward;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /** What a {@link Forwarder} counted; safe to read from any thread. */
 public final class ForwarderCounters {
@@ -30,6 +31,31 @@ public final class ForwarderCounters {
   final AtomicLong relayBytesPeak = new AtomicLong();
   final AtomicLong relayOverBudget = new AtomicLong();
   final AtomicLong relayBuffers = new AtomicLong();
+
+  /** Host connections made and UDP mappings opened, per loop of the forwarder. */
+  final AtomicLongArray tcpOpenedByLoop;
+
+  final AtomicLongArray udpFlowsByLoop;
+
+  ForwarderCounters(int loops) {
+    this.tcpOpenedByLoop = new AtomicLongArray(loops);
+    this.udpFlowsByLoop = new AtomicLongArray(loops);
+  }
+
+  /** Returns the number of loops the forwarder runs, each counted on its own below. */
+  public int loops() {
+    return tcpOpenedByLoop.length();
+  }
+
+  /** Returns host connections made by loop {@code loop} (the loop that owns their 4-tuple). */
+  public long tcpOpened(int loop) {
+    return tcpOpenedByLoop.get(loop);
+  }
+
+  /** Returns UDP mappings opened by loop {@code loop}. */
+  public long udpFlows(int loop) {
+    return udpFlowsByLoop.get(loop);
+  }
 
   /** Returns host connections made (the client's handshake then completed). */
   public long tcpOpened() {
@@ -138,7 +164,7 @@ public final class ForwarderCounters {
   }
 
   /**
-   * Returns echo requests dropped (flow or pending limit, relay buffer bound, a send error such as
+   * Returns echo requests dropped (the flow limit, a full socket send buffer, a send error such as
    * no route).
    */
   public long icmpDropped() {
@@ -229,6 +255,18 @@ public final class ForwarderCounters {
         + " B, peak "
         + relayBytesPeak()
         + " B, over budget "
-        + relayOverBudget();
+        + relayOverBudget()
+        + (loops() > 1
+            ? "; per loop: tcp opened "
+                + perLoop(tcpOpenedByLoop)
+                + ", udp flows "
+                + perLoop(udpFlowsByLoop)
+            : "");
+  }
+
+  private static String perLoop(AtomicLongArray counts) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < counts.length(); i++) b.append(i == 0 ? "" : "/").append(counts.get(i));
+    return b.toString();
   }
 }

@@ -25,57 +25,65 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * and the synack host answers every echo request itself; {@link #note()} says so, and the forwarder
  * counts them.
  *
- * <p>Its own thread: socket calls and waits there; requests come from the synack loop through a
- * queue.
+ * <p>Everything runs on the synack loop, as the TCP and UDP relays do: a request is sent from
+ * inside the host's packet handling, replies are read and answered on the loop, and the idle sweep
+ * comes with {@link Relay}'s. A thread of its own only waits on the sockets' readiness ({@link
+ * IcmpPoller}) and hands the loop the ready flows, which it stops waiting on until the loop has
+ * read them and armed them again, so that no readiness is told twice or lost.
  */
-final class IcmpRelay implements EchoRelay, AutoCloseable {
+final class IcmpRelay implements EchoRelay, Relay.Sweep, AutoCloseable {
   private static final long IDLE_NANOS = 30_000_000_000L;
   private static final long WAIT_NANOS = 500_000_000L;
 
   /** Flows at once; a request of a new flow beyond is dropped, counted. */
   static final int MAX_FLOWS = 256;
 
-  /** Requests handed to the thread and not yet sent; beyond this they are dropped, counted. */
-  private static final int MAX_PENDING = 1024;
+  /** Replies read from one socket per turn of the loop, so that one flow does not hold it. */
+  private static final int READS_PER_TURN = 64;
 
   private record FlowKey(InetAddress client, int identifier, InetAddress destination) {}
 
-  private record Request(FlowKey key, int sequenceNumber, byte[] data) {}
-
   private final ForwarderCounters counters;
-  private final RelayBudget budget;
-  private final HostDriver loop;
-  private final IcmpPoller poller;
 
   /** Why the relay answers locally instead (no ICMP sockets allowed), or null when it relays. */
   private final String declined;
 
-  private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
+  private final IcmpPoller poller;
   private final Thread thread;
   private volatile boolean running = true;
+  private volatile Throwable failure;
 
-  /** Relay thread only. */
+  /** The loop the relay runs on; set by {@link #attach} before it starts. */
+  private HostDriver loop;
+
+  /** Loop thread only. */
   private final Map<FlowKey, Flow> flows = new HashMap<>();
 
+  /** Flows the loop armed, for the waiting thread to take into its next wait. */
+  private final ConcurrentLinkedQueue<Flow> armed = new ConcurrentLinkedQueue<>();
+
+  /** One flow: its socket, used on the loop thread only, and closed there. */
   private static final class Flow {
     final FlowKey key;
     final IcmpSocket socket;
-    long lastActivity = System.nanoTime();
+    long lastActivity;
 
-    Flow(FlowKey key, IcmpSocket socket) {
+    /** Set on the loop before the socket is closed; the waiting thread then forgets the flow. */
+    volatile boolean closed;
+
+    Flow(FlowKey key, IcmpSocket socket, long now) {
       this.key = key;
       this.socket = socket;
+      this.lastActivity = now;
     }
   }
 
   /**
-   * Starts a relay whose sockets live in the caller's network namespace (its thread is started from
-   * here); tries an ICMP socket first to learn whether the host allows them.
+   * Makes a relay; tries an ICMP socket first, in the caller's network namespace, to learn whether
+   * the host allows them. Its waiting thread is named {@code threadName}.
    */
-  IcmpRelay(ForwarderCounters counters, RelayBudget budget, HostDriver loop) throws IOException {
+  IcmpRelay(ForwarderCounters counters, String threadName) throws IOException {
     this.counters = counters;
-    this.budget = budget;
-    this.loop = loop;
     String why = null;
     try {
       IcmpSocket.open(false).close();
@@ -86,12 +94,22 @@ final class IcmpRelay implements EchoRelay, AutoCloseable {
     }
     declined = why;
     poller = declined == null ? new IcmpPoller() : null;
-    thread = Thread.ofPlatform().name("synack-forward-icmp").daemon(true).unstarted(this::run);
+    thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this::waitLoop);
+  }
+
+  /** Sets the loop the relay runs on; before the loop starts. */
+  void attach(HostDriver driver) {
+    this.loop = driver;
+  }
+
+  /** Starts the waiting thread (when the relay relays at all). */
+  void start() {
     if (declined == null) thread.start();
   }
 
   /** Returns one line on how ping is handled. */
   String note() {
+    if (failure != null) return "ping relay stopped: " + failure;
     return declined == null
         ? "ping is relayed through unprivileged ICMP sockets"
         : "ping is answered by synack itself, every destination seems up: " + declined;
@@ -111,66 +129,26 @@ final class IcmpRelay implements EchoRelay, AutoCloseable {
       counters.icmpAnsweredLocally.incrementAndGet();
       return false;
     }
-    if (requests.size() >= MAX_PENDING || !budget.take(data.length)) {
-      counters.icmpDropped.incrementAndGet();
-      return true;
-    }
-    requests.add(new Request(new FlowKey(source, identifier, destination), sequenceNumber, data));
-    poller.wakeup();
-    return true;
-  }
-
-  // Relay thread.
-
-  private void run() {
-    List<IcmpSocket> sockets = new ArrayList<>();
-    long nextSweep = System.nanoTime() + WAIT_NANOS;
-    try {
-      while (running) {
-        Request r;
-        while ((r = requests.poll()) != null) {
-          budget.give(r.data().length);
-          send(r);
-        }
-        for (Flow f : new ArrayList<>(flows.values())) receive(f);
-        long now = System.nanoTime();
-        if (now - nextSweep >= 0) {
-          for (Flow f : new ArrayList<>(flows.values())) {
-            if (now - f.lastActivity >= IDLE_NANOS) close(f);
-          }
-          nextSweep = now + WAIT_NANOS;
-        }
-        sockets.clear();
-        for (Flow f : flows.values()) sockets.add(f.socket);
-        poller.await(sockets, WAIT_NANOS);
-      }
-    } catch (IOException | RuntimeException e) {
-      counters.icmpDropped.incrementAndGet();
-    } finally {
-      for (Flow f : new ArrayList<>(flows.values())) close(f);
-      poller.close();
-    }
-  }
-
-  private void send(Request r) {
-    Flow f = flows.get(r.key());
+    FlowKey key = new FlowKey(source, identifier, destination);
+    Flow f = flows.get(key);
     if (f == null) {
       if (flows.size() >= Math.min(MAX_FLOWS, IcmpPoller.MAX_SOCKETS)) {
         counters.icmpDropped.incrementAndGet();
-        return;
+        return true;
       }
       try {
-        f = new Flow(r.key(), IcmpSocket.open(!(r.key().destination() instanceof Inet4Address)));
+        f = new Flow(key, IcmpSocket.open(!(destination instanceof Inet4Address)), now);
       } catch (IOException e) {
         counters.icmpDropped.incrementAndGet();
-        return;
+        return true;
       }
-      flows.put(r.key(), f);
+      flows.put(key, f);
+      arm(f);
     }
     try {
-      if (f.socket.sendEcho(r.key().destination(), r.sequenceNumber(), ByteBuffer.wrap(r.data()))) {
+      if (f.socket.sendEcho(destination, sequenceNumber, ByteBuffer.wrap(data))) {
         counters.icmpRequests.incrementAndGet();
-        f.lastActivity = System.nanoTime();
+        f.lastActivity = now;
       } else {
         counters.icmpDropped.incrementAndGet();
       }
@@ -178,47 +156,97 @@ final class IcmpRelay implements EchoRelay, AutoCloseable {
       // No route, for one: the client's ping sees no reply, as through a router that had none.
       counters.icmpDropped.incrementAndGet();
     }
+    return true;
   }
 
-  private void receive(Flow f) {
+  /** Reads the replies waiting on {@code f}'s socket, answers each, and arms it again. */
+  private void ready(Flow f, long now) {
+    if (f.closed) return;
     try {
       IcmpSocket.EchoReply reply;
-      for (int i = 0; i < 64 && (reply = f.socket.receiveEcho()) != null; i++) {
+      for (int i = 0; i < READS_PER_TURN && (reply = f.socket.receiveEcho()) != null; i++) {
         if (!reply.source().equals(f.key.destination())) continue;
-        IcmpSocket.EchoReply r = reply;
-        f.lastActivity = System.nanoTime();
+        f.lastActivity = now;
         counters.icmpReplies.incrementAndGet();
-        loop.execute(
-            now ->
-                loop.host()
-                    .sendEchoReply(
-                        f.key.destination(),
-                        f.key.client(),
-                        f.key.identifier(),
-                        r.sequenceNumber(),
-                        ByteBuffer.wrap(r.data()),
-                        now));
+        loop.host()
+            .sendEchoReply(
+                f.key.destination(),
+                f.key.client(),
+                f.key.identifier(),
+                reply.sequenceNumber(),
+                ByteBuffer.wrap(reply.data()),
+                now);
       }
     } catch (IOException e) {
       close(f);
+      return;
+    }
+    arm(f);
+  }
+
+  @Override
+  public void sweep(long now) {
+    if (flows.isEmpty()) return;
+    for (Flow f : new ArrayList<>(flows.values())) {
+      if (now - f.lastActivity >= IDLE_NANOS) close(f);
     }
   }
 
+  private void arm(Flow f) {
+    armed.add(f);
+    poller.wakeup();
+  }
+
   private void close(Flow f) {
-    flows.remove(f.key);
+    f.closed = true;
+    flows.remove(f.key, f);
     f.socket.close();
   }
 
-  /** Stops the thread and closes every ICMP socket. */
+  // Waiting thread.
+
+  private void waitLoop() {
+    List<Flow> waiting = new ArrayList<>();
+    List<IcmpSocket> sockets = new ArrayList<>();
+    boolean[] ready = new boolean[IcmpPoller.MAX_SOCKETS];
+    try {
+      while (running) {
+        Flow f;
+        while ((f = armed.poll()) != null) waiting.add(f);
+        waiting.removeIf(w -> w.closed);
+        sockets.clear();
+        for (Flow w : waiting) sockets.add(w.socket);
+        if (poller.await(sockets, WAIT_NANOS, ready) == 0) continue;
+        List<Flow> fired = new ArrayList<>();
+        for (int i = waiting.size() - 1; i >= 0; i--) {
+          if (ready[i]) fired.add(waiting.remove(i));
+        }
+        loop.execute(
+            now -> {
+              for (Flow r : fired) ready(r, now);
+            });
+      }
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+    }
+  }
+
+  /**
+   * Stops the waiting thread, and closes every ICMP socket when called after the loop has stopped.
+   */
   @Override
   public void close() {
     running = false;
     if (poller == null) return;
     poller.wakeup();
-    try {
-      thread.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (thread.isAlive() && Thread.currentThread() != thread) {
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
+    for (Flow f : new ArrayList<>(flows.values())) close(f);
+    if (!thread.isAlive()) poller.close();
   }
 }

@@ -140,6 +140,14 @@ final class Relay implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    if (thread.getState() == Thread.State.NEW) {
+      try {
+        selector.close(); // never started (the forwarder failed to start): nothing registered
+      } catch (IOException ignored) {
+        // Nothing left to tell.
+      }
+      return;
+    }
     selector.wakeup();
     if (Thread.currentThread() != thread) {
       try {

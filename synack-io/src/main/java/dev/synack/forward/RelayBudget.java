@@ -1,11 +1,10 @@
 package dev.synack.forward;
 
 /**
- * The bound on the bytes a forwarder's relays hold at once over all flows: a TCP flow's chunk while
- * it passes and what a side did not take yet, ICMP datagrams while they pass between threads. A
- * flow takes its bytes before it holds them and gives them back when it lets them go; what would go
- * beyond the bound is refused, and the caller waits (a TCP flow: its windows close) or drops and
- * counts (a datagram). Safe from any thread.
+ * The bound on the bytes a forwarder's relays hold at once over all flows and loops: a TCP flow's
+ * chunk while it passes and what a side did not take yet. A flow takes its bytes before it holds
+ * them and gives them back when it lets them go; what would go beyond the bound is refused, and the
+ * flow waits (its windows close). Safe from any thread.
  */
 final class RelayBudget {
   private final long max;

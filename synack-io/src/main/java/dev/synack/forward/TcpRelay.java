@@ -1,6 +1,5 @@
 package dev.synack.forward;
 
-import dev.synack.runtime.EventLoop;
 import dev.synack.stack.Connection;
 import dev.synack.stack.HeldSyn;
 import dev.synack.stack.Readiness;
@@ -22,6 +21,7 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -55,20 +55,27 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
   /** The bytes moved per read: a chunk, or the whole relay budget when it is smaller. */
   private final int chunk;
 
+  /** The index of the loop this relay runs on, for the per-loop counters. */
+  private final int loopIndex;
+
   Relay relay;
-  EventLoop loop;
 
   /** Relaying flows by their synack connection. */
   private final Map<Connection, Flow> flows = new HashMap<>();
 
-  /** Every flow with a host socket (connecting or relaying), for the sweep. */
-  private final Set<Flow> open = new HashSet<>();
+  /**
+   * Flows whose host connection is being made, for the sweep's connect timeout; once made, a flow
+   * is in {@link #flows} alone, so that an idle relayed connection costs one map entry.
+   */
+  private final Set<Flow> connecting = new HashSet<>();
 
   /** Flows that stopped because the relay budget refused them bytes; the sweep tries them again. */
   private final Set<Flow> starved = new HashSet<>();
 
-  TcpRelay(ForwarderOptions options, ForwarderCounters counters, RelayBudget budget) {
+  TcpRelay(
+      ForwarderOptions options, ForwarderCounters counters, RelayBudget budget, int loopIndex) {
     this.options = options;
+    this.loopIndex = loopIndex;
     this.counters = counters;
     this.budget = budget;
     this.chunk = (int) Math.max(1, Math.min(CHUNK, budget.max()));
@@ -105,12 +112,23 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
 
   @Override
   public void sweep(long now) {
-    for (Flow f : new ArrayList<>(open)) {
-      if (!f.connected && now - f.deadline >= 0) {
-        f.failed(null, now);
-      } else if (f.connected && now - f.lastActivity >= options.tcpIdleTimeout().toNanos()) {
+    if (!connecting.isEmpty()) {
+      for (Flow f : new ArrayList<>(connecting)) {
+        if (now - f.deadline >= 0) f.failed(null, now);
+      }
+    }
+    long idle = options.tcpIdleTimeout().toNanos();
+    List<Flow> idleFlows = null;
+    for (Flow f : flows.values()) {
+      if (!f.hostClosed && now - f.lastActivity >= idle) {
+        if (idleFlows == null) idleFlows = new ArrayList<>();
+        idleFlows.add(f);
+      }
+    }
+    if (idleFlows != null) {
+      for (Flow f : idleFlows) {
         f.closeHost(true);
-        if (f.conn != null && !f.ended) f.conn.abort(now);
+        if (!f.ended) f.conn.abort(now);
         f.end("idle timeout", true, now);
       }
     }
@@ -132,7 +150,9 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
 
   /** One relayed connection: the synack connection and the host socket; loop thread only. */
   final class Flow implements Relay.Ready {
-    private final HeldSyn held;
+    /** The SYN until it is answered; then null, so that its copy of the datagram is let go. */
+    private HeldSyn held;
+
     private final FourTuple id;
     private final long started = System.nanoTime();
 
@@ -193,7 +213,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
         ch = SocketChannel.open();
         ch.configureBlocking(false);
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        open.add(this);
+        connecting.add(this);
         InetSocketAddress target =
             options.socks5() != null
                 ? options.socks5()
@@ -303,7 +323,9 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       connected = true;
       lastActivity = now;
       handshakeIn = null;
+      connecting.remove(this);
       Connection c = held.accept(now);
+      held = null;
       if (c == null) {
         // The client gave up (its RST) while the host connection was being made.
         closeHost(true);
@@ -314,6 +336,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
       conn = c;
       flows.put(c, this);
       counters.tcpOpened.incrementAndGet();
+      counters.tcpOpenedByLoop.incrementAndGet(loopIndex);
       log(describe() + " opened");
       if (early != null && early.hasRemaining()) {
         budget.hold(early.remaining());
@@ -355,7 +378,9 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
         case TIMEOUT -> counters.tcpTimedOut.incrementAndGet();
         case NET, HOST -> counters.tcpUnreachable.incrementAndGet();
       }
-      if (answer == Answer.REFUSE) {
+      if (held == null) {
+        // Answered already (accepted, and the client gone): nothing to tell it.
+      } else if (answer == Answer.REFUSE) {
         held.refuse(now);
       } else if (options.silentUnreachable()) {
         held.drop(now);
@@ -364,6 +389,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
         // RFC 792 codes 0 net, 1 host; RFC 4443 codes 0 no route, 3 address unreachable.
         held.unreachable(answer == Answer.NET ? 0 : v4 ? 1 : 3, now);
       }
+      held = null;
       counters.tcpActive.decrementAndGet();
       log(describe() + " failed: " + why);
     }
@@ -527,7 +553,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     void closeHost(boolean reset) {
       if (hostClosed) return;
       hostClosed = true;
-      open.remove(this);
+      connecting.remove(this);
       starved.remove(this);
       if (reset && ch != null && ch.isOpen()) {
         try {

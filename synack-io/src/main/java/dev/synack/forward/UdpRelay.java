@@ -55,8 +55,12 @@ final class UdpRelay implements Relay.Sweep {
   private record FlowKey(
       InetAddress client, int clientPort, InetAddress destination, int destinationPort) {}
 
-  UdpRelay(ForwarderOptions options, ForwarderCounters counters) {
+  /** The index of the loop this relay runs on, for the per-loop counters. */
+  private final int loopIndex;
+
+  UdpRelay(ForwarderOptions options, ForwarderCounters counters, int loopIndex) {
     this.options = options;
+    this.loopIndex = loopIndex;
     this.counters = counters;
   }
 
@@ -86,6 +90,7 @@ final class UdpRelay implements Relay.Sweep {
       }
       flows.put(key, f);
       counters.udpFlows.incrementAndGet();
+      counters.udpFlowsByLoop.incrementAndGet(loopIndex);
       counters.udpActive.incrementAndGet();
       log("udp " + describe(key) + " opened");
     }

@@ -5,6 +5,7 @@ import static dev.synack.link.LinuxSyscalls.EFD_CLOEXEC;
 import static dev.synack.link.LinuxSyscalls.EFD_NONBLOCK;
 import static dev.synack.link.LinuxSyscalls.EINTR;
 import static dev.synack.link.LinuxSyscalls.POLLFD_EVENTS_OFFSET;
+import static dev.synack.link.LinuxSyscalls.POLLFD_REVENTS_OFFSET;
 import static dev.synack.link.LinuxSyscalls.POLLFD_SIZE;
 import static dev.synack.link.LinuxSyscalls.POLLIN;
 import static dev.synack.link.LinuxSyscalls.errno;
@@ -53,21 +54,45 @@ public final class IcmpPoller implements AutoCloseable {
    * readable or a wakeup comes; returns at once when a wakeup came since the last wait.
    */
   public void await(List<IcmpSocket> sockets, long timeoutNanos) throws IOException {
+    await(sockets, timeoutNanos, null);
+  }
+
+  /**
+   * Waits as {@link #await(List, long)} does and then says which sockets are ready: {@code
+   * ready[i]} is set for socket {@code i} when it is readable, has an error or is closed (each of
+   * which a read answers at once), cleared otherwise; returns how many are set. {@code ready} may
+   * be null, and must otherwise hold one entry per socket.
+   */
+  public int await(List<IcmpSocket> sockets, long timeoutNanos, boolean[] ready)
+      throws IOException {
     if (sockets.size() > MAX_SOCKETS)
       throw new IllegalArgumentException("too many sockets: " + sockets.size());
+    if (ready != null && ready.length < sockets.size())
+      throw new IllegalArgumentException(
+          "ready has " + ready.length + " entries for " + sockets.size() + " sockets");
     pollFds.set(JAVA_INT, 0, wakeFd);
     pollFds.set(JAVA_SHORT, POLLFD_EVENTS_OFFSET, POLLIN);
+    pollFds.set(JAVA_SHORT, POLLFD_REVENTS_OFFSET, (short) 0);
     for (int i = 0; i < sockets.size(); i++) {
       pollFds.set(JAVA_INT, (i + 1) * POLLFD_SIZE, sockets.get(i).fd());
       pollFds.set(JAVA_SHORT, (i + 1) * POLLFD_SIZE + POLLFD_EVENTS_OFFSET, POLLIN);
+      pollFds.set(JAVA_SHORT, (i + 1) * POLLFD_SIZE + POLLFD_REVENTS_OFFSET, (short) 0);
     }
     timespec.set(JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
     timespec.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
-    int ready = LinuxSyscalls.ppoll(state, pollFds, sockets.size() + 1, timespec);
-    if (ready < 0 && errno(state) != EINTR)
+    int polled = LinuxSyscalls.ppoll(state, pollFds, sockets.size() + 1, timespec);
+    if (polled < 0 && errno(state) != EINTR)
       throw new IOException("synack: poll of ICMP sockets failed: " + strerror(errno(state)));
     LinuxSyscalls.read(
         state, wakeFd, counter, 8); // Drains the counter (EAGAIN when no wakeup came).
+    int count = 0;
+    for (int i = 0; ready != null && i < sockets.size(); i++) {
+      // Any of POLLIN, POLLERR, POLLHUP, POLLNVAL: a receive now returns at once.
+      ready[i] =
+          polled > 0 && pollFds.get(JAVA_SHORT, (i + 1) * POLLFD_SIZE + POLLFD_REVENTS_OFFSET) != 0;
+      if (ready[i]) count++;
+    }
+    return count;
   }
 
   /** Makes a waiting {@link #await} return at once (or the next one, if none waits). Any thread. */

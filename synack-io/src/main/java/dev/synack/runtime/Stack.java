@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
 
 /**
  * A running synack: one or more event loops, each owning a sans-IO {@link Host} with the same
@@ -148,6 +149,7 @@ public final class Stack implements AutoCloseable {
     private int loops;
     private TraceSink trace;
     private Consumer<String> notes;
+    private ObjIntConsumer<HostDriver> beforeStart;
 
     private Builder() {}
 
@@ -227,6 +229,16 @@ public final class Stack implements AutoCloseable {
     }
 
     /**
+     * Gives {@code setup} each loop and its index once the loop is made and before it starts, on
+     * the building thread: for an embedder that sets its host's policies and the loop's event
+     * listener before the first packet comes (the forwarder). It must not throw.
+     */
+    public Builder beforeStart(ObjIntConsumer<HostDriver> setup) {
+      this.beforeStart = Objects.requireNonNull(setup, "setup");
+      return this;
+    }
+
+    /**
      * Opens what is still to open and starts the loops.
      *
      * @throws IOException when the TUN device cannot be opened
@@ -284,6 +296,9 @@ public final class Stack implements AutoCloseable {
       }
       if (drivers.length > 1) {
         for (int i = 0; i < drivers.length; i++) drivers[i].joinGroup(shards, drivers, i);
+      }
+      if (beforeStart != null) {
+        for (int i = 0; i < drivers.length; i++) beforeStart.accept(drivers[i], i);
       }
       for (HostDriver d : drivers) d.start();
       return new Stack(drivers, shards, note);

@@ -1,6 +1,7 @@
 package dev.synack.forward;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.link.NetnsFixture;
@@ -83,7 +84,16 @@ abstract class ForwarderNamespaces {
    */
   void startForwarder(ForwarderOptions options) throws Exception {
     String tun = NetnsFixture.uniqueName("fw");
-    TunLink link = NetworkNamespace.of("/run/netns/" + client.name()).call(() -> TunLink.open(tun));
+    int loops = loops();
+    List<TunLink> links =
+        NetworkNamespace.of("/run/netns/" + client.name())
+            .call(
+                () -> {
+                  if (loops == 1) return List.of(TunLink.open(tun));
+                  TunLink.Queues queues = TunLink.openQueues(tun, 0, loops);
+                  assertNull(queues.note(), "a multiqueue device");
+                  return queues.links();
+                });
     client.addressAndUp(tun, "10.99.0.1/24");
     client.ip("addr", "add", "fd00:99::1/64", "dev", tun, "nodad");
     client.ip("route", "add", "default", "dev", tun);
@@ -94,7 +104,14 @@ abstract class ForwarderNamespaces {
         options.withLog(flows::add).withConnectTimeout(Duration.ofSeconds(5));
     forwarder =
         NetworkNamespace.of("/run/netns/" + outside.name())
-            .call(() -> Forwarder.start(link, withLog));
+            .call(() -> Forwarder.start(links, withLog));
+  }
+
+  /**
+   * Returns the forwarder's loops, each on a queue of the TUN device: 1 unless a test says more.
+   */
+  int loops() {
+    return 1;
   }
 
   @AfterEach

@@ -100,6 +100,7 @@ public final class BenchCommand implements Callable<Integer> {
       figures.addAll(ForwardBench.run(settings, this::wanted));
     }
     measure(figures, err, NioEchoBench.NAME, () -> NioEchoBench.run(settings));
+    measure(figures, err, NioEchoBench.NAME_TUN, () -> NioEchoBench.runTun(settings));
     measure(figures, err, CurlServeBench.NAME, () -> CurlServeBench.run(settings));
     measure(figures, err, SynFloodBench.NAME, () -> SynFloodBench.run(settings));
     if (figures.isEmpty()) {
@@ -149,7 +150,8 @@ public final class BenchCommand implements Callable<Integer> {
     names.addAll(TunBench.names());
     names.addAll(ScalingBench.names());
     names.addAll(ForwardBench.names());
-    names.addAll(List.of(NioEchoBench.NAME, CurlServeBench.NAME, SynFloodBench.NAME));
+    names.addAll(
+        List.of(NioEchoBench.NAME, NioEchoBench.NAME_TUN, CurlServeBench.NAME, SynFloodBench.NAME));
     if (only.isEmpty() || only.stream().anyMatch(String::isBlank)) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(),

@@ -35,12 +35,24 @@ final class NioEcho {
     <T> T on(boolean server, Callable<T> body) throws Exception;
   }
 
-  private final SelectorProvider provider;
+  /** The server's provider, and the client's: the same but for a server over TUN. */
+  private final SelectorProvider serverProvider;
+
+  private final SelectorProvider clientProvider;
   private final Scope scope;
   private volatile boolean stop;
 
   NioEcho(SelectorProvider provider, Scope scope) {
-    this.provider = provider;
+    this(provider, provider, scope);
+  }
+
+  /**
+   * An echo whose server and client use providers of their own: synack's server over a TUN device
+   * with the kernel's client at the device's other end.
+   */
+  NioEcho(SelectorProvider serverProvider, SelectorProvider clientProvider, Scope scope) {
+    this.serverProvider = serverProvider;
+    this.clientProvider = clientProvider;
     this.scope = scope;
   }
 
@@ -54,11 +66,11 @@ final class NioEcho {
         open(
             true,
             () -> {
-              ServerSocketChannel s = provider.openServerSocketChannel();
+              ServerSocketChannel s = serverProvider.openServerSocketChannel();
               s.bind(new InetSocketAddress(address, 0), 1024);
               return s;
             });
-    Selector serverSelector = provider.openSelector();
+    Selector serverSelector = serverProvider.openSelector();
     stop = false;
     CompletableFuture<Void> served =
         CompletableFuture.runAsync(
@@ -140,10 +152,10 @@ final class NioEcho {
     ByteBuffer sink = ByteBuffer.allocate(BUFFER);
     Stopwatch watch = new Stopwatch();
     long deadline = System.nanoTime() + TIMEOUT_NANOS;
-    try (Selector selector = provider.openSelector()) {
+    try (Selector selector = clientProvider.openSelector()) {
       try {
         for (int i = 0; i < connections; i++) {
-          SocketChannel c = open(false, provider::openSocketChannel);
+          SocketChannel c = open(false, clientProvider::openSocketChannel);
           c.configureBlocking(false);
           c.connect(server);
           c.register(selector, SelectionKey.OP_CONNECT, new long[2]); // {sent, received}

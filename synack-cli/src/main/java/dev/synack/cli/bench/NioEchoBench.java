@@ -1,10 +1,12 @@
 package dev.synack.cli.bench;
 
+import dev.synack.nio.HostScope;
 import dev.synack.nio.SimApps;
 import dev.synack.nio.SynackSelectorProvider;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.channels.spi.SelectorProvider;
+import java.util.concurrent.Callable;
 
 /**
  * NIO echo throughput: the same selector-driven echo program ({@link NioEcho}) over synack's {@link
@@ -16,6 +18,17 @@ import java.nio.channels.spi.SelectorProvider;
  */
 final class NioEchoBench {
   static final String NAME = "nio-echo";
+
+  /** The same program with synack's server on a TUN device, against the kernel's over veth. */
+  static final String NAME_TUN = "nio-echo-tun";
+
+  /**
+   * The MTU of the TUN device and of the veth pair: a VPN's or a container's, and the one synack's
+   * output to the kernel is best at today (see {@code tun-synack-to-kernel-mtu65535}).
+   */
+  private static final int TUN_MTU = 1500;
+
+  private static final long TIMEOUT_SECONDS = 120;
 
   /** Connections echoing at once, each through both selectors. */
   static final int CONNECTIONS = 16;
@@ -86,6 +99,78 @@ final class NioEchoBench {
       return new NioEcho(new SynackSelectorProvider(), scope)
           .run(hosts.serverAddress(), CONNECTIONS, bytesEach);
     }
+  }
+
+  /**
+   * Returns the figure {@code nio-echo-tun}: {@link NioEcho} with its server on synack's provider,
+   * a synack host on a TUN device ({@link TunBench.SynackOnTun}), and its client on the kernel's in
+   * the namespace of the device's other end; the reference is the very same program on the kernel's
+   * provider at both ends of a veth pair between two namespaces ({@link TunBench.KernelOverVeth}).
+   * Skipped without the privileges for TUN devices and namespaces.
+   */
+  static Figure runTun(BenchSettings settings) throws IOException {
+    SelectorProvider kernelProvider = SelectorProvider.provider();
+    if (kernelProvider instanceof SynackSelectorProvider) {
+      return Figure.skipped(
+          NAME_TUN,
+          "Gbit/s",
+          "the JVM's default SelectorProvider is synack's: no kernel provider to compare with");
+    }
+    java.util.Optional<String> missing = Privileges.tunMissing();
+    if (missing.isPresent()) return Figure.skipped(NAME_TUN, "Gbit/s", missing.get());
+    long bytesEach = bytesEach(settings);
+    double synack = 0;
+    double kernel = 0;
+    try (TunBench.SynackOnTun tun = TunBench.SynackOnTun.open(TUN_MTU);
+        TunBench.KernelOverVeth veth = TunBench.KernelOverVeth.open(TUN_MTU)) {
+      HostScope.Binding onSynack = new HostScope.Binding(tun.driver(), tun.host());
+      NioEcho.Scope synackScope =
+          new NioEcho.Scope() {
+            @Override
+            public <T> T on(boolean server, Callable<T> body) throws Exception {
+              return server ? HostScope.call(onSynack, body) : inNamespace(tun.namespace(), body);
+            }
+          };
+      NioEcho.Scope vethScope =
+          new NioEcho.Scope() {
+            @Override
+            public <T> T on(boolean server, Callable<T> body) throws Exception {
+              return inNamespace(server ? veth.namespaceB() : veth.namespaceA(), body);
+            }
+          };
+      for (int i = 0; i < settings.repeats(); i++) {
+        synack =
+            Math.max(
+                synack,
+                new NioEcho(new SynackSelectorProvider(), kernelProvider, synackScope)
+                    .run(TunBench.SynackOnTun.SYNACK, CONNECTIONS, bytesEach));
+        kernel =
+            Math.max(
+                kernel,
+                new NioEcho(kernelProvider, vethScope)
+                    .run(TunBench.KernelOverVeth.B, CONNECTIONS, bytesEach));
+      }
+    }
+    return Figure.measured(
+        NAME_TUN,
+        "Gbit/s",
+        synack,
+        kernel,
+        CONNECTIONS
+            + " connections x "
+            + SimBulkBench.mb(bytesEach)
+            + " echoed (payload one way; each byte crosses twice), best of "
+            + settings.repeats()
+            + "; synack: the echo server on SynackSelectorProvider over a TUN device at MTU "
+            + TUN_MTU
+            + ", the client on the kernel's provider at its other end; kernel: the same program"
+            + " on the kernel's provider at both ends of a veth pair");
+  }
+
+  /** Runs {@code body}, which opens a kernel channel, on a thread inside {@code ns}. */
+  private static <T> T inNamespace(Netns ns, Callable<T> body) throws IOException {
+    return NamespaceThread.await(
+        NamespaceThread.start(ns, "nio-echo-open", body), TIMEOUT_SECONDS, "opening a channel");
   }
 
   private static <T> T anywhere(boolean server, java.util.concurrent.Callable<T> body)

@@ -63,6 +63,21 @@ class UserFiguresTest {
   }
 
   @Test
+  void nioEchoTunFigure_shrunk_synackServerOverTun_measuredBesideTheKernelOverVeth()
+      throws IOException {
+    Optional<String> missing = Privileges.tunMissing();
+    if (missing.isPresent() && !CI)
+      System.err.println("UserFiguresTest: skipped: " + missing.get());
+    assertFalse(CI && missing.isPresent(), "CI must run this: " + missing.orElse(""));
+    assumeTrue(missing.isEmpty());
+    Figure f = NioEchoBench.runTun(BenchSettings.quick().shrunk(4000));
+    assertFalse(f.skipped(), f.note());
+    assertEquals("nio-echo-tun", f.name());
+    assertTrue(f.synack() > 0 && f.reference() > 0, f.toString());
+    assertTrue(f.note().contains("over a TUN device at MTU 1500"), f.note());
+  }
+
+  @Test
   void curlFigure_shrunk_measuredBesideTheKernelAndTheRawTunFigure() {
     assumeRootAndCurl();
     Figure f = CurlServeBench.run(BenchSettings.quick().shrunk(4000));
