@@ -62,6 +62,13 @@ public final class Connection implements Attachable {
   /** Why the connection closed, once it has: null for an orderly close or while open. */
   volatile TcpError closeError;
 
+  /**
+   * How the connection's socket shares its local port ({@code SO_REUSEADDR}, {@code SO_REUSEPORT}),
+   * for the binds that come after it: an accepted connection's are its listener's; null for an
+   * active open through the plain API, which shares nothing.
+   */
+  BindOptions bind;
+
   /** SO_LINGER in seconds, -1 when off. */
   private int lingerSeconds = -1;
 
@@ -72,6 +79,7 @@ public final class Connection implements Attachable {
     this.host = host;
     this.engine = engine;
     this.listener = listener;
+    this.bind = listener == null ? null : listener.bindOptions();
   }
 
   /**

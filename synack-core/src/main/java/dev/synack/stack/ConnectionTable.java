@@ -4,6 +4,8 @@ import dev.synack.tcp.FourTuple;
 import dev.synack.wire.OutboundSegment;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +75,11 @@ final class ConnectionTable {
   /** Returns the number of connections held (in any state but released). */
   int size() {
     return connections.size();
+  }
+
+  /** Returns the connections held, as a read-only view. */
+  Collection<Connection> values() {
+    return Collections.unmodifiableCollection(connections.values());
   }
 
   /** Returns a snapshot of the connections held. */

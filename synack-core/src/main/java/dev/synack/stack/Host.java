@@ -67,8 +67,10 @@ public final class Host {
     this.output = new HostOutput(log);
     this.input = new IpInput(log, addresses, config);
     SplittableRandom keys = new SplittableRandom(config.secretSeed());
-    this.tcp = new TcpEndpoints(this, config, log, addresses, output, events, keys);
-    this.udp = new UdpEndpoints(config, log, addresses, output, events, keys.nextLong());
+    // One path MTU cache for TCP and UDP, as Linux's route exceptions serve every socket.
+    PathMtus pathMtus = new PathMtus();
+    this.tcp = new TcpEndpoints(this, config, log, addresses, output, events, keys, pathMtus);
+    this.udp = new UdpEndpoints(config, log, addresses, output, events, keys.nextLong(), pathMtus);
     this.icmp = new IcmpHandler(log, output, input, addresses);
     input.register(PROTO_TCP, tcp);
     input.register(PROTO_UDP, udp);
@@ -206,6 +208,44 @@ public final class Host {
       throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
     advance(now);
     return tcp.connect(local, localPort, remote, remotePort, tcpConfig, now);
+  }
+
+  /**
+   * Opens a connection as {@link #connect(InetAddress, int, InetAddress, int, TcpConfig, long)}
+   * from a socket that set {@code SO_REUSEADDR}/{@code SO_REUSEPORT} as {@code bind} says: a {@code
+   * localPort} other than 0 is checked as Linux's {@code bind()} checks it ({@link #checkBind}),
+   * and the connection shares its port so with later binds.
+   *
+   * @throws IllegalStateException when the port is taken ("address already in use"), the 4-tuple is
+   *     in use or no local port is free
+   */
+  public Connection connect(
+      InetAddress local,
+      int localPort,
+      InetAddress remote,
+      int remotePort,
+      TcpConfig tcpConfig,
+      BindOptions bind,
+      long now) {
+    if (tcpConfig == null) throw new IllegalArgumentException("tcp config is null");
+    if (bind == null) throw new IllegalArgumentException("bind options are null");
+    if (remotePort < 1 || remotePort > 65535)
+      throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
+    advance(now);
+    return tcp.connect(local, localPort, remote, remotePort, tcpConfig, null, bind, now);
+  }
+
+  /**
+   * Checks that a socket with options {@code bind} may bind TCP {@code port} on {@code address}
+   * (null: every address) before an active open, as Linux's {@code bind()}: a listener or a
+   * connection holding the port refuses it unless both set {@code SO_REUSEPORT}, or both set {@code
+   * SO_REUSEADDR} and the other is not listening.
+   *
+   * @throws IllegalStateException "address already in use" when the port is taken
+   */
+  public void checkBind(InetAddress address, int port, BindOptions bind) {
+    if (bind == null) throw new IllegalArgumentException("bind options are null");
+    tcp.checkBind(address, port, bind);
   }
 
   /**

@@ -87,6 +87,11 @@ public final class Listener implements Attachable {
     return backlog;
   }
 
+  /** Returns how it shares its port. */
+  BindOptions bindOptions() {
+    return bind;
+  }
+
   /** Returns whether it was bound with {@code SO_REUSEADDR}. */
   public boolean reuseAddress() {
     return bind.reuseAddress();

@@ -234,7 +234,7 @@ final class PassiveOpens {
     int iss = isn.isn(id, now);
     if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
     TcpConfig childConfig =
-        endpoints.tcpConfigFor(listener.tcp(), id.localAddress(), id.remoteAddress());
+        endpoints.tcpConfigFor(listener.tcp(), id.localAddress(), id.remoteAddress(), now);
     TcpFastOpen.ServerAnswer fo = fastOpen.onSyn(seg, id, listener);
     TcpConnection engine =
         fo == null
@@ -310,7 +310,7 @@ final class PassiveOpens {
     }
     TcpConfig tcp =
         SynCookies.synAckConfig(
-            endpoints.tcpConfigFor(listener.tcp(), ip.destination(), ip.source()), syn, now);
+            endpoints.tcpConfigFor(listener.tcp(), ip.destination(), ip.source(), now), syn, now);
     // The engine makes the SYN-ACK exactly as for a queued connection; it is then forgotten.
     // The cookie keeps no ECN agreement (Linux hides one in the TSval bits): the SYN-ACK does not
     // offer it (RFC 3168 §6.1.1 allows either).
@@ -395,7 +395,7 @@ final class PassiveOpens {
     int peerIss = SeqNum.add(ack.sequenceNumber(), -1);
     int cookie = SeqNum.add(ack.acknowledgmentNumber(), -1);
     SynCookies.Decoded decoded = cookies.check(id, peerIss, cookie, now, ipv6);
-    TcpConfig tcp = endpoints.tcpConfigFor(listener.tcp(), ip.destination(), ip.source());
+    TcpConfig tcp = endpoints.tcpConfigFor(listener.tcp(), ip.destination(), ip.source(), now);
     TcpOption.Timestamps ts = ack.options().timestamps();
     SynCookies.TimestampOptions tsOptions =
         ts != null && tcp.timestamps() && ts.tsEcr() != 0 ? SynCookies.options(ts.tsEcr()) : null;
@@ -574,7 +574,7 @@ final class PassiveOpens {
     TcpConnection engine =
         TcpConnection.accept(
             id,
-            endpoints.tcpConfigFor(config.tcp(), id.localAddress(), id.remoteAddress()),
+            endpoints.tcpConfigFor(config.tcp(), id.localAddress(), id.remoteAddress(), now),
             isn.isn(id, now),
             held.syn,
             now,

@@ -69,6 +69,9 @@ final class TcpEndpoints implements TransportHandler {
   /** Listeners, their queues, SYN cookies and held SYNs. */
   private final PassiveOpens passive;
 
+  /** The listeners by port (the passive side's, read here for the bind check). */
+  private final ListenerTable listeners;
+
   /**
    * The TCP settings last made by {@link #tcpConfigFor}, and the socket settings and address pair
    * they were made from.
@@ -78,6 +81,13 @@ final class TcpEndpoints implements TransportHandler {
   private TcpConfig lastConfigBase;
   private InetAddress lastConfigLocal;
   private InetAddress lastConfigRemote;
+  private int lastConfigMtu;
+
+  /**
+   * The path MTUs ICMP reported, per destination (the host's, shared with UDP): new connections
+   * start from them.
+   */
+  private final PathMtus pathMtus;
 
   /**
    * Makes the endpoints; {@code keys} is the host's seeded key stream (ISN, ports, cookies, in that
@@ -90,8 +100,10 @@ final class TcpEndpoints implements TransportHandler {
       HostAddresses addresses,
       HostOutput output,
       ArrayDeque<HostEvent> events,
-      SplittableRandom keys) {
+      SplittableRandom keys,
+      PathMtus pathMtus) {
     this.host = host;
+    this.pathMtus = pathMtus;
     this.config = config;
     this.log = log;
     this.addresses = addresses;
@@ -122,7 +134,7 @@ final class TcpEndpoints implements TransportHandler {
     keys.nextBytes(isnKey);
     this.isn = new IsnGenerator(isnKey);
     long p0 = keys.nextLong(), p1 = keys.nextLong(), p2 = keys.nextLong(), p3 = keys.nextLong();
-    ListenerTable listeners = new ListenerTable(p0, p1);
+    this.listeners = new ListenerTable(p0, p1);
     this.ephemeralPorts =
         new EphemeralPorts(
             config.ephemeralPortLow(),
@@ -189,6 +201,38 @@ final class TcpEndpoints implements TransportHandler {
   }
 
   /**
+   * Checks that a socket with options {@code bind} may take {@code port} on {@code address} (null:
+   * every address) for an active open, as Linux's {@code inet_csk_bind_conflict} for {@code
+   * bind()}: each listener and each connection holding the port on an overlapping address refuses
+   * it unless both sockets set {@code SO_REUSEPORT}, or both set {@code SO_REUSEADDR} and the other
+   * is not listening ({@link BindOptions#mayShareWith}). A connection opened through the plain API
+   * shares nothing; an accepted one shares as its listener.
+   *
+   * @throws IllegalStateException "address already in use" when one refuses it
+   */
+  void checkBind(InetAddress address, int port, BindOptions bind) {
+    if (port < 1 || port > 65535)
+      throw new IllegalArgumentException("port out of range 1..65535: " + port);
+    listeners.forEachOn(
+        port,
+        l -> {
+          if (ListenerTable.overlap(l.address(), address)
+              && !bind.mayShareWith(l.bindOptions(), true))
+            throw new IllegalStateException(
+                "address already in use: port " + port + " (a listener has it)");
+        });
+    for (Connection c : table.values()) {
+      FourTuple id = c.id();
+      if (id.localPort() == port
+          && ListenerTable.overlap(address, id.localAddress())
+          && !bind.mayShareWith(c.bind == null ? BindOptions.NONE : c.bind, false)) {
+        throw new IllegalStateException(
+            "address already in use: port " + port + " (a connection holds it)");
+      }
+    }
+  }
+
+  /**
    * Opens a connection to {@code remote}:{@code remotePort} (active OPEN, RFC 9293 §3.10.1) from
    * the host's first address of the same family and an ephemeral port.
    */
@@ -236,7 +280,28 @@ final class TcpEndpoints implements TransportHandler {
       TcpConfig tcp,
       ByteBuffer firstData,
       long now) {
+    return connect(local, localPort, remote, remotePort, tcp, firstData, null, now);
+  }
+
+  /**
+   * Opens a connection as {@link #connect(InetAddress, int, InetAddress, int, TcpConfig,
+   * ByteBuffer, long)} from a socket with options {@code bind} (null: the plain API's, which checks
+   * nothing): a port it names is checked as Linux's {@code bind()} checks it ({@link #checkBind}).
+   *
+   * @throws IllegalStateException when the port is taken, the 4-tuple is in use or no local port is
+   *     free
+   */
+  Connection connect(
+      InetAddress local,
+      int localPort,
+      InetAddress remote,
+      int remotePort,
+      TcpConfig tcp,
+      ByteBuffer firstData,
+      BindOptions bind,
+      long now) {
     clock = now;
+    if (bind != null && localPort != 0) checkBind(local, localPort, bind);
     if (tcp == null) throw new IllegalArgumentException("tcp config is null");
     if (remotePort < 1 || remotePort > 65535)
       throw new IllegalArgumentException("port out of range 1..65535: " + remotePort);
@@ -260,8 +325,14 @@ final class TcpEndpoints implements TransportHandler {
     if (table.contains(id)) throw new IllegalStateException("connection already exists: " + id);
     TcpConnection engine =
         TcpConnection.connect(
-            id, tcpConfigFor(tcp, from, remote), isn.isn(id, now), now, connectionTrace, log.name);
+            id,
+            tcpConfigFor(tcp, from, remote, now),
+            isn.isn(id, now),
+            now,
+            connectionTrace,
+            log.name);
     Connection c = new Connection(host, engine, null);
+    c.bind = bind;
     if (firstData != null) {
       c.fastOpen = fastOpen.onActiveOpen(engine, remote, now);
       engine.send(firstData, now); // before the SYN leaves: with a cookie, it rides on the SYN
@@ -347,7 +418,16 @@ final class TcpEndpoints implements TransportHandler {
       log.drop("icmp-ignored", id.toString(), now);
       return;
     }
+    TcpState before = c.engine.state();
     IcmpError.Outcome outcome = c.engine.handleIcmpError(error, now);
+    if (error instanceof IcmpError.PacketTooBig(int mtu, var seq)
+        && outcome != IcmpError.Outcome.OUT_OF_WINDOW
+        && before != TcpState.TIME_WAIT
+        && before != TcpState.CLOSED) {
+      // RFC 1191 §4, RFC 8201 §4: the path MTU is the destination's, for every later connection to
+      // it and UDP too (Linux's tcp_v4_mtu_reduced updates the route's exception).
+      pathMtus.learn(quote.destination(), mtu, config.mtu(), now);
+    }
     String result = IcmpErrors.describe(error, outcome, c.engine.status().effectiveMss());
     if (result == null) {
       // Linux counts an error quoting a sequence number outside SND.UNA..SND.NXT as
@@ -414,8 +494,9 @@ final class TcpEndpoints implements TransportHandler {
     if ((c.fastOpen & Connection.FAST_OPEN_ACTIVE) != 0 && e instanceof ConnectionEvent.Connected) {
       fastOpen.onActiveConnected(c.engine, c.id().remoteAddress(), clock);
     }
-    if ((c.fastOpen & Connection.FAST_OPEN_CHECK) != 0 && e instanceof ConnectionEvent.Closed) {
-      fastOpen.onCheckedClosed(c.engine, c.id().remoteAddress());
+    if ((c.fastOpen & Connection.FAST_OPEN_USED) != 0 && e instanceof ConnectionEvent.Closed) {
+      fastOpen.onUsedClosed(
+          c.engine, c.id().remoteAddress(), (c.fastOpen & Connection.FAST_OPEN_CHECK) != 0, clock);
     }
     if ((c.fastOpen & Connection.FAST_OPEN_PENDING) != 0) leaveFastOpenQueue(c);
     c.fastOpen =
@@ -451,24 +532,31 @@ final class TcpEndpoints implements TransportHandler {
   }
 
   /**
-   * Returns the TCP settings for a connection between two addresses: the MSS follows from the MTU
-   * (RFC 9293 §3.7.1), and timestamps start from a keyed per-address-pair offset (RFC 7323 §5.4, as
-   * Linux's secure_tcp_ts_off) so they reveal no uptime yet keep rising across incarnations of a
-   * 4-tuple, which the TIME-WAIT reopen rule relies on (RFC 6191).
+   * Returns the TCP settings for a connection between two addresses: the MSS follows from the path
+   * MTU, the link's or a lower one ICMP reported for the remote address and not yet expired (RFC
+   * 9293 §3.7.1, RFC 1191 §3; as Linux's {@code tcp_connect_init} and {@code
+   * tcp_create_openreq_child} take the route's MTU for the MSS announced and sent, {@code advmss}
+   * and {@code tcp_sync_mss}), and timestamps start from a keyed per-address-pair offset (RFC 7323
+   * §5.4, as Linux's secure_tcp_ts_off) so they reveal no uptime yet keep rising across
+   * incarnations of a 4-tuple, which the TIME-WAIT reopen rule relies on (RFC 6191).
    */
-  TcpConfig tcpConfigFor(TcpConfig base, InetAddress local, InetAddress remote) {
-    // The settings depend on the socket's settings and the address pair alone: connections between
-    // the same two addresses
-    // (a client opening many, a proxy) share one immutable copy instead of 100 bytes each.
-    if (base == lastConfigBase && local.equals(lastConfigLocal) && remote.equals(lastConfigRemote))
-      return lastConfig;
+  TcpConfig tcpConfigFor(TcpConfig base, InetAddress local, InetAddress remote, long now) {
+    int mtu = pathMtus.mtu(remote, config.mtu(), now);
+    // The settings depend on the socket's settings, the address pair and the path MTU alone:
+    // connections between the same two addresses (a client opening many, a proxy) share one
+    // immutable copy instead of 100 bytes each.
+    if (base == lastConfigBase
+        && mtu == lastConfigMtu
+        && local.equals(lastConfigLocal)
+        && remote.equals(lastConfigRemote)) return lastConfig;
     int ipAndTcpHeaders = (local instanceof Inet4Address ? 20 : 40) + 20;
-    TcpConfig tcp = base.withMss(config.mtu() - ipAndTcpHeaders);
+    TcpConfig tcp = base.withMss(mtu - ipAndTcpHeaders);
     lastConfig =
         tcp.timestamps() ? tcp.withTimestamps(true, isn.timestampOffset(local, remote)) : tcp;
     lastConfigBase = base;
     lastConfigLocal = local;
     lastConfigRemote = remote;
+    lastConfigMtu = mtu;
     return lastConfig;
   }
 

@@ -158,21 +158,34 @@ public final class TcpFastOpen {
     boolean expired =
         c.closeError == TcpError.CONNECTION_TIMED_OUT
             || c.closeError == TcpError.CONNECTION_ABORTED_USER_TIMEOUT;
-    if ((fired && timeouts == 3) || (expired && timeouts < 3)) {
-      disableStamp = now;
-      disableTimes++;
-      counters.fastOpenBlackhole++;
-    }
+    if ((fired && timeouts == 3) || (expired && timeouts < 3)) pause(now);
+  }
+
+  /** Pauses client Fast Open (Linux's {@code tcp_fastopen_active_disable}). */
+  private void pause(long now) {
+    if (blackholeTimeout == 0) return;
+    disableStamp = now;
+    disableTimes++;
+    counters.fastOpenBlackhole++;
   }
 
   /**
-   * Takes the end of a connection opened just after a pause, as Linux's {@code
-   * tcp_fastopen_active_disable_ofo_check}: data received over it (from a peer that is not this
-   * host's loopback) shows Fast Open works again, so the next pause starts from the base timeout.
+   * Takes the end of a connection whose SYN used Fast Open, as Linux's {@code
+   * tcp_fastopen_active_disable_ofo_check}. With no data received, a FIN alone waiting out of order
+   * says a middlebox let the peer's FIN through and dropped its data: client Fast Open pauses
+   * (counted as TCPFastOpenBlackhole). With data received over a connection opened just after a
+   * pause ({@code checked}) from a peer that is not this host's loopback, Fast Open works again, so
+   * the next pause starts from the base timeout.
    */
-  void onCheckedClosed(TcpConnection engine, InetAddress server) {
-    if (disableTimes > 0 && FastOpenOutcome.dataReceived(engine) && !server.isLoopbackAddress())
+  void onUsedClosed(TcpConnection engine, InetAddress server, boolean checked, long now) {
+    if (!FastOpenOutcome.dataReceived(engine)) {
+      // Linux's syn_fastopen: our SYN carried data with Fast Open.
+      if (FastOpenOutcome.synDataSent(engine) > 0 && FastOpenOutcome.finAloneHeld(engine)) {
+        pause(now);
+      }
+    } else if (checked && disableTimes > 0 && !server.isLoopbackAddress()) {
       disableTimes = 0;
+    }
   }
 
   /**

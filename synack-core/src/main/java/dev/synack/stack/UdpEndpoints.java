@@ -34,8 +34,11 @@ final class UdpEndpoints implements TransportHandler {
   private final IcmpRateLimit rateLimit = new IcmpRateLimit();
   private final FragmentIds ids;
 
-  /** The path MTUs ICMP reported, per destination: what sends are fragmented to (or refused at). */
-  private final PathMtus pathMtus = new PathMtus();
+  /**
+   * The path MTUs ICMP reported, per destination: what sends are fragmented to (or refused at); the
+   * host's, shared with TCP.
+   */
+  private final PathMtus pathMtus;
 
   private final Map<Integer, List<UdpEndpoint>> byPort = new HashMap<>();
 
@@ -57,8 +60,10 @@ final class UdpEndpoints implements TransportHandler {
       HostAddresses addresses,
       HostOutput output,
       ArrayDeque<HostEvent> events,
-      long portKey) {
+      long portKey,
+      PathMtus pathMtus) {
     this.config = config;
+    this.pathMtus = pathMtus;
     this.log = log;
     this.addresses = addresses;
     this.output = output;

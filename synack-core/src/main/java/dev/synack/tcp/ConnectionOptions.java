@@ -146,19 +146,38 @@ public final class ConnectionOptions {
   }
 
   /**
-   * Sets {@code TCP_QUICKACK} as Linux's {@code do_tcp_setsockopt}: an ACK the delayed-ACK timer
-   * holds goes at the next {@link TcpConnection#pollTransmit}, and quick-ACK mode is entered, so
-   * the next ACKs go at once too ({@link DelayedAck}). Like Linux's, the mode is not permanent: it
-   * ends after its quota of ACKs, and delayed ACKs resume. Setting 0 changes nothing here (Linux's
-   * interactive "ping-pong" mode, which it would enter, is not modelled).
+   * Sets {@code TCP_QUICKACK} as Linux's {@code __tcp_sock_set_quickack}. 0 enters ping-pong mode:
+   * the quick ACKs that start the data (or follow an idle spell) wait for the delayed-ACK timer
+   * like any other, until the timer has had to send one ({@link DelayedAck}). Any other value
+   * leaves that mode, and in ESTABLISHED or CLOSE-WAIT an ACK the timer holds goes at the next
+   * {@link TcpConnection#pollTransmit} when the application has read everything received, or more
+   * than a full segment waits for its ACK (Linux's {@code tcp_cleanup_rbuf} with {@code
+   * ICSK_ACK_PUSHED}); an even value then enters ping-pong mode again. Neither value is permanent,
+   * as tcp(7) says: the connection's own events move it in and out of the mode.
    */
-  public void quickAck(long now) {
-    if (!c.state.isSynchronized()) return;
-    c.rcv.delayedAck().enterQuickAck(c.rcv.rcvWnd());
-    if (c.timers.isSet(TimerKind.DELAYED_ACK)) {
-      c.timers.cancel(TimerKind.DELAYED_ACK, now);
-      c.ackNow = true;
+  public void setQuickAck(int value, long now) {
+    DelayedAck d = c.rcv.delayedAck();
+    if (value == 0) {
+      d.setPingpong(true);
+      return;
     }
+    d.setPingpong(false);
+    boolean established = c.state == TcpState.ESTABLISHED || c.state == TcpState.CLOSE_WAIT;
+    if (established && c.timers.isSet(TimerKind.DELAYED_ACK)) {
+      if (c.rcv.queued() == 0 || c.rcv.unacknowledged() > Math.max(d.rcvMss(), 1)) {
+        c.timers.cancel(TimerKind.DELAYED_ACK, now);
+        c.ackNow = true;
+      }
+      if ((value & 1) == 0) d.setPingpong(true);
+    }
+  }
+
+  /**
+   * Returns {@code TCP_QUICKACK} as Linux's getsockopt: false in ping-pong mode (quick ACKs held
+   * back), else true.
+   */
+  public boolean quickAck() {
+    return !c.rcv.delayedAck().pingpong();
   }
 
   /**

@@ -15,6 +15,10 @@ package dev.synack.tcp;
  *       once, so that the peer's slow start is not slowed by our delay.
  *   <li>Otherwise the ACK waits for the timer (40 ms, Linux's {@code TCP_DELACK_MIN}; RFC 1122
  *       allows up to 500 ms), or for a segment of ours to carry it.
+ *   <li>Ping-pong mode ({@code TCP_QUICKACK} set to 0; Linux's {@code icsk_ack.pingpong}): the
+ *       quick ACKs are held back and wait for the timer like the others, as Linux's {@code
+ *       tcp_in_quickack_mode} answers false; a delayed ACK that the timer had to send, a
+ *       retransmission from the peer or {@code TCP_QUICKACK} set to 1 leaves it.
  * </ul>
  *
  * Out-of-order data, a filled hole and window updates are acknowledged at once by the caller,
@@ -43,6 +47,13 @@ final class DelayedAck {
   private int rcvMss;
 
   /**
+   * Whether quick ACKs are held back (Linux's {@code inet_csk_in_pingpong_mode}): entered by {@code
+   * TCP_QUICKACK} 0, left by the delayed-ACK timer, {@link #enterQuickAck} and {@code TCP_QUICKACK}
+   * 1.
+   */
+  private boolean pingpong;
+
+  /**
    * Returns whether in-order data just taken calls for an ACK now.
    *
    * @param length the segment's text length
@@ -55,17 +66,26 @@ final class DelayedAck {
   boolean onData(int length, int unacked, int window, int ourMss, long rto, long now) {
     if (rcvMss == 0) rcvMss = Math.min(INITIAL_RCV_MSS, ourMss);
     if (length > rcvMss) rcvMss = Math.min(length, ourMss);
-    if (!dataSeen || now - lastDataAt > rto) enterQuickAck(window);
+    if (!dataSeen || now - lastDataAt > rto) incrQuickAck(window);
     dataSeen = true;
     lastDataAt = now;
-    return quickAcks > 0 || unacked > rcvMss;
+    return (quickAcks > 0 && !pingpong) || unacked > rcvMss;
   }
 
   /**
-   * Enters quick-ACK mode (Linux's {@code tcp_incr_quickack}): up to 16 ACKs, one per two segments
-   * the window holds.
+   * Enters quick-ACK mode and leaves ping-pong mode (Linux's {@code tcp_enter_quickack_mode}, as on
+   * a retransmission from the peer): up to 16 ACKs at once.
    */
   void enterQuickAck(int window) {
+    incrQuickAck(window);
+    pingpong = false;
+  }
+
+  /**
+   * Adds quick ACKs (Linux's {@code tcp_incr_quickack}): up to 16, one per two segments the window
+   * holds; ping-pong mode, if on, still holds them back.
+   */
+  private void incrQuickAck(int window) {
     int quick = Math.clamp(window / (2 * Math.max(rcvMss, INITIAL_RCV_MSS)), 2, MAX_QUICK_ACKS);
     quickAcks = Math.max(quickAcks, quick);
   }
@@ -73,6 +93,27 @@ final class DelayedAck {
   /** Notes that a segment carrying our ACK left (Linux's {@code tcp_dec_quickack_mode}). */
   void onAckSent() {
     if (quickAcks > 0) quickAcks--;
+  }
+
+  /**
+   * Enters or leaves ping-pong mode ({@code TCP_QUICKACK} 0 or 1: Linux's {@code
+   * inet_csk_enter_pingpong_mode}, {@code inet_csk_exit_pingpong_mode}).
+   */
+  void setPingpong(boolean on) {
+    pingpong = on;
+  }
+
+  /** Returns whether ping-pong mode holds quick ACKs back ({@code TCP_QUICKACK} reads 0). */
+  boolean pingpong() {
+    return pingpong;
+  }
+
+  /**
+   * Notes that the delayed-ACK timer sent an ACK: in ping-pong mode the delay was missed, and the
+   * mode is left (Linux's {@code tcp_delack_timer_handler}), so the quick ACKs left go at once.
+   */
+  void onTimerAck() {
+    pingpong = false;
   }
 
   /** Returns the size of a full segment from the peer as far as known, 0 before any data. */

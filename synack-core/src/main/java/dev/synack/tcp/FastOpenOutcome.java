@@ -50,6 +50,15 @@ public final class FastOpenOutcome {
     return c.snd.timeouts;
   }
 
+  /**
+   * Returns whether a FIN alone is held ahead of RCV.NXT, or was when the connection closed: the
+   * peer's data lost on the way while its FIN came through (Linux's {@code
+   * tcp_fastopen_active_disable_ofo_check}).
+   */
+  public static boolean finAloneHeld(TcpConnection c) {
+    return c.rcv.finAloneHeld();
+  }
+
   /** Returns whether data segments have arrived (Linux's {@code data_segs_in} above 0). */
   public static boolean dataReceived(TcpConnection c) {
     return c.counters.dataSegsIn != 0;

@@ -85,6 +85,11 @@ final class ReassemblyQueue {
     return pieces.isEmpty() && !finKnown;
   }
 
+  /** Returns whether a FIN is all that is held: no data (Fast Open's blackhole sign). */
+  boolean holdsFinAlone() {
+    return pieces.isEmpty() && finKnown;
+  }
+
   /** Returns the data bytes held. */
   int bytes() {
     return bytes;

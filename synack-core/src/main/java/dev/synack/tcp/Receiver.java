@@ -97,6 +97,9 @@ final class Receiver {
   /** When in-order data is acknowledged (RFC 1122 §4.2.3.2). */
   private DelayedAck delayedAck;
 
+  /** Whether {@link #flush} dropped a FIN that waited alone ahead of RCV.NXT. */
+  private boolean finAloneFlushed;
+
   /**
    * The SACK blocks our ACKs report (RFC 2018 §4, RFC 2883), used when SACK-permitted was agreed.
    */
@@ -366,6 +369,14 @@ final class Receiver {
     buffer.release();
   }
 
+  /**
+   * Returns whether a FIN alone waits ahead of RCV.NXT, with no data, or did when the queues were
+   * flushed at the close (Linux's {@code tcp_fastopen_active_disable_ofo_check} looks at it then).
+   */
+  boolean finAloneHeld() {
+    return finAloneFlushed || (outOfOrder != null && outOfOrder.holdsFinAlone());
+  }
+
   /** Returns the data held ahead of RCV.NXT, in bytes. */
   int outOfOrderBytes() {
     return outOfOrder == null ? 0 : outOfOrder.bytes();
@@ -415,6 +426,7 @@ final class Receiver {
 
   /** Drops unread data and the data held out of order. */
   void flush() {
+    if (outOfOrder != null && outOfOrder.holdsFinAlone()) finAloneFlushed = true;
     buffer.clear();
     if (outOfOrder != null) outOfOrder.clear();
     if (sack != null) sack.clear();

@@ -29,7 +29,10 @@ final class Timeouts {
       case USER_TIMEOUT ->
           c.enterClosed(c.icmpErrors.timeoutError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), now);
       case PERSIST -> windowProbe(now);
-      case DELAYED_ACK -> c.ackNow = true; // RFC 1122 §4.2.3.2: the ACK waited long enough
+      case DELAYED_ACK -> { // RFC 1122 §4.2.3.2: the ACK waited long enough
+        c.rcv.delayedAck().onTimerAck();
+        c.ackNow = true;
+      }
       case KEEPALIVE -> keepAliveTimeout(now);
       case REORDER -> c.recovery.onReorderTimeout(now);
       case LOSS_PROBE -> c.recovery.onProbeTimeout(now);

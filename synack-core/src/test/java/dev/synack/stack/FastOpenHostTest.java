@@ -354,6 +354,100 @@ class FastOpenHostTest {
     }
   }
 
+  /**
+   * Linux's other blackhole sign ({@code tcp_fastopen_active_disable_ofo_check}): over a connection
+   * whose SYN carried data, the server's data is lost on the way while its FIN comes through, so
+   * that a FIN alone waits out of order when the connection ends.
+   */
+  @Nested
+  class FinAloneOutOfOrder {
+    static final byte[] RESPONSE = "HTTP/1.0 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** Whether a middlebox drops the server's segments that carry data. */
+    boolean droppingServerData;
+
+    FinAloneOutOfOrder() {
+      net.setFilter(
+          (from, to, packet, now) -> {
+            if (from != serverNode || !droppingServerData) return PacketFilter.PASS;
+            TcpSegment seg = Packets.parseTcp(ByteBuffer.wrap(packet), true).value().segment();
+            return seg.payloadLength() > 0 ? PacketFilter.DROP : PacketFilter.PASS;
+          });
+    }
+
+    /**
+     * Gives the client a cookie over a first connection, then opens one whose SYN carries the
+     * request; returns it and the server's end, both established.
+     */
+    Connection[] openedWithDataOnTheSyn() {
+      Connection first = connect();
+      Connection s1 = accepted();
+      assertTrue(
+          net.runUntil(
+              () -> s1.status().receiveQueued() == REQUEST.length, net.now() + 10 * SECOND));
+      first.abort(net.now());
+      s1.abort(net.now());
+      Connection c = connect();
+      Connection s = accepted();
+      assertArrayEquals(REQUEST, bytes(syn(fromClient).payload()), "the request rides on the SYN");
+      assertTrue(
+          net.runUntil(
+              () -> c.state() == TcpState.ESTABLISHED && s.state() == TcpState.ESTABLISHED,
+              net.now() + 10 * SECOND));
+      return new Connection[] {c, s};
+    }
+
+    /** The server answers and closes: its answer and its FIN leave in separate segments. */
+    void serverAnswersAndCloses(Connection s) {
+      s.send(ByteBuffer.wrap(RESPONSE), net.now());
+      net.runUntil(net.now() + SECOND / 100);
+      s.close(net.now());
+      net.runUntil(net.now() + SECOND / 10);
+    }
+
+    @Test
+    void serversDataLostItsFinThrough_theConnectionsEndPausesClientFastOpen() {
+      client.setFastOpenBlackholeTimeout(java.time.Duration.ofHours(1));
+      Connection[] cs = openedWithDataOnTheSyn();
+      droppingServerData = true;
+      serverAnswersAndCloses(cs[1]);
+      assertEquals(0, cs[0].status().receiveQueued(), "no data came through");
+      assertEquals(TcpState.ESTABLISHED, cs[0].state(), "the FIN waits out of order");
+      assertEquals(0, client.fastOpenBlackholePauses(), "until the connection ends");
+      cs[0].abort(net.now());
+      assertEquals(1, client.fastOpenBlackholePauses());
+      assertEquals(1, client.counters().fastOpenBlackhole());
+      Connection next = connect();
+      net.runUntil(net.now() + SECOND / 1000);
+      assertNull(syn(fromClient).options().fastOpen(), "paused: a plain SYN");
+      next.abort(net.now());
+    }
+
+    @Test
+    void serversDataThrough_noPause() {
+      client.setFastOpenBlackholeTimeout(java.time.Duration.ofHours(1));
+      Connection[] cs = openedWithDataOnTheSyn();
+      serverAnswersAndCloses(cs[1]);
+      assertEquals(RESPONSE.length, cs[0].status().receiveQueued());
+      cs[0].abort(net.now());
+      assertEquals(0, client.fastOpenBlackholePauses());
+      Connection next = connect();
+      net.runUntil(net.now() + SECOND / 1000);
+      assertNotNull(syn(fromClient).options().fastOpen());
+      next.abort(net.now());
+    }
+
+    @Test
+    void blackholeDetectionOff_asLinuxsDefault_noPause() {
+      Connection[] cs = openedWithDataOnTheSyn();
+      droppingServerData = true;
+      serverAnswersAndCloses(cs[1]);
+      cs[0].abort(net.now());
+      assertEquals(0, client.fastOpenBlackholePauses());
+      assertEquals(0, client.counters().fastOpenBlackhole());
+    }
+  }
+
   static TcpSegment syn(List<TcpSegment> sent) {
     return sent.stream()
         .filter(s -> s.has(TcpFlags.SYN))

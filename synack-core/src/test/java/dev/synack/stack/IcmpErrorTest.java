@@ -485,6 +485,101 @@ class IcmpErrorTest {
     }
   }
 
+  /**
+   * The path MTU one connection learned serves the next ones to the destination (Linux's route
+   * exception, read by {@code tcp_connect_init}), and UDP's sends: one cache.
+   */
+  @Nested
+  class PathMtuOfNewConnections {
+    /** Lowers the path MTU to {@code net}'s peer to {@code mtu} through a first connection. */
+    void learnThroughAFirstConnection(Net net, int mtu) {
+      Connection first = established(net);
+      first.send(ByteBuffer.wrap(new byte[3000]), now);
+      deliver(tooBig(net, packetsSent().getFirst(), mtu), now + MS);
+      packetsSent();
+    }
+
+    @Test
+    void afterFragmentationNeeded_aSecondConnectionSendsNothingOverTheLearnedMtu() {
+      learnThroughAFirstConnection(V4, 1000);
+      Connection second = established(V4);
+      assertEquals(960, second.status().effectiveMss(), "from its first segment");
+      assertEquals(1000, second.info(now).pmtu(), "tcpi_pmtu");
+      second.send(ByteBuffer.wrap(new byte[5000]), now);
+      List<byte[]> sent = packetsSent();
+      assertFalse(sent.isEmpty());
+      assertTrue(
+          sent.stream().allMatch(p -> p.length <= 1000),
+          () -> sent.stream().map(p -> p.length).toList().toString());
+      assertEquals(960, segment(sent.getFirst()).payload().remaining());
+    }
+
+    @Test
+    void theSecondConnectionsSyn_announcesTheMssThePathLeaves() {
+      learnThroughAFirstConnection(V4, 1000);
+      host.connect(V4.peer(), PORT, now);
+      assertEquals(960, segment(onlyPacketSent()).options().mss(), "Linux's advmss from the route");
+      host.connect(ip("10.0.0.3"), PORT, now);
+      assertEquals(
+          1460, segment(onlyPacketSent()).options().mss(), "another destination: the link's MTU");
+    }
+
+    @Test
+    void learnedMtu_expiresAfter600s_thenNewConnectionsStartFromTheLinkAgain() {
+      learnThroughAFirstConnection(V4, 1000);
+      long learned = now;
+      now = learned + 599_000 * MS;
+      host.connect(V4.peer(), PORT, now);
+      assertEquals(960, segment(onlyPacketSent()).options().mss());
+      now = learned + 600_000 * MS;
+      host.connect(V4.peer(), PORT, now);
+      assertEquals(1460, segment(onlyPacketSent()).options().mss(), "ip_rt_mtu_expires");
+    }
+
+    @Test
+    void forgedErrorOutsideTheWindow_teachesTheHostNothing() {
+      Connection first = established(V4);
+      first.send(ByteBuffer.wrap(new byte[3000]), now);
+      byte[] sent = packetsSent().getFirst();
+      byte[] shifted = sent.clone();
+      shifted[24] ^= 0x40; // the quoted sequence number far from SND.UNA..SND.NXT
+      deliver(tooBig(V4, shifted, 1000), now + MS);
+      assertEquals(1, host.counters().dropped("icmp-out-of-window"));
+      host.connect(V4.peer(), PORT, now);
+      assertEquals(1460, segment(onlyPacketSent()).options().mss());
+    }
+
+    @Test
+    void ipv6_packetTooBigAt1280_theNextConnectionStartsThere() {
+      learnThroughAFirstConnection(V6, 1280);
+      host.connect(V6.peer(), PORT, now);
+      assertEquals(1220, segment(onlyPacketSent()).options().mss());
+    }
+
+    @Test
+    void oneCacheForUdpAndTcp_eachLearnsForTheOther() {
+      learnThroughAFirstConnection(V4, 1000);
+      UdpEndpoint udp = host.bindUdp(null, 5000);
+      udp.send(ByteBuffer.wrap(new byte[1400]), V4.peer(), 53, now);
+      List<byte[]> fragments = packetsSent();
+      assertEquals(2, fragments.size(), "UDP fragments to the MTU TCP learned");
+      assertTrue(fragments.stream().allMatch(f -> f.length <= 1000));
+
+      InetAddress other = ip("10.0.0.3");
+      udp.send(ByteBuffer.wrap(new byte[1400]), other, 53, now);
+      byte[] datagram = onlyPacketSent();
+      deliver(
+          Packets.icmp(
+              V4.router(),
+              V4.local(),
+              64,
+              new IcmpMessage.DestinationUnreachable(4, 800, rfc792Quote(datagram))),
+          now + MS);
+      host.connect(other, PORT, now);
+      assertEquals(760, segment(onlyPacketSent()).options().mss(), "TCP starts from UDP's report");
+    }
+  }
+
   @Nested
   class Ipv6 {
     @Test

@@ -1,6 +1,7 @@
 package dev.synack.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.trace.TraceEvent;
@@ -63,18 +64,6 @@ class DelayedAckTest {
               .filter(e -> e instanceof TraceEvent.Timer t && t.timer().equals("DELACK"))
               .map(e -> ((TraceEvent.Timer) e).action())
               .toList());
-    }
-
-    @Test
-    void quickAckOption_sendsTheAckTheTimerHoldsAndTheNextOnesAtOnce() {
-      EngineScript s = EngineScript.established(PLAIN);
-      int seq = quickPhase(s, 5001, DelayedAck.MAX_QUICK_ACKS);
-      s.injectText("P.", seq, 1001, "lone");
-      s.expectNothing();
-      s.conn().options().quickAck(s.now()); // Linux's setsockopt(TCP_QUICKACK, 1)
-      s.expect(".", 1001, seq + 4);
-      s.injectText("P.", seq + 4, 1001, "next");
-      s.expect(".", 1001, seq + 8); // quick-ACK mode again: no 40 ms wait
     }
 
     @Test
@@ -147,6 +136,117 @@ class DelayedAckTest {
       int seq = quickPhase(s, 5001, DelayedAck.MAX_QUICK_ACKS + 5);
       assertEquals(5001 + (DelayedAck.MAX_QUICK_ACKS + 5) * SEGMENT, seq);
       assertEquals(Long.MAX_VALUE, s.conn().pollTimeout());
+    }
+  }
+
+  /** {@code TCP_QUICKACK} both ways, as Linux's {@code __tcp_sock_set_quickack}. */
+  @Nested
+  class QuickAckOption {
+    /**
+     * Linux's rule for window updates after reads, and a receive buffer no larger than the unscaled
+     * window (Linux's window_clamp without window scaling), so that a read of a few bytes sends no
+     * window update.
+     */
+    private static final TcpConfig LINUX_READS =
+        PLAIN
+            .withBuffers(65535, PLAIN.sendBuffer())
+            .withChoices(PLAIN.choices().withWindowUpdateWhenDoubled(true));
+
+    /**
+     * Returns an engine ESTABLISHED over a 100 ms round trip, with Linux's window updates: a read
+     * of a few bytes right after they arrive then sends nothing of itself (no window update, no
+     * auto-tuning step, which a round trip of 0 would take at every read).
+     */
+    private static EngineScript establishedForReads() {
+      EngineScript s = EngineScript.connect(LINUX_READS);
+      s.expect("S", 1000, 0);
+      s.advance(Duration.ofMillis(100));
+      s.inject("S.", 5000, 1001);
+      s.expect(".", 1001, 5001);
+      s.drainEvents();
+      return s;
+    }
+
+    @Test
+    void zero_theFirstDataWaitsForTheTimer_whichLeavesPingPongMode() {
+      EngineScript s = EngineScript.established(PLAIN);
+      assertTrue(s.conn().options().quickAck(), "getsockopt reads 1 until set");
+      s.conn().options().setQuickAck(0, s.now());
+      assertFalse(s.conn().options().quickAck());
+      long sent = s.now();
+      s.injectText("P.", 5001, 1001, "a".repeat(100));
+      s.expectNothing(); // without ping-pong mode the first data is acknowledged at once
+      assertEquals(sent + 40 * MS, s.fireNextTimer());
+      s.expect(".", 1001, 5101);
+      assertTrue(s.conn().options().quickAck(), "the timer had to send it: ping-pong mode left");
+      s.injectText("P.", 5101, 1001, "b".repeat(100));
+      s.expect(".", 1001, 5201); // the quick ACKs left go at once again
+    }
+
+    @Test
+    void zero_everySecondFullSegmentIsStillAckedAtOnce() {
+      EngineScript s = EngineScript.established(PLAIN);
+      s.conn().options().setQuickAck(0, s.now());
+      s.injectText(".", 5001, 1001, "a".repeat(SEGMENT));
+      s.expectNothing();
+      s.injectText(".", 5001 + SEGMENT, 1001, "b".repeat(SEGMENT));
+      s.expect(".", 1001, 5001 + 2 * SEGMENT);
+      assertFalse(s.conn().options().quickAck(), "no timer fired: still in ping-pong mode");
+    }
+
+    @Test
+    void one_afterTheDataIsRead_sendsTheAckTheTimerHolds_andLeavesPingPongMode() {
+      EngineScript s = establishedForReads();
+      s.conn().options().setQuickAck(0, s.now());
+      s.injectText("P.", 5001, 1001, "lone");
+      s.expectNothing();
+      assertEquals("lone", s.read());
+      s.expectNothing();
+      s.conn().options().setQuickAck(1, s.now()); // Linux's setsockopt(TCP_QUICKACK, 1)
+      s.expect(".", 1001, 5005);
+      assertTrue(s.conn().options().quickAck());
+      s.injectText("P.", 5005, 1001, "next");
+      s.expect(".", 1001, 5009); // quick ACKs no longer held back
+    }
+
+    @Test
+    void one_withDataUnread_leavesTheAckToTheTimer() {
+      EngineScript s = EngineScript.established(PLAIN);
+      s.conn().options().setQuickAck(0, s.now());
+      long sent = s.now();
+      s.injectText("P.", 5001, 1001, "lone");
+      s.conn().options().setQuickAck(1, s.now());
+      // Linux's tcp_cleanup_rbuf sends it only once the receive queue is empty.
+      s.expectNothing();
+      assertEquals(sent + 40 * MS, s.fireNextTimer());
+      s.expect(".", 1001, 5005);
+    }
+
+    @Test
+    void two_sendsTheAckAndEntersPingPongModeAgain() {
+      EngineScript s = establishedForReads();
+      s.conn().options().setQuickAck(0, s.now());
+      s.injectText("P.", 5001, 1001, "lone");
+      assertEquals("lone", s.read());
+      s.conn().options().setQuickAck(2, s.now()); // an even value: Linux's !(val & 1)
+      s.expect(".", 1001, 5005);
+      assertFalse(s.conn().options().quickAck());
+      s.injectText("P.", 5005, 1001, "next");
+      s.expectNothing();
+    }
+
+    @Test
+    void retransmittedData_leavesPingPongMode() {
+      EngineScript s = EngineScript.established(PLAIN);
+      s.conn().options().setQuickAck(0, s.now());
+      s.injectText(".", 5001, 1001, "a".repeat(SEGMENT));
+      s.injectText(".", 5001 + SEGMENT, 1001, "b".repeat(SEGMENT));
+      s.expect(".", 1001, 5001 + 2 * SEGMENT);
+      s.injectText(".", 5001 + SEGMENT, 1001, "b".repeat(SEGMENT)); // our ACK was lost
+      s.expect(".", 1001, 5001 + 2 * SEGMENT);
+      assertTrue(s.conn().options().quickAck(), "Linux's tcp_enter_quickack_mode");
+      s.injectText(".", 5001 + 2 * SEGMENT, 1001, "c".repeat(SEGMENT));
+      s.expect(".", 1001, 5001 + 3 * SEGMENT);
     }
   }
 

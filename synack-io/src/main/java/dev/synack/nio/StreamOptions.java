@@ -21,11 +21,12 @@ import java.util.Set;
  * {@code jdk.net.ExtendedSocketOptions} name them on Linux, kept from before the connect and mapped
  * onto the connection: {@code TCP_KEEPIDLE}, {@code TCP_KEEPINTERVAL} and {@code TCP_KEEPCOUNT}
  * onto its {@link dev.synack.tcp.ConnectionOptions} keep-alive timing (in seconds, Linux's ranges
- * 1..32767 and 1..127, EINVAL outside), {@code TCP_QUICKACK} onto a quick ACK (Linux's: an ACK the
- * delayed-ACK timer holds goes now, and the next ones at once; reading it returns what was last
- * set), the rest onto the connection's own setters. {@code SO_REUSEADDR} and {@code SO_REUSEPORT}
- * are kept but change nothing: a connect binds no port before it. Not thread-safe: the channel
- * guards it, and calls {@link #apply} and {@link #get} with a connection on its loop thread.
+ * 1..32767 and 1..127, EINVAL outside), {@code TCP_QUICKACK} onto its ping-pong mode (Linux's:
+ * false holds even quick ACKs for the delayed-ACK timer, true leaves that mode and sends an ACK the
+ * timer holds; reading it returns the connection's mode, as Linux's getsockopt), the rest onto the
+ * connection's own setters. {@code SO_REUSEADDR} and {@code SO_REUSEPORT} go to the host's bind
+ * check ({@link #bindOptions}). Not thread-safe: the channel guards it, and calls {@link #apply}
+ * and {@link #get} with a connection on its loop thread.
  */
 @SuppressWarnings(
     "ReferenceEquality") // socket options are singletons: the JDK itself compares them by identity
@@ -76,7 +77,10 @@ final class StreamOptions {
   boolean keepAlive;
   boolean reuseAddress;
   boolean reusePort;
-  boolean quickAck;
+
+  /** TCP_QUICKACK as set, true until set: false enters ping-pong mode at the connect. */
+  boolean quickAck = true;
+
   int receiveBuffer;
   int sendBuffer;
   int lingerSeconds = -1;
@@ -125,6 +129,11 @@ final class StreamOptions {
     }
   }
 
+  /** Returns how the channel shares a port it binds, from SO_REUSEADDR and SO_REUSEPORT. */
+  dev.synack.stack.BindOptions bindOptions() {
+    return new dev.synack.stack.BindOptions(reuseAddress, reusePort);
+  }
+
   /** Applies the option just set to the connection; on its loop thread. */
   void apply(SocketOption<?> name, Connection c, long now) {
     if (name == SO_RCVBUF) c.setReceiveBufferSize(receiveBuffer, now);
@@ -133,7 +142,8 @@ final class StreamOptions {
     else if (name == TCP_NODELAY) c.setNoDelay(noDelay);
     else if (name == SO_KEEPALIVE) c.setKeepAlive(keepAlive, now);
     else if (name == TCP_QUICKACK) {
-      if (quickAck) c.configure(o -> o.quickAck(now));
+      boolean on = quickAck;
+      c.configure(o -> o.setQuickAck(on ? 1 : 0, now));
     } else if (name == TCP_KEEPIDLE || name == TCP_KEEPINTERVAL || name == TCP_KEEPCOUNT)
       applyKeepAliveTiming(c, now);
   }
@@ -144,6 +154,7 @@ final class StreamOptions {
     if (keepAlive) c.setKeepAlive(true, now);
     if (lingerSeconds >= 0) c.setSoLinger(true, lingerSeconds);
     if (keepIdle != 0 || keepInterval != 0 || keepCount != 0) applyKeepAliveTiming(c, now);
+    if (!quickAck) c.configure(o -> o.setQuickAck(0, now));
   }
 
   private void applyKeepAliveTiming(Connection c, long now) {
@@ -162,7 +173,7 @@ final class StreamOptions {
   Object get(SocketOption<?> name, Connection c, TcpConfig defaults) {
     if (name == SO_REUSEADDR) return reuseAddress;
     if (name == SO_REUSEPORT) return reusePort;
-    if (name == TCP_QUICKACK) return quickAck;
+    if (name == TCP_QUICKACK) return c != null ? c.options().quickAck() : quickAck;
     if (c != null) {
       if (name == SO_RCVBUF) return c.receiveBufferSize();
       if (name == SO_SNDBUF) return c.sendBufferSize();

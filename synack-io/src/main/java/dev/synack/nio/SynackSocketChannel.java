@@ -3,6 +3,7 @@ package dev.synack.nio;
 import dev.synack.runtime.EventLoop;
 import dev.synack.runtime.Signal;
 import dev.synack.socket.Blocking;
+import dev.synack.stack.BindOptions;
 import dev.synack.stack.Connection;
 import dev.synack.stack.Host;
 import dev.synack.stack.Readiness;
@@ -42,9 +43,11 @@ import java.util.function.LongToIntFunction;
  *
  * <p>Not as the JDK: {@code shutdownInput} makes reads end without discarding what still arrives
  * (as Linux's {@code SHUT_RD}, it sends nothing); a close with {@code SO_LINGER} above 0 returns at
- * once (the FIN goes on in the background); {@code SO_REUSEADDR} and {@code SO_REUSEPORT} are kept
- * but change nothing (synack binds no port before the connect). The options and how they map onto
- * the connection: {@link StreamOptions}.
+ * once (the FIN goes on in the background); {@code SO_REUSEADDR} and {@code SO_REUSEPORT} decide,
+ * as Linux's {@code bind()}, whether a port a listener or a connection holds may be bound (checked
+ * at the bind and again at the connect; two channels bound and not yet connected do not see each
+ * other, since synack reserves no port before the connect). The options and how they map onto the
+ * connection: {@link StreamOptions}.
  */
 final class SynackSocketChannel extends SocketChannel implements Pollable {
   static final Set<SocketOption<?>> OPTIONS = StreamOptions.SUPPORTED;
@@ -138,6 +141,21 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
             throw new BindException(
                 "Cannot assign requested address: " + isa.getAddress().getHostAddress());
           }
+          if (isa.getPort() != 0) {
+            // Linux's bind(): a port a listener or a connection holds is refused unless they
+            // share it by SO_REUSEADDR / SO_REUSEPORT (the connect checks again, on its loop).
+            InetAddress at = isa.getAddress().isAnyLocalAddress() ? null : isa.getAddress();
+            BindOptions sharing = options.bindOptions();
+            try {
+              loop.call(
+                  now -> {
+                    host.checkBind(at, isa.getPort(), sharing);
+                    return null;
+                  });
+            } catch (IllegalStateException e) {
+              throw new BindException("Address already in use: " + e.getMessage());
+            }
+          }
           bound = isa;
         }
       }
@@ -158,6 +176,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
               bound == null || bound.getAddress().isAnyLocalAddress() ? null : bound.getAddress();
           int localPort = bound == null ? 0 : bound.getPort();
           TcpConfig tcp = tcpConfig();
+          BindOptions sharing = options.bindOptions();
           // On a stack of several loops, the loop that owns the flow (RFC 9293 leaves placement to
           // us).
           HostScope.Binding on =
@@ -169,7 +188,13 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
                 now -> {
                   Connection opened =
                       host.connect(
-                          localAddress, localPort, isa.getAddress(), isa.getPort(), tcp, now);
+                          localAddress,
+                          localPort,
+                          isa.getAddress(),
+                          isa.getPort(),
+                          tcp,
+                          sharing,
+                          now);
                   applyOptions(opened, now);
                   attach(opened);
                   return opened;

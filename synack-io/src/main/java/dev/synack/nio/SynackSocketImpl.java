@@ -77,10 +77,10 @@ final class SynackSocketImpl extends SocketImpl {
   protected void connect(SocketAddress remote, int timeout) throws IOException {
     SynackSocketChannel c = new SynackSocketChannel(provider, scope());
     try {
-      if (bindAddress != null) c.bind(bindAddress);
       Socket s = c.socket();
       attach(s);
-      applyPending();
+      applyPending(); // SO_REUSEADDR and SO_REUSEPORT first: the bind is checked with them
+      if (bindAddress != null) c.bind(bindAddress);
       s.connect(remote, timeout);
       connected(c);
     } catch (IOException | RuntimeException e) {
@@ -208,6 +208,7 @@ final class SynackSocketImpl extends SocketImpl {
         case SocketOptions.SO_RCVBUF -> socket.getReceiveBufferSize();
         case SocketOptions.SO_SNDBUF -> socket.getSendBufferSize();
         case SocketOptions.SO_REUSEADDR -> socket.getReuseAddress();
+        case SocketOptions.SO_REUSEPORT -> getQuietly(socket, StandardSocketOptions.SO_REUSEPORT);
         case SocketOptions.SO_OOBINLINE -> false;
         default ->
             throw new SocketException("option " + id + " is not supported by synack's sockets");
@@ -215,11 +216,14 @@ final class SynackSocketImpl extends SocketImpl {
     }
     if (server != null && id == SocketOptions.SO_RCVBUF) return server.getReceiveBufferSize();
     if (server != null && id == SocketOptions.SO_REUSEADDR) return server.getReuseAddress();
+    if (server != null && id == SocketOptions.SO_REUSEPORT)
+      return getQuietly(server, StandardSocketOptions.SO_REUSEPORT);
     Object v = pending.get(id);
     return switch (id) {
       case SocketOptions.TCP_NODELAY,
           SocketOptions.SO_KEEPALIVE,
           SocketOptions.SO_REUSEADDR,
+          SocketOptions.SO_REUSEPORT,
           SocketOptions.SO_OOBINLINE ->
           v == null ? false : v;
       case SocketOptions.SO_LINGER -> v == null ? false : v;
@@ -239,6 +243,8 @@ final class SynackSocketImpl extends SocketImpl {
       switch (id) {
         case SocketOptions.SO_RCVBUF -> server.setReceiveBufferSize((Integer) value);
         case SocketOptions.SO_REUSEADDR -> server.setReuseAddress((Boolean) value);
+        case SocketOptions.SO_REUSEPORT ->
+            setQuietly(server, StandardSocketOptions.SO_REUSEPORT, (Boolean) value);
         default -> {} // a listener has no use for the others, as on Linux where they pass to
           // accepted sockets
       }
@@ -254,10 +260,39 @@ final class SynackSocketImpl extends SocketImpl {
       case SocketOptions.SO_RCVBUF -> socket.setReceiveBufferSize((Integer) value);
       case SocketOptions.SO_SNDBUF -> socket.setSendBufferSize((Integer) value);
       case SocketOptions.SO_REUSEADDR -> socket.setReuseAddress((Boolean) value);
+      case SocketOptions.SO_REUSEPORT ->
+          setQuietly(socket, StandardSocketOptions.SO_REUSEPORT, (Boolean) value);
       case SocketOptions.SO_OOBINLINE,
           SocketOptions.IP_TOS -> {} // kept by Linux, without effect here
       default ->
           throw new SocketException("option " + id + " is not supported by synack's sockets");
+    }
+  }
+
+  /** Reads a typed option through the legacy getter's checked exception. */
+  private static Object getQuietly(Object target, SocketOption<Boolean> name)
+      throws SocketException {
+    try {
+      return target instanceof ServerSocket ss
+          ? ss.getOption(name)
+          : ((Socket) target).getOption(name);
+    } catch (SocketException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new SocketException(e.getMessage());
+    }
+  }
+
+  /** Sets a typed option through the legacy setter's checked exception. */
+  private static void setQuietly(Object target, SocketOption<Boolean> name, boolean value)
+      throws SocketException {
+    try {
+      if (target instanceof ServerSocket ss) ss.setOption(name, value);
+      else ((Socket) target).setOption(name, value);
+    } catch (SocketException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new SocketException(e.getMessage());
     }
   }
 
@@ -298,5 +333,6 @@ final class SynackSocketImpl extends SocketImpl {
           StandardSocketOptions.SO_LINGER, SocketOptions.SO_LINGER,
           StandardSocketOptions.SO_RCVBUF, SocketOptions.SO_RCVBUF,
           StandardSocketOptions.SO_SNDBUF, SocketOptions.SO_SNDBUF,
-          StandardSocketOptions.SO_REUSEADDR, SocketOptions.SO_REUSEADDR);
+          StandardSocketOptions.SO_REUSEADDR, SocketOptions.SO_REUSEADDR,
+          StandardSocketOptions.SO_REUSEPORT, SocketOptions.SO_REUSEPORT);
 }

@@ -258,17 +258,25 @@ public final class TcpSocket implements Closeable {
   }
 
   /**
-   * Sends an ACK the delayed-ACK timer holds now and the next ones at once ({@code TCP_QUICKACK}
-   * set to 1, as Linux).
+   * Sets {@code TCP_QUICKACK} as Linux: true leaves ping-pong mode and sends an ACK the delayed-ACK
+   * timer holds when everything received has been read; false enters ping-pong mode, where even the
+   * quick ACKs that start the data wait for the timer. Not permanent: the connection's own events
+   * move it in and out of the mode ({@link dev.synack.tcp.ConnectionOptions#setQuickAck}).
    */
-  public void quickAck() throws IOException {
+  public void setQuickAck(boolean on) throws IOException {
     ensureOpen();
     Blocking.call(
         loop,
         now -> {
-          connection.configure(o -> o.quickAck(now));
+          connection.configure(o -> o.setQuickAck(on ? 1 : 0, now));
           return null;
         });
+  }
+
+  /** Returns {@code TCP_QUICKACK}: false while in ping-pong mode. */
+  public boolean getQuickAck() throws IOException {
+    ensureOpen();
+    return Blocking.call(loop, now -> connection.options().quickAck());
   }
 
   /**

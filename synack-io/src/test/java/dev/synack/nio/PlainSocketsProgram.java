@@ -2,11 +2,13 @@ package dev.synack.nio;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -95,8 +97,60 @@ public final class PlainSocketsProgram {
       } catch (ConnectException expected) {
         say("refused", "ConnectException");
       }
+      sharing(pair);
       server.close();
     }
+  }
+
+  /** SO_REUSEPORT on server sockets and SO_REUSEADDR on client binds, with Linux's bind rules. */
+  private static void sharing(SimPair pair) throws Exception {
+    ServerSocket[] group = new ServerSocket[2];
+    for (int i = 0; i < 2; i++) {
+      group[i] =
+          pair.apps
+              .host("server")
+              .call(
+                  () -> {
+                    ServerSocket s = new ServerSocket();
+                    s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                    s.bind(new InetSocketAddress(8081));
+                    return s;
+                  });
+    }
+    say(
+        "reuseport",
+        "both bound to "
+            + group[1].getLocalPort()
+            + " "
+            + group[0].getOption(StandardSocketOptions.SO_REUSEPORT));
+    try {
+      pair.apps.host("server").call(() -> new ServerSocket(8081)).close();
+      say("reuseport third", "bound");
+    } catch (BindException expected) {
+      say("reuseport third", "BindException");
+    }
+    try (Socket first = new Socket();
+        Socket second = new Socket();
+        Socket a = new Socket();
+        Socket b = new Socket()) {
+      first.bind(new InetSocketAddress(40010));
+      first.connect(new InetSocketAddress("10.0.0.2", 8080), 10_000);
+      try {
+        second.bind(new InetSocketAddress(40010));
+        second.connect(new InetSocketAddress("10.0.0.2", 8081), 10_000);
+        say("client port taken", "connected");
+      } catch (BindException expected) {
+        say("client port taken", "BindException");
+      }
+      a.setReuseAddress(true);
+      b.setReuseAddress(true);
+      a.bind(new InetSocketAddress(40011));
+      a.connect(new InetSocketAddress("10.0.0.2", 8080), 10_000);
+      b.bind(new InetSocketAddress(40011));
+      b.connect(new InetSocketAddress("10.0.0.2", 8081), 10_000);
+      say("client port shared", "from " + a.getLocalPort() + " and " + b.getLocalPort());
+    }
+    for (ServerSocket s : group) s.close();
   }
 
   private static void say(String what, String value) {

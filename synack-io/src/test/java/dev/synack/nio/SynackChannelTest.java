@@ -232,6 +232,12 @@ class SynackChannelTest {
       assertThrows(
           java.net.SocketException.class,
           () -> client.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 0));
+      client.setOption(ExtendedSocketOptions.TCP_QUICKACK, false);
+      assertEquals(false, client.getOption(ExtendedSocketOptions.TCP_QUICKACK));
+      assertEquals(
+          false,
+          c.connection().options().quickAck(),
+          "the connection in ping-pong mode, as Linux's TCP_QUICKACK 0");
       client.setOption(ExtendedSocketOptions.TCP_QUICKACK, true);
       assertEquals(true, client.getOption(ExtendedSocketOptions.TCP_QUICKACK));
       assertTrue(client.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT));
@@ -287,6 +293,71 @@ class SynackChannelTest {
           accepted[0] > 0 && accepted[1] > 0,
           "both members accepted: " + accepted[0] + " / " + accepted[1]);
       for (SocketChannel c : clients) c.close();
+    }
+  }
+
+  /** Opens a client channel with SO_REUSEADDR and SO_REUSEPORT as given. */
+  private SocketChannel openSharing(boolean reuseAddress, boolean reusePort) throws Exception {
+    SocketChannel c = open();
+    c.setOption(StandardSocketOptions.SO_REUSEADDR, reuseAddress);
+    c.setOption(StandardSocketOptions.SO_REUSEPORT, reusePort);
+    return c;
+  }
+
+  @Test
+  void clientBind_aPortAConnectionHolds_refusedUnlessBothSetSoReuseAddr() throws Exception {
+    try (ServerSocketChannel one = listen();
+        ServerSocketChannel two = listen();
+        SocketChannel first = openSharing(false, false);
+        SocketChannel second = openSharing(false, false);
+        SocketChannel third = openSharing(true, false);
+        SocketChannel a = openSharing(true, false);
+        SocketChannel b = openSharing(true, false)) {
+      first.bind(new InetSocketAddress(40001));
+      first.connect(at(one));
+      assertThrows(
+          java.net.BindException.class,
+          () -> second.bind(new InetSocketAddress(40001)),
+          "Linux's EADDRINUSE: neither shares the port");
+      assertThrows(
+          java.net.BindException.class,
+          () -> third.bind(new InetSocketAddress(40001)),
+          "SO_REUSEADDR on one side only");
+
+      a.bind(new InetSocketAddress(40002));
+      a.connect(at(one));
+      b.bind(new InetSocketAddress(40002));
+      b.connect(at(two));
+      assertEquals(40002, ((InetSocketAddress) a.getLocalAddress()).getPort());
+      assertEquals(40002, ((InetSocketAddress) b.getLocalAddress()).getPort());
+      assertTrue(a.isConnected() && b.isConnected(), "both share the port, to two servers");
+      one.accept().close();
+      one.accept().close();
+      two.accept().close();
+    }
+  }
+
+  @Test
+  void clientBind_aListenersPort_refusedEvenWithSoReuseAddr_takenWhenBothSetSoReusePort()
+      throws Exception {
+    try (ServerSocketChannel server = listen();
+        ServerSocketChannel local =
+            pair.apps.host("client").call(provider::openServerSocketChannel);
+        ServerSocketChannel group =
+            pair.apps.host("client").call(provider::openServerSocketChannel);
+        SocketChannel plain = openSharing(true, false);
+        SocketChannel grouped = openSharing(false, true)) {
+      local.bind(new InetSocketAddress(40003));
+      assertThrows(
+          java.net.BindException.class,
+          () -> plain.bind(new InetSocketAddress(40003)),
+          "Linux: SO_REUSEADDR never shares a listener's port");
+      group.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+      group.bind(new InetSocketAddress(40004));
+      grouped.bind(new InetSocketAddress(40004));
+      grouped.connect(at(server));
+      assertEquals(40004, ((InetSocketAddress) grouped.getLocalAddress()).getPort());
+      server.accept().close();
     }
   }
 

@@ -42,5 +42,9 @@ class SynackSocketsTest {
     assertTrue(out.matches("(?s).*server: accepted from 10\\.0\\.0\\.1 to port 8080.*"), out);
     assertTrue(out.contains("timeout: SocketTimeoutException after SO_TIMEOUT 300"), out);
     assertTrue(out.contains("refused: ConnectException"), out);
+    assertTrue(out.contains("reuseport: both bound to 8081 true"), out);
+    assertTrue(out.contains("reuseport third: BindException"), out);
+    assertTrue(out.contains("client port taken: BindException"), out);
+    assertTrue(out.contains("client port shared: from 40011 and 40011"), out);
   }
 }

@@ -67,7 +67,12 @@ class SocketOptionsTest {
         s.setSoTimeout(10_000);
         byte[] got = s.getInputStream().readNBytes(6);
         assertEquals("corked", new String(got, java.nio.charset.StandardCharsets.US_ASCII));
-        s.quickAck();
+        assertTrue(s.getQuickAck());
+        s.setQuickAck(false);
+        assertFalse(s.getQuickAck(), "ping-pong mode, as Linux's getsockopt reads it");
+        assertFalse(s.connection().options().quickAck(), "the engine's mode");
+        s.setQuickAck(true);
+        assertTrue(s.getQuickAck());
         c.setCongestionControl("bbr");
         assertEquals("bbr", c.getCongestionControl());
         assertThrows(

@@ -23,6 +23,9 @@ final class ScriptSocket {
   /** TCP_CORK: partial segments wait. */
   boolean cork;
 
+  /** TCP_QUICKACK as last set (1 until set), for getsockopt before a connection exists. */
+  int quickAck = 1;
+
   /** TCP_USER_TIMEOUT in ms, 0 for none. */
   long userTimeoutMs;
 

@@ -105,9 +105,11 @@ final class SocketOptions {
         hut.collect();
       }
       case "TCP_QUICKACK" -> {
-        // Linux (do_tcp_setsockopt): 1 sends an ACK the delayed-ACK timer holds; 0 would enter the
-        // interactive ("ping-pong") mode, which synack does not model.
-        if (value != 0 && c != null && !c.isReleased()) c.configure(o -> o.quickAck(hut.now()));
+        // Linux (__tcp_sock_set_quickack): 0 enters ping-pong mode, holding quick ACKs back; any
+        // other value leaves it and sends an ACK the delayed-ACK timer holds.
+        int quick = value.intValue();
+        s.quickAck = quick;
+        if (c != null && !c.isReleased()) c.configure(o -> o.setQuickAck(quick, hut.now()));
         hut.collect();
       }
       case "TCP_USER_TIMEOUT" -> {
@@ -322,6 +324,9 @@ final class SocketOptions {
       case "SO_REUSEADDR" -> compare(option, want, flag(s.reuseAddress, 0x4));
       case "SO_REUSEPORT" -> compare(option, want, flag(s.reusePort, 0x200));
       case "TCP_CORK" -> compare(option, want, (c != null ? c.options().cork() : s.cork) ? 1 : 0);
+      // Linux (do_tcp_getsockopt): 1 unless in ping-pong mode.
+      case "TCP_QUICKACK" ->
+          compare(option, want, (c != null ? c.options().quickAck() : s.quickAck != 0) ? 1 : 0);
       case "TCP_USER_TIMEOUT" ->
           compare(option, want, c != null ? c.options().userTimeout().toMillis() : s.userTimeoutMs);
       // Linux (do_tcp_getsockopt): the MSS in use once connected; before, the one set, or 536.

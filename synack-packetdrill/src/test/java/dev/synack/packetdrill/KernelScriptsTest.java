@@ -88,7 +88,7 @@ class KernelScriptsTest {
           results.containsKey(listed.substring(0, listed.lastIndexOf(':'))),
           listed + " is listed but no such script");
     }
-    assertEquals(24, results.size(), "RFC scripts");
+    assertEquals(25, results.size(), "RFC scripts");
     assertFalse(
         results.values().stream().allMatch(r -> r.outcome() != ScriptResult.Outcome.PASS),
         "none passed");

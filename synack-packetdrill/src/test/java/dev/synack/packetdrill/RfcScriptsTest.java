@@ -71,6 +71,14 @@ class RfcScriptsTest {
       assertEquals("", failures(results));
       assertEquals("", failures(run(Profile.LINUX, "tcp-cork")));
     }
+
+    @Test
+    void tcpQuickAck_bothValuesAsLinux_passes() {
+      List<ScriptResult> results = run(Profile.RFC, "tcp-quickack");
+      assertEquals(1, results.size());
+      assertEquals("", failures(results));
+      assertEquals("", failures(run(Profile.LINUX, "tcp-quickack")));
+    }
   }
 
   @Nested
