@@ -17,6 +17,7 @@ import dev.synack.trace.TraceSink;
 import dev.synack.wire.Addresses;
 import dev.synack.wire.IcmpMessage;
 import dev.synack.wire.IcmpQuote;
+import dev.synack.wire.InboundSegment;
 import dev.synack.wire.IpDatagram;
 import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.Packets;
@@ -507,11 +508,34 @@ final class TcpEndpoints implements TransportHandler {
     touch(child);
   }
 
+  /** Returns the connection the last segment was for, or {@code null} ({@link SteadyInput}). */
+  Connection lastFound() {
+    return lastFound;
+  }
+
+  /**
+   * Takes a segment for {@code c} that {@link SteadyInput} read through a reused view, as {@link
+   * #handle} takes one whose 4-tuple is {@code c}'s: without a SYN, it cannot open a new
+   * incarnation.
+   */
+  void handleSteady(
+      Connection c, InboundSegment seg, int ecn, boolean checksumUnnecessary, long now) {
+    clock = now;
+    if (checksumUnnecessary) log.counters.checksumsTrusted++;
+    if (completesHandshakeIntoFullAcceptQueue(c, seg)) {
+      log.counters.listenOverflows++;
+      log.drop("listen-queue-full", c.id().toString(), seg.toSegment(), now);
+      return;
+    }
+    c.engine.handleSegment(seg, ecn, now);
+    touch(c);
+  }
+
   /**
    * Returns whether {@code seg} would move a SYN-queue child to ESTABLISHED while its listener's
    * accept queue is full.
    */
-  private static boolean completesHandshakeIntoFullAcceptQueue(Connection c, TcpSegment seg) {
+  private static boolean completesHandshakeIntoFullAcceptQueue(Connection c, InboundSegment seg) {
     Listener l = c.listener;
     if (l == null
         || !l.acceptQueueFull()
