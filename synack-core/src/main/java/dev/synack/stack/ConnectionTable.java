@@ -72,6 +72,11 @@ final class ConnectionTable {
     connections.put(id, c);
   }
 
+  /** Returns the connection found last, or {@code null}: the steady path's guess for the next. */
+  Connection lastFound() {
+    return lastFound;
+  }
+
   /** Returns the number of connections held (in any state but released). */
   int size() {
     return connections.size();

@@ -46,6 +46,7 @@ public final class Host {
   private final TcpEndpoints tcp;
   private final UdpEndpoints udp;
   private final IcmpHandler icmp;
+  private final SteadyInput steady;
   private final ArrayDeque<HostEvent> events = new ArrayDeque<>();
 
   /** Writes connections' segments into lent buffers, runs of them as super-packets. */
@@ -76,6 +77,8 @@ public final class Host {
     input.register(PROTO_UDP, udp);
     input.register(PROTO_ICMP, icmp);
     input.register(PROTO_ICMPV6, icmp);
+    this.steady = new SteadyInput(tcp);
+    input.steady(steady);
   }
 
   /** Returns the host's name in traces. */
@@ -114,6 +117,19 @@ public final class Host {
    */
   public List<Connection> connections() {
     return tcp.connections();
+  }
+
+  /**
+   * Turns the steady receive path ({@link SteadyInput}) on (the default) or off, so that tests can
+   * compare it with the general path.
+   */
+  void setSteadyInput(boolean on) {
+    steady.enabled = on;
+  }
+
+  /** Returns how many segments the steady receive path took. */
+  long steadyTaken() {
+    return steady.taken;
   }
 
   /** Returns the entries of the deadline queue: one per connection with a deadline. */

@@ -18,6 +18,9 @@ final class IpInput {
   private final Ipv6Reassembly reassembly6;
   private final TransportHandler[] handlers = new TransportHandler[256];
 
+  /** The steady TCP path, tried before the parse; {@code null} until {@link #steady} sets it. */
+  private SteadyInput steady;
+
   /**
    * Where reassembled datagrams another loop owns go; {@link ReassembledHandoff#NONE} for a host
    * alone.
@@ -39,6 +42,11 @@ final class IpInput {
         new Ipv6Reassembly(Ipv6Reassembly.TIMEOUT_NANOS, config.fragmentMemoryLimit());
   }
 
+  /** Sets the steady TCP path that packets are offered to before they are parsed. */
+  void steady(SteadyInput path) {
+    this.steady = path;
+  }
+
   /** Registers the transport for a protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6). */
   void register(int protocol, TransportHandler handler) {
     handlers[protocol] = handler;
@@ -54,11 +62,11 @@ final class IpInput {
    */
   void handlePacket(ByteBuffer packet, boolean checksumUnnecessary, long now) {
     log.counters.packetsIn++;
-    ByteBuffer datagram = packet.slice();
     if (log.trace.wantsPackets()) {
-      log.trace.accept(new TraceEvent.Packet(now, log.name, "", false, bytesOf(datagram)));
+      log.trace.accept(new TraceEvent.Packet(now, log.name, "", false, bytesOf(packet)));
     }
-    handleDatagram(datagram, checksumUnnecessary, now);
+    if (steady != null && steady.take(packet, checksumUnnecessary, now)) return;
+    handleDatagram(packet.slice(), checksumUnnecessary, now);
   }
 
   /** Returns when the oldest incomplete datagram expires, or {@code Long.MAX_VALUE}. */

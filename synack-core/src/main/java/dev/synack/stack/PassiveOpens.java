@@ -8,6 +8,7 @@ import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpState;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.InboundSegment;
 import dev.synack.wire.IpDatagram;
 import dev.synack.wire.Packets;
 import dev.synack.wire.SeqNum;
@@ -272,7 +273,7 @@ final class PassiveOpens {
    * Returns whether {@code seg} would move a SYN-queue child to ESTABLISHED while its listener's
    * accept queue is full.
    */
-  static boolean completesHandshakeIntoFullAcceptQueue(Connection c, TcpSegment seg) {
+  static boolean completesHandshakeIntoFullAcceptQueue(Connection c, InboundSegment seg) {
     Listener l = c.listener;
     if (l == null
         || !l.acceptQueueFull()

@@ -16,6 +16,7 @@ import dev.synack.trace.TraceSink;
 import dev.synack.wire.Addresses;
 import dev.synack.wire.IcmpMessage;
 import dev.synack.wire.IcmpQuote;
+import dev.synack.wire.InboundSegment;
 import dev.synack.wire.IpDatagram;
 import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.Packets;
@@ -390,6 +391,29 @@ final class TcpEndpoints implements TransportHandler {
       release(c);
     }
     passive.take(ip, seg, reopenIss, now);
+  }
+
+  /** Returns the connection the last segment was for, or {@code null} ({@link SteadyInput}). */
+  Connection lastFound() {
+    return table.lastFound();
+  }
+
+  /**
+   * Takes a segment for {@code c} that {@link SteadyInput} read through a reused view, as {@link
+   * #handle} takes one whose 4-tuple is {@code c}'s: without a SYN, it cannot open a new
+   * incarnation.
+   */
+  void handleSteady(
+      Connection c, InboundSegment seg, int ecn, boolean checksumUnnecessary, long now) {
+    clock = now;
+    if (checksumUnnecessary) log.counters.checksumsTrusted++;
+    if (PassiveOpens.completesHandshakeIntoFullAcceptQueue(c, seg)) {
+      log.counters.listenOverflows++;
+      log.drop("listen-queue-full", c.id().toString(), seg.toSegment(), now);
+      return;
+    }
+    c.engine.handleSegment(seg, ecn, now);
+    touch(c);
   }
 
   /**

@@ -1,8 +1,7 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.InboundSegment;
 import dev.synack.wire.SeqNum;
-import dev.synack.wire.TcpOption;
-import dev.synack.wire.TcpSegment;
 
 /**
  * When the ACKs a connection owes go out: in-order data acknowledged at once or after the
@@ -72,14 +71,15 @@ final class AckPolicy {
    * the TSecr the peer echoed, from segments at least full-sized (smaller ones may have waited for
    * an ACK of ours); without them, the time a window's worth of data takes to arrive.
    */
-  void measureReceiveRtt(TcpSegment seg, long now) {
+  void measureReceiveRtt(InboundSegment seg, long now) {
     if (!c.opts.timestampsOk()) {
       c.rcv.tuner().onInOrderData(c.rcv.rcvNxt, c.rcv.rcvWnd(), now);
       return;
     }
-    TcpOption.Timestamps ts = seg.options().timestamps();
-    if (ts != null && ts.tsEcr() != 0 && seg.payloadLength() >= c.rcv.delayedAck().rcvMss()) {
-      int elapsed = SeqNum.diff(c.tsNow(now), ts.tsEcr());
+    if (seg.hasTimestamps()
+        && seg.tsEcr() != 0
+        && seg.payloadLength() >= c.rcv.delayedAck().rcvMss()) {
+      int elapsed = SeqNum.diff(c.tsNow(now), seg.tsEcr());
       if (elapsed >= 0) c.rcv.tuner().onTimestampSample(elapsed * 1_000_000L);
     }
   }
@@ -106,7 +106,7 @@ final class AckPolicy {
    * such segments without data, {@code tcp_oow_rate_limited}; we limit data too, so that blind
    * injection cannot make us send an ACK per packet.)
    */
-  boolean ackUnacceptable(TcpSegment seg, long now) {
+  boolean ackUnacceptable(InboundSegment seg, long now) {
     int behind = SeqNum.diff(c.rcv.rcvNxt, seg.sequenceNumber());
     if (behind > 0 && behind <= c.rcv.bufferSize() + 65535) {
       c.ackNow = true;

@@ -1,11 +1,11 @@
 package dev.synack.tcp;
 
 import dev.synack.wire.Ecn;
+import dev.synack.wire.InboundSegment;
 import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;
-import dev.synack.wire.TcpSegment;
 
 /**
  * One connection's Explicit Congestion Notification (RFC 3168 §6.1): the negotiation on SYN and
@@ -89,7 +89,7 @@ final class EcnState {
    * Returns whether {@code seg} is a SYN asking for some ECN: an ECN-setup SYN (SYN with ECE and
    * CWR, no ACK, RFC 3168 §6.1.1) or an AccECN SYN (any nonzero ACE, RFC 9768 §3.1.1).
    */
-  static boolean asksForEcn(TcpSegment seg) {
+  static boolean asksForEcn(InboundSegment seg) {
     return seg.has(TcpFlags.SYN) && !seg.has(TcpFlags.ACK) && TcpFlags.ace(seg.flags()) != 0;
   }
 
@@ -152,7 +152,7 @@ final class EcnState {
    * the echo that a CWR stops (RFC 3168 §6.1.3: "...until it receives a CWR packet"; a CE on the
    * CWR segment itself starts it again).
    */
-  void onSegment(TcpSegment seg, int ipEcn, TcpState state) {
+  void onSegment(InboundSegment seg, int ipEcn, TcpState state) {
     boolean syn = seg.has(TcpFlags.SYN);
     int ace = TcpFlags.ace(seg.flags());
     if (syn && !seg.has(TcpFlags.ACK)) {
@@ -191,7 +191,7 @@ final class EcnState {
    * of our SYN's not-ECT, which no path could turn into an ECT or CE (§3.2.2.1: then the ACE field
    * is not trusted). A SYN-ACK option with a zeroed counter says options do not cross.
    */
-  private void onAccurateSynAck(TcpSegment seg, int ace, int ipEcn) {
+  private void onAccurateSynAck(InboundSegment seg, int ace, int ipEcn) {
     switch (ace) {
       case 0b000, 0b111 -> enabled = false;
       case 0b001, 0b101 -> enabled = true;
@@ -213,7 +213,7 @@ final class EcnState {
    * SYN-ACK); on an RFC 3168 one, while the ACK carries ECE, the packets it acknowledged, at least
    * one (Linux's {@code delivered_ce} on ECE).
    */
-  int ceEchoed(TcpSegment seg, boolean acksSyn, int ackedBytes, int mss) {
+  int ceEchoed(InboundSegment seg, boolean acksSyn, int ackedBytes, int mss) {
     int packets = ackedBytes > 0 ? Math.ceilDiv(ackedBytes, mss) : 0;
     if (accurate == null) {
       if (!enabled || !seg.has(TcpFlags.ECE)) return 0;

@@ -1,11 +1,8 @@
 package dev.synack.tcp;
 
-import dev.synack.wire.SackBlock;
+import dev.synack.wire.InboundSegment;
 import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
-import dev.synack.wire.TcpOption;
-import dev.synack.wire.TcpSegment;
-import java.util.List;
 
 /**
  * What the sender learns from acknowledgments and timeouts, and what it does about it: RTT samples
@@ -274,7 +271,7 @@ final class LossRecovery {
    * 9293 §3.10.7.4 fifth step), {@code window} being its scaled SEG.WND. A new SEG.ACK moves
    * SND.UNA and frees the send buffer; returns the data bytes freed.
    */
-  int onAck(TcpSegment seg, int window, long now) {
+  int onAck(InboundSegment seg, int window, long now) {
     Sender snd = c.snd;
     Scoreboard board = snd.scoreboard;
     int ack = seg.acknowledgmentNumber();
@@ -282,9 +279,8 @@ final class LossRecovery {
     int priorUna = snd.sndUna;
     int priorSacked = board.sackedBytes();
     int priorPipe = cc == null ? 0 : pipe();
-    TcpOption.Timestamps ts = c.opts.timestampsOk() ? seg.options().timestamps() : null;
-    boolean hasEcr = ts != null && ts.tsEcr() != 0;
-    int ecr = hasEcr ? ts.tsEcr() : 0;
+    boolean hasEcr = c.opts.timestampsOk() && seg.hasTimestamps() && seg.tsEcr() != 0;
+    int ecr = hasEcr ? seg.tsEcr() : 0;
     if (rack != null) rack.onAckArrival(now, hasEcr, ecr);
 
     int freed = 0;
@@ -420,7 +416,7 @@ final class LossRecovery {
    * Returns whether an ACK is a duplicate in RFC 5681 §2's sense: data is outstanding, it carries
    * no data, no SYN or FIN, acknowledges SND.UNA and leaves the window as it was.
    */
-  private boolean isDuplicate(TcpSegment seg, int window) {
+  private boolean isDuplicate(InboundSegment seg, int window) {
     Sender snd = c.snd;
     return snd.hasOutstanding()
         && seg.payloadLength() == 0
@@ -435,32 +431,32 @@ final class LossRecovery {
    * returns the bytes of its D-SACK block (RFC 2883 §4: the first block lies below SEG.ACK or
    * inside the second), or -1 when it has none. Blocks outside SND.UNA..SND.NXT are ignored.
    */
-  private int takeSackBlocks(TcpSegment seg, int ack) {
+  private int takeSackBlocks(InboundSegment seg, int ack) {
     sackCount = 0;
-    List<SackBlock> blocks = seg.options().sackBlocks();
-    if (blocks.isEmpty()) return -1;
+    int count = seg.sackBlockCount();
+    if (count == 0) return -1;
     sackSeen = true;
     Sender snd = c.snd;
     int dsackBytes = -1;
-    SackBlock first = blocks.getFirst();
+    int firstLeft = seg.sackLeft(0);
+    int firstRight = seg.sackRight(0);
     boolean firstValid =
-        SeqNum.lt(first.left(), first.right())
-            && SeqNum.diff(first.right(), first.left()) <= Math.max(snd.maxSndWnd, mss);
+        SeqNum.lt(firstLeft, firstRight)
+            && SeqNum.diff(firstRight, firstLeft) <= Math.max(snd.maxSndWnd, mss);
     if (firstValid
-        && (SeqNum.lt(first.left(), ack)
-            || (blocks.size() > 1
-                && SeqNum.ge(first.left(), blocks.get(1).left())
-                && SeqNum.le(first.right(), blocks.get(1).right())))) {
-      dsackBytes = SeqNum.diff(first.right(), first.left());
-      dsackRight = first.right();
+        && (SeqNum.lt(firstLeft, ack)
+            || (count > 1
+                && SeqNum.ge(firstLeft, seg.sackLeft(1))
+                && SeqNum.le(firstRight, seg.sackRight(1))))) {
+      dsackBytes = SeqNum.diff(firstRight, firstLeft);
+      dsackRight = firstRight;
     }
     if (sackBlocks == null) sackBlocks = new int[8];
     int[] sorted = sackBlocks;
     int n = 0;
-    for (int i = dsackBytes >= 0 ? 1 : 0; i < blocks.size() && n < 4; i++) {
-      SackBlock b = blocks.get(i);
-      int left = SeqNum.max(b.left(), ack);
-      int right = b.right();
+    for (int i = dsackBytes >= 0 ? 1 : 0; i < count && n < 4; i++) {
+      int left = SeqNum.max(seg.sackLeft(i), ack);
+      int right = seg.sackRight(i);
       if (!SeqNum.lt(left, right) || SeqNum.gt(right, snd.sndNxt)) continue;
       int at = n++;
       while (at > 0 && SeqNum.gt(sorted[2 * (at - 1)], left)) {

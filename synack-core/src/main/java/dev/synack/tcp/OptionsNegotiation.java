@@ -1,5 +1,6 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.InboundSegment;
 import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.SackBlock;
 import dev.synack.wire.SeqNum;
@@ -323,12 +324,11 @@ final class OptionsNegotiation {
    * Returns whether PAWS rejects the segment (RFC 7323 §5.3 R1): timestamps are on, the segment is
    * not a RST and its TSval is older than TS.Recent, which is less than 24 days old.
    */
-  boolean pawsRejects(TcpSegment seg, long now) {
-    TcpOption.Timestamps ts = seg.options().timestamps();
+  boolean pawsRejects(InboundSegment seg, long now) {
     return timestampsOk
-        && ts != null
+        && seg.hasTimestamps()
         && !seg.has(TcpFlags.RST)
-        && SeqNum.lt(ts.tsVal(), tsRecent)
+        && SeqNum.lt(seg.tsVal(), tsRecent)
         && !tsRecentStale(now);
   }
 
@@ -346,9 +346,8 @@ final class OptionsNegotiation {
    * Returns whether the segment carries a TSval newer than TS.Recent (RFC 6191's test in
    * TIME-WAIT).
    */
-  boolean hasNewerTimestamp(TcpSegment seg) {
-    TcpOption.Timestamps ts = seg.options().timestamps();
-    return timestampsOk && ts != null && SeqNum.gt(ts.tsVal(), tsRecent);
+  boolean hasNewerTimestamp(InboundSegment seg) {
+    return timestampsOk && seg.hasTimestamps() && SeqNum.gt(seg.tsVal(), tsRecent);
   }
 
   /**
@@ -358,13 +357,12 @@ final class OptionsNegotiation {
    * covers, and an out-of-order segment leaves it alone (§4.3 cases A and B), so the peer's RTT
    * samples include the delay and never the wait for a hole. A stale TS.Recent (§5.5) is replaced.
    */
-  void onAcceptableSegment(TcpSegment seg, int lastAckSent, long now) {
-    TcpOption.Timestamps ts = seg.options().timestamps();
+  void onAcceptableSegment(InboundSegment seg, int lastAckSent, long now) {
     if (timestampsOk
-        && ts != null
-        && (SeqNum.ge(ts.tsVal(), tsRecent) || tsRecentStale(now))
+        && seg.hasTimestamps()
+        && (SeqNum.ge(seg.tsVal(), tsRecent) || tsRecentStale(now))
         && SeqNum.le(seg.sequenceNumber(), lastAckSent)) {
-      setTsRecent(ts.tsVal(), now);
+      setTsRecent(seg.tsVal(), now);
     }
   }
 

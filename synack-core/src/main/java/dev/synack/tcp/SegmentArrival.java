@@ -1,6 +1,7 @@
 package dev.synack.tcp;
 
 import dev.synack.trace.DropReason;
+import dev.synack.wire.InboundSegment;
 import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
@@ -30,7 +31,7 @@ final class SegmentArrival {
   }
 
   /** Processes one arriving segment. */
-  Disposition process(TcpSegment seg, long now) {
+  Disposition process(InboundSegment seg, long now) {
     c.tracer.arrival(seg, now);
     Disposition d = Disposition.CONSUMED;
     if (c.cfg.choices().synFinDropped() && seg.has(TcpFlags.SYN | TcpFlags.FIN)) {
@@ -53,14 +54,14 @@ final class SegmentArrival {
    * "All data in the incoming segment is discarded. An incoming segment containing a RST is
    * discarded. An incoming segment not containing a RST causes a RST to be sent in response."
    */
-  private void closed(TcpSegment seg, long now) {
+  private void closed(InboundSegment seg, long now) {
     c.resetReplyTo(seg);
     drop(seg, now, DropReason.CLOSED);
   }
 
   // ---- §3.10.7.2 LISTEN ----
 
-  private void listen(TcpSegment seg, long now) {
+  private void listen(InboundSegment seg, long now) {
     // First, check for a RST: "An incoming RST segment could not be valid... it should be ignored."
     if (seg.has(TcpFlags.RST)) {
       drop(seg, now, DropReason.LISTEN_RST);
@@ -92,7 +93,7 @@ final class SegmentArrival {
       // pollTransmit, where SND.NXT advances. Data in the SYN is not acknowledged and is dropped,
       // as
       // Linux does without TCP Fast Open; the peer sends it again.
-      c.onPeerSyn(seg, now);
+      c.onPeerSyn(seg.toSegment(), now);
       c.snd.start(c.passiveIss(now));
       c.snd.setWindow(
           seg.sequenceNumber(), 0, seg.window()); // a SYN's window is never scaled (RFC 7323 §2.2)
@@ -117,7 +118,7 @@ final class SegmentArrival {
    * acknowledged by the SYN-ACK, whose ACK field is RCV.NXT. What the window does not hold is
    * dropped, as Linux trims the SYN to the receive window ({@code tcp_fastopen_add_skb}).
    */
-  private void takeFastOpenData(TcpSegment seg, long now) {
+  private void takeFastOpenData(InboundSegment seg, long now) {
     ByteBuffer text = seg.payload();
     int room = Math.min(c.rcv.rcvWnd(), c.rcv.freeSpace());
     if (text.remaining() > room) text.limit(text.position() + room);
@@ -130,7 +131,7 @@ final class SegmentArrival {
 
   // ---- §3.10.7.3 SYN-SENT ----
 
-  private void synSent(TcpSegment seg, long now) {
+  private void synSent(InboundSegment seg, long now) {
     Sender snd = c.snd;
     // First, check the ACK bit: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the
     // RST bit is set, if so drop the segment and return) <SEQ=SEG.ACK><CTL=RST>". This is what
@@ -161,13 +162,13 @@ final class SegmentArrival {
       // "RCV.NXT is set to SEG.SEQ+1, IRS is set to SEG.SEQ. SND.UNA should be advanced to equal
       // SEG.ACK (if there is an ACK), and any segments on the retransmission queue that are thereby
       // acknowledged should be removed."
-      c.onPeerSyn(seg, now);
+      c.onPeerSyn(seg.toSegment(), now);
       if (ack) onNewAck(seg, now);
       // The window of a SYN is never scaled (RFC 7323 §2.2); SND.WL1/WL2 as RFC 9293 erratum 4785.
       snd.setWindow(seg.sequenceNumber(), seg.acknowledgmentNumber(), seg.window());
       if (c.fastOpen != null
           && snd.synAcked()
-          && c.fastOpen.onSynAck(seg, snd.iss, snd.synDataSent)) {
+          && c.fastOpen.onSynAck(seg.toSegment(), snd.iss, snd.synDataSent)) {
         // RFC 7413 §4.2.1 and Linux's tcp_rcv_fastopen_synack: the server acknowledged only the SYN
         // (no or a bad cookie, or it knows no Fast Open), so the SYN's data goes again at once,
         // as a retransmission that congestion control does not hold back.
@@ -189,7 +190,7 @@ final class SegmentArrival {
         // "If there are other controls or text in the segment, then continue processing at the
         // sixth step below where the URG bit is checked."
         if (seg.payloadLength() > 0 || seg.has(TcpFlags.FIN)) {
-          TcpSegment rest =
+          InboundSegment rest =
               withSeq(
                   seg,
                   SeqNum.add(seg.sequenceNumber(), 1),
@@ -224,7 +225,7 @@ final class SegmentArrival {
 
   // ---- §3.10.7.4 Other states (synchronized) ----
 
-  private Disposition synchronizedStates(TcpSegment seg, long now) {
+  private Disposition synchronizedStates(InboundSegment seg, long now) {
     if (c.state == TcpState.TIME_WAIT && c.cfg.choices().bsdTimeWait())
       return bsdTimeWait(seg, now);
     if (c.state == TcpState.TIME_WAIT && reopensTimeWait(seg, now)) {
@@ -236,7 +237,7 @@ final class SegmentArrival {
     if (c.cfg.choices().segmentsWithoutTimestampsDropped()
         && c.opts.timestampsOk()
         && !seg.has(TcpFlags.RST)
-        && seg.options().timestamps() == null) {
+        && !seg.hasTimestamps()) {
       // RFC 7323 §3.2: "If a non-<RST> segment is received without a TSopt, a TCP SHOULD silently
       // drop the segment."
       drop(seg, now, DropReason.TIMESTAMP_MISSING);
@@ -277,7 +278,7 @@ final class SegmentArrival {
     // Seventh, process the segment text. Text cut off at the window's edges is answered with an
     // ACK, which also tells a zero-window prober our window. The cut follows RCV.NXT as it is now:
     // reaching ESTABLISHED may have moved it over text queued in SYN-RECEIVED.
-    TcpSegment inWindow = trimToWindow(seg);
+    InboundSegment inWindow = trimToWindow(seg);
     if (inWindow.payloadLength() < seg.payloadLength()) c.ackNow = true;
     noteDuplicate(seg);
     if (!seventhProcessText(inWindow, now)) return Disposition.CONSUMED;
@@ -295,7 +296,7 @@ final class SegmentArrival {
    * 6191 would also accept any SYN with timestamps when the old connection had none; Linux does
    * not, nor do we. A SYN that fails the test goes through the steps below, which ACK it.
    */
-  private boolean reopensTimeWait(TcpSegment seg, long now) {
+  private boolean reopensTimeWait(InboundSegment seg, long now) {
     return seg.has(TcpFlags.SYN)
         && !seg.has(TcpFlags.ACK)
         && !seg.has(TcpFlags.RST)
@@ -308,7 +309,7 @@ final class SegmentArrival {
    * window test, RSTs ignored (RFC 1337), a new SYN reopens, segments without ACK are dropped, a
    * resent FIN restarts the 2 MSL timer, and all but a duplicate of the last ACK draw an ACK.
    */
-  private Disposition bsdTimeWait(TcpSegment seg, long now) {
+  private Disposition bsdTimeWait(InboundSegment seg, long now) {
     Receiver rcv = c.rcv;
     if (seg.has(TcpFlags.RST)) {
       drop(seg, now, DropReason.TIME_WAIT_RST);
@@ -341,7 +342,7 @@ final class SegmentArrival {
    * Returns whether a segment is the SYN-ACK of a simultaneous open: SYN and ACK at IRS,
    * acknowledging our SYN.
    */
-  private boolean isSimultaneousSynAck(TcpSegment seg) {
+  private boolean isSimultaneousSynAck(InboundSegment seg) {
     return !c.passiveHandshake
         && (seg.flags() & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST))
             == (TcpFlags.SYN | TcpFlags.ACK)
@@ -350,7 +351,7 @@ final class SegmentArrival {
   }
 
   /** Returns whether a segment is the peer's SYN once more: SYN alone, SEG.SEQ = IRS. */
-  private boolean isPeerSynAgain(TcpSegment seg) {
+  private boolean isPeerSynAgain(InboundSegment seg) {
     return c.passiveHandshake
         && (seg.flags() & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST | TcpFlags.FIN))
             == TcpFlags.SYN
@@ -376,7 +377,7 @@ final class SegmentArrival {
    * to accept valid ACKs, URGs, and RSTs": a segment at RCV.NXT goes on with its text cut. A
    * segment without text at RCV.NXT+RCV.WND is accepted too, as Linux does (see below).
    */
-  private boolean firstCheckSequenceNumber(TcpSegment seg, long now) {
+  private boolean firstCheckSequenceNumber(InboundSegment seg, long now) {
     Receiver rcv = c.rcv;
     if (c.opts.pawsRejects(seg, now)) {
       // RFC 7323 §5.3 R1: "send an acknowledgment in reply as specified in RFC 793 page 69 and
@@ -458,14 +459,14 @@ final class SegmentArrival {
    * any segment with ACK (the FIN's last ACK was lost: the peer must hear from us again). Returns
    * whether it did.
    */
-  private boolean restartTimeWaitOnRetransmission(TcpSegment seg, long now) {
+  private boolean restartTimeWaitOnRetransmission(InboundSegment seg, long now) {
     if (c.state != TcpState.TIME_WAIT || !seg.has(TcpFlags.ACK)) return false;
     c.restartTimeWait(now);
     return true;
   }
 
   /** Second, check the RST bit (with RFC 5961 §3.2 and RFC 1337). */
-  private void secondCheckRst(TcpSegment seg, long now) {
+  private void secondCheckRst(InboundSegment seg, long now) {
     if (c.state == TcpState.TIME_WAIT && c.cfg.rfc1337()) {
       // RFC 1337 §3 fix (1): "ignore RST segments in TIME-WAIT state", lest an old RST cut the 2
       // MSL short.
@@ -511,7 +512,7 @@ final class SegmentArrival {
   }
 
   /** Fourth, check the SYN bit (RFC 5961 §4). */
-  private void fourthCheckSyn(TcpSegment seg, long now) {
+  private void fourthCheckSyn(InboundSegment seg, long now) {
     if (c.state == TcpState.SYN_RECEIVED && c.passiveHandshake) {
       // "If the connection was initiated with a passive OPEN, then return this connection to the
       // LISTEN state and return." The stack's listener is LISTEN for an accepted connection.
@@ -542,13 +543,13 @@ final class SegmentArrival {
    * Answers a SYN in a synchronized state with a challenge ACK, within its rate limit (RFC 5961 §4,
    * §7), and drops it.
    */
-  private void challengeSyn(TcpSegment seg, long now) {
+  private void challengeSyn(InboundSegment seg, long now) {
     boolean sent = c.acks.challengeAck(now);
     drop(seg, now, sent ? DropReason.SYN_CHALLENGED : DropReason.SYN_CHALLENGE_LIMITED);
   }
 
   /** Fifth, check the ACK field. Returns whether processing goes on. */
-  private boolean fifthCheckAck(TcpSegment seg, long now) {
+  private boolean fifthCheckAck(InboundSegment seg, long now) {
     Sender snd = c.snd;
     // "If the ACK bit is off, drop the segment and return."
     if (!seg.has(TcpFlags.ACK)) {
@@ -649,7 +650,7 @@ final class SegmentArrival {
    * §5.2–5.3 (stop when all is acknowledged, restart otherwise); the user timeout restarts on
    * progress, and the tail loss probe is armed again (RFC 8985 §7.2).
    */
-  private void onNewAck(TcpSegment seg, long now) {
+  private void onNewAck(InboundSegment seg, long now) {
     Sender snd = c.snd;
     int freed = c.recovery.onAck(seg, seg.window() << c.opts.sndShift(), now);
     if (snd.hasOutstanding()) {
@@ -678,7 +679,7 @@ final class SegmentArrival {
    * recommends and Linux does with SO_OOBINLINE. The user is told each time the pointer advances
    * (MUST-32) and can ask how much urgent data is left to read (MUST-33).
    */
-  private void sixthCheckUrg(TcpSegment seg) {
+  private void sixthCheckUrg(InboundSegment seg) {
     if (!seg.has(TcpFlags.URG)) return;
     switch (c.state) {
       case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2 -> {
@@ -692,7 +693,7 @@ final class SegmentArrival {
   }
 
   /** Seventh, process the segment text. Returns whether processing goes on. */
-  private boolean seventhProcessText(TcpSegment seg, long now) {
+  private boolean seventhProcessText(InboundSegment seg, long now) {
     Receiver rcv = c.rcv;
     boolean ahead = seg.sequenceNumber() != rcv.rcvNxt;
     // A FIN alone ahead of RCV.NXT is held like text, so that the stream ends where it says.
@@ -749,10 +750,9 @@ final class SegmentArrival {
    * §4.2.3.2), as FreeBSD's {@code tcp_reass} hands the text over without forcing an ACK.
    */
   private void processTextQueuedUntilEstablished(long now) {
-    TcpSegment text = textQueuedUntilEstablished;
-    if (text == null) return;
+    if (textQueuedUntilEstablished == null) return;
+    InboundSegment text = trimToWindow(textQueuedUntilEstablished);
     textQueuedUntilEstablished = null;
-    text = trimToWindow(text);
     if (text.payloadLength() == 0 || text.sequenceNumber() != c.rcv.rcvNxt || c.inputClosed) return;
     if (c.rcv.accept(text.payload()) > 0) c.emit(new ConnectionEvent.Readable());
     c.acks.acknowledgeLater(now);
@@ -762,14 +762,14 @@ final class SegmentArrival {
    * Notes the part of a segment below RCV.NXT, which arrived before, for the D-SACK of the next ACK
    * (RFC 2883 §4). Only the sequence space counts: a bare ACK repeats nothing.
    */
-  private void noteDuplicate(TcpSegment seg) {
+  private void noteDuplicate(InboundSegment seg) {
     if (seg.segmentLength() > 0)
       c.rcv.noteDuplicate(
           seg.sequenceNumber(), SeqNum.add(seg.sequenceNumber(), seg.segmentLength()));
   }
 
   /** Eighth, check the FIN bit. */
-  private void eighthCheckFin(TcpSegment seg, long now) {
+  private void eighthCheckFin(InboundSegment seg, long now) {
     // The FIN counts only once everything before it arrived (text past the window was cut with
     // it); a FIN ahead of RCV.NXT waits in the reassembly queue (seventh step).
     if (!seg.has(TcpFlags.FIN)
@@ -813,23 +813,24 @@ final class SegmentArrival {
    * received) and after RCV.NXT + RCV.WND (not allowed) go, and the FIN with the end if the end
    * goes.
    */
-  private TcpSegment trimToWindow(TcpSegment seg) {
+  private InboundSegment trimToWindow(InboundSegment seg) {
     Receiver rcv = c.rcv;
     int seq = seg.sequenceNumber();
     int flags = seg.flags();
-    ByteBuffer payload = seg.payload();
+    int length = seg.payloadLength();
     int start = SeqNum.add(seq, (flags & TcpFlags.SYN) != 0 ? 1 : 0);
-    int skip = Math.clamp(SeqNum.diff(rcv.rcvNxt, start), 0, payload.remaining());
+    int skip = Math.clamp(SeqNum.diff(rcv.rcvNxt, start), 0, length);
     int edge = SeqNum.add(rcv.rcvNxt, c.acceptanceWindow());
-    int keep =
-        Math.clamp(SeqNum.diff(edge, SeqNum.add(start, skip)), 0, payload.remaining() - skip);
-    if (skip == 0 && keep == payload.remaining()) return seg;
-    if (skip + keep < payload.remaining()) flags &= ~TcpFlags.FIN;
-    ByteBuffer cut = payload.duplicate().position(skip).limit(skip + keep).slice();
+    int keep = Math.clamp(SeqNum.diff(edge, SeqNum.add(start, skip)), 0, length - skip);
+    if (skip == 0 && keep == length) return seg; // the steady case: nothing made
+    if (skip + keep < length) flags &= ~TcpFlags.FIN;
+    ByteBuffer payload = seg.payload();
+    int from = payload.position() + skip;
+    ByteBuffer cut = payload.duplicate().limit(from + keep).position(from).slice();
     return withSeq(seg, SeqNum.add(start, skip), cut, flags & ~TcpFlags.SYN);
   }
 
-  private static TcpSegment withSeq(TcpSegment s, int seq, ByteBuffer payload, int flags) {
+  private static TcpSegment withSeq(InboundSegment s, int seq, ByteBuffer payload, int flags) {
     return new TcpSegment(
         s.sourcePort(),
         s.destinationPort(),
@@ -843,7 +844,7 @@ final class SegmentArrival {
         payload);
   }
 
-  private void drop(TcpSegment seg, long now, DropReason reason) {
+  private void drop(InboundSegment seg, long now, DropReason reason) {
     c.tracer.drop(seg, now, reason);
   }
 }

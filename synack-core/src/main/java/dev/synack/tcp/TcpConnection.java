@@ -2,6 +2,7 @@ package dev.synack.tcp;
 
 import dev.synack.trace.TraceSink;
 import dev.synack.wire.Ecn;
+import dev.synack.wire.InboundSegment;
 import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.SackBlock;
 import dev.synack.wire.SeqNum;
@@ -123,7 +124,7 @@ public final class TcpConnection {
    * Complete segments to send before anything else (resets, probes); {@code null} until the first
    * (most connections never have one).
    */
-  private ArrayDeque<TcpSegment> replies;
+  private ReplyQueue replies;
 
   /**
    * The next event for the user, and those after it, allocated only when two wait at once: an idle
@@ -307,15 +308,15 @@ public final class TcpConnection {
    * Processes an arriving segment (RFC 9293 §3.10.7). Never throws for bad input: an unacceptable
    * segment is dropped, traced with a reason, and answered as the RFC says.
    */
-  public Disposition handleSegment(TcpSegment seg, long now) {
+  public Disposition handleSegment(InboundSegment seg, long now) {
     return handleSegment(seg, Ecn.NOT_ECT, now);
   }
 
   /**
    * Processes an arriving segment whose IP header carried the ECN codepoint {@code ipEcn} (one of
-   * {@link Ecn}'s, RFC 3168 §5), as {@link #handleSegment(TcpSegment, long)}.
+   * {@link Ecn}'s, RFC 3168 §5), as {@link #handleSegment(InboundSegment, long)}.
    */
-  public Disposition handleSegment(TcpSegment seg, int ipEcn, long now) {
+  public Disposition handleSegment(InboundSegment seg, int ipEcn, long now) {
     if (seg == null) throw new IllegalArgumentException("segment is null");
     // ECN's state is made when the peer's SYN asks for it (or ours does): few connections need it.
     if (ecn == null && EcnState.asksForEcn(seg) && cfg.ecn() != TcpConfig.ECN_OFF)
@@ -350,7 +351,11 @@ public final class TcpConnection {
    */
   private void sendOwedAck(long now) {
     if (ackNow && rcv.synReceived && state.isSynchronized() && state != TcpState.SYN_RECEIVED) {
-      reply(buildSegment(snd.sndNxt, TcpFlags.ACK, now));
+      // Filled in a queued instance as pollTransmit fills every ACK: no record is made.
+      if (replies == null) replies = new ReplyQueue();
+      OutboundSegment ack = replies.next();
+      fillSegment(ack, snd.sndNxt, TcpFlags.ACK, 0, now);
+      replies.add(ack);
     }
   }
 
@@ -515,9 +520,7 @@ public final class TcpConnection {
    * (the stack does, so each payload byte is copied once, from the send buffer into the packet).
    */
   public boolean pollTransmit(long now, OutboundSegment out) {
-    TcpSegment reply = replies == null ? null : replies.poll();
-    if (reply != null) {
-      out.set(reply);
+    if (replies != null && replies.pollInto(out)) {
       tracer.send(out, now, false);
       counters.onSent(0, false, now);
       return true;
@@ -987,7 +990,7 @@ public final class TcpConnection {
    * Queues the RST that answers an unacceptable segment (RFC 9293 §3.10.7.1), unless it is a RST
    * itself.
    */
-  void resetReplyTo(TcpSegment seg) {
+  void resetReplyTo(InboundSegment seg) {
     TcpSegment rst = resetFor(seg);
     if (rst != null) reply(rst);
   }
@@ -998,7 +1001,7 @@ public final class TcpConnection {
    * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>}; {@code null} for a RST, which is never answered.
    * The stack uses this for segments that match no connection.
    */
-  public static TcpSegment resetFor(TcpSegment seg) {
+  public static TcpSegment resetFor(InboundSegment seg) {
     if (seg.has(TcpFlags.RST)) return null;
     if (seg.has(TcpFlags.ACK)) {
       return TcpSegment.of(
@@ -1030,7 +1033,7 @@ public final class TcpConnection {
 
   /** Queues a complete segment to send before anything else. */
   private void reply(TcpSegment seg) {
-    if (replies == null) replies = new ArrayDeque<>(2);
+    if (replies == null) replies = new ReplyQueue();
     replies.add(seg);
   }
 

@@ -1,8 +1,8 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.InboundSegment;
 import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
-import dev.synack.wire.TcpSegment;
 
 /**
  * What a connection has sent and received over its life, for {@link TcpInfo}: counted where
@@ -42,7 +42,7 @@ final class TcpCounters {
   private byte seen;
 
   /** Counts a segment about to be processed. */
-  void onArrival(TcpSegment seg, long now) {
+  void onArrival(InboundSegment seg, long now) {
     segsIn++;
     if (seg.payloadLength() > 0) {
       dataSegsIn++;

@@ -5,6 +5,7 @@ import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceEvent.SegmentAction;
 import dev.synack.trace.TraceEvent.SegmentInfo;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.InboundSegment;
 import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.TcpSegment;
 
@@ -33,8 +34,14 @@ final class Tracer {
    */
   private String conn;
 
-  /** The segment being processed and not yet traced, or {@code null}. */
+  /** The segment being processed and not yet traced, as a record, or {@code null}. */
   private TcpSegment arrival;
+
+  /**
+   * The segment {@link #arrival} was made from (a reused view, or the record itself), so that a
+   * drop of it is known as the drop of the arrival; {@code null} with it.
+   */
+  private InboundSegment arrivalSource;
 
   private long arrivalTime;
 
@@ -73,10 +80,11 @@ final class Tracer {
   }
 
   /** Notes a segment whose processing starts; traced as {@code recv} unless it is dropped first. */
-  void arrival(TcpSegment seg, long now) {
-    if (sink == null) return; // untraced: nothing to hold back
+  void arrival(InboundSegment seg, long now) {
+    if (sink == null) return; // untraced: nothing to hold back, no record made
     flushArrival();
-    arrival = seg;
+    arrival = seg.toSegment();
+    arrivalSource = seg;
     arrivalTime = now;
   }
 
@@ -85,6 +93,7 @@ final class Tracer {
     if (arrival == null) return;
     TcpSegment seg = arrival;
     arrival = null;
+    arrivalSource = null;
     segment(arrivalTime, seg, SegmentAction.RECV, null);
   }
 
@@ -92,10 +101,16 @@ final class Tracer {
    * Traces a segment discarded for {@code reason}: counted under its code, traced with its text.
    */
   @SuppressWarnings("ReferenceEquality") // the segment being received, not an equal one
-  void drop(TcpSegment seg, long now, DropReason reason) {
-    if (arrival == seg) arrival = null;
+  void drop(InboundSegment seg, long now, DropReason reason) {
+    TcpSegment record = null;
+    if (arrival != null && arrivalSource == seg) {
+      record = arrival;
+      arrival = null;
+      arrivalSource = null;
+    }
     if (!muted) dropCounter.countDrop(reason);
-    segment(now, seg, SegmentAction.DROP, reason.text());
+    if (sink != null && !muted)
+      segment(now, record != null ? record : seg.toSegment(), SegmentAction.DROP, reason.text());
   }
 
   /** Traces a segment leaving, first sent or retransmitted. */

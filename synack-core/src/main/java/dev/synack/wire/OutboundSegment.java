@@ -114,6 +114,33 @@ public final class OutboundSegment {
     return this;
   }
 
+  /**
+   * Makes this a copy of {@code other}: its fields, and the same options and payload, which stay
+   * borrowed from where {@code other} borrowed them. Returns this.
+   */
+  public OutboundSegment set(OutboundSegment other) {
+    sourcePort = other.sourcePort;
+    destinationPort = other.destinationPort;
+    sequenceNumber = other.sequenceNumber;
+    acknowledgmentNumber = other.acknowledgmentNumber;
+    flags = other.flags;
+    window = other.window;
+    urgentPointer = other.urgentPointer;
+    options = other.options;
+    timestamps = other.timestamps;
+    tsVal = other.tsVal;
+    tsEcr = other.tsEcr;
+    sackBlocks = other.sackBlocks;
+    accEcn = other.accEcn;
+    payloadArray = other.payloadArray;
+    payloadStart = other.payloadStart;
+    payloadBuffer = other.payloadBuffer;
+    payloadLength = other.payloadLength;
+    ecn = other.ecn;
+    segment = other.segment;
+    return this;
+  }
+
   /** Sets options written as they are (a SYN's). Returns this. */
   public OutboundSegment options(TcpOptions newOptions) {
     options = newOptions == null ? TcpOptions.NONE : newOptions;

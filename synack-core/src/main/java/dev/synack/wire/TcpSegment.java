@@ -33,7 +33,8 @@ public record TcpSegment(
     int checksum,
     int urgentPointer,
     TcpOptions options,
-    ByteBuffer payload) {
+    ByteBuffer payload)
+    implements InboundSegment {
 
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
@@ -68,11 +69,13 @@ public record TcpSegment(
   }
 
   /** Returns whether every bit of {@code mask} is set. */
+  @Override
   public boolean has(int mask) {
     return (flags & mask) == mask;
   }
 
   /** Returns the payload length in bytes. */
+  @Override
   public int payloadLength() {
     return payload.remaining();
   }
@@ -81,10 +84,49 @@ public record TcpSegment(
    * Returns SEG.LEN, the sequence space the segment occupies: payload bytes, plus one for SYN, plus
    * one for FIN (RFC 9293 §3.4).
    */
+  @Override
   public int segmentLength() {
     return payload.remaining()
         + ((flags & TcpFlags.SYN) != 0 ? 1 : 0)
         + ((flags & TcpFlags.FIN) != 0 ? 1 : 0);
+  }
+
+  @Override
+  public boolean hasTimestamps() {
+    return options.timestamps() != null;
+  }
+
+  @Override
+  public int tsVal() {
+    TcpOption.Timestamps ts = options.timestamps();
+    return ts == null ? 0 : ts.tsVal();
+  }
+
+  @Override
+  public int tsEcr() {
+    TcpOption.Timestamps ts = options.timestamps();
+    return ts == null ? 0 : ts.tsEcr();
+  }
+
+  @Override
+  public int sackBlockCount() {
+    return options.sackBlocks().size();
+  }
+
+  @Override
+  public int sackLeft(int i) {
+    return options.sackBlocks().get(i).left();
+  }
+
+  @Override
+  public int sackRight(int i) {
+    return options.sackBlocks().get(i).right();
+  }
+
+  /** Returns this record. */
+  @Override
+  public TcpSegment toSegment() {
+    return this;
   }
 
   /** Returns the header length in bytes: 20 plus the options padded to a multiple of four. */
