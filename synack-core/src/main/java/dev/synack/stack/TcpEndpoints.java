@@ -84,6 +84,9 @@ final class TcpEndpoints implements TransportHandler {
    */
   private Connection lastFound;
 
+  /** The last Readable event delivered, or {@code null} (see {@link #deliver}). */
+  private HostEvent.OfConnection lastReadable;
+
   /**
    * The segment a connection sends next, refilled for every segment and written at once into its
    * packet.
@@ -801,6 +804,13 @@ final class TcpEndpoints implements TransportHandler {
       if (l.synQueue.contains(c)) {
         return;
       }
+    }
+    if (e instanceof ConnectionEvent.Readable) {
+      // A bulk receiver has one of these per segment: the last one is given again, not remade.
+      HostEvent.OfConnection r = lastReadable;
+      if (r == null || r.connection() != c) lastReadable = r = new HostEvent.OfConnection(c, e);
+      events.add(r);
+      return;
     }
     events.add(new HostEvent.OfConnection(c, e));
   }
