@@ -70,6 +70,9 @@ final class TcpEndpoints implements TransportHandler {
   /** Listeners, their queues, SYN cookies and held SYNs. */
   private final PassiveOpens passive;
 
+  /** The last Readable event delivered, or {@code null} (see {@link #deliver}). */
+  private HostEvent.OfConnection lastReadable;
+
   /** The listeners by port (the passive side's, read here for the bind check). */
   private final ListenerTable listeners;
 
@@ -506,6 +509,20 @@ final class TcpEndpoints implements TransportHandler {
       if (l.synQueue.contains(c)) {
         return;
       }
+    }
+    if (e instanceof ConnectionEvent.Readable) {
+      // A bulk receiver has one of these per segment: the last one is given again, not remade.
+      HostEvent.OfConnection r = lastReadable;
+      if (r == null || r.connection() != c) lastReadable = r = new HostEvent.OfConnection(c, e);
+      events.add(r);
+      return;
+    }
+    if (e instanceof ConnectionEvent.Readable) {
+      // A bulk receiver has one of these per segment: the last one is given again, not remade.
+      HostEvent.OfConnection r = lastReadable;
+      if (r == null || r.connection() != c) lastReadable = r = new HostEvent.OfConnection(c, e);
+      events.add(r);
+      return;
     }
     events.add(new HostEvent.OfConnection(c, e));
   }

@@ -9,6 +9,12 @@ public sealed interface ConnectionEvent {
   record Readable() implements ConnectionEvent {}
 
   /**
+   * The {@link Readable} event the engine emits: it carries nothing, so every arrival of data emits
+   * this one instance rather than a new one.
+   */
+  Readable READABLE = new Readable();
+
+  /**
    * The peer marked urgent data up to a new point of the stream (RFC 9293 §3.8.5, MUST-32); it is
    * read in line with the rest, and {@link TcpConnection#urgentRemaining()} says how much is left.
    */

@@ -126,7 +126,7 @@ final class SegmentArrival {
     c.fastOpen.synDataTaken = n;
     c.tracer.note(
         now, "fast open: " + n + " bytes of the SYN's data taken before the handshake completes");
-    if (n > 0) c.emit(new ConnectionEvent.Readable());
+    if (n > 0) c.emit(ConnectionEvent.READABLE);
   }
 
   // ---- §3.10.7.3 SYN-SENT ----
@@ -731,7 +731,7 @@ final class SegmentArrival {
         int readable = rcv.accept(seg.payload());
         c.acks.acknowledgeData(seg.payloadLength(), fillsHole, now);
         c.acks.measureReceiveRtt(seg, now);
-        if (readable > 0) c.emit(new ConnectionEvent.Readable());
+        if (readable > 0) c.emit(ConnectionEvent.READABLE);
         if (fillsHole && rcv.heldFinReached()) onFin(now); // the FIN that waited behind the hole
         return true;
       }
@@ -754,7 +754,7 @@ final class SegmentArrival {
     InboundSegment text = trimToWindow(textQueuedUntilEstablished);
     textQueuedUntilEstablished = null;
     if (text.payloadLength() == 0 || text.sequenceNumber() != c.rcv.rcvNxt || c.inputClosed) return;
-    if (c.rcv.accept(text.payload()) > 0) c.emit(new ConnectionEvent.Readable());
+    if (c.rcv.accept(text.payload()) > 0) c.emit(ConnectionEvent.READABLE);
     c.acks.acknowledgeLater(now);
   }
 
