@@ -400,7 +400,7 @@ final class TcpEndpoints implements TransportHandler {
         // entry stays in SYN-RECEIVED; the client resends (its data, or the ACK when our SYN-ACK
         // is resent) and gets in once the application has accepted.
         log.counters.listenOverflows++;
-        log.drop("listen-queue-full", c.id().toString(), seg, now);
+        log.drop(HostDropReason.LISTEN_QUEUE_FULL, c.id().toString(), seg, now);
         return;
       }
       Disposition d =
@@ -436,14 +436,20 @@ final class TcpEndpoints implements TransportHandler {
           ip,
           seg,
           answer,
-          answer == null && !seg.has(TcpFlags.RST) ? "unanswered (lesson)" : "closed-port",
+          answer == null && !seg.has(TcpFlags.RST)
+              ? HostDropReason.UNANSWERED_LESSON
+              : HostDropReason.CLOSED_PORT,
           now);
       return;
     }
     if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {
       if (takeCookieAck(ip, seg, id, listener, now)) return;
       reply(
-          ip, seg, ClosedPortReply.forListen(seg, listener.tcp().choices()), "listen-not-syn", now);
+          ip,
+          seg,
+          ClosedPortReply.forListen(seg, listener.tcp().choices()),
+          HostDropReason.LISTEN_NOT_SYN,
+          now);
       return;
     }
     if (listener.acceptQueueFull()) {
@@ -451,13 +457,13 @@ final class TcpEndpoints implements TransportHandler {
       // not: a connection could not be queued anyway. The client retransmits its SYN and may get in
       // once the application accepts.
       log.counters.listenOverflows++;
-      log.drop("listen-queue-full", id.toString(), seg, now);
+      log.drop(HostDropReason.LISTEN_QUEUE_FULL, id.toString(), seg, now);
       return;
     }
     if (listener.synQueueFull() || config.synCookies() == SynCookiePolicy.ALWAYS) {
       if (config.synCookies() == SynCookiePolicy.OFF) {
         log.counters.synQueueFullDrops++;
-        log.drop("syn-queue-full", id.toString(), seg, now);
+        log.drop(HostDropReason.SYN_QUEUE_FULL, id.toString(), seg, now);
       } else {
         sendCookie(ip, seg, id, listener, now);
       }
@@ -545,7 +551,7 @@ final class TcpEndpoints implements TransportHandler {
             id, tcp.withEcn(TcpConfig.ECN_OFF), cookie, syn, now, TraceSink.NONE, log.name);
     TcpSegment synAck = once.pollTransmit(now);
     if (synAck == null || !synAck.has(TcpFlags.SYN)) {
-      log.drop("listen-bad-syn", id.toString(), syn, now);
+      log.drop(HostDropReason.LISTEN_BAD_SYN, id.toString(), syn, now);
       return;
     }
     log.counters.syncookiesSent++;
@@ -617,7 +623,7 @@ final class TcpEndpoints implements TransportHandler {
     log.counters.syncookiesValidated++;
     if (listener.acceptQueueFull()) {
       log.counters.listenOverflows++;
-      log.drop("listen-queue-full", id.toString(), ack, now);
+      log.drop(HostDropReason.LISTEN_QUEUE_FULL, id.toString(), ack, now);
       return true;
     }
     if (tsOptions == null)
@@ -664,7 +670,7 @@ final class TcpEndpoints implements TransportHandler {
             quote.source(), quote.sourcePort(), quote.destination(), quote.destinationPort());
     Connection c = connections.get(id);
     if (c == null) {
-      log.drop("icmp-no-connection", id.toString(), now);
+      log.drop(HostDropReason.ICMP_NO_CONNECTION, id.toString(), now);
       return;
     }
     String what =
@@ -674,7 +680,7 @@ final class TcpEndpoints implements TransportHandler {
             + Addresses.text(ip.source());
     IcmpError error = IcmpErrors.classify(message, ip.version(), quote.tcpSequenceNumber());
     if (error == null) {
-      log.drop("icmp-ignored", id.toString(), now);
+      log.drop(HostDropReason.ICMP_IGNORED, id.toString(), now);
       return;
     }
     IcmpError.Outcome outcome = c.engine.handleIcmpError(error, now);
@@ -684,8 +690,8 @@ final class TcpEndpoints implements TransportHandler {
       // OutOfWindowIcmps.
       log.drop(
           outcome == IcmpError.Outcome.OUT_OF_WINDOW
-              ? "icmp-out-of-window"
-              : "icmp-ignored-in-state",
+              ? HostDropReason.ICMP_OUT_OF_WINDOW
+              : HostDropReason.ICMP_IGNORED_IN_STATE,
           id.toString(),
           now);
       return;
@@ -696,7 +702,8 @@ final class TcpEndpoints implements TransportHandler {
     touch(c);
   }
 
-  private void reply(IpDatagram ip, TcpSegment seg, TcpSegment answer, String reason, long now) {
+  private void reply(
+      IpDatagram ip, TcpSegment seg, TcpSegment answer, HostDropReason reason, long now) {
     String conn =
         new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort())
             .toString();
@@ -883,7 +890,7 @@ final class TcpEndpoints implements TransportHandler {
    */
   private void hold(IpDatagram ip, TcpSegment seg, FourTuple id, long now) {
     if (!heldSyns.hasRoom()) {
-      log.drop("syn-held-limit", id.toString(), seg, now);
+      log.drop(HostDropReason.SYN_HELD_LIMIT, id.toString(), seg, now);
       return;
     }
     IpDatagram copy =
@@ -922,10 +929,10 @@ final class TcpEndpoints implements TransportHandler {
     if (seg.has(TcpFlags.RST) && seg.sequenceNumber() == SeqNum.add(held.syn.sequenceNumber(), 1)) {
       held.cancel();
       heldSyns.remove(held);
-      log.drop("syn-held-reset", held.id().toString(), seg, now);
+      log.drop(HostDropReason.SYN_HELD_RESET, held.id().toString(), seg, now);
       return;
     }
-    log.drop("syn-held", held.id().toString(), seg, now);
+    log.drop(HostDropReason.SYN_HELD, held.id().toString(), seg, now);
   }
 
   /**
@@ -936,7 +943,7 @@ final class TcpEndpoints implements TransportHandler {
     heldSyns.remove(held);
     FourTuple id = held.id();
     if (connections.containsKey(id)) {
-      log.drop("syn-held-tuple-in-use", id.toString(), held.syn, now);
+      log.drop(HostDropReason.SYN_HELD_TUPLE_IN_USE, id.toString(), held.syn, now);
       return null;
     }
     TcpConnection engine =
@@ -977,7 +984,7 @@ final class TcpEndpoints implements TransportHandler {
   /** Forgets a held SYN without answering it. */
   void dropHeld(HeldSyn held, long now) {
     heldSyns.remove(held);
-    log.drop("syn-policy-drop", held.id().toString(), held.syn, now);
+    log.drop(HostDropReason.SYN_POLICY_DROP, held.id().toString(), held.syn, now);
   }
 
   /**
@@ -987,7 +994,7 @@ final class TcpEndpoints implements TransportHandler {
     heldSyns.remove(held);
     byte[] error = Packets.icmpUnreachable(held.datagram, held.id().localAddress(), code);
     if (error == null) {
-      log.drop("syn-policy-no-icmp", held.id().toString(), held.syn, now);
+      log.drop(HostDropReason.SYN_POLICY_NO_ICMP, held.id().toString(), held.syn, now);
       return;
     }
     log.counters.unreachablesSent++;
