@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -178,39 +179,46 @@ final class ConnectCommand implements Callable<Integer> {
       // rather than resend SYNs until the timeout. The interrupt ends the call that waits.
       AtomicBoolean peerGone = new AtomicBoolean();
       Thread runner = Thread.currentThread();
-      link.peerUnreachable()
-          .thenAccept(
-              line -> {
-                if (stopping.get() || !peerGone.compareAndSet(false, true)) return;
-                err.println("synack connect: " + where + ": " + line);
-                err.flush();
-                runner.interrupt();
-              });
-      TcpSocket socket;
+      CompletableFuture<Void> watch =
+          link.peerUnreachable()
+              .thenAccept(
+                  line -> {
+                    if (stopping.get() || !peerGone.compareAndSet(false, true)) return;
+                    err.println("synack connect: " + where + ": " + line);
+                    err.flush();
+                    runner.interrupt();
+                  });
       try {
-        socket =
-            TcpSocket.connect(
-                host.driver(),
-                host.host(),
-                new InetSocketAddress(remote, remotePort),
-                timeoutMillis);
-        connected.set(socket);
-        if (keepAlive) socket.setKeepAlive(true);
-      } catch (SocketTimeoutException e) {
-        if (peerGone.get()) return ended();
-        err.println(
-            "synack connect: "
-                + where
-                + ": not connected within "
-                + seconds(timeoutMillis)
-                + " s (--timeout)");
-        return 1;
-      } catch (IOException e) {
-        if (peerGone.get()) return ended();
-        if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
-        return 1;
+        TcpSocket socket;
+        try {
+          socket =
+              TcpSocket.connect(
+                  host.driver(),
+                  host.host(),
+                  new InetSocketAddress(remote, remotePort),
+                  timeoutMillis);
+          connected.set(socket);
+          if (keepAlive) socket.setKeepAlive(true);
+        } catch (SocketTimeoutException e) {
+          if (peerGone.get()) return ended();
+          err.println(
+              "synack connect: "
+                  + where
+                  + ": not connected within "
+                  + seconds(timeoutMillis)
+                  + " s (--timeout)");
+          return 1;
+        } catch (IOException e) {
+          if (peerGone.get()) return ended();
+          if (!stopping.get()) err.println("synack connect: " + where + ": " + reason(e, host));
+          return 1;
+        }
+        return exchange(
+            socket, where, timeoutMillis, err, stopping, peerGone, e -> reason(e, host));
+      } finally {
+        // The watch ends with the run: an ICMP error that comes later interrupts nothing.
+        watch.cancel(false);
       }
-      return exchange(socket, where, timeoutMillis, err, stopping, peerGone, e -> reason(e, host));
     }
   }
 

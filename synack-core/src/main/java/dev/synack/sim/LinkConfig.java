@@ -95,146 +95,47 @@ public record LinkConfig(
 
   /** Returns this config with a one-way propagation delay. */
   public LinkConfig withDelay(Duration delay) {
-    return new LinkConfig(
-        nanos(delay),
-        jitterNanos,
-        loss,
-        duplication,
-        reorder,
-        reorderDelayNanos,
-        corruption,
-        bandwidth,
-        queueLimitBytes,
-        mtu,
-        markThresholdBytes);
+    return toBuilder().delay(delay).build();
   }
 
   /** Returns this config with up to {@code jitter} of extra delay per packet, drawn uniformly. */
   public LinkConfig withJitter(Duration jitter) {
-    return new LinkConfig(
-        delayNanos,
-        nanos(jitter),
-        loss,
-        duplication,
-        reorder,
-        reorderDelayNanos,
-        corruption,
-        bandwidth,
-        queueLimitBytes,
-        mtu,
-        markThresholdBytes);
+    return toBuilder().jitter(jitter).build();
   }
 
   /** Returns this config with a probability of losing each packet. */
   public LinkConfig withLoss(double probability) {
-    return new LinkConfig(
-        delayNanos,
-        jitterNanos,
-        probability,
-        duplication,
-        reorder,
-        reorderDelayNanos,
-        corruption,
-        bandwidth,
-        queueLimitBytes,
-        mtu,
-        markThresholdBytes);
+    return toBuilder().loss(probability).build();
   }
 
   /** Returns this config with a probability of delivering each packet twice. */
   public LinkConfig withDuplication(double probability) {
-    return new LinkConfig(
-        delayNanos,
-        jitterNanos,
-        loss,
-        probability,
-        reorder,
-        reorderDelayNanos,
-        corruption,
-        bandwidth,
-        queueLimitBytes,
-        mtu,
-        markThresholdBytes);
+    return toBuilder().duplication(probability).build();
   }
 
   /** Returns this config with a probability of holding a packet back by {@code extraDelay}. */
   public LinkConfig withReorder(double probability, Duration extraDelay) {
-    return new LinkConfig(
-        delayNanos,
-        jitterNanos,
-        loss,
-        duplication,
-        probability,
-        nanos(extraDelay),
-        corruption,
-        bandwidth,
-        queueLimitBytes,
-        mtu,
-        markThresholdBytes);
+    return toBuilder().reorder(probability, extraDelay).build();
   }
 
   /** Returns this config with a probability of flipping bits in one byte of each packet. */
   public LinkConfig withCorruption(double probability) {
-    return new LinkConfig(
-        delayNanos,
-        jitterNanos,
-        loss,
-        duplication,
-        reorder,
-        reorderDelayNanos,
-        probability,
-        bandwidth,
-        queueLimitBytes,
-        mtu,
-        markThresholdBytes);
+    return toBuilder().corruption(probability).build();
   }
 
   /** Returns this config with a bandwidth in bits per second, 0 for unlimited. */
   public LinkConfig withBandwidth(long bitsPerSecond) {
-    return new LinkConfig(
-        delayNanos,
-        jitterNanos,
-        loss,
-        duplication,
-        reorder,
-        reorderDelayNanos,
-        corruption,
-        bitsPerSecond,
-        queueLimitBytes,
-        mtu,
-        markThresholdBytes);
+    return toBuilder().bandwidth(bitsPerSecond).build();
   }
 
   /** Returns this config with a transmit queue of at most {@code bytes} waiting bytes. */
   public LinkConfig withQueueLimit(int bytes) {
-    return new LinkConfig(
-        delayNanos,
-        jitterNanos,
-        loss,
-        duplication,
-        reorder,
-        reorderDelayNanos,
-        corruption,
-        bandwidth,
-        bytes,
-        mtu,
-        markThresholdBytes);
+    return toBuilder().queueLimit(bytes).build();
   }
 
   /** Returns this config with an MTU: the largest IP packet, in bytes, the link carries. */
   public LinkConfig withMtu(int bytes) {
-    return new LinkConfig(
-        delayNanos,
-        jitterNanos,
-        loss,
-        duplication,
-        reorder,
-        reorderDelayNanos,
-        corruption,
-        bandwidth,
-        queueLimitBytes,
-        bytes,
-        markThresholdBytes);
+    return toBuilder().mtu(bytes).build();
   }
 
   /**
@@ -242,18 +143,122 @@ public record LinkConfig(
    * marked CE (RFC 3168 §5: "instead of dropping") and others dropped, as a step-marking AQM.
    */
   public LinkConfig withEcnMarking(int bytes) {
-    return new LinkConfig(
-        delayNanos,
-        jitterNanos,
-        loss,
-        duplication,
-        reorder,
-        reorderDelayNanos,
-        corruption,
-        bandwidth,
-        queueLimitBytes,
-        mtu,
-        bytes);
+    return toBuilder().ecnMarking(bytes).build();
+  }
+
+  /** Returns a builder that starts from this config. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * The values of a {@link LinkConfig} set one by one, from {@link LinkConfig#toBuilder()}; {@link
+   * #build()} checks them all (in the record's constructor). Each setter is named after the {@code
+   * withX} method that calls it, which documents the value.
+   */
+  public static final class Builder {
+    private long delayNanos;
+    private long jitterNanos;
+    private double loss;
+    private double duplication;
+    private double reorder;
+    private long reorderDelayNanos;
+    private double corruption;
+    private long bandwidth;
+    private int queueLimitBytes;
+    private int mtu;
+    private int markThresholdBytes;
+
+    private Builder(LinkConfig c) {
+      delayNanos = c.delayNanos;
+      jitterNanos = c.jitterNanos;
+      loss = c.loss;
+      duplication = c.duplication;
+      reorder = c.reorder;
+      reorderDelayNanos = c.reorderDelayNanos;
+      corruption = c.corruption;
+      bandwidth = c.bandwidth;
+      queueLimitBytes = c.queueLimitBytes;
+      mtu = c.mtu;
+      markThresholdBytes = c.markThresholdBytes;
+    }
+
+    /** Sets the one-way propagation delay, not negative. */
+    public Builder delay(Duration delay) {
+      this.delayNanos = nanos(delay);
+      return this;
+    }
+
+    /** Sets the most extra delay per packet, not negative. */
+    public Builder jitter(Duration jitter) {
+      this.jitterNanos = nanos(jitter);
+      return this;
+    }
+
+    /** Sets the probability of losing a packet. */
+    public Builder loss(double probability) {
+      this.loss = probability;
+      return this;
+    }
+
+    /** Sets the probability of delivering a packet twice. */
+    public Builder duplication(double probability) {
+      this.duplication = probability;
+      return this;
+    }
+
+    /** Sets the probability of holding a packet back, and by how long. */
+    public Builder reorder(double probability, Duration extraDelay) {
+      this.reorder = probability;
+      this.reorderDelayNanos = nanos(extraDelay);
+      return this;
+    }
+
+    /** Sets the probability of corrupting a packet. */
+    public Builder corruption(double probability) {
+      this.corruption = probability;
+      return this;
+    }
+
+    /** Sets the bandwidth in bits per second, 0 for unlimited. */
+    public Builder bandwidth(long bitsPerSecond) {
+      this.bandwidth = bitsPerSecond;
+      return this;
+    }
+
+    /** Sets the bytes that may wait behind the packet being serialised. */
+    public Builder queueLimit(int bytes) {
+      this.queueLimitBytes = bytes;
+      return this;
+    }
+
+    /** Sets the largest IP packet the link carries. */
+    public Builder mtu(int bytes) {
+      this.mtu = bytes;
+      return this;
+    }
+
+    /** Sets the queue length above which ECT packets are marked CE and others dropped. */
+    public Builder ecnMarking(int bytes) {
+      this.markThresholdBytes = bytes;
+      return this;
+    }
+
+    /** Returns the config, after the record's constructor has checked every value. */
+    public LinkConfig build() {
+      return new LinkConfig(
+          delayNanos,
+          jitterNanos,
+          loss,
+          duplication,
+          reorder,
+          reorderDelayNanos,
+          corruption,
+          bandwidth,
+          queueLimitBytes,
+          mtu,
+          markThresholdBytes);
+    }
   }
 
   /** Returns the one-way propagation delay. */

@@ -57,137 +57,166 @@ public record HostConfig(
 
   /** Returns Linux-like defaults with the given secret seed. */
   public static HostConfig defaults(long secretSeed) {
-    return new HostConfig(
-        1500,
-        64,
-        TcpConfig.defaults(),
-        4096,
-        32768,
-        60999,
-        30_000_000_000L,
-        4 << 20,
-        secretSeed,
-        SynCookiePolicy.WHEN_SYN_QUEUE_FULL,
-        false,
-        1024);
+    return new Builder().secretSeed(secretSeed).build();
+  }
+
+  /** Returns a builder that starts from this configuration. */
+  public Builder toBuilder() {
+    return new Builder().from(this);
   }
 
   /** Returns this configuration with another MTU. */
   public HostConfig withMtu(int newMtu) {
-    return new HostConfig(
-        newMtu,
-        hopLimit,
-        tcp,
-        somaxconn,
-        ephemeralPortLow,
-        ephemeralPortHigh,
-        fragmentTimeoutNanos,
-        fragmentMemoryLimit,
-        secretSeed,
-        synCookies,
-        anyDestination,
-        heldSynLimit);
+    return toBuilder().mtu(newMtu).build();
   }
 
   /** Returns this configuration with other TCP settings. */
   public HostConfig withTcp(TcpConfig newTcp) {
-    return new HostConfig(
-        mtu,
-        hopLimit,
-        newTcp,
-        somaxconn,
-        ephemeralPortLow,
-        ephemeralPortHigh,
-        fragmentTimeoutNanos,
-        fragmentMemoryLimit,
-        secretSeed,
-        synCookies,
-        anyDestination,
-        heldSynLimit);
+    return toBuilder().tcp(newTcp).build();
   }
 
   /** Returns this configuration with another somaxconn. */
   public HostConfig withSomaxconn(int newSomaxconn) {
-    return new HostConfig(
-        mtu,
-        hopLimit,
-        tcp,
-        newSomaxconn,
-        ephemeralPortLow,
-        ephemeralPortHigh,
-        fragmentTimeoutNanos,
-        fragmentMemoryLimit,
-        secretSeed,
-        synCookies,
-        anyDestination,
-        heldSynLimit);
+    return toBuilder().somaxconn(newSomaxconn).build();
   }
 
   /** Returns this configuration with another ephemeral port range. */
   public HostConfig withEphemeralPorts(int low, int high) {
-    return new HostConfig(
-        mtu,
-        hopLimit,
-        tcp,
-        somaxconn,
-        low,
-        high,
-        fragmentTimeoutNanos,
-        fragmentMemoryLimit,
-        secretSeed,
-        synCookies,
-        anyDestination,
-        heldSynLimit);
+    return toBuilder().ephemeralPorts(low, high).build();
   }
 
   /** Returns this configuration with another SYN cookie policy. */
   public HostConfig withSynCookies(SynCookiePolicy policy) {
-    return new HostConfig(
-        mtu,
-        hopLimit,
-        tcp,
-        somaxconn,
-        ephemeralPortLow,
-        ephemeralPortHigh,
-        fragmentTimeoutNanos,
-        fragmentMemoryLimit,
-        secretSeed,
-        policy,
-        anyDestination,
-        heldSynLimit);
+    return toBuilder().synCookies(policy).build();
   }
 
   /** Returns this configuration with any-destination mode on or off. */
   public HostConfig withAnyDestination(boolean on) {
-    return new HostConfig(
-        mtu,
-        hopLimit,
-        tcp,
-        somaxconn,
-        ephemeralPortLow,
-        ephemeralPortHigh,
-        fragmentTimeoutNanos,
-        fragmentMemoryLimit,
-        secretSeed,
-        synCookies,
-        on,
-        heldSynLimit);
+    return toBuilder().anyDestination(on).build();
   }
 
   /** Returns this configuration with another bound on SYNs held for the SYN policy. */
   public HostConfig withHeldSynLimit(int limit) {
-    return new HostConfig(
-        mtu,
-        hopLimit,
-        tcp,
-        somaxconn,
-        ephemeralPortLow,
-        ephemeralPortHigh,
-        fragmentTimeoutNanos,
-        fragmentMemoryLimit,
-        secretSeed,
-        synCookies,
-        anyDestination,
-        limit);
+    return toBuilder().heldSynLimit(limit).build();
+  }
+
+  /**
+   * The values of a {@link HostConfig} set one by one, from the defaults of {@link
+   * HostConfig#defaults} or from {@link HostConfig#toBuilder()}; {@link #build()} checks them all
+   * (in the record's constructor). Each setter's value is documented on the record's component.
+   */
+  public static final class Builder {
+    private int mtu = 1500;
+    private int hopLimit = 64;
+    private TcpConfig tcp = TcpConfig.defaults();
+    private int somaxconn = 4096;
+    private int ephemeralPortLow = 32768;
+    private int ephemeralPortHigh = 60999;
+    private long fragmentTimeoutNanos = 30_000_000_000L;
+    private int fragmentMemoryLimit = 4 << 20;
+    private long secretSeed;
+    private SynCookiePolicy synCookies = SynCookiePolicy.WHEN_SYN_QUEUE_FULL;
+    private boolean anyDestination;
+    private int heldSynLimit = 1024;
+
+    private Builder() {}
+
+    private Builder from(HostConfig c) {
+      return mtu(c.mtu)
+          .hopLimit(c.hopLimit)
+          .tcp(c.tcp)
+          .somaxconn(c.somaxconn)
+          .ephemeralPorts(c.ephemeralPortLow, c.ephemeralPortHigh)
+          .fragmentTimeoutNanos(c.fragmentTimeoutNanos)
+          .fragmentMemoryLimit(c.fragmentMemoryLimit)
+          .secretSeed(c.secretSeed)
+          .synCookies(c.synCookies)
+          .anyDestination(c.anyDestination)
+          .heldSynLimit(c.heldSynLimit);
+    }
+
+    /** Sets {@link HostConfig#mtu()}. */
+    public Builder mtu(int mtu) {
+      this.mtu = mtu;
+      return this;
+    }
+
+    /** Sets {@link HostConfig#hopLimit()}. */
+    public Builder hopLimit(int hopLimit) {
+      this.hopLimit = hopLimit;
+      return this;
+    }
+
+    /** Sets {@link HostConfig#tcp()}. */
+    public Builder tcp(TcpConfig tcp) {
+      this.tcp = tcp;
+      return this;
+    }
+
+    /** Sets {@link HostConfig#somaxconn()}. */
+    public Builder somaxconn(int somaxconn) {
+      this.somaxconn = somaxconn;
+      return this;
+    }
+
+    /** Sets the ephemeral port range, {@code low} to {@code high} inclusive. */
+    public Builder ephemeralPorts(int low, int high) {
+      this.ephemeralPortLow = low;
+      this.ephemeralPortHigh = high;
+      return this;
+    }
+
+    /** Sets {@link HostConfig#fragmentTimeoutNanos()}. */
+    public Builder fragmentTimeoutNanos(long nanos) {
+      this.fragmentTimeoutNanos = nanos;
+      return this;
+    }
+
+    /** Sets {@link HostConfig#fragmentMemoryLimit()}. */
+    public Builder fragmentMemoryLimit(int bytes) {
+      this.fragmentMemoryLimit = bytes;
+      return this;
+    }
+
+    /** Sets {@link HostConfig#secretSeed()}. */
+    public Builder secretSeed(long seed) {
+      this.secretSeed = seed;
+      return this;
+    }
+
+    /** Sets {@link HostConfig#synCookies()}. */
+    public Builder synCookies(SynCookiePolicy policy) {
+      this.synCookies = policy;
+      return this;
+    }
+
+    /** Sets {@link HostConfig#anyDestination()}. */
+    public Builder anyDestination(boolean on) {
+      this.anyDestination = on;
+      return this;
+    }
+
+    /** Sets {@link HostConfig#heldSynLimit()}. */
+    public Builder heldSynLimit(int limit) {
+      this.heldSynLimit = limit;
+      return this;
+    }
+
+    /** Returns the configuration, after the record's constructor has checked every value. */
+    public HostConfig build() {
+      return new HostConfig(
+          mtu,
+          hopLimit,
+          tcp,
+          somaxconn,
+          ephemeralPortLow,
+          ephemeralPortHigh,
+          fragmentTimeoutNanos,
+          fragmentMemoryLimit,
+          secretSeed,
+          synCookies,
+          anyDestination,
+          heldSynLimit);
+    }
   }
 }

@@ -59,6 +59,10 @@ public final class HostCounters {
     return cookieSynAckTemplates;
   }
 
+  void drop(HostDropReason reason) {
+    drop(reason.code());
+  }
+
   /** Returns packets received. */
   public long packetsIn() {
     return packetsIn;
@@ -262,9 +266,17 @@ public final class HostCounters {
     return timeExceededSent;
   }
 
-  /** Returns the number of packets dropped for a reason. */
+  /**
+   * Returns the number of packets dropped for a reason, by its code: a {@link HostDropReason}'s, a
+   * {@link dev.synack.trace.DropReason}'s or a wire parser's.
+   */
   public long dropped(String reason) {
     return drops.getOrDefault(reason, 0L);
+  }
+
+  /** Returns the number of packets the host dropped for {@code reason}. */
+  public long dropped(HostDropReason reason) {
+    return dropped(reason.code());
   }
 
   /** Returns every drop reason seen with its count, sorted by reason. */

@@ -42,17 +42,32 @@ final class HostLog {
     drop(reason, "", now);
   }
 
-  /** Drops a packet for {@code reason}: counted and traced. */
+  /** Drops a packet for {@code reason}: counted under its code and traced with its text. */
+  void drop(HostDropReason reason, String conn, long now) {
+    drop(reason.code(), reason.text(), conn, now);
+  }
+
+  /**
+   * Drops a packet for a wire parser's {@code reason} ({@link dev.synack.wire.Parsed#reason()}):
+   * counted and traced under it.
+   */
   void drop(String reason, String conn, long now) {
-    counters.drop(reason);
+    drop(reason, reason, conn, now);
+  }
+
+  private void drop(String code, String text, String conn, long now) {
+    counters.drop(code);
     if (trace.enabled()) {
       trace.accept(
-          new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.DROP, null, reason));
+          new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.DROP, null, text));
     }
   }
 
-  /** Drops a TCP segment for {@code reason}: counted and traced with the segment. */
-  void drop(String reason, String conn, TcpSegment seg, long now) {
+  /**
+   * Drops a TCP segment for {@code reason}: counted under its code and traced with its text and the
+   * segment.
+   */
+  void drop(HostDropReason reason, String conn, TcpSegment seg, long now) {
     counters.drop(reason);
     if (trace.enabled()) {
       trace.accept(
@@ -62,7 +77,7 @@ final class HostLog {
               conn,
               TraceEvent.SegmentAction.DROP,
               TraceEvent.SegmentInfo.of(seg),
-              reason));
+              reason.text()));
     }
   }
 }

@@ -58,13 +58,13 @@ final class IcmpHandler implements TransportHandler {
       handleError(ip, message, now);
       return;
     }
-    log.drop("icmp-not-handled", "", now);
+    log.drop(HostDropReason.ICMP_NOT_HANDLED, "", now);
   }
 
   @Override
   public void handleIcmpError(IpDatagram ip, IcmpMessage message, IcmpQuote quote, long now) {
     // RFC 1122 §3.2.2: no ICMP error is sent about an ICMP error, and none is taken about ours.
-    log.drop("icmp-quote-unknown-protocol", "", now);
+    log.drop(HostDropReason.ICMP_QUOTE_UNKNOWN_PROTOCOL, "", now);
   }
 
   private void handleError(IpDatagram ip, IcmpMessage message, long now) {
@@ -75,7 +75,7 @@ final class IcmpHandler implements TransportHandler {
     }
     TransportHandler transport = input.handler(quote.protocol());
     if (transport == null || transport == this || quote.version() != ip.version()) {
-      log.drop("icmp-quote-unknown-protocol", "", now);
+      log.drop(HostDropReason.ICMP_QUOTE_UNKNOWN_PROTOCOL, "", now);
       return;
     }
     transport.handleIcmpError(ip, message, quote, now);

@@ -87,16 +87,16 @@ final class IpInput {
           if (error == null) return;
           InetAddress to = ReassemblyTimeExceeded.destination(error);
           if (!rateLimit.allow(to, now)) {
-            log.counters.drop("icmp-rate-limited");
+            log.counters.drop(HostDropReason.ICMP_RATE_LIMITED);
             return;
           }
           log.counters.timeExceededSent++;
           output.add(error);
         };
     int expired = reassembly.expire(now, timeExceeded);
-    for (int i = 0; i < expired; i++) log.drop("ipv4-reassembly-timeout", "", now);
+    for (int i = 0; i < expired; i++) log.drop(HostDropReason.IPV4_REASSEMBLY_TIMEOUT, "", now);
     int expired6 = reassembly6.expire(now, timeExceeded);
-    for (int i = 0; i < expired6; i++) log.drop("ipv6-reassembly-timeout", "", now);
+    for (int i = 0; i < expired6; i++) log.drop(HostDropReason.IPV6_REASSEMBLY_TIMEOUT, "", now);
   }
 
   /**
@@ -112,13 +112,13 @@ final class IpInput {
       return;
     }
     if (!addresses.accepts(ip.destination())) {
-      log.drop("not-for-this-host", "", now);
+      log.drop(HostDropReason.NOT_FOR_THIS_HOST, "", now);
       return;
     }
     if (ip.fragment()) {
       log.counters.fragmentsIn++;
       byte[] whole;
-      String reason;
+      HostDropReason reason;
       if (ip.version() == 6) {
         whole = reassembly6.add(bytesOf(packet), now);
         reason = reassembly6.lastDropReason();
@@ -137,7 +137,7 @@ final class IpInput {
     }
     TransportHandler handler = handlers[ip.protocol()];
     if (handler == null) {
-      log.drop("unknown-protocol", "", now);
+      log.drop(HostDropReason.UNKNOWN_PROTOCOL, "", now);
       return;
     }
     handler.handle(ip, packet, checksumUnnecessary, now);

@@ -7,9 +7,7 @@ import dev.synack.wire.Parsed;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Puts fragmented IPv4 datagrams back together (RFC 791 §3.2, "reassembly"), within limits: a
@@ -20,15 +18,11 @@ import java.util.Map;
 final class Ipv4Reassembly {
   private static final int MAX_DATAGRAM = 65535;
 
-  private final long timeoutNanos;
-  private final int memoryLimit;
-  private final Map<Key, FragmentedDatagram> partials = new HashMap<>();
-  private int memoryUsed;
-  private String lastDropReason;
+  private final FragmentTable<Key> partials;
+  private HostDropReason lastDropReason;
 
   Ipv4Reassembly(long timeoutNanos, int memoryLimit) {
-    this.timeoutNanos = timeoutNanos;
-    this.memoryLimit = memoryLimit;
+    this.partials = new FragmentTable<>(timeoutNanos, memoryLimit);
   }
 
   /**
@@ -40,67 +34,60 @@ final class Ipv4Reassembly {
     lastDropReason = null;
     if (!(Ipv4Packet.wrap(ByteBuffer.wrap(packet))
         instanceof Parsed.Ok<Ipv4Packet>(Ipv4Packet v4))) {
-      return dropped("ipv4-fragment-malformed");
+      return dropped(HostDropReason.IPV4_FRAGMENT_MALFORMED);
     }
     int offset = v4.fragmentOffset() * 8; // the field counts 8-byte blocks (RFC 791 §3.1)
     int headerLength = v4.headerLength();
     int length = v4.totalLength() - headerLength;
     boolean last = !v4.moreFragments();
     if (offset + length > MAX_DATAGRAM - headerLength) {
-      return dropped("ipv4-fragment-too-large");
+      return dropped(HostDropReason.IPV4_FRAGMENT_TOO_LARGE);
     }
     if (!last && (length % 8) != 0) {
       return dropped(
-          "ipv4-fragment-bad-length"); // RFC 791: all but the last carry multiples of 8 bytes
+          HostDropReason
+              .IPV4_FRAGMENT_BAD_LENGTH); // RFC 791: all but the last carry multiples of 8 bytes
     }
     Key key = new Key(ip.source(), ip.destination(), v4.identification(), v4.protocol());
-    FragmentedDatagram p = partials.get(key);
+    FragmentedDatagram p = partials.open(key, length, now);
     if (p == null) {
-      if (memoryUsed + length > memoryLimit) {
-        return dropped("ipv4-reassembly-memory-full");
-      }
-      p = new FragmentedDatagram(now + timeoutNanos);
-      partials.put(key, p);
+      return dropped(HostDropReason.IPV4_REASSEMBLY_MEMORY_FULL);
     }
     if (p.overlaps(offset, length)) {
-      forget(key, p);
-      return dropped("ipv4-fragment-overlap");
+      partials.forget(key, p);
+      return dropped(HostDropReason.IPV4_FRAGMENT_OVERLAP);
     }
     if (last && p.totalLength >= 0 && p.totalLength != offset + length) {
-      forget(key, p);
-      return dropped("ipv4-fragment-inconsistent-end");
+      partials.forget(key, p);
+      return dropped(HostDropReason.IPV4_FRAGMENT_INCONSISTENT_END);
     }
-    int before = p.data.length;
-    p.put(offset, packet, headerLength, length);
-    memoryUsed += p.data.length - before;
+    partials.put(p, offset, packet, headerLength, length);
     if (offset == 0) {
       p.firstHeader = Arrays.copyOf(packet, headerLength);
-      memoryUsed += p.keepFirstFragment(packet);
+      partials.keepFirstFragment(p, packet);
     }
     if (last) {
       p.totalLength = offset + length;
     }
-    if (memoryUsed > memoryLimit) {
-      forget(key, p);
-      return dropped("ipv4-reassembly-memory-full");
+    if (partials.overLimit()) {
+      partials.forget(key, p);
+      return dropped(HostDropReason.IPV4_REASSEMBLY_MEMORY_FULL);
     }
     if (!p.isComplete()) {
       return null;
     }
-    forget(key, p);
+    partials.forget(key, p);
     return assemble(p);
   }
 
   /** Returns why the last {@link #add} dropped something, or null. */
-  String lastDropReason() {
+  HostDropReason lastDropReason() {
     return lastDropReason;
   }
 
   /** Returns the earliest time an incomplete datagram expires, or Long.MAX_VALUE. */
   long nextExpiry() {
-    long next = Long.MAX_VALUE;
-    for (FragmentedDatagram p : partials.values()) next = Math.min(next, p.expiry);
-    return next;
+    return partials.nextExpiry();
   }
 
   /**
@@ -108,31 +95,16 @@ final class Ipv4Reassembly {
    * fragment, when it came, to {@code firstFragments} (for RFC 792's time exceeded); returns how
    * many.
    */
-  int expire(long now, java.util.function.Consumer<byte[]> firstFragments) {
-    int expired = 0;
-    for (Iterator<FragmentedDatagram> it = partials.values().iterator(); it.hasNext(); ) {
-      FragmentedDatagram p = it.next();
-      if (p.expiry <= now) {
-        memoryUsed -= p.footprint();
-        it.remove();
-        expired++;
-        if (p.firstFragment != null) firstFragments.accept(p.firstFragment);
-      }
-    }
-    return expired;
+  int expire(long now, Consumer<byte[]> firstFragments) {
+    return partials.expire(now, firstFragments);
   }
 
   /** Returns the number of incomplete datagrams held. */
   int pending() {
-    return partials.size();
+    return partials.pending();
   }
 
-  private void forget(Key key, FragmentedDatagram p) {
-    partials.remove(key);
-    memoryUsed -= p.footprint();
-  }
-
-  private byte[] dropped(String reason) {
+  private byte[] dropped(HostDropReason reason) {
     lastDropReason = reason;
     return null;
   }

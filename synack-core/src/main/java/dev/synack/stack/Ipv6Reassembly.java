@@ -5,9 +5,7 @@ import dev.synack.wire.Parsed;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Puts fragmented IPv6 datagrams back together (RFC 8200 §4.5) within the same limits as {@link
@@ -29,15 +27,11 @@ final class Ipv6Reassembly {
 
   private static final int MAX_PAYLOAD = 65535;
 
-  private final long timeoutNanos;
-  private final int memoryLimit;
-  private final Map<Key, FragmentedDatagram> partials = new HashMap<>();
-  private int memoryUsed;
-  private String lastDropReason;
+  private final FragmentTable<Key> partials;
+  private HostDropReason lastDropReason;
 
   Ipv6Reassembly(long timeoutNanos, int memoryLimit) {
-    this.timeoutNanos = timeoutNanos;
-    this.memoryLimit = memoryLimit;
+    this.partials = new FragmentTable<>(timeoutNanos, memoryLimit);
   }
 
   /**
@@ -51,7 +45,7 @@ final class Ipv6Reassembly {
     lastDropReason = null;
     if (!(Ipv6Packet.wrap(ByteBuffer.wrap(packet)) instanceof Parsed.Ok<Ipv6Packet>(Ipv6Packet v6))
         || !v6.isFragment()) {
-      return dropped("ipv6-fragment-malformed");
+      return dropped(HostDropReason.IPV6_FRAGMENT_MALFORMED);
     }
     int offset = v6.fragmentOffset() * 8;
     int dataStart = v6.fragmentHeaderOffset() + 8;
@@ -59,78 +53,71 @@ final class Ipv6Reassembly {
     boolean last = !v6.moreFragments();
     int unfragmentable = v6.fragmentHeaderOffset() - Ipv6Packet.HEADER_LENGTH;
     if (offset + length + unfragmentable > MAX_PAYLOAD) {
-      return dropped("ipv6-fragment-too-large"); // RFC 8200 §4.5: beyond 65,535 octets
+      return dropped(HostDropReason.IPV6_FRAGMENT_TOO_LARGE); // RFC 8200 §4.5: beyond 65,535 octets
     }
     if (!last && (length % 8) != 0) {
       return dropped(
-          "ipv6-fragment-bad-length"); // RFC 8200 §4.5: M set and not a multiple of 8 octets
+          HostDropReason
+              .IPV6_FRAGMENT_BAD_LENGTH); // RFC 8200 §4.5: M set and not a multiple of 8 octets
     }
     if (length == 0 && !last) {
-      return dropped("ipv6-fragment-bad-length");
+      return dropped(HostDropReason.IPV6_FRAGMENT_BAD_LENGTH);
     }
     Key key = new Key(v6.source(), v6.destination(), v6.fragmentIdentification());
-    FragmentedDatagram p = partials.get(key);
+    FragmentedDatagram p = partials.open(key, length, now);
     if (p == null) {
-      if (memoryUsed + length > memoryLimit) {
-        return dropped("ipv6-reassembly-memory-full");
-      }
-      p = new FragmentedDatagram(now + timeoutNanos);
-      partials.put(key, p);
+      return dropped(HostDropReason.IPV6_REASSEMBLY_MEMORY_FULL);
     }
     if (p.overlaps(offset, length)) {
       // RFC 5722 §4: "the entire datagram (and any constituent fragments, including those not yet
       // received) MUST be silently discarded".
-      forget(key, p);
-      return dropped("ipv6-fragment-overlap");
+      partials.forget(key, p);
+      return dropped(HostDropReason.IPV6_FRAGMENT_OVERLAP);
     }
     if (last && p.totalLength >= 0 && p.totalLength != offset + length) {
-      forget(key, p);
-      return dropped("ipv6-fragment-inconsistent-end");
+      partials.forget(key, p);
+      return dropped(HostDropReason.IPV6_FRAGMENT_INCONSISTENT_END);
     }
     if (p.totalLength >= 0 && offset + length > p.totalLength) {
-      forget(key, p);
-      return dropped("ipv6-fragment-past-the-end");
+      partials.forget(key, p);
+      return dropped(HostDropReason.IPV6_FRAGMENT_PAST_THE_END);
     }
-    int before = p.data.length;
-    p.put(offset, packet, dataStart, length);
-    memoryUsed += p.data.length - before;
+    partials.put(p, offset, packet, dataStart, length);
     if (offset == 0) {
       p.firstHeader = Arrays.copyOf(packet, v6.fragmentHeaderOffset());
       p.firstNextHeader = v6.upperLayerProtocol();
       p.firstPointer = v6.fragmentPointerOffset();
-      memoryUsed += p.keepFirstFragment(packet);
+      partials.keepFirstFragment(p, packet);
     }
     if (last) {
       p.totalLength = offset + length;
       if (p.data.length > p.totalLength) {
-        forget(key, p);
-        return dropped("ipv6-fragment-past-the-end");
+        partials.forget(key, p);
+        return dropped(HostDropReason.IPV6_FRAGMENT_PAST_THE_END);
       }
     }
-    if (memoryUsed > memoryLimit) {
-      forget(key, p);
-      return dropped("ipv6-reassembly-memory-full");
+    if (partials.overLimit()) {
+      partials.forget(key, p);
+      return dropped(HostDropReason.IPV6_REASSEMBLY_MEMORY_FULL);
     }
     if (!p.isComplete()) {
       return null;
     }
-    forget(key, p);
+    partials.forget(key, p);
     if (p.firstHeader.length + p.totalLength - Ipv6Packet.HEADER_LENGTH > MAX_PAYLOAD) {
-      return dropped("ipv6-fragment-too-large");
+      return dropped(HostDropReason.IPV6_FRAGMENT_TOO_LARGE);
     }
     return assemble(p);
   }
 
   /** Returns why the last {@link #add} dropped something, or null. */
-  String lastDropReason() {
+  HostDropReason lastDropReason() {
     return lastDropReason;
   }
 
   /** Returns the earliest time an incomplete datagram expires, or Long.MAX_VALUE. */
   long nextExpiry() {
-    long next = Long.MAX_VALUE;
-    for (FragmentedDatagram p : partials.values()) next = Math.min(next, p.expiry);
-    return next;
+    return partials.nextExpiry();
   }
 
   /**
@@ -138,36 +125,21 @@ final class Ipv6Reassembly {
    * fragment, when it came, to {@code firstFragments} (RFC 8200 §4.5's time exceeded); returns how
    * many.
    */
-  int expire(long now, java.util.function.Consumer<byte[]> firstFragments) {
-    int expired = 0;
-    for (Iterator<FragmentedDatagram> it = partials.values().iterator(); it.hasNext(); ) {
-      FragmentedDatagram p = it.next();
-      if (p.expiry <= now) {
-        memoryUsed -= p.footprint();
-        it.remove();
-        expired++;
-        if (p.firstFragment != null) firstFragments.accept(p.firstFragment);
-      }
-    }
-    return expired;
+  int expire(long now, Consumer<byte[]> firstFragments) {
+    return partials.expire(now, firstFragments);
   }
 
   /** Returns the number of incomplete datagrams held. */
   int pending() {
-    return partials.size();
+    return partials.pending();
   }
 
   /** Returns the bytes the incomplete datagrams hold. */
   int memoryUsed() {
-    return memoryUsed;
+    return partials.memoryUsed();
   }
 
-  private void forget(Key key, FragmentedDatagram p) {
-    partials.remove(key);
-    memoryUsed -= p.footprint();
-  }
-
-  private byte[] dropped(String reason) {
+  private byte[] dropped(HostDropReason reason) {
     lastDropReason = reason;
     return null;
   }

@@ -58,9 +58,6 @@ final class PassiveOpens {
   /** SYNs the policy has not answered yet. */
   private final HeldSyns heldSyns;
 
-  /** The drop reason of a SYN over the cookie budget ({@link #limitCookies}). */
-  static final String SYN_FLOOD_SHED = "syn-flood-shed";
-
   /** How many more SYNs may be answered with cookies ({@link #limitCookies}). */
   private int cookieBudget = Integer.MAX_VALUE;
 
@@ -147,9 +144,9 @@ final class PassiveOpens {
 
   /**
    * Sets how many SYNs may be answered with cookies from now on, until the next call ({@link
-   * Integer#MAX_VALUE}: any number); the SYNs beyond are dropped as {@value #SYN_FLOOD_SHED}. Only
-   * SYNs that would get a cookie count: a SYN the SYN queue takes, and every segment of a
-   * connection, are never shed.
+   * Integer#MAX_VALUE}: any number); the SYNs beyond are dropped as {@link
+   * HostDropReason#SYN_FLOOD_SHED}. Only SYNs that would get a cookie count: a SYN the SYN queue
+   * takes, and every segment of a connection, are never shed.
    */
   void limitCookies(int budget) {
     if (budget < 0) throw new IllegalArgumentException("cookie budget is negative: " + budget);
@@ -192,14 +189,20 @@ final class PassiveOpens {
           ip,
           seg,
           answer,
-          answer == null && !seg.has(TcpFlags.RST) ? "unanswered (lesson)" : "closed-port",
+          answer == null && !seg.has(TcpFlags.RST)
+              ? HostDropReason.UNANSWERED_LESSON
+              : HostDropReason.CLOSED_PORT,
           now);
       return;
     }
     if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {
       if (takeCookieAck(ip, seg, id, listener, now)) return;
       reply(
-          ip, seg, ClosedPortReply.forListen(seg, listener.tcp().choices()), "listen-not-syn", now);
+          ip,
+          seg,
+          ClosedPortReply.forListen(seg, listener.tcp().choices()),
+          HostDropReason.LISTEN_NOT_SYN,
+          now);
       return;
     }
     if (listener.acceptQueueFull()) {
@@ -207,17 +210,17 @@ final class PassiveOpens {
       // not: a connection could not be queued anyway. The client retransmits its SYN and may get in
       // once the application accepts.
       log.counters.listenOverflows++;
-      log.drop("listen-queue-full", id.toString(), seg, now);
+      log.drop(HostDropReason.LISTEN_QUEUE_FULL, id.toString(), seg, now);
       return;
     }
     if (listener.synQueueFull() || config.synCookies() == SynCookiePolicy.ALWAYS) {
       if (config.synCookies() == SynCookiePolicy.OFF) {
         log.counters.synQueueFullDrops++;
-        log.drop("syn-queue-full", id.toString(), seg, now);
+        log.drop(HostDropReason.SYN_QUEUE_FULL, id.toString(), seg, now);
       } else if (cookieBudget <= 0) {
         // Over the budget of a backed-up turn: dropped before any work, so that the link's queue
         // drains and the connections' own segments behind the flood get through (#limitCookies).
-        log.drop(SYN_FLOOD_SHED, log.enabled() ? id.toString() : "", seg, now);
+        log.drop(HostDropReason.SYN_FLOOD_SHED, log.enabled() ? id.toString() : "", seg, now);
       } else {
         if (cookieBudget != Integer.MAX_VALUE) cookieBudget--;
         sendCookie(ip, seg, id, listener, now);
@@ -320,7 +323,7 @@ final class PassiveOpens {
             id, tcp.withEcn(TcpConfig.ECN_OFF), cookie, syn, now, TraceSink.NONE, log.name);
     TcpSegment synAck = once.pollTransmit(now);
     if (synAck == null || !synAck.has(TcpFlags.SYN)) {
-      log.drop("listen-bad-syn", id.toString(), syn, now);
+      log.drop(HostDropReason.LISTEN_BAD_SYN, id.toString(), syn, now);
       return;
     }
     log.counters.syncookiesSent++;
@@ -411,7 +414,7 @@ final class PassiveOpens {
     log.counters.syncookiesValidated++;
     if (listener.acceptQueueFull()) {
       log.counters.listenOverflows++;
-      log.drop("listen-queue-full", id.toString(), ack, now);
+      log.drop(HostDropReason.LISTEN_QUEUE_FULL, id.toString(), ack, now);
       return true;
     }
     if (tsOptions == null)
@@ -445,7 +448,8 @@ final class PassiveOpens {
     return true;
   }
 
-  private void reply(IpDatagram ip, TcpSegment seg, TcpSegment answer, String reason, long now) {
+  private void reply(
+      IpDatagram ip, TcpSegment seg, TcpSegment answer, HostDropReason reason, long now) {
     String conn =
         new FourTuple(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort())
             .toString();
@@ -516,7 +520,7 @@ final class PassiveOpens {
    */
   private void hold(IpDatagram ip, TcpSegment seg, FourTuple id, long now) {
     if (!heldSyns.hasRoom()) {
-      log.drop("syn-held-limit", id.toString(), seg, now);
+      log.drop(HostDropReason.SYN_HELD_LIMIT, id.toString(), seg, now);
       return;
     }
     IpDatagram copy =
@@ -555,10 +559,10 @@ final class PassiveOpens {
     if (seg.has(TcpFlags.RST) && seg.sequenceNumber() == SeqNum.add(held.syn.sequenceNumber(), 1)) {
       held.cancel();
       heldSyns.remove(held);
-      log.drop("syn-held-reset", held.id().toString(), seg, now);
+      log.drop(HostDropReason.SYN_HELD_RESET, held.id().toString(), seg, now);
       return;
     }
-    log.drop("syn-held", held.id().toString(), seg, now);
+    log.drop(HostDropReason.SYN_HELD, held.id().toString(), seg, now);
   }
 
   /**
@@ -569,7 +573,7 @@ final class PassiveOpens {
     heldSyns.remove(held);
     FourTuple id = held.id();
     if (table.contains(id)) {
-      log.drop("syn-held-tuple-in-use", id.toString(), held.syn, now);
+      log.drop(HostDropReason.SYN_HELD_TUPLE_IN_USE, id.toString(), held.syn, now);
       return null;
     }
     TcpConnection engine =
@@ -610,7 +614,7 @@ final class PassiveOpens {
   /** Forgets a held SYN without answering it. */
   void dropHeld(HeldSyn held, long now) {
     heldSyns.remove(held);
-    log.drop("syn-policy-drop", held.id().toString(), held.syn, now);
+    log.drop(HostDropReason.SYN_POLICY_DROP, held.id().toString(), held.syn, now);
   }
 
   /**
@@ -620,7 +624,7 @@ final class PassiveOpens {
     heldSyns.remove(held);
     byte[] error = Packets.icmpUnreachable(held.datagram, held.id().localAddress(), code);
     if (error == null) {
-      log.drop("syn-policy-no-icmp", held.id().toString(), held.syn, now);
+      log.drop(HostDropReason.SYN_POLICY_NO_ICMP, held.id().toString(), held.syn, now);
       return;
     }
     log.counters.unreachablesSent++;

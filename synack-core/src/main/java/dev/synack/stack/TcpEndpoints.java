@@ -377,7 +377,7 @@ final class TcpEndpoints implements TransportHandler {
         // entry stays in SYN-RECEIVED; the client resends (its data, or the ACK when our SYN-ACK
         // is resent) and gets in once the application has accepted.
         log.counters.listenOverflows++;
-        log.drop("listen-queue-full", c.id().toString(), seg, now);
+        log.drop(HostDropReason.LISTEN_QUEUE_FULL, c.id().toString(), seg, now);
         return;
       }
       Disposition d =
@@ -412,7 +412,7 @@ final class TcpEndpoints implements TransportHandler {
     if (checksumUnnecessary) log.counters.checksumsTrusted++;
     if (PassiveOpens.completesHandshakeIntoFullAcceptQueue(c, seg)) {
       log.counters.listenOverflows++;
-      log.drop("listen-queue-full", c.id().toString(), seg.toSegment(), now);
+      log.drop(HostDropReason.LISTEN_QUEUE_FULL, c.id().toString(), seg.toSegment(), now);
       return;
     }
     c.engine.handleSegment(seg, ecn, now);
@@ -432,7 +432,7 @@ final class TcpEndpoints implements TransportHandler {
             quote.source(), quote.sourcePort(), quote.destination(), quote.destinationPort());
     Connection c = table.get(id);
     if (c == null) {
-      log.drop("icmp-no-connection", id.toString(), now);
+      log.drop(HostDropReason.ICMP_NO_CONNECTION, id.toString(), now);
       return;
     }
     String what =
@@ -442,7 +442,7 @@ final class TcpEndpoints implements TransportHandler {
             + Addresses.text(ip.source());
     IcmpError error = IcmpErrors.classify(message, ip.version(), quote.tcpSequenceNumber());
     if (error == null) {
-      log.drop("icmp-ignored", id.toString(), now);
+      log.drop(HostDropReason.ICMP_IGNORED, id.toString(), now);
       return;
     }
     TcpState before = c.engine.state();
@@ -461,8 +461,8 @@ final class TcpEndpoints implements TransportHandler {
       // OutOfWindowIcmps.
       log.drop(
           outcome == IcmpError.Outcome.OUT_OF_WINDOW
-              ? "icmp-out-of-window"
-              : "icmp-ignored-in-state",
+              ? HostDropReason.ICMP_OUT_OF_WINDOW
+              : HostDropReason.ICMP_IGNORED_IN_STATE,
           id.toString(),
           now);
       return;

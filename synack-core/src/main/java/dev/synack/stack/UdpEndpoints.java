@@ -185,7 +185,7 @@ final class UdpEndpoints implements TransportHandler {
             : "";
     if (e == null) {
       // RFC 1122 §4.1.3.1: a datagram to a port with no endpoint SHOULD draw a port unreachable.
-      log.drop("udp-closed-port", conn, now);
+      log.drop(HostDropReason.UDP_CLOSED_PORT, conn, now);
       if (rateLimit.allow(ip.source(), now)) {
         byte[] error = Packets.icmpPortUnreachable(ip);
         if (error != null) {
@@ -193,7 +193,7 @@ final class UdpEndpoints implements TransportHandler {
           output.add(error);
         }
       } else {
-        log.counters.drop("icmp-rate-limited");
+        log.counters.drop(HostDropReason.ICMP_RATE_LIMITED);
       }
       return;
     }
@@ -203,7 +203,7 @@ final class UdpEndpoints implements TransportHandler {
     if (!e.offer(
         new UdpMessage(
             ip.source(), udp.sourcePort(), ip.destination(), udp.destinationPort(), data))) {
-      log.drop("udp-receive-buffer-full", conn, now);
+      log.drop(HostDropReason.UDP_RECEIVE_BUFFER_FULL, conn, now);
       return;
     }
     log.counters.udpDatagramsIn++;
@@ -240,7 +240,7 @@ final class UdpEndpoints implements TransportHandler {
             + "-"
             + Addresses.endpoint(quote.destination(), quote.destinationPort());
     if (e == null) {
-      log.drop("icmp-no-udp-endpoint", conn, now);
+      log.drop(HostDropReason.ICMP_NO_UDP_ENDPOINT, conn, now);
       return;
     }
     IcmpError error = IcmpErrors.classify(message, ip.version(), 0);
@@ -265,7 +265,7 @@ final class UdpEndpoints implements TransportHandler {
       return;
     }
     if (!(error instanceof IcmpError.Unreachable(TcpError kind, var hard, var seq))) {
-      log.drop("icmp-ignored", conn, now);
+      log.drop(HostDropReason.ICMP_IGNORED, conn, now);
       return;
     }
     log.counters.icmpErrorsDelivered++;

@@ -4,118 +4,31 @@ import java.time.Duration;
 
 /**
  * The settings of one connection, immutable: change one with a {@code withX} method, which returns
- * a copy. {@link #defaults()} behaves like Linux's defaults (sysctl values noted on each method).
- * Durations are kept in nanoseconds, the unit of {@code now}.
+ * a copy, or several at once with {@link #toBuilder()} and {@link TcpConfigBuilder#build()}, which
+ * checks every value in one place. {@link #defaults()} behaves like Linux's defaults (sysctl values
+ * noted on each method). Durations are kept in nanoseconds, the unit of {@code now}.
  */
 public final class TcpConfig {
   private static final long MS = 1_000_000L;
   private static final long S = 1_000_000_000L;
 
-  private int mss;
-  private boolean mssOption;
-  private boolean windowScale;
-  private int windowScaleShift;
-  private boolean sackPermitted;
-  private boolean timestamps;
-  private int timestampOffset;
-  private long msl;
-  private long finWait2Timeout;
-  private int synRetries;
-  private int synAckRetries;
-  private int retries2;
-  private long initialRto;
-  private long minRto;
-  private long maxRto;
-  private long rtoSlop;
-  private long userTimeout;
-  private long establishmentTimeout;
-  private int challengeAckLimit;
-  private boolean rfc1337;
-  private int receiveBuffer;
-  private int sendBuffer;
-  private IsnGenerator isnGenerator;
-  private String congestionControl;
-  private boolean rack;
-  private boolean noDelay;
-  private int maxSendBuffer;
-  private TcpChoices choices;
-  private boolean delayedAck;
-  private long delayedAckTimeout;
-  private boolean receiveBufferAutoTuning;
-  private int receiveBufferMax;
-  private boolean keepAlive;
-  private long keepAliveIdle;
-  private long keepAliveInterval;
-  private int keepAliveCount;
-  private int ecn;
+  /** The values, in a private copy of the builder that nothing changes after it is built. */
+  private final TcpConfigBuilder s;
+
+  TcpConfig(TcpConfigBuilder values) {
+    this.s = values;
+  }
+
+  /** Returns a builder with the {@link #defaults()}. */
+  public static TcpConfigBuilder builder() {
+    return new TcpConfigBuilder();
+  }
 
   /**
-   * Linux's {@code tcp_ecn_option} (0 never, 1 when owed, 2 whenever it fits) and {@code
-   * tcp_ecn_option_beacon}.
+   * Returns a builder that starts from this configuration; changing it leaves this one as it is.
    */
-  private int accEcnOption = 2;
-
-  private int accEcnBeacon = 3;
-  private Lesson lesson;
-  private boolean pacing;
-  private int mtuProbing;
-  private int baseMss;
-  private long notSentLowat = 0xffff_ffffL;
-
-  private TcpConfig() {}
-
-  /**
-   * Returns a copy of this configuration with one change applied; the copy is never changed
-   * afterwards.
-   */
-  private TcpConfig with(java.util.function.Consumer<TcpConfig> change) {
-    TcpConfig c = new TcpConfig();
-    c.mss = mss;
-    c.mssOption = mssOption;
-    c.windowScale = windowScale;
-    c.windowScaleShift = windowScaleShift;
-    c.sackPermitted = sackPermitted;
-    c.timestamps = timestamps;
-    c.timestampOffset = timestampOffset;
-    c.msl = msl;
-    c.finWait2Timeout = finWait2Timeout;
-    c.synRetries = synRetries;
-    c.synAckRetries = synAckRetries;
-    c.retries2 = retries2;
-    c.initialRto = initialRto;
-    c.minRto = minRto;
-    c.maxRto = maxRto;
-    c.rtoSlop = rtoSlop;
-    c.userTimeout = userTimeout;
-    c.establishmentTimeout = establishmentTimeout;
-    c.challengeAckLimit = challengeAckLimit;
-    c.rfc1337 = rfc1337;
-    c.receiveBuffer = receiveBuffer;
-    c.sendBuffer = sendBuffer;
-    c.isnGenerator = isnGenerator;
-    c.congestionControl = congestionControl;
-    c.rack = rack;
-    c.noDelay = noDelay;
-    c.maxSendBuffer = maxSendBuffer;
-    c.choices = choices;
-    c.delayedAck = delayedAck;
-    c.delayedAckTimeout = delayedAckTimeout;
-    c.receiveBufferAutoTuning = receiveBufferAutoTuning;
-    c.receiveBufferMax = receiveBufferMax;
-    c.keepAlive = keepAlive;
-    c.keepAliveIdle = keepAliveIdle;
-    c.keepAliveInterval = keepAliveInterval;
-    c.keepAliveCount = keepAliveCount;
-    c.ecn = ecn;
-    c.accEcnOption = accEcnOption;
-    c.accEcnBeacon = accEcnBeacon;
-    c.lesson = lesson;
-    c.pacing = pacing;
-    c.mtuProbing = mtuProbing;
-    c.baseMss = baseMss;
-    c.notSentLowat = notSentLowat;
-    change.accept(c);
-    return c;
+  public TcpConfigBuilder toBuilder() {
+    return s.copy();
   }
 
   /**
@@ -128,44 +41,7 @@ public final class TcpConfig {
    * a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
    */
   public static TcpConfig defaults() {
-    return new TcpConfig()
-        .with(
-            c -> {
-              c.mss = 1460;
-              c.mssOption = true;
-              c.windowScale = true;
-              c.windowScaleShift = 7;
-              c.sackPermitted = true;
-              c.timestamps = true;
-              c.msl = 30 * S;
-              c.finWait2Timeout = 60 * S;
-              c.synRetries = 6;
-              c.synAckRetries = 5;
-              c.retries2 = 15;
-              c.initialRto = 1 * S;
-              c.minRto = 200 * MS;
-              c.maxRto = 120 * S;
-              c.challengeAckLimit = 1000;
-              c.rfc1337 = true;
-              c.lesson = Lesson.NONE;
-              c.receiveBuffer = 128 * 1024;
-              c.sendBuffer = 128 * 1024;
-              c.isnGenerator = new IsnGenerator(new byte[16]);
-              c.congestionControl = "cubic";
-              c.rack = true;
-              c.maxSendBuffer = 4 << 20;
-              c.choices = TcpChoices.defaults();
-              c.delayedAck = true;
-              c.delayedAckTimeout = 40 * MS;
-              c.receiveBufferAutoTuning = true;
-              c.receiveBufferMax = 6 * 1024 * 1024;
-              c.keepAliveIdle = 7200 * S;
-              c.keepAliveInterval = 75 * S;
-              c.keepAliveCount = 9;
-              c.ecn = ECN_ANSWER;
-              c.mtuProbing = MTU_PROBING_BLACK_HOLE;
-              c.baseMss = 1024;
-            });
+    return builder().build();
   }
 
   /**
@@ -173,14 +49,12 @@ public final class TcpConfig {
    * from the MTU).
    */
   public int mss() {
-    return mss;
+    return s.mss;
   }
 
   /** Returns a copy announcing another MSS, 1 to 65535 (RFC 9293 §3.7.1). */
   public TcpConfig withMss(int mss) {
-    if (mss < 1 || mss > 0xffff)
-      throw new IllegalArgumentException("mss out of range 1..65535: " + mss);
-    return with(c -> c.mss = mss);
+    return toBuilder().mss(mss).build();
   }
 
   /**
@@ -190,17 +64,17 @@ public final class TcpConfig {
    * TCP_NOOPT} leaves out every option. The peer then sends segments of the default size.
    */
   public boolean mssOption() {
-    return mssOption;
+    return s.mssOption;
   }
 
   /** Returns a copy whose SYNs carry the MSS option, or not. */
   public TcpConfig withMssOption(boolean on) {
-    return with(c -> c.mssOption = on);
+    return toBuilder().mssOption(on).build();
   }
 
   /** Returns whether we offer window scaling (RFC 7323 §2; Linux {@code tcp_window_scaling=1}). */
   public boolean windowScale() {
-    return windowScale;
+    return s.windowScale;
   }
 
   /**
@@ -208,7 +82,7 @@ public final class TcpConfig {
    * maximum of 6 MiB so that the window can grow later, and announces 7.
    */
   public int windowScaleShift() {
-    return windowScaleShift;
+    return s.windowScaleShift;
   }
 
   /**
@@ -216,28 +90,22 @@ public final class TcpConfig {
    * 7323 §2.3).
    */
   public TcpConfig withWindowScale(boolean on, int shift) {
-    if (shift < 0 || shift > 14)
-      throw new IllegalArgumentException("window scale shift out of range 0..14: " + shift);
-    return with(
-        c -> {
-          c.windowScale = on;
-          c.windowScaleShift = shift;
-        });
+    return toBuilder().windowScale(on, shift).build();
   }
 
   /** Returns whether we offer SACK-permitted (RFC 2018; Linux {@code tcp_sack=1}). */
   public boolean sackPermitted() {
-    return sackPermitted;
+    return s.sackPermitted;
   }
 
   /** Returns a copy that offers SACK-permitted, or not. */
   public TcpConfig withSackPermitted(boolean on) {
-    return with(c -> c.sackPermitted = on);
+    return toBuilder().sackPermitted(on).build();
   }
 
   /** Returns whether we offer timestamps (RFC 7323 §3; Linux {@code tcp_timestamps=1}). */
   public boolean timestamps() {
-    return timestamps;
+    return s.timestamps;
   }
 
   /**
@@ -247,16 +115,12 @@ public final class TcpConfig {
    * same.
    */
   public int timestampOffset() {
-    return timestampOffset;
+    return s.timestampOffset;
   }
 
   /** Returns a copy that offers timestamps, or not, with the given clock offset. */
   public TcpConfig withTimestamps(boolean on, int offset) {
-    return with(
-        c -> {
-          c.timestamps = on;
-          c.timestampOffset = offset;
-        });
+    return toBuilder().timestamps(on, offset).build();
   }
 
   /**
@@ -264,13 +128,12 @@ public final class TcpConfig {
    * like Linux's 60 s TIME-WAIT).
    */
   public long msl() {
-    return msl;
+    return s.msl;
   }
 
   /** Returns a copy with another MSL. */
   public TcpConfig withMsl(Duration msl) {
-    long n = positive("msl", msl);
-    return with(c -> c.msl = n);
+    return toBuilder().msl(msl).build();
   }
 
   /**
@@ -278,7 +141,7 @@ public final class TcpConfig {
    * scenarios.
    */
   public Lesson lesson() {
-    return lesson;
+    return s.lesson;
   }
 
   /**
@@ -286,8 +149,7 @@ public final class TcpConfig {
    * lessons only.
    */
   public TcpConfig withLesson(Lesson lesson) {
-    if (lesson == null) throw new IllegalArgumentException("lesson is null");
-    return with(c -> c.lesson = lesson);
+    return toBuilder().lesson(lesson).build();
   }
 
   /**
@@ -295,13 +157,12 @@ public final class TcpConfig {
    * tcp_fin_timeout=60}).
    */
   public long finWait2Timeout() {
-    return finWait2Timeout;
+    return s.finWait2Timeout;
   }
 
   /** Returns a copy with another FIN-WAIT-2 timeout. */
   public TcpConfig withFinWait2Timeout(Duration timeout) {
-    long n = positive("finWait2Timeout", timeout);
-    return with(c -> c.finWait2Timeout = n);
+    return toBuilder().finWait2Timeout(timeout).build();
   }
 
   /**
@@ -309,12 +170,12 @@ public final class TcpConfig {
    * tcp_syn_retries=6}).
    */
   public int synRetries() {
-    return synRetries;
+    return s.synRetries;
   }
 
   /** Returns how many times a SYN-ACK is retransmitted (Linux {@code tcp_synack_retries=5}). */
   public int synAckRetries() {
-    return synAckRetries;
+    return s.synAckRetries;
   }
 
   /**
@@ -323,26 +184,17 @@ public final class TcpConfig {
    * TcpChoices#retransmissionsBoundedInTime()}); also the most unanswered zero-window probes.
    */
   public int retries2() {
-    return retries2;
+    return s.retries2;
   }
 
   /** Returns a copy with other retry limits, each 0 to 255. */
   public TcpConfig withRetries(int synRetries, int synAckRetries, int retries2) {
-    for (int n : new int[] {synRetries, synAckRetries, retries2}) {
-      if (n < 0 || n > 255)
-        throw new IllegalArgumentException("retry count out of range 0..255: " + n);
-    }
-    return with(
-        c -> {
-          c.synRetries = synRetries;
-          c.synAckRetries = synAckRetries;
-          c.retries2 = retries2;
-        });
+    return toBuilder().retries(synRetries, synAckRetries, retries2).build();
   }
 
   /** Returns the RTO before the first RTT sample, in ns (RFC 6298 §2.1: 1 s). */
   public long initialRto() {
-    return initialRto;
+    return s.initialRto;
   }
 
   /**
@@ -350,7 +202,7 @@ public final class TcpConfig {
    * 1 s (SHOULD).
    */
   public long minRto() {
-    return minRto;
+    return s.minRto;
   }
 
   /**
@@ -358,23 +210,12 @@ public final class TcpConfig {
    * uses 120 s).
    */
   public long maxRto() {
-    return maxRto;
+    return s.maxRto;
   }
 
   /** Returns a copy with other RTO bounds; requires {@code 0 < min <= initial <= max}. */
   public TcpConfig withRto(Duration initial, Duration min, Duration max) {
-    long i = positive("initialRto", initial),
-        lo = positive("minRto", min),
-        hi = positive("maxRto", max);
-    if (lo > i || i > hi)
-      throw new IllegalArgumentException(
-          "need minRto <= initialRto <= maxRto: " + min + ", " + initial + ", " + max);
-    return with(
-        c -> {
-          c.initialRto = i;
-          c.minRto = lo;
-          c.maxRto = hi;
-        });
+    return toBuilder().rto(initial, min, max).build();
   }
 
   /**
@@ -385,7 +226,7 @@ public final class TcpConfig {
    * + max(minRto, 4·RTTVAR).
    */
   public long rtoSlop() {
-    return rtoSlop;
+    return s.rtoSlop;
   }
 
   /**
@@ -393,9 +234,7 @@ public final class TcpConfig {
    * none.
    */
   public TcpConfig withRtoSlop(Duration slop) {
-    if (slop.isNegative()) throw new IllegalArgumentException("rtoSlop is negative: " + slop);
-    long n = slop.toNanos();
-    return with(c -> c.rtoSlop = n);
+    return toBuilder().rtoSlop(slop).build();
   }
 
   /**
@@ -405,7 +244,7 @@ public final class TcpConfig {
    * {@code net.inet.tcp.keepinit}, 75 s).
    */
   public long establishmentTimeout() {
-    return establishmentTimeout;
+    return s.establishmentTimeout;
   }
 
   /**
@@ -413,24 +252,19 @@ public final class TcpConfig {
    * off.
    */
   public TcpConfig withEstablishmentTimeout(Duration timeout) {
-    if (timeout.isNegative())
-      throw new IllegalArgumentException("establishmentTimeout is negative: " + timeout);
-    long n = timeout.toNanos();
-    return with(c -> c.establishmentTimeout = n);
+    return toBuilder().establishmentTimeout(timeout).build();
   }
 
   /**
    * Returns the user timeout in ns (RFC 9293 §3.8.3, RFC 5482; Linux TCP_USER_TIMEOUT), 0 when off.
    */
   public long userTimeout() {
-    return userTimeout;
+    return s.userTimeout;
   }
 
   /** Returns a copy with another user timeout; {@link Duration#ZERO} turns it off. */
   public TcpConfig withUserTimeout(Duration timeout) {
-    if (timeout.isNegative())
-      throw new IllegalArgumentException("userTimeout is negative: " + timeout);
-    return with(c -> c.userTimeout = timeout.toNanos());
+    return toBuilder().userTimeout(timeout).build();
   }
 
   /**
@@ -441,14 +275,12 @@ public final class TcpConfig {
    * while bounding the ACKs a blind attacker can draw out.
    */
   public int challengeAckLimit() {
-    return challengeAckLimit;
+    return s.challengeAckLimit;
   }
 
   /** Returns a copy with another challenge-ACK limit per second, at least 1. */
   public TcpConfig withChallengeAckLimit(int perSecond) {
-    if (perSecond < 1)
-      throw new IllegalArgumentException("challengeAckLimit must be at least 1: " + perSecond);
-    return with(c -> c.challengeAckLimit = perSecond);
+    return toBuilder().challengeAckLimit(perSecond).build();
   }
 
   /**
@@ -456,37 +288,27 @@ public final class TcpConfig {
    * true by default as in gVisor; Linux's {@code tcp_rfc1337} defaults to 0.
    */
   public boolean rfc1337() {
-    return rfc1337;
+    return s.rfc1337;
   }
 
   /** Returns a copy that ignores RSTs in TIME-WAIT, or not. */
   public TcpConfig withRfc1337(boolean on) {
-    return with(c -> c.rfc1337 = on);
+    return toBuilder().rfc1337(on).build();
   }
 
   /** Returns the receive buffer size in bytes: the most data received and not yet read. */
   public int receiveBuffer() {
-    return receiveBuffer;
+    return s.receiveBuffer;
   }
 
   /** Returns the send buffer size in bytes: the most data queued and not yet acknowledged. */
   public int sendBuffer() {
-    return sendBuffer;
+    return s.sendBuffer;
   }
 
   /** Returns a copy with other buffer sizes, each 1 byte to 1 GiB. */
   public TcpConfig withBuffers(int receive, int send) {
-    for (int n : new int[] {receive, send}) {
-      if (n < 1 || n > (1 << 30))
-        throw new IllegalArgumentException("buffer size out of range 1..2^30: " + n);
-    }
-    return with(
-        c -> {
-          c.receiveBuffer = receive;
-          c.sendBuffer = send;
-          c.maxSendBuffer =
-              send; // a size set explicitly is not tuned, as Linux's SO_SNDBUF locks it
-        });
+    return toBuilder().buffers(receive, send).build();
   }
 
   /**
@@ -494,7 +316,7 @@ public final class TcpConfig {
    * tcp_moderate_rcvbuf=1}), from {@link #receiveBuffer()} up to {@link #receiveBufferMax()}.
    */
   public boolean receiveBufferAutoTuning() {
-    return receiveBufferAutoTuning;
+    return s.receiveBufferAutoTuning;
   }
 
   /**
@@ -502,7 +324,7 @@ public final class TcpConfig {
    * the default window scale (7) covers up to 8 MiB.
    */
   public int receiveBufferMax() {
-    return receiveBufferMax;
+    return s.receiveBufferMax;
   }
 
   /**
@@ -510,13 +332,7 @@ public final class TcpConfig {
    * it fixed.
    */
   public TcpConfig withReceiveBufferAutoTuning(boolean on, int max) {
-    if (max < 1 || max > (1 << 30))
-      throw new IllegalArgumentException("receiveBufferMax out of range 1..2^30: " + max);
-    return with(
-        c -> {
-          c.receiveBufferAutoTuning = on;
-          c.receiveBufferMax = max;
-        });
+    return toBuilder().receiveBufferAutoTuning(on, max).build();
   }
 
   /**
@@ -524,7 +340,7 @@ public final class TcpConfig {
    * off"; Linux's {@code SO_KEEPALIVE}); a connection may turn them on or off later.
    */
   public boolean keepAlive() {
-    return keepAlive;
+    return s.keepAlive;
   }
 
   /**
@@ -532,19 +348,19 @@ public final class TcpConfig {
    * no less than two hours"; Linux {@code tcp_keepalive_time=7200}).
    */
   public long keepAliveIdle() {
-    return keepAliveIdle;
+    return s.keepAliveIdle;
   }
 
   /** Returns the time between unanswered probes, in ns (Linux {@code tcp_keepalive_intvl=75}). */
   public long keepAliveInterval() {
-    return keepAliveInterval;
+    return s.keepAliveInterval;
   }
 
   /**
    * Returns how many unanswered probes end the connection (Linux {@code tcp_keepalive_probes=9}).
    */
   public int keepAliveCount() {
-    return keepAliveCount;
+    return s.keepAliveCount;
   }
 
   /**
@@ -552,32 +368,22 @@ public final class TcpConfig {
    * {@code TCP_KEEPCNT}.
    */
   public TcpConfig withKeepAlive(boolean on, Duration idle, Duration interval, int count) {
-    long i = positive("keepAliveIdle", idle), n = positive("keepAliveInterval", interval);
-    if (count < 1 || count > 127)
-      throw new IllegalArgumentException("keepAliveCount out of range 1..127: " + count);
-    return with(
-        c -> {
-          c.keepAlive = on;
-          c.keepAliveIdle = i;
-          c.keepAliveInterval = n;
-          c.keepAliveCount = count;
-        });
+    return toBuilder().keepAlive(on, idle, interval, count).build();
   }
 
   /** Returns a copy with keep-alive on or off, its timing unchanged. */
   public TcpConfig withKeepAlive(boolean on) {
-    return with(c -> c.keepAlive = on);
+    return toBuilder().keepAlive(on).build();
   }
 
   /** Returns the ISN generator a passive {@link TcpConnection#listen} uses (RFC 6528). */
   public IsnGenerator isnGenerator() {
-    return isnGenerator;
+    return s.isnGenerator;
   }
 
   /** Returns a copy with another ISN generator, e.g. one keyed with the stack's random secret. */
   public TcpConfig withIsnGenerator(IsnGenerator generator) {
-    if (generator == null) throw new IllegalArgumentException("isnGenerator is null");
-    return with(c -> c.isnGenerator = generator);
+    return toBuilder().isnGenerator(generator).build();
   }
 
   /**
@@ -585,7 +391,7 @@ public final class TcpConfig {
    * net.ipv4.tcp_congestion_control}).
    */
   public String congestionControl() {
-    return congestionControl;
+    return s.congestionControl;
   }
 
   /**
@@ -595,12 +401,12 @@ public final class TcpConfig {
    * an algorithm that sets its own rate (BBR) paces.
    */
   public boolean pacing() {
-    return pacing;
+    return s.pacing;
   }
 
   /** Returns a copy with pacing for every algorithm on or off (see {@link #pacing()}). */
   public TcpConfig withPacing(boolean on) {
-    return with(c -> c.pacing = on);
+    return toBuilder().pacing(on).build();
   }
 
   /** Returns the names of the congestion control algorithms, the default first. */
@@ -613,11 +419,7 @@ public final class TcpConfig {
    * 6582) or "bbr" (BBR v1).
    */
   public TcpConfig withCongestionControl(String name) {
-    if (name == null || !CongestionControl.NAMES.contains(name)) {
-      throw new IllegalArgumentException(
-          "unknown congestion control " + name + ", expected one of " + CongestionControl.NAMES);
-    }
-    return with(c -> c.congestionControl = name);
+    return toBuilder().congestionControl(name).build();
   }
 
   /** {@link #ecn()}: ECN neither asked for nor accepted (Linux's {@code tcp_ecn=0}). */
@@ -654,7 +456,7 @@ public final class TcpConfig {
    * (RFC 9768).
    */
   public int ecn() {
-    return ecn;
+    return s.ecn;
   }
 
   /**
@@ -663,7 +465,7 @@ public final class TcpConfig {
    * per RTT), 2 (the default) on every segment it fits in.
    */
   public int accEcnOption() {
-    return accEcnOption;
+    return s.accEcnOption;
   }
 
   /**
@@ -671,7 +473,7 @@ public final class TcpConfig {
    * tcp_ecn_option_beacon}, 3); 0: no beacon.
    */
   public int accEcnBeacon() {
-    return accEcnBeacon;
+    return s.accEcnBeacon;
   }
 
   /**
@@ -679,15 +481,7 @@ public final class TcpConfig {
    * #accEcnOption()}.
    */
   public TcpConfig withAccEcnOption(int option, int beacon) {
-    if (option < 0 || option > 2)
-      throw new IllegalArgumentException("AccECN option mode must be 0, 1 or 2: " + option);
-    if (beacon < 0 || beacon > 255)
-      throw new IllegalArgumentException("AccECN option beacon out of range 0..255: " + beacon);
-    return with(
-        c -> {
-          c.accEcnOption = option;
-          c.accEcnBeacon = beacon;
-        });
+    return toBuilder().accEcnOption(option, beacon).build();
   }
 
   /**
@@ -695,16 +489,14 @@ public final class TcpConfig {
    * {@code tcp_notsent_lowat}); 0xffffffff, the default, for no limit beyond the send buffer.
    */
   public long notSentLowat() {
-    return notSentLowat;
+    return s.notSentLowat;
   }
 
   /**
    * Returns a copy with {@code TCP_NOTSENT_LOWAT}: 1 to 0xffffffff bytes (the latter: no limit).
    */
   public TcpConfig withNotSentLowat(long bytes) {
-    if (bytes < 1 || bytes > 0xffff_ffffL)
-      throw new IllegalArgumentException("notSentLowat out of range 1..2^32-1: " + bytes);
-    return with(c -> c.notSentLowat = bytes);
+    return toBuilder().notSentLowat(bytes).build();
   }
 
   /**
@@ -712,9 +504,7 @@ public final class TcpConfig {
    * #ecn()}).
    */
   public TcpConfig withEcn(int mode) {
-    if (mode < ECN_OFF || mode > ECN_ACCECN_ANSWER)
-      throw new IllegalArgumentException("ecn mode must be 0 to 5: " + mode);
-    return with(c -> c.ecn = mode);
+    return toBuilder().ecn(mode).build();
   }
 
   /**
@@ -722,12 +512,12 @@ public final class TcpConfig {
    * tcp_recovery=1}; off, SACK recovery uses RFC 6675's DupThresh rule and no tail probe.
    */
   public boolean rack() {
-    return rack;
+    return s.rack;
   }
 
   /** Returns a copy with RACK-TLP on or off. */
   public TcpConfig withRack(boolean on) {
-    return with(c -> c.rack = on);
+    return toBuilder().rack(on).build();
   }
 
   /**
@@ -737,7 +527,7 @@ public final class TcpConfig {
    * little. {@link #withBuffers} fixes the size (no growth), as {@code SO_SNDBUF} does.
    */
   public int maxSendBuffer() {
-    return maxSendBuffer;
+    return s.maxSendBuffer;
   }
 
   /**
@@ -745,11 +535,7 @@ public final class TcpConfig {
    * #sendBuffer()}, at most 1 GiB).
    */
   public TcpConfig withMaxSendBuffer(int max) {
-    if (max < sendBuffer || max > (1 << 30)) {
-      throw new IllegalArgumentException(
-          "max send buffer out of range " + sendBuffer + "..2^30: " + max);
-    }
-    return with(c -> c.maxSendBuffer = max);
+    return toBuilder().maxSendBuffer(max).build();
   }
 
   /**
@@ -757,23 +543,22 @@ public final class TcpConfig {
    * on (RFC 9293 §3.7.4 SHLD-7).
    */
   public boolean noDelay() {
-    return noDelay;
+    return s.noDelay;
   }
 
   /** Returns a copy with Nagle's algorithm off ({@code true}) or on. */
   public TcpConfig withNoDelay(boolean on) {
-    return with(c -> c.noDelay = on);
+    return toBuilder().noDelay(on).build();
   }
 
   /** Returns the choices where stacks differ (Linux's by default, see {@link TcpChoices}). */
   public TcpChoices choices() {
-    return choices;
+    return s.choices;
   }
 
   /** Returns a copy with other choices, e.g. FreeBSD's. */
   public TcpConfig withChoices(TcpChoices newChoices) {
-    if (newChoices == null) throw new IllegalArgumentException("choices is null");
-    return with(c -> c.choices = newChoices);
+    return toBuilder().choices(newChoices).build();
   }
 
   /**
@@ -782,7 +567,7 @@ public final class TcpConfig {
    * as in Linux (which has no switch; {@code TCP_QUICKACK} comes closest).
    */
   public boolean delayedAck() {
-    return delayedAck;
+    return s.delayedAck;
   }
 
   /**
@@ -790,7 +575,7 @@ public final class TcpConfig {
    * be less than 0.5 seconds").
    */
   public long delayedAckTimeout() {
-    return delayedAckTimeout;
+    return s.delayedAckTimeout;
   }
 
   /**
@@ -798,15 +583,7 @@ public final class TcpConfig {
    * and under 500 ms.
    */
   public TcpConfig withDelayedAck(boolean on, Duration timeout) {
-    long n = positive("delayedAckTimeout", timeout);
-    if (n >= 500 * MS)
-      throw new IllegalArgumentException(
-          "delayedAckTimeout must be under 500 ms (RFC 1122 §4.2.3.2): " + timeout);
-    return with(
-        c -> {
-          c.delayedAck = on;
-          c.delayedAckTimeout = n;
-        });
+    return toBuilder().delayedAck(on, timeout).build();
   }
 
   /**
@@ -835,7 +612,7 @@ public final class TcpConfig {
    * larger probes search upward) or {@link #MTU_PROBING_ALWAYS}.
    */
   public int mtuProbing() {
-    return mtuProbing;
+    return s.mtuProbing;
   }
 
   /**
@@ -843,9 +620,7 @@ public final class TcpConfig {
    * tcp_mtu_probing}.
    */
   public TcpConfig withMtuProbing(int mode) {
-    if (mode < MTU_PROBING_OFF || mode > MTU_PROBING_ALWAYS)
-      throw new IllegalArgumentException("mtu probing mode out of range 0..2: " + mode);
-    return with(c -> c.mtuProbing = mode);
+    return toBuilder().mtuProbing(mode).build();
   }
 
   /**
@@ -853,7 +628,7 @@ public final class TcpConfig {
    * to on a black hole: Linux's {@code net.ipv4.tcp_base_mss}, 1024.
    */
   public int baseMss() {
-    return baseMss;
+    return s.baseMss;
   }
 
   /**
@@ -861,84 +636,76 @@ public final class TcpConfig {
    * floor) to 65535.
    */
   public TcpConfig withBaseMss(int mss) {
-    if (mss < 48 || mss > 0xffff)
-      throw new IllegalArgumentException("base mss out of range 48..65535: " + mss);
-    return with(c -> c.baseMss = mss);
-  }
-
-  private static long positive(String name, Duration d) {
-    if (d == null || d.isNegative() || d.isZero())
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    return d.toNanos();
+    return toBuilder().baseMss(mss).build();
   }
 
   @Override
   public String toString() {
     return "TcpConfig[mss="
-        + mss
-        + (mssOption ? "" : " (not announced)")
+        + s.mss
+        + (s.mssOption ? "" : " (not announced)")
         + ", wscale="
-        + (windowScale ? windowScaleShift : "off")
+        + (s.windowScale ? s.windowScaleShift : "off")
         + ", sack="
-        + sackPermitted
+        + s.sackPermitted
         + ", ts="
-        + timestamps
+        + s.timestamps
         + ", msl="
-        + msl / S
+        + s.msl / S
         + "s, finWait2="
-        + finWait2Timeout / S
+        + s.finWait2Timeout / S
         + "s, synRetries="
-        + synRetries
+        + s.synRetries
         + ", synAckRetries="
-        + synAckRetries
+        + s.synAckRetries
         + ", retries2="
-        + retries2
+        + s.retries2
         + ", rto="
-        + initialRto / MS
+        + s.initialRto / MS
         + "ms["
-        + minRto / MS
+        + s.minRto / MS
         + ".."
-        + maxRto / MS
+        + s.maxRto / MS
         + "]"
-        + (rtoSlop > 0 ? "+" + rtoSlop / MS + "ms" : "")
+        + (s.rtoSlop > 0 ? "+" + s.rtoSlop / MS + "ms" : "")
         + ", userTimeout="
-        + userTimeout / MS
+        + s.userTimeout / MS
         + "ms"
-        + (establishmentTimeout > 0 ? ", keepinit=" + establishmentTimeout / MS + "ms" : "")
+        + (s.establishmentTimeout > 0 ? ", keepinit=" + s.establishmentTimeout / MS + "ms" : "")
         + ", challengeAcks="
-        + challengeAckLimit
+        + s.challengeAckLimit
         + "/s, rfc1337="
-        + rfc1337
+        + s.rfc1337
         + ", rcvbuf="
-        + receiveBuffer
+        + s.receiveBuffer
         + ", sndbuf="
-        + sendBuffer
+        + s.sendBuffer
         + ", cc="
-        + congestionControl
+        + s.congestionControl
         + ", rack="
-        + rack
+        + s.rack
         + ", ecn="
-        + ecn
-        + (ecn >= ECN_ACCECN ? "/opt" + accEcnOption + "/beacon" + accEcnBeacon : "")
+        + s.ecn
+        + (s.ecn >= ECN_ACCECN ? "/opt" + s.accEcnOption + "/beacon" + s.accEcnBeacon : "")
         + ", mtuProbing="
-        + mtuProbing
+        + s.mtuProbing
         + "/"
-        + baseMss
+        + s.baseMss
         + ", nodelay="
-        + noDelay
+        + s.noDelay
         + ", sndbufMax="
-        + maxSendBuffer
+        + s.maxSendBuffer
         + ", delack="
-        + (delayedAck ? delayedAckTimeout / MS + "ms" : "off")
+        + (s.delayedAck ? s.delayedAckTimeout / MS + "ms" : "off")
         + ", rcvbufMax="
-        + (receiveBufferAutoTuning ? receiveBufferMax : "fixed")
+        + (s.receiveBufferAutoTuning ? s.receiveBufferMax : "fixed")
         + ", keepalive="
-        + (keepAlive
-            ? keepAliveIdle / S + "s/" + keepAliveInterval / S + "s/" + keepAliveCount
+        + (s.keepAlive
+            ? s.keepAliveIdle / S + "s/" + s.keepAliveInterval / S + "s/" + s.keepAliveCount
             : "off")
         + ", "
-        + choices
-        + (lesson == Lesson.NONE ? "" : ", LESSON " + lesson)
+        + s.choices
+        + (s.lesson == Lesson.NONE ? "" : ", LESSON " + s.lesson)
         + "]";
   }
 }

@@ -82,122 +82,37 @@ public record ForwarderOptions(
    * 2 h, UDP 30 s / 180 s, ping relayed, 256 MiB of relay buffers.
    */
   public static ForwarderOptions defaults() {
-    return new ForwarderOptions(
-        4096,
-        1024,
-        4096,
-        Duration.ofSeconds(30),
-        Duration.ofHours(2),
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(180),
-        false,
-        null,
-        TraceSink.NONE,
-        null,
-        null,
-        null,
-        IcmpEcho.RELAY,
-        256L << 20);
+    return new Builder().build();
+  }
+
+  /** Returns a builder that starts from these options. */
+  public Builder toBuilder() {
+    return new Builder().from(this);
   }
 
   /** Returns these options with a per-flow log. */
   public ForwarderOptions withLog(Consumer<String> newLog) {
-    return new ForwarderOptions(
-        maxConnections,
-        maxHeldSyns,
-        maxUdpFlows,
-        connectTimeout,
-        tcpIdleTimeout,
-        udpTimeout,
-        udpRepliedTimeout,
-        silentUnreachable,
-        newLog,
-        trace,
-        socks5,
-        socksUser,
-        socksPassword,
-        icmpEcho,
-        maxBufferBytes);
+    return toBuilder().log(newLog).build();
   }
 
   /** Returns these options with a trace sink. */
   public ForwarderOptions withTrace(TraceSink newTrace) {
-    return new ForwarderOptions(
-        maxConnections,
-        maxHeldSyns,
-        maxUdpFlows,
-        connectTimeout,
-        tcpIdleTimeout,
-        udpTimeout,
-        udpRepliedTimeout,
-        silentUnreachable,
-        log,
-        newTrace,
-        socks5,
-        socksUser,
-        socksPassword,
-        icmpEcho,
-        maxBufferBytes);
+    return toBuilder().trace(newTrace).build();
   }
 
   /** Returns these options with other limits. */
   public ForwarderOptions withLimits(int connections, int heldSyns, int udpFlows) {
-    return new ForwarderOptions(
-        connections,
-        heldSyns,
-        udpFlows,
-        connectTimeout,
-        tcpIdleTimeout,
-        udpTimeout,
-        udpRepliedTimeout,
-        silentUnreachable,
-        log,
-        trace,
-        socks5,
-        socksUser,
-        socksPassword,
-        icmpEcho,
-        maxBufferBytes);
+    return toBuilder().limits(connections, heldSyns, udpFlows).build();
   }
 
   /** Returns these options with silence, not an ICMP error, for unreachable destinations. */
   public ForwarderOptions withSilentUnreachable(boolean silent) {
-    return new ForwarderOptions(
-        maxConnections,
-        maxHeldSyns,
-        maxUdpFlows,
-        connectTimeout,
-        tcpIdleTimeout,
-        udpTimeout,
-        udpRepliedTimeout,
-        silent,
-        log,
-        trace,
-        socks5,
-        socksUser,
-        socksPassword,
-        icmpEcho,
-        maxBufferBytes);
+    return toBuilder().silentUnreachable(silent).build();
   }
 
   /** Returns these options with another connect timeout. */
   public ForwarderOptions withConnectTimeout(Duration timeout) {
-    return new ForwarderOptions(
-        maxConnections,
-        maxHeldSyns,
-        maxUdpFlows,
-        timeout,
-        tcpIdleTimeout,
-        udpTimeout,
-        udpRepliedTimeout,
-        silentUnreachable,
-        log,
-        trace,
-        socks5,
-        socksUser,
-        socksPassword,
-        icmpEcho,
-        maxBufferBytes);
+    return toBuilder().connectTimeout(timeout).build();
   }
 
   /**
@@ -205,61 +120,134 @@ public record ForwarderOptions(
    * password (null for none).
    */
   public ForwarderOptions withSocks5(InetSocketAddress proxy, String user, String password) {
-    return new ForwarderOptions(
-        maxConnections,
-        maxHeldSyns,
-        maxUdpFlows,
-        connectTimeout,
-        tcpIdleTimeout,
-        udpTimeout,
-        udpRepliedTimeout,
-        silentUnreachable,
-        log,
-        trace,
-        proxy,
-        user,
-        password,
-        icmpEcho,
-        maxBufferBytes);
+    return toBuilder().socks5(proxy, user, password).build();
   }
 
   /** Returns these options with another way of handling ping. */
   public ForwarderOptions withIcmpEcho(IcmpEcho echo) {
-    return new ForwarderOptions(
-        maxConnections,
-        maxHeldSyns,
-        maxUdpFlows,
-        connectTimeout,
-        tcpIdleTimeout,
-        udpTimeout,
-        udpRepliedTimeout,
-        silentUnreachable,
-        log,
-        trace,
-        socks5,
-        socksUser,
-        socksPassword,
-        echo,
-        maxBufferBytes);
+    return toBuilder().icmpEcho(echo).build();
   }
 
   /** Returns these options with another bound on the relay buffer bytes held at once. */
   public ForwarderOptions withMaxBufferBytes(long bytes) {
-    return new ForwarderOptions(
-        maxConnections,
-        maxHeldSyns,
-        maxUdpFlows,
-        connectTimeout,
-        tcpIdleTimeout,
-        udpTimeout,
-        udpRepliedTimeout,
-        silentUnreachable,
-        log,
-        trace,
-        socks5,
-        socksUser,
-        socksPassword,
-        icmpEcho,
-        bytes);
+    return toBuilder().maxBufferBytes(bytes).build();
+  }
+
+  /**
+   * The values of {@link ForwarderOptions} set one by one, from the {@link
+   * ForwarderOptions#defaults()} or from {@link ForwarderOptions#toBuilder()}; {@link #build()}
+   * checks them all (in the record's constructor). Each setter's value is documented on the
+   * record's component.
+   */
+  public static final class Builder {
+    private int maxConnections = 4096;
+    private int maxHeldSyns = 1024;
+    private int maxUdpFlows = 4096;
+    private Duration connectTimeout = Duration.ofSeconds(30);
+    private Duration tcpIdleTimeout = Duration.ofHours(2);
+    private Duration udpTimeout = Duration.ofSeconds(30);
+    private Duration udpRepliedTimeout = Duration.ofMinutes(3);
+    private boolean silentUnreachable;
+    private Consumer<String> log;
+    private TraceSink trace = TraceSink.NONE;
+    private InetSocketAddress socks5;
+    private String socksUser;
+    private String socksPassword;
+    private IcmpEcho icmpEcho = IcmpEcho.RELAY;
+    private long maxBufferBytes = 256L << 20;
+
+    private Builder() {}
+
+    private Builder from(ForwarderOptions o) {
+      return limits(o.maxConnections, o.maxHeldSyns, o.maxUdpFlows)
+          .connectTimeout(o.connectTimeout)
+          .idleTimeouts(o.tcpIdleTimeout, o.udpTimeout, o.udpRepliedTimeout)
+          .silentUnreachable(o.silentUnreachable)
+          .log(o.log)
+          .trace(o.trace)
+          .socks5(o.socks5, o.socksUser, o.socksPassword)
+          .icmpEcho(o.icmpEcho)
+          .maxBufferBytes(o.maxBufferBytes);
+    }
+
+    /** Sets the limits on connections, held SYNs and UDP flows, each positive. */
+    public Builder limits(int connections, int heldSyns, int udpFlows) {
+      this.maxConnections = connections;
+      this.maxHeldSyns = heldSyns;
+      this.maxUdpFlows = udpFlows;
+      return this;
+    }
+
+    /** Sets {@link ForwarderOptions#connectTimeout()}. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = timeout;
+      return this;
+    }
+
+    /** Sets the idle timeouts of a TCP flow, a UDP mapping, and a UDP mapping that saw a reply. */
+    public Builder idleTimeouts(Duration tcp, Duration udp, Duration udpReplied) {
+      this.tcpIdleTimeout = tcp;
+      this.udpTimeout = udp;
+      this.udpRepliedTimeout = udpReplied;
+      return this;
+    }
+
+    /** Sets {@link ForwarderOptions#silentUnreachable()}. */
+    public Builder silentUnreachable(boolean silent) {
+      this.silentUnreachable = silent;
+      return this;
+    }
+
+    /** Sets {@link ForwarderOptions#log()}, null for none. */
+    public Builder log(Consumer<String> log) {
+      this.log = log;
+      return this;
+    }
+
+    /** Sets {@link ForwarderOptions#trace()}. */
+    public Builder trace(TraceSink trace) {
+      this.trace = trace;
+      return this;
+    }
+
+    /** Sets the SOCKS5 proxy (null for none) and its username and password (null for none). */
+    public Builder socks5(InetSocketAddress proxy, String user, String password) {
+      this.socks5 = proxy;
+      this.socksUser = user;
+      this.socksPassword = password;
+      return this;
+    }
+
+    /** Sets {@link ForwarderOptions#icmpEcho()}. */
+    public Builder icmpEcho(IcmpEcho echo) {
+      this.icmpEcho = echo;
+      return this;
+    }
+
+    /** Sets {@link ForwarderOptions#maxBufferBytes()}. */
+    public Builder maxBufferBytes(long bytes) {
+      this.maxBufferBytes = bytes;
+      return this;
+    }
+
+    /** Returns the options, after the record's constructor has checked every value. */
+    public ForwarderOptions build() {
+      return new ForwarderOptions(
+          maxConnections,
+          maxHeldSyns,
+          maxUdpFlows,
+          connectTimeout,
+          tcpIdleTimeout,
+          udpTimeout,
+          udpRepliedTimeout,
+          silentUnreachable,
+          log,
+          trace,
+          socks5,
+          socksUser,
+          socksPassword,
+          icmpEcho,
+          maxBufferBytes);
+    }
   }
 }

@@ -27,12 +27,10 @@ import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.SocketOption;
-import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.AlreadyConnectedException;
-import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.MembershipKey;
@@ -243,10 +241,7 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
 
   @Override
   public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-    Objects.checkFromIndexSize(offset, length, dsts.length);
-    for (int i = offset; i < offset + length; i++) {
-      if (dsts[i].isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
-    }
+    ChannelCalls.checkScatter(dsts, offset, length);
     synchronized (readLock) {
       ensureOpen();
       if (peer == null) throw new NotYetConnectedException();
@@ -279,8 +274,7 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   @Override
   public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
     Objects.checkFromIndexSize(offset, length, srcs.length);
-    long total = 0;
-    for (int i = offset; i < offset + length; i++) total += srcs[i].remaining();
+    long total = ChannelCalls.remaining(srcs, offset, length);
     if (total > UdpPacket.MAX_PAYLOAD) throw new IOException("Message too long");
     ByteBuffer joined = ByteBuffer.allocate((int) total);
     for (int i = offset; i < offset + length; i++) joined.put(srcs[i]);
@@ -330,14 +324,7 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
           return m;
         }
         if (!blocking) return null;
-        if (!isOpen()) throw new AsynchronousCloseException();
-        try {
-          if (!s.awaitChange((Long) got[2], Long.MAX_VALUE))
-            throw new SocketTimeoutException("Receive timed out");
-        } catch (InterruptedException ie) {
-          throw Interrupts.closedByInterrupt(this);
-        }
-        if (!isOpen()) throw new AsynchronousCloseException();
+        ChannelCalls.await(this, s, (Long) got[2], Long.MAX_VALUE, "Receive timed out");
       }
     } finally {
       end(completed);
@@ -382,9 +369,7 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
       "ReferenceEquality") // socket options are the JDK's singletons, compared by identity as
   // sun.nio.ch does
   public <T> DatagramChannel setOption(SocketOption<T> name, T value) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name))
-      throw new UnsupportedOperationException("'" + name + "' not supported");
+    ChannelCalls.checkSupported(OPTIONS, name);
     if (!name.type().isInstance(value))
       throw new IllegalArgumentException("Invalid value '" + value + "'");
     synchronized (stateLock) {
@@ -413,9 +398,7 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
     "ReferenceEquality"
   }) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   public <T> T getOption(SocketOption<T> name) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name))
-      throw new UnsupportedOperationException("'" + name + "' not supported");
+    ChannelCalls.checkSupported(OPTIONS, name);
     synchronized (stateLock) {
       ensureOpen();
       Object v =

@@ -28,7 +28,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -303,9 +302,7 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
       "ReferenceEquality") // socket options are the JDK's singletons, compared by identity as
   // sun.nio.ch does
   public <T> ServerSocketChannel setOption(SocketOption<T> name, T value) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name))
-      throw new UnsupportedOperationException("'" + name + "' not supported");
+    ChannelCalls.checkSupported(OPTIONS, name);
     if (!name.type().isInstance(value))
       throw new IllegalArgumentException("Invalid value '" + value + "'");
     synchronized (lock) {
@@ -329,9 +326,7 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
     "ReferenceEquality"
   }) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   public <T> T getOption(SocketOption<T> name) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name))
-      throw new UnsupportedOperationException("'" + name + "' not supported");
+    ChannelCalls.checkSupported(OPTIONS, name);
     synchronized (lock) {
       ensureOpen();
       if (name == SO_REUSEADDR) return (T) (Boolean) reuseAddress;

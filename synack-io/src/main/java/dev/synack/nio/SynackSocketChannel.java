@@ -18,7 +18,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketOption;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.AlreadyConnectedException;
@@ -284,15 +283,12 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
 
   @Override
   public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-    Objects.checkFromIndexSize(offset, length, dsts.length);
-    for (int i = offset; i < offset + length; i++) {
-      if (dsts[i].isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
-    }
+    ChannelCalls.checkScatter(dsts, offset, length);
     synchronized (readLock) {
       ensureOpen();
       if (state != State.CONNECTED) throw new NotYetConnectedException();
       if (inputShutdown) return -1;
-      if (remaining(dsts, offset, length) == 0) return 0;
+      if (ChannelCalls.remaining(dsts, offset, length) == 0) return 0;
       boolean blocking = isBlocking();
       int timeout = readTimeoutMillis;
       long deadline =
@@ -341,7 +337,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
       ensureOpen();
       if (state != State.CONNECTED) throw new NotYetConnectedException();
       if (outputShutdown) throw new ClosedChannelException();
-      if (remaining(srcs, offset, length) == 0) return 0;
+      if (ChannelCalls.remaining(srcs, offset, length) == 0) return 0;
       boolean blocking = isBlocking();
       Connection c = connection;
       long total = 0;
@@ -365,7 +361,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
                     return sent;
                   });
           total += o.n();
-          if (!blocking || remaining(srcs, offset, length) == 0) {
+          if (!blocking || ChannelCalls.remaining(srcs, offset, length) == 0) {
             completed = total > 0;
             return total;
           }
@@ -403,20 +399,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
 
   /** Waits for the connection's signal to move past {@code version}; a close wakes it too. */
   private void await(long version, long deadline) throws IOException {
-    if (!isOpen()) throw new AsynchronousCloseException();
-    try {
-      if (!signal.awaitChange(version, deadline))
-        throw new SocketTimeoutException("Read timed out");
-    } catch (InterruptedException e) {
-      throw Interrupts.closedByInterrupt(this);
-    }
-    if (!isOpen()) throw new AsynchronousCloseException();
-  }
-
-  private static long remaining(ByteBuffer[] bufs, int offset, int length) {
-    long n = 0;
-    for (int i = offset; i < offset + length; i++) n += bufs[i].remaining();
-    return n;
+    ChannelCalls.await(this, signal, version, deadline, "Read timed out");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -462,9 +445,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
       "ReferenceEquality") // socket options are the JDK's singletons, compared by identity as
   // sun.nio.ch does
   public <T> SocketChannel setOption(SocketOption<T> name, T value) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name))
-      throw new UnsupportedOperationException("'" + name + "' not supported");
+    ChannelCalls.checkSupported(OPTIONS, name);
     synchronized (stateLock) {
       ensureOpen();
       options.set(name, value);
@@ -486,9 +467,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
     "ReferenceEquality"
   }) // socket options are the JDK's singletons, compared by identity as sun.nio.ch does
   public <T> T getOption(SocketOption<T> name) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name))
-      throw new UnsupportedOperationException("'" + name + "' not supported");
+    ChannelCalls.checkSupported(OPTIONS, name);
     synchronized (stateLock) {
       ensureOpen();
       Connection c = connection;

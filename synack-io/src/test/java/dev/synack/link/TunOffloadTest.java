@@ -158,24 +158,26 @@ class TunOffloadTest {
     tun = TunLink.open(NetnsFixture.uniqueName("skc"), 1500, true);
     ns.moveIn(tun.name());
     ns.addressAndUp(tun.name(), "10.203.0.1/24");
-    CompletableFuture.runAsync(
-        () -> {
-          try {
-            InNetns.call(
-                ns.name(),
-                () -> {
-                  try (Socket s = new Socket()) {
-                    s.connect(
-                        new InetSocketAddress("10.203.0.2", 5003), 2_000); // a SYN nobody answers
-                  } catch (IOException expected) {
-                    // refused or timed out: the SYN is what the test reads
-                  }
-                  return null;
-                });
-          } catch (Exception e) {
-            throw new RuntimeException(e);
-          }
-        });
+    CompletableFuture<Void> connecting =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                InNetns.call(
+                    ns.name(),
+                    () -> {
+                      try (Socket s = new Socket()) {
+                        s.connect(
+                            new InetSocketAddress("10.203.0.2", 5003),
+                            2_000); // a SYN nobody answers
+                      } catch (IOException expected) {
+                        // refused or timed out: the SYN is what the test reads
+                      }
+                      return null;
+                    });
+              } catch (Exception e) {
+                throw new RuntimeException(e);
+              }
+            });
     ByteBuffer packet = ByteBuffer.allocateDirect(65_535);
     Parsed<Packets.TcpPacket> syn = null;
     for (int i = 0; i < 20 && syn == null; i++) {
@@ -191,6 +193,7 @@ class TunOffloadTest {
     assertTrue(syn != null, "the kernel's SYN arrived");
     assertTrue(syn.isOk(), "its checksum verifies: " + syn);
     assertTrue(syn.value().segment().has(dev.synack.wire.TcpFlags.SYN));
+    connecting.get(10, TimeUnit.SECONDS); // the connect gave up within its 2 s, and said nothing
   }
 
   private static byte[] random(long seed) {

@@ -9,6 +9,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -61,7 +62,9 @@ class NettyEchoTest {
                               new ChannelInboundHandlerAdapter() {
                                 @Override
                                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                  ctx.write(msg);
+                                  // A failed write reaches the pipeline, not the void.
+                                  ctx.write(msg)
+                                      .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
                                 }
 
                                 @Override
@@ -95,9 +98,16 @@ class NettyEchoTest {
                                 new ChannelInboundHandlerAdapter() {
                                   final ByteArrayOutputStream got = new ByteArrayOutputStream();
 
+                                  // Fails the echo when a write or close of it fails.
+                                  final ChannelFutureListener failEcho =
+                                      f -> {
+                                        if (!f.isSuccess()) echoed.completeExceptionally(f.cause());
+                                      };
+
                                   @Override
                                   public void channelActive(ChannelHandlerContext ctx) {
-                                    ctx.writeAndFlush(Unpooled.wrappedBuffer(data));
+                                    ctx.writeAndFlush(Unpooled.wrappedBuffer(data))
+                                        .addListener(failEcho);
                                   }
 
                                   @Override
@@ -109,7 +119,7 @@ class NettyEchoTest {
                                     got.writeBytes(chunk);
                                     if (got.size() >= BYTES) {
                                       echoed.complete(got.toByteArray());
-                                      ctx.close();
+                                      ctx.close().addListener(failEcho);
                                     }
                                   }
 
@@ -117,7 +127,7 @@ class NettyEchoTest {
                                   public void exceptionCaught(
                                       ChannelHandlerContext ctx, Throwable cause) {
                                     echoed.completeExceptionally(cause);
-                                    ctx.close();
+                                    ctx.close().addListener(failEcho);
                                   }
                                 });
                       }

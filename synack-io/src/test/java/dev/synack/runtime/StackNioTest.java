@@ -23,8 +23,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -45,6 +47,10 @@ class StackNioTest {
 
   private final SynackSelectorProvider provider = new SynackSelectorProvider();
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+
+  /** The server side's echoes: each ends without error once its client has closed. */
+  private final List<Future<Void>> echoes = new CopyOnWriteArrayList<>();
+
   private Stack group;
   private Stack peer;
 
@@ -145,7 +151,7 @@ class StackNioTest {
               try {
                 for (int i = 0; i < connections; i++) {
                   SocketChannel c = server.accept();
-                  threads.submit(() -> echoBlocking(c));
+                  echoes.add(threads.submit(() -> echoBlocking(c)));
                 }
               } catch (IOException e) {
                 throw new RuntimeException(e);
@@ -163,6 +169,7 @@ class StackNioTest {
     assertEquals(
         0, group.handedOver(), "every answer came in on the queue of the loop that owns its flow");
     for (SocketChannel c : open) c.close();
+    for (Future<Void> e : echoes) e.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     server.close();
   }
 

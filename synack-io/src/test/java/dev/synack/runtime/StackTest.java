@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -48,6 +49,9 @@ class StackTest {
   private Stack group;
   private Stack peer;
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+
+  /** The server side's echoes: each ends without error once its client has closed. */
+  private final List<Future<Void>> echoes = new CopyOnWriteArrayList<>();
 
   /** Starts the two stacks; {@code wrongQueue} steers every packet to the loop after its owner. */
   private void start(boolean wrongQueue) throws IOException {
@@ -107,7 +111,7 @@ class StackTest {
                 for (int i = 0; i < connections; i++) {
                   TcpSocket s = server.accept();
                   accepted.add(s);
-                  threads.submit(() -> echo(s));
+                  echoes.add(threads.submit(() -> echo(s)));
                 }
                 return null;
               });
@@ -135,6 +139,7 @@ class StackTest {
           "every packet was steered to the wrong loop and handed over: " + taken);
       assertTrue(taken <= handed, "no packet taken twice: " + taken + " taken of " + handed);
       for (TcpSocket s : open) s.close();
+      awaitEchoes();
       for (TcpSocket s : accepted) s.close();
     }
   }
@@ -145,14 +150,15 @@ class StackTest {
     int connections = 40;
     try (TcpServerSocket server = TcpServerSocket.bind(peer, null, 7001, 64)) {
       server.setSoTimeout(TIMEOUT_MILLIS);
-      threads.submit(
-          () -> {
-            for (int i = 0; i < connections; i++) {
-              TcpSocket s = server.accept();
-              threads.submit(() -> echo(s));
-            }
-            return null;
-          });
+      Future<?> acceptor =
+          threads.submit(
+              () -> {
+                for (int i = 0; i < connections; i++) {
+                  TcpSocket s = server.accept();
+                  echoes.add(threads.submit(() -> echo(s)));
+                }
+                return null;
+              });
       List<TcpSocket> open = new ArrayList<>();
       for (int i = 0; i < connections; i++) {
         TcpSocket s = TcpSocket.connect(group, new InetSocketAddress(PEER, 7001), TIMEOUT_MILLIS);
@@ -164,6 +170,7 @@ class StackTest {
         assertArrayEquals(data, back);
         open.add(s);
       }
+      acceptor.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
       int[] perLoop = connectionsOnTheirOwners();
       assertEquals(connections / 2, perLoop[0], "active opens take the loops in turn");
       assertEquals(connections / 2, perLoop[1]);
@@ -172,6 +179,7 @@ class StackTest {
           group.handedOver(),
           "the peer's answers came in on the queue of the loop that owns them");
       for (TcpSocket s : open) s.close();
+      awaitEchoes();
     }
   }
 
@@ -276,7 +284,7 @@ class StackTest {
                 for (int i = 0; i < connections; i++) {
                   TcpSocket s = server.accept();
                   accepted.add(s);
-                  threads.submit(() -> echo(s));
+                  echoes.add(threads.submit(() -> echo(s)));
                 }
                 return null;
               });
@@ -291,6 +299,7 @@ class StackTest {
       assertTrue(
           group.handedOver() > 0, "one socket read the other loop's packets and handed them over");
       for (TcpSocket s : open) s.close();
+      awaitEchoes();
       for (TcpSocket s : accepted) s.close();
     }
   }
@@ -329,6 +338,11 @@ class StackTest {
     } catch (IOException e) {
       throw new RuntimeException(e);
     }
+  }
+
+  /** Waits for every echo to end, and fails the test with an echo's failure. */
+  private void awaitEchoes() throws Exception {
+    for (Future<Void> e : echoes) e.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /** Echoes until the peer closes. */

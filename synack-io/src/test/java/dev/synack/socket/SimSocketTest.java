@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -191,12 +192,13 @@ class SimSocketTest {
       int clients)
       throws Exception {
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<Void>> echoes = new CopyOnWriteArrayList<>();
       Future<?> acceptor =
           pool.submit(
               () -> {
                 for (int i = 0; i < clients; i++) {
                   TcpSocket s = listener.accept();
-                  pool.submit(() -> echo(s));
+                  echoes.add(pool.submit(() -> echo(s)));
                 }
                 return null;
               });
@@ -222,6 +224,9 @@ class SimSocketTest {
         if (r.get(120, TimeUnit.SECONDS)) ok++;
       }
       acceptor.get(10, TimeUnit.SECONDS);
+      // Each echo ends once its client's FIN is in and its own has gone: one that failed fails
+      // here.
+      for (Future<Void> e : echoes) e.get(30, TimeUnit.SECONDS);
       return ok;
     }
   }

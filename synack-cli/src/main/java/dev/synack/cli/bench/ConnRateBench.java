@@ -10,6 +10,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -160,23 +162,25 @@ final class ConnRateBench {
         ServerSocketChannel listener = ServerSocketChannel.open()) {
       listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4096);
       InetSocketAddress address = (InetSocketAddress) listener.getLocalAddress();
+      Queue<Future<?>> served = new ConcurrentLinkedQueue<>();
       Future<?> acceptor =
           threads.submit(
               () -> {
                 while (true) {
                   SocketChannel accepted = listener.accept();
-                  threads.submit(
-                      () -> {
-                        try (SocketChannel s = accepted) {
-                          ByteBuffer b = ByteBuffer.allocate(1);
-                          if (s.read(b) <= 0) return null;
-                          b.flip();
-                          s.write(b);
-                          b.clear();
-                          while (s.read(b) >= 0) b.clear();
-                        }
-                        return null;
-                      });
+                  served.add(
+                      threads.submit(
+                          () -> {
+                            try (SocketChannel s = accepted) {
+                              ByteBuffer b = ByteBuffer.allocate(1);
+                              if (s.read(b) <= 0) return null;
+                              b.flip();
+                              s.write(b);
+                              b.clear();
+                              while (s.read(b) >= 0) b.clear();
+                            }
+                            return null;
+                          }));
                 }
               });
       AtomicInteger next = new AtomicInteger();
@@ -202,6 +206,9 @@ final class ConnRateBench {
       for (Future<?> f : clients) await(f);
       double rate = watch.perSecond(cycles);
       acceptor.cancel(true);
+      // Every client has closed, so each server side has read its FIN and ended: a failed one
+      // makes the figure wrong.
+      for (Future<?> f : served) await(f);
       return rate;
     }
   }

@@ -17,8 +17,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -175,19 +179,22 @@ final class ScalingBench {
     /** Runs {@code cycles} connection cycles; returns cycles per second. */
     double cycles(int cycles) throws IOException {
       int port = nextPort++;
+      Future<Void> serving;
+      double rate;
       try (Acceptor acceptor = listen(port)) {
-        threads.submit(
-            () ->
-                serve(
-                    acceptor,
-                    conn -> {
-                      InputStream in = conn.in();
-                      int b = in.read();
-                      if (b < 0) return;
-                      conn.out().write(b);
-                      conn.out().flush();
-                      while (in.read() >= 0) {} // until the client's FIN
-                    }));
+        serving =
+            threads.submit(
+                () ->
+                    serve(
+                        acceptor,
+                        conn -> {
+                          InputStream in = conn.in();
+                          int b = in.read();
+                          if (b < 0) return;
+                          conn.out().write(b);
+                          conn.out().flush();
+                          while (in.read() >= 0) {} // until the client's FIN
+                        }));
         InetSocketAddress at = new InetSocketAddress(serverAddress(), port);
         AtomicInteger next = new AtomicInteger();
         Stopwatch watch = new Stopwatch();
@@ -212,8 +219,10 @@ final class ScalingBench {
         }
         for (CompletableFuture<Void> c : clients)
           NamespaceThread.await(c, TIMEOUT_SECONDS, "connection cycles");
-        return watch.perSecond(cycles);
+        rate = watch.perSecond(cycles);
       }
+      awaitServer(serving);
+      return rate;
     }
 
     /**
@@ -223,23 +232,26 @@ final class ScalingBench {
     double bulk(long bytes) throws IOException {
       int port = nextPort++;
       long each = bytes / STREAMS;
+      Future<Void> serving;
+      double gbps;
       try (Acceptor acceptor = listen(port)) {
         List<CompletableFuture<Void>> reads = new ArrayList<>();
         for (int i = 0; i < STREAMS; i++) reads.add(new CompletableFuture<>());
         AtomicInteger nextRead = new AtomicInteger();
-        threads.submit(
-            () ->
-                serve(
-                    acceptor,
-                    conn -> {
-                      CompletableFuture<Void> done = reads.get(nextRead.getAndIncrement());
-                      try {
-                        StreamPeers.receiveAll(conn.in(), each);
-                        done.complete(null);
-                      } catch (IOException | RuntimeException e) {
-                        done.completeExceptionally(e);
-                      }
-                    }));
+        serving =
+            threads.submit(
+                () ->
+                    serve(
+                        acceptor,
+                        conn -> {
+                          CompletableFuture<Void> done = reads.get(nextRead.getAndIncrement());
+                          try {
+                            StreamPeers.receiveAll(conn.in(), each);
+                            done.complete(null);
+                          } catch (IOException | RuntimeException e) {
+                            done.completeExceptionally(e);
+                          }
+                        }));
         InetSocketAddress at = new InetSocketAddress(serverAddress(), port);
         Stopwatch watch = new Stopwatch();
         List<CompletableFuture<Void>> writers = new ArrayList<>();
@@ -258,31 +270,52 @@ final class ScalingBench {
         }
         for (CompletableFuture<Void> r : reads)
           NamespaceThread.await(r, TIMEOUT_SECONDS, "bulk reader");
-        double gbps = watch.gbitPerSecond(each * STREAMS);
+        gbps = watch.gbitPerSecond(each * STREAMS);
         for (CompletableFuture<Void> w : writers)
           NamespaceThread.await(w, TIMEOUT_SECONDS, "bulk writer");
-        return gbps;
       }
+      awaitServer(serving);
+      return gbps;
     }
 
     /**
      * Accepts until the acceptor closes, each connection handled on a virtual thread of its own.
      */
-    private Void serve(Acceptor acceptor, Handler handler) {
+    private Void serve(Acceptor acceptor, Handler handler) throws Exception {
+      List<Future<Void>> handled = new ArrayList<>();
       while (true) {
         Conn conn;
         try {
           conn = acceptor.accept();
         } catch (IOException e) {
-          return null; // closed: the figure is over
+          break; // closed: the figure is over
         }
-        threads.submit(
-            () -> {
-              try (conn) {
-                handler.handle(conn);
-              }
-              return null;
-            });
+        handled.add(
+            threads.submit(
+                () -> {
+                  try (conn) {
+                    handler.handle(conn);
+                  }
+                  return null;
+                }));
+      }
+      // Each connection's client is done, so its server side ends: a failed one fails the figure.
+      for (Future<Void> h : handled) h.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      return null;
+    }
+
+    /** Waits for {@link #serve} to end once its acceptor closed, and says why it failed. */
+    private static void awaitServer(Future<Void> serving) throws IOException {
+      try {
+        serving.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("server: interrupted", e);
+      } catch (TimeoutException e) {
+        throw new IOException("server: connections not done within " + TIMEOUT_SECONDS + " s");
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw new IOException("server: " + cause, cause);
       }
     }
 
