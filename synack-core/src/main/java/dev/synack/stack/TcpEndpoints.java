@@ -380,6 +380,8 @@ final class TcpEndpoints implements TransportHandler {
         log.drop(HostDropReason.LISTEN_QUEUE_FULL, c.id().toString(), seg, now);
         return;
       }
+      if ((c.fastOpen & Connection.FAST_OPEN_USED) != 0 && seg.has(TcpFlags.RST))
+        fastOpen.beforeReset(c.engine, seg.sequenceNumber(), now);
       Disposition d =
           c.engine.handleSegment(
               seg, ip.ecn(), now); // the ECN codepoint crosses to the connection (RFC 3168)

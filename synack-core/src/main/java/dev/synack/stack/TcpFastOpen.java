@@ -161,6 +161,18 @@ public final class TcpFastOpen {
     if ((fired && timeouts == 3) || (expired && timeouts < 3)) pause(now);
   }
 
+  /**
+   * Looks at a RST about to reach a connection whose SYN used Fast Open, as Linux's {@code
+   * tcp_validate_incoming}: one in the window but not at RCV.NXT (answered with a challenge ACK,
+   * RFC 5961 §3.2) in ESTABLISHED, while our SYN carried data and no data came back, is taken for a
+   * middlebox's doing, and client Fast Open pauses.
+   */
+  void beforeReset(TcpConnection engine, int seq, long now) {
+    if (FastOpenOutcome.synDataSent(engine) > 0
+        && !FastOpenOutcome.dataReceived(engine)
+        && FastOpenOutcome.resetChallengedInEstablished(engine, seq)) pause(now);
+  }
+
   /** Pauses client Fast Open (Linux's {@code tcp_fastopen_active_disable}). */
   private void pause(long now) {
     if (blackholeTimeout == 0) return;

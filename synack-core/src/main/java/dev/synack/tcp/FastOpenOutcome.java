@@ -1,5 +1,7 @@
 package dev.synack.tcp;
 
+import dev.synack.wire.SeqNum;
+
 /**
  * What TCP Fast Open (RFC 7413) did on a connection, for the stack's cookie cache, counters and
  * blackhole detection: the cookie the peer offered, the data that rode on a SYN, and whether our
@@ -57,6 +59,18 @@ public final class FastOpenOutcome {
    */
   public static boolean finAloneHeld(TcpConnection c) {
     return c.rcv.finAloneHeld();
+  }
+
+  /**
+   * Returns whether {@code rst}, about to arrive, is one RFC 5961 §3.2 answers with a challenge ACK
+   * in ESTABLISHED: inside the receive window but not at RCV.NXT (Linux's {@code
+   * tcp_validate_incoming}, which then also pauses client Fast Open when the connection's SYN
+   * carried data and no data came back).
+   */
+  public static boolean resetChallengedInEstablished(TcpConnection c, int seq) {
+    return c.state == TcpState.ESTABLISHED
+        && seq != c.rcv.rcvNxt
+        && SeqNum.inWindow(seq, c.rcv.rcvNxt, Math.max(c.rcv.rcvWnd(), 1));
   }
 
   /** Returns whether data segments have arrived (Linux's {@code data_segs_in} above 0). */

@@ -438,6 +438,21 @@ class FastOpenHostTest {
     }
 
     @Test
+    void resetInTheWindowNotAtRcvNxt_noDataYet_pausesClientFastOpen_asLinuxsChallengeAckCase() {
+      client.setFastOpenBlackholeTimeout(java.time.Duration.ofHours(1));
+      Connection[] cs = openedWithDataOnTheSyn();
+      int rcvNxt = syn(fromServer).sequenceNumber() + 1;
+      TcpSegment rst = TcpSegment.of(80, cs[0].id().localPort(), rcvNxt + 100, 0, TcpFlags.RST, 0);
+      client.handlePacket(Packets.tcp(SERVER, CLIENT, 64, rst), net.now());
+      assertEquals(TcpState.ESTABLISHED, cs[0].state(), "challenged, not reset (RFC 5961 §3.2)");
+      assertEquals(1, client.fastOpenBlackholePauses());
+      TcpSegment far =
+          TcpSegment.of(80, cs[0].id().localPort(), rcvNxt + (1 << 30), 0, TcpFlags.RST, 0);
+      client.handlePacket(Packets.tcp(SERVER, CLIENT, 64, far), net.now());
+      assertEquals(1, client.fastOpenBlackholePauses(), "outside the window: dropped, no pause");
+    }
+
+    @Test
     void blackholeDetectionOff_asLinuxsDefault_noPause() {
       Connection[] cs = openedWithDataOnTheSyn();
       droppingServerData = true;
