@@ -28,6 +28,11 @@ import java.util.function.LongFunction;
  */
 public abstract class EventLoop implements AutoCloseable {
   private final ConcurrentLinkedQueue<Task> tasks = new ConcurrentLinkedQueue<>();
+
+  /** Calls other threads handed to the loop ({@link #call}, {@link #execute}). */
+  private final java.util.concurrent.atomic.AtomicLong handedIn =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private final long epoch = System.nanoTime();
   private final Thread thread;
   private volatile boolean running = true;
@@ -81,6 +86,7 @@ public abstract class EventLoop implements AutoCloseable {
       return task.apply(loopTime);
     }
     if (!running) throw stopped();
+    handedIn.incrementAndGet();
     CompletableFuture<T> result = new CompletableFuture<>();
     tasks.add(
         new Task() {
@@ -102,6 +108,14 @@ public abstract class EventLoop implements AutoCloseable {
     // The loop may have stopped between the check above and the add, after its last drain: then
     // nobody else will ever complete this task, so fail whatever is still queued.
     if (!running) failQueuedTasks();
+    // The loop answers within microseconds unless it is busy: a short spin spares the park and the
+    // unpark that would follow it (BusyPoll).
+    long spinEnd = System.nanoTime() + BusyPoll.CALLER_BUDGET_NANOS;
+    while (BusyPoll.CALLER_BUDGET_NANOS > 0
+        && !result.isDone()
+        && System.nanoTime() - spinEnd < 0) {
+      Thread.onSpinWait();
+    }
     boolean interrupted = false;
     try {
       while (true) {
@@ -137,6 +151,7 @@ public abstract class EventLoop implements AutoCloseable {
       return;
     }
     if (!running) return;
+    handedIn.incrementAndGet();
     tasks.add(
         new Task() {
           @Override
@@ -225,6 +240,15 @@ public abstract class EventLoop implements AutoCloseable {
   /** Wakes the loop if it waits for input. */
   protected abstract void wakeup();
 
+  /**
+   * Returns whether calls wait to run, or the loop is asked to stop: a loop about to wait checks it
+   * after saying that it waits, so that a {@link #wakeup} it did not see finds it waiting. Any
+   * thread.
+   */
+  protected final boolean hasWork() {
+    return !tasks.isEmpty() || !running;
+  }
+
   /** One turn: move packets, fire deadlines, wait for input until {@code deadline} at most. */
   protected abstract void turn(long now) throws IOException;
 
@@ -276,6 +300,14 @@ public abstract class EventLoop implements AutoCloseable {
 
   /** Called on the loop thread once it stops. */
   protected void onStop() {}
+
+  /**
+   * Returns how many calls other threads have handed to the loop so far: each a hand-off there and,
+   * for {@link #call}, back. Any thread.
+   */
+  public final long callsHandedIn() {
+    return handedIn.get();
+  }
 
   /** Returns whether the loop is running. */
   public final boolean isRunning() {
