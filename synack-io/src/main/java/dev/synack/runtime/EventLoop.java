@@ -41,6 +41,9 @@ public abstract class EventLoop implements AutoCloseable {
   /** The time the current batch of calls runs at; read and written on the loop thread only. */
   private long loopTime;
 
+  /** The time of the events being dispatched ({@link #eventTime}); loop thread only. */
+  private long eventTime;
+
   /**
    * Signals bumped after every turn (see {@link #watchEveryTurn}), with their watchers' count; loop
    * thread only.
@@ -201,11 +204,22 @@ public abstract class EventLoop implements AutoCloseable {
   }
 
   /**
-   * Passes a host's events to whoever waits on them: each connection or listener with an event
-   * tells its waiters its new {@link dev.synack.stack.Readiness}. Called on the loop thread.
+   * Returns the time of the events being dispatched, which a {@link Waiter} that calls the host
+   * passes on as its {@code now}: the host's own time then, never ahead of a simulated network's.
+   * Loop thread only.
+   */
+  public final long eventTime() {
+    return eventTime;
+  }
+
+  /**
+   * Passes a host's events, which it made by {@code now}, to whoever waits on them: each connection
+   * or listener with an event tells its waiters its new {@link dev.synack.stack.Readiness}. Called
+   * on the loop thread.
    */
   @SuppressWarnings("ReferenceEquality") // the same target as the last one: identity is meant
-  protected final void dispatchEvents(Host host) {
+  protected final void dispatchEvents(Host host, long now) {
+    eventTime = now;
     HostEvent e;
     Attachable last = null;
     while ((e = host.pollEvent()) != null) {

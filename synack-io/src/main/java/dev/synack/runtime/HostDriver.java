@@ -258,7 +258,7 @@ public final class HostDriver extends EventLoop {
   protected void turn(long now) throws IOException {
     if (loopThread == null) loopThread = Thread.currentThread();
     flush(now);
-    dispatchEvents(host);
+    dispatchEvents(host, now);
     long deadline = host.pollTimeout();
     long wait = deadline == Long.MAX_VALUE ? 1_000_000_000L : Math.max(0, deadline - now);
     for (ByteBuffer b : receiveBuffers) b.clear();
@@ -285,7 +285,7 @@ public final class HostDriver extends EventLoop {
       host.handleTimeout(after);
     }
     flush(after);
-    dispatchEvents(host);
+    dispatchEvents(host, after);
   }
 
   /** Wakes, once per batch, each loop this one handed packets to. */

@@ -92,7 +92,7 @@ final class LoopWait<T> implements Waiter {
   public void ready(int readiness) {
     if (done || cancelled) return;
     try {
-      T v = attempt.apply(loop.now());
+      T v = attempt.apply(loop.eventTime());
       if (v == null) return;
       value = v;
     } catch (RuntimeException | Error e) {
