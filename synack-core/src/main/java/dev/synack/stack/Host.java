@@ -508,8 +508,10 @@ public final class Host {
    * past it, says in {@code transmit} what it wrote, and returns true; returns false, writing
    * nothing, when there is none. With {@code maxSegments} above 1 a run of equal segments of one
    * connection may leave as one GSO super-packet of up to that many segments and 64 KiB, for a link
-   * with segmentation offload to cut ({@link Transmit#segmentSize()}, {@link GsoPacket}); with 1,
-   * every packet is whole. A host that traces packets sends only whole ones.
+   * with segmentation offload to cut ({@link Transmit#segmentSize()}, {@link GsoPacket}), and a
+   * packet of one data segment leaves with its checksum partial too, for that link to complete (its
+   * segment size then its payload length); with 1, every packet is whole, its checksums complete. A
+   * host that traces packets sends only whole ones.
    *
    * <p>Buffer ownership: lent for the call only; each payload byte is copied once, from the
    * connection's send buffer into it, and nothing is allocated per packet on the steady path. The
@@ -553,7 +555,8 @@ public final class Host {
         break;
       }
     }
-    int length = gso.finish();
+    // A link that cuts super-packets completes checksums too: one segment leaves partial as well.
+    int length = gso.finish(most > 1);
     transmit.set(length, gso.ecn(), gso.segmentSize(), gso.segments());
     output.sent(buffer, at, length, gso.segments(), now);
     return true;

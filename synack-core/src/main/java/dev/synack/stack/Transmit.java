@@ -30,7 +30,9 @@ public final class Transmit {
 
   /**
    * Returns the payload length of every segment of a GSO super-packet but the last, which may be
-   * shorter, or 0 when the packet is one whole packet to send as it is.
+   * shorter, or 0 when the packet is one whole packet to send as it is. Above 0 the TCP checksum is
+   * partial, for the link to complete: a super-packet of one segment is a data packet whose
+   * checksum alone is left to the link.
    */
   public int segmentSize() {
     return segmentSize;

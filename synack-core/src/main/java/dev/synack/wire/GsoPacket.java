@@ -67,6 +67,9 @@ public final class GsoPacket {
   private int lastFlags;
   private int lastPayload;
 
+  /** Whether {@link #finish} left the TCP checksum partial, for the device to complete. */
+  private boolean partial;
+
   /** The sequence number the next segment of the run must have. */
   private int nextSequence;
 
@@ -161,6 +164,17 @@ public final class GsoPacket {
    * buffer's position past it and returns its length.
    */
   public int finish() {
+    return finish(false);
+  }
+
+  /**
+   * Completes the packet as {@link #finish()} does; with {@code partialChecksum} a packet of one
+   * segment that carries data gets the partial checksum of a super-packet too, for a device that
+   * completes checksums (Linux's {@code NETIF_F_HW_CSUM}: the kernel never sums what such a device
+   * sends), and {@link #segmentSize()} then says its payload length.
+   */
+  public int finish(boolean partialChecksum) {
+    partial = segments > 1 || (partialChecksum && segmentSize > 0);
     int length = end - start;
     int tcpLength = end - tcp;
     if (ipv6) {
@@ -173,7 +187,7 @@ public final class GsoPacket {
     out.put(tcp + 13, (byte) lastFlags);
     long pseudo = addressSum + TcpCodec.PROTOCOL + (tcpLength & 0xffff) + (tcpLength >>> 16);
     out.putShort(tcp + 16, (short) 0);
-    if (segments == 1) {
+    if (!partial) {
       out.putShort(tcp + 16, (short) Checksum.finish(pseudo + Checksum.sum(out, tcp, tcpLength)));
     } else {
       // CHECKSUM_PARTIAL: the folded pseudo-header sum, uncomplemented (Linux's
@@ -186,9 +200,12 @@ public final class GsoPacket {
     return length;
   }
 
-  /** Returns the payload length of each segment but the last, or 0 for a packet of one segment. */
+  /**
+   * Returns the payload length of each segment but the last when the checksum is left partial (a
+   * super-packet, or one segment finished with a partial checksum), or 0 for a whole packet.
+   */
   public int segmentSize() {
-    return segments > 1 ? segmentSize : 0;
+    return partial ? segmentSize : 0;
   }
 
   /** Returns how many segments the packet holds. */

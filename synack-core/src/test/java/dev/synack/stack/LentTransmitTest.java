@@ -56,6 +56,9 @@ class LentTransmitTest {
     int superPackets;
     int segmentsInSuperPackets;
 
+    /** Packets of one data segment whose checksum was left partial for the link. */
+    int partialSingles;
+
     Lent(ByteBuffer buffer, int offset, int maxSegments) {
       this.buffer = buffer;
       this.offset = offset;
@@ -78,10 +81,14 @@ class LentTransmitTest {
           out.add(whole);
           continue;
         }
-        superPackets++;
-        segmentsInSuperPackets += transmit.segments();
+        if (transmit.segments() == 1) {
+          partialSingles++;
+        } else {
+          superPackets++;
+          segmentsInSuperPackets += transmit.segments();
+        }
         assertTrue(
-            transmit.segments() >= 2 && transmit.segments() <= maxSegments, transmit::toString);
+            transmit.segments() >= 1 && transmit.segments() <= maxSegments, transmit::toString);
         assertTrue(transmit.length() <= GsoPacket.MAX_PACKET, transmit::toString);
         checkPartialChecksum(packet);
         List<byte[]> segments = GsoPacket.segment(packet, transmit.segmentSize());
@@ -136,6 +143,10 @@ class LentTransmitTest {
           0,
           lent.superPackets,
           "a segment as large as the MTU leaves alone: no second one fits in 64 KiB");
+      assertTrue(
+          lent.partialSingles >= 400_000 / 65_483 + 1,
+          "each data segment leaves with its checksum partial for the link: "
+              + lent.partialSingles);
       return;
     }
     // Not vacuous: runs left as super-packets, and they held most of the bulk segments.
@@ -153,7 +164,42 @@ class LentTransmitTest {
     Lent lent = new Lent(ByteBuffer.allocate(65535), 0, 1);
     List<List<byte[]>> lending = transfer("10.0.0.1", 1500, lent);
     assertEquals(0, lent.superPackets);
+    assertEquals(0, lent.partialSingles, "every checksum complete for a link without offload");
     assertEquals(transfer("10.0.0.1", 1500, ARRAYS).get(0).size(), lending.get(0).size());
+  }
+
+  @Test
+  void oneDataSegment_offloadingLink_checksumLeftPartial_pureAckWhole() throws Exception {
+    Host client = host("client", 1, "10.0.0.1", 1500);
+    Host server = host("server", 2, "10.0.0.2", 1500);
+    Listener listener = server.listen(null, 80, 8);
+    long now = 1_000 * US;
+    Connection c = client.connect(InetAddress.getByName("10.0.0.2"), 80, now);
+    for (int i = 0; i < 3; i++) {
+      for (byte[] p; (p = client.pollPacket(now)) != null; ) server.handlePacket(p, now);
+      for (byte[] p; (p = server.pollPacket(now)) != null; ) client.handlePacket(p, now);
+    }
+    assertEquals(TcpState.ESTABLISHED, c.state());
+    Connection s = listener.accept();
+    c.send(ByteBuffer.wrap(new byte[100]), now);
+    Transmit transmit = new Transmit();
+    ByteBuffer wire = ByteBuffer.allocate(65535);
+    assertTrue(client.pollTransmit(now, wire, 64, transmit));
+    assertEquals(1, transmit.segments(), transmit::toString);
+    assertEquals(100, transmit.segmentSize(), "partial: the segment size says its payload");
+    checkPartialChecksum(wire.duplicate().flip());
+    List<byte[]> cut = GsoPacket.segment(wire.duplicate().flip(), transmit.segmentSize());
+    assertEquals(1, cut.size());
+    assertTrue(
+        Packets.parseTcp(ByteBuffer.wrap(cut.get(0)), true).isOk(),
+        "completed in software, the checksum verifies");
+    server.handlePacket(cut.get(0), now);
+    assertEquals(100, s.receive(ByteBuffer.allocate(200), now));
+    s.configure(o -> o.quickAck(now));
+    ByteBuffer ack = ByteBuffer.allocate(65535);
+    assertTrue(server.pollTransmit(now, ack, 64, transmit), "the server's ACK");
+    assertEquals(0, transmit.segmentSize(), "a pure ACK leaves whole: " + transmit);
+    assertTrue(Packets.parseTcp(ack.flip(), true).isOk(), "its checksum complete");
   }
 
   @Test

@@ -629,10 +629,16 @@ public final class TunLink implements Link {
       MemorySegment.copy(MemorySegment.ofBuffer(packet), 0, txBuf, 0, length);
       src = txBuf;
     }
-    VirtioNetHeader.writeTcpSegmentation(txHeader, ipv6, headers, segmentSize, tcpStart);
+    int segments = Math.max(1, (length - headers + segmentSize - 1) / segmentSize);
+    if (segments == 1) {
+      // One segment with its checksum left partial: nothing to cut, only the sum to finish.
+      VirtioNetHeader.writePartialChecksum(txHeader, tcpStart);
+    } else {
+      VirtioNetHeader.writeTcpSegmentation(txHeader, ipv6, headers, segmentSize, tcpStart);
+    }
     writeOut(src, length);
     superPackets++;
-    superPacketSegments += (length - headers + segmentSize - 1) / segmentSize;
+    superPacketSegments += segments;
     packet.position(packet.limit());
   }
 

@@ -79,6 +79,21 @@ final class VirtioNetHeader {
   }
 
   /**
+   * Writes the header of a whole TCP packet whose checksum field holds the pseudo-header sum, for
+   * the kernel to complete ({@code CHECKSUM_PARTIAL} without segmentation, as a guest's virtio-net
+   * driver sends a packet the host finishes): the kernel receiving it trusts it and sums nothing.
+   *
+   * @param tcpStart where the TCP header starts: the IP header's length
+   */
+  static void writePartialChecksum(MemorySegment header, int tcpStart) {
+    header.asSlice(0, SIZE).fill((byte) 0);
+    header.set(JAVA_BYTE, FLAGS, (byte) F_NEEDS_CSUM);
+    header.set(U16, CSUM_START, (short) tcpStart);
+    header.set(
+        U16, CSUM_OFFSET, (short) 16); // the checksum field of the TCP header (RFC 9293 §3.1)
+  }
+
+  /**
    * Writes the header of a TCP packet for the kernel to cut into segments of {@code segmentSize}
    * payload bytes, each with its checksum completed from the pseudo-header sum in the TCP header.
    *

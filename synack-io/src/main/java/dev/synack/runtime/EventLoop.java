@@ -28,6 +28,11 @@ import java.util.function.LongFunction;
  */
 public abstract class EventLoop implements AutoCloseable {
   private final ConcurrentLinkedQueue<Task> tasks = new ConcurrentLinkedQueue<>();
+
+  /** Calls other threads handed to the loop ({@link #call}, {@link #execute}). */
+  private final java.util.concurrent.atomic.AtomicLong handedIn =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private final long epoch = System.nanoTime();
   private final Thread thread;
   private volatile boolean running = true;
@@ -35,6 +40,9 @@ public abstract class EventLoop implements AutoCloseable {
 
   /** The time the current batch of calls runs at; read and written on the loop thread only. */
   private long loopTime;
+
+  /** The time of the events being dispatched ({@link #eventTime}); loop thread only. */
+  private long eventTime;
 
   /**
    * Signals bumped after every turn (see {@link #watchEveryTurn}), with their watchers' count; loop
@@ -81,6 +89,7 @@ public abstract class EventLoop implements AutoCloseable {
       return task.apply(loopTime);
     }
     if (!running) throw stopped();
+    handedIn.incrementAndGet();
     CompletableFuture<T> result = new CompletableFuture<>();
     tasks.add(
         new Task() {
@@ -102,6 +111,14 @@ public abstract class EventLoop implements AutoCloseable {
     // The loop may have stopped between the check above and the add, after its last drain: then
     // nobody else will ever complete this task, so fail whatever is still queued.
     if (!running) failQueuedTasks();
+    // The loop answers within microseconds unless it is busy: a short spin spares the park and the
+    // unpark that would follow it (BusyPoll).
+    long spinEnd = System.nanoTime() + BusyPoll.CALLER_BUDGET_NANOS;
+    while (BusyPoll.CALLER_BUDGET_NANOS > 0
+        && !result.isDone()
+        && System.nanoTime() - spinEnd < 0) {
+      Thread.onSpinWait();
+    }
     boolean interrupted = false;
     try {
       while (true) {
@@ -137,6 +154,7 @@ public abstract class EventLoop implements AutoCloseable {
       return;
     }
     if (!running) return;
+    handedIn.incrementAndGet();
     tasks.add(
         new Task() {
           @Override
@@ -186,11 +204,22 @@ public abstract class EventLoop implements AutoCloseable {
   }
 
   /**
-   * Passes a host's events to whoever waits on them: each connection or listener with an event
-   * tells its waiters its new {@link dev.synack.stack.Readiness}. Called on the loop thread.
+   * Returns the time of the events being dispatched, which a {@link Waiter} that calls the host
+   * passes on as its {@code now}: the host's own time then, never ahead of a simulated network's.
+   * Loop thread only.
+   */
+  public final long eventTime() {
+    return eventTime;
+  }
+
+  /**
+   * Passes a host's events, which it made by {@code now}, to whoever waits on them: each connection
+   * or listener with an event tells its waiters its new {@link dev.synack.stack.Readiness}. Called
+   * on the loop thread.
    */
   @SuppressWarnings("ReferenceEquality") // the same target as the last one: identity is meant
-  protected final void dispatchEvents(Host host) {
+  protected final void dispatchEvents(Host host, long now) {
+    eventTime = now;
     HostEvent e;
     Attachable last = null;
     while ((e = host.pollEvent()) != null) {
@@ -224,6 +253,15 @@ public abstract class EventLoop implements AutoCloseable {
 
   /** Wakes the loop if it waits for input. */
   protected abstract void wakeup();
+
+  /**
+   * Returns whether calls wait to run, or the loop is asked to stop: a loop about to wait checks it
+   * after saying that it waits, so that a {@link #wakeup} it did not see finds it waiting. Any
+   * thread.
+   */
+  protected final boolean hasWork() {
+    return !tasks.isEmpty() || !running;
+  }
 
   /** One turn: move packets, fire deadlines, wait for input until {@code deadline} at most. */
   protected abstract void turn(long now) throws IOException;
@@ -276,6 +314,14 @@ public abstract class EventLoop implements AutoCloseable {
 
   /** Called on the loop thread once it stops. */
   protected void onStop() {}
+
+  /**
+   * Returns how many calls other threads have handed to the loop so far: each a hand-off there and,
+   * for {@link #call}, back. Any thread.
+   */
+  public final long callsHandedIn() {
+    return handedIn.get();
+  }
 
   /** Returns whether the loop is running. */
   public final boolean isRunning() {

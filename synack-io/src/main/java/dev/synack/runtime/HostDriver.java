@@ -84,6 +84,25 @@ public final class HostDriver extends EventLoop {
    */
   private volatile boolean woken;
 
+  /**
+   * Whether the loop waits in the link, or is about to (it checks for work after setting this):
+   * only then does {@link #wakeup()} signal the link, a system call each; a loop that runs or
+   * busy-polls sees the work itself.
+   */
+  private volatile boolean parked;
+
+  /** The busy-poll before the loop waits in the link; loop thread only. */
+  private final BusyPoll busyPoll;
+
+  /** Polls the link once without waiting, for {@link #busyPoll}; made once. */
+  private final java.util.function.BooleanSupplier pollOnce = this::pollOnce;
+
+  /** Packets the last {@link #pollOnce} took, or -1 when the link failed; loop thread only. */
+  private int polled;
+
+  /** Wake-ups that signalled the link, and those spared because the loop was not waiting. */
+  private volatile long linkWakeups;
+
   private volatile Thread loopThread;
 
   /** Packets other loops of the group read for this one; many producers, this loop the consumer. */
@@ -137,7 +156,16 @@ public final class HostDriver extends EventLoop {
    * Makes a driver without starting it: a loop of a group, started once the whole group is made.
    */
   HostDriver(Host host, Link link, Consumer<String> notes, String threadName) {
+    this(host, link, notes, threadName, BusyPoll.LOOP_BUDGET_NANOS);
+  }
+
+  /**
+   * Makes a driver without starting it, busy-polling its link for up to {@code busyPollNanos}
+   * before it waits (0: never).
+   */
+  HostDriver(Host host, Link link, Consumer<String> notes, String threadName, long busyPollNanos) {
     super(threadName);
+    this.busyPoll = new BusyPoll(busyPollNanos, System::nanoTime);
     this.host = host;
     this.link = link;
     this.trouble = new LinkTrouble(link.toString(), notes);
@@ -207,10 +235,27 @@ public final class HostDriver extends EventLoop {
     return trouble.snapshot();
   }
 
+  /**
+   * Returns {busy-polls that found work, busy-polls that ran out and waited, wake-ups that
+   * signalled the link}; any thread, for tests and the bench.
+   */
+  public long[] wakeCounts() {
+    return new long[] {busyPoll.won(), busyPoll.lost(), linkWakeups};
+  }
+
+  /** Returns whether the loop waits in its link (or is about to): for tests. */
+  boolean waitsInLink() {
+    return parked;
+  }
+
   @Override
+  @SuppressWarnings("NonAtomicVolatileUpdate") // a count for tests: a lost increment is harmless
   protected void wakeup() {
     woken = true;
-    link.wakeup();
+    if (parked) {
+      linkWakeups++;
+      link.wakeup();
+    }
     Thread t = loopThread;
     if (t != null) LockSupport.unpark(t);
   }
@@ -221,12 +266,11 @@ public final class HostDriver extends EventLoop {
   protected void turn(long now) throws IOException {
     if (loopThread == null) loopThread = Thread.currentThread();
     flush(now);
-    dispatchEvents(host);
+    dispatchEvents(host, now);
     long deadline = host.pollTimeout();
     long wait = deadline == Long.MAX_VALUE ? 1_000_000_000L : Math.max(0, deadline - now);
     for (ByteBuffer b : receiveBuffers) b.clear();
-    // A packet handed over meanwhile woke the link, so the wait below returns at once for it.
-    int n = wait == 0 || !inbox.isEmpty() ? 0 : receive(now, wait);
+    int n = wait == 0 || !inbox.isEmpty() ? 0 : await(now, wait);
     long after = now();
     host.limitSynCookies(n == BATCH ? COOKIES_PER_FULL_BATCH : Integer.MAX_VALUE);
     for (int i = 0; i < n; i++) {
@@ -250,7 +294,7 @@ public final class HostDriver extends EventLoop {
       host.handleTimeout(after);
     }
     flush(after);
-    dispatchEvents(host);
+    dispatchEvents(host, after);
   }
 
   /** Wakes, once per batch, each loop this one handed packets to. */
@@ -274,6 +318,43 @@ public final class HostDriver extends EventLoop {
       taken++;
     }
     if (taken > 0) handedIn += taken;
+  }
+
+  /**
+   * Waits up to {@code wait} for packets, calls or packets handed over, and returns the packets
+   * received: busy-polls first ({@link BusyPoll}), then waits in the link, saying so to {@link
+   * #wakeup()} first and then checking for work once more (the wake-up signals the link only for a
+   * loop that waits there).
+   */
+  private int await(long now, long wait) throws IOException {
+    long deadline = System.nanoTime() + wait;
+    if (busyPoll.spin(deadline, pollOnce)) {
+      if (polled >= 0) return polled;
+      // The link failed: the receive below counts the error and pauses.
+    }
+    parked = true;
+    try {
+      if (polled >= 0 && (hasWork() || !inbox.isEmpty())) return 0;
+      polled = 0;
+      long left = deadline - System.nanoTime();
+      return left <= 0 ? 0 : receive(now, left);
+    } finally {
+      parked = false;
+    }
+  }
+
+  /**
+   * Takes what the link holds without waiting, into {@link #polled} (-1 when it failed), and
+   * returns whether there is anything to do: packets, calls, or packets handed over.
+   */
+  private boolean pollOnce() {
+    try {
+      polled = link.receiveBatch(receiveBuffers, checksumUnnecessary, 0);
+    } catch (IOException | UncheckedIOException e) {
+      polled = -1;
+      return true;
+    }
+    return polled > 0 || hasWork() || !inbox.isEmpty();
   }
 
   /**

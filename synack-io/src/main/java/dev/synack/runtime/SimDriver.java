@@ -54,14 +54,14 @@ public final class SimDriver extends EventLoop {
   protected void catchUp(long now) {
     if (loopThread == null) loopThread = Thread.currentThread();
     net.runUntil(now);
-    dispatch();
+    dispatch(now);
   }
 
   @Override
   protected void turn(long now) {
     // Output of the calls just run leaves now; zero-delay arrivals it causes are processed too.
     net.runUntil(now);
-    dispatch();
+    dispatch(now);
     long next = net.nextEventTime();
     // Park until the next event or a wake-up. The flag, not the park permit, says whether a
     // wake-up came: taking a lock in Signal.bump may park this thread and eat the permit.
@@ -74,7 +74,7 @@ public final class SimDriver extends EventLoop {
     woken = false;
   }
 
-  private void dispatch() {
-    for (Host host : hosts) dispatchEvents(host);
+  private void dispatch(long now) {
+    for (Host host : hosts) dispatchEvents(host, now);
   }
 }

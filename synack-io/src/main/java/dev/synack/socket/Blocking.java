@@ -55,6 +55,21 @@ public final class Blocking {
     }
   }
 
+  /**
+   * Runs {@code attempt} on the loop until it returns non-null, as {@link #await}, but the loop
+   * itself tries again after each event of the connection and wakes the caller once, with the
+   * outcome ({@link LoopWait}): for attempts that only call the connection.
+   */
+  static <T> T awaitOnLoop(
+      EventLoop loop, Signal signal, long timeoutMillis, String what, LongFunction<T> attempt)
+      throws IOException {
+    try {
+      return LoopWait.await(loop, signal, timeoutMillis, what, attempt);
+    } catch (TcpException e) {
+      throw toIoException(e);
+    }
+  }
+
   /** Runs a call on the loop, turning the engine's errors into {@code java.net} exceptions. */
   static <T> T call(EventLoop loop, LongFunction<T> task) throws IOException {
     try {

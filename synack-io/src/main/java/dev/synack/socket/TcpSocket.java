@@ -530,7 +530,7 @@ public final class TcpSocket implements Closeable {
       ensureOpen();
       if (len == 0) return 0;
       ByteBuffer dst = ByteBuffer.wrap(b, off, len);
-      return Blocking.await(
+      return Blocking.awaitOnLoop(
           loop,
           signal,
           soTimeoutMillis,
@@ -562,18 +562,19 @@ public final class TcpSocket implements Closeable {
     public void write(byte[] b, int off, int len) throws IOException {
       Objects.checkFromIndexSize(off, len, b.length);
       ensureOpen();
+      if (len == 0) return;
       ByteBuffer src = ByteBuffer.wrap(b, off, len);
-      while (src.hasRemaining()) {
-        Blocking.await(
-            loop,
-            signal,
-            0,
-            "write",
-            now -> {
-              int n = connection.send(src, now);
-              return n == 0 ? null : n;
-            });
-      }
+      // The loop feeds the send buffer from src as ACKs free room, and wakes this thread once,
+      // when all of it is taken (not once per ACK).
+      Blocking.awaitOnLoop(
+          loop,
+          signal,
+          0,
+          "write",
+          now -> {
+            connection.send(src, now);
+            return src.hasRemaining() ? null : Boolean.TRUE;
+          });
     }
 
     @Override

@@ -149,6 +149,54 @@ class TunOffloadTest {
   }
 
   /**
+   * At MTU 65535 every data segment is a packet of its own; each leaves with its checksum partial
+   * for the kernel to finish (which then sums nothing), not summed in Java and again in the kernel.
+   */
+  @Test
+  void synackSends_mtu65535_eachSegmentLeavesWithItsChecksumPartial_everyByteInOrder()
+      throws Exception {
+    driver.close();
+    driver = null;
+    tun = TunLink.open(NetnsFixture.uniqueName("skj"), 65535, true);
+    ns.moveIn(tun.name());
+    ns.addressAndUp(tun.name(), "10.204.0.1/24");
+    host = new Host("synack", HostConfig.defaults(10).withMtu(65535), null);
+    host.addAddress(address("10.204.0.2"));
+    driver = new HostDriver(host, tun);
+    byte[] data = random(3);
+    InetAddress kernel = address("10.204.0.1");
+    ServerSocket listener = InNetns.call(ns.name(), () -> new ServerSocket(5004, 4, kernel));
+    CompletableFuture<byte[]> reader =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (listener;
+                  Socket s = listener.accept();
+                  InputStream in = s.getInputStream()) {
+                s.setSoTimeout(TIMEOUT_MILLIS);
+                byte[] got = new byte[BYTES];
+                new DataInputStream(in).readFully(got);
+                return got;
+              } catch (IOException e) {
+                throw new RuntimeException(e);
+              }
+            });
+    try (TcpSocket s =
+        TcpSocket.connect(driver, host, new InetSocketAddress(kernel, 5004), TIMEOUT_MILLIS)) {
+      s.getOutputStream().write(data);
+    }
+    assertArrayEquals(
+        data, reader.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS), "every byte once, in order");
+    long[] written = tun.superPacketCounts();
+    assertTrue(
+        written[0] >= BYTES / 65536,
+        "each data segment went alone, its checksum left to the kernel: "
+            + written[0]
+            + " packets of "
+            + written[1]
+            + " segments");
+  }
+
+  /**
    * A reader that does not take the checksum word gets the kernel's partial checksums completed.
    */
   @Test

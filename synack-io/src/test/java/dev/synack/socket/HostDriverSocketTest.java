@@ -45,6 +45,42 @@ class HostDriverSocketTest {
   }
 
   @Test
+  void write_manyTimesTheSendBuffer_theLoopFeedsItAndTheWriterCallsOnce() throws Exception {
+    int bytes = 2 << 20;
+    byte[] data = new byte[bytes];
+    new java.util.SplittableRandom(5).nextBytes(data);
+    try (TcpServerSocket listener =
+            TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4);
+        TcpSocket c =
+            TcpSocket.connect(
+                clientDriver,
+                client,
+                new InetSocketAddress(SimSocketTest.SERVER, SimSocketTest.PORT),
+                5_000)) {
+      c.setSendBufferSize(64 * 1024); // fixed: 32 refills for the data
+      TcpSocket accepted = listener.accept();
+      accepted.setSoTimeout(30_000);
+      java.util.concurrent.CompletableFuture<byte[]> read =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  byte[] got = new byte[bytes];
+                  new java.io.DataInputStream(accepted.getInputStream()).readFully(got);
+                  return got;
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      long before = clientDriver.callsHandedIn();
+      c.getOutputStream().write(data);
+      long calls = clientDriver.callsHandedIn() - before;
+      assertEquals(1, calls, "one call for the whole write, not one per refill of the buffer");
+      org.junit.jupiter.api.Assertions.assertArrayEquals(
+          data, read.get(30, java.util.concurrent.TimeUnit.SECONDS), "every byte, in order");
+    }
+  }
+
+  @Test
   void closeWithLinger_peerAcknowledgesTheFin_returnsTrueInFinWait2() throws Exception {
     try (TcpServerSocket listener =
             TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4);
