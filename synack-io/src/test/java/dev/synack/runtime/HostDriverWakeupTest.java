@@ -62,7 +62,7 @@ class HostDriverWakeupTest {
 
   @Test
   void busyPoll_everyCallAnswered_andTheSpinsAreCounted() throws Exception {
-    HostDriver loop = start(BusyPoll.LOOP_BUDGET_NANOS);
+    HostDriver loop = start(BusyPoll.SUGGESTED_LOOP_NANOS);
     assertTimeoutPreemptively(
         Duration.ofSeconds(60),
         () -> {
