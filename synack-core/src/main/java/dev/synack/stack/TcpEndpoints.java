@@ -22,6 +22,7 @@ import dev.synack.wire.OutboundSegment;
 import dev.synack.wire.Packets;
 import dev.synack.wire.Parsed;
 import dev.synack.wire.TcpCodec;
+import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -417,6 +418,8 @@ final class TcpEndpoints implements TransportHandler {
       log.drop(HostDropReason.LISTEN_QUEUE_FULL, c.id().toString(), seg.toSegment(), now);
       return;
     }
+    if ((c.fastOpen & Connection.FAST_OPEN_USED) != 0 && seg.has(TcpFlags.RST))
+      fastOpen.beforeReset(c.engine, seg.sequenceNumber(), now);
     c.engine.handleSegment(seg, ecn, now);
     touch(c);
   }
