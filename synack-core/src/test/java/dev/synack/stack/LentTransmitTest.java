@@ -195,7 +195,7 @@ class LentTransmitTest {
         "completed in software, the checksum verifies");
     server.handlePacket(cut.get(0), now);
     assertEquals(100, s.receive(ByteBuffer.allocate(200), now));
-    s.configure(o -> o.quickAck(now));
+    s.configure(o -> o.setQuickAck(1, now));
     ByteBuffer ack = ByteBuffer.allocate(65535);
     assertTrue(server.pollTransmit(now, ack, 64, transmit), "the server's ACK");
     assertEquals(0, transmit.segmentSize(), "a pure ACK leaves whole: " + transmit);
