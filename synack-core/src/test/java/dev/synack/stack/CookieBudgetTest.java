@@ -65,7 +65,7 @@ class CookieBudgetTest {
   }
 
   private static long shed(Host h) {
-    return h.counters().drops().getOrDefault("syn-flood-shed", 0L);
+    return h.counters().dropped(HostDropReason.SYN_FLOOD_SHED);
   }
 
   @Test

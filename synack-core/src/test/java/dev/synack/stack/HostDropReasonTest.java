@@ -67,6 +67,7 @@ class HostDropReasonTest {
             "syn-held-tuple-in-use",
             "syn-policy-drop",
             "syn-policy-no-icmp",
+            "syn-flood-shed",
             "udp-closed-port",
             "udp-receive-buffer-full"),
         codes);
