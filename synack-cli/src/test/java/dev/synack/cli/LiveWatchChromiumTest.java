@@ -170,7 +170,11 @@ class LiveWatchChromiumTest {
                 a -> a.get(0).equals("seg recv") && List.of(a.get(1).split(",")).contains("FIN")),
         "the client's FIN: " + arrows);
     assertTrue(
-        arrows.stream().anyMatch(a -> a.get(0).equals("seg send") && a.get(1).equals("FIN,ACK")),
+        // Alone, or on the echo (FIN,PSH,ACK) when the server's close came before the echo left:
+        // its write is finished on the loop, so a write and a close can leave as one segment.
+        arrows.stream()
+            .anyMatch(
+                a -> a.get(0).equals("seg send") && List.of(a.get(1).split(",")).contains("FIN")),
         "the server's FIN: " + arrows);
     assertEquals(
         List.of("SYN_RECEIVED", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "CLOSED"),
