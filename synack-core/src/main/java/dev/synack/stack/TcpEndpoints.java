@@ -522,13 +522,6 @@ final class TcpEndpoints implements TransportHandler {
       events.add(r);
       return;
     }
-    if (e instanceof ConnectionEvent.Readable) {
-      // A bulk receiver has one of these per segment: the last one is given again, not remade.
-      HostEvent.OfConnection r = lastReadable;
-      if (r == null || r.connection() != c) lastReadable = r = new HostEvent.OfConnection(c, e);
-      events.add(r);
-      return;
-    }
     events.add(new HostEvent.OfConnection(c, e));
   }
 
@@ -569,6 +562,7 @@ final class TcpEndpoints implements TransportHandler {
   /** Forgets a connection: its TCB, queues and deadline go, so its memory can be reclaimed. */
   private void release(Connection c) {
     c.released = true;
+    if (lastReadable != null && lastReadable.connection() == c) lastReadable = null;
     leaveFastOpenQueue(c);
     table.remove(c);
     if (c.listener != null) {
