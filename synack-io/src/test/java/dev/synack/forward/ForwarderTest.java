@@ -51,6 +51,63 @@ class ForwarderTest extends ForwarderNamespaces {
   }
 
   @Test
+  void keepAlive_twoRequestsOnOneConnection_bothIntact() throws Exception {
+    String sha = writeFile("ka.bin", 1 << 20);
+    String url = "http://" + SERVER4 + ":8081/ka.bin";
+    NetnsFixture.Result r =
+        client.exec(
+            TIMEOUT,
+            "sh",
+            "-c",
+            "cd "
+                + dir
+                + " && curl -sS --max-time 60 -w '%{num_connects}\\n' -o ka1 "
+                + url
+                + " -o ka2 "
+                + url
+                + " && sha256sum ka1 ka2");
+    List<String> lines = r.output().lines().toList();
+    // curl's num_connects: 1 for the first transfer, 0 for the second, which reused the connection.
+    assertEquals(List.of("1", "0"), lines.subList(0, Math.min(2, lines.size())), r.output());
+    assertEquals(4, lines.size(), r.output());
+    assertEquals(sha, firstWord(lines.get(2)), r.output());
+    assertEquals(sha, firstWord(lines.get(3)), r.output());
+    assertEquals(
+        1, forwarder.counters().tcpOpened(), "one relayed connection: " + forwarder.counters());
+  }
+
+  @Test
+  void iperf3_bothWays_carriesData() throws Exception {
+    NetnsFixture.assumeCommand("iperf3", "iperf3");
+    NetnsFixture.Started iperf =
+        server.start("iperf3", "-s", "-B", SERVER4, "-p", "5201", "--forceflush");
+    try {
+      assertTrue(
+          iperf.awaitOutput("Server listening", Duration.ofSeconds(10)),
+          "iperf3 server: " + iperf.outputSoFar());
+      for (String direction : List.of("", " -R")) {
+        NetnsFixture.Result r =
+            client.exec(
+                TIMEOUT,
+                "sh",
+                "-c",
+                "iperf3 -c "
+                    + SERVER4
+                    + " -p 5201 -t 3 -J"
+                    + direction
+                    + " | python3 -c 'import json,sys; d=json.load(sys.stdin);"
+                    + " print(d[\"end\"][\"sum_received\"][\"bytes\"])'");
+        long received = Long.parseLong(firstWord(r.output()));
+        assertTrue(
+            received > 1L << 20,
+            "iperf3" + direction + " moved " + received + " bytes: " + r.output() + flows);
+      }
+    } finally {
+      iperf.kill();
+    }
+  }
+
+  @Test
   void curl_ipv6_downloadsIntact() throws Exception {
     String sha = writeFile("small.bin", 1 << 20);
     NetnsFixture.Result r =

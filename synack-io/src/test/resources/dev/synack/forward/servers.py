@@ -1,4 +1,5 @@
 """Servers for ForwarderTest, run in the test's server namespace: HTTP (files of a directory),
+HTTP/1.1 with keep-alive on 8081,
 a TCP half-close peer, a UDP echo and a tiny DNS resolver. Prints 'ready' once all listen."""
 import functools, http.server, socket, socketserver, struct, sys, threading
 
@@ -13,6 +14,18 @@ def serve_http(cls, addr):
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
     handler.log_message = lambda *a: None
     cls((addr, 8080), handler).serve_forever()
+
+
+class KeepAliveHandler(http.server.SimpleHTTPRequestHandler):
+    # HTTP/1.1: the connection stays open for the next request (SimpleHTTPRequestHandler's own
+    # default is HTTP/1.0, one request per connection).
+    protocol_version = "HTTP/1.1"
+
+
+def serve_keep_alive(addr):
+    handler = functools.partial(KeepAliveHandler, directory=root)
+    handler.log_message = lambda *a: None
+    http.server.ThreadingHTTPServer((addr, 8081), handler).serve_forever()
 
 
 def half_close(family, addr):
@@ -141,5 +154,6 @@ for family, addr in ((socket.AF_INET, addr4), (socket.AF_INET6, addr6)):
         threading.Thread(target=target, args=(family, addr), daemon=True).start()
 threading.Thread(target=serve_http, args=(http.server.ThreadingHTTPServer, addr4), daemon=True).start()
 threading.Thread(target=serve_http, args=(Http6, addr6), daemon=True).start()
+threading.Thread(target=serve_keep_alive, args=(addr4,), daemon=True).start()
 print("ready", flush=True)
 threading.Event().wait()
