@@ -26,9 +26,10 @@ import java.util.List;
  * sockets included (see {@link TcpRelay}, {@link UdpRelay} and {@link IcmpRelay}); two threads only
  * wait on those sockets' readiness for it ({@link Relay}, and the ICMP relay's). Given several
  * links (the queues of a multiqueue TUN device, {@link dev.synack.link.TunLink#openQueues}), it
- * runs a loop on each, as a {@link Stack} does: flows are sharded over the loops by their 4-tuple,
- * and each loop has relays and readiness threads of its own ({@link ForwardLoop}). The relays'
- * buffers together hold at most {@link ForwarderOptions#maxBufferBytes()} ({@link RelayBudget}).
+ * runs a loop on each, as a {@link Stack} does: flows, TCP and UDP, are sharded over the loops by
+ * their 4-tuple, and each loop has relays and readiness threads of its own ({@link ForwardLoop}).
+ * The relays' buffers together hold at most {@link ForwarderOptions#maxBufferBytes()} ({@link
+ * RelayBudget}).
  */
 public final class Forwarder implements AutoCloseable {
   private final Stack stack;
@@ -81,6 +82,9 @@ public final class Forwarder implements AutoCloseable {
               .name("forward")
               .config(config)
               .links(links)
+              // Each UDP flow is its own 4-tuple on the catch-all endpoint of every loop: DNS to
+              // one server from many source ports spreads over the loops as TCP does.
+              .udpByFlow()
               .beforeStart((driver, i) -> made.get(i).attach(driver));
       if (n == 1) builder.trace(options.trace());
       // The loop threads are started here, in the caller's network namespace, where they open the

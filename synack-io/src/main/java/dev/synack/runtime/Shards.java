@@ -6,7 +6,10 @@ import java.nio.ByteBuffer;
 /**
  * Which loop of a group owns a flow: a keyed hash of the TCP 4-tuple (local address and port,
  * remote address and port) modulo the number of loops, as gVisor's TCP dispatcher picks a
- * processor; a UDP endpoint by its local port alone, since it takes datagrams from any peer.
+ * processor; a UDP endpoint by its local port alone, since it takes datagrams from any peer, unless
+ * the group shards UDP by flow too ({@code udpByFlow}: a forwarder, whose catch-all UDP endpoint is
+ * on every loop and whose UDP flows are each a 4-tuple of their own, so that DNS queries from many
+ * source ports to port 53 spread over the loops rather than all landing on one).
  *
  * <p>{@link #ofPacket} reads the same tuple from an arriving IP packet (local = its destination),
  * and from the packet an ICMP error quotes (local = the quoted source, our own packet), so that a
@@ -28,10 +31,18 @@ final class Shards {
   private final int count;
   private final long key;
 
+  /** Whether a UDP datagram goes by its 4-tuple, as TCP, rather than by its local port. */
+  private final boolean udpByFlow;
+
   Shards(int count, long key) {
+    this(count, key, false);
+  }
+
+  Shards(int count, long key, boolean udpByFlow) {
     if (count < 1) throw new IllegalArgumentException("loops must be at least 1: " + count);
     this.count = count;
     this.key = key;
+    this.udpByFlow = udpByFlow;
   }
 
   /** Returns the number of loops. */
@@ -42,7 +53,8 @@ final class Shards {
   /** Returns the loop that owns a flow of {@code protocol} (6 or 17) seen from the local end. */
   int of(int protocol, InetAddress local, int localPort, InetAddress remote, int remotePort) {
     if (count == 1) return 0;
-    if (protocol == UDP) return ofUdp(localPort);
+    // An endpoint bound to no peer takes datagrams from any: by its port, whatever the mode.
+    if (protocol == UDP && (!udpByFlow || remote == null)) return ofUdp(localPort);
     long h = key;
     h = words(h, local.getAddress());
     h = words(h, remote.getAddress());
@@ -99,7 +111,7 @@ final class Shards {
       int destinationPort = p.getShort(transport + 2) & 0xffff;
       int localPort = quoted ? sourcePort : destinationPort;
       int remotePort = quoted ? destinationPort : sourcePort;
-      if (protocol == UDP) return ofUdp(localPort);
+      if (protocol == UDP && !udpByFlow) return ofUdp(localPort);
       long h = key;
       h = words(h, p, local, addressLength);
       h = words(h, p, remote, addressLength);

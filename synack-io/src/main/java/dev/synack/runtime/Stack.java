@@ -150,6 +150,7 @@ public final class Stack implements AutoCloseable {
     private TraceSink trace;
     private Consumer<String> notes;
     private ObjIntConsumer<HostDriver> beforeStart;
+    private boolean udpByFlow;
 
     private Builder() {}
 
@@ -239,6 +240,17 @@ public final class Stack implements AutoCloseable {
     }
 
     /**
+     * Shards UDP datagrams over the loops by their 4-tuple, as TCP segments, instead of by the
+     * local port alone: for hosts whose UDP endpoints are per flow on every loop (the forwarder's
+     * catch-all endpoint), so that the flows to one port (DNS) spread over the loops. An endpoint
+     * bound to a port then gets only the datagrams whose flow lands on its loop.
+     */
+    public Builder udpByFlow() {
+      this.udpByFlow = true;
+      return this;
+    }
+
+    /**
      * Opens what is still to open and starts the loops.
      *
      * @throws IOException when the TUN device cannot be opened
@@ -270,7 +282,9 @@ public final class Stack implements AutoCloseable {
                   .withMtu(Math.max(576, Math.min(65535, use.get(0).mtu())));
       Shards shards =
           new Shards(
-              use.size(), new SplittableRandom(hostConfig.secretSeed() ^ 0x10095L).nextLong());
+              use.size(),
+              new SplittableRandom(hostConfig.secretSeed() ^ 0x10095L).nextLong(),
+              udpByFlow);
       HostDriver[] drivers = new HostDriver[use.size()];
       Consumer<String> linkNotes =
           notes != null

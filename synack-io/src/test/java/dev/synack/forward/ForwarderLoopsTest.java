@@ -71,6 +71,17 @@ class ForwarderLoopsTest extends ForwarderNamespaces {
   }
 
   @Test
+  void dns_queriesFromManySourcePorts_spreadOverBothLoops() throws Exception {
+    assertEquals("answered 32", python("dns-many", SERVER4, "32"));
+    ForwarderCounters c = forwarder.counters();
+    assertEquals(32, c.udpFlows(), c.toString());
+    // 32 4-tuples to one port under a keyed hash: all on one loop has a chance of 2^-31 (by the
+    // port alone, as before, all 32 landed on the loop of port 53).
+    assertTrue(c.udpFlows(0) > 0 && c.udpFlows(1) > 0, c.toString());
+    assertEquals(32, c.udpFlows(0) + c.udpFlows(1), c.toString());
+  }
+
+  @Test
   void ping_relayedOnTheLoops_repliesFromTheServer() throws Exception {
     NetnsFixture.assumeCommand("ping", "iputils-ping");
     NetnsFixture.Result allow =

@@ -50,6 +50,33 @@ class ShardsTest {
   }
 
   @Test
+  void udpByFlow_goesByTheWholeTuple_asTcp_andSpreadsOnePortOverEveryLoop() {
+    Shards byFlow = new Shards(4, 77, true);
+    int[] seen = new int[4];
+    for (int theirPort = 1024; theirPort < 1024 + 4000; theirPort++) {
+      int loop = byFlow.of(17, US, 53, THEM, theirPort);
+      assertEquals(loop, byFlow.ofPacket(ipv4(17, THEM, US, ports(theirPort, 53, 8))));
+      assertEquals(byFlow.of(6, US, 53, THEM, theirPort), loop, "the same hash as TCP's");
+      ByteBuffer in6 = ipv6(17, THEM6, US6, ports(theirPort, 53, 8));
+      assertEquals(byFlow.of(17, US6, 53, THEM6, theirPort), byFlow.ofPacket(in6));
+      seen[loop]++;
+    }
+    for (int n : seen)
+      assertTrue(n > 800 && n < 1200, "about a quarter each: " + java.util.Arrays.toString(seen));
+    // An endpoint bound to no peer still goes by its port.
+    assertEquals(byFlow.ofUdp(5353), byFlow.of(17, US, 5353, null, 0));
+    // An ICMP error about a datagram we sent goes to that datagram's flow.
+    for (int ourPort = 40000; ourPort < 40100; ourPort++) {
+      byte[] quoted = bytes(ipv4(17, US, THEM, ports(ourPort, 53, 8)));
+      byte[] icmp = new byte[8 + 28];
+      icmp[0] = 3;
+      icmp[1] = 3;
+      System.arraycopy(quoted, 0, icmp, 8, 28);
+      assertEquals(byFlow.of(17, US, ourPort, THEM, 53), byFlow.ofPacket(ipv4(1, THEM, US, icmp)));
+    }
+  }
+
+  @Test
   void icmpError_goesToTheFlowOfThePacketItQuotes() {
     for (int ourPort = 40000; ourPort < 40100; ourPort++) {
       // What we sent: us -> them; the error comes from them (or a router) and quotes it.

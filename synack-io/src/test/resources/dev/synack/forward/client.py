@@ -75,6 +75,23 @@ elif test == "dns":
     r, _ = s.recvfrom(512)
     assert r[:2] == b"\x12\x34", r
     print("A %s" % ".".join(str(b) for b in r[-4:]))
+elif test == "dns-many":
+    # N queries, each from a socket (a source port) of its own, all sent before any answer is
+    # read; prints how many answered.
+    n = int(sys.argv[3])
+    socks = []
+    for i in range(n):
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        s.settimeout(5)
+        query = struct.pack(">H", i) + b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+        s.sendto(query + b"\x07example\x03com\x00\x00\x01\x00\x01", (host, 53))
+        socks.append(s)
+    answered = 0
+    for i, s in enumerate(socks):
+        r, _ = s.recvfrom(512)
+        if r[:2] == struct.pack(">H", i) and r[-4:] == bytes([192, 0, 2, 53]):
+            answered += 1
+    print("answered %d" % answered)
 elif test == "idle-echo":
     # N connections each send SIZE bytes to the echo server and read them back, then all stay
     # open and idle until this process is ended.
