@@ -307,7 +307,7 @@ final class AccEcn {
    * Linux sends it (EE1B, ECEB, EE0B), or {@code null} when not even one field fits; notes it sent.
    */
   TcpOption.AccEcn option(int room, long now) {
-    int fields = room >= 12 ? 3 : room >= 8 ? 2 : 0;
+    int fields = fields(room);
     if (fields == 0) return null;
     optionSentAt = now;
     if (optionDemand > 0) optionDemand--;
@@ -317,6 +317,20 @@ final class AccEcn {
         (int) (receivedE0Bytes + BYTES_INIT),
         (int) receivedCeBytes,
         (int) (receivedE1Bytes + BYTES_INIT));
+  }
+
+  /**
+   * Returns how many counters an option with {@code room} bytes carries: three (11 bytes and a NOP)
+   * or two (8 bytes); none below, where Linux would cut to one or none only for a SYN-ACK.
+   */
+  private static int fields(int room) {
+    return room >= 12 ? 3 : room >= 8 ? 2 : 0;
+  }
+
+  /** Returns the option bytes, padded to a word, that {@link #option} takes in {@code room}. */
+  static int optionBytes(int room) {
+    int fields = fields(room);
+    return fields == 0 ? 0 : (2 + 3 * fields + 3) & ~3;
   }
 
   /**

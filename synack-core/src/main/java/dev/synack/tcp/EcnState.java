@@ -242,15 +242,35 @@ final class EcnState {
   }
 
   /**
+   * Returns the option bytes the next non-SYN segment gives to the AccECN option, padding included,
+   * when it carries one with {@code room} bytes of option space left (as {@link #addOption} will
+   * decide): 12 for three counters, 8 for two, 0 without. Linux's {@code tcp_current_mss} counts
+   * them against the payload ({@code tcp_established_options}), so data segments shrink to leave
+   * the option room.
+   */
+  int optionBytes(int room, long srtt, long now) {
+    if (accurate == null || !accurate.optionDue(optionMode, beacon, srtt, now)) return 0;
+    return AccEcn.optionBytes(room);
+  }
+
+  /**
    * Returns a SYN-ACK's options with the AccECN option added when it is due and fits in 40 bytes
-   * ({@link #synAckOption}).
+   * ({@link #synAckOption}), where Linux's {@code tcp_options_write} puts it: after the MSS and the
+   * timestamps, before SACK-permitted alone and the window scale, padded with one NOP ({@code
+   * mss,ECN e1b 1 ceb 0 e0b 1,nop,nop,nop,sackOK,nop,wscale 8}).
    */
   TcpOptions withSynAckOption(TcpOptions options) {
     TcpOption.AccEcn option = synAckOption();
     if (option == null || ((options.encodedLength() + option.encodedLength() + 3) & ~3) > 40)
       return options;
     java.util.List<TcpOption> list = new java.util.ArrayList<>(options.list());
-    list.add(option);
+    int at = 0;
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) instanceof TcpOption.MaximumSegmentSize
+          || list.get(i) instanceof TcpOption.Timestamps) at = i + 1;
+    }
+    list.add(at, TcpOption.NOP);
+    list.add(at, option);
     return new TcpOptions(list);
   }
 

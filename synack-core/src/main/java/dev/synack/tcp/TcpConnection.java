@@ -541,8 +541,7 @@ public final class TcpConnection {
       }
     }
     // A probe waiting for room in cwnd holds new data back (Linux's tcp_mtu_probe returning 0).
-    if (chunk == null)
-      chunk = snd.next(opts.effectiveMss(), dataAllowed() && probe >= 0, allowance);
+    if (chunk == null) chunk = snd.next(segmentMss(now), dataAllowed() && probe >= 0, allowance);
     if (chunk == null && probe < 0) snd.blockedByCwnd = true;
     // Pacing holds data back until its time (the pacing timer is armed); ACKs still go below.
     boolean paced =
@@ -1117,6 +1116,16 @@ public final class TcpConnection {
             rtt.srtt(),
             now); // RFC 9768 §3.2.3
     }
+  }
+
+  /**
+   * Returns the payload a new segment may carry: Eff.snd.MSS less the AccECN option it will carry,
+   * as Linux's {@code tcp_current_mss} counts every option {@code tcp_established_options} adds
+   * (RFC 9293 §3.7.1: the MSS bounds text and options together).
+   */
+  private int segmentMss(long now) {
+    int mss = opts.effectiveMss();
+    return ecn == null ? mss : mss - ecn.optionBytes(opts.optionRoomLeft(0, 0), rtt.srtt(), now);
   }
 
   /**

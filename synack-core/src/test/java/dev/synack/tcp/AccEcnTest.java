@@ -351,6 +351,94 @@ class AccEcnTest {
     }
   }
 
+  /**
+   * Where the option goes on a SYN-ACK and what it costs a data segment, byte for byte as Linux
+   * 6.18's {@code tcp_options_write} and {@code tcp_current_mss} do it.
+   */
+  @Nested
+  class OptionSpace {
+    private TcpSegment synOffering(boolean timestamps) {
+      List<TcpOption> offered = new ArrayList<>();
+      offered.add(new TcpOption.MaximumSegmentSize(MSS));
+      offered.add(new TcpOption.SackPermitted());
+      if (timestamps) offered.add(new TcpOption.Timestamps(7, 0));
+      offered.add(TcpOption.NOP);
+      offered.add(new TcpOption.WindowScale(8));
+      return withOptionsAndAce(accEcnSyn(), offered);
+    }
+
+    private static TcpSegment withOptionsAndAce(TcpSegment syn, List<TcpOption> options) {
+      return withAce(Seg.withOptions(syn, options.toArray(TcpOption[]::new)), 0b111);
+    }
+
+    @Test
+    void synAck_withoutTimestamps_optionRightAfterTheMss_thenANop() {
+      TcpConfig cfg = TcpConfig.defaults().withEcn(TcpConfig.ECN_ACCECN).withTimestamps(false, 0);
+      EngineScript s = acceptWith(cfg, synOffering(false), Ecn.NOT_ECT);
+      List<TcpOption> options = drain(s).getFirst().segment().options().list();
+      // Linux: <mss 1460,ECN e1b 1 ceb 0 e0b 1,nop,nop,nop,sackOK,nop,wscale 8>
+      assertEquals(
+          List.of("mss", "accecn1", "nop", "nop", "nop", "sackOK", "nop", "wscale"),
+          options.stream().map(o -> o.describe().split(" ")[0]).toList(),
+          options.toString());
+      assertEquals(LINUX_SYNACK_OPTION, options.get(1));
+    }
+
+    @Test
+    void synAck_withTimestamps_optionAfterTheTimestamps_beforeTheWindowScale() {
+      TcpConfig cfg = TcpConfig.defaults().withEcn(TcpConfig.ECN_ACCECN);
+      EngineScript s = acceptWith(cfg, synOffering(true), Ecn.NOT_ECT);
+      List<TcpOption> options = drain(s).getFirst().segment().options().list();
+      // Linux: <mss 1460,sackOK,TS val 100 ecr 1,ECN e1b 1 ceb 0 e0b 1,nop,nop,wscale 8>
+      assertEquals(
+          List.of("mss", "sackOK", "TS", "accecn1", "nop", "nop", "wscale"),
+          options.stream().map(o -> o.describe().split(" ")[0]).toList(),
+          options.toString());
+      assertEquals(32, new dev.synack.wire.TcpOptions(options).encodedLength(), "4+12+12+4 bytes");
+    }
+
+    @Test
+    void dataSegments_shrinkByTheTwelveOptionBytes_payloadAndOptionFillTheMss() {
+      EngineScript s = accurateClient();
+      s.send("d".repeat(2000));
+      List<Sent> data = drain(s);
+      // Linux (tcp_accecn_2nd_data_as_first_connect.pkt): peer MSS 1016 -> 1004-byte segments.
+      assertEquals(
+          List.of(MSS - 12, MSS - 12, 2000 - 2 * (MSS - 12)),
+          data.stream().map(d -> d.segment().payloadLength()).toList(),
+          s.trace.dump());
+      for (Sent d : data) {
+        TcpOption.AccEcn option = d.segment().options().accEcn();
+        assertNotNull(option, "tcp_ecn_option=2: on every segment " + d.segment());
+        assertEquals(3, option.fields());
+        assertEquals(
+            12, (d.segment().options().encodedLength() + 3) & ~3, "11 bytes and a NOP pad");
+      }
+    }
+
+    @Test
+    void dataSegments_withoutTheOption_fillTheWholeMss() {
+      EngineScript s = EngineScript.connect(CFG.withAccEcnOption(0, 0));
+      clientHandshake(s, 0b010, Ecn.NOT_ECT, LINUX_SYNACK_OPTION);
+      s.send("d".repeat(2000));
+      assertEquals(
+          List.of(MSS, MSS),
+          drain(s).stream().map(d -> d.segment().payloadLength()).toList(),
+          "tcp_ecn_option=0: no option, no cost");
+    }
+
+    @Test
+    void dataSegments_toAPeerThatSentNoOption_fillTheWholeMss() {
+      EngineScript s = EngineScript.connect(CFG);
+      clientHandshake(s, 0b010, Ecn.NOT_ECT); // a SYN-ACK without the option
+      s.send("d".repeat(2000));
+      assertEquals(
+          List.of(MSS, MSS),
+          drain(s).stream().map(d -> d.segment().payloadLength()).toList(),
+          "no option seen from the peer: none sent (Linux's saw_accecn_opt), none paid for");
+    }
+  }
+
   @Nested
   class Feedback {
     @Test

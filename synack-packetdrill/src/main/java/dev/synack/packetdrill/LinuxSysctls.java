@@ -103,6 +103,9 @@ final class LinuxSysctls {
           Map.entry("net.ipv4.tcp_keepalive_probes", "9"),
           Map.entry("net.ipv4.tcp_rfc1337", "0"),
           Map.entry("net.ipv4.tcp_ecn", "2"),
+          // AccECN's option (RFC 9768 §3.2.3): when it is sent, and its beacon per RTT.
+          Map.entry("net.ipv4.tcp_ecn_option", "2"),
+          Map.entry("net.ipv4.tcp_ecn_option_beacon", "3"),
           Map.entry("net.ipv4.tcp_mtu_probing", "0"),
           Map.entry("net.ipv4.tcp_base_mss", "1024"),
           // TCP Fast Open (RFC 7413): the mode bits go to Host.setFastOpen, the key to
@@ -181,8 +184,12 @@ final class LinuxSysctls {
               TcpConfig.defaults().withCongestionControl(value.equals("reno") ? "newreno" : value);
               yield true;
             }
-            case "net.ipv4.tcp_ecn", "net.ipv4.tcp_mtu_probing" ->
+            // tcp_ecn 3 to 5 ask for or accept AccECN (RFC 9768), as Linux 6.18 reads them.
+            case "net.ipv4.tcp_ecn" -> Long.parseLong(value) >= 0 && Long.parseLong(value) <= 5;
+            case "net.ipv4.tcp_mtu_probing", "net.ipv4.tcp_ecn_option" ->
                 value.equals("0") || value.equals("1") || value.equals("2");
+            case "net.ipv4.tcp_ecn_option_beacon" ->
+                Long.parseLong(value) >= 0 && Long.parseLong(value) <= 255;
             case "net.ipv4.tcp_base_mss" ->
                 Long.parseLong(value) >= 48 && Long.parseLong(value) <= 65535;
             case "net.ipv4.tcp_fastopen" -> fastOpenMode(value) >= 0;
@@ -342,6 +349,10 @@ final class LinuxSysctls {
                     Integer.parseInt(v));
             case "net.ipv4.tcp_rfc1337" -> c.withRfc1337(v.equals("1"));
             case "net.ipv4.tcp_ecn" -> c.withEcn(Integer.parseInt(v));
+            case "net.ipv4.tcp_ecn_option" ->
+                c.withAccEcnOption(Integer.parseInt(v), c.accEcnBeacon());
+            case "net.ipv4.tcp_ecn_option_beacon" ->
+                c.withAccEcnOption(c.accEcnOption(), Integer.parseInt(v));
             case "net.ipv4.tcp_mtu_probing" -> c.withMtuProbing(Integer.parseInt(v));
             case "net.ipv4.tcp_base_mss" -> c.withBaseMss(Integer.parseInt(v));
             default -> c;

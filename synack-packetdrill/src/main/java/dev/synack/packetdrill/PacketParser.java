@@ -230,18 +230,24 @@ final class PacketParser {
   }
 
   /**
-   * The TCP flags: letters {@code F S R P U E W}, then {@code .} for ACK; {@code -} for none;
-   * AccECN's ACE counter after the dot ({@code S.2}) and its {@code A} (AE) flag are named as
-   * unsupported.
+   * The TCP flags: letters {@code F S R P U E W A} ({@code A} AccECN's AE bit, RFC 9768 §3.2.1),
+   * then {@code .} for ACK; {@code -} for none. A digit among them, before or after the dot ({@code
+   * P5.}, {@code .5}), is AccECN's ACE field written as one number, AE CWR ECE from its high bit
+   * down, as the AccECN packetdrill of Linux's selftests writes it ({@code
+   * tools/testing/selftests/net/packetdrill/tcp_accecn_*.pkt}); the letters add their bits to it.
    */
   private static int flags(LineCursor c, List<String> unsupported) {
     if (c.accept("-")) return 0;
-    String text = c.run("FSRPUEWCA.");
+    String text = c.run("FSRPUEWCA.01234567");
     if (text.isEmpty()) throw c.error("expected TCP flags");
-    String ace = text.endsWith(".") ? c.runAdjacent("0123456789") : "";
-    if (!ace.isEmpty()) unsupported.add("AccECN ACE field (" + text + ace + ")");
     int flags = 0;
+    int digits = 0;
     for (char ch : text.toCharArray()) {
+      if (ch >= '0' && ch <= '7') {
+        if (++digits > 1) throw c.error("more than one ACE value in the flags '" + text + "'");
+        flags |= TcpFlags.withAce(0, ch - '0');
+        continue;
+      }
       flags |=
           switch (ch) {
             case 'F' -> TcpFlags.FIN;
@@ -251,9 +257,10 @@ final class PacketParser {
             case '.' -> TcpFlags.ACK;
             case 'E' -> TcpFlags.ECE;
             case 'W' -> TcpFlags.CWR;
+            case 'A' -> TcpFlags.AE;
             case 'U' -> TcpFlags.URG;
             default -> {
-              unsupported.add("TCP flag '" + ch + "'" + (ch == 'A' ? " (AccECN's AE bit)" : ""));
+              unsupported.add("TCP flag '" + ch + "'");
               yield 0;
             }
           };
@@ -366,17 +373,36 @@ final class PacketParser {
       case "FO" -> new TcpOption.FastOpen(cookie(c), false);
       // RFC 7413's experimental form (RFC 6994): kind 254, ExID 0xF989, then the cookie.
       case "FOEXP", "exp-FO" -> new TcpOption.FastOpen(cookie(c), true);
-      case "ECN" -> {
-        // The AccECN option (RFC 9768 draft names: e0b, ceb, e1b byte counters, in either order).
-        StringBuilder counters = new StringBuilder();
-        while (c.atWordExactly("e0b") || c.atWordExactly("e1b") || c.atWordExactly("ceb")) {
-          counters.append(c.word()).append(' ').append(bounded(c, 0xffffff)).append(' ');
-        }
-        unsupported.add("AccECN option <ECN " + counters.toString().strip() + ">");
-        yield new TcpOption.Unknown(172, new byte[0]);
-      }
+      case "ECN" -> accEcn(c);
       default -> throw c.error("unknown TCP option '" + kind + "'");
     };
+  }
+
+  /**
+   * The AccECN option (RFC 9768 §3.2.3) as {@code ECN e1b 1 ceb 0 e0b 1}: its byte counters in wire
+   * order, the first naming the order (EE0B first: kind 172, order 0; EE1B first: kind 174, order
+   * 1), fewer of them for a shorter option (§3.2.3.1: fields are left out from the end only).
+   */
+  private static TcpOption.AccEcn accEcn(LineCursor c) {
+    List<String> names = new ArrayList<>(3);
+    List<Integer> values = new ArrayList<>(3);
+    while (c.atWordExactly("e0b") || c.atWordExactly("e1b") || c.atWordExactly("ceb")) {
+      names.add(c.word());
+      values.add((int) bounded(c, 0xffffff));
+    }
+    boolean order1 = !names.isEmpty() && names.getFirst().equals("e1b");
+    List<String> order = order1 ? List.of("e1b", "ceb", "e0b") : List.of("e0b", "ceb", "e1b");
+    if (!names.equals(order.subList(0, names.size())))
+      throw c.error(
+          "AccECN option fields "
+              + String.join(" ", names)
+              + " are not a prefix of "
+              + String.join(" ", order));
+    int[] v = new int[] {-1, -1, -1}; // e0b, ceb, e1b
+    for (int i = 0; i < names.size(); i++) {
+      v[List.of("e0b", "ceb", "e1b").indexOf(names.get(i))] = values.get(i);
+    }
+    return new TcpOption.AccEcn(order1, v[0], v[1], v[2]);
   }
 
   private static byte[] cookie(LineCursor c) {

@@ -192,7 +192,7 @@ record ScriptPacket(
 
   /**
    * Returns flags the way packetdrill writes them: {@code S}, {@code F}, {@code R}, {@code P},
-   * {@code E}, {@code W}, {@code .}.
+   * {@code E}, {@code W}, {@code A} (AccECN's AE), {@code .}.
    */
   static String flagString(int flags) {
     StringBuilder b = new StringBuilder(4);
@@ -203,6 +203,7 @@ record ScriptPacket(
     if ((flags & TcpFlags.URG) != 0) b.append('U');
     if ((flags & TcpFlags.ECE) != 0) b.append('E');
     if ((flags & TcpFlags.CWR) != 0) b.append('W');
+    if ((flags & TcpFlags.AE) != 0) b.append('A');
     if ((flags & TcpFlags.ACK) != 0) b.append('.');
     return b.isEmpty() ? "." : b.toString();
   }

@@ -236,11 +236,51 @@ class ScriptParserTest {
               .unsupported()
               .getFirst()
               .startsWith("IPv6 flow label"));
-      assertTrue(
-          packet("+0 > S.2 0:0(0) ack 1 <...>")
-              .unsupported()
-              .getFirst()
-              .startsWith("AccECN ACE field"));
+    }
+
+    @Test
+    void accEcnAceDigit_beforeOrAfterTheDot_setsAeCwrEce_andLettersAddTheirBits() {
+      assertEquals(
+          TcpFlags.SYN | TcpFlags.ACK | TcpFlags.CWR,
+          packet("+0 > S.2 0:0(0) ack 1 <...>").flags());
+      // 5 = 101: AE and ECE; the same written after the dot or before it.
+      assertEquals(
+          TcpFlags.ACK | TcpFlags.AE | TcpFlags.ECE, packet("+0 > .5 1:1(0) ack 1 <...>").flags());
+      assertEquals(
+          TcpFlags.PSH | TcpFlags.ACK | TcpFlags.AE | TcpFlags.ECE,
+          packet("+0 > P5. 1:101(100) ack 1 <...>").flags());
+      assertEquals(
+          TcpFlags.SYN | TcpFlags.ECE | TcpFlags.CWR | TcpFlags.AE,
+          packet("+0 < SEWA 0:0(0) win 9").flags());
+      assertTrue(packet("+0 < SEWA 0:0(0) win 9").unsupported().isEmpty());
+      assertEquals(
+          ScriptException.Kind.SYNTAX,
+          assertThrows(ScriptException.class, () -> packet("+0 > .56 1:1(0) ack 1")).kind());
+    }
+
+    @Test
+    void accEcnOption_firstFieldNamesTheOrder_fieldsCutFromTheEndOnly() {
+      TcpOption.AccEcn order1 =
+          (TcpOption.AccEcn)
+              packet("+0 > SW. 0:0(0) ack 1 <mss 1460,ECN e1b 1 ceb 0 e0b 1,nop>").options().get(1);
+      assertEquals(new TcpOption.AccEcn(true, 1, 0, 1), order1);
+      assertEquals(174, order1.kind());
+      TcpOption.AccEcn order0 =
+          (TcpOption.AccEcn)
+              packet("+0 < . 1:1(0) ack 1 win 9 <ECN e0b 7 ceb 1000 e1b 3 ,nop>")
+                  .options()
+                  .getFirst();
+      assertEquals(new TcpOption.AccEcn(false, 7, 1000, 3), order0);
+      assertEquals(172, order0.kind());
+      assertEquals(
+          new TcpOption.AccEcn(true, -1, 1000, 2001),
+          packet("+0 > . 1:1(0) ack 1 <ECN e1b 2001 ceb 1000,nop,nop,sack 5:6>")
+              .options()
+              .getFirst());
+      assertEquals(
+          ScriptException.Kind.SYNTAX,
+          assertThrows(ScriptException.class, () -> packet("+0 > . 1:1(0) ack 1 <ECN e0b 1 e1b 1>"))
+              .kind());
     }
 
     @Test
