@@ -127,6 +127,9 @@ public final class HostDriver extends EventLoop {
 
   private volatile long handedIn;
 
+  /** Packets read from this loop's own link (its TUN queue); loop thread only but for reading. */
+  private volatile long packetsRead;
+
   /** A packet read on another loop of the group, copied, with what its link vouched for. */
   private record HandedOver(byte[] packet, boolean checksumUnnecessary) {}
 
@@ -215,6 +218,20 @@ public final class HostDriver extends EventLoop {
     return handedIn;
   }
 
+  /** Returns how many packets this loop read from its own link: how the kernel spread the flows. */
+  public long packetsRead() {
+    return packetsRead;
+  }
+
+  /**
+   * Returns the loop thread's id once it has run a turn, or -1: for the scaling bench, which reads
+   * the thread's CPU time.
+   */
+  public long threadId() {
+    Thread t = loopThread;
+    return t == null ? -1 : t.threadId();
+  }
+
   /** Queues a packet another loop read for this one; the caller wakes this loop. Any thread. */
   private void handOver(byte[] packet, boolean checksumUnnecessary) {
     inbox.add(new HandedOver(packet, checksumUnnecessary));
@@ -272,6 +289,7 @@ public final class HostDriver extends EventLoop {
     for (ByteBuffer b : receiveBuffers) b.clear();
     int n = wait == 0 || !inbox.isEmpty() ? 0 : await(now, wait);
     long after = now();
+    if (n > 0) packetsRead += n;
     host.limitSynCookies(n == BATCH ? COOKIES_PER_FULL_BATCH : Integer.MAX_VALUE);
     for (int i = 0; i < n; i++) {
       ByteBuffer packet = receiveBuffers[i].flip();

@@ -15,6 +15,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -73,6 +74,8 @@ final class ScalingBench {
               all,
               settings.repeats(),
               side -> side.cycles(cycles),
+              cycles,
+              "cycle",
               cycles
                   + " cycles (connect, 1 byte each way, client closes first), "
                   + CYCLE_CLIENTS
@@ -87,6 +90,8 @@ final class ScalingBench {
               all,
               settings.repeats(),
               side -> side.bulk(bytes),
+              bytes / (double) (1 << 20),
+              "MiB",
               SimBulkBench.mb(bytes)
                   + " from kernel clients to the server over "
                   + STREAMS
@@ -102,7 +107,8 @@ final class ScalingBench {
 
   /**
    * Measures one figure with one loop and with {@code all}, each beside the kernel, best of {@code
-   * repeats}.
+   * repeats}; each figure's note says where the CPU went in its best run ({@link CpuAccount}, for
+   * {@code work} {@code unit}s done).
    */
   private static List<Figure> pair(
       String prefix,
@@ -111,6 +117,8 @@ final class ScalingBench {
       int all,
       int repeats,
       Measure measure,
+      double work,
+      String workUnit,
       String what) {
     String one = prefix + "-1loop";
     String many = prefix + "-all-loops";
@@ -118,46 +126,83 @@ final class ScalingBench {
       return List.of(
           Figure.skipped(one, unit, missing.get()), Figure.skipped(many, unit, missing.get()));
     try {
-      double single = 0;
-      double multi = 0;
-      double kernel = 0;
+      Best single = new Best();
+      Best multi = new Best();
+      Best kernel = new Best();
       String note = null;
       for (int i = 0; i < repeats; i++) {
-        try (Side s = SynackSide.open(1)) {
-          single = Math.max(single, measure.on(s));
+        try (SynackSide s = SynackSide.open(1)) {
+          single.measure(s, s.stack, measure);
         }
         try (SynackSide s = SynackSide.open(all)) {
-          multi = Math.max(multi, measure.on(s));
+          multi.measure(s, s.stack, measure);
           note = s.stack.note();
         }
         try (Side s = KernelSide.open()) {
-          kernel = Math.max(kernel, measure.on(s));
+          kernel.measure(s, null, measure);
         }
       }
       String kernelNote =
           "; kernel: the same clients and server code over veth between two namespaces; best of "
               + repeats;
+      String cpu = " (CPU in the best runs: ";
       return List.of(
-          Figure.measured(one, unit, single, kernel, what + "; synack: 1 loop" + kernelNote),
+          Figure.measured(
+              one,
+              unit,
+              single.value,
+              kernel.value,
+              what
+                  + "; synack: 1 loop"
+                  + kernelNote
+                  + cpu
+                  + "synack: "
+                  + single.account.describe(work, workUnit)
+                  + "; kernel: "
+                  + kernel.account.describe(work, workUnit)
+                  + ")"),
           Figure.measured(
               many,
               unit,
-              multi,
-              kernel,
+              multi.value,
+              kernel.value,
               what
                   + "; synack: "
                   + all
                   + " loops on "
                   + all
                   + " TUN queues ("
-                  + String.format("%.2f", multi / single)
+                  + String.format(Locale.ROOT, "%.2f", multi.value / single.value)
                   + "x one loop)"
                   + (note == null ? "" : "; " + note)
-                  + kernelNote));
+                  + kernelNote
+                  + cpu
+                  + "synack: "
+                  + multi.account.describe(work, workUnit)
+                  + ")"));
     } catch (IOException | RuntimeException e) {
       return List.of(
           Figure.skipped(one, unit, "failed: " + e.getMessage()),
           Figure.skipped(many, unit, "failed: " + e.getMessage()));
+    }
+  }
+
+  /** The best value of a figure on one side so far, and where the CPU went in that run. */
+  private static final class Best {
+    double value;
+    CpuAccount account;
+
+    /**
+     * Measures once on {@code side} (whose loops are {@code stack}'s, or none) and keeps the best.
+     */
+    void measure(Side side, Stack stack, Measure measure) throws IOException {
+      CpuAccount a = new CpuAccount(stack);
+      double v = measure.on(side);
+      a.finish();
+      if (account == null || v > value) {
+        value = v;
+        account = a;
+      }
     }
   }
 
