@@ -4,13 +4,11 @@ import dev.synack.trace.TraceSink;
 import dev.synack.wire.Ecn;
 import dev.synack.wire.InboundSegment;
 import dev.synack.wire.OutboundSegment;
-import dev.synack.wire.SackBlock;
 import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.List;
 
 /**
  * One TCP connection's protocol engine (RFC 9293), sans-IO: it takes segments, user calls and the
@@ -118,13 +116,13 @@ public final class TcpConnection {
   final AckPolicy acks = new AckPolicy(this);
 
   /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
-  private boolean writableWanted;
+  boolean writableWanted;
 
   /**
    * Complete segments to send before anything else (resets, probes); {@code null} until the first
    * (most connections never have one).
    */
-  private ReplyQueue replies;
+  ReplyQueue replies;
 
   /**
    * The next event for the user, and those after it, allocated only when two wait at once: an idle
@@ -354,7 +352,7 @@ public final class TcpConnection {
       // Filled in a queued instance as pollTransmit fills every ACK: no record is made.
       if (replies == null) replies = new ReplyQueue();
       OutboundSegment ack = replies.next();
-      fillSegment(ack, snd.sndNxt, TcpFlags.ACK, 0, now);
+      SegmentTransmit.fill(this, ack, snd.sndNxt, TcpFlags.ACK, 0, now);
       replies.add(ack);
     }
   }
@@ -520,85 +518,7 @@ public final class TcpConnection {
    * (the stack does, so each payload byte is copied once, from the send buffer into the packet).
    */
   public boolean pollTransmit(long now, OutboundSegment out) {
-    if (replies != null && replies.pollInto(out)) {
-      tracer.send(out, now, false);
-      counters.onSent(0, false, now);
-      return true;
-    }
-    if (state == TcpState.CLOSED || state == TcpState.LISTEN) return false;
-    // Congestion control is asked only when something it limits waits: it starts with the first
-    // data.
-    int allowance = snd.awaitsAllowance() ? recovery.allowance() : 0;
-    Sender.Chunk chunk = null;
-    int probe = 0;
-    if (cfg.mtuProbing() != TcpConfig.MTU_PROBING_OFF) {
-      mtuProbing = MtuProbing.startIfAlways(this, mtuProbing, now);
-      if (mtuProbing != null) {
-        mtuProbing.onAcknowledged(snd.sndUna, now);
-        probe = dataAllowed() ? mtuProbing.probePayload(allowance, now) : 0;
-        if (probe > 0)
-          chunk = snd.next(probe, true, allowance); // RFC 4821 §7.4: the probe carries new data
-      }
-    }
-    // A probe waiting for room in cwnd holds new data back (Linux's tcp_mtu_probe returning 0).
-    if (chunk == null) chunk = snd.next(segmentMss(now), dataAllowed() && probe >= 0, allowance);
-    if (chunk == null && probe < 0) snd.blockedByCwnd = true;
-    // Pacing holds data back until its time (the pacing timer is armed); ACKs still go below.
-    boolean paced =
-        chunk != null && (chunk.flags() & TcpFlags.SYN) == 0 && recovery.pacingHolds(now);
-    if (paced) chunk = null;
-    else if (chunk == null) recovery.onNothingSent();
-    if (chunk != null) {
-      // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last
-      // of a write.
-      boolean push =
-          chunk.length() > 0 && SeqNum.add(chunk.seq(), chunk.length()) == snd.endOfData();
-      int flags = chunk.flags() | (push ? TcpFlags.PSH : 0);
-      fillSegment(out, chunk.seq(), flags, chunk.length(), chunk.retransmit(), now);
-      snd.lendPayload(chunk, out);
-      snd.onSent(chunk, now);
-      if (writableWanted && !chunk.retransmit())
-        onSendBufferFreed(); // TCP_NOTSENT_LOWAT: sending makes room too
-      tracer.send(out, now, chunk.retransmit());
-      counters.onSent(chunk.length(), chunk.retransmit(), now);
-      // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it
-      // is not running.
-      if (!timers.isSet(TimerKind.RETRANSMIT))
-        timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, rtt.rto()), now);
-      recovery.onSent(chunk, now);
-      if (mtuProbing != null)
-        mtuProbing.onSent(chunk.seq(), chunk.length(), chunk.retransmit(), now);
-      timers.cancel(TimerKind.PERSIST, now);
-      if (cfg.userTimeout() > 0 && !timers.isSet(TimerKind.USER_TIMEOUT)) {
-        timers.set(TimerKind.USER_TIMEOUT, TimeMath.after(now, cfg.userTimeout()), now);
-      }
-      return true;
-    }
-    if (!paced
-        && dataAllowed()
-        && snd.unsent() > 0
-        && !snd.hasOutstanding()
-        && !timers.isSet(TimerKind.PERSIST)) {
-      timers.set(
-          TimerKind.PERSIST,
-          TimeMath.after(now, persistTimeout()),
-          now); // the peer's window is closed, or too small to use
-    }
-    if (ackNow && rcv.synReceived) {
-      // FreeBSD resends an unacknowledged FIN with every ACK it owes
-      // (TcpChoices.finRepeatedOnAcks).
-      boolean repeatFin =
-          cfg.choices().finRepeatedOnAcks() && !challengeOnly && snd.finSent() && !snd.finAcked();
-      if (repeatFin) {
-        fillSegment(out, snd.finSeq(), TcpFlags.FIN, 0, now);
-      } else {
-        fillSegment(out, snd.sndNxt, TcpFlags.ACK, 0, now);
-      }
-      tracer.send(out, now, false);
-      counters.onSent(0, false, now);
-      return true;
-    }
-    return false;
+    return SegmentTransmit.poll(this, now, out);
   }
 
   /** Returns the next deadline in ns, {@link Long#MAX_VALUE} when no timer runs. */
@@ -1063,59 +983,11 @@ public final class TcpConnection {
   }
 
   /**
-   * Returns a segment without payload built as {@link #fillSegment} builds every segment but RSTs.
+   * Returns a segment without payload built as {@link SegmentTransmit#fill} builds every segment
+   * but RSTs.
    */
   TcpSegment buildSegment(int seq, int flags, long now) {
-    OutboundSegment out = new OutboundSegment();
-    fillSegment(out, seq, flags, 0, now);
-    return out.toSegment();
-  }
-
-  /**
-   * Fills in every segment this connection sends but RSTs: our ports, the given sequence number and
-   * flags, ACK = RCV.NXT once the peer's SYN is known (every segment but the first SYN carries
-   * ACK), the window (unscaled in a SYN, RFC 7323 §2.2), and the options (the SYN's, or the
-   * timestamps option once negotiated, with SACK blocks beside {@code payloadLength} bytes of
-   * text). The payload, if any, is the caller's to add.
-   */
-  private void fillSegment(OutboundSegment out, int seq, int flags, int payloadLength, long now) {
-    fillSegment(out, seq, flags, payloadLength, false, now);
-  }
-
-  private void fillSegment(
-      OutboundSegment out, int seq, int flags, int payloadLength, boolean retransmit, long now) {
-    boolean syn = (flags & TcpFlags.SYN) != 0;
-    if (ecn != null)
-      flags =
-          syn
-              ? flags | ecn.synFlags(rcv.synReceived, retransmit)
-              : ecn.flags(flags, payloadLength, retransmit);
-    int ack = 0;
-    if (rcv.synReceived) {
-      flags |= TcpFlags.ACK;
-      ack = rcv.rcvNxt;
-      ackNow = false;
-      challengeOnly = false;
-      rcv.onAckSent();
-      timers.cancel(TimerKind.DELAYED_ACK, now); // this segment carries the ACK that waited
-    }
-    int window = syn ? rcv.synWindow(opts.windowRoundingMss(rcv.synReceived)) : rcv.windowField();
-    out.header(id.localPort(), id.remotePort(), seq, ack, flags, window);
-    if (!syn) out.ecn(ecn == null ? Ecn.NOT_ECT : ecn.codepoint(payloadLength, retransmit));
-    if (syn) {
-      var options = opts.synOptions(rcv.synReceived, tsNow(now));
-      if (fastOpen != null) options = fastOpen.addTo(options);
-      out.options(ecn == null ? options : ecn.withSynAckOption(options));
-    } else {
-      List<SackBlock> blocks = sackBlocks(flags, payloadLength);
-      opts.segmentOptions(out, tsNow(now), blocks);
-      if (ecn != null)
-        ecn.addOption(
-            out,
-            opts.optionRoomLeft(payloadLength, blocks.size()),
-            rtt.srtt(),
-            now); // RFC 9768 §3.2.3
-    }
+    return SegmentTransmit.build(this, seq, flags, now);
   }
 
   /**
@@ -1123,19 +995,9 @@ public final class TcpConnection {
    * as Linux's {@code tcp_current_mss} counts every option {@code tcp_established_options} adds
    * (RFC 9293 §3.7.1: the MSS bounds text and options together).
    */
-  private int segmentMss(long now) {
+  int segmentMss(long now) {
     int mss = opts.effectiveMss();
     return ecn == null ? mss : mss - ecn.optionBytes(opts.optionRoomLeft(0, 0), rtt.srtt(), now);
-  }
-
-  /**
-   * Returns the SACK blocks a segment with ACK carries (RFC 2018 §4: "include a SACK option in all
-   * ACKs which do not ACK the highest sequence number in the data receiver's queue"), as many as
-   * fit beside its text; none unless SACK-permitted was agreed.
-   */
-  private List<SackBlock> sackBlocks(int flags, int payloadLength) {
-    if (!opts.sackOk() || (flags & TcpFlags.ACK) == 0) return List.of();
-    return rcv.sackBlocks(opts.sackBlockRoom(payloadLength));
   }
 
   /** Returns our timestamp clock now, in ms, for RTT samples from TSecr (RFC 7323 §4.1). */
