@@ -73,6 +73,10 @@ final class Bbr implements CongestionControl {
   private static final int LT_BW_MAX_ROUNDS = 48;
 
   private final int mss;
+
+  /** The initial window in bytes (RFC 6928, or the configured {@code initcwnd}). */
+  private final int initialWindow;
+
   private final WindowedMax maxBw = new WindowedMax();
   private Mode mode = Mode.STARTUP;
   private int cwnd;
@@ -126,9 +130,14 @@ final class Bbr implements CongestionControl {
   private LossRecovery.Phase previousPhase = LossRecovery.Phase.OPEN;
 
   Bbr(int mss) {
+    this(mss, SlowStart.LINUX);
+  }
+
+  Bbr(int mss, SlowStart slowStart) {
     if (mss <= 0) throw new IllegalArgumentException("mss must be positive: " + mss);
     this.mss = mss;
-    this.cwnd = CongestionControl.initialWindow(mss);
+    this.initialWindow = slowStart.initialWindow(mss);
+    this.cwnd = initialWindow;
     // Linux's bbr_init_pacing_rate_from_rtt without an RTT: the initial window per millisecond, at
     // high gain.
     this.pacingRate = (long) (HIGH_GAIN * cwnd * 1000);
@@ -483,7 +492,7 @@ final class Bbr implements CongestionControl {
       int target = quantizationBudget(bdp(bandwidth(), cwndGain));
       if (fullBwReached) {
         cwnd = (int) Math.min((long) cwnd + acked, target);
-      } else if (cwnd < target || rs.totalDelivered() < CongestionControl.initialWindow(mss)) {
+      } else if (cwnd < target || rs.totalDelivered() < initialWindow) {
         cwnd = (int) Math.min(Integer.MAX_VALUE, (long) cwnd + acked);
       }
       cwnd = Math.max(cwnd, MIN_CWND_SEGMENTS * mss);
@@ -531,7 +540,7 @@ final class Bbr implements CongestionControl {
    * known.
    */
   private int bdp(double bw, double gain) {
-    if (minRtt == NO_RTT) return CongestionControl.initialWindow(mss);
+    if (minRtt == NO_RTT) return initialWindow;
     return (int) Math.min(Integer.MAX_VALUE, Math.ceil(bw * minRtt / 1e9 * gain));
   }
 

@@ -203,9 +203,13 @@ final class Bbr3 implements CongestionControl {
   private StringBuilder stateChanges;
 
   Bbr3(int mss) {
+    this(mss, SlowStart.LINUX);
+  }
+
+  Bbr3(int mss, SlowStart slowStart) {
     if (mss <= 0) throw new IllegalArgumentException("mss must be positive: " + mss);
     this.mss = mss;
-    this.initialCwnd = CongestionControl.initialWindow(mss);
+    this.initialCwnd = slowStart.initialWindow(mss);
     this.cwnd = initialCwnd;
     // §5.6.2 InitPacingRate without an RTT: the initial window per millisecond, at startup gain.
     this.pacingRate = (long) (STARTUP_PACING_GAIN * initialCwnd * 1000);

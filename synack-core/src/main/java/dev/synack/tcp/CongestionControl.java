@@ -4,7 +4,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SequencedMap;
-import java.util.function.IntFunction;
 
 /**
  * A congestion control algorithm: it owns the congestion window (cwnd) and the slow-start threshold
@@ -38,13 +37,19 @@ interface CongestionControl {
    * The algorithms by name, the default first (as Linux's {@code tcp_register_congestion_control}
    * list).
    */
-  SequencedMap<String, IntFunction<CongestionControl>> REGISTRY = registry();
+  SequencedMap<String, Factory> REGISTRY = registry();
 
   /** The names {@link TcpConfig#withCongestionControl} accepts, the default first. */
   List<String> NAMES = List.copyOf(REGISTRY.sequencedKeySet());
 
-  private static SequencedMap<String, IntFunction<CongestionControl>> registry() {
-    SequencedMap<String, IntFunction<CongestionControl>> r = new LinkedHashMap<>();
+  /** Makes an algorithm's instance for a sender MSS and slow-start rules. */
+  @FunctionalInterface
+  interface Factory {
+    CongestionControl create(int mss, SlowStart slowStart);
+  }
+
+  private static SequencedMap<String, Factory> registry() {
+    SequencedMap<String, Factory> r = new LinkedHashMap<>();
     r.put("cubic", Cubic::new);
     r.put("newreno", NewReno::new);
     r.put("bbr", Bbr::new);
@@ -54,30 +59,22 @@ interface CongestionControl {
 
   /**
    * Returns a new instance of the named algorithm for a connection whose sender MSS is {@code mss},
-   * with the initial window of RFC 6928: min(10·MSS, max(2·MSS, 14600)), as Linux's {@code
-   * TCP_INIT_CWND}.
+   * with Linux's slow start ({@link SlowStart#LINUX}).
    */
   static CongestionControl create(String name, int mss) {
-    IntFunction<CongestionControl> factory = REGISTRY.get(name);
-    if (factory == null)
-      throw new IllegalArgumentException(
-          "unknown congestion control " + name + ", expected one of " + NAMES);
-    return factory.apply(mss);
-  }
-
-  /** Returns the initial window of RFC 6928 §2 for a sender MSS. */
-  static int initialWindow(int mss) {
-    return Math.min(10 * mss, Math.max(2 * mss, 14600));
+    return create(name, mss, SlowStart.LINUX);
   }
 
   /**
-   * Returns cwnd grown by slow start for {@code acked} new bytes: by at most 2·MSS per ACK (RFC
-   * 3465 §2.3, L = 2, so that an ACK of two segments, the usual delayed ACK, doubles the window per
-   * round trip), and not past ssthresh (RFC 5681 §3.1).
+   * Returns a new instance of the named algorithm for a connection whose sender MSS is {@code mss},
+   * starting from the initial window of {@code slowStart} and growing by its rules.
    */
-  static int slowStart(int cwnd, int ssthresh, int acked, int mss) {
-    long grown = (long) cwnd + Math.min(acked, 2 * mss);
-    return (int) Math.min(grown, Math.max(cwnd, ssthresh));
+  static CongestionControl create(String name, int mss, SlowStart slowStart) {
+    Factory factory = REGISTRY.get(name);
+    if (factory == null)
+      throw new IllegalArgumentException(
+          "unknown congestion control " + name + ", expected one of " + NAMES);
+    return factory.create(mss, slowStart);
   }
 
   /** Returns the algorithm's name, as {@link TcpConfig#withCongestionControl} takes it. */

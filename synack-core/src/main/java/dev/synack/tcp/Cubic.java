@@ -22,6 +22,7 @@ final class Cubic implements CongestionControl {
   private static final long NO_EPOCH = Long.MIN_VALUE;
 
   private final int mss;
+  private final SlowStart slowStart;
   private final HyStartPlusPlus hyStart = new HyStartPlusPlus();
 
   /** cwnd in segments. */
@@ -62,9 +63,14 @@ final class Cubic implements CongestionControl {
   private double priorCwndPrior;
 
   Cubic(int mss) {
+    this(mss, SlowStart.LINUX);
+  }
+
+  Cubic(int mss, SlowStart slowStart) {
     if (mss <= 0) throw new IllegalArgumentException("mss must be positive: " + mss);
     this.mss = mss;
-    this.cwnd = (double) CongestionControl.initialWindow(mss) / mss;
+    this.slowStart = slowStart;
+    this.cwnd = (double) slowStart.initialWindow(mss) / mss;
   }
 
   @Override
@@ -104,8 +110,10 @@ final class Cubic implements CongestionControl {
   public void onAck(int acked, long rtt, long now) {
     if (rtt >= 0) minRtt = Math.min(minRtt, rtt);
     if (cwnd < ssthresh) {
-      slowStart(acked, rtt);
-      return;
+      // What slow start leaves once it reaches ssthresh goes on into congestion avoidance, as
+      // Linux's cubictcp_cong_avoid.
+      acked = slowStart(acked, rtt);
+      if (acked <= 0) return;
     }
     double segmentsAcked = (double) acked / mss;
     if (epochStart == NO_EPOCH) {
@@ -138,20 +146,23 @@ final class Cubic implements CongestionControl {
 
   /**
    * Standard slow start, or HyStart++'s conservative one during the initial slow start (RFC 9406
-   * §4.3).
+   * §4.3); returns the acknowledged bytes it did not use, once cwnd reached ssthresh.
    */
-  private void slowStart(int acked, long rtt) {
+  private int slowStart(int acked, long rtt) {
     boolean initial = ssthresh == Double.POSITIVE_INFINITY;
     if (initial) hyStart.onRttSample(rtt);
     int bytes = cwnd();
-    int grown = CongestionControl.slowStart(bytes, ssthresh(), acked, mss);
+    int counted = slowStart.countable(acked, mss);
+    int grown = SlowStart.grow(bytes, ssthresh(), counted);
     int growth = grown - bytes;
+    int rest = counted - growth;
     if (initial && hyStart.inCss()) growth /= HyStartPlusPlus.CSS_GROWTH_DIVISOR;
     cwnd += (double) growth / mss;
     // The byte values above are truncated: a slow start that reached ssthresh ends on it, or cwnd
     // stays a fraction of a byte below and never leaves slow start (stuck at 7.6996 of 7.7
     // segments).
     if (!initial && grown >= ssthresh()) cwnd = Math.max(cwnd, ssthresh);
+    return rest;
   }
 
   @Override

@@ -178,7 +178,9 @@ final class LossRecovery {
   /** Creates RACK's state and the congestion control, as {@link #start} would have them. */
   private void startMachinery() {
     rack = new Rack(c::tsNow);
-    cc = CongestionControl.create(ccName != null ? ccName : c.cfg.congestionControl(), mss);
+    cc =
+        CongestionControl.create(
+            ccName != null ? ccName : c.cfg.congestionControl(), mss, SlowStart.of(c.cfg));
     rate = new DeliveryRate();
     c.snd.scoreboard.rate(rate);
     pacer = new Pacer();
@@ -197,7 +199,8 @@ final class LossRecovery {
           "unknown congestion control " + name + ", expected one of " + CongestionControl.NAMES);
     }
     ccName = name;
-    if (cc != null && !cc.name().equals(name)) cc = CongestionControl.create(name, mss);
+    if (cc != null && !cc.name().equals(name))
+      cc = CongestionControl.create(name, mss, SlowStart.of(c.cfg));
   }
 
   /** Returns the name of the congestion control this connection uses or will use. */

@@ -8,6 +8,7 @@ package dev.synack.tcp;
  */
 final class NewReno implements CongestionControl {
   private final int mss;
+  private final SlowStart slowStart;
 
   /** cwnd in bytes. */
   private int cwnd;
@@ -26,9 +27,14 @@ final class NewReno implements CongestionControl {
   private int priorSsthresh = Integer.MAX_VALUE;
 
   NewReno(int mss) {
+    this(mss, SlowStart.LINUX);
+  }
+
+  NewReno(int mss, SlowStart slowStart) {
     if (mss <= 0) throw new IllegalArgumentException("mss must be positive: " + mss);
     this.mss = mss;
-    this.cwnd = CongestionControl.initialWindow(mss);
+    this.slowStart = slowStart;
+    this.cwnd = slowStart.initialWindow(mss);
   }
 
   @Override
@@ -49,15 +55,21 @@ final class NewReno implements CongestionControl {
   @Override
   public void onAck(int acked, long rtt, long now) {
     if (cwnd < ssthresh) {
-      cwnd = CongestionControl.slowStart(cwnd, ssthresh, acked, mss);
-      return;
+      // Slow start (RFC 5681 §3.1), counting the ACK's bytes as SlowStart says; what is left once
+      // cwnd reaches ssthresh goes on into congestion avoidance, as Linux's tcp_reno_cong_avoid.
+      int counted = slowStart.countable(acked, mss);
+      int grown = SlowStart.grow(cwnd, ssthresh, counted);
+      acked = counted - (grown - cwnd);
+      cwnd = grown;
+      if (acked <= 0) return;
     }
     // RFC 5681 §3.1 congestion avoidance with byte counting (RFC 3465 §2.1): one SMSS more per cwnd
-    // acknowledged.
+    // acknowledged, as many as a stretch ACK covers (Linux's tcp_cong_avoid_ai).
     bytesAcked += acked;
     if (bytesAcked >= cwnd) {
-      bytesAcked -= cwnd;
-      cwnd += mss;
+      int delta = bytesAcked / cwnd;
+      bytesAcked -= delta * cwnd;
+      cwnd = (int) Math.min(Integer.MAX_VALUE, cwnd + (long) delta * mss);
     }
   }
 

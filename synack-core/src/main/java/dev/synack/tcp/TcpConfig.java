@@ -36,9 +36,10 @@ public final class TcpConfig {
    * on, MSL 30 s, FIN-WAIT-2 timeout 60 s, 6 SYN and 5 SYN-ACK retries, R2 of 15 retransmissions,
    * RTO 1 s initially within [200 ms, 120 s], no user timeout, 1000 challenge ACKs a second, RFC
    * 1337 on, 128 KiB buffers each way (the receive buffer auto-tuned up to 6 MiB, the send buffer
-   * growing to 4 MiB), CUBIC with RACK-TLP, Nagle on, delayed ACKs of 40 ms, keep-alive off (2 h
-   * idle, 75 s apart, 9 probes when on). The ISN generator has an all-zero key: a stack MUST inject
-   * a random one (RFC 6528 §3) with {@link #withIsnGenerator}.
+   * growing to 4 MiB), CUBIC with RACK-TLP from an initial window of 10 segments growing by every
+   * segment an ACK covers in slow start, Nagle on, delayed ACKs of 40 ms, keep-alive off (2 h idle,
+   * 75 s apart, 9 probes when on). The ISN generator has an all-zero key: a stack MUST inject a
+   * random one (RFC 6528 §3) with {@link #withIsnGenerator}.
    */
   public static TcpConfig defaults() {
     return builder().build();
@@ -409,6 +410,34 @@ public final class TcpConfig {
     return toBuilder().pacing(on).build();
   }
 
+  /**
+   * Returns the initial congestion window in segments, 10 by default at any MSS as Linux ({@code
+   * TCP_INIT_CWND}, the route's {@code initcwnd}); 0 for the upper bound of RFC 6928 §2,
+   * min(10·MSS, max(2·MSS, 14600)) bytes, which is 2 segments at loopback's MSS of 65483.
+   */
+  public int initialCwnd() {
+    return s.initialCwnd;
+  }
+
+  /** Returns a copy with another initial window (see {@link #initialCwnd()}), 0 to 1024. */
+  public TcpConfig withInitialCwnd(int segments) {
+    return toBuilder().initialCwnd(segments).build();
+  }
+
+  /**
+   * Returns the most segments one ACK grows cwnd by in slow start: 0, the default, for no limit, as
+   * Linux's {@code tcp_slow_start} (every segment a stretch ACK covers counts); 2 for RFC 3465
+   * §2.3's L = 2·SMSS, the conservative growth RFC 5681 §3.1 allows.
+   */
+  public int slowStartAckLimit() {
+    return s.slowStartAckLimit;
+  }
+
+  /** Returns a copy with another slow-start limit per ACK (see {@link #slowStartAckLimit()}). */
+  public TcpConfig withSlowStartAckLimit(int segments) {
+    return toBuilder().slowStartAckLimit(segments).build();
+  }
+
   /** Returns the names of the congestion control algorithms, the default first. */
   public static java.util.List<String> congestionControls() {
     return CongestionControl.NAMES;
@@ -682,6 +711,8 @@ public final class TcpConfig {
         + s.sendBuffer
         + ", cc="
         + s.congestionControl
+        + (s.initialCwnd == 10 ? "" : "/initcwnd" + s.initialCwnd)
+        + (s.slowStartAckLimit == 0 ? "" : "/ssL" + s.slowStartAckLimit)
         + ", rack="
         + s.rack
         + ", ecn="

@@ -59,6 +59,8 @@ public final class TcpConfigBuilder implements Cloneable {
   int accEcnBeacon = 3;
   Lesson lesson = Lesson.NONE;
   boolean pacing;
+  int initialCwnd = 10;
+  int slowStartAckLimit;
   int mtuProbing = TcpConfig.MTU_PROBING_BLACK_HOLE;
   int baseMss = 1024;
   long notSentLowat = 0xffff_ffffL;
@@ -206,6 +208,18 @@ public final class TcpConfigBuilder implements Cloneable {
     return this;
   }
 
+  /** Sets {@link TcpConfig#initialCwnd()}, 0 (RFC 6928's bound) or 1 to 1024 segments. */
+  public TcpConfigBuilder initialCwnd(int segments) {
+    this.initialCwnd = segments;
+    return this;
+  }
+
+  /** Sets {@link TcpConfig#slowStartAckLimit()}, 0 (none) or 1 to 1024 segments. */
+  public TcpConfigBuilder slowStartAckLimit(int segments) {
+    this.slowStartAckLimit = segments;
+    return this;
+  }
+
   /** Sets {@link TcpConfig#congestionControl()}, one of {@link TcpConfig#congestionControls()}. */
   public TcpConfigBuilder congestionControl(String name) {
     this.congestionControl = name;
@@ -338,6 +352,10 @@ public final class TcpConfigBuilder implements Cloneable {
               + ", expected one of "
               + CongestionControl.NAMES);
     }
+    if (initialCwnd < 0 || initialCwnd > 1024)
+      fail("initialCwnd out of range 0..1024 segments: " + initialCwnd);
+    if (slowStartAckLimit < 0 || slowStartAckLimit > 1024)
+      fail("slowStartAckLimit out of range 0..1024 segments: " + slowStartAckLimit);
     if (accEcnOption < 0 || accEcnOption > 2)
       fail("AccECN option mode must be 0, 1 or 2: " + accEcnOption);
     if (accEcnBeacon < 0 || accEcnBeacon > 255)

@@ -158,7 +158,7 @@ public record TcpInfo(
     CongestionControl cc = c.recovery.congestionControl(); // null before the handshake completes
     int cwnd =
         cc == null
-            ? CongestionControl.initialWindow(mss)
+            ? SlowStart.of(c.cfg).initialWindow(mss)
             : c.recovery.cwnd(); // PRR's during fast recovery
     int ssthresh = cc == null ? Integer.MAX_VALUE : cc.ssthresh();
     Scoreboard board = c.snd.scoreboard;

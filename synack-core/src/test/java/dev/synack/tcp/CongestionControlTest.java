@@ -40,11 +40,7 @@ class CongestionControlTest {
   }
 
   @Test
-  void initialWindow_tenSegmentsWithinRfc6928Bounds() {
-    assertEquals(14480, CongestionControl.initialWindow(1448));
-    assertEquals(10 * 536, CongestionControl.initialWindow(536));
-    assertEquals(14600, CongestionControl.initialWindow(4000), "min(10*MSS, max(2*MSS, 14600))");
-    assertEquals(18000, CongestionControl.initialWindow(9000), "never below two segments");
+  void initialWindow_tenSegments() {
     for (String name : CongestionControl.NAMES) {
       CongestionControl cc = CongestionControl.create(name, MSS);
       assertEquals(10 * MSS, cc.cwnd(), name);
@@ -56,8 +52,17 @@ class CongestionControlTest {
   @Nested
   class NewRenoWindow {
     @Test
-    void slowStart_delayedAckOfTwoSegments_growsByTwo() {
+    void slowStart_stretchAck_growsByEverySegmentAsLinux() {
       NewReno cc = new NewReno(MSS);
+      cc.onAck(2 * MSS, 10 * MS, 0);
+      assertEquals(12 * MSS, cc.cwnd());
+      cc.onAck(5 * MSS, 10 * MS, 0);
+      assertEquals(17 * MSS, cc.cwnd(), "every segment the ACK covers (tcp_slow_start)");
+    }
+
+    @Test
+    void slowStart_rfc3465Limit_growsByAtMostTwoSegmentsPerAck() {
+      NewReno cc = new NewReno(MSS, new SlowStart(10, 2));
       cc.onAck(2 * MSS, 10 * MS, 0);
       assertEquals(12 * MSS, cc.cwnd());
       cc.onAck(5 * MSS, 10 * MS, 0);
