@@ -83,6 +83,17 @@ public interface Link extends AutoCloseable {
   }
 
   /**
+   * Asks the link to shed pure SYNs before they are queued for the reader, keeping one in
+   * 2<sup>shift</sup> at random (0: all, the default), and returns whether it can: a TUN device
+   * does it in the kernel ({@link TunLink}), so that under a SYN flood its queue keeps room for the
+   * packets of established connections. This default cannot and returns false for any shift above
+   * 0.
+   */
+  default boolean shedSyns(int shift) {
+    return shift == 0;
+  }
+
+  /**
    * Sends {@code packets[0, count)} in order, as {@link #sendBatch(ByteBuffer[], int)}, where
    * packet {@code i} is a GSO super-packet of segments of {@code segmentSizes[i]} payload bytes
    * when that is above 0 ({@link dev.synack.stack.Transmit#segmentSize()}): a run of one

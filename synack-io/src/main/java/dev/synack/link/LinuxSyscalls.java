@@ -276,6 +276,28 @@ final class LinuxSyscalls {
                       CAPTURE_ERRNO))
           .orElse(null);
 
+  /** long syscall(long number, ...); called as {@code bpf(int cmd, union bpf_attr *attr, size)}. */
+  private static final MethodHandle SYSCALL_BPF =
+      downcall(
+          "syscall",
+          FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT),
+          Linker.Option.firstVariadicArg(1),
+          CAPTURE_ERRNO);
+
+  /** The bpf(2) system call's number: 321 on x86-64, 280 on AArch64 (it has no libc wrapper). */
+  static final long SYS_BPF = "aarch64".equals(System.getProperty("os.arch")) ? 280 : 321;
+
+  /** {@code <linux/bpf.h>}: the bpf(2) command that loads a program and returns its descriptor. */
+  static final int BPF_PROG_LOAD = 5;
+
+  /** {@code <linux/bpf.h>}: a socket filter, the type a TUN device's filter must have. */
+  static final int BPF_PROG_TYPE_SOCKET_FILTER = 1;
+
+  /**
+   * {@code <linux/if_tun.h>}: {@code _IOR('T', 225, int)}, a socket-filter program's fd, -1: none.
+   */
+  static final long TUNSETFILTEREBPF = 0x800454e1L;
+
   /** char *strerror(int errnum); */
   private static final MethodHandle STRERROR =
       downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -443,6 +465,15 @@ final class LinuxSyscalls {
     if (SENDMMSG == null) throw new UnsupportedOperationException("libc has no sendmmsg");
     try {
       return (int) SENDMMSG.invokeExact(state, fd, msgvec, count, 0);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Calls bpf(2) with {@code cmd} and the {@code size} bytes of {@code attr}. */
+  static long bpf(MemorySegment state, int cmd, MemorySegment attr, int size) {
+    try {
+      return (long) SYSCALL_BPF.invokeExact(state, SYS_BPF, cmd, attr, size);
     } catch (Throwable t) {
       throw rethrow(t);
     }

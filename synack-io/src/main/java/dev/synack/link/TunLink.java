@@ -160,6 +160,9 @@ public final class TunLink implements Link {
 
   private volatile boolean closed;
 
+  /** Set once the kernel refused the SYN filter: not tried again. */
+  private volatile boolean shedRefused;
+
   private TunLink(
       String name,
       int mtu,
@@ -567,6 +570,34 @@ public final class TunLink implements Link {
         for (int k = i; k < i + run; k++) packets[k].position(packets[k].limit());
       }
       i += run;
+    }
+  }
+
+  /**
+   * Sheds pure IPv4 SYNs in the kernel before they enter the device's queue, one in
+   * 2<sup>shift</sup> kept ({@link SynShedFilter}, an eBPF filter on the device, for all its
+   * queues); 0 removes the filter. Returns false, once noted, when the kernel refuses (no eBPF or a
+   * kernel before 4.19): SYNs are then queued as before.
+   */
+  @Override
+  public boolean shedSyns(int shift) {
+    if (shift < 0 || shift > SynShedFilter.MAX_SHIFT)
+      throw new IllegalArgumentException(
+          "shift must be 0.." + SynShedFilter.MAX_SHIFT + ": " + shift);
+    if (shedRefused && shift > 0) return false;
+    txLock.lock();
+    try {
+      if (closed) return shift == 0;
+      SynShedFilter.apply(tunFd, shift, name);
+      return true;
+    } catch (IOException e) {
+      if (shift == 0) return false;
+      shedRefused = true;
+      System.getLogger(TunLink.class.getName())
+          .log(System.Logger.Level.WARNING, "synack: " + e.getMessage() + "; SYNs not shed");
+      return false;
+    } finally {
+      txLock.unlock();
     }
   }
 

@@ -53,6 +53,13 @@ public abstract class EventLoop implements AutoCloseable {
   /** Hears every host event after its signal is bumped, or null; see {@link #setEventListener}. */
   private volatile Consumer<HostEvent> eventListener;
 
+  /**
+   * The signals that threads block on for this loop's connections, with how many block on each:
+   * bumped when the loop stops, so that each blocked call wakes and finds it stopped.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<Signal, Integer> blocked =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   protected EventLoop(String threadName) {
     this.thread = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this::loop);
   }
@@ -204,6 +211,36 @@ public abstract class EventLoop implements AutoCloseable {
   }
 
   /**
+   * Says that the calling thread is about to block on {@code signal} for something of this loop (a
+   * connect, an accept, a read or a write), until {@link #unblocked}: when the loop stops (closed,
+   * or failed) it bumps and notifies the signal, so that the call wakes and fails, as closing a JDK
+   * socket's channel wakes a thread blocked on it with an exception. Any thread.
+   *
+   * @throws IOException when the loop has stopped already
+   */
+  public final void blocking(Signal signal) throws IOException {
+    blocked.merge(signal, 1, Integer::sum);
+    // Read after the registration: a loop that stops after this read finds the signal registered.
+    if (!running) {
+      unblocked(signal);
+      throw stopped();
+    }
+  }
+
+  /** Ends a {@link #blocking} registration of {@code signal}. Any thread. */
+  public final void unblocked(Signal signal) {
+    blocked.computeIfPresent(signal, (s, n) -> n == 1 ? null : n - 1);
+  }
+
+  /**
+   * Returns the exception a call blocked on a loop that has stopped ends with: "synack event loop
+   * is stopped", with the loop's failure as its cause if it failed.
+   */
+  public final IOException stoppedException() {
+    return stopped();
+  }
+
+  /**
    * Returns the time of the events being dispatched, which a {@link Waiter} that calls the host
    * passes on as its {@code now}: the host's own time then, never ahead of a simulated network's.
    * Loop thread only.
@@ -291,7 +328,26 @@ public abstract class EventLoop implements AutoCloseable {
       running = false;
     } finally {
       failQueuedTasks();
-      onStop();
+      try {
+        onStop();
+      } finally {
+        wakeBlocked();
+      }
+    }
+  }
+
+  /**
+   * Wakes every call blocked on this stopped loop: bumps each signal and tells its waiters (a
+   * {@code LoopWait} fails its call once it sees the loop stopped). Loop thread, after the loop
+   * stopped.
+   */
+  private void wakeBlocked() {
+    for (Signal s : blocked.keySet()) {
+      try {
+        s.notify(Readiness.ALL);
+      } catch (RuntimeException e) {
+        // A waiter that throws: the others are still woken.
+      }
     }
   }
 
@@ -301,7 +357,7 @@ public abstract class EventLoop implements AutoCloseable {
   }
 
   private IOException stopped() {
-    return new IOException(
+    return new java.net.SocketException(
         "synack event loop is stopped" + (failure == null ? "" : ": " + failure), failure);
   }
 

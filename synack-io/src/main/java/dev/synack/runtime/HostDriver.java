@@ -75,6 +75,15 @@ public final class HostDriver extends EventLoop {
   /** What the host says it wrote; refilled for every packet. */
   private final Transmit transmit = new Transmit();
 
+  /**
+   * How many SYNs the link sheds before its queue under a flood; only loop 0 of a group decides, as
+   * a TUN device's filter is one for all its queues. Loop thread only.
+   */
+  private final SynShedding shedding;
+
+  /** {@link #shedding}'s shift, published for other threads. */
+  private volatile int shedShift;
+
   /** The link's errors, counted and noted; loop thread only, but for its snapshot. */
   private final LinkTrouble trouble;
 
@@ -172,6 +181,7 @@ public final class HostDriver extends EventLoop {
     this.host = host;
     this.link = link;
     this.trouble = new LinkTrouble(link.toString(), notes);
+    this.shedding = new SynShedding(link);
     // A packet longer than its buffer would be cut: each holds the largest IPv4 packet, or the MTU
     // if larger.
     int size = Math.max(link.mtu(), 65535);
@@ -260,6 +270,14 @@ public final class HostDriver extends EventLoop {
     return new long[] {busyPoll.won(), busyPoll.lost(), linkWakeups};
   }
 
+  /**
+   * Returns how many SYNs the link sheds before its queue: one in 2^shift kept (0: none shed); any
+   * thread, for the bench.
+   */
+  public int synShedShift() {
+    return shedShift;
+  }
+
   /** Returns whether the loop waits in its link (or is about to): for tests. */
   boolean waitsInLink() {
     return parked;
@@ -291,6 +309,10 @@ public final class HostDriver extends EventLoop {
     long after = now();
     if (n > 0) packetsRead += n;
     host.limitSynCookies(n == BATCH ? COOKIES_PER_FULL_BATCH : Integer.MAX_VALUE);
+    if (index == 0) {
+      shedding.afterRead(n == BATCH, host.counters().syncookiesSent(), after);
+      if (shedding.shift() != shedShift) shedShift = shedding.shift();
+    }
     for (int i = 0; i < n; i++) {
       ByteBuffer packet = receiveBuffers[i].flip();
       int owner = shards == null ? index : shards.ofPacket(packet);

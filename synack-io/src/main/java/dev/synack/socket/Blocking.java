@@ -31,6 +31,23 @@ public final class Blocking {
       throws IOException {
     long deadline =
         timeoutMillis <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000L;
+    // A loop that stops meanwhile bumps the signal: the next try finds it stopped and throws.
+    loop.blocking(signal);
+    try {
+      return awaitBlocking(loop, signal, timeoutMillis, deadline, what, attempt);
+    } finally {
+      loop.unblocked(signal);
+    }
+  }
+
+  private static <T> T awaitBlocking(
+      EventLoop loop,
+      Signal signal,
+      long timeoutMillis,
+      long deadline,
+      String what,
+      LongFunction<T> attempt)
+      throws IOException {
     while (true) {
       Attempt<T> a;
       try {

@@ -57,6 +57,17 @@ final class LoopWait<T> implements Waiter {
     long deadline =
         timeoutMillis <= 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000L;
     LoopWait<T> wait = new LoopWait<>(loop, signal, attempt);
+    // A loop that stops meanwhile notifies the signal: ready() then fails the call.
+    loop.blocking(signal);
+    try {
+      return wait.await(deadline, timeoutMillis, what);
+    } finally {
+      loop.unblocked(signal);
+    }
+  }
+
+  private T await(long deadline, long timeoutMillis, String what) throws IOException {
+    LoopWait<T> wait = this;
     T first =
         loop.call(
             now -> {
@@ -91,6 +102,11 @@ final class LoopWait<T> implements Waiter {
   @Override
   public void ready(int readiness) {
     if (done || cancelled) return;
+    if (!loop.isRunning()) {
+      failure = loop.stoppedException();
+      finish();
+      return;
+    }
     try {
       T v = attempt.apply(loop.eventTime());
       if (v == null) return;
@@ -118,7 +134,8 @@ final class LoopWait<T> implements Waiter {
         });
   }
 
-  private T outcome() {
+  private T outcome() throws IOException {
+    if (failure instanceof IOException io) throw io;
     if (failure instanceof RuntimeException r) throw r;
     if (failure instanceof Error e) throw e;
     return value;

@@ -395,6 +395,14 @@ public final class TcpSocket implements Closeable {
     return loop.call(now -> connection.noDelay());
   }
 
+  /**
+   * Returns what the connection knows of itself, as Linux's {@code getsockopt(TCP_INFO)}: its
+   * counters ({@code bytesAcked}, retransmissions), RTT and window.
+   */
+  public dev.synack.tcp.TcpInfo info() throws IOException {
+    return loop.call(now -> connection.info(now));
+  }
+
   /** Returns the RFC 9293 state of the connection. */
   public TcpState state() throws IOException {
     return loop.call(now -> connection.state());

@@ -115,4 +115,115 @@ class HostDriverSocketTest {
       assertEquals(TcpState.CLOSED, accepted.state());
     }
   }
+
+  /**
+   * Closing a driver wakes every thread blocked on its connections with an exception, as closing a
+   * JDK socket (or its channel) wakes a thread blocked in connect, accept, read or write.
+   */
+  @org.junit.jupiter.api.Nested
+  class ClosingTheDriver {
+    /** Runs {@code call} on a thread of its own and returns what it ended with. */
+    private java.util.concurrent.CompletableFuture<Object> blockedIn(
+        java.util.concurrent.Callable<Object> call) {
+      java.util.concurrent.CompletableFuture<Object> f =
+          new java.util.concurrent.CompletableFuture<>();
+      Thread.ofPlatform()
+          .daemon(true)
+          .name("blocked-call")
+          .start(
+              () -> {
+                try {
+                  f.complete(call.call());
+                } catch (Throwable t) {
+                  f.completeExceptionally(t);
+                }
+              });
+      return f;
+    }
+
+    /**
+     * Waits until {@code f}'s thread has blocked, which nothing ends but the close, then closes.
+     */
+    private Throwable failureAfterClosing(
+        HostDriver driver, java.util.concurrent.CompletableFuture<Object> f) throws Exception {
+      Thread.sleep(300);
+      assertFalse(f.isDone(), "the call did not block: " + f);
+      driver.close();
+      java.util.concurrent.ExecutionException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.util.concurrent.ExecutionException.class,
+              () -> f.get(10, java.util.concurrent.TimeUnit.SECONDS));
+      return e.getCause();
+    }
+
+    @Test
+    void connectToASilentPeer_driverClosed_connectThrowsAtOnce() throws Exception {
+      // Nobody answers a SYN to an address the server host does not have: connect would wait
+      // through its SYN retries (about two minutes) without the close.
+      InetSocketAddress silent =
+          new InetSocketAddress(java.net.InetAddress.ofLiteral("10.0.0.99"), SimSocketTest.PORT);
+      var connect = blockedIn(() -> TcpSocket.connect(clientDriver, client, silent, 0));
+
+      Throwable cause = failureAfterClosing(clientDriver, connect);
+
+      assertTrue(cause instanceof java.net.SocketException, String.valueOf(cause));
+      assertTrue(cause.getMessage().contains("stopped"), cause.getMessage());
+    }
+
+    @Test
+    void acceptWithNoClient_driverClosed_acceptThrows() throws Exception {
+      TcpServerSocket listener =
+          TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4);
+      var accept = blockedIn(listener::accept);
+
+      Throwable cause = failureAfterClosing(serverDriver, accept);
+
+      assertTrue(cause instanceof java.net.SocketException, String.valueOf(cause));
+    }
+
+    @Test
+    void readWithNothingSent_driverClosed_readThrows() throws Exception {
+      try (TcpServerSocket listener =
+          TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4)) {
+        TcpSocket c =
+            TcpSocket.connect(
+                clientDriver,
+                client,
+                new InetSocketAddress(SimSocketTest.SERVER, SimSocketTest.PORT),
+                5_000);
+        listener.accept();
+        var read = blockedIn(() -> c.getInputStream().read());
+
+        Throwable cause = failureAfterClosing(clientDriver, read);
+
+        assertTrue(cause instanceof java.net.SocketException, String.valueOf(cause));
+        assertTrue(cause.getMessage().contains("stopped"), cause.getMessage());
+      }
+    }
+
+    @Test
+    void writeToAPeerThatDoesNotRead_driverClosed_writeThrows() throws Exception {
+      try (TcpServerSocket listener =
+          TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4)) {
+        TcpSocket c =
+            TcpSocket.connect(
+                clientDriver,
+                client,
+                new InetSocketAddress(SimSocketTest.SERVER, SimSocketTest.PORT),
+                5_000);
+        listener.accept(); // Never read: the windows and the send buffer fill, the write blocks.
+        var write =
+            blockedIn(
+                () -> {
+                  c.getOutputStream().write(new byte[64 << 20]);
+                  return null;
+                });
+
+        Throwable cause = failureAfterClosing(clientDriver, write);
+
+        assertTrue(cause instanceof java.net.SocketException, String.valueOf(cause));
+        assertTrue(cause.getMessage().contains("stopped"), cause.getMessage());
+      }
+    }
+  }
 }

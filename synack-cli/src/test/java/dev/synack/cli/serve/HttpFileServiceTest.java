@@ -2,6 +2,7 @@ package dev.synack.cli.serve;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -334,6 +335,33 @@ class HttpFileServiceTest {
     }
 
     @Test
+    void aSlowClientThatKeepsTaking_isServedToTheEnd_thoughOneWriteOutlastsTheTimeout()
+        throws Exception {
+      try (Exchange x = connect(PORT)) {
+        // A 4 KiB window read 1 KiB every 50 ms for 3 s: the server's send buffer (128 KiB) stays
+        // full, so one write blocks for six times the 0.5 s timeout, but the client keeps taking
+        // bytes, and nginx's send_timeout only counts the time since the last byte taken.
+        x.socket.setReceiveBufferSize(4096);
+        x.send("GET /big.bin HTTP/1.1\r\nHost: s\r\n\r\n");
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        byte[] piece = new byte[1024];
+        long slowUntil = System.nanoTime() + 3_000_000_000L;
+        for (int i = 0; i < 200 && System.nanoTime() < slowUntil; i++) { // Bounded: 200 x 50 ms.
+          int n = x.in.read(piece);
+          assertTrue(n > 0, "the server ended the answer after " + got.size() + " bytes");
+          got.write(piece, 0, n);
+          Thread.sleep(50);
+        }
+        assertEquals(TcpState.ESTABLISHED, x.socket.state(), log.toString());
+        int bodyAt = headEnd(got.toByteArray());
+        got.write(x.in.readNBytes(bodyAt + BIG.length - got.size()));
+        byte[] all = got.toByteArray();
+        assertArrayEquals(BIG, java.util.Arrays.copyOfRange(all, bodyAt, all.length));
+      }
+      assertFalse(log.stream().anyMatch(l -> l.endsWith(" reset")), log.toString());
+    }
+
+    @Test
     void echoWithAnIdleTimeout_closesASilentConnection() throws IOException {
       Server echo =
           Server.start(
@@ -393,6 +421,15 @@ class HttpFileServiceTest {
     String text() {
       return new String(body, StandardCharsets.UTF_8);
     }
+  }
+
+  /** Returns where the body starts in {@code bytes}: after the head's empty line. */
+  private static int headEnd(byte[] bytes) {
+    for (int i = 0; i + 3 < bytes.length; i++) {
+      if (bytes[i] == '\r' && bytes[i + 1] == '\n' && bytes[i + 2] == '\r' && bytes[i + 3] == '\n')
+        return i + 4;
+    }
+    throw new AssertionError("no end of the response head in " + bytes.length + " bytes");
   }
 
   /**

@@ -1,0 +1,92 @@
+package dev.synack.runtime;
+
+import dev.synack.link.Link;
+
+/**
+ * Decides how many SYNs the link sheds before its queue ({@link Link#shedSyns}), from what the loop
+ * sees: a SYN flood is read batches that come back full while the host answers SYNs with cookies
+ * (its listeners' SYN queues are full). Each {@link #WINDOW_NANOS} with both, the link keeps half
+ * as many SYNs as before (down to one in 2<sup>{@value #MAX_SHIFT}</sup>); after {@link
+ * #HOLD_NANOS} with no full batch it keeps twice as many, until it keeps them all again. A bulk
+ * transfer fills batches too, but sends no cookie, so it sheds nothing; a burst of clients that
+ * overflows the SYN queue but not the link's queue sheds nothing either.
+ *
+ * <p>Loop thread only; times are the loop's.
+ */
+final class SynShedding {
+  /** How often the decision is taken. */
+  static final long WINDOW_NANOS = 100_000_000L;
+
+  /** How long without a full batch before the link keeps more SYNs again. */
+  static final long HOLD_NANOS = 1_000_000_000L;
+
+  /** Most shed: one SYN in 16 kept, enough for a legitimate client's retransmitted SYNs. */
+  static final int MAX_SHIFT = 4;
+
+  private final Link link;
+
+  /** The shift in force: SYNs kept one in 2^shift. */
+  private int shift;
+
+  /** Whether the link refused to shed: not asked again. */
+  private boolean refused;
+
+  private long windowStart = Long.MIN_VALUE;
+  private boolean fullInWindow;
+  private long cookiesAtWindowStart;
+  private long lastFullAt;
+  private long lastChangeAt;
+
+  /** Link shift changes so far, for the bench and tests. */
+  private long changes;
+
+  SynShedding(Link link) {
+    this.link = link;
+  }
+
+  /**
+   * Takes one turn's read: whether its batch came back full, and the host's SYN cookies sent so
+   * far; changes the link's shedding when a window has passed.
+   */
+  void afterRead(boolean batchFull, long cookiesSent, long now) {
+    if (refused) return;
+    if (windowStart == Long.MIN_VALUE) {
+      windowStart = now;
+      cookiesAtWindowStart = cookiesSent;
+      lastFullAt = now;
+    }
+    if (batchFull) {
+      fullInWindow = true;
+      lastFullAt = now;
+    }
+    if (now - windowStart < WINDOW_NANOS) return;
+    boolean flood = fullInWindow && cookiesSent > cookiesAtWindowStart;
+    windowStart = now;
+    cookiesAtWindowStart = cookiesSent;
+    fullInWindow = false;
+    int next = shift;
+    if (flood) {
+      next = Math.min(MAX_SHIFT, shift + 1);
+    } else if (shift > 0 && now - lastFullAt >= HOLD_NANOS && now - lastChangeAt >= HOLD_NANOS) {
+      next = shift - 1;
+    }
+    if (next == shift) return;
+    if (!link.shedSyns(next)) {
+      refused = next > 0;
+      return;
+    }
+    shift = next;
+    lastChangeAt = now;
+    changes++;
+  }
+
+  /** Returns the shift in force: SYNs kept one in 2^shift by the link. */
+  int shift() {
+    return shift;
+  }
+
+  /** Returns how often the shift changed. */
+  long changes() {
+    return changes;
+  }
+}

@@ -1,0 +1,108 @@
+package dev.synack.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.synack.link.Link;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tests of {@link SynShedding}: when the loop asks its link to shed SYNs before the queue, driven
+ * turn by turn in virtual time with a link that records what it is asked.
+ */
+class SynSheddingTest {
+  private static final long MS = 1_000_000L;
+
+  /** A link that only records the shifts asked of it; it can shed unless told otherwise. */
+  private static final class ShiftLink implements Link {
+    final List<Integer> asked = new ArrayList<>();
+    boolean canShed = true;
+
+    @Override
+    public boolean shedSyns(int shift) {
+      asked.add(shift);
+      return shift == 0 || canShed;
+    }
+
+    @Override
+    public void send(ByteBuffer packet) {}
+
+    @Override
+    public int receive(ByteBuffer dst, long timeoutNanos) {
+      return 0;
+    }
+
+    @Override
+    public int mtu() {
+      return 1500;
+    }
+
+    @Override
+    public void wakeup() {}
+
+    @Override
+    public void close() {}
+  }
+
+  private final ShiftLink link = new ShiftLink();
+  private final SynShedding shedding = new SynShedding(link);
+  private long now = 1_000 * MS;
+  private long cookies;
+
+  /** Runs turns every millisecond for {@code millis}, each with a full batch or not. */
+  private void turns(long millis, boolean full, long cookiesPerTurn) {
+    for (long i = 0; i < millis; i++) {
+      cookies += cookiesPerTurn;
+      shedding.afterRead(full, cookies, now);
+      now += MS;
+    }
+  }
+
+  @Test
+  void fullBatchesWithCookies_shedMoreEachWindow_upToOneInSixteen() {
+    turns(1_000, true, 4);
+
+    assertEquals(SynShedding.MAX_SHIFT, shedding.shift());
+    assertEquals(List.of(1, 2, 3, 4), link.asked);
+  }
+
+  @Test
+  void fullBatchesWithoutCookies_aBulkTransfer_shedNothing() {
+    turns(1_000, true, 0);
+
+    assertEquals(0, shedding.shift());
+    assertEquals(List.of(), link.asked);
+  }
+
+  @Test
+  void cookiesWithoutFullBatches_aBurstTheQueueHolds_shedNothing() {
+    turns(1_000, false, 4);
+
+    assertEquals(0, shedding.shift());
+    assertEquals(List.of(), link.asked);
+  }
+
+  @Test
+  void floodEnds_keepsMoreSynsOneStepPerHold_untilAllAreKept() {
+    turns(1_000, true, 4);
+
+    turns(999, false, 0);
+    assertEquals(SynShedding.MAX_SHIFT, shedding.shift(), "held for a second after the last full");
+    turns(5_000, false, 0);
+
+    assertEquals(0, shedding.shift());
+    assertEquals(List.of(1, 2, 3, 4, 3, 2, 1, 0), link.asked);
+  }
+
+  @Test
+  void linkThatCannotShed_isAskedOnce() {
+    link.canShed = false;
+
+    turns(2_000, true, 4);
+
+    assertEquals(0, shedding.shift());
+    assertEquals(List.of(1), link.asked);
+  }
+}
