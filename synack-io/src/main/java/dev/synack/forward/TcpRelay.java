@@ -19,10 +19,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -60,8 +58,11 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
 
   Relay relay;
 
-  /** Relaying flows by their synack connection. */
-  private final Map<Connection, Flow> flows = new HashMap<>();
+  /**
+   * Relaying flows, each at its {@link Flow#slot}; a flow is found from its connection through the
+   * connection's attachment, so an idle flow costs a slot here rather than a map entry.
+   */
+  private final List<Flow> flows = new ArrayList<>();
 
   /**
    * Flows whose host connection is being made, for the sweep's connect timeout; once made, a flow
@@ -94,8 +95,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
 
   /** Takes a host event of a relayed connection. */
   void onEvent(Connection c, ConnectionEvent e, long now) {
-    Flow f = flows.get(c);
-    if (f == null) return;
+    if (!(c.attachment() instanceof Flow f)) return;
     if (e instanceof ConnectionEvent.Closed(var error) && error != null) {
       // The client reset (or the connection timed out): the host socket is reset too.
       f.closeHost(true);
@@ -114,12 +114,12 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
   public void sweep(long now) {
     if (!connecting.isEmpty()) {
       for (Flow f : new ArrayList<>(connecting)) {
-        if (now - f.deadline >= 0) f.failed(null, now);
+        if (now - f.started >= options.connectTimeout().toNanos()) f.failed(null, now);
       }
     }
     long idle = options.tcpIdleTimeout().toNanos();
     List<Flow> idleFlows = null;
-    for (Flow f : flows.values()) {
+    for (Flow f : flows) {
       if (!f.hostClosed && now - f.lastActivity >= idle) {
         if (idleFlows == null) idleFlows = new ArrayList<>();
         idleFlows.add(f);
@@ -154,7 +154,15 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     private HeldSyn held;
 
     private final FourTuple id;
-    private final long started = System.nanoTime();
+
+    /**
+     * When the SYN came (the loop's time): the connect timeout and the log's duration count from
+     * it.
+     */
+    private final long started;
+
+    /** The index of this flow in {@link #flows} while it relays. */
+    private int slot = -1;
 
     /** The synack connection once the SYN is accepted. */
     private Connection conn;
@@ -164,7 +172,6 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     private long down;
     private SocketChannel ch;
     private SelectionKey key;
-    private long deadline;
     private long lastActivity;
     private boolean connected;
     private boolean hostClosed;
@@ -194,7 +201,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     Flow(HeldSyn held, long now) {
       this.held = held;
       this.id = held.id();
-      this.deadline = now + options.connectTimeout().toNanos();
+      this.started = now;
     }
 
     private String describe() {
@@ -334,7 +341,9 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
         return;
       }
       conn = c;
-      flows.put(c, this);
+      c.attach(this);
+      slot = flows.size();
+      flows.add(this);
       counters.tcpOpened.incrementAndGet();
       counters.tcpOpenedByLoop.incrementAndGet(loopIndex);
       log(describe() + " opened");
@@ -574,7 +583,15 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
     void end(String how, boolean reset, long now) {
       if (ended) return;
       ended = true;
-      if (conn != null) flows.remove(conn);
+      if (slot >= 0) {
+        Flow last = flows.removeLast();
+        if (last != this) {
+          flows.set(slot, last);
+          last.slot = slot;
+        }
+        slot = -1;
+        conn.attach(null);
+      }
       if (toClient != null) dropToClient();
       if (toHost != null) {
         budget.give(toHost.capacity());
@@ -592,7 +609,7 @@ final class TcpRelay implements SynPolicy, Relay.Sweep {
               + " B up, "
               + down
               + " B down, "
-              + (System.nanoTime() - started) / 1_000_000
+              + (now - started) / 1_000_000
               + " ms");
     }
   }

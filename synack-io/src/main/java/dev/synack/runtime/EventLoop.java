@@ -190,8 +190,9 @@ public abstract class EventLoop implements AutoCloseable {
 
   /**
    * Returns the signal of a connection or listener, created on first use and kept as its
-   * attachment; bumped on each of its events. Call it on the loop thread the first time, so that
-   * the loop and a waiting user never make two.
+   * attachment; bumped on each of its events from then on. Call it on the loop thread the first
+   * time, so that the loop and a waiting user never make two, and before reading the version to
+   * wait from. The loop makes none itself: a target nobody asked a signal of has no waiter to tell.
    */
   public static Signal signalOf(Attachable target) {
     if (target.attachment() instanceof Signal s) return s;
@@ -285,7 +286,9 @@ public abstract class EventLoop implements AutoCloseable {
           case UdpEndpoint u -> u.readiness();
           default -> Readiness.ALL;
         };
-    signalOf(target).notify(readiness);
+    // Only a target someone asked a signal of (on this thread) has one to bump: a connection the
+    // event listener drives from the loop (the forwarder's) is spared a signal and its lock.
+    if (target.attachment() instanceof Signal s) s.notify(readiness);
   }
 
   /** Wakes the loop if it waits for input. */

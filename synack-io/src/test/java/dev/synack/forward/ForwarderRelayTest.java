@@ -28,6 +28,22 @@ class ForwarderRelayTest extends ForwarderNamespaces {
       assertEquals(20 * 300_000L, c.bytesFromHost(), c.toString());
       assertEquals(0, c.relayBuffers(), "an idle relayed connection holds no relay buffer: " + c);
       assertEquals(0, c.relayBytes(), c.toString());
+      // Each relayed connection carries its flow and nothing else: the loop made no waiter
+      // signal (with its lock and condition) for a connection nobody waits on.
+      List<String> attachments =
+          forwarder
+              .driver()
+              .call(
+                  now ->
+                      forwarder.driver().host().connections().stream()
+                          .map(
+                              k ->
+                                  k.attachment() == null
+                                      ? "none"
+                                      : k.attachment().getClass().getSimpleName())
+                          .toList());
+      assertEquals(20, attachments.size(), attachments.toString());
+      for (String a : attachments) assertEquals("Flow", a, attachments.toString());
     } finally {
       idle.kill();
     }

@@ -2,6 +2,8 @@ package dev.synack.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.synack.sim.HostNode;
 import dev.synack.sim.LinkConfig;
@@ -9,6 +11,7 @@ import dev.synack.sim.SimNetwork;
 import dev.synack.stack.Connection;
 import dev.synack.stack.Host;
 import dev.synack.stack.HostConfig;
+import dev.synack.stack.HostEvent;
 import dev.synack.stack.Listener;
 import dev.synack.stack.Readiness;
 import java.net.InetAddress;
@@ -86,5 +89,35 @@ class WaiterTest {
         Readiness.toString(mask));
     assertEquals(0, errors.get(), "a waiter for ERROR is not told of data");
     assertFalse(accepted.isReleased());
+  }
+
+  @Test
+  void connectionNobodyAskedASignalOf_getsNone_itsAttachmentStays_andTheListenerHearsIt()
+      throws Exception {
+    Listener l = driver.call(now -> server.listen(null, 81, 8));
+    Connection c = driver.call(now -> client.connect(serverAddress, 81, now));
+    Connection accepted = null;
+    for (int i = 0; i < 500 && accepted == null; i++) {
+      accepted = driver.call(now -> l.accept());
+      if (accepted == null) Thread.sleep(10);
+    }
+    Connection s = accepted;
+    assertNotNull(s, "accepted");
+    CompletableFuture<Void> heard = new CompletableFuture<>();
+    driver.call(
+        now -> {
+          s.attach("the embedder's own");
+          driver.setEventListener(
+              e -> {
+                if (e instanceof HostEvent.OfConnection(var k, var event) && k == s) {
+                  heard.complete(null);
+                }
+              });
+          return null;
+        });
+    driver.call(now -> c.send(ByteBuffer.wrap(new byte[] {1, 2, 3}), now));
+    heard.get(10, TimeUnit.SECONDS);
+    assertEquals("the embedder's own", driver.call(now -> s.attachment()));
+    assertNull(driver.call(now -> c.attachment()), "the client's events made it no signal");
   }
 }
