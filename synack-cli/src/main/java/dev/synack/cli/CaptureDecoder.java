@@ -9,6 +9,7 @@ import dev.synack.trace.Sentence;
 import dev.synack.trace.TraceEvent;
 import dev.synack.wire.IpDatagram;
 import dev.synack.wire.LinkType;
+import dev.synack.wire.MalformedReason;
 import dev.synack.wire.Packets;
 import dev.synack.wire.Parsed;
 import dev.synack.wire.PcapRecord;
@@ -156,14 +157,14 @@ final class CaptureDecoder {
     }
     Parsed<IpDatagram> ip = IpDatagram.parse(r.ipPacket());
     if (!ip.isOk()) {
-      drop(t, time, "", "", "malformed IP packet: ", ip.reason());
+      drop(t, time, "", "", "malformed IP packet: ", ip.reason().text());
       return;
     }
     IpDatagram d = ip.value();
     String src = TcpdumpFormat.address(d.source());
     String dst = TcpdumpFormat.address(d.destination());
     Parsed<Packets.TcpPacket> tcp = Packets.parseTcp(d, false);
-    if (!tcp.isOk() && tcp.reason().equals("ip-not-tcp")) {
+    if (!tcp.isOk() && tcp.reason() == MalformedReason.IP_NOT_TCP) {
       if (!json) {
         String other = TcpdumpOther.line(d);
         out.println(
@@ -190,7 +191,7 @@ final class CaptureDecoder {
           src,
           src + "-" + dst,
           TcpdumpFormat.ipVersion(d.source()) + " " + src + " > " + dst + ": malformed TCP: ",
-          tcp.reason());
+          tcp.reason().text());
       return;
     }
     segments++;

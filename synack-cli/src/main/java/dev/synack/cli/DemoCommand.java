@@ -169,7 +169,15 @@ final class DemoCommand implements Callable<Integer> {
     }
     DemoOptions options;
     try {
-      options = new DemoOptions(loss, delayMillis, reorder, duplicate, seed, bytes);
+      options =
+          DemoOptions.defaults().toBuilder()
+              .loss(loss)
+              .delayMillis(delayMillis)
+              .reorder(reorder)
+              .duplicate(duplicate)
+              .seed(seed)
+              .bytes(bytes)
+              .build();
     } catch (IllegalArgumentException e) {
       throw new Main.UsageError(e.getMessage());
     }

@@ -46,7 +46,7 @@ final class TcpdumpOther {
       Parsed<IcmpMessage> m = IcmpCodec.parse(d, false);
       String head = ip + src + " > " + dst + ": ";
       if (!m.isOk())
-        return head + (d.version() == 4 ? "ICMP" : "ICMP6") + ", malformed: " + m.reason();
+        return head + (d.version() == 4 ? "ICMP" : "ICMP6") + ", malformed: " + m.reason().code();
       String what = d.version() == 4 ? icmp4(m.value()) : icmp6(m.value());
       return head + what + ", length " + d.payload().remaining();
     }

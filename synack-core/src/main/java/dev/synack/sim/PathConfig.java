@@ -50,17 +50,17 @@ public record PathConfig(
 
   /** Returns this path with a probability of losing each data packet. */
   public PathConfig withLoss(double probability) {
-    return new PathConfig(bandwidth, rttNanos, probability, queueBytes, mtu, markBytes);
+    return toBuilder().loss(probability).build();
   }
 
   /** Returns this path with another bottleneck queue, in bytes. */
   public PathConfig withQueue(int bytes) {
-    return new PathConfig(bandwidth, rttNanos, loss, bytes, mtu, markBytes);
+    return toBuilder().queue(bytes).build();
   }
 
   /** Returns this path with another MTU. */
   public PathConfig withMtu(int bytes) {
-    return new PathConfig(bandwidth, rttNanos, loss, queueBytes, bytes, markBytes);
+    return toBuilder().mtu(bytes).build();
   }
 
   /**
@@ -68,7 +68,76 @@ public record PathConfig(
    * wait (RFC 3168 §5); the hosts see the marks only when their configs negotiate ECN.
    */
   public PathConfig withEcnMarking(int bytes) {
-    return new PathConfig(bandwidth, rttNanos, loss, queueBytes, mtu, bytes);
+    return toBuilder().ecnMarking(bytes).build();
+  }
+
+  /** Returns a builder that starts from this path. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * The values of a {@link PathConfig} set one by one, from {@link PathConfig#toBuilder()}; {@link
+   * #build()} checks them all (in the record's constructor). Each setter is named after the {@code
+   * withX} method that calls it, which documents the value.
+   */
+  public static final class Builder {
+    private long bandwidth;
+    private long rttNanos;
+    private double loss;
+    private int queueBytes;
+    private int mtu;
+    private int markBytes;
+
+    private Builder(PathConfig c) {
+      bandwidth = c.bandwidth;
+      rttNanos = c.rttNanos;
+      loss = c.loss;
+      queueBytes = c.queueBytes;
+      mtu = c.mtu;
+      markBytes = c.markBytes;
+    }
+
+    /** Sets the bits per second of the bottleneck, each way; positive. */
+    public Builder bandwidth(long bitsPerSecond) {
+      this.bandwidth = bitsPerSecond;
+      return this;
+    }
+
+    /** Sets the round-trip propagation delay, not negative. */
+    public Builder rtt(Duration rtt) {
+      this.rttNanos = rtt.toNanos();
+      return this;
+    }
+
+    /** Sets the probability of losing a data packet, in [0, 1). */
+    public Builder loss(double probability) {
+      this.loss = probability;
+      return this;
+    }
+
+    /** Sets the bottleneck queue in bytes, not negative. */
+    public Builder queue(int bytes) {
+      this.queueBytes = bytes;
+      return this;
+    }
+
+    /** Sets the largest IP packet, 576 to 65535 bytes. */
+    public Builder mtu(int bytes) {
+      this.mtu = bytes;
+      return this;
+    }
+
+    /** Sets the queue length above which ECT data packets are marked CE. */
+    public Builder ecnMarking(int bytes) {
+      this.markBytes = bytes;
+      return this;
+    }
+
+    /** Returns the path, after the record's constructor has checked every value. */
+    public PathConfig build() {
+      return new PathConfig(bandwidth, rttNanos, loss, queueBytes, mtu, markBytes);
+    }
   }
 
   /** Returns the bandwidth-delay product in bytes: what must be in flight to keep the path full. */

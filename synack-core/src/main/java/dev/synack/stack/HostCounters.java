@@ -1,13 +1,15 @@
 package dev.synack.stack;
 
+import dev.synack.wire.ReasonCode;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * What a host counted: packets in and out and every reason a packet was dropped, like the counters
- * of Linux's {@code nstat}. Drop reasons are the stable codes of {@link
- * dev.synack.wire.Parsed.Malformed} and of the host itself, and the reasons its connections give in
- * their {@code drop} trace events (which quote the rule, e.g. RFC 5961's).
+ * of Linux's {@code nstat}. Drops are counted under the stable codes ({@link ReasonCode}) of the
+ * wire parsers ({@link dev.synack.wire.MalformedReason}), of the host itself ({@link
+ * HostDropReason}) and of its connections' engines ({@link dev.synack.trace.DropReason}), whose
+ * {@code drop} trace events quote the rule (e.g. RFC 5961's).
  */
 public final class HostCounters {
   long packetsIn;
@@ -46,7 +48,7 @@ public final class HostCounters {
   long timeExceededSent;
   private final Map<String, Long> drops = new TreeMap<>();
 
-  void drop(String reason) {
+  private void drop(String reason) {
     drops.merge(reason, 1L, Long::sum);
   }
 
@@ -59,7 +61,7 @@ public final class HostCounters {
     return cookieSynAckTemplates;
   }
 
-  void drop(HostDropReason reason) {
+  void drop(ReasonCode reason) {
     drop(reason.code());
   }
 
@@ -274,8 +276,11 @@ public final class HostCounters {
     return drops.getOrDefault(reason, 0L);
   }
 
-  /** Returns the number of packets the host dropped for {@code reason}. */
-  public long dropped(HostDropReason reason) {
+  /**
+   * Returns the number of packets dropped for {@code reason}: a {@link HostDropReason}, a {@link
+   * dev.synack.wire.MalformedReason} or a {@link dev.synack.trace.DropReason}.
+   */
+  public long dropped(ReasonCode reason) {
     return dropped(reason.code());
   }
 

@@ -1,6 +1,6 @@
 package dev.synack.stack;
 
-import java.util.HashMap;
+import dev.synack.wire.ReasonCode;
 import java.util.Map;
 
 /**
@@ -9,10 +9,11 @@ import java.util.Map;
  * field. The host counts each drop under its code ({@link HostCounters#dropped(HostDropReason)}).
  *
  * <p>The codes are lower case with hyphens, as the engine's ({@link dev.synack.trace.DropReason})
- * and the wire parsers' (which stay strings: {@link dev.synack.wire.Parsed#reason()}), and never
- * change once released. The text is the code, but for the lesson's unanswered segment.
+ * and the wire parsers' ({@link dev.synack.wire.MalformedReason}), distinct from both ({@link
+ * ReasonCode}), and never change once released. The text is the code, but for the lesson's
+ * unanswered segment.
  */
-public enum HostDropReason {
+public enum HostDropReason implements ReasonCode {
   /** A packet to an address not the host's, outside any-destination mode. */
   NOT_FOR_THIS_HOST("not-for-this-host"),
   /** A datagram of a transport protocol no handler is registered for. */
@@ -99,14 +100,7 @@ public enum HostDropReason {
   /** A UDP datagram its endpoint had no room for. */
   UDP_RECEIVE_BUFFER_FULL("udp-receive-buffer-full");
 
-  private static final Map<String, HostDropReason> BY_CODE = new HashMap<>();
-
-  static {
-    for (HostDropReason r : values()) {
-      if (BY_CODE.put(r.code, r) != null)
-        throw new AssertionError("two host drop reasons share the code " + r.code);
-    }
-  }
+  private static final Map<String, HostDropReason> BY_CODE = ReasonCode.byCode(values());
 
   private final String code;
   private final String text;
@@ -120,12 +114,13 @@ public enum HostDropReason {
     this.text = text;
   }
 
-  /** Returns the stable code: lower case with hyphens, what counters and tests use. */
+  @Override
   public String code() {
     return code;
   }
 
   /** Returns the text of a trace's {@code drop} event: the code, but where a word says more. */
+  @Override
   public String text() {
     return text;
   }

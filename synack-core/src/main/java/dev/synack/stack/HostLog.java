@@ -2,6 +2,8 @@ package dev.synack.stack;
 
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.MalformedReason;
+import dev.synack.wire.ReasonCode;
 import dev.synack.wire.TcpSegment;
 
 /**
@@ -37,29 +39,21 @@ final class HostLog {
    * Drops a packet that does not parse (bad checksum, lengths, header fields): counted as malformed
    * too (Linux's InErrors, InCsumErrors).
    */
-  void dropMalformed(String reason, long now) {
+  void dropMalformed(MalformedReason reason, long now) {
     counters.malformed++;
     drop(reason, "", now);
   }
 
-  /** Drops a packet for {@code reason}: counted under its code and traced with its text. */
-  void drop(HostDropReason reason, String conn, long now) {
-    drop(reason.code(), reason.text(), conn, now);
-  }
-
   /**
-   * Drops a packet for a wire parser's {@code reason} ({@link dev.synack.wire.Parsed#reason()}):
-   * counted and traced under it.
+   * Drops a packet for {@code reason}, the host's or a wire parser's: counted under its code and
+   * traced with its text.
    */
-  void drop(String reason, String conn, long now) {
-    drop(reason, reason, conn, now);
-  }
-
-  private void drop(String code, String text, String conn, long now) {
-    counters.drop(code);
+  void drop(ReasonCode reason, String conn, long now) {
+    counters.drop(reason);
     if (trace.enabled()) {
       trace.accept(
-          new TraceEvent.Segment(now, name, conn, TraceEvent.SegmentAction.DROP, null, text));
+          new TraceEvent.Segment(
+              now, name, conn, TraceEvent.SegmentAction.DROP, null, reason.text()));
     }
   }
 

@@ -132,7 +132,7 @@ final class TcpEndpoints implements TransportHandler {
 
           @Override
           public void countDrop(DropReason reason) {
-            log.counters.drop(reason.code());
+            log.counters.drop(reason);
           }
         };
     byte[] isnKey = new byte[16];

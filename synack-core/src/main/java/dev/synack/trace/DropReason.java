@@ -1,17 +1,17 @@
 package dev.synack.trace;
 
-import java.util.HashMap;
+import dev.synack.wire.ReasonCode;
 import java.util.Map;
 
 /**
  * Why a connection's engine dropped a segment: a stable code for counters and tests, and the text
  * that a trace's {@code drop} event carries in its {@code reason} field (which quotes the rule).
  *
- * <p>The codes are lower case with hyphens, like the host's and the wire parsers' reason codes, and
- * never change once released; the texts may be reworded (traces and goldens show them). A host
- * counts each drop under its code ({@link TraceSink#countDrop}).
+ * <p>The codes are lower case with hyphens, like the host's and the wire parsers' reason codes
+ * ({@link ReasonCode}), and never change once released; the texts may be reworded (traces and
+ * goldens show them). A host counts each drop under its code ({@link TraceSink#countDrop}).
  */
-public enum DropReason {
+public enum DropReason implements ReasonCode {
   /** A SYN with FIN, dropped as FreeBSD's {@code drop_synfin} does when the choice is on. */
   SYN_FIN_DROPPED(
       "syn-fin-dropped", "SYN with FIN dropped (TcpChoices.synFinDropped, FreeBSD's drop_synfin)"),
@@ -77,14 +77,7 @@ public enum DropReason {
   /** An out-of-order segment that the full reassembly queue refused. */
   REASSEMBLY_FULL("reassembly-full", "out of order, reassembly queue full");
 
-  private static final Map<String, DropReason> BY_CODE = new HashMap<>();
-
-  static {
-    for (DropReason r : values()) {
-      if (BY_CODE.put(r.code, r) != null)
-        throw new AssertionError("two drop reasons share the code " + r.code);
-    }
-  }
+  private static final Map<String, DropReason> BY_CODE = ReasonCode.byCode(values());
 
   private final String code;
   private final String text;
@@ -94,7 +87,7 @@ public enum DropReason {
     this.text = text;
   }
 
-  /** Returns the stable code: lower case with hyphens, what counters and tests use. */
+  @Override
   public String code() {
     return code;
   }
@@ -103,6 +96,7 @@ public enum DropReason {
    * Returns the text of a trace's {@code drop} event: the reason in words, with the rule it
    * applies.
    */
+  @Override
   public String text() {
     return text;
   }

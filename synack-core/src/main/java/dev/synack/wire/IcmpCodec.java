@@ -38,8 +38,8 @@ public final class IcmpCodec {
    */
   public static Parsed<IcmpMessage> parse(IpDatagram ip, boolean verifyChecksum) {
     if (ip.protocol() != (ip.version() == 4 ? PROTOCOL_V4 : PROTOCOL_V6))
-      return Parsed.malformed("ip-not-icmp");
-    if (ip.fragment()) return Parsed.malformed("ip-fragment");
+      return Parsed.malformed(MalformedReason.IP_NOT_ICMP);
+    if (ip.fragment()) return Parsed.malformed(MalformedReason.IP_FRAGMENT);
     return parse(ip.payload(), ip.version(), ip.source(), ip.destination(), verifyChecksum);
   }
 
@@ -61,7 +61,7 @@ public final class IcmpCodec {
     if (verifyChecksum
         && !Checksum.verifies(
             sum(message, message.position(), p.length(), version, source, destination))) {
-      return Parsed.malformed("icmp-bad-checksum");
+      return Parsed.malformed(MalformedReason.ICMP_BAD_CHECKSUM);
     }
     int type = p.type();
     IcmpMessage m;

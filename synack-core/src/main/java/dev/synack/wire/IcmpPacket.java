@@ -24,7 +24,7 @@ public final class IcmpPacket {
    */
   public static Parsed<IcmpPacket> wrap(ByteBuffer message) {
     ByteBuffer buf = message.slice();
-    if (buf.limit() < HEADER_LENGTH) return Parsed.malformed("icmp-truncated");
+    if (buf.limit() < HEADER_LENGTH) return Parsed.malformed(MalformedReason.ICMP_TRUNCATED);
     return Parsed.ok(new IcmpPacket(buf));
   }
 

@@ -37,23 +37,24 @@ public record IcmpQuote(
    */
   public static Parsed<IcmpQuote> parse(ByteBuffer original) {
     ByteBuffer buf = original.slice();
-    if (!buf.hasRemaining()) return Parsed.malformed("icmp-quote-truncated");
+    if (!buf.hasRemaining()) return Parsed.malformed(MalformedReason.ICMP_QUOTE_TRUNCATED);
     return switch (Bytes.u8(buf, 0) >>> 4) {
       case 4 -> parse4(buf);
       case 6 -> parse6(buf);
-      default -> Parsed.malformed("icmp-quote-bad-version");
+      default -> Parsed.malformed(MalformedReason.ICMP_QUOTE_BAD_VERSION);
     };
   }
 
   private static Parsed<IcmpQuote> parse4(ByteBuffer buf) {
-    if (buf.limit() < Ipv4Packet.MIN_HEADER_LENGTH) return Parsed.malformed("icmp-quote-truncated");
+    if (buf.limit() < Ipv4Packet.MIN_HEADER_LENGTH)
+      return Parsed.malformed(MalformedReason.ICMP_QUOTE_TRUNCATED);
     int headerLength = (Bytes.u8(buf, 0) & 0xf) * 4;
     if (headerLength < Ipv4Packet.MIN_HEADER_LENGTH)
-      return Parsed.malformed("icmp-quote-truncated");
+      return Parsed.malformed(MalformedReason.ICMP_QUOTE_TRUNCATED);
     if ((Bytes.u16(buf, IPV4_FLAGS_FRAGMENT_OFFSET) & 0x1fff) != 0)
-      return Parsed.malformed("icmp-quote-fragment");
+      return Parsed.malformed(MalformedReason.ICMP_QUOTE_FRAGMENT);
     if (buf.limit() < headerLength + MIN_TRANSPORT_BYTES)
-      return Parsed.malformed("icmp-quote-truncated");
+      return Parsed.malformed(MalformedReason.ICMP_QUOTE_TRUNCATED);
     return Parsed.ok(
         new IcmpQuote(
             4,
@@ -66,11 +67,11 @@ public record IcmpQuote(
   private static Parsed<IcmpQuote> parse6(ByteBuffer buf) {
     Parsed<Ipv6Packet> wrapped = Ipv6Packet.wrapQuoted(buf);
     if (!(wrapped instanceof Parsed.Ok<Ipv6Packet>(Ipv6Packet p)))
-      return Parsed.malformed("icmp-quote-truncated");
-    if (p.fragmentOffset() != 0) return Parsed.malformed("icmp-quote-fragment");
+      return Parsed.malformed(MalformedReason.ICMP_QUOTE_TRUNCATED);
+    if (p.fragmentOffset() != 0) return Parsed.malformed(MalformedReason.ICMP_QUOTE_FRAGMENT);
     ByteBuffer transport = p.upperLayerPayload();
     if (transport.remaining() < MIN_TRANSPORT_BYTES)
-      return Parsed.malformed("icmp-quote-truncated");
+      return Parsed.malformed(MalformedReason.ICMP_QUOTE_TRUNCATED);
     return Parsed.ok(
         new IcmpQuote(6, p.source(), p.destination(), p.upperLayerProtocol(), transport));
   }

@@ -36,11 +36,11 @@ public record IpDatagram(
    * changed; the record's views share its bytes.
    */
   public static Parsed<IpDatagram> parse(ByteBuffer packet) {
-    if (!packet.hasRemaining()) return Parsed.malformed("ip-truncated");
+    if (!packet.hasRemaining()) return Parsed.malformed(MalformedReason.IP_TRUNCATED);
     return switch ((packet.get(packet.position()) & 0xff) >>> 4) {
       case 4 -> Ipv4Packet.wrap(packet).map(IpDatagram::of);
       case 6 -> Ipv6Packet.wrap(packet).map(IpDatagram::of);
-      default -> Parsed.malformed("ip-bad-version");
+      default -> Parsed.malformed(MalformedReason.IP_BAD_VERSION);
     };
   }
 

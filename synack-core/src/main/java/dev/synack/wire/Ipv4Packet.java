@@ -53,18 +53,19 @@ public final class Ipv4Packet {
    */
   public static Parsed<Ipv4Packet> wrap(ByteBuffer packet) {
     ByteBuffer buf = packet.slice();
-    if (buf.limit() < MIN_HEADER_LENGTH) return Parsed.malformed("ipv4-truncated-header");
+    if (buf.limit() < MIN_HEADER_LENGTH)
+      return Parsed.malformed(MalformedReason.IPV4_TRUNCATED_HEADER);
     int versionIhl = Bytes.u8(buf, VERSION_IHL);
-    if (versionIhl >>> 4 != 4) return Parsed.malformed("ipv4-bad-version");
+    if (versionIhl >>> 4 != 4) return Parsed.malformed(MalformedReason.IPV4_BAD_VERSION);
     int headerLength = (versionIhl & 0xf) * 4;
-    if (headerLength < MIN_HEADER_LENGTH) return Parsed.malformed("ipv4-bad-ihl");
-    if (headerLength > buf.limit()) return Parsed.malformed("ipv4-truncated-header");
+    if (headerLength < MIN_HEADER_LENGTH) return Parsed.malformed(MalformedReason.IPV4_BAD_IHL);
+    if (headerLength > buf.limit()) return Parsed.malformed(MalformedReason.IPV4_TRUNCATED_HEADER);
     int totalLength = Bytes.u16(buf, TOTAL_LENGTH);
     if (totalLength < headerLength || totalLength > buf.limit())
-      return Parsed.malformed("ipv4-total-length-mismatch");
+      return Parsed.malformed(MalformedReason.IPV4_TOTAL_LENGTH_MISMATCH);
     // RFC 1122 §3.2.1.2: a host MUST verify the header checksum and silently discard on failure.
     if (!Checksum.verifies(Checksum.sum(buf, 0, headerLength)))
-      return Parsed.malformed("ipv4-bad-header-checksum");
+      return Parsed.malformed(MalformedReason.IPV4_BAD_HEADER_CHECKSUM);
     return Parsed.ok(new Ipv4Packet(buf.limit(totalLength)));
   }
 

@@ -80,10 +80,10 @@ public final class Ipv6Packet {
    */
   public static Parsed<Ipv6Packet> wrap(ByteBuffer packet) {
     ByteBuffer buf = packet.slice();
-    if (buf.limit() < HEADER_LENGTH) return Parsed.malformed("ipv6-truncated-header");
-    if (Bytes.u8(buf, 0) >>> 4 != 6) return Parsed.malformed("ipv6-bad-version");
+    if (buf.limit() < HEADER_LENGTH) return Parsed.malformed(MalformedReason.IPV6_TRUNCATED_HEADER);
+    if (Bytes.u8(buf, 0) >>> 4 != 6) return Parsed.malformed(MalformedReason.IPV6_BAD_VERSION);
     int end = HEADER_LENGTH + Bytes.u16(buf, PAYLOAD_LENGTH);
-    if (end > buf.limit()) return Parsed.malformed("ipv6-payload-length-mismatch");
+    if (end > buf.limit()) return Parsed.malformed(MalformedReason.IPV6_PAYLOAD_LENGTH_MISMATCH);
     return walkExtensionHeaders(buf.limit(end));
   }
 
@@ -95,8 +95,8 @@ public final class Ipv6Packet {
    */
   static Parsed<Ipv6Packet> wrapQuoted(ByteBuffer quoted) {
     ByteBuffer buf = quoted.slice();
-    if (buf.limit() < HEADER_LENGTH) return Parsed.malformed("ipv6-truncated-header");
-    if (Bytes.u8(buf, 0) >>> 4 != 6) return Parsed.malformed("ipv6-bad-version");
+    if (buf.limit() < HEADER_LENGTH) return Parsed.malformed(MalformedReason.IPV6_TRUNCATED_HEADER);
+    if (Bytes.u8(buf, 0) >>> 4 != 6) return Parsed.malformed(MalformedReason.IPV6_BAD_VERSION);
     return walkExtensionHeaders(
         buf.limit(Math.min(buf.limit(), HEADER_LENGTH + Bytes.u16(buf, PAYLOAD_LENGTH))));
   }
@@ -118,8 +118,9 @@ public final class Ipv6Packet {
         case HOP_BY_HOP, ROUTING, DESTINATION_OPTIONS, AUTHENTICATION -> {
           // RFC 8200 §4.3: hop-by-hop options may only follow the fixed header.
           if (next == HOP_BY_HOP && at != HEADER_LENGTH)
-            return Parsed.malformed("ipv6-misplaced-hop-by-hop");
-          if (at + 2 > end) return Parsed.malformed("ipv6-truncated-extension-header");
+            return Parsed.malformed(MalformedReason.IPV6_MISPLACED_HOP_BY_HOP);
+          if (at + 2 > end)
+            return Parsed.malformed(MalformedReason.IPV6_TRUNCATED_EXTENSION_HEADER);
           // RFC 8200 §4.3-4.6: length in 8-octet units, not counting the first 8;
           // RFC 4302 §2.2: AH counts 4-octet units, not counting the first 2.
           length =
@@ -136,7 +137,8 @@ public final class Ipv6Packet {
           return Parsed.ok(new Ipv6Packet(buf, next, at, fragmentAt, fragmentPointer));
         }
       }
-      if (at + length > end) return Parsed.malformed("ipv6-truncated-extension-header");
+      if (at + length > end)
+        return Parsed.malformed(MalformedReason.IPV6_TRUNCATED_EXTENSION_HEADER);
       next = Bytes.u8(buf, at);
       pointer = at;
       at += length;

@@ -80,8 +80,8 @@ public final class Packets {
 
   /** Parses the TCP segment of a parsed datagram, as {@link #parseTcp(ByteBuffer, boolean)}. */
   public static Parsed<TcpPacket> parseTcp(IpDatagram ip, boolean verifyChecksum) {
-    if (ip.protocol() != TcpCodec.PROTOCOL) return Parsed.malformed("ip-not-tcp");
-    if (ip.fragment()) return Parsed.malformed("ip-fragment");
+    if (ip.protocol() != TcpCodec.PROTOCOL) return Parsed.malformed(MalformedReason.IP_NOT_TCP);
+    if (ip.fragment()) return Parsed.malformed(MalformedReason.IP_FRAGMENT);
     return TcpCodec.parse(ip.payload(), ip.source(), ip.destination(), verifyChecksum)
         .map(segment -> new TcpPacket(ip, segment));
   }

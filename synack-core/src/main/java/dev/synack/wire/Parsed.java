@@ -6,9 +6,9 @@ import java.util.function.Function;
  * The result of parsing bytes from the wire: either the parsed value or the reason it is malformed.
  *
  * <p>Parsing never throws, whatever the bytes: a bad packet is an ordinary outcome that the stack
- * counts and traces as a {@code drop}. The reason is a stable lower-case code with hyphens, such as
- * {@code ipv4-bad-header-checksum} or {@code tcp-data-offset-past-end}, the {@code reason} field of
- * a trace's {@code drop} event.
+ * counts and traces as a {@code drop}. The reason is a {@link MalformedReason}, whose stable code
+ * (such as {@code ipv4-bad-header-checksum} or {@code tcp-data-offset-past-end}) is the {@code
+ * reason} field of a trace's {@code drop} event.
  *
  * @param <T> the type of the parsed value
  */
@@ -21,21 +21,20 @@ public sealed interface Parsed<T> {
     }
 
     @Override
-    public String reason() {
+    public MalformedReason reason() {
       return null;
     }
   }
 
-  /** A malformed input and the reason code. */
-  record Malformed<T>(String reason) implements Parsed<T> {
+  /** A malformed input and the reason. */
+  record Malformed<T>(MalformedReason reason) implements Parsed<T> {
     public Malformed {
-      if (reason == null || reason.isEmpty())
-        throw new IllegalArgumentException("a reason is required: " + reason);
+      if (reason == null) throw new IllegalArgumentException("a reason is required");
     }
 
     @Override
     public T value() {
-      throw new IllegalStateException("malformed: " + reason);
+      throw new IllegalStateException("malformed: " + reason.code());
     }
   }
 
@@ -44,8 +43,8 @@ public sealed interface Parsed<T> {
     return new Ok<>(value);
   }
 
-  /** Returns a {@link Malformed} with the given reason code. */
-  static <T> Parsed<T> malformed(String reason) {
+  /** Returns a {@link Malformed} with the given reason. */
+  static <T> Parsed<T> malformed(MalformedReason reason) {
     return new Malformed<>(reason);
   }
 
@@ -59,8 +58,8 @@ public sealed interface Parsed<T> {
    */
   T value();
 
-  /** Returns the reason code if malformed, {@code null} if well formed. */
-  String reason();
+  /** Returns the reason if malformed, {@code null} if well formed. */
+  MalformedReason reason();
 
   /** Returns the parsed value transformed by {@code f}, or the same reason if malformed. */
   default <U> Parsed<U> map(Function<? super T, ? extends U> f) {

@@ -42,12 +42,13 @@ public final class TcpCodec {
       InetAddress source,
       InetAddress destination) {
     int length = tcpBytes.remaining();
-    if (length < TcpHeader.MIN_HEADER_LENGTH) return Parsed.malformed("tcp-truncated-header");
+    if (length < TcpHeader.MIN_HEADER_LENGTH)
+      return Parsed.malformed(MalformedReason.TCP_TRUNCATED_HEADER);
     if (sameBytes != null) {
       long sum =
           Checksum.pseudoHeaderSum(source, destination, PROTOCOL, length)
               + Checksum.sum(sameBytes, sameAt, length);
-      if (!Checksum.verifies(sum)) return Parsed.malformed("tcp-bad-checksum");
+      if (!Checksum.verifies(sum)) return Parsed.malformed(MalformedReason.TCP_BAD_CHECKSUM);
     }
     return TcpHeader.wrap(tcpBytes).map(TcpHeader::toSegment);
   }

@@ -52,10 +52,13 @@ public final class TcpHeader {
    */
   public static Parsed<TcpHeader> wrap(ByteBuffer segment) {
     ByteBuffer buf = segment.slice();
-    if (buf.limit() < MIN_HEADER_LENGTH) return Parsed.malformed("tcp-truncated-header");
+    if (buf.limit() < MIN_HEADER_LENGTH)
+      return Parsed.malformed(MalformedReason.TCP_TRUNCATED_HEADER);
     int headerLength = (Bytes.u8(buf, DATA_OFFSET) >>> 4) * 4;
-    if (headerLength < MIN_HEADER_LENGTH) return Parsed.malformed("tcp-data-offset-too-small");
-    if (headerLength > buf.limit()) return Parsed.malformed("tcp-data-offset-past-end");
+    if (headerLength < MIN_HEADER_LENGTH)
+      return Parsed.malformed(MalformedReason.TCP_DATA_OFFSET_TOO_SMALL);
+    if (headerLength > buf.limit())
+      return Parsed.malformed(MalformedReason.TCP_DATA_OFFSET_PAST_END);
     return TcpOptionCodec.parse(buf, MIN_HEADER_LENGTH, headerLength)
         .map(options -> new TcpHeader(buf, options));
   }

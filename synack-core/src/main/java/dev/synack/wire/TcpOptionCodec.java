@@ -43,10 +43,10 @@ final class TcpOptionCodec {
         i++;
         continue;
       }
-      if (i + 1 >= end) return Parsed.malformed("tcp-option-overruns-header");
+      if (i + 1 >= end) return Parsed.malformed(MalformedReason.TCP_OPTION_OVERRUNS_HEADER);
       int length = Bytes.u8(buf, i + 1);
-      if (length < 2) return Parsed.malformed("tcp-bad-option-length");
-      if (i + length > end) return Parsed.malformed("tcp-option-overruns-header");
+      if (length < 2) return Parsed.malformed(MalformedReason.TCP_BAD_OPTION_LENGTH);
+      if (i + length > end) return Parsed.malformed(MalformedReason.TCP_OPTION_OVERRUNS_HEADER);
       TcpOption option =
           switch (kind) {
             case TcpOption.KIND_MSS ->
@@ -70,7 +70,7 @@ final class TcpOptionCodec {
                     : new TcpOption.Unknown(kind, bytes(buf, i + 2, length - 2));
             default -> new TcpOption.Unknown(kind, bytes(buf, i + 2, length - 2));
           };
-      if (option == null) return Parsed.malformed("tcp-bad-option-length");
+      if (option == null) return Parsed.malformed(MalformedReason.TCP_BAD_OPTION_LENGTH);
       options.add(option);
       i += length;
     }

@@ -45,17 +45,19 @@ public record UdpPacket(int sourcePort, int destinationPort, ByteBuffer payload)
   public static Parsed<UdpPacket> parse(IpDatagram ip, boolean verifyChecksum) {
     ByteBuffer udp = ip.payload();
     int available = udp.remaining();
-    if (available < HEADER_LENGTH) return Parsed.malformed("udp-truncated");
+    if (available < HEADER_LENGTH) return Parsed.malformed(MalformedReason.UDP_TRUNCATED);
     int at = udp.position();
     int length = Bytes.u16(udp, at + 4);
-    if (length < HEADER_LENGTH || length > available) return Parsed.malformed("udp-bad-length");
+    if (length < HEADER_LENGTH || length > available)
+      return Parsed.malformed(MalformedReason.UDP_BAD_LENGTH);
     int checksum = Bytes.u16(udp, at + 6);
-    if (checksum == 0 && ip.version() == 6) return Parsed.malformed("udp-zero-checksum-ipv6");
+    if (checksum == 0 && ip.version() == 6)
+      return Parsed.malformed(MalformedReason.UDP_ZERO_CHECKSUM_IPV6);
     if (verifyChecksum && checksum != 0) {
       long sum =
           Checksum.pseudoHeaderSum(ip.source(), ip.destination(), PROTOCOL, length)
               + Checksum.sum(udp, at, length);
-      if (!Checksum.verifies(sum)) return Parsed.malformed("udp-bad-checksum");
+      if (!Checksum.verifies(sum)) return Parsed.malformed(MalformedReason.UDP_BAD_CHECKSUM);
     }
     return Parsed.ok(
         new UdpPacket(

@@ -3,8 +3,8 @@
  * parsed record; Internet checksums with the pseudo-header; pcap and pcapng files.
  *
  * <p>A view's {@code wrap} checks lengths once and reports a malformed packet with a {@link
- * dev.synack.wire.Parsed.Malformed reason}; after that no accessor throws. Nothing here holds state
- * or does I/O.
+ * dev.synack.wire.MalformedReason}; after that no accessor throws. Nothing here holds state or does
+ * I/O.
  *
  * <p>Where to start: {@link dev.synack.wire.Packets} builds and parses whole IP packets carrying
  * TCP or ICMP; {@link dev.synack.wire.IpDatagram#parse} and {@link dev.synack.wire.TcpSegment} are

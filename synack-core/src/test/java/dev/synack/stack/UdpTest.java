@@ -115,7 +115,7 @@ class UdpTest {
       e.send(ByteBuffer.wrap(new byte[] {1, 2, 3}), B4, 2000, 0);
       IpDatagram ip = IpDatagram.parse(ByteBuffer.wrap(a.pollPacket(0))).value();
       Parsed<UdpPacket> p = UdpPacket.parse(ip, true);
-      assertTrue(p.isOk(), () -> p.reason());
+      assertTrue(p.isOk(), () -> String.valueOf(p.reason()));
       assertEquals(1000, p.value().sourcePort());
       assertEquals(2000, p.value().destinationPort());
     }

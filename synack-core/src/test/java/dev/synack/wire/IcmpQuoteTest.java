@@ -75,18 +75,25 @@ class IcmpQuoteTest {
   @Test
   void tooShortOrNotIp_isMalformed_neverThrows() {
     byte[] sent = Packets.tcp(ip("10.0.0.1"), ip("10.0.0.2"), 64, SYN);
-    assertEquals("icmp-quote-truncated", IcmpQuote.parse(ByteBuffer.wrap(sent, 0, 27)).reason());
-    assertEquals("icmp-quote-truncated", IcmpQuote.parse(ByteBuffer.allocate(0)).reason());
-    assertEquals("icmp-quote-bad-version", IcmpQuote.parse(ByteBuffer.wrap(new byte[40])).reason());
+    assertEquals(
+        MalformedReason.ICMP_QUOTE_TRUNCATED,
+        IcmpQuote.parse(ByteBuffer.wrap(sent, 0, 27)).reason());
+    assertEquals(
+        MalformedReason.ICMP_QUOTE_TRUNCATED, IcmpQuote.parse(ByteBuffer.allocate(0)).reason());
+    assertEquals(
+        MalformedReason.ICMP_QUOTE_BAD_VERSION,
+        IcmpQuote.parse(ByteBuffer.wrap(new byte[40])).reason());
     byte[] v6 = Packets.tcp(ip("fd00::1"), ip("fd00::2"), 64, SYN);
-    assertEquals("icmp-quote-truncated", IcmpQuote.parse(ByteBuffer.wrap(v6, 0, 47)).reason());
+    assertEquals(
+        MalformedReason.ICMP_QUOTE_TRUNCATED, IcmpQuote.parse(ByteBuffer.wrap(v6, 0, 47)).reason());
   }
 
   @Test
   void laterFragment_quotesNoTransportHeader() {
     byte[] sent = Packets.tcp(ip("10.0.0.1"), ip("10.0.0.2"), 64, SYN);
     sent[7] = 1; // fragment offset 8 bytes (the header checksum is not checked in a quote)
-    assertEquals("icmp-quote-fragment", IcmpQuote.parse(ByteBuffer.wrap(sent)).reason());
+    assertEquals(
+        MalformedReason.ICMP_QUOTE_FRAGMENT, IcmpQuote.parse(ByteBuffer.wrap(sent)).reason());
   }
 
   static InetAddress ip(String s) {

@@ -65,14 +65,14 @@ class IcmpTest {
     byte[] b = bytes(LinuxCaptures.PING6);
     b[b.length - 1] ^= 1;
     IpDatagram d = IpDatagram.parse(ByteBuffer.wrap(b)).value();
-    assertEquals("icmp-bad-checksum", IcmpCodec.parse(d, true).reason());
+    assertEquals(MalformedReason.ICMP_BAD_CHECKSUM, IcmpCodec.parse(d, true).reason());
     assertNull(Packets.icmpEchoReply(d));
   }
 
   @Test
   void shortMessage_isTruncated() {
     assertEquals(
-        "icmp-truncated",
+        MalformedReason.ICMP_TRUNCATED,
         IcmpCodec.parse(ByteBuffer.allocate(7), 4, loopback4(), loopback4(), false).reason());
   }
 
@@ -151,6 +151,7 @@ class IcmpTest {
 
   @Test
   void parse_tcpDatagram_isNotIcmp() {
-    assertEquals("ip-not-icmp", IcmpCodec.parse(datagram(LinuxCaptures.SYN4), true).reason());
+    assertEquals(
+        MalformedReason.IP_NOT_ICMP, IcmpCodec.parse(datagram(LinuxCaptures.SYN4), true).reason());
   }
 }

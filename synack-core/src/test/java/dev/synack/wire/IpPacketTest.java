@@ -50,37 +50,42 @@ class IpPacketTest {
     @Test
     void shorterBuffer_isTotalLengthMismatch() {
       byte[] b = Arrays.copyOf(bytes(LinuxCaptures.SYN4), 59);
-      assertEquals("ipv4-total-length-mismatch", Ipv4Packet.wrap(ByteBuffer.wrap(b)).reason());
+      assertEquals(
+          MalformedReason.IPV4_TOTAL_LENGTH_MISMATCH, Ipv4Packet.wrap(ByteBuffer.wrap(b)).reason());
     }
 
     @Test
     void totalLengthBelowHeader_isTotalLengthMismatch() {
       byte[] b = bytes(LinuxCaptures.SYN4);
       b[3] = 19;
-      assertEquals("ipv4-total-length-mismatch", Ipv4Packet.wrap(ByteBuffer.wrap(b)).reason());
+      assertEquals(
+          MalformedReason.IPV4_TOTAL_LENGTH_MISMATCH, Ipv4Packet.wrap(ByteBuffer.wrap(b)).reason());
     }
 
     @Test
     void ihlBelowFive_isBadIhl() {
       byte[] b = bytes(LinuxCaptures.SYN4);
       b[0] = 0x44;
-      assertEquals("ipv4-bad-ihl", Ipv4Packet.wrap(ByteBuffer.wrap(b)).reason());
+      assertEquals(MalformedReason.IPV4_BAD_IHL, Ipv4Packet.wrap(ByteBuffer.wrap(b)).reason());
     }
 
     @Test
     void headerShorterThanIhlOr20_isTruncatedHeader() {
       assertEquals(
-          "ipv4-truncated-header", Ipv4Packet.wrap(ByteBuffer.wrap(bytes("4500003c"))).reason());
+          MalformedReason.IPV4_TRUNCATED_HEADER,
+          Ipv4Packet.wrap(ByteBuffer.wrap(bytes("4500003c"))).reason());
       byte[] b = Arrays.copyOf(bytes(LinuxCaptures.SYN4), 22);
       b[0] = 0x46;
-      assertEquals("ipv4-truncated-header", Ipv4Packet.wrap(ByteBuffer.wrap(b)).reason());
+      assertEquals(
+          MalformedReason.IPV4_TRUNCATED_HEADER, Ipv4Packet.wrap(ByteBuffer.wrap(b)).reason());
     }
 
     @Test
     void flippedHeaderBit_isBadHeaderChecksum() {
       byte[] b = bytes(LinuxCaptures.SYN4);
       b[8] = 63;
-      assertEquals("ipv4-bad-header-checksum", Ipv4Packet.wrap(ByteBuffer.wrap(b)).reason());
+      assertEquals(
+          MalformedReason.IPV4_BAD_HEADER_CHECKSUM, Ipv4Packet.wrap(ByteBuffer.wrap(b)).reason());
     }
 
     @Test
@@ -102,7 +107,7 @@ class IpPacketTest {
           out);
       IpDatagram d = IpDatagram.parse(out.clear()).value();
       assertTrue(d.fragment());
-      assertEquals("ip-fragment", Packets.parseTcp(d, false).reason());
+      assertEquals(MalformedReason.IP_FRAGMENT, Packets.parseTcp(d, false).reason());
     }
 
     @Test
@@ -193,30 +198,39 @@ class IpPacketTest {
       assertEquals(5, p.fragmentOffset());
       assertTrue(p.moreFragments());
       assertEquals(40, p.upperLayerPayload().remaining());
-      assertEquals("ip-fragment", Packets.parseTcp(ByteBuffer.wrap(b), true).reason());
+      assertEquals(
+          MalformedReason.IP_FRAGMENT, Packets.parseTcp(ByteBuffer.wrap(b), true).reason());
     }
 
     @Test
     void extensionHeaderPastTheEnd_isTruncatedExtensionHeader() {
       byte[] b = withExtensions(60, "06ff000000000000"); // claims (255+1)*8 bytes
-      assertEquals("ipv6-truncated-extension-header", Ipv6Packet.wrap(ByteBuffer.wrap(b)).reason());
+      assertEquals(
+          MalformedReason.IPV6_TRUNCATED_EXTENSION_HEADER,
+          Ipv6Packet.wrap(ByteBuffer.wrap(b)).reason());
       byte[] c = Arrays.copyOf(bytes(LinuxCaptures.SYN6), 41);
       c[5] = 1;
       c[6] = 60;
-      assertEquals("ipv6-truncated-extension-header", Ipv6Packet.wrap(ByteBuffer.wrap(c)).reason());
+      assertEquals(
+          MalformedReason.IPV6_TRUNCATED_EXTENSION_HEADER,
+          Ipv6Packet.wrap(ByteBuffer.wrap(c)).reason());
     }
 
     @Test
     void hopByHopAfterAnotherHeader_isMisplaced() {
       byte[] b = withExtensions(60, "0000000000000000" + "0600000000000000");
-      assertEquals("ipv6-misplaced-hop-by-hop", Ipv6Packet.wrap(ByteBuffer.wrap(b)).reason());
+      assertEquals(
+          MalformedReason.IPV6_MISPLACED_HOP_BY_HOP, Ipv6Packet.wrap(ByteBuffer.wrap(b)).reason());
     }
 
     @Test
     void payloadLengthPastTheBuffer_isMismatch() {
       byte[] b = Arrays.copyOf(bytes(LinuxCaptures.SYN6), 79);
-      assertEquals("ipv6-payload-length-mismatch", Ipv6Packet.wrap(ByteBuffer.wrap(b)).reason());
-      assertEquals("ipv6-truncated-header", Ipv6Packet.wrap(ByteBuffer.allocate(39)).reason());
+      assertEquals(
+          MalformedReason.IPV6_PAYLOAD_LENGTH_MISMATCH,
+          Ipv6Packet.wrap(ByteBuffer.wrap(b)).reason());
+      assertEquals(
+          MalformedReason.IPV6_TRUNCATED_HEADER, Ipv6Packet.wrap(ByteBuffer.allocate(39)).reason());
     }
 
     @Test
@@ -224,7 +238,7 @@ class IpPacketTest {
       byte[] b = bytes(LinuxCaptures.SYN6);
       b[6] = 59;
       assertEquals(59, Ipv6Packet.wrap(ByteBuffer.wrap(b)).value().upperLayerProtocol());
-      assertEquals("ip-not-tcp", Packets.parseTcp(ByteBuffer.wrap(b), true).reason());
+      assertEquals(MalformedReason.IP_NOT_TCP, Packets.parseTcp(ByteBuffer.wrap(b), true).reason());
     }
 
     @Test
@@ -248,8 +262,10 @@ class IpPacketTest {
       IpDatagram d6 = IpDatagram.parse(ByteBuffer.wrap(bytes(LinuxCaptures.SYN6))).value();
       assertEquals(6, d6.version());
       assertTrue(d6.header() instanceof Ipv6Packet.Repr r && r.flowLabel() == 0x9c1e3);
-      assertEquals("ip-bad-version", IpDatagram.parse(ByteBuffer.wrap(new byte[] {0x50})).reason());
-      assertEquals("ip-truncated", IpDatagram.parse(ByteBuffer.allocate(0)).reason());
+      assertEquals(
+          MalformedReason.IP_BAD_VERSION,
+          IpDatagram.parse(ByteBuffer.wrap(new byte[] {0x50})).reason());
+      assertEquals(MalformedReason.IP_TRUNCATED, IpDatagram.parse(ByteBuffer.allocate(0)).reason());
     }
 
     @Test

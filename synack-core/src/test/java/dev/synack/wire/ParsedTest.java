@@ -20,12 +20,12 @@ class ParsedTest {
 
   @Test
   void malformed_value_throwsWithTheReason() {
-    Parsed<String> p = Parsed.malformed("tcp-bad-checksum");
+    Parsed<String> p = Parsed.malformed(MalformedReason.TCP_BAD_CHECKSUM);
     assertFalse(p.isOk());
-    assertEquals("tcp-bad-checksum", p.reason());
+    assertEquals(MalformedReason.TCP_BAD_CHECKSUM, p.reason());
     IllegalStateException e = assertThrows(IllegalStateException.class, p::value);
     assertEquals("malformed: tcp-bad-checksum", e.getMessage());
-    assertEquals("tcp-bad-checksum", p.map(String::length).reason());
-    assertEquals("tcp-bad-checksum", p.flatMap(s -> Parsed.ok(1)).reason());
+    assertEquals(MalformedReason.TCP_BAD_CHECKSUM, p.map(String::length).reason());
+    assertEquals(MalformedReason.TCP_BAD_CHECKSUM, p.flatMap(s -> Parsed.ok(1)).reason());
   }
 }

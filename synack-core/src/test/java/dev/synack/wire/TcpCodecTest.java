@@ -137,53 +137,63 @@ class TcpCodecTest {
       return ByteBuffer.wrap(b);
     }
 
-    String reason(ByteBuffer tcp) {
+    MalformedReason reason(ByteBuffer tcp) {
       return TcpCodec.parse(tcp, loopback4(), loopback4(), false).reason();
     }
 
     @Test
     void shorterThan20Bytes_isTruncatedHeader() {
-      assertEquals("tcp-truncated-header", reason(ByteBuffer.allocate(19)));
-      assertEquals("tcp-truncated-header", TcpHeader.wrap(ByteBuffer.allocate(0)).reason());
+      assertEquals(MalformedReason.TCP_TRUNCATED_HEADER, reason(ByteBuffer.allocate(19)));
+      assertEquals(
+          MalformedReason.TCP_TRUNCATED_HEADER, TcpHeader.wrap(ByteBuffer.allocate(0)).reason());
     }
 
     @Test
     void dataOffsetBelowFive_isTooSmall() {
       ByteBuffer b = ByteBuffer.allocate(20).put(12, (byte) 0x40);
-      assertEquals("tcp-data-offset-too-small", reason(b));
+      assertEquals(MalformedReason.TCP_DATA_OFFSET_TOO_SMALL, reason(b));
     }
 
     @Test
     void dataOffsetBeyondTheBytes_isPastEnd() {
       ByteBuffer b = ByteBuffer.allocate(24).put(12, (byte) 0x70);
-      assertEquals("tcp-data-offset-past-end", reason(b));
+      assertEquals(MalformedReason.TCP_DATA_OFFSET_PAST_END, reason(b));
     }
 
     @Test
     void optionLengthPastTheHeader_overruns() {
-      assertEquals("tcp-option-overruns-header", reason(withOptions("0101080a00000000")));
       assertEquals(
-          "tcp-option-overruns-header",
+          MalformedReason.TCP_OPTION_OVERRUNS_HEADER, reason(withOptions("0101080a00000000")));
+      assertEquals(
+          MalformedReason.TCP_OPTION_OVERRUNS_HEADER,
           reason(withOptions("01010105")),
           "kind without its length byte");
     }
 
     @Test
     void knownKindWithWrongLength_isBadOptionLength() {
-      assertEquals("tcp-bad-option-length", reason(withOptions("02030000")), "MSS must be 4");
       assertEquals(
-          "tcp-bad-option-length", reason(withOptions("03040700")), "window scale must be 3");
+          MalformedReason.TCP_BAD_OPTION_LENGTH, reason(withOptions("02030000")), "MSS must be 4");
       assertEquals(
-          "tcp-bad-option-length", reason(withOptions("04030000")), "SACK-permitted must be 2");
+          MalformedReason.TCP_BAD_OPTION_LENGTH,
+          reason(withOptions("03040700")),
+          "window scale must be 3");
       assertEquals(
-          "tcp-bad-option-length",
+          MalformedReason.TCP_BAD_OPTION_LENGTH,
+          reason(withOptions("04030000")),
+          "SACK-permitted must be 2");
+      assertEquals(
+          MalformedReason.TCP_BAD_OPTION_LENGTH,
           reason(withOptions("050600000000" + "0000")),
           "SACK must be 2+8n");
       assertEquals(
-          "tcp-bad-option-length",
+          MalformedReason.TCP_BAD_OPTION_LENGTH,
           reason(withOptions("080800000000" + "00000000")),
           "timestamps must be 10");
-      assertEquals("tcp-bad-option-length", reason(withOptions("fe010000")), "any length below 2");
+      assertEquals(
+          MalformedReason.TCP_BAD_OPTION_LENGTH,
+          reason(withOptions("fe010000")),
+          "any length below 2");
     }
 
     @Test
@@ -191,7 +201,7 @@ class TcpCodecTest {
       byte[] b = bytes(LinuxCaptures.DATA4.substring(40));
       b[b.length - 1] ^= 0x20;
       assertEquals(
-          "tcp-bad-checksum",
+          MalformedReason.TCP_BAD_CHECKSUM,
           TcpCodec.parse(ByteBuffer.wrap(b), loopback4(), loopback4(), true).reason());
       assertTrue(
           TcpCodec.parse(ByteBuffer.wrap(b), loopback4(), loopback4(), false).isOk(),
