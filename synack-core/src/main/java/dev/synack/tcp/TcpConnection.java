@@ -109,8 +109,11 @@ public final class TcpConnection {
    */
   private TcpError closedError;
 
-  /** ICMP errors about this connection, and the soft error a timeout reports. */
-  final IcmpErrorHandling icmpErrors = new IcmpErrorHandling(this);
+  /**
+   * ICMP errors about this connection, and the soft error a timeout reports; null until the first
+   * ICMP error arrives (most connections never see one).
+   */
+  private IcmpErrorHandling icmpErrors;
 
   /** When and how the ACKs we owe are sent: delayed, challenge and rate-limited ACKs. */
   final AckPolicy acks = new AckPolicy(this);
@@ -140,7 +143,6 @@ public final class TcpConnection {
   FastOpen fastOpen;
 
   private final SegmentArrival arrival;
-  private final Timeouts timeouts;
 
   private TcpConnection(
       FourTuple id, TcpConfig cfg, Origin origin, int acceptIss, TraceSink trace, String hostName) {
@@ -157,7 +159,6 @@ public final class TcpConnection {
     this.keepAlive = new KeepAlive(cfg);
     this.state = TcpState.CLOSED;
     this.arrival = new SegmentArrival(this);
-    this.timeouts = new Timeouts(this);
     freshTcb();
   }
 
@@ -363,7 +364,7 @@ public final class TcpConnection {
    */
   public void handleTimeout(long now) {
     TimerKind kind;
-    while ((kind = timers.takeExpired(now)) != null) timeouts.fire(kind, now);
+    while ((kind = timers.takeExpired(now)) != null) Timeouts.fire(this, kind, now);
     releaseIdleTimers();
   }
 
@@ -372,6 +373,7 @@ public final class TcpConnection {
    * {@code tcp_v6_err} do: see {@link IcmpErrorHandling} for what each error does in each state.
    */
   public IcmpError.Outcome handleIcmpError(IcmpError error, long now) {
+    if (icmpErrors == null) icmpErrors = new IcmpErrorHandling(this);
     return icmpErrors.handle(error, now);
   }
 
@@ -665,6 +667,14 @@ public final class TcpConnection {
       // delete the TCB".
       case LISTEN, SYN_SENT, CLOSING, LAST_ACK, TIME_WAIT -> enterClosed(null, now);
     }
+  }
+
+  /**
+   * Returns the error a timeout reports: the soft error an ICMP message left, while nothing has
+   * been acknowledged since (RFC 1122 §4.2.3.9), else {@code timedOut}.
+   */
+  TcpError timeoutError(TcpError timedOut) {
+    return icmpErrors == null ? timedOut : icmpErrors.timeoutError(timedOut);
   }
 
   /**

@@ -7,17 +7,13 @@ package dev.synack.tcp;
  * timers (RFC 8985), and the connection-establishment timer (FreeBSD's {@code TCP_KEEPINIT}).
  */
 final class Timeouts {
-  private final TcpConnection c;
-
-  Timeouts(TcpConnection connection) {
-    this.c = connection;
-  }
+  private Timeouts() {} // stateless: the connection holds no object for its timeouts
 
   /** Acts on one expired timer. */
-  void fire(TimerKind kind, long now) {
+  static void fire(TcpConnection c, TimerKind kind, long now) {
     switch (kind) {
-      case ESTABLISHMENT -> establishmentTimeout(now);
-      case RETRANSMIT -> retransmissionTimeout(now);
+      case ESTABLISHMENT -> establishmentTimeout(c, now);
+      case RETRANSMIT -> retransmissionTimeout(c, now);
       case TIME_WAIT ->
           c.enterClosed(null, now); // §3.10.8: "delete the TCB, enter the CLOSED state"
       // Linux ends an orphaned FIN-WAIT-2 silently (its FIN_WAIT2 timewait socket expires); the
@@ -27,13 +23,13 @@ final class Timeouts {
       // §3.10.8 user timeout: "flush all queues, signal the user "error: connection aborted due to
       // user timeout"..., delete the TCB, enter the CLOSED state". No RST: the peer is unreachable.
       case USER_TIMEOUT ->
-          c.enterClosed(c.icmpErrors.timeoutError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), now);
-      case PERSIST -> windowProbe(now);
+          c.enterClosed(c.timeoutError(TcpError.CONNECTION_ABORTED_USER_TIMEOUT), now);
+      case PERSIST -> windowProbe(c, now);
       case DELAYED_ACK -> { // RFC 1122 §4.2.3.2: the ACK waited long enough
         c.rcv.delayedAck().onTimerAck();
         c.ackNow = true;
       }
-      case KEEPALIVE -> keepAliveTimeout(now);
+      case KEEPALIVE -> keepAliveTimeout(c, now);
       case REORDER -> c.recovery.onReorderTimeout(now);
       case LOSS_PROBE -> c.recovery.onProbeTimeout(now);
       case RECLAIM -> c.reclaimStorage(now);
@@ -49,10 +45,10 @@ final class Timeouts {
    * otherwise backs the RTO off and resends from SND.UNA. In every state: FIN-WAIT-1, CLOSING and
    * LAST-ACK give up on an unacknowledged FIN as ESTABLISHED does on data.
    */
-  private void retransmissionTimeout(long now) {
+  private static void retransmissionTimeout(TcpConnection c, long now) {
     Sender snd = c.snd;
     if (!snd.hasOutstanding()) return;
-    if (retriesExhausted(now)) {
+    if (retriesExhausted(c, now)) {
       c.tracer.note(
           now,
           "retransmission limit: "
@@ -66,7 +62,7 @@ final class Timeouts {
           && c.origin == TcpConnection.Origin.LISTEN) {
         c.returnToListen(now);
       } else {
-        c.enterClosed(c.icmpErrors.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
+        c.enterClosed(c.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
       }
       return;
     }
@@ -89,7 +85,7 @@ final class Timeouts {
    * FIN, from the initial RTO for a SYN, the RTO doubling up to the maximum RTO: 924.6 s for 15
    * retries, 127 s for 6 SYN retries with Linux's settings.
    */
-  private boolean retriesExhausted(long now) {
+  private static boolean retriesExhausted(TcpConnection c, long now) {
     Sender snd = c.snd;
     TcpConfig cfg = c.cfg;
     boolean synAcked = snd.synAcked();
@@ -112,14 +108,14 @@ final class Timeouts {
    * RST ({@code tcp_drop}), unless a passive OPEN of RFC 9293's model returns to LISTEN, as on the
    * SYN-ACK retries running out.
    */
-  private void establishmentTimeout(long now) {
+  private static void establishmentTimeout(TcpConnection c, long now) {
     switch (c.state) {
-      case SYN_SENT -> c.enterClosed(c.icmpErrors.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
+      case SYN_SENT -> c.enterClosed(c.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
       case SYN_RECEIVED -> {
         if (c.passiveHandshake && c.origin == TcpConnection.Origin.LISTEN) {
           c.returnToListen(now);
         } else {
-          c.resetAndClose(c.icmpErrors.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
+          c.resetAndClose(c.timeoutError(TcpError.CONNECTION_TIMED_OUT), now);
         }
       }
       default -> {}
@@ -137,7 +133,7 @@ final class Timeouts {
    * of times while a long RTO backs off. When every probe went unanswered, the connection is reset
    * and closed "timed out", as Linux does ({@code tcp_send_active_reset}, ETIMEDOUT).
    */
-  private void keepAliveTimeout(long now) {
+  private static void keepAliveTimeout(TcpConnection c, long now) {
     KeepAlive keepAlive = c.keepAlive;
     Sender snd = c.snd;
     if (!keepAlive.on() || !c.keepAliveState()) return;
@@ -166,7 +162,7 @@ final class Timeouts {
    * {@code tcp_write_err}: no RST, the peer is not answering). Any acceptable ACK answers the
    * probes so far ({@link SegmentArrival}).
    */
-  private void windowProbe(long now) {
+  private static void windowProbe(TcpConnection c, long now) {
     Sender snd = c.snd;
     if (snd.unsent() == 0 || snd.hasOutstanding() || !c.dataAllowed()) return;
     if (snd.persistBackoff == 0) {
@@ -187,7 +183,7 @@ final class Timeouts {
                 + (userTimedOut ? ", user timeout passed" : "")
                 + ", connection timed out");
         c.enterClosed(
-            c.icmpErrors.timeoutError(
+            c.timeoutError(
                 userTimedOut
                     ? TcpError.CONNECTION_ABORTED_USER_TIMEOUT
                     : TcpError.CONNECTION_TIMED_OUT),

@@ -32,6 +32,29 @@ class ScoreboardTest {
   }
 
   @Nested
+  class Storage {
+    @Test
+    void shortFlight_arraysHoldFourRecords_growByDoublingWithEveryRecordKept() {
+      Scoreboard b = new Scoreboard();
+      assertEquals(0, b.capacity(), "no arrays before the first record");
+      b.append(1000, 1100, 0, false);
+      assertEquals(
+          4, b.capacity(), "a SYN, a request and a FIN fit: no room for 16 (about 1 KB) per end");
+      for (int i = 1; i < 5; i++) b.append(1000 + i * MSS, 1000 + (i + 1) * MSS, i, false);
+      assertEquals(8, b.capacity());
+      assertEquals(5, b.count());
+      for (int i = 0; i < 5; i++) {
+        assertEquals(1000 + i * MSS, b.start(i));
+        assertEquals(1000 + (i + 1) * MSS, b.end(i));
+      }
+      assertEquals(500, b.pipe());
+      assertEquals(500, b.ackUpTo(1500, NOBODY));
+      b.release();
+      assertEquals(0, b.capacity(), "an empty board gives its arrays back");
+    }
+  }
+
+  @Nested
   class Sack {
     @Test
     void block_coversWholeSegments_theyLeavePipe() {
