@@ -4,13 +4,11 @@ import dev.synack.trace.TraceSink;
 import dev.synack.wire.Ecn;
 import dev.synack.wire.InboundSegment;
 import dev.synack.wire.OutboundSegment;
-import dev.synack.wire.SackBlock;
 import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.List;
 
 /**
  * One TCP connection's protocol engine (RFC 9293), sans-IO: it takes segments, user calls and the
@@ -1108,24 +1106,22 @@ public final class TcpConnection {
       if (fastOpen != null) options = fastOpen.addTo(options);
       out.options(ecn == null ? options : ecn.withSynAckOption(options));
     } else {
-      List<SackBlock> blocks = sackBlocks(flags, payloadLength);
-      opts.segmentOptions(out, tsNow(now), blocks);
+      int blocks = sackBlocks(flags, payloadLength);
+      opts.segmentOptions(out, tsNow(now), rcv.sackEdges(), blocks);
       if (ecn != null)
         ecn.addOption(
-            out,
-            opts.optionRoomLeft(payloadLength, blocks.size()),
-            rtt.srtt(),
-            now); // RFC 9768 §3.2.3
+            out, opts.optionRoomLeft(payloadLength, blocks), rtt.srtt(), now); // RFC 9768 §3.2.3
     }
   }
 
   /**
    * Returns the SACK blocks a segment with ACK carries (RFC 2018 §4: "include a SACK option in all
    * ACKs which do not ACK the highest sequence number in the data receiver's queue"), as many as
-   * fit beside its text; none unless SACK-permitted was agreed.
+   * fit beside its text; none unless SACK-permitted was agreed. Returns how many, their edges in
+   * {@link Receiver#sackEdges}.
    */
-  private List<SackBlock> sackBlocks(int flags, int payloadLength) {
-    if (!opts.sackOk() || (flags & TcpFlags.ACK) == 0) return List.of();
+  private int sackBlocks(int flags, int payloadLength) {
+    if (!opts.sackOk() || (flags & TcpFlags.ACK) == 0) return 0;
     return rcv.sackBlocks(opts.sackBlockRoom(payloadLength));
   }
 
