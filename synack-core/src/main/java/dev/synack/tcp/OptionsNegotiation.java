@@ -2,7 +2,6 @@ package dev.synack.tcp;
 
 import dev.synack.wire.InboundSegment;
 import dev.synack.wire.OutboundSegment;
-import dev.synack.wire.SackBlock;
 import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
@@ -189,8 +188,8 @@ final class OptionsNegotiation {
    * 7323 §3.2 MUST), then the SACK blocks (RFC 2018 §3), each option behind two NOPs as Linux lays
    * them out ({@code nop,nop,TS val ecr,nop,nop,sack n ...}).
    */
-  void segmentOptions(OutboundSegment out, int tsVal, List<SackBlock> sackBlocks) {
-    out.usualOptions(timestampsOk, tsVal, tsRecent, sackBlocks);
+  void segmentOptions(OutboundSegment out, int tsVal, int[] sackEdges, int sackBlocks) {
+    out.usualOptions(timestampsOk, tsVal, tsRecent, sackEdges, sackBlocks);
   }
 
   /**

@@ -240,13 +240,25 @@ final class ReassemblyQueue {
    * does.
    */
   SackBlock blockAround(int seq) {
+    long run = runAround(seq);
+    return run == NO_RUN ? null : new SackBlock(SackGenerator.left(run), SackGenerator.right(run));
+  }
+
+  /** What {@link #runAround} returns when no held data contains the byte. */
+  static final long NO_RUN = 0;
+
+  /**
+   * As {@link #blockAround}, without allocating: the run's left edge in the high 32 bits and its
+   * right edge in the low, or {@link #NO_RUN} (which no run can be: it would be empty).
+   */
+  long runAround(int seq) {
     int i = firstEndingAfter(seq);
-    if (i == pieces.size() || SeqNum.gt(pieces.get(i).seq(), seq)) return null;
+    if (i == pieces.size() || SeqNum.gt(pieces.get(i).seq(), seq)) return NO_RUN;
     int first = i;
     while (first > 0 && pieces.get(first - 1).end() == pieces.get(first).seq()) first--;
     int last = i;
     while (last + 1 < pieces.size() && pieces.get(last).end() == pieces.get(last + 1).seq()) last++;
-    return new SackBlock(pieces.get(first).seq(), pieces.get(last).end());
+    return ((long) pieces.get(first).seq() << 32) | (pieces.get(last).end() & 0xffff_ffffL);
   }
 
   /** Returns every contiguous run of held data, in sequence order. */

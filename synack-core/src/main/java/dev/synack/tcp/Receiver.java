@@ -3,7 +3,6 @@ package dev.synack.tcp;
 import dev.synack.wire.SackBlock;
 import dev.synack.wire.SeqNum;
 import java.nio.ByteBuffer;
-import java.util.List;
 
 /**
  * The receive side of the TCB (RFC 9293 §3.3.1): IRS, RCV.NXT, the window we offer and the receive
@@ -295,8 +294,9 @@ final class Receiver {
     ReassemblyQueue.Arrival arrival = outOfOrder().add(seq, payload, fin);
     if (arrival.refused()) return arrival;
     if (arrival.duplicate()) sack().onDuplicate(arrival.dupLeft(), arrival.dupRight());
-    SackBlock block = payload.hasRemaining() ? outOfOrder.blockAround(seq) : null;
-    if (block != null) sack().onOutOfOrder(block);
+    long run = payload.hasRemaining() ? outOfOrder.runAround(seq) : ReassemblyQueue.NO_RUN;
+    if (run != ReassemblyQueue.NO_RUN)
+      sack().onOutOfOrder(SackGenerator.left(run), SackGenerator.right(run));
     return arrival;
   }
 
@@ -315,12 +315,22 @@ final class Receiver {
   }
 
   /**
-   * Returns the SACK blocks for the ACK being built, at most {@code max}; a D-SACK among them is
-   * reported only this once.
+   * Puts the SACK blocks for the ACK being built, at most {@code max}, in {@link #sackEdges} and
+   * returns how many; a D-SACK among them is reported only this once.
    */
-  List<SackBlock> sackBlocks(int max) {
-    return sack == null ? List.of() : sack.blocks(rcvNxt, outOfOrder(), max);
+  int sackBlocks(int max) {
+    return sack == null ? 0 : sack.blocks(rcvNxt, outOfOrder(), max);
   }
+
+  /**
+   * Returns the edges of the blocks {@link #sackBlocks} put, left and right in turn (reused: read
+   * before the next call).
+   */
+  int[] sackEdges() {
+    return sack == null ? NO_EDGES : sack.edges();
+  }
+
+  private static final int[] NO_EDGES = new int[0];
 
   /** Drops what waits ahead of RCV.NXT. */
   void discardOutOfOrder() {

@@ -2,11 +2,9 @@ package dev.synack.tcp;
 
 import dev.synack.wire.Ecn;
 import dev.synack.wire.OutboundSegment;
-import dev.synack.wire.SackBlock;
 import dev.synack.wire.SeqNum;
 import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpSegment;
-import java.util.List;
 
 /**
  * The transmit path of a {@link TcpConnection}, as {@link SegmentArrival} is its arrival path: what
@@ -158,24 +156,22 @@ final class SegmentTransmit {
       if (c.fastOpen != null) options = c.fastOpen.addTo(options);
       out.options(c.ecn == null ? options : c.ecn.withSynAckOption(options));
     } else {
-      List<SackBlock> blocks = sackBlocks(c, flags, payloadLength);
-      c.opts.segmentOptions(out, c.tsNow(now), blocks);
+      int blocks = sackBlocks(c, flags, payloadLength);
+      c.opts.segmentOptions(out, c.tsNow(now), c.rcv.sackEdges(), blocks);
       if (c.ecn != null)
         c.ecn.addOption(
-            out,
-            c.opts.optionRoomLeft(payloadLength, blocks.size()),
-            c.rtt.srtt(),
-            now); // RFC 9768 §3.2.3
+            out, c.opts.optionRoomLeft(payloadLength, blocks), c.rtt.srtt(), now); // RFC 9768 §3.2.3
     }
   }
 
   /**
    * Returns the SACK blocks a segment with ACK carries (RFC 2018 §4: "include a SACK option in all
    * ACKs which do not ACK the highest sequence number in the data receiver's queue"), as many as
-   * fit beside its text; none unless SACK-permitted was agreed.
+   * fit beside its text; none unless SACK-permitted was agreed. Returns how many, their edges in
+   * {@link Receiver#sackEdges}.
    */
-  private static List<SackBlock> sackBlocks(TcpConnection c, int flags, int payloadLength) {
-    if (!c.opts.sackOk() || (flags & TcpFlags.ACK) == 0) return List.of();
+  private static int sackBlocks(TcpConnection c, int flags, int payloadLength) {
+    if (!c.opts.sackOk() || (flags & TcpFlags.ACK) == 0) return 0;
     return c.rcv.sackBlocks(c.opts.sackBlockRoom(payloadLength));
   }
 }

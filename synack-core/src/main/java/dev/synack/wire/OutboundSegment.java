@@ -36,14 +36,21 @@ public final class OutboundSegment {
 
   /**
    * Options written as they are; {@code null} for the usual layout of {@link #timestamps} and
-   * {@link #sackBlocks}.
+   * {@link #sackEdges}.
    */
   private TcpOptions options;
 
   private boolean timestamps;
   private int tsVal;
   private int tsEcr;
-  private List<SackBlock> sackBlocks = List.of();
+
+  /**
+   * The SACK blocks of the usual layout, left and right edges in turn: {@link #sackCount} of them.
+   * Copied in, so that the caller's array may change and an ACK built allocates nothing.
+   */
+  private final int[] sackEdges = new int[8];
+
+  private int sackCount;
 
   /**
    * The AccECN option of the usual layout (RFC 9768 §3.2.3), after the timestamps, or {@code null}.
@@ -87,7 +94,7 @@ public final class OutboundSegment {
     this.urgentPointer = 0;
     this.options = TcpOptions.NONE;
     this.timestamps = false;
-    this.sackBlocks = List.of();
+    this.sackCount = 0;
     this.accEcn = null;
     this.payloadArray = null;
     this.payloadBuffer = null;
@@ -130,7 +137,8 @@ public final class OutboundSegment {
     timestamps = other.timestamps;
     tsVal = other.tsVal;
     tsEcr = other.tsEcr;
-    sackBlocks = other.sackBlocks;
+    System.arraycopy(other.sackEdges, 0, sackEdges, 0, 2 * other.sackCount);
+    sackCount = other.sackCount;
     accEcn = other.accEcn;
     payloadArray = other.payloadArray;
     payloadStart = other.payloadStart;
@@ -145,7 +153,7 @@ public final class OutboundSegment {
   public OutboundSegment options(TcpOptions newOptions) {
     options = newOptions == null ? TcpOptions.NONE : newOptions;
     timestamps = false;
-    sackBlocks = List.of();
+    sackCount = 0;
     accEcn = null;
     return this;
   }
@@ -159,11 +167,31 @@ public final class OutboundSegment {
       boolean withTimestamps, int tsVal, int tsEcr, List<SackBlock> blocks) {
     if (blocks.size() > 4)
       throw new IllegalArgumentException("a SACK option holds 1 to 4 blocks, not " + blocks.size());
+    for (int b = 0; b < blocks.size(); b++) {
+      sackEdges[2 * b] = blocks.get(b).left();
+      sackEdges[2 * b + 1] = blocks.get(b).right();
+    }
+    return usualLayout(withTimestamps, tsVal, tsEcr, blocks.size());
+  }
+
+  /**
+   * As {@link #usualOptions(boolean, int, int, List)}, with the first {@code count} SACK blocks of
+   * {@code edges} (left and right edges in turn), copied. Returns this.
+   */
+  public OutboundSegment usualOptions(
+      boolean withTimestamps, int tsVal, int tsEcr, int[] edges, int count) {
+    if (count < 0 || count > 4)
+      throw new IllegalArgumentException("a SACK option holds 1 to 4 blocks, not " + count);
+    System.arraycopy(edges, 0, sackEdges, 0, 2 * count);
+    return usualLayout(withTimestamps, tsVal, tsEcr, count);
+  }
+
+  private OutboundSegment usualLayout(boolean withTimestamps, int tsVal, int tsEcr, int count) {
     options = null;
     timestamps = withTimestamps;
     this.tsVal = tsVal;
     this.tsEcr = tsEcr;
-    sackBlocks = blocks;
+    sackCount = count;
     accEcn = null;
     return this;
   }
@@ -246,7 +274,7 @@ public final class OutboundSegment {
   int optionsLength() {
     if (options != null) return TcpOptionCodec.paddedLength(options);
     int length = (timestamps ? 12 : 0) + (accEcn == null ? 0 : (accEcn.encodedLength() + 3) & ~3);
-    return sackBlocks.isEmpty() ? length : length + 4 + 8 * sackBlocks.size();
+    return sackCount == 0 ? length : length + 4 + 8 * sackCount;
   }
 
   /** Returns the bytes {@link #write} takes: header, padded options and payload. */
@@ -310,11 +338,11 @@ public final class OutboundSegment {
         out.put(i + k, (byte) TcpOption.KIND_NOP);
       i += padded;
     }
-    if (!sackBlocks.isEmpty()) {
-      out.putInt(i, NOP_NOP_SACK | (2 + 8 * sackBlocks.size()));
-      for (int b = 0; b < sackBlocks.size(); b++) {
-        out.putInt(i + 4 + 8 * b, sackBlocks.get(b).left());
-        out.putInt(i + 8 + 8 * b, sackBlocks.get(b).right());
+    if (sackCount > 0) {
+      out.putInt(i, NOP_NOP_SACK | (2 + 8 * sackCount));
+      for (int b = 0; b < sackCount; b++) {
+        out.putInt(i + 4 + 8 * b, sackEdges[2 * b]);
+        out.putInt(i + 8 + 8 * b, sackEdges[2 * b + 1]);
       }
     }
   }
@@ -345,10 +373,13 @@ public final class OutboundSegment {
       list.add(accEcn);
       for (int k = accEcn.encodedLength(); k % 4 != 0; k++) list.add(TcpOption.NOP);
     }
-    if (!sackBlocks.isEmpty()) {
+    if (sackCount > 0) {
+      List<SackBlock> blocks = new ArrayList<>(sackCount);
+      for (int b = 0; b < sackCount; b++)
+        blocks.add(new SackBlock(sackEdges[2 * b], sackEdges[2 * b + 1]));
       list.add(TcpOption.NOP);
       list.add(TcpOption.NOP);
-      list.add(new TcpOption.Sack(sackBlocks));
+      list.add(new TcpOption.Sack(blocks));
     }
     return list.isEmpty() ? TcpOptions.NONE : new TcpOptions(list);
   }
