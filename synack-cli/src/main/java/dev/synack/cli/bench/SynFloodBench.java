@@ -68,6 +68,9 @@ final class SynFloodBench {
       CurlServeBench.writeFile(file, size);
       Times synack;
       long shed;
+      long[] deviceBefore;
+      long[] deviceAfter;
+      int shedShift;
       // What the server says of each request: a download that fails is explained by its line
       // (a client that took nothing for the idle timeout is reset, as nginx's send_timeout does).
       Queue<String> served = new ConcurrentLinkedQueue<>();
@@ -82,6 +85,7 @@ final class SynFloodBench {
                 line -> {});
         try {
           String url = "http://" + SynackOnTun.SYNACK.getHostAddress() + ":" + PORT + "/file.bin";
+          deviceBefore = deviceCounters(tun);
           synack =
               measure(
                   settings,
@@ -91,6 +95,8 @@ final class SynFloodBench {
                   size,
                   (Inet4Address) SynackOnTun.SYNACK,
                   () -> tun.driver().call(now -> tun.host().counters().syncookiesSent()));
+          deviceAfter = deviceCounters(tun);
+          shedShift = tun.driver().synShedShift();
           shed =
               tun.driver()
                   .call(now -> tun.host().counters().drops().getOrDefault("syn-flood-shed", 0L));
@@ -132,7 +138,8 @@ final class SynFloodBench {
               Locale.ROOT,
               "download time under a spoofed SYN flood / alone: curl GET of a %s file at MTU %d, best of %d each;"
                   + " flood asked %,d SYNs/s from 198.18.0.0/15; synack (serve --http's server on TUN): %s,"
-                  + " %,d SYNs shed (read batch full)%s;"
+                  + " %,d SYNs shed (read batch full), the device queued %,d packets for synack and"
+                  + " dropped %,d at its tail, SYNs kept one in %d before the queue at the end%s;"
                   + " kernel (veth, tcp_syncookies=1): %s",
               SimBulkBench.mb(size),
               MTU,
@@ -140,6 +147,9 @@ final class SynFloodBench {
               settings.synFloodRate(),
               synack,
               shed,
+              deviceAfter[0] - deviceBefore[0],
+              deviceAfter[1] - deviceBefore[1],
+              1 << shedShift,
               synack.failure() == null ? "" : resetLine(served),
               kernel));
     } catch (IOException | RuntimeException e) {
@@ -147,6 +157,31 @@ final class SynFloodBench {
     } finally {
       if (dir != null) CurlServeBench.deleteQuietly(dir);
     }
+  }
+
+  /**
+   * Returns {packets the kernel queued for synack, packets it dropped} on the TUN device so far:
+   * its transmit side in {@code /proc/net/dev} of the device's namespace (a full queue drops at its
+   * tail and counts {@code tx_dropped}).
+   */
+  private static long[] deviceCounters(SynackOnTun tun) throws IOException {
+    String device = tun.device();
+    return NamespaceThread.await(
+        NamespaceThread.start(
+            tun.namespace(),
+            "device-counters",
+            () -> {
+              for (String line : Files.readAllLines(Path.of("/proc/thread-self/net/dev"))) {
+                int colon = line.indexOf(':');
+                if (colon < 0 || !line.substring(0, colon).trim().equals(device)) continue;
+                String[] f = line.substring(colon + 1).trim().split("\\s+");
+                // receive: bytes packets errs drop fifo frame compressed multicast; then transmit.
+                return new long[] {Long.parseLong(f[9]), Long.parseLong(f[11])};
+              }
+              throw new IOException("no " + device + " in /proc/thread-self/net/dev");
+            }),
+        10,
+        "device counters");
   }
 
   /** Returns what the server said of the request it reset, if it did, for a failed download. */

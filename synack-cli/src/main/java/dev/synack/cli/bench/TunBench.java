@@ -190,12 +190,19 @@ final class TunBench {
     private final Netns ns;
     private final Host host;
     private final HostDriver driver;
+    private final String device;
     private int nextPort = 5001;
 
-    private SynackOnTun(Netns ns, Host host, HostDriver driver) {
+    private SynackOnTun(Netns ns, Host host, HostDriver driver, String device) {
       this.ns = ns;
       this.host = host;
       this.driver = driver;
+      this.device = device;
+    }
+
+    /** The TUN device's name, in {@link #namespace()}. */
+    String device() {
+      return device;
     }
 
     /** The namespace of the device's kernel end. */
@@ -222,7 +229,7 @@ final class TunBench {
         ns.configure(tun.name(), KERNEL.getHostAddress() + "/24", mtu);
         Host host = new Host("synack", HostConfig.defaults(System.nanoTime()).withMtu(mtu), null);
         host.addAddress(SYNACK);
-        return new SynackOnTun(ns, host, new HostDriver(host, tun));
+        return new SynackOnTun(ns, host, new HostDriver(host, tun), tun.name());
       } catch (IOException | RuntimeException e) {
         if (tun != null) tun.close();
         ns.close();
