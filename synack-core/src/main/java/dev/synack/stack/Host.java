@@ -164,7 +164,7 @@ public final class Host {
    * @throws IllegalStateException when another listener has the port ("address already in use")
    */
   public Listener listen(InetAddress address, int port, int backlog, TcpConfig tcpConfig) {
-    return tcp.passive().listen(address, port, backlog, tcpConfig, BindOptions.DEFAULT);
+    return listen(address, port, backlog, tcpConfig, BindOptions.DEFAULT);
   }
 
   /**
@@ -176,6 +176,8 @@ public final class Host {
    */
   public Listener listen(
       InetAddress address, int port, int backlog, TcpConfig tcpConfig, BindOptions bind) {
+    if (bind != null && port >= 1 && port <= 65535)
+      tcp.checkReservations(address, port, bind, true); // a socket bound to it and not connected
     return tcp.passive().listen(address, port, backlog, tcpConfig, bind);
   }
 
@@ -262,6 +264,26 @@ public final class Host {
   public void checkBind(InetAddress address, int port, BindOptions bind) {
     if (bind == null) throw new IllegalArgumentException("bind options are null");
     tcp.checkBind(address, port, bind);
+  }
+
+  /**
+   * Binds TCP {@code port} on {@code address} (null: every address) for a socket with options
+   * {@code bind} that has not connected yet, as Linux's {@code bind()} does: checked as {@link
+   * #checkBind} and, unlike it, held from now on, so that a second bind or a listen on the port is
+   * refused at once ("address already in use") and no ephemeral port choice takes it. Returns the
+   * hold's id; {@link #releaseBind} lets go of it when the socket connects (its connection then
+   * holds the port) or closes.
+   *
+   * @throws IllegalStateException "address already in use" when the port is taken
+   */
+  public long reserveBind(InetAddress address, int port, BindOptions bind) {
+    if (bind == null) throw new IllegalArgumentException("bind options are null");
+    return tcp.reserveBind(address, port, bind);
+  }
+
+  /** Lets go of a port {@link #reserveBind} held; an unknown id does nothing. */
+  public void releaseBind(long id) {
+    tcp.releaseBind(id);
   }
 
   /**

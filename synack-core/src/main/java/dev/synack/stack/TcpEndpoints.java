@@ -71,6 +71,9 @@ final class TcpEndpoints implements TransportHandler {
   /** Listeners, their queues, SYN cookies and held SYNs. */
   private final PassiveOpens passive;
 
+  /** Ports that bound, not yet connected sockets hold (Linux's bind buckets). */
+  private final BindReservations reserved = new BindReservations();
+
   /** The last Readable event delivered, or {@code null} (see {@link #deliver}). */
   private HostEvent.OfConnection lastReadable;
 
@@ -218,6 +221,7 @@ final class TcpEndpoints implements TransportHandler {
   void checkBind(InetAddress address, int port, BindOptions bind) {
     if (port < 1 || port > 65535)
       throw new IllegalArgumentException("port out of range 1..65535: " + port);
+    checkReservations(address, port, bind, false);
     listeners.forEachOn(
         port,
         l -> {
@@ -235,6 +239,38 @@ final class TcpEndpoints implements TransportHandler {
             "address already in use: port " + port + " (a connection holds it)");
       }
     }
+  }
+
+  /**
+   * Checks {@code port} on {@code address} against the sockets bound to it and not yet connected
+   * ({@link BindReservations}): each refuses it unless both set {@code SO_REUSEPORT}, or both set
+   * {@code SO_REUSEADDR} and the new one will not listen ({@code listening}), as Linux's {@code
+   * inet_csk_bind_conflict}.
+   *
+   * @throws IllegalStateException "address already in use" when one refuses it
+   */
+  void checkReservations(InetAddress address, int port, BindOptions bind, boolean listening) {
+    for (BindReservations.Reservation r : reserved.on(port)) {
+      if (ListenerTable.overlap(r.address(), address) && !bind.mayShareWith(r.bind(), listening))
+        throw new IllegalStateException(
+            "address already in use: port " + port + " (a bound socket holds it)");
+    }
+  }
+
+  /**
+   * Checks and holds {@code port} on {@code address} for a socket bound with {@code bind}, as
+   * Linux's {@code bind()}; returns the hold's id for {@link #releaseBind}.
+   *
+   * @throws IllegalStateException "address already in use" when the port is taken
+   */
+  long reserveBind(InetAddress address, int port, BindOptions bind) {
+    checkBind(address, port, bind);
+    return reserved.add(address, port, bind);
+  }
+
+  /** Lets go of a hold {@link #reserveBind} made: the socket connected or closed. */
+  void releaseBind(long id) {
+    reserved.remove(id);
   }
 
   /**
@@ -321,6 +357,7 @@ final class TcpEndpoints implements TransportHandler {
               p ->
                   !table.contains(new FourTuple(from, p, remote, remotePort))
                       && !passive.hasPort(p)
+                      && !reserved.hasPort(p)
                       && portFilter.accepts(6, from, p, remote, remotePort));
       if (port < 0)
         throw new IllegalStateException(

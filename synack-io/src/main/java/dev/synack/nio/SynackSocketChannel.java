@@ -29,6 +29,8 @@ import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.LongToIntFunction;
@@ -43,10 +45,10 @@ import java.util.function.LongToIntFunction;
  * <p>Not as the JDK: {@code shutdownInput} makes reads end without discarding what still arrives
  * (as Linux's {@code SHUT_RD}, it sends nothing); a close with {@code SO_LINGER} above 0 returns at
  * once (the FIN goes on in the background); {@code SO_REUSEADDR} and {@code SO_REUSEPORT} decide,
- * as Linux's {@code bind()}, whether a port a listener or a connection holds may be bound (checked
- * at the bind and again at the connect; two channels bound and not yet connected do not see each
- * other, since synack reserves no port before the connect). The options and how they map onto the
- * connection: {@link StreamOptions}.
+ * as Linux's {@code bind()}, whether a port a listener, a connection or another bound channel holds
+ * may be bound: a bind to a port holds it on every loop's host from then on ({@link
+ * Host#reserveBind}), until the connect (whose connection then holds it) or the close. The options
+ * and how they map onto the connection: {@link StreamOptions}.
  */
 final class SynackSocketChannel extends SocketChannel implements Pollable {
   static final Set<SocketOption<?>> OPTIONS = StreamOptions.SUPPORTED;
@@ -77,6 +79,16 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
 
   /** The address given to {@link #bind}; guarded by stateLock. */
   private InetSocketAddress bound;
+
+  /** The port holds of a bind, one per loop's host, until the connect or close; stateLock. */
+  private final List<Hold> holds = new ArrayList<>(1);
+
+  /** A bind's hold on one loop's host ({@link Host#reserveBind}). */
+  private record Hold(HostScope.Binding on, long id) {
+    void release() {
+      on.loop().execute(now -> on.host().releaseBind(id));
+    }
+  }
 
   private volatile boolean inputShutdown;
   private volatile boolean outputShutdown;
@@ -141,17 +153,19 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
                 "Cannot assign requested address: " + isa.getAddress().getHostAddress());
           }
           if (isa.getPort() != 0) {
-            // Linux's bind(): a port a listener or a connection holds is refused unless they
-            // share it by SO_REUSEADDR / SO_REUSEPORT (the connect checks again, on its loop).
+            // Linux's bind(): a port a listener, a connection or a bound socket holds is refused
+            // unless they share it by SO_REUSEADDR / SO_REUSEPORT; it is held from now on, on every
+            // loop's host, since the connect may run on any of them.
             InetAddress at = isa.getAddress().isAnyLocalAddress() ? null : isa.getAddress();
             BindOptions sharing = options.bindOptions();
             try {
-              loop.call(
-                  now -> {
-                    host.checkBind(at, isa.getPort(), sharing);
-                    return null;
-                  });
+              for (int i = 0; i < scope.loopCount(); i++) {
+                HostScope.Binding on = scope.at(i);
+                long id = on.loop().call(now -> on.host().reserveBind(at, isa.getPort(), sharing));
+                holds.add(new Hold(on, id));
+              }
             } catch (IllegalStateException e) {
+              releaseHolds();
               throw new BindException("Address already in use: " + e.getMessage());
             }
           }
@@ -182,9 +196,13 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
               scope.forConnect(localAddress, localPort, isa.getAddress(), isa.getPort());
           loop = on.loop();
           host = on.host();
+          // The connection holds the port from now on: the bind's hold on its host goes in the
+          // same turn of the loop, the others' after it.
+          Hold own = holds.stream().filter(h -> h.on().host() == host).findFirst().orElse(null);
           try {
             loop.call(
                 now -> {
+                  if (own != null) host.releaseBind(own.id());
                   Connection opened =
                       host.connect(
                           localAddress,
@@ -199,8 +217,20 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
                   return opened;
                 });
           } catch (IllegalStateException e) {
+            if (own != null) {
+              // The connect failed: the bind holds its port again, as a failed connect() leaves
+              // a Linux socket bound.
+              holds.remove(own);
+              try {
+                long id = loop.call(now -> host.reserveBind(localAddress, localPort, sharing));
+                holds.add(new Hold(own.on(), id));
+              } catch (IllegalStateException again) {
+                // Taken meanwhile: the channel stays bound by name only.
+              }
+            }
             throw new BindException(e.getMessage());
           }
+          releaseHolds();
           state = State.PENDING;
         }
         // The handshake needs a round trip, so a non-blocking connect never completes at once.
@@ -568,6 +598,12 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
     cell.remove(key);
   }
 
+  /** Lets go of the bind's holds on every loop's host; stateLock held. */
+  private void releaseHolds() {
+    for (Hold h : holds) h.release();
+    holds.clear();
+  }
+
   @Override
   protected void implCloseSelectableChannel() {
     Connection c;
@@ -575,6 +611,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
     synchronized (stateLock) {
       c = connection;
       s = signal;
+      releaseHolds();
     }
     if (c == null) return;
     // Handed over without waiting: close may run on an interrupted thread (begin()'s interruptor).

@@ -41,8 +41,15 @@ final class SynackSocketImpl extends SocketImpl {
 
   private int timeoutMillis;
 
-  SynackSocketImpl(SynackSelectorProvider provider) {
+  /** Whether this is a {@code ServerSocket}'s, whose bind waits for the listen. */
+  private final boolean forServer;
+
+  /** A client's channel, opened by a bind before the connect; null otherwise. */
+  private SynackSocketChannel boundChannel;
+
+  SynackSocketImpl(SynackSelectorProvider provider, boolean forServer) {
     this.provider = provider;
+    this.forServer = forServer;
   }
 
   @Override
@@ -61,6 +68,19 @@ final class SynackSocketImpl extends SocketImpl {
   protected void bind(InetAddress host, int port) throws IOException {
     bindAddress = new InetSocketAddress(host, port);
     localport = port;
+    if (forServer) return; // a ServerSocket's bind and listen come as one, at the listen
+    // A client socket's bind takes its port now, as Linux's bind(): the channel opens here.
+    SynackSocketChannel c = new SynackSocketChannel(provider, scope());
+    try {
+      attach(c.socket());
+      applyPending(); // SO_REUSEADDR and SO_REUSEPORT first: the bind is checked with them
+      c.bind(bindAddress);
+      boundChannel = c;
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      socket = null;
+      throw e;
+    }
   }
 
   @Override
@@ -75,12 +95,13 @@ final class SynackSocketImpl extends SocketImpl {
 
   @Override
   protected void connect(SocketAddress remote, int timeout) throws IOException {
-    SynackSocketChannel c = new SynackSocketChannel(provider, scope());
+    SynackSocketChannel c =
+        boundChannel != null ? boundChannel : new SynackSocketChannel(provider, scope());
     try {
       Socket s = c.socket();
       attach(s);
       applyPending(); // SO_REUSEADDR and SO_REUSEPORT first: the bind is checked with them
-      if (bindAddress != null) c.bind(bindAddress);
+      if (bindAddress != null && boundChannel == null) c.bind(bindAddress);
       s.connect(remote, timeout);
       connected(c);
     } catch (IOException | RuntimeException e) {

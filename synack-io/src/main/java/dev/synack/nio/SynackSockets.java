@@ -34,8 +34,8 @@ public final class SynackSockets {
   public static synchronized void install() throws IOException {
     if (installed) return;
     SynackSelectorProvider provider = new SynackSelectorProvider();
-    Socket.setSocketImplFactory(() -> new SynackSocketImpl(provider));
-    ServerSocket.setSocketFactory(() -> new SynackSocketImpl(provider));
+    Socket.setSocketImplFactory(() -> new SynackSocketImpl(provider, false));
+    ServerSocket.setSocketFactory(() -> new SynackSocketImpl(provider, true));
     installed = true;
   }
 

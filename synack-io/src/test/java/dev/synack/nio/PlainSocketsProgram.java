@@ -150,6 +150,21 @@ public final class PlainSocketsProgram {
       b.connect(new InetSocketAddress("10.0.0.2", 8081), 10_000);
       say("client port shared", "from " + a.getLocalPort() + " and " + b.getLocalPort());
     }
+    // Linux's bind() takes the port at the bind: a second bind fails there, before any connect.
+    try (Socket bound = new Socket();
+        Socket other = new Socket()) {
+      bound.bind(new InetSocketAddress(40012));
+      try {
+        other.bind(new InetSocketAddress(40012));
+        say("bound port", "bound twice");
+      } catch (BindException expected) {
+        say("bound port", "BindException at the bind");
+      }
+    }
+    try (Socket again = new Socket()) {
+      again.bind(new InetSocketAddress(40012));
+      say("bound port after close", "bound " + again.getLocalPort());
+    }
     for (ServerSocket s : group) s.close();
   }
 

@@ -305,6 +305,38 @@ class SynackChannelTest {
   }
 
   @Test
+  void clientBind_holdsThePortBeforeTheConnect_asLinuxsBind() throws Exception {
+    try (SocketChannel first = openSharing(false, false);
+        SocketChannel second = openSharing(false, false);
+        SocketChannel a = openSharing(true, false);
+        SocketChannel b = openSharing(true, false)) {
+      first.bind(new InetSocketAddress(40021));
+      assertThrows(
+          java.net.BindException.class,
+          () -> second.bind(new InetSocketAddress(40021)),
+          "Linux's EADDRINUSE at the second bind, neither connected");
+      ServerSocketChannel listener =
+          pair.apps.host("client").call(provider::openServerSocketChannel);
+      try (listener) {
+        assertThrows(
+            java.net.BindException.class,
+            () -> listener.bind(new InetSocketAddress(40021)),
+            "a listen on a port a bound socket holds");
+      }
+      a.bind(new InetSocketAddress(40022));
+      b.bind(new InetSocketAddress(40022));
+      assertEquals(40022, ((InetSocketAddress) b.getLocalAddress()).getPort(), "both SO_REUSEADDR");
+    }
+    try (SocketChannel again = openSharing(false, false)) {
+      again.bind(new InetSocketAddress(40021));
+      assertEquals(
+          40021,
+          ((InetSocketAddress) again.getLocalAddress()).getPort(),
+          "the close let the port go");
+    }
+  }
+
+  @Test
   void clientBind_aPortAConnectionHolds_refusedUnlessBothSetSoReuseAddr() throws Exception {
     try (ServerSocketChannel one = listen();
         ServerSocketChannel two = listen();

@@ -46,5 +46,7 @@ class SynackSocketsTest {
     assertTrue(out.contains("reuseport third: BindException"), out);
     assertTrue(out.contains("client port taken: BindException"), out);
     assertTrue(out.contains("client port shared: from 40011 and 40011"), out);
+    assertTrue(out.contains("bound port: BindException at the bind"), out);
+    assertTrue(out.contains("bound port after close: bound 40012"), out);
   }
 }

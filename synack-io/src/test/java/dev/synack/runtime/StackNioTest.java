@@ -2,6 +2,7 @@ package dev.synack.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.nio.HostScope;
@@ -171,6 +172,31 @@ class StackNioTest {
     for (SocketChannel c : open) c.close();
     for (Future<Void> e : echoes) e.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     server.close();
+  }
+
+  @Test
+  void clientBind_aPortAConnectionHoldsOnTheSecondLoop_refusedAtTheBind() throws Exception {
+    start(false);
+    HostScope.Binding groupScope = HostScope.Binding.of(group);
+    ServerSocketChannel listener =
+        HostScope.call(
+            HostScope.Binding.of(peer),
+            () -> provider.openServerSocketChannel().bind(new InetSocketAddress(8002)));
+    int port = 40100;
+    while (group.loopOf(6, GROUP, port, PEER, 8002) != group.loop(1)) port++;
+    int p = port;
+    try (listener;
+        SocketChannel first = HostScope.call(groupScope, provider::openSocketChannel);
+        SocketChannel second = HostScope.call(groupScope, provider::openSocketChannel)) {
+      first.bind(new InetSocketAddress(p));
+      first.connect(new InetSocketAddress(PEER, 8002));
+      assertTrue(first.isConnected());
+      assertThrows(
+          java.net.BindException.class,
+          () -> second.bind(new InetSocketAddress(p)),
+          "the connection on loop 1 holds port " + p + ", not only loop 0's host is asked");
+      listener.accept().close();
+    }
   }
 
   @Test

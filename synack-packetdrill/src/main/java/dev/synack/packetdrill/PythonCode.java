@@ -178,6 +178,17 @@ final class PythonCode {
     v.put("tcpi_last_data_recv", Long.toString(i.lastDataRecv() / 1000));
     v.put("tcpi_last_ack_recv", Long.toString(i.lastAckRecv() / 1000));
     v.put("tcpi_pmtu", Integer.toString(i.pmtu()));
+    // Accurate ECN's counters (RFC 9768), as Linux 6.18's tcp_info names them.
+    v.put("tcpi_delivered_ce", Long.toString(i.deliveredCe()));
+    v.put("tcpi_received_ce", Long.toString(i.receivedCe()));
+    v.put("tcpi_delivered_e1_bytes", Long.toString(i.deliveredE1Bytes()));
+    v.put("tcpi_delivered_e0_bytes", Long.toString(i.deliveredE0Bytes()));
+    v.put("tcpi_delivered_ce_bytes", Long.toString(i.deliveredCeBytes()));
+    v.put("tcpi_received_e1_bytes", Long.toString(i.receivedE1Bytes()));
+    v.put("tcpi_received_e0_bytes", Long.toString(i.receivedE0Bytes()));
+    v.put("tcpi_received_ce_bytes", Long.toString(i.receivedCeBytes()));
+    v.put("tcpi_accecn_fail_mode", Integer.toString(i.accEcnFailMode()));
+    v.put("tcpi_accecn_opt_seen", Integer.toString(i.accEcnOptSeen()));
     return v;
   }
 

@@ -82,6 +82,20 @@ class RfcScriptsTest {
   }
 
   @Nested
+  class AccurateEcn {
+    @Test
+    void negotiationCountersAndFallbacks_asRfc9768_pass() {
+      List<ScriptResult> results = run(Profile.RFC, "accecn-");
+      assertEquals(
+          6,
+          results.size(),
+          "negotiation, receiver counters, sender's delivered CE, three fallbacks");
+      assertEquals("", failures(results));
+      assertEquals("", failures(run(Profile.LINUX, "accecn-")));
+    }
+  }
+
+  @Nested
   class UnderFreeBsdsChoices {
     @Test
     void theScriptsThatSeeAChoice_fail() {
