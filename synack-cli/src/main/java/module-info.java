@@ -5,9 +5,8 @@ module dev.synack.cli {
   requires info.picocli;
   requires java.management;
   requires jdk.httpserver; // --watch: the live page on loopback
-  requires jdk.unsupported; // sun.misc.Signal: SIGINT and SIGTERM end serve in order, with exit
-
-  // code 0
+  // sun.misc.Signal: SIGINT and SIGTERM end serve in order, with exit code 0.
+  requires jdk.unsupported;
 
   opens dev.synack.cli to
       info.picocli;

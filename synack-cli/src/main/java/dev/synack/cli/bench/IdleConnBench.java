@@ -1,5 +1,6 @@
 package dev.synack.cli.bench;
 
+import dev.synack.link.OpenFileLimit;
 import dev.synack.stack.Connection;
 import dev.synack.stack.HostEvent;
 import dev.synack.stack.Listener;
@@ -53,7 +54,7 @@ final class IdleConnBench {
               + " connections: too few to weigh above the GC's noise");
     }
     int kernelConns = settings.kernelIdleConns();
-    long limit = LinuxCalls.raiseOpenFileLimit(2L * kernelConns + SPARE_DESCRIPTORS);
+    long limit = OpenFileLimit.raise(2L * kernelConns + SPARE_DESCRIPTORS);
     String limitNote = "";
     if (limit < 2L * kernelConns + SPARE_DESCRIPTORS) {
       kernelConns = (int) Math.max(16, (limit - SPARE_DESCRIPTORS) / 2);

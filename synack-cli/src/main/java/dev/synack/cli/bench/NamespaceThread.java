@@ -1,5 +1,6 @@
 package dev.synack.cli.bench;
 
+import dev.synack.link.NetworkNamespace;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +24,7 @@ final class NamespaceThread {
         .start(
             () -> {
               try {
-                LinuxCalls.enterNetworkNamespace(ns.path());
+                NetworkNamespace.of(ns.path().toString()).enter();
                 result.complete(task.call());
               } catch (Throwable t) {
                 result.completeExceptionally(t);
