@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.LongFunction;
@@ -25,12 +26,41 @@ import java.util.function.LongFunction;
  * simulated network run in real time).
  *
  * <p>Time on the loop is {@link System#nanoTime()} less the loop's start, so traces begin near 0.
+ *
+ * <p>Ownership: whoever runs the hosts holds the loop's owner lock. That is the loop thread, except
+ * while a {@link HostDriver} waits in its link with nothing to do: then a {@link #call} claims the
+ * loop without waiting ({@code tryLock}) and runs on the caller's thread, with what the loop would
+ * do after it (send what the host made, tell its events), as Netty runs a task inline when it is
+ * {@code inEventLoop} and gVisor processes a packet inline when no worker holds the endpoint. A
+ * request's answer then leaves from the thread that wrote it, with no hand-off to the loop and back
+ * and no wake-up of the loop. A loop that runs, busy-polls or has an event listener is never
+ * claimed; the loop takes the lock back when its wait ends, after any claimer has finished.
  */
 public abstract class EventLoop implements AutoCloseable {
   private final ConcurrentLinkedQueue<Task> tasks = new ConcurrentLinkedQueue<>();
 
   /** Calls other threads handed to the loop ({@link #call}, {@link #execute}). */
   private final java.util.concurrent.atomic.AtomicLong handedIn =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Whether a waiting loop may be claimed by a caller ({@code synack.loop.inlineCalls}, on unless
+   * set to false): off, every call is handed to the loop thread.
+   */
+  static final boolean INLINE_CALLS =
+      !"false".equals(System.getProperty("synack.loop.inlineCalls", "true"));
+
+  /** Held by whoever runs the hosts: the loop thread, or a caller that claimed the waiting loop. */
+  private final ReentrantLock owner = new ReentrantLock();
+
+  /** Whether the loop waits with {@link #owner} released for a caller to claim. */
+  private volatile boolean claimable;
+
+  /** Whether the loop released {@link #owner} for its wait; loop thread only. */
+  private boolean released;
+
+  /** Calls that claimed the waiting loop and ran on their own thread. */
+  private final java.util.concurrent.atomic.AtomicLong ranInline =
       new java.util.concurrent.atomic.AtomicLong();
 
   private final long epoch = System.nanoTime();
@@ -92,10 +122,24 @@ public abstract class EventLoop implements AutoCloseable {
   }
 
   private <T> T call(LongFunction<T> task, boolean interruptible) throws IOException {
-    if (Thread.currentThread() == thread) {
+    if (Thread.currentThread() == thread || owner.isHeldByCurrentThread()) {
       return task.apply(loopTime);
     }
     if (!running) throw stopped();
+    // An interrupted caller keeps the queued path, which answers it with InterruptedIOException.
+    if (claimable
+        && !(interruptible && Thread.currentThread().isInterrupted())
+        && owner.tryLock()) {
+      try {
+        // Claimed while the loop waits (claimable is cleared only under the lock): run here.
+        if (claimable && running) {
+          ranInline.incrementAndGet();
+          return runClaimed(task);
+        }
+      } finally {
+        owner.unlock();
+      }
+    }
     handedIn.incrementAndGet();
     CompletableFuture<T> result = new CompletableFuture<>();
     tasks.add(
@@ -148,6 +192,101 @@ public abstract class EventLoop implements AutoCloseable {
     } finally {
       if (interrupted) Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Runs {@code task} on the caller's thread, which holds the loop: first the calls queued before
+   * it (a thread's calls keep their order), then the task, then what the loop does after a call
+   * ({@link #afterClaimedCall}).
+   */
+  private <T> T runClaimed(LongFunction<T> task) {
+    long now = now();
+    loopTime = now;
+    Task queued;
+    while ((queued = tasks.poll()) != null) queued.run(now);
+    try {
+      return task.apply(now);
+    } finally {
+      afterClaimedCall(now);
+      for (Signal s : watched.keySet()) s.bump();
+    }
+  }
+
+  /**
+   * Does what the loop does after its calls, for a caller that ran one on its own thread while the
+   * loop waited: sends what the host made, tells its events, and wakes the loop if its wait now
+   * ends too late. Called with the loop claimed; never blocks.
+   */
+  protected void afterClaimedCall(long now) {}
+
+  /**
+   * Lets callers claim the loop while it waits, unless inline calls are off or an event listener is
+   * set (an embedder that expects every event on the loop thread); the loop thread calls it just
+   * before it blocks, with nothing left to do, and {@link #reclaimAfterWait} when the wait ends.
+   */
+  protected final void releaseForWait() {
+    if (!INLINE_CALLS || eventListener != null || !running) return;
+    released = true;
+    claimable = true;
+    owner.unlock();
+  }
+
+  /**
+   * Takes the loop back after a wait, once any caller that claimed it has finished; loop thread.
+   */
+  protected final void reclaimAfterWait() {
+    if (!released) return;
+    owner.lock();
+    claimable = false;
+    released = false;
+  }
+
+  /**
+   * Runs {@code task} on the loop without waiting for it: at once on the loop thread or on a
+   * waiting loop the caller claims (as {@link #call}), otherwise queued for the loop thread. The
+   * task reports its own outcome; {@code onStopped} hears instead when the loop stops before
+   * running it. For a caller that parks until the task, or a later event, tells it something: it
+   * wakes once, not once for the hand-off and again for the outcome.
+   */
+  public final void submit(LongConsumer task, Consumer<IOException> onStopped) {
+    if (Thread.currentThread() == thread || owner.isHeldByCurrentThread()) {
+      task.accept(loopTime);
+      return;
+    }
+    if (!running) {
+      onStopped.accept(stopped());
+      return;
+    }
+    if (claimable && owner.tryLock()) {
+      try {
+        if (claimable && running) {
+          ranInline.incrementAndGet();
+          runClaimed(
+              now -> {
+                task.accept(now);
+                return null;
+              });
+          return;
+        }
+      } finally {
+        owner.unlock();
+      }
+    }
+    handedIn.incrementAndGet();
+    tasks.add(
+        new Task() {
+          @Override
+          public void run(long now) {
+            task.accept(now);
+          }
+
+          @Override
+          public void fail(IOException e) {
+            onStopped.accept(e);
+          }
+        });
+    wakeup();
+    if (!running) failQueuedTasks();
   }
 
   /**
@@ -314,6 +453,7 @@ public abstract class EventLoop implements AutoCloseable {
   protected void catchUp(long now) throws IOException {}
 
   private void loop() {
+    owner.lock();
     try {
       while (running) {
         long now = now();
@@ -330,11 +470,13 @@ public abstract class EventLoop implements AutoCloseable {
       failure = t;
       running = false;
     } finally {
+      reclaimAfterWait();
       failQueuedTasks();
       try {
         onStop();
       } finally {
         wakeBlocked();
+        owner.unlock();
       }
     }
   }
@@ -380,6 +522,19 @@ public abstract class EventLoop implements AutoCloseable {
    */
   public final long callsHandedIn() {
     return handedIn.get();
+  }
+
+  /**
+   * Returns how many calls claimed the waiting loop and ran on their caller's thread, handed to
+   * nobody. Any thread.
+   */
+  public final long callsRunInline() {
+    return ranInline.get();
+  }
+
+  /** Returns whether the loop waits, released for a caller to claim: for tests. */
+  final boolean isClaimable() {
+    return claimable;
   }
 
   /** Returns whether the loop is running. */

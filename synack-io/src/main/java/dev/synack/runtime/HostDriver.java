@@ -100,6 +100,12 @@ public final class HostDriver extends EventLoop {
    */
   private volatile boolean parked;
 
+  /**
+   * When the loop's wait in its link ends at the latest, in loop time: a caller that claimed the
+   * waiting loop and made an earlier deadline wakes it.
+   */
+  private volatile long waitUntil;
+
   /** The busy-poll before the loop waits in the link; loop thread only. */
   private final BusyPoll busyPoll;
 
@@ -377,10 +383,36 @@ public final class HostDriver extends EventLoop {
       if (polled >= 0 && (hasWork() || !inbox.isEmpty())) return 0;
       polled = 0;
       long left = deadline - System.nanoTime();
-      return left <= 0 ? 0 : receive(now, left);
+      if (left <= 0) return 0;
+      waitUntil = now + wait;
+      // While it waits, a caller may claim the loop and run its call on its own thread.
+      releaseForWait();
+      try {
+        return receive(now, left);
+      } finally {
+        reclaimAfterWait();
+      }
     } finally {
       parked = false;
     }
+  }
+
+  /**
+   * Sends what a call run on the caller's thread made the host send, tells its events, and wakes
+   * the loop if the host's next deadline comes before the loop's wait ends (a retransmission timer
+   * the call started, say). Called by a claimer while the loop waits; the loop's send area is free
+   * then, and the link takes a send beside the loop's receive ({@link Link}).
+   */
+  @Override
+  protected void afterClaimedCall(long now) {
+    try {
+      flush(now);
+    } catch (IOException e) {
+      // Only a link closed under the loop gets here (sendGathered counts the others): the loop's
+      // own receive sees it and stops the loop.
+    }
+    dispatchEvents(host, now);
+    if (host.pollTimeout() < waitUntil) wakeup();
   }
 
   /**

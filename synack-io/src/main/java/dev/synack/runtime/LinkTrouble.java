@@ -10,7 +10,9 @@ import java.util.function.Consumer;
  * #FIRST_PAUSE_NANOS} to {@link #MAX_PAUSE_NANOS} while the errors go on, so that a link that fails
  * at once on every call costs a few wake-ups a second rather than a spinning core.
  *
- * <p>Written on the loop thread only; {@link #snapshot} may be read from any thread.
+ * <p>Written by whoever runs the loop: the loop thread, which reports receives while a caller that
+ * claimed it ({@link EventLoop}) may report sends, so the reports are synchronized (uncontended but
+ * in that window); {@link #snapshot} may be read from any thread.
  */
 final class LinkTrouble {
   /** The pause after the first failed receive of an episode. */
@@ -66,7 +68,7 @@ final class LinkTrouble {
   }
 
   /** Records a failed send at {@code now}; its packets are dropped. */
-  void sendFailed(Exception e, long now) {
+  synchronized void sendFailed(Exception e, long now) {
     sendErrors++;
     failed(e, now);
     sendsFailing = true;
@@ -74,7 +76,7 @@ final class LinkTrouble {
   }
 
   /** Records a failed receive at {@code now}; returns how long to wait before receiving again. */
-  long receiveFailed(Exception e, long now) {
+  synchronized long receiveFailed(Exception e, long now) {
     receiveErrors++;
     failed(e, now);
     receivesFailing = true;
@@ -85,14 +87,14 @@ final class LinkTrouble {
   }
 
   /** Records that a send worked at {@code now}. */
-  void sendSucceeded(long now) {
+  synchronized void sendSucceeded(long now) {
     if (!sendsFailing) return;
     sendsFailing = false;
     maybeEnd(now);
   }
 
   /** Records that a receive brought packets at {@code now}. */
-  void receiveSucceeded(long now) {
+  synchronized void receiveSucceeded(long now) {
     if (!receivesFailing) return;
     receivesFailing = false;
     pause = FIRST_PAUSE_NANOS;

@@ -31,7 +31,10 @@ final class LoopWait<T> implements Waiter {
   /** The waiting thread, unparked once the outcome is in. */
   private final Thread caller = Thread.currentThread();
 
-  /** The outcome: a value, or an exception the attempt threw; published by {@link #done}. */
+  /**
+   * The outcome: a value, or an exception the attempt threw (or the loop's, stopped before the
+   * first attempt); published by {@link #done}.
+   */
   private T value;
 
   private Throwable failure;
@@ -68,14 +71,9 @@ final class LoopWait<T> implements Waiter {
 
   private T await(long deadline, long timeoutMillis, String what) throws IOException {
     LoopWait<T> wait = this;
-    T first =
-        loop.call(
-            now -> {
-              T v = attempt.apply(now);
-              if (v == null) signal.register(wait, Readiness.ALL);
-              return v;
-            });
-    if (first != null) return first;
+    // The first attempt's outcome comes the way a later one does: a caller whose attempt must wait
+    // parks once, until the outcome, rather than once for the loop's "not yet" and again after.
+    loop.submit(wait::first, wait::stopped);
     while (!wait.done) {
       long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
       if (left <= 0 || Thread.currentThread().isInterrupted()) {
@@ -93,6 +91,29 @@ final class LoopWait<T> implements Waiter {
       }
     }
     return wait.outcome();
+  }
+
+  /** Makes the first attempt, on the loop: finishes, or registers for the connection's events. */
+  private void first(long now) {
+    if (cancelled) return;
+    try {
+      T v = attempt.apply(now);
+      if (v == null) {
+        signal.register(this, Readiness.ALL);
+        return;
+      }
+      value = v;
+    } catch (RuntimeException | Error e) {
+      failure = e;
+    }
+    finish();
+  }
+
+  /** Fails the wait: the loop stopped before its first attempt ran. Any thread. */
+  private void stopped(IOException e) {
+    failure = e;
+    done = true;
+    LockSupport.unpark(caller);
   }
 
   /**

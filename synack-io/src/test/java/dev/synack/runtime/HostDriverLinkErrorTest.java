@@ -94,8 +94,11 @@ class HostDriverLinkErrorTest {
     FlakyLink flaky = new FlakyLink(pair.a());
     start(flaky);
     flaky.gone = true;
-    // Calls still run while the link fails (the pause ends on a wakeup): 20 of them, each through
-    // the loop.
+    // A call to the waiting loop would run on this thread and leave the loop's wait alone: a task
+    // handed to it ends the wait, so that its next receive fails.
+    clientDriver.execute(now -> {});
+    // Calls still run while the link fails (the pause ends on a wakeup, or the call claims the
+    // pausing loop): 20 of them.
     for (int i = 0; i < 20; i++) assertEquals(i, (int) clientDriver.call(now -> 0) + i);
     Thread.sleep(300);
     long attempts = flaky.receivesWhileGone.get();
