@@ -396,6 +396,16 @@ public final class Host {
   }
 
   /**
+   * Sets where TCP segments go that this host holds no connection for and that open none, when
+   * another host of a loop group may hold their connection ({@link StrayHandoff}); {@link
+   * StrayHandoff#NONE}, the default, answers them here.
+   */
+  public void setStrayHandoff(StrayHandoff handoff) {
+    if (handoff == null) throw new IllegalArgumentException("stray handoff is null");
+    tcp.setStrayHandoff(handoff);
+  }
+
+  /**
    * Sets where echo requests to addresses not the host's own go (see {@link EchoRelay}); with none
    * (the default) the host answers every echo request it takes in itself.
    */

@@ -58,6 +58,13 @@ final class PassiveOpens {
   /** SYNs the policy has not answered yet. */
   private final HeldSyns heldSyns;
 
+  /**
+   * Where a segment goes that neither a connection nor a listener here takes, before it is answered
+   * as one for a closed port or a listener ({@link StrayHandoff}); set by {@link
+   * TcpEndpoints#setStrayHandoff}.
+   */
+  StrayHandoff strayHandoff = StrayHandoff.NONE;
+
   /** How many more SYNs may be answered with cookies ({@link #limitCookies}). */
   private int cookieBudget = Integer.MAX_VALUE;
 
@@ -184,6 +191,7 @@ final class PassiveOpens {
         hold(ip, seg, id, now);
         return;
       }
+      if (isStray(seg) && strayHandoff.handOff(ip.packet(), now)) return;
       TcpSegment answer = ClosedPortReply.forClosed(seg, config.tcp().lesson());
       reply(
           ip,
@@ -197,6 +205,7 @@ final class PassiveOpens {
     }
     if (!seg.has(TcpFlags.SYN) || seg.has(TcpFlags.RST) || seg.has(TcpFlags.ACK)) {
       if (takeCookieAck(ip, seg, id, listener, now)) return;
+      if (isStray(seg) && strayHandoff.handOff(ip.packet(), now)) return;
       reply(
           ip,
           seg,
@@ -380,6 +389,14 @@ final class PassiveOpens {
         tsNow,
         tcp.windowScale() ? syn.options().windowScale() : -1,
         tcp.sackPermitted() && syn.options().sackPermitted());
+  }
+
+  /**
+   * Returns whether {@code seg} may belong to a connection another loop of a group holds: anything
+   * but a SYN alone, which opens a connection on the loop that reads it.
+   */
+  private static boolean isStray(TcpSegment seg) {
+    return !seg.has(TcpFlags.SYN) || seg.has(TcpFlags.ACK);
   }
 
   /**

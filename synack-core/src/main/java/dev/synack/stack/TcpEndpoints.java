@@ -77,6 +77,12 @@ final class TcpEndpoints implements TransportHandler {
   /** The last Readable event delivered, or {@code null} (see {@link #deliver}). */
   private HostEvent.OfConnection lastReadable;
 
+  /**
+   * Where an ICMP error goes that quotes a flow no connection here holds ({@link
+   * Host#setStrayHandoff}); the passive side has the same for segments.
+   */
+  private StrayHandoff strayHandoff = StrayHandoff.NONE;
+
   /** The listeners by port (the passive side's, read here for the bind check). */
   private final ListenerTable listeners;
 
@@ -186,6 +192,14 @@ final class TcpEndpoints implements TransportHandler {
   /** Sets which ephemeral ports active opens may take (see {@link Host#setPortFilter}). */
   void setPortFilter(PortFilter filter) {
     this.portFilter = filter;
+  }
+
+  /**
+   * Sets where segments and ICMP errors go that no connection here holds ({@link StrayHandoff}).
+   */
+  void setStrayHandoff(StrayHandoff handoff) {
+    strayHandoff = handoff;
+    passive.strayHandoff = handoff;
   }
 
   /** Returns the passive side: listeners, SYN cookies, held SYNs. */
@@ -474,6 +488,7 @@ final class TcpEndpoints implements TransportHandler {
             quote.source(), quote.sourcePort(), quote.destination(), quote.destinationPort());
     Connection c = table.get(id);
     if (c == null) {
+      if (strayHandoff.handOff(ip.packet(), now)) return;
       log.drop(HostDropReason.ICMP_NO_CONNECTION, id.toString(), now);
       return;
     }

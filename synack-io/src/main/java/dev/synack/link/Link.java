@@ -66,6 +66,17 @@ public interface Link extends AutoCloseable {
   }
 
   /**
+   * Returns whether the other end, one of several links of a group (the queues of one device),
+   * keeps a flow on the link its first packet came on and follows it to the link synack last sent
+   * it on, as Linux's multiqueue TUN device does ({@code tun_automq_select_queue}, {@code
+   * tun_flow_update}): then a loop group keeps each TCP connection on the loop that read its SYN
+   * instead of handing its packets to a loop picked by hash. This default says no.
+   */
+  default boolean steersFlows() {
+    return false;
+  }
+
+  /**
    * Sends {@code packets[0, count)} in order, as {@link #send} does each; a link may move several
    * in one operation (a TUN device with segmentation offload merges runs of TCP segments).
    */

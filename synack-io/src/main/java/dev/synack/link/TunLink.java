@@ -421,6 +421,15 @@ public final class TunLink implements Link {
     return queueLength;
   }
 
+  /**
+   * Returns true: a queue of a multiqueue device gets each flow by the kernel's own hash of it
+   * until synack writes the flow on a queue, then follows it there ({@code drivers/net/tun.c}).
+   */
+  @Override
+  public boolean steersFlows() {
+    return true;
+  }
+
   /** Returns one line saying how packets cross: "checksum and segmentation offload" or why not. */
   public String mode() {
     if (offload) return "checksum and segmentation offload";

@@ -35,7 +35,11 @@ import java.util.function.Consumer;
  *
  * <p>In a group of loops ({@link Stack}) each driver reads its own link (a TUN queue), and a packet
  * whose flow another loop owns ({@link Shards}) is copied onto that loop's inbox, a lock-free
- * queue, and the owner woken once per batch; the owner takes its inbox before it waits again.
+ * queue, and the owner woken once per batch; the owner takes its inbox before it waits again. On a
+ * link that steers flows ({@link Link#steersFlows}: a multiqueue TUN device) a TCP connection is
+ * owned by the loop that read its SYN, where the kernel keeps sending the flow: TCP is handled
+ * where it is read, and a segment no connection there holds goes on to the next loop ({@link
+ * dev.synack.stack.StrayHandoff}), the last of which answers it.
  */
 public final class HostDriver extends EventLoop {
   /** Packets taken per wait: enough to amortise a wakeup, few enough to answer soon. */
@@ -145,8 +149,23 @@ public final class HostDriver extends EventLoop {
   /** Packets read from this loop's own link (its TUN queue); loop thread only but for reading. */
   private volatile long packetsRead;
 
-  /** A packet read on another loop of the group, copied, with what its link vouched for. */
-  private record HandedOver(byte[] packet, boolean checksumUnnecessary) {}
+  /**
+   * Whether the link steers flows ({@link Link#steersFlows}): TCP is then handled on the loop that
+   * read it, and a segment no connection here holds goes on to the next loop ({@link #handStray}).
+   */
+  private boolean tcpWhereRead;
+
+  /**
+   * Loops the packet being handled from the inbox has been handed through (0 for one read here);
+   * loop thread only.
+   */
+  private int hops;
+
+  /**
+   * A packet read on another loop of the group, copied, with what its link vouched for and how many
+   * loops handed it on.
+   */
+  private record HandedOver(byte[] packet, boolean checksumUnnecessary, int hops) {}
 
   /**
    * Starts a driver thread for {@code host} on {@code link}; the driver owns both from now on. Link
@@ -206,6 +225,34 @@ public final class HostDriver extends EventLoop {
     this.index = index;
     this.toWake = new boolean[loops.length];
     host.setReassembledHandoff(this::handReassembled);
+    this.tcpWhereRead = link.steersFlows();
+    if (tcpWhereRead) host.setStrayHandoff(this::handStray);
+  }
+
+  /** Returns the loop that must handle {@code packet}, or {@link Shards#ANY} for this one. */
+  private int ownerOf(ByteBuffer packet) {
+    return tcpWhereRead ? shards.ofArrival(packet) : shards.ofPacket(packet);
+  }
+
+  /**
+   * Hands a TCP segment (or an ICMP error about one) that this loop's host holds no connection for
+   * to the next loop of the group, which may: the device put it on another queue than its SYN's
+   * (the flow left the kernel's flow table, or it is the answer to an active open). After every
+   * other loop has had it, the last one answers it as a host alone would (a RST). Loop thread,
+   * inside {@code handlePacket}.
+   */
+  @SuppressWarnings(
+      "NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the count
+  private boolean handStray(ByteBuffer datagram, long now) {
+    if (hops >= group.length - 1) return false;
+    int next = (index + 1) % group.length;
+    byte[] copy = new byte[datagram.remaining()];
+    datagram.get(datagram.position(), copy);
+    // Its checksums were verified here or vouched for by the link: the next loop need not again.
+    group[next].handOver(copy, true, hops + 1);
+    toWake[next] = true;
+    handedOut++;
+    return true;
   }
 
   /**
@@ -216,9 +263,9 @@ public final class HostDriver extends EventLoop {
   @SuppressWarnings(
       "NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the count
   private boolean handReassembled(byte[] datagram, long now) {
-    int owner = shards.ofPacket(ByteBuffer.wrap(datagram));
+    int owner = ownerOf(ByteBuffer.wrap(datagram));
     if (owner == Shards.ANY || owner == index) return false;
-    group[owner].handOver(datagram, false);
+    group[owner].handOver(datagram, false, 0);
     toWake[owner] = true;
     handedOut++;
     return true;
@@ -249,8 +296,8 @@ public final class HostDriver extends EventLoop {
   }
 
   /** Queues a packet another loop read for this one; the caller wakes this loop. Any thread. */
-  private void handOver(byte[] packet, boolean checksumUnnecessary) {
-    inbox.add(new HandedOver(packet, checksumUnnecessary));
+  private void handOver(byte[] packet, boolean checksumUnnecessary, int hops) {
+    inbox.add(new HandedOver(packet, checksumUnnecessary, hops));
   }
 
   /** Returns the host; touch it only from tasks given to {@link #call}. */
@@ -321,21 +368,21 @@ public final class HostDriver extends EventLoop {
     }
     for (int i = 0; i < n; i++) {
       ByteBuffer packet = receiveBuffers[i].flip();
-      int owner = shards == null ? index : shards.ofPacket(packet);
+      int owner = shards == null ? index : ownerOf(packet);
       if (owner == Shards.ANY || owner == index) {
         host.handlePacket(packet, checksumUnnecessary[i], after);
       } else {
         byte[] copy = new byte[packet.remaining()];
         packet.get(packet.position(), copy);
-        group[owner].handOver(copy, checksumUnnecessary[i]);
+        group[owner].handOver(copy, checksumUnnecessary[i], 0);
         toWake[owner] = true;
         handedOut++;
       }
     }
     // Reassembled datagrams too were handed over in the batch above (inbox packets are never
-    // fragments).
-    if (group != null) wakeHandedTo();
+    // fragments), and segments no connection here holds, read or taken from the inbox.
     takeInbox(after);
+    if (group != null) wakeHandedTo();
     if (host.pollTimeout() <= after) {
       host.handleTimeout(after);
     }
@@ -360,7 +407,9 @@ public final class HostDriver extends EventLoop {
     HandedOver h;
     long taken = 0;
     while ((h = inbox.poll()) != null) {
+      hops = h.hops();
       host.handlePacket(ByteBuffer.wrap(h.packet()), h.checksumUnnecessary(), now);
+      hops = 0;
       taken++;
     }
     if (taken > 0) handedIn += taken;

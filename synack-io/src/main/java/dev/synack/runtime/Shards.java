@@ -73,10 +73,22 @@ final class Shards {
    */
   int ofPacket(ByteBuffer packet) {
     if (count == 1) return 0;
-    return ofPacket(packet, packet.position(), packet.limit(), false);
+    return ofPacket(packet, packet.position(), packet.limit(), false, false);
   }
 
-  private int ofPacket(ByteBuffer p, int at, int end, boolean quoted) {
+  /**
+   * Returns the loop that must handle the IP packet between {@code packet}'s position and limit
+   * when the link steers flows ({@link dev.synack.link.Link#steersFlows}), or {@link #ANY}: as
+   * {@link #ofPacket}, but a TCP segment, or an ICMP error quoting one, is {@link #ANY}, since its
+   * connection lives on the loop that read its SYN and the host that has none hands it on ({@link
+   * dev.synack.stack.StrayHandoff}).
+   */
+  int ofArrival(ByteBuffer packet) {
+    if (count == 1) return 0;
+    return ofPacket(packet, packet.position(), packet.limit(), false, true);
+  }
+
+  private int ofPacket(ByteBuffer p, int at, int end, boolean quoted, boolean tcpWhereRead) {
     if (end - at < 20) return ANY;
     int version = (p.get(at) & 0xff) >>> 4;
     int protocol;
@@ -105,6 +117,7 @@ final class Shards {
     // A quoted packet is one we sent: its source is our end of the flow.
     int local = quoted ? source : destination;
     int remote = quoted ? destination : source;
+    if (protocol == TCP && tcpWhereRead) return ANY;
     if (protocol == TCP || protocol == UDP) {
       if (end - transport < 4) return ANY;
       int sourcePort = p.getShort(transport) & 0xffff;
@@ -125,7 +138,7 @@ final class Shards {
         protocol == ICMP
             ? type == 3 || type == 4 || type == 11 || type == 12
             : protocol == ICMPV6 && type >= 1 && type <= 4;
-    return error ? ofPacket(p, transport + 8, end, true) : ANY;
+    return error ? ofPacket(p, transport + 8, end, true, tcpWhereRead) : ANY;
   }
 
   private int finish(long h) {

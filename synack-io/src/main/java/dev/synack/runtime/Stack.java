@@ -25,11 +25,15 @@ import java.util.function.ObjIntConsumer;
  *
  * <p>Connections are sharded by a keyed hash of their 4-tuple ({@link Shards}), as gVisor's TCP
  * dispatcher spreads them over processors: a packet read on a loop that does not own its flow is
- * handed to its owner through a lock-free queue. An active open runs on the loop chosen round robin
- * and takes a local port whose 4-tuple hashes to that loop (its host's {@link
- * dev.synack.stack.PortFilter}); a listener listens on every loop. The hosts share their secret
- * seed, so their ISNs, SYN cookies and port choices are keyed alike and any loop can check a cookie
- * another answered with.
+ * handed to its owner through a lock-free queue. On a multiqueue TUN device, which keeps a flow on
+ * the queue its first packet took (by the kernel's own hash, whose key synack cannot know) and then
+ * on the queue synack last wrote it on, a TCP connection is instead owned by the loop that read its
+ * SYN, so that a passive open's packets are not handed across at all; a segment that finds no
+ * connection on its loop goes on to the next ({@link Link#steersFlows}). An active open runs on the
+ * loop chosen round robin and takes a local port whose 4-tuple hashes to that loop (its host's
+ * {@link dev.synack.stack.PortFilter}); a listener listens on every loop. The hosts share their
+ * secret seed, so their ISNs, SYN cookies and port choices are keyed alike and any loop can check a
+ * cookie another answered with.
  *
  * <pre>{@code
  * try (Stack stack = Stack.builder().tun("synack0").address(InetAddress.ofLiteral("10.0.0.2")).loops(2).build()) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.ObjIntConsumer;
 import java.util.function.ToIntFunction;
 
 /**
@@ -27,12 +28,25 @@ final class FanLinks {
    * Makes {@code count} narrow ends; {@code steer} picks one for each packet the wide end sends.
    */
   FanLinks(int count, ToIntFunction<ByteBuffer> steer) {
+    this(count, steer, false, (queue, packet) -> {});
+  }
+
+  /**
+   * Makes {@code count} narrow ends as above, which say whether the fan steers flows as a
+   * multiqueue TUN device does ({@link Link#steersFlows}); {@code sent} hears each packet a narrow
+   * end sends, with its index, before the wide end has it (for a steering that learns flows).
+   */
+  FanLinks(
+      int count,
+      ToIntFunction<ByteBuffer> steer,
+      boolean steersFlows,
+      ObjIntConsumer<ByteBuffer> sent) {
     Box toWide = new Box();
     List<Box> toNarrow = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       Box b = new Box();
       toNarrow.add(b);
-      narrow.add(new Narrow(b, toWide));
+      narrow.add(new Narrow(b, toWide, i, steersFlows, sent));
     }
     wide = new Wide(toWide, toNarrow, steer);
   }
@@ -59,15 +73,28 @@ final class FanLinks {
   /** One queue: the link of one loop. */
   static final class Narrow extends End {
     private final Box out;
+    private final int index;
+    private final boolean steersFlows;
+    private final ObjIntConsumer<ByteBuffer> sent;
 
-    private Narrow(Box in, Box out) {
+    private Narrow(
+        Box in, Box out, int index, boolean steersFlows, ObjIntConsumer<ByteBuffer> sent) {
       super(in);
       this.out = out;
+      this.index = index;
+      this.steersFlows = steersFlows;
+      this.sent = sent;
+    }
+
+    @Override
+    public boolean steersFlows() {
+      return steersFlows;
     }
 
     @Override
     public void send(ByteBuffer packet) throws ClosedChannelException {
       ensureOpen();
+      sent.accept(packet.duplicate(), index);
       out.put(packet);
     }
   }
