@@ -202,7 +202,12 @@ final class Sender {
    */
   private int bufferLimit;
 
-  private final Chunk chunk = new Chunk();
+  /**
+   * The chunk {@link #next} fills and returns, made on first use and dropped once the handshake is
+   * acknowledged with nothing queued, or when the storage of an idle sender goes back: an idle
+   * connection holds none.
+   */
+  private Chunk chunk;
 
   /**
    * The end of the last segment sent smaller than the MSS (Minshall's SND.SML, Linux's {@code
@@ -371,10 +376,10 @@ final class Sender {
   Chunk next(int mss, boolean dataAllowed, int allowance) {
     blockedByCwnd = false;
     smallChunk = false;
-    if (synLost) return chunk.set(iss, 0, TcpFlags.SYN, true);
+    if (synLost) return chunk().set(iss, 0, TcpFlags.SYN, true);
     if (synPending) {
       int synData = synDataRoom > 0 && sndNxt == iss ? Math.min(synDataRoom, buffer.size()) : 0;
-      return chunk.set(iss, synData, TcpFlags.SYN, false);
+      return chunk().set(iss, synData, TcpFlags.SYN, false);
     }
     // Data that rode on our SYN waits for the SYN-ACK, whose processing decides whether to resend
     // it.
@@ -404,14 +409,14 @@ final class Sender {
       // of its own.
       boolean fin = finQueued && length == unsent;
       smallChunk = length < mss;
-      return chunk.set(sndNxt, length, fin ? TcpFlags.FIN : 0, false);
+      return chunk().set(sndNxt, length, fin ? TcpFlags.FIN : 0, false);
     }
     if (finQueued && !finSent()) {
       if (!probing && !fits(1, allowance)) {
         blockedByCwnd = true;
         return null;
       }
-      return chunk.set(sndNxt, 0, TcpFlags.FIN, false);
+      return chunk().set(sndNxt, 0, TcpFlags.FIN, false);
     }
     return null;
   }
@@ -456,7 +461,7 @@ final class Sender {
       fin = false;
       dataLength = mss;
     }
-    return chunk.set(board.start(i), dataLength, fin ? TcpFlags.FIN : 0, true);
+    return chunk().set(board.start(i), dataLength, fin ? TcpFlags.FIN : 0, true);
   }
 
   /**
@@ -538,10 +543,20 @@ final class Sender {
     int freed = Math.clamp(SeqNum.diff(ack, dataStart), 0, buffer.size());
     buffer.discard(freed);
     dataStart = SeqNum.add(dataStart, freed);
+    // The handshake's last send acknowledged with nothing behind it: the chunk goes until data
+    // does.
+    if (sndUna == iss && SeqNum.gt(ack, iss) && buffer.size() == 0 && scoreboard.isEmpty())
+      chunk = null;
     sndUna = ack;
     timeouts = 0;
     if (synLost && synAcked()) synLost = false;
     return freed;
+  }
+
+  private Chunk chunk() {
+    Chunk c = chunk;
+    if (c == null) chunk = c = new Chunk();
+    return c;
   }
 
   /**
@@ -608,7 +623,10 @@ final class Sender {
    */
   boolean reclaimStorage() {
     boolean held = buffer.reclaim();
-    if (!held && buffer.size() == 0) scoreboard.release();
+    if (!held && buffer.size() == 0) {
+      scoreboard.release();
+      if (scoreboard.isEmpty()) chunk = null;
+    }
     return held;
   }
 
@@ -616,6 +634,7 @@ final class Sender {
   void releaseIdleStorage() {
     buffer.release();
     scoreboard.release();
+    if (buffer.size() == 0 && scoreboard.isEmpty()) chunk = null;
   }
 
   /** Drops every queued byte (ABORT, RST: "all segment queues should be flushed"). */
