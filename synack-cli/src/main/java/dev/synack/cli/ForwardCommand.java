@@ -36,9 +36,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "forward",
     mixinStandardHelpOptions = true,
+    header = "Forwards the TCP connections and UDP flows of a TUN device through this process.",
     description = {
-      "Forwards every TCP connection and UDP flow arriving on a TUN device, to any",
-      "destination, through this process's sockets (a namespace's or a VPN's network).",
+      "Forwards every TCP connection and UDP flow arriving on a TUN device, to any destination, through this process's sockets (a namespace's or a VPN's network).",
       "",
       "Example (as root): give namespace 'client' its network through synack:",
       "  ip netns add client",

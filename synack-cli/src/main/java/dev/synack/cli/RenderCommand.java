@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "render",
     mixinStandardHelpOptions = true,
+    header = "Draws the connections of a JSON-lines trace as ladder diagrams.",
     description =
         "Draws the connections of a JSON-lines trace (from serve, connect, demo, torture or a test) as ladder diagrams, and as an HTML page with --html.")
 final class RenderCommand implements Callable<Integer> {

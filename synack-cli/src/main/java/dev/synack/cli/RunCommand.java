@@ -23,9 +23,9 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
+    header = "Runs an unmodified Java program over a synack host.",
     description = {
-      "Runs an unmodified Java program over a synack host: its NIO channels (the JDK's",
-      "HttpServer and HttpClient, Netty...) are synack's. java.net.Socket is not covered.",
+      "Runs an unmodified Java program over a synack host: its NIO channels (the JDK's HttpServer and HttpClient, Netty...) are synack's. java.net.Socket is not covered.",
       "",
       "Example, as root: the JDK's own file server (jwebserver) on synack, for curl on",
       "the kernel's side of the TUN device:",

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "ss",
     mixinStandardHelpOptions = true,
+    header = "Lists the TCP connections of the running synack commands, as 'ss -tin' does.",
     description =
         "Lists the TCP connections of the running serve, connect and forward commands, as 'ss -tin' lists the kernel's.")
 final class SsCommand implements Callable<Integer> {

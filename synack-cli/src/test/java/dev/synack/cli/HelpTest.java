@@ -15,8 +15,11 @@ import picocli.CommandLine;
 
 /** The help of {@code synack} and its commands, as read in an 80-column terminal. */
 class HelpTest {
+  /** Every subcommand but picocli's own {@code help}. */
   private static final List<String> COMMANDS =
-      List.of("demo", "serve", "connect", "decode", "script", "bench", "torture");
+      Main.commandLine().getSubcommands().keySet().stream()
+          .filter(name -> !name.equals("help"))
+          .toList();
 
   /**
    * One in-process run with help wrapped to 80 columns, as when the terminal's width is unknown.
@@ -63,7 +66,10 @@ class HelpTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"", "demo", "serve", "connect", "decode", "script", "bench", "torture", "help"})
+      strings = {
+        "", "demo", "serve", "connect", "forward", "run", "decode", "render", "ss", "script",
+        "bench", "torture", "help"
+      })
   void everyHelp_fitsIn80Columns(String command) {
     Run r = command.isEmpty() ? run("--help") : run(command, "--help");
     assertEquals(0, r.code(), r.err());
