@@ -160,7 +160,10 @@ final class SegmentTransmit {
       c.opts.segmentOptions(out, c.tsNow(now), c.rcv.sackEdges(), blocks);
       if (c.ecn != null)
         c.ecn.addOption(
-            out, c.opts.optionRoomLeft(payloadLength, blocks), c.rtt.srtt(), now); // RFC 9768 §3.2.3
+            out,
+            c.opts.optionRoomLeft(payloadLength, blocks),
+            c.rtt.srtt(),
+            now); // RFC 9768 §3.2.3
     }
   }
 

@@ -101,6 +101,10 @@ public enum Profile {
       case LINUX -> linux.withChoices(linux.choices().withWindowUpdateWhenDoubled(true));
       case FREEBSD ->
           linux
+              // cc_newreno's slow start: an ACK grows cwnd by at most abc_l_var (2) segments per
+              // segment it covers; the initial window tcp_compute_initwnd's, RFC 6928's bytes.
+              .withSlowStartAckLimit(2)
+              .withInitialCwnd(0)
               .withWindowScale(true, 6)
               .withBuffers(65536, 32768)
               .withRack(false)
@@ -130,6 +134,9 @@ public enum Profile {
                       .withBsdDelayedAck(true));
       case RFC ->
           linux
+              // RFC 3465 §2.3's L of 2 segments per ACK and RFC 6928's initial window in bytes.
+              .withSlowStartAckLimit(2)
+              .withInitialCwnd(0)
               .withRto(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60))
               .withMsl(Duration.ofMinutes(2))
               .withRfc1337(false)
