@@ -96,6 +96,22 @@ class ShardsTest {
   }
 
   @Test
+  void ofArrival_tcpAndIcmpErrorsAboutTcp_handledWhereRead_udpStillByItsPort() {
+    for (int ourPort = 40000; ourPort < 40100; ourPort++) {
+      assertEquals(Shards.ANY, shards.ofArrival(ipv4(6, THEM, US, ports(443, ourPort, 20))));
+      assertEquals(Shards.ANY, shards.ofArrival(ipv6(6, THEM6, US6, ports(443, ourPort, 20))));
+      byte[] quoted = bytes(ipv4(6, US, THEM, ports(ourPort, 443, 20)));
+      byte[] icmp = new byte[8 + 28];
+      icmp[0] = 3;
+      icmp[1] = 4;
+      System.arraycopy(quoted, 0, icmp, 8, 28);
+      assertEquals(Shards.ANY, shards.ofArrival(ipv4(1, THEM, US, icmp)));
+      assertEquals(
+          shards.ofUdp(ourPort), shards.ofArrival(ipv4(17, THEM, US, ports(53, ourPort, 8))));
+    }
+  }
+
+  @Test
   void echoFragmentsAndTruncatedPackets_goToAnyLoop() {
     byte[] echo = new byte[16];
     echo[0] = 8;
