@@ -87,8 +87,8 @@ public final class PcapTap implements Link {
   }
 
   /**
-   * Sends as the inner link does (which may merge segments) and records each packet as it was
-   * given.
+   * Records each packet as it was given, then sends as the inner link does (which may merge
+   * segments).
    */
   @Override
   public void sendBatch(ByteBuffer[] packets, int count) throws IOException {
@@ -98,16 +98,18 @@ public final class PcapTap implements Link {
       starts[i] = packets[i].position();
       lengths[i] = packets[i].remaining();
     }
-    inner.sendBatch(packets, count);
+    // Recorded before they leave, as Linux's taps see a packet before its driver does: a reply,
+    // which another thread may read and record, can then never come first in the file.
     for (int i = 0; i < count; i++) record(packets[i], starts[i], lengths[i]);
+    inner.sendBatch(packets, count);
   }
 
   @Override
   public void send(ByteBuffer packet) throws IOException {
     int start = packet.position();
     int length = packet.remaining();
-    inner.send(packet);
     record(packet, start, length);
+    inner.send(packet);
   }
 
   @Override

@@ -357,6 +357,9 @@ public final class HostDriver extends EventLoop {
     dispatchEvents(host, now);
     long deadline = host.pollTimeout();
     long wait = deadline == Long.MAX_VALUE ? 1_000_000_000L : Math.max(0, deadline - now);
+    // While the link sheds SYNs the loop looks again each window, traffic or not: a filter that
+    // drops every SYN that would have woken it must still be eased once the flood is over.
+    if (index == 0) wait = shedding.boundWait(wait);
     for (ByteBuffer b : receiveBuffers) b.clear();
     int n = wait == 0 || !inbox.isEmpty() ? 0 : await(now, wait);
     long after = now();

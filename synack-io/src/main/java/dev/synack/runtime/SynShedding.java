@@ -4,12 +4,13 @@ import dev.synack.link.Link;
 
 /**
  * Decides how many SYNs the link sheds before its queue ({@link Link#shedSyns}), from what the loop
- * sees: a SYN flood is read batches that come back full while the host answers SYNs with cookies
- * (its listeners' SYN queues are full). Each {@link #WINDOW_NANOS} with both, the link keeps half
- * as many SYNs as before (down to one in 2<sup>{@value #MAX_SHIFT}</sup>); after {@link
- * #HOLD_NANOS} with no full batch it keeps twice as many, until it keeps them all again. A bulk
- * transfer fills batches too, but sends no cookie, so it sheds nothing; a burst of clients that
- * overflows the SYN queue but not the link's queue sheds nothing either.
+ * sees: a SYN flood is read batches that come back full while the host answers at least {@link
+ * #MIN_COOKIES_PER_WINDOW} SYNs a window with cookies (its listeners' SYN queues are full). Each
+ * {@link #WINDOW_NANOS} with both, the link keeps half as many SYNs as before (down to one in
+ * 2<sup>{@value #MAX_SHIFT}</sup>); after {@link #HOLD_NANOS} with no full batch it keeps twice as
+ * many, until it keeps them all again. A bulk transfer fills batches too, but sends no cookie, so
+ * it sheds nothing; a burst of clients that overflows the SYN queue but not the link's queue sheds
+ * nothing either.
  *
  * <p>Loop thread only; times are the loop's.
  */
@@ -19,6 +20,13 @@ final class SynShedding {
 
   /** How long without a full batch before the link keeps more SYNs again. */
   static final long HOLD_NANOS = 1_000_000_000L;
+
+  /**
+   * The fewest cookies in a window that make a flood (10,000 SYNs/s answered with cookies): a
+   * download's full batches beside a few spoofed SYNs, which fill a SYN queue too, are not one, and
+   * shedding them would cost legitimate clients their SYNs for nothing.
+   */
+  static final long MIN_COOKIES_PER_WINDOW = 1_000;
 
   /** Most shed: one SYN in 16 kept, enough for a legitimate client's retransmitted SYNs. */
   static final int MAX_SHIFT = 4;
@@ -60,7 +68,7 @@ final class SynShedding {
       lastFullAt = now;
     }
     if (now - windowStart < WINDOW_NANOS) return;
-    boolean flood = fullInWindow && cookiesSent > cookiesAtWindowStart;
+    boolean flood = fullInWindow && cookiesSent - cookiesAtWindowStart >= MIN_COOKIES_PER_WINDOW;
     windowStart = now;
     cookiesAtWindowStart = cookiesSent;
     fullInWindow = false;
@@ -78,6 +86,15 @@ final class SynShedding {
     shift = next;
     lastChangeAt = now;
     changes++;
+  }
+
+  /**
+   * Returns how long the loop may wait in its link before its next turn must come, traffic or not:
+   * a window while SYNs are shed, since the filter drops the very SYNs that would wake the loop and
+   * only a turn eases it; {@code wait} unchanged once every SYN is kept.
+   */
+  long boundWait(long wait) {
+    return shift > 0 ? Math.min(wait, WINDOW_NANOS) : wait;
   }
 
   /** Returns the shift in force: SYNs kept one in 2^shift by the link. */

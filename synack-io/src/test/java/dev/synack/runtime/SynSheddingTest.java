@@ -1,6 +1,7 @@
 package dev.synack.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.synack.link.Link;
 import java.nio.ByteBuffer;
@@ -62,7 +63,7 @@ class SynSheddingTest {
 
   @Test
   void fullBatchesWithCookies_shedMoreEachWindow_upToOneInSixteen() {
-    turns(1_000, true, 4);
+    turns(1_000, true, 20);
 
     assertEquals(SynShedding.MAX_SHIFT, shedding.shift());
     assertEquals(List.of(1, 2, 3, 4), link.asked);
@@ -77,8 +78,17 @@ class SynSheddingTest {
   }
 
   @Test
+  void fullBatchesWithFewCookies_aDownloadBesideAFewSpoofedSyns_shedNothing() {
+    // 4 cookies a millisecond: 400 a window, 4,000 SYNs/s, under the flood's 10,000.
+    turns(1_000, true, 4);
+
+    assertEquals(0, shedding.shift());
+    assertEquals(List.of(), link.asked);
+  }
+
+  @Test
   void cookiesWithoutFullBatches_aBurstTheQueueHolds_shedNothing() {
-    turns(1_000, false, 4);
+    turns(1_000, false, 20);
 
     assertEquals(0, shedding.shift());
     assertEquals(List.of(), link.asked);
@@ -86,7 +96,7 @@ class SynSheddingTest {
 
   @Test
   void floodEnds_keepsMoreSynsOneStepPerHold_untilAllAreKept() {
-    turns(1_000, true, 4);
+    turns(1_000, true, 20);
 
     turns(999, false, 0);
     assertEquals(SynShedding.MAX_SHIFT, shedding.shift(), "held for a second after the last full");
@@ -97,10 +107,31 @@ class SynSheddingTest {
   }
 
   @Test
+  void whileShedding_theLoopLooksAgainEachWindow_trafficOrNot_untilAllSynsAreKept() {
+    long minute = 60_000 * MS;
+    assertEquals(minute, shedding.boundWait(minute), "nothing shed: the loop waits as it likes");
+    turns(1_000, true, 20);
+
+    // The filter drops the SYNs that would wake the loop: only its own turns can ease it.
+    assertEquals(SynShedding.WINDOW_NANOS, shedding.boundWait(minute));
+    long idle = 0;
+    while (shedding.shift() > 0 && idle < minute) {
+      long waited = shedding.boundWait(minute);
+      now += waited;
+      idle += waited;
+      shedding.afterRead(false, cookies, now);
+    }
+
+    assertEquals(0, shedding.shift(), "eased by the loop's own turns, with no packet read");
+    assertTrue(idle <= 5 * SynShedding.HOLD_NANOS, "eased after " + idle / MS + " ms");
+    assertEquals(minute, shedding.boundWait(minute));
+  }
+
+  @Test
   void linkThatCannotShed_isAskedOnce() {
     link.canShed = false;
 
-    turns(2_000, true, 4);
+    turns(2_000, true, 20);
 
     assertEquals(0, shedding.shift());
     assertEquals(List.of(1), link.asked);
