@@ -57,7 +57,7 @@ final class CookieSynAcks {
       return NO_SHAPE;
     if (tcp.lesson() != Lesson.NONE || tcp.choices().receiveBufferRoundedUpToMss()) return NO_SHAPE;
     TcpOptions o = syn.options();
-    // As SynCookies.synAckConfig: without timestamps, neither window scale nor SACK is offered.
+    // As SynCookies.synAckParams: without timestamps, neither window scale nor SACK is offered.
     boolean ts = tcp.timestamps() && o.timestamps() != null;
     boolean sack = ts && tcp.sackPermitted() && o.sackPermitted();
     boolean ws = ts && tcp.windowScale() && o.windowScale() >= 0;

@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import dev.synack.tcp.ConnectionParams;
 import dev.synack.tcp.FourTuple;
 import dev.synack.tcp.IsnGenerator;
 import dev.synack.tcp.Status;
@@ -8,6 +9,7 @@ import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpState;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.Ecn;
 import dev.synack.wire.InboundSegment;
 import dev.synack.wire.IpDatagram;
 import dev.synack.wire.Packets;
@@ -246,16 +248,16 @@ final class PassiveOpens {
             id.remotePort());
     int iss = isn.isn(id, now);
     if (reopenIss != null && SeqNum.lt(iss, reopenIss)) iss = reopenIss;
-    TcpConfig childConfig =
-        endpoints.tcpConfigFor(listener.tcp(), id.localAddress(), id.remoteAddress(), now);
+    ConnectionParams params = endpoints.paramsFor(id.localAddress(), id.remoteAddress(), now);
     TcpFastOpen.ServerAnswer fo = fastOpen.onSyn(seg, id, listener);
     TcpConnection engine =
         fo == null
             ? TcpConnection.accept(
-                id, childConfig, iss, seg, ip.ecn(), now, connectionTrace, log.name)
+                id, listener.tcp(), params, iss, seg, ip.ecn(), now, connectionTrace, log.name)
             : TcpConnection.acceptFastOpen(
                 id,
-                childConfig,
+                listener.tcp(),
+                params,
                 iss,
                 seg,
                 fo.takeData(),
@@ -321,15 +323,16 @@ final class PassiveOpens {
       listener.cookieSentAt = now;
       return;
     }
-    TcpConfig tcp =
-        SynCookies.synAckConfig(
-            endpoints.tcpConfigFor(listener.tcp(), ip.destination(), ip.source(), now), syn, now);
+    ConnectionParams params =
+        SynCookies.synAckParams(
+                listener.tcp(), endpoints.paramsFor(ip.destination(), ip.source(), now), syn, now)
+            .withoutEcn();
     // The engine makes the SYN-ACK exactly as for a queued connection; it is then forgotten.
     // The cookie keeps no ECN agreement (Linux hides one in the TSval bits): the SYN-ACK does not
     // offer it (RFC 3168 §6.1.1 allows either).
     TcpConnection once =
         TcpConnection.accept(
-            id, tcp.withEcn(TcpConfig.ECN_OFF), cookie, syn, now, TraceSink.NONE, log.name);
+            id, listener.tcp(), params, cookie, syn, Ecn.NOT_ECT, now, TraceSink.NONE, log.name);
     TcpSegment synAck = once.pollTransmit(now);
     if (synAck == null || !synAck.has(TcpFlags.SYN)) {
       log.drop(HostDropReason.LISTEN_BAD_SYN, id.toString(), syn, now);
@@ -379,8 +382,8 @@ final class PassiveOpens {
 
   /**
    * Returns the TSval of a cookie's SYN-ACK to {@code syn}: the clock of the address pair (RFC 7323
-   * §5.4, as {@link TcpEndpoints#tcpConfigFor} offsets it) carrying the peer's options ({@link
-   * SynCookies#timestamp}), what {@link SynCookies#synAckConfig} makes the engine send.
+   * §5.4, as {@link TcpEndpoints#paramsFor} offsets it) carrying the peer's options ({@link
+   * SynCookies#timestamp}), what {@link SynCookies#synAckParams} makes the engine send.
    */
   private int cookieTsVal(IpDatagram ip, TcpSegment syn, TcpConfig tcp, long now) {
     int tsNow =
@@ -416,7 +419,8 @@ final class PassiveOpens {
     int peerIss = SeqNum.add(ack.sequenceNumber(), -1);
     int cookie = SeqNum.add(ack.acknowledgmentNumber(), -1);
     SynCookies.Decoded decoded = cookies.check(id, peerIss, cookie, now, ipv6);
-    TcpConfig tcp = endpoints.tcpConfigFor(listener.tcp(), ip.destination(), ip.source(), now);
+    TcpConfig tcp = listener.tcp();
+    ConnectionParams params = endpoints.paramsFor(ip.destination(), ip.source(), now);
     TcpOption.Timestamps ts = ack.options().timestamps();
     SynCookies.TimestampOptions tsOptions =
         ts != null && tcp.timestamps() && ts.tsEcr() != 0 ? SynCookies.options(ts.tsEcr()) : null;
@@ -434,8 +438,7 @@ final class PassiveOpens {
       log.drop(HostDropReason.LISTEN_QUEUE_FULL, id.toString(), ack, now);
       return true;
     }
-    if (tsOptions == null)
-      tcp = tcp.withWindowScale(false, tcp.windowScaleShift()).withSackPermitted(false);
+    if (tsOptions == null) params = params.withoutWindowScaleOrSack();
     TcpSegment restoredSyn = SynCookies.restoredSyn(ack, decoded.mss(), tsOptions);
     if (log.enabled()) {
       log.trace.accept(
@@ -454,7 +457,7 @@ final class PassiveOpens {
     }
     TcpConnection engine =
         TcpConnection.acceptCookie(
-            id, tcp, cookie, restoredSyn, ack, now, connectionTrace, log.name);
+            id, tcp, params, cookie, restoredSyn, ack, now, connectionTrace, log.name);
     Connection child = new Connection(host, engine, listener);
     table.put(id, child);
     // Through the SYN queue like any child, so that its Connected event moves it to the accept
@@ -596,9 +599,11 @@ final class PassiveOpens {
     TcpConnection engine =
         TcpConnection.accept(
             id,
-            endpoints.tcpConfigFor(config.tcp(), id.localAddress(), id.remoteAddress(), now),
+            config.tcp(),
+            endpoints.paramsFor(id.localAddress(), id.remoteAddress(), now),
             isn.isn(id, now),
             held.syn,
+            Ecn.NOT_ECT,
             now,
             connectionTrace,
             log.name);

@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import dev.synack.tcp.ConnectionParams;
 import dev.synack.tcp.FourTuple;
 import dev.synack.tcp.SipHash;
 import dev.synack.tcp.TcpConfig;
@@ -144,21 +145,23 @@ final class SynCookies {
   }
 
   /**
-   * Returns the settings of a cookie's SYN-ACK: with timestamps, a TSval carrying the peer's window
-   * scale and SACK-permitted ({@link #timestamp}); without them neither is offered, as on Linux,
-   * since nothing would remember them.
+   * Returns what a cookie's SYN-ACK derives beside the listener's settings {@code tcp}: with
+   * timestamps, a timestamp offset that makes its TSval carry the peer's window scale and
+   * SACK-permitted ({@link #timestamp}); without them neither is offered, as on Linux, since
+   * nothing would remember them.
    */
-  static TcpConfig synAckConfig(TcpConfig tcp, TcpSegment syn, long now) {
+  static ConnectionParams synAckParams(
+      TcpConfig tcp, ConnectionParams params, TcpSegment syn, long now) {
     if (!tcp.timestamps() || syn.options().timestamps() == null) {
-      return tcp.withWindowScale(false, tcp.windowScaleShift()).withSackPermitted(false);
+      return params.withoutWindowScaleOrSack();
     }
-    int tsNow = (int) Math.floorDiv(now, 1_000_000L) + tcp.timestampOffset();
+    int tsNow = (int) Math.floorDiv(now, 1_000_000L) + params.timestampOffset();
     int tsVal =
         timestamp(
             tsNow,
             tcp.windowScale() ? syn.options().windowScale() : -1,
             tcp.sackPermitted() && syn.options().sackPermitted());
-    return tcp.withTimestamps(true, tcp.timestampOffset() + (tsVal - tsNow));
+    return params.withTimestampOffset(params.timestampOffset() + (tsVal - tsNow));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.synack.stack;
 
 import dev.synack.tcp.ConnectionEvent;
+import dev.synack.tcp.ConnectionParams;
 import dev.synack.tcp.Disposition;
 import dev.synack.tcp.FastOpenOutcome;
 import dev.synack.tcp.FourTuple;
@@ -87,15 +88,14 @@ final class TcpEndpoints implements TransportHandler {
   private final ListenerTable listeners;
 
   /**
-   * The TCP settings last made by {@link #tcpConfigFor}, and the socket settings and address pair
-   * they were made from.
+   * The values last made by {@link #paramsFor}, and the address pair and path MTU they were made
+   * from.
    */
-  private TcpConfig lastConfig;
+  private ConnectionParams lastParams;
 
-  private TcpConfig lastConfigBase;
-  private InetAddress lastConfigLocal;
-  private InetAddress lastConfigRemote;
-  private int lastConfigMtu;
+  private InetAddress lastParamsLocal;
+  private InetAddress lastParamsRemote;
+  private int lastParamsMtu;
 
   /**
    * The path MTUs ICMP reported, per destination (the host's, shared with UDP): new connections
@@ -382,7 +382,8 @@ final class TcpEndpoints implements TransportHandler {
     TcpConnection engine =
         TcpConnection.connect(
             id,
-            tcpConfigFor(tcp, from, remote, now),
+            tcp,
+            paramsFor(from, remote, now),
             isn.isn(id, now),
             now,
             connectionTrace,
@@ -624,32 +625,29 @@ final class TcpEndpoints implements TransportHandler {
   }
 
   /**
-   * Returns the TCP settings for a connection between two addresses: the MSS follows from the path
-   * MTU, the link's or a lower one ICMP reported for the remote address and not yet expired (RFC
-   * 9293 §3.7.1, RFC 1191 §3; as Linux's {@code tcp_connect_init} and {@code
-   * tcp_create_openreq_child} take the route's MTU for the MSS announced and sent, {@code advmss}
-   * and {@code tcp_sync_mss}), and timestamps start from a keyed per-address-pair offset (RFC 7323
-   * §5.4, as Linux's secure_tcp_ts_off) so they reveal no uptime yet keep rising across
-   * incarnations of a 4-tuple, which the TIME-WAIT reopen rule relies on (RFC 6191).
+   * Returns what a connection between two addresses derives from its path and pair, beside the
+   * user's unchanged settings: the MSS follows from the path MTU, the link's or a lower one ICMP
+   * reported for the remote address and not yet expired (RFC 9293 §3.7.1, RFC 1191 §3; as Linux's
+   * {@code tcp_connect_init} and {@code tcp_create_openreq_child} take the route's MTU for the MSS
+   * announced and sent, {@code advmss} and {@code tcp_sync_mss}), and timestamps start from a keyed
+   * per-address-pair offset (RFC 7323 §5.4, as Linux's secure_tcp_ts_off) so they reveal no uptime
+   * yet keep rising across incarnations of a 4-tuple, which the TIME-WAIT reopen rule relies on
+   * (RFC 6191).
    */
-  TcpConfig tcpConfigFor(TcpConfig base, InetAddress local, InetAddress remote, long now) {
+  ConnectionParams paramsFor(InetAddress local, InetAddress remote, long now) {
     int mtu = pathMtus.mtu(remote, config.mtu(), now);
-    // The settings depend on the socket's settings, the address pair and the path MTU alone:
-    // connections between the same two addresses (a client opening many, a proxy) share one
-    // immutable copy instead of 100 bytes each.
-    if (base == lastConfigBase
-        && mtu == lastConfigMtu
-        && local.equals(lastConfigLocal)
-        && remote.equals(lastConfigRemote)) return lastConfig;
+    // They depend on the address pair and the path MTU alone: connections between the same two
+    // addresses (a client opening many, a proxy) share one record.
+    if (mtu == lastParamsMtu && local.equals(lastParamsLocal) && remote.equals(lastParamsRemote))
+      return lastParams;
     int ipAndTcpHeaders = (local instanceof Inet4Address ? 20 : 40) + 20;
-    TcpConfig tcp = base.withMss(mtu - ipAndTcpHeaders);
-    lastConfig =
-        tcp.timestamps() ? tcp.withTimestamps(true, isn.timestampOffset(local, remote)) : tcp;
-    lastConfigBase = base;
-    lastConfigLocal = local;
-    lastConfigRemote = remote;
-    lastConfigMtu = mtu;
-    return lastConfig;
+    lastParams =
+        new ConnectionParams(
+            mtu - ipAndTcpHeaders, isn.timestampOffset(local, remote), true, true, true);
+    lastParamsLocal = local;
+    lastParamsRemote = remote;
+    lastParamsMtu = mtu;
+    return lastParams;
   }
 
   /**

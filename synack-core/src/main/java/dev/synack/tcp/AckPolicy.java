@@ -43,11 +43,16 @@ final class AckPolicy {
             || c.rcv
                 .delayedAck()
                 .onData(
-                    length, c.rcv.unacknowledged(), c.rcv.rcvWnd(), c.cfg.mss(), c.rtt.rto(), now);
+                    length,
+                    c.rcv.unacknowledged(),
+                    c.rcv.rcvWnd(),
+                    c.params.mss(),
+                    c.rtt.rto(),
+                    now);
     if (c.cfg.delayedAck() && c.cfg.choices().bsdDelayedAck()) {
       // FreeBSD's DELAY_ACK: wait only when no segment already waits for its ACK, and for no more
       // than one MSS.
-      due = c.timers.isSet(TimerKind.DELAYED_ACK) || length > c.cfg.mss();
+      due = c.timers.isSet(TimerKind.DELAYED_ACK) || length > c.params.mss();
     }
     if (immediate || due) {
       c.ackNow = true;

@@ -82,8 +82,10 @@ public final class ConnectionOptions {
       throw new IllegalArgumentException("TCP_MAXSEG out of range 88..32767: " + mss);
     boolean synSent = c.state != TcpState.SYN_SENT || c.snd.sndNxt != c.snd.iss;
     if (!synSent) {
-      c.cfg = c.cfg.withMss(Math.min(mss, c.cfg.mss()));
-      c.opts = new OptionsNegotiation(c.cfg, c.id.isIpv6());
+      // Linux's user_mss: it clamps the MSS the route gives (tcp_connect_init, tcp_mss_clamp);
+      // the user's settings are not copied for it.
+      c.params = c.params.withMss(Math.min(mss, c.params.mss()));
+      c.opts = new OptionsNegotiation(c.cfg, c.params, c.id.isIpv6());
     } else {
       c.opts.lowerPathMss(mss);
     }
@@ -185,6 +187,6 @@ public final class ConnectionOptions {
    * else the one we announce.
    */
   public int maxSegment() {
-    return c.state.isSynchronized() ? c.opts.effectiveMss() : c.cfg.mss();
+    return c.state.isSynchronized() ? c.opts.effectiveMss() : c.params.mss();
   }
 }

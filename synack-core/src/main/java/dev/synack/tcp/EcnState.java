@@ -65,8 +65,9 @@ final class EcnState {
   /** Sender: the window was reduced; the next new data segment carries CWR (RFC 3168 §6.1.2). */
   private boolean cwrPending;
 
-  EcnState(TcpConfig cfg) {
-    this.mode = cfg.ecn();
+  /** Makes the state of a connection in ECN mode {@code mode} (its settings', or off). */
+  EcnState(TcpConfig cfg, int mode) {
+    this.mode = mode;
     this.optionMode = cfg.accEcnOption();
     this.beacon = cfg.accEcnBeacon();
   }

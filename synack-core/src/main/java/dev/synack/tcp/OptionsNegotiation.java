@@ -37,6 +37,11 @@ final class OptionsNegotiation {
   private final TcpConfig cfg;
 
   /**
+   * The MSS we announce in our SYN ({@link ConnectionParams#mss()}: the path's, or TCP_MAXSEG's).
+   */
+  private final int advertisedMss;
+
+  /**
    * Whether our SYN offers window scaling, SACK-permitted and timestamps: as configured, until
    * {@link #withdrawSynOffers}.
    */
@@ -85,13 +90,14 @@ final class OptionsNegotiation {
   /** When TS.Recent was last set, for PAWS's 24-day rule. */
   private long tsRecentTime;
 
-  OptionsNegotiation(TcpConfig cfg, boolean ipv6) {
+  OptionsNegotiation(TcpConfig cfg, ConnectionParams params, boolean ipv6) {
     this.cfg = cfg;
+    this.advertisedMss = params.mss();
     this.defaultMss = ipv6 ? 1220 : 536;
     this.peerMss = defaultMss;
-    this.pathMss = cfg.mss();
-    this.offerWindowScale = cfg.windowScale();
-    this.offerSack = cfg.sackPermitted();
+    this.pathMss = params.mss();
+    this.offerWindowScale = cfg.windowScale() && params.offersWindowScale();
+    this.offerSack = cfg.sackPermitted() && params.offersSack();
     this.offerTimestamps = cfg.timestamps();
   }
 
@@ -118,7 +124,7 @@ final class OptionsNegotiation {
     if (cfg.choices().synOptionLayout() == OptionLayout.BSD)
       return bsdSynOptions(ts, sack, ws, timestamps);
     List<TcpOption> list = new ArrayList<>(7);
-    if (cfg.mssOption()) list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
+    if (cfg.mssOption()) list.add(new TcpOption.MaximumSegmentSize(advertisedMss));
     if (ts) {
       if (sack) {
         list.add(new TcpOption.SackPermitted());
@@ -151,7 +157,7 @@ final class OptionsNegotiation {
     List<TcpOption> list = new ArrayList<>(9);
     int length = 0;
     if (cfg.mssOption()) {
-      list.add(new TcpOption.MaximumSegmentSize(cfg.mss()));
+      list.add(new TcpOption.MaximumSegmentSize(advertisedMss));
       length = 4;
     }
     if (ws) {
@@ -201,7 +207,8 @@ final class OptionsNegotiation {
    */
   int sackBlockRoom(int payloadLength) {
     int ts = timestampsOk ? TIMESTAMPS_ALIGNED : 0;
-    int room = Math.min(MAX_OPTION_SPACE - ts, Math.min(peerMss, cfg.mss()) - ts - payloadLength);
+    int room =
+        Math.min(MAX_OPTION_SPACE - ts, Math.min(peerMss, advertisedMss) - ts - payloadLength);
     return Math.clamp((room - SACK_OVERHEAD) / SACK_BLOCK_BYTES, 0, 4);
   }
 
@@ -291,7 +298,7 @@ final class OptionsNegotiation {
    */
   int windowRoundingMss(boolean reply) {
     if (!cfg.choices().synWindowRoundedToMss()) return 0;
-    return cfg.mss() - (reply && timestampsOk ? TIMESTAMPS_ALIGNED : 0);
+    return advertisedMss - (reply && timestampsOk ? TIMESTAMPS_ALIGNED : 0);
   }
 
   /** Returns what the handshake settled so far. */

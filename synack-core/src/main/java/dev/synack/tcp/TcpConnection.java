@@ -56,6 +56,12 @@ public final class TcpConnection {
    */
   TcpConfig cfg;
 
+  /**
+   * What the stack derived for this connection (path MSS, timestamp offset, options withheld),
+   * apart from the user's settings; {@code TCP_MAXSEG} lowers its MSS.
+   */
+  ConnectionParams params;
+
   final Origin origin;
   final Tracer tracer;
   final TimerTable timers;
@@ -145,10 +151,17 @@ public final class TcpConnection {
   private final SegmentArrival arrival;
 
   private TcpConnection(
-      FourTuple id, TcpConfig cfg, Origin origin, int acceptIss, TraceSink trace, String hostName) {
+      FourTuple id,
+      TcpConfig cfg,
+      ConnectionParams params,
+      Origin origin,
+      int acceptIss,
+      TraceSink trace,
+      String hostName) {
     if (id == null) throw new IllegalArgumentException("connection id is null");
     if (cfg == null) throw new IllegalArgumentException("config is null");
     this.cfg = cfg;
+    this.params = params != null ? params : ConnectionParams.of(cfg);
     this.origin = origin;
     this.openedAs = id;
     this.id = id;
@@ -165,9 +178,24 @@ public final class TcpConnection {
   /** Active OPEN (RFC 9293 §3.10.1): returns a connection in SYN-SENT with its SYN to send. */
   public static TcpConnection connect(
       FourTuple id, TcpConfig cfg, int iss, long now, TraceSink trace, String hostName) {
+    return connect(id, cfg, null, iss, now, trace, hostName);
+  }
+
+  /**
+   * Active OPEN as {@link #connect(FourTuple, TcpConfig, int, long, TraceSink, String)}, with the
+   * values the stack derived for the connection ({@code params}; null: from {@code cfg} alone).
+   */
+  public static TcpConnection connect(
+      FourTuple id,
+      TcpConfig cfg,
+      ConnectionParams params,
+      int iss,
+      long now,
+      TraceSink trace,
+      String hostName) {
     if (id == null || id.isRemoteWildcard())
       throw new IllegalArgumentException("active OPEN needs a foreign socket: " + id);
-    TcpConnection c = new TcpConnection(id, cfg, Origin.ACTIVE, 0, trace, hostName);
+    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACTIVE, 0, trace, hostName);
     c.snd.start(iss);
     c.setState(TcpState.SYN_SENT, now);
     return c;
@@ -180,7 +208,7 @@ public final class TcpConnection {
    */
   public static TcpConnection listen(
       FourTuple id, TcpConfig cfg, TraceSink trace, String hostName) {
-    TcpConnection c = new TcpConnection(id, cfg, Origin.LISTEN, 0, trace, hostName);
+    TcpConnection c = new TcpConnection(id, cfg, null, Origin.LISTEN, 0, trace, hostName);
     c.setState(TcpState.LISTEN, 0);
     return c;
   }
@@ -214,7 +242,24 @@ public final class TcpConnection {
       long now,
       TraceSink trace,
       String hostName) {
-    TcpConnection c = new TcpConnection(id, cfg, Origin.ACCEPT, iss, trace, hostName);
+    return accept(id, cfg, null, iss, syn, synEcn, now, trace, hostName);
+  }
+
+  /**
+   * As {@link #accept(FourTuple, TcpConfig, int, TcpSegment, int, long, TraceSink, String)}, with
+   * the values the stack derived for the connection ({@code params}; null: from {@code cfg} alone).
+   */
+  public static TcpConnection accept(
+      FourTuple id,
+      TcpConfig cfg,
+      ConnectionParams params,
+      int iss,
+      TcpSegment syn,
+      int synEcn,
+      long now,
+      TraceSink trace,
+      String hostName) {
+    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACCEPT, iss, trace, hostName);
     c.state =
         TcpState.LISTEN; // created in LISTEN by the stack's listener: no state event of its own
     c.handleSegment(syn, synEcn, now);
@@ -239,7 +284,26 @@ public final class TcpConnection {
       long now,
       TraceSink trace,
       String hostName) {
-    TcpConnection c = new TcpConnection(id, cfg, Origin.ACCEPT, iss, trace, hostName);
+    return acceptFastOpen(id, cfg, null, iss, syn, cookieValid, synAckCookie, now, trace, hostName);
+  }
+
+  /**
+   * As {@link #acceptFastOpen(FourTuple, TcpConfig, int, TcpSegment, boolean, byte[], long,
+   * TraceSink, String)}, with the values the stack derived ({@code params}; null: from {@code
+   * cfg}).
+   */
+  public static TcpConnection acceptFastOpen(
+      FourTuple id,
+      TcpConfig cfg,
+      ConnectionParams params,
+      int iss,
+      TcpSegment syn,
+      boolean cookieValid,
+      byte[] synAckCookie,
+      long now,
+      TraceSink trace,
+      String hostName) {
+    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACCEPT, iss, trace, hostName);
     var option = syn.options().fastOpen();
     c.fastOpen =
         FastOpen.server(cookieValid, synAckCookie, option != null && option.experimental());
@@ -264,7 +328,7 @@ public final class TcpConnection {
       throw new IllegalStateException("fast open needs a SYN not yet sent: " + state);
     fastOpen = FastOpen.client(cookie, experimental, dataWithoutCookie);
     snd.synDataRoom =
-        fastOpen.synDataRoom(peerMss > 0 ? Math.min(peerMss, cfg.mss()) : opts.effectiveMss());
+        fastOpen.synDataRoom(peerMss > 0 ? Math.min(peerMss, params.mss()) : opts.effectiveMss());
   }
 
   /**
@@ -285,7 +349,24 @@ public final class TcpConnection {
       long now,
       TraceSink trace,
       String hostName) {
-    TcpConnection c = new TcpConnection(id, cfg, Origin.ACCEPT, iss, trace, hostName);
+    return acceptCookie(id, cfg, null, iss, restoredSyn, ack, now, trace, hostName);
+  }
+
+  /**
+   * As {@link #acceptCookie(FourTuple, TcpConfig, int, TcpSegment, TcpSegment, long, TraceSink,
+   * String)}, with the values the stack derived ({@code params}; null: from {@code cfg} alone).
+   */
+  public static TcpConnection acceptCookie(
+      FourTuple id,
+      TcpConfig cfg,
+      ConnectionParams params,
+      int iss,
+      TcpSegment restoredSyn,
+      TcpSegment ack,
+      long now,
+      TraceSink trace,
+      String hostName) {
+    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACCEPT, iss, trace, hostName);
     c.tracer.mute(true);
     c.state = TcpState.LISTEN;
     c.handleSegment(restoredSyn, now);
@@ -318,8 +399,8 @@ public final class TcpConnection {
   public Disposition handleSegment(InboundSegment seg, int ipEcn, long now) {
     if (seg == null) throw new IllegalArgumentException("segment is null");
     // ECN's state is made when the peer's SYN asks for it (or ours does): few connections need it.
-    if (ecn == null && EcnState.asksForEcn(seg) && cfg.ecn() != TcpConfig.ECN_OFF)
-      ecn = new EcnState(cfg);
+    if (ecn == null && EcnState.asksForEcn(seg) && ecnMode() != TcpConfig.ECN_OFF)
+      ecn = new EcnState(cfg, ecnMode());
     if (ecn != null) ecn.onSegment(seg, ipEcn & 0x3, state);
     sendOwedAck(now);
     counters.onArrival(seg, now);
@@ -415,10 +496,19 @@ public final class TcpConnection {
   }
 
   /**
-   * Returns the settings the connection runs with now (the stack's, with the options set on it).
+   * Returns the settings the connection runs with now: the user's (the stack's or the socket's),
+   * the same object unless an option was set on the connection.
    */
   public TcpConfig config() {
     return cfg;
+  }
+
+  /**
+   * Returns what the stack derived for this connection: the path's MSS (lowered by {@code
+   * TCP_MAXSEG}), the address pair's timestamp offset, the options withheld.
+   */
+  public ConnectionParams params() {
+    return params;
   }
 
   /**
@@ -583,7 +673,7 @@ public final class TcpConnection {
     int n = rcv.read(dst);
     if (n > 0 && rcv.queued() == 0) onBufferDrained(now);
     if (n == 0 && rcv.finReceived && rcv.queued() == 0) return -1;
-    if (n > 0) rcv.onUserRead(now, rtt.srtt(), cfg.mss());
+    if (n > 0) rcv.onUserRead(now, rtt.srtt(), params.mss());
     if (n > 0
         && state.isSynchronized()
         && !rcv.finReceived
@@ -834,16 +924,21 @@ public final class TcpConnection {
     freshTcb();
   }
 
+  /** Returns the ECN mode of the settings, or off when the stack withheld ECN ({@link #params}). */
+  private int ecnMode() {
+    return params.offersEcn() ? cfg.ecn() : TcpConfig.ECN_OFF;
+  }
+
   private void freshTcb() {
     snd = new Sender(cfg.sendBuffer(), cfg.maxSendBuffer());
     snd.noDelay = cfg.noDelay();
     recovery = new LossRecovery(this);
-    ecn = EcnState.asks(cfg.ecn()) ? new EcnState(cfg) : null;
+    ecn = EcnState.asks(ecnMode()) ? new EcnState(cfg, ecnMode()) : null;
     rcv =
         new Receiver(
             cfg.receiveBuffer(),
             cfg.receiveBufferAutoTuning() ? cfg.receiveBufferMax() : cfg.receiveBuffer());
-    opts = new OptionsNegotiation(cfg, id.isIpv6());
+    opts = new OptionsNegotiation(cfg, params, id.isIpv6());
     if (replies != null) replies.clear();
     ackNow = false;
     passiveHandshake = false;
@@ -1012,7 +1107,7 @@ public final class TcpConnection {
 
   /** Returns our timestamp clock now, in ms, for RTT samples from TSecr (RFC 7323 §4.1). */
   int tsNow(long now) {
-    return (int) Math.floorDiv(now, 1_000_000L) + cfg.timestampOffset();
+    return (int) Math.floorDiv(now, 1_000_000L) + params.timestampOffset();
   }
 
   /**
