@@ -1,6 +1,7 @@
 package dev.synack.stack;
 
 import dev.synack.tcp.ConnectionParams;
+import dev.synack.tcp.ConnectionTracing;
 import dev.synack.tcp.FourTuple;
 import dev.synack.tcp.IsnGenerator;
 import dev.synack.tcp.Status;
@@ -42,8 +43,11 @@ final class PassiveOpens {
   private final SynCookies cookies;
   private final TcpFastOpen fastOpen;
 
-  /** What connections trace to (see {@link TcpEndpoints}). */
-  private final TraceSink connectionTrace;
+  /** What connections trace to (see {@link TcpEndpoints}): the host's sink and name. */
+  private final ConnectionTracing tracing;
+
+  /** The tracing of the SYN-ACKs made for cookies: untraced (the host traces them itself). */
+  private final ConnectionTracing untraced;
 
   /** The listeners by port, with SO_REUSEPORT groups; made from the port-selection key. */
   private final ListenerTable listeners;
@@ -85,7 +89,7 @@ final class PassiveOpens {
       IsnGenerator isn,
       SynCookies cookies,
       TcpFastOpen fastOpen,
-      TraceSink connectionTrace,
+      ConnectionTracing tracing,
       ListenerTable listeners) {
     this.host = host;
     this.config = config;
@@ -98,7 +102,8 @@ final class PassiveOpens {
     this.isn = isn;
     this.cookies = cookies;
     this.fastOpen = fastOpen;
-    this.connectionTrace = connectionTrace;
+    this.tracing = tracing;
+    this.untraced = new ConnectionTracing(TraceSink.NONE, log.name);
     this.listeners = listeners;
     this.heldSyns = new HeldSyns(config.heldSynLimit());
   }
@@ -252,8 +257,7 @@ final class PassiveOpens {
     TcpFastOpen.ServerAnswer fo = fastOpen.onSyn(seg, id, listener);
     TcpConnection engine =
         fo == null
-            ? TcpConnection.accept(
-                id, listener.tcp(), params, iss, seg, ip.ecn(), now, connectionTrace, log.name)
+            ? TcpConnection.accept(id, listener.tcp(), params, iss, seg, ip.ecn(), now, tracing)
             : TcpConnection.acceptFastOpen(
                 id,
                 listener.tcp(),
@@ -263,8 +267,7 @@ final class PassiveOpens {
                 fo.takeData(),
                 fo.synAckCookie(),
                 now,
-                connectionTrace,
-                log.name);
+                tracing);
     Connection child = new Connection(host, engine, listener);
     table.put(id, child);
     if (fo != null && fo.takeData() && engine.state() == TcpState.SYN_RECEIVED) {
@@ -331,8 +334,7 @@ final class PassiveOpens {
     // The cookie keeps no ECN agreement (Linux hides one in the TSval bits): the SYN-ACK does not
     // offer it (RFC 3168 §6.1.1 allows either).
     TcpConnection once =
-        TcpConnection.accept(
-            id, listener.tcp(), params, cookie, syn, Ecn.NOT_ECT, now, TraceSink.NONE, log.name);
+        TcpConnection.accept(id, listener.tcp(), params, cookie, syn, Ecn.NOT_ECT, now, untraced);
     TcpSegment synAck = once.pollTransmit(now);
     if (synAck == null || !synAck.has(TcpFlags.SYN)) {
       log.drop(HostDropReason.LISTEN_BAD_SYN, id.toString(), syn, now);
@@ -456,8 +458,7 @@ final class PassiveOpens {
                   + ": connection restored in SYN_RECEIVED"));
     }
     TcpConnection engine =
-        TcpConnection.acceptCookie(
-            id, tcp, params, cookie, restoredSyn, ack, now, connectionTrace, log.name);
+        TcpConnection.acceptCookie(id, tcp, params, cookie, restoredSyn, ack, now, tracing);
     Connection child = new Connection(host, engine, listener);
     table.put(id, child);
     // Through the SYN queue like any child, so that its Connected event moves it to the accept
@@ -605,8 +606,7 @@ final class PassiveOpens {
             held.syn,
             Ecn.NOT_ECT,
             now,
-            connectionTrace,
-            log.name);
+            tracing);
     Connection c = new Connection(host, engine, null);
     table.put(id, c);
     log.counters.passiveOpens++;

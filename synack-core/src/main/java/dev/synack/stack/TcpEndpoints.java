@@ -2,6 +2,7 @@ package dev.synack.stack;
 
 import dev.synack.tcp.ConnectionEvent;
 import dev.synack.tcp.ConnectionParams;
+import dev.synack.tcp.ConnectionTracing;
 import dev.synack.tcp.Disposition;
 import dev.synack.tcp.FastOpenOutcome;
 import dev.synack.tcp.FourTuple;
@@ -48,6 +49,9 @@ final class TcpEndpoints implements TransportHandler {
    * What connections trace to: the host's sink, plus counting their drops in the host's counters.
    */
   private final TraceSink connectionTrace;
+
+  /** The connections' tracing: {@link #connectionTrace} and the host's name. */
+  private final ConnectionTracing tracing;
 
   private final IsnGenerator isn;
   private final EphemeralPorts ephemeralPorts;
@@ -144,6 +148,7 @@ final class TcpEndpoints implements TransportHandler {
             log.counters.drop(reason);
           }
         };
+    this.tracing = new ConnectionTracing(connectionTrace, log.name);
     byte[] isnKey = new byte[16];
     keys.nextBytes(isnKey);
     this.isn = new IsnGenerator(isnKey);
@@ -161,19 +166,8 @@ final class TcpEndpoints implements TransportHandler {
     this.fastOpen = new TcpFastOpen(log.counters, fastOpenKeys.nextLong(), fastOpenKeys.nextLong());
     this.passive =
         new PassiveOpens(
-            host,
-            config,
-            log,
-            addresses,
-            output,
-            events,
-            this,
-            table,
-            isn,
-            cookies,
-            fastOpen,
-            connectionTrace,
-            listeners);
+            host, config, log, addresses, output, events, this, table, isn, cookies, fastOpen,
+            tracing, listeners);
   }
 
   /** Returns the host's TCP Fast Open: its mode, keys and cookie cache. */
@@ -381,13 +375,7 @@ final class TcpEndpoints implements TransportHandler {
     if (table.contains(id)) throw new IllegalStateException("connection already exists: " + id);
     TcpConnection engine =
         TcpConnection.connect(
-            id,
-            tcp,
-            paramsFor(from, remote, now),
-            isn.isn(id, now),
-            now,
-            connectionTrace,
-            log.name);
+            id, tcp, paramsFor(from, remote, now), isn.isn(id, now), now, tracing);
     Connection c = new Connection(host, engine, null);
     c.bind = bind;
     if (firstData != null) {

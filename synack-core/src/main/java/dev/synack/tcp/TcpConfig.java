@@ -46,8 +46,10 @@ public final class TcpConfig {
   }
 
   /**
-   * Returns the MSS we announce: the largest segment payload we can receive (the stack derives it
-   * from the MTU).
+   * Returns the MSS a connection without a stack announces: the largest segment payload it can
+   * receive. A stack derives each connection's MSS from its path MTU instead ({@link
+   * ConnectionParams#mss()}, Linux's {@code advmss}), and leaves these settings as they are; a
+   * socket's {@code TCP_MAXSEG} lowers that ({@link ConnectionOptions#setMaxSegment}).
    */
   public int mss() {
     return s.mss;
@@ -113,7 +115,9 @@ public final class TcpConfig {
    * Returns the offset added to our millisecond timestamp clock. Linux derives it from a keyed hash
    * of the address pair, so that TSval does not reveal the uptime yet stays monotonic across
    * incarnations of a 4-tuple (RFC 6191 needs that); {@link IsnGenerator#timestampOffset} does the
-   * same.
+   * same, and a stack passes its result to each connection ({@link
+   * ConnectionParams#timestampOffset()}) rather than copying these settings. This one serves a
+   * connection without a stack.
    */
   public int timestampOffset() {
     return s.timestampOffset;

@@ -156,8 +156,7 @@ public final class TcpConnection {
       ConnectionParams params,
       Origin origin,
       int acceptIss,
-      TraceSink trace,
-      String hostName) {
+      ConnectionTracing tracing) {
     if (id == null) throw new IllegalArgumentException("connection id is null");
     if (cfg == null) throw new IllegalArgumentException("config is null");
     this.cfg = cfg;
@@ -166,7 +165,7 @@ public final class TcpConnection {
     this.openedAs = id;
     this.id = id;
     this.acceptIss = acceptIss;
-    this.tracer = new Tracer(trace, hostName, id);
+    this.tracer = tracing.tracerFor(id);
     this.timers = new TimerTable(tracer);
     this.rtt = new RttEstimator(cfg);
     this.keepAlive = new KeepAlive(cfg);
@@ -178,7 +177,7 @@ public final class TcpConnection {
   /** Active OPEN (RFC 9293 §3.10.1): returns a connection in SYN-SENT with its SYN to send. */
   public static TcpConnection connect(
       FourTuple id, TcpConfig cfg, int iss, long now, TraceSink trace, String hostName) {
-    return connect(id, cfg, null, iss, now, trace, hostName);
+    return connect(id, cfg, null, iss, now, new ConnectionTracing(trace, hostName));
   }
 
   /**
@@ -191,11 +190,10 @@ public final class TcpConnection {
       ConnectionParams params,
       int iss,
       long now,
-      TraceSink trace,
-      String hostName) {
+      ConnectionTracing tracing) {
     if (id == null || id.isRemoteWildcard())
       throw new IllegalArgumentException("active OPEN needs a foreign socket: " + id);
-    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACTIVE, 0, trace, hostName);
+    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACTIVE, 0, tracing);
     c.snd.start(iss);
     c.setState(TcpState.SYN_SENT, now);
     return c;
@@ -208,7 +206,8 @@ public final class TcpConnection {
    */
   public static TcpConnection listen(
       FourTuple id, TcpConfig cfg, TraceSink trace, String hostName) {
-    TcpConnection c = new TcpConnection(id, cfg, null, Origin.LISTEN, 0, trace, hostName);
+    TcpConnection c =
+        new TcpConnection(id, cfg, null, Origin.LISTEN, 0, new ConnectionTracing(trace, hostName));
     c.setState(TcpState.LISTEN, 0);
     return c;
   }
@@ -242,7 +241,7 @@ public final class TcpConnection {
       long now,
       TraceSink trace,
       String hostName) {
-    return accept(id, cfg, null, iss, syn, synEcn, now, trace, hostName);
+    return accept(id, cfg, null, iss, syn, synEcn, now, new ConnectionTracing(trace, hostName));
   }
 
   /**
@@ -257,9 +256,8 @@ public final class TcpConnection {
       TcpSegment syn,
       int synEcn,
       long now,
-      TraceSink trace,
-      String hostName) {
-    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACCEPT, iss, trace, hostName);
+      ConnectionTracing tracing) {
+    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACCEPT, iss, tracing);
     c.state =
         TcpState.LISTEN; // created in LISTEN by the stack's listener: no state event of its own
     c.handleSegment(syn, synEcn, now);
@@ -284,7 +282,16 @@ public final class TcpConnection {
       long now,
       TraceSink trace,
       String hostName) {
-    return acceptFastOpen(id, cfg, null, iss, syn, cookieValid, synAckCookie, now, trace, hostName);
+    return acceptFastOpen(
+        id,
+        cfg,
+        null,
+        iss,
+        syn,
+        cookieValid,
+        synAckCookie,
+        now,
+        new ConnectionTracing(trace, hostName));
   }
 
   /**
@@ -301,9 +308,8 @@ public final class TcpConnection {
       boolean cookieValid,
       byte[] synAckCookie,
       long now,
-      TraceSink trace,
-      String hostName) {
-    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACCEPT, iss, trace, hostName);
+      ConnectionTracing tracing) {
+    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACCEPT, iss, tracing);
     var option = syn.options().fastOpen();
     c.fastOpen =
         FastOpen.server(cookieValid, synAckCookie, option != null && option.experimental());
@@ -349,7 +355,8 @@ public final class TcpConnection {
       long now,
       TraceSink trace,
       String hostName) {
-    return acceptCookie(id, cfg, null, iss, restoredSyn, ack, now, trace, hostName);
+    return acceptCookie(
+        id, cfg, null, iss, restoredSyn, ack, now, new ConnectionTracing(trace, hostName));
   }
 
   /**
@@ -364,9 +371,8 @@ public final class TcpConnection {
       TcpSegment restoredSyn,
       TcpSegment ack,
       long now,
-      TraceSink trace,
-      String hostName) {
-    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACCEPT, iss, trace, hostName);
+      ConnectionTracing tracing) {
+    TcpConnection c = new TcpConnection(id, cfg, params, Origin.ACCEPT, iss, tracing);
     c.tracer.mute(true);
     c.state = TcpState.LISTEN;
     c.handleSegment(restoredSyn, now);

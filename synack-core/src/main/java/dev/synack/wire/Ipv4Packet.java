@@ -2,6 +2,7 @@ package dev.synack.wire;
 
 import java.net.Inet4Address;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * A view over the bytes of one IPv4 datagram (RFC 791 §3.1).
@@ -252,7 +253,9 @@ public final class Ipv4Packet {
           "IPv4 header needs 20 bytes, buffer has " + out.remaining());
     }
     int at = out.position();
-    ByteBuffer b = out.duplicate();
+    // Absolute puts move nothing: a view is needed only for the byte order (a duplicate is
+    // big-endian), and a packet buffer is big-endian already, so none is made per packet.
+    ByteBuffer b = out.order() == ByteOrder.BIG_ENDIAN ? out : out.duplicate();
     b.put(at + VERSION_IHL, (byte) 0x45);
     b.put(at + DSCP_ECN, (byte) (repr.dscp() << 2 | repr.ecn()));
     b.putShort(at + TOTAL_LENGTH, (short) (MIN_HEADER_LENGTH + repr.payloadLength()));
