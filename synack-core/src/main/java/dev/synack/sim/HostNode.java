@@ -1,11 +1,22 @@
 package dev.synack.sim;
 
 import dev.synack.stack.Host;
+import dev.synack.stack.Transmit;
 import java.nio.ByteBuffer;
+import java.util.function.IntFunction;
 
 /** Puts a {@link Host} on a {@link SimNetwork}: the host's sans-IO methods are the node's. */
 public final class HostNode implements SimNode {
   private final Host host;
+
+  /**
+   * Where the host writes each packet it sends and reads each it is given, as a driver's reused
+   * buffer: made once, so that moving a packet allocates nothing. The network's array is the wire's
+   * copy of the packet (a NIC copies it out of and into a driver's ring the same way).
+   */
+  private final ByteBuffer buffer = ByteBuffer.allocate(65_535);
+
+  private final Transmit transmit = new Transmit();
 
   public HostNode(Host host) {
     this.host = host;
@@ -28,7 +39,19 @@ public final class HostNode implements SimNode {
 
   @Override
   public void handlePacket(byte[] packet, boolean checksumUnnecessary, long now) {
-    host.handlePacket(ByteBuffer.wrap(packet), checksumUnnecessary, now);
+    // Copied into the reused buffer: no buffer object per packet, and the view the host reads a
+    // steady segment through is made once (a packet of more than 64 KiB is wrapped as it is).
+    ByteBuffer in =
+        packet.length <= buffer.capacity()
+            ? buffer.clear().put(packet).flip()
+            : ByteBuffer.wrap(packet);
+    host.handlePacket(in, checksumUnnecessary, now);
+  }
+
+  /** Returns true: the host copies what it keeps of a packet (see {@link Host#handlePacket}). */
+  @Override
+  public boolean readsPacketsDuringCallOnly() {
+    return true;
   }
 
   /** Returns true: a host computes the checksums of every packet it builds. */
@@ -40,6 +63,18 @@ public final class HostNode implements SimNode {
   @Override
   public byte[] pollTransmit(long now) {
     return host.pollPacket(now);
+  }
+
+  /**
+   * Returns the host's next packet, written into the reused buffer (whole, checksums complete, as
+   * {@link Host#pollPacket}) and copied into an array of its length from {@code arrays}.
+   */
+  @Override
+  public byte[] pollTransmit(long now, IntFunction<byte[]> arrays) {
+    if (!host.pollTransmit(now, buffer.clear(), 1, transmit)) return null;
+    byte[] packet = arrays.apply(buffer.position());
+    buffer.flip().get(packet);
+    return packet;
   }
 
   @Override

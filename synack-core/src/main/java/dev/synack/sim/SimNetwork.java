@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -72,35 +71,6 @@ public final class SimNetwork {
    */
   private static final int MAX_STEPS_AT_ONE_TIME = 1_000_000;
 
-  /**
-   * A packet in flight, ordered by arrival time, then by the order it was scheduled. A held packet
-   * (see {@link PacketFilter}) has no link yet: at its time it is handed to the link from {@code
-   * heldFrom} to {@code heldTo}. {@code checksumFlag} is, for a packet on a link, whether its
-   * checksums need no verifying ({@link SimNode#handlePacket(byte[], boolean, long)}); for a held
-   * one, whether its sender vouched for them.
-   */
-  private record Arrival(
-      long time,
-      long seq,
-      SimLink link,
-      byte[] packet,
-      boolean checksumFlag,
-      SimNode heldFrom,
-      SimNode heldTo)
-      implements Comparable<Arrival> {
-    Arrival(long time, long seq, SimLink link, byte[] packet, boolean checksumUnnecessary) {
-      this(time, seq, link, packet, checksumUnnecessary, null, null);
-    }
-
-    // Compared directly rather than by a composed Comparator: the queue compares on every packet,
-    // and the composed lambdas cost a tenth of a bulk transfer's time in the profile.
-    @Override
-    public int compareTo(Arrival o) {
-      int byTime = Long.compare(time, o.time);
-      return byTime != 0 ? byTime : Long.compare(seq, o.seq);
-    }
-  }
-
   private final long seed;
 
   /** The nodes in attach order, which is the order of deadlines and of draining output. */
@@ -121,7 +91,17 @@ public final class SimNetwork {
   /** Every link created, in creation order. */
   private final List<SimLink> links = new ArrayList<>();
 
-  private final PriorityQueue<Arrival> inFlight = new PriorityQueue<>();
+  /** The packets in flight, by arrival time then by the order they were scheduled. */
+  private final ArrivalQueue inFlight = new ArrivalQueue();
+
+  /** The arrays packets travel in, reused once delivered. */
+  private final PacketArrays arrays = new PacketArrays();
+
+  /**
+   * The array {@link #drain} is sending, from {@link #arrays}: the link's arrival of that array
+   * (not of a duplicate it made) may go back there once delivered.
+   */
+  private byte[] pooledSending;
 
   /** Packets that found no link: no route, or no address to route by. */
   private final LinkCounters unrouted = new LinkCounters();
@@ -132,7 +112,6 @@ public final class SimNetwork {
   private PacketFilter filter;
   private TraceSink trace = TraceSink.NONE;
   private long now;
-  private long nextSeq;
   private long steps;
   private int stepsAtNow;
 
@@ -285,13 +264,14 @@ public final class SimNetwork {
     }
     steps++;
     // Arrivals scheduled during this step, by zero-delay links, wait for the next one.
-    long seqLimit = nextSeq;
-    while (!inFlight.isEmpty()
-        && inFlight.peek().time() <= now
-        && inFlight.peek().seq() < seqLimit) {
+    long seqLimit = inFlight.nextSeq();
+    for (ArrivalQueue.Arrival next = inFlight.peek();
+        next != null && next.time <= now && next.seq < seqLimit;
+        next = inFlight.peek()) {
       deliver(inFlight.poll());
     }
-    for (SimNode node : nodes) {
+    for (int i = 0; i < nodes.size(); i++) { // indexed: no iterator even before the JIT's
+      SimNode node = nodes.get(i);
       if (node.pollTimeout() <= now) {
         node.handleTimeout(now);
         drain(node);
@@ -355,15 +335,19 @@ public final class SimNetwork {
    * Takes the nodes' pending output first, since a user call between steps may have produced some.
    */
   private long nextTime() {
-    for (SimNode node : nodes) drain(node);
-    long next = inFlight.isEmpty() ? Long.MAX_VALUE : inFlight.peek().time();
-    for (SimNode node : nodes) next = Math.min(next, node.pollTimeout());
+    for (int i = 0; i < nodes.size(); i++) drain(nodes.get(i));
+    long next = inFlight.isEmpty() ? Long.MAX_VALUE : inFlight.peek().time;
+    for (int i = 0; i < nodes.size(); i++) next = Math.min(next, nodes.get(i).pollTimeout());
     return next == Long.MAX_VALUE ? next : Math.max(next, now);
   }
 
   private void drain(SimNode node) {
-    for (byte[] packet = node.pollTransmit(now); packet != null; packet = node.pollTransmit(now)) {
+    for (byte[] packet = node.pollTransmit(now, arrays);
+        packet != null;
+        packet = node.pollTransmit(now, arrays)) {
+      pooledSending = arrays.handedOut(packet) ? packet : null;
       send(node, packet, node.sendsCorrectChecksums());
+      pooledSending = null;
     }
   }
 
@@ -372,7 +356,7 @@ public final class SimNetwork {
    */
   private void send(SimNode from, byte[] packet, boolean checksumsCorrect) {
     SimNode to = routes.route(packet);
-    for (PacketObserver o : observers) o.onSend(from, to, packet, now);
+    for (int i = 0; i < observers.size(); i++) observers.get(i).onSend(from, to, packet, now);
     if (filter != null && to != null) {
       long verdict = filter.decide(from, to, packet, now);
       if (verdict == PacketFilter.DROP) {
@@ -382,8 +366,7 @@ public final class SimNetwork {
         return;
       }
       if (verdict > 0) {
-        inFlight.add(
-            new Arrival(now + verdict, nextSeq++, null, packet, checksumsCorrect, from, to));
+        inFlight.add(now + verdict, null, packet, checksumsCorrect, false, from, to);
         return;
       }
     }
@@ -397,18 +380,26 @@ public final class SimNetwork {
     link(from, to).transmit(packet, now, checksumsCorrect, output);
   }
 
-  private void deliver(Arrival arrival) {
-    if (arrival.link() == null) {
+  /** Delivers a packet taken from the queue; its slot stays valid until the next one is taken. */
+  private void deliver(ArrivalQueue.Arrival arrival) {
+    if (arrival.link == null) {
       // A packet a filter held back: now it goes onto its link like any other.
-      link(arrival.heldFrom(), arrival.heldTo())
-          .transmit(arrival.packet(), now, arrival.checksumFlag(), output);
+      link(arrival.heldFrom, arrival.heldTo)
+          .transmit(arrival.packet, now, arrival.checksumFlag, output);
       return;
     }
-    SimLink link = arrival.link();
-    byte[] packet = arrival.packet();
+    SimLink link = arrival.link;
+    byte[] packet = arrival.packet;
     link.counters.delivered(packet.length);
-    for (PacketObserver o : observers) o.onDeliver(link.from, link.to, packet, now);
-    link.to.handlePacket(packet, arrival.checksumFlag(), now);
+    for (int i = 0; i < observers.size(); i++)
+      observers.get(i).onDeliver(link.from, link.to, packet, now);
+    link.to.handlePacket(packet, arrival.checksumFlag, now);
+    // The array is the wire's again once no one can hold it: a node that reads during the call
+    // only, and no observer or filter (which might keep a packet they were shown).
+    if (arrival.pooled
+        && observers.isEmpty()
+        && filter == null
+        && link.to.readsPacketsDuringCallOnly()) arrays.release(packet);
     drain(link.to);
   }
 
@@ -463,8 +454,9 @@ public final class SimNetwork {
     }
 
     @Override
+    @SuppressWarnings("ReferenceEquality") // the array drained, not a duplicate the link made
     public void arrives(SimLink link, byte[] packet, long time, boolean checksumUnnecessary) {
-      inFlight.add(new Arrival(time, nextSeq++, link, packet, checksumUnnecessary));
+      inFlight.add(time, link, packet, checksumUnnecessary, packet == pooledSending, null, null);
     }
 
     @Override

@@ -41,6 +41,24 @@ public interface SimNode {
   /** Returns the next IP packet the node wants to send, or null (the network owns the array). */
   byte[] pollTransmit(long now);
 
+  /**
+   * Returns the next IP packet the node wants to send, as {@link #pollTransmit(long)}, preferably
+   * in an array {@code arrays} gives for the packet's exact length: the network's own, which it
+   * reuses once the packet is delivered. This default ignores {@code arrays}.
+   */
+  default byte[] pollTransmit(long now, java.util.function.IntFunction<byte[]> arrays) {
+    return pollTransmit(now);
+  }
+
+  /**
+   * Returns whether the node reads a packet it is given only during {@link #handlePacket} and keeps
+   * no reference to the array, so that the network may reuse it once the call returns. False by
+   * default: a node may keep what it is given.
+   */
+  default boolean readsPacketsDuringCallOnly() {
+    return false;
+  }
+
   /** Returns the next time the node wants handleTimeout, or Long.MAX_VALUE. */
   long pollTimeout();
 
