@@ -18,8 +18,12 @@ import java.nio.ByteBuffer;
  * or IPv6 with TCP next; neither with an ECN codepoint; both with exactly the ACK flag (no SYN,
  * FIN, RST, PSH, URG, ECE, CWR or AE: AccECN's counters ride there), no payload, and only NOP and
  * timestamp options (a SACK block or anything else keeps both). The ACK number must advance
- * strictly (equal ACKs may be the duplicate ACKs a sender counts, RFC 5681 §3.2) and the window
- * must not fall (the same connection scales both by the same shift).
+ * strictly (equal ACKs may be the duplicate ACKs a sender counts, RFC 5681 §3.2), and the later one
+ * must not close the window the earlier one left open. The window field may fall: while the
+ * application has not read yet, each ACK of a batch offers less from a higher ACK number, the same
+ * right edge; the host that wrote both never moves its right edge left (RFC 9293 §3.8.6.2.2, as
+ * Linux's {@code tcp_select_window}), so the later edge is at least the earlier one's, to within
+ * the window scale's rounding.
  */
 final class AckFilter {
   private static final int PROTOCOL_TCP = 6;
@@ -65,7 +69,8 @@ final class AckFilter {
     int ack1 = int32(later, t1 + 8);
     int window0 = uint16(earlier, t0 + 14);
     int window1 = uint16(later, t1 + 14);
-    return SeqNum.gt(ack1, ack0) && window1 >= window0;
+    // A zero window after an open one keeps both: the sender's persist timer starts from it.
+    return SeqNum.gt(ack1, ack0) && (window1 != 0 || window0 == 0);
   }
 
   /**

@@ -87,8 +87,19 @@ class AckFilterTest {
   }
 
   @Test
-  void laterAckWithSmallerWindow_bothLeave() {
-    assertArrayEquals(new boolean[] {false, false}, mark(pureAck(100, 500), pureAck(200, 499)));
+  void laterAckWithSmallerWindow_sameRightEdge_onlyTheLastLeaves() {
+    // Nothing read between them: 100 more bytes acknowledged, 100 fewer offered (scale 0).
+    assertArrayEquals(new boolean[] {true, false}, mark(pureAck(100, 500), pureAck(200, 400)));
+  }
+
+  @Test
+  void laterAckClosingTheWindow_bothLeave() {
+    assertArrayEquals(new boolean[] {false, false}, mark(pureAck(100, 500), pureAck(200, 0)));
+  }
+
+  @Test
+  void laterAckOpeningAClosedWindow_onlyTheLastLeaves() {
+    assertArrayEquals(new boolean[] {true, false}, mark(pureAck(100, 0), pureAck(200, 300)));
   }
 
   @Test
