@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.synack.wire.GsoPacket;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -124,6 +125,24 @@ public final class TunLink implements Link {
   private long superPackets;
 
   private long superPacketSegments;
+
+  /**
+   * What crossed the device: packets read and their bytes, waits in {@code ppoll(2)} (under {@link
+   * #rxLock}), packets written and their bytes (under {@link #txLock}); headers not counted.
+   * Written by one thread at a time, read without the locks by {@link #ioCounts} (for the bench).
+   */
+  private long reads;
+
+  private long bytesRead;
+  private long polls;
+  private long writes;
+  private long bytesWritten;
+
+  /** Pure ACKs left out because a later one in their batch said more ({@link AckFilter}). */
+  private long acksFiltered;
+
+  /** Which packets of the batch being sent {@link AckFilter} left out; under {@link #txLock}. */
+  private boolean[] dropped = new boolean[64];
 
   /** The TUN queue's descriptor; invalid once {@link #closed} and both locks were taken. */
   private final int tunFd;
@@ -626,20 +645,29 @@ public final class TunLink implements Link {
    * header asking it to cut the packet into segments of its size and complete their checksums from
    * the partial one the stack wrote ({@link VirtioNetHeader#writeTcpSegmentation}): the stack
    * emitted the run as one, so nothing is merged or copied here. Whole packets go one {@code
-   * write(2)} each, unmerged: the stack had already run them with their neighbours if it could.
+   * write(2)} each, unmerged: the stack had already run them with their neighbours if it could. A
+   * pure ACK that a later one of its connection in the batch supersedes is left out ({@link
+   * AckFilter}): after a batch of GRO reads the host owes one ACK per packet read, and the last
+   * says what they all say, in one {@code write(2)} instead of one each.
    */
   @Override
   public void sendBatch(ByteBuffer[] packets, int[] segmentSizes, int count) throws IOException {
-    if (!offload) {
-      Link.super.sendBatch(packets, segmentSizes, count);
-      return;
-    }
     txLock.lock();
     try {
+      if (dropped.length < count) dropped = new boolean[Math.max(count, 2 * dropped.length)];
+      acksFiltered += AckFilter.mark(packets, segmentSizes, count, dropped);
       for (int i = 0; i < count; i++) {
-        // A whole packet here is one the stack could not run with its neighbours: nothing to merge.
-        if (segmentSizes[i] == 0) {
+        if (dropped[i]) {
+          // A later ACK of the same connection in this batch says all this one says.
+          packets[i].position(packets[i].limit());
+        } else if (segmentSizes[i] == 0) {
+          // A whole packet here is one the stack could not run with its neighbours: nothing to
+          // merge.
           send(packets[i]);
+        } else if (!offload) {
+          for (byte[] segment : GsoPacket.segment(packets[i], segmentSizes[i]))
+            send(ByteBuffer.wrap(segment));
+          packets[i].position(packets[i].limit());
         } else {
           sendSuperPacket(packets[i], segmentSizes[i]);
         }
@@ -717,6 +745,18 @@ public final class TunLink implements Link {
       }
       throw deviceFailure("write to", errno);
     }
+    writes++;
+    bytesWritten += length;
+  }
+
+  /**
+   * Returns {packets read, their bytes, waits in {@code ppoll(2)}, packets written, their bytes,
+   * pure ACKs left out} since the link opened, virtio headers not counted: how many bytes each
+   * system call moved. Read without locking, so a count may lag by the packet in flight; for the
+   * bench and tests, between transfers.
+   */
+  public long[] ioCounts() {
+    return new long[] {reads, bytesRead, polls, writes, bytesWritten, acksFiltered};
   }
 
   /**
@@ -813,6 +853,8 @@ public final class TunLink implements Link {
       throw deviceFailure("read from", errno);
     }
     if (offload) n = Math.max(0, n - VirtioNetHeader.SIZE);
+    reads++;
+    bytesRead += n;
     lastChecksumUnnecessary = offload && VirtioNetHeader.checksumUnnecessary(rxHeader);
     int length = (int) Math.min(n, room);
     if (!straight) MemorySegment.copy(rxBuf, 0, MemorySegment.ofBuffer(dst), 0, length);
@@ -835,6 +877,7 @@ public final class TunLink implements Link {
       timespec.set(JAVA_LONG, 8, remainingNanos % 1_000_000_000L);
       timeout = timespec;
     }
+    polls++;
     int ready = ppoll(rxState, pollFds, 2, timeout);
     if (ready < 0) {
       if (errno(rxState) == EINTR) return 0; // The caller's loop reads (EAGAIN) and waits again.

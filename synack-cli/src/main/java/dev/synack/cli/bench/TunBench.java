@@ -91,11 +91,17 @@ final class TunBench {
     double toSynack = 0;
     double fromSynack = 0;
     double veth = 0;
+    IoCounts inward = IoCounts.NONE;
+    IoCounts outward = IoCounts.NONE;
     try (SynackOnTun tun = SynackOnTun.open(mtu);
         KernelOverVeth ref = KernelOverVeth.open(mtu)) {
       for (int i = 0; i < settings.repeats(); i++) {
+        IoCounts before = IoCounts.of(tun);
         toSynack = Math.max(toSynack, tun.kernelToSynack(settings.tunBytes()));
+        IoCounts between = IoCounts.of(tun);
         fromSynack = Math.max(fromSynack, tun.synackToKernel(settings.tunBytes()));
+        inward = inward.plus(between.minus(before));
+        outward = outward.plus(IoCounts.of(tun).minus(between));
         veth = Math.max(veth, ref.transfer(settings.tunBytes()));
       }
     }
@@ -104,9 +110,20 @@ final class TunBench {
             + " one way at MTU "
             + mtu
             + "; kernel: veth between two namespaces";
+    long moved = settings.tunBytes() * settings.repeats();
     return List.of(
-        Figure.measured("tun-kernel-to-synack-mtu" + mtu, "Gbit/s", toSynack, veth, note),
-        Figure.measured("tun-synack-to-kernel-mtu" + mtu, "Gbit/s", fromSynack, veth, note));
+        Figure.measured(
+            "tun-kernel-to-synack-mtu" + mtu,
+            "Gbit/s",
+            toSynack,
+            veth,
+            note + "; " + inward.perMegabyte(moved)),
+        Figure.measured(
+            "tun-synack-to-kernel-mtu" + mtu,
+            "Gbit/s",
+            fromSynack,
+            veth,
+            note + "; " + outward.perMegabyte(moved)));
   }
 
   private static Figure latency(BenchSettings settings) throws IOException {
@@ -198,6 +215,87 @@ final class TunBench {
     }
   }
 
+  /**
+   * What crossed synack's TUN device and its loop during transfers: device reads and writes and
+   * their bytes, waits in the device, the host's packets in and out, and the loop's wake-ups
+   * through the device.
+   */
+  record IoCounts(
+      long reads,
+      long bytesRead,
+      long polls,
+      long writes,
+      long bytesWritten,
+      long hostIn,
+      long hostOut,
+      long wakeups,
+      long acksFiltered) {
+    static final IoCounts NONE = new IoCounts(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    static IoCounts of(SynackOnTun tun) throws IOException {
+      long[] io = tun.link().ioCounts();
+      Host h = tun.host();
+      long[] counters =
+          tun.driver()
+              .call(now -> new long[] {h.counters().packetsIn(), h.counters().packetsOut()});
+      return new IoCounts(
+          io[0],
+          io[1],
+          io[2],
+          io[3],
+          io[4],
+          counters[0],
+          counters[1],
+          tun.driver().wakeCounts()[2],
+          io[5]);
+    }
+
+    IoCounts minus(IoCounts o) {
+      return new IoCounts(
+          reads - o.reads,
+          bytesRead - o.bytesRead,
+          polls - o.polls,
+          writes - o.writes,
+          bytesWritten - o.bytesWritten,
+          hostIn - o.hostIn,
+          hostOut - o.hostOut,
+          wakeups - o.wakeups,
+          acksFiltered - o.acksFiltered);
+    }
+
+    IoCounts plus(IoCounts o) {
+      return new IoCounts(
+          reads + o.reads,
+          bytesRead + o.bytesRead,
+          polls + o.polls,
+          writes + o.writes,
+          bytesWritten + o.bytesWritten,
+          hostIn + o.hostIn,
+          hostOut + o.hostOut,
+          wakeups + o.wakeups,
+          acksFiltered + o.acksFiltered);
+    }
+
+    /** Says per MB of {@code payload} moved what crossed, and the mean bytes per read and write. */
+    String perMegabyte(long payload) {
+      double mb = payload / 1e6;
+      return String.format(
+          java.util.Locale.ROOT,
+          "per MB: device reads %.1f of %.0f B, writes %.1f of %.0f B, waits %.1f, host packets"
+              + " in %.1f out %.1f (pure ACKs left out by the device's filter %.1f), loop woken"
+              + " through the device %.1f",
+          reads / mb,
+          reads == 0 ? 0.0 : (double) bytesRead / reads,
+          writes / mb,
+          writes == 0 ? 0.0 : (double) bytesWritten / writes,
+          polls / mb,
+          hostIn / mb,
+          hostOut / mb,
+          acksFiltered / mb,
+          wakeups / mb);
+    }
+  }
+
   /** A synack host on a TUN device whose kernel end is in a namespace of its own. */
   static final class SynackOnTun implements AutoCloseable {
     static final InetAddress KERNEL = address("10.201.0.1");
@@ -205,19 +303,24 @@ final class TunBench {
     private final Netns ns;
     private final Host host;
     private final HostDriver driver;
-    private final String device;
+    private final TunLink link;
     private int nextPort = 5001;
 
-    private SynackOnTun(Netns ns, Host host, HostDriver driver, String device) {
+    private SynackOnTun(Netns ns, Host host, HostDriver driver, TunLink link) {
       this.ns = ns;
       this.host = host;
       this.driver = driver;
-      this.device = device;
+      this.link = link;
+    }
+
+    /** The TUN link the driver reads and writes. */
+    TunLink link() {
+      return link;
     }
 
     /** The TUN device's name, in {@link #namespace()}. */
     String device() {
-      return device;
+      return link.name();
     }
 
     /** The namespace of the device's kernel end. */
@@ -244,7 +347,7 @@ final class TunBench {
         ns.configure(tun.name(), KERNEL.getHostAddress() + "/24", mtu);
         Host host = new Host("synack", HostConfig.defaults(System.nanoTime()).withMtu(mtu), null);
         host.addAddress(SYNACK);
-        return new SynackOnTun(ns, host, new HostDriver(host, tun), tun.name());
+        return new SynackOnTun(ns, host, new HostDriver(host, tun), tun);
       } catch (IOException | RuntimeException e) {
         if (tun != null) tun.close();
         ns.close();
