@@ -86,8 +86,8 @@ final class ServeCommand implements Callable<Integer> {
       names = "--loops",
       paramLabel = "N",
       description =
-          "event loops, each on a queue of the TUN device (multiqueue), connections spread over them by"
-              + " their addresses and ports; 0 for one per processor (default: 1; more needs --tun, and no --trace,"
+          "event loops, each on a queue of the TUN device (multiqueue), a connection on the loop that read"
+              + " its SYN; 0 for one per processor (default: 1; more needs --tun, and no --trace,"
               + " --pcap or impairment)")
   Integer loops;
 

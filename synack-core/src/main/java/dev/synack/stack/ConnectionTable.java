@@ -67,9 +67,20 @@ final class ConnectionTable {
     return connections.containsKey(id);
   }
 
+  /**
+   * Hears each 4-tuple held and let go, for the other hosts of a loop group ({@link StrayHandoff}).
+   */
+  private StrayHandoff group = StrayHandoff.NONE;
+
+  /** Sets who hears the 4-tuples held and let go. */
+  void setGroup(StrayHandoff group) {
+    this.group = group;
+  }
+
   /** Adds a connection under its 4-tuple. */
   void put(FourTuple id, Connection c) {
     connections.put(id, c);
+    group.held(id);
   }
 
   /** Returns the connection found last, or {@code null}: the steady path's guess for the next. */
@@ -124,7 +135,7 @@ final class ConnectionTable {
 
   /** Forgets a connection's 4-tuple and deadline. */
   void remove(Connection c) {
-    connections.remove(c.id(), c);
+    if (connections.remove(c.id(), c)) group.released(c.id());
     deadlines.remove(c);
   }
 

@@ -190,6 +190,10 @@ final class PassiveOpens {
       absorbWhileHeld(held, seg, now);
       return;
     }
+    // A SYN whose connection another loop of the group holds goes to it, not into a second one.
+    if (seg.has(TcpFlags.SYN)
+        && !seg.has(TcpFlags.ACK | TcpFlags.RST)
+        && strayHandoff.handOffSyn(id, ip.packet(), now)) return;
     Listener listener = listeners.find(id);
     if (listener == null) {
       if (synPolicy != null

@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import dev.synack.tcp.FourTuple;
 import java.nio.ByteBuffer;
 
 /**
@@ -24,4 +25,27 @@ public interface StrayHandoff {
    *     the call only: the callee copies what it keeps
    */
   boolean handOff(ByteBuffer datagram, long now);
+
+  /**
+   * Returns true when it took a SYN (alone) for {@code id}, a 4-tuple this host holds no connection
+   * for, because another host of the group holds it: the device moved the flow to another queue
+   * mid-connection, and opening a second connection here would answer the peer's SYN (a
+   * retransmission, or a new incarnation over TIME-WAIT) with a second handshake. The owner takes
+   * it as RFC 9293 §3.10.7.4 says for a SYN on a synchronized connection (RFC 5961 §4). False, the
+   * default, handles it here. Called on the host's thread, inside {@code handlePacket}.
+   *
+   * @param datagram as for {@link #handOff}
+   */
+  default boolean handOffSyn(FourTuple id, ByteBuffer datagram, long now) {
+    return false;
+  }
+
+  /**
+   * Hears that this host now holds a connection of {@code id} (a passive or an active open), so
+   * that the group can tell the others ({@link #handOffSyn}). Host thread.
+   */
+  default void held(FourTuple id) {}
+
+  /** Hears that this host let go of its connection of {@code id} (released). Host thread. */
+  default void released(FourTuple id) {}
 }

@@ -194,6 +194,7 @@ final class TcpEndpoints implements TransportHandler {
   void setStrayHandoff(StrayHandoff handoff) {
     strayHandoff = handoff;
     passive.strayHandoff = handoff;
+    table.setGroup(handoff);
   }
 
   /** Returns the passive side: listeners, SYN cookies, held SYNs. */

@@ -1,5 +1,6 @@
 package dev.synack.nio;
 
+import dev.synack.runtime.EventLoop;
 import dev.synack.runtime.Signal;
 import java.io.IOException;
 import java.net.SocketOption;
@@ -42,18 +43,58 @@ final class ChannelCalls {
 
   /**
    * Waits for {@code signal} to move past {@code version} until {@code deadline} ({@link
-   * Long#MAX_VALUE}: no limit), as a blocked call of {@code ch}: a close before or during the wait
-   * ends it with {@link AsynchronousCloseException}, an interrupt as {@link
-   * Interrupts#closedByInterrupt} says, the deadline with {@code timedOut} as the message.
+   * Long#MAX_VALUE}: no limit), as a blocked call of {@code ch} on {@code loop}: a close before or
+   * during the wait ends it with {@link AsynchronousCloseException}, an interrupt as {@link
+   * Interrupts#closedByInterrupt} says, the deadline with {@code timedOut} as the message. A loop
+   * that stops (its stack closed) wakes the wait through the signal ({@link #watch}) and closes the
+   * channel under the call: {@link AsynchronousCloseException} too, as the JDK's channel closed by
+   * another thread.
    */
-  static void await(Channel ch, Signal signal, long version, long deadline, String timedOut)
+  static void await(
+      Channel ch, EventLoop loop, Signal signal, long version, long deadline, String timedOut)
       throws IOException {
     if (!ch.isOpen()) throw new AsynchronousCloseException();
+    if (!loop.isRunning()) throw closedUnder(ch);
     try {
       if (!signal.awaitChange(version, deadline)) throw new SocketTimeoutException(timedOut);
     } catch (InterruptedException e) {
       throw Interrupts.closedByInterrupt(ch);
     }
     if (!ch.isOpen()) throw new AsynchronousCloseException();
+    if (!loop.isRunning()) throw closedUnder(ch);
+  }
+
+  /**
+   * Closes {@code ch}, whose loop stopped under a blocked call, and returns what the call throws:
+   * the stack's close closes its channels, and a call blocked in one ends as the JDK's does when
+   * another thread closes the channel.
+   */
+  static AsynchronousCloseException closedUnder(Channel ch) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // Closing a synack channel does not fail; its state is closed either way.
+    }
+    return new AsynchronousCloseException();
+  }
+
+  /**
+   * Has {@code loop} tell {@code signal} every readiness when it stops, for the channel's whole
+   * life (until {@link #unwatch}): a call blocked on the signal wakes, and a selector that waits
+   * finds the channel's keys ready (as the JDK's epoll selector reports every interest of a socket
+   * with POLLHUP or POLLERR), so neither is left waiting on a stack that is gone. On the loop
+   * thread, when the channel takes its connection, listener or endpoint.
+   */
+  static void watch(EventLoop loop, Signal signal) {
+    try {
+      loop.blocking(signal);
+    } catch (IOException stopped) {
+      // Only a running loop makes the calls that get here; a stopped one has nothing to wake.
+    }
+  }
+
+  /** Ends {@link #watch}; any thread, once, when the channel closes. */
+  static void unwatch(EventLoop loop, Signal signal) {
+    loop.unblocked(signal);
   }
 }

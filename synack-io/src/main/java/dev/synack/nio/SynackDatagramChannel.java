@@ -137,6 +137,7 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
             UdpEndpoint e = host.bindUdp(address, local.getPort());
             Signal s = EventLoop.signalOf(e);
             s.register(cell, Readiness.ALL);
+            ChannelCalls.watch(loop, s); // a stack closed under the channel wakes its receive
             signal = s;
             endpoint = e;
             cell.ready(e.readiness());
@@ -324,7 +325,7 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
           return m;
         }
         if (!blocking) return null;
-        ChannelCalls.await(this, s, (Long) got[2], Long.MAX_VALUE, "Receive timed out");
+        ChannelCalls.await(this, loop, s, (Long) got[2], Long.MAX_VALUE, "Receive timed out");
       }
     } finally {
       end(completed);
@@ -487,6 +488,7 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
       s = signal;
     }
     if (e == null) return;
+    ChannelCalls.unwatch(loop, s);
     loop.execute(
         now -> {
           s.unregister(cell);

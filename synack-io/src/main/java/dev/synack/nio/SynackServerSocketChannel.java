@@ -169,8 +169,10 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
           .loop()
           .call(
               now -> {
-                EventLoop.signalOf(l)
-                    .register(readiness -> listenerReady(index, readiness), Readiness.ALL);
+                Signal ls = EventLoop.signalOf(l);
+                ls.register(readiness -> listenerReady(index, readiness), Readiness.ALL);
+                // A stack closed under the channel wakes a blocked accept and the selectors.
+                ChannelCalls.watch(scope.at(index).loop(), ls);
                 listenerReady(index, l.readiness());
                 return null;
               });
@@ -247,12 +249,14 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
           }
           if (!blocking) return null;
           if (!isOpen()) throw new AsynchronousCloseException();
+          if (anyLoopStopped()) throw ChannelCalls.closedUnder(this);
           try {
             if (!signal.awaitChange(version, deadline))
               throw new SocketTimeoutException("Accept timed out");
           } catch (InterruptedException e) {
             throw Interrupts.closedByInterrupt(this);
           }
+          if (anyLoopStopped()) throw ChannelCalls.closedUnder(this);
         }
       } finally {
         try {
@@ -264,6 +268,14 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
         }
       }
     }
+  }
+
+  /** Returns whether a loop of the channel's stack has stopped (the stack closed, or failed). */
+  private boolean anyLoopStopped() {
+    for (int i = 0; i < scope.loopCount(); i++) {
+      if (!scope.at(i).loop().isRunning()) return true;
+    }
+    return false;
   }
 
   /**
@@ -396,7 +408,9 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
     if (ls == null) return;
     for (int i = 0; i < ls.length; i++) {
       Listener l = ls[i];
-      scope.at(i).loop().execute(now -> l.close(now));
+      EventLoop loop = scope.at(i).loop();
+      ChannelCalls.unwatch(loop, EventLoop.signalOf(l));
+      loop.execute(now -> l.close(now));
     }
     signal.bump(); // a blocked accept wakes and sees the channel closed
   }

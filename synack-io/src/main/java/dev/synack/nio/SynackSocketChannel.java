@@ -128,6 +128,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   private void attach(Connection c) {
     Signal s = EventLoop.signalOf(c);
     s.register(cell, Readiness.ALL);
+    ChannelCalls.watch(loop, s); // a stack closed under the channel wakes its calls and selectors
     signal = s;
     connection = c;
     cell.ready(c.readiness());
@@ -429,7 +430,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
 
   /** Waits for the connection's signal to move past {@code version}; a close wakes it too. */
   private void await(long version, long deadline) throws IOException {
-    ChannelCalls.await(this, signal, version, deadline, "Read timed out");
+    ChannelCalls.await(this, loop, signal, version, deadline, "Read timed out");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -614,6 +615,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
       releaseHolds();
     }
     if (c == null) return;
+    ChannelCalls.unwatch(loop, s);
     // Handed over without waiting: close may run on an interrupted thread (begin()'s interruptor).
     loop.execute(
         now -> {

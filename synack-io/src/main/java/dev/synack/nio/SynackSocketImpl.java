@@ -102,7 +102,11 @@ final class SynackSocketImpl extends SocketImpl {
       attach(s);
       applyPending(); // SO_REUSEADDR and SO_REUSEPORT first: the bind is checked with them
       if (bindAddress != null && boundChannel == null) c.bind(bindAddress);
-      s.connect(remote, timeout);
+      try {
+        s.connect(remote, timeout);
+      } catch (java.nio.channels.ClosedChannelException e) {
+        throw ClosedSocketStreams.socketClosed(e); // closed under the connect, or its stack closed
+      }
       connected(c);
     } catch (IOException | RuntimeException e) {
       c.close();
@@ -131,7 +135,12 @@ final class SynackSocketImpl extends SocketImpl {
           "a synack ServerSocket accepts into synack sockets only: " + into.getClass().getName());
     }
     server.setSoTimeout(timeoutMillis);
-    Socket accepted = server.accept();
+    Socket accepted;
+    try {
+      accepted = server.accept();
+    } catch (java.nio.channels.ClosedChannelException e) {
+      throw ClosedSocketStreams.socketClosed(e); // closed under the accept, or its stack closed
+    }
     SynackSocketChannel c = (SynackSocketChannel) accepted.getChannel();
     target.attach(accepted);
     target.connected(c);
@@ -152,12 +161,12 @@ final class SynackSocketImpl extends SocketImpl {
 
   @Override
   protected InputStream getInputStream() throws IOException {
-    return connectedSocket().getInputStream();
+    return ClosedSocketStreams.of(connectedSocket().getInputStream());
   }
 
   @Override
   protected OutputStream getOutputStream() throws IOException {
-    return connectedSocket().getOutputStream();
+    return ClosedSocketStreams.of(connectedSocket().getOutputStream());
   }
 
   @Override

@@ -2,7 +2,9 @@ package dev.synack.runtime;
 
 import dev.synack.link.Link;
 import dev.synack.stack.Host;
+import dev.synack.stack.StrayHandoff;
 import dev.synack.stack.Transmit;
+import dev.synack.tcp.FourTuple;
 import dev.synack.wire.GsoPacket;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -146,6 +148,9 @@ public final class HostDriver extends EventLoop {
 
   private volatile long handedIn;
 
+  /** SYNs handed to the loop holding their 4-tuple ({@link #handSyn}); loop thread but reading. */
+  private volatile long synsHandedToOwner;
+
   /** Packets read from this loop's own link (its TUN queue); loop thread only but for reading. */
   private volatile long packetsRead;
 
@@ -219,14 +224,60 @@ public final class HostDriver extends EventLoop {
    * Makes this driver loop {@code index} of {@code loops}, sharded by {@code shards}; before it
    * starts.
    */
-  void joinGroup(Shards shards, HostDriver[] loops, int index) {
+  void joinGroup(Shards shards, HostDriver[] loops, int index, HeldFlows flows) {
     this.shards = shards;
     this.group = loops;
     this.index = index;
     this.toWake = new boolean[loops.length];
     host.setReassembledHandoff(this::handReassembled);
     this.tcpWhereRead = link.steersFlows();
-    if (tcpWhereRead) host.setStrayHandoff(this::handStray);
+    if (tcpWhereRead) {
+      host.setStrayHandoff(
+          new StrayHandoff() {
+            @Override
+            public boolean handOff(ByteBuffer datagram, long now) {
+              return handStray(datagram);
+            }
+
+            @Override
+            public boolean handOffSyn(FourTuple id, ByteBuffer datagram, long now) {
+              return handSyn(flows.ownerOf(id), datagram);
+            }
+
+            @Override
+            public void held(FourTuple id) {
+              flows.held(id, index);
+            }
+
+            @Override
+            public void released(FourTuple id) {
+              flows.released(id, index);
+            }
+          });
+    }
+  }
+
+  /**
+   * Hands a SYN to loop {@code owner} (-1: none), which holds its 4-tuple: the device moved the
+   * flow to this loop's queue, and a second connection here would answer the peer with a second
+   * handshake. False when no other loop holds it, or it has been handed through every loop.
+   */
+  @SuppressWarnings(
+      "NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the count
+  private boolean handSyn(int owner, ByteBuffer datagram) {
+    if (owner < 0 || owner == index || hops >= group.length - 1) return false;
+    byte[] copy = new byte[datagram.remaining()];
+    datagram.get(datagram.position(), copy);
+    group[owner].handOver(copy, true, hops + 1);
+    toWake[owner] = true;
+    handedOut++;
+    synsHandedToOwner++;
+    return true;
+  }
+
+  /** Returns how many SYNs this loop read for a 4-tuple another loop holds and handed to it. */
+  long synsHandedToOwner() {
+    return synsHandedToOwner;
   }
 
   /** Returns the loop that must handle {@code packet}, or {@link Shards#ANY} for this one. */
@@ -243,7 +294,7 @@ public final class HostDriver extends EventLoop {
    */
   @SuppressWarnings(
       "NonAtomicVolatileUpdate") // one writer (the loop thread); other threads only read the count
-  private boolean handStray(ByteBuffer datagram, long now) {
+  private boolean handStray(ByteBuffer datagram) {
     if (hops >= group.length - 1) return false;
     int next = (index + 1) % group.length;
     byte[] copy = new byte[datagram.remaining()];

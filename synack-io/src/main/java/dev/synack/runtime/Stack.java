@@ -92,8 +92,11 @@ public final class Stack implements AutoCloseable {
   }
 
   /**
-   * Returns the loop that owns a flow of {@code protocol} (6 for TCP, 17 for UDP) as seen from this
-   * end: where a connection from a local port the caller names must be opened.
+   * Returns the loop a flow of {@code protocol} (6 for TCP, 17 for UDP), as seen from this end,
+   * hashes to ({@link Shards}): where an active open from a local port the caller names runs, and
+   * where a UDP port's datagrams are read. A passive open on a device that steers flows ({@link
+   * Link#steersFlows}, a multiqueue TUN device) lives instead on the loop that read its SYN, which
+   * the kernel chose by a hash of its own: this may be another loop.
    */
   public HostDriver loopOf(
       int protocol, InetAddress local, int localPort, InetAddress remote, int remotePort) {
@@ -313,7 +316,8 @@ public final class Stack implements AutoCloseable {
                 drivers.length == 1 ? "synack-" + name : "synack-" + name + "-" + i);
       }
       if (drivers.length > 1) {
-        for (int i = 0; i < drivers.length; i++) drivers[i].joinGroup(shards, drivers, i);
+        HeldFlows held = new HeldFlows();
+        for (int i = 0; i < drivers.length; i++) drivers[i].joinGroup(shards, drivers, i, held);
       }
       if (beforeStart != null) {
         for (int i = 0; i < drivers.length; i++) beforeStart.accept(drivers[i], i);

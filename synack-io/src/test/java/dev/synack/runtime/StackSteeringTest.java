@@ -4,14 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.synack.nio.HostScope;
+import dev.synack.nio.SynackSelectorProvider;
 import dev.synack.socket.TcpServerSocket;
 import dev.synack.socket.TcpSocket;
 import dev.synack.stack.HostConfig;
+import dev.synack.tcp.TcpState;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +53,9 @@ class StackSteeringTest {
   /** The device's flow table: a flow's symmetric key to the queue synack last wrote it on. */
   private final Map<Long, Integer> flows = new ConcurrentHashMap<>();
 
+  /** Flows the device moved to another queue, whatever synack writes them on (a test's choice). */
+  private final Map<Long, Integer> moved = new ConcurrentHashMap<>();
+
   /**
    * Starts the stacks; {@code learn} false is a device whose flow table is full (Linux keeps 4,096
    * flows, for 3 s each), which steers every packet by the kernel's hash alone.
@@ -59,6 +66,8 @@ class StackSteeringTest {
             2,
             packet -> {
               long key = flowKey(packet);
+              Integer m = moved.get(key);
+              if (m != null) return m;
               Integer q = flows.get(key);
               return q != null ? q : kernelHash(key);
             },
@@ -146,6 +155,103 @@ class StackSteeringTest {
       for (TcpSocket s : open) s.close();
       awaitEchoes();
     }
+  }
+
+  @Test
+  void synForATupleInTimeWait_flowMovedToTheOtherQueue_handedToTheLoopHoldingIt_noSecondConnection()
+      throws Exception {
+    start(true);
+    int port = 7103;
+    int clientPort = 40_500;
+    HostScope.Binding peerScope = HostScope.Binding.of(peer);
+    try (TcpServerSocket server = TcpServerSocket.bind(group, null, port, 16)) {
+      server.setSoTimeout(TIMEOUT_MILLIS);
+      // The first incarnation: the group closes first and holds the 4-tuple in TIME-WAIT.
+      SocketChannel first = connectFrom(peerScope, clientPort, port);
+      TcpSocket accepted = server.accept();
+      int owner = loopHolding(clientPort);
+      accepted.close();
+      assertEquals(-1, first.read(ByteBuffer.allocate(1)), "the group's FIN");
+      first.close();
+      HostDriver ownerLoop = group.loop(owner);
+      awaitTrue(
+          () ->
+              ownerLoop.call(
+                  now ->
+                      ownerLoop.host().connections().stream()
+                          .anyMatch(c -> c.state() == TcpState.TIME_WAIT)),
+          "the group's end in TIME-WAIT");
+      awaitTrue(
+          () -> peer.loop(0).call(now -> peer.loop(0).host().connections().isEmpty()),
+          "the peer's end released");
+      // The kernel forgets the flow and hashes its next SYN to the other loop's queue.
+      moved.put(flowKey(PEER, clientPort, GROUP, port), 1 - owner);
+
+      SocketChannel second = connectFrom(peerScope, clientPort, port);
+      TcpSocket again = server.accept();
+      byte[] data = random(77, 3_000);
+      second.write(ByteBuffer.wrap(data));
+      byte[] got = new byte[data.length];
+      new DataInputStream(again.getInputStream()).readFully(got);
+      assertArrayEquals(data, got, "the new incarnation carries data");
+
+      HostDriver other = group.loop(1 - owner);
+      assertEquals(
+          0,
+          (int) other.call(now -> other.host().connections().size()),
+          "the loop the SYN came to opened no second connection of the 4-tuple");
+      assertEquals(1, (int) ownerLoop.call(now -> ownerLoop.host().connections().size()));
+      assertTrue(group.loop(1 - owner).synsHandedToOwner() >= 1, "the SYN went to the owner");
+      second.close();
+      again.close();
+    }
+  }
+
+  /** Connects from the peer's port {@code from} to the group's {@code port}, blocking. */
+  private static SocketChannel connectFrom(HostScope.Binding peerScope, int from, int port)
+      throws Exception {
+    return HostScope.call(
+        peerScope,
+        () -> {
+          SocketChannel c = new SynackSelectorProvider().openSocketChannel();
+          c.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+          c.bind(new InetSocketAddress(from));
+          c.connect(new InetSocketAddress(GROUP, port));
+          return c;
+        });
+  }
+
+  /** Returns the loop of the group whose host holds the connection from the peer's {@code port}. */
+  private int loopHolding(int port) throws IOException {
+    for (int i = 0; i < 2; i++) {
+      HostDriver loop = group.loop(i);
+      boolean holds =
+          loop.call(
+              now -> loop.host().connections().stream().anyMatch(c -> c.id().remotePort() == port));
+      if (holds) return i;
+    }
+    throw new AssertionError("no loop holds the connection from port " + port);
+  }
+
+  /** A condition read on a loop. */
+  private interface Check {
+    boolean holds() throws IOException;
+  }
+
+  /** Waits (bounded) until {@code check} holds. */
+  private static void awaitTrue(Check check, String what) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MILLIS);
+    while (!check.holds()) {
+      assertTrue(System.nanoTime() < deadline, "never: " + what);
+      Thread.sleep(10);
+    }
+  }
+
+  /** {@link #flowKey(ByteBuffer)} of the flow between two IPv4 ends. */
+  private static long flowKey(InetAddress a, int aPort, InetAddress b, int bPort) {
+    long x = (ByteBuffer.wrap(a.getAddress()).getInt() & 0xffffffffL) << 16 | aPort;
+    long y = (ByteBuffer.wrap(b.getAddress()).getInt() & 0xffffffffL) << 16 | bPort;
+    return Math.min(x, y) * 31 + Math.max(x, y);
   }
 
   /**
