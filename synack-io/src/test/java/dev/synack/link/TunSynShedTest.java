@@ -162,42 +162,12 @@ class TunSynShedTest {
     assertEquals(1, seen.syns(), "of the IPv6 SYN and its retransmission, only the retransmission");
   }
 
-  /** Sends SPOOFED SYNs, each from a source of its own, through a raw socket. */
-  private static final String SPOOF =
-      """
-      import socket, struct, sys
-      v6 = sys.argv[1] == "6"
-      n = int(sys.argv[2])
-      if v6:
-          s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
-          dst = socket.inet_pton(socket.AF_INET6, "fd05:205::2")
-      else:
-          s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-          dst = socket.inet_aton("10.205.0.2")
-      for i in range(n):
-          tcp = struct.pack("!HHIIBBHHH", 1024 + i, 9, (i * 7919) & 0xffffffff, 0, 0x50, 2, 65535, 0, 0)
-          if v6:
-              src = bytes([0x20, 1, 0xd, 0xb8] + [0] * 10 + [i >> 8 & 255, i & 255])
-              ip = struct.pack("!IHBB", 0x60000000, 20, 6, 64) + src + dst
-              s.sendto(ip + tcp, ("fd05:205::2", 0))
-          else:
-              src = bytes([198, 18, i >> 8 & 255, i & 255])
-              ip = struct.pack("!BBHHHBBH", 0x45, 0, 40, 0, 0, 64, 6, 0) + src + dst
-              s.sendto(ip + tcp, ("10.205.0.2", 0))
-      print("sent", n)
-      """;
-
   private Seen spoofed(String version, int count) throws Exception {
     return whileRunning(
         () -> {
           NetnsFixture.Result r =
-              ns.exec(
-                  java.time.Duration.ofSeconds(8),
-                  "python3",
-                  "-c",
-                  SPOOF,
-                  version,
-                  Integer.toString(count));
+              SpoofedSyns.send(
+                  ns, version.equals("6") ? "fd05:205::2" : SYNACK.getHostAddress(), count);
           assertEquals(0, r.exitCode(), r.output());
           return null;
         });
