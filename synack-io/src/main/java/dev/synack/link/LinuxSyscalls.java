@@ -290,6 +290,15 @@ final class LinuxSyscalls {
   /** {@code <linux/bpf.h>}: the bpf(2) command that loads a program and returns its descriptor. */
   static final int BPF_PROG_LOAD = 5;
 
+  /** {@code <linux/bpf.h>}: the bpf(2) command that creates a map and returns its descriptor. */
+  static final int BPF_MAP_CREATE = 0;
+
+  /** {@code <linux/bpf.h>}: the bpf(2) command that runs a program once on given input. */
+  static final int BPF_PROG_TEST_RUN = 10;
+
+  /** {@code <linux/bpf.h>}: a map of fixed-size values indexed by a 32-bit key. */
+  static final int BPF_MAP_TYPE_ARRAY = 2;
+
   /** {@code <linux/bpf.h>}: a socket filter, the type a TUN device's filter must have. */
   static final int BPF_PROG_TYPE_SOCKET_FILTER = 1;
 

@@ -182,6 +182,9 @@ public final class TunLink implements Link {
   /** Set once the kernel refused the SYN filter: not tried again. */
   private volatile boolean shedRefused;
 
+  /** The SYN filter and its memory of sources, made on first use; under {@link #txLock}. */
+  private SynShedFilter shedFilter;
+
   private TunLink(
       String name,
       int mtu,
@@ -602,21 +605,37 @@ public final class TunLink implements Link {
   }
 
   /**
-   * Sheds pure IPv4 SYNs in the kernel before they enter the device's queue, one in
-   * 2<sup>shift</sup> kept ({@link SynShedFilter}, an eBPF filter on the device, for all its
-   * queues); 0 removes the filter. Returns false, once noted, when the kernel refuses (no eBPF or a
-   * kernel before 4.19): SYNs are then queued as before.
+   * Sheds pure SYNs (IPv4 and IPv6) in the kernel before they enter the device's queue ({@link
+   * SynShedFilter}, an eBPF filter on the device, for all its queues): a SYN retransmitted from a
+   * source whose SYN was seen before passes, any other is kept one in 2<sup>shift</sup>; 0 removes
+   * the filter. Returns false, once noted, when the kernel refuses (no eBPF or a kernel before
+   * 4.19): SYNs are then queued as before.
    */
   @Override
   public boolean shedSyns(int shift) {
     if (shift < 0 || shift > SynShedFilter.MAX_SHIFT)
       throw new IllegalArgumentException(
           "shift must be 0.." + SynShedFilter.MAX_SHIFT + ": " + shift);
+    return filterSyns(shift);
+  }
+
+  /**
+   * Sets the SYN filter as {@link #shedSyns} does, also to {@link SynShedFilter#KEEP_NONE} (only
+   * retransmissions pass: tests).
+   */
+  boolean filterSyns(int shift) {
     if (shedRefused && shift > 0) return false;
     txLock.lock();
     try {
       if (closed) return shift == 0;
-      SynShedFilter.apply(tunFd, shift, name);
+      if (shedFilter == null) {
+        if (shift == 0) return true;
+        shedFilter = SynShedFilter.create(name);
+        if (shedFilter.note() != null)
+          System.getLogger(TunLink.class.getName())
+              .log(System.Logger.Level.WARNING, "synack: " + shedFilter.note());
+      }
+      shedFilter.apply(tunFd, shift);
       return true;
     } catch (IOException e) {
       if (shift == 0) return false;
@@ -624,6 +643,16 @@ public final class TunLink implements Link {
       System.getLogger(TunLink.class.getName())
           .log(System.Logger.Level.WARNING, "synack: " + e.getMessage() + "; SYNs not shed");
       return false;
+    } finally {
+      txLock.unlock();
+    }
+  }
+
+  /** Returns whether the SYN filter remembers sources (its map is in use); false before any. */
+  boolean synFilterRemembers() {
+    txLock.lock();
+    try {
+      return shedFilter != null && shedFilter.remembers();
     } finally {
       txLock.unlock();
     }
@@ -808,6 +837,7 @@ public final class TunLink implements Link {
       synchronized (wakeGuard) {
         LinuxSyscalls.close(tunFd);
         LinuxSyscalls.close(wakeFd);
+        if (shedFilter != null) shedFilter.close();
         arena.close();
       }
     } finally {

@@ -415,7 +415,7 @@ public final class HostDriver extends EventLoop {
     int n = wait == 0 || !inbox.isEmpty() ? 0 : await(now, wait);
     long after = now();
     if (n > 0) packetsRead += n;
-    host.limitSynCookies(n == BATCH ? COOKIES_PER_FULL_BATCH : Integer.MAX_VALUE);
+    host.limitSynCookies(shedding.cookieLimit(n == BATCH, COOKIES_PER_FULL_BATCH));
     if (index == 0) {
       shedding.afterRead(n == BATCH, host.counters().syncookiesSent(), after);
       if (shedding.shift() != shedShift) shedShift = shedding.shift();

@@ -97,6 +97,19 @@ final class SynShedding {
     return shift > 0 ? Math.min(wait, WINDOW_NANOS) : wait;
   }
 
+  /**
+   * Returns how many SYNs the host may answer with cookies in a turn ({@link
+   * dev.synack.stack.Host#limitSynCookies}): {@code perFullBatch} when the read batch came back
+   * full ({@code batchFull}) and the link sheds nothing before its queue; else all. While the
+   * link's filter sheds, what reaches the host is the few SYNs it kept and the retransmissions it
+   * remembered ({@link dev.synack.link.TunLink#shedSyns}): shedding those again would shut out the
+   * very clients the filter let in (a bench run's curl never connected, its retransmitted SYNs
+   * passing the filter and then shed by the host, 12 of a full batch of 16).
+   */
+  int cookieLimit(boolean batchFull, int perFullBatch) {
+    return batchFull && shift == 0 ? perFullBatch : Integer.MAX_VALUE;
+  }
+
   /** Returns the shift in force: SYNs kept one in 2^shift by the link. */
   int shift() {
     return shift;

@@ -1,5 +1,6 @@
 package dev.synack.link;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,74 +46,153 @@ class TunSynShedTest {
     if (ns != null) ns.close();
   }
 
-  /** What the reader saw of the kernel's connect attempt and its datagram. */
-  private record Seen(boolean syn, boolean udp) {}
+  /** What the reader saw: pure SYNs (IPv4 and IPv6) and UDP datagrams. */
+  private record Seen(int syns, boolean udp) {
+    boolean syn() {
+      return syns > 0;
+    }
+  }
 
   /**
-   * Has the kernel try to connect to synack's address (its SYN and a retransmission in 1.5 s) and
-   * send it a datagram, and returns what the device's reader got meanwhile (bounded: 3 s).
+   * Has the kernel try to connect to {@code to} for {@code connectMillis} (its SYN, and a
+   * retransmission 1 s later if that is longer) after sending it a datagram, and returns what the
+   * device's reader got meanwhile.
    */
+  private Seen kernelTalks(InetAddress to, int connectMillis) throws Exception {
+    return whileRunning(
+        () -> {
+          try (DatagramSocket d = new DatagramSocket()) {
+            byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
+            d.send(new DatagramPacket(hello, hello.length, to, PORT));
+          }
+          try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(to, PORT), connectMillis);
+          } catch (IOException nobodyAnswers) {
+            // Expected: the reader below never answers.
+          }
+          return null;
+        });
+  }
+
   private Seen kernelTalks() throws Exception {
+    return kernelTalks(SYNACK, 1_500);
+  }
+
+  /**
+   * Runs {@code inNamespace} in the kernel's namespace and returns what the device's reader got
+   * meanwhile and for 300 ms after (bounded: 10 s).
+   */
+  private Seen whileRunning(java.util.concurrent.Callable<Void> inNamespace) throws Exception {
     CompletableFuture<Void> kernel =
         CompletableFuture.runAsync(
             () -> {
               try {
-                InNetns.call(
-                    ns.name(),
-                    () -> {
-                      try (DatagramSocket d = new DatagramSocket()) {
-                        byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
-                        d.send(new DatagramPacket(hello, hello.length, SYNACK, PORT));
-                      }
-                      try (Socket s = new Socket()) {
-                        s.connect(new InetSocketAddress(SYNACK, PORT), 1_500);
-                      } catch (IOException nobodyAnswers) {
-                        // Expected: the reader below never answers.
-                      }
-                      return null;
-                    });
+                InNetns.call(ns.name(), inNamespace);
               } catch (Exception e) {
                 throw new IllegalStateException(e);
               }
             });
-    boolean syn = false;
+    int syns = 0;
     boolean udp = false;
     ByteBuffer packet = ByteBuffer.allocate(65_535);
-    long end = System.nanoTime() + 3_000_000_000L;
-    while (System.nanoTime() < end && !kernel.isDone()) {
+    long end = System.nanoTime() + 10_000_000_000L;
+    long doneAt = Long.MAX_VALUE;
+    while (System.nanoTime() < end && System.nanoTime() < doneAt) {
+      if (doneAt == Long.MAX_VALUE && kernel.isDone()) doneAt = System.nanoTime() + 300_000_000L;
       packet.clear();
       int n = tun.receive(packet, 100_000_000L);
-      if (n < 20 || (packet.get(0) >> 4) != 4) continue; // IPv6 router solicitations and the like
-      int protocol = packet.get(9) & 0xff;
-      int tcp = (packet.get(0) & 0xf) * 4;
+      if (n < 20) continue;
+      int version = (packet.get(0) >> 4) & 0xf;
+      int protocol;
+      int tcp;
+      if (version == 4) {
+        protocol = packet.get(9) & 0xff;
+        tcp = (packet.get(0) & 0xf) * 4;
+      } else if (version == 6 && n >= 40) {
+        protocol = packet.get(6) & 0xff;
+        tcp = 40;
+      } else {
+        continue;
+      }
       if (protocol == 17) udp = true;
-      if (protocol == 6 && n >= tcp + 14 && (packet.get(tcp + 13) & 0x12) == 0x02) syn = true;
+      if (protocol == 6 && n >= tcp + 14 && (packet.get(tcp + 13) & 0x12) == 0x02) syns++;
     }
     kernel.get(10, TimeUnit.SECONDS);
-    return new Seen(syn, udp);
+    return new Seen(syns, udp);
   }
 
   @Test
-  void shedding_kernelsSynsNeverQueued_itsDatagramIs_andWithoutTheFilterSynsArriveAgain()
+  void shedding_kernelsFirstSynNeverQueued_itsDatagramIs_andWithoutTheFilterSynsArriveAgain()
       throws Exception {
-    // One SYN in 65,536 kept: the kernel's two SYNs are shed unless chance keeps one (1 in 30,000).
+    // One SYN in 65,536 kept: the kernel's first SYN is shed unless chance keeps it; the connect
+    // gives up before the retransmission (which the filter would let through: TunSynShedTest's
+    // keepNone cases).
     assertTrue(tun.shedSyns(SynShedFilter.MAX_SHIFT), "the kernel took the filter");
 
-    Seen shed = kernelTalks();
+    Seen shed = kernelTalks(SYNACK, 600);
 
     assertTrue(shed.udp(), "the datagram passed the filter");
     assertFalse(shed.syn(), "a SYN passed the filter");
 
     assertTrue(tun.shedSyns(0));
-    Seen unfiltered = kernelTalks();
+    Seen unfiltered = kernelTalks(SYNACK, 600);
 
     assertTrue(unfiltered.syn(), "the SYN arrives once the filter is gone");
   }
 
   @Test
+  void keepNone_kernelsFirstSynShed_itsRetransmissionPasses() throws Exception {
+    assertTrue(tun.filterSyns(SynShedFilter.KEEP_NONE), "the kernel took the filter");
+    assertTrue(tun.synFilterRemembers(), "the filter has its map");
+
+    Seen seen = kernelTalks();
+
+    assertTrue(seen.udp(), "the datagram passed the filter");
+    assertEquals(1, seen.syns(), "of the SYN and its retransmission, only the retransmission");
+  }
+
+  @Test
+  void keepNone_ipv6_kernelsFirstSynShed_itsRetransmissionPasses() throws Exception {
+    ns.ip("-6", "addr", "add", "fd05:205::1/64", "dev", tun.name(), "nodad");
+    assertTrue(tun.filterSyns(SynShedFilter.KEEP_NONE));
+
+    Seen seen = kernelTalks(InetAddress.ofLiteral("fd05:205::2"), 1_500);
+
+    assertTrue(seen.udp(), "the IPv6 datagram passed the filter");
+    assertEquals(1, seen.syns(), "of the IPv6 SYN and its retransmission, only the retransmission");
+  }
+
+  private Seen spoofed(String version, int count) throws Exception {
+    return whileRunning(
+        () -> {
+          NetnsFixture.Result r =
+              SpoofedSyns.send(
+                  ns, version.equals("6") ? "fd05:205::2" : SYNACK.getHostAddress(), count);
+          assertEquals(0, r.exitCode(), r.output());
+          return null;
+        });
+  }
+
+  @Test
+  void keepNone_spoofedSynsFromDistinctSources_allShed_ipv4AndIpv6() throws Exception {
+    NetnsFixture.assumeCommand("python3", "python3");
+    ns.ip("-6", "addr", "add", "fd05:205::1/64", "dev", tun.name(), "nodad");
+    assertTrue(tun.filterSyns(SynShedFilter.KEEP_NONE));
+
+    // Unfiltered first: the raw sends do reach the reader, so none seen below means shed.
+    assertTrue(tun.shedSyns(0));
+    assertEquals(200, spoofed("4", 200).syns(), "IPv4 spoofed SYNs unfiltered");
+    assertEquals(200, spoofed("6", 200).syns(), "IPv6 spoofed SYNs unfiltered");
+
+    assertTrue(tun.filterSyns(SynShedFilter.KEEP_NONE));
+    assertEquals(0, spoofed("4", 1_000).syns(), "IPv4 spoofed SYNs passed the filter");
+    assertEquals(0, spoofed("6", 1_000).syns(), "IPv6 spoofed SYNs passed the filter");
+  }
+
+  @Test
   void program_outOfRangeShift_refused() {
     org.junit.jupiter.api.Assertions.assertThrows(
-        IllegalArgumentException.class, () -> SynShedFilter.program(0));
+        IllegalArgumentException.class, () -> SynShedFilter.program(0, -1));
     org.junit.jupiter.api.Assertions.assertThrows(
         IllegalArgumentException.class, () -> tun.shedSyns(SynShedFilter.MAX_SHIFT + 1));
   }

@@ -128,6 +128,28 @@ class SynSheddingTest {
   }
 
   @Test
+  void cookieLimit_fullBatchLimitedOnlyUntilTheLinkSheds_thenEverySynThroughIsAnswered() {
+    assertEquals(4, shedding.cookieLimit(true, 4), "a full batch, nothing shed at the link");
+    assertEquals(Integer.MAX_VALUE, shedding.cookieLimit(false, 4), "a batch not full");
+
+    turns(500, true, 20); // a flood: the link sheds
+    assertTrue(shedding.shift() > 0);
+
+    // The SYNs that reach the host are those the filter kept or remembered as retransmitted:
+    // shedding them again would shut out the clients it let in.
+    assertEquals(Integer.MAX_VALUE, shedding.cookieLimit(true, 4), "a full batch while shedding");
+  }
+
+  @Test
+  void cookieLimit_linkThatCannotShed_fullBatchesStayLimited() {
+    link.canShed = false;
+    turns(500, true, 20);
+
+    assertEquals(0, shedding.shift());
+    assertEquals(4, shedding.cookieLimit(true, 4), "the host is the only shedder left");
+  }
+
+  @Test
   void linkThatCannotShed_isAskedOnce() {
     link.canShed = false;
 
