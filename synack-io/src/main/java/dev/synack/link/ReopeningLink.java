@@ -50,11 +50,21 @@ public final class ReopeningLink implements Link {
   private long reopens;
   private volatile boolean closed;
 
+  /** Whether the link inside steers flows: the first one's, as every reopened one is the same. */
+  private final boolean steersFlows;
+
+  /**
+   * The SYN shedding last taken ({@link #shedSyns}): a reopened device starts without its filter,
+   * so it is asked again.
+   */
+  private volatile int shedShift;
+
   private ReopeningLink(Opener opener, Link first) {
     this.opener = opener;
     this.current = first;
     this.mtu = first.mtu();
     this.description = first.toString();
+    this.steersFlows = first.steersFlows();
   }
 
   /**
@@ -155,6 +165,23 @@ public final class ReopeningLink implements Link {
     }
   }
 
+  /**
+   * Passes the shedding to the link inside (a TUN device sheds with its filter), and asks a
+   * reopened one again; while none is open, only "shed none" can be done.
+   */
+  @Override
+  public boolean shedSyns(int shift) {
+    Link link = current;
+    boolean done = link == null ? shift == 0 : link.shedSyns(shift);
+    if (done) shedShift = shift;
+    return done;
+  }
+
+  @Override
+  public boolean steersFlows() {
+    return steersFlows;
+  }
+
   @Override
   public void wakeup() {
     Link link = current;
@@ -191,9 +218,12 @@ public final class ReopeningLink implements Link {
       long now = System.nanoTime();
       if (now - nextAttempt < 0) throw new LinkGoneException(goneReason);
       try {
-        current = opener.open();
+        Link fresh = opener.open();
+        int shift = shedShift;
+        if (shift != 0) fresh.shedSyns(shift);
+        current = fresh;
         reopens++;
-        return current;
+        return fresh;
       } catch (IOException | RuntimeException e) {
         nextAttempt = now + retry;
         retry = Math.min(MAX_RETRY_NANOS, retry * 2);

@@ -8,13 +8,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -41,7 +38,9 @@ public final class HttpFileService implements Service {
   /** The largest request body skipped to keep a connection; past it the connection is closed. */
   private static final long MAX_SKIPPED_BODY = 1 << 20;
 
+  /** The output buffer, which gathers a small response (head and body) into one write. */
   private static final int CHUNK = 64 * 1024;
+
   private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
 
   private final Path root;
@@ -103,7 +102,7 @@ public final class HttpFileService implements Service {
         request = HttpRequest.read(in);
       } catch (HttpRequest.BadRequest e) {
         Response r = Response.plain(e.status);
-        writeHead(out, r, false);
+        out.write(head(r, false));
         out.write(r.body);
         out.flush();
         log.accept(client + " (" + e.getMessage() + ") " + e.status);
@@ -123,8 +122,18 @@ public final class HttpFileService implements Service {
       boolean keepAlive = request.keepAlive() && skipBody(request, in) && response.status != 400;
       long sent;
       try {
-        writeHead(out, response, keepAlive);
-        sent = request.method().equals("HEAD") ? 0 : writeBody(out, response);
+        byte[] head = head(response, keepAlive);
+        if (request.method().equals("HEAD")) {
+          out.write(head);
+          sent = 0;
+        } else if (response.file == null) {
+          out.write(head);
+          out.write(response.body);
+          sent = response.body.length;
+        } else {
+          // The body in writes of FileBody.WRITE, the head in the first: see FileBody.
+          sent = FileBody.send(head, response.file, response.offset, response.length, out);
+        }
         out.flush();
       } catch (IOException e) {
         if (!guard.fired()) throw e;
@@ -239,8 +248,7 @@ public final class HttpFileService implements Service {
         200, "text/html; charset=utf-8", html.toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void writeHead(OutputStream out, Response r, boolean keepAlive)
-      throws IOException {
+  private static byte[] head(Response r, boolean keepAlive) {
     StringBuilder head =
         new StringBuilder(256)
             .append("HTTP/1.1 ")
@@ -261,32 +269,7 @@ public final class HttpFileService implements Service {
     for (String[] field : r.fields)
       head.append(field[0]).append(": ").append(field[1]).append("\r\n");
     head.append(keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n").append("\r\n");
-    out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-  }
-
-  /**
-   * Writes the body; returns the bytes written, or -1 when the file shrank under us (the connection
-   * must close).
-   */
-  private static long writeBody(OutputStream out, Response r) throws IOException {
-    if (r.file == null) {
-      out.write(r.body);
-      return r.body.length;
-    }
-    try (FileChannel ch = FileChannel.open(r.file, StandardOpenOption.READ)) {
-      ByteBuffer buf = ByteBuffer.allocate(CHUNK);
-      long position = r.offset;
-      long left = r.length;
-      while (left > 0) {
-        buf.clear().limit((int) Math.min(CHUNK, left));
-        int n = ch.read(buf, position);
-        if (n < 0) return -1;
-        out.write(buf.array(), 0, n);
-        position += n;
-        left -= n;
-      }
-      return r.length;
-    }
+    return head.toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
   private static String reason(int status) {
