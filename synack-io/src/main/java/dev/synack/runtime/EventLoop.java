@@ -203,13 +203,16 @@ public abstract class EventLoop implements AutoCloseable {
   private <T> T runClaimed(LongFunction<T> task) {
     long now = now();
     loopTime = now;
+    // Watchers re-check as after a turn of the loop, but before the call: a caller that reads a
+    // watched signal's version in its call and then waits for a change (a close with linger) would
+    // otherwise see its own call's bump, call again at once, and claim the loop for ever.
+    for (Signal s : watched.keySet()) s.bump();
     Task queued;
     while ((queued = tasks.poll()) != null) queued.run(now);
     try {
       return task.apply(now);
     } finally {
       afterClaimedCall(now);
-      for (Signal s : watched.keySet()) s.bump();
     }
   }
 
@@ -237,8 +240,10 @@ public abstract class EventLoop implements AutoCloseable {
    */
   protected final void reclaimAfterWait() {
     if (!released) return;
-    owner.lock();
+    // Refuse new claims first: a caller claiming again and again (the lock is not fair) would keep
+    // a loop whose wait ended, with packets or deadlines to handle, from its own lock.
     claimable = false;
+    owner.lock();
     released = false;
   }
 
