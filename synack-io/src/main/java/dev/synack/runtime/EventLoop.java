@@ -50,6 +50,12 @@ public abstract class EventLoop implements AutoCloseable {
   static final boolean INLINE_CALLS =
       !"false".equals(System.getProperty("synack.loop.inlineCalls", "true"));
 
+  /**
+   * The spin of a thread waiting for the loop's answer before it parks ({@link #spinForOutcome}).
+   */
+  private volatile CallerSpin callerSpin =
+      new CallerSpin(BusyPoll.CALLER_BUDGET_NANOS, System::nanoTime);
+
   /** Held by whoever runs the hosts: the loop thread, or a caller that claimed the waiting loop. */
   private final ReentrantLock owner = new ReentrantLock();
 
@@ -163,13 +169,8 @@ public abstract class EventLoop implements AutoCloseable {
     // nobody else will ever complete this task, so fail whatever is still queued.
     if (!running) failQueuedTasks();
     // The loop answers within microseconds unless it is busy: a short spin spares the park and the
-    // unpark that would follow it (BusyPoll).
-    long spinEnd = System.nanoTime() + BusyPoll.CALLER_BUDGET_NANOS;
-    while (BusyPoll.CALLER_BUDGET_NANOS > 0
-        && !result.isDone()
-        && System.nanoTime() - spinEnd < 0) {
-      Thread.onSpinWait();
-    }
+    // unpark that would follow it (CallerSpin).
+    callerSpin.spin(result::isDone);
     boolean interrupted = false;
     try {
       while (true) {
@@ -202,13 +203,16 @@ public abstract class EventLoop implements AutoCloseable {
   private <T> T runClaimed(LongFunction<T> task) {
     long now = now();
     loopTime = now;
+    // Watchers re-check as after a turn of the loop, but before the call: a caller that reads a
+    // watched signal's version in its call and then waits for a change (a close with linger) would
+    // otherwise see its own call's bump, call again at once, and claim the loop for ever.
+    for (Signal s : watched.keySet()) s.bump();
     Task queued;
     while ((queued = tasks.poll()) != null) queued.run(now);
     try {
       return task.apply(now);
     } finally {
       afterClaimedCall(now);
-      for (Signal s : watched.keySet()) s.bump();
     }
   }
 
@@ -236,8 +240,10 @@ public abstract class EventLoop implements AutoCloseable {
    */
   protected final void reclaimAfterWait() {
     if (!released) return;
-    owner.lock();
+    // Refuse new claims first: a caller claiming again and again (the lock is not fair) would keep
+    // a loop whose wait ended, with packets or deadlines to handle, from its own lock.
     claimable = false;
+    owner.lock();
     released = false;
   }
 
@@ -530,6 +536,34 @@ public abstract class EventLoop implements AutoCloseable {
    */
   public final long callsRunInline() {
     return ranInline.get();
+  }
+
+  /**
+   * Spins for a while until {@code done} says true, before a thread that waits for this loop to
+   * tell it an outcome parks (a blocking read whose data the loop hands it); returns whether it
+   * did, sparing the park and the loop's unpark. The budget is {@code synack.busyPoll.callerNanos},
+   * or what {@link #setCallerSpinNanos} set; a spin that keeps losing is skipped for a while
+   * ({@code CallerSpin}). Any thread.
+   */
+  public final boolean spinForOutcome(java.util.function.BooleanSupplier done) {
+    return callerSpin.spin(done);
+  }
+
+  /**
+   * Sets how long a thread waiting for this loop's answer spins before it parks (0: never), in
+   * place of {@code synack.busyPoll.callerNanos}; for an embedder that knows whether it has cores
+   * to spare, and for tests. Any thread.
+   */
+  public final void setCallerSpinNanos(long nanos) {
+    callerSpin = new CallerSpin(nanos, System::nanoTime);
+  }
+
+  /**
+   * Returns {spins won, spins lost, waits that skipped the spin} of the threads that waited for
+   * this loop since the last {@link #setCallerSpinNanos}. Any thread.
+   */
+  public final long[] callerSpinCounts() {
+    return callerSpin.counts();
   }
 
   /** Returns whether the loop waits, released for a caller to claim: for tests. */

@@ -74,6 +74,9 @@ final class LoopWait<T> implements Waiter {
     // The first attempt's outcome comes the way a later one does: a caller whose attempt must wait
     // parks once, until the outcome, rather than once for the loop's "not yet" and again after.
     loop.submit(wait::first, wait::stopped);
+    // A request's data or an ACK's room often comes within microseconds: the caller spins for it
+    // once before it parks, sparing the park and the loop's unpark when it comes in time.
+    if (!wait.done) loop.spinForOutcome(wait::isDone);
     while (!wait.done) {
       long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
       if (left <= 0 || Thread.currentThread().isInterrupted()) {
@@ -91,6 +94,10 @@ final class LoopWait<T> implements Waiter {
       }
     }
     return wait.outcome();
+  }
+
+  private boolean isDone() {
+    return done;
   }
 
   /** Makes the first attempt, on the loop: finishes, or registers for the connection's events. */

@@ -214,6 +214,17 @@ class TunLinkTest {
     }
 
     @Test
+    void receive_queueFoundEmpty_laterWaitsPollFirst_noReadFindsItEmptyAgain() throws IOException {
+      ByteBuffer buf = ByteBuffer.allocate(1500);
+      assertEquals(0, link.receive(buf, 0));
+      assertEquals(1, link.emptyReads(), "a receive that may not wait reads once");
+      for (int i = 0; i < 3; i++) {
+        assertEquals(0, link.receive(buf, TimeUnit.MILLISECONDS.toNanos(1)));
+      }
+      assertEquals(1, link.emptyReads(), "the waits after it polled without reading again");
+    }
+
+    @Test
     void send_deviceDown_saysSo() {
       byte[] request = Icmp4.echoRequest(SYNACK, KERNEL, 1, 1, new byte[0]);
       var e = assertThrows(IOException.class, () -> link.send(ByteBuffer.wrap(request)));

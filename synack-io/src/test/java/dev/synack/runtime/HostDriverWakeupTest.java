@@ -165,4 +165,45 @@ class HostDriverWakeupTest {
     release.countDown();
     assertEquals(100, (int) loop.call(now -> ran.get()), "and every call handed in still ran");
   }
+
+  @Test
+  void claimedCall_readsAWatchedSignal_itsVersionStandsAfterTheCall() throws Exception {
+    HostDriver loop = start(0);
+    Signal watched = new Signal();
+    loop.call(
+        now -> {
+          loop.watchEveryTurn(watched, true);
+          return null;
+        });
+    awaitClaimable(loop);
+    long inline = loop.callsRunInline();
+    long seen = loop.call(now -> watched.version());
+    assertEquals(inline + 1, loop.callsRunInline(), "the call claimed the waiting loop");
+    // A waiter that read the version in its call and waits for a change must not be woken by its
+    // own call: it would call again at once, for ever (a close with linger did).
+    assertEquals(seen, watched.version(), "the claimed call's own bump came before it");
+  }
+
+  @Test
+  void loopsWaitEnded_whileAClaimerRuns_noNewClaim_theLoopGetsItsLockNext() throws Exception {
+    HostDriver loop = start(0);
+    awaitClaimable(loop);
+    long inline = loop.callsRunInline();
+    boolean refused =
+        loop.call(
+            now -> {
+              loop.wakeup(); // ends the loop's wait while this call holds the loop
+              for (int i = 0; i < 10_000 && loop.isClaimable(); i++) {
+                try {
+                  Thread.sleep(1);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return false;
+                }
+              }
+              return !loop.isClaimable();
+            });
+    assertEquals(inline + 1, loop.callsRunInline(), "the first call claimed the waiting loop");
+    assertTrue(refused, "a loop whose wait ended takes no new claim while it waits for its lock");
+  }
 }

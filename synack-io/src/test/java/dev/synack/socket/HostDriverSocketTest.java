@@ -82,6 +82,66 @@ class HostDriverSocketTest {
   }
 
   @Test
+  void read_dataComesWhileTheReaderSpins_itTakesItWithoutParking() throws Exception {
+    // A budget far longer than the test: the reader spins until the byte comes.
+    serverDriver.setCallerSpinNanos(60_000_000_000L);
+    try (TcpServerSocket listener =
+            TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4);
+        TcpSocket c =
+            TcpSocket.connect(
+                clientDriver,
+                client,
+                new InetSocketAddress(SimSocketTest.SERVER, SimSocketTest.PORT),
+                5_000)) {
+      TcpSocket accepted = listener.accept();
+      long calls = serverDriver.callsHandedIn() + serverDriver.callsRunInline();
+      java.util.concurrent.CompletableFuture<Integer> read =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return accepted.getInputStream().read();
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      for (int i = 0;
+          i < 10_000 && serverDriver.callsHandedIn() + serverDriver.callsRunInline() == calls;
+          i++) {
+        Thread.sleep(1);
+      }
+      // Runs after the read's first attempt (queued behind it, or after its claim): the reader has
+      // found nothing and waits, spinning.
+      serverDriver.call(now -> null);
+      assertFalse(read.isDone(), "nothing to read yet");
+      long[] before = serverDriver.callerSpinCounts();
+      c.getOutputStream().write(42);
+      assertEquals(42, read.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      long[] spins = serverDriver.callerSpinCounts();
+      assertEquals(
+          before[0] + 1, spins[0], "the reader saw the byte while it spun: it never parked");
+      assertEquals(before[1], spins[1], "and no spin ran out");
+    }
+  }
+
+  @Test
+  void read_noSpinBudget_theReaderParksAtOnce_noSpinCounted() throws Exception {
+    serverDriver.setCallerSpinNanos(0);
+    try (TcpServerSocket listener =
+            TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4);
+        TcpSocket c =
+            TcpSocket.connect(
+                clientDriver,
+                client,
+                new InetSocketAddress(SimSocketTest.SERVER, SimSocketTest.PORT),
+                5_000)) {
+      TcpSocket accepted = listener.accept();
+      c.getOutputStream().write(7);
+      assertEquals(7, accepted.getInputStream().read());
+      assertEquals(0, serverDriver.callerSpinCounts()[0] + serverDriver.callerSpinCounts()[1]);
+    }
+  }
+
+  @Test
   void closeWithLinger_peerAcknowledgesTheFin_returnsTrueInFinWait2() throws Exception {
     try (TcpServerSocket listener =
             TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4);

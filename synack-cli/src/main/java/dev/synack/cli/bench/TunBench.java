@@ -133,6 +133,7 @@ final class TunBench {
       long handed = loop.callsHandedIn();
       long inline = loop.callsRunInline();
       long woken = loop.wakeCounts()[2];
+      long[] spins = loop.callerSpinCounts();
       double synack = tun.requestResponse(settings.rrRounds());
       // The warm-up's rounds too: the counts cover both.
       double rounds = settings.rrRounds() + Math.max(1, settings.rrRounds() / 10);
@@ -140,10 +141,14 @@ final class TunBench {
           String.format(
               java.util.Locale.ROOT,
               "; per request, the echo's calls handed to the loop %.2f, run on its own thread %.2f,"
-                  + " loop woken through the link %.2f",
+                  + " loop woken through the link %.2f; waits for the loop that spun and won %.2f,"
+                  + " spun and lost %.2f, parked without spinning %.2f",
               (loop.callsHandedIn() - handed) / rounds,
               (loop.callsRunInline() - inline) / rounds,
-              (loop.wakeCounts()[2] - woken) / rounds);
+              (loop.wakeCounts()[2] - woken) / rounds,
+              (loop.callerSpinCounts()[0] - spins[0]) / rounds,
+              (loop.callerSpinCounts()[1] - spins[1]) / rounds,
+              (loop.callerSpinCounts()[2] - spins[2]) / rounds);
       double kernel = ref.requestResponse(settings.rrRounds());
       return Figure.measured(
           "tun-rr-latency",
