@@ -1,6 +1,7 @@
 /** The {@code synack} command line: demo, serve, connect, decode, script, bench. */
 module dev.synack.cli {
   requires dev.synack.io;
+  requires dev.synack.lesson;
   requires dev.synack.packetdrill;
   requires info.picocli;
   requires java.management;

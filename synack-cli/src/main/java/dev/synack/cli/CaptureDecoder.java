@@ -1,11 +1,11 @@
 package dev.synack.cli;
 
+import dev.synack.lesson.Ladder;
+import dev.synack.lesson.Narration;
+import dev.synack.lesson.Sentence;
 import dev.synack.trace.CaptureStates;
 import dev.synack.trace.Json;
 import dev.synack.trace.JsonLines;
-import dev.synack.trace.Ladder;
-import dev.synack.trace.Narration;
-import dev.synack.trace.Sentence;
 import dev.synack.trace.TraceEvent;
 import dev.synack.wire.IpDatagram;
 import dev.synack.wire.LinkType;

@@ -1,7 +1,7 @@
 package dev.synack.cli;
 
-import dev.synack.trace.HtmlReport;
-import dev.synack.trace.Sentence;
+import dev.synack.lesson.HtmlReport;
+import dev.synack.lesson.Sentence;
 import dev.synack.wire.PcapFormatException;
 import dev.synack.wire.PcapReader;
 import dev.synack.wire.PcapRecord;

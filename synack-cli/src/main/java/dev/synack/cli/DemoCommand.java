@@ -1,13 +1,13 @@
 package dev.synack.cli;
 
-import dev.synack.sim.DemoOptions;
-import dev.synack.sim.DemoRun;
-import dev.synack.sim.DemoRunner;
-import dev.synack.sim.Scenario;
-import dev.synack.trace.HtmlReport;
-import dev.synack.trace.Ladder;
-import dev.synack.trace.Narration;
-import dev.synack.trace.Sentence;
+import dev.synack.demo.DemoOptions;
+import dev.synack.demo.DemoRun;
+import dev.synack.demo.DemoRunner;
+import dev.synack.demo.Scenario;
+import dev.synack.lesson.HtmlReport;
+import dev.synack.lesson.Ladder;
+import dev.synack.lesson.Narration;
+import dev.synack.lesson.Sentence;
 import dev.synack.trace.TraceEvent;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -218,9 +218,9 @@ final class DemoCommand implements Callable<Integer> {
     if (!Double.isFinite(delayMillis) || delayMillis < 0 || delayMillis > 10_000)
       throw new Main.UsageError("--delay takes 0 to 10000 ms: " + delayMillis);
     var path =
-        dev.synack.sim.CcComparison.deepBufferedPath(
+        dev.synack.demo.CcComparison.deepBufferedPath(
             java.time.Duration.ofNanos((long) (2 * delayMillis * 1e6)), loss > 0 ? loss : 0.001);
-    var comparison = dev.synack.sim.CcComparison.run(path, cc, COMPARISON_BYTES, seed);
+    var comparison = dev.synack.demo.CcComparison.run(path, cc, COMPARISON_BYTES, seed);
     PrintWriter out = spec.commandLine().getOut();
     out.println(Sentence.of(Sentence.Kind.CC_HEADER, "names", String.join(" vs ", cc)).in(lang));
     for (String line : comparison.summary(lang)) out.println(line);

@@ -2,7 +2,7 @@ package dev.synack.cli;
 
 import dev.synack.cli.watch.WatchFeed;
 import dev.synack.cli.watch.WatchServer;
-import dev.synack.trace.HtmlReport;
+import dev.synack.lesson.HtmlReport;
 import dev.synack.trace.TraceSink;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,10 +1,10 @@
 package dev.synack.cli;
 
-import dev.synack.trace.HtmlReport;
+import dev.synack.lesson.HtmlReport;
+import dev.synack.lesson.Ladder;
+import dev.synack.lesson.Narration;
+import dev.synack.lesson.Sentence;
 import dev.synack.trace.JsonLines;
-import dev.synack.trace.Ladder;
-import dev.synack.trace.Narration;
-import dev.synack.trace.Sentence;
 import dev.synack.trace.TraceEvent;
 import java.io.IOException;
 import java.io.PrintWriter;

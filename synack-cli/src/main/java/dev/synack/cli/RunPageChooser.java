@@ -1,6 +1,6 @@
 package dev.synack.cli;
 
-import dev.synack.trace.HtmlReport;
+import dev.synack.lesson.HtmlReport;
 import dev.synack.trace.TraceEvent;
 import java.io.IOException;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.synack.cli;
 
-import dev.synack.trace.HtmlReport;
+import dev.synack.lesson.HtmlReport;
+import dev.synack.lesson.Sentence;
 import dev.synack.trace.JsonLinesSink;
-import dev.synack.trace.Sentence;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
 import dev.synack.wire.PcapWriter;

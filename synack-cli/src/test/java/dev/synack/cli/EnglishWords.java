@@ -1,6 +1,6 @@
 package dev.synack.cli;
 
-import dev.synack.sim.Scenario;
+import dev.synack.demo.Scenario;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -163,27 +163,19 @@ public record PathConfig(
     return Math.round(bitsPerSecond / 8.0 * rttNanos / 1e9);
   }
 
-  @Override
-  public String toString() {
-    return describe().in("en");
-  }
-
   /**
    * Returns the path in one line, {@code 10.0 Mbit/s, RTT 20.0 ms, loss 0.10 %, queue 200000 B, mtu
-   * 1500}, to be told in a language.
+   * 1500} (the demo tells it in other languages, {@code dev.synack.demo.CcComparison}).
    */
-  public dev.synack.trace.Sentence describe() {
-    return dev.synack.trace.Sentence.of(
-        dev.synack.trace.Sentence.Kind.CC_PATH_CONFIG,
-        "mbit",
-        String.format(java.util.Locale.ROOT, "%.1f", bandwidth / 1e6),
-        "rtt",
-        String.format(java.util.Locale.ROOT, "%.1f", rttNanos / 1e6),
-        "loss",
-        String.format(java.util.Locale.ROOT, "%.2f", loss * 100),
-        "queue",
+  @Override
+  public String toString() {
+    return String.format(
+        java.util.Locale.ROOT,
+        "%.1f Mbit/s, RTT %.1f ms, loss %.2f %%, queue %d B, mtu %d",
+        bandwidth / 1e6,
+        rttNanos / 1e6,
+        loss * 100,
         queueBytes,
-        "mtu",
         mtu);
   }
 }

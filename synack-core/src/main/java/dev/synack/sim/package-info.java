@@ -5,9 +5,11 @@
  * ({@link dev.synack.sim.LinkConfig}), and runs them in virtual time that jumps to the next
  * deadline, so that a two-minute TIME_WAIT costs nothing and every run replays from its seed.
  *
- * <p>On it run the demo's scenarios ({@link dev.synack.sim.DemoRunner}), the torture runs of the
- * test suite ({@link dev.synack.sim.Torture}: random data, impairments and close order from a seed,
- * judged byte for byte) and congestion-control experiments ({@link dev.synack.sim.PathExperiment}).
+ * <p>With it come two harnesses that run workloads on it and judge them: the torture runs of the
+ * test suite and {@code synack torture} ({@link dev.synack.sim.Torture}: random data, impairments
+ * and close order from a seed, judged byte for byte) and congestion-control experiments over one
+ * bottleneck ({@link dev.synack.sim.PathExperiment}). The demo's scenarios, which narrate and draw
+ * runs on this network, live in the {@code dev.synack.lesson} module.
  *
  * <p>Where to start: {@link dev.synack.sim.SimNetwork} with one {@link dev.synack.sim.HostNode} per
  * {@link dev.synack.stack.Host}, {@link dev.synack.sim.SimNetwork#setLink} for the path between

@@ -4,12 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.IOException;
-import java.lang.classfile.ClassFile;
-import java.lang.classfile.ClassModel;
-import java.lang.classfile.constantpool.ClassEntry;
-import java.lang.classfile.constantpool.PoolEntry;
-import java.lang.classfile.constantpool.Utf8Entry;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,9 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,11 +33,24 @@ class PackageDependencyTest {
           "stack", Set.of("wire", "trace", "tcp"),
           "sim", Set.of("wire", "trace", "tcp", "stack"));
 
-  private static final Pattern SYNACK_CLASS = Pattern.compile("dev/synack/([a-z0-9_]+)/");
+  /** The packages of the modules built on the core (synack-lesson), which the core must not use. */
+  static final Set<String> ABOVE_CORE = Set.of("lesson", "demo");
+
+  /** Returns each use, "from -> to", of one of {@code packages}. */
+  static List<String> usesOf(Map<String, Set<String>> uses, Set<String> packages) {
+    List<String> found = new ArrayList<>();
+    new TreeMap<>(uses)
+        .forEach(
+            (from, tos) -> {
+              for (String to : new TreeSet<>(tos))
+                if (packages.contains(to)) found.add(from + " -> " + to);
+            });
+    return found;
+  }
 
   @Test
   void corePackages_useOnlyThePackagesBelowThem() throws IOException {
-    Map<String, Set<String>> uses = packageDependencies(Path.of("target/classes"));
+    Map<String, Set<String>> uses = PackageDependencies.of(Path.of("target/classes"));
     assertFalse(uses.isEmpty(), "no classes found under target/classes");
     assertEquals(ALLOWED.keySet(), uses.keySet(), "the core's packages are the rows of the table");
     List<String> violations = new ArrayList<>();
@@ -61,8 +65,23 @@ class PackageDependencyTest {
 
   @Test
   void corePackages_formNoCycle() throws IOException {
-    Map<String, Set<String>> uses = packageDependencies(Path.of("target/classes"));
-    assertEquals(List.of(), cycles(uses), "package cycles in synack-core");
+    Map<String, Set<String>> uses = PackageDependencies.of(Path.of("target/classes"));
+    assertEquals(List.of(), PackageDependencies.cycles(uses), "package cycles in synack-core");
+  }
+
+  @Test
+  void corePackages_useNothingOfTheModulesAboveThem() throws IOException {
+    // The narration, renderings and demo scenarios (synack-lesson) read the core; the core never
+    // reads them, not even by a name in a signature.
+    Map<String, Set<String>> uses = PackageDependencies.of(Path.of("target/classes"));
+    assertEquals(List.of(), usesOf(uses, ABOVE_CORE), "core packages that use synack-lesson's");
+  }
+
+  @Test
+  void usesOf_findsAUseOfAPackageAboveTheCore() {
+    // The check above must be able to fail.
+    Map<String, Set<String>> leaky = Map.of("trace", Set.of("wire", "lesson"), "wire", Set.of());
+    assertEquals(List.of("trace -> lesson"), usesOf(leaky, ABOVE_CORE));
   }
 
   @Test
@@ -70,67 +89,7 @@ class PackageDependencyTest {
     // The check above must be able to fail: tcp <-> trace as it was before SeqNum moved to wire.
     Map<String, Set<String>> cyclic =
         Map.of("wire", Set.of(), "tcp", Set.of("wire", "trace"), "trace", Set.of("wire", "tcp"));
-    assertEquals(List.of("tcp -> trace -> tcp"), cycles(cyclic));
-    assertEquals(List.of(), cycles(ALLOWED));
-  }
-
-  /**
-   * Returns, for each package under {@code dev.synack} in {@code classes}, the other such packages
-   * it uses.
-   */
-  static Map<String, Set<String>> packageDependencies(Path classes) throws IOException {
-    Map<String, Set<String>> uses = new TreeMap<>();
-    try (Stream<Path> files = Files.walk(classes)) {
-      for (Path file : files.filter(p -> p.toString().endsWith(".class")).toList()) {
-        if (file.getFileName().toString().equals("module-info.class")) continue;
-        ClassModel model = ClassFile.of().parse(file);
-        Matcher self = SYNACK_CLASS.matcher(model.thisClass().asInternalName());
-        if (!self.lookingAt()) continue;
-        String from = self.group(1);
-        Set<String> tos = uses.computeIfAbsent(from, k -> new TreeSet<>());
-        for (PoolEntry entry : model.constantPool()) {
-          // Class entries name the classes used; UTF-8 entries hold descriptors and generic
-          // signatures.
-          String text =
-              entry instanceof ClassEntry c
-                  ? c.asInternalName()
-                  : entry instanceof Utf8Entry u ? u.stringValue() : null;
-          if (text == null) continue;
-          Matcher m = SYNACK_CLASS.matcher(text);
-          while (m.find()) {
-            if (!m.group(1).equals(from)) tos.add(m.group(1));
-          }
-        }
-      }
-    }
-    return uses;
-  }
-
-  /**
-   * Returns each cycle once, as "a -> b -> a" starting from its smallest package, found by
-   * depth-first search.
-   */
-  static List<String> cycles(Map<String, Set<String>> uses) {
-    Set<String> found = new TreeSet<>();
-    for (String start : new TreeSet<>(uses.keySet()))
-      walk(start, start, new ArrayList<>(List.of(start)), uses, found);
-    return List.copyOf(found);
-  }
-
-  private static void walk(
-      String start,
-      String at,
-      List<String> path,
-      Map<String, Set<String>> uses,
-      Set<String> found) {
-    for (String next : uses.getOrDefault(at, Set.of())) {
-      if (next.equals(start)) {
-        found.add(String.join(" -> ", path) + " -> " + start);
-      } else if (next.compareTo(start) > 0 && !path.contains(next)) {
-        path.add(next);
-        walk(start, next, path, uses, found);
-        path.removeLast();
-      }
-    }
+    assertEquals(List.of("tcp -> trace -> tcp"), PackageDependencies.cycles(cyclic));
+    assertEquals(List.of(), PackageDependencies.cycles(ALLOWED));
   }
 }

@@ -1,6 +1,6 @@
 package dev.synack.cli.watch;
 
-import dev.synack.trace.Narration;
+import dev.synack.lesson.Narration;
 import dev.synack.trace.TraceEvent;
 import java.util.ArrayList;
 import java.util.HashSet;
