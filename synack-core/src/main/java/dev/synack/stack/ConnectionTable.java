@@ -144,9 +144,17 @@ final class ConnectionTable {
    * or returns null when none has one. The segment counts as sent: the caller writes it at once.
    */
   Connection nextSegment(long now) {
+    return nextSegment(now, 1);
+  }
+
+  /**
+   * As {@link #nextSegment(long)}, for a caller that would put up to {@code frameSegments} segments
+   * of the connection in one write starting with this one.
+   */
+  Connection nextSegment(long now, int frameSegments) {
     while (!outputQueue.isEmpty()) {
       Connection c = outputQueue.peek();
-      boolean sent = !c.released && c.engine.pollTransmit(now, outbound);
+      boolean sent = !c.released && c.engine.pollTransmit(now, outbound, frameSegments);
       // Sending arms timers (the RTO starts when a segment leaves), and so may finding nothing to
       // send (the persist timer starts when data waits behind a zero window): the deadline moves.
       if (!c.released) reschedule(c);

@@ -563,7 +563,8 @@ public final class Host {
       output.sent(buffer, at, queued, 1, now);
       return true;
     }
-    Connection c = tcp.nextSegment(now);
+    int most = output.tracesPackets() ? 1 : maxSegments;
+    Connection c = tcp.nextSegment(now, most);
     if (c == null) return false;
     FourTuple id = c.id();
     OutboundSegment segment = tcp.outbound();
@@ -578,7 +579,6 @@ public final class Host {
           "packet of " + packet.length + " bytes, buffer has " + buffer.remaining());
     }
     gso.begin(buffer, id.localAddress(), id.remoteAddress(), tcp.hopLimit(), segment);
-    int most = output.tracesPackets() ? 1 : maxSegments;
     while (gso.canExtend(most) && tcp.nextSegmentOf(c, now)) {
       if (!gso.extend(segment)) {
         // Taken from the connection, so sent next, whole: a retransmission, a FIN, other options.

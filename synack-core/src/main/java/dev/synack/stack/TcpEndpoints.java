@@ -651,10 +651,11 @@ final class TcpEndpoints implements TransportHandler {
 
   /**
    * Takes the next segment a connection sends into {@link #outbound()} and returns the connection,
-   * or returns null when none has one (see {@link ConnectionTable#nextSegment}).
+   * or returns null when none has one (see {@link ConnectionTable#nextSegment}); up to {@code
+   * frameSegments} of its segments would go in one write starting with this one.
    */
-  Connection nextSegment(long now) {
-    return table.nextSegment(now);
+  Connection nextSegment(long now, int frameSegments) {
+    return table.nextSegment(now, frameSegments);
   }
 
   /** Takes the next segment of {@code c} only (see {@link ConnectionTable#nextSegmentOf}). */

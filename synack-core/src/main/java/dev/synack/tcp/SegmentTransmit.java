@@ -20,6 +20,15 @@ final class SegmentTransmit {
    * there is none (see {@link TcpConnection#pollTransmit(long, OutboundSegment)}).
    */
   static boolean poll(TcpConnection c, long now, OutboundSegment out) {
+    return poll(c, now, out, 1);
+  }
+
+  /**
+   * As {@link #poll(TcpConnection, long, OutboundSegment)}, for a caller that would put up to
+   * {@code frameSegments} segments of {@code c} in one write starting with this one: new data that
+   * would make a partial write may wait for the next ACK ({@link TsoDeferral}).
+   */
+  static boolean poll(TcpConnection c, long now, OutboundSegment out, int frameSegments) {
     if (c.replies != null && c.replies.pollInto(out)) {
       c.tracer.send(out, now, false);
       c.counters.onSent(0, false, now);
@@ -47,6 +56,9 @@ final class SegmentTransmit {
     // Pacing holds data back until its time (the pacing timer is armed); ACKs still go below.
     boolean paced =
         chunk != null && (chunk.flags() & TcpFlags.SYN) == 0 && c.recovery.pacingHolds(now);
+    // A partial offloaded write waits for the ACK due next, as Linux's tcp_tso_should_defer.
+    if (!paced && chunk != null && probe <= 0)
+      paced = TsoDeferral.holds(c, chunk, c.segmentMss(now), frameSegments, now);
     if (paced) chunk = null;
     else if (chunk == null) c.recovery.onNothingSent();
     if (chunk != null) {

@@ -554,6 +554,20 @@ public final class TcpConfig {
   }
 
   /**
+   * Returns whether new data that would leave as a partial offloaded write waits for the ACK due
+   * next, on by default as Linux's {@code tcp_tso_should_defer} on a device with segmentation
+   * offload; it applies only to output taken in runs of several segments ({@link TsoDeferral}).
+   */
+  public boolean tsoDeferral() {
+    return s.tsoDeferral;
+  }
+
+  /** Returns a copy with the deferral of partial offloaded writes on or off. */
+  public TcpConfig withTsoDeferral(boolean on) {
+    return toBuilder().tsoDeferral(on).build();
+  }
+
+  /**
    * Returns how far the send buffer may grow, 4 MiB by default as Linux's {@code tcp_wmem[2]}: it
    * starts at {@link #sendBuffer()} and grows to twice the congestion window (Linux's {@code
    * tcp_sndbuf_expand}), so that a fast path is kept full while an idle or slow connection holds
@@ -719,6 +733,7 @@ public final class TcpConfig {
         + (s.slowStartAckLimit == 0 ? "" : "/ssL" + s.slowStartAckLimit)
         + ", rack="
         + s.rack
+        + (s.tsoDeferral ? "" : ", tsoDeferral=off")
         + ", ecn="
         + s.ecn
         + (s.ecn >= ECN_ACCECN ? "/opt" + s.accEcnOption + "/beacon" + s.accEcnBeacon : "")

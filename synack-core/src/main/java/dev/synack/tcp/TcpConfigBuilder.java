@@ -43,6 +43,7 @@ public final class TcpConfigBuilder implements Cloneable {
   IsnGenerator isnGenerator = new IsnGenerator(new byte[16]);
   String congestionControl = "cubic";
   boolean rack = true;
+  boolean tsoDeferral = true;
   boolean noDelay;
   int maxSendBuffer = 4 << 20;
   TcpChoices choices = TcpChoices.defaults();
@@ -248,6 +249,12 @@ public final class TcpConfigBuilder implements Cloneable {
   /** Sets {@link TcpConfig#rack()}. */
   public TcpConfigBuilder rack(boolean on) {
     this.rack = on;
+    return this;
+  }
+
+  /** Sets {@link TcpConfig#tsoDeferral()}. */
+  public TcpConfigBuilder tsoDeferral(boolean on) {
+    this.tsoDeferral = on;
     return this;
   }
 

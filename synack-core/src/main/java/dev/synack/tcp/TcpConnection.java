@@ -619,6 +619,17 @@ public final class TcpConnection {
     return SegmentTransmit.poll(this, now, out);
   }
 
+  /**
+   * As {@link #pollTransmit(long, OutboundSegment)}, for a caller that would put up to {@code
+   * frameSegments} segments of this connection in one offloaded write starting with this one (1
+   * when it cannot): new data that would leave as a partial write may wait for the ACK due next, as
+   * Linux's {@code tcp_tso_should_defer} ({@link TcpConfig#tsoDeferral()}); the pacing timer bounds
+   * the wait.
+   */
+  public boolean pollTransmit(long now, OutboundSegment out, int frameSegments) {
+    return SegmentTransmit.poll(this, now, out, frameSegments);
+  }
+
   /** Returns the next deadline in ns, {@link Long#MAX_VALUE} when no timer runs. */
   public long pollTimeout() {
     return timers.next();
