@@ -15,7 +15,8 @@ import java.util.Map;
  *     the descriptor limit: two descriptors per connection)
  * @param tunBytes bytes moved one way for each TUN throughput figure
  * @param rrRounds 1-byte request/response rounds for the latency figure
- * @param repeats how many times each throughput or rate is measured; the best is kept
+ * @param repeats how many times each throughput or rate is measured; the best is kept, but for the
+ *     TUN throughput figures: the median, each repeat beside a reference of its own
  * @param synFloodRate spoofed SYNs a second asked of the flood beside a download (issue 12's
  *     360,000; shrunk runs ask less, so that a test's flood stays small)
  */
