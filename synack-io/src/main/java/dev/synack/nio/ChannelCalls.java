@@ -8,6 +8,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channel;
+import java.nio.channels.ClosedChannelException;
 import java.util.Objects;
 import java.util.Set;
 
@@ -65,16 +66,45 @@ final class ChannelCalls {
   }
 
   /**
-   * Closes {@code ch}, whose loop stopped under a blocked call, and returns what the call throws:
-   * the stack's close closes its channels, and a call blocked in one ends as the JDK's does when
-   * another thread closes the channel.
+   * Checks, as a call on {@code ch} starts, that the channel is open and its {@code loop} running:
+   * a channel whose stack was closed (its loop stopped) is closed with it, and the call throws the
+   * {@link ClosedChannelException} a JDK channel closed before the call throws, blocking or not
+   * (never the loop's {@code SocketException}: a non-blocking call has no wait for the stack's
+   * close to end).
    */
-  static AsynchronousCloseException closedUnder(Channel ch) {
+  static void ensureOpen(Channel ch, EventLoop loop) throws ClosedChannelException {
+    if (!ch.isOpen()) throw new ClosedChannelException();
+    if (!loop.isRunning()) {
+      closeQuietly(ch);
+      throw new ClosedChannelException();
+    }
+  }
+
+  /**
+   * Returns what a call on {@code ch} throws when its call to {@code loop} failed with {@code e}:
+   * the channel closed under the call ({@link #closedUnder}) when the loop has stopped meanwhile
+   * (the caller's {@code end(false)} then throws {@link AsynchronousCloseException}, as the JDK's
+   * channel closed during a call), {@code e} otherwise.
+   */
+  static IOException stoppedUnder(Channel ch, EventLoop loop, IOException e) {
+    return loop.isRunning() ? e : closedUnder(ch);
+  }
+
+  private static void closeQuietly(Channel ch) {
     try {
       ch.close();
     } catch (IOException e) {
       // Closing a synack channel does not fail; its state is closed either way.
     }
+  }
+
+  /**
+   * Closes {@code ch}, whose loop stopped under a blocked call, and returns what the call throws:
+   * the stack's close closes its channels, and a call blocked in one ends as the JDK's does when
+   * another thread closes the channel.
+   */
+  static AsynchronousCloseException closedUnder(Channel ch) {
+    closeQuietly(ch);
     return new AsynchronousCloseException();
   }
 

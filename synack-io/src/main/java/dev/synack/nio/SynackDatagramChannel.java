@@ -353,6 +353,8 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
       return loop.callUninterruptibly(op);
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw new SocketException(e.getMessage());
+    } catch (IOException e) {
+      throw ChannelCalls.stoppedUnder(this, loop, e);
     }
   }
 
@@ -509,7 +511,7 @@ final class SynackDatagramChannel extends DatagramChannel implements Pollable {
   }
 
   private void ensureOpen() throws ClosedChannelException {
-    if (!isOpen()) throw new ClosedChannelException();
+    ChannelCalls.ensureOpen(this, loop);
   }
 
   @Override

@@ -292,18 +292,23 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
       Listener l = ls[i];
       HostScope.Binding on = scope.at(i);
       // Uninterruptible: a connection taken off the queue must not be lost on the way.
-      SocketChannel c =
-          on.loop()
-              .callUninterruptibly(
-                  now -> {
-                    Connection taken = l.accept();
-                    SocketChannel ch =
-                        taken == null
-                            ? null
-                            : new SynackSocketChannel(provider(), on.loop(), on.host(), taken);
-                    listenerReady(i, l.readiness());
-                    return ch;
-                  });
+      SocketChannel c;
+      try {
+        c =
+            on.loop()
+                .callUninterruptibly(
+                    now -> {
+                      Connection taken = l.accept();
+                      SocketChannel ch =
+                          taken == null
+                              ? null
+                              : new SynackSocketChannel(provider(), on.loop(), on.host(), taken);
+                      listenerReady(i, l.readiness());
+                      return ch;
+                    });
+      } catch (IOException e) {
+        throw ChannelCalls.stoppedUnder(this, on.loop(), e);
+      }
       if (c != null) return c;
     }
     return null;
@@ -421,7 +426,7 @@ final class SynackServerSocketChannel extends ServerSocketChannel implements Pol
   }
 
   private void ensureOpen() throws ClosedChannelException {
-    if (!isOpen()) throw new ClosedChannelException();
+    for (int i = 0; i < scope.loopCount(); i++) ChannelCalls.ensureOpen(this, scope.at(i).loop());
   }
 
   @Override

@@ -230,6 +230,8 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
               }
             }
             throw new BindException(e.getMessage());
+          } catch (IOException e) {
+            throw ChannelCalls.stoppedUnder(this, loop, e);
           }
           releaseHolds();
           state = State.PENDING;
@@ -425,6 +427,8 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
           });
     } catch (TcpException e) {
       throw Blocking.toIoException(e.error());
+    } catch (IOException e) {
+      throw ChannelCalls.stoppedUnder(this, loop, e);
     }
   }
 
@@ -631,7 +635,7 @@ final class SynackSocketChannel extends SocketChannel implements Pollable {
   }
 
   private void ensureOpen() throws ClosedChannelException {
-    if (!isOpen()) throw new ClosedChannelException();
+    ChannelCalls.ensureOpen(this, loop);
   }
 
   @Override

@@ -31,13 +31,15 @@ final class BusyPoll {
 
   /**
    * The budget of a thread that waits for the loop to tell it an outcome (a blocking read's data, a
-   * call's answer) before it parks ({@link CallerSpin}): 50 µs, as the loop's suggested one. Unlike
-   * the loop's spin it makes no system call (it reads one field), and it gives itself up after four
-   * losses in a row, so on a loaded machine where the answer comes late it costs at most a few
-   * spins in every 68 waits; where it wins, a request–response spares a {@code futex(2)} wait and
-   * wake and the sleeping thread's wake-up on each request.
+   * call's answer) before it parks ({@link CallerSpin}): off unless asked for, as the loop's. Where
+   * it wins, a request–response spares a {@code futex(2)} wait and wake and the sleeping thread's
+   * wake-up on each request; but a blocked read waits for the peer's next request, a whole round
+   * trip, and synack's round trip over TUN was 239–1,040 µs in every measured run, never within a
+   * 50 µs budget: in session 9's A/B (three pairs, load 16) and in every run of session 8 the spin
+   * won on 0.00 waits per request, lost on 0.08 and backed off on 1.3 (BENCHMARKS.md). 50000 suits
+   * an embedder whose answers come within microseconds on cores to spare.
    */
-  static final long CALLER_BUDGET_NANOS = budget("synack.busyPoll.callerNanos", 50_000L);
+  static final long CALLER_BUDGET_NANOS = budget("synack.busyPoll.callerNanos", 0L);
 
   private final long budgetNanos;
   private final LongSupplier clock;

@@ -276,4 +276,94 @@ class StackCloseTest {
     selector.close();
     pair[0].close();
   }
+
+  /**
+   * Asserts that {@code call} on {@code ch}, a channel of a closed stack, throws exactly {@link
+   * ClosedChannelException} (the JDK's channel closed before the call), not the loop's {@code
+   * SocketException}, and that the channel is closed afterwards.
+   */
+  private static void assertClosedChannel(
+      java.nio.channels.Channel ch, org.junit.jupiter.api.function.Executable call) {
+    Throwable e = assertThrows(IOException.class, call);
+    assertEquals(ClosedChannelException.class, e.getClass(), "thrown: " + e);
+    assertFalse(ch.isOpen(), "the stack's close closed the channel");
+  }
+
+  @Test
+  void nonBlockingReadAndWrite_afterTheStackClosed_closedChannelException() throws Exception {
+    start();
+    try (ServerSocketChannel server = listen(group)) {
+      SocketChannel[] pair = connectedPair(server);
+      SocketChannel reader = pair[1];
+      reader.configureBlocking(false);
+      assertEquals(0, reader.read(ByteBuffer.allocate(1)), "nothing to read while the stack runs");
+      SocketChannel[] other = connectedPair(server);
+      SocketChannel writer = other[1];
+      writer.configureBlocking(false);
+
+      group.close();
+
+      assertClosedChannel(reader, () -> reader.read(ByteBuffer.allocate(1)));
+      assertClosedChannel(writer, () -> writer.write(ByteBuffer.wrap(new byte[] {1})));
+      pair[0].close();
+      other[0].close();
+    }
+  }
+
+  @Test
+  void nonBlockingConnect_afterTheStackClosed_closedChannelException() throws Exception {
+    start();
+    SocketChannel c = HostScope.call(HostScope.Binding.of(group), provider::openSocketChannel);
+    c.configureBlocking(false);
+
+    group.close();
+
+    assertClosedChannel(c, () -> c.connect(new InetSocketAddress(PEER, PORT)));
+  }
+
+  @Test
+  void nonBlockingAccept_afterTheStackClosed_closedChannelException() throws Exception {
+    start();
+    ServerSocketChannel server = listen(group);
+    server.configureBlocking(false);
+    assertEquals(null, server.accept(), "nothing to accept while the stack runs");
+
+    group.close();
+
+    assertClosedChannel(server, server::accept);
+  }
+
+  @Test
+  void nonBlockingDatagramCalls_afterTheStackClosed_closedChannelException() throws Exception {
+    start();
+    DatagramChannel receiver =
+        HostScope.call(
+            HostScope.Binding.of(group),
+            () -> provider.openDatagramChannel().bind(new InetSocketAddress(PORT)));
+    receiver.configureBlocking(false);
+    assertEquals(null, receiver.receive(ByteBuffer.allocate(8)), "nothing received yet");
+    DatagramChannel sender =
+        HostScope.call(HostScope.Binding.of(group), provider::openDatagramChannel);
+    sender.configureBlocking(false);
+    DatagramChannel connected =
+        HostScope.call(
+            HostScope.Binding.of(group),
+            () -> provider.openDatagramChannel().connect(new InetSocketAddress(PEER, PORT)));
+    connected.configureBlocking(false);
+    DatagramChannel connectedWriter =
+        HostScope.call(
+            HostScope.Binding.of(group),
+            () -> provider.openDatagramChannel().connect(new InetSocketAddress(PEER, PORT + 1)));
+    connectedWriter.configureBlocking(false);
+
+    group.close();
+
+    assertClosedChannel(receiver, () -> receiver.receive(ByteBuffer.allocate(8)));
+    assertClosedChannel(
+        sender,
+        () -> sender.send(ByteBuffer.wrap(new byte[] {1}), new InetSocketAddress(PEER, PORT)));
+    assertClosedChannel(connected, () -> connected.read(ByteBuffer.allocate(8)));
+    assertClosedChannel(
+        connectedWriter, () -> connectedWriter.write(ByteBuffer.wrap(new byte[] {1})));
+  }
 }

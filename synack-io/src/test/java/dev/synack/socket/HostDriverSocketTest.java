@@ -124,6 +124,42 @@ class HostDriverSocketTest {
   }
 
   @Test
+  void read_defaultBudget_aReaderThatWaitsParksWithoutSpinning() throws Exception {
+    // No setCallerSpinNanos: the default (synack.busyPoll.callerNanos unset) is no spin.
+    try (TcpServerSocket listener =
+            TcpServerSocket.bind(serverDriver, server, null, SimSocketTest.PORT, 4);
+        TcpSocket c =
+            TcpSocket.connect(
+                clientDriver,
+                client,
+                new InetSocketAddress(SimSocketTest.SERVER, SimSocketTest.PORT),
+                5_000)) {
+      TcpSocket accepted = listener.accept();
+      long calls = serverDriver.callsHandedIn() + serverDriver.callsRunInline();
+      java.util.concurrent.CompletableFuture<Integer> read =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return accepted.getInputStream().read();
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      for (int i = 0;
+          i < 10_000 && serverDriver.callsHandedIn() + serverDriver.callsRunInline() == calls;
+          i++) {
+        Thread.sleep(1);
+      }
+      serverDriver.call(now -> null); // after the read's first attempt: the reader waits
+      assertFalse(read.isDone(), "nothing to read yet");
+      c.getOutputStream().write(9);
+      assertEquals(9, read.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      long[] spins = serverDriver.callerSpinCounts();
+      assertEquals(0, spins[0] + spins[1], "no wait on the loop spun, won or lost");
+    }
+  }
+
+  @Test
   void read_noSpinBudget_theReaderParksAtOnce_noSpinCounted() throws Exception {
     serverDriver.setCallerSpinNanos(0);
     try (TcpServerSocket listener =
