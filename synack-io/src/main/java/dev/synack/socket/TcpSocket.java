@@ -174,6 +174,28 @@ public final class TcpSocket implements Closeable {
     return out;
   }
 
+  /**
+   * Writes all of {@code src}'s remaining bytes, blocking while the send buffer is full, as the
+   * output stream's write does, but straight from the buffer: a direct buffer the caller read a
+   * file into, or a mapped file, is copied once, into the send buffer, with no array in between.
+   * When this returns {@code src} has no bytes remaining and may be refilled.
+   */
+  public void write(ByteBuffer src) throws IOException {
+    ensureOpen();
+    if (!src.hasRemaining()) return;
+    // The loop feeds the send buffer from src as ACKs free room, and wakes this thread once, when
+    // all of it is taken (not once per ACK).
+    Blocking.awaitOnLoop(
+        loop,
+        signal,
+        0,
+        "write",
+        now -> {
+          connection.send(src, now);
+          return src.hasRemaining() ? null : Boolean.TRUE;
+        });
+  }
+
   /** Sets how long a read waits (0: forever), as {@code Socket.setSoTimeout}. */
   public void setSoTimeout(int millis) {
     if (millis < 0) throw new IllegalArgumentException("timeout must not be negative: " + millis);
@@ -571,18 +593,7 @@ public final class TcpSocket implements Closeable {
       Objects.checkFromIndexSize(off, len, b.length);
       ensureOpen();
       if (len == 0) return;
-      ByteBuffer src = ByteBuffer.wrap(b, off, len);
-      // The loop feeds the send buffer from src as ACKs free room, and wakes this thread once,
-      // when all of it is taken (not once per ACK).
-      Blocking.awaitOnLoop(
-          loop,
-          signal,
-          0,
-          "write",
-          now -> {
-            connection.send(src, now);
-            return src.hasRemaining() ? null : Boolean.TRUE;
-          });
+      TcpSocket.this.write(ByteBuffer.wrap(b, off, len));
     }
 
     @Override

@@ -92,8 +92,15 @@ public final class HttpFileService implements Service {
     String client = Addresses.text(socket.remoteAddress().getAddress());
     DeadlineInput timed = new DeadlineInput(socket, System::nanoTime);
     InputStream in = new BufferedInputStream(timed, 16 * 1024);
-    StallGuard guard = new StallGuard(socket, idleTimeoutNanos);
+    try (StallGuard guard = new StallGuard(socket, idleTimeoutNanos)) {
+      serve(client, timed, in, guard);
+    }
+  }
+
+  private void serve(String client, DeadlineInput timed, InputStream in, StallGuard guard)
+      throws IOException {
     OutputStream out = new BufferedOutputStream(guard, CHUNK);
+    FileBody body = new FileBody();
     while (true) {
       HttpRequest request;
       // The whole next request head (and the body skipped after it) within the idle timeout.
@@ -131,8 +138,10 @@ public final class HttpFileService implements Service {
           out.write(response.body);
           sent = response.body.length;
         } else {
-          // The body in writes of FileBody.WRITE, the head in the first: see FileBody.
-          sent = FileBody.send(head, response.file, response.offset, response.length, out);
+          // The body in writes of FileBody.WRITE, the head in the first, straight from a direct
+          // buffer to the socket: see FileBody. Nothing is left in out (each response flushes).
+          out.flush();
+          sent = body.send(head, response.file, response.offset, response.length, guard);
         }
         out.flush();
       } catch (IOException e) {

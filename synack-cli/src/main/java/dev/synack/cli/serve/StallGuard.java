@@ -1,12 +1,14 @@
 package dev.synack.cli.serve;
 
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
 import dev.synack.socket.TcpSocket;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -23,9 +25,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>The peer's progress ({@link TcpSocket#info()}'s {@code bytesAcked}) is sampled every {@link
  * #CHECKS_PER_LIMIT}th of the limit while a write blocks, so a stall is seen between the limit and
- * the limit plus two samples after the last byte was taken.
+ * the limit plus two samples after the last byte was taken. One periodic sampling task per guard,
+ * started by its first write and ended by {@link #close}, serves all of its writes: a write only
+ * marks itself begun and ended (two volatile stores), where a task scheduled and cancelled per
+ * write cost the timer's queue a removal and an allocation each.
  */
-final class StallGuard extends OutputStream {
+final class StallGuard extends OutputStream implements FileBody.Sink {
   /** Samples of the peer's progress per limit while a write blocks. */
   static final int CHECKS_PER_LIMIT = 8;
 
@@ -34,13 +39,37 @@ final class StallGuard extends OutputStream {
 
   private final TcpSocket socket;
   private final OutputStream out;
+  private final ScheduledExecutorService timer;
   private final long limitNanos;
   private final long periodNanos;
   private final AtomicBoolean fired = new AtomicBoolean();
 
+  /** Writes begun so far; the writing thread's alone. */
+  private long writes;
+
+  /** The number of the write in progress, 0 between writes: what the sampler reads. */
+  private volatile long writing;
+
+  private volatile boolean closed;
+
+  /** The sampling task, once the first write started it. */
+  private volatile ScheduledFuture<?> sampler;
+
+  /** What the sampler saw last (its thread alone touches these): write, peer's bytes, when. */
+  private long sampledWrite = -1;
+
+  private long sampledAcked;
+  private long progressAt;
+
   StallGuard(TcpSocket socket, long limitNanos) {
+    this(socket, limitNanos, TIMER);
+  }
+
+  /** A guard whose samples run on {@code timer} (a test's, to count what is scheduled). */
+  StallGuard(TcpSocket socket, long limitNanos, ScheduledExecutorService timer) {
     this.socket = socket;
     this.out = socket.getOutputStream();
+    this.timer = timer;
     this.limitNanos = limitNanos;
     this.periodNanos = Math.max(1_000_000L, limitNanos / CHECKS_PER_LIMIT);
   }
@@ -57,12 +86,22 @@ final class StallGuard extends OutputStream {
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
-    Watch w = new Watch(System.nanoTime());
-    w.schedule();
+    begin();
     try {
       out.write(b, off, len);
     } finally {
-      w.stop();
+      writing = 0;
+    }
+  }
+
+  /** Writes all of {@code piece}'s remaining bytes straight from the buffer, watched as a write. */
+  @Override
+  public void write(ByteBuffer piece) throws IOException {
+    begin();
+    try {
+      socket.write(piece);
+    } finally {
+      writing = 0;
     }
   }
 
@@ -71,50 +110,51 @@ final class StallGuard extends OutputStream {
     out.flush();
   }
 
+  /** Ends the sampling; the socket is left open (its owner closes it). */
+  @Override
+  public void close() {
+    closed = true;
+    ScheduledFuture<?> s = sampler;
+    if (s != null) s.cancel(false);
+  }
+
+  private void begin() {
+    writing = ++writes; // One writer at a time (as the socket's): the sampler only reads it.
+    if (sampler == null && !closed) startSampling();
+  }
+
+  private synchronized void startSampling() {
+    if (sampler == null) {
+      sampler = timer.scheduleAtFixedRate(this::sample, periodNanos, periodNanos, NANOSECONDS);
+    }
+  }
+
   /**
-   * One blocking write's watch: the peer's acknowledged bytes when last sampled, and when they last
-   * moved. The timer thread alone touches the fields after {@link #schedule}.
+   * Samples the peer's progress while a write is in progress; aborts once it has not moved for the
+   * limit. A write begun since the last sample counts as progress, so that a write's deadline is
+   * never shorter than the limit.
    */
-  private final class Watch {
-    private long progressAt;
-    private long acked = -1;
-    private volatile boolean stopped;
-    private volatile ScheduledFuture<?> next;
-
-    Watch(long startedAt) {
-      this.progressAt = startedAt;
+  private void sample() {
+    if (closed) return;
+    long write = writing;
+    if (write == 0) {
+      sampledWrite = -1;
+      return;
     }
-
-    void schedule() {
-      if (!stopped) next = TIMER.schedule(this::check, periodNanos, TimeUnit.NANOSECONDS);
+    long now = System.nanoTime();
+    long acked;
+    try {
+      acked = socket.info().bytesAcked();
+    } catch (IOException e) {
+      return; // Closed or the loop stopped: the write ends on its own.
     }
-
-    void stop() {
-      stopped = true;
-      ScheduledFuture<?> f = next;
-      if (f != null) f.cancel(false);
-    }
-
-    /** Samples the peer's progress; aborts once it has not moved for the limit. */
-    private void check() {
-      if (stopped) return;
-      long now = System.nanoTime();
-      long a;
-      try {
-        a = socket.info().bytesAcked();
-      } catch (IOException e) {
-        return; // Closed or the loop stopped: the write ends on its own.
-      }
-      // The first sample has nothing to compare with: counted as progress, so a write's deadline
-      // is never shorter than the limit.
-      if (a != acked) {
-        acked = a;
-        progressAt = now;
-      } else if (now - progressAt >= limitNanos) {
-        abort();
-        return;
-      }
-      schedule();
+    if (write != sampledWrite || acked != sampledAcked) {
+      sampledWrite = write;
+      sampledAcked = acked;
+      progressAt = now;
+    } else if (now - progressAt >= limitNanos) {
+      closed = true; // Sampled no more: the write ends with the abort's exception.
+      abort();
     }
   }
 

@@ -2,10 +2,12 @@ package dev.synack.cli.serve;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +30,7 @@ class FileBodyTest {
     Path file = Files.write(dir.resolve("f"), data);
     Recorder out = new Recorder();
 
-    assertEquals(700_000, FileBody.send(HEAD, file, 0, data.length, out));
+    assertEquals(700_000, new FileBody().send(HEAD, file, 0, data.length, out));
 
     int total = HEAD.length + data.length;
     assertEquals(
@@ -42,7 +44,7 @@ class FileBodyTest {
     Path file = Files.write(dir.resolve("f"), data);
     Recorder out = new Recorder();
 
-    assertEquals(5_000, FileBody.send(HEAD, file, 1_234, 5_000, out));
+    assertEquals(5_000, new FileBody().send(HEAD, file, 1_234, 5_000, out));
 
     assertEquals(List.of(HEAD.length + 5_000), out.sizes);
     assertArrayEquals(
@@ -54,7 +56,7 @@ class FileBodyTest {
     Path file = Files.write(dir.resolve("f"), new byte[0]);
     Recorder out = new Recorder();
 
-    assertEquals(0, FileBody.send(HEAD, file, 0, 0, out));
+    assertEquals(0, new FileBody().send(HEAD, file, 0, 0, out));
 
     assertEquals(List.of(HEAD.length), out.sizes);
     assertArrayEquals(HEAD, out.bytes.toByteArray());
@@ -66,25 +68,44 @@ class FileBodyTest {
     Path file = Files.write(dir.resolve("f"), data);
     Recorder out = new Recorder();
 
-    assertEquals(-1, FileBody.send(HEAD, file, 0, 400_000, out));
+    assertEquals(-1, new FileBody().send(HEAD, file, 0, 400_000, out));
 
     assertArrayEquals(concat(HEAD, data), out.bytes.toByteArray());
   }
 
-  /** A stream that keeps what it was given and the size of each write. */
-  private static final class Recorder extends OutputStream {
+  @Test
+  void everyWrite_ofEveryResponse_handsTheSameDirectBuffer_noArrayInBetween() throws IOException {
+    byte[] data = pattern(700_000);
+    Path file = Files.write(dir.resolve("f"), data);
+    Recorder out = new Recorder();
+    FileBody body = new FileBody();
+
+    body.send(HEAD, file, 0, data.length, out);
+    body.send(HEAD, file, 10, 300_000, out);
+
+    assertEquals(5, out.buffers.size());
+    for (ByteBuffer b : out.buffers) {
+      assertTrue(b.isDirect(), "a heap buffer costs a second copy");
+      assertSame(out.buffers.get(0), b, "a buffer made per write");
+    }
+    assertArrayEquals(
+        concat(concat(HEAD, data), concat(HEAD, Arrays.copyOfRange(data, 10, 300_010))),
+        out.bytes.toByteArray());
+  }
+
+  /** A sink that keeps what it was given, the size of each write and the buffer it came in. */
+  private static final class Recorder implements FileBody.Sink {
     final List<Integer> sizes = new ArrayList<>();
+    final List<ByteBuffer> buffers = new ArrayList<>();
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
     @Override
-    public void write(int b) {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      sizes.add(len);
-      bytes.write(b, off, len);
+    public void write(ByteBuffer piece) {
+      sizes.add(piece.remaining());
+      buffers.add(piece);
+      byte[] b = new byte[piece.remaining()];
+      piece.get(b);
+      bytes.write(b, 0, b.length);
     }
   }
 
