@@ -175,6 +175,24 @@ final class LossRecovery {
     }
   }
 
+  /**
+   * Lets RACK's state, the congestion control, the delivery-rate estimator, the pacer and PRR go,
+   * for good: in TIME-WAIT the connection sends nothing but ACKs, which none of them governs (as
+   * Linux's {@code inet_timewait_sock} keeps no {@code tcp_sock}). They were about 490 of the 2,000
+   * bytes a TIME-WAIT end held, and sim-conn-rate holds one per cycle for 2 MSL. A traced
+   * connection keeps them, so that its trace reads as before.
+   */
+  void releaseForTimeWait() {
+    if (c.tracer.enabled()) return;
+    started = false; // machinery() makes none again
+    rack = null;
+    cc = null;
+    rate = null;
+    pacer = null;
+    prr = null;
+    c.snd.scoreboard.rate(null);
+  }
+
   /** Creates RACK's state and the congestion control, as {@link #start} would have them. */
   private void startMachinery() {
     rack = new Rack(c::tsNow);

@@ -917,6 +917,7 @@ public final class TcpConnection {
     timers.cancelAll(now);
     snd.releaseIdleStorage();
     rcv.releaseIdleStorage();
+    recovery.releaseForTimeWait();
     restartTimeWait(now);
   }
 

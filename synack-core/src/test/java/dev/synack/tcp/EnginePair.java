@@ -35,7 +35,7 @@ public final class EnginePair {
   public static final FourTuple SERVER_ID =
       new FourTuple(address("10.0.0.2"), SERVER_PORT, address("10.0.0.1"), CLIENT_PORT);
 
-  public final TraceRecorder trace = new TraceRecorder();
+  public final TraceRecorder trace;
   private final TcpConfig serverCfg;
   private long now;
   private TcpConnection client;
@@ -52,7 +52,12 @@ public final class EnginePair {
   private final List<Predicate<TcpSegment>> dropToClient = new ArrayList<>();
 
   private EnginePair(TcpConfig serverCfg) {
+    this(serverCfg, new TraceRecorder());
+  }
+
+  private EnginePair(TcpConfig serverCfg, TraceRecorder trace) {
     this.serverCfg = serverCfg;
+    this.trace = trace;
   }
 
   /**
@@ -84,6 +89,19 @@ public final class EnginePair {
   /** Returns a pair after a completed handshake, both ends ESTABLISHED and quiet. */
   public static EnginePair established(TcpConfig cfg) {
     EnginePair p = connect(cfg);
+    p.run();
+    p.assertState(p.client, TcpState.ESTABLISHED);
+    p.assertState(p.server, TcpState.ESTABLISHED);
+    return p;
+  }
+
+  /**
+   * Returns a pair as {@link #established}, whose ends are untraced (as a host's connections are
+   * unless asked): what they keep and drop may differ from a traced end's.
+   */
+  public static EnginePair establishedUntraced(TcpConfig cfg) {
+    EnginePair p = new EnginePair(cfg, new TraceRecorder(false));
+    p.client = TcpConnection.connect(CLIENT_ID, cfg, CLIENT_ISS, p.now, p.trace, "client");
     p.run();
     p.assertState(p.client, TcpState.ESTABLISHED);
     p.assertState(p.server, TcpState.ESTABLISHED);

@@ -13,6 +13,26 @@ import java.util.List;
 public final class TraceRecorder implements TraceSink {
   private final List<TraceEvent> events = new ArrayList<>();
 
+  /** Whether connections trace into this recorder at all ({@link TraceSink#enabled}). */
+  private final boolean enabled;
+
+  /** Makes a recorder that wants every event. */
+  public TraceRecorder() {
+    this(true);
+  }
+
+  /**
+   * Makes a recorder; {@code enabled} false makes connections untraced, as a host's are by default.
+   */
+  public TraceRecorder(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  @Override
+  public boolean enabled() {
+    return enabled;
+  }
+
   @Override
   public void accept(TraceEvent event) {
     events.add(event);
