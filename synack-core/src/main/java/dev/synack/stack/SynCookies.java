@@ -9,6 +9,7 @@ import dev.synack.wire.TcpFlags;
 import dev.synack.wire.TcpOption;
 import dev.synack.wire.TcpOptions;
 import dev.synack.wire.TcpSegment;
+import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -203,7 +204,18 @@ final class SynCookies {
    * Returns SipHash of the 4-tuple and {@code count} under one of the two keys (Linux's {@code
    * cookie_hash}).
    */
-  private static int hash(FourTuple id, int count, long key0, long key1) {
+  static int hash(FourTuple id, int count, long key0, long key1) {
+    if (id.remoteAddress() instanceof Inet4Address remote
+        && id.localAddress() instanceof Inet4Address local) {
+      // The same 16 bytes as below, as two words: no array per SYN (Inet4Address.hashCode is the
+      // address in network order).
+      long m0 =
+          SipHash.littleEndian(remote.hashCode()) | SipHash.littleEndian(local.hashCode()) << 32;
+      long m1 =
+          SipHash.littleEndian((id.remotePort() << 16) | (id.localPort() & 0xffff))
+              | SipHash.littleEndian(count) << 32;
+      return (int) SipHash.hash(key0, key1, m0, m1, 16);
+    }
     byte[] local = id.localAddress().getAddress();
     byte[] remote = id.remoteAddress().getAddress();
     ByteBuffer m = ByteBuffer.allocate(local.length + remote.length + 8);

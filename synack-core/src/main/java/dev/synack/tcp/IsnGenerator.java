@@ -1,6 +1,7 @@
 package dev.synack.tcp;
 
 import java.io.ByteArrayOutputStream;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 
 /**
@@ -56,6 +57,16 @@ public final class IsnGenerator {
    * so TSvals keep increasing across incarnations (Linux's {@code secure_tcp_ts_off}).
    */
   public int timestampOffset(InetAddress local, InetAddress remote) {
+    if (local instanceof Inet4Address l && remote instanceof Inet4Address r) {
+      // The same 9 bytes as below, as two words: no array per SYN cookie (Inet4Address.hashCode is
+      // the address in network order).
+      long remoteWord = SipHash.littleEndian(r.hashCode());
+      long m0 =
+          (TIMESTAMP_DOMAIN & 0xffL)
+              | SipHash.littleEndian(l.hashCode()) << 8
+              | (remoteWord & 0xffffffL) << 40;
+      return (int) SipHash.hash(k0, k1, m0, remoteWord >>> 24, 9);
+    }
     ByteArrayOutputStream m = new ByteArrayOutputStream(33);
     m.write(TIMESTAMP_DOMAIN);
     m.writeBytes(local.getAddress());

@@ -51,7 +51,8 @@ public final class HostDriver extends EventLoop {
    * SYN cookies the host may answer in a turn whose read came back full ({@link
    * Host#limitSynCookies}): a full batch means the link's queue is backed up, and under a SYN flood
    * every cookie's work and write keeps it so, while the device drops at its tail the connections'
-   * ACKs and data behind the flood. A quarter of a batch still lets new clients in.
+   * ACKs and data behind the flood. A quarter of a batch still lets new clients in. Only when the
+   * link cannot shed SYNs before its queue ({@link SynShedding#cookieLimit}).
    */
   static final int COOKIES_PER_FULL_BATCH = BATCH / 4;
 
@@ -83,12 +84,19 @@ public final class HostDriver extends EventLoop {
 
   /**
    * How many SYNs the link sheds before its queue under a flood; only loop 0 of a group decides, as
-   * a TUN device's filter is one for all its queues. Loop thread only.
+   * a TUN device's filter is one for all its queues (the device spreads flows over its queues by
+   * hash, so loop 0's share of the flood and its capacity stand for each loop's). Loop thread only.
    */
   private final SynShedding shedding;
 
   /** {@link #shedding}'s shift, published for other threads. */
   private volatile int shedShift;
+
+  /**
+   * Whether {@link #shedding}'s link refused to shed, published for the group's other loops: they
+   * then limit the cookies of their full batches themselves.
+   */
+  private volatile boolean shedRefused;
 
   /** The link's errors, counted and noted; loop thread only, but for its snapshot. */
   private final LinkTrouble trouble;
@@ -412,13 +420,17 @@ public final class HostDriver extends EventLoop {
     // drops every SYN that would have woken it must still be eased once the flood is over.
     if (index == 0) wait = shedding.boundWait(wait);
     for (ByteBuffer b : receiveBuffers) b.clear();
+    long before = index == 0 ? now() : 0;
     int n = wait == 0 || !inbox.isEmpty() ? 0 : await(now, wait);
     long after = now();
     if (n > 0) packetsRead += n;
-    host.limitSynCookies(shedding.cookieLimit(n == BATCH, COOKIES_PER_FULL_BATCH));
+    boolean refused = index == 0 ? shedding.refused() : group[0].shedRefused;
+    host.limitSynCookies(SynShedding.cookieLimit(n == BATCH, refused, COOKIES_PER_FULL_BATCH));
     if (index == 0) {
-      shedding.afterRead(n == BATCH, host.counters().syncookiesSent(), after);
+      // A batch that came back full found packets waiting: the loop did not wait for it.
+      shedding.afterRead(n == BATCH ? 0 : after - before, host.counters().syncookiesSent(), after);
       if (shedding.shift() != shedShift) shedShift = shedding.shift();
+      if (shedding.refused() && !shedRefused) shedRefused = true;
     }
     for (int i = 0; i < n; i++) {
       ByteBuffer packet = receiveBuffers[i].flip();

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Tests of {@link SynShedding}: when the loop asks its link to shed SYNs before the queue, driven
- * turn by turn in virtual time with a link that records what it is asked.
+ * turn by turn in virtual time with a link that records what it is asked, and a model of a loop
+ * that answers SYNs at a given capacity while a flood offers them at a given rate.
  */
 class SynSheddingTest {
   private static final long MS = 1_000_000L;
@@ -52,65 +53,127 @@ class SynSheddingTest {
   private long now = 1_000 * MS;
   private long cookies;
 
-  /** Runs turns every millisecond for {@code millis}, each with a full batch or not. */
-  private void turns(long millis, boolean full, long cookiesPerTurn) {
+  /**
+   * Runs one-millisecond turns for {@code millis}: a flood offers {@code offered} SYNs a
+   * millisecond, the link keeps one in 2^shift of them, and the loop answers up to {@code capacity}
+   * a millisecond with cookies, waiting for packets the rest of its time (none when saturated: its
+   * batches come back full).
+   */
+  private void flood(long millis, double offered, double capacity) {
+    double owed = 0;
+    for (long i = 0; i < millis; i++) {
+      double kept = offered / (1L << shedding.shift());
+      double answered = Math.min(kept, capacity);
+      owed += answered;
+      long whole = (long) owed;
+      owed -= whole;
+      cookies += whole;
+      long waited = (long) (MS * (1 - answered / capacity));
+      now += MS;
+      shedding.afterRead(waited, cookies, now);
+    }
+  }
+
+  /** Runs turns every millisecond for {@code millis}, waiting {@code waited} of each. */
+  private void turns(long millis, long waited, long cookiesPerTurn) {
     for (long i = 0; i < millis; i++) {
       cookies += cookiesPerTurn;
-      shedding.afterRead(full, cookies, now);
       now += MS;
+      shedding.afterRead(waited, cookies, now);
     }
   }
 
   @Test
-  void fullBatchesWithCookies_shedMoreEachWindow_upToOneInSixteen() {
-    turns(1_000, true, 20);
+  void floodTheLoopCanAnswer_shedsNothing() {
+    // 50,000 SYNs/s against a loop that answers 100,000/s: half its time.
+    flood(2_000, 50, 100);
 
+    assertEquals(0, shedding.shift());
+    assertEquals(List.of(), link.asked, "the link never asked to shed");
+  }
+
+  @Test
+  void shiftChosen_isTheLeastThatLeavesTheLoopHeadroom_forOfferedRateAgainstCapacity() {
+    // {offered, capacity} a millisecond -> the shift the controller settles on: the least whose
+    // kept SYNs fit under 80 % of the capacity.
+    double[][] cases = {
+      {50, 100, 0},
+      {79, 100, 0},
+      {90, 100, 1},
+      {150, 100, 1},
+      {170, 100, 2},
+      {360, 250, 1},
+      {360, 100, 3},
+      {360, 20, 5},
+      {2_000, 20, 7},
+      {1_000_000, 10, SynShedding.MAX_SHIFT},
+    };
+    for (double[] c : cases) {
+      SynSheddingTest run = new SynSheddingTest();
+      run.flood(3_000, c[0], c[1]);
+      int settled = run.shedding.shift();
+      run.flood(3_000, c[0], c[1]);
+      assertEquals(
+          (int) c[2],
+          run.shedding.shift(),
+          "offered " + c[0] + "/ms, capacity " + c[1] + "/ms: the shift");
+      assertEquals(settled, run.shedding.shift(), "stable once settled: offered " + c[0]);
+    }
+  }
+
+  @Test
+  void floodAboveCapacity_climbsOneStepAWindow_notBeyondWhatIsNeeded() {
+    // 360,000 SYNs/s against 100,000/s: kept 360, 180, 90, then 45 a millisecond (45 % busy).
+    flood(1_000, 360, 100);
+
+    assertEquals(List.of(1, 2, 3), link.asked);
+    assertEquals(3, shedding.shift());
+  }
+
+  @Test
+  void capacityGrows_keepsMoreSynsAgain_oneStepAWindow() {
+    flood(1_000, 360, 100);
+    assertEquals(3, shedding.shift());
+
+    // The loop gets a core of its own: 400,000 SYNs/s fit.
+    flood(500, 360, 450);
+
+    assertEquals(0, shedding.shift(), "all kept again within half a second");
+    assertEquals(List.of(1, 2, 3, 2, 1, 0), link.asked);
+  }
+
+  @Test
+  void floodEnds_keepsMoreSynsOneStepAWindow_untilAllAreKept() {
+    flood(2_000, 1_000_000, 10);
     assertEquals(SynShedding.MAX_SHIFT, shedding.shift());
-    assertEquals(List.of(1, 2, 3, 4), link.asked);
+
+    turns(SynShedding.MAX_SHIFT * 100, MS / 2, 0);
+
+    assertEquals(0, shedding.shift(), "every SYN kept once the flood is gone");
   }
 
   @Test
-  void fullBatchesWithoutCookies_aBulkTransfer_shedNothing() {
-    turns(1_000, true, 0);
+  void saturatedLoopWithoutCookies_aBulkTransfer_shedsNothing() {
+    turns(2_000, 0, 0);
 
     assertEquals(0, shedding.shift());
     assertEquals(List.of(), link.asked);
   }
 
   @Test
-  void fullBatchesWithFewCookies_aDownloadBesideAFewSpoofedSyns_shedNothing() {
+  void saturatedLoopWithFewCookies_aDownloadBesideAFewSpoofedSyns_shedsNothing() {
     // 4 cookies a millisecond: 400 a window, 4,000 SYNs/s, under the flood's 10,000.
-    turns(1_000, true, 4);
+    turns(2_000, 0, 4);
 
     assertEquals(0, shedding.shift());
     assertEquals(List.of(), link.asked);
-  }
-
-  @Test
-  void cookiesWithoutFullBatches_aBurstTheQueueHolds_shedNothing() {
-    turns(1_000, false, 20);
-
-    assertEquals(0, shedding.shift());
-    assertEquals(List.of(), link.asked);
-  }
-
-  @Test
-  void floodEnds_keepsMoreSynsOneStepPerHold_untilAllAreKept() {
-    turns(1_000, true, 20);
-
-    turns(999, false, 0);
-    assertEquals(SynShedding.MAX_SHIFT, shedding.shift(), "held for a second after the last full");
-    turns(5_000, false, 0);
-
-    assertEquals(0, shedding.shift());
-    assertEquals(List.of(1, 2, 3, 4, 3, 2, 1, 0), link.asked);
   }
 
   @Test
   void whileShedding_theLoopLooksAgainEachWindow_trafficOrNot_untilAllSynsAreKept() {
     long minute = 60_000 * MS;
     assertEquals(minute, shedding.boundWait(minute), "nothing shed: the loop waits as it likes");
-    turns(1_000, true, 20);
+    flood(1_000, 360, 100);
 
     // The filter drops the SYNs that would wake the loop: only its own turns can ease it.
     assertEquals(SynShedding.WINDOW_NANOS, shedding.boundWait(minute));
@@ -119,43 +182,32 @@ class SynSheddingTest {
       long waited = shedding.boundWait(minute);
       now += waited;
       idle += waited;
-      shedding.afterRead(false, cookies, now);
+      shedding.afterRead(waited, cookies, now);
     }
 
     assertEquals(0, shedding.shift(), "eased by the loop's own turns, with no packet read");
-    assertTrue(idle <= 5 * SynShedding.HOLD_NANOS, "eased after " + idle / MS + " ms");
+    assertTrue(idle <= 5 * SynShedding.WINDOW_NANOS, "eased after " + idle / MS + " ms");
     assertEquals(minute, shedding.boundWait(minute));
   }
 
   @Test
-  void cookieLimit_fullBatchLimitedOnlyUntilTheLinkSheds_thenEverySynThroughIsAnswered() {
-    assertEquals(4, shedding.cookieLimit(true, 4), "a full batch, nothing shed at the link");
-    assertEquals(Integer.MAX_VALUE, shedding.cookieLimit(false, 4), "a batch not full");
-
-    turns(500, true, 20); // a flood: the link sheds
-    assertTrue(shedding.shift() > 0);
-
-    // The SYNs that reach the host are those the filter kept or remembered as retransmitted:
-    // shedding them again would shut out the clients it let in.
-    assertEquals(Integer.MAX_VALUE, shedding.cookieLimit(true, 4), "a full batch while shedding");
+  void cookieLimit_fullBatchLimited_onlyWhenTheLinkCannotShed() {
+    assertEquals(4, SynShedding.cookieLimit(true, true, 4), "full, the host the only shedder");
+    assertEquals(Integer.MAX_VALUE, SynShedding.cookieLimit(false, true, 4), "a batch not full");
+    // A link that sheds keeps what the loop can answer; the SYNs that reach the host are those the
+    // filter kept or remembered as retransmitted: shedding them again would shut out the clients
+    // it let in.
+    assertEquals(Integer.MAX_VALUE, SynShedding.cookieLimit(true, false, 4), "the link sheds");
   }
 
   @Test
-  void cookieLimit_linkThatCannotShed_fullBatchesStayLimited() {
-    link.canShed = false;
-    turns(500, true, 20);
-
-    assertEquals(0, shedding.shift());
-    assertEquals(4, shedding.cookieLimit(true, 4), "the host is the only shedder left");
-  }
-
-  @Test
-  void linkThatCannotShed_isAskedOnce() {
+  void linkThatCannotShed_isAskedOnce_andSaysSo() {
     link.canShed = false;
 
-    turns(2_000, true, 20);
+    flood(2_000, 360, 100);
 
     assertEquals(0, shedding.shift());
     assertEquals(List.of(1), link.asked);
+    assertTrue(shedding.refused(), "the host must limit its full batches itself");
   }
 }

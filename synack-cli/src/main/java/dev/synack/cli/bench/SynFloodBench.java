@@ -18,6 +18,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
 
 /**
  * A download under a spoofed SYN flood (issue 12): {@code curl} fetching one file from synack's
@@ -94,7 +95,8 @@ final class SynFloodBench {
                   url,
                   size,
                   (Inet4Address) SynackOnTun.SYNACK,
-                  () -> tun.driver().call(now -> tun.host().counters().syncookiesSent()));
+                  () -> tun.driver().call(now -> tun.host().counters().syncookiesSent()),
+                  tun.driver()::synShedShift);
           deviceAfter = deviceCounters(tun);
           shedShift = tun.driver().synShedShift();
           shed =
@@ -126,7 +128,8 @@ final class SynFloodBench {
                         NamespaceThread.start(
                             veth.namespaceB(), "syncookies", SynFloodBench::kernelCookies),
                         10,
-                        "SyncookiesSent"));
+                        "SyncookiesSent"),
+                null);
         NamespaceThread.await(responder, 180, "kernel HTTP responder");
       }
       return Figure.measured(
@@ -201,7 +204,13 @@ final class SynFloodBench {
    * The download times alone and under the flood, what the flood reached, and the cookies the stack
    * sent.
    */
-  record Times(double alone, double flooded, String failure, SynFlood.Report flood, long cookies) {
+  record Times(
+      double alone,
+      double flooded,
+      String failure,
+      SynFlood.Report flood,
+      long cookies,
+      String shifts) {
     double slowdown() {
       return failure != null ? Double.POSITIVE_INFINITY : flooded / alone;
     }
@@ -210,13 +219,14 @@ final class SynFloodBench {
     public String toString() {
       String rate =
           String.format(
-              Locale.ROOT,
-              "flood reached %,.0f SYNs/s (%,d sent, %,d refused by the sender's kernel),"
-                  + " %,d SYN cookies sent",
-              flood.rate(),
-              flood.sent(),
-              flood.refused(),
-              cookies);
+                  Locale.ROOT,
+                  "flood reached %,.0f SYNs/s (%,d sent, %,d refused by the sender's kernel),"
+                      + " %,d SYN cookies sent",
+                  flood.rate(),
+                  flood.sent(),
+                  flood.refused(),
+                  cookies)
+              + shifts;
       if (failure != null)
         return String.format(
             Locale.ROOT, "%.3f s alone, under the flood %s; %s", alone, failure, rate);
@@ -235,7 +245,8 @@ final class SynFloodBench {
       String url,
       long size,
       Inet4Address target,
-      Counter cookies)
+      Counter cookies,
+      IntSupplier shedShift)
       throws IOException {
     double alone = Double.POSITIVE_INFINITY;
     for (int i = 0; i < settings.repeats(); i++)
@@ -267,6 +278,7 @@ final class SynFloodBench {
             r -> Thread.ofPlatform().name("bench-syn-flood").daemon(true).start(r));
     double flooded = Double.POSITIVE_INFINITY;
     String failure = null;
+    ShiftSampler sampler = shedShift == null ? null : ShiftSampler.start(shedShift);
     try {
       Thread.sleep(WARMUP_MILLIS);
       if (sending.isDone()) sending.join(); // a sender that failed at once says why
@@ -283,6 +295,7 @@ final class SynFloodBench {
     } finally {
       stop.set(true);
     }
+    String shifts = sampler == null ? "" : sampler.stop();
     SynFlood.Report report;
     try {
       report = NamespaceThread.await(sending, FLOOD_END_SECONDS, "SYN flood");
@@ -290,7 +303,60 @@ final class SynFloodBench {
       if (sending.isDone()) flood.close();
     }
     long sent = cookies.read() - cookiesBefore;
-    return new Times(alone, flooded, failure, report, sent);
+    return new Times(alone, flooded, failure, report, sent, shifts);
+  }
+
+  /**
+   * Samples the loop's SYN shedding every {@value #PERIOD_MILLIS} ms while the flood runs (warm-up
+   * included) and says how long each shift was in force: where the download's first SYN met it.
+   */
+  private static final class ShiftSampler {
+    private static final int PERIOD_MILLIS = 20;
+    private final long[] samples = new long[33];
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final Thread thread;
+
+    private ShiftSampler(IntSupplier shift) {
+      thread =
+          Thread.ofPlatform()
+              .name("bench-shed-sampler")
+              .daemon(true)
+              .start(
+                  () -> {
+                    while (!stop.get()) {
+                      samples[Math.min(32, Math.max(0, shift.getAsInt()))]++;
+                      try {
+                        Thread.sleep(PERIOD_MILLIS);
+                      } catch (InterruptedException e) {
+                        return;
+                      }
+                    }
+                  });
+    }
+
+    static ShiftSampler start(IntSupplier shift) {
+      return new ShiftSampler(shift);
+    }
+
+    /** Stops sampling and returns each shift's share of the samples. */
+    String stop() {
+      stop.set(true);
+      try {
+        thread.join(1_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      long total = 0;
+      for (long n : samples) total += n;
+      StringBuilder b = new StringBuilder(", SYNs kept under the flood (share of time):");
+      for (int i = 0; i < samples.length; i++) {
+        if (samples[i] == 0) continue;
+        b.append(
+            String.format(
+                Locale.ROOT, " 1 in %d %.0f %%", 1L << i, 100.0 * samples[i] / Math.max(1, total)));
+      }
+      return b.toString();
+    }
   }
 
   /** Returns the seconds curl took to fetch {@code url} whole. */
