@@ -200,7 +200,7 @@ final class LossRecovery {
         CongestionControl.create(
             ccName != null ? ccName : c.cfg.congestionControl(), mss, SlowStart.of(c.cfg));
     rate = new DeliveryRate();
-    c.snd.scoreboard.rate(rate);
+    c.snd.scoreboard().rate(rate);
     pacer = new Pacer();
     if (c.snd.synRetransmitted)
       cc.onRetransmissionTimeout(0, false, 0); // RFC 6928 §2: the window of one segment
@@ -262,7 +262,7 @@ final class LossRecovery {
 
   /** Returns pipe, the bytes estimated in flight (RFC 6675 §4). */
   int pipe() {
-    Scoreboard board = c.snd.scoreboard;
+    Scoreboard board = c.snd.scoreboard();
     int pipe = board.pipe();
     if (!c.opts.sackOk()) {
       // Linux's tcp_limit_reno_sacked: the duplicate ACKs stand for at most all but the holes.
@@ -294,11 +294,11 @@ final class LossRecovery {
    */
   int onAck(InboundSegment seg, int window, long now) {
     Sender snd = c.snd;
-    Scoreboard board = snd.scoreboard;
+    Scoreboard board = snd.scoreboardIfMade(); // null: nothing sent after the SYN yet
     int ack = seg.acknowledgmentNumber();
     boolean advanced = snd.acksNew(ack);
     int priorUna = snd.sndUna;
-    int priorSacked = board.sackedBytes();
+    int priorSacked = board == null ? 0 : board.sackedBytes();
     int priorPipe = cc == null ? 0 : pipe();
     boolean hasEcr = c.opts.timestampsOk() && seg.hasTimestamps() && seg.tsEcr() != 0;
     int ecr = hasEcr ? seg.tsEcr() : 0;
@@ -311,7 +311,7 @@ final class LossRecovery {
           snd.onAck(
               ack, rack != null ? rack : NOTHING_LEARNT); // no RACK: a FIN sent before ESTABLISHED
       rttSample = snd.rttSample(ack, now);
-      long latest = board.ackedLatestSentAt();
+      long latest = board == null ? Long.MIN_VALUE : board.ackedLatestSentAt();
       if (rttSample < 0 && hasEcr && latest != Long.MIN_VALUE && SeqNum.ge(ecr, c.tsNow(latest))) {
         // RFC 7323 §4.1: TSecr gives a sample where Karn's rule gives none, for resent data, and
         // every ACK that advances SND.UNA gives one. As Linux, the sequence sample comes first
@@ -323,6 +323,7 @@ final class LossRecovery {
       if (rttSample >= 0) c.rtt.sample(rttSample);
     }
     if (cc == null) return freed; // the handshake, or nothing sent yet: no congestion control
+    board = snd.scoreboard(); // made with the machinery
 
     int dsackBytes = c.opts.sackOk() ? takeSackBlocks(seg, ack) : -1;
     boolean dsack = dsackBytes >= 0;
@@ -489,7 +490,7 @@ final class LossRecovery {
       sorted[2 * at + 1] = right;
     }
     for (int i = 0; i < n; i++) {
-      if (snd.scoreboard.sack(sorted[2 * i], sorted[2 * i + 1], rack) > 0) sackCount++;
+      if (snd.scoreboard().sack(sorted[2 * i], sorted[2 * i + 1], rack) > 0) sackCount++;
     }
     return dsackBytes;
   }
@@ -530,7 +531,7 @@ final class LossRecovery {
    */
   private void undo(long now, String evidence) {
     cc.onSpuriousCongestionEvent(now);
-    c.snd.scoreboard.clearLost();
+    c.snd.scoreboard().clearLost();
     // The "loss" was reordering: RACK waits a reordering window from now on (RFC 8985 §6.2).
     rack.onReorderingSeen();
     undoArmed = false;
@@ -545,7 +546,7 @@ final class LossRecovery {
    * 5681/6582 without SACK.
    */
   private void detectLosses(int ack, boolean advanced, long now) {
-    Scoreboard board = c.snd.scoreboard;
+    Scoreboard board = c.snd.scoreboard();
     if (board.isEmpty()) return;
     if (c.opts.sackOk() && board.sackedBytes() > 0) {
       if (c.cfg.rack()) {
@@ -576,7 +577,7 @@ final class LossRecovery {
 
   /** RACK_detect_loss_and_arm_timer (RFC 8985 §6.3). */
   private void runRack(long now) {
-    Scoreboard board = c.snd.scoreboard;
+    Scoreboard board = c.snd.scoreboard();
     long reoWnd =
         rack.reorderingWindow(
             phase == Phase.RECOVERY || phase == Phase.LOSS, board.sackedSegments(), c.rtt.srtt());
@@ -594,7 +595,7 @@ final class LossRecovery {
    */
   private void updatePhase(int pipeBefore, long now) {
     Sender snd = c.snd;
-    Scoreboard board = snd.scoreboard;
+    Scoreboard board = snd.scoreboard();
     if ((phase == Phase.RECOVERY || phase == Phase.LOSS) && SeqNum.ge(snd.sndUna, recoveryPoint)) {
       if (phase == Phase.RECOVERY) cc.onExitRecovery(now);
       rack.onRecoveryEnd();
@@ -649,7 +650,7 @@ final class LossRecovery {
   private void armUndo() {
     undoArmed = true;
     undoMarker = c.snd.sndUna;
-    undoRetransmissions = (c.snd.scoreboard.retransmittedBytes() + mss - 1) / mss;
+    undoRetransmissions = (c.snd.scoreboard().retransmittedBytes() + mss - 1) / mss;
     undoDsackSeen = false;
   }
 
@@ -709,7 +710,7 @@ final class LossRecovery {
     // draft-cheng-iccrg-delivery-rate-estimation §3.4 (Linux's tcp_rate_check_app_limited): less
     // than a segment to send, room in cwnd, and no loss waiting to be resent: the application is
     // what limits the rate, and the samples until what is in flight is delivered say so.
-    Scoreboard board = c.snd.scoreboard;
+    Scoreboard board = c.snd.scoreboard();
     int pipe = pipe();
     if (c.snd.unsent() < mss && pipe < cwnd() && board.lostBytes() <= board.retransmittedBytes())
       rate.markAppLimited(pipe);
@@ -756,7 +757,7 @@ final class LossRecovery {
   void armProbe(long now) {
     if (cc == null) return;
     Sender snd = c.snd;
-    Scoreboard board = snd.scoreboard;
+    Scoreboard board = snd.scoreboard();
     if (!c.opts.sackOk()
         || !c.cfg.rack()
         || phase != Phase.OPEN
@@ -781,8 +782,7 @@ final class LossRecovery {
    */
   void onProbeTimeout(long now) {
     Sender snd = c.snd;
-    if (cc == null || phase != Phase.OPEN || snd.scoreboard.isEmpty() || rack.probeOutstanding())
-      return;
+    if (cc == null || phase != Phase.OPEN || snd.boardEmpty() || rack.probeOutstanding()) return;
     boolean finWaits = snd.unsent() == 0 && snd.finQueued && !snd.finSent();
     boolean newData = (snd.unsent() > 0 && snd.usableWindow() > 0) || finWaits;
     snd.probe = newData ? Sender.Probe.NEW_DATA : Sender.Probe.LAST_SEGMENT;
@@ -792,7 +792,7 @@ final class LossRecovery {
 
   /** The reorder timer fired (RFC 8985 §6.3): segments waited long enough to be declared lost. */
   void onReorderTimeout(long now) {
-    if (cc == null || c.snd.scoreboard.isEmpty()) return;
+    if (cc == null || c.snd.boardEmpty()) return;
     runRack(now);
     updatePhase(pipe(), now);
     traceSample(now);
@@ -807,7 +807,7 @@ final class LossRecovery {
    */
   void onPathMtuFell(long now) {
     Sender snd = c.snd;
-    Scoreboard board = snd.scoreboard;
+    Scoreboard board = snd.scoreboard();
     int newMss = c.opts.effectiveMss();
     boolean any = false;
     for (int i = 0; i < board.count(); i++) {
@@ -840,11 +840,11 @@ final class LossRecovery {
     probeRequested = false;
     c.timers.cancel(TimerKind.LOSS_PROBE, now);
     c.timers.cancel(TimerKind.REORDER, now);
-    if (snd.scoreboard.isEmpty()) return;
+    if (snd.boardEmpty()) return;
     if (machinery() == null) {
       // Not started (a FIN sent before the handshake ended): no window to reduce, but what was
       // sent is resent all the same (RFC 9293 §3.8.1).
-      snd.scoreboard.markAllLostForgettingSacks();
+      snd.scoreboard().markAllLostForgettingSacks();
       return;
     }
     // A timeout during a recovery or after another timeout reduces nothing more (RFC 5681 §3.1;
@@ -855,7 +855,7 @@ final class LossRecovery {
     phase = Phase.LOSS;
     recoveryPoint = snd.sndNxt;
     dupAcks = 0;
-    snd.scoreboard.markAllLostForgettingSacks();
+    snd.scoreboard().markAllLostForgettingSacks();
     traceSample(now);
   }
 

@@ -140,7 +140,7 @@ final class MtuProbing {
     if (probeSize != 0 || c.recovery.phase() != LossRecovery.Phase.OPEN) return 0;
     int mss = c.opts.effectiveMss();
     Sender snd = c.snd;
-    if (c.recovery.cwnd() < MIN_CWND_SEGMENTS * mss || snd.scoreboard.sackedBytes() > 0) return 0;
+    if (c.recovery.cwnd() < MIN_CWND_SEGMENTS * mss || snd.scoreboard().sackedBytes() > 0) return 0;
     searchHigh = Math.min(searchHigh, c.opts.unprobedMss() + headers);
     int probe = mtuToMss((searchHigh + searchLow) >> 1);
     if (probe <= mss || probe > mtuToMss(searchHigh) || searchHigh - searchLow < PROBE_THRESHOLD) {
@@ -151,7 +151,7 @@ final class MtuProbing {
     if (snd.unsent() < needed || snd.usableWindow() < needed) return 0;
     // Linux waits until two segments fit in cwnd beside what is in flight; with nothing in flight
     // it does not stall.
-    if (allowance < probe + mss) return snd.scoreboard.pipe() == 0 ? 0 : -1;
+    if (allowance < probe + mss) return snd.scoreboard().pipe() == 0 ? 0 : -1;
     return probe;
   }
 

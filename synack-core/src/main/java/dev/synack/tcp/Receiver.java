@@ -76,9 +76,10 @@ final class Receiver {
 
   /**
    * Unread in-order data. It may exceed {@link #bufferSize} by less than one window-scale unit (see
-   * {@link #windowField}).
+   * {@link #windowField}). Null until data arrives, and again once drained and its storage given
+   * back ({@link #reclaimStorage}): an idle connection holds no queue.
    */
-  private final ByteQueue buffer;
+  private ByteQueue buffer;
 
   /** The window size (scaled, in bytes) the last segment we sent announced. */
   private int lastAnnounced;
@@ -110,7 +111,6 @@ final class Receiver {
    */
   Receiver(int bufferSize, int maxBufferSize) {
     this.bufferSize = bufferSize;
-    this.buffer = new ByteQueue(bufferSize + (1 << 14));
     this.maxBufferSize = Math.max(bufferSize, maxBufferSize);
   }
 
@@ -166,7 +166,7 @@ final class Receiver {
       throw new IllegalArgumentException("receive buffer size must be positive: " + size);
     if (byUser) tuner().lock();
     bufferSize = size;
-    buffer.setCapacity(size + (1 << 14));
+    if (buffer != null) buffer.setCapacity(size + (1 << 14));
     if (outOfOrder != null) outOfOrder.resize(size);
   }
 
@@ -203,7 +203,7 @@ final class Receiver {
    */
   void roundBufferUpTo(int mss) {
     if (mss <= 0 || bufferSize <= mss) return;
-    int rounded = (int) Math.min((long) Math.ceilDiv(bufferSize, mss) * mss, buffer.capacity());
+    int rounded = (int) Math.min((long) Math.ceilDiv(bufferSize, mss) * mss, capacity());
     if (rounded > bufferSize) bufferSize = rounded;
   }
 
@@ -214,7 +214,29 @@ final class Receiver {
 
   /** Returns the unread bytes. */
   int queued() {
-    return buffer.size();
+    return buffer == null ? 0 : buffer.size();
+  }
+
+  /**
+   * Returns the queue's limit: one window-scale unit (16 KiB) above the buffer's size when made.
+   */
+  private int capacity() {
+    return buffer != null ? buffer.capacity() : bufferSize + (1 << 14);
+  }
+
+  /**
+   * Returns whether the queue exists: an idle connection (nothing queued, storage given back) has
+   * none.
+   */
+  boolean holdsQueue() {
+    return buffer != null;
+  }
+
+  /** Returns the queue of unread data, made when the first data arrives. */
+  private ByteQueue buffer() {
+    ByteQueue q = buffer;
+    if (q == null) buffer = q = new ByteQueue(capacity());
+    return q;
   }
 
   /**
@@ -272,8 +294,8 @@ final class Receiver {
    */
   int accept(ByteBuffer payload) {
     int n =
-        buffer.write(
-            payload); // the segment's payload() is a copy of the view: its position may move
+        buffer()
+            .write(payload); // the segment's payload() is a copy of the view: its position may move
     rcvNxt = SeqNum.add(rcvNxt, n);
     if (n > 0 && hasOutOfOrder()) {
       SackBlock repeated = outOfOrder.firstHeldBelow(rcvNxt);
@@ -353,7 +375,7 @@ final class Receiver {
    * out of order.
    */
   int storageHeld() {
-    return buffer.allocated() + outOfOrderBytes();
+    return (buffer == null ? 0 : buffer.allocated()) + outOfOrderBytes();
   }
 
   /**
@@ -361,7 +383,7 @@ final class Receiver {
    * ByteQueue#reclaim}).
    */
   boolean holdsIdleStorage() {
-    return buffer.holdsIdleRing();
+    return buffer != null && buffer.holdsIdleRing();
   }
 
   /**
@@ -371,12 +393,22 @@ final class Receiver {
   boolean reclaimStorage() {
     if (outOfOrder != null && outOfOrder.isEmpty()) outOfOrder = null;
     if (sack != null && sack.isEmpty()) sack = null;
-    return buffer.reclaim();
+    if (buffer == null) return false;
+    boolean held = buffer.reclaim();
+    dropIfDrained();
+    return held;
   }
 
   /** Gives the receive buffer's storage back now if it is drained. */
   void releaseIdleStorage() {
+    if (buffer == null) return;
     buffer.release();
+    dropIfDrained();
+  }
+
+  /** Drops the queue once it is empty and holds no storage: the idle form. */
+  private void dropIfDrained() {
+    if (buffer.size() == 0 && buffer.allocated() == 0) buffer = null;
   }
 
   /**
@@ -414,7 +446,7 @@ final class Receiver {
 
   /** Returns the sequence number of the next byte the user reads. */
   private int readSeq() {
-    return SeqNum.add(rcvNxt, -buffer.size() - (finReceived ? 1 : 0));
+    return SeqNum.add(rcvNxt, -queued() - (finReceived ? 1 : 0));
   }
 
   /**
@@ -429,7 +461,7 @@ final class Receiver {
 
   /** Moves unread data into {@code dst} (the RECEIVE call); returns the count. */
   int read(ByteBuffer dst) {
-    int n = buffer.read(dst);
+    int n = buffer == null ? 0 : buffer.read(dst);
     totalRead += n;
     return n;
   }
@@ -437,7 +469,7 @@ final class Receiver {
   /** Drops unread data and the data held out of order. */
   void flush() {
     if (outOfOrder != null && outOfOrder.holdsFinAlone()) finAloneFlushed = true;
-    buffer.clear();
+    if (buffer != null) buffer.clear();
     if (outOfOrder != null) outOfOrder.clear();
     if (sack != null) sack.clear();
   }
@@ -463,6 +495,6 @@ final class Receiver {
   }
 
   private int free() {
-    return Math.max(0, bufferSize - buffer.size());
+    return Math.max(0, bufferSize - queued());
   }
 }

@@ -172,8 +172,8 @@ final class SegmentArrival {
         // RFC 7413 §4.2.1 and Linux's tcp_rcv_fastopen_synack: the server acknowledged only the SYN
         // (no or a bad cookie, or it knows no Fast Open), so the SYN's data goes again at once,
         // as a retransmission that congestion control does not hold back.
-        int first = snd.scoreboard.indexOf(snd.sndUna);
-        if (first >= 0) snd.scoreboard.markLost(first);
+        int first = snd.scoreboard().indexOf(snd.sndUna);
+        if (first >= 0) snd.scoreboard().markLost(first);
         snd.retransmitAhead = true;
         c.tracer.note(
             now,

@@ -165,9 +165,9 @@ final class Sender {
 
   /**
    * Zero-window probes (or overrides) sent since the window last let data go: the persist timer's
-   * backoff.
+   * backoff (at most {@link Long#SIZE}: a byte, as an idle connection's size counts).
    */
-  int persistBackoff;
+  byte persistBackoff;
 
   /**
    * Zero-window probes sent since the peer last sent an acceptable ACK (Linux's {@code
@@ -187,14 +187,21 @@ final class Sender {
    */
   boolean blockedByCwnd;
 
-  /** The segments sent and not yet cumulatively acknowledged, SYN excepted. */
-  final Scoreboard scoreboard = new Scoreboard();
+  /**
+   * The segments sent and not yet cumulatively acknowledged, SYN excepted; null until the first
+   * goes on it ({@link #scoreboard()}), so that a connection that never sent data holds none.
+   */
+  private Scoreboard scoreboard;
 
   /**
    * Bytes from {@link #dataStart} on: sent and unacknowledged, then unsent; its capacity is the
-   * most the buffer may grow to.
+   * most the buffer may grow to. Null until the first write, and again once drained and its storage
+   * given back ({@link #reclaimStorage}): an idle connection holds no queue.
    */
-  private final ByteQueue buffer;
+  private ByteQueue buffer;
+
+  /** The most the send buffer may grow to: the queue's capacity, kept while there is no queue. */
+  private int bufferCapacity;
 
   /**
    * The send buffer's current size: the most bytes {@link #write} queues; grows with cwnd ({@link
@@ -222,11 +229,13 @@ final class Sender {
   private int dataStart;
 
   /**
-   * Whether our SYN is being timed for an RTT sample (data segments are timed on the scoreboard).
+   * When our SYN, timed for an RTT sample, was sent; {@link #NOT_TIMING} when none is timed (data
+   * segments are timed on the scoreboard).
    */
-  private boolean timingSyn;
+  private long synSentAt = NOT_TIMING;
 
-  private long synSentAt;
+  /** {@link #synSentAt} when no SYN is timed. */
+  private static final long NOT_TIMING = Long.MIN_VALUE;
 
   /**
    * Bytes of data our first SYN may carry (TCP Fast Open, RFC 7413 §4.2.1), 0 without; the data
@@ -247,7 +256,7 @@ final class Sender {
    * maxBufferSize}.
    */
   Sender(int bufferSize, int maxBufferSize) {
-    this.buffer = new ByteQueue(Math.max(bufferSize, maxBufferSize));
+    this.bufferCapacity = Math.max(bufferSize, maxBufferSize);
     this.bufferLimit = bufferSize;
   }
 
@@ -256,7 +265,7 @@ final class Sender {
    * shrinks).
    */
   void growBuffer(long size) {
-    bufferLimit = (int) Math.clamp(size, bufferLimit, buffer.capacity());
+    bufferLimit = (int) Math.clamp(size, bufferLimit, bufferCapacity);
   }
 
   /**
@@ -280,7 +289,7 @@ final class Sender {
    * #finQueued}.
    */
   int endOfData() {
-    return SeqNum.add(dataStart, buffer.size());
+    return SeqNum.add(dataStart, queued());
   }
 
   /** Returns the sequence number of our FIN (meaningful once {@link #finQueued}). */
@@ -308,7 +317,27 @@ final class Sender {
 
   /** Returns the bytes queued: unacknowledged plus unsent. */
   int queued() {
-    return buffer.size();
+    return buffer == null ? 0 : buffer.size();
+  }
+
+  /**
+   * Returns whether the queue exists: an idle connection (nothing queued, storage given back) has
+   * none.
+   */
+  boolean holdsQueue() {
+    return buffer != null;
+  }
+
+  /** Returns the send queue, made by the first write. */
+  private ByteQueue buffer() {
+    ByteQueue q = buffer;
+    if (q == null) buffer = q = new ByteQueue(bufferCapacity);
+    return q;
+  }
+
+  /** Drops the queue once it is empty and holds no storage: the idle form. */
+  private void dropBufferIfDrained() {
+    if (buffer != null && buffer.size() == 0 && buffer.allocated() == 0) buffer = null;
   }
 
   /** Returns the send buffer's size: the most bytes queued, unacknowledged and unsent together. */
@@ -321,19 +350,20 @@ final class Sender {
    * set {@code SO_SNDBUF} does on Linux; bytes already queued stay even beyond a smaller size.
    */
   void setBufferSize(int size) {
-    buffer.setCapacity(size);
+    bufferCapacity = size;
+    if (buffer != null) buffer.setCapacity(size);
     bufferLimit = size;
   }
 
   /** Returns how many more bytes the send buffer takes. */
   int free() {
-    return Math.max(0, bufferLimit - buffer.size());
+    return Math.max(0, bufferLimit - queued());
   }
 
   /** Returns the bytes queued and never sent. */
   int unsent() {
     int sent = SeqNum.diff(sndNxt, dataStart);
-    return buffer.size() - Math.clamp(sent, 0, buffer.size());
+    return queued() - Math.clamp(sent, 0, queued());
   }
 
   /** Returns how many new bytes the peer's window still takes: SND.UNA + SND.WND − SND.NXT. */
@@ -344,8 +374,8 @@ final class Sender {
   /** Queues as much of {@code src} as fits (the SEND call, RFC 9293 §3.10.2); returns the count. */
   int write(ByteBuffer src) {
     int room = free();
-    if (src.remaining() <= room) return buffer.write(src);
-    int n = buffer.write(src.duplicate().limit(src.position() + room));
+    if (src.remaining() <= room) return buffer().write(src);
+    int n = buffer().write(src.duplicate().limit(src.position() + room));
     src.position(src.position() + n);
     return n;
   }
@@ -355,7 +385,7 @@ final class Sender {
    * queued, sent or to resend. Otherwise it answers the same whatever the allowance.
    */
   boolean awaitsAllowance() {
-    return buffer.size() > 0 || finQueued || !scoreboard.isEmpty();
+    return queued() > 0 || finQueued || !boardEmpty();
   }
 
   /** Returns whether SEG.ACK acknowledges something new and sent: SND.UNA < SEG.ACK =< SND.NXT. */
@@ -378,15 +408,16 @@ final class Sender {
     smallChunk = false;
     if (synLost) return chunk().set(iss, 0, TcpFlags.SYN, true);
     if (synPending) {
-      int synData = synDataRoom > 0 && sndNxt == iss ? Math.min(synDataRoom, buffer.size()) : 0;
+      int synData = synDataRoom > 0 && sndNxt == iss ? Math.min(synDataRoom, queued()) : 0;
       return chunk().set(iss, synData, TcpFlags.SYN, false);
     }
     // Data that rode on our SYN waits for the SYN-ACK, whose processing decides whether to resend
     // it.
     if (synDataSent > 0 && !synAcked()) return null;
     Scoreboard board = scoreboard;
-    if (probe == Probe.LAST_SEGMENT && !board.isEmpty()) return resend(board.count() - 1, mss);
-    int lost = board.nextLost();
+    if (probe == Probe.LAST_SEGMENT && board != null && !board.isEmpty())
+      return resend(board.count() - 1, mss);
+    int lost = board == null ? -1 : board.nextLost();
     if (lost >= 0) {
       if (retransmitAhead || fits(Math.min(board.length(lost), mss), allowance))
         return resend(lost, mss);
@@ -446,14 +477,14 @@ final class Sender {
    * network.
    */
   private boolean fits(int length, int allowance) {
-    return allowance >= length || (allowance > 0 && scoreboard.pipe() == 0);
+    return allowance >= length || (allowance > 0 && (scoreboard == null || scoreboard.pipe() == 0));
   }
 
   /**
    * Returns a chunk that resends record {@code i}, cut to one MSS if it is longer (the MSS fell).
    */
   private Chunk resend(int i, int mss) {
-    Scoreboard board = scoreboard;
+    Scoreboard board = scoreboard();
     boolean fin = board.has(i, Scoreboard.FIN);
     int dataLength = board.length(i) - (fin ? 1 : 0);
     if (dataLength > mss) {
@@ -487,26 +518,25 @@ final class Sender {
       if (c.retransmit()) {
         synLost = false;
         synRetransmitted = true;
-        timingSyn = false; // Karn's rule: an ACK may now answer either copy.
-      } else if (!timingSyn) {
-        timingSyn = true;
+        synSentAt = NOT_TIMING; // Karn's rule: an ACK may now answer either copy.
+      } else if (synSentAt == NOT_TIMING) {
         synSentAt = now;
       }
       if (c.length() > 0) {
         synDataSent = c.length();
-        scoreboard.append(SeqNum.add(iss, 1), SeqNum.add(iss, 1 + c.length()), now, false);
+        scoreboard().append(SeqNum.add(iss, 1), SeqNum.add(iss, 1 + c.length()), now, false);
       }
       if (SeqNum.gt(SeqNum.add(iss, 1 + c.length()), sndNxt))
         sndNxt = SeqNum.add(iss, 1 + c.length());
       return;
     }
     if (c.retransmit()) {
-      scoreboard.onRetransmitted(scoreboard.indexOf(c.seq()), now);
+      scoreboard().onRetransmitted(scoreboard.indexOf(c.seq()), now);
       retransmitAhead = false;
       return;
     }
     int end = SeqNum.add(c.seq(), c.space());
-    scoreboard.append(c.seq(), end, now, (c.flags() & TcpFlags.FIN) != 0);
+    scoreboard().append(c.seq(), end, now, (c.flags() & TcpFlags.FIN) != 0);
     if (SeqNum.gt(end, sndNxt)) sndNxt = end;
     if (smallChunk) sndSml = end;
     if (pushPending && SeqNum.ge(end, pushEnd)) pushPending = false;
@@ -521,7 +551,7 @@ final class Sender {
    * RTT sample may come of it.
    */
   void forgetSynTiming() {
-    timingSyn = false;
+    synSentAt = NOT_TIMING;
   }
 
   /**
@@ -530,7 +560,7 @@ final class Sender {
    */
   void resendSyn() {
     synPending = true;
-    timingSyn = false;
+    synSentAt = NOT_TIMING;
   }
 
   /**
@@ -539,14 +569,13 @@ final class Sender {
    * returns the data bytes freed from the send buffer.
    */
   int onAck(int ack, Scoreboard.DeliveryListener listener) {
-    scoreboard.ackUpTo(ack, listener);
-    int freed = Math.clamp(SeqNum.diff(ack, dataStart), 0, buffer.size());
-    buffer.discard(freed);
+    if (scoreboard != null) scoreboard.ackUpTo(ack, listener);
+    int freed = Math.clamp(SeqNum.diff(ack, dataStart), 0, queued());
+    if (freed > 0) buffer.discard(freed);
     dataStart = SeqNum.add(dataStart, freed);
     // The handshake's last send acknowledged with nothing behind it: the chunk goes until data
     // does.
-    if (sndUna == iss && SeqNum.gt(ack, iss) && buffer.size() == 0 && scoreboard.isEmpty())
-      chunk = null;
+    if (sndUna == iss && SeqNum.gt(ack, iss) && queued() == 0 && boardEmpty()) chunk = null;
     sndUna = ack;
     timeouts = 0;
     if (synLost && synAcked()) synLost = false;
@@ -565,11 +594,12 @@ final class Sender {
    * segment it newly acknowledged (as Linux's {@code first_ackt}).
    */
   long rttSample(int ack, long now) {
-    if (timingSyn && SeqNum.gt(ack, iss)) {
-      timingSyn = false;
-      return now - synSentAt;
+    if (synSentAt != NOT_TIMING && SeqNum.gt(ack, iss)) {
+      long sentAt = synSentAt;
+      synSentAt = NOT_TIMING;
+      return now - sentAt;
     }
-    long sentAt = scoreboard.ackedCleanSentAt();
+    long sentAt = scoreboard == null ? Long.MIN_VALUE : scoreboard.ackedCleanSentAt();
     return sentAt == Long.MIN_VALUE ? -1 : now - sentAt;
   }
 
@@ -602,19 +632,39 @@ final class Sender {
    */
   void onTimeout(long now, long rto) {
     if (timeouts == 0)
-      retransmitSince = scoreboard.isEmpty() ? now - rto : Math.min(now, scoreboard.sentAt(0));
+      retransmitSince = boardEmpty() ? now - rto : Math.min(now, scoreboard.sentAt(0));
     if (!synAcked() && !synPending) synLost = true;
-    timingSyn = false;
+    synSentAt = NOT_TIMING;
     probe = Probe.NONE;
     retransmitAhead = false;
     timeouts++;
   }
 
   /**
+   * Returns the scoreboard, created on first use: by the first segment sent after the SYN, or by
+   * loss recovery's machinery when it starts.
+   */
+  Scoreboard scoreboard() {
+    Scoreboard board = scoreboard;
+    if (board == null) scoreboard = board = new Scoreboard();
+    return board;
+  }
+
+  /** Returns the scoreboard, or null if nothing has needed one yet. */
+  Scoreboard scoreboardIfMade() {
+    return scoreboard;
+  }
+
+  /** Returns whether nothing besides our SYN is on the scoreboard (or it was never made). */
+  boolean boardEmpty() {
+    return scoreboard == null || scoreboard.isEmpty();
+  }
+
+  /**
    * Returns whether the send buffer is drained and still holds storage ({@link ByteQueue#reclaim}).
    */
   boolean holdsIdleStorage() {
-    return buffer.holdsIdleRing();
+    return buffer != null && buffer.holdsIdleRing();
   }
 
   /**
@@ -622,25 +672,27 @@ final class Sender {
    * scoreboard's with it; returns whether idle storage remains.
    */
   boolean reclaimStorage() {
-    boolean held = buffer.reclaim();
-    if (!held && buffer.size() == 0) {
-      scoreboard.release();
-      if (scoreboard.isEmpty()) chunk = null;
+    boolean held = buffer != null && buffer.reclaim();
+    dropBufferIfDrained();
+    if (!held && queued() == 0) {
+      if (scoreboard != null) scoreboard.release();
+      if (boardEmpty()) chunk = null;
     }
     return held;
   }
 
   /** Gives the send buffer's and the scoreboard's storage back now if they are drained. */
   void releaseIdleStorage() {
-    buffer.release();
-    scoreboard.release();
-    if (buffer.size() == 0 && scoreboard.isEmpty()) chunk = null;
+    if (buffer != null) buffer.release();
+    dropBufferIfDrained();
+    if (scoreboard != null) scoreboard.release();
+    if (queued() == 0 && boardEmpty()) chunk = null;
   }
 
   /** Drops every queued byte (ABORT, RST: "all segment queues should be flushed"). */
   void flush() {
-    buffer.clear();
-    scoreboard.clear();
+    if (buffer != null) buffer.clear();
+    if (scoreboard != null) scoreboard.clear();
     dataStart = sndNxt;
     finQueued = false;
     probe = Probe.NONE;

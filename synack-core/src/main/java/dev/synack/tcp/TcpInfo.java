@@ -161,7 +161,7 @@ public record TcpInfo(
             ? SlowStart.of(c.cfg).initialWindow(mss)
             : c.recovery.cwnd(); // PRR's during fast recovery
     int ssthresh = cc == null ? Integer.MAX_VALUE : cc.ssthresh();
-    Scoreboard board = c.snd.scoreboard;
+    Scoreboard board = c.snd.scoreboard();
     TcpCounters k = c.counters;
     return new TcpInfo(
         c.state,

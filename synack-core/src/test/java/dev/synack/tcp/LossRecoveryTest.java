@@ -72,9 +72,9 @@ class LossRecoveryTest {
           List.of(1001L),
           drain(s).retransmitted(),
           "RACK gives the hole up at once: 9 segments SACKed");
-      assertEquals(9 * MSS, s.conn().snd.scoreboard.sackedBytes());
+      assertEquals(9 * MSS, s.conn().snd.scoreboard().sackedBytes());
       s.fireNextTimer(); // the retransmission was lost too, and no ACK comes
-      Scoreboard board = s.conn().snd.scoreboard;
+      Scoreboard board = s.conn().snd.scoreboard();
       assertEquals(
           0, board.sackedBytes(), "RFC 6675 §5.1: the SACK information is forgotten at a timeout");
       assertEquals(

@@ -55,7 +55,7 @@ class TimerPropertiesTest {
       @ForAll boolean withUserTimeout,
       @ForAll @IntRange(min = 0, max = 255) int retries,
       @ForAll boolean boundedInTime,
-      @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int persistBackoff,
+      @ForAll @IntRange(min = 0, max = Byte.MAX_VALUE) int persistBackoff,
       @ForAll @IntRange(min = 0, max = 100) int rtoBackoffs,
       @ForAll @LongRange(min = 0, max = 1L << 60) long start) {
     long[] rto = {rtoA, rtoB, rtoC};
@@ -87,7 +87,7 @@ class TimerPropertiesTest {
 
     TcpConnection c = into(scenario, cfg);
     long now = start; // the pair met at 0: the clock jumps, as after a long pause
-    if (scenario == Scenario.ZERO_WINDOW) c.snd.persistBackoff = persistBackoff;
+    if (scenario == Scenario.ZERO_WINDOW) c.snd.persistBackoff = (byte) persistBackoff;
     for (int i = 0; i < rtoBackoffs; i++) c.rtt.backOff();
     assertTrue(
         c.rtt.rto() > 0 && c.rtt.rto() <= rto[2],
