@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  * nanoseconds from 0. Each {@link #step} first takes the packets nodes want to send now, then jumps
  * to the earliest arrival or node deadline and processes, at that time, the arrivals that were due
  * (in the order they were scheduled), then the deadlines (in attach order); a node's output is
- * taken as soon as it has handled something. Single-threaded, like the nodes.
+ * taken as soon as it has handled a run of consecutive arrivals, or a deadline. Single-threaded,
+ * like the nodes.
  *
  * <p>A packet arrives marked checksum-unnecessary (Linux's {@code CHECKSUM_UNNECESSARY}) when the
  * node that sent it {@linkplain SimNode#sendsCorrectChecksums() vouches for its checksums} and its
@@ -246,6 +247,7 @@ public final class SimNetwork {
    * @return false, without moving time, when no packet is in flight and no node has a deadline
    * @throws IllegalStateException if the run is stuck at one instant (see the class doc)
    */
+  @SuppressWarnings("ReferenceEquality") // a run is of arrivals to the same node instance
   public boolean step() {
     long time = nextTime();
     if (time == Long.MAX_VALUE) return false;
@@ -265,11 +267,20 @@ public final class SimNetwork {
     steps++;
     // Arrivals scheduled during this step, by zero-delay links, wait for the next one.
     long seqLimit = inFlight.nextSeq();
+    // A node's output is taken once it has handled its run of consecutive arrivals, as a NIC's
+    // driver hands the stack a batch of received packets and transmits after (Linux's NAPI poll
+    // and GRO): a receiver that takes several segments of one connection in one turn may
+    // acknowledge them with one ACK.
+    SimNode receiving = null;
     for (ArrivalQueue.Arrival next = inFlight.peek();
         next != null && next.time <= now && next.seq < seqLimit;
         next = inFlight.peek()) {
+      SimNode to = next.link == null ? null : next.link.to;
+      if (receiving != null && to != receiving) drain(receiving);
+      receiving = to;
       deliver(inFlight.poll());
     }
+    if (receiving != null) drain(receiving);
     for (int i = 0; i < nodes.size(); i++) { // indexed: no iterator even before the JIT's
       SimNode node = nodes.get(i);
       if (node.pollTimeout() <= now) {
@@ -400,7 +411,6 @@ public final class SimNetwork {
         && observers.isEmpty()
         && filter == null
         && link.to.readsPacketsDuringCallOnly()) arrays.release(packet);
-    drain(link.to);
   }
 
   private void dropped(SimNode from, SimNode to, byte[] packet, String reason) {

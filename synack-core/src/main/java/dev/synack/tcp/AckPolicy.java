@@ -2,6 +2,7 @@ package dev.synack.tcp;
 
 import dev.synack.wire.InboundSegment;
 import dev.synack.wire.SeqNum;
+import dev.synack.wire.TcpFlags;
 
 /**
  * When the ACKs a connection owes go out: in-order data acknowledged at once or after the
@@ -15,6 +16,12 @@ final class AckPolicy {
    * segments.
    */
   static final long UNACCEPTABLE_ACK_INTERVAL_NANOS = 500_000_000L;
+
+  /**
+   * The most data one ACK answers for a run of in-order segments taken in one turn: 64 KiB, Linux's
+   * GRO limit of a super-packet ({@code GRO_LEGACY_MAX_SIZE}).
+   */
+  static final int RUN_BYTES = 65_536;
 
   private final TcpConnection c;
 
@@ -54,11 +61,31 @@ final class AckPolicy {
       // than one MSS.
       due = c.timers.isSet(TimerKind.DELAYED_ACK) || length > c.params.mss();
     }
-    if (immediate || due) {
+    if (immediate) {
       c.ackNow = true;
+    } else if (due) {
+      c.ackDue = true;
     } else {
       acknowledgeLater(now);
     }
+  }
+
+  /**
+   * Returns whether {@code seg}, arriving while the ACK of earlier in-order data is due ({@link
+   * TcpConnection#ackDue}) and not yet sent, may join their run under one ACK: the next in-order
+   * data, with no flag but ACK and PSH, and the run, it included, at most {@link #RUN_BYTES}. A
+   * caller that hands in several segments before it polls (a driver's batch, the network's arrivals
+   * of one instant) is then answered once for the run, as Linux answers a GRO super-packet; a
+   * caller that polls after each segment sees an ACK every second full segment (RFC 1122 §4.2.3.2,
+   * RFC 5681 §4.2). Any other segment sends the owed ACK first, so that a duplicate ACK still
+   * leaves per out-of-order segment.
+   */
+  boolean joinsRun(InboundSegment seg) {
+    int length = seg.payloadLength();
+    return length > 0
+        && (seg.flags() & ~(TcpFlags.ACK | TcpFlags.PSH)) == 0
+        && seg.sequenceNumber() == c.rcv.rcvNxt
+        && c.rcv.unacknowledged() + length <= RUN_BYTES;
   }
 
   /** Owes an ACK that may wait for the delayed-ACK timer (at once when delayed ACKs are off). */
@@ -96,7 +123,7 @@ final class AckPolicy {
   boolean challengeAck(long now) {
     if (challengeAcks == null) challengeAcks = new ChallengeAckLimiter(c.cfg.challengeAckLimit());
     if (!challengeAcks.tryAcquire(now)) return false;
-    if (!c.ackNow) c.challengeOnly = true;
+    if (!c.ackNow && !c.ackDue) c.challengeOnly = true;
     c.ackNow = true;
     return true;
   }

@@ -97,7 +97,7 @@ final class SegmentTransmit {
           TimeMath.after(now, c.persistTimeout()),
           now); // the peer's window is closed, or too small to use
     }
-    if (c.ackNow && c.rcv.synReceived) {
+    if ((c.ackNow || c.ackDue) && c.rcv.synReceived) {
       // FreeBSD resends an unacknowledged FIN with every ACK it owes
       // (TcpChoices.finRepeatedOnAcks).
       boolean repeatFin =
@@ -155,6 +155,7 @@ final class SegmentTransmit {
       flags |= TcpFlags.ACK;
       ack = c.rcv.rcvNxt;
       c.ackNow = false;
+      c.ackDue = false;
       c.challengeOnly = false;
       c.rcv.onAckSent();
       c.timers.cancel(TimerKind.DELAYED_ACK, now); // this segment carries the ACK that waited

@@ -101,6 +101,12 @@ public final class TcpConnection {
   /** Whether an ACK is owed: sent alone unless data or a FIN carries it. */
   boolean ackNow;
 
+  /**
+   * Whether the delayed-ACK rule owes an ACK of in-order data that may wait until the caller polls,
+   * if the next segments taken before then are in-order data too ({@link AckPolicy#joinsRun}).
+   */
+  boolean ackDue;
+
   /** Whether the ACK owed is only a challenge ACK (RFC 5961), which never repeats our FIN. */
   boolean challengeOnly;
 
@@ -408,7 +414,7 @@ public final class TcpConnection {
     if (ecn == null && EcnState.asksForEcn(seg) && ecnMode() != TcpConfig.ECN_OFF)
       ecn = new EcnState(cfg, ecnMode());
     if (ecn != null) ecn.onSegment(seg, ipEcn & 0x3, state);
-    sendOwedAck(now);
+    sendOwedAck(seg, now);
     counters.onArrival(seg, now);
     int una = snd.sndUna;
     int rcvNxt = rcv.rcvNxt;
@@ -435,7 +441,8 @@ public final class TcpConnection {
    * processing: RFC 5681 §4.2's duplicate ACK per out-of-order segment is what the sender counts,
    * and a caller may feed several segments before it polls.
    */
-  private void sendOwedAck(long now) {
+  private void sendOwedAck(InboundSegment seg, long now) {
+    if (ackDue && !acks.joinsRun(seg)) ackNow = true;
     if (ackNow && rcv.synReceived && state.isSynchronized() && state != TcpState.SYN_RECEIVED) {
       // Filled in a queued instance as pollTransmit fills every ACK: no record is made.
       if (replies == null) replies = new ReplyQueue();
@@ -905,6 +912,7 @@ public final class TcpConnection {
     if (error != null) rcv.flush();
     rcv.releaseIdleStorage();
     ackNow = false;
+    ackDue = false;
     closedError = error;
     emit(new ConnectionEvent.Closed(error));
   }
@@ -959,6 +967,7 @@ public final class TcpConnection {
     opts = new OptionsNegotiation(cfg, params, id.isIpv6());
     if (replies != null) replies.clear();
     ackNow = false;
+    ackDue = false;
     passiveHandshake = false;
   }
 

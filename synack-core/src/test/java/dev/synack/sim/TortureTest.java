@@ -127,7 +127,7 @@ class TortureTest {
     @Test
     void corruptedPacketsOverIpv4_everyOneDroppedByAChecksum() {
       LinkConfig corrupting =
-          LinkConfig.ideal().withDelay(Duration.ofMillis(5)).withCorruption(0.05);
+          LinkConfig.ideal().withDelay(Duration.ofMillis(5)).withCorruption(0.1);
       TortureParameters p =
           new TortureParameters(
               7,
