@@ -40,7 +40,10 @@ final class ForwardBench {
   static final String[] TOOLS = {"synack", "slirp4netns", "pasta"};
   private static final String SERVER = "10.203.0.2";
   private static final long TIMEOUT_SECONDS = 120;
-  private static final int IDLE_CONNS = 1_000;
+
+  /** Idle connections the memory figure holds: about 2 MB of synack heap, 8x the meter's noise. */
+  private static final int IDLE_CONNS = 2_000;
+
   private static final int RATE_THREADS = 8;
 
   /**
@@ -74,6 +77,9 @@ final class ForwardBench {
     Optional<String> missing = Privileges.tunMissing();
     if (missing.isEmpty()) missing = missingTool();
     List<Figure> figures = new ArrayList<>();
+    // Threads alive before any rig: a rig's threads that outlive it are waited for before the heap
+    // is weighed.
+    java.util.Set<Thread> baseline = HeapMeter.liveThreads();
     for (String name : names()) {
       if (!wanted.test(name)) continue;
       if (missing.isPresent()) {
@@ -81,7 +87,9 @@ final class ForwardBench {
         continue;
       }
       try {
-        figures.add(measure(name, settings));
+        figures.add(measure(name, settings, baseline));
+      } catch (HeapMeter.Unmeasurable e) {
+        figures.add(Figure.skipped(name, unitOf(name), "unmeasurable: " + e.getMessage()));
       } catch (IOException | RuntimeException e) {
         figures.add(Figure.skipped(name, unitOf(name), "failed: " + e.getMessage()));
       }
@@ -104,7 +112,8 @@ final class ForwardBench {
         : name.equals("forward-conn-rate") ? "conn/s" : "bytes";
   }
 
-  private static Figure measure(String name, BenchSettings settings) throws IOException {
+  private static Figure measure(String name, BenchSettings settings, java.util.Set<Thread> baseline)
+      throws IOException {
     boolean lowerIsBetter = name.equals("forward-idle-conn-bytes");
     int mtu = name.endsWith("mtu65520") ? 65520 : 1500;
     int repeats =
@@ -116,6 +125,7 @@ final class ForwardBench {
     double[][] values = new double[TOOLS.length][repeats];
     long[] failed = new long[TOOLS.length];
     for (int t = 0; t < TOOLS.length; t++) {
+      if (lowerIsBetter && TOOLS[t].equals("synack")) awaitEarlierRigs(baseline);
       try (Rig rig = Rig.open(TOOLS[t], mtu)) {
         for (int r = 0; r < repeats; r++) {
           values[t][r] =
@@ -149,7 +159,9 @@ final class ForwardBench {
           case "forward-conn-rate" ->
               RATE_THREADS + " kernel clients connect and close for " + seconds + " s";
           case "forward-idle-conn-bytes" ->
-              IDLE_CONNS + " idle connections; synack: heap after GC, others: process RSS";
+              IDLE_CONNS
+                  + " idle connections; synack: heap after GCs (two readings within 256 KiB),"
+                  + " others: process RSS";
           default ->
               "iperf3 " + (name.contains("-down-") ? "-R " : "") + seconds + " s at MTU " + mtu;
         };
@@ -159,6 +171,27 @@ final class ForwardBench {
         best[0],
         reference,
         how + "; " + note + "; reference: the better of slirp4netns and pasta");
+  }
+
+  /**
+   * Waits for the threads earlier rigs started to end, so that the heap weighed holds only this
+   * rig's (run 1 of session 8's bench gave -3,423 B per connection without).
+   */
+  private static void awaitEarlierRigs(java.util.Set<Thread> baseline) throws IOException {
+    List<String> alive;
+    try {
+      alive = HeapMeter.awaitThreadsEnded(baseline, HeapMeter.THREAD_WAIT_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    if (!alive.isEmpty()) {
+      throw new HeapMeter.Unmeasurable(
+          "threads of an earlier rig still run after "
+              + HeapMeter.THREAD_WAIT_MILLIS / 1000
+              + " s: "
+              + String.join(", ", alive));
+    }
   }
 
   private static String format(double v) {
@@ -437,13 +470,19 @@ final class ForwardBench {
       Started srv = started(server, List.of("sh", "-c", ulimit, hold, "server"));
       try {
         srv.await("listening");
-        long before = memory();
+        HeapMeter meter = HeapMeter.runtime();
+        long before = memory(meter);
         Started cli = started(client, List.of("sh", "-c", ulimit, hold, "client"));
         try {
           cli.await("held");
           srv.await("held");
           sleep(1_000);
-          return (memory() - before) / (double) n;
+          long after = memory(meter);
+          if (forwarder != null) return meter.perItem(before, after, n);
+          if (after < before)
+            throw new HeapMeter.Unmeasurable(
+                "the tool's RSS shrank by " + (before - after) + " B while it held " + n);
+          return (after - before) / (double) n;
         } finally {
           stop(cli.process());
         }
@@ -464,8 +503,8 @@ final class ForwardBench {
      * synack: heap in use after GC (this JVM, the forwarder's part of it); a tool: its process's
      * RSS.
      */
-    private long memory() throws IOException {
-      if (forwarder != null) return HeapMeter.usedAfterGc();
+    private long memory(HeapMeter meter) throws IOException {
+      if (forwarder != null) return meter.stable();
       try (Stream<String> lines =
           Files.lines(Path.of("/proc", Long.toString(tool.pid()), "status"))) {
         return lines

@@ -44,14 +44,11 @@ final class IdleConnBench {
 
   /** Returns the figure {@code idle-conn-bytes}. */
   static Figure run(BenchSettings settings) throws IOException {
-    double synack = synackBytesPerConnection(settings.idleConns());
-    if (synack <= 0) {
-      return Figure.skipped(
-          "idle-conn-bytes",
-          "bytes",
-          "the heap measured no growth for "
-              + settings.idleConns()
-              + " connections: too few to weigh above the GC's noise");
+    double synack;
+    try {
+      synack = synackBytesPerConnection(settings.idleConns());
+    } catch (HeapMeter.Unmeasurable e) {
+      return Figure.skipped("idle-conn-bytes", "bytes", "unmeasurable: " + e.getMessage());
     }
     int kernelConns = settings.kernelIdleConns();
     long limit = OpenFileLimit.raise(2L * kernelConns + SPARE_DESCRIPTORS);
@@ -93,11 +90,14 @@ final class IdleConnBench {
   /**
    * Opens {@code connections} idle connections between two synack hosts; returns heap bytes per
    * connection end.
+   *
+   * @throws HeapMeter.Unmeasurable if the heap did not settle, or grew by less than its noise
    */
   @SuppressWarnings(
       "ReachabilityFenceUsage") // the fences end a measurement; there is nothing to release
   static double synackBytesPerConnection(int connections) {
-    long before = HeapMeter.usedAfterGc();
+    HeapMeter meter = HeapMeter.runtime();
+    long before = meter.stable();
     SimHosts hosts = SimHosts.forConnections(connections);
     Listener listener = hosts.listen();
     Connection[] clients = new Connection[connections];
@@ -126,7 +126,7 @@ final class IdleConnBench {
             "an idle connection left ESTABLISHED: " + c + " on " + event);
       }
     }
-    long after = HeapMeter.usedAfterGc();
+    long after = meter.stable();
     if (hosts.client.connectionCount() != connections
         || hosts.server.connectionCount() != connections) {
       throw new IllegalStateException(
@@ -137,7 +137,7 @@ final class IdleConnBench {
               + ", server "
               + hosts.server.connectionCount());
     }
-    double perEnd = (after - before) / (2.0 * connections);
+    double perEnd = meter.perItem(before, after, 2 * connections);
     // Kept reachable until measured: the handles and hosts are part of what is counted. (Error
     // Prone's
     // ReachabilityFenceUsage wants a finally block; there is no resource here, only the end of a
