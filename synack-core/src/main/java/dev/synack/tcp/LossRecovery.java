@@ -190,7 +190,8 @@ final class LossRecovery {
     rate = null;
     pacer = null;
     prr = null;
-    c.snd.scoreboard.rate(null);
+    Scoreboard board = c.snd.scoreboardIfMade();
+    if (board != null) board.rate(null);
   }
 
   /** Creates RACK's state and the congestion control, as {@link #start} would have them. */

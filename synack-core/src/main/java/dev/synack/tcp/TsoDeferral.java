@@ -56,9 +56,9 @@ final class TsoDeferral {
     if (frame <= 1) return false;
     LossRecovery.Phase phase = c.recovery.phase();
     if (phase == LossRecovery.Phase.RECOVERY || phase == LossRecovery.Phase.LOSS) return false;
-    Scoreboard board = c.snd.scoreboard;
     long srtt = c.rtt.srtt();
-    if (board.isEmpty() || srtt <= 0) return false;
+    if (c.snd.boardEmpty() || srtt <= 0) return false;
+    Scoreboard board = c.snd.scoreboard();
     long lastSent = board.sentAt(board.count() - 1);
     if (now - lastSent >= MAX_DEFERRAL) return false;
     int usable = c.snd.usableWindow();

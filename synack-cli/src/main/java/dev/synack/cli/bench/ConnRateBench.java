@@ -105,10 +105,11 @@ final class ConnRateBench {
    */
   static double timeWaitBytesPerCycle(int cycles) {
     SimHosts hosts = SimHosts.forConnections(cycles);
-    long before = HeapMeter.usedAfterGc();
+    HeapMeter meter = HeapMeter.runtime();
+    long before = meter.stable();
     long[] held = new long[1];
-    runCycles(hosts, cycles, 16, () -> held[0] = HeapMeter.usedAfterGc());
-    return (held[0] - before) / (double) cycles;
+    runCycles(hosts, cycles, 16, () -> held[0] = meter.stable());
+    return meter.perItem(before, held[0], cycles);
   }
 
   /**
