@@ -6,7 +6,8 @@ import dev.synack.link.Link;
  * Decides how many SYNs the link sheds before its queue ({@link Link#shedSyns}) from the loop's
  * measured capacity: only what the loop cannot answer is shed. A SYN flood is a window in which the
  * host answers at least {@link #MIN_COOKIES_PER_WINDOW} SYNs with cookies (its listeners' SYN
- * queues are full); without one nothing is ever shed, however busy the loop.
+ * queues are full), counting each as the 2<sup>shift</sup> SYNs it stands for while the link sheds;
+ * without one nothing is ever shed, however busy the loop.
  *
  * <p>Each {@link #WINDOW_NANOS} the loop's utilization is the share of the window it did not spend
  * waiting for packets (a turn whose read batch came back full did not wait at all). Under a flood,
@@ -91,7 +92,9 @@ final class SynShedding {
     waitedInWindow += Math.max(0, waited);
     long elapsed = now - windowStart;
     if (elapsed < WINDOW_NANOS) return;
-    boolean flood = cookiesSent - cookiesAtWindowStart >= MIN_COOKIES_PER_WINDOW;
+    // The cookies of the SYNs the link kept, scaled by what it sheds: the flood's own rate, so a
+    // flood shed down to below the threshold is still one.
+    boolean flood = (cookiesSent - cookiesAtWindowStart) << shift >= MIN_COOKIES_PER_WINDOW;
     long busy = Math.max(0, elapsed - Math.min(elapsed, waitedInWindow));
     utilization = (int) (busy * 1000 / elapsed);
     windowStart = now;

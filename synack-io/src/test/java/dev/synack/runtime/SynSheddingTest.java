@@ -107,12 +107,18 @@ class SynSheddingTest {
       {360, 20, 5},
       {2_000, 20, 7},
       {1_000_000, 10, SynShedding.MAX_SHIFT},
+      // Fewer cookies than the flood's 10 a millisecond once shed: still a flood, counted at the
+      // rate the kept SYNs stand for (a loop that answers 12,000 a second).
+      {60, 12, 3},
+      {1_000, 12, 7},
     };
     for (double[] c : cases) {
       SynSheddingTest run = new SynSheddingTest();
       run.flood(3_000, c[0], c[1]);
       int settled = run.shedding.shift();
+      int asked = run.link.asked.size();
       run.flood(3_000, c[0], c[1]);
+      assertEquals(asked, run.link.asked.size(), "no change once settled: offered " + c[0]);
       assertEquals(
           (int) c[2],
           run.shedding.shift(),
@@ -147,7 +153,8 @@ class SynSheddingTest {
     flood(2_000, 1_000_000, 10);
     assertEquals(SynShedding.MAX_SHIFT, shedding.shift());
 
-    turns(SynShedding.MAX_SHIFT * 100, MS / 2, 0);
+    // A window a step, and one more for the flood's last cookies, each counting for 256.
+    turns((SynShedding.MAX_SHIFT + 1) * 100, MS / 2, 0);
 
     assertEquals(0, shedding.shift(), "every SYN kept once the flood is gone");
   }
