@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -123,6 +124,32 @@ class SimSocketTest {
         assertArrayEquals(reply, readAll(c.getInputStream()));
       }
       assertEquals(-1, served.get(30, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void writeFromADirectBuffer_largerThanTheSendBuffer_deliversEveryByteAndEmptiesTheBuffer()
+      throws Exception {
+    byte[] data = pattern(1_000_000); // Several send buffers: the write waits for ACKs.
+    ByteBuffer direct = ByteBuffer.allocateDirect(data.length + 10);
+    direct.put(new byte[10]).put(data).flip().position(10); // Only its remaining bytes are sent.
+    try (TcpServerSocket listener = TcpServerSocket.bind(driver, server, null, PORT, 16);
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<byte[]> received =
+          pool.submit(
+              () -> {
+                try (TcpSocket s = listener.accept()) {
+                  return readAll(s.getInputStream());
+                }
+              });
+      try (TcpSocket c =
+          TcpSocket.connect(driver, client, new InetSocketAddress(SERVER, PORT), 10_000)) {
+        c.write(direct);
+        assertEquals(0, direct.remaining(), "the write returned before taking all of it");
+        c.write(direct); // Nothing remaining: returns at once, sends nothing.
+        c.shutdownOutput();
+        assertArrayEquals(data, received.get(30, TimeUnit.SECONDS));
+      }
     }
   }
 
