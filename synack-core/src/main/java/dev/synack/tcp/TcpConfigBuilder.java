@@ -43,7 +43,7 @@ public final class TcpConfigBuilder implements Cloneable {
   IsnGenerator isnGenerator = new IsnGenerator(new byte[16]);
   String congestionControl = "cubic";
   boolean rack = true;
-  boolean tsoDeferral = true;
+  boolean tsoDeferral;
   boolean noDelay;
   int maxSendBuffer = 4 << 20;
   TcpChoices choices = TcpChoices.defaults();
