@@ -105,6 +105,15 @@ public interface Link extends AutoCloseable {
   }
 
   /**
+   * Returns how many packets the link has dropped on their way to its reader so far, those its SYN
+   * filter shed ({@link #shedSyns}) and those a full queue dropped at its tail, or -1 when it
+   * cannot tell (this default). Under a SYN flood a rise means the loop falls behind what arrives.
+   */
+  default long packetsDropped() {
+    return -1;
+  }
+
+  /**
    * Sends {@code packets[0, count)} in order, as {@link #sendBatch(ByteBuffer[], int)}, where
    * packet {@code i} is a GSO super-packet of segments of {@code segmentSizes[i]} payload bytes
    * when that is above 0 ({@link dev.synack.stack.Transmit#segmentSize()}): a run of one

@@ -196,6 +196,9 @@ public final class TunLink implements Link {
   /** The SYN filter and its memory of sources, made on first use; under {@link #txLock}. */
   private SynShedFilter shedFilter;
 
+  /** The device's drop count, opened on first use; under {@link #txLock}. */
+  private TunDrops drops;
+
   private TunLink(
       String name,
       int mtu,
@@ -663,6 +666,23 @@ public final class TunLink implements Link {
     }
   }
 
+  /**
+   * Returns the device's {@code tx_dropped}: the packets its SYN filter shed and those its full
+   * queue dropped at the tail ({@link TunDrops}, read in the device's namespace), or -1 when it
+   * cannot be read.
+   */
+  @Override
+  public long packetsDropped() {
+    txLock.lock();
+    try {
+      if (closed) return -1;
+      if (drops == null) drops = new TunDrops(name, tunFd);
+      return drops.read();
+    } finally {
+      txLock.unlock();
+    }
+  }
+
   /** Returns whether the SYN filter remembers sources (its map is in use); false before any. */
   boolean synFilterRemembers() {
     txLock.lock();
@@ -863,6 +883,7 @@ public final class TunLink implements Link {
         LinuxSyscalls.close(tunFd);
         LinuxSyscalls.close(wakeFd);
         if (shedFilter != null) shedFilter.close();
+        if (drops != null) drops.close();
         arena.close();
       }
     } finally {

@@ -6,8 +6,12 @@ import dev.synack.link.Link;
  * Decides how many SYNs the link sheds before its queue ({@link Link#shedSyns}) from the loop's
  * measured capacity: only what the loop cannot answer is shed. A SYN flood is a window in which the
  * host answers at least {@link #MIN_COOKIES_PER_WINDOW} SYNs with cookies (its listeners' SYN
- * queues are full), counting each as the 2<sup>shift</sup> SYNs it stands for while the link sheds;
- * without one nothing is ever shed, however busy the loop.
+ * queues are full), counting each as the 2<sup>shift</sup> SYNs it stands for while the link sheds,
+ * or in which cookies went out and the link dropped packets before its reader ({@link
+ * Link#packetsDropped}: shed by its filter, or at a full queue's tail) that bring the count there:
+ * a loop too starved to answer 10,000 SYNs a second must still shed before its queue rather than
+ * lose its connections' packets at the queue's tail. Without cookies nothing is ever shed, however
+ * busy the loop or full its queue (a bulk transfer's burst is no SYN flood).
  *
  * <p>Each {@link #WINDOW_NANOS} the loop's utilization is the share of the window it did not spend
  * waiting for packets (a turn whose read batch came back full did not wait at all). Under a flood,
@@ -65,6 +69,9 @@ final class SynShedding {
   private long windowStart = Long.MIN_VALUE;
   private long cookiesAtWindowStart;
 
+  /** The link's drops when the window began, or -1: it cannot tell. */
+  private long dropsAtWindowStart = -1;
+
   /** Nanoseconds the loop waited for packets in the current window. */
   private long waitedInWindow;
 
@@ -88,13 +95,23 @@ final class SynShedding {
     if (windowStart == Long.MIN_VALUE) {
       windowStart = now;
       cookiesAtWindowStart = cookiesSent;
+      dropsAtWindowStart = link.packetsDropped();
     }
     waitedInWindow += Math.max(0, waited);
     long elapsed = now - windowStart;
     if (elapsed < WINDOW_NANOS) return;
     // The cookies of the SYNs the link kept, scaled by what it sheds: the flood's own rate, so a
-    // flood shed down to below the threshold is still one.
-    boolean flood = (cookiesSent - cookiesAtWindowStart) << shift >= MIN_COOKIES_PER_WINDOW;
+    // flood shed down to below the threshold is still one. Or, where the link counts its drops,
+    // the cookies and the drops: the SYNs that arrived, all but those still queued, when the drops
+    // are SYNs (the filter's are; a flood's are most of the tail's). Either needs a cookie: SYNs
+    // that met a full SYN queue.
+    long cookies = cookiesSent - cookiesAtWindowStart;
+    long dropsNow = link.packetsDropped();
+    long dropped =
+        dropsNow >= 0 && dropsAtWindowStart >= 0 ? Math.max(0, dropsNow - dropsAtWindowStart) : 0;
+    dropsAtWindowStart = dropsNow;
+    boolean flood =
+        cookies > 0 && Math.max(cookies << shift, cookies + dropped) >= MIN_COOKIES_PER_WINDOW;
     long busy = Math.max(0, elapsed - Math.min(elapsed, waitedInWindow));
     utilization = (int) (busy * 1000 / elapsed);
     windowStart = now;

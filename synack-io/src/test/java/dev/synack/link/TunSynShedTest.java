@@ -190,6 +190,48 @@ class TunSynShedTest {
   }
 
   @Test
+  void packetsDropped_countsTheSynsTheFilterShed_readInTheDevicesNamespace() throws Exception {
+    NetnsFixture.assumeCommand("python3", "python3");
+    long before = tun.packetsDropped();
+    assertTrue(before >= 0, "the device's tx_dropped read from its namespace: " + before);
+    assertTrue(tun.filterSyns(SynShedFilter.KEEP_NONE));
+
+    assertEquals(0, spoofed("4", 1_000).syns(), "spoofed SYNs passed the filter");
+
+    long shed = tun.packetsDropped() - before;
+    assertTrue(shed >= 1_000 && shed < 1_100, "1,000 SYNs shed, the device counted " + shed);
+  }
+
+  @Test
+  void packetsDropped_countsWhatAFullQueueDropsAtItsTail() throws Exception {
+    NetnsFixture.assumeCommand("python3", "python3");
+    ns.ip("link", "set", tun.name(), "txqueuelen", "16");
+    long before = tun.packetsDropped();
+
+    // Nobody reads: the queue takes 16 and drops the rest at its tail.
+    NetnsFixture.Result r = SpoofedSyns.send(ns, SYNACK.getHostAddress(), 500);
+    assertEquals(0, r.exitCode(), r.output());
+
+    long dropped = tun.packetsDropped() - before;
+    assertTrue(dropped >= 450 && dropped <= 500, "500 sent into 16 places, dropped " + dropped);
+  }
+
+  @Test
+  void txDropped_parsesTheDevicesLine_orSaysItIsNotThere() {
+    String text =
+        "Inter-|   Receive                                                |  Transmit\n"
+            + " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets"
+            + " errs drop fifo colls carrier compressed\n"
+            + "    lo:       0       0    0    0    0     0          0         0        0       0"
+            + "    0    0    0     0       0          0\n"
+            + "  sbt1: 1200 20 0 0 0 0 0 0 64000 1000 0 731 0 0 0 0\n";
+
+    assertEquals(731, TunDrops.txDropped(text, "sbt1"));
+    assertEquals(0, TunDrops.txDropped(text, "lo"));
+    assertEquals(-1, TunDrops.txDropped(text, "sbt"));
+  }
+
+  @Test
   void program_outOfRangeShift_refused() {
     org.junit.jupiter.api.Assertions.assertThrows(
         IllegalArgumentException.class, () -> SynShedFilter.program(0, -1));

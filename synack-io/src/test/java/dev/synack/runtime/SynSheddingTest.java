@@ -22,6 +22,17 @@ class SynSheddingTest {
     final List<Integer> asked = new ArrayList<>();
     boolean canShed = true;
 
+    /** Packets dropped before the reader so far. */
+    long dropped;
+
+    /** Whether the link can tell what it dropped. */
+    boolean counts = true;
+
+    @Override
+    public long packetsDropped() {
+      return counts ? dropped : -1;
+    }
+
     @Override
     public boolean shedSyns(int shift) {
       asked.add(shift);
@@ -64,6 +75,47 @@ class SynSheddingTest {
     for (long i = 0; i < millis; i++) {
       double kept = offered / (1L << shedding.shift());
       double answered = Math.min(kept, capacity);
+      owed += answered;
+      long whole = (long) owed;
+      owed -= whole;
+      cookies += whole;
+      long waited = (long) (MS * (1 - answered / capacity));
+      now += MS;
+      shedding.afterRead(waited, cookies, now);
+    }
+  }
+
+  /** SYNs in the modelled device queue ({@link #floodThroughQueue}). */
+  private double queued;
+
+  /** SYNs the modelled queue dropped at its tail. */
+  private long tailDrops;
+
+  /**
+   * Runs one-millisecond turns for {@code millis} with the device's queue between the flood and the
+   * loop: a flood offers {@code offered} SYNs a millisecond, the link's filter keeps one in
+   * 2^shift, the kept join a queue of {@code queueLength} (what does not fit is dropped at its
+   * tail), and the loop answers up to {@code capacity} a millisecond from it with cookies, busy
+   * while SYNs are queued. The link counts what its filter and its tail drop.
+   */
+  private void floodThroughQueue(long millis, double offered, double capacity, int queueLength) {
+    double owed = 0;
+    double shedOwed = 0;
+    for (long i = 0; i < millis; i++) {
+      double kept = offered / (1L << shedding.shift());
+      shedOwed += offered - kept;
+      long shed = (long) shedOwed;
+      shedOwed -= shed;
+      queued += kept;
+      if (queued > queueLength) {
+        long over = (long) (queued - queueLength);
+        tailDrops += over;
+        link.dropped += over;
+        queued -= over;
+      }
+      link.dropped += shed;
+      double answered = Math.min(queued, capacity);
+      queued -= answered;
       owed += answered;
       long whole = (long) owed;
       owed -= whole;
@@ -157,6 +209,44 @@ class SynSheddingTest {
     turns((SynShedding.MAX_SHIFT + 1) * 100, MS / 2, 0);
 
     assertEquals(0, shedding.shift(), "every SYN kept once the flood is gone");
+  }
+
+  @Test
+  void starvedLoop_answeringFewerThanTheFloodsCookies_shedsOnceItsQueueDropsAtTheTail() {
+    // 60,000 SYNs/s against a loop that answers 5,000/s: 500 cookies a window, under the 1,000
+    // that alone make a flood; a queue of 10,000 fills in under 0.2 s and drops at its tail.
+    floodThroughQueue(30_000, 60, 5, 10_000);
+    long dropsBefore = tailDrops;
+    floodThroughQueue(3_000, 60, 5, 10_000);
+
+    assertEquals(dropsBefore, tailDrops, "the queue no longer drops at its tail once shed");
+    // Kept 60 / 2^4 = 3.75 a millisecond: 75 % of what the loop answers; 2^3 would not fit.
+    assertEquals(4, shedding.shift(), "one SYN in 16 kept");
+  }
+
+  @Test
+  void starvedLoop_linkThatCannotCountItsDrops_neverCountsAsFlooded() {
+    // The case above where the link cannot say what it dropped: the cookies alone stay under the
+    // flood's 1,000 a window, nothing is shed, and the queue drops at its tail all along.
+    link.counts = false;
+
+    floodThroughQueue(10_000, 60, 5, 10_000);
+
+    assertEquals(0, shedding.shift());
+    assertEquals(List.of(), link.asked);
+    assertTrue(tailDrops > 500_000, "dropped at the tail: " + tailDrops);
+  }
+
+  @Test
+  void saturatedLoopWithDropsButNoCookies_aBulkTransfersBurst_shedsNothing() {
+    for (int i = 0; i < 2_000; i++) {
+      link.dropped += 50;
+      now += MS;
+      shedding.afterRead(0, cookies, now);
+    }
+
+    assertEquals(0, shedding.shift());
+    assertEquals(List.of(), link.asked);
   }
 
   @Test
