@@ -120,6 +120,17 @@ final class CurlServeBench {
    * checking status and size.
    */
   static double download(String curl, Netns ns, String url, long size) throws IOException {
+    return size * 8 / fetch(curl, ns, url, size).seconds() / 1e9;
+  }
+
+  /** What curl measured of one download: its whole time and the time its connect took. */
+  record Fetch(double seconds, double connectSeconds) {}
+
+  /**
+   * Fetches {@code url} with curl from {@code ns} as {@link #download} does and returns curl's
+   * times: the whole transfer's and its TCP handshake's ({@code time_connect}, from the start).
+   */
+  static Fetch fetch(String curl, Netns ns, String url, long size) throws IOException {
     String ip =
         Netns.ipCommand()
             .orElseThrow(() -> new IOException("ip is not installed (install iproute2)"));
@@ -136,7 +147,7 @@ final class CurlServeBench {
             "-o",
             "/dev/null",
             "-w",
-            "%{http_code} %{size_download} %{time_total}",
+            "%{http_code} %{size_download} %{time_total} %{time_connect}",
             url);
     Path output = Files.createTempFile("synack-bench-curl", ".out");
     try {
@@ -159,13 +170,13 @@ final class CurlServeBench {
             "curl " + url + (ended ? " exited " + p.exitValue() : " timed out") + ": " + text);
       }
       String[] f = text.split(" ");
-      if (f.length != 3 || !f[0].equals("200") || Long.parseLong(f[1]) != size) {
+      if (f.length != 4 || !f[0].equals("200") || Long.parseLong(f[1]) != size) {
         throw new IOException(
             "curl " + url + ": expected 200 and " + size + " bytes, got: " + text);
       }
       double seconds = Double.parseDouble(f[2]);
       if (!(seconds > 0)) throw new IOException("curl " + url + ": no time measured: " + text);
-      return size * 8 / seconds / 1e9;
+      return new Fetch(seconds, Double.parseDouble(f[3]));
     } catch (NumberFormatException e) {
       throw new IOException("curl " + url + ": unreadable output: " + e.getMessage());
     } finally {
