@@ -45,7 +45,8 @@ class BenchCommandTest {
           "nio-echo",
           "nio-echo-tun",
           "tun-curl-serve-http",
-          "syn-flood-download");
+          "syn-flood-download",
+          "syn-flood-download-loops2");
 
   private record Run(int exitCode, String out, String err) {}
 

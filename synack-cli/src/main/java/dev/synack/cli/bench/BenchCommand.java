@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
           + " the kernel's (loopback); tun-curl-serve-http, curl downloading a file from serve --http's server"
           + " over TUN vs from a kernel socket over veth.",
       "Also (as root): syn-flood-download, the time of that download under a spoofed SYN flood of 360,000 SYNs/s"
-          + " over its time alone, synack over TUN vs the kernel over veth."
+          + " over its time alone, synack over TUN vs the kernel over veth; syn-flood-download-loops2, the same"
+          + " with synack on two loops of a two-queue device (serve --loops 2)."
     })
 public final class BenchCommand implements Callable<Integer> {
   /** The figures measured on the simulated network and in memory, in the order measured. */
@@ -103,6 +104,7 @@ public final class BenchCommand implements Callable<Integer> {
     measure(figures, err, NioEchoBench.NAME_TUN, () -> NioEchoBench.runTun(settings));
     measure(figures, err, CurlServeBench.NAME, () -> CurlServeBench.run(settings));
     measure(figures, err, SynFloodBench.NAME, () -> SynFloodBench.run(settings));
+    measure(figures, err, SynFloodBench.NAME_LOOPS2, () -> SynFloodBench.runLoops2(settings));
     if (figures.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(),
@@ -151,7 +153,12 @@ public final class BenchCommand implements Callable<Integer> {
     names.addAll(ScalingBench.names());
     names.addAll(ForwardBench.names());
     names.addAll(
-        List.of(NioEchoBench.NAME, NioEchoBench.NAME_TUN, CurlServeBench.NAME, SynFloodBench.NAME));
+        List.of(
+            NioEchoBench.NAME,
+            NioEchoBench.NAME_TUN,
+            CurlServeBench.NAME,
+            SynFloodBench.NAME,
+            SynFloodBench.NAME_LOOPS2));
     if (only.isEmpty() || only.stream().anyMatch(String::isBlank)) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(),

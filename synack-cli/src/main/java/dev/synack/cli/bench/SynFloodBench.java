@@ -38,6 +38,9 @@ import java.util.function.IntSupplier;
 final class SynFloodBench {
   static final String NAME = "syn-flood-download";
 
+  /** The figure with synack on two loops, one a queue of a multiqueue device. */
+  static final String NAME_LOOPS2 = "syn-flood-download-loops2";
+
   /**
    * The file's size at most: long enough to see the flood, short enough for the slowed-down runs.
    */
@@ -57,10 +60,22 @@ final class SynFloodBench {
 
   /** Returns the figure, or a skipped one with the reason it cannot be measured here. */
   static Figure run(BenchSettings settings) {
+    return run(settings, NAME, 1);
+  }
+
+  /**
+   * Returns {@link #NAME_LOOPS2}: the figure with synack on a two-queue device read by two loops
+   * ({@code serve --loops 2}), the device's SYN filter set by loop 0 for both queues.
+   */
+  static Figure runLoops2(BenchSettings settings) {
+    return run(settings, NAME_LOOPS2, 2);
+  }
+
+  private static Figure run(BenchSettings settings, String name, int loops) {
     Optional<String> missing = Privileges.tunMissing();
-    if (missing.isPresent()) return Figure.skipped(NAME, "x", missing.get());
+    if (missing.isPresent()) return Figure.skipped(name, "x", missing.get());
     Optional<String> curl = CurlServeBench.curlCommand();
-    if (curl.isEmpty()) return Figure.skipped(NAME, "x", "curl is not installed (install curl)");
+    if (curl.isEmpty()) return Figure.skipped(name, "x", "curl is not installed (install curl)");
     long size = Math.min(LARGEST_FILE, settings.tunBytes());
     Path dir = null;
     try {
@@ -72,21 +87,15 @@ final class SynFloodBench {
       long[] deviceBefore;
       long[] deviceAfter;
       int shedShift;
+      String perLoop;
       // What the server says of each request: a download that fails is explained by its line
       // (a client that took nothing for the idle timeout is reset, as nginx's send_timeout does).
       Queue<String> served = new ConcurrentLinkedQueue<>();
-      try (SynackOnTun tun = SynackOnTun.open(MTU)) {
-        Server server =
-            Server.start(
-                tun.driver(),
-                tun.host(),
-                SynackOnTun.SYNACK,
-                PORT,
-                HttpFileService.of(dir, served::add),
-                line -> {});
+      try (FloodedServer tun = loops == 1 ? FloodedServer.oneLoop() : FloodedServer.loops(loops)) {
+        Server server = tun.serve(HttpFileService.of(dir, served::add));
         try {
           String url = "http://" + SynackOnTun.SYNACK.getHostAddress() + ":" + PORT + "/file.bin";
-          deviceBefore = deviceCounters(tun);
+          deviceBefore = deviceCounters(tun.namespace(), tun.device());
           synack =
               measure(
                   settings,
@@ -95,13 +104,12 @@ final class SynFloodBench {
                   url,
                   size,
                   (Inet4Address) SynackOnTun.SYNACK,
-                  () -> tun.driver().call(now -> tun.host().counters().syncookiesSent()),
-                  tun.driver()::synShedShift);
-          deviceAfter = deviceCounters(tun);
-          shedShift = tun.driver().synShedShift();
-          shed =
-              tun.driver()
-                  .call(now -> tun.host().counters().drops().getOrDefault("syn-flood-shed", 0L));
+                  tun::cookies,
+                  tun::shedShift);
+          deviceAfter = deviceCounters(tun.namespace(), tun.device());
+          shedShift = tun.shedShift();
+          shed = tun.shed();
+          perLoop = tun.cookiesPerLoop();
         } finally {
           server.stop(Duration.ofSeconds(1));
         }
@@ -133,22 +141,24 @@ final class SynFloodBench {
         NamespaceThread.await(responder, 180, "kernel HTTP responder");
       }
       return Figure.measured(
-          NAME,
+          name,
           "x",
           synack.slowdown(),
           kernel.slowdown(),
           String.format(
               Locale.ROOT,
-              "download time under a spoofed SYN flood / alone: curl GET of a %s file at MTU %d, best of %d each;"
+              "download time under a spoofed SYN flood / alone: curl GET of a %s file at MTU %d, best of %d each, synack on %d loop(s);"
                   + " flood asked %,d SYNs/s from 198.18.0.0/15; synack (serve --http's server on TUN): %s,"
-                  + " %,d SYNs shed (read batch full), the device queued %,d packets for synack and"
+                  + " SYN cookies per loop %s, %,d SYNs shed (read batch full), the device queued %,d packets for synack and"
                   + " dropped %,d at its tail, SYNs kept one in %d before the queue at the end%s;"
                   + " kernel (veth, tcp_syncookies=1): %s",
               SimBulkBench.mb(size),
               MTU,
               settings.repeats(),
+              loops,
               settings.synFloodRate(),
               synack,
+              perLoop,
               shed,
               deviceAfter[0] - deviceBefore[0],
               deviceAfter[1] - deviceBefore[1],
@@ -156,7 +166,7 @@ final class SynFloodBench {
               synack.failure() == null ? "" : resetLine(served),
               kernel));
     } catch (IOException | RuntimeException e) {
-      return Figure.skipped(NAME, "x", "failed: " + e.getMessage());
+      return Figure.skipped(name, "x", "failed: " + e.getMessage());
     } finally {
       if (dir != null) CurlServeBench.deleteQuietly(dir);
     }
@@ -167,11 +177,10 @@ final class SynFloodBench {
    * its transmit side in {@code /proc/net/dev} of the device's namespace (a full queue drops at its
    * tail and counts {@code tx_dropped}).
    */
-  private static long[] deviceCounters(SynackOnTun tun) throws IOException {
-    String device = tun.device();
+  private static long[] deviceCounters(Netns namespace, String device) throws IOException {
     return NamespaceThread.await(
         NamespaceThread.start(
-            tun.namespace(),
+            namespace,
             "device-counters",
             () -> {
               for (String line : Files.readAllLines(Path.of("/proc/thread-self/net/dev"))) {
