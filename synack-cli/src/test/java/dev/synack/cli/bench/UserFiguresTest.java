@@ -84,6 +84,9 @@ class UserFiguresTest {
     assertFalse(f.skipped(), f.note());
     assertTrue(f.synack() > 0 && f.reference() > 0, f.toString());
     assertTrue(f.note().contains("raw synack->kernel stream on the same TUN"), f.note());
+    assertTrue(f.note().contains("writing from memory on the same TUN"), f.note());
+    assertTrue(f.note().contains("the kernel's raw stream over veth"), f.note());
+    assertFalse(f.note().contains("NaN") || f.note().contains("Infinity"), f.note());
   }
 
   @Test
