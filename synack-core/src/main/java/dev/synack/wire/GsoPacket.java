@@ -296,7 +296,9 @@ public final class GsoPacket {
     return true;
   }
 
+  @SuppressWarnings("ReferenceEquality") // the same instances: a connection's own, every packet
   private void setAddresses(InetAddress newSource, InetAddress newDestination) {
+    if (newSource == source && newDestination == destination) return;
     if (newSource.equals(source) && newDestination.equals(destination)) return;
     boolean v4 = newSource instanceof Inet4Address && newDestination instanceof Inet4Address;
     if (!v4 && !(newSource instanceof Inet6Address && newDestination instanceof Inet6Address)) {
