@@ -20,6 +20,8 @@ final class ArrivalQueue {
    * packet on a link, whether its checksums need no verifying ({@link SimNode#handlePacket(byte[],
    * boolean, long)}); for a held one, whether its sender vouched for them. {@code pooled} when the
    * array came from the network's {@link PacketArrays}, which may have it back once delivered.
+   * {@code partialChecksum} when its TCP checksum is still partial, for the network to complete
+   * before anyone who needs it whole sees the packet ({@link SimNode#lastChecksumPartial()}).
    * Reused once taken: valid until the next {@link #poll}.
    */
   static final class Arrival {
@@ -29,6 +31,7 @@ final class ArrivalQueue {
     byte[] packet;
     boolean checksumFlag;
     boolean pooled;
+    boolean partialChecksum;
     SimNode heldFrom;
     SimNode heldTo;
 
@@ -86,6 +89,22 @@ final class ArrivalQueue {
       boolean pooled,
       SimNode heldFrom,
       SimNode heldTo) {
+    add(time, link, packet, checksumFlag, pooled, false, heldFrom, heldTo);
+  }
+
+  /**
+   * As {@link #add(long, SimLink, byte[], boolean, boolean, SimNode, SimNode)}, saying whether the
+   * packet's TCP checksum is still partial.
+   */
+  void add(
+      long time,
+      SimLink link,
+      byte[] packet,
+      boolean checksumFlag,
+      boolean pooled,
+      boolean partialChecksum,
+      SimNode heldFrom,
+      SimNode heldTo) {
     Arrival a = freeSize > 0 ? free[--freeSize] : new Arrival();
     free[freeSize] = null;
     a.time = time;
@@ -94,6 +113,7 @@ final class ArrivalQueue {
     a.packet = packet;
     a.checksumFlag = checksumFlag;
     a.pooled = pooled;
+    a.partialChecksum = partialChecksum;
     a.heldFrom = heldFrom;
     a.heldTo = heldTo;
     // Its sequence number is the largest yet, so it sorts after the ring's last when not earlier.

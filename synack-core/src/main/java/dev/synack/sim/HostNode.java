@@ -18,6 +18,9 @@ public final class HostNode implements SimNode {
 
   private final Transmit transmit = new Transmit();
 
+  /** Whether the packet {@link #pollTransmit(long, IntFunction)} returned last is partial. */
+  private boolean lastPartial;
+
   public HostNode(Host host) {
     this.host = host;
   }
@@ -54,7 +57,10 @@ public final class HostNode implements SimNode {
     return true;
   }
 
-  /** Returns true: a host computes the checksums of every packet it builds. */
+  /**
+   * Returns true: a host computes the checksums of every packet it builds, or leaves a data
+   * packet's partial ({@link #lastChecksumPartial()}) for the network to complete.
+   */
   @Override
   public boolean sendsCorrectChecksums() {
     return true;
@@ -66,15 +72,32 @@ public final class HostNode implements SimNode {
   }
 
   /**
-   * Returns the host's next packet, written into the reused buffer (whole, checksums complete, as
-   * {@link Host#pollPacket}) and copied into an array of its length from {@code arrays}.
+   * Returns the host's next packet, written into the reused buffer and copied into an array of its
+   * length from {@code arrays}: one packet per segment, as {@link Host#pollPacket} writes it, but a
+   * data segment's TCP checksum left partial ({@link #lastChecksumPartial()}) as a host leaves it
+   * for a device with checksum offload, for the network to complete where anyone needs it.
    */
   @Override
   public byte[] pollTransmit(long now, IntFunction<byte[]> arrays) {
-    if (!host.pollTransmit(now, buffer.clear(), 1, transmit)) return null;
+    if (!host.pollTransmit(now, buffer.clear(), 1, true, transmit)) {
+      lastPartial = false;
+      return null;
+    }
+    lastPartial = transmit.segmentSize() > 0;
     byte[] packet = arrays.apply(buffer.position());
     buffer.flip().get(packet);
     return packet;
+  }
+
+  @Override
+  public boolean lastChecksumPartial() {
+    return lastPartial;
+  }
+
+  /** Returns true unless the host traces packets, whose bytes its trace would show. */
+  @Override
+  public boolean acceptsPartialChecksums() {
+    return !host.tracesPackets();
   }
 
   @Override

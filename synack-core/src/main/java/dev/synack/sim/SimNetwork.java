@@ -2,6 +2,7 @@ package dev.synack.sim;
 
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
+import dev.synack.wire.GsoPacket;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -35,6 +36,13 @@ import java.util.function.Supplier;
  * link's corruption is 0, so the receiving host skips verifying what was summed when the packet was
  * built. Injected packets and packets over a corrupting link are never so marked. Filters and
  * observers must not change a packet's bytes.
+ *
+ * <p>A node may leave a data packet's TCP checksum partial ({@link SimNode#lastChecksumPartial()}),
+ * as a host does for a device with checksum offload: on the way to a node that {@linkplain
+ * SimNode#acceptsPartialChecksums() accepts it}, over a link that cannot corrupt, with no observer
+ * or filter, it stays partial and nobody sums the payload (Linux's loopback and veth, which the
+ * kernel's own figures use, never compute it either); otherwise the network completes it before
+ * anyone sees the packet, so observers, filters, pcaps and verifying receivers see whole checksums.
  */
 public final class SimNetwork {
   /** Drop reason: no node has the destination address. */
@@ -103,6 +111,9 @@ public final class SimNetwork {
    * (not of a duplicate it made) may go back there once delivered.
    */
   private byte[] pooledSending;
+
+  /** Whether the packet {@link #send} hands its link now has its TCP checksum partial. */
+  private boolean partialSending;
 
   /** Packets that found no link: no route, or no address to route by. */
   private final LinkCounters unrouted = new LinkCounters();
@@ -357,7 +368,7 @@ public final class SimNetwork {
         packet != null;
         packet = node.pollTransmit(now, arrays)) {
       pooledSending = arrays.handedOut(packet) ? packet : null;
-      send(node, packet, node.sendsCorrectChecksums());
+      send(node, packet, node.sendsCorrectChecksums(), node.lastChecksumPartial());
       pooledSending = null;
     }
   }
@@ -366,7 +377,29 @@ public final class SimNetwork {
    * Sends a packet from a node; {@code checksumsCorrect} when the node vouches for its checksums.
    */
   private void send(SimNode from, byte[] packet, boolean checksumsCorrect) {
+    send(from, packet, checksumsCorrect, false);
+  }
+
+  /**
+   * Sends a packet from a node, as {@link #send(SimNode, byte[], boolean)}; {@code partialChecksum}
+   * when its TCP checksum is partial, which stays so only on the way to a node that accepts it over
+   * a link that cannot corrupt, unseen by observers and filters: the rest complete it first, as a
+   * device with checksum offload does for what leaves it (Linux's loopback and veth leave it
+   * partial all the way to the receiving socket).
+   */
+  private void send(
+      SimNode from, byte[] packet, boolean checksumsCorrect, boolean partialChecksum) {
     SimNode to = routes.route(packet);
+    if (partialChecksum
+        && (!checksumsCorrect
+            || !observers.isEmpty()
+            || filter != null
+            || to == null
+            || !to.acceptsPartialChecksums()
+            || link(from, to).config.corruption() != 0)) {
+      GsoPacket.completeChecksum(packet);
+      partialChecksum = false;
+    }
     for (int i = 0; i < observers.size(); i++) observers.get(i).onSend(from, to, packet, now);
     if (filter != null && to != null) {
       long verdict = filter.decide(from, to, packet, now);
@@ -388,7 +421,9 @@ public final class SimNetwork {
       dropped(from, null, packet, reason);
       return;
     }
+    partialSending = partialChecksum;
     link(from, to).transmit(packet, now, checksumsCorrect, output);
+    partialSending = false;
   }
 
   /** Delivers a packet taken from the queue; its slot stays valid until the next one is taken. */
@@ -401,6 +436,10 @@ public final class SimNetwork {
     }
     SimLink link = arrival.link;
     byte[] packet = arrival.packet;
+    // An observer or receiver that came since it was sent may need the checksum whole.
+    if (arrival.partialChecksum && (!observers.isEmpty() || !link.to.acceptsPartialChecksums())) {
+      GsoPacket.completeChecksum(packet);
+    }
     link.counters.delivered(packet.length);
     for (int i = 0; i < observers.size(); i++)
       observers.get(i).onDeliver(link.from, link.to, packet, now);
@@ -466,7 +505,15 @@ public final class SimNetwork {
     @Override
     @SuppressWarnings("ReferenceEquality") // the array drained, not a duplicate the link made
     public void arrives(SimLink link, byte[] packet, long time, boolean checksumUnnecessary) {
-      inFlight.add(time, link, packet, checksumUnnecessary, packet == pooledSending, null, null);
+      inFlight.add(
+          time,
+          link,
+          packet,
+          checksumUnnecessary,
+          packet == pooledSending,
+          partialSending && checksumUnnecessary,
+          null,
+          null);
     }
 
     @Override

@@ -51,6 +51,28 @@ public interface SimNode {
   }
 
   /**
+   * Returns whether the packet the last {@link #pollTransmit(long, java.util.function.IntFunction)}
+   * returned is a TCP packet whose checksum the node left partial (Linux's {@code
+   * CHECKSUM_PARTIAL}: the field holds the folded pseudo-header sum), for the network to complete
+   * as a device with checksum offload would. The network completes it before any observer, filter,
+   * corrupting link or node that does not {@linkplain #acceptsPartialChecksums() accept it} sees
+   * the packet, so only such a node ever gets it partial. False by default.
+   */
+  default boolean lastChecksumPartial() {
+    return false;
+  }
+
+  /**
+   * Returns whether the node takes a TCP packet whose checksum is partial, delivered
+   * checksum-unnecessary, as verified and shows its bytes to no one (no trace of packets): as
+   * Linux's TCP takes a {@code CHECKSUM_PARTIAL} packet that came over loopback or veth, whose
+   * checksum nobody ever computes. False by default: the network completes the checksum first.
+   */
+  default boolean acceptsPartialChecksums() {
+    return false;
+  }
+
+  /**
    * Returns whether the node reads a packet it is given only during {@link #handlePacket} and keeps
    * no reference to the array, so that the network may reuse it once the call returns. False by
    * default: a node may keep what it is given.

@@ -31,6 +31,13 @@ final class ConnectionTable {
   private final DeadlineQueue deadlines = new DeadlineQueue();
 
   /**
+   * The connection whose deadline may have moved since {@link #deadlines} last heard of it, or
+   * {@code null}: a run of calls for one connection (each segment it sends or takes, each user
+   * call) looks at its timers once, when the deadlines are next read, not once per call.
+   */
+  private Connection unscheduled;
+
+  /**
    * The segment a connection sends next, refilled for every segment and written at once into its
    * packet.
    */
@@ -105,6 +112,7 @@ final class ConnectionTable {
 
   /** Returns the entries of the deadline queue: one per connection with a deadline. */
   int deadlineQueueSize() {
+    scheduleMoved();
     return deadlines.size();
   }
 
@@ -127,14 +135,35 @@ final class ConnectionTable {
     }
   }
 
-  /** Moves the connection in the deadline queue if its next deadline changed. */
+  /**
+   * Notes that the connection's next deadline may have changed: it moves in the deadline queue
+   * before the queue is next read ({@link #nextDeadline}, {@link #takeDue}), or at once when
+   * another connection's may have changed too.
+   */
+  @SuppressWarnings("ReferenceEquality") // the same connection
   void reschedule(Connection c) {
+    if (unscheduled != c) {
+      scheduleMoved();
+      unscheduled = c;
+    }
+  }
+
+  /**
+   * Moves the connection noted by {@link #reschedule} in the deadline queue if its deadline did.
+   */
+  private void scheduleMoved() {
+    Connection c = unscheduled;
+    if (c == null) return;
+    unscheduled = null;
+    if (c.released) return;
     long next = c.engine.pollTimeout();
     if (next != c.scheduledDeadline) deadlines.schedule(c, next);
   }
 
   /** Forgets a connection's 4-tuple and deadline. */
+  @SuppressWarnings("ReferenceEquality") // the same connection
   void remove(Connection c) {
+    if (unscheduled == c) unscheduled = null;
     if (connections.remove(c.id(), c)) group.released(c.id());
     deadlines.remove(c);
   }
@@ -187,6 +216,7 @@ final class ConnectionTable {
 
   /** Returns the earliest deadline of any connection, or {@code Long.MAX_VALUE}. */
   long nextDeadline() {
+    scheduleMoved();
     return deadlines.nextTime();
   }
 
@@ -195,6 +225,7 @@ final class ConnectionTable {
    * that deadline is due at {@code now}; else returns null.
    */
   Connection takeDue(long now) {
+    scheduleMoved();
     Connection c = deadlines.first();
     if (c == null || c.scheduledDeadline > now) return null;
     deadlines.remove(c);

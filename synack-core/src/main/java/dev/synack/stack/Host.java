@@ -553,6 +553,20 @@ public final class Host {
    *     remaining bytes (it stays first in line): lend 65,535 bytes, which every packet fits in
    */
   public boolean pollTransmit(long now, ByteBuffer buffer, int maxSegments, Transmit transmit) {
+    return pollTransmit(now, buffer, maxSegments, maxSegments > 1, transmit);
+  }
+
+  /**
+   * As {@link #pollTransmit(long, ByteBuffer, int, Transmit)}, saying apart from {@code
+   * maxSegments} whether a packet of one data segment may leave with its TCP checksum partial
+   * ({@code partialChecksum}), for a link that completes it or whose receiver needs none: Linux's
+   * loopback and veth devices ({@code NETIF_F_HW_CSUM}) pass such packets, checksum never computed,
+   * to a receiver that takes them as verified. {@link Transmit#segmentSize()} above 0 says it was
+   * left partial; {@link dev.synack.wire.GsoPacket#completeChecksum} completes it. A host that
+   * traces packets sends only whole ones.
+   */
+  public boolean pollTransmit(
+      long now, ByteBuffer buffer, int maxSegments, boolean partialChecksum, Transmit transmit) {
     if (maxSegments < 1)
       throw new IllegalArgumentException("maxSegments must be at least 1: " + maxSegments);
     advance(now);
@@ -588,7 +602,7 @@ public final class Host {
       }
     }
     // A link that cuts super-packets completes checksums too: one segment leaves partial as well.
-    int length = gso.finish(most > 1);
+    int length = gso.finish(partialChecksum && !output.tracesPackets());
     transmit.set(length, gso.ecn(), gso.segmentSize(), gso.segments());
     output.sent(buffer, at, length, gso.segments(), now);
     return true;
@@ -605,6 +619,14 @@ public final class Host {
     if (packet == null) packet = tcp.pollTransmit(now);
     if (packet != null) output.sent(packet, now);
     return packet;
+  }
+
+  /**
+   * Returns whether the host traces the bytes of the packets it sends and receives ({@link
+   * dev.synack.trace.TraceSink#wantsPackets()}): such a host must see only whole checksums.
+   */
+  public boolean tracesPackets() {
+    return output.tracesPackets();
   }
 
   /** Returns the next event for the user, or null. */

@@ -267,7 +267,38 @@ public final class GsoPacket {
     return segments;
   }
 
+  /**
+   * Completes the TCP checksum of a whole packet of one segment that {@link #finish(boolean)} left
+   * partial, in place: what a device with checksum offload does as the packet leaves (Linux's
+   * {@code CHECKSUM_PARTIAL}, completed by {@code skb_checksum_help} or the NIC). The field holds
+   * the folded pseudo-header sum, so the checksum is the complement of the sum of the TCP header
+   * and payload as they stand (RFC 1071 §4.1: a sum over data that includes its own checksum
+   * field). The packet is {@code packet}'s bytes from 0 to its length, IPv4 with its IHL or IPv6
+   * with TCP as the next header; anything else is left unchanged and false returned.
+   */
+  public static boolean completeChecksum(byte[] packet) {
+    if (packet.length < Ipv4Packet.MIN_HEADER_LENGTH) return false;
+    int version = (packet[0] & 0xff) >>> 4;
+    int tcp;
+    if (version == 4) {
+      if (packet[9] != TcpCodec.PROTOCOL) return false;
+      tcp = (packet[0] & 0x0f) * 4;
+    } else if (version == 6 && packet.length >= Ipv6Packet.HEADER_LENGTH) {
+      if (packet[6] != TcpCodec.PROTOCOL) return false;
+      tcp = Ipv6Packet.HEADER_LENGTH;
+    } else {
+      return false;
+    }
+    if (packet.length < tcp + TcpHeader.MIN_HEADER_LENGTH) return false;
+    int checksum = Checksum.finish(Checksum.sum(packet, tcp, packet.length - tcp));
+    packet[tcp + 16] = (byte) (checksum >>> 8);
+    packet[tcp + 17] = (byte) checksum;
+    return true;
+  }
+
+  @SuppressWarnings("ReferenceEquality") // the same instances: a connection's own, every packet
   private void setAddresses(InetAddress newSource, InetAddress newDestination) {
+    if (newSource == source && newDestination == destination) return;
     if (newSource.equals(source) && newDestination.equals(destination)) return;
     boolean v4 = newSource instanceof Inet4Address && newDestination instanceof Inet4Address;
     if (!v4 && !(newSource instanceof Inet6Address && newDestination instanceof Inet6Address)) {
