@@ -128,7 +128,7 @@ public final class TcpConnection {
   private IcmpErrorHandling icmpErrors;
 
   /** When and how the ACKs we owe are sent: delayed, challenge and rate-limited ACKs. */
-  final AckPolicy acks = new AckPolicy(this);
+  final AckPolicy acks = new AckPolicy();
 
   /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
   boolean writableWanted;
@@ -174,7 +174,7 @@ public final class TcpConnection {
     this.tracer = tracing.tracerFor(id);
     this.timers = new TimerTable(tracer);
     this.rtt = new RttEstimator(cfg);
-    this.keepAlive = new KeepAlive(cfg);
+    this.keepAlive = new KeepAlive(cfg.keepAlive());
     this.state = TcpState.CLOSED;
     this.arrival = new SegmentArrival(this);
     freshTcb();
@@ -442,7 +442,7 @@ public final class TcpConnection {
    * and a caller may feed several segments before it polls.
    */
   private void sendOwedAck(InboundSegment seg, long now) {
-    if (ackDue && !acks.joinsRun(seg)) ackNow = true;
+    if (ackDue && !acks.joinsRun(this, seg)) ackNow = true;
     if (ackNow && rcv.synReceived && state.isSynchronized() && state != TcpState.SYN_RECEIVED) {
       // Filled in a queued instance as pollTransmit fills every ACK: no record is made.
       if (replies == null) replies = new ReplyQueue();
@@ -489,7 +489,7 @@ public final class TcpConnection {
   public void setKeepAlive(boolean on, long now) {
     keepAlive.setOn(on);
     if (on && keepAliveState()) {
-      timers.set(TimerKind.KEEPALIVE, Math.max(now, keepAlive.idleDeadline()), now);
+      timers.set(TimerKind.KEEPALIVE, Math.max(now, keepAlive.idleDeadline(cfg)), now);
     } else {
       timers.cancel(TimerKind.KEEPALIVE, now);
     }
@@ -885,7 +885,7 @@ public final class TcpConnection {
         && (from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED)) {
       emit(new ConnectionEvent.Connected());
       keepAlive.onHeard(now);
-      if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
+      if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(cfg), now);
       if (snd.synRetransmitted) rtt.afterSynTimeout();
     }
     // Loss recovery runs from the end of the handshake on, also when a CLOSE in SYN-RECEIVED sent
