@@ -51,7 +51,7 @@ final class AckPolicy {
                     c.rcv.unacknowledged(),
                     c.rcv.rcvWnd(),
                     c.params.mss(),
-                    c.rtt.rto(),
+                    c.rtt.rto(c.cfg),
                     now);
     if (c.cfg.delayedAck() && c.cfg.choices().bsdDelayedAck()) {
       // FreeBSD's DELAY_ACK: wait only when no segment already waits for its ACK, and for no more

@@ -654,7 +654,7 @@ final class SegmentArrival {
     Sender snd = c.snd;
     int freed = c.recovery.onAck(seg, seg.window() << c.opts.sndShift(), now);
     if (snd.hasOutstanding()) {
-      c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
+      c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto(c.cfg)), now);
       if (c.cfg.userTimeout() > 0)
         c.timers.set(TimerKind.USER_TIMEOUT, TimeMath.after(now, c.cfg.userTimeout()), now);
       c.recovery.armProbe(now);

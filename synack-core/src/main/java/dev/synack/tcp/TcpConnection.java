@@ -576,7 +576,8 @@ public final class TcpConnection {
    * fell in the past and the timer fired for ever (issue 12).
    */
   long persistTimeout() {
-    return TimeMath.backedOff(Math.max(rtt.rto(), cfg.minRto()), snd.persistBackoff, cfg.maxRto());
+    return TimeMath.backedOff(
+        Math.max(rtt.rto(cfg), cfg.minRto()), snd.persistBackoff, cfg.maxRto());
   }
 
   /**
@@ -828,7 +829,7 @@ public final class TcpConnection {
         snd.queued(),
         rcv.queued(),
         opts.effectiveMss(),
-        rtt.rto(),
+        rtt.rto(cfg),
         rtt.srtt());
   }
 
@@ -886,7 +887,7 @@ public final class TcpConnection {
       emit(new ConnectionEvent.Connected());
       keepAlive.onHeard(now);
       if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(cfg), now);
-      if (snd.synRetransmitted) rtt.afterSynTimeout();
+      if (snd.synRetransmitted) rtt.afterSynTimeout(cfg);
     }
     // Loss recovery runs from the end of the handshake on, also when a CLOSE in SYN-RECEIVED sent
     // our FIN before it (§3.10.4): that FIN must be resent on timeout like any (RFC 9293 §3.8.1).
@@ -1095,7 +1096,7 @@ public final class TcpConnection {
    */
   void onBufferDrained(long now) {
     if (!timers.isSet(TimerKind.RECLAIM) && (snd.holdsIdleStorage() || rcv.holdsIdleStorage())) {
-      timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto()), now);
+      timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto(cfg)), now);
     }
   }
 
@@ -1103,7 +1104,8 @@ public final class TcpConnection {
     // Both halves reclaim (no short circuit): each frees what it holds idle.
     boolean sendLeft = snd.reclaimStorage();
     boolean receiveLeft = rcv.reclaimStorage();
-    if (sendLeft || receiveLeft) timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto()), now);
+    if (sendLeft || receiveLeft)
+      timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto(cfg)), now);
   }
 
   /** Notes that acknowledged data freed send-buffer room, for a waiting writer. */
