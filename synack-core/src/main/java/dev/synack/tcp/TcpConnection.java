@@ -95,9 +95,6 @@ public final class TcpConnection {
   /** Whether SYN-RECEIVED was entered from LISTEN (a passive open), not from SYN-SENT. */
   boolean passiveHandshake;
 
-  /** The ISS an accepted connection uses for its SYN-ACK. */
-  private final int acceptIss;
-
   /** Whether an ACK is owed: sent alone unless data or a FIN carries it. */
   boolean ackNow;
 
@@ -170,7 +167,6 @@ public final class TcpConnection {
     this.origin = origin;
     this.openedAs = id;
     this.id = id;
-    this.acceptIss = acceptIss;
     this.tracer = tracing.tracerFor(id);
     this.timers = new TimerTable(tracer);
     this.rtt = new RttEstimator(cfg);
@@ -178,6 +174,9 @@ public final class TcpConnection {
     this.state = TcpState.CLOSED;
     this.arrival = new SegmentArrival(this);
     freshTcb();
+    // The ISS an accepted connection answers its SYN with waits in the sender until the SYN
+    // starts it (every ACCEPT handles its SYN at once): the TCB keeps no field for it.
+    if (origin == Origin.ACCEPT) snd.iss = acceptIss;
   }
 
   /** Active OPEN (RFC 9293 §3.10.1): returns a connection in SYN-SENT with its SYN to send. */
@@ -988,7 +987,7 @@ public final class TcpConnection {
    * Returns the ISS of a passive open: given by the stack, or from the ISN generator (RFC 6528).
    */
   int passiveIss(long now) {
-    return origin == Origin.ACCEPT ? acceptIss : cfg.isnGenerator().isn(id, now);
+    return origin == Origin.ACCEPT ? snd.iss : cfg.isnGenerator().isn(id, now);
   }
 
   /**
