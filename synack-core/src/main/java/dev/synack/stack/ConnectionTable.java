@@ -6,9 +6,7 @@ import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -17,7 +15,7 @@ import java.util.function.Consumer;
  * out of it goes through.
  */
 final class ConnectionTable {
-  private final Map<FourTuple, Connection> connections = new HashMap<>();
+  private final ConnectionIndex connections = new ConnectionIndex();
 
   /**
    * The connection the last TCP segment was for, or {@code null}: the next is likely for it too.
@@ -58,7 +56,7 @@ final class ConnectionTable {
   Connection find(InetAddress local, int localPort, InetAddress remote, int remotePort) {
     Connection c = lastFound;
     if (c == null || c.released || !c.id().matches(local, localPort, remote, remotePort)) {
-      c = connections.get(new FourTuple(local, localPort, remote, remotePort));
+      c = connections.get(local, localPort, remote, remotePort);
       lastFound = c;
     }
     return c;
@@ -71,7 +69,7 @@ final class ConnectionTable {
 
   /** Returns whether a connection holds {@code id}. */
   boolean contains(FourTuple id) {
-    return connections.containsKey(id);
+    return connections.get(id) != null;
   }
 
   /**
@@ -84,9 +82,10 @@ final class ConnectionTable {
     this.group = group;
   }
 
-  /** Adds a connection under its 4-tuple. */
+  /** Adds a connection under its 4-tuple, which must be its engine's. */
   void put(FourTuple id, Connection c) {
-    connections.put(id, c);
+    if (!id.equals(c.id())) throw new IllegalArgumentException(id + " is not the tuple of " + c);
+    connections.put(c);
     group.held(id);
   }
 
@@ -102,12 +101,12 @@ final class ConnectionTable {
 
   /** Returns the connections held, as a read-only view. */
   Collection<Connection> values() {
-    return Collections.unmodifiableCollection(connections.values());
+    return Collections.unmodifiableCollection(connections);
   }
 
   /** Returns a snapshot of the connections held. */
   List<Connection> snapshot() {
-    return List.copyOf(connections.values());
+    return List.copyOf(connections);
   }
 
   /** Returns the entries of the deadline queue: one per connection with a deadline. */
@@ -121,7 +120,8 @@ final class ConnectionTable {
    * (null: any).
    */
   boolean holdsPort(InetAddress address, int port) {
-    for (FourTuple id : connections.keySet()) {
+    for (Connection c : connections) {
+      FourTuple id = c.id();
       if (id.localPort() == port && ListenerTable.overlap(address, id.localAddress())) return true;
     }
     return false;
@@ -164,7 +164,7 @@ final class ConnectionTable {
   @SuppressWarnings("ReferenceEquality") // the same connection
   void remove(Connection c) {
     if (unscheduled == c) unscheduled = null;
-    if (connections.remove(c.id(), c)) group.released(c.id());
+    if (connections.remove(c)) group.released(c.id());
     deadlines.remove(c);
   }
 

@@ -9,6 +9,9 @@ import dev.synack.wire.TcpFlags;
  * delayed-ACK timer (RFC 1122 §4.2.3.2, RFC 5681 §4.2), challenge ACKs within RFC 5961 §7's rate
  * limit, and ACKs to unacceptable segments limited as Linux's {@code tcp_invalid_ratelimit}; and
  * the receiver's round-trip samples for auto-tuning. An owed ACK is {@link TcpConnection#ackNow}.
+ *
+ * <p>It holds only its rate limits' state; each call names its connection, so that every
+ * connection's policy keeps no reference back to it (8 B of an idle connection).
  */
 final class AckPolicy {
   /**
@@ -23,8 +26,6 @@ final class AckPolicy {
    */
   static final int RUN_BYTES = 65_536;
 
-  private final TcpConnection c;
-
   /** The rate limit of challenge ACKs; {@code null} until the first one (RFC 5961 §7). */
   private ChallengeAckLimiter challengeAcks;
 
@@ -34,17 +35,13 @@ final class AckPolicy {
    */
   private long lastUnacceptableAck = Long.MIN_VALUE;
 
-  AckPolicy(TcpConnection connection) {
-    this.c = connection;
-  }
-
   /**
    * Owes the ACK of in-order data: at once when {@code immediate} (a hole filled, RFC 5681 §4.2) or
    * when {@link DelayedAck} says so, else when the delayed-ACK timer fires, unless a segment of
    * ours carries it first. The timer keeps its first deadline: no ACK waits longer than the timeout
    * (as Linux's {@code tcp_send_delayed_ack}).
    */
-  void acknowledgeData(int length, boolean immediate, long now) {
+  void acknowledgeData(TcpConnection c, int length, boolean immediate, long now) {
     boolean due =
         !c.cfg.delayedAck()
             || c.rcv
@@ -54,7 +51,7 @@ final class AckPolicy {
                     c.rcv.unacknowledged(),
                     c.rcv.rcvWnd(),
                     c.params.mss(),
-                    c.rtt.rto(),
+                    c.rtt.rto(c.cfg),
                     now);
     if (c.cfg.delayedAck() && c.cfg.choices().bsdDelayedAck()) {
       // FreeBSD's DELAY_ACK: wait only when no segment already waits for its ACK, and for no more
@@ -66,7 +63,7 @@ final class AckPolicy {
     } else if (due) {
       c.ackDue = true;
     } else {
-      acknowledgeLater(now);
+      acknowledgeLater(c, now);
     }
   }
 
@@ -80,7 +77,7 @@ final class AckPolicy {
    * RFC 5681 §4.2). Any other segment sends the owed ACK first, so that a duplicate ACK still
    * leaves per out-of-order segment.
    */
-  boolean joinsRun(InboundSegment seg) {
+  boolean joinsRun(TcpConnection c, InboundSegment seg) {
     int length = seg.payloadLength();
     return length > 0
         && (seg.flags() & ~(TcpFlags.ACK | TcpFlags.PSH)) == 0
@@ -89,7 +86,7 @@ final class AckPolicy {
   }
 
   /** Owes an ACK that may wait for the delayed-ACK timer (at once when delayed ACKs are off). */
-  void acknowledgeLater(long now) {
+  void acknowledgeLater(TcpConnection c, long now) {
     if (!c.cfg.delayedAck()) {
       c.ackNow = true;
     } else if (!c.timers.isSet(TimerKind.DELAYED_ACK)) {
@@ -103,7 +100,7 @@ final class AckPolicy {
    * the TSecr the peer echoed, from segments at least full-sized (smaller ones may have waited for
    * an ACK of ours); without them, the time a window's worth of data takes to arrive.
    */
-  void measureReceiveRtt(InboundSegment seg, long now) {
+  void measureReceiveRtt(TcpConnection c, InboundSegment seg, long now) {
     if (!c.opts.timestampsOk()) {
       c.rcv.tuner().onInOrderData(c.rcv.rcvNxt, c.rcv.rcvWnd(), now);
       return;
@@ -120,7 +117,7 @@ final class AckPolicy {
    * Owes a challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the rate limit of §7; returns whether
    * it will be sent. It is the ordinary {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}.
    */
-  boolean challengeAck(long now) {
+  boolean challengeAck(TcpConnection c, long now) {
     if (challengeAcks == null) challengeAcks = new ChallengeAckLimiter(c.cfg.challengeAckLimit());
     if (!challengeAcks.tryAcquire(now)) return false;
     if (!c.ackNow && !c.ackDue) c.challengeOnly = true;
@@ -138,7 +135,7 @@ final class AckPolicy {
    * such segments without data, {@code tcp_oow_rate_limited}; we limit data too, so that blind
    * injection cannot make us send an ACK per packet.)
    */
-  boolean ackUnacceptable(InboundSegment seg, long now) {
+  boolean ackUnacceptable(TcpConnection c, InboundSegment seg, long now) {
     int behind = SeqNum.diff(c.rcv.rcvNxt, seg.sequenceNumber());
     if (behind > 0 && behind <= c.rcv.bufferSize() + 65535) {
       c.ackNow = true;

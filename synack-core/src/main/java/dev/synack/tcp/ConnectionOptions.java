@@ -51,9 +51,8 @@ public final class ConnectionOptions {
    */
   public void setKeepAliveTiming(Duration idle, Duration interval, int count, long now) {
     c.cfg = c.cfg.withKeepAlive(c.keepAlive.on(), idle, interval, count);
-    c.keepAlive.setConfig(c.cfg);
     if (c.keepAlive.on() && c.keepAliveState()) {
-      c.timers.set(TimerKind.KEEPALIVE, Math.max(now, c.keepAlive.idleDeadline()), now);
+      c.timers.set(TimerKind.KEEPALIVE, Math.max(now, c.keepAlive.idleDeadline(c.cfg)), now);
     }
   }
 

@@ -13,7 +13,7 @@ package dev.synack.tcp;
 final class KeepAlive {
   /** What to do when the keep-alive timer fires. */
   enum Action {
-    /** The peer spoke within the idle time: sleep until {@link #idleDeadline()}. */
+    /** The peer spoke within the idle time: sleep until {@link #idleDeadline(TcpConfig)}. */
     WAIT,
     /** Send a probe and wait the interval. */
     PROBE,
@@ -21,30 +21,28 @@ final class KeepAlive {
     GIVE_UP
   }
 
-  /** The idle time, interval and count, read when needed: a connection holds no copy of them. */
-  private TcpConfig cfg;
-
   /** Whether probing is on. */
   private boolean on;
 
-  /** Probes sent since the peer was last heard from (Linux's {@code icsk_probes_out}). */
-  private int probesOut;
+  /**
+   * Probes sent since the peer was last heard from (Linux's {@code icsk_probes_out}); at most
+   * {@link TcpConfig#keepAliveCount()}, which is at most 127 (Linux's {@code MAX_TCP_KEEPCNT}).
+   */
+  private byte probesOut;
 
   /** When the peer was last heard from: an acceptable segment arrived. */
   private long lastHeardAt;
 
-  KeepAlive(TcpConfig cfg) {
-    this.cfg = cfg;
-    this.on = cfg.keepAlive();
+  /**
+   * Takes whether probing starts on; the idle time, interval and count are read from the
+   * connection's {@link TcpConfig} when needed (the connection holds it; this holds no copy).
+   */
+  KeepAlive(boolean on) {
+    this.on = on;
   }
 
   boolean on() {
     return on;
-  }
-
-  /** Takes new timing (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT set on the connection). */
-  void setConfig(TcpConfig newConfig) {
-    this.cfg = newConfig;
   }
 
   void setOn(boolean on) {
@@ -57,18 +55,18 @@ final class KeepAlive {
     probesOut = 0;
   }
 
-  /** Returns when the connection will have been idle long enough for a probe. */
-  long idleDeadline() {
+  /**
+   * Returns when the connection will have been idle long enough for a probe, with the idle time of
+   * {@code cfg}.
+   */
+  long idleDeadline(TcpConfig cfg) {
     return TimeMath.after(lastHeardAt, cfg.keepAliveIdle());
   }
 
-  /** Returns the time between probes, in ns. */
-  long interval() {
-    return cfg.keepAliveInterval();
-  }
-
-  /** Decides what the expired timer does, counting the probe it sends. */
-  Action onTimeout(long now) {
+  /**
+   * Decides what the expired timer does under {@code cfg}'s timing, counting the probe it sends.
+   */
+  Action onTimeout(long now, TcpConfig cfg) {
     if (probesOut == 0 && now - lastHeardAt < cfg.keepAliveIdle()) return Action.WAIT;
     if (probesOut >= cfg.keepAliveCount()) return Action.GIVE_UP;
     probesOut++;

@@ -321,7 +321,7 @@ final class LossRecovery {
         // makes the same test), and would count the time the copies waited as round-trip time.
         rttSample = Math.max(0, SeqNum.diff(c.tsNow(now), ecr)) * 1_000_000L;
       }
-      if (rttSample >= 0) c.rtt.sample(rttSample);
+      if (rttSample >= 0) c.rtt.sample(rttSample, c.cfg);
     }
     if (cc == null) return freed; // the handshake, or nothing sent yet: no congestion control
     board = snd.scoreboard(); // made with the machinery
@@ -684,7 +684,7 @@ final class LossRecovery {
       // RFC 8985 §7.3: TLP.end_seq = SND.NXT, and the RTO restarts from the probe.
       probeRequested = false;
       rack.onProbeSent(snd.sndNxt, chunk.retransmit());
-      c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
+      c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto(c.cfg)), now);
       c.tracer.note(
           now,
           chunk.retransmit()
@@ -788,7 +788,7 @@ final class LossRecovery {
     boolean newData = (snd.unsent() > 0 && snd.usableWindow() > 0) || finWaits;
     snd.probe = newData ? Sender.Probe.NEW_DATA : Sender.Probe.LAST_SEGMENT;
     probeRequested = true;
-    c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
+    c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto(c.cfg)), now);
   }
 
   /** The reorder timer fired (RFC 8985 §6.3): segments waited long enough to be declared lost. */
@@ -835,8 +835,8 @@ final class LossRecovery {
    */
   void onRetransmissionTimeout(long now) {
     Sender snd = c.snd;
-    snd.onTimeout(now, c.rtt.rto());
-    c.rtt.backOff();
+    snd.onTimeout(now, c.rtt.rto(c.cfg));
+    c.rtt.backOff(c.cfg);
     if (rack != null) rack.cancelProbe();
     probeRequested = false;
     c.timers.cancel(TimerKind.LOSS_PROBE, now);

@@ -15,9 +15,6 @@ final class RttEstimator {
   /** RFC 6298 §5.7: the RTO after a retransmitted SYN, when data transmission begins. */
   static final long RTO_AFTER_SYN_TIMEOUT = 3_000_000_000L;
 
-  /** Where minRto and maxRto come from: read when needed, not copied into every connection. */
-  private final TcpConfig cfg;
-
   /** SRTT in ns; 0 until the first sample. */
   private long srtt;
 
@@ -30,8 +27,11 @@ final class RttEstimator {
   /** How many times the RTO was doubled since the last sample (RFC 6298 §5.5). */
   private int backoff;
 
+  /**
+   * Starts from {@code cfg}'s initial RTO; the bounds and slop are read from the connection's
+   * {@link TcpConfig} at each call (the connection holds it; this holds no copy).
+   */
   RttEstimator(TcpConfig cfg) {
-    this.cfg = cfg;
     this.baseRto = cfg.initialRto();
   }
 
@@ -40,7 +40,7 @@ final class RttEstimator {
    * TCPT_RANGESET} adds it to every RTO it computes: after each sample and each backoff, though not
    * to the initial RTO the first SYN's timer starts with ({@code t_rxtcur}).
    */
-  long rto() {
+  long rto(TcpConfig cfg) {
     long maxRto = cfg.maxRto();
     long rto = TimeMath.backedOff(baseRto, backoff, maxRto);
     long slop = cfg.rtoSlop();
@@ -68,7 +68,7 @@ final class RttEstimator {
   /**
    * Takes one round-trip sample R in ns (RFC 6298 §2.2 first, §2.3 after) and forgets the backoff.
    */
-  void sample(long r) {
+  void sample(long r, TcpConfig cfg) {
     r = Math.max(r, 1);
     if (srtt == 0) {
       srtt = r;
@@ -92,12 +92,12 @@ final class RttEstimator {
   }
 
   /** Doubles the RTO after a timeout (RFC 6298 §5.5), up to maxRto. */
-  void backOff() {
-    if (rto() < cfg.maxRto()) backoff++;
+  void backOff(TcpConfig cfg) {
+    if (rto(cfg) < cfg.maxRto()) backoff++;
   }
 
   /** Applies RFC 6298 §5.7 (MUST): after a SYN timed out and with no sample, start data at 3 s. */
-  void afterSynTimeout() {
+  void afterSynTimeout(TcpConfig cfg) {
     if (srtt == 0) {
       baseRto = Math.max(baseRto, Math.min(cfg.maxRto(), RTO_AFTER_SYN_TIMEOUT));
       backoff = 0;

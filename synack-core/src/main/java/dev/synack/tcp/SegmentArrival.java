@@ -382,7 +382,7 @@ final class SegmentArrival {
     if (c.opts.pawsRejects(seg, now)) {
       // RFC 7323 §5.3 R1: "send an acknowledgment in reply as specified in RFC 793 page 69 and
       // drop the segment".
-      boolean acked = c.acks.ackUnacceptable(seg, now);
+      boolean acked = c.acks.ackUnacceptable(c, seg, now);
       noteDuplicate(seg);
       drop(seg, now, acked ? DropReason.PAWS : DropReason.PAWS_ACK_RATE_LIMITED);
       restartTimeWaitOnRetransmission(seg, now);
@@ -425,7 +425,7 @@ final class SegmentArrival {
       } else if (restartTimeWaitOnRetransmission(seg, now)) {
         // A resent FIN in TIME-WAIT is received and answered, not dropped; a blind guess is
         // answered at the rate limit.
-        if (!c.acks.ackUnacceptable(seg, now))
+        if (!c.acks.ackUnacceptable(c, seg, now))
           drop(seg, now, DropReason.OUTSIDE_WINDOW_ACK_RATE_LIMITED);
       } else if (c.cfg.choices().oldDuplicateAckProcessed()
           && seg.has(TcpFlags.ACK)
@@ -438,7 +438,7 @@ final class SegmentArrival {
         c.ackNow = true;
         return true;
       } else {
-        boolean acked = c.acks.ackUnacceptable(seg, now);
+        boolean acked = c.acks.ackUnacceptable(c, seg, now);
         // D-SACK reports the plain duplicate, as Linux's tcp_send_dupack; a SYN carries none.
         if (!seg.has(TcpFlags.SYN)) noteDuplicate(seg);
         drop(
@@ -477,7 +477,7 @@ final class SegmentArrival {
       // RFC 5961 §3.2: "If the RST bit is set and the sequence number does not exactly match the
       // next expected sequence value, yet is within the current receive window, TCP endpoints MUST
       // send an acknowledgment (challenge ACK)".
-      boolean sent = c.acks.challengeAck(now);
+      boolean sent = c.acks.challengeAck(c, now);
       drop(seg, now, sent ? DropReason.RST_CHALLENGED : DropReason.RST_CHALLENGE_LIMITED);
       return;
     }
@@ -544,7 +544,7 @@ final class SegmentArrival {
    * §7), and drops it.
    */
   private void challengeSyn(InboundSegment seg, long now) {
-    boolean sent = c.acks.challengeAck(now);
+    boolean sent = c.acks.challengeAck(c, now);
     drop(seg, now, sent ? DropReason.SYN_CHALLENGED : DropReason.SYN_CHALLENGE_LIMITED);
   }
 
@@ -582,7 +582,7 @@ final class SegmentArrival {
     // RFC 9293's "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then send an ACK,
     // drop the segment, and return."
     if (SeqNum.gt(ack, snd.sndNxt) || SeqNum.lt(ack, SeqNum.add(snd.sndUna, -snd.maxSndWnd))) {
-      boolean sent = c.acks.challengeAck(now);
+      boolean sent = c.acks.challengeAck(c, now);
       drop(
           seg,
           now,
@@ -654,7 +654,7 @@ final class SegmentArrival {
     Sender snd = c.snd;
     int freed = c.recovery.onAck(seg, seg.window() << c.opts.sndShift(), now);
     if (snd.hasOutstanding()) {
-      c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
+      c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto(c.cfg)), now);
       if (c.cfg.userTimeout() > 0)
         c.timers.set(TimerKind.USER_TIMEOUT, TimeMath.after(now, c.cfg.userTimeout()), now);
       c.recovery.armProbe(now);
@@ -664,7 +664,7 @@ final class SegmentArrival {
       // Nothing in flight: keep-alive watches the peer again (Timeouts#keepAliveTimeout stopped it
       // meanwhile).
       if (c.keepAlive.on() && c.keepAliveState() && !c.timers.isSet(TimerKind.KEEPALIVE)) {
-        c.timers.set(TimerKind.KEEPALIVE, c.keepAlive.idleDeadline(), now);
+        c.timers.set(TimerKind.KEEPALIVE, c.keepAlive.idleDeadline(c.cfg), now);
       }
     }
     if (freed > 0) c.onSendBufferFreed();
@@ -729,8 +729,8 @@ final class SegmentArrival {
         // fills in all or part of a gap in the sequence space"; otherwise the ACK may be delayed.
         boolean fillsHole = rcv.hasOutOfOrder();
         int readable = rcv.accept(seg.payload());
-        c.acks.acknowledgeData(seg.payloadLength(), fillsHole, now);
-        c.acks.measureReceiveRtt(seg, now);
+        c.acks.acknowledgeData(c, seg.payloadLength(), fillsHole, now);
+        c.acks.measureReceiveRtt(c, seg, now);
         if (readable > 0) c.emit(ConnectionEvent.READABLE);
         if (fillsHole && rcv.heldFinReached()) onFin(now); // the FIN that waited behind the hole
         return true;
@@ -755,7 +755,7 @@ final class SegmentArrival {
     textQueuedUntilEstablished = null;
     if (text.payloadLength() == 0 || text.sequenceNumber() != c.rcv.rcvNxt || c.inputClosed) return;
     if (c.rcv.accept(text.payload()) > 0) c.emit(ConnectionEvent.READABLE);
-    c.acks.acknowledgeLater(now);
+    c.acks.acknowledgeLater(c, now);
   }
 
   /**

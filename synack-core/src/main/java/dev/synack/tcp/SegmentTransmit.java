@@ -77,7 +77,7 @@ final class SegmentTransmit {
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it
       // is not running.
       if (!c.timers.isSet(TimerKind.RETRANSMIT))
-        c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto()), now);
+        c.timers.set(TimerKind.RETRANSMIT, TimeMath.after(now, c.rtt.rto(c.cfg)), now);
       c.recovery.onSent(chunk, now);
       if (c.mtuProbing != null)
         c.mtuProbing.onSent(chunk.seq(), chunk.length(), chunk.retransmit(), now);

@@ -95,9 +95,6 @@ public final class TcpConnection {
   /** Whether SYN-RECEIVED was entered from LISTEN (a passive open), not from SYN-SENT. */
   boolean passiveHandshake;
 
-  /** The ISS an accepted connection uses for its SYN-ACK. */
-  private final int acceptIss;
-
   /** Whether an ACK is owed: sent alone unless data or a FIN carries it. */
   boolean ackNow;
 
@@ -128,7 +125,7 @@ public final class TcpConnection {
   private IcmpErrorHandling icmpErrors;
 
   /** When and how the ACKs we owe are sent: delayed, challenge and rate-limited ACKs. */
-  final AckPolicy acks = new AckPolicy(this);
+  final AckPolicy acks = new AckPolicy();
 
   /** Whether a short {@link #send} waits for a {@link ConnectionEvent.Writable}. */
   boolean writableWanted;
@@ -170,14 +167,16 @@ public final class TcpConnection {
     this.origin = origin;
     this.openedAs = id;
     this.id = id;
-    this.acceptIss = acceptIss;
     this.tracer = tracing.tracerFor(id);
     this.timers = new TimerTable(tracer);
     this.rtt = new RttEstimator(cfg);
-    this.keepAlive = new KeepAlive(cfg);
+    this.keepAlive = new KeepAlive(cfg.keepAlive());
     this.state = TcpState.CLOSED;
     this.arrival = new SegmentArrival(this);
     freshTcb();
+    // The ISS an accepted connection answers its SYN with waits in the sender until the SYN
+    // starts it (every ACCEPT handles its SYN at once): the TCB keeps no field for it.
+    if (origin == Origin.ACCEPT) snd.iss = acceptIss;
   }
 
   /** Active OPEN (RFC 9293 §3.10.1): returns a connection in SYN-SENT with its SYN to send. */
@@ -442,7 +441,7 @@ public final class TcpConnection {
    * and a caller may feed several segments before it polls.
    */
   private void sendOwedAck(InboundSegment seg, long now) {
-    if (ackDue && !acks.joinsRun(seg)) ackNow = true;
+    if (ackDue && !acks.joinsRun(this, seg)) ackNow = true;
     if (ackNow && rcv.synReceived && state.isSynchronized() && state != TcpState.SYN_RECEIVED) {
       // Filled in a queued instance as pollTransmit fills every ACK: no record is made.
       if (replies == null) replies = new ReplyQueue();
@@ -489,7 +488,7 @@ public final class TcpConnection {
   public void setKeepAlive(boolean on, long now) {
     keepAlive.setOn(on);
     if (on && keepAliveState()) {
-      timers.set(TimerKind.KEEPALIVE, Math.max(now, keepAlive.idleDeadline()), now);
+      timers.set(TimerKind.KEEPALIVE, Math.max(now, keepAlive.idleDeadline(cfg)), now);
     } else {
       timers.cancel(TimerKind.KEEPALIVE, now);
     }
@@ -576,7 +575,8 @@ public final class TcpConnection {
    * fell in the past and the timer fired for ever (issue 12).
    */
   long persistTimeout() {
-    return TimeMath.backedOff(Math.max(rtt.rto(), cfg.minRto()), snd.persistBackoff, cfg.maxRto());
+    return TimeMath.backedOff(
+        Math.max(rtt.rto(cfg), cfg.minRto()), snd.persistBackoff, cfg.maxRto());
   }
 
   /**
@@ -828,7 +828,7 @@ public final class TcpConnection {
         snd.queued(),
         rcv.queued(),
         opts.effectiveMss(),
-        rtt.rto(),
+        rtt.rto(cfg),
         rtt.srtt());
   }
 
@@ -885,8 +885,8 @@ public final class TcpConnection {
         && (from == TcpState.SYN_SENT || from == TcpState.SYN_RECEIVED)) {
       emit(new ConnectionEvent.Connected());
       keepAlive.onHeard(now);
-      if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
-      if (snd.synRetransmitted) rtt.afterSynTimeout();
+      if (keepAlive.on()) timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(cfg), now);
+      if (snd.synRetransmitted) rtt.afterSynTimeout(cfg);
     }
     // Loss recovery runs from the end of the handshake on, also when a CLOSE in SYN-RECEIVED sent
     // our FIN before it (§3.10.4): that FIN must be resent on timeout like any (RFC 9293 §3.8.1).
@@ -987,7 +987,7 @@ public final class TcpConnection {
    * Returns the ISS of a passive open: given by the stack, or from the ISN generator (RFC 6528).
    */
   int passiveIss(long now) {
-    return origin == Origin.ACCEPT ? acceptIss : cfg.isnGenerator().isn(id, now);
+    return origin == Origin.ACCEPT ? snd.iss : cfg.isnGenerator().isn(id, now);
   }
 
   /**
@@ -1095,7 +1095,7 @@ public final class TcpConnection {
    */
   void onBufferDrained(long now) {
     if (!timers.isSet(TimerKind.RECLAIM) && (snd.holdsIdleStorage() || rcv.holdsIdleStorage())) {
-      timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto()), now);
+      timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto(cfg)), now);
     }
   }
 
@@ -1103,7 +1103,8 @@ public final class TcpConnection {
     // Both halves reclaim (no short circuit): each frees what it holds idle.
     boolean sendLeft = snd.reclaimStorage();
     boolean receiveLeft = rcv.reclaimStorage();
-    if (sendLeft || receiveLeft) timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto()), now);
+    if (sendLeft || receiveLeft)
+      timers.set(TimerKind.RECLAIM, TimeMath.after(now, rtt.rto(cfg)), now);
   }
 
   /** Notes that acknowledged data freed send-buffer room, for a waiting writer. */

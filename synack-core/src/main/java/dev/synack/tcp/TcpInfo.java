@@ -173,7 +173,7 @@ public record TcpInfo(
         options,
         n.windowScale() ? n.sendShift() : 0,
         n.windowScale() ? n.receiveShift() : 0,
-        c.rtt.rto() / 1000,
+        c.rtt.rto(c.cfg) / 1000,
         c.cfg.delayedAckTimeout() / 1000,
         mss,
         c.rcv.rcvMss(),

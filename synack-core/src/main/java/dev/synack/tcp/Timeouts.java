@@ -138,11 +138,11 @@ final class Timeouts {
     Sender snd = c.snd;
     if (!keepAlive.on() || !c.keepAliveState()) return;
     if (snd.hasOutstanding() || snd.unsent() > 0 || (snd.finQueued && !snd.finSent())) return;
-    switch (keepAlive.onTimeout(now)) {
-      case WAIT -> c.timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(), now);
+    switch (keepAlive.onTimeout(now, c.cfg)) {
+      case WAIT -> c.timers.set(TimerKind.KEEPALIVE, keepAlive.idleDeadline(c.cfg), now);
       case PROBE -> {
         c.sendProbe(now);
-        c.timers.set(TimerKind.KEEPALIVE, TimeMath.after(now, keepAlive.interval()), now);
+        c.timers.set(TimerKind.KEEPALIVE, TimeMath.after(now, c.cfg.keepAliveInterval()), now);
       }
       case GIVE_UP -> c.resetAndClose(TcpError.CONNECTION_TIMED_OUT, now);
     }

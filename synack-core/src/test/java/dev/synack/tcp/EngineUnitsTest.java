@@ -63,87 +63,87 @@ class EngineUnitsTest {
 
   @Nested
   class Rtt {
-    private final RttEstimator rtt =
-        new RttEstimator(TcpConfig.defaults()); // RTO 1 s, 200 ms to 120 s
+    private final TcpConfig cfg = TcpConfig.defaults(); // RTO 1 s, 200 ms to 120 s
+    private final RttEstimator rtt = new RttEstimator(cfg);
 
     @Test
     void rtt_beforeSample_initialRtoDoublesOnTimeout() {
-      assertEquals(1000 * MS, rtt.rto());
-      rtt.backOff();
-      assertEquals(2000 * MS, rtt.rto());
-      rtt.backOff();
-      assertEquals(4000 * MS, rtt.rto());
+      assertEquals(1000 * MS, rtt.rto(cfg));
+      rtt.backOff(cfg);
+      assertEquals(2000 * MS, rtt.rto(cfg));
+      rtt.backOff(cfg);
+      assertEquals(4000 * MS, rtt.rto(cfg));
     }
 
     @Test
     void rtt_firstSample_srttAndHalfVariance() {
-      rtt.sample(100 * MS);
+      rtt.sample(100 * MS, cfg);
       assertEquals(100 * MS, rtt.srtt());
       assertEquals(50 * MS, rtt.rttvar());
-      assertEquals(300 * MS, rtt.rto(), "SRTT + max(minRto, 4 RTTVAR) = 100 + 200 ms");
+      assertEquals(300 * MS, rtt.rto(cfg), "SRTT + max(minRto, 4 RTTVAR) = 100 + 200 ms");
     }
 
     @Test
     void rtt_laterSamples_rfc6298Smoothing() {
-      rtt.sample(100 * MS);
-      rtt.sample(200 * MS);
+      rtt.sample(100 * MS, cfg);
+      rtt.sample(200 * MS, cfg);
       assertEquals(112_500_000L, rtt.srtt(), "7/8 * 100 + 1/8 * 200");
       assertEquals(62_500_000L, rtt.rttvar(), "3/4 * 50 + 1/4 * |100 - 200|");
-      assertEquals(362_500_000L, rtt.rto());
+      assertEquals(362_500_000L, rtt.rto(cfg));
     }
 
     @Test
     void rtt_backoff_cappedAtMaxAndClearedBySample() {
-      for (int i = 0; i < 20; i++) rtt.backOff();
-      assertEquals(120_000 * MS, rtt.rto());
-      rtt.sample(10 * MS);
-      assertEquals(210 * MS, rtt.rto(), "Linux-like floor: SRTT + minRto");
+      for (int i = 0; i < 20; i++) rtt.backOff(cfg);
+      assertEquals(120_000 * MS, rtt.rto(cfg));
+      rtt.sample(10 * MS, cfg);
+      assertEquals(210 * MS, rtt.rto(cfg), "Linux-like floor: SRTT + minRto");
     }
 
     @Test
     void rtt_afterSynTimeoutWithoutSample_threeSeconds() {
-      rtt.backOff();
-      rtt.afterSynTimeout();
-      assertEquals(3000 * MS, rtt.rto(), "RFC 6298 §5.7");
+      rtt.backOff(cfg);
+      rtt.afterSynTimeout(cfg);
+      assertEquals(3000 * MS, rtt.rto(cfg), "RFC 6298 §5.7");
     }
   }
 
   /** FreeBSD's RTO: rexmit_min 30 ms, rexmit_slop 200 ms, TCPTV_REXMTMAX 64 s. */
   @Nested
   class RttWithSlop {
-    private final RttEstimator rtt =
-        new RttEstimator(
-            TcpConfig.defaults()
-                .withRto(Duration.ofMillis(1000), Duration.ofMillis(30), Duration.ofMillis(64_000))
-                .withRtoSlop(Duration.ofMillis(200)));
+    private final TcpConfig cfg =
+        TcpConfig.defaults()
+            .withRto(Duration.ofMillis(1000), Duration.ofMillis(30), Duration.ofMillis(64_000))
+            .withRtoSlop(Duration.ofMillis(200));
+    private final RttEstimator rtt = new RttEstimator(cfg);
 
     @Test
     void beforeSample_firstTimerIsTheInitialRto_backoffsAddTheSlop() {
-      assertEquals(1000 * MS, rtt.rto(), "the first SYN's timer: t_rxtcur = rexmit_initial");
-      rtt.backOff();
-      assertEquals(2200 * MS, rtt.rto(), "1 s doubled, plus 200 ms");
-      rtt.backOff();
-      assertEquals(4200 * MS, rtt.rto());
+      assertEquals(1000 * MS, rtt.rto(cfg), "the first SYN's timer: t_rxtcur = rexmit_initial");
+      rtt.backOff(cfg);
+      assertEquals(2200 * MS, rtt.rto(cfg), "1 s doubled, plus 200 ms");
+      rtt.backOff(cfg);
+      assertEquals(4200 * MS, rtt.rto(cfg));
     }
 
     @Test
     void afterSample_srttPlusFourRttvar_plusSlop() {
-      rtt.sample(100 * MS);
-      assertEquals(500 * MS, rtt.rto(), "max(30, 100 + 4 * 50) + 200 ms");
-      rtt.backOff();
-      assertEquals(800 * MS, rtt.rto(), "300 doubled, plus 200 ms");
+      rtt.sample(100 * MS, cfg);
+      assertEquals(500 * MS, rtt.rto(cfg), "max(30, 100 + 4 * 50) + 200 ms");
+      rtt.backOff(cfg);
+      assertEquals(800 * MS, rtt.rto(cfg), "300 doubled, plus 200 ms");
     }
 
     @Test
     void tinyRtt_floorIsRexmitMinPlusSlop() {
-      rtt.sample(1 * MS);
-      assertEquals(230 * MS, rtt.rto());
+      rtt.sample(1 * MS, cfg);
+      assertEquals(230 * MS, rtt.rto(cfg));
     }
 
     @Test
     void backoff_cappedAtTheMaximum() {
-      for (int i = 0; i < 20; i++) rtt.backOff();
-      assertEquals(64_000 * MS, rtt.rto());
+      for (int i = 0; i < 20; i++) rtt.backOff(cfg);
+      assertEquals(64_000 * MS, rtt.rto(cfg));
     }
   }
 

@@ -348,7 +348,7 @@ class LossRecoveryTest {
       s.send("o".repeat(MSS));
       long sentAt = s.now();
       assertEquals(1, drain(s).size());
-      long rto = s.conn().rtt.rto();
+      long rto = s.conn().rtt.rto(s.conn().cfg);
       assertEquals(250_000_000L, rto, "SRTT 50 ms + max(200 ms, 4·25 ms)");
       int cwnd = s.conn().recovery.cwnd();
       long fired = s.fireNextTimer();
@@ -364,7 +364,7 @@ class LossRecoveryTest {
           "the probe resends the last (and only) segment");
       assertEquals(LossRecovery.Phase.OPEN, s.conn().recovery.phase());
       assertEquals(cwnd, s.conn().recovery.cwnd(), "no loss window");
-      assertEquals(rto, s.conn().rtt.rto(), "no backoff");
+      assertEquals(rto, s.conn().rtt.rto(s.conn().cfg), "no backoff");
       assertEquals(fired + rto, s.conn().pollTimeout(), "the RTO restarted from the probe");
     }
 

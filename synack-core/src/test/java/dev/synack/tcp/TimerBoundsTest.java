@@ -244,7 +244,7 @@ class TimerBoundsTest {
       s.inject("S.", EngineScript.PEER_ISS, 1001);
       s.expect(".", 1001, 5001);
       s.drainEvents();
-      assertEquals(15 * S, s.conn().rtt.rto());
+      assertEquals(15 * S, s.conn().rtt.rto(s.conn().cfg));
       return s;
     }
 

@@ -88,10 +88,10 @@ class TimerPropertiesTest {
     TcpConnection c = into(scenario, cfg);
     long now = start; // the pair met at 0: the clock jumps, as after a long pause
     if (scenario == Scenario.ZERO_WINDOW) c.snd.persistBackoff = (byte) persistBackoff;
-    for (int i = 0; i < rtoBackoffs; i++) c.rtt.backOff();
+    for (int i = 0; i < rtoBackoffs; i++) c.rtt.backOff(c.cfg);
     assertTrue(
-        c.rtt.rto() > 0 && c.rtt.rto() <= rto[2],
-        "RTO " + c.rtt.rto() + " within (0, " + rto[2] + "]");
+        c.rtt.rto(c.cfg) > 0 && c.rtt.rto(c.cfg) <= rto[2],
+        "RTO " + c.rtt.rto(c.cfg) + " within (0, " + rto[2] + "]");
     if (c.snd.persistBackoff > 0) {
       long p = c.persistTimeout();
       assertTrue(p > 0 && p <= rto[2], "persist interval " + p + " within (0, " + rto[2] + "]");
