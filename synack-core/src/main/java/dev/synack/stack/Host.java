@@ -578,7 +578,9 @@ public final class Host {
       return true;
     }
     int most = output.tracesPackets() ? 1 : maxSegments;
-    Connection c = tcp.nextSegment(now, most);
+    // A connection hands over a run as one chunk (and holds a partial one back) only into a buffer
+    // that any run fits in; into a smaller one, segments join the packet one by one while they fit.
+    Connection c = tcp.nextSegment(now, buffer.remaining() >= GsoPacket.MAX_PACKET ? most : 1);
     if (c == null) return false;
     FourTuple id = c.id();
     OutboundSegment segment = tcp.outbound();

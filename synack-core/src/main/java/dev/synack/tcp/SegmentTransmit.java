@@ -61,6 +61,10 @@ final class SegmentTransmit {
       paced = TsoDeferral.holds(c, chunk, c.segmentMss(now), frameSegments, now);
     if (paced) chunk = null;
     else if (chunk == null) c.recovery.onNothingSent();
+    int segments = 1;
+    if (chunk != null && frameSegments > 1 && probe == 0)
+      segments =
+          c.snd.extendRun(chunk, c.segmentMss(now), runBytes(c, frameSegments, now), allowance);
     if (chunk != null) {
       // PSH on the segment that ends the queued data, first sent or resent, as Linux marks the last
       // of a write.
@@ -70,10 +74,12 @@ final class SegmentTransmit {
       fill(c, out, chunk.seq(), flags, chunk.length(), chunk.retransmit(), now);
       c.snd.lendPayload(chunk, out);
       c.snd.onSent(chunk, now);
+      if (segments > 1) out.segmentSize(c.segmentMss(now));
       if (c.writableWanted && !chunk.retransmit())
         c.onSendBufferFreed(); // TCP_NOTSENT_LOWAT: sending makes room too
       c.tracer.send(out, now, chunk.retransmit());
       c.counters.onSent(chunk.length(), chunk.retransmit(), now);
+      if (segments > 1) c.counters.onRunSegments(segments - 1);
       // RFC 6298 §5.1: start the timer when a segment with data (SYN and FIN count) leaves and it
       // is not running.
       if (!c.timers.isSet(TimerKind.RETRANSMIT))
@@ -115,6 +121,20 @@ final class SegmentTransmit {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Returns the most new data one offloaded write of {@code c} carries: {@code frameSegments}
+   * segments, no more than 64 KiB of payload, and no more than about 1 ms at the pacing rate, at
+   * least two segments (Linux's {@code tcp_tso_autosize}: {@code sk_pacing_rate >>
+   * sk_pacing_shift}, 2^10, beside {@code tcp_min_tso_segs}).
+   */
+  static int runBytes(TcpConnection c, int frameSegments, long now) {
+    int mss = Math.max(1, c.segmentMss(now));
+    long bytes = (long) Math.min(frameSegments, TsoDeferral.MAX_FRAME_PAYLOAD / mss) * mss;
+    long rate = c.recovery.pacingRate();
+    if (rate > 0) bytes = Math.min(bytes, Math.max(2L * mss, rate >> 10));
+    return (int) bytes;
   }
 
   /** Returns a segment without payload built as {@link #fill} builds every segment but RSTs. */

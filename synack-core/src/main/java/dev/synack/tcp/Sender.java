@@ -453,6 +453,28 @@ final class Sender {
   }
 
   /**
+   * Grows {@code c}, a first send of one full segment of new data, into a run of whole segments of
+   * {@code mss} bytes, at most {@code maxBytes} and what the peer's window, the data queued and
+   * {@code allowance} (congestion control's room) take, for a caller that writes the run as one
+   * offloaded packet (TSO: Linux's sender keeps such a run as one {@code sk_buff}, {@code
+   * tcp_write_xmit} sizing it by {@code tcp_tso_autosize}). The run is one record on the scoreboard
+   * (a SACK or a loss splits it, a resend cuts an MSS from it), so the sender's work per write no
+   * longer grows with the segments in it. A run that ends the queued data carries the FIN queued
+   * behind it, as {@link #next} merges it. Returns the segments the chunk now holds (1 when it
+   * stays as it was).
+   */
+  int extendRun(Chunk c, int mss, int maxBytes, int allowance) {
+    if (c.retransmit() || c.flags() != 0 || c.length() != mss || probe != Probe.NONE) return 1;
+    int unsent = unsent();
+    int room = Math.min(Math.min(unsent, usableWindow()), Math.min(maxBytes, allowance));
+    int segments = room / mss;
+    if (segments <= 1) return 1;
+    int length = segments * mss;
+    c.set(c.seq(), length, finQueued && length == unsent ? TcpFlags.FIN : 0, false);
+    return segments;
+  }
+
+  /**
    * Returns whether a new segment of {@code length} bytes should go now: sender-side silly window
    * avoidance (RFC 9293 §3.8.6.2.1) with Nagle's algorithm (RFC 896, RFC 9293 §3.7.4). It goes (1)
    * when it is a full segment; (2) when it carries all the queued data, which every SEND pushes,

@@ -85,6 +85,15 @@ final class TcpCounters {
     }
   }
 
+  /**
+   * Counts the segments beyond the first of a run that left as one offloaded write (after {@link
+   * #onSent} for the run): the device sends them as segments of their own.
+   */
+  void onRunSegments(int extra) {
+    segsOut += extra;
+    dataSegsOut += extra;
+  }
+
   /** Returns µs since data was last sent, 0 for never. */
   long sinceDataSent(long now) {
     return since(1, lastDataSentMs, now);

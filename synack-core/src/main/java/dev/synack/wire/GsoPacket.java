@@ -18,7 +18,8 @@ import java.util.List;
  * FIN. The super-packet carries the first segment's headers with the total length, the last
  * segment's flags, and in the TCP checksum field the folded pseudo-header sum ({@code
  * CHECKSUM_PARTIAL}) for the device to complete per segment; a packet of one segment gets its whole
- * checksum.
+ * checksum. A segment whose payload is a run already ({@link OutboundSegment#segmentSize()} above
+ * 0, a sender that keeps a run as one chunk) begins the packet with all the segments it holds.
  *
  * <p>One writer is reused for every packet: nothing is allocated per packet, and each payload byte
  * is copied once, from the sender's buffer into the lent one. Calling order: {@link #begin}, then
@@ -112,14 +113,18 @@ public final class GsoPacket {
     writeIpHeader(hopLimit, segment.ecn());
     headersEnd = tcp + segment.writeHeader(this.out, tcp);
     segment.writePayload(this.out, headersEnd);
-    end = headersEnd + segment.payloadLength();
+    int payload = segment.payloadLength();
+    end = headersEnd + payload;
     maxEnd = Math.min(out.limit(), start + MAX_PACKET);
     ecn = segment.ecn();
-    segmentSize = segment.payloadLength();
-    lastPayload = segmentSize;
-    segments = 1;
+    // A segment that is a run already (segmentSize(), from a sender that keeps runs whole) begins
+    // the super-packet with all its segments.
+    int size = segment.segmentSize();
+    segmentSize = size > 0 && size < payload ? size : payload;
+    segments = segmentSize == 0 ? 1 : Math.ceilDiv(payload, segmentSize);
+    lastPayload = payload - (segments - 1) * segmentSize;
     lastFlags = segment.flags();
-    nextSequence = segment.sequenceNumber() + segmentSize;
+    nextSequence = segment.sequenceNumber() + payload;
   }
 
   /**

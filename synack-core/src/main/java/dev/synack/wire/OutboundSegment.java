@@ -80,6 +80,12 @@ public final class OutboundSegment {
   private TcpSegment segment;
 
   /**
+   * The payload length of each segment but the last when the payload is a run of segments for a
+   * device to cut (TSO), 0 when it is one segment.
+   */
+  private int segmentSize;
+
+  /**
    * Starts a segment: the fixed header's fields, with no options, no payload and a zero urgent
    * pointer until set. Returns this.
    */
@@ -101,6 +107,7 @@ public final class OutboundSegment {
     this.payloadLength = 0;
     this.segment = null;
     this.ecn = Ecn.NOT_ECT;
+    this.segmentSize = 0;
     return this;
   }
 
@@ -146,7 +153,27 @@ public final class OutboundSegment {
     payloadLength = other.payloadLength;
     ecn = other.ecn;
     segment = other.segment;
+    segmentSize = other.segmentSize;
     return this;
+  }
+
+  /**
+   * Marks the payload as a run of segments of {@code size} bytes each but the last, for a device
+   * with segmentation offload to cut ({@link GsoPacket}); 0 makes it one segment again. Returns
+   * this.
+   */
+  public OutboundSegment segmentSize(int size) {
+    if (size < 0) throw new IllegalArgumentException("segment size " + size);
+    segmentSize = size;
+    return this;
+  }
+
+  /**
+   * Returns the payload length of each segment of the run the payload is, 0 when it is one segment
+   * (see {@link #segmentSize(int)}).
+   */
+  public int segmentSize() {
+    return segmentSize;
   }
 
   /** Sets options written as they are (a SYN's). Returns this. */
