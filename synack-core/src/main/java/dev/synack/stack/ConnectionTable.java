@@ -1,6 +1,7 @@
 package dev.synack.stack;
 
 import dev.synack.tcp.FourTuple;
+import dev.synack.tcp.TimeWaitTcb;
 import dev.synack.wire.OutboundSegment;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
@@ -36,6 +37,9 @@ final class ConnectionTable {
    */
   private final OutboundSegment outbound = new OutboundSegment();
 
+  /** The connections in TIME-WAIT held as records, not as connections ({@link TimeWaitEnds}). */
+  final TimeWaitEnds timeWaits = new TimeWaitEnds();
+
   /** Releases a closed connection that left the output queue ({@link TcpEndpoints#release}). */
   private final Consumer<Connection> releaseIfDone;
 
@@ -64,7 +68,7 @@ final class ConnectionTable {
 
   /** Returns whether a connection holds {@code id}. */
   boolean contains(FourTuple id) {
-    return connections.containsKey(id);
+    return connections.containsKey(id) || timeWaits.contains(id);
   }
 
   /**
@@ -88,9 +92,9 @@ final class ConnectionTable {
     return lastFound;
   }
 
-  /** Returns the number of connections held (in any state but released). */
+  /** Returns the number of connections held (in any state but released), TIME-WAIT records too. */
   int size() {
-    return connections.size();
+    return connections.size() + timeWaits.size();
   }
 
   /** Returns the connections held, as a read-only view. */
@@ -116,6 +120,10 @@ final class ConnectionTable {
     for (FourTuple id : connections.keySet()) {
       if (id.localPort() == port && ListenerTable.overlap(address, id.localAddress())) return true;
     }
+    for (TimeWaitEnds.End e : timeWaits.values()) {
+      FourTuple id = e.tcb.id();
+      if (id.localPort() == port && ListenerTable.overlap(address, id.localAddress())) return true;
+    }
     return false;
   }
 
@@ -131,6 +139,28 @@ final class ConnectionTable {
   void reschedule(Connection c) {
     long next = c.engine.pollTimeout();
     if (next != c.scheduledDeadline) deadlines.schedule(c, next);
+  }
+
+  /**
+   * Replaces a connection in TIME-WAIT by its record ({@link TimeWaitTcb#takeFrom}): the 4-tuple
+   * stays held.
+   */
+  void toTimeWait(Connection c, TimeWaitTcb tcb) {
+    timeWaits.add(tcb, c.bind);
+    connections.remove(c.id(), c);
+    deadlines.remove(c);
+  }
+
+  /**
+   * Holds a connection revived from its TIME-WAIT record under its 4-tuple, which the record held.
+   */
+  void putRevived(Connection c) {
+    connections.put(c.id(), c);
+  }
+
+  /** Frees the TIME-WAIT records whose 2 MSL ended by {@code now}. */
+  void expireTimeWaits(long now) {
+    timeWaits.expire(now, group::released);
   }
 
   /** Forgets a connection's 4-tuple and deadline. */
@@ -187,7 +217,7 @@ final class ConnectionTable {
 
   /** Returns the earliest deadline of any connection, or {@code Long.MAX_VALUE}. */
   long nextDeadline() {
-    return deadlines.nextTime();
+    return Math.min(deadlines.nextTime(), timeWaits.nextDeadline());
   }
 
   /**
