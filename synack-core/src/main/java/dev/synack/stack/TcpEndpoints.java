@@ -434,13 +434,7 @@ final class TcpEndpoints implements TransportHandler {
     }
     Connection c =
         table.find(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort());
-    if (c == null) {
-      c =
-          revive(
-              table.timeWaits.take(
-                  ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()),
-              now);
-    }
+    if (c == null && table.timeWaits.size() != 0) c = reviveFor(ip, seg, now);
     Integer reopenIss = null;
     if (c != null) {
       if (PassiveOpens.completesHandshakeIntoFullAcceptQueue(c, seg)) {
@@ -652,6 +646,17 @@ final class TcpEndpoints implements TransportHandler {
       c.listener.synQueue.remove(c);
       c.listener.acceptQueue.remove(c);
     }
+  }
+
+  /**
+   * Revives the TIME-WAIT record of a segment's 4-tuple, if one holds it (out of {@link #handle}'s
+   * line: most segments find their connection or none).
+   */
+  private Connection reviveFor(IpDatagram ip, TcpSegment seg, long now) {
+    return revive(
+        table.timeWaits.take(
+            ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()),
+        now);
   }
 
   /**
