@@ -59,6 +59,12 @@ public final class Connection implements Attachable {
    */
   boolean released;
 
+  /**
+   * Whether the host made this connection from a TIME-WAIT record ({@link TimeWaitEnds}) to take a
+   * segment: no user holds it, so its events go nowhere.
+   */
+  boolean revived;
+
   /** Why the connection closed, once it has: null for an orderly close or while open. */
   volatile TcpError closeError;
 

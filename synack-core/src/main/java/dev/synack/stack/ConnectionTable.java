@@ -1,6 +1,7 @@
 package dev.synack.stack;
 
 import dev.synack.tcp.FourTuple;
+import dev.synack.tcp.TimeWaitTcb;
 import dev.synack.wire.OutboundSegment;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
@@ -41,6 +42,9 @@ final class ConnectionTable {
    */
   private final OutboundSegment outbound = new OutboundSegment();
 
+  /** The connections in TIME-WAIT held as records, not as connections ({@link TimeWaitEnds}). */
+  final TimeWaitEnds timeWaits = new TimeWaitEnds();
+
   /** Releases a closed connection that left the output queue ({@link TcpEndpoints#release}). */
   private final Consumer<Connection> releaseIfDone;
 
@@ -69,7 +73,7 @@ final class ConnectionTable {
 
   /** Returns whether a connection holds {@code id}. */
   boolean contains(FourTuple id) {
-    return connections.get(id) != null;
+    return connections.get(id) != null || timeWaits.contains(id);
   }
 
   /**
@@ -94,9 +98,9 @@ final class ConnectionTable {
     return lastFound;
   }
 
-  /** Returns the number of connections held (in any state but released). */
+  /** Returns the number of connections held (in any state but released), TIME-WAIT records too. */
   int size() {
-    return connections.size();
+    return connections.size() + timeWaits.size();
   }
 
   /** Returns the connections held, as a read-only view. */
@@ -122,6 +126,10 @@ final class ConnectionTable {
   boolean holdsPort(InetAddress address, int port) {
     for (Connection c : connections) {
       FourTuple id = c.id();
+      if (id.localPort() == port && ListenerTable.overlap(address, id.localAddress())) return true;
+    }
+    for (TimeWaitEnds.End e : timeWaits.values()) {
+      FourTuple id = e.tcb.id();
       if (id.localPort() == port && ListenerTable.overlap(address, id.localAddress())) return true;
     }
     return false;
@@ -158,6 +166,29 @@ final class ConnectionTable {
     if (c.released) return;
     long next = c.engine.pollTimeout();
     if (next != c.scheduledDeadline) deadlines.schedule(c, next);
+  }
+
+  /**
+   * Replaces a connection in TIME-WAIT by its record ({@link TimeWaitTcb#takeFrom}): the 4-tuple
+   * stays held.
+   */
+  void toTimeWait(Connection c, TimeWaitTcb tcb) {
+    timeWaits.add(tcb, c.bind);
+    if (unscheduled == c) unscheduled = null;
+    connections.remove(c);
+    deadlines.remove(c);
+  }
+
+  /**
+   * Holds a connection revived from its TIME-WAIT record under its 4-tuple, which the record held.
+   */
+  void putRevived(Connection c) {
+    connections.put(c);
+  }
+
+  /** Frees the TIME-WAIT records whose 2 MSL ended by {@code now}. */
+  void expireTimeWaits(long now) {
+    timeWaits.expire(now, group::released);
   }
 
   /** Forgets a connection's 4-tuple and deadline. */
@@ -217,7 +248,7 @@ final class ConnectionTable {
   /** Returns the earliest deadline of any connection, or {@code Long.MAX_VALUE}. */
   long nextDeadline() {
     scheduleMoved();
-    return deadlines.nextTime();
+    return Math.min(deadlines.nextTime(), timeWaits.nextDeadline());
   }
 
   /**

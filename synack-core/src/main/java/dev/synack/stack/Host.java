@@ -111,6 +111,11 @@ public final class Host {
     return tcp.connectionCount();
   }
 
+  /** Returns the TCP endpoints (for tests of this package). */
+  TcpEndpoints tcpEndpoints() {
+    return tcp;
+  }
+
   /**
    * Returns the connections the host holds (in any state but released), accepted or not, as {@code
    * netstat} or {@code sockstat} list them. A snapshot: later changes do not show in it.

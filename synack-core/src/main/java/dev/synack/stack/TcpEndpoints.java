@@ -12,6 +12,7 @@ import dev.synack.tcp.SipHash;
 import dev.synack.tcp.TcpConfig;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpState;
+import dev.synack.tcp.TimeWaitTcb;
 import dev.synack.trace.DropReason;
 import dev.synack.trace.TraceEvent;
 import dev.synack.trace.TraceSink;
@@ -72,6 +73,12 @@ final class TcpEndpoints implements TransportHandler {
   private final SplittableRandom fastOpenKeys;
 
   private final ConnectionTable table = new ConnectionTable(this::releaseIfDone);
+
+  /**
+   * Whether a connection in TIME-WAIT the user let go becomes a {@link TimeWaitTcb} record (off
+   * only in tests that compare the two forms).
+   */
+  boolean compactTimeWait = true;
 
   /** Listeners, their queues, SYN cookies and held SYNs. */
   private final PassiveOpens passive;
@@ -207,8 +214,14 @@ final class TcpEndpoints implements TransportHandler {
     return table.size();
   }
 
-  /** Returns a snapshot of the connections held. */
+  /**
+   * Returns a snapshot of the connections held; those in TIME-WAIT held as records are made
+   * connections again for it (they go back to records once they have nothing to send).
+   */
   List<Connection> connections() {
+    List<FourTuple> waiting = new java.util.ArrayList<>();
+    for (TimeWaitEnds.End e : table.timeWaits.values()) waiting.add(e.tcb.id());
+    for (FourTuple id : waiting) revive(table.timeWaits.take(id), clock);
     return table.snapshot();
   }
 
@@ -244,6 +257,15 @@ final class TcpEndpoints implements TransportHandler {
       if (id.localPort() == port
           && ListenerTable.overlap(address, id.localAddress())
           && !bind.mayShareWith(c.bind == null ? BindOptions.NONE : c.bind, false)) {
+        throw new IllegalStateException(
+            "address already in use: port " + port + " (a connection holds it)");
+      }
+    }
+    for (TimeWaitEnds.End e : table.timeWaits.values()) {
+      FourTuple id = e.tcb.id();
+      if (id.localPort() == port
+          && ListenerTable.overlap(address, id.localAddress())
+          && !bind.mayShareWith(e.bind == null ? BindOptions.NONE : e.bind, false)) {
         throw new IllegalStateException(
             "address already in use: port " + port + " (a connection holds it)");
       }
@@ -412,6 +434,7 @@ final class TcpEndpoints implements TransportHandler {
     }
     Connection c =
         table.find(ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort());
+    if (c == null && table.timeWaits.size() != 0) c = reviveFor(ip, seg, now);
     Integer reopenIss = null;
     if (c != null) {
       if (PassiveOpens.completesHandshakeIntoFullAcceptQueue(c, seg)) {
@@ -477,6 +500,7 @@ final class TcpEndpoints implements TransportHandler {
         new FourTuple(
             quote.source(), quote.sourcePort(), quote.destination(), quote.destinationPort());
     Connection c = table.get(id);
+    if (c == null) c = revive(table.timeWaits.take(id), now);
     if (c == null) {
       if (strayHandoff.handOff(ip.packet(), now)) return;
       log.drop(HostDropReason.ICMP_NO_CONNECTION, id.toString(), now);
@@ -538,6 +562,7 @@ final class TcpEndpoints implements TransportHandler {
   }
 
   private void deliver(Connection c, ConnectionEvent e) {
+    if (c.revived) return; // made from a TIME-WAIT record: no user holds it
     if (e instanceof ConnectionEvent.Closed(var error)) {
       c.closeError = error;
     }
@@ -596,9 +621,56 @@ final class TcpEndpoints implements TransportHandler {
   }
 
   private void releaseIfDone(Connection c) {
-    if (!c.released && !c.queuedForOutput && c.engine.state() == TcpState.CLOSED) {
+    if (c.released || c.queuedForOutput) return;
+    TcpState state = c.engine.state();
+    if (state == TcpState.CLOSED) {
       release(c);
+    } else if (state == TcpState.TIME_WAIT && compactTimeWait) {
+      TimeWaitTcb tcb = TimeWaitTcb.takeFrom(c.engine, clock);
+      if (tcb != null) toTimeWait(c, tcb);
     }
+  }
+
+  /**
+   * Replaces a connection in TIME-WAIT by its record: the user's handle gets its Closed event and
+   * is released; the 4-tuple stays held, by the record, until 2 MSL end ({@link TimeWaitTcb}).
+   */
+  private void toTimeWait(Connection c, TimeWaitTcb tcb) {
+    ConnectionEvent e;
+    while ((e = c.engine.pollEvent()) != null) deliver(c, e);
+    c.released = true;
+    if (lastReadable != null && lastReadable.connection() == c) lastReadable = null;
+    leaveFastOpenQueue(c);
+    table.toTimeWait(c, tcb);
+    if (c.listener != null) {
+      c.listener.synQueue.remove(c);
+      c.listener.acceptQueue.remove(c);
+    }
+  }
+
+  /**
+   * Revives the TIME-WAIT record of a segment's 4-tuple, if one holds it (out of {@link #handle}'s
+   * line: most segments find their connection or none).
+   */
+  private Connection reviveFor(IpDatagram ip, TcpSegment seg, long now) {
+    return revive(
+        table.timeWaits.take(
+            ip.destination(), seg.destinationPort(), ip.source(), seg.sourcePort()),
+        now);
+  }
+
+  /**
+   * Makes a connection in TIME-WAIT from the record {@code end} took out of the table (null: none),
+   * to take a segment, an ICMP error or a look; returns it, or null.
+   */
+  private Connection revive(TimeWaitEnds.End end, long now) {
+    if (end == null) return null;
+    Connection c = new Connection(host, end.tcb.revive(tracing, now), null);
+    c.bind = end.bind;
+    c.revived = true;
+    table.putRevived(c);
+    touch(c);
+    return c;
   }
 
   /** Forgets a connection: its TCB, queues and deadline go, so its memory can be reclaimed. */
@@ -691,5 +763,6 @@ final class TcpEndpoints implements TransportHandler {
       touch(c);
       if (watched) fastOpen.afterTimeout(c, timeoutsBefore, now);
     }
+    table.expireTimeWaits(now);
   }
 }

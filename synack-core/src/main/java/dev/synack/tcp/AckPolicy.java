@@ -36,6 +36,23 @@ final class AckPolicy {
   private long lastUnacceptableAck = Long.MIN_VALUE;
 
   /**
+   * Returns whether no challenge ACK was rate-limited yet ({@link TimeWaitTcb} keeps no limiter).
+   */
+  boolean noChallengeLimiter() {
+    return challengeAcks == null;
+  }
+
+  /** Returns when an out-of-window segment was last answered ({@link TimeWaitTcb}). */
+  long lastUnacceptableAck() {
+    return lastUnacceptableAck;
+  }
+
+  /** Restores {@link #lastUnacceptableAck()} in a connection revived from TIME-WAIT. */
+  void restoreLastUnacceptableAck(long at) {
+    lastUnacceptableAck = at;
+  }
+
+  /**
    * Owes the ACK of in-order data: at once when {@code immediate} (a hole filled, RFC 5681 §4.2) or
    * when {@link DelayedAck} says so, else when the delayed-ACK timer fires, unless a segment of
    * ours carries it first. The timer keeps its first deadline: no ACK waits longer than the timeout

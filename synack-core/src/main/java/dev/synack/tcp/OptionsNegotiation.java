@@ -326,6 +326,42 @@ final class OptionsNegotiation {
     return tsRecent;
   }
 
+  /** Returns when TS.Recent was last set (for {@link TimeWaitTcb}). */
+  long tsRecentTime() {
+    return tsRecentTime;
+  }
+
+  /**
+   * Returns what the handshake settled, packed for {@link TimeWaitTcb}: window scaling, SACK and
+   * timestamps agreed (bits 0-2), the two shift counts (bits 8-11, 12-15); with {@link #peerMss}
+   * and {@link #pathMss} it is all {@link #restoreTimeWait} needs.
+   */
+  int negotiatedBits() {
+    return (windowScaleOk ? 1 : 0)
+        | (sackOk ? 2 : 0)
+        | (timestampsOk ? 4 : 0)
+        | (sndShift << 8)
+        | (rcvShift << 12);
+  }
+
+  /** Returns the peer's MSS option, or the default without one. */
+  int peerMssOption() {
+    return peerMss;
+  }
+
+  /** Restores what {@link #negotiatedBits} packed, the MSSes and TS.Recent, for TIME-WAIT. */
+  void restoreTimeWait(int bits, int peerMss, int pathMss, int tsRecent, long tsRecentTime) {
+    this.windowScaleOk = (bits & 1) != 0;
+    this.sackOk = (bits & 2) != 0;
+    this.timestampsOk = (bits & 4) != 0;
+    this.sndShift = (byte) ((bits >>> 8) & 0xf);
+    this.rcvShift = (byte) ((bits >>> 12) & 0xf);
+    this.peerMss = peerMss;
+    this.pathMss = pathMss;
+    this.tsRecent = tsRecent;
+    this.tsRecentTime = tsRecentTime;
+  }
+
   /**
    * Returns whether PAWS rejects the segment (RFC 7323 §5.3 R1): timestamps are on, the segment is
    * not a RST and its TSval is older than TS.Recent, which is less than 24 days old.

@@ -114,6 +114,53 @@ final class Receiver {
     this.maxBufferSize = Math.max(bufferSize, maxBufferSize);
   }
 
+  /** Returns the window size the last segment we sent announced (for {@link TimeWaitTcb}). */
+  int lastAnnounced() {
+    return lastAnnounced;
+  }
+
+  /** Returns RCV.NXT + RCV.WND as last announced (for {@link TimeWaitTcb}). */
+  int rightEdge() {
+    return rightEdge;
+  }
+
+  /**
+   * Returns whether the receive side holds nothing but its window: no data, nothing out of order,
+   * no SACK or D-SACK state ({@link TimeWaitTcb} keeps no more).
+   */
+  boolean holdsOnlyWindow() {
+    return (buffer == null || buffer.size() == 0)
+        && (outOfOrder == null || outOfOrder.isEmpty())
+        && (sack == null || sack.isEmpty())
+        && !urgentKnown;
+  }
+
+  /**
+   * Restores the receive side of a connection in TIME-WAIT ({@link TimeWaitTcb}): the peer's SYN
+   * and FIN received, the window as last announced.
+   */
+  void restoreTimeWait(
+      int irs,
+      int rcvNxt,
+      int lastAckSent,
+      int rcvShift,
+      int peerSegmentSize,
+      int bufferSize,
+      int lastAnnounced,
+      int rightEdge) {
+    this.irs = irs;
+    this.rcvNxt = rcvNxt;
+    this.rcvUp = rcvNxt;
+    this.synReceived = true;
+    this.finReceived = true;
+    this.lastAckSent = lastAckSent;
+    this.rcvShift = (byte) rcvShift;
+    this.peerSegmentSize = peerSegmentSize;
+    this.bufferSize = bufferSize;
+    this.lastAnnounced = lastAnnounced;
+    this.rightEdge = rightEdge;
+  }
+
   /** Returns receive-buffer auto-tuning (Linux's {@code tcp_rcv_space_adjust}). */
   ReceiveBufferTuner tuner() {
     if (tuner == null) tuner = new ReceiveBufferTuner(maxBufferSize);

@@ -40,6 +40,11 @@ final class ReplyQueue {
     return true;
   }
 
+  /** Returns whether no segment waits. */
+  boolean isEmpty() {
+    return queued.isEmpty();
+  }
+
   /** Drops every segment queued. */
   void clear() {
     for (OutboundSegment s; (s = queued.poll()) != null; ) recycle(s);

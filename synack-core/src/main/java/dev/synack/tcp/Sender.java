@@ -711,6 +711,21 @@ final class Sender {
     if (queued() == 0 && boardEmpty()) chunk = null;
   }
 
+  /**
+   * Restores the send side of a connection in TIME-WAIT ({@link TimeWaitTcb}): everything up to
+   * SND.NXT was sent and acknowledged, our FIN last.
+   */
+  void restoreTimeWait(int iss, int sndNxt, int sndWnd, int sndWl1, int sndWl2, int maxSndWnd) {
+    this.iss = iss;
+    this.sndUna = this.sndNxt = this.sndSml = sndNxt;
+    this.dataStart = SeqNum.add(sndNxt, -1); // our FIN, the last sequence number sent
+    this.finQueued = true;
+    this.sndWnd = sndWnd;
+    this.sndWl1 = sndWl1;
+    this.sndWl2 = sndWl2;
+    this.maxSndWnd = maxSndWnd;
+  }
+
   /** Drops every queued byte (ABORT, RST: "all segment queues should be flushed"). */
   void flush() {
     if (buffer != null) buffer.clear();

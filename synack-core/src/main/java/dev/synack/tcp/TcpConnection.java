@@ -153,7 +153,7 @@ public final class TcpConnection {
 
   private final SegmentArrival arrival;
 
-  private TcpConnection(
+  TcpConnection(
       FourTuple id,
       TcpConfig cfg,
       ConnectionParams params,
@@ -927,6 +927,11 @@ public final class TcpConnection {
     rcv.releaseIdleStorage();
     recovery.releaseForTimeWait();
     restartTimeWait(now);
+  }
+
+  /** Returns whether no event waits for the user ({@link TimeWaitTcb}). */
+  boolean noEventPending() {
+    return nextEvent == null;
   }
 
   /** (Re)starts the 2 MSL timer. */
