@@ -29,7 +29,8 @@ class CookieSynAckAllocationTest {
   static final int PORT = 80;
   private static final int SYNS = 4_096;
   private static final int WARM_UP = 100_000;
-  private static final int MEASURED = 50_000;
+  private static final int MEASURED = 25_000;
+  private static final int ROUNDS = 4;
 
   /**
    * The most bytes a cookie SYN-ACK may allocate after warm-up, whole bytes per SYN. Measured in
@@ -104,14 +105,20 @@ class CookieSynAckAllocationTest {
     long[] now = {1_000_000_000L};
     int warm = answer(host, syns, lent, transmit, WARM_UP, now);
     long overhead = -(Long) read.invoke(bean) + (Long) read.invoke(bean);
-    long before = (Long) read.invoke(bean);
-    int answered = answer(host, syns, lent, transmit, MEASURED, now);
-    long allocated = (Long) read.invoke(bean) - before - overhead;
+    // The least of a few rounds: what the code allocates once the JIT has settled on it, not a
+    // round it spent recompiling (the count moved 1,120 to 1,424 with the profile of other tests).
+    int answered = 0;
+    long allocated = Long.MAX_VALUE;
+    for (int round = 0; round < ROUNDS; round++) {
+      long before = (Long) read.invoke(bean);
+      answered += answer(host, syns, lent, transmit, MEASURED, now);
+      allocated = Math.min(allocated, (Long) read.invoke(bean) - before - overhead);
+    }
 
-    assertEquals(WARM_UP + MEASURED, warm + answered, "every SYN answered");
+    assertEquals(WARM_UP + ROUNDS * MEASURED, warm + answered, "every SYN answered");
     // All but the SYNs of the SYN queue's 4 connections, which come round again with the 4,096.
     assertTrue(
-        host.counters().syncookiesSent() >= (WARM_UP + MEASURED) * 99L / 100,
+        host.counters().syncookiesSent() >= (WARM_UP + ROUNDS * MEASURED) * 99L / 100,
         "answered with cookies: " + host.counters().syncookiesSent());
     long perSyn = allocated / MEASURED;
     assertTrue(
